@@ -1,0 +1,97 @@
+"""trainwell: well-trained models by default.
+
+The public names below load on first use (PEP 562), so ``import trainwell`` costs almost nothing beyond
+importing torch, and a serving process never pays for training code it does not touch.
+
+Example:
+    >>> import trainwell
+    >>> data = trainwell.tabular_data(trainwell.datasets.adult_sample(), target="income")   # doctest: +SKIP
+    >>> learn = trainwell.tabular_learner(data)                                              # doctest: +SKIP
+    >>> learn.fit_one_cycle(5)                                                               # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    # data
+    "DataBundle": "trainwell.data",
+    "Task": "trainwell.data",
+    "TensorLoader": "trainwell.data",
+    "infer_task": "trainwell.data",
+    "tensor_data": "trainwell.data",
+    # learner and loop
+    "Learner": "trainwell.learner",
+    "Callback": "trainwell.learner",
+    "Event": "trainwell.learner",
+    "CancelBatch": "trainwell.learner",
+    "CancelStep": "trainwell.learner",
+    "CancelTrain": "trainwell.learner",
+    "CancelValidate": "trainwell.learner",
+    "CancelEpoch": "trainwell.learner",
+    "CancelFit": "trainwell.learner",
+    # building blocks
+    "create_model": "trainwell.models",
+    "list_models": "trainwell.models",
+    "create_loss": "trainwell.losses",
+    "get_metric": "trainwell.metrics",
+    "create_optimizer": "trainwell.optim",
+    "AdaBelief": "trainwell.optim",
+    # tabular
+    "tabular_data": "trainwell.tabular",
+    "tabular_learner": "trainwell.tabular",
+    "fit_table": "trainwell.tabular",
+    # artifacts
+    "load": "trainwell.export",
+    # errors and seeding
+    "UserError": "trainwell.core",
+    "DataError": "trainwell.core",
+    "ArtifactError": "trainwell.core",
+    "ConfigError": "trainwell.core",
+    "seed_everything": "trainwell.core",
+}
+_SUBMODULES = ("callbacks", "datasets")
+
+__all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"trainwell.{name}")
+    raise AttributeError(f"module 'trainwell' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:  # what static type checkers and IDEs see
+    from trainwell import callbacks, datasets
+    from trainwell.core import ArtifactError, ConfigError, DataError, UserError, seed_everything
+    from trainwell.data import DataBundle, Task, TensorLoader, infer_task, tensor_data
+    from trainwell.export import load
+    from trainwell.learner import (
+        Callback,
+        CancelBatch,
+        CancelEpoch,
+        CancelFit,
+        CancelStep,
+        CancelTrain,
+        CancelValidate,
+        Event,
+        Learner,
+    )
+    from trainwell.losses import create_loss
+    from trainwell.metrics import get_metric
+    from trainwell.models import create_model, list_models
+    from trainwell.optim import AdaBelief, create_optimizer
+    from trainwell.tabular import fit_table, tabular_data, tabular_learner

@@ -1,0 +1,103 @@
+"""A live progress bar (rich) and one printed line per epoch.
+
+Updates are throttled to ten a second so the display costs nothing measurable per batch; reading the smoothed
+loss (a device sync) happens only then. Nothing is drawn on ranks other than 0, and when the output is not a
+terminal only the epoch lines are printed.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from trainwell.core.device import is_rank_zero
+from trainwell.learner.events import Callback
+
+if TYPE_CHECKING:
+    from trainwell.learner.learner import Learner
+
+REFRESH_SECONDS = 0.1
+
+
+class ProgressBar(Callback):
+    """Show training progress; ``console`` defaults to standard error so piped output stays clean."""
+
+    order = 50
+
+    def __init__(self, console: Console | None = None, print_epochs: bool = True) -> None:
+        self.console = console
+        self.print_epochs = print_epochs
+        self._progress: Progress | None = None
+        self._task: Any = None
+        self._columns: list[str] = []
+
+    def before_fit(self, learn: Learner) -> None:
+        self._enabled = is_rank_zero()
+        if not self._enabled:
+            return
+        self.console = self.console or Console(stderr=True)
+        self._columns = []
+        self._progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TimeRemainingColumn(), TextColumn("{task.fields[status]}"),
+            console=self.console, transient=True, refresh_per_second=10,
+        )
+        self._progress.start()
+
+    def _start_phase(self, learn: Learner, phase: str) -> None:
+        if self._progress is None:
+            return
+        total = len(learn.loader) if hasattr(learn.loader, "__len__") else None  # type: ignore[arg-type]
+        if self._task is not None:
+            self._progress.remove_task(self._task)
+        self._task = self._progress.add_task(
+            f"epoch {learn.epoch + 1}/{learn.n_epochs} {phase}", total=total, status="",
+            completed=learn._start_batch if phase == "train" else 0,
+        )
+        self._last = 0.0
+
+    def before_train(self, learn: Learner) -> None:
+        self._start_phase(learn, "train")
+
+    def before_validate(self, learn: Learner) -> None:
+        self._start_phase(learn, "valid")
+
+    def after_batch(self, learn: Learner) -> None:
+        now = time.perf_counter()
+        if self._progress is None or now - self._last < REFRESH_SECONDS:
+            return
+        self._last = now
+        status = ""
+        smooth = learn.recorder.smooth_loss
+        if learn.training and smooth is not None:
+            status = f"loss {float(smooth):.4f}"
+        self._progress.update(self._task, completed=learn.batch_index + 1, status=status)
+
+    def after_epoch(self, learn: Learner) -> None:
+        if not self._enabled or not self.print_epochs or not learn.history:
+            return
+        row = learn.history[-1]
+        assert self.console is not None
+        if not self._columns:
+            self._columns = [key for key in row if key not in ("fit",)]
+            header = "  ".join(f"{name:>11}" for name in self._columns)
+            self.console.print(header, highlight=False, soft_wrap=True)
+        self.console.print("  ".join(_cell(row.get(name)) for name in self._columns), highlight=False, soft_wrap=True)
+
+    def teardown(self, learn: Learner) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+            self._task = None
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        if math.isnan(value):
+            return f"{'-':>11}"
+        return f"{value:>11.3g}" if abs(value) < 1e-3 and value != 0 else f"{value:>11.4f}"
+    return f"{value!s:>11}"

@@ -1,0 +1,131 @@
+"""The Recorder: losses, metrics, learning rates and times, per epoch and per batch.
+
+It accumulates on the device (no ``.item()`` per batch, so no synchronisation on a GPU) and turns sums into
+numbers once per epoch. Every Learner has one; ``learn.history`` is its table.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from trainwell.learner.events import Callback
+
+if TYPE_CHECKING:
+    from trainwell.learner.learner import Learner
+
+SMOOTHING = 0.98
+
+
+class Recorder(Callback):
+    """Keeps ``history`` (a row per epoch) and per-iteration ``lrs`` and ``losses`` (for curves)."""
+
+    order = -20  # first at every event, so the others see this epoch's numbers
+
+    def __init__(self) -> None:
+        self.history: list[dict[str, Any]] = []
+        self.lrs: list[float] = []
+        self.losses: list[float] = []
+        self.fit_count = 0
+        self.smooth_loss: torch.Tensor | None = None
+        self._pending_losses: list[torch.Tensor] = []
+        self._train_sum: torch.Tensor | float = 0.0
+        self._train_rows = 0
+        self._valid_sum: torch.Tensor | float = 0.0
+        self._valid_rows = 0
+        self._epoch_start = 0.0
+        self.resumed = False
+
+    # --------------------------------------------------------------------------------- events
+    def before_fit(self, learn: Learner) -> None:
+        if not self.resumed:
+            self.fit_count += 1
+            self.smooth_loss = None
+        self._smooth_steps = 0
+
+    def before_epoch(self, learn: Learner) -> None:
+        self._epoch_start = time.perf_counter()
+        if self.resumed:
+            self.resumed = False
+            if learn._start_batch > 0:  # mid-epoch: this epoch's sums so far came from the checkpoint
+                return
+        self._train_sum, self._train_rows = 0.0, 0
+
+    def after_batch(self, learn: Learner) -> None:
+        if not learn.training or learn.loss.numel() == 0:
+            return
+        loss = learn.loss.detach()
+        rows = len(learn.yb)
+        self._train_sum = self._train_sum + loss.float() * rows
+        self._train_rows += rows
+        self.smooth_loss = loss if self.smooth_loss is None else torch.lerp(loss, self.smooth_loss, SMOOTHING)
+        self._pending_losses.append(loss)
+        assert learn.opt is not None
+        self.lrs.append(learn.opt.param_groups[-1]["lr"])
+
+    def before_validate(self, learn: Learner) -> None:
+        self._valid_sum, self._valid_rows = 0.0, 0
+        for metric in learn.metrics:
+            metric.reset()
+
+    def after_loss(self, learn: Learner) -> None:
+        if learn.training:
+            return
+        rows = len(learn.yb)
+        self._valid_sum = self._valid_sum + learn.loss.detach().float() * rows
+        self._valid_rows += rows
+        if learn.metrics:
+            activated = learn.task.activate(learn.pred.detach())
+            for metric in learn.metrics:
+                metric.update(activated, learn.yb)
+
+    def after_epoch(self, learn: Learner) -> None:
+        self._flush_losses()
+        row: dict[str, Any] = {"fit": self.fit_count, "epoch": learn.epoch}
+        row["train_loss"] = _mean(self._train_sum, self._train_rows)
+        if learn.data.valid is not None and self._valid_rows:
+            row["valid_loss"] = _mean(self._valid_sum, self._valid_rows)
+            for metric in learn.metrics:
+                row[metric.name] = metric.compute()
+        row["lr"] = self.lrs[-1] if self.lrs else float("nan")
+        row["time"] = round(time.perf_counter() - self._epoch_start, 3)
+        self.history.append(row)
+
+    def after_fit(self, learn: Learner) -> None:
+        self._flush_losses()
+
+    # --------------------------------------------------------------------------------- state
+    def _flush_losses(self) -> None:
+        if self._pending_losses:
+            self.losses.extend(torch.stack(self._pending_losses).float().cpu().tolist())
+            self._pending_losses = []
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to carry on mid-epoch after a resume (plain values and tensors only)."""
+        self._flush_losses()
+        return {
+            "history": [dict(row) for row in self.history],
+            "lrs": list(self.lrs),
+            "losses": list(self.losses),
+            "fit_count": self.fit_count,
+            "train_sum": float(self._train_sum),
+            "train_rows": self._train_rows,
+            "smooth_loss": None if self.smooth_loss is None else self.smooth_loss.detach().cpu().clone(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any], device: torch.device) -> None:
+        self.history = [dict(row) for row in state["history"]]
+        self.lrs = list(state["lrs"])
+        self.losses = list(state["losses"])
+        self.fit_count = state["fit_count"]
+        self._train_sum = torch.tensor(state["train_sum"], device=device)
+        self._train_rows = state["train_rows"]
+        smooth = state["smooth_loss"]
+        self.smooth_loss = None if smooth is None else smooth.to(device)
+        self.resumed = True
+
+
+def _mean(total: torch.Tensor | float, rows: int) -> float:
+    return float(total) / rows if rows else float("nan")

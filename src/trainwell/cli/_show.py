@@ -1,0 +1,66 @@
+"""Tables printed by the command line."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from trainwell.metrics import describe_metric
+
+
+def _number(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def show_metrics(learn: Any, console: Console) -> None:
+    """The validation metrics of the last epoch, each with what it means."""
+    if not learn.history:
+        return
+    row = learn.history[-1]
+    table = Table(title=f"Validation results ({learn.task.kind}, {len(learn.history)} epochs)")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    table.add_column("what it means")
+    for name in ("train_loss", "valid_loss"):
+        if name in row:
+            table.add_row(name, _number(row[name]), "mean loss the model minimises (lower is better)")
+    for metric in learn.metrics:
+        table.add_row(metric.name, _number(row.get(metric.name)), describe_metric(metric.name))
+    console.print(table)
+
+
+def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
+    """What a model directory holds."""
+    task = metadata.get("task", {})
+    table = Table(title=f"trainwell model: {path}", show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    table.add_row("application", str(metadata.get("application")))
+    table.add_row("task", str(task.get("kind")))
+    if task.get("classes"):
+        table.add_row("classes", ", ".join(map(str, task["classes"])))
+    table.add_row("target", ", ".join(task.get("target_names", [])))
+    recipe = metadata.get("recipe") or {}
+    if recipe:
+        table.add_row("categorical inputs", ", ".join(recipe.get("cat_names", [])) or "-")
+        table.add_row("continuous inputs", ", ".join(recipe.get("cont_names", [])) or "-")
+        if recipe.get("dropped"):
+            table.add_row("dropped columns", ", ".join(f"{k} ({v})" for k, v in recipe["dropped"].items()))
+    arch = metadata.get("architecture") or {}
+    table.add_row("architecture", str(arch.get("name")))
+    training = metadata.get("training", {})
+    final = training.get("final", {})
+    table.add_row("epochs", str(training.get("epochs")))
+    for key, value in final.items():
+        if key not in ("fit", "epoch", "lr", "time"):
+            table.add_row(f"final {key}", _number(value))
+    table.add_row("versions", f"trainwell {metadata.get('trainwell_version')}, torch {metadata.get('torch_version')}, "
+                  f"format {metadata.get('format_version')}")
+    table.add_row("created", str(metadata.get("created")))
+    console.print(table)

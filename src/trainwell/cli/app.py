@@ -1,0 +1,183 @@
+"""The ``trainwell`` command line: a thin layer over the Python API.
+
+User mistakes (a UserError) print one line and exit with code 2; anything else is a bug and keeps its
+traceback. Heavy imports happen inside the commands so that ``trainwell --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    name="trainwell",
+    help="Well-trained models by default: fit, predict, inspect.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out_console = Console()
+err_console = Console(stderr=True)
+T = TypeVar("T")
+
+TASKS = "binary, multiclass, multilabel, regression"
+
+
+def _guarded(run: Callable[[], T]) -> T:
+    from trainwell.core.errors import UserError
+
+    try:
+        return run()
+    except UserError as error:
+        err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        err_console.print("interrupted; nothing was written for the unfinished run")
+        raise typer.Exit(130) from None
+
+
+def _names(text: str | None) -> list[str] | None:
+    return [part.strip() for part in text.split(",") if part.strip()] if text else None
+
+
+@app.command()
+def fit(
+    data: Annotated[Path, typer.Argument(help="A CSV, TSV or Parquet file with one row per example.")],
+    target: Annotated[str, typer.Option(help="Column to predict (comma-separate several for multi-output).")],
+    out: Annotated[Path, typer.Option(help="Model directory to write (artifact, history.csv, PNG curves).")] = Path("model"),
+    epochs: Annotated[int | None, typer.Option(help="Passes over the data (default: chosen from the table size).")] = None,
+    lr: Annotated[float | None, typer.Option(help="Peak learning rate (default: found by the LR finder).")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Rows per batch (default: about 100 batches/epoch).")] = None,
+    valid_pct: Annotated[float, typer.Option(help="Share of rows held out for validation.")] = 0.2,
+    valid_col: Annotated[str | None, typer.Option(help="Column marking validation rows (true/false).")] = None,
+    task: Annotated[str | None, typer.Option(help=f"Override the inferred task: {TASKS}.")] = None,
+    metric: Annotated[list[str] | None, typer.Option(help="Metric to report (repeat for several).")] = None,
+    cat_names: Annotated[str | None, typer.Option(help="Comma-separated categorical columns.")] = None,
+    cont_names: Annotated[str | None, typer.Option(help="Comma-separated continuous columns.")] = None,
+    ignore: Annotated[str | None, typer.Option(help="Comma-separated columns never used as inputs.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed for the split, initialisation and shuffling.")] = 0,
+) -> None:
+    """Train a model on a table and write the model directory."""
+
+    def run() -> None:
+        from trainwell.tabular.pipeline import fit_table
+
+        result = fit_table(
+            data, _names(target) if "," in target else target, out=out, epochs=epochs, lr=lr, metrics=metric,
+            seed=seed, batch_size=batch_size, valid_pct=valid_pct, valid_col=valid_col, task=task,
+            cat_names=_names(cat_names), cont_names=_names(cont_names), ignore=_names(ignore),
+        )
+        _report_fit(result)
+
+    _guarded(run)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Where to write the demo model directory.")] = Path("demo-model"),
+    epochs: Annotated[int | None, typer.Option(help="Passes over the data.")] = None,
+) -> None:
+    """Train on the embedded sample of UCI Adult (income > 50K?) and write a model directory."""
+
+    def run() -> None:
+        from trainwell.datasets import ADULT_TARGET, adult_sample_path
+        from trainwell.tabular.pipeline import fit_table
+
+        out_console.print(f"Training on the embedded UCI Adult sample ({adult_sample_path().name}, CC BY 4.0): "
+                          f"predict '{ADULT_TARGET}'.")
+        result = fit_table(adult_sample_path(), ADULT_TARGET, out=out, epochs=epochs)
+        _report_fit(result)
+
+    _guarded(run)
+
+
+@app.command()
+def predict(
+    model: Annotated[Path, typer.Argument(help="Model directory written by `trainwell fit`.")],
+    data: Annotated[Path, typer.Argument(help="Rows to predict (CSV, TSV or Parquet).")],
+    out: Annotated[Path | None, typer.Option(help="CSV to write (default: print to standard output).")] = None,
+    allow_missing_columns: Annotated[bool, typer.Option(help="Read absent input columns as missing.")] = False,
+) -> None:
+    """Predict labels and probabilities for new rows, with the training preprocessing."""
+
+    def run() -> None:
+        from trainwell.export.predictor import load
+        from trainwell.tabular.io import read_table
+
+        predictor = load(model)
+        rows = read_table(data)
+        predictions = predictor.predict(rows, allow_missing_columns=allow_missing_columns)
+        if out is None:
+            predictions.to_csv(sys.stdout, index=False)
+            return
+        from trainwell.core.atomic import write_text_atomic
+
+        write_text_atomic(out, predictions.to_csv(index=False))
+        err_console.print(f"wrote {len(predictions)} predictions to {out}")
+
+    _guarded(run)
+
+
+@app.command("lr-find")
+def lr_find(
+    data: Annotated[Path, typer.Argument(help="A CSV, TSV or Parquet file.")],
+    target: Annotated[str, typer.Option(help="Column to predict.")],
+    out: Annotated[Path, typer.Option(help="PNG file for the loss-vs-learning-rate curve.")] = Path("lr_find.png"),
+    valid_pct: Annotated[float, typer.Option(help="Share of rows held out (not used by the sweep).")] = 0.2,
+    task: Annotated[str | None, typer.Option(help=f"Override the inferred task: {TASKS}.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+) -> None:
+    """Sweep the learning rate, plot the curve and print a suggestion."""
+
+    def run() -> None:
+        from trainwell.core.seeding import seed_everything
+        from trainwell.tabular.data import tabular_data
+        from trainwell.tabular.learner import tabular_learner
+
+        seed_everything(seed)
+        learn = tabular_learner(tabular_data(data, target, valid_pct=valid_pct, task=task, seed=seed))
+        result = learn.lr_find()
+        result.plot(out)
+        if result.suggestion is None:
+            out_console.print(f"no suggestion: the loss did not decrease over the sweep (curve in {out})")
+            return
+        steepest = f"; steepest descent at {result.steepest:.2e}" if result.steepest else ""
+        out_console.print(f"suggested learning rate: {result.suggestion:.2e} (a tenth of the minimum at "
+                          f"{result.minimum:.2e}{steepest}); curve written to {out}")
+
+    _guarded(run)
+
+
+@app.command()
+def info(model: Annotated[Path, typer.Argument(help="Model directory.")]) -> None:
+    """Show a model directory's task, inputs, metrics and versions."""
+
+    def run() -> None:
+        from trainwell.cli._show import show_info
+        from trainwell.export.artifact import read_metadata
+
+        show_info(read_metadata(model), model, out_console)
+
+    _guarded(run)
+
+
+def _report_fit(result: Any) -> None:
+    from trainwell.cli._show import show_metrics
+
+    show_metrics(result.learn, out_console)
+    if result.model_dir is not None:
+        out_console.print(f"model directory: {result.model_dir} (training curves: {result.model_dir / 'curves.png'})")
+
+
+def main() -> None:
+    """Entry point of the ``trainwell`` command."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""Registries: look up architectures, optimizers, metrics and losses by name.
+
+``create_model("tabular_mlp", ...)`` and ``list_models("tab*")`` are thin wrappers around one :class:`Registry`
+per kind. Entries carry metadata in a frozen dataclass so that tests can run every member through one contract.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from trainwell.core.errors import ConfigError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Entry(Generic[T]):
+    """One registered member: its name, the factory and free-form metadata."""
+
+    name: str
+    factory: T
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+class Registry(Generic[T]):
+    """A name -> factory table for one kind of component (``kind`` is used in error messages)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._entries: dict[str, Entry[T]] = {}
+
+    def register(self, name: str | None = None, **metadata: Any) -> Callable[[T], T]:
+        """Decorator: ``@models.register("mlp", family="tabular")``."""
+
+        def decorator(factory: T) -> T:
+            key = name or getattr(factory, "__name__", None)
+            if not key:
+                raise TypeError(f"cannot register {factory!r} without a name")
+            self.add(key, factory, **metadata)
+            return factory
+
+        return decorator
+
+    def add(self, name: str, factory: T, **metadata: Any) -> None:
+        existing = self._entries.get(name)
+        if existing is not None and existing.factory is not factory:
+            raise ValueError(f"{self.kind} {name!r} is already registered")
+        self._entries[name] = Entry(name, factory, dict(metadata))
+
+    def get(self, name: str) -> T:
+        return self.entry(name).factory
+
+    def entry(self, name: str) -> Entry[T]:
+        try:
+            return self._entries[name]
+        except KeyError:
+            known = ", ".join(sorted(self._entries)) or "(none registered)"
+            raise ConfigError(f"unknown {self.kind} {name!r}; known: {known}") from None
+
+    def names(self, pattern: str = "*") -> list[str]:
+        return sorted(n for n in self._entries if fnmatch.fnmatchcase(n, pattern))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._entries
+
+    def __iter__(self) -> Iterator[Entry[T]]:
+        return iter(self._entries.values())
+
+    def __len__(self) -> int:
+        return len(self._entries)

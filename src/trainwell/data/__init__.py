@@ -1,0 +1,8 @@
+"""Data: the task, the bundle of loaders, splits and the fast in-memory loader."""
+
+from trainwell.data.bundle import DataBundle, mask_split, random_split, tensor_data
+from trainwell.data.loader import TensorLoader
+from trainwell.data.task import TASK_KINDS, Task, infer_task
+
+__all__ = ["TASK_KINDS", "DataBundle", "Task", "TensorLoader", "infer_task", "mask_split", "random_split",
+           "tensor_data"]

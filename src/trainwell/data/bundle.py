@@ -1,0 +1,119 @@
+"""The DataBundle: what a Learner needs to know about the data, in one object."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+
+from trainwell.core.errors import ConfigError, DataError
+from trainwell.data.loader import TensorLoader
+from trainwell.data.task import Task, infer_task
+
+
+class Recipe(Protocol):
+    """Fitted preprocessing: plain data that survives a JSON round trip."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+@dataclass
+class DataBundle:
+    """Task + fitted recipe + loaders.
+
+    Attributes:
+        task: what is predicted (decides loss, metrics, decoding).
+        train: the training loader (shuffled).
+        valid: the validation loader, or ``None`` to train without one.
+        test: an optional held-out loader, only used when asked for.
+        recipe: the fitted preprocessing, or ``None`` for data that is already tensors.
+        application: which application built it (``"tabular"``, ...): decides how an artifact is served.
+        model_hints: what a model factory needs to fit the data (input sizes, cardinalities...).
+    """
+
+    task: Task
+    train: Iterable[Any]
+    valid: Iterable[Any] | None = None
+    test: Iterable[Any] | None = None
+    recipe: Recipe | None = None
+    application: str = "generic"
+    model_hints: dict[str, Any] = field(default_factory=dict)
+
+    def loaders(self) -> dict[str, Iterable[Any]]:
+        found = {"train": self.train, "valid": self.valid, "test": self.test}
+        return {name: loader for name, loader in found.items() if loader is not None}
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{name}={_rows(loader)}" for name, loader in self.loaders().items())
+        return f"DataBundle(task={self.task.kind}, {sizes}, application={self.application!r})"
+
+
+def _rows(loader: Iterable[Any]) -> str:
+    n_rows = getattr(loader, "n_rows", None)
+    return f"{n_rows} rows" if n_rows is not None else "stream"
+
+
+def random_split(n_rows: int, valid_pct: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Shuffled train and valid row indices, ``valid_pct`` of rows to valid (at least one row each)."""
+    if not 0.0 < valid_pct < 1.0:
+        raise ConfigError(f"--valid-pct must be between 0 and 1 (exclusive), got {valid_pct}")
+    if n_rows < 2:
+        raise DataError(f"need at least 2 rows to split into train and valid, got {n_rows}")
+    order = np.random.default_rng(seed).permutation(n_rows)
+    n_valid = min(n_rows - 1, max(1, round(n_rows * valid_pct)))
+    return np.sort(order[n_valid:]), np.sort(order[:n_valid])
+
+
+def mask_split(is_valid: Sequence[Any] | np.ndarray, source: str = "valid column") -> tuple[np.ndarray, np.ndarray]:
+    """Train and valid indices from a boolean-like column (True/1/"true"/"valid" mark validation rows)."""
+    values = np.asarray(is_valid, dtype=object)
+    truthy = {True, 1, 1.0, "1", "true", "True", "TRUE", "yes", "valid", "validation"}
+    falsy = {False, 0, 0.0, "0", "false", "False", "FALSE", "no", "train", "training"}
+    unknown = sorted({str(v) for v in values if v not in truthy and v not in falsy})
+    if unknown:
+        raise DataError(f"{source} must hold true/false (or 1/0, valid/train); found {unknown[:5]}")
+    mask = np.array([v in truthy for v in values], dtype=bool)
+    if mask.all() or not mask.any():
+        which = "every" if mask.all() else "no"
+        raise DataError(f"{source} marks {which} row as validation; both train and valid rows are needed")
+    return np.flatnonzero(~mask), np.flatnonzero(mask)
+
+
+def tensor_data(
+    x: torch.Tensor | np.ndarray,
+    y: Any,
+    *,
+    task: str | Task | None = None,
+    valid_pct: float = 0.2,
+    splits: tuple[Sequence[int], Sequence[int]] | None = None,
+    batch_size: int = 64,
+    seed: int = 0,
+) -> DataBundle:
+    """A bundle over in-memory arrays: the simplest way to give any model to a Learner.
+
+    Args:
+        x: inputs, first dimension = rows.
+        y: targets (labels or numbers); the task is inferred from them unless ``task`` is given.
+        task: a task kind name or a :class:`Task` to override inference.
+        valid_pct: share of rows held out when ``splits`` is not given (0 for none).
+        splits: explicit ``(train_indices, valid_indices)``.
+        batch_size: rows per training batch (validation uses twice as many).
+        seed: controls the split and the shuffling.
+    """
+    inputs = torch.as_tensor(np.asarray(x)) if not isinstance(x, torch.Tensor) else x
+    if inputs.is_floating_point():
+        inputs = inputs.float()
+    resolved = task if isinstance(task, Task) else infer_task(y, kind=task)
+    targets = resolved.encode(y)
+    if splits is None and valid_pct:
+        splits = random_split(len(inputs), valid_pct, seed)
+    if splits is None:
+        train = TensorLoader((inputs, targets), batch_size, shuffle=True, seed=seed)
+        return DataBundle(resolved, train, None, application="generic")
+    train_index, valid_index = (torch.as_tensor(np.asarray(s), dtype=torch.long) for s in splits)
+    train = TensorLoader((inputs[train_index], targets[train_index]), batch_size, shuffle=True, seed=seed)
+    valid = TensorLoader((inputs[valid_index], targets[valid_index]), batch_size * 2)
+    return DataBundle(resolved, train, valid, application="generic")

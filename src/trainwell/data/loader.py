@@ -1,0 +1,134 @@
+"""A loader for data that fits in memory: batches are slices of whole tensors, not collated items.
+
+Per epoch the tensors are permuted once (one gather each); every batch is then a contiguous slice, a view
+that costs nothing. The permutation is a pure function of ``(seed, epoch)``, so a run resumed mid-epoch sees
+exactly the batches it would have seen, and every process of a distributed job agrees on the order and can
+take its own shard (``rank``/``world_size``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+
+import torch
+
+from trainwell.core.errors import ConfigError, DataError
+
+Batch = tuple[torch.Tensor, ...]
+
+
+class TensorLoader:
+    """Iterate over ``tensors`` (same first dimension) in batches.
+
+    Args:
+        tensors: inputs followed by the target, e.g. ``(x_cat, x_cont, y)``.
+        batch_size: rows per batch.
+        shuffle: draw a new order every epoch (training); keep the order otherwise.
+        drop_last: drop a last, smaller batch (useful with batch norm).
+        seed: the order of epoch ``e`` is ``randperm`` seeded with ``seed + e``.
+        rank, world_size: which shard this process reads in a distributed job.
+    """
+
+    def __init__(
+        self,
+        tensors: Sequence[torch.Tensor],
+        batch_size: int = 256,
+        *,
+        shuffle: bool = False,
+        drop_last: bool = False,
+        seed: int = 0,
+        rank: int = 0,
+        world_size: int = 1,
+    ) -> None:
+        if not tensors:
+            raise ConfigError("TensorLoader needs at least one tensor")
+        if batch_size < 1:
+            raise ConfigError(f"batch_size must be a positive integer, got {batch_size}")
+        n = len(tensors[0])
+        for position, tensor in enumerate(tensors):
+            if len(tensor) != n:
+                raise DataError(f"tensor {position} has {len(tensor)} rows but tensor 0 has {n}; all must match")
+        if n == 0:
+            raise DataError("cannot build a loader over 0 rows")
+        self.tensors = tuple(tensors)
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.drop_last = drop_last
+        self.seed = int(seed)
+        self.rank = rank
+        self.world_size = world_size
+        self.epoch = 0
+
+    @property
+    def n_rows(self) -> int:
+        """Rows this process reads per epoch."""
+        total = len(self.tensors[0])
+        return math.ceil(total / self.world_size) if self.world_size > 1 else total
+
+    @property
+    def device(self) -> torch.device:
+        return self.tensors[0].device
+
+    def __len__(self) -> int:
+        if self.drop_last and self.n_rows >= self.batch_size:
+            return self.n_rows // self.batch_size
+        return math.ceil(self.n_rows / self.batch_size)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Choose the order used by the next iteration (the Learner calls this before each epoch)."""
+        self.epoch = int(epoch)
+
+    def order(self) -> torch.Tensor | None:
+        """Row indices of this epoch for this process, or ``None`` for the natural order."""
+        total = len(self.tensors[0])
+        if not self.shuffle and self.world_size == 1:
+            return None
+        if self.shuffle:
+            generator = torch.Generator().manual_seed(self.seed + self.epoch)
+            indices = torch.randperm(total, generator=generator)
+        else:
+            indices = torch.arange(total)
+        if self.world_size > 1:
+            # Pad by wrapping so each rank gets the same number of rows, then stride.
+            padded = self.n_rows * self.world_size
+            indices = torch.cat([indices, indices[: padded - total]])[self.rank :: self.world_size]
+        return indices
+
+    def iter_from(self, start_batch: int = 0) -> Iterator[Batch]:
+        """Batches of the current epoch, skipping the first ``start_batch`` (used to resume mid-epoch)."""
+        indices = self.order()
+        if indices is None:
+            tensors = self.tensors
+        else:
+            indices = indices.to(self.device)
+            tensors = tuple(t.index_select(0, indices) for t in self.tensors)
+        n_batches = len(self)
+        size = self.batch_size
+        for start in range(start_batch * size, n_batches * size, size):
+            yield tuple(t[start : start + size] for t in tensors)
+
+    def __iter__(self) -> Iterator[Batch]:
+        return self.iter_from(0)
+
+    def to(self, device: torch.device | str) -> TensorLoader:
+        """The same loader with its tensors moved to ``device`` once (not per batch)."""
+        device = torch.device(device)
+        if self.device == device:
+            return self
+        clone = self.with_tensors(tuple(t.to(device) for t in self.tensors))
+        return clone
+
+    def with_tensors(self, tensors: Sequence[torch.Tensor]) -> TensorLoader:
+        clone = TensorLoader(tensors, self.batch_size, shuffle=self.shuffle, drop_last=self.drop_last,
+                             seed=self.seed, rank=self.rank, world_size=self.world_size)
+        clone.epoch = self.epoch
+        return clone
+
+    def new(self, *, batch_size: int | None = None, shuffle: bool | None = None,
+            drop_last: bool | None = None) -> TensorLoader:
+        """A loader over the same tensors with some settings changed (e.g. an ordered pass for predictions)."""
+        return TensorLoader(self.tensors, batch_size or self.batch_size,
+                            shuffle=self.shuffle if shuffle is None else shuffle,
+                            drop_last=self.drop_last if drop_last is None else drop_last,
+                            seed=self.seed, rank=self.rank, world_size=self.world_size)

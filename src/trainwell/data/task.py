@@ -1,0 +1,269 @@
+"""What is being predicted, inferred from the targets and overridable.
+
+The :class:`Task` decides the loss, the output activation, the default metrics and how outputs are decoded
+back to labels. Nothing downstream re-guesses it: builders infer it once and store it in the artifact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import torch
+
+from trainwell.core.errors import ConfigError, DataError
+
+TaskKind = Literal["binary", "multiclass", "multilabel", "regression"]
+TASK_KINDS: tuple[str, ...] = ("binary", "multiclass", "multilabel", "regression")
+
+#: Integer targets with at most this many distinct values are read as classes, more as a quantity.
+MAX_INTEGER_CLASSES = 20
+
+_LOSSES = {"binary": "bce", "multiclass": "cross_entropy", "multilabel": "bce", "regression": "mse"}
+_ACTIVATIONS = {"binary": "sigmoid", "multiclass": "softmax", "multilabel": "sigmoid", "regression": "identity"}
+_METRICS = {
+    "binary": ("accuracy", "roc_auc", "f1"),
+    "multiclass": ("accuracy", "balanced_accuracy", "roc_auc"),
+    "multilabel": ("accuracy", "f1", "roc_auc"),
+    "regression": ("rmse", "mae", "r2"),
+}
+
+
+@dataclass(frozen=True)
+class Task:
+    """The prediction task.
+
+    Attributes:
+        kind: one of ``binary``, ``multiclass``, ``multilabel``, ``regression``.
+        classes: class labels in output order (binary: ``[negative, positive]``; multilabel: label names).
+        target_names: the target column(s) it was inferred from.
+        threshold: decision threshold for binary and multilabel decoding.
+    """
+
+    kind: str
+    classes: tuple[Any, ...] = ()
+    target_names: tuple[str, ...] = ()
+    threshold: float = 0.5
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.kind not in TASK_KINDS:
+            raise ConfigError(f"task {self.kind!r} is not known; use one of: {', '.join(TASK_KINDS)}")
+        if self.kind in ("binary", "multiclass") and len(self.classes) < 2:
+            raise DataError(f"a {self.kind} task needs at least 2 classes, got {list(self.classes)}")
+        if self.kind == "binary" and len(self.classes) != 2:
+            raise DataError(f"a binary task needs exactly 2 classes, got {len(self.classes)}: {list(self.classes)[:10]}")
+
+    @property
+    def n_outputs(self) -> int:
+        """Width of the model's last layer."""
+        if self.kind == "binary":
+            return 1
+        if self.kind == "regression":
+            return max(1, len(self.target_names))
+        return len(self.classes)
+
+    @property
+    def loss_name(self) -> str:
+        return _LOSSES[self.kind]
+
+    @property
+    def activation_name(self) -> str:
+        return _ACTIVATIONS[self.kind]
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        return _METRICS[self.kind]
+
+    @property
+    def is_classification(self) -> bool:
+        return self.kind != "regression"
+
+    def activate(self, output: torch.Tensor) -> torch.Tensor:
+        """Raw model output -> probabilities (classification) or values (regression).
+
+        Binary outputs of shape ``(N, 1)`` become ``(N,)``: the probability of ``classes[1]``.
+        """
+        if self.kind == "binary":
+            return torch.sigmoid(output.float().reshape(-1))
+        if self.kind == "multiclass":
+            return torch.softmax(output.float(), dim=-1)
+        if self.kind == "multilabel":
+            return torch.sigmoid(output.float())
+        return output.float().squeeze(-1) if output.ndim == 2 and output.shape[1] == 1 else output.float()
+
+    def encode(self, values: Any) -> torch.Tensor:
+        """Target values as given by the user -> the tensor the loss expects."""
+        if self.kind == "regression":
+            array = np.asarray(values, dtype=np.float32)
+            return torch.from_numpy(array.reshape(len(array), -1) if array.ndim > 1 else array.copy())
+        if self.kind == "multilabel":
+            return torch.from_numpy(_multilabel_matrix(values, self.classes)).float()
+        index = {_key(c): i for i, c in enumerate(self.classes)}
+        keys = [_key(v) for v in _as_list(values)]
+        unknown = sorted({k for k in keys if k not in index})
+        if unknown:
+            raise DataError(
+                f"target values {unknown[:5]} were not seen when the task was set up; known classes: "
+                f"{', '.join(map(str, self.classes))}"
+            )
+        codes = torch.tensor([index[k] for k in keys], dtype=torch.long)
+        return codes.float() if self.kind == "binary" else codes
+
+    def decode(self, probabilities: torch.Tensor) -> list[Any]:
+        """Activated outputs -> labels (a list per row for multilabel, floats for regression)."""
+        if self.kind == "binary":
+            positive = (probabilities.reshape(-1) >= self.threshold).tolist()
+            return [self.classes[1] if p else self.classes[0] for p in positive]
+        if self.kind == "multiclass":
+            return [self.classes[i] for i in probabilities.argmax(dim=-1).tolist()]
+        if self.kind == "multilabel":
+            chosen = (probabilities >= self.threshold).tolist()
+            return [[c for c, on in zip(self.classes, row, strict=True) if on] for row in chosen]
+        return probabilities.tolist()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "classes": [_jsonable(c) for c in self.classes],
+                "target_names": list(self.target_names), "threshold": self.threshold}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Task:
+        return cls(kind=data["kind"], classes=tuple(data.get("classes", ())),
+                   target_names=tuple(data.get("target_names", ())), threshold=float(data.get("threshold", 0.5)))
+
+
+def infer_task(targets: Any, *, name: str = "target", kind: str | None = None, label_delim: str | None = None) -> Task:
+    """Infer the task from target values (a Series, a DataFrame of several targets, an array or a list).
+
+    Rules: several numeric target columns -> regression (or multilabel if all 0/1); lists of labels or strings
+    split by ``label_delim`` -> multilabel; bool or two distinct values -> binary; text or integers with at most
+    :data:`MAX_INTEGER_CLASSES` distinct values -> multiclass; other numbers -> regression. ``kind`` overrides.
+
+    >>> infer_task(["cat", "dog", "cat"]).kind
+    'binary'
+    >>> infer_task([0.5, 1.25, 3.0, 2.0]).kind
+    'regression'
+    """
+    if kind is not None and kind not in TASK_KINDS:
+        raise ConfigError(f"--task {kind!r} is not known; use one of: {', '.join(TASK_KINDS)}")
+    if isinstance(targets, pd.DataFrame):
+        return _infer_from_frame(targets, kind)
+    series = targets if isinstance(targets, pd.Series) else pd.Series(_as_list(targets), dtype=object)
+    names = (str(series.name) if series.name is not None else name,)
+    present = series.dropna()
+    if len(present) == 0:
+        raise DataError(f"target '{names[0]}' has no values (all {len(series)} are missing); pick another --target")
+    if len(present) < len(series):
+        raise DataError(
+            f"target '{names[0]}' is missing in {len(series) - len(present)} of {len(series)} rows; "
+            "drop those rows or fill them before training"
+        )
+    if label_delim is not None or kind == "multilabel" or _looks_multilabel(present):
+        labels = _split_labels(present, label_delim)
+        classes = tuple(sorted({lab for row in labels for lab in row}, key=_sort_key))
+        if not classes:
+            raise DataError(f"target '{names[0]}' holds no labels at all")
+        return Task("multilabel", classes, names)
+    numeric = pd.to_numeric(present, errors="coerce") if present.dtype == object else present
+    is_numeric = pd.api.types.is_numeric_dtype(numeric) and not pd.api.types.is_bool_dtype(numeric)
+    is_numeric = is_numeric and not bool(pd.isna(numeric).any())
+    if kind == "regression" or (kind is None and is_numeric and _is_quantity(numeric)):
+        if not is_numeric:
+            raise DataError(f"target '{names[0]}' holds text, e.g. {present.iloc[0]!r}; a regression target must be numbers")
+        return Task("regression", (), names)
+    classes = tuple(sorted(present.map(_jsonable).unique().tolist(), key=_sort_key))
+    if len(classes) < 2:
+        raise DataError(
+            f"target '{names[0]}' has a single value ({classes[0]!r}) in every row; there is nothing to learn. "
+            "Check the column or the filter that produced the data"
+        )
+    chosen = kind or ("binary" if len(classes) == 2 else "multiclass")
+    if chosen == "binary" and len(classes) != 2:
+        raise DataError(f"--task binary needs 2 classes but target '{names[0]}' has {len(classes)}; use --task multiclass")
+    return Task(chosen, classes, names)
+
+
+def _infer_from_frame(frame: pd.DataFrame, kind: str | None) -> Task:
+    names = tuple(str(c) for c in frame.columns)
+    if frame.isna().to_numpy().any():
+        raise DataError(f"target columns {list(names)} have missing values; drop or fill those rows first")
+    values = frame.to_numpy()
+    binary = np.isin(values, (0, 1, True, False)).all()
+    if kind == "multilabel" or (kind is None and binary):
+        return Task("multilabel", names, names)
+    return Task("regression", (), names)
+
+
+def _is_quantity(values: pd.Series) -> bool:
+    as_float = values.astype(float).to_numpy()
+    integral = bool(np.all(np.isfinite(as_float)) and np.all(as_float == np.round(as_float)))
+    return not integral or len(np.unique(as_float)) > MAX_INTEGER_CLASSES
+
+
+def _looks_multilabel(values: pd.Series) -> bool:
+    first = values.iloc[0]
+    return isinstance(first, list | tuple | set | frozenset)
+
+
+def _split_labels(values: pd.Series, delim: str | None) -> list[list[Any]]:
+    rows: list[list[Any]] = []
+    for value in values:
+        if isinstance(value, list | tuple | set | frozenset):
+            rows.append([_jsonable(v) for v in value])
+        elif delim is not None:
+            rows.append([part.strip() for part in str(value).split(delim) if part.strip()])
+        else:
+            rows.append([_jsonable(value)])
+    return rows
+
+
+def _multilabel_matrix(values: Any, classes: Sequence[Any]) -> np.ndarray:
+    if isinstance(values, pd.DataFrame):
+        return values.to_numpy(dtype=np.float32)
+    array = np.asarray(values) if not isinstance(values, pd.Series) else None
+    if array is not None and array.ndim == 2 and array.shape[1] == len(classes) and array.dtype != object:
+        return array.astype(np.float32)
+    index = {_key(c): i for i, c in enumerate(classes)}
+    matrix = np.zeros((len(values), len(classes)), dtype=np.float32)
+    for row, labels in enumerate(_as_list(values)):
+        if isinstance(labels, str):
+            labels = [labels]
+        for label in labels:
+            if _key(label) in index:
+                matrix[row, index[_key(label)]] = 1.0
+    return matrix
+
+
+def _as_list(values: Any) -> list[Any]:
+    if isinstance(values, pd.Series | pd.Index):
+        return values.tolist()
+    if isinstance(values, np.ndarray | torch.Tensor):
+        return values.tolist()
+    return list(values)
+
+
+def _jsonable(value: Any) -> Any:
+    """numpy scalars -> Python scalars so that classes survive a JSON round trip unchanged."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _key(value: Any) -> str:
+    """Compare labels by text so that 1, 1.0 from a CSV and "1" from JSON match."""
+    value = _jsonable(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    # Numbers sort numerically before text; False < True; mixed types never raise.
+    if isinstance(value, bool):
+        return (0, int(value))
+    if isinstance(value, int | float):
+        return (1, value)
+    return (2, str(value))

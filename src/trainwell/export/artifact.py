@@ -1,0 +1,413 @@
+"""Model artifacts: a directory holding the weights and the metadata needed to use them again.
+
+Layout of an artifact directory::
+
+    model/
+      model.safetensors   the model's state dict (safetensors: plain tensors, never pickle)
+      trainwell.json      metadata, UTF-8 JSON
+      ...                 optional extra files (history.csv, plots), written in the same atomic step
+
+``trainwell.json`` always holds the keys this module adds: ``"format_version"`` (int, see
+:data:`FORMAT_VERSION`), ``"trainwell_version"``, ``"torch_version"`` and ``"created"`` (UTC, ISO 8601). Callers
+are expected to add, and readers may rely on, these keys (only ``"format_version"`` is checked here):
+
+- ``"application"``: the application that built the model, e.g. ``"tabular"``;
+- ``"task"``: the task description (a dict), e.g. ``{"kind": "binary", ...}``;
+- ``"recipe"``: the fitted preprocessing (a dict), applied the same way at serving time;
+- ``"architecture"``: ``{"name": str, "config": dict}``, enough to rebuild the model from the registry;
+- ``"training"``: a summary (a dict) with final metrics and the per-epoch history.
+
+Writing is atomic: the artifact is built in a hidden temporary directory beside the target (same file system),
+every file is fsync'ed, and only then renamed into place. An existing artifact is renamed aside first, the new
+one renamed in, and the old one deleted, so a crash leaves either the old or the new artifact at the target.
+The one window where the target name is briefly absent (between the two renames) leaves the old artifact
+complete under ``.<name>.old-<id>``; :func:`read_artifact` names it in its error message. A crash while
+building leaves a hidden ``.<name>.tmp-<id>`` directory that is safe to delete.
+
+Reading never unpickles anything: weights go through ``safetensors`` and metadata through ``json``. Artifacts
+of an older format are upgraded by the small functions in :mod:`trainwell.export._migrations`.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path, PurePath, PurePosixPath
+from typing import Any
+
+import numpy as np
+import safetensors
+import torch
+from safetensors.torch import load_file, save_file
+
+import trainwell
+from trainwell.core.errors import ArtifactError
+from trainwell.export._migrations import FORMAT_VERSION, migrate
+
+__all__ = [
+    "FORMAT_VERSION",
+    "METADATA_FILE",
+    "WEIGHTS_FILE",
+    "migrate",
+    "read_artifact",
+    "read_metadata",
+    "save_artifact",
+    "to_jsonable",
+]
+
+WEIGHTS_FILE = "model.safetensors"
+METADATA_FILE = "trainwell.json"
+_RESERVED_NAMES = (WEIGHTS_FILE, METADATA_FILE)
+
+
+def to_jsonable(obj: Any, path: str = "metadata") -> Any:
+    """Convert ``obj`` to plain JSON types, or raise naming the first value that cannot be converted.
+
+    Numpy scalars and arrays become Python numbers and lists, tuples become lists and paths become strings.
+    Floats may be NaN or infinite (written as ``NaN``/``Infinity``, which Python's ``json`` reads back).
+
+    Args:
+        obj: The value to convert: nested dicts (with ``str`` keys), lists, tuples and scalars.
+        path: How to name ``obj`` in error messages; nested values extend it, e.g. ``metadata['task']['classes']``.
+
+    Returns:
+        A structure of ``dict``, ``list``, ``str``, ``int``, ``float``, ``bool`` and ``None`` only.
+
+    Raises:
+        ArtifactError: If a value (or a dict key) has a type JSON cannot hold; the message names its path.
+
+    Example:
+        >>> to_jsonable({"best": np.float32(0.5), "shape": (2, 3)})
+        {'best': 0.5, 'shape': [2, 3]}
+    """
+    if obj is None or isinstance(obj, (bool, str)):
+        return obj
+    if isinstance(obj, np.generic):
+        # .item() turns float32/int64/bool_ into Python numbers; checking the result catches datetime64 etc.
+        return to_jsonable(obj.item(), path)
+    if isinstance(obj, (int, float)):
+        return obj
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist(), path)
+    if isinstance(obj, PurePath):
+        return str(obj)
+    if isinstance(obj, Mapping):
+        converted = {}
+        for key, value in obj.items():
+            if not isinstance(key, str):
+                raise ArtifactError(
+                    f"{path} has the key {key!r} of type {_type_name(key)}; JSON object keys must be str: "
+                    f"convert the key with str() before saving"
+                )
+            converted[key] = to_jsonable(value, f"{path}[{key!r}]")
+        return converted
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(item, f"{path}[{index}]") for index, item in enumerate(obj)]
+    hint = " (for a tensor use .item() or .tolist())" if isinstance(obj, torch.Tensor) else ""
+    raise ArtifactError(
+        f"{path} is a {_type_name(obj)}, which cannot be stored in {METADATA_FILE}; convert it to "
+        f"str, int, float, bool, None, list or dict before saving{hint}"
+    )
+
+
+def save_artifact(
+    directory: str | Path,
+    state_dict: Mapping[str, torch.Tensor],
+    metadata: Mapping[str, Any],
+    *,
+    extra_files: Mapping[str, bytes] | None = None,
+) -> Path:
+    """Write a model artifact atomically: after a crash the target holds the old artifact or the new one.
+
+    Args:
+        directory: The artifact directory. It may be missing (parents are created), empty, or an existing
+            artifact, which is replaced.
+        state_dict: The model's tensors, e.g. ``model.state_dict()``. Tensors may be on any device, non-contiguous
+            or share storage (tied weights); each key is stored as its own tensor, so loading it with
+            ``model.load_state_dict`` into a model whose weights are tied keeps them tied.
+        metadata: JSON-able metadata (see the module docstring for the expected keys). ``"format_version"``,
+            ``"trainwell_version"``, ``"torch_version"`` and ``"created"`` are added, replacing any given.
+        extra_files: Small files to store beside the weights, ``{relative name: content}``, e.g.
+            ``{"history.csv": b"..."}``. Names may contain ``/`` for sub-folders.
+
+    Returns:
+        The absolute path of the artifact directory.
+
+    Raises:
+        ArtifactError: If ``directory`` exists and is not a trainwell model directory, if ``metadata`` holds a
+            value JSON cannot store, if a state-dict entry is not a dense tensor, or if an extra file name is
+            invalid. Nothing is written to the target in these cases.
+    """
+    shown = str(directory)
+    target = Path(os.path.abspath(directory))
+    _check_writable_target(target, shown)
+    document = _metadata_document(metadata)
+    tensors = _prepare_tensors(state_dict)
+    extra_files = extra_files or {}
+    _check_extra_names(extra_files)
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = _sibling(target, "tmp")
+    # mkdir (not tempfile.mkdtemp) so the artifact gets the usual umask permissions, not 0o700.
+    staging.mkdir()
+    try:
+        _write_contents(staging, tensors, document, extra_files)
+        _move_into_place(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def read_metadata(directory: str | Path) -> dict[str, Any]:
+    """Read and validate ``trainwell.json`` only (no weights), upgraded to the current format.
+
+    Args:
+        directory: An artifact directory written by :func:`save_artifact`.
+
+    Returns:
+        The metadata, with ``"format_version"`` equal to :data:`FORMAT_VERSION`.
+
+    Raises:
+        ArtifactError: If the directory is missing or not an artifact, if ``trainwell.json`` is not valid JSON
+            or has no ``"format_version"``, or if it was written by a newer trainwell.
+    """
+    shown = str(directory)
+    path = Path(directory)
+    _check_model_directory(path, shown)
+    metadata_path = path / METADATA_FILE
+    try:
+        metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ArtifactError(
+            f"{metadata_path} is not valid JSON ({error.msg} at line {error.lineno}, column {error.colno}); "
+            f"the file is damaged: restore it or re-export the model"
+        ) from error
+    except UnicodeDecodeError as error:
+        raise ArtifactError(
+            f"{metadata_path} is not UTF-8 text ({error.reason} at byte {error.start}); "
+            f"the file is damaged: restore it or re-export the model"
+        ) from error
+    if not isinstance(metadata, dict):
+        raise ArtifactError(
+            f"{metadata_path} must hold a JSON object, found a JSON {type(metadata).__name__}; "
+            f"the file is damaged or not from trainwell: re-export the model"
+        )
+    version = metadata.get("format_version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        raise ArtifactError(
+            f"{metadata_path} needs a non-negative integer 'format_version', found {version!r}; "
+            f"the file is damaged or not from trainwell: re-export the model"
+        )
+    if version > FORMAT_VERSION:
+        raise ArtifactError(
+            f"model directory '{shown}' was written by a newer trainwell (format {version}); upgrade trainwell "
+            f"(this version reads formats up to {FORMAT_VERSION}): pip install --upgrade trainwell"
+        )
+    return migrate(metadata, source=str(metadata_path))
+
+
+def read_artifact(directory: str | Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """Read an artifact: its metadata (upgraded to the current format) and its state dict, on the CPU.
+
+    Nothing is unpickled: a pickle or ``torch.save`` file in place of ``model.safetensors`` is refused
+    without being executed.
+
+    Args:
+        directory: An artifact directory written by :func:`save_artifact`.
+
+    Returns:
+        ``(metadata, state_dict)``; pass ``state_dict`` to ``model.load_state_dict``.
+
+    Raises:
+        ArtifactError: For everything :func:`read_metadata` refuses, and if ``model.safetensors`` is missing,
+            corrupted, truncated or not a safetensors file.
+    """
+    metadata = read_metadata(directory)
+    weights_path = Path(directory) / WEIGHTS_FILE
+    if not weights_path.is_file():
+        raise ArtifactError(
+            f"model directory '{directory}' has no {WEIGHTS_FILE} (the weights); the directory is "
+            f"incomplete: re-export the model with `trainwell fit --out`"
+        )
+    try:
+        state_dict = load_file(weights_path, device="cpu")
+    except safetensors.SafetensorError as error:
+        raise ArtifactError(
+            f"{weights_path} is corrupted or not a safetensors file ({error}); re-export the model "
+            f"(trainwell never loads pickled weights)"
+        ) from error
+    return metadata, state_dict
+
+
+def _check_writable_target(target: Path, shown: str) -> None:
+    """Refuse to replace anything but a missing path, an empty directory or a trainwell artifact."""
+    if not target.exists() and not target.is_symlink():
+        return
+    is_artifact = target.is_dir() and (target / METADATA_FILE).is_file()
+    is_empty_dir = target.is_dir() and not any(target.iterdir())
+    if not (is_artifact or is_empty_dir):
+        raise ArtifactError(
+            f"'{shown}' exists and is not a trainwell model directory; choose another --out or delete it"
+        )
+
+
+def _check_model_directory(path: Path, shown: str) -> None:
+    """Refuse paths that are not an artifact directory, with the most helpful message for each case."""
+    if not path.exists():
+        raise ArtifactError(f"model directory '{shown}' does not exist{_interrupted_save_hint(path)}")
+    if not path.is_dir():
+        inside = f" (this file belongs in '{path.parent}')" if path.name in _RESERVED_NAMES else ""
+        raise ArtifactError(
+            f"'{shown}' is a file, not a model directory; pass the folder written by `trainwell fit --out`{inside}"
+        )
+    if not (path / METADATA_FILE).is_file():
+        raise ArtifactError(
+            f"'{shown}' is not a trainwell model directory (no {METADATA_FILE}); "
+            f"pass the folder written by `trainwell fit --out`"
+        )
+
+
+def _interrupted_save_hint(path: Path) -> str:
+    """Point at the old artifact left aside if a save was interrupted between its two renames."""
+    absolute = Path(os.path.abspath(path))
+    pattern = f".{glob.escape(absolute.name)}.old-*"
+    backups = [
+        backup for backup in sorted(absolute.parent.glob(pattern)) if (backup / METADATA_FILE).is_file()
+    ]
+    if not backups:
+        return ""
+    return f"; an interrupted save left the previous model in '{backups[-1]}': rename it to '{path}'"
+
+
+def _metadata_document(metadata: Mapping[str, Any]) -> str:
+    """The text of ``trainwell.json``: the caller's metadata plus the format and version stamps."""
+    document = to_jsonable(metadata)
+    if not isinstance(document, dict):
+        raise ArtifactError(f"metadata must be a dict, got {_type_name(metadata)}")
+    document.update(
+        format_version=FORMAT_VERSION,
+        trainwell_version=str(trainwell.__version__),
+        torch_version=str(torch.__version__),
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _prepare_tensors(state_dict: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Detached, contiguous CPU tensors that share no storage (safetensors refuses shared storage)."""
+    prepared: dict[str, torch.Tensor] = {}
+    seen_storages: set[int] = set()
+    for key, value in state_dict.items():
+        if not isinstance(key, str):
+            raise ArtifactError(f"state_dict key {key!r} is a {_type_name(key)}; state_dict keys must be str")
+        if not isinstance(value, torch.Tensor):
+            raise ArtifactError(
+                f"state_dict[{key!r}] is a {_type_name(value)}, not a tensor; {WEIGHTS_FILE} holds tensors "
+                f"only: store other values in the metadata"
+            )
+        if value.layout != torch.strided or value.is_meta:
+            raise ArtifactError(
+                f"state_dict[{key!r}] is a {value.layout} tensor on {value.device}; only dense tensors with "
+                f"data can be saved: convert it with .to_dense() or materialise it first"
+            )
+        tensor = value.detach().cpu().contiguous()
+        storage = tensor.untyped_storage().data_ptr()
+        # Tied weights (two keys, one storage) become two copies; load_state_dict copies both into the
+        # single tied parameter, so the tie survives a round trip.
+        if storage != 0 and storage in seen_storages:
+            tensor = tensor.clone()
+        seen_storages.add(tensor.untyped_storage().data_ptr())
+        prepared[key] = tensor
+    return prepared
+
+
+def _check_extra_names(extra_files: Mapping[str, bytes]) -> None:
+    """Refuse extra file names that would leave the artifact directory or overwrite its own files."""
+    for name in extra_files:
+        parts = PurePosixPath(name).parts if isinstance(name, str) else ()
+        if (
+            not parts
+            or PurePosixPath(name).is_absolute()
+            or "\\" in name
+            or ":" in name
+            or ".." in parts
+            or parts[0] in _RESERVED_NAMES
+        ):
+            raise ArtifactError(
+                f"extra file name {name!r} is not allowed; use a relative name such as 'history.csv' or "
+                f"'plots/loss.png', without '..', backslashes or ':', other than {' or '.join(_RESERVED_NAMES)}"
+            )
+
+
+def _write_contents(
+    staging: Path, tensors: dict[str, torch.Tensor], document: str, extra_files: Mapping[str, bytes]
+) -> None:
+    """Write and fsync every file; trainwell.json goes last so its presence marks a complete directory."""
+    weights_path = staging / WEIGHTS_FILE
+    save_file(tensors, weights_path, metadata={"format": "pt"})
+    with open(weights_path, "rb+") as weights:
+        os.fsync(weights.fileno())
+    for name, content in extra_files.items():
+        if not isinstance(content, (bytes, bytearray, memoryview)):
+            raise ArtifactError(
+                f"extra_files[{name!r}] is a {_type_name(content)}; extra file contents must be bytes"
+            )
+        destination = staging / name
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        _write_bytes(destination, bytes(content))
+    _write_bytes(staging / METADATA_FILE, document.encode("utf-8"))
+    for folder, _, _ in os.walk(staging, topdown=False):
+        _fsync_directory(Path(folder))
+
+
+def _move_into_place(staging: Path, target: Path) -> None:
+    """Rename ``staging`` to ``target``, setting an existing ``target`` aside until the new one is in."""
+    if not target.is_dir():
+        os.rename(staging, target)
+        _fsync_directory(target.parent)
+        return
+    old = _sibling(target, "old")
+    os.rename(target, old)
+    try:
+        os.rename(staging, target)
+    except BaseException:
+        os.rename(old, target)
+        raise
+    _fsync_directory(target.parent)
+    if old.is_symlink():  # a target that was a link to an artifact: drop the link, never the linked folder
+        old.unlink()
+    else:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _sibling(target: Path, kind: str) -> Path:
+    """A hidden, unique path beside ``target`` (same directory, hence the same file system)."""
+    return target.parent / f".{target.name}.{kind}-{uuid.uuid4().hex[:12]}"
+
+
+def _write_bytes(path: Path, content: bytes) -> None:
+    with open(path, "wb") as file:
+        file.write(content)
+        file.flush()
+        os.fsync(file.fileno())
+
+
+def _fsync_directory(path: Path) -> None:
+    """Make renames and new entries in ``path`` durable (POSIX only: Windows cannot open directories)."""
+    if os.name == "nt":
+        return
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _type_name(obj: object) -> str:
+    cls = type(obj)
+    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"

@@ -1,0 +1,17 @@
+"""The Learner and its one training loop."""
+
+from trainwell.learner.events import (
+    Callback,
+    CancelBatch,
+    CancelEpoch,
+    CancelFit,
+    CancelStep,
+    CancelTrain,
+    CancelValidate,
+    Event,
+)
+from trainwell.learner.learner import Learner
+from trainwell.learner.lr_find import LRFindResult
+
+__all__ = ["Callback", "CancelBatch", "CancelEpoch", "CancelFit", "CancelStep", "CancelTrain", "CancelValidate",
+           "Event", "LRFindResult", "Learner"]

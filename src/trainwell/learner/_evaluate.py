@@ -1,0 +1,68 @@
+"""Evaluation passes outside training: loss and metrics, and ordered predictions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from trainwell.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from trainwell.learner.learner import Learner
+
+
+def ordered(loader: Any) -> Any:
+    """The same data in its natural order (predictions must line up with rows)."""
+    new = getattr(loader, "new", None)
+    if callable(new) and getattr(loader, "shuffle", False):
+        return new(shuffle=False, drop_last=False)
+    return loader
+
+
+def _batches(learn: Learner, loader: Iterable[Any] | None) -> Iterable[tuple[torch.Tensor, ...]]:
+    if loader is None:
+        raise ConfigError("no data to evaluate: this DataBundle has no validation set; pass a loader")
+    return learn._on_device(ordered(loader))  # type: ignore[return-value]
+
+
+@torch.no_grad()
+def evaluate(learn: Learner, loader: Iterable[Any] | None) -> dict[str, float]:
+    """Mean loss and every metric of ``learn`` over ``loader``."""
+    learn.model.eval()
+    total, rows = 0.0, 0
+    for metric in learn.metrics:
+        metric.reset()
+    for batch in _batches(learn, loader):
+        *inputs, target = batch
+        with learn.forward_context():
+            output = learn.model(*inputs)
+        total += float(learn.compute_loss(output, target)) * len(target)
+        rows += len(target)
+        activated = learn.task.activate(output.detach())
+        for metric in learn.metrics:
+            metric.update(activated, target)
+    results = {"loss": total / max(rows, 1)}
+    results.update({metric.name: metric.compute() for metric in learn.metrics})
+    return results
+
+
+@torch.no_grad()
+def predictions(
+    learn: Learner, loader: Iterable[Any] | None, activate: bool, with_targets: bool
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Outputs over ``loader`` in row order, on the CPU; targets too when asked and present."""
+    learn.model.eval()
+    outputs: list[torch.Tensor] = []
+    targets: list[torch.Tensor] = []
+    for batch in _batches(learn, loader):
+        *inputs, target = batch
+        with learn.forward_context():
+            output = learn.model(*inputs).float()
+        outputs.append((learn.task.activate(output) if activate else output).cpu())
+        if with_targets:
+            targets.append(target.cpu())
+    if not outputs:
+        raise ConfigError("the loader yielded no batches; nothing to predict")
+    return torch.cat(outputs), (torch.cat(targets) if with_targets else None)

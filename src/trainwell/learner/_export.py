@@ -1,0 +1,54 @@
+"""Turn a trained Learner into a safe artifact directory."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from trainwell.core.device import is_rank_zero
+from trainwell.core.errors import ConfigError
+from trainwell.export.artifact import save_artifact
+
+if TYPE_CHECKING:
+    from trainwell.learner.learner import Learner
+
+
+def learner_metadata(learn: Learner) -> dict[str, Any]:
+    """What ``trainwell.json`` records about a Learner: task, recipe, architecture and training summary."""
+    if learn.model_spec is None:
+        raise ConfigError(
+            "export needs to know how to rebuild the model: build the Learner with a factory such as "
+            "tabular_learner, or set learn.model_spec = {'name': <registered architecture>, 'config': {...}}"
+        )
+    recipe = learn.data.recipe.to_dict() if learn.data.recipe is not None else None
+    history = [_clean(row) for row in learn.history]
+    return {
+        "application": learn.data.application,
+        "task": learn.task.to_dict(),
+        "recipe": recipe,
+        "architecture": learn.model_spec,
+        "training": {
+            "loss": type(learn.loss_func).__name__,
+            "optimizer": learn.opt_name if isinstance(learn.opt_name, str) else getattr(learn.opt_name, "__name__", "custom"),
+            "metrics": [metric.name for metric in learn.metrics],
+            "epochs": len(history),
+            "final": history[-1] if history else {},
+            "history": history,
+        },
+    }
+
+
+def export_learner(learn: Learner, path: str | Path, *, extra_files: dict[str, bytes] | None = None) -> Path:
+    """Write ``path`` (only on rank 0 of a distributed job) and return it."""
+    path = Path(path)
+    metadata = learner_metadata(learn)
+    if not is_rank_zero():
+        return path
+    state = {key: value.detach().cpu() for key, value in learn.model.state_dict().items()}
+    return save_artifact(path, state, metadata, extra_files=extra_files)
+
+
+def _clean(row: dict[str, Any]) -> dict[str, Any]:
+    # JSON has no NaN: a metric that could not be computed is recorded as null.
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}

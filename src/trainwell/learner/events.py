@@ -1,0 +1,115 @@
+"""Events of the training loop, the exceptions that steer it, and the Callback base class.
+
+The loop, written once in :mod:`trainwell.learner.learner`, runs::
+
+    before_fit
+      for each epoch:
+        before_epoch
+          before_train
+            for each batch:
+              before_batch → forward → after_pred → loss → after_loss
+              → before_backward → backward → after_backward
+              → before_step → optimizer step → after_step → zero grads → after_batch
+          after_train
+          before_validate
+            for each batch: before_batch → forward → after_pred → loss → after_loss → after_batch
+          after_validate
+        after_epoch
+    after_fit
+
+A callback steers the loop by raising one of these exceptions; the loop catches it and resumes as described:
+
+========================  ==================================================================================
+``CancelBatch``           the rest of this batch is skipped; ``after_batch`` runs, then the next batch.
+``CancelStep``            the optimizer step and the zeroing of gradients are skipped (gradients keep
+                          accumulating); ``after_batch`` runs.
+``CancelTrain``           the rest of the training phase is skipped; ``after_train`` runs, then validation.
+``CancelValidate``        the rest of validation is skipped; ``after_validate`` runs.
+``CancelEpoch``           the rest of the epoch is skipped; ``after_epoch`` runs, then the next epoch.
+``CancelFit``             training stops; ``after_fit`` runs.
+========================  ==================================================================================
+
+Any other exception raised in a callback propagates with its traceback intact and a note naming the callback
+and the event.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from trainwell.learner.learner import Learner
+
+
+class Event(str, Enum):
+    """A point in the training loop where callbacks run, in loop order."""
+
+    before_fit = "before_fit"
+    before_epoch = "before_epoch"
+    before_train = "before_train"
+    before_batch = "before_batch"
+    after_pred = "after_pred"
+    after_loss = "after_loss"
+    before_backward = "before_backward"
+    after_backward = "after_backward"
+    before_step = "before_step"
+    after_step = "after_step"
+    after_batch = "after_batch"
+    after_train = "after_train"
+    before_validate = "before_validate"
+    after_validate = "after_validate"
+    after_epoch = "after_epoch"
+    after_fit = "after_fit"
+
+
+class CancelBatch(Exception):
+    """Skip the rest of this batch; ``after_batch`` still runs."""
+
+
+class CancelStep(Exception):
+    """Skip the optimizer step and the zeroing of gradients for this batch."""
+
+
+class CancelTrain(Exception):
+    """Skip the rest of this epoch's training phase; validation follows."""
+
+
+class CancelValidate(Exception):
+    """Skip the rest of this validation pass."""
+
+
+class CancelEpoch(Exception):
+    """Skip the rest of this epoch; ``after_epoch`` still runs."""
+
+
+class CancelFit(Exception):
+    """Stop training; ``after_fit`` still runs."""
+
+
+class Callback:
+    """Base class: define methods named after :class:`Event` members, each taking the learner.
+
+    ``order`` sorts callbacks (lower runs first at every event). ``teardown`` always runs when a fit ends,
+    even by an error or Ctrl-C, to release what the callback holds (a live display, a file).
+
+    Example:
+        >>> class PrintEpoch(Callback):
+        ...     def after_epoch(self, learn):
+        ...         print("finished epoch", learn.epoch)
+    """
+
+    order: ClassVar[int] = 0
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def teardown(self, learn: Learner) -> None:
+        """Release resources; runs after every fit, however it ended."""
+
+    def handled_events(self) -> list[Event]:
+        return [event for event in Event if callable(getattr(self, event.value, None))]
+
+    def __repr__(self) -> str:
+        return f"{self.name}()"

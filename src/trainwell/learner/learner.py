@@ -1,0 +1,438 @@
+"""The Learner: a model, a loss and an optimizer, driven by the one training loop.
+
+The loop below is the only one in trainwell. Every optional behaviour (progress, schedules, clipping,
+mixed precision, checkpoints...) is a callback hooked on the events of :mod:`trainwell.learner.events`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from trainwell.callbacks.progress import ProgressBar
+from trainwell.callbacks.recorder import Recorder
+from trainwell.callbacks.schedule import ParamScheduler
+from trainwell.core.device import resolve_device
+from trainwell.core.errors import ConfigError
+from trainwell.data.bundle import DataBundle
+from trainwell.learner import _checkpoint
+from trainwell.learner.events import (
+    Callback,
+    CancelBatch,
+    CancelEpoch,
+    CancelFit,
+    CancelStep,
+    CancelTrain,
+    CancelValidate,
+    Event,
+)
+from trainwell.losses import loss_for_task
+from trainwell.metrics import Metric, get_metric
+from trainwell.optim import create_optimizer, discriminative_lrs, one_cycle_lr, one_cycle_momentum, split_param_groups
+
+LossLike = nn.Module | Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+class Learner:
+    """Train ``model`` on ``data`` with ``loss`` and an optimizer.
+
+    Args:
+        model: any ``nn.Module`` called as ``model(*inputs)`` on each batch ``(*inputs, target)``.
+        data: a :class:`DataBundle`; its task supplies the default loss and metrics.
+        loss: a loss module or function ``loss(output, target)``; ``None`` uses the task's default.
+        opt: optimizer name (``"adamw"``, ``"adabelief"``, ``"sgd"``...) or a factory
+            ``f(param_groups, lr=...)``.
+        metrics: metric names or :class:`Metric` objects; ``None`` uses the task's defaults.
+        callbacks: extra callbacks kept for every fit.
+        lr: default learning rate (``fit_one_cycle`` uses it as the peak).
+        wd: weight decay, applied decoupled and never to biases or normalisation layers.
+        device: ``"cpu"``, ``"cuda"``, ... or ``None`` for the best available.
+        path: folder where callbacks and ``export`` write files by default.
+        progress: show a live progress bar and a line per epoch.
+
+    Example:
+        >>> import torch
+        >>> from trainwell.data import tensor_data
+        >>> data = tensor_data(torch.randn(64, 3), torch.randn(64), valid_pct=0.25)
+        >>> learn = Learner(torch.nn.Linear(3, 1), data, progress=False)
+        >>> learn.fit(1, lr=0.01)
+        >>> sorted(learn.history[-1])[:3]
+        ['epoch', 'mae', 'r2']
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        data: DataBundle,
+        loss: LossLike | None = None,
+        opt: str | Callable[..., torch.optim.Optimizer] = "adamw",
+        metrics: Sequence[str | Metric] | None = None,
+        callbacks: Iterable[Callback] = (),
+        *,
+        lr: float = 1e-3,
+        wd: float = 0.01,
+        device: str | torch.device | None = None,
+        path: str | Path = ".",
+        progress: bool = True,
+    ) -> None:
+        if not isinstance(model, nn.Module):
+            raise ConfigError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        if not isinstance(data, DataBundle):
+            raise ConfigError(f"data must be a DataBundle (see tabular_data or tensor_data), got {type(data).__name__}")
+        if lr <= 0:
+            raise ConfigError(f"lr must be positive, got {lr}")
+        if wd < 0:
+            raise ConfigError(f"wd (weight decay) must be >= 0, got {wd}")
+        self.device = resolve_device(device)
+        self.model = model.to(self.device)
+        self.data = data
+        self.task = data.task
+        self.loss_func: LossLike = loss if loss is not None else loss_for_task(self.task)
+        self.opt_name = opt
+        self.opt: torch.optim.Optimizer | None = None
+        self.metrics: list[Metric] = [
+            m if isinstance(m, Metric) else get_metric(m, self.task.kind, threshold=self.task.threshold) for m in (metrics or self.task.metric_names)
+        ]
+        self.lr = lr
+        self.wd = wd
+        self.path = Path(path)
+        self.recorder = Recorder()
+        self.callbacks: list[Callback] = [self.recorder]
+        if progress:
+            self.callbacks.append(ProgressBar())
+        self.callbacks.extend(callbacks)
+        self.model_spec: dict[str, Any] | None = None  # {"name": registered architecture, "config": {...}}
+        self.forward_context: Callable[[], contextlib.AbstractContextManager[Any]] = contextlib.nullcontext
+        self._reset_state()
+
+    # ----------------------------------------------------------------------------------------------- state
+    def _reset_state(self) -> None:
+        self.epoch = 0
+        self.n_epochs = 0
+        self.iteration = 0
+        self.n_iterations = 1
+        self.batch_index = 0
+        self.training = False
+        self.batch: tuple[torch.Tensor, ...] = ()
+        self.xb: tuple[torch.Tensor, ...] = ()
+        self.yb: torch.Tensor = torch.empty(0)
+        self.pred: torch.Tensor = torch.empty(0)
+        self.loss: torch.Tensor = torch.empty(0)
+        self.loss_grad: torch.Tensor = torch.empty(0)
+        self.loader: Iterable[Any] | None = None
+        self._start_batch = 0
+
+    @property
+    def pct_train(self) -> float:
+        """Progress through the current fit, from 0 to 1 (what schedules are functions of)."""
+        return min(1.0, self.iteration / max(1, self.n_iterations))
+
+    @property
+    def history(self) -> list[dict[str, float]]:
+        """One row per finished epoch: losses, metrics, learning rate and time."""
+        return self.recorder.history
+
+    # ------------------------------------------------------------------------------------- callbacks
+    def add_callbacks(self, *callbacks: Callback) -> Learner:
+        self.callbacks.extend(callbacks)
+        return self
+
+    def remove_callback(self, kind: type[Callback]) -> None:
+        self.callbacks = [cb for cb in self.callbacks if not isinstance(cb, kind)]
+
+    def get_callback(self, kind: type[Callback]) -> Callback | None:
+        return next((cb for cb in self.callbacks if isinstance(cb, kind)), None)
+
+    def _build_handlers(self, callbacks: Sequence[Callback]) -> None:
+        ordered = sorted(callbacks, key=lambda cb: cb.order)  # stable: equal orders keep insertion order
+        self._active = ordered
+        self._handlers: dict[Event, list[tuple[Callback, Callable[[Learner], None]]]] = {
+            event: [(cb, getattr(cb, event.value)) for cb in ordered if callable(getattr(cb, event.value, None))]
+            for event in Event
+        }
+
+    def _call(self, event: Event) -> None:
+        for callback, handler in self._handlers[event]:
+            try:
+                handler(self)
+            except (CancelBatch, CancelStep, CancelTrain, CancelValidate, CancelEpoch, CancelFit):
+                raise
+            except Exception as error:
+                error.add_note(f"raised in callback {callback.name} during event {event.value}")
+                raise
+
+    def show_training_loop(self, callbacks: Iterable[Callback] = ()) -> str:
+        """Which callbacks run at each event, in order (printed and returned)."""
+        self._build_handlers([*self.callbacks, *callbacks])
+        lines = []
+        for event in Event:
+            names = [cb.name for cb, _ in self._handlers[event]]
+            lines.append(f"{event.value:<16} {', '.join(names) if names else '-'}")
+        text = "\n".join(lines)
+        print(text)
+        return text
+
+    # ------------------------------------------------------------------------------------- optimizer
+    def layer_groups(self) -> list[nn.Module]:
+        """Groups of layers that share a learning rate: the model's own split when it defines one."""
+        split = getattr(self.model, "layer_groups", None)
+        groups = list(split()) if callable(split) else [self.model]
+        return groups or [self.model]
+
+    def create_opt(self) -> torch.optim.Optimizer:
+        groups = split_param_groups(self.layer_groups(), self.wd)
+        if callable(self.opt_name) and not isinstance(self.opt_name, str):
+            self.opt = self.opt_name(groups, lr=self.lr)
+        else:
+            self.opt = create_optimizer(self.opt_name, groups, lr=self.lr)
+        return self.opt
+
+    def set_lrs(self, lr: float | slice | Sequence[float]) -> None:
+        """Set each parameter group's peak learning rate (``max_lr``); a slice spreads it over layer groups."""
+        opt = self.opt or self.create_opt()
+        n_layer_groups = 1 + max(group.get("layer_group", 0) for group in opt.param_groups)
+        lrs = discriminative_lrs(lr, n_layer_groups)
+        for group in opt.param_groups:
+            group["max_lr"] = lrs[group.get("layer_group", 0)]
+            group["lr"] = group["max_lr"]
+
+    def freeze_to(self, n: int) -> None:
+        """Train only layer groups ``n`` and later; normalisation layers always keep training."""
+        groups = self.layer_groups()
+        for index, group in enumerate(groups):
+            for module in group.modules():
+                trainable = index >= n or isinstance(module, _NORM_LAYERS)
+                for param in module.parameters(recurse=False):
+                    param.requires_grad_(trainable)
+
+    def freeze(self) -> None:
+        """Train only the last layer group (the head)."""
+        self.freeze_to(len(self.layer_groups()) - 1)
+
+    def unfreeze(self) -> None:
+        self.freeze_to(0)
+
+    # ------------------------------------------------------------------------------------------ fitting
+    def fit(
+        self,
+        n_epochs: int,
+        lr: float | slice | Sequence[float] | None = None,
+        *,
+        callbacks: Iterable[Callback] = (),
+        resume_from: str | Path | None = None,
+    ) -> None:
+        """Train for ``n_epochs`` at a constant learning rate (``lr`` or the Learner's default).
+
+        ``resume_from`` names a checkpoint written by :class:`~trainwell.callbacks.Checkpoint` during the same
+        call: training continues from the batch after it, with the same result as an uninterrupted run.
+        """
+        if int(n_epochs) != n_epochs or n_epochs < 1:
+            raise ConfigError(f"n_epochs must be a positive whole number, got {n_epochs}")
+        self.set_lrs(self.lr if lr is None else lr)
+        run_callbacks = list(callbacks)
+        self._fit(int(n_epochs), run_callbacks, resume_from)
+
+    def fit_one_cycle(
+        self,
+        n_epochs: int,
+        lr_max: float | slice | Sequence[float] | None = None,
+        *,
+        div: float = 25.0,
+        div_final: float = 1e5,
+        pct_start: float = 0.25,
+        moms: tuple[float, float] = (0.95, 0.85),
+        callbacks: Iterable[Callback] = (),
+        resume_from: str | Path | None = None,
+    ) -> None:
+        """Train with the one-cycle policy (Smith 2018): warm up to ``lr_max``, then anneal; momentum inverse."""
+        schedule = ParamScheduler(
+            lr=one_cycle_lr(div=div, div_final=div_final, pct_start=pct_start),
+            momentum=one_cycle_momentum(high=moms[0], low=moms[1], pct_start=pct_start),
+        )
+        self.fit(n_epochs, lr_max, callbacks=[schedule, *callbacks], resume_from=resume_from)
+
+    def fine_tune(
+        self,
+        epochs: int,
+        base_lr: float | None = None,
+        *,
+        freeze_epochs: int = 1,
+        lr_mult: float = 100.0,
+        callbacks: Iterable[Callback] = (),
+    ) -> None:
+        """Transfer learning: train the head with the body frozen, then everything with discriminative LRs."""
+        base_lr = base_lr or self.lr
+        callbacks = list(callbacks)
+        if freeze_epochs > 0:
+            self.freeze()
+            self.fit_one_cycle(freeze_epochs, base_lr * 2, pct_start=0.99, callbacks=callbacks)
+        self.unfreeze()
+        self.fit_one_cycle(epochs, slice(base_lr / lr_mult, base_lr), callbacks=callbacks)
+
+    def lr_find(self, start_lr: float = 1e-7, end_lr: float = 10.0, num_it: int = 100) -> Any:
+        """Sweep the learning rate; see :func:`trainwell.learner.lr_find.lr_find`."""
+        from trainwell.learner.lr_find import lr_find
+
+        return lr_find(self, start_lr=start_lr, end_lr=end_lr, num_it=num_it)
+
+    def _fit(self, n_epochs: int, run_callbacks: list[Callback], resume_from: str | Path | None) -> None:
+        self._reset_state()
+        self.n_epochs = n_epochs
+        train_loader = self._on_device(self.data.train)
+        valid_loader = self._on_device(self.data.valid) if self.data.valid is not None else None
+        self.n_iterations = n_epochs * len(train_loader)  # type: ignore[arg-type]
+        self.forward_context = contextlib.nullcontext
+        self._build_handlers([*self.callbacks, *run_callbacks])
+        if resume_from is not None:
+            _checkpoint.restore(self, resume_from)
+        try:
+            self._with_events(Event.before_fit, Event.after_fit, CancelFit,
+                              lambda: self._run_epochs(train_loader, valid_loader))
+        finally:
+            for callback in self._active:
+                callback.teardown(self)
+            self.training = False
+            if self.opt is not None:
+                self.opt.zero_grad(set_to_none=True)
+
+    def _run_epochs(self, train_loader: Iterable[Any], valid_loader: Iterable[Any] | None) -> None:
+        for epoch in range(self.epoch, self.n_epochs):
+            self.epoch = epoch
+            self._with_events(Event.before_epoch, Event.after_epoch, CancelEpoch,
+                              lambda: self._run_epoch(train_loader, valid_loader))
+            self._start_batch = 0
+
+    def _run_epoch(self, train_loader: Iterable[Any], valid_loader: Iterable[Any] | None) -> None:
+        self._with_events(Event.before_train, Event.after_train, CancelTrain, lambda: self._run_phase(train_loader, True))
+        if valid_loader is not None:
+            self._with_events(Event.before_validate, Event.after_validate, CancelValidate,
+                              lambda: self._run_phase(valid_loader, False))
+
+    def _with_events(self, before: Event, after: Event, cancel: type[Exception], body: Callable[[], None]) -> None:
+        try:
+            self._call(before)
+            body()
+        except cancel:
+            pass
+        self._call(after)
+
+    def _run_phase(self, loader: Iterable[Any], training: bool) -> None:
+        self.training = training
+        self.loader = loader
+        self.model.train(training)
+        if hasattr(loader, "set_epoch"):
+            loader.set_epoch(self.epoch)
+        start = self._start_batch if training else 0
+        with torch.set_grad_enabled(training):
+            for self.batch_index, batch in enumerate(_batches_from(loader, start), start=start):
+                self._one_batch(batch)
+
+    def _one_batch(self, batch: Sequence[torch.Tensor]) -> None:
+        self.batch = tuple(batch)
+        self.xb, self.yb = self.batch[:-1], self.batch[-1]
+        try:
+            self._call(Event.before_batch)
+            with self.forward_context():
+                self.pred = self.model(*self.xb)
+                self._call(Event.after_pred)
+                self.loss = self.compute_loss(self.pred, self.yb)
+            self.loss_grad = self.loss
+            self._call(Event.after_loss)
+            if self.training:
+                self._backward_and_step()
+        except CancelBatch:
+            pass
+        if self.training:
+            self.iteration += 1  # batches completed: what after_batch and checkpoints see
+        self._call(Event.after_batch)
+
+    def compute_loss(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Loss of one batch; override to add terms (regularisers) without touching the loop."""
+        return self.loss_func(pred, target)
+
+    def _backward_and_step(self) -> None:
+        assert self.opt is not None
+        self._call(Event.before_backward)
+        self.loss_grad.backward()
+        self._call(Event.after_backward)
+        try:
+            self._call(Event.before_step)
+            self.opt.step()
+            self._call(Event.after_step)
+            self.opt.zero_grad(set_to_none=True)
+        except CancelStep:
+            pass
+
+    def _on_device(self, loader: Iterable[Any]) -> Iterable[Any]:
+        mover = getattr(loader, "to", None)
+        return mover(self.device) if callable(mover) else _DeviceLoader(loader, self.device)
+
+    # ------------------------------------------------------------------------------------ evaluation
+    def validate(self, loader: Iterable[Any] | None = None) -> dict[str, float]:
+        """Loss and metrics on ``loader`` (default: the validation set), without training."""
+        from trainwell.learner._evaluate import evaluate
+
+        return evaluate(self, loader if loader is not None else self.data.valid)
+
+    def get_preds(
+        self, loader: Iterable[Any] | None = None, *, activate: bool = True, with_targets: bool = True
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Predictions over ``loader`` (default: validation) in order, activated by the task unless told not to."""
+        from trainwell.learner._evaluate import predictions
+
+        return predictions(self, loader if loader is not None else self.data.valid, activate, with_targets)
+
+    # --------------------------------------------------------------------------------------- saving
+    def save_checkpoint(self, path: str | Path) -> Path:
+        """Write everything needed to resume exactly: weights, optimizer, position, RNG states, history."""
+        return _checkpoint.save(self, path)
+
+    def export(self, path: str | Path, *, extra_files: dict[str, bytes] | None = None) -> Path:
+        """Write a safe artifact: ``model.safetensors`` + ``trainwell.json`` (see :mod:`trainwell.export`)."""
+        from trainwell.learner._export import export_learner
+
+        return export_learner(self, path, extra_files=extra_files)
+
+    def __repr__(self) -> str:
+        return (f"Learner(model={type(self.model).__name__}, task={self.task.kind}, "
+                f"loss={type(self.loss_func).__name__}, opt={self.opt_name!r}, device={self.device})")
+
+
+_NORM_LAYERS = (nn.modules.batchnorm._NormBase, nn.LayerNorm, nn.GroupNorm)
+
+
+def _batches_from(loader: Iterable[Any], start: int) -> Iterator[Any]:
+    iter_from = getattr(loader, "iter_from", None)
+    if callable(iter_from):
+        return iter_from(start)
+    iterator = iter(loader)
+    for _ in range(start):
+        next(iterator, None)
+    return iterator
+
+
+class _DeviceLoader:
+    """Wraps any iterable of batches (e.g. a torch DataLoader) and moves each batch to the device."""
+
+    def __init__(self, loader: Iterable[Any], device: torch.device) -> None:
+        self.loader = loader
+        self.device = device
+
+    def __len__(self) -> int:
+        return len(self.loader)  # type: ignore[arg-type]
+
+    def set_epoch(self, epoch: int) -> None:
+        for target in (self.loader, getattr(self.loader, "sampler", None)):
+            setter = getattr(target, "set_epoch", None)
+            if callable(setter):
+                setter(epoch)
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, ...]]:
+        non_blocking = self.device.type == "cuda"
+        for batch in self.loader:
+            yield tuple(t.to(self.device, non_blocking=non_blocking) for t in batch)

@@ -1,0 +1,157 @@
+"""The learning-rate finder (Smith 2015): sweep the LR exponentially over a few batches and read the curve.
+
+The sweep trains for real, so weights, optimizer state, RNG states and the history are saved before and put
+back after: a fit that follows is the same as one that never ran the finder.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+
+from trainwell.callbacks.progress import ProgressBar
+from trainwell.core.errors import ConfigError
+from trainwell.core.seeding import get_rng_states, set_rng_states
+from trainwell.learner.events import Callback, CancelFit, CancelValidate
+
+if TYPE_CHECKING:
+    from trainwell.learner.learner import Learner
+
+SMOOTHING = 0.98
+DIVERGENCE_FACTOR = 4.0
+
+
+@dataclass
+class LRFindResult:
+    """The sweep: learning rates, smoothed losses, and the suggested learning rate.
+
+    Attributes:
+        suggestion: a tenth of the learning rate where the smoothed loss was lowest (Smith's rule of thumb);
+            ``None`` when the sweep was too short to say (e.g. the loss was NaN from the start).
+        steepest: where the smoothed loss fell fastest per decade of learning rate.
+    """
+
+    lrs: list[float]
+    losses: list[float]
+    raw_losses: list[float] = field(default_factory=list)
+    suggestion: float | None = None
+    steepest: float | None = None
+    minimum: float | None = None
+
+    def plot(self, path: str | Path) -> Path:
+        """Write the loss-versus-learning-rate curve as a PNG."""
+        from trainwell.learner.plots import plot_lr_find
+
+        return plot_lr_find(self, Path(path))
+
+    def __repr__(self) -> str:
+        suggestion = f"{self.suggestion:.2e}" if self.suggestion else "none"
+        return f"LRFindResult(points={len(self.lrs)}, suggestion={suggestion})"
+
+
+def suggest(lrs: list[float], losses: list[float]) -> tuple[float | None, float | None, float | None]:
+    """(suggestion, steepest, lr at minimum) from a smoothed curve; ``None``s when it is too short."""
+    points = [(lr, loss) for lr, loss in zip(lrs, losses, strict=True) if math.isfinite(loss)]
+    if len(points) < 5:
+        return None, None, None
+    lr_values = [p[0] for p in points]
+    loss_values = [p[1] for p in points]
+    lowest = min(range(len(points)), key=loss_values.__getitem__)
+    lr_at_min = lr_values[lowest]
+    steepest = None
+    if lowest >= 2:
+        log_lrs = [math.log10(lr) for lr in lr_values[: lowest + 1]]
+        slopes = [(loss_values[i + 1] - loss_values[i]) / (log_lrs[i + 1] - log_lrs[i] or 1e-12)
+                  for i in range(lowest)]
+        steepest = lr_values[min(range(len(slopes)), key=slopes.__getitem__)]
+    return lr_at_min / 10, steepest, lr_at_min
+
+
+class LRFinder(Callback):
+    """Raise the LR exponentially each batch, record the smoothed loss, stop when it diverges."""
+
+    order = -5
+
+    def __init__(self, start_lr: float, end_lr: float, num_it: int, stop_div: bool = True) -> None:
+        self.start_lr, self.end_lr, self.num_it, self.stop_div = start_lr, end_lr, num_it, stop_div
+        self.lrs: list[float] = []
+        self.losses: list[float] = []
+        self.raw_losses: list[float] = []
+
+    def before_fit(self, learn: Learner) -> None:
+        assert learn.opt is not None
+        peak = max(group["max_lr"] for group in learn.opt.param_groups)
+        self._ratios = [group["max_lr"] / peak for group in learn.opt.param_groups]
+        self._average = 0.0
+        self._best = math.inf
+
+    def before_batch(self, learn: Learner) -> None:
+        if not learn.training:
+            return
+        step = len(self.lrs) / max(1, self.num_it - 1)
+        self._lr = self.start_lr * (self.end_lr / self.start_lr) ** step
+        assert learn.opt is not None
+        for group, ratio in zip(learn.opt.param_groups, self._ratios, strict=True):
+            group["lr"] = self._lr * ratio
+
+    def after_batch(self, learn: Learner) -> None:
+        if not learn.training:
+            return
+        raw = float(learn.loss.detach())
+        self.lrs.append(self._lr)
+        self.raw_losses.append(raw)
+        if not math.isfinite(raw):
+            self.losses.append(math.nan)
+            raise CancelFit
+        self._average = SMOOTHING * self._average + (1 - SMOOTHING) * raw
+        smoothed = self._average / (1 - SMOOTHING ** len(self.lrs))  # bias-corrected
+        self.losses.append(smoothed)
+        self._best = min(self._best, smoothed)
+        if self.stop_div and smoothed > DIVERGENCE_FACTOR * self._best and len(self.lrs) > 5:
+            raise CancelFit
+        if len(self.lrs) >= self.num_it:
+            raise CancelFit
+
+    def before_validate(self, learn: Learner) -> None:
+        raise CancelValidate
+
+
+def lr_find(learn: Learner, start_lr: float = 1e-7, end_lr: float = 10.0, num_it: int = 100) -> LRFindResult:
+    """Run the sweep on ``learn`` and restore it afterwards."""
+    if not 0 < start_lr < end_lr:
+        raise ConfigError(f"lr_find needs 0 < start_lr < end_lr, got start_lr={start_lr}, end_lr={end_lr}")
+    if num_it < 5:
+        raise ConfigError(f"lr_find needs num_it >= 5 to draw a curve, got {num_it}")
+    n_batches = len(learn.data.train)  # type: ignore[arg-type]
+    n_epochs = max(1, math.ceil(num_it / max(1, n_batches)))
+    saved_model = copy.deepcopy(learn.model.state_dict())
+    saved_opt, saved_rng = learn.opt, get_rng_states()
+    recorder = learn.recorder
+    saved_history = (list(recorder.history), list(recorder.lrs), list(recorder.losses), recorder.fit_count)
+    finder = LRFinder(start_lr, end_lr, num_it)
+    learn.opt = None
+    quiet = [cb for cb in learn.callbacks if isinstance(cb, ProgressBar) and cb.print_epochs]
+    for callback in quiet:
+        callback.print_epochs = False  # the sweep's epochs are not training epochs worth a table row
+    try:
+        learn.set_lrs(end_lr)
+        learn._fit(n_epochs, [finder], None)
+    finally:
+        learn.model.load_state_dict(saved_model)
+        learn.opt = saved_opt
+        for callback in quiet:
+            callback.print_epochs = True
+        set_rng_states(saved_rng)
+        recorder.history, recorder.lrs, recorder.losses, recorder.fit_count = saved_history
+        if learn.opt is not None:
+            learn.opt.zero_grad(set_to_none=True)
+    suggestion, steepest, minimum = suggest(finder.lrs, finder.losses)
+    return LRFindResult(finder.lrs, finder.losses, finder.raw_losses, suggestion, steepest, minimum)
+
+
+__all__ = ["LRFindResult", "LRFinder", "lr_find", "suggest"]
+

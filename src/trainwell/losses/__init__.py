@@ -1,0 +1,95 @@
+"""Loss functions by name, and the default loss of each task.
+
+Every loss takes the model's raw output and the encoded target from :meth:`Task.encode` and returns the mean
+loss of the batch. Shapes are reconciled here (a binary model outputs ``(N, 1)``, targets are ``(N,)``) so
+that models and loops never have to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from trainwell.core.registry import Registry
+from trainwell.data.task import Task
+
+LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+losses: Registry[Callable[..., nn.Module]] = Registry("loss")
+
+
+def _match(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return output.reshape(target.shape) if output.numel() == target.numel() else output
+
+
+@losses.register("bce")
+class BCEWithLogits(nn.Module):
+    """Binary cross-entropy on logits (binary and multi-label), with optional label smoothing."""
+
+    def __init__(self, label_smoothing: float = 0.0, pos_weight: torch.Tensor | None = None) -> None:
+        super().__init__()
+        self.label_smoothing = label_smoothing
+        self.pos_weight = pos_weight
+
+    def forward(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        target = target.float()
+        if self.label_smoothing:
+            target = target * (1 - self.label_smoothing) + 0.5 * self.label_smoothing
+        return F.binary_cross_entropy_with_logits(_match(output.float(), target), target, pos_weight=self.pos_weight)
+
+
+@losses.register("cross_entropy")
+class CrossEntropy(nn.Module):
+    """Softmax cross-entropy over classes, with optional label smoothing."""
+
+    def __init__(self, label_smoothing: float = 0.0, weight: torch.Tensor | None = None) -> None:
+        super().__init__()
+        self.label_smoothing = label_smoothing
+        self.weight = weight
+
+    def forward(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(output.float(), target.long(), weight=self.weight, label_smoothing=self.label_smoothing)
+
+
+@losses.register("mse")
+class MSE(nn.Module):
+    """Mean squared error."""
+
+    def forward(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return F.mse_loss(_match(output.float(), target), target.float())
+
+
+@losses.register("mae")
+class MAE(nn.Module):
+    """Mean absolute error (L1): robust to outliers in the target."""
+
+    def forward(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return F.l1_loss(_match(output.float(), target), target.float())
+
+
+@losses.register("huber")
+class Huber(nn.Module):
+    """Huber loss: squared near the target, absolute far from it."""
+
+    def __init__(self, delta: float = 1.0) -> None:
+        super().__init__()
+        self.delta = delta
+
+    def forward(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return F.huber_loss(_match(output.float(), target), target.float(), delta=self.delta)
+
+
+def create_loss(name: str, **kwargs: object) -> nn.Module:
+    """A loss by registered name: ``create_loss("cross_entropy", label_smoothing=0.1)``."""
+    return losses.get(name)(**kwargs)
+
+
+def loss_for_task(task: Task) -> nn.Module:
+    """The default loss of ``task``."""
+    return create_loss(task.loss_name)
+
+
+__all__ = ["BCEWithLogits", "CrossEntropy", "Huber", "LossFunction", "MAE", "MSE", "create_loss", "loss_for_task",
+           "losses"]

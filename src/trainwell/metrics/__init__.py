@@ -1,0 +1,53 @@
+"""Metrics for every task: pure functions (:mod:`trainwell.metrics.functional`), accumulating objects, a registry.
+
+Predictions are passed already activated (probabilities); see :mod:`trainwell.metrics.functional` for the
+shapes per task and :class:`Metric` for how states accumulate and combine across processes.
+"""
+
+from __future__ import annotations
+
+from trainwell.metrics import functional
+from trainwell.metrics.metric import (
+    F1,
+    MAE,
+    R2,
+    RMSE,
+    Accuracy,
+    BalancedAccuracy,
+    ErrorRate,
+    LogLoss,
+    Metric,
+    Reduction,
+    RocAuc,
+)
+from trainwell.metrics.registry import (
+    ALIASES,
+    default_metrics,
+    describe_metric,
+    get_metric,
+    list_metrics,
+    metrics,
+    register_metric,
+)
+
+__all__ = [
+    "ALIASES",
+    "F1",
+    "MAE",
+    "R2",
+    "RMSE",
+    "Accuracy",
+    "BalancedAccuracy",
+    "ErrorRate",
+    "LogLoss",
+    "Metric",
+    "Reduction",
+    "RocAuc",
+    "default_metrics",
+    "describe_metric",
+    "functional",
+    "get_metric",
+    "list_metrics",
+    "metrics",
+    "register_metric",
+]

@@ -1,0 +1,169 @@
+"""Sufficient statistics for each metric, and the metric value computed from them.
+
+Every metric is split in two: ``*_stats(preds, targets, ...)`` turns one batch into a dict of tensors that
+can be summed across batches and processes, and ``*_value(stats)`` turns the (summed) dict into a float.
+The functional API runs both on one batch; the accumulating :class:`~trainwell.metrics.Metric` sums the
+first over batches and calls the second once. So both give the same number by construction.
+
+The ``*_stats`` functions never read a value back to the host (no ``.item()``, no ``bincount``, whose output
+size depends on the data): they are safe to call every batch on an accelerator. Inputs are already checked
+and in canonical form (see :func:`trainwell.metrics._inputs.check_inputs`).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from trainwell.metrics._inputs import accumulation_dtype, as_positive
+
+Stats = dict[str, torch.Tensor]
+_NAN = float("nan")
+
+
+def _count(like: torch.Tensor, count: int) -> torch.Tensor:
+    # new_full fills on the device itself: no host-to-device copy.
+    return like.new_full((), count, dtype=accumulation_dtype(like.device))
+
+
+def _class_counts(indices: torch.Tensor, weights: torch.Tensor, n_classes: int) -> torch.Tensor:
+    totals = torch.zeros(n_classes, dtype=weights.dtype, device=weights.device)
+    return totals.scatter_add_(0, indices, weights)
+
+
+def _decisions(preds: torch.Tensor, task: str, threshold: float) -> torch.Tensor:
+    """Predicted class indices (multiclass) or positive/negative decisions (binary, multilabel)."""
+    return preds.argmax(dim=1) if task == "multiclass" else preds >= threshold
+
+
+def _truth(targets: torch.Tensor, task: str) -> torch.Tensor:
+    return targets if task == "multiclass" else as_positive(targets)
+
+
+def accuracy_stats(preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: float) -> Stats:
+    """Right decisions and decisions made (multilabel: every label of every row is one decision)."""
+    right = _decisions(preds, task, threshold) == _truth(targets, task)
+    dtype = accumulation_dtype(preds.device)
+    return {"correct": right.sum(dtype=dtype), "total": _count(preds, right.numel())}
+
+
+def accuracy_value(stats: Stats) -> float:
+    total = float(stats["total"])
+    return float(stats["correct"]) / total if total > 0 else _NAN
+
+
+def balanced_accuracy_stats(preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: float) -> Stats:
+    """Per class (binary: negative, positive): rows of that class, and those of them predicted right."""
+    dtype = accumulation_dtype(preds.device)
+    truth = _truth(targets, task).long()
+    right = (_decisions(preds, task, threshold).long() == truth).to(dtype)
+    n_classes = 2 if task == "binary" else preds.shape[1]
+    return {
+        "class_rows": _class_counts(truth, torch.ones_like(right), n_classes),
+        "class_correct": _class_counts(truth, right, n_classes),
+    }
+
+
+def balanced_accuracy_value(stats: Stats) -> float:
+    rows, correct = stats["class_rows"], stats["class_correct"]
+    present = rows > 0
+    # Classes absent from the targets have no recall; like scikit-learn we leave them out of the mean.
+    if rows.dim() == 0 or not bool(present.any()):
+        return _NAN
+    return float((correct[present] / rows[present]).mean())
+
+
+def f1_stats(preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: float) -> Stats:
+    """True positives, false positives and false negatives per class (binary: of the positive class)."""
+    dtype = accumulation_dtype(preds.device)
+    decisions, truth = _decisions(preds, task, threshold), _truth(targets, task)
+    if task == "multiclass":
+        n_classes = preds.shape[1]
+        ones = torch.ones(truth.shape, dtype=dtype, device=preds.device)
+        true_positive = _class_counts(truth, (decisions == truth).to(dtype), n_classes)
+        predicted = _class_counts(decisions, ones, n_classes)
+        actual = _class_counts(truth, ones, n_classes)
+    else:
+        # Binary (N,) and multilabel (N, L) alike: count over rows, keep one entry per label.
+        decisions, truth = decisions.reshape(preds.shape[0], -1), truth.reshape(preds.shape[0], -1)
+        true_positive = (decisions & truth).sum(dim=0, dtype=dtype)
+        predicted = decisions.sum(dim=0, dtype=dtype)
+        actual = truth.sum(dim=0, dtype=dtype)
+    return {
+        "true_positive": true_positive,
+        "false_positive": predicted - true_positive,
+        "false_negative": actual - true_positive,
+        "rows": _count(preds, preds.shape[0]),
+    }
+
+
+def f1_value(stats: Stats, task: str) -> float:
+    if float(stats["rows"]) == 0:
+        return _NAN
+    true_positive = stats["true_positive"]
+    denominator = 2 * true_positive + stats["false_positive"] + stats["false_negative"]
+    # A class never present and never predicted has F1 = 0/0. scikit-learn scores it 0 for binary and
+    # multilabel, and leaves it out of a multiclass macro mean (its labels are those seen); we do the same.
+    per_class = torch.where(denominator > 0, 2 * true_positive / denominator.clamp(min=1), 0.0)
+    if task == "multiclass":
+        per_class = per_class[denominator > 0]
+    return float(per_class.mean())
+
+
+def log_loss_stats(preds: torch.Tensor, targets: torch.Tensor, task: str, eps: float) -> Stats:
+    """Summed negative log-likelihood of the true answers, and how many answers were scored."""
+    dtype = accumulation_dtype(preds.device)
+    probabilities = preds.to(dtype)
+    if task == "multiclass":
+        chosen = probabilities.gather(1, targets.unsqueeze(1)).clamp(eps, 1 - eps)
+        losses = -chosen.log()
+    else:
+        probabilities = probabilities.clamp(eps, 1 - eps)
+        positive = as_positive(targets)
+        losses = -torch.where(positive, probabilities.log(), (1 - probabilities).log())
+    return {"loss_sum": losses.sum(), "count": _count(preds, losses.numel())}
+
+
+def log_loss_value(stats: Stats) -> float:
+    count = float(stats["count"])
+    return float(stats["loss_sum"]) / count if count > 0 else _NAN
+
+
+def error_stats(preds: torch.Tensor, targets: torch.Tensor, power: int) -> Stats:
+    """Summed ``|error| ** power`` over every output of every row, and how many values that is."""
+    dtype = accumulation_dtype(preds.device)
+    errors = (preds.to(dtype) - targets.to(dtype)).abs()
+    return {"error_sum": errors.pow(power).sum(), "count": _count(preds, errors.numel())}
+
+
+def mean_error_value(stats: Stats) -> float:
+    count = float(stats["count"])
+    return float(stats["error_sum"]) / count if count > 0 else _NAN
+
+
+def r2_stats(preds: torch.Tensor, targets: torch.Tensor) -> Stats:
+    """Per output (K,): sum of targets, of squared targets and of squared residuals; and the row count."""
+    dtype = accumulation_dtype(preds.device)
+    predicted, actual = preds.to(dtype), targets.to(dtype)
+    return {
+        "target_sum": actual.sum(dim=0),
+        "target_square_sum": actual.square().sum(dim=0),
+        "residual_square_sum": (actual - predicted).square().sum(dim=0),
+        "rows": _count(preds, preds.shape[0]),
+    }
+
+
+def r2_value(stats: Stats) -> float:
+    rows = float(stats["rows"])
+    if rows == 0:
+        return _NAN
+    square_sum, residual = stats["target_square_sum"], stats["residual_square_sum"]
+    # Total sum of squares from running sums; clamp the round-off of a (near-)constant target to exactly zero.
+    total = square_sum - stats["target_sum"].square() / rows
+    total = torch.where(total <= 1e-12 * square_sum, torch.zeros_like(total), total)
+    # Constant target: scikit-learn scores a perfect fit 1 and anything else 0 rather than -inf.
+    per_output = torch.where(
+        total > 0,
+        1 - residual / total.clamp(min=torch.finfo(total.dtype).tiny),
+        torch.where(residual == 0, 1.0, 0.0).to(total.dtype),
+    )
+    return float(per_output.mean())

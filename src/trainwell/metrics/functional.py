@@ -1,0 +1,143 @@
+"""Metrics as pure functions: activated predictions and targets in, one Python float out.
+
+Inputs per task (predictions are already activated, i.e. probabilities, not logits):
+
+- ``"binary"``: ``preds`` (N,) probability of the positive class; ``targets`` (N,) of 0/1, float or long.
+- ``"multiclass"``: ``preds`` (N, C) class probabilities; ``targets`` (N,) long class indices.
+- ``"multilabel"``: ``preds`` (N, L) probabilities; ``targets`` (N, L) of 0/1.
+- ``"regression"``: ``preds`` (N,) or (N, K); ``targets`` of the same shape.
+
+A binary or multilabel decision is ``preds >= threshold`` (0.5 unless told), the same rule that decodes
+predictions; a multiclass decision is the most probable class. A value that is undefined for the data (AUC
+with one class present, any metric on zero rows) is returned as ``float('nan')`` rather than raised, so
+that one odd validation batch does not stop training.
+
+Example:
+    >>> import torch
+    >>> accuracy(torch.tensor([0.9, 0.2, 0.6]), torch.tensor([1, 0, 0]), "binary")
+    0.6666666666666666
+"""
+
+from __future__ import annotations
+
+import torch
+
+from trainwell.core.errors import ConfigError
+from trainwell.metrics import _stats
+from trainwell.metrics._inputs import as_positive, check_inputs, check_threshold
+from trainwell.metrics._ranking import column_auc
+
+#: Probabilities are clipped to ``[LOG_LOSS_EPS, 1 - LOG_LOSS_EPS]`` so that a confident miss costs ~34.5, not inf.
+LOG_LOSS_EPS = 1e-15
+
+CLASSIFICATION_TASKS: tuple[str, ...] = ("binary", "multiclass", "multilabel")
+SINGLE_LABEL_TASKS: tuple[str, ...] = ("binary", "multiclass")
+REGRESSION_TASKS: tuple[str, ...] = ("regression",)
+
+
+def _prepare(
+    preds: torch.Tensor, targets: torch.Tensor, task: str, metric: str, fits: tuple[str, ...]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    if task in fits or task not in CLASSIFICATION_TASKS + REGRESSION_TASKS:
+        return check_inputs(preds, targets, task, metric)
+    raise ConfigError(
+        f"metric {metric!r} does not fit a {task} task; it fits: {', '.join(fits)}. Pick a metric for {task}."
+    )
+
+
+def accuracy(preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: float = 0.5) -> float:
+    """Share of right decisions.
+
+    Binary and multiclass: share of rows whose predicted class is right. Multilabel: share of all N * L label
+    decisions that are right (Hamming score), not scikit-learn's all-labels-right subset accuracy.
+    """
+    preds, targets = _prepare(preds, targets, task, "accuracy", CLASSIFICATION_TASKS)
+    return _stats.accuracy_value(_stats.accuracy_stats(preds, targets, task, check_threshold(threshold)))
+
+
+def error_rate(preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: float = 0.5) -> float:
+    """Share of wrong decisions: ``1 - accuracy`` (same tasks and conventions as :func:`accuracy`)."""
+    preds, targets = _prepare(preds, targets, task, "error_rate", CLASSIFICATION_TASKS)
+    return 1.0 - _stats.accuracy_value(
+        _stats.accuracy_stats(preds, targets, task, check_threshold(threshold))
+    )
+
+
+def balanced_accuracy(preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: float = 0.5) -> float:
+    """Mean over classes of each class's recall (binary and multiclass only).
+
+    Classes absent from ``targets`` have no recall and are left out of the mean, as in scikit-learn.
+    """
+    preds, targets = _prepare(preds, targets, task, "balanced_accuracy", SINGLE_LABEL_TASKS)
+    stats = _stats.balanced_accuracy_stats(preds, targets, task, check_threshold(threshold))
+    return _stats.balanced_accuracy_value(stats)
+
+
+def roc_auc(preds: torch.Tensor, targets: torch.Tensor, task: str) -> float:
+    """Area under the ROC curve, computed exactly from ranks (ties count half).
+
+    Binary: AUC of the positive-class probability. Multiclass: one-vs-rest AUC of each class, macro-averaged.
+    Multilabel: AUC of each label, macro-averaged. In the multiclass and multilabel cases classes or labels
+    whose targets hold only one value are left out of the mean (scikit-learn raises instead).
+
+    Returns:
+        The AUC, or ``nan`` when no class (binary: the data) has both a positive and a negative row.
+    """
+    preds, targets = _prepare(preds, targets, task, "roc_auc", CLASSIFICATION_TASKS)
+    if preds.device.type == "mps":
+        # Ranking works in float64, which MPS lacks; AUC runs once per epoch, so the copy is cheap.
+        preds, targets = preds.cpu(), targets.cpu()
+    if task == "multiclass":
+        classes = torch.arange(preds.shape[1], device=preds.device)
+        positive = targets.unsqueeze(1) == classes
+    else:
+        positive = as_positive(targets)
+    per_column = column_auc(preds.reshape(preds.shape[0], -1), positive.reshape(preds.shape[0], -1))
+    defined = per_column[~per_column.isnan()]
+    return float(defined.mean()) if defined.numel() > 0 else float("nan")
+
+
+def f1(preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: float = 0.5) -> float:
+    """F1 score, the harmonic mean of precision and recall.
+
+    Binary: F1 of the positive class. Multiclass: macro mean over the classes present in the targets or the
+    predictions. Multilabel: macro mean over all labels. A label with no true and no predicted positive
+    scores 0, as in scikit-learn's default.
+    """
+    preds, targets = _prepare(preds, targets, task, "f1", CLASSIFICATION_TASKS)
+    return _stats.f1_value(_stats.f1_stats(preds, targets, task, check_threshold(threshold)), task)
+
+
+def log_loss(preds: torch.Tensor, targets: torch.Tensor, task: str, eps: float = LOG_LOSS_EPS) -> float:
+    """Mean negative log of the probability given to the true answer (natural log).
+
+    Binary: mean binary cross-entropy. Multiclass: mean of ``-log p[target]``. Multilabel: mean binary
+    cross-entropy over all N * L label decisions. Probabilities are clipped to ``[eps, 1 - eps]``.
+    """
+    preds, targets = _prepare(preds, targets, task, "log_loss", CLASSIFICATION_TASKS)
+    return _stats.log_loss_value(_stats.log_loss_stats(preds, targets, task, eps))
+
+
+def rmse(preds: torch.Tensor, targets: torch.Tensor, task: str = "regression") -> float:
+    """Root mean squared error; with several outputs, the root of the mean over all outputs' squared errors.
+
+    That equals ``sqrt(sklearn.metrics.mean_squared_error(...))`` with its default uniform average.
+    """
+    preds, targets = _prepare(preds, targets, task, "rmse", REGRESSION_TASKS)
+    return _stats.mean_error_value(_stats.error_stats(preds, targets, power=2)) ** 0.5
+
+
+def mae(preds: torch.Tensor, targets: torch.Tensor, task: str = "regression") -> float:
+    """Mean absolute error, averaged uniformly over rows and outputs."""
+    preds, targets = _prepare(preds, targets, task, "mae", REGRESSION_TASKS)
+    return _stats.mean_error_value(_stats.error_stats(preds, targets, power=1))
+
+
+def r2(preds: torch.Tensor, targets: torch.Tensor, task: str = "regression") -> float:
+    """Coefficient of determination; with several outputs, the uniform mean of each output's R².
+
+    An output whose target is constant scores 1 if predicted exactly, else 0 (as scikit-learn does). The sums
+    are kept in float64; targets whose mean is more than ~1e6 times their spread lose precision.
+    """
+    preds, targets = _prepare(preds, targets, task, "r2", REGRESSION_TASKS)
+    return _stats.r2_value(_stats.r2_stats(preds, targets))

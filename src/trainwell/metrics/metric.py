@@ -1,0 +1,316 @@
+"""Accumulating metrics: feed batches with ``update``, read the value over all of them with ``compute``.
+
+A :class:`Metric` keeps its running state in named tensors, each declared with a reduction:
+
+- ``"sum"``: batches (and processes) combine by adding; the tensor keeps one fixed size however many rows
+  are seen. Every metric here but ROC AUC uses only sums.
+- ``"cat"``: batches combine by concatenating along the first axis (ROC AUC needs every score to rank).
+
+That declaration is all a distributed run needs: all-reduce (sum) the ``"sum"`` states, all-gather the
+``"cat"`` states, write them back with :meth:`Metric.load_state`, then call :meth:`Metric.compute`.
+:meth:`Metric.merge` does the same for two metric objects in one process.
+
+``update`` never reads a value back to the host, so it adds no device synchronisation to a training step;
+``compute`` does, once. Sum states take their shape and device from the first batch: before any update
+they read as a 0-dim zero, and ``compute`` then returns ``nan``.
+
+Example:
+    >>> import torch
+    >>> metric = Accuracy("multiclass")
+    >>> metric.update(torch.tensor([[0.8, 0.2], [0.3, 0.7]]), torch.tensor([0, 0]))
+    >>> metric.update(torch.tensor([[0.1, 0.9]]), torch.tensor([1]))
+    >>> metric.compute()
+    0.6666666666666666
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar, Literal
+
+import torch
+
+from trainwell.core.errors import ConfigError
+from trainwell.metrics import _stats
+from trainwell.metrics._inputs import check_inputs, check_task, check_threshold
+from trainwell.metrics.functional import (
+    CLASSIFICATION_TASKS,
+    LOG_LOSS_EPS,
+    REGRESSION_TASKS,
+    SINGLE_LABEL_TASKS,
+    roc_auc,
+)
+
+Reduction = Literal["sum", "cat"]
+States = dict[str, torch.Tensor]
+
+
+class Metric:
+    """Base class of accumulating metrics.
+
+    Subclasses set the class attributes and implement ``_batch_states`` (one checked batch -> a dict of
+    tensors, one per declared state) and ``_value`` (all states -> float).
+
+    Attributes:
+        name: registry name, e.g. ``"accuracy"``.
+        description: one line in plain words.
+        higher_is_better: whether a larger value is a better model (for early stopping, checkpoints).
+        tasks: the task kinds this metric makes sense for.
+        reductions: state name -> ``"sum"`` or ``"cat"``.
+        task: the task kind this instance scores.
+        threshold: decision threshold for binary and multilabel decisions (unused by other metrics).
+    """
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    higher_is_better: ClassVar[bool] = True
+    tasks: ClassVar[tuple[str, ...]] = ()
+    reductions: ClassVar[Mapping[str, Reduction]] = {}
+
+    def __init__(self, task: str, threshold: float = 0.5) -> None:
+        check_task(task)
+        if task not in self.tasks:
+            raise ConfigError(
+                f"metric {self.name!r} does not fit a {task} task; it fits: {', '.join(self.tasks)}. "
+                f"Pick a metric made for {task}."
+            )
+        self.task = task
+        self.threshold = check_threshold(threshold)
+        self._sums: dict[str, torch.Tensor | None] = {}
+        self._chunks: dict[str, list[torch.Tensor]] = {}
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every batch seen so far."""
+        self._sums = {key: None for key, how in self.reductions.items() if how == "sum"}
+        self._chunks = {key: [] for key, how in self.reductions.items() if how == "cat"}
+
+    def update(self, preds: torch.Tensor, targets: torch.Tensor) -> None:
+        """Add one batch of activated predictions and targets (shapes as in :mod:`trainwell.metrics.functional`).
+
+        Raises:
+            DataError: the shapes do not fit the task.
+        """
+        preds, targets = check_inputs(preds, targets, self.task, self.name)
+        with torch.no_grad():
+            batch = self._batch_states(preds, targets)
+        self._add(batch, list(batch))
+
+    def compute(self) -> float:
+        """The metric over every batch since the last :meth:`reset` (``nan`` if none or if undefined)."""
+        return self._value(self.states)
+
+    @property
+    def states(self) -> States:
+        """Current state tensors by name; ``"cat"`` states concatenated (an empty tensor when no batch yet)."""
+        result: States = {}
+        for key, how in self.reductions.items():
+            if how == "sum":
+                value = self._sums[key]
+                result[key] = value if value is not None else torch.zeros((), dtype=torch.float64)
+            else:
+                chunks = self._chunks[key]
+                result[key] = torch.cat(chunks) if chunks else torch.empty(0)
+        return result
+
+    def state_dict(self) -> States:
+        """The states (see :attr:`states`), e.g. to all-reduce or all-gather before :meth:`load_state`."""
+        return self.states
+
+    def load_state(self, states: Mapping[str, torch.Tensor]) -> None:
+        """Replace the state by ``states``, which must hold exactly the declared state names."""
+        if set(states) != set(self.reductions):
+            raise ConfigError(
+                f"metric {self.name!r} state must have keys {sorted(self.reductions)}, got {sorted(states)}; "
+                "pass what state_dict() returned"
+            )
+        self._sums = {key: None for key in self._sums}
+        self._chunks = {key: [] for key in self._chunks}
+        self._add(states, [key for key in states if self.reductions[key] == "sum" or states[key].numel() > 0])
+
+    def merge(self, other: Metric) -> Metric:
+        """Add ``other``'s batches to this metric, as if they had been passed to :meth:`update`; returns ``self``.
+
+        Raises:
+            ConfigError: ``other`` is a different metric, task or threshold.
+        """
+        same = type(other) is type(self) and (other.task, other.threshold) == (self.task, self.threshold)
+        if not same:
+            raise ConfigError(
+                f"cannot merge {other!r} into {self!r}: only the same metric, task and threshold combine"
+            )
+        # Skip what ``other`` never saw, so that an empty metric adds nothing, not even a 0-dim zero.
+        keys = [key for key, value in other._sums.items() if value is not None]
+        keys += [key for key, chunks in other._chunks.items() if chunks]
+        self._add(other.states, keys)
+        return self
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(task={self.task!r}, threshold={self.threshold})"
+
+    def _add(self, states: Mapping[str, torch.Tensor], keys: list[str]) -> None:
+        for key in keys:
+            value = states[key].detach()
+            if self.reductions[key] == "cat":
+                self._chunks[key].append(value)
+            else:
+                current = self._sums[key]
+                self._sums[key] = value.clone() if current is None else current + value
+
+    def _batch_states(self, preds: torch.Tensor, targets: torch.Tensor) -> States:
+        raise NotImplementedError
+
+    def _value(self, states: States) -> float:
+        raise NotImplementedError
+
+
+class Accuracy(Metric):
+    """Share of right decisions; multilabel counts every label of every row as one decision."""
+
+    name = "accuracy"
+    description = (
+        "share of predictions that are right (multilabel: share of all label decisions that are right)"
+    )
+    tasks = CLASSIFICATION_TASKS
+    reductions: ClassVar[Mapping[str, Reduction]] = {"correct": "sum", "total": "sum"}
+
+    def _batch_states(self, preds: torch.Tensor, targets: torch.Tensor) -> States:
+        return _stats.accuracy_stats(preds, targets, self.task, self.threshold)
+
+    def _value(self, states: States) -> float:
+        return _stats.accuracy_value(states)
+
+
+class ErrorRate(Accuracy):
+    """``1 - accuracy``."""
+
+    name = "error_rate"
+    description = "share of predictions that are wrong (1 - accuracy)"
+    higher_is_better = False
+
+    def _value(self, states: States) -> float:
+        return 1.0 - _stats.accuracy_value(states)
+
+
+class BalancedAccuracy(Metric):
+    """Mean per-class recall over the classes present in the targets."""
+
+    name = "balanced_accuracy"
+    description = (
+        "average over classes of the share of each class's rows predicted right, so rare classes count fully"
+    )
+    tasks = SINGLE_LABEL_TASKS
+    reductions: ClassVar[Mapping[str, Reduction]] = {"class_rows": "sum", "class_correct": "sum"}
+
+    def _batch_states(self, preds: torch.Tensor, targets: torch.Tensor) -> States:
+        return _stats.balanced_accuracy_stats(preds, targets, self.task, self.threshold)
+
+    def _value(self, states: States) -> float:
+        return _stats.balanced_accuracy_value(states)
+
+
+class RocAuc(Metric):
+    """ROC AUC (multiclass: one-vs-rest, macro); keeps every score, since ranking needs them all."""
+
+    name = "roc_auc"
+    description = "chance that a random positive row is scored above a random negative one (0.5 = guessing, 1 = perfect)"
+    tasks = CLASSIFICATION_TASKS
+    reductions: ClassVar[Mapping[str, Reduction]] = {"preds": "cat", "targets": "cat"}
+
+    def _batch_states(self, preds: torch.Tensor, targets: torch.Tensor) -> States:
+        # Half-precision scores would create ties that full precision does not have; store at least float32.
+        if preds.dtype in (torch.float16, torch.bfloat16):
+            preds = preds.float()
+        return {"preds": preds, "targets": targets}
+
+    def _value(self, states: States) -> float:
+        if states["preds"].numel() == 0:
+            return float("nan")
+        return roc_auc(states["preds"], states["targets"], self.task)
+
+
+class F1(Metric):
+    """F1 of the positive class (binary) or macro F1 (multiclass, multilabel), from running counts."""
+
+    name = "f1"
+    description = "balance of precision and recall: flagged rows that are right vs right rows flagged (macro over classes)"
+    tasks = CLASSIFICATION_TASKS
+    reductions: ClassVar[Mapping[str, Reduction]] = {
+        "true_positive": "sum",
+        "false_positive": "sum",
+        "false_negative": "sum",
+        "rows": "sum",
+    }
+
+    def _batch_states(self, preds: torch.Tensor, targets: torch.Tensor) -> States:
+        return _stats.f1_stats(preds, targets, self.task, self.threshold)
+
+    def _value(self, states: States) -> float:
+        return _stats.f1_value(states, self.task)
+
+
+class LogLoss(Metric):
+    """Mean negative log-likelihood of the true answers, probabilities clipped at 1e-15."""
+
+    name = "log_loss"
+    description = "average surprise at the true answer: minus the log of the probability the model gave it"
+    higher_is_better = False
+    tasks = CLASSIFICATION_TASKS
+    reductions: ClassVar[Mapping[str, Reduction]] = {"loss_sum": "sum", "count": "sum"}
+
+    def _batch_states(self, preds: torch.Tensor, targets: torch.Tensor) -> States:
+        return _stats.log_loss_stats(preds, targets, self.task, LOG_LOSS_EPS)
+
+    def _value(self, states: States) -> float:
+        return _stats.log_loss_value(states)
+
+
+class RMSE(Metric):
+    """Root mean squared error over every output of every row."""
+
+    name = "rmse"
+    description = "typical size of an error in the target's units, big errors weighing more"
+    higher_is_better = False
+    tasks = REGRESSION_TASKS
+    reductions: ClassVar[Mapping[str, Reduction]] = {"error_sum": "sum", "count": "sum"}
+
+    def _batch_states(self, preds: torch.Tensor, targets: torch.Tensor) -> States:
+        return _stats.error_stats(preds, targets, power=2)
+
+    def _value(self, states: States) -> float:
+        return _stats.mean_error_value(states) ** 0.5
+
+
+class MAE(RMSE):
+    """Mean absolute error over every output of every row."""
+
+    name = "mae"
+    description = "average size of an error in the target's units"
+
+    def _batch_states(self, preds: torch.Tensor, targets: torch.Tensor) -> States:
+        return _stats.error_stats(preds, targets, power=1)
+
+    def _value(self, states: States) -> float:
+        return _stats.mean_error_value(states)
+
+
+class R2(Metric):
+    """Coefficient of determination, uniform mean over outputs, from running sums."""
+
+    name = "r2"
+    description = (
+        "share of the target's variation the model explains (1 = perfect, 0 = no better than the mean)"
+    )
+    tasks = REGRESSION_TASKS
+    reductions: ClassVar[Mapping[str, Reduction]] = {
+        "target_sum": "sum",
+        "target_square_sum": "sum",
+        "residual_square_sum": "sum",
+        "rows": "sum",
+    }
+
+    def _batch_states(self, preds: torch.Tensor, targets: torch.Tensor) -> States:
+        return _stats.r2_stats(preds, targets)
+
+    def _value(self, states: States) -> float:
+        return _stats.r2_value(states)

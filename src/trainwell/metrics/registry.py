@@ -1,0 +1,115 @@
+"""Metrics by name: ``get_metric("roc_auc", "binary")``, ``list_metrics(task="regression")``.
+
+Each entry's factory is a :class:`Metric` subclass; its metadata (``description``, ``tasks``,
+``higher_is_better``) is read from the class, so the class stays the one source of truth.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from trainwell.core.errors import ConfigError
+from trainwell.core.registry import Registry
+from trainwell.metrics._inputs import check_task
+from trainwell.metrics.metric import (
+    F1,
+    MAE,
+    R2,
+    RMSE,
+    Accuracy,
+    BalancedAccuracy,
+    ErrorRate,
+    LogLoss,
+    Metric,
+    RocAuc,
+)
+
+metrics: Registry[type[Metric]] = Registry("metric")
+
+#: Other spellings accepted by :func:`get_metric` and :func:`describe_metric`.
+ALIASES: dict[str, str] = {"auc": "roc_auc"}
+
+_DEFAULTS: dict[str, tuple[str, ...]] = {
+    "binary": ("accuracy", "roc_auc", "f1"),
+    "multiclass": ("accuracy", "balanced_accuracy", "roc_auc"),
+    "multilabel": ("accuracy", "f1", "roc_auc"),
+    "regression": ("rmse", "mae", "r2"),
+}
+
+
+def register_metric(metric_class: type[Metric]) -> type[Metric]:
+    """Add a :class:`Metric` subclass to :data:`metrics` under its ``name``; usable as a class decorator."""
+    if not metric_class.name or not metric_class.tasks:
+        raise TypeError(f"{metric_class.__name__} needs a non-empty 'name' and 'tasks' to be registered")
+    metrics.add(
+        metric_class.name,
+        metric_class,
+        description=metric_class.description,
+        tasks=metric_class.tasks,
+        higher_is_better=metric_class.higher_is_better,
+    )
+    return metric_class
+
+
+for _metric_class in (Accuracy, ErrorRate, BalancedAccuracy, RocAuc, F1, LogLoss, RMSE, MAE, R2):
+    register_metric(_metric_class)
+
+
+def _resolve(name: str) -> str:
+    """The registered name for ``name`` or an alias of it; :class:`ConfigError` listing the names otherwise."""
+    canonical = ALIASES.get(name, name)
+    if canonical in metrics:
+        return canonical
+    known = metrics.names()
+    close = difflib.get_close_matches(name, [*known, *ALIASES], n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    aliases = ", ".join(f"{alias} = {target}" for alias, target in ALIASES.items())
+    raise ConfigError(
+        f"unknown metric {name!r}; {hint}known metrics: {', '.join(known)} (aliases: {aliases})"
+    )
+
+
+def list_metrics(pattern: str = "*", task: str | None = None) -> list[str]:
+    """Registered metric names matching a shell-style ``pattern``, optionally only those that fit ``task``."""
+    names = metrics.names(pattern)
+    if task is None:
+        return names
+    check_task(task)
+    return [name for name in names if task in metrics.entry(name).metadata["tasks"]]
+
+
+def get_metric(name: str, task: str, *, threshold: float = 0.5) -> Metric:
+    """A fresh metric object by name (or alias) for ``task``.
+
+    Args:
+        name: e.g. ``"accuracy"``, ``"roc_auc"`` (alias ``"auc"``), ``"rmse"``; see :func:`list_metrics`.
+        task: ``"binary"``, ``"multiclass"``, ``"multilabel"`` or ``"regression"``.
+        threshold: decision threshold for binary and multilabel decisions.
+
+    Raises:
+        ConfigError: unknown name or task, or a metric that does not fit the task.
+
+    Example:
+        >>> get_metric("auc", "binary").name
+        'roc_auc'
+    """
+    canonical = _resolve(name)
+    check_task(task)
+    entry = metrics.entry(canonical)
+    if task not in entry.metadata["tasks"]:
+        fitting = ", ".join(list_metrics(task=task))
+        raise ConfigError(
+            f"metric {name!r} does not fit a {task} task (it fits: {', '.join(entry.metadata['tasks'])}); "
+            f"metrics for {task}: {fitting}"
+        )
+    return entry.factory(task, threshold=threshold)
+
+
+def describe_metric(name: str) -> str:
+    """One line in plain words saying what the metric ``name`` (or alias) measures."""
+    return str(metrics.entry(_resolve(name)).metadata["description"])
+
+
+def default_metrics(task: str) -> list[str]:
+    """The metric names reported for ``task`` when the user names none."""
+    return list(_DEFAULTS[check_task(task)])

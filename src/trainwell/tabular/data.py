@@ -1,0 +1,133 @@
+"""Build a DataBundle from a table: split, fit the recipe on training rows, encode, load."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from trainwell.core.errors import ConfigError, DataError
+from trainwell.data.bundle import DataBundle, mask_split, random_split
+from trainwell.data.loader import TensorLoader
+from trainwell.data.task import Task, infer_task
+from trainwell.tabular.io import check_columns, read_table
+from trainwell.tabular.recipe import TabularRecipe
+
+
+def default_batch_size(n_rows: int) -> int:
+    """About a hundred batches per epoch, as a power of two between 32 and 512."""
+    return int(min(512, max(32, 2 ** round(math.log2(max(n_rows, 1) / 100)))))
+
+
+def tabular_data(
+    source: pd.DataFrame | str | Path,
+    target: str | Sequence[str],
+    *,
+    valid_pct: float = 0.2,
+    valid_col: str | None = None,
+    splits: tuple[Sequence[int], Sequence[int]] | None = None,
+    test: pd.DataFrame | str | Path | None = None,
+    cat_names: Sequence[str] | None = None,
+    cont_names: Sequence[str] | None = None,
+    ignore: Sequence[str] | None = None,
+    task: str | None = None,
+    label_delim: str | None = None,
+    batch_size: int | None = None,
+    seed: int = 0,
+) -> DataBundle:
+    """Everything a tabular Learner needs from a table, with the preprocessing fitted on training rows only.
+
+    Args:
+        source: a DataFrame or a path to a CSV/TSV/Parquet file.
+        target: the column(s) to predict. The task is inferred from them unless ``task`` is given.
+        valid_pct: share of rows held out for validation (random, seeded) when neither ``valid_col`` nor
+            ``splits`` is given.
+        valid_col: a column marking validation rows (true/1/"valid"); it is not used as an input.
+        splits: explicit ``(train_indices, valid_indices)`` (positions, not labels).
+        test: an optional labelled held-out table (used only when asked for).
+        cat_names, cont_names: declare column types instead of inferring them.
+        ignore: columns never used as inputs (IDs, leaks).
+        task: ``binary``, ``multiclass``, ``multilabel`` or ``regression`` to override inference.
+        label_delim: for multi-label targets held as text, the separator between labels.
+        batch_size: rows per training batch (default: about 100 batches per epoch).
+        seed: controls the split, the shuffling and nothing else.
+
+    Example:
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"x": range(100), "colour": ["red", "blue"] * 50, "y": [0, 1] * 50})
+        >>> tabular_data(df, target="y").task.kind
+        'binary'
+    """
+    name = str(source) if not isinstance(source, pd.DataFrame) else "the table"
+    df = source if isinstance(source, pd.DataFrame) else read_table(source)
+    targets = [target] if isinstance(target, str) else list(target)
+    if len(df) == 0:
+        raise DataError(f"{name} has no rows")
+    check_columns(df, targets, name, "--target")
+    excluded = [*targets, *(ignore or [])]
+    if valid_col is not None:
+        check_columns(df, [valid_col], name, "--valid-col")
+        excluded.append(valid_col)
+    n_inputs = len([c for c in df.columns if c not in excluded])
+    if n_inputs == 0:
+        raise DataError(f"{name} has no input columns besides the target {targets}; add feature columns")
+    if n_inputs >= len(df):
+        raise DataError(
+            f"{name} has {n_inputs} input columns but only {len(df)} rows; a model cannot learn from fewer rows "
+            "than columns. Collect more rows or drop columns (--ignore)"
+        )
+    target_values: Any = df[targets[0]] if len(targets) == 1 else df[targets]
+    resolved = infer_task(target_values, name=targets[0], kind=task, label_delim=label_delim)
+    train_index, valid_index = _split(df, valid_pct, valid_col, splits, seed)
+    train_df, valid_df = df.iloc[train_index], df.iloc[valid_index]
+    recipe = TabularRecipe.fit(train_df, target=targets, cat_names=cat_names, cont_names=cont_names,
+                               ignore=[c for c in excluded if c not in targets], source=name)
+    if recipe.n_cat + recipe.n_cont == 0:
+        raise DataError(f"{name}: every input column was dropped ({recipe.dropped}); nothing is left to learn from")
+    bs = batch_size or default_batch_size(len(train_df))
+    if bs < 1:
+        raise ConfigError(f"--batch-size must be a positive integer, got {bs}")
+    # Batch norm cannot train on a batch of one row: drop a last partial batch when there is more than one.
+    train = TensorLoader(_encode(recipe, resolved, train_df, name), bs, shuffle=True,
+                         drop_last=len(train_df) > bs, seed=seed)
+    valid = TensorLoader(_encode(recipe, resolved, valid_df, name), max(bs * 4, 1024)) if len(valid_df) else None
+    test_loader = None
+    if test is not None:
+        test_df = test if isinstance(test, pd.DataFrame) else read_table(test)
+        check_columns(test_df, targets, str(test) if not isinstance(test, pd.DataFrame) else "the test table", "--target")
+        test_loader = TensorLoader(_encode(recipe, resolved, test_df, "the test table"), max(bs * 4, 1024))
+    hints = {"cardinalities": recipe.cardinalities, "n_cont": recipe.n_cont, "n_out": resolved.n_outputs}
+    if resolved.kind == "regression":
+        y = train.tensors[-1].reshape(len(train_df), -1)
+        hints["target_mean"] = y.mean(0).tolist()
+        hints["target_std"] = y.std(0).clamp_min(1e-6).nan_to_num(1.0).tolist()
+    return DataBundle(resolved, train, valid, test_loader, recipe, "tabular", hints)
+
+
+def _split(
+    df: pd.DataFrame, valid_pct: float, valid_col: str | None,
+    splits: tuple[Sequence[int], Sequence[int]] | None, seed: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    if splits is not None:
+        train_index, valid_index = (np.asarray(s, dtype=np.int64) for s in splits)
+        out_of_range = any(len(ix) and (ix.min() < 0 or ix.max() >= len(df)) for ix in (train_index, valid_index))
+        if len(train_index) == 0 or out_of_range:
+            raise ConfigError(f"splits must hold row positions from 0 to {len(df) - 1}, and train must not be empty")
+        return train_index, valid_index
+    if valid_col is not None:
+        return mask_split(df[valid_col].tolist(), source=f"--valid-col '{valid_col}'")
+    if valid_pct == 0:
+        return np.arange(len(df)), np.arange(0)
+    return random_split(len(df), valid_pct, seed)
+
+
+def _encode(recipe: TabularRecipe, task: Task, df: pd.DataFrame, source: str) -> tuple[torch.Tensor, ...]:
+    x_cat, x_cont = recipe.transform(df, source=source)
+    names = list(task.target_names)
+    values: Any = df[names[0]] if len(names) == 1 else df[names]
+    return x_cat, x_cont, task.encode(values)

@@ -1,0 +1,42 @@
+"""The tabular Learner factory."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from trainwell.core.errors import ConfigError
+from trainwell.data.bundle import DataBundle
+from trainwell.learner.learner import Learner
+from trainwell.models.registry import create_model
+
+
+def tabular_learner(
+    data: DataBundle,
+    *,
+    arch: str = "tabular_mlp",
+    layers: Sequence[int] = (256, 128),
+    dropout: float = 0.1,
+    numeric_embedding: str = "periodic",
+    lr: float = 3e-3,
+    wd: float = 0.01,
+    **learner_kwargs: Any,
+) -> Learner:
+    """A Learner with an embeddings + MLP model sized from ``data``.
+
+    Args:
+        data: a bundle from :func:`tabular_data`.
+        arch: a registered tabular architecture.
+        layers, dropout, numeric_embedding: model settings (see :class:`TabularMLP`).
+        lr: default peak learning rate when none is given to ``fit_one_cycle`` (``lr_find`` can choose one).
+        wd: decoupled weight decay.
+        **learner_kwargs: passed to :class:`Learner` (``loss``, ``opt``, ``metrics``, ``callbacks``, ``device``...).
+    """
+    if data.application != "tabular":
+        raise ConfigError(f"tabular_learner needs data from tabular_data, got a {data.application!r} bundle")
+    config: dict[str, Any] = dict(data.model_hints)
+    config.update(layers=list(layers), dropout=dropout, numeric_embedding=numeric_embedding)
+    model = create_model(arch, **config)
+    learn = Learner(model, data, lr=lr, wd=wd, **learner_kwargs)
+    learn.model_spec = {"name": arch, "config": config}
+    return learn

@@ -1,0 +1,106 @@
+"""The whole tabular job in one call: data, learner, learning-rate finder, one-cycle training, artifact.
+
+The command line (``trainwell fit`` and ``trainwell demo``) is a thin layer over :func:`fit_table`.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from trainwell.core.errors import ConfigError
+from trainwell.core.seeding import seed_everything
+from trainwell.data.bundle import DataBundle
+from trainwell.learner.learner import Learner
+from trainwell.learner.lr_find import LRFindResult
+from trainwell.learner.plots import plot_history
+from trainwell.tabular.data import tabular_data
+from trainwell.tabular.learner import tabular_learner
+
+#: lr_find's suggestion is kept inside this range: outside it the sweep was most likely misread.
+LR_BOUNDS = (1e-4, 3e-2)
+DEFAULT_LR = 3e-3
+
+
+@dataclass
+class TableRun:
+    """What :func:`fit_table` produced."""
+
+    learn: Learner
+    data: DataBundle
+    lr: float
+    lr_find: LRFindResult | None
+    model_dir: Path | None
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return dict(self.learn.history[-1]) if self.learn.history else {}
+
+
+def default_epochs(n_rows: int) -> int:
+    """Enough passes for small tables, few for large ones: about 40k-200k rows seen in total, 5 to 30 epochs."""
+    return int(min(30, max(5, math.ceil(150_000 / max(n_rows, 1)))))
+
+
+def fit_table(
+    source: pd.DataFrame | str | Path,
+    target: str | Sequence[str],
+    *,
+    out: str | Path | None = None,
+    epochs: int | None = None,
+    lr: float | None = None,
+    metrics: Sequence[str] | None = None,
+    seed: int = 0,
+    progress: bool = True,
+    **data_kwargs: Any,
+) -> TableRun:
+    """Train a tabular model the recommended way and write it to ``out`` (when given).
+
+    ``data_kwargs`` go to :func:`tabular_data` (``valid_pct``, ``valid_col``, ``task``, ``batch_size``...).
+    Without ``lr`` the learning-rate finder picks one; without ``epochs`` the table size does.
+    """
+    if epochs is not None and epochs < 1:
+        raise ConfigError(f"--epochs must be at least 1, got {epochs}")
+    if lr is not None and not 0 < lr < 10:
+        raise ConfigError(f"--lr must be between 0 and 10, got {lr}")
+    seed_everything(seed)
+    data = tabular_data(source, target, seed=seed, **data_kwargs)
+    learn = tabular_learner(data, metrics=metrics, progress=progress)
+    finder = None
+    if lr is None:
+        finder = learn.lr_find()
+        lr = finder.suggestion or DEFAULT_LR
+        lr = min(max(lr, LR_BOUNDS[0]), LR_BOUNDS[1])
+    n_train = getattr(data.train, "n_rows", 10_000)
+    learn.fit_one_cycle(epochs or default_epochs(n_train), lr)
+    model_dir = write_run(learn, Path(out), finder) if out is not None else None
+    return TableRun(learn, data, lr, finder, model_dir)
+
+
+def write_run(learn: Learner, model_dir: Path, finder: LRFindResult | None) -> Path:
+    """Export the artifact with the history CSV and the curve PNGs inside it (one atomic write)."""
+    staging = model_dir.parent / f".{model_dir.name}.plots"
+    staging.mkdir(parents=True, exist_ok=True)
+    try:
+        extra = {"history.csv": history_csv(learn.history).encode()}
+        curves = plot_history(learn.history, learn.recorder.lrs, learn.recorder.losses, staging / "curves.png")
+        extra["curves.png"] = curves.read_bytes()
+        if finder is not None:
+            extra["lr_find.png"] = finder.plot(staging / "lr_find.png").read_bytes()
+        return learn.export(model_dir, extra_files=extra)
+    finally:
+        for leftover in staging.glob("*"):
+            leftover.unlink()
+        staging.rmdir()
+
+
+def history_csv(history: Sequence[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    pd.DataFrame(list(history)).to_csv(buffer, index=False)
+    return buffer.getvalue()

@@ -1,0 +1,103 @@
+"""Predictions on raw rows from a tabular artifact, with exactly the training preprocessing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+import torch
+
+from trainwell.core.errors import ArtifactError, DataError
+from trainwell.data.task import Task
+from trainwell.models.registry import create_model
+from trainwell.tabular import models as _models  # noqa: F401  (registers the tabular architectures)
+from trainwell.tabular.recipe import TabularRecipe
+
+BATCH_ROWS = 8192
+
+
+class TabularPredictor:
+    """Raw rows in, decoded predictions out.
+
+    Unseen categories are read as missing (the reserved code 0); columns the model never used are ignored;
+    missing input columns are an error unless ``allow_missing_columns=True``, which reads them as missing in
+    every row (their fill value, with the missing indicator set).
+    """
+
+    application = "tabular"
+
+    def __init__(self, model: torch.nn.Module, task: Task, recipe: TabularRecipe, metadata: dict[str, Any]) -> None:
+        self.model = model.eval()
+        self.task = task
+        self.recipe = recipe
+        self.metadata = metadata
+
+    @classmethod
+    def from_artifact(cls, metadata: dict[str, Any], state: Mapping[str, torch.Tensor]) -> TabularPredictor:
+        try:
+            task = Task.from_dict(metadata["task"])
+            recipe = TabularRecipe.from_dict(metadata["recipe"])
+            arch = metadata["architecture"]
+            model = create_model(arch["name"], **arch["config"])
+        except (KeyError, TypeError) as error:
+            raise ArtifactError(f"trainwell.json is missing or has a malformed entry: {error}") from error
+        try:
+            model.load_state_dict(dict(state))
+        except RuntimeError as error:
+            first_line = str(error).splitlines()[0]
+            raise ArtifactError(f"model.safetensors does not match the architecture in trainwell.json ({first_line})") from error
+        return cls(model, task, recipe, metadata)
+
+    @property
+    def input_names(self) -> list[str]:
+        return [*self.recipe.cat_names, *self.recipe.cont_names]
+
+    @torch.no_grad()
+    def predict_proba(self, rows: pd.DataFrame | list[dict[str, Any]], *, allow_missing_columns: bool = False) -> torch.Tensor:
+        """Activated outputs: probabilities for classification, values for regression."""
+        frame = _frame(rows)
+        outputs = []
+        for start in range(0, len(frame), BATCH_ROWS):
+            chunk = frame.iloc[start : start + BATCH_ROWS]
+            x_cat, x_cont = self.recipe.transform(chunk, allow_missing_columns=allow_missing_columns, source="the input rows")
+            outputs.append(self.task.activate(self.model(x_cat, x_cont)))
+        return torch.cat(outputs)
+
+    def predict(self, rows: pd.DataFrame | list[dict[str, Any]], *, allow_missing_columns: bool = False) -> pd.DataFrame:
+        """A table with one row per input row: the prediction, and one probability column per class."""
+        frame = _frame(rows)
+        values = self.predict_proba(frame, allow_missing_columns=allow_missing_columns)
+        result = pd.DataFrame(index=frame.index)
+        kind = self.task.kind
+        if kind == "regression":
+            names = list(self.task.target_names) or ["prediction"]
+            matrix = values.reshape(len(frame), -1).numpy()
+            for position, name in enumerate(names):
+                result[f"{name}_predicted" if len(names) > 1 else "prediction"] = matrix[:, position]
+            return result
+        decoded = self.task.decode(values)
+        result["prediction"] = [";".join(map(str, labels)) for labels in decoded] if kind == "multilabel" else decoded
+        matrix = values.reshape(len(frame), -1).numpy()
+        if kind == "binary":
+            result[f"probability_{self.task.classes[1]}"] = matrix[:, 0]
+        else:
+            for position, label in enumerate(self.task.classes):
+                result[f"probability_{label}"] = matrix[:, position]
+        return result
+
+
+def _frame(rows: pd.DataFrame | list[dict[str, Any]]) -> pd.DataFrame:
+    if isinstance(rows, pd.DataFrame):
+        frame = rows
+    elif isinstance(rows, list) and all(isinstance(row, Mapping) for row in rows):
+        frame = pd.DataFrame(rows)
+    else:
+        raise DataError(f"rows must be a DataFrame or a list of dicts, got {type(rows).__name__}")
+    if len(frame) == 0:
+        raise DataError("no rows to predict")
+    return frame
+
+
+def predictor_from_artifact(metadata: dict[str, Any], state: Mapping[str, torch.Tensor]) -> TabularPredictor:
+    return TabularPredictor.from_artifact(metadata, state)

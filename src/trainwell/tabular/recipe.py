@@ -1,0 +1,424 @@
+"""The fitted preprocessing of a table: category vocabularies, fill values and normalisation statistics.
+
+A :class:`TabularRecipe` is fitted on the training rows only and is plain data, so it can be saved as JSON in
+an artifact and applied identically in training, evaluation, export and serving.
+
+Encoding rules, fixed here so every stage agrees:
+
+- **Categorical inputs** map each value to an index. Index 0 is reserved for missing and unseen values; the
+  training vocabulary ``categories[col]`` takes indices 1, 2, ... in its stored order, so an embedding for the
+  column needs ``len(categories[col]) + 1`` rows (:attr:`TabularRecipe.cardinalities`).
+- **Category keys are text.** A value is compared by its text form so that ``1`` and ``"1"`` (a CSV round trip,
+  a JSON request) are the same category. Whole floats are written without the fraction (``3.0`` is ``"3"``,
+  matching an integer column that picked up a missing value); other floats use Python's shortest ``repr``
+  (``0.5`` is ``"0.5"``), so the text ``"3.0"`` is *not* the float ``3.0``. Booleans are ``"True"``/``"False"``.
+- **Continuous inputs** are converted to numbers, missing values are filled with the training median, and the
+  result is standardised with the training mean and (population) standard deviation of the filled column; a
+  constant column gets a standard deviation of 1.
+- **Missing-value indicators.** Each continuous column that had a missing value in training gets an extra
+  categorical input ``"<col>_na"`` (1 = present, 2 = missing; 0 is never produced), computed before filling.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from trainwell.core.errors import ArtifactError, ConfigError, DataError
+from trainwell.tabular.io import check_column_roles, list_columns
+
+__all__ = ["TabularRecipe"]
+
+NA_SUFFIX = "_na"
+_STD_FLOOR = 1e-7
+# A text column with a different value in at least this share of rows (and more than _ID_MIN_ROWS rows) is
+# an identifier or free text: as a category it would only teach the model to memorise rows.
+_ID_FRACTION = 0.95
+_ID_MIN_ROWS = 50
+_PRESENT, _MISSING = 1, 2
+
+
+@dataclass
+class TabularRecipe:
+    """Preprocessing of a table, fitted on training rows by :meth:`fit` and applied by :meth:`transform`.
+
+    Attributes:
+        cat_names: Categorical input columns, in the order of the categorical tensor's first columns.
+        cont_names: Continuous input columns, in the order of the continuous tensor's columns.
+        categories: Training vocabulary of each categorical column, as text keys; position ``i`` encodes as
+            ``i + 1`` (0 is missing or unseen).
+        fill_values: Training median of each continuous column, used for its missing values.
+        na_indicator_names: Continuous columns that had missing values in training; each adds the categorical
+            input ``"<col>_na"`` after the ``cat_names`` columns.
+        means: Mean of each continuous column after filling.
+        stds: Population standard deviation of each continuous column after filling (1.0 when constant).
+        target_names: The target columns, never used as inputs.
+        dropped: Columns left out by inference, with the reason.
+
+    Example:
+        >>> frame = pd.DataFrame({"city": ["a", "b", "a", None], "area": [1.0, 2.0, None, 3.0], "y": [0, 1, 0, 1]})
+        >>> recipe = TabularRecipe.fit(frame, target="y")
+        >>> recipe.input_names, recipe.cardinalities
+        (['city', 'area_na', 'area'], [3, 3])
+        >>> categorical, continuous = recipe.transform(frame)
+        >>> categorical.tolist()
+        [[1, 1], [2, 1], [1, 2], [0, 1]]
+    """
+
+    cat_names: list[str]
+    cont_names: list[str]
+    categories: dict[str, list[str]]
+    fill_values: dict[str, float]
+    na_indicator_names: list[str]
+    means: dict[str, float]
+    stds: dict[str, float]
+    target_names: list[str] = field(default_factory=list)
+    dropped: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def n_cat(self) -> int:
+        """Number of categorical inputs, missing-value indicators included."""
+        return len(self.cat_names) + len(self.na_indicator_names)
+
+    @property
+    def n_cont(self) -> int:
+        """Number of continuous inputs."""
+        return len(self.cont_names)
+
+    @property
+    def cat_input_names(self) -> list[str]:
+        """Names of the categorical tensor's columns: ``cat_names`` then the ``"<col>_na"`` indicators."""
+        return [*self.cat_names, *(name + NA_SUFFIX for name in self.na_indicator_names)]
+
+    @property
+    def input_names(self) -> list[str]:
+        """Names of all model inputs: the categorical tensor's columns, then the continuous tensor's."""
+        return [*self.cat_input_names, *self.cont_names]
+
+    @property
+    def cardinalities(self) -> list[int]:
+        """Embedding size needed by each categorical input, the reserved index 0 included."""
+        return [len(self.categories[name]) + 1 for name in self.cat_names] + [3] * len(
+            self.na_indicator_names
+        )
+
+    @classmethod
+    def fit(
+        cls,
+        df: pd.DataFrame,
+        *,
+        target: str | Sequence[str],
+        cat_names: Sequence[str] | None = None,
+        cont_names: Sequence[str] | None = None,
+        ignore: Sequence[str] | None = None,
+        max_card: int = 20,
+        source: str = "the training data",
+    ) -> TabularRecipe:
+        """Fit the recipe on training rows.
+
+        Columns not named in ``cat_names`` or ``cont_names`` are inferred: booleans, text and ``category``
+        columns are categorical, except text whose values are all numbers, which is continuous; floats are
+        continuous; integer columns are categorical with at most ``max_card`` distinct values, else continuous.
+        When only one of the two lists is given, leftover integer columns go to the other kind instead (you
+        said which columns are categorical, or which are continuous). When both are given, only those columns
+        are used. Inferred text columns with a different value in almost every row (an ID or free text) and
+        columns missing in every row are left out with a warning and recorded in :attr:`dropped`.
+
+        Args:
+            df: Training rows only; validation and test rows must not influence the statistics.
+            target: The target column or columns, never used as inputs.
+            cat_names: Columns to treat as categorical.
+            cont_names: Columns to treat as continuous.
+            ignore: Columns to leave out.
+            max_card: Most distinct values for an integer column to be inferred as categorical.
+            source: How to call ``df`` in error messages, usually its file name.
+
+        Returns:
+            The fitted recipe.
+
+        Raises:
+            DataError: A named column does not exist, a declared continuous column holds text, or no inputs
+                are left.
+            ConfigError: ``max_card`` is negative or a column is named in two roles.
+        """
+        if isinstance(max_card, bool) or not isinstance(max_card, int) or max_card < 0:
+            raise ConfigError(
+                f"max_card must be a non-negative integer, got {max_card!r}; pass e.g. max_card=20"
+            )
+        if len(df) == 0:
+            raise DataError(f"{source} has no rows; the recipe needs training rows to fit")
+        targets = _unique([target] if isinstance(target, str) else list(target))
+        ignored = _unique(ignore or [])
+        declared = {"--cat-names": _unique(cat_names or []), "--cont-names": _unique(cont_names or [])}
+        check_column_roles(df, {"--target": targets, **declared, "--ignore": ignored}, source)
+        cats, conts, dropped = _choose_columns(df, targets, cat_names, cont_names, ignored, max_card)
+        numbers = {name: _to_numbers(df[name], name, _DECLARED_TEXT) for name in conts}
+        for name in cats:
+            if df[name].isna().all():
+                dropped[name] = "missing in every training row"
+        for name in conts:
+            if np.isnan(numbers[name]).all():
+                dropped[name] = "missing in every training row"
+        for name, reason in dropped.items():
+            warnings.warn(f"column '{name}' left out of the inputs: {reason}", UserWarning, stacklevel=2)
+        cats = [name for name in cats if name not in dropped]
+        conts = [name for name in conts if name not in dropped]
+        if not cats and not conts:
+            raise DataError(
+                f"no input columns left in {source} besides the target {', '.join(targets)}; "
+                f"columns are: {list_columns([str(c) for c in df.columns])}. Add feature columns."
+            )
+        recipe = cls([], [], {}, {}, [], {}, {}, targets, dropped)
+        for name in cats:
+            recipe.cat_names.append(name)
+            recipe.categories[name] = _vocabulary(df[name])
+        for name in conts:
+            recipe._add_continuous(name, numbers[name])
+        return recipe
+
+    def _add_continuous(self, name: str, numbers: np.ndarray) -> None:
+        missing = np.isnan(numbers)
+        fill = float(np.median(numbers[~missing]))
+        filled = np.where(missing, fill, numbers)
+        std = float(filled.std())
+        self.cont_names.append(name)
+        self.fill_values[name] = fill
+        self.means[name] = float(filled.mean())
+        self.stds[name] = std if std >= _STD_FLOOR else 1.0
+        if missing.any():
+            self.na_indicator_names.append(name)
+
+    def transform(
+        self, df: pd.DataFrame, *, allow_missing_columns: bool = False, source: str = "the data"
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Encode rows as model inputs.
+
+        Args:
+            df: Rows holding the input columns; other columns are ignored.
+            allow_missing_columns: Treat absent input columns as missing in every row instead of failing.
+            source: How to call ``df`` in error messages.
+
+        Returns:
+            ``(categorical, continuous)``: an ``int64`` tensor of shape ``(N, n_cat)`` and a ``float32``
+            tensor of shape ``(N, n_cont)``.
+
+        Raises:
+            DataError: An input column is absent (unless allowed), or a continuous column holds text.
+        """
+        absent = [name for name in [*self.cat_names, *self.cont_names] if name not in df.columns]
+        if absent and not allow_missing_columns:
+            raise DataError(
+                f"input columns missing from {source}: {', '.join(absent)}; the recipe needs "
+                f"{list_columns([*self.cat_names, *self.cont_names])}. Add them, or pass "
+                "allow_missing_columns=True to treat them as missing"
+            )
+        rows = len(df)
+        cat_columns = [
+            _encode(df[name], self.categories[name]) if name in df.columns else np.zeros(rows, np.int64)
+            for name in self.cat_names
+        ]
+        indicators, cont_columns = {}, []
+        for name in self.cont_names:
+            present = name in df.columns
+            numbers = _to_numbers(df[name], name, _TEXT_IN_NUMBERS) if present else np.full(rows, np.nan)
+            missing = np.isnan(numbers)
+            indicators[name] = np.where(missing, _MISSING, _PRESENT).astype(np.int64)
+            filled = np.where(missing, self.fill_values[name], numbers)
+            cont_columns.append(((filled - self.means[name]) / self.stds[name]).astype(np.float32))
+        cat_columns += [indicators[name] for name in self.na_indicator_names]
+        categorical = np.stack(cat_columns, axis=1) if cat_columns else np.zeros((rows, 0), np.int64)
+        continuous = np.stack(cont_columns, axis=1) if cont_columns else np.zeros((rows, 0), np.float32)
+        return torch.from_numpy(categorical), torch.from_numpy(continuous)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the recipe as JSON-ready plain data; :meth:`from_dict` reverses it exactly."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TabularRecipe:
+        """Rebuild a recipe from :meth:`to_dict` output, e.g. read from an artifact's JSON.
+
+        Raises:
+            ArtifactError: Keys are missing or unknown.
+        """
+        expected = {item.name for item in dataclasses.fields(cls)}
+        missing, unknown = sorted(expected - set(data)), sorted(set(data) - expected)
+        if missing or unknown:
+            raise ArtifactError(
+                f"tabular recipe has missing keys {missing} and unknown keys {unknown}; "
+                "the artifact is corrupted or from another trainwell version"
+            )
+        return cls(
+            cat_names=[str(name) for name in data["cat_names"]],
+            cont_names=[str(name) for name in data["cont_names"]],
+            categories={str(k): [str(v) for v in values] for k, values in data["categories"].items()},
+            fill_values={str(k): float(v) for k, v in data["fill_values"].items()},
+            na_indicator_names=[str(name) for name in data["na_indicator_names"]],
+            means={str(k): float(v) for k, v in data["means"].items()},
+            stds={str(k): float(v) for k, v in data["stds"].items()},
+            target_names=[str(name) for name in data["target_names"]],
+            dropped={str(k): str(v) for k, v in data["dropped"].items()},
+        )
+
+    def describe(self) -> str:
+        """A short multi-line summary, as printed by ``trainwell info``."""
+        lines = [
+            f"tabular recipe: {self.n_cat} categorical inputs ({len(self.na_indicator_names)} missing-value "
+            f"indicators), {self.n_cont} continuous inputs; target: {', '.join(self.target_names) or '-'}"
+        ]
+        if self.cat_names:
+            cats = [f"{name} ({len(self.categories[name])} values)" for name in self.cat_names]
+            lines.append(f"  categorical: {list_columns(cats)}")
+        if self.cont_names:
+            conts = [f"{name} (median {self.fill_values[name]:.4g})" for name in self.cont_names]
+            lines.append(f"  continuous: {list_columns(conts)}")
+        if self.na_indicator_names:
+            lines.append(
+                f"  missing-value indicators: {list_columns(self.cat_input_names[len(self.cat_names) :])}"
+            )
+        for name, reason in self.dropped.items():
+            lines.append(f"  dropped {name}: {reason}")
+        return "\n".join(lines)
+
+
+def _unique(names: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(names))
+
+
+def _choose_columns(
+    df: pd.DataFrame,
+    targets: list[str],
+    cat_names: Sequence[str] | None,
+    cont_names: Sequence[str] | None,
+    ignored: list[str],
+    max_card: int,
+) -> tuple[list[str], list[str], dict[str, str]]:
+    """Split input columns into categorical and continuous; return them and the inferred columns left out."""
+    cats, conts = _unique(cat_names or []), _unique(cont_names or [])
+    dropped: dict[str, str] = {}
+    if cat_names is not None and cont_names is not None:
+        return cats, conts, dropped
+    integers_to = (
+        "max_card" if cat_names is None and cont_names is None else ("cont" if cont_names is None else "cat")
+    )
+    taken = {*targets, *cats, *conts, *ignored}
+    for name in df.columns:
+        if name in taken:
+            continue
+        values = df[name]
+        kind = _infer_kind(values, integers_to, max_card)
+        if kind == "cat" and _is_text(values) and len(values) > _ID_MIN_ROWS:
+            distinct = values.nunique(dropna=True)
+            if distinct >= _ID_FRACTION * len(values):
+                kind = (
+                    f"a different value in {distinct / len(values):.0%} of rows: an ID or free text; "
+                    "pass it in --cat-names to keep it"
+                )
+        if kind == "cat":
+            cats.append(name)
+        elif kind == "cont":
+            conts.append(name)
+        else:
+            dropped[name] = kind
+    return cats, conts, dropped
+
+
+def _is_text(values: pd.Series) -> bool:
+    return isinstance(values.dtype, pd.StringDtype) or values.dtype == object
+
+
+def _infer_kind(values: pd.Series, integers_to: str, max_card: int) -> str:
+    """Return "cat", "cont", or the reason a column cannot be an input."""
+    dtype = values.dtype
+    if pd.api.types.is_bool_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
+        return "cat"
+    if pd.api.types.is_integer_dtype(dtype):
+        if integers_to == "max_card":
+            return "cat" if values.nunique(dropna=True) <= max_card else "cont"
+        return integers_to
+    if pd.api.types.is_float_dtype(dtype):
+        return "cont"
+    if _is_text(values):
+        present = values.dropna()
+        if pd.api.types.infer_dtype(present) == "boolean":
+            return "cat"
+        if len(present) and pd.to_numeric(present, errors="coerce").notna().all():
+            return "cont"
+        return "cat"
+    return f"unsupported type {dtype}; convert it to numbers or text, or pass it in --ignore"
+
+
+def _key(value: object) -> str:
+    """The text form that identifies a category value (see the module docstring)."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        return str(int(number)) if number.is_integer() else repr(number)
+    return str(value)
+
+
+def _vocabulary(values: pd.Series) -> list[str]:
+    """Distinct non-missing keys, in numeric order when all are numbers, else in text order."""
+    _, uniques = pd.factorize(values, use_na_sentinel=True)
+    keys = sorted({_key(value) for value in uniques})
+    try:
+        return sorted(keys, key=float)
+    except ValueError:
+        return keys
+
+
+def _encode(values: pd.Series, vocabulary: list[str]) -> np.ndarray:
+    """Map values to vocabulary indices; missing and unseen values to 0."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    index = {key: position + 1 for position, key in enumerate(vocabulary)}
+    # The trailing 0 is what the missing-value code -1 picks up.
+    lookup = np.array([index.get(_key(value), 0) for value in uniques] + [0], dtype=np.int64)
+    return lookup[codes]
+
+
+_DECLARED_TEXT = (
+    "column '{name}' is declared continuous but holds text, e.g. {value!r} (row {row}); "
+    "pass it in --cat-names or clean it"
+)
+_TEXT_IN_NUMBERS = (
+    "continuous column '{name}' holds text that is not a number, e.g. {value!r} (row {row}); "
+    "clean the value or leave it empty to mark it missing"
+)
+
+
+def _to_numbers(values: pd.Series, name: str, message: str) -> np.ndarray:
+    """Convert a column to float64 with NaN for missing; blank text counts as missing.
+
+    ``message`` is the error template for text that is not a number, with ``{name}``, ``{value}``, ``{row}``.
+    """
+    if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        numbers = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.astype(object)
+        parsed = pd.to_numeric(values, errors="coerce")
+        numbers = pd.Series(parsed).to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = np.isnan(numbers) & values.notna().to_numpy()
+        if bad.any():
+            suspects = values[bad]
+            text = suspects.astype(str).str.strip()
+            real = (text != "").to_numpy()
+            if real.any():
+                position = int(np.flatnonzero(real)[0])
+                value, row = suspects.iloc[position], suspects.index[position]
+                raise DataError(message.format(name=name, value=value, row=row))
+    infinite = np.isinf(numbers)
+    if infinite.any():
+        row = values.index[int(np.flatnonzero(infinite)[0])]
+        raise DataError(f"column '{name}' holds an infinite value (row {row}); replace it or leave it empty")
+    return numbers

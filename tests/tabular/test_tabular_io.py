@@ -1,0 +1,206 @@
+"""Tests for trainwell.tabular.io: reading tables and the error line for each unusable file."""
+
+from __future__ import annotations
+
+import gzip
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from trainwell.core.errors import ConfigError, DataError
+from trainwell.tabular.io import check_column_roles, check_columns, read_table
+
+
+def _expected_frame() -> pd.DataFrame:
+    return pd.DataFrame({"area": [50.5, 72.0, 31.25], "city": ["paris", "rome", "oslo"], "rooms": [2, 3, 1]})
+
+
+def _assert_same_values(table: pd.DataFrame, expected: pd.DataFrame) -> None:
+    assert list(table.columns) == list(expected.columns)
+    for column in expected.columns:
+        assert table[column].tolist() == expected[column].tolist(), column
+
+
+def test_reads_csv_and_strips_whitespace_and_question_marks(tmp_path: Path) -> None:
+    file = tmp_path / "adult_like.csv"
+    file.write_text(" age , workclass ,income\n39, State-gov, <=50K\n50, ?, >50K \n38,Private ,<=50K\n")
+    table = read_table(file)
+    assert list(table.columns) == ["age", "workclass", "income"]
+    assert table["age"].tolist() == [39, 50, 38]
+    assert table["income"].tolist() == ["<=50K", ">50K", "<=50K"]
+    assert table["workclass"].iloc[0] == "State-gov"
+    assert pd.isna(table["workclass"].iloc[1])
+    assert table["workclass"].iloc[2] == "Private"
+
+
+def test_question_mark_kept_as_text_without_the_default_na_values(tmp_path: Path) -> None:
+    file = tmp_path / "t.csv"
+    file.write_text("a,b\n1,?\n2,x\n")
+    assert read_table(file, na_values=())["b"].tolist() == ["?", "x"]
+    assert read_table(file, na_values=("x",))["b"].isna().tolist() == [False, True]
+
+
+def test_numbers_padded_with_spaces_become_numeric(tmp_path: Path) -> None:
+    file = tmp_path / "t.csv"
+    file.write_text("a,b\n1 ,2.5 \n3 , ?\n")
+    table = read_table(file)
+    assert pd.api.types.is_numeric_dtype(table["a"]) and table["a"].tolist() == [1, 3]
+    assert pd.api.types.is_numeric_dtype(table["b"])
+    assert table["b"].iloc[0] == 2.5 and math.isnan(table["b"].iloc[1])
+
+
+def test_headerless_file_with_names(tmp_path: Path) -> None:
+    file = tmp_path / "t.data"
+    file.write_text("1, a\n2, b\n\n")
+    table = read_table(file, names=["number", "letter"])
+    _assert_same_values(table, pd.DataFrame({"number": [1, 2], "letter": ["a", "b"]}))
+
+
+def test_gzip_csv(tmp_path: Path) -> None:
+    file = tmp_path / "t.csv.gz"
+    with gzip.open(file, "wt") as stream:
+        _expected_frame().to_csv(stream, index=False)
+    _assert_same_values(read_table(file), _expected_frame())
+
+
+def test_tsv_and_gzip_tsv(tmp_path: Path) -> None:
+    plain, packed = tmp_path / "t.tsv", tmp_path / "t.tsv.gz"
+    _expected_frame().to_csv(plain, sep="\t", index=False)
+    _expected_frame().to_csv(packed, sep="\t", index=False, compression="gzip")
+    _assert_same_values(read_table(plain), _expected_frame())
+    _assert_same_values(read_table(packed), _expected_frame())
+
+
+def test_parquet(tmp_path: Path) -> None:
+    file = tmp_path / "t.parquet"
+    _expected_frame().to_parquet(file)
+    _assert_same_values(read_table(file), _expected_frame())
+
+
+def test_json_lines(tmp_path: Path) -> None:
+    file = tmp_path / "t.jsonl"
+    _expected_frame().to_json(file, orient="records", lines=True)
+    _assert_same_values(read_table(file), _expected_frame())
+
+
+def test_unknown_extension_is_read_as_csv(tmp_path: Path) -> None:
+    file = tmp_path / "t.txt"
+    _expected_frame().to_csv(file, index=False)
+    _assert_same_values(read_table(file), _expected_frame())
+
+
+def test_semicolon_csv_is_detected(tmp_path: Path) -> None:
+    file = tmp_path / "t.csv"
+    _expected_frame().to_csv(file, sep=";", index=False)
+    _assert_same_values(read_table(file), _expected_frame())
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    file = tmp_path / "x.csv"
+    with pytest.raises(DataError, match=f"^data file '{re.escape(str(file))}' not found; check the path$"):
+        read_table(file)
+
+
+def test_directory(tmp_path: Path) -> None:
+    with pytest.raises(
+        DataError, match=f"^data file '{re.escape(str(tmp_path))}' is a directory, not a file; pass the path"
+    ):
+        read_table(tmp_path)
+
+
+@pytest.mark.parametrize(("name", "content"), [("empty.csv", ""), ("header.csv", "a,b,c\n")])
+def test_no_data_rows(tmp_path: Path, name: str, content: str) -> None:
+    file = tmp_path / name
+    file.write_text(content)
+    with pytest.raises(DataError, match=f"^'{re.escape(str(file))}' has no data rows$"):
+        read_table(file)
+
+
+def test_parquet_without_rows(tmp_path: Path) -> None:
+    file = tmp_path / "t.parquet"
+    _expected_frame().iloc[:0].to_parquet(file)
+    with pytest.raises(DataError, match="has no data rows"):
+        read_table(file)
+
+
+def test_binary_garbage(tmp_path: Path) -> None:
+    file = tmp_path / "x.csv"
+    file.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00" * 20)
+    message = (
+        f"could not read '{re.escape(str(file))}' as CSV: it holds NUL bytes, so it looks like a binary file"
+    )
+    with pytest.raises(DataError, match=message) as caught:
+        read_table(file)
+    assert str(caught.value).endswith("; check the delimiter and encoding")
+
+
+def test_wrong_encoding(tmp_path: Path) -> None:
+    file = tmp_path / "x.csv"
+    file.write_bytes("city,n\nZürich,1\n".encode("latin-1"))
+    with pytest.raises(
+        DataError, match=f"could not read '{re.escape(str(file))}' as CSV: 'utf-8' codec can't decode"
+    ) as caught:
+        read_table(file)
+    assert str(caught.value).endswith("; check the delimiter and encoding")
+    assert read_table(file, encoding="latin-1")["city"].tolist() == ["Zürich"]
+
+
+def test_ragged_rows(tmp_path: Path) -> None:
+    file = tmp_path / "x.csv"
+    file.write_text("a,b\n1,2\n3,4,5,6\n")
+    with pytest.raises(DataError, match=r"as CSV: .*Expected 2 fields in line 3, saw 4; check the delimiter"):
+        read_table(file)
+
+
+def test_corrupt_gzip(tmp_path: Path) -> None:
+    file = tmp_path / "x.csv.gz"
+    file.write_bytes(b"this is not gzip data")
+    with pytest.raises(
+        DataError, match=f"could not read '{re.escape(str(file))}' as CSV: Not a gzipped file"
+    ):
+        read_table(file)
+
+
+def test_corrupt_parquet(tmp_path: Path) -> None:
+    file = tmp_path / "x.parquet"
+    file.write_bytes(b"this is not parquet data")
+    with pytest.raises(
+        DataError, match=f"could not read '{re.escape(str(file))}' as Parquet: .*; check the file$"
+    ):
+        read_table(file)
+
+
+def test_check_columns_message() -> None:
+    table = pd.DataFrame({"a": [1], "b": [2], "c": [3]})
+    check_columns(table, ["a", "c"], "train.csv", "--target")
+    expected = "target column 'price' not found in train.csv; columns are: a, b, c. Pass --target NAME."
+    with pytest.raises(DataError) as caught:
+        check_columns(table, "price", "train.csv", "--target")
+    assert str(caught.value) == expected
+    with pytest.raises(DataError) as caught:
+        check_columns(table, ["a", "x", "y"], "train.csv", "--cat-names")
+    assert str(caught.value).startswith(
+        "categorical columns 'x', 'y' not found in train.csv; columns are: a, b, c."
+    )
+
+
+def test_check_columns_cuts_long_column_lists() -> None:
+    table = pd.DataFrame({f"c{i}": [i] for i in range(40)})
+    with pytest.raises(
+        DataError, match=r"columns are: c0, c1, .*, c29, \.\.\. \(40 in all\)\. Pass --valid-col"
+    ):
+        check_columns(table, "split", "data.csv", "--valid-col")
+
+
+def test_check_column_roles() -> None:
+    table = pd.DataFrame({"a": [1], "b": [2]})
+    check_column_roles(table, {"--target": ["a"], "--cat-names": ["b"]}, "t.csv")
+    with pytest.raises(
+        ConfigError, match=r"^column 'a' is in both --target and --cat-names; give it one role$"
+    ):
+        check_column_roles(table, {"--target": ["a"], "--cat-names": ["b", "a"]}, "t.csv")
+    with pytest.raises(DataError, match=r"^column names of t.csv must be text, got 0"):
+        check_column_roles(pd.DataFrame([[1, 2]]), {"--target": []}, "t.csv")
