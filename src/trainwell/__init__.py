@@ -57,7 +57,40 @@ _EXPORTS: dict[str, str] = {
 }
 _SUBMODULES = ("callbacks", "datasets")
 
-__all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
+__all__ = [
+    "AdaBelief",
+    "ArtifactError",
+    "Callback",
+    "CancelBatch",
+    "CancelEpoch",
+    "CancelFit",
+    "CancelStep",
+    "CancelTrain",
+    "CancelValidate",
+    "ConfigError",
+    "DataBundle",
+    "DataError",
+    "Event",
+    "Learner",
+    "Task",
+    "TensorLoader",
+    "UserError",
+    "__version__",
+    "callbacks",
+    "create_loss",
+    "create_model",
+    "create_optimizer",
+    "datasets",
+    "fit_table",
+    "get_metric",
+    "infer_task",
+    "list_models",
+    "load",
+    "seed_everything",
+    "tabular_data",
+    "tabular_learner",
+    "tensor_data",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -27,6 +27,10 @@ class ConfigError(UserError):
     """An argument or a configuration value is out of its allowed range."""
 
 
+class TrainingDiverged(UserError):
+    """The loss became NaN or infinite during training (usually a learning rate that is too high)."""
+
+
 def add_note(error: BaseException, note: str) -> BaseException:
     """Attach ``note`` to ``error`` (kept by the traceback printer) and return it."""
     error.add_note(note)

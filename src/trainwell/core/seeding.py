@@ -18,7 +18,7 @@ def seed_everything(seed: int) -> None:
 
 def get_rng_states() -> dict[str, Any]:
     """The state of every global generator, as plain objects and tensors (safe for ``weights_only`` loads)."""
-    np_state = np.random.get_state()
+    np_state: tuple[Any, ...] = np.random.get_state(legacy=True)  # type: ignore[assignment]
     states: dict[str, Any] = {
         "python": _python_state_to_list(random.getstate()),
         "numpy": {"keys": torch.from_numpy(np_state[1].astype(np.int64)), "pos": int(np_state[2]),

@@ -70,8 +70,8 @@ def random_split(n_rows: int, valid_pct: float, seed: int = 0) -> tuple[np.ndarr
 def mask_split(is_valid: Sequence[Any] | np.ndarray, source: str = "valid column") -> tuple[np.ndarray, np.ndarray]:
     """Train and valid indices from a boolean-like column (True/1/"true"/"valid" mark validation rows)."""
     values = np.asarray(is_valid, dtype=object)
-    truthy = {True, 1, 1.0, "1", "true", "True", "TRUE", "yes", "valid", "validation"}
-    falsy = {False, 0, 0.0, "0", "false", "False", "FALSE", "no", "train", "training"}
+    truthy = {True, "1", "true", "True", "TRUE", "yes", "valid", "validation"}
+    falsy = {False, "0", "false", "False", "FALSE", "no", "train", "training"}
     unknown = sorted({str(v) for v in values if v not in truthy and v not in falsy})
     if unknown:
         raise DataError(f"{source} must hold true/false (or 1/0, valid/train); found {unknown[:5]}")
@@ -108,12 +108,13 @@ def tensor_data(
         inputs = inputs.float()
     resolved = task if isinstance(task, Task) else infer_task(y, kind=task)
     targets = resolved.encode(y)
-    if splits is None and valid_pct:
-        splits = random_split(len(inputs), valid_pct, seed)
-    if splits is None:
+    chosen: tuple[Sequence[int] | np.ndarray, Sequence[int] | np.ndarray] | None = splits
+    if chosen is None and valid_pct:
+        chosen = random_split(len(inputs), valid_pct, seed)
+    if chosen is None:
         train = TensorLoader((inputs, targets), batch_size, shuffle=True, seed=seed)
         return DataBundle(resolved, train, None, application="generic")
-    train_index, valid_index = (torch.as_tensor(np.asarray(s), dtype=torch.long) for s in splits)
+    train_index, valid_index = (torch.as_tensor(np.asarray(s), dtype=torch.long) for s in chosen)
     train = TensorLoader((inputs[train_index], targets[train_index]), batch_size, shuffle=True, seed=seed)
     valid = TensorLoader((inputs[valid_index], targets[valid_index]), batch_size * 2)
     return DataBundle(resolved, train, valid, application="generic")

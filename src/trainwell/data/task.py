@@ -41,12 +41,14 @@ class Task:
         classes: class labels in output order (binary: ``[negative, positive]``; multilabel: label names).
         target_names: the target column(s) it was inferred from.
         threshold: decision threshold for binary and multilabel decoding.
+        label_delim: for multilabel targets held as text, the separator between labels (``encode`` needs it).
     """
 
     kind: str
     classes: tuple[Any, ...] = ()
     target_names: tuple[str, ...] = ()
     threshold: float = 0.5
+    label_delim: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -99,9 +101,10 @@ class Task:
         """Target values as given by the user -> the tensor the loss expects."""
         if self.kind == "regression":
             array = np.asarray(values, dtype=np.float32)
-            return torch.from_numpy(array.reshape(len(array), -1) if array.ndim > 1 else array.copy())
+            # A copy in both cases: pandas may hand out read-only arrays, which torch warns about.
+            return torch.from_numpy((array.reshape(len(array), -1) if array.ndim > 1 else array).copy())
         if self.kind == "multilabel":
-            return torch.from_numpy(_multilabel_matrix(values, self.classes)).float()
+            return torch.from_numpy(_multilabel_matrix(values, self.classes, self.label_delim)).float()
         index = {_key(c): i for i, c in enumerate(self.classes)}
         keys = [_key(v) for v in _as_list(values)]
         unknown = sorted({k for k in keys if k not in index})
@@ -126,13 +129,17 @@ class Task:
         return probabilities.tolist()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "classes": [_jsonable(c) for c in self.classes],
+        data: dict[str, Any] = {"kind": self.kind, "classes": [_jsonable(c) for c in self.classes],
                 "target_names": list(self.target_names), "threshold": self.threshold}
+        if self.label_delim is not None:
+            data["label_delim"] = self.label_delim
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Task:
         return cls(kind=data["kind"], classes=tuple(data.get("classes", ())),
-                   target_names=tuple(data.get("target_names", ())), threshold=float(data.get("threshold", 0.5)))
+                   target_names=tuple(data.get("target_names", ())), threshold=float(data.get("threshold", 0.5)),
+                   label_delim=data.get("label_delim"))
 
 
 def infer_task(targets: Any, *, name: str = "target", kind: str | None = None, label_delim: str | None = None) -> Task:
@@ -166,7 +173,7 @@ def infer_task(targets: Any, *, name: str = "target", kind: str | None = None, l
         classes = tuple(sorted({lab for row in labels for lab in row}, key=_sort_key))
         if not classes:
             raise DataError(f"target '{names[0]}' holds no labels at all")
-        return Task("multilabel", classes, names)
+        return Task("multilabel", classes, names, label_delim=label_delim)
     numeric = pd.to_numeric(present, errors="coerce") if present.dtype == object else present
     is_numeric = pd.api.types.is_numeric_dtype(numeric) and not pd.api.types.is_bool_dtype(numeric)
     is_numeric = is_numeric and not bool(pd.isna(numeric).any())
@@ -220,21 +227,30 @@ def _split_labels(values: pd.Series, delim: str | None) -> list[list[Any]]:
     return rows
 
 
-def _multilabel_matrix(values: Any, classes: Sequence[Any]) -> np.ndarray:
+def _multilabel_matrix(values: Any, classes: Sequence[Any], delim: str | None = None) -> np.ndarray:
     if isinstance(values, pd.DataFrame):
-        return values.to_numpy(dtype=np.float32)
-    array = np.asarray(values) if not isinstance(values, pd.Series) else None
-    if array is not None and array.ndim == 2 and array.shape[1] == len(classes) and array.dtype != object:
+        return values.to_numpy(dtype=np.float32, copy=True)
+    array = _numeric_array(values) if not isinstance(values, pd.Series) else None
+    if array is not None and array.ndim == 2 and array.shape[1] == len(classes):
         return array.astype(np.float32)
     index = {_key(c): i for i, c in enumerate(classes)}
     matrix = np.zeros((len(values), len(classes)), dtype=np.float32)
     for row, labels in enumerate(_as_list(values)):
         if isinstance(labels, str):
-            labels = [labels]
+            labels = [part.strip() for part in labels.split(delim)] if delim is not None else [labels]
         for label in labels:
             if _key(label) in index:
                 matrix[row, index[_key(label)]] = 1.0
     return matrix
+
+
+def _numeric_array(values: Any) -> np.ndarray | None:
+    """``values`` as a numeric array, or ``None`` for lists of labels (ragged, or text)."""
+    try:
+        array = np.asarray(values)
+    except ValueError:  # ragged lists such as [["a"], ["b", "c"]]
+        return None
+    return array if array.dtype.kind in "biuf" else None
 
 
 def _as_list(values: Any) -> list[Any]:

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-
 from trainwell.callbacks.progress import ProgressBar
 from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import get_rng_states, set_rng_states
@@ -62,12 +61,15 @@ def suggest(lrs: list[float], losses: list[float]) -> tuple[float | None, float 
     loss_values = [p[1] for p in points]
     lowest = min(range(len(points)), key=loss_values.__getitem__)
     lr_at_min = lr_values[lowest]
+    # Slopes over a window of points (per decade of LR), ignoring the first tenth of the sweep, where the
+    # bias-corrected average still moves with single batches.
+    start, window = len(points) // 10, max(1, len(points) // 20)
     steepest = None
-    if lowest >= 2:
-        log_lrs = [math.log10(lr) for lr in lr_values[: lowest + 1]]
-        slopes = [(loss_values[i + 1] - loss_values[i]) / (log_lrs[i + 1] - log_lrs[i] or 1e-12)
-                  for i in range(lowest)]
-        steepest = lr_values[min(range(len(slopes)), key=slopes.__getitem__)]
+    if lowest - start > window:
+        log_lrs = [math.log10(lr) for lr in lr_values]
+        slopes = {i: (loss_values[i + window] - loss_values[i]) / (log_lrs[i + window] - log_lrs[i] or 1e-12)
+                  for i in range(start, lowest - window + 1)}
+        steepest = lr_values[min(slopes, key=slopes.__getitem__) + window // 2]
     return lr_at_min / 10, steepest, lr_at_min
 
 

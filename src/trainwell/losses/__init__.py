@@ -24,6 +24,11 @@ def _match(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return output.reshape(target.shape) if output.numel() == target.numel() else output
 
 
+def _on_device(weight: torch.Tensor | None, output: torch.Tensor) -> torch.Tensor | None:
+    # The Learner moves the model, not the loss: class weights given on the CPU must follow the outputs.
+    return None if weight is None else weight.to(output.device)
+
+
 @losses.register("bce")
 class BCEWithLogits(nn.Module):
     """Binary cross-entropy on logits (binary and multi-label), with optional label smoothing."""
@@ -37,7 +42,8 @@ class BCEWithLogits(nn.Module):
         target = target.float()
         if self.label_smoothing:
             target = target * (1 - self.label_smoothing) + 0.5 * self.label_smoothing
-        return F.binary_cross_entropy_with_logits(_match(output.float(), target), target, pos_weight=self.pos_weight)
+        pos_weight = _on_device(self.pos_weight, output)
+        return F.binary_cross_entropy_with_logits(_match(output.float(), target), target, pos_weight=pos_weight)
 
 
 @losses.register("cross_entropy")
@@ -50,7 +56,8 @@ class CrossEntropy(nn.Module):
         self.weight = weight
 
     def forward(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return F.cross_entropy(output.float(), target.long(), weight=self.weight, label_smoothing=self.label_smoothing)
+        weight = _on_device(self.weight, output)
+        return F.cross_entropy(output.float(), target.long(), weight=weight, label_smoothing=self.label_smoothing)
 
 
 @losses.register("mse")
@@ -91,5 +98,14 @@ def loss_for_task(task: Task) -> nn.Module:
     return create_loss(task.loss_name)
 
 
-__all__ = ["BCEWithLogits", "CrossEntropy", "Huber", "LossFunction", "MAE", "MSE", "create_loss", "loss_for_task",
-           "losses"]
+__all__ = [
+    "MAE",
+    "MSE",
+    "BCEWithLogits",
+    "CrossEntropy",
+    "Huber",
+    "LossFunction",
+    "create_loss",
+    "loss_for_task",
+    "losses",
+]

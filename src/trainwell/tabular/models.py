@@ -46,7 +46,7 @@ class TabularMLP(nn.Module):
         self.embedding_dropout = nn.Dropout(embedding_dropout)
         self.numeric = PeriodicEmbedding(n_cont) if numeric_embedding == "periodic" and n_cont else None
         self.cont_norm = nn.BatchNorm1d(n_cont) if n_cont and self.numeric is None else None
-        width = sum(e.embedding_dim for e in self.embeddings)
+        width = sum(embedding_size(n) for n in cardinalities)
         width += self.numeric.out_features if self.numeric is not None else n_cont
         blocks: list[nn.Module] = []
         for hidden in layers:
