@@ -1,0 +1,30 @@
+"""Shared test settings.
+
+Tests train tiny models, where torch's intra-op threads cost more than they save (and fight each other when
+the CI machine's two cores are busy), so the suite runs torch single-threaded. Subprocess tests set
+``OMP_NUM_THREADS`` through :data:`SUBPROCESS_ENV` for the same reason.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SUBPROCESS_ENV = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _single_thread() -> None:
+    torch.set_num_threads(1)
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """``../shared/data``; tests that need it skip with the reason when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"needs the shared datasets at {SHARED_DATA} (not shipped with the repository)")
+    return SHARED_DATA

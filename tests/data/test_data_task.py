@@ -1,0 +1,296 @@
+"""Task inference rules, overrides, error messages, and encode/decode/JSON round trips."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from trainwell.core.errors import ConfigError, DataError, UserError
+from trainwell.data import TASK_KINDS, Task, infer_task
+from trainwell.data.task import MAX_INTEGER_CLASSES
+
+
+# ------------------------------------------------------------------------------------------- inference
+@pytest.mark.parametrize(
+    ("targets", "kind", "classes"),
+    [
+        (["cat", "dog", "cat"], "binary", ("cat", "dog")),
+        ([True, False, True], "binary", (False, True)),
+        (np.array([True, False, False]), "binary", (False, True)),
+        ([0, 1, 1, 0], "binary", (0, 1)),
+        (np.array([1, 0, 1]), "binary", (0, 1)),
+        (pd.Series(["yes", "no", "no"], dtype="category"), "binary", ("no", "yes")),
+        (["b", "a", "c", "a"], "multiclass", ("a", "b", "c")),
+        ([3, 1, 2, 2], "multiclass", (1, 2, 3)),
+        (pd.Series([2, 10, 1], dtype="Int64"), "multiclass", (1, 2, 10)),  # numeric order, not text order
+        (list(range(MAX_INTEGER_CLASSES)), "multiclass", tuple(range(MAX_INTEGER_CLASSES))),
+        (["1", "2", "3"], "multiclass", ("1", "2", "3")),
+        ([0.5, 1.25, 3.0], "regression", ()),
+        (["1.5", "2.5", "0.5"], "regression", ()),
+        (list(range(MAX_INTEGER_CLASSES + 1)), "regression", ()),
+        (np.arange(100), "regression", ()),
+        ([["a", "b"], ["c"], []], "multilabel", ("a", "b", "c")),
+        ([("x",), ("y", "x")], "multilabel", ("x", "y")),
+    ],
+)
+def test_inference_rules(targets: Any, kind: str, classes: tuple[Any, ...]) -> None:
+    task = infer_task(targets)
+    assert (task.kind, task.classes) == (kind, classes)
+    assert all(type(c) is type(e) for c, e in zip(task.classes, classes, strict=True))
+
+
+def test_label_delim_strings_are_multilabel() -> None:
+    task = infer_task(["a;b", "c", " b ; "], label_delim=";")
+    assert (task.kind, task.classes) == ("multilabel", ("a", "b", "c"))
+
+
+def test_dataframe_of_zero_one_columns_is_multilabel_otherwise_regression() -> None:
+    labels = pd.DataFrame({"sport": [0, 1, 1], "news": [1, 0, 1]})
+    assert infer_task(labels) == Task("multilabel", ("sport", "news"), ("sport", "news"))
+    flags = pd.DataFrame({"a": [True, False], "b": [False, False]})
+    assert infer_task(flags).kind == "multilabel"
+    amounts = pd.DataFrame({"lat": [0.5, 1.0], "lon": [1, 0]})
+    task = infer_task(amounts)
+    assert (task.kind, task.target_names, task.n_outputs) == ("regression", ("lat", "lon"), 2)
+    assert infer_task(labels, kind="regression").kind == "regression"
+
+
+def test_target_name_comes_from_the_series_or_the_argument() -> None:
+    assert infer_task(pd.Series(["a", "b"], name="label")).target_names == ("label",)
+    assert infer_task(["a", "b"], name="y").target_names == ("y",)
+
+
+@pytest.mark.parametrize(
+    ("targets", "kind", "classes"),
+    [
+        ([0, 1, 0], "multiclass", (0, 1)),
+        ([1, 2, 3], "regression", ()),
+        ([0.5, 1.5, 2.5], "multiclass", (0.5, 1.5, 2.5)),
+        (["a", "b"], "multilabel", ("a", "b")),
+        ([True, False], "binary", (False, True)),
+    ],
+)
+def test_kind_overrides_inference(targets: list[Any], kind: str, classes: tuple[Any, ...]) -> None:
+    task = infer_task(targets, kind=kind)
+    assert (task.kind, task.classes) == (kind, classes)
+
+
+# ---------------------------------------------------------------------------------------------- errors
+@pytest.mark.parametrize(
+    ("targets", "kind", "error", "message"),
+    [
+        (
+            ["a", "a", "a"],
+            None,
+            DataError,
+            "target 'target' has a single value ('a') in every row; there is nothing to learn",
+        ),
+        (
+            [None, None],
+            None,
+            DataError,
+            "target 'target' has no values (all 2 are missing); pick another --target",
+        ),
+        (
+            ["a", None, "b"],
+            None,
+            DataError,
+            "target 'target' is missing in 1 of 3 rows; drop those rows or fill them before training",
+        ),
+        (
+            [1.0, float("nan"), 2.0, float("nan")],
+            None,
+            DataError,
+            "target 'target' is missing in 2 of 4 rows",
+        ),
+        (
+            ["a", "b"],
+            "ranking",
+            ConfigError,
+            "--task 'ranking' is not known; use one of: binary, multiclass, multilabel, regression",
+        ),
+        (
+            ["a", "b", "c"],
+            "binary",
+            DataError,
+            "--task binary needs 2 classes but target 'target' has 3; use --task multiclass",
+        ),
+        (
+            ["a", "b", "c"],
+            "regression",
+            DataError,
+            "target 'target' holds text, e.g. 'a'; a regression target must be numbers",
+        ),
+        ([[], []], None, DataError, "target 'target' holds no labels at all"),
+    ],
+)
+def test_errors_name_the_target_and_the_fix(
+    targets: Any, kind: str | None, error: type, message: str
+) -> None:
+    with pytest.raises(error) as caught:
+        infer_task(targets, kind=kind)
+    assert message in str(caught.value)
+    assert isinstance(caught.value, UserError)
+
+
+def test_missing_values_in_target_columns() -> None:
+    with pytest.raises(DataError, match=r"target columns \['x', 'y'\] have missing values; drop or fill"):
+        infer_task(pd.DataFrame({"x": [0, None], "y": [1, 0]}))
+
+
+def test_task_validates_itself() -> None:
+    with pytest.raises(ConfigError, match="task 'ranking' is not known"):
+        Task("ranking")
+    with pytest.raises(DataError, match=r"a binary task needs exactly 2 classes, got 3: \['a', 'b', 'c'\]"):
+        Task("binary", ("a", "b", "c"))
+    with pytest.raises(DataError, match=r"a multiclass task needs at least 2 classes, got \['a'\]"):
+        Task("multiclass", ("a",))
+    assert TASK_KINDS == ("binary", "multiclass", "multilabel", "regression")
+
+
+# ---------------------------------------------------------------------------------------- properties
+@pytest.mark.parametrize(
+    ("task", "n_outputs", "loss", "activation"),
+    [
+        (Task("binary", ("no", "yes")), 1, "bce", "sigmoid"),
+        (Task("multiclass", ("a", "b", "c")), 3, "cross_entropy", "softmax"),
+        (Task("multilabel", ("x", "y")), 2, "bce", "sigmoid"),
+        (Task("regression", (), ("price",)), 1, "mse", "identity"),
+    ],
+)
+def test_task_properties(task: Task, n_outputs: int, loss: str, activation: str) -> None:
+    assert (task.n_outputs, task.loss_name, task.activation_name) == (n_outputs, loss, activation)
+    assert task.is_classification == (task.kind != "regression")
+
+
+def test_activate_matches_torch() -> None:
+    logits = torch.tensor([[0.3], [-1.2]])
+    torch.testing.assert_close(Task("binary", (0, 1)).activate(logits), torch.sigmoid(logits.reshape(-1)))
+    scores = torch.tensor([[1.0, 2.0, 0.5]])
+    torch.testing.assert_close(Task("multiclass", (0, 1, 2)).activate(scores), torch.softmax(scores, -1))
+    torch.testing.assert_close(Task("multilabel", ("a", "b", "c")).activate(scores), torch.sigmoid(scores))
+    assert Task("regression").activate(logits).shape == (2,)
+
+
+# --------------------------------------------------------------------------------------- round trips
+@pytest.mark.parametrize(
+    ("values", "codes"),
+    [
+        (["dog", "cat", "dog"], [1.0, 0.0, 1.0]),
+        ([True, False, True], [1.0, 0.0, 1.0]),
+        ([1, 0, 0], [1.0, 0.0, 0.0]),
+    ],
+)
+def test_binary_encode_decode_round_trip(values: list[Any], codes: list[float]) -> None:
+    task = infer_task(values)
+    encoded = task.encode(values)
+    assert encoded.dtype == torch.float32 and encoded.tolist() == codes
+    assert task.decode(encoded) == values
+
+
+def test_binary_decode_uses_the_threshold() -> None:
+    task = Task("binary", ("no", "yes"), threshold=0.7)
+    assert task.decode(torch.tensor([0.69, 0.7, 0.9])) == ["no", "yes", "yes"]
+
+
+def test_multiclass_encode_decode_round_trip() -> None:
+    values = ["b", "c", "a", "b"]
+    task = infer_task(values)
+    encoded = task.encode(values)
+    assert encoded.dtype == torch.long and encoded.tolist() == [1, 2, 0, 1]
+    assert task.decode(torch.nn.functional.one_hot(encoded, 3).float()) == values
+
+
+def test_labels_from_a_csv_or_json_match_integer_classes() -> None:
+    task = infer_task([0, 1, 2])
+    assert task.encode(["2", 1.0, np.int64(0)]).tolist() == [2, 1, 0]
+
+
+def test_unknown_classes_are_refused_with_the_known_ones() -> None:
+    task = infer_task(["a", "b"])
+    with pytest.raises(
+        DataError, match=r"target values \['z'\] were not seen when the task was set up; known classes: a, b"
+    ):
+        task.encode(["a", "z"])
+
+
+def test_multilabel_encode_decode_round_trip() -> None:
+    rows = [["b"], ["a", "c"], []]
+    task = infer_task(rows)
+    matrix = task.encode(rows)
+    assert matrix.tolist() == [[0, 1, 0], [1, 0, 1], [0, 0, 0]]
+    assert task.decode(matrix) == rows
+    # A 0/1 matrix given directly is used as is.
+    assert task.encode(np.array(matrix.tolist())).tolist() == matrix.tolist()
+
+
+def test_multilabel_rows_of_equal_length_are_labels_not_a_matrix() -> None:
+    task = infer_task([["a", "b"], ["b"]])
+    assert task.encode([["a", "b"], ["b", "a"]]).tolist() == [[1, 1], [1, 1]]
+    assert task.encode(torch.tensor([[0, 1]])).tolist() == [[0, 1]]
+
+
+def test_multilabel_text_is_split_by_the_delimiter_when_encoded() -> None:
+    task = infer_task(["a;b", "c", "b"], label_delim=";")
+    assert task.encode(["a;b", "c", "b ; c"]).tolist() == [[1, 1, 0], [0, 0, 1], [0, 1, 1]]
+    restored = Task.from_dict(json.loads(json.dumps(task.to_dict())))
+    assert restored.encode(["c;a"]).tolist() == [[1, 0, 1]]
+
+
+@pytest.mark.filterwarnings("error")  # e.g. torch's warning about a read-only array from pandas
+def test_multilabel_dataframe_encodes_columns() -> None:
+    labels = pd.DataFrame({"sport": [0, 1], "news": [1, 1]})
+    assert infer_task(labels).encode(labels).tolist() == [[0, 1], [1, 1]]
+
+
+@pytest.mark.filterwarnings("error")
+def test_regression_encode_and_decode() -> None:
+    task = infer_task([0.5, 1.5, 2.25])
+    encoded = task.encode([0.5, 1.5, 2.25])
+    assert encoded.dtype == torch.float32 and encoded.tolist() == [0.5, 1.5, 2.25]
+    assert task.decode(encoded) == [0.5, 1.5, 2.25]
+    two = infer_task(pd.DataFrame({"a": [0.5, 1.0], "b": [2.0, 3.5]}))
+    assert two.encode(pd.DataFrame({"a": [0.5, 1.0], "b": [2.0, 3.5]})).shape == (2, 2)
+
+
+@pytest.mark.parametrize(
+    "targets",
+    [
+        np.array([3, 1, 2, 1]),  # numpy ints must come back as Python ints
+        [True, False],
+        ["low", "high", "mid"],
+        [0.0, 1.0, 0.0],
+        [["a"], ["b", "c"]],
+        pd.Series([0.5, 1.5, 2.25], name="price"),
+    ],
+)
+def test_task_survives_a_json_round_trip(targets: Any) -> None:
+    task = infer_task(targets)
+    restored = Task.from_dict(json.loads(json.dumps(task.to_dict())))
+    assert restored == task
+    assert [type(c) for c in restored.classes] == [type(c) for c in task.classes]
+    if task.kind != "multilabel":
+        values = list(targets)
+        assert restored.decode(task.activate(_perfect_output(task, values))) == values
+
+
+def _perfect_output(task: Task, values: list[Any]) -> torch.Tensor:
+    """Raw outputs that decode to exactly ``values``."""
+    codes = task.encode(values)
+    if task.kind == "binary":
+        return (codes * 20 - 10).reshape(-1, 1)
+    if task.kind == "multiclass":
+        return torch.nn.functional.one_hot(codes, len(task.classes)).float() * 10
+    return codes.reshape(-1, 1)
+
+
+def test_threshold_and_names_survive_the_round_trip() -> None:
+    task = Task("binary", (False, True), ("churned",), threshold=0.3)
+    data = json.loads(json.dumps(task.to_dict()))
+    assert data == {"kind": "binary", "classes": [False, True], "target_names": ["churned"], "threshold": 0.3}
+    assert Task.from_dict(data) == task

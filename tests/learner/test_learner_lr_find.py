@@ -1,0 +1,108 @@
+"""The learning-rate finder: sweep shape, divergence stop, restoration, suggestion, NaN robustness."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from trainwell.core.errors import ConfigError
+from trainwell.data import tensor_data
+from trainwell.learner import Learner
+from trainwell.learner.lr_find import suggest
+
+
+def _learner(seed: int = 0) -> Learner:
+    torch.manual_seed(seed)
+    x = torch.randn(512, 4)
+    y = (x[:, 0] - x[:, 1] > 0).long().numpy()
+    model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Dropout(0.1), nn.Linear(16, 1))
+    return Learner(model, tensor_data(x, y, batch_size=16, seed=seed), progress=False)
+
+
+def test_sweep_is_exponential_and_stops_on_divergence() -> None:
+    learn = _learner()
+    result = learn.lr_find(start_lr=1e-6, end_lr=1e3, num_it=100)
+    ratios = [b / a for a, b in zip(result.lrs, result.lrs[1:], strict=False)]
+    assert all(math.isclose(r, ratios[0], rel_tol=1e-9) for r in ratios)  # geometric steps
+    assert math.isclose(result.lrs[0], 1e-6)
+    # An lr of 1e3 wrecks this model: the sweep stops before the end once the loss has blown up.
+    assert len(result.lrs) < 100
+    finite = [loss for loss in result.losses if math.isfinite(loss)]
+    assert finite[-1] > 4 * min(finite) or not math.isfinite(result.losses[-1])
+
+
+def test_weights_optimizer_rng_and_history_are_restored() -> None:
+    learn = _learner()
+    learn.fit(1, lr=1e-3)
+    before = {k: v.clone() for k, v in learn.model.state_dict().items()}
+    opt_state = learn.opt.state_dict()
+    history = [dict(row) for row in learn.history]
+    rng = torch.get_rng_state()
+    learn.lr_find(num_it=30)
+    after = learn.model.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    assert learn.opt.state_dict()["state"].keys() == opt_state["state"].keys()
+    for key, state in opt_state["state"].items():
+        assert torch.equal(state["exp_avg"], learn.opt.state_dict()["state"][key]["exp_avg"])
+    assert learn.history == history
+    assert torch.equal(torch.get_rng_state(), rng)
+
+
+def test_fit_after_lr_find_equals_fit_without_it() -> None:
+    plain = _learner()
+    plain.fit(2, lr=3e-3)
+    swept = _learner()
+    swept.lr_find(num_it=40)
+    swept.fit(2, lr=3e-3)
+    for key, value in plain.model.state_dict().items():
+        assert torch.equal(value, swept.model.state_dict()[key]), key
+
+
+def test_suggestion_sits_below_the_minimum() -> None:
+    result = _learner().lr_find()
+    assert result.suggestion is not None and result.minimum is not None
+    assert math.isclose(result.suggestion, result.minimum / 10)
+    assert 1e-5 < result.suggestion < 1.0
+
+
+def test_suggest_on_a_synthetic_curve() -> None:
+    lrs = [10 ** (-6 + 6 * i / 99) for i in range(100)]
+    # Flat, then falling fastest around 1e-3, lowest at 1e-1, then rising.
+    losses = [1.0 - 0.8 / (1 + math.exp(-4 * (math.log10(lr) + 3))) + max(0.0, math.log10(lr) + 1) ** 2 for lr in lrs]
+    suggestion, steepest, minimum = suggest(lrs, losses)
+    assert minimum is not None and 0.05 < minimum < 0.2
+    assert steepest is not None and 3e-4 < steepest < 3e-3
+    assert suggestion == pytest.approx(minimum / 10)
+
+
+def test_nan_from_the_start_gives_no_suggestion() -> None:
+    class Poison(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.linear = nn.Linear(4, 1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.linear(x) * float("nan")
+
+    x = torch.randn(64, 4)
+    learn = Learner(Poison(), tensor_data(x, (x[:, 0] > 0).long().numpy()), progress=False)
+    result = learn.lr_find(num_it=20)
+    assert result.suggestion is None
+    assert len(result.lrs) == 1 and math.isnan(result.raw_losses[0])
+
+
+def test_bad_arguments() -> None:
+    learn = _learner()
+    with pytest.raises(ConfigError, match="start_lr < end_lr"):
+        learn.lr_find(start_lr=1.0, end_lr=0.1)
+    with pytest.raises(ConfigError, match="num_it >= 5"):
+        learn.lr_find(num_it=2)
+
+
+def test_plot_writes_a_png(tmp_path) -> None:
+    result = _learner().lr_find(num_it=30)
+    path = result.plot(tmp_path / "lr.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
