@@ -1,7 +1,30 @@
 """Callbacks: one module per concern, all hooked on the events of the one training loop."""
 
+# The Learner's module imports some callbacks, and every callback imports trainwell.learner.events (which loads
+# the Learner first): loading the learner package here first makes ``import trainwell.callbacks`` work on its own.
+import trainwell.learner  # noqa: F401  # isort: skip
+from trainwell.callbacks.accumulate import GradientAccumulation
+from trainwell.callbacks.checkpoint import Checkpoint
+from trainwell.callbacks.clip import GradientClip
+from trainwell.callbacks.csv_logger import CSVLogger
+from trainwell.callbacks.mixed_precision import MixedPrecision
+from trainwell.callbacks.nan_guard import NanGuard
 from trainwell.callbacks.progress import ProgressBar
 from trainwell.callbacks.recorder import Recorder
 from trainwell.callbacks.schedule import ParamScheduler
+from trainwell.callbacks.tracker import EarlyStopping, SaveBest, TrackerCallback
 
-__all__ = ["ParamScheduler", "ProgressBar", "Recorder"]
+__all__ = [
+    "CSVLogger",
+    "Checkpoint",
+    "EarlyStopping",
+    "GradientAccumulation",
+    "GradientClip",
+    "MixedPrecision",
+    "NanGuard",
+    "ParamScheduler",
+    "ProgressBar",
+    "Recorder",
+    "SaveBest",
+    "TrackerCallback",
+]

@@ -47,6 +47,8 @@ class Recorder(Callback):
 
     def before_epoch(self, learn: Learner) -> None:
         self._epoch_start = time.perf_counter()
+        # An epoch cancelled before validation must not report the previous epoch's validation numbers.
+        self._valid_sum, self._valid_rows = 0.0, 0
         if self.resumed:
             self.resumed = False
             if learn._start_batch > 0:  # mid-epoch: this epoch's sums so far came from the checkpoint

@@ -99,6 +99,8 @@ class Task:
 
     def encode(self, values: Any) -> torch.Tensor:
         """Target values as given by the user -> the tensor the loss expects."""
+        if isinstance(values, torch.Tensor):
+            values = values.detach().cpu().numpy()
         if self.kind == "regression":
             array = np.asarray(values, dtype=np.float32)
             # A copy in both cases: pandas may hand out read-only arrays, which torch warns about.

@@ -14,6 +14,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from trainwell.callbacks.nan_guard import NanGuard
 from trainwell.callbacks.progress import ProgressBar
 from trainwell.callbacks.recorder import Recorder
 from trainwell.callbacks.schedule import ParamScheduler
@@ -33,7 +34,13 @@ from trainwell.learner.events import (
 )
 from trainwell.losses import loss_for_task
 from trainwell.metrics import Metric, get_metric
-from trainwell.optim import create_optimizer, discriminative_lrs, one_cycle_lr, one_cycle_momentum, split_param_groups
+from trainwell.optim import (
+    create_optimizer,
+    discriminative_lrs,
+    one_cycle_lr,
+    one_cycle_momentum,
+    split_param_groups,
+)
 
 LossLike = nn.Module | Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -62,7 +69,7 @@ class Learner:
         >>> learn = Learner(torch.nn.Linear(3, 1), data, progress=False)
         >>> learn.fit(1, lr=0.01)
         >>> sorted(learn.history[-1])[:3]
-        ['epoch', 'mae', 'r2']
+        ['epoch', 'fit', 'lr']
     """
 
     def __init__(
@@ -106,6 +113,8 @@ class Learner:
         if progress:
             self.callbacks.append(ProgressBar())
         self.callbacks.extend(callbacks)
+        if not any(isinstance(cb, NanGuard) for cb in self.callbacks):
+            self.callbacks.append(NanGuard(action="stop"))  # a diverging run stops with a clear message
         self.model_spec: dict[str, Any] | None = None  # {"name": registered architecture, "config": {...}}
         self.forward_context: Callable[[], contextlib.AbstractContextManager[Any]] = contextlib.nullcontext
         self._reset_state()
@@ -278,7 +287,13 @@ class Learner:
         """Sweep the learning rate; see :func:`trainwell.learner.lr_find.lr_find`."""
         from trainwell.learner.lr_find import lr_find
 
-        return lr_find(self, start_lr=start_lr, end_lr=end_lr, num_it=num_it)
+        # The sweep drives the loss to divergence on purpose and stops itself there: no NaN guard meanwhile.
+        guards = [cb for cb in self.callbacks if isinstance(cb, NanGuard)]
+        self.remove_callback(NanGuard)
+        try:
+            return lr_find(self, start_lr=start_lr, end_lr=end_lr, num_it=num_it)
+        finally:
+            self.callbacks.extend(guards)
 
     def _fit(self, n_epochs: int, run_callbacks: list[Callback], resume_from: str | Path | None) -> None:
         self._reset_state()
@@ -308,10 +323,16 @@ class Learner:
             self._start_batch = 0
 
     def _run_epoch(self, train_loader: Iterable[Any], valid_loader: Iterable[Any] | None) -> None:
-        self._with_events(Event.before_train, Event.after_train, CancelTrain, lambda: self._run_phase(train_loader, True))
-        if valid_loader is not None:
-            self._with_events(Event.before_validate, Event.after_validate, CancelValidate,
-                              lambda: self._run_phase(valid_loader, False))
+        try:
+            self._with_events(Event.before_train, Event.after_train, CancelTrain,
+                              lambda: self._run_phase(train_loader, True))
+            if valid_loader is not None:
+                self._with_events(Event.before_validate, Event.after_validate, CancelValidate,
+                                  lambda: self._run_phase(valid_loader, False))
+        finally:
+            # after_epoch sees a finished epoch however it ended (no validation set, CancelEpoch), so a
+            # checkpoint written there resumes at the next epoch rather than replaying this one.
+            self.training = False
 
     def _with_events(self, before: Event, after: Event, cancel: type[Exception], body: Callable[[], None]) -> None:
         try:
@@ -359,8 +380,8 @@ class Learner:
         assert self.opt is not None
         self._call(Event.before_backward)
         self.loss_grad.backward()
-        self._call(Event.after_backward)
-        try:
+        try:  # CancelStep may come from after_backward (gradient accumulation) as well as before_step
+            self._call(Event.after_backward)
             self._call(Event.before_step)
             self.opt.step()
             self._call(Event.after_step)

@@ -8,13 +8,16 @@ that models and loops never have to.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from trainwell.core.registry import Registry
-from trainwell.data.task import Task
+
+if TYPE_CHECKING:
+    from trainwell.data.task import Task
 
 LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 losses: Registry[Callable[..., nn.Module]] = Registry("loss")

@@ -1,0 +1,51 @@
+"""Gradient accumulation: step the optimizer once every ``n_batches`` batches."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from trainwell.callbacks._validate import positive_int
+from trainwell.learner.events import Callback, CancelStep
+
+if TYPE_CHECKING:
+    from trainwell.learner.learner import Learner
+
+
+class GradientAccumulation(Callback):
+    """Sum the gradients of ``n_batches`` batches before each optimizer step (a larger effective batch).
+
+    Each batch's ``loss_grad`` is divided by ``n_batches``, so with a mean loss and equal batch sizes the
+    step equals one taken on a batch ``n_batches`` times larger. The step (and the zeroing of gradients)
+    is cancelled except on every ``n_batches``-th batch of the epoch and on its last batch, so no gradient
+    leaks into the next epoch. ``learn.loss`` (what is logged) keeps the undivided value.
+
+    Counting follows the position in the epoch (``learn.batch_index``), and the learning-rate schedule still
+    advances every batch, not every step: ``fit_one_cycle`` keeps its shape over the same number of batches.
+    Accumulated gradients are not part of a checkpoint: take checkpoints every multiple of ``n_batches``
+    batches so that a resume starts on a step boundary.
+
+    Args:
+        n_batches: how many batches make one optimizer step (1 = no accumulation).
+
+    Example:
+        >>> accumulate = GradientAccumulation(n_batches=4)   # batch 32 behaves like batch 128
+    """
+
+    order = 10  # before MixedPrecision and GradientClip: they must only see batches that step
+
+    def __init__(self, n_batches: int) -> None:
+        self.n_batches = positive_int("GradientAccumulation", "n_batches", n_batches)
+
+    def before_backward(self, learn: Learner) -> None:
+        if self.n_batches > 1:
+            learn.loss_grad = learn.loss_grad / self.n_batches
+
+    def after_backward(self, learn: Learner) -> None:
+        position = learn.batch_index + 1
+        n_batches = len(learn.loader) if hasattr(learn.loader, "__len__") else None  # type: ignore[arg-type]
+        if position % self.n_batches == 0 or position == n_batches:
+            return
+        raise CancelStep
+
+    def __repr__(self) -> str:
+        return f"GradientAccumulation(n_batches={self.n_batches})"

@@ -1,0 +1,52 @@
+"""Gradient clipping: cap the total gradient norm before the optimizer step."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import torch
+
+from trainwell.callbacks._validate import positive_number
+from trainwell.learner.events import Callback
+
+if TYPE_CHECKING:
+    from trainwell.learner.learner import Learner
+
+
+class GradientClip(Callback):
+    """Rescale all gradients together so that their total norm is at most ``max_norm``.
+
+    Runs in ``after_backward``, after :class:`GradientAccumulation` (which cancels the step on the batches
+    that only accumulate, so the clip sees the full accumulated gradient once) and after
+    :class:`MixedPrecision` (which unscales float16 gradients first, so ``max_norm`` is in true units).
+
+    Args:
+        max_norm: the largest allowed total norm.
+        norm_type: which p-norm (``2.0`` = Euclidean; ``math.inf`` = largest absolute value).
+
+    Attributes:
+        last_norm: the total norm before clipping at the last step, a tensor left on the device (reading it
+            is a synchronisation, so the callback never does).
+
+    Example:
+        >>> clip = GradientClip(max_norm=0.5)
+    """
+
+    order = 30
+
+    def __init__(self, max_norm: float = 1.0, norm_type: float = 2.0) -> None:
+        self.max_norm = positive_number("GradientClip", "max_norm", max_norm)
+        self.norm_type = positive_number(
+            "GradientClip", "norm_type", norm_type, allow_inf=True, example="2.0"
+        )
+        self.last_norm: torch.Tensor | None = None
+
+    def after_backward(self, learn: Learner) -> None:
+        params = [p for p in learn.model.parameters() if p.grad is not None]
+        if params:
+            self.last_norm = torch.nn.utils.clip_grad_norm_(params, self.max_norm, self.norm_type)
+
+    def __repr__(self) -> str:
+        norm = "inf" if math.isinf(self.norm_type) else self.norm_type
+        return f"GradientClip(max_norm={self.max_norm}, norm_type={norm})"

@@ -1,0 +1,119 @@
+"""Mixed precision: run forward and loss under ``torch.autocast`` (bfloat16, or float16 with loss scaling)."""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from typing import TYPE_CHECKING
+
+import torch
+
+from trainwell.callbacks._validate import choice
+from trainwell.core.device import bf16_supported
+from trainwell.core.errors import ConfigError
+from trainwell.learner.events import Callback, CancelStep
+
+if TYPE_CHECKING:
+    from trainwell.learner.learner import Learner
+
+DTYPES = ("bfloat16", "float16", "auto")
+
+
+def _float16_device_ok(device: torch.device) -> bool:
+    # float16 autocast needs a loss scaler to keep small gradients from vanishing; we only support the CUDA one.
+    return device.type == "cuda"
+
+
+class MixedPrecision(Callback):
+    """Compute the forward pass and the loss in a 16-bit float type; weights and the optimizer stay float32.
+
+    * ``"bfloat16"``: same exponent range as float32, so no loss scaling; on the CPU and on CUDA GPUs that
+      support it (Ampere and later).
+    * ``"float16"``: CUDA only, with a :class:`torch.amp.GradScaler`: ``loss_grad`` is scaled up before
+      backward, gradients are unscaled in ``after_backward`` (so later callbacks such as
+      :class:`GradientClip` see true values) and ``before_step`` runs ``scaler.step`` (which skips steps
+      with infinite gradients) and ``scaler.update`` itself, then cancels the loop's own step. Callbacks
+      with an ``after_step`` event therefore do not run in float16 mode, and a callback that cancels the
+      step must run before this one (``order`` < 20). The scaler's state is not saved in checkpoints, so a
+      float16 resume is close to, not exactly, an uninterrupted run.
+    * ``"auto"``: bfloat16 where supported, otherwise full precision with a warning.
+
+    The autocast context is installed in ``before_fit`` and removed in ``after_fit`` (and in ``teardown``
+    when a fit ends by an error).
+
+    Args:
+        dtype: ``"bfloat16"``, ``"float16"`` or ``"auto"``.
+
+    Attributes:
+        active_dtype: the dtype used in the current fit, or ``None`` when running in full precision.
+        scaler: the float16 loss scaler, or ``None``.
+
+    Example:
+        >>> mixed = MixedPrecision("bfloat16")
+    """
+
+    order = 20
+
+    def __init__(self, dtype: str = "bfloat16") -> None:
+        self.dtype = choice("MixedPrecision", "dtype", dtype, DTYPES)
+        self.active_dtype: torch.dtype | None = None
+        self.scaler: torch.amp.GradScaler | None = None
+
+    def _choose(self, device: torch.device) -> torch.dtype | None:
+        if self.dtype == "float16":
+            if not _float16_device_ok(device):
+                raise ConfigError(
+                    f"MixedPrecision dtype='float16' needs a CUDA device, but the learner is on {device}; "
+                    "use dtype='bfloat16' (or 'auto')"
+                )
+            return torch.float16
+        if bf16_supported(device):
+            return torch.bfloat16
+        if self.dtype == "bfloat16":
+            raise ConfigError(
+                f"MixedPrecision dtype='bfloat16' is not supported on {device}; "
+                "use dtype='float16' on an older CUDA GPU or dtype='auto'"
+            )
+        warnings.warn(
+            f"MixedPrecision('auto'): bfloat16 is not supported on {device}; training in float32",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return None
+
+    def before_fit(self, learn: Learner) -> None:
+        self.active_dtype = self._choose(learn.device)
+        self.scaler = None
+        if self.active_dtype is None:
+            return
+        device_type, dtype = learn.device.type, self.active_dtype
+        learn.forward_context = lambda: torch.autocast(device_type, dtype=dtype)
+        if dtype is torch.float16:
+            self.scaler = torch.amp.GradScaler(device_type)
+
+    def before_backward(self, learn: Learner) -> None:
+        if self.scaler is not None:
+            learn.loss_grad = self.scaler.scale(learn.loss_grad)
+
+    def after_backward(self, learn: Learner) -> None:
+        if self.scaler is not None:
+            assert learn.opt is not None
+            self.scaler.unscale_(learn.opt)
+
+    def before_step(self, learn: Learner) -> None:
+        if self.scaler is None:
+            return
+        assert learn.opt is not None
+        self.scaler.step(learn.opt)
+        self.scaler.update()
+        learn.opt.zero_grad(set_to_none=True)
+        raise CancelStep
+
+    def after_fit(self, learn: Learner) -> None:
+        learn.forward_context = contextlib.nullcontext
+
+    def teardown(self, learn: Learner) -> None:
+        learn.forward_context = contextlib.nullcontext
+
+    def __repr__(self) -> str:
+        return f"MixedPrecision(dtype={self.dtype!r})"

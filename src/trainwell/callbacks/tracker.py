@@ -1,0 +1,193 @@
+"""Track a monitored value across epochs: stop early when it stops improving, keep the best weights."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from trainwell.callbacks._validate import choice, file_path, flag, non_negative_number, positive_int
+from trainwell.core.atomic import write_bytes_atomic
+from trainwell.core.device import is_rank_zero
+from trainwell.core.errors import ConfigError
+from trainwell.learner.events import Callback, CancelFit
+
+if TYPE_CHECKING:
+    from trainwell.learner.learner import Learner
+
+MODES = ("auto", "min", "max")
+
+
+class TrackerCallback(Callback):
+    """Base class: follows ``monitor`` (a column of ``learn.history``) and knows when it improved.
+
+    ``mode="auto"`` minimises losses and follows each metric's ``higher_is_better``. The name is checked in
+    ``before_fit`` against what the Recorder will write: ``train_loss``, and with a validation set
+    ``valid_loss`` and the learner's metric names.
+
+    Attributes:
+        best_value: the best value seen in the current fit (``None`` before the first epoch).
+        best_epoch: the epoch (``learn.epoch``) where it was seen.
+    """
+
+    def __init__(self, monitor: str = "valid_loss", mode: str = "auto", min_delta: float = 0.0) -> None:
+        if not isinstance(monitor, str) or not monitor:
+            raise ConfigError(f"{self.name} monitor must be a history column name, got {monitor!r}")
+        self.monitor = monitor
+        self.mode = choice(self.name, "mode", mode, MODES)
+        self.min_delta = non_negative_number(self.name, "min_delta", min_delta)
+        self.higher_is_better = False
+        self.best_value: float | None = None
+        self.best_epoch: int | None = None
+
+    def before_fit(self, learn: Learner) -> None:
+        self.higher_is_better = self._resolve_mode(learn)
+        self.best_value, self.best_epoch = None, None
+
+    def _resolve_mode(self, learn: Learner) -> bool:
+        metrics = {metric.name: metric for metric in learn.metrics}
+        known = ["train_loss"]
+        if learn.data.valid is not None:
+            known += ["valid_loss", *metrics]
+        if self.monitor not in known:
+            hint = "" if learn.data.valid is not None else " (this data has no validation set)"
+            raise ConfigError(
+                f"{self.name} monitor {self.monitor!r} is not a column of learn.history{hint}; "
+                f"columns to monitor are: {', '.join(known)}. Pass monitor=NAME."
+            )
+        if self.mode != "auto":
+            return self.mode == "max"
+        metric = metrics.get(self.monitor)
+        return bool(metric.higher_is_better) if metric is not None else False
+
+    def _current(self, learn: Learner) -> float | None:
+        """This epoch's value, or ``None`` when the epoch has none (e.g. validation was skipped)."""
+        return _finite(learn.history[-1].get(self.monitor)) if learn.history else None
+
+    def _update(self, value: float | None, epoch: int) -> bool:
+        """Record ``value`` if it beats the best by more than ``min_delta``; whether it did."""
+        if value is None:
+            return False
+        if self.best_value is not None:
+            gain = value - self.best_value if self.higher_is_better else self.best_value - value
+            if gain <= self.min_delta:
+                return False
+        self.best_value, self.best_epoch = value, epoch
+        return True
+
+    def __repr__(self) -> str:
+        return f"{self.name}(monitor={self.monitor!r}, mode={self.mode!r})"
+
+
+class EarlyStopping(TrackerCallback):
+    """Stop the fit when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
+
+    Runs late in ``after_epoch`` (order 90) so that the epoch is logged, checkpointed and tracked by
+    :class:`SaveBest` before the fit stops. When a fit is resumed from a checkpoint, the epochs already in
+    ``learn.history`` are replayed, so the stop happens where the uninterrupted run would stop.
+
+    Args:
+        monitor: a column of ``learn.history`` (``"valid_loss"``, ``"train_loss"`` or a metric name).
+        mode: ``"min"``, ``"max"`` or ``"auto"`` (losses down, metrics as their ``higher_is_better``).
+        patience: epochs without improvement before stopping.
+        min_delta: the smallest change that counts as an improvement.
+
+    Attributes:
+        wait: epochs since the last improvement.
+        stopped_epoch: the epoch after which the fit was stopped, or ``None``.
+
+    Example:
+        >>> stop = EarlyStopping("accuracy", patience=2)
+    """
+
+    order = 90
+
+    def __init__(
+        self, monitor: str = "valid_loss", mode: str = "auto", patience: int = 3, min_delta: float = 0.0
+    ) -> None:
+        super().__init__(monitor, mode, min_delta)
+        self.patience = positive_int("EarlyStopping", "patience", patience, example=3)
+        self.wait = 0
+        self.stopped_epoch: int | None = None
+
+    def before_fit(self, learn: Learner) -> None:
+        super().before_fit(learn)
+        self.wait, self.stopped_epoch = 0, None
+        # A resumed fit already has some of its rows: replay them (a fresh fit has none).
+        for row in learn.history:
+            if row.get("fit") == learn.recorder.fit_count:
+                self._observe(_finite(row.get(self.monitor)), int(row["epoch"]))
+
+    def _observe(self, value: float | None, epoch: int) -> None:
+        self.wait = 0 if self._update(value, epoch) else self.wait + 1
+
+    def after_epoch(self, learn: Learner) -> None:
+        self._observe(self._current(learn), learn.epoch)
+        if self.wait >= self.patience:
+            self.stopped_epoch = learn.epoch
+            raise CancelFit
+
+
+class SaveBest(TrackerCallback):
+    """Keep a copy of the weights from the epoch where ``monitor`` was best, and load it back after the fit.
+
+    The copy lives on the CPU (one model's worth of memory). With ``path`` it is also written, atomically, to
+    a safetensors file each time it improves (on rank 0 only); a relative ``path`` is under ``learn.path``.
+    The copy is not part of a checkpoint: after a resume, the best epoch is searched among the remaining ones.
+
+    Args:
+        monitor: a column of ``learn.history``.
+        mode: ``"min"``, ``"max"`` or ``"auto"``.
+        restore: load the best weights into the model when the fit ends (also after an early stop).
+        path: optional ``.safetensors`` file for the best weights.
+
+    Example:
+        >>> best = SaveBest("valid_loss", path="best.safetensors")
+    """
+
+    order = 80  # after the Recorder's row, before EarlyStopping may end the fit
+
+    def __init__(
+        self,
+        monitor: str = "valid_loss",
+        mode: str = "auto",
+        restore: bool = True,
+        path: str | Path | None = None,
+    ) -> None:
+        super().__init__(monitor, mode, 0.0)
+        self.restore = flag("SaveBest", "restore", restore)
+        self.path = None if path is None else file_path("SaveBest", "path", path)
+        self.best_state: dict[str, torch.Tensor] | None = None
+
+    def before_fit(self, learn: Learner) -> None:
+        super().before_fit(learn)
+        self.best_state = None
+
+    def after_epoch(self, learn: Learner) -> None:
+        if not self._update(self._current(learn), learn.epoch):
+            return
+        self.best_state = {
+            key: value.detach().to("cpu", copy=True).contiguous()
+            for key, value in learn.model.state_dict().items()
+        }
+        if self.path is not None and is_rank_zero():
+            from safetensors.torch import save
+
+            write_bytes_atomic(learn.path / self.path, save(self.best_state, metadata=self._metadata()))
+
+    def _metadata(self) -> dict[str, str]:
+        return {
+            "monitor": self.monitor,
+            "best_value": repr(self.best_value),
+            "best_epoch": str(self.best_epoch),
+        }
+
+    def after_fit(self, learn: Learner) -> None:
+        if self.restore and self.best_state is not None:
+            learn.model.load_state_dict(self.best_state)
+
+
+def _finite(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None

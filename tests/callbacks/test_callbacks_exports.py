@@ -1,0 +1,24 @@
+"""The callbacks package: its public names, and that it imports on its own (no import cycle)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import trainwell.callbacks
+
+
+def test_exported_names() -> None:
+    assert sorted(trainwell.callbacks.__all__) == [
+        "CSVLogger", "Checkpoint", "EarlyStopping", "GradientAccumulation", "GradientClip", "MixedPrecision",
+        "NanGuard", "ParamScheduler", "ProgressBar", "Recorder", "SaveBest", "TrackerCallback",
+    ]  # fmt: skip
+    for name in trainwell.callbacks.__all__:
+        assert getattr(trainwell.callbacks, name).__doc__
+
+
+def test_callbacks_import_first_in_a_fresh_interpreter() -> None:
+    code = "from trainwell.callbacks import GradientClip; from trainwell.learner import Learner; print('ok')"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"

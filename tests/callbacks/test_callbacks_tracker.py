@@ -1,0 +1,182 @@
+"""EarlyStopping and SaveBest: stopping after `patience` flat epochs, restoring the best epoch's weights."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from callbacks_helpers import linear_learner, regression_data, weights_of
+from safetensors.torch import load_file
+
+from trainwell.callbacks import Checkpoint, EarlyStopping, SaveBest
+from trainwell.core.errors import ConfigError
+from trainwell.data import tensor_data
+from trainwell.learner import Callback, Learner
+
+
+class Scripted(Callback):
+    """Replaces the monitored column of each new history row with a scripted value (runs after the Recorder)."""
+
+    order = 0
+
+    def __init__(self, column: str, values: list[float]) -> None:
+        self.column, self.values = column, values
+
+    def after_epoch(self, learn) -> None:
+        learn.history[-1][self.column] = self.values[learn.epoch]
+
+
+class WeightsPerEpoch(Callback):
+    order = 50
+
+    def __init__(self) -> None:
+        self.weights: list[dict[str, torch.Tensor]] = []
+
+    def after_epoch(self, learn) -> None:
+        self.weights.append(weights_of(learn.model))
+
+
+def test_stops_after_patience_epochs_without_improvement() -> None:
+    values = [5.0, 4.0, 4.5, 4.2, 4.1, 1.0, 1.0, 1.0]
+    stop = EarlyStopping(patience=3)
+    learn = linear_learner()
+    learn.fit(8, callbacks=[Scripted("valid_loss", values), stop])
+    assert [row["epoch"] for row in learn.history] == [0, 1, 2, 3, 4]  # epochs 2, 3, 4 did not beat 4.0
+    assert stop.stopped_epoch == 4 and stop.best_epoch == 1 and stop.best_value == 4.0
+
+
+def test_min_delta_and_an_improvement_resetting_the_wait() -> None:
+    values = [5.0, 4.9, 4.8, 4.0, 3.95, 3.9, 3.85, 3.8]  # only the drop to 4.0 beats min_delta=0.5
+    stop = EarlyStopping(patience=3, min_delta=0.5)
+    learn = linear_learner()
+    learn.fit(8, callbacks=[Scripted("valid_loss", values), stop])
+    assert len(learn.history) == 7 and stop.best_epoch == 3
+    never = EarlyStopping(patience=3)  # without min_delta every epoch improves
+    learn.fit(8, callbacks=[Scripted("valid_loss", values), never])
+    assert never.stopped_epoch is None and learn.history[-1]["fit"] == 2 and learn.history[-1]["epoch"] == 7
+
+
+def classification_learner() -> Learner:
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(60, 2, generator=generator)
+    labels = np.where((x[:, 0] > 0).numpy(), "yes", "no")
+    data = tensor_data(x, labels, valid_pct=0.25, batch_size=16)
+    torch.manual_seed(0)
+    return Learner(
+        torch.nn.Linear(2, 1), data, metrics=["accuracy", "log_loss"], progress=False, device="cpu"
+    )
+
+
+@pytest.mark.parametrize(
+    ("monitor", "higher"), [("accuracy", True), ("log_loss", False), ("valid_loss", False)]
+)
+def test_auto_mode_follows_the_metric(monitor: str, higher: bool) -> None:
+    rising = [0.1 * epoch for epoch in range(6)]
+    stop = EarlyStopping(monitor, patience=2)
+    learn = classification_learner()
+    learn.fit(6, callbacks=[Scripted(monitor, rising), stop])
+    assert stop.higher_is_better is higher
+    assert len(learn.history) == (6 if higher else 3)  # rising is good only for accuracy
+
+
+def test_explicit_mode_overrides_auto() -> None:
+    stop = EarlyStopping("valid_loss", mode="max", patience=1)
+    learn = linear_learner()
+    learn.fit(4, callbacks=[Scripted("valid_loss", [1.0, 2.0, 3.0, 4.0]), stop])
+    assert stop.stopped_epoch is None and stop.best_epoch == 3
+
+
+def test_unknown_monitor_lists_the_columns_before_training() -> None:
+    learn = linear_learner()
+    message = (
+        "EarlyStopping monitor 'accuracy' is not a column of learn.history; columns to monitor are: "
+        "train_loss, valid_loss, rmse, mae, r2. Pass monitor=NAME."
+    )
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        learn.fit(2, callbacks=[EarlyStopping("accuracy")])
+    assert learn.history == []  # refused in before_fit: no epoch ran
+
+
+def test_valid_loss_without_a_validation_set_is_refused() -> None:
+    learn = linear_learner(regression_data(valid_pct=0))
+    with pytest.raises(
+        ConfigError, match=r"\(this data has no validation set\); columns to monitor are: train_loss\."
+    ):
+        learn.fit(1, callbacks=[SaveBest()])
+    learn.fit(1, callbacks=[SaveBest("train_loss")])  # the training loss can be monitored
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"patience": 0}, "EarlyStopping patience must be a whole number >= 1, got 0"),
+        ({"mode": "lowest"}, "EarlyStopping mode must be one of 'auto', 'min', 'max', got 'lowest'"),
+        ({"min_delta": -0.1}, "EarlyStopping min_delta must be a finite number >= 0, got -0.1"),
+        ({"monitor": ""}, "EarlyStopping monitor must be a history column name, got ''"),
+    ],
+)
+def test_early_stopping_arguments(kwargs: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        EarlyStopping(**kwargs)
+
+
+def test_save_best_restores_the_best_epoch_and_writes_it(tmp_path: Path) -> None:
+    values = [3.0, 1.0, 2.0, 4.0]
+    best = SaveBest(path="best/model.safetensors")
+    per_epoch = WeightsPerEpoch()
+    learn = linear_learner(path=tmp_path)
+    learn.fit(4, callbacks=[Scripted("valid_loss", values), best, per_epoch])
+    assert best.best_epoch == 1 and best.best_value == 1.0
+    assert not torch.equal(per_epoch.weights[1]["weight"], per_epoch.weights[3]["weight"])
+    for key, value in weights_of(learn.model).items():
+        assert torch.equal(value, per_epoch.weights[1][key])
+    saved = load_file(tmp_path / "best" / "model.safetensors")
+    assert saved.keys() == per_epoch.weights[1].keys()
+    for key, value in saved.items():
+        assert torch.equal(value, per_epoch.weights[1][key])
+    assert [p.name for p in (tmp_path / "best").iterdir()] == ["model.safetensors"]  # no temp file left
+
+
+def test_save_best_without_restore_keeps_the_last_weights() -> None:
+    best = SaveBest(restore=False)
+    per_epoch = WeightsPerEpoch()
+    learn = linear_learner()
+    learn.fit(3, callbacks=[Scripted("valid_loss", [1.0, 2.0, 3.0]), best, per_epoch])
+    assert best.best_epoch == 0
+    assert torch.equal(learn.model.weight, per_epoch.weights[2]["weight"])
+    assert torch.equal(best.best_state["weight"], per_epoch.weights[0]["weight"])
+
+
+def test_save_best_also_restores_after_an_early_stop() -> None:
+    values = [3.0, 1.0, 2.0, 2.0, 0.5]
+    best, per_epoch = SaveBest(), WeightsPerEpoch()
+    learn = linear_learner()
+    learn.fit(5, callbacks=[Scripted("valid_loss", values), best, EarlyStopping(patience=2), per_epoch])
+    assert len(learn.history) == 4 and best.best_epoch == 1
+    assert torch.equal(learn.model.weight, per_epoch.weights[1]["weight"])
+
+
+class Interrupt(Callback):
+    order = 100  # after Checkpoint (60) and EarlyStopping (90)
+
+    def after_epoch(self, learn) -> None:
+        if learn.epoch == 2:
+            raise KeyboardInterrupt
+
+
+def test_early_stopping_replays_the_history_of_a_resumed_fit(tmp_path: Path) -> None:
+    values = [5.0, 4.0, 4.5, 4.2, 4.1, 1.0]
+    learn = linear_learner(path=tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        learn.fit(
+            6,
+            callbacks=[Scripted("valid_loss", values), EarlyStopping(patience=3), Checkpoint(), Interrupt()],
+        )
+    resumed = linear_learner(path=tmp_path)
+    stop = EarlyStopping(patience=3)
+    resumed.fit(6, callbacks=[Scripted("valid_loss", values), stop], resume_from=tmp_path / "checkpoint.pt")
+    assert [row["epoch"] for row in resumed.history] == [0, 1, 2, 3, 4]
+    assert stop.stopped_epoch == 4 and stop.best_epoch == 1

@@ -1,0 +1,284 @@
+"""The one training loop: event order, the Cancel exceptions, callback order, errors, and a reference loop."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from trainwell.core.seeding import seed_everything
+from trainwell.data import tensor_data
+from trainwell.data.bundle import DataBundle
+from trainwell.learner import (
+    Callback,
+    CancelBatch,
+    CancelEpoch,
+    CancelFit,
+    CancelStep,
+    CancelTrain,
+    CancelValidate,
+    Event,
+    Learner,
+)
+
+TRAIN_BATCH = [
+    "before_batch", "after_pred", "after_loss", "before_backward", "after_backward", "before_step", "after_step",
+    "after_batch",
+]  # fmt: skip
+VALID_BATCH = ["before_batch", "after_pred", "after_loss", "after_batch"]
+
+
+def small_data(n_rows: int = 40, batch_size: int = 16, valid_pct: float = 0.25, seed: int = 0) -> DataBundle:
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(n_rows, 3, generator=generator)
+    y = x @ torch.tensor([1.0, -2.0, 0.5])
+    return tensor_data(x, y.numpy(), valid_pct=valid_pct, batch_size=batch_size, seed=seed)
+
+
+def make_learner(data: DataBundle | None = None, **kwargs: Any) -> Learner:
+    torch.manual_seed(0)
+    return Learner(nn.Linear(3, 1), data or small_data(), progress=False, device="cpu", **kwargs)
+
+
+_BATCH_EVENTS = {*TRAIN_BATCH}
+
+
+class EventLog(Callback):
+    """Logs every event and raises where told.
+
+    ``raises`` maps ``(event, epoch, batch_index)`` to an exception; ``batch_index`` is ``None`` for events
+    outside batches, and batch events only match during training.
+    """
+
+    def __init__(self, raises: dict[tuple[str, int, int | None], type[Exception]] | None = None) -> None:
+        self.events: list[str] = []
+        self.raises = raises or {}
+
+    def _handle(self, event: str, learn: Learner) -> None:
+        self.events.append(event)
+        if event in _BATCH_EVENTS and not learn.training:
+            return
+        key = (event, learn.epoch, learn.batch_index if event in _BATCH_EVENTS else None)
+        if key in self.raises:
+            raise self.raises[key]
+
+
+def _make_handler(event: str) -> Callable[[EventLog, Learner], None]:
+    def handler(self: EventLog, learn: Learner) -> None:
+        self._handle(event, learn)
+
+    return handler
+
+
+for _event in Event:
+    setattr(EventLog, _event.value, _make_handler(_event.value))
+
+
+def epoch_events(n_train: int, n_valid: int) -> list[str]:
+    return [
+        "before_epoch", "before_train", *TRAIN_BATCH * n_train, "after_train",
+        "before_validate", *VALID_BATCH * n_valid, "after_validate", "after_epoch",
+    ]  # fmt: skip
+
+
+def test_event_order_is_the_documented_one() -> None:
+    log = EventLog()
+    learn = make_learner()  # 30 training rows in batches of 16 (2), 10 validation rows in one batch
+    learn.fit(2, callbacks=[log])
+    assert log.events == ["before_fit", *epoch_events(2, 1), *epoch_events(2, 1), "after_fit"]
+    # The Event enum lists the events in the order they first happen.
+    first_seen = list(dict.fromkeys(log.events))
+    assert first_seen == [event.value for event in Event]
+
+
+def test_cancel_batch_in_after_pred_skips_loss_backward_and_step() -> None:
+    log = EventLog({("after_pred", 0, 0): CancelBatch})
+    learn = make_learner()
+    start = learn.model.weight.detach().clone()
+    learn.fit(1, lr=0.1, callbacks=[log])
+    first_batch = log.events[3 : 3 + 3]
+    assert log.events[:3] == ["before_fit", "before_epoch", "before_train"]
+    assert first_batch == ["before_batch", "after_pred", "after_batch"]
+    assert log.events[6 : 6 + len(TRAIN_BATCH)] == TRAIN_BATCH  # the next batch runs in full
+    assert learn.iteration == 2  # a cancelled batch still counts as seen
+    assert not torch.equal(learn.model.weight, start)
+
+
+def test_cancelling_every_batch_leaves_the_weights_alone() -> None:
+    class CancelAll(Callback):
+        def after_pred(self, learn: Learner) -> None:
+            raise CancelBatch
+
+    learn = make_learner()
+    start = learn.model.weight.detach().clone()
+    learn.fit(2, lr=0.1, callbacks=[CancelAll()])
+    assert torch.equal(learn.model.weight, start)
+
+
+def test_cancel_step_keeps_gradients_accumulating() -> None:
+    grads: list[torch.Tensor] = []
+
+    class SkipStep(Callback):
+        def before_step(self, learn: Learner) -> None:
+            raise CancelStep
+
+        def after_batch(self, learn: Learner) -> None:
+            if learn.training:
+                grads.append(learn.model.weight.grad.detach().clone())
+
+    log = EventLog()
+    learn = make_learner(data=small_data(valid_pct=0.25), opt="sgd")
+    start = learn.model.weight.detach().clone()
+    learn.fit(1, callbacks=[SkipStep(), log])
+    assert "after_step" not in log.events
+    assert torch.equal(learn.model.weight, start)
+    # By hand: the gradient of each batch's mean squared error, summed over the batches.
+    expected = torch.zeros_like(start)
+    model = nn.Linear(3, 1)
+    model.load_state_dict(learn.model.state_dict())
+    loader = learn.data.train
+    loader.set_epoch(0)
+    for (xb, yb), seen in zip(loader, grads, strict=True):
+        model.zero_grad()
+        F.mse_loss(model(xb).squeeze(-1), yb).backward()
+        expected += model.weight.grad
+        torch.testing.assert_close(seen, expected)
+
+
+def test_cancel_train_skips_the_rest_of_training_then_validates() -> None:
+    log = EventLog({("after_batch", 0, 0): CancelTrain})
+    make_learner().fit(1, callbacks=[log])
+    assert log.events == [
+        "before_fit", "before_epoch", "before_train", *TRAIN_BATCH, "after_train",
+        "before_validate", *VALID_BATCH, "after_validate", "after_epoch", "after_fit",
+    ]  # fmt: skip
+
+
+def test_cancel_validate_skips_validation_and_the_epoch_ends() -> None:
+    log = EventLog({("before_validate", 0, None): CancelValidate})
+    learn = make_learner()
+    learn.fit(1, callbacks=[log])
+    assert log.events == [
+        "before_fit", "before_epoch", "before_train", *TRAIN_BATCH * 2, "after_train",
+        "before_validate", "after_validate", "after_epoch", "after_fit",
+    ]  # fmt: skip
+    assert "valid_loss" not in learn.history[0]
+
+
+def test_cancel_epoch_goes_to_after_epoch_then_the_next_epoch() -> None:
+    log = EventLog({("before_train", 0, None): CancelEpoch})
+    make_learner().fit(2, callbacks=[log])
+    assert log.events == [
+        "before_fit",
+        "before_epoch",
+        "before_train",
+        "after_epoch",
+        *epoch_events(2, 1),
+        "after_fit",
+    ]
+
+
+def test_cancel_fit_in_before_epoch_ends_with_after_fit() -> None:
+    log = EventLog({("before_epoch", 1, None): CancelFit})
+    learn = make_learner()
+    learn.fit(3, callbacks=[log])
+    assert log.events == ["before_fit", *epoch_events(2, 1), "before_epoch", "after_fit"]
+    assert len(learn.history) == 1
+
+
+def test_callbacks_run_by_order_then_by_insertion() -> None:
+    seen: list[str] = []
+
+    def named(label: str, order: int) -> Callback:
+        class Named(Callback):
+            def before_fit(self, learn: Learner) -> None:
+                seen.append(label)
+
+        Named.order = order
+        return Named()
+
+    learn = make_learner(callbacks=[named("late", 5), named("first", -30)])
+    learn.fit(1, callbacks=[named("middle-a", 0), named("early", -3), named("middle-b", 0)])
+    assert seen == ["first", "early", "middle-a", "middle-b", "late"]
+
+
+def test_an_error_in_a_callback_keeps_its_type_and_traceback_and_gains_a_note() -> None:
+    class Broken(Callback):
+        def after_loss(self, learn: Learner) -> None:
+            raise KeyError("missing thing")
+
+    learn = make_learner()
+    with pytest.raises(KeyError) as caught:
+        learn.fit(1, callbacks=[Broken()])
+    assert type(caught.value) is KeyError and caught.value.args == ("missing thing",)
+    assert caught.value.__notes__ == ["raised in callback Broken during event after_loss"]
+    frames = [frame.name for frame in traceback.extract_tb(caught.value.__traceback__)]
+    assert frames[-1] == "after_loss" and "_call" in frames
+    assert not learn.training  # the fit was cleaned up
+
+
+def test_show_training_loop_lists_callbacks_per_event(capsys: pytest.CaptureFixture[str]) -> None:
+    class Clip(Callback):
+        order = 30
+
+        def after_backward(self, learn: Learner) -> None: ...
+
+    class Early(Callback):
+        order = -30
+
+        def after_backward(self, learn: Learner) -> None: ...
+
+        def after_fit(self, learn: Learner) -> None: ...
+
+    learn = make_learner(callbacks=[Clip()])
+    text = learn.show_training_loop([Early()])
+    lines = dict(line.split(maxsplit=1) for line in text.splitlines())
+    assert list(lines) == [event.value for event in Event]
+    assert lines["after_backward"] == "Early, Clip"
+    assert lines["after_loss"] == "Recorder, NanGuard"
+    assert lines["after_fit"] == "Early, Recorder"
+    assert lines["before_step"] == "-"
+    assert capsys.readouterr().out.strip() == text
+
+
+def test_fit_matches_a_hand_written_loop_with_adamw() -> None:
+    seed_everything(0)
+    x = torch.randn(100, 4)
+    y = (x @ torch.tensor([1.0, -1.0, 2.0, 0.5]) + 0.1 * torch.randn(100)).numpy()
+    data = tensor_data(x, y, valid_pct=0.2, batch_size=16, seed=7)
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
+    reference = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
+    reference.load_state_dict(model.state_dict())
+    learn = Learner(model, data, opt="adamw", lr=3e-3, wd=0.01, progress=False, device="cpu")
+    learn.fit(3)
+
+    decay = [p for name, p in reference.named_parameters() if name.endswith("weight")]
+    no_decay = [p for name, p in reference.named_parameters() if name.endswith("bias")]
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=3e-3, betas=(0.9, 0.99), eps=1e-8,
+    )  # fmt: skip
+    losses, epoch_means = [], []
+    loader = data.train
+    for epoch in range(3):
+        loader.set_epoch(epoch)
+        total, rows = 0.0, 0
+        for xb, yb in loader:
+            loss = F.mse_loss(reference(xb).squeeze(-1), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+            total, rows = total + loss.item() * len(yb), rows + len(yb)
+        epoch_means.append(total / rows)
+
+    assert learn.recorder.losses == pytest.approx(losses, rel=1e-6, abs=1e-7)
+    assert [row["train_loss"] for row in learn.history] == pytest.approx(epoch_means, rel=1e-6)
+    for (name, mine), theirs in zip(model.state_dict().items(), reference.state_dict().values(), strict=True):
+        torch.testing.assert_close(mine, theirs, rtol=0, atol=1e-6, msg=name)

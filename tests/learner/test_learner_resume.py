@@ -1,0 +1,175 @@
+"""Exact resume: a run killed with SIGKILL and resumed from its checkpoint ends bit-for-bit like an uninterrupted one."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from safetensors.torch import load_file
+from torch import nn
+
+from trainwell.callbacks import Checkpoint
+from trainwell.core.errors import ArtifactError, ConfigError
+from trainwell.core.seeding import seed_everything
+from trainwell.data import tensor_data
+from trainwell.learner import Callback, Learner
+
+# One training run, in a fresh process. argv: folder, mode (full | kill | resume), every_n_batches,
+# kill_epoch, kill_batch. 160 training rows in batches of 16: 10 batches an epoch, 30 in the fit.
+SCRIPT = """
+import json, os, signal, sys
+from pathlib import Path
+import torch
+from torch import nn
+from safetensors.torch import save_file
+from trainwell.callbacks import Checkpoint
+from trainwell.core.seeding import seed_everything
+from trainwell.data import tensor_data
+from trainwell.learner import Callback, Learner
+
+torch.set_num_threads(1)
+folder, mode, every, kill_epoch, kill_batch = Path(sys.argv[1]), sys.argv[2], *map(int, sys.argv[3:])
+
+class Kill(Callback):
+    order = 100  # after Checkpoint (60): the checkpoint of this batch is on disk
+
+    def after_batch(self, learn):
+        if learn.training and learn.epoch == kill_epoch and learn.batch_index == kill_batch:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+seed_everything(0)
+x = torch.randn(200, 4)
+y = (x @ torch.tensor([1.0, -1.0, 2.0, 0.5]) + 0.3 * torch.randn(200)).numpy()
+data = tensor_data(x, y, valid_pct=0.2, batch_size=16, seed=3)
+model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Dropout(0.3), nn.Linear(16, 1))
+learn = Learner(model, data, progress=False, device="cpu", path=folder)
+callbacks = [Checkpoint("checkpoint.pt", every_n_batches=every)]
+if mode == "kill":
+    callbacks.append(Kill())
+resume = folder / "checkpoint.pt" if mode == "resume" else None
+learn.fit_one_cycle(3, 1e-2, callbacks=callbacks, resume_from=resume)
+save_file({k: v.contiguous() for k, v in model.state_dict().items()}, folder / "final.safetensors")
+record = {"history": learn.history, "losses": learn.recorder.losses, "lrs": learn.recorder.lrs}
+(folder / "record.json").write_text(json.dumps(record))
+"""
+
+
+def start_script(
+    folder: Path, mode: str, every: int = 4, kill_epoch: int = 1, kill_batch: int = 5
+) -> subprocess.Popen:
+    folder.mkdir(parents=True, exist_ok=True)
+    script = folder / "train_script.py"
+    script.write_text(SCRIPT)
+    args = [sys.executable, str(script), str(folder), mode, str(every), str(kill_epoch), str(kill_batch)]
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish(process: subprocess.Popen) -> int:
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode in (0, -signal.SIGKILL), stderr
+    return process.returncode
+
+
+def load_record(folder: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    return load_file(folder / "final.safetensors"), json.loads((folder / "record.json").read_text())
+
+
+def without_time(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{key: value for key, value in row.items() if key != "time"} for row in history]
+
+
+def test_resume_after_sigkill_mid_epoch_is_exact(tmp_path: Path) -> None:
+    folder = tmp_path / "run"
+    # The uninterrupted run and the run that gets killed are independent: run them side by side.
+    full = start_script(tmp_path / "full", "full")
+    killed = start_script(folder, "kill", every=4, kill_epoch=1, kill_batch=5)
+    assert finish(killed) == -signal.SIGKILL
+    state = torch.load(folder / "checkpoint.pt", weights_only=True)
+    assert (state["epoch"], state["next_batch"], state["iteration"]) == (1, 6, 16)
+    assert not (folder / "final.safetensors").exists()
+
+    assert finish(start_script(folder, "resume", every=4)) == 0
+    assert finish(full) == 0
+    weights, record = load_record(folder)
+    reference_weights, reference = load_record(tmp_path / "full")
+    assert weights.keys() == reference_weights.keys()
+    for key, value in weights.items():
+        assert torch.equal(value, reference_weights[key]), key
+    assert without_time(record["history"]) == without_time(reference["history"])
+    assert record["losses"] == reference["losses"] and record["lrs"] == reference["lrs"]
+    assert len(record["losses"]) == 30 and len(record["history"]) == 3
+
+
+class Interrupt(Callback):
+    """Stands for a crash: raised after Checkpoint (order 60) at a given training batch."""
+
+    order = 100
+
+    def __init__(self, epoch: int, batch: int) -> None:
+        self.epoch, self.batch = epoch, batch
+
+    def after_batch(self, learn: Learner) -> None:
+        if learn.training and (learn.epoch, learn.batch_index) == (self.epoch, self.batch):
+            raise KeyboardInterrupt
+
+
+def dropout_learner(folder: Path, valid_pct: float) -> Learner:
+    seed_everything(0)
+    x = torch.randn(96, 4)
+    y = (x @ torch.tensor([1.0, -1.0, 2.0, 0.5])).numpy()
+    data = tensor_data(x, y, valid_pct=valid_pct, batch_size=16, seed=5)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Dropout(0.3), nn.Linear(8, 1))
+    return Learner(model, data, progress=False, device="cpu", path=folder)
+
+
+@pytest.mark.parametrize("valid_pct", [0.25, 0.0])
+def test_resume_from_an_epoch_boundary_is_exact(tmp_path: Path, valid_pct: float) -> None:
+    reference = dropout_learner(tmp_path / "full", valid_pct)
+    reference.fit_one_cycle(3, 1e-2)
+
+    interrupted = dropout_learner(tmp_path / "run", valid_pct)
+    with pytest.raises(KeyboardInterrupt):  # the epoch-0 checkpoint is the last one written
+        interrupted.fit_one_cycle(3, 1e-2, callbacks=[Checkpoint(), Interrupt(epoch=1, batch=2)])
+    state = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)
+    assert (state["epoch"], state["next_batch"]) == (1, 0)
+
+    resumed = dropout_learner(tmp_path / "run", valid_pct)
+    resumed.fit_one_cycle(3, 1e-2, resume_from=tmp_path / "run" / "checkpoint.pt")
+    for (key, value), expected in zip(
+        resumed.model.state_dict().items(), reference.model.state_dict().values(), strict=True
+    ):
+        assert torch.equal(value, expected), key
+    assert without_time(resumed.history) == without_time(reference.history)
+    assert [row["epoch"] for row in resumed.history] == [0, 1, 2]
+
+
+def test_a_corrupted_checkpoint_is_an_artifact_error(tmp_path: Path) -> None:
+    learn = dropout_learner(tmp_path, 0.25)
+    learn.fit(1, callbacks=[Checkpoint()])
+    path = tmp_path / "checkpoint.pt"
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(
+        ArtifactError, match=r"checkpoint '.*checkpoint\.pt' is corrupted or not a trainwell checkpoint"
+    ):
+        dropout_learner(tmp_path, 0.25).fit(1, resume_from=path)
+    with pytest.raises(
+        ArtifactError, match=r"does not exist; pass the file written by the Checkpoint callback"
+    ):
+        dropout_learner(tmp_path, 0.25).fit(1, resume_from=tmp_path / "missing.pt")
+
+
+def test_resuming_a_different_fit_is_a_config_error(tmp_path: Path) -> None:
+    learn = dropout_learner(tmp_path, 0.25)
+    learn.fit_one_cycle(2, callbacks=[Checkpoint()])
+    message = (
+        r"checkpoint '.*checkpoint\.pt' comes from a fit of 2 epochs \(10 batches\) but this fit has 3 epochs "
+        r"\(15 batches\); resume with the same call"
+    )
+    with pytest.raises(ConfigError, match=message):
+        dropout_learner(tmp_path, 0.25).fit_one_cycle(3, resume_from=tmp_path / "checkpoint.pt")
