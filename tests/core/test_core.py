@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 import torch
 
-from trainwell.core import ConfigError, Registry, get_rng_states, resolve_device, seed_everything, set_rng_states
+from trainwell.core import (
+    ConfigError,
+    Registry,
+    get_rng_states,
+    resolve_device,
+    seed_everything,
+    set_rng_states,
+)
 from trainwell.core.errors import UserError
 
 

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import trainwell.tabular  # noqa: F401  (registers the tabular architectures)
-from trainwell.export.artifact import read_artifact, save_artifact
+from trainwell.core.artifact import read_artifact, save_artifact
 from trainwell.models import create_model, list_models, models
 
 # A small config per application; a new architecture must add its example here to be tested.

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from trainwell.core.errors import ArtifactError
-from trainwell.export.artifact import read_artifact
+from trainwell.core.artifact import read_artifact
 
 APPLICATIONS = ("tabular",)
 

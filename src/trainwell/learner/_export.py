@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from trainwell.core.device import is_rank_zero
 from trainwell.core.errors import ConfigError
-from trainwell.export.artifact import save_artifact
+from trainwell.core.artifact import save_artifact
 
 if TYPE_CHECKING:
     from trainwell.learner.learner import Learner

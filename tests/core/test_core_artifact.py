@@ -1,4 +1,4 @@
-"""Tests for trainwell.export.artifact: round trips, atomic replacement, refusals and migrations."""
+"""Tests for trainwell.core.artifact: round trips, atomic replacement, refusals and migrations."""
 
 from __future__ import annotations
 
@@ -16,9 +16,8 @@ from safetensors.torch import save_file
 from torch import nn
 
 import trainwell
-from trainwell.core.errors import ArtifactError, UserError
-from trainwell.export import _migrations
-from trainwell.export.artifact import (
+from trainwell.core import _migrations
+from trainwell.core.artifact import (
     FORMAT_VERSION,
     METADATA_FILE,
     WEIGHTS_FILE,
@@ -28,6 +27,7 @@ from trainwell.export.artifact import (
     save_artifact,
     to_jsonable,
 )
+from trainwell.core.errors import ArtifactError, UserError
 
 
 class TiedModel(nn.Module):

@@ -25,7 +25,7 @@ complete under ``.<name>.old-<id>``; :func:`read_artifact` names it in its error
 building leaves a hidden ``.<name>.tmp-<id>`` directory that is safe to delete.
 
 Reading never unpickles anything: weights go through ``safetensors`` and metadata through ``json``. Artifacts
-of an older format are upgraded by the small functions in :mod:`trainwell.export._migrations`.
+of an older format are upgraded by the small functions in :mod:`trainwell.core._migrations`.
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ import torch
 from safetensors.torch import load_file, save_file
 
 import trainwell
+from trainwell.core._migrations import FORMAT_VERSION, migrate
 from trainwell.core.errors import ArtifactError
-from trainwell.export._migrations import FORMAT_VERSION, migrate
 
 __all__ = [
     "FORMAT_VERSION",
