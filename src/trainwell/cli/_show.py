@@ -23,14 +23,16 @@ def show_metrics(learn: Any, console: Console) -> None:
     if not learn.history:
         return
     row = learn.history[-1]
-    table = Table(title=f"Validation results ({learn.task.kind}, {len(learn.history)} epochs)")
+    validated = "valid_loss" in row
+    title = "Validation results" if validated else "Training results (no validation rows, so no metrics)"
+    table = Table(title=f"{title} ({learn.task.kind}, {len(learn.history)} epochs)")
     table.add_column("metric")
     table.add_column("value", justify="right")
     table.add_column("what it means")
     for name in ("train_loss", "valid_loss"):
         if name in row:
             table.add_row(name, _number(row[name]), "mean loss the model minimises (lower is better)")
-    for metric in learn.metrics:
+    for metric in learn.metrics if validated else []:
         table.add_row(metric.name, _number(row.get(metric.name)), describe_metric(metric.name))
     console.print(table)
 

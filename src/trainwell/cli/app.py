@@ -7,12 +7,14 @@ traceback. Heavy imports happen inside the commands so that ``trainwell --help``
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 app = typer.Typer(
     name="trainwell",
@@ -31,18 +33,38 @@ TASKS = "binary, multiclass, multilabel, regression"
 def _guarded(run: Callable[[], T]) -> T:
     from trainwell.core.errors import UserError
 
-    try:
-        return run()
-    except UserError as error:
-        err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
-    except KeyboardInterrupt:
-        err_console.print("interrupted; nothing was written for the unfinished run")
-        raise typer.Exit(130) from None
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            return run()
+        except UserError as error:
+            err_console.print(Text.assemble(("error:", "bold red"), " ", _one_line(str(error))), soft_wrap=True)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            err_console.print("interrupted; nothing was written for the unfinished run")
+            raise typer.Exit(130) from None
+
+
+def _one_line(message: str) -> str:
+    # A message quoting a parser or a file may hold line breaks; the contract is one line per problem.
+    return " ".join(message.split())
+
+
+def _show_warning(
+    message: Warning | str, category: type[Warning], filename: str, lineno: int, file: Any = None, line: Any = None
+) -> None:
+    """Warnings reach a command-line user as one ``warning:`` line, without a source excerpt."""
+    err_console.print(Text.assemble(("warning:", "yellow"), " ", _one_line(str(message))), soft_wrap=True)
 
 
 def _names(text: str | None) -> list[str] | None:
     return [part.strip() for part in text.split(",") if part.strip()] if text else None
+
+
+def _targets(text: str) -> str | list[str]:
+    """One target column, or several when comma-separated (multi-output)."""
+    names = _names(text) or [text]
+    return names if len(names) > 1 else names[0]
 
 
 @app.command()
@@ -68,7 +90,7 @@ def fit(
         from trainwell.tabular.pipeline import fit_table
 
         result = fit_table(
-            data, _names(target) if "," in target else target, out=out, epochs=epochs, lr=lr, metrics=metric,
+            data, _targets(target), out=out, epochs=epochs, lr=lr, metrics=metric,
             seed=seed, batch_size=batch_size, valid_pct=valid_pct, valid_col=valid_col, task=task,
             cat_names=_names(cat_names), cont_names=_names(cont_names), ignore=_names(ignore),
         )
@@ -111,6 +133,8 @@ def predict(
 
         predictor = load(model)
         rows = read_table(data)
+        if not allow_missing_columns:
+            _check_input_columns(getattr(predictor, "input_names", []), rows, data)
         predictions = predictor.predict(rows, allow_missing_columns=allow_missing_columns)
         if out is None:
             predictions.to_csv(sys.stdout, index=False)
@@ -121,6 +145,20 @@ def predict(
         err_console.print(f"wrote {len(predictions)} predictions to {out}")
 
     _guarded(run)
+
+
+def _check_input_columns(needed: list[str], rows: Any, source: Path) -> None:
+    from trainwell.core.errors import DataError
+    from trainwell.tabular.io import list_columns
+
+    absent = [name for name in needed if name not in rows.columns]
+    if absent:
+        noun = "column" if len(absent) == 1 else "columns"
+        raise DataError(
+            f"input {noun} {', '.join(repr(name) for name in absent)} missing from {source}; the model was trained "
+            f"on: {list_columns(needed)}. Add the {noun}, or pass --allow-missing-columns to read "
+            f"{'it' if len(absent) == 1 else 'them'} as missing in every row"
+        )
 
 
 @app.command("lr-find")
@@ -135,12 +173,15 @@ def lr_find(
     """Sweep the learning rate, plot the curve and print a suggestion."""
 
     def run() -> None:
+        from trainwell.core.errors import ConfigError
         from trainwell.core.seeding import seed_everything
         from trainwell.tabular.data import tabular_data
         from trainwell.tabular.learner import tabular_learner
 
+        if out.is_dir():
+            raise ConfigError(f"--out '{out}' is a directory; pass the path of the PNG file to write, e.g. lr_find.png")
         seed_everything(seed)
-        learn = tabular_learner(tabular_data(data, target, valid_pct=valid_pct, task=task, seed=seed))
+        learn = tabular_learner(tabular_data(data, _targets(target), valid_pct=valid_pct, task=task, seed=seed))
         result = learn.lr_find()
         result.plot(out)
         if result.suggestion is None:
@@ -159,7 +200,7 @@ def info(model: Annotated[Path, typer.Argument(help="Model directory.")]) -> Non
 
     def run() -> None:
         from trainwell.cli._show import show_info
-        from trainwell.export.artifact import read_metadata
+        from trainwell.export import read_metadata
 
         show_info(read_metadata(model), model, out_console)
 

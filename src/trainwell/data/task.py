@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
 import torch
 
 from trainwell.core.errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TaskKind = Literal["binary", "multiclass", "multilabel", "regression"]
 TASK_KINDS: tuple[str, ...] = ("binary", "multiclass", "multilabel", "regression")
@@ -156,6 +158,8 @@ def infer_task(targets: Any, *, name: str = "target", kind: str | None = None, l
     >>> infer_task([0.5, 1.25, 3.0, 2.0]).kind
     'regression'
     """
+    import pandas as pd  # here, not at module level: `import trainwell` stays fast
+
     if kind is not None and kind not in TASK_KINDS:
         raise ConfigError(f"--task {kind!r} is not known; use one of: {', '.join(TASK_KINDS)}")
     if isinstance(targets, pd.DataFrame):
@@ -230,6 +234,8 @@ def _split_labels(values: pd.Series, delim: str | None) -> list[list[Any]]:
 
 
 def _multilabel_matrix(values: Any, classes: Sequence[Any], delim: str | None = None) -> np.ndarray:
+    import pandas as pd  # here, not at module level: `import trainwell` stays fast
+
     if isinstance(values, pd.DataFrame):
         return values.to_numpy(dtype=np.float32, copy=True)
     array = _numeric_array(values) if not isinstance(values, pd.Series) else None
@@ -256,6 +262,8 @@ def _numeric_array(values: Any) -> np.ndarray | None:
 
 
 def _as_list(values: Any) -> list[Any]:
+    import pandas as pd  # here, not at module level: `import trainwell` stays fast
+
     if isinstance(values, pd.Series | pd.Index):
         return values.tolist()
     if isinstance(values, np.ndarray | torch.Tensor):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,7 @@ def tabular_data(
         >>> tabular_data(df, target="y").task.kind
         'binary'
     """
+    _check_settings(valid_pct, valid_col, splits, batch_size)
     name = str(source) if not isinstance(source, pd.DataFrame) else "the table"
     df = source if isinstance(source, pd.DataFrame) else read_table(source)
     targets = [target] if isinstance(target, str) else list(target)
@@ -84,14 +86,17 @@ def tabular_data(
     target_values: Any = df[targets[0]] if len(targets) == 1 else df[targets]
     resolved = infer_task(target_values, name=targets[0], kind=task, label_delim=label_delim)
     train_index, valid_index = _split(df, valid_pct, valid_col, splits, seed)
+    if len(train_index) < 2:
+        raise DataError(
+            f"{name} leaves {len(train_index)} training row(s) after the validation split; at least 2 are needed. "
+            "Use more rows or a smaller validation share"
+        )
     train_df, valid_df = df.iloc[train_index], df.iloc[valid_index]
     recipe = TabularRecipe.fit(train_df, target=targets, cat_names=cat_names, cont_names=cont_names,
                                ignore=[c for c in excluded if c not in targets], source=name)
     if recipe.n_cat + recipe.n_cont == 0:
         raise DataError(f"{name}: every input column was dropped ({recipe.dropped}); nothing is left to learn from")
-    bs = batch_size or default_batch_size(len(train_df))
-    if bs < 1:
-        raise ConfigError(f"--batch-size must be a positive integer, got {bs}")
+    bs = default_batch_size(len(train_df)) if batch_size is None else int(batch_size)
     # Batch norm cannot train on a batch of one row: drop a last partial batch when there is more than one.
     train = TensorLoader(_encode(recipe, resolved, train_df, name), bs, shuffle=True,
                          drop_last=len(train_df) > bs, seed=seed)
@@ -107,6 +112,24 @@ def tabular_data(
         hints["target_mean"] = y.mean(0).tolist()
         hints["target_std"] = y.std(0).clamp_min(1e-6).nan_to_num(1.0).tolist()
     return DataBundle(resolved, train, valid, test_loader, recipe, "tabular", hints)
+
+
+def _check_settings(
+    valid_pct: float, valid_col: str | None, splits: object, batch_size: int | None
+) -> None:
+    """Refuse bad settings before the table is read, so a mistake costs nothing."""
+    if batch_size is not None and (
+        isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 2
+    ):
+        # The tabular model normalises each layer over the batch, which needs at least two rows.
+        raise ConfigError(
+            f"--batch-size must be a whole number of at least 2 (batch normalisation needs two rows per batch), "
+            f"got {batch_size!r}; pass e.g. --batch-size 64"
+        )
+    if valid_col is None and splits is None and not 0 <= valid_pct < 1:
+        raise ConfigError(
+            f"--valid-pct must be at least 0 and less than 1, got {valid_pct}; pass e.g. --valid-pct 0.2"
+        )
 
 
 def _split(

@@ -16,10 +16,10 @@ from typing import Any
 
 import pandas as pd
 
+from trainwell.core.artifact import METADATA_FILE
 from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
-from trainwell.export.artifact import METADATA_FILE
 from trainwell.learner.learner import Learner
 from trainwell.learner.lr_find import LRFindResult
 from trainwell.learner.plots import plot_history

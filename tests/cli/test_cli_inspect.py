@@ -1,0 +1,72 @@
+"""``trainwell lr-find`` and ``trainwell info``."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+from cli_support import PNG_SIGNATURE, run_cli
+
+import trainwell
+from trainwell.core.seeding import seed_everything
+from trainwell.export import FORMAT_VERSION
+from trainwell.tabular.data import tabular_data
+from trainwell.tabular.learner import tabular_learner
+
+pytestmark = pytest.mark.slow
+
+
+def test_lr_find_writes_the_curve_and_prints_the_suggestion(binary_csv: Path, tmp_path: Path) -> None:
+    png = tmp_path / "plots" / "sweep.png"
+    result = run_cli("lr-find", binary_csv, "--target", "y", "--out", png)
+    assert result.returncode == 0, result.explain()
+    assert png.read_bytes()[:8] == PNG_SIGNATURE
+    match = re.search(r"suggested learning rate: (\S+) \(a tenth of the minimum at (\S+?)[;)]", result.stdout)
+    assert match is not None, result.stdout
+    assert f"curve written to {png}" in result.stdout
+
+    # The same sweep through the Python API suggests the same learning rate.
+    seed_everything(0)
+    sweep = tabular_learner(tabular_data(binary_csv, "y", seed=0), progress=False).lr_find()
+    assert sweep.suggestion is not None and sweep.minimum is not None
+    assert match.group(1) == f"{sweep.suggestion:.2e}"
+    assert match.group(2) == f"{sweep.minimum:.2e}"
+    assert float(match.group(1)) == pytest.approx(float(match.group(2)) / 10, rel=0.02)
+
+
+def table_rows(stdout: str) -> dict[str, str]:
+    """The two-column table of ``trainwell info`` as {field: value}."""
+    rows = {}
+    for line in stdout.splitlines():
+        cells = [cell.strip() for cell in line.strip("│ ").split("│")]
+        if len(cells) == 2 and cells[0]:
+            rows[cells[0]] = cells[1]
+    return rows
+
+
+def test_info_shows_task_columns_metrics_and_versions(model_dir: Path) -> None:
+    result = run_cli("info", model_dir)
+    assert result.returncode == 0, result.explain()
+    rows = table_rows(result.stdout)
+    history = pd.read_csv(model_dir / "history.csv")
+    metadata = json.loads((model_dir / "trainwell.json").read_text())
+    assert rows["application"] == "tabular"
+    assert rows["task"] == "binary"
+    assert rows["classes"] == "no, yes"
+    assert rows["target"] == "y"
+    assert rows["categorical inputs"] == "color, size"
+    assert rows["continuous inputs"] == "x1, x2"
+    assert rows["architecture"] == "tabular_mlp"
+    assert rows["epochs"] == "2"
+    for metric in ("train_loss", "valid_loss", "accuracy", "roc_auc", "f1"):
+        assert rows[f"final {metric}"] == f"{history[metric].iloc[-1]:.4f}"
+    assert (
+        rows["versions"]
+        == f"trainwell {trainwell.__version__}, torch {torch.__version__}, format {FORMAT_VERSION}"
+    )
+    assert rows["created"] == metadata["created"]
+    assert result.stderr == ""

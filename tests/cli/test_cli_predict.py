@@ -1,0 +1,103 @@
+"""``trainwell predict``: the predictions table, and that it applies exactly the training preprocessing."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from cli_support import CliResult, run_cli_many
+
+import trainwell
+from trainwell.data.bundle import random_split
+from trainwell.tabular.io import read_table
+from trainwell.tabular.pipeline import fit_table
+
+pytestmark = pytest.mark.slow
+
+UNSEEN = {"color": "purple", "size": "XXL"}
+N_UNSEEN = 3
+N_WITHOUT_SIZE = 50
+
+
+@pytest.fixture(scope="module")
+def predicted(
+    model_dir: Path, binary_csv: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path, CliResult, CliResult]:
+    """Two runs side by side: all rows plus rows with unseen categories to stdout, and rows without the
+    'size' column with --allow-missing-columns into a file in a folder that does not exist yet."""
+    folder = tmp_path_factory.mktemp("predict")
+    frame = pd.read_csv(binary_csv)
+    unseen = frame.head(N_UNSEEN).assign(**UNSEEN)
+    with_unseen = folder / "with_unseen.csv"
+    pd.concat([frame, unseen], ignore_index=True).to_csv(with_unseen, index=False)
+    without_size = folder / "without_size.csv"
+    frame.head(N_WITHOUT_SIZE).drop(columns=["size", "y"]).to_csv(without_size, index=False)
+    out = folder / "out" / "predictions.csv"
+    to_stdout, to_file = run_cli_many(
+        [
+            ["predict", model_dir, with_unseen],
+            ["predict", model_dir, without_size, "--allow-missing-columns", "--out", out],
+        ]
+    )
+    return with_unseen, without_size, to_stdout, to_file
+
+
+def test_predictions_go_to_stdout_and_equal_the_python_predictor(
+    model_dir: Path, predicted: tuple[Path, Path, CliResult, CliResult]
+) -> None:
+    with_unseen, _, result, _ = predicted
+    assert result.returncode == 0, result.explain()
+    assert result.stderr.strip() == ""
+    table = pd.read_csv(io.StringIO(result.stdout))
+    assert list(table.columns) == ["prediction", "probability_yes"]
+    assert len(table) == 400 + N_UNSEEN
+    expected = trainwell.load(model_dir).predict(read_table(with_unseen))
+    np.testing.assert_allclose(table["probability_yes"], expected["probability_yes"], rtol=0, atol=1e-6)
+    assert table["prediction"].tolist() == expected["prediction"].tolist()
+    assert table["prediction"].tolist() == np.where(table["probability_yes"] >= 0.5, "yes", "no").tolist()
+
+
+def test_unseen_categories_are_read_as_missing(
+    model_dir: Path, predicted: tuple[Path, Path, CliResult, CliResult]
+) -> None:
+    with_unseen, _, result, _ = predicted
+    table = pd.read_csv(io.StringIO(result.stdout))
+    unseen_rows = read_table(with_unseen).tail(N_UNSEEN)
+    as_missing = unseen_rows.assign(color=np.nan, size=np.nan)
+    expected = trainwell.load(model_dir).predict(as_missing)["probability_yes"].to_numpy()
+    got = table["probability_yes"].tail(N_UNSEEN).to_numpy()
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6)
+    # The same rows with their seen categories score differently: the categories did matter.
+    assert not np.allclose(got, table["probability_yes"].head(N_UNSEEN).to_numpy(), atol=1e-4)
+
+
+def test_allow_missing_columns_reads_the_column_as_missing_and_writes_the_file(
+    model_dir: Path, predicted: tuple[Path, Path, CliResult, CliResult]
+) -> None:
+    _, without_size, _, result = predicted
+    assert result.returncode == 0, result.explain()
+    out = without_size.parent / "out" / "predictions.csv"
+    assert result.stdout == ""
+    assert result.stderr_lines == [f"wrote {N_WITHOUT_SIZE} predictions to {out}"]
+    table = pd.read_csv(out)
+    expected = trainwell.load(model_dir).predict(read_table(without_size).assign(size=np.nan))
+    np.testing.assert_allclose(table["probability_yes"], expected["probability_yes"], rtol=0, atol=1e-6)
+    assert [entry.name for entry in out.parent.iterdir()] == ["predictions.csv"]
+
+
+def test_cli_predictions_on_validation_rows_equal_the_learners(
+    predicted: tuple[Path, Path, CliResult, CliResult], binary_csv: Path
+) -> None:
+    """The command's model (seed 0) and preprocessing give what the Python API's Learner gives."""
+    _, _, result, _ = predicted
+    run = fit_table(binary_csv, "y", epochs=2, seed=0, progress=False)
+    probabilities, targets = run.learn.get_preds()
+    frame = pd.read_csv(binary_csv)
+    _, valid_index = random_split(len(frame), 0.2, seed=0)
+    assert targets is not None
+    assert targets.tolist() == (frame["y"].iloc[valid_index] == "yes").astype(float).tolist()
+    cli_probabilities = pd.read_csv(io.StringIO(result.stdout))["probability_yes"].to_numpy()[valid_index]
+    np.testing.assert_allclose(cli_probabilities, probabilities.numpy(), rtol=0, atol=1e-5)

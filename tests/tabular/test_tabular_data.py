@@ -1,0 +1,300 @@
+"""Tests for trainwell.tabular.data (tabular_data, default_batch_size) and trainwell.tabular.learner."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from trainwell.core.errors import ConfigError, DataError
+from trainwell.data.bundle import random_split, tensor_data
+from trainwell.tabular.data import default_batch_size, tabular_data
+from trainwell.tabular.learner import tabular_learner
+from trainwell.tabular.recipe import TabularRecipe
+
+
+@pytest.fixture(autouse=True)
+def one_thread() -> Iterator[None]:
+    # Tiny tensors: extra intra-op threads only add synchronisation on a shared 2-core machine.
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+def make_table(n_rows: int = 200, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "area": rng.normal(50, 10, n_rows),
+            "rooms": rng.integers(1, 6, n_rows),
+            "city": rng.choice(["paris", "rome", "oslo"], n_rows),
+        }
+    )
+    frame.loc[rng.choice(n_rows, n_rows // 10, replace=False), "area"] = np.nan
+    frame["price"] = 3.0 * frame["area"].fillna(50) + 10 * frame["rooms"] + rng.normal(0, 5, n_rows)
+    frame["expensive"] = np.where(frame["price"] > frame["price"].median(), "yes", "no")
+    return frame
+
+
+def loader_rows(loader: object) -> tuple[torch.Tensor, ...]:
+    """The loader's tensors in their stored (unshuffled) row order."""
+    return loader.tensors  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------------------------- batch size
+@pytest.mark.parametrize(
+    ("n_rows", "expected"),
+    [
+        (0, 32),
+        (1, 32),
+        (3_000, 32),
+        (4_500, 32),
+        (4_600, 64),
+        (6_400, 64),
+        (10_000, 128),
+        (40_000, 512),
+        (10**7, 512),
+    ],
+)
+def test_default_batch_size_is_a_power_of_two_near_a_hundred_batches(n_rows: int, expected: int) -> None:
+    # Hand values: 2 ** round(log2(n / 100)) clamped to [32, 512].
+    # log2(45) = 5.49 rounds down to 32, log2(46) = 5.52 rounds up to 64.
+    assert default_batch_size(n_rows) == expected
+
+
+def test_default_batch_size_gives_about_a_hundred_batches_when_not_clamped() -> None:
+    for n_rows in range(3_200, 51_200, 997):
+        size = default_batch_size(n_rows)
+        assert size & (size - 1) == 0
+        assert 100 / math.sqrt(2) <= n_rows / size <= 100 * math.sqrt(2)
+
+
+def test_batch_size_reaches_the_training_loader() -> None:
+    frame = make_table()
+    default = tabular_data(frame, "expensive")
+    assert default.train.batch_size == default_batch_size(160)  # type: ignore[attr-defined]
+    chosen = tabular_data(frame, "expensive", batch_size=np.int64(50))
+    assert chosen.train.batch_size == 50  # type: ignore[attr-defined]
+    # 160 training rows in batches of 50: the last partial batch (10 rows) is dropped for batch norm.
+    assert [len(batch[0]) for batch in chosen.train] == [50, 50, 50]
+    whole = tabular_data(frame, "expensive", batch_size=500)
+    assert [len(batch[0]) for batch in whole.train] == [160]
+
+
+@pytest.mark.parametrize("bad", [0, 1, -4, 2.5, True])
+def test_bad_batch_size_is_refused_before_the_file_is_read(bad: object) -> None:
+    with pytest.raises(ConfigError, match=r"--batch-size must be a whole number of at least 2 .*, got"):
+        tabular_data("does-not-exist.csv", "y", batch_size=bad)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------------- splits
+def test_valid_pct_holds_out_the_seeded_random_rows() -> None:
+    frame = make_table()
+    data = tabular_data(frame, "expensive", valid_pct=0.25, seed=3)
+    train_index, valid_index = random_split(len(frame), 0.25, seed=3)
+    assert len(valid_index) == 50
+    assert data.train.n_rows == 150 and data.valid.n_rows == 50  # type: ignore[union-attr]
+    recipe = data.recipe
+    assert isinstance(recipe, TabularRecipe)
+    for loader, index in ((data.train, train_index), (data.valid, valid_index)):
+        x_cat, x_cont, y = loader_rows(loader)
+        expected_cat, expected_cont = recipe.transform(frame.iloc[index])
+        assert torch.equal(x_cat, expected_cat) and torch.equal(x_cont, expected_cont)
+        assert y.tolist() == (frame["expensive"].iloc[index] == "yes").astype(float).tolist()
+    other_seed = tabular_data(frame, "expensive", valid_pct=0.25, seed=4)
+    assert not torch.equal(loader_rows(other_seed.valid)[1], loader_rows(data.valid)[1])
+
+
+def test_valid_pct_zero_trains_on_every_row() -> None:
+    data = tabular_data(make_table(), "expensive", valid_pct=0)
+    assert data.valid is None and data.train.n_rows == 200  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("bad", [1.0, 1.5, -0.1, float("nan")])
+def test_bad_valid_pct_is_refused_before_the_file_is_read(bad: float) -> None:
+    with pytest.raises(ConfigError, match=r"--valid-pct must be at least 0 and less than 1, got"):
+        tabular_data("does-not-exist.csv", "y", valid_pct=bad)
+
+
+def test_valid_col_marks_validation_rows_and_is_not_an_input() -> None:
+    frame = make_table()
+    frame["split"] = np.where(np.arange(len(frame)) % 4 == 0, "valid", "train")
+    data = tabular_data(frame, "expensive", valid_col="split")
+    assert data.valid.n_rows == 50 and data.train.n_rows == 150  # type: ignore[union-attr]
+    assert "split" not in data.recipe.input_names  # type: ignore[union-attr]
+    _, x_cont, _ = loader_rows(data.valid)
+    expected = data.recipe.transform(frame[frame["split"] == "valid"])[1]  # type: ignore[union-attr]
+    assert torch.equal(x_cont, expected)
+
+
+def test_valid_col_errors_name_the_column() -> None:
+    frame = make_table()
+    with pytest.raises(
+        DataError, match=r"validation column 'nope' not found in the table; columns are: area"
+    ):
+        tabular_data(frame, "expensive", valid_col="nope")
+    frame["flag"] = "maybe"
+    with pytest.raises(DataError, match=r"--valid-col 'flag' must hold true/false .*maybe"):
+        tabular_data(frame, "expensive", valid_col="flag")
+
+
+def test_explicit_splits_are_row_positions() -> None:
+    frame = make_table()
+    data = tabular_data(frame, "expensive", splits=(range(10, 60), [0, 1, 2]))
+    assert data.train.n_rows == 50 and data.valid.n_rows == 3  # type: ignore[union-attr]
+    expected = data.recipe.transform(frame.iloc[[0, 1, 2]])[1]  # type: ignore[union-attr]
+    assert torch.equal(loader_rows(data.valid)[1], expected)
+    with pytest.raises(ConfigError, match="splits must hold row positions from 0 to 199"):
+        tabular_data(frame, "expensive", splits=([0, 1, 200], [3]))
+
+
+def test_a_split_that_leaves_one_training_row_is_refused() -> None:
+    with pytest.raises(DataError, match=r"leaves 1 training row\(s\) after the validation split"):
+        tabular_data(make_table(), "expensive", splits=([5], list(range(6, 200))))
+
+
+# ------------------------------------------------------------------------------------------------- recipe
+def test_recipe_is_fitted_on_training_rows_only() -> None:
+    rng = np.random.default_rng(1)
+    n_rows = 200
+    is_valid = np.arange(n_rows) >= 150
+    frame = pd.DataFrame(
+        {
+            # Train rows around 0, validation rows around 100: any leak moves the mean far from train's.
+            "drift": np.where(is_valid, rng.normal(100, 1, n_rows), rng.normal(0, 1, n_rows)),
+            "city": np.where(is_valid, "atlantis", rng.choice(["paris", "rome"], n_rows)),
+            "y": rng.choice(["a", "b"], n_rows),
+            "is_valid": is_valid,
+        }
+    )
+    frame.loc[[3, 160], "drift"] = np.nan
+    data = tabular_data(frame, "y", valid_col="is_valid")
+    recipe = data.recipe
+    assert isinstance(recipe, TabularRecipe)
+    train_drift = frame.loc[~is_valid, "drift"].to_numpy()
+    median = np.nanmedian(train_drift)
+    filled = np.where(np.isnan(train_drift), median, train_drift)
+    assert recipe.fill_values["drift"] == pytest.approx(median)
+    assert recipe.means["drift"] == pytest.approx(filled.mean())
+    assert recipe.stds["drift"] == pytest.approx(filled.std())
+    assert abs(recipe.means["drift"]) < 1
+    # A category seen only in validation rows is not in the vocabulary: it encodes as unseen (0).
+    assert recipe.categories["city"] == ["paris", "rome"]
+    assert set(loader_rows(data.valid)[0][:, 0].tolist()) == {0}
+    # Validation rows are filled and standardised with the training statistics, so they land far from 0.
+    valid_drift = frame.loc[is_valid, "drift"].to_numpy()
+    expected = (np.where(np.isnan(valid_drift), median, valid_drift) - filled.mean()) / filled.std()
+    np.testing.assert_allclose(loader_rows(data.valid)[1][:, 0].numpy(), expected, rtol=1e-5)
+    assert expected.mean() > 50
+
+
+def test_regression_hints_are_the_training_targets_mean_and_std() -> None:
+    frame = make_table()
+    data = tabular_data(frame, "price", valid_pct=0.2, seed=0)
+    assert data.task.kind == "regression"
+    train_index, _ = random_split(len(frame), 0.2, seed=0)
+    train_price = frame["price"].iloc[train_index].to_numpy()
+    hints = data.model_hints
+    assert hints["n_out"] == 1 and hints["n_cont"] == data.recipe.n_cont  # type: ignore[union-attr]
+    assert hints["cardinalities"] == data.recipe.cardinalities  # type: ignore[union-attr]
+    assert hints["target_mean"] == pytest.approx([train_price.mean()], rel=1e-5)
+    assert hints["target_std"] == pytest.approx([train_price.std(ddof=1)], rel=1e-4)
+
+
+def test_regression_hints_for_several_targets() -> None:
+    frame = make_table()
+    frame["half"] = frame["price"] / 2
+    data = tabular_data(frame.drop(columns="expensive"), ["price", "half"], splits=(range(200), []))
+    assert data.task.kind == "regression" and data.valid is None
+    assert data.model_hints["n_out"] == 2
+    assert data.model_hints["target_mean"] == pytest.approx(
+        [frame.price.mean(), frame.price.mean() / 2], rel=1e-5
+    )
+    assert data.model_hints["target_std"] == pytest.approx(
+        [frame.price.std(), frame.price.std() / 2], rel=1e-4
+    )
+
+
+def test_classification_has_no_target_scaling_hints() -> None:
+    hints = tabular_data(make_table(), "expensive").model_hints
+    assert "target_mean" not in hints and hints["n_out"] == 1
+
+
+def test_test_table_is_encoded_with_the_training_recipe(tmp_path: Path) -> None:
+    frame = make_table()
+    test = make_table(n_rows=30, seed=9)
+    test_file = tmp_path / "test.csv"
+    test.to_csv(test_file, index=False)
+    data = tabular_data(frame, "expensive", test=test_file)
+    assert data.test is not None and data.test.n_rows == 30  # type: ignore[attr-defined]
+    expected_cat, expected_cont = data.recipe.transform(test)  # type: ignore[union-attr]
+    x_cat, x_cont, y = loader_rows(data.test)
+    assert torch.equal(x_cat, expected_cat)
+    assert torch.allclose(x_cont, expected_cont)
+    assert y.tolist() == (test["expensive"] == "yes").astype(float).tolist()
+    with pytest.raises(DataError, match=r"target column 'expensive' not found in the test table"):
+        tabular_data(frame, "expensive", test=test.drop(columns="expensive"))
+
+
+def test_task_inference_and_override() -> None:
+    frame = make_table()
+    assert tabular_data(frame, "rooms").task.kind == "multiclass"
+    assert tabular_data(frame, "rooms", task="regression").task.kind == "regression"
+    with pytest.raises(ConfigError, match="--task 'nonsense' is not known"):
+        tabular_data(frame, "rooms", task="nonsense")
+
+
+def test_table_errors_name_the_problem(tmp_path: Path) -> None:
+    frame = make_table()
+    with pytest.raises(
+        DataError, match="target column 'cost' not found in the table; columns are: area, rooms"
+    ):
+        tabular_data(frame, "cost")
+    with pytest.raises(DataError, match="has no input columns besides the target"):
+        tabular_data(frame[["price"]], "price")
+    with pytest.raises(DataError, match="has 4 input columns but only 4 rows"):
+        tabular_data(frame.head(4), "expensive")
+    with pytest.raises(DataError, match="has no rows"):
+        tabular_data(frame.head(0), "expensive")
+    missing = tmp_path / "missing.csv"
+    with pytest.raises(DataError, match="not found"):
+        tabular_data(missing, "expensive")
+
+
+# ------------------------------------------------------------------------------------------------ learner
+@pytest.mark.parametrize("numeric_embedding", ["periodic", "none"])
+@pytest.mark.parametrize("columns", [["area", "rooms", "city"], ["rooms", "city"], ["area"]])
+def test_layer_groups_cover_every_parameter_exactly_once(numeric_embedding: str, columns: list[str]) -> None:
+    frame = make_table()[[*columns, "expensive"]]
+    learn = tabular_learner(
+        tabular_data(frame, "expensive"), numeric_embedding=numeric_embedding, progress=False
+    )
+    counts = Counter(id(param) for group in learn.layer_groups() for param in group.parameters())
+    assert set(counts.values()) == {1}
+    assert set(counts) == {id(param) for param in learn.model.parameters()}
+    assert len(learn.layer_groups()) == 3
+
+
+def test_tabular_learner_sizes_the_model_from_the_data() -> None:
+    data = tabular_data(make_table(), "rooms")
+    learn = tabular_learner(data, layers=(32, 16), progress=False)
+    assert learn.model_spec is not None and learn.model_spec["name"] == "tabular_mlp"
+    assert learn.model_spec["config"]["n_out"] == 5
+    assert [e.num_embeddings for e in learn.model.embeddings] == data.recipe.cardinalities  # type: ignore[union-attr]
+    x_cat, x_cont, _ = next(iter(data.train))
+    assert learn.model.eval()(x_cat, x_cont).shape == (len(x_cat), 5)
+
+
+def test_tabular_learner_refuses_a_non_tabular_bundle() -> None:
+    bundle = tensor_data(torch.randn(20, 3), torch.randn(20))
+    with pytest.raises(
+        ConfigError, match="tabular_learner needs data from tabular_data, got a 'generic' bundle"
+    ):
+        tabular_learner(bundle)

@@ -1,0 +1,132 @@
+"""Tests for trainwell.tabular.pipeline: fit_table end to end, its checks, and what it writes."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.metrics import accuracy_score, roc_auc_score
+
+import trainwell
+from trainwell.core.errors import ConfigError
+from trainwell.data.bundle import random_split
+from trainwell.datasets import ADULT_TARGET, adult_sample
+from trainwell.tabular.pipeline import LR_BOUNDS, default_epochs, fit_table, history_csv
+
+
+@pytest.fixture(autouse=True)
+def one_thread() -> Iterator[None]:
+    # Tiny tensors: extra intra-op threads only add synchronisation on a shared 2-core machine.
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+def small_table(n_rows: int = 300, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({"x": rng.normal(size=n_rows), "group": rng.choice(["a", "b", "c"], n_rows)})
+    frame["y"] = np.where(frame["x"] + (frame["group"] == "a") > 0.4, "pos", "neg")
+    return frame
+
+
+@pytest.mark.slow
+def test_adult_sample_reaches_good_accuracy_and_the_artifact_predicts_the_same(tmp_path: Path) -> None:
+    frame = adult_sample()
+    run = fit_table(frame, ADULT_TARGET, out=tmp_path / "adult", epochs=3, seed=0, progress=False)
+    final = run.metrics
+    assert final["accuracy"] >= 0.80
+    assert final["roc_auc"] >= 0.85
+
+    probabilities, targets = run.learn.get_preds()
+    assert targets is not None
+    # The recorded metrics agree with scikit-learn on the same predictions.
+    assert final["roc_auc"] == pytest.approx(roc_auc_score(targets.numpy(), probabilities.numpy()), abs=1e-6)
+    assert final["accuracy"] == pytest.approx(accuracy_score(targets.numpy(), probabilities.numpy() >= 0.5))
+
+    # Round trip: the exported model, loaded back, gives the Learner's probabilities on the raw validation rows.
+    _, valid_index = random_split(len(frame), 0.2, seed=0)
+    predictor = trainwell.load(tmp_path / "adult")
+    positive = predictor.task.classes[1]
+    table = predictor.predict(frame.iloc[valid_index].drop(columns=[ADULT_TARGET]))
+    np.testing.assert_allclose(table[f"probability_{positive}"].to_numpy(), probabilities.numpy(), atol=1e-5)
+    expected_targets = (frame[ADULT_TARGET].iloc[valid_index].str.strip() == positive).astype(float)
+    assert targets.tolist() == expected_targets.tolist()
+
+
+@pytest.mark.parametrize(
+    ("n_batches", "expected"), [(0, 30), (1, 30), (10, 30), (11, 28), (20, 15), (59, 6), (60, 5), (10_000, 5)]
+)
+def test_default_epochs_give_at_least_300_steps_within_5_to_30_epochs(n_batches: int, expected: int) -> None:
+    # ceil(300 / n_batches) clamped to [5, 30].
+    assert default_epochs(n_batches) == expected
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"epochs": 0}, "--epochs must be at least 1, got 0"),
+        ({"lr": 0.0}, "--lr must be between 0 and 10, got 0.0"),
+        ({"lr": 20.0}, "--lr must be between 0 and 10, got 20.0"),
+        ({"batch_size": 1}, "--batch-size must be a whole number of at least 2"),
+        ({"valid_pct": 1.5}, "--valid-pct must be at least 0 and less than 1, got 1.5"),
+    ],
+)
+def test_bad_settings_are_refused_before_the_data_is_read(settings: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        fit_table("does-not-exist.csv", "y", **settings)  # type: ignore[arg-type]
+
+
+def test_an_unusable_out_is_refused_before_training(tmp_path: Path) -> None:
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("keep me")
+    with pytest.raises(ConfigError, match="exists and is not a trainwell model directory"):
+        fit_table("does-not-exist.csv", "y", out=a_file)
+    with pytest.raises(ConfigError, match=r"cannot be created: '.*notes\.txt' is a file"):
+        fit_table("does-not-exist.csv", "y", out=a_file / "model")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "data.csv").write_text("a,b\n")
+    with pytest.raises(ConfigError, match="exists and is not a trainwell model directory"):
+        fit_table("does-not-exist.csv", "y", out=tmp_path / "other")
+    assert a_file.read_text() == "keep me"
+
+
+def test_fit_table_finds_a_learning_rate_and_writes_the_model_directory(tmp_path: Path) -> None:
+    (tmp_path / "model").mkdir()  # an empty folder is a fine place for a new model
+    run = fit_table(small_table(), "y", out=tmp_path / "model", epochs=2, seed=1, progress=False)
+    assert run.lr_find is not None and run.lr_find.suggestion is not None
+    assert run.lr == pytest.approx(min(max(run.lr_find.suggestion, LR_BOUNDS[0]), LR_BOUNDS[1]))
+    assert run.model_dir == (tmp_path / "model").resolve()
+    assert sorted(entry.name for entry in run.model_dir.iterdir()) == [
+        "curves.png",
+        "history.csv",
+        "lr_find.png",
+        "model.safetensors",
+        "trainwell.json",
+    ]
+    assert sorted(entry.name for entry in tmp_path.iterdir()) == ["model"]  # no scratch files left beside it
+    assert run.metrics == run.learn.history[-1]
+    recorded = pd.read_csv(run.model_dir / "history.csv")
+    pd.testing.assert_frame_equal(recorded, pd.DataFrame(run.learn.history), check_dtype=False)
+    # The peak learning rate of the one-cycle schedule is the one chosen.
+    assert max(group["max_lr"] for group in run.learn.opt.param_groups) == pytest.approx(run.lr)  # type: ignore[union-attr]
+
+
+def test_fit_table_with_a_given_lr_skips_the_finder_and_writes_nothing_without_out(tmp_path: Path) -> None:
+    run = fit_table(small_table(), "y", epochs=1, lr=0.02, seed=0, progress=False)
+    assert run.lr_find is None and run.lr == 0.02 and run.model_dir is None
+    assert len(run.learn.history) == 1
+
+
+def test_history_csv_has_one_row_per_epoch() -> None:
+    history = [{"epoch": 0, "train_loss": 0.5, "accuracy": float("nan")}, {"epoch": 1, "train_loss": 0.25}]
+    table = pd.read_csv(io.StringIO(history_csv(history)))
+    assert list(table.columns) == ["epoch", "train_loss", "accuracy"]
+    assert table["train_loss"].tolist() == [0.5, 0.25]
+    assert table["accuracy"].isna().all()

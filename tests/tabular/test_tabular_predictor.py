@@ -1,0 +1,188 @@
+"""Tests for trainwell.tabular.predictor: raw rows in, the training preprocessing, decoded predictions out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import trainwell
+from trainwell.core.errors import ArtifactError, DataError
+from trainwell.export import read_artifact
+from trainwell.learner.learner import Learner
+from trainwell.tabular import predictor as predictor_module
+from trainwell.tabular.data import tabular_data
+from trainwell.tabular.learner import tabular_learner
+from trainwell.tabular.predictor import TabularPredictor
+
+N_ROWS, N_TRAIN = 200, 160
+SPLITS = (range(N_TRAIN), range(N_TRAIN, N_ROWS))
+
+
+@pytest.fixture(autouse=True)
+def one_thread() -> Iterator[None]:
+    # Tiny tensors: extra intra-op threads only add synchronisation on a shared 2-core machine.
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+def make_table(n_rows: int = N_ROWS, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "area": rng.normal(50, 10, n_rows),
+            "rooms": rng.integers(1, 6, n_rows),
+            "city": rng.choice(["paris", "rome", "oslo"], n_rows).astype(object),
+        }
+    )
+    frame.loc[rng.choice(n_rows, n_rows // 10, replace=False), "area"] = np.nan
+    frame["price"] = 3.0 * frame["area"].fillna(50) + 10 * frame["rooms"] + rng.normal(0, 5, n_rows)
+    frame["half"] = frame["price"] / 2
+    frame["expensive"] = np.where(frame["price"] > frame["price"].median(), "yes", "no")
+    frame["tags"] = np.where(
+        frame["city"] == "paris", "capital;north", np.where(frame["rooms"] > 3, "big", "")
+    )
+    return frame
+
+
+def trained(frame: pd.DataFrame, target: str | Sequence[str], path: Path, **data_kwargs: object) -> Learner:
+    """A small model trained for one epoch and exported to ``path``."""
+    targets = [target] if isinstance(target, str) else list(target)
+    inputs = frame[[*(c for c in ("area", "rooms", "city") if c not in targets), *targets]]
+    data = tabular_data(inputs, target, splits=SPLITS, seed=0, **data_kwargs)  # type: ignore[arg-type]
+    learn = tabular_learner(data, layers=(32, 16), progress=False)
+    learn.fit(1, 1e-2)
+    learn.export(path)
+    return learn
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    return make_table()
+
+
+@pytest.fixture(scope="module")
+def binary(frame: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> tuple[Learner, TabularPredictor]:
+    path = tmp_path_factory.mktemp("binary") / "model"
+    learn = trained(frame, "expensive", path)
+    return learn, trainwell.load(path)
+
+
+def test_binary_predictions_equal_the_learners_on_validation_rows(
+    binary: tuple[Learner, TabularPredictor], frame: pd.DataFrame
+) -> None:
+    learn, predictor = binary
+    expected, _ = learn.get_preds()
+    table = predictor.predict(frame.iloc[N_TRAIN:])
+    assert list(table.columns) == ["prediction", "probability_yes"]
+    np.testing.assert_allclose(table["probability_yes"].to_numpy(), expected.numpy(), rtol=0, atol=1e-6)
+    assert table["prediction"].tolist() == np.where(expected.numpy() >= 0.5, "yes", "no").tolist()
+    assert list(table.index) == list(frame.index[N_TRAIN:])
+    assert predictor.input_names == ["rooms", "city", "area"]
+
+
+def test_list_of_dicts_and_extra_columns_give_the_same_result(
+    binary: tuple[Learner, TabularPredictor], frame: pd.DataFrame
+) -> None:
+    _, predictor = binary
+    rows = frame.iloc[:20]
+    expected = predictor.predict_proba(rows[["area", "rooms", "city"]])
+    from_dicts = predictor.predict_proba(rows.drop(columns=["expensive"]).to_dict("records"))
+    assert torch.allclose(from_dicts, expected, atol=1e-7)
+    assert torch.allclose(predictor.predict_proba(rows.assign(unrelated="x")), expected, atol=1e-7)
+
+
+def test_unseen_categories_are_read_as_missing(
+    binary: tuple[Learner, TabularPredictor], frame: pd.DataFrame
+) -> None:
+    _, predictor = binary
+    rows = frame.iloc[:10]
+    unseen = predictor.predict_proba(rows.assign(city="atlantis", rooms=99))
+    missing = predictor.predict_proba(rows.assign(city=None, rooms=None))
+    assert torch.allclose(unseen, missing, atol=1e-7)
+    assert not torch.allclose(unseen, predictor.predict_proba(rows), atol=1e-4)
+
+
+def test_missing_columns_fail_unless_allowed(
+    binary: tuple[Learner, TabularPredictor], frame: pd.DataFrame
+) -> None:
+    _, predictor = binary
+    rows = frame.iloc[:10].drop(columns=["city"])
+    with pytest.raises(
+        DataError, match=r"input columns missing from the input rows: city;.*allow_missing_columns"
+    ):
+        predictor.predict(rows)
+    allowed = predictor.predict_proba(rows, allow_missing_columns=True)
+    assert torch.allclose(allowed, predictor.predict_proba(rows.assign(city=None)), atol=1e-7)
+
+
+def test_rows_are_predicted_in_chunks_with_the_same_result(
+    binary: tuple[Learner, TabularPredictor], frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, predictor = binary
+    whole = predictor.predict_proba(frame)
+    monkeypatch.setattr(predictor_module, "BATCH_ROWS", 7)
+    chunked = predictor.predict_proba(frame)
+    assert chunked.shape == (N_ROWS,)
+    assert torch.allclose(chunked, whole, atol=1e-6)
+
+
+@pytest.mark.parametrize("rows", [pd.DataFrame(columns=["area", "rooms", "city"]), [], "area,rooms", [1, 2]])
+def test_bad_rows_are_refused(binary: tuple[Learner, TabularPredictor], rows: object) -> None:
+    _, predictor = binary
+    with pytest.raises(DataError, match=r"no rows to predict|rows must be a DataFrame or a list of dicts"):
+        predictor.predict(rows)  # type: ignore[arg-type]
+
+
+def test_multiclass_has_one_probability_column_per_class(frame: pd.DataFrame, tmp_path: Path) -> None:
+    learn = trained(frame, "rooms", tmp_path / "m")
+    table = trainwell.load(tmp_path / "m").predict(frame.iloc[N_TRAIN:])
+    assert list(table.columns) == ["prediction", *(f"probability_{k}" for k in range(1, 6))]
+    expected, _ = learn.get_preds()
+    np.testing.assert_allclose(table.iloc[:, 1:].to_numpy(), expected.numpy(), rtol=0, atol=1e-6)
+    assert table["prediction"].tolist() == (expected.argmax(dim=1) + 1).tolist()
+
+
+def test_regression_predicts_values_in_target_units(frame: pd.DataFrame, tmp_path: Path) -> None:
+    learn = trained(frame, "price", tmp_path / "single")
+    table = trainwell.load(tmp_path / "single").predict(frame.iloc[N_TRAIN:])
+    assert list(table.columns) == ["prediction"]
+    expected, _ = learn.get_preds()
+    np.testing.assert_allclose(table["prediction"].to_numpy(), expected.numpy(), rtol=1e-6, atol=1e-4)
+    # The output scaling puts even a barely trained model in the target's range (prices around 200).
+    assert 100 < table["prediction"].mean() < 300
+
+    trained(frame, ["price", "half"], tmp_path / "double")
+    both = trainwell.load(tmp_path / "double").predict(frame.iloc[N_TRAIN:])
+    assert list(both.columns) == ["price_predicted", "half_predicted"]
+
+
+def test_multilabel_joins_the_predicted_labels(frame: pd.DataFrame, tmp_path: Path) -> None:
+    learn = trained(frame, "tags", tmp_path / "m", label_delim=";")
+    table = trainwell.load(tmp_path / "m").predict(frame.iloc[N_TRAIN:])
+    classes = list(learn.task.classes)
+    assert classes == ["big", "capital", "north"]
+    assert list(table.columns) == ["prediction", *(f"probability_{label}" for label in classes)]
+    probabilities = table.iloc[:, 1:].to_numpy()
+    expected = [";".join(c for c, p in zip(classes, row, strict=True) if p >= 0.5) for row in probabilities]
+    assert table["prediction"].fillna("").tolist() == expected
+
+
+def test_a_damaged_artifact_is_refused(binary: tuple[Learner, TabularPredictor], tmp_path: Path) -> None:
+    learn, _ = binary
+    learn.export(tmp_path / "model")
+    metadata, state = read_artifact(tmp_path / "model")
+    broken = {key: value for key, value in metadata.items() if key != "recipe"}
+    with pytest.raises(ArtifactError, match=r"trainwell\.json is missing or has a malformed entry"):
+        TabularPredictor.from_artifact(broken, state)
+    wrong = {key: value for key, value in state.items() if not key.startswith("head.")}
+    with pytest.raises(
+        ArtifactError, match=r"model\.safetensors does not match the architecture in trainwell\.json"
+    ):
+        TabularPredictor.from_artifact(metadata, wrong)

@@ -1,0 +1,115 @@
+"""The public API: ``trainwell.__all__`` is pinned here, so adding or removing a public name is a visible change.
+
+Each top-level name is checked to be the very object its home package defines (they load lazily, PEP 562),
+``dir(trainwell)`` to list exactly them, and the ``if TYPE_CHECKING:`` imports that IDEs read to match.
+The ``__all__`` lists of the subpackages are still growing: only checked to name things that exist.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+
+import pytest
+
+import trainwell
+
+# public name -> the package a user can also import it from
+EXPECTED: dict[str, str] = {
+    "AdaBelief": "trainwell.optim",
+    "ArtifactError": "trainwell.core",
+    "Callback": "trainwell.learner",
+    "CancelBatch": "trainwell.learner",
+    "CancelEpoch": "trainwell.learner",
+    "CancelFit": "trainwell.learner",
+    "CancelStep": "trainwell.learner",
+    "CancelTrain": "trainwell.learner",
+    "CancelValidate": "trainwell.learner",
+    "ConfigError": "trainwell.core",
+    "DataBundle": "trainwell.data",
+    "DataError": "trainwell.core",
+    "Event": "trainwell.learner",
+    "Learner": "trainwell.learner",
+    "Task": "trainwell.data",
+    "TensorLoader": "trainwell.data",
+    "UserError": "trainwell.core",
+    "__version__": "trainwell",
+    "callbacks": "trainwell.callbacks",
+    "create_loss": "trainwell.losses",
+    "create_model": "trainwell.models",
+    "create_optimizer": "trainwell.optim",
+    "datasets": "trainwell.datasets",
+    "fit_table": "trainwell.tabular",
+    "get_metric": "trainwell.metrics",
+    "infer_task": "trainwell.data",
+    "list_models": "trainwell.models",
+    "load": "trainwell.export",
+    "seed_everything": "trainwell.core",
+    "tabular_data": "trainwell.tabular",
+    "tabular_learner": "trainwell.tabular",
+    "tensor_data": "trainwell.data",
+}
+EXPECTED_ALL = sorted(EXPECTED)
+SUBPACKAGES = (
+    "trainwell.metrics",
+    "trainwell.optim",
+    "trainwell.data",
+    "trainwell.learner",
+    "trainwell.callbacks",
+)
+
+
+def test_all_is_pinned_and_sorted() -> None:
+    assert trainwell.__all__ == EXPECTED_ALL
+
+
+def test_dir_lists_exactly_the_public_names() -> None:
+    assert dir(trainwell) == EXPECTED_ALL
+
+
+@pytest.mark.parametrize("name", EXPECTED_ALL)
+def test_each_public_name_is_the_object_its_package_defines(name: str) -> None:
+    value = getattr(trainwell, name)
+    home = importlib.import_module(EXPECTED[name])
+    if name in ("callbacks", "datasets"):
+        assert value is home
+    else:
+        assert value is getattr(home, name)
+
+
+def test_unknown_name_raises_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="module 'trainwell' has no attribute 'Lerner'"):
+        _ = trainwell.Lerner  # type: ignore[attr-defined]
+
+
+def test_type_checking_imports_match_all() -> None:
+    """What type checkers and IDEs see (the ``if TYPE_CHECKING:`` block) names every public name."""
+    tree = ast.parse(Path(trainwell.__file__).read_text(encoding="utf-8"))
+    blocks = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING"
+    ]
+    assert len(blocks) == 1
+    seen: dict[str, str] = {}
+    for node in ast.walk(blocks[0]):
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                seen[alias.asname or alias.name] = node.module or ""
+    modules = {name: "trainwell" if module == "trainwell" else module for name, module in seen.items()}
+    expected = {name: home for name, home in EXPECTED.items() if name != "__version__"}
+    expected.update(
+        {name: "trainwell" for name in ("callbacks", "datasets")}
+    )  # `from trainwell import callbacks`
+    assert modules == expected
+
+
+@pytest.mark.parametrize("package", SUBPACKAGES)
+def test_subpackage_all_names_exist(package: str) -> None:
+    module = importlib.import_module(package)
+    names = list(module.__all__)
+    assert names, f"{package}.__all__ is empty"
+    assert len(names) == len(set(names)), f"{package}.__all__ repeats a name"
+    missing = [name for name in names if not hasattr(module, name)]
+    assert not missing, f"{package}.__all__ lists names it does not define: {missing}"
