@@ -216,8 +216,30 @@ def _report_fit(result: Any) -> None:
 
 
 def main() -> None:
-    """Entry point of the ``trainwell`` command."""
-    app()
+    """Entry point of the ``trainwell`` command.
+
+    Usage mistakes (a missing option, a value of the wrong type) print one ``error:`` line and exit with 2,
+    like every other user mistake, instead of click's framed box.
+    """
+    try:  # typer >= 0.26 ships its own copy of click
+        from typer._click import exceptions as click_errors
+    except ImportError:  # pragma: no cover - older typer
+        from click import exceptions as click_errors  # type: ignore[no-redef]
+
+    try:
+        code = app(standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as error:
+        error.show()
+        raise SystemExit(error.exit_code) from None
+    except click_errors.ClickException as error:
+        context = getattr(error, "ctx", None)
+        command = context.command_path if context is not None else "trainwell"
+        print(f"error: {error.format_message()} (see '{command} --help')", file=sys.stderr)
+        raise SystemExit(error.exit_code) from None
+    except click_errors.Abort:
+        print("aborted", file=sys.stderr)
+        raise SystemExit(130) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

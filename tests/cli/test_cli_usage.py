@@ -1,0 +1,24 @@
+"""Usage mistakes (caught by the argument parser, before trainwell code runs) are one line and exit code 2."""
+
+from __future__ import annotations
+
+import pytest
+from cli_support import run_cli
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("fit", "data.csv"), "error: Missing option '--target'."),
+        (("fit", "data.csv", "--target", "y", "--epochs", "abc"), "error: Invalid value for '--epochs'"),
+        (("frobnicate",), "error: No such command 'frobnicate'."),
+    ],
+)
+def test_usage_errors_are_one_line(args: tuple[str, ...], expected: str) -> None:
+    result = run_cli(*args)
+    assert result.returncode == 2, result.explain()
+    assert len(result.stderr_lines) == 1, result.explain()
+    assert result.stderr_lines[0].startswith(expected)
+    assert "Traceback" not in result.stderr
