@@ -71,7 +71,10 @@ def test_suggestion_sits_below_the_minimum() -> None:
 def test_suggest_on_a_synthetic_curve() -> None:
     lrs = [10 ** (-6 + 6 * i / 99) for i in range(100)]
     # Flat, then falling fastest around 1e-3, lowest at 1e-1, then rising.
-    losses = [1.0 - 0.8 / (1 + math.exp(-4 * (math.log10(lr) + 3))) + max(0.0, math.log10(lr) + 1) ** 2 for lr in lrs]
+    losses = [
+        1.0 - 0.8 / (1 + math.exp(-4 * (math.log10(lr) + 3))) + max(0.0, math.log10(lr) + 1) ** 2
+        for lr in lrs
+    ]
     suggestion, steepest, minimum = suggest(lrs, losses)
     assert minimum is not None and 0.05 < minimum < 0.2
     assert steepest is not None and 3e-4 < steepest < 3e-3

@@ -50,7 +50,9 @@ def test_architecture_contract(name: str, tmp_path) -> None:
 
 
 def test_tabular_mlp_regression_output_scale() -> None:
-    model = create_model("tabular_mlp", cardinalities=[3], n_cont=1, n_out=1, target_mean=[100.0], target_std=[5.0])
+    model = create_model(
+        "tabular_mlp", cardinalities=[3], n_cont=1, n_out=1, target_mean=[100.0], target_std=[5.0]
+    )
     with torch.no_grad():
         model.head.weight.zero_()
         model.head.bias.zero_()

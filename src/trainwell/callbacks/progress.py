@@ -12,7 +12,14 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from trainwell.core.device import is_rank_zero
 from trainwell.learner.events import Callback
@@ -42,9 +49,15 @@ class ProgressBar(Callback):
         self.console = self.console or Console(stderr=True)
         self._columns = []
         self._progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            TimeRemainingColumn(), TextColumn("{task.fields[status]}"),
-            console=self.console, transient=True, refresh_per_second=10,
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[status]}"),
+            console=self.console,
+            transient=True,
+            refresh_per_second=10,
         )
         self._progress.start()
 
@@ -55,7 +68,9 @@ class ProgressBar(Callback):
         if self._task is not None:
             self._progress.remove_task(self._task)
         self._task = self._progress.add_task(
-            f"epoch {learn.epoch + 1}/{learn.n_epochs} {phase}", total=total, status="",
+            f"epoch {learn.epoch + 1}/{learn.n_epochs} {phase}",
+            total=total,
+            status="",
             completed=learn._start_batch if phase == "train" else 0,
         )
         self._last = 0.0
@@ -86,7 +101,9 @@ class ProgressBar(Callback):
             self._columns = [key for key in row if key not in ("fit",)]
             header = "  ".join(f"{name:>11}" for name in self._columns)
             self.console.print(header, highlight=False, soft_wrap=True)
-        self.console.print("  ".join(_cell(row.get(name)) for name in self._columns), highlight=False, soft_wrap=True)
+        self.console.print(
+            "  ".join(_cell(row.get(name)) for name in self._columns), highlight=False, soft_wrap=True
+        )
 
     def teardown(self, learn: Learner) -> None:
         if self._progress is not None:

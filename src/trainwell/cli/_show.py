@@ -62,7 +62,10 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
     for key, value in final.items():
         if key not in ("fit", "epoch", "lr", "time"):
             table.add_row(f"final {key}", _number(value))
-    table.add_row("versions", f"trainwell {metadata.get('trainwell_version')}, torch {metadata.get('torch_version')}, "
-                  f"format {metadata.get('format_version')}")
+    table.add_row(
+        "versions",
+        f"trainwell {metadata.get('trainwell_version')}, torch {metadata.get('torch_version')}, "
+        f"format {metadata.get('format_version')}",
+    )
     table.add_row("created", str(metadata.get("created")))
     console.print(table)

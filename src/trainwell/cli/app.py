@@ -38,7 +38,9 @@ def _guarded(run: Callable[[], T]) -> T:
         try:
             return run()
         except UserError as error:
-            err_console.print(Text.assemble(("error:", "bold red"), " ", _one_line(str(error))), soft_wrap=True)
+            err_console.print(
+                Text.assemble(("error:", "bold red"), " ", _one_line(str(error))), soft_wrap=True
+            )
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             err_console.print("interrupted; nothing was written for the unfinished run")
@@ -51,7 +53,12 @@ def _one_line(message: str) -> str:
 
 
 def _show_warning(
-    message: Warning | str, category: type[Warning], filename: str, lineno: int, file: Any = None, line: Any = None
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: Any = None,
 ) -> None:
     """Warnings reach a command-line user as one ``warning:`` line, without a source excerpt."""
     err_console.print(Text.assemble(("warning:", "yellow"), " ", _one_line(str(message))), soft_wrap=True)
@@ -71,12 +78,22 @@ def _targets(text: str) -> str | list[str]:
 def fit(
     data: Annotated[Path, typer.Argument(help="A CSV, TSV or Parquet file with one row per example.")],
     target: Annotated[str, typer.Option(help="Column to predict (comma-separate several for multi-output).")],
-    out: Annotated[Path, typer.Option(help="Model directory to write (artifact, history.csv, PNG curves).")] = Path("model"),
-    epochs: Annotated[int | None, typer.Option(help="Passes over the data (default: chosen from the table size).")] = None,
-    lr: Annotated[float | None, typer.Option(help="Peak learning rate (default: found by the LR finder).")] = None,
-    batch_size: Annotated[int | None, typer.Option(help="Rows per batch (default: about 100 batches/epoch).")] = None,
+    out: Annotated[
+        Path, typer.Option(help="Model directory to write (artifact, history.csv, PNG curves).")
+    ] = Path("model"),
+    epochs: Annotated[
+        int | None, typer.Option(help="Passes over the data (default: chosen from the table size).")
+    ] = None,
+    lr: Annotated[
+        float | None, typer.Option(help="Peak learning rate (default: found by the LR finder).")
+    ] = None,
+    batch_size: Annotated[
+        int | None, typer.Option(help="Rows per batch (default: about 100 batches/epoch).")
+    ] = None,
     valid_pct: Annotated[float, typer.Option(help="Share of rows held out for validation.")] = 0.2,
-    valid_col: Annotated[str | None, typer.Option(help="Column marking validation rows (true/false).")] = None,
+    valid_col: Annotated[
+        str | None, typer.Option(help="Column marking validation rows (true/false).")
+    ] = None,
     task: Annotated[str | None, typer.Option(help=f"Override the inferred task: {TASKS}.")] = None,
     metric: Annotated[list[str] | None, typer.Option(help="Metric to report (repeat for several).")] = None,
     cat_names: Annotated[str | None, typer.Option(help="Comma-separated categorical columns.")] = None,
@@ -90,9 +107,20 @@ def fit(
         from trainwell.tabular.pipeline import fit_table
 
         result = fit_table(
-            data, _targets(target), out=out, epochs=epochs, lr=lr, metrics=metric,
-            seed=seed, batch_size=batch_size, valid_pct=valid_pct, valid_col=valid_col, task=task,
-            cat_names=_names(cat_names), cont_names=_names(cont_names), ignore=_names(ignore),
+            data,
+            _targets(target),
+            out=out,
+            epochs=epochs,
+            lr=lr,
+            metrics=metric,
+            seed=seed,
+            batch_size=batch_size,
+            valid_pct=valid_pct,
+            valid_col=valid_col,
+            task=task,
+            cat_names=_names(cat_names),
+            cont_names=_names(cont_names),
+            ignore=_names(ignore),
         )
         _report_fit(result)
 
@@ -110,8 +138,10 @@ def demo(
         from trainwell.datasets import ADULT_TARGET, adult_sample_path
         from trainwell.tabular.pipeline import fit_table
 
-        out_console.print(f"Training on the embedded UCI Adult sample ({adult_sample_path().name}, CC BY 4.0): "
-                          f"predict '{ADULT_TARGET}'.")
+        out_console.print(
+            f"Training on the embedded UCI Adult sample ({adult_sample_path().name}, CC BY 4.0): "
+            f"predict '{ADULT_TARGET}'."
+        )
         result = fit_table(adult_sample_path(), ADULT_TARGET, out=out, epochs=epochs)
         _report_fit(result)
 
@@ -122,8 +152,12 @@ def demo(
 def predict(
     model: Annotated[Path, typer.Argument(help="Model directory written by `trainwell fit`.")],
     data: Annotated[Path, typer.Argument(help="Rows to predict (CSV, TSV or Parquet).")],
-    out: Annotated[Path | None, typer.Option(help="CSV to write (default: print to standard output).")] = None,
-    allow_missing_columns: Annotated[bool, typer.Option(help="Read absent input columns as missing.")] = False,
+    out: Annotated[
+        Path | None, typer.Option(help="CSV to write (default: print to standard output).")
+    ] = None,
+    allow_missing_columns: Annotated[
+        bool, typer.Option(help="Read absent input columns as missing.")
+    ] = False,
 ) -> None:
     """Predict labels and probabilities for new rows, with the training preprocessing."""
 
@@ -165,7 +199,9 @@ def _check_input_columns(needed: list[str], rows: Any, source: Path) -> None:
 def lr_find(
     data: Annotated[Path, typer.Argument(help="A CSV, TSV or Parquet file.")],
     target: Annotated[str, typer.Option(help="Column to predict.")],
-    out: Annotated[Path, typer.Option(help="PNG file for the loss-vs-learning-rate curve.")] = Path("lr_find.png"),
+    out: Annotated[Path, typer.Option(help="PNG file for the loss-vs-learning-rate curve.")] = Path(
+        "lr_find.png"
+    ),
     valid_pct: Annotated[float, typer.Option(help="Share of rows held out (not used by the sweep).")] = 0.2,
     task: Annotated[str | None, typer.Option(help=f"Override the inferred task: {TASKS}.")] = None,
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
@@ -179,17 +215,23 @@ def lr_find(
         from trainwell.tabular.learner import tabular_learner
 
         if out.is_dir():
-            raise ConfigError(f"--out '{out}' is a directory; pass the path of the PNG file to write, e.g. lr_find.png")
+            raise ConfigError(
+                f"--out '{out}' is a directory; pass the path of the PNG file to write, e.g. lr_find.png"
+            )
         seed_everything(seed)
-        learn = tabular_learner(tabular_data(data, _targets(target), valid_pct=valid_pct, task=task, seed=seed))
+        learn = tabular_learner(
+            tabular_data(data, _targets(target), valid_pct=valid_pct, task=task, seed=seed)
+        )
         result = learn.lr_find()
         result.plot(out)
         if result.suggestion is None:
             out_console.print(f"no suggestion: the loss did not decrease over the sweep (curve in {out})")
             return
         steepest = f"; steepest descent at {result.steepest:.2e}" if result.steepest else ""
-        out_console.print(f"suggested learning rate: {result.suggestion:.2e} (a tenth of the minimum at "
-                          f"{result.minimum:.2e}{steepest}); curve written to {out}")
+        out_console.print(
+            f"suggested learning rate: {result.suggestion:.2e} (a tenth of the minimum at "
+            f"{result.minimum:.2e}{steepest}); curve written to {out}"
+        )
 
     _guarded(run)
 
@@ -212,7 +254,9 @@ def _report_fit(result: Any) -> None:
 
     show_metrics(result.learn, out_console)
     if result.model_dir is not None:
-        out_console.print(f"model directory: {result.model_dir} (training curves: {result.model_dir / 'curves.png'})")
+        out_console.print(
+            f"model directory: {result.model_dir} (training curves: {result.model_dir / 'curves.png'})"
+        )
 
 
 def main() -> None:
@@ -236,8 +280,8 @@ def main() -> None:
         command = context.command_path if context is not None else "trainwell"
         print(f"error: {error.format_message()} (see '{command} --help')", file=sys.stderr)
         raise SystemExit(error.exit_code) from None
-    except click_errors.Abort:
-        print("aborted", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
         raise SystemExit(130) from None
     raise SystemExit(code if isinstance(code, int) else 0)
 

@@ -24,9 +24,13 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
     try:
         resolved = torch.device(device)
     except (RuntimeError, TypeError) as error:
-        raise ConfigError(f"device {device!r} is not a device name; use 'cpu', 'cuda', 'cuda:1' or 'auto'") from error
+        raise ConfigError(
+            f"device {device!r} is not a device name; use 'cpu', 'cuda', 'cuda:1' or 'auto'"
+        ) from error
     if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(f"device {device!r} was asked for but CUDA is not available here; use 'cpu' or 'auto'")
+        raise ConfigError(
+            f"device {device!r} was asked for but CUDA is not available here; use 'cpu' or 'auto'"
+        )
     return resolved
 
 

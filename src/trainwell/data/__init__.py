@@ -4,5 +4,13 @@ from trainwell.data.bundle import DataBundle, mask_split, random_split, tensor_d
 from trainwell.data.loader import TensorLoader
 from trainwell.data.task import TASK_KINDS, Task, infer_task
 
-__all__ = ["TASK_KINDS", "DataBundle", "Task", "TensorLoader", "infer_task", "mask_split", "random_split",
-           "tensor_data"]
+__all__ = [
+    "TASK_KINDS",
+    "DataBundle",
+    "Task",
+    "TensorLoader",
+    "infer_task",
+    "mask_split",
+    "random_split",
+    "tensor_data",
+]

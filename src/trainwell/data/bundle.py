@@ -67,7 +67,9 @@ def random_split(n_rows: int, valid_pct: float, seed: int = 0) -> tuple[np.ndarr
     return np.sort(order[n_valid:]), np.sort(order[:n_valid])
 
 
-def mask_split(is_valid: Sequence[Any] | np.ndarray, source: str = "valid column") -> tuple[np.ndarray, np.ndarray]:
+def mask_split(
+    is_valid: Sequence[Any] | np.ndarray, source: str = "valid column"
+) -> tuple[np.ndarray, np.ndarray]:
     """Train and valid indices from a boolean-like column (True/1/"true"/"valid" mark validation rows)."""
     values = np.asarray(is_valid, dtype=object)
     truthy = {True, "1", "true", "True", "TRUE", "yes", "valid", "validation"}

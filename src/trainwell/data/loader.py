@@ -48,7 +48,9 @@ class TensorLoader:
         n = len(tensors[0])
         for position, tensor in enumerate(tensors):
             if len(tensor) != n:
-                raise DataError(f"tensor {position} has {len(tensor)} rows but tensor 0 has {n}; all must match")
+                raise DataError(
+                    f"tensor {position} has {len(tensor)} rows but tensor 0 has {n}; all must match"
+                )
         if n == 0:
             raise DataError("cannot build a loader over 0 rows")
         self.tensors = tuple(tensors)
@@ -120,15 +122,28 @@ class TensorLoader:
         return clone
 
     def with_tensors(self, tensors: Sequence[torch.Tensor]) -> TensorLoader:
-        clone = TensorLoader(tensors, self.batch_size, shuffle=self.shuffle, drop_last=self.drop_last,
-                             seed=self.seed, rank=self.rank, world_size=self.world_size)
+        clone = TensorLoader(
+            tensors,
+            self.batch_size,
+            shuffle=self.shuffle,
+            drop_last=self.drop_last,
+            seed=self.seed,
+            rank=self.rank,
+            world_size=self.world_size,
+        )
         clone.epoch = self.epoch
         return clone
 
-    def new(self, *, batch_size: int | None = None, shuffle: bool | None = None,
-            drop_last: bool | None = None) -> TensorLoader:
+    def new(
+        self, *, batch_size: int | None = None, shuffle: bool | None = None, drop_last: bool | None = None
+    ) -> TensorLoader:
         """A loader over the same tensors with some settings changed (e.g. an ordered pass for predictions)."""
-        return TensorLoader(self.tensors, batch_size or self.batch_size,
-                            shuffle=self.shuffle if shuffle is None else shuffle,
-                            drop_last=self.drop_last if drop_last is None else drop_last,
-                            seed=self.seed, rank=self.rank, world_size=self.world_size)
+        return TensorLoader(
+            self.tensors,
+            batch_size or self.batch_size,
+            shuffle=self.shuffle if shuffle is None else shuffle,
+            drop_last=self.drop_last if drop_last is None else drop_last,
+            seed=self.seed,
+            rank=self.rank,
+            world_size=self.world_size,
+        )

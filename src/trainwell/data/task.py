@@ -25,7 +25,12 @@ TASK_KINDS: tuple[str, ...] = ("binary", "multiclass", "multilabel", "regression
 MAX_INTEGER_CLASSES = 20
 
 _LOSSES = {"binary": "bce", "multiclass": "cross_entropy", "multilabel": "bce", "regression": "mse"}
-_ACTIVATIONS = {"binary": "sigmoid", "multiclass": "softmax", "multilabel": "sigmoid", "regression": "identity"}
+_ACTIVATIONS = {
+    "binary": "sigmoid",
+    "multiclass": "softmax",
+    "multilabel": "sigmoid",
+    "regression": "identity",
+}
 _METRICS = {
     "binary": ("accuracy", "roc_auc", "f1"),
     "multiclass": ("accuracy", "balanced_accuracy", "roc_auc"),
@@ -59,7 +64,9 @@ class Task:
         if self.kind in ("binary", "multiclass") and len(self.classes) < 2:
             raise DataError(f"a {self.kind} task needs at least 2 classes, got {list(self.classes)}")
         if self.kind == "binary" and len(self.classes) != 2:
-            raise DataError(f"a binary task needs exactly 2 classes, got {len(self.classes)}: {list(self.classes)[:10]}")
+            raise DataError(
+                f"a binary task needs exactly 2 classes, got {len(self.classes)}: {list(self.classes)[:10]}"
+            )
 
     @property
     def n_outputs(self) -> int:
@@ -133,20 +140,30 @@ class Task:
         return probabilities.tolist()
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"kind": self.kind, "classes": [_jsonable(c) for c in self.classes],
-                "target_names": list(self.target_names), "threshold": self.threshold}
+        data: dict[str, Any] = {
+            "kind": self.kind,
+            "classes": [_jsonable(c) for c in self.classes],
+            "target_names": list(self.target_names),
+            "threshold": self.threshold,
+        }
         if self.label_delim is not None:
             data["label_delim"] = self.label_delim
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Task:
-        return cls(kind=data["kind"], classes=tuple(data.get("classes", ())),
-                   target_names=tuple(data.get("target_names", ())), threshold=float(data.get("threshold", 0.5)),
-                   label_delim=data.get("label_delim"))
+        return cls(
+            kind=data["kind"],
+            classes=tuple(data.get("classes", ())),
+            target_names=tuple(data.get("target_names", ())),
+            threshold=float(data.get("threshold", 0.5)),
+            label_delim=data.get("label_delim"),
+        )
 
 
-def infer_task(targets: Any, *, name: str = "target", kind: str | None = None, label_delim: str | None = None) -> Task:
+def infer_task(
+    targets: Any, *, name: str = "target", kind: str | None = None, label_delim: str | None = None
+) -> Task:
     """Infer the task from target values (a Series, a DataFrame of several targets, an array or a list).
 
     Rules: several numeric target columns -> regression (or multilabel if all 0/1); lists of labels or strings
@@ -168,7 +185,9 @@ def infer_task(targets: Any, *, name: str = "target", kind: str | None = None, l
     names = (str(series.name) if series.name is not None else name,)
     present = series.dropna()
     if len(present) == 0:
-        raise DataError(f"target '{names[0]}' has no values (all {len(series)} are missing); pick another --target")
+        raise DataError(
+            f"target '{names[0]}' has no values (all {len(series)} are missing); pick another --target"
+        )
     if len(present) < len(series):
         raise DataError(
             f"target '{names[0]}' is missing in {len(series) - len(present)} of {len(series)} rows; "
@@ -185,7 +204,9 @@ def infer_task(targets: Any, *, name: str = "target", kind: str | None = None, l
     is_numeric = is_numeric and not bool(pd.isna(numeric).any())
     if kind == "regression" or (kind is None and is_numeric and _is_quantity(numeric)):
         if not is_numeric:
-            raise DataError(f"target '{names[0]}' holds text, e.g. {present.iloc[0]!r}; a regression target must be numbers")
+            raise DataError(
+                f"target '{names[0]}' holds text, e.g. {present.iloc[0]!r}; a regression target must be numbers"
+            )
         return Task("regression", (), names)
     classes = tuple(sorted(present.map(_jsonable).unique().tolist(), key=_sort_key))
     if len(classes) < 2:
@@ -195,7 +216,9 @@ def infer_task(targets: Any, *, name: str = "target", kind: str | None = None, l
         )
     chosen = kind or ("binary" if len(classes) == 2 else "multiclass")
     if chosen == "binary" and len(classes) != 2:
-        raise DataError(f"--task binary needs 2 classes but target '{names[0]}' has {len(classes)}; use --task multiclass")
+        raise DataError(
+            f"--task binary needs 2 classes but target '{names[0]}' has {len(classes)}; use --task multiclass"
+        )
     return Task(chosen, classes, names)
 
 

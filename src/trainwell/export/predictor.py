@@ -10,8 +10,8 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from trainwell.core.errors import ArtifactError
 from trainwell.core.artifact import read_artifact
+from trainwell.core.errors import ArtifactError
 
 APPLICATIONS = ("tabular",)
 

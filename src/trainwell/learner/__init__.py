@@ -13,5 +13,15 @@ from trainwell.learner.events import (
 from trainwell.learner.learner import Learner
 from trainwell.learner.lr_find import LRFindResult
 
-__all__ = ["Callback", "CancelBatch", "CancelEpoch", "CancelFit", "CancelStep", "CancelTrain", "CancelValidate",
-           "Event", "LRFindResult", "Learner"]
+__all__ = [
+    "Callback",
+    "CancelBatch",
+    "CancelEpoch",
+    "CancelFit",
+    "CancelStep",
+    "CancelTrain",
+    "CancelValidate",
+    "Event",
+    "LRFindResult",
+    "Learner",
+]

@@ -61,13 +61,19 @@ def save(learn: Learner, path: str | Path) -> Path:
 def load_state(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
-        raise ArtifactError(f"checkpoint '{path}' does not exist; pass the file written by the Checkpoint callback")
+        raise ArtifactError(
+            f"checkpoint '{path}' does not exist; pass the file written by the Checkpoint callback"
+        )
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:
-        raise ArtifactError(f"checkpoint '{path}' is corrupted or not a trainwell checkpoint ({error})") from error
+        raise ArtifactError(
+            f"checkpoint '{path}' is corrupted or not a trainwell checkpoint ({error})"
+        ) from error
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        raise ArtifactError(f"checkpoint '{path}' is not a trainwell checkpoint of format {CHECKPOINT_FORMAT}")
+        raise ArtifactError(
+            f"checkpoint '{path}' is not a trainwell checkpoint of format {CHECKPOINT_FORMAT}"
+        )
     return state
 
 
@@ -87,4 +93,3 @@ def restore(learn: Learner, path: str | Path) -> None:
     learn.iteration = state["iteration"]
     learn.recorder.load_state_dict(state["recorder"], learn.device)
     set_rng_states(state["rng"])
-

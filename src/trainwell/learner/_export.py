@@ -6,9 +6,9 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trainwell.core.artifact import save_artifact
 from trainwell.core.device import is_rank_zero
 from trainwell.core.errors import ConfigError
-from trainwell.core.artifact import save_artifact
 
 if TYPE_CHECKING:
     from trainwell.learner.learner import Learner
@@ -30,7 +30,9 @@ def learner_metadata(learn: Learner) -> dict[str, Any]:
         "architecture": learn.model_spec,
         "training": {
             "loss": type(learn.loss_func).__name__,
-            "optimizer": learn.opt_name if isinstance(learn.opt_name, str) else getattr(learn.opt_name, "__name__", "custom"),
+            "optimizer": learn.opt_name
+            if isinstance(learn.opt_name, str)
+            else getattr(learn.opt_name, "__name__", "custom"),
             "metrics": [metric.name for metric in learn.metrics],
             "epochs": len(history),
             "final": history[-1] if history else {},

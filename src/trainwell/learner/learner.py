@@ -90,7 +90,9 @@ class Learner:
         if not isinstance(model, nn.Module):
             raise ConfigError(f"model must be a torch.nn.Module, got {type(model).__name__}")
         if not isinstance(data, DataBundle):
-            raise ConfigError(f"data must be a DataBundle (see tabular_data or tensor_data), got {type(data).__name__}")
+            raise ConfigError(
+                f"data must be a DataBundle (see tabular_data or tensor_data), got {type(data).__name__}"
+            )
         if lr <= 0:
             raise ConfigError(f"lr must be positive, got {lr}")
         if wd < 0:
@@ -103,7 +105,8 @@ class Learner:
         self.opt_name = opt
         self.opt: torch.optim.Optimizer | None = None
         self.metrics: list[Metric] = [
-            m if isinstance(m, Metric) else get_metric(m, self.task.kind, threshold=self.task.threshold) for m in (metrics or self.task.metric_names)
+            m if isinstance(m, Metric) else get_metric(m, self.task.kind, threshold=self.task.threshold)
+            for m in (metrics or self.task.metric_names)
         ]
         self.lr = lr
         self.wd = wd
@@ -161,7 +164,9 @@ class Learner:
         ordered = sorted(callbacks, key=lambda cb: cb.order)  # stable: equal orders keep insertion order
         self._active = ordered
         self._handlers: dict[Event, list[tuple[Callback, Callable[[Learner], None]]]] = {
-            event: [(cb, getattr(cb, event.value)) for cb in ordered if callable(getattr(cb, event.value, None))]
+            event: [
+                (cb, getattr(cb, event.value)) for cb in ordered if callable(getattr(cb, event.value, None))
+            ]
             for event in Event
         }
 
@@ -306,8 +311,12 @@ class Learner:
         if resume_from is not None:
             _checkpoint.restore(self, resume_from)
         try:
-            self._with_events(Event.before_fit, Event.after_fit, CancelFit,
-                              lambda: self._run_epochs(train_loader, valid_loader))
+            self._with_events(
+                Event.before_fit,
+                Event.after_fit,
+                CancelFit,
+                lambda: self._run_epochs(train_loader, valid_loader),
+            )
         finally:
             for callback in self._active:
                 callback.teardown(self)
@@ -318,23 +327,37 @@ class Learner:
     def _run_epochs(self, train_loader: Iterable[Any], valid_loader: Iterable[Any] | None) -> None:
         for epoch in range(self.epoch, self.n_epochs):
             self.epoch = epoch
-            self._with_events(Event.before_epoch, Event.after_epoch, CancelEpoch,
-                              lambda: self._run_epoch(train_loader, valid_loader))
+            self._with_events(
+                Event.before_epoch,
+                Event.after_epoch,
+                CancelEpoch,
+                lambda: self._run_epoch(train_loader, valid_loader),
+            )
             self._start_batch = 0
 
     def _run_epoch(self, train_loader: Iterable[Any], valid_loader: Iterable[Any] | None) -> None:
         try:
-            self._with_events(Event.before_train, Event.after_train, CancelTrain,
-                              lambda: self._run_phase(train_loader, True))
+            self._with_events(
+                Event.before_train,
+                Event.after_train,
+                CancelTrain,
+                lambda: self._run_phase(train_loader, True),
+            )
             if valid_loader is not None:
-                self._with_events(Event.before_validate, Event.after_validate, CancelValidate,
-                                  lambda: self._run_phase(valid_loader, False))
+                self._with_events(
+                    Event.before_validate,
+                    Event.after_validate,
+                    CancelValidate,
+                    lambda: self._run_phase(valid_loader, False),
+                )
         finally:
             # after_epoch sees a finished epoch however it ended (no validation set, CancelEpoch), so a
             # checkpoint written there resumes at the next epoch rather than replaying this one.
             self.training = False
 
-    def _with_events(self, before: Event, after: Event, cancel: type[Exception], body: Callable[[], None]) -> None:
+    def _with_events(
+        self, before: Event, after: Event, cancel: type[Exception], body: Callable[[], None]
+    ) -> None:
         try:
             self._call(before)
             body()
@@ -420,8 +443,10 @@ class Learner:
         return export_learner(self, path, extra_files=extra_files)
 
     def __repr__(self) -> str:
-        return (f"Learner(model={type(self.model).__name__}, task={self.task.kind}, "
-                f"loss={type(self.loss_func).__name__}, opt={self.opt_name!r}, device={self.device})")
+        return (
+            f"Learner(model={type(self.model).__name__}, task={self.task.kind}, "
+            f"loss={type(self.loss_func).__name__}, opt={self.opt_name!r}, device={self.device})"
+        )
 
 
 _NORM_LAYERS = (nn.modules.batchnorm._NormBase, nn.LayerNorm, nn.GroupNorm)

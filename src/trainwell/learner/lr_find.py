@@ -67,8 +67,10 @@ def suggest(lrs: list[float], losses: list[float]) -> tuple[float | None, float 
     steepest = None
     if lowest - start > window:
         log_lrs = [math.log10(lr) for lr in lr_values]
-        slopes = {i: (loss_values[i + window] - loss_values[i]) / (log_lrs[i + window] - log_lrs[i] or 1e-12)
-                  for i in range(start, lowest - window + 1)}
+        slopes = {
+            i: (loss_values[i + window] - loss_values[i]) / (log_lrs[i + window] - log_lrs[i] or 1e-12)
+            for i in range(start, lowest - window + 1)
+        }
         steepest = lr_values[min(slopes, key=slopes.__getitem__) + window // 2]
     return lr_at_min / 10, steepest, lr_at_min
 
@@ -156,4 +158,3 @@ def lr_find(learn: Learner, start_lr: float = 1e-7, end_lr: float = 10.0, num_it
 
 
 __all__ = ["LRFindResult", "LRFinder", "lr_find", "suggest"]
-

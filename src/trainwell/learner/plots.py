@@ -47,9 +47,13 @@ def plot_lr_find(result: LRFindResult, path: Path) -> Path:
     if points:
         axis.plot([p[0] for p in points], [p[1] for p in points], color="tab:blue", label="smoothed loss")
     if result.suggestion:
-        axis.axvline(result.suggestion, color="tab:red", linestyle="--", label=f"suggestion {result.suggestion:.1e}")
+        axis.axvline(
+            result.suggestion, color="tab:red", linestyle="--", label=f"suggestion {result.suggestion:.1e}"
+        )
     if result.steepest:
-        axis.axvline(result.steepest, color="tab:orange", linestyle=":", label=f"steepest {result.steepest:.1e}")
+        axis.axvline(
+            result.steepest, color="tab:orange", linestyle=":", label=f"steepest {result.steepest:.1e}"
+        )
     axis.set_xscale("log")
     axis.set_xlabel("learning rate")
     axis.set_ylabel("loss")
@@ -72,7 +76,9 @@ def plot_history(
     for key, color in (("train_loss", "tab:blue"), ("valid_loss", "tab:orange")):
         values = [row.get(key) for row in history]
         if any(v is not None for v in values):
-            loss_axis.plot(epoch_ends, [math.nan if v is None else v for v in values], "o-", color=color, label=key)
+            loss_axis.plot(
+                epoch_ends, [math.nan if v is None else v for v in values], "o-", color=color, label=key
+            )
     loss_axis.set_xlabel("batch")
     loss_axis.set_ylabel("loss")
     loss_axis.set_title("Loss")
@@ -81,7 +87,9 @@ def plot_history(
     metric_names = [key for key in (history[0] if history else {}) if key not in skip]
     epochs = list(range(1, len(history) + 1))
     for name in metric_names:
-        metric_axis.plot(epochs, [math.nan if row.get(name) is None else row[name] for row in history], "o-", label=name)
+        metric_axis.plot(
+            epochs, [math.nan if row.get(name) is None else row[name] for row in history], "o-", label=name
+        )
     metric_axis.set_xlabel("epoch")
     metric_axis.set_title("Validation metrics")
     if metric_names:

@@ -46,7 +46,9 @@ class BCEWithLogits(nn.Module):
         if self.label_smoothing:
             target = target * (1 - self.label_smoothing) + 0.5 * self.label_smoothing
         pos_weight = _on_device(self.pos_weight, output)
-        return F.binary_cross_entropy_with_logits(_match(output.float(), target), target, pos_weight=pos_weight)
+        return F.binary_cross_entropy_with_logits(
+            _match(output.float(), target), target, pos_weight=pos_weight
+        )
 
 
 @losses.register("cross_entropy")
@@ -60,7 +62,9 @@ class CrossEntropy(nn.Module):
 
     def forward(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         weight = _on_device(self.weight, output)
-        return F.cross_entropy(output.float(), target.long(), weight=weight, label_smoothing=self.label_smoothing)
+        return F.cross_entropy(
+            output.float(), target.long(), weight=weight, label_smoothing=self.label_smoothing
+        )
 
 
 @losses.register("mse")

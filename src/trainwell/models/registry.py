@@ -15,7 +15,9 @@ from trainwell.core.registry import Registry
 models: Registry[Callable[..., nn.Module]] = Registry("architecture")
 
 
-def register_model(name: str, **metadata: Any) -> Callable[[Callable[..., nn.Module]], Callable[..., nn.Module]]:
+def register_model(
+    name: str, **metadata: Any
+) -> Callable[[Callable[..., nn.Module]], Callable[..., nn.Module]]:
     """Decorator registering an architecture; metadata might be ``application="tabular"``."""
     return models.register(name, **metadata)
 

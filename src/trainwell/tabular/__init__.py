@@ -7,5 +7,13 @@ from trainwell.tabular.pipeline import TableRun, fit_table
 from trainwell.tabular.predictor import TabularPredictor
 from trainwell.tabular.recipe import TabularRecipe
 
-__all__ = ["TableRun", "TabularMLP", "TabularPredictor", "TabularRecipe", "default_batch_size", "fit_table",
-           "tabular_data", "tabular_learner"]
+__all__ = [
+    "TableRun",
+    "TabularMLP",
+    "TabularPredictor",
+    "TabularRecipe",
+    "default_batch_size",
+    "fit_table",
+    "tabular_data",
+    "tabular_learner",
+]

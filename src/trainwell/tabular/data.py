@@ -92,19 +92,35 @@ def tabular_data(
             "Use more rows or a smaller validation share"
         )
     train_df, valid_df = df.iloc[train_index], df.iloc[valid_index]
-    recipe = TabularRecipe.fit(train_df, target=targets, cat_names=cat_names, cont_names=cont_names,
-                               ignore=[c for c in excluded if c not in targets], source=name)
+    recipe = TabularRecipe.fit(
+        train_df,
+        target=targets,
+        cat_names=cat_names,
+        cont_names=cont_names,
+        ignore=[c for c in excluded if c not in targets],
+        source=name,
+    )
     if recipe.n_cat + recipe.n_cont == 0:
-        raise DataError(f"{name}: every input column was dropped ({recipe.dropped}); nothing is left to learn from")
+        raise DataError(
+            f"{name}: every input column was dropped ({recipe.dropped}); nothing is left to learn from"
+        )
     bs = default_batch_size(len(train_df)) if batch_size is None else int(batch_size)
     # Batch norm cannot train on a batch of one row: drop a last partial batch when there is more than one.
-    train = TensorLoader(_encode(recipe, resolved, train_df, name), bs, shuffle=True,
-                         drop_last=len(train_df) > bs, seed=seed)
-    valid = TensorLoader(_encode(recipe, resolved, valid_df, name), max(bs * 4, 1024)) if len(valid_df) else None
+    train = TensorLoader(
+        _encode(recipe, resolved, train_df, name), bs, shuffle=True, drop_last=len(train_df) > bs, seed=seed
+    )
+    valid = (
+        TensorLoader(_encode(recipe, resolved, valid_df, name), max(bs * 4, 1024)) if len(valid_df) else None
+    )
     test_loader = None
     if test is not None:
         test_df = test if isinstance(test, pd.DataFrame) else read_table(test)
-        check_columns(test_df, targets, str(test) if not isinstance(test, pd.DataFrame) else "the test table", "--target")
+        check_columns(
+            test_df,
+            targets,
+            str(test) if not isinstance(test, pd.DataFrame) else "the test table",
+            "--target",
+        )
         test_loader = TensorLoader(_encode(recipe, resolved, test_df, "the test table"), max(bs * 4, 1024))
     hints = {"cardinalities": recipe.cardinalities, "n_cont": recipe.n_cont, "n_out": resolved.n_outputs}
     if resolved.kind == "regression":
@@ -114,9 +130,7 @@ def tabular_data(
     return DataBundle(resolved, train, valid, test_loader, recipe, "tabular", hints)
 
 
-def _check_settings(
-    valid_pct: float, valid_col: str | None, splits: object, batch_size: int | None
-) -> None:
+def _check_settings(valid_pct: float, valid_col: str | None, splits: object, batch_size: int | None) -> None:
     """Refuse bad settings before the table is read, so a mistake costs nothing."""
     if batch_size is not None and (
         isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 2
@@ -133,14 +147,21 @@ def _check_settings(
 
 
 def _split(
-    df: pd.DataFrame, valid_pct: float, valid_col: str | None,
-    splits: tuple[Sequence[int], Sequence[int]] | None, seed: int,
+    df: pd.DataFrame,
+    valid_pct: float,
+    valid_col: str | None,
+    splits: tuple[Sequence[int], Sequence[int]] | None,
+    seed: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     if splits is not None:
         train_index, valid_index = (np.asarray(s, dtype=np.int64) for s in splits)
-        out_of_range = any(len(ix) and (ix.min() < 0 or ix.max() >= len(df)) for ix in (train_index, valid_index))
+        out_of_range = any(
+            len(ix) and (ix.min() < 0 or ix.max() >= len(df)) for ix in (train_index, valid_index)
+        )
         if len(train_index) == 0 or out_of_range:
-            raise ConfigError(f"splits must hold row positions from 0 to {len(df) - 1}, and train must not be empty")
+            raise ConfigError(
+                f"splits must hold row positions from 0 to {len(df) - 1}, and train must not be empty"
+            )
         return train_index, valid_index
     if valid_col is not None:
         return mask_split(df[valid_col].tolist(), source=f"--valid-col '{valid_col}'")

@@ -54,7 +54,11 @@ class TabularMLP(nn.Module):
             width = hidden
         self.body = nn.Sequential(*blocks)
         self.head = nn.Linear(width, n_out)
-        mean = torch.zeros(n_out) if target_mean is None else torch.tensor(list(target_mean), dtype=torch.float32)
+        mean = (
+            torch.zeros(n_out)
+            if target_mean is None
+            else torch.tensor(list(target_mean), dtype=torch.float32)
+        )
         std = torch.ones(n_out) if target_std is None else torch.tensor(list(target_std), dtype=torch.float32)
         self.register_buffer("target_mean", mean)
         self.register_buffer("target_std", std)

@@ -102,7 +102,9 @@ def check_out_dir(model_dir: Path) -> None:
     absolute = Path(os.path.abspath(model_dir))
     blocking = next((parent for parent in absolute.parents if parent.exists() and not parent.is_dir()), None)
     if blocking is not None:
-        raise ConfigError(f"--out '{model_dir}' cannot be created: '{blocking}' is a file; choose another --out")
+        raise ConfigError(
+            f"--out '{model_dir}' cannot be created: '{blocking}' is a file; choose another --out"
+        )
     if not absolute.exists():
         return
     is_model = absolute.is_dir() and (absolute / METADATA_FILE).is_file()
@@ -119,7 +121,9 @@ def write_run(learn: Learner, model_dir: Path, finder: LRFindResult | None) -> P
     with tempfile.TemporaryDirectory(prefix="trainwell-plots-") as scratch:
         staging = Path(scratch)
         extra = {"history.csv": history_csv(learn.history).encode()}
-        curves = plot_history(learn.history, learn.recorder.lrs, learn.recorder.losses, staging / "curves.png")
+        curves = plot_history(
+            learn.history, learn.recorder.lrs, learn.recorder.losses, staging / "curves.png"
+        )
         extra["curves.png"] = curves.read_bytes()
         if finder is not None:
             extra["lr_find.png"] = finder.plot(staging / "lr_find.png").read_bytes()

@@ -27,7 +27,9 @@ class TabularPredictor:
 
     application = "tabular"
 
-    def __init__(self, model: torch.nn.Module, task: Task, recipe: TabularRecipe, metadata: dict[str, Any]) -> None:
+    def __init__(
+        self, model: torch.nn.Module, task: Task, recipe: TabularRecipe, metadata: dict[str, Any]
+    ) -> None:
         self.model = model.eval()
         self.task = task
         self.recipe = recipe
@@ -46,7 +48,9 @@ class TabularPredictor:
             model.load_state_dict(dict(state))
         except RuntimeError as error:
             first_line = str(error).splitlines()[0]
-            raise ArtifactError(f"model.safetensors does not match the architecture in trainwell.json ({first_line})") from error
+            raise ArtifactError(
+                f"model.safetensors does not match the architecture in trainwell.json ({first_line})"
+            ) from error
         return cls(model, task, recipe, metadata)
 
     @property
@@ -54,17 +58,23 @@ class TabularPredictor:
         return [*self.recipe.cat_names, *self.recipe.cont_names]
 
     @torch.no_grad()
-    def predict_proba(self, rows: pd.DataFrame | list[dict[str, Any]], *, allow_missing_columns: bool = False) -> torch.Tensor:
+    def predict_proba(
+        self, rows: pd.DataFrame | list[dict[str, Any]], *, allow_missing_columns: bool = False
+    ) -> torch.Tensor:
         """Activated outputs: probabilities for classification, values for regression."""
         frame = _frame(rows)
         outputs = []
         for start in range(0, len(frame), BATCH_ROWS):
             chunk = frame.iloc[start : start + BATCH_ROWS]
-            x_cat, x_cont = self.recipe.transform(chunk, allow_missing_columns=allow_missing_columns, source="the input rows")
+            x_cat, x_cont = self.recipe.transform(
+                chunk, allow_missing_columns=allow_missing_columns, source="the input rows"
+            )
             outputs.append(self.task.activate(self.model(x_cat, x_cont)))
         return torch.cat(outputs)
 
-    def predict(self, rows: pd.DataFrame | list[dict[str, Any]], *, allow_missing_columns: bool = False) -> pd.DataFrame:
+    def predict(
+        self, rows: pd.DataFrame | list[dict[str, Any]], *, allow_missing_columns: bool = False
+    ) -> pd.DataFrame:
         """A table with one row per input row: the prediction, and one probability column per class."""
         frame = _frame(rows)
         values = self.predict_proba(frame, allow_missing_columns=allow_missing_columns)
@@ -77,7 +87,9 @@ class TabularPredictor:
                 result[f"{name}_predicted" if len(names) > 1 else "prediction"] = matrix[:, position]
             return result
         decoded = self.task.decode(values)
-        result["prediction"] = [";".join(map(str, labels)) for labels in decoded] if kind == "multilabel" else decoded
+        result["prediction"] = (
+            [";".join(map(str, labels)) for labels in decoded] if kind == "multilabel" else decoded
+        )
         matrix = values.reshape(len(frame), -1).numpy()
         if kind == "binary":
             result[f"probability_{self.task.classes[1]}"] = matrix[:, 0]
