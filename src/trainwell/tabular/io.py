@@ -183,6 +183,12 @@ def _read(
     path: Path, kind: str, names: Sequence[str] | None, na_values: list[str], encoding: str
 ) -> pd.DataFrame:
     if kind == "parquet":
+        try:
+            import pyarrow  # noqa: F401  (pandas needs it for Parquet)
+        except ImportError:
+            raise DataError(
+                f"reading Parquet file '{path}' needs pyarrow, which is not installed; run: pip install pyarrow"
+            ) from None
         table = pd.read_parquet(path)
         if names is not None:
             table.columns = list(names)

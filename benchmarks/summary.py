@@ -1,0 +1,67 @@
+"""Print the README's benchmark table (Markdown) from ``benchmarks/results/*.json``.
+
+The README table is this script's output, pasted: numbers come from recorded runs, never typed by hand.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _load(name: str) -> dict[str, Any] | None:
+    path = RESULTS / f"{name}.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def rows() -> list[tuple[str, str, str, str]]:
+    table: list[tuple[str, str, str, str]] = []
+    adult = _load("adult")
+    if adult:
+        s = adult["summary"]
+        hgb = adult["rows"].get("HistGradientBoosting", {})
+        logistic = adult["rows"].get("LogisticRegression", {})
+        table.append((
+            "Adult, official split (`benchmarks/adult.py`)",
+            f"test accuracy {s['accuracy_mean']:.4f}, ROC AUC {s['roc_auc_mean']:.4f}, {s['seconds_mean']:.0f} s",
+            ">= 0.86, >= 0.91, < 120 s",
+            f"HistGradientBoosting {hgb.get('accuracy', float('nan')):.4f} / {hgb.get('roc_auc', float('nan')):.4f}; "
+            f"LogisticRegression {logistic.get('accuracy', float('nan')):.4f} / "
+            f"{logistic.get('roc_auc', float('nan')):.4f}",
+        ))
+    overhead = _load("overhead")
+    if overhead:
+        s = overhead["summary"]
+        table.append((
+            "Learner vs hand loop, MNIST MLP (`benchmarks/overhead.py`)",
+            f"epoch time ratio {s['ratio_median']:.3f} (median of {len(overhead['rounds'])} alternating rounds)",
+            "<= 1.05",
+            f"accuracy {s['learner_accuracy_final']:.4f} vs {s['hand_accuracy_final']:.4f}; "
+            f"{s['learner_epoch_s_median']:.2f} s vs {s['hand_epoch_s_median']:.2f} s per epoch",
+        ))
+    imports = _load("import_time")
+    if imports:
+        cases = imports["cases"]
+        extra = cases["torch + trainwell"]["extra_over_torch_s"]
+        learner = cases["trainwell.Learner"]["extra_over_torch_s"]
+        table.append((
+            "Import time (`benchmarks/import_time.py`)",
+            f"`import trainwell` {extra:+.3f} s over torch; `trainwell.Learner` {learner:+.3f} s",
+            "< 0.3 s",
+            f"torch alone {cases['torch']['median_s']:.2f} s (median of {imports['machine'].get('repeat', '?')})",
+        ))
+    return table
+
+
+def main() -> None:
+    print("| benchmark | trainwell | target | beside it |")
+    print("| --- | --- | --- | --- |")
+    for row in rows():
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
