@@ -215,9 +215,17 @@ def test_defaults_listing_and_descriptions() -> None:
     assert list_metrics(task="regression") == ["mae", "r2", "rmse"]
     assert list_metrics("r*") == ["r2", "rmse", "roc_auc"]
     for name in list_metrics():
-        description = describe_metric(name)
-        assert description and "\n" not in description and len(description) < 110
+        for task in (None, *TASKS):
+            description = describe_metric(name, task)
+            assert description and "\n" not in description and len(description) < 160
     assert describe_metric("auc") == describe_metric("roc_auc")
+    # Task-specific wording where the general one would mislead.
+    assert "it is not accuracy" in describe_metric("roc_auc", "binary")
+    assert "averaged over classes" in describe_metric("roc_auc", "multiclass")
+    assert "positive class" in describe_metric("f1", "binary")
+    assert "averaged over classes" in describe_metric("f1", "multiclass")
+    assert "every label" in describe_metric("accuracy", "multilabel")
+    assert "multilabel" not in describe_metric("accuracy", "binary")
 
 
 def test_public_names_are_pinned() -> None:

@@ -33,7 +33,9 @@ def show_metrics(learn: Any, console: Console) -> None:
         if name in row:
             table.add_row(name, _number(row[name]), "mean loss the model minimises (lower is better)")
     for metric in learn.metrics if validated else []:
-        table.add_row(metric.name, _number(row.get(metric.name)), describe_metric(metric.name))
+        table.add_row(
+            metric.name, _number(row.get(metric.name)), describe_metric(metric.name, learn.task.kind)
+        )
     console.print(table)
 
 

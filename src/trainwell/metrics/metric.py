@@ -63,6 +63,8 @@ class Metric:
 
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
+    #: Wording for particular tasks where the general ``description`` would be vague or wrong.
+    task_descriptions: ClassVar[Mapping[str, str]] = {}
     higher_is_better: ClassVar[bool] = True
     tasks: ClassVar[tuple[str, ...]] = ()
     reductions: ClassVar[Mapping[str, Reduction]] = {}
@@ -168,9 +170,10 @@ class Accuracy(Metric):
     """Share of right decisions; multilabel counts every label of every row as one decision."""
 
     name = "accuracy"
-    description = (
-        "share of predictions that are right (multilabel: share of all label decisions that are right)"
-    )
+    description = "share of rows whose predicted class is right"
+    task_descriptions: ClassVar[Mapping[str, str]] = {
+        "multilabel": "share of all label decisions (every label of every row) that are right",
+    }
     tasks = CLASSIFICATION_TASKS
     reductions: ClassVar[Mapping[str, Reduction]] = {"correct": "sum", "total": "sum"}
 
@@ -213,7 +216,16 @@ class RocAuc(Metric):
     """ROC AUC (multiclass: one-vs-rest, macro); keeps every score, since ranking needs them all."""
 
     name = "roc_auc"
-    description = "chance that a random positive row is scored above a random negative one (0.5 = guessing, 1 = perfect)"
+    description = (
+        "chance that a random positive row is scored above a random negative one (0.5 = guessing, 1 = perfect); "
+        "it is not accuracy"
+    )
+    task_descriptions: ClassVar[Mapping[str, str]] = {
+        "multiclass": "for each class, chance that one of its rows is scored above a row of another class, "
+        "averaged over classes (0.5 = guessing, 1 = perfect); it is not accuracy",
+        "multilabel": "for each label, chance that a row with it is scored above a row without it, averaged "
+        "over labels (0.5 = guessing, 1 = perfect); it is not accuracy",
+    }
     tasks = CLASSIFICATION_TASKS
     reductions: ClassVar[Mapping[str, Reduction]] = {"preds": "cat", "targets": "cat"}
 
@@ -233,7 +245,14 @@ class F1(Metric):
     """F1 of the positive class (binary) or macro F1 (multiclass, multilabel), from running counts."""
 
     name = "f1"
-    description = "balance of precision and recall: flagged rows that are right vs right rows flagged (macro over classes)"
+    description = (
+        "balance of precision (flagged rows that are truly positive) and recall (positive rows that get "
+        "flagged), for the positive class"
+    )
+    task_descriptions: ClassVar[Mapping[str, str]] = {
+        "multiclass": "balance of precision and recall computed for each class, averaged over classes",
+        "multilabel": "balance of precision and recall computed for each label, averaged over labels",
+    }
     tasks = CLASSIFICATION_TASKS
     reductions: ClassVar[Mapping[str, Reduction]] = {
         "true_positive": "sum",

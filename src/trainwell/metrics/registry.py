@@ -45,6 +45,7 @@ def register_metric(metric_class: type[Metric]) -> type[Metric]:
         metric_class.name,
         metric_class,
         description=metric_class.description,
+        task_descriptions=dict(metric_class.task_descriptions),
         tasks=metric_class.tasks,
         higher_is_better=metric_class.higher_is_better,
     )
@@ -105,9 +106,10 @@ def get_metric(name: str, task: str, *, threshold: float = 0.5) -> Metric:
     return entry.factory(task, threshold=threshold)
 
 
-def describe_metric(name: str) -> str:
-    """One line in plain words saying what the metric ``name`` (or alias) measures."""
-    return str(metrics.entry(_resolve(name)).metadata["description"])
+def describe_metric(name: str, task: str | None = None) -> str:
+    """One line in plain words saying what the metric ``name`` (or alias) measures, for ``task`` if given."""
+    metadata = metrics.entry(_resolve(name)).metadata
+    return str(metadata["task_descriptions"].get(task, metadata["description"]))
 
 
 def default_metrics(task: str) -> list[str]:
