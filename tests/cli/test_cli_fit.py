@@ -77,7 +77,7 @@ def test_fit_prints_the_final_metrics_table(fitted: tuple[Path, CliResult]) -> N
     for metric in ("train_loss", "valid_loss", "accuracy", "roc_auc", "f1"):
         row = next(line for line in lines if line.strip("│┃ ").startswith(metric + " "))
         assert f"{history[metric].iloc[-1]:.4f}" in row, row
-    assert "share of predictions that are right" in result.stdout
+    assert "share of rows whose predicted class is right" in result.stdout
     assert f"model directory: {model_dir}" in result.stdout
     assert "Traceback" not in result.stderr
 

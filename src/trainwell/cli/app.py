@@ -7,14 +7,13 @@ traceback. Heavy imports happen inside the commands so that ``trainwell --help``
 from __future__ import annotations
 
 import sys
-import warnings
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.text import Text
+
+from trainwell.cli._common import err_console, guarded, out_console
+from trainwell.cli.export_cmd import export
 
 app = typer.Typer(
     name="trainwell",
@@ -23,45 +22,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out_console = Console()
-err_console = Console(stderr=True)
-T = TypeVar("T")
-
 TASKS = "binary, multiclass, multilabel, regression"
-
-
-def _guarded(run: Callable[[], T]) -> T:
-    from trainwell.core.errors import UserError
-
-    with warnings.catch_warnings():
-        warnings.showwarning = _show_warning
-        try:
-            return run()
-        except UserError as error:
-            err_console.print(
-                Text.assemble(("error:", "bold red"), " ", _one_line(str(error))), soft_wrap=True
-            )
-            raise typer.Exit(2) from None
-        except KeyboardInterrupt:
-            err_console.print("interrupted; nothing was written for the unfinished run")
-            raise typer.Exit(130) from None
-
-
-def _one_line(message: str) -> str:
-    # A message quoting a parser or a file may hold line breaks; the contract is one line per problem.
-    return " ".join(message.split())
-
-
-def _show_warning(
-    message: Warning | str,
-    category: type[Warning],
-    filename: str,
-    lineno: int,
-    file: Any = None,
-    line: Any = None,
-) -> None:
-    """Warnings reach a command-line user as one ``warning:`` line, without a source excerpt."""
-    err_console.print(Text.assemble(("warning:", "yellow"), " ", _one_line(str(message))), soft_wrap=True)
 
 
 def _names(text: str | None) -> list[str] | None:
@@ -124,7 +85,7 @@ def fit(
         )
         _report_fit(result)
 
-    _guarded(run)
+    guarded(run)
 
 
 @app.command()
@@ -145,7 +106,7 @@ def demo(
         result = fit_table(adult_sample_path(), ADULT_TARGET, out=out, epochs=epochs)
         _report_fit(result)
 
-    _guarded(run)
+    guarded(run)
 
 
 @app.command()
@@ -178,7 +139,7 @@ def predict(
         write_text_atomic(out, predictions.to_csv(index=False))
         err_console.print(f"wrote {len(predictions)} predictions to {out}")
 
-    _guarded(run)
+    guarded(run)
 
 
 def _check_input_columns(needed: list[str], rows: Any, source: Path) -> None:
@@ -233,7 +194,10 @@ def lr_find(
             f"{result.minimum:.2e}{steepest}); curve written to {out}"
         )
 
-    _guarded(run)
+    guarded(run)
+
+
+app.command("export")(export)
 
 
 @app.command()
@@ -246,7 +210,7 @@ def info(model: Annotated[Path, typer.Argument(help="Model directory.")]) -> Non
 
         show_info(read_metadata(model), model, out_console)
 
-    _guarded(run)
+    guarded(run)
 
 
 def _report_fit(result: Any) -> None:

@@ -8,7 +8,8 @@ from typing import Any
 import pandas as pd
 import torch
 
-from trainwell.core.errors import ArtifactError, DataError
+from trainwell.core.errors import ArtifactError
+from trainwell.data.tables import prediction_table, rows_frame
 from trainwell.data.task import Task
 from trainwell.models.registry import create_model
 from trainwell.tabular import models as _models  # noqa: F401  (registers the tabular architectures)
@@ -62,7 +63,7 @@ class TabularPredictor:
         self, rows: pd.DataFrame | list[dict[str, Any]], *, allow_missing_columns: bool = False
     ) -> torch.Tensor:
         """Activated outputs: probabilities for classification, values for regression."""
-        frame = _frame(rows)
+        frame = rows_frame(rows)
         outputs = []
         for start in range(0, len(frame), BATCH_ROWS):
             chunk = frame.iloc[start : start + BATCH_ROWS]
@@ -76,39 +77,9 @@ class TabularPredictor:
         self, rows: pd.DataFrame | list[dict[str, Any]], *, allow_missing_columns: bool = False
     ) -> pd.DataFrame:
         """A table with one row per input row: the prediction, and one probability column per class."""
-        frame = _frame(rows)
+        frame = rows_frame(rows)
         values = self.predict_proba(frame, allow_missing_columns=allow_missing_columns)
-        result = pd.DataFrame(index=frame.index)
-        kind = self.task.kind
-        if kind == "regression":
-            names = list(self.task.target_names) or ["prediction"]
-            matrix = values.reshape(len(frame), -1).numpy()
-            for position, name in enumerate(names):
-                result[f"{name}_predicted" if len(names) > 1 else "prediction"] = matrix[:, position]
-            return result
-        decoded = self.task.decode(values)
-        result["prediction"] = (
-            [";".join(map(str, labels)) for labels in decoded] if kind == "multilabel" else decoded
-        )
-        matrix = values.reshape(len(frame), -1).numpy()
-        if kind == "binary":
-            result[f"probability_{self.task.classes[1]}"] = matrix[:, 0]
-        else:
-            for position, label in enumerate(self.task.classes):
-                result[f"probability_{label}"] = matrix[:, position]
-        return result
-
-
-def _frame(rows: pd.DataFrame | list[dict[str, Any]]) -> pd.DataFrame:
-    if isinstance(rows, pd.DataFrame):
-        frame = rows
-    elif isinstance(rows, list) and all(isinstance(row, Mapping) for row in rows):
-        frame = pd.DataFrame(rows)
-    else:
-        raise DataError(f"rows must be a DataFrame or a list of dicts, got {type(rows).__name__}")
-    if len(frame) == 0:
-        raise DataError("no rows to predict")
-    return frame
+        return prediction_table(self.task, values, frame.index)
 
 
 def predictor_from_artifact(metadata: dict[str, Any], state: Mapping[str, torch.Tensor]) -> TabularPredictor:

@@ -1,0 +1,91 @@
+"""``trainwell export MODEL --onnx``: write ``model.onnx`` beside the weights, checked against PyTorch.
+
+Registered on the main command line by ``app.command("export")(export)``. Heavy imports (torch, pandas,
+onnxruntime) happen inside the command so that ``trainwell --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from trainwell.cli._common import guarded, out_console
+
+
+def export(
+    model: Annotated[Path, typer.Argument(help="Model directory written by `trainwell fit`.")],
+    onnx: Annotated[
+        bool, typer.Option(help="Write model.onnx beside the weights (the only format so far).")
+    ] = True,
+    opset: Annotated[int, typer.Option(help="ONNX opset version, 9 to 20.")] = 17,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="Rows to check the export on, ideally the validation rows (CSV, TSV or Parquet); "
+            "default: rows synthesised from the recipe."
+        ),
+    ] = None,
+    tolerance: Annotated[
+        float,
+        typer.Option(help="Largest accepted difference between onnxruntime and PyTorch outputs."),
+    ] = 1e-4,
+) -> None:
+    """Export a model to ONNX and check onnxruntime against PyTorch; report the largest difference."""
+
+    def run() -> None:
+        from trainwell.core.errors import ConfigError
+        from trainwell.export.onnx import export_onnx
+
+        if not onnx:
+            raise ConfigError("nothing to export: ONNX is the only format so far; drop --no-onnx")
+        rows = None
+        if data is not None:
+            from trainwell.export import read_metadata
+            from trainwell.tabular.io import read_table
+
+            metadata = read_metadata(model)  # a bad model directory is reported before the data is read
+            rows = read_table(data)
+            _check_columns(metadata, rows, data)
+        report = export_onnx(model, opset=opset, inputs=rows, tolerance=tolerance)
+        checked_on = (
+            f"{report.n_rows_checked} rows from {data}"
+            if data is not None
+            else f"{report.n_rows_checked} rows synthesised from the recipe (pass --data FILE to check on "
+            "real validation rows)"
+        )
+        out_console.print(
+            f"wrote {report.path} (opset {report.opset}; inputs {', '.join(report.input_names)} -> "
+            f"{', '.join(report.output_names)}; dynamic batch size)"
+        )
+        # Regression values above 1 are held to the tolerance relative to their size: say so when it matters.
+        relative = (
+            f"{report.max_scaled_diff:.2e} relative to the outputs' size, "
+            if report.max_scaled_diff != report.max_abs_diff
+            else ""
+        )
+        out_console.print(
+            f"onnxruntime matches PyTorch on {checked_on}: max difference {report.max_abs_diff:.2e} "
+            f"({relative}tolerance {tolerance:.0e}), in {report.seconds:.1f} s",
+            soft_wrap=True,
+        )
+
+    guarded(run)
+
+
+def _check_columns(metadata: dict[str, Any], rows: Any, source: Path) -> None:
+    """Name every input column the check rows lack, instead of failing on the first inside the recipe."""
+    from trainwell.core.errors import DataError
+    from trainwell.tabular.io import list_columns
+
+    recipe = metadata.get("recipe") or {}
+    needed = [*recipe.get("cat_names", []), *recipe.get("cont_names", [])]
+    absent = [name for name in needed if name not in rows.columns]
+    if absent:
+        noun = "column" if len(absent) == 1 else "columns"
+        raise DataError(
+            f"input {noun} {', '.join(repr(name) for name in absent)} missing from {source}; the model was "
+            f"trained on: {list_columns(needed)}. Pass rows with the training columns (the validation rows) "
+            "to --data"
+        )

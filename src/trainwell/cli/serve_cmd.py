@@ -1,0 +1,98 @@
+"""``trainwell serve MODEL``: an HTTP API for a model directory (FastAPI on uvicorn).
+
+Registered on the main command line by ``app.command("serve")(serve)``; also runnable on its own as
+``python -m trainwell.cli.serve_cmd MODEL``. Heavy imports (torch, fastapi, uvicorn) happen inside the command.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def serve(
+    model: Annotated[Path, typer.Argument(help="Model directory written by `trainwell fit`.")],
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; 127.0.0.1 is this machine only, 0.0.0.0 every network.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port (0 picks a free one, printed at start).")] = 8000,
+    workers: Annotated[int, typer.Option(help="Server processes, each with its own copy of the model.")] = 1,
+    max_batch: Annotated[
+        int, typer.Option(help="Most rows merged from concurrent requests into one model call.")
+    ] = 64,
+    batch_wait_ms: Annotated[
+        float, typer.Option(help="Longest wait (ms) for arriving requests to join a batch; 0 never waits.")
+    ] = 2.0,
+    max_rows: Annotated[int, typer.Option(help="Most rows in one request (more: 422).")] = 1000,
+    max_body_bytes: Annotated[
+        int, typer.Option(help="Largest request body in bytes (larger: 413).")
+    ] = 1_000_000,
+    forbid_extra_fields: Annotated[
+        bool,
+        typer.Option(
+            help="Refuse row fields that are not model inputs (--no-forbid-extra-fields: ignore them)."
+        ),
+    ] = True,
+    threads: Annotated[
+        int | None, typer.Option(help="Torch threads per process (default: torch's choice).")
+    ] = None,
+) -> None:
+    """Serve a model over HTTP: POST /predict, GET /metadata, GET /health; the API is documented at /docs."""
+
+    def run() -> None:
+        import uvicorn
+
+        from trainwell.core.errors import ConfigError
+        from trainwell.serve.app import MODEL_ENV, OPTIONS_ENV, create_app
+        from trainwell.serve.config import ServeConfig
+
+        config = ServeConfig(max_batch, batch_wait_ms, max_rows, max_body_bytes, forbid_extra_fields, threads)
+        if not 0 <= port <= 65535:
+            raise ConfigError(f"--port must be between 0 and 65535, got {port}; pass e.g. --port 8000")
+        if workers < 1:
+            raise ConfigError(f"--workers must be at least 1, got {workers}; pass e.g. --workers 2")
+        if host not in LOOPBACK_HOSTS:
+            warnings.warn(
+                f"serving on {host}: other machines can reach this server, which has no authentication or TLS; "
+                "put it behind a reverse proxy that has them",
+                UserWarning,
+                stacklevel=1,
+            )
+        app = create_app(model, **config.to_dict())  # loads the model: a bad directory fails here, once
+        if workers == 1:
+            uvicorn.run(app, host=host, port=port, log_level="info")
+            return
+        # Each worker process builds its own app from the environment (an app object cannot be shared).
+        del app
+        os.environ[MODEL_ENV] = str(model.resolve())
+        os.environ[OPTIONS_ENV] = json.dumps(config.to_dict())
+        uvicorn.run(
+            "trainwell.serve.app:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+        )
+
+    from trainwell.cli.app import _guarded  # here: cli.app registers this command, so it imports this module
+
+    _guarded(run)
+
+
+def main() -> None:
+    """``python -m trainwell.cli.serve_cmd``: the ``serve`` command on its own."""
+    command = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    command.command()(serve)
+    command()
+
+
+if __name__ == "__main__":
+    main()

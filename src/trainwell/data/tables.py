@@ -1,0 +1,58 @@
+"""Tables in and out of predictors: raw rows as a DataFrame, predictions as a DataFrame.
+
+Every predictor (PyTorch, ONNX, the HTTP server) shares these two functions, so their outputs have one layout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from trainwell.core.errors import DataError
+from trainwell.data.task import Task
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def rows_frame(rows: pd.DataFrame | list[dict[str, Any]], what: str = "rows") -> pd.DataFrame:
+    """``rows`` as a DataFrame: a DataFrame as is, or a list of ``{column: value}`` dicts."""
+    import pandas as pd
+
+    if isinstance(rows, pd.DataFrame):
+        frame = rows
+    elif isinstance(rows, list) and all(isinstance(row, Mapping) for row in rows):
+        frame = pd.DataFrame(rows)
+    else:
+        raise DataError(f"{what} must be a DataFrame or a list of dicts, got {type(rows).__name__}")
+    if len(frame) == 0:
+        raise DataError(f"{what} has no rows; pass at least one row")
+    return frame
+
+
+def prediction_table(task: Task, values: np.ndarray | torch.Tensor, index: pd.Index) -> pd.DataFrame:
+    """One row per input row: ``prediction`` then ``probability_<class>`` columns (classification), or the
+    predicted value(s) (regression). ``values`` are activated outputs (probabilities or values)."""
+    import pandas as pd
+
+    array = values.detach().cpu().numpy() if isinstance(values, torch.Tensor) else np.asarray(values)
+    result = pd.DataFrame(index=index)
+    matrix = array.reshape(len(index), -1)
+    if task.kind == "regression":
+        names = list(task.target_names) or ["prediction"]
+        for position, name in enumerate(names):
+            result[f"{name}_predicted" if len(names) > 1 else "prediction"] = matrix[:, position]
+        return result
+    decoded = task.decode(torch.from_numpy(np.ascontiguousarray(array)))
+    result["prediction"] = (
+        [";".join(map(str, labels)) for labels in decoded] if task.kind == "multilabel" else decoded
+    )
+    if task.kind == "binary":
+        result[f"probability_{task.classes[1]}"] = matrix[:, 0]
+    else:
+        for position, label in enumerate(task.classes):
+            result[f"probability_{label}"] = matrix[:, position]
+    return result

@@ -1,0 +1,81 @@
+"""onnxruntime glue shared by the ONNX export check and the ONNX predictor: import, session, run, activate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from trainwell.core.errors import ArtifactError, UserError
+from trainwell.data.task import Task
+
+ONNX_FILE = "model.onnx"
+INPUT_NAMES = ("x_cat", "x_cont")
+OUTPUT_NAME = "logits"
+INSTALL_HINT = "pip install 'trainwell[onnx]' (or: pip install onnx onnxruntime)"
+# Applications whose recipe the ONNX predictor can rebuild; imported by name, like export.predictor does.
+RECIPES = {"tabular": ("trainwell.tabular.recipe", "TabularRecipe")}
+
+
+class OnnxDependencyError(UserError, ModuleNotFoundError):
+    """``onnx`` or ``onnxruntime`` is not installed; the message says how to install it.
+
+    A :class:`~trainwell.core.errors.UserError` (the command line prints one line) that is also caught by
+    ``except ModuleNotFoundError`` / ``except ImportError``.
+    """
+
+
+def import_onnxruntime() -> Any:
+    """onnxruntime, imported on first use; ``onnx`` is checked too (the exporter needs it)."""
+    try:
+        import onnx  # noqa: F401
+        import onnxruntime
+    except ModuleNotFoundError as error:
+        missing = OnnxDependencyError(
+            f"ONNX export and ONNX predictions need the package '{error.name}', which is not installed: "
+            f"{INSTALL_HINT}"
+        )
+        missing.name = error.name
+        raise missing from error
+    return onnxruntime
+
+
+def open_session(ort: Any, path: Path, *, threads: int | None) -> Any:
+    options = ort.SessionOptions()
+    if threads is not None:
+        options.intra_op_num_threads = threads
+    try:
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as error:  # onnxruntime raises its own types (InvalidProtobuf, Fail, ...)
+        raise ArtifactError(
+            f"{path} cannot be loaded by onnxruntime ({str(error).splitlines()[0]}); the file is damaged or "
+            f"not from trainwell: re-export it with `trainwell export {path.parent} --onnx`"
+        ) from error
+
+
+def run_onnx(session: Any, x_cat: torch.Tensor, x_cont: torch.Tensor) -> np.ndarray:
+    """Raw outputs of the ONNX graph; inputs the graph does not declare (never read) are not fed."""
+    feeds = {"x_cat": x_cat.numpy(), "x_cont": x_cont.numpy()}
+    declared = [item.name for item in session.get_inputs()]
+    return np.asarray(session.run([OUTPUT_NAME], {name: feeds[name] for name in declared})[0])
+
+
+def activate(task: Task, output: np.ndarray) -> np.ndarray:
+    """:meth:`Task.activate` in numpy: raw outputs ``(N, k)`` -> probabilities or values, float32."""
+    output = output.astype(np.float32, copy=False)
+    if task.kind == "binary":
+        return _sigmoid(output.reshape(-1))
+    if task.kind == "multilabel":
+        return _sigmoid(output)
+    if task.kind == "multiclass":
+        exponentials = np.exp(output - output.max(axis=-1, keepdims=True))
+        probabilities: np.ndarray = exponentials / exponentials.sum(axis=-1, keepdims=True)
+        return probabilities
+    return output.squeeze(-1) if output.ndim == 2 and output.shape[1] == 1 else output
+
+
+def _sigmoid(values: np.ndarray) -> np.ndarray:
+    # The tanh form never overflows, unlike 1 / (1 + exp(-x)) for large negative x.
+    return (0.5 * (1.0 + np.tanh(0.5 * values))).astype(np.float32)
