@@ -6,13 +6,13 @@ The file is written with ``torch.save`` but only holds tensors and plain values,
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
 
+from trainwell.core.atomic import write_bytes_atomic
 from trainwell.core.errors import ArtifactError, ConfigError
 from trainwell.core.seeding import get_rng_states, set_rng_states
 
@@ -44,18 +44,9 @@ def save(learn: Learner, path: str | Path) -> Path:
         "rng": get_rng_states(),
         "recorder": learn.recorder.state_dict(),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            torch.save(state, stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    return path
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    return write_bytes_atomic(path, buffer.getvalue())
 
 
 def load_state(path: str | Path) -> dict[str, Any]:
