@@ -14,7 +14,11 @@ from typing import Annotated
 
 import typer
 
+from trainwell.cli._common import guarded
+
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+#: Packages of the ``serve`` extra (and what they bring along).
+SERVE_EXTRA = ("fastapi", "uvicorn", "starlette", "pydantic", "pydantic_core")
 
 
 def serve(
@@ -47,11 +51,20 @@ def serve(
     """Serve a model over HTTP: POST /predict, GET /metadata, GET /health; the API is documented at /docs."""
 
     def run() -> None:
-        import uvicorn
-
         from trainwell.core.errors import ConfigError
-        from trainwell.serve.app import MODEL_ENV, OPTIONS_ENV, create_app
-        from trainwell.serve.config import ServeConfig
+
+        try:
+            import uvicorn
+
+            from trainwell.serve.app import MODEL_ENV, OPTIONS_ENV, create_app
+            from trainwell.serve.config import ServeConfig
+        except ModuleNotFoundError as error:
+            if error.name not in SERVE_EXTRA:
+                raise
+            raise ConfigError(
+                f"`trainwell serve` needs the serve extra ({error.name} is not installed): "
+                "pip install 'trainwell[serve]'"
+            ) from error
 
         config = ServeConfig(max_batch, batch_wait_ms, max_rows, max_body_bytes, forbid_extra_fields, threads)
         if not 0 <= port <= 65535:
@@ -82,9 +95,7 @@ def serve(
             log_level="info",
         )
 
-    from trainwell.cli.app import _guarded  # here: cli.app registers this command, so it imports this module
-
-    _guarded(run)
+    guarded(run)
 
 
 def main() -> None:

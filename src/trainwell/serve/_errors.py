@@ -1,0 +1,78 @@
+"""4xx answers that name the field: ``{"message": "rows.0.age: Input should be a valid number", "detail": [...]}``.
+
+FastAPI's own validation answer lists problems with a ``loc`` such as ``["body", "rows", 0, "age"]``; here each
+problem also gets the dotted ``field`` (``rows.0.age``) and the answer a one-line ``message`` a person can
+read in a log. A body that is not JSON at all is a 400; every other validation problem is a 422.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+#: Problems listed in ``detail`` (a 1,000-row request can have thousands) and in the one-line ``message``.
+MAX_LISTED, MAX_IN_MESSAGE = 50, 5
+
+_HINTS = {
+    "extra_forbidden": "not an input of this model (GET /metadata lists the inputs)",
+    "missing": "every input must be present; send null for a missing value",
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer validation errors and HTTP errors with :class:`~trainwell.serve.schema.ErrorResponse` bodies."""
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+
+
+def error_body(problems: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """``{"message", "detail"}`` for problems given as ``{"loc": [...], "msg": str, "type": str}``."""
+    detail = []
+    for problem in problems[:MAX_LISTED]:
+        loc = [part if isinstance(part, int) else str(part) for part in problem.get("loc", ())]
+        field = ".".join(str(part) for part in loc) or "body"
+        kind = str(problem.get("type", "value_error"))
+        message = str(problem.get("msg", "invalid value"))
+        if kind in _HINTS:
+            message = f"{message} ({_HINTS[kind]})"
+        detail.append({"loc": loc, "field": field, "msg": message, "type": kind})
+    shown = "; ".join(f"{item['field']}: {item['msg']}" for item in detail[:MAX_IN_MESSAGE])
+    more = len(problems) - MAX_IN_MESSAGE
+    return {"message": shown + (f"; and {more} more problems" if more > 0 else ""), "detail": detail}
+
+
+async def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+    problems = []
+    for problem in error.errors():
+        loc = list(problem.get("loc", ()))
+        if loc[:1] == ["body"] and len(loc) > 1:
+            loc = loc[1:]  # every field is in the body: "rows.0.age" reads better than "body.rows.0.age"
+        if problem.get("type") == "json_invalid":
+            reason = (problem.get("ctx") or {}).get("error", "not JSON")
+            position = loc[0] if loc and isinstance(loc[0], int) else "?"
+            return JSONResponse(
+                error_body(
+                    [
+                        {
+                            "loc": ["body"],
+                            "msg": f"invalid JSON at character {position}: {reason}",
+                            "type": "json_invalid",
+                        }
+                    ]
+                ),
+                status_code=400,
+            )
+        problems.append({"loc": loc, "msg": problem.get("msg"), "type": problem.get("type")})
+    return JSONResponse(error_body(problems), status_code=422)
+
+
+async def _http_error(request: Request, error: HTTPException) -> JSONResponse:
+    detail = error.detail if isinstance(error.detail, str) else str(error.detail)
+    return JSONResponse(
+        {"message": detail, "detail": []}, status_code=error.status_code, headers=error.headers
+    )

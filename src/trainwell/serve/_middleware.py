@@ -1,0 +1,119 @@
+"""ASGI middleware of the server: the request body size limit, and announcing predictions to the batcher.
+
+Both are plain ASGI callables (not Starlette's ``BaseHTTPMiddleware``, which runs the app in another task and
+buffers the body) so they add nothing measurable to a request.
+"""
+
+from __future__ import annotations
+
+import json
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from trainwell.serve.batching import MicroBatcher
+
+#: Scope key holding the :class:`~trainwell.serve.batching.Ticket` of a ``POST /predict`` request.
+TICKET_KEY = "trainwell.batch_ticket"
+
+
+class BodyTooLarge(HTTPException):
+    """The request body is over the limit (413). An ``HTTPException`` so that FastAPI's body reader, which
+    turns other errors into a 400, lets it through to the exception handlers."""
+
+    def __init__(self, limit: int, received: str) -> None:
+        super().__init__(
+            status_code=413,
+            detail=(
+                f"body: the request body is {received}, over the limit of {limit} bytes; send fewer rows per "
+                "request (or start the server with a larger --max-body-bytes)"
+            ),
+        )
+
+
+class BodySizeLimit:
+    """Answer 413 to bodies over ``max_body_bytes``: from the ``Content-Length`` header before reading
+    anything, and by counting the bytes of a body streamed without one (chunked)."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_body_bytes:
+            await _send_error(send, BodyTooLarge(self.max_body_bytes, f"{declared} bytes"))
+            return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise BodyTooLarge(self.max_body_bytes, f"more than {self.max_body_bytes} bytes")
+            return message
+
+        async def watching_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, watching_send)
+        except BodyTooLarge as error:  # read by code that does not turn it into a response itself
+            if started:
+                raise
+            await _send_error(send, error)
+
+
+class AnnouncePredictions:
+    """Tell the batcher as soon as a ``POST`` to ``path`` arrives, before its body is read and validated, so
+    a batch being collected can wait for it. The ticket is closed when the request ends, whatever happened."""
+
+    def __init__(self, app: ASGIApp, batcher: MicroBatcher, path: str = "/predict") -> None:
+        self.app = app
+        self.batcher = batcher
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != self.path:
+            await self.app(scope, receive, send)
+            return
+        ticket = self.batcher.announce()
+        scope[TICKET_KEY] = ticket
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            ticket.close()
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _send_error(send: Send, error: HTTPException) -> None:
+    body = json.dumps({"message": error.detail, "detail": []}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": error.status_code,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),  # the unread rest of the body must not be taken for a new request
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,224 @@
+"""The HTTP server of a model directory: ``create_app(dir)`` returns a FastAPI application.
+
+Endpoints:
+
+- ``GET /health``: ``{"status": "ok"}`` once the model is loaded.
+- ``GET /metadata``: the task, the inputs a row needs (categorical ones with their known values, continuous
+  ones with their training mean and standard deviation), final training metrics, versions and limits.
+- ``POST /predict``: ``{"rows": [{column: value, ...}, ...]}`` in, ``{"predictions": [...]}`` out, one entry
+  per row in order. Concurrent requests are merged into one model call (:mod:`trainwell.serve.batching`).
+- ``GET /docs`` and ``GET /openapi.json``: the API, with the request schema generated from the recipe.
+
+Bad requests get a 4xx whose JSON names the field (``rows.0.age: Input should be a valid number``): a wrong
+type, a missing or unknown field, too many or no rows are 422, a body that is not JSON is 400 and a body over
+the size limit is 413. A 5xx is a bug.
+
+Loading goes through :func:`trainwell.export.load`, which reads weights with ``safetensors`` and metadata with
+``json`` only: a model directory can never make the server run code.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import torch
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+import trainwell
+from trainwell.core.errors import ConfigError, UserError
+from trainwell.export.predictor import load
+from trainwell.serve._errors import error_body, install_error_handlers
+from trainwell.serve._middleware import TICKET_KEY, AnnouncePredictions, BodySizeLimit
+from trainwell.serve.batching import MicroBatcher
+from trainwell.serve.config import ServeConfig
+from trainwell.serve.predictions import ServablePredictor, metadata_document, predict_rows
+from trainwell.serve.schema import ErrorResponse, MetadataResponse, request_model, response_model
+
+__all__ = ["MODEL_ENV", "OPTIONS_ENV", "app_from_env", "create_app"]
+
+#: Environment variables read by :func:`app_from_env` (the app factory of multi-worker servers).
+MODEL_ENV, OPTIONS_ENV = "TRAINWELL_SERVE_MODEL", "TRAINWELL_SERVE_OPTIONS"
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "The body is not valid JSON."},
+    413: {"model": ErrorResponse, "description": "The body is over the size limit."},
+    422: {"model": ErrorResponse, "description": "A row or field is invalid; the message names it."},
+}
+
+
+def create_app(
+    model: str | os.PathLike[str] | ServablePredictor,
+    *,
+    max_batch: int = 64,
+    batch_wait_ms: float = 2.0,
+    max_rows: int = 1000,
+    max_body_bytes: int = 1_000_000,
+    forbid_extra_fields: bool = True,
+    threads: int | None = None,
+) -> FastAPI:
+    """The FastAPI application serving ``model``.
+
+    Args:
+        model: A model directory written by ``trainwell fit`` / ``Learner.export``, or a loaded predictor.
+        max_batch: Most rows merged into one model call.
+        batch_wait_ms: Longest wait for requests already arriving to join a batch (never waits when no other
+            request is in flight).
+        max_rows: Most rows in one request.
+        max_body_bytes: Largest request body, in bytes.
+        forbid_extra_fields: Refuse fields that are not inputs of the model (else ignore them).
+        threads: Torch intra-op threads for the model calls (``None``: torch's setting).
+
+    Returns:
+        The application; serve it with any ASGI server (``trainwell serve`` uses uvicorn). ``app.state``
+        holds ``predictor``, ``config``, ``batcher`` and ``batch_stats`` (model calls and batch sizes).
+
+    Raises:
+        ArtifactError: The directory is not a loadable model directory.
+        ConfigError: A setting is out of range, or the model is of an application the server cannot serve.
+
+    Example:
+        >>> app = create_app("model/")                                   # doctest: +SKIP
+        >>> uvicorn.run(app, host="127.0.0.1", port=8000)                # doctest: +SKIP
+    """
+    config = ServeConfig(max_batch, batch_wait_ms, max_rows, max_body_bytes, forbid_extra_fields, threads)
+    predictor = load(Path(model)) if isinstance(model, (str, os.PathLike)) else model
+    _check_servable(predictor, model)
+    batcher: MicroBatcher[dict[str, Any], dict[str, Any] | None] = MicroBatcher(
+        partial(predict_rows, predictor),
+        max_batch=config.max_batch,
+        max_wait_s=config.batch_wait_ms / 1000,
+        thread_initializer=partial(torch.set_num_threads, threads) if threads else None,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await batcher.start()
+        try:
+            yield
+        finally:
+            await batcher.aclose()
+
+    task = predictor.task
+    app = FastAPI(
+        title=f"trainwell model: {task.kind} prediction of {', '.join(task.target_names) or 'the target'}",
+        version=trainwell.__version__,
+        description=_description(predictor),
+        lifespan=lifespan,
+    )
+    app.state.predictor, app.state.config = predictor, config
+    app.state.batcher, app.state.batch_stats = batcher, batcher.stats
+    install_error_handlers(app)
+    app.add_middleware(AnnouncePredictions, batcher=batcher)  # type: ignore[arg-type]
+    app.add_middleware(BodySizeLimit, max_body_bytes=config.max_body_bytes)  # type: ignore[arg-type]
+    _add_routes(app, predictor, config, batcher)
+    return app
+
+
+def _add_routes(
+    app: FastAPI, predictor: ServablePredictor, config: ServeConfig, batcher: MicroBatcher[Any, Any]
+) -> None:
+    metadata = metadata_document(predictor, config)
+    request_type = request_model(
+        predictor.recipe, max_rows=config.max_rows, forbid_extra_fields=config.forbid_extra_fields
+    )
+
+    @app.get("/health", summary="Liveness: the model is loaded")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get(
+        "/metadata", summary="Task, inputs, metrics, versions and limits", response_model=MetadataResponse
+    )
+    async def get_metadata() -> dict[str, Any]:
+        return metadata
+
+    async def predict(body: Any, request: Request) -> Response:
+        rows: list[dict[str, Any]] = body.rows
+        try:
+            answers = await batcher.submit(rows, request.scope.get(TICKET_KEY))
+        except UserError as error:  # the predictor refused these rows (the schema should have caught it)
+            return JSONResponse(
+                error_body([{"loc": ["rows"], "msg": str(error), "type": "invalid_rows"}]), 422
+            )
+        failed = [index for index, answer in enumerate(answers) if answer is None]
+        if failed:
+            problems = [
+                {"loc": ["rows", index], "msg": _NOT_FINITE, "type": "output_not_finite"} for index in failed
+            ]
+            return JSONResponse(error_body(problems), status_code=422)
+        content = json.dumps({"predictions": answers}, allow_nan=False, separators=(",", ":"))
+        return Response(content, media_type="application/json")
+
+    # The body type is built at run time from the recipe; FastAPI reads it from the signature.
+    predict.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=request_type),
+            inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
+        ],
+        return_annotation=Response,
+    )
+    app.post(
+        "/predict",
+        summary="Predict rows",
+        description="One answer per row, in order. Concurrent requests share model calls.",
+        response_model=response_model(predictor.task),
+        responses=_ERRORS,
+    )(predict)
+
+
+_NOT_FINITE = (
+    "the model's output for this row is not a finite number; an input is far outside the training data: "
+    "check the row's values"
+)
+
+
+def _check_servable(predictor: Any, source: object) -> None:
+    missing = [name for name in ("task", "recipe", "predict_proba") if not hasattr(predictor, name)]
+    if missing:
+        application = getattr(predictor, "application", type(predictor).__name__)
+        raise ConfigError(
+            f"cannot serve {source!r}: the server needs a tabular predictor (with task, recipe and "
+            f"predict_proba), got {application!r} without {', '.join(missing)}; pass a model directory "
+            "written by `trainwell fit`"
+        )
+
+
+def _description(predictor: ServablePredictor) -> str:
+    task = predictor.task
+    classes = f" Classes: {', '.join(map(str, task.classes))}." if task.classes else ""
+    return (
+        f"Predictions of a trainwell {predictor.application} model ({task.kind}).{classes} "
+        "POST rows to /predict: every input field of a row is required and may be null (a missing value); "
+        "unseen categories are read as missing. GET /metadata lists the inputs and their known values."
+    )
+
+
+def app_from_env() -> FastAPI:
+    """App factory for multi-worker servers: the model from ``$TRAINWELL_SERVE_MODEL`` and the settings
+    (:meth:`ServeConfig.to_dict` as JSON) from ``$TRAINWELL_SERVE_OPTIONS``.
+
+    Example:
+        ``TRAINWELL_SERVE_MODEL=model/ uvicorn --factory trainwell.serve.app:app_from_env --workers 2``
+    """
+    model = os.environ.get(MODEL_ENV)
+    if not model:
+        raise ConfigError(f"${MODEL_ENV} is not set; set it to the model directory to serve")
+    try:
+        options = json.loads(os.environ.get(OPTIONS_ENV) or "{}")
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"${OPTIONS_ENV} is not valid JSON ({error.msg}); unset it or fix it") from error
+    if not isinstance(options, dict):
+        raise ConfigError(f"${OPTIONS_ENV} must hold a JSON object of settings, got {options!r}")
+    known = set(inspect.signature(ServeConfig).parameters)
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise ConfigError(f"${OPTIONS_ENV} has unknown settings {unknown}; known: {', '.join(sorted(known))}")
+    return create_app(Path(model), **options)

@@ -1,0 +1,61 @@
+"""The server's settings, validated in one place before any model is loaded."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from trainwell.core.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    """Limits and batching settings of one server process.
+
+    Attributes:
+        max_batch: Most rows merged into one model call. A single request with more rows still runs, alone.
+        batch_wait_ms: Longest wait, in milliseconds, for requests already being received to join a batch.
+            The server never waits when no other request is in flight, so a lone client pays nothing.
+        max_rows: Most rows in one request (more: 422).
+        max_body_bytes: Largest request body in bytes (larger: 413).
+        forbid_extra_fields: Refuse a row holding a field that is not an input of the model (422); when
+            ``False`` such fields are ignored.
+        threads: Torch intra-op threads for the model calls; ``None`` keeps torch's setting.
+    """
+
+    max_batch: int = 64
+    batch_wait_ms: float = 2.0
+    max_rows: int = 1000
+    max_body_bytes: int = 1_000_000
+    forbid_extra_fields: bool = True
+    threads: int | None = None
+
+    def __post_init__(self) -> None:
+        _check_count("max_batch", self.max_batch, "e.g. --max-batch 64")
+        _check_count("max_rows", self.max_rows, "e.g. --max-rows 1000")
+        _check_count("max_body_bytes", self.max_body_bytes, "e.g. --max-body-bytes 1000000")
+        if self.threads is not None:
+            _check_count("threads", self.threads, "e.g. --threads 1, or leave it out for torch's default")
+        wait = self.batch_wait_ms
+        if (
+            isinstance(wait, bool)
+            or not isinstance(wait, (int, float))
+            or not math.isfinite(wait)
+            or not 0 <= wait <= 1000
+        ):
+            raise ConfigError(
+                f"batch_wait_ms must be a number of milliseconds between 0 and 1000, got {wait!r}; "
+                "pass e.g. --batch-wait-ms 2 (0 never waits)"
+            )
+        if not isinstance(self.forbid_extra_fields, bool):
+            raise ConfigError(f"forbid_extra_fields must be True or False, got {self.forbid_extra_fields!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as plain JSON data (``ServeConfig(**config.to_dict())`` rebuilds them)."""
+        return asdict(self)
+
+
+def _check_count(name: str, value: Any, example: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{name} must be a positive integer, got {value!r}; pass {example}")

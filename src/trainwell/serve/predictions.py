@@ -1,0 +1,119 @@
+"""From validated rows to the JSON answers of ``POST /predict``, and the document of ``GET /metadata``."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Protocol
+
+import torch
+
+import trainwell
+from trainwell.data.task import Task
+from trainwell.serve.config import ServeConfig
+from trainwell.serve.schema import input_specs
+from trainwell.tabular.recipe import TabularRecipe
+
+__all__ = ["ServablePredictor", "metadata_document", "predict_rows"]
+
+
+class ServablePredictor(Protocol):
+    """What the server needs from a predictor (:class:`~trainwell.tabular.TabularPredictor` has it)."""
+
+    application: str
+    task: Task
+    recipe: TabularRecipe
+    metadata: dict[str, Any]
+
+    def predict_proba(self, rows: Any, *, allow_missing_columns: bool = False) -> torch.Tensor: ...
+
+
+def predict_rows(predictor: ServablePredictor, rows: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
+    """One model call for ``rows``; one answer per row, or ``None`` where the model's output is not finite.
+
+    Labels are decoded by the task exactly as :meth:`TabularPredictor.predict` decodes them. A binary
+    answer lists both classes' probabilities (``predict`` has a column for the positive class only).
+
+    Args:
+        predictor: The loaded model.
+        rows: Validated rows, each holding every input column (``None`` = missing).
+
+    Returns:
+        ``{"prediction": ..., "probabilities": {label: p}}`` per row for classification,
+        ``{"prediction": value}`` (several targets: ``{"prediction": {target: value}}``) for regression.
+    """
+    task = predictor.task
+    values = predictor.predict_proba(rows)
+    matrix = values.reshape(len(rows), -1)  # (N, outputs); binary: (N, 1), the positive class
+    finite = torch.isfinite(matrix).all(dim=1).tolist()
+    table: list[list[float]] = matrix.tolist()
+    answers: list[dict[str, Any] | None]
+    if task.kind == "regression":
+        names = list(task.target_names)
+        if len(names) > 1:
+            answers = [{"prediction": dict(zip(names, row, strict=True))} for row in table]
+        else:
+            answers = [{"prediction": row[0]} for row in table]
+    else:
+        labels = [str(label) for label in task.classes]
+        decoded = task.decode(values)
+        if task.kind == "binary":
+            probabilities = [{labels[0]: 1.0 - row[0], labels[1]: row[0]} for row in table]
+        else:
+            probabilities = [dict(zip(labels, row, strict=True)) for row in table]
+        answers = [
+            {"prediction": label, "probabilities": probs}
+            for label, probs in zip(decoded, probabilities, strict=True)
+        ]
+    return [answer if ok else None for answer, ok in zip(answers, finite, strict=True)]
+
+
+def metadata_document(predictor: ServablePredictor, config: ServeConfig) -> dict[str, Any]:
+    """The body of ``GET /metadata`` (see :class:`~trainwell.serve.schema.MetadataResponse`)."""
+    metadata = predictor.metadata
+    recipe, task = predictor.recipe, predictor.task
+    inputs = []
+    for spec in input_specs(recipe):
+        entry: dict[str, Any] = {"name": spec.name, "kind": spec.kind}
+        if spec.kind == "categorical":
+            entry["values"] = list(spec.values)
+        else:
+            entry.update(
+                mean=spec.mean, std=spec.std, median=spec.median, minimum=spec.minimum, maximum=spec.maximum
+            )
+        inputs.append(entry)
+    final = (metadata.get("training") or {}).get("final") or {}
+    return {
+        "application": predictor.application,
+        "task": {
+            "kind": task.kind,
+            "classes": list(task.classes),
+            "target_names": list(task.target_names),
+            "threshold": task.threshold,
+        },
+        "inputs": inputs,
+        "dropped_columns": dict(recipe.dropped),
+        "metrics": {name: _scalar(value) for name, value in final.items()},
+        "versions": {
+            "trainwell": metadata.get("trainwell_version"),
+            "torch": metadata.get("torch_version"),
+            "format_version": metadata.get("format_version"),
+            "created": metadata.get("created"),
+            "server_trainwell": trainwell.__version__,
+        },
+        "limits": {
+            "max_rows": config.max_rows,
+            "max_body_bytes": config.max_body_bytes,
+            "max_batch": config.max_batch,
+            "batch_wait_ms": config.batch_wait_ms,
+            "forbid_extra_fields": config.forbid_extra_fields,
+        },
+    }
+
+
+def _scalar(value: Any) -> str | int | float | bool | None:
+    """A metric as a JSON scalar: non-finite numbers become null, anything else its text."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    return str(value)

@@ -1,0 +1,251 @@
+"""The HTTP API's request and response shapes, generated from the model's recipe and task.
+
+The request schema has one field per input column of the recipe, so ``/openapi.json`` (and the ``/docs`` page)
+tells a client exactly what to send:
+
+- a **categorical** input accepts text, a number, a boolean or ``null``. Values are matched by their text form
+  (``1`` and ``"1"`` are the same category); a value not seen in training, like ``null``, is read as missing.
+  The description lists the known values.
+- a **continuous** input accepts a finite number or ``null`` (missing: filled with the training median). A
+  value more than :data:`MAX_STANDARD_DEVIATIONS` training standard deviations from the training mean is
+  refused: it is a data error, and the model's arithmetic would overflow.
+- **every input is required** (it may be ``null``): a misspelt or forgotten field is reported instead of being
+  read silently as missing. Unknown fields are refused too unless the server ignores them
+  (``forbid_extra_fields=False``).
+
+Rows are validated as ``TypedDict`` s, so a validated row is already the plain dict the predictor reads.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, create_model
+from pydantic_core import PydanticCustomError
+from typing_extensions import TypedDict
+
+from trainwell.data.task import Task
+from trainwell.tabular.recipe import TabularRecipe
+
+__all__ = [
+    "MAX_STANDARD_DEVIATIONS",
+    "ErrorResponse",
+    "InputSpec",
+    "MetadataResponse",
+    "input_specs",
+    "request_model",
+    "response_model",
+]
+
+#: Continuous inputs further than this from the training mean, in training standard deviations, are refused.
+MAX_STANDARD_DEVIATIONS = 1e6
+#: Known values of a categorical input listed in its OpenAPI description (GET /metadata lists them all).
+VALUES_IN_DESCRIPTION = 30
+
+Scalar = str | int | float | bool
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """One input column as the API sees it.
+
+    Attributes:
+        name: The column name (the JSON field name).
+        kind: ``"categorical"`` or ``"continuous"``.
+        values: Known values of a categorical input, as text, in the model's order.
+        mean, std, median: Training statistics of a continuous input (median = the fill for missing values).
+        minimum, maximum: The accepted range of a continuous input.
+    """
+
+    name: str
+    kind: Literal["categorical", "continuous"]
+    values: tuple[str, ...] = ()
+    mean: float | None = None
+    std: float | None = None
+    median: float | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+def input_specs(recipe: TabularRecipe) -> list[InputSpec]:
+    """The API inputs of ``recipe``: its categorical columns, then its continuous ones."""
+    specs = [InputSpec(name, "categorical", tuple(recipe.categories[name])) for name in recipe.cat_names]
+    for name in recipe.cont_names:
+        mean, std = recipe.means[name], recipe.stds[name]
+        reach = MAX_STANDARD_DEVIATIONS * std
+        specs.append(
+            InputSpec(name, "continuous", (), mean, std, recipe.fill_values[name], mean - reach, mean + reach)
+        )
+    return specs
+
+
+def _categorical_value(value: Any) -> Scalar | None:
+    """Accept exactly the JSON scalars (a list or an object as a category is a client bug)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise PydanticCustomError("finite_number", "Input should be a finite number")
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise PydanticCustomError("categorical_type", "Input should be text, a number, a boolean or null")
+
+
+_CATEGORICAL_SCHEMA = {
+    "anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}, {"type": "null"}]
+}
+CategoricalValue = Annotated[Any, PlainValidator(_categorical_value), WithJsonSchema(_CATEGORICAL_SCHEMA)]
+
+
+def _describe(spec: InputSpec) -> str:
+    if spec.kind == "categorical":
+        shown = ", ".join(repr(value) for value in spec.values[:VALUES_IN_DESCRIPTION])
+        more = len(spec.values) - VALUES_IN_DESCRIPTION
+        listed = f"{shown}, ... ({more} more: GET /metadata lists them all)" if more > 0 else shown
+        return (
+            f'Categorical input. Known values: {listed}. Values are matched by their text form (1 and "1" '
+            "are the same); an unseen value, like null, is read as missing."
+        )
+    return (
+        f"Continuous input (training mean {spec.mean:.6g}, standard deviation {spec.std:.6g}). null means "
+        f"missing and is filled with the training median {spec.median:.6g}. Values outside "
+        f"[{spec.minimum:.6g}, {spec.maximum:.6g}] ({MAX_STANDARD_DEVIATIONS:g} standard deviations from the "
+        "mean) are refused."
+    )
+
+
+def _row_field(spec: InputSpec) -> Any:
+    if spec.kind == "categorical":
+        example: Any = spec.values[0] if spec.values else None
+        return Annotated[
+            CategoricalValue, Field(title=spec.name, description=_describe(spec), examples=[example])
+        ]
+    number = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=spec.minimum, le=spec.maximum)]
+    return Annotated[
+        number | None,
+        Field(title=spec.name, description=_describe(spec), examples=[round(spec.median or 0.0, 6)]),
+    ]
+
+
+def request_model(recipe: TabularRecipe, *, max_rows: int, forbid_extra_fields: bool) -> type[BaseModel]:
+    """The body of ``POST /predict``: ``{"rows": [{column: value, ...}, ...]}`` with 1 to ``max_rows`` rows.
+
+    Args:
+        recipe: The model's recipe; each input column becomes a required, nullable field of a row.
+        max_rows: Most rows in one request.
+        forbid_extra_fields: Refuse unknown fields in a row and in the body (else ignore them).
+
+    Returns:
+        A pydantic model class with a ``rows`` attribute: a list of plain dicts keyed by column name.
+    """
+    extra: Literal["forbid", "ignore"] = "forbid" if forbid_extra_fields else "ignore"
+    fields = {spec.name: _row_field(spec) for spec in input_specs(recipe)}
+    # The functional TypedDict form takes any text as a key ("education-num", "class", "model_config").
+    row = TypedDict("Row", fields)  # type: ignore[misc,operator]
+    row.__pydantic_config__ = ConfigDict(extra=extra)  # type: ignore[attr-defined]
+    rows_doc = f"1 to {max_rows} rows; every input field is required and may be null (missing). " + (
+        "Unknown fields are refused." if forbid_extra_fields else "Unknown fields are ignored."
+    )
+    return create_model(
+        "PredictRequest",
+        __config__=ConfigDict(extra=extra),
+        rows=(list[row], Field(min_length=1, max_length=max_rows, description=rows_doc)),  # type: ignore[valid-type]
+    )
+
+
+def response_model(task: Task) -> type[BaseModel]:
+    """The body of a successful ``POST /predict``: ``{"predictions": [...]}``, one entry per row, in order.
+
+    Classification entries are ``{"prediction": label, "probabilities": {label: p, ...}}`` (multilabel: the
+    prediction is the list of labels at or above the threshold); regression entries are
+    ``{"prediction": value}``, or ``{"prediction": {target: value, ...}}`` for several targets.
+    """
+    if task.kind == "regression":
+        names = list(task.target_names)
+        if len(names) > 1:
+            targets: dict[str, Any] = {f"t{i}": (float, Field(alias=name)) for i, name in enumerate(names)}
+            values = create_model("PredictedValues", **targets)
+            prediction: Any = (values, Field(description="The predicted value of each target."))
+        else:
+            prediction = (float, Field(description=f"The predicted {names[0] if names else 'value'}."))
+        item = create_model("Prediction", prediction=prediction)
+    else:
+        classes: dict[str, Any] = {
+            f"c{i}": (float, Field(alias=str(label), ge=0.0, le=1.0)) for i, label in enumerate(task.classes)
+        }
+        probabilities = create_model("Probabilities", **classes)
+        enum: Any = {"enum": list(task.classes)}
+        if task.kind == "multilabel":
+            label_field: Any = (
+                list[Scalar],
+                Field(description="The labels whose probability is at or above the threshold."),
+            )
+        else:
+            label_field = (Scalar, Field(description="The most likely class.", json_schema_extra=enum))
+        item = create_model(
+            "Prediction",
+            prediction=label_field,
+            probabilities=(probabilities, Field(description="The probability of each class.")),
+        )
+    return create_model("PredictResponse", predictions=(list[item], ...))  # type: ignore[valid-type]
+
+
+class ErrorItem(BaseModel):
+    """One problem with a request: where (``loc`` and the dotted ``field``), what and its kind."""
+
+    loc: list[str | int]
+    field: str
+    msg: str
+    type: str
+
+
+class ErrorResponse(BaseModel):
+    """The body of every 4xx answer: a one-line ``message`` naming the field(s), and the problems one by one."""
+
+    message: str
+    detail: list[ErrorItem] = []
+
+
+class TaskInfo(BaseModel):
+    kind: str
+    classes: list[Scalar]
+    target_names: list[str]
+    threshold: float
+
+
+class InputInfo(BaseModel):
+    name: str
+    kind: Literal["categorical", "continuous"]
+    values: list[str] | None = None
+    mean: float | None = None
+    std: float | None = None
+    median: float | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+class Versions(BaseModel):
+    trainwell: str | None = Field(None, description="The trainwell version that wrote the model.")
+    torch: str | None = Field(None, description="The torch version that trained the model.")
+    format_version: int | None = None
+    created: str | None = None
+    server_trainwell: str = Field(description="The trainwell version serving it.")
+
+
+class Limits(BaseModel):
+    max_rows: int
+    max_body_bytes: int
+    max_batch: int
+    batch_wait_ms: float
+    forbid_extra_fields: bool
+
+
+class MetadataResponse(BaseModel):
+    """What ``GET /metadata`` returns: the task, the inputs a row needs, metrics, versions and limits."""
+
+    application: str
+    task: TaskInfo
+    inputs: list[InputInfo]
+    dropped_columns: dict[str, str] = Field(description="Training columns the model does not use, with why.")
+    metrics: dict[str, Scalar | None] = Field(description="Final training metrics (last epoch).")
+    versions: Versions
+    limits: Limits

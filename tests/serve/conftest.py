@@ -1,0 +1,98 @@
+"""Fixtures of the serving tests: one small Adult model per session, and a real uvicorn server on loopback.
+
+The model is trained once (800 rows of the embedded Adult sample, one epoch). Servers run in a background
+thread on a socket bound and listening before the thread starts, so a client can connect at once: the kernel
+queues the connection until uvicorn has finished its startup and accepts it (no polling, no sleeps).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import torch
+import uvicorn
+from fastapi import FastAPI
+
+import trainwell
+from trainwell.datasets import ADULT_TARGET, adult_sample
+from trainwell.export import load
+from trainwell.serve import create_app
+
+TRAIN_ROWS = 800
+
+
+@pytest.fixture(scope="session")
+def adult() -> pd.DataFrame:
+    return adult_sample()
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory: pytest.TempPathFactory, adult: pd.DataFrame) -> Path:
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        out = tmp_path_factory.mktemp("serve") / "adult-model"
+        trainwell.fit_table(adult.head(TRAIN_ROWS), ADULT_TARGET, out=out, epochs=1, lr=1e-2, progress=False)
+    finally:
+        torch.set_num_threads(previous)
+    return out
+
+
+@pytest.fixture(scope="session")
+def predictor(model_dir: Path) -> Any:
+    """The reference: the same model directory loaded by the Python API."""
+    return load(model_dir)
+
+
+@pytest.fixture(scope="session")
+def new_rows(adult: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows the model never saw, as a client would send them (JSON types, missing values as null)."""
+    frame = adult.iloc[TRAIN_ROWS : TRAIN_ROWS + 40].drop(columns=[ADULT_TARGET])
+    return json.loads(frame.to_json(orient="records"))
+
+
+@dataclass
+class LiveServer:
+    """A uvicorn server running ``app`` in a thread, reachable at :attr:`url`."""
+
+    app: FastAPI
+    url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+        assert not self.thread.is_alive(), "the uvicorn thread did not stop"
+
+
+def start_server(app: FastAPI) -> LiveServer:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(256)
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="uvicorn-test")
+    thread.start()
+    return LiveServer(app, f"http://127.0.0.1:{port}", server, thread)
+
+
+# Small limits, so the limit tests send small bodies; a long batch wait, so concurrent requests merge even
+# when the shared test machine is slow to deliver them.
+LIMITS = {"max_rows": 20, "max_body_bytes": 40_000, "batch_wait_ms": 250.0}
+
+
+@pytest.fixture(scope="session")
+def live(model_dir: Path) -> Iterator[LiveServer]:
+    server = start_server(create_app(model_dir, threads=1, **LIMITS))
+    yield server
+    server.stop()

@@ -1,0 +1,213 @@
+"""The server over real HTTP on loopback: health, metadata, predictions against the Python API, 4xx answers
+that name the field, and concurrent requests merged into shared model calls."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from conftest import LIMITS, LiveServer
+from trainwell.datasets import ADULT_TARGET
+
+
+@pytest.fixture(scope="module")
+def client(live: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live.url, timeout=60) as session:
+        yield session
+
+
+def assert_matches_predictor(
+    answers: list[dict[str, Any]], predictor: Any, rows: list[dict[str, Any]]
+) -> None:
+    """Each answer equals ``predictor.predict`` on the same rows: label, and both class probabilities."""
+    expected = predictor.predict(rows)
+    negative, positive = (str(label) for label in predictor.task.classes)
+    assert len(answers) == len(expected)
+    for answer, (_, reference) in zip(answers, expected.iterrows(), strict=True):
+        assert answer["prediction"] == reference["prediction"]
+        p = float(reference[f"probability_{positive}"])
+        assert answer["probabilities"][positive] == pytest.approx(p, rel=1e-5, abs=1e-6)
+        assert answer["probabilities"][negative] == pytest.approx(1 - p, rel=1e-5, abs=1e-6)
+
+
+def test_health(client: httpx.Client) -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_metadata_describes_task_inputs_metrics_and_versions(client: httpx.Client, predictor: Any) -> None:
+    body = client.get("/metadata").json()
+    recipe, metadata = predictor.recipe, predictor.metadata
+    assert body["task"] == {
+        "kind": "binary",
+        "classes": ["<=50K", ">50K"],
+        "target_names": [ADULT_TARGET],
+        "threshold": 0.5,
+    }
+    inputs = {item["name"]: item for item in body["inputs"]}
+    assert list(inputs) == [*recipe.cat_names, *recipe.cont_names]
+    for name in recipe.cat_names:
+        assert inputs[name]["kind"] == "categorical"
+        assert inputs[name]["values"] == recipe.categories[name]
+    for name in recipe.cont_names:
+        assert inputs[name]["kind"] == "continuous"
+        assert inputs[name]["mean"] == pytest.approx(recipe.means[name])
+        assert inputs[name]["std"] == pytest.approx(recipe.stds[name])
+        assert inputs[name]["median"] == pytest.approx(recipe.fill_values[name])
+    assert body["metrics"] == metadata["training"]["final"]
+    assert body["metrics"]["roc_auc"] > 0.5
+    versions = body["versions"]
+    assert (versions["trainwell"], versions["torch"], versions["format_version"]) == (
+        metadata["trainwell_version"],
+        metadata["torch_version"],
+        metadata["format_version"],
+    )
+    assert body["limits"]["max_rows"] == LIMITS["max_rows"]
+
+
+def test_predict_equals_the_python_api(client: httpx.Client, predictor: Any, new_rows: list[dict]) -> None:
+    rows = new_rows[:15]
+    response = client.post("/predict", json={"rows": rows})
+    assert response.status_code == 200, response.text
+    assert_matches_predictor(response.json()["predictions"], predictor, rows)
+
+
+def test_unseen_categories_and_nulls_are_read_as_missing(
+    client: httpx.Client, predictor: Any, new_rows: list[dict]
+) -> None:
+    base = new_rows[0]
+    unseen = {**base, "workclass": "Astronaut", "education-num": 99}
+    nulls = {**base, "workclass": None, "education-num": None, "age": None, "hours-per-week": None}
+    response = client.post("/predict", json={"rows": [unseen, nulls]})
+    assert response.status_code == 200, response.text
+    answers = response.json()["predictions"]
+    assert_matches_predictor(answers, predictor, [unseen, nulls])
+    # Unseen values and null both encode as the reserved "missing" code: same inputs for those two columns.
+    same_missing = {**nulls, "age": base["age"], "hours-per-week": base["hours-per-week"]}
+    reference = client.post("/predict", json={"rows": [same_missing]}).json()["predictions"][0]
+    assert answers[0]["probabilities"] == pytest.approx(reference["probabilities"])
+
+
+def test_numbers_and_text_name_the_same_category(client: httpx.Client, new_rows: list[dict]) -> None:
+    row = {**new_rows[1], "education-num": 13}
+    as_text = {**row, "education-num": "13"}
+    as_float = {**row, "education-num": 13.0}
+    answers = client.post("/predict", json={"rows": [row, as_text, as_float]}).json()["predictions"]
+    assert answers[0] == answers[1] == answers[2]
+
+
+def post_row_change(client: httpx.Client, row: dict, **change: Any) -> httpx.Response:
+    return client.post("/predict", json={"rows": [row, {**row, **change}]})
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"age": "forty"}, "rows.1.age", "Input should be a valid number"),
+        ({"age": True}, "rows.1.age", "Input should be a valid number"),
+        ({"fnlwgt": 1e300}, "rows.1.fnlwgt", "Input should be less than or equal to"),
+        ({"sex": {"value": "Male"}}, "rows.1.sex", "Input should be text, a number, a boolean or null"),
+        ({"race": ["White"]}, "rows.1.race", "Input should be text, a number, a boolean or null"),
+        ({"colour": "blue"}, "rows.1.colour", "Extra inputs are not permitted"),
+    ],
+)
+def test_bad_field_is_422_naming_the_field(
+    client: httpx.Client, new_rows: list[dict], change: dict, field: str, words: str
+) -> None:
+    response = post_row_change(client, new_rows[0], **change)
+    assert response.status_code == 422
+    body = response.json()
+    assert body["message"].startswith(f"{field}: {words}")
+    assert [item["field"] for item in body["detail"]] == [field]
+
+
+def test_missing_field_is_422_naming_it(client: httpx.Client, new_rows: list[dict]) -> None:
+    row = dict(new_rows[0])
+    del row["hours-per-week"]
+    response = client.post("/predict", json={"rows": [row]})
+    assert response.status_code == 422
+    assert response.json()["message"] == (
+        "rows.0.hours-per-week: Field required (every input must be present; send null for a missing value)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"rows": []}, "rows: List should have at least 1 item after validation, not 0"),
+        ({}, "rows: Field required"),
+        ({"rows": {"age": 3}}, "rows: Input should be a valid list"),
+        ([], "body: Input should be a valid dictionary or object to extract fields from"),
+    ],
+)
+def test_malformed_body_is_422(client: httpx.Client, body: Any, message: str) -> None:
+    response = client.post("/predict", json=body)
+    assert response.status_code == 422
+    assert response.json()["message"].startswith(message)
+
+
+def test_too_many_rows_is_422(client: httpx.Client, new_rows: list[dict]) -> None:
+    rows = [new_rows[0]] * (LIMITS["max_rows"] + 1)
+    response = client.post("/predict", json={"rows": rows})
+    assert response.status_code == 422
+    assert response.json()["message"] == "rows: List should have at most 20 items after validation, not 21"
+
+
+def test_invalid_json_is_400(client: httpx.Client) -> None:
+    response = client.post("/predict", content=b'{"rows": [', headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["message"] == "body: invalid JSON at character 10: Expecting value"
+
+
+def test_oversized_body_is_413_from_the_header(client: httpx.Client, new_rows: list[dict]) -> None:
+    padding = "x" * LIMITS["max_body_bytes"]
+    response = client.post("/predict", json={"rows": [new_rows[0]], "padding": padding})
+    assert response.status_code == 413
+    assert "over the limit of 40000 bytes" in response.json()["message"]
+
+
+def test_oversized_streamed_body_is_413(client: httpx.Client) -> None:
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the server must count what arrives
+        yield b'{"rows": ['
+        for _ in range(100):
+            yield b'{"age": 1},' * 50
+
+    response = client.post("/predict", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["message"].startswith("body: the request body is more than 40000 bytes")
+    assert client.get("/health").status_code == 200  # the server is still fine
+
+
+def test_concurrent_requests_are_answered_and_merged(
+    live: LiveServer, predictor: Any, new_rows: list[dict]
+) -> None:
+    stats = live.app.state.batch_stats
+    calls_before, recent_before = stats.calls, len(stats.recent)
+    rows = new_rows[:32]
+
+    async def send_all() -> list[httpx.Response]:
+        limits = httpx.Limits(max_connections=len(rows))
+        async with httpx.AsyncClient(base_url=live.url, timeout=60, limits=limits) as session:
+            return await asyncio.gather(*(session.post("/predict", json={"rows": [row]}) for row in rows))
+
+    responses = asyncio.run(send_all())
+    assert [response.status_code for response in responses] == [200] * len(rows)
+    answers = [response.json()["predictions"][0] for response in responses]
+    assert_matches_predictor(answers, predictor, rows)
+    calls = stats.calls - calls_before
+    batches = list(stats.recent)[recent_before:]
+    assert sum(requests for requests, _ in batches) == len(rows)
+    assert calls < len(rows), f"32 requests took {calls} model calls: nothing was merged"
+    assert max(requests for requests, _ in batches) > 1
+
+
+def test_openapi_is_served(client: httpx.Client) -> None:
+    schema = client.get("/openapi.json").json()
+    assert set(schema["paths"]) == {"/health", "/metadata", "/predict"}
+    assert json.dumps(schema)  # plain JSON

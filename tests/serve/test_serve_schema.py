@@ -1,0 +1,192 @@
+"""The API's schema, generated from the recipe; settings; safe loading; and a bounded fuzz with Schemathesis."""
+
+from __future__ import annotations
+
+import asyncio
+import pickle
+import shutil
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+import torch
+from fastapi import FastAPI
+from hypothesis import HealthCheck, given, settings
+
+from trainwell.core.errors import ArtifactError, ConfigError
+from trainwell.export import read_artifact, save_artifact
+from trainwell.serve import create_app
+from trainwell.serve.schema import MAX_STANDARD_DEVIATIONS
+
+
+@pytest.fixture(scope="module")
+def app(model_dir: Path) -> FastAPI:
+    return create_app(model_dir, max_rows=7)
+
+
+def row_schema(app: FastAPI) -> dict[str, Any]:
+    return app.openapi()["components"]["schemas"]["Row"]
+
+
+def call(app: FastAPI, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    """One request through the ASGI interface, without a network (the batcher starts on demand)."""
+
+    async def send() -> httpx.Response:
+        try:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                return await client.request(method, path, **kwargs)
+        finally:
+            await app.state.batcher.aclose()
+
+    return asyncio.run(send())
+
+
+def test_one_required_nullable_field_per_input(app: FastAPI, predictor: Any) -> None:
+    recipe = predictor.recipe
+    schema = row_schema(app)
+    assert list(schema["properties"]) == [*recipe.cat_names, *recipe.cont_names]
+    assert schema["required"] == [*recipe.cat_names, *recipe.cont_names]
+    assert schema["additionalProperties"] is False
+    for name in recipe.cat_names:
+        field = schema["properties"][name]
+        assert {option["type"] for option in field["anyOf"]} == {"string", "number", "boolean", "null"}
+        assert all(repr(value) in field["description"] for value in recipe.categories[name])
+        assert "read as missing" in field["description"]
+    for name in recipe.cont_names:
+        field = schema["properties"][name]
+        number, null = field["anyOf"]
+        assert null == {"type": "null"}
+        mean, reach = recipe.means[name], MAX_STANDARD_DEVIATIONS * recipe.stds[name]
+        assert number["type"] == "number"
+        assert number["minimum"] == pytest.approx(mean - reach)
+        assert number["maximum"] == pytest.approx(mean + reach)
+
+
+def test_long_vocabularies_are_cut_in_the_description() -> None:
+    from trainwell.serve.schema import VALUES_IN_DESCRIPTION, InputSpec, _describe
+
+    values = tuple(f"v{index}" for index in range(VALUES_IN_DESCRIPTION + 12))
+    text = _describe(InputSpec("city", "categorical", values))
+    assert f"'v{VALUES_IN_DESCRIPTION - 1}', ... (12 more: GET /metadata lists them all)" in text
+    assert f"'v{VALUES_IN_DESCRIPTION}'" not in text
+
+
+def test_rows_limits_are_in_the_schema(app: FastAPI) -> None:
+    rows = app.openapi()["components"]["schemas"]["PredictRequest"]["properties"]["rows"]
+    assert (rows["minItems"], rows["maxItems"]) == (1, 7)
+
+
+def test_response_schema_names_the_classes(app: FastAPI) -> None:
+    schemas = app.openapi()["components"]["schemas"]
+    assert schemas["Prediction"]["properties"]["prediction"]["enum"] == ["<=50K", ">50K"]
+    assert schemas["Probabilities"]["required"] == ["<=50K", ">50K"]
+    responses = app.openapi()["paths"]["/predict"]["post"]["responses"]
+    assert set(responses) == {"200", "400", "413", "422"}
+
+
+def test_extra_fields_are_ignored_when_allowed(model_dir: Path, new_rows: list[dict]) -> None:
+    lenient = create_app(model_dir, forbid_extra_fields=False)
+    assert "additionalProperties" not in row_schema(lenient)
+    row = new_rows[0]
+    plain = call(lenient, "POST", "/predict", json={"rows": [row]})
+    extra = call(lenient, "POST", "/predict", json={"rows": [{**row, "income": ">50K", "note": 1}], "id": 7})
+    assert plain.status_code == extra.status_code == 200
+    assert extra.json() == plain.json()
+
+
+def test_a_predictor_object_can_be_served(predictor: Any, new_rows: list[dict]) -> None:
+    app = create_app(predictor)
+    assert app.state.predictor is predictor
+    response = call(app, "POST", "/predict", json={"rows": new_rows[:2]})
+    assert response.status_code == 200
+    assert len(response.json()["predictions"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"max_batch": 0}, "max_batch must be a positive integer, got 0; pass e.g. --max-batch 64"),
+        ({"max_rows": -1}, "max_rows must be a positive integer, got -1; pass e.g. --max-rows 1000"),
+        ({"max_body_bytes": 1.5}, "max_body_bytes must be a positive integer, got 1.5"),
+        ({"batch_wait_ms": -2}, "batch_wait_ms must be a number of milliseconds between 0 and 1000, got -2"),
+        ({"threads": 0}, "threads must be a positive integer, got 0"),
+    ],
+)
+def test_bad_settings_are_refused_before_loading(setting: dict, message: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        create_app("no/such/model", **setting)  # the setting is checked first: no ArtifactError
+    assert str(error.value).startswith(message)
+
+
+class CreatesMarker:
+    """Unpickling this opens (creates) ``path``: what a malicious "model.safetensors" could do."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, tuple[str, str]]:
+        return (open, (str(self.path), "w"))
+
+
+def test_a_pickle_in_place_of_the_weights_is_refused_without_running(model_dir: Path, tmp_path: Path) -> None:
+    crafted = tmp_path / "crafted-model"
+    shutil.copytree(model_dir, crafted)
+    marker = tmp_path / "marker"
+    payload = pickle.dumps(CreatesMarker(marker))
+    (crafted / "model.safetensors").write_bytes(payload)
+    with pytest.raises(ArtifactError, match="not a safetensors file"):
+        create_app(crafted)
+    assert not marker.exists()
+    pickle.loads(payload).close()  # the payload is live: unpickling it does create the marker
+    assert marker.exists()
+
+
+def test_non_finite_outputs_are_a_422_naming_the_rows(
+    model_dir: Path, tmp_path: Path, new_rows: list[dict]
+) -> None:
+    metadata, state = read_artifact(model_dir)
+    head = next(key for key in state if key.startswith("head.") and key.endswith("bias"))
+    state[head] = torch.full_like(state[head], float("nan"))  # a model that answers NaN for every row
+    broken = save_artifact(tmp_path / "nan-model", state, metadata)
+    response = call(create_app(broken), "POST", "/predict", json={"rows": new_rows[:2]})
+    assert response.status_code == 422
+    body = response.json()
+    assert [item["field"] for item in body["detail"]] == ["rows.0", "rows.1"]
+    assert body["message"].startswith("rows.0: the model's output for this row is not a finite number")
+
+
+def test_not_a_model_directory_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ArtifactError, match="is not a trainwell model directory"):
+        create_app(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def api_schema(model_dir: Path) -> Any:
+    return schemathesis.openapi.from_asgi(
+        "/openapi.json", create_app(model_dir, max_rows=5, max_body_bytes=20_000)
+    )
+
+
+@pytest.mark.parametrize("mode", [schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE])
+def test_fuzz_finds_no_server_error(api_schema: Any, mode: Any) -> None:
+    """Valid requests must succeed and match the documented responses; invalid ones must get a documented 4xx.
+
+    Schemathesis' default checks, among them: no 5xx, status codes and bodies as documented, schema-invalid
+    data refused, schema-valid data accepted.
+    """
+
+    @given(case=api_schema.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=40,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(case: Any) -> None:
+        case.call_and_validate()
+
+    check()
