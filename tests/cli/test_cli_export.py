@@ -12,7 +12,9 @@ from cli_support import run_cli
 pytestmark = pytest.mark.slow
 
 
-def test_export_writes_onnx_and_reports_the_difference(model_dir: Path, binary_csv: Path, tmp_path: Path) -> None:
+def test_export_writes_onnx_and_reports_the_difference(
+    model_dir: Path, binary_csv: Path, tmp_path: Path
+) -> None:
     copy = tmp_path / "model"
     shutil.copytree(model_dir, copy)  # the session's model stays as other tests expect it
     result = run_cli("export", copy, "--onnx", "--data", binary_csv)

@@ -136,7 +136,10 @@ def test_rows_are_predicted_in_chunks_with_the_same_result(
 @pytest.mark.parametrize("rows", [pd.DataFrame(columns=["area", "rooms", "city"]), [], "area,rooms", [1, 2]])
 def test_bad_rows_are_refused(binary: tuple[Learner, TabularPredictor], rows: object) -> None:
     _, predictor = binary
-    with pytest.raises(DataError, match=r"rows has no rows; pass at least one row|rows must be a DataFrame or a list of dicts"):
+    with pytest.raises(
+        DataError,
+        match=r"rows has no rows; pass at least one row|rows must be a DataFrame or a list of dicts",
+    ):
         predictor.predict(rows)  # type: ignore[arg-type]
 
 

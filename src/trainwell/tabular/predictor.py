@@ -12,7 +12,6 @@ from trainwell.core.errors import ArtifactError
 from trainwell.data.tables import prediction_table, rows_frame
 from trainwell.data.task import Task
 from trainwell.models.registry import create_model
-from trainwell.tabular import models as _models  # noqa: F401  (registers the tabular architectures)
 from trainwell.tabular.recipe import TabularRecipe
 
 BATCH_ROWS = 8192
