@@ -15,7 +15,10 @@ from trainwell.metrics import describe_metric
 def _number(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    return f"{value:.4f}" if isinstance(value, float) else str(value)
+    if isinstance(value, float):
+        # Losses in a target's squared units can run to billions: keep four significant figures there.
+        return f"{value:.4f}" if abs(value) < 1e5 else f"{value:.4g}"
+    return str(value)
 
 
 def show_metrics(learn: Any, console: Console) -> None:
