@@ -292,13 +292,7 @@ class Learner:
         """Sweep the learning rate; see :func:`trainwell.learner.lr_find.lr_find`."""
         from trainwell.learner.lr_find import lr_find
 
-        # The sweep drives the loss to divergence on purpose and stops itself there: no NaN guard meanwhile.
-        guards = [cb for cb in self.callbacks if isinstance(cb, NanGuard)]
-        self.remove_callback(NanGuard)
-        try:
-            return lr_find(self, start_lr=start_lr, end_lr=end_lr, num_it=num_it)
-        finally:
-            self.callbacks.extend(guards)
+        return lr_find(self, start_lr=start_lr, end_lr=end_lr, num_it=num_it)
 
     def _fit(self, n_epochs: int, run_callbacks: list[Callback], resume_from: str | Path | None) -> None:
         self._reset_state()

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from trainwell.callbacks.nan_guard import NanGuard
 from trainwell.callbacks.progress import ProgressBar
 from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import get_rng_states, set_rng_states
@@ -141,6 +142,9 @@ def lr_find(learn: Learner, start_lr: float = 1e-7, end_lr: float = 10.0, num_it
     quiet = [cb for cb in learn.callbacks if isinstance(cb, ProgressBar) and cb.print_epochs]
     for callback in quiet:
         callback.print_epochs = False  # the sweep's epochs are not training epochs worth a table row
+    # The sweep drives the loss to divergence on purpose and stops itself there: no NaN guard meanwhile.
+    guards = [cb for cb in learn.callbacks if isinstance(cb, NanGuard)]
+    learn.remove_callback(NanGuard)
     try:
         learn.set_lrs(end_lr)
         learn._fit(n_epochs, [finder], None)
@@ -149,6 +153,7 @@ def lr_find(learn: Learner, start_lr: float = 1e-7, end_lr: float = 10.0, num_it
         learn.opt = saved_opt
         for callback in quiet:
             callback.print_epochs = True
+        learn.callbacks.extend(guards)
         set_rng_states(saved_rng)
         recorder.history, recorder.lrs, recorder.losses, recorder.fit_count = saved_history
         if learn.opt is not None:
