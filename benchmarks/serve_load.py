@@ -1,20 +1,25 @@
-"""Load test of ``trainwell serve`` against a naive FastAPI endpoint, same model, same process settings.
+"""Load test of ``trainwell serve`` (torch and onnx backends) against a naive FastAPI endpoint, same model.
 
-Both servers run as uvicorn subprocesses on loopback (one worker, one torch thread, no access log):
+The three servers run as uvicorn subprocesses on loopback (one worker, one model thread, no access log):
 
-- **trainwell**: :func:`trainwell.serve.create_app` (schema validation, micro-batching of concurrent requests);
+- **trainwell**: :func:`trainwell.serve.create_app` with ``backend="torch"`` (schema validation,
+  micro-batching of concurrent requests);
+- **onnx**: the same server with ``backend="onnx"``: onnxruntime runs ``model.onnx``, written by
+  :func:`trainwell.export.onnx.export_onnx` (with its parity check) right after training;
 - **naive**: a plain FastAPI endpoint (``def predict(body: dict)``, run in FastAPI's thread pool) that calls
-  ``predictor.predict`` once per request.
+  ``predictor.predict`` (PyTorch) once per request.
 
 For each concurrency level (1, 8 and 64 clients, each sending one-row requests back to back over its own
 keep-alive connection, with a minimal asyncio HTTP/1.1 client: see :class:`Connection`) the script sends a bounded number of requests (and stops a level after ``--seconds``), and
-reports requests/s, p50/p90/p99 latency and the error count. Levels alternate between the two servers so a
-change in the machine's load hits both. Prints a table and writes ``benchmarks/results/serve_load.json``.
+reports requests/s, p50/p90/p99 latency and the error count. Each level runs on the three servers in turn,
+so a change in the machine's load hits all of them. Prints a table and writes ``benchmarks/results/serve_load.json``.
 
 The model: the full Adult training file (``../shared/data/adult``, columns from ``adult.py``) when present,
 else the embedded sample, trained for 2 epochs into a temporary directory. Requests carry rows of the test
 split (or of the sample). Targets (issue 3): at concurrency 64, at least 2x the naive throughput; at
-concurrency 1, a p99 latency no worse than the naive one. The load generator shares the machine's CPU cores
+concurrency 1, a p99 latency no worse than the naive one. The onnx server is compared with the torch one
+(throughput at the highest level, p99 at the lowest): ``auto`` picks onnx when a parity-checked
+``model.onnx`` is there, and these numbers say whether that is faster. The load generator shares the machine's CPU cores
 with the server under test (and, on the CI machine, with other jobs): compare the two servers, not absolute
 numbers across machines.
 """
@@ -247,6 +252,7 @@ def main() -> int:
         started = time.perf_counter()
         train_model(train, model_dir, args.epochs)
         print(f"trained on the {source} for {args.epochs} epochs in {time.perf_counter() - started:.1f} s")
+        onnx_check = export_model(model_dir)
         results = measure(model_dir, bodies, args.levels, args.scale, args.seconds)
     summary = report(results, source)
     path = write_results(
@@ -263,7 +269,9 @@ def main() -> int:
                 "scale": args.scale,
                 "seconds_cap": args.seconds,
                 "server": "uvicorn, 1 worker, 1 torch thread, no access log",
-                "trainwell_options": {"max_batch": 64, "batch_wait_ms": 2.0},
+                "trainwell_options": {"max_batch": 64, "batch_wait_ms": 2.0, "backend": "torch"},
+                "onnx_options": {"max_batch": 64, "batch_wait_ms": 2.0, "backend": "onnx"},
+                "onnx_export": onnx_check,
             },
             "results": results,
             "summary": summary,
@@ -273,20 +281,42 @@ def main() -> int:
     return 0
 
 
+def export_model(model_dir: Path) -> dict[str, Any]:
+    """Write ``model.onnx`` (parity-checked against PyTorch on synthesised rows); return the check's figures."""
+    from trainwell.export.onnx import export_onnx
+
+    report = export_onnx(model_dir)
+    print(
+        f"exported to ONNX in {report.seconds:.1f} s; onnxruntime within {report.max_abs_diff:.2g} of PyTorch "
+        f"on {report.n_rows_checked} rows"
+    )
+    return {
+        "seconds": report.seconds,
+        "max_abs_diff": report.max_abs_diff,
+        "n_rows_checked": report.n_rows_checked,
+        "opset": report.opset,
+    }
+
+
+def trainwell_env(model_dir: Path, backend: str) -> dict[str, str]:
+    options = json.dumps({"threads": 1, "backend": backend})
+    return {"TRAINWELL_SERVE_MODEL": str(model_dir), "TRAINWELL_SERVE_OPTIONS": options}
+
+
 def measure(
     model_dir: Path, bodies: list[bytes], levels: list[int], scale: float, seconds: float
 ) -> dict[str, list[dict[str, Any]]]:
-    """Both servers up side by side; each level is run on one, then the other."""
-    results: dict[str, list[dict[str, Any]]] = {"trainwell": [], "naive": []}
-    options = json.dumps({"threads": 1})
-    trainwell_env = {"TRAINWELL_SERVE_MODEL": str(model_dir), "TRAINWELL_SERVE_OPTIONS": options}
+    """The three servers up side by side; each level is run on each of them in turn."""
+    results: dict[str, list[dict[str, Any]]] = {"trainwell": [], "onnx": [], "naive": []}
+    factory = "trainwell.serve.app:app_from_env"
     with (
-        uvicorn_process("trainwell.serve.app:app_from_env", trainwell_env) as trainwell_url,
+        uvicorn_process(factory, trainwell_env(model_dir, "torch")) as trainwell_url,
+        uvicorn_process(factory, trainwell_env(model_dir, "onnx")) as onnx_url,
         uvicorn_process("serve_load:naive_app", {NAIVE_MODEL_ENV: str(model_dir)}) as naive_url,
     ):
         for level in levels:
             count = max(20, int(REQUESTS.get(level, 1600) * scale))
-            for name, url in (("trainwell", trainwell_url), ("naive", naive_url)):
+            for name, url in (("trainwell", trainwell_url), ("onnx", onnx_url), ("naive", naive_url)):
                 result = asyncio.run(run_level(url, bodies, level, count, seconds))
                 results[name].append(result)
                 print(f"  {name:9s} c={level:<3d} {result['requests_per_s']:8.1f} req/s", flush=True)
@@ -311,13 +341,21 @@ def report(results: dict[str, list[dict[str, Any]]], source: str) -> dict[str, A
 
 
 def compare(results: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    """Throughput ratio at the highest level and p99 ratio at the lowest, against the issue's targets."""
+    """Throughput ratio at the highest level and p99 ratio at the lowest: trainwell (torch) against the
+    naive server and the issue's targets, and the onnx backend against the torch one."""
     by_level = {name: {r["concurrency"]: r for r in rows} for name, rows in results.items()}
     levels = sorted(by_level["trainwell"])
     high, low = levels[-1], levels[0]
-    speedup = by_level["trainwell"][high]["requests_per_s"] / by_level["naive"][high]["requests_per_s"]
-    p99_ratio = by_level["trainwell"][low]["p99_ms"] / by_level["naive"][low]["p99_ms"]
-    return {
+
+    def ratios(name: str, baseline: str) -> tuple[float, float]:
+        ours, theirs = by_level[name], by_level[baseline]
+        return (
+            ours[high]["requests_per_s"] / theirs[high]["requests_per_s"],
+            ours[low]["p99_ms"] / theirs[low]["p99_ms"],
+        )
+
+    speedup, p99_ratio = ratios("trainwell", "naive")
+    summary: dict[str, Any] = {
         f"throughput_ratio_c{high}": speedup,
         f"p99_ratio_c{low}": p99_ratio,
         "lines": [
@@ -325,6 +363,15 @@ def compare(results: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
             f"p99 latency at concurrency {low}: {p99_ratio:.2f}x the naive server's (target <= 1x)",
         ],
     }
+    if "onnx" in by_level:
+        onnx_speedup, onnx_p99 = ratios("onnx", "trainwell")
+        summary[f"onnx_vs_torch_throughput_ratio_c{high}"] = onnx_speedup
+        summary[f"onnx_vs_torch_p99_ratio_c{low}"] = onnx_p99
+        summary["lines"] += [
+            f"onnx backend, throughput at concurrency {high}: {onnx_speedup:.2f}x the torch backend",
+            f"onnx backend, p99 latency at concurrency {low}: {onnx_p99:.2f}x the torch backend's",
+        ]
+    return summary
 
 
 if __name__ == "__main__":

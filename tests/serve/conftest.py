@@ -8,6 +8,7 @@ queues the connection until uvicorn has finished its startup and accepts it (no 
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -43,6 +44,17 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory, adult: pd.DataFrame) -> 
         trainwell.fit_table(adult.head(TRAIN_ROWS), ADULT_TARGET, out=out, epochs=1, lr=1e-2, progress=False)
     finally:
         torch.set_num_threads(previous)
+    return out
+
+
+@pytest.fixture(scope="session")
+def onnx_model_dir(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> Path:
+    """A copy of ``model_dir`` exported to ONNX (the original stays without ``model.onnx``)."""
+    from trainwell.export.onnx import export_onnx
+
+    out = tmp_path_factory.mktemp("serve-onnx") / "adult-model"
+    shutil.copytree(model_dir, out)
+    export_onnx(out)
     return out
 
 
@@ -88,7 +100,7 @@ def start_server(app: FastAPI) -> LiveServer:
 
 # Small limits, so the limit tests send small bodies; a long batch wait, so concurrent requests merge even
 # when the shared test machine is slow to deliver them.
-LIMITS = {"max_rows": 20, "max_body_bytes": 40_000, "batch_wait_ms": 250.0}
+LIMITS: dict[str, Any] = {"max_rows": 20, "max_body_bytes": 40_000, "batch_wait_ms": 250.0}
 
 
 @pytest.fixture(scope="session")

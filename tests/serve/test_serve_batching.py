@@ -66,7 +66,7 @@ def test_a_request_larger_than_max_batch_runs_alone() -> None:
     batcher = MicroBatcher(double, max_batch=4)
 
     async def main() -> list[list[int]]:
-        return await asyncio.gather(batcher.submit(list(range(10))), batcher.submit([100]))
+        return list(await asyncio.gather(batcher.submit(list(range(10))), batcher.submit([100])))
 
     assert run(main, batcher) == [[2 * item for item in range(10)], [200]]
     assert list(batcher.stats.recent) == [(1, 10), (1, 1)]
@@ -76,8 +76,10 @@ def test_a_failing_request_does_not_fail_the_others() -> None:
     batcher = MicroBatcher(double, max_batch=64)
 
     async def main() -> list[Any]:
-        return await asyncio.gather(
-            batcher.submit([1]), batcher.submit([-1]), batcher.submit([2]), return_exceptions=True
+        return list(
+            await asyncio.gather(
+                batcher.submit([1]), batcher.submit([-1]), batcher.submit([2]), return_exceptions=True
+            )
         )
 
     first, second, third = run(main, batcher)
@@ -139,7 +141,7 @@ def test_thread_initializer_runs_in_the_worker_thread() -> None:
     import threading
 
     seen: list[str] = []
-    batcher = MicroBatcher(
+    batcher: MicroBatcher[int, str] = MicroBatcher(
         lambda items: [threading.current_thread().name for _ in items],
         thread_initializer=lambda: seen.append(threading.current_thread().name),
     )

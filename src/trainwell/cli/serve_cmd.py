@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import warnings
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +20,14 @@ from trainwell.cli._common import guarded
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 #: Packages of the ``serve`` extra (and what they bring along).
 SERVE_EXTRA = ("fastapi", "uvicorn", "starlette", "pydantic", "pydantic_core")
+
+
+class Backend(str, Enum):
+    """``--backend``: what runs the model (see :mod:`trainwell.serve.backends`)."""
+
+    auto = "auto"
+    torch = "torch"
+    onnx = "onnx"
 
 
 def serve(
@@ -45,8 +54,16 @@ def serve(
         ),
     ] = True,
     threads: Annotated[
-        int | None, typer.Option(help="Torch threads per process (default: torch's choice).")
+        int | None,
+        typer.Option(help="Model threads per process, torch's or onnxruntime's (default: the library's)."),
     ] = None,
+    backend: Annotated[
+        Backend,
+        typer.Option(
+            help="What runs the model: torch; onnx (needs model.onnx from `trainwell export MODEL --onnx`); "
+            "auto: onnx when model.onnx passed its parity check, else torch."
+        ),
+    ] = Backend.auto,
 ) -> None:
     """Serve a model over HTTP: POST /predict, GET /metadata, GET /health; the API is documented at /docs."""
 
@@ -66,7 +83,15 @@ def serve(
                 "pip install 'trainwell[serve]'"
             ) from error
 
-        config = ServeConfig(max_batch, batch_wait_ms, max_rows, max_body_bytes, forbid_extra_fields, threads)
+        config = ServeConfig(
+            max_batch=max_batch,
+            batch_wait_ms=batch_wait_ms,
+            max_rows=max_rows,
+            max_body_bytes=max_body_bytes,
+            forbid_extra_fields=forbid_extra_fields,
+            threads=threads,
+            backend=backend.value,
+        )
         if not 0 <= port <= 65535:
             raise ConfigError(f"--port must be between 0 and 65535, got {port}; pass e.g. --port 8000")
         if workers < 1:
@@ -79,13 +104,16 @@ def serve(
                 stacklevel=1,
             )
         app = create_app(model, **config.to_dict())  # loads the model: a bad directory fails here, once
+        typer.echo(f"serving {model} with the {app.state.backend} backend", err=True)
         if workers == 1:
             uvicorn.run(app, host=host, port=port, log_level="info")
             return
-        # Each worker process builds its own app from the environment (an app object cannot be shared).
+        # Each worker process builds its own app from the environment (an app object cannot be shared), on the
+        # backend "auto" resolved to here, so every worker runs the same engine.
+        resolved = {**config.to_dict(), "backend": app.state.backend}
         del app
         os.environ[MODEL_ENV] = str(model.resolve())
-        os.environ[OPTIONS_ENV] = json.dumps(config.to_dict())
+        os.environ[OPTIONS_ENV] = json.dumps(resolved)
         uvicorn.run(
             "trainwell.serve.app:app_from_env",
             factory=True,

@@ -14,7 +14,9 @@ type, a missing or unknown field, too many or no rows are 422, a body that is no
 the size limit is 413. A 5xx is a bug.
 
 Loading goes through :func:`trainwell.export.load`, which reads weights with ``safetensors`` and metadata with
-``json`` only: a model directory can never make the server run code.
+``json`` only: a model directory can never make the server run code. With ``backend="onnx"`` (or ``"auto"``
+and a parity-checked ``model.onnx``) onnxruntime runs the model instead (:mod:`trainwell.serve.backends`);
+the answers are the same.
 """
 
 from __future__ import annotations
@@ -34,9 +36,9 @@ from fastapi.responses import JSONResponse, Response
 
 import trainwell
 from trainwell.core.errors import ConfigError, UserError
-from trainwell.export.predictor import load
 from trainwell.serve._errors import error_body, install_error_handlers
 from trainwell.serve._middleware import TICKET_KEY, AnnouncePredictions, BodySizeLimit
+from trainwell.serve.backends import backend_of, load_predictor
 from trainwell.serve.batching import MicroBatcher
 from trainwell.serve.config import ServeConfig
 from trainwell.serve.predictions import ServablePredictor, metadata_document, predict_rows
@@ -63,6 +65,7 @@ def create_app(
     max_body_bytes: int = 1_000_000,
     forbid_extra_fields: bool = True,
     threads: int | None = None,
+    backend: str = "auto",
 ) -> FastAPI:
     """The FastAPI application serving ``model``.
 
@@ -74,22 +77,36 @@ def create_app(
         max_rows: Most rows in one request.
         max_body_bytes: Largest request body, in bytes.
         forbid_extra_fields: Refuse fields that are not inputs of the model (else ignore them).
-        threads: Torch intra-op threads for the model calls (``None``: torch's setting).
+        threads: Intra-op threads for the model calls, torch's and onnxruntime's (``None``: their defaults).
+        backend: ``"torch"``, ``"onnx"`` (needs ``model.onnx``: ``trainwell export MODEL --onnx``) or
+            ``"auto"`` (onnx when ``model.onnx`` passed its parity check, else torch). With a loaded
+            predictor, ``"auto"`` or the predictor's own backend.
 
     Returns:
         The application; serve it with any ASGI server (``trainwell serve`` uses uvicorn). ``app.state``
-        holds ``predictor``, ``config``, ``batcher`` and ``batch_stats`` (model calls and batch sizes).
+        holds ``predictor``, ``config``, ``backend`` (the one in use: ``"torch"`` or ``"onnx"``),
+        ``batcher`` and ``batch_stats`` (model calls and batch sizes).
 
     Raises:
         ArtifactError: The directory is not a loadable model directory.
-        ConfigError: A setting is out of range, or the model is of an application the server cannot serve.
+        ConfigError: A setting is out of range, the model is of an application the server cannot serve, or
+            ``backend="onnx"`` and the directory has no parity-checked ``model.onnx``.
+        OnnxDependencyError: ``backend="onnx"`` and onnxruntime is not installed.
 
     Example:
         >>> app = create_app("model/")                                   # doctest: +SKIP
         >>> uvicorn.run(app, host="127.0.0.1", port=8000)                # doctest: +SKIP
     """
-    config = ServeConfig(max_batch, batch_wait_ms, max_rows, max_body_bytes, forbid_extra_fields, threads)
-    predictor = load(Path(model)) if isinstance(model, (str, os.PathLike)) else model
+    config = ServeConfig(
+        max_batch=max_batch,
+        batch_wait_ms=batch_wait_ms,
+        max_rows=max_rows,
+        max_body_bytes=max_body_bytes,
+        forbid_extra_fields=forbid_extra_fields,
+        threads=threads,
+        backend=backend,
+    )
+    predictor, used_backend = _predictor_and_backend(model, config)
     _check_servable(predictor, model)
     batcher: MicroBatcher[dict[str, Any], dict[str, Any] | None] = MicroBatcher(
         partial(predict_rows, predictor),
@@ -113,19 +130,37 @@ def create_app(
         description=_description(predictor),
         lifespan=lifespan,
     )
-    app.state.predictor, app.state.config = predictor, config
+    app.state.predictor, app.state.config, app.state.backend = predictor, config, used_backend
     app.state.batcher, app.state.batch_stats = batcher, batcher.stats
     install_error_handlers(app)
     app.add_middleware(AnnouncePredictions, batcher=batcher)  # type: ignore[arg-type]
     app.add_middleware(BodySizeLimit, max_body_bytes=config.max_body_bytes)  # type: ignore[arg-type]
-    _add_routes(app, predictor, config, batcher)
+    _add_routes(app, predictor, config, batcher, used_backend)
     return app
 
 
+def _predictor_and_backend(
+    model: str | os.PathLike[str] | ServablePredictor, config: ServeConfig
+) -> tuple[Any, str]:
+    if isinstance(model, (str, os.PathLike)):
+        return load_predictor(Path(model), config.backend, threads=config.threads)
+    used = backend_of(model)
+    if config.backend not in ("auto", used):
+        raise ConfigError(
+            f"backend={config.backend!r} does not match the given predictor ({type(model).__name__} runs on "
+            f"{used}); pass backend='auto', or a model directory to load on {config.backend}"
+        )
+    return model, used
+
+
 def _add_routes(
-    app: FastAPI, predictor: ServablePredictor, config: ServeConfig, batcher: MicroBatcher[Any, Any]
+    app: FastAPI,
+    predictor: ServablePredictor,
+    config: ServeConfig,
+    batcher: MicroBatcher[Any, Any],
+    backend: str,
 ) -> None:
-    metadata = metadata_document(predictor, config)
+    metadata = metadata_document(predictor, config, backend=backend)
     request_type = request_model(
         predictor.recipe, max_rows=config.max_rows, forbid_extra_fields=config.forbid_extra_fields
     )

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from trainwell.core.errors import ConfigError
+from trainwell.serve.backends import BACKENDS
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,11 @@ class ServeConfig:
         max_body_bytes: Largest request body in bytes (larger: 413).
         forbid_extra_fields: Refuse a row holding a field that is not an input of the model (422); when
             ``False`` such fields are ignored.
-        threads: Torch intra-op threads for the model calls; ``None`` keeps torch's setting.
+        threads: Intra-op threads for the model calls (torch's, and onnxruntime's on the onnx backend);
+            ``None`` keeps each library's default.
+        backend: What runs the model: ``"torch"``, ``"onnx"`` (``model.onnx`` from ``trainwell export --onnx``)
+            or ``"auto"`` (onnx when the directory has a parity-checked ``model.onnx``, else torch); see
+            :mod:`trainwell.serve.backends`.
     """
 
     max_batch: int = 64
@@ -30,6 +35,7 @@ class ServeConfig:
     max_body_bytes: int = 1_000_000
     forbid_extra_fields: bool = True
     threads: int | None = None
+    backend: str = "auto"
 
     def __post_init__(self) -> None:
         _check_count("max_batch", self.max_batch, "e.g. --max-batch 64")
@@ -47,6 +53,10 @@ class ServeConfig:
             raise ConfigError(
                 f"batch_wait_ms must be a number of milliseconds between 0 and 1000, got {wait!r}; "
                 "pass e.g. --batch-wait-ms 2 (0 never waits)"
+            )
+        if self.backend not in BACKENDS:
+            raise ConfigError(
+                f"backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}; pass e.g. --backend auto"
             )
         if not isinstance(self.forbid_extra_fields, bool):
             raise ConfigError(f"forbid_extra_fields must be True or False, got {self.forbid_extra_fields!r}")

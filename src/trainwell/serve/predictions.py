@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any, Protocol
 
+import numpy as np
 import torch
 
 import trainwell
@@ -17,14 +18,19 @@ __all__ = ["ServablePredictor", "metadata_document", "predict_rows"]
 
 
 class ServablePredictor(Protocol):
-    """What the server needs from a predictor (:class:`~trainwell.tabular.TabularPredictor` has it)."""
+    """What the server needs from a predictor: :class:`~trainwell.tabular.TabularPredictor` (torch) and
+    :class:`~trainwell.export.onnx_predictor.OnnxPredictor` (numpy) have it."""
 
-    application: str
     task: Task
     recipe: TabularRecipe
     metadata: dict[str, Any]
 
-    def predict_proba(self, rows: Any, *, allow_missing_columns: bool = False) -> torch.Tensor: ...
+    @property
+    def application(self) -> str | None: ...  # read-only: a plain attribute of any predictor conforms
+
+    def predict_proba(
+        self, rows: Any, *, allow_missing_columns: bool = False
+    ) -> torch.Tensor | np.ndarray: ...
 
 
 def predict_rows(predictor: ServablePredictor, rows: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
@@ -42,7 +48,9 @@ def predict_rows(predictor: ServablePredictor, rows: list[dict[str, Any]]) -> li
         ``{"prediction": value}`` (several targets: ``{"prediction": {target: value}}``) for regression.
     """
     task = predictor.task
-    values = predictor.predict_proba(rows)
+    # One code path for both backends: a numpy result is viewed as a tensor (no copy), so labels, the
+    # finiteness check and the JSON floats come from the same operations whichever engine ran the model.
+    values = torch.as_tensor(predictor.predict_proba(rows))
     matrix = values.reshape(len(rows), -1)  # (N, outputs); binary: (N, 1), the positive class
     finite = torch.isfinite(matrix).all(dim=1).tolist()
     table: list[list[float]] = matrix.tolist()
@@ -67,8 +75,11 @@ def predict_rows(predictor: ServablePredictor, rows: list[dict[str, Any]]) -> li
     return [answer if ok else None for answer, ok in zip(answers, finite, strict=True)]
 
 
-def metadata_document(predictor: ServablePredictor, config: ServeConfig) -> dict[str, Any]:
-    """The body of ``GET /metadata`` (see :class:`~trainwell.serve.schema.MetadataResponse`)."""
+def metadata_document(
+    predictor: ServablePredictor, config: ServeConfig, *, backend: str = "torch"
+) -> dict[str, Any]:
+    """The body of ``GET /metadata`` (see :class:`~trainwell.serve.schema.MetadataResponse`); ``backend`` is
+    the engine running the model (``"torch"`` or ``"onnx"``)."""
     metadata = predictor.metadata
     recipe, task = predictor.recipe, predictor.task
     inputs = []
@@ -84,6 +95,7 @@ def metadata_document(predictor: ServablePredictor, config: ServeConfig) -> dict
     final = (metadata.get("training") or {}).get("final") or {}
     return {
         "application": predictor.application,
+        "backend": backend,
         "task": {
             "kind": task.kind,
             "classes": list(task.classes),

@@ -243,6 +243,9 @@ class MetadataResponse(BaseModel):
     """What ``GET /metadata`` returns: the task, the inputs a row needs, metrics, versions and limits."""
 
     application: str
+    backend: Literal["torch", "onnx"] = Field(
+        description="What runs the model: PyTorch, or onnxruntime on the exported model.onnx."
+    )
     task: TaskInfo
     inputs: list[InputInfo]
     dropped_columns: dict[str, str] = Field(description="Training columns the model does not use, with why.")

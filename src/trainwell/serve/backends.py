@@ -1,0 +1,106 @@
+"""Which engine runs the model: PyTorch (``trainwell.export.load``) or onnxruntime (``OnnxPredictor``).
+
+- ``"torch"``: the PyTorch predictor, from ``model.safetensors``.
+- ``"onnx"``: onnxruntime on ``model.onnx`` (written by ``trainwell export MODEL --onnx``); needs the ``onnx``
+  extra. The export must have recorded a passing parity check in ``trainwell.json``: a ``model.onnx`` left
+  over from an earlier model has no such record once the model is trained again, and is refused.
+- ``"auto"``: ``"onnx"`` when it can be used (the file, a passing parity record, onnxruntime installed), else
+  ``"torch"``. Both give the same answers (the export checked it); onnxruntime is usually faster per call.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from pathlib import Path
+from typing import Any
+
+from trainwell.core.artifact import read_metadata
+from trainwell.core.errors import ConfigError
+from trainwell.export.predictor import load
+
+__all__ = ["BACKENDS", "ONNX_FILE", "load_predictor", "onnx_parity_passed", "resolve_backend"]
+
+#: The settings accepted for ``backend``; ``"auto"`` resolves to one of the other two.
+BACKENDS = ("auto", "torch", "onnx")
+#: The file :func:`trainwell.export.onnx.export_onnx` writes (named here to keep onnx imports lazy).
+ONNX_FILE = "model.onnx"
+
+
+def onnx_parity_passed(metadata: dict[str, Any]) -> bool:
+    """Whether ``trainwell.json`` records an ONNX export whose parity check with PyTorch passed."""
+    entry = metadata.get("onnx")
+    if not isinstance(entry, dict) or entry.get("file") != ONNX_FILE:
+        return False
+    difference, tolerance = entry.get("max_scaled_diff"), entry.get("tolerance")
+    numbers = [value for value in (difference, tolerance) if isinstance(value, (int, float))]
+    if len(numbers) != 2 or not all(math.isfinite(value) for value in numbers):
+        return False
+    return bool(numbers[0] <= numbers[1])
+
+
+def resolve_backend(model_dir: str | Path, backend: str = "auto") -> str:
+    """The backend ``"torch"`` or ``"onnx"`` that ``backend`` means for ``model_dir``.
+
+    Raises:
+        ConfigError: ``backend`` is not one of :data:`BACKENDS`, or it is ``"onnx"`` and the directory has no
+            ``model.onnx`` with a passing parity check.
+    """
+    if backend not in BACKENDS:
+        raise ConfigError(
+            f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}; pass e.g. --backend auto"
+        )
+    if backend == "torch":
+        return backend
+    directory = Path(model_dir)
+    has_file = (directory / ONNX_FILE).is_file()
+    passed = has_file and onnx_parity_passed(read_metadata(directory))
+    if backend == "auto":
+        return "onnx" if passed and _onnxruntime_installed() else "torch"
+    if not has_file:
+        raise ConfigError(
+            f"backend 'onnx' needs {ONNX_FILE} in the model directory '{directory}', which has none; write it "
+            f"with `trainwell export {directory} --onnx`, or pass --backend torch"
+        )
+    if not passed:
+        raise ConfigError(
+            f"backend 'onnx': {directory / ONNX_FILE} has no passing parity check recorded in trainwell.json "
+            f"(it may be left over from an earlier model); re-export it with `trainwell export {directory} "
+            "--onnx`, or pass --backend torch"
+        )
+    return backend
+
+
+def load_predictor(
+    model_dir: str | Path, backend: str = "auto", *, threads: int | None = None
+) -> tuple[Any, str]:
+    """The predictor of ``model_dir`` on the chosen backend, and that backend (``"torch"`` or ``"onnx"``).
+
+    Args:
+        model_dir: A model directory written by ``trainwell fit`` (and ``trainwell export --onnx`` for onnx).
+        backend: ``"auto"``, ``"torch"`` or ``"onnx"`` (see the module docstring).
+        threads: onnxruntime intra-op threads for the onnx backend (``None``: onnxruntime's choice).
+
+    Raises:
+        ConfigError: As :func:`resolve_backend`.
+        ArtifactError: The directory (or its ``model.onnx``) cannot be loaded.
+        OnnxDependencyError: ``backend="onnx"`` without onnxruntime installed.
+    """
+    chosen = resolve_backend(model_dir, backend)
+    if chosen == "torch":
+        return load(Path(model_dir)), chosen
+    from trainwell.export.onnx_predictor import OnnxPredictor  # imports onnxruntime: only when used
+
+    return OnnxPredictor(model_dir, threads=threads), chosen
+
+
+def backend_of(predictor: Any) -> str:
+    """``"onnx"`` for an :class:`~trainwell.export.onnx_predictor.OnnxPredictor`, else ``"torch"``."""
+    from trainwell.export.onnx_predictor import OnnxPredictor
+
+    return "onnx" if isinstance(predictor, OnnxPredictor) else "torch"
+
+
+def _onnxruntime_installed() -> bool:
+    # Without the onnx extra, auto serves with torch rather than failing (onnx would raise the install hint).
+    return all(importlib.util.find_spec(name) is not None for name in ("onnx", "onnxruntime"))
