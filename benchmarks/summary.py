@@ -64,19 +64,21 @@ def rows() -> list[tuple[str, str, str, str]]:
         by_level = {(name, r["concurrency"]): r for name, rows in serve["results"].items() for r in rows}
         ours, naive = by_level.get(("trainwell", 64)), by_level.get(("naive", 64))
         if ours and naive:
-            table.append((
-                "HTTP serving, Adult model, 1-row requests (`benchmarks/serve_load.py`)",
-                f"{ours['requests_per_s']:.0f} req/s at concurrency 64 "
-                f"({serve['summary']['throughput_ratio_c64']:.1f}x naive); p99 at concurrency 1 "
-                f"{serve['summary']['p99_ratio_c1']:.2f}x naive",
-                ">= 2x naive throughput; p99 no worse",
-                f"naive one-request-per-forward FastAPI: {naive['requests_per_s']:.0f} req/s at concurrency 64"
-                + (
-                    f"; onnxruntime backend {serve['summary']['onnx_vs_torch_throughput_ratio_c64']:.2f}x torch"
-                    if "onnx_vs_torch_throughput_ratio_c64" in serve["summary"]
-                    else ""
-                ),
-            ))
+            table.append(
+                (
+                    "HTTP serving, Adult model, 1-row requests (`benchmarks/serve_load.py`)",
+                    f"{ours['requests_per_s']:.0f} req/s at concurrency 64 "
+                    f"({serve['summary']['throughput_ratio_c64']:.1f}x naive); p99 at concurrency 1 "
+                    f"{serve['summary']['p99_ratio_c1']:.2f}x naive",
+                    ">= 2x naive throughput; p99 no worse",
+                    f"naive one-request-per-forward FastAPI: {naive['requests_per_s']:.0f} req/s at concurrency 64"
+                    + (
+                        f"; onnxruntime backend {serve['summary']['onnx_vs_torch_throughput_ratio_c64']:.2f}x torch"
+                        if "onnx_vs_torch_throughput_ratio_c64" in serve["summary"]
+                        else ""
+                    ),
+                )
+            )
     return table
 
 

@@ -13,12 +13,13 @@ from typing import Annotated, Any
 import typer
 
 from trainwell.cli._common import err_console, guarded, out_console
+from trainwell.cli.evaluate_cmd import evaluate
 from trainwell.cli.export_cmd import export
 from trainwell.cli.serve_cmd import serve
 
 app = typer.Typer(
     name="trainwell",
-    help="Well-trained models by default: fit, predict, inspect, export, serve.",
+    help="Well-trained models by default: fit, evaluate, predict, inspect, export, serve.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -198,6 +199,7 @@ def lr_find(
     guarded(run)
 
 
+app.command("evaluate")(evaluate)
 app.command("export")(export)
 app.command("serve")(serve)
 

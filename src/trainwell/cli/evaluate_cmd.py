@@ -1,0 +1,240 @@
+"""``trainwell evaluate data.csv --target y --cv 5``: k-fold cross-validation with intervals and baselines.
+
+Registered on the main command line by ``app.command("evaluate")(evaluate)``. The tabular glue lives here
+because :mod:`trainwell.evaluate` sits below the applications and may not import :mod:`trainwell.tabular`:
+:class:`TabularFold` trains one fold exactly as ``trainwell fit`` would (learning-rate finder, one-cycle,
+default epochs), with the recipe fitted on that fold's training rows only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from trainwell.cli._common import guarded, out_console
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    import torch
+
+    from trainwell.data.task import Task
+    from trainwell.evaluate import CVResult, Verdict
+    from trainwell.tabular.recipe import TabularRecipe
+
+MODEL_NAME = "trainwell"
+
+
+@dataclass
+class TabularFold:
+    """A fold function for :func:`trainwell.evaluate.cross_validate` that trains a tabular model.
+
+    Each call builds ``tabular_data(df, target, splits=(train, valid))`` (so the recipe sees the fold's
+    training rows only), trains like :func:`trainwell.tabular.pipeline.fit_table` and returns the validation
+    metrics computed from the predicted probabilities. The fitted recipes and learning rates are kept.
+    """
+
+    df: pd.DataFrame
+    target: str
+    task: Task
+    metric_names: Sequence[str]
+    epochs: int | None = None
+    lr: float | None = None
+    seed: int = 0
+    ignore: Sequence[str] = ()
+    recipes: list[TabularRecipe] = field(default_factory=list)
+    lrs: list[float] = field(default_factory=list)
+    #: ``(valid_index, probabilities, encoded targets)`` of each fold, for out-of-fold analysis.
+    predictions: list[tuple[np.ndarray, torch.Tensor, torch.Tensor]] = field(default_factory=list)
+
+    def __call__(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
+        from trainwell.core.seeding import seed_everything
+        from trainwell.evaluate import score
+        from trainwell.tabular.data import tabular_data
+        from trainwell.tabular.learner import tabular_learner
+        from trainwell.tabular.pipeline import DEFAULT_LR, LR_BOUNDS, default_epochs
+
+        seed_everything(self.seed + fold)
+        data = tabular_data(
+            self.df,
+            self.target,
+            splits=(train.tolist(), valid.tolist()),
+            task=self.task.kind,
+            ignore=self.ignore,
+            seed=self.seed,
+        )
+        learn = tabular_learner(data, progress=False)
+        lr = self.lr
+        if lr is None:
+            lr = learn.lr_find().suggestion or DEFAULT_LR
+            lr = min(max(lr, LR_BOUNDS[0]), LR_BOUNDS[1])
+        n_batches = len(data.train)  # type: ignore[arg-type]
+        learn.fit_one_cycle(self.epochs or default_epochs(n_batches), lr)
+        preds, targets = learn.get_preds()
+        assert targets is not None  # the validation rows carry their targets
+        self.recipes.append(data.recipe)  # type: ignore[arg-type]  # tabular_data always sets a TabularRecipe
+        self.lrs.append(float(lr))
+        self.predictions.append((valid, preds, targets))
+        return score(preds, targets, self.task.kind, self.metric_names)
+
+
+@dataclass
+class TableEvaluation:
+    """What :func:`evaluate_table` measured: the model's and each baseline's per-fold metrics."""
+
+    task: Task
+    n_rows: int
+    model: CVResult
+    baselines: dict[str, CVResult]
+    lrs: list[float]
+    level: float = 0.95
+    #: The model's out-of-fold ``(valid_index, probabilities, encoded targets)``, one per fold.
+    predictions: list[tuple[np.ndarray, torch.Tensor, torch.Tensor]] = field(default_factory=list, repr=False)
+
+    def verdicts(self) -> list[Verdict]:
+        from trainwell.evaluate import verdicts
+
+        return verdicts(self.model, self.baselines, self.level)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "task": self.task.kind,
+            "rows": self.n_rows,
+            "level": self.level,
+            MODEL_NAME: {**self.model.to_dict(self.level), "lrs": self.lrs},
+            "baselines": {name: result.to_dict(self.level) for name, result in self.baselines.items()},
+            "verdicts": [
+                {
+                    "metric": v.metric,
+                    "baseline": v.baseline,
+                    "outcome": v.outcome,
+                    "text": v.sentence(MODEL_NAME),
+                }
+                for v in self.verdicts()
+            ],
+        }
+
+
+def evaluate_table(
+    df: pd.DataFrame,
+    target: str,
+    *,
+    k: int = 5,
+    seed: int = 0,
+    epochs: int | None = None,
+    lr: float | None = None,
+    task: str | None = None,
+    ignore: Sequence[str] = (),
+    baselines: bool = True,
+    source: str = "the table",
+) -> TableEvaluation:
+    """Cross-validate trainwell's tabular model and the classical baselines on the same ``k`` folds.
+
+    Args:
+        df: the table, target column included.
+        target: the column to predict (binary, multiclass or single-target regression).
+        k: number of folds (stratified for classification).
+        seed: seeds the folds and every model.
+        epochs: passes per fold (default: chosen from the fold's size, as ``trainwell fit`` does).
+        lr: peak learning rate (default: the learning-rate finder's, per fold).
+        task: override the inferred task.
+        ignore: columns never used as inputs.
+        baselines: also run the baselines.
+        source: the table's name in error messages.
+    """
+    from trainwell.core.errors import ConfigError
+    from trainwell.data.task import infer_task
+    from trainwell.evaluate import cross_validate, cross_validate_baselines, fold_indices
+    from trainwell.tabular.io import check_columns
+
+    if epochs is not None and epochs < 1:
+        raise ConfigError(f"--epochs must be at least 1, got {epochs}; pass e.g. --epochs 5 or leave it out")
+    check_columns(df, [target], source, "--target")
+    resolved = infer_task(df[target], name=target, kind=task)
+    if resolved.kind not in ("binary", "multiclass", "regression"):
+        raise ConfigError(
+            f"evaluate supports binary, multiclass and regression targets; '{target}' is {resolved.kind}. "
+            "Pass --task to override the inferred task"
+        )
+    stratified = resolved.kind != "regression"
+    splits = fold_indices(df[target].to_numpy(), k, seed, stratified)
+    metric_names = list(resolved.metric_names)
+    fold = TabularFold(df, target, resolved, metric_names, epochs, lr, seed, ignore)
+    model = cross_validate(len(df), None, fold, seed=seed, stratified=stratified, splits=splits)
+    others = (
+        cross_validate_baselines(df, target, resolved, splits, metric_names, ignore=ignore, seed=seed)
+        if baselines
+        else {}
+    )
+    return TableEvaluation(resolved, len(df), model, others, fold.lrs, predictions=fold.predictions)
+
+
+def render(evaluation: TableEvaluation, console: Any = None) -> None:
+    """Print the comparison table, then a warning line for each baseline the model does not clearly beat."""
+    from rich.table import Table
+    from rich.text import Text
+
+    console = console or out_console
+    level = round(evaluation.level * 100)
+    model = evaluation.model.summary(evaluation.level)
+    table = Table(
+        title=f"{evaluation.model.k}-fold cross-validation ({evaluation.task.kind}, {evaluation.n_rows} rows)",
+        caption=f"mean ± std over folds; \\[low, high]: {level}% t interval of the mean",
+    )
+    table.add_column("metric", no_wrap=True)
+    table.add_column(f"{MODEL_NAME} mean ± std", justify="right")
+    table.add_column(f"{MODEL_NAME} {level}% CI", justify="right")
+    for name in evaluation.baselines:
+        table.add_column(name, justify="right")
+    for metric, summary in model.items():
+        cells = [
+            metric,
+            f"{summary.mean:.4f} ± {summary.std:.4f}",
+            f"[{summary.low:.4f}, {summary.high:.4f}]",
+        ]
+        for result in evaluation.baselines.values():
+            other = result.summary(evaluation.level)[metric]
+            cells.append(f"{other.mean:.4f} [{other.low:.4f}, {other.high:.4f}]")
+        table.add_row(*cells)
+    console.print(table)
+    for verdict in evaluation.verdicts():
+        if verdict.outcome != "beats":
+            # Text, not markup: the sentence holds brackets that rich would read as style tags.
+            console.print(
+                Text.assemble(("warning:", "yellow"), " ", verdict.sentence(MODEL_NAME)), soft_wrap=True
+            )
+
+
+def evaluate(
+    data: Annotated[Path, typer.Argument(help="A CSV, TSV or Parquet file with one row per example.")],
+    target: Annotated[str, typer.Option(help="Column to predict.")],
+    cv: Annotated[int, typer.Option(help="Number of cross-validation folds (stratified for classes).")] = 5,
+    seed: Annotated[int, typer.Option(help="Seed for the folds, initialisation and shuffling.")] = 0,
+    epochs: Annotated[
+        int | None, typer.Option(help="Passes over each fold (default: chosen from the fold size).")
+    ] = None,
+    task: Annotated[
+        str | None, typer.Option(help="Override the inferred task: binary, multiclass, regression.")
+    ] = None,
+    baselines: Annotated[bool, typer.Option(help="Also cross-validate the scikit-learn baselines.")] = True,
+) -> None:
+    """Cross-validate a model on a table, with confidence intervals, against classical baselines."""
+
+    def run() -> None:
+        from trainwell.tabular.io import read_table
+
+        if cv < 2:
+            from trainwell.core.errors import ConfigError
+
+            raise ConfigError(f"--cv must be at least 2 folds, got {cv}; pass e.g. --cv 5")
+        table = read_table(data)
+        result = evaluate_table(
+            table, target, k=cv, seed=seed, epochs=epochs, task=task, baselines=baselines, source=str(data)
+        )
+        render(result)
+
+    guarded(run)

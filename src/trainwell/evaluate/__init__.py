@@ -1,0 +1,27 @@
+"""Honest evaluation: k-fold cross-validation, confidence intervals and classical baselines on the same folds.
+
+Generic over applications: :func:`cross_validate` runs any fold function; applications (or the command line)
+supply one that fits its preprocessing on each fold's training rows only.
+"""
+
+from __future__ import annotations
+
+from trainwell.evaluate.baselines import baseline_names, cross_validate_baselines
+from trainwell.evaluate.compare import Verdict, judge, score, verdicts
+from trainwell.evaluate.cv import CVResult, MetricSummary, cross_validate, fold_indices
+from trainwell.evaluate.intervals import bootstrap_ci, mean_ci
+
+__all__ = [
+    "CVResult",
+    "MetricSummary",
+    "Verdict",
+    "baseline_names",
+    "bootstrap_ci",
+    "cross_validate",
+    "cross_validate_baselines",
+    "fold_indices",
+    "judge",
+    "mean_ci",
+    "score",
+    "verdicts",
+]

@@ -1,0 +1,148 @@
+"""Classical baselines trained on the same folds as the model, scored by the same metric functions.
+
+Three per task, from scikit-learn: a constant predictor (majority class / training mean), a linear model
+(logistic / ridge regression on one-hot and standardised features) and ``HistGradientBoosting``. Numbers
+come from probabilities through :mod:`trainwell.metrics.functional`, exactly as trainwell's do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from trainwell.core.errors import ConfigError
+from trainwell.data.task import Task
+from trainwell.evaluate.compare import score
+from trainwell.evaluate.cv import CVResult
+
+MISSING = "<missing>"
+#: HistGradientBoosting treats a column as categorical only up to this many categories (its bin limit).
+MAX_HGB_CATEGORIES = 250
+
+
+def baseline_names(task: str) -> list[str]:
+    """The baselines run for a task kind, in display order."""
+    if task == "regression":
+        return ["mean", "ridge", "HistGradientBoosting"]
+    if task in ("binary", "multiclass"):
+        return ["majority class", "logistic", "HistGradientBoosting"]
+    raise ConfigError(
+        f"baselines support binary, multiclass and single-target regression tasks, got {task!r}"
+    )
+
+
+def split_columns(df: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """``(categorical, numeric)`` input columns: numbers and booleans are numeric, anything else categorical."""
+    numeric = [
+        c for c in df.columns if pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])
+    ]
+    return [c for c in df.columns if c not in numeric], numeric
+
+
+def prepare_inputs(df: pd.DataFrame, categorical: Sequence[str], numeric: Sequence[str]) -> pd.DataFrame:
+    """Categorical columns as text with missing values named, numeric ones as float (``nan`` kept)."""
+    columns: dict[str, Any] = {}
+    for name in categorical:
+        text = df[name].astype(object)
+        columns[name] = text.where(text.notna(), MISSING).astype(str).astype(object)
+    for name in numeric:
+        columns[name] = pd.to_numeric(df[name], errors="coerce").astype(np.float64)
+    return pd.DataFrame(columns, index=df.index)
+
+
+def make_baseline(
+    name: str, task: str, categorical: Sequence[str], numeric: Sequence[str], train: pd.DataFrame, seed: int
+) -> Any:
+    """An unfitted scikit-learn estimator for baseline ``name`` (see :func:`baseline_names`)."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.dummy import DummyClassifier, DummyRegressor
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+
+    regression = task == "regression"
+    if name in ("mean", "majority class"):
+        return DummyRegressor(strategy="mean") if regression else DummyClassifier(strategy="prior")
+    if name in ("ridge", "logistic"):
+        encode = ColumnTransformer(
+            [
+                ("cat", OneHotEncoder(handle_unknown="ignore"), list(categorical)),
+                ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), list(numeric)),
+            ]
+        )
+        return make_pipeline(encode, Ridge(alpha=1.0) if regression else LogisticRegression(max_iter=2000))
+    if name == "HistGradientBoosting":
+        # Few-valued text columns are native categories; wider ones are ordinal codes (the bin limit).
+        native = [c for c in categorical if train[c].nunique() <= MAX_HGB_CATEGORIES]
+        ordinal = [c for c in categorical if c not in native]
+        encoder = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan)
+        encode = ColumnTransformer(
+            [("native", encoder, native), ("ordinal", encoder, ordinal)],
+            remainder="passthrough",
+        )
+        mask = [True] * len(native) + [False] * (len(ordinal) + len(numeric))
+        model_class = HistGradientBoostingRegressor if regression else HistGradientBoostingClassifier
+        return make_pipeline(encode, model_class(random_state=seed, categorical_features=mask or None))
+    raise ConfigError(f"unknown baseline {name!r}; known for {task}: {', '.join(baseline_names(task))}")
+
+
+def predict(model: Any, inputs: pd.DataFrame, task: Task) -> torch.Tensor:
+    """Activated predictions in trainwell's layout: binary (N,), multiclass (N, C) over all task classes."""
+    if task.kind == "regression":
+        return torch.as_tensor(np.asarray(model.predict(inputs), dtype=np.float32))
+    proba = np.asarray(model.predict_proba(inputs), dtype=np.float32)
+    # A class missing from a fold's training rows has no column: it gets probability 0.
+    full = np.zeros((len(inputs), len(task.classes)), dtype=np.float32)
+    full[:, np.asarray(model.classes_, dtype=np.int64)] = proba
+    return torch.from_numpy(full[:, 1].copy() if task.kind == "binary" else full)
+
+
+def cross_validate_baselines(
+    df: pd.DataFrame,
+    target: str,
+    task: Task,
+    splits: Sequence[tuple[np.ndarray, np.ndarray]],
+    metric_names: Sequence[str] | None = None,
+    *,
+    ignore: Sequence[str] = (),
+    names: Sequence[str] | None = None,
+    seed: int = 0,
+) -> dict[str, CVResult]:
+    """Train every baseline on each fold's training rows and score its validation rows.
+
+    Args:
+        df: the table, target column included.
+        target: the target column (one; the task must be binary, multiclass or regression).
+        task: the task, as trainwell inferred it (its classes fix the probability columns).
+        splits: the folds, ``(train_index, valid_index)`` row positions (use the model's folds).
+        metric_names: metrics to compute (default: the task's).
+        ignore: columns never used as inputs.
+        names: baselines to run (default: all of :func:`baseline_names`).
+        seed: seeds the baselines that draw random numbers.
+
+    Returns:
+        ``{baseline name: CVResult}``, fold for fold aligned with ``splits``.
+    """
+    chosen = list(names) if names is not None else baseline_names(task.kind)
+    baseline_names(task.kind)  # refuses tasks the baselines do not cover
+    metric_names = list(metric_names or task.metric_names)
+    features = [c for c in df.columns if c != target and c not in ignore]
+    categorical, numeric = split_columns(df[features])
+    inputs = prepare_inputs(df, categorical, numeric)
+    encoded = task.encode(df[target])
+    y = encoded.numpy()
+    results: dict[str, list[dict[str, float]]] = {name: [] for name in chosen}
+    for train, valid in splits:
+        train_inputs, valid_inputs = inputs.iloc[train], inputs.iloc[valid]
+        for name in chosen:
+            model = make_baseline(name, task.kind, categorical, numeric, train_inputs, seed)
+            model.fit(train_inputs, y[train])
+            preds = predict(model, valid_inputs, task)
+            results[name].append(score(preds, encoded[valid], task.kind, metric_names))
+    return {name: CVResult(folds, list(splits), seed) for name, folds in results.items()}

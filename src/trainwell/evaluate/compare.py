@@ -1,0 +1,133 @@
+"""Scoring predictions with trainwell's own metric functions, and judging one model against another.
+
+Everything is scored by :mod:`trainwell.metrics.functional` on probabilities, so a baseline's numbers and
+trainwell's are computed by the same code and are comparable.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from trainwell.evaluate.cv import CVResult, MetricSummary
+from trainwell.evaluate.intervals import mean_ci
+from trainwell.metrics import functional
+from trainwell.metrics.registry import metrics as metric_registry
+
+
+def score(
+    preds: torch.Tensor, targets: torch.Tensor, task: str, metric_names: Sequence[str]
+) -> dict[str, float]:
+    """``{metric: value}`` for activated ``preds`` against encoded ``targets`` (shapes as in ``functional``)."""
+    return {name: float(getattr(functional, name)(preds, targets, task)) for name in metric_names}
+
+
+def higher_is_better(metric: str) -> bool:
+    return bool(metric_registry.entry(metric).metadata["higher_is_better"])
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How a model's metric compares with a baseline's over the same folds.
+
+    ``outcome`` is ``"beats"`` (better, intervals apart), ``"within"`` (the intervals overlap) or ``"worse"``
+    (worse, intervals apart).
+    """
+
+    metric: str
+    baseline: str
+    outcome: str
+    model: MetricSummary
+    other: MetricSummary
+    #: Model minus baseline, fold by fold, with its t interval (only when both ran on the same folds).
+    paired: MetricSummary | None = None
+
+    def sentence(self, model_name: str = "trainwell") -> str:
+        """The verdict in plain words, e.g. ``"trainwell's roc_auc 0.912 [0.905, 0.919] does not beat ..."``."""
+        ours = f"{model_name}'s {self.metric} {_interval(self.model)}"
+        theirs = f"{self.baseline}'s {_interval(self.other)}"
+        paired = self.paired is not None and self.paired.low == self.paired.low  # nan: one fold, no spread
+        if not paired:
+            reason = {
+                "beats": "",
+                "worse": ": the intervals do not overlap",
+                "within": ": the difference is within the intervals",
+            }[self.outcome]
+        else:
+            assert self.paired is not None
+            difference = f"the paired difference over the same folds is {_interval(self.paired, signed=True)}"
+            reason = {
+                "beats": f" ({difference})",
+                "worse": f": {difference}, wholly on the wrong side of zero",
+                "within": f": {difference}, an interval that includes zero",
+            }[self.outcome]
+        verb = {"beats": "beats", "worse": "is worse than", "within": "does not beat"}[self.outcome]
+        return f"{ours} {verb} {theirs}{reason}"
+
+
+def _interval(summary: MetricSummary, signed: bool = False) -> str:
+    number = "+.3f" if signed else ".3f"
+    return f"{summary.mean:{number}} [{summary.low:{number}}, {summary.high:{number}}]"
+
+
+def judge(
+    metric: str,
+    baseline: str,
+    model: MetricSummary,
+    other: MetricSummary,
+    paired: MetricSummary | None = None,
+) -> Verdict:
+    """Compare the model with a baseline on one metric.
+
+    With ``paired`` (the fold-by-fold difference model - baseline on the same folds) the verdict reads its
+    interval: "beats" when the whole interval is better than zero, "worse" when it is wholly worse. Fold
+    difficulty cancels out in the difference, so this sees gaps that two separate intervals hide. Without
+    it, the model beats the baseline only when its whole interval is better than the baseline's.
+    An interval that is ``nan`` (one fold, or an undefined metric) cannot show a difference: ``"within"``.
+    """
+    sign = 1.0 if higher_is_better(metric) else -1.0
+    if paired is not None and math.isfinite(paired.low) and math.isfinite(paired.high):
+        low, high = sorted((sign * paired.low, sign * paired.high))
+        outcome = "beats" if low > 0 else "worse" if high < 0 else "within"
+        return Verdict(metric, baseline, outcome, model, other, paired)
+    # Oriented so that larger is better: the model's worst case against the baseline's best case.
+    model_low, model_high = sorted((sign * model.low, sign * model.high))
+    other_low, other_high = sorted((sign * other.low, sign * other.high))
+    if model_low > other_high:
+        outcome = "beats"
+    elif model_high < other_low:
+        outcome = "worse"
+    else:
+        outcome = "within"
+    return Verdict(metric, baseline, outcome, model, other, paired)
+
+
+def verdicts(model: CVResult, baselines: Mapping[str, CVResult], level: float = 0.95) -> list[Verdict]:
+    """A :class:`Verdict` for every baseline and every metric the model and the baseline share.
+
+    Where a baseline ran on the model's folds, the fold-by-fold difference and its t interval come along
+    (a paired comparison, tighter than two separate intervals because fold difficulty cancels out).
+    """
+    ours = model.summary(level)
+    found = []
+    for name, result in baselines.items():
+        theirs = result.summary(level)
+        for metric in ours:
+            if metric not in theirs:
+                continue
+            paired = None
+            if _same_folds(model, result):
+                difference = model.values(metric) - result.values(metric)
+                paired = MetricSummary(*mean_ci(difference, level), level)
+            found.append(judge(metric, name, ours[metric], theirs[metric], paired))
+    return found
+
+
+def _same_folds(first: CVResult, second: CVResult) -> bool:
+    if first.k != second.k or len(first.splits) != first.k or len(second.splits) != second.k:
+        return False
+    return all(np.array_equal(a[1], b[1]) for a, b in zip(first.splits, second.splits, strict=True))

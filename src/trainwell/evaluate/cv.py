@@ -1,0 +1,168 @@
+"""K-fold cross-validation, generic over applications: you bring a function that trains on some rows and
+scores others; this module draws the folds and summarises the scores with intervals.
+
+Folds come from scikit-learn (``StratifiedKFold`` for classes, ``KFold`` otherwise), shuffled from ``seed``.
+Applications supply the fold function (the tabular one builds ``tabular_data(df, target, splits=...)``, so the
+preprocessing is fitted on each fold's training rows only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from trainwell.core.errors import ConfigError, DataError
+from trainwell.evaluate.intervals import mean_ci
+
+#: ``fit_fold(train_index, valid_index, fold) -> {metric name: value}``.
+FoldFn = Callable[[np.ndarray, np.ndarray, int], dict[str, float]]
+
+
+@dataclass(frozen=True)
+class MetricSummary:
+    """One metric over the folds: mean, sample standard deviation and a t interval of the mean."""
+
+    mean: float
+    std: float
+    low: float
+    high: float
+    level: float = 0.95
+
+    def to_dict(self) -> dict[str, float]:
+        return {"mean": self.mean, "std": self.std, "low": self.low, "high": self.high, "level": self.level}
+
+
+@dataclass
+class CVResult:
+    """Per-fold metrics of one model, with the folds they came from.
+
+    Attributes:
+        folds: one ``{metric: value}`` per fold, in fold order.
+        splits: the ``(train_index, valid_index)`` of each fold.
+        seed: the seed the folds were drawn with.
+        stratified: whether the folds keep the class ratios.
+    """
+
+    folds: list[dict[str, float]]
+    splits: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list, repr=False)
+    seed: int = 0
+    stratified: bool = False
+
+    @property
+    def k(self) -> int:
+        return len(self.folds)
+
+    @property
+    def metric_names(self) -> list[str]:
+        return list(self.folds[0]) if self.folds else []
+
+    def values(self, metric: str) -> np.ndarray:
+        """The metric's value in each fold (``nan`` where a fold did not report it)."""
+        return np.array([fold.get(metric, np.nan) for fold in self.folds], dtype=np.float64)
+
+    def summary(self, level: float = 0.95) -> dict[str, MetricSummary]:
+        """Mean, std and t interval (over folds) of every metric."""
+        return {name: MetricSummary(*mean_ci(self.values(name), level), level) for name in self.metric_names}
+
+    def to_dict(self, level: float = 0.95) -> dict[str, Any]:
+        """JSON-ready: the per-fold values and each metric's summary."""
+        return {
+            "k": self.k,
+            "seed": self.seed,
+            "stratified": self.stratified,
+            "folds": [dict(fold) for fold in self.folds],
+            "summary": {name: s.to_dict() for name, s in self.summary(level).items()},
+        }
+
+
+def check_folds(targets: Sequence[Any] | np.ndarray, k: int, stratified: bool) -> None:
+    """Refuse a fold count the data cannot support, before any training."""
+    n_rows = len(targets)
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 2:
+        raise ConfigError(f"--cv must be a whole number of folds of at least 2, got {k!r}; pass e.g. --cv 5")
+    if k > n_rows:
+        raise DataError(
+            f"--cv {k} needs at least {k} rows, but the table has {n_rows}; pass --cv {max(2, n_rows)} or less"
+        )
+    if stratified:
+        labels, counts = np.unique(_keys(targets), return_counts=True)
+        if len(labels) < 2:
+            raise DataError(f"stratified folds need at least 2 classes in the target, found {len(labels)}")
+        smallest = int(counts.min())
+        if k > smallest:
+            raise DataError(
+                f"--cv {k} is more than the smallest class count: class {str(labels[counts.argmin()])!r} has only "
+                f"{smallest} row(s), so some folds would hold none of it; pass --cv {smallest} or less "
+                f"(at least 2), or collect more rows of that class"
+            )
+
+
+def _keys(targets: Sequence[Any] | np.ndarray) -> np.ndarray:
+    # Class labels of mixed types (text and numbers, missing values) compare as their text.
+    return np.array(
+        [str(value) for value in np.asarray(targets, dtype=object).reshape(len(targets), -1)[:, 0]]
+    )
+
+
+def fold_indices(
+    targets: Sequence[Any] | np.ndarray, k: int = 5, seed: int = 0, stratified: bool = True
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``k`` shuffled ``(train_index, valid_index)`` pairs; each row is validated exactly once.
+
+    Args:
+        targets: one target per row (class labels when ``stratified``).
+        k: number of folds, at least 2.
+        seed: seeds the shuffle.
+        stratified: keep each class's share in every fold (classification).
+    """
+    check_folds(targets, k, stratified)
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    n_rows = len(targets)
+    placeholder = np.zeros((n_rows, 1))
+    if stratified:
+        splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+        pairs = splitter.split(placeholder, _keys(targets))
+    else:
+        pairs = KFold(n_splits=k, shuffle=True, random_state=seed).split(placeholder)
+    return [(np.asarray(train, dtype=np.int64), np.asarray(valid, dtype=np.int64)) for train, valid in pairs]
+
+
+def cross_validate(
+    n_rows: int,
+    targets: Sequence[Any] | np.ndarray | None,
+    fit_fold: FoldFn,
+    k: int = 5,
+    seed: int = 0,
+    stratified: bool = True,
+    splits: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
+) -> CVResult:
+    """Run ``fit_fold`` on each of ``k`` folds and collect its metrics.
+
+    Args:
+        n_rows: number of rows in the data.
+        targets: one target per row, used to stratify (may be ``None`` when ``stratified`` is false).
+        fit_fold: ``fit_fold(train_index, valid_index, fold) -> {metric: value}``: train on the training
+            rows only (preprocessing included) and score the validation rows.
+        k: number of folds.
+        seed: seeds the fold assignment (pass it on to your fold function for the model's randomness).
+        stratified: stratify on ``targets`` (classification).
+        splits: reuse these folds instead of drawing new ones (to score several models on the same folds).
+
+    Example:
+        >>> import numpy as np
+        >>> y = np.array([0, 1] * 10)
+        >>> result = cross_validate(20, y, lambda tr, va, i: {"share": float(y[va].mean())}, k=5)
+        >>> result.values("share").tolist()
+        [0.5, 0.5, 0.5, 0.5, 0.5]
+    """
+    if splits is None:
+        labels = targets if targets is not None else np.zeros(n_rows)
+        if len(labels) != n_rows:
+            raise ConfigError(f"targets hold {len(labels)} values but n_rows is {n_rows}; pass one per row")
+        splits = fold_indices(labels, k, seed, stratified)
+    folds = [dict(fit_fold(train, valid, i)) for i, (train, valid) in enumerate(splits)]
+    return CVResult(folds, list(splits), seed, stratified)

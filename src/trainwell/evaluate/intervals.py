@@ -1,0 +1,110 @@
+"""Confidence intervals: a percentile bootstrap over rows, and a t interval over k-fold results.
+
+The bootstrap draws every resample's row indices in one matrix up front (one random call, one gather per
+resample); metric functions take whole tensors, so each resample is one vectorised metric call. scipy (a
+dependency of scikit-learn) supplies the t distribution and is imported only when an interval is asked for.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from trainwell.core.errors import ConfigError
+
+MetricFn = Callable[[torch.Tensor, torch.Tensor], float]
+
+
+def _check_level(level: float) -> float:
+    if not 0 < level < 1:
+        raise ConfigError(f"level must be between 0 and 1 (e.g. 0.95 for a 95% interval), got {level}")
+    return float(level)
+
+
+def _as_tensor(values: Any) -> torch.Tensor:
+    return values if isinstance(values, torch.Tensor) else torch.as_tensor(np.asarray(values))
+
+
+def bootstrap_ci(
+    metric_fn: MetricFn,
+    preds: torch.Tensor | np.ndarray,
+    targets: torch.Tensor | np.ndarray,
+    n_boot: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float, float]:
+    """Percentile bootstrap interval of a metric over rows.
+
+    Args:
+        metric_fn: ``metric_fn(preds, targets) -> float``, e.g.
+            ``lambda p, t: functional.roc_auc(p, t, "binary")``.
+        preds: predictions, one row per example along the first dimension.
+        targets: targets, aligned with ``preds``.
+        n_boot: number of resamples (rows drawn with replacement).
+        level: coverage of the interval.
+        seed: seeds the resampling, so the same call gives the same interval.
+
+    Returns:
+        ``(point, low, high)``: the metric on all rows, and the ``(1 - level) / 2`` and ``(1 + level) / 2``
+        quantiles of the resampled metrics. Resamples where the metric is undefined (``nan``, e.g. AUC on a
+        resample holding one class) are left out; if all are, the bounds are ``nan``.
+
+    Example:
+        >>> from trainwell.metrics import functional
+        >>> p, t = torch.tensor([0.9, 0.2, 0.7, 0.4]), torch.tensor([1.0, 0.0, 1.0, 0.0])
+        >>> bootstrap_ci(lambda a, b: functional.accuracy(a, b, "binary"), p, t, n_boot=50)[0]
+        1.0
+    """
+    level = _check_level(level)
+    if n_boot < 1:
+        raise ConfigError(f"n_boot must be at least 1, got {n_boot}; pass e.g. n_boot=1000")
+    preds_t, targets_t = _as_tensor(preds), _as_tensor(targets)
+    n = len(preds_t)
+    if n == 0 or len(targets_t) != n:
+        raise ConfigError(
+            f"preds and targets must hold the same number of rows (> 0), got {n} and {len(targets_t)}"
+        )
+    point = float(metric_fn(preds_t, targets_t))
+    generator = torch.Generator().manual_seed(seed)
+    indices = torch.randint(0, n, (n_boot, n), generator=generator)  # (n_boot, N)
+    scores = np.array([metric_fn(preds_t[rows], targets_t[rows]) for rows in indices], dtype=np.float64)
+    scores = scores[~np.isnan(scores)]
+    if scores.size == 0:
+        return point, math.nan, math.nan
+    low, high = np.quantile(scores, [(1 - level) / 2, (1 + level) / 2])
+    return point, float(low), float(high)
+
+
+def mean_ci(values: Sequence[float] | np.ndarray, level: float = 0.95) -> tuple[float, float, float, float]:
+    """Mean of per-fold results with a Student-t interval for it.
+
+    Args:
+        values: one result per fold (``nan`` values, folds where the metric was undefined, are left out).
+        level: coverage of the interval.
+
+    Returns:
+        ``(mean, std, low, high)`` with ``std`` the sample standard deviation (ddof 1) and
+        ``mean ± t(level, k - 1) * std / sqrt(k)`` the bounds. With one value the spread is unknown: the std
+        and bounds are ``nan``.
+
+    Example:
+        >>> [round(v, 3) for v in mean_ci([0.8, 0.9, 1.0])]
+        [0.9, 0.1, 0.652, 1.148]
+    """
+    level = _check_level(level)
+    array = np.asarray(values, dtype=np.float64).reshape(-1)
+    array = array[~np.isnan(array)]
+    if array.size == 0:
+        return math.nan, math.nan, math.nan, math.nan
+    mean = float(array.mean())
+    if array.size == 1:
+        return mean, math.nan, math.nan, math.nan
+    from scipy import stats
+
+    std = float(array.std(ddof=1))
+    half = float(stats.t.ppf((1 + level) / 2, df=array.size - 1)) * std / math.sqrt(array.size)
+    return mean, std, mean - half, mean + half

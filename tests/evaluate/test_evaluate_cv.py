@@ -1,0 +1,64 @@
+"""Fold drawing and the generic cross-validation runner."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from trainwell.core.errors import ConfigError, DataError
+from trainwell.evaluate import cross_validate, fold_indices
+
+
+def test_folds_partition_the_rows_and_keep_class_ratios() -> None:
+    targets = np.array(["a"] * 60 + ["b"] * 30 + ["c"] * 10)
+    splits = fold_indices(targets, k=5, seed=0)
+    valid = np.concatenate([v for _, v in splits])
+    assert sorted(valid.tolist()) == list(range(100))
+    for train, valid_index in splits:
+        assert set(train.tolist()).isdisjoint(valid_index.tolist())
+        assert len(train) + len(valid_index) == 100
+        counts = {label: int((targets[valid_index] == label).sum()) for label in "abc"}
+        assert counts == {"a": 12, "b": 6, "c": 2}
+
+
+def test_folds_depend_on_the_seed_only() -> None:
+    targets = np.arange(50) % 2
+    first, again, other = (fold_indices(targets, 5, seed) for seed in (0, 0, 1))
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(first, again, strict=True))
+    assert not all(np.array_equal(a[1], b[1]) for a, b in zip(first, other, strict=True))
+
+
+def test_cross_validate_runs_every_fold_and_summarises() -> None:
+    y = np.random.default_rng(0).normal(size=40)
+    seen: list[int] = []
+
+    def fit_fold(train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
+        seen.append(fold)
+        return {"valid_mean": float(y[valid].mean()), "train_rows": float(len(train))}
+
+    result = cross_validate(40, y, fit_fold, k=4, stratified=False)
+    assert seen == [0, 1, 2, 3] and result.k == 4
+    assert result.values("train_rows").tolist() == [30.0] * 4
+    folds_mean = np.mean([y[v].mean() for _, v in result.splits])
+    summary = result.summary()["valid_mean"]
+    assert summary.mean == pytest.approx(folds_mean)
+    assert summary.low < summary.mean < summary.high
+    assert result.to_dict()["summary"]["train_rows"]["std"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("k", "targets", "error", "message"),
+    [
+        (1, [0, 1] * 10, ConfigError, "--cv must be a whole number of folds of at least 2, got 1"),
+        (
+            5,
+            [0] * 17 + [1] * 3,
+            DataError,
+            "--cv 5 is more than the smallest class count: class '1' has only 3",
+        ),
+        (30, list(range(20)), DataError, "--cv 30 needs at least 30 rows, but the table has 20"),
+    ],
+)
+def test_impossible_fold_counts_are_refused(k: int, targets: list[int], error: type, message: str) -> None:
+    with pytest.raises(error, match=message.replace("(", r"\(")):
+        fold_indices(targets, k, stratified=len(set(targets)) < 5)

@@ -1,0 +1,111 @@
+"""Cross-validating the tabular model: no leakage across folds, warnings against baselines, the command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from trainwell.cli.evaluate_cmd import TabularFold, evaluate, evaluate_table
+from trainwell.data.task import infer_task
+from trainwell.evaluate import cross_validate, fold_indices
+
+
+def _xor_table(n: int = 400) -> pd.DataFrame:
+    """Easy for gradient boosting (an interaction of a sign and a category), hard for one epoch of an MLP."""
+    rng = np.random.default_rng(0)
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    colour = rng.choice(["a", "b", "c"], size=n)
+    y = ((x1 * x2 > 0) ^ (colour == "a")).astype(int)
+    return pd.DataFrame({"x1": x1 * 10 + 50, "x2": x2, "colour": colour, "y": y})
+
+
+def test_each_fold_fits_its_preprocessing_on_its_training_rows_only() -> None:
+    df = _xor_table(200)
+    task = infer_task(df["y"], name="y")
+    fold = TabularFold(df, "y", task, ["accuracy"], epochs=1, lr=3e-3)
+    result = cross_validate(len(df), df["y"].to_numpy(), fold, k=3)
+    means = [recipe.means["x1"] for recipe in fold.recipes]
+    for recipe, (train, _) in zip(fold.recipes, result.splits, strict=True):
+        assert recipe.means["x1"] == pytest.approx(df["x1"].iloc[train].mean(), rel=1e-6)
+        assert recipe.stds["x1"] == pytest.approx(df["x1"].iloc[train].std(ddof=0), rel=1e-5)
+    assert len(set(means)) == 3
+    assert all(m != pytest.approx(df["x1"].mean(), rel=1e-9) for m in means)
+
+
+def test_a_handicapped_model_is_reported_worse_than_gradient_boosting() -> None:
+    evaluation = evaluate_table(_xor_table(), "y", k=3, epochs=1, lr=3e-3)
+    texts = [v.sentence() for v in evaluation.verdicts() if v.baseline == "HistGradientBoosting"]
+    hgb = evaluation.baselines["HistGradientBoosting"].summary()["roc_auc"]
+    assert hgb.mean > 0.9
+    assert any(
+        text.startswith("trainwell's roc_auc ") and "is worse than HistGradientBoosting's" in text
+        for text in texts
+    )
+    splits = fold_indices(_xor_table()["y"].to_numpy(), 3, seed=0)
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(evaluation.model.splits, splits, strict=True)), (
+        "the model and the baselines must share the folds"
+    )
+    assert evaluation.baselines["logistic"].splits is not None
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    app.command("evaluate")(evaluate)
+    app.command("noop")(lambda: None)  # two commands, so that "evaluate" is a sub-command as in the real app
+    return app
+
+
+def test_command_prints_the_table_and_warnings(tmp_path: Path) -> None:
+    path = tmp_path / "xor.csv"
+    _xor_table(300).to_csv(path, index=False)
+    result = CliRunner().invoke(
+        _app(), ["evaluate", str(path), "--target", "y", "--cv", "3", "--epochs", "1"], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "3-fold cross-validation (binary, 300 rows)" in result.output
+    assert "HistGradientBoosting" in result.output and "majority class" in result.output
+    assert "warning: trainwell's" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--cv", "1"], "--cv must be at least 2 folds, got 1"),
+        (["--cv", "9"], "--cv 9 is more than the smallest class count: class '1' has only 5 row(s)"),
+        (["--target", "nope"], "'nope' not found"),
+        (["--target", "gap"], "target 'gap' is missing in 3 of 30 rows"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    path = tmp_path / "small.csv"
+    pd.DataFrame({"x": range(30), "y": [0] * 25 + [1] * 5, "gap": [None] * 3 + [1.5] * 27}).to_csv(
+        path, index=False
+    )
+    argv = ["evaluate", str(path), *(args if "--target" in args else ["--target", "y", *args])]
+    result = CliRunner().invoke(_app(), argv, env={"COLUMNS": "300"})
+    assert result.exit_code == 2
+    assert message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_regression_uses_plain_folds_and_error_metrics() -> None:
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=120)
+    df = pd.DataFrame({"x": x, "y": 3 * x + rng.normal(scale=0.1, size=120)})
+    evaluation = evaluate_table(df, "y", k=3, epochs=2, lr=3e-3)
+    assert evaluation.task.kind == "regression" and not evaluation.model.stratified
+    assert evaluation.model.metric_names == ["rmse", "mae", "r2"]
+    ridge = evaluation.baselines["ridge"].summary()["r2"]
+    assert ridge.mean > 0.99
+    # Out-of-fold predictions cover every row once and score like the per-fold metrics.
+    rows = np.sort(np.concatenate([valid for valid, _, _ in evaluation.predictions]))
+    assert rows.tolist() == list(range(120))
+    valid, preds, targets = evaluation.predictions[0]
+    assert np.allclose(targets.numpy(), df["y"].to_numpy()[valid], atol=1e-5)
+    rmse = float(np.sqrt(np.mean((preds.numpy() - targets.numpy()) ** 2)))
+    assert evaluation.model.folds[0]["rmse"] == pytest.approx(rmse, rel=1e-4)
