@@ -59,6 +59,18 @@ def rows() -> list[tuple[str, str, str, str]]:
                 f"torch alone {cases['torch']['median_s']:.2f} s (median of {imports['machine'].get('repeat', '?')})",
             )
         )
+    cv = _load("cv_adult")
+    if cv:
+        ours = cv["result"]["trainwell"]["summary"]["roc_auc"]
+        hgb = cv["result"]["baselines"]["HistGradientBoosting"]["summary"]["roc_auc"]
+        table.append(
+            (
+                f"Adult {cv['cv']}-fold CV with baselines (`benchmarks/cv_adult.py`)",
+                f"ROC AUC {ours['mean']:.4f} [{ours['low']:.4f}, {ours['high']:.4f}] in {cv['seconds']:.0f} s",
+                "< 300 s",
+                f"HistGradientBoosting {hgb['mean']:.4f} [{hgb['low']:.4f}, {hgb['high']:.4f}] on the same folds",
+            )
+        )
     serve = _load("serve_load")
     if serve:
         by_level = {(name, r["concurrency"]): r for name, rows in serve["results"].items() for r in rows}
