@@ -77,7 +77,12 @@ def test_fit_prints_the_final_metrics_table(fitted: tuple[Path, CliResult]) -> N
     for metric in ("train_loss", "valid_loss", "accuracy", "roc_auc", "f1"):
         row = next(line for line in lines if line.strip("│┃ ").startswith(metric + " "))
         assert f"{history[metric].iloc[-1]:.4f}" in row, row
-    assert "share of rows whose predicted class is right" in result.stdout
+    # Each metric is explained for this data, with its interval; the base rate sits beside the top 10%.
+    assert "of the time; it is not accuracy" in result.stdout
+    assert "at threshold 0.5" in result.stdout
+    top = next(line for line in lines if line.strip("│┃ ").startswith("top10_precision "))
+    assert "[" in top and "highest-scored" in top
+    assert "95% CI" in result.stdout
     assert f"model directory: {model_dir}" in result.stdout
     assert "Traceback" not in result.stderr
 

@@ -22,7 +22,7 @@ def _number(value: Any) -> str:
 
 
 def show_metrics(learn: Any, console: Console) -> None:
-    """The validation metrics of the last epoch, each with what it means."""
+    """The validation metrics, each with a 95% bootstrap interval and what it means for this data."""
     if not learn.history:
         return
     row = learn.history[-1]
@@ -31,15 +31,35 @@ def show_metrics(learn: Any, console: Console) -> None:
     table = Table(title=f"{title} ({learn.task.kind}, {len(learn.history)} epochs)")
     table.add_column("metric")
     table.add_column("value", justify="right")
-    table.add_column("what it means")
+    table.add_column("95% CI", justify="right")
+    table.add_column("what it means here")
     for name in ("train_loss", "valid_loss"):
         if name in row:
-            table.add_row(name, _number(row[name]), "mean loss the model minimises (lower is better)")
-    for metric in learn.metrics if validated else []:
-        table.add_row(
-            metric.name, _number(row.get(metric.name)), describe_metric(metric.name, learn.task.kind)
-        )
+            table.add_row(name, _number(row[name]), "", "mean loss the model minimises (lower is better)")
+    if validated:
+        lines = _explained(learn)
+        explained = {line.name for line in lines}
+        for line in lines:
+            interval = f"[{_number(line.low)}, {_number(line.high)}]"
+            table.add_row(line.name, _number(line.value), interval, line.sentence)
+        for metric in learn.metrics:
+            if metric.name not in explained:
+                table.add_row(
+                    metric.name,
+                    _number(row.get(metric.name)),
+                    "",
+                    describe_metric(metric.name, learn.task.kind),
+                )
     console.print(table)
+
+
+def _explained(learn: Any) -> list[Any]:
+    if learn.task.kind == "multilabel":
+        return []
+    from trainwell.evaluate.explain import explain_validation
+
+    probabilities, targets = learn.get_preds()
+    return explain_validation(learn.task, probabilities, targets, [metric.name for metric in learn.metrics])
 
 
 def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:

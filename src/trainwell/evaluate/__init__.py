@@ -9,19 +9,23 @@ from __future__ import annotations
 from trainwell.evaluate.baselines import baseline_names, cross_validate_baselines
 from trainwell.evaluate.compare import Verdict, judge, score, verdicts
 from trainwell.evaluate.cv import CVResult, MetricSummary, cross_validate, fold_indices
+from trainwell.evaluate.explain import MetricLine, explain_validation, top_precision
 from trainwell.evaluate.intervals import bootstrap_ci, mean_ci
 
 __all__ = [
     "CVResult",
+    "MetricLine",
     "MetricSummary",
     "Verdict",
     "baseline_names",
     "bootstrap_ci",
     "cross_validate",
     "cross_validate_baselines",
+    "explain_validation",
     "fold_indices",
     "judge",
     "mean_ci",
     "score",
+    "top_precision",
     "verdicts",
 ]

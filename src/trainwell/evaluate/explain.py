@@ -1,0 +1,126 @@
+"""Validation metrics explained for this data: a sentence per metric, a bootstrap interval, and the two
+numbers people actually act on for a binary classifier (accuracy at the threshold in use, and how precise the
+top-scored tenth is against the base rate).
+
+Every fit ends with this table, so that an AUC is never read as an accuracy and a model is never judged
+without the base rate beside it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+
+from trainwell.data.task import Task
+from trainwell.evaluate.intervals import bootstrap_ci
+from trainwell.metrics import functional
+
+TOP_SHARE = 0.10
+
+
+@dataclass(frozen=True)
+class MetricLine:
+    """One metric on the validation rows: value, bootstrap interval and what it means here."""
+
+    name: str
+    value: float
+    low: float
+    high: float
+    sentence: str
+
+
+def top_precision(probabilities: torch.Tensor, targets: torch.Tensor, share: float = TOP_SHARE) -> float:
+    """Share of positives among the ``share`` highest-scored rows (binary)."""
+    n_top = max(1, math.ceil(len(probabilities) * share))
+    order = torch.argsort(probabilities.reshape(-1), descending=True)[:n_top]
+    return float(targets.reshape(-1)[order].float().mean())
+
+
+def explain_validation(
+    task: Task,
+    probabilities: torch.Tensor,
+    targets: torch.Tensor,
+    metric_names: Sequence[str],
+    *,
+    n_boot: int = 300,
+    seed: int = 0,
+) -> list[MetricLine]:
+    """A :class:`MetricLine` per metric of ``metric_names`` that this module can word, plus extras.
+
+    Binary tasks also get ``top10_precision`` (with the base rate in its sentence); regression sentences
+    compare errors with the target's spread.
+    """
+    kind = task.kind
+    lines = []
+    functions = _functions(kind, task.threshold)
+    for name in [*metric_names, *(["top10_precision"] if kind == "binary" else [])]:
+        metric = functions.get(name)
+        if metric is None:
+            continue
+        value, low, high = bootstrap_ci(metric, probabilities, targets, n_boot=n_boot, seed=seed)
+        lines.append(MetricLine(name, value, low, high, _sentence(name, value, task, probabilities, targets)))
+    return lines
+
+
+def _functions(kind: str, threshold: float) -> dict[str, Callable[[torch.Tensor, torch.Tensor], float]]:
+    if kind == "regression":
+        return {
+            "rmse": lambda p, t: functional.rmse(p, t),
+            "mae": lambda p, t: functional.mae(p, t),
+            "r2": lambda p, t: functional.r2(p, t),
+        }
+    found: dict[str, Callable[[torch.Tensor, torch.Tensor], float]] = {
+        "accuracy": lambda p, t: functional.accuracy(p, t, kind, threshold),
+        "error_rate": lambda p, t: functional.error_rate(p, t, kind, threshold),
+        "roc_auc": lambda p, t: functional.roc_auc(p, t, kind),
+        "f1": lambda p, t: functional.f1(p, t, kind, threshold),
+        "log_loss": lambda p, t: functional.log_loss(p, t, kind),
+    }
+    if kind in ("binary", "multiclass"):
+        found["balanced_accuracy"] = lambda p, t: functional.balanced_accuracy(p, t, kind, threshold)
+    if kind == "binary":
+        found["top10_precision"] = top_precision
+    return found
+
+
+def _sentence(name: str, value: float, task: Task, probabilities: torch.Tensor, targets: torch.Tensor) -> str:
+    percent = f"{100 * value:.0f}%"
+    kind = task.kind
+    if kind == "regression":
+        spread = float(targets.float().std()) if len(targets) > 1 else float("nan")
+        return {
+            "rmse": f"typical error {value:.4g} in the target's units (big errors weigh more); "
+            f"the target's standard deviation is {spread:.4g}",
+            "mae": f"average error {value:.4g} in the target's units",
+            "r2": f"the model explains {percent} of the target's variation (0% = predicting the mean)",
+        }[name]
+    if kind == "binary":
+        positive = task.classes[1]
+        base_rate = float(targets.float().mean())
+        majority = max(base_rate, 1 - base_rate)
+        return {
+            "accuracy": f"{percent} of rows get the right class at threshold {task.threshold:g}; always "
+            f"answering the commoner class would score {100 * majority:.0f}%",
+            "error_rate": f"{percent} of rows get the wrong class at threshold {task.threshold:g}",
+            "balanced_accuracy": f"mean of the hit rates on '{positive}' and the other class: {percent}",
+            "roc_auc": f"a random '{positive}' row outranks a random other row {percent} of the time; "
+            "it is not accuracy",
+            "f1": f"balance of precision and recall for '{positive}' at threshold {task.threshold:g}",
+            "log_loss": "average surprise at the true class (lower is better; 0.693 = a coin flip)",
+            "top10_precision": f"among the 10% highest-scored rows, {percent} are '{positive}', against a "
+            f"base rate of {100 * base_rate:.0f}%",
+        }[name]
+    return {
+        "accuracy": f"{percent} of rows get the right class"
+        if kind == "multiclass"
+        else f"{percent} of all label decisions are right",
+        "error_rate": f"{percent} of rows get a wrong class",
+        "balanced_accuracy": f"the hit rate averaged over classes, rare ones counting fully: {percent}",
+        "roc_auc": f"averaged over classes, a row of a class outranks a row of another {percent} of the time; "
+        "it is not accuracy",
+        "f1": "balance of precision and recall, averaged over classes",
+        "log_loss": "average surprise at the true answer (lower is better)",
+    }[name]
