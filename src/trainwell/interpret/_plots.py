@@ -1,0 +1,100 @@
+"""PNG plots of a classification interpretation (matplotlib Agg, saved atomically by the learner helpers)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from trainwell.learner.plots import _pyplot, _save
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from trainwell.interpret.classification import TopLoss
+
+#: Columns of ``rows`` shown beside each top loss (more would not fit a readable table).
+MAX_ROW_COLUMNS = 4
+
+
+def plot_confusion_matrix(matrix: np.ndarray, classes: Sequence[Any], path: Path, normalize: bool) -> Path:
+    """Heat map of ``matrix`` (rows actual, columns predicted) with the value written in every cell."""
+    plt = _pyplot()
+    values = matrix.astype(np.float64)
+    if normalize:
+        totals = values.sum(axis=1, keepdims=True)
+        values = np.divide(values, totals, out=np.zeros_like(values), where=totals > 0)
+    size = max(4.0, 0.6 * len(classes) + 2.5)
+    figure, axis = plt.subplots(figsize=(size, size))
+    image = axis.imshow(values, cmap="Blues", vmin=0.0)
+    figure.colorbar(image, ax=axis, fraction=0.046, pad=0.04)
+    names = [str(c) for c in classes]
+    axis.set_xticks(range(len(names)), labels=names, rotation=45, ha="right")
+    axis.set_yticks(range(len(names)), labels=names)
+    middle = values.max() / 2 if values.size else 0.0
+    for row in range(values.shape[0]):
+        for column in range(values.shape[1]):
+            text = f"{values[row, column]:.2f}" if normalize else str(int(matrix[row, column]))
+            color = "white" if values[row, column] > middle else "black"
+            axis.text(column, row, text, ha="center", va="center", color=color)
+    axis.set_xlabel("predicted")
+    axis.set_ylabel("actual")
+    axis.set_title("Confusion matrix" + (" (share of each actual class)" if normalize else ""))
+    return _save(figure, path)
+
+
+def plot_top_losses(top: Sequence[TopLoss], path: Path, rows: pd.DataFrame | None) -> Path:
+    """A table: row index, actual, predicted, probability, loss, and the first columns of ``rows``."""
+    plt = _pyplot()
+    header = ["row", "actual", "predicted", "probability", "loss"]
+    shown = [str(c) for c in rows.columns[:MAX_ROW_COLUMNS]] if rows is not None else []
+    cells = []
+    for item in top:
+        line = [str(item.index), str(item.actual), str(item.predicted), f"{item.probability:.3f}"]
+        line.append(f"{item.loss:.4f}")
+        if rows is not None:
+            line.extend(_short(value) for value in rows.iloc[item.index, :MAX_ROW_COLUMNS].tolist())
+        cells.append(line)
+    width = 1.4 * (len(header) + len(shown)) + 1
+    figure, axis = plt.subplots(figsize=(width, 0.28 * (len(cells) + 1) + 0.4))
+    axis.axis("off")
+    if cells:
+        table = axis.table(cellText=cells, colLabels=header + shown, loc="upper center", cellLoc="center")
+        table.auto_set_font_size(False)
+        table.set_fontsize(9)
+        table.scale(1.0, 1.3)
+    else:
+        axis.text(0.5, 0.5, "no rows", ha="center", va="center")
+    axis.set_title(f"Top {len(cells)} losses")
+    return _save(figure, path)
+
+
+def plot_calibration(
+    mean_probability: np.ndarray, frequency: np.ndarray, counts: np.ndarray, path: Path, binary: bool
+) -> Path:
+    """Reliability diagram: observed frequency against mean predicted probability, with the diagonal."""
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(5, 5))
+    axis.plot([0, 1], [0, 1], linestyle="--", color="gray", label="perfectly calibrated")
+    axis.plot(mean_probability, frequency, "o-", color="tab:blue", label="model")
+    for x, y, n in zip(mean_probability, frequency, counts, strict=True):
+        axis.annotate(str(int(n)), (x, y), textcoords="offset points", xytext=(4, -10), fontsize=7)
+    axis.set_xlim(-0.02, 1.02)  # a margin so points at 0 and 1 stay visible
+    axis.set_ylim(-0.02, 1.02)
+    if binary:
+        axis.set_xlabel("mean predicted probability (positive class)")
+        axis.set_ylabel("observed frequency of the positive class")
+    else:
+        axis.set_xlabel("mean confidence of the predicted class")
+        axis.set_ylabel("accuracy")
+    axis.set_title("Calibration (rows per bin annotated)")
+    axis.legend(loc="upper left")
+    axis.grid(alpha=0.3)
+    return _save(figure, path)
+
+
+def _short(value: Any, limit: int = 18) -> str:
+    text = f"{value:.4g}" if isinstance(value, float) else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,253 @@
+"""Where a classifier goes wrong: confusion matrix, most confused pairs, top losses, calibration.
+
+:meth:`ClassificationInterpretation.from_learner` streams the model over a loader once. Per batch it keeps
+only four small per-row vectors (loss, actual class, predicted class, probability of the predicted class)
+and adds to a running ``C x C`` confusion matrix; it never holds the inputs nor the ``N x C`` probability
+matrix, so it works on sets far larger than memory would allow for ``get_preds``. Everything else (top
+losses for any ``k``, calibration bins, plots) is computed from those vectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from trainwell.core.errors import ConfigError
+from trainwell.data.task import Task
+from trainwell.interpret._row_losses import row_losses
+from trainwell.learner._evaluate import ordered
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from trainwell.learner.learner import Learner
+
+_KINDS = ("binary", "multiclass")
+
+
+@dataclass(frozen=True)
+class TopLoss:
+    """One row with a high loss.
+
+    Attributes:
+        index: position of the row in the loader's natural order.
+        loss: the row's loss.
+        actual: the true label.
+        predicted: the predicted label.
+        probability: the probability the model gave its predicted label.
+    """
+
+    index: int
+    loss: float
+    actual: Any
+    predicted: Any
+    probability: float
+
+
+class ClassificationInterpretation:
+    """Per-row results of a binary or multiclass classifier on one data set.
+
+    Build it with :meth:`from_learner`. Arrays are indexed by row in the loader's natural order.
+
+    Args:
+        task: the classification task (its ``classes`` name the rows and columns of the confusion matrix).
+        losses: per-row loss, shape ``(N,)``.
+        actual: true class index per row, shape ``(N,)``.
+        predicted: predicted class index per row, shape ``(N,)``.
+        confidence: probability of the predicted class per row, shape ``(N,)``.
+    """
+
+    def __init__(
+        self,
+        task: Task,
+        losses: np.ndarray,
+        actual: np.ndarray,
+        predicted: np.ndarray,
+        confidence: np.ndarray,
+    ) -> None:
+        if task.kind not in _KINDS:
+            raise ConfigError(
+                f"ClassificationInterpretation needs a binary or multiclass task, got {task.kind!r}; "
+                "use it on a classifier's learner"
+            )
+        n = len(losses)
+        if not (len(actual) == len(predicted) == len(confidence) == n):
+            raise ConfigError(
+                f"losses, actual, predicted and confidence must have one value per row; got lengths "
+                f"{n}, {len(actual)}, {len(predicted)}, {len(confidence)}"
+            )
+        self.task = task
+        self.losses = np.asarray(losses, dtype=np.float32)
+        self.actual = np.asarray(actual, dtype=_index_dtype(len(task.classes)))
+        self.predicted = np.asarray(predicted, dtype=self.actual.dtype)
+        self.confidence = np.asarray(confidence, dtype=np.float32)
+
+    @classmethod
+    def from_learner(
+        cls, learn: Learner, loader: Iterable[Any] | None = None, batch_size: int | None = None
+    ) -> ClassificationInterpretation:
+        """Run ``learn.model`` over ``loader`` (default: the validation set) in order, one batch at a time.
+
+        Per-row losses use the learner's loss without reduction (see :mod:`trainwell.interpret._row_losses`).
+        Binary rows are predicted positive when their probability reaches ``task.threshold``.
+
+        Args:
+            learn: a learner with a binary or multiclass task.
+            loader: batches ``(*inputs, target)``; ``None`` uses ``learn.data.valid``.
+            batch_size: rows per batch for this pass; ``None`` keeps the loader's. Only loaders with a
+                ``new`` method (such as :class:`~trainwell.data.TensorLoader`) can be re-batched.
+        """
+        task = learn.task
+        if task.kind not in _KINDS:
+            raise ConfigError(
+                f"ClassificationInterpretation needs a binary or multiclass task, got {task.kind!r}; "
+                "use it on a classifier's learner"
+            )
+        source = loader if loader is not None else learn.data.valid
+        if source is None:
+            raise ConfigError("no data to interpret: this DataBundle has no validation set; pass loader=...")
+        if batch_size is not None and batch_size < 1:
+            raise ConfigError(f"batch_size must be a positive integer, got {batch_size}")
+        parts: dict[str, list[np.ndarray]] = {"losses": [], "actual": [], "predicted": [], "confidence": []}
+        learn.model.eval()
+        with torch.no_grad():
+            for batch in learn._on_device(_natural_order(source, batch_size)):
+                *inputs, target = batch
+                with learn.forward_context():
+                    output = learn.model(*inputs).float()
+                for key, values in _summarise(task, learn.loss_func, output, target).items():
+                    parts[key].append(values)
+        if not parts["losses"]:
+            raise ConfigError("the loader yielded no batches; nothing to interpret")
+        return cls(task, **{key: np.concatenate(values) for key, values in parts.items()})
+
+    @property
+    def n_rows(self) -> int:
+        """Rows seen."""
+        return len(self.losses)
+
+    def confusion_matrix(self) -> np.ndarray:
+        """Counts, rows = actual class, columns = predicted class, both in ``task.classes`` order."""
+        n_classes = len(self.task.classes)
+        flat = self.actual.astype(np.int64) * n_classes + self.predicted
+        return np.bincount(flat, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+
+    def most_confused(self, min_count: int = 1) -> list[tuple[Any, Any, int]]:
+        """Off-diagonal ``(actual, predicted, count)`` with ``count >= min_count``, most frequent first."""
+        matrix = self.confusion_matrix()
+        classes = self.task.classes
+        pairs = [
+            (classes[a], classes[p], int(matrix[a, p]))
+            for a in range(len(classes))
+            for p in range(len(classes))
+            if a != p and matrix[a, p] >= max(min_count, 1)
+        ]
+        return sorted(pairs, key=lambda pair: -pair[2])  # stable: ties keep class order
+
+    def top_losses(self, k: int = 9) -> list[TopLoss]:
+        """The ``k`` rows with the highest loss, highest first (ties: lower row index first)."""
+        if k < 1:
+            raise ConfigError(f"k must be a positive integer, got {k}")
+        losses = self.losses
+        if k < len(losses):
+            # argpartition keeps this O(N); widen to every row tied with the k-th so ties break by index.
+            kth = losses[np.argpartition(-losses, k - 1)[:k]].min()
+            candidates = np.flatnonzero(losses >= kth)
+        else:
+            candidates = np.arange(len(losses))
+        chosen = candidates[np.lexsort((candidates, -losses[candidates]))][:k]
+        classes = self.task.classes
+        return [
+            TopLoss(
+                index=int(i),
+                loss=float(losses[i]),
+                actual=classes[int(self.actual[i])],
+                predicted=classes[int(self.predicted[i])],
+                probability=float(self.confidence[i]),
+            )
+            for i in chosen
+        ]
+
+    def calibration(self, n_bins: int = 10) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Reliability bins: ``(mean predicted probability, observed frequency, rows)`` per non-empty bin.
+
+        Binary: the probability of ``classes[1]`` against how often the row is ``classes[1]``. Multiclass:
+        the top-class confidence against accuracy. Bins split ``[0, 1]`` into ``n_bins`` equal widths (the
+        same bins as ``sklearn.calibration.calibration_curve(strategy="uniform")``).
+        """
+        if n_bins < 1:
+            raise ConfigError(f"n_bins must be a positive integer, got {n_bins}")
+        if self.task.kind == "binary":
+            probability = np.where(self.predicted == 1, self.confidence, 1.0 - self.confidence)
+            outcome = (self.actual == 1).astype(np.float64)
+        else:
+            probability = self.confidence.astype(np.float64)
+            outcome = (self.actual == self.predicted).astype(np.float64)
+        edges = np.linspace(0.0, 1.0, n_bins + 1)
+        bins = np.searchsorted(edges[1:-1], probability)
+        counts = np.bincount(bins, minlength=n_bins)
+        sums = np.bincount(bins, weights=probability, minlength=n_bins)
+        hits = np.bincount(bins, weights=outcome, minlength=n_bins)
+        keep = counts > 0
+        return sums[keep] / counts[keep], hits[keep] / counts[keep], counts[keep]
+
+    def plot_confusion_matrix(self, path: str | Path, normalize: bool = False) -> Path:
+        """Write the confusion matrix as a PNG, counts (or row shares if ``normalize``) in the cells."""
+        from trainwell.interpret._plots import plot_confusion_matrix
+
+        return plot_confusion_matrix(self.confusion_matrix(), self.task.classes, Path(path), normalize)
+
+    def plot_top_losses(self, path: str | Path, k: int = 9, rows: pd.DataFrame | None = None) -> Path:
+        """Write a table PNG of the top ``k`` losses; with ``rows`` (one per loader row, same order), add
+        the first few column values of each listed row."""
+        if rows is not None and len(rows) != self.n_rows:
+            raise ConfigError(
+                f"rows must hold one row per interpreted row ({self.n_rows}), got {len(rows)}; "
+                "pass the DataFrame the loader was built from, in the same order"
+            )
+        from trainwell.interpret._plots import plot_top_losses
+
+        return plot_top_losses(self.top_losses(k), Path(path), rows)
+
+    def plot_calibration(self, path: str | Path, n_bins: int = 10) -> Path:
+        """Write a reliability diagram (see :meth:`calibration`) with the diagonal of perfect calibration."""
+        from trainwell.interpret._plots import plot_calibration
+
+        mean_probability, frequency, counts = self.calibration(n_bins)
+        binary = self.task.kind == "binary"
+        return plot_calibration(mean_probability, frequency, counts, Path(path), binary)
+
+    def __repr__(self) -> str:
+        return f"ClassificationInterpretation(task={self.task.kind}, rows={self.n_rows})"
+
+
+def _natural_order(loader: Iterable[Any], batch_size: int | None) -> Iterable[Any]:
+    new = getattr(loader, "new", None)
+    if callable(new) and (batch_size is not None or getattr(loader, "drop_last", False)):
+        return new(batch_size=batch_size, shuffle=False, drop_last=False)
+    return ordered(loader)
+
+
+def _summarise(task: Task, loss_func: Any, output: torch.Tensor, target: torch.Tensor) -> dict[str, Any]:
+    """One batch -> the small per-row vectors kept; the probabilities die with the batch."""
+    probabilities = task.activate(output)  # binary (N,) = P(classes[1]); multiclass (N, C)
+    if task.kind == "binary":
+        predicted = (probabilities >= task.threshold).long()
+        confidence = torch.where(predicted == 1, probabilities, 1.0 - probabilities)
+    else:
+        confidence, predicted = probabilities.max(dim=-1)
+    return {
+        "losses": row_losses(loss_func, output, target).detach().cpu().numpy(),
+        "actual": target.reshape(-1).to(torch.int32).cpu().numpy(),
+        "predicted": predicted.to(torch.int32).cpu().numpy(),
+        "confidence": confidence.cpu().numpy(),
+    }
+
+
+def _index_dtype(n_classes: int) -> type[np.integer[Any]]:
+    return np.int16 if n_classes <= np.iinfo(np.int16).max else np.int32

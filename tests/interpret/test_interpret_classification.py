@@ -1,0 +1,237 @@
+"""ClassificationInterpretation against scikit-learn and brute force on small trained linear models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import torch.nn.functional as F
+from sklearn.calibration import calibration_curve
+from sklearn.metrics import confusion_matrix
+from torch import nn
+
+from trainwell.core.errors import ConfigError
+from trainwell.core.seeding import seed_everything
+from trainwell.data import TensorLoader, tensor_data
+from trainwell.interpret import ClassificationInterpretation, TopLoss
+from trainwell.learner import Learner
+from trainwell.losses import CrossEntropy
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+CLASSES = ("ant", "bee", "cat")
+
+
+def _features(n_rows: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(n_rows, 2, generator=generator)
+    noise = 0.8 * torch.randn(n_rows, 3, generator=generator)
+    scores = x @ torch.tensor([[1.5, -1.0, 0.0], [0.0, 1.0, -1.5]]) + noise
+    return x, scores
+
+
+def _multiclass_learner(loss: nn.Module | None = None) -> Learner:
+    seed_everything(0)
+    x, scores = _features(300, seed=1)
+    labels = [CLASSES[i] for i in scores.argmax(dim=1).tolist()]
+    data = tensor_data(x, labels, valid_pct=0.4, batch_size=32, seed=0)
+    learn = Learner(nn.Linear(2, 3), data, loss=loss, progress=False, lr=0.05)
+    learn.fit(2)
+    return learn
+
+
+def _binary_learner() -> Learner:
+    seed_everything(0)
+    x, scores = _features(300, seed=2)
+    labels = ["no" if s < 0.3 else "yes" for s in scores[:, 0].tolist()]
+    data = tensor_data(x, labels, valid_pct=0.4, batch_size=32, seed=0)
+    learn = Learner(nn.Linear(2, 1), data, progress=False, lr=0.05)
+    learn.fit(2)
+    return learn
+
+
+@pytest.fixture(scope="module")
+def multiclass() -> tuple[Learner, ClassificationInterpretation]:
+    learn = _multiclass_learner()
+    return learn, ClassificationInterpretation.from_learner(learn, batch_size=7)
+
+
+@pytest.fixture(scope="module")
+def binary() -> tuple[Learner, ClassificationInterpretation]:
+    learn = _binary_learner()
+    return learn, ClassificationInterpretation.from_learner(learn)
+
+
+def _reference(learn: Learner) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Brute force from get_preds: per-row loss, actual, predicted, probability of the prediction."""
+    raw, target = learn.get_preds(activate=False)
+    assert target is not None
+    if learn.task.kind == "binary":
+        positive = torch.sigmoid(raw.reshape(-1))
+        predicted = (positive >= 0.5).long()
+        probability = torch.where(predicted == 1, positive, 1 - positive)
+        losses = F.binary_cross_entropy_with_logits(raw.reshape(-1), target.float(), reduction="none")
+    else:
+        probabilities = torch.softmax(raw, dim=1)
+        predicted = probabilities.argmax(dim=1)
+        probability = probabilities.gather(1, predicted[:, None]).squeeze(1)
+        losses = F.cross_entropy(raw, target.long(), reduction="none")
+    return losses.numpy(), target.long().numpy(), predicted.numpy(), probability.numpy()
+
+
+@pytest.mark.parametrize("which", ["multiclass", "binary"])
+def test_confusion_matrix_matches_sklearn(which: str, request: pytest.FixtureRequest) -> None:
+    learn, interp = request.getfixturevalue(which)
+    _, actual, predicted, _ = _reference(learn)
+    labels = list(range(len(learn.task.classes)))
+    expected = confusion_matrix(actual, predicted, labels=labels)
+    np.testing.assert_array_equal(interp.confusion_matrix(), expected)
+    assert interp.confusion_matrix().sum() == learn.data.valid.n_rows == interp.n_rows
+
+
+def test_most_confused_lists_off_diagonal_pairs_by_count(
+    multiclass: tuple[Learner, ClassificationInterpretation],
+) -> None:
+    _, interp = multiclass
+    matrix = interp.confusion_matrix()
+    expected = sorted(
+        ((CLASSES[a], CLASSES[p], int(matrix[a, p])) for a in range(3) for p in range(3) if a != p),
+        key=lambda t: -t[2],
+    )
+    assert interp.most_confused() == [t for t in expected if t[2] >= 1]
+    assert interp.most_confused(min_count=3) == [t for t in expected if t[2] >= 3]
+    assert all(a != p for a, p, _ in interp.most_confused())
+
+
+@pytest.mark.parametrize("which", ["multiclass", "binary"])
+def test_top_losses_match_brute_force(which: str, request: pytest.FixtureRequest) -> None:
+    learn, interp = request.getfixturevalue(which)
+    losses, actual, predicted, probability = _reference(learn)
+    order = sorted(range(len(losses)), key=lambda i: (-losses[i], i))[:9]
+    classes = learn.task.classes
+    top = interp.top_losses(9)
+    assert [t.index for t in top] == order
+    for item, i in zip(top, order, strict=True):
+        assert isinstance(item, TopLoss)
+        assert item.loss == pytest.approx(float(losses[i]), rel=1e-5)
+        assert item.actual == classes[actual[i]]
+        assert item.predicted == classes[predicted[i]]
+        assert item.probability == pytest.approx(float(probability[i]), rel=1e-5)
+    assert len(interp.top_losses(10_000)) == interp.n_rows
+
+
+def test_top_losses_breaks_ties_by_row_index() -> None:
+    task = _multiclass_learner().task
+    losses = np.array([1.0, 3.0, 3.0, 0.5, 3.0], dtype=np.float32)
+    zeros = np.zeros(5, dtype=np.int64)
+    interp = ClassificationInterpretation(task, losses, zeros, zeros, np.ones(5))
+    assert [t.index for t in interp.top_losses(2)] == [1, 2]
+    assert [t.index for t in interp.top_losses(4)] == [1, 2, 4, 0]
+
+
+def test_streaming_keeps_only_small_per_row_vectors() -> None:
+    learn = _multiclass_learner()
+    n_rows = 20_000
+    x, scores = _features(n_rows, seed=3)
+    loader = TensorLoader((x, scores.argmax(dim=1)), batch_size=1_000)
+    interp = ClassificationInterpretation.from_learner(learn, loader)
+    assert interp.n_rows == n_rows
+    held = [value for value in vars(interp).values() if isinstance(value, np.ndarray | torch.Tensor)]
+    assert not any(isinstance(value, torch.Tensor) for value in held)
+    assert all(value.shape == (n_rows,) for value in held), [value.shape for value in held]
+    # 1-D only, so no N x C probability matrix: loss and confidence float32, classes int16 = 12 bytes a row.
+    assert sum(value.nbytes for value in held) == n_rows * 12
+    assert not any(isinstance(value, TensorLoader) for value in vars(interp).values())
+    raw, target = learn.get_preds(loader, activate=False)
+    assert target is not None
+    expected = confusion_matrix(target.numpy(), raw.argmax(dim=1).numpy(), labels=[0, 1, 2])
+    np.testing.assert_array_equal(interp.confusion_matrix(), expected)
+
+
+def test_weighted_and_smoothed_loss_gives_per_row_values() -> None:
+    weight = torch.tensor([1.0, 2.0, 0.5])
+    learn = _multiclass_learner(CrossEntropy(label_smoothing=0.1, weight=weight))
+    interp = ClassificationInterpretation.from_learner(learn)
+    raw, target = learn.get_preds(activate=False)
+    assert target is not None
+    expected = F.cross_entropy(raw, target, weight=weight, label_smoothing=0.1, reduction="none")
+    np.testing.assert_allclose(interp.losses, expected.numpy(), rtol=1e-5)
+
+
+def test_unknown_loss_is_evaluated_row_by_row(
+    multiclass: tuple[Learner, ClassificationInterpretation],
+) -> None:
+    learn, interp = multiclass
+
+    def doubled_cross_entropy(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return 2 * F.cross_entropy(output, target)
+
+    learn.loss_func = doubled_cross_entropy
+    try:
+        custom = ClassificationInterpretation.from_learner(learn)
+    finally:
+        learn.loss_func = CrossEntropy()
+    np.testing.assert_allclose(custom.losses, 2 * interp.losses, rtol=1e-5)
+
+
+def test_calibration_bins_match_sklearn(binary: tuple[Learner, ClassificationInterpretation]) -> None:
+    learn, interp = binary
+    raw, target = learn.get_preds(activate=False)
+    assert target is not None
+    positive = torch.sigmoid(raw.reshape(-1)).numpy()
+    observed, predicted = calibration_curve(target.numpy(), positive, n_bins=5, strategy="uniform")
+    mean_probability, frequency, counts = interp.calibration(n_bins=5)
+    np.testing.assert_allclose(mean_probability, predicted, rtol=1e-5)
+    np.testing.assert_allclose(frequency, observed, rtol=1e-6)
+    assert counts.sum() == interp.n_rows
+
+
+def test_multiclass_calibration_is_confidence_against_accuracy(
+    multiclass: tuple[Learner, ClassificationInterpretation],
+) -> None:
+    _, interp = multiclass
+    mean_probability, frequency, counts = interp.calibration(n_bins=1)
+    correct = np.trace(interp.confusion_matrix()) / interp.n_rows
+    assert frequency.tolist() == pytest.approx([correct])
+    assert mean_probability.tolist() == pytest.approx([float(interp.confidence.mean())], rel=1e-5)
+    assert counts.tolist() == [interp.n_rows]
+
+
+def test_every_plot_writes_a_png(
+    tmp_path: Path,
+    multiclass: tuple[Learner, ClassificationInterpretation],
+    binary: tuple[Learner, ClassificationInterpretation],
+) -> None:
+    _, interp = multiclass
+    _, binary_interp = binary
+    rows = pd.DataFrame(
+        {"x0": np.arange(interp.n_rows) * 0.5, "name": [f"r{i}" for i in range(interp.n_rows)]}
+    )
+    written = [
+        interp.plot_confusion_matrix(tmp_path / "cm.png"),
+        interp.plot_confusion_matrix(tmp_path / "cm_norm.png", normalize=True),
+        interp.plot_top_losses(tmp_path / "top.png", k=5),
+        interp.plot_top_losses(tmp_path / "top_rows.png", k=5, rows=rows),
+        interp.plot_calibration(tmp_path / "calibration.png", n_bins=5),
+        binary_interp.plot_calibration(tmp_path / "nested" / "binary_calibration.png"),
+    ]
+    for path in written:
+        assert path.read_bytes()[:8] == PNG_SIGNATURE
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == sorted(p.name for p in written[:5])
+
+
+def test_bad_inputs_say_what_to_do(multiclass: tuple[Learner, ClassificationInterpretation]) -> None:
+    _, interp = multiclass
+    with pytest.raises(ConfigError, match=r"rows must hold one row per interpreted row \(120\), got 3"):
+        interp.plot_top_losses("unused.png", rows=pd.DataFrame({"a": [1, 2, 3]}))
+    with pytest.raises(ConfigError, match="k must be a positive integer, got 0"):
+        interp.top_losses(0)
+    regression = tensor_data(torch.randn(20, 2), torch.randn(20).numpy(), valid_pct=0.5)
+    regression_learn = Learner(nn.Linear(2, 1), regression, progress=False)
+    with pytest.raises(ConfigError, match="needs a binary or multiclass task, got 'regression'"):
+        ClassificationInterpretation.from_learner(regression_learn)
+    no_valid = tensor_data(torch.randn(20, 2), ["a", "b"] * 10, valid_pct=0)
+    with pytest.raises(ConfigError, match="has no validation set; pass loader="):
+        ClassificationInterpretation.from_learner(Learner(nn.Linear(2, 1), no_valid, progress=False))
