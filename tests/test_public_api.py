@@ -17,6 +17,9 @@ import trainwell
 
 # public name -> the package a user can also import it from
 EXPECTED: dict[str, str] = {
+    "ClassificationInterpretation": "trainwell.interpret",
+    "cross_validate": "trainwell.evaluate",
+    "bootstrap_ci": "trainwell.evaluate",
     "AdaBelief": "trainwell.optim",
     "ArtifactError": "trainwell.core",
     "Callback": "trainwell.learner",

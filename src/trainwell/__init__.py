@@ -48,6 +48,10 @@ _EXPORTS: dict[str, str] = {
     "fit_table": "trainwell.tabular",
     # artifacts
     "load": "trainwell.export",
+    # evaluation and interpretation
+    "ClassificationInterpretation": "trainwell.interpret",
+    "bootstrap_ci": "trainwell.evaluate",
+    "cross_validate": "trainwell.evaluate",
     # errors and seeding
     "UserError": "trainwell.core",
     "DataError": "trainwell.core",
@@ -67,6 +71,7 @@ __all__ = [
     "CancelStep",
     "CancelTrain",
     "CancelValidate",
+    "ClassificationInterpretation",
     "ConfigError",
     "DataBundle",
     "DataError",
@@ -76,10 +81,12 @@ __all__ = [
     "TensorLoader",
     "UserError",
     "__version__",
+    "bootstrap_ci",
     "callbacks",
     "create_loss",
     "create_model",
     "create_optimizer",
+    "cross_validate",
     "datasets",
     "fit_table",
     "get_metric",
@@ -111,7 +118,9 @@ if TYPE_CHECKING:  # what static type checkers and IDEs see
     from trainwell import callbacks, datasets
     from trainwell.core import ArtifactError, ConfigError, DataError, UserError, seed_everything
     from trainwell.data import DataBundle, Task, TensorLoader, infer_task, tensor_data
+    from trainwell.evaluate import bootstrap_ci, cross_validate
     from trainwell.export import load
+    from trainwell.interpret import ClassificationInterpretation
     from trainwell.learner import (
         Callback,
         CancelBatch,
