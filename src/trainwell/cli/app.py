@@ -15,6 +15,7 @@ import typer
 from trainwell.cli._common import err_console, guarded, out_console
 from trainwell.cli.evaluate_cmd import evaluate
 from trainwell.cli.export_cmd import export
+from trainwell.cli.report_cmd import report
 from trainwell.cli.serve_cmd import serve
 
 app = typer.Typer(
@@ -201,6 +202,7 @@ def lr_find(
 
 app.command("evaluate")(evaluate)
 app.command("export")(export)
+app.command("report")(report)
 app.command("serve")(serve)
 
 

@@ -1,0 +1,37 @@
+"""``trainwell report MODEL --data labelled.csv``: one self-contained HTML report on a trained model.
+
+Registered on the main command line by ``app.command("report")(report)``. Heavy imports (torch, pandas,
+matplotlib) happen inside the command so that ``trainwell --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from trainwell.cli._common import guarded, out_console
+
+
+def report(
+    model: Annotated[Path, typer.Argument(help="Model directory written by `trainwell fit`.")],
+    data: Annotated[
+        Path,
+        typer.Option(
+            help="Labelled rows to judge the model on, target column included, ideally the validation rows "
+            "(CSV, TSV or Parquet)."
+        ),
+    ],
+    out: Annotated[Path, typer.Option(help="The HTML file to write.")] = Path("report.html"),
+    seed: Annotated[int, typer.Option(help="Seed for the bootstrap intervals and the column shuffles.")] = 0,
+) -> None:
+    """Write an HTML report: training curves, metrics with intervals, errors and feature importance."""
+
+    def run() -> None:
+        from trainwell.report import build_report
+
+        written = build_report(model, data, out, seed=seed)
+        out_console.print(f"wrote {written} (self-contained HTML; open it in any browser)", soft_wrap=True)
+
+    guarded(run)

@@ -1,0 +1,84 @@
+"""The HTML pieces of a report: page shell with inline CSS, escaped tables, PNGs as data URIs.
+
+Everything that came from data (column names, cell values, class labels) goes through :func:`html.escape`, and
+nothing refers to anything outside the file: the page must open the same way offline, years later.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+CSS = """
+body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto;
+       max-width: 1100px; padding: 0 1em; color: #222; line-height: 1.4; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; }
+h2 { font-size: 1.25em; border-bottom: 1px solid #ccc; padding-bottom: 0.2em; margin-top: 2em; }
+section { margin-bottom: 1.5em; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; font-size: 0.9em; margin: 0.6em 0; }
+th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; vertical-align: top; white-space: nowrap; }
+th { background: #f3f3f3; }
+td.number { text-align: right; font-variant-numeric: tabular-nums; }
+img { max-width: 100%; height: auto; display: block; margin: 0.6em 0; }
+p.note { color: #555; font-size: 0.9em; }
+"""
+
+
+def escape(value: Any) -> str:
+    """Any value as HTML text, quotes included."""
+    return html.escape(str(value), quote=True)
+
+
+def format_value(value: Any) -> str:
+    """Numbers to 4 significant digits; everything else as its text (missing values as an empty cell)."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:.4g}"
+    return str(value)
+
+
+def table(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
+    """An HTML table; numeric cells are right-aligned, every cell is escaped."""
+    head = "".join(f"<th>{escape(name)}</th>" for name in header)
+    lines = []
+    for row in rows:
+        cells = []
+        for value in row:
+            numeric = isinstance(value, int | float) and not isinstance(value, bool)
+            css = ' class="number"' if numeric else ""
+            cells.append(f"<td{css}>{escape(format_value(value))}</td>")
+        lines.append(f"<tr>{''.join(cells)}</tr>")
+    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(lines)}</tbody></table></div>'
+
+
+def image(png: bytes, alt: str) -> str:
+    """A PNG embedded in the page as a base64 data URI."""
+    encoded = base64.b64encode(png).decode("ascii")
+    return f'<img alt="{escape(alt)}" src="data:image/png;base64,{encoded}">'
+
+
+def paragraph(text: str, note: bool = False) -> str:
+    css = ' class="note"' if note else ""
+    return f"<p{css}>{escape(text)}</p>"
+
+
+def section(anchor: str, title: str, body: Sequence[str]) -> str:
+    """One titled section; ``body`` parts are already HTML."""
+    return f'<section id="{escape(anchor)}">\n<h2>{escape(title)}</h2>\n' + "\n".join(body) + "\n</section>"
+
+
+def page(title: str, intro: Sequence[str], sections: Sequence[str]) -> str:
+    """The whole document: inline CSS, no script, no external resource."""
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+        f"<h1>{escape(title)}</h1>\n" + "\n".join(intro) + "\n" + "\n".join(sections) + "\n</body>\n</html>\n"
+    )

@@ -1,0 +1,54 @@
+"""PNG plots drawn for the report only, returned as bytes (matplotlib's object API, no global pyplot state)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import numpy as np
+
+from trainwell.report.importance import FeatureImportance
+
+#: Bars shown in the importance plot; the table below it lists every column.
+MAX_BARS = 25
+
+
+def importance_png(importances: Sequence[FeatureImportance], metric_name: str) -> bytes:
+    """Horizontal bars, most important on top, with the spread over repeats as error bars."""
+    from matplotlib.figure import Figure
+
+    shown = list(importances[:MAX_BARS])[::-1]
+    figure = Figure(figsize=(7, max(2.5, 0.32 * len(shown) + 1.2)))
+    axis = figure.add_subplot()
+    positions = np.arange(len(shown))
+    values = [item.importance for item in shown]
+    colors = ["tab:blue" if value > 0 else "tab:gray" for value in values]
+    axis.barh(positions, values, xerr=[item.std for item in shown], color=colors, capsize=2)
+    axis.set_yticks(positions, labels=[item.column for item in shown])
+    axis.axvline(0.0, color="black", linewidth=0.8)
+    axis.set_xlabel(f"drop in {metric_name} when the column is shuffled")
+    axis.set_title("Permutation feature importance")
+    axis.grid(axis="x", alpha=0.3)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def predicted_vs_actual_png(predicted: np.ndarray, actual: np.ndarray) -> bytes:
+    """Scatter of predictions against true values with the diagonal of perfect predictions (regression)."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(5, 5))
+    axis = figure.add_subplot()
+    axis.scatter(actual, predicted, s=8, alpha=0.5)
+    low = float(min(actual.min(), predicted.min())) if len(actual) else 0.0
+    high = float(max(actual.max(), predicted.max())) if len(actual) else 1.0
+    axis.plot([low, high], [low, high], color="tab:red", linestyle="--", label="perfect")
+    axis.set_xlabel("actual")
+    axis.set_ylabel("predicted")
+    axis.set_title("Predicted against actual")
+    axis.legend()
+    axis.grid(alpha=0.3)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return buffer.getvalue()

@@ -1,0 +1,298 @@
+"""``build_report``: one self-contained HTML page about a trained model, judged on labelled rows.
+
+Sections: training curves (from the model directory), validation metrics with 95% bootstrap intervals and a
+sentence each, for classifiers the confusion matrix, the most confused pairs and a reliability diagram, the
+rows with the highest loss, and permutation feature importance. Images are embedded as data URIs and the CSS
+is inline, so the file can be mailed, archived or opened offline; it needs no JavaScript.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+import trainwell
+from trainwell.core.atomic import write_text_atomic
+from trainwell.core.errors import ConfigError, DataError
+from trainwell.data.task import Task
+from trainwell.evaluate.explain import explain_validation
+from trainwell.export.predictor import load
+from trainwell.interpret.classification import ClassificationInterpretation
+from trainwell.report import _html
+from trainwell.report._plots import importance_png, predicted_vs_actual_png
+from trainwell.report.importance import main_metric, permutation_importance
+from trainwell.tabular.io import list_columns, read_table
+from trainwell.tabular.predictor import TabularPredictor
+
+DEFAULT_OUT = "report.html"
+TOP_LOSSES = 10
+#: Probabilities are clipped here before the log, so a confidently wrong row has a large, finite loss.
+EPS = 1e-7
+SUPPORTED = ("binary", "multiclass", "regression")
+
+
+def build_report(
+    model_dir: str | Path,
+    data: pd.DataFrame | str | Path,
+    out: str | Path | None = None,
+    *,
+    seed: int = 0,
+    top_k: int = TOP_LOSSES,
+) -> Path:
+    """Write an HTML report on the model in ``model_dir``, evaluated on the labelled rows ``data``.
+
+    Args:
+        model_dir: a model directory written by ``trainwell fit`` (tabular classification or regression).
+        data: labelled rows (target column included): a DataFrame or a CSV, TSV or Parquet file.
+        out: the HTML file to write (atomically); ``None`` means ``report.html`` in the current directory.
+        seed: seeds the bootstrap intervals and the column shuffles.
+        top_k: rows listed in the top-losses table.
+
+    Returns:
+        The path of the written file.
+
+    Example:
+        >>> build_report("model/", "valid.csv", "report.html")  # doctest: +SKIP
+    """
+    destination = _check_out(Path(out) if out is not None else Path(DEFAULT_OUT))
+    predictor = load(model_dir)
+    if not isinstance(predictor, TabularPredictor):
+        raise ConfigError(f"trainwell report supports tabular models; '{model_dir}' holds another kind")
+    task = predictor.task
+    if task.kind not in SUPPORTED or len(task.target_names) != 1:
+        raise ConfigError(
+            f"trainwell report supports single-target binary, multiclass and regression models; "
+            f"'{model_dir}' is {task.kind} with targets {list(task.target_names)}"
+        )
+    source = str(data) if not isinstance(data, pd.DataFrame) else "the data"
+    frame = read_table(data) if not isinstance(data, pd.DataFrame) else data
+    frame = frame.reset_index(drop=True)
+    targets = _targets(predictor, frame, source)
+    probabilities = predictor.predict_proba(frame)
+    sections = [
+        _training_section(Path(model_dir), predictor.metadata),
+        _metrics_section(task, probabilities, targets, len(frame), source),
+    ]
+    if task.kind == "regression":
+        sections.append(_regression_section(probabilities, targets))
+    else:
+        sections.extend(_classification_sections(_interpretation(task, probabilities, targets)))
+    sections.append(_top_losses_section(task, probabilities, targets, frame, predictor.input_names, top_k))
+    sections.append(_importance_section(predictor, frame, targets, seed))
+    intro = [
+        _html.paragraph(
+            f"{task.kind} model predicting '{task.target_names[0]}', evaluated on {len(frame)} labelled rows "
+            f"from {source}. Model directory: {model_dir}. trainwell {trainwell.__version__}."
+        )
+    ]
+    text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
+    return write_text_atomic(destination, text)
+
+
+def _check_out(path: Path) -> Path:
+    if path.is_dir():
+        raise ConfigError(f"--out '{path}' is a directory; pass a file name such as {path / DEFAULT_OUT}")
+    blocking = next((parent for parent in path.parents if parent.exists() and not parent.is_dir()), None)
+    if blocking is not None:
+        raise ConfigError(f"--out '{path}' cannot be created: '{blocking}' is a file; choose another --out")
+    return path
+
+
+def _targets(predictor: TabularPredictor, frame: pd.DataFrame, source: str) -> torch.Tensor:
+    """Check the rows hold the target and every input column, then encode the target."""
+    target = predictor.task.target_names[0]
+    if target not in frame.columns:
+        raise DataError(
+            f"target column '{target}' not found in {source}; the report needs labelled rows. "
+            f"Columns are: {list_columns([str(c) for c in frame.columns])}"
+        )
+    absent = [name for name in predictor.input_names if name not in frame.columns]
+    if absent:
+        raise DataError(
+            f"input columns {', '.join(repr(name) for name in absent)} missing from {source}; the model was "
+            f"trained on: {list_columns(predictor.input_names)}. Pass rows with the training columns"
+        )
+    missing = int(frame[target].isna().sum())
+    if missing:
+        raise DataError(
+            f"target column '{target}' is missing in {missing} of {len(frame)} rows of {source}; "
+            "drop those rows or fill them"
+        )
+    if len(frame) < 2:
+        raise DataError(f"{source} has {len(frame)} row; the report needs at least 2 labelled rows")
+    return predictor.task.encode(frame[target])
+
+
+def row_losses(task: Task, probabilities: torch.Tensor, targets: torch.Tensor) -> np.ndarray:
+    """Per-row loss from activated outputs: ``-log p(true class)`` for classifiers, squared error otherwise.
+
+    Args:
+        task: the model's task.
+        probabilities: binary ``(N,)`` P(classes[1]); multiclass ``(N, C)``; regression ``(N,)`` values.
+        targets: encoded targets ``(N,)``.
+    """
+    if task.kind == "regression":
+        return ((probabilities.reshape(-1) - targets.reshape(-1).float()) ** 2).numpy()
+    if task.kind == "binary":
+        positive = probabilities.reshape(-1)
+        true_probability = torch.where(targets.reshape(-1) >= 0.5, positive, 1.0 - positive)
+    else:
+        true_probability = probabilities.gather(1, targets.long().reshape(-1, 1)).reshape(-1)
+    return (-torch.log(true_probability.clamp_min(EPS))).numpy()
+
+
+def _interpretation(
+    task: Task, probabilities: torch.Tensor, targets: torch.Tensor
+) -> ClassificationInterpretation:
+    if task.kind == "binary":
+        predicted = (probabilities >= task.threshold).long()
+        confidence = torch.where(predicted == 1, probabilities, 1.0 - probabilities)
+    else:
+        confidence, predicted = probabilities.max(dim=-1)
+    return ClassificationInterpretation(
+        task,
+        row_losses(task, probabilities, targets),
+        targets.long().numpy(),
+        predicted.numpy(),
+        confidence.numpy(),
+    )
+
+
+def _training_section(model_dir: Path, metadata: dict[str, Any]) -> str:
+    body = []
+    for name, alt in (("curves.png", "training curves"), ("lr_find.png", "learning-rate finder")):
+        if (model_dir / name).is_file():
+            body.append(_html.image((model_dir / name).read_bytes(), alt))
+    history = (metadata.get("training") or {}).get("history") or []
+    if history:
+        columns = list(dict.fromkeys(key for row in history for key in row))
+        body.append(_html.table(columns, ([row.get(key, "") for key in columns] for row in history)))
+    if not body:
+        body.append(_html.paragraph("This model directory holds no training curves nor history.", note=True))
+    return _html.section("training", "Training curves", body)
+
+
+def _metrics_section(
+    task: Task, probabilities: torch.Tensor, targets: torch.Tensor, n_rows: int, source: str
+) -> str:
+    lines = explain_validation(task, probabilities, targets, task.metric_names)
+    rows = [(line.name, line.value, f"[{line.low:.4g}, {line.high:.4g}]", line.sentence) for line in lines]
+    return _html.section(
+        "metrics",
+        "Validation metrics",
+        [
+            _html.paragraph(
+                f"On {n_rows} rows from {source}; the interval is a 95% percentile bootstrap over rows.",
+                note=True,
+            ),
+            _html.table(["metric", "value", "95% interval", "what it means here"], rows),
+        ],
+    )
+
+
+def _classification_sections(interpretation: ClassificationInterpretation) -> list[str]:
+    with tempfile.TemporaryDirectory(prefix="trainwell-report-") as scratch:
+        confusion = interpretation.plot_confusion_matrix(Path(scratch) / "confusion.png").read_bytes()
+        calibration = interpretation.plot_calibration(Path(scratch) / "calibration.png").read_bytes()
+    pairs = interpretation.most_confused()
+    confused = (
+        _html.table(["actual", "predicted", "rows"], pairs)
+        if pairs
+        else _html.paragraph("No row was misclassified.", note=True)
+    )
+    return [
+        _html.section(
+            "confusion",
+            "Confusion matrix",
+            [_html.image(confusion, "confusion matrix"), "<h3>Most confused pairs</h3>", confused],
+        ),
+        _html.section(
+            "calibration",
+            "Calibration",
+            [
+                _html.paragraph(
+                    "Predicted probability against observed frequency per bin; a calibrated model follows "
+                    "the diagonal.",
+                    note=True,
+                ),
+                _html.image(calibration, "calibration diagram"),
+            ],
+        ),
+    ]
+
+
+def _regression_section(predictions: torch.Tensor, targets: torch.Tensor) -> str:
+    png = predicted_vs_actual_png(predictions.reshape(-1).numpy(), targets.reshape(-1).float().numpy())
+    return _html.section(
+        "predictions", "Predicted against actual", [_html.image(png, "predicted against actual")]
+    )
+
+
+def _top_losses_section(
+    task: Task,
+    probabilities: torch.Tensor,
+    targets: torch.Tensor,
+    frame: pd.DataFrame,
+    input_names: list[str],
+    k: int,
+) -> str:
+    losses = row_losses(task, probabilities, targets)
+    order = np.lexsort((np.arange(len(losses)), -losses))[:k]  # highest loss first, ties by row
+    predicted = task.decode(probabilities)
+    header: list[str] = ["row", "actual", "predicted"]
+    if task.kind != "regression":
+        header.append("probability")
+        chosen = (
+            probabilities if task.kind == "multiclass" else torch.stack([1 - probabilities, probabilities], 1)
+        )
+        confidence = chosen.max(dim=-1).values.numpy()
+    header.append("loss")
+    target = task.target_names[0]
+    rows = []
+    for index in order.tolist():
+        row: list[Any] = [index, frame[target].iloc[index], predicted[index]]
+        if task.kind != "regression":
+            row.append(float(confidence[index]))
+        row.append(float(losses[index]))
+        row.extend(_cell(frame[name].iloc[index]) for name in input_names)
+        rows.append(row)
+    what = "-log of the probability given to the true class" if task.is_classification else "squared error"
+    note = f"The {len(rows)} rows with the highest loss ({what}); probability is that of the predicted class."
+    return _html.section(
+        "top-losses",
+        "Top losses",
+        [_html.paragraph(note, note=True), _html.table([*header, *input_names], rows)],
+    )
+
+
+def _cell(value: Any) -> Any:
+    # numpy scalars become Python ones so that numbers are formatted and aligned as numbers.
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _importance_section(
+    predictor: TabularPredictor, frame: pd.DataFrame, targets: torch.Tensor, seed: int
+) -> str:
+    metric = main_metric(predictor.task)
+    importances = permutation_importance(predictor, frame, targets, seed=seed)
+    note = (
+        f"Each input column is shuffled 3 times (seed {seed}) and {metric.name} recomputed; importance is the "
+        "average loss of quality (near zero or negative: the model does not rely on the column here)."
+    )
+    return _html.section(
+        "importance",
+        "Permutation feature importance",
+        [
+            _html.paragraph(note, note=True),
+            _html.image(importance_png(importances, metric.name), "permutation feature importance"),
+            _html.table(
+                ["column", f"drop in {metric.name}", "std over shuffles"],
+                [(item.column, item.importance, item.std) for item in importances],
+            ),
+        ],
+    )

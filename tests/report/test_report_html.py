@@ -1,0 +1,139 @@
+"""The HTML report on a small Adult model: sections, embedded images, escaping, and a real browser render."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import trainwell
+from trainwell.core.errors import DataError
+from trainwell.datasets import adult_sample
+from trainwell.report import build_report, row_losses
+
+HEADINGS = (
+    "Training curves",
+    "Validation metrics",
+    "Confusion matrix",
+    "Calibration",
+    "Top losses",
+    "Permutation feature importance",
+)
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def adult() -> pd.DataFrame:
+    return adult_sample().head(800)
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory, adult: pd.DataFrame) -> Path:
+    out = tmp_path_factory.mktemp("report") / "model"
+    trainwell.fit_table(adult, "income", out=out, epochs=1, lr=1e-2, progress=False)
+    return out
+
+
+@pytest.fixture(scope="module")
+def report_html(tmp_path_factory: pytest.TempPathFactory, model_dir: Path, adult: pd.DataFrame) -> Path:
+    rows = adult.tail(200).reset_index(drop=True).copy()
+    rows["occupation"] = "<script>alert(1)</script>"  # every row: the top losses list it
+    data = tmp_path_factory.mktemp("data") / "labelled.csv"
+    rows.to_csv(data, index=False)
+    return build_report(model_dir, data, tmp_path_factory.mktemp("out") / "report.html")
+
+
+def test_report_has_every_section_and_no_external_url(report_html: Path) -> None:
+    text = report_html.read_text(encoding="utf-8")
+    for heading in HEADINGS:
+        assert f"<h2>{heading}</h2>" in text
+    assert "http://" not in text and "https://" not in text
+    assert "<script" not in text.lower()
+    sources = re.findall(r'<img [^>]*src="([^"]*)"', text)
+    assert len(sources) >= 4  # curves, confusion, calibration, importance
+    assert all(source.startswith("data:image/png;base64,") for source in sources)
+
+
+def test_data_values_are_escaped(report_html: Path) -> None:
+    text = report_html.read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def test_row_losses_match_hand_computation() -> None:
+    from trainwell.data.task import Task
+
+    binary = Task("binary", ("a", "b"))
+    probabilities = torch.tensor([0.9, 0.2])
+    expected = [-np.log(0.1), -np.log(0.2)]  # row 0 is 'a' (p=0.1), row 1 is 'b' (p=0.2)
+    np.testing.assert_allclose(
+        row_losses(binary, probabilities, torch.tensor([0.0, 1.0])), expected, rtol=1e-6
+    )
+    multi = Task("multiclass", ("a", "b", "c"))
+    probs = torch.tensor([[0.2, 0.5, 0.3], [0.6, 0.3, 0.1]])
+    np.testing.assert_allclose(
+        row_losses(multi, probs, torch.tensor([2, 0])), [-np.log(0.3), -np.log(0.6)], rtol=1e-6
+    )
+
+
+def test_missing_target_column_is_one_clear_error(
+    model_dir: Path, adult: pd.DataFrame, tmp_path: Path
+) -> None:
+    with pytest.raises(DataError, match="target column 'income' not found in the data"):
+        build_report(model_dir, adult.drop(columns=["income"]).head(50), tmp_path / "r.html")
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_report_renders_in_headless_chromium(report_html: Path, tmp_path: Path) -> None:
+    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
+        pytest.skip("headless Chromium not installed (apt-get install chromium)")
+    flags = [
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
+    url = report_html.resolve().as_uri()
+    dom = subprocess.run([*flags, "--dump-dom", url], capture_output=True, text=True, timeout=60, check=True)
+    for heading in HEADINGS:
+        assert heading in dom.stdout
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        [*flags, f"--screenshot={shot}", "--window-size=1200,3000", url],
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert shot.stat().st_size > 20_000
+
+
+def test_cli_command_writes_the_report_and_refuses_a_directory(model_dir: Path, tmp_path: Path) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from trainwell.cli.report_cmd import report
+
+    app = typer.Typer()
+    app.command("report")(report)
+    app.command("unused")(lambda: None)  # two commands: typer keeps `report` as a subcommand
+    data = tmp_path / "labelled.csv"
+    adult_sample().tail(100).to_csv(data, index=False)
+    out = tmp_path / "r.html"
+    done = CliRunner().invoke(app, ["report", str(model_dir), "--data", str(data), "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    assert "<h2>Top losses</h2>" in out.read_text(encoding="utf-8")
+    refused = CliRunner().invoke(app, ["report", str(model_dir), "--data", str(data), "--out", str(tmp_path)])
+    assert refused.exit_code == 2
+    assert "is a directory" in refused.output
