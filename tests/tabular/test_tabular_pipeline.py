@@ -17,7 +17,8 @@ import trainwell
 from trainwell.core.errors import ConfigError
 from trainwell.data.bundle import random_split
 from trainwell.datasets import ADULT_TARGET, adult_sample
-from trainwell.tabular.pipeline import LR_BOUNDS, default_epochs, fit_table, history_csv
+from trainwell.learner.run_files import history_csv
+from trainwell.tabular.pipeline import LR_BOUNDS, default_epochs, fit_table
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from trainwell.cli._common import err_console, guarded, out_console
+from trainwell.cli.boundary_cmd import boundary
 from trainwell.cli.evaluate_cmd import evaluate
 from trainwell.cli.export_cmd import export
 from trainwell.cli.report_cmd import report
@@ -40,19 +41,29 @@ def _targets(text: str) -> str | list[str]:
 
 @app.command()
 def fit(
-    data: Annotated[Path, typer.Argument(help="A CSV, TSV or Parquet file with one row per example.")],
-    target: Annotated[str, typer.Option(help="Column to predict (comma-separate several for multi-output).")],
+    data: Annotated[
+        Path,
+        typer.Argument(
+            help="A CSV, TSV or Parquet table; a folder of images (<label>/*.jpg, or train/ + valid/); "
+            "or a CSV of image paths with --path-col and --label-col."
+        ),
+    ],
+    target: Annotated[
+        str | None,
+        typer.Option(help="Column to predict (comma-separate several for multi-output); tables only."),
+    ] = None,
     out: Annotated[
         Path, typer.Option(help="Model directory to write (artifact, history.csv, PNG curves).")
     ] = Path("model"),
     epochs: Annotated[
-        int | None, typer.Option(help="Passes over the data (default: chosen from the table size).")
+        int | None, typer.Option(help="Passes over the data (default: chosen from the data size).")
     ] = None,
     lr: Annotated[
-        float | None, typer.Option(help="Peak learning rate (default: found by the LR finder).")
+        float | None,
+        typer.Option(help="Peak learning rate (default: LR finder for tables, 2e-3 for images)."),
     ] = None,
     batch_size: Annotated[
-        int | None, typer.Option(help="Rows per batch (default: about 100 batches/epoch).")
+        int | None, typer.Option(help="Rows or images per batch (default: chosen from the data size).")
     ] = None,
     valid_pct: Annotated[float, typer.Option(help="Share of rows held out for validation.")] = 0.2,
     valid_col: Annotated[
@@ -63,11 +74,66 @@ def fit(
     cat_names: Annotated[str | None, typer.Option(help="Comma-separated categorical columns.")] = None,
     cont_names: Annotated[str | None, typer.Option(help="Comma-separated continuous columns.")] = None,
     ignore: Annotated[str | None, typer.Option(help="Comma-separated columns never used as inputs.")] = None,
+    path_col: Annotated[
+        str | None, typer.Option(help="Images: CSV column with image paths (relative to the CSV).")
+    ] = None,
+    label_col: Annotated[str | None, typer.Option(help="Images: CSV column with the labels.")] = None,
+    label_delim: Annotated[
+        str | None, typer.Option(help="Multi-label: separator between labels in one cell, e.g. ';'.")
+    ] = None,
+    arch: Annotated[
+        str, typer.Option(help="Images: architecture (simple_cnn, xresnet18, xresnet34, xresnet50 or auto).")
+    ] = "auto",
+    size: Annotated[
+        int | None, typer.Option(help="Images: side in pixels (default: their own when <= 64, else 128).")
+    ] = None,
+    augment: Annotated[
+        str, typer.Option(help="Images: augmentation preset: auto, default, digits, documents, none.")
+    ] = "auto",
+    pretrained: Annotated[
+        Path | None,
+        typer.Option(
+            help="Images: start from these weights (model directory or .safetensors) and fine-tune."
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed for the split, initialisation and shuffling.")] = 0,
 ) -> None:
-    """Train a model on a table and write the model directory."""
+    """Train a model on a table or a folder of images and write the model directory."""
 
     def run() -> None:
+        from trainwell.core.errors import ConfigError
+
+        if _is_image_source(data, path_col):
+            from trainwell.vision.pipeline import fit_images
+
+            if target is not None:
+                raise ConfigError(
+                    "--target is for tables; image labels come from class folders or --label-col"
+                )
+            result: Any = fit_images(
+                data,
+                out=out,
+                arch=arch,
+                epochs=epochs,
+                lr=lr,
+                pretrained=pretrained,
+                metrics=metric,
+                seed=seed,
+                valid_pct=valid_pct,
+                path_col=path_col,
+                label_col=label_col,
+                label_delim=label_delim,
+                size=size,
+                task=task,
+                augmentation=augment,
+                batch_size=batch_size,
+            )
+            _report_fit(result)
+            return
+        if target is None:
+            raise ConfigError(
+                f"--target is required for the table '{data}': name the column to predict, e.g. --target label"
+            )
         from trainwell.tabular.pipeline import fit_table
 
         result = fit_table(
@@ -89,6 +155,22 @@ def fit(
         _report_fit(result)
 
     guarded(run)
+
+
+def _is_image_source(data: Path, path_col: str | None) -> bool:
+    """A folder of images, or a CSV listing image paths (``--path-col``)."""
+    if path_col is not None:
+        return True
+    if data.is_dir():
+        from trainwell.core.errors import DataError
+        from trainwell.vision.io import looks_like_image_folder
+
+        if not looks_like_image_folder(data):
+            raise DataError(
+                f"'{data}' is a folder without images; pass a table file, or a folder of <label>/*.jpg images"
+            )
+        return True
+    return False
 
 
 @app.command()
@@ -115,25 +197,42 @@ def demo(
 @app.command()
 def predict(
     model: Annotated[Path, typer.Argument(help="Model directory written by `trainwell fit`.")],
-    data: Annotated[Path, typer.Argument(help="Rows to predict (CSV, TSV or Parquet).")],
+    data: Annotated[
+        list[Path],
+        typer.Argument(help="Rows to predict (CSV, TSV or Parquet), or image files and folders of images."),
+    ],
     out: Annotated[
         Path | None, typer.Option(help="CSV to write (default: print to standard output).")
     ] = None,
     allow_missing_columns: Annotated[
-        bool, typer.Option(help="Read absent input columns as missing.")
+        bool, typer.Option(help="Tables: read absent input columns as missing.")
+    ] = False,
+    tta: Annotated[
+        bool, typer.Option(help="Images: average over augmented views (test-time augmentation).")
     ] = False,
 ) -> None:
-    """Predict labels and probabilities for new rows, with the training preprocessing."""
+    """Predict labels and probabilities for new rows or images, with the training preprocessing."""
 
     def run() -> None:
+        from trainwell.core.errors import ConfigError
         from trainwell.export.predictor import load
-        from trainwell.tabular.io import read_table
 
         predictor = load(model)
-        rows = read_table(data)
-        if not allow_missing_columns:
-            _check_input_columns(getattr(predictor, "input_names", []), rows, data)
-        predictions = predictor.predict(rows, allow_missing_columns=allow_missing_columns)
+        if getattr(predictor, "application", None) == "vision":
+            from trainwell.vision.predictor import expand_image_paths
+
+            paths = expand_image_paths(data)
+            predictions = predictor.predict(paths, tta=tta)
+            predictions.insert(0, "path", [str(p) for p in paths])
+        else:
+            if len(data) != 1:
+                raise ConfigError(f"a table model predicts one table at a time; got {len(data)} inputs")
+            from trainwell.tabular.io import read_table
+
+            rows = read_table(data[0])
+            if not allow_missing_columns:
+                _check_input_columns(getattr(predictor, "input_names", []), rows, data[0])
+            predictions = predictor.predict(rows, allow_missing_columns=allow_missing_columns)
         if out is None:
             predictions.to_csv(sys.stdout, index=False)
             return
@@ -200,6 +299,7 @@ def lr_find(
     guarded(run)
 
 
+app.command("boundary")(boundary)
 app.command("evaluate")(evaluate)
 app.command("export")(export)
 app.command("report")(report)

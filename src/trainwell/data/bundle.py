@@ -32,6 +32,8 @@ class DataBundle:
         recipe: the fitted preprocessing, or ``None`` for data that is already tensors.
         application: which application built it (``"tabular"``, ...): decides how an artifact is served.
         model_hints: what a model factory needs to fit the data (input sizes, cardinalities...).
+        augmentation: a training-only batch transform (kept beside the recipe, never in it); the
+            application's learner factory installs the callback that applies it.
     """
 
     task: Task
@@ -41,6 +43,7 @@ class DataBundle:
     recipe: Recipe | None = None
     application: str = "generic"
     model_hints: dict[str, Any] = field(default_factory=dict)
+    augmentation: Any = None
 
     def loaders(self) -> dict[str, Iterable[Any]]:
         found = {"train": self.train, "valid": self.valid, "test": self.test}

@@ -5,10 +5,7 @@ The command line (``trainwell fit`` and ``trainwell demo``) is a thin layer over
 
 from __future__ import annotations
 
-import io
 import math
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,13 +13,12 @@ from typing import Any
 
 import pandas as pd
 
-from trainwell.core.artifact import METADATA_FILE
 from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
 from trainwell.learner.learner import Learner
 from trainwell.learner.lr_find import LRFindResult
-from trainwell.learner.plots import plot_history
+from trainwell.learner.run_files import check_out_dir, write_run
 from trainwell.tabular.data import tabular_data
 from trainwell.tabular.learner import tabular_learner
 
@@ -91,46 +87,3 @@ def fit_table(
     learn.fit_one_cycle(epochs or default_epochs(len(data.train)), lr)  # type: ignore[arg-type]
     model_dir = write_run(learn, Path(out), finder) if out is not None else None
     return TableRun(learn, data, lr, finder, model_dir)
-
-
-def check_out_dir(model_dir: Path) -> None:
-    """Refuse a model directory that could not be written, before any training time is spent.
-
-    The rule is the artifact writer's: ``model_dir`` may be missing, an empty directory or an existing model
-    directory (which is replaced); nothing on the way to it may be a file.
-    """
-    absolute = Path(os.path.abspath(model_dir))
-    blocking = next((parent for parent in absolute.parents if parent.exists() and not parent.is_dir()), None)
-    if blocking is not None:
-        raise ConfigError(
-            f"--out '{model_dir}' cannot be created: '{blocking}' is a file; choose another --out"
-        )
-    if not absolute.exists():
-        return
-    is_model = absolute.is_dir() and (absolute / METADATA_FILE).is_file()
-    is_empty = absolute.is_dir() and not any(absolute.iterdir())
-    if not (is_model or is_empty):
-        raise ConfigError(
-            f"--out '{model_dir}' exists and is not a trainwell model directory; choose another --out or delete it"
-        )
-
-
-def write_run(learn: Learner, model_dir: Path, finder: LRFindResult | None) -> Path:
-    """Export the artifact with the history CSV and the curve PNGs inside it (one atomic write)."""
-    # Plots are drawn in a private scratch folder: two runs writing beside each other never share it.
-    with tempfile.TemporaryDirectory(prefix="trainwell-plots-") as scratch:
-        staging = Path(scratch)
-        extra = {"history.csv": history_csv(learn.history).encode()}
-        curves = plot_history(
-            learn.history, learn.recorder.lrs, learn.recorder.losses, staging / "curves.png"
-        )
-        extra["curves.png"] = curves.read_bytes()
-        if finder is not None:
-            extra["lr_find.png"] = finder.plot(staging / "lr_find.png").read_bytes()
-    return learn.export(model_dir, extra_files=extra)
-
-
-def history_csv(history: Sequence[dict[str, Any]]) -> str:
-    buffer = io.StringIO()
-    pd.DataFrame(list(history)).to_csv(buffer, index=False)
-    return buffer.getvalue()

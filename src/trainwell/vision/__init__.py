@@ -1,0 +1,56 @@
+"""Vision: image folders, CSV lists or arrays in; batch augmentation, CNNs, transfer learning; labels out.
+
+Names load on first use (PEP 562): a serving process that only needs ``trainwell.vision.predictor`` never
+imports the training code.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS: dict[str, str] = {
+    "AugmentBatch": "trainwell.vision.transform",
+    "Augmentation": "trainwell.vision.augment",
+    "CutMix": "trainwell.vision.mix",
+    "ImageClassifier": "trainwell.vision.network",
+    "ImageDataBundle": "trainwell.vision.data",
+    "ImagePredictor": "trainwell.vision.predictor",
+    "ImageRecipe": "trainwell.vision.recipe",
+    "ImageRun": "trainwell.vision.pipeline",
+    "MixUp": "trainwell.vision.mix",
+    "VisionLearner": "trainwell.vision.learner",
+    "fit_images": "trainwell.vision.pipeline",
+    "image_data": "trainwell.vision.data",
+    "read_idx": "trainwell.vision.io",
+    "vision_learner": "trainwell.vision.learner",
+}
+
+__all__ = [
+    "AugmentBatch",
+    "Augmentation",
+    "CutMix",
+    "ImageClassifier",
+    "ImageDataBundle",
+    "ImagePredictor",
+    "ImageRecipe",
+    "ImageRun",
+    "MixUp",
+    "VisionLearner",
+    "fit_images",
+    "image_data",
+    "read_idx",
+    "vision_learner",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'trainwell.vision' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,334 @@
+"""Finding and decoding images: folder trees, CSV lists, IDX files; Pillow decoding, resized once.
+
+Decoding happens once, when the data is built, into one ``uint8`` tensor ``(N, C, H, W)``: a corrupt file is
+found and reported by name then, never in the middle of an epoch. Large sets are decoded by a pool of
+processes (Pillow releases little of the GIL).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import struct
+import warnings
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from trainwell.core.errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"})
+RESIZE_METHODS = ("crop", "squish", "pad")
+#: Folder names read as the validation and test splits of a folder tree.
+VALID_NAMES = ("valid", "validation", "val")
+TEST_NAMES = ("test",)
+TRAIN_NAMES = ("train", "training")
+#: Below this many images decoding stays in this process (a pool costs more than it saves).
+POOL_THRESHOLD = 2000
+
+
+@dataclass
+class LabelledFiles:
+    """Image paths with their labels (one label, or a list of labels for multi-label data)."""
+
+    paths: list[Path]
+    labels: list[Any]
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+
+def is_image_file(path: Path) -> bool:
+    return path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".")
+
+
+def looks_like_image_folder(path: Path) -> bool:
+    """A directory holding image files somewhere below it (what ``trainwell fit`` treats as image data)."""
+    if not path.is_dir():
+        return False
+    return any(is_image_file(p) for p in _walk_limited(path, limit=2000))
+
+
+def _walk_limited(root: Path, limit: int) -> list[Path]:
+    found: list[Path] = []
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            found.append(Path(folder) / name)
+            if len(found) >= limit:
+                return found
+    return found
+
+
+def folder_splits(root: Path) -> dict[str, LabelledFiles]:
+    """Read ``root/<label>/*`` or ``root/{train,valid,test}/<label>/*``; keys are the splits present."""
+    root = Path(root)
+    if not root.exists():
+        raise DataError(f"image folder '{root}' does not exist; check the path")
+    if not root.is_dir():
+        raise DataError(
+            f"'{root}' is not a folder; pass a folder of class sub-folders (photos/<label>/*.jpg)"
+        )
+    children = {child.name.lower(): child for child in root.iterdir() if child.is_dir()}
+    train_dir = next((children[n] for n in TRAIN_NAMES if n in children), None)
+    valid_dir = next((children[n] for n in VALID_NAMES if n in children), None)
+    if train_dir is None and valid_dir is None:
+        return {"all": labelled_folder(root)}
+    if train_dir is None:
+        raise DataError(
+            f"'{root}' has a '{valid_dir.name}' folder but no 'train' folder; add train/<label>/ images"  # type: ignore[union-attr]
+        )
+    splits = {"train": labelled_folder(train_dir)}
+    if valid_dir is not None:
+        splits["valid"] = labelled_folder(valid_dir, known=set(splits["train"].labels))
+    test_dir = next((children[n] for n in TEST_NAMES if n in children), None)
+    if test_dir is not None:
+        splits["test"] = labelled_folder(test_dir, known=set(splits["train"].labels))
+    return splits
+
+
+def labelled_folder(folder: Path, known: set[Any] | None = None) -> LabelledFiles:
+    """Images of ``folder/<label>/`` (nested folders below a label count for that label)."""
+    classes = sorted(child for child in folder.iterdir() if child.is_dir() and not child.name.startswith("."))
+    if not classes:
+        loose = [p for p in folder.iterdir() if is_image_file(p)]
+        hint = f" (it holds {len(loose)} loose images)" if loose else ""
+        raise DataError(
+            f"'{folder}' has no class sub-folders{hint}; arrange images as {folder}/<label>/<image>.jpg, "
+            "or pass a CSV of paths and labels"
+        )
+    paths: list[Path] = []
+    labels: list[str] = []
+    empty: list[str] = []
+    for class_dir in classes:
+        files = sorted(p for p in class_dir.rglob("*") if p.is_file() and is_image_file(p))
+        if not files:
+            empty.append(class_dir.name)
+            continue
+        paths.extend(files)
+        labels.extend([class_dir.name] * len(files))
+    if empty:
+        raise DataError(
+            f"class folder{'s' if len(empty) > 1 else ''} {', '.join(repr(e) for e in empty)} in '{folder}' "
+            f"hold{'' if len(empty) > 1 else 's'} no images ({', '.join(sorted(IMAGE_SUFFIXES))}); "
+            "add images or remove the folder"
+        )
+    if known is not None:
+        unknown = sorted(set(labels) - known)
+        if unknown:
+            raise DataError(
+                f"'{folder}' has classes the training folder lacks: {unknown[:5]}; every class needs training images"
+            )
+    return LabelledFiles(paths, labels)
+
+
+def csv_files(
+    csv_path: Path, path_col: str, label_col: str, *, label_delim: str | None = None, root: Path | None = None
+) -> tuple[LabelledFiles, Any]:
+    """Paths (relative to ``root``, default the CSV's folder) and labels from a CSV; also returns the table."""
+    import pandas as pd
+
+    csv_path = Path(csv_path)
+    if not csv_path.is_file():
+        raise DataError(f"CSV file '{csv_path}' does not exist; check the path")
+    table = pd.read_csv(csv_path)
+    for option, column in (("--path-col", path_col), ("--label-col", label_col)):
+        if column not in table.columns:
+            raise DataError(
+                f"{option} '{column}' is not a column of {csv_path}; its columns are: {list(table.columns)[:10]}"
+            )
+    base = Path(root) if root is not None else csv_path.parent
+    paths = [Path(p) if Path(p).is_absolute() else base / str(p) for p in table[path_col].astype(str)]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise DataError(
+            f"{len(missing)} image file(s) listed in {csv_path} do not exist, e.g. '{missing[0]}'; "
+            f"paths are read relative to '{base}'"
+        )
+    labels: list[Any] = table[label_col].tolist()
+    if label_delim is not None:
+        labels = [[part.strip() for part in str(v).split(label_delim) if part.strip()] for v in labels]
+    return LabelledFiles(paths, labels), table
+
+
+# ------------------------------------------------------------------------------------------ decoding
+def open_image(source: Path | bytes | Image.Image, mode: str) -> Image.Image:
+    """Decode to ``mode`` ("RGB" or "L"), applying the EXIF orientation a camera recorded."""
+    from PIL import Image, ImageOps
+
+    if isinstance(source, Image.Image):
+        image = source
+    else:
+        handle = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+        image = Image.open(handle)
+        image.load()
+    image = ImageOps.exif_transpose(image) or image
+    if image.mode != mode:
+        if image.mode in ("RGBA", "LA", "P") and mode == "RGB":
+            # Transparent areas become white, as a viewer shows them, rather than black.
+            background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+            background.alpha_composite(image.convert("RGBA"))
+            image = background
+        image = image.convert(mode)
+    return image
+
+
+def fit_size(image: Image.Image, size: tuple[int, int], method: str) -> Image.Image:
+    """Resize to ``size`` (height, width): ``crop`` keeps the centre, ``squish`` stretches, ``pad`` letterboxes."""
+    from PIL import Image, ImageOps
+
+    height, width = size
+    if image.size == (width, height):
+        return image
+    if method == "squish":
+        return image.resize((width, height), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    if method == "pad":
+        return ImageOps.pad(image, (width, height), Image.Resampling.BILINEAR)
+    return ImageOps.fit(image, (width, height), Image.Resampling.BILINEAR, reducing_gap=2.0)
+
+
+def image_array(
+    source: Path | bytes | Image.Image, size: tuple[int, int], channels: int, method: str
+) -> np.ndarray:
+    """One image as ``uint8`` ``(C, H, W)``."""
+    image = fit_size(open_image(source, "L" if channels == 1 else "RGB"), size, method)
+    array = np.asarray(image, dtype=np.uint8)
+    return array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
+
+
+def _decode_chunk(
+    paths: Sequence[Path], size: tuple[int, int], channels: int, method: str
+) -> tuple[np.ndarray, list[tuple[int, str]]]:
+    out = np.zeros((len(paths), channels, *size), dtype=np.uint8)
+    failed: list[tuple[int, str]] = []
+    for index, path in enumerate(paths):
+        try:
+            out[index] = image_array(path, size, channels, method)
+        except Exception as error:  # Pillow raises many types for bad files; each is reported, none is fatal
+            failed.append((index, f"{path}: {type(error).__name__}: {str(error).splitlines()[0][:120]}"))
+    return out, failed
+
+
+def decode_images(
+    paths: Sequence[Path],
+    size: tuple[int, int],
+    channels: int,
+    method: str = "crop",
+    n_workers: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Decode every path; returns ``(images uint8 (N', C, H, W), kept indices)`` with unreadable files skipped.
+
+    Each skipped file is named in one warning (the first few, with the count).
+    """
+    if method not in RESIZE_METHODS:
+        raise ConfigError(f"resize method must be one of {', '.join(RESIZE_METHODS)}, got {method!r}")
+    n = len(paths)
+    workers = n_workers if n_workers is not None else min(os.cpu_count() or 1, 8)
+    if n < POOL_THRESHOLD or workers <= 1:
+        images, failed = _decode_chunk(paths, size, channels, method)
+    else:
+        chunk = -(-n // (workers * 4))
+        starts = list(range(0, n, chunk))
+        images = np.zeros((n, channels, *size), dtype=np.uint8)
+        failed = []
+        with ProcessPoolExecutor(workers) as pool:
+            futures = [
+                pool.submit(_decode_chunk, list(paths[s : s + chunk]), size, channels, method) for s in starts
+            ]
+            for start, future in zip(starts, futures, strict=True):
+                part, part_failed = future.result()
+                images[start : start + len(part)] = part
+                failed.extend((start + i, message) for i, message in part_failed)
+    bad = {index for index, _ in failed}
+    if bad:
+        shown = "; ".join(message for _, message in sorted(failed)[:3])
+        warnings.warn(
+            f"skipped {len(bad)} unreadable image file(s) of {n}: {shown}", UserWarning, stacklevel=2
+        )
+    kept = np.array([i for i in range(n) if i not in bad], dtype=np.int64)
+    if len(kept) == 0:
+        raise DataError(f"none of the {n} image files could be decoded; first error: {failed[0][1]}")
+    return images[kept] if bad else images, kept
+
+
+def probe_images(paths: Sequence[Path], limit: int = 200) -> tuple[tuple[int, int], int]:
+    """Median (height, width) and channel count (1 if every probed image is grayscale) of a sample of files."""
+    from PIL import Image
+
+    step = max(1, len(paths) // limit)
+    heights, widths = [], []
+    grayscale = True
+    for path in list(paths)[::step][:limit]:
+        try:
+            with Image.open(path) as image:
+                width, height = image.size
+                grayscale = grayscale and image.mode in ("L", "1", "I;16", "I")
+        except Exception:  # corrupt files are reported by decode_images
+            continue
+        heights.append(height)
+        widths.append(width)
+    if not heights:
+        raise DataError(f"none of the probed image files could be opened, e.g. '{paths[0]}'")
+    return (int(np.median(heights)), int(np.median(widths))), 1 if grayscale else 3
+
+
+# ------------------------------------------------------------------------------------------ arrays
+def read_idx(path: str | Path) -> np.ndarray:
+    """Read an IDX file (MNIST's format), gzipped or not, as a numpy array of its stored shape."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"IDX file '{path}' does not exist; check the path")
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as handle:
+        raw = handle.read()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
+        raise DataError(f"'{path}' is not an IDX file (bad magic number)")
+    dtypes = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+    if raw[2] not in dtypes:
+        raise DataError(f"'{path}' has an unknown IDX element type 0x{raw[2]:02x}")
+    n_dims = raw[3]
+    shape = struct.unpack(f">{n_dims}I", raw[4 : 4 + 4 * n_dims])
+    data = np.frombuffer(raw, dtype=dtypes[raw[2]], offset=4 + 4 * n_dims)
+    if data.size != int(np.prod(shape)):
+        raise DataError(f"'{path}' is truncated: expected {int(np.prod(shape))} values, found {data.size}")
+    return data.reshape(shape)
+
+
+def as_image_batch(images: Any, source: str = "images") -> np.ndarray:
+    """Arrays in common layouts -> ``uint8`` ``(N, C, H, W)``.
+
+    Accepts ``(N, H, W)`` grayscale, ``(N, H, W, C)`` and ``(N, C, H, W)`` with C in 1, 3 (or 4: alpha dropped),
+    as ``uint8`` 0..255 or floats in 0..1.
+    """
+    array = images.detach().cpu().numpy() if hasattr(images, "detach") else np.asarray(images)
+    if array.ndim == 3:
+        array = array[:, None]
+    if array.ndim != 4:
+        raise DataError(
+            f"{source} must have shape (N, H, W), (N, H, W, C) or (N, C, H, W); got {tuple(array.shape)}"
+        )
+    if array.shape[1] not in (1, 3, 4) and array.shape[-1] in (1, 3, 4):
+        array = array.transpose(0, 3, 1, 2)
+    if array.shape[1] == 4:
+        array = array[:, :3]
+    if array.shape[1] not in (1, 3):
+        raise DataError(f"{source} must have 1 or 3 channels; got shape {tuple(array.shape)}")
+    if array.dtype != np.uint8:
+        as_float = array.astype(np.float32)
+        if not np.isfinite(as_float).all():
+            raise DataError(f"{source} hold NaN or infinite values")
+        high = float(as_float.max()) if as_float.size else 0.0
+        if as_float.min() < 0 or high > 255:
+            raise DataError(
+                f"{source} must be 0..1 floats or 0..255 values; found values from {as_float.min()} to {high}"
+            )
+        scale = 255.0 if high <= 1.0 else 1.0
+        array = np.clip(np.rint(as_float * scale), 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(array)

@@ -1,0 +1,208 @@
+"""The image Learner factory: an architecture sized from the data, augmentation installed, weights to start from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from trainwell.core.errors import ConfigError
+from trainwell.data.bundle import DataBundle
+from trainwell.learner.events import Callback
+from trainwell.learner.learner import Learner
+from trainwell.losses import BCEWithLogits, CrossEntropy
+from trainwell.models.registry import create_model, list_models, models
+from trainwell.vision.transform import AugmentBatch, tta_probabilities
+
+#: Largest side (pixels) for which "auto" picks the small CNN rather than an xresnet.
+SMALL_IMAGE = 32
+
+
+class VisionLearner(Learner):
+    """A Learner for images: adds ``show_results`` and test-time augmentation (``tta``)."""
+
+    def show_results(self, path: str | Path = "results.png", n: int = 16) -> Path:
+        """Write a PNG grid of validation images with their true and predicted labels (wrong ones in red)."""
+        from trainwell.vision.plots import show_results
+
+        return show_results(self, Path(path), n=n)
+
+    @torch.no_grad()
+    def tta(
+        self, loader: Iterable[Any] | None = None, *, n_views: int = 4, plain_weight: float = 0.5
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Activated predictions blended over augmented views (see :func:`tta_probabilities`), with targets."""
+        from trainwell.learner._evaluate import _batches
+
+        self.model.eval()
+        outputs, targets = [], []
+        for *inputs, target in _batches(self, loader if loader is not None else self.data.valid):
+            with self.forward_context():
+                probs = tta_probabilities(
+                    self.model,
+                    self.task.activate,
+                    inputs[0],
+                    self.data.augmentation,
+                    n_views=n_views,
+                    plain_weight=plain_weight,
+                )
+            outputs.append(probs.cpu())
+            targets.append(target.cpu())
+        return torch.cat(outputs), torch.cat(targets)
+
+
+def vision_learner(
+    data: DataBundle,
+    arch: str = "auto",
+    *,
+    pretrained: str | Path | Mapping[str, torch.Tensor] | None = None,
+    arch_config: Mapping[str, Any] | None = None,
+    label_smoothing: float = 0.1,
+    lr: float = 2e-3,
+    wd: float = 0.05,
+    channels_last: bool | None = None,
+    compile: bool = False,
+    augment_seed: int = 0,
+    callbacks: Iterable[Callback] = (),
+    **learner_kwargs: Any,
+) -> VisionLearner:
+    """A Learner with ``arch`` sized from ``data`` and the data's augmentation applied to training batches.
+
+    Args:
+        data: a bundle from :func:`~trainwell.vision.image_data`.
+        arch: a registered vision architecture (``list_models()``), ``"auto"`` (a small CNN for images of at
+            most 32 px, ``xresnet18`` otherwise), or ``"timm:<name>"`` / ``"torchvision:<name>"`` when those
+            optional packages are installed.
+        pretrained: weights to start from: a trainwell model directory, a ``.safetensors`` file or a
+            ``state_dict`` saved by ``torch.save`` (read with ``weights_only=True``, never unpickling code),
+            or a mapping of tensors. The body must match; the head is kept only when its shape matches.
+        arch_config: extra architecture settings (e.g. ``{"head_dropout": 0.5}``).
+        label_smoothing: for single-label classification (Szegedy et al. 2016); 0 to turn off.
+        lr, wd: default peak learning rate and decoupled weight decay.
+        channels_last: channels-last memory order (default: on for CUDA, where convolutions gain from it).
+        compile: wrap the model with ``torch.compile`` (opt-in: compilation takes a while).
+        augment_seed: seed of the per-batch augmentation draws.
+        **learner_kwargs: passed to :class:`Learner` (``opt``, ``metrics``, ``device``, ``progress``...).
+    """
+    if data.application != "vision" or data.recipe is None:
+        raise ConfigError(f"vision_learner needs data from image_data, got a {data.application!r} bundle")
+    recipe: Any = data.recipe
+    name = _resolve_arch(arch, recipe.size)
+    config: dict[str, Any] = {"n_out": data.task.n_outputs, "in_channels": recipe.channels}
+    config.update(_size_hints(name, recipe.size))
+    config.update(arch_config or {})
+    device = learner_kwargs.get("device")
+    if channels_last is None:
+        from trainwell.core.device import resolve_device
+
+        channels_last = resolve_device(device).type == "cuda"
+    spec_config = {
+        "arch": name,
+        "arch_config": config,
+        "mean": list(recipe.mean),
+        "std": list(recipe.std),
+        "channels_last": bool(channels_last),
+    }
+    model = create_model("image_classifier", **spec_config)
+    if pretrained is not None:
+        load_weights(model, pretrained)
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+    loss = learner_kwargs.pop("loss", None)
+    if loss is None and label_smoothing:
+        loss = (
+            CrossEntropy(label_smoothing=label_smoothing)
+            if data.task.kind == "multiclass"
+            else BCEWithLogits(label_smoothing=label_smoothing)
+            if data.task.kind == "binary"
+            else None
+        )
+    augment = AugmentBatch(data.augmentation, seed=augment_seed)
+    learn = VisionLearner(
+        model, data, loss=loss, lr=lr, wd=wd, callbacks=[augment, *callbacks], **learner_kwargs
+    )
+    learn.model_spec = {"name": "image_classifier", "config": spec_config}
+    if compile:
+        learn.model = torch.compile(learn.model)  # type: ignore[assignment]
+    return learn
+
+
+def _resolve_arch(arch: str, size: tuple[int, int]) -> str:
+    known = list_models()  # also loads the built-in architectures
+    if arch == "auto":
+        return "simple_cnn" if max(size) <= SMALL_IMAGE else "xresnet18"
+    if arch.startswith(("timm:", "torchvision:")):
+        raise ConfigError(
+            f"arch {arch!r}: timm and torchvision models are an optional extra (pip install 'trainwell[vision]'); "
+            "they are not wired into artifacts yet, use a registered architecture: "
+            + ", ".join(_vision_archs())
+        )
+    if arch not in known:
+        raise ConfigError(f"unknown architecture {arch!r}; choose one of: {', '.join(_vision_archs())}")
+    return arch
+
+
+def _vision_archs() -> list[str]:
+    return [
+        name
+        for name in list_models()
+        if models.entry(name).metadata.get("application") == "vision" and name != "image_classifier"
+    ]
+
+
+def _size_hints(name: str, size: tuple[int, int]) -> dict[str, Any]:
+    """Small inputs keep their resolution in the stem (no stride-2 stem, no max-pool)."""
+    import inspect
+
+    parameters = inspect.signature(models.get(name)).parameters
+    if "small_input" in parameters:
+        return {"small_input": max(size) <= 64}
+    return {}
+
+
+# -------------------------------------------------------------------------------------------- weights
+def read_weights(source: str | Path | Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Tensors from a model directory, a ``.safetensors`` file, a ``torch.save``d state dict, or a mapping."""
+    if isinstance(source, Mapping):
+        return dict(source)
+    path = Path(source)
+    if path.is_dir():
+        from trainwell.core.artifact import read_artifact
+
+        _metadata, state = read_artifact(path)
+        return dict(state)
+    if not path.is_file():
+        raise ConfigError(
+            f"pretrained weights '{path}' do not exist; pass a model directory or a weights file"
+        )
+    if path.suffix == ".safetensors":
+        from safetensors.torch import load_file
+
+        return load_file(str(path))
+    try:
+        loaded = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:
+        raise ConfigError(
+            f"cannot read '{path}' as weights safely ({type(error).__name__}); save a state_dict "
+            "(torch.save(model.state_dict(), ...)) or a .safetensors file"
+        ) from error
+    if isinstance(loaded, Mapping) and "state_dict" in loaded:
+        loaded = loaded["state_dict"]
+    if not isinstance(loaded, Mapping) or not all(isinstance(v, torch.Tensor) for v in loaded.values()):
+        raise ConfigError(f"'{path}' does not hold a state_dict (a mapping of names to tensors)")
+    return dict(loaded)
+
+
+def load_weights(model: torch.nn.Module, source: str | Path | Mapping[str, torch.Tensor]) -> None:
+    """Load pretrained weights into an :class:`ImageClassifier`'s network (body strictly, head when it fits).
+
+    Keys may be the classifier's own (``net.…``, from a trainwell artifact) or the bare network's.
+    """
+    from trainwell.vision.models import load_pretrained_weights
+
+    state = read_weights(source)
+    if any(key.startswith("net.") for key in state):
+        state = {key[4:]: value for key, value in state.items() if key.startswith("net.")}
+    load_pretrained_weights(model.net, state)  # type: ignore[arg-type]

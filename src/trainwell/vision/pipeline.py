@@ -1,0 +1,83 @@
+"""The whole image job in one call: data, learner, one-cycle training (or fine-tuning), model directory.
+
+``trainwell fit photos/`` is a thin layer over :func:`fit_images`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from trainwell.core.errors import ConfigError
+from trainwell.core.seeding import seed_everything
+from trainwell.data.bundle import DataBundle
+from trainwell.learner.learner import Learner
+from trainwell.learner.run_files import check_out_dir, write_run
+from trainwell.vision.data import image_data
+from trainwell.vision.learner import vision_learner
+
+#: Optimizer steps the default schedule aims for, and the bounds on epochs it may choose.
+TARGET_STEPS, MIN_EPOCHS, MAX_EPOCHS = 4000, 5, 40
+
+
+@dataclass
+class ImageRun:
+    """What :func:`fit_images` produced."""
+
+    learn: Learner
+    data: DataBundle
+    lr: float
+    model_dir: Path | None
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return dict(self.learn.history[-1]) if self.learn.history else {}
+
+
+def default_epochs(n_batches: int) -> int:
+    """About 4,000 optimizer steps, between 5 and 40 epochs (MNIST at batch 128: 9 epochs)."""
+    return int(min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(TARGET_STEPS / max(n_batches, 1)))))
+
+
+def fit_images(
+    source: Any,
+    *,
+    out: str | Path | None = None,
+    arch: str = "auto",
+    epochs: int | None = None,
+    lr: float | None = None,
+    pretrained: str | Path | None = None,
+    freeze_epochs: int = 1,
+    metrics: list[str] | None = None,
+    seed: int = 0,
+    progress: bool = True,
+    learner_kwargs: dict[str, Any] | None = None,
+    **data_kwargs: Any,
+) -> ImageRun:
+    """Train an image classifier the recommended way and write it to ``out`` (when given).
+
+    From scratch: one-cycle training at ``lr``. With ``pretrained`` weights: :meth:`Learner.fine_tune` (head
+    first with the body frozen, then everything with discriminative learning rates).
+    ``data_kwargs`` go to :func:`image_data` (``labels``, ``valid``, ``size``, ``batch_size``...).
+    """
+    if epochs is not None and epochs < 1:
+        raise ConfigError(f"--epochs must be at least 1, got {epochs}")
+    if lr is not None and not 0 < lr < 10:
+        raise ConfigError(f"--lr must be between 0 and 10, got {lr}")
+    if out is not None:
+        check_out_dir(Path(out))
+    seed_everything(seed)
+    data = image_data(source, seed=seed, **data_kwargs)
+    learn = vision_learner(
+        data, arch, pretrained=pretrained, metrics=metrics, progress=progress, **(learner_kwargs or {})
+    )
+    lr = lr or learn.lr
+    n_epochs = epochs or default_epochs(len(data.train))  # type: ignore[arg-type]
+    if pretrained is not None:
+        learn.fine_tune(n_epochs, lr, freeze_epochs=freeze_epochs)
+    else:
+        learn.fit_one_cycle(n_epochs, lr)
+    model_dir = write_run(learn, Path(out), None) if out is not None else None
+    return ImageRun(learn, data, lr, model_dir)

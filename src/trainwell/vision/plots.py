@@ -1,0 +1,96 @@
+"""Image grids as PNG files: a training batch as the model sees it, and validation results."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+if TYPE_CHECKING:
+    from trainwell.vision.data import ImageDataBundle
+    from trainwell.vision.learner import VisionLearner
+
+
+def _grid(images: torch.Tensor, titles: list[str], colours: list[str], path: Path, title: str) -> Path:
+    """``images`` float (N, C, H, W) in 0..1."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from trainwell.core.atomic import write_bytes_atomic
+
+    n = len(images)
+    cols = min(8, max(1, math.ceil(math.sqrt(n))))
+    rows = math.ceil(n / cols)
+    figure, axes = plt.subplots(rows, cols, figsize=(cols * 1.6, rows * 1.8 + 0.4), squeeze=False)
+    for index, axis in enumerate(axes.flat):
+        axis.axis("off")
+        if index >= n:
+            continue
+        image = images[index].clamp(0, 1)
+        if image.shape[0] == 1:
+            axis.imshow(image[0].numpy(), cmap="gray", vmin=0, vmax=1)
+        else:
+            axis.imshow(image.permute(1, 2, 0).numpy())
+        axis.set_title(titles[index], fontsize=8, color=colours[index])
+    figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+    import io
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    plt.close(figure)
+    write_bytes_atomic(path, buffer.getvalue())
+    return path
+
+
+def _label(task: Any, target: torch.Tensor) -> str:
+    if task.kind == "multilabel":
+        return ";".join(str(c) for c, on in zip(task.classes, target.tolist(), strict=True) if on) or "-"
+    if task.kind == "binary":
+        return str(task.classes[int(target.item() >= 0.5)])
+    return str(task.classes[int(target.item())])
+
+
+def _spread_sample(loader: Any, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``n`` images spread over the whole set (a sorted folder would otherwise show one class only)."""
+    tensors = getattr(loader, "tensors", None)
+    if tensors is None:
+        images, targets = next(iter(loader))[:2]
+        return images[:n], targets[:n]
+    total = len(tensors[0])
+    index = torch.linspace(0, total - 1, min(n, total)).round().long()
+    return tensors[0][index.to(tensors[0].device)].cpu(), tensors[-1][index.to(tensors[-1].device)].cpu()
+
+
+def show_batch(data: ImageDataBundle, path: Path, n: int = 16, augmented: bool = True) -> Path:
+    """The first ``n`` images of a training batch with their labels."""
+    images, targets = next(iter(data.train))[:2]
+    images, targets = images[:n], targets[:n]
+    x = images.float() / 255.0
+    if augmented and data.augmentation is not None:
+        x = data.augmentation(x, generator=torch.Generator().manual_seed(0))
+    titles = [_label(data.task, t) for t in targets]
+    label = "augmented training images" if augmented else "training images"
+    return _grid(x.cpu(), titles, ["black"] * len(titles), path, label)
+
+
+def show_results(learn: VisionLearner, path: Path, n: int = 16) -> Path:
+    """Validation images titled ``true / predicted`` (wrong predictions in red)."""
+    loader: Any = learn.data.valid if learn.data.valid is not None else learn.data.train
+    images, targets = _spread_sample(loader, n)
+    learn.model.eval()
+    with torch.no_grad():
+        probabilities = learn.task.activate(learn.model(images.to(learn.device)).float()).cpu()
+    predicted = learn.task.decode(probabilities)
+    titles, colours = [], []
+    for target, guess in zip(targets, predicted, strict=True):
+        truth = _label(learn.task, target)
+        shown = ";".join(map(str, guess)) if isinstance(guess, list) else str(guess)
+        titles.append(f"{truth} / {shown}")
+        colours.append("black" if shown == truth else "red")
+    x = images.float() / 255.0 if images.dtype == torch.uint8 else images
+    return _grid(x.cpu(), titles, colours, path, "validation: true / predicted")

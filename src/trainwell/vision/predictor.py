@@ -1,0 +1,155 @@
+"""Predictions on raw images from a vision artifact, fitted to the training size exactly as in training.
+
+Imports only torch, numpy, Pillow and the recipe: a serving process never loads the training code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from trainwell.core.errors import ArtifactError, DataError
+from trainwell.data.task import Task
+from trainwell.models.registry import create_model
+from trainwell.vision.augment import Augmentation
+from trainwell.vision.io import as_image_batch, image_array, is_image_file
+from trainwell.vision.recipe import ImageRecipe
+from trainwell.vision.transform import tta_probabilities
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+BATCH_IMAGES = 256
+ImageInput = str | Path | bytes | np.ndarray | torch.Tensor
+
+
+class ImagePredictor:
+    """Images in (paths, folders, encoded bytes, Pillow images or arrays), decoded predictions out."""
+
+    application = "vision"
+
+    def __init__(
+        self, model: torch.nn.Module, task: Task, recipe: ImageRecipe, metadata: dict[str, Any]
+    ) -> None:
+        self.model = model.eval()
+        self.task = task
+        self.recipe = recipe
+        self.metadata = metadata
+
+    @classmethod
+    def from_artifact(cls, metadata: dict[str, Any], state: Mapping[str, torch.Tensor]) -> ImagePredictor:
+        try:
+            task = Task.from_dict(metadata["task"])
+            recipe = ImageRecipe.from_dict(metadata["recipe"])
+            arch = metadata["architecture"]
+            model = create_model(arch["name"], **arch["config"])
+        except (KeyError, TypeError) as error:
+            raise ArtifactError(f"trainwell.json is missing or has a malformed entry: {error}") from error
+        try:
+            model.load_state_dict(dict(state))
+        except RuntimeError as error:
+            first_line = str(error).splitlines()[0]
+            raise ArtifactError(
+                f"model.safetensors does not match the architecture in trainwell.json ({first_line})"
+            ) from error
+        return cls(model, task, recipe, metadata)
+
+    @property
+    def input_names(self) -> list[str]:
+        return ["image"]
+
+    # ------------------------------------------------------------------------------------------ inputs
+    def pixels(self, images: Sequence[Any] | np.ndarray | torch.Tensor) -> torch.Tensor:
+        """Inputs -> ``uint8`` ``(N, C, H, W)`` at the training size (arrays must already be that size)."""
+        if isinstance(images, np.ndarray | torch.Tensor):
+            batch = as_image_batch(images)
+            self._check_shape(batch)
+            return torch.from_numpy(batch)
+        arrays = [self._one(item, index) for index, item in enumerate(images)]
+        if not arrays:
+            raise DataError("no images to predict")
+        return torch.from_numpy(np.stack(arrays))
+
+    def _one(self, item: Any, index: int) -> np.ndarray:
+        from PIL import Image, UnidentifiedImageError
+
+        if isinstance(item, np.ndarray | torch.Tensor):
+            batch = as_image_batch(item[None] if np.ndim(item) in (2, 3) else item, f"image {index}")
+            if batch.shape[1] != self.recipe.channels or tuple(batch.shape[2:]) != self.recipe.size:
+                image = Image.fromarray(batch[0, 0] if batch.shape[1] == 1 else batch[0].transpose(1, 2, 0))
+                return image_array(image, self.recipe.size, self.recipe.channels, self.recipe.resize)
+            return batch[0]
+        if isinstance(item, str | Path) and not Path(item).is_file():
+            raise DataError(f"image {index}: '{item}' does not exist or is not a file")
+        try:
+            return image_array(item, self.recipe.size, self.recipe.channels, self.recipe.resize)
+        except (UnidentifiedImageError, OSError, ValueError) as error:
+            shown = f"'{item}'" if isinstance(item, str | Path) else f"image {index}"
+            raise DataError(
+                f"{shown} could not be decoded as an image ({type(error).__name__}); send a JPEG or PNG"
+            ) from error
+
+    def _check_shape(self, batch: np.ndarray) -> None:
+        expected = (self.recipe.channels, *self.recipe.size)
+        if tuple(batch.shape[1:]) != expected:
+            raise DataError(
+                f"image arrays must have shape (N, {expected[0]}, {expected[1]}, {expected[2]}) for this model, "
+                f"got {tuple(batch.shape)}; pass files or Pillow images to have them resized"
+            )
+
+    # ------------------------------------------------------------------------------------- predicting
+    @torch.no_grad()
+    def predict_proba(
+        self, images: Sequence[Any] | np.ndarray | torch.Tensor, *, tta: bool = False
+    ) -> torch.Tensor:
+        """Activated outputs (class probabilities), optionally averaged over test-time augmented views."""
+        pixels = self.pixels(images)
+        outputs = []
+        augmentation = self.augmentation if tta else None
+        for start in range(0, len(pixels), BATCH_IMAGES):
+            chunk = pixels[start : start + BATCH_IMAGES]
+            if augmentation is not None:
+                outputs.append(tta_probabilities(self.model, self.task.activate, chunk, augmentation))
+            else:
+                outputs.append(self.task.activate(self.model(chunk)))
+        return torch.cat(outputs)
+
+    @property
+    def augmentation(self) -> Augmentation | None:
+        """The training augmentation (recorded in the recipe), used for test-time augmentation."""
+        config = self.recipe.extra.get("augmentation")
+        return Augmentation.from_dict(config) if config else None
+
+    def predict(
+        self, images: Sequence[Any] | np.ndarray | torch.Tensor, *, tta: bool = False
+    ) -> pd.DataFrame:
+        """One row per image: the prediction and one probability column per class."""
+        from trainwell.data.tables import prediction_table
+
+        probabilities = self.predict_proba(images, tta=tta)
+        return prediction_table(self.task, probabilities, range(len(probabilities)))
+
+
+def expand_image_paths(items: Sequence[str | Path]) -> list[Path]:
+    """Files as given and the images inside folders (sorted), for the command line."""
+    paths: list[Path] = []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and is_image_file(p))
+            if not found:
+                raise DataError(f"folder '{path}' holds no image files")
+            paths.extend(found)
+        elif path.is_file():
+            paths.append(path)
+        else:
+            raise DataError(f"'{path}' does not exist; pass image files or folders of images")
+    return paths
+
+
+def predictor_from_artifact(metadata: dict[str, Any], state: Mapping[str, torch.Tensor]) -> ImagePredictor:
+    return ImagePredictor.from_artifact(metadata, state)
