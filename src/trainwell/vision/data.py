@@ -100,7 +100,7 @@ def image_data(
     paths: dict[str, list[Path]] | None = None
     if isinstance(source, str | Path):
         splits, paths = _file_splits(Path(source), valid, test, path_col, label_col, label_delim)
-        train_files = splits["train"]
+        train_files = splits["train"] if "train" in splits else splits["all"]
         chosen = _chosen_size(size, train_files.paths)
         channels = probe_images(train_files.paths)[1]
         arrays = {key: _decode(files, chosen, channels, resize, n_workers) for key, files in splits.items()}

@@ -191,7 +191,7 @@ def fit_size(image: Image.Image, size: tuple[int, int], method: str) -> Image.Im
         return image.resize((width, height), Image.Resampling.BILINEAR, reducing_gap=2.0)
     if method == "pad":
         return ImageOps.pad(image, (width, height), Image.Resampling.BILINEAR)
-    return ImageOps.fit(image, (width, height), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    return ImageOps.fit(image, (width, height), Image.Resampling.BILINEAR)
 
 
 def image_array(
@@ -206,12 +206,16 @@ def image_array(
 def _decode_chunk(
     paths: Sequence[Path], size: tuple[int, int], channels: int, method: str
 ) -> tuple[np.ndarray, list[tuple[int, str]]]:
+    from PIL import Image
+
+    # What Pillow raises for a truncated, corrupt or hostile file; anything else is a bug and propagates.
+    decode_errors = (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError)
     out = np.zeros((len(paths), channels, *size), dtype=np.uint8)
     failed: list[tuple[int, str]] = []
     for index, path in enumerate(paths):
         try:
             out[index] = image_array(path, size, channels, method)
-        except Exception as error:  # Pillow raises many types for bad files; each is reported, none is fatal
+        except decode_errors as error:
             failed.append((index, f"{path}: {type(error).__name__}: {str(error).splitlines()[0][:120]}"))
     return out, failed
 

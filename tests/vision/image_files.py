@@ -1,0 +1,40 @@
+"""Image folders made on the fly for the vision tests: easy classes of real PNG/JPEG files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+
+def shape_image(label: str, rng: np.random.Generator, size: int = 24, mode: str = "RGB") -> Image.Image:
+    """A noisy image whose class is visible: a bar that is horizontal, vertical or a filled square."""
+    pixels = rng.integers(0, 60, (size, size, 3), dtype=np.uint8)
+    start = int(rng.integers(2, size // 2))
+    if label == "horizontal":
+        pixels[start : start + 4, 2:-2] = (230, 40, 40)
+    elif label == "vertical":
+        pixels[2:-2, start : start + 4] = (40, 230, 40)
+    else:
+        pixels[start : start + 8, start : start + 8] = (40, 40, 230)
+    return Image.fromarray(pixels, "RGB").convert(mode)
+
+
+def make_image_folder(
+    root: Path,
+    classes: tuple[str, ...] = ("horizontal", "vertical"),
+    per_class: int = 30,
+    *,
+    size: int = 24,
+    mode: str = "RGB",
+    suffix: str = ".png",
+    seed: int = 0,
+) -> Path:
+    rng = np.random.default_rng(seed)
+    for label in classes:
+        folder = root / label
+        folder.mkdir(parents=True, exist_ok=True)
+        for index in range(per_class):
+            shape_image(label, rng, size, mode).save(folder / f"{index:03d}{suffix}")
+    return root

@@ -1,0 +1,174 @@
+"""image_data: folder trees, CSV lists and arrays; decoding, sizes, bad input."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from image_files import make_image_folder
+from PIL import Image
+
+from trainwell.core.errors import ConfigError, DataError
+from trainwell.vision import image_data, read_idx
+from trainwell.vision.io import decode_images, image_array, open_image
+
+
+def test_folder_with_class_subfolders_is_split_at_random(image_folder: Path) -> None:
+    data = image_data(image_folder, valid_pct=0.25)
+    assert data.task.kind == "binary" and data.task.classes == ("horizontal", "vertical")
+    assert data.train.n_rows + data.valid.n_rows == 60  # type: ignore[union-attr]
+    images, _labels = data.train.tensors  # type: ignore[attr-defined]
+    assert images.dtype == torch.uint8 and tuple(images.shape[1:]) == (3, 24, 24)
+    assert data.recipe.size == (24, 24) and data.recipe.channels == 3  # type: ignore[union-attr]
+    assert data.paths is not None and len(data.paths["train"]) == data.train.n_rows  # type: ignore[attr-defined]
+    json.dumps(data.recipe.to_dict())  # type: ignore[union-attr]
+
+
+def test_train_and_valid_folders_are_used_as_given(split_folder: Path) -> None:
+    data = image_data(split_folder)
+    assert data.train.n_rows == 60 and data.valid.n_rows == 20  # type: ignore[union-attr]
+
+
+def test_three_classes_make_a_multiclass_task_and_size_is_applied(tmp_path: Path) -> None:
+    root = make_image_folder(tmp_path / "three", ("horizontal", "vertical", "square"), per_class=8, size=40)
+    data = image_data(root, size=16)
+    assert data.task.kind == "multiclass" and data.task.n_outputs == 3
+    assert tuple(data.train.tensors[0].shape[1:]) == (3, 16, 16)  # type: ignore[attr-defined]
+
+
+def test_grayscale_images_get_one_channel_and_digit_augmentation(tmp_path: Path) -> None:
+    root = make_image_folder(tmp_path / "gray", mode="L", per_class=10)
+    data = image_data(root)
+    assert data.recipe.channels == 1  # type: ignore[union-attr]
+    assert data.augmentation is not None and data.augmentation.flip is False
+
+
+def test_large_images_default_to_128_pixels(tmp_path: Path) -> None:
+    root = make_image_folder(tmp_path / "big", per_class=3, size=150)
+    data = image_data(root, valid_pct=0.0)
+    assert data.recipe.size == (128, 128)  # type: ignore[union-attr]
+
+
+def test_csv_of_paths_with_multi_label(tmp_path: Path) -> None:
+    root = make_image_folder(tmp_path / "imgs", per_class=12)
+    rows = ["path,tags"]
+    for index, path in enumerate(sorted(root.rglob("*.png"))):
+        tags = path.parent.name + (";noisy" if index % 3 == 0 else "")
+        rows.append(f"{path.relative_to(tmp_path)},{tags}")
+    csv = tmp_path / "labels.csv"
+    csv.write_text("\n".join(rows) + "\n")
+    data = image_data(csv, path_col="path", label_col="tags", label_delim=";")
+    assert data.task.kind == "multilabel"
+    assert set(data.task.classes) == {"horizontal", "vertical", "noisy"}
+    assert data.train.tensors[1].shape[1] == 3  # type: ignore[attr-defined]
+
+
+def test_csv_needs_its_columns_named(tmp_path: Path) -> None:
+    root = make_image_folder(tmp_path / "imgs", per_class=2)
+    csv = tmp_path / "labels.csv"
+    csv.write_text("file,label\n" + "\n".join(f"{p},x" for p in root.rglob("*.png")))
+    with pytest.raises(ConfigError, match="--path-col"):
+        image_data(csv)
+    with pytest.raises(DataError, match="'path' is not a column"):
+        image_data(csv, path_col="path", label_col="label")
+
+
+def test_arrays_in_common_layouts(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    labels = [0, 1, 2] * 10
+    for array in (
+        rng.integers(0, 256, (30, 12, 12), dtype=np.uint8),
+        rng.random((30, 12, 12, 3), dtype=np.float32),
+        torch.rand(30, 3, 12, 12),
+    ):
+        data = image_data(array, labels=labels, valid_pct=0.2)
+        assert data.task.kind == "multiclass"
+        assert data.train.tensors[0].dtype == torch.uint8  # type: ignore[attr-defined]
+    with pytest.raises(DataError, match="30 images but 29 labels"):
+        image_data(rng.random((30, 12, 12)), labels=labels[:29])
+
+
+def test_corrupt_files_are_skipped_by_name(image_folder: Path) -> None:
+    bad = image_folder / "vertical" / "broken.jpg"
+    bad.write_bytes(b"this is not a jpeg")
+    with pytest.warns(UserWarning, match=r"skipped 1 unreadable image file\(s\) of 61.*broken\.jpg"):
+        data = image_data(image_folder, valid_pct=0.2)
+    assert data.train.n_rows + data.valid.n_rows == 60  # type: ignore[union-attr]
+    assert all(p.name != "broken.jpg" for p in data.paths["train"] + data.paths["valid"])  # type: ignore[index]
+
+
+def test_empty_class_folder_and_missing_folder_are_clear_errors(image_folder: Path, tmp_path: Path) -> None:
+    (image_folder / "empty").mkdir()
+    with pytest.raises(DataError, match=r"'empty'.*holds no images"):
+        image_data(image_folder)
+    with pytest.raises(DataError, match="does not exist"):
+        image_data(tmp_path / "nowhere")
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    Image.new("RGB", (8, 8)).save(loose / "a.png")
+    with pytest.raises(DataError, match="no class sub-folders"):
+        image_data(loose)
+
+
+def test_one_class_is_refused(tmp_path: Path) -> None:
+    root = make_image_folder(tmp_path / "one", ("horizontal",), per_class=5)
+    with pytest.raises(DataError, match="single class"):
+        image_data(root)
+
+
+def test_exif_orientation_is_applied(tmp_path: Path) -> None:
+    # A 20x10 (wide) image tagged "rotate 90" must come out 10 wide and 20 high, as a viewer shows it.
+    image = Image.new("RGB", (20, 10), (255, 0, 0))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90 clockwise
+    path = tmp_path / "rotated.jpg"
+    image.save(path, exif=exif.tobytes())
+    assert open_image(path, "RGB").size == (10, 20)
+
+
+def test_transparent_pixels_become_white(tmp_path: Path) -> None:
+    path = tmp_path / "clear.png"
+    Image.new("RGBA", (8, 8), (0, 0, 0, 0)).save(path)
+    assert image_array(path, (8, 8), 3, "crop").min() == 255
+
+
+def test_decode_in_worker_processes_matches_one_process(
+    image_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = sorted(image_folder.rglob("*.png"))
+    single, _ = decode_images(paths, (16, 16), 3, "squish", n_workers=1)
+    monkeypatch.setattr("trainwell.vision.io.POOL_THRESHOLD", 10)
+    pooled, kept = decode_images(paths, (16, 16), 3, "squish", n_workers=2)
+    assert np.array_equal(single, pooled) and len(kept) == len(paths)
+
+
+def test_read_idx_round_trip_and_bad_file(tmp_path: Path) -> None:
+    array = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    path = tmp_path / "x-idx3-ubyte.gz"
+    with gzip.open(path, "wb") as handle:
+        handle.write(bytes([0, 0, 0x08, 3]) + struct.pack(">3I", 2, 3, 4) + array.tobytes())
+    assert np.array_equal(read_idx(path), array)
+    (tmp_path / "bad").write_bytes(b"\x01\x02\x03\x04")
+    with pytest.raises(DataError, match="not an IDX file"):
+        read_idx(tmp_path / "bad")
+
+
+def test_bad_settings_fail_before_reading(image_folder: Path) -> None:
+    with pytest.raises(ConfigError, match="--size"):
+        image_data(image_folder, size=4)
+    with pytest.raises(ConfigError, match="--batch-size"):
+        image_data(image_folder, batch_size=1)
+    with pytest.raises(ConfigError, match="--augment"):
+        image_data(image_folder, augmentation="wild")
+
+
+def test_show_batch_writes_a_png(image_folder: Path, tmp_path: Path) -> None:
+    data = image_data(image_folder)
+    out = data.show_batch(tmp_path / "batch.png", n=8)  # type: ignore[attr-defined]
+    with Image.open(out) as image:
+        assert image.format == "PNG" and image.size[0] > 100

@@ -1,0 +1,150 @@
+"""vision_learner, fine-tuning from weights, the predictor and the command line, on real image files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+from image_files import make_image_folder
+from PIL import Image
+from safetensors.torch import save_file
+
+import trainwell
+from trainwell.core.errors import ConfigError
+from trainwell.vision import image_data, vision_learner
+from trainwell.vision.transform import AugmentBatch
+
+
+def _trained(folder: Path, epochs: int = 4, **kwargs: object) -> trainwell.Learner:
+    torch.manual_seed(0)
+    data = image_data(folder, seed=0, **kwargs)  # type: ignore[arg-type]
+    learn = vision_learner(data, progress=False)
+    learn.fit_one_cycle(epochs, 5e-3)
+    return learn
+
+
+def test_a_small_cnn_learns_the_shapes(split_folder: Path) -> None:
+    learn = _trained(split_folder)
+    assert learn.model_spec is not None and learn.model_spec["config"]["arch"] == "simple_cnn"
+    assert learn.history[-1]["accuracy"] >= 0.9
+
+
+def test_augmentation_runs_on_training_batches_only(image_folder: Path) -> None:
+    data = image_data(image_folder)
+    learn = vision_learner(data, progress=False)
+    seen: dict[bool, torch.dtype] = {}
+
+    class Spy(trainwell.Callback):
+        order = 0
+
+        def before_batch(self, learn: trainwell.Learner) -> None:
+            seen[learn.training] = learn.xb[0].dtype
+
+    learn.fit(1, callbacks=[Spy()])
+    assert seen == {True: torch.float32, False: torch.uint8}
+    assert any(isinstance(cb, AugmentBatch) for cb in learn.callbacks)
+
+
+def test_export_load_predict_matches_the_learner(split_folder: Path, tmp_path: Path) -> None:
+    learn = _trained(split_folder, epochs=2)
+    learn.export(tmp_path / "model")
+    predictor = trainwell.load(tmp_path / "model")
+    files = sorted((split_folder / "valid").rglob("*.png"))
+    table = predictor.predict(files)
+    expected, _ = learn.get_preds(learn.data.valid)
+    # The valid loader holds the same files in the same (sorted) order.
+    assert torch.allclose(
+        torch.tensor(table["probability_vertical"].to_numpy()), expected.reshape(-1), atol=1e-5
+    )
+    with_tta = predictor.predict(files, tta=True)
+    assert (with_tta["prediction"] == table["prediction"]).mean() >= 0.8
+    # Encoded bytes, Pillow images and arrays all work.
+    raw = files[0].read_bytes()
+    assert predictor.predict([raw])["prediction"][0] == table["prediction"][0]
+    with Image.open(files[0]) as image:
+        assert predictor.predict([image.copy()])["prediction"][0] == table["prediction"][0]
+
+
+def test_undecodable_image_is_a_clear_error(split_folder: Path, tmp_path: Path) -> None:
+    learn = _trained(split_folder, epochs=1)
+    learn.export(tmp_path / "model")
+    predictor = trainwell.load(tmp_path / "model")
+    with pytest.raises(trainwell.DataError, match="could not be decoded"):
+        predictor.predict([b"not an image"])
+
+
+def test_fine_tune_from_an_artifact_with_a_different_head(tmp_path: Path) -> None:
+    source = make_image_folder(tmp_path / "pre", ("horizontal", "vertical", "square"), per_class=12)
+    pre = _trained(source, epochs=1)
+    pre.export(tmp_path / "pretrained")
+    target = make_image_folder(tmp_path / "target", ("horizontal", "vertical"), per_class=12, seed=5)
+    data = image_data(target)
+    learn = vision_learner(data, pretrained=tmp_path / "pretrained", progress=False)
+    body_key = next(k for k in learn.model.state_dict() if k.startswith("net.body") and k.endswith("weight"))
+    assert torch.equal(learn.model.state_dict()[body_key], pre.model.state_dict()[body_key])
+    learn.fine_tune(1, 3e-3, freeze_epochs=1)
+    assert len(learn.history) == 2
+
+
+def test_weights_from_a_safetensors_file_and_a_mismatched_body(tmp_path: Path, image_folder: Path) -> None:
+    data = image_data(image_folder)
+    first = vision_learner(data, progress=False)
+    save_file(
+        {k: v.contiguous() for k, v in first.model.net.state_dict().items()}, str(tmp_path / "w.safetensors")
+    )
+    second = vision_learner(data, pretrained=tmp_path / "w.safetensors", progress=False)
+    for key, value in first.model.state_dict().items():
+        assert torch.equal(value, second.model.state_dict()[key])
+    with pytest.raises(ConfigError):
+        vision_learner(data, arch="xresnet18", pretrained=tmp_path / "w.safetensors", progress=False)
+    with pytest.raises(ConfigError, match="do not exist"):
+        vision_learner(data, pretrained=tmp_path / "missing.safetensors", progress=False)
+
+
+def test_unknown_and_optional_architectures_are_clear_errors(image_folder: Path) -> None:
+    data = image_data(image_folder)
+    with pytest.raises(ConfigError, match="unknown architecture 'resnet999'"):
+        vision_learner(data, arch="resnet999", progress=False)
+    with pytest.raises(ConfigError, match="optional extra"):
+        vision_learner(data, arch="timm:resnet50", progress=False)
+
+
+def test_show_results_and_tta(split_folder: Path, tmp_path: Path) -> None:
+    learn = _trained(split_folder, epochs=1)
+    path = learn.show_results(tmp_path / "results.png", n=8)  # type: ignore[attr-defined]
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+    probabilities, targets = learn.tta()  # type: ignore[attr-defined]
+    assert probabilities.shape == (20,) and targets.shape == (20,)
+
+
+@pytest.mark.slow
+def test_command_line_fit_and_predict_on_a_folder(split_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "model"
+    command = [sys.executable, "-m", "trainwell.cli.app"]
+    fit = subprocess.run(
+        [*command, "fit", str(split_folder), "--out", str(out), "--epochs", "2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert fit.returncode == 0, fit.stderr
+    assert (out / "model.safetensors").is_file() and (out / "curves.png").is_file()
+    predict = subprocess.run(
+        [*command, "predict", str(out), str(split_folder / "valid" / "vertical"), "--tta"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert predict.returncode == 0, predict.stderr
+    table = pd.read_csv(StringIO(predict.stdout))
+    assert len(table) == 10 and list(table.columns)[:2] == ["path", "prediction"]
+    wrong = subprocess.run(
+        [*command, "fit", str(split_folder), "--target", "y"], capture_output=True, text=True, timeout=60
+    )
+    assert wrong.returncode == 2 and "--target is for tables" in wrong.stderr
