@@ -6,8 +6,6 @@ matplotlib is imported inside the functions so that ``import trainwell`` stays f
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,17 +24,17 @@ def _pyplot() -> Any:
 
 
 def _save(figure: Any, path: Path) -> Path:
-    """Save atomically: a reader never sees half a PNG."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
-    os.close(handle)
+    """Save atomically (a reader never sees half a PNG), readable by others like every file trainwell writes."""
+    import io
+
+    from trainwell.core.atomic import write_bytes_atomic
+
+    buffer = io.BytesIO()
     try:
-        figure.savefig(temp_name, dpi=110, bbox_inches="tight")
-        os.replace(temp_name, path)
+        figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     finally:
-        Path(temp_name).unlink(missing_ok=True)
         _pyplot().close(figure)
-    return path
+    return write_bytes_atomic(path, buffer.getvalue())
 
 
 def plot_lr_find(result: LRFindResult, path: Path) -> Path:

@@ -1,0 +1,143 @@
+"""``trainwell boundary data2d.csv``: each classifier's decision boundary on 2-D data, and the MLP's as a GIF.
+
+Two modes:
+
+- ``trainwell boundary --generate gaussian --n 600 data.csv`` writes a synthetic dataset (columns
+  ``x1,x2,label``) and, beside it, ``data.generator.json`` naming the generator and its parameters.
+- ``trainwell boundary data.csv`` fits the models, writes ``boundary.png`` (one panel per model) and, when
+  ``mlp`` is among the models, ``boundary_mlp.gif`` (its boundary over training). The optimal boundary is drawn
+  dashed when the generator is known: read from the sidecar JSON by default (``--optimal auto``), named
+  with ``--optimal gaussian|spirals`` (the sidecar's parameters are used when it names the same generator,
+  the generator's defaults otherwise), or switched off with ``--optimal none``.
+
+Registered on the main command line by ``app.command("boundary")(boundary)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from trainwell.cli._common import guarded, out_console
+
+if TYPE_CHECKING:
+    from trainwell.datasets.generators import Generator
+    from trainwell.interpret.boundary import BoundaryResult
+
+DEFAULT_MODELS = "logistic,qda,knn,svm,tree,forest,gbm,mlp"
+
+
+def boundary(
+    data: Annotated[
+        Path,
+        typer.Argument(help="CSV with two numeric features and a label (written instead with --generate)."),
+    ],
+    target: Annotated[
+        str | None, typer.Option(help="Label column (default: label/target/y/class, else the last column).")
+    ] = None,
+    models: Annotated[str, typer.Option(help="Comma-separated models to draw.")] = DEFAULT_MODELS,
+    out: Annotated[Path, typer.Option(help="PNG file with one panel per model.")] = Path("boundary.png"),
+    gif: Annotated[
+        Path | None,
+        typer.Option(help="Animated GIF of the MLP's boundary (default: OUT_mlp.gif beside --out)."),
+    ] = None,
+    optimal: Annotated[
+        str,
+        typer.Option(
+            help="Optimal boundary to draw dashed: auto (from the sidecar), gaussian, spirals, none."
+        ),
+    ] = "auto",
+    epochs: Annotated[int, typer.Option(help="Training epochs of the MLP.")] = 60,
+    seed: Annotated[int, typer.Option(help="Seed for the split, the models and generated data.")] = 0,
+    grid: Annotated[int, typer.Option(help="Grid points per side where the models are evaluated.")] = 200,
+    valid_pct: Annotated[float, typer.Option(help="Share of points held out to measure accuracy.")] = 0.25,
+    frames: Annotated[int, typer.Option(help="Frames of the MLP GIF.")] = 30,
+    generate: Annotated[
+        str | None, typer.Option(help="Write a synthetic dataset to DATA instead: gaussian or spirals.")
+    ] = None,
+    n: Annotated[int, typer.Option(help="Number of points to generate (with --generate).")] = 600,
+) -> None:
+    """Draw each classifier's decision boundary on 2-D data (or generate such data with --generate)."""
+
+    def run() -> None:
+        if generate is not None:
+            _generate(generate, n, seed, data)
+            return
+        from trainwell.interpret.boundary import (
+            check_models,
+            fit_boundaries,
+            plot_boundaries,
+            read_points,
+            write_training_gif,
+        )
+
+        names = check_models([part.strip() for part in models.split(",") if part.strip()])
+        generator = _optimal(optimal, data)
+        points = read_points(data, target)
+        result = fit_boundaries(
+            points,
+            names,
+            optimal=generator,
+            seed=seed,
+            valid_pct=valid_pct,
+            grid_size=grid,
+            epochs=epochs,
+            n_frames=frames,
+        )
+        written = [plot_boundaries(result, out)]
+        if "mlp" in names:
+            written.append(write_training_gif(result, gif or out.with_name(f"{out.stem}_mlp.gif")))
+        _show(result)
+        for path in written:
+            out_console.print(f"wrote {path}", soft_wrap=True)
+
+    guarded(run)
+
+
+def _generate(name: str, n: int, seed: int, path: Path) -> None:
+    from trainwell.core.errors import ConfigError
+    from trainwell.datasets.generators import generate, sidecar_path, write_csv
+
+    if n < 10:
+        raise ConfigError(f"--n must be at least 10 points, got {n}")
+    dataset = generate(name, n, seed)
+    write_csv(dataset, path)
+    accuracy = float((dataset.optimal_decision() == dataset.y).mean())
+    out_console.print(
+        f"wrote {n} points from '{name}' (seed {seed}) to {path}, generator in {sidecar_path(path)}; "
+        f"the optimal rule labels {accuracy:.3f} of them correctly",
+        soft_wrap=True,
+    )
+
+
+def _optimal(choice: str, data: Path) -> Generator | None:
+    """The generator whose optimal boundary is drawn, from ``--optimal`` and the sidecar beside ``data``."""
+    from trainwell.core.errors import ConfigError
+    from trainwell.datasets.generators import GENERATORS, make_generator, read_sidecar
+
+    if choice == "none":
+        return None
+    if choice != "auto" and choice not in GENERATORS:
+        raise ConfigError(
+            f"--optimal {choice!r} is not known; use auto, none or one of: {', '.join(GENERATORS)}"
+        )
+    recorded = read_sidecar(data) if data.is_file() else None
+    if choice == "auto" or (recorded is not None and recorded.name == choice):
+        return recorded
+    return make_generator(choice)
+
+
+def _show(result: BoundaryResult) -> None:
+    from rich.table import Table
+
+    table = Table(
+        title="held-out accuracy",
+        caption=f"{len(result.valid_index)} of {len(result.points.codes)} points held out",
+    )
+    table.add_column("model", no_wrap=True)
+    table.add_column("accuracy", justify="right")
+    for name, accuracy in result.accuracies().items():
+        table.add_row(name, f"{accuracy:.3f}")
+    out_console.print(table)

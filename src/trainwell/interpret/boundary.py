@@ -1,0 +1,544 @@
+"""Decision boundaries of classifiers on 2-D data, beside the optimal boundary when the generator is known.
+
+Each model is fitted on a stratified share of the points and scored on the rest; its class probabilities are
+evaluated on a square grid over the data and drawn as colour (the class colours mixed by probability), with
+the boundary as a solid line and the optimal one, when known, dashed. Classical models come from scikit-learn;
+``mlp`` is a small trainwell MLP trained by the :class:`~trainwell.learner.Learner` with one-cycle, and a
+callback records its grid predictions during training so the boundary can be shown evolving as a GIF.
+
+numpy, torch and trainwell's own layers are imported at module level; pandas, scikit-learn and matplotlib
+inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from trainwell.core.errors import ConfigError, DataError
+from trainwell.learner.events import Callback
+
+if TYPE_CHECKING:
+    from trainwell.datasets.generators import Generator
+    from trainwell.learner.learner import Learner
+
+MODEL_NAMES = ("logistic", "qda", "knn", "svm", "tree", "forest", "gbm", "mlp")
+#: Target column names recognised without ``--target`` (case-insensitive), before falling back to the last column.
+TARGET_NAMES = ("label", "target", "y", "class")
+MAX_CLASSES = 10
+CLASS_COLORS = np.array(
+    [
+        [0.12, 0.47, 0.71],
+        [0.84, 0.15, 0.16],
+        [0.17, 0.63, 0.17],
+        [1.00, 0.50, 0.05],
+        [0.58, 0.40, 0.74],
+        [0.55, 0.34, 0.29],
+        [0.89, 0.47, 0.76],
+        [0.50, 0.50, 0.50],
+        [0.74, 0.74, 0.13],
+        [0.09, 0.75, 0.81],
+    ]
+)
+
+Proba = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Points2D:
+    """Two numeric features and a class label per row, as read from a table."""
+
+    x: np.ndarray  # (n, 2) float
+    codes: np.ndarray  # (n,) int, index into classes
+    classes: tuple[Any, ...]
+    feature_names: tuple[str, str] = ("x1", "x2")
+    target_name: str = "label"
+
+    @classmethod
+    def from_arrays(
+        cls, x: np.ndarray, y: Sequence[Any] | np.ndarray, feature_names: tuple[str, str] = ("x1", "x2")
+    ) -> Points2D:
+        x = np.asarray(x, dtype=np.float64)
+        if x.ndim != 2 or x.shape[1] != 2:
+            raise DataError(f"decision boundaries need exactly 2 features, got inputs of shape {x.shape}")
+        classes, codes = np.unique(np.asarray(y), return_inverse=True)
+        if len(classes) < 2:
+            raise DataError(
+                f"the label has a single class ({classes.tolist()}); a decision boundary needs at least 2"
+            )
+        if len(classes) > MAX_CLASSES:
+            raise DataError(
+                f"the label has {len(classes)} distinct values; boundaries are drawn for at most "
+                f"{MAX_CLASSES} classes (is it a number to predict rather than a class?)"
+            )
+        return cls(x, codes.astype(np.int64), tuple(classes.tolist()), feature_names)
+
+
+def read_points(path: str | Path, target: str | None = None) -> Points2D:
+    """Read a CSV with exactly two numeric feature columns and one label column.
+
+    ``target`` names the label column; without it a column called label/target/y/class is used, else the last.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"data file {path} not found; pass the path of a CSV with two features and a label")
+    try:
+        frame = pd.read_csv(path)
+    except (ValueError, pd.errors.ParserError) as error:
+        raise DataError(f"could not read {path} as CSV: {error}") from None
+    columns = [str(c) for c in frame.columns]
+    frame.columns = columns
+    if target is None:
+        lowered = {c.lower(): c for c in columns}
+        target = next((lowered[n] for n in TARGET_NAMES if n in lowered), columns[-1] if columns else None)
+    if target not in columns:
+        raise DataError(f"target column {target!r} not found in {path}; columns are: {', '.join(columns)}")
+    features = [c for c in columns if c != target]
+    if len(features) != 2:
+        raise DataError(
+            f"{path} has {len(features)} feature columns besides target '{target}' ({', '.join(features)}); "
+            "decision boundaries need exactly 2 numeric features"
+        )
+    for name in features:
+        if not pd.api.types.is_numeric_dtype(frame[name]) or pd.api.types.is_bool_dtype(frame[name]):
+            raise DataError(
+                f"feature column '{name}' of {path} is not numeric; both features must be numbers"
+            )
+        if frame[name].isna().any():
+            raise DataError(f"feature column '{name}' of {path} has missing values; fill or drop those rows")
+    if frame[target].isna().any():
+        raise DataError(f"target column '{target}' of {path} has missing values; fill or drop those rows")
+    try:
+        points = Points2D.from_arrays(frame[features].to_numpy(np.float64), frame[target].to_numpy())
+    except DataError as error:
+        raise DataError(f"target '{target}' of {path}: {error}") from None
+    return Points2D(points.x, points.codes, points.classes, (features[0], features[1]), target)
+
+
+def check_models(models: Sequence[str]) -> list[str]:
+    """The model names, checked against :data:`MODEL_NAMES` (duplicates dropped, order kept)."""
+    unknown = [m for m in models if m not in MODEL_NAMES]
+    if unknown:
+        raise ConfigError(f"unknown model(s) {', '.join(unknown)}; known models: {', '.join(MODEL_NAMES)}")
+    if not models:
+        raise ConfigError(f"no models given; pass some of: {', '.join(MODEL_NAMES)}")
+    return list(dict.fromkeys(models))
+
+
+# ------------------------------------------------------------------------------------------- models
+def _sklearn_model(name: str, n_train: int, seed: int) -> Any:
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis
+    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+    from sklearn.tree import DecisionTreeClassifier
+
+    builders: dict[str, Callable[[], Any]] = {
+        "logistic": lambda: make_pipeline(StandardScaler(), LogisticRegression()),
+        "qda": lambda: QuadraticDiscriminantAnalysis(reg_param=1e-3),
+        "knn": lambda: make_pipeline(StandardScaler(), KNeighborsClassifier(max(1, min(15, n_train // 10)))),
+        # Platt-scaled RBF SVM: calibrated probabilities for the colours, one model for the boundary.
+        "svm": lambda: CalibratedClassifierCV(make_pipeline(StandardScaler(), SVC()), ensemble=False),
+        "tree": lambda: DecisionTreeClassifier(min_samples_leaf=5, random_state=seed),
+        "forest": lambda: RandomForestClassifier(100, min_samples_leaf=2, random_state=seed),
+        "gbm": lambda: HistGradientBoostingClassifier(random_state=seed),
+    }
+    return builders[name]()
+
+
+def fit_classifier(
+    name: str,
+    x: np.ndarray,
+    codes: np.ndarray,
+    n_classes: int,
+    *,
+    seed: int = 0,
+    epochs: int = 60,
+    recorder: BoundaryFrames | None = None,
+) -> Proba:
+    """Fit model ``name`` on ``x`` (n, 2) and class codes; return ``points -> probabilities (m, n_classes)``.
+
+    ``recorder`` (only for ``mlp``) is run as a callback during training to record grid predictions.
+    """
+    check_models([name])
+    if name == "mlp":
+        return fit_mlp(x, codes, n_classes, seed=seed, epochs=epochs, recorder=recorder)
+    model = _sklearn_model(name, len(x), seed)
+    model.fit(x, codes)
+    fitted = [int(c) for c in model.classes_]
+
+    def predict_proba(points: np.ndarray) -> np.ndarray:
+        # A class absent from the training share still needs its column (probability 0).
+        probs = np.zeros((len(points), n_classes))
+        probs[:, fitted] = model.predict_proba(np.asarray(points, dtype=np.float64))
+        return probs
+
+    return predict_proba
+
+
+def mlp_model(n_classes: int, width: int = 64, depth: int = 3) -> nn.Sequential:
+    """A small MLP for 2-D inputs: ``depth`` hidden layers of ``width`` SiLU units, one logit per output."""
+    layers: list[nn.Module] = []
+    inputs = 2
+    for _ in range(depth):
+        layers += [nn.Linear(inputs, width), nn.SiLU()]
+        inputs = width
+    layers.append(nn.Linear(inputs, 1 if n_classes == 2 else n_classes))
+    return nn.Sequential(*layers)
+
+
+def fit_mlp(
+    x: np.ndarray,
+    codes: np.ndarray,
+    n_classes: int,
+    *,
+    seed: int = 0,
+    epochs: int = 60,
+    lr: float = 1e-2,
+    recorder: BoundaryFrames | None = None,
+) -> Proba:
+    """Train :func:`mlp_model` on standardised inputs with the Learner (one-cycle, no progress display)."""
+    from trainwell.core.seeding import seed_everything
+    from trainwell.data import Task, tensor_data
+    from trainwell.learner import Learner
+
+    if int(epochs) != epochs or epochs < 1:
+        raise ConfigError(f"--epochs must be a positive whole number, got {epochs}")
+    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-12
+    task = Task("binary" if n_classes == 2 else "multiclass", classes=tuple(range(n_classes)))
+    batch_size = int(np.clip(len(x) // 16, 16, 128))
+    data = tensor_data((x - mean) / std, codes, task=task, valid_pct=0, batch_size=batch_size, seed=seed)
+    seed_everything(seed)
+    model = mlp_model(n_classes)
+    learn = Learner(model, data, metrics=[], device="cpu", progress=False)
+
+    def predict_proba(points: np.ndarray) -> np.ndarray:
+        inputs = torch.as_tensor((np.asarray(points, dtype=np.float64) - mean) / std, dtype=torch.float32)
+        was_training = model.training
+        model.eval()
+        with torch.no_grad():
+            probs = task.activate(model(inputs)).numpy().astype(np.float64)
+        model.train(was_training)
+        return np.stack([1 - probs, probs], axis=1) if n_classes == 2 else probs
+
+    callbacks: list[Callback] = []
+    if recorder is not None:
+        recorder.predict_proba = predict_proba
+        callbacks.append(recorder)
+    # Batches of a few dozen 2-D rows: extra intra-op threads only add synchronisation (several times slower
+    # on a busy machine), so training runs on one thread and the caller's setting is restored afterwards.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        learn.fit_one_cycle(int(epochs), lr, callbacks=callbacks)
+    finally:
+        torch.set_num_threads(threads)
+    return predict_proba
+
+
+@dataclass
+class Frame:
+    """The MLP's grid probabilities at one point of training."""
+
+    epoch: float  # fractional: 2.5 = half way through the third epoch
+    probs: np.ndarray  # (G, G, K)
+    accuracy: float | None  # on the held-out points, when given
+
+
+class BoundaryFrames(Callback):
+    """Records the model's probabilities on a grid about ``n_frames`` times over training (for a GIF).
+
+    Frames are taken before the first batch and after evenly spaced batches, so a short fit still shows the
+    boundary moving. ``predict_proba`` is set by :func:`fit_mlp` before training starts.
+    """
+
+    order = 50
+
+    def __init__(
+        self,
+        grid_points: np.ndarray,
+        grid_shape: tuple[int, int],
+        n_frames: int = 30,
+        valid: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
+        self.grid_points = grid_points
+        self.grid_shape = grid_shape
+        self.n_frames = max(2, int(n_frames))
+        self.valid = valid
+        self.frames: list[Frame] = []
+        self.predict_proba: Proba | None = None
+        self._capture_at: set[int] = set()
+
+    def before_fit(self, learn: Learner) -> None:
+        total = max(1, learn.n_iterations)
+        self._capture_at = set(np.rint(np.linspace(1, total, self.n_frames - 1)).astype(int).tolist())
+        self._capture(0.0)
+
+    def after_batch(self, learn: Learner) -> None:
+        if learn.training and learn.iteration in self._capture_at:
+            self._capture(learn.n_epochs * learn.pct_train)
+
+    def _capture(self, epoch: float) -> None:
+        assert self.predict_proba is not None, "fit_mlp sets predict_proba before training"
+        probs = self.predict_proba(self.grid_points)
+        accuracy = None
+        if self.valid is not None and len(self.valid[0]):
+            accuracy = float((self.predict_proba(self.valid[0]).argmax(axis=1) == self.valid[1]).mean())
+        self.frames.append(Frame(epoch, probs.reshape(*self.grid_shape, -1), accuracy))
+
+
+# ------------------------------------------------------------------------------------------ result
+@dataclass
+class Panel:
+    """One model's fitted boundary: grid probabilities ``(G, G, K)`` and held-out accuracy."""
+
+    name: str
+    probs: np.ndarray
+    accuracy: float
+
+
+@dataclass
+class BoundaryResult:
+    """Everything the plots need: points, split, grid, one panel per model, the optimal rule, MLP frames."""
+
+    points: Points2D
+    train_index: np.ndarray
+    valid_index: np.ndarray
+    grid_x: np.ndarray  # (G,)
+    grid_y: np.ndarray  # (G,)
+    panels: list[Panel]
+    optimal_name: str | None = None
+    optimal_scores: np.ndarray | None = None  # (G, G, K) optimal scores, columns in points.classes order
+    optimal_accuracy: float | None = None
+    frames: list[Frame] = field(default_factory=list)
+
+    def accuracies(self) -> dict[str, float]:
+        """Held-out accuracy of each model, plus ``optimal (NAME)`` when the optimal rule is known."""
+        found = {panel.name: panel.accuracy for panel in self.panels}
+        if self.optimal_accuracy is not None:
+            found[f"optimal ({self.optimal_name})"] = self.optimal_accuracy
+        return found
+
+
+def make_grid(x: np.ndarray, size: int, margin: float = 0.08) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``size`` x ``size`` grid over the points' range widened by ``margin``: axes and the ``(G*G, 2)`` points."""
+    if size < 10:
+        raise ConfigError(f"--grid must be at least 10 points per side, got {size}")
+    low, high = x.min(axis=0), x.max(axis=0)
+    pad = np.maximum((high - low) * margin, 1e-6)
+    grid_x = np.linspace(low[0] - pad[0], high[0] + pad[0], size)
+    grid_y = np.linspace(low[1] - pad[1], high[1] + pad[1], size)
+    mesh_x, mesh_y = np.meshgrid(grid_x, grid_y)  # rows follow y, columns follow x
+    return grid_x, grid_y, np.stack([mesh_x.ravel(), mesh_y.ravel()], axis=1)
+
+
+def optimal_columns(generator: Generator, classes: Sequence[Any]) -> list[int]:
+    """Which of the generator's score columns belongs to each data class (the generator labels 0..K-1)."""
+    known = list(range(generator.n_classes))
+    try:
+        columns = [int(c) for c in classes]
+    except (TypeError, ValueError):
+        columns = []
+    if sorted(columns) != known:
+        raise DataError(
+            f"the optimal rule of generator '{generator.name}' has labels {known} but the data's labels are "
+            f"{list(classes)}; pass --optimal none for data it did not generate"
+        )
+    return columns
+
+
+def fit_boundaries(
+    points: Points2D,
+    models: Sequence[str] = MODEL_NAMES,
+    *,
+    optimal: Generator | None = None,
+    seed: int = 0,
+    valid_pct: float = 0.25,
+    grid_size: int = 200,
+    epochs: int = 60,
+    n_frames: int = 30,
+) -> BoundaryResult:
+    """Fit every model in ``models`` on a stratified training share and evaluate it on a grid.
+
+    Args:
+        points: the data (see :func:`read_points`).
+        models: names from :data:`MODEL_NAMES`.
+        optimal: the generator of the data, to draw and score its Bayes-optimal rule; ``None`` if unknown.
+        seed: seeds the split and every model.
+        valid_pct: share of points held out to measure accuracy.
+        grid_size: grid points per side.
+        epochs: training epochs of the MLP.
+        n_frames: grid snapshots recorded while the MLP trains (GIF frames).
+    """
+    from sklearn.model_selection import train_test_split
+
+    names = check_models(models)
+    if "mlp" in names and (int(epochs) != epochs or epochs < 1):  # checked before minutes of fitting
+        raise ConfigError(f"--epochs must be a positive whole number, got {epochs}")
+    if not 0.0 < valid_pct < 1.0:
+        raise ConfigError(f"--valid-pct must be between 0 and 1 (exclusive), got {valid_pct}")
+    counts = np.bincount(points.codes, minlength=len(points.classes))
+    if counts.min() < 2:
+        rare = points.classes[int(counts.argmin())]
+        raise DataError(
+            f"class {rare!r} has {counts.min()} row(s); each class needs at least 2 to hold some out"
+        )
+    try:
+        train_index, valid_index = train_test_split(
+            np.arange(len(points.codes)), test_size=valid_pct, stratify=points.codes, random_state=seed
+        )
+    except ValueError as error:
+        raise DataError(
+            f"cannot hold out {valid_pct:.0%} of {len(points.codes)} rows by class: {error}"
+        ) from None
+    train_index, valid_index = np.sort(train_index), np.sort(valid_index)
+    x_train, y_train = points.x[train_index], points.codes[train_index]
+    x_valid, y_valid = points.x[valid_index], points.codes[valid_index]
+    grid_x, grid_y, grid_points = make_grid(points.x, grid_size)
+    shape = (grid_size, grid_size)
+    n_classes = len(points.classes)
+    panels, frames = [], []
+    for name in names:
+        recorder = BoundaryFrames(grid_points, shape, n_frames, (x_valid, y_valid)) if name == "mlp" else None
+        proba = fit_classifier(name, x_train, y_train, n_classes, seed=seed, epochs=epochs, recorder=recorder)
+        accuracy = float((proba(x_valid).argmax(axis=1) == y_valid).mean())
+        panels.append(Panel(name, proba(grid_points).reshape(*shape, n_classes), accuracy))
+        if recorder is not None:
+            frames = recorder.frames
+    result = BoundaryResult(points, train_index, valid_index, grid_x, grid_y, panels, frames=frames)
+    if optimal is not None:
+        columns = optimal_columns(optimal, points.classes)
+        result.optimal_name = optimal.name
+        result.optimal_scores = optimal.scores(grid_points)[:, columns].reshape(*shape, n_classes)
+        chosen = optimal.scores(x_valid)[:, columns].argmax(axis=1)
+        result.optimal_accuracy = float((chosen == y_valid).mean())
+    return result
+
+
+# ------------------------------------------------------------------------------------------ drawing
+def _margins(values: np.ndarray) -> list[np.ndarray]:
+    """Per-class ``value_k - max(other values)`` grids; their zero levels are the class boundaries.
+
+    With two classes one margin draws the whole boundary; with more, each class's region is outlined.
+    """
+    n_classes = values.shape[-1]
+    chosen = [1] if n_classes == 2 else range(n_classes)
+    return [values[..., k] - np.delete(values, k, axis=-1).max(axis=-1) for k in chosen]
+
+
+def _draw_panel(axis: Any, result: BoundaryResult, probs: np.ndarray, title: str) -> None:
+    colors = CLASS_COLORS[: probs.shape[-1]]
+    # Mix the class colours by probability, then wash towards white so points and lines stay visible.
+    image = 0.55 * (probs @ colors) + 0.45
+    extent = (result.grid_x[0], result.grid_x[-1], result.grid_y[0], result.grid_y[-1])
+    axis.imshow(np.clip(image, 0, 1), origin="lower", extent=extent, aspect="auto", interpolation="bilinear")
+    for margin in _margins(probs):
+        if margin.min() < 0 < margin.max():
+            axis.contour(result.grid_x, result.grid_y, margin, levels=[0.0], colors="black", linewidths=1.4)
+    if result.optimal_scores is not None:
+        for margin in _margins(result.optimal_scores):
+            if margin.min() < 0 < margin.max():
+                axis.contour(
+                    result.grid_x,
+                    result.grid_y,
+                    margin,
+                    levels=[0.0],
+                    colors="black",
+                    linewidths=1.2,
+                    linestyles="dashed",
+                    alpha=0.8,
+                )
+    points = result.points
+    axis.scatter(
+        points.x[:, 0], points.x[:, 1], c=colors[points.codes], s=9, edgecolors="white", linewidths=0.3
+    )
+    axis.set_xlim(extent[0], extent[1])
+    axis.set_ylim(extent[2], extent[3])
+    axis.set_title(title, fontsize=10)
+    axis.set_xticks([])
+    axis.set_yticks([])
+
+
+def plot_boundaries(result: BoundaryResult, path: str | Path) -> Path:
+    """A grid of panels, one per model, titled with its held-out accuracy; written atomically as PNG."""
+    from trainwell.learner.plots import _pyplot, _save
+
+    plt = _pyplot()
+    n = len(result.panels)
+    columns = min(4, n)
+    rows = -(-n // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 3.3 * rows + 0.5), squeeze=False)
+    for axis, panel in zip(axes.ravel(), result.panels, strict=False):
+        _draw_panel(axis, result, panel.probs, f"{panel.name}: held-out acc {panel.accuracy:.3f}")
+    for axis in axes.ravel()[n:]:
+        axis.axis("off")
+    names = result.points.feature_names
+    title = (
+        f"Decision boundaries ({names[0]} across, {names[1]} up; {len(result.valid_index)} held-out points)"
+    )
+    if result.optimal_accuracy is not None:
+        title += (
+            f"\ndashed: optimal rule of '{result.optimal_name}', held-out acc {result.optimal_accuracy:.3f}"
+        )
+    figure.suptitle(title, fontsize=11)
+    figure.tight_layout()
+    return _save(figure, Path(path))
+
+
+def write_training_gif(
+    result: BoundaryResult, path: str | Path, *, duration_ms: int = 150, size_px: int = 320
+) -> Path:
+    """The MLP's boundary over training as an animated GIF (Pillow), written atomically.
+
+    Each frame is rendered once with matplotlib into memory and quantised to a shared 64-colour palette,
+    which keeps a 30-frame GIF to a few hundred kilobytes.
+    """
+    from PIL import Image
+
+    from trainwell.core.atomic import write_bytes_atomic
+    from trainwell.learner.plots import _pyplot
+
+    if len(result.frames) < 2:
+        raise ConfigError("no MLP training frames were recorded; include 'mlp' in --models to write a GIF")
+    plt = _pyplot()
+    dpi = 80
+    figure, axis = plt.subplots(figsize=(size_px / dpi, size_px / dpi), dpi=dpi)
+    images = []
+    try:
+        for frame in result.frames:
+            axis.clear()
+            accuracy = "" if frame.accuracy is None else f", held-out acc {frame.accuracy:.3f}"
+            _draw_panel(axis, result, frame.probs, f"mlp, epoch {frame.epoch:.1f}{accuracy}")
+            figure.tight_layout()
+            figure.canvas.draw()
+            rgba = np.asarray(figure.canvas.buffer_rgba())
+            images.append(Image.fromarray(rgba[..., :3].copy()))
+    finally:
+        plt.close(figure)
+    palette = images[-1].quantize(colors=64, method=Image.Quantize.MEDIANCUT)
+    frames = [image.quantize(palette=palette, dither=Image.Dither.NONE) for image in images]
+    buffer = io.BytesIO()
+    durations = [duration_ms] * (len(frames) - 1) + [duration_ms * 10]  # linger on the trained boundary
+    frames[0].save(
+        buffer,
+        format="GIF",
+        save_all=True,
+        append_images=frames[1:],
+        duration=durations,
+        loop=0,
+        optimize=True,
+    )
+    return write_bytes_atomic(Path(path), buffer.getvalue())
