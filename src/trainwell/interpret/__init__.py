@@ -1,5 +1,7 @@
-"""Interpretation of trained models: where a classifier is confused, its worst rows, its calibration."""
+"""Interpretation of trained models: where a classifier is confused, its worst rows, its calibration, and
+which parts of an image a prediction rests on."""
 
 from trainwell.interpret.classification import ClassificationInterpretation, TopLoss
+from trainwell.interpret.occlusion import OcclusionMap, occlusion_map, plot_occlusion
 
-__all__ = ["ClassificationInterpretation", "TopLoss"]
+__all__ = ["ClassificationInterpretation", "OcclusionMap", "TopLoss", "occlusion_map", "plot_occlusion"]
