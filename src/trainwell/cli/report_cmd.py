@@ -20,7 +20,7 @@ def report(
         Path,
         typer.Option(
             help="Labelled rows to judge the model on, target column included, ideally the validation rows "
-            "(CSV, TSV or Parquet)."
+            "(CSV, TSV or Parquet); for an image model, a folder of class folders."
         ),
     ],
     out: Annotated[Path, typer.Option(help="The HTML file to write.")] = Path("report.html"),

@@ -47,8 +47,10 @@ def build_report(
     """Write an HTML report on the model in ``model_dir``, evaluated on the labelled rows ``data``.
 
     Args:
-        model_dir: a model directory written by ``trainwell fit`` (tabular classification or regression).
-        data: labelled rows (target column included): a DataFrame or a CSV, TSV or Parquet file.
+        model_dir: a model directory written by ``trainwell fit`` (tabular classification or regression, or an
+            image classifier).
+        data: labelled rows (target column included): a DataFrame or a CSV, TSV or Parquet file; for an image
+            model, a folder of class folders (``<label>/*.jpg``).
         out: the HTML file to write (atomically); ``None`` means ``report.html`` in the current directory.
         seed: seeds the bootstrap intervals and the column shuffles.
         top_k: rows listed in the top-losses table.
@@ -61,8 +63,21 @@ def build_report(
     """
     destination = _check_out(Path(out) if out is not None else Path(DEFAULT_OUT))
     predictor = load(model_dir)
+    if getattr(predictor, "application", None) == "vision":
+        from trainwell.report._vision import vision_report_sections
+
+        if isinstance(data, pd.DataFrame):
+            raise ConfigError(
+                "an image model's report needs --data: a folder of class folders of labelled images"
+            )
+        intro, sections = vision_report_sections(predictor, Path(data), top_k=top_k)
+        sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
+        text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
+        return write_text_atomic(destination, text)
     if not isinstance(predictor, TabularPredictor):
-        raise ConfigError(f"trainwell report supports tabular models; '{model_dir}' holds another kind")
+        raise ConfigError(
+            f"trainwell report supports tabular and image models; '{model_dir}' holds another kind"
+        )
     task = predictor.task
     if task.kind not in SUPPORTED or len(task.target_names) != 1:
         raise ConfigError(

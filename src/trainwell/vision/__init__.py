@@ -22,7 +22,9 @@ _EXPORTS: dict[str, str] = {
     "VisionLearner": "trainwell.vision.learner",
     "fit_images": "trainwell.vision.pipeline",
     "image_data": "trainwell.vision.data",
+    "center_crop_resize": "trainwell.vision.augment",
     "read_idx": "trainwell.vision.io",
+    "tta_views": "trainwell.vision.augment",
     "vision_learner": "trainwell.vision.learner",
 }
 
@@ -39,7 +41,9 @@ __all__ = [
     "VisionLearner",
     "fit_images",
     "image_data",
+    "center_crop_resize",
     "read_idx",
+    "tta_views",
     "vision_learner",
 ]
 

@@ -1,0 +1,272 @@
+"""Batch augmentation: shapes and ranges kept, identities exact, geometry checked on known images."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+
+import pytest
+import torch
+
+from trainwell.core.errors import ConfigError, DataError
+from trainwell.vision import augment
+from trainwell.vision.augment import (
+    Augmentation,
+    adjust_brightness_contrast,
+    affine_matrices,
+    center_crop_resize,
+    gaussian_blur,
+    gaussian_noise,
+    low_contrast,
+    random_erasing,
+    resize,
+    streaks,
+    tta_views,
+    warp,
+)
+
+PRESETS = {
+    "none": Augmentation.none(),
+    "default": Augmentation.default(24),
+    "default_grey": Augmentation.default(24, channels=1),
+    "digits": Augmentation.digits(),
+    "documents": Augmentation.documents((20, 28)),
+    "everything": dataclasses.replace(
+        Augmentation.default(24), erase_p=0.5, blur_p=0.5, noise_p=0.5, streak_p=0.5, low_contrast_p=0.5
+    ),
+}
+
+
+def seeded(seed: int = 0) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+def ramp(batch: int = 2, channels: int = 1, height: int = 8, width: int = 12) -> torch.Tensor:
+    """Images whose value grows left to right: a flip reverses the ramp, so flips are visible."""
+    row = torch.linspace(0, 1, width)
+    return row.expand(batch, channels, height, width).clone()
+
+
+# --------------------------------------------------------------------------------------------- pipeline
+@pytest.mark.parametrize("name", sorted(PRESETS))
+@pytest.mark.parametrize("shape", [(5, 3, 30, 40), (1, 1, 17, 23), (3, 1, 32, 32)])
+def test_presets_keep_dtype_range_and_give_the_configured_size(name: str, shape: tuple[int, ...]) -> None:
+    aug = PRESETS[name]
+    x = torch.rand(shape)
+    out = aug(x, seeded())
+    expected = aug.size if aug.size is not None else shape[-2:]
+    expected = (expected, expected) if isinstance(expected, int) else tuple(expected)
+    assert out.shape == (shape[0], shape[1], *expected)
+    assert out.dtype == torch.float32
+    assert float(out.min()) >= 0.0 and float(out.max()) <= 1.0
+    assert torch.isfinite(out).all()
+
+
+def test_the_bare_config_and_none_return_the_input_unchanged() -> None:
+    x = torch.rand(4, 3, 16, 20)
+    assert Augmentation()(x, seeded()) is x
+    assert Augmentation.none()(x) is x
+
+
+def test_geometry_with_nothing_random_is_the_identity_within_float_error() -> None:
+    x = torch.rand(3, 3, 16, 20)
+    matrices = affine_matrices(3, (16, 20), generator=seeded())
+    assert torch.allclose(matrices, torch.tensor([[1.0, 0, 0], [0, 1, 0]]).expand(3, 2, 3))
+    assert torch.allclose(warp(x, matrices), x, atol=1e-5)
+    # p_affine 0 switches rotate/zoom/translate off, whatever their ranges.
+    still = Augmentation(max_rotate=30, max_zoom=0.5, max_translate=0.3, p_affine=0.0)
+    assert torch.allclose(still(x, seeded()), x, atol=1e-5)
+
+
+def test_probability_zero_leaves_every_operation_off() -> None:
+    x = torch.rand(6, 3, 16, 16)
+    off = Augmentation(
+        brightness=0.5, contrast=0.5, saturation=0.5, p_color=0.0, erase_p=0.0, blur_p=0.0, noise_p=0.0
+    )
+    assert torch.equal(off(x, seeded()), x)
+    assert torch.equal(random_erasing(x, p=0.0, generator=seeded()), x)
+    assert torch.equal(streaks(x, p=0.0, generator=seeded()), x)
+
+
+def test_flip_mirrors_about_half_the_images_exactly() -> None:
+    x = ramp(batch=200, width=12)
+    out = Augmentation(flip=True, p_affine=0.0)(x, seeded())
+    flipped = torch.tensor([torch.allclose(o, i.flip(-1), atol=1e-5) for o, i in zip(out, x, strict=True)])
+    kept = torch.tensor([torch.allclose(o, i, atol=1e-5) for o, i in zip(out, x, strict=True)])
+    assert bool((flipped ^ kept).all())  # each image is exactly one of the two
+    assert 70 < int(flipped.sum()) < 130
+
+
+def test_same_seed_same_batch_and_different_seed_different_batch() -> None:
+    aug = PRESETS["everything"]
+    x = torch.rand(8, 3, 28, 28)
+    assert torch.equal(aug(x, seeded(3)), aug(x, seeded(3)))
+    assert not torch.equal(aug(x, seeded(3)), aug(x, seeded(4)))
+
+
+def test_uint8_batches_give_what_their_float_version_gives() -> None:
+    pixels = torch.randint(0, 256, (5, 3, 20, 20), dtype=torch.uint8)
+    aug = PRESETS["everything"]
+    out = aug(pixels, seeded(2))
+    assert out.dtype == torch.float32
+    assert torch.allclose(out, aug(pixels.float() / 255, seeded(2)), atol=1e-6)
+    assert torch.allclose(Augmentation.none()(pixels), pixels.float() / 255)
+
+
+def test_chunked_cpu_processing_gives_the_same_batch_as_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    x = torch.rand(11, 3, 12, 12)
+    aug = dataclasses.replace(PRESETS["default"], erase_p=0.5, erase_value=0.0, low_contrast_p=0.5)
+    whole = aug(x, seeded())
+    monkeypatch.setattr(augment, "CPU_CHUNK_BYTES", 4 * 3 * 24 * 24 * 4)  # four images a step: 4 + 4 + 3
+    chunked = aug(x, seeded())
+    assert torch.allclose(chunked, whole, atol=1e-6)
+    assert chunked.shape == (11, 3, 24, 24)
+
+
+def test_images_of_a_batch_are_augmented_independently() -> None:
+    x = torch.rand(1, 3, 24, 24).expand(16, 3, 24, 24).contiguous()
+    out = Augmentation.default(24)(x, seeded())
+    distinct = {tuple(out[i].flatten()[:50].tolist()) for i in range(16)}
+    assert len(distinct) > 8
+
+
+def test_random_resized_crop_keeps_the_crop_inside_the_image() -> None:
+    # Content only in the centre: a crop of at least 35% of the area always contains part of the centre,
+    # and reflection padding never needs to be used for a crop inside the image.
+    matrices = affine_matrices(
+        500, (40, 60), (20, 20), scale=(0.35, 1.0), ratio=(0.75, 4 / 3), generator=seeded()
+    )
+    corners = torch.tensor([[-1.0, -1, 1], [1, -1, 1], [-1, 1, 1], [1, 1, 1]]).T  # (3, 4) homogeneous
+    mapped = matrices @ corners  # (B, 2, 4) input coordinates of the output's corners
+    assert float(mapped.abs().max()) <= 1 + 1e-5
+
+
+def test_crop_with_ratio_one_does_not_distort_a_non_square_image() -> None:
+    # A 40x80 image to 20x20: the crop must be square in pixels, so its width fraction is half its height's.
+    matrices = affine_matrices(50, (40, 80), (20, 20), scale=(0.2, 1.0), generator=seeded())
+    width_fraction, height_fraction = matrices[:, 0, 0], matrices[:, 1, 1]
+    assert torch.allclose(width_fraction * 80, height_fraction * 40, rtol=1e-5)
+
+
+def test_rotation_by_180_degrees_turns_the_image_round() -> None:
+    x = torch.rand(1, 1, 10, 14)
+    # max_rotate=180 with a draw of exactly 180 is unlikely: build the matrix a warp of 180 degrees needs.
+    matrices = torch.tensor([[[-1.0, 0, 0], [0, -1, 0]]])
+    assert torch.allclose(warp(x, matrices), x.flip(-1).flip(-2), atol=1e-5)
+
+
+# ------------------------------------------------------------------------------------------- functions
+def test_brightness_and_contrast_factors_of_one_change_nothing_and_others_do() -> None:
+    x = torch.rand(3, 3, 8, 8) * 0.5 + 0.25
+    assert torch.allclose(adjust_brightness_contrast(x), x, atol=1e-6)
+    darker = adjust_brightness_contrast(x, brightness=torch.tensor([0.5, 1.0, 1.0]))
+    assert torch.allclose(darker[0], x[0] * 0.5, atol=1e-6) and torch.allclose(darker[1:], x[1:], atol=1e-6)
+    flat = adjust_brightness_contrast(x, contrast=0.0)
+    assert torch.allclose(flat.std(dim=(1, 2, 3)), torch.zeros(3), atol=1e-6)
+    grey = adjust_brightness_contrast(x, saturation=0.0)
+    assert torch.allclose(grey[:, 0], grey[:, 1], atol=1e-6) and torch.allclose(
+        grey[:, 1], grey[:, 2], atol=1e-6
+    )
+
+
+def test_random_erasing_fills_one_rectangle_per_chosen_image() -> None:
+    x = torch.full((50, 1, 20, 20), 0.5)
+    out = random_erasing(x, p=1.0, area=(0.1, 0.2), value=1.0, generator=seeded())
+    erased = out == 1.0
+    assert bool(erased.flatten(1).any(1).all())
+    area = erased.float().mean(dim=(1, 2, 3))
+    assert float(area.min()) > 0.05 and float(area.max()) < 0.3
+    rows, cols = erased[:, 0].any(2), erased[:, 0].any(1)  # a rectangle fills its bounding box
+    assert torch.equal(erased[:, 0].sum((1, 2)), rows.sum(1) * cols.sum(1))
+
+
+def test_blur_with_sigma_zero_is_exact_and_blur_smooths() -> None:
+    x = torch.rand(2, 3, 16, 16)
+    assert torch.equal(gaussian_blur(x, 0.0), x)
+    per_image = gaussian_blur(x, torch.tensor([0.0, 2.0]))
+    assert torch.equal(per_image[0], x[0])
+    assert float(per_image[1].std()) < 0.6 * float(x[1].std())
+    assert torch.allclose(per_image[1].mean(), x[1].mean(), atol=0.02)  # blurring keeps the mean
+
+
+def test_noise_streaks_and_low_contrast_behave_as_documented() -> None:
+    x = torch.full((4, 1, 30, 30), 0.5)
+    noisy = gaussian_noise(x, torch.tensor([0.0, 0.1, 0.1, 0.1]), generator=seeded())
+    assert torch.equal(noisy[0], x[0])
+    assert 0.07 < float(noisy[1:].std()) < 0.13
+    lined = streaks(x, p=1.0, max_lines=2, generator=seeded())
+    changed = (lined != x)[:, 0]
+    # every changed pixel lies on a full row or a full column of changed pixels
+    full_rows, full_cols = changed.all(2, keepdim=True), changed.all(1, keepdim=True)
+    assert bool(changed.flatten(1).any(1).all())
+    assert torch.equal(changed, changed & (full_rows | full_cols))
+    faded = low_contrast(torch.stack([torch.zeros(1, 4, 4), torch.ones(1, 4, 4)]), 0.5, 1.0)
+    assert torch.allclose(faded[0], torch.full((1, 4, 4), 0.5)) and torch.allclose(
+        faded[1], torch.ones(1, 4, 4)
+    )
+
+
+def test_resize_center_crop_and_tta_views_are_deterministic_and_sized() -> None:
+    x = torch.rand(2, 3, 30, 40)
+    assert resize(x, 16).shape == (2, 3, 16, 16)
+    assert resize(x, (30, 40)) is x
+    centre = center_crop_resize(x, 30)
+    assert torch.allclose(centre, x[..., :, 5:35], atol=1e-6)  # same size: a pure centre crop
+    views = tta_views(x, 24)
+    assert len(views) == 5 and all(v.shape == (2, 3, 24, 24) for v in views)
+    assert torch.equal(views[1], views[0].flip(-1))
+    assert len(tta_views(x, flip=False)) == 4
+    assert all(torch.equal(a, b) for a, b in zip(tta_views(x, 24), views, strict=True))
+
+
+def test_non_square_output_size() -> None:
+    out = Augmentation.default((16, 24))(torch.rand(3, 3, 32, 32), seeded())
+    assert out.shape == (3, 3, 16, 24)
+
+
+# ---------------------------------------------------------------------------------------------- config
+def test_config_round_trips_through_json() -> None:
+    for aug in [
+        *PRESETS.values(),
+        dataclasses.replace(Augmentation.documents(), erase_value=0.0, size=(8, 12)),
+    ]:
+        restored = Augmentation.from_dict(json.loads(json.dumps(aug.to_dict())))
+        assert restored == aug
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"max_rotate": -5}, "max_rotate must be a number in [0, 180], got -5; pass e.g. max_rotate=10.0"),
+        ({"min_scale": 0.0}, "min_scale must be a number in (0, 1]"),
+        ({"min_scale": 0.9, "max_scale": 0.5}, "min_scale (0.9) must not exceed max_scale (0.5)"),
+        ({"erase_p": 1.5}, "erase_p must be a number in [0, 1], got 1.5"),
+        ({"flip": "yes"}, "flip must be true or false, got 'yes'"),
+        ({"size": 0}, "size must be a whole number >= 1 or (height, width), got 0"),
+        ({"max_streaks": 2.5}, "max_streaks must be a whole number from 1 to 20, got 2.5"),
+        ({"brightness": float("nan")}, "brightness must be a number in [0, 0.95], got nan"),
+    ],
+)
+def test_bad_settings_raise_a_config_error_naming_them(changes: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        Augmentation(**changes)
+
+
+def test_unknown_keys_and_bad_inputs_are_user_errors() -> None:
+    with pytest.raises(
+        ConfigError, match=re.escape("unknown Augmentation setting(s) rotate; known settings are: ")
+    ):
+        Augmentation.from_dict({"rotate": 10})
+    with pytest.raises(ConfigError, match=re.escape("channels must be 1 (grey) or 3 (RGB), got 4")):
+        Augmentation.default(32, channels=4)
+    with pytest.raises(DataError, match=r"needs a float image batch \(B, C, H, W\).*got \(3, 8, 8\)"):
+        Augmentation.default(8)(torch.rand(3, 8, 8))
+    with pytest.raises(
+        DataError, match=re.escape("(or uint8 in [0, 255]), got (1, 3, 8, 8) torch.int32; convert")
+    ):
+        Augmentation.default(8)(torch.zeros(1, 3, 8, 8, dtype=torch.int32))
+    with pytest.raises(
+        DataError, match=re.escape("got (1, 3, 8, 8) torch.uint8; convert with x.float() / 255")
+    ):
+        warp(torch.zeros(1, 3, 8, 8, dtype=torch.uint8), torch.zeros(1, 2, 3))
