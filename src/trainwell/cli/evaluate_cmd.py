@@ -210,8 +210,13 @@ def render(evaluation: TableEvaluation, console: Any = None) -> None:
 
 
 def evaluate(
-    data: Annotated[Path, typer.Argument(help="A CSV, TSV or Parquet file with one row per example.")],
-    target: Annotated[str, typer.Option(help="Column to predict.")],
+    data: Annotated[
+        Path,
+        typer.Argument(
+            help="A CSV, TSV or Parquet file with one row per example, or a folder of <label>/ images."
+        ),
+    ],
+    target: Annotated[str | None, typer.Option(help="Column to predict (tables).")] = None,
     cv: Annotated[int, typer.Option(help="Number of cross-validation folds (stratified for classes).")] = 5,
     seed: Annotated[int, typer.Option(help="Seed for the folds, initialisation and shuffling.")] = 0,
     epochs: Annotated[
@@ -221,16 +226,30 @@ def evaluate(
         str | None, typer.Option(help="Override the inferred task: binary, multiclass, regression.")
     ] = None,
     baselines: Annotated[bool, typer.Option(help="Also cross-validate the scikit-learn baselines.")] = True,
+    size: Annotated[int | None, typer.Option(help="Images: side in pixels (default as in fit).")] = None,
 ) -> None:
-    """Cross-validate a model on a table, with confidence intervals, against classical baselines."""
+    """Cross-validate a model on a table or a folder of images, with confidence intervals, against baselines."""
 
     def run() -> None:
-        from trainwell.tabular.io import read_table
+        from trainwell.core.errors import ConfigError
 
         if cv < 2:
-            from trainwell.core.errors import ConfigError
-
             raise ConfigError(f"--cv must be at least 2 folds, got {cv}; pass e.g. --cv 5")
+        if data.is_dir():
+            from trainwell.cli._evaluate_images import evaluate_images
+
+            if target is not None:
+                raise ConfigError("--target is for tables; image labels come from the class folders")
+            render(
+                evaluate_images(
+                    data, k=cv, seed=seed, epochs=epochs, task=task, baselines=baselines, size=size
+                )
+            )
+            return
+        if target is None:
+            raise ConfigError(f"--target is required for the table '{data}': name the column to predict")
+        from trainwell.tabular.io import read_table
+
         table = read_table(data)
         result = evaluate_table(
             table, target, k=cv, seed=seed, epochs=epochs, task=task, baselines=baselines, source=str(data)

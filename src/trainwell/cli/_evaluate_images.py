@@ -1,0 +1,127 @@
+"""Cross-validation of the image classifier on a folder of labelled images, beside pixel baselines.
+
+The images are decoded once; each fold then builds ``image_data`` from its own training images, so the
+normalisation statistics are measured on that fold's training images only (no leakage), and trains exactly as
+``trainwell fit`` does. The baselines (majority class, logistic regression, HistGradientBoosting) see each
+image as the pixels of an 8x8 thumbnail: what a model with no notion of images can get.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import torch
+
+    from trainwell.cli.evaluate_cmd import TableEvaluation
+    from trainwell.data.task import Task
+
+THUMBNAIL = 8
+
+
+@dataclass
+class ImageFold:
+    """A fold function for :func:`trainwell.evaluate.cross_validate` that trains an image classifier."""
+
+    images: np.ndarray
+    labels: list[Any]
+    task: Task
+    metric_names: Sequence[str]
+    arch: str = "auto"
+    epochs: int | None = None
+    lr: float | None = None
+    seed: int = 0
+    #: Per fold: the normalisation statistics measured on that fold's training images.
+    means: list[tuple[float, ...]] = field(default_factory=list)
+    lrs: list[float] = field(default_factory=list)
+    predictions: list[tuple[np.ndarray, torch.Tensor, torch.Tensor]] = field(default_factory=list)
+
+    def __call__(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
+        from trainwell.core.seeding import seed_everything
+        from trainwell.evaluate import score
+        from trainwell.vision.data import image_data
+        from trainwell.vision.learner import vision_learner
+        from trainwell.vision.pipeline import default_epochs
+
+        seed_everything(self.seed + fold)
+        data = image_data(
+            self.images[train],
+            labels=[self.labels[i] for i in train],
+            valid=(self.images[valid], [self.labels[i] for i in valid]),
+            task=self.task.kind,
+            seed=self.seed,
+        )
+        learn = vision_learner(data, self.arch, progress=False)
+        lr = self.lr or learn.lr
+        learn.fit_one_cycle(self.epochs or default_epochs(len(data.train)), lr)  # type: ignore[arg-type]
+        preds, targets = learn.get_preds()
+        assert targets is not None
+        self.means.append(tuple(data.recipe.mean))  # type: ignore[union-attr]
+        self.lrs.append(float(lr))
+        self.predictions.append((valid, preds, targets))
+        return score(preds, targets, self.task.kind, self.metric_names)
+
+
+def read_labelled_images(folder: Path, size: int | None) -> tuple[np.ndarray, list[Any]]:
+    """Every labelled image under ``folder`` (all of its splits together), decoded once."""
+    from trainwell.vision.data import _chosen_size
+    from trainwell.vision.io import decode_images, folder_splits, probe_images
+
+    splits = folder_splits(folder)
+    paths = [path for files in splits.values() for path in files.paths]
+    labels = [label for files in splits.values() for label in files.labels]
+    chosen = _chosen_size(size, paths)
+    images, kept = decode_images(paths, chosen, probe_images(paths)[1])
+    return images, [labels[i] for i in kept]
+
+
+def thumbnails(images: np.ndarray) -> Any:
+    """8x8 thumbnails as a table of pixel columns (the baselines' inputs)."""
+    import pandas as pd
+    import torch
+    from torch.nn import functional as F
+
+    small = F.adaptive_avg_pool2d(torch.from_numpy(images).float() / 255.0, THUMBNAIL)
+    flat = small.reshape(len(images), -1).numpy()
+    return pd.DataFrame(flat, columns=[f"p{i}" for i in range(flat.shape[1])])
+
+
+def evaluate_images(
+    folder: Path,
+    *,
+    k: int = 5,
+    seed: int = 0,
+    epochs: int | None = None,
+    lr: float | None = None,
+    arch: str = "auto",
+    size: int | None = None,
+    task: str | None = None,
+    baselines: bool = True,
+) -> TableEvaluation:
+    """Cross-validate the image classifier on ``folder`` and the thumbnail baselines on the same folds."""
+    from trainwell.cli.evaluate_cmd import TableEvaluation
+    from trainwell.core.errors import ConfigError
+    from trainwell.evaluate import cross_validate, cross_validate_baselines, fold_indices
+    from trainwell.vision.data import _task
+
+    if epochs is not None and epochs < 1:
+        raise ConfigError(f"--epochs must be at least 1, got {epochs}; pass e.g. --epochs 5 or leave it out")
+    images, labels = read_labelled_images(folder, size)
+    resolved = _task(labels, task, None, str(folder))
+    if resolved.kind not in ("binary", "multiclass"):
+        raise ConfigError(f"evaluate supports binary and multiclass images; '{folder}' is {resolved.kind}")
+    splits = fold_indices(np.array([str(label) for label in labels]), k, seed, True)
+    metric_names = list(resolved.metric_names)
+    fold = ImageFold(images, labels, resolved, metric_names, arch, epochs, lr, seed)
+    model = cross_validate(len(images), None, fold, seed=seed, stratified=True, splits=splits)
+    others: dict[str, Any] = {}
+    if baselines:
+        table = thumbnails(images)
+        table["label"] = labels
+        others = cross_validate_baselines(table, "label", resolved, splits, metric_names, seed=seed)
+    return TableEvaluation(resolved, len(images), model, others, fold.lrs, predictions=fold.predictions)

@@ -1,0 +1,753 @@
+"""Text to tokens: a fast rule-based word tokenizer, subword (BPE / unigram) tokenizers, and input checks.
+
+The word tokenizer follows ULMFiT's idea (Howard and Ruder 2018): lower-case everything so the vocabulary
+stays small, but keep what lower-casing and squashing would lose as *special tokens*, so a language model can
+still learn it:
+
+- ``xxmaj`` before a word whose first letter was upper case (``"The"`` -> ``xxmaj the``), ``xxup`` before an
+  all-caps word of two or more letters (``"GREAT"`` -> ``xxup great``);
+- ``xxrep n c`` for a character repeated ``n`` >= 3 times (``"!!!!!"`` -> ``xxrep 5 !``); digits are left
+  alone, so ``"1000"`` stays a number;
+- ``xxwrep n w`` for a token repeated ``n`` >= 3 times in a row (``"very very very"`` -> ``xxwrep 3 very``);
+- ``xxbos`` at the start of every text (and ``xxeos`` at the end when asked), ``xxunk`` for words outside the
+  vocabulary, ``xxpad`` for padding, ``xxfld`` between fields.
+
+Punctuation becomes separate tokens, contractions split Penn-Treebank style (``"don't"`` -> ``do n't``,
+``"I'm"`` -> ``xxmaj i 'm``), and HTML left in scraped text such as IMDB's ``<br /><br />`` becomes one newline
+token. Everything is done with a few compiled regular expressions and one pass over the tokens, so the 25,000
+IMDB training reviews take seconds; ``n_workers`` spreads a big corpus over processes.
+
+Why our own rules rather than a library: spaCy or NLTK would be a large dependency for what is a handful of
+regular expressions, and the special-token scheme has to match the vocabulary and :func:`detokenize` exactly.
+Subword models are trained with HuggingFace ``tokenizers`` (Rust, fast, serialisable to JSON): the word rules
+run first, so the subword vocabulary shares the special tokens and their ids.
+"""
+
+from __future__ import annotations
+
+import html
+import multiprocessing
+import os
+import re
+import sys
+import warnings
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, fields
+from itertools import chain, repeat
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from trainwell.core.errors import ArtifactError, ConfigError, DataError
+
+if TYPE_CHECKING:
+    import tokenizers
+    import torch
+
+__all__ = [
+    "BOS",
+    "EOS",
+    "FLD",
+    "MAJ",
+    "PAD",
+    "REP",
+    "SPECIAL_TOKENS",
+    "UNK",
+    "UP",
+    "WREP",
+    "SubwordTokenizer",
+    "WordTokenizer",
+    "detokenize",
+    "read_text_files",
+    "validate_texts",
+]
+
+UNK, PAD, BOS, EOS, FLD, MAJ, UP, REP, WREP = (
+    "xxunk",
+    "xxpad",
+    "xxbos",
+    "xxeos",
+    "xxfld",
+    "xxmaj",
+    "xxup",
+    "xxrep",
+    "xxwrep",
+)
+# The fixed order of the special tokens: their ids in every vocabulary (xxunk = 0, xxpad = 1, ...).
+SPECIAL_TOKENS: tuple[str, ...] = (UNK, PAD, BOS, EOS, FLD, MAJ, UP, REP, WREP)
+FAKE_PREFIX = "xxfake"  # filler tokens that round a vocabulary up to a multiple of 8; never produced
+
+CaseRule = Literal["mark", "lower", "keep"]
+_CASE_RULES = ("mark", "lower", "keep")
+
+# ------------------------------------------------------------------------------------------ regexes
+_HTML_BREAK = re.compile(r"(?:[ \t]*<br\s*/?\s*>[ \t]*)+", re.IGNORECASE)
+_HTML_TAG = re.compile(
+    r"</?(?:a|b|i|u|em|strong|p|div|span|font|hr|sup|sub|center|blockquote)(?:\s[^<>]{0,200})?/?>",
+    re.IGNORECASE,
+)
+_NEWLINES = re.compile(r"\s*\n\s*")
+_PTB_UNK = re.compile(r"<unk>", re.IGNORECASE)  # the Penn Treebank's marker for rare words
+
+# Alternatives in order of how often they fail fast: most positions start a plain word. Special tokens are
+# plain words to this pattern; "n't" is split off beforehand by _NEGATION, so a word may end in it.
+_TOKEN_BODY = r"""
+    (?:[^\W\d_]\.){2,}             # initialisms: u.s. e.g.
+  | \d+(?:[.,:/]\d+)+              # 1,000  3.5  10:30  7/10
+  | [^\W_]+(?:'[tT]\b)?             # words and plain numbers (80s, mp3); "n't" after _NEGATION
+  | '(?:[sSmMdD]|[lL][lL]|[rR][eE]|[vV][eE])\b    # clitics: 's 'm 'd 'll 're 've
+  | \.\.+                          # an ellipsis shorter than the repetition threshold
+  | [^\w\s]|_                      # any other symbol on its own
+"""
+_TOKEN = re.compile(_TOKEN_BODY, re.VERBOSE)
+_NEGATION = re.compile(r"[nN]'[tT]\b")  # "don't" -> "do n't", "can't" -> "ca n't" (Penn Treebank style)
+_TOKEN_WITH_NEWLINES = re.compile(r"\n|" + _TOKEN_BODY, re.VERBOSE)
+
+# detokenize: which tokens glue to their left or right neighbour
+_NO_SPACE_BEFORE = frozenset(".,!?;:%)]}…") | {"n't", "'s", "'m", "'d", "'ll", "'re", "'ve", "..", "..."}
+_NO_SPACE_AFTER = frozenset("([{$#")
+_DROPPED_ON_DETOKENIZE = frozenset({BOS, EOS, PAD})
+_MAX_DETOKENIZED_REPEAT = 1000
+
+
+# ------------------------------------------------------------------------------------------ input checks
+def validate_texts(
+    texts: Iterable[object], *, name: str = "texts", drop_empty: bool = False
+) -> tuple[list[str], list[int]]:
+    """Check that ``texts`` is a non-empty collection of non-blank strings; return them and their positions.
+
+    Done once, before any work, so a bad row is reported by position instead of surfacing later as an odd
+    shape or a silently empty sequence.
+
+    Args:
+        texts: Any iterable of strings (list, tuple, pandas Series, numpy array).
+        name: How the error messages call the input (a column name, a file).
+        drop_empty: Drop empty and whitespace-only texts instead of raising; the returned positions then
+            say which inputs were kept (to drop the matching labels).
+
+    Returns:
+        ``(kept_texts, kept_positions)``.
+
+    Raises:
+        DataError: ``texts`` is a single string or empty, holds a non-string, or (without ``drop_empty``) a
+            blank text.
+    """
+    if isinstance(texts, (str, bytes)):
+        raise DataError(f"{name} is a single string; pass a list of texts, e.g. [text]")
+    kept: list[str] = []
+    positions: list[int] = []
+    total = 0
+    for position, text in enumerate(texts):
+        total += 1
+        if not isinstance(text, str):
+            raise DataError(
+                f"{name}[{position}] is {type(text).__name__} ({text!r:.40}), not a string; "
+                "fill or drop missing texts and convert the column to text first"
+            )
+        if not text or text.isspace():
+            if drop_empty:
+                continue
+            raise DataError(
+                f"{name}[{position}] is empty or only whitespace; remove it or pass drop_empty=True to drop "
+                "blank texts"
+            )
+        kept.append(text)
+        positions.append(position)
+    if total == 0:
+        raise DataError(f"{name} is empty; pass at least one text")
+    if not kept:
+        raise DataError(f"all {total} {name} are empty or only whitespace; there is nothing to tokenize")
+    return kept, positions
+
+
+def _check_n_workers(n_workers: int | None) -> int:
+    if n_workers is None:
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
+        raise ConfigError(f"n_workers must be a whole number >= 1 (or None for all CPUs); got {n_workers!r}")
+    return n_workers
+
+
+# ------------------------------------------------------------------------------------------ word tokenizer
+@dataclass(frozen=True)
+class WordTokenizer:
+    """Rule-based word tokenizer with ULMFiT's special tokens (see the module docstring for the rules).
+
+    Attributes:
+        case: ``"mark"`` lower-cases and adds ``xxmaj`` / ``xxup``; ``"lower"`` lower-cases only;
+            ``"keep"`` leaves case alone.
+        min_char_repeat: A non-digit character repeated at least this often becomes ``xxrep n c``;
+            ``None`` turns the rule off.
+        min_word_repeat: A token repeated at least this often in a row becomes ``xxwrep n w``; ``None``
+            turns the rule off.
+        fix_html: Turn ``<br />`` into a newline, drop simple formatting tags, unescape entities
+            (``&amp;``) and map the Penn Treebank's ``<unk>`` to ``xxunk``.
+        keep_newlines: Keep line breaks as a ``"\\n"`` token (runs of them become one); otherwise they are
+            plain spaces.
+        add_bos: Start every text with ``xxbos``.
+        add_eos: End every text with ``xxeos``.
+
+    Example:
+        >>> WordTokenizer()("I didn't like it!!!!<br /><br />SO BAD")
+        ['xxbos', 'xxmaj', 'i', 'did', "n't", 'like', 'it', 'xxrep', '4', '!', '\\n', 'xxup', 'so', 'xxup', 'bad']
+    """
+
+    case: CaseRule = "mark"
+    min_char_repeat: int | None = 3
+    min_word_repeat: int | None = 3
+    fix_html: bool = True
+    keep_newlines: bool = True
+    add_bos: bool = True
+    add_eos: bool = False
+
+    def __post_init__(self) -> None:
+        if self.case not in _CASE_RULES:
+            raise ConfigError(f"case must be one of {', '.join(_CASE_RULES)}; got {self.case!r}")
+        for name in ("min_char_repeat", "min_word_repeat"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 2):
+                raise ConfigError(
+                    f"{name} must be a whole number >= 2, or None to turn the rule off; got {value!r}"
+                )
+        for name in ("fix_html", "keep_newlines", "add_bos", "add_eos"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"{name} must be True or False; got {getattr(self, name)!r}")
+        char_repeat = (
+            None
+            if self.min_char_repeat is None
+            # Lookahead first: cheaper than a capture + back-reference tried at every position.
+            else re.compile(rf"(?=(.)\1{{{self.min_char_repeat - 1}}})\1+", re.DOTALL)
+        )
+        object.__setattr__(self, "_char_repeat", char_repeat)
+        object.__setattr__(self, "_token_pattern", _TOKEN_WITH_NEWLINES if self.keep_newlines else _TOKEN)
+
+    # -------------------------------------------------------------------------------- one text
+    def __call__(self, text: str) -> list[str]:
+        return self.tokenize(text)
+
+    def tokenize(self, text: str) -> list[str]:
+        """Tokens of one text (no validation: :meth:`tokenize_many` checks its inputs)."""
+        if self.fix_html:
+            text = _clean_html(text)
+        if "\n" in text:
+            text = _NEWLINES.sub("\n", text)
+        if "’" in text:
+            text = text.replace("’", "'")
+        if "'" in text:
+            text = _NEGATION.sub(r" \g<0>", text)
+        char_repeat: re.Pattern[str] | None = self._char_repeat  # type: ignore[attr-defined]
+        if char_repeat is not None:
+            text = char_repeat.sub(
+                _replace_char_repeat if self.case == "keep" else _replace_char_repeat_lower, text
+            )
+        if self.case == "lower":
+            text = text.lower()
+        tokens: list[str] = self._token_pattern.findall(text)  # type: ignore[attr-defined]
+        if (
+            self.min_word_repeat is not None
+            and len(tokens) >= self.min_word_repeat
+            and any(map(str.__eq__, tokens, tokens[1:]))  # cheap test first: most texts have no repeats
+        ):
+            tokens = _mark_word_repeats(tokens, self.min_word_repeat)
+        if self.case == "mark":
+            tokens = _mark_case(tokens)
+        if self.add_bos:
+            tokens.insert(0, BOS)
+        if self.add_eos:
+            tokens.append(EOS)
+        return tokens
+
+    # -------------------------------------------------------------------------------- many texts
+    def tokenize_many(
+        self, texts: Iterable[object], *, n_workers: int | None = 1, drop_empty: bool = False
+    ) -> list[list[str]]:
+        """Tokens of every text, after :func:`validate_texts` (blank texts raise unless ``drop_empty``).
+
+        Args:
+            texts: The texts.
+            n_workers: Processes to use; 1 (the default) tokenizes here, ``None`` uses every CPU. Worth it
+                from tens of thousands of texts on: starting workers and shipping tokens back costs about
+                a second.
+            drop_empty: Drop blank texts instead of raising (use :func:`validate_texts` to learn which).
+        """
+        kept, _ = validate_texts(texts, drop_empty=drop_empty)
+        workers = min(_check_n_workers(n_workers), max(1, len(kept) // 1000))
+        if workers == 1:
+            return [self.tokenize(text) for text in kept]
+        n_chunks = workers * 4  # several chunks per worker even out uneven text lengths
+        size = -(-len(kept) // n_chunks)
+        chunks = [kept[start : start + size] for start in range(0, len(kept), size)]
+        with warnings.catch_warnings(), ProcessPoolExecutor(workers, mp_context=_worker_context()) as pool:
+            warnings.filterwarnings(
+                "ignore", message=r".*use of fork\(\) may lead to deadlocks", category=DeprecationWarning
+            )
+            joined_chunks = list(pool.map(_tokenize_joined, repeat(self.to_dict()), chunks))
+        # Tokens never hold a space, so each text travels back as one string: far cheaper to pickle than lists.
+        return [line.split(" ") for chunk in joined_chunks for line in chunk]
+
+    def detokenize(self, tokens: Sequence[str]) -> str:
+        """Approximate text of ``tokens``; see :func:`detokenize`."""
+        return detokenize(tokens)
+
+    # -------------------------------------------------------------------------------- config
+    def to_dict(self) -> dict[str, Any]:
+        """The configuration as JSON-ready plain data; :meth:`from_dict` rebuilds an equal tokenizer."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WordTokenizer:
+        """Rebuild from :meth:`to_dict` output; missing keys take their defaults.
+
+        Raises:
+            ConfigError: A key is unknown or a value is out of range.
+        """
+        known = {item.name for item in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(
+                f"unknown word tokenizer settings {unknown}; the known ones are {', '.join(sorted(known))}"
+            )
+        return cls(**data)
+
+
+def _clean_html(text: str) -> str:
+    if "<" in text:
+        text = _HTML_BREAK.sub("\n", text)
+        text = _HTML_TAG.sub(" ", text)
+        text = _PTB_UNK.sub(f" {UNK} ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    return text
+
+
+def _replace_char_repeat(match: re.Match[str]) -> str:
+    char = match.group(1)
+    if char.isspace() or char.isdigit():  # runs of spaces vanish anyway; "1000" stays a number
+        return match.group()
+    return f" {REP} {len(match.group())} {char} "
+
+
+def _replace_char_repeat_lower(match: re.Match[str]) -> str:
+    # Lower case here, or "NOOOO" would give "xxrep 4 xxmaj o": the repeated letter's case is the one thing lost.
+    char = match.group(1)
+    if char.isspace() or char.isdigit():
+        return match.group()
+    return f" {REP} {len(match.group())} {char.lower()} "
+
+
+def _mark_word_repeats(tokens: list[str], min_repeat: int) -> list[str]:
+    out: list[str] = []
+    start, n = 0, len(tokens)
+    while start < n:
+        token, end = tokens[start], start + 1
+        while end < n and tokens[end] == token:
+            end += 1
+        if end - start >= min_repeat:
+            out += (WREP, str(end - start), token)
+        else:
+            out += tokens[start:end]
+        start = end
+    return out
+
+
+def _mark_case(tokens: list[str]) -> list[str]:
+    out: list[str] = []
+    append = out.append
+    for token in tokens:
+        if token.islower():  # the common case first: already lower case
+            append(token)
+        elif token.isupper():
+            append(UP if len(token) > 1 else MAJ)
+            append(token.lower())
+        elif token[0].isupper():
+            append(MAJ)
+            append(token.lower())
+        else:  # no cased letter (punctuation, numbers) or mixed case inside a word ("iPhone")
+            append(token.lower())
+    return out
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """``fork`` on Linux, the platform default elsewhere.
+
+    A spawned worker re-imports trainwell, and with it torch (seconds per worker), which cancels the gain on
+    a corpus like IMDB's 25,000 reviews. Forking a process that holds torch or tokenizers threads is unsafe
+    in general because a lock held by such a thread stays locked in the child; the worker here runs only
+    Python regular expressions and never calls into those libraries, so it cannot wait on such a lock.
+    """
+    if sys.platform == "linux":
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+def _tokenize_joined(config: dict[str, Any], texts: list[str]) -> list[str]:
+    tokenizer = WordTokenizer.from_dict(config)
+    return [" ".join(tokenizer.tokenize(text)) for text in texts]
+
+
+# ------------------------------------------------------------------------------------------ detokenize
+def detokenize(tokens: Sequence[str]) -> str:
+    """Readable text from word tokens, undoing the special tokens approximately (for generated text).
+
+    ``xxmaj``/``xxup`` restore case, ``xxrep``/``xxwrep`` expand repetitions, ``xxbos``/``xxeos``/``xxpad``
+    and the filler ``xxfake*`` tokens are dropped, and punctuation and clitics attach to their neighbour.
+    Exact inversion is impossible (``"don't"`` and ``"do n't"`` tokenize alike).
+
+    Example:
+        >>> detokenize(["xxbos", "xxmaj", "i", "did", "n't", "like", "it", "xxrep", "4", "!"])
+        "I didn't like it!!!!"
+    """
+    words = _expand_specials(list(tokens))
+    pieces: list[str] = []
+    glue_next = True  # nothing goes before the first word
+    open_quote = False
+    for word in words:
+        if word == "\n":
+            if pieces and pieces[-1] == " ":
+                pieces.pop()
+            pieces.append("\n")
+            glue_next = True
+            continue
+        # A run of one symbol ("!!!!" from xxrep) attaches like the symbol itself.
+        glue = (
+            glue_next
+            or word.lower() in _NO_SPACE_BEFORE
+            or (word[:1] in _NO_SPACE_BEFORE and word == word[:1] * len(word))
+        )
+        glue_next = word in _NO_SPACE_AFTER
+        if word == '"':  # straight quotes alternate between opening and closing
+            glue = glue or open_quote
+            glue_next = not open_quote
+            open_quote = not open_quote
+        if not glue:
+            pieces.append(" ")
+        pieces.append(word)
+    return "".join(pieces).strip(" ")
+
+
+def _expand_specials(tokens: list[str]) -> list[str]:
+    """Apply repetition and case tokens; the result holds plain words (and ``"\\n"``) only."""
+    words: list[str] = []
+    index, n = 0, len(tokens)
+    while index < n:
+        token = tokens[index]
+        index += 1
+        if token in _DROPPED_ON_DETOKENIZE or token.startswith(FAKE_PREFIX):
+            continue
+        if token in (REP, WREP) and index + 1 < n and tokens[index].isdecimal():
+            # Capped: a sampled "xxrep 99999999 !" must not build a gigabyte string.
+            count, target = min(int(tokens[index]), _MAX_DETOKENIZED_REPEAT), tokens[index + 1]
+            index += 2
+            if token == REP:
+                text = target * count
+                # A repeated letter inside a word ("s xxrep 4 o") glues to the letters before it.
+                if words and target.isalpha() and words[-1][-1:].isalpha():
+                    words[-1] += text
+                else:
+                    words.append(text)
+            else:
+                case_mark = target if target in (MAJ, UP) else None
+                if case_mark is not None and index < n:
+                    target = _apply_case(case_mark, tokens[index])
+                    index += 1
+                words.extend([target] * count)
+            continue
+        if token in (MAJ, UP) and index < n:
+            words.append(_apply_case(token, tokens[index]))
+            index += 1
+            continue
+        words.append(token)
+    return words
+
+
+def _apply_case(mark: str, word: str) -> str:
+    return word.upper() if mark == UP else word[:1].upper() + word[1:]
+
+
+# ------------------------------------------------------------------------------------------ files
+def read_text_files(
+    folder: str | os.PathLike[str], *, errors: Literal["strict", "replace"] = "strict", recursive: bool = True
+) -> dict[Path, str]:
+    """Read every ``.txt`` file under ``folder`` as UTF-8, in sorted path order.
+
+    Args:
+        folder: The folder (searched recursively unless ``recursive=False``).
+        errors: ``"strict"`` raises on bytes that are not UTF-8, so a wrongly encoded corpus is noticed;
+            ``"replace"`` decodes them as U+FFFD, only when asked. A UTF-8 byte-order mark is dropped.
+        recursive: Search subfolders too.
+
+    Returns:
+        ``{path: text}``; the paths keep labels a folder layout may hold (``train/pos/1.txt``).
+
+    Raises:
+        ConfigError: ``errors`` is not ``"strict"`` or ``"replace"``.
+        DataError: The folder is missing or has no ``.txt`` files, or a file is not valid UTF-8.
+    """
+    if errors not in ("strict", "replace"):
+        raise ConfigError(f"errors must be 'strict' or 'replace'; got {errors!r}")
+    root = Path(folder)
+    if not root.is_dir():
+        raise DataError(f"text folder {root} does not exist or is not a folder; pass a folder of .txt files")
+    paths = sorted(
+        path for path in (root.rglob("*.txt") if recursive else root.glob("*.txt")) if path.is_file()
+    )
+    if not paths:
+        where = "in it or its subfolders" if recursive else "in it"
+        raise DataError(f"text folder {root} has no .txt files {where}; text files must end in .txt")
+    texts: dict[Path, str] = {}
+    for path in paths:
+        raw = path.read_bytes()
+        try:
+            texts[path] = raw.decode("utf-8-sig", errors=errors)
+        except UnicodeDecodeError as error:
+            offset = error.start + len(raw) - len(error.object)  # the codec counts after a byte-order mark
+            raise DataError(
+                f"{path} is not valid UTF-8 (byte {offset}: {raw[offset : offset + 1]!r}); "
+                "re-encode it as UTF-8, or pass errors='replace' to decode bad bytes as U+FFFD"
+            ) from None
+    return texts
+
+
+# ------------------------------------------------------------------------------------------ subwords
+SubwordKind = Literal["bpe", "unigram"]
+_SUBWORD_KINDS = ("bpe", "unigram")
+_WORD_START = "▁"  # marks the first piece of a word (SentencePiece's convention, kept by Metaspace)
+_SUBWORD_KEYS = ("kind", "word_tokenizer", "pad_to_multiple_of", "tokenizer")
+
+
+class SubwordTokenizer:
+    """BPE or unigram subwords learnt from a corpus with HuggingFace ``tokenizers``, after the word rules.
+
+    Each text first goes through a :class:`WordTokenizer` (case marks, repetitions, HTML), then every word
+    that is not a special token is split into subword pieces; the special tokens keep the ids of
+    :data:`SPECIAL_TOKENS` (``xxunk`` = 0, ``xxpad`` = 1, ...), so models and batching treat word and subword
+    vocabularies alike. The trained model is stored as its JSON text (``Tokenizer.to_str``), never pickled.
+    (Known limit: ``tokenizers`` matches special tokens inside a word too, so a literal word such as
+    ``"xxmajor"`` in the input encodes as ``xxmaj`` + ``or``; real text does not contain such words.)
+
+    Example:
+        >>> texts = ["The cat sat on the mat.", "The dog sat on the log!"] * 20
+        >>> tok = SubwordTokenizer.train(texts, kind="bpe", vocab_size=60)
+        >>> tok.decode(tok.encode("The cat sat."))
+        'The cat sat.'
+    """
+
+    def __init__(
+        self,
+        tokenizer: tokenizers.Tokenizer,
+        *,
+        kind: SubwordKind,
+        word_tokenizer: WordTokenizer | None = None,
+        pad_to_multiple_of: int | None = 8,
+    ) -> None:
+        if kind not in _SUBWORD_KINDS:
+            raise ConfigError(f"kind must be 'bpe' or 'unigram'; got {kind!r}")
+        _check_multiple(pad_to_multiple_of)
+        for expected_id, token in enumerate(SPECIAL_TOKENS):
+            if tokenizer.token_to_id(token) != expected_id:
+                raise ArtifactError(
+                    f"subword tokenizer gives {token!r} id {tokenizer.token_to_id(token)}, not {expected_id}; "
+                    "train it with SubwordTokenizer.train so the special tokens come first"
+                )
+        self.tokenizer = tokenizer
+        self.kind: SubwordKind = kind
+        self.word_tokenizer = word_tokenizer if word_tokenizer is not None else WordTokenizer()
+        self.pad_to_multiple_of = pad_to_multiple_of
+        self._special_ids = frozenset(range(len(SPECIAL_TOKENS)))
+
+    @classmethod
+    def train(
+        cls,
+        texts: Iterable[object],
+        *,
+        kind: SubwordKind = "bpe",
+        vocab_size: int = 8000,
+        min_frequency: int = 2,
+        word_tokenizer: WordTokenizer | None = None,
+        pad_to_multiple_of: int | None = 8,
+        drop_empty: bool = False,
+        n_workers: int | None = 1,
+    ) -> SubwordTokenizer:
+        """Learn subword pieces from ``texts``.
+
+        Args:
+            texts: The training corpus.
+            kind: ``"bpe"`` (byte-pair merges) or ``"unigram"`` (Kudo's unigram language model).
+            vocab_size: Target number of pieces, special tokens included; a small corpus may give fewer.
+            min_frequency: BPE only: a merge must occur at least this often.
+            word_tokenizer: The word rules run first (default :class:`WordTokenizer`).
+            pad_to_multiple_of: ``len(tokenizer)`` is rounded up to a multiple of this (filler ids are never
+                produced) so embedding and softmax matrices have fast shapes; ``None`` turns it off.
+            drop_empty: Drop blank texts instead of raising.
+            n_workers: Processes for the word rules (see :meth:`WordTokenizer.tokenize_many`).
+        """
+        from tokenizers import AddedToken, Tokenizer, models, pre_tokenizers, trainers
+
+        if kind not in _SUBWORD_KINDS:
+            raise ConfigError(f"kind must be 'bpe' or 'unigram'; got {kind!r}")
+        if (
+            isinstance(vocab_size, bool)
+            or not isinstance(vocab_size, int)
+            or vocab_size < 2 * len(SPECIAL_TOKENS)
+        ):
+            raise ConfigError(
+                f"vocab_size must be a whole number >= {2 * len(SPECIAL_TOKENS)} (room for the "
+                f"{len(SPECIAL_TOKENS)} special tokens and some pieces); got {vocab_size!r}"
+            )
+        if isinstance(min_frequency, bool) or not isinstance(min_frequency, int) or min_frequency < 1:
+            raise ConfigError(f"min_frequency must be a whole number >= 1; got {min_frequency!r}")
+        word_tokenizer = word_tokenizer if word_tokenizer is not None else WordTokenizer()
+        word_lists = word_tokenizer.tokenize_many(texts, n_workers=n_workers, drop_empty=drop_empty)
+        specials = set(SPECIAL_TOKENS)
+        # Special tokens are added whole, not learnt: the corpus the trainer sees leaves them out.
+        corpus = (" ".join(word for word in words if word not in specials) for words in word_lists)
+        added = [
+            AddedToken(token, single_word=True, normalized=False, special=True) for token in SPECIAL_TOKENS
+        ]
+        trainer: Any
+        if kind == "bpe":
+            tokenizer = Tokenizer(models.BPE(unk_token=UNK))
+            trainer = trainers.BpeTrainer(
+                vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=added, show_progress=False
+            )
+        else:
+            tokenizer = Tokenizer(models.Unigram())
+            trainer = trainers.UnigramTrainer(
+                vocab_size=vocab_size, special_tokens=added, unk_token=UNK, show_progress=False
+            )
+        tokenizer.pre_tokenizer = pre_tokenizers.Metaspace()
+        tokenizer.train_from_iterator(corpus, trainer=trainer, length=len(word_lists))
+        return cls(tokenizer, kind=kind, word_tokenizer=word_tokenizer, pad_to_multiple_of=pad_to_multiple_of)
+
+    # -------------------------------------------------------------------------------- sizes
+    @property
+    def n_pieces(self) -> int:
+        """Pieces the model really has (special tokens included), before rounding up."""
+        return int(self.tokenizer.get_vocab_size(with_added_tokens=True))
+
+    def __len__(self) -> int:
+        """Vocabulary size for an embedding: :attr:`n_pieces` rounded up to ``pad_to_multiple_of``."""
+        return _round_up(self.n_pieces, self.pad_to_multiple_of)
+
+    # -------------------------------------------------------------------------------- encode / decode
+    def tokenize(self, text: str) -> list[str]:
+        """Subword pieces of one text (word-start pieces begin with ``"▁"``)."""
+        encoding = self.tokenizer.encode(self.word_tokenizer.tokenize(text), is_pretokenized=True)
+        return list(encoding.tokens)
+
+    def encode(self, text: str) -> list[int]:
+        """Piece ids of one text."""
+        encoding = self.tokenizer.encode(self.word_tokenizer.tokenize(text), is_pretokenized=True)
+        return list(encoding.ids)
+
+    def encode_many(
+        self, texts: Iterable[object], *, n_workers: int | None = 1, drop_empty: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """All texts as one flat int64 tensor of ids and int64 ``offsets`` (text ``i`` is
+        ``ids[offsets[i]:offsets[i + 1]]``), equal to :meth:`encode` on each text.
+
+        Each distinct word is split into pieces once (words are split independently of their neighbours),
+        then texts are assembled by lookups: a corpus has far fewer distinct words than tokens, and this is
+        several times faster than encoding every text through ``tokenizers``.
+        """
+        import numpy as np
+        import torch
+
+        word_lists = self.word_tokenizer.tokenize_many(texts, n_workers=n_workers, drop_empty=drop_empty)
+        distinct = list(dict.fromkeys(chain.from_iterable(word_lists)))
+        encodings = self.tokenizer.encode_batch([[word] for word in distinct], is_pretokenized=True)
+        pieces = {word: encoding.ids for word, encoding in zip(distinct, encodings, strict=True)}
+        n_pieces = {word: len(ids) for word, ids in pieces.items()}
+        lengths = np.fromiter(
+            (sum(map(n_pieces.__getitem__, words)) for words in word_lists),
+            dtype=np.int64,
+            count=len(word_lists),
+        )
+        offsets = np.zeros(len(word_lists) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        ids = np.fromiter(
+            chain.from_iterable(map(pieces.__getitem__, chain.from_iterable(word_lists))),
+            dtype=np.int64,
+            count=int(offsets[-1]),
+        )
+        return torch.from_numpy(ids), torch.from_numpy(offsets)
+
+    def decode(self, ids: Sequence[int] | torch.Tensor) -> str:
+        """Readable text of piece ids: pieces join into words, then :func:`detokenize` undoes the word rules.
+
+        Raises:
+            DataError: An id is negative or outside the vocabulary.
+        """
+        words: list[str] = []
+        for raw_id in ids.tolist() if hasattr(ids, "tolist") else ids:  # type: ignore[union-attr]
+            piece_id = int(raw_id)
+            if not 0 <= piece_id < len(self):
+                raise DataError(f"id {piece_id} is outside the subword vocabulary of {len(self)} ids")
+            if piece_id >= self.n_pieces:
+                continue  # filler ids of the rounded-up size mean nothing
+            piece = str(self.tokenizer.id_to_token(piece_id))
+            if piece_id in self._special_ids:
+                words.append(piece)
+            elif piece.startswith(_WORD_START) or not words or words[-1] in SPECIAL_TOKENS:
+                words.append(piece.removeprefix(_WORD_START))
+            else:
+                words[-1] += piece
+        return detokenize([word for word in words if word])
+
+    def itos(self) -> list[str]:
+        """Every piece by id, with ``xxfake<i>`` fillers up to ``len(self)`` (to build a :class:`Vocab`)."""
+        pieces = [str(self.tokenizer.id_to_token(i)) for i in range(self.n_pieces)]
+        return pieces + [f"{FAKE_PREFIX}{i}" for i in range(len(self) - self.n_pieces)]
+
+    # -------------------------------------------------------------------------------- serialisation
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready plain data, the trained model as its JSON text; :meth:`from_dict` rebuilds it exactly."""
+        return {
+            "kind": self.kind,
+            "word_tokenizer": self.word_tokenizer.to_dict(),
+            "pad_to_multiple_of": self.pad_to_multiple_of,
+            "tokenizer": self.tokenizer.to_str(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SubwordTokenizer:
+        """Rebuild from :meth:`to_dict` output (e.g. read from an artifact's JSON).
+
+        Raises:
+            ArtifactError: Keys are missing or unknown, or the stored model cannot be read.
+        """
+        from tokenizers import Tokenizer
+
+        missing, unknown = sorted(set(_SUBWORD_KEYS) - set(data)), sorted(set(data) - set(_SUBWORD_KEYS))
+        if missing or unknown:
+            raise ArtifactError(
+                f"subword tokenizer has missing keys {missing} and unknown keys {unknown}; "
+                "the artifact is corrupted or from another trainwell version"
+            )
+        try:
+            tokenizer = Tokenizer.from_str(data["tokenizer"])
+        except Exception as error:  # the Rust side raises a bare Exception on malformed JSON
+            raise ArtifactError(
+                f"the stored subword tokenizer cannot be read ({error}); the artifact is corrupted"
+            ) from error
+        return cls(
+            tokenizer,
+            kind=data["kind"],
+            word_tokenizer=WordTokenizer.from_dict(data["word_tokenizer"]),
+            pad_to_multiple_of=data["pad_to_multiple_of"],
+        )
+
+
+def _check_multiple(pad_to_multiple_of: int | None) -> None:
+    if pad_to_multiple_of is not None and (
+        isinstance(pad_to_multiple_of, bool)
+        or not isinstance(pad_to_multiple_of, int)
+        or pad_to_multiple_of < 1
+    ):
+        raise ConfigError(
+            f"pad_to_multiple_of must be a whole number >= 1 or None; got {pad_to_multiple_of!r}"
+        )
+
+
+def _round_up(size: int, multiple: int | None) -> int:
+    return size if multiple is None else -(-size // multiple) * multiple

@@ -1,0 +1,49 @@
+"""trainwell evaluate on a folder of images: folds, per-fold statistics, thumbnail baselines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from trainwell.cli._evaluate_images import evaluate_images
+
+
+def _folder(root: Path, per_class: int = 12) -> Path:
+    rng = np.random.default_rng(0)
+    for label, colour in (("red", (220, 30, 30)), ("blue", (30, 30, 220))):
+        (root / label).mkdir(parents=True)
+        for index in range(per_class):
+            pixels = rng.integers(0, 120, (16, 16, 3), dtype=np.uint8)
+            pixels[4:12, 4:12] = colour
+            Image.fromarray(pixels).save(root / label / f"{index}.png")
+    return root
+
+
+@pytest.mark.slow
+def test_cross_validation_on_images_fits_statistics_per_fold(tmp_path: Path) -> None:
+    result = evaluate_images(_folder(tmp_path / "imgs"), k=2, epochs=1, seed=0)
+    assert result.model.k == 2 and result.n_rows == 24
+    assert set(result.baselines) >= {"majority class", "logistic"}
+    summary = result.model.summary()
+    assert 0 <= summary["accuracy"].mean <= 1
+    # Normalisation is measured on each fold's training images only: the folds see different statistics.
+    fold = result.predictions
+    assert len(fold) == 2 and not np.array_equal(fold[0][0], fold[1][0])
+
+
+def test_each_fold_measures_its_own_normalisation(tmp_path: Path) -> None:
+    from trainwell.cli._evaluate_images import ImageFold, read_labelled_images
+    from trainwell.vision.data import _task
+
+    images, labels = read_labelled_images(_folder(tmp_path / "imgs", per_class=6), None)
+    images[:6] = 255  # the first red images are white: a fold that trains on them measures a brighter mean
+    task = _task(labels, None, None, "imgs")
+    fold = ImageFold(images, labels, task, ["accuracy"], epochs=1)
+    order = np.arange(len(images))
+    fold(order[6:], order[:6], 0)
+    fold(order[:-6], order[-6:], 1)
+    assert fold.means[0] != fold.means[1]
+    assert fold.means[1][0] > fold.means[0][0]
