@@ -110,8 +110,13 @@ def test_unknown_and_optional_architectures_are_clear_errors(image_folder: Path)
     data = image_data(image_folder)
     with pytest.raises(ConfigError, match="unknown architecture 'resnet999'"):
         vision_learner(data, arch="resnet999", progress=False)
-    with pytest.raises(ConfigError, match="optional extra"):
-        vision_learner(data, arch="timm:resnet50", progress=False)
+    for arch in ("timm:resnet50", "torchvision:resnet18"):
+        with pytest.raises(ConfigError, match=r"optional package .*pip install 'trainwell\[vision\]'"):
+            vision_learner(data, arch=arch, progress=False)
+    with pytest.raises(ConfigError, match="names no model"):
+        vision_learner(data, arch="timm:", progress=False)
+    with pytest.raises(ConfigError, match="hub"):
+        vision_learner(data, pretrained="hub", progress=False)
 
 
 def test_show_results_and_tta(split_folder: Path, tmp_path: Path) -> None:
@@ -148,3 +153,34 @@ def test_command_line_fit_and_predict_on_a_folder(split_folder: Path, tmp_path: 
         [*command, "fit", str(split_folder), "--target", "y"], capture_output=True, text=True, timeout=60
     )
     assert wrong.returncode == 2 and "--target is for tables" in wrong.stderr
+
+
+def test_progressive_resize_grows_the_training_images(image_folder: Path) -> None:
+    from trainwell.vision.transform import ProgressiveResize
+
+    data = image_data(image_folder, size=32)
+    learn = vision_learner(data, progress=False)
+    sizes: dict[bool, set[int]] = {True: set(), False: set()}
+
+    class Spy(trainwell.Callback):
+        order = 0
+
+        def before_batch(self, learn: trainwell.Learner) -> None:
+            sizes[learn.training].add(int(learn.xb[0].shape[-1]))
+
+    resize = ProgressiveResize(start=0.5, until=0.5, multiple=8)
+    learn.fit_one_cycle(4, 3e-3, callbacks=[resize, Spy()])
+    assert min(sizes[True]) == 16 and max(sizes[True]) == 32
+    assert sizes[False] == {32}  # validation at the full size
+    assert learn.get_callback(AugmentBatch).size is None  # type: ignore[union-attr]
+
+
+def test_mixed_precision_is_opt_in_on_the_cpu(image_folder: Path) -> None:
+    from trainwell.callbacks import MixedPrecision
+
+    data = image_data(image_folder)
+    assert vision_learner(data, progress=False).get_callback(MixedPrecision) is None
+    learn = vision_learner(data, mixed_precision=True, progress=False)
+    assert isinstance(learn.get_callback(MixedPrecision), MixedPrecision)
+    learn.fit(1)
+    assert learn.history[-1]["train_loss"] > 0

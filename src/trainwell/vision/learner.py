@@ -63,6 +63,7 @@ def vision_learner(
     lr: float = 2e-3,
     wd: float = 0.05,
     channels_last: bool | None = None,
+    mixed_precision: bool | None = None,
     compile: bool = False,
     augment_seed: int = 0,
     callbacks: Iterable[Callback] = (),
@@ -74,14 +75,16 @@ def vision_learner(
         data: a bundle from :func:`~trainwell.vision.image_data`.
         arch: a registered vision architecture (``list_models()``), ``"auto"`` (a small CNN for images of at
             most 32 px, ``xresnet18`` otherwise), or ``"timm:<name>"`` / ``"torchvision:<name>"`` when those
-            optional packages are installed.
+            optional packages are installed (``pip install 'trainwell[vision]'``).
         pretrained: weights to start from: a trainwell model directory, a ``.safetensors`` file or a
             ``state_dict`` saved by ``torch.save`` (read with ``weights_only=True``, never unpickling code),
             or a mapping of tensors. The body must match; the head is kept only when its shape matches.
+            ``"hub"`` fetches a timm/torchvision architecture's published weights (needs the internet).
         arch_config: extra architecture settings (e.g. ``{"head_dropout": 0.5}``).
         label_smoothing: for single-label classification (Szegedy et al. 2016); 0 to turn off.
         lr, wd: default peak learning rate and decoupled weight decay.
         channels_last: channels-last memory order (default: on for CUDA, where convolutions gain from it).
+        mixed_precision: bfloat16 autocast (default: on for CUDA GPUs that support bfloat16).
         compile: wrap the model with ``torch.compile`` (opt-in: compilation takes a while).
         augment_seed: seed of the per-batch augmentation draws.
         **learner_kwargs: passed to :class:`Learner` (``opt``, ``metrics``, ``device``, ``progress``...).
@@ -89,15 +92,31 @@ def vision_learner(
     if data.application != "vision" or data.recipe is None:
         raise ConfigError(f"vision_learner needs data from image_data, got a {data.application!r} bundle")
     recipe: Any = data.recipe
-    name = _resolve_arch(arch, recipe.size)
-    config: dict[str, Any] = {"n_out": data.task.n_outputs, "in_channels": recipe.channels}
-    config.update(_size_hints(name, recipe.size))
-    config.update(arch_config or {})
-    device = learner_kwargs.get("device")
-    if channels_last is None:
-        from trainwell.core.device import resolve_device
+    from_hub = isinstance(pretrained, str) and pretrained == "hub"
+    if arch.startswith(("timm:", "torchvision:")):
+        from trainwell.vision.external import external_spec
 
-        channels_last = resolve_device(device).type == "cuda"
+        name, config = external_spec(arch, data.task.n_outputs, recipe.channels, from_hub)
+    else:
+        if from_hub:
+            raise ConfigError(
+                "pretrained='hub' fetches weights for timm:/torchvision: architectures; built-in ones start from "
+                "a model directory or a weights file"
+            )
+        name = _resolve_arch(arch, recipe.size)
+        config = {"n_out": data.task.n_outputs, "in_channels": recipe.channels}
+        config.update(_size_hints(name, recipe.size))
+    config.update(arch_config or {})
+    from trainwell.core.device import bf16_supported, resolve_device
+
+    on_cuda = resolve_device(learner_kwargs.get("device")).type == "cuda"
+    if channels_last is None:
+        channels_last = on_cuda
+    extra: list[Callback] = []
+    if mixed_precision or (mixed_precision is None and on_cuda and bf16_supported(torch.device("cuda"))):
+        from trainwell.callbacks.mixed_precision import MixedPrecision
+
+        extra.append(MixedPrecision("bfloat16"))
     spec_config = {
         "arch": name,
         "arch_config": config,
@@ -106,8 +125,10 @@ def vision_learner(
         "channels_last": bool(channels_last),
     }
     model = create_model("image_classifier", **spec_config)
-    if pretrained is not None:
-        load_weights(model, pretrained)
+    if from_hub:
+        spec_config["arch_config"] = {**config, "pretrained": False}  # the artifact holds the weights
+    elif pretrained is not None:
+        load_weights(model, pretrained)  # type: ignore[arg-type]
     if channels_last:
         model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     loss = learner_kwargs.pop("loss", None)
@@ -121,7 +142,7 @@ def vision_learner(
         )
     augment = AugmentBatch(data.augmentation, seed=augment_seed)
     learn = VisionLearner(
-        model, data, loss=loss, lr=lr, wd=wd, callbacks=[augment, *callbacks], **learner_kwargs
+        model, data, loss=loss, lr=lr, wd=wd, callbacks=[augment, *extra, *callbacks], **learner_kwargs
     )
     learn.model_spec = {"name": "image_classifier", "config": spec_config}
     if compile:
@@ -148,7 +169,8 @@ def _vision_archs() -> list[str]:
     return [
         name
         for name in list_models()
-        if models.entry(name).metadata.get("application") == "vision" and name != "image_classifier"
+        if models.entry(name).metadata.get("application") == "vision"
+        and name not in ("image_classifier", "timm_model", "torchvision_model")
     ]
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import torch
+from torch.nn import functional as F
 
+from trainwell.core.errors import ConfigError
 from trainwell.learner.events import Callback
 
 if TYPE_CHECKING:
@@ -31,16 +34,80 @@ class AugmentBatch(Callback):
     def __init__(self, augmentation: Augmentation | None, seed: int = 0) -> None:
         self.augmentation = augmentation
         self.seed = int(seed)
+        #: Output side for training batches (set by :class:`ProgressiveResize`); ``None`` keeps the data's.
+        self.size: int | None = None
+        self._sized: dict[int, Augmentation] = {}
+
+    def _pipeline(self) -> Augmentation | None:
+        if self.size is None or self.augmentation is None:
+            return self.augmentation
+        if self.size not in self._sized:
+            self._sized[self.size] = dataclasses.replace(self.augmentation, size=self.size)
+        return self._sized[self.size]
 
     def before_batch(self, learn: Learner) -> None:
         if not learn.training:
             return
         images, *rest = learn.xb
         x = images.float().div_(255.0) if images.dtype == torch.uint8 else images
-        if self.augmentation is not None:
+        pipeline = self._pipeline()
+        if pipeline is not None:
             generator = torch.Generator().manual_seed(self.seed * 1_000_003 + learn.iteration)
-            x = self.augmentation(x, generator=generator)
+            x = pipeline(x, generator=generator)
+        if self.size is not None and tuple(x.shape[-2:]) != (self.size, self.size):
+            x = F.interpolate(
+                x, size=(self.size, self.size), mode="bilinear", antialias=True, align_corners=False
+            )
         learn.xb = (x, *rest)
+
+
+class ProgressiveResize(Callback):
+    """Train on smaller images first, growing to the full size (fast early epochs; Howard's DAWNBench trick).
+
+    The side grows linearly from ``start`` times the full side at the beginning of the fit to the full side at
+    ``until`` of the way through, in steps of ``multiple`` pixels. Validation always runs at the full size (the
+    models pool globally, so any size fits them). Needs :class:`AugmentBatch` (``vision_learner`` adds it).
+
+    Args:
+        start: first side as a fraction of the full side.
+        until: share of training after which images are full size.
+        multiple: sides are rounded to a multiple of this.
+    """
+
+    order = -6  # just before AugmentBatch, which reads the size
+
+    def __init__(self, start: float = 0.5, until: float = 0.75, multiple: int = 8) -> None:
+        if not 0 < start <= 1 or not 0 < until <= 1:
+            raise ConfigError(
+                f"ProgressiveResize needs 0 < start <= 1 and 0 < until <= 1, got {start} and {until}"
+            )
+        self.start, self.until, self.multiple = start, until, max(1, int(multiple))
+        self._augment: AugmentBatch | None = None
+
+    def before_fit(self, learn: Learner) -> None:
+        found = learn.get_callback(AugmentBatch)
+        if not isinstance(found, AugmentBatch):
+            raise ConfigError(
+                "ProgressiveResize needs the AugmentBatch callback; build the learner with vision_learner"
+            )
+        self._augment = found
+        self._full = int(max(learn.data.recipe.size))  # type: ignore[union-attr]
+
+    def size_at(self, pct: float) -> int:
+        fraction = self.start + (1 - self.start) * min(1.0, pct / self.until)
+        side = round(self._full * fraction / self.multiple) * self.multiple
+        return int(min(self._full, max(self.multiple, side)))
+
+    def before_batch(self, learn: Learner) -> None:
+        if learn.training and self._augment is not None:
+            self._augment.size = self.size_at(learn.pct_train)
+
+    def after_fit(self, learn: Learner) -> None:
+        if self._augment is not None:
+            self._augment.size = None
+
+    def teardown(self, learn: Learner) -> None:
+        self.after_fit(learn)
 
 
 @torch.no_grad()
