@@ -127,8 +127,9 @@ def _replace_classifier(net: nn.Module, n_out: int) -> nn.Module:
             return net
         if isinstance(head, nn.Sequential):
             for index in range(len(head) - 1, -1, -1):
-                if isinstance(head[index], nn.Linear):
-                    head[index] = nn.Linear(head[index].in_features, n_out)
+                layer = head[index]
+                if isinstance(layer, nn.Linear):
+                    head[index] = nn.Linear(layer.in_features, n_out)
                     return net
     raise ConfigError(f"cannot find the final linear layer of {type(net).__name__} to resize it")
 

@@ -294,7 +294,14 @@ def read_idx(path: str | Path) -> np.ndarray:
         raw = handle.read()
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
         raise DataError(f"'{path}' is not an IDX file (bad magic number)")
-    dtypes = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+    dtypes: dict[int, Any] = {
+        0x08: np.uint8,
+        0x09: np.int8,
+        0x0B: ">i2",
+        0x0C: ">i4",
+        0x0D: ">f4",
+        0x0E: ">f8",
+    }
     if raw[2] not in dtypes:
         raise DataError(f"'{path}' has an unknown IDX element type 0x{raw[2]:02x}")
     n_dims = raw[3]

@@ -27,6 +27,9 @@ class ImageClassifier(nn.Module):
         channels_last: keep activations in channels-last memory order (faster convolutions on GPUs).
     """
 
+    mean: torch.Tensor
+    std: torch.Tensor
+
     def __init__(
         self,
         arch: str,
