@@ -1,5 +1,8 @@
 """Load test of ``trainwell serve`` (torch and onnx backends) against a naive FastAPI endpoint, same model.
 
+``--app tabular`` (the default) serves the Adult model, ``--app vision`` a small image model, ``--app both``
+one after the other; each writes its own results file.
+
 The three servers run as uvicorn subprocesses on loopback (one worker, one model thread, no access log):
 
 - **trainwell**: :func:`trainwell.serve.create_app` with ``backend="torch"`` (schema validation,
@@ -16,7 +19,15 @@ so a change in the machine's load hits all of them. Prints a table and writes ``
 
 The model: the full Adult training file (``../shared/data/adult``, columns from ``adult.py``) when present,
 else the embedded sample, trained for 2 epochs into a temporary directory. Requests carry rows of the test
-split (or of the sample). Targets (issue 3): at concurrency 64, at least 2x the naive throughput; at
+split (or of the sample).
+
+The image model (``--app vision``): the small CNN that ``vision_learner`` picks for 28x28 images, trained for
+``--vision-epochs`` epochs on ``../shared/data/mnist_png_sample`` (1,000 training PNGs; extracted to a
+temporary folder) when present, else on generated 28x28 PNGs of three shapes. Requests carry one PNG of the
+validation split each, base64 in JSON (``{"images": ["..."]}``); the naive endpoint decodes the base64 and
+calls ``ImagePredictor.predict`` once per request. Results: ``benchmarks/results/serve_load_vision.json``.
+
+Targets (issue 3): at concurrency 64, at least 2x the naive throughput; at
 concurrency 1, a p99 latency no worse than the naive one. The onnx server is compared with the torch one
 (throughput at the highest level, p99 at the lowest): ``auto`` picks onnx when a parity-checked
 ``model.onnx`` is there, and these numbers say whether that is faster. The load generator shares the machine's CPU cores
@@ -43,7 +54,7 @@ from typing import Any
 
 import httpx
 
-from _common import REPO_ROOT, machine_info, print_table, write_results
+from _common import REPO_ROOT, SHARED_DATA, machine_info, print_table, write_results
 
 BENCHMARKS = Path(__file__).resolve().parent
 NAIVE_MODEL_ENV = "SERVE_LOAD_NAIVE_MODEL"
@@ -71,6 +82,31 @@ def naive_app() -> Any:
     @app.post("/predict")
     def predict(body: dict[str, Any] = Body(...)) -> dict[str, Any]:
         return {"predictions": predictor.predict(body["rows"]).to_dict(orient="records")}
+
+    return app
+
+
+def naive_vision_app() -> Any:
+    """The image baseline: base64 decoded, then one ``ImagePredictor.predict`` call (one forward) per request."""
+    import base64
+
+    import torch
+    from fastapi import Body, FastAPI
+
+    from trainwell.export import load
+
+    torch.set_num_threads(1)
+    predictor = load(os.environ[NAIVE_MODEL_ENV])
+    app = FastAPI()
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/predict")
+    def predict(body: dict[str, Any] = Body(...)) -> dict[str, Any]:
+        images = [base64.b64decode(text) for text in body["images"]]
+        return {"predictions": predictor.predict(images).to_dict(orient="records")}
 
     return app
 
@@ -233,18 +269,124 @@ def train_model(train: Any, out: Path, epochs: int) -> None:
     trainwell.fit_table(train, "income", out=out, epochs=epochs, lr=3e-3, progress=False)
 
 
+# ------------------------------------------------------------------------------------------- image model
+def image_folder(scratch: Path) -> tuple[Path, str]:
+    """The MNIST PNG sample extracted under ``scratch`` (``train/`` + ``valid/``), else generated images."""
+    import tarfile
+
+    archive = SHARED_DATA / "mnist_png_sample" / "mnist_png_sample.tgz"
+    if archive.is_file():
+        with tarfile.open(archive) as bundle:
+            bundle.extractall(scratch, filter="data")
+        return scratch / "mnist_png_sample", "MNIST PNG sample (1,000 train / 200 valid, 28x28 grayscale)"
+    return generated_images(scratch / "shapes"), "generated 28x28 PNGs of 3 shapes (600 train / 150 valid)"
+
+
+def generated_images(root: Path, size: int = 28) -> Path:
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for split, count in (("train", 200), ("valid", 50)):
+        for label in ("horizontal", "vertical", "square"):
+            folder = root / split / label
+            folder.mkdir(parents=True, exist_ok=True)
+            for index in range(count):
+                pixels = rng.integers(0, 60, (size, size), dtype=np.uint8)
+                start = int(rng.integers(2, size // 2))
+                if label == "horizontal":
+                    pixels[start : start + 4, 2:-2] = 230
+                elif label == "vertical":
+                    pixels[2:-2, start : start + 4] = 230
+                else:
+                    pixels[start : start + 9, start : start + 9] = 230
+                Image.fromarray(pixels).save(folder / f"{index:03d}.png")
+    return root
+
+
+def train_image_model(folder: Path, out: Path, epochs: int) -> dict[str, Any]:
+    import torch
+
+    from trainwell.vision import image_data, vision_learner
+
+    torch.set_num_threads(2)
+    learn = vision_learner(image_data(folder), progress=False)
+    learn.fit_one_cycle(epochs)
+    learn.export(out)
+    final = learn.validate()
+    return {"arch": learn.model.net.__class__.__name__, "valid": {k: float(v) for k, v in final.items()}}
+
+
+def run_vision(args: argparse.Namespace) -> Path:
+    import base64
+
+    with tempfile.TemporaryDirectory(prefix="serve-load-vision-") as scratch_name:
+        scratch = Path(scratch_name)
+        folder, source = image_folder(scratch)
+        model_dir = scratch / "model"
+        started = time.perf_counter()
+        trained = train_image_model(folder, model_dir, args.vision_epochs)
+        print(
+            f"trained {trained['arch']} on the {source} for {args.vision_epochs} epochs in "
+            f"{time.perf_counter() - started:.1f} s: {trained['valid']}"
+        )
+        valid = sorted((folder / "valid").rglob("*.png"))
+        bodies = [json.dumps({"images": [base64.b64encode(p.read_bytes()).decode()]}).encode() for p in valid]
+        onnx_check = export_model(model_dir, inputs=valid)
+        results = measure(
+            model_dir, bodies, args.levels, args.scale, args.seconds, "serve_load:naive_vision_app"
+        )
+    summary = report(results, f"one-image requests (base64 PNG), {source}")
+    return write_results(
+        "serve_load_vision",
+        {
+            "machine": machine_info(
+                note="2 CPU cores shared by the servers, the load generator and other jobs"
+            ),
+            "settings": {
+                "model": f"{trained['arch']} (vision_learner defaults) on the {source}",
+                "validation": trained["valid"],
+                "epochs": args.vision_epochs,
+                "images_per_request": 1,
+                "request_body": "application/json {images: [base64 PNG]}",
+                "levels": args.levels,
+                "scale": args.scale,
+                "seconds_cap": args.seconds,
+                "server": "uvicorn, 1 worker, 1 torch thread, no access log",
+                "trainwell_options": {"max_batch": 64, "batch_wait_ms": 2.0, "backend": "torch"},
+                "onnx_options": {"max_batch": 64, "batch_wait_ms": 2.0, "backend": "onnx"},
+                "naive": "FastAPI def endpoint: base64 decode + ImagePredictor.predict per request",
+                "onnx_export": onnx_check,
+            },
+            "results": results,
+            "summary": summary,
+        },
+    )
+
+
 # ------------------------------------------------------------------------------------------------ main
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--app", choices=["tabular", "vision", "both"], default="tabular", help="which model to serve"
+    )
     parser.add_argument("--levels", type=int, nargs="+", default=list(LEVELS), help="concurrency levels")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the request counts (0.1: quick)")
     parser.add_argument("--seconds", type=float, default=20.0, help="time cap per level and server")
     parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--vision-epochs", type=int, default=3, help="epochs of the image model")
     parser.add_argument(
         "--sample", action="store_true", help="use the embedded sample even if Adult is there"
     )
     args = parser.parse_args()
+    if args.app in ("tabular", "both"):
+        print(f"wrote {run_tabular(args)}")
+    if args.app in ("vision", "both"):
+        print(f"wrote {run_vision(args)}")
+    return 0
 
+
+def run_tabular(args: argparse.Namespace) -> Path:
     train, rows, source = training_and_request_rows(args.sample)
     bodies = [json.dumps({"rows": [row]}).encode() for row in rows]
     with tempfile.TemporaryDirectory(prefix="serve-load-") as scratch:
@@ -253,9 +395,9 @@ def main() -> int:
         train_model(train, model_dir, args.epochs)
         print(f"trained on the {source} for {args.epochs} epochs in {time.perf_counter() - started:.1f} s")
         onnx_check = export_model(model_dir)
-        results = measure(model_dir, bodies, args.levels, args.scale, args.seconds)
-    summary = report(results, source)
-    path = write_results(
+        results = measure(model_dir, bodies, args.levels, args.scale, args.seconds, "serve_load:naive_app")
+    summary = report(results, f"one-row requests, {source}")
+    return write_results(
         "serve_load",
         {
             "machine": machine_info(
@@ -277,18 +419,17 @@ def main() -> int:
             "summary": summary,
         },
     )
-    print(f"wrote {path}")
-    return 0
 
 
-def export_model(model_dir: Path) -> dict[str, Any]:
-    """Write ``model.onnx`` (parity-checked against PyTorch on synthesised rows); return the check's figures."""
+def export_model(model_dir: Path, inputs: Any = None) -> dict[str, Any]:
+    """Write ``model.onnx`` (parity-checked against PyTorch on ``inputs``, else synthesised rows or images);
+    return the check's figures."""
     from trainwell.export.onnx import export_onnx
 
-    report = export_onnx(model_dir)
+    report = export_onnx(model_dir, inputs=inputs)
     print(
         f"exported to ONNX in {report.seconds:.1f} s; onnxruntime within {report.max_abs_diff:.2g} of PyTorch "
-        f"on {report.n_rows_checked} rows"
+        f"on {report.n_rows_checked} {report.unit}"
     )
     return {
         "seconds": report.seconds,
@@ -304,15 +445,16 @@ def trainwell_env(model_dir: Path, backend: str) -> dict[str, str]:
 
 
 def measure(
-    model_dir: Path, bodies: list[bytes], levels: list[int], scale: float, seconds: float
+    model_dir: Path, bodies: list[bytes], levels: list[int], scale: float, seconds: float, naive: str
 ) -> dict[str, list[dict[str, Any]]]:
-    """The three servers up side by side; each level is run on each of them in turn."""
+    """The three servers up side by side (``naive``: the baseline's app factory); each level is run on each
+    of them in turn."""
     results: dict[str, list[dict[str, Any]]] = {"trainwell": [], "onnx": [], "naive": []}
     factory = "trainwell.serve.app:app_from_env"
     with (
         uvicorn_process(factory, trainwell_env(model_dir, "torch")) as trainwell_url,
         uvicorn_process(factory, trainwell_env(model_dir, "onnx")) as onnx_url,
-        uvicorn_process("serve_load:naive_app", {NAIVE_MODEL_ENV: str(model_dir)}) as naive_url,
+        uvicorn_process(naive, {NAIVE_MODEL_ENV: str(model_dir)}) as naive_url,
     ):
         for level in levels:
             count = max(20, int(REQUESTS.get(level, 1600) * scale))
@@ -323,11 +465,11 @@ def measure(
     return results
 
 
-def report(results: dict[str, list[dict[str, Any]]], source: str) -> dict[str, Any]:
+def report(results: dict[str, list[dict[str, Any]]], what: str) -> dict[str, Any]:
     """Print the table, any errors and the comparison with the targets; return the comparison."""
     columns = ["concurrency", "requests", "errors", "requests_per_s", "p50_ms", "p90_ms", "p99_ms"]
     print_table(
-        f"serve load: one-row requests, {source}",
+        f"serve load: {what}",
         ["server", "concurrency", "requests", "errors", "req/s", "p50 ms", "p90 ms", "p99 ms"],
         [[name, *(r[column] for column in columns)] for name in results for r in results[name]],
     )

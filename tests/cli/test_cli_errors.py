@@ -42,7 +42,7 @@ def fit(data: str, options: str = "") -> Command:
 
 CASES = [
     Case("missing_file", fit("absent.csv"), ("data file '", "absent.csv' not found")),
-    Case("directory_instead_of_file", fit("a_folder"), ("a_folder' is a directory, not a file",)),
+    Case("directory_instead_of_file", fit("a_folder"), ("a_folder' is a folder without images",)),
     Case("binary_garbage", fit("garbage.csv"), ("could not read '", "garbage.csv' as CSV")),
     Case("empty_file", fit("empty.csv"), ("empty.csv' has no data rows",)),
     Case("header_only", fit("header.csv"), ("header.csv' has no data rows",)),

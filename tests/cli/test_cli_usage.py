@@ -11,7 +11,7 @@ pytestmark = pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (("fit", "data.csv"), "error: Missing option '--target'."),
+        (("fit", "data.csv"), "error: --target is required for the table 'data.csv'"),
         (("fit", "data.csv", "--target", "y", "--epochs", "abc"), "error: Invalid value for '--epochs'"),
         (("frobnicate",), "error: No such command 'frobnicate'."),
     ],

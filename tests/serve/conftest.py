@@ -1,4 +1,5 @@
-"""Fixtures of the serving tests: one small Adult model per session, and a real uvicorn server on loopback.
+"""Fixtures of the serving tests: one small Adult model and one small image model per session, and a real
+uvicorn server on loopback.
 
 The model is trained once (800 rows of the embedded Adult sample, one epoch). Servers run in a background
 thread on a socket bound and listening before the thread starts, so a client can connect at once: the kernel
@@ -7,6 +8,7 @@ queues the connection until uvicorn has finished its startup and accepts it (no 
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import socket
@@ -16,11 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
 import uvicorn
 from fastapi import FastAPI
+from PIL import Image
 
 import trainwell
 from trainwell.datasets import ADULT_TARGET, adult_sample
@@ -108,3 +112,77 @@ def live(model_dir: Path) -> Iterator[LiveServer]:
     server = start_server(create_app(model_dir, threads=1, **LIMITS))
     yield server
     server.stop()
+
+
+# ------------------------------------------------------------------------------------------ vision
+VISION_CLASSES = ("horizontal", "square", "vertical")
+
+
+def bar_image(label: str, rng: np.random.Generator, size: int = 20) -> Image.Image:
+    """A noisy RGB image whose class is visible: a horizontal or vertical bar, or a filled square."""
+    pixels = rng.integers(0, 60, (size, size, 3), dtype=np.uint8)
+    start = int(rng.integers(2, size // 2))
+    if label == "horizontal":
+        pixels[start : start + 4, 2:-2] = (230, 40, 40)
+    elif label == "vertical":
+        pixels[2:-2, start : start + 4] = (40, 230, 40)
+    else:
+        pixels[start : start + 7, start : start + 7] = (40, 40, 230)
+    return Image.fromarray(pixels, "RGB")
+
+
+def make_image_folder(root: Path, per_class: int, seed: int = 0, size: int = 20) -> Path:
+    """``root/<label>/<index>.png``: real PNG files of :data:`VISION_CLASSES`."""
+    rng = np.random.default_rng(seed)
+    for label in VISION_CLASSES:
+        (root / label).mkdir(parents=True, exist_ok=True)
+        for index in range(per_class):
+            bar_image(label, rng, size).save(root / label / f"{index:03d}.png")
+    return root
+
+
+def encoded(image: Image.Image, format: str = "PNG") -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=format)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="session")
+def vision_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small CNN trained for one epoch on 20x20 PNGs of three classes (about 2 s)."""
+    from trainwell.vision import image_data, vision_learner
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        root = tmp_path_factory.mktemp("vision-data")
+        folder = make_image_folder(root / "images", per_class=16)
+        learn = vision_learner(image_data(folder, seed=0), progress=False)
+        learn.fit_one_cycle(1)
+        out = root / "vision-model"
+        learn.export(out)
+    finally:
+        torch.set_num_threads(previous)
+    return out
+
+
+@pytest.fixture(scope="session")
+def vision_onnx_model_dir(tmp_path_factory: pytest.TempPathFactory, vision_model_dir: Path) -> Path:
+    """A copy of ``vision_model_dir`` exported to ONNX (the original stays without ``model.onnx``)."""
+    from trainwell.export.onnx import export_onnx
+
+    out = tmp_path_factory.mktemp("vision-onnx") / "vision-model"
+    shutil.copytree(vision_model_dir, out)
+    export_onnx(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def request_images() -> list[bytes]:
+    """Encoded images the model never saw, of other sizes than the training one (the server fits them):
+    PNGs, a JPEG and a grayscale PNG."""
+    rng = np.random.default_rng(99)
+    images = [encoded(bar_image(label, rng, size=32)) for label in VISION_CLASSES * 2]
+    images.append(encoded(bar_image("square", rng, size=26), "JPEG"))
+    images.append(encoded(bar_image("vertical", rng, size=20).convert("L")))
+    return images

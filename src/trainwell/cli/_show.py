@@ -59,7 +59,9 @@ def _explained(learn: Any) -> list[Any]:
     from trainwell.evaluate.explain import explain_validation
 
     probabilities, targets = learn.get_preds()
-    return explain_validation(learn.task, probabilities, targets, [metric.name for metric in learn.metrics])
+    unit = {"vision": "image", "text": "text"}.get(getattr(learn.data, "application", ""), "row")
+    names = [metric.name for metric in learn.metrics]
+    return explain_validation(learn.task, probabilities, targets, names, unit=unit)
 
 
 def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
@@ -74,13 +76,22 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
         table.add_row("classes", ", ".join(map(str, task["classes"])))
     table.add_row("target", ", ".join(task.get("target_names", [])))
     recipe = metadata.get("recipe") or {}
-    if recipe:
+    arch = metadata.get("architecture") or {}
+    if metadata.get("application") == "vision" and recipe:
+        size = recipe.get("size") or ["?", "?"]
+        table.add_row(
+            "inputs",
+            f"images {size[0]}x{size[1]}, {recipe.get('channels')} channel(s), fitted by '{recipe.get('resize')}'",
+        )
+        network = (arch.get("config") or {}).get("arch")
+        table.add_row("architecture", f"{arch.get('name')} ({network})" if network else str(arch.get("name")))
+    elif recipe:
         table.add_row("categorical inputs", ", ".join(recipe.get("cat_names", [])) or "-")
         table.add_row("continuous inputs", ", ".join(recipe.get("cont_names", [])) or "-")
         if recipe.get("dropped"):
             table.add_row("dropped columns", ", ".join(f"{k} ({v})" for k, v in recipe["dropped"].items()))
-    arch = metadata.get("architecture") or {}
-    table.add_row("architecture", str(arch.get("name")))
+    if metadata.get("application") != "vision":
+        table.add_row("architecture", str(arch.get("name")))
     training = metadata.get("training", {})
     final = training.get("final", {})
     table.add_row("epochs", str(training.get("epochs")))

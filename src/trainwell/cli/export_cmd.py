@@ -21,10 +21,11 @@ def export(
     ] = True,
     opset: Annotated[int, typer.Option(help="ONNX opset version, 9 to 20.")] = 17,
     data: Annotated[
-        Path | None,
+        list[Path] | None,
         typer.Option(
-            help="Rows to check the export on, ideally the validation rows (CSV, TSV or Parquet); "
-            "default: rows synthesised from the recipe."
+            help="What to check the export on, ideally validation data: rows for a tabular model (CSV, TSV or "
+            "Parquet); image files or folders of images for a vision model (repeat --data for several). "
+            "Default: rows or images synthesised from the recipe."
         ),
     ] = None,
     tolerance: Annotated[
@@ -40,21 +41,28 @@ def export(
 
         if not onnx:
             raise ConfigError("nothing to export: ONNX is the only format so far; drop --no-onnx")
-        rows = None
-        if data is not None:
+        inputs: Any = None
+        sources = list(data or [])
+        if sources:
             from trainwell.export import read_metadata
-            from trainwell.tabular.io import read_table
 
             metadata = read_metadata(model)  # a bad model directory is reported before the data is read
-            rows = read_table(data)
-            _check_columns(metadata, rows, data)
-        report = export_onnx(model, opset=opset, inputs=rows, tolerance=tolerance)
-        checked_on = (
-            f"{report.n_rows_checked} rows from {data}"
-            if data is not None
-            else f"{report.n_rows_checked} rows synthesised from the recipe (pass --data FILE to check on "
-            "real validation rows)"
-        )
+            inputs = _check_inputs(metadata, sources)
+        report = export_onnx(model, opset=opset, inputs=inputs, tolerance=tolerance)
+        shown = ", ".join(str(source) for source in sources)
+        if sources:
+            checked_on = f"{report.n_rows_checked} {report.unit} from {shown}"
+        elif report.unit == "images":
+            size = f"{report_size(model)}"
+            checked_on = (
+                f"{report.n_rows_checked} images synthesised at the recipe's size {size} (random pixels, one "
+                "black, one white; pass --data FOLDER to check on real validation images)"
+            )
+        else:
+            checked_on = (
+                f"{report.n_rows_checked} rows synthesised from the recipe (pass --data FILE to check on "
+                "real validation rows)"
+            )
         out_console.print(
             f"wrote {report.path} (opset {report.opset}; inputs {', '.join(report.input_names)} -> "
             f"{', '.join(report.output_names)}; dynamic batch size)"
@@ -72,6 +80,35 @@ def export(
         )
 
     guarded(run)
+
+
+def _check_inputs(metadata: dict[str, Any], sources: list[Path]) -> Any:
+    """The rows (tabular: one table file) or image paths (vision: files and folders) to check on."""
+    from trainwell.core.errors import ConfigError
+
+    if metadata.get("application") == "vision":
+        from trainwell.vision.predictor import expand_image_paths
+
+        return expand_image_paths(sources)
+    if len(sources) > 1:
+        raise ConfigError(
+            f"--data was given {len(sources)} times; a tabular model is checked on one table of rows: pass "
+            "--data FILE once"
+        )
+    from trainwell.tabular.io import read_table
+
+    rows = read_table(sources[0])
+    _check_columns(metadata, rows, sources[0])
+    return rows
+
+
+def report_size(model: Path) -> str:
+    """``HxW`` (and the channel count) of a vision model's recipe, as the message shows it."""
+    from trainwell.export import read_metadata
+
+    recipe = read_metadata(model).get("recipe") or {}
+    height, width = recipe.get("size", ["?", "?"])
+    return f"{height}x{width}x{recipe.get('channels', '?')}"
 
 
 def _check_columns(metadata: dict[str, Any], rows: Any, source: Path) -> None:

@@ -38,12 +38,15 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port (0 picks a free one, printed at start).")] = 8000,
     workers: Annotated[int, typer.Option(help="Server processes, each with its own copy of the model.")] = 1,
     max_batch: Annotated[
-        int, typer.Option(help="Most rows merged from concurrent requests into one model call.")
+        int, typer.Option(help="Most rows (or images) merged from concurrent requests into one model call.")
     ] = 64,
     batch_wait_ms: Annotated[
         float, typer.Option(help="Longest wait (ms) for arriving requests to join a batch; 0 never waits.")
     ] = 2.0,
     max_rows: Annotated[int, typer.Option(help="Most rows in one request (more: 422).")] = 1000,
+    max_images: Annotated[
+        int, typer.Option(help="Most images in one request to a vision model (more: 422).")
+    ] = 64,
     max_body_bytes: Annotated[
         int, typer.Option(help="Largest request body in bytes (larger: 413).")
     ] = 1_000_000,
@@ -65,7 +68,10 @@ def serve(
         ),
     ] = Backend.auto,
 ) -> None:
-    """Serve a model over HTTP: POST /predict, GET /metadata, GET /health; the API is documented at /docs."""
+    """Serve a model over HTTP: POST /predict, GET /metadata, GET /health; the API is documented at /docs.
+
+    Tabular models take JSON rows; vision models take images as base64 in JSON or as multipart file uploads.
+    """
 
     def run() -> None:
         from trainwell.core.errors import ConfigError
@@ -87,6 +93,7 @@ def serve(
             max_batch=max_batch,
             batch_wait_ms=batch_wait_ms,
             max_rows=max_rows,
+            max_images=max_images,
             max_body_bytes=max_body_bytes,
             forbid_extra_fields=forbid_extra_fields,
             threads=threads,

@@ -47,11 +47,12 @@ def explain_validation(
     *,
     n_boot: int = 300,
     seed: int = 0,
+    unit: str = "row",
 ) -> list[MetricLine]:
     """A :class:`MetricLine` per metric of ``metric_names`` that this module can word, plus extras.
 
     Binary tasks also get ``top10_precision`` (with the base rate in its sentence); regression sentences
-    compare errors with the target's spread.
+    compare errors with the target's spread. ``unit`` names one example in the sentences (``"image"``...).
     """
     kind = task.kind
     lines = []
@@ -61,7 +62,10 @@ def explain_validation(
         if metric is None:
             continue
         value, low, high = bootstrap_ci(metric, probabilities, targets, n_boot=n_boot, seed=seed)
-        lines.append(MetricLine(name, value, low, high, _sentence(name, value, task, probabilities, targets)))
+        sentence = _sentence(name, value, task, probabilities, targets)
+        if unit != "row":
+            sentence = _with_unit(sentence, unit)
+        lines.append(MetricLine(name, value, low, high, sentence))
     return lines
 
 
@@ -124,3 +128,10 @@ def _sentence(name: str, value: float, task: Task, probabilities: torch.Tensor, 
         "f1": "balance of precision and recall, averaged over classes",
         "log_loss": "average surprise at the true answer (lower is better)",
     }[name]
+
+
+def _with_unit(sentence: str, unit: str) -> str:
+    """The sentence with "row(s)" replaced by the data's own word for one example."""
+    import re
+
+    return re.sub(r"\brow(s?)\b", lambda match: unit + match.group(1), sentence)

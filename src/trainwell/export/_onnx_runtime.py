@@ -1,4 +1,9 @@
-"""onnxruntime glue shared by the ONNX export check and the ONNX predictor: import, session, run, activate."""
+"""onnxruntime glue shared by the ONNX export check and the ONNX predictor: import, session, run, activate.
+
+The graph's inputs depend on the application: tabular graphs take the encoded rows ``x_cat`` (int64) and
+``x_cont`` (float32); vision graphs take ``pixels``, float32 ``(batch, C, H, W)`` on the 0..1 scale (the
+model normalises them itself). Both answer ``logits``.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +18,16 @@ from trainwell.data.task import Task
 
 ONNX_FILE = "model.onnx"
 INPUT_NAMES = ("x_cat", "x_cont")
+PIXELS_NAME = "pixels"
+#: The graph inputs each application's export writes (tabular may leave out one the model never reads).
+APPLICATION_INPUTS = {"tabular": INPUT_NAMES, "vision": (PIXELS_NAME,)}
 OUTPUT_NAME = "logits"
 INSTALL_HINT = "pip install 'trainwell[onnx]' (or: pip install onnx onnxruntime)"
 # Applications whose recipe the ONNX predictor can rebuild; imported by name, like export.predictor does.
-RECIPES = {"tabular": ("trainwell.tabular.recipe", "TabularRecipe")}
+RECIPES = {
+    "tabular": ("trainwell.tabular.recipe", "TabularRecipe"),
+    "vision": ("trainwell.vision.recipe", "ImageRecipe"),
+}
 
 
 class OnnxDependencyError(UserError, ModuleNotFoundError):
@@ -60,6 +71,23 @@ def run_onnx(session: Any, x_cat: torch.Tensor, x_cont: torch.Tensor) -> np.ndar
     feeds = {"x_cat": x_cat.numpy(), "x_cont": x_cont.numpy()}
     declared = [item.name for item in session.get_inputs()]
     return np.asarray(session.run([OUTPUT_NAME], {name: feeds[name] for name in declared})[0])
+
+
+def unit_pixels(pixels: np.ndarray | torch.Tensor) -> np.ndarray:
+    """``uint8`` pixels ``(N, C, H, W)`` -> the vision graph's input: float32 on the 0..1 scale.
+
+    Divides exactly as :meth:`ImageClassifier.normalise` does (``float32 / 255``), so both engines see the
+    same numbers.
+    """
+    array = pixels.numpy() if isinstance(pixels, torch.Tensor) else np.asarray(pixels)
+    if array.dtype == np.uint8:
+        return np.ascontiguousarray(array.astype(np.float32) / np.float32(255.0))
+    return np.ascontiguousarray(array, dtype=np.float32)
+
+
+def run_onnx_pixels(session: Any, pixels: np.ndarray | torch.Tensor) -> np.ndarray:
+    """Raw outputs of a vision graph for ``uint8`` (or 0..1 float) pixels ``(N, C, H, W)``."""
+    return np.asarray(session.run([OUTPUT_NAME], {PIXELS_NAME: unit_pixels(pixels)})[0])
 
 
 def activate(task: Task, output: np.ndarray) -> np.ndarray:

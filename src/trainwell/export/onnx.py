@@ -4,7 +4,7 @@
 under ``"onnx"``. The export is only kept when onnxruntime reproduces PyTorch's *activated* outputs
 (probabilities, or values for regression) on real rows: a wrong export must never ship silently.
 
-Which rows are checked: the ``inputs`` you pass (use validation rows: ``trainwell export --data valid.csv``),
+Tabular models: which rows are checked: the ``inputs`` you pass (use validation rows: ``trainwell export --data valid.csv``),
 else rows synthesised from the recipe, since an artifact stores no data. Synthesised rows draw each category
 from the column's training vocabulary, plus unseen and missing values, and each number from a normal
 distribution with the column's training mean and standard deviation, plus missing values and outliers at
@@ -13,6 +13,13 @@ distribution with the column's training mean and standard deviation, plus missin
 :class:`OnnxPredictor` predicts from raw rows with onnxruntime (the model) and the recipe (preprocessing),
 giving the same table as the PyTorch predictor; it needs only ``model.onnx`` and ``trainwell.json``.
 Both need the optional packages ``onnx`` and ``onnxruntime`` (``pip install 'trainwell[onnx]'``).
+
+Vision models: the graph takes ``pixels``, float32 ``(batch, C, H, W)`` on the 0..1 scale at the recipe's size
+(the model normalises them itself), and answers ``logits``. The check runs on the images you pass (paths,
+encoded bytes, Pillow images or arrays, fitted to the recipe's size as the predictor does), else on
+:data:`SYNTHETIC_IMAGES` images synthesised at the recipe's size: one all black, one all white, the rest
+uniformly random ``uint8`` pixels. Random pixels exercise every weight of the network but not the
+statistics of real photographs: pass validation images (``trainwell export --data FOLDER``) when you have them.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import os
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,19 +40,22 @@ import torch
 
 from trainwell.core.artifact import METADATA_FILE, read_metadata
 from trainwell.core.atomic import write_text_atomic
-from trainwell.core.errors import ArtifactError, ConfigError, add_note
+from trainwell.core.errors import ArtifactError, ConfigError, DataError, add_note
 from trainwell.data.tables import rows_frame
 from trainwell.data.task import Task
 from trainwell.export._onnx_runtime import (
     INPUT_NAMES,
     ONNX_FILE,
     OUTPUT_NAME,
+    PIXELS_NAME,
     RECIPES,
     OnnxDependencyError,
     activate,
     import_onnxruntime,
     open_session,
     run_onnx,
+    run_onnx_pixels,
+    unit_pixels,
 )
 from trainwell.export.onnx_predictor import OnnxPredictor
 from trainwell.export.predictor import load
@@ -55,6 +66,9 @@ __all__ = ["ONNX_FILE", "OnnxDependencyError", "OnnxPredictor", "OnnxReport", "a
 MIN_OPSET, MAX_OPSET = 9, 20
 SYNTHETIC_ROWS = 512
 CHECK_BATCH_ROWS = 8192
+#: Images synthesised for the check of a vision export, and images per checked batch.
+SYNTHETIC_IMAGES = 64
+CHECK_BATCH_IMAGES = 32
 
 
 @dataclass(frozen=True)
@@ -66,12 +80,13 @@ class OnnxReport:
         max_abs_diff: Largest absolute difference between the activated outputs of onnxruntime and PyTorch.
         max_scaled_diff: Largest ``|onnx - torch| / max(1, |torch|)``: the number held to the tolerance
             (equal to ``max_abs_diff`` for probabilities; relative for regression values above 1).
-        n_rows_checked: Rows run through both.
-        synthetic: Whether the rows were synthesised from the recipe (no ``inputs`` given).
+        n_rows_checked: Rows (or images, for a vision model) run through both.
+        synthetic: Whether the rows or images were synthesised from the recipe (no ``inputs`` given).
         input_names: The ONNX graph's inputs (an input the model never reads is left out by the exporter).
         output_names: The ONNX graph's outputs.
         opset: The ONNX opset version.
         seconds: Wall time of the export and the check.
+        application: ``"tabular"`` or ``"vision"``: what :attr:`n_rows_checked` counts (rows or images).
     """
 
     path: Path
@@ -83,28 +98,54 @@ class OnnxReport:
     output_names: list[str]
     opset: int
     seconds: float
+    application: str = "tabular"
+
+    @property
+    def unit(self) -> str:
+        """What was checked: ``"rows"`` or ``"images"``."""
+        return "images" if self.application == "vision" else "rows"
+
+
+@dataclass(frozen=True)
+class _Check:
+    """What one application's export is traced with and checked on.
+
+    Attributes:
+        inputs: The check inputs, batch first, as the PyTorch model takes them (the first two trace the graph).
+        input_names: The graph's input names, one per tensor of ``inputs``.
+        run: ``run(session, *tensors)``: the graph's raw outputs for a slice of ``inputs``.
+        batch: Items per checked batch.
+        n_items: Items checked.
+    """
+
+    inputs: tuple[torch.Tensor, ...]
+    input_names: tuple[str, ...]
+    run: Callable[..., np.ndarray]
+    batch: int
+    n_items: int
 
 
 def export_onnx(
     model_dir: str | Path,
     *,
     opset: int = 17,
-    inputs: pd.DataFrame | None = None,
+    inputs: pd.DataFrame | Any | None = None,
     tolerance: float = 1e-4,
 ) -> OnnxReport:
     """Export a model directory to ``model.onnx`` and check it against PyTorch with onnxruntime.
 
-    The graph takes ``x_cat`` (int64, ``(batch, n_cat)``) and ``x_cont`` (float32, ``(batch, n_cont)``), the
-    recipe's encoded rows, and returns the raw outputs ``logits`` (``(batch, n_outputs)``); the batch axis is
-    dynamic. The file is written atomically and only once the check passes: every activated output must
+    A tabular graph takes ``x_cat`` (int64, ``(batch, n_cat)``) and ``x_cont`` (float32, ``(batch, n_cont)``),
+    the recipe's encoded rows; a vision graph takes ``pixels`` (float32, ``(batch, C, H, W)``, 0..1). Both
+    return the raw outputs ``logits`` (``(batch, n_outputs)``); the batch axis is dynamic. The file is written atomically and only once the check passes: every activated output must
     satisfy ``|onnx - torch| <= tolerance * max(1, |torch|)``. ``trainwell.json`` then gets an ``"onnx"`` entry
     (file, opset, inputs, outputs, differences, rows checked), everything else in it kept as it was.
 
     Args:
         model_dir: A model directory written by ``trainwell fit``.
         opset: ONNX opset version, 9 to 20.
-        inputs: Raw rows to check on, e.g. the validation rows; ``None`` synthesises rows from the recipe
-            (see the module docstring).
+        inputs: What to check on: raw rows for a tabular model (e.g. the validation rows); for a vision
+            model a list of images (paths, encoded bytes, Pillow images, arrays) or a ``uint8`` array
+            ``(N, C, H, W)`` at the recipe's size. ``None`` synthesises them (see the module docstring).
         tolerance: Largest accepted (scaled) difference; ``1e-4`` suits float32 models.
 
     Returns:
@@ -112,7 +153,7 @@ def export_onnx(
 
     Raises:
         ConfigError: ``opset`` or ``tolerance`` out of range.
-        DataError: ``inputs`` is empty or lacks input columns.
+        DataError: ``inputs`` is empty, lacks input columns, or holds an image that cannot be decoded.
         ArtifactError: The directory is not a model directory, its application cannot be exported, or
             onnxruntime disagrees with PyTorch beyond ``tolerance`` (nothing is written then).
         OnnxDependencyError: ``onnx`` or ``onnxruntime`` is not installed (a ``ModuleNotFoundError`` too).
@@ -132,20 +173,25 @@ def export_onnx(
             f"model directory '{directory}' is a {getattr(predictor, 'application', '?')} model; ONNX export "
             f"supports: {', '.join(RECIPES)}"
         )
-    rows = _synthetic_rows(predictor.recipe) if inputs is None else rows_frame(inputs, "inputs")
-    x_cat, x_cont = predictor.recipe.transform(rows, source="the rows to check the export on")
+    check = (
+        _vision_check(predictor, inputs)
+        if predictor.application == "vision"
+        else _tabular_check(predictor, inputs)
+    )
+    unit = "images" if predictor.application == "vision" else "rows"
     handle, temp_name = tempfile.mkstemp(prefix=f".{ONNX_FILE}.", suffix=".tmp", dir=directory)
     os.close(handle)
     temp_path = Path(temp_name)
     try:
-        _torch_export(predictor.model, (x_cat[:2], x_cont[:2]), temp_path, opset)
+        example = tuple(tensor[:2] for tensor in check.inputs)
+        _torch_export(predictor.model, example, check.input_names, temp_path, opset)
         session = open_session(ort, temp_path, threads=torch.get_num_threads())
-        abs_diff, scaled_diff = _compare(predictor.model, predictor.task, session, x_cat, x_cont)
+        abs_diff, scaled_diff = _compare(predictor.model, predictor.task, session, check)
         if not scaled_diff <= tolerance:
             raise ArtifactError(
                 f"ONNX export of '{directory}' refused: onnxruntime differs from PyTorch by up to {abs_diff:.3g} "
-                f"(scaled {scaled_diff:.3g}) on {len(rows)} rows, above the tolerance {tolerance:g}; nothing "
-                f"was written. Try another --opset, or report the model's architecture as a bug"
+                f"(scaled {scaled_diff:.3g}) on {check.n_items} {unit}, above the tolerance {tolerance:g}; "
+                "nothing was written. Try another --opset, or report the model's architecture as a bug"
             )
         _fsync_file(temp_path)
         os.replace(temp_path, directory / ONNX_FILE)
@@ -155,18 +201,20 @@ def export_onnx(
         path=directory / ONNX_FILE,
         max_abs_diff=abs_diff,
         max_scaled_diff=scaled_diff,
-        n_rows_checked=len(rows),
+        n_rows_checked=check.n_items,
         synthetic=inputs is None,
         input_names=[item.name for item in session.get_inputs()],
         output_names=[item.name for item in session.get_outputs()],
         opset=opset,
         seconds=time.perf_counter() - started,
+        application=predictor.application,
     )
     _add_metadata_entry(directory, "onnx", _metadata_entry(report, tolerance, str(ort.__version__)))
     return report
 
 
 def _metadata_entry(report: OnnxReport, tolerance: float, runtime_version: str) -> dict[str, Any]:
+    unit = report.unit
     return {
         "file": ONNX_FILE,
         "opset": report.opset,
@@ -175,10 +223,42 @@ def _metadata_entry(report: OnnxReport, tolerance: float, runtime_version: str) 
         "max_abs_diff": report.max_abs_diff,
         "max_scaled_diff": report.max_scaled_diff,
         "tolerance": tolerance,
-        "n_rows_checked": report.n_rows_checked,
-        "checked_on": "synthetic rows" if report.synthetic else "given rows",
+        f"n_{unit}_checked": report.n_rows_checked,
+        "checked_on": f"synthetic {unit}" if report.synthetic else f"given {unit}",
         "onnxruntime_version": runtime_version,
     }
+
+
+def _tabular_check(predictor: Any, inputs: pd.DataFrame | None) -> _Check:
+    rows = _synthetic_rows(predictor.recipe) if inputs is None else rows_frame(inputs, "inputs")
+    x_cat, x_cont = predictor.recipe.transform(rows, source="the rows to check the export on")
+    # Looked up at call time (not bound here), so a test can replace ``run_onnx`` in this module.
+    return _Check(
+        (x_cat, x_cont), INPUT_NAMES, lambda session, *x: run_onnx(session, *x), CHECK_BATCH_ROWS, len(rows)
+    )
+
+
+def _vision_check(predictor: Any, inputs: Any) -> _Check:
+    if inputs is None:
+        pixels = _synthetic_images(predictor.recipe)
+    else:
+        if isinstance(inputs, (list, tuple)) and not inputs:
+            raise DataError("no images to check the export on; pass image files or a folder of images")
+        pixels = predictor.pixels(inputs)  # uint8 (N, C, H, W); names an image it cannot decode
+    # Both engines get the same float32 0..1 pixels, divided exactly as the model divides uint8 ones.
+    unit = torch.from_numpy(unit_pixels(pixels))
+    return _Check(
+        (unit,), (PIXELS_NAME,), lambda session, x: run_onnx_pixels(session, x), CHECK_BATCH_IMAGES, len(unit)
+    )
+
+
+def _synthetic_images(recipe: Any, n_images: int = SYNTHETIC_IMAGES, seed: int = 0) -> torch.Tensor:
+    """``uint8`` images at the recipe's size: one all black, one all white, the rest random pixels."""
+    rng = np.random.default_rng(seed)
+    shape = (n_images, recipe.channels, *recipe.size)
+    pixels = rng.integers(0, 256, size=shape, dtype=np.uint8)
+    pixels[0], pixels[1] = 0, 255
+    return torch.from_numpy(pixels)
 
 
 def _check_settings(opset: int, tolerance: float) -> None:
@@ -193,12 +273,17 @@ def _check_settings(opset: int, tolerance: float) -> None:
 
 
 def _torch_export(
-    model: torch.nn.Module, example: tuple[torch.Tensor, torch.Tensor], path: Path, opset: int
+    model: torch.nn.Module,
+    example: tuple[torch.Tensor, ...],
+    input_names: tuple[str, ...],
+    path: Path,
+    opset: int,
 ) -> None:
     batch = {0: "batch"}
     with warnings.catch_warnings():
         # The TorchScript exporter announces its deprecation, and warns that Python branches on shapes are
-        # traced as constants (TabularMLP branches on the number of columns, fixed per model); the parity
+        # traced as constants (TabularMLP branches on the number of columns, fixed per model; ImageClassifier
+        # on the pixels' dtype, float32 in the graph); the parity
         # check on many rows and batch sizes is what tells a good export from a bad one.
         warnings.filterwarnings("ignore", category=DeprecationWarning)
         warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)  # type: ignore[attr-defined]
@@ -209,9 +294,9 @@ def _torch_export(
                 str(path),
                 dynamo=False,
                 opset_version=opset,
-                input_names=list(INPUT_NAMES),
+                input_names=list(input_names),
                 output_names=[OUTPUT_NAME],
-                dynamic_axes={name: batch for name in (*INPUT_NAMES, OUTPUT_NAME)},
+                dynamic_axes={name: batch for name in (*input_names, OUTPUT_NAME)},
             )
         except Exception as error:
             add_note(
@@ -221,15 +306,13 @@ def _torch_export(
 
 
 @torch.no_grad()
-def _compare(
-    model: torch.nn.Module, task: Task, session: Any, x_cat: torch.Tensor, x_cont: torch.Tensor
-) -> tuple[float, float]:
+def _compare(model: torch.nn.Module, task: Task, session: Any, check: _Check) -> tuple[float, float]:
     """Largest absolute and scaled differences of activated outputs, batch by batch."""
     abs_diff = scaled_diff = 0.0
-    for start in range(0, len(x_cat), CHECK_BATCH_ROWS):
-        part = slice(start, start + CHECK_BATCH_ROWS)
-        expected = task.activate(model(x_cat[part], x_cont[part])).numpy().astype(np.float64)
-        actual = activate(task, run_onnx(session, x_cat[part], x_cont[part])).astype(np.float64)
+    for start in range(0, check.n_items, check.batch):
+        part = [tensor[start : start + check.batch] for tensor in check.inputs]
+        expected = task.activate(model(*part)).numpy().astype(np.float64)
+        actual = activate(task, check.run(session, *part)).astype(np.float64)
         if actual.shape != expected.shape:
             return float("inf"), float("inf")
         difference = np.abs(actual - expected)

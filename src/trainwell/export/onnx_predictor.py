@@ -1,20 +1,28 @@
-"""Predictions from ``model.onnx`` with onnxruntime alone: no PyTorch model is built."""
+"""Predictions from ``model.onnx`` with onnxruntime alone: no PyTorch model is built.
+
+Tabular rows are encoded by the tabular recipe; images are decoded and fitted to the training size by
+:func:`trainwell.vision.io.image_array`, exactly as :class:`~trainwell.vision.predictor.ImagePredictor` does.
+Both are imported by name from fixed allow-lists (this package sits below the applications, and a model
+directory must not choose what gets imported).
+"""
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import torch
 
 from trainwell.core.artifact import read_metadata
-from trainwell.core.errors import ArtifactError
+from trainwell.core.errors import ArtifactError, ConfigError, DataError
 from trainwell.data.tables import prediction_table, rows_frame
 from trainwell.data.task import Task
 from trainwell.export._onnx_runtime import (
-    INPUT_NAMES,
+    APPLICATION_INPUTS,
     ONNX_FILE,
     OUTPUT_NAME,
     RECIPES,
@@ -22,16 +30,25 @@ from trainwell.export._onnx_runtime import (
     import_onnxruntime,
     open_session,
     run_onnx,
+    run_onnx_pixels,
 )
 
 BATCH_ROWS = 8192
+BATCH_IMAGES = 256
+#: The image decoding of vision models, imported by name like the recipes.
+IMAGE_IO = "trainwell.vision.io"
+#: What Pillow raises for a truncated, corrupt or unknown file (``UnidentifiedImageError`` is an OSError).
+DECODE_ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError, SyntaxError, EOFError)
 
 
 class OnnxPredictor:
-    """Raw rows in, decoded predictions out, with onnxruntime running ``model.onnx``.
+    """Raw rows (or images) in, decoded predictions out, with onnxruntime running ``model.onnx``.
 
     Gives the same table as the PyTorch predictor (``trainwell.load(dir).predict``): the recipe encodes the
-    rows exactly as in training, onnxruntime runs the model, and the activation is applied in numpy.
+    rows (or fits the images to the training size) exactly as in training, onnxruntime runs the model, and
+    the activation is applied in numpy. A vision model takes what
+    :meth:`~trainwell.vision.predictor.ImagePredictor.predict` takes: a list of paths, encoded bytes, Pillow
+    images or arrays, or a ``uint8`` array ``(N, C, H, W)`` at the training size.
 
     Args:
         model_dir: A model directory holding ``model.onnx`` (written by :func:`export_onnx`).
@@ -71,21 +88,36 @@ class OnnxPredictor:
         self.session = open_session(ort, path, threads=threads)
         self.onnx_input_names = [item.name for item in self.session.get_inputs()]
         outputs = [item.name for item in self.session.get_outputs()]
-        if not set(self.onnx_input_names) <= set(INPUT_NAMES) or outputs != [OUTPUT_NAME]:
+        expected = APPLICATION_INPUTS[application]
+        if (
+            not set(self.onnx_input_names) <= set(expected)
+            or not self.onnx_input_names
+            or outputs != [OUTPUT_NAME]
+        ):
             raise ArtifactError(
                 f"{path} has inputs {self.onnx_input_names} and outputs {outputs}; trainwell expects inputs "
-                f"among {list(INPUT_NAMES)} and the output '{OUTPUT_NAME}': re-export with `trainwell export`"
+                f"among {list(expected)} and the output '{OUTPUT_NAME}': re-export with `trainwell export`"
             )
 
     @property
     def input_names(self) -> list[str]:
-        """The raw columns the model reads."""
+        """The raw columns the model reads (``["image"]`` for a vision model)."""
+        if self.application == "vision":
+            return ["image"]
         return [*self.recipe.cat_names, *self.recipe.cont_names]
 
     def predict_proba(
-        self, rows: pd.DataFrame | list[dict[str, Any]], *, allow_missing_columns: bool = False
+        self, rows: Any, *, allow_missing_columns: bool = False, tta: bool = False
     ) -> np.ndarray:
-        """Activated outputs as float32: probabilities for classification, values for regression."""
+        """Activated outputs as float32: probabilities for classification, values for regression.
+
+        Args:
+            rows: Rows (a DataFrame or a list of dicts); for a vision model, images (see the class docstring).
+            allow_missing_columns: Tabular only: read absent input columns as missing.
+            tta: Vision only: test-time augmentation, which needs the PyTorch predictor (refused here).
+        """
+        if self.application == "vision":
+            return self._predict_images(rows, tta=tta)
         frame = rows_frame(rows)
         chunks = []
         for start in range(0, len(frame), BATCH_ROWS):
@@ -97,10 +129,67 @@ class OnnxPredictor:
             chunks.append(activate(self.task, run_onnx(self.session, x_cat, x_cont)))
         return np.concatenate(chunks)
 
-    def predict(
-        self, rows: pd.DataFrame | list[dict[str, Any]], *, allow_missing_columns: bool = False
-    ) -> pd.DataFrame:
-        """A table with one row per input row: the prediction, and one probability column per class."""
+    def predict(self, rows: Any, *, allow_missing_columns: bool = False, tta: bool = False) -> pd.DataFrame:
+        """A table with one row per input row (or image): the prediction, and one probability column per class."""
+        if self.application == "vision":
+            values = self._predict_images(rows, tta=tta)
+            return prediction_table(self.task, values, range(len(values)))
         frame = rows_frame(rows)
         values = self.predict_proba(frame, allow_missing_columns=allow_missing_columns)
         return prediction_table(self.task, values, frame.index)
+
+    # ------------------------------------------------------------------------------------------ images
+    def _predict_images(self, images: Any, *, tta: bool) -> np.ndarray:
+        if tta:
+            raise ConfigError(
+                "test-time augmentation runs on the PyTorch predictor only; use trainwell.load(dir), or "
+                "predict without tta"
+            )
+        pixels = self.pixels(images)
+        chunks = [
+            activate(self.task, run_onnx_pixels(self.session, pixels[start : start + BATCH_IMAGES]))
+            for start in range(0, len(pixels), BATCH_IMAGES)
+        ]
+        return np.concatenate(chunks)
+
+    def pixels(self, images: Sequence[Any] | np.ndarray | torch.Tensor) -> np.ndarray:
+        """Images -> ``uint8`` ``(N, C, H, W)`` at the training size, as the PyTorch predictor fits them.
+
+        Raises:
+            DataError: No images, an array of the wrong shape, or an image that cannot be decoded (named).
+        """
+        image_io = importlib.import_module(IMAGE_IO)
+        recipe = self.recipe
+        expected = (recipe.channels, *recipe.size)
+        if isinstance(images, np.ndarray | torch.Tensor):
+            batch: np.ndarray = image_io.as_image_batch(images)
+            if tuple(batch.shape[1:]) != expected:
+                raise DataError(
+                    f"image arrays must have shape (N, {expected[0]}, {expected[1]}, {expected[2]}) for this "
+                    f"model, got {tuple(batch.shape)}; pass files or Pillow images to have them resized"
+                )
+            return batch
+        arrays = [self._one_image(image_io, item, index) for index, item in enumerate(images)]
+        if not arrays:
+            raise DataError("no images to predict")
+        return np.stack(arrays)
+
+    def _one_image(self, image_io: Any, item: Any, index: int) -> np.ndarray:
+        from PIL import Image
+
+        recipe = self.recipe
+        if isinstance(item, np.ndarray | torch.Tensor):
+            batch = image_io.as_image_batch(item[None] if np.ndim(item) in (2, 3) else item, f"image {index}")
+            if batch.shape[1] == recipe.channels and tuple(batch.shape[2:]) == recipe.size:
+                return np.asarray(batch[0])
+            item = Image.fromarray(batch[0, 0] if batch.shape[1] == 1 else batch[0].transpose(1, 2, 0))
+        elif isinstance(item, str | Path) and not Path(item).is_file():
+            raise DataError(f"image {index}: '{item}' does not exist or is not a file")
+        try:
+            array: np.ndarray = image_io.image_array(item, recipe.size, recipe.channels, recipe.resize)
+        except DECODE_ERRORS as error:
+            shown = f"'{item}'" if isinstance(item, str | Path) else f"image {index}"
+            raise DataError(
+                f"{shown} could not be decoded as an image ({type(error).__name__}); send a JPEG or PNG"
+            ) from error
+        return array

@@ -19,7 +19,12 @@ models: Registry[Callable[..., nn.Module]] = Registry("architecture")
 # Modules that register trainwell's own architectures. They are imported by name on the first lookup, so
 # ``create_model("tabular_mlp")`` works without importing the application first (and without this low layer
 # importing the applications at load time).
-BUILTIN_MODULES = ("trainwell.tabular.models",)
+BUILTIN_MODULES = (
+    "trainwell.tabular.models",
+    "trainwell.vision.models",
+    "trainwell.vision.network",
+    "trainwell.vision.external",
+)
 
 
 @functools.cache

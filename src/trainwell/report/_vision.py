@@ -50,7 +50,7 @@ def vision_report_sections(
     chunks = [predictor.predict_proba(files.paths[i : i + CHUNK]) for i in range(0, len(files), CHUNK)]
     probabilities = torch.cat(chunks)
     source = f"{len(files)} labelled images in {folder}"
-    sections = [_metrics_section(task, probabilities, targets, len(files), source)]
+    sections = [_metrics_section(task, probabilities, targets, len(files), source, unit="image")]
     sections.extend(_classification_sections(_interpretation(task, probabilities, targets)))
     losses = row_losses(task, probabilities, targets)
     sections.append(_top_images_section(predictor, files.paths, files.labels, probabilities, losses, top_k))

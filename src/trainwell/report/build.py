@@ -193,16 +193,22 @@ def _training_section(model_dir: Path, metadata: dict[str, Any]) -> str:
 
 
 def _metrics_section(
-    task: Task, probabilities: torch.Tensor, targets: torch.Tensor, n_rows: int, source: str
+    task: Task,
+    probabilities: torch.Tensor,
+    targets: torch.Tensor,
+    n_rows: int,
+    source: str,
+    unit: str = "row",
 ) -> str:
-    lines = explain_validation(task, probabilities, targets, task.metric_names)
+    lines = explain_validation(task, probabilities, targets, task.metric_names, unit=unit)
     rows = [(line.name, line.value, f"[{line.low:.4g}, {line.high:.4g}]", line.sentence) for line in lines]
     return _html.section(
         "metrics",
         "Validation metrics",
         [
             _html.paragraph(
-                f"On {n_rows} rows from {source}; the interval is a 95% percentile bootstrap over rows.",
+                f"On {source if unit != 'row' else f'{n_rows} rows from {source}'}; the interval is a 95% "
+                f"percentile bootstrap over {unit}s.",
                 note=True,
             ),
             _html.table(["metric", "value", "95% interval", "what it means here"], rows),

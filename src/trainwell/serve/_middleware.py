@@ -25,7 +25,7 @@ class BodyTooLarge(HTTPException):
         super().__init__(
             status_code=413,
             detail=(
-                f"body: the request body is {received}, over the limit of {limit} bytes; send fewer rows per "
+                f"body: the request body is {received}, over the limit of {limit} bytes; send fewer rows or images per "
                 "request (or start the server with a larger --max-body-bytes)"
             ),
         )

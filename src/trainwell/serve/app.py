@@ -7,11 +7,16 @@ Endpoints:
   ones with their training mean and standard deviation), final training metrics, versions and limits.
 - ``POST /predict``: ``{"rows": [{column: value, ...}, ...]}`` in, ``{"predictions": [...]}`` out, one entry
   per row in order. Concurrent requests are merged into one model call (:mod:`trainwell.serve.batching`).
+  A vision model takes images instead: JSON ``{"images": ["<base64>", ...]}`` or a ``multipart/form-data``
+  form with files in the field ``images`` (or ``files``); each request's images are decoded and fitted to
+  the training size (:mod:`trainwell.serve.images`), and the images of concurrent requests share one forward.
 - ``GET /docs`` and ``GET /openapi.json``: the API, with the request schema generated from the recipe.
 
 Bad requests get a 4xx whose JSON names the field (``rows.0.age: Input should be a valid number``): a wrong
 type, a missing or unknown field, too many or no rows are 422, a body that is not JSON is 400 and a body over
-the size limit is 413. A 5xx is a bug.
+the size limit is 413. For images: invalid base64, an undecodable or oversized image (named by its index and
+file name), no images or too many are 422; malformed multipart is 400; another content type is 415. A 5xx
+is a bug.
 
 Loading goes through :func:`trainwell.export.load`, which reads weights with ``safetensors`` and metadata with
 ``json`` only: a model directory can never make the server run code. With ``backend="onnx"`` (or ``"auto"``
@@ -33,6 +38,7 @@ from typing import Any
 import torch
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 import trainwell
 from trainwell.core.errors import ConfigError, UserError
@@ -41,8 +47,23 @@ from trainwell.serve._middleware import TICKET_KEY, AnnouncePredictions, BodySiz
 from trainwell.serve.backends import backend_of, load_predictor
 from trainwell.serve.batching import MicroBatcher
 from trainwell.serve.config import ServeConfig
-from trainwell.serve.predictions import ServablePredictor, metadata_document, predict_rows
-from trainwell.serve.schema import ErrorResponse, MetadataResponse, request_model, response_model
+from trainwell.serve.images import (
+    ImageRequestError,
+    accepted_formats,
+    decode_images,
+    encoded_images,
+    images_request_model,
+    pixel_count,
+)
+from trainwell.serve.predictions import ServablePredictor, metadata_document, predict_images, predict_rows
+from trainwell.serve.schema import (
+    ErrorResponse,
+    MetadataResponse,
+    VisionMetadataResponse,
+    images_request_body,
+    request_model,
+    response_model,
+)
 
 __all__ = ["MODEL_ENV", "OPTIONS_ENV", "app_from_env", "create_app"]
 
@@ -54,6 +75,19 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorResponse, "description": "The body is over the size limit."},
     422: {"model": ErrorResponse, "description": "A row or field is invalid; the message names it."},
 }
+_IMAGE_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "The body is not valid JSON or not well-formed multipart."},
+    413: {"model": ErrorResponse, "description": "The body is over the size limit."},
+    415: {"model": ErrorResponse, "description": "The content type is neither JSON nor multipart/form-data."},
+    422: {
+        "model": ErrorResponse,
+        "description": "An image is invalid (base64, undecodable, too large), or there are none or too many; "
+        "the message names the image by its index (and file name).",
+    },
+}
+#: Requests whose images hold at most this many pixels in all are decoded on the event loop (a thread hop
+#: costs more than decoding a thumbnail); larger ones in a thread, so they do not hold up other requests.
+INLINE_DECODE_PIXELS = 256 * 256
 
 
 def create_app(
@@ -62,6 +96,7 @@ def create_app(
     max_batch: int = 64,
     batch_wait_ms: float = 2.0,
     max_rows: int = 1000,
+    max_images: int = 64,
     max_body_bytes: int = 1_000_000,
     forbid_extra_fields: bool = True,
     threads: int | None = None,
@@ -70,11 +105,13 @@ def create_app(
     """The FastAPI application serving ``model``.
 
     Args:
-        model: A model directory written by ``trainwell fit`` / ``Learner.export``, or a loaded predictor.
-        max_batch: Most rows merged into one model call.
+        model: A model directory written by ``trainwell fit`` / ``Learner.export`` (tabular or vision), or a
+            loaded predictor.
+        max_batch: Most rows (or images) merged into one model call.
         batch_wait_ms: Longest wait for requests already arriving to join a batch (never waits when no other
             request is in flight).
         max_rows: Most rows in one request.
+        max_images: Most images in one request (vision models).
         max_body_bytes: Largest request body, in bytes.
         forbid_extra_fields: Refuse fields that are not inputs of the model (else ignore them).
         threads: Intra-op threads for the model calls, torch's and onnxruntime's (``None``: their defaults).
@@ -101,6 +138,7 @@ def create_app(
         max_batch=max_batch,
         batch_wait_ms=batch_wait_ms,
         max_rows=max_rows,
+        max_images=max_images,
         max_body_bytes=max_body_bytes,
         forbid_extra_fields=forbid_extra_fields,
         threads=threads,
@@ -108,8 +146,9 @@ def create_app(
     )
     predictor, used_backend = _predictor_and_backend(model, config)
     _check_servable(predictor, model)
-    batcher: MicroBatcher[dict[str, Any], dict[str, Any] | None] = MicroBatcher(
-        partial(predict_rows, predictor),
+    run_batch = partial(predict_images if predictor.application == "vision" else predict_rows, predictor)
+    batcher: MicroBatcher[Any, dict[str, Any] | None] = MicroBatcher(
+        run_batch,
         max_batch=config.max_batch,
         max_wait_s=config.batch_wait_ms / 1000,
         thread_initializer=partial(torch.set_num_threads, threads) if threads else None,
@@ -135,7 +174,8 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(AnnouncePredictions, batcher=batcher)  # type: ignore[arg-type]
     app.add_middleware(BodySizeLimit, max_body_bytes=config.max_body_bytes)  # type: ignore[arg-type]
-    _add_routes(app, predictor, config, batcher, used_backend)
+    add_routes = _add_image_routes if predictor.application == "vision" else _add_routes
+    add_routes(app, predictor, config, batcher, used_backend)
     return app
 
 
@@ -209,6 +249,75 @@ def _add_routes(
     )(predict)
 
 
+def _add_image_routes(
+    app: FastAPI,
+    predictor: ServablePredictor,
+    config: ServeConfig,
+    batcher: MicroBatcher[Any, Any],
+    backend: str,
+) -> None:
+    metadata = metadata_document(predictor, config, backend=backend)
+    json_model = images_request_model(
+        max_images=config.max_images, forbid_extra_fields=config.forbid_extra_fields
+    )
+    body_schema = images_request_body(json_model, max_images=config.max_images, formats=accepted_formats())
+    parse = partial(
+        encoded_images,
+        request_model=json_model,
+        max_images=config.max_images,
+        forbid_extra_fields=config.forbid_extra_fields,
+    )
+    decode = partial(decode_images, recipe=predictor.recipe)
+
+    @app.get("/health", summary="Liveness: the model is loaded")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get(
+        "/metadata",
+        summary="Task, image size, formats, metrics, versions and limits",
+        response_model=VisionMetadataResponse,
+    )
+    async def get_metadata() -> dict[str, Any]:
+        return metadata
+
+    @app.post(
+        "/predict",
+        summary="Predict images",
+        description="One answer per image, in order. Concurrent requests share model calls.",
+        response_model=response_model(predictor.task),
+        responses=_IMAGE_ERRORS,
+        openapi_extra={"requestBody": body_schema},
+    )
+    async def predict(request: Request) -> Response:
+        body = await request.body()  # over the size limit: BodyTooLarge, a 413
+        content_type = request.headers.get("content-type", "")
+        try:
+            items = parse(body, content_type)  # JSON or multipart, base64: cheap
+            if pixel_count(items) <= INLINE_DECODE_PIXELS:
+                images = decode(items)
+            else:
+                images = await run_in_threadpool(decode, items)
+        except ImageRequestError as error:
+            return JSONResponse(error_body(error.problems), status_code=error.status)
+        try:
+            answers = await batcher.submit(images, request.scope.get(TICKET_KEY))
+        except UserError as error:  # the predictor refused the pixels (decoding should have caught it)
+            return JSONResponse(
+                error_body([{"loc": ["images"], "msg": str(error), "type": "invalid_images"}]), 422
+            )
+        failed = [index for index, answer in enumerate(answers) if answer is None]
+        if failed:
+            problems = [
+                {"loc": ["images", index], "msg": _NOT_FINITE_IMAGE, "type": "output_not_finite"}
+                for index in failed
+            ]
+            return JSONResponse(error_body(problems), status_code=422)
+        content = json.dumps({"predictions": answers}, allow_nan=False, separators=(",", ":"))
+        return Response(content, media_type="application/json")
+
+
+_NOT_FINITE_IMAGE = "the model's output for this image is not a finite number; the model may be damaged"
 _NOT_FINITE = (
     "the model's output for this row is not a finite number; an input is far outside the training data: "
     "check the row's values"
@@ -220,7 +329,7 @@ def _check_servable(predictor: Any, source: object) -> None:
     if missing:
         application = getattr(predictor, "application", type(predictor).__name__)
         raise ConfigError(
-            f"cannot serve {source!r}: the server needs a tabular predictor (with task, recipe and "
+            f"cannot serve {source!r}: the server needs a tabular or vision predictor (with task, recipe and "
             f"predict_proba), got {application!r} without {', '.join(missing)}; pass a model directory "
             "written by `trainwell fit`"
         )
@@ -229,6 +338,13 @@ def _check_servable(predictor: Any, source: object) -> None:
 def _description(predictor: ServablePredictor) -> str:
     task = predictor.task
     classes = f" Classes: {', '.join(map(str, task.classes))}." if task.classes else ""
+    if predictor.application == "vision":
+        height, width = predictor.recipe.size
+        return (
+            f"Predictions of a trainwell vision model ({task.kind}).{classes} POST images to /predict as JSON "
+            '{"images": ["<base64>", ...]} or as files in the multipart/form-data field "images"; each is '
+            f"fitted to {height}x{width} as in training. GET /metadata lists the formats and limits."
+        )
     return (
         f"Predictions of a trainwell {predictor.application} model ({task.kind}).{classes} "
         "POST rows to /predict: every input field of a row is required and may be null (a missing value); "

@@ -15,10 +15,11 @@ class ServeConfig:
     """Limits and batching settings of one server process.
 
     Attributes:
-        max_batch: Most rows merged into one model call. A single request with more rows still runs, alone.
+        max_batch: Most rows (or images) merged into one model call. A single request with more rows still runs, alone.
         batch_wait_ms: Longest wait, in milliseconds, for requests already being received to join a batch.
             The server never waits when no other request is in flight, so a lone client pays nothing.
         max_rows: Most rows in one request (more: 422).
+        max_images: Most images in one request to a vision model (more: 422).
         max_body_bytes: Largest request body in bytes (larger: 413).
         forbid_extra_fields: Refuse a row holding a field that is not an input of the model (422); when
             ``False`` such fields are ignored.
@@ -32,6 +33,7 @@ class ServeConfig:
     max_batch: int = 64
     batch_wait_ms: float = 2.0
     max_rows: int = 1000
+    max_images: int = 64
     max_body_bytes: int = 1_000_000
     forbid_extra_fields: bool = True
     threads: int | None = None
@@ -40,6 +42,7 @@ class ServeConfig:
     def __post_init__(self) -> None:
         _check_count("max_batch", self.max_batch, "e.g. --max-batch 64")
         _check_count("max_rows", self.max_rows, "e.g. --max-rows 1000")
+        _check_count("max_images", self.max_images, "e.g. --max-images 64")
         _check_count("max_body_bytes", self.max_body_bytes, "e.g. --max-body-bytes 1000000")
         if self.threads is not None:
             _check_count("threads", self.threads, "e.g. --threads 1, or leave it out for torch's default")

@@ -1,4 +1,4 @@
-"""From validated rows to the JSON answers of ``POST /predict``, and the document of ``GET /metadata``."""
+"""From validated rows (or decoded images) to the JSON answers of ``POST /predict``, and ``GET /metadata``."""
 
 from __future__ import annotations
 
@@ -11,18 +11,20 @@ import torch
 import trainwell
 from trainwell.data.task import Task
 from trainwell.serve.config import ServeConfig
+from trainwell.serve.images import MAX_IMAGE_PIXELS, accepted_formats
 from trainwell.serve.schema import input_specs
-from trainwell.tabular.recipe import TabularRecipe
 
-__all__ = ["ServablePredictor", "metadata_document", "predict_rows"]
+__all__ = ["ServablePredictor", "answers_for", "metadata_document", "predict_images", "predict_rows"]
 
 
 class ServablePredictor(Protocol):
-    """What the server needs from a predictor: :class:`~trainwell.tabular.TabularPredictor` (torch) and
-    :class:`~trainwell.export.onnx_predictor.OnnxPredictor` (numpy) have it."""
+    """What the server needs from a predictor: :class:`~trainwell.tabular.TabularPredictor` and
+    :class:`~trainwell.vision.predictor.ImagePredictor` (torch) and
+    :class:`~trainwell.export.onnx_predictor.OnnxPredictor` (numpy) have it. ``recipe`` is a
+    :class:`~trainwell.tabular.recipe.TabularRecipe` or an :class:`~trainwell.vision.recipe.ImageRecipe`."""
 
     task: Task
-    recipe: TabularRecipe
+    recipe: Any
     metadata: dict[str, Any]
 
     @property
@@ -47,11 +49,21 @@ def predict_rows(predictor: ServablePredictor, rows: list[dict[str, Any]]) -> li
         ``{"prediction": ..., "probabilities": {label: p}}`` per row for classification,
         ``{"prediction": value}`` (several targets: ``{"prediction": {target: value}}``) for regression.
     """
-    task = predictor.task
     # One code path for both backends: a numpy result is viewed as a tensor (no copy), so labels, the
     # finiteness check and the JSON floats come from the same operations whichever engine ran the model.
-    values = torch.as_tensor(predictor.predict_proba(rows))
-    matrix = values.reshape(len(rows), -1)  # (N, outputs); binary: (N, 1), the positive class
+    return answers_for(predictor.task, torch.as_tensor(predictor.predict_proba(rows)), len(rows))
+
+
+def predict_images(predictor: ServablePredictor, images: list[np.ndarray]) -> list[dict[str, Any] | None]:
+    """One model call for decoded images (each ``uint8`` ``(C, H, W)`` at the training size), stacked into a
+    batch; one answer per image, as :func:`predict_rows` gives per row."""
+    pixels = np.stack(images)  # (N, C, H, W)
+    return answers_for(predictor.task, torch.as_tensor(predictor.predict_proba(pixels)), len(images))
+
+
+def answers_for(task: Task, values: torch.Tensor, n_items: int) -> list[dict[str, Any] | None]:
+    """The JSON answers for the activated outputs ``values`` of ``n_items`` items (``None``: not finite)."""
+    matrix = values.reshape(n_items, -1)  # (N, outputs); binary: (N, 1), the positive class
     finite = torch.isfinite(matrix).all(dim=1).tolist()
     table: list[list[float]] = matrix.tolist()
     answers: list[dict[str, Any] | None]
@@ -80,6 +92,8 @@ def metadata_document(
 ) -> dict[str, Any]:
     """The body of ``GET /metadata`` (see :class:`~trainwell.serve.schema.MetadataResponse`); ``backend`` is
     the engine running the model (``"torch"`` or ``"onnx"``)."""
+    if predictor.application == "vision":
+        return _vision_metadata(predictor, config, backend=backend)
     metadata = predictor.metadata
     recipe, task = predictor.recipe, predictor.task
     inputs = []
@@ -92,26 +106,14 @@ def metadata_document(
                 mean=spec.mean, std=spec.std, median=spec.median, minimum=spec.minimum, maximum=spec.maximum
             )
         inputs.append(entry)
-    final = (metadata.get("training") or {}).get("final") or {}
     return {
         "application": predictor.application,
         "backend": backend,
-        "task": {
-            "kind": task.kind,
-            "classes": list(task.classes),
-            "target_names": list(task.target_names),
-            "threshold": task.threshold,
-        },
+        "task": _task_info(task),
         "inputs": inputs,
         "dropped_columns": dict(recipe.dropped),
-        "metrics": {name: _scalar(value) for name, value in final.items()},
-        "versions": {
-            "trainwell": metadata.get("trainwell_version"),
-            "torch": metadata.get("torch_version"),
-            "format_version": metadata.get("format_version"),
-            "created": metadata.get("created"),
-            "server_trainwell": trainwell.__version__,
-        },
+        "metrics": _metrics(metadata),
+        "versions": _versions(metadata),
         "limits": {
             "max_rows": config.max_rows,
             "max_body_bytes": config.max_body_bytes,
@@ -119,6 +121,64 @@ def metadata_document(
             "batch_wait_ms": config.batch_wait_ms,
             "forbid_extra_fields": config.forbid_extra_fields,
         },
+    }
+
+
+def _vision_metadata(predictor: ServablePredictor, config: ServeConfig, *, backend: str) -> dict[str, Any]:
+    """See :class:`~trainwell.serve.schema.VisionMetadataResponse`."""
+    recipe = predictor.recipe
+    height, width = recipe.size
+    return {
+        "application": "vision",
+        "backend": backend,
+        "task": _task_info(predictor.task),
+        "image": {
+            "height": height,
+            "width": width,
+            "channels": recipe.channels,
+            "resize": recipe.resize,
+            "mean": list(recipe.mean),
+            "std": list(recipe.std),
+        },
+        "formats": accepted_formats(),
+        "request_formats": {
+            "application/json": '{"images": ["<base64 of an image file>", ...]}',
+            "multipart/form-data": "one or more image files in the form field 'images' (or 'files')",
+        },
+        "metrics": _metrics(predictor.metadata),
+        "versions": _versions(predictor.metadata),
+        "limits": {
+            "max_images": config.max_images,
+            "max_image_pixels": MAX_IMAGE_PIXELS,
+            "max_body_bytes": config.max_body_bytes,
+            "max_batch": config.max_batch,
+            "batch_wait_ms": config.batch_wait_ms,
+            "forbid_extra_fields": config.forbid_extra_fields,
+        },
+    }
+
+
+def _task_info(task: Task) -> dict[str, Any]:
+    return {
+        "kind": task.kind,
+        "classes": list(task.classes),
+        "target_names": list(task.target_names),
+        "threshold": task.threshold,
+    }
+
+
+def _metrics(metadata: dict[str, Any]) -> dict[str, Any]:
+    final = (metadata.get("training") or {}).get("final") or {}
+    return {name: _scalar(value) for name, value in final.items()}
+
+
+def _versions(metadata: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "trainwell": metadata.get("trainwell_version"),
+        "torch": metadata.get("torch_version"),
+        "format_version": metadata.get("format_version"),
+        "created": metadata.get("created"),
+        "server_trainwell": trainwell.__version__,
     }
 
 

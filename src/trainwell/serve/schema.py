@@ -14,6 +14,9 @@ tells a client exactly what to send:
   (``forbid_extra_fields=False``).
 
 Rows are validated as ``TypedDict`` s, so a validated row is already the plain dict the predictor reads.
+
+A vision model takes images instead (:func:`images_request_body`): ``{"images": ["<base64>", ...]}`` as JSON,
+or files in the field ``images`` of a ``multipart/form-data`` form; both are described in the OpenAPI schema.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ __all__ = [
     "ErrorResponse",
     "InputSpec",
     "MetadataResponse",
+    "VisionMetadataResponse",
+    "images_request_body",
     "input_specs",
     "request_model",
     "response_model",
@@ -152,6 +157,39 @@ def request_model(recipe: TabularRecipe, *, max_rows: int, forbid_extra_fields: 
     )
 
 
+def images_request_body(
+    json_model: type[BaseModel], *, max_images: int, formats: list[str]
+) -> dict[str, Any]:
+    """The OpenAPI ``requestBody`` of ``POST /predict`` for a vision model: the JSON body (``json_model``, from
+    :func:`trainwell.serve.images.images_request_model`) or a ``multipart/form-data`` form of files.
+
+    The server reads the body itself (FastAPI's form support needs an extra package), so the body is declared
+    here rather than derived from a function signature.
+    """
+    listed = ", ".join(formats)
+    files = {
+        "type": "array",
+        "items": {"type": "string", "format": "binary"},
+        "minItems": 1,
+        "maxItems": max_images,
+        "description": (
+            f"1 to {max_images} image files ({listed}), in order; the field may also be named 'files'."
+        ),
+    }
+    media_types = ", ".join(f"image/{name.lower()}" for name in formats)
+    return {
+        "required": True,
+        "description": "The images to classify: base64 strings in JSON, or files in a multipart form.",
+        "content": {
+            "application/json": {"schema": json_model.model_json_schema()},
+            "multipart/form-data": {
+                "schema": {"type": "object", "properties": {"images": files}, "required": ["images"]},
+                "encoding": {"images": {"contentType": media_types or "application/octet-stream"}},
+            },
+        },
+    }
+
+
 def response_model(task: Task) -> type[BaseModel]:
     """The body of a successful ``POST /predict``: ``{"predictions": [...]}``, one entry per row, in order.
 
@@ -252,3 +290,39 @@ class MetadataResponse(BaseModel):
     metrics: dict[str, Scalar | None] = Field(description="Final training metrics (last epoch).")
     versions: Versions
     limits: Limits
+
+
+class ImageInfo(BaseModel):
+    """The images a vision model expects; any size is accepted and fitted to ``height`` x ``width``."""
+
+    height: int
+    width: int
+    channels: int = Field(description="1: images are read as grayscale; 3: as RGB.")
+    resize: str = Field(description="How another size is fitted: crop (centre), squish or pad.")
+    mean: list[float] = Field(description="Per-channel training mean (0..1); the model normalises itself.")
+    std: list[float]
+
+
+class ImageLimits(BaseModel):
+    max_images: int
+    max_image_pixels: int
+    max_body_bytes: int
+    max_batch: int
+    batch_wait_ms: float
+    forbid_extra_fields: bool
+
+
+class VisionMetadataResponse(BaseModel):
+    """What ``GET /metadata`` returns for a vision model: task, image size, formats, metrics, versions, limits."""
+
+    application: Literal["vision"]
+    backend: Literal["torch", "onnx"] = Field(
+        description="What runs the model: PyTorch, or onnxruntime on the exported model.onnx."
+    )
+    task: TaskInfo
+    image: ImageInfo
+    formats: list[str] = Field(description="Image file formats the server decodes.")
+    request_formats: dict[str, str] = Field(description="The accepted request bodies, by content type.")
+    metrics: dict[str, Scalar | None] = Field(description="Final training metrics (last epoch).")
+    versions: Versions
+    limits: ImageLimits

@@ -1,0 +1,344 @@
+"""From a ``POST /predict`` body to decoded images: JSON with base64 strings, or ``multipart/form-data`` files.
+
+Each image is decoded and fitted to the training size by the vision recipe
+(:func:`trainwell.vision.io.image_array`, as the Python predictor does) into ``uint8`` ``(C, H, W)``, once per
+request; the micro-batcher then stacks the images of concurrent requests into one model call.
+
+Every problem is reported with the item it concerns, as a 4xx (see :class:`ImageRequestError`): the field
+``images.3`` (its index in the request) and, for an uploaded file, its file name.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import json
+import re
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+from trainwell.serve._multipart import MultipartError, boundary_of, parse_multipart
+from trainwell.vision.io import image_array
+from trainwell.vision.recipe import ImageRecipe
+
+__all__ = [
+    "FILE_FIELDS",
+    "MAX_IMAGE_PIXELS",
+    "EncodedImage",
+    "ImageRequestError",
+    "accepted_formats",
+    "decode_image",
+    "decode_images",
+    "encoded_images",
+    "images_request_model",
+    "pixel_count",
+    "read_images",
+]
+
+#: Multipart field names holding image files.
+FILE_FIELDS = ("images", "files")
+#: Largest image accepted, in pixels (width x height), checked from the header before decoding: a small
+#: compressed file can expand to gigabytes.
+MAX_IMAGE_PIXELS = 40_000_000
+#: Formats listed in GET /metadata, when this Pillow can read them.
+COMMON_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP")
+#: What Pillow raises for truncated, corrupt or hostile files (UnidentifiedImageError is an OSError; some
+#: format plugins let struct and index errors out on garbage). Anything else is a bug and propagates.
+DECODE_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    ValueError,
+    SyntaxError,
+    EOFError,
+    struct.error,
+    IndexError,
+)
+_DATA_URL = re.compile(r"^data:[\w/+.-]*(;[\w=.-]+)*;base64,", re.IGNORECASE)
+
+
+class ImageRequestError(Exception):
+    """A request the server refuses: ``status`` (400, 415 or 422) and the problems, each naming its item as
+    ``{"loc": ["images", 3], "msg": ..., "type": ...}`` (the shape :func:`~trainwell.serve._errors.error_body`
+    reads)."""
+
+    def __init__(self, status: int, problems: list[dict[str, Any]]) -> None:
+        super().__init__(problems[0]["msg"] if problems else "bad request")
+        self.status = status
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class EncodedImage:
+    """One image as received: where it is in the request, how a message names it (``"file 'cat.png' "`` or
+    ``"the image "``) and its encoded bytes."""
+
+    loc: list[str | int]
+    shown: str
+    data: bytes
+
+
+def images_request_model(*, max_images: int, forbid_extra_fields: bool) -> type[BaseModel]:
+    """The JSON body of ``POST /predict`` for a vision model: ``{"images": ["<base64>", ...]}``."""
+    extra: Any = "forbid" if forbid_extra_fields else "ignore"
+    return create_model(
+        "ImagesRequest",
+        __config__=ConfigDict(extra=extra),
+        images=(
+            list[str],
+            Field(
+                min_length=1,
+                max_length=max_images,
+                description=(
+                    f"1 to {max_images} images, each an encoded image file (PNG, JPEG, ...) in standard base64; "
+                    "a data URL prefix (data:image/png;base64,) and line breaks are accepted."
+                ),
+                json_schema_extra={"items": {"type": "string", "contentEncoding": "base64"}},
+            ),
+        ),
+    )
+
+
+def read_images(
+    body: bytes,
+    content_type: str,
+    recipe: ImageRecipe,
+    request_model: type[BaseModel],
+    *,
+    max_images: int,
+    forbid_extra_fields: bool,
+) -> list[np.ndarray]:
+    """The request's images, decoded to ``uint8`` ``(C, H, W)`` at the recipe's size, in order:
+    :func:`encoded_images` then :func:`decode_images`.
+
+    Raises:
+        ImageRequestError: 400 for a body that is not JSON or not well-formed multipart, 415 for another
+            content type, 422 naming the item for invalid base64, an undecodable or oversized image, no
+            images, too many images or an unknown field.
+    """
+    items = encoded_images(
+        body, content_type, request_model, max_images=max_images, forbid_extra_fields=forbid_extra_fields
+    )
+    return decode_images(items, recipe)
+
+
+def encoded_images(
+    body: bytes,
+    content_type: str,
+    request_model: type[BaseModel],
+    *,
+    max_images: int,
+    forbid_extra_fields: bool,
+) -> list[EncodedImage]:
+    """The request's images, still encoded (the cheap part: parsing JSON or multipart, base64).
+
+    Raises:
+        ImageRequestError: As :func:`read_images`, except for problems found only by decoding.
+    """
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type in ("", "application/json") or media_type.endswith("+json"):
+        items = _json_items(body, request_model)
+    elif media_type == "multipart/form-data":
+        items = _multipart_items(body, content_type, max_images=max_images, forbid=forbid_extra_fields)
+    else:
+        raise ImageRequestError(
+            415,
+            [
+                {
+                    "loc": ["body"],
+                    "msg": f"content type {media_type!r} is not accepted; send application/json "
+                    '({"images": ["<base64>", ...]}) or multipart/form-data (files in the field "images")',
+                    "type": "unsupported_media_type",
+                }
+            ],
+        )
+    return items
+
+
+def _json_items(body: bytes, request_model: type[BaseModel]) -> list[EncodedImage]:
+    try:
+        document = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        where = f" at character {error.pos}" if isinstance(error, json.JSONDecodeError) else ""
+        reason = error.msg if isinstance(error, json.JSONDecodeError) else "not UTF-8 text"
+        raise ImageRequestError(
+            400, [{"loc": ["body"], "msg": f"invalid JSON{where}: {reason}", "type": "json_invalid"}]
+        ) from error
+    try:
+        parsed = request_model.model_validate(document)
+    except ValidationError as error:
+        problems = [
+            {"loc": list(problem["loc"]), "msg": problem["msg"], "type": problem["type"]}
+            for problem in error.errors(include_url=False)
+        ]
+        raise ImageRequestError(422, problems) from error
+    items, problems = [], []
+    for index, text in enumerate(parsed.images):  # type: ignore[attr-defined]
+        try:
+            items.append(EncodedImage(["images", index], "the image ", _b64decode(text)))
+        except (binascii.Error, ValueError) as error:
+            problems.append(
+                {
+                    "loc": ["images", index],
+                    "msg": f"invalid base64 ({error}); send each image file encoded in standard base64",
+                    "type": "base64_invalid",
+                }
+            )
+    if problems:
+        raise ImageRequestError(422, problems)
+    return items
+
+
+def _b64decode(text: str) -> bytes:
+    text = _DATA_URL.sub("", text, count=1)
+    return base64.b64decode("".join(text.split()), validate=True)
+
+
+def _multipart_items(body: bytes, content_type: str, *, max_images: int, forbid: bool) -> list[EncodedImage]:
+    try:
+        parts = parse_multipart(body, boundary_of(content_type))
+    except MultipartError as error:
+        raise ImageRequestError(
+            400,
+            [
+                {
+                    "loc": ["body"],
+                    "msg": f"malformed multipart/form-data: {error}",
+                    "type": "multipart_invalid",
+                }
+            ],
+        ) from error
+    unknown = sorted({part.name for part in parts if part.name not in FILE_FIELDS})
+    if unknown and forbid:
+        raise ImageRequestError(
+            422,
+            [
+                {
+                    "loc": [name],
+                    "msg": f"unknown form field {name!r}; send image files in the field 'images' (or 'files')",
+                    "type": "unknown_field",
+                }
+                for name in unknown
+            ],
+        )
+    files = [part for part in parts if part.name in FILE_FIELDS]
+    if not files:
+        raise ImageRequestError(
+            422,
+            [
+                {
+                    "loc": ["images"],
+                    "msg": "no images in the request; send one or more files in the form field 'images'",
+                    "type": "too_short",
+                }
+            ],
+        )
+    if len(files) > max_images:
+        raise ImageRequestError(
+            422,
+            [
+                {
+                    "loc": ["images"],
+                    "msg": f"{len(files)} images in one request, over the limit of {max_images}; send fewer "
+                    "images per request",
+                    "type": "too_long",
+                }
+            ],
+        )
+    return [
+        EncodedImage(
+            ["images", index],
+            f"file {part.filename!r} " if part.filename else "the image ",
+            part.content,
+        )
+        for index, part in enumerate(files)
+    ]
+
+
+def pixel_count(items: list[EncodedImage]) -> int:
+    """Pixels of the images as their headers declare them (an unreadable header counts 0: decoding will
+    report it), to tell cheap decoding from expensive decoding before doing it."""
+    from PIL import Image
+
+    unreadable: tuple[type[Exception], ...] = (*DECODE_ERRORS, Image.DecompressionBombError)
+    total = 0
+    for item in items:
+        try:
+            with Image.open(io.BytesIO(item.data)) as image:
+                width, height = image.size
+        except unreadable:  # decode_images reports it properly
+            continue
+        total += width * height
+    return total
+
+
+def decode_images(items: list[EncodedImage], recipe: ImageRecipe) -> list[np.ndarray]:
+    """Each image decoded and fitted to the recipe's size, ``uint8`` ``(C, H, W)``.
+
+    Raises:
+        ImageRequestError: 422 naming every image that is empty, undecodable or over :data:`MAX_IMAGE_PIXELS`.
+    """
+    arrays, problems = [], []
+    for item in items:
+        try:
+            arrays.append(decode_image(item.data, recipe))
+        except ValueError as error:
+            problems.append({"loc": item.loc, "msg": f"{item.shown}{error}", "type": "image_invalid"})
+    if problems:
+        raise ImageRequestError(422, problems)
+    return arrays
+
+
+def decode_image(data: bytes, recipe: ImageRecipe) -> np.ndarray:
+    """One encoded image -> ``uint8`` ``(C, H, W)`` at the recipe's size.
+
+    Raises:
+        ValueError: Empty, not an image Pillow can decode, or larger than :data:`MAX_IMAGE_PIXELS`; the
+            message says which.
+    """
+    from PIL import Image
+
+    if not data:
+        raise ValueError("is empty (0 bytes); send a JPEG or PNG file")
+    try:
+        image = Image.open(io.BytesIO(data))  # reads the header only
+    except DECODE_ERRORS as error:
+        raise _undecodable(error) from error
+    except Image.DecompressionBombError as error:
+        raise ValueError(f"was refused as a decompression bomb ({_first_line(error)})") from error
+    with image:
+        width, height = image.size
+        if width * height > MAX_IMAGE_PIXELS:
+            raise ValueError(
+                f"is {width}x{height} pixels, over the limit of {MAX_IMAGE_PIXELS} pixels; send a "
+                "smaller image"
+            )
+        try:
+            image.load()
+            return image_array(image, recipe.size, recipe.channels, recipe.resize)
+        except DECODE_ERRORS as error:
+            raise _undecodable(error) from error
+
+
+def _undecodable(error: BaseException) -> ValueError:
+    from PIL import UnidentifiedImageError
+
+    # Pillow's own message for an unknown format names a BytesIO object: no help to a client.
+    reason = "not a known image format" if isinstance(error, UnidentifiedImageError) else _first_line(error)
+    return ValueError(f"could not be decoded ({reason}); send a JPEG or PNG file")
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).splitlines()
+    return lines[0][:160] if lines else "no details"
+
+
+def accepted_formats() -> list[str]:
+    """The common image formats this installation of Pillow decodes (e.g. ``["PNG", "JPEG", ...]``)."""
+    from PIL import Image
+
+    Image.init()
+    return [name for name in COMMON_FORMATS if name in Image.OPEN]
