@@ -18,19 +18,40 @@ EXAMPLE_INPUTS = {
         {"cardinalities": [4, 3, 3], "n_cont": 5, "n_out": 2},
         (torch.randint(0, 3, (8, 3)), torch.randn(8, 5)),
     ),
+    "vision": lambda: ({"n_out": 2, "in_channels": 3}, (torch.rand(8, 3, 32, 32),)),
 }
+# Architectures whose config differs from their application's example.
+EXAMPLE_BY_NAME = {
+    "image_classifier": lambda: (
+        {
+            "arch": "simple_cnn",
+            "arch_config": {"n_out": 2, "in_channels": 3},
+            "mean": [0.5, 0.5, 0.5],
+            "std": [0.25, 0.25, 0.25],
+        },
+        (torch.randint(0, 256, (8, 3, 32, 32), dtype=torch.uint8),),
+    ),
+}
+# Wrappers of optional packages: tested when the package is installed.
+OPTIONAL = {"timm_model": "timm", "torchvision_model": "torchvision"}
 
 
 @pytest.mark.parametrize("name", list_models())
 def test_architecture_contract(name: str, tmp_path) -> None:
+    if name in OPTIONAL:
+        pytest.importorskip(OPTIONAL[name], reason=f"{name} wraps the optional package {OPTIONAL[name]}")
+        pytest.skip(f"{name} needs a model name; covered by the vision tests")
     application = models.entry(name).metadata.get("application")
-    assert application in EXAMPLE_INPUTS, f"{name}: add an example input for application {application!r}"
-    config, inputs = EXAMPLE_INPUTS[application]()
+    assert name in EXAMPLE_BY_NAME or application in EXAMPLE_INPUTS, (
+        f"{name}: add an example input for application {application!r}"
+    )
+    config, inputs = (EXAMPLE_BY_NAME.get(name) or EXAMPLE_INPUTS[application])()
     config = json.loads(json.dumps(config))  # the config must be plain JSON
     torch.manual_seed(0)
     model = create_model(name, **config)
     output = model(*inputs)
-    assert output.shape == (8, config["n_out"])
+    n_out = config["n_out"] if "n_out" in config else config["arch_config"]["n_out"]
+    assert output.shape == (8, n_out)
     output.sum().backward()
     assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
 
@@ -62,5 +83,5 @@ def test_tabular_mlp_regression_output_scale() -> None:
 
 
 def test_unknown_architecture_lists_known_ones() -> None:
-    with pytest.raises(ValueError, match="unknown architecture 'nope'; known: tabular_mlp"):
+    with pytest.raises(ValueError, match="unknown architecture 'nope'; known: .*tabular_mlp"):
         create_model("nope")

