@@ -52,6 +52,10 @@ EXPECTED: dict[str, str] = {
     "tabular_data": "trainwell.tabular",
     "tabular_learner": "trainwell.tabular",
     "tensor_data": "trainwell.data",
+    "image_data": "trainwell.vision",
+    "vision_learner": "trainwell.vision",
+    "fit_images": "trainwell.vision",
+    "occlusion_map": "trainwell.interpret",
 }
 EXPECTED_ALL = sorted(EXPECTED)
 SUBPACKAGES = (
@@ -60,6 +64,8 @@ SUBPACKAGES = (
     "trainwell.data",
     "trainwell.learner",
     "trainwell.callbacks",
+    "trainwell.vision",
+    "trainwell.interpret",
 )
 
 

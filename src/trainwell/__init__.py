@@ -46,10 +46,15 @@ _EXPORTS: dict[str, str] = {
     "tabular_data": "trainwell.tabular",
     "tabular_learner": "trainwell.tabular",
     "fit_table": "trainwell.tabular",
+    # vision
+    "image_data": "trainwell.vision",
+    "vision_learner": "trainwell.vision",
+    "fit_images": "trainwell.vision",
     # artifacts
     "load": "trainwell.export",
     # evaluation and interpretation
     "ClassificationInterpretation": "trainwell.interpret",
+    "occlusion_map": "trainwell.interpret",
     "bootstrap_ci": "trainwell.evaluate",
     "cross_validate": "trainwell.evaluate",
     # errors and seeding
@@ -88,15 +93,19 @@ __all__ = [
     "create_optimizer",
     "cross_validate",
     "datasets",
+    "fit_images",
     "fit_table",
     "get_metric",
+    "image_data",
     "infer_task",
     "list_models",
     "load",
+    "occlusion_map",
     "seed_everything",
     "tabular_data",
     "tabular_learner",
     "tensor_data",
+    "vision_learner",
 ]
 
 
@@ -120,7 +129,7 @@ if TYPE_CHECKING:  # what static type checkers and IDEs see
     from trainwell.data import DataBundle, Task, TensorLoader, infer_task, tensor_data
     from trainwell.evaluate import bootstrap_ci, cross_validate
     from trainwell.export import load
-    from trainwell.interpret import ClassificationInterpretation
+    from trainwell.interpret import ClassificationInterpretation, occlusion_map
     from trainwell.learner import (
         Callback,
         CancelBatch,
@@ -137,3 +146,4 @@ if TYPE_CHECKING:  # what static type checkers and IDEs see
     from trainwell.models import create_model, list_models
     from trainwell.optim import AdaBelief, create_optimizer
     from trainwell.tabular import fit_table, tabular_data, tabular_learner
+    from trainwell.vision import fit_images, image_data, vision_learner

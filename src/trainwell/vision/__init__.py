@@ -7,7 +7,7 @@ imports the training code.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 _EXPORTS: dict[str, str] = {
     "AugmentBatch": "trainwell.vision.transform",
@@ -58,3 +58,16 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return __all__
+
+
+if TYPE_CHECKING:
+    from trainwell.vision.augment import Augmentation, center_crop_resize, tta_views
+    from trainwell.vision.data import ImageDataBundle, image_data
+    from trainwell.vision.io import read_idx
+    from trainwell.vision.learner import VisionLearner, vision_learner
+    from trainwell.vision.mix import CutMix, MixUp
+    from trainwell.vision.network import ImageClassifier
+    from trainwell.vision.pipeline import ImageRun, fit_images
+    from trainwell.vision.predictor import ImagePredictor
+    from trainwell.vision.recipe import ImageRecipe
+    from trainwell.vision.transform import AugmentBatch
