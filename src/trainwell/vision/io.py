@@ -342,4 +342,5 @@ def as_image_batch(images: Any, source: str = "images") -> np.ndarray:
             )
         scale = 255.0 if high <= 1.0 else 1.0
         array = np.clip(np.rint(as_float * scale), 0, 255).astype(np.uint8)
-    return np.ascontiguousarray(array)
+    array = np.ascontiguousarray(array)
+    return array if array.flags.writeable else array.copy()  # torch refuses to share read-only memory
