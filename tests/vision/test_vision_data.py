@@ -172,3 +172,11 @@ def test_show_batch_writes_a_png(image_folder: Path, tmp_path: Path) -> None:
     out = data.show_batch(tmp_path / "batch.png", n=8)  # type: ignore[attr-defined]
     with Image.open(out) as image:
         assert image.format == "PNG" and image.size[0] > 100
+
+
+def test_a_set_too_big_for_memory_is_refused_before_decoding(
+    image_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("trainwell.vision.data._available_memory", lambda: 100_000)
+    with pytest.raises(DataError, match=r"60 images at 64x64 need 0\.0 GB decoded.*pass a smaller --size"):
+        image_data(image_folder, size=64)

@@ -103,6 +103,7 @@ def image_data(
         train_files = splits["train"] if "train" in splits else splits["all"]
         chosen = _chosen_size(size, train_files.paths)
         channels = probe_images(train_files.paths)[1]
+        _check_memory(sum(len(files) for files in splits.values()), channels, chosen)
         arrays = {key: _decode(files, chosen, channels, resize, n_workers) for key, files in splits.items()}
         if paths is not None:
             paths = {key: [files.paths[i] for i in arrays[key][2]] for key, files in splits.items()}
@@ -215,6 +216,27 @@ def _decode(
 ) -> tuple[np.ndarray, list[Any], np.ndarray]:
     images, kept = decode_images(files.paths, size, channels, resize, n_workers=n_workers)
     return images, [files.labels[i] for i in kept], kept
+
+
+def _available_memory() -> int | None:
+    """Bytes of memory available now, where the platform says (Linux, macOS)."""
+    import os
+
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _check_memory(n_images: int, channels: int, size: tuple[int, int]) -> None:
+    """Refuse, before decoding, a set whose decoded pixels would not fit comfortably in memory."""
+    needed = n_images * channels * size[0] * size[1]
+    available = _available_memory()
+    if available is not None and needed > available // 2:
+        raise DataError(
+            f"{n_images} images at {size[0]}x{size[1]} need {needed / 1e9:.1f} GB decoded, more than half of the "
+            f"{available / 1e9:.1f} GB of memory available; pass a smaller --size (e.g. {max(32, size[0] // 2)})"
+        )
 
 
 def _chosen_size(size: Size | None, paths: Sequence[Path]) -> tuple[int, int]:
