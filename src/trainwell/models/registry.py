@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import functools
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import torch
 from torch import nn
 
+from trainwell.core.errors import ArtifactError
 from trainwell.core.registry import Registry
 
 models: Registry[Callable[..., nn.Module]] = Registry("architecture")
@@ -50,3 +52,24 @@ def list_models(pattern: str = "*") -> list[str]:
     """Registered architecture names matching a shell-style ``pattern``."""
     _load_builtins()
     return models.names(pattern)
+
+
+def model_from_artifact(metadata: dict[str, Any], state: Mapping[str, torch.Tensor]) -> nn.Module:
+    """Rebuild the architecture that ``trainwell.json`` names and load ``model.safetensors`` into it (eval mode).
+
+    Every application's predictor starts here; a missing or malformed entry, or weights that do not fit the
+    architecture, raise an :class:`~trainwell.core.errors.ArtifactError` that says which.
+    """
+    try:
+        spec = metadata["architecture"]
+        model = create_model(spec["name"], **spec["config"])
+    except (KeyError, TypeError) as error:
+        raise ArtifactError(f"trainwell.json is missing or has a malformed entry: {error}") from error
+    try:
+        model.load_state_dict(dict(state))
+    except RuntimeError as error:
+        first_line = str(error).splitlines()[0]
+        raise ArtifactError(
+            f"model.safetensors does not match the architecture in trainwell.json ({first_line})"
+        ) from error
+    return model.eval()

@@ -11,7 +11,7 @@ import torch
 from trainwell.core.errors import ArtifactError
 from trainwell.data.tables import prediction_table, rows_frame
 from trainwell.data.task import Task
-from trainwell.models.registry import create_model
+from trainwell.models.registry import model_from_artifact
 from trainwell.tabular.recipe import TabularRecipe
 
 BATCH_ROWS = 8192
@@ -40,17 +40,9 @@ class TabularPredictor:
         try:
             task = Task.from_dict(metadata["task"])
             recipe = TabularRecipe.from_dict(metadata["recipe"])
-            arch = metadata["architecture"]
-            model = create_model(arch["name"], **arch["config"])
         except (KeyError, TypeError) as error:
             raise ArtifactError(f"trainwell.json is missing or has a malformed entry: {error}") from error
-        try:
-            model.load_state_dict(dict(state))
-        except RuntimeError as error:
-            first_line = str(error).splitlines()[0]
-            raise ArtifactError(
-                f"model.safetensors does not match the architecture in trainwell.json ({first_line})"
-            ) from error
+        model = model_from_artifact(metadata, state)
         return cls(model, task, recipe, metadata)
 
     @property

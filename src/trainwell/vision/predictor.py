@@ -14,7 +14,7 @@ import torch
 
 from trainwell.core.errors import ArtifactError, DataError
 from trainwell.data.task import Task
-from trainwell.models.registry import create_model
+from trainwell.models.registry import model_from_artifact
 from trainwell.vision.augment import Augmentation
 from trainwell.vision.io import as_image_batch, image_array, is_image_file
 from trainwell.vision.recipe import ImageRecipe
@@ -45,17 +45,9 @@ class ImagePredictor:
         try:
             task = Task.from_dict(metadata["task"])
             recipe = ImageRecipe.from_dict(metadata["recipe"])
-            arch = metadata["architecture"]
-            model = create_model(arch["name"], **arch["config"])
         except (KeyError, TypeError) as error:
             raise ArtifactError(f"trainwell.json is missing or has a malformed entry: {error}") from error
-        try:
-            model.load_state_dict(dict(state))
-        except RuntimeError as error:
-            first_line = str(error).splitlines()[0]
-            raise ArtifactError(
-                f"model.safetensors does not match the architecture in trainwell.json ({first_line})"
-            ) from error
+        model = model_from_artifact(metadata, state)
         return cls(model, task, recipe, metadata)
 
     @property
