@@ -91,6 +91,117 @@ def rows() -> list[tuple[str, str, str, str]]:
                     ),
                 )
             )
+    table.extend(vision_rows())
+    table.extend(text_rows())
+    return table
+
+
+def vision_rows() -> list[tuple[str, str, str, str]]:
+    table: list[tuple[str, str, str, str]] = []
+    serve = _load("serve_load_vision")
+    if serve and serve.get("summary", {}).get("valid", True):
+        by_level = {(name, r["concurrency"]): r for name, rows in serve["results"].items() for r in rows}
+        ours, naive = by_level.get(("trainwell", 64)), by_level.get(("naive", 64))
+        if ours and naive:
+            summary = serve["summary"]
+            table.append(
+                (
+                    "HTTP serving, small image model, 1 PNG per request (`benchmarks/serve_load.py --app vision`)",
+                    f"{ours['requests_per_s']:.0f} req/s at concurrency 64 ({summary['throughput_ratio_c64']:.1f}x "
+                    f"naive); p99 at concurrency 1 {summary['p99_ratio_c1']:.2f}x naive",
+                    ">= 2x naive throughput; p99 no worse",
+                    f"naive: {naive['requests_per_s']:.0f} req/s at concurrency 64; onnxruntime backend "
+                    f"{summary['onnx_vs_torch_throughput_ratio_c64']:.2f}x torch",
+                )
+            )
+    mnist = _load("mnist")
+    if mnist and mnist.get("train_images") == 60000:
+        table.append(
+            (
+                "MNIST 60k/10k, `trainwell fit` defaults (`benchmarks/mnist.py`)",
+                f"test accuracy {mnist['test_accuracy']:.4f} ({mnist['test_accuracy_tta']:.4f} with TTA) after "
+                f"{mnist['train_seconds']:.0f} s ({mnist['arch']}, {mnist['epochs']} epochs)",
+                ">= 0.995 within 240 s",
+                "hand-written CNN + one-cycle: 0.9950 in 234 s (issue 4)",
+            )
+        )
+    cifar = _load("cifar10")
+    if cifar:
+        curve = cifar["curve"]
+        table.append(
+            (
+                "CIFAR-10 50k/10k JPEG folders (`benchmarks/cifar10.py`)",
+                f"test accuracy {cifar['test_accuracy']:.4f} after {curve[-1]['train_seconds']:.0f} s of training "
+                f"({cifar['arch']}, {len(curve)} epochs; {cifar['total_seconds']:.0f} s with decoding)",
+                ">= 0.85 within 1200 s",
+                "accuracy per epoch in the JSON",
+            )
+        )
+    transfer = _load("cifar10_transfer")
+    if transfer:
+        target = transfer["target"]
+        table.append(
+            (
+                "Transfer: 5 CIFAR classes -> 5 others, 100 images each (`benchmarks/cifar10.py --transfer`)",
+                f"fine_tune {target['fine_tune']['test_accuracy']:.4f}",
+                "clearly above scratch",
+                f"same architecture from scratch: {target['scratch']['test_accuracy']:.4f}",
+            )
+        )
+    augment = _load("vision_augment")
+    if augment:
+        ratios = ", ".join(
+            f"{case['case']}: {case.get('ratio_median', float('nan')):.1f}x" for case in augment["cases"]
+        )
+        table.append(
+            (
+                "Batch augmentation vs per-image Pillow (`benchmarks/vision_augment.py`)",
+                ratios,
+                ">= 3x",
+                "same operations, same images, alternating rounds",
+            )
+        )
+    return table
+
+
+def text_rows() -> list[tuple[str, str, str, str]]:
+    table: list[tuple[str, str, str, str]] = []
+    for name, label, target in (
+        ("imdb", "IMDB 25k/25k, fast n-gram model (`benchmarks/imdb.py`)", ">= 0.91 in < 120 s"),
+        ("sst2", "SST-2 dev, fast n-gram model (`benchmarks/sst2.py`)", "reported"),
+    ):
+        found = _load(name)
+        if found and "test_accuracy" in found:
+            table.append(
+                (
+                    label,
+                    f"accuracy {found['test_accuracy']:.4f} in {found.get('seconds', float('nan')):.0f} s",
+                    target,
+                    str(found.get("beside", "")),
+                )
+            )
+    tokens = _load("tokenize_speed")
+    if tokens:
+        cases = tokens["cases"]
+        single = cases.get("word, 1 process", {})
+        table.append(
+            (
+                "Word tokenizer on IMDB train, 25k reviews (`benchmarks/tokenize_speed.py`)",
+                f"{single.get('tokens_per_s', float('nan')) / 1e6:.2f} M tokens/s, {single.get('median_s', float('nan')):.1f} s",
+                "seconds, not minutes",
+                f"2 workers: {cases.get('word, 2 workers', {}).get('median_s', float('nan')):.1f} s",
+            )
+        )
+    ptb = _load("ptb")
+    if ptb and "test_ppl" in ptb:
+        table.append(
+            (
+                "PTB word LM, scaled-down AWD-LSTM (`benchmarks/ptb.py`)",
+                f"test perplexity {ptb['test_ppl']:.1f}, {ptb.get('test_ppl_cache', float('nan')):.1f} with the cache",
+                "<= 125 in 30 min; cache -5%",
+                f"{ptb.get('minutes', '?')} min of training",
+            )
+        )
     return table
 
 
