@@ -184,3 +184,15 @@ def test_mixed_precision_is_opt_in_on_the_cpu(image_folder: Path) -> None:
     assert isinstance(learn.get_callback(MixedPrecision), MixedPrecision)
     learn.fit(1)
     assert learn.history[-1]["train_loss"] > 0
+
+
+def test_a_compiled_model_trains_and_exports_the_original_weights(split_folder: Path, tmp_path: Path) -> None:
+    data = image_data(split_folder)
+    learn = vision_learner(data, compile="eager", progress=False)  # the real torch.compile, no code generation
+    learn.fit(1, 1e-3)
+    learn.export(tmp_path / "model")
+    predictor = trainwell.load(tmp_path / "model")
+    files = sorted((split_folder / "valid").rglob("*.png"))
+    expected, _ = learn.get_preds()
+    got = torch.tensor(predictor.predict(files)["probability_vertical"].to_numpy())
+    assert torch.allclose(got, expected.reshape(-1), atol=1e-5)

@@ -47,7 +47,9 @@ def export_learner(learn: Learner, path: str | Path, *, extra_files: dict[str, b
     metadata = learner_metadata(learn)
     if not is_rank_zero():
         return path
-    state = {key: value.detach().cpu() for key, value in learn.model.state_dict().items()}
+    # A torch.compile'd model wraps the original (keys gain an "_orig_mod." prefix): save the original's weights.
+    model = getattr(learn.model, "_orig_mod", learn.model)
+    state = {key: value.detach().cpu() for key, value in model.state_dict().items()}
     return save_artifact(path, state, metadata, extra_files=extra_files)
 
 

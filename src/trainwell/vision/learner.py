@@ -64,7 +64,7 @@ def vision_learner(
     wd: float = 0.05,
     channels_last: bool | None = None,
     mixed_precision: bool | None = None,
-    compile: bool = False,
+    compile: bool | str = False,
     augment_seed: int = 0,
     callbacks: Iterable[Callback] = (),
     **learner_kwargs: Any,
@@ -85,7 +85,8 @@ def vision_learner(
         lr, wd: default peak learning rate and decoupled weight decay.
         channels_last: channels-last memory order (default: on; convolutions gain from it on GPUs and CPUs).
         mixed_precision: bfloat16 autocast (default: on for CUDA GPUs that support bfloat16).
-        compile: wrap the model with ``torch.compile`` (opt-in: compilation takes a while).
+        compile: wrap the model with ``torch.compile`` (opt-in: compilation takes a while); a string names the
+            backend (``"eager"`` checks a model traces without generating code).
         augment_seed: seed of the per-batch augmentation draws.
         **learner_kwargs: passed to :class:`Learner` (``opt``, ``metrics``, ``device``, ``progress``...).
     """
@@ -146,7 +147,8 @@ def vision_learner(
     )
     learn.model_spec = {"name": "image_classifier", "config": spec_config}
     if compile:
-        learn.model = torch.compile(learn.model)  # type: ignore[assignment]
+        backend = compile if isinstance(compile, str) else "inductor"
+        learn.model = torch.compile(learn.model, backend=backend)  # type: ignore[assignment]
     return learn
 
 
