@@ -132,3 +132,31 @@ def test_bad_arguments_are_refused() -> None:
         TensorLoader((torch.zeros(4), torch.zeros(3)))
     with pytest.raises(DataError, match="cannot build a loader over 0 rows"):
         TensorLoader((torch.zeros(0),))
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_gathering_per_batch_gives_the_same_batches_as_per_epoch(shuffle: bool) -> None:
+    x = torch.arange(103 * 2).reshape(103, 2)
+    y = torch.arange(103)
+    whole = TensorLoader((x, y), 10, shuffle=shuffle, seed=3)
+    lazy = TensorLoader((x, y), 10, shuffle=shuffle, seed=3, gather="batch")
+    for epoch in (0, 1):
+        whole.set_epoch(epoch)
+        lazy.set_epoch(epoch)
+        for a, b in zip(whole.iter_from(2), lazy.iter_from(2), strict=True):
+            assert all(torch.equal(p, q) for p, q in zip(a, b, strict=True))
+
+
+def test_per_batch_gathering_reads_a_memory_mapped_array_without_copying_it(tmp_path) -> None:
+    import numpy as np
+
+    path = tmp_path / "x.npy"
+    array = np.lib.format.open_memmap(path, mode="w+", dtype=np.uint8, shape=(50, 4))
+    array[:] = np.arange(50, dtype=np.uint8)[:, None]
+    array.flush()
+    mapped = torch.from_numpy(np.load(path, mmap_mode="c"))
+    loader = TensorLoader((mapped, torch.arange(50)), 8, shuffle=True, gather="batch").to("cpu")
+    seen = torch.cat([images[:, 0].long() for images, _ in loader])
+    assert sorted(seen.tolist()) == list(range(50))
+    with pytest.raises(ConfigError, match="gather"):
+        TensorLoader((mapped,), 8, gather="sometimes")

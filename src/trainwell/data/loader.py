@@ -28,6 +28,9 @@ class TensorLoader:
         drop_last: drop a last, smaller batch (useful with batch norm).
         seed: the order of epoch ``e`` is ``randperm`` seeded with ``seed + e``.
         rank, world_size: which shard this process reads in a distributed job.
+        gather: ``"epoch"`` permutes whole tensors once per epoch (fastest for small rows); ``"batch"``
+            gathers each batch's rows as it is read, so a memory-mapped tensor bigger than RAM is never copied
+            whole (decoded image sets).
     """
 
     def __init__(
@@ -40,7 +43,10 @@ class TensorLoader:
         seed: int = 0,
         rank: int = 0,
         world_size: int = 1,
+        gather: str = "epoch",
     ) -> None:
+        if gather not in ("epoch", "batch"):
+            raise ConfigError(f"gather must be 'epoch' or 'batch', got {gather!r}")
         if not tensors:
             raise ConfigError("TensorLoader needs at least one tensor")
         if batch_size < 1:
@@ -60,6 +66,9 @@ class TensorLoader:
         self.seed = int(seed)
         self.rank = rank
         self.world_size = world_size
+        self.gather = gather
+        #: Where batches are delivered; with ``gather="batch"`` the tensors stay put and each batch moves.
+        self.output_device: torch.device | None = None
         self.epoch = 0
 
     @property
@@ -100,14 +109,23 @@ class TensorLoader:
     def iter_from(self, start_batch: int = 0) -> Iterator[Batch]:
         """Batches of the current epoch, skipping the first ``start_batch`` (used to resume mid-epoch)."""
         indices = self.order()
+        size = self.batch_size
+        starts = range(start_batch * size, len(self) * size, size)
+        if self.gather == "batch":
+            for start in starts:
+                if indices is None:
+                    batch = tuple(t[start : start + size] for t in self.tensors)
+                else:
+                    batch = tuple(_rows(t, indices[start : start + size]) for t in self.tensors)
+                target = self.output_device
+                yield batch if target is None else tuple(t.to(target, non_blocking=True) for t in batch)
+            return
         if indices is None:
             tensors = self.tensors
         else:
             indices = indices.to(self.device)
             tensors = tuple(t.index_select(0, indices) for t in self.tensors)
-        n_batches = len(self)
-        size = self.batch_size
-        for start in range(start_batch * size, n_batches * size, size):
+        for start in starts:
             yield tuple(t[start : start + size] for t in tensors)
 
     def __iter__(self) -> Iterator[Batch]:
@@ -116,6 +134,11 @@ class TensorLoader:
     def to(self, device: torch.device | str) -> TensorLoader:
         """The same loader with its tensors moved to ``device`` once (not per batch)."""
         device = torch.device(device)
+        if self.gather == "batch":
+            # The whole set may not fit on the device (or in RAM: it may be memory-mapped): move batches only.
+            clone = self.with_tensors(self.tensors)
+            clone.output_device = None if device == self.device else device
+            return clone
         if self.device == device:
             return self
         clone = self.with_tensors(tuple(t.to(device) for t in self.tensors))
@@ -130,6 +153,7 @@ class TensorLoader:
             seed=self.seed,
             rank=self.rank,
             world_size=self.world_size,
+            gather=self.gather,
         )
         clone.epoch = self.epoch
         return clone
@@ -146,4 +170,12 @@ class TensorLoader:
             seed=self.seed,
             rank=self.rank,
             world_size=self.world_size,
+            gather=self.gather,
         )
+
+
+def _rows(tensor: torch.Tensor, indices: torch.Tensor) -> torch.Tensor:
+    """``tensor[indices]``, read in index order so a memory-mapped tensor is read as sequentially as it can."""
+    order = torch.argsort(indices)
+    picked = tensor.index_select(0, indices[order].to(tensor.device))
+    return picked[torch.argsort(order).to(picked.device)]
