@@ -174,9 +174,49 @@ def test_show_batch_writes_a_png(image_folder: Path, tmp_path: Path) -> None:
         assert image.format == "PNG" and image.size[0] > 100
 
 
-def test_a_set_too_big_for_memory_is_refused_before_decoding(
+def test_a_set_too_big_for_memory_is_refused_when_the_cache_is_off(
     image_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("trainwell.vision.data._available_memory", lambda: 100_000)
     with pytest.raises(DataError, match=r"60 images at 64x64 need 0\.0 GB decoded.*pass a smaller --size"):
-        image_data(image_folder, size=64)
+        image_data(image_folder, size=64, cache=False)
+
+
+def test_the_disk_cache_decodes_once_and_maps_the_pixels(split_folder: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = image_data(split_folder, cache=cache)
+    entries = sorted(p.name for p in cache.iterdir())
+    assert len([e for e in entries if e.endswith(".npy")]) == 2  # train and valid
+    second = image_data(split_folder, cache=cache)
+    assert sorted(p.name for p in cache.iterdir()) == entries  # nothing decoded again
+    for one, two in ((first.train, second.train), (first.valid, second.valid)):
+        assert torch.equal(one.tensors[0], two.tensors[0])  # type: ignore[union-attr]
+        assert two.gather == "batch"  # type: ignore[union-attr]
+    in_memory = image_data(split_folder, cache=False)
+    assert torch.equal(in_memory.train.tensors[0], second.train.tensors[0])  # type: ignore[union-attr]
+    (split_folder / "train" / "vertical" / "000.png").unlink()  # a changed file list makes a new entry
+    image_data(split_folder, cache=cache)
+    assert len([p for p in cache.iterdir() if p.suffix == ".npy"]) == 3
+
+
+def test_a_big_set_goes_to_the_disk_cache_by_itself(
+    split_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRAINWELL_CACHE", str(tmp_path / "auto"))
+    monkeypatch.setattr("trainwell.vision.data._available_memory", lambda: 10_000)
+    data = image_data(split_folder)
+    assert data.train.gather == "batch" and (tmp_path / "auto" / "images").is_dir()  # type: ignore[union-attr]
+    learn_ready = next(iter(data.train))[0]
+    assert learn_ready.dtype == torch.uint8
+
+
+def test_corrupt_files_are_skipped_in_the_disk_cache_too(image_folder: Path, tmp_path: Path) -> None:
+    (image_folder / "vertical" / "broken.png").write_bytes(b"not a png")
+    with pytest.warns(UserWarning, match="broken.png"):
+        memory = image_data(image_folder, valid_pct=0.0, cache=False)
+    with pytest.warns(UserWarning, match="broken.png"):
+        cached = image_data(image_folder, valid_pct=0.0, cache=tmp_path / "c")
+    again = image_data(image_folder, valid_pct=0.0, cache=tmp_path / "c")  # from the cache: no decoding, no warning
+    for data in (cached, again):
+        assert torch.equal(data.train.tensors[0], memory.train.tensors[0])  # type: ignore[union-attr]
+        assert torch.equal(data.train.tensors[1], memory.train.tensors[1])  # type: ignore[union-attr]

@@ -69,6 +69,7 @@ def image_data(
     batch_size: int | None = None,
     seed: int = 0,
     n_workers: int | None = None,
+    cache: bool | str | Path | None = None,
 ) -> ImageDataBundle:
     """Everything an image Learner needs: decoded, resized images, the task, the recipe and the loaders.
 
@@ -89,6 +90,10 @@ def image_data(
         batch_size: images per training batch (default: 128, fewer for small sets).
         seed: controls the split and the shuffling.
         n_workers: processes decoding files (default: one per CPU, for large sets).
+        cache: keep decoded images in a disk cache and memory-map them (later runs skip decoding; sets
+            bigger than memory work): ``True`` for the default folder (``$TRAINWELL_CACHE`` or
+            ``~/.cache/trainwell/images``), a folder, ``False`` to decode into memory only, or ``None`` (the
+            default): memory when the set fits comfortably, else the default cache folder.
 
     Example:
         >>> images = np.random.default_rng(0).integers(0, 255, (40, 16, 16), dtype=np.uint8)
@@ -103,8 +108,11 @@ def image_data(
         train_files = splits["train"] if "train" in splits else splits["all"]
         chosen = _chosen_size(size, train_files.paths)
         channels = probe_images(train_files.paths)[1]
-        _check_memory(sum(len(files) for files in splits.values()), channels, chosen)
-        arrays = {key: _decode(files, chosen, channels, resize, n_workers) for key, files in splits.items()}
+        cache_dir = _cache_dir(cache, sum(len(files) for files in splits.values()), channels, chosen)
+        arrays = {
+            key: _decode(files, chosen, channels, resize, n_workers, cache_dir)
+            for key, files in splits.items()
+        }
         if paths is not None:
             paths = {key: [files.paths[i] for i in arrays[key][2]] for key, files in splits.items()}
         decoded = {key: (images, values) for key, (images, values, _kept) in arrays.items()}
@@ -125,6 +133,13 @@ def image_data(
     if "all" in decoded:
         images, values = decoded.pop("all")
         if valid_pct > 0:
+            if isinstance(images, np.memmap) and not _fits_in_memory(
+                len(images), images.shape[1], images.shape[2:]
+            ):
+                raise DataError(
+                    f"{name}: {len(images)} images are too many to split at random in memory; arrange them as "
+                    "train/<label>/ and valid/<label>/ folders (each split is then read from the disk cache)"
+                )
             train_index, valid_index = random_split(len(images), valid_pct, seed)
             decoded["train"] = (images[train_index], [values[i] for i in train_index])
             decoded["valid"] = (images[valid_index], [values[i] for i in valid_index])
@@ -147,18 +162,23 @@ def image_data(
             recipe, extra={**recipe.extra, "augmentation": chosen_augmentation.to_dict()}
         )
     bs = batch_size or _default_batch_size(len(train_images))
+    # Memory-mapped pixels are gathered batch by batch, never copied whole.
+    gather = "batch" if isinstance(train_images, np.memmap) else "epoch"
     train = TensorLoader(
         (torch.from_numpy(train_images), _encode(resolved, train_labels, "training")),
         bs,
         shuffle=True,
         drop_last=len(train_images) > bs,
         seed=seed,
+        gather=gather,
     )
     loaders: dict[str, TensorLoader] = {}
     for key in ("valid", "test"):
         if key in decoded and len(decoded[key][0]):
             images, values = decoded[key]
-            loaders[key] = TensorLoader((torch.from_numpy(images), _encode(resolved, values, key)), bs * 2)
+            loaders[key] = TensorLoader(
+                (torch.from_numpy(images), _encode(resolved, values, key)), bs * 2, gather=gather
+            )
     hints = {"n_out": resolved.n_outputs, "in_channels": recipe.channels, "size": list(recipe.size)}
     return ImageDataBundle(
         resolved,
@@ -212,10 +232,37 @@ def _file_splits(
 
 
 def _decode(
-    files: LabelledFiles, size: tuple[int, int], channels: int, resize: str, n_workers: int | None
+    files: LabelledFiles,
+    size: tuple[int, int],
+    channels: int,
+    resize: str,
+    n_workers: int | None,
+    cache_dir: Path | None,
 ) -> tuple[np.ndarray, list[Any], np.ndarray]:
-    images, kept = decode_images(files.paths, size, channels, resize, n_workers=n_workers)
+    if cache_dir is not None:
+        from trainwell.vision.cache import cached_decode
+
+        images, kept = cached_decode(
+            files.paths, size, channels, resize, cache_dir=cache_dir, n_workers=n_workers
+        )
+    else:
+        images, kept = decode_images(files.paths, size, channels, resize, n_workers=n_workers)
     return images, [files.labels[i] for i in kept], kept
+
+
+def _cache_dir(
+    choice: bool | str | Path | None, n_images: int, channels: int, size: tuple[int, int]
+) -> Path | None:
+    """Where decoded pixels go: ``None`` for memory (checked to fit when asked for explicitly)."""
+    from trainwell.vision.cache import default_cache_dir
+
+    if choice is None:
+        return default_cache_dir() if not _fits_in_memory(n_images, channels, size) else None
+    if choice is False:
+        if not _fits_in_memory(n_images, channels, size):
+            _check_memory(n_images, channels, size)
+        return None
+    return default_cache_dir() if choice is True else Path(choice)
 
 
 def _available_memory() -> int | None:
@@ -228,15 +275,20 @@ def _available_memory() -> int | None:
         return None
 
 
+def _fits_in_memory(n_images: int, channels: int, size: tuple[int, int]) -> bool:
+    available = _available_memory()
+    return available is None or n_images * channels * size[0] * size[1] <= available // 2
+
+
 def _check_memory(n_images: int, channels: int, size: tuple[int, int]) -> None:
     """Refuse, before decoding, a set whose decoded pixels would not fit comfortably in memory."""
     needed = n_images * channels * size[0] * size[1]
-    available = _available_memory()
-    if available is not None and needed > available // 2:
-        raise DataError(
-            f"{n_images} images at {size[0]}x{size[1]} need {needed / 1e9:.1f} GB decoded, more than half of the "
-            f"{available / 1e9:.1f} GB of memory available; pass a smaller --size (e.g. {max(32, size[0] // 2)})"
-        )
+    available = _available_memory() or 0
+    raise DataError(
+        f"{n_images} images at {size[0]}x{size[1]} need {needed / 1e9:.1f} GB decoded, more than half of the "
+        f"{available / 1e9:.1f} GB of memory available; pass a smaller --size (e.g. {max(32, size[0] // 2)}) or "
+        "let the disk cache hold them (cache=True)"
+    )
 
 
 def _chosen_size(size: Size | None, paths: Sequence[Path]) -> tuple[int, int]:

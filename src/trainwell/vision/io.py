@@ -33,6 +33,8 @@ TEST_NAMES = ("test",)
 TRAIN_NAMES = ("train", "training")
 #: Below this many images decoding stays in this process (a pool costs more than it saves).
 POOL_THRESHOLD = 2000
+#: Images decoded per task: bounds the memory a worker's result takes.
+CHUNK_IMAGES = 512
 
 
 @dataclass
@@ -226,30 +228,40 @@ def decode_images(
     channels: int,
     method: str = "crop",
     n_workers: int | None = None,
+    out: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Decode every path; returns ``(images uint8 (N', C, H, W), kept indices)`` with unreadable files skipped.
 
-    Each skipped file is named in one warning (the first few, with the count).
+    Each skipped file is named in one warning (the first few, with the count). ``out`` (``(N, C, H, W)``
+    ``uint8``, e.g. a memory-mapped file) receives the pixels instead of a new array; skipped files are
+    compacted away in place and the result is a view of its first ``N'`` rows. Workers decode chunks of at
+    most :data:`CHUNK_IMAGES`, a bounded number at a time, so memory stays flat however many files there are.
     """
     if method not in RESIZE_METHODS:
         raise ConfigError(f"resize method must be one of {', '.join(RESIZE_METHODS)}, got {method!r}")
     n = len(paths)
+    images = out if out is not None else np.zeros((n, channels, *size), dtype=np.uint8)
     workers = n_workers if n_workers is not None else min(os.cpu_count() or 1, 8)
+    failed: list[tuple[int, str]] = []
     if n < POOL_THRESHOLD or workers <= 1:
-        images, failed = _decode_chunk(paths, size, channels, method)
+        for start in range(0, n, CHUNK_IMAGES):
+            part, part_failed = _decode_chunk(paths[start : start + CHUNK_IMAGES], size, channels, method)
+            images[start : start + len(part)] = part
+            failed.extend((start + i, message) for i, message in part_failed)
     else:
-        chunk = -(-n // (workers * 4))
+        chunk = max(1, min(CHUNK_IMAGES, -(-n // (workers * 4))))
         starts = list(range(0, n, chunk))
-        images = np.zeros((n, channels, *size), dtype=np.uint8)
-        failed = []
         with ProcessPoolExecutor(workers) as pool:
-            futures = [
-                pool.submit(_decode_chunk, list(paths[s : s + chunk]), size, channels, method) for s in starts
-            ]
-            for start, future in zip(starts, futures, strict=True):
-                part, part_failed = future.result()
-                images[start : start + len(part)] = part
-                failed.extend((start + i, message) for i, message in part_failed)
+            pending: dict[int, Any] = {}
+            for position, start in enumerate(starts):
+                pending[start] = pool.submit(
+                    _decode_chunk, list(paths[start : start + chunk]), size, channels, method
+                )
+                if len(pending) >= 2 * workers or position == len(starts) - 1:
+                    for begin in sorted(pending)[: len(pending) if position == len(starts) - 1 else workers]:
+                        part, part_failed = pending.pop(begin).result()
+                        images[begin : begin + len(part)] = part
+                        failed.extend((begin + i, message) for i, message in part_failed)
     bad = {index for index, _ in failed}
     if bad:
         shown = "; ".join(message for _, message in sorted(failed)[:3])
@@ -259,7 +271,11 @@ def decode_images(
     kept = np.array([i for i in range(n) if i not in bad], dtype=np.int64)
     if len(kept) == 0:
         raise DataError(f"none of the {n} image files could be decoded; first error: {failed[0][1]}")
-    return images[kept] if bad else images, kept
+    if bad:
+        for position, index in enumerate(kept.tolist()):  # in place: never a second copy of the set
+            if position != index:
+                images[position] = images[index]
+    return images[: len(kept)], kept
 
 
 def probe_images(paths: Sequence[Path], limit: int = 200) -> tuple[tuple[int, int], int]:
