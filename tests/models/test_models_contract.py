@@ -32,6 +32,10 @@ EXAMPLE_BY_NAME = {
         (torch.randint(0, 256, (8, 3, 32, 32), dtype=torch.uint8),),
     ),
 }
+EXAMPLE_BY_NAME["ngram_bag"] = lambda: (
+    {"n_embeddings": 100, "n_out": 2},
+    (torch.randint(0, 100, (40,)), torch.arange(0, 40, 5)),
+)
 # Wrappers of optional packages: tested when the package is installed.
 OPTIONAL = {"timm_model": "timm", "torchvision_model": "torchvision"}
 

@@ -85,12 +85,20 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
         )
         network = (arch.get("config") or {}).get("arch")
         table.add_row("architecture", f"{arch.get('name')} ({network})" if network else str(arch.get("name")))
+    elif metadata.get("application") == "text" and recipe:
+        tokenizer = (recipe.get("tokenizer") or {}).get("kind", "word")
+        vocab = len(recipe.get("vocab") or [])
+        grams = f", n-grams up to {recipe['ngrams']}" if recipe.get("ngrams") else ""
+        table.add_row(
+            "inputs", f"text column '{recipe.get('text_col')}'; {tokenizer} tokens, vocabulary {vocab}{grams}"
+        )
+        table.add_row("architecture", str(arch.get("name")))
     elif recipe:
         table.add_row("categorical inputs", ", ".join(recipe.get("cat_names", [])) or "-")
         table.add_row("continuous inputs", ", ".join(recipe.get("cont_names", [])) or "-")
         if recipe.get("dropped"):
             table.add_row("dropped columns", ", ".join(f"{k} ({v})" for k, v in recipe["dropped"].items()))
-    if metadata.get("application") != "vision":
+    if metadata.get("application") not in ("vision", "text"):
         table.add_row("architecture", str(arch.get("name")))
     training = metadata.get("training", {})
     final = training.get("final", {})

@@ -74,6 +74,13 @@ def fit(
     cat_names: Annotated[str | None, typer.Option(help="Comma-separated categorical columns.")] = None,
     cont_names: Annotated[str | None, typer.Option(help="Comma-separated continuous columns.")] = None,
     ignore: Annotated[str | None, typer.Option(help="Comma-separated columns never used as inputs.")] = None,
+    text: Annotated[
+        str | None, typer.Option(help="Texts: the column holding the text (trains a text classifier).")
+    ] = None,
+    model: Annotated[str, typer.Option(help="Texts: the model (fast: bag of n-grams).")] = "fast",
+    drop_empty: Annotated[
+        bool, typer.Option(help="Texts: drop rows whose text is empty instead of stopping.")
+    ] = False,
     path_col: Annotated[
         str | None, typer.Option(help="Images: CSV column with image paths (relative to the CSV).")
     ] = None,
@@ -134,6 +141,28 @@ def fit(
             raise ConfigError(
                 f"--target is required for the table '{data}': name the column to predict, e.g. --target label"
             )
+        if text is not None:
+            from trainwell.text.pipeline import fit_texts
+
+            result = fit_texts(
+                data,
+                text_col=text,
+                target=_targets(target),
+                out=out,
+                model=model,
+                epochs=epochs,
+                lr=lr,
+                seed=seed,
+                valid_pct=valid_pct,
+                valid_col=valid_col,
+                task=task,
+                batch_size=batch_size,
+                metrics=metric,
+                label_delim=label_delim,
+                drop_empty=drop_empty,
+            )
+            _report_fit(result)
+            return
         from trainwell.tabular.pipeline import fit_table
 
         result = fit_table(
@@ -199,7 +228,10 @@ def predict(
     model: Annotated[Path, typer.Argument(help="Model directory written by `trainwell fit`.")],
     data: Annotated[
         list[Path],
-        typer.Argument(help="Rows to predict (CSV, TSV or Parquet), or image files and folders of images."),
+        typer.Argument(
+            help="Rows to predict (CSV, TSV or Parquet), image files and folders of images, or '-' to read "
+            "one text per line from standard input."
+        ),
     ],
     out: Annotated[
         Path | None, typer.Option(help="CSV to write (default: print to standard output).")
@@ -211,14 +243,21 @@ def predict(
         bool, typer.Option(help="Images: average over augmented views (test-time augmentation).")
     ] = False,
 ) -> None:
-    """Predict labels and probabilities for new rows or images, with the training preprocessing."""
+    """Predict labels and probabilities for new rows, images or texts, with the training preprocessing.
+
+    A text model reads a table with the training text column, or one text per line from standard input
+    when DATA is '-'.
+    """
 
     def run() -> None:
         from trainwell.core.errors import ConfigError
         from trainwell.export.predictor import load
 
         predictor = load(model)
-        if getattr(predictor, "application", None) == "vision":
+        application = getattr(predictor, "application", None)
+        if application == "text":
+            predictions = _predict_texts(predictor, data)
+        elif application == "vision":
             from trainwell.vision.predictor import expand_image_paths
 
             paths = expand_image_paths(data)
@@ -242,6 +281,23 @@ def predict(
         err_console.print(f"wrote {len(predictions)} predictions to {out}")
 
     guarded(run)
+
+
+def _predict_texts(predictor: Any, data: list[Path]) -> Any:
+    from trainwell.core.errors import ConfigError
+
+    if len(data) != 1:
+        raise ConfigError(
+            f"a text model predicts one table (or '-' for standard input) at a time; got {len(data)}"
+        )
+    if str(data[0]) == "-":
+        texts = [line.rstrip("\n") for line in sys.stdin if line.strip()]
+        return predictor.predict(texts)
+    from trainwell.tabular.io import read_table
+
+    rows = read_table(data[0])
+    _check_input_columns(predictor.input_names, rows, data[0])
+    return predictor.predict(rows)
 
 
 def _check_input_columns(needed: list[str], rows: Any, source: Path) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from trainwell.core.artifact import read_artifact
 from trainwell.core.errors import ArtifactError
 
-APPLICATIONS = ("tabular", "vision")
+APPLICATIONS = ("tabular", "vision", "text")
 
 
 def load(path: str | Path) -> Any:

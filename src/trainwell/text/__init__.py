@@ -1,4 +1,5 @@
-"""Text: tokenisation (word rules with ULMFiT's special tokens, BPE / unigram subwords) and vocabularies.
+"""Text: tokenisation (word rules with ULMFiT's special tokens, BPE / unigram subwords), vocabularies, and
+text classification (``text_data`` -> ``text_classifier_learner`` -> ``TextPredictor``; ``fit_texts`` in one call).
 
 Names load on first use (PEP 562), so importing ``trainwell.text`` pulls in neither torch-heavy code nor
 ``tokenizers`` until they are needed.
@@ -10,22 +11,44 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS: dict[str, str] = {
+    "LazyAdamW": "trainwell.text.optim",
+    "NgramBag": "trainwell.text.models",
     "SPECIAL_TOKENS": "trainwell.text.tokenize",
     "SubwordTokenizer": "trainwell.text.tokenize",
+    "TextDataBundle": "trainwell.text.data",
+    "TextLoader": "trainwell.text.data",
+    "TextPredictor": "trainwell.text.predictor",
+    "TextRecipe": "trainwell.text.recipe",
+    "TextRun": "trainwell.text.pipeline",
     "Vocab": "trainwell.text.vocab",
     "WordTokenizer": "trainwell.text.tokenize",
+    "bucketed_order": "trainwell.text.data",
     "detokenize": "trainwell.text.tokenize",
+    "fit_texts": "trainwell.text.pipeline",
     "read_text_files": "trainwell.text.tokenize",
+    "text_classifier_learner": "trainwell.text.learner",
+    "text_data": "trainwell.text.data",
     "validate_texts": "trainwell.text.tokenize",
 }
 
 __all__ = [
     "SPECIAL_TOKENS",
+    "LazyAdamW",
+    "NgramBag",
     "SubwordTokenizer",
+    "TextDataBundle",
+    "TextLoader",
+    "TextPredictor",
+    "TextRecipe",
+    "TextRun",
     "Vocab",
     "WordTokenizer",
+    "bucketed_order",
     "detokenize",
+    "fit_texts",
     "read_text_files",
+    "text_classifier_learner",
+    "text_data",
     "validate_texts",
 ]
 
@@ -43,6 +66,13 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from trainwell.text.data import TextDataBundle, TextLoader, bucketed_order, text_data
+    from trainwell.text.learner import text_classifier_learner
+    from trainwell.text.models import NgramBag
+    from trainwell.text.optim import LazyAdamW
+    from trainwell.text.pipeline import TextRun, fit_texts
+    from trainwell.text.predictor import TextPredictor
+    from trainwell.text.recipe import TextRecipe
     from trainwell.text.tokenize import (
         SPECIAL_TOKENS,
         SubwordTokenizer,

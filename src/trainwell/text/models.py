@@ -1,0 +1,91 @@
+"""Text classifier architectures, registered by name (``create_model("ngram_bag", ...)``).
+
+``ngram_bag`` is the fast baseline: one embedding row per token and per hashed n-gram, summed into a bag and
+scaled by ``1 / sqrt(length)`` (sublinear length normalisation: a long review is not ten times as sure as a
+short one, but a plain mean would drown a short text's few strong phrases), dropout, then a linear head
+(optionally one hidden layer). It trains in seconds to minutes on a CPU and, with bigrams and binary features,
+matches NBSVM-style baselines on sentiment.
+
+Its embedding gives *sparse* gradients (only the rows of a batch's n-grams), which the learner factory pairs
+with :class:`~trainwell.text.optim.LazyAdamW`; a dense Adam step over a million-row table would cost more than
+the whole forward and backward pass.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from trainwell.core.errors import ConfigError
+from trainwell.models.registry import register_model
+
+__all__ = ["NgramBag"]
+
+_NORMS = ("sqrt", "mean", "sum")
+
+
+@register_model("ngram_bag", application="text", batch_format="bag")
+class NgramBag(nn.Module):
+    """Bag of token and hashed n-gram embeddings -> dropout -> (hidden layer) -> linear.
+
+    Args:
+        n_embeddings: Rows of the table (tokens + n-gram buckets; ``TextRecipe.n_embeddings``).
+        n_out: Outputs (the task's ``n_outputs``).
+        dim: Embedding width.
+        hidden: Width of an optional hidden layer (0 for none).
+        dropout: Dropout on the pooled bag.
+        token_dropout: Share of a text's ids dropped at random in training (a cheap augmentation).
+        norm: ``"sqrt"`` (sum / sqrt(length)), ``"mean"`` or ``"sum"``.
+        sparse: Sparse embedding gradients (pair with ``LazyAdamW``; dense optimizers need ``False``).
+    """
+
+    def __init__(
+        self,
+        n_embeddings: int,
+        n_out: int,
+        dim: int = 32,
+        hidden: int = 0,
+        dropout: float = 0.5,
+        token_dropout: float = 0.2,
+        norm: str = "sqrt",
+        sparse: bool = True,
+    ) -> None:
+        super().__init__()
+        if norm not in _NORMS:
+            raise ConfigError(f"norm must be one of {', '.join(_NORMS)}; got {norm!r}")
+        if not 0 <= token_dropout < 1 or not 0 <= dropout < 1:
+            raise ConfigError(f"dropout and token_dropout must be in [0, 1); got {dropout}, {token_dropout}")
+        self.norm = norm
+        self.token_dropout = token_dropout
+        self.embedding = nn.EmbeddingBag(n_embeddings, dim, mode="sum", sparse=sparse)
+        nn.init.normal_(self.embedding.weight, std=0.02)
+        layers: list[nn.Module] = [nn.Dropout(dropout)]
+        if hidden:
+            layers += [nn.Linear(dim, hidden), nn.ReLU(), nn.Dropout(dropout)]
+        layers.append(nn.Linear(hidden or dim, n_out))
+        self.head = nn.Sequential(*layers)
+
+    def forward(self, ids: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
+        """``ids``: flat ``(N,)`` token and n-gram ids; ``offsets``: ``(B,)`` start of each text -> ``(B, n_out)``."""
+        if self.training and self.token_dropout > 0 and len(ids):
+            ids, offsets = _drop_ids(ids, offsets, self.token_dropout)
+        lengths = torch.diff(offsets, append=offsets.new_tensor([len(ids)]))
+        weights = None
+        if self.norm != "sum":
+            scale = lengths.clamp(min=1).float()
+            scale = scale.rsqrt() if self.norm == "sqrt" else scale.reciprocal()
+            weights = torch.repeat_interleave(scale, lengths, output_size=len(ids))
+        pooled = self.embedding(ids, offsets, per_sample_weights=weights)  # (B, dim)
+        return self.head(pooled)
+
+    def layer_groups(self) -> list[nn.Module]:
+        return [self.embedding, self.head]
+
+
+def _drop_ids(ids: torch.Tensor, offsets: torch.Tensor, rate: float) -> tuple[torch.Tensor, torch.Tensor]:
+    keep = torch.rand(len(ids), device=ids.device) >= rate
+    # kept ids before each text's start = its new start
+    kept_before = torch.cumsum(keep, 0) - keep.long()
+    new_offsets = kept_before[offsets.clamp(max=len(ids) - 1)]
+    new_offsets = torch.where(offsets >= len(ids), keep.sum(), new_offsets)
+    return ids[keep], new_offsets

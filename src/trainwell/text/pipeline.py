@@ -1,0 +1,123 @@
+"""The whole text classification job in one call: data, learner, one-cycle training, model directory.
+
+``trainwell fit reviews.csv --text review --target sentiment`` is a thin layer over :func:`fit_texts`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from trainwell.core.errors import ConfigError
+from trainwell.core.seeding import seed_everything
+from trainwell.data.bundle import DataBundle
+from trainwell.learner.learner import Learner
+from trainwell.learner.run_files import check_out_dir, write_run
+from trainwell.models.registry import models
+from trainwell.text.data import text_data
+from trainwell.text.learner import resolve_arch, text_classifier_learner
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["TextRun", "default_epochs", "fit_texts"]
+
+#: Optimizer steps the default schedule aims for, and the bounds on the epochs it may choose.
+TARGET_STEPS, MIN_EPOCHS, MAX_EPOCHS = 1500, 3, 30
+
+
+def default_epochs(n_batches: int) -> int:
+    """About 1,500 optimizer steps, between 3 and 30 epochs (IMDB's 25,000 reviews at batch 64: 4 epochs).
+
+    A bag model's embedding rows are each updated only by the batches whose texts hold them, so a small set
+    needs many passes; a large one fits (and starts to overfit) within three.
+    """
+    return int(min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(TARGET_STEPS / max(n_batches, 1)))))
+
+
+@dataclass
+class TextRun:
+    """What :func:`fit_texts` produced."""
+
+    learn: Learner
+    data: DataBundle
+    lr: float
+    model_dir: Path | None
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return dict(self.learn.history[-1]) if self.learn.history else {}
+
+
+def fit_texts(
+    source: str | Path | pd.DataFrame,
+    *,
+    text_col: str = "text",
+    target: str | list[str] | None = None,
+    out: str | Path | None = None,
+    model: str = "fast",
+    epochs: int | None = None,
+    lr: float | None = None,
+    seed: int = 0,
+    valid_pct: float = 0.2,
+    valid_col: str | None = None,
+    task: str | None = None,
+    batch_size: int | None = None,
+    metrics: list[str] | None = None,
+    progress: bool = True,
+    test: str | Path | pd.DataFrame | None = None,
+    arch_config: dict[str, Any] | None = None,
+    learner_kwargs: dict[str, Any] | None = None,
+    **data_kwargs: Any,
+) -> TextRun:
+    """Train a text classifier the recommended way and write it to ``out`` (when given).
+
+    Args:
+        source: a CSV / TSV / Parquet file or a DataFrame with a text column and a label column.
+        text_col, target: the text and label columns (``--text``, ``--target``).
+        out: the model directory to write (checked before any work).
+        model: ``"fast"`` (the n-gram bag) or a registered text architecture.
+        epochs, lr: training length and peak learning rate (defaults suit the architecture).
+        seed: controls the split, the initialisation and the batch order.
+        valid_pct, valid_col, task, batch_size, test: see :func:`~trainwell.text.text_data`.
+        metrics: metric names (default: the task's).
+        **data_kwargs: more :func:`~trainwell.text.text_data` settings (``label_delim``, ``ngrams``,
+            ``tokenizer``, ``drop_empty``...).
+    """
+    if epochs is not None and epochs < 1:
+        raise ConfigError(f"--epochs must be at least 1, got {epochs}")
+    if lr is not None and not 0 < lr < 10:
+        raise ConfigError(f"--lr must be between 0 and 10, got {lr}")
+    arch = resolve_arch(model)
+    if out is not None:
+        check_out_dir(Path(out))
+    seed_everything(seed)
+    batch_format = models.entry(arch).metadata.get("batch_format", "bag")
+    data = text_data(
+        source,
+        text_col,
+        target,
+        valid_pct=valid_pct,
+        valid_col=valid_col,
+        task=task,
+        batch_size=batch_size,
+        test=test,
+        seed=seed,
+        batch_format=batch_format,
+        **data_kwargs,
+    )
+    learn = text_classifier_learner(
+        data,
+        arch,
+        arch_config=arch_config,
+        lr=lr,
+        metrics=metrics,
+        progress=progress,
+        **(learner_kwargs or {}),
+    )
+    chosen_lr = lr or learn.lr
+    learn.fit_one_cycle(epochs or default_epochs(len(data.train)), chosen_lr)  # type: ignore[arg-type]
+    model_dir = write_run(learn, Path(out), None) if out is not None else None
+    return TextRun(learn, data, chosen_lr, model_dir)

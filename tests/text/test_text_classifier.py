@@ -1,0 +1,168 @@
+"""The n-gram bag classifier end to end: training, LazyAdamW, export -> load -> predict, fit_texts, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from classify_tables import sentiment_frame, topic_frame, write_csv
+
+import trainwell
+from trainwell.callbacks import Checkpoint
+from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.seeding import seed_everything
+from trainwell.learner.events import Callback
+from trainwell.learner.learner import Learner
+from trainwell.text import TextPredictor, fit_texts, text_classifier_learner, text_data
+from trainwell.text.models import NgramBag, _drop_ids
+from trainwell.text.optim import LazyAdamW
+
+
+def test_bag_model_learns_an_easy_sentiment_set() -> None:
+    data = text_data(sentiment_frame(400), "review", "sentiment", seed=0)
+    learn = text_classifier_learner(data, progress=False)
+    learn.fit_one_cycle(8, 0.02)
+    assert learn.history[-1]["accuracy"] >= 0.95
+
+
+def test_multiclass_and_multilabel_train_and_predict(tmp_path: Path) -> None:
+    data = text_data(topic_frame(300), "text", "topic", seed=0)
+    learn = text_classifier_learner(data, progress=False)
+    learn.fit_one_cycle(8, 0.02)
+    assert learn.history[-1]["accuracy"] >= 0.9
+    labelled = text_data(topic_frame(300, multilabel=True), "text", "topic", label_delim="|", seed=0)
+    multi = text_classifier_learner(labelled, progress=False, arch_config={"hidden": 16})
+    multi.fit_one_cycle(8, 0.02)
+    predictor = trainwell.load(multi.export(tmp_path / "multi"))
+    table = predictor.predict(["The band played a song at dinner.", "A great goal by the team."])
+    assert list(table.columns) == ["prediction", "probability_food", "probability_music", "probability_sport"]
+    assert set(table["prediction"][1].split(";")) >= {"sport"}
+
+
+def test_export_load_predict_matches_the_learner(tmp_path: Path) -> None:
+    frame = sentiment_frame(300)
+    data = text_data(frame, "review", "sentiment", seed=1)
+    learn = text_classifier_learner(data, progress=False)
+    learn.fit_one_cycle(2)
+    expected, _ = learn.get_preds()
+    predictor = trainwell.load(learn.export(tmp_path / "model"))
+    assert isinstance(predictor, TextPredictor)
+    valid_texts = data.texts["valid"]  # type: ignore[attr-defined,index]
+    probabilities = predictor.predict_proba(valid_texts)
+    torch.testing.assert_close(probabilities, expected, rtol=1e-5, atol=1e-6)
+    table = predictor.predict(pd.DataFrame({"review": valid_texts[:3]}))
+    assert list(table.columns) == ["prediction", "probability_pos"]
+    assert table["prediction"].tolist() == ["pos" if p >= 0.5 else "neg" for p in expected[:3].tolist()]
+
+
+def test_predictor_rejects_bad_texts(tmp_path: Path) -> None:
+    data = text_data(sentiment_frame(60), "review", "sentiment")
+    learn = text_classifier_learner(data, progress=False)
+    predictor = trainwell.load(learn.export(tmp_path / "model"))
+    with pytest.raises(DataError, match=r"texts\[1\] is empty or only whitespace"):
+        predictor.predict(["fine", "  "])
+    with pytest.raises(
+        DataError, match=r"text column 'review' not found in the input table; columns are: body"
+    ):
+        predictor.predict(pd.DataFrame({"body": ["x"]}))
+    with pytest.raises(DataError, match="single string"):
+        predictor.predict("one text")
+
+
+def test_fit_texts_writes_a_model_directory(tmp_path: Path) -> None:
+    path = write_csv(sentiment_frame(300), tmp_path / "reviews.csv")
+    run = fit_texts(path, text_col="review", target="sentiment", out=tmp_path / "model", progress=False)
+    assert run.model_dir is not None and (run.model_dir / "history.csv").is_file()
+    assert run.metrics["accuracy"] >= 0.9
+    predictor = trainwell.load(run.model_dir)
+    assert predictor.predict(["I loved it, superb film.", "Awful and boring."])["prediction"].tolist() == [
+        "pos",
+        "neg",
+    ]
+    with pytest.raises(ConfigError, match="unknown text architecture 'lstm9'"):
+        fit_texts(path, text_col="review", target="sentiment", model="lstm9")
+
+
+def test_learner_refuses_other_bundles() -> None:
+    from trainwell.data import tensor_data
+
+    with pytest.raises(ConfigError, match="needs data from text_data"):
+        text_classifier_learner(tensor_data(torch.randn(8, 2), [0, 1] * 4))
+
+
+class _Crash(Callback):
+    """Stands for a crash after the checkpoint of a given training batch."""
+
+    order = 100
+
+    def after_batch(self, learn: Learner) -> None:
+        if learn.training and (learn.epoch, learn.batch_index) == (1, 3):
+            raise KeyboardInterrupt
+
+
+def _bag_learner(folder: Path) -> Learner:
+    seed_everything(0)
+    data = text_data(sentiment_frame(160), "review", "sentiment", seed=2)
+    return text_classifier_learner(data, progress=False, device="cpu", path=folder)
+
+
+def test_resume_mid_epoch_gives_the_uninterrupted_result(tmp_path: Path) -> None:
+    reference = _bag_learner(tmp_path / "full")
+    reference.fit_one_cycle(3, 0.02)
+    interrupted = _bag_learner(tmp_path / "run")
+    with pytest.raises(KeyboardInterrupt):
+        interrupted.fit_one_cycle(3, 0.02, callbacks=[Checkpoint(every_n_batches=1), _Crash()])
+    resumed = _bag_learner(tmp_path / "run")
+    resumed.fit_one_cycle(3, 0.02, resume_from=tmp_path / "run" / "checkpoint.pt")
+    for (key, value), expected in zip(
+        resumed.model.state_dict().items(), reference.model.state_dict().values(), strict=True
+    ):
+        torch.testing.assert_close(value, expected, msg=key)
+
+
+# ------------------------------------------------------------------------------------------ pieces
+def test_lazy_adamw_equals_adamw_when_every_row_has_a_gradient() -> None:
+    torch.manual_seed(0)
+    sparse = torch.nn.Embedding(5, 3, sparse=True)
+    dense = torch.nn.Embedding(5, 3)
+    dense.load_state_dict(sparse.state_dict())
+    lazy = LazyAdamW(sparse.parameters(), lr=0.1, weight_decay=0.01)
+    reference = torch.optim.AdamW(dense.parameters(), lr=0.1, betas=(0.9, 0.99), eps=1e-8, weight_decay=0.01)
+    ids = torch.tensor([0, 1, 2, 3, 4, 1, 1])
+    for step in range(3):
+        for module, optimizer in ((sparse, lazy), (dense, reference)):
+            optimizer.zero_grad()
+            (module(ids) ** 2 * (step + 1)).sum().backward()
+            optimizer.step()
+    torch.testing.assert_close(sparse.weight, dense.weight)
+
+
+def test_token_dropout_keeps_offsets_consistent() -> None:
+    torch.manual_seed(0)
+    ids = torch.arange(20)
+    offsets = torch.tensor([0, 5, 5, 12])
+    kept, new_offsets = _drop_ids(ids, offsets, 0.5)
+    bounds = [*new_offsets.tolist(), len(kept)]
+    old_bounds = [*offsets.tolist(), 20]
+    for text in range(4):
+        piece = kept[bounds[text] : bounds[text + 1]].tolist()
+        assert all(old_bounds[text] <= i < old_bounds[text + 1] for i in piece)
+    model = NgramBag(30, 2, dim=4)
+    assert model(ids, offsets).shape == (4, 2)
+    with pytest.raises(ConfigError, match="norm"):
+        NgramBag(30, 2, norm="max")
+
+
+@pytest.mark.data
+@pytest.mark.slow
+def test_imdb_sample_trains_above_chance(shared_data: Path) -> None:
+    path = shared_data / "imdb_sample" / "texts.csv.gz"
+    if not path.is_file():
+        pytest.skip(f"needs {path}")
+    run = fit_texts(path, text_col="text", target="label", valid_col="is_valid", epochs=8, progress=False)
+    assert run.data.task.classes == ("neg", "pos")
+    assert run.metrics["accuracy"] >= 0.65
+    np.testing.assert_array_less(0, len(run.data.recipe.vocab))  # type: ignore[union-attr]

@@ -1,0 +1,185 @@
+"""text_data and its pieces: n-gram hashing, batch cutting, bucketed order, loaders, recipes, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from classify_tables import sentiment_frame, topic_frame, write_csv
+
+from trainwell.core.errors import ConfigError, DataError
+from trainwell.text.data import TextLoader, bucketed_order, default_buckets, text_data
+from trainwell.text.recipe import TextRecipe, add_ngrams, bag_batch, padded_batch, rows_of, truncate
+
+
+def _flat(texts: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    ids = np.array([i for text in texts for i in text], dtype=np.int64)
+    offsets = np.cumsum([0, *map(len, texts)]).astype(np.int64)
+    return ids, offsets
+
+
+def _texts(ids: np.ndarray, offsets: np.ndarray) -> list[list[int]]:
+    return [ids[offsets[i] : offsets[i + 1]].tolist() for i in range(len(offsets) - 1)]
+
+
+# ------------------------------------------------------------------------------------------ n-grams
+def test_add_ngrams_adds_one_bucket_id_per_ngram_and_hashes_consistently() -> None:
+    texts = [[10, 11, 12], [11, 12], [10]]
+    ids, offsets = _flat(texts)
+    out_ids, out_offsets = add_ngrams(ids, offsets, 2, n_tokens=20, n_buckets=1000, binary=False)
+    bags = _texts(out_ids, out_offsets)
+    # tokens kept; one bigram per adjacent pair inside a text (none across texts)
+    assert [sorted(i for i in bag if i < 20) for bag in bags] == [[10, 11, 12], [11, 12], [10]]
+    bigrams = [sorted(i for i in bag if i >= 20) for bag in bags]
+    assert [len(b) for b in bigrams] == [2, 1, 0]
+    assert all(20 <= i < 1020 for b in bigrams for i in b)
+    # the bigram (11, 12) gets one id wherever it occurs
+    assert set(bigrams[1]) <= set(bigrams[0])
+
+
+def test_add_ngrams_trigrams_and_binary_deduplication() -> None:
+    ids, offsets = _flat([[5, 6, 5, 6, 5], [7, 8, 9]])
+    plain = _texts(*add_ngrams(ids, offsets, 3, n_tokens=10, n_buckets=97, binary=False))
+    binary = _texts(*add_ngrams(ids, offsets, 3, n_tokens=10, n_buckets=97, binary=True))
+    assert len(plain[0]) == 5 + 4 + 3 and len(plain[1]) == 3 + 2 + 1
+    assert sorted(binary[0]) == sorted(set(plain[0])) and len(binary[0]) < len(plain[0])
+    assert sorted(binary[1]) == sorted(plain[1])
+
+
+def test_add_ngrams_keeps_empty_texts() -> None:
+    ids, offsets = _flat([[1, 2], [], [3]])
+    _, out_offsets = add_ngrams(ids, offsets, 2, n_tokens=5, n_buckets=8)
+    assert len(out_offsets) == 4 and out_offsets[2] == out_offsets[1]
+
+
+def test_truncate_and_rows_of_match_slicing() -> None:
+    texts = [[1, 2, 3, 4], [5], [6, 7, 8]]
+    ids, offsets = _flat(texts)
+    assert _texts(*truncate(ids, offsets, 2)) == [[1, 2], [5], [6, 7]]
+    rows = np.array([2, 0])
+    assert _texts(*rows_of(ids, offsets, rows)) == [texts[2], texts[0]]
+
+
+def test_bag_and_padded_batches() -> None:
+    texts = [[1, 2, 3], [4], [5, 6]]
+    ids, offsets = _flat(texts)
+    flat, starts = bag_batch(ids, offsets, np.array([1, 2]))
+    assert flat.tolist() == [4, 5, 6] and starts.tolist() == [0, 1]
+    padded = padded_batch(ids, offsets, np.array([0, 1]), pad_id=9)
+    assert padded.tolist() == [[1, 2, 3], [4, 9, 9]]
+
+
+# ------------------------------------------------------------------------------------------ order
+def test_bucketed_order_covers_rows_once_is_reproducible_and_cuts_padding() -> None:
+    lengths = np.random.default_rng(0).integers(1, 400, 1000)
+    batches = bucketed_order(lengths, 16, seed=3, epoch=0)
+    assert sorted(np.concatenate(batches).tolist()) == list(range(1000))
+    again = bucketed_order(lengths, 16, seed=3, epoch=0)
+    assert all(np.array_equal(a, b) for a, b in zip(batches, again, strict=True))
+    other = bucketed_order(lengths, 16, seed=3, epoch=1)
+    assert not all(np.array_equal(a, b) for a, b in zip(batches, other, strict=True))
+    padded_cells = sum(len(b) * lengths[b].max() for b in batches)
+    random = np.random.default_rng(0).permutation(1000)
+    random_cells = sum(16 * lengths[random[i : i + 16]].max() for i in range(0, 1000, 16))
+    assert padded_cells < 0.7 * random_cells
+
+
+def test_loader_resume_order_and_ordered_pass() -> None:
+    ids, offsets = _flat([[i, i + 1] for i in range(50)])
+    loader = TextLoader(ids, offsets, torch.arange(50), 8, shuffle=True, drop_last=True, seed=1)
+    assert len(loader) == 6
+    loader.set_epoch(2)
+    full = [batch[-1].tolist() for batch in loader]
+    resumed = [batch[-1].tolist() for batch in loader.iter_from(4)]
+    assert resumed == full[4:]
+    loader.set_epoch(3)
+    assert [batch[-1].tolist() for batch in loader] != full
+    ordered = loader.new(shuffle=False, drop_last=False)
+    assert torch.cat([batch[-1] for batch in ordered]).tolist() == list(range(50))
+    padded = TextLoader(ids, offsets, torch.arange(50), 8, batch_format="padded", shuffle=True)
+    tokens, target = next(iter(padded))
+    assert tokens.shape == (8, 2) and torch.equal(tokens[:, 0], target)
+
+
+# ------------------------------------------------------------------------------------------ text_data
+def test_text_data_from_csv_binary(tmp_path: Path) -> None:
+    frame = sentiment_frame(200)
+    frame.loc[0, "review"] = "Zyzzyva appears only here."
+    path = write_csv(frame, tmp_path / "reviews.csv")
+    data = text_data(path, "review", "sentiment", splits=(list(range(1, 200)), [0]), seed=0)
+    assert data.application == "text" and data.task.kind == "binary"
+    assert data.task.classes == ("neg", "pos")
+    recipe = data.recipe
+    assert isinstance(recipe, TextRecipe)
+    assert "zyzzyva" not in recipe.vocab  # the vocabulary sees training rows only
+    assert "great" in recipe.vocab
+    assert recipe.n_buckets == default_buckets(0) == 2**12
+    ids, offsets, target = next(iter(data.train))
+    assert ids.dtype == torch.int64 and len(offsets) == len(target) == data.train.batch_size  # type: ignore[attr-defined]
+    assert int(ids.max()) < recipe.n_embeddings
+    restored = TextRecipe.from_dict(json.loads(json.dumps(recipe.to_dict())))
+    assert restored == recipe
+    assert [a.tolist() for a in restored.encode(["I loved it."])] == [
+        a.tolist() for a in recipe.encode(["I loved it."])
+    ]
+
+
+def test_text_data_multiclass_multilabel_and_tsv(tmp_path: Path) -> None:
+    frame = topic_frame(90)
+    path = tmp_path / "topics.tsv"
+    frame.to_csv(path, sep="\t", index=False)
+    assert text_data(path, "text", "topic").task.kind == "multiclass"
+    labelled = topic_frame(90, multilabel=True)
+    data = text_data(labelled, "text", "topic", label_delim="|")
+    assert data.task.kind == "multilabel" and data.task.classes == ("food", "music", "sport")
+    assert next(iter(data.train))[-1].shape[1] == 3
+
+
+def test_text_data_subword_and_padded(tmp_path: Path) -> None:
+    data = text_data(sentiment_frame(120), "review", "sentiment", tokenizer="subword", batch_format="padded")
+    tokens, target = next(iter(data.train))
+    assert tokens.ndim == 2 and len(tokens) == len(target)
+    assert data.recipe.to_dict()["tokenizer"]["kind"] == "subword"  # type: ignore[union-attr]
+
+
+# ------------------------------------------------------------------------------------------ bad input
+def test_missing_text_column_lists_the_columns() -> None:
+    with pytest.raises(
+        DataError, match=r"text column 'body' not found in the DataFrame; columns are: review, sentiment"
+    ):
+        text_data(sentiment_frame(20), "body", "sentiment")
+
+
+def test_empty_text_names_the_row_and_can_be_dropped(tmp_path: Path) -> None:
+    frame = sentiment_frame(40)
+    frame.loc[7, "review"] = "   "
+    with pytest.raises(DataError, match=r"row\[7\] is empty or only whitespace"):
+        text_data(frame, "review", "sentiment")
+    frame.loc[9, "review"] = None
+    path = write_csv(frame, tmp_path / "holes.csv")
+    with pytest.raises(DataError, match=r"missing in row 9"):
+        text_data(path, "review", "sentiment")
+    data = text_data(path, "review", "sentiment", drop_empty=True, valid_pct=0.0)
+    assert data.train.n_rows == 38  # type: ignore[attr-defined]
+
+
+def test_non_string_texts_and_one_class_target_are_errors() -> None:
+    numbers = pd.DataFrame({"text": [1, 2, 3, 4], "label": ["a", "b", "a", "b"]})
+    with pytest.raises(DataError, match=r"row\[0\] is int .*not a string"):
+        text_data(numbers, "text", "label")
+    one_class = sentiment_frame(20).assign(sentiment="pos")
+    with pytest.raises(DataError, match=r"target 'sentiment' has a single class \('pos'\)"):
+        text_data(one_class, "review", "sentiment")
+
+
+def test_bad_settings_are_config_errors() -> None:
+    with pytest.raises(ConfigError, match="batch_format"):
+        text_data(sentiment_frame(20), "review", "sentiment", batch_format="ragged")
+    with pytest.raises(ConfigError, match="valid-pct"):
+        text_data(sentiment_frame(20), "review", "sentiment", valid_pct=1.5)
+    with pytest.raises(DataError, match=r"data file .nope\.csv. not found"):
+        text_data("nope.csv", "review", "sentiment")
