@@ -61,6 +61,7 @@ def full_run(args: argparse.Namespace) -> dict[str, object]:
         batch_size=args.batch_size,
         seed=args.seed,
         cache=True,  # decoded once into ~/.cache/trainwell/images; later runs memory-map it
+        learner_kwargs={"arch_config": {"channels": args.channels}} if args.channels else None,
     )
     seconds = time.perf_counter() - start
     elapsed, rows = 0.0, []
@@ -74,6 +75,8 @@ def full_run(args: argparse.Namespace) -> dict[str, object]:
     for row in rows:
         print(f"| {row['epoch']} | {row['train_seconds']:.0f} | {row['test_accuracy']:.4f} |")
     arch = run.learn.model_spec["config"]["arch"] if run.learn.model_spec else args.arch
+    if args.channels:
+        arch = f"{arch} channels={args.channels}"
     print(
         f"{arch}: {run.metrics['accuracy']:.4f} after {seconds:.0f} s in all (decoding included); target >= 0.85 in 1200 s"
     )
@@ -150,6 +153,7 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--pre-epochs", type=int, default=5, help="transfer: epochs on the first 5 classes")
     parser.add_argument("--lr", type=float, default=None)
+    parser.add_argument("--channels", type=int, nargs="+", default=None, help="simple_cnn stage widths")
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
