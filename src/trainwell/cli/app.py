@@ -16,6 +16,7 @@ from trainwell.cli._common import err_console, guarded, out_console
 from trainwell.cli.boundary_cmd import boundary
 from trainwell.cli.evaluate_cmd import evaluate
 from trainwell.cli.export_cmd import export
+from trainwell.cli.generate_cmd import generate
 from trainwell.cli.report_cmd import report
 from trainwell.cli.serve_cmd import serve
 
@@ -26,7 +27,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-TASKS = "binary, multiclass, multilabel, regression"
+TASKS = "binary, multiclass, multilabel, regression, language_model"
 
 
 def _names(text: str | None) -> list[str] | None:
@@ -110,6 +111,9 @@ def fit(
     def run() -> None:
         from trainwell.core.errors import ConfigError
 
+        if task == "language_model":
+            _fit_language_model(data, text, out, epochs, lr, seed, valid_pct)
+            return
         if _is_image_source(data, path_col):
             from trainwell.vision.pipeline import fit_images
 
@@ -184,6 +188,22 @@ def fit(
         _report_fit(result)
 
     guarded(run)
+
+
+def _fit_language_model(
+    data: Path, text: str | None, out: Path, epochs: int | None, lr: float | None, seed: int, valid_pct: float
+) -> None:
+    """``trainwell fit corpus/ --task language_model``: a folder of .txt files, a text file or a --text column."""
+    from trainwell.text.lm_learner import fit_language_model
+
+    learn = fit_language_model(
+        data, out=out, epochs=epochs, lr=lr, seed=seed, text_col=text, valid_pct=valid_pct
+    )
+    row = learn.history[-1] if learn.history else {}
+    perplexity = row.get("perplexity")
+    shown = f"validation perplexity {perplexity:.1f}" if isinstance(perplexity, float) else "trained"
+    out_console.print(f"language model: {shown} after {len(learn.history)} epochs; model directory: {out}")
+    out_console.print(f'sample it with: trainwell generate {out} "your prompt"')
 
 
 def _is_image_source(data: Path, path_col: str | None) -> bool:
@@ -358,6 +378,7 @@ def lr_find(
 app.command("boundary")(boundary)
 app.command("evaluate")(evaluate)
 app.command("export")(export)
+app.command("generate")(generate)
 app.command("report")(report)
 app.command("serve")(serve)
 

@@ -11,6 +11,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS: dict[str, str] = {
+    "AWDLSTMEncoder": "trainwell.text.awd_lstm",
+    "AWDLSTMLanguageModel": "trainwell.text.awd_lstm",
+    "LMPredictor": "trainwell.text.lm_predictor",
     "LazyAdamW": "trainwell.text.optim",
     "NgramBag": "trainwell.text.models",
     "SPECIAL_TOKENS": "trainwell.text.tokenize",
@@ -24,7 +27,12 @@ _EXPORTS: dict[str, str] = {
     "WordTokenizer": "trainwell.text.tokenize",
     "bucketed_order": "trainwell.text.data",
     "detokenize": "trainwell.text.tokenize",
+    "evaluate_cache": "trainwell.text.cache",
+    "fit_language_model": "trainwell.text.lm_learner",
     "fit_texts": "trainwell.text.pipeline",
+    "language_model_learner": "trainwell.text.lm_learner",
+    "lm_data": "trainwell.text.lm_data",
+    "load_lm": "trainwell.text.lm_predictor",
     "read_text_files": "trainwell.text.tokenize",
     "text_classifier_learner": "trainwell.text.learner",
     "text_data": "trainwell.text.data",
@@ -33,6 +41,9 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "SPECIAL_TOKENS",
+    "AWDLSTMEncoder",
+    "AWDLSTMLanguageModel",
+    "LMPredictor",
     "LazyAdamW",
     "NgramBag",
     "SubwordTokenizer",
@@ -45,7 +56,12 @@ __all__ = [
     "WordTokenizer",
     "bucketed_order",
     "detokenize",
+    "evaluate_cache",
+    "fit_language_model",
     "fit_texts",
+    "language_model_learner",
+    "lm_data",
+    "load_lm",
     "read_text_files",
     "text_classifier_learner",
     "text_data",
@@ -66,8 +82,13 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from trainwell.text.awd_lstm import AWDLSTMEncoder, AWDLSTMLanguageModel
+    from trainwell.text.cache import evaluate_cache
     from trainwell.text.data import TextDataBundle, TextLoader, bucketed_order, text_data
     from trainwell.text.learner import text_classifier_learner
+    from trainwell.text.lm_data import lm_data
+    from trainwell.text.lm_learner import fit_language_model, language_model_learner
+    from trainwell.text.lm_predictor import LMPredictor, load_lm
     from trainwell.text.models import NgramBag
     from trainwell.text.optim import LazyAdamW
     from trainwell.text.pipeline import TextRun, fit_texts

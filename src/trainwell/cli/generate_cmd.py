@@ -1,0 +1,41 @@
+"""``trainwell generate MODEL PROMPT``: continue a prompt with a trained language model.
+
+Registered on the main command line by ``app.command("generate")(generate)``. Loads only the artifact and the
+text recipe (no training code); torch is imported inside the command so ``trainwell --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from trainwell.cli._common import guarded, out_console
+
+
+def generate(
+    model: Annotated[
+        Path,
+        typer.Argument(help="Model directory of a language model (trainwell fit --task language_model)."),
+    ],
+    prompt: Annotated[str, typer.Argument(help="Text to continue.")],
+    n_words: Annotated[int, typer.Option("--n-words", help="Tokens to generate after the prompt.")] = 50,
+    temperature: Annotated[
+        float, typer.Option(help="Sampling temperature: below 1 is safer, above 1 more varied, 0 = greedy.")
+    ] = 1.0,
+    top_k: Annotated[
+        int | None, typer.Option("--top-k", help="Sample only among the k likeliest tokens (default: all).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed for repeatable sampling.")] = None,
+) -> None:
+    """Generate text: the prompt followed by sampled tokens."""
+
+    def run() -> None:
+        from trainwell.text.lm_predictor import load_lm
+
+        predictor = load_lm(model)
+        text = predictor.generate(prompt, n_words, temperature=temperature, top_k=top_k, seed=seed)
+        out_console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+    guarded(run)

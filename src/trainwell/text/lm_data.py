@@ -1,0 +1,496 @@
+"""Language-model data: a corpus as one stream of ids, cut into rows, read in BPTT windows.
+
+A language model predicts each next token, so a batch is ``x`` = a window of the stream and ``y`` = the same
+window shifted by one token. The corpus (every text, one after the other) is laid out as ``batch_size`` long
+rows (row ``r`` holds tokens ``r * n`` to ``(r + 1) * n``); the batches walk along the rows window by window, so
+row ``r`` of batch ``i + 1`` continues row ``r`` of batch ``i`` exactly and a recurrent model can carry its hidden
+state from one batch to the next ("truncated back-propagation through time", BPTT).
+
+Training windows have variable length, as in AWD-LSTM (Merity et al. 2017): a length is drawn from
+``N(bptt, 5)`` with probability 0.95 and from ``N(bptt / 2, 5)`` otherwise, so the cut points move from epoch to
+epoch and every token is, over time, predicted from a long context. The lengths are a pure function of
+``(seed, epoch)``: a run resumed mid-epoch sees exactly the same windows. The number of windows per epoch is
+fixed (the drawn lengths are rescaled to cover the rows exactly), so schedules know the length of a fit in
+advance. Validation and test use fixed windows of ``bptt`` tokens.
+"""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import math
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+
+from trainwell.core.errors import ArtifactError, ConfigError, DataError
+from trainwell.data.bundle import DataBundle
+from trainwell.data.task import Task
+from trainwell.text.tokenize import EOS, UNK, SubwordTokenizer, WordTokenizer, read_text_files, validate_texts
+from trainwell.text.vocab import Vocab
+
+__all__ = [
+    "LMRecipe",
+    "LMStreamLoader",
+    "LanguageModelTask",
+    "WhitespaceTokenizer",
+    "lm_data",
+    "read_corpus",
+]
+
+TokenizerName = Literal["word", "subword", "whitespace"]
+_TOKENIZERS = ("word", "subword", "whitespace")
+_SHORT_WINDOW_P = 0.05  # AWD-LSTM: 5% of windows are drawn around bptt / 2
+_WINDOW_STD = 5.0
+
+
+# ------------------------------------------------------------------------------------------ task
+@dataclass(frozen=True)
+class LanguageModelTask(Task):
+    """The ``language_model`` task: predict every next token; loss = cross-entropy, metric = perplexity.
+
+    A subclass because :data:`trainwell.data.task.TASK_KINDS` does not list ``language_model`` yet; once it
+    does, this class reduces to ``Task("language_model")``.
+    """
+
+    kind: str = "language_model"
+
+    def __post_init__(self) -> None:
+        if self.kind != "language_model":
+            raise ConfigError(f"LanguageModelTask has kind 'language_model'; got {self.kind!r}")
+
+    @property
+    def n_outputs(self) -> int:
+        return int(self.extra.get("vocab_size", 0))
+
+    @property
+    def loss_name(self) -> str:
+        return "cross_entropy"
+
+    @property
+    def activation_name(self) -> str:
+        return "softmax"
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        return ()  # perplexity is exact only over tokens, so a callback computes it (see lm_learner)
+
+    @property
+    def is_classification(self) -> bool:
+        return True
+
+    def activate(self, output: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(output.float(), dim=-1)
+
+    def encode(self, values: Any) -> torch.Tensor:
+        return torch.as_tensor(values, dtype=torch.long)
+
+    def decode(self, probabilities: torch.Tensor) -> list[Any]:
+        return probabilities.argmax(dim=-1).tolist()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": "language_model", "classes": [], "target_names": [], "threshold": 0.5}
+
+
+# ------------------------------------------------------------------------------------------ tokenizer
+@dataclass(frozen=True)
+class WhitespaceTokenizer:
+    """Split on whitespace only: for corpora that are tokenized already, such as the Penn Treebank.
+
+    Attributes:
+        lower: Lower-case the text first.
+        unk_token: The corpus's own marker for rare words (PTB: ``<unk>``), mapped to ``xxunk``.
+        add_eos: End every text (every line of a line-per-sentence file) with ``xxeos``.
+    """
+
+    lower: bool = False
+    unk_token: str | None = "<unk>"
+    add_eos: bool = True
+
+    def tokenize(self, text: str) -> list[str]:
+        tokens = (text.lower() if self.lower else text).split()
+        if self.unk_token is not None:
+            tokens = [UNK if token == self.unk_token else token for token in tokens]
+        if self.add_eos:
+            tokens.append(EOS)
+        return tokens
+
+    __call__ = tokenize
+
+    def tokenize_many(
+        self, texts: Sequence[object], *, n_workers: int | None = 1, drop_empty: bool = False
+    ) -> list[list[str]]:
+        kept, _ = validate_texts(texts, drop_empty=drop_empty)
+        return [self.tokenize(text) for text in kept]
+
+    def detokenize(self, tokens: Sequence[str]) -> str:
+        words = ["\n" if token == EOS else token for token in tokens]
+        return " ".join(words).replace(" \n ", "\n").strip()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"lower": self.lower, "unk_token": self.unk_token, "add_eos": self.add_eos}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WhitespaceTokenizer:
+        unknown = sorted(set(data) - {"lower", "unk_token", "add_eos"})
+        if unknown:
+            raise ArtifactError(f"unknown whitespace tokenizer settings {unknown}; the artifact is corrupted")
+        return cls(**data)
+
+
+# ------------------------------------------------------------------------------------------ recipe
+class LMRecipe:
+    """The fitted text preprocessing of a language model: tokenizer settings and vocabulary (plain JSON).
+
+    Attributes:
+        tokenizer_name: ``"word"``, ``"subword"`` or ``"whitespace"``.
+        tokenizer: The tokenizer object (rebuilt from its ``to_dict`` on load).
+        vocab: Token ids; for subwords, the pieces by id.
+    """
+
+    def __init__(
+        self,
+        tokenizer_name: TokenizerName,
+        tokenizer: WordTokenizer | SubwordTokenizer | WhitespaceTokenizer,
+        vocab: Vocab,
+    ) -> None:
+        self.tokenizer_name = tokenizer_name
+        self.tokenizer = tokenizer
+        self.vocab = vocab
+
+    def encode(self, text: str) -> list[int]:
+        """Ids of one text, exactly as the training corpus was encoded."""
+        if isinstance(self.tokenizer, SubwordTokenizer):
+            return self.tokenizer.encode(text)
+        return self.vocab.encode(self.tokenizer.tokenize(text))
+
+    def encode_many(self, texts: Sequence[str]) -> torch.Tensor:
+        """All texts as one stream of ids (tokenize once, look up once)."""
+        if isinstance(self.tokenizer, SubwordTokenizer):
+            ids, _ = self.tokenizer.encode_many(texts)
+            return ids
+        ids, _ = self.vocab.encode_many(self.tokenizer.tokenize_many(texts))
+        return ids
+
+    def decode(self, ids: Sequence[int] | torch.Tensor) -> str:
+        """Readable text of ids (special tokens undone as far as possible)."""
+        if isinstance(self.tokenizer, SubwordTokenizer):
+            return self.tokenizer.decode(ids)
+        return self.tokenizer.detokenize(self.vocab.decode(ids))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "language_model",
+            "tokenizer_name": self.tokenizer_name,
+            "tokenizer": self.tokenizer.to_dict(),
+            "vocab": self.vocab.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LMRecipe:
+        try:
+            name = data["tokenizer_name"]
+            config = data["tokenizer"]
+            vocab = Vocab.from_dict(data["vocab"])
+        except (KeyError, TypeError) as error:
+            raise ArtifactError(
+                f"language-model recipe is missing {error}; the artifact is corrupted"
+            ) from None
+        tokenizer: WordTokenizer | SubwordTokenizer | WhitespaceTokenizer
+        if name == "word":
+            tokenizer = WordTokenizer.from_dict(config)
+        elif name == "subword":
+            tokenizer = SubwordTokenizer.from_dict(config)
+        elif name == "whitespace":
+            tokenizer = WhitespaceTokenizer.from_dict(config)
+        else:
+            raise ArtifactError(f"unknown tokenizer {name!r} in the language-model recipe")
+        return cls(name, tokenizer, vocab)
+
+
+# ------------------------------------------------------------------------------------------ loader
+class LMStreamLoader:
+    """Batches ``(x, y)`` of shape ``(batch_size, T)`` read along ``batch_size`` rows of one token stream.
+
+    Follows the :class:`~trainwell.data.loader.TensorLoader` contract (``__len__``, ``set_epoch``,
+    ``iter_from``, ``n_rows``, ``to``) so the Learner and checkpoints treat it alike.
+
+    Args:
+        ids: The whole stream, 1-d int64.
+        batch_size: Rows read side by side.
+        bptt: Window length (the mean length when ``variable``).
+        variable: Draw window lengths per epoch as in AWD-LSTM (training); fixed ``bptt`` otherwise.
+        seed: Window lengths of epoch ``e`` come from a generator seeded with ``seed + e``.
+    """
+
+    shuffle = False  # evaluation helpers read the stream as it is
+
+    def __init__(
+        self,
+        ids: torch.Tensor,
+        batch_size: int = 64,
+        bptt: int = 70,
+        *,
+        variable: bool = False,
+        seed: int = 0,
+    ) -> None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ConfigError(f"batch_size must be a whole number >= 1; got {batch_size!r}")
+        if isinstance(bptt, bool) or not isinstance(bptt, int) or bptt < 2:
+            raise ConfigError(f"bptt must be a whole number >= 2; got {bptt!r}")
+        ids = torch.as_tensor(ids, dtype=torch.long).reshape(-1)
+        row_length = (len(ids) - 1) // batch_size
+        if row_length < 2:
+            raise DataError(
+                f"the token stream has {len(ids)} tokens, too few for {batch_size} rows of at least 2 tokens; "
+                "pass more text or a smaller batch_size"
+            )
+        self.ids = ids
+        self.batch_size = batch_size
+        self.bptt = bptt
+        self.variable = variable
+        self.seed = int(seed)
+        self.epoch = 0
+        self.row_length = row_length
+        used = row_length * batch_size
+        self.x = ids[:used].view(batch_size, row_length)  # views of one tensor: no copy
+        self.y = ids[1 : used + 1].view(batch_size, row_length)
+        self._n_windows = math.ceil(row_length / bptt)
+
+    @property
+    def n_rows(self) -> int:
+        """Tokens predicted per epoch (every position of every row)."""
+        return self.row_length * self.batch_size
+
+    @property
+    def n_tokens(self) -> int:
+        return self.n_rows
+
+    @property
+    def device(self) -> torch.device:
+        return self.ids.device
+
+    def __len__(self) -> int:
+        return self._n_windows
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def window_bounds(self, epoch: int | None = None) -> list[tuple[int, int]]:
+        """``(start, end)`` column ranges of the windows of ``epoch`` (default: the current one)."""
+        epoch = self.epoch if epoch is None else int(epoch)
+        n, count = self.row_length, self._n_windows
+        if not self.variable or count == 1:
+            return [(start, min(start + self.bptt, n)) for start in range(0, n, self.bptt)]
+        generator = np.random.default_rng([self.seed, epoch])
+        means = np.where(generator.random(count) < 1 - _SHORT_WINDOW_P, self.bptt, self.bptt / 2)
+        lengths = np.maximum(generator.normal(means, _WINDOW_STD), 2.0)
+        # Rescale so the windows cover the row exactly: the count (and so the schedule) stays fixed.
+        edges = np.round(np.concatenate([[0.0], np.cumsum(lengths)]) * (n / lengths.sum())).astype(np.int64)
+        edges[-1] = n
+        edges = np.maximum.accumulate(edges)
+        return [(int(a), int(b)) for a, b in itertools.pairwise(edges) if b > a]
+
+    def iter_from(self, start_batch: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """Windows of the current epoch from ``start_batch`` on (used to resume mid-epoch)."""
+        for start, end in self.window_bounds()[start_batch:]:
+            yield self.x[:, start:end], self.y[:, start:end]
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        return self.iter_from(0)
+
+    def to(self, device: torch.device | str) -> LMStreamLoader:
+        """The same loader with the stream moved to ``device`` once."""
+        device = torch.device(device)
+        if self.device == device:
+            return self
+        return self.with_ids(self.ids.to(device))
+
+    def with_ids(self, ids: torch.Tensor) -> LMStreamLoader:
+        clone = LMStreamLoader(ids, self.batch_size, self.bptt, variable=self.variable, seed=self.seed)
+        clone.epoch = self.epoch
+        return clone
+
+    def new(self, *, batch_size: int | None = None, bptt: int | None = None, **_: Any) -> LMStreamLoader:
+        """A fixed-window loader over the same stream, e.g. ``new(batch_size=1)`` for the cache pointer."""
+        return LMStreamLoader(self.ids, batch_size or self.batch_size, bptt or self.bptt, seed=self.seed)
+
+    def __repr__(self) -> str:
+        kind = "variable" if self.variable else "fixed"
+        return (
+            f"LMStreamLoader({len(self.ids)} tokens, batch_size={self.batch_size}, bptt={self.bptt} {kind})"
+        )
+
+
+# ------------------------------------------------------------------------------------------ sources
+Source = str | os.PathLike[str] | Sequence[str]
+
+
+def _read_file(path: Path, errors: Literal["strict", "replace"]) -> str:
+    raw = path.read_bytes()
+    if path.suffix == ".gz":
+        raw = gzip.decompress(raw)
+    try:
+        return raw.decode("utf-8-sig", errors=errors)
+    except UnicodeDecodeError as error:
+        raise DataError(
+            f"{path} is not valid UTF-8 (byte {error.start}: {raw[error.start : error.start + 1]!r}); "
+            "re-encode it as UTF-8, or pass errors='replace' to decode bad bytes as U+FFFD"
+        ) from None
+
+
+def read_corpus(
+    source: Source, *, text_col: str | None = None, errors: Literal["strict", "replace"] = "strict"
+) -> list[str]:
+    """The texts of ``source``: a folder of ``.txt`` files (one text each), a ``.txt``/``.txt.gz`` file (one
+    text per non-blank line, as in PTB), a CSV/TSV with a ``text_col`` column, or a list of texts.
+
+    Raises:
+        DataError: The source is missing, empty, not UTF-8 (the file is named), or the column is absent.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if path.is_dir():
+            return list(read_text_files(path, errors=errors).values())
+        if not path.is_file():
+            raise DataError(
+                f"text source {path} does not exist; pass a folder of .txt files, a file or texts"
+            )
+        if path.suffix.lower() in (".csv", ".tsv"):
+            return _read_table_texts(path, text_col)
+        lines = [line for line in _read_file(path, errors).splitlines() if line.strip()]
+        if not lines:
+            raise DataError(f"{path} holds no text; pass a non-empty corpus")
+        return lines
+    if isinstance(source, bytes):
+        raise DataError("text source is bytes; decode it to str first or pass a file path")
+    texts, _ = validate_texts(source, name="texts", drop_empty=True)
+    return texts
+
+
+def _read_table_texts(path: Path, text_col: str | None) -> list[str]:
+    import pandas as pd
+
+    frame = pd.read_csv(path, sep="\t" if path.suffix.lower() == ".tsv" else ",", dtype=str)
+    if text_col is None:
+        raise DataError(
+            f"{path} is a table; name its text column with text_col= (columns: {list(frame)[:10]})"
+        )
+    if text_col not in frame.columns:
+        raise DataError(
+            f"text column {text_col!r} not found in {path}; columns are: {', '.join(map(str, frame.columns))}"
+        )
+    texts, _ = validate_texts(frame[text_col].fillna("").tolist(), name=f"{path}:{text_col}", drop_empty=True)
+    return texts
+
+
+# ------------------------------------------------------------------------------------------ builder
+def lm_data(
+    source: Source,
+    *,
+    text_col: str | None = None,
+    valid: Source | None = None,
+    test: Source | None = None,
+    valid_pct: float = 0.1,
+    tokenizer: TokenizerName = "word",
+    min_freq: int = 2,
+    max_vocab: int | None = 60_000,
+    subword_vocab_size: int = 8000,
+    batch_size: int = 64,
+    bptt: int = 70,
+    seed: int = 0,
+    errors: Literal["strict", "replace"] = "strict",
+) -> DataBundle:
+    """A language-model :class:`DataBundle` from raw text.
+
+    Args:
+        source: Training text (see :func:`read_corpus` for the accepted forms).
+        text_col: The text column of a CSV/TSV source.
+        valid: Explicit validation text (same forms); otherwise ``valid_pct`` of the texts is held out.
+        test: Optional test text, encoded with the training vocabulary.
+        valid_pct: Share of texts held out when ``valid`` is not given (the stream's tail for one text).
+        tokenizer: ``"word"`` (rules with ULMFiT's special tokens), ``"subword"`` (BPE learnt on the training
+            text) or ``"whitespace"`` (already tokenized corpora such as PTB: split on spaces, ``<unk>`` ->
+            ``xxunk``, ``xxeos`` after each line).
+        min_freq, max_vocab: Vocabulary limits (word and whitespace tokenizers).
+        subword_vocab_size: Pieces learnt by the subword tokenizer.
+        batch_size: Rows read side by side.
+        bptt: Mean training window and the validation window.
+        seed: Split and window lengths.
+        errors: ``"replace"`` decodes bytes that are not UTF-8 as U+FFFD instead of raising.
+
+    Example:
+        >>> data = lm_data(["the cat sat on the mat"] * 50, batch_size=4, bptt=8, min_freq=1)
+        >>> x, y = next(iter(data.train)); x.shape[0], bool((x[:, 1:] == y[:, :-1]).all())
+        (4, True)
+    """
+    if tokenizer not in _TOKENIZERS:
+        raise ConfigError(f"tokenizer must be one of {', '.join(_TOKENIZERS)}; got {tokenizer!r}")
+    texts = read_corpus(source, text_col=text_col, errors=errors)
+    if valid is not None:
+        train_texts, valid_texts = texts, read_corpus(valid, text_col=text_col, errors=errors)
+    elif valid_pct and len(texts) >= 2:
+        if not 0.0 < valid_pct < 1.0:
+            raise ConfigError(f"valid_pct must be between 0 and 1 (exclusive), got {valid_pct}")
+        order = np.random.default_rng(seed).permutation(len(texts))
+        n_valid = min(len(texts) - 1, max(1, round(len(texts) * valid_pct)))
+        held = set(order[:n_valid].tolist())
+        train_texts = [text for i, text in enumerate(texts) if i not in held]
+        valid_texts = [text for i, text in enumerate(texts) if i in held]
+    else:
+        train_texts, valid_texts = texts, []
+    recipe = _fit_recipe(train_texts, tokenizer, min_freq, max_vocab, subword_vocab_size)
+    train_ids = recipe.encode_many(train_texts)
+    valid_ids = recipe.encode_many(valid_texts) if valid_texts else None
+    if valid_ids is None and valid_pct and valid is None:  # one text: hold out the tail of the stream
+        cut = len(train_ids) - max(2 * batch_size + 1, round(len(train_ids) * valid_pct))
+        if cut < 2 * batch_size + 1:
+            raise DataError(
+                f"the corpus has only {len(train_ids)} tokens: too few to split off validation with "
+                f"batch_size={batch_size}; pass more text, a smaller batch_size or valid_pct=0"
+            )
+        train_ids, valid_ids = train_ids[:cut], train_ids[cut:]
+    train = LMStreamLoader(train_ids, batch_size, bptt, variable=True, seed=seed)
+    valid_loader = _eval_loader(valid_ids, batch_size, bptt, "validation")
+    test_loader = None
+    if test is not None:
+        test_ids = recipe.encode_many(read_corpus(test, text_col=text_col, errors=errors))
+        test_loader = _eval_loader(test_ids, batch_size, bptt, "test")
+    vocab_size = len(recipe.vocab)
+    return DataBundle(
+        task=LanguageModelTask(extra={"vocab_size": vocab_size}),
+        train=train,
+        valid=valid_loader,
+        test=test_loader,
+        recipe=recipe,
+        application="text",
+        model_hints={"vocab_size": vocab_size, "pad_id": Vocab.pad_id},
+    )
+
+
+def _eval_loader(ids: torch.Tensor | None, batch_size: int, bptt: int, name: str) -> LMStreamLoader | None:
+    if ids is None:
+        return None
+    # Evaluation text can be short: shrink the rows rather than refuse (the perplexity is the same).
+    rows = max(1, min(batch_size, (len(ids) - 1) // 2))
+    if len(ids) < 3:
+        raise DataError(f"the {name} text has {len(ids)} tokens; it needs at least 3")
+    return LMStreamLoader(ids, rows, bptt)
+
+
+def _fit_recipe(
+    texts: list[str], name: TokenizerName, min_freq: int, max_vocab: int | None, subword_vocab_size: int
+) -> LMRecipe:
+    if name == "subword":
+        sub = SubwordTokenizer.train(texts, kind="bpe", vocab_size=subword_vocab_size, drop_empty=True)
+        return LMRecipe(name, sub, Vocab(sub.itos()))
+    tok: WordTokenizer | WhitespaceTokenizer = (
+        WhitespaceTokenizer() if name == "whitespace" else WordTokenizer(add_eos=True)
+    )
+    vocab = Vocab.build(tok.tokenize_many(texts), min_freq=min_freq, max_size=max_vocab)
+    return LMRecipe(name, tok, vocab)

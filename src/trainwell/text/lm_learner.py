@@ -1,0 +1,437 @@
+"""Language-model training: the Learner factory, AR/TAR, hidden-state resets, exact perplexity, generation.
+
+``language_model_learner(data)`` builds an AWD-LSTM sized to the vocabulary and a Learner with the paper's
+regularisers switched on as callbacks:
+
+- :class:`HiddenStateReset` clears the carried hidden state at the start of every training and validation
+  pass (a pass starts at the top of the stream again);
+- :class:`ActivationRegularization` adds AR (``α`` · mean square of the last layer's dropped output: keeps
+  activations small) and TAR (``β`` · mean square of the change between consecutive raw outputs: keeps
+  them slow-moving) to the loss that is back-propagated, never to the reported loss;
+- :class:`Perplexity` records the exact validation loss per token and its exponential, ``perplexity``;
+- :class:`~trainwell.callbacks.clip.GradientClip` caps the gradient norm (exploding gradients are the classic
+  failure of RNN training).
+
+The full softmax over a 10k vocabulary costs more than the LSTM itself on a CPU. ``train_softmax="sampled"``
+trains with a sampled softmax instead (Jean et al. 2015): each batch scores the true next word against
+``n_samples`` words drawn from the smoothed unigram distribution, importance-weighted by ``1 / expected
+count`` so the loss estimates the full cross-entropy, and the decoder stays tied to the embedding. Validation,
+perplexity, the cache and generation always use the full, exactly normalised softmax.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from trainwell.callbacks.clip import GradientClip
+from trainwell.core.errors import ConfigError
+from trainwell.data.bundle import DataBundle
+from trainwell.learner.events import Callback
+from trainwell.learner.learner import Learner
+from trainwell.models.registry import create_model
+from trainwell.text.lm_data import LMRecipe, LMStreamLoader
+from trainwell.text.lm_predictor import generate_text
+
+if TYPE_CHECKING:
+    from trainwell.text.cache import CacheReport
+
+__all__ = [
+    "ActivationRegularization",
+    "HiddenStateReset",
+    "LMLoss",
+    "LanguageModelLearner",
+    "Perplexity",
+    "activation_penalty",
+    "fit_language_model",
+    "language_model_learner",
+    "lm_cross_entropy",
+    "sampled_softmax_loss",
+]
+
+
+# ------------------------------------------------------------------------------------------ losses
+def lm_cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy per token: ``logits (B, T, V)``, ``targets (B, T)``."""
+    return F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), targets.reshape(-1))
+
+
+def sampled_softmax_loss(
+    features: torch.Tensor,
+    targets: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None,
+    proposal: torch.Tensor,
+    n_samples: int,
+) -> torch.Tensor:
+    """Sampled-softmax cross-entropy: the true word against ``n_samples`` words drawn from ``proposal``.
+
+    Args:
+        features: ``(N, E)`` decoder inputs.
+        targets: ``(N,)`` true next words.
+        weight, bias: The decoder, ``(V, E)`` and ``(V,)``.
+        proposal: ``(V,)`` sampling probabilities (sum 1).
+        n_samples: Words drawn (with replacement) per batch, shared by every position.
+
+    Each sampled logit is corrected by ``-log(n_samples · q(w))`` and a sampled word equal to a position's
+    true word is masked out for that position ("accidental hits"), so the sampled terms estimate the softmax
+    normaliser over the other words without bias and the loss tends to the full cross-entropy as
+    ``n_samples`` grows.
+    """
+    sampled = torch.multinomial(proposal, n_samples, replacement=True)  # (S,)
+    log_expected = torch.log(proposal * n_samples)
+    true_logits = (features * weight[targets]).sum(-1)  # (N,)
+    sampled_logits = features @ weight[sampled].t() - log_expected[sampled]  # (N, S)
+    if bias is not None:
+        true_logits = true_logits + bias[targets]
+        sampled_logits = sampled_logits + bias[sampled]
+    sampled_logits = sampled_logits.masked_fill(sampled[None, :] == targets[:, None], float("-inf"))
+    logits = torch.cat([true_logits[:, None], sampled_logits], dim=1).float()
+    return F.cross_entropy(logits, torch.zeros_like(targets))
+
+
+class LMLoss(nn.Module):
+    """Full softmax cross-entropy, or a sampled softmax in training when the model outputs features.
+
+    With ``n_samples`` set, the model is switched to return its last layer's features in training (its
+    ``decode_in_training`` flag) and this loss applies the decoder on the sampled words only.
+    """
+
+    def __init__(self, model: nn.Module, *, n_samples: int = 0, proposal: torch.Tensor | None = None) -> None:
+        super().__init__()
+        self.model = [model]  # a list: the model's parameters must not become this module's
+        self.n_samples = int(n_samples)
+        self.proposal: torch.Tensor = proposal if proposal is not None else torch.empty(0)
+
+    def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        model = self.model[0]
+        if self.n_samples and model.training:
+            decoder: nn.Linear = model.decoder  # type: ignore[assignment]
+            proposal = self.proposal.to(pred.device)
+            return sampled_softmax_loss(
+                pred.reshape(-1, pred.size(-1)),
+                target.reshape(-1),
+                decoder.weight,
+                decoder.bias,
+                proposal,
+                self.n_samples,
+            )
+        return lm_cross_entropy(pred, target)
+
+
+# ------------------------------------------------------------------------------------------ callbacks
+class HiddenStateReset(Callback):
+    """Clear the model's carried hidden state before every training and validation pass."""
+
+    order = -18
+
+    def _reset(self, learn: Learner) -> None:
+        reset = getattr(learn.model, "reset", None)
+        if callable(reset):
+            reset()
+
+    def before_train(self, learn: Learner) -> None:
+        self._reset(learn)
+
+    def before_validate(self, learn: Learner) -> None:
+        self._reset(learn)
+
+    def after_fit(self, learn: Learner) -> None:
+        self._reset(learn)
+
+
+def activation_penalty(
+    raw_output: torch.Tensor, dropped_output: torch.Tensor, alpha: float, beta: float
+) -> torch.Tensor:
+    """AR + TAR on one layer's outputs ``(B, T, C)``: ``α · mean(dropped²) + β · mean((raw_t - raw_{t-1})²)``."""
+    penalty = alpha * dropped_output.float().pow(2).mean()
+    if beta and raw_output.size(1) > 1:
+        penalty = penalty + beta * (raw_output[:, 1:] - raw_output[:, :-1]).float().pow(2).mean()
+    return penalty
+
+
+class ActivationRegularization(Callback):
+    """AR and TAR (Merity et al. 2017) added to ``learn.loss_grad`` in training; the reported loss is untouched.
+
+    Reads ``learn.model.last_raw_output`` and ``last_dropped_output`` (the last LSTM layer's outputs).
+    """
+
+    order = 5
+
+    def __init__(self, alpha: float = 2.0, beta: float = 1.0) -> None:
+        if alpha < 0 or beta < 0:
+            raise ConfigError(f"alpha and beta must be >= 0; got alpha={alpha}, beta={beta}")
+        self.alpha, self.beta = float(alpha), float(beta)
+
+    def after_loss(self, learn: Learner) -> None:
+        if not learn.training or (self.alpha == 0 and self.beta == 0):
+            return
+        raw = getattr(learn.model, "last_raw_output", None)
+        dropped = getattr(learn.model, "last_dropped_output", None)
+        if raw is None or dropped is None:
+            raise ConfigError(
+                f"{type(learn.model).__name__} does not expose last_raw_output / last_dropped_output; AR/TAR "
+                "needs an AWD-LSTM language model (or pass alpha=0, beta=0)"
+            )
+        learn.loss_grad = learn.loss_grad + activation_penalty(raw, dropped, self.alpha, self.beta)
+
+
+class Perplexity(Callback):
+    """Exact validation loss per token and ``perplexity = exp(loss)`` in the history row of each epoch.
+
+    The Recorder weights batches by rows; language-model windows differ in length (the last one is short),
+    so this callback weights by tokens and overwrites ``valid_loss`` with the exact value.
+    """
+
+    order = -19  # after the Recorder wrote the row, before the progress bar and loggers read it
+
+    def __init__(self) -> None:
+        self._sum: torch.Tensor | float = 0.0
+        self._tokens = 0
+
+    def before_validate(self, learn: Learner) -> None:
+        self._sum, self._tokens = 0.0, 0
+
+    def after_loss(self, learn: Learner) -> None:
+        if learn.training:
+            return
+        self._sum = self._sum + learn.loss.detach().double() * learn.yb.numel()
+        self._tokens += learn.yb.numel()
+
+    def after_epoch(self, learn: Learner) -> None:
+        if not self._tokens or not learn.history:
+            return
+        loss = float(self._sum) / self._tokens
+        learn.history[-1]["valid_loss"] = loss
+        learn.history[-1]["perplexity"] = math.exp(min(loss, 700.0))
+        self._sum, self._tokens = 0.0, 0
+
+
+# ------------------------------------------------------------------------------------------ learner
+class LanguageModelLearner(Learner):
+    """A :class:`Learner` with exact perplexity evaluation, the cache pointer and text generation."""
+
+    recipe: LMRecipe
+
+    @torch.no_grad()
+    def validate(self, loader: Iterable[Any] | None = None) -> dict[str, float]:
+        """Exact mean loss per token and perplexity over ``loader`` (default: validation), from a fresh state."""
+        loader = loader if loader is not None else self.data.valid
+        if loader is None:
+            raise ConfigError("no data to evaluate: this DataBundle has no validation set; pass a loader")
+        self.model.eval()
+        reset = getattr(self.model, "reset", None)
+        if callable(reset):
+            reset()
+        total, tokens = 0.0, 0
+        for x, y in self._on_device(loader):
+            with self.forward_context():
+                logits = self.model(x)
+            total += float(lm_cross_entropy(logits, y)) * y.numel()
+            tokens += y.numel()
+        if callable(reset):
+            reset()
+        loss = total / max(tokens, 1)
+        return {"loss": loss, "perplexity": math.exp(min(loss, 700.0))}
+
+    def evaluate_cache(
+        self,
+        *,
+        window: int = 500,
+        thetas: Sequence[float] | None = None,
+        lambdas: Sequence[float] | None = None,
+    ) -> CacheReport:
+        """Tune the cache pointer on validation text, report perplexities with and without it (and on test)."""
+        from trainwell.text.cache import DEFAULT_LAMBDAS, DEFAULT_THETAS, evaluate_cache
+
+        valid, test = self.data.valid, self.data.test
+        if not isinstance(valid, LMStreamLoader):
+            raise ConfigError(
+                "the cache pointer needs validation text to tune on; build the data with valid="
+            )
+        return evaluate_cache(
+            self.model,
+            valid.ids,
+            test.ids if isinstance(test, LMStreamLoader) else None,
+            window=window,
+            thetas=thetas or DEFAULT_THETAS,
+            lambdas=lambdas or DEFAULT_LAMBDAS,
+        )
+
+    def generate(
+        self,
+        prompt: str,
+        n_words: int = 50,
+        *,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        seed: int | None = None,
+    ) -> str:
+        """``prompt`` continued by ``n_words`` sampled tokens (``temperature`` 0 = greedy)."""
+        return generate_text(
+            self.model, self.recipe, prompt, n_words, temperature=temperature, top_k=top_k, seed=seed
+        )
+
+
+def language_model_learner(
+    data: DataBundle,
+    arch: str = "awd_lstm_lm",
+    *,
+    emb_size: int = 400,
+    hidden_size: int = 1150,
+    n_layers: int = 3,
+    drop_mult: float = 1.0,
+    tie_weights: bool = True,
+    alpha: float = 2.0,
+    beta: float = 1.0,
+    clip: float | None = 0.25,
+    train_softmax: Literal["full", "sampled"] = "full",
+    n_samples: int = 1024,
+    opt: str = "adamw",
+    lr: float = 3e-3,
+    wd: float = 0.1,
+    callbacks: Iterable[Callback] = (),
+    device: str | torch.device | None = None,
+    progress: bool = True,
+    path: str = ".",
+) -> LanguageModelLearner:
+    """A Learner for an AWD-LSTM language model on ``data`` (from :func:`~trainwell.text.lm_data.lm_data`).
+
+    Args:
+        arch: A registered language-model architecture.
+        emb_size, hidden_size, n_layers: Model size (the paper: 400 / 1150 / 3).
+        drop_mult: Scales every dropout of the paper's PTB settings (0.1 / 0.4 / 0.25 / 0.5 / 0.4 for
+            embedding / input / hidden / weight / output).
+        tie_weights: Share the decoder with the embedding.
+        alpha, beta: AR and TAR strengths (0 turns them off).
+        clip: Gradient-norm cap (``None`` for none).
+        train_softmax: ``"full"`` or ``"sampled"`` (see the module docstring); evaluation is always full.
+            With ``"sampled"`` the history's ``train_loss`` is the sampled estimate, not the exact loss.
+        n_samples: Words drawn per batch by the sampled softmax.
+        opt, lr, wd, callbacks, device, progress, path: As for :class:`Learner`.
+
+    Example:
+        >>> learn = language_model_learner(data, emb_size=200, hidden_size=400, n_layers=2)  # doctest: +SKIP
+        >>> learn.fit_one_cycle(5, 3e-3)                                                       # doctest: +SKIP
+    """
+    if not isinstance(data.recipe, LMRecipe) or not isinstance(data.train, LMStreamLoader):
+        raise ConfigError("language_model_learner needs language-model data; build it with lm_data(...)")
+    if drop_mult < 0 or drop_mult * 0.5 >= 1:
+        raise ConfigError(f"drop_mult must be >= 0 and below 2 (dropouts stay below 1); got {drop_mult}")
+    if train_softmax not in ("full", "sampled"):
+        raise ConfigError(f"train_softmax must be 'full' or 'sampled'; got {train_softmax!r}")
+    vocab_size = int(data.model_hints["vocab_size"])
+    config: dict[str, Any] = {
+        "vocab_size": vocab_size,
+        "emb_size": emb_size,
+        "hidden_size": hidden_size,
+        "n_layers": n_layers,
+        "pad_id": int(data.model_hints.get("pad_id", 1)),
+        "embed_p": 0.1 * drop_mult,
+        "input_p": 0.4 * drop_mult,
+        "hidden_p": 0.25 * drop_mult,
+        "weight_p": 0.5 * drop_mult,
+        "output_p": 0.4 * drop_mult,
+        "tie_weights": tie_weights,
+    }
+    model = create_model(arch, **config)
+    _start_unseen_ids_unlikely(model, data.train.ids, vocab_size)
+    sampled = train_softmax == "sampled" and n_samples < vocab_size
+    proposal = _unigram_proposal(data.train.ids, vocab_size) if sampled else None
+    if sampled:
+        model.decode_in_training = False  # type: ignore[assignment]
+    loss = LMLoss(model, n_samples=n_samples if sampled else 0, proposal=proposal)
+    extra: list[Callback] = [HiddenStateReset(), Perplexity()]
+    if alpha or beta:
+        extra.append(ActivationRegularization(alpha, beta))
+    if clip is not None:
+        extra.append(GradientClip(clip))
+    learn = LanguageModelLearner(
+        model,
+        data,
+        loss=loss,
+        opt=opt,
+        metrics=[],
+        callbacks=[*extra, *callbacks],
+        lr=lr,
+        wd=wd,
+        device=device,
+        progress=progress,
+        path=path,
+    )
+    learn.recipe = data.recipe
+    learn.model_spec = {"name": arch, "config": config}
+    return learn
+
+
+UNSEEN_LOGIT_BIAS = -10.0
+
+
+def _start_unseen_ids_unlikely(model: nn.Module, ids: torch.Tensor, vocab_size: int) -> None:
+    """Start ids that never occur in the training stream (unused special tokens, fillers) very unlikely.
+
+    Maximum likelihood drives them there anyway; a sampled softmax rarely draws them, so without this they
+    would keep a share of the probability mass that the exact evaluation charges to every real word.
+    """
+    decoder = getattr(model, "decoder", None)
+    if not isinstance(decoder, nn.Linear) or decoder.bias is None:
+        return
+    unseen = torch.bincount(ids.cpu(), minlength=vocab_size) == 0
+    with torch.no_grad():
+        decoder.bias[unseen.to(decoder.bias.device)] = UNSEEN_LOGIT_BIAS
+
+
+def _unigram_proposal(ids: torch.Tensor, vocab_size: int, power: float = 0.75) -> torch.Tensor:
+    """Training-word frequencies to the power 0.75 (word2vec's smoothing), with every word possible."""
+    counts = torch.bincount(ids.cpu(), minlength=vocab_size).double()
+    weights = (counts + 1.0).pow(power)
+    return (weights / weights.sum()).float()
+
+
+# ------------------------------------------------------------------------------------------ one call
+#: Optimizer steps the default schedule aims for, and the bounds on epochs it may choose.
+TARGET_STEPS, MIN_EPOCHS, MAX_EPOCHS = 3000, 2, 50
+
+
+def fit_language_model(
+    source: Any,
+    *,
+    out: str | Path | None = None,
+    epochs: int | None = None,
+    lr: float | None = None,
+    seed: int = 0,
+    progress: bool = True,
+    learner_kwargs: dict[str, Any] | None = None,
+    **data_kwargs: Any,
+) -> LanguageModelLearner:
+    """The whole language-model job: :func:`lm_data`, :func:`language_model_learner`, one-cycle, model directory.
+
+    What ``trainwell fit corpus/ --task language_model`` runs. ``data_kwargs`` go to ``lm_data`` (``valid``,
+    ``tokenizer``, ``batch_size``, ``bptt``...), ``learner_kwargs`` to ``language_model_learner`` (sizes,
+    ``drop_mult``, ``train_softmax``...). Without ``epochs``, about 3,000 optimizer steps (2 to 50 epochs).
+    """
+    from trainwell.core.seeding import seed_everything
+    from trainwell.learner.run_files import check_out_dir, write_run
+    from trainwell.text.lm_data import lm_data
+
+    if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
+        raise ConfigError(f"--epochs must be a whole number >= 1; got {epochs!r}")
+    if lr is not None and not 0 < lr < 10:
+        raise ConfigError(f"--lr must be between 0 and 10, got {lr}")
+    if out is not None:
+        check_out_dir(Path(out))
+    seed_everything(seed)
+    data = lm_data(source, seed=seed, **data_kwargs)
+    learn = language_model_learner(data, progress=progress, **(learner_kwargs or {}))
+    n_batches = max(1, len(data.train))  # type: ignore[arg-type]
+    n_epochs = epochs or int(min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(TARGET_STEPS / n_batches))))
+    learn.fit_one_cycle(n_epochs, lr or learn.lr, moms=(0.8, 0.7))
+    if out is not None:
+        write_run(learn, Path(out), None)
+    return learn

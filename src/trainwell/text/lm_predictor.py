@@ -1,0 +1,191 @@
+"""Text generation from a language-model artifact, without the training code.
+
+Imports only torch, the registry (to rebuild the model from ``trainwell.json``) and the text recipe, so a
+serving process or ``trainwell generate`` never loads the Learner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from trainwell.core.artifact import read_artifact
+from trainwell.core.errors import ArtifactError, ConfigError, DataError
+from trainwell.models.registry import create_model
+from trainwell.text.lm_data import LMRecipe
+from trainwell.text.tokenize import BOS, FAKE_PREFIX, PAD, UNK
+
+__all__ = ["LMPredictor", "generate_ids", "generate_text", "load_lm", "predictor_from_artifact"]
+
+_PROMPT_CHUNK = 256  # prompt tokens fed per forward call
+
+
+def _check_sampling(n_words: int, temperature: float, top_k: int | None) -> None:
+    if isinstance(n_words, bool) or not isinstance(n_words, int) or n_words < 1:
+        raise ConfigError(f"n_words must be a whole number >= 1; got {n_words!r}")
+    if not (isinstance(temperature, (int, float)) and temperature >= 0):
+        raise ConfigError(
+            f"temperature must be a number >= 0 (0 = always the likeliest word); got {temperature!r}"
+        )
+    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
+        raise ConfigError(
+            f"top_k must be a whole number >= 1, or None to sample from every word; got {top_k!r}"
+        )
+
+
+def banned_ids(itos: list[str]) -> list[int]:
+    """Ids a sampler must never produce: padding, start-of-text, unknown word and the vocabulary fillers."""
+    banned = {PAD, BOS, UNK}
+    return [i for i, token in enumerate(itos) if token in banned or token.startswith(FAKE_PREFIX)]
+
+
+@torch.no_grad()
+def generate_ids(
+    model: nn.Module,
+    prompt_ids: list[int],
+    n_words: int,
+    *,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    seed: int | None = None,
+    banned: list[int] | None = None,
+) -> list[int]:
+    """Sample ``n_words`` ids after ``prompt_ids`` from a stateful language model (``ids (1, T)`` -> logits).
+
+    The prompt is fed once (in chunks, carrying the hidden state), then each sampled id is fed back alone.
+    ``temperature`` 0 takes the likeliest id; ``top_k`` samples among the ``k`` likeliest only.
+    """
+    _check_sampling(n_words, temperature, top_k)
+    if not prompt_ids:
+        raise DataError("the prompt encodes to no tokens; pass some text")
+    generator = torch.Generator().manual_seed(seed) if seed is not None else None
+    was_training = model.training
+    model.eval()
+    reset = getattr(model, "reset", None)
+    if callable(reset):
+        reset()
+    device = next(model.parameters()).device
+    ids = torch.tensor(prompt_ids, dtype=torch.long, device=device)[None]
+    for start in range(0, ids.size(1), _PROMPT_CHUNK):
+        logits = model(ids[:, start : start + _PROMPT_CHUNK])
+    out: list[int] = []
+    for _ in range(n_words):
+        last = logits[0, -1].float().cpu()
+        if banned:
+            last[banned] = float("-inf")
+        if temperature == 0:
+            next_id = int(last.argmax())
+        else:
+            if top_k is not None and top_k < last.numel():
+                threshold = torch.topk(last, top_k).values[-1]
+                last = last.masked_fill(last < threshold, float("-inf"))
+            probs = torch.softmax(last / temperature, dim=-1)
+            next_id = int(torch.multinomial(probs, 1, generator=generator))
+        out.append(next_id)
+        logits = model(torch.tensor([[next_id]], device=device))
+    if callable(reset):
+        reset()
+    model.train(was_training)
+    return out
+
+
+def generate_text(
+    model: nn.Module,
+    recipe: LMRecipe,
+    prompt: str,
+    n_words: int = 50,
+    *,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    seed: int | None = None,
+) -> str:
+    """The prompt followed by ``n_words`` sampled tokens, as readable text."""
+    prompt_ids = _prompt_ids(recipe, prompt)
+    new_ids = generate_ids(
+        model,
+        prompt_ids,
+        n_words,
+        temperature=temperature,
+        top_k=top_k,
+        seed=seed,
+        banned=banned_ids(recipe.vocab.itos),
+    )
+    return recipe.decode(prompt_ids + new_ids)
+
+
+def _prompt_ids(recipe: LMRecipe, prompt: str) -> list[int]:
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise DataError('the prompt is empty; pass some text to continue, e.g. "the market"')
+    ids = recipe.encode(prompt)
+    # A whitespace tokenizer ends every text with xxeos; a prompt is continued, not ended.
+    eos_id = recipe.vocab.eos_id
+    while len(ids) > 1 and ids[-1] == eos_id:
+        ids.pop()
+    return ids
+
+
+class LMPredictor:
+    """A trained language model and its recipe: ``generate(prompt)``.
+
+    Example:
+        >>> predictor = load_lm("model/")                       # doctest: +SKIP
+        >>> predictor.generate("the market", n_words=20, seed=0)  # doctest: +SKIP
+    """
+
+    application = "text"
+
+    def __init__(self, model: nn.Module, recipe: LMRecipe, metadata: dict[str, Any]) -> None:
+        self.model = model.eval()
+        self.recipe = recipe
+        self.metadata = metadata
+
+    @classmethod
+    def from_artifact(cls, metadata: dict[str, Any], state: Mapping[str, torch.Tensor]) -> LMPredictor:
+        try:
+            if metadata["task"]["kind"] != "language_model":
+                raise ArtifactError(
+                    f"this model directory holds a {metadata['task']['kind']} model, not a language model; "
+                    "generate needs one trained with --task language_model"
+                )
+            recipe = LMRecipe.from_dict(metadata["recipe"])
+            arch = metadata["architecture"]
+            model = create_model(arch["name"], **arch["config"])
+        except (KeyError, TypeError) as error:
+            raise ArtifactError(f"trainwell.json is missing or has a malformed entry: {error}") from error
+        try:
+            model.load_state_dict(dict(state))
+        except RuntimeError as error:
+            first_line = str(error).splitlines()[0]
+            raise ArtifactError(
+                f"model.safetensors does not match the architecture in trainwell.json ({first_line})"
+            ) from error
+        return cls(model, recipe, metadata)
+
+    def generate(
+        self,
+        prompt: str,
+        n_words: int = 50,
+        *,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        seed: int | None = None,
+    ) -> str:
+        """``prompt`` continued by ``n_words`` sampled tokens (see :func:`generate_ids`)."""
+        return generate_text(
+            self.model, self.recipe, prompt, n_words, temperature=temperature, top_k=top_k, seed=seed
+        )
+
+
+def predictor_from_artifact(metadata: dict[str, Any], state: Mapping[str, torch.Tensor]) -> LMPredictor:
+    """Hook for ``trainwell.load``: the text application's predictor module can dispatch language models here."""
+    return LMPredictor.from_artifact(metadata, state)
+
+
+def load_lm(path: str | Path) -> LMPredictor:
+    """The :class:`LMPredictor` of the model directory ``path``."""
+    metadata, state = read_artifact(path)
+    return LMPredictor.from_artifact(metadata, state)

@@ -1,0 +1,306 @@
+"""Language models: the BPTT stream, AWD-LSTM's regularisers, AR/TAR, training, export and generation."""
+
+from __future__ import annotations
+
+import gzip
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+from trainwell.core.errors import ConfigError, DataError
+from trainwell.models import create_model
+from trainwell.text.awd_lstm import AWDLSTMEncoder, AWDLSTMLanguageModel, embedding_dropout
+from trainwell.text.lm_data import LMStreamLoader, lm_data
+from trainwell.text.lm_learner import (
+    ActivationRegularization,
+    activation_penalty,
+    language_model_learner,
+    sampled_softmax_loss,
+)
+from trainwell.text.lm_predictor import load_lm
+from trainwell.text.tokenize import EOS, UNK
+
+REPEATED = "the cat sat on the mat . the dog ate a bone . "
+
+
+def _tiny_model(**overrides: object) -> AWDLSTMLanguageModel:
+    config: dict[str, object] = {"vocab_size": 30, "emb_size": 8, "hidden_size": 12, "n_layers": 2}
+    config.update(overrides)
+    return AWDLSTMLanguageModel(**config)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------------------------ data
+def test_stream_batches_are_shifted_by_one_across_window_edges() -> None:
+    ids = torch.arange(1000)
+    loader = LMStreamLoader(ids, batch_size=4, bptt=10, variable=True, seed=3)
+    batches = list(loader)
+    assert len(batches) == len(loader)
+    xs = torch.cat([x for x, _ in batches], dim=1)
+    ys = torch.cat([y for _, y in batches], dim=1)
+    assert xs.shape == (4, loader.row_length)
+    assert torch.equal(ys, xs + 1)  # y is x shifted by one, also where windows meet
+    assert torch.equal(xs[1, 0:1], torch.tensor([loader.row_length]))  # row 1 continues where row 0 stopped
+    lengths = {x.size(1) for x, _ in batches}
+    assert len(lengths) > 1  # variable windows
+
+
+def test_variable_bptt_is_a_function_of_seed_and_epoch() -> None:
+    loader = LMStreamLoader(torch.arange(20_000), batch_size=2, bptt=70, variable=True, seed=1)
+    first = loader.window_bounds(0)
+    assert first == LMStreamLoader(torch.arange(20_000), 2, 70, variable=True, seed=1).window_bounds(0)
+    assert first != loader.window_bounds(1)
+    assert first != LMStreamLoader(torch.arange(20_000), 2, 70, variable=True, seed=2).window_bounds(0)
+    assert len(loader.window_bounds(1)) == len(first) == len(loader)  # fixed count: schedules know the length
+    lengths = torch.tensor([b - a for a, b in first], dtype=torch.float)
+    assert 60 < lengths.median() < 80 and lengths.min() < 50  # ~N(70, 5), with some windows near bptt / 2
+    loader.set_epoch(1)
+    resumed = list(loader.iter_from(5))
+    assert [x.size(1) for x, _ in resumed] == [b - a for a, b in loader.window_bounds(1)[5:]]
+    fixed = LMStreamLoader(torch.arange(20_000), 2, 70)
+    assert {b - a for a, b in fixed.window_bounds(0)[:-1]} == {70}
+
+
+def test_lm_data_from_folder_list_and_csv(tmp_path: Path) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for i in range(6):
+        (folder / f"{i}.txt").write_text(REPEATED * 10, encoding="utf-8")
+    from_folder = lm_data(folder, batch_size=4, bptt=8, min_freq=1)
+    assert from_folder.task.kind == "language_model" and from_folder.application == "text"
+    assert from_folder.valid is not None
+    x, y = next(iter(from_folder.train))
+    assert x.shape[0] == 4 and x.dtype == torch.long and x.shape == y.shape
+
+    (tmp_path / "t.csv").write_text("review\n" + "\n".join(f'"{REPEATED * 3}"' for _ in range(12)))
+    from_csv = lm_data(tmp_path / "t.csv", text_col="review", batch_size=2, bptt=5, min_freq=1)
+    assert from_csv.recipe.vocab.index("cat") > 0  # type: ignore[union-attr]
+    with pytest.raises(DataError, match=r"text column 'text' not found .* columns are: review"):
+        lm_data(tmp_path / "t.csv", text_col="text")
+
+    from_list = lm_data([REPEATED * 20], batch_size=2, bptt=5, min_freq=1, tokenizer="subword",
+                        subword_vocab_size=40)  # fmt: skip
+    assert from_list.valid is not None  # one text: the tail of the stream is held out
+
+
+def test_ptb_style_files_keep_the_vocabulary_and_map_unk(tmp_path: Path) -> None:
+    lines = ["a b <unk> c", "b c d N", "a <unk> d"] * 5
+    with gzip.open(tmp_path / "train.txt.gz", "wt", encoding="utf-8") as stream:
+        stream.write("\n".join(lines) + "\n")
+    (tmp_path / "valid.txt").write_text("a b c\nd <unk> N\n", encoding="utf-8")
+    data = lm_data(tmp_path / "train.txt.gz", valid=tmp_path / "valid.txt", test=tmp_path / "valid.txt",
+                   tokenizer="whitespace", min_freq=1, max_vocab=None, batch_size=2, bptt=4)  # fmt: skip
+    vocab = data.recipe.vocab  # type: ignore[union-attr]
+    words = {token for token in vocab.itos if not token.startswith("xx")}
+    assert words == {"a", "b", "c", "d", "N"}  # every word kept, case kept, <unk> is not a word
+    stream = data.train.ids  # type: ignore[attr-defined]
+    assert vocab.decode(stream[:5]) == ["a", "b", UNK, "c", EOS]
+    assert data.test is not None
+
+
+def test_non_utf8_file_is_reported_by_name(tmp_path: Path) -> None:
+    (tmp_path / "bad.txt").write_bytes(b"caf\xe9 au lait\n")
+    with pytest.raises(DataError, match=r"bad\.txt is not valid UTF-8 .*errors='replace'"):
+        lm_data(tmp_path / "bad.txt")
+    data = lm_data(tmp_path / "bad.txt", errors="replace", min_freq=1, batch_size=1, bptt=2, valid_pct=0)
+    assert "\ufffd" in "".join(data.recipe.vocab.itos)  # type: ignore[union-attr]
+
+
+# ------------------------------------------------------------------------------------------ model
+def test_weight_drop_mask_is_constant_in_time_and_new_per_batch() -> None:
+    torch.manual_seed(0)
+    model = _tiny_model(weight_p=0.5, embed_p=0.0, input_p=0.0, hidden_p=0.0, output_p=0.0, n_layers=1)
+    model.train()
+    ids = torch.randint(0, 30, (3, 7))
+    model(ids)
+    rnn = model.encoder.rnns[0]
+    dropped = rnn.last_weight_hh
+    assert dropped is not None and (dropped == 0).float().mean() > 0.3
+    # Re-run the recurrence step by step with that one dropped matrix: identical outputs => same mask at every t.
+    x = torch.nn.functional.embedding(ids, model.encoder.embedding.weight)
+    h = c = torch.zeros(3, rnn.hidden_size)
+    steps = []
+    for t in range(ids.size(1)):
+        gates = x[:, t] @ rnn.weight_ih.t() + rnn.bias_ih + h @ dropped.t() + rnn.bias_hh
+        i, f, g, o = gates.chunk(4, dim=1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+        steps.append(h)
+    assert torch.allclose(torch.stack(steps, 1), model.last_raw_output, atol=1e-5)
+    model(ids)
+    assert not torch.equal(rnn.last_weight_hh, dropped)  # a new mask for the next batch
+    model.eval()
+    model(ids)
+    assert torch.equal(rnn.last_weight_hh, rnn.weight_hh.detach())
+
+
+def test_embedding_dropout_drops_whole_words() -> None:
+    torch.manual_seed(0)
+    embedding = torch.nn.Embedding(50, 6)
+    ids = torch.arange(50).repeat(2, 1)  # every word twice
+    out = embedding_dropout(embedding, ids, p=0.5)
+    zero_rows = (out == 0).all(-1)
+    assert 0 < zero_rows[0].sum() < 50
+    assert torch.equal(zero_rows[0], zero_rows[1])  # a dropped word is dropped at every occurrence
+    kept = ~zero_rows[0]
+    assert torch.allclose(out[0, kept], embedding.weight[kept] * 2)  # the rest scaled by 1 / (1 - p)
+    assert torch.equal(embedding_dropout(embedding, ids, p=0.5, training=False)[0], embedding.weight)
+
+
+def test_tied_weights_are_one_tensor_and_survive_the_state_dict() -> None:
+    model = _tiny_model()
+    assert model.decoder.weight is model.encoder.embedding.weight
+    rebuilt = create_model("awd_lstm_lm", vocab_size=30, emb_size=8, hidden_size=12, n_layers=2)
+    rebuilt.load_state_dict(model.state_dict())
+    assert rebuilt.decoder.weight is rebuilt.encoder.embedding.weight  # type: ignore[union-attr]
+    assert _tiny_model(tie_weights=False).decoder.weight is not model.encoder.embedding.weight
+    assert all("hidden" not in key for key in model.state_dict())  # the carried state is not a weight
+
+
+def test_hidden_state_is_carried_detached_and_reset() -> None:
+    torch.manual_seed(0)
+    model = _tiny_model().eval()
+    first, second = torch.randint(0, 30, (2, 5)), torch.randint(0, 30, (2, 5))
+    model(first)
+    carried = model(second)
+    assert all(not h.requires_grad and not c.requires_grad for h, c in model.encoder.hidden or [])
+    model.reset()
+    fresh = model(second)
+    assert not torch.allclose(carried, fresh)
+    model.reset()
+    model(first)
+    assert torch.allclose(model(second), carried)  # same history, same output
+    model.train()
+    loss = model(first).sum() + model(second).sum()
+    loss.backward()  # would fail ("backward through the graph a second time") if the state were not detached
+
+
+def test_encoder_interface_for_classifiers() -> None:
+    encoder = AWDLSTMEncoder(40, emb_size=6, hidden_size=10, n_layers=3, pad_id=1)
+    raw, dropped = encoder(torch.randint(0, 40, (2, 9)))
+    assert [r.shape[-1] for r in raw] == [10, 10, 6] and len(dropped) == 3
+    assert torch.equal(encoder.embedding.weight[1], torch.zeros(6))
+    with pytest.raises(ConfigError, match="n_layers must be a whole number >= 1"):
+        AWDLSTMEncoder(40, n_layers=0)
+
+
+# ------------------------------------------------------------------------------------------ losses
+def test_ar_tar_penalty_matches_its_definition_and_changes_the_loss(tmp_path: Path) -> None:
+    raw, dropped = torch.randn(2, 5, 3), torch.randn(2, 5, 3)
+    expected = 2.0 * dropped.pow(2).mean() + 1.0 * (raw[:, 1:] - raw[:, :-1]).pow(2).mean()
+    assert torch.allclose(activation_penalty(raw, dropped, 2.0, 1.0), expected)
+
+    data = lm_data([REPEATED * 30], batch_size=2, bptt=6, min_freq=1, valid_pct=0)
+    seen: dict[str, float] = {}
+
+    class Spy(ActivationRegularization):
+        order = 6
+
+        def __init__(self) -> None:
+            super().__init__(0.0, 0.0)
+
+        def after_loss(self, learn):  # type: ignore[no-untyped-def]
+            if learn.training:
+                seen["loss"], seen["loss_grad"] = float(learn.loss.detach()), float(learn.loss_grad.detach())
+                from trainwell.learner.events import CancelFit
+
+                raise CancelFit
+
+    learn = language_model_learner(data, emb_size=8, hidden_size=8, n_layers=1, progress=False, alpha=5.0,
+                                   beta=5.0, callbacks=[Spy()])  # fmt: skip
+    learn.fit(1)
+    assert seen["loss_grad"] > seen["loss"] + 1e-4  # AR/TAR add to what is back-propagated only
+
+
+def test_sampled_softmax_matches_full_softmax_when_every_word_is_sampled() -> None:
+    torch.manual_seed(0)
+    features, weight, bias = torch.randn(6, 4), torch.randn(5, 4), torch.randn(5)
+    targets = torch.tensor([0, 1, 2, 3, 4, 0])
+    # Importance-weighted samples estimate the normaliser: with many samples the loss nears the full one.
+    proposal = torch.full((5,), 0.2)
+    sampled = sampled_softmax_loss(features, targets, weight, bias, proposal, 20_000)
+    full = torch.nn.functional.cross_entropy(features @ weight.t() + bias, targets)
+    assert abs(float(sampled) - float(full)) < 0.05
+
+
+# ------------------------------------------------------------------------------------------ training
+@pytest.mark.parametrize("softmax", ["full", "sampled"])
+def test_tiny_lm_overfits_a_repetitive_corpus(softmax: str, tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    data = lm_data([REPEATED * 40] * 4, batch_size=4, bptt=12, min_freq=1, seed=0)
+    learn = language_model_learner(
+        data,
+        emb_size=24,
+        hidden_size=48,
+        n_layers=2,
+        drop_mult=0.1,
+        train_softmax=softmax,
+        n_samples=6,
+        progress=False,
+    )  # type: ignore[arg-type]
+    learn.fit_one_cycle(6, 1e-2)
+    perplexity = learn.history[-1]["perplexity"]
+    assert perplexity < 2.0, learn.history
+    assert math.isclose(perplexity, math.exp(learn.history[-1]["valid_loss"]))
+    assert math.isclose(learn.validate()["perplexity"], perplexity, rel_tol=1e-4)
+    assert learn.generate("the cat", 6, temperature=0, seed=0).startswith("the cat sat on the mat")
+
+
+def test_export_load_generate(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    data = lm_data([REPEATED * 30] * 3, batch_size=4, bptt=10, min_freq=1)
+    learn = language_model_learner(data, emb_size=16, hidden_size=24, n_layers=2, drop_mult=0.1,
+                                   progress=False)  # fmt: skip
+    learn.fit_one_cycle(2, 1e-2)
+    learn.export(tmp_path / "lm")
+    predictor = load_lm(tmp_path / "lm")
+    text = predictor.generate("the dog", n_words=8, seed=1)
+    assert text.startswith("the dog") and len(text.split()) >= 8
+    assert text == learn.generate("the dog", 8, seed=1)  # the artifact reproduces the trained model
+    assert predictor.generate("the dog", 8, seed=1) == text  # seeded sampling is repeatable
+    assert "xxpad" not in predictor.generate("the", 30, temperature=2.0, seed=3)
+    with pytest.raises(DataError, match="the prompt is empty"):
+        predictor.generate("   ")
+    with pytest.raises(ConfigError, match="top_k must be a whole number >= 1"):
+        predictor.generate("the", top_k=0)
+
+
+def test_generate_command(tmp_path: Path) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from trainwell.cli.generate_cmd import generate
+
+    torch.manual_seed(0)
+    data = lm_data([REPEATED * 20] * 3, batch_size=4, bptt=10, min_freq=1)
+    learn = language_model_learner(data, emb_size=8, hidden_size=8, n_layers=1, progress=False)
+    learn.fit(1)
+    learn.export(tmp_path / "lm")
+    app = typer.Typer()
+    app.command()(generate)
+    runner = CliRunner()
+    result = runner.invoke(
+        app, [str(tmp_path / "lm"), "the cat", "--n-words", "5", "--seed", "0", "--top-k", "3"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == load_lm(tmp_path / "lm").generate("the cat", 5, top_k=3, seed=0)
+    missing = runner.invoke(app, [str(tmp_path / "nope"), "the cat"])
+    assert missing.exit_code == 2 and "error:" in missing.output
+
+
+def test_fit_language_model_writes_a_model_directory(tmp_path: Path) -> None:
+    from trainwell.text.lm_learner import fit_language_model
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for i in range(4):
+        (folder / f"{i}.txt").write_text(REPEATED * 8, encoding="utf-8")
+    learn = fit_language_model(folder, out=tmp_path / "model", epochs=1, progress=False, batch_size=4,
+                               bptt=8, min_freq=1, learner_kwargs={"emb_size": 8, "hidden_size": 8, "n_layers": 1})  # fmt: skip
+    assert "perplexity" in learn.history[-1]
+    assert (tmp_path / "model" / "history.csv").is_file()
+    assert "perplexity" in (tmp_path / "model" / "history.csv").read_text()
+    assert load_lm(tmp_path / "model").generate("the", 3, seed=0).startswith("the")
+    with pytest.raises(ConfigError, match="--epochs must be a whole number >= 1"):
+        fit_language_model(folder, epochs=0)
