@@ -53,7 +53,7 @@ def main() -> None:
 
     from trainwell.core.seeding import seed_everything
     from trainwell.learner.events import Callback, CancelFit
-    from trainwell.text.lm_data import lm_data
+    from trainwell.text.lm_stream import lm_data
     from trainwell.text.lm_learner import language_model_learner
 
     torch.set_num_threads(args.threads)

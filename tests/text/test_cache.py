@@ -12,8 +12,8 @@ import torch
 from trainwell.core.errors import ConfigError
 from trainwell.text.awd_lstm import AWDLSTMLanguageModel
 from trainwell.text.cache import cache_perplexity, evaluate_cache, stream_probabilities
-from trainwell.text.lm_data import lm_data
 from trainwell.text.lm_learner import language_model_learner
+from trainwell.text.lm_stream import lm_data
 
 
 def _reference(model: AWDLSTMLanguageModel, ids: torch.Tensor, window: int, theta: float) -> torch.Tensor:

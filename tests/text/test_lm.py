@@ -12,7 +12,6 @@ import torch
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.models import create_model
 from trainwell.text.awd_lstm import AWDLSTMEncoder, AWDLSTMLanguageModel, embedding_dropout
-from trainwell.text.lm_data import LMStreamLoader, lm_data
 from trainwell.text.lm_learner import (
     ActivationRegularization,
     activation_penalty,
@@ -20,6 +19,7 @@ from trainwell.text.lm_learner import (
     sampled_softmax_loss,
 )
 from trainwell.text.lm_predictor import load_lm
+from trainwell.text.lm_stream import LMStreamLoader, lm_data
 from trainwell.text.tokenize import EOS, UNK
 
 REPEATED = "the cat sat on the mat . the dog ate a bone . "

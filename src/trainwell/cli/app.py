@@ -78,7 +78,10 @@ def fit(
     text: Annotated[
         str | None, typer.Option(help="Texts: the column holding the text (trains a text classifier).")
     ] = None,
-    model: Annotated[str, typer.Option(help="Texts: the model (fast: bag of n-grams).")] = "fast",
+    model: Annotated[
+        str,
+        typer.Option(help="Texts: the model (fast: bag of n-grams; ulmfit: AWD-LSTM, with --pretrained LM)."),
+    ] = "fast",
     drop_empty: Annotated[
         bool, typer.Option(help="Texts: drop rows whose text is empty instead of stopping.")
     ] = False,
@@ -164,6 +167,7 @@ def fit(
                 metrics=metric,
                 label_delim=label_delim,
                 drop_empty=drop_empty,
+                pretrained=pretrained,
             )
             _report_fit(result)
             return

@@ -28,6 +28,7 @@ BUILTIN_MODULES = (
     "trainwell.vision.external",
     "trainwell.text.awd_lstm",
     "trainwell.text.models",
+    "trainwell.text.ulmfit",
 )
 
 

@@ -11,6 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS: dict[str, str] = {
+    "AWDLSTMClassifier": "trainwell.text.ulmfit",
     "AWDLSTMEncoder": "trainwell.text.awd_lstm",
     "AWDLSTMLanguageModel": "trainwell.text.awd_lstm",
     "LMPredictor": "trainwell.text.lm_predictor",
@@ -18,6 +19,7 @@ _EXPORTS: dict[str, str] = {
     "NgramBag": "trainwell.text.models",
     "SPECIAL_TOKENS": "trainwell.text.tokenize",
     "SubwordTokenizer": "trainwell.text.tokenize",
+    "TextClassifierLearner": "trainwell.text.learner",
     "TextDataBundle": "trainwell.text.data",
     "TextLoader": "trainwell.text.data",
     "TextPredictor": "trainwell.text.predictor",
@@ -30,8 +32,10 @@ _EXPORTS: dict[str, str] = {
     "evaluate_cache": "trainwell.text.cache",
     "fit_language_model": "trainwell.text.lm_learner",
     "fit_texts": "trainwell.text.pipeline",
+    "gradual_unfreezing": "trainwell.text.ulmfit",
     "language_model_learner": "trainwell.text.lm_learner",
-    "lm_data": "trainwell.text.lm_data",
+    "lm_data": "trainwell.text.lm_stream",
+    "lm_vocab": "trainwell.text.ulmfit",
     "load_lm": "trainwell.text.lm_predictor",
     "read_text_files": "trainwell.text.tokenize",
     "text_classifier_learner": "trainwell.text.learner",
@@ -41,12 +45,14 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "SPECIAL_TOKENS",
+    "AWDLSTMClassifier",
     "AWDLSTMEncoder",
     "AWDLSTMLanguageModel",
     "LMPredictor",
     "LazyAdamW",
     "NgramBag",
     "SubwordTokenizer",
+    "TextClassifierLearner",
     "TextDataBundle",
     "TextLoader",
     "TextPredictor",
@@ -59,8 +65,10 @@ __all__ = [
     "evaluate_cache",
     "fit_language_model",
     "fit_texts",
+    "gradual_unfreezing",
     "language_model_learner",
     "lm_data",
+    "lm_vocab",
     "load_lm",
     "read_text_files",
     "text_classifier_learner",
@@ -85,10 +93,10 @@ if TYPE_CHECKING:
     from trainwell.text.awd_lstm import AWDLSTMEncoder, AWDLSTMLanguageModel
     from trainwell.text.cache import evaluate_cache
     from trainwell.text.data import TextDataBundle, TextLoader, bucketed_order, text_data
-    from trainwell.text.learner import text_classifier_learner
-    from trainwell.text.lm_data import lm_data
+    from trainwell.text.learner import TextClassifierLearner, text_classifier_learner
     from trainwell.text.lm_learner import fit_language_model, language_model_learner
     from trainwell.text.lm_predictor import LMPredictor, load_lm
+    from trainwell.text.lm_stream import lm_data
     from trainwell.text.models import NgramBag
     from trainwell.text.optim import LazyAdamW
     from trainwell.text.pipeline import TextRun, fit_texts
@@ -102,4 +110,5 @@ if TYPE_CHECKING:
         read_text_files,
         validate_texts,
     )
+    from trainwell.text.ulmfit import AWDLSTMClassifier, gradual_unfreezing, lm_vocab
     from trainwell.text.vocab import Vocab

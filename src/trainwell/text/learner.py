@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from trainwell.core.errors import ConfigError
@@ -11,20 +12,37 @@ from trainwell.learner.learner import Learner
 from trainwell.models.registry import create_model, list_models, models
 from trainwell.text.optim import LazyAdamW
 
-__all__ = ["text_archs", "text_classifier_learner"]
+__all__ = ["TextClassifierLearner", "text_archs", "text_classifier_learner"]
 
 #: Short names the command line accepts for registered architectures.
-ALIASES = {"fast": "ngram_bag", "bag": "ngram_bag"}
+ALIASES = {"fast": "ngram_bag", "bag": "ngram_bag", "ulmfit": "awd_lstm"}
 #: Default peak learning rate of bag models (IMDB, 3 seeds: 2e-3 for 4 epochs 91.1%; 3e-3 for 3 epochs 91.05%).
 BAG_LR = 2e-3
 #: Default decoupled weight decay of bag models (on IMDB: 0 -> 91.0%, 0.05 -> 91.05%, 0.3 -> 91.1%).
 BAG_WD = 0.3
 
 
+class TextClassifierLearner(Learner):
+    """A Learner for text classifiers: ``fine_tune`` is ULMFiT's gradual unfreezing for sequence encoders."""
+
+    def fine_tune(  # type: ignore[override]
+        self, epochs: int, base_lr: float | None = None, *, freeze_epochs: int = 1, **kwargs: Any
+    ) -> None:
+        """ULMFiT for an AWD-LSTM classifier (:func:`~trainwell.text.ulmfit.gradual_unfreezing`); the usual
+        head-then-everything fine-tuning for other models."""
+        if hasattr(self.model, "encoder"):
+            from trainwell.text.ulmfit import gradual_unfreezing
+
+            gradual_unfreezing(self, epochs, base_lr or self.lr, callbacks=kwargs.get("callbacks", ()))
+            return
+        super().fine_tune(epochs, base_lr, freeze_epochs=freeze_epochs, **kwargs)
+
+
 def text_classifier_learner(
     data: DataBundle,
     arch: str = "ngram_bag",
     *,
+    pretrained: str | Path | Mapping[str, Any] | None = None,
     arch_config: Mapping[str, Any] | None = None,
     lr: float | None = None,
     wd: float | None = None,
@@ -34,7 +52,10 @@ def text_classifier_learner(
 
     Args:
         data: the bundle; its recipe decides the embedding size and the batch format.
-        arch: a registered text architecture (``"ngram_bag"``, alias ``"fast"``).
+        arch: a registered text architecture (``"ngram_bag"``, alias ``"fast"``; ``"awd_lstm"``, alias
+            ``"ulmfit"``, reads padded batches).
+        pretrained: for ``awd_lstm``: a language-model directory (or state dict) whose encoder starts the
+            classifier; build ``data`` with that model's vocabulary (``vocab=lm_vocab(lm_dir)``) and sizes.
         arch_config: extra architecture settings (e.g. ``{"dim": 64, "hidden": 128}``).
         lr: peak learning rate (default: :data:`BAG_LR` for bag models, 1e-3 otherwise).
         wd: decoupled weight decay (default: :data:`BAG_WD` for bag models, applied lazily to the rows a
@@ -57,16 +78,41 @@ def text_classifier_learner(
             f"batch_format={recipe.batch_format!r}; rebuild it with text_data(..., batch_format={wanted!r})"
         )
     config: dict[str, Any] = {"n_embeddings": recipe.n_embeddings, "n_out": data.task.n_outputs}
+    if pretrained is not None and not isinstance(pretrained, Mapping):
+        from trainwell.text.ulmfit import lm_vocab
+
+        if list(lm_vocab(pretrained)) != list(recipe.vocab):
+            raise ConfigError(
+                f"the data's vocabulary differs from the language model's in '{pretrained}', so its encoder would "
+                "read the wrong words; build the data with text_data(..., vocab=lm_vocab(lm_dir))"
+            )
+        config.update(_lm_sizes(Path(pretrained)))
     config.update(arch_config or {})
     model = create_model(name, **config)
+    if pretrained is not None:
+        if not hasattr(model, "encoder"):
+            raise ConfigError(
+                f"pretrained= starts an AWD-LSTM classifier from a language model; {name!r} has none"
+            )
+        from trainwell.text.ulmfit import load_encoder
+
+        load_encoder(model, pretrained)  # type: ignore[arg-type]
     bag = recipe.batch_format == "bag"
-    learner_kwargs.setdefault("opt", LazyAdamW)
+    learner_kwargs.setdefault("opt", LazyAdamW if bag else "adamw")
     default_wd = BAG_WD if bag else 0.01
-    learn = Learner(
-        model, data, lr=lr or (BAG_LR if bag else 1e-3), wd=default_wd if wd is None else wd, **learner_kwargs
+    learn = TextClassifierLearner(
+        model, data, lr=lr or (BAG_LR if bag else 1e-2), wd=default_wd if wd is None else wd, **learner_kwargs
     )
     learn.model_spec = {"name": name, "config": config}
     return learn
+
+
+def _lm_sizes(model_dir: Path) -> dict[str, Any]:
+    """The encoder sizes a language-model directory was trained with, so the classifier matches them."""
+    from trainwell.core.artifact import read_metadata
+
+    config = (read_metadata(model_dir).get("architecture") or {}).get("config") or {}
+    return {key: config[key] for key in ("emb_size", "hidden_size", "n_layers") if key in config}
 
 
 def resolve_arch(arch: str) -> str:

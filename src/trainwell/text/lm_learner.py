@@ -36,8 +36,8 @@ from trainwell.data.bundle import DataBundle
 from trainwell.learner.events import Callback
 from trainwell.learner.learner import Learner
 from trainwell.models.registry import create_model
-from trainwell.text.lm_data import LMRecipe, LMStreamLoader
 from trainwell.text.lm_predictor import generate_text
+from trainwell.text.lm_stream import LMRecipe, LMStreamLoader
 
 if TYPE_CHECKING:
     from trainwell.text.cache import CacheReport
@@ -301,7 +301,7 @@ def language_model_learner(
     progress: bool = True,
     path: str = ".",
 ) -> LanguageModelLearner:
-    """A Learner for an AWD-LSTM language model on ``data`` (from :func:`~trainwell.text.lm_data.lm_data`).
+    """A Learner for an AWD-LSTM language model on ``data`` (from :func:`~trainwell.text.lm_stream.lm_data`).
 
     Args:
         arch: A registered language-model architecture.
@@ -418,7 +418,7 @@ def fit_language_model(
     """
     from trainwell.core.seeding import seed_everything
     from trainwell.learner.run_files import check_out_dir, write_run
-    from trainwell.text.lm_data import lm_data
+    from trainwell.text.lm_stream import lm_data
 
     if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
         raise ConfigError(f"--epochs must be a whole number >= 1; got {epochs!r}")

@@ -16,7 +16,7 @@ from torch import nn
 from trainwell.core.artifact import read_artifact
 from trainwell.core.errors import ArtifactError, ConfigError, DataError
 from trainwell.models.registry import create_model
-from trainwell.text.lm_data import LMRecipe
+from trainwell.text.lm_stream import LMRecipe
 from trainwell.text.tokenize import BOS, FAKE_PREFIX, PAD, UNK
 
 __all__ = ["LMPredictor", "generate_ids", "generate_text", "load_lm", "predictor_from_artifact"]

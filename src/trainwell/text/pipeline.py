@@ -68,6 +68,7 @@ def fit_texts(
     metrics: list[str] | None = None,
     progress: bool = True,
     test: str | Path | pd.DataFrame | None = None,
+    pretrained: str | Path | None = None,
     arch_config: dict[str, Any] | None = None,
     learner_kwargs: dict[str, Any] | None = None,
     **data_kwargs: Any,
@@ -83,6 +84,8 @@ def fit_texts(
         seed: controls the split, the initialisation and the batch order.
         valid_pct, valid_col, task, batch_size, test: see :func:`~trainwell.text.text_data`.
         metrics: metric names (default: the task's).
+        pretrained: a language-model directory: the classifier (``model="ulmfit"``) starts from its encoder and
+            vocabulary and is trained by gradual unfreezing (ULMFiT).
         **data_kwargs: more :func:`~trainwell.text.text_data` settings (``label_delim``, ``ngrams``,
             ``tokenizer``, ``drop_empty``...).
     """
@@ -95,6 +98,10 @@ def fit_texts(
         check_out_dir(Path(out))
     seed_everything(seed)
     batch_format = models.entry(arch).metadata.get("batch_format", "bag")
+    if pretrained is not None and "vocab" not in data_kwargs:
+        from trainwell.text.ulmfit import lm_vocab
+
+        data_kwargs["vocab"] = lm_vocab(pretrained)  # the encoder must read the words it was trained on
     data = text_data(
         source,
         text_col,
@@ -111,6 +118,7 @@ def fit_texts(
     learn = text_classifier_learner(
         data,
         arch,
+        pretrained=pretrained,
         arch_config=arch_config,
         lr=lr,
         metrics=metrics,
@@ -118,6 +126,10 @@ def fit_texts(
         **(learner_kwargs or {}),
     )
     chosen_lr = lr or learn.lr
-    learn.fit_one_cycle(epochs or default_epochs(len(data.train)), chosen_lr)  # type: ignore[arg-type]
+    n_epochs = epochs or default_epochs(len(data.train))  # type: ignore[arg-type]
+    if pretrained is not None:
+        learn.fine_tune(n_epochs, chosen_lr)  # ULMFiT: gradual unfreezing with discriminative rates
+    else:
+        learn.fit_one_cycle(n_epochs, chosen_lr)
     model_dir = write_run(learn, Path(out), None) if out is not None else None
     return TextRun(learn, data, chosen_lr, model_dir)

@@ -1,0 +1,182 @@
+"""ULMFiT (Howard and Ruder 2018): a text classifier on the encoder of a fine-tuned AWD-LSTM language model.
+
+The three steps, each available on its own:
+
+1. a language model trained on a large corpus (:func:`~trainwell.text.lm_learner.language_model_learner`);
+2. the same language model fine-tuned on the target texts (``fit_language_model(..., pretrained=...)``);
+3. :class:`AWDLSTMClassifier` built on that encoder (``text_classifier_learner(data, "awd_lstm",
+   pretrained=lm_dir)``), trained with :func:`gradual_unfreezing`: the head first, then one more LSTM layer per
+   stage, with discriminative learning rates (each lower group gets the rate divided by 2.6) and one-cycle
+   (slanted triangular) schedules.
+
+The classifier reads the whole text (right-padded, length-bucketed batches), then pools the last layer's
+outputs three ways (the last real token, the maximum and the mean over real tokens) before a small head.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import torch
+from torch import nn
+
+from trainwell.core.errors import ConfigError
+from trainwell.models.registry import register_model
+from trainwell.text.awd_lstm import AWDLSTMEncoder
+
+if TYPE_CHECKING:
+    from trainwell.learner.events import Callback
+    from trainwell.learner.learner import Learner
+
+#: Each lower layer group's learning rate is the next one's divided by this (the ULMFiT paper's factor).
+LR_DECAY = 2.6
+
+
+class ConcatPoolingHead(nn.Module):
+    """``[last, max, mean]`` of the encoder outputs over the real tokens -> BN, dropout, linear, ReLU -> linear."""
+
+    def __init__(self, width: int, n_out: int, hidden: int = 50, dropout: float = 0.1) -> None:
+        super().__init__()
+        self.layers = nn.Sequential(
+            nn.BatchNorm1d(3 * width),
+            nn.Dropout(dropout * 2),
+            nn.Linear(3 * width, hidden),
+            nn.ReLU(inplace=True),
+            nn.BatchNorm1d(hidden),
+            nn.Dropout(dropout),
+            nn.Linear(hidden, n_out),
+        )
+
+    def forward(self, outputs: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        # outputs (B, T, E); mask (B, T) True at real tokens (right padding: real tokens come first)
+        lengths = mask.sum(1).clamp_min(1)
+        last = outputs[torch.arange(len(outputs), device=outputs.device), lengths - 1]  # (B, E)
+        masked = outputs.masked_fill(~mask[..., None], float("-inf"))
+        largest = masked.max(1).values.nan_to_num(0.0, neginf=0.0)
+        mean = (outputs * mask[..., None]).sum(1) / lengths[:, None]
+        return self.layers(torch.cat([last, largest, mean], dim=1))
+
+
+@register_model("awd_lstm", application="text", batch_format="padded")
+class AWDLSTMClassifier(nn.Module):
+    """An AWD-LSTM encoder over padded token ids ``(B, T)`` with a concat-pooling head; logits ``(B, n_out)``.
+
+    Args:
+        n_embeddings: vocabulary size (must equal the language model's to start from its encoder).
+        n_out: outputs.
+        emb_size, hidden_size, n_layers: encoder sizes (match the language model to reuse it).
+        pad_id: the padding id.
+        drop_mult: scales every dropout of the encoder (the paper's 0.5 for classification).
+        head_hidden, head_dropout: the head's hidden width and dropout.
+    """
+
+    def __init__(
+        self,
+        n_embeddings: int,
+        n_out: int,
+        emb_size: int = 256,
+        hidden_size: int = 512,
+        n_layers: int = 2,
+        pad_id: int = 1,
+        drop_mult: float = 0.5,
+        head_hidden: int = 50,
+        head_dropout: float = 0.1,
+    ) -> None:
+        super().__init__()
+        self.pad_id = pad_id
+        self.encoder = AWDLSTMEncoder(
+            n_embeddings,
+            emb_size,
+            hidden_size,
+            n_layers,
+            pad_id,
+            embed_p=0.1 * drop_mult,
+            input_p=0.6 * drop_mult,
+            hidden_p=0.4 * drop_mult,
+            weight_p=0.5 * drop_mult,
+            output_p=0.4 * drop_mult,
+        )
+        self.head = ConcatPoolingHead(emb_size, n_out, head_hidden, head_dropout)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        self.encoder.reset()  # every text starts from a zero state: batches are independent texts
+        _raw, dropped = self.encoder(tokens)
+        return self.head(dropped[-1], tokens != self.pad_id)
+
+    def layer_groups(self) -> list[nn.Module]:
+        """Embedding, each LSTM layer, head: the stages of gradual unfreezing."""
+        return [self.encoder.embedding, *self.encoder.rnns, self.head]
+
+
+def encoder_state(source: str | Path | Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The ``encoder.*`` weights of a language model (a model directory or a state dict), keys without prefix."""
+    if isinstance(source, Mapping):
+        state = dict(source)
+    else:
+        from trainwell.core.artifact import read_artifact
+
+        _metadata, state = read_artifact(Path(source))
+    found = {key[len("encoder.") :]: value for key, value in state.items() if key.startswith("encoder.")}
+    if not found:
+        raise ConfigError(
+            f"'{source}' holds no AWD-LSTM encoder weights (keys 'encoder.*'); pass a language model"
+        )
+    return found
+
+
+def lm_vocab(model_dir: str | Path) -> list[str]:
+    """The vocabulary of a language-model directory, to build classification data the encoder understands."""
+    from trainwell.core.artifact import read_metadata
+
+    recipe = read_metadata(Path(model_dir)).get("recipe") or {}
+    vocab = recipe.get("vocab")
+    if isinstance(vocab, dict):
+        vocab = vocab.get("itos")
+    if not vocab:
+        raise ConfigError(f"'{model_dir}' records no vocabulary; pass a language model directory")
+    return list(vocab)
+
+
+def load_encoder(model: AWDLSTMClassifier, source: str | Path | Mapping[str, torch.Tensor]) -> None:
+    """Copy a language model's encoder into ``model`` (same vocabulary and sizes), with a clear error if not."""
+    state = encoder_state(source)
+    own = model.encoder.state_dict()
+    for key, value in own.items():
+        if key not in state:
+            raise ConfigError(f"the language model lacks encoder weight '{key}'; was it an AWD-LSTM?")
+        if state[key].shape != value.shape:
+            raise ConfigError(
+                f"encoder weight '{key}' is {tuple(state[key].shape)} in the language model but {tuple(value.shape)} "
+                "here: build the classifier with the language model's sizes (emb_size, hidden_size, n_layers) and "
+                "its vocabulary (text_data(..., vocab=lm_vocab(lm_dir)))"
+            )
+    model.encoder.load_state_dict({key: state[key] for key in own})
+
+
+def gradual_unfreezing(
+    learn: Learner,
+    epochs: int = 2,
+    lr: float = 1e-2,
+    *,
+    moms: tuple[float, float] = (0.8, 0.7),
+    callbacks: Iterable[Callback] = (),
+) -> None:
+    """The ULMFiT schedule: head only, then one more layer group per epoch, then everything for ``epochs``.
+
+    Each stage is a one-cycle fit; stage ``k`` trains the last ``k + 1`` groups at ``lr / 2**k``, spread over
+    the groups by :data:`LR_DECAY` (discriminative learning rates).
+    """
+    n_groups = len(learn.layer_groups())
+    extra = list(callbacks)
+    rate = lr
+    for stage in range(1, n_groups):
+        learn.freeze_to(n_groups - stage)
+        spread = slice(rate / LR_DECAY ** (stage - 1), rate) if stage > 1 else rate
+        learn.fit_one_cycle(1, spread, moms=moms, callbacks=extra)
+        rate /= 2
+    learn.unfreeze()
+    learn.fit_one_cycle(
+        max(1, epochs), slice(rate / LR_DECAY ** (n_groups - 1), rate), moms=moms, callbacks=extra
+    )

@@ -1,0 +1,86 @@
+"""ULMFiT on small real text: a language model, its encoder in a classifier, gradual unfreezing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from classify_tables import sentiment_frame
+
+import trainwell
+from trainwell.core.errors import ConfigError
+from trainwell.text import language_model_learner, lm_data, text_classifier_learner, text_data
+from trainwell.text.ulmfit import AWDLSTMClassifier, gradual_unfreezing, lm_vocab
+
+SIZES = {"emb_size": 16, "hidden_size": 24, "n_layers": 2}
+
+
+@pytest.fixture(scope="module")
+def lm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    torch.manual_seed(0)
+    texts = sentiment_frame(300, seed=3)["review"].tolist()
+    learn = language_model_learner(lm_data(texts, batch_size=8, bptt=12, min_freq=1), progress=False, **SIZES)
+    learn.fit_one_cycle(1, 1e-2)
+    out = tmp_path_factory.mktemp("lm") / "lm"
+    learn.export(out)
+    return out
+
+
+def _classifier_data(lm_dir: Path) -> trainwell.DataBundle:
+    frame = sentiment_frame(240, seed=0)
+    return text_data(
+        frame, "review", "sentiment", vocab=lm_vocab(lm_dir), batch_format="padded", batch_size=16
+    )
+
+
+def test_the_classifier_starts_from_the_language_models_encoder(lm_dir: Path) -> None:
+    data = _classifier_data(lm_dir)
+    learn = text_classifier_learner(data, "ulmfit", pretrained=lm_dir, progress=False)
+    assert isinstance(learn.model, AWDLSTMClassifier)
+    _metadata, state = trainwell.core.artifact.read_artifact(lm_dir)  # type: ignore[attr-defined]
+    assert torch.equal(learn.model.encoder.embedding.weight, state["encoder.embedding.weight"])
+    assert len(learn.layer_groups()) == 4  # embedding, 2 LSTM layers, head
+
+
+def test_fine_tune_unfreezes_one_group_per_stage(lm_dir: Path) -> None:
+    torch.manual_seed(0)
+    data = _classifier_data(lm_dir)
+    learn = text_classifier_learner(data, "awd_lstm", pretrained=lm_dir, progress=False)
+    trainable_per_fit: list[int] = []
+
+    class Spy(trainwell.Callback):
+        def before_fit(self, learn: trainwell.Learner) -> None:
+            trainable_per_fit.append(sum(p.requires_grad for p in learn.model.parameters()))
+
+    gradual_unfreezing(learn, epochs=2, lr=2e-2, callbacks=[Spy()])
+    assert trainable_per_fit == sorted(trainable_per_fit) and len(set(trainable_per_fit)) == 4
+    assert len(learn.history) == 3 + 2
+    groups = learn.opt.param_groups  # type: ignore[union-attr]
+    peak = {group["layer_group"]: group["max_lr"] for group in groups}
+    assert peak[3] == pytest.approx(2e-2 / 8) and peak[0] == pytest.approx(2e-2 / 8 / 2.6**3)
+
+
+def test_the_classifier_learns_the_sentiment(lm_dir: Path) -> None:
+    torch.manual_seed(0)
+    learn = text_classifier_learner(_classifier_data(lm_dir), "awd_lstm", pretrained=lm_dir, progress=False)
+    learn.fit_one_cycle(8, 2e-2)
+    assert learn.history[-1]["accuracy"] >= 0.9
+
+
+def test_export_and_predict_a_ulmfit_classifier(lm_dir: Path, tmp_path: Path) -> None:
+    data = _classifier_data(lm_dir)
+    learn = text_classifier_learner(data, "awd_lstm", pretrained=lm_dir, progress=False)
+    learn.fine_tune(1, 2e-2)
+    learn.export(tmp_path / "clf")
+    predictor = trainwell.load(tmp_path / "clf")
+    texts = sentiment_frame(20, seed=9)["review"].tolist()
+    table = predictor.predict(texts)
+    learn.model.eval()
+    assert len(table) == 20 and set(table["prediction"]) <= {"pos", "neg"}
+
+
+def test_a_different_vocabulary_is_a_clear_error(lm_dir: Path) -> None:
+    data = text_data(sentiment_frame(120, seed=0), "review", "sentiment", batch_format="padded", min_freq=1)
+    with pytest.raises(ConfigError, match="vocab=lm_vocab"):
+        text_classifier_learner(data, "awd_lstm", pretrained=lm_dir, progress=False)
