@@ -227,6 +227,10 @@ def evaluate(
     ] = None,
     baselines: Annotated[bool, typer.Option(help="Also cross-validate the scikit-learn baselines.")] = True,
     size: Annotated[int | None, typer.Option(help="Images: side in pixels (default as in fit).")] = None,
+    text: Annotated[
+        str | None,
+        typer.Option(help="Texts: the column holding the text (cross-validates a text classifier)."),
+    ] = None,
 ) -> None:
     """Cross-validate a model on a table or a folder of images, with confidence intervals, against baselines."""
 
@@ -251,6 +255,23 @@ def evaluate(
         from trainwell.tabular.io import read_table
 
         table = read_table(data)
+        if text is not None:
+            from trainwell.cli._evaluate_texts import evaluate_texts
+
+            render(
+                evaluate_texts(
+                    table,
+                    text,
+                    target,
+                    k=cv,
+                    seed=seed,
+                    epochs=epochs,
+                    task=task,
+                    baselines=baselines,
+                    source=str(data),
+                )
+            )
+            return
         result = evaluate_table(
             table, target, k=cv, seed=seed, epochs=epochs, task=task, baselines=baselines, source=str(data)
         )

@@ -74,9 +74,19 @@ def build_report(
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
         text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
         return write_text_atomic(destination, text)
+    if getattr(predictor, "application", None) == "text":
+        from trainwell.report._text import read_labelled, text_report_sections
+
+        if getattr(predictor, "task", None) is None or predictor.task.kind == "language_model":
+            raise ConfigError(f"'{model_dir}' is a language model; the report covers classifiers")
+        frame, source = read_labelled(data)
+        intro, sections = text_report_sections(predictor, frame, source, top_k=top_k)
+        sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
+        text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
+        return write_text_atomic(destination, text)
     if not isinstance(predictor, TabularPredictor):
         raise ConfigError(
-            f"trainwell report supports tabular and image models; '{model_dir}' holds another kind"
+            f"trainwell report supports tabular, image and text models; '{model_dir}' holds another kind"
         )
     task = predictor.task
     if task.kind not in SUPPORTED or len(task.target_names) != 1:

@@ -1,0 +1,144 @@
+"""Cross-validation of the text classifier on a table of labelled texts, beside classical text baselines.
+
+Each fold builds ``text_data`` from its own training rows (the vocabulary and n-gram buckets are fitted on
+them only) and trains exactly as ``trainwell fit --text`` does. Baselines on the same folds: the majority class
+and TF-IDF (words and bigrams) + logistic regression, the usual strong linear baseline for text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import torch
+
+    from trainwell.cli.evaluate_cmd import TableEvaluation
+    from trainwell.data.task import Task
+    from trainwell.evaluate import CVResult
+
+
+@dataclass
+class TextFold:
+    """A fold function for :func:`trainwell.evaluate.cross_validate` that trains a text classifier."""
+
+    frame: pd.DataFrame
+    text_col: str
+    target: str
+    task: Task
+    metric_names: Sequence[str]
+    model: str = "fast"
+    epochs: int | None = None
+    seed: int = 0
+    #: Per fold: the vocabulary fitted on that fold's training texts (proof of no leakage across folds).
+    vocabularies: list[frozenset[str]] = field(default_factory=list)
+    lrs: list[float] = field(default_factory=list)
+    predictions: list[tuple[np.ndarray, torch.Tensor, torch.Tensor]] = field(default_factory=list)
+
+    def __call__(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
+        from trainwell.evaluate import score
+        from trainwell.text.pipeline import fit_texts
+
+        run = fit_texts(
+            self.frame,
+            text_col=self.text_col,
+            target=self.target,
+            model=self.model,
+            epochs=self.epochs,
+            seed=self.seed + fold,
+            task=self.task.kind,
+            splits=(train.tolist(), valid.tolist()),
+            progress=False,
+        )
+        preds, targets = run.learn.get_preds()
+        assert targets is not None
+        self.vocabularies.append(frozenset(run.data.recipe.vocab))  # type: ignore[union-attr]
+        self.lrs.append(float(run.lr))
+        self.predictions.append((valid, preds, targets))
+        return score(preds, targets, self.task.kind, self.metric_names)
+
+
+def text_baselines(
+    texts: Sequence[str],
+    labels: Any,
+    task: Task,
+    splits: Sequence[tuple[np.ndarray, np.ndarray]],
+    metric_names: Sequence[str],
+) -> dict[str, CVResult]:
+    """Majority class and TF-IDF + logistic regression, fold for fold."""
+    import torch
+    from sklearn.dummy import DummyClassifier
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from trainwell.evaluate import CVResult, score
+
+    encoded = task.encode(labels)
+    y = encoded.long().numpy()
+    corpus = np.asarray(texts, dtype=object)
+    makers = {
+        "majority class": lambda: DummyClassifier(strategy="most_frequent"),
+        "tf-idf + logistic": lambda: make_pipeline(
+            TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+            LogisticRegression(C=4.0, max_iter=1000),
+        ),
+    }
+    results: dict[str, list[dict[str, float]]] = {name: [] for name in makers}
+    for train, valid in splits:
+        for name, make in makers.items():
+            model = make()
+            model.fit(corpus[train], y[train])
+            probabilities = torch.as_tensor(model.predict_proba(corpus[valid]), dtype=torch.float32)
+            full = torch.zeros(len(valid), task.n_outputs if task.kind == "multiclass" else 2)
+            full[:, torch.as_tensor(model.classes_)] = probabilities
+            preds = full[:, 1] if task.kind == "binary" else full
+            results[name].append(score(preds, encoded[valid], task.kind, metric_names))
+    return {name: CVResult(folds, list(splits)) for name, folds in results.items()}
+
+
+def evaluate_texts(
+    frame: pd.DataFrame,
+    text_col: str,
+    target: str,
+    *,
+    k: int = 5,
+    seed: int = 0,
+    epochs: int | None = None,
+    task: str | None = None,
+    baselines: bool = True,
+    source: str = "the table",
+) -> TableEvaluation:
+    """Cross-validate the text classifier and the text baselines on the same ``k`` stratified folds."""
+    from trainwell.cli.evaluate_cmd import TableEvaluation
+    from trainwell.core.errors import ConfigError, DataError
+    from trainwell.data.task import infer_task
+    from trainwell.evaluate import cross_validate, fold_indices
+
+    if epochs is not None and epochs < 1:
+        raise ConfigError(f"--epochs must be at least 1, got {epochs}; pass e.g. --epochs 5 or leave it out")
+    for option, column in (("--text", text_col), ("--target", target)):
+        if column not in frame.columns:
+            raise DataError(
+                f"{option} '{column}' is not a column of {source}; columns are: "
+                f"{', '.join(map(str, list(frame.columns)[:20]))}"
+            )
+    resolved = infer_task(frame[target], name=target, kind=task)
+    if resolved.kind not in ("binary", "multiclass"):
+        raise ConfigError(
+            f"evaluate --text supports binary and multiclass targets; '{target}' is {resolved.kind}"
+        )
+    splits = fold_indices(frame[target].astype(str).to_numpy(), k, seed, True)
+    metric_names = list(resolved.metric_names)
+    fold = TextFold(frame, text_col, target, resolved, metric_names, epochs=epochs, seed=seed)
+    model = cross_validate(len(frame), None, fold, seed=seed, stratified=True, splits=splits)
+    others = text_baselines(
+        frame[text_col].astype(str).tolist(), frame[target], resolved, splits, metric_names
+    )
+    return TableEvaluation(
+        resolved, len(frame), model, others if baselines else {}, fold.lrs, predictions=fold.predictions
+    )

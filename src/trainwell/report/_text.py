@@ -1,0 +1,115 @@
+"""The report's sections for a text classifier: metrics, confusion, calibration, and the worst texts as snippets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+import trainwell
+from trainwell.core.errors import ConfigError, DataError
+from trainwell.report import _html
+
+if TYPE_CHECKING:
+    from trainwell.text.predictor import TextPredictor
+
+#: Characters of each text shown among the top losses.
+SNIPPET = 300
+
+
+def snippet(text: str, limit: int = SNIPPET) -> str:
+    """The text on one line, cut at a word boundary near ``limit`` characters."""
+    flat = " ".join(str(text).split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat.rfind(" ", 0, limit)
+    return flat[: cut if cut > limit // 2 else limit] + " …"
+
+
+def text_report_sections(
+    predictor: TextPredictor, frame: pd.DataFrame, source: str, *, top_k: int
+) -> tuple[list[str], list[str]]:
+    """Intro paragraphs and sections for a text model judged on the labelled rows of ``frame``."""
+    from trainwell.report.build import _classification_sections, _interpretation, _metrics_section, row_losses
+
+    task = predictor.task
+    if task.kind not in ("binary", "multiclass") or len(task.target_names) != 1:
+        raise ConfigError(
+            f"the report supports single-target binary and multiclass text models; this is {task.kind}"
+        )
+    target = task.target_names[0]
+    column = predictor.recipe.text_col
+    for name, what in ((column, "text"), (target, "target")):
+        if name not in frame.columns:
+            raise DataError(
+                f"{what} column '{name}' not found in {source}; the report needs labelled texts. Columns are: "
+                f"{', '.join(map(str, list(frame.columns)[:20]))}"
+            )
+    if frame[target].isna().any():
+        raise DataError(f"target column '{target}' has missing values in {source}; drop or fill those rows")
+    targets = task.encode(frame[target])
+    probabilities = predictor.predict_proba(frame)
+    sections = [_metrics_section(task, probabilities, targets, len(frame), source, unit="text")]
+    sections.extend(_classification_sections(_interpretation(task, probabilities, targets)))
+    losses = row_losses(task, probabilities, targets)
+    sections.append(_top_texts_section(task, frame, column, target, probabilities, losses, top_k))
+    intro = [
+        _html.paragraph(
+            f"{task.kind} text classifier predicting '{target}' from '{column}' "
+            f"({', '.join(map(str, task.classes))}), evaluated on {len(frame)} labelled texts from {source}. "
+            f"trainwell {trainwell.__version__}."
+        )
+    ]
+    return intro, sections
+
+
+def _top_texts_section(
+    task: Any,
+    frame: pd.DataFrame,
+    column: str,
+    target: str,
+    probabilities: torch.Tensor,
+    losses: np.ndarray,
+    k: int,
+) -> str:
+    order = np.lexsort((np.arange(len(losses)), -losses))[:k]
+    predicted = task.decode(probabilities)
+    if task.kind == "binary":
+        confidence = torch.where(probabilities >= task.threshold, probabilities, 1 - probabilities)
+    else:
+        confidence = probabilities.max(dim=-1).values
+    rows = [
+        [
+            index,
+            frame[target].iloc[index],
+            predicted[index],
+            float(confidence[index]),
+            float(losses[index]),
+            snippet(frame[column].iloc[index]),
+        ]
+        for index in order.tolist()
+    ]
+    note = (
+        f"The {len(rows)} texts with the highest loss (-log of the probability given to the true class), "
+        f"their first {SNIPPET} characters; probability is that of the predicted class."
+    )
+    return _html.section(
+        "top-losses",
+        "Top losses",
+        [
+            _html.paragraph(note, note=True),
+            _html.table(["row", "actual", "predicted", "probability", "loss", "text"], rows),
+        ],
+    )
+
+
+def read_labelled(data: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, str]:
+    """The labelled rows and how to name them in the report."""
+    if isinstance(data, pd.DataFrame):
+        return data.reset_index(drop=True), "the data"
+    from trainwell.tabular.io import read_table
+
+    return read_table(data).reset_index(drop=True), str(data)

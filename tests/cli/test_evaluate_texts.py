@@ -1,0 +1,43 @@
+"""trainwell evaluate on a text column: folds, the vocabulary fitted per fold, TF-IDF baselines."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from trainwell.cli._evaluate_texts import TextFold, evaluate_texts
+from trainwell.data.task import infer_task
+
+GOOD, BAD = ["great", "wonderful", "loved", "superb"], ["awful", "terrible", "boring", "dreadful"]
+FILLER = ["the", "movie", "was", "and", "plot", "acting", "story", "this", "film", "with"]
+
+
+def reviews(n: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for index in range(n):
+        good = index % 2 == 0
+        words = [*rng.choice(FILLER, 6), rng.choice(GOOD if good else BAD)]
+        rows.append((" ".join(map(str, words)), "pos" if good else "neg"))
+    return pd.DataFrame(rows, columns=["review", "sentiment"])
+
+
+@pytest.mark.slow
+def test_cross_validation_of_texts_beside_tfidf() -> None:
+    result = evaluate_texts(reviews(200), "review", "sentiment", k=3)  # default epochs, as trainwell fit
+    assert result.model.k == 3 and set(result.baselines) == {"majority class", "tf-idf + logistic"}
+    assert result.baselines["majority class"].summary()["accuracy"].mean == pytest.approx(0.5, abs=0.02)
+    assert result.baselines["tf-idf + logistic"].summary()["accuracy"].mean > 0.9
+    assert result.model.summary()["accuracy"].mean > 0.8
+
+
+def test_each_fold_fits_its_own_vocabulary() -> None:
+    frame = reviews(60)
+    frame.loc[:29, "review"] = frame.loc[:29, "review"] + " zebra zebra"  # a word only the first half knows
+    task = infer_task(frame["sentiment"])
+    fold = TextFold(frame, "review", "sentiment", task, ["accuracy"], epochs=1)
+    first, second = np.arange(0, 30), np.arange(30, 60)
+    fold(first, second, 0)
+    fold(second, first, 1)
+    assert "zebra" in fold.vocabularies[0] and "zebra" not in fold.vocabularies[1]

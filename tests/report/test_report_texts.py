@@ -1,0 +1,61 @@
+"""The HTML report on a text classifier: metrics, confusion, calibration and the worst texts as snippets."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from trainwell.core.errors import DataError
+from trainwell.report import build_report
+from trainwell.report._text import snippet
+from trainwell.text import fit_texts
+
+GOOD, BAD = ["great", "wonderful", "loved", "superb"], ["awful", "terrible", "boring", "dreadful"]
+FILLER = ["the", "movie", "was", "and", "plot", "acting", "story", "this", "film", "with"]
+
+
+def reviews(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for index in range(n):
+        good = index % 2 == 0
+        words = [*rng.choice(FILLER, 6), rng.choice(GOOD if good else BAD)]
+        rows.append((" ".join(map(str, words)), "pos" if good else "neg"))
+    return pd.DataFrame(rows, columns=["review", "sentiment"])
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("texts") / "model"
+    fit_texts(reviews(300, 0), text_col="review", target="sentiment", out=out, epochs=5, progress=False)
+    return out
+
+
+def test_report_lists_the_worst_texts_escaped(model_dir: Path, tmp_path: Path) -> None:
+    rows = reviews(60, 1)
+    rows.loc[0, "review"] = "<script>alert(1)</script> " + rows.loc[0, "review"]
+    rows.loc[0, "sentiment"] = "neg" if rows.loc[0, "sentiment"] == "pos" else "pos"  # a sure top loss
+    path = tmp_path / "labelled.csv"
+    rows.to_csv(path, index=False)
+    html = build_report(model_dir, path, tmp_path / "report.html").read_text(encoding="utf-8")
+    for heading in ("Training curves", "Validation metrics", "Confusion matrix", "Calibration", "Top losses"):
+        assert f"<h2>{heading}</h2>" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script" not in html.lower()
+    assert "texts" in html and re.search(r"<th>text</th>", html)
+
+
+def test_a_missing_text_column_is_a_clear_error(model_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="text column 'review' not found"):
+        build_report(model_dir, reviews(10, 2).rename(columns={"review": "body"}), tmp_path / "r.html")
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_snippets_are_one_line_and_cut_at_a_word() -> None:
+    assert snippet("a  b\n  c") == "a b c"
+    long = "word " * 200
+    cut = snippet(long, 50)
+    assert cut.endswith(" …") and len(cut) <= 52 and "\n" not in cut
