@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from report_browser import chromium_flags, dump_dom
 
 import trainwell
 from trainwell.core.errors import DataError
@@ -25,7 +25,6 @@ HEADINGS = (
     "Top losses",
     "Permutation feature importance",
 )
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
@@ -90,24 +89,11 @@ def test_missing_target_column_is_one_clear_error(
 
 
 def test_report_renders_in_headless_chromium(report_html: Path, tmp_path: Path) -> None:
-    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
-        pytest.skip("headless Chromium not installed (apt-get install chromium)")
-    flags = [
-        str(CHROMIUM),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ]
+    flags = chromium_flags(tmp_path / "profile")
     url = report_html.resolve().as_uri()
-    dom = subprocess.run([*flags, "--dump-dom", url], capture_output=True, text=True, timeout=60, check=True)
+    dom = dump_dom(report_html, tmp_path / "profile")
     for heading in HEADINGS:
-        assert heading in dom.stdout
+        assert heading in dom
     shot = tmp_path / "shot.png"
     subprocess.run(
         [*flags, f"--screenshot={shot}", "--window-size=1200,3000", url],

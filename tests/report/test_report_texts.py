@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from report_browser import dump_dom
 
 from trainwell.core.errors import DataError
 from trainwell.report import build_report
@@ -62,29 +63,8 @@ def test_snippets_are_one_line_and_cut_at_a_word() -> None:
 
 
 def test_text_report_renders_in_headless_chromium(model_dir: Path, tmp_path: Path) -> None:
-    import shutil
-    import subprocess
-
-    chromium = Path("/usr/bin/chromium")
-    if not chromium.exists() or shutil.which(str(chromium)) is None:
-        pytest.skip("headless Chromium not installed (apt-get install chromium)")
     path = tmp_path / "labelled.csv"
     reviews(40, 3).to_csv(path, index=False)
-    html = build_report(model_dir, path, tmp_path / "report.html")
-    flags = [
-        str(chromium),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--dump-dom",
-        html.resolve().as_uri(),
-    ]
-    dom = subprocess.run(flags, capture_output=True, text=True, timeout=60, check=True).stdout
+    dom = dump_dom(build_report(model_dir, path, tmp_path / "report.html"), tmp_path / "profile")
     for heading in ("Validation metrics", "Confusion matrix", "Top losses"):
         assert heading in dom
