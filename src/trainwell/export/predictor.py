@@ -7,11 +7,16 @@ fixed allow-list (a directory cannot make trainwell import arbitrary code).
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
+
+import torch
 
 from trainwell.core.artifact import read_artifact
 from trainwell.core.errors import ArtifactError
+from trainwell.data.task import Task
+from trainwell.models.registry import model_from_artifact
 
 APPLICATIONS = ("tabular", "vision", "text")
 
@@ -32,3 +37,30 @@ def load(path: str | Path) -> Any:
         )
     module = importlib.import_module(f"trainwell.{application}.predictor")
     return module.predictor_from_artifact(metadata, state)
+
+
+class Predictor:
+    """What every application's predictor shares: a model in eval mode, the task, the recipe, the metadata.
+
+    Subclasses name their ``application`` and their ``recipe_class`` (with a ``from_dict``), and add how raw
+    inputs become model inputs.
+    """
+
+    application: ClassVar[str] = "generic"
+    recipe_class: ClassVar[Any] = None
+
+    def __init__(self, model: torch.nn.Module, task: Task, recipe: Any, metadata: dict[str, Any]) -> None:
+        self.model = model.eval()
+        self.task = task
+        self.recipe = recipe
+        self.metadata = metadata
+
+    @classmethod
+    def from_artifact(cls, metadata: dict[str, Any], state: Mapping[str, torch.Tensor]) -> Any:
+        """Rebuild from ``trainwell.json`` and the weights; a malformed entry is an :class:`ArtifactError`."""
+        try:
+            task = Task.from_dict(metadata["task"])
+            recipe = cls.recipe_class.from_dict(metadata["recipe"])
+        except (KeyError, TypeError) as error:
+            raise ArtifactError(f"trainwell.json is missing or has a malformed entry: {error}") from error
+        return cls(model_from_artifact(metadata, state), task, recipe, metadata)

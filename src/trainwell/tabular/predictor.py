@@ -8,16 +8,14 @@ from typing import Any
 import pandas as pd
 import torch
 
-from trainwell.core.errors import ArtifactError
 from trainwell.data.tables import prediction_table, rows_frame
-from trainwell.data.task import Task
-from trainwell.models.registry import model_from_artifact
+from trainwell.export.predictor import Predictor
 from trainwell.tabular.recipe import TabularRecipe
 
 BATCH_ROWS = 8192
 
 
-class TabularPredictor:
+class TabularPredictor(Predictor):
     """Raw rows in, decoded predictions out.
 
     Unseen categories are read as missing (the reserved code 0); columns the model never used are ignored;
@@ -26,24 +24,8 @@ class TabularPredictor:
     """
 
     application = "tabular"
-
-    def __init__(
-        self, model: torch.nn.Module, task: Task, recipe: TabularRecipe, metadata: dict[str, Any]
-    ) -> None:
-        self.model = model.eval()
-        self.task = task
-        self.recipe = recipe
-        self.metadata = metadata
-
-    @classmethod
-    def from_artifact(cls, metadata: dict[str, Any], state: Mapping[str, torch.Tensor]) -> TabularPredictor:
-        try:
-            task = Task.from_dict(metadata["task"])
-            recipe = TabularRecipe.from_dict(metadata["recipe"])
-        except (KeyError, TypeError) as error:
-            raise ArtifactError(f"trainwell.json is missing or has a malformed entry: {error}") from error
-        model = model_from_artifact(metadata, state)
-        return cls(model, task, recipe, metadata)
+    recipe_class = TabularRecipe
+    recipe: TabularRecipe
 
     @property
     def input_names(self) -> list[str]:

@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from trainwell.core.errors import ArtifactError, DataError
-from trainwell.data.task import Task
-from trainwell.models.registry import model_from_artifact
+from trainwell.core.errors import DataError
+from trainwell.export.predictor import Predictor
 from trainwell.text.recipe import TextRecipe, bag_batch, padded_batch
 from trainwell.text.tokenize import validate_texts
 
@@ -25,28 +24,12 @@ __all__ = ["TextPredictor", "predictor_from_artifact"]
 BATCH_TEXTS = 512
 
 
-class TextPredictor:
+class TextPredictor(Predictor):
     """Texts in (a list of strings, or a table with the training text column), decoded predictions out."""
 
     application = "text"
-
-    def __init__(
-        self, model: torch.nn.Module, task: Task, recipe: TextRecipe, metadata: dict[str, Any]
-    ) -> None:
-        self.model = model.eval()
-        self.task = task
-        self.recipe = recipe
-        self.metadata = metadata
-
-    @classmethod
-    def from_artifact(cls, metadata: dict[str, Any], state: Mapping[str, torch.Tensor]) -> TextPredictor:
-        try:
-            task = Task.from_dict(metadata["task"])
-            recipe = TextRecipe.from_dict(metadata["recipe"])
-        except (KeyError, TypeError) as error:
-            raise ArtifactError(f"trainwell.json is missing or has a malformed entry: {error}") from error
-        model = model_from_artifact(metadata, state)
-        return cls(model, task, recipe, metadata)
+    recipe_class = TextRecipe
+    recipe: TextRecipe
 
     @property
     def input_names(self) -> list[str]:

@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from trainwell.core.errors import ArtifactError, DataError
-from trainwell.data.task import Task
-from trainwell.models.registry import model_from_artifact
+from trainwell.core.errors import DataError
+from trainwell.export.predictor import Predictor
 from trainwell.vision.augment import Augmentation
 from trainwell.vision.io import as_image_batch, image_array, is_image_file
 from trainwell.vision.recipe import ImageRecipe
@@ -27,28 +26,12 @@ BATCH_IMAGES = 256
 ImageInput = str | Path | bytes | np.ndarray | torch.Tensor
 
 
-class ImagePredictor:
+class ImagePredictor(Predictor):
     """Images in (paths, folders, encoded bytes, Pillow images or arrays), decoded predictions out."""
 
     application = "vision"
-
-    def __init__(
-        self, model: torch.nn.Module, task: Task, recipe: ImageRecipe, metadata: dict[str, Any]
-    ) -> None:
-        self.model = model.eval()
-        self.task = task
-        self.recipe = recipe
-        self.metadata = metadata
-
-    @classmethod
-    def from_artifact(cls, metadata: dict[str, Any], state: Mapping[str, torch.Tensor]) -> ImagePredictor:
-        try:
-            task = Task.from_dict(metadata["task"])
-            recipe = ImageRecipe.from_dict(metadata["recipe"])
-        except (KeyError, TypeError) as error:
-            raise ArtifactError(f"trainwell.json is missing or has a malformed entry: {error}") from error
-        model = model_from_artifact(metadata, state)
-        return cls(model, task, recipe, metadata)
+    recipe_class = ImageRecipe
+    recipe: ImageRecipe
 
     @property
     def input_names(self) -> list[str]:
