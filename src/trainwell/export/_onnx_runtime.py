@@ -20,13 +20,15 @@ ONNX_FILE = "model.onnx"
 INPUT_NAMES = ("x_cat", "x_cont")
 PIXELS_NAME = "pixels"
 #: The graph inputs each application's export writes (tabular may leave out one the model never reads).
-APPLICATION_INPUTS = {"tabular": INPUT_NAMES, "vision": (PIXELS_NAME,)}
+TEXT_INPUTS = ("ids", "offsets")
+APPLICATION_INPUTS = {"tabular": INPUT_NAMES, "vision": (PIXELS_NAME,), "text": TEXT_INPUTS}
 OUTPUT_NAME = "logits"
 INSTALL_HINT = "pip install 'trainwell[onnx]' (or: pip install onnx onnxruntime)"
 # Applications whose recipe the ONNX predictor can rebuild; imported by name, like export.predictor does.
 RECIPES = {
     "tabular": ("trainwell.tabular.recipe", "TabularRecipe"),
     "vision": ("trainwell.vision.recipe", "ImageRecipe"),
+    "text": ("trainwell.text.recipe", "TextRecipe"),
 }
 
 
@@ -88,6 +90,19 @@ def unit_pixels(pixels: np.ndarray | torch.Tensor) -> np.ndarray:
 def run_onnx_pixels(session: Any, pixels: np.ndarray | torch.Tensor) -> np.ndarray:
     """Raw outputs of a vision graph for ``uint8`` (or 0..1 float) pixels ``(N, C, H, W)``."""
     return np.asarray(session.run([OUTPUT_NAME], {PIXELS_NAME: unit_pixels(pixels)})[0])
+
+
+def run_onnx_text(
+    session: Any, ids: np.ndarray | torch.Tensor, offsets: np.ndarray | torch.Tensor
+) -> np.ndarray:
+    """Raw outputs of a bag-of-n-grams text graph for flat ids and each text's start offset."""
+    feeds = {
+        "ids": np.asarray(ids.numpy() if isinstance(ids, torch.Tensor) else ids, dtype=np.int64),
+        "offsets": np.asarray(
+            offsets.numpy() if isinstance(offsets, torch.Tensor) else offsets, dtype=np.int64
+        ),
+    }
+    return np.asarray(session.run([OUTPUT_NAME], feeds)[0])
 
 
 def activate(task: Task, output: np.ndarray) -> np.ndarray:

@@ -24,6 +24,7 @@ statistics of real photographs: pass validation images (``trainwell export --dat
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import tempfile
@@ -49,12 +50,14 @@ from trainwell.export._onnx_runtime import (
     OUTPUT_NAME,
     PIXELS_NAME,
     RECIPES,
+    TEXT_INPUTS,
     OnnxDependencyError,
     activate,
     import_onnxruntime,
     open_session,
     run_onnx,
     run_onnx_pixels,
+    run_onnx_text,
     unit_pixels,
 )
 from trainwell.export.onnx_predictor import OnnxPredictor
@@ -66,6 +69,8 @@ __all__ = ["ONNX_FILE", "OnnxDependencyError", "OnnxPredictor", "OnnxReport", "a
 MIN_OPSET, MAX_OPSET = 9, 20
 SYNTHETIC_ROWS = 512
 CHECK_BATCH_ROWS = 8192
+#: Texts synthesised for the check of a text export, and texts per checked batch.
+SYNTHETIC_TEXTS, CHECK_BATCH_TEXTS = 256, 64
 #: Images synthesised for the check of a vision export, and images per checked batch.
 SYNTHETIC_IMAGES = 64
 CHECK_BATCH_IMAGES = 32
@@ -102,8 +107,8 @@ class OnnxReport:
 
     @property
     def unit(self) -> str:
-        """What was checked: ``"rows"`` or ``"images"``."""
-        return "images" if self.application == "vision" else "rows"
+        """What was checked: ``"rows"``, ``"images"`` or ``"texts"``."""
+        return {"vision": "images", "text": "texts"}.get(self.application, "rows")
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,15 @@ class _Check:
     run: Callable[..., np.ndarray]
     batch: int
     n_items: int
+    #: For ragged inputs (texts): ``select(start, stop)`` builds the model inputs of items ``start:stop``.
+    select: Callable[[int, int], tuple[torch.Tensor, ...]] | None = None
+    #: Dynamic axes per input (default: the first axis of every input, named "batch").
+    axes: dict[str, dict[int, str]] | None = None
+
+    def part(self, start: int, stop: int) -> tuple[torch.Tensor, ...]:
+        if self.select is not None:
+            return self.select(start, stop)
+        return tuple(tensor[start:stop] for tensor in self.inputs)
 
 
 def export_onnx(
@@ -173,18 +187,15 @@ def export_onnx(
             f"model directory '{directory}' is a {getattr(predictor, 'application', '?')} model; ONNX export "
             f"supports: {', '.join(RECIPES)}"
         )
-    check = (
-        _vision_check(predictor, inputs)
-        if predictor.application == "vision"
-        else _tabular_check(predictor, inputs)
-    )
-    unit = "images" if predictor.application == "vision" else "rows"
+    checks = {"vision": _vision_check, "text": _text_check}
+    check = checks.get(predictor.application, _tabular_check)(predictor, inputs)
+    unit = {"vision": "images", "text": "texts"}.get(predictor.application, "rows")
     handle, temp_name = tempfile.mkstemp(prefix=f".{ONNX_FILE}.", suffix=".tmp", dir=directory)
     os.close(handle)
     temp_path = Path(temp_name)
     try:
-        example = tuple(tensor[:2] for tensor in check.inputs)
-        _torch_export(predictor.model, example, check.input_names, temp_path, opset)
+        example = check.part(0, 2)
+        _torch_export(predictor.model, example, check.input_names, temp_path, opset, check.axes)
         session = open_session(ort, temp_path, threads=torch.get_num_threads())
         abs_diff, scaled_diff = _compare(predictor.model, predictor.task, session, check)
         if not scaled_diff <= tolerance:
@@ -252,6 +263,40 @@ def _vision_check(predictor: Any, inputs: Any) -> _Check:
     )
 
 
+def _text_check(predictor: Any, inputs: Any) -> _Check:
+    recipe = predictor.recipe
+    if recipe.batch_format != "bag":
+        raise ArtifactError(
+            "ONNX export of text models supports the bag-of-n-grams model (ngram_bag) so far; this model reads "
+            f"{recipe.batch_format!r} batches"
+        )
+    # Imported by name from the allow-list: this package sits below the applications.
+    bag_batch = importlib.import_module(RECIPES["text"][0]).bag_batch
+    texts = _synthetic_texts(recipe) if inputs is None else predictor.texts(inputs)
+    ids, offsets = recipe.encode(texts)
+
+    def select(start: int, stop: int) -> tuple[torch.Tensor, ...]:
+        return bag_batch(ids, offsets, np.arange(start, stop))
+
+    return _Check(
+        select(0, min(2, len(texts))),
+        TEXT_INPUTS,
+        lambda session, *x: run_onnx_text(session, *x),
+        CHECK_BATCH_TEXTS,
+        len(texts),
+        select=select,
+        axes={"ids": {0: "n_ids"}, "offsets": {0: "batch"}},
+    )
+
+
+def _synthetic_texts(recipe: Any, n_texts: int = SYNTHETIC_TEXTS, seed: int = 0) -> list[str]:
+    """Texts of 1 to 80 words drawn from the recipe's vocabulary, plus a few unknown words."""
+    rng = np.random.default_rng(seed)
+    words = [w for w in recipe.vocab if not w.startswith("xx")] or ["word"]
+    pool = np.array([*words, "qwertyunseen", "zzzunknown"], dtype=object)
+    return [" ".join(rng.choice(pool, size=int(rng.integers(1, 81)))) for _ in range(n_texts)]
+
+
 def _synthetic_images(recipe: Any, n_images: int = SYNTHETIC_IMAGES, seed: int = 0) -> torch.Tensor:
     """``uint8`` images at the recipe's size: one all black, one all white, the rest random pixels."""
     rng = np.random.default_rng(seed)
@@ -278,8 +323,10 @@ def _torch_export(
     input_names: tuple[str, ...],
     path: Path,
     opset: int,
+    axes: dict[str, dict[int, str]] | None = None,
 ) -> None:
     batch = {0: "batch"}
+    dynamic = axes or {name: batch for name in input_names}
     with warnings.catch_warnings():
         # The TorchScript exporter announces its deprecation, and warns that Python branches on shapes are
         # traced as constants (TabularMLP branches on the number of columns, fixed per model; ImageClassifier
@@ -296,7 +343,7 @@ def _torch_export(
                 opset_version=opset,
                 input_names=list(input_names),
                 output_names=[OUTPUT_NAME],
-                dynamic_axes={name: batch for name in (*input_names, OUTPUT_NAME)},
+                dynamic_axes={**dynamic, OUTPUT_NAME: batch},
             )
         except Exception as error:
             add_note(
@@ -310,7 +357,7 @@ def _compare(model: torch.nn.Module, task: Task, session: Any, check: _Check) ->
     """Largest absolute and scaled differences of activated outputs, batch by batch."""
     abs_diff = scaled_diff = 0.0
     for start in range(0, check.n_items, check.batch):
-        part = [tensor[start : start + check.batch] for tensor in check.inputs]
+        part = check.part(start, min(start + check.batch, check.n_items))
         expected = task.activate(model(*part)).numpy().astype(np.float64)
         actual = activate(task, check.run(session, *part)).astype(np.float64)
         if actual.shape != expected.shape:

@@ -31,12 +31,15 @@ from trainwell.export._onnx_runtime import (
     open_session,
     run_onnx,
     run_onnx_pixels,
+    run_onnx_text,
 )
 
 BATCH_ROWS = 8192
 BATCH_IMAGES = 256
 #: The image decoding of vision models, imported by name like the recipes.
 IMAGE_IO = "trainwell.vision.io"
+#: Text validation of text models, imported by name likewise.
+TEXT_TOKENIZE = "trainwell.text.tokenize"
 #: What Pillow raises for a truncated, corrupt or unknown file (``UnidentifiedImageError`` is an OSError).
 DECODE_ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError, SyntaxError, EOFError)
 
@@ -104,6 +107,8 @@ class OnnxPredictor:
         """The raw columns the model reads (``["image"]`` for a vision model)."""
         if self.application == "vision":
             return ["image"]
+        if self.application == "text":
+            return [self.recipe.text_col]
         return [*self.recipe.cat_names, *self.recipe.cont_names]
 
     def predict_proba(
@@ -118,6 +123,8 @@ class OnnxPredictor:
         """
         if self.application == "vision":
             return self._predict_images(rows, tta=tta)
+        if self.application == "text":
+            return self._predict_texts(rows)
         frame = rows_frame(rows)
         chunks = []
         for start in range(0, len(frame), BATCH_ROWS):
@@ -134,9 +141,36 @@ class OnnxPredictor:
         if self.application == "vision":
             values = self._predict_images(rows, tta=tta)
             return prediction_table(self.task, values, range(len(values)))
+        if self.application == "text":
+            values = self._predict_texts(rows)
+            index = rows.index if isinstance(rows, pd.DataFrame | pd.Series) else range(len(values))
+            return prediction_table(self.task, values, index)
         frame = rows_frame(rows)
         values = self.predict_proba(frame, allow_missing_columns=allow_missing_columns)
         return prediction_table(self.task, values, frame.index)
+
+    # ------------------------------------------------------------------------------------------- texts
+    def _predict_texts(self, inputs: Any) -> np.ndarray:
+        """Texts (a list, a Series, or a table with the training text column) through the bag-of-n-grams graph."""
+        if isinstance(inputs, pd.DataFrame):
+            column = self.recipe.text_col
+            if column not in inputs.columns:
+                shown = ", ".join(map(str, list(inputs.columns)[:30]))
+                raise DataError(f"text column '{column}' not found in the input table; columns are: {shown}")
+            inputs = inputs[column]
+        if isinstance(inputs, pd.Series):
+            inputs = inputs.tolist()
+        tokenize = importlib.import_module(TEXT_TOKENIZE)
+        recipes = importlib.import_module(RECIPES["text"][0])
+        texts, _ = tokenize.validate_texts(inputs, name="texts")
+        ids, offsets = self.recipe.encode(texts)
+        chunks = []
+        for start in range(0, len(texts), BATCH_ROWS):
+            rows = np.arange(start, min(start + BATCH_ROWS, len(texts)))
+            chunks.append(
+                activate(self.task, run_onnx_text(self.session, *recipes.bag_batch(ids, offsets, rows)))
+            )
+        return np.concatenate(chunks)
 
     # ------------------------------------------------------------------------------------------ images
     def _predict_images(self, images: Any, *, tta: bool) -> np.ndarray:

@@ -69,7 +69,9 @@ class NgramBag(nn.Module):
         """``ids``: flat ``(N,)`` token and n-gram ids; ``offsets``: ``(B,)`` start of each text -> ``(B, n_out)``."""
         if self.training and self.token_dropout > 0 and len(ids):
             ids, offsets = _drop_ids(ids, offsets, self.token_dropout)
-        lengths = torch.diff(offsets, append=offsets.new_tensor([len(ids)]))
+        # Each text's length; written with cat and sub (not torch.diff) so the graph exports to ONNX.
+        ends = torch.cat([offsets[1:], offsets.new_full((1,), ids.shape[0])])
+        lengths = ends - offsets
         weights = None
         if self.norm != "sum":
             scale = lengths.clamp(min=1).float()

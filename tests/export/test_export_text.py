@@ -1,0 +1,73 @@
+"""ONNX export of a text classifier (the bag-of-n-grams model), checked against PyTorch, and its ONNX predictor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import trainwell
+from trainwell.core.errors import ArtifactError, DataError
+from trainwell.export.onnx import OnnxPredictor, export_onnx
+from trainwell.text import fit_texts, text_classifier_learner, text_data
+
+pytest.importorskip("onnxruntime", reason="the ONNX tests need the onnx extra")
+
+GOOD, BAD = ["great", "wonderful", "loved", "superb"], ["awful", "terrible", "boring", "dreadful"]
+FILLER = ["the", "movie", "was", "and", "plot", "acting", "story", "this", "film", "with"]
+
+
+def reviews(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for index in range(n):
+        good = index % 3 != 0
+        words = [*rng.choice(FILLER, int(rng.integers(1, 30))), rng.choice(GOOD if good else BAD)]
+        rows.append((" ".join(map(str, words)), "pos" if good else "neg"))
+    return pd.DataFrame(rows, columns=["review", "sentiment"])
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("text") / "model"
+    fit_texts(reviews(200, 0), text_col="review", target="sentiment", out=out, epochs=3, progress=False)
+    return out
+
+
+def test_export_matches_pytorch_on_synthesised_and_given_texts(model_dir: Path) -> None:
+    synthetic = export_onnx(model_dir)
+    assert synthetic.max_abs_diff <= 1e-4 and synthetic.unit == "texts" and synthetic.synthetic
+    assert synthetic.input_names == ["ids", "offsets"]
+    given = export_onnx(model_dir, inputs=reviews(50, 1))
+    assert given.max_abs_diff <= 1e-4 and given.n_rows_checked == 50
+    metadata = trainwell.export.read_metadata(model_dir)
+    assert metadata["onnx"]["checked_on"] == "given texts" and metadata["onnx"]["n_texts_checked"] == 50
+
+
+def test_onnx_predictor_equals_the_torch_predictor(model_dir: Path) -> None:
+    export_onnx(model_dir)
+    rows = reviews(70, 2)
+    onnx = OnnxPredictor(model_dir).predict(rows)
+    torch_table = trainwell.load(model_dir).predict(rows)
+    assert list(onnx["prediction"]) == list(torch_table["prediction"])
+    assert np.allclose(onnx["probability_pos"], torch_table["probability_pos"], atol=1e-5)
+    assert list(OnnxPredictor(model_dir).predict(["a great film", "awful"])["prediction"]) == list(
+        trainwell.load(model_dir).predict(["a great film", "awful"])["prediction"]
+    )
+    with pytest.raises(DataError, match="empty"):
+        OnnxPredictor(model_dir).predict(["fine", "   "])
+    with pytest.raises(DataError, match="text column 'review' not found"):
+        OnnxPredictor(model_dir).predict(rows.rename(columns={"review": "body"}))
+
+
+def test_sequence_models_are_refused_with_the_reason(tmp_path: Path) -> None:
+    data = text_data(reviews(60, 3), "review", "sentiment", batch_format="padded", min_freq=1)
+    learn = text_classifier_learner(
+        data, "awd_lstm", arch_config={"emb_size": 8, "hidden_size": 8, "n_layers": 1}, progress=False
+    )
+    learn.export(tmp_path / "lstm")
+    with pytest.raises(ArtifactError, match="supports the bag-of-n-grams model"):
+        export_onnx(tmp_path / "lstm")
+    assert not (tmp_path / "lstm" / "model.onnx").exists()
