@@ -22,6 +22,7 @@ from trainwell.text.optim import LazyAdamW
 
 
 def test_bag_model_learns_an_easy_sentiment_set() -> None:
+    torch.manual_seed(0)  # the result must not depend on which tests ran before
     data = text_data(sentiment_frame(400), "review", "sentiment", seed=0)
     learn = text_classifier_learner(data, progress=False)
     learn.fit_one_cycle(8, 0.02)
@@ -29,6 +30,7 @@ def test_bag_model_learns_an_easy_sentiment_set() -> None:
 
 
 def test_multiclass_and_multilabel_train_and_predict(tmp_path: Path) -> None:
+    torch.manual_seed(0)
     data = text_data(topic_frame(300), "text", "topic", seed=0)
     learn = text_classifier_learner(data, progress=False)
     learn.fit_one_cycle(8, 0.02)
