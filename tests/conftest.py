@@ -2,7 +2,8 @@
 
 Tests train tiny models, where torch's intra-op threads cost more than they save (and fight each other when
 the CI machine's two cores are busy), so the suite runs torch single-threaded. Subprocess tests set
-``OMP_NUM_THREADS`` through :data:`SUBPROCESS_ENV` for the same reason.
+``OMP_NUM_THREADS`` through :data:`SUBPROCESS_ENV` for the same reason. Every test starts from the same random
+state.
 """
 
 from __future__ import annotations
@@ -20,6 +21,14 @@ SUBPROCESS_ENV = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"}
 @pytest.fixture(autouse=True, scope="session")
 def _single_thread() -> None:
     torch.set_num_threads(1)
+
+
+@pytest.fixture(autouse=True)
+def _same_random_state_for_every_test() -> None:
+    """Each test starts from seed 0, so a result never depends on which tests ran before it (or in which order)."""
+    from trainwell.core.seeding import seed_everything
+
+    seed_everything(0)
 
 
 @pytest.fixture

@@ -40,6 +40,10 @@ EXAMPLE_BY_NAME["awd_lstm_lm"] = lambda: (
     {"vocab_size": 50, "emb_size": 8, "hidden_size": 16, "n_layers": 2},
     (torch.randint(0, 50, (8, 5)),),
 )
+EXAMPLE_BY_NAME["awd_lstm"] = lambda: (
+    {"n_embeddings": 50, "n_out": 2, "emb_size": 8, "hidden_size": 16, "n_layers": 2},
+    (torch.randint(2, 50, (8, 6)),),
+)
 # Output shape when it is not (batch, n_out).
 EXPECTED_SHAPE = {"awd_lstm_lm": (8, 5, 50)}
 # Wrappers of optional packages: tested when the package is installed.
