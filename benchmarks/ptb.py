@@ -53,8 +53,8 @@ def main() -> None:
 
     from trainwell.core.seeding import seed_everything
     from trainwell.learner.events import Callback, CancelFit
-    from trainwell.text.lm_stream import lm_data
     from trainwell.text.lm_learner import language_model_learner
+    from trainwell.text.lm_stream import lm_data
 
     torch.set_num_threads(args.threads)
     seed_everything(args.seed)
