@@ -29,7 +29,7 @@ from __future__ import annotations
 import inspect
 import json
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
@@ -64,6 +64,7 @@ from trainwell.serve.schema import (
     request_model,
     response_model,
 )
+from trainwell.serve.texts import predict_texts, text_metadata, texts_request_model
 
 __all__ = ["MODEL_ENV", "OPTIONS_ENV", "app_from_env", "create_app"]
 
@@ -146,7 +147,11 @@ def create_app(
     )
     predictor, used_backend = _predictor_and_backend(model, config)
     _check_servable(predictor, model)
-    run_batch = partial(predict_images if predictor.application == "vision" else predict_rows, predictor)
+    runners: dict[str, Callable[..., list[dict[str, Any] | None]]] = {
+        "vision": predict_images,
+        "text": predict_texts,
+    }
+    run_batch = partial(runners.get(predictor.application, predict_rows), predictor)
     batcher: MicroBatcher[Any, dict[str, Any] | None] = MicroBatcher(
         run_batch,
         max_batch=config.max_batch,
@@ -174,7 +179,8 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(AnnouncePredictions, batcher=batcher)  # type: ignore[arg-type]
     app.add_middleware(BodySizeLimit, max_body_bytes=config.max_body_bytes)  # type: ignore[arg-type]
-    add_routes = _add_image_routes if predictor.application == "vision" else _add_routes
+    routes = {"vision": _add_image_routes, "text": _add_text_routes}
+    add_routes = routes.get(predictor.application, _add_routes)
     add_routes(app, predictor, config, batcher, used_backend)
     return app
 
@@ -249,6 +255,60 @@ def _add_routes(
     )(predict)
 
 
+def _add_text_routes(
+    app: FastAPI,
+    predictor: ServablePredictor,
+    config: ServeConfig,
+    batcher: MicroBatcher[Any, Any],
+    backend: str,
+) -> None:
+    metadata = text_metadata(predictor, config, backend=backend)
+    request_type = texts_request_model(
+        max_texts=config.max_rows, forbid_extra_fields=config.forbid_extra_fields
+    )
+
+    @app.get("/health", summary="Liveness: the model is loaded")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/metadata", summary="Task, text column, tokenizer, metrics, versions and limits")
+    async def get_metadata() -> dict[str, Any]:
+        return metadata
+
+    async def predict(body: Any, request: Request) -> Response:
+        texts: list[str] = body.texts
+        try:
+            answers = await batcher.submit(texts, request.scope.get(TICKET_KEY))
+        except UserError as error:  # the predictor refused these texts (the schema should have caught it)
+            return JSONResponse(
+                error_body([{"loc": ["texts"], "msg": str(error), "type": "invalid_texts"}]), 422
+            )
+        failed = [index for index, answer in enumerate(answers) if answer is None]
+        if failed:
+            problems = [
+                {"loc": ["texts", index], "msg": _NOT_FINITE_TEXT, "type": "output_not_finite"}
+                for index in failed
+            ]
+            return JSONResponse(error_body(problems), status_code=422)
+        content = json.dumps({"predictions": answers}, allow_nan=False, separators=(",", ":"))
+        return Response(content, media_type="application/json")
+
+    predict.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=request_type),
+            inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
+        ],
+        return_annotation=Response,
+    )
+    app.post(
+        "/predict",
+        summary="Predict texts",
+        description="One answer per text, in order. Concurrent requests share model calls.",
+        response_model=response_model(predictor.task),
+        responses=_ERRORS,
+    )(predict)
+
+
 def _add_image_routes(
     app: FastAPI,
     predictor: ServablePredictor,
@@ -317,6 +377,7 @@ def _add_image_routes(
         return Response(content, media_type="application/json")
 
 
+_NOT_FINITE_TEXT = "the model's output for this text is not a finite number; the model may be damaged"
 _NOT_FINITE_IMAGE = "the model's output for this image is not a finite number; the model may be damaged"
 _NOT_FINITE = (
     "the model's output for this row is not a finite number; an input is far outside the training data: "
@@ -329,7 +390,7 @@ def _check_servable(predictor: Any, source: object) -> None:
     if missing:
         application = getattr(predictor, "application", type(predictor).__name__)
         raise ConfigError(
-            f"cannot serve {source!r}: the server needs a tabular or vision predictor (with task, recipe and "
+            f"cannot serve {source!r}: the server needs a tabular, vision or text predictor (with task, recipe and "
             f"predict_proba), got {application!r} without {', '.join(missing)}; pass a model directory "
             "written by `trainwell fit`"
         )
@@ -338,6 +399,11 @@ def _check_servable(predictor: Any, source: object) -> None:
 def _description(predictor: ServablePredictor) -> str:
     task = predictor.task
     classes = f" Classes: {', '.join(map(str, task.classes))}." if task.classes else ""
+    if predictor.application == "text":
+        return (
+            f"Predictions of a trainwell text model ({task.kind}).{classes} POST texts to /predict as JSON "
+            '{"texts": ["...", ...]}; each must hold a non-space character. GET /metadata lists the limits.'
+        )
     if predictor.application == "vision":
         height, width = predictor.recipe.size
         return (

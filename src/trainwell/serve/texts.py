@@ -1,0 +1,65 @@
+"""Serving text classifiers: the request body ``{"texts": [...]}``, one model call per batch, ``GET /metadata``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import torch
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
+
+from trainwell.serve.config import ServeConfig
+from trainwell.serve.predictions import ServablePredictor, answers_for
+
+#: A text must hold something besides whitespace: an empty review has nothing to classify.
+NonBlankText = Annotated[str, StringConstraints(pattern=r"\S", strict=True)]
+
+
+def texts_request_model(*, max_texts: int, forbid_extra_fields: bool) -> type[BaseModel]:
+    """``{"texts": ["...", ...]}`` with 1 to ``max_texts`` non-blank strings (a 422 names ``texts.N`` otherwise)."""
+    return create_model(
+        "TextsRequest",
+        __config__=ConfigDict(extra="forbid" if forbid_extra_fields else "ignore"),
+        texts=(
+            list[NonBlankText],
+            Field(
+                min_length=1,
+                max_length=max_texts,
+                description=f"The texts to classify, 1 to {max_texts}; each must hold a non-space character.",
+                examples=[["A wonderful film, a joy from start to finish."]],
+            ),
+        ),
+    )
+
+
+def predict_texts(predictor: ServablePredictor, texts: list[str]) -> list[dict[str, Any] | None]:
+    """One model call for ``texts`` (validated); one answer per text, as rows get in :func:`predict_rows`."""
+    return answers_for(predictor.task, torch.as_tensor(predictor.predict_proba(texts)), len(texts))
+
+
+def text_metadata(predictor: ServablePredictor, config: ServeConfig, *, backend: str) -> dict[str, Any]:
+    """The body of ``GET /metadata`` for a text model."""
+    from trainwell.serve.predictions import _metrics, _task_info, _versions
+
+    recipe = predictor.recipe
+    tokenizer = recipe.tokenizer.get("kind", "word") if isinstance(recipe.tokenizer, dict) else "word"
+    return {
+        "application": "text",
+        "backend": backend,
+        "task": _task_info(predictor.task),
+        "text": {
+            "column": recipe.text_col,
+            "tokenizer": tokenizer,
+            "vocabulary": len(recipe.vocab),
+            "max_len": recipe.max_len,
+        },
+        "request_format": '{"texts": ["...", ...]}',
+        "metrics": _metrics(predictor.metadata),
+        "versions": _versions(predictor.metadata),
+        "limits": {
+            "max_texts": config.max_rows,
+            "max_body_bytes": config.max_body_bytes,
+            "max_batch": config.max_batch,
+            "batch_wait_ms": config.batch_wait_ms,
+            "forbid_extra_fields": config.forbid_extra_fields,
+        },
+    }

@@ -1,0 +1,134 @@
+"""Serving a text classifier on real loopback HTTP: JSON texts in, labels and probabilities out; 4xx naming the text."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pandas as pd
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+
+from conftest import LiveServer, start_server
+from trainwell.export import load
+from trainwell.serve import create_app
+from trainwell.text import fit_texts
+
+GOOD, BAD = ["great", "wonderful", "loved", "superb"], ["awful", "terrible", "boring", "dreadful"]
+FILLER = ["the", "movie", "was", "and", "plot", "acting", "story", "this", "film", "with"]
+LIMITS: dict[str, Any] = {"max_rows": 5, "max_body_bytes": 20_000, "batch_wait_ms": 250.0}
+
+
+def reviews(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for index in range(n):
+        good = index % 2 == 0
+        words = [*rng.choice(FILLER, 6), rng.choice(GOOD if good else BAD)]
+        rows.append((" ".join(map(str, words)), "pos" if good else "neg"))
+    return pd.DataFrame(rows, columns=["review", "sentiment"])
+
+
+@pytest.fixture(scope="module")
+def text_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("served-text") / "model"
+    fit_texts(reviews(200, 0), text_col="review", target="sentiment", out=out, epochs=5, progress=False)
+    return out
+
+
+@pytest.fixture(scope="module")
+def live_text(text_model_dir: Path) -> Iterator[LiveServer]:
+    server = start_server(create_app(text_model_dir, threads=1, backend="torch", **LIMITS))
+    yield server
+    server.stop()
+
+
+def test_texts_get_the_python_predictors_answers(live_text: LiveServer, text_model_dir: Path) -> None:
+    texts = ["a wonderful film with great acting", "awful and boring plot"]
+    response = httpx.post(f"{live_text.url}/predict", json={"texts": texts}, timeout=60)
+    assert response.status_code == 200, response.text
+    answers = response.json()["predictions"]
+    expected = load(text_model_dir).predict(texts)
+    assert [a["prediction"] for a in answers] == list(expected["prediction"])
+    for answer, probability in zip(answers, expected["probability_pos"], strict=True):
+        assert abs(answer["probabilities"]["pos"] - probability) < 1e-6
+    metadata = httpx.get(f"{live_text.url}/metadata", timeout=60).json()
+    assert metadata["application"] == "text" and metadata["text"]["column"] == "review"
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ({"texts": ["fine", "   "]}, ["texts", 1]),
+        ({"texts": []}, ["texts"]),
+        ({"texts": ["ok", 3]}, ["texts", 1]),
+        ({"texts": ["a"] * 6}, ["texts"]),
+        ({"texts": ["fine"], "extra": 1}, ["extra"]),
+        ({"text": ["fine"]}, ["texts"]),
+    ],
+)
+def test_bad_requests_are_422_naming_the_text(live_text: LiveServer, body: Any, where: list[Any]) -> None:
+    response = httpx.post(f"{live_text.url}/predict", json=body, timeout=60)
+    assert response.status_code == 422, response.text
+    assert where in [problem["loc"] for problem in response.json()["detail"]]
+
+
+def test_oversized_body_is_413(live_text: LiveServer) -> None:
+    response = httpx.post(f"{live_text.url}/predict", json={"texts": ["word " * 5000]}, timeout=60)
+    assert response.status_code == 413
+
+
+def test_concurrent_requests_share_model_calls(live_text: LiveServer) -> None:
+    async def main() -> list[int]:
+        async with httpx.AsyncClient(base_url=live_text.url, timeout=60) as client:
+            requests = [client.post("/predict", json={"texts": [f"great film {i}"]}) for i in range(12)]
+            return [r.status_code for r in await asyncio.gather(*requests)]
+
+    stats = live_text.app.state.batch_stats
+    calls_before = stats.calls
+    assert asyncio.run(main()) == [200] * 12
+    assert stats.calls - calls_before < 12
+
+
+@pytest.mark.parametrize("mode", [schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE])
+def test_fuzz_finds_no_server_error(text_model_dir: Path, mode: Any) -> None:
+    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(text_model_dir, threads=1, **LIMITS))
+
+    @given(case=schema.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=40,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(case: Any) -> None:
+        case.call_and_validate()
+
+    check()
+
+
+def test_the_onnx_backend_serves_texts_too(text_model_dir: Path, tmp_path: Path) -> None:
+    pytest.importorskip("onnxruntime", reason="the onnx backend needs the onnx extra")
+    import shutil
+
+    from trainwell.export.onnx import export_onnx
+
+    copy = tmp_path / "model"
+    shutil.copytree(text_model_dir, copy)
+    export_onnx(copy)
+    server = start_server(create_app(copy, threads=1, backend="onnx", **LIMITS))
+    try:
+        texts = ["a wonderful film", "boring plot", "the story"]
+        answers = httpx.post(f"{server.url}/predict", json={"texts": texts}, timeout=60).json()["predictions"]
+    finally:
+        server.stop()
+    assert server.app.state.backend == "onnx"
+    expected = load(text_model_dir).predict(texts)
+    for answer, probability in zip(answers, expected["probability_pos"], strict=True):
+        assert abs(answer["probabilities"]["pos"] - probability) < 1e-4
