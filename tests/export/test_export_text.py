@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import trainwell
-from trainwell.core.errors import ArtifactError, DataError
+from trainwell.core.errors import DataError
 from trainwell.export.onnx import OnnxPredictor, export_onnx
 from trainwell.text import fit_texts, text_classifier_learner, text_data
 
@@ -62,12 +62,16 @@ def test_onnx_predictor_equals_the_torch_predictor(model_dir: Path) -> None:
         OnnxPredictor(model_dir).predict(rows.rename(columns={"review": "body"}))
 
 
-def test_sequence_models_are_refused_with_the_reason(tmp_path: Path) -> None:
+def test_the_ulmfit_classifier_exports_too(tmp_path: Path) -> None:
     data = text_data(reviews(60, 3), "review", "sentiment", batch_format="padded", min_freq=1)
     learn = text_classifier_learner(
-        data, "awd_lstm", arch_config={"emb_size": 8, "hidden_size": 8, "n_layers": 1}, progress=False
+        data, "awd_lstm", arch_config={"emb_size": 8, "hidden_size": 8, "n_layers": 2}, progress=False
     )
+    learn.fit(1, 1e-2)
     learn.export(tmp_path / "lstm")
-    with pytest.raises(ArtifactError, match="supports the bag-of-n-grams model"):
-        export_onnx(tmp_path / "lstm")
-    assert not (tmp_path / "lstm" / "model.onnx").exists()
+    report = export_onnx(tmp_path / "lstm", inputs=reviews(40, 4))
+    assert report.max_abs_diff <= 1e-4 and report.input_names == ["tokens"]
+    rows = reviews(30, 5)
+    onnx = OnnxPredictor(tmp_path / "lstm").predict(rows)
+    torch_table = trainwell.load(tmp_path / "lstm").predict(rows)
+    assert np.allclose(onnx["probability_pos"], torch_table["probability_pos"], atol=1e-4)

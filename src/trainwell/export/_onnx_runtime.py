@@ -20,8 +20,9 @@ ONNX_FILE = "model.onnx"
 INPUT_NAMES = ("x_cat", "x_cont")
 PIXELS_NAME = "pixels"
 #: The graph inputs each application's export writes (tabular may leave out one the model never reads).
-TEXT_INPUTS = ("ids", "offsets")
-APPLICATION_INPUTS = {"tabular": INPUT_NAMES, "vision": (PIXELS_NAME,), "text": TEXT_INPUTS}
+TEXT_INPUTS = ("ids", "offsets")  # bag-of-n-grams models
+TOKENS_NAME = "tokens"  # sequence models: right-padded (batch, time) ids
+APPLICATION_INPUTS = {"tabular": INPUT_NAMES, "vision": (PIXELS_NAME,), "text": (*TEXT_INPUTS, TOKENS_NAME)}
 OUTPUT_NAME = "logits"
 INSTALL_HINT = "pip install 'trainwell[onnx]' (or: pip install onnx onnxruntime)"
 # Applications whose recipe the ONNX predictor can rebuild; imported by name, like export.predictor does.
@@ -103,6 +104,12 @@ def run_onnx_text(
         ),
     }
     return np.asarray(session.run([OUTPUT_NAME], feeds)[0])
+
+
+def run_onnx_tokens(session: Any, tokens: np.ndarray | torch.Tensor) -> np.ndarray:
+    """Raw outputs of a sequence text graph for right-padded ids ``(batch, time)``."""
+    array = tokens.numpy() if isinstance(tokens, torch.Tensor) else tokens
+    return np.asarray(session.run([OUTPUT_NAME], {TOKENS_NAME: np.asarray(array, dtype=np.int64)})[0])
 
 
 def activate(task: Task, output: np.ndarray) -> np.ndarray:

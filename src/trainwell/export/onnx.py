@@ -51,6 +51,7 @@ from trainwell.export._onnx_runtime import (
     PIXELS_NAME,
     RECIPES,
     TEXT_INPUTS,
+    TOKENS_NAME,
     OnnxDependencyError,
     activate,
     import_onnxruntime,
@@ -58,6 +59,7 @@ from trainwell.export._onnx_runtime import (
     run_onnx,
     run_onnx_pixels,
     run_onnx_text,
+    run_onnx_tokens,
     unit_pixels,
 )
 from trainwell.export.onnx_predictor import OnnxPredictor
@@ -265,27 +267,28 @@ def _vision_check(predictor: Any, inputs: Any) -> _Check:
 
 def _text_check(predictor: Any, inputs: Any) -> _Check:
     recipe = predictor.recipe
-    if recipe.batch_format != "bag":
-        raise ArtifactError(
-            "ONNX export of text models supports the bag-of-n-grams model (ngram_bag) so far; this model reads "
-            f"{recipe.batch_format!r} batches"
-        )
     # Imported by name from the allow-list: this package sits below the applications.
-    bag_batch = importlib.import_module(RECIPES["text"][0]).bag_batch
+    recipes = importlib.import_module(RECIPES["text"][0])
     texts = _synthetic_texts(recipe) if inputs is None else predictor.texts(inputs)
     ids, offsets = recipe.encode(texts)
+    if recipe.batch_format == "bag":
 
-    def select(start: int, stop: int) -> tuple[torch.Tensor, ...]:
-        return bag_batch(ids, offsets, np.arange(start, stop))
+        def select(start: int, stop: int) -> tuple[torch.Tensor, ...]:
+            return recipes.bag_batch(ids, offsets, np.arange(start, stop))
 
+        names: tuple[str, ...] = TEXT_INPUTS
+        axes = {"ids": {0: "n_ids"}, "offsets": {0: "batch"}}
+        run: Callable[..., np.ndarray] = lambda session, *x: run_onnx_text(session, *x)  # noqa: E731
+    else:
+
+        def select(start: int, stop: int) -> tuple[torch.Tensor, ...]:
+            return (recipes.padded_batch(ids, offsets, np.arange(start, stop), recipe.pad_id),)
+
+        names = (TOKENS_NAME,)
+        axes = {TOKENS_NAME: {0: "batch", 1: "time"}}
+        run = lambda session, x: run_onnx_tokens(session, x)  # noqa: E731
     return _Check(
-        select(0, min(2, len(texts))),
-        TEXT_INPUTS,
-        lambda session, *x: run_onnx_text(session, *x),
-        CHECK_BATCH_TEXTS,
-        len(texts),
-        select=select,
-        axes={"ids": {0: "n_ids"}, "offsets": {0: "batch"}},
+        select(0, min(2, len(texts))), names, run, CHECK_BATCH_TEXTS, len(texts), select=select, axes=axes
     )
 
 
@@ -333,6 +336,8 @@ def _torch_export(
         # on the pixels' dtype, float32 in the graph); the parity
         # check on many rows and batch sizes is what tells a good export from a bad one.
         warnings.filterwarnings("ignore", category=DeprecationWarning)
+        # The LSTM symbolic warns that a traced batch size may stick; the parity check runs several sizes.
+        warnings.filterwarnings("ignore", message="Exporting a model to ONNX with a batch_size other than 1")
         warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)  # type: ignore[attr-defined]
         try:
             torch.onnx.export(

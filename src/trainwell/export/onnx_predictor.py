@@ -26,12 +26,14 @@ from trainwell.export._onnx_runtime import (
     ONNX_FILE,
     OUTPUT_NAME,
     RECIPES,
+    TOKENS_NAME,
     activate,
     import_onnxruntime,
     open_session,
     run_onnx,
     run_onnx_pixels,
     run_onnx_text,
+    run_onnx_tokens,
 )
 
 BATCH_ROWS = 8192
@@ -164,12 +166,18 @@ class OnnxPredictor:
         recipes = importlib.import_module(RECIPES["text"][0])
         texts, _ = tokenize.validate_texts(inputs, name="texts")
         ids, offsets = self.recipe.encode(texts)
+        padded = TOKENS_NAME in self.onnx_input_names  # a sequence model (right-padded ids), else a bag model
+        step = BATCH_IMAGES if padded else BATCH_ROWS
         chunks = []
-        for start in range(0, len(texts), BATCH_ROWS):
-            rows = np.arange(start, min(start + BATCH_ROWS, len(texts)))
-            chunks.append(
-                activate(self.task, run_onnx_text(self.session, *recipes.bag_batch(ids, offsets, rows)))
-            )
+        for start in range(0, len(texts), step):
+            rows = np.arange(start, min(start + step, len(texts)))
+            if padded:
+                output = run_onnx_tokens(
+                    self.session, recipes.padded_batch(ids, offsets, rows, self.recipe.pad_id)
+                )
+            else:
+                output = run_onnx_text(self.session, *recipes.bag_batch(ids, offsets, rows))
+            chunks.append(activate(self.task, output))
         return np.concatenate(chunks)
 
     # ------------------------------------------------------------------------------------------ images

@@ -52,7 +52,9 @@ class ConcatPoolingHead(nn.Module):
     def forward(self, outputs: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         # outputs (B, T, E); mask (B, T) True at real tokens (right padding: real tokens come first)
         lengths = mask.sum(1).clamp_min(1)
-        last = outputs[torch.arange(len(outputs), device=outputs.device), lengths - 1]  # (B, E)
+        # The output at each text's last real token, by gather (no Python sizes: the graph exports to ONNX).
+        index = (lengths - 1).view(-1, 1, 1).expand(-1, 1, outputs.size(2))
+        last = outputs.gather(1, index).squeeze(1)  # (B, E)
         masked = outputs.masked_fill(~mask[..., None], float("-inf"))
         largest = masked.max(1).values.nan_to_num(0.0, neginf=0.0)
         mean = (outputs * mask[..., None]).sum(1) / lengths[:, None]
