@@ -221,24 +221,38 @@ def _add_routes(
     async def get_metadata() -> dict[str, Any]:
         return metadata
 
+    _json_predict_route(app, predictor, batcher, request_type, "rows", "row", _NOT_FINITE)
+
+
+def _json_predict_route(
+    app: FastAPI,
+    predictor: ServablePredictor,
+    batcher: MicroBatcher[Any, Any],
+    request_type: Any,
+    field: str,
+    noun: str,
+    not_finite: str,
+) -> None:
+    """``POST /predict`` for a JSON body whose ``field`` lists the items (rows or texts), batched with others."""
+
     async def predict(body: Any, request: Request) -> Response:
-        rows: list[dict[str, Any]] = body.rows
+        items: list[Any] = getattr(body, field)
         try:
-            answers = await batcher.submit(rows, request.scope.get(TICKET_KEY))
-        except UserError as error:  # the predictor refused these rows (the schema should have caught it)
+            answers = await batcher.submit(items, request.scope.get(TICKET_KEY))
+        except UserError as error:  # the predictor refused these items (the schema should have caught it)
             return JSONResponse(
-                error_body([{"loc": ["rows"], "msg": str(error), "type": "invalid_rows"}]), 422
+                error_body([{"loc": [field], "msg": str(error), "type": f"invalid_{field}"}]), 422
             )
         failed = [index for index, answer in enumerate(answers) if answer is None]
         if failed:
             problems = [
-                {"loc": ["rows", index], "msg": _NOT_FINITE, "type": "output_not_finite"} for index in failed
+                {"loc": [field, index], "msg": not_finite, "type": "output_not_finite"} for index in failed
             ]
             return JSONResponse(error_body(problems), status_code=422)
         content = json.dumps({"predictions": answers}, allow_nan=False, separators=(",", ":"))
         return Response(content, media_type="application/json")
 
-    # The body type is built at run time from the recipe; FastAPI reads it from the signature.
+    # The body type is built at run time (from the recipe, or the limits); FastAPI reads it from the signature.
     predict.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [
             inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=request_type),
@@ -248,8 +262,8 @@ def _add_routes(
     )
     app.post(
         "/predict",
-        summary="Predict rows",
-        description="One answer per row, in order. Concurrent requests share model calls.",
+        summary=f"Predict {field}",
+        description=f"One answer per {noun}, in order. Concurrent requests share model calls.",
         response_model=response_model(predictor.task),
         responses=_ERRORS,
     )(predict)
@@ -275,38 +289,7 @@ def _add_text_routes(
     async def get_metadata() -> dict[str, Any]:
         return metadata
 
-    async def predict(body: Any, request: Request) -> Response:
-        texts: list[str] = body.texts
-        try:
-            answers = await batcher.submit(texts, request.scope.get(TICKET_KEY))
-        except UserError as error:  # the predictor refused these texts (the schema should have caught it)
-            return JSONResponse(
-                error_body([{"loc": ["texts"], "msg": str(error), "type": "invalid_texts"}]), 422
-            )
-        failed = [index for index, answer in enumerate(answers) if answer is None]
-        if failed:
-            problems = [
-                {"loc": ["texts", index], "msg": _NOT_FINITE_TEXT, "type": "output_not_finite"}
-                for index in failed
-            ]
-            return JSONResponse(error_body(problems), status_code=422)
-        content = json.dumps({"predictions": answers}, allow_nan=False, separators=(",", ":"))
-        return Response(content, media_type="application/json")
-
-    predict.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [
-            inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=request_type),
-            inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
-        ],
-        return_annotation=Response,
-    )
-    app.post(
-        "/predict",
-        summary="Predict texts",
-        description="One answer per text, in order. Concurrent requests share model calls.",
-        response_model=response_model(predictor.task),
-        responses=_ERRORS,
-    )(predict)
+    _json_predict_route(app, predictor, batcher, request_type, "texts", "text", _NOT_FINITE_TEXT)
 
 
 def _add_image_routes(
