@@ -134,4 +134,6 @@ def _with_unit(sentence: str, unit: str) -> str:
     """The sentence with "row(s)" replaced by the data's own word for one example."""
     import re
 
+    article = "an" if unit[:1] in "aeiou" else "a"
+    sentence = re.sub(r"\ba row\b", f"{article} {unit}", sentence)
     return re.sub(r"\brow(s?)\b", lambda match: unit + match.group(1), sentence)
