@@ -152,3 +152,40 @@ def load_mnist(folder: Path = MNIST_DIR) -> tuple[np.ndarray, np.ndarray, np.nda
         images(test_images),
         test_labels.astype(np.int64),
     )
+
+
+def time_budget(seconds: float) -> Any:
+    """A callback running one-cycle over wall-clock time: progress = elapsed / budget; stops when it is spent.
+
+    After five batches the run's length in iterations is re-estimated from the measured speed after every
+    batch, so the schedule's warm-up and annealing fit the budget whatever the machine. ``.tokens`` counts
+    the training targets seen and ``.start`` is when the fit began.
+    """
+    import time
+
+    from trainwell.learner.events import Callback, CancelFit
+
+    class TimeBudget(Callback):
+        order = -30  # before the schedule reads learn.pct_train
+
+        def __init__(self) -> None:
+            self.start = 0.0
+            self.tokens = 0
+
+        def before_fit(self, learn: Any) -> None:
+            self.start = time.perf_counter()
+
+        def before_batch(self, learn: Any) -> None:
+            if not learn.training:
+                return
+            elapsed = time.perf_counter() - self.start
+            if elapsed >= seconds:
+                raise CancelFit
+            if learn.iteration >= 5:
+                learn.n_iterations = max(learn.iteration + 1, round(learn.iteration * seconds / elapsed))
+
+        def after_batch(self, learn: Any) -> None:
+            if learn.training:
+                self.tokens += learn.yb.numel()
+
+    return TimeBudget()

@@ -55,7 +55,9 @@ def main() -> int:
     epochs = len(run.learn.history)
     print("| images | arch | epochs | train s | test acc | test acc (TTA) |")
     print("|---|---|---|---|---|---|")
-    print(f"| {len(x_train)} | {arch} | {epochs} | {train_seconds:.0f} | {accuracy:.4f} | {tta_accuracy:.4f} |")
+    print(
+        f"| {len(x_train)} | {arch} | {epochs} | {train_seconds:.0f} | {accuracy:.4f} | {tta_accuracy:.4f} |"
+    )
     print("target: >= 0.995 within 240 s of training on 2 cores")
     payload = {
         "benchmark": "mnist",

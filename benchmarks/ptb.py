@@ -22,9 +22,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import Any
 
-from _common import SHARED_DATA, machine_info, print_table, write_results
+from _common import SHARED_DATA, machine_info, print_table, time_budget, write_results
 
 PTB = SHARED_DATA / "ptb"
 
@@ -52,7 +51,6 @@ def main() -> None:
     import torch
 
     from trainwell.core.seeding import seed_everything
-    from trainwell.learner.events import Callback, CancelFit
     from trainwell.text.lm_learner import language_model_learner
     from trainwell.text.lm_stream import lm_data
 
@@ -91,32 +89,7 @@ def main() -> None:
     )
     budget = args.minutes * 60.0
 
-    class TimeBudget(Callback):
-        """One-cycle over wall-clock time: progress = elapsed / budget; stop when the budget is spent."""
-
-        order = -30  # before the schedule reads learn.pct_train
-
-        def __init__(self) -> None:
-            self.start = 0.0
-            self.tokens = 0
-
-        def before_fit(self, learn: Any) -> None:
-            self.start = time.perf_counter()
-
-        def before_batch(self, learn: Any) -> None:
-            if not learn.training:
-                return
-            elapsed = time.perf_counter() - self.start
-            if elapsed >= budget:
-                raise CancelFit
-            if learn.iteration >= 5:  # re-estimate the length of the run from the speed so far
-                learn.n_iterations = max(learn.iteration + 1, round(learn.iteration * budget / elapsed))
-
-        def after_batch(self, learn: Any) -> None:
-            if learn.training:
-                self.tokens += learn.yb.numel()
-
-    timer = TimeBudget()
+    timer = time_budget(budget)
     n_epochs = 1000  # the budget stops training
     learn.fit_one_cycle(n_epochs, args.lr, pct_start=0.15, moms=(0.8, 0.7), callbacks=[timer])
     train_seconds = time.perf_counter() - timer.start

@@ -216,7 +216,9 @@ def test_corrupt_files_are_skipped_in_the_disk_cache_too(image_folder: Path, tmp
         memory = image_data(image_folder, valid_pct=0.0, cache=False)
     with pytest.warns(UserWarning, match="broken.png"):
         cached = image_data(image_folder, valid_pct=0.0, cache=tmp_path / "c")
-    again = image_data(image_folder, valid_pct=0.0, cache=tmp_path / "c")  # from the cache: no decoding, no warning
+    again = image_data(
+        image_folder, valid_pct=0.0, cache=tmp_path / "c"
+    )  # from the cache: no decoding, no warning
     for data in (cached, again):
         assert torch.equal(data.train.tensors[0], memory.train.tensors[0])  # type: ignore[union-attr]
         assert torch.equal(data.train.tensors[1], memory.train.tensors[1])  # type: ignore[union-attr]

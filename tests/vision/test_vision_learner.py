@@ -188,7 +188,9 @@ def test_mixed_precision_is_opt_in_on_the_cpu(image_folder: Path) -> None:
 
 def test_a_compiled_model_trains_and_exports_the_original_weights(split_folder: Path, tmp_path: Path) -> None:
     data = image_data(split_folder)
-    learn = vision_learner(data, compile="eager", progress=False)  # the real torch.compile, no code generation
+    learn = vision_learner(
+        data, compile="eager", progress=False
+    )  # the real torch.compile, no code generation
     learn.fit(1, 1e-3)
     learn.export(tmp_path / "model")
     predictor = trainwell.load(tmp_path / "model")

@@ -104,7 +104,8 @@ def fit(
     pretrained: Annotated[
         Path | None,
         typer.Option(
-            help="Images: start from these weights (model directory or .safetensors) and fine-tune."
+            help="Start from this model and fine-tune: images: a model directory or .safetensors; texts (--model "
+            "ulmfit) and --task language_model: a language-model directory."
         ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed for the split, initialisation and shuffling.")] = 0,
@@ -115,7 +116,7 @@ def fit(
         from trainwell.core.errors import ConfigError
 
         if task == "language_model":
-            _fit_language_model(data, text, out, epochs, lr, seed, valid_pct)
+            _fit_language_model(data, text, out, epochs, lr, seed, valid_pct, pretrained)
             return
         if _is_image_source(data, path_col):
             from trainwell.vision.pipeline import fit_images
@@ -195,13 +196,28 @@ def fit(
 
 
 def _fit_language_model(
-    data: Path, text: str | None, out: Path, epochs: int | None, lr: float | None, seed: int, valid_pct: float
+    data: Path,
+    text: str | None,
+    out: Path,
+    epochs: int | None,
+    lr: float | None,
+    seed: int,
+    valid_pct: float,
+    pretrained: Path | None,
 ) -> None:
-    """``trainwell fit corpus/ --task language_model``: a folder of .txt files, a text file or a --text column."""
+    """``trainwell fit corpus/ --task language_model [--pretrained lm/]``: a folder of .txt files, a text file
+    or a --text column; with ``--pretrained``, that language model fine-tuned on this corpus."""
     from trainwell.text.lm_learner import fit_language_model
 
     learn = fit_language_model(
-        data, out=out, epochs=epochs, lr=lr, seed=seed, text_col=text, valid_pct=valid_pct
+        data,
+        out=out,
+        epochs=epochs,
+        lr=lr,
+        seed=seed,
+        text_col=text,
+        valid_pct=valid_pct,
+        pretrained=pretrained,
     )
     row = learn.history[-1] if learn.history else {}
     perplexity = row.get("perplexity")

@@ -283,11 +283,12 @@ def language_model_learner(
     data: DataBundle,
     arch: str = "awd_lstm_lm",
     *,
-    emb_size: int = 400,
-    hidden_size: int = 1150,
-    n_layers: int = 3,
+    emb_size: int | None = None,
+    hidden_size: int | None = None,
+    n_layers: int | None = None,
     drop_mult: float = 1.0,
-    tie_weights: bool = True,
+    tie_weights: bool | None = None,
+    pretrained: str | Path | None = None,
     alpha: float = 2.0,
     beta: float = 1.0,
     clip: float | None = 0.25,
@@ -305,10 +306,15 @@ def language_model_learner(
 
     Args:
         arch: A registered language-model architecture.
-        emb_size, hidden_size, n_layers: Model size (the paper: 400 / 1150 / 3).
+        emb_size, hidden_size, n_layers: Model size (default: the paper's 400 / 1150 / 3; with ``pretrained``,
+            that model's).
         drop_mult: Scales every dropout of the paper's PTB settings (0.1 / 0.4 / 0.25 / 0.5 / 0.4 for
             embedding / input / hidden / weight / output).
-        tie_weights: Share the decoder with the embedding.
+        tie_weights: Share the decoder with the embedding (default: yes).
+        pretrained: A language-model directory to start from (build ``data`` with ``lm_data(...,
+            pretrained=...)``, the same directory): its weights are carried over, rows of words new to it
+            start at the mean embedding (:mod:`trainwell.text.lm_transfer`). Fine-tune with discriminative
+            rates, e.g. ``learn.fit_one_cycle(2, slice(lr / 2.6**2, lr))``.
         alpha, beta: AR and TAR strengths (0 turns them off).
         clip: Gradient-norm cap (``None`` for none).
         train_softmax: ``"full"`` or ``"sampled"`` (see the module docstring); evaluation is always full.
@@ -327,21 +333,54 @@ def language_model_learner(
     if train_softmax not in ("full", "sampled"):
         raise ConfigError(f"train_softmax must be 'full' or 'sampled'; got {train_softmax!r}")
     vocab_size = int(data.model_hints["vocab_size"])
-    config: dict[str, Any] = {
-        "vocab_size": vocab_size,
+    asked = {
         "emb_size": emb_size,
         "hidden_size": hidden_size,
         "n_layers": n_layers,
+        "tie_weights": tie_weights,
+    }
+    sizes = {"emb_size": 400, "hidden_size": 1150, "n_layers": 3, "tie_weights": True}
+    if pretrained is not None:
+        from trainwell.text.lm_transfer import SIZE_KEYS, read_language_model
+
+        metadata, state = read_language_model(pretrained)
+        arch = (metadata.get("architecture") or {}).get("name", arch)
+        old = (metadata.get("architecture") or {}).get("config") or {}
+        sizes.update({key: old[key] for key in SIZE_KEYS if key in old})
+        clash = {
+            key: (value, sizes[key])
+            for key, value in asked.items()
+            if value is not None and value != sizes[key]
+        }
+        if clash:
+            key, (value, theirs) = next(iter(clash.items()))
+            raise ConfigError(
+                f"{key}={value} differs from the language model's {theirs} in '{pretrained}'; leave it unset to "
+                "fine-tune that model"
+            )
+    sizes.update({key: value for key, value in asked.items() if value is not None})
+    config: dict[str, Any] = {
+        "vocab_size": vocab_size,
+        "emb_size": sizes["emb_size"],
+        "hidden_size": sizes["hidden_size"],
+        "n_layers": sizes["n_layers"],
         "pad_id": int(data.model_hints.get("pad_id", 1)),
         "embed_p": 0.1 * drop_mult,
         "input_p": 0.4 * drop_mult,
         "hidden_p": 0.25 * drop_mult,
         "weight_p": 0.5 * drop_mult,
         "output_p": 0.4 * drop_mult,
-        "tie_weights": tie_weights,
+        "tie_weights": sizes["tie_weights"],
     }
     model = create_model(arch, **config)
-    _start_unseen_ids_unlikely(model, data.train.ids, vocab_size)
+    if pretrained is not None:
+        from trainwell.text.lm_transfer import transfer_lm_weights
+
+        old_itos = ((metadata.get("recipe") or {}).get("vocab") or {}).get("itos") or []
+        is_new = transfer_lm_weights(model, state, old_itos, data.recipe.vocab.itos)
+        _start_unseen_ids_unlikely(model, data.train.ids, vocab_size, among=is_new)
+    else:
+        _start_unseen_ids_unlikely(model, data.train.ids, vocab_size)
     sampled = train_softmax == "sampled" and n_samples < vocab_size
     proposal = _unigram_proposal(data.train.ids, vocab_size) if sampled else None
     if sampled:
@@ -373,7 +412,9 @@ def language_model_learner(
 UNSEEN_LOGIT_BIAS = -10.0
 
 
-def _start_unseen_ids_unlikely(model: nn.Module, ids: torch.Tensor, vocab_size: int) -> None:
+def _start_unseen_ids_unlikely(
+    model: nn.Module, ids: torch.Tensor, vocab_size: int, among: torch.Tensor | None = None
+) -> None:
     """Start ids that never occur in the training stream (unused special tokens, fillers) very unlikely.
 
     Maximum likelihood drives them there anyway; a sampled softmax rarely draws them, so without this they
@@ -383,6 +424,8 @@ def _start_unseen_ids_unlikely(model: nn.Module, ids: torch.Tensor, vocab_size: 
     if not isinstance(decoder, nn.Linear) or decoder.bias is None:
         return
     unseen = torch.bincount(ids.cpu(), minlength=vocab_size) == 0
+    if among is not None:  # a fine-tuned model keeps what it learnt about words this corpus lacks
+        unseen &= among
     with torch.no_grad():
         decoder.bias[unseen.to(decoder.bias.device)] = UNSEEN_LOGIT_BIAS
 
@@ -407,6 +450,7 @@ def fit_language_model(
     lr: float | None = None,
     seed: int = 0,
     progress: bool = True,
+    pretrained: str | Path | None = None,
     learner_kwargs: dict[str, Any] | None = None,
     **data_kwargs: Any,
 ) -> LanguageModelLearner:
@@ -415,6 +459,9 @@ def fit_language_model(
     What ``trainwell fit corpus/ --task language_model`` runs. ``data_kwargs`` go to ``lm_data`` (``valid``,
     ``tokenizer``, ``batch_size``, ``bptt``...), ``learner_kwargs`` to ``language_model_learner`` (sizes,
     ``drop_mult``, ``train_softmax``...). Without ``epochs``, about 3,000 optimizer steps (2 to 50 epochs).
+    With ``pretrained`` (a language-model directory) that model is fine-tuned on ``source`` (its tokenizer, its
+    vocabulary extended with the new words, its weights), with discriminative rates: each layer group's rate is
+    2.6 times the one below it, the embedding and decoder at ``lr``.
     """
     from trainwell.core.seeding import seed_everything
     from trainwell.learner.run_files import check_out_dir, write_run
@@ -427,11 +474,16 @@ def fit_language_model(
     if out is not None:
         check_out_dir(Path(out))
     seed_everything(seed)
-    data = lm_data(source, seed=seed, **data_kwargs)
-    learn = language_model_learner(data, progress=progress, **(learner_kwargs or {}))
+    data = lm_data(source, seed=seed, pretrained=pretrained, **data_kwargs)
+    learn = language_model_learner(data, progress=progress, pretrained=pretrained, **(learner_kwargs or {}))
     n_batches = max(1, len(data.train))  # type: ignore[arg-type]
     n_epochs = epochs or int(min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(TARGET_STEPS / n_batches))))
-    learn.fit_one_cycle(n_epochs, lr or learn.lr, moms=(0.8, 0.7))
+    from trainwell.text.ulmfit import LR_DECAY
+
+    peak = lr or learn.lr
+    n_groups = len(learn.layer_groups())
+    rates: float | slice = slice(peak / LR_DECAY ** (n_groups - 1), peak) if pretrained is not None else peak
+    learn.fit_one_cycle(n_epochs, rates, moms=(0.8, 0.7))
     if out is not None:
         write_run(learn, Path(out), None)
     return learn

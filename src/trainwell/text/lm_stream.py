@@ -405,6 +405,7 @@ def lm_data(
     bptt: int = 70,
     seed: int = 0,
     errors: Literal["strict", "replace"] = "strict",
+    pretrained: str | Path | None = None,
 ) -> DataBundle:
     """A language-model :class:`DataBundle` from raw text.
 
@@ -423,6 +424,10 @@ def lm_data(
         bptt: Mean training window and the validation window.
         seed: Split and window lengths.
         errors: ``"replace"`` decodes bytes that are not UTF-8 as U+FFFD instead of raising.
+        pretrained: A language-model directory to fine-tune (ULMFiT's target-corpus step): its tokenizer is
+            used and its vocabulary kept, extended with this corpus's words seen ``min_freq`` times (up to
+            ``max_vocab`` in all); ``tokenizer`` and ``subword_vocab_size`` are then ignored. Build the learner
+            with ``language_model_learner(data, pretrained=...)``, the same directory.
 
     Example:
         >>> data = lm_data(["the cat sat on the mat"] * 50, batch_size=4, bptt=8, min_freq=1)
@@ -444,8 +449,16 @@ def lm_data(
         valid_texts = [text for i, text in enumerate(texts) if i in held]
     else:
         train_texts, valid_texts = texts, []
-    recipe = _fit_recipe(train_texts, tokenizer, min_freq, max_vocab, subword_vocab_size)
-    train_ids = recipe.encode_many(train_texts)
+    if pretrained is not None:
+        from trainwell.text.lm_transfer import extended_recipe, lm_recipe
+
+        base = lm_recipe(pretrained)
+        tokens = [] if base.tokenizer_name == "subword" else base.tokenizer.tokenize_many(train_texts)
+        recipe = extended_recipe(base, tokens, min_freq, max_vocab)
+        train_ids = recipe.vocab.encode_many(tokens)[0] if tokens else recipe.encode_many(train_texts)
+    else:
+        recipe = _fit_recipe(train_texts, tokenizer, min_freq, max_vocab, subword_vocab_size)
+        train_ids = recipe.encode_many(train_texts)
     valid_ids = recipe.encode_many(valid_texts) if valid_texts else None
     if valid_ids is None and valid_pct and valid is None:  # one text: hold out the tail of the stream
         cut = len(train_ids) - max(2 * batch_size + 1, round(len(train_ids) * valid_pct))

@@ -144,6 +144,35 @@ class Vocab:
         n_fillers = _round_up(len(itos), pad_to_multiple_of) - len(itos)
         return cls(itos + [f"{FAKE_PREFIX}{i}" for i in range(n_fillers)])
 
+    def extend(
+        self,
+        counts: Mapping[str, int],
+        *,
+        min_freq: int = 3,
+        max_size: int | None = 60_000,
+        pad_to_multiple_of: int | None = 8,
+    ) -> Vocab:
+        """This vocabulary (every id kept) followed by the tokens of ``counts`` it lacks, most frequent first.
+
+        What fine-tuning a language model on a new corpus needs: the words the model knows keep their rows, the
+        new corpus's frequent words get new ones. ``max_size`` caps the total (a vocabulary already larger is
+        kept whole); the old fillers are dropped and the size is rounded up again.
+        """
+        if isinstance(min_freq, bool) or not isinstance(min_freq, int) or min_freq < 1:
+            raise ConfigError(f"min_freq must be a whole number >= 1; got {min_freq!r}")
+        _check_multiple(pad_to_multiple_of)
+        kept = [token for token in self.itos if not token.startswith(FAKE_PREFIX)]
+        known = set(kept)
+        new = sorted(
+            (-count, token)
+            for token, count in counts.items()
+            if count >= min_freq and token not in known and not token.startswith(FAKE_PREFIX)
+        )
+        room = len(new) if max_size is None else max(0, _size_limit(max_size, pad_to_multiple_of) - len(kept))
+        itos = kept + [token for _, token in new[:room]]
+        n_fillers = _round_up(len(itos), pad_to_multiple_of) - len(itos)
+        return Vocab(itos + [f"{FAKE_PREFIX}{i}" for i in range(n_fillers)])
+
     # -------------------------------------------------------------------------------- lookups
     def __len__(self) -> int:
         return len(self.itos)

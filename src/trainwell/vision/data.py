@@ -384,7 +384,9 @@ def _photo_default(recipe: ImageRecipe) -> Augmentation:
     preset = Augmentation.default(recipe.size, recipe.channels)
     if max(recipe.size) > NATIVE_SIZE_LIMIT:
         return preset
-    return dataclasses.replace(preset, min_scale=0.75, max_rotate=0.0, brightness=0.1, contrast=0.1, saturation=0.1)
+    return dataclasses.replace(
+        preset, min_scale=0.75, max_rotate=0.0, brightness=0.1, contrast=0.1, saturation=0.1
+    )
 
 
 def _check_settings(valid_pct: float, batch_size: int | None, size: Size | None) -> None:

@@ -1,0 +1,110 @@
+"""Starting a language model from another one: ULMFiT's second step, target-corpus fine-tuning.
+
+A language model trained on a large or general corpus is read on the target task's text before the classifier
+is built on it. The target text has words the model never saw, so the vocabulary is the old one *extended*
+(:meth:`~trainwell.text.vocab.Vocab.extend`: every old id kept, the target's frequent new words appended),
+and the weights are carried over row by row: a word the model knows keeps its embedding and output bias, a new
+word starts at the mean of them (a neutral guess the fine-tuning then moves), as in Howard and Ruder (2018).
+
+``lm_data(texts, pretrained=lm_dir)`` builds the data with the model's tokenizer and the extended vocabulary;
+``language_model_learner(data, pretrained=lm_dir)`` builds the model with the old one's sizes and weights.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from trainwell.core.errors import ConfigError
+
+__all__ = ["SIZE_KEYS", "lm_recipe", "read_language_model", "transfer_lm_weights"]
+
+#: Architecture settings a fine-tuned model must share with the one it starts from.
+SIZE_KEYS = ("emb_size", "hidden_size", "n_layers", "tie_weights")
+
+
+def read_language_model(source: str | Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """A language-model directory's metadata and weights, with a clear error for anything else."""
+    from trainwell.core.artifact import read_artifact
+
+    metadata, state = read_artifact(Path(source))
+    recipe = metadata.get("recipe") or {}
+    if recipe.get("kind") != "language_model":
+        raise ConfigError(
+            f"'{source}' is not a language model (its recipe kind is {recipe.get('kind')!r}); pass a directory "
+            "written by trainwell fit --task language_model or fit_language_model(out=...)"
+        )
+    return metadata, state
+
+
+def lm_recipe(source: str | Path) -> Any:
+    """The :class:`~trainwell.text.lm_stream.LMRecipe` (tokenizer and vocabulary) of a language-model directory."""
+    from trainwell.core.artifact import read_metadata
+    from trainwell.text.lm_stream import LMRecipe
+
+    recipe = read_metadata(Path(source)).get("recipe") or {}
+    if recipe.get("kind") != "language_model":
+        raise ConfigError(
+            f"'{source}' is not a language model (its recipe kind is {recipe.get('kind')!r}); pass a directory "
+            "written by trainwell fit --task language_model or fit_language_model(out=...)"
+        )
+    return LMRecipe.from_dict(recipe)
+
+
+def extended_recipe(
+    base: Any, token_lists: Sequence[Sequence[str]], min_freq: int, max_vocab: int | None
+) -> Any:
+    """``base`` with its vocabulary extended by the frequent new tokens of ``token_lists`` (subwords: unchanged)."""
+    from trainwell.text.lm_stream import LMRecipe
+
+    if base.tokenizer_name == "subword":
+        return base  # the pieces cover any text: nothing to add
+    counts: Counter[str] = Counter()
+    for tokens in token_lists:
+        counts.update(tokens)
+    limit = None if max_vocab is None else max(max_vocab, len(base.vocab))
+    return LMRecipe(
+        base.tokenizer_name, base.tokenizer, base.vocab.extend(counts, min_freq=min_freq, max_size=limit)
+    )
+
+
+def transfer_lm_weights(
+    model: nn.Module, state: dict[str, torch.Tensor], old_itos: Sequence[str], new_itos: Sequence[str]
+) -> torch.Tensor:
+    """Load ``state`` (a language model over ``old_itos``) into ``model`` (the same sizes over ``new_itos``).
+
+    Rows of the embedding and of the decoder (weight when untied, bias) are matched by token; new tokens start
+    at the mean row. Every other weight must have the same shape. Returns a bool mask of the new ids.
+    """
+    position = {token: index for index, token in enumerate(old_itos)}
+    source = torch.tensor([position.get(token, -1) for token in new_itos], dtype=torch.long)
+    is_new = source < 0
+    own = model.state_dict()
+    loaded: dict[str, torch.Tensor] = {}
+    for key, target in own.items():
+        if key not in state:
+            raise ConfigError(
+                f"the language model lacks weight '{key}'; was it trained with the same architecture?"
+            )
+        value = state[key]
+        if (
+            value.shape[:1] == (len(old_itos),)
+            and target.shape[:1] == (len(new_itos),)
+            and key.endswith(("embedding.weight", "decoder.weight", "decoder.bias"))
+        ):
+            rows = value[source.clamp(min=0)].clone()
+            rows[is_new] = value.mean(0).to(rows.dtype)
+            value = rows
+        if value.shape != target.shape:
+            raise ConfigError(
+                f"weight '{key}' is {tuple(value.shape)} in the language model but {tuple(target.shape)} here; "
+                "fine-tune with the language model's sizes (leave emb_size, hidden_size and n_layers unset)"
+            )
+        loaded[key] = value
+    model.load_state_dict(loaded)
+    return is_new
