@@ -160,7 +160,7 @@ def test_save_best_also_restores_after_an_early_stop() -> None:
 
 
 class Interrupt(Callback):
-    order = 100  # after Checkpoint (60) and EarlyStopping (90)
+    order = 100  # after Checkpoint (85) and EarlyStopping (90)
 
     def after_epoch(self, learn) -> None:
         if learn.epoch == 2:
@@ -180,3 +180,20 @@ def test_early_stopping_replays_the_history_of_a_resumed_fit(tmp_path: Path) -> 
     resumed.fit(6, callbacks=[Scripted("valid_loss", values), stop], resume_from=tmp_path / "checkpoint.pt")
     assert [row["epoch"] for row in resumed.history] == [0, 1, 2, 3, 4]
     assert stop.stopped_epoch == 4 and stop.best_epoch == 1
+
+
+def test_save_best_keeps_the_best_epoch_across_a_resume(tmp_path: Path) -> None:
+    """The best epoch (2) is before the interruption: the resumed fit must still restore its weights."""
+    values = [5.0, 4.0, 1.0, 4.2, 4.1, 3.0]
+    reference = linear_learner()
+    seen = WeightsPerEpoch()
+    reference.fit(6, callbacks=[Scripted("valid_loss", values), seen, SaveBest()])
+    learn = linear_learner(path=tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        learn.fit(6, callbacks=[Scripted("valid_loss", values), SaveBest(), Checkpoint(), Interrupt()])
+    resumed = linear_learner(path=tmp_path)
+    best = SaveBest()
+    resumed.fit(6, callbacks=[Scripted("valid_loss", values), best], resume_from=tmp_path / "checkpoint.pt")
+    assert best.best_epoch == 2 and best.best_value == 1.0
+    for key, value in seen.weights[2].items():
+        assert torch.equal(weights_of(resumed.model)[key], value), key

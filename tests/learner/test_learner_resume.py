@@ -37,7 +37,7 @@ torch.set_num_threads(1)
 folder, mode, every, kill_epoch, kill_batch = Path(sys.argv[1]), sys.argv[2], *map(int, sys.argv[3:])
 
 class Kill(Callback):
-    order = 100  # after Checkpoint (60): the checkpoint of this batch is on disk
+    order = 100  # after Checkpoint (85): the checkpoint of this batch is on disk
 
     def after_batch(self, learn):
         if learn.training and learn.epoch == kill_epoch and learn.batch_index == kill_batch:

@@ -39,7 +39,9 @@ class Checkpoint(Callback):
         >>> checkpoint = Checkpoint("run/checkpoint.pt", every_n_batches=500)
     """
 
-    order = 60
+    order = (
+        85  # after SaveBest (80) has taken this epoch into account, before EarlyStopping (90) may end the fit
+    )
 
     def __init__(
         self, path: str | Path = "checkpoint.pt", every_n_batches: int | None = None, every_epoch: bool = True

@@ -135,7 +135,7 @@ class SaveBest(TrackerCallback):
 
     The copy lives on the CPU (one model's worth of memory). With ``path`` it is also written, atomically, to
     a safetensors file each time it improves (on rank 0 only); a relative ``path`` is under ``learn.path``.
-    The copy is not part of a checkpoint: after a resume, the best epoch is searched among the remaining ones.
+    The copy is part of a checkpoint, so a resumed fit still restores the best epoch of the whole fit.
 
     Args:
         monitor: a column of ``learn.history``.
@@ -176,6 +176,15 @@ class SaveBest(TrackerCallback):
             from safetensors.torch import save
 
             write_bytes_atomic(learn.path / self.path, save(self.best_state, metadata=self._metadata()))
+
+    def checkpoint_state(self) -> dict[str, Any] | None:
+        if self.best_state is None:
+            return None
+        return {"best_value": self.best_value, "best_epoch": self.best_epoch, "best_state": self.best_state}
+
+    def load_checkpoint_state(self, state: dict[str, Any]) -> None:
+        self.best_value, self.best_epoch = state["best_value"], state["best_epoch"]
+        self.best_state = dict(state["best_state"])
 
     def _metadata(self) -> dict[str, str]:
         return {

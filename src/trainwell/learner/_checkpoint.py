@@ -43,6 +43,7 @@ def save(learn: Learner, path: str | Path) -> Path:
         "n_iterations": learn.n_iterations,
         "rng": get_rng_states(),
         "recorder": learn.recorder.state_dict(),
+        "callbacks": callback_states(learn),
     }
     buffer = io.BytesIO()
     torch.save(state, buffer)
@@ -84,3 +85,33 @@ def restore(learn: Learner, path: str | Path) -> None:
     learn.iteration = state["iteration"]
     learn.recorder.load_state_dict(state["recorder"], learn.device)
     set_rng_states(state["rng"])
+    learn._pending_callback_states = dict(state.get("callbacks") or {})
+
+
+def _keys(learn: Learner) -> list[tuple[str, Any]]:
+    """Each active callback with a stable key: its name, ``#2``, ``#3``... for repeats of a class."""
+    seen: dict[str, int] = {}
+    keyed = []
+    for callback in learn._active:
+        seen[callback.name] = seen.get(callback.name, 0) + 1
+        count = seen[callback.name]
+        keyed.append((callback.name if count == 1 else f"{callback.name}#{count}", callback))
+    return keyed
+
+
+def callback_states(learn: Learner) -> dict[str, Any]:
+    """The state of every callback that has one (see :meth:`Callback.checkpoint_state`)."""
+    states = {}
+    for key, callback in _keys(learn):
+        state = callback.checkpoint_state()
+        if state is not None:
+            states[key] = state
+    return states
+
+
+def load_callback_states(learn: Learner) -> None:
+    """Hand the restored callback states back (the loop calls this after ``before_fit``)."""
+    pending, learn._pending_callback_states = learn._pending_callback_states, {}
+    for key, callback in _keys(learn):
+        if key in pending:
+            callback.load_checkpoint_state(pending[key])

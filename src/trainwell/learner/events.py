@@ -36,7 +36,7 @@ and the event.
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from trainwell.learner.learner import Learner
@@ -107,6 +107,17 @@ class Callback:
 
     def teardown(self, learn: Learner) -> None:
         """Release resources; runs after every fit, however it ended."""
+
+    def checkpoint_state(self) -> dict[str, Any] | None:
+        """What a checkpoint must hold to resume this callback exactly (tensors and plain values), or ``None``.
+
+        A resumed fit hands it back to :meth:`load_checkpoint_state` after ``before_fit`` has run, so a callback
+        that resets itself in ``before_fit`` still continues from where the checkpoint was taken.
+        """
+        return None
+
+    def load_checkpoint_state(self, state: dict[str, Any]) -> None:
+        """Take back what :meth:`checkpoint_state` returned when the checkpoint was written."""
 
     def handled_events(self) -> list[Event]:
         return [event for event in Event if callable(getattr(self, event.value, None))]

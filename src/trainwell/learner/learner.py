@@ -138,6 +138,7 @@ class Learner:
         self.loss_grad: torch.Tensor = torch.empty(0)
         self.loader: Iterable[Any] | None = None
         self._start_batch = 0
+        self._pending_callback_states: dict[str, Any] = {}
 
     @property
     def pct_train(self) -> float:
@@ -319,6 +320,8 @@ class Learner:
                 self.opt.zero_grad(set_to_none=True)
 
     def _run_epochs(self, train_loader: Iterable[Any], valid_loader: Iterable[Any] | None) -> None:
+        if self._pending_callback_states:  # a resumed fit: callbacks continue from the checkpoint
+            _checkpoint.load_callback_states(self)
         for epoch in range(self.epoch, self.n_epochs):
             self.epoch = epoch
             self._with_events(

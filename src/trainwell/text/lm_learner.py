@@ -127,17 +127,42 @@ class LMLoss(nn.Module):
 
 # ------------------------------------------------------------------------------------------ callbacks
 class HiddenStateReset(Callback):
-    """Clear the model's carried hidden state before every training and validation pass."""
+    """Clear the model's carried hidden state before every training and validation pass.
+
+    The carried state is part of a checkpoint (:meth:`checkpoint_state`): a fit resumed in the middle of an epoch
+    continues the stream from the state the interrupted run had, so it ends exactly like an uninterrupted one.
+    """
 
     order = -18
+
+    def __init__(self) -> None:
+        self._encoder: nn.Module | None = None
+        self._resumed: list[tuple[torch.Tensor, torch.Tensor]] | None = None
 
     def _reset(self, learn: Learner) -> None:
         reset = getattr(learn.model, "reset", None)
         if callable(reset):
             reset()
 
+    def before_fit(self, learn: Learner) -> None:
+        self._encoder = getattr(learn.model, "encoder", None)
+
     def before_train(self, learn: Learner) -> None:
+        resumed, self._resumed = self._resumed, None
+        if resumed is not None and learn._start_batch > 0 and self._encoder is not None:
+            device = next(learn.model.parameters()).device
+            self._encoder.hidden = [(h.to(device), c.to(device)) for h, c in resumed]  # type: ignore[assignment]
+            return
         self._reset(learn)
+
+    def checkpoint_state(self) -> dict[str, Any] | None:
+        hidden = getattr(self._encoder, "hidden", None)
+        if not hidden:
+            return None
+        return {"hidden": [(h.detach().cpu(), c.detach().cpu()) for h, c in hidden]}
+
+    def load_checkpoint_state(self, state: dict[str, Any]) -> None:
+        self._resumed = [(h, c) for h, c in state["hidden"]]
 
     def before_validate(self, learn: Learner) -> None:
         self._reset(learn)
