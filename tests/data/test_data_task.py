@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from trainwell.core.errors import ConfigError, DataError, UserError
-from trainwell.data import TASK_KINDS, Task, infer_task
+from trainwell.data import TARGET_KINDS, TASK_KINDS, Task, infer_task
 from trainwell.data.task import MAX_INTEGER_CLASSES
 
 
@@ -150,7 +150,25 @@ def test_task_validates_itself() -> None:
         Task("binary", ("a", "b", "c"))
     with pytest.raises(DataError, match=r"a multiclass task needs at least 2 classes, got \['a'\]"):
         Task("multiclass", ("a",))
-    assert TASK_KINDS == ("binary", "multiclass", "multilabel", "regression")
+    assert TARGET_KINDS == ("binary", "multiclass", "multilabel", "regression")
+    assert TASK_KINDS[-1] == "language_model" and TASK_KINDS[:-1] == TARGET_KINDS
+
+
+def test_the_language_model_task() -> None:
+    task = Task("language_model", extra={"vocab_size": 48})
+    assert (task.n_outputs, task.loss_name, task.activation_name, task.metric_names) == (
+        48,
+        "cross_entropy",
+        "softmax",
+        (),
+    )
+    logits = torch.tensor([[0.1, 2.0, -1.0], [3.0, 0.0, 0.0]])
+    assert task.decode(task.activate(logits)) == [1, 0]
+    assert task.encode([[4, 5], [6, 7]]).dtype == torch.long
+    again = Task.from_dict(task.to_dict())
+    assert again.kind == "language_model" and again.n_outputs == 48
+    with pytest.raises(ConfigError, match="--task language_model reads text, not a target column"):
+        infer_task(["a", "b"], kind="language_model")
 
 
 # ---------------------------------------------------------------------------------------- properties

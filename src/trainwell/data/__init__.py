@@ -2,9 +2,10 @@
 
 from trainwell.data.bundle import DataBundle, mask_split, random_split, tensor_data
 from trainwell.data.loader import TensorLoader
-from trainwell.data.task import TASK_KINDS, Task, infer_task
+from trainwell.data.task import TARGET_KINDS, TASK_KINDS, Task, infer_task
 
 __all__ = [
+    "TARGET_KINDS",
     "TASK_KINDS",
     "DataBundle",
     "Task",

@@ -18,24 +18,36 @@ from trainwell.core.errors import ConfigError, DataError
 if TYPE_CHECKING:
     import pandas as pd
 
-TaskKind = Literal["binary", "multiclass", "multilabel", "regression"]
-TASK_KINDS: tuple[str, ...] = ("binary", "multiclass", "multilabel", "regression")
+TaskKind = Literal["binary", "multiclass", "multilabel", "regression", "language_model"]
+#: Tasks inferred from a target column.
+TARGET_KINDS: tuple[str, ...] = ("binary", "multiclass", "multilabel", "regression")
+#: Every task: the target kinds and ``language_model`` (predict each next token of a text stream; its
+#: ``extra["vocab_size"]`` is the number of outputs, perplexity is computed over tokens by a callback).
+TASK_KINDS: tuple[str, ...] = (*TARGET_KINDS, "language_model")
 
 #: Integer targets with at most this many distinct values are read as classes, more as a quantity.
 MAX_INTEGER_CLASSES = 20
 
-_LOSSES = {"binary": "bce", "multiclass": "cross_entropy", "multilabel": "bce", "regression": "mse"}
+_LOSSES = {
+    "binary": "bce",
+    "multiclass": "cross_entropy",
+    "multilabel": "bce",
+    "regression": "mse",
+    "language_model": "cross_entropy",
+}
 _ACTIVATIONS = {
     "binary": "sigmoid",
     "multiclass": "softmax",
     "multilabel": "sigmoid",
     "regression": "identity",
+    "language_model": "softmax",
 }
 _METRICS = {
     "binary": ("accuracy", "roc_auc", "f1"),
     "multiclass": ("accuracy", "balanced_accuracy", "roc_auc"),
     "multilabel": ("accuracy", "f1", "roc_auc"),
     "regression": ("rmse", "mae", "r2"),
+    "language_model": (),  # perplexity is exact only over tokens: a callback computes it (text.lm_learner)
 }
 
 
@@ -44,11 +56,12 @@ class Task:
     """The prediction task.
 
     Attributes:
-        kind: one of ``binary``, ``multiclass``, ``multilabel``, ``regression``.
+        kind: one of ``binary``, ``multiclass``, ``multilabel``, ``regression``, ``language_model``.
         classes: class labels in output order (binary: ``[negative, positive]``; multilabel: label names).
         target_names: the target column(s) it was inferred from.
         threshold: decision threshold for binary and multilabel decoding.
         label_delim: for multilabel targets held as text, the separator between labels (``encode`` needs it).
+        extra: more settings; ``language_model`` keeps its ``vocab_size`` here.
     """
 
     kind: str
@@ -75,6 +88,8 @@ class Task:
             return 1
         if self.kind == "regression":
             return max(1, len(self.target_names))
+        if self.kind == "language_model":
+            return int(self.extra.get("vocab_size", 0))
         return len(self.classes)
 
     @property
@@ -100,7 +115,7 @@ class Task:
         """
         if self.kind == "binary":
             return torch.sigmoid(output.float().reshape(-1))
-        if self.kind == "multiclass":
+        if self.kind in ("multiclass", "language_model"):
             return torch.softmax(output.float(), dim=-1)
         if self.kind == "multilabel":
             return torch.sigmoid(output.float())
@@ -116,6 +131,8 @@ class Task:
             return torch.from_numpy((array.reshape(len(array), -1) if array.ndim > 1 else array).copy())
         if self.kind == "multilabel":
             return torch.from_numpy(_multilabel_matrix(values, self.classes, self.label_delim)).float()
+        if self.kind == "language_model":
+            return torch.as_tensor(values, dtype=torch.long)  # token ids
         index = {_key(c): i for i, c in enumerate(self.classes)}
         keys = [_key(v) for v in _as_list(values)]
         unknown = sorted({k for k in keys if k not in index})
@@ -134,6 +151,8 @@ class Task:
             return [self.classes[1] if p else self.classes[0] for p in positive]
         if self.kind == "multiclass":
             return [self.classes[i] for i in probabilities.argmax(dim=-1).tolist()]
+        if self.kind == "language_model":
+            return probabilities.argmax(dim=-1).tolist()  # the likeliest next token ids
         if self.kind == "multilabel":
             chosen = (probabilities >= self.threshold).tolist()
             return [[c for c, on in zip(self.classes, row, strict=True) if on] for row in chosen]
@@ -148,6 +167,8 @@ class Task:
         }
         if self.label_delim is not None:
             data["label_delim"] = self.label_delim
+        if self.kind == "language_model":
+            data["vocab_size"] = self.n_outputs
         return data
 
     @classmethod
@@ -158,6 +179,7 @@ class Task:
             target_names=tuple(data.get("target_names", ())),
             threshold=float(data.get("threshold", 0.5)),
             label_delim=data.get("label_delim"),
+            extra={"vocab_size": int(data["vocab_size"])} if "vocab_size" in data else {},
         )
 
 
@@ -177,8 +199,13 @@ def infer_task(
     """
     import pandas as pd  # here, not at module level: `import trainwell` stays fast
 
-    if kind is not None and kind not in TASK_KINDS:
-        raise ConfigError(f"--task {kind!r} is not known; use one of: {', '.join(TASK_KINDS)}")
+    if kind == "language_model":
+        raise ConfigError(
+            "--task language_model reads text, not a target column; train it with trainwell fit corpus/ "
+            "--task language_model (lm_data(...) in Python)"
+        )
+    if kind is not None and kind not in TARGET_KINDS:
+        raise ConfigError(f"--task {kind!r} is not known; use one of: {', '.join(TARGET_KINDS)}")
     if isinstance(targets, pd.DataFrame):
         return _infer_from_frame(targets, kind)
     series = targets if isinstance(targets, pd.Series) else pd.Series(_as_list(targets), dtype=object)

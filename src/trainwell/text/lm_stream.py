@@ -37,7 +37,6 @@ from trainwell.text.vocab import Vocab
 __all__ = [
     "LMRecipe",
     "LMStreamLoader",
-    "LanguageModelTask",
     "WhitespaceTokenizer",
     "lm_data",
     "read_corpus",
@@ -47,54 +46,6 @@ TokenizerName = Literal["word", "subword", "whitespace"]
 _TOKENIZERS = ("word", "subword", "whitespace")
 _SHORT_WINDOW_P = 0.05  # AWD-LSTM: 5% of windows are drawn around bptt / 2
 _WINDOW_STD = 5.0
-
-
-# ------------------------------------------------------------------------------------------ task
-@dataclass(frozen=True)
-class LanguageModelTask(Task):
-    """The ``language_model`` task: predict every next token; loss = cross-entropy, metric = perplexity.
-
-    A subclass because :data:`trainwell.data.task.TASK_KINDS` does not list ``language_model`` yet; once it
-    does, this class reduces to ``Task("language_model")``.
-    """
-
-    kind: str = "language_model"
-
-    def __post_init__(self) -> None:
-        if self.kind != "language_model":
-            raise ConfigError(f"LanguageModelTask has kind 'language_model'; got {self.kind!r}")
-
-    @property
-    def n_outputs(self) -> int:
-        return int(self.extra.get("vocab_size", 0))
-
-    @property
-    def loss_name(self) -> str:
-        return "cross_entropy"
-
-    @property
-    def activation_name(self) -> str:
-        return "softmax"
-
-    @property
-    def metric_names(self) -> tuple[str, ...]:
-        return ()  # perplexity is exact only over tokens, so a callback computes it (see lm_learner)
-
-    @property
-    def is_classification(self) -> bool:
-        return True
-
-    def activate(self, output: torch.Tensor) -> torch.Tensor:
-        return torch.softmax(output.float(), dim=-1)
-
-    def encode(self, values: Any) -> torch.Tensor:
-        return torch.as_tensor(values, dtype=torch.long)
-
-    def decode(self, probabilities: torch.Tensor) -> list[Any]:
-        return probabilities.argmax(dim=-1).tolist()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": "language_model", "classes": [], "target_names": [], "threshold": 0.5}
 
 
 # ------------------------------------------------------------------------------------------ tokenizer
@@ -476,7 +427,7 @@ def lm_data(
         test_loader = _eval_loader(test_ids, batch_size, bptt, "test")
     vocab_size = len(recipe.vocab)
     return DataBundle(
-        task=LanguageModelTask(extra={"vocab_size": vocab_size}),
+        task=Task("language_model", extra={"vocab_size": vocab_size}),
         train=train,
         valid=valid_loader,
         test=test_loader,
