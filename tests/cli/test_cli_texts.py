@@ -7,41 +7,28 @@ import sys
 from io import StringIO
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from cli_support import cli_env, run_cli
 
+from text_samples import reviews
+
 pytestmark = pytest.mark.slow
-
-GOOD, BAD = ["great", "wonderful", "loved", "superb"], ["awful", "terrible", "boring", "dreadful"]
-FILLER = ["the", "movie", "was", "and", "plot", "acting", "story", "this", "film", "with"]
-
-
-def reviews(n: int, seed: int) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    rows = []
-    for index in range(n):
-        good = index % 2 == 0
-        words = [*rng.choice(FILLER, 6), rng.choice(GOOD if good else BAD)]
-        rng.shuffle(words)
-        rows.append((" ".join(map(str, words)), "pos" if good else "neg"))
-    return pd.DataFrame(rows, columns=["review", "sentiment"])
 
 
 def test_fit_and_predict_texts(tmp_path: Path) -> None:
     data = tmp_path / "reviews.csv"
-    reviews(400, 0).to_csv(data, index=False)
+    reviews(400, 0, shuffle=True).to_csv(data, index=False)
     out = tmp_path / "model"
     fit = run_cli("fit", data, "--text", "review", "--target", "sentiment", "--out", out, "--epochs", "8")
     assert fit.returncode == 0, fit.explain()
     assert "texts" in fit.stdout  # the metric sentences speak of texts, not rows
     new = tmp_path / "new.csv"
-    reviews(40, 1).to_csv(new, index=False)
+    reviews(40, 1, shuffle=True).to_csv(new, index=False)
     predicted = run_cli("predict", out, new)
     assert predicted.returncode == 0, predicted.explain()
     table = pd.read_csv(StringIO(predicted.stdout))
-    assert (table["prediction"] == reviews(40, 1)["sentiment"]).mean() >= 0.9
+    assert (table["prediction"] == reviews(40, 1, shuffle=True)["sentiment"]).mean() >= 0.9
     piped = subprocess.run(
         [sys.executable, "-m", "trainwell.cli.app", "predict", str(out), "-"],
         input="a wonderful film with great acting\nawful and boring plot\n",
@@ -57,7 +44,7 @@ def test_fit_and_predict_texts(tmp_path: Path) -> None:
 
 def test_a_missing_text_column_is_one_line(tmp_path: Path) -> None:
     data = tmp_path / "reviews.csv"
-    reviews(20, 0).to_csv(data, index=False)
+    reviews(20, 0, shuffle=True).to_csv(data, index=False)
     result = run_cli("fit", data, "--text", "body", "--target", "sentiment", "--out", tmp_path / "m")
     assert result.returncode == 2 and len(result.stderr_lines) == 1, result.explain()
     assert "body" in result.stderr and "review" in result.stderr

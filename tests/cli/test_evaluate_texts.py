@@ -3,24 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
+from text_samples import reviews
 from trainwell.cli._evaluate_texts import TextFold, evaluate_texts
 from trainwell.data.task import infer_task
-
-GOOD, BAD = ["great", "wonderful", "loved", "superb"], ["awful", "terrible", "boring", "dreadful"]
-FILLER = ["the", "movie", "was", "and", "plot", "acting", "story", "this", "film", "with"]
-
-
-def reviews(n: int, seed: int = 0) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    rows = []
-    for index in range(n):
-        good = index % 2 == 0
-        words = [*rng.choice(FILLER, 6), rng.choice(GOOD if good else BAD)]
-        rows.append((" ".join(map(str, words)), "pos" if good else "neg"))
-    return pd.DataFrame(rows, columns=["review", "sentiment"])
 
 
 @pytest.mark.slow

@@ -5,34 +5,28 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import trainwell
+from text_samples import reviews
 from trainwell.core.errors import DataError
 from trainwell.export.onnx import OnnxPredictor, export_onnx
 from trainwell.text import fit_texts, text_classifier_learner, text_data
 
 pytest.importorskip("onnxruntime", reason="the ONNX tests need the onnx extra")
 
-GOOD, BAD = ["great", "wonderful", "loved", "superb"], ["awful", "terrible", "boring", "dreadful"]
-FILLER = ["the", "movie", "was", "and", "plot", "acting", "story", "this", "film", "with"]
-
-
-def reviews(n: int, seed: int) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    rows = []
-    for index in range(n):
-        good = index % 3 != 0
-        words = [*rng.choice(FILLER, int(rng.integers(1, 30))), rng.choice(GOOD if good else BAD)]
-        rows.append((" ".join(map(str, words)), "pos" if good else "neg"))
-    return pd.DataFrame(rows, columns=["review", "sentiment"])
-
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("text") / "model"
-    fit_texts(reviews(200, 0), text_col="review", target="sentiment", out=out, epochs=3, progress=False)
+    fit_texts(
+        reviews(200, 0, positive_every=3, filler=None),
+        text_col="review",
+        target="sentiment",
+        out=out,
+        epochs=3,
+        progress=False,
+    )
     return out
 
 
@@ -40,7 +34,7 @@ def test_export_matches_pytorch_on_synthesised_and_given_texts(model_dir: Path) 
     synthetic = export_onnx(model_dir)
     assert synthetic.max_abs_diff <= 1e-4 and synthetic.unit == "texts" and synthetic.synthetic
     assert synthetic.input_names == ["ids", "offsets"]
-    given = export_onnx(model_dir, inputs=reviews(50, 1))
+    given = export_onnx(model_dir, inputs=reviews(50, 1, positive_every=3, filler=None))
     assert given.max_abs_diff <= 1e-4 and given.n_rows_checked == 50
     metadata = trainwell.export.read_metadata(model_dir)
     assert metadata["onnx"]["checked_on"] == "given texts" and metadata["onnx"]["n_texts_checked"] == 50
@@ -48,7 +42,7 @@ def test_export_matches_pytorch_on_synthesised_and_given_texts(model_dir: Path) 
 
 def test_onnx_predictor_equals_the_torch_predictor(model_dir: Path) -> None:
     export_onnx(model_dir)
-    rows = reviews(70, 2)
+    rows = reviews(70, 2, positive_every=3, filler=None)
     onnx = OnnxPredictor(model_dir).predict(rows)
     torch_table = trainwell.load(model_dir).predict(rows)
     assert list(onnx["prediction"]) == list(torch_table["prediction"])
@@ -63,15 +57,21 @@ def test_onnx_predictor_equals_the_torch_predictor(model_dir: Path) -> None:
 
 
 def test_the_ulmfit_classifier_exports_too(tmp_path: Path) -> None:
-    data = text_data(reviews(60, 3), "review", "sentiment", batch_format="padded", min_freq=1)
+    data = text_data(
+        reviews(60, 3, positive_every=3, filler=None),
+        "review",
+        "sentiment",
+        batch_format="padded",
+        min_freq=1,
+    )
     learn = text_classifier_learner(
         data, "awd_lstm", arch_config={"emb_size": 8, "hidden_size": 8, "n_layers": 2}, progress=False
     )
     learn.fit(1, 1e-2)
     learn.export(tmp_path / "lstm")
-    report = export_onnx(tmp_path / "lstm", inputs=reviews(40, 4))
+    report = export_onnx(tmp_path / "lstm", inputs=reviews(40, 4, positive_every=3, filler=None))
     assert report.max_abs_diff <= 1e-4 and report.input_names == ["tokens"]
-    rows = reviews(30, 5)
+    rows = reviews(30, 5, positive_every=3, filler=None)
     onnx = OnnxPredictor(tmp_path / "lstm").predict(rows)
     torch_table = trainwell.load(tmp_path / "lstm").predict(rows)
     assert np.allclose(onnx["probability_pos"], torch_table["probability_pos"], atol=1e-4)

@@ -5,28 +5,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 from report_browser import dump_dom
 
+from text_samples import reviews
 from trainwell.core.errors import DataError
 from trainwell.report import build_report
 from trainwell.report._text import snippet
 from trainwell.text import fit_texts
-
-GOOD, BAD = ["great", "wonderful", "loved", "superb"], ["awful", "terrible", "boring", "dreadful"]
-FILLER = ["the", "movie", "was", "and", "plot", "acting", "story", "this", "film", "with"]
-
-
-def reviews(n: int, seed: int) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    rows = []
-    for index in range(n):
-        good = index % 2 == 0
-        words = [*rng.choice(FILLER, 6), rng.choice(GOOD if good else BAD)]
-        rows.append((" ".join(map(str, words)), "pos" if good else "neg"))
-    return pd.DataFrame(rows, columns=["review", "sentiment"])
 
 
 @pytest.fixture(scope="module")

@@ -8,30 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
-import pandas as pd
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from conftest import LiveServer, start_server
+from text_samples import reviews
 from trainwell.export import load
 from trainwell.serve import create_app
 from trainwell.text import fit_texts
 
-GOOD, BAD = ["great", "wonderful", "loved", "superb"], ["awful", "terrible", "boring", "dreadful"]
-FILLER = ["the", "movie", "was", "and", "plot", "acting", "story", "this", "film", "with"]
 LIMITS: dict[str, Any] = {"max_rows": 5, "max_body_bytes": 20_000, "batch_wait_ms": 250.0}
-
-
-def reviews(n: int, seed: int) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    rows = []
-    for index in range(n):
-        good = index % 2 == 0
-        words = [*rng.choice(FILLER, 6), rng.choice(GOOD if good else BAD)]
-        rows.append((" ".join(map(str, words)), "pos" if good else "neg"))
-    return pd.DataFrame(rows, columns=["review", "sentiment"])
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,31 @@
+"""Small labelled review tables for the text tests outside tests/text: one sentiment word in filler words."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+GOOD, BAD = ["great", "wonderful", "loved", "superb"], ["awful", "terrible", "boring", "dreadful"]
+FILLER = ["the", "movie", "was", "and", "plot", "acting", "story", "this", "film", "with"]
+
+
+def reviews(
+    n: int, seed: int = 0, *, positive_every: int = 2, filler: int | None = 6, shuffle: bool = False
+) -> pd.DataFrame:
+    """``n`` rows of ``review`` (filler words + one sentiment word) and ``sentiment`` (``pos`` / ``neg``).
+
+    Args:
+        positive_every: 2: rows 0, 2, 4... are positive (balanced); 3: every row but 0, 3, 6... (two thirds).
+        filler: filler words per review; ``None`` draws 1 to 29 per review (varied lengths).
+        shuffle: put the sentiment word anywhere, not last.
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for index in range(n):
+        good = index % 2 == 0 if positive_every == 2 else index % positive_every != 0
+        count = int(rng.integers(1, 30)) if filler is None else filler
+        words = [*rng.choice(FILLER, count), rng.choice(GOOD if good else BAD)]
+        if shuffle:
+            rng.shuffle(words)
+        rows.append((" ".join(map(str, words)), "pos" if good else "neg"))
+    return pd.DataFrame(rows, columns=["review", "sentiment"])
