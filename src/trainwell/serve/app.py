@@ -211,17 +211,20 @@ def _add_routes(
         predictor.recipe, max_rows=config.max_rows, forbid_extra_fields=config.forbid_extra_fields
     )
 
+    _health_and_metadata(app, metadata, "Task, inputs, metrics, versions and limits", MetadataResponse)
+    _json_predict_route(app, predictor, batcher, request_type, "rows", "row", _NOT_FINITE)
+
+
+def _health_and_metadata(app: FastAPI, metadata: dict[str, Any], summary: str, schema: Any = None) -> None:
+    """``GET /health`` and ``GET /metadata`` (a document built once at start-up), the same for every model."""
+
     @app.get("/health", summary="Liveness: the model is loaded")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get(
-        "/metadata", summary="Task, inputs, metrics, versions and limits", response_model=MetadataResponse
-    )
+    @app.get("/metadata", summary=summary, response_model=schema)
     async def get_metadata() -> dict[str, Any]:
         return metadata
-
-    _json_predict_route(app, predictor, batcher, request_type, "rows", "row", _NOT_FINITE)
 
 
 def _json_predict_route(
@@ -281,14 +284,7 @@ def _add_text_routes(
         max_texts=config.max_rows, forbid_extra_fields=config.forbid_extra_fields
     )
 
-    @app.get("/health", summary="Liveness: the model is loaded")
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get("/metadata", summary="Task, text column, tokenizer, metrics, versions and limits")
-    async def get_metadata() -> dict[str, Any]:
-        return metadata
-
+    _health_and_metadata(app, metadata, "Task, text column, tokenizer, metrics, versions and limits")
     _json_predict_route(app, predictor, batcher, request_type, "texts", "text", _NOT_FINITE_TEXT)
 
 
@@ -312,17 +308,8 @@ def _add_image_routes(
     )
     decode = partial(decode_images, recipe=predictor.recipe)
 
-    @app.get("/health", summary="Liveness: the model is loaded")
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get(
-        "/metadata",
-        summary="Task, image size, formats, metrics, versions and limits",
-        response_model=VisionMetadataResponse,
-    )
-    async def get_metadata() -> dict[str, Any]:
-        return metadata
+    summary = "Task, image size, formats, metrics, versions and limits"
+    _health_and_metadata(app, metadata, summary, VisionMetadataResponse)
 
     @app.post(
         "/predict",
