@@ -18,7 +18,7 @@ _EXPORTS: dict[str, str] = {
     "LazyAdamW": "trainwell.text.optim",
     "NgramBag": "trainwell.text.models",
     "SPECIAL_TOKENS": "trainwell.text.tokenize",
-    "SubwordTokenizer": "trainwell.text.tokenize",
+    "SubwordTokenizer": "trainwell.text.subword",
     "TextClassifierLearner": "trainwell.text.learner",
     "TextDataBundle": "trainwell.text.data",
     "TextLoader": "trainwell.text.data",
@@ -102,9 +102,9 @@ if TYPE_CHECKING:
     from trainwell.text.pipeline import TextRun, fit_texts
     from trainwell.text.predictor import TextPredictor
     from trainwell.text.recipe import TextRecipe
+    from trainwell.text.subword import SubwordTokenizer
     from trainwell.text.tokenize import (
         SPECIAL_TOKENS,
-        SubwordTokenizer,
         WordTokenizer,
         detokenize,
         read_text_files,

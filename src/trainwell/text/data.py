@@ -28,7 +28,8 @@ from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.bundle import DataBundle, mask_split, random_split
 from trainwell.data.task import Task, infer_task
 from trainwell.text.recipe import BATCH_FORMATS, TextRecipe, bag_batch, lengths_of, padded_batch
-from trainwell.text.tokenize import SubwordTokenizer, WordTokenizer, validate_texts
+from trainwell.text.subword import SubwordTokenizer
+from trainwell.text.tokenize import WordTokenizer, validate_texts
 from trainwell.text.vocab import Vocab
 
 if TYPE_CHECKING:

@@ -31,7 +31,8 @@ import torch
 from trainwell.core.errors import ArtifactError, ConfigError, DataError
 from trainwell.data.bundle import DataBundle
 from trainwell.data.task import Task
-from trainwell.text.tokenize import EOS, UNK, SubwordTokenizer, WordTokenizer, read_text_files, validate_texts
+from trainwell.text.subword import SubwordTokenizer
+from trainwell.text.tokenize import EOS, UNK, WordTokenizer, read_text_files, validate_texts
 from trainwell.text.vocab import Vocab
 
 __all__ = [

@@ -25,7 +25,8 @@ import numpy as np
 import torch
 
 from trainwell.core.errors import ArtifactError, ConfigError
-from trainwell.text.tokenize import SubwordTokenizer, WordTokenizer
+from trainwell.text.subword import SubwordTokenizer
+from trainwell.text.tokenize import WordTokenizer
 from trainwell.text.vocab import Vocab
 
 __all__ = ["BATCH_FORMATS", "TextRecipe", "add_ngrams", "bag_batch", "padded_batch"]
