@@ -11,8 +11,8 @@ import torch
 
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.vision import augment
-from trainwell.vision.augment import (
-    Augmentation,
+from trainwell.vision.augment import Augmentation
+from trainwell.vision.ops import (
     adjust_brightness_contrast,
     affine_matrices,
     center_crop_resize,

@@ -22,9 +22,9 @@ _EXPORTS: dict[str, str] = {
     "VisionLearner": "trainwell.vision.learner",
     "fit_images": "trainwell.vision.pipeline",
     "image_data": "trainwell.vision.data",
-    "center_crop_resize": "trainwell.vision.augment",
+    "center_crop_resize": "trainwell.vision.ops",
     "read_idx": "trainwell.vision.io",
-    "tta_views": "trainwell.vision.augment",
+    "tta_views": "trainwell.vision.ops",
     "vision_learner": "trainwell.vision.learner",
 }
 
@@ -61,12 +61,13 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from trainwell.vision.augment import Augmentation, center_crop_resize, tta_views
+    from trainwell.vision.augment import Augmentation
     from trainwell.vision.data import ImageDataBundle, image_data
     from trainwell.vision.io import read_idx
     from trainwell.vision.learner import VisionLearner, vision_learner
     from trainwell.vision.mix import CutMix, MixUp
     from trainwell.vision.network import ImageClassifier
+    from trainwell.vision.ops import center_crop_resize, tta_views
     from trainwell.vision.pipeline import ImageRun, fit_images
     from trainwell.vision.predictor import ImagePredictor
     from trainwell.vision.recipe import ImageRecipe
