@@ -189,3 +189,18 @@ def time_budget(seconds: float) -> Any:
                 self.tokens += learn.yb.numel()
 
     return TimeBudget()
+
+
+def text_frames(dataset: str) -> tuple[Any, Any, str, str, str]:
+    """IMDB (train, test) or SST-2 (train, dev) from the shared data: frames, text column, label, held-out name."""
+    import pandas as pd
+
+    if dataset == "imdb":
+        folder = SHARED_DATA / "imdb"
+        train = pd.read_csv(folder / "train.csv.gz", keep_default_na=False)
+        held = pd.read_csv(folder / "test.csv.gz", keep_default_na=False)
+        return train, held, "text", "label", "test"
+    folder = SHARED_DATA / "sst2"
+    train = pd.read_csv(folder / "train.tsv.gz", sep="\t", quoting=3, keep_default_na=False)
+    held = pd.read_csv(folder / "dev.tsv.gz", sep="\t", quoting=3, keep_default_na=False)
+    return train, held, "sentence", "label", "dev"

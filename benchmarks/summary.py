@@ -213,6 +213,41 @@ def text_rows() -> list[tuple[str, str, str, str]]:
                 f"{ptb['epochs']:.2f} epochs",
             )
         )
+    table.extend(ulmfit_rows())
+    return table
+
+
+def ulmfit_rows() -> list[tuple[str, str, str, str]]:
+    """The ULMFiT path (``benchmarks/ulmfit.py``): language model, then classifiers on IMDB and SST-2."""
+    table = []
+    lm = (_load("ulmfit_lm_imdb") or {}).get("result")
+    lm_note = ""
+    if lm:
+        lm_note = f"LM: {lm['train_seconds'] / 60:.0f} min on IMDB train text, valid perplexity {lm['valid_perplexity']:.1f}"
+    for name, held, target in (
+        ("imdb", "test", "reported; paper 95.4% on a GPU"),
+        ("sst2", "dev", "reported"),
+    ):
+        found = (_load(f"ulmfit_{name}") or {}).get("result")
+        if not found:
+            continue
+        label = "IMDB 25k/25k" if name == "imdb" else "SST-2 dev"
+        note = lm_note
+        tuned = (_load(f"ulmfit_lm_{name}") or {}).get("result") if name != "imdb" else None
+        if tuned:
+            note += (
+                f"; then {tuned['train_seconds'] / 60:.0f} min on SST-2 text (perplexity "
+                f"{tuned['valid_perplexity_before']:.0f} -> {tuned['valid_perplexity']:.0f})"
+            )
+        table.append(
+            (
+                f"{label}, ULMFiT AWD-LSTM (`benchmarks/ulmfit.py`)",
+                f"{held} accuracy {found[f'{held}_accuracy']:.4f}; classifier {found['wall_s'] / 60:.0f} min "
+                f"({found['epochs_all_stages']} epochs of gradual unfreezing)",
+                target,
+                note,
+            )
+        )
     return table
 
 

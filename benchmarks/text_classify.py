@@ -11,7 +11,7 @@ import argparse
 import time
 from typing import Any
 
-from _common import SHARED_DATA, machine_info, print_table, write_results
+from _common import SHARED_DATA, machine_info, print_table, text_frames, write_results
 
 REFERENCES = {
     "imdb": {
@@ -23,24 +23,10 @@ REFERENCES = {
 }
 
 
-def _frames(dataset: str) -> tuple[Any, Any, str, str, str]:
-    import pandas as pd
-
-    if dataset == "imdb":
-        folder = SHARED_DATA / "imdb"
-        train = pd.read_csv(folder / "train.csv.gz", keep_default_na=False)
-        held = pd.read_csv(folder / "test.csv.gz", keep_default_na=False)
-        return train, held, "text", "label", "test"
-    folder = SHARED_DATA / "sst2"
-    train = pd.read_csv(folder / "train.tsv.gz", sep="\t", quoting=3, keep_default_na=False)
-    held = pd.read_csv(folder / "dev.tsv.gz", sep="\t", quoting=3, keep_default_na=False)
-    return train, held, "sentence", "label", "dev"
-
-
 def run(dataset: str, epochs: int | None, extra: dict[str, Any]) -> dict[str, Any]:
     from trainwell.text import fit_texts
 
-    train, held, text_col, target, held_name = _frames(dataset)
+    train, held, text_col, target, held_name = text_frames(dataset)
     start = time.perf_counter()
     run_ = fit_texts(
         train,

@@ -27,24 +27,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import SHARED_DATA, machine_info, print_table, time_budget, write_results
+from _common import SHARED_DATA, machine_info, print_table, text_frames, time_budget, write_results
 
 #: The encoder size used on the CPU (the PTB benchmark's): embedding 256, 2 LSTM layers of 512.
 SIZES = {"emb_size": 256, "hidden_size": 512, "n_layers": 2}
-
-
-def _frames(dataset: str) -> tuple[Any, Any, str, str, str]:
-    import pandas as pd
-
-    if dataset == "imdb":
-        folder = SHARED_DATA / "imdb"
-        train = pd.read_csv(folder / "train.csv.gz", keep_default_na=False)
-        held = pd.read_csv(folder / "test.csv.gz", keep_default_na=False)
-        return train, held, "text", "label", "test"
-    folder = SHARED_DATA / "sst2"
-    train = pd.read_csv(folder / "train.tsv.gz", sep="\t", quoting=3, keep_default_na=False)
-    held = pd.read_csv(folder / "dev.tsv.gz", sep="\t", quoting=3, keep_default_na=False)
-    return train, held, "sentence", "label", "dev"
 
 
 def _train_lm(args: argparse.Namespace, texts: list[str], pretrained: str | None) -> dict[str, Any]:
@@ -104,7 +90,7 @@ def _train_lm(args: argparse.Namespace, texts: list[str], pretrained: str | None
 
 
 def lm(args: argparse.Namespace) -> None:
-    train, _held, text_col, _target, _name = _frames("imdb")
+    train, _held, text_col, _target, _name = text_frames("imdb")
     result = _train_lm(args, train[text_col].tolist(), None)
     rows = [
         [
@@ -120,7 +106,7 @@ def lm(args: argparse.Namespace) -> None:
 
 
 def finetune(args: argparse.Namespace) -> None:
-    train, _held, text_col, _target, _name = _frames(args.dataset)
+    train, _held, text_col, _target, _name = text_frames(args.dataset)
     result = _train_lm(args, train[text_col].tolist(), args.lm)
     rows = [
         [
@@ -140,7 +126,7 @@ def finetune(args: argparse.Namespace) -> None:
 def classify(args: argparse.Namespace) -> None:
     from trainwell.text import fit_texts
 
-    train, held, text_col, target, held_name = _frames(args.dataset)
+    train, held, text_col, target, held_name = text_frames(args.dataset)
     start = time.perf_counter()
     run = fit_texts(
         train,

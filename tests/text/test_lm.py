@@ -12,12 +12,8 @@ import torch
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.models import create_model
 from trainwell.text.awd_lstm import AWDLSTMEncoder, AWDLSTMLanguageModel, embedding_dropout
-from trainwell.text.lm_learner import (
-    ActivationRegularization,
-    activation_penalty,
-    language_model_learner,
-    sampled_softmax_loss,
-)
+from trainwell.text.lm_callbacks import ActivationRegularization, activation_penalty
+from trainwell.text.lm_learner import language_model_learner, sampled_softmax_loss
 from trainwell.text.lm_predictor import load_lm
 from trainwell.text.lm_stream import LMStreamLoader, lm_data
 from trainwell.text.tokenize import EOS, UNK

@@ -1,7 +1,7 @@
 """Language-model training: the Learner factory, AR/TAR, hidden-state resets, exact perplexity, generation.
 
 ``language_model_learner(data)`` builds an AWD-LSTM sized to the vocabulary and a Learner with the paper's
-regularisers switched on as callbacks:
+regularisers switched on as callbacks (:mod:`trainwell.text.lm_callbacks`):
 
 - :class:`HiddenStateReset` clears the carried hidden state at the start of every training and validation
   pass (a pass starts at the top of the stream again);
@@ -36,6 +36,7 @@ from trainwell.data.bundle import DataBundle
 from trainwell.learner.events import Callback
 from trainwell.learner.learner import Learner
 from trainwell.models.registry import create_model
+from trainwell.text.lm_callbacks import ActivationRegularization, HiddenStateReset, Perplexity
 from trainwell.text.lm_predictor import generate_text
 from trainwell.text.lm_stream import LMRecipe, LMStreamLoader
 
@@ -43,12 +44,8 @@ if TYPE_CHECKING:
     from trainwell.text.cache import CacheReport
 
 __all__ = [
-    "ActivationRegularization",
-    "HiddenStateReset",
     "LMLoss",
     "LanguageModelLearner",
-    "Perplexity",
-    "activation_penalty",
     "fit_language_model",
     "language_model_learner",
     "lm_cross_entropy",
@@ -123,119 +120,6 @@ class LMLoss(nn.Module):
                 self.n_samples,
             )
         return lm_cross_entropy(pred, target)
-
-
-# ------------------------------------------------------------------------------------------ callbacks
-class HiddenStateReset(Callback):
-    """Clear the model's carried hidden state before every training and validation pass.
-
-    The carried state is part of a checkpoint (:meth:`checkpoint_state`): a fit resumed in the middle of an epoch
-    continues the stream from the state the interrupted run had, so it ends exactly like an uninterrupted one.
-    """
-
-    order = -18
-
-    def __init__(self) -> None:
-        self._encoder: nn.Module | None = None
-        self._resumed: list[tuple[torch.Tensor, torch.Tensor]] | None = None
-
-    def _reset(self, learn: Learner) -> None:
-        reset = getattr(learn.model, "reset", None)
-        if callable(reset):
-            reset()
-
-    def before_fit(self, learn: Learner) -> None:
-        self._encoder = getattr(learn.model, "encoder", None)
-
-    def before_train(self, learn: Learner) -> None:
-        resumed, self._resumed = self._resumed, None
-        if resumed is not None and learn._start_batch > 0 and self._encoder is not None:
-            device = next(learn.model.parameters()).device
-            self._encoder.hidden = [(h.to(device), c.to(device)) for h, c in resumed]  # type: ignore[assignment]
-            return
-        self._reset(learn)
-
-    def checkpoint_state(self) -> dict[str, Any] | None:
-        hidden = getattr(self._encoder, "hidden", None)
-        if not hidden:
-            return None
-        return {"hidden": [(h.detach().cpu(), c.detach().cpu()) for h, c in hidden]}
-
-    def load_checkpoint_state(self, state: dict[str, Any]) -> None:
-        self._resumed = [(h, c) for h, c in state["hidden"]]
-
-    def before_validate(self, learn: Learner) -> None:
-        self._reset(learn)
-
-    def after_fit(self, learn: Learner) -> None:
-        self._reset(learn)
-
-
-def activation_penalty(
-    raw_output: torch.Tensor, dropped_output: torch.Tensor, alpha: float, beta: float
-) -> torch.Tensor:
-    """AR + TAR on one layer's outputs ``(B, T, C)``: ``α · mean(dropped²) + β · mean((raw_t - raw_{t-1})²)``."""
-    penalty = alpha * dropped_output.float().pow(2).mean()
-    if beta and raw_output.size(1) > 1:
-        penalty = penalty + beta * (raw_output[:, 1:] - raw_output[:, :-1]).float().pow(2).mean()
-    return penalty
-
-
-class ActivationRegularization(Callback):
-    """AR and TAR (Merity et al. 2017) added to ``learn.loss_grad`` in training; the reported loss is untouched.
-
-    Reads ``learn.model.last_raw_output`` and ``last_dropped_output`` (the last LSTM layer's outputs).
-    """
-
-    order = 5
-
-    def __init__(self, alpha: float = 2.0, beta: float = 1.0) -> None:
-        if alpha < 0 or beta < 0:
-            raise ConfigError(f"alpha and beta must be >= 0; got alpha={alpha}, beta={beta}")
-        self.alpha, self.beta = float(alpha), float(beta)
-
-    def after_loss(self, learn: Learner) -> None:
-        if not learn.training or (self.alpha == 0 and self.beta == 0):
-            return
-        raw = getattr(learn.model, "last_raw_output", None)
-        dropped = getattr(learn.model, "last_dropped_output", None)
-        if raw is None or dropped is None:
-            raise ConfigError(
-                f"{type(learn.model).__name__} does not expose last_raw_output / last_dropped_output; AR/TAR "
-                "needs an AWD-LSTM language model (or pass alpha=0, beta=0)"
-            )
-        learn.loss_grad = learn.loss_grad + activation_penalty(raw, dropped, self.alpha, self.beta)
-
-
-class Perplexity(Callback):
-    """Exact validation loss per token and ``perplexity = exp(loss)`` in the history row of each epoch.
-
-    The Recorder weights batches by rows; language-model windows differ in length (the last one is short),
-    so this callback weights by tokens and overwrites ``valid_loss`` with the exact value.
-    """
-
-    order = -19  # after the Recorder wrote the row, before the progress bar and loggers read it
-
-    def __init__(self) -> None:
-        self._sum: torch.Tensor | float = 0.0
-        self._tokens = 0
-
-    def before_validate(self, learn: Learner) -> None:
-        self._sum, self._tokens = 0.0, 0
-
-    def after_loss(self, learn: Learner) -> None:
-        if learn.training:
-            return
-        self._sum = self._sum + learn.loss.detach().double() * learn.yb.numel()
-        self._tokens += learn.yb.numel()
-
-    def after_epoch(self, learn: Learner) -> None:
-        if not self._tokens or not learn.history:
-            return
-        loss = float(self._sum) / self._tokens
-        learn.history[-1]["valid_loss"] = loss
-        learn.history[-1]["perplexity"] = math.exp(min(loss, 700.0))
-        self._sum, self._tokens = 0.0, 0
 
 
 # ------------------------------------------------------------------------------------------ learner
@@ -364,48 +248,7 @@ def language_model_learner(
         "n_layers": n_layers,
         "tie_weights": tie_weights,
     }
-    sizes = {"emb_size": 400, "hidden_size": 1150, "n_layers": 3, "tie_weights": True}
-    if pretrained is not None:
-        from trainwell.text.lm_transfer import SIZE_KEYS, read_language_model
-
-        metadata, state = read_language_model(pretrained)
-        arch = (metadata.get("architecture") or {}).get("name", arch)
-        old = (metadata.get("architecture") or {}).get("config") or {}
-        sizes.update({key: old[key] for key in SIZE_KEYS if key in old})
-        clash = {
-            key: (value, sizes[key])
-            for key, value in asked.items()
-            if value is not None and value != sizes[key]
-        }
-        if clash:
-            key, (value, theirs) = next(iter(clash.items()))
-            raise ConfigError(
-                f"{key}={value} differs from the language model's {theirs} in '{pretrained}'; leave it unset to "
-                "fine-tune that model"
-            )
-    sizes.update({key: value for key, value in asked.items() if value is not None})
-    config: dict[str, Any] = {
-        "vocab_size": vocab_size,
-        "emb_size": sizes["emb_size"],
-        "hidden_size": sizes["hidden_size"],
-        "n_layers": sizes["n_layers"],
-        "pad_id": int(data.model_hints.get("pad_id", 1)),
-        "embed_p": 0.1 * drop_mult,
-        "input_p": 0.4 * drop_mult,
-        "hidden_p": 0.25 * drop_mult,
-        "weight_p": 0.5 * drop_mult,
-        "output_p": 0.4 * drop_mult,
-        "tie_weights": sizes["tie_weights"],
-    }
-    model = create_model(arch, **config)
-    if pretrained is not None:
-        from trainwell.text.lm_transfer import transfer_lm_weights
-
-        old_itos = ((metadata.get("recipe") or {}).get("vocab") or {}).get("itos") or []
-        is_new = transfer_lm_weights(model, state, old_itos, data.recipe.vocab.itos)
-        _start_unseen_ids_unlikely(model, data.train.ids, vocab_size, among=is_new)
-    else:
-        _start_unseen_ids_unlikely(model, data.train.ids, vocab_size)
+    arch, model, config = _build_model(data, arch, asked, drop_mult, pretrained)
     sampled = train_softmax == "sampled" and n_samples < vocab_size
     proposal = _unigram_proposal(data.train.ids, vocab_size) if sampled else None
     if sampled:
@@ -432,6 +275,46 @@ def language_model_learner(
     learn.recipe = data.recipe
     learn.model_spec = {"name": arch, "config": config}
     return learn
+
+
+#: The paper's PTB sizes: what a language model gets when neither the call nor a starting model sets them.
+DEFAULT_SIZES: dict[str, Any] = {"emb_size": 400, "hidden_size": 1150, "n_layers": 3, "tie_weights": True}
+
+
+def _build_model(
+    data: DataBundle, arch: str, asked: dict[str, Any], drop_mult: float, pretrained: str | Path | None
+) -> tuple[str, nn.Module, dict[str, Any]]:
+    """The AWD-LSTM for ``data``: sized by ``asked``, else by the starting model, else :data:`DEFAULT_SIZES`."""
+    vocab_size = int(data.model_hints["vocab_size"])
+    sizes = dict(DEFAULT_SIZES)
+    if pretrained is not None:
+        from trainwell.text.lm_transfer import starting_point, transfer_lm_weights
+
+        name, found, state, old_itos = starting_point(pretrained, asked)
+        arch = name or arch
+        sizes.update(found)
+    sizes.update({key: value for key, value in asked.items() if value is not None})
+    config: dict[str, Any] = {
+        "vocab_size": vocab_size,
+        "emb_size": sizes["emb_size"],
+        "hidden_size": sizes["hidden_size"],
+        "n_layers": sizes["n_layers"],
+        "pad_id": int(data.model_hints.get("pad_id", 1)),
+        "embed_p": 0.1 * drop_mult,
+        "input_p": 0.4 * drop_mult,
+        "hidden_p": 0.25 * drop_mult,
+        "weight_p": 0.5 * drop_mult,
+        "output_p": 0.4 * drop_mult,
+        "tie_weights": sizes["tie_weights"],
+    }
+    model = create_model(arch, **config)
+    ids = data.train.ids  # type: ignore[attr-defined]
+    if pretrained is not None:
+        is_new = transfer_lm_weights(model, state, old_itos, data.recipe.vocab.itos)  # type: ignore[union-attr]
+        _start_unseen_ids_unlikely(model, ids, vocab_size, among=is_new)
+    else:
+        _start_unseen_ids_unlikely(model, ids, vocab_size)
+    return arch, model, config
 
 
 UNSEEN_LOGIT_BIAS = -10.0

@@ -22,7 +22,7 @@ from torch import nn
 
 from trainwell.core.errors import ConfigError
 
-__all__ = ["SIZE_KEYS", "lm_recipe", "read_language_model", "transfer_lm_weights"]
+__all__ = ["SIZE_KEYS", "lm_recipe", "read_language_model", "starting_point", "transfer_lm_weights"]
 
 #: Architecture settings a fine-tuned model must share with the one it starts from.
 SIZE_KEYS = ("emb_size", "hidden_size", "n_layers", "tie_weights")
@@ -33,13 +33,41 @@ def read_language_model(source: str | Path) -> tuple[dict[str, Any], dict[str, t
     from trainwell.core.artifact import read_artifact
 
     metadata, state = read_artifact(Path(source))
+    _check_language_model(metadata, source)
+    return metadata, state
+
+
+def _check_language_model(metadata: dict[str, Any], source: str | Path) -> dict[str, Any]:
+    """The recipe of a language model's metadata; a clear error for any other model."""
     recipe = metadata.get("recipe") or {}
     if recipe.get("kind") != "language_model":
         raise ConfigError(
             f"'{source}' is not a language model (its recipe kind is {recipe.get('kind')!r}); pass a directory "
             "written by trainwell fit --task language_model or fit_language_model(out=...)"
         )
-    return metadata, state
+    return recipe
+
+
+def starting_point(
+    source: str | Path, asked: dict[str, Any]
+) -> tuple[str | None, dict[str, Any], dict[str, torch.Tensor], list[str]]:
+    """A language model to fine-tune: its architecture name, sizes, weights and vocabulary.
+
+    ``asked`` holds the sizes the caller set (``None`` where unset); one that differs from the model's is a
+    :class:`ConfigError`, since the weights would not fit.
+    """
+    metadata, state = read_language_model(source)
+    architecture = metadata.get("architecture") or {}
+    old = architecture.get("config") or {}
+    sizes = {key: old[key] for key in SIZE_KEYS if key in old}
+    for key, value in asked.items():
+        if value is not None and key in sizes and value != sizes[key]:
+            raise ConfigError(
+                f"{key}={value} differs from the language model's {sizes[key]} in '{source}'; leave it unset to "
+                "fine-tune that model"
+            )
+    itos = list(((metadata.get("recipe") or {}).get("vocab") or {}).get("itos") or [])
+    return architecture.get("name"), sizes, state, itos
 
 
 def lm_recipe(source: str | Path) -> Any:
@@ -47,13 +75,7 @@ def lm_recipe(source: str | Path) -> Any:
     from trainwell.core.artifact import read_metadata
     from trainwell.text.lm_stream import LMRecipe
 
-    recipe = read_metadata(Path(source)).get("recipe") or {}
-    if recipe.get("kind") != "language_model":
-        raise ConfigError(
-            f"'{source}' is not a language model (its recipe kind is {recipe.get('kind')!r}); pass a directory "
-            "written by trainwell fit --task language_model or fit_language_model(out=...)"
-        )
-    return LMRecipe.from_dict(recipe)
+    return LMRecipe.from_dict(_check_language_model(read_metadata(Path(source)), source))
 
 
 def extended_recipe(

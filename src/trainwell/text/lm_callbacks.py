@@ -1,0 +1,132 @@
+"""The callbacks a language model trains with: hidden-state resets, AR/TAR, exact perplexity.
+
+:func:`~trainwell.text.lm_learner.language_model_learner` switches them on; see that module for the recipe.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import torch
+from torch import nn
+
+from trainwell.core.errors import ConfigError
+from trainwell.learner.events import Callback
+
+if TYPE_CHECKING:
+    from trainwell.learner.learner import Learner
+
+__all__ = ["ActivationRegularization", "HiddenStateReset", "Perplexity", "activation_penalty"]
+
+
+class HiddenStateReset(Callback):
+    """Clear the model's carried hidden state before every training and validation pass.
+
+    The carried state is part of a checkpoint (:meth:`checkpoint_state`): a fit resumed in the middle of an epoch
+    continues the stream from the state the interrupted run had, so it ends exactly like an uninterrupted one.
+    """
+
+    order = -18
+
+    def __init__(self) -> None:
+        self._encoder: nn.Module | None = None
+        self._resumed: list[tuple[torch.Tensor, torch.Tensor]] | None = None
+
+    def _reset(self, learn: Learner) -> None:
+        reset = getattr(learn.model, "reset", None)
+        if callable(reset):
+            reset()
+
+    def before_fit(self, learn: Learner) -> None:
+        self._encoder = getattr(learn.model, "encoder", None)
+
+    def before_train(self, learn: Learner) -> None:
+        resumed, self._resumed = self._resumed, None
+        if resumed is not None and learn._start_batch > 0 and self._encoder is not None:
+            device = next(learn.model.parameters()).device
+            self._encoder.hidden = [(h.to(device), c.to(device)) for h, c in resumed]  # type: ignore[assignment]
+            return
+        self._reset(learn)
+
+    def checkpoint_state(self) -> dict[str, Any] | None:
+        hidden = getattr(self._encoder, "hidden", None)
+        if not hidden:
+            return None
+        return {"hidden": [(h.detach().cpu(), c.detach().cpu()) for h, c in hidden]}
+
+    def load_checkpoint_state(self, state: dict[str, Any]) -> None:
+        self._resumed = [(h, c) for h, c in state["hidden"]]
+
+    def before_validate(self, learn: Learner) -> None:
+        self._reset(learn)
+
+    def after_fit(self, learn: Learner) -> None:
+        self._reset(learn)
+
+
+def activation_penalty(
+    raw_output: torch.Tensor, dropped_output: torch.Tensor, alpha: float, beta: float
+) -> torch.Tensor:
+    """AR + TAR on one layer's outputs ``(B, T, C)``: ``α · mean(dropped²) + β · mean((raw_t - raw_{t-1})²)``."""
+    penalty = alpha * dropped_output.float().pow(2).mean()
+    if beta and raw_output.size(1) > 1:
+        penalty = penalty + beta * (raw_output[:, 1:] - raw_output[:, :-1]).float().pow(2).mean()
+    return penalty
+
+
+class ActivationRegularization(Callback):
+    """AR and TAR (Merity et al. 2017) added to ``learn.loss_grad`` in training; the reported loss is untouched.
+
+    Reads ``learn.model.last_raw_output`` and ``last_dropped_output`` (the last LSTM layer's outputs).
+    """
+
+    order = 5
+
+    def __init__(self, alpha: float = 2.0, beta: float = 1.0) -> None:
+        if alpha < 0 or beta < 0:
+            raise ConfigError(f"alpha and beta must be >= 0; got alpha={alpha}, beta={beta}")
+        self.alpha, self.beta = float(alpha), float(beta)
+
+    def after_loss(self, learn: Learner) -> None:
+        if not learn.training or (self.alpha == 0 and self.beta == 0):
+            return
+        raw = getattr(learn.model, "last_raw_output", None)
+        dropped = getattr(learn.model, "last_dropped_output", None)
+        if raw is None or dropped is None:
+            raise ConfigError(
+                f"{type(learn.model).__name__} does not expose last_raw_output / last_dropped_output; AR/TAR "
+                "needs an AWD-LSTM language model (or pass alpha=0, beta=0)"
+            )
+        learn.loss_grad = learn.loss_grad + activation_penalty(raw, dropped, self.alpha, self.beta)
+
+
+class Perplexity(Callback):
+    """Exact validation loss per token and ``perplexity = exp(loss)`` in the history row of each epoch.
+
+    The Recorder weights batches by rows; language-model windows differ in length (the last one is short),
+    so this callback weights by tokens and overwrites ``valid_loss`` with the exact value.
+    """
+
+    order = -19  # after the Recorder wrote the row, before the progress bar and loggers read it
+
+    def __init__(self) -> None:
+        self._sum: torch.Tensor | float = 0.0
+        self._tokens = 0
+
+    def before_validate(self, learn: Learner) -> None:
+        self._sum, self._tokens = 0.0, 0
+
+    def after_loss(self, learn: Learner) -> None:
+        if learn.training:
+            return
+        self._sum = self._sum + learn.loss.detach().double() * learn.yb.numel()
+        self._tokens += learn.yb.numel()
+
+    def after_epoch(self, learn: Learner) -> None:
+        if not self._tokens or not learn.history:
+            return
+        loss = float(self._sum) / self._tokens
+        learn.history[-1]["valid_loss"] = loss
+        learn.history[-1]["perplexity"] = math.exp(min(loss, 700.0))
+        self._sum, self._tokens = 0.0, 0
