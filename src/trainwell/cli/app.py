@@ -101,6 +101,12 @@ def fit(
     augment: Annotated[
         str, typer.Option(help="Images: augmentation preset: auto, default, digits, documents, none.")
     ] = "auto",
+    recipe: Annotated[
+        str | None,
+        typer.Option(
+            help="Images: a named training recipe: speedrun (small photos: whitened CNN, SGD at batch 1024, 10 epochs)."
+        ),
+    ] = None,
     pretrained: Annotated[
         Path | None,
         typer.Option(
@@ -115,10 +121,15 @@ def fit(
     def run() -> None:
         from trainwell.core.errors import ConfigError
 
+        image_source = task != "language_model" and _is_image_source(data, path_col)
+        if recipe is not None and not image_source:
+            raise ConfigError(
+                f"--recipe {recipe} is for images (a folder of class folders or --path-col); drop it"
+            )
         if task == "language_model":
             _fit_language_model(data, text, out, epochs, lr, seed, valid_pct, pretrained)
             return
-        if _is_image_source(data, path_col):
+        if image_source:
             from trainwell.vision.pipeline import fit_images
 
             if target is not None:
@@ -142,6 +153,7 @@ def fit(
                 task=task,
                 augmentation=augment,
                 batch_size=batch_size,
+                recipe=recipe,
             )
             _report_fit(result)
             return

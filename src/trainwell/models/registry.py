@@ -26,6 +26,7 @@ BUILTIN_MODULES = (
     "trainwell.vision.models",
     "trainwell.vision.network",
     "trainwell.vision.external",
+    "trainwell.vision.speedrun",
     "trainwell.text.awd_lstm",
     "trainwell.text.models",
     "trainwell.text.ulmfit",

@@ -130,6 +130,8 @@ def vision_learner(
         spec_config["arch_config"] = {**config, "pretrained": False}  # the artifact holds the weights
     elif pretrained is not None:
         load_weights(model, pretrained)  # type: ignore[arg-type]
+    else:
+        _init_from_data(model, data, augment_seed)
     if channels_last:
         model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     loss = learner_kwargs.pop("loss", None)
@@ -150,6 +152,21 @@ def vision_learner(
         backend = compile if isinstance(compile, str) else "inductor"
         learn.model = torch.compile(learn.model, backend=backend)  # type: ignore[assignment]
     return learn
+
+
+def _init_from_data(model: torch.nn.Module, data: DataBundle, seed: int) -> None:
+    """Architectures initialised from the training images (``init_whitening``) get a random sample of them."""
+    net = getattr(model, "net", model)
+    init = getattr(net, "init_whitening", None)
+    images = getattr(data.train, "tensors", (None,))[0]
+    if not callable(init) or images is None:
+        return
+    from trainwell.vision.speedrun import WHITENING_IMAGES
+
+    generator = torch.Generator().manual_seed(seed)
+    chosen = torch.randperm(len(images), generator=generator)[:WHITENING_IMAGES]
+    with torch.no_grad():
+        init(model.normalise(images[chosen]))  # type: ignore[operator]
 
 
 def _resolve_arch(arch: str, size: tuple[int, int]) -> str:
