@@ -44,6 +44,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=1024, help="negatives per batch (sampled softmax)")
     parser.add_argument("--window", type=int, default=500, help="cache pointer window")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--name", default="ptb", help="results file stem (e.g. ptb_gpu)")
     args = parser.parse_args()
     if not PTB.is_dir():
         sys.exit(f"PTB not found at {PTB}; set TRAINWELL_SHARED_DATA")
@@ -141,7 +142,7 @@ def main() -> None:
         "sample": sample,
         "targets": {"test_perplexity_max": 125, "cache_gain_min": 0.05, "minutes": 30},
     }
-    print(f"wrote {write_results('ptb', payload)}")
+    print(f"wrote {write_results(args.name, payload)}")
 
 
 if __name__ == "__main__":
