@@ -21,6 +21,7 @@ from trainwell.vision.ops import (
     low_contrast,
     random_erasing,
     resize,
+    shift_pixels,
     streaks,
     tta_views,
     warp,
@@ -270,3 +271,28 @@ def test_unknown_keys_and_bad_inputs_are_user_errors() -> None:
         DataError, match=re.escape("got (1, 3, 8, 8) torch.uint8; convert with x.float() / 255")
     ):
         warp(torch.zeros(1, 3, 8, 8, dtype=torch.uint8), torch.zeros(1, 2, 3))
+
+
+def test_whole_pixel_shifts_move_pixels_exactly_with_reflected_borders() -> None:
+    x = torch.rand(3, 2, 6, 7)
+    out = shift_pixels(x, torch.tensor([[1, 2], [0, 0], [-2, -1]]))
+    assert torch.equal(out[0, :, 1:, 2:], x[0, :, :-1, :-2])  # moved down 1, right 2: no resampling
+    assert torch.equal(out[1], x[1])
+    assert torch.equal(out[2, :, :-2, :-1], x[2, :, 2:, 1:])
+    assert torch.equal(out[0, :, 0, 2:], x[0, :, 1, :-2])  # the new top row reflects row 1
+    assert shift_pixels(x, torch.zeros(3, 2, dtype=torch.long)) is x
+    with pytest.raises(DataError, match=r"one \(dy, dx\) per image"):
+        shift_pixels(x, torch.zeros(2, 2, dtype=torch.long))
+
+
+def test_pixel_shift_augmentation_is_seeded_serialisable_and_checked() -> None:
+    aug = Augmentation(pixel_shift=2)
+    x = torch.rand(16, 3, 8, 8)
+    first = aug(x, generator=torch.Generator().manual_seed(3))
+    again = aug(x, generator=torch.Generator().manual_seed(3))
+    assert torch.equal(first, again) and not torch.equal(first, x)
+    values = set(torch.unique(first).tolist())
+    assert values <= set(x.unique().tolist())  # only the input's pixel values: nothing interpolated
+    assert Augmentation.from_dict(aug.to_dict()) == aug
+    with pytest.raises(ConfigError, match="pixel_shift must be a whole number of pixels"):
+        Augmentation(pixel_shift=1.5)  # type: ignore[arg-type]

@@ -181,6 +181,29 @@ def hflip(x: torch.Tensor) -> torch.Tensor:
     return x.flip(-1)
 
 
+def shift_pixels(x: torch.Tensor, shifts: torch.Tensor) -> torch.Tensor:
+    """Shift each image of ``x`` by whole pixels ``shifts[i] = (dy, dx)``, filling with reflected borders.
+
+    One reflection pad and one gather for the batch: no resampling, so the pixels are exactly the input's.
+    """
+    _check_batch(x, "shift_pixels")
+    if shifts.shape != (x.size(0), 2):
+        raise DataError(
+            f"shift_pixels needs one (dy, dx) per image, shape ({x.size(0)}, 2); got {tuple(shifts.shape)}"
+        )
+    reach = int(shifts.abs().max()) if shifts.numel() else 0
+    if reach == 0:
+        return x
+    height, width = x.shape[-2:]
+    padded = F.pad(x, (reach, reach, reach, reach), mode="reflect")  # (B, C, H + 2r, W + 2r)
+    shifts = shifts.to(x.device)
+    rows = torch.arange(height, device=x.device)[None, :] + (reach - shifts[:, :1])  # (B, H)
+    cols = torch.arange(width, device=x.device)[None, :] + (reach - shifts[:, 1:])  # (B, W)
+    batch = torch.arange(x.size(0), device=x.device)[:, None, None]
+    out = padded.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]]  # (B, H, W, C)
+    return out.permute(0, 3, 1, 2)  # a channels-last view of the gathered pixels
+
+
 # ------------------------------------------------------------------------------------------------ colour
 def adjust_brightness_contrast(
     x: torch.Tensor,

@@ -104,12 +104,11 @@ def _speedrun_settings(
     from trainwell.vision.augment import Augmentation
     from trainwell.vision.speedrun import SPEEDRUN
 
-    shift = SPEEDRUN["translate_pixels"] / 32  # a fraction of the side: 2 pixels on 32x32 photos
     unset = (None, "auto")
     if data_kwargs.get("batch_size") in unset:
         data_kwargs["batch_size"] = SPEEDRUN["batch_size"]
     if data_kwargs.get("augmentation", "auto") in unset:
-        data_kwargs["augmentation"] = Augmentation(flip=True, max_translate=shift, p_affine=1.0)
+        data_kwargs["augmentation"] = Augmentation(flip=True, pixel_shift=SPEEDRUN["translate_pixels"])
     sgd = functools.partial(torch.optim.SGD, momentum=SPEEDRUN["momentum"], nesterov=True)
     learner_kwargs.setdefault("opt", sgd)
     for key in ("lr", "wd", "label_smoothing"):
