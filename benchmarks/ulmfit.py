@@ -189,7 +189,8 @@ def main() -> None:
             step.add_argument("--minutes", type=float, default=20.0 if name == "lm" else 4.0)
             step.add_argument("--out", required=True, help="where to write the language model")
             step.add_argument("--min-freq", type=int, default=3)
-            step.add_argument("--max-vocab", type=int, default=30_000)
+            # finetune: room above the 30,000 words of the IMDB model for the new corpus's words
+            step.add_argument("--max-vocab", type=int, default=30_000 if name == "lm" else 60_000)
         else:
             step.add_argument("--epochs", type=int, default=1, help="epochs with everything unfrozen")
             step.add_argument("--max-len", type=int, default=400, help="tokens kept per text")

@@ -161,10 +161,12 @@ def _init_from_data(model: torch.nn.Module, data: DataBundle, seed: int) -> None
     images = getattr(data.train, "tensors", (None,))[0]
     if not callable(init) or images is None:
         return
-    from trainwell.vision.speedrun import WHITENING_IMAGES
+    from trainwell.vision.speedrun import WHITENING_IMAGES, WHITENING_PIXELS
 
+    # 5,000 images of 32x32; fewer when they are larger, so the patch matrix stays ~ 100 MB.
+    n_images = max(1, min(WHITENING_IMAGES, WHITENING_PIXELS // (images.shape[-1] * images.shape[-2])))
     generator = torch.Generator().manual_seed(seed)
-    chosen = torch.randperm(len(images), generator=generator)[:WHITENING_IMAGES]
+    chosen = torch.randperm(len(images), generator=generator)[:n_images]
     with torch.no_grad():
         init(model.normalise(images[chosen]))  # type: ignore[operator]
 

@@ -53,8 +53,8 @@ SPEEDRUN: dict[str, Any] = {
 }
 #: Learning-rate multiplier of the batch-norm biases (through ``bias = sqrt(BIAS_LR_SCALE) * raw``).
 BIAS_LR_SCALE = 64.0
-#: Training images used to measure the patch covariance.
-WHITENING_IMAGES = 5000
+#: Training images used to measure the patch covariance, and the most pixels (per channel) they may hold.
+WHITENING_IMAGES, WHITENING_PIXELS = 5000, 5000 * 32 * 32
 
 
 class ScaledBiasNorm(nn.Module):
