@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 import typer
+from serve_support import LiveServer, start_server
 from typer.testing import CliRunner
 
-from conftest import LiveServer, start_server
 from trainwell.cli.serve_cmd import serve
 from trainwell.core.errors import ConfigError
 from trainwell.export.onnx import OnnxPredictor

@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
+from serve_support import LIMITS, LiveServer
 
-from conftest import LIMITS, LiveServer
 from trainwell.datasets import ADULT_TARGET
 
 

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from serve_support import LiveServer, start_server
 
 import trainwell
-from conftest import LiveServer, start_server
 from trainwell.export import load
 from trainwell.serve import create_app
 from trainwell.serve.schema import response_model

@@ -11,8 +11,8 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from serve_support import LiveServer, start_server
 
-from conftest import LiveServer, start_server
 from text_samples import reviews
 from trainwell.export import load
 from trainwell.serve import create_app

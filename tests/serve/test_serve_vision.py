@@ -19,8 +19,8 @@ import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from PIL import Image
+from serve_support import VISION_CLASSES, LiveServer, encoded, start_server
 
-from conftest import VISION_CLASSES, LiveServer, encoded, start_server
 from trainwell.core.errors import ArtifactError
 from trainwell.export import load
 from trainwell.serve import create_app

@@ -1,0 +1,82 @@
+"""Helpers of the serve tests (a live uvicorn server, small limits, image files); fixtures live in conftest.py.
+
+Test modules import these from here, never from ``conftest``: that module name is shared by several test folders.
+"""
+
+from __future__ import annotations
+
+import io
+import socket
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import uvicorn
+from fastapi import FastAPI
+from PIL import Image
+
+
+@dataclass
+class LiveServer:
+    """A uvicorn server running ``app`` in a thread, reachable at :attr:`url`."""
+
+    app: FastAPI
+    url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+        assert not self.thread.is_alive(), "the uvicorn thread did not stop"
+
+
+def start_server(app: FastAPI) -> LiveServer:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(256)
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="uvicorn-test")
+    thread.start()
+    return LiveServer(app, f"http://127.0.0.1:{port}", server, thread)
+
+
+# Small limits, so the limit tests send small bodies; a long batch wait, so concurrent requests merge even
+# when the shared test machine is slow to deliver them.
+LIMITS: dict[str, Any] = {"max_rows": 20, "max_body_bytes": 40_000, "batch_wait_ms": 250.0}
+
+
+VISION_CLASSES = ("horizontal", "square", "vertical")
+
+
+def bar_image(label: str, rng: np.random.Generator, size: int = 20) -> Image.Image:
+    """A noisy RGB image whose class is visible: a horizontal or vertical bar, or a filled square."""
+    pixels = rng.integers(0, 60, (size, size, 3), dtype=np.uint8)
+    start = int(rng.integers(2, size // 2))
+    if label == "horizontal":
+        pixels[start : start + 4, 2:-2] = (230, 40, 40)
+    elif label == "vertical":
+        pixels[2:-2, start : start + 4] = (40, 230, 40)
+    else:
+        pixels[start : start + 7, start : start + 7] = (40, 40, 230)
+    return Image.fromarray(pixels, "RGB")
+
+
+def make_image_folder(root: Path, per_class: int, seed: int = 0, size: int = 20) -> Path:
+    """``root/<label>/<index>.png``: real PNG files of :data:`VISION_CLASSES`."""
+    rng = np.random.default_rng(seed)
+    for label in VISION_CLASSES:
+        (root / label).mkdir(parents=True, exist_ok=True)
+        for index in range(per_class):
+            bar_image(label, rng, size).save(root / label / f"{index:03d}.png")
+    return root
+
+
+def encoded(image: Image.Image, format: str = "PNG") -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=format)
+    return buffer.getvalue()
