@@ -57,9 +57,9 @@ def test_batch_norm_biases_learn_64_times_faster() -> None:
 def test_whitened_cnn_starts_from_identity_filters_and_scales_its_logits() -> None:
     model = create_model("whitened_cnn", n_out=10, in_channels=3)
     assert isinstance(model, WhitenedCNN)
-    first = model.groups[0][0].weight.detach()  # (64, 24, 3, 3)
+    first = model.body[2][0].weight.detach()  # the first group's first conv: (64, 24, 3, 3)
     assert torch.equal(first[:24, :, 1, 1], torch.eye(24)) and float(first[:24].abs().sum()) == 24.0
-    assert not model.whiten.weight.requires_grad
+    assert "body.0.weight" in model.state_dict() and "body.0.weight" not in dict(model.named_parameters())
     assert model(torch.rand(2, 3, 32, 32)).shape == (2, 10)
     params = {id(p) for group in model.layer_groups() for p in group.parameters()}
     assert params == {id(p) for p in model.parameters()}

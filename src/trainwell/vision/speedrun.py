@@ -34,8 +34,9 @@ from torch.nn import functional as F
 
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.models.registry import register_model
+from trainwell.vision.models import _BodyHeadModel
 
-__all__ = ["SPEEDRUN", "ScaledBiasNorm", "WhitenedCNN", "patch_whitening"]
+__all__ = ["SPEEDRUN", "PatchWhitening", "ScaledBiasNorm", "WhitenedCNN", "patch_whitening"]
 
 #: The training settings of the recipe (peak learning rate for a mean loss; weight decay is torch's L2 term).
 SPEEDRUN: dict[str, Any] = {
@@ -57,8 +58,11 @@ BIAS_LR_SCALE = 64.0
 WHITENING_IMAGES, WHITENING_PIXELS = 5000, 5000 * 32 * 32
 
 
-class ScaledBiasNorm(nn.Module):
+class ScaledBiasNorm(nn.BatchNorm2d):
     """Batch norm without a learnt scale, whose bias learns ``lr_scale`` times faster than other weights.
+
+    A :class:`~torch.nn.BatchNorm2d` (so freezing and weight-decay rules treat it as a normalisation layer) with
+    ``affine=False`` and one parameter, ``raw_bias``; the bias used is ``sqrt(lr_scale) * raw_bias``.
 
     Args:
         n_features: channels.
@@ -71,14 +75,9 @@ class ScaledBiasNorm(nn.Module):
     def __init__(
         self, n_features: int, momentum: float = 0.4, eps: float = 1e-12, lr_scale: float = 64.0
     ) -> None:
-        super().__init__()
-        self.momentum, self.eps = momentum, eps
+        super().__init__(n_features, eps=eps, momentum=momentum, affine=False)
         self.multiplier = float(lr_scale) ** 0.5
         self.raw_bias = nn.Parameter(torch.zeros(n_features))
-        self.running_mean: torch.Tensor
-        self.running_var: torch.Tensor
-        self.register_buffer("running_mean", torch.zeros(n_features))
-        self.register_buffer("running_var", torch.ones(n_features))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.batch_norm(
@@ -88,9 +87,32 @@ class ScaledBiasNorm(nn.Module):
             None,
             self.raw_bias * self.multiplier,
             self.training,
-            self.momentum,
+            float(self.momentum or 0.0),
             self.eps,
         )
+
+
+class PatchWhitening(nn.Module):
+    """A ``k x k`` convolution whose filters are fixed (a buffer, set by :meth:`fit`) and whose bias learns.
+
+    Until :meth:`fit` sees training images the filters are random (Kaiming), so the network also works untrained.
+    """
+
+    def __init__(self, in_channels: int, kernel: int = 2) -> None:
+        super().__init__()
+        n_out = 2 * in_channels * kernel * kernel
+        self.weight: torch.Tensor
+        self.register_buffer(
+            "weight", nn.init.kaiming_normal_(torch.empty(n_out, in_channels, kernel, kernel))
+        )
+        self.bias = nn.Parameter(torch.zeros(n_out))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv2d(x, self.weight, self.bias)  # (B, C, H, W) -> (B, 2Ck², H - k + 1, W - k + 1)
+
+    def fit(self, images: torch.Tensor, eps: float = 5e-4) -> None:
+        """Set the filters from normalised training images ``(N, C, H, W)`` (see :func:`patch_whitening`)."""
+        self.weight.copy_(patch_whitening(images, self.weight.size(-1), eps).to(self.weight))
 
 
 class _Conv(nn.Conv2d):
@@ -102,27 +124,37 @@ class _Conv(nn.Conv2d):
             nn.init.dirac_(self.weight[: min(n_in, n_out)])
 
 
-class _ConvGroup(nn.Sequential):
-    def __init__(self, n_in: int, n_out: int) -> None:
-        super().__init__(
-            _Conv(n_in, n_out),
-            nn.MaxPool2d(2),
-            ScaledBiasNorm(n_out, lr_scale=BIAS_LR_SCALE),
-            nn.GELU(),
-            _Conv(n_out, n_out),
-            ScaledBiasNorm(n_out, lr_scale=BIAS_LR_SCALE),
-            nn.GELU(),
-        )
+def _conv_group(n_in: int, n_out: int) -> nn.Sequential:
+    return nn.Sequential(
+        _Conv(n_in, n_out),
+        nn.MaxPool2d(2),
+        ScaledBiasNorm(n_out, lr_scale=BIAS_LR_SCALE),
+        nn.GELU(),
+        _Conv(n_out, n_out),
+        ScaledBiasNorm(n_out, lr_scale=BIAS_LR_SCALE),
+        nn.GELU(),
+    )
+
+
+class _Scale(nn.Module):
+    def __init__(self, factor: float) -> None:
+        super().__init__()
+        self.factor = float(factor)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.factor
 
 
 @register_model("whitened_cnn", application="vision")
-class WhitenedCNN(nn.Module):
+class WhitenedCNN(_BodyHeadModel):
     """The speedrun network (see the module docstring): whitening, three conv groups, max-pool, scaled logits.
+
+    ``body`` = whitening, GELU, the conv groups; ``head`` = global max-pool, a bias-free linear layer, the scale.
 
     Args:
         n_out: outputs (classes).
         in_channels: image channels.
-        widths: widths of the three conv groups.
+        widths: widths of the conv groups.
         whitening_kernel: side of the whitening patches (2: 2x2).
         logit_scale: factor on the logits (1/9: a softer start for the softmax).
     """
@@ -146,31 +178,28 @@ class WhitenedCNN(nn.Module):
         ):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name} must be a positive integer, got {value!r}")
-        n_white = 2 * in_channels * whitening_kernel**2
-        self.whiten = nn.Conv2d(in_channels, n_white, whitening_kernel, padding=0, bias=True)
-        self.whiten.weight.requires_grad_(False)  # set from the data by patch_whitening, then fixed
-        nn.init.zeros_(self.whiten.bias)  # type: ignore[arg-type]
-        groups, n_in = [], n_white
+        whitening = PatchWhitening(in_channels, whitening_kernel)
+        stages: list[nn.Module] = [whitening, nn.GELU()]
+        n_in = whitening.weight.size(0)
         for width in sizes:
-            groups.append(_ConvGroup(n_in, width))
+            stages.append(_conv_group(n_in, width))
             n_in = width
-        self.groups = nn.Sequential(*groups)
-        self.linear = nn.Linear(n_in, n_out, bias=False)
-        self.logit_scale = float(logit_scale)
+        self.body = nn.Sequential(*stages)
+        self.head = nn.Sequential(
+            nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(n_in, n_out, bias=False), _Scale(logit_scale)
+        )
+        self.split_at = 3  # whitening + first group | later groups | head
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.groups(F.gelu(self.whiten(x)))  # (B, C, H, W) -> (B, width, H', W')
-        return self.linear(torch.amax(x, dim=(2, 3))) * self.logit_scale
-
-    def layer_groups(self) -> list[nn.Module]:
-        """``[whitening + first group, later groups, linear]`` for freezing and discriminative rates."""
-        first = nn.ModuleList([self.whiten, self.groups[0]])
-        return [first, nn.ModuleList(list(self.groups)[1:]), self.linear]
+    @property
+    def whiten(self) -> PatchWhitening:
+        first = self.body[0]
+        assert isinstance(first, PatchWhitening)
+        return first
 
     def init_whitening(self, images: torch.Tensor, eps: float = 5e-4) -> None:
         """Set the first layer from normalised training images ``(N, C, H, W)`` (see :func:`patch_whitening`)."""
         with torch.no_grad():
-            self.whiten.weight.copy_(patch_whitening(images, self.whiten.kernel_size[0], eps))
+            self.whiten.fit(images, eps)
 
 
 def patch_whitening(images: torch.Tensor, kernel: int = 2, eps: float = 5e-4) -> torch.Tensor:
