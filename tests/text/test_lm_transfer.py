@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from classify_tables import sentiment_frame, topic_frame, write_csv
+from classify_tables import topic_frame, write_csv
 from typer.testing import CliRunner
 
 from trainwell.cli.app import app
@@ -23,19 +23,6 @@ from trainwell.text import (
 )
 from trainwell.text.lm_learner import fit_language_model
 from trainwell.text.ulmfit import lm_vocab
-
-SIZES = {"emb_size": 16, "hidden_size": 24, "n_layers": 2}
-
-
-@pytest.fixture(scope="module")
-def lm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    torch.manual_seed(0)
-    texts = sentiment_frame(300, seed=3)["review"].tolist()
-    learn = language_model_learner(lm_data(texts, batch_size=8, bptt=12, min_freq=1), progress=False, **SIZES)
-    learn.fit_one_cycle(1, 1e-2)
-    out = tmp_path_factory.mktemp("lm") / "lm"
-    learn.export(out)
-    return out
 
 
 def _target_texts() -> list[str]:
@@ -77,7 +64,7 @@ def test_known_words_keep_their_rows_and_new_words_start_at_the_mean(lm_dir: Pat
     for token in ("the", "movie", "great"):
         assert torch.equal(weight[new.index(token)], old_weight[old.index(token)])
     assert torch.allclose(weight[new.index("match")], old_weight.mean(0))
-    assert learn.model_spec["config"]["hidden_size"] == SIZES["hidden_size"]
+    assert learn.model_spec["config"]["hidden_size"] == 24  # the fixture model's (tests/text/conftest.py)
     for key, value in state.items():  # the LSTM weights are the old model's
         if "rnns" in key:
             assert torch.equal(learn.model.state_dict()[key], value), key

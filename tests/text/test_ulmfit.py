@@ -10,21 +10,8 @@ from classify_tables import sentiment_frame
 
 import trainwell
 from trainwell.core.errors import ConfigError
-from trainwell.text import language_model_learner, lm_data, text_classifier_learner, text_data
+from trainwell.text import text_classifier_learner, text_data
 from trainwell.text.ulmfit import AWDLSTMClassifier, gradual_unfreezing, lm_vocab
-
-SIZES = {"emb_size": 16, "hidden_size": 24, "n_layers": 2}
-
-
-@pytest.fixture(scope="module")
-def lm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    torch.manual_seed(0)
-    texts = sentiment_frame(300, seed=3)["review"].tolist()
-    learn = language_model_learner(lm_data(texts, batch_size=8, bptt=12, min_freq=1), progress=False, **SIZES)
-    learn.fit_one_cycle(1, 1e-2)
-    out = tmp_path_factory.mktemp("lm") / "lm"
-    learn.export(out)
-    return out
 
 
 def _classifier_data(lm_dir: Path) -> trainwell.DataBundle:
