@@ -204,3 +204,17 @@ def text_frames(dataset: str) -> tuple[Any, Any, str, str, str]:
     train = pd.read_csv(folder / "train.tsv.gz", sep="\t", quoting=3, keep_default_na=False)
     held = pd.read_csv(folder / "dev.tsv.gz", sep="\t", quoting=3, keep_default_na=False)
     return train, held, "sentence", "label", "dev"
+
+
+def held_out_result(run: Any, train: Any, held: Any, held_name: str, wall: float) -> dict[str, Any]:
+    """The figures every text benchmark reports for a fitted run: held-out accuracy and loss, sizes, times."""
+    scores = run.learn.validate(run.data.test)
+    history = run.learn.history
+    return {
+        "train_rows": len(train),
+        f"{held_name}_rows": len(held),
+        f"{held_name}_accuracy": scores["accuracy"],
+        f"{held_name}_loss": scores["loss"],
+        "wall_s": wall,
+        "train_s": sum(row.get("time", 0.0) for row in history),
+    }

@@ -11,7 +11,7 @@ import argparse
 import time
 from typing import Any
 
-from _common import SHARED_DATA, machine_info, print_table, text_frames, write_results
+from _common import SHARED_DATA, held_out_result, machine_info, print_table, text_frames, write_results
 
 REFERENCES = {
     "imdb": {
@@ -39,18 +39,11 @@ def run(dataset: str, epochs: int | None, extra: dict[str, Any]) -> dict[str, An
         **extra,
     )
     wall = time.perf_counter() - start
-    scores = run_.learn.validate(run_.data.test)
     recipe: Any = run_.data.recipe
-    history = run_.learn.history
     return {
         "dataset": dataset,
-        "train_rows": len(train),
-        f"{held_name}_rows": len(held),
-        f"{held_name}_accuracy": scores["accuracy"],
-        f"{held_name}_loss": scores["loss"],
-        "wall_s": wall,
-        "train_s": sum(row.get("time", 0.0) for row in history),
-        "epochs": len(history),
+        **held_out_result(run_, train, held, held_name, wall),
+        "epochs": len(run_.learn.history),
         "lr": run_.lr,
         "recipe": {k: v for k, v in recipe.to_dict().items() if k not in ("vocab", "tokenizer")},
         "vocab_size": len(recipe.vocab),

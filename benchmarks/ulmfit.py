@@ -27,7 +27,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import SHARED_DATA, machine_info, print_table, text_frames, time_budget, write_results
+from _common import (
+    SHARED_DATA,
+    held_out_result,
+    machine_info,
+    print_table,
+    text_frames,
+    time_budget,
+    write_results,
+)
 
 #: The encoder size used on the CPU (the PTB benchmark's): embedding 256, 2 LSTM layers of 512.
 SIZES = {"emb_size": 256, "hidden_size": 512, "n_layers": 2}
@@ -145,16 +153,10 @@ def classify(args: argparse.Namespace) -> None:
         arch_config={"drop_mult": args.drop_mult},
     )
     wall = time.perf_counter() - start
-    scores = run.learn.validate(run.data.test)
     history = run.learn.history
     result = {
         "dataset": args.dataset,
-        "train_rows": len(train),
-        f"{held_name}_rows": len(held),
-        f"{held_name}_accuracy": scores["accuracy"],
-        f"{held_name}_loss": scores["loss"],
-        "wall_s": wall,
-        "train_s": sum(row.get("time", 0.0) for row in history),
+        **held_out_result(run, train, held, held_name, wall),
         "epochs_all_stages": len(history),
         "history": history,
         "lm_dir": str(args.lm),
