@@ -13,7 +13,13 @@ from trainwell.cli.app import app
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.models import create_model
 from trainwell.vision.pipeline import fit_images
-from trainwell.vision.speedrun import ScaledBiasNorm, WhitenedCNN, patch_whitening
+from trainwell.vision.speedrun import (
+    SPEEDRUN,
+    ScaledBiasNorm,
+    WhitenedCNN,
+    patch_whitening,
+    speedrun_batch_size,
+)
 
 
 def _correlated_images(n: int = 64, size: int = 12) -> torch.Tensor:
@@ -83,6 +89,22 @@ def test_the_speedrun_recipe_whitens_from_the_data_and_learns(split_folder: Path
     assert run.learn.history[-1]["accuracy"] >= 0.9
     with pytest.raises(ConfigError, match="unknown recipe 'fastest'"):
         fit_images(split_folder, recipe="fastest")
+
+
+def test_the_batch_shrinks_on_small_sets_with_the_learning_rate() -> None:
+    assert speedrun_batch_size(50_000) == 1024  # CIFAR-10: the recipe as published
+    assert speedrun_batch_size(16_384) == 1024 and speedrun_batch_size(16_383) == 512
+    assert speedrun_batch_size(1_200) == 64  # 18 steps an epoch instead of one
+    assert speedrun_batch_size(60) == speedrun_batch_size(0) == 32
+
+
+def test_a_small_set_gets_a_smaller_batch_unless_one_was_chosen(split_folder: Path) -> None:
+    small = {"epochs": 1, "progress": False, "learner_kwargs": {"arch_config": {"widths": [8, 8, 8]}}}
+    run = fit_images(split_folder, recipe="speedrun", **small)  # type: ignore[arg-type]
+    assert run.data.train.batch_size == 32  # type: ignore[attr-defined]
+    assert run.lr == pytest.approx(SPEEDRUN["lr"] * 32 / 1024)
+    chosen = fit_images(split_folder, recipe="speedrun", batch_size=16, lr=0.5, **small)  # type: ignore[arg-type]
+    assert chosen.data.train.batch_size == 16 and chosen.lr == 0.5  # type: ignore[attr-defined]
 
 
 def test_command_line_speedrun_and_its_misuse(split_folder: Path, tmp_path: Path) -> None:

@@ -77,9 +77,13 @@ def fit_images(
     seed_everything(seed)
     learner_kwargs = dict(learner_kwargs or {})
     schedule: dict[str, Any] = {}
+    batch_chosen = data_kwargs.get("batch_size") not in (None, "auto")
+    lr_chosen = "lr" in learner_kwargs
     if recipe == "speedrun":
         arch, epochs, schedule = _speedrun_settings(arch, epochs, data_kwargs, learner_kwargs)
     data = image_data(source, seed=seed, **data_kwargs)
+    if recipe == "speedrun" and not batch_chosen:
+        _fit_batch_to_data(data, learner_kwargs, scale_lr=not lr_chosen)
     learn = vision_learner(
         data, arch, pretrained=pretrained, metrics=metrics, progress=progress, **learner_kwargs
     )
@@ -120,3 +124,26 @@ def _speedrun_settings(
         "moms": (SPEEDRUN["momentum"], SPEEDRUN["momentum"]),
     }
     return (SPEEDRUN["arch"] if arch == "auto" else arch), epochs or SPEEDRUN["epochs"], schedule
+
+
+def _fit_batch_to_data(data: DataBundle, learner_kwargs: dict[str, Any], *, scale_lr: bool) -> None:
+    """Shrink the recipe's batch on a small training set, with the learning rate scaled to match.
+
+    At batch 1024 a set of 1,200 images gets one step an epoch; the batch comes down (by powers of two) until an
+    epoch has at least :data:`~trainwell.vision.speedrun.MIN_STEPS_PER_EPOCH` steps, and the peak learning rate
+    follows it linearly (weight decay per epoch stays as it was). A batch or learning rate the caller chose is
+    kept.
+    """
+    from trainwell.vision.speedrun import SPEEDRUN, speedrun_batch_size
+
+    train = data.train
+    if not hasattr(train, "batch_size"):
+        return
+    batch = speedrun_batch_size(train.n_rows)  # type: ignore[attr-defined]
+    if batch >= train.batch_size:  # type: ignore[attr-defined]
+        return
+    train.batch_size = batch  # type: ignore[attr-defined]
+    if data.valid is not None and hasattr(data.valid, "batch_size"):
+        data.valid.batch_size = 2 * batch  # type: ignore[attr-defined]
+    if scale_lr:
+        learner_kwargs["lr"] = SPEEDRUN["lr"] * batch / SPEEDRUN["batch_size"]
