@@ -93,7 +93,11 @@ def fit(
         str | None, typer.Option(help="Multi-label: separator between labels in one cell, e.g. ';'.")
     ] = None,
     arch: Annotated[
-        str, typer.Option(help="Images: architecture (simple_cnn, xresnet18, xresnet34, xresnet50 or auto).")
+        str,
+        typer.Option(
+            help="Images: architecture (auto, simple_cnn, xresnet18/34/50, whitened_cnn; timm:NAME or "
+            "torchvision:NAME with the vision extra)."
+        ),
     ] = "auto",
     size: Annotated[
         int | None, typer.Option(help="Images: side in pixels (default: their own when <= 64, else 128).")

@@ -97,7 +97,7 @@ def vision_learner(
     if arch.startswith(("timm:", "torchvision:")):
         from trainwell.vision.external import external_spec
 
-        name, config = external_spec(arch, data.task.n_outputs, recipe.channels, from_hub)
+        name, config = external_spec(arch, data.task.n_outputs, recipe.channels, from_hub, recipe.size)
     else:
         if from_hub:
             raise ConfigError(
@@ -241,11 +241,16 @@ def read_weights(source: str | Path | Mapping[str, torch.Tensor]) -> dict[str, t
 def load_weights(model: torch.nn.Module, source: str | Path | Mapping[str, torch.Tensor]) -> None:
     """Load pretrained weights into an :class:`ImageClassifier`'s network (body strictly, head when it fits).
 
-    Keys may be the classifier's own (``net.…``, from a trainwell artifact) or the bare network's.
+    Keys may be the classifier's own (``net.…``, from a trainwell artifact) or the bare network's (for a timm or
+    torchvision architecture: the file its library writes, e.g. a hub's ``model.safetensors``).
     """
     from trainwell.vision.models import load_pretrained_weights
 
     state = read_weights(source)
     if any(key.startswith("net.") for key in state):
         state = {key[4:]: value for key, value in state.items() if key.startswith("net.")}
-    load_pretrained_weights(model.net, state)  # type: ignore[arg-type]
+    network: Any = model.net
+    if callable(getattr(network, "head_prefixes", None)) and not any(key.startswith("net.") for key in state):
+        # A timm/torchvision network's own weights (as its library saves them): the wrapper holds it as ``net``.
+        state = {f"net.{key}": value for key, value in state.items()}
+    load_pretrained_weights(network, state)

@@ -11,7 +11,7 @@ learning works best. Constructor arguments are plain JSON values so an artifact 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -373,6 +373,25 @@ class PretrainedLoad:
 _OPTIONAL_SUFFIXES = ("num_batches_tracked",)
 
 
+def _weight_parts(model: nn.Module) -> tuple[Callable[[str], bool], Callable[[str], bool]]:
+    """Which state keys belong to the body and which to the head.
+
+    The built-in architectures have ``body`` and ``head`` submodules; a library network (timm, torchvision) names
+    its classifier's key prefixes through ``head_prefixes()`` and everything else is body.
+    """
+    head_prefixes = getattr(model, "head_prefixes", None)
+    if callable(head_prefixes):
+        prefixes = tuple(head_prefixes())
+        return (lambda key: not key.startswith(prefixes)), (lambda key: key.startswith(prefixes))
+    if isinstance(getattr(model, "body", None), nn.Module) and isinstance(
+        getattr(model, "head", None), nn.Module
+    ):
+        return (lambda key: key.startswith("body.")), (lambda key: key.startswith("head."))
+    raise ConfigError(
+        f"load_pretrained_weights needs a model with 'body' and 'head' submodules, got {type(model).__name__}"
+    )
+
+
 def load_pretrained_weights(
     model: nn.Module, state_dict: Mapping[str, torch.Tensor], *, strict_body: bool = True
 ) -> PretrainedLoad:
@@ -396,18 +415,12 @@ def load_pretrained_weights(
         ConfigError: a body tensor is missing, unexpected or has another shape (with ``strict_body``), or the
             model has no ``body``/``head``.
     """
-    if not (
-        isinstance(getattr(model, "body", None), nn.Module)
-        and isinstance(getattr(model, "head", None), nn.Module)
-    ):
-        raise ConfigError(
-            f"load_pretrained_weights needs a model with 'body' and 'head' submodules, got {type(model).__name__}"
-        )
+    in_body, in_head = _weight_parts(model)
     own = model.state_dict()
     merged = dict(own)
     skipped: list[str] = []
     n_loaded = 0
-    body_keys = [key for key in own if key.startswith("body.")]
+    body_keys = [key for key in own if in_body(key)]
     for key in body_keys:
         if key not in state_dict:
             if key.endswith(_OPTIONAL_SUFFIXES):
@@ -432,13 +445,13 @@ def load_pretrained_weights(
         merged[key] = value
         n_loaded += 1
     if strict_body:
-        unexpected = [key for key in state_dict if key.startswith("body.") and key not in own]
+        unexpected = [key for key in state_dict if in_body(key) and key not in own]
         if unexpected:
             raise ConfigError(
                 f"pretrained weights hold body tensor {unexpected[0]!r} that the model lacks; they come from "
                 f"another architecture: build the model with the name and config they were trained with."
             )
-    head_keys = [key for key in own if key.startswith("head.")]
+    head_keys = [key for key in own if in_head(key)]
     head_loaded = all(
         tuple(state_dict[key].shape) == tuple(own[key].shape)
         if key in state_dict
