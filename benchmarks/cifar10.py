@@ -181,6 +181,7 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--name", default=None, help="results file stem (default: cifar10[_recipe])")
     args = parser.parse_args()
     if not ARCHIVE.is_file():
         print(f"skipped: {ARCHIVE} not found (CIFAR-10 lives in ../shared/data/cifar10)")
@@ -192,7 +193,7 @@ def main() -> int:
         name = "cifar10_transfer"
     else:
         payload = full_run(args)
-        name = f"cifar10_{args.recipe}" if args.recipe else "cifar10"
+        name = args.name or (f"cifar10_{args.recipe}" if args.recipe else "cifar10")
     payload["machine"] = machine_info(threads=args.threads)
     print(f"wrote {write_results(name, payload)}")
     return 0

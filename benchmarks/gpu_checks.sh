@@ -1,20 +1,74 @@
 #!/usr/bin/env bash
-# The GPU checks of issues 4 and 5, as one short script for a session lent a GPU (device time is scarce:
-# about 15 minutes in all). Run from the repository root: bash benchmarks/gpu_checks.sh [quick]
-# Writes benchmarks/results/{vision_throughput_cuda,cifar10_speedrun,ptb_gpu}.json and prints their tables.
-set -euo pipefail
+# The GPU checks of issues 4 and 5 for a session lent a GPU (device time is scarce: about 15 minutes in all,
+# the machine's start included). The device machine reaches no registry and gets no ../shared, so:
+#
+#   bash benchmarks/gpu_pack.sh          # here, once: copies CIFAR-10 and PTB into .gpu-data/ (21 MB, git-ignored)
+#   device run, carry [".gpu-data"]:  bash benchmarks/gpu_checks.sh vision    # about 5 minutes
+#   device run, carry [".gpu-data"]:  bash benchmarks/gpu_checks.sh text      # about 7 minutes
+#
+# It runs the repository's code from src/ with the machine's own python3 (its image holds torch and every
+# dependency; nothing is installed). Results JSON and one log per step go to $OUT (what comes back from the
+# device), else to benchmarks/results/gpu/. `bash benchmarks/gpu_checks.sh rehearse` runs the same steps on the
+# CPU with tiny budgets, to check the plumbing before spending device time.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-nvidia-smi --query-gpu=name,memory.total --format=csv || true
-if [ ! -x .venv/bin/python ]; then
-  # A CUDA build of torch: the CPU wheel of scripts/setup.sh would not see the GPU.
-  python3 -m venv .venv && .venv/bin/pip install -q torch && .venv/bin/pip install -q -e .
-fi
-PY=.venv/bin/python
-$PY -c "import torch; assert torch.cuda.is_available(), 'no CUDA device visible to torch'"
-# 1. bf16 and channels_last: training images/s per architecture (about a minute).
-$PY benchmarks/vision_throughput.py --device cuda --batch-size 512 --steps 30 --rounds 3 --threads 8
-# 2. CIFAR-10 with the named fast recipe: time to 94% (airbench94: 3.8 s on an A100).
-$PY benchmarks/cifar10.py --recipe speedrun --threads 8
-if [ "${1:-}" = "quick" ]; then exit 0; fi
-# 3. PTB with the paper's full-size AWD-LSTM (400/1150/3, full softmax) for a fixed budget; paper: 57.3 (52.8 cache).
-$PY benchmarks/ptb.py --minutes 5 --emb 400 --hidden 1150 --layers 3 --batch-size 80 --softmax full --lr 3e-3 --threads 8 --name ptb_gpu
+MODE=${1:-vision}
+PY=${PY:-python3}
+export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
+if [ -d .gpu-data ]; then export TRAINWELL_SHARED_DATA="$PWD/.gpu-data"; fi
+OUT=${OUT:-benchmarks/results/gpu}
+mkdir -p "$OUT"
+export TRAINWELL_RESULTS_DIR="$OUT"
+THREADS=${THREADS:-8}
+failed=0
+
+step() {  # step NAME SECONDS COMMAND...: run one check with a time limit, its output in $OUT/NAME.log
+  local name=$1 seconds=$2
+  shift 2
+  echo "== $name (at most ${seconds}s): $*"
+  local start=$SECONDS
+  timeout --signal=INT --kill-after=20 "$seconds" "$@" 2>&1 | tee "$OUT/$name.log"
+  local status=${PIPESTATUS[0]}
+  echo "== $name: exit $status after $((SECONDS - start))s"
+  [ "$status" = 0 ] || failed=1
+}
+
+echo "== machine"
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>&1 || true
+"$PY" -c "import sys, torch; print(sys.version.split()[0], 'torch', torch.__version__, 'cuda', torch.cuda.is_available())"
+"$PY" -c "import trainwell.vision, trainwell.text; print('trainwell from', trainwell.__file__)" || exit 1
+echo "data: ${TRAINWELL_SHARED_DATA:-../shared/data}"
+
+case "$MODE" in
+  vision)
+    "$PY" -c "import torch; assert torch.cuda.is_available(), 'no CUDA device visible to torch'" || exit 1
+    # bf16 autocast and channels_last: training images/s per architecture, fp32 contiguous as the baseline.
+    step throughput 150 "$PY" benchmarks/vision_throughput.py --device cuda --batch-size 512 --steps 30 --rounds 3 \
+      --threads "$THREADS"
+    # The named fast recipe: accuracy per epoch against training time (airbench94: 94% in about 3.8 s on an A100).
+    step speedrun 200 "$PY" benchmarks/cifar10.py --recipe speedrun --threads "$THREADS" --name cifar10_speedrun_cuda
+    # The library's defaults on the same data (simple_cnn, one-cycle AdamW, default augmentation).
+    step defaults 200 "$PY" benchmarks/cifar10.py --threads "$THREADS" --name cifar10_cuda
+    ;;
+  text)
+    "$PY" -c "import torch; assert torch.cuda.is_available(), 'no CUDA device visible to torch'" || exit 1
+    # The paper's full-size AWD-LSTM (400/1150/3, full softmax) for a fixed budget; paper: 57.3 (52.8 with cache).
+    step ptb 420 "$PY" benchmarks/ptb.py --minutes 4 --emb 400 --hidden 1150 --layers 3 --batch-size 80 \
+      --softmax full --lr 3e-3 --threads "$THREADS" --name ptb_gpu
+    ;;
+  rehearse)
+    # The same scripts on the CPU with tiny budgets: imports, data paths, result files, logs.
+    step throughput 300 "$PY" benchmarks/vision_throughput.py --device cpu --archs simple_cnn --batch-size 32 \
+      --steps 2 --rounds 1 --threads 2
+    step speedrun 900 "$PY" benchmarks/cifar10.py --recipe speedrun --epochs 1 --widths 8 8 8 --threads 2 \
+      --name cifar10_speedrun_rehearse
+    step ptb 300 "$PY" benchmarks/ptb.py --minutes 0.1 --emb 32 --hidden 32 --layers 1 --threads 2 --name ptb_rehearse
+    ;;
+  *)
+    echo "usage: bash benchmarks/gpu_checks.sh [vision|text|rehearse]" >&2
+    exit 2
+    ;;
+esac
+echo "== results in $OUT:"
+ls -l "$OUT"
+exit "$failed"
