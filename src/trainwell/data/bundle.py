@@ -55,6 +55,9 @@ class DataBundle:
 
 
 def _rows(loader: Iterable[Any]) -> str:
+    n_tokens = getattr(loader, "n_tokens", None)
+    if n_tokens is not None:  # a language model's token stream
+        return f"{n_tokens} tokens"
     n_rows = getattr(loader, "n_rows", None)
     return f"{n_rows} rows" if n_rows is not None else "stream"
 
