@@ -11,7 +11,7 @@ import trainwell.callbacks
 def test_exported_names() -> None:
     assert sorted(trainwell.callbacks.__all__) == [
         "CSVLogger", "Checkpoint", "EarlyStopping", "GradientAccumulation", "GradientClip", "MixedPrecision",
-        "NanGuard", "ParamScheduler", "ProgressBar", "Recorder", "SaveBest", "TrackerCallback",
+        "NanGuard", "ParamScheduler", "ProgressBar", "Recorder", "SaveBest", "TrackerCallback", "WeightAverage",
     ]  # fmt: skip
     for name in trainwell.callbacks.__all__:
         assert getattr(trainwell.callbacks, name).__doc__

@@ -4,6 +4,7 @@
 # the Learner first): loading the learner package here first makes ``import trainwell.callbacks`` work on its own.
 import trainwell.learner  # noqa: F401  # isort: skip
 from trainwell.callbacks.accumulate import GradientAccumulation
+from trainwell.callbacks.average import WeightAverage
 from trainwell.callbacks.checkpoint import Checkpoint
 from trainwell.callbacks.clip import GradientClip
 from trainwell.callbacks.csv_logger import CSVLogger
@@ -27,4 +28,5 @@ __all__ = [
     "Recorder",
     "SaveBest",
     "TrackerCallback",
+    "WeightAverage",
 ]

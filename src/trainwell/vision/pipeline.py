@@ -105,6 +105,7 @@ def _speedrun_settings(
 
     import torch
 
+    from trainwell.callbacks.average import WeightAverage
     from trainwell.vision.augment import Augmentation
     from trainwell.vision.speedrun import SPEEDRUN
 
@@ -117,6 +118,11 @@ def _speedrun_settings(
     learner_kwargs.setdefault("opt", sgd)
     for key in ("lr", "wd", "label_smoothing"):
         learner_kwargs.setdefault(key, SPEEDRUN[key])
+    if not any(isinstance(callback, WeightAverage) for callback in learner_kwargs.get("callbacks", ())):
+        lookahead = WeightAverage(
+            "ema", SPEEDRUN["lookahead_decay"], every=SPEEDRUN["lookahead_every"], warmup="cubic", reset=True
+        )
+        learner_kwargs["callbacks"] = [*learner_kwargs.get("callbacks", ()), lookahead]
     schedule = {
         "pct_start": SPEEDRUN["pct_start"],
         "div": SPEEDRUN["div"],
