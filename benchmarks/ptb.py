@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import Any
 
 from _common import SHARED_DATA, machine_info, print_table, time_budget, write_results
 
@@ -45,6 +46,13 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=500, help="cache pointer window")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--name", default="ptb", help="results file stem (e.g. ptb_gpu)")
+    parser.add_argument(
+        "--averages",
+        action="store_true",
+        help="also keep a uniform average of the second half (averaged SGD) and an EMA of the weights; the one "
+        "with the lowest validation perplexity (trained weights included) is evaluated on test",
+    )
+    parser.add_argument("--ema-decay", type=float, default=0.999)
     args = parser.parse_args()
     if not PTB.is_dir():
         sys.exit(f"PTB not found at {PTB}; set TRAINWELL_SHARED_DATA")
@@ -91,8 +99,19 @@ def main() -> None:
     budget = args.minutes * 60.0
 
     timer = time_budget(budget)
+    averages: dict[str, Any] = {}
+    if args.averages:
+        from trainwell.callbacks import WeightAverage
+
+        # Side by side on one run: neither changes the path of training nor what validation measures.
+        averages = {
+            "uniform average, second half": WeightAverage("uniform", start=0.5, keep=False, validate=False),
+            f"EMA {args.ema_decay:g}": WeightAverage("ema", args.ema_decay, keep=False, validate=False),
+        }
     n_epochs = 1000  # the budget stops training
-    learn.fit_one_cycle(n_epochs, args.lr, pct_start=0.15, moms=(0.8, 0.7), callbacks=[timer])
+    learn.fit_one_cycle(
+        n_epochs, args.lr, pct_start=0.15, moms=(0.8, 0.7), callbacks=[timer, *averages.values()]
+    )
     train_seconds = time.perf_counter() - timer.start
     tokens_per_s = timer.tokens / train_seconds
     epochs_done = timer.tokens / data.train.n_rows  # type: ignore[attr-defined]
@@ -103,6 +122,7 @@ def main() -> None:
         print({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()})
 
     eval_start = time.perf_counter()
+    weights = _choose_weights(learn, data, averages)
     valid = learn.validate()
     test = learn.validate(data.test)
     cache_start = time.perf_counter()
@@ -133,6 +153,7 @@ def main() -> None:
         "epochs": epochs_done,
         "tokens_per_s": tokens_per_s,
         "history": learn.history,
+        "weights": weights,
         "valid_perplexity": valid["perplexity"],
         "test_perplexity": test["perplexity"],
         "cache": cache.to_dict(),
@@ -143,6 +164,31 @@ def main() -> None:
         "targets": {"test_perplexity_max": 125, "cache_gain_min": 0.05, "minutes": 30},
     }
     print(f"wrote {write_results(args.name, payload)}")
+
+
+def _choose_weights(learn: Any, data: Any, averages: dict[str, Any]) -> dict[str, Any]:
+    """Valid and test perplexity of the trained weights and of each average; the best on valid stays loaded."""
+    trained = {key: value.detach().clone() for key, value in learn.model.state_dict().items()}
+    candidates: dict[str, dict[str, float]] = {}
+    for name, average in {"trained weights": None, **averages}.items():
+        learn.model.load_state_dict(trained)
+        if average is not None:
+            average.apply_to(learn.model)
+        candidates[name] = {
+            "valid": learn.validate()["perplexity"],
+            "test": learn.validate(data.test)["perplexity"],
+        }
+    chosen = min(candidates, key=lambda name: candidates[name]["valid"])
+    learn.model.load_state_dict(trained)
+    if averages.get(chosen) is not None:
+        averages[chosen].apply_to(learn.model)
+    if averages:
+        print_table(
+            "weights after training", ["weights", "valid", "test"],
+            [[name, row["valid"], row["test"]] for name, row in candidates.items()],
+        )  # fmt: skip
+        print(f"evaluated from here on: {chosen} (lowest validation perplexity)")
+    return {"chosen": chosen, "candidates": candidates}
 
 
 if __name__ == "__main__":

@@ -54,6 +54,23 @@ def test_averaging_leaves_the_trained_trajectory_untouched() -> None:
     assert averaged.history[-1]["valid_loss"] != plain.history[-1]["valid_loss"]  # validated on the average
 
 
+def test_averages_side_by_side_validate_the_trained_weights() -> None:
+    plain = linear_learner()
+    plain.fit(3)
+    learn = linear_learner()
+    ema, uniform = (
+        WeightAverage(keep=False, validate=False),
+        WeightAverage("uniform", keep=False, validate=False),
+    )
+    learn.fit(3, callbacks=[ema, uniform])
+    assert [row["valid_loss"] for row in learn.history] == [row["valid_loss"] for row in plain.history]
+    trained = _valid_loss(learn.model, learn)
+    uniform.apply_to(learn.model)
+    assert _valid_loss(learn.model, learn) != trained
+    with pytest.raises(ConfigError, match="no average yet"):
+        WeightAverage().apply_to(learn.model)
+
+
 def test_uniform_average_is_the_mean_of_the_second_half() -> None:
     learn, steps = linear_learner(), StepWeights()
     learn.fit(4, callbacks=[WeightAverage("uniform", start=0.5), steps])

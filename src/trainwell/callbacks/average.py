@@ -40,6 +40,8 @@ class WeightAverage(Callback):
             ``"cubic"``: ``d * progress**3`` over the fit (the speed records' schedule, for ``reset``).
         reset: Lookahead: after each update the network continues from the average (the "slow weights").
         keep: leave the average in the model when the fit ends (else the trained weights are put back).
+        validate: measure the average at validation (else the trained weights; several averages can then be
+            kept side by side and compared afterwards with :meth:`apply_to`).
 
     Floating-point buffers (batch-norm statistics) are averaged like the weights; others are copied.
 
@@ -59,6 +61,7 @@ class WeightAverage(Callback):
         warmup: str = "count",
         reset: bool = False,
         keep: bool = True,
+        validate: bool = True,
     ) -> None:
         self.kind = choice("WeightAverage", "kind", kind, ("ema", "uniform"))
         if isinstance(decay, bool) or not isinstance(decay, (int, float)) or not 0 < decay < 1:
@@ -71,6 +74,7 @@ class WeightAverage(Callback):
         self.warmup = choice("WeightAverage", "warmup", warmup, ("count", "cubic"))
         self.reset = flag("WeightAverage", "reset", reset)
         self.keep = flag("WeightAverage", "keep", keep)
+        self.validate = flag("WeightAverage", "validate", validate)
         self.average: dict[str, torch.Tensor] | None = None
         self.n_averaged = 0
         self._live: dict[str, torch.Tensor] | None = (
@@ -104,7 +108,8 @@ class WeightAverage(Callback):
                     value.copy_(average)
 
     def before_validate(self, learn: Learner) -> None:
-        self._swap_in(learn)
+        if self.validate:
+            self._swap_in(learn)
 
     def before_train(self, learn: Learner) -> None:
         self._swap_out(learn)
@@ -118,6 +123,12 @@ class WeightAverage(Callback):
 
     def teardown(self, learn: Learner) -> None:
         self._swap_out(learn)  # a fit that failed mid-validation gets its trained weights back
+
+    def apply_to(self, model: torch.nn.Module) -> None:
+        """Copy the average into ``model`` (the one trained, or a copy of it)."""
+        if self.average is None:
+            raise ConfigError("WeightAverage has no average yet: it is built during a fit (after `start`)")
+        _load_into(model, self.average)
 
     # ------------------------------------------------------------------------------------- checkpoints
     def checkpoint_state(self) -> dict[str, Any] | None:
