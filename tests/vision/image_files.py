@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -38,3 +39,23 @@ def make_image_folder(
         for index in range(per_class):
             shape_image(label, rng, size, mode).save(folder / f"{index:03d}{suffix}")
     return root
+
+
+def exported_predictions_match(learn: Any, folder: Path, model_dir: Path) -> tuple[Any, Any]:
+    """Export ``learn`` to ``model_dir``, load it, and check its predictions on ``folder/valid`` equal the learner's.
+
+    Returns the predictor and its table. The valid loader holds the same files in the same (sorted) order.
+    """
+    import torch
+
+    import trainwell
+
+    learn.export(model_dir)
+    predictor = trainwell.load(model_dir)
+    files = sorted((folder / "valid").rglob("*.png"))
+    table = predictor.predict(files)
+    expected, _ = learn.get_preds(learn.data.valid)
+    assert torch.allclose(
+        torch.tensor(table["probability_vertical"].to_numpy()), expected.reshape(-1), atol=1e-5
+    )
+    return predictor, table

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from image_files import make_image_folder
+from image_files import exported_predictions_match, make_image_folder
 from safetensors.torch import save_file
 
-import trainwell
 from trainwell.core.errors import ConfigError
 from trainwell.export.onnx import export_onnx
 from trainwell.vision import image_data, vision_learner
@@ -51,14 +50,7 @@ def test_freeze_fine_tune_export_and_predict(arch: str, tmp_path: Path) -> None:
     learn.fine_tune(1, 2e-3, freeze_epochs=1)
     assert len(learn.history) == 2
     assert all(p.requires_grad for p in network.parameters())
-    learn.export(tmp_path / "model")
-    predictor = trainwell.load(tmp_path / "model")
-    files = sorted((split_folder / "valid").rglob("*.png"))
-    table = predictor.predict(files)
-    expected, _ = learn.get_preds(learn.data.valid)
-    assert torch.allclose(
-        torch.tensor(table["probability_vertical"].to_numpy()), expected.reshape(-1), atol=1e-5
-    )
+    exported_predictions_match(learn, split_folder, tmp_path / "model")
     report = export_onnx(tmp_path / "model")  # the graph is checked against PyTorch with onnxruntime
     assert report.max_scaled_diff <= 1e-4
 

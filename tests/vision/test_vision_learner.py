@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from image_files import make_image_folder
+from image_files import exported_predictions_match, make_image_folder
 from PIL import Image
 from safetensors.torch import save_file
 
@@ -53,15 +53,8 @@ def test_augmentation_runs_on_training_batches_only(image_folder: Path) -> None:
 
 def test_export_load_predict_matches_the_learner(split_folder: Path, tmp_path: Path) -> None:
     learn = _trained(split_folder, epochs=2)
-    learn.export(tmp_path / "model")
-    predictor = trainwell.load(tmp_path / "model")
+    predictor, table = exported_predictions_match(learn, split_folder, tmp_path / "model")
     files = sorted((split_folder / "valid").rglob("*.png"))
-    table = predictor.predict(files)
-    expected, _ = learn.get_preds(learn.data.valid)
-    # The valid loader holds the same files in the same (sorted) order.
-    assert torch.allclose(
-        torch.tensor(table["probability_vertical"].to_numpy()), expected.reshape(-1), atol=1e-5
-    )
     with_tta = predictor.predict(files, tta=True)
     assert (with_tta["prediction"] == table["prediction"]).mean() >= 0.8
     # Encoded bytes, Pillow images and arrays all work.
