@@ -99,6 +99,22 @@ def test_flip_mirrors_about_half_the_images_exactly() -> None:
     assert 70 < int(flipped.sum()) < 130
 
 
+def test_alternating_flips_show_every_image_both_ways_in_two_epochs() -> None:
+    images = torch.randint(0, 256, (400, 3, 8, 8), dtype=torch.uint8, generator=seeded(3))
+    first, second, third = (augment.alternating_flips(images, epoch) for epoch in (0, 1, 2))
+    assert bool((first ^ second).all()) and torch.equal(first, third)
+    assert 150 < int(first.sum()) < 250  # a random half
+    assert torch.equal(augment.alternating_flips(images.float() / 255, 0), first)  # floats: the same choice
+    x = images.float() / 255
+    out = Augmentation(flip="alternate", p_affine=0.0)(x, seeded(), mirrored=second)
+    for image, result, mirrored in zip(x, out, second, strict=True):
+        assert torch.allclose(result, image.flip(-1) if mirrored else image, atol=1e-5)
+    assert (
+        Augmentation.from_dict(json.loads(json.dumps(Augmentation(flip="alternate").to_dict()))).flip
+        == "alternate"
+    )
+
+
 def test_same_seed_same_batch_and_different_seed_different_batch() -> None:
     aug = PRESETS["everything"]
     x = torch.rand(8, 3, 28, 28)
@@ -243,7 +259,7 @@ def test_config_round_trips_through_json() -> None:
         ({"min_scale": 0.0}, "min_scale must be a number in (0, 1]"),
         ({"min_scale": 0.9, "max_scale": 0.5}, "min_scale (0.9) must not exceed max_scale (0.5)"),
         ({"erase_p": 1.5}, "erase_p must be a number in [0, 1], got 1.5"),
-        ({"flip": "yes"}, "flip must be true or false, got 'yes'"),
+        ({"flip": "yes"}, "flip must be true, false or 'alternate', got 'yes'"),
         ({"size": 0}, "size must be a whole number >= 1 or (height, width), got 0"),
         ({"max_streaks": 2.5}, "max_streaks must be a whole number from 1 to 20, got 2.5"),
         ({"brightness": float("nan")}, "brightness must be a number in [0, 0.95], got nan"),

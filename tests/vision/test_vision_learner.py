@@ -18,6 +18,7 @@ from safetensors.torch import save_file
 import trainwell
 from trainwell.core.errors import ConfigError
 from trainwell.vision import image_data, vision_learner
+from trainwell.vision.augment import Augmentation
 from trainwell.vision.transform import AugmentBatch
 
 
@@ -49,6 +50,32 @@ def test_augmentation_runs_on_training_batches_only(image_folder: Path) -> None:
     learn.fit(1, callbacks=[Spy()])
     assert seen == {True: torch.float32, False: torch.uint8}
     assert any(isinstance(cb, AugmentBatch) for cb in learn.callbacks)
+
+
+def test_alternating_flips_mirror_each_image_in_every_other_epoch(image_folder: Path) -> None:
+    data = image_data(image_folder, augmentation=Augmentation(flip="alternate"), batch_size=16)
+    learn = vision_learner(data, progress=False)
+    mirrored_by_image: dict[bytes, list[bool]] = {}
+    raw: list[torch.Tensor] = []
+
+    class Before(trainwell.Callback):
+        order = -10  # before AugmentBatch (-5)
+
+        def before_batch(self, learn: trainwell.Learner) -> None:
+            raw[:] = [learn.xb[0]] if learn.training else []
+
+    class After(trainwell.Callback):
+        def before_batch(self, learn: trainwell.Learner) -> None:
+            for image, seen in zip(raw[0] if raw else [], learn.xb[0], strict=False):
+                plain = image.float() / 255
+                mirrored = torch.allclose(seen, plain.flip(-1), atol=1e-5)
+                assert mirrored or torch.allclose(seen, plain, atol=1e-5)
+                mirrored_by_image.setdefault(image.numpy().tobytes(), []).append(mirrored)
+
+    learn.fit(3, callbacks=[Before(), After()])
+    assert len(mirrored_by_image) >= 40
+    for history in mirrored_by_image.values():
+        assert history[0] != history[1] and history[0] == history[2]
 
 
 def test_export_load_predict_matches_the_learner(split_folder: Path, tmp_path: Path) -> None:

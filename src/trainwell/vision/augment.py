@@ -83,7 +83,9 @@ class Augmentation:
 
     Attributes:
         size: output size (``int`` for square or ``(height, width)``); ``None`` keeps the input's.
-        flip: mirror left-right half of the time.
+        flip: mirror left-right half of the time; ``"alternate"``: during training each image is mirrored in
+            every other epoch, starting from a per-image random choice (the speed records' alternating flip:
+            every image is seen both ways in any two epochs in a row).
         max_rotate: largest rotation, degrees. ``max_zoom``: zoom factor up to ``1 + max_zoom`` (in or out).
         max_translate: largest shift, as a fraction of the output size. ``p_affine``: chance of
             rotate/zoom/translate per image.
@@ -108,7 +110,7 @@ class Augmentation:
     """
 
     size: int | tuple[int, int] | None = None
-    flip: bool = False
+    flip: bool | str = False
     max_rotate: float = 0.0
     max_zoom: float = 0.0
     max_translate: float = 0.0
@@ -140,8 +142,8 @@ class Augmentation:
             object.__setattr__(self, "size", tuple(self.size))
         if self.size is not None:
             _pair(self.size, "Augmentation size")
-        if not isinstance(self.flip, bool):
-            raise ConfigError(f"Augmentation flip must be true or false, got {self.flip!r}")
+        if not isinstance(self.flip, bool) and self.flip != "alternate":
+            raise ConfigError(f"Augmentation flip must be true, false or 'alternate', got {self.flip!r}")
         _number("max_rotate", self.max_rotate, 0, 180, example="10.0")
         _number("max_zoom", self.max_zoom, 0, 1, example="0.1")
         _number("max_translate", self.max_translate, 0, 0.5, example="0.1")
@@ -257,7 +259,7 @@ class Augmentation:
     def _geometric(self) -> bool:
         moves = self.p_affine > 0 and (self.max_rotate > 0 or self.max_zoom > 0 or self.max_translate > 0)
         crops = self.min_scale < 1 or self.min_ratio != 1 or self.max_ratio != 1
-        return self.flip or moves or crops
+        return bool(self.flip) or moves or crops
 
     def _changes_pixels(self) -> bool:
         degrades = (self.blur_p > 0 and self.max_blur > 0) or (self.noise_p > 0 and self.max_noise > 0)
@@ -265,8 +267,17 @@ class Augmentation:
         colours = self.p_color > 0 and (self.brightness > 0 or self.contrast > 0 or self.saturation > 0)
         return self._geometric() or self.size is not None or colours or degrades or self.pixel_shift > 0
 
-    def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    def __call__(
+        self,
+        x: torch.Tensor,
+        generator: torch.Generator | None = None,
+        *,
+        mirrored: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         """Augment a batch ``(B, C, H, W)``, float in ``[0, 1]`` or uint8; returns floats in ``[0, 1]``.
+
+        ``mirrored`` (one bool per image) decides the flips instead of the generator, when ``flip`` is on
+        (:func:`alternating_flips` makes it).
 
         A float batch comes back as ``x`` itself when nothing applies. Every random parameter is drawn for the
         whole batch first; then the pixels are processed, on the CPU in chunks of about
@@ -281,7 +292,8 @@ class Augmentation:
         in_size = (int(x.shape[-2]), int(x.shape[-1]))
         out_size = _pair(self.size) if self.size is not None else in_size
         plan = {
-            name: value.to(x.device) for name, value in self._plan(n, in_size, out_size, generator).items()
+            name: value.to(x.device)
+            for name, value in self._plan(n, in_size, out_size, generator, mirrored).items()
         }
         random_fill = (self.noise_p > 0 and self.max_noise > 0) or (
             self.erase_p > 0 and self.erase_value is None
@@ -299,7 +311,12 @@ class Augmentation:
         return out
 
     def _plan(
-        self, n: int, in_size: tuple[int, int], out_size: tuple[int, int], generator: torch.Generator | None
+        self,
+        n: int,
+        in_size: tuple[int, int],
+        out_size: tuple[int, int],
+        generator: torch.Generator | None,
+        mirrored: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
         """Every random choice for ``n`` images, each a tensor whose first dimension is the image."""
         plan: dict[str, torch.Tensor] = {}
@@ -310,7 +327,8 @@ class Augmentation:
                 out_size,
                 scale=(self.min_scale, self.max_scale),
                 ratio=(self.min_ratio, self.max_ratio),
-                flip=self.flip,
+                flip=bool(self.flip),
+                mirrored=mirrored,
                 max_rotate=self.max_rotate,
                 max_zoom=self.max_zoom,
                 max_translate=self.max_translate,
@@ -386,3 +404,15 @@ class Augmentation:
         return torch.where(
             chosen, _uniform(n, low, high, generator), torch.full((n,), neutral, device=chosen.device)
         )
+
+
+def alternating_flips(images: torch.Tensor, epoch: int) -> torch.Tensor:
+    """Which images to mirror in ``epoch`` for ``flip="alternate"``: a fixed random half, swapped every epoch.
+
+    The per-image choice is the parity of the image's pixel sum (its ``uint8`` values, or floats in ``[0, 1]``
+    scaled to them): random across images, the same for one image in every epoch, and needing no index of where
+    the image sits in the data set.
+    """
+    pixels = images if not images.is_floating_point() else (images * 255).round()
+    parity = pixels.flatten(1).sum(1, dtype=torch.int64) % 2
+    return (parity + epoch) % 2 == 1

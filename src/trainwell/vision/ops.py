@@ -89,6 +89,7 @@ def affine_matrices(
     scale: tuple[float, float] = (1.0, 1.0),
     ratio: tuple[float, float] = (1.0, 1.0),
     flip: bool = False,
+    mirrored: torch.Tensor | None = None,
     max_rotate: float = 0.0,
     max_zoom: float = 0.0,
     max_translate: float = 0.0,
@@ -101,7 +102,7 @@ def affine_matrices(
     output's, so 1 never distorts; a crop too wide or tall to fit shrinks), resized to ``out_size``; then,
     with probability ``p_affine``, a rotation of up to ``max_rotate`` degrees, a zoom by a factor in
     ``[1 / (1 + max_zoom), 1 + max_zoom]`` and a shift of up to ``max_translate`` of the output size; and,
-    when ``flip``, a horizontal flip half of the time. Rotation is done in pixel units, so non-square images
+    when ``flip``, a horizontal flip half of the time (or of the images where ``mirrored`` is true). Rotation is done in pixel units, so non-square images
     rotate without shearing.
 
     The matrices map output coordinates to input coordinates in the normalised ``[-1, 1]`` units of
@@ -130,6 +131,8 @@ def affine_matrices(
     shift_x = _uniform(n, -max_translate, max_translate, generator) * out_w * applied
     shift_y = _uniform(n, -max_translate, max_translate, generator) * out_h * applied
     mirror = 1 - 2 * _chosen(n, 0.5, generator, area.device).to(area.dtype) if flip else torch.ones_like(area)
+    if flip and mirrored is not None:
+        mirror = 1 - 2 * mirrored.to(device=area.device, dtype=area.dtype)
     cos, sin = torch.cos(angle) / zoom, torch.sin(angle) / zoom
     # Output point q (pixels) -> input point (pixels): D_crop @ (R(angle) / zoom @ (mirror * q) + shift) + c,
     # with D_crop = (crop_w * in_w / out_w, crop_h * in_h / out_h). Normalising: u_in = 2 p_in / in_size and

@@ -113,7 +113,7 @@ def _speedrun_settings(
     if data_kwargs.get("batch_size") in unset:
         data_kwargs["batch_size"] = SPEEDRUN["batch_size"]
     if data_kwargs.get("augmentation", "auto") in unset:
-        data_kwargs["augmentation"] = Augmentation(flip=True, pixel_shift=SPEEDRUN["translate_pixels"])
+        data_kwargs["augmentation"] = Augmentation(flip="alternate", pixel_shift=SPEEDRUN["translate_pixels"])
     sgd = functools.partial(torch.optim.SGD, momentum=SPEEDRUN["momentum"], nesterov=True)
     learner_kwargs.setdefault("opt", sgd)
     for key in ("lr", "wd", "label_smoothing"):

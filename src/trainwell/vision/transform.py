@@ -53,7 +53,12 @@ class AugmentBatch(Callback):
         pipeline = self._pipeline()
         if pipeline is not None:
             generator = torch.Generator().manual_seed(self.seed * 1_000_003 + learn.iteration)
-            x = pipeline(x, generator=generator)
+            mirrored = None
+            if pipeline.flip == "alternate":
+                from trainwell.vision.augment import alternating_flips
+
+                mirrored = alternating_flips(images, learn.epoch)
+            x = pipeline(x, generator=generator, mirrored=mirrored)
         if self.size is not None and tuple(x.shape[-2:]) != (self.size, self.size):
             x = F.interpolate(
                 x, size=(self.size, self.size), mode="bilinear", antialias=True, align_corners=False
