@@ -54,7 +54,7 @@ case "$MODE" in
     "$PY" -c "import torch; assert torch.cuda.is_available(), 'no CUDA device visible to torch'" || exit 1
     # The paper's full-size AWD-LSTM (400/1150/3, full softmax) for a fixed budget; paper: 57.3 (52.8 with cache).
     step ptb 420 "$PY" benchmarks/ptb.py --minutes 4 --emb 400 --hidden 1150 --layers 3 --batch-size 80 \
-      --softmax full --lr 3e-3 --threads "$THREADS" --name ptb_gpu
+      --softmax full --lr 3e-3 --averages --threads "$THREADS" --name ptb_gpu
     ;;
   rehearse)
     # The same scripts on the CPU with tiny budgets: imports, data paths, result files, logs.
@@ -62,7 +62,8 @@ case "$MODE" in
       --steps 2 --rounds 1 --threads 2
     step speedrun 900 "$PY" benchmarks/cifar10.py --recipe speedrun --epochs 1 --widths 8 8 8 --threads 2 \
       --name cifar10_speedrun_rehearse
-    step ptb 300 "$PY" benchmarks/ptb.py --minutes 0.1 --emb 32 --hidden 32 --layers 1 --threads 2 --name ptb_rehearse
+    step ptb 300 "$PY" benchmarks/ptb.py --minutes 0.1 --emb 32 --hidden 32 --layers 1 --threads 2 --averages \
+      --name ptb_rehearse
     ;;
   *)
     echo "usage: bash benchmarks/gpu_checks.sh [vision|text|rehearse]" >&2
