@@ -134,14 +134,18 @@ class WeightAverage(Callback):
     def checkpoint_state(self) -> dict[str, Any] | None:
         if self.average is None:
             return None
-        state: dict[str, Any] = {"n_averaged": self.n_averaged, "average": dict(self.average)}
+        state: dict[str, Any] = {"n_averaged": self.n_averaged, "average": _on_cpu(self.average)}
         if self._live is not None:
-            state["live"] = dict(self._live)
+            state["live"] = _on_cpu(self._live)
         return state
 
     def load_checkpoint_state(self, state: dict[str, Any]) -> None:
         self.n_averaged = int(state["n_averaged"])
-        self.average = {key: value.clone() for key, value in state["average"].items()}
+        entries = _averaged_entries(self._learn_model) if self._learn_model is not None else {}
+        self.average = {
+            key: value.to(entries[key].device if key in entries else value.device, copy=True)
+            for key, value in state["average"].items()
+        }
         self._live = None
         live = state.get("live")
         if live is not None and self._learn_model is not None:
@@ -190,6 +194,11 @@ def _averaged_entries(model: torch.nn.Module) -> dict[str, torch.Tensor]:
             seen.add(id(value))
             entries[key] = value
     return entries
+
+
+def _on_cpu(values: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """CPU copies, so a checkpoint written on a GPU loads anywhere."""
+    return {key: value.detach().to("cpu", copy=True) for key, value in values.items()}
 
 
 @torch.no_grad()
