@@ -22,5 +22,5 @@ fi
 "${pip[@]}" install -q -e ".[dev]" 2>&1 | grep -v '^WARNING: Location' || true
 "$VENV/bin/python" -c "import torch, torchvision, timm; print('torch', torch.__version__, 'torchvision', \
 torchvision.__version__, 'timm', timm.__version__)"
-exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests/vision/test_external_models.py tests/vision \
+exec "$VENV/bin/python" -m pytest -p no:cacheprovider tests/vision/test_external_models.py tests/vision \
   tests/models "$@"

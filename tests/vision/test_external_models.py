@@ -26,7 +26,12 @@ ARCHS = [
 
 
 def _library(arch: str) -> object:
-    return pytest.importorskip(arch.partition(":")[0])
+    return _optional(arch.partition(":")[0])
+
+
+def _optional(package: str) -> object:
+    reason = f"{package} is not installed (an optional extra); bash scripts/test-vision-extras.sh runs this with it"
+    return pytest.importorskip(package, reason=reason)
 
 
 @pytest.mark.parametrize("arch", ARCHS)
@@ -91,19 +96,19 @@ def test_weights_file_saved_by_the_library_loads_the_body(
 
 
 def test_a_transformer_asks_for_a_size_its_patches_divide(image_folder: Path) -> None:
-    pytest.importorskip("timm")
+    _optional("timm")
     with pytest.raises(ConfigError, match=r"16x16 patches and these images are 24x24: .*--size 32"):
         vision_learner(image_data(image_folder), arch="timm:test_vit", progress=False)
 
 
 def test_timm_adapts_to_grayscale_and_torchvision_says_it_cannot(tmp_path: Path) -> None:
-    pytest.importorskip("timm")
+    _optional("timm")
     gray = image_data(make_image_folder(tmp_path / "gray", mode="L"))
     assert gray.recipe.channels == 1  # type: ignore[union-attr]
     learn = vision_learner(gray, arch="timm:resnet18", progress=False)
     learn.fit_one_cycle(1, 1e-3)
     assert learn.history
-    pytest.importorskip("torchvision")
+    _optional("torchvision")
     with pytest.raises(ConfigError, match="3-channel images; this data has 1"):
         vision_learner(gray, arch="torchvision:resnet18", progress=False)
 
