@@ -101,7 +101,7 @@ def test_the_batch_shrinks_on_small_sets_with_the_learning_rate() -> None:
 def test_a_small_set_gets_a_smaller_batch_unless_one_was_chosen(split_folder: Path) -> None:
     small = {"epochs": 1, "progress": False, "learner_kwargs": {"arch_config": {"widths": [8, 8, 8]}}}
     run = fit_images(split_folder, recipe="speedrun", **small)  # type: ignore[arg-type]
-    assert run.data.train.batch_size == 32  # type: ignore[attr-defined]
+    assert run.data.train.batch_size == 32 and len(run.data.train) == 1  # type: ignore[attr-defined, arg-type]
     assert run.lr == pytest.approx(SPEEDRUN["lr"] * 32 / 1024)
     chosen = fit_images(split_folder, recipe="speedrun", batch_size=16, lr=0.5, **small)  # type: ignore[arg-type]
     assert chosen.data.train.batch_size == 16 and chosen.lr == 0.5  # type: ignore[attr-defined]

@@ -149,6 +149,7 @@ def _fit_batch_to_data(data: DataBundle, learner_kwargs: dict[str, Any], *, scal
     if batch >= train.batch_size:  # type: ignore[attr-defined]
         return
     train.batch_size = batch  # type: ignore[attr-defined]
+    train.drop_last = train.n_rows > batch  # type: ignore[attr-defined]  # no tiny last batch for batch norm
     if data.valid is not None and hasattr(data.valid, "batch_size"):
         data.valid.batch_size = 2 * batch  # type: ignore[attr-defined]
     if scale_lr:
