@@ -22,13 +22,13 @@ from serve_support import (
     LIMITS,
     VISION_CLASSES,
     LiveServer,
-    bar_image,
     encoded,
     make_image_folder,
     start_server,
 )
 
 import trainwell
+from image_files import shape_image
 from trainwell.datasets import ADULT_TARGET, adult_sample
 from trainwell.export import load
 from trainwell.serve import create_app
@@ -120,7 +120,7 @@ def request_images() -> list[bytes]:
     """Encoded images the model never saw, of other sizes than the training one (the server fits them):
     PNGs, a JPEG and a grayscale PNG."""
     rng = np.random.default_rng(99)
-    images = [encoded(bar_image(label, rng, size=32)) for label in VISION_CLASSES * 2]
-    images.append(encoded(bar_image("square", rng, size=26), "JPEG"))
-    images.append(encoded(bar_image("vertical", rng, size=20).convert("L")))
+    images = [encoded(shape_image(label, rng, size=32)) for label in VISION_CLASSES * 2]
+    images.append(encoded(shape_image("square", rng, size=26), "JPEG"))
+    images.append(encoded(shape_image("vertical", rng, size=20).convert("L")))
     return images

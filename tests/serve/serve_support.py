@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import uvicorn
 from fastapi import FastAPI
 from PIL import Image
+
+from image_files import make_image_folder as make_shapes_folder
 
 
 @dataclass
@@ -53,27 +54,9 @@ LIMITS: dict[str, Any] = {"max_rows": 20, "max_body_bytes": 40_000, "batch_wait_
 VISION_CLASSES = ("horizontal", "square", "vertical")
 
 
-def bar_image(label: str, rng: np.random.Generator, size: int = 20) -> Image.Image:
-    """A noisy RGB image whose class is visible: a horizontal or vertical bar, or a filled square."""
-    pixels = rng.integers(0, 60, (size, size, 3), dtype=np.uint8)
-    start = int(rng.integers(2, size // 2))
-    if label == "horizontal":
-        pixels[start : start + 4, 2:-2] = (230, 40, 40)
-    elif label == "vertical":
-        pixels[2:-2, start : start + 4] = (40, 230, 40)
-    else:
-        pixels[start : start + 7, start : start + 7] = (40, 40, 230)
-    return Image.fromarray(pixels, "RGB")
-
-
 def make_image_folder(root: Path, per_class: int, seed: int = 0, size: int = 20) -> Path:
     """``root/<label>/<index>.png``: real PNG files of :data:`VISION_CLASSES`."""
-    rng = np.random.default_rng(seed)
-    for label in VISION_CLASSES:
-        (root / label).mkdir(parents=True, exist_ok=True)
-        for index in range(per_class):
-            bar_image(label, rng, size).save(root / label / f"{index:03d}.png")
-    return root
+    return make_shapes_folder(root, VISION_CLASSES, per_class, size=size, seed=seed)
 
 
 def encoded(image: Image.Image, format: str = "PNG") -> bytes:

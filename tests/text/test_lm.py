@@ -69,7 +69,9 @@ def test_lm_data_from_folder_list_and_csv(tmp_path: Path) -> None:
     x, y = next(iter(from_folder.train))
     assert x.shape[0] == 4 and x.dtype == torch.long and x.shape == y.shape
     train_tokens = from_folder.train.n_tokens  # type: ignore[attr-defined]
-    assert repr(from_folder).startswith(f"DataBundle(task=language_model, train={train_tokens} tokens, valid=")
+    assert repr(from_folder).startswith(
+        f"DataBundle(task=language_model, train={train_tokens} tokens, valid="
+    )
 
     (tmp_path / "t.csv").write_text("review\n" + "\n".join(f'"{REPEATED * 3}"' for _ in range(12)))
     from_csv = lm_data(tmp_path / "t.csv", text_col="review", batch_size=2, bptt=5, min_freq=1)
