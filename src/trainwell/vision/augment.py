@@ -65,6 +65,14 @@ def _number(name: str, value: Any, low: float, high: float, *, low_open: bool = 
         )
 
 
+def _whole(name: str, value: Any, low: int, high: int, *, example: int, unit: str = "") -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(
+            f"Augmentation {name} must be a whole number{unit} from {low} to {high}, got {value!r}; "
+            f"pass e.g. {name}={example}"
+        )
+
+
 def _ordered(low_name: str, low: float, high_name: str, high: float) -> None:
     if low > high:
         raise ConfigError(
@@ -164,25 +172,9 @@ class Augmentation:
             _number("erase_value", self.erase_value, 0, 1, example="0.0")
         _number("max_blur", self.max_blur, 0, 10, example="1.0")
         _number("max_noise", self.max_noise, 0, 1, example="0.05")
-        if (
-            isinstance(self.max_streaks, bool)
-            or not isinstance(self.max_streaks, int)
-            or not 1 <= self.max_streaks <= 20
-        ):
-            raise ConfigError(
-                f"Augmentation max_streaks must be a whole number from 1 to 20, got {self.max_streaks!r}; "
-                "pass e.g. max_streaks=3"
-            )
+        _whole("max_streaks", self.max_streaks, 1, 20, example=3)
         _number("min_contrast", self.min_contrast, 0, 1, low_open=True, example="0.5")
-        if (
-            isinstance(self.pixel_shift, bool)
-            or not isinstance(self.pixel_shift, int)
-            or not 0 <= self.pixel_shift <= 64
-        ):
-            raise ConfigError(
-                f"Augmentation pixel_shift must be a whole number of pixels from 0 to 64, got {self.pixel_shift!r}; "
-                "pass e.g. pixel_shift=2"
-            )
+        _whole("pixel_shift", self.pixel_shift, 0, 64, example=2, unit=" of pixels")
 
     # ----------------------------------------------------------------------------------------- presets
     @classmethod
