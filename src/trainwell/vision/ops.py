@@ -102,8 +102,8 @@ def affine_matrices(
     output's, so 1 never distorts; a crop too wide or tall to fit shrinks), resized to ``out_size``; then,
     with probability ``p_affine``, a rotation of up to ``max_rotate`` degrees, a zoom by a factor in
     ``[1 / (1 + max_zoom), 1 + max_zoom]`` and a shift of up to ``max_translate`` of the output size; and,
-    when ``flip``, a horizontal flip half of the time (or of the images where ``mirrored`` is true). Rotation is done in pixel units, so non-square images
-    rotate without shearing.
+    when ``flip``, a horizontal flip half of the time (or of the images where ``mirrored`` is true).
+    Rotation is done in pixel units, so non-square images rotate without shearing.
 
     The matrices map output coordinates to input coordinates in the normalised ``[-1, 1]`` units of
     ``F.affine_grid`` (``align_corners=False``). They are on the generator's device.
