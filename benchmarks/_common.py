@@ -23,7 +23,11 @@ from typing import Any
 import numpy as np
 
 BENCHMARKS_DIR = Path(__file__).resolve().parent
-RESULTS_DIR = Path(os.environ["TRAINWELL_RESULTS_DIR"]) if os.environ.get("TRAINWELL_RESULTS_DIR") else BENCHMARKS_DIR / "results"
+RESULTS_DIR = (
+    Path(os.environ["TRAINWELL_RESULTS_DIR"])
+    if os.environ.get("TRAINWELL_RESULTS_DIR")
+    else BENCHMARKS_DIR / "results"
+)
 REPO_ROOT = BENCHMARKS_DIR.parent
 SHARED_DATA = Path(os.environ.get("TRAINWELL_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
 MNIST_DIR = SHARED_DATA / "mnist"

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from image_files import exported_predictions_match, make_image_folder
 from safetensors.torch import save_file
 
+from image_files import exported_predictions_match, make_image_folder
 from trainwell.core.errors import ConfigError
 from trainwell.export.onnx import export_onnx
 from trainwell.vision import image_data, vision_learner

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from image_files import make_image_folder
 from PIL import Image
 
+from image_files import make_image_folder
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.vision import image_data, read_idx
 from trainwell.vision.io import decode_images, image_array, open_image

@@ -11,11 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from image_files import exported_predictions_match, make_image_folder
 from PIL import Image
 from safetensors.torch import save_file
 
 import trainwell
+from image_files import exported_predictions_match, make_image_folder
 from trainwell.core.errors import ConfigError
 from trainwell.vision import image_data, vision_learner
 from trainwell.vision.augment import Augmentation
