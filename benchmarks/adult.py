@@ -41,7 +41,7 @@ TARGET = "income"
 
 
 def load_split() -> tuple[pd.DataFrame, pd.DataFrame]:
-    from trainwell.tabular.io import read_table
+    from trainwell.data.io import read_table
 
     train = read_table(DATA / "adult.data.gz", names=COLUMNS)
     test = read_table(DATA / "adult.test.gz", names=COLUMNS)

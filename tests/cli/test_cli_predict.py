@@ -12,7 +12,7 @@ from cli_support import CliResult, run_cli_many
 
 import trainwell
 from trainwell.data.bundle import random_split
-from trainwell.tabular.io import read_table
+from trainwell.data.io import read_table
 from trainwell.tabular.pipeline import fit_table
 
 pytestmark = pytest.mark.slow

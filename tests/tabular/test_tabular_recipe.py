@@ -15,7 +15,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import StandardScaler
 
 from trainwell.core.errors import ArtifactError, ConfigError, DataError
-from trainwell.tabular.io import read_table
+from trainwell.data.io import read_table
 from trainwell.tabular.recipe import TabularRecipe
 
 ADULT = Path("/work/shared/data/adult/adult.data.gz")

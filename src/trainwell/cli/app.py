@@ -322,7 +322,7 @@ def predict(
         else:
             if len(data) != 1:
                 raise ConfigError(f"a table model predicts one table at a time; got {len(data)} inputs")
-            from trainwell.tabular.io import read_table
+            from trainwell.data.io import read_table
 
             rows = read_table(data[0])
             if not allow_missing_columns:
@@ -349,7 +349,7 @@ def _predict_texts(predictor: Any, data: list[Path]) -> Any:
     if str(data[0]) == "-":
         texts = [line.rstrip("\n") for line in sys.stdin if line.strip()]
         return predictor.predict(texts)
-    from trainwell.tabular.io import read_table
+    from trainwell.data.io import read_table
 
     rows = read_table(data[0])
     _check_input_columns(predictor.input_names, rows, data[0])
@@ -358,7 +358,7 @@ def _predict_texts(predictor: Any, data: list[Path]) -> Any:
 
 def _check_input_columns(needed: list[str], rows: Any, source: Path) -> None:
     from trainwell.core.errors import DataError
-    from trainwell.tabular.io import list_columns
+    from trainwell.data.io import list_columns
 
     absent = [name for name in needed if name not in rows.columns]
     if absent:

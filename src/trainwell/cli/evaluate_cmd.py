@@ -147,9 +147,9 @@ def evaluate_table(
         source: the table's name in error messages.
     """
     from trainwell.core.errors import ConfigError
+    from trainwell.data.io import check_columns
     from trainwell.data.task import infer_task
     from trainwell.evaluate import cross_validate, cross_validate_baselines, fold_indices
-    from trainwell.tabular.io import check_columns
 
     if epochs is not None and epochs < 1:
         raise ConfigError(f"--epochs must be at least 1, got {epochs}; pass e.g. --epochs 5 or leave it out")
@@ -252,7 +252,7 @@ def evaluate(
             return
         if target is None:
             raise ConfigError(f"--target is required for the table '{data}': name the column to predict")
-        from trainwell.tabular.io import read_table
+        from trainwell.data.io import read_table
 
         table = read_table(data)
         if text is not None:

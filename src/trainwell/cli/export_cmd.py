@@ -95,7 +95,7 @@ def _check_inputs(metadata: dict[str, Any], sources: list[Path]) -> Any:
             f"--data was given {len(sources)} times; a tabular model is checked on one table of rows: pass "
             "--data FILE once"
         )
-    from trainwell.tabular.io import read_table
+    from trainwell.data.io import read_table
 
     rows = read_table(sources[0])
     _check_columns(metadata, rows, sources[0])
@@ -114,7 +114,7 @@ def report_size(model: Path) -> str:
 def _check_columns(metadata: dict[str, Any], rows: Any, source: Path) -> None:
     """Name every input column the check rows lack, instead of failing on the first inside the recipe."""
     from trainwell.core.errors import DataError
-    from trainwell.tabular.io import list_columns
+    from trainwell.data.io import list_columns
 
     recipe = metadata.get("recipe") or {}
     needed = [*recipe.get("cat_names", []), *recipe.get("cont_names", [])]

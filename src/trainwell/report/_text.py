@@ -110,6 +110,6 @@ def read_labelled(data: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, str]:
     """The labelled rows and how to name them in the report."""
     if isinstance(data, pd.DataFrame):
         return data.reset_index(drop=True), "the data"
-    from trainwell.tabular.io import read_table
+    from trainwell.data.io import read_table
 
     return read_table(data).reset_index(drop=True), str(data)

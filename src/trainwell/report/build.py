@@ -19,6 +19,7 @@ import torch
 import trainwell
 from trainwell.core.atomic import write_text_atomic
 from trainwell.core.errors import ConfigError, DataError
+from trainwell.data.io import list_columns, read_table
 from trainwell.data.task import Task
 from trainwell.evaluate.explain import explain_validation
 from trainwell.export.predictor import load
@@ -26,7 +27,6 @@ from trainwell.interpret.classification import ClassificationInterpretation
 from trainwell.report import _html
 from trainwell.report._plots import importance_png, predicted_vs_actual_png
 from trainwell.report.importance import main_metric, permutation_importance
-from trainwell.tabular.io import list_columns, read_table
 from trainwell.tabular.predictor import TabularPredictor
 
 DEFAULT_OUT = "report.html"

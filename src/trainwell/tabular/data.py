@@ -14,9 +14,9 @@ import torch
 
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.bundle import DataBundle, mask_split, random_split
+from trainwell.data.io import check_columns, read_table
 from trainwell.data.loader import TensorLoader
 from trainwell.data.task import Task, infer_task
-from trainwell.tabular.io import check_columns, read_table
 from trainwell.tabular.recipe import TabularRecipe
 
 

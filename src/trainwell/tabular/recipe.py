@@ -32,7 +32,8 @@ import pandas as pd
 import torch
 
 from trainwell.core.errors import ArtifactError, ConfigError, DataError
-from trainwell.tabular.io import check_column_roles, list_columns
+from trainwell.data.categories import category_vocabulary, encode_categories
+from trainwell.data.io import check_column_roles, list_columns
 
 __all__ = ["TabularRecipe"]
 
@@ -178,7 +179,7 @@ class TabularRecipe:
         recipe = cls([], [], {}, {}, [], {}, {}, targets, dropped)
         for name in cats:
             recipe.cat_names.append(name)
-            recipe.categories[name] = _vocabulary(df[name])
+            recipe.categories[name] = category_vocabulary(df[name])
         for name in conts:
             recipe._add_continuous(name, numbers[name])
         return recipe
@@ -221,7 +222,9 @@ class TabularRecipe:
             )
         rows = len(df)
         cat_columns = [
-            _encode(df[name], self.categories[name]) if name in df.columns else np.zeros(rows, np.int64)
+            encode_categories(df[name], self.categories[name])
+            if name in df.columns
+            else np.zeros(rows, np.int64)
             for name in self.cat_names
         ]
         indicators, cont_columns = {}, []
@@ -353,37 +356,6 @@ def _infer_kind(values: pd.Series, integers_to: str, max_card: int) -> str:
             return "cont"
         return "cat"
     return f"unsupported type {dtype}; convert it to numbers or text, or pass it in --ignore"
-
-
-def _key(value: object) -> str:
-    """The text form that identifies a category value (see the module docstring)."""
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        number = float(value)
-        return str(int(number)) if number.is_integer() else repr(number)
-    return str(value)
-
-
-def _vocabulary(values: pd.Series) -> list[str]:
-    """Distinct non-missing keys, in numeric order when all are numbers, else in text order."""
-    _, uniques = pd.factorize(values, use_na_sentinel=True)
-    keys = sorted({_key(value) for value in uniques})
-    try:
-        return sorted(keys, key=float)
-    except ValueError:
-        return keys
-
-
-def _encode(values: pd.Series, vocabulary: list[str]) -> np.ndarray:
-    """Map values to vocabulary indices; missing and unseen values to 0."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    index = {key: position + 1 for position, key in enumerate(vocabulary)}
-    # The trailing 0 is what the missing-value code -1 picks up.
-    lookup = np.array([index.get(_key(value), 0) for value in uniques] + [0], dtype=np.int64)
-    return lookup[codes]
 
 
 _DECLARED_TEXT = (

@@ -1,4 +1,4 @@
-"""Tests for trainwell.tabular.io: reading tables and the error line for each unusable file."""
+"""Tests for trainwell.data.io: reading tables and the error line for each unusable file."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from trainwell.core.errors import ConfigError, DataError
-from trainwell.tabular.io import check_column_roles, check_columns, read_table
+from trainwell.data.io import check_column_roles, check_columns, read_table
 
 
 def _expected_frame() -> pd.DataFrame:
