@@ -17,6 +17,7 @@ from trainwell.cli.boundary_cmd import boundary
 from trainwell.cli.evaluate_cmd import evaluate
 from trainwell.cli.export_cmd import export
 from trainwell.cli.generate_cmd import generate
+from trainwell.cli.recommend_cmd import recommend
 from trainwell.cli.report_cmd import report
 from trainwell.cli.serve_cmd import serve
 
@@ -85,6 +86,13 @@ def fit(
     drop_empty: Annotated[
         bool, typer.Option(help="Texts: drop rows whose text is empty instead of stopping.")
     ] = False,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            help="Ratings: the user column (with --item: trains a recommender; --target: the rating)."
+        ),
+    ] = None,
+    item: Annotated[str | None, typer.Option(help="Ratings: the item column (movie, product...).")] = None,
     path_col: Annotated[
         str | None, typer.Option(help="Images: CSV column with image paths (relative to the CSV).")
     ] = None,
@@ -96,7 +104,7 @@ def fit(
         str,
         typer.Option(
             help="Images: architecture (auto, simple_cnn, xresnet18/34/50, whitened_cnn; timm:NAME or "
-            "torchvision:NAME with the vision extra)."
+            "torchvision:NAME with the vision extra). Ratings: dot_bias (default) or collab_nn."
         ),
     ] = "auto",
     size: Annotated[
@@ -130,6 +138,24 @@ def fit(
             raise ConfigError(
                 f"--recipe {recipe} is for images (a folder of class folders or --path-col); drop it"
             )
+        if user is not None or item is not None:
+            _fit_ratings(
+                data,
+                user,
+                item,
+                target,
+                out,
+                epochs,
+                lr,
+                batch_size,
+                valid_pct,
+                valid_col,
+                task,
+                metric,
+                arch,
+                seed,
+            )
+            return
         if task == "language_model":
             _fit_language_model(data, text, out, epochs, lr, seed, valid_pct, pretrained)
             return
@@ -209,6 +235,48 @@ def fit(
         _report_fit(result)
 
     guarded(run)
+
+
+def _fit_ratings(
+    data: Path,
+    user: str | None,
+    item: str | None,
+    rating: str | None,
+    out: Path,
+    epochs: int | None,
+    lr: float | None,
+    batch_size: int | None,
+    valid_pct: float,
+    valid_col: str | None,
+    task: str | None,
+    metrics: list[str] | None,
+    arch: str,
+    seed: int,
+) -> None:
+    """``trainwell fit ratings.csv --user U --item I [--target rating]``: a recommender on a ratings table."""
+    from trainwell.collab.pipeline import fit_ratings
+    from trainwell.core.errors import ConfigError
+
+    if arch not in ("auto", "dot_bias", "collab_nn"):
+        raise ConfigError(f"--arch {arch} is not a recommender; use dot_bias (the default) or collab_nn")
+    result = fit_ratings(
+        data,
+        user=user,
+        item=item,
+        rating=rating,
+        out=out,
+        arch="dot_bias" if arch == "auto" else arch,
+        epochs=epochs,
+        lr=lr,
+        metrics=metrics,
+        seed=seed,
+        valid_pct=valid_pct,
+        valid_col=valid_col,
+        task=task,
+        batch_size=batch_size,
+    )
+    _report_fit(result)
+    out_console.print(f"recommend with: trainwell recommend {out} USER_ID --seen {data}")
 
 
 def _fit_language_model(
@@ -415,6 +483,7 @@ app.command("boundary")(boundary)
 app.command("evaluate")(evaluate)
 app.command("export")(export)
 app.command("generate")(generate)
+app.command("recommend")(recommend)
 app.command("report")(report)
 app.command("serve")(serve)
 

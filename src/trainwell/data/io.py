@@ -31,6 +31,8 @@ _FLAG_WORDS = {
     "--cont-names": "continuous",
     "--ignore": "ignored",
     "--weight-col": "weight",
+    "--user": "user",
+    "--item": "item",
 }
 # Delimiters tried when the one implied by the extension leaves the whole header in a single column.
 _OTHER_DELIMITERS = (";", "\t", "|", ",")
@@ -204,13 +206,26 @@ def _read(
         "encoding": encoding,
         "compression": "infer",
     }
-    table = pd.read_csv(path, sep="\t" if kind == "tsv" else ",", **options)
+    sep = "\t" if kind == "tsv" else ","
+    if names is not None:  # no header row to check the delimiter on afterwards: look at the first line
+        sep = _first_line_delimiter(path, sep, encoding)
+    table = pd.read_csv(path, sep=sep, **options)
     if table.shape[1] == 1 and names is None:
         only = str(table.columns[0])
         for delimiter in _OTHER_DELIMITERS:
             if delimiter in only:
                 return pd.read_csv(path, sep=delimiter, **options)
     return table
+
+
+def _first_line_delimiter(path: Path, default: str, encoding: str) -> str:
+    """``default`` when the first line holds it, else the first other delimiter found there."""
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    with opener(path, "rb") as stream:
+        line = stream.readline(65536).decode(encoding, errors="replace")
+    if default in line:
+        return default
+    return next((delimiter for delimiter in _OTHER_DELIMITERS if delimiter in line), default)
 
 
 def _refuse_binary(path: Path) -> None:

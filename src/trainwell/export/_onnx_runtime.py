@@ -22,12 +22,18 @@ PIXELS_NAME = "pixels"
 #: The graph inputs each application's export writes (tabular may leave out one the model never reads).
 TEXT_INPUTS = ("ids", "offsets")  # bag-of-n-grams models
 TOKENS_NAME = "tokens"  # sequence models: right-padded (batch, time) ids
-APPLICATION_INPUTS = {"tabular": INPUT_NAMES, "vision": (PIXELS_NAME,), "text": (*TEXT_INPUTS, TOKENS_NAME)}
+APPLICATION_INPUTS = {
+    "tabular": INPUT_NAMES,
+    "collab": INPUT_NAMES,  # (user, item) codes as x_cat; x_cont is empty and left out of the graph
+    "vision": (PIXELS_NAME,),
+    "text": (*TEXT_INPUTS, TOKENS_NAME),
+}
 OUTPUT_NAME = "logits"
 INSTALL_HINT = "pip install 'trainwell[onnx]' (or: pip install onnx onnxruntime)"
 # Applications whose recipe the ONNX predictor can rebuild; imported by name, like export.predictor does.
 RECIPES = {
     "tabular": ("trainwell.tabular.recipe", "TabularRecipe"),
+    "collab": ("trainwell.collab.recipe", "CollabRecipe"),
     "vision": ("trainwell.vision.recipe", "ImageRecipe"),
     "text": ("trainwell.text.recipe", "TextRecipe"),
 }

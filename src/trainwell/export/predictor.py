@@ -18,7 +18,7 @@ from trainwell.core.errors import ArtifactError
 from trainwell.data.task import Task
 from trainwell.models.registry import model_from_artifact
 
-APPLICATIONS = ("tabular", "vision", "text")
+APPLICATIONS = ("tabular", "vision", "text", "collab")
 
 
 def load(path: str | Path) -> Any:

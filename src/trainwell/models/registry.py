@@ -23,6 +23,7 @@ models: Registry[Callable[..., nn.Module]] = Registry("architecture")
 # importing the applications at load time).
 BUILTIN_MODULES = (
     "trainwell.tabular.models",
+    "trainwell.collab.models",
     "trainwell.vision.models",
     "trainwell.vision.network",
     "trainwell.vision.external",

@@ -1,0 +1,105 @@
+"""``trainwell recommend MODEL USER... [--seen ratings.csv]``: the best items for users, or an item's neighbours.
+
+Registered on the main command line by ``app.command("recommend")(recommend)``. Loads only the artifact and
+the ratings recipe (no training code).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from trainwell.cli._common import err_console, guarded
+
+
+def recommend(
+    model: Annotated[
+        Path,
+        typer.Argument(
+            help="Model directory of a recommender (trainwell fit ratings.csv --user ... --item ...)."
+        ),
+    ],
+    users: Annotated[
+        list[str] | None, typer.Argument(help="User ids to recommend for (as in the training table).")
+    ] = None,
+    top: Annotated[int, typer.Option(help="Items per user.")] = 10,
+    seen: Annotated[
+        Path | None,
+        typer.Option(
+            help="A ratings table (user and item columns): leave out what each user has already rated."
+        ),
+    ] = None,
+    similar_to: Annotated[
+        str | None, typer.Option(help="Instead of users: list the items most similar to this item.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="CSV to write (default: print to standard output).")
+    ] = None,
+) -> None:
+    """Rank items for users (best first), or list an item's nearest neighbours with --similar-to."""
+
+    def run() -> None:
+        import pandas as pd
+
+        from trainwell.core.errors import ConfigError
+        from trainwell.export.predictor import load
+
+        predictor = load(model)
+        if getattr(predictor, "application", None) != "collab":
+            raise ConfigError(
+                f"'{model}' is a {getattr(predictor, 'application', '?')} model; trainwell recommend needs a "
+                "recommender (trainwell fit ratings.csv --user USER_COL --item ITEM_COL)"
+            )
+        if similar_to is not None:
+            if users:
+                raise ConfigError("pass user ids or --similar-to ITEM, not both")
+            table = predictor.similar_items(similar_to, k=top)
+        else:
+            if not users:
+                raise ConfigError("name at least one user id, e.g. trainwell recommend model/ 196")
+            rated = _seen_items(predictor, seen) if seen is not None else {}
+            parts = []
+            for user in users:
+                ranking = predictor.recommend(user, k=top, exclude=rated.get(_key(user), ()))
+                ranking.insert(0, predictor.recipe.user_col, user)
+                parts.append(ranking)
+            table = pd.concat(parts, ignore_index=True)
+        if out is None:
+            table.to_csv(sys.stdout, index=False)
+            return
+        from trainwell.core.atomic import write_text_atomic
+
+        write_text_atomic(out, table.to_csv(index=False))
+        err_console.print(f"wrote {len(table)} rows to {out}")
+
+    guarded(run)
+
+
+def _key(value: Any) -> str:
+    from trainwell.data.categories import category_key
+
+    return category_key(value)
+
+
+def _seen_items(predictor: Any, path: Path) -> dict[str, list[Any]]:
+    """Each user's rated items in the ratings table ``path`` (read like the training table)."""
+    from trainwell.collab.data import read_ratings
+    from trainwell.core.errors import DataError
+    from trainwell.data.io import list_columns
+
+    table = read_ratings(path)
+    recipe = predictor.recipe
+    absent = [name for name in (recipe.user_col, recipe.item_col) if name not in table.columns]
+    if absent:
+        raise DataError(
+            f"--seen {path} has no column {', '.join(repr(a) for a in absent)}; it needs the training table's "
+            f"user and item columns ({recipe.user_col!r}, {recipe.item_col!r}); its columns are "
+            f"{list_columns([str(c) for c in table.columns])}"
+        )
+    grouped: dict[str, list[Any]] = {}
+    for user, item in zip(table[recipe.user_col].tolist(), table[recipe.item_col].tolist(), strict=True):
+        grouped.setdefault(_key(user), []).append(item)
+    return grouped

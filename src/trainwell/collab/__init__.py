@@ -1,0 +1,53 @@
+"""Recommendations by collaborative filtering: a ratings table in, a model that scores and ranks items out.
+
+Names load on first use (PEP 562): a serving process that only needs ``trainwell.collab.predictor`` never
+imports the training code.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "CollabNN": "trainwell.collab.models",
+    "CollabPredictor": "trainwell.collab.predictor",
+    "CollabRecipe": "trainwell.collab.recipe",
+    "DotBias": "trainwell.collab.models",
+    "RatingsRun": "trainwell.collab.pipeline",
+    "collab_learner": "trainwell.collab.learner",
+    "fit_ratings": "trainwell.collab.pipeline",
+    "ratings_data": "trainwell.collab.data",
+}
+
+__all__ = [
+    "CollabNN",
+    "CollabPredictor",
+    "CollabRecipe",
+    "DotBias",
+    "RatingsRun",
+    "collab_learner",
+    "fit_ratings",
+    "ratings_data",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'trainwell.collab' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:
+    from trainwell.collab.data import ratings_data
+    from trainwell.collab.learner import collab_learner
+    from trainwell.collab.models import CollabNN, DotBias
+    from trainwell.collab.pipeline import RatingsRun, fit_ratings
+    from trainwell.collab.predictor import CollabPredictor
+    from trainwell.collab.recipe import CollabRecipe

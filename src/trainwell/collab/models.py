@@ -1,0 +1,154 @@
+"""Collaborative-filtering architectures: matrix factorisation with biases, and a neural variant.
+
+Both take ``x_cat`` of shape ``(N, 2)``: user codes then item codes, as :class:`~trainwell.collab.recipe.CollabRecipe`
+encodes them (0 = not seen in training). Row 0 of every embedding takes no gradient; it holds the mean of the
+known rows (:meth:`refresh_unknown`), so an unknown user is scored as the average user would be. ``x_cont`` is accepted and ignored, so the models take the inputs of a
+table model and the table paths (ONNX export, serving) apply unchanged.
+
+Ratings are bounded: with ``y_range=(low, high)`` the output is ``low + (high - low) * sigmoid(raw)``, which
+keeps predictions on the scale and lets the model push a strong opinion towards the ends without exploding
+(the ``sigmoid_range`` of fastai's collaborative filtering, a common practice since Koren's biased MF).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from trainwell.models.layers import LinearBlock, embedding_size
+from trainwell.models.registry import register_model
+
+#: Standard deviation of the initial factors: small, so the first predictions sit near the middle of the scale.
+INIT_STD = 0.01
+
+
+def _embedding(n_rows: int, width: int) -> nn.Embedding:
+    embedding = nn.Embedding(n_rows, width, padding_idx=0)
+    with torch.no_grad():
+        embedding.weight.normal_(0.0, INIT_STD)
+        embedding.weight[0].zero_()
+    return embedding
+
+
+class _Bounded(nn.Module):
+    """Scales raw scores into ``y_range`` (or leaves them as logits/values when it is ``None``), and holds the
+    rule for ids never seen in training."""
+
+    def __init__(self, y_range: Sequence[float] | None) -> None:
+        super().__init__()
+        self.y_range = None if y_range is None else (float(y_range[0]), float(y_range[1]))
+        if self.y_range is not None and not self.y_range[0] < self.y_range[1]:
+            raise ValueError(f"y_range must be (low, high) with low < high, got {y_range}")
+
+    @torch.no_grad()
+    def refresh_unknown(self) -> None:
+        """Set row 0 (unseen ids) of every embedding to the mean of the known rows: a new user is scored as
+        the average known user would be (their mean bias, their mean taste), a new item as the average item.
+
+        Row 0 takes no gradient (``padding_idx``); :func:`~trainwell.collab.collab_learner` installs a callback
+        that refreshes it before each validation and at the end of the fit, so scores and exports agree.
+        """
+        for module in self.modules():
+            if isinstance(module, nn.Embedding) and module.num_embeddings > 1:
+                module.weight[0] = module.weight[1:].mean(dim=0)
+
+    def bound(self, raw: torch.Tensor) -> torch.Tensor:
+        if self.y_range is None:
+            return raw
+        low, high = self.y_range
+        return low + (high - low) * torch.sigmoid(raw)
+
+
+@register_model("dot_bias", application="collab")
+class DotBias(_Bounded):
+    """Biased matrix factorisation: ``rating = bound(user · item + user_bias + item_bias)``.
+
+    Args:
+        n_users, n_items: Embedding rows (known ids + the reserved row 0).
+        n_factors: Width of the user and item factors.
+        y_range: ``(low, high)`` of the output, or ``None`` for raw scores (logits for a liked/disliked task).
+        n_out: Outputs; must be 1 (one score per pair).
+    """
+
+    def __init__(
+        self,
+        n_users: int,
+        n_items: int,
+        n_factors: int = 50,
+        y_range: Sequence[float] | None = None,
+        n_out: int = 1,
+    ) -> None:
+        super().__init__(y_range)
+        if n_out != 1:
+            raise ValueError(f"a ratings model predicts one score per (user, item) pair; got n_out={n_out}")
+        self.user_factors = _embedding(n_users, n_factors)
+        self.item_factors = _embedding(n_items, n_factors)
+        self.user_bias = _embedding(n_users, 1)
+        self.item_bias = _embedding(n_items, 1)
+
+    def forward(self, x_cat: torch.Tensor, x_cont: torch.Tensor | None = None) -> torch.Tensor:
+        users, items = x_cat[:, 0], x_cat[:, 1]
+        dot = (self.user_factors(users) * self.item_factors(items)).sum(dim=1, keepdim=True)
+        return self.bound(dot + self.user_bias(users) + self.item_bias(items))
+
+    def item_vectors(self) -> torch.Tensor:
+        """The item factors, row ``code`` per item (row 0 = unseen): what "similar items" compares."""
+        return self.item_factors.weight
+
+    def layer_groups(self) -> list[nn.Module]:
+        """Factors, then biases."""
+        return [
+            nn.ModuleList([self.user_factors, self.item_factors]),
+            nn.ModuleList([self.user_bias, self.item_bias]),
+        ]
+
+
+@register_model("collab_nn", application="collab")
+class CollabNN(_Bounded):
+    """User and item embeddings concatenated, then an MLP (the "neural collaborative filtering" shape).
+
+    Args:
+        n_users, n_items: Embedding rows (known ids + the reserved row 0).
+        layers: Hidden widths of the MLP.
+        dropout: Dropout after each hidden block.
+        embedding_sizes: ``(user width, item width)``; by default grown with the number of ids.
+        y_range: ``(low, high)`` of the output, or ``None`` for raw scores.
+        n_out: Outputs; must be 1.
+    """
+
+    def __init__(
+        self,
+        n_users: int,
+        n_items: int,
+        layers: Sequence[int] = (256, 128),
+        dropout: float = 0.1,
+        embedding_sizes: Sequence[int] | None = None,
+        y_range: Sequence[float] | None = None,
+        n_out: int = 1,
+    ) -> None:
+        super().__init__(y_range)
+        if n_out != 1:
+            raise ValueError(f"a ratings model predicts one score per (user, item) pair; got n_out={n_out}")
+        user_width, item_width = embedding_sizes or (embedding_size(n_users), embedding_size(n_items))
+        self.user_factors = _embedding(n_users, int(user_width))
+        self.item_factors = _embedding(n_items, int(item_width))
+        blocks: list[nn.Module] = []
+        width = int(user_width) + int(item_width)
+        for hidden in layers:
+            blocks.append(LinearBlock(width, hidden, dropout))
+            width = hidden
+        self.body = nn.Sequential(*blocks)
+        self.head = nn.Linear(width, 1)
+
+    def forward(self, x_cat: torch.Tensor, x_cont: torch.Tensor | None = None) -> torch.Tensor:
+        features = torch.cat([self.user_factors(x_cat[:, 0]), self.item_factors(x_cat[:, 1])], dim=1)
+        return self.bound(self.head(self.body(features)))
+
+    def item_vectors(self) -> torch.Tensor:
+        return self.item_factors.weight
+
+    def layer_groups(self) -> list[nn.Module]:
+        """Embeddings, hidden layers, output head."""
+        return [nn.ModuleList([self.user_factors, self.item_factors]), self.body, self.head]

@@ -1,0 +1,84 @@
+"""The whole recommendation job in one call: ratings, learner, one-cycle training, artifact.
+
+``trainwell fit ratings.csv --user user --item movie`` is a thin layer over :func:`fit_ratings`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from trainwell.collab.data import ratings_data
+from trainwell.collab.learner import DEFAULT_LR, collab_learner
+from trainwell.core.errors import ConfigError
+from trainwell.core.seeding import seed_everything
+from trainwell.data.bundle import DataBundle
+from trainwell.learner.learner import Learner
+from trainwell.learner.run_files import check_out_dir, write_run
+
+MIN_EPOCHS, MAX_EPOCHS, MIN_STEPS = 5, 30, 500
+
+
+def default_epochs(n_batches: int) -> int:
+    """Five passes, more for small tables so that the optimizer takes at least ~500 steps (at most 30)."""
+    return int(min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(MIN_STEPS / max(n_batches, 1)))))
+
+
+@dataclass
+class RatingsRun:
+    """What :func:`fit_ratings` produced."""
+
+    learn: Learner
+    data: DataBundle
+    lr: float
+    model_dir: Path | None
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return dict(self.learn.history[-1]) if self.learn.history else {}
+
+
+def fit_ratings(
+    source: pd.DataFrame | str | Path,
+    *,
+    user: str | None = None,
+    item: str | None = None,
+    rating: str | None = None,
+    out: str | Path | None = None,
+    arch: str = "dot_bias",
+    n_factors: int = 50,
+    epochs: int | None = None,
+    lr: float | None = None,
+    wd: float | None = None,
+    metrics: Sequence[str] | None = None,
+    seed: int = 0,
+    progress: bool = True,
+    **data_kwargs: Any,
+) -> RatingsRun:
+    """Train a recommender on a ratings table the recommended way and write it to ``out`` (when given).
+
+    ``data_kwargs`` go to :func:`~trainwell.collab.ratings_data` (``valid_pct``, ``valid_col``, ``task``,
+    ``batch_size``...). The learning rate and weight decay default to values measured on MovieLens (the
+    learning-rate finder reads a sparse embedding model poorly); epochs follow the table's size.
+    """
+    if epochs is not None and epochs < 1:
+        raise ConfigError(f"--epochs must be at least 1, got {epochs}")
+    if lr is not None and not 0 < lr < 10:
+        raise ConfigError(f"--lr must be between 0 and 10, got {lr}")
+    if out is not None:
+        check_out_dir(Path(out))
+    seed_everything(seed)
+    data = ratings_data(source, user=user, item=item, rating=rating, seed=seed, **data_kwargs)
+    options: dict[str, Any] = {} if wd is None else {"wd": wd}
+    learn = collab_learner(
+        data, arch=arch, n_factors=n_factors, metrics=metrics, progress=progress, **options
+    )
+    lr = DEFAULT_LR if lr is None else lr
+    learn.fit_one_cycle(epochs or default_epochs(len(data.train)), lr)  # type: ignore[arg-type]
+    model_dir = write_run(learn, Path(out), None) if out is not None else None
+    return RatingsRun(learn, data, lr, model_dir)

@@ -1,0 +1,152 @@
+"""Scores, rankings and neighbours from a ratings artifact.
+
+``predict`` scores given (user, item) pairs; ``recommend`` ranks every known item for a user; ``similar_items``
+lists an item's nearest neighbours by the cosine of its learned factors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from trainwell.collab.recipe import CollabRecipe
+from trainwell.core.errors import ConfigError, DataError
+from trainwell.data.categories import category_key
+from trainwell.data.tables import prediction_table, rows_frame
+from trainwell.export.predictor import Predictor
+
+BATCH_ROWS = 65536
+
+
+class CollabPredictor(Predictor):
+    """(user, item) rows in, predicted ratings (or probabilities of "liked") out.
+
+    Ids are matched by their text form (``196`` and ``"196"`` are one user). A user or an item never seen in
+    training is scored from what is known about the other side (its bias), or the mean rating when neither is
+    known; :meth:`recommend` for such a user ranks items by their bias, the best non-personal answer.
+    """
+
+    application = "collab"
+    recipe_class = CollabRecipe
+    recipe: CollabRecipe
+
+    @property
+    def input_names(self) -> list[str]:
+        return self.recipe.input_names
+
+    @torch.no_grad()
+    def predict_proba(
+        self, rows: pd.DataFrame | list[dict[str, Any]], *, allow_missing_columns: bool = False
+    ) -> torch.Tensor:
+        """Activated outputs: predicted ratings (regression) or probabilities of the positive label."""
+        frame = rows_frame(rows)
+        x_cat, _ = self.recipe.transform(
+            frame, allow_missing_columns=allow_missing_columns, source="the input rows"
+        )
+        return self._scores(x_cat)
+
+    def predict(
+        self, rows: pd.DataFrame | list[dict[str, Any]], *, allow_missing_columns: bool = False
+    ) -> pd.DataFrame:
+        """One row per input row: ``prediction`` (and the probability column for a liked/disliked task)."""
+        frame = rows_frame(rows)
+        values = self.predict_proba(frame, allow_missing_columns=allow_missing_columns)
+        return prediction_table(self.task, values, frame.index)
+
+    @torch.no_grad()
+    def recommend(
+        self, user: Any, k: int = 10, *, exclude: Iterable[Any] = (), candidates: Iterable[Any] | None = None
+    ) -> pd.DataFrame:
+        """The ``k`` items with the highest predicted score for ``user``, best first.
+
+        Args:
+            user: A user id as in the training table.
+            k: How many items to return (fewer when fewer are left).
+            exclude: Items to leave out, typically those the user has already rated.
+            candidates: Rank only these items (ids); unknown ones are an error. Default: every training item.
+
+        Returns:
+            Columns ``rank``, the item column, ``score`` (the predicted rating or probability) and
+            ``known_user`` (False: the ranking is the cold-start one, by item bias).
+        """
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise ConfigError(f"k must be a whole number of at least 1, got {k!r}")
+        recipe = self.recipe
+        if candidates is None:
+            codes = np.arange(1, recipe.n_items, dtype=np.int64)
+        else:
+            wanted = list(candidates)
+            codes = recipe.item_codes(wanted)
+            unknown = [item for item, code in zip(wanted, codes, strict=True) if code == 0]
+            if unknown:
+                raise DataError(
+                    f"candidate items {unknown[:5]} were not in the training ratings; the model cannot rank them"
+                )
+        excluded = set(recipe.item_codes(list(exclude)).tolist()) if exclude else set()
+        codes = np.array([c for c in codes.tolist() if c not in excluded], dtype=np.int64)
+        user_code = int(recipe.user_codes([user])[0])
+        x_cat = torch.stack(
+            [torch.full((len(codes),), user_code, dtype=torch.long), torch.from_numpy(codes)], dim=1
+        )
+        scores = self._scores(x_cat) if len(codes) else torch.zeros(0)
+        order = torch.argsort(scores, descending=True, stable=True)[:k]
+        chosen = codes[order.numpy()]
+        return pd.DataFrame(
+            {
+                "rank": np.arange(1, len(chosen) + 1),
+                recipe.item_col: [_id(recipe.items[c - 1]) for c in chosen.tolist()],
+                "score": scores[order].numpy(),
+                "known_user": user_code != 0,
+            }
+        )
+
+    @torch.no_grad()
+    def similar_items(self, item: Any, k: int = 10) -> pd.DataFrame:
+        """The ``k`` items whose factors point the most the same way as ``item``'s (cosine similarity).
+
+        Two films liked by the same people end up with similar factors, whatever their genre labels say.
+        """
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise ConfigError(f"k must be a whole number of at least 1, got {k!r}")
+        vectors = getattr(self.model, "item_vectors", None)
+        if vectors is None:
+            raise ConfigError(f"the {type(self.model).__name__} model has no item factors to compare")
+        code = int(self.recipe.item_codes([item])[0])
+        if code == 0:
+            raise DataError(f"item {item!r} was not in the training ratings; it has no learned factors")
+        weights = torch.nn.functional.normalize(vectors().float(), dim=1)
+        similarity = weights[1:] @ weights[code]
+        similarity[code - 1] = -float("inf")  # not itself
+        top = torch.topk(similarity, min(k, len(similarity) - 1))
+        return pd.DataFrame(
+            {
+                "rank": np.arange(1, len(top.indices) + 1),
+                self.recipe.item_col: [_id(self.recipe.items[i]) for i in top.indices.tolist()],
+                "similarity": top.values.numpy(),
+            }
+        )
+
+    def _scores(self, x_cat: torch.Tensor) -> torch.Tensor:
+        empty = torch.zeros((0, 0), dtype=torch.float32)
+        outputs = [
+            self.task.activate(self.model(x_cat[start : start + BATCH_ROWS], empty))
+            for start in range(0, len(x_cat), BATCH_ROWS)
+        ]
+        return torch.cat(outputs).reshape(-1) if outputs else torch.zeros(0)
+
+
+def _id(key: str) -> Any:
+    """A stored id key back as the user wrote it: whole numbers as ints, the rest as text."""
+    try:
+        number = int(key)
+    except ValueError:
+        return key
+    return number if category_key(number) == key else key
+
+
+def predictor_from_artifact(metadata: dict[str, Any], state: Mapping[str, torch.Tensor]) -> CollabPredictor:
+    return CollabPredictor.from_artifact(metadata, state)

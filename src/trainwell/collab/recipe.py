@@ -1,0 +1,220 @@
+"""The fitted preprocessing of a ratings table: who the users are, what the items are, the range of ratings.
+
+A :class:`CollabRecipe` is fitted on the training rows only and is plain data (saved as JSON in the artifact).
+Users and items are categories with the library's one rule (:mod:`trainwell.data.categories`): keys are text,
+so user ``196`` from a CSV and ``"196"`` from a JSON request are the same user; position ``i`` of the
+vocabulary encodes as ``i + 1`` and code 0 means "not seen in training". The models keep the embedding and the
+bias of code 0 at zero, so a new user is scored by the item's bias (and a new item by the user's): the
+cold-start answer is the best guess from what is known, never a random vector.
+
+The recipe answers to the same names as a tabular recipe's categorical part (``cat_names``, ``categories``,
+``transform`` returning ``(x_cat, x_cont)``), so the HTTP server, the ONNX export and ``trainwell predict``
+treat a ratings model as a table with two categorical columns without knowing about recommendations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from trainwell.core.errors import ArtifactError, DataError
+from trainwell.data.categories import category_vocabulary, encode_categories
+from trainwell.data.io import list_columns
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["CollabRecipe"]
+
+
+@dataclass
+class CollabRecipe:
+    """Users, items and the rating scale, fitted by :meth:`fit` and applied by :meth:`transform`.
+
+    Attributes:
+        user_col, item_col: The columns naming the user and the item of each row.
+        rating_col: The column holding the rating (the target, never an input).
+        users, items: Training vocabularies as text keys; position ``i`` encodes as ``i + 1`` (0 = unseen).
+        rating_min, rating_max: The smallest and largest training rating.
+        rating_mean: The mean training rating (the answer with no information at all).
+
+    Example:
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"user": [1, 1, 2], "movie": ["a", "b", "a"], "stars": [4, 2, 5]})
+        >>> recipe = CollabRecipe.fit(frame, user_col="user", item_col="movie", rating_col="stars")
+        >>> recipe.n_users, recipe.n_items, (recipe.rating_min, recipe.rating_max)
+        (3, 3, (2.0, 5.0))
+        >>> recipe.transform(pd.DataFrame({"user": ["2", 7], "movie": ["b", "a"]}))[0].tolist()
+        [[2, 2], [0, 1]]
+    """
+
+    user_col: str
+    item_col: str
+    rating_col: str
+    users: list[str]
+    items: list[str]
+    rating_min: float
+    rating_max: float
+    rating_mean: float
+
+    @classmethod
+    def fit(
+        cls,
+        df: pd.DataFrame,
+        *,
+        user_col: str,
+        item_col: str,
+        rating_col: str,
+        ratings: np.ndarray | None = None,
+    ) -> CollabRecipe:
+        """Learn the vocabularies and the rating scale from training rows.
+
+        ``ratings`` are the targets as numbers when the column holds labels (a liked/disliked task encodes
+        them as 0/1); by default the column itself, which must then be numeric.
+        """
+        values = df[rating_col].to_numpy(dtype=np.float64) if ratings is None else np.asarray(ratings)
+        ratings = values.astype(np.float64).reshape(-1)
+        return cls(
+            user_col=user_col,
+            item_col=item_col,
+            rating_col=rating_col,
+            users=category_vocabulary(df[user_col]),
+            items=category_vocabulary(df[item_col]),
+            rating_min=float(ratings.min()),
+            rating_max=float(ratings.max()),
+            rating_mean=float(ratings.mean()),
+        )
+
+    # ------------------------------------------------------------------ the names a table model answers to
+    @property
+    def cat_names(self) -> list[str]:
+        """The two input columns: user, then item."""
+        return [self.user_col, self.item_col]
+
+    @property
+    def cont_names(self) -> list[str]:
+        return []
+
+    @property
+    def input_names(self) -> list[str]:
+        return self.cat_names
+
+    @property
+    def categories(self) -> dict[str, list[str]]:
+        return {self.user_col: self.users, self.item_col: self.items}
+
+    @property
+    def means(self) -> dict[str, float]:
+        return {}
+
+    @property
+    def stds(self) -> dict[str, float]:
+        return {}
+
+    @property
+    def fill_values(self) -> dict[str, float]:
+        return {}
+
+    @property
+    def dropped(self) -> dict[str, str]:
+        return {}
+
+    @property
+    def target_names(self) -> list[str]:
+        return [self.rating_col]
+
+    # ------------------------------------------------------------------ sizes and encoding
+    @property
+    def n_users(self) -> int:
+        """Rows of the user embedding: known users plus the reserved code 0."""
+        return len(self.users) + 1
+
+    @property
+    def n_items(self) -> int:
+        """Rows of the item embedding: known items plus the reserved code 0."""
+        return len(self.items) + 1
+
+    def user_codes(self, values: Any) -> np.ndarray:
+        """Codes of user ids (0 for one never seen in training)."""
+        import pandas as pd
+
+        return encode_categories(pd.Series(list(values), dtype=object), self.users)
+
+    def item_codes(self, values: Any) -> np.ndarray:
+        """Codes of item ids (0 for one never seen in training)."""
+        import pandas as pd
+
+        return encode_categories(pd.Series(list(values), dtype=object), self.items)
+
+    def transform(
+        self, df: pd.DataFrame, *, allow_missing_columns: bool = False, source: str = "the data"
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Encode rows as model inputs.
+
+        Args:
+            df: Rows holding the user and item columns; other columns are ignored.
+            allow_missing_columns: Read an absent user or item column as unseen in every row (the prediction
+                is then the other side's bias, or the mean rating) instead of failing.
+            source: How to call ``df`` in error messages.
+
+        Returns:
+            ``(x_cat, x_cont)``: ``int64`` ``(N, 2)`` user and item codes, and an empty ``float32`` ``(N, 0)``.
+
+        Raises:
+            DataError: The user or item column is absent (unless allowed).
+        """
+        absent = [name for name in self.cat_names if name not in df.columns]
+        if absent and not allow_missing_columns:
+            raise DataError(
+                f"column {', '.join(repr(a) for a in absent)} missing from {source}; a ratings model needs "
+                f"{list_columns(self.cat_names)} (the user and the item of each row). Add it, or pass "
+                "allow_missing_columns=True to read it as unseen"
+            )
+        rows = len(df)
+        columns = [
+            encode_categories(df[name], vocabulary) if name in df.columns else np.zeros(rows, np.int64)
+            for name, vocabulary in ((self.user_col, self.users), (self.item_col, self.items))
+        ]
+        return torch.from_numpy(np.stack(columns, axis=1)), torch.zeros((rows, 0), dtype=torch.float32)
+
+    # ------------------------------------------------------------------ persistence
+    def to_dict(self) -> dict[str, Any]:
+        """Return the recipe as JSON-ready plain data; :meth:`from_dict` reverses it exactly."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CollabRecipe:
+        """Rebuild a recipe from :meth:`to_dict` output.
+
+        Raises:
+            ArtifactError: Keys are missing or unknown.
+        """
+        expected = {item.name for item in dataclasses.fields(cls)}
+        missing, unknown = sorted(expected - set(data)), sorted(set(data) - expected)
+        if missing or unknown:
+            raise ArtifactError(
+                f"ratings recipe has missing keys {missing} and unknown keys {unknown}; "
+                "the artifact is corrupted or from another trainwell version"
+            )
+        return cls(
+            user_col=str(data["user_col"]),
+            item_col=str(data["item_col"]),
+            rating_col=str(data["rating_col"]),
+            users=[str(v) for v in data["users"]],
+            items=[str(v) for v in data["items"]],
+            rating_min=float(data["rating_min"]),
+            rating_max=float(data["rating_max"]),
+            rating_mean=float(data["rating_mean"]),
+        )
+
+    def describe(self) -> str:
+        """A short multi-line summary, as printed by ``trainwell info``."""
+        return (
+            f"ratings recipe: {len(self.users)} users ('{self.user_col}'), {len(self.items)} items "
+            f"('{self.item_col}'); rating '{self.rating_col}' from {self.rating_min:g} to {self.rating_max:g}, "
+            f"mean {self.rating_mean:.3g}"
+        )
