@@ -56,6 +56,9 @@ EXPECTED: dict[str, str] = {
     "vision_learner": "trainwell.vision",
     "fit_images": "trainwell.vision",
     "occlusion_map": "trainwell.interpret",
+    "ratings_data": "trainwell.collab",
+    "collab_learner": "trainwell.collab",
+    "fit_ratings": "trainwell.collab",
 }
 EXPECTED_ALL = sorted(EXPECTED)
 SUBPACKAGES = (
@@ -66,6 +69,7 @@ SUBPACKAGES = (
     "trainwell.callbacks",
     "trainwell.vision",
     "trainwell.interpret",
+    "trainwell.collab",
 )
 
 

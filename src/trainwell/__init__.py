@@ -46,6 +46,10 @@ _EXPORTS: dict[str, str] = {
     "tabular_data": "trainwell.tabular",
     "tabular_learner": "trainwell.tabular",
     "fit_table": "trainwell.tabular",
+    # recommendations
+    "ratings_data": "trainwell.collab",
+    "collab_learner": "trainwell.collab",
+    "fit_ratings": "trainwell.collab",
     # vision
     "image_data": "trainwell.vision",
     "vision_learner": "trainwell.vision",
@@ -88,12 +92,14 @@ __all__ = [
     "__version__",
     "bootstrap_ci",
     "callbacks",
+    "collab_learner",
     "create_loss",
     "create_model",
     "create_optimizer",
     "cross_validate",
     "datasets",
     "fit_images",
+    "fit_ratings",
     "fit_table",
     "get_metric",
     "image_data",
@@ -101,6 +107,7 @@ __all__ = [
     "list_models",
     "load",
     "occlusion_map",
+    "ratings_data",
     "seed_everything",
     "tabular_data",
     "tabular_learner",
@@ -125,6 +132,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # what static type checkers and IDEs see
     from trainwell import callbacks, datasets
+    from trainwell.collab import collab_learner, fit_ratings, ratings_data
     from trainwell.core import ArtifactError, ConfigError, DataError, UserError, seed_everything
     from trainwell.data import DataBundle, Task, TensorLoader, infer_task, tensor_data
     from trainwell.evaluate import bootstrap_ci, cross_validate

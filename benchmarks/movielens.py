@@ -1,0 +1,182 @@
+"""MovieLens 100k, the five official folds (u1-u5: 80,000 ratings to train, 20,000 to test each), through
+trainwell's public API with default settings.
+
+Prints each model's test RMSE and MAE (mean over the folds, and per fold) with its training time, beside
+baselines computed in the same run on the same folds: the global mean, user and item biases fitted by
+regularised alternating least squares (the "baseline predictor" of Koren 2010, Surprise's ``BaselineOnly``),
+and, when the package ``scikit-surprise`` is installed, Surprise's SVD and SVD++ with their default settings.
+Writes ``benchmarks/results/movielens.json``.
+
+    python benchmarks/movielens.py              # all five folds
+    python benchmarks/movielens.py --folds 1    # u1 only
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tarfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import SHARED_DATA, machine_info, print_table, write_results  # noqa: E402
+
+ARCHIVE = SHARED_DATA / "movielens_100k" / "ml-100k.tgz"
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "trainwell-benchmarks" / "ml100k"
+COLUMNS = ["user", "item", "rating", "timestamp"]
+
+
+def fold_files(fold: int) -> tuple[Path, Path]:
+    folder = CACHE / "ml-100k"
+    if not (folder / "u5.test").is_file():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(ARCHIVE) as archive:
+            archive.extractall(CACHE, filter="data")
+    return folder / f"u{fold}.base", folder / f"u{fold}.test"
+
+
+def rmse_mae(predicted: np.ndarray, actual: np.ndarray) -> tuple[float, float]:
+    error = predicted - actual
+    return float(np.sqrt(np.mean(error**2))), float(np.mean(np.abs(error)))
+
+
+def run_trainwell(train: pd.DataFrame, test: pd.DataFrame, arch: str, seed: int) -> dict[str, Any]:
+    import trainwell
+
+    frame = pd.concat([train, test], ignore_index=True)
+    splits = (np.arange(len(train)), np.arange(len(train), len(frame)))
+    start = time.perf_counter()
+    run = trainwell.fit_ratings(frame, arch=arch, splits=splits, seed=seed, progress=False)
+    seconds = time.perf_counter() - start
+    predictor = trainwell.load(run.learn.export(CACHE / f"model-{arch}"))
+    predicted = predictor.predict_proba(test).numpy()
+    rmse, mae = rmse_mae(predicted, test["rating"].to_numpy(dtype=np.float64))
+    return {"rmse": rmse, "mae": mae, "seconds": seconds, "epochs": len(run.learn.history), "lr": run.lr}
+
+
+def run_global_mean(train: pd.DataFrame, test: pd.DataFrame) -> dict[str, Any]:
+    start = time.perf_counter()
+    mean = float(train["rating"].mean())
+    rmse, mae = rmse_mae(np.full(len(test), mean), test["rating"].to_numpy(dtype=np.float64))
+    return {"rmse": rmse, "mae": mae, "seconds": time.perf_counter() - start}
+
+
+def run_biases(
+    train: pd.DataFrame, test: pd.DataFrame, reg_user: float = 15.0, reg_item: float = 10.0, rounds: int = 10
+) -> dict[str, Any]:
+    """rating ~ mean + b_user + b_item, each bias the regularised mean residual of its ratings, alternating."""
+    start = time.perf_counter()
+    users, user_index = np.unique(train["user"].to_numpy(), return_inverse=True)
+    items, item_index = np.unique(train["item"].to_numpy(), return_inverse=True)
+    ratings = train["rating"].to_numpy(dtype=np.float64)
+    mean = ratings.mean()
+    user_bias, item_bias = np.zeros(len(users)), np.zeros(len(items))
+    user_count = np.bincount(user_index, minlength=len(users))
+    item_count = np.bincount(item_index, minlength=len(items))
+    for _ in range(rounds):
+        residual = ratings - mean - item_bias[item_index]
+        user_bias = np.bincount(user_index, residual, len(users)) / (reg_user + user_count)
+        residual = ratings - mean - user_bias[user_index]
+        item_bias = np.bincount(item_index, residual, len(items)) / (reg_item + item_count)
+    user_lookup = dict(zip(users.tolist(), user_bias.tolist(), strict=True))
+    item_lookup = dict(zip(items.tolist(), item_bias.tolist(), strict=True))
+    predicted = (
+        mean
+        + np.array([user_lookup.get(u, 0.0) for u in test["user"].tolist()])
+        + np.array([item_lookup.get(i, 0.0) for i in test["item"].tolist()])
+    )
+    rmse, mae = rmse_mae(np.clip(predicted, 1, 5), test["rating"].to_numpy(dtype=np.float64))
+    return {"rmse": rmse, "mae": mae, "seconds": time.perf_counter() - start}
+
+
+def run_surprise(train: pd.DataFrame, test: pd.DataFrame, name: str, seed: int) -> dict[str, Any] | None:
+    try:
+        import surprise
+    except ImportError:
+        return None
+    reader = surprise.Reader(rating_scale=(1, 5))
+    trainset = surprise.Dataset.load_from_df(train[["user", "item", "rating"]], reader).build_full_trainset()
+    algorithm = {"SVD": surprise.SVD, "SVD++": surprise.SVDpp}[name](random_state=seed)
+    start = time.perf_counter()
+    algorithm.fit(trainset)
+    seconds = time.perf_counter() - start
+    predicted = np.array([algorithm.predict(u, i).est for u, i in zip(test["user"], test["item"], strict=True)])
+    rmse, mae = rmse_mae(predicted, test["rating"].to_numpy(dtype=np.float64))
+    return {"rmse": rmse, "mae": mae, "seconds": seconds}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--folds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--no-svdpp", action="store_true", help="skip Surprise's SVD++ (about a minute a fold)")
+    args = parser.parse_args()
+    if not ARCHIVE.is_file():
+        print(f"skipped: MovieLens 100k not found at {ARCHIVE} (../shared/data is not shipped)")
+        return
+    import torch
+
+    torch.set_num_threads(args.threads)
+    from trainwell.collab.data import read_ratings
+
+    models = ["trainwell dot_bias", "trainwell collab_nn", "global mean", "biases (ALS)", "Surprise SVD"]
+    if not args.no_svdpp:
+        models.append("Surprise SVD++")
+    per_fold: dict[str, list[dict[str, Any]]] = {name: [] for name in models}
+    for fold in args.folds:
+        base, test_file = fold_files(fold)
+        train, test = read_ratings(base), read_ratings(test_file)
+        assert list(train.columns) == COLUMNS, train.columns
+        for name in models:
+            if name.startswith("trainwell"):
+                result: dict[str, Any] | None = run_trainwell(train, test, name.split()[1], args.seed)
+            elif name == "global mean":
+                result = run_global_mean(train, test)
+            elif name == "biases (ALS)":
+                result = run_biases(train, test)
+            else:
+                result = run_surprise(train, test, name.split()[1], args.seed)
+            if result is None:
+                continue
+            result["fold"] = fold
+            per_fold[name].append(result)
+            print(f"u{fold} {name}: RMSE {result['rmse']:.4f}, MAE {result['mae']:.4f}, {result['seconds']:.1f} s")
+    rows = []
+    summary: dict[str, Any] = {}
+    for name, results in per_fold.items():
+        if not results:
+            summary[name] = "not installed (pip install scikit-surprise)"
+            continue
+        rmse = float(np.mean([r["rmse"] for r in results]))
+        mae = float(np.mean([r["mae"] for r in results]))
+        seconds = float(np.mean([r["seconds"] for r in results]))
+        summary[name] = {"rmse_mean": rmse, "mae_mean": mae, "seconds_mean": seconds, "folds": results}
+        rows.append((name, rmse, mae, seconds, " ".join(f"{r['rmse']:.4f}" for r in results)))
+    print_table(
+        f"MovieLens 100k, folds {args.folds} (test RMSE / MAE, mean over folds)",
+        ["model", "RMSE", "MAE", "train s", "RMSE per fold"],
+        rows,
+    )
+    path = write_results(
+        "movielens",
+        {
+            "benchmark": "MovieLens 100k, official folds u1-u5 (80k train / 20k test each)",
+            "folds": args.folds,
+            "seed": args.seed,
+            "settings": "trainwell.fit_ratings defaults (AdamW lr 5e-3, wd 0.1, 5 epochs, batch 512, 50 factors)",
+            "machine": machine_info(threads=args.threads),
+            "results": summary,
+        },
+    )
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""A recommender through the deployment path: ONNX export checked by onnxruntime, then served over real HTTP by
+both backends, with the answers the Python predictor gives (unseen ids included)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pandas as pd
+import pytest
+from serve_support import LiveServer, start_server
+
+import trainwell
+from trainwell.export.onnx import OnnxPredictor, export_onnx
+from trainwell.serve import create_app
+
+
+def ratings(n_users: int = 30, n_items: int = 20, seed: int = 0) -> pd.DataFrame:
+    """Ratings from a rank-2 taste model: user u likes item i by ``taste_u · genre_i`` plus biases."""
+    rng = np.random.default_rng(seed)
+    taste, genre = rng.normal(size=(n_users, 2)), rng.normal(size=(n_items, 2))
+    pairs = [(u, i) for u in range(n_users) for i in range(n_items) if rng.random() < 0.6]
+    users, items = (np.array(column) for column in zip(*pairs, strict=True))
+    score = 3 + (taste[users] * genre[items]).sum(1) + rng.normal(scale=0.3, size=len(pairs))
+    return pd.DataFrame({"user": users + 100, "movie": [f"m{i}" for i in items], "stars": np.clip(score, 1, 5)})
+
+
+@pytest.fixture(scope="module")
+def collab_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("collab") / "model"
+    trainwell.fit_ratings(ratings(), out=out, epochs=3, seed=0, progress=False)
+    report = export_onnx(out)
+    assert report.input_names == ["x_cat"]  # the empty continuous input never reaches the graph
+    assert report.max_scaled_diff < 1e-5
+    return out
+
+
+@pytest.fixture(scope="module")
+def servers(collab_dir: Path) -> Iterator[dict[str, LiveServer]]:
+    live = {name: start_server(create_app(collab_dir, threads=1, backend=name)) for name in ("torch", "onnx")}
+    yield live
+    for server in live.values():
+        server.stop()
+
+
+ROWS: list[dict[str, Any]] = [
+    {"user": 100, "movie": "m3"},
+    {"user": "101", "movie": "m0"},  # ids match by their text form
+    {"user": 99999, "movie": "m5"},  # an unseen user: the average user's score
+    {"user": 102, "movie": "not-a-movie"},
+]
+
+
+def test_onnx_predictor_matches_torch(collab_dir: Path) -> None:
+    torch_values = trainwell.load(collab_dir).predict_proba(ROWS).numpy()
+    onnx_values = np.asarray(OnnxPredictor(collab_dir).predict_proba(ROWS)).reshape(-1)
+    np.testing.assert_allclose(onnx_values, torch_values, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("backend", ["torch", "onnx"])
+def test_served_predictions_equal_the_predictor(
+    servers: dict[str, LiveServer], collab_dir: Path, backend: str
+) -> None:
+    expected = trainwell.load(collab_dir).predict_proba(ROWS).tolist()
+    response = httpx.post(f"{servers[backend].url}/predict", json={"rows": ROWS}, timeout=30)
+    assert response.status_code == 200, response.text
+    answers = [answer["prediction"] for answer in response.json()["predictions"]]
+    np.testing.assert_allclose(answers, expected, rtol=1e-5, atol=1e-5)
+    assert answers[0] != answers[2]  # a known user's taste differs from the average user's
+
+
+def test_metadata_lists_users_and_items(servers: dict[str, LiveServer]) -> None:
+    document = httpx.get(f"{servers['torch'].url}/metadata", timeout=30).json()
+    assert document["application"] == "collab"
+    inputs = {entry["name"]: entry for entry in document["inputs"]}
+    assert set(inputs) == {"user", "movie"}
+    assert "100" in inputs["user"]["values"] and "m0" in inputs["movie"]["values"]
+
+
+def test_a_row_without_the_item_is_refused_by_name(servers: dict[str, LiveServer]) -> None:
+    response = httpx.post(f"{servers['torch'].url}/predict", json={"rows": [{"user": 100}]}, timeout=30)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "rows.0.movie"
