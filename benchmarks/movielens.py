@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import SHARED_DATA, machine_info, print_table, write_results  # noqa: E402
+from _common import SHARED_DATA, machine_info, print_table, write_results
 
 ARCHIVE = SHARED_DATA / "movielens_100k" / "ml-100k.tgz"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "trainwell-benchmarks" / "ml100k"
@@ -106,17 +106,23 @@ def run_surprise(train: pd.DataFrame, test: pd.DataFrame, name: str, seed: int) 
     start = time.perf_counter()
     algorithm.fit(trainset)
     seconds = time.perf_counter() - start
-    predicted = np.array([algorithm.predict(u, i).est for u, i in zip(test["user"], test["item"], strict=True)])
+    predicted = np.array(
+        [algorithm.predict(u, i).est for u, i in zip(test["user"], test["item"], strict=True)]
+    )
     rmse, mae = rmse_mae(predicted, test["rating"].to_numpy(dtype=np.float64))
     return {"rmse": rmse, "mae": mae, "seconds": seconds}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--folds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--no-svdpp", action="store_true", help="skip Surprise's SVD++ (about a minute a fold)")
+    parser.add_argument(
+        "--no-svdpp", action="store_true", help="skip Surprise's SVD++ (about a minute a fold)"
+    )
     args = parser.parse_args()
     if not ARCHIVE.is_file():
         print(f"skipped: MovieLens 100k not found at {ARCHIVE} (../shared/data is not shipped)")
@@ -147,7 +153,9 @@ def main() -> None:
                 continue
             result["fold"] = fold
             per_fold[name].append(result)
-            print(f"u{fold} {name}: RMSE {result['rmse']:.4f}, MAE {result['mae']:.4f}, {result['seconds']:.1f} s")
+            print(
+                f"u{fold} {name}: RMSE {result['rmse']:.4f}, MAE {result['mae']:.4f}, {result['seconds']:.1f} s"
+            )
     rows = []
     summary: dict[str, Any] = {}
     for name, results in per_fold.items():
