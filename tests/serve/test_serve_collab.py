@@ -84,3 +84,31 @@ def test_a_row_without_the_item_is_refused_by_name(servers: dict[str, LiveServer
     response = httpx.post(f"{servers['torch'].url}/predict", json={"rows": [{"user": 100}]}, timeout=30)
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == "rows.0.movie"
+
+
+@pytest.mark.parametrize("backend", ["torch", "onnx"])
+@pytest.mark.parametrize("user", [100, "107", 99999])
+def test_recommend_ranks_as_the_predictor_does(
+    servers: dict[str, LiveServer], collab_dir: Path, backend: str, user: Any
+) -> None:
+    expected = trainwell.load(collab_dir).recommend(user, k=5, exclude=["m0", "m1"])
+    body = {"user": user, "k": 5, "exclude": ["m0", "m1"]}
+    response = httpx.post(f"{servers[backend].url}/recommend", json=body, timeout=30)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["user"] == user
+    assert answer["known_user"] is (user != 99999)
+    assert [entry["item"] for entry in answer["items"]] == expected["movie"].tolist()
+    np.testing.assert_allclose([e["score"] for e in answer["items"]], expected["score"], rtol=1e-5, atol=1e-5)
+    assert not {"m0", "m1"} & {entry["item"] for entry in answer["items"]}
+
+
+def test_recommend_refuses_bad_requests_by_field(servers: dict[str, LiveServer]) -> None:
+    url = f"{servers['torch'].url}/recommend"
+    too_few = httpx.post(url, json={"user": 100, "k": 0}, timeout=30)
+    assert too_few.status_code == 422 and too_few.json()["detail"][0]["field"] == "k"
+    unknown = httpx.post(url, json={"user": 100, "candidates": ["m2", "no-such-movie"]}, timeout=30)
+    assert unknown.status_code == 422
+    assert "no-such-movie" in unknown.json()["message"]
+    ranked = httpx.post(url, json={"user": 100, "candidates": ["m2", "m4"], "k": 5}, timeout=30).json()
+    assert sorted(entry["item"] for entry in ranked["items"]) == ["m2", "m4"]

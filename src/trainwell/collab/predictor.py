@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import torch
 
+from trainwell.collab.ranking import item_id, rank_items
 from trainwell.collab.recipe import CollabRecipe
 from trainwell.core.errors import ConfigError, DataError
-from trainwell.data.categories import category_key
 from trainwell.data.tables import prediction_table, rows_frame
 from trainwell.export.predictor import Predictor
 
@@ -57,7 +57,6 @@ class CollabPredictor(Predictor):
         values = self.predict_proba(frame, allow_missing_columns=allow_missing_columns)
         return prediction_table(self.task, values, frame.index)
 
-    @torch.no_grad()
     def recommend(
         self, user: Any, k: int = 10, *, exclude: Iterable[Any] = (), candidates: Iterable[Any] | None = None
     ) -> pd.DataFrame:
@@ -71,36 +70,15 @@ class CollabPredictor(Predictor):
 
         Returns:
             Columns ``rank``, the item column, ``score`` (the predicted rating or probability) and
-            ``known_user`` (False: the ranking is the cold-start one, by item bias).
+            ``known_user`` (False: the user is new and the ranking is the average user's).
         """
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-            raise ConfigError(f"k must be a whole number of at least 1, got {k!r}")
-        recipe = self.recipe
-        if candidates is None:
-            codes = np.arange(1, recipe.n_items, dtype=np.int64)
-        else:
-            wanted = list(candidates)
-            codes = recipe.item_codes(wanted)
-            unknown = [item for item, code in zip(wanted, codes, strict=True) if code == 0]
-            if unknown:
-                raise DataError(
-                    f"candidate items {unknown[:5]} were not in the training ratings; the model cannot rank them"
-                )
-        excluded = set(recipe.item_codes(list(exclude)).tolist()) if exclude else set()
-        codes = np.array([c for c in codes.tolist() if c not in excluded], dtype=np.int64)
-        user_code = int(recipe.user_codes([user])[0])
-        x_cat = torch.stack(
-            [torch.full((len(codes),), user_code, dtype=torch.long), torch.from_numpy(codes)], dim=1
-        )
-        scores = self._scores(x_cat) if len(codes) else torch.zeros(0)
-        order = torch.argsort(scores, descending=True, stable=True)[:k]
-        chosen = codes[order.numpy()]
+        ranking = rank_items(self, user, k, exclude=exclude, candidates=candidates)
         return pd.DataFrame(
             {
-                "rank": np.arange(1, len(chosen) + 1),
-                recipe.item_col: [_id(recipe.items[c - 1]) for c in chosen.tolist()],
-                "score": scores[order].numpy(),
-                "known_user": user_code != 0,
+                "rank": np.arange(1, len(ranking.items) + 1),
+                self.recipe.item_col: ranking.items,
+                "score": np.asarray(ranking.scores, dtype=np.float32),
+                "known_user": ranking.known_user,
             }
         )
 
@@ -125,7 +103,7 @@ class CollabPredictor(Predictor):
         return pd.DataFrame(
             {
                 "rank": np.arange(1, len(top.indices) + 1),
-                self.recipe.item_col: [_id(self.recipe.items[i]) for i in top.indices.tolist()],
+                self.recipe.item_col: [item_id(self.recipe.items[i]) for i in top.indices.tolist()],
                 "similarity": top.values.numpy(),
             }
         )
@@ -137,15 +115,6 @@ class CollabPredictor(Predictor):
             for start in range(0, len(x_cat), BATCH_ROWS)
         ]
         return torch.cat(outputs).reshape(-1) if outputs else torch.zeros(0)
-
-
-def _id(key: str) -> Any:
-    """A stored id key back as the user wrote it: whole numbers as ints, the rest as text."""
-    try:
-        number = int(key)
-    except ValueError:
-        return key
-    return number if category_key(number) == key else key
 
 
 def predictor_from_artifact(metadata: dict[str, Any], state: Mapping[str, torch.Tensor]) -> CollabPredictor:

@@ -10,6 +10,8 @@ Endpoints:
   A vision model takes images instead: JSON ``{"images": ["<base64>", ...]}`` or a ``multipart/form-data``
   form with files in the field ``images`` (or ``files``); each request's images are decoded and fitted to
   the training size (:mod:`trainwell.serve.images`), and the images of concurrent requests share one forward.
+- ``POST /recommend`` (ratings models): ``{"user": 196, "k": 10, "exclude": [...]}`` in, the user's best items
+  out (:mod:`trainwell.serve.recommend`).
 - ``GET /docs`` and ``GET /openapi.json``: the API, with the request schema generated from the recipe.
 
 Bad requests get a 4xx whose JSON names the field (``rows.0.age: Input should be a valid number``): a wrong
@@ -179,7 +181,7 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(AnnouncePredictions, batcher=batcher)  # type: ignore[arg-type]
     app.add_middleware(BodySizeLimit, max_body_bytes=config.max_body_bytes)  # type: ignore[arg-type]
-    routes = {"vision": _add_image_routes, "text": _add_text_routes}
+    routes = {"vision": _add_image_routes, "text": _add_text_routes, "collab": _add_collab_routes}
     add_routes = routes.get(predictor.application, _add_routes)
     add_routes(app, predictor, config, batcher, used_backend)
     return app
@@ -213,6 +215,20 @@ def _add_routes(
 
     _health_and_metadata(app, metadata, "Task, inputs, metrics, versions and limits", MetadataResponse)
     _json_predict_route(app, predictor, batcher, request_type, "rows", "row", _NOT_FINITE)
+
+
+def _add_collab_routes(
+    app: FastAPI,
+    predictor: ServablePredictor,
+    config: ServeConfig,
+    batcher: MicroBatcher[Any, Any],
+    backend: str,
+) -> None:
+    """A ratings model: ``/predict`` scores (user, item) rows like a table; ``/recommend`` ranks items."""
+    from trainwell.serve.recommend import add_recommend_route
+
+    _add_routes(app, predictor, config, batcher, backend)
+    add_recommend_route(app, predictor, config)
 
 
 def _health_and_metadata(app: FastAPI, metadata: dict[str, Any], summary: str, schema: Any = None) -> None:

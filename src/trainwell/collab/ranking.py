@@ -1,0 +1,91 @@
+"""Ranking items for a user with any predictor of a ratings model (PyTorch or ONNX).
+
+Only the predictor's ``recipe`` and ``predict_proba`` are used, so the HTTP server ranks with whichever engine
+runs the model, and gives the ranking :meth:`CollabPredictor.recommend` gives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from trainwell.core.errors import ConfigError, DataError
+from trainwell.data.categories import category_key
+
+__all__ = ["Ranking", "rank_items"]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The best items for one user, best first.
+
+    Attributes:
+        items: Item ids as written in the training table (whole numbers as ints).
+        scores: Predicted rating (or probability of "liked") of each item.
+        known_user: False when the user was not in the training ratings: the ranking is then the average
+            user's, which orders items by their general appeal.
+    """
+
+    items: list[Any]
+    scores: list[float]
+    known_user: bool
+
+
+def rank_items(
+    predictor: Any,
+    user: Any,
+    k: int = 10,
+    *,
+    exclude: Iterable[Any] = (),
+    candidates: Iterable[Any] | None = None,
+) -> Ranking:
+    """The ``k`` items with the highest predicted score for ``user`` (ties keep the training order).
+
+    Args:
+        predictor: A loaded ratings model (``trainwell.load`` or the ONNX predictor).
+        user: A user id as in the training table.
+        k: How many items to return (fewer when fewer are left).
+        exclude: Items to leave out, typically those the user has already rated; unknown ones are ignored.
+        candidates: Rank only these items; one the model does not know is an error. Default: every item.
+
+    Raises:
+        ConfigError: ``k`` is not a whole number of at least 1.
+        DataError: A candidate item was not in the training ratings.
+    """
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ConfigError(f"k must be a whole number of at least 1, got {k!r}")
+    recipe = predictor.recipe
+    if candidates is None:
+        keys = list(recipe.items)
+    else:
+        wanted = list(candidates)
+        known = set(recipe.items)
+        unknown = [item for item in wanted if category_key(item) not in known]
+        if unknown:
+            raise DataError(
+                f"candidate items {unknown[:5]} were not in the training ratings; the model cannot rank them"
+            )
+        keys = list(dict.fromkeys(category_key(item) for item in wanted))
+    excluded = {category_key(item) for item in exclude}
+    keys = [key for key in keys if key not in excluded]
+    known_user = category_key(user) in set(recipe.users)
+    if not keys:
+        return Ranking([], [], known_user)
+    import pandas as pd
+
+    rows = pd.DataFrame({recipe.user_col: [user] * len(keys), recipe.item_col: keys})
+    scores = np.asarray(predictor.predict_proba(rows), dtype=np.float64).reshape(-1)
+    order = np.argsort(-scores, kind="stable")[: int(k)]
+    return Ranking([item_id(keys[i]) for i in order], scores[order].tolist(), known_user)
+
+
+def item_id(key: str) -> Any:
+    """A stored id key back as the user wrote it: whole numbers as ints, the rest as text."""
+    try:
+        number = int(key)
+    except ValueError:
+        return key
+    return number if category_key(number) == key else key
