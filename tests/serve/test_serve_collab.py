@@ -25,7 +25,9 @@ def ratings(n_users: int = 30, n_items: int = 20, seed: int = 0) -> pd.DataFrame
     pairs = [(u, i) for u in range(n_users) for i in range(n_items) if rng.random() < 0.6]
     users, items = (np.array(column) for column in zip(*pairs, strict=True))
     score = 3 + (taste[users] * genre[items]).sum(1) + rng.normal(scale=0.3, size=len(pairs))
-    return pd.DataFrame({"user": users + 100, "movie": [f"m{i}" for i in items], "stars": np.clip(score, 1, 5)})
+    return pd.DataFrame(
+        {"user": users + 100, "movie": [f"m{i}" for i in items], "stars": np.clip(score, 1, 5)}
+    )
 
 
 @pytest.fixture(scope="module")
