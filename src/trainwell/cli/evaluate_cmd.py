@@ -231,8 +231,14 @@ def evaluate(
         str | None,
         typer.Option(help="Texts: the column holding the text (cross-validates a text classifier)."),
     ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(help="Ratings: the user column (with --item: cross-validates a recommender)."),
+    ] = None,
+    item: Annotated[str | None, typer.Option(help="Ratings: the item column.")] = None,
 ) -> None:
-    """Cross-validate a model on a table or a folder of images, with confidence intervals, against baselines."""
+    """Cross-validate a model on a table, a folder of images, texts or ratings, with confidence intervals,
+    against baselines."""
 
     def run() -> None:
         from trainwell.core.errors import ConfigError
@@ -247,6 +253,25 @@ def evaluate(
             render(
                 evaluate_images(
                     data, k=cv, seed=seed, epochs=epochs, task=task, baselines=baselines, size=size
+                )
+            )
+            return
+        if user is not None or item is not None:
+            from trainwell.cli._evaluate_ratings import evaluate_ratings
+            from trainwell.collab.data import read_ratings
+
+            render(
+                evaluate_ratings(
+                    read_ratings(data),
+                    user=user,
+                    item=item,
+                    rating=target,
+                    k=cv,
+                    seed=seed,
+                    epochs=epochs,
+                    task=task,
+                    baselines=baselines,
+                    source=str(data),
                 )
             )
             return
