@@ -110,7 +110,14 @@ def evaluate_ratings(
 
     if epochs is not None and epochs < 1:
         raise ConfigError(f"--epochs must be at least 1, got {epochs}; pass e.g. --epochs 5 or leave it out")
-    columns = find_rating_columns(frame, user, item, rating, source)
+    user_col, item_col, rating_col = find_rating_columns(frame, user, item, rating, source)
+    if rating_col is None:
+        raise ConfigError(
+            f"{source} has no rating column (looked for rating, score, stars...): cross-validation of implicit "
+            "feedback is not supported; name the rating column with --target, or train it with trainwell fit, "
+            "whose validation ranks each user's latest interaction"
+        )
+    columns = (user_col, item_col, rating_col)
     # The whole table through the builder once: every check (missing ids, text ratings...) before any fold.
     resolved = ratings_data(frame, user=columns[0], item=columns[1], rating=columns[2], task=task).task
     splits = fold_indices(np.zeros(len(frame)), k, seed, False)

@@ -50,7 +50,28 @@ def show_metrics(learn: Any, console: Console) -> None:
                     "",
                     describe_metric(metric.name, learn.task.kind),
                 )
+        for name, value in row.items():  # measures written by callbacks (ranking, perplexity)
+            sentence = _callback_measure(name, value)
+            if sentence is not None:
+                table.add_row(name, _number(value), "", sentence)
     console.print(table)
+
+
+def _callback_measure(name: str, value: Any) -> str | None:
+    """What a measure added to the history row by a callback means, or ``None`` for other entries."""
+    if not isinstance(value, float):
+        return None
+    prefix, _, k = name.partition("@")
+    if prefix == "hit" and k.isdigit():
+        return (
+            f"for {value:.0%} of users the held-out item is among the {k} highest-scored of all items they "
+            "had not interacted with"
+        )
+    if prefix == "ndcg" and k.isdigit():
+        return f"like hit@{k}, discounted by position: 1 if always ranked first, 0 if never in the top {k}"
+    if name == "perplexity":
+        return f"as unsure of the next word as a uniform choice among {value:.0f} words (lower is better)"
+    return None
 
 
 def _explained(learn: Any) -> list[Any]:

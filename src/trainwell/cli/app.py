@@ -93,6 +93,13 @@ def fit(
         ),
     ] = None,
     item: Annotated[str | None, typer.Option(help="Ratings: the item column (movie, product...).")] = None,
+    implicit: Annotated[
+        bool,
+        typer.Option(
+            help="Ratings: read each row as an interaction (plays, clicks), no rating; automatic for a table of "
+            "only users, items and times."
+        ),
+    ] = False,
     path_col: Annotated[
         str | None, typer.Option(help="Images: CSV column with image paths (relative to the CSV).")
     ] = None,
@@ -138,7 +145,7 @@ def fit(
             raise ConfigError(
                 f"--recipe {recipe} is for images (a folder of class folders or --path-col); drop it"
             )
-        if user is not None or item is not None:
+        if user is not None or item is not None or implicit:
             _fit_ratings(
                 data,
                 user,
@@ -154,6 +161,7 @@ def fit(
                 metric,
                 arch,
                 seed,
+                implicit,
             )
             return
         if task == "language_model":
@@ -252,8 +260,9 @@ def _fit_ratings(
     metrics: list[str] | None,
     arch: str,
     seed: int,
+    implicit: bool,
 ) -> None:
-    """``trainwell fit ratings.csv --user U --item I [--target rating]``: a recommender on a ratings table."""
+    """``trainwell fit ratings.csv --user U --item I [--target rating | --implicit]``: a recommender."""
     from trainwell.collab.pipeline import fit_ratings
     from trainwell.core.errors import ConfigError
 
@@ -274,9 +283,18 @@ def _fit_ratings(
         valid_col=valid_col,
         task=task,
         batch_size=batch_size,
+        implicit=implicit,
     )
+    recipe: Any = result.data.recipe
+    if getattr(recipe, "implicit", False):
+        out_console.print(
+            f"implicit feedback: {len(recipe.users)} users, {len(recipe.items)} items; each user's latest "
+            "interaction held out and ranked among all items (hit@10: in the top 10; ndcg@10: higher when nearer "
+            "the top)",
+            soft_wrap=True,
+        )
     _report_fit(result)
-    out_console.print(f"recommend with: trainwell recommend {out} USER_ID --seen {data}")
+    out_console.print(f"recommend with: trainwell recommend {out} USER_ID --seen {data}", soft_wrap=True)
 
 
 def _fit_language_model(

@@ -58,6 +58,8 @@ RATING_NAMES = (
     "target",
 )
 HEADERLESS_NAMES = ("user", "item", "rating", "timestamp")
+#: Columns that say when: never taken as a user or an item; they order a user's interactions.
+TIME_NAMES = ("timestamp", "time", "date", "datetime", "ts", "createdat", "eventtime", "when")
 
 #: The rating scale is widened by this share of its span on each side before the sigmoid bounds it, so the
 #: ends of the scale are reachable (a sigmoid never reaches its asymptotes).
@@ -86,16 +88,28 @@ def _is_number(text: object) -> bool:
 
 
 def find_rating_columns(
-    df: pd.DataFrame, user: str | None, item: str | None, rating: str | None, source: str
-) -> tuple[str, str, str]:
-    """The (user, item, rating) columns: as given, else found by name, else the first three in order."""
+    df: pd.DataFrame,
+    user: str | None,
+    item: str | None,
+    rating: str | None,
+    source: str,
+    *,
+    implicit: bool = False,
+) -> tuple[str, str, str | None]:
+    """The (user, item, rating) columns: as given, else found by name; users and items else the first columns
+    in order. The rating is ``None`` for implicit feedback: asked for, or a table with nothing but users,
+    items and times. A table with other columns, none named like a rating, is ambiguous: an error says how
+    to choose."""
+    if implicit and rating is not None:
+        raise ConfigError(f"--implicit reads rows as interactions without ratings; drop --target {rating}")
     given = {"--user": user, "--item": item, "--target": rating}
     for flag, name in given.items():
         if name is not None:
             check_columns(df, [name], source, flag)
     roles: dict[str, str | None] = {"user": user, "item": item, "rating": rating}
     taken = {name for name in roles.values() if name is not None}
-    for role, known in (("user", USER_NAMES), ("item", ITEM_NAMES), ("rating", RATING_NAMES)):
+    wanted = (("user", USER_NAMES), ("item", ITEM_NAMES)) + (() if implicit else (("rating", RATING_NAMES),))
+    for role, known in wanted:
         if roles[role] is None:
             match = next(
                 (str(c) for c in df.columns if _normal(str(c)) in known and str(c) not in taken), None
@@ -103,33 +117,34 @@ def find_rating_columns(
             if match is not None:
                 roles[role] = match
                 taken.add(match)
-    remaining = [str(c) for c in df.columns if str(c) not in taken]
-    for role in ("user", "item", "rating"):
+    remaining = [str(c) for c in df.columns if str(c) not in taken and _normal(str(c)) not in TIME_NAMES]
+    for role in ("user", "item"):
         if roles[role] is None:
             if not remaining:
-                hint = {
-                    "user": "--user",
-                    "item": "--item",
-                    "rating": "--target",
-                }[role]
-                extra = (
-                    " (only users and items, no ratings: implicit feedback is not supported yet; add a rating "
-                    "column, e.g. 1 for every interaction plus sampled 0s)"
-                    if role == "rating"
-                    else ""
-                )
                 raise DataError(
-                    f"{source} has no {role} column{extra}; its columns are {list_columns(list(map(str, df.columns)))}"
-                    f". Name it with {hint}"
+                    f"{source} has no {role} column; its columns are {list_columns(list(map(str, df.columns)))}. "
+                    f"Name it with --{role}"
                 )
             roles[role] = remaining.pop(0)
-    user_col, item_col, rating_col = (str(roles[r]) for r in ("user", "item", "rating"))
+    user_col, item_col = str(roles["user"]), str(roles["item"])
+    rating_col = roles["rating"]
+    if rating_col is None and remaining and not implicit:
+        raise DataError(
+            f"{source} has no column named like a rating (rating, score, stars...); other columns: "
+            f"{list_columns(remaining)}. Pass --target {remaining[0]} if it holds the ratings, or --implicit to "
+            "read each row as an interaction (implicit feedback)"
+        )
     if len({user_col, item_col, rating_col}) < 3:
         raise ConfigError(
             f"the user, item and rating columns must differ; got user={user_col!r}, item={item_col!r}, "
             f"rating={rating_col!r}"
         )
     return user_col, item_col, rating_col
+
+
+def find_time_column(df: pd.DataFrame, taken: Sequence[str | None]) -> str | None:
+    """A column named like a time (``timestamp``, ``date``...) that is not one of ``taken``, or ``None``."""
+    return next((str(c) for c in df.columns if _normal(str(c)) in TIME_NAMES and str(c) not in taken), None)
 
 
 def default_collab_batch_size(n_rows: int) -> int:
@@ -150,26 +165,38 @@ def ratings_data(
     test: pd.DataFrame | str | Path | None = None,
     task: str | None = None,
     batch_size: int | None = None,
+    time: str | None = None,
+    implicit: bool = False,
+    n_negatives: int = 4,
     seed: int = 0,
 ) -> DataBundle:
-    """Everything a collaborative-filtering Learner needs from a ratings table.
+    """Everything a collaborative-filtering Learner needs from a ratings (or interactions) table.
 
     The task is ``regression`` (predict the rating) unless the ratings take exactly two values, which makes it
     ``binary`` (liked or not); ``task`` overrides. Users and items are learned from training rows only: a
-    validation row whose user (or item) is not among them is scored as a new user would be, from the item's
-    bias, which is what the validation score should measure.
+    validation row whose user (or item) is not among them is scored as a new user would be (as the average
+    known user), which is what the validation score should measure.
+
+    With ``implicit=True``, or a table holding only users, items (and times), each row is an interaction: implicit feedback
+    (:mod:`trainwell.collab.implicit`). The task is then ``binary`` (observed vs drawn non-interactions), each
+    user's latest interaction is held out (``valid_pct`` is not used), and validation ranks it among every item
+    the user has not interacted with (hit rate and NDCG at 10).
 
     Args:
         source: A DataFrame or a ratings file (CSV, TSV, Parquet...; a header-less file is read as
             user, item, rating[, timestamp]).
-        user, item, rating: The columns; found by name or position when not given.
+        user, item, rating: The columns; found by name (users and items also by position) when not given.
         valid_pct: Share of rows held out at random (seeded) when neither ``valid_col`` nor ``splits`` is given.
         valid_col: A column marking validation rows (true/1/"valid"), e.g. each user's latest ratings.
         splits: Explicit ``(train_positions, valid_positions)``.
         test: An optional labelled held-out table with the same columns.
         task: ``regression`` or ``binary`` to override inference.
         batch_size: Rows per training batch (default: about 200 batches an epoch, 64 to 4096).
-        seed: Controls the split and the shuffling.
+        time: Implicit feedback: the column ordering each user's interactions (found by name: timestamp,
+            time, date...); the latest is held out. Without one, a random interaction per user is.
+        implicit: Read each row as an interaction, whatever other columns the table has.
+        n_negatives: Implicit feedback: non-interactions drawn per interaction each epoch.
+        seed: Controls the split, the shuffling and the drawn negatives.
 
     Example:
         >>> frame = pd.DataFrame({"user": [1, 1, 2, 2, 3] * 4, "movie": list("abcab") * 4,
@@ -183,7 +210,16 @@ def ratings_data(
     df = source if isinstance(source, pd.DataFrame) else read_ratings(source)
     if len(df) == 0:
         raise DataError(f"{name} has no rows")
-    user_col, item_col, rating_col = find_rating_columns(df, user, item, rating, name)
+    user_col, item_col, rating_col = find_rating_columns(df, user, item, rating, name, implicit=implicit)
+    if rating_col is None:
+        if test is not None or task not in (None, "binary"):
+            raise ConfigError(
+                f"{name} has no rating column, so each row is read as an interaction (implicit feedback), which "
+                "takes neither test= nor --task; name the rating column with --target if there is one"
+            )
+        return _interactions_data(
+            df, user_col, item_col, time, valid_col, splits, batch_size, n_negatives, seed, name
+        )
     df = _checked(df, user_col, item_col, rating_col, name)
     resolved = _infer_task(df[rating_col], rating_col, task)
     train_index, valid_index = _split(df, valid_pct, valid_col, splits, seed, name)
@@ -235,9 +271,11 @@ def _check_settings(valid_pct: float, batch_size: int | None, task: str | None) 
         )
 
 
-def _checked(df: pd.DataFrame, user_col: str, item_col: str, rating_col: str, source: str) -> pd.DataFrame:
+def _checked(
+    df: pd.DataFrame, user_col: str, item_col: str, rating_col: str | None, source: str
+) -> pd.DataFrame:
     """Refuse rows without a user, an item or a rating: each would be a silent guess."""
-    for column in (user_col, item_col, rating_col):
+    for column in (user_col, item_col) if rating_col is None else (user_col, item_col, rating_col):
         missing = df[column].isna()
         if missing.any():
             first = int(np.flatnonzero(missing.to_numpy())[0])
@@ -248,8 +286,94 @@ def _checked(df: pd.DataFrame, user_col: str, item_col: str, rating_col: str, so
     return df
 
 
+def _interactions_data(
+    df: pd.DataFrame,
+    user_col: str,
+    item_col: str,
+    time: str | None,
+    valid_col: str | None,
+    splits: tuple[Sequence[int], Sequence[int]] | None,
+    batch_size: int | None,
+    n_negatives: int,
+    seed: int,
+    name: str,
+) -> DataBundle:
+    """Implicit feedback: interactions in, the loaders of :mod:`trainwell.collab.implicit` out."""
+    from trainwell.collab.implicit import (
+        HeldOutRanking,
+        InteractionLoader,
+        RankedValidation,
+        leave_one_out,
+        sample_negatives,
+    )
+    from trainwell.data.categories import category_key
+
+    if isinstance(n_negatives, bool) or not isinstance(n_negatives, numbers.Integral) or n_negatives < 1:
+        raise ConfigError(f"n_negatives must be a whole number of at least 1, got {n_negatives!r}")
+    if time is not None:
+        check_columns(df, [time], name, "--time")
+    time_col = time or find_time_column(df, [user_col, item_col])
+    df = _checked(df, user_col, item_col, None, name)
+    times = None
+    if time_col is not None:
+        parsed = pd.to_numeric(df[time_col], errors="coerce")
+        if parsed.isna().any():  # not all numbers: dates, as nanoseconds (an unreadable one stays missing)
+            dates = pd.to_datetime(df[time_col], errors="coerce", format="mixed")
+            parsed = pd.Series(dates.to_numpy(dtype="datetime64[ns]").astype(np.int64), index=df.index)
+            parsed = parsed.where(dates.notna())
+        if parsed.isna().any():
+            raise DataError(
+                f"time column '{time_col}' of {name} holds values that are neither numbers nor dates, e.g. "
+                f"{df[time_col][parsed.isna()].iloc[0]!r}; fix them or pass another column with --time"
+            )
+        times = parsed.to_numpy(dtype=np.float64)
+    # One row per (user, item): the latest, so the held-out interaction is never also a training one.
+    keys = pd.DataFrame({"u": df[user_col].map(category_key), "i": df[item_col].map(category_key)})
+    order = np.argsort(times, kind="stable") if times is not None else np.arange(len(df))
+    keep = np.sort(order[~keys.iloc[order].duplicated(keep="last").to_numpy()])
+    df = df.iloc[keep].reset_index(drop=True)
+    times = None if times is None else times[keep]
+    if splits is not None or valid_col is not None:
+        train_index, valid_index = _split(df, 0.0, valid_col, splits, seed, name)
+    else:
+        user_numbers = pd.factorize(keys["u"].to_numpy()[keep])[0]
+        train_index, valid_index = leave_one_out(user_numbers, times, seed)
+    train_df, valid_df = df.iloc[train_index], df.iloc[valid_index]
+    recipe = CollabRecipe.fit(train_df, user_col=user_col, item_col=item_col, rating_col=None)
+    train_codes, _ = recipe.transform(train_df, source=name)
+    users, items = train_codes[:, 0].numpy(), train_codes[:, 1].numpy()
+    n_rows = len(train_df) * (1 + int(n_negatives))
+    bs = default_collab_batch_size(n_rows) if batch_size is None else int(batch_size)
+    train = InteractionLoader(
+        users, items, recipe.n_items, n_negatives=int(n_negatives), batch_size=bs, seed=seed
+    )
+    valid = None
+    if len(valid_df):
+        codes, _ = recipe.transform(valid_df, source=name)
+        known = (codes[:, 0] > 0) & (codes[:, 1] > 0)  # a new user or item cannot be ranked
+        held_users, held_items = codes[known, 0].numpy(), codes[known, 1].numpy()
+        if len(held_users):
+            seen = train.known
+            rng = np.random.default_rng(seed + 10_007)
+            neg_users, neg_items = sample_negatives(held_users, seen, recipe.n_items, int(n_negatives), rng)
+            x_cat = torch.from_numpy(
+                np.stack([np.r_[held_users, neg_users], np.r_[held_items, neg_items]], axis=1)
+            )
+            target = torch.cat([torch.ones(len(held_users)), torch.zeros(len(neg_users))])
+            valid = RankedValidation((x_cat, torch.zeros((len(x_cat), 0)), target), max(4 * bs, 4096))
+            valid.ranking = HeldOutRanking(held_users, held_items, seen, recipe.n_items)
+    task = Task("binary", (0, 1), (recipe.target_names[0],))
+    hints: dict[str, Any] = {"n_users": recipe.n_users, "n_items": recipe.n_items, "n_out": 1}
+    return DataBundle(task, train, valid, None, recipe, "collab", hints)
+
+
 def _infer_task(ratings: pd.Series, rating_col: str, kind: str | None) -> Task:
     distinct = ratings.nunique()
+    if kind == "binary" and distinct != 2:
+        raise DataError(
+            f"--task binary needs exactly 2 rating values (liked/disliked) but '{rating_col}' has {distinct}; "
+            "drop --task to predict the rating (regression)"
+        )
     if kind == "binary" or (kind is None and distinct == 2):
         return infer_task(ratings, name=rating_col, kind="binary")
     numbers = pd.to_numeric(ratings, errors="coerce")

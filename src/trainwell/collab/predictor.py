@@ -26,8 +26,8 @@ class CollabPredictor(Predictor):
     """(user, item) rows in, predicted ratings (or probabilities of "liked") out.
 
     Ids are matched by their text form (``196`` and ``"196"`` are one user). A user or an item never seen in
-    training is scored from what is known about the other side (its bias), or the mean rating when neither is
-    known; :meth:`recommend` for such a user ranks items by their bias, the best non-personal answer.
+    training is scored as the average known user (or item); :meth:`recommend` for a new user gives the average
+    user's ranking, the best non-personal answer.
     """
 
     application = "collab"

@@ -3,9 +3,9 @@
 A :class:`CollabRecipe` is fitted on the training rows only and is plain data (saved as JSON in the artifact).
 Users and items are categories with the library's one rule (:mod:`trainwell.data.categories`): keys are text,
 so user ``196`` from a CSV and ``"196"`` from a JSON request are the same user; position ``i`` of the
-vocabulary encodes as ``i + 1`` and code 0 means "not seen in training". The models keep the embedding and the
-bias of code 0 at zero, so a new user is scored by the item's bias (and a new item by the user's): the
-cold-start answer is the best guess from what is known, never a random vector.
+vocabulary encodes as ``i + 1`` and code 0 means "not seen in training". The models hold the mean of the known
+rows in row 0 of each embedding, so a new user is scored as the average known user (and a new item as the
+average item): the cold-start answer is the best guess from what is known, never a random vector.
 
 The recipe answers to the same names as a tabular recipe's categorical part (``cat_names``, ``categories``,
 ``transform`` returning ``(x_cat, x_cont)``), so the HTTP server, the ONNX export and ``trainwell predict``
@@ -28,7 +28,10 @@ from trainwell.data.io import list_columns
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["CollabRecipe"]
+__all__ = ["INTERACTION", "CollabRecipe"]
+
+#: The target's name for implicit feedback (an observed interaction is 1, a drawn non-interaction 0).
+INTERACTION = "interaction"
 
 
 @dataclass
@@ -37,7 +40,8 @@ class CollabRecipe:
 
     Attributes:
         user_col, item_col: The columns naming the user and the item of each row.
-        rating_col: The column holding the rating (the target, never an input).
+        rating_col: The column holding the rating (the target, never an input); ``None`` for implicit
+            feedback (each row an interaction, no rating).
         users, items: Training vocabularies as text keys; position ``i`` encodes as ``i + 1`` (0 = unseen).
         rating_min, rating_max: The smallest and largest training rating.
         rating_mean: The mean training rating (the answer with no information at all).
@@ -54,7 +58,7 @@ class CollabRecipe:
 
     user_col: str
     item_col: str
-    rating_col: str
+    rating_col: str | None
     users: list[str]
     items: list[str]
     rating_min: float
@@ -68,7 +72,7 @@ class CollabRecipe:
         *,
         user_col: str,
         item_col: str,
-        rating_col: str,
+        rating_col: str | None,
         ratings: np.ndarray | None = None,
     ) -> CollabRecipe:
         """Learn the vocabularies and the rating scale from training rows.
@@ -76,7 +80,9 @@ class CollabRecipe:
         ``ratings`` are the targets as numbers when the column holds labels (a liked/disliked task encodes
         them as 0/1); by default the column itself, which must then be numeric.
         """
-        values = df[rating_col].to_numpy(dtype=np.float64) if ratings is None else np.asarray(ratings)
+        if ratings is None:
+            ratings = np.ones(len(df)) if rating_col is None else df[rating_col].to_numpy(dtype=np.float64)
+        values = np.asarray(ratings)
         ratings = values.astype(np.float64).reshape(-1)
         return cls(
             user_col=user_col,
@@ -125,7 +131,12 @@ class CollabRecipe:
 
     @property
     def target_names(self) -> list[str]:
-        return [self.rating_col]
+        return [self.rating_col] if self.rating_col is not None else [INTERACTION]
+
+    @property
+    def implicit(self) -> bool:
+        """True for implicit feedback: rows are interactions, the model scores how likely one is."""
+        return self.rating_col is None
 
     # ------------------------------------------------------------------ sizes and encoding
     @property
@@ -157,8 +168,8 @@ class CollabRecipe:
 
         Args:
             df: Rows holding the user and item columns; other columns are ignored.
-            allow_missing_columns: Read an absent user or item column as unseen in every row (the prediction
-                is then the other side's bias, or the mean rating) instead of failing.
+            allow_missing_columns: Read an absent user or item column as unseen in every row (scored as the
+                average user or item) instead of failing.
             source: How to call ``df`` in error messages.
 
         Returns:
@@ -203,7 +214,7 @@ class CollabRecipe:
         return cls(
             user_col=str(data["user_col"]),
             item_col=str(data["item_col"]),
-            rating_col=str(data["rating_col"]),
+            rating_col=None if data["rating_col"] is None else str(data["rating_col"]),
             users=[str(v) for v in data["users"]],
             items=[str(v) for v in data["items"]],
             rating_min=float(data["rating_min"]),
@@ -213,6 +224,11 @@ class CollabRecipe:
 
     def describe(self) -> str:
         """A short multi-line summary, as printed by ``trainwell info``."""
+        if self.implicit:
+            return (
+                f"interactions recipe (implicit feedback): {len(self.users)} users ('{self.user_col}'), "
+                f"{len(self.items)} items ('{self.item_col}')"
+            )
         return (
             f"ratings recipe: {len(self.users)} users ('{self.user_col}'), {len(self.items)} items "
             f"('{self.item_col}'); rating '{self.rating_col}' from {self.rating_min:g} to {self.rating_max:g}, "

@@ -33,6 +33,7 @@ _FLAG_WORDS = {
     "--weight-col": "weight",
     "--user": "user",
     "--item": "item",
+    "--time": "time",
 }
 # Delimiters tried when the one implied by the extension leaves the whole header in a single column.
 _OTHER_DELIMITERS = (";", "\t", "|", ",")

@@ -1,0 +1,217 @@
+"""Implicit feedback: a table of interactions (plays, clicks, purchases) with no rating.
+
+Each row says a user chose an item; nothing says which items they would not choose. The model learns to score
+an observed (user, item) pair above a random one: every epoch, each observed pair is joined by ``n_negatives``
+items drawn at random among those the user has not interacted with (:class:`InteractionLoader`), and the
+binary cross-entropy of observed vs drawn is minimised, as in neural collaborative filtering (He et al. 2017).
+Scores rank items; they are not calibrated probabilities, since the negatives are drawn.
+
+Evaluation is by ranking, leave-one-out: each user's latest interaction (by the time column when there is one,
+else one at random) is held out, and :class:`RankingMetrics` ranks it against every item the user has not
+interacted with in training (the full catalogue, not a sample of 100 negatives, whose figures are known to
+mislead: Krichene and Rendle 2020). It reports the hit rate at ``k`` (the held-out item is in the top ``k``) and
+NDCG at ``k`` (the same, discounted by the position).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+
+from trainwell.core.errors import DataError
+from trainwell.data.loader import TensorLoader
+from trainwell.learner.events import Callback
+
+if TYPE_CHECKING:
+    from trainwell.learner.learner import Learner
+
+__all__ = ["HeldOutRanking", "InteractionLoader", "RankingMetrics", "leave_one_out", "sample_negatives"]
+
+#: Most users whose held-out item is ranked at each validation (a seeded sample beyond it): a full ranking
+#: costs users x items scores.
+MAX_RANKED_USERS = 2000
+
+
+def pair_keys(users: np.ndarray, items: np.ndarray, n_items: int) -> np.ndarray:
+    """One int64 per (user, item) code pair, for membership tests with ``np.isin``/``searchsorted``."""
+    return users.astype(np.int64) * int(n_items) + items.astype(np.int64)
+
+
+def sample_negatives(
+    users: np.ndarray, known: np.ndarray, n_items: int, n_negatives: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n_negatives`` item codes (1..n_items-1) per entry of ``users``, none an interaction in ``known``
+    (sorted pair keys); redrawn a few times, then kept (a user who has seen almost every item)."""
+    drawn_users = np.repeat(users, n_negatives)
+    items = rng.integers(1, n_items, size=len(drawn_users))
+    for _ in range(10):
+        keys = pair_keys(drawn_users, items, n_items)
+        position = np.searchsorted(known, keys).clip(max=len(known) - 1)
+        clash = known[position] == keys
+        if not clash.any():
+            break
+        items[clash] = rng.integers(1, n_items, size=int(clash.sum()))
+    return drawn_users, items
+
+
+class InteractionLoader:
+    """Training batches of observed pairs (target 1) and freshly drawn negatives (target 0), shuffled.
+
+    The negatives of epoch ``e`` are drawn with the seed ``seed + e``, so an epoch can be replayed exactly
+    (resuming a checkpoint mid-epoch gives the same batches).
+    """
+
+    def __init__(
+        self,
+        users: np.ndarray,
+        items: np.ndarray,
+        n_items: int,
+        *,
+        n_negatives: int = 4,
+        batch_size: int = 1024,
+        seed: int = 0,
+    ) -> None:
+        if len(users) == 0:
+            raise DataError("no interactions to train on")
+        self.users, self.items = users.astype(np.int64), items.astype(np.int64)
+        self.n_items, self.n_negatives = int(n_items), int(n_negatives)
+        self.batch_size, self.seed, self.epoch = int(batch_size), int(seed), 0
+        self.known = np.unique(pair_keys(self.users, self.items, self.n_items))
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.users) * (1 + self.n_negatives)
+
+    def __len__(self) -> int:
+        return math.ceil(self.n_rows / self.batch_size)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def epoch_tensors(self) -> TensorLoader:
+        """This epoch's pairs (observed + drawn) as a shuffled :class:`TensorLoader`."""
+        rng = np.random.default_rng(self.seed + self.epoch)
+        neg_users, neg_items = sample_negatives(self.users, self.known, self.n_items, self.n_negatives, rng)
+        users = np.concatenate([self.users, neg_users])
+        items = np.concatenate([self.items, neg_items])
+        x_cat = torch.from_numpy(np.stack([users, items], axis=1))
+        target = torch.cat([torch.ones(len(self.users)), torch.zeros(len(neg_users))])
+        loader = TensorLoader(
+            (x_cat, torch.zeros((len(users), 0)), target), self.batch_size, shuffle=True, seed=self.seed
+        )
+        loader.set_epoch(self.epoch)
+        return loader
+
+    def iter_from(self, start_batch: int = 0) -> Iterator[tuple[torch.Tensor, ...]]:
+        return self.epoch_tensors().iter_from(start_batch)
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, ...]]:
+        return self.iter_from(0)
+
+
+def leave_one_out(
+    users: np.ndarray, times: np.ndarray | None, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Train and valid row positions: each user's latest row (ties and no times: a random one) held out,
+    for users with at least two rows (a user with one has nothing left to learn from)."""
+    rng = np.random.default_rng(seed)
+    n = len(users)
+    tiebreak = rng.random(n)
+    latest = np.zeros(n) if times is None else np.asarray(times, dtype=np.float64)
+    # Sort by user, then time, then the random tie-break: the last row of each user's run is held out.
+    order = np.lexsort((tiebreak, latest, users))
+    sorted_users = users[order]
+    last = np.r_[sorted_users[1:] != sorted_users[:-1], True]
+    first = np.r_[True, sorted_users[1:] != sorted_users[:-1]]
+    held = last & ~first  # users with one row keep it in training
+    valid = np.sort(order[held])
+    train = np.sort(order[~held])
+    return train, valid
+
+
+@dataclass
+class HeldOutRanking:
+    """What ranking validation needs: each validation user's held-out item and their training items.
+
+    Attributes:
+        users, items: Codes of the held-out pairs (one per user).
+        seen: Sorted pair keys of the training interactions (excluded from the ranking).
+        n_items: Rows of the item embedding (codes 1..n_items-1 are real items).
+    """
+
+    users: np.ndarray
+    items: np.ndarray
+    seen: np.ndarray
+    n_items: int
+
+
+class RankedValidation(TensorLoader):
+    """The validation pairs (held-out positives and drawn negatives, for the loss and ROC AUC), carrying the
+    :class:`HeldOutRanking` that :class:`RankingMetrics` ranks."""
+
+    ranking: HeldOutRanking
+
+
+class RankingMetrics(Callback):
+    """``hit@k`` and ``ndcg@k`` of the held-out items, each ranked among all items its user has not
+    interacted with in training, added to each epoch's history row."""
+
+    order = -19  # after the Recorder wrote the row, before the progress bar and loggers read it
+
+    def __init__(
+        self, ranking: HeldOutRanking, k: int = 10, max_users: int = MAX_RANKED_USERS, seed: int = 0
+    ):
+        self.ranking, self.k = ranking, int(k)
+        users = np.arange(len(ranking.users))
+        if len(users) > max_users:
+            users = np.sort(np.random.default_rng(seed).choice(users, max_users, replace=False))
+        self.rows = users
+
+    def after_epoch(self, learn: Learner) -> None:
+        if not learn.history or learn.data.valid is None:
+            return
+        hits, gains = rank_held_out(learn.model, self.ranking, self.rows, self.k, learn.device)
+        learn.history[-1][f"hit@{self.k}"] = hits
+        learn.history[-1][f"ndcg@{self.k}"] = gains
+
+
+@torch.no_grad()
+def rank_held_out(
+    model: torch.nn.Module, ranking: HeldOutRanking, rows: np.ndarray, k: int, device: torch.device
+) -> tuple[float, float]:
+    """Hit rate and NDCG at ``k`` over the held-out pairs ``rows`` (positions in ``ranking``)."""
+    was_training = model.training
+    model.eval()
+    n_items = ranking.n_items
+    items = torch.arange(1, n_items, device=device)
+    chunk = max(1, (1 << 20) // max(n_items - 1, 1))
+    hit_total, gain_total = 0.0, 0.0
+    empty = torch.zeros((0, 0), device=device)
+    try:
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            users = torch.as_tensor(ranking.users[part], device=device)
+            pairs = torch.stack([users.repeat_interleave(n_items - 1), items.repeat(len(part))], dim=1)
+            scores = model(pairs, empty).float().reshape(len(part), n_items - 1)
+            seen = np.isin(
+                pair_keys(
+                    np.repeat(ranking.users[part], n_items - 1),
+                    np.tile(np.arange(1, n_items), len(part)),
+                    n_items,
+                ),
+                ranking.seen,
+            ).reshape(len(part), n_items - 1)
+            scores[torch.as_tensor(seen, device=device)] = -float("inf")
+            target = torch.as_tensor(ranking.items[part] - 1, device=device)
+            held = scores.gather(1, target[:, None])
+            rank = (scores > held).sum(dim=1).cpu().numpy()
+            hit_total += float((rank < k).sum())
+            gain_total += float(np.where(rank < k, 1.0 / np.log2(rank + 2.0), 0.0).sum())
+    finally:
+        model.train(was_training)
+    return hit_total / len(rows), gain_total / len(rows)

@@ -1,0 +1,243 @@
+"""The command line for recommenders: ``trainwell fit --user --item``, ``trainwell predict`` on a ratings model,
+``trainwell recommend`` (for users, with --seen, and --similar-to), and the one-line errors.
+
+The commands run in-process through typer's runner (a fresh interpreter costs seconds on a 2-core machine);
+one test runs the real entry point in a subprocess to check the exit code and the single ``error:`` line.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from ratings_support import low_rank_ratings, run_trainwell
+from typer.testing import CliRunner
+
+import trainwell
+from trainwell.cli.app import app
+from trainwell.collab.pipeline import fit_ratings
+from trainwell.tabular.pipeline import fit_table
+
+FIT_OPTIONS = ["--epochs", "5", "--lr", "0.03"]
+
+
+@dataclass(frozen=True)
+class Invocation:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def explain(self) -> str:
+        return f"exit {self.exit_code}\nstdout:\n{self.stdout}\nstderr:\n{self.stderr}"
+
+    @property
+    def stderr_lines(self) -> list[str]:
+        return [line for line in self.stderr.splitlines() if line.strip()]
+
+
+def trainwell_cli(*args: str | Path) -> Invocation:
+    """``trainwell ARGS`` in this process, stdout and stderr apart."""
+    result = CliRunner().invoke(app, [str(arg) for arg in args], env={"COLUMNS": "200"})
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return Invocation(result.exit_code, result.stdout, result.stderr)
+
+
+def csv_table(text: str) -> pd.DataFrame:
+    return pd.read_csv(io.StringIO(text))
+
+
+@pytest.fixture(scope="module")
+def ratings_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Ratings with column names the finder does not know for users and items (uid, sku), stars by name."""
+    frame = low_rank_ratings(seed=1, n_ratings=1_200).frame
+    path = tmp_path_factory.mktemp("ratings") / "ratings.csv"
+    frame.rename(columns={"user": "uid", "item": "sku", "rating": "stars"}).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def fitted(ratings_csv: Path) -> tuple[Path, Invocation]:
+    model_dir = ratings_csv.parent / "model"
+    result = trainwell_cli(
+        "fit", ratings_csv, "--user", "uid", "--item", "sku", "--out", model_dir, *FIT_OPTIONS
+    )
+    assert result.exit_code == 0, result.explain()
+    return model_dir, result
+
+
+@pytest.fixture(scope="module")
+def model_dir(fitted: tuple[Path, Invocation]) -> Path:
+    return fitted[0]
+
+
+# --------------------------------------------------------------------------------------------- fit
+def test_fit_writes_a_recommender_and_says_how_to_use_it(
+    fitted: tuple[Path, Invocation], ratings_csv: Path
+) -> None:
+    model_dir, result = fitted
+    assert {"model.safetensors", "trainwell.json", "history.csv", "curves.png"} <= {
+        entry.name for entry in model_dir.iterdir()
+    }
+    assert "Validation results (regression, 5 epochs)" in result.stdout
+    assert f"recommend with: trainwell recommend {model_dir} USER_ID --seen {ratings_csv}" in result.stdout
+    history = pd.read_csv(model_dir / "history.csv")
+    assert history["epoch"].tolist() == [0, 1, 2, 3, 4]
+    row = next(line for line in result.stdout.splitlines() if line.strip("│┃ ").startswith("rmse "))
+    assert f"{history['rmse'].iloc[-1]:.4f}" in row
+    predictor = trainwell.load(model_dir)
+    assert (predictor.recipe.user_col, predictor.recipe.item_col, predictor.recipe.rating_col) == (
+        "uid",
+        "sku",
+        "stars",
+    )
+    # The command is fit_ratings with those settings: the same run, epoch for epoch.
+    same = fit_ratings(ratings_csv, user="uid", item="sku", epochs=5, lr=0.03, progress=False)
+    assert np.allclose(history["rmse"], [epoch["rmse"] for epoch in same.learn.history], atol=1e-6)
+    # And it learned: well below the spread of the ratings it was given.
+    assert history["rmse"].iloc[-1] < 0.75 * pd.read_csv(ratings_csv)["stars"].std()
+
+
+# --------------------------------------------------------------------------------------------- predict
+def test_predict_scores_pairs_like_the_python_api(model_dir: Path, tmp_path: Path) -> None:
+    pairs = pd.DataFrame({"uid": [3, 3, 17, 999], "sku": [1, 2, 5, 5]})
+    path = tmp_path / "pairs.csv"
+    pairs.to_csv(path, index=False)
+    result = trainwell_cli("predict", model_dir, path)
+    assert result.exit_code == 0, result.explain()
+    table = csv_table(result.stdout)
+    assert table.columns.tolist() == ["prediction"]
+    expected = trainwell.load(model_dir).predict(pairs)["prediction"].to_numpy()
+    assert np.allclose(table["prediction"].to_numpy(), expected, atol=1e-5)
+    assert ((table["prediction"] > 0.6) & (table["prediction"] < 5.4)).all()
+
+
+# --------------------------------------------------------------------------------------------- recommend
+def test_recommend_with_seen_leaves_out_what_each_user_rated(model_dir: Path, ratings_csv: Path) -> None:
+    ratings = pd.read_csv(ratings_csv)
+    result = trainwell_cli("recommend", model_dir, "3", "nobody", "--top", "7", "--seen", ratings_csv)
+    assert result.exit_code == 0, result.explain()
+    table = csv_table(result.stdout)
+    assert table.columns.tolist() == ["uid", "rank", "sku", "score", "known_user"]
+    known = table[table["uid"] == "3"]
+    seen = set(ratings.loc[ratings["uid"] == 3, "sku"])
+    assert len(seen) >= 10  # a user with a history, so leaving it out matters
+    assert len(known) == 7 and known["known_user"].all()
+    assert not seen & set(known["sku"])
+    predictor = trainwell.load(model_dir)
+    expected = predictor.recommend(3, k=7, exclude=sorted(seen))
+    assert known["sku"].tolist() == expected["sku"].tolist()
+    assert np.allclose(known["score"].to_numpy(), expected["score"].to_numpy(), atol=1e-5)
+    # Without --seen the best items include ones user 3 already rated.
+    plain = csv_table(trainwell_cli("recommend", model_dir, "3", "--top", "7").stdout)
+    assert seen & set(plain["sku"])
+    # A user not in the ratings gets the cold-start ranking, with nothing left out.
+    newcomer = table[table["uid"] == "nobody"]
+    assert not newcomer["known_user"].any()
+    assert newcomer["sku"].tolist() == predictor.recommend("nobody", k=7)["sku"].tolist()
+    assert newcomer["rank"].tolist() == list(range(1, 8))
+
+
+def test_recommend_similar_to_writes_the_neighbours(model_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "similar.csv"
+    result = trainwell_cli("recommend", model_dir, "--similar-to", "4", "--top", "5", "--out", out)
+    assert result.exit_code == 0, result.explain()
+    assert result.stdout == ""
+    assert "wrote 5 rows to" in result.stderr
+    table = pd.read_csv(out)
+    assert table.columns.tolist() == ["rank", "sku", "similarity"]
+    assert 4 not in table["sku"].tolist()
+    expected = trainwell.load(model_dir).similar_items(4, k=5)
+    assert table["sku"].tolist() == expected["sku"].tolist()
+    assert np.allclose(table["similarity"].to_numpy(), expected["similarity"].to_numpy(), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "name at least one user id"),
+        (["3", "--similar-to", "4"], "pass user ids or --similar-to ITEM, not both"),
+        (["--similar-to", "no-such-item"], "item 'no-such-item' was not in the training ratings"),
+        (["3", "--top", "0"], "k must be a whole number of at least 1, got 0"),
+    ],
+)
+def test_recommend_mistakes_are_one_line_and_exit_2(model_dir: Path, args: list[str], message: str) -> None:
+    result = trainwell_cli("recommend", model_dir, *args)
+    assert result.exit_code == 2, result.explain()
+    assert result.stderr_lines == [result.stderr_lines[0]]
+    assert result.stderr_lines[0].startswith("error: ") and message in result.stderr_lines[0]
+    assert result.stdout == ""
+
+
+def test_seen_table_without_the_item_column_is_refused(model_dir: Path, tmp_path: Path) -> None:
+    seen = tmp_path / "seen.csv"
+    pd.DataFrame({"uid": [3], "movie": [1]}).to_csv(seen, index=False)
+    result = trainwell_cli("recommend", model_dir, "3", "--seen", seen)
+    assert result.exit_code == 2, result.explain()
+    assert len(result.stderr_lines) == 1
+    assert "--seen" in result.stderr and "no column 'sku'" in result.stderr
+    assert "'uid', 'sku'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--item", "nope"], "item column 'nope' not found"),
+        (["--item", "sku", "--arch", "xresnet18"], "--arch xresnet18 is not a recommender"),
+        (["--item", "sku", "--task", "multiclass"], "--task 'multiclass' does not fit ratings"),
+        (["--item", "sku", "--epochs", "0"], "--epochs must be at least 1, got 0"),
+    ],
+)
+def test_fit_mistakes_are_one_line_and_exit_2(
+    ratings_csv: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
+    out = tmp_path / "model"
+    result = trainwell_cli("fit", ratings_csv, "--user", "uid", *args, "--out", out)
+    assert result.exit_code == 2, result.explain()
+    assert len(result.stderr_lines) == 1 and message in result.stderr
+    assert not out.exists()
+
+
+def test_fit_on_users_and_items_alone_trains_on_implicit_feedback(tmp_path: Path) -> None:
+    clicks = tmp_path / "clicks.csv"
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"uid": rng.integers(0, 30, 600), "sku": rng.integers(0, 40, 600)}).to_csv(
+        clicks, index=False
+    )
+    result = trainwell_cli(
+        "fit", clicks, "--user", "uid", "--item", "sku", "--epochs", "2", "--out", tmp_path / "m"
+    )
+    assert result.exit_code == 0, result.explain()
+    assert "implicit feedback: 30 users" in result.stdout and "hit@10" in result.stdout
+    assert (tmp_path / "m" / "trainwell.json").is_file()
+
+
+def test_an_unnamed_extra_column_is_an_error_that_offers_both_readings(tmp_path: Path) -> None:
+    table = tmp_path / "ratings.csv"
+    pd.DataFrame({"uid": [1, 2, 3, 1], "sku": [5, 6, 7, 7], "points": [1, 5, 3, 4]}).to_csv(
+        table, index=False
+    )
+    result = trainwell_cli("fit", table, "--user", "uid", "--item", "sku", "--out", tmp_path / "model")
+    assert result.exit_code == 2, result.explain()
+    assert len(result.stderr_lines) == 1
+    assert "--target points" in result.stderr and "--implicit" in result.stderr
+
+
+def test_recommend_on_a_table_model_is_one_error_line_from_the_real_command(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"x": rng.normal(size=120), "z": rng.normal(size=120)})
+    table["y"] = 2 * table["x"] + rng.normal(scale=0.1, size=120)
+    table_dir = tmp_path / "table-model"
+    fit_table(table, "y", out=table_dir, epochs=1, lr=1e-2, progress=False)
+    completed = run_trainwell("recommend", table_dir, "3")
+    assert completed.returncode == 2, completed.stderr
+    lines = [line for line in completed.stderr.splitlines() if line.strip()]
+    assert lines == [
+        f"error: '{table_dir}' is a tabular model; trainwell recommend needs a recommender (trainwell fit "
+        "ratings.csv --user USER_COL --item ITEM_COL)"
+    ]
+    assert completed.stdout == ""

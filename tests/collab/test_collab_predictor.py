@@ -1,0 +1,344 @@
+"""Tests for trainwell.collab.predictor: a ratings artifact loaded back scores pairs, ranks items for a user
+(known or not) and lists an item's neighbours."""
+
+from __future__ import annotations
+
+import json
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from ratings_support import (
+    LowRankRatings,
+    average_user_scores,
+    bounded,
+    liked_ratings,
+    low_rank_ratings,
+    rank_correlation,
+    rmse,
+)
+
+import trainwell
+from trainwell.collab.data import read_ratings
+from trainwell.collab.pipeline import RatingsRun, fit_ratings
+from trainwell.collab.predictor import CollabPredictor
+from trainwell.core.errors import ConfigError, DataError
+
+NEW_USERS = 5  # users 1..5 rate only validation rows: cold start
+
+
+@dataclass(frozen=True)
+class Fitted:
+    truth: LowRankRatings
+    run: RatingsRun
+    predictor: CollabPredictor
+    valid_rows: pd.DataFrame
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory: pytest.TempPathFactory) -> Fitted:
+    """The default recipe on synthetic ratings, written and loaded back; a fifth of the rows and every rating of
+    users 1..5 are held out."""
+    truth = low_rank_ratings(seed=0)
+    frame = truth.frame
+    held_out = (frame["user"] <= NEW_USERS).to_numpy() | (np.arange(len(frame)) % 5 == 0)
+    splits = (np.flatnonzero(~held_out), np.flatnonzero(held_out))
+    model_dir = tmp_path_factory.mktemp("collab") / "model"
+    run = fit_ratings(frame, out=model_dir, progress=False, splits=splits)
+    return Fitted(truth, run, trainwell.load(model_dir), frame.iloc[splits[1]])
+
+
+@pytest.fixture(scope="module")
+def predictor(fitted: Fitted) -> CollabPredictor:
+    return fitted.predictor
+
+
+def all_items(predictor: CollabPredictor) -> list[int]:
+    return [int(key) for key in predictor.recipe.items]
+
+
+def scores_for(predictor: CollabPredictor, user: object, items: list[int]) -> np.ndarray:
+    rows = pd.DataFrame({"user": [user] * len(items), "item": items})
+    return predictor.predict(rows)["prediction"].to_numpy()
+
+
+# --------------------------------------------------------------------------------------------- the artifact
+def test_load_returns_a_collab_predictor_with_the_training_recipe(fitted: Fitted) -> None:
+    predictor, run = fitted.predictor, fitted.run
+    assert isinstance(predictor, CollabPredictor)
+    assert predictor.application == "collab"
+    assert predictor.input_names == ["user", "item"]
+    assert predictor.recipe == run.data.recipe
+    assert predictor.task == run.data.task
+    metadata = json.loads((run.model_dir / "trainwell.json").read_text())
+    assert metadata["application"] == "collab"
+    assert metadata["architecture"]["name"] == "dot_bias"
+    history = pd.read_csv(run.model_dir / "history.csv")
+    assert history["rmse"].iloc[-1] == pytest.approx(run.metrics["rmse"], rel=1e-6)
+
+
+def test_loaded_predictions_equal_the_learners_on_validation_rows(fitted: Fitted) -> None:
+    expected, targets = fitted.run.learn.get_preds()
+    table = fitted.predictor.predict(fitted.valid_rows)
+    assert table.columns.tolist() == ["prediction"]
+    assert table.index.equals(fitted.valid_rows.index)
+    assert np.allclose(table["prediction"].to_numpy(), expected.numpy(), atol=1e-6)
+    proba = fitted.predictor.predict_proba(fitted.valid_rows)
+    assert isinstance(proba, torch.Tensor)
+    assert np.allclose(proba.numpy(), expected.numpy(), atol=1e-6)
+    # The saved model is a good one: far below the global mean's error on the same rows.
+    baseline = rmse(np.full(len(targets), fitted.run.data.recipe.rating_mean), targets.numpy())
+    assert rmse(table["prediction"].to_numpy(), targets.numpy()) < 0.75 * baseline
+
+
+def test_list_of_dicts_and_extra_columns_are_accepted(predictor: CollabPredictor) -> None:
+    rows = [{"user": 10, "item": 3, "rating": 1.0, "note": "x"}, {"user": 11, "item": 4}]
+    from_dicts = predictor.predict(rows)["prediction"].to_numpy()
+    from_frame = scores_for(predictor, 10, [3])[0], scores_for(predictor, 11, [4])[0]
+    assert np.allclose(from_dicts, from_frame, atol=1e-7)
+
+
+def test_missing_input_columns_are_refused_unless_allowed(predictor: CollabPredictor) -> None:
+    with pytest.raises(DataError, match="column 'user' missing from the input rows"):
+        predictor.predict(pd.DataFrame({"item": [1, 2]}))
+    allowed = predictor.predict(pd.DataFrame({"item": [1, 2]}), allow_missing_columns=True)
+    assert np.allclose(allowed["prediction"].to_numpy(), scores_for(predictor, "nobody", [1, 2]), atol=1e-7)
+
+
+# --------------------------------------------------------------------------------------------- ids and cold start
+def test_ids_match_by_their_text_form(predictor: CollabPredictor) -> None:
+    items = [1, 2, 3]
+    as_int = scores_for(predictor, 7, items)
+    assert np.array_equal(scores_for(predictor, "7", items), as_int)
+    assert np.array_equal(scores_for(predictor, 7.0, items), as_int)
+    assert np.array_equal(scores_for(predictor, np.int64(7), items), as_int)
+    text_items = predictor.predict(pd.DataFrame({"user": [7] * 3, "item": ["1", "2", "3"]}))
+    assert np.array_equal(text_items["prediction"].to_numpy(), as_int)
+    assert not np.array_equal(scores_for(predictor, 8, items), as_int)
+    pd.testing.assert_frame_equal(predictor.recommend("7", k=5), predictor.recommend(7, k=5))
+    pd.testing.assert_frame_equal(predictor.similar_items("3", k=4), predictor.similar_items(3, k=4))
+
+
+def test_unseen_user_is_scored_as_the_average_user(fitted: Fitted) -> None:
+    predictor = fitted.predictor
+    items = all_items(predictor)
+    expected = average_user_scores(predictor.model, np.arange(1, len(items) + 1))
+    for newcomer in (1, "never-seen", 10_000):
+        assert np.allclose(scores_for(predictor, newcomer, items), expected, atol=1e-5)
+    # The held-out users 1..5 are unknown to the model.
+    assert predictor.recipe.user_codes(range(1, NEW_USERS + 1)).tolist() == [0] * NEW_USERS
+    assert np.ptp(expected) > 1.0  # a real ranking, not one value for every item
+
+
+def test_unseen_user_and_item_get_the_average_pair_score(predictor: CollabPredictor) -> None:
+    model = predictor.model
+    means = {
+        name: getattr(model, name).weight.detach().double().numpy()[1:].mean(axis=0)
+        for name in ("user_factors", "item_factors", "user_bias", "item_bias")
+    }
+    raw = means["user_factors"] @ means["item_factors"] + means["user_bias"][0] + means["item_bias"][0]
+    score = predictor.predict(pd.DataFrame({"user": ["ghost"], "item": ["phantom"]}))["prediction"].iloc[0]
+    assert score == pytest.approx(float(bounded(model, np.array([raw]))[0]), abs=1e-5)
+
+
+def test_recommend_for_an_unknown_user_ranks_by_the_average_users_scores(predictor: CollabPredictor) -> None:
+    items = all_items(predictor)
+    average = average_user_scores(predictor.model, np.arange(1, len(items) + 1))
+    ranking = predictor.recommend("someone new", k=len(items))
+    assert not ranking["known_user"].any()
+    order = np.argsort(-average, kind="stable")
+    assert ranking["item"].tolist() == [items[i] for i in order]
+    assert np.allclose(ranking["score"].to_numpy(), average[order], atol=1e-5)
+
+
+# --------------------------------------------------------------------------------------------- recommend
+def test_recommend_returns_the_k_best_items_best_first(predictor: CollabPredictor) -> None:
+    items = all_items(predictor)
+    scores = scores_for(predictor, 20, items)
+    ranking = predictor.recommend(20, k=5)
+    assert ranking.columns.tolist() == ["rank", "item", "score", "known_user"]
+    assert ranking["rank"].tolist() == [1, 2, 3, 4, 5]
+    assert ranking["known_user"].all()
+    best = np.argsort(-scores, kind="stable")[:5]
+    assert ranking["item"].tolist() == [items[i] for i in best]
+    assert np.allclose(ranking["score"].to_numpy(), scores[best], atol=1e-6)
+    assert (np.diff(ranking["score"].to_numpy()) <= 0).all()
+    assert all(isinstance(item, int) for item in ranking["item"])  # ids come back as written
+
+
+def test_recommend_leaves_out_excluded_items(predictor: CollabPredictor) -> None:
+    full = predictor.recommend(20, k=40)
+    excluded = full["item"].iloc[[0, 2, 5]].tolist()
+    ranking = predictor.recommend(20, k=10, exclude=[*excluded, "not an item"])
+    assert not set(excluded) & set(ranking["item"])
+    assert ranking["item"].tolist() == [i for i in full["item"] if i not in excluded][:10]
+    # Excluding items as text works like excluding them as numbers.
+    as_text = predictor.recommend(20, k=10, exclude=[str(i) for i in excluded])
+    pd.testing.assert_frame_equal(as_text, ranking)
+
+
+def test_recommend_returns_fewer_rows_when_fewer_items_are_left(predictor: CollabPredictor) -> None:
+    items = all_items(predictor)
+    assert len(predictor.recommend(20, k=1_000)) == len(items)
+    assert len(predictor.recommend(20, k=10, exclude=items[3:])) == 3
+    nothing = predictor.recommend(20, k=10, exclude=items)
+    assert len(nothing) == 0
+    assert nothing.columns.tolist() == ["rank", "item", "score", "known_user"]
+
+
+def test_candidates_restrict_the_ranking(predictor: CollabPredictor) -> None:
+    candidates = [3, 17, 25, 8]
+    scores = scores_for(predictor, 20, candidates)
+    ranking = predictor.recommend(20, k=3, candidates=candidates, exclude=[17])
+    kept = [(item, score) for item, score in zip(candidates, scores, strict=True) if item != 17]
+    expected = sorted(kept, key=lambda pair: -pair[1])
+    assert ranking["item"].tolist() == [item for item, _ in expected]
+    assert np.allclose(ranking["score"].to_numpy(), [score for _, score in expected], atol=1e-6)
+
+
+def test_unknown_candidates_are_an_error_naming_them(predictor: CollabPredictor) -> None:
+    with pytest.raises(DataError, match=r"candidate items \['nope', 999\] were not in the training ratings"):
+        predictor.recommend(20, candidates=[3, "nope", 999])
+
+
+@pytest.mark.parametrize("k", [0, -3, True, 2.0, "5"])
+def test_recommend_refuses_a_bad_k(predictor: CollabPredictor, k: object) -> None:
+    with pytest.raises(ConfigError, match="k must be a whole number of at least 1"):
+        predictor.recommend(20, k=k)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------- similar items
+def test_similar_items_are_ranked_by_cosine_and_never_the_item_itself(predictor: CollabPredictor) -> None:
+    items = all_items(predictor)
+    vectors = predictor.model.item_factors.weight.detach().double()[1:]
+    unit = torch.nn.functional.normalize(vectors, dim=1).numpy()
+    for item in (items[0], items[7], items[-1]):
+        table = predictor.similar_items(item, k=6)
+        assert table.columns.tolist() == ["rank", "item", "similarity"]
+        assert table["rank"].tolist() == [1, 2, 3, 4, 5, 6]
+        assert item not in table["item"].tolist()
+        position = items.index(item)
+        cosine = unit @ unit[position]
+        cosine[position] = -np.inf
+        best = np.argsort(-cosine, kind="stable")[:6]
+        assert table["item"].tolist() == [items[i] for i in best]
+        assert np.allclose(table["similarity"].to_numpy(), cosine[best], atol=1e-5)
+    everything = predictor.similar_items(items[0], k=1_000)
+    assert len(everything) == len(items) - 1
+    assert items[0] not in everything["item"].tolist()
+
+
+def test_similar_items_follow_the_generating_model(fitted: Fitted) -> None:
+    predictor, truth = fitted.predictor, fitted.truth
+    items = all_items(predictor)
+    true_cosine = truth.true_item_cosine(items)
+    nearest, correlations = [], []
+    for position, item in enumerate(items):
+        table = predictor.similar_items(item, k=len(items))
+        others = [items.index(other) for other in table["item"]]
+        # Top three by the model, and how its similarities rank all others against the true ones.
+        nearest.append(true_cosine[position, others[:3]].mean())
+        correlations.append(rank_correlation(table["similarity"].to_numpy(), true_cosine[position, others]))
+    off_diagonal = true_cosine[np.triu_indices(len(items), 1)]
+    assert abs(off_diagonal.mean()) < 0.1  # two random items are unrelated on average
+    assert np.mean(nearest) > 0.7  # the three listed first are truly alike
+    assert np.median(correlations) > 0.7
+
+
+def test_similar_items_refuses_unknown_items_and_bad_k(predictor: CollabPredictor) -> None:
+    with pytest.raises(DataError, match="item 'zzz' was not in the training ratings"):
+        predictor.similar_items("zzz")
+    for k in (0, -1, False):
+        with pytest.raises(ConfigError, match="k must be a whole number of at least 1"):
+            predictor.similar_items(1, k=k)
+
+
+# --------------------------------------------------------------------------------------------- liked/disliked
+@pytest.fixture(scope="module")
+def liked(tmp_path_factory: pytest.TempPathFactory) -> tuple[RatingsRun, CollabPredictor, pd.DataFrame]:
+    frame = liked_ratings()
+    model_dir = tmp_path_factory.mktemp("liked") / "model"
+    run = fit_ratings(frame, rating="opinion", out=model_dir, epochs=5, lr=3e-2, progress=False)
+    return run, trainwell.load(model_dir), frame
+
+
+def test_liked_disliked_labels_make_a_binary_model(
+    liked: tuple[RatingsRun, CollabPredictor, pd.DataFrame],
+) -> None:
+    _, predictor, frame = liked
+    assert predictor.task.kind == "binary" and predictor.task.classes == ("disliked", "liked")
+    assert (predictor.recipe.user_col, predictor.recipe.item_col, predictor.recipe.rating_col) == (
+        "user",
+        "movie",
+        "opinion",
+    )
+    rows = frame.iloc[:300]
+    table = predictor.predict(rows)
+    assert table.columns.tolist() == ["prediction", "probability_liked"]
+    probability = table["probability_liked"].to_numpy()
+    assert ((probability >= 0) & (probability <= 1)).all()
+    assert table["prediction"].tolist() == np.where(probability >= 0.5, "liked", "disliked").tolist()
+    accuracy = (table["prediction"] == rows["opinion"]).mean()
+    majority = frame["opinion"].value_counts(normalize=True).max()
+    assert accuracy > majority + 0.15
+
+
+def test_binary_predictions_equal_the_learners_probabilities(
+    liked: tuple[RatingsRun, CollabPredictor, pd.DataFrame],
+) -> None:
+    run, predictor, frame = liked
+    probabilities, targets = run.learn.get_preds()
+    valid_rows = pd.DataFrame(
+        {
+            "user": [predictor.recipe.users[c - 1] for c in run.data.valid.tensors[0][:, 0].tolist()],
+            "movie": [predictor.recipe.items[c - 1] for c in run.data.valid.tensors[0][:, 1].tolist()],
+        }
+    )
+    table = predictor.predict(valid_rows)
+    assert np.allclose(table["probability_liked"].to_numpy(), probabilities.numpy(), atol=1e-6)
+    accuracy = float(((probabilities >= 0.5).float() == targets).float().mean())
+    assert accuracy > frame["opinion"].value_counts(normalize=True).max() + 0.1
+
+
+def test_binary_recommendations_are_probabilities_of_liking(
+    liked: tuple[RatingsRun, CollabPredictor, pd.DataFrame],
+) -> None:
+    predictor = liked[1]
+    ranking = predictor.recommend(12, k=5)
+    assert ranking["movie"].tolist()[0].startswith("film ")  # text ids come back as text
+    rows = pd.DataFrame({"user": [12] * 5, "movie": ranking["movie"]})
+    assert np.allclose(predictor.predict(rows)["probability_liked"].to_numpy(), ranking["score"], atol=1e-6)
+    assert ((ranking["score"] > 0) & (ranking["score"] < 1)).all()
+    similar = predictor.similar_items("film 01", k=3)
+    assert "film 01" not in similar["movie"].tolist() and len(similar) == 3
+
+
+# --------------------------------------------------------------------------------------------- MovieLens
+@pytest.mark.slow
+@pytest.mark.data
+def test_movielens_u1_split_reaches_the_published_accuracy(shared_data: Path, tmp_path: Path) -> None:
+    archive = shared_data / "movielens_100k" / "ml-100k.tgz"
+    if not archive.is_file():
+        pytest.skip(f"needs {archive}")
+    with tarfile.open(archive) as tar:
+        for name in ("u1.base", "u1.test"):
+            member = tar.extractfile(f"ml-100k/{name}")
+            assert member is not None
+            (tmp_path / name).write_bytes(member.read())
+    base, test = read_ratings(tmp_path / "u1.base"), read_ratings(tmp_path / "u1.test")
+    assert (len(base), len(test)) == (80_000, 20_000)
+    frame = pd.concat([base, test], ignore_index=True)
+    splits = (np.arange(len(base)), np.arange(len(base), len(frame)))
+    run = fit_ratings(frame, epochs=5, progress=False, splits=splits)
+    hints = run.data.model_hints
+    assert hints["n_users"] == 943 + 1 and hints["y_range"] == pytest.approx([0.6, 5.4])
+    predictions, targets = run.learn.get_preds()
+    global_mean = rmse(np.full(len(targets), run.data.recipe.rating_mean), targets.numpy())
+    model_rmse = rmse(predictions.numpy(), targets.numpy())
+    assert global_mean > 1.1
+    assert model_rmse < 0.94  # the library reaches about 0.917; biases alone about 0.94
+    assert run.metrics["rmse"] == pytest.approx(model_rmse, rel=1e-4)
