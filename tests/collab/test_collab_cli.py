@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from ratings_support import low_rank_ratings, run_trainwell
 from typer.testing import CliRunner
 
 import trainwell
+from ratings_support import low_rank_ratings, run_trainwell
 from trainwell.cli.app import app
 from trainwell.collab.pipeline import fit_ratings
 from trainwell.tabular.pipeline import fit_table

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from ratings_support import low_rank_ratings
 
+from ratings_support import low_rank_ratings
 from trainwell.collab.data import default_collab_batch_size, ratings_data, read_ratings
 from trainwell.collab.recipe import CollabRecipe
 from trainwell.core.errors import ArtifactError, ConfigError, DataError

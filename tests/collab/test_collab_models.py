@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from ratings_support import LowRankRatings, average_user_scores, low_rank_ratings, pair_scores, rmse
 
+from ratings_support import LowRankRatings, average_user_scores, low_rank_ratings, pair_scores, rmse
 from trainwell.collab.data import ratings_data
 from trainwell.collab.learner import DEFAULT_LR, UnknownAsAverage, collab_learner
 from trainwell.collab.models import CollabNN, DotBias

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+
+import trainwell
 from ratings_support import (
     LowRankRatings,
     average_user_scores,
@@ -21,8 +23,6 @@ from ratings_support import (
     rank_correlation,
     rmse,
 )
-
-import trainwell
 from trainwell.collab.data import read_ratings
 from trainwell.collab.pipeline import RatingsRun, fit_ratings
 from trainwell.collab.predictor import CollabPredictor

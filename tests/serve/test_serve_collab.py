@@ -14,19 +14,16 @@ import pytest
 from serve_support import LiveServer, start_server
 
 import trainwell
+from ratings_support import low_rank_ratings
 from trainwell.export.onnx import OnnxPredictor, export_onnx
 from trainwell.serve import create_app
 
 
-def ratings(n_users: int = 30, n_items: int = 20, seed: int = 0) -> pd.DataFrame:
-    """Ratings from a rank-2 taste model: user u likes item i by ``taste_u · genre_i`` plus biases."""
-    rng = np.random.default_rng(seed)
-    taste, genre = rng.normal(size=(n_users, 2)), rng.normal(size=(n_items, 2))
-    pairs = [(u, i) for u in range(n_users) for i in range(n_items) if rng.random() < 0.6]
-    users, items = (np.array(column) for column in zip(*pairs, strict=True))
-    score = 3 + (taste[users] * genre[items]).sum(1) + rng.normal(scale=0.3, size=len(pairs))
+def ratings() -> pd.DataFrame:
+    """Ratings of a rank-2 taste model, with text item ids (``m<id>``) and user ids from 100."""
+    frame = low_rank_ratings(0, n_users=30, n_items=20, n_ratings=360).frame
     return pd.DataFrame(
-        {"user": users + 100, "movie": [f"m{i}" for i in items], "stars": np.clip(score, 1, 5)}
+        {"user": frame["user"] + 99, "movie": "m" + (frame["item"] - 1).astype(str), "stars": frame["rating"]}
     )
 
 

@@ -84,9 +84,17 @@ def build_report(
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
         text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
         return write_text_atomic(destination, text)
+    if getattr(predictor, "application", None) == "collab":
+        from trainwell.report._collab import collab_report_sections, read_ratings_frame
+
+        frame, source = read_ratings_frame(data)
+        intro, sections = collab_report_sections(predictor, frame, source, top_k=top_k)
+        sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
+        text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
+        return write_text_atomic(destination, text)
     if not isinstance(predictor, TabularPredictor):
         raise ConfigError(
-            f"trainwell report supports tabular, image and text models; '{model_dir}' holds another kind"
+            f"trainwell report supports tabular, image, text and ratings models; '{model_dir}' holds another kind"
         )
     task = predictor.task
     if task.kind not in SUPPORTED or len(task.target_names) != 1:

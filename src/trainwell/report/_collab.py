@@ -1,0 +1,175 @@
+"""Report sections for a ratings model: metrics, predicted against actual, error by what the model knew,
+the largest errors, and what the model learned about the items (biases and nearest neighbours)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+import trainwell
+from trainwell.core.errors import ConfigError, DataError
+from trainwell.report import _html
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from trainwell.collab.predictor import CollabPredictor
+
+#: Items whose neighbours are listed: the most rated in the report's data.
+NEIGHBOUR_ITEMS = 5
+NEIGHBOURS = 5
+#: Items listed at each end of the item-bias ranking.
+BIAS_ITEMS = 10
+
+
+def read_ratings_frame(data: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, str]:
+    """The labelled ratings of ``data`` (a header-less file read as user, item, rating[, timestamp])."""
+    import pandas as pd
+
+    from trainwell.collab.data import read_ratings
+
+    if isinstance(data, pd.DataFrame):
+        return data.reset_index(drop=True), "the data"
+    return read_ratings(data).reset_index(drop=True), str(data)
+
+
+def collab_report_sections(
+    predictor: CollabPredictor, frame: pd.DataFrame, source: str, *, top_k: int
+) -> tuple[list[str], list[str]]:
+    """Intro paragraphs and sections for a ratings model judged on the labelled rows of ``frame``."""
+    from trainwell.report.build import _metrics_section, _regression_section, _top_losses_section
+
+    recipe, task = predictor.recipe, predictor.task
+    if recipe.implicit:
+        raise ConfigError(
+            "the report covers rating models; an implicit-feedback model's ranking metrics (hit@10, ndcg@10) "
+            "are in its training history (trainwell info)"
+        )
+    for name, what in (
+        (recipe.user_col, "user"),
+        (recipe.item_col, "item"),
+        (task.target_names[0], "rating"),
+    ):
+        if name not in frame.columns:
+            raise DataError(
+                f"{what} column '{name}' not found in {source}; the report needs rated (user, item) rows. "
+                f"Columns are: {', '.join(map(str, list(frame.columns)[:20]))}"
+            )
+    target = task.target_names[0]
+    if frame[target].isna().any():
+        raise DataError(f"rating column '{target}' has missing values in {source}; drop or fill those rows")
+    targets = task.encode(frame[target])
+    predictions = predictor.predict_proba(frame)
+    sections = [_metrics_section(task, predictions, targets, len(frame), source)]
+    if task.kind == "regression":
+        sections.append(_regression_section(predictions, targets))
+    sections.append(_cold_start_section(predictor, frame, predictions, targets))
+    sections.append(_top_losses_section(task, predictions, targets, frame, predictor.input_names, top_k))
+    sections.extend(_items_sections(predictor, frame))
+    intro = [
+        _html.paragraph(
+            f"Recommender ({type(predictor.model).__name__}) predicting '{target}' for (user, item) pairs: "
+            f"{len(recipe.users)} users and {len(recipe.items)} items known from training; evaluated on "
+            f"{len(frame)} rated pairs from {source}. trainwell {trainwell.__version__}."
+        )
+    ]
+    return intro, sections
+
+
+def _cold_start_section(
+    predictor: CollabPredictor, frame: pd.DataFrame, predictions: torch.Tensor, targets: torch.Tensor
+) -> str:
+    codes, _ = predictor.recipe.transform(frame)
+    known_user, known_item = (codes[:, 0] > 0).numpy(), (codes[:, 1] > 0).numpy()
+    groups = {
+        "user and item seen in training": known_user & known_item,
+        "new user (scored as the average user)": ~known_user & known_item,
+        "new item (scored as the average item)": known_user & ~known_item,
+        "both new": ~known_user & ~known_item,
+    }
+    errors = (predictions.reshape(-1).double() - targets.reshape(-1).double()).numpy()
+    is_regression = predictor.task.kind == "regression"
+    rows = []
+    for name, mask in groups.items():
+        if not mask.any():
+            continue
+        part = errors[mask]
+        measure = float(np.sqrt(np.mean(part**2))) if is_regression else float(np.mean(np.abs(part)))
+        rows.append((name, int(mask.sum()), measure))
+    what = "RMSE" if is_regression else "mean absolute error of the probability"
+    note = (
+        f"The {what} of the rows by what the model knew about their user and item. New users and items get "
+        "the average's score: expect them to be worse, and compare with the first line."
+    )
+    return _html.section(
+        "cold-start",
+        "Error by what the model knew",
+        [_html.paragraph(note, note=True), _html.table(["pairs", "count", what], rows)],
+    )
+
+
+def _items_sections(predictor: CollabPredictor, frame: pd.DataFrame) -> list[str]:
+    from trainwell.collab.ranking import item_id
+
+    recipe, model = predictor.recipe, predictor.model
+    sections = []
+    bias = getattr(model, "item_bias", None)
+    if isinstance(bias, torch.nn.Embedding):
+        values = bias.weight.detach().reshape(-1)[1:].numpy()
+        order = np.argsort(-values, kind="stable")
+        counts = frame[recipe.item_col].map(str).value_counts()
+
+        def listed(positions: np.ndarray) -> list[tuple[Any, float, int]]:
+            keys = [recipe.items[i] for i in positions.tolist()]
+            return [
+                (item_id(k), float(values[i]), int(counts.get(k, 0)))
+                for k, i in zip(keys, positions, strict=True)
+            ]
+
+        header = ["item", "bias", f"ratings in {len(frame)} rows"]
+        sections.append(
+            _html.section(
+                "item-bias",
+                "Items liked or disliked whatever the user",
+                [
+                    _html.paragraph(
+                        "The item bias is the part of the score that does not depend on who is rating: high for "
+                        "items most people rate above their own average, low for the reverse.",
+                        note=True,
+                    ),
+                    "<h3>Highest</h3>",
+                    _html.table(header, listed(order[:BIAS_ITEMS])),
+                    "<h3>Lowest</h3>",
+                    _html.table(header, listed(order[::-1][:BIAS_ITEMS])),
+                ],
+            )
+        )
+    known = frame[recipe.item_col][recipe.item_codes(frame[recipe.item_col]) > 0]
+    popular = known.value_counts().index[:NEIGHBOUR_ITEMS].tolist()
+    rows = []
+    for item in popular:
+        neighbours = predictor.similar_items(item, k=NEIGHBOURS)
+        listed_items = ", ".join(
+            f"{n} ({s:.2f})"
+            for n, s in zip(neighbours[recipe.item_col], neighbours["similarity"], strict=True)
+        )
+        rows.append((item, listed_items))
+    if rows:
+        sections.append(
+            _html.section(
+                "neighbours",
+                "Nearest items",
+                [
+                    _html.paragraph(
+                        f"For the {len(rows)} items rated most often here, the items whose learned factors point "
+                        "the same way (cosine similarity): liked by the same people, whatever their labels say.",
+                        note=True,
+                    ),
+                    _html.table(["item", f"nearest {NEIGHBOURS} (similarity)"], rows),
+                ],
+            )
+        )
+    return sections
