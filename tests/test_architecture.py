@@ -32,6 +32,7 @@ LAYERS: dict[str, int] = {
     **dict.fromkeys(("tabular", "vision", "text", "collab"), 4),
     **dict.fromkeys(("report", "serve", "automl", "continual"), 5),
     "cli": 6,
+    "__main__": 7,  # ``python -m trainwell``: starts the command line, above it
 }
 SAME_LAYER_ALLOWED = {("learner", "callbacks"), ("callbacks", "learner")}
 ROOT = "trainwell"

@@ -19,6 +19,10 @@ EXAMPLE_INPUTS = {
         (torch.randint(0, 3, (8, 3)), torch.randn(8, 5)),
     ),
     "vision": lambda: ({"n_out": 2, "in_channels": 3}, (torch.rand(8, 3, 32, 32),)),
+    "collab": lambda: (
+        {"n_users": 6, "n_items": 5, "n_out": 1, "y_range": [0.5, 5.5]},
+        (torch.stack([torch.randint(1, 6, (8,)), torch.randint(1, 5, (8,))], dim=1), torch.zeros(8, 0)),
+    ),
 }
 # Architectures whose config differs from their application's example.
 EXAMPLE_BY_NAME = {

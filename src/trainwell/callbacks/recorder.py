@@ -7,6 +7,7 @@ numbers once per epoch. Every Learner has one; ``learn.history`` is its table.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -97,6 +98,23 @@ class Recorder(Callback):
 
     def after_fit(self, learn: Learner) -> None:
         self._flush_losses()
+
+    def combine(self, phase: str, add_up: Callable[[torch.Tensor], torch.Tensor]) -> None:
+        """Replace this process's loss sum and row count of ``phase`` (``"train"`` or ``"valid"``) by their
+        totals over every process; ``add_up`` sums a float64 tensor across them (an all-reduce).
+
+        A distributed fit calls this once a phase ends, before the epoch's row is written, so the history
+        holds the loss over all the data, the same in every process."""
+        if phase == "train":
+            totals = add_up(
+                torch.tensor([float(self._train_sum), float(self._train_rows)], dtype=torch.float64)
+            )
+            self._train_sum, self._train_rows = float(totals[0]), int(totals[1])
+        else:
+            totals = add_up(
+                torch.tensor([float(self._valid_sum), float(self._valid_rows)], dtype=torch.float64)
+            )
+            self._valid_sum, self._valid_rows = float(totals[0]), int(totals[1])
 
     # --------------------------------------------------------------------------------- state
     def _flush_losses(self) -> None:

@@ -6,6 +6,7 @@ traceback. Heavy imports happen inside the commands so that ``trainwell --help``
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -139,7 +140,10 @@ def fit(
 
     def run() -> None:
         from trainwell.core.errors import ConfigError
+        from trainwell.distributed import launched_by_torchrun
 
+        if launched_by_torchrun() and os.environ.get("RANK") != "0":
+            out_console.quiet = True  # under torchrun every process trains; rank 0 alone reports
         image_source = task != "language_model" and _is_image_source(data, path_col)
         if recipe is not None and not image_source:
             raise ConfigError(

@@ -82,10 +82,13 @@ class InteractionLoader:
         self.n_items, self.n_negatives = int(n_items), int(n_negatives)
         self.batch_size, self.seed, self.epoch = int(batch_size), int(seed), 0
         self.known = np.unique(pair_keys(self.users, self.items, self.n_items))
+        #: The shard this process reads in a distributed job (see :class:`TensorLoader`).
+        self.rank, self.world_size = 0, 1
 
     @property
     def n_rows(self) -> int:
-        return len(self.users) * (1 + self.n_negatives)
+        total = len(self.users) * (1 + self.n_negatives)
+        return math.ceil(total / self.world_size)
 
     def __len__(self) -> int:
         return math.ceil(self.n_rows / self.batch_size)
@@ -102,7 +105,12 @@ class InteractionLoader:
         x_cat = torch.from_numpy(np.stack([users, items], axis=1))
         target = torch.cat([torch.ones(len(self.users)), torch.zeros(len(neg_users))])
         loader = TensorLoader(
-            (x_cat, torch.zeros((len(users), 0)), target), self.batch_size, shuffle=True, seed=self.seed
+            (x_cat, torch.zeros((len(users), 0)), target),
+            self.batch_size,
+            shuffle=True,
+            seed=self.seed,
+            rank=self.rank,
+            world_size=self.world_size,
         )
         loader.set_epoch(self.epoch)
         return loader

@@ -18,6 +18,7 @@ from trainwell.collab.learner import collab_learner, default_settings
 from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
+from trainwell.distributed import maybe_distribute
 from trainwell.learner.learner import Learner
 from trainwell.learner.run_files import check_out_dir, write_run
 
@@ -82,6 +83,7 @@ def fit_ratings(
     learn = collab_learner(
         data, arch=arch, n_factors=n_factors, metrics=metrics, progress=progress, **options
     )
+    maybe_distribute(learn)
     lr = default_settings(data)[0] if lr is None else lr
     implicit = bool(getattr(data.recipe, "implicit", False))
     learn.fit_one_cycle(epochs or default_epochs(len(data.train), implicit), lr)  # type: ignore[arg-type]

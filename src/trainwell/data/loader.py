@@ -28,6 +28,9 @@ class TensorLoader:
         drop_last: drop a last, smaller batch (useful with batch norm).
         seed: the order of epoch ``e`` is ``randperm`` seeded with ``seed + e``.
         rank, world_size: which shard this process reads in a distributed job.
+        even: in a distributed job, pad the last shards by wrapping so every process reads as many rows (and
+            takes as many steps: training needs it); ``False`` reads every row exactly once (exact validation
+            metrics once the shards' results are combined).
         gather: ``"epoch"`` permutes whole tensors once per epoch (fastest for small rows); ``"batch"``
             gathers each batch's rows as it is read, so a memory-mapped tensor bigger than RAM is never copied
             whole (decoded image sets).
@@ -44,6 +47,7 @@ class TensorLoader:
         rank: int = 0,
         world_size: int = 1,
         gather: str = "epoch",
+        even: bool = True,
     ) -> None:
         if gather not in ("epoch", "batch"):
             raise ConfigError(f"gather must be 'epoch' or 'batch', got {gather!r}")
@@ -67,6 +71,7 @@ class TensorLoader:
         self.rank = rank
         self.world_size = world_size
         self.gather = gather
+        self.even = even
         #: Where batches are delivered; with ``gather="batch"`` the tensors stay put and each batch moves.
         self.output_device: torch.device | None = None
         self.epoch = 0
@@ -75,7 +80,11 @@ class TensorLoader:
     def n_rows(self) -> int:
         """Rows this process reads per epoch."""
         total = len(self.tensors[0])
-        return math.ceil(total / self.world_size) if self.world_size > 1 else total
+        if self.world_size == 1:
+            return total
+        if self.even:
+            return math.ceil(total / self.world_size)
+        return len(range(self.rank, total, self.world_size))
 
     @property
     def device(self) -> torch.device:
@@ -101,9 +110,10 @@ class TensorLoader:
         else:
             indices = torch.arange(total)
         if self.world_size > 1:
-            # Pad by wrapping so each rank gets the same number of rows, then stride.
-            padded = self.n_rows * self.world_size
-            indices = torch.cat([indices, indices[: padded - total]])[self.rank :: self.world_size]
+            if self.even:  # pad by wrapping so each rank gets the same number of rows, then stride
+                padded = self.n_rows * self.world_size
+                indices = torch.cat([indices, indices[: padded - total]])
+            indices = indices[self.rank :: self.world_size]
         return indices
 
     def iter_from(self, start_batch: int = 0) -> Iterator[Batch]:
@@ -154,23 +164,31 @@ class TensorLoader:
             rank=self.rank,
             world_size=self.world_size,
             gather=self.gather,
+            even=self.even,
         )
         clone.epoch = self.epoch
         return clone
 
     def new(
-        self, *, batch_size: int | None = None, shuffle: bool | None = None, drop_last: bool | None = None
+        self,
+        *,
+        batch_size: int | None = None,
+        shuffle: bool | None = None,
+        drop_last: bool | None = None,
+        whole: bool = False,
     ) -> TensorLoader:
-        """A loader over the same tensors with some settings changed (e.g. an ordered pass for predictions)."""
+        """A loader over the same tensors with some settings changed (e.g. an ordered pass for predictions);
+        ``whole=True`` reads every row in this process, whatever shard this loader reads."""
         return TensorLoader(
             self.tensors,
             batch_size or self.batch_size,
             shuffle=self.shuffle if shuffle is None else shuffle,
             drop_last=self.drop_last if drop_last is None else drop_last,
             seed=self.seed,
-            rank=self.rank,
-            world_size=self.world_size,
+            rank=0 if whole else self.rank,
+            world_size=1 if whole else self.world_size,
             gather=self.gather,
+            even=self.even,
         )
 
 

@@ -14,10 +14,12 @@ if TYPE_CHECKING:
 
 
 def ordered(loader: Any) -> Any:
-    """The same data in its natural order (predictions must line up with rows)."""
+    """The same data in its natural order (predictions must line up with rows), all of it: a loader that reads
+    one shard of a distributed job is read whole, so every process evaluates every row."""
     new = getattr(loader, "new", None)
-    if callable(new) and getattr(loader, "shuffle", False):
-        return new(shuffle=False, drop_last=False)
+    sharded = getattr(loader, "world_size", 1) > 1
+    if callable(new) and (getattr(loader, "shuffle", False) or sharded):
+        return new(shuffle=False, drop_last=False, **({"whole": True} if sharded else {}))
     return loader
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
+from trainwell.distributed import broadcast_value, maybe_distribute
 from trainwell.learner.learner import Learner
 from trainwell.learner.lr_find import LRFindResult
 from trainwell.learner.run_files import check_out_dir, write_run
@@ -78,12 +79,13 @@ def fit_table(
         check_out_dir(Path(out))
     seed_everything(seed)
     data = tabular_data(source, target, seed=seed, **data_kwargs)
-    learn = tabular_learner(data, metrics=metrics, progress=progress)
+    learn = maybe_distribute(tabular_learner(data, metrics=metrics, progress=progress))
     finder = None
     if lr is None:
         finder = learn.lr_find()
         lr = finder.suggestion or DEFAULT_LR
-        lr = min(max(lr, LR_BOUNDS[0]), LR_BOUNDS[1])
+        # Under torchrun each process saw its own losses: all train with rank 0's choice.
+        lr = broadcast_value(min(max(lr, LR_BOUNDS[0]), LR_BOUNDS[1]))
     learn.fit_one_cycle(epochs or default_epochs(len(data.train)), lr)  # type: ignore[arg-type]
     model_dir = write_run(learn, Path(out), finder) if out is not None else None
     return TableRun(learn, data, lr, finder, model_dir)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
+from trainwell.distributed import maybe_distribute
 from trainwell.learner.learner import Learner
 from trainwell.learner.run_files import check_out_dir, write_run
 from trainwell.models.registry import models
@@ -125,6 +126,7 @@ def fit_texts(
         progress=progress,
         **(learner_kwargs or {}),
     )
+    maybe_distribute(learn)
     chosen_lr = lr or learn.lr
     n_epochs = epochs or default_epochs(len(data.train))  # type: ignore[arg-type]
     if pretrained is not None:

@@ -13,6 +13,7 @@ from typing import Any
 from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
+from trainwell.distributed import maybe_distribute
 from trainwell.learner.learner import Learner
 from trainwell.learner.run_files import check_out_dir, write_run
 from trainwell.vision.data import image_data
@@ -84,8 +85,10 @@ def fit_images(
     data = image_data(source, seed=seed, **data_kwargs)
     if recipe == "speedrun" and not batch_chosen:
         _fit_batch_to_data(data, learner_kwargs, scale_lr=not lr_chosen)
-    learn = vision_learner(
-        data, arch, pretrained=pretrained, metrics=metrics, progress=progress, **learner_kwargs
+    learn = maybe_distribute(
+        vision_learner(
+            data, arch, pretrained=pretrained, metrics=metrics, progress=progress, **learner_kwargs
+        )
     )
     lr = lr or learn.lr
     n_epochs = epochs or default_epochs(len(data.train))  # type: ignore[arg-type]

@@ -1,0 +1,90 @@
+"""The process group: joined from ``torchrun``'s environment, on the backend that fits the device.
+
+``torchrun`` sets ``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK``, ``MASTER_ADDR`` and ``MASTER_PORT`` in each process
+it starts; :func:`init_distributed` reads them (``init_method="env://"``), picks NCCL when CUDA is there and Gloo
+otherwise, and pins each process to its own GPU.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+from typing import Any
+
+import torch
+
+from trainwell.core.errors import ConfigError
+
+__all__ = ["broadcast_value", "init_distributed", "launched_by_torchrun", "local_device", "world_size"]
+
+_ENV = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
+
+
+def launched_by_torchrun() -> bool:
+    """True in a process started by ``torchrun`` with more than one process in the job."""
+    return all(name in os.environ for name in _ENV) and int(os.environ["WORLD_SIZE"]) > 1
+
+
+def world_size() -> int:
+    """Processes in the job: 1 unless a process group is up."""
+    import torch.distributed as dist
+
+    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+
+
+def local_device() -> torch.device:
+    """This process's device: its own GPU (``cuda:LOCAL_RANK``) when CUDA is there, else the CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+    return torch.device("cpu")
+
+
+def init_distributed(backend: str | None = None) -> tuple[int, int]:
+    """Join the job's process group (once) and return ``(rank, world_size)``.
+
+    Args:
+        backend: ``"nccl"`` or ``"gloo"``; by default NCCL with CUDA, Gloo on the CPU.
+
+    Raises:
+        ConfigError: The process was not started by ``torchrun`` (or a launcher setting the same variables).
+    """
+    import torch.distributed as dist
+
+    if not dist.is_available():
+        raise ConfigError("this PyTorch build has no torch.distributed; install a build that has it")
+    if dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    missing = [name for name in _ENV if name not in os.environ]
+    if missing:
+        raise ConfigError(
+            f"distributed training needs the variables torchrun sets ({', '.join(missing)} missing); launch with "
+            "torchrun --nproc_per_node N your_script.py (or: torchrun --nproc_per_node N -m trainwell fit ...)"
+        )
+    chosen = backend or ("nccl" if torch.cuda.is_available() else "gloo")
+    if chosen == "nccl":
+        torch.cuda.set_device(local_device())
+    dist.init_process_group(chosen, init_method="env://")
+    atexit.register(_leave)
+    return dist.get_rank(), dist.get_world_size()
+
+
+def _leave() -> None:
+    import torch.distributed as dist
+
+    if dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def broadcast_value(value: Any, source: int = 0) -> Any:
+    """``value`` as process ``source`` has it, in every process (a no-op in a single process).
+
+    What must be decided once for all processes (a learning rate picked by the finder from one process's
+    losses) goes through here, so that no process trains with another setting.
+    """
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()):
+        return value
+    holder = [value]
+    dist.broadcast_object_list(holder, src=source)
+    return holder[0]

@@ -1,0 +1,124 @@
+"""A Learner fitted by several processes: shards, ``DistributedDataParallel``, combined validation.
+
+:func:`distribute` prepares a Learner once: each loader reads its own shard (training shards padded to the same
+length, so every process takes the same number of steps; validation shards exact, so each row counts once),
+and :class:`DistributedTraining` wraps the model in ``DistributedDataParallel`` for each fit. The wrapper is
+only what batches run through (``learn.forward_model``): ``learn.model`` stays the plain model, so checkpoints,
+exports and callbacks see the same names as in a single process. Validation losses and metric states are
+combined across processes (sums all-reduced, score lists gathered) before the epoch's row is written, so every
+process holds the same history, and early stopping or save-best decide the same way everywhere.
+
+Batch normalisation keeps per-process statistics, as ``DistributedDataParallel`` does by default; the exported
+model is rank 0's.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from trainwell.core.errors import ConfigError
+from trainwell.distributed.setup import init_distributed, launched_by_torchrun, local_device
+from trainwell.learner.events import Callback
+
+if TYPE_CHECKING:
+    from trainwell.learner.learner import Learner
+
+__all__ = ["DistributedTraining", "distribute", "maybe_distribute"]
+
+
+class DistributedTraining(Callback):
+    """Runs each fit through ``DistributedDataParallel`` and combines each epoch's numbers across processes.
+
+    Added by :func:`distribute`; not meant to be built by hand.
+    """
+
+    order = (
+        -21
+    )  # before the Recorder (-20) at every event: the combined numbers are in place when it reads them
+
+    def before_fit(self, learn: Learner) -> None:
+        from torch.nn.parallel import DistributedDataParallel
+
+        if not any(p.requires_grad for p in learn.model.parameters()):
+            raise ConfigError("every parameter is frozen; unfreeze some before a distributed fit")
+        device_ids = [learn.device.index] if learn.device.type == "cuda" else None
+        # Unused parameters (a frozen body's, an embedding's padding row) are allowed: a model whose every
+        # parameter is used is only a little slower with the check on.
+        learn.forward_model = DistributedDataParallel(
+            learn.model, device_ids=device_ids, find_unused_parameters=True
+        )
+
+    def after_train(self, learn: Learner) -> None:
+        learn.recorder.combine("train", _all_reduce_sum)
+
+    def after_validate(self, learn: Learner) -> None:
+        learn.recorder.combine("valid", _all_reduce_sum)
+        for metric in learn.metrics:
+            metric.load_state(_combined_states(metric))
+
+    def after_fit(self, learn: Learner) -> None:
+        learn.forward_model = None
+
+
+def _all_reduce_sum(values: torch.Tensor) -> torch.Tensor:
+    import torch.distributed as dist
+
+    backend = dist.get_backend()
+    device = torch.device("cuda", torch.cuda.current_device()) if backend == "nccl" else torch.device("cpu")
+    total = values.to(device)
+    dist.all_reduce(total, op=dist.ReduceOp.SUM)
+    return total.cpu()
+
+
+def _combined_states(metric: Any) -> dict[str, torch.Tensor]:
+    """A metric's states over every process: ``"sum"`` states added up, ``"cat"`` states concatenated."""
+    import torch.distributed as dist
+
+    combined = {}
+    for key, value in metric.state_dict().items():
+        if metric.reductions[key] == "sum":
+            combined[key] = _all_reduce_sum(value.double()).to(value.dtype)
+        else:
+            parts: list[Any] = [None] * dist.get_world_size()
+            dist.all_gather_object(parts, value.cpu())
+            filled = [part for part in parts if part.numel()]
+            combined[key] = torch.cat(filled) if filled else value.cpu()
+    return combined
+
+
+def distribute(learn: Learner) -> Learner:
+    """Prepare ``learn`` to be fitted by every process of the ``torchrun`` job; returns it.
+
+    Joins the process group (from torchrun's variables), moves the model to this process's device, shards
+    the training and validation loaders and adds :class:`DistributedTraining`. Every process must build the
+    same Learner from the same data and seed, and call this before fitting.
+
+    Raises:
+        ConfigError: Not launched by torchrun; a loader that cannot be sharded (it has no ``rank``/``world_size``).
+    """
+    rank, size = init_distributed()
+    device = local_device()
+    if learn.device != device:
+        learn.device = device
+        learn.model = learn.model.to(device)
+    for name, loader in (("training", learn.data.train), ("validation", learn.data.valid)):
+        if loader is None:
+            continue
+        if not (hasattr(loader, "rank") and hasattr(loader, "world_size")):
+            raise ConfigError(
+                f"the {name} data ({type(loader).__name__}) cannot be split between processes yet; distributed "
+                "training supports in-memory tables, images and ratings (TensorLoader)"
+            )
+        loader.rank, loader.world_size = rank, size  # type: ignore[attr-defined]
+        if name == "validation" and hasattr(loader, "even"):
+            loader.even = False  # type: ignore[attr-defined]
+    if not any(isinstance(callback, DistributedTraining) for callback in learn.callbacks):
+        learn.add_callbacks(DistributedTraining())
+    return learn
+
+
+def maybe_distribute(learn: Learner) -> Learner:
+    """:func:`distribute` when the process was launched by ``torchrun`` with several processes, else ``learn``."""
+    return distribute(learn) if launched_by_torchrun() else learn

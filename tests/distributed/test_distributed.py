@@ -1,0 +1,97 @@
+"""Distributed training on two CPU processes launched by the real ``torchrun`` (Gloo), against one process.
+
+Two processes with batch 20 each read, step for step, the same 40 rows as one process with batch 40
+(``TensorLoader`` shards one shared permutation), and ``DistributedDataParallel`` averages their gradients:
+the weights must end the same, and the validation numbers, combined across the processes, must be those of
+the single process over the whole validation set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+
+import trainwell
+from trainwell.core.errors import ConfigError
+from trainwell.data import TensorLoader
+
+JOB = Path(__file__).with_name("ddp_job.py")
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"}
+for variable in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+    ENV.pop(variable, None)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def torchrun(*args: str | Path, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    command = [
+        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
+        "--master_port", str(free_port()), *map(str, args),
+    ]  # fmt: skip
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=ENV, cwd=JOB.parent)
+
+
+def test_two_processes_train_the_weights_one_process_trains(tmp_path: Path) -> None:
+    single = subprocess.run(
+        [sys.executable, str(JOB), str(tmp_path / "single"), "40"], capture_output=True, text=True, env=ENV
+    )
+    assert single.returncode == 0, single.stderr
+    double = torchrun(JOB, tmp_path / "double", "20")
+    assert double.returncode == 0, double.stderr[-3000:]
+    one = json.loads((tmp_path / "single" / "history.json").read_text())
+    two = json.loads((tmp_path / "double" / "history.json").read_text())
+    assert (one["world_size"], two["world_size"]) == (1, 2)
+    assert one["steps"] == two["steps"] == 18  # 3 epochs of 240 rows: 40 per step in both runs
+    for key, value in torch.load(tmp_path / "single" / "weights.pt").items():
+        torch.testing.assert_close(
+            torch.load(tmp_path / "double" / "weights.pt")[key], value, rtol=1e-5, atol=1e-6
+        )
+    for mine, theirs in zip(one["history"], two["history"], strict=True):
+        for name in ("train_loss", "valid_loss", "accuracy", "roc_auc", "f1"):
+            assert theirs[name] == pytest.approx(mine[name], rel=1e-5, abs=1e-6), name
+
+
+def test_sharded_loaders_read_every_row_once_or_evenly() -> None:
+    x = torch.arange(10)
+    even = [TensorLoader((x, x), 3, rank=r, world_size=3) for r in range(3)]
+    exact = [TensorLoader((x, x), 3, rank=r, world_size=3, even=False) for r in range(3)]
+    assert [loader.n_rows for loader in even] == [4, 4, 4]  # padded by wrapping: same steps everywhere
+    assert [loader.n_rows for loader in exact] == [4, 3, 3]
+    rows = sorted(int(v) for loader in exact for batch in loader for v in batch[0])
+    assert rows == list(range(10))
+    whole = exact[1].new(whole=True)
+    assert (whole.rank, whole.world_size, whole.n_rows) == (0, 1, 10)
+
+
+def test_the_command_line_trains_under_torchrun_and_writes_once(tmp_path: Path) -> None:
+    frame = trainwell.datasets.adult_sample().head(1200)
+    frame.to_csv(tmp_path / "adult.csv", index=False)
+    done = torchrun(
+        "-m", "trainwell", "fit", tmp_path / "adult.csv", "--target", "income", "--epochs", "2",
+        "--out", tmp_path / "model",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("Validation results") == 1  # rank 0 reports; rank 1 trains silently
+    predictions = trainwell.load(tmp_path / "model").predict(frame.head(20))
+    assert len(predictions) == 20 and isinstance(predictions, pd.DataFrame)
+
+
+def test_distribute_outside_torchrun_says_how_to_launch() -> None:
+    from trainwell.distributed import distribute
+
+    data = trainwell.tensor_data(torch.randn(20, 2), [0, 1] * 10)
+    learn = trainwell.Learner(torch.nn.Linear(2, 1), data, progress=False)
+    with pytest.raises(ConfigError, match="torchrun --nproc_per_node N"):
+        distribute(learn)
