@@ -93,8 +93,25 @@ def rows() -> list[tuple[str, str, str, str]]:
             )
     table.extend(vision_rows())
     table.extend(text_rows())
-    table.extend(row for row in [_movielens_row(), _movielens_implicit_row()] if row)
+    table.extend(row for row in [_movielens_row(), _movielens_implicit_row(), _distributed_row()] if row)
     return table
+
+
+def _distributed_row() -> tuple[str, str, str, str] | None:
+    distributed = _load("distributed")
+    if not distributed:
+        return None
+    results = distributed["results"]
+    two = results["2 process x 1 thread"]["images_per_s"]
+    one_two = results["1 process x 2 thread"]["images_per_s"]
+    one_one = results["1 process x 1 thread"]["images_per_s"]
+    return (
+        "torchrun, 2 CPU processes (`benchmarks/distributed.py`)",
+        f"{two:.0f} images/s training simple_cnn on MNIST (2 processes x 1 thread)",
+        "reported",
+        f"1 process x 2 threads {one_two:.0f} images/s ({two / one_two:.2f}x); 1 process x 1 thread "
+        f"{one_one:.0f} ({two / one_one:.2f}x)",
+    )
 
 
 def _movielens_implicit_row() -> tuple[str, str, str, str] | None:
