@@ -21,7 +21,7 @@ import torch
 
 from trainwell.collab.recipe import CollabRecipe
 from trainwell.core.errors import ConfigError, DataError
-from trainwell.data.bundle import DataBundle, mask_split, random_split
+from trainwell.data.bundle import DataBundle, choose_split
 from trainwell.data.io import check_columns, list_columns, read_table
 from trainwell.data.loader import TensorLoader
 from trainwell.data.task import Task, infer_task
@@ -396,20 +396,9 @@ def _split(
     seed: int,
     source: str,
 ) -> tuple[np.ndarray, np.ndarray]:
-    if splits is not None:
-        train_index, valid_index = (np.asarray(s, dtype=np.int64) for s in splits)
-        bad = any(len(ix) and (ix.min() < 0 or ix.max() >= len(df)) for ix in (train_index, valid_index))
-        if len(train_index) == 0 or bad:
-            raise ConfigError(
-                f"splits must hold row positions from 0 to {len(df) - 1}, and train must not be empty"
-            )
-        return train_index, valid_index
-    if valid_col is not None:
+    if valid_col is not None and splits is None:
         check_columns(df, [valid_col], source, "--valid-col")
-        return mask_split(df[valid_col].tolist(), source=f"--valid-col '{valid_col}'")
-    if valid_pct == 0:
-        return np.arange(len(df)), np.arange(0)
-    return random_split(len(df), valid_pct, seed)
+    return choose_split(df, valid_pct=valid_pct, valid_col=valid_col, splits=splits, seed=seed)
 
 
 def _encode(recipe: CollabRecipe, task: Task, df: pd.DataFrame, source: str) -> tuple[torch.Tensor, ...]:

@@ -36,8 +36,10 @@ class _Bounded(nn.Module):
     """Scales raw scores into ``y_range`` (or leaves them as logits/values when it is ``None``), and holds the
     rule for ids never seen in training."""
 
-    def __init__(self, y_range: Sequence[float] | None) -> None:
+    def __init__(self, y_range: Sequence[float] | None, n_out: int = 1) -> None:
         super().__init__()
+        if n_out != 1:
+            raise ValueError(f"a ratings model predicts one score per (user, item) pair; got n_out={n_out}")
         self.y_range = None if y_range is None else (float(y_range[0]), float(y_range[1]))
         if self.y_range is not None and not self.y_range[0] < self.y_range[1]:
             raise ValueError(f"y_range must be (low, high) with low < high, got {y_range}")
@@ -80,9 +82,7 @@ class DotBias(_Bounded):
         y_range: Sequence[float] | None = None,
         n_out: int = 1,
     ) -> None:
-        super().__init__(y_range)
-        if n_out != 1:
-            raise ValueError(f"a ratings model predicts one score per (user, item) pair; got n_out={n_out}")
+        super().__init__(y_range, n_out)
         self.user_factors = _embedding(n_users, n_factors)
         self.item_factors = _embedding(n_items, n_factors)
         self.user_bias = _embedding(n_users, 1)
@@ -128,9 +128,7 @@ class CollabNN(_Bounded):
         y_range: Sequence[float] | None = None,
         n_out: int = 1,
     ) -> None:
-        super().__init__(y_range)
-        if n_out != 1:
-            raise ValueError(f"a ratings model predicts one score per (user, item) pair; got n_out={n_out}")
+        super().__init__(y_range, n_out)
         user_width, item_width = embedding_sizes or (embedding_size(n_users), embedding_size(n_items))
         self.user_factors = _embedding(n_users, int(user_width))
         self.item_factors = _embedding(n_items, int(item_width))

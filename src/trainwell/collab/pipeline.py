@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +14,9 @@ import pandas as pd
 
 from trainwell.collab.data import ratings_data
 from trainwell.collab.learner import collab_learner, default_settings
-from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
-from trainwell.data.bundle import DataBundle
 from trainwell.distributed import maybe_distribute
-from trainwell.learner.learner import Learner
-from trainwell.learner.run_files import check_out_dir, write_run
+from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
 
 MIN_EPOCHS, MAX_EPOCHS, MIN_STEPS = 5, 30, 500
 #: Implicit feedback sees new negatives every epoch and keeps improving for longer (MovieLens 100k: 10 > 5).
@@ -34,18 +30,8 @@ def default_epochs(n_batches: int, implicit: bool = False) -> int:
     return int(min(MAX_EPOCHS, max(least, math.ceil(MIN_STEPS / max(n_batches, 1)))))
 
 
-@dataclass
-class RatingsRun:
+class RatingsRun(FitRun):
     """What :func:`fit_ratings` produced."""
-
-    learn: Learner
-    data: DataBundle
-    lr: float
-    model_dir: Path | None
-
-    @property
-    def metrics(self) -> dict[str, Any]:
-        return dict(self.learn.history[-1]) if self.learn.history else {}
 
 
 def fit_ratings(
@@ -71,12 +57,7 @@ def fit_ratings(
     ``batch_size``, ``implicit``...). The learning rate and weight decay default to values measured on
     MovieLens (the learning-rate finder reads a sparse embedding model poorly); epochs follow the table's size.
     """
-    if epochs is not None and epochs < 1:
-        raise ConfigError(f"--epochs must be at least 1, got {epochs}")
-    if lr is not None and not 0 < lr < 10:
-        raise ConfigError(f"--lr must be between 0 and 10, got {lr}")
-    if out is not None:
-        check_out_dir(Path(out))
+    check_fit_settings(epochs, lr, out)
     seed_everything(seed)
     data = ratings_data(source, user=user, item=item, rating=rating, seed=seed, **data_kwargs)
     options: dict[str, Any] = {} if wd is None else {"wd": wd}

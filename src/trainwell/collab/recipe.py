@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from trainwell.core.errors import ArtifactError, DataError
+from trainwell.core.artifact import check_stored_keys
+from trainwell.core.errors import DataError
 from trainwell.data.categories import category_vocabulary, encode_categories
 from trainwell.data.io import list_columns
 
@@ -204,13 +205,7 @@ class CollabRecipe:
         Raises:
             ArtifactError: Keys are missing or unknown.
         """
-        expected = {item.name for item in dataclasses.fields(cls)}
-        missing, unknown = sorted(expected - set(data)), sorted(set(data) - expected)
-        if missing or unknown:
-            raise ArtifactError(
-                f"ratings recipe has missing keys {missing} and unknown keys {unknown}; "
-                "the artifact is corrupted or from another trainwell version"
-            )
+        check_stored_keys(data, (item.name for item in dataclasses.fields(cls)), "ratings recipe")
         return cls(
             user_col=str(data["user_col"]),
             item_col=str(data["item_col"]),

@@ -35,7 +35,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path, PurePath, PurePosixPath
 from typing import Any
@@ -53,6 +53,7 @@ __all__ = [
     "FORMAT_VERSION",
     "METADATA_FILE",
     "WEIGHTS_FILE",
+    "check_stored_keys",
     "migrate",
     "read_artifact",
     "read_metadata",
@@ -63,6 +64,21 @@ __all__ = [
 WEIGHTS_FILE = "model.safetensors"
 METADATA_FILE = "trainwell.json"
 _RESERVED_NAMES = (WEIGHTS_FILE, METADATA_FILE)
+
+
+def check_stored_keys(data: Mapping[str, Any], expected: Iterable[str], what: str) -> None:
+    """Refuse a stored entry (a recipe, a tokenizer) whose keys are not exactly ``expected``.
+
+    Raises:
+        ArtifactError: Naming the missing and the unknown keys, e.g. ``tabular recipe has missing keys ...``.
+    """
+    wanted = set(expected)
+    missing, unknown = sorted(wanted - set(data)), sorted(set(data) - wanted)
+    if missing or unknown:
+        raise ArtifactError(
+            f"{what} has missing keys {missing} and unknown keys {unknown}; "
+            "the artifact is corrupted or from another trainwell version"
+        )
 
 
 def to_jsonable(obj: Any, path: str = "metadata") -> Any:

@@ -73,6 +73,33 @@ def random_split(n_rows: int, valid_pct: float, seed: int = 0) -> tuple[np.ndarr
     return np.sort(order[n_valid:]), np.sort(order[:n_valid])
 
 
+def choose_split(
+    df: Any,
+    *,
+    valid_pct: float,
+    valid_col: str | None = None,
+    splits: tuple[Sequence[int], Sequence[int]] | None = None,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Train and valid row positions of the table ``df``: explicit ``splits``, else the rows ``valid_col``
+    marks, else ``valid_pct`` of the rows at random (none when it is 0)."""
+    if splits is not None:
+        train_index, valid_index = (np.asarray(s, dtype=np.int64) for s in splits)
+        out_of_range = any(
+            len(ix) and (ix.min() < 0 or ix.max() >= len(df)) for ix in (train_index, valid_index)
+        )
+        if len(train_index) == 0 or out_of_range:
+            raise ConfigError(
+                f"splits must hold row positions from 0 to {len(df) - 1}, and train must not be empty"
+            )
+        return train_index, valid_index
+    if valid_col is not None:
+        return mask_split(df[valid_col].tolist(), source=f"--valid-col '{valid_col}'")
+    if valid_pct == 0:
+        return np.arange(len(df)), np.arange(0)
+    return random_split(len(df), valid_pct, seed)
+
+
 def mask_split(
     is_valid: Sequence[Any] | np.ndarray, source: str = "valid column"
 ) -> tuple[np.ndarray, np.ndarray]:

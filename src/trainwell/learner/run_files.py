@@ -10,6 +10,7 @@ import io
 import os
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,8 +19,35 @@ from trainwell.core.errors import ConfigError
 from trainwell.learner.plots import plot_history
 
 if TYPE_CHECKING:
+    from trainwell.data.bundle import DataBundle
     from trainwell.learner.learner import Learner
     from trainwell.learner.lr_find import LRFindResult
+
+
+@dataclass
+class FitRun:
+    """What a one-call pipeline produced: the trained learner, its data, the peak learning rate used and the
+    model directory written (``None`` without ``out``)."""
+
+    learn: Learner
+    data: DataBundle
+    lr: float
+    model_dir: Path | None
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        """The last epoch's history row."""
+        return dict(self.learn.history[-1]) if self.learn.history else {}
+
+
+def check_fit_settings(epochs: int | None, lr: float | None, out: str | Path | None) -> None:
+    """Refuse a pipeline's settings before any data is read: epochs, learning rate, model directory."""
+    if epochs is not None and epochs < 1:
+        raise ConfigError(f"--epochs must be at least 1, got {epochs}")
+    if lr is not None and not 0 < lr < 10:
+        raise ConfigError(f"--lr must be between 0 and 10, got {lr}")
+    if out is not None:
+        check_out_dir(Path(out))
 
 
 def check_out_dir(model_dir: Path) -> None:

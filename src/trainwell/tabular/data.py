@@ -8,12 +8,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import torch
 
 from trainwell.core.errors import ConfigError, DataError
-from trainwell.data.bundle import DataBundle, mask_split, random_split
+from trainwell.data.bundle import DataBundle, choose_split
 from trainwell.data.io import check_columns, read_table
 from trainwell.data.loader import TensorLoader
 from trainwell.data.task import Task, infer_task
@@ -85,7 +84,9 @@ def tabular_data(
         )
     target_values: Any = df[targets[0]] if len(targets) == 1 else df[targets]
     resolved = infer_task(target_values, name=targets[0], kind=task, label_delim=label_delim)
-    train_index, valid_index = _split(df, valid_pct, valid_col, splits, seed)
+    train_index, valid_index = choose_split(
+        df, valid_pct=valid_pct, valid_col=valid_col, splits=splits, seed=seed
+    )
     if len(train_index) < 2:
         raise DataError(
             f"{name} leaves {len(train_index)} training row(s) after the validation split; at least 2 are needed. "
@@ -144,30 +145,6 @@ def _check_settings(valid_pct: float, valid_col: str | None, splits: object, bat
         raise ConfigError(
             f"--valid-pct must be at least 0 and less than 1, got {valid_pct}; pass e.g. --valid-pct 0.2"
         )
-
-
-def _split(
-    df: pd.DataFrame,
-    valid_pct: float,
-    valid_col: str | None,
-    splits: tuple[Sequence[int], Sequence[int]] | None,
-    seed: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    if splits is not None:
-        train_index, valid_index = (np.asarray(s, dtype=np.int64) for s in splits)
-        out_of_range = any(
-            len(ix) and (ix.min() < 0 or ix.max() >= len(df)) for ix in (train_index, valid_index)
-        )
-        if len(train_index) == 0 or out_of_range:
-            raise ConfigError(
-                f"splits must hold row positions from 0 to {len(df) - 1}, and train must not be empty"
-            )
-        return train_index, valid_index
-    if valid_col is not None:
-        return mask_split(df[valid_col].tolist(), source=f"--valid-col '{valid_col}'")
-    if valid_pct == 0:
-        return np.arange(len(df)), np.arange(0)
-    return random_split(len(df), valid_pct, seed)
 
 
 def _encode(recipe: TabularRecipe, task: Task, df: pd.DataFrame, source: str) -> tuple[torch.Tensor, ...]:

@@ -13,13 +13,10 @@ from typing import Any
 
 import pandas as pd
 
-from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
-from trainwell.data.bundle import DataBundle
 from trainwell.distributed import broadcast_value, maybe_distribute
-from trainwell.learner.learner import Learner
 from trainwell.learner.lr_find import LRFindResult
-from trainwell.learner.run_files import check_out_dir, write_run
+from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
 from trainwell.tabular.data import tabular_data
 from trainwell.tabular.learner import tabular_learner
 
@@ -29,18 +26,10 @@ DEFAULT_LR = 3e-3
 
 
 @dataclass
-class TableRun:
-    """What :func:`fit_table` produced."""
+class TableRun(FitRun):
+    """What :func:`fit_table` produced, with the learning-rate finder's sweep when it chose the rate."""
 
-    learn: Learner
-    data: DataBundle
-    lr: float
-    lr_find: LRFindResult | None
-    model_dir: Path | None
-
-    @property
-    def metrics(self) -> dict[str, Any]:
-        return dict(self.learn.history[-1]) if self.learn.history else {}
+    lr_find: LRFindResult | None = None
 
 
 MIN_EPOCHS, MAX_EPOCHS, MIN_STEPS = 5, 30, 300
@@ -71,12 +60,7 @@ def fit_table(
     ``data_kwargs`` go to :func:`tabular_data` (``valid_pct``, ``valid_col``, ``task``, ``batch_size``...).
     Without ``lr`` the learning-rate finder picks one; without ``epochs`` the table size does.
     """
-    if epochs is not None and epochs < 1:
-        raise ConfigError(f"--epochs must be at least 1, got {epochs}")
-    if lr is not None and not 0 < lr < 10:
-        raise ConfigError(f"--lr must be between 0 and 10, got {lr}")
-    if out is not None:
-        check_out_dir(Path(out))
+    check_fit_settings(epochs, lr, out)
     seed_everything(seed)
     data = tabular_data(source, target, seed=seed, **data_kwargs)
     learn = maybe_distribute(tabular_learner(data, metrics=metrics, progress=progress))
@@ -88,4 +72,4 @@ def fit_table(
         lr = broadcast_value(min(max(lr, LR_BOUNDS[0]), LR_BOUNDS[1]))
     learn.fit_one_cycle(epochs or default_epochs(len(data.train)), lr)  # type: ignore[arg-type]
     model_dir = write_run(learn, Path(out), finder) if out is not None else None
-    return TableRun(learn, data, lr, finder, model_dir)
+    return TableRun(learn, data, lr, model_dir, finder)

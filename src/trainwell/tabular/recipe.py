@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from trainwell.core.errors import ArtifactError, ConfigError, DataError
+from trainwell.core.artifact import check_stored_keys
+from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.categories import category_vocabulary, encode_categories
 from trainwell.data.io import check_column_roles, list_columns
 
@@ -251,13 +252,7 @@ class TabularRecipe:
         Raises:
             ArtifactError: Keys are missing or unknown.
         """
-        expected = {item.name for item in dataclasses.fields(cls)}
-        missing, unknown = sorted(expected - set(data)), sorted(set(data) - expected)
-        if missing or unknown:
-            raise ArtifactError(
-                f"tabular recipe has missing keys {missing} and unknown keys {unknown}; "
-                "the artifact is corrupted or from another trainwell version"
-            )
+        check_stored_keys(data, (item.name for item in dataclasses.fields(cls)), "tabular recipe")
         return cls(
             cat_names=[str(name) for name in data["cat_names"]],
             cont_names=[str(name) for name in data["cont_names"]],

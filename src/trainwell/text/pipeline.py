@@ -6,16 +6,12 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
-from trainwell.data.bundle import DataBundle
 from trainwell.distributed import maybe_distribute
-from trainwell.learner.learner import Learner
-from trainwell.learner.run_files import check_out_dir, write_run
+from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
 from trainwell.models.registry import models
 from trainwell.text.data import text_data
 from trainwell.text.learner import resolve_arch, text_classifier_learner
@@ -38,18 +34,8 @@ def default_epochs(n_batches: int) -> int:
     return int(min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(TARGET_STEPS / max(n_batches, 1)))))
 
 
-@dataclass
-class TextRun:
+class TextRun(FitRun):
     """What :func:`fit_texts` produced."""
-
-    learn: Learner
-    data: DataBundle
-    lr: float
-    model_dir: Path | None
-
-    @property
-    def metrics(self) -> dict[str, Any]:
-        return dict(self.learn.history[-1]) if self.learn.history else {}
 
 
 def fit_texts(
@@ -90,13 +76,8 @@ def fit_texts(
         **data_kwargs: more :func:`~trainwell.text.text_data` settings (``label_delim``, ``ngrams``,
             ``tokenizer``, ``drop_empty``...).
     """
-    if epochs is not None and epochs < 1:
-        raise ConfigError(f"--epochs must be at least 1, got {epochs}")
-    if lr is not None and not 0 < lr < 10:
-        raise ConfigError(f"--lr must be between 0 and 10, got {lr}")
+    check_fit_settings(epochs, lr, out)
     arch = resolve_arch(model)
-    if out is not None:
-        check_out_dir(Path(out))
     seed_everything(seed)
     batch_format = models.entry(arch).metadata.get("batch_format", "bag")
     if pretrained is not None and "vocab" not in data_kwargs:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from itertools import chain
 from typing import TYPE_CHECKING, Any, Literal
 
+from trainwell.core.artifact import check_stored_keys
 from trainwell.core.errors import ArtifactError, ConfigError, DataError
 from trainwell.text.tokenize import (
     FAKE_PREFIX,
@@ -236,12 +237,7 @@ class SubwordTokenizer:
         """
         from tokenizers import Tokenizer
 
-        missing, unknown = sorted(set(_SUBWORD_KEYS) - set(data)), sorted(set(data) - set(_SUBWORD_KEYS))
-        if missing or unknown:
-            raise ArtifactError(
-                f"subword tokenizer has missing keys {missing} and unknown keys {unknown}; "
-                "the artifact is corrupted or from another trainwell version"
-            )
+        check_stored_keys(data, _SUBWORD_KEYS, "subword tokenizer")
         try:
             tokenizer = Tokenizer.from_str(data["tokenizer"])
         except Exception as error:  # the Rust side raises a bare Exception on malformed JSON

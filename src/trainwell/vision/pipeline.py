@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +13,7 @@ from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
 from trainwell.distributed import maybe_distribute
-from trainwell.learner.learner import Learner
-from trainwell.learner.run_files import check_out_dir, write_run
+from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
 from trainwell.vision.data import image_data
 from trainwell.vision.learner import vision_learner
 
@@ -23,18 +21,8 @@ from trainwell.vision.learner import vision_learner
 TARGET_STEPS, MIN_EPOCHS, MAX_EPOCHS = 4000, 5, 40
 
 
-@dataclass
-class ImageRun:
+class ImageRun(FitRun):
     """What :func:`fit_images` produced."""
-
-    learn: Learner
-    data: DataBundle
-    lr: float
-    model_dir: Path | None
-
-    @property
-    def metrics(self) -> dict[str, Any]:
-        return dict(self.learn.history[-1]) if self.learn.history else {}
 
 
 def default_epochs(n_batches: int) -> int:
@@ -69,12 +57,7 @@ def fit_images(
     """
     if recipe not in (None, "speedrun"):
         raise ConfigError(f"unknown recipe {recipe!r}; the named recipe is 'speedrun' (or leave it unset)")
-    if epochs is not None and epochs < 1:
-        raise ConfigError(f"--epochs must be at least 1, got {epochs}")
-    if lr is not None and not 0 < lr < 10:
-        raise ConfigError(f"--lr must be between 0 and 10, got {lr}")
-    if out is not None:
-        check_out_dir(Path(out))
+    check_fit_settings(epochs, lr, out)
     seed_everything(seed)
     learner_kwargs = dict(learner_kwargs or {})
     schedule: dict[str, Any] = {}
