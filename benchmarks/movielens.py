@@ -103,17 +103,15 @@ def run_surprise(train: pd.DataFrame, test: pd.DataFrame, name: str, seed: int) 
     return {"rmse": rmse, "mae": mae, "seconds": seconds}
 
 
-def ranking_of(
-    scores: np.ndarray, seen: np.ndarray, users: np.ndarray, items: np.ndarray
-) -> tuple[float, float]:
-    """Hit rate and NDCG at 10 of held-out ``items`` for ``users`` under a (users x items) score matrix."""
-    scores = scores.astype(np.float64)
-    scores[:, 0] = -np.inf  # code 0: no item
-    scores[seen > 0] = -np.inf
-    chosen = scores[users]
-    held = chosen[np.arange(len(users)), items]
-    rank = (chosen > held[:, None]).sum(axis=1)
-    return float((rank < 10).mean()), float(np.where(rank < 10, 1.0 / np.log2(rank + 2.0), 0.0).mean())
+def ranking_of(scores: np.ndarray, ranking: Any) -> tuple[float, float]:
+    """Hit rate and NDCG at 10 of the held-out items under a (users x items) score matrix, ranked exactly as
+    trainwell ranks its own model (training items left out, ties counted half)."""
+    import torch
+
+    from trainwell.collab.implicit import rank_held_out
+
+    table = torch.as_tensor(scores[:, 1:], dtype=torch.float64)
+    return rank_held_out(lambda users: table[users], ranking, np.arange(len(ranking.users)), 10)
 
 
 def run_implicit(seed: int) -> dict[str, Any]:
@@ -139,7 +137,7 @@ def run_implicit(seed: int) -> dict[str, Any]:
     matrix[train.users, train.items] = 1.0  # type: ignore[attr-defined]
     start = time.perf_counter()
     popularity = np.tile(matrix.sum(axis=0), (len(matrix), 1))
-    hits, gains = ranking_of(popularity, matrix, ranking.users, ranking.items)
+    hits, gains = ranking_of(popularity, ranking)
     results["popularity"] = {"hit@10": hits, "ndcg@10": gains, "seconds": time.perf_counter() - start}
     for lam in (50.0, 500.0):
         start = time.perf_counter()
@@ -147,7 +145,7 @@ def run_implicit(seed: int) -> dict[str, Any]:
         inverse = np.linalg.inv(gram)
         weights = -inverse / np.diag(inverse)
         np.fill_diagonal(weights, 0.0)
-        hits, gains = ranking_of(matrix @ weights, matrix, ranking.users, ranking.items)
+        hits, gains = ranking_of(matrix @ weights, ranking)
         results[f"EASE (lambda {lam:g})"] = {
             "hit@10": hits,
             "ndcg@10": gains,

@@ -18,6 +18,7 @@ from trainwell.collab.implicit import (
     HeldOutRanking,
     InteractionLoader,
     leave_one_out,
+    model_scores,
     pair_keys,
     rank_held_out,
     sample_negatives,
@@ -103,13 +104,23 @@ def test_hit_rate_and_ndcg_match_a_hand_computed_ranking() -> None:
     # ranks second among the unseen (after 4). User 2: held out item 1, scored lowest: rank 4 of 5.
     table = torch.tensor([[0, 0, 0, 0, 0, 0], [0, 1, 2, 3, 4, 5], [0, 1, 2, 3, 4, 5]], dtype=torch.float32)
     seen = np.unique(pair_keys(np.array([1]), np.array([5]), 6))
-    ranking = HeldOutRanking(np.array([1, 2]), np.array([3, 1]), seen, 6)
+    ranking = HeldOutRanking(np.array([1, 2]), np.array([3, 1]), seen, 6, np.zeros(6))
     rows = np.arange(2)
-    hits, gains = rank_held_out(FixedScores(table), ranking, rows, 2, torch.device("cpu"))
+    scores = model_scores(FixedScores(table), 6, torch.device("cpu"))
+    hits, gains = rank_held_out(scores, ranking, rows, 2)
     assert hits == pytest.approx(0.5)  # user 1 in the top 2, user 2 not
     assert gains == pytest.approx((1 / np.log2(1 + 2)) / 2)
-    hits5, gains5 = rank_held_out(FixedScores(table), ranking, rows, 5, torch.device("cpu"))
+    hits5, gains5 = rank_held_out(scores, ranking, rows, 5)
     assert hits5 == 1.0 and gains5 == pytest.approx((1 / np.log2(3) + 1 / np.log2(6)) / 2)
+
+
+def test_ties_with_the_held_out_item_count_half() -> None:
+    # Items 1..4 all scored 7 for user 1, held-out item 2: three ties, expected place 1.5 (0-based), not 0.
+    ranking = HeldOutRanking(np.array([1]), np.array([2]), np.zeros(0, dtype=np.int64), 5, np.zeros(5))
+    hits, gains = rank_held_out(lambda users: torch.full((len(users), 4), 7.0), ranking, np.arange(1), 1)
+    assert hits == 0.0
+    hits, gains = rank_held_out(lambda users: torch.full((len(users), 4), 7.0), ranking, np.arange(1), 2)
+    assert hits == 1.0 and gains == pytest.approx(1 / np.log2(1.5 + 2))
 
 
 def test_a_model_learns_which_group_each_user_belongs_to() -> None:
@@ -123,8 +134,11 @@ def test_a_model_learns_which_group_each_user_belongs_to() -> None:
     # Each user has 5 unseen items of their group among 29 unseen: a random ranking hits the top 5 ~17% of
     # the time (popularity about as often); knowing the group, every held-out item is in the top 5.
     assert row["hit@10"] >= 0.95 and row["ndcg@10"] > 0.4
-    learn_k5 = rank_held_out(learn.model, data.valid.ranking, np.arange(60), 5, torch.device("cpu"))[0]
+    scores = model_scores(learn.model, data.valid.ranking.n_items, torch.device("cpu"))
+    learn_k5 = rank_held_out(scores, data.valid.ranking, np.arange(60), 5)[0]
     assert learn_k5 >= 0.9
+    # The popularity ranking on the same held-out items is reported beside it, and is far below.
+    assert row["hit@10_popularity"] < 0.6 and row["hit@10"] > row["hit@10_popularity"] + 0.3
     # Against drawn negatives, which include the group's not-yet-seen items (future positives): not near 1.
     assert row["roc_auc"] > 0.8
 

@@ -61,6 +61,11 @@ def _callback_measure(name: str, value: Any) -> str | None:
     """What a measure added to the history row by a callback means, or ``None`` for other entries."""
     if not isinstance(value, float):
         return None
+    if name.endswith("_popularity") and name.startswith(("hit@", "ndcg@")):
+        return (
+            f"{name.removesuffix('_popularity')} of the popularity ranking (the most interacted-with items the "
+            "user has not touched): the bar a personal model must clear"
+        )
     prefix, _, k = name.partition("@")
     if prefix == "hit" and k.isdigit():
         return (

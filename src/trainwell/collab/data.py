@@ -361,7 +361,8 @@ def _interactions_data(
             )
             target = torch.cat([torch.ones(len(held_users)), torch.zeros(len(neg_users))])
             valid = RankedValidation((x_cat, torch.zeros((len(x_cat), 0)), target), max(4 * bs, 4096))
-            valid.ranking = HeldOutRanking(held_users, held_items, seen, recipe.n_items)
+            popularity = np.bincount(items, minlength=recipe.n_items)
+            valid.ranking = HeldOutRanking(held_users, held_items, seen, recipe.n_items, popularity)
     task = Task("binary", (0, 1), (recipe.target_names[0],))
     hints: dict[str, Any] = {"n_users": recipe.n_users, "n_items": recipe.n_items, "n_out": 1}
     return DataBundle(task, train, valid, None, recipe, "collab", hints)

@@ -16,7 +16,7 @@ NDCG at ``k`` (the same, discounted by the position).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -150,12 +150,14 @@ class HeldOutRanking:
         users, items: Codes of the held-out pairs (one per user).
         seen: Sorted pair keys of the training interactions (excluded from the ranking).
         n_items: Rows of the item embedding (codes 1..n_items-1 are real items).
+        popularity: Training interactions per item code: the baseline ranking (most popular unseen first).
     """
 
     users: np.ndarray
     items: np.ndarray
     seen: np.ndarray
     n_items: int
+    popularity: np.ndarray
 
 
 class RankedValidation(TensorLoader):
@@ -167,7 +169,9 @@ class RankedValidation(TensorLoader):
 
 class RankingMetrics(Callback):
     """``hit@k`` and ``ndcg@k`` of the held-out items, each ranked among all items its user has not
-    interacted with in training, added to each epoch's history row."""
+    interacted with in training, added to each epoch's history row, beside the same measures for the
+    popularity ranking (``hit@k_popularity``: recommending the most interacted-with unseen items), the bar a
+    personal model has to clear."""
 
     order = -19  # after the Recorder wrote the row, before the progress bar and loggers read it
 
@@ -179,47 +183,69 @@ class RankingMetrics(Callback):
         if len(users) > max_users:
             users = np.sort(np.random.default_rng(seed).choice(users, max_users, replace=False))
         self.rows = users
+        counts = torch.as_tensor(ranking.popularity[1:], dtype=torch.float32)
+        self.baseline = rank_held_out(lambda users: counts.expand(len(users), -1), ranking, users, self.k)
 
     def after_epoch(self, learn: Learner) -> None:
         if not learn.history or learn.data.valid is None:
             return
-        hits, gains = rank_held_out(learn.model, self.ranking, self.rows, self.k, learn.device)
-        learn.history[-1][f"hit@{self.k}"] = hits
-        learn.history[-1][f"ndcg@{self.k}"] = gains
+        hits, gains = rank_held_out(
+            model_scores(learn.model, self.ranking.n_items, learn.device), self.ranking, self.rows, self.k
+        )
+        row = learn.history[-1]
+        row[f"hit@{self.k}"], row[f"ndcg@{self.k}"] = hits, gains
+        row[f"hit@{self.k}_popularity"], row[f"ndcg@{self.k}_popularity"] = self.baseline
+
+
+def model_scores(
+    model: torch.nn.Module, n_items: int, device: torch.device
+) -> Callable[[np.ndarray], torch.Tensor]:
+    """A scoring function for :func:`rank_held_out`: the model's score of every item for each user code."""
+    items = torch.arange(1, n_items, device=device)
+    empty = torch.zeros((0, 0), device=device)
+
+    def scores(users: np.ndarray) -> torch.Tensor:
+        codes = torch.as_tensor(users, device=device)
+        pairs = torch.stack([codes.repeat_interleave(n_items - 1), items.repeat(len(users))], dim=1)
+        was_training = model.training
+        model.eval()
+        try:
+            return model(pairs, empty).float().reshape(len(users), n_items - 1)
+        finally:
+            model.train(was_training)
+
+    return scores
 
 
 @torch.no_grad()
 def rank_held_out(
-    model: torch.nn.Module, ranking: HeldOutRanking, rows: np.ndarray, k: int, device: torch.device
+    scores_of: Callable[[np.ndarray], torch.Tensor], ranking: HeldOutRanking, rows: np.ndarray, k: int
 ) -> tuple[float, float]:
-    """Hit rate and NDCG at ``k`` over the held-out pairs ``rows`` (positions in ``ranking``)."""
-    was_training = model.training
-    model.eval()
+    """Hit rate and NDCG at ``k`` over the held-out pairs ``rows`` (positions in ``ranking``).
+
+    ``scores_of(user_codes)`` scores items 1..n_items-1 for each user: ``(len(user_codes), n_items - 1)``.
+    The user's training items are left out of the ranking; ties with the held-out item count half, the
+    expected place under a random order (a popularity ranking has many).
+    """
     n_items = ranking.n_items
-    items = torch.arange(1, n_items, device=device)
     chunk = max(1, (1 << 20) // max(n_items - 1, 1))
     hit_total, gain_total = 0.0, 0.0
-    empty = torch.zeros((0, 0), device=device)
-    try:
-        for start in range(0, len(rows), chunk):
-            part = rows[start : start + chunk]
-            users = torch.as_tensor(ranking.users[part], device=device)
-            pairs = torch.stack([users.repeat_interleave(n_items - 1), items.repeat(len(part))], dim=1)
-            scores = model(pairs, empty).float().reshape(len(part), n_items - 1)
-            seen = np.isin(
-                pair_keys(
-                    np.repeat(ranking.users[part], n_items - 1),
-                    np.tile(np.arange(1, n_items), len(part)),
-                    n_items,
-                ),
-                ranking.seen,
-            ).reshape(len(part), n_items - 1)
-            scores[torch.as_tensor(seen, device=device)] = -float("inf")
-            target = torch.as_tensor(ranking.items[part] - 1, device=device)
-            held = scores.gather(1, target[:, None])
-            rank = (scores > held).sum(dim=1).cpu().numpy()
-            hit_total += float((rank < k).sum())
-            gain_total += float(np.where(rank < k, 1.0 / np.log2(rank + 2.0), 0.0).sum())
-    finally:
-        model.train(was_training)
+    for start in range(0, len(rows), chunk):
+        part = rows[start : start + chunk]
+        scores = scores_of(ranking.users[part]).float().clone()
+        seen = np.isin(
+            pair_keys(
+                np.repeat(ranking.users[part], n_items - 1),
+                np.tile(np.arange(1, n_items), len(part)),
+                n_items,
+            ),
+            ranking.seen,
+        ).reshape(len(part), n_items - 1)
+        scores[torch.as_tensor(seen, device=scores.device)] = -float("inf")
+        target = torch.as_tensor(ranking.items[part] - 1, device=scores.device)
+        held = scores.gather(1, target[:, None])
+        ties = (scores == held).sum(dim=1) - 1
+        rank = ((scores > held).sum(dim=1) + ties / 2).cpu().double().numpy()
+        hit_total += float((rank < k).sum())
+        gain_total += float(np.where(rank < k, 1.0 / np.log2(rank + 2.0), 0.0).sum())
     return hit_total / len(rows), gain_total / len(rows)
