@@ -70,6 +70,8 @@ SUBPACKAGES = (
     "trainwell.vision",
     "trainwell.interpret",
     "trainwell.collab",
+    "trainwell.distributed",
+    "trainwell.automl",
 )
 
 

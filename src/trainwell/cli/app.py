@@ -21,6 +21,7 @@ from trainwell.cli.generate_cmd import generate
 from trainwell.cli.recommend_cmd import recommend
 from trainwell.cli.report_cmd import report
 from trainwell.cli.serve_cmd import serve
+from trainwell.cli.tune_cmd import tune
 
 app = typer.Typer(
     name="trainwell",
@@ -508,6 +509,7 @@ app.command("generate")(generate)
 app.command("recommend")(recommend)
 app.command("report")(report)
 app.command("serve")(serve)
+app.command("tune")(tune)
 
 
 @app.command()

@@ -72,8 +72,11 @@ def check_out_dir(model_dir: Path) -> None:
         )
 
 
-def write_run(learn: Learner, model_dir: Path, finder: LRFindResult | None) -> Path:
-    """Export the artifact with the history CSV and the curve PNGs inside it (one atomic write)."""
+def write_run(
+    learn: Learner, model_dir: Path, finder: LRFindResult | None, extra_files: dict[str, bytes] | None = None
+) -> Path:
+    """Export the artifact with the history CSV and the curve PNGs inside it (one atomic write), plus
+    ``extra_files`` (name -> content), e.g. a search's record."""
     # Plots are drawn in a private scratch folder: two runs writing beside each other never share it.
     with tempfile.TemporaryDirectory(prefix="trainwell-plots-") as scratch:
         staging = Path(scratch)
@@ -84,7 +87,7 @@ def write_run(learn: Learner, model_dir: Path, finder: LRFindResult | None) -> P
         extra["curves.png"] = curves.read_bytes()
         if finder is not None:
             extra["lr_find.png"] = finder.plot(staging / "lr_find.png").read_bytes()
-    return learn.export(model_dir, extra_files=extra)
+    return learn.export(model_dir, extra_files={**extra, **(extra_files or {})})
 
 
 def history_csv(history: Sequence[dict[str, Any]]) -> str:

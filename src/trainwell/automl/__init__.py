@@ -1,0 +1,11 @@
+"""Hyper-parameter search with Optuna (an optional extra: ``pip install 'trainwell[tune]'``)."""
+
+from trainwell.automl.search import (
+    LAYER_CHOICES,
+    OptunaPruning,
+    TuneResult,
+    TuningDependencyError,
+    tune_table,
+)
+
+__all__ = ["LAYER_CHOICES", "OptunaPruning", "TuneResult", "TuningDependencyError", "tune_table"]

@@ -1,0 +1,270 @@
+"""Hyper-parameter search for tables with Optuna: trainwell's own training, tried with other settings.
+
+The first trial is always the library's defaults (the learning rate the finder picks, the default epochs,
+layers, dropout, decay and number embedding), so the record says plainly whether the search beat them. Every
+trial trains on the same training rows, with the same seed, and is scored on the same validation rows by one
+metric (``roc_auc`` for binary and multi-label targets, ``accuracy`` for classes, ``rmse`` for numbers); a
+trial whose curve falls below the median of the earlier ones at the same point of its schedule is stopped
+early (Optuna's median pruner). The best settings are then trained once more, which gives the best trial's model exactly, and
+written with ``tuning.json``: every trial's settings, score, state and time.
+
+Choosing the best of many trials on the same validation rows flatters that score: confirm it on held-out data
+(``trainwell evaluate`` or a test set) before trusting the difference.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from trainwell.core.errors import ConfigError, UserError
+from trainwell.core.seeding import seed_everything
+from trainwell.data.bundle import DataBundle
+from trainwell.evaluate.compare import higher_is_better
+from trainwell.learner.events import Callback, CancelFit
+from trainwell.learner.learner import Learner
+from trainwell.learner.run_files import check_fit_settings, write_run
+from trainwell.tabular.data import tabular_data
+from trainwell.tabular.learner import tabular_learner
+from trainwell.tabular.pipeline import DEFAULT_LR, LR_BOUNDS, TableRun, default_epochs
+
+__all__ = ["LAYER_CHOICES", "OptunaPruning", "TuneResult", "TuningDependencyError", "tune_table"]
+
+INSTALL_HINT = "pip install 'trainwell[tune]' (or: pip install optuna)"
+#: The metric a search maximises or minimises, per task, unless one is named.
+SEARCH_METRIC = {"binary": "roc_auc", "multilabel": "roc_auc", "multiclass": "accuracy", "regression": "rmse"}
+#: Hidden layers tried, as text (Optuna's categorical choices must be plain values).
+LAYER_CHOICES = ("128", "256-128", "512-256", "512-256-128")
+DEFAULT_LAYERS, DEFAULT_DROPOUT, DEFAULT_WD, DEFAULT_EMBEDDING = "256-128", 0.1, 0.01, "periodic"
+TUNING_FILE = "tuning.json"
+
+
+class TuningDependencyError(UserError, ModuleNotFoundError):
+    """Optuna is not installed; the message says how to install it."""
+
+
+def import_optuna() -> Any:
+    try:
+        import optuna
+    except ModuleNotFoundError as error:
+        missing = TuningDependencyError(f"hyper-parameter search needs the package 'optuna': {INSTALL_HINT}")
+        missing.name = "optuna"
+        raise missing from error
+    return optuna
+
+
+class OptunaPruning(Callback):
+    """Reports the search metric to an Optuna trial and stops the fit when the trial's pruner says so (the
+    objective then marks the trial pruned).
+
+    The step reported is the share of the fit done, in tenths (10, 20, ... 100), not the epoch: under a
+    one-cycle schedule a 20-epoch trial at epoch 2 is still warming up, and is only fairly compared with a
+    5-epoch trial at the same point of its schedule.
+    """
+
+    order = 50  # after the Recorder wrote the epoch's row
+
+    def __init__(self, trial: Any, metric: str) -> None:
+        self.trial, self.metric, self.pruned = trial, metric, False
+        self._reported: set[int] = set()
+
+    def after_epoch(self, learn: Learner) -> None:
+        value = learn.history[-1].get(self.metric) if learn.history else None
+        step = 10 * int(10 * (learn.epoch + 1) / max(learn.n_epochs, 1))
+        if value is None or step in self._reported or step == 0:
+            return
+        self._reported.add(step)
+        self.trial.report(float(value), step)
+        if self.trial.should_prune():
+            self.pruned = True
+            raise CancelFit
+
+
+@dataclass
+class TuneResult:
+    """What :func:`tune_table` found.
+
+    Attributes:
+        metric, direction: What was optimised (``"maximize"`` or ``"minimize"``).
+        best_params: The best trial's settings; ``best_value`` its validation score.
+        default_value: The score of trial 0, the library's defaults (``None`` if it did not finish).
+        trials: Per trial: ``number``, ``state``, ``value``, ``params``, ``seconds``.
+        run: The best settings trained again (its model is the best trial's), written to ``model_dir``.
+    """
+
+    metric: str
+    direction: str
+    best_params: dict[str, Any]
+    best_value: float
+    default_value: float | None
+    trials: list[dict[str, Any]]
+    run: TableRun
+    model_dir: Path | None = None
+    study: Any = field(default=None, repr=False)
+
+    @property
+    def improvement(self) -> float | None:
+        """How much better than the defaults the best trial scored (positive = better), or ``None``."""
+        if self.default_value is None:
+            return None
+        sign = 1.0 if self.direction == "maximize" else -1.0
+        return sign * (self.best_value - self.default_value)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "direction": self.direction,
+            "best_params": self.best_params,
+            "best_value": self.best_value,
+            "default_value": self.default_value,
+            "improvement": self.improvement,
+            "trials": self.trials,
+            "note": "best of the trials on the same validation rows: confirm on held-out data",
+        }
+
+
+def tune_table(
+    source: pd.DataFrame | str | Path,
+    target: str | Sequence[str],
+    *,
+    n_trials: int = 20,
+    timeout: float | None = None,
+    metric: str | None = None,
+    out: str | Path | None = None,
+    seed: int = 0,
+    pruner: Any = None,
+    progress: bool = False,
+    **data_kwargs: Any,
+) -> TuneResult:
+    """Search learning rate, decay, epochs, layers, dropout and number embedding for a tabular model.
+
+    Args:
+        source, target, data_kwargs: As for :func:`~trainwell.fit_table` (``valid_pct``, ``valid_col``...).
+        n_trials: Trials to run, the defaults' included.
+        timeout: Stop starting trials after this many seconds (the running one finishes).
+        metric: The validation metric to optimise (default per task, see the module docstring).
+        out: Model directory for the best settings' model, with ``tuning.json``.
+        seed: Seeds the split, every trial's training and the sampler.
+        pruner: An Optuna pruner (default: ``MedianPruner`` after 2 trials, from 30% of a trial's schedule;
+            steps are tenths of the schedule, see :class:`OptunaPruning`).
+        progress: Show each trial's progress bar.
+
+    Raises:
+        ConfigError: ``n_trials`` below 1, a bad ``timeout``, or a metric that does not fit the task.
+        TuningDependencyError: Optuna is not installed.
+    """
+    optuna = import_optuna()
+    if isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1:
+        raise ConfigError(f"--trials must be a whole number of at least 1, got {n_trials!r}")
+    if timeout is not None and not timeout > 0:
+        raise ConfigError(f"--timeout must be a positive number of seconds, got {timeout}")
+    check_fit_settings(None, None, out)
+    seed_everything(seed)
+    data = tabular_data(source, target, seed=seed, **data_kwargs)
+    if data.valid is None:
+        raise ConfigError(
+            "a search needs validation rows to score trials; pass --valid-pct above 0 or --valid-col"
+        )
+    chosen = metric or SEARCH_METRIC.get(data.task.kind)
+    if chosen is None or chosen not in data.task.metric_names:
+        raise ConfigError(
+            f"--metric {chosen!r} does not score a {data.task.kind} task here; use one of: "
+            f"{', '.join(data.task.metric_names)}"
+        )
+    direction = "maximize" if higher_is_better(chosen) else "minimize"
+    defaults = _default_params(data, seed)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(
+        direction=direction,
+        sampler=optuna.samplers.TPESampler(seed=seed),
+        pruner=pruner or optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=30),
+    )
+    study.enqueue_trial(defaults)
+    times: dict[int, float] = {}
+
+    def objective(trial: Any) -> float:
+        started = time.perf_counter()
+        params = _suggest(trial)
+        pruning = OptunaPruning(trial, chosen)
+        learn = _train(data, params, seed, [pruning], progress)
+        times[trial.number] = time.perf_counter() - started
+        if pruning.pruned:
+            raise optuna.TrialPruned()
+        return float(learn.history[-1][chosen])
+
+    study.optimize(objective, n_trials=n_trials, timeout=timeout, gc_after_trial=False)
+    finished = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    if not finished:
+        raise ConfigError(
+            "no trial finished (all were pruned or failed); run more trials or a longer --timeout"
+        )
+    best = study.best_trial
+    learn = _train(data, dict(best.params), seed, [], progress)
+    trials = [
+        {
+            "number": t.number,
+            "state": t.state.name.lower(),
+            "value": t.value,
+            "params": dict(t.params),
+            "seconds": round(times.get(t.number, 0.0), 3),
+            "defaults": t.number == 0,
+        }
+        for t in study.trials
+    ]
+    first = study.trials[0]
+    default_value = first.value if first.state == optuna.trial.TrialState.COMPLETE else None
+    result = TuneResult(chosen, direction, dict(best.params), float(best.value), default_value, trials,
+                        TableRun(learn, data, float(best.params["lr"]), None), study=study)  # fmt: skip
+    if out is not None:
+        record = json.dumps(result.to_dict(), indent=2).encode()
+        result.model_dir = write_run(learn, Path(out), None, {TUNING_FILE: record})
+        result.run.model_dir = result.model_dir
+    return result
+
+
+def _default_params(data: DataBundle, seed: int) -> dict[str, Any]:
+    """Trial 0: what ``trainwell fit`` would do, the learning-rate finder's choice included."""
+    seed_everything(seed)
+    finder = tabular_learner(data, progress=False).lr_find()
+    lr = min(max(finder.suggestion or DEFAULT_LR, LR_BOUNDS[0]), LR_BOUNDS[1])
+    return {
+        "lr": lr,
+        "wd": DEFAULT_WD,
+        "epochs": default_epochs(len(data.train)),  # type: ignore[arg-type]
+        "layers": DEFAULT_LAYERS,
+        "dropout": DEFAULT_DROPOUT,
+        "numeric_embedding": DEFAULT_EMBEDDING,
+    }
+
+
+def _suggest(trial: Any) -> dict[str, Any]:
+    return {
+        "lr": trial.suggest_float("lr", 1e-4, 3e-2, log=True),
+        "wd": trial.suggest_float("wd", 1e-5, 0.3, log=True),
+        "epochs": trial.suggest_int("epochs", 2, 30),
+        "layers": trial.suggest_categorical("layers", LAYER_CHOICES),
+        "dropout": trial.suggest_float("dropout", 0.0, 0.5),
+        "numeric_embedding": trial.suggest_categorical("numeric_embedding", ("periodic", "none")),
+    }
+
+
+def _train(
+    data: DataBundle, params: dict[str, Any], seed: int, callbacks: list[Callback], progress: bool
+) -> Learner:
+    seed_everything(seed)
+    learn = tabular_learner(
+        data,
+        layers=[int(width) for width in str(params["layers"]).split("-")],
+        dropout=float(params["dropout"]),
+        numeric_embedding=str(params["numeric_embedding"]),
+        wd=float(params["wd"]),
+        progress=progress,
+    )
+    learn.fit_one_cycle(int(params["epochs"]), float(params["lr"]), callbacks=callbacks)
+    return learn
