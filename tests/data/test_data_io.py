@@ -204,3 +204,25 @@ def test_check_column_roles() -> None:
         check_column_roles(table, {"--target": ["a"], "--cat-names": ["b", "a"]}, "t.csv")
     with pytest.raises(DataError, match=r"^column names of t.csv must be text, got 0"):
         check_column_roles(pd.DataFrame([[1, 2]]), {"--target": []}, "t.csv")
+
+
+def test_a_headerless_file_takes_the_delimiter_most_of_its_first_lines_use(tmp_path: Path) -> None:
+    tabbed = tmp_path / "u.data"
+    tabbed.write_text("196\t242\t3\n186\t302\t3\n")
+    assert read_table(tabbed, names=["user", "item", "rating"]).to_dict("list") == {
+        "user": [196, 186],
+        "item": [242, 302],
+        "rating": [3, 3],
+    }
+    # Adult's test file opens with a stray line holding '|': the commas of the rows still decide.
+    adult_like = tmp_path / "adult.test"
+    adult_like.write_text("|1x3 Cross validator\n25, Private, <=50K.\n38, Self-emp, >50K.\n")
+    table = read_table(adult_like, names=["age", "work", "income"])
+    assert table["income"].tolist()[1:] == ["<=50K.", ">50K."]
+
+
+def test_the_shared_adult_test_file_reads_without_a_header(shared_data: Path) -> None:
+    names = [f"c{i}" for i in range(14)] + ["income"]
+    table = read_table(shared_data / "adult" / "adult.test.gz", names=names)
+    labels = table["income"].dropna().str.rstrip(".")
+    assert len(labels) == 16_281 and set(labels) == {"<=50K", ">50K"}

@@ -38,6 +38,7 @@ _FLAG_WORDS = {
 # Delimiters tried when the one implied by the extension leaves the whole header in a single column.
 _OTHER_DELIMITERS = (";", "\t", "|", ",")
 _MAX_LISTED_COLUMNS = 30
+_SNIFFED_LINES = 5
 
 
 def read_table(
@@ -220,13 +221,17 @@ def _read(
 
 
 def _first_line_delimiter(path: Path, default: str, encoding: str) -> str:
-    """``default`` when the first line holds it, else the first other delimiter found there."""
+    """The delimiter of a file without a header row, from its first lines: ``default`` unless another one
+    appears in more of them (one stray line, like Adult's ``|1x3 Cross validator``, does not decide)."""
     opener = gzip.open if path.suffix.lower() == ".gz" else open
     with opener(path, "rb") as stream:
-        line = stream.readline(65536).decode(encoding, errors="replace")
-    if default in line:
-        return default
-    return next((delimiter for delimiter in _OTHER_DELIMITERS if delimiter in line), default)
+        lines = [stream.readline(65536).decode(encoding, errors="replace") for _ in range(_SNIFFED_LINES)]
+    lines = [line for line in lines if line.strip()]
+    counts = {
+        delimiter: sum(delimiter in line for line in lines) for delimiter in (default, *_OTHER_DELIMITERS)
+    }
+    best = max(counts, key=lambda delimiter: counts[delimiter])
+    return default if counts[default] >= counts[best] else best
 
 
 def _refuse_binary(path: Path) -> None:
