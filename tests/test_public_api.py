@@ -72,6 +72,7 @@ SUBPACKAGES = (
     "trainwell.collab",
     "trainwell.distributed",
     "trainwell.automl",
+    "trainwell.continual",
 )
 
 

@@ -1,0 +1,153 @@
+"""Learning tasks one after another without forgetting the earlier ones: EWC and Memory Aware Synapses.
+
+Both anchor each weight to the value it had after the earlier tasks, with a quadratic penalty weighted by how
+much the weight mattered to them, ``strength / 2 * sum_i importance_i * (w_i - anchor_i)^2``, added to the
+training loss of the next task (the reported loss is untouched). They differ in how importance is measured:
+
+- ``"ewc"`` (Kirkpatrick et al. 2017, Elastic Weight Consolidation): the diagonal of the empirical Fisher
+  information, the mean squared gradient of the task loss, one example at a time, over the task's examples.
+- ``"mas"`` (Aljundi et al. 2018, Memory Aware Synapses): the mean absolute gradient of the squared L2 norm of
+  the model's output, one example at a time: how much the function the model computes moves with the weight.
+  It needs no labels, so unlabelled inputs of the old task suffice.
+
+After each task, :meth:`Consolidation.consolidate` adds that task's importance to what earlier tasks left and
+moves the anchors to the current weights; pass the same object as a callback when fitting the next task.
+
+    >>> memory = Consolidation("ewc", strength=1000.0)                       # doctest: +SKIP
+    >>> learn.fit_one_cycle(5, 1e-3); memory.consolidate(learn)               # doctest: +SKIP
+    >>> learn.data = task_b; learn.fit_one_cycle(5, 1e-3, callbacks=[memory])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from trainwell.core.errors import ConfigError
+from trainwell.learner.events import Callback
+
+if TYPE_CHECKING:
+    from trainwell.learner.learner import Learner
+
+__all__ = ["METHODS", "Consolidation", "importance"]
+
+METHODS = ("ewc", "mas")
+#: Examples an importance estimate reads by default (one gradient each).
+DEFAULT_SAMPLES = 512
+
+
+class Consolidation(Callback):
+    """The penalty that keeps the weights important to earlier tasks near their values (EWC or MAS).
+
+    Args:
+        method: ``"ewc"`` or ``"mas"`` (see the module docstring).
+        strength: How strongly to hold the important weights (the lambda of both papers).
+        samples: Examples read to estimate importance after each task.
+
+    Attributes:
+        importance: Per parameter name, the summed importance of the consolidated tasks.
+        anchors: Per parameter name, the weights after the last consolidated task.
+        tasks: How many tasks were consolidated.
+    """
+
+    order = 5  # with the other loss terms (after_loss)
+
+    def __init__(self, method: str = "ewc", strength: float = 100.0, samples: int = DEFAULT_SAMPLES) -> None:
+        if method not in METHODS:
+            raise ConfigError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+        if not strength >= 0:
+            raise ConfigError(f"strength must be a number >= 0, got {strength!r}")
+        if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+            raise ConfigError(f"samples must be a whole number of at least 1, got {samples!r}")
+        self.method, self.strength, self.samples = method, float(strength), samples
+        self.importance: dict[str, torch.Tensor] = {}
+        self.anchors: dict[str, torch.Tensor] = {}
+        self.tasks = 0
+
+    def consolidate(self, learn: Learner, loader: Iterable[Any] | None = None) -> Consolidation:
+        """Measure how much each weight matters to the task ``learn`` was just trained on (its training data,
+        or ``loader``), add it to the earlier tasks' and anchor the weights where they are now."""
+        measured = importance(learn, self.method, loader, self.samples)
+        for name, value in measured.items():
+            self.importance[name] = self.importance[name] + value if name in self.importance else value
+        self.anchors = {
+            name: param.detach().clone() for name, param in learn.model.named_parameters() if name in measured
+        }
+        self.tasks += 1
+        return self
+
+    def penalty(self, model: torch.nn.Module) -> torch.Tensor:
+        """``strength / 2 * sum importance * (w - anchor)^2`` for ``model``'s current weights."""
+        total: torch.Tensor | None = None
+        for name, param in model.named_parameters():
+            if name not in self.importance:
+                continue
+            weight = self.importance[name].to(param.device)
+            term = (weight * (param - self.anchors[name].to(param.device)).pow(2)).sum()
+            total = term if total is None else total + term
+        if total is None:
+            return torch.zeros((), device=next(model.parameters()).device)
+        return 0.5 * self.strength * total
+
+    def after_loss(self, learn: Learner) -> None:
+        if learn.training and self.tasks and self.strength:
+            learn.loss_grad = learn.loss_grad + self.penalty(learn.model)
+
+    # ------------------------------------------------------------------ exact resume
+    def checkpoint_state(self) -> dict[str, Any]:
+        return {
+            "importance": {k: v.cpu() for k, v in self.importance.items()},
+            "anchors": {k: v.cpu() for k, v in self.anchors.items()},
+            "tasks": self.tasks,
+        }
+
+    def load_checkpoint_state(self, state: dict[str, Any]) -> None:
+        self.importance = dict(state["importance"])
+        self.anchors = dict(state["anchors"])
+        self.tasks = int(state["tasks"])
+
+
+def importance(
+    learn: Learner, method: str, loader: Iterable[Any] | None = None, samples: int = DEFAULT_SAMPLES
+) -> dict[str, torch.Tensor]:
+    """Per trainable parameter, how much it matters to the data of ``loader`` (default: ``learn``'s training
+    data), by ``method`` (``"ewc"``: mean squared loss gradient; ``"mas"``: mean absolute gradient of the
+    squared output norm), one example at a time over up to ``samples`` examples, in eval mode."""
+    if method not in METHODS:
+        raise ConfigError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    model = learn.model
+    params = {name: param for name, param in model.named_parameters() if param.requires_grad}
+    sums = {name: torch.zeros_like(param) for name, param in params.items()}
+    was_training = model.training
+    model.eval()
+    seen = 0
+    try:
+        for batch in loader if loader is not None else learn.data.train:
+            *inputs, target = (t.to(learn.device) for t in batch)
+            for row in range(len(target)):
+                if seen >= samples:
+                    break
+                one = [x[row : row + 1] for x in inputs]
+                model.zero_grad(set_to_none=True)
+                with learn.forward_context():
+                    output = model(*one)
+                if method == "ewc":
+                    loss = learn.compute_loss(output, target[row : row + 1])
+                else:
+                    loss = output.float().pow(2).sum()
+                loss.backward()
+                for name, param in params.items():
+                    if param.grad is not None:
+                        grad = param.grad.detach()
+                        sums[name] += grad.pow(2) if method == "ewc" else grad.abs()
+                seen += 1
+            if seen >= samples:
+                break
+    finally:
+        model.zero_grad(set_to_none=True)
+        model.train(was_training)
+    if seen == 0:
+        raise ConfigError("no examples to measure importance on; pass a loader with data")
+    return {name: value / seen for name, value in sums.items()}

@@ -1,0 +1,120 @@
+"""Continual learning: importance measured as each paper defines it, and two tasks in sequence where plain
+training forgets the first one and EWC or MAS keep it.
+
+The two tasks share their inputs' distribution except for one feature saying which task a row is from, and
+task B's answer is the opposite of task A's: a network can learn both (through that feature), but trained on
+B alone it simply flips its answer, and A is lost.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from trainwell.continual import Consolidation, importance
+from trainwell.core.errors import ConfigError
+from trainwell.core.seeding import seed_everything
+from trainwell.data import tensor_data
+from trainwell.learner import Learner
+
+
+def opposite_task(seed: int, second: bool) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = np.zeros((1500, 11), dtype=np.float32)
+    x[:, :10] = rng.normal(size=(1500, 10))
+    x[:, 10] = 3.0 if second else 0.0  # which task the row is from
+    w = np.random.default_rng(99).normal(size=10)
+    return x, ((x[:, :10] @ w > 0) != second).astype(int)
+
+
+def two_tasks(memory: Consolidation | None) -> tuple[float, float, float]:
+    """Accuracy on A after A, on A after B, and on B after B."""
+    seed_everything(0)
+    task_a, task_b = (
+        tensor_data(*opposite_task(seed, second), batch_size=64) for seed, second in ((0, False), (1, True))
+    )
+    model = nn.Sequential(nn.Linear(11, 64), nn.ReLU(), nn.Linear(64, 1))
+    learn = Learner(model, task_a, progress=False, wd=0.0)
+    learn.fit_one_cycle(5, 3e-3)
+    before = learn.validate()["accuracy"]
+    if memory is not None:
+        memory.consolidate(learn)
+    learn.data = task_b
+    learn.fit_one_cycle(15, 1e-2, callbacks=[memory] if memory is not None else [])
+    return before, learn.validate(task_a.valid)["accuracy"], learn.validate()["accuracy"]
+
+
+def test_plain_training_on_the_second_task_forgets_the_first() -> None:
+    before, after, second = two_tasks(None)
+    assert before > 0.9 and second > 0.95
+    assert after < 0.3  # the network flipped its answer
+
+
+@pytest.mark.parametrize(("method", "strength"), [("ewc", 3000.0), ("mas", 10.0)])
+def test_consolidation_keeps_the_first_task_and_learns_the_second(method: str, strength: float) -> None:
+    memory = Consolidation(method, strength=strength)
+    before, after, second = two_tasks(memory)
+    assert memory.tasks == 1
+    assert after > 0.85 and after > before - 0.1
+    assert second > 0.8
+
+
+def linear_learner() -> tuple[Learner, torch.Tensor, torch.Tensor]:
+    seed_everything(0)
+    x = torch.randn(40, 3)
+    y = x @ torch.tensor([1.0, -2.0, 0.5]) + 0.3 * torch.randn(40)
+    learn = Learner(
+        nn.Linear(3, 1), tensor_data(x, y, task="regression", valid_pct=0, batch_size=16), progress=False
+    )
+    return learn, x, y
+
+
+def test_ewc_importance_is_the_mean_squared_example_gradient() -> None:
+    learn, x, y = linear_learner()
+    with torch.no_grad():
+        residual = learn.model(x).reshape(-1) - y  # loss per example: residual^2, gradient 2 * residual * x
+    measured = importance(learn, "ewc")
+    expected = (4 * residual[:, None] ** 2 * x**2).mean(0)
+    torch.testing.assert_close(measured["weight"].reshape(-1), expected, rtol=1e-4, atol=1e-6)
+    torch.testing.assert_close(measured["bias"], (4 * residual**2).mean().reshape(1), rtol=1e-4, atol=1e-6)
+
+
+def test_mas_importance_is_the_mean_absolute_gradient_of_the_output_norm() -> None:
+    learn, x, _ = linear_learner()
+    with torch.no_grad():
+        output = learn.model(x).reshape(-1)  # ||f(x)||^2 = output^2, gradient 2 * output * x
+    measured = importance(learn, "mas")
+    expected = (2 * output[:, None] * x).abs().mean(0)
+    torch.testing.assert_close(measured["weight"].reshape(-1), expected, rtol=1e-4, atol=1e-6)
+
+
+def test_importance_adds_up_over_tasks_and_survives_a_checkpoint() -> None:
+    learn, _, _ = linear_learner()
+    memory = Consolidation("mas", strength=2.0).consolidate(learn)
+    once = {k: v.clone() for k, v in memory.importance.items()}
+    memory.consolidate(learn)
+    assert memory.tasks == 2
+    for name, value in once.items():
+        torch.testing.assert_close(memory.importance[name], 2 * value)
+    restored = Consolidation("mas", strength=2.0)
+    restored.load_checkpoint_state(memory.checkpoint_state())
+    with torch.no_grad():
+        learn.model.weight.add_(0.5)
+    with torch.no_grad():
+        assert float(restored.penalty(learn.model)) == pytest.approx(float(memory.penalty(learn.model)))
+        assert float(memory.penalty(learn.model)) > 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"method": "l2"}, "method must be one of ewc, mas"),
+        ({"strength": -1.0}, "strength"),
+        ({"samples": 0}, "samples"),
+    ],
+)
+def test_bad_settings_are_refused(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Consolidation(**kwargs)  # type: ignore[arg-type]
