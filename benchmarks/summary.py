@@ -93,8 +93,24 @@ def rows() -> list[tuple[str, str, str, str]]:
             )
     table.extend(vision_rows())
     table.extend(text_rows())
-    table.extend(row for row in [_movielens_row(), _movielens_implicit_row(), _distributed_row()] if row)
+    extra = [_movielens_row(), _movielens_implicit_row(), _distributed_row(), _tune_row()]
+    table.extend(row for row in extra if row)
     return table
+
+
+def _tune_row() -> tuple[str, str, str, str] | None:
+    tune = _load("tune_adult")
+    if not tune:
+        return None
+    best, defaults = tune["rows"]["best trial"], tune["rows"]["defaults (trial 0)"]
+    return (
+        f"Adult, `trainwell tune` {tune['trials']} trials (`benchmarks/tune_adult.py`)",
+        f"best valid ROC AUC {best['valid_roc_auc']:.4f}; test {best['accuracy']:.4f} / {best['roc_auc']:.4f}; "
+        f"{tune['search_seconds']:.0f} s, {tune['pruned']} trials pruned",
+        "reported",
+        f"defaults (trial 0): valid {defaults['valid_roc_auc']:.4f}, test {defaults['accuracy']:.4f} / "
+        f"{defaults['roc_auc']:.4f}",
+    )
 
 
 def _distributed_row() -> tuple[str, str, str, str] | None:

@@ -151,7 +151,7 @@ def tune_table(
         metric: The validation metric to optimise (default per task, see the module docstring).
         out: Model directory for the best settings' model, with ``tuning.json``.
         seed: Seeds the split, every trial's training and the sampler.
-        pruner: An Optuna pruner (default: ``MedianPruner`` after 2 trials, from 30% of a trial's schedule;
+        pruner: An Optuna pruner (default: ``MedianPruner`` after 5 trials, from 30% of a trial's schedule;
             steps are tenths of the schedule, see :class:`OptunaPruning`).
         progress: Show each trial's progress bar.
 
@@ -183,7 +183,7 @@ def tune_table(
     study = optuna.create_study(
         direction=direction,
         sampler=optuna.samplers.TPESampler(seed=seed),
-        pruner=pruner or optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=30),
+        pruner=pruner or optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=30),
     )
     study.enqueue_trial(defaults)
     times: dict[int, float] = {}
