@@ -254,3 +254,16 @@ def test_a_recommender_resumed_mid_epoch_ends_like_an_uninterrupted_one(
     for key, value in reference.model.state_dict().items():
         assert torch.equal(resumed.model.state_dict()[key], value), key
     assert [row["valid_loss"] for row in resumed.history] == [row["valid_loss"] for row in reference.history]
+
+
+def test_given_splits_refer_to_the_table_as_given_even_with_repeats() -> None:
+    frame = pd.DataFrame(
+        {"user": [1, 1, 1, 2, 2, 2], "item": [7, 7, 8, 7, 8, 9], "timestamp": [1, 2, 3, 1, 2, 3]}
+    )
+    # Row 1 repeats row 0's pair (kept: it is later); row 5 (user 2, item 9) is the only validation row.
+    data = ratings_data(frame, splits=([0, 1, 2, 3, 4], [5]))
+    assert len(data.train.users) == 4  # (1,7) once, (1,8), (2,7), (2,8)
+    assert data.valid is None  # item 9 never appears in training: it cannot be ranked
+    data = ratings_data(frame.assign(item=[7, 7, 8, 7, 8, 8]), splits=([0, 1, 2, 3], [4, 5]))
+    held = data.valid.ranking
+    assert held.users.tolist() == [2] and held.items.tolist() == [2]  # (2, 8): its latest row, row 5

@@ -327,14 +327,19 @@ def _interactions_data(
                 f"{df[time_col][parsed.isna()].iloc[0]!r}; fix them or pass another column with --time"
             )
         times = parsed.to_numpy(dtype=np.float64)
+    given = None
+    if splits is not None or valid_col is not None:  # positions of the table as given, before de-duplication
+        train_rows, valid_rows = _split(df, 0.0, valid_col, splits, seed, name)
+        given = np.zeros(len(df), dtype=np.int8)
+        given[train_rows], given[valid_rows] = 1, 2
     # One row per (user, item): the latest, so the held-out interaction is never also a training one.
     keys = pd.DataFrame({"u": df[user_col].map(category_key), "i": df[item_col].map(category_key)})
     order = np.argsort(times, kind="stable") if times is not None else np.arange(len(df))
     keep = np.sort(order[~keys.iloc[order].duplicated(keep="last").to_numpy()])
     df = df.iloc[keep].reset_index(drop=True)
     times = None if times is None else times[keep]
-    if splits is not None or valid_col is not None:
-        train_index, valid_index = _split(df, 0.0, valid_col, splits, seed, name)
+    if given is not None:
+        train_index, valid_index = np.flatnonzero(given[keep] == 1), np.flatnonzero(given[keep] == 2)
     else:
         user_numbers = pd.factorize(keys["u"].to_numpy()[keep])[0]
         train_index, valid_index = leave_one_out(user_numbers, times, seed)
