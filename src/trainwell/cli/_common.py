@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
@@ -47,3 +49,14 @@ def show_warning(
 ) -> None:
     """Warnings reach a command-line user as one ``warning:`` line, without a source excerpt."""
     err_console.print(Text.assemble(("warning:", "yellow"), " ", one_line(str(message))), soft_wrap=True)
+
+
+def emit_table(table: Any, out: Path | None, noun: str = "rows") -> None:
+    """A result table as CSV: to ``out`` (written atomically, with a line on standard error), or printed."""
+    if out is None:
+        table.to_csv(sys.stdout, index=False)
+        return
+    from trainwell.core.atomic import write_text_atomic
+
+    write_text_atomic(out, table.to_csv(index=False))
+    err_console.print(f"wrote {len(table)} {noun} to {out}")

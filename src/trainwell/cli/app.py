@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from trainwell.cli._common import err_console, guarded, out_console
+from trainwell.cli._common import emit_table, guarded, out_console
 from trainwell.cli.boundary_cmd import boundary
 from trainwell.cli.evaluate_cmd import evaluate
 from trainwell.cli.export_cmd import export
@@ -419,13 +419,7 @@ def predict(
             if not allow_missing_columns:
                 _check_input_columns(getattr(predictor, "input_names", []), rows, data[0])
             predictions = predictor.predict(rows, allow_missing_columns=allow_missing_columns)
-        if out is None:
-            predictions.to_csv(sys.stdout, index=False)
-            return
-        from trainwell.core.atomic import write_text_atomic
-
-        write_text_atomic(out, predictions.to_csv(index=False))
-        err_console.print(f"wrote {len(predictions)} predictions to {out}")
+        emit_table(predictions, out, "predictions")
 
     guarded(run)
 

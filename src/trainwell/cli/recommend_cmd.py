@@ -6,13 +6,12 @@ the ratings recipe (no training code).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from trainwell.cli._common import err_console, guarded
+from trainwell.cli._common import emit_table, guarded
 
 
 def recommend(
@@ -67,13 +66,7 @@ def recommend(
                 ranking.insert(0, predictor.recipe.user_col, user)
                 parts.append(ranking)
             table = pd.concat(parts, ignore_index=True)
-        if out is None:
-            table.to_csv(sys.stdout, index=False)
-            return
-        from trainwell.core.atomic import write_text_atomic
-
-        write_text_atomic(out, table.to_csv(index=False))
-        err_console.print(f"wrote {len(table)} rows to {out}")
+        emit_table(table, out)
 
     guarded(run)
 
