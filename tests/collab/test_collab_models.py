@@ -237,3 +237,24 @@ def test_binary_ratings_train_with_logits_and_beat_the_majority() -> None:
     majority = float(pd.Series(targets.numpy()).value_counts(normalize=True).max())
     assert accuracy > majority + 0.15
     assert run.metrics["accuracy"] == pytest.approx(accuracy, abs=1e-6)
+
+
+def test_each_epoch_reports_the_bias_baseline_on_the_same_rows_and_the_model_beats_it() -> None:
+    from trainwell.collab.baselines import BiasBaseline
+
+    frame = low_rank_ratings(0).frame
+    run = fit_ratings(frame, epochs=5, progress=False, seed=0)
+    train_rows, valid_rows = run.data.train.tensors[0].shape[0], run.data.valid.tensors[0].shape[0]
+    assert train_rows + valid_rows == len(frame)
+    # The same split, recomputed from the raw table: the baseline fitted on its training rows by hand.
+    from trainwell.data.bundle import random_split
+
+    train_index, valid_index = random_split(len(frame), 0.2, 0)
+    train, valid = frame.iloc[train_index], frame.iloc[valid_index]
+    by_hand = BiasBaseline.fit(train["user"], train["item"], train["rating"]).predict(
+        valid["user"], valid["item"]
+    )
+    expected = rmse(by_hand, valid["rating"].to_numpy())
+    for row in run.learn.history:
+        assert row["rmse_biases"] == pytest.approx(expected, rel=1e-9)
+    assert run.learn.history[-1]["rmse"] < 0.8 * expected

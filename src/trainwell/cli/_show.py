@@ -74,6 +74,11 @@ def _callback_measure(name: str, value: Any) -> str | None:
         )
     if prefix == "ndcg" and k.isdigit():
         return f"like hit@{k}, discounted by position: 1 if always ranked first, 0 if never in the top {k}"
+    if name == "rmse_biases":
+        return (
+            f"RMSE of user + item biases alone on the same rows ({value:.4f}): the bar a model of personal "
+            "taste must clear"
+        )
     if name == "perplexity":
         return f"as unsure of the next word as a uniform choice among {value:.0f} words (lower is better)"
     return None

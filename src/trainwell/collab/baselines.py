@@ -9,13 +9,17 @@ about whose taste matches which item: what a factor model adds on top of it is t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from trainwell.data.categories import category_key
+from trainwell.learner.events import Callback
 
-__all__ = ["BiasBaseline"]
+if TYPE_CHECKING:
+    from trainwell.learner.learner import Learner
+
+__all__ = ["BiasBaseline", "BiasBaselineScore"]
 
 
 @dataclass
@@ -71,3 +75,28 @@ class BiasBaseline:
         user_part = np.array([self.user_bias.get(category_key(u), 0.0) for u in users], dtype=np.float64)
         item_part = np.array([self.item_bias.get(category_key(i), 0.0) for i in items], dtype=np.float64)
         return np.clip(self.mean + user_part + item_part, self.low, self.high)
+
+
+class BiasBaselineScore(Callback):
+    """Adds ``rmse_biases`` to each epoch's row: the RMSE of :class:`BiasBaseline`, fitted on the same
+    training rows, on the same validation rows. A factor model that does not beat it has learned nothing
+    personal. Installed by :func:`~trainwell.collab.collab_learner` for rating (regression) data."""
+
+    order = -19  # after the Recorder wrote the row
+
+    def __init__(self) -> None:
+        self.value: float | None = None
+
+    def before_fit(self, learn: Learner) -> None:
+        train, valid = learn.data.train, learn.data.valid
+        train_tensors, valid_tensors = getattr(train, "tensors", None), getattr(valid, "tensors", None)
+        if train_tensors is None or valid_tensors is None:
+            return
+        (x_train, _, y_train), (x_valid, _, y_valid) = train_tensors, valid_tensors
+        model = BiasBaseline.fit(x_train[:, 0].tolist(), x_train[:, 1].tolist(), y_train.double().numpy())
+        predicted = model.predict(x_valid[:, 0].tolist(), x_valid[:, 1].tolist())
+        self.value = float(np.sqrt(np.mean((predicted - y_valid.double().numpy()) ** 2)))
+
+    def after_epoch(self, learn: Learner) -> None:
+        if self.value is not None and learn.history and "valid_loss" in learn.history[-1]:
+            learn.history[-1]["rmse_biases"] = self.value

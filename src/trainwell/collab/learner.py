@@ -78,6 +78,10 @@ def collab_learner(
         config.update(layers=list(layers), dropout=float(dropout))
     model = create_model(arch, **config)
     callbacks = [*learner_kwargs.pop("callbacks", ()), UnknownAsAverage()]
+    if data.task.kind == "regression" and data.valid is not None:
+        from trainwell.collab.baselines import BiasBaselineScore
+
+        callbacks.append(BiasBaselineScore())
     ranking = getattr(data.valid, "ranking", None)
     if ranking is not None:  # implicit feedback: rank each held-out interaction among all items
         from trainwell.collab.implicit import RankingMetrics
