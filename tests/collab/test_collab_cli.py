@@ -76,6 +76,15 @@ def model_dir(fitted: tuple[Path, Invocation]) -> Path:
 
 
 # --------------------------------------------------------------------------------------------- fit
+def test_info_describes_users_items_and_the_rating_scale(fitted: tuple[Path, Invocation]) -> None:
+    model_dir, _ = fitted
+    recipe = trainwell.load(model_dir).recipe
+    shown = trainwell_cli("info", model_dir)
+    assert shown.exit_code == 0
+    assert f"{len(recipe.users)} users ('uid'), {len(recipe.items)} items ('sku')" in shown.stdout
+    assert f"rating 'stars', {recipe.rating_min:g} to {recipe.rating_max:g}" in shown.stdout
+
+
 def test_fit_writes_a_recommender_and_says_how_to_use_it(
     fitted: tuple[Path, Invocation], ratings_csv: Path
 ) -> None:

@@ -124,6 +124,18 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
             "inputs", f"text column '{recipe.get('text_col')}'; {tokenizer} tokens, vocabulary {vocab}{grams}"
         )
         table.add_row("architecture", str(arch.get("name")))
+    elif metadata.get("application") == "collab" and recipe:
+        rating = recipe.get("rating_col")
+        scale = (
+            f"rating '{rating}', {recipe.get('rating_min'):g} to {recipe.get('rating_max'):g}"
+            if rating
+            else ("implicit feedback (interactions, no rating)")
+        )
+        table.add_row(
+            "inputs",
+            f"{len(recipe.get('users') or [])} users ('{recipe.get('user_col')}'), {len(recipe.get('items') or [])} "
+            f"items ('{recipe.get('item_col')}'); {scale}",
+        )
     elif recipe:
         table.add_row("categorical inputs", ", ".join(recipe.get("cat_names", [])) or "-")
         table.add_row("continuous inputs", ", ".join(recipe.get("cont_names", [])) or "-")
