@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -95,3 +96,35 @@ def test_distribute_outside_torchrun_says_how_to_launch() -> None:
     learn = trainwell.Learner(torch.nn.Linear(2, 1), data, progress=False)
     with pytest.raises(ConfigError, match="torchrun --nproc_per_node N"):
         distribute(learn)
+
+
+def test_text_batches_are_shared_out_whole_and_evenly() -> None:
+    from trainwell.text.data import TextLoader
+
+    offsets = np.arange(0, 2 * 11, 2)  # 10 texts of 2 tokens each
+    loaders = [
+        TextLoader(np.arange(20), offsets, torch.arange(10), 3, shuffle=True, seed=4) for _ in range(3)
+    ]
+    reference = [batch.tolist() for batch in loaders[0].batches()]  # 4 batches: 3, 3, 3, 1 texts (shuffled)
+    for rank, loader in enumerate(loaders):
+        loader.rank, loader.world_size = rank, 3
+    shares = [[batch.tolist() for batch in loader.batches()] for loader in loaders]
+    assert [len(share) for share in shares] == [2, 2, 2]  # 4 batches padded to 6 by wrapping
+    assert [shares[r][i] for i in range(2) for r in range(3)][:4] == reference
+    exact = loaders[1].new(shuffle=False)
+    exact.even = False
+    assert [batch.tolist() for batch in exact.batches()] == [[3, 4, 5]]
+    assert len(loaders[1].new(whole=True).batches()) == 4
+
+
+def test_a_text_classifier_trains_under_torchrun(tmp_path: Path) -> None:
+    from text_samples import reviews
+
+    reviews(240, 0).to_csv(tmp_path / "reviews.csv", index=False)
+    done = torchrun(
+        "-m", "trainwell", "fit", tmp_path / "reviews.csv", "--text", "review", "--target", "sentiment",
+        "--epochs", "2", "--out", tmp_path / "model",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("Validation results") == 1
+    assert trainwell.load(tmp_path / "model").predict(["a wonderful film", "dull and boring"]).shape[0] == 2

@@ -83,6 +83,10 @@ class TextLoader:
         seed: the order of epoch ``e`` is a pure function of ``(seed, e)``.
         pad_id: the padding id (padded format).
         bucket: batch texts of similar length (default: on for the padded format when shuffling).
+
+    In a distributed job (``rank``/``world_size`` set by :func:`trainwell.distributed.distribute`), every
+    process draws the same batches of an epoch and reads every ``world_size``-th one from its ``rank``; with
+    ``even`` (training) the list is first padded by wrapping so all processes take as many steps.
     """
 
     def __init__(
@@ -120,6 +124,7 @@ class TextLoader:
         self.bucket = (batch_format == "padded") if bucket is None else bucket
         self.device = torch.device(device)
         self.epoch = 0
+        self.rank, self.world_size, self.even = 0, 1, True
 
     @property
     def n_rows(self) -> int:
@@ -137,15 +142,24 @@ class TextLoader:
         self.epoch = int(epoch)
 
     def batches(self) -> list[np.ndarray]:
-        """The row indices of every batch of the current epoch."""
+        """The row indices of every batch of the current epoch (this process's share in a distributed job)."""
         n, size = self.n_rows, self.batch_size
         if self.shuffle and self.bucket:
-            return bucketed_order(self.lengths, size, self.seed, self.epoch, drop_last=self.drop_last)
-        order = (
-            np.random.default_rng([self.seed, self.epoch]).permutation(n) if self.shuffle else np.arange(n)
-        )
-        stop = n - n % size if self.drop_last and n > size else n
-        return [order[start : start + size] for start in range(0, stop, size)]
+            every = bucketed_order(self.lengths, size, self.seed, self.epoch, drop_last=self.drop_last)
+        else:
+            order = (
+                np.random.default_rng([self.seed, self.epoch]).permutation(n)
+                if self.shuffle
+                else np.arange(n)
+            )
+            stop = n - n % size if self.drop_last and n > size else n
+            every = [order[start : start + size] for start in range(0, stop, size)]
+        if self.world_size == 1:
+            return every
+        if self.even and len(every) % self.world_size:
+            missing = self.world_size - len(every) % self.world_size
+            every = every + [every[i % len(every)] for i in range(missing)]
+        return every[self.rank :: self.world_size]
 
     def batch(self, rows: np.ndarray) -> tuple[torch.Tensor, ...]:
         """The model inputs and targets of texts ``rows``."""
@@ -172,10 +186,16 @@ class TextLoader:
         return clone
 
     def new(
-        self, *, batch_size: int | None = None, shuffle: bool | None = None, drop_last: bool | None = None
+        self,
+        *,
+        batch_size: int | None = None,
+        shuffle: bool | None = None,
+        drop_last: bool | None = None,
+        whole: bool = False,
     ) -> TextLoader:
-        """A loader over the same texts with some settings changed (e.g. an ordered pass for predictions)."""
-        return TextLoader(
+        """A loader over the same texts with some settings changed (e.g. an ordered pass for predictions);
+        ``whole=True`` reads every text in this process, whatever share this loader reads."""
+        clone = TextLoader(
             self.ids,
             self.offsets,
             self.targets,
@@ -188,6 +208,9 @@ class TextLoader:
             bucket=self.bucket,
             device=self.device,
         )
+        if not whole:
+            clone.rank, clone.world_size, clone.even = self.rank, self.world_size, self.even
+        return clone
 
 
 @dataclass(repr=False)
