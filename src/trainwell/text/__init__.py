@@ -7,8 +7,9 @@ Names load on first use (PEP 562), so importing ``trainwell.text`` pulls in neit
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from trainwell.core.lazy import lazy_attributes
 
 _EXPORTS: dict[str, str] = {
     "AWDLSTMClassifier": "trainwell.text.ulmfit",
@@ -77,16 +78,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'trainwell.text' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS, __all__)
 
 
 if TYPE_CHECKING:
