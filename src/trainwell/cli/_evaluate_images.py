@@ -104,13 +104,12 @@ def evaluate_images(
     baselines: bool = True,
 ) -> TableEvaluation:
     """Cross-validate the image classifier on ``folder`` and the thumbnail baselines on the same folds."""
-    from trainwell.cli.evaluate_cmd import TableEvaluation
+    from trainwell.cli.evaluate_cmd import TableEvaluation, check_epochs
     from trainwell.core.errors import ConfigError
     from trainwell.evaluate import cross_validate, cross_validate_baselines, fold_indices
     from trainwell.vision.data import _task
 
-    if epochs is not None and epochs < 1:
-        raise ConfigError(f"--epochs must be at least 1, got {epochs}; pass e.g. --epochs 5 or leave it out")
+    check_epochs(epochs)
     images, labels = read_labelled_images(folder, size)
     resolved = _task(labels, task, None, str(folder))
     if resolved.kind not in ("binary", "multiclass"):

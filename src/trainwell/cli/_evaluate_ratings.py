@@ -103,13 +103,12 @@ def evaluate_ratings(
     source: str = "the ratings table",
 ) -> TableEvaluation:
     """Cross-validate the recommender and the rating baselines on the same ``k`` random folds."""
-    from trainwell.cli.evaluate_cmd import TableEvaluation
+    from trainwell.cli.evaluate_cmd import TableEvaluation, check_epochs
     from trainwell.collab.data import find_rating_columns, ratings_data
     from trainwell.core.errors import ConfigError
     from trainwell.evaluate import cross_validate, fold_indices
 
-    if epochs is not None and epochs < 1:
-        raise ConfigError(f"--epochs must be at least 1, got {epochs}; pass e.g. --epochs 5 or leave it out")
+    check_epochs(epochs)
     user_col, item_col, rating_col = find_rating_columns(frame, user, item, rating, source)
     if rating_col is None:
         raise ConfigError(
@@ -119,7 +118,7 @@ def evaluate_ratings(
         )
     columns = (user_col, item_col, rating_col)
     # The whole table through the builder once: every check (missing ids, text ratings...) before any fold.
-    resolved = ratings_data(frame, user=columns[0], item=columns[1], rating=columns[2], task=task).task
+    resolved = ratings_data(frame, user=user_col, item=item_col, rating=rating_col, task=task).task
     splits = fold_indices(np.zeros(len(frame)), k, seed, False)
     metric_names = list(resolved.metric_names)
     fold = RatingsFold(frame, columns, resolved, metric_names, epochs=epochs, seed=seed)

@@ -114,13 +114,12 @@ def evaluate_texts(
     source: str = "the table",
 ) -> TableEvaluation:
     """Cross-validate the text classifier and the text baselines on the same ``k`` stratified folds."""
-    from trainwell.cli.evaluate_cmd import TableEvaluation
+    from trainwell.cli.evaluate_cmd import TableEvaluation, check_epochs
     from trainwell.core.errors import ConfigError, DataError
     from trainwell.data.task import infer_task
     from trainwell.evaluate import cross_validate, fold_indices
 
-    if epochs is not None and epochs < 1:
-        raise ConfigError(f"--epochs must be at least 1, got {epochs}; pass e.g. --epochs 5 or leave it out")
+    check_epochs(epochs)
     for option, column in (("--text", text_col), ("--target", target)):
         if column not in frame.columns:
             raise DataError(

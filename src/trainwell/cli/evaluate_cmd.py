@@ -119,6 +119,14 @@ class TableEvaluation:
         }
 
 
+def check_epochs(epochs: int | None) -> None:
+    """Refuse a number of passes per fold below 1 before any fold is trained."""
+    from trainwell.core.errors import ConfigError
+
+    if epochs is not None and epochs < 1:
+        raise ConfigError(f"--epochs must be at least 1, got {epochs}; pass e.g. --epochs 5 or leave it out")
+
+
 def evaluate_table(
     df: pd.DataFrame,
     target: str,
@@ -151,8 +159,7 @@ def evaluate_table(
     from trainwell.data.task import infer_task
     from trainwell.evaluate import cross_validate, cross_validate_baselines, fold_indices
 
-    if epochs is not None and epochs < 1:
-        raise ConfigError(f"--epochs must be at least 1, got {epochs}; pass e.g. --epochs 5 or leave it out")
+    check_epochs(epochs)
     check_columns(df, [target], source, "--target")
     resolved = infer_task(df[target], name=target, kind=task)
     if resolved.kind not in ("binary", "multiclass", "regression"):
@@ -256,24 +263,19 @@ def evaluate(
                 )
             )
             return
+        common: dict[str, Any] = {
+            "k": cv,
+            "seed": seed,
+            "epochs": epochs,
+            "task": task,
+            "baselines": baselines,
+            "source": str(data),
+        }
         if user is not None or item is not None:
             from trainwell.cli._evaluate_ratings import evaluate_ratings
             from trainwell.collab.data import read_ratings
 
-            render(
-                evaluate_ratings(
-                    read_ratings(data),
-                    user=user,
-                    item=item,
-                    rating=target,
-                    k=cv,
-                    seed=seed,
-                    epochs=epochs,
-                    task=task,
-                    baselines=baselines,
-                    source=str(data),
-                )
-            )
+            render(evaluate_ratings(read_ratings(data), user=user, item=item, rating=target, **common))
             return
         if target is None:
             raise ConfigError(f"--target is required for the table '{data}': name the column to predict")
@@ -283,23 +285,9 @@ def evaluate(
         if text is not None:
             from trainwell.cli._evaluate_texts import evaluate_texts
 
-            render(
-                evaluate_texts(
-                    table,
-                    text,
-                    target,
-                    k=cv,
-                    seed=seed,
-                    epochs=epochs,
-                    task=task,
-                    baselines=baselines,
-                    source=str(data),
-                )
-            )
+            render(evaluate_texts(table, text, target, **common))
             return
-        result = evaluate_table(
-            table, target, k=cv, seed=seed, epochs=epochs, task=task, baselines=baselines, source=str(data)
-        )
+        result = evaluate_table(table, target, **common)
         render(result)
 
     guarded(run)
