@@ -153,20 +153,20 @@ def fit(
         if user is not None or item is not None or implicit:
             _fit_ratings(
                 data,
-                user,
-                item,
-                target,
-                out,
-                epochs,
-                lr,
-                batch_size,
-                valid_pct,
-                valid_col,
-                task,
-                metric,
-                arch,
-                seed,
-                implicit,
+                user=user,
+                item=item,
+                rating=target,
+                out=out,
+                epochs=epochs,
+                lr=lr,
+                batch_size=batch_size,
+                valid_pct=valid_pct,
+                valid_col=valid_col,
+                task=task,
+                metrics=metric,
+                arch=arch,
+                seed=seed,
+                implicit=implicit,
             )
             return
         if task == "language_model":
@@ -252,6 +252,7 @@ def fit(
 
 def _fit_ratings(
     data: Path,
+    *,
     user: str | None,
     item: str | None,
     rating: str | None,
