@@ -151,7 +151,21 @@ def test_task_validates_itself() -> None:
     with pytest.raises(DataError, match=r"a multiclass task needs at least 2 classes, got \['a'\]"):
         Task("multiclass", ("a",))
     assert TARGET_KINDS == ("binary", "multiclass", "multilabel", "regression")
-    assert TASK_KINDS[-1] == "language_model" and TASK_KINDS[:-1] == TARGET_KINDS
+    assert (*TARGET_KINDS, "language_model", "tagging") == TASK_KINDS
+    with pytest.raises(DataError, match="a tagging task needs at least 2 different tags"):
+        Task("tagging", ("O",))
+    with pytest.raises(ConfigError, match="tag scheme 'bio' is not known"):
+        Task("tagging", ("O", "B-X"), extra={"scheme": "bio"})
+
+
+def test_the_tagging_task_round_trips_its_scheme() -> None:
+    task = Task(
+        "tagging", ("O", "B-PER", "I-PER"), ("ner",), extra={"scheme": "iob2", "source_scheme": "iob1"}
+    )
+    again = Task.from_dict(task.to_dict())
+    assert again == task and again.extra == task.extra
+    assert (task.n_outputs, task.loss_name, task.metric_names[0]) == (3, "token_cross_entropy", "entity_f1")
+    assert task.decode(torch.tensor([[1, 2, 0, -100]])) == [["B-PER", "I-PER", "O"]]
 
 
 def test_the_language_model_task() -> None:

@@ -70,8 +70,13 @@ def feed(
     return metric
 
 
+#: Sequence-labelling metrics, covered by tests/metrics/test_tagging_metrics.py.
+TAGGING = {"tag_accuracy", "entity_f1", "entity_precision", "entity_recall"}
+
+
 def test_every_metric_is_covered() -> None:
-    assert set(list_metrics()) == set(ONE_SHOT)
+    assert set(list_metrics()) == set(ONE_SHOT) | TAGGING
+    assert set(list_metrics(task="tagging")) == TAGGING
     assert len(CASES) == 20
 
 
@@ -182,7 +187,8 @@ def test_unknown_metric_lists_known_names() -> None:
         get_metric("acuracy", "binary")
     assert str(caught.value) == (
         "unknown metric 'acuracy'; did you mean 'accuracy'? known metrics: accuracy, balanced_accuracy, "
-        "error_rate, f1, log_loss, mae, r2, rmse, roc_auc (aliases: auc = roc_auc)"
+        "entity_f1, entity_precision, entity_recall, error_rate, f1, log_loss, mae, r2, rmse, roc_auc, "
+        "tag_accuracy (aliases: auc = roc_auc)"
     )
     with pytest.raises(ConfigError, match=r"unknown metric 'psnr'; known metrics: accuracy, "):
         describe_metric("psnr")
@@ -201,8 +207,8 @@ def test_metric_for_the_wrong_task_names_metric_task_and_what_fits() -> None:
         get_metric("accuracy", "regression")
     with pytest.raises(ConfigError, match=r"metric 'rmse' does not fit a binary task; it fits: regression"):
         RMSE("binary")
-    with pytest.raises(ConfigError, match=r"task 'tagging' is not known to metrics"):
-        get_metric("accuracy", "tagging")
+    with pytest.raises(ConfigError, match=r"task 'ranking' is not known to metrics"):
+        get_metric("accuracy", "ranking")
 
 
 def test_defaults_listing_and_descriptions() -> None:
@@ -232,6 +238,7 @@ def test_public_names_are_pinned() -> None:
     assert sorted(metrics_package.__all__) == sorted(
         [
             "ALIASES", "F1", "MAE", "R2", "RMSE", "Accuracy", "BalancedAccuracy", "ErrorRate", "LogLoss", "Metric",
+            "EntityF1", "EntityPrecision", "EntityRecall", "TagAccuracy",
             "Reduction", "RocAuc", "default_metrics", "describe_metric", "functional", "get_metric", "list_metrics",
             "metrics", "register_metric",
         ]

@@ -48,8 +48,32 @@ EXAMPLE_BY_NAME["awd_lstm"] = lambda: (
     {"n_embeddings": 50, "n_out": 2, "emb_size": 8, "hidden_size": 16, "n_layers": 2},
     (torch.randint(2, 50, (8, 6)),),
 )
+EXAMPLE_INPUTS["tagging"] = lambda: (
+    {
+        "n_words": 30,
+        "n_chars": 20,
+        "n_out": 5,
+        "classes": ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"],
+        "word_dim": 8,
+        "char_dim": 4,
+        "char_filters": 4,
+        "casing_dim": 2,
+        "hidden": 8,
+    },
+    (
+        torch.tensor(
+            [[5, 6, 7, 8, 9, 10]] * 6 + [[5, 6, 7, 1, 1, 1]] * 2
+        ),  # two shorter sentences (pad id 1)
+        torch.randint(1, 9, (8, 6)),
+        torch.randint(2, 20, (8, 6, 4)),
+    ),
+)
 # Output shape when it is not (batch, n_out).
-EXPECTED_SHAPE = {"awd_lstm_lm": (8, 5, 50)}
+EXPECTED_SHAPE = {"awd_lstm_lm": (8, 5, 50), "bilstm_crf": (8, 6, 5)}
+# Models whose training loss involves parameters the forward pass does not use (a CRF's transitions).
+TRAINING_LOSS = {
+    "bilstm_crf": lambda model, output: model.loss(output, torch.randint(0, 5, output.shape[:2]))
+}
 # Wrappers of optional packages: tested when the package is installed.
 OPTIONAL = {"timm_model": "timm", "torchvision_model": "torchvision"}
 
@@ -73,7 +97,8 @@ def test_architecture_contract(name: str, tmp_path) -> None:
     else:
         n_out = config["n_out"] if "n_out" in config else config["arch_config"]["n_out"]
         assert output.shape == (8, n_out)
-    output.sum().backward()
+    loss = TRAINING_LOSS[name](model, output) if name in TRAINING_LOSS else output.sum()
+    loss.backward()
     assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
 
     groups = model.layer_groups()

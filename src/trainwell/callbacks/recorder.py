@@ -60,7 +60,7 @@ class Recorder(Callback):
         if not learn.training or learn.loss.numel() == 0:
             return
         loss = learn.loss.detach()
-        rows = len(learn.yb)
+        rows = learn.batch_weight(learn.yb)
         self._train_sum = self._train_sum + loss.float() * rows
         self._train_rows += rows
         self.smooth_loss = loss if self.smooth_loss is None else torch.lerp(loss, self.smooth_loss, SMOOTHING)
@@ -76,11 +76,11 @@ class Recorder(Callback):
     def after_loss(self, learn: Learner) -> None:
         if learn.training:
             return
-        rows = len(learn.yb)
+        rows = learn.batch_weight(learn.yb)
         self._valid_sum = self._valid_sum + learn.loss.detach().float() * rows
         self._valid_rows += rows
         if learn.metrics:
-            activated = learn.task.activate(learn.pred.detach())
+            activated = learn.activate(learn.pred.detach(), learn.xb)
             for metric in learn.metrics:
                 metric.update(activated, learn.yb)
 

@@ -79,6 +79,13 @@ def _callback_measure(name: str, value: Any) -> str | None:
             f"RMSE of user + item biases alone on the same rows ({value:.4f}): the bar a model of personal "
             "taste must clear"
         )
+    if name == "entity_f1_baseline":
+        return (
+            "entity F1 of tagging each word with its commonest training tag: the bar a tagger that reads "
+            "context must clear"
+        )
+    if name == "tag_accuracy_baseline":
+        return "tag accuracy of giving each word its commonest training tag (unseen words: the commonest tag)"
     if name == "perplexity":
         return f"as unsure of the next word as a uniform choice among {value:.0f} words (lower is better)"
     return None
@@ -87,6 +94,12 @@ def _callback_measure(name: str, value: Any) -> str | None:
 def _explained(learn: Any) -> list[Any]:
     if learn.task.kind == "multilabel":
         return []
+    if learn.task.kind == "tagging":
+        from trainwell.evaluate.tagging import explain_tagging, sentence_counts
+
+        preds, targets = learn.get_preds()
+        counts = sentence_counts(preds, targets, learn.task.classes)
+        return explain_tagging(counts, [metric.name for metric in learn.metrics])
     from trainwell.evaluate.explain import explain_validation
 
     probabilities, targets = learn.get_preds()

@@ -30,7 +30,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-TASKS = "binary, multiclass, multilabel, regression, language_model"
+TASKS = "binary, multiclass, multilabel, regression, language_model, tagging"
 
 
 def _names(text: str | None) -> list[str] | None:
@@ -135,9 +135,17 @@ def fit(
             "ulmfit) and --task language_model: a language-model directory."
         ),
     ] = None,
+    tag_col: Annotated[
+        str | None,
+        typer.Option(
+            help="Tagging: the column of tags (default: ner for CoNLL-2003's 4 columns, upos for CoNLL-U, else "
+            "the last)."
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed for the split, initialisation and shuffling.")] = 0,
 ) -> None:
-    """Train a model on a table or a folder of images and write the model directory."""
+    """Train a model on a table, a folder of images, or tagged sentences (CoNLL files), and write the model
+    directory."""
 
     def run() -> None:
         from trainwell.core.errors import ConfigError
@@ -145,6 +153,21 @@ def fit(
 
         if launched_by_torchrun() and os.environ.get("RANK") != "0":
             out_console.quiet = True  # under torchrun every process trains; rank 0 alone reports
+        from trainwell.cli._tagging import fit_tagging, is_tagging_source
+
+        if is_tagging_source(data, task):
+            settings: dict[str, Any] = {
+                "out": out,
+                "epochs": epochs,
+                "lr": lr,
+                "seed": seed,
+                "valid_pct": valid_pct,
+            }
+            settings.update(tag_col=tag_col, batch_size=batch_size, metrics=metric)
+            fit_tagging(data, settings)
+            return
+        if tag_col is not None:
+            raise ConfigError("--tag-col is for tagged sentences (CoNLL files with --task tagging); drop it")
         image_source = task != "language_model" and _is_image_source(data, path_col)
         if recipe is not None and not image_source:
             raise ConfigError(
@@ -403,6 +426,11 @@ def predict(
 
         predictor = load(model)
         application = getattr(predictor, "application", None)
+        if getattr(getattr(predictor, "task", None), "kind", None) == "tagging":
+            from trainwell.cli._tagging import predict_tags
+
+            predict_tags(predictor, data, out)
+            return
         if application == "text":
             predictions = _predict_texts(predictor, data)
         elif application == "vision":

@@ -18,12 +18,16 @@ from trainwell.core.errors import ConfigError, DataError
 if TYPE_CHECKING:
     import pandas as pd
 
-TaskKind = Literal["binary", "multiclass", "multilabel", "regression", "language_model"]
+TaskKind = Literal["binary", "multiclass", "multilabel", "regression", "language_model", "tagging"]
 #: Tasks inferred from a target column.
 TARGET_KINDS: tuple[str, ...] = ("binary", "multiclass", "multilabel", "regression")
-#: Every task: the target kinds and ``language_model`` (predict each next token of a text stream; its
-#: ``extra["vocab_size"]`` is the number of outputs, perplexity is computed over tokens by a callback).
-TASK_KINDS: tuple[str, ...] = (*TARGET_KINDS, "language_model")
+#: Every task: the target kinds, ``language_model`` (predict each next token of a text stream; its
+#: ``extra["vocab_size"]`` is the number of outputs, perplexity is computed over tokens by a callback) and
+#: ``tagging`` (one class per token of a sentence: named entities, parts of speech; ``extra["scheme"]`` says
+#: whether the tags mark entity spans, ``"iob2"``, or stand alone, ``"none"``).
+TASK_KINDS: tuple[str, ...] = (*TARGET_KINDS, "language_model", "tagging")
+#: Tag schemes a tagging task may declare: entity spans in IOB2 (what every tagger trains on) or plain tags.
+TAGGING_SCHEMES: tuple[str, ...] = ("iob2", "none")
 
 #: Integer targets with at most this many distinct values are read as classes, more as a quantity.
 MAX_INTEGER_CLASSES = 20
@@ -34,6 +38,7 @@ _LOSSES = {
     "multilabel": "bce",
     "regression": "mse",
     "language_model": "cross_entropy",
+    "tagging": "token_cross_entropy",
 }
 _ACTIVATIONS = {
     "binary": "sigmoid",
@@ -41,6 +46,7 @@ _ACTIVATIONS = {
     "multilabel": "sigmoid",
     "regression": "identity",
     "language_model": "softmax",
+    "tagging": "softmax",
 }
 _METRICS = {
     "binary": ("accuracy", "roc_auc", "f1"),
@@ -48,7 +54,9 @@ _METRICS = {
     "multilabel": ("accuracy", "f1", "roc_auc"),
     "regression": ("rmse", "mae", "r2"),
     "language_model": (),  # perplexity is exact only over tokens: a callback computes it (text.lm_learner)
+    "tagging": ("tag_accuracy",),  # entity-span tasks report entity_f1 first: see Task.metric_names
 }
+_ENTITY_METRICS = ("entity_f1", "entity_precision", "entity_recall", "tag_accuracy")
 
 
 @dataclass(frozen=True)
@@ -56,12 +64,15 @@ class Task:
     """The prediction task.
 
     Attributes:
-        kind: one of ``binary``, ``multiclass``, ``multilabel``, ``regression``, ``language_model``.
+        kind: one of ``binary``, ``multiclass``, ``multilabel``, ``regression``, ``language_model``,
+            ``tagging``.
         classes: class labels in output order (binary: ``[negative, positive]``; multilabel: label names).
         target_names: the target column(s) it was inferred from.
         threshold: decision threshold for binary and multilabel decoding.
         label_delim: for multilabel targets held as text, the separator between labels (``encode`` needs it).
-        extra: more settings; ``language_model`` keeps its ``vocab_size`` here.
+        extra: more settings; ``language_model`` keeps its ``vocab_size`` here, ``tagging`` its ``scheme``
+            (``"iob2"`` when the tags mark entity spans, ``"none"`` otherwise) and the ``source_scheme`` the
+            data came in (predictions can be written back in it).
     """
 
     kind: str
@@ -76,6 +87,16 @@ class Task:
             raise ConfigError(f"task {self.kind!r} is not known; use one of: {', '.join(TASK_KINDS)}")
         if self.kind in ("binary", "multiclass") and len(self.classes) < 2:
             raise DataError(f"a {self.kind} task needs at least 2 classes, got {list(self.classes)}")
+        if self.kind == "tagging":
+            if len(self.classes) < 2:
+                raise DataError(
+                    f"a tagging task needs at least 2 different tags, got {list(self.classes)}; check the tag column"
+                )
+            scheme = self.extra.get("scheme", "none")
+            if scheme not in TAGGING_SCHEMES:
+                raise ConfigError(
+                    f"tag scheme {scheme!r} is not known; use one of: {', '.join(TAGGING_SCHEMES)}"
+                )
         if self.kind == "binary" and len(self.classes) != 2:
             raise DataError(
                 f"a binary task needs exactly 2 classes, got {len(self.classes)}: {list(self.classes)[:10]}"
@@ -102,6 +123,8 @@ class Task:
 
     @property
     def metric_names(self) -> tuple[str, ...]:
+        if self.kind == "tagging" and self.extra.get("scheme") == "iob2":
+            return _ENTITY_METRICS
         return _METRICS[self.kind]
 
     @property
@@ -115,7 +138,7 @@ class Task:
         """
         if self.kind == "binary":
             return torch.sigmoid(output.float().reshape(-1))
-        if self.kind in ("multiclass", "language_model"):
+        if self.kind in ("multiclass", "language_model", "tagging"):
             return torch.softmax(output.float(), dim=-1)
         if self.kind == "multilabel":
             return torch.sigmoid(output.float())
@@ -133,6 +156,10 @@ class Task:
             return torch.from_numpy(_multilabel_matrix(values, self.classes, self.label_delim)).float()
         if self.kind == "language_model":
             return torch.as_tensor(values, dtype=torch.long)  # token ids
+        if self.kind == "tagging":
+            raise ConfigError(
+                "tagging targets are sequences: the tagging recipe encodes them (text.tagging_data)"
+            )
         index = {_key(c): i for i, c in enumerate(self.classes)}
         keys = [_key(v) for v in _as_list(values)]
         unknown = sorted({k for k in keys if k not in index})
@@ -153,6 +180,9 @@ class Task:
             return [self.classes[i] for i in probabilities.argmax(dim=-1).tolist()]
         if self.kind == "language_model":
             return probabilities.argmax(dim=-1).tolist()  # the likeliest next token ids
+        if self.kind == "tagging":  # (B, T, C) probabilities or (B, T) decoded ids, padding < 0
+            ids = probabilities.argmax(dim=-1) if probabilities.is_floating_point() else probabilities
+            return [[self.classes[i] for i in row if i >= 0] for row in ids.tolist()]
         if self.kind == "multilabel":
             chosen = (probabilities >= self.threshold).tolist()
             return [[c for c, on in zip(self.classes, row, strict=True) if on] for row in chosen]
@@ -169,6 +199,9 @@ class Task:
             data["label_delim"] = self.label_delim
         if self.kind == "language_model":
             data["vocab_size"] = self.n_outputs
+        if self.kind == "tagging":
+            data["scheme"] = self.extra.get("scheme", "none")
+            data["source_scheme"] = self.extra.get("source_scheme", data["scheme"])
         return data
 
     @classmethod
@@ -179,8 +212,18 @@ class Task:
             target_names=tuple(data.get("target_names", ())),
             threshold=float(data.get("threshold", 0.5)),
             label_delim=data.get("label_delim"),
-            extra={"vocab_size": int(data["vocab_size"])} if "vocab_size" in data else {},
+            extra=_extra_from_dict(data),
         )
+
+
+def _extra_from_dict(data: dict[str, Any]) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    if "vocab_size" in data:
+        extra["vocab_size"] = int(data["vocab_size"])
+    for key in ("scheme", "source_scheme"):
+        if key in data:
+            extra[key] = str(data[key])
+    return extra
 
 
 def infer_task(
@@ -203,6 +246,11 @@ def infer_task(
         raise ConfigError(
             "--task language_model reads text, not a target column; train it with trainwell fit corpus/ "
             "--task language_model (lm_data(...) in Python)"
+        )
+    if kind == "tagging":
+        raise ConfigError(
+            "--task tagging reads sentences with one tag per word (CoNLL or CoNLL-U files), not a target column; "
+            "train it with trainwell fit train.conll --task tagging (tagging_data(...) in Python)"
         )
     if kind is not None and kind not in TARGET_KINDS:
         raise ConfigError(f"--task {kind!r} is not known; use one of: {', '.join(TARGET_KINDS)}")

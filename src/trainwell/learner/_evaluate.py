@@ -40,9 +40,10 @@ def evaluate(learn: Learner, loader: Iterable[Any] | None) -> dict[str, float]:
         *inputs, target = batch
         with learn.forward_context():
             output = learn.model(*inputs)
-        total += float(learn.compute_loss(output, target)) * len(target)
-        rows += len(target)
-        activated = learn.task.activate(output.detach())
+        weight = learn.batch_weight(target)
+        total += float(learn.compute_loss(output, target)) * weight
+        rows += weight
+        activated = learn.activate(output.detach(), inputs)
         for metric in learn.metrics:
             metric.update(activated, target)
     results = {"loss": total / max(rows, 1)}
@@ -62,9 +63,24 @@ def predictions(
         *inputs, target = batch
         with learn.forward_context():
             output = learn.model(*inputs).float()
-        outputs.append((learn.task.activate(output) if activate else output).cpu())
+        outputs.append((learn.activate(output, inputs) if activate else output).cpu())
         if with_targets:
             targets.append(target.cpu())
     if not outputs:
         raise ConfigError("the loader yielded no batches; nothing to predict")
-    return torch.cat(outputs), (torch.cat(targets) if with_targets else None)
+    return _cat(outputs), (_cat(targets) if with_targets else None)
+
+
+def _cat(parts: list[torch.Tensor]) -> torch.Tensor:
+    """Batches joined along rows; sequences of different lengths (a tagger's sentences) are padded at the end
+    of the second axis: integer tags with -100 (what losses ignore), scores with 0."""
+    widths = {part.shape[1:2] for part in parts}
+    if len(widths) <= 1 or parts[0].dim() < 2:
+        return torch.cat(parts)
+    width = max(part.shape[1] for part in parts)
+    padded = []
+    for part in parts:
+        fill = 0.0 if part.is_floating_point() else -100
+        shape = (part.shape[0], width - part.shape[1], *part.shape[2:])
+        padded.append(torch.cat([part, part.new_full(shape, fill)], dim=1))
+    return torch.cat(padded)

@@ -105,7 +105,9 @@ class Learner:
         self.opt_name = opt
         self.opt: torch.optim.Optimizer | None = None
         self.metrics: list[Metric] = [
-            m if isinstance(m, Metric) else get_metric(m, self.task.kind, threshold=self.task.threshold)
+            m
+            if isinstance(m, Metric)
+            else get_metric(m, self.task.kind, threshold=self.task.threshold, classes=self.task.classes)
             for m in (metrics or self.task.metric_names)
         ]
         self.lr = lr
@@ -398,6 +400,16 @@ class Learner:
     def compute_loss(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """Loss of one batch; override to add terms (regularisers) without touching the loop."""
         return self.loss_func(pred, target)
+
+    def batch_weight(self, target: torch.Tensor) -> int:
+        """How much a batch's mean loss counts in an epoch's mean: its rows; a tagger counts its words."""
+        return len(target)
+
+    def activate(self, output: torch.Tensor, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
+        """Raw outputs of a batch -> what metrics and ``get_preds`` receive: the task's activation
+        (probabilities); an application may decode instead (a tagger's best tag path, read with the inputs'
+        padding)."""
+        return self.task.activate(output)
 
     def _backward_and_step(self) -> None:
         assert self.opt is not None

@@ -67,6 +67,28 @@ class CrossEntropy(nn.Module):
         )
 
 
+#: Target value of positions that carry no label (padding after a sentence's last word); PyTorch's default.
+IGNORE_INDEX = -100
+
+
+@losses.register("token_cross_entropy")
+class TokenCrossEntropy(nn.Module):
+    """Softmax cross-entropy per token of a sequence: outputs ``(B, T, C)``, targets ``(B, T)`` of class ids
+    with :data:`IGNORE_INDEX` at padding; the mean over the labelled tokens."""
+
+    def __init__(self, label_smoothing: float = 0.0) -> None:
+        super().__init__()
+        self.label_smoothing = label_smoothing
+
+    def forward(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(
+            output.float().flatten(0, -2),
+            target.long().flatten(),
+            ignore_index=IGNORE_INDEX,
+            label_smoothing=self.label_smoothing,
+        )
+
+
 @losses.register("mse")
 class MSE(nn.Module):
     """Mean squared error."""
@@ -106,12 +128,14 @@ def loss_for_task(task: Task) -> nn.Module:
 
 
 __all__ = [
+    "IGNORE_INDEX",
     "MAE",
     "MSE",
     "BCEWithLogits",
     "CrossEntropy",
     "Huber",
     "LossFunction",
+    "TokenCrossEntropy",
     "create_loss",
     "loss_for_task",
     "losses",

@@ -29,6 +29,7 @@ from trainwell.metrics.registry import (
     metrics,
     register_metric,
 )
+from trainwell.metrics.tagging import EntityF1, EntityPrecision, EntityRecall, TagAccuracy
 
 __all__ = [
     "ALIASES",
@@ -38,11 +39,15 @@ __all__ = [
     "RMSE",
     "Accuracy",
     "BalancedAccuracy",
+    "EntityF1",
+    "EntityPrecision",
+    "EntityRecall",
     "ErrorRate",
     "LogLoss",
     "Metric",
     "Reduction",
     "RocAuc",
+    "TagAccuracy",
     "default_metrics",
     "describe_metric",
     "functional",

@@ -11,13 +11,14 @@ import torch
 from trainwell.core.errors import ConfigError, DataError
 
 #: The task kinds metrics know about (the same names as ``trainwell.data.task``).
-METRIC_TASKS: tuple[str, ...] = ("binary", "multiclass", "multilabel", "regression")
+METRIC_TASKS: tuple[str, ...] = ("binary", "multiclass", "multilabel", "regression", "tagging")
 
 _EXPECTED_SHAPES = {
     "binary": "float preds (N,) and targets (N,)",
     "multiclass": "float preds (N, C) with C >= 2 and targets (N,) of class indices",
     "multilabel": "float preds (N, L) and targets (N, L)",
     "regression": "float preds and targets of the same shape, (N,) or (N, K)",
+    "tagging": "tag ids (B, T) or float tag scores (B, T, C), and targets (B, T) of tag ids (negative = padding)",
 }
 
 
@@ -64,6 +65,12 @@ def check_inputs(
         targets = targets.long()
     elif task == "multilabel":
         ok = preds.dim() == 2 and targets.shape == preds.shape
+    elif task == "tagging":
+        if preds.is_floating_point() and preds.dim() == 3:
+            preds = preds.argmax(dim=-1)
+        ok = preds.dim() == 2 and targets.shape == preds.shape and not preds.is_floating_point()
+        if ok:
+            return preds.long(), targets.long()
     else:
         if preds.dim() == 1:
             preds = preds.unsqueeze(1)

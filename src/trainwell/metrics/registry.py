@@ -7,6 +7,7 @@ Each entry's factory is a :class:`Metric` subclass; its metadata (``description`
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 
 from trainwell.core.errors import ConfigError
 from trainwell.core.registry import Registry
@@ -23,6 +24,7 @@ from trainwell.metrics.metric import (
     Metric,
     RocAuc,
 )
+from trainwell.metrics.tagging import EntityF1, EntityPrecision, EntityRecall, TagAccuracy
 
 metrics: Registry[type[Metric]] = Registry("metric")
 
@@ -34,6 +36,7 @@ _DEFAULTS: dict[str, tuple[str, ...]] = {
     "multiclass": ("accuracy", "balanced_accuracy", "roc_auc"),
     "multilabel": ("accuracy", "f1", "roc_auc"),
     "regression": ("rmse", "mae", "r2"),
+    "tagging": ("tag_accuracy",),
 }
 
 
@@ -52,7 +55,21 @@ def register_metric(metric_class: type[Metric]) -> type[Metric]:
     return metric_class
 
 
-for _metric_class in (Accuracy, ErrorRate, BalancedAccuracy, RocAuc, F1, LogLoss, RMSE, MAE, R2):
+for _metric_class in (
+    Accuracy,
+    ErrorRate,
+    BalancedAccuracy,
+    RocAuc,
+    F1,
+    LogLoss,
+    RMSE,
+    MAE,
+    R2,
+    TagAccuracy,
+    EntityF1,
+    EntityPrecision,
+    EntityRecall,
+):
     register_metric(_metric_class)
 
 
@@ -79,13 +96,16 @@ def list_metrics(pattern: str = "*", task: str | None = None) -> list[str]:
     return [name for name in names if task in metrics.entry(name).metadata["tasks"]]
 
 
-def get_metric(name: str, task: str, *, threshold: float = 0.5) -> Metric:
+def get_metric(
+    name: str, task: str, *, threshold: float = 0.5, classes: Sequence[object] | None = None
+) -> Metric:
     """A fresh metric object by name (or alias) for ``task``.
 
     Args:
         name: e.g. ``"accuracy"``, ``"roc_auc"`` (alias ``"auc"``), ``"rmse"``; see :func:`list_metrics`.
         task: ``"binary"``, ``"multiclass"``, ``"multilabel"`` or ``"regression"``.
         threshold: decision threshold for binary and multilabel decisions.
+        classes: the task's classes, for metrics that read them (entity scores need the tag names).
 
     Raises:
         ConfigError: unknown name or task, or a metric that does not fit the task.
@@ -103,6 +123,8 @@ def get_metric(name: str, task: str, *, threshold: float = 0.5) -> Metric:
             f"metric {name!r} does not fit a {task} task (it fits: {', '.join(entry.metadata['tasks'])}); "
             f"metrics for {task}: {fitting}"
         )
+    if getattr(entry.factory, "needs_classes", False):
+        return entry.factory(task, threshold=threshold, classes=[str(c) for c in classes or ()])  # type: ignore[call-arg]
     return entry.factory(task, threshold=threshold)
 
 

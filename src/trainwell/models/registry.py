@@ -31,6 +31,7 @@ BUILTIN_MODULES = (
     "trainwell.text.awd_lstm",
     "trainwell.text.models",
     "trainwell.text.ulmfit",
+    "trainwell.text.tagging.models",
 )
 
 

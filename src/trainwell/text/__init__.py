@@ -1,5 +1,7 @@
-"""Text: tokenisation (word rules with ULMFiT's special tokens, BPE / unigram subwords), vocabularies, and
-text classification (``text_data`` -> ``text_classifier_learner`` -> ``TextPredictor``; ``fit_texts`` in one call).
+"""Text: tokenisation (word rules with ULMFiT's special tokens, BPE / unigram subwords), vocabularies, text
+classification (``text_data`` -> ``text_classifier_learner`` -> ``TextPredictor``; ``fit_texts`` in one call),
+language models, and sequence labelling (``tagging_data`` -> ``tagging_learner`` -> ``TaggerPredictor``;
+``fit_tagger`` in one call; CoNLL / CoNLL-U files via ``read_conll``).
 
 Names load on first use (PEP 562), so importing ``trainwell.text`` pulls in neither torch-heavy code nor
 ``tokenizers`` until they are needed.
@@ -15,11 +17,20 @@ _EXPORTS: dict[str, str] = {
     "AWDLSTMClassifier": "trainwell.text.ulmfit",
     "AWDLSTMEncoder": "trainwell.text.awd_lstm",
     "AWDLSTMLanguageModel": "trainwell.text.awd_lstm",
+    "BiLSTMTagger": "trainwell.text.tagging.models",
+    "CRF": "trainwell.text.tagging.crf",
     "LMPredictor": "trainwell.text.lm_predictor",
     "LazyAdamW": "trainwell.text.optim",
     "NgramBag": "trainwell.text.models",
     "SPECIAL_TOKENS": "trainwell.text.tokenize",
     "SubwordTokenizer": "trainwell.text.subword",
+    "TaggedCorpus": "trainwell.text.tagging.conll",
+    "TaggerLearner": "trainwell.text.tagging.learner",
+    "TaggerPredictor": "trainwell.text.tagging.predictor",
+    "TaggerRun": "trainwell.text.tagging.pipeline",
+    "TaggingDataBundle": "trainwell.text.tagging.data",
+    "TaggingLoader": "trainwell.text.tagging.data",
+    "TaggingRecipe": "trainwell.text.tagging.recipe",
     "TextClassifierLearner": "trainwell.text.learner",
     "TextDataBundle": "trainwell.text.data",
     "TextLoader": "trainwell.text.data",
@@ -29,30 +40,47 @@ _EXPORTS: dict[str, str] = {
     "Vocab": "trainwell.text.vocab",
     "WordTokenizer": "trainwell.text.tokenize",
     "bucketed_order": "trainwell.text.data",
+    "detect_scheme": "trainwell.text.tagging.scheme",
     "detokenize": "trainwell.text.tokenize",
+    "entity_spans": "trainwell.text.tagging.scheme",
     "evaluate_cache": "trainwell.text.cache",
     "fit_language_model": "trainwell.text.lm_learner",
+    "fit_tagger": "trainwell.text.tagging.pipeline",
     "fit_texts": "trainwell.text.pipeline",
     "gradual_unfreezing": "trainwell.text.ulmfit",
     "language_model_learner": "trainwell.text.lm_learner",
     "lm_data": "trainwell.text.lm_stream",
     "lm_vocab": "trainwell.text.ulmfit",
     "load_lm": "trainwell.text.lm_predictor",
+    "read_conll": "trainwell.text.tagging.conll",
     "read_text_files": "trainwell.text.tokenize",
+    "split_words": "trainwell.text.tagging.words",
+    "tagging_data": "trainwell.text.tagging.data",
+    "tagging_learner": "trainwell.text.tagging.learner",
     "text_classifier_learner": "trainwell.text.learner",
     "text_data": "trainwell.text.data",
     "validate_texts": "trainwell.text.tokenize",
+    "write_conll": "trainwell.text.tagging.conll",
 }
 
 __all__ = [
+    "CRF",
     "SPECIAL_TOKENS",
     "AWDLSTMClassifier",
     "AWDLSTMEncoder",
     "AWDLSTMLanguageModel",
+    "BiLSTMTagger",
     "LMPredictor",
     "LazyAdamW",
     "NgramBag",
     "SubwordTokenizer",
+    "TaggedCorpus",
+    "TaggerLearner",
+    "TaggerPredictor",
+    "TaggerRun",
+    "TaggingDataBundle",
+    "TaggingLoader",
+    "TaggingRecipe",
     "TextClassifierLearner",
     "TextDataBundle",
     "TextLoader",
@@ -62,19 +90,27 @@ __all__ = [
     "Vocab",
     "WordTokenizer",
     "bucketed_order",
+    "detect_scheme",
     "detokenize",
+    "entity_spans",
     "evaluate_cache",
     "fit_language_model",
+    "fit_tagger",
     "fit_texts",
     "gradual_unfreezing",
     "language_model_learner",
     "lm_data",
     "lm_vocab",
     "load_lm",
+    "read_conll",
     "read_text_files",
+    "split_words",
+    "tagging_data",
+    "tagging_learner",
     "text_classifier_learner",
     "text_data",
     "validate_texts",
+    "write_conll",
 ]
 
 
@@ -95,6 +131,16 @@ if TYPE_CHECKING:
     from trainwell.text.predictor import TextPredictor
     from trainwell.text.recipe import TextRecipe
     from trainwell.text.subword import SubwordTokenizer
+    from trainwell.text.tagging.conll import TaggedCorpus, read_conll, write_conll
+    from trainwell.text.tagging.crf import CRF
+    from trainwell.text.tagging.data import TaggingDataBundle, TaggingLoader, tagging_data
+    from trainwell.text.tagging.learner import TaggerLearner, tagging_learner
+    from trainwell.text.tagging.models import BiLSTMTagger
+    from trainwell.text.tagging.pipeline import TaggerRun, fit_tagger
+    from trainwell.text.tagging.predictor import TaggerPredictor
+    from trainwell.text.tagging.recipe import TaggingRecipe
+    from trainwell.text.tagging.scheme import detect_scheme, entity_spans
+    from trainwell.text.tagging.words import split_words
     from trainwell.text.tokenize import (
         SPECIAL_TOKENS,
         WordTokenizer,

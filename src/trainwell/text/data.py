@@ -35,7 +35,7 @@ from trainwell.text.vocab import Vocab
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["TextDataBundle", "TextLoader", "bucketed_order", "read_text_table", "text_data"]
+__all__ = ["TextDataBundle", "TextLoader", "bucketed_order", "epoch_batches", "read_text_table", "text_data"]
 
 #: Batches of a bucket pool: texts are sorted by length inside pools of this many batches.
 POOL_BATCHES = 50
@@ -68,6 +68,31 @@ def bucketed_order(
     if drop_last and len(batches) > 1:
         batches = [batch for batch in batches if len(batch) == batch_size] or batches
     return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def epoch_batches(loader: Any, lengths: np.ndarray) -> list[np.ndarray]:
+    """The row indices of every batch of ``loader``'s current epoch: bucketed by ``lengths`` or in a plain
+    (shuffled) order, and in a distributed job this process's share (every ``world_size``-th batch).
+
+    ``loader`` supplies ``batch_size``, ``shuffle``, ``bucket``, ``drop_last``, ``seed``, ``epoch``, ``rank``,
+    ``world_size`` and ``even`` (pad the list by wrapping so every process takes as many steps)."""
+    n, size = len(lengths), loader.batch_size
+    if loader.shuffle and loader.bucket:
+        every = bucketed_order(lengths, size, loader.seed, loader.epoch, drop_last=loader.drop_last)
+    else:
+        order = (
+            np.random.default_rng([loader.seed, loader.epoch]).permutation(n)
+            if loader.shuffle
+            else np.arange(n)
+        )
+        stop = n - n % size if loader.drop_last and n > size else n
+        every = [order[start : start + size] for start in range(0, stop, size)]
+    if loader.world_size == 1:
+        return every
+    if loader.even and len(every) % loader.world_size:
+        missing = loader.world_size - len(every) % loader.world_size
+        every = every + [every[i % len(every)] for i in range(missing)]
+    return every[loader.rank :: loader.world_size]
 
 
 class TextLoader:
@@ -143,23 +168,7 @@ class TextLoader:
 
     def batches(self) -> list[np.ndarray]:
         """The row indices of every batch of the current epoch (this process's share in a distributed job)."""
-        n, size = self.n_rows, self.batch_size
-        if self.shuffle and self.bucket:
-            every = bucketed_order(self.lengths, size, self.seed, self.epoch, drop_last=self.drop_last)
-        else:
-            order = (
-                np.random.default_rng([self.seed, self.epoch]).permutation(n)
-                if self.shuffle
-                else np.arange(n)
-            )
-            stop = n - n % size if self.drop_last and n > size else n
-            every = [order[start : start + size] for start in range(0, stop, size)]
-        if self.world_size == 1:
-            return every
-        if self.even and len(every) % self.world_size:
-            missing = self.world_size - len(every) % self.world_size
-            every = every + [every[i % len(every)] for i in range(missing)]
-        return every[self.rank :: self.world_size]
+        return epoch_batches(self, self.lengths)
 
     def batch(self, rows: np.ndarray) -> tuple[torch.Tensor, ...]:
         """The model inputs and targets of texts ``rows``."""

@@ -78,11 +78,15 @@ class TextPredictor(Predictor):
 
 
 def predictor_from_artifact(metadata: dict[str, Any], state: Mapping[str, torch.Tensor]) -> Any:
-    """Hook for ``trainwell.load``: a classifier's :class:`TextPredictor`, or a language model's predictor
-    (both are ``"text"`` artifacts; the task kind tells them apart)."""
+    """Hook for ``trainwell.load``: a classifier's :class:`TextPredictor`, a language model's or a tagger's
+    predictor (all are ``"text"`` artifacts; the task kind tells them apart)."""
     task = metadata.get("task")
     if isinstance(task, dict) and task.get("kind") == "language_model":
         from trainwell.text import lm_predictor
 
         return lm_predictor.predictor_from_artifact(metadata, state)
+    if isinstance(task, dict) and task.get("kind") == "tagging":
+        from trainwell.text.tagging import predictor as tagging_predictor
+
+        return tagging_predictor.predictor_from_artifact(metadata, state)
     return TextPredictor.from_artifact(metadata, state)

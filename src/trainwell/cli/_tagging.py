@@ -1,0 +1,121 @@
+"""The command line's sequence-labelling paths: ``trainwell fit train.conll --task tagging`` and
+``trainwell predict tagger/ test.conll`` (or ``-`` for raw sentences on standard input)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from trainwell.cli._common import emit_table, out_console
+
+#: File names read as CoNLL / CoNLL-U without ``--task tagging`` (``.gz`` after them too).
+TAGGING_SUFFIXES = (".conll", ".conllu", ".bio", ".iob", ".iob2", ".bioes")
+#: What a CoNLL file written by ``predict --out`` is called.
+CONLL_OUT_SUFFIXES = (".conll", ".conllu", ".txt", ".bio", ".iob")
+
+
+def _stem_suffix(path: Path) -> str:
+    name = path.name.lower()
+    name = name.removesuffix(".gz")
+    return Path(name).suffix
+
+
+def is_tagging_source(data: Path, task: str | None) -> bool:
+    """Sentences with a tag per word: ``--task tagging``, a CoNLL-type file, or a folder holding one."""
+    if task == "tagging":
+        return True
+    if data.is_file():
+        return _stem_suffix(data) in TAGGING_SUFFIXES
+    if data.is_dir():
+        return any(_stem_suffix(p) in TAGGING_SUFFIXES for p in data.iterdir() if p.is_file())
+    return False
+
+
+def fit_tagging(data: Path, settings: dict[str, Any]) -> Any:
+    """Train and write a tagger, then print its validation (and test) scores beside the baseline."""
+    from trainwell.text.tagging.pipeline import fit_tagger
+
+    result = fit_tagger(data, **settings)
+    _show_tagging(result)
+    return result
+
+
+def _show_tagging(result: Any) -> None:
+    from rich.table import Table
+
+    from trainwell.cli._show import show_metrics
+    from trainwell.evaluate.tagging import per_type_scores, sentence_counts
+
+    learn = result.learn
+    show_metrics(learn, out_console)
+    if learn.task.extra.get("scheme") == "iob2" and learn.data.valid is not None:
+        preds, targets = learn.get_preds()
+        scores = per_type_scores(sentence_counts(preds, targets, learn.task.classes))
+        table = Table(title="Validation entities by type")
+        for column in ("type", "precision", "recall", "F1", "entities"):
+            table.add_column(column, justify="left" if column == "type" else "right")
+        for kind, row in scores.items():
+            table.add_row(
+                kind,
+                f"{row['precision']:.4f}",
+                f"{row['recall']:.4f}",
+                f"{row['f1']:.4f}",
+                str(row["support"]),
+            )
+        out_console.print(table)
+    if result.test_metrics:
+        shown = ", ".join(f"{k} {v:.4f}" for k, v in result.test_metrics.items() if k != "loss")
+        out_console.print(f"test set: {shown}")
+    if result.model_dir is not None:
+        out_console.print(
+            f"model directory: {result.model_dir} (training curves: {result.model_dir / 'curves.png'})"
+        )
+        out_console.print(
+            f'tag new text with: echo "Your sentence." | trainwell predict {result.model_dir} -'
+        )
+
+
+def predict_tags(predictor: Any, data: list[Path], out: Path | None) -> None:
+    """Tag raw sentences from standard input (``-``, one per line) or a CoNLL file's words.
+
+    A CoNLL file's predictions are one row per word (sentence, word, gold tag when the file has one,
+    predicted tag); with ``--out x.conll`` they are written as ``word gold predicted`` lines, the format CoNLL's
+    ``conlleval`` script scores.
+    """
+    import pandas as pd
+
+    from trainwell.core.errors import ConfigError
+
+    if len(data) != 1:
+        raise ConfigError(f"a tagger tags one file (or '-' for standard input) at a time; got {len(data)}")
+    if str(data[0]) == "-":
+        lines = [line.rstrip("\n") for line in sys.stdin if line.strip()]
+        emit_table(predictor.predict(lines), out, "predictions")
+        return
+    from trainwell.text.tagging.conll import read_conll
+    from trainwell.text.tagging.scheme import from_iob2
+
+    corpus = read_conll(data[0])
+    words = corpus.tokens()
+    predicted = predictor.tag_words(words)
+    scheme = predictor.task.extra.get("source_scheme", "iob2")
+    if scheme in ("iob1", "iobes"):
+        predicted = [from_iob2(tags, scheme) for tags in predicted]  # written back in the file's own scheme
+    tag_col = predictor.recipe.tag_col
+    gold = corpus.column(tag_col) if tag_col in corpus.column_names else None
+    if out is not None and _stem_suffix(out) in CONLL_OUT_SUFFIXES:
+        from trainwell.text.tagging.conll import write_conll
+
+        columns = [gold, predicted] if gold is not None else [predicted]
+        write_conll(out, words, columns)
+        out_console.print(f"wrote {sum(map(len, words)):,} tagged words to {out}")
+        return
+    rows: dict[str, list[Any]] = {
+        "sentence": [i for i, sentence in enumerate(words) for _ in sentence],
+        "word": [word for sentence in words for word in sentence],
+    }
+    if gold is not None:
+        rows[tag_col] = [tag for sentence in gold for tag in sentence]
+    rows["prediction"] = [tag for sentence in predicted for tag in sentence]
+    emit_table(pd.DataFrame(rows), out, "predictions")

@@ -1,0 +1,436 @@
+"""Reading and writing CoNLL-style files for sequence labelling (named entities, part-of-speech tags).
+
+Two layouts are read, plain or gzipped:
+
+- **CoNLL** (CoNLL-2000/2003 and most NER corpora): one token per line, its fields separated by spaces or tabs,
+  a blank line between sentences, ``-DOCSTART-`` lines between documents. CoNLL-2003's four columns are
+  ``token pos chunk ner``.
+- **CoNLL-U** (Universal Dependencies): ten TAB-separated fields per word (``id form lemma upos xpos feats head
+  deprel deps misc``), ``#`` comment lines, a blank line between sentences. Multiword-token lines (id ``1-2``)
+  and empty nodes (id ``8.1``) are skipped, so the words read are the syntactic words the tags belong to.
+
+:func:`read_conll` picks the layout from the suffix (``.conllu``, ``.conllu.gz``) or else from the content,
+:func:`find_split_files` finds train / valid / test files in a folder by their names, and :func:`write_conll`
+writes tokens with gold and predicted tags in the layout the official ``conlleval`` script reads.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from trainwell.core.atomic import write_bytes_atomic
+from trainwell.core.errors import ConfigError, DataError
+
+__all__ = [
+    "CONLL2003_COLUMNS",
+    "CONLLU_COLUMNS",
+    "TaggedCorpus",
+    "default_tag_column",
+    "find_split_files",
+    "read_conll",
+    "write_conll",
+]
+
+#: The ten fields of a CoNLL-U word line, in order.
+CONLLU_COLUMNS: tuple[str, ...] = (
+    "id",
+    "form",
+    "lemma",
+    "upos",
+    "xpos",
+    "feats",
+    "head",
+    "deprel",
+    "deps",
+    "misc",
+)
+#: The column names given to a four-column CoNLL file (the CoNLL-2003 layout).
+CONLL2003_COLUMNS: tuple[str, ...] = ("token", "pos", "chunk", "ner")
+
+_DOCSTART = "-DOCSTART-"
+_DATA_SUFFIXES = (".txt", ".conll", ".conllu", ".bio", ".iob", ".tsv")
+_CONLLU_SUFFIXES = (".conllu", ".conllu.gz")
+
+
+@dataclass(frozen=True)
+class TaggedCorpus:
+    """Sentences read from a CoNLL or CoNLL-U file: the fields of every token, and the names of the fields.
+
+    Attributes:
+        sentences: one list per sentence, one tuple of fields per token (all tuples of a corpus have the
+            same length, ``len(column_names)``).
+        column_names: the name of each field, e.g. ``("token", "pos", "chunk", "ner")``.
+        format: ``"conll"`` or ``"conllu"``.
+        source: where the sentences came from (the path as text), for error messages.
+
+    Example:
+        >>> corpus = TaggedCorpus([[("EU", "B-ORG"), ("rejects", "O")]], ("token", "tag"), "conll", "x.txt")
+        >>> corpus.tokens(), corpus.column("tag"), len(corpus), corpus.n_tokens
+        ([['EU', 'rejects']], [['B-ORG', 'O']], 1, 2)
+    """
+
+    sentences: list[list[tuple[str, ...]]]
+    column_names: tuple[str, ...]
+    format: str
+    source: str
+
+    def __len__(self) -> int:
+        return len(self.sentences)
+
+    @property
+    def n_tokens(self) -> int:
+        """The number of tokens (words) in all sentences."""
+        return sum(len(sentence) for sentence in self.sentences)
+
+    def tokens(self) -> list[list[str]]:
+        """The word forms of every sentence (``form`` in CoNLL-U, the first column in CoNLL)."""
+        return self.column("form" if self.format == "conllu" else 0)
+
+    def column(self, name: str | int) -> list[list[str]]:
+        """One field of every token, by column name or 0-based index (a string of digits counts as an index
+        when it is not a column name, so a command-line value works as is).
+
+        Raises:
+            ConfigError: no column has that name, or the index is out of range.
+        """
+        index = self._column_index(name)
+        return [[token[index] for token in sentence] for sentence in self.sentences]
+
+    def _column_index(self, name: str | int) -> int:
+        names = ", ".join(self.column_names)
+        if isinstance(name, str) and name in self.column_names:
+            return self.column_names.index(name)
+        if isinstance(name, str) and not name.isdecimal():
+            raise ConfigError(
+                f"tag column {name!r} not found in {self.source}; columns are: {names}. "
+                "Pass --tag-col NAME (or a 0-based column number)."
+            )
+        index = int(name)
+        if isinstance(name, bool) or not 0 <= index < len(self.column_names):
+            raise ConfigError(
+                f"column number {name!r} is out of range for {self.source}, which has "
+                f"{len(self.column_names)} columns ({names}); pass --tag-col NAME or a number from 0 to "
+                f"{len(self.column_names) - 1}."
+            )
+        return index
+
+
+def default_tag_column(corpus: TaggedCorpus) -> str:
+    """The column to tag when none is given: ``upos`` in CoNLL-U, ``ner`` in the CoNLL-2003 layout, otherwise
+    the last column.
+
+    Example:
+        >>> default_tag_column(TaggedCorpus([[("a", "DT", "B-NP", "O")]], CONLL2003_COLUMNS, "conll", "x"))
+        'ner'
+    """
+    if corpus.format == "conllu":
+        return "upos"
+    if corpus.column_names == CONLL2003_COLUMNS:
+        return "ner"
+    return corpus.column_names[-1]
+
+
+# ------------------------------------------------------------------------------------------------ reading
+def read_conll(path: str | Path, *, encoding_errors: str = "strict") -> TaggedCorpus:
+    """Read a CoNLL or CoNLL-U file (plain, or gzipped when its name ends in ``.gz``).
+
+    The layout is CoNLL-U when the name ends in ``.conllu`` or ``.conllu.gz``, or when the first token line has
+    exactly ten TAB-separated fields and a numeric id; otherwise CoNLL. Consecutive blank lines never make
+    empty sentences, a last sentence without a blank line after it is kept, and ``\\r\\n`` line ends work.
+
+    Args:
+        path: the file to read.
+        encoding_errors: what to do with bytes that are not UTF-8, as in :meth:`bytes.decode`: ``"strict"``
+            stops with an error that says where; ``"replace"`` reads them as U+FFFD.
+
+    Returns:
+        The sentences with their fields and column names.
+
+    Raises:
+        DataError: the file is missing, not UTF-8, not gzip although named ``.gz``, holds no sentences, or
+            has lines whose number of fields differs from the first token line's.
+        ConfigError: ``encoding_errors`` is not a known error handler.
+    """
+    path = Path(path)
+    text = _read_text(path, encoding_errors)
+    lines = text.split("\n")
+    if _is_conllu(path, lines):
+        sentences = _parse_conllu(lines, path)
+        column_names = CONLLU_COLUMNS
+        layout = "conllu"
+    else:
+        sentences, n_fields = _parse_conll(lines, path)
+        column_names = _conll_column_names(n_fields)
+        layout = "conll"
+    if not sentences:
+        raise DataError(
+            f"{path} holds no sentences: expected one token per line with its fields separated by spaces or "
+            "tabs, and a blank line between sentences (or the CoNLL-U layout)."
+        )
+    return TaggedCorpus(sentences, column_names, layout, str(path))
+
+
+def _read_text(path: Path, encoding_errors: str) -> str:
+    try:
+        codecs.lookup_error(encoding_errors)
+    except LookupError:
+        raise ConfigError(
+            f"encoding_errors={encoding_errors!r} is not an error handler; pass 'strict' or 'replace'."
+        ) from None
+    if not path.exists():
+        raise DataError(f"{path} does not exist; pass the path of a CoNLL or CoNLL-U file.")
+    if path.is_dir():
+        raise DataError(f"{path} is a folder; pass the path of a CoNLL or CoNLL-U file.")
+    try:
+        if path.name.endswith(".gz"):
+            with gzip.open(path, "rb") as stream:
+                data = stream.read()
+        else:
+            data = path.read_bytes()
+    except (gzip.BadGzipFile, EOFError, zlib.error) as error:
+        raise DataError(
+            f"{path} is not a complete gzip file ({error}); decompress it or remove the .gz suffix if it is "
+            "plain text."
+        ) from None
+    try:
+        text = data.decode("utf-8", errors=encoding_errors)
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        where = "of the decompressed data " if path.name.endswith(".gz") else ""
+        raise DataError(
+            f"{path} is not UTF-8: byte 0x{data[error.start]:02x} at offset {error.start} {where}(line {line}) "
+            'cannot be decoded. Convert the file to UTF-8, or pass encoding_errors="replace" '
+            "(command line: --encoding-errors replace) to read it with replacement characters."
+        ) from None
+    if text.startswith("\ufeff"):  # a byte-order mark some editors write
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    return text
+
+
+def _is_conllu(path: Path, lines: list[str]) -> bool:
+    if path.name.lower().endswith(_CONLLU_SUFFIXES):
+        return True
+    for line in lines:
+        if not line or line.isspace() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 10:
+            return False
+        # a multiword token (1-2) or an empty node (8.1) may come first
+        return fields[0].split("-")[0].split(".")[0].isdecimal()
+    return False
+
+
+def _parse_conllu(lines: list[str], path: Path) -> list[list[tuple[str, ...]]]:
+    sentences: list[list[tuple[str, ...]]] = []
+    sentence: list[tuple[str, ...]] = []
+    for line_number, line in enumerate(lines, start=1):
+        if not line or line.isspace():
+            if sentence:
+                sentences.append(sentence)
+                sentence = []
+            continue
+        if line[0] == "#":
+            continue
+        fields = line.split("\t")
+        if len(fields) != 10:
+            raise DataError(
+                f"{path}, line {line_number}: found {len(fields)} TAB-separated fields but a CoNLL-U word "
+                f"line has 10 ({', '.join(CONLLU_COLUMNS)}); fix the line, or rename the file if it is not "
+                "CoNLL-U."
+            )
+        word_id = fields[0]
+        if not word_id.isdecimal():
+            if "-" in word_id or "." in word_id:
+                continue  # multiword token or empty node: not a syntactic word of the sentence
+            raise DataError(
+                f"{path}, line {line_number}: the id {word_id!r} is not a number (nor a range like 1-2 or an "
+                "empty node like 8.1); fix the line."
+            )
+        sentence.append(tuple(fields))
+    if sentence:
+        sentences.append(sentence)
+    return sentences
+
+
+def _parse_conll(lines: list[str], path: Path) -> tuple[list[list[tuple[str, ...]]], int]:
+    sentences: list[list[tuple[str, ...]]] = []
+    sentence: list[tuple[str, ...]] = []
+    n_fields = 0
+    first_line = 0
+    for line_number, raw_line in enumerate(lines, start=1):
+        line = raw_line.strip(" \t\r")
+        if not line:
+            if sentence:
+                sentences.append(sentence)
+                sentence = []
+            continue
+        if "\t" in line:
+            line = line.replace("\t", " ")
+        fields = line.split(" ")
+        if "" in fields:  # several spaces or tabs in a row
+            fields = [field for field in fields if field]
+        if fields[0] == _DOCSTART:  # a document boundary, not a sentence (its field count is not checked)
+            if sentence:
+                sentences.append(sentence)
+                sentence = []
+            continue
+        if len(fields) != n_fields:
+            if n_fields:
+                raise DataError(
+                    f"{path}, line {line_number}: found {len(fields)} fields ({' '.join(fields)!r}) but "
+                    f"expected {n_fields} like the first token line (line {first_line}); every token line "
+                    "needs the same fields separated by spaces or tabs."
+                )
+            n_fields, first_line = len(fields), line_number
+        sentence.append(tuple(fields))
+    if sentence:
+        sentences.append(sentence)
+    return sentences, n_fields
+
+
+def _conll_column_names(n_fields: int) -> tuple[str, ...]:
+    if n_fields == 4:
+        return CONLL2003_COLUMNS
+    if n_fields == 2:
+        return ("token", "tag")
+    return ("token", *(f"col{index}" for index in range(1, n_fields)))
+
+
+# ------------------------------------------------------------------------------------------- split files
+_SPLIT_NAMES = ("train", "valid", "test")
+
+
+def _split_of(name: str) -> list[str]:
+    """The splits a file name points to (usually one; none when the name says nothing about its split)."""
+    lower = name.lower()
+
+    def holds(*words: str) -> bool:  # ``-dev.``, ``_dev.`` or ``.dev.`` inside the name
+        return any(f"{separator}{word}." in lower for separator in "-_." for word in words)
+
+    found = []
+    if lower.startswith("train") or holds("train"):
+        found.append("train")
+    if lower.startswith(("valid", "dev", "testa")) or holds("dev", "valid"):
+        found.append("valid")
+    if (lower.startswith("test") and not lower.startswith("testa")) or holds("test"):
+        found.append("test")
+    return found
+
+
+def _is_data_file(name: str) -> bool:
+    lower = name.lower().removesuffix(".gz")
+    return lower.endswith(_DATA_SUFFIXES)
+
+
+def find_split_files(folder: str | Path) -> dict[str, Path]:
+    """Find the train, valid and test files of a folder by their names.
+
+    Only files ending in .txt, .conll, .conllu, .bio, .iob or .tsv (optionally followed by .gz) count. A
+    name points to **train** when it starts with ``train`` or holds ``-train.``, ``_train.`` or ``.train.``;
+    to **valid** when it starts with ``valid``, ``dev`` or ``testa`` or holds ``-dev.``, ``_dev.``, ``.dev.``
+    (or the same with ``valid``); to **test** when it starts with ``test`` (but not ``testa``) or ``testb``,
+    or holds ``-test.``, ``_test.`` or ``.test.``. So both UD's ``en_ewt-ud-train.conllu.gz`` and
+    CoNLL-2003's ``train.txt`` are found.
+
+    Returns:
+        ``{"train": path, "valid": path, "test": path}``; valid and test only when found.
+
+    Raises:
+        DataError: the folder is missing, has no train file, or has two files for one split.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(
+            f"{folder} is not a folder; pass the folder that holds the train / valid / test files."
+        )
+    names = sorted(entry.name for entry in folder.iterdir() if entry.is_file())
+    candidates: dict[str, list[str]] = {split: [] for split in _SPLIT_NAMES}
+    for name in names:
+        if _is_data_file(name):
+            for split in _split_of(name):
+                candidates[split].append(name)
+    for split, found in candidates.items():
+        if len(found) > 1:
+            raise DataError(
+                f"{folder} holds {len(found)} {split} files: {', '.join(found)}; keep one of them, or pass the "
+                "files one by one."
+            )
+    if not candidates["train"]:
+        listed = ", ".join(names) if names else "no files"
+        raise DataError(
+            f"no train file in {folder} (found: {listed}); name it train.txt, train.conll, *-train.conllu or "
+            "similar (optionally .gz), or pass the file itself."
+        )
+    return {split: folder / found[0] for split, found in candidates.items() if found}
+
+
+# ------------------------------------------------------------------------------------------------ writing
+def write_conll(
+    path: str | Path, tokens: Sequence[Sequence[str]], columns: Sequence[Sequence[Sequence[str]]]
+) -> Path:
+    """Write tokens and one or more tag columns as a CoNLL file, atomically (gzipped when ``path`` ends in .gz).
+
+    Each line is ``token tag1 tag2 ...`` separated by single spaces, with a blank line after every sentence:
+    with gold then predicted tags this is the input of the official ``conlleval`` script.
+
+    Args:
+        path: the file to write; its folder is created when missing.
+        tokens: the words of each sentence.
+        columns: one or more columns, each with one tag per token of every sentence.
+
+    Returns:
+        The path written.
+
+    Raises:
+        ConfigError: a column's sentences or tags do not line up with ``tokens``.
+        DataError: a sentence is empty, or a token or tag is empty or holds whitespace (the file could not be
+            read back field by field).
+    """
+    for column_number, column in enumerate(columns):
+        if len(column) != len(tokens):
+            raise ConfigError(
+                f"tag column {column_number} has {len(column)} sentences but tokens has {len(tokens)}; pass one "
+                "list of tags per sentence."
+            )
+    parts: list[str] = []
+    for sentence_number, words in enumerate(tokens):
+        if not words:
+            raise DataError(
+                f"sentence {sentence_number} is empty; a CoNLL file cannot hold an empty sentence, so drop it "
+                "before writing."
+            )
+        tag_lists = [column[sentence_number] for column in columns]
+        for column_number, tags in enumerate(tag_lists):
+            if len(tags) != len(words):
+                raise ConfigError(
+                    f"sentence {sentence_number} has {len(words)} tokens but {len(tags)} tags in tag column "
+                    f"{column_number}; pass one tag per token."
+                )
+        for fields in zip(words, *tag_lists, strict=True):
+            line = " ".join(fields)
+            if len(line.split()) != len(fields):  # a field is empty or holds whitespace
+                _raise_bad_field(sentence_number, fields)
+            parts.append(line)
+        parts.append("")
+    text = "\n".join(parts) + "\n" if parts else ""
+    data = text.encode("utf-8")
+    path = Path(path)
+    if path.name.endswith(".gz"):
+        data = gzip.compress(data, mtime=0)
+    return write_bytes_atomic(path, data)
+
+
+def _raise_bad_field(sentence_number: int, fields: tuple[str, ...]) -> None:
+    bad = next(field for field in fields if len(field.split()) != 1 or field.strip() != field)
+    raise DataError(
+        f"sentence {sentence_number}: the field {bad!r} is empty or holds whitespace, which would break the "
+        "space-separated CoNLL format; replace the whitespace (e.g. with '_') before writing."
+    )

@@ -1,0 +1,146 @@
+"""A linear-chain conditional random field over tag scores: the training loss and the best-path decoding.
+
+Written here rather than taken from a package: the one small PyTorch CRF package on the registries
+(``pytorch-crf``) is unmaintained since 2019, and the layer is short. Shapes: emissions ``(B, T, C)`` from the
+encoder, tags ``(B, T)``, masks ``(B, T)`` true on a sentence's words, which come first in each row.
+
+- :meth:`CRF.nll`: negative log-likelihood of the gold paths, by the forward algorithm (log-sum-exp over the
+  previous tag at each step), per word.
+- :meth:`CRF.decode`: Viterbi's best path. Transitions that break the tag scheme (``O`` -> ``I-PER``,
+  ``B-LOC`` -> ``I-PER``) can be forbidden at decoding (:func:`allowed_transitions`), so a prediction is
+  always a well-formed set of entities; training leaves them free, so a mislabelled gold sentence costs a
+  normal loss rather than an infinite one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+__all__ = ["CRF", "allowed_transitions", "viterbi"]
+
+#: Score added to a forbidden transition at decoding: far below any real path's, finite so sums stay finite.
+FORBIDDEN = -1e4
+
+
+def allowed_transitions(classes: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Which tag may follow which in IOB2 (``(C, C)``, row = previous tag) and which may start a sentence.
+
+    ``I-X`` may only follow ``B-X`` or ``I-X``, and may not start a sentence; every other tag may follow any.
+    Tags without a ``B-``/``I-`` prefix (parts of speech) are unconstrained.
+    """
+    n = len(classes)
+    follows = torch.ones(n, n, dtype=torch.bool)
+    starts = torch.ones(n, dtype=torch.bool)
+    parts = [str(tag).partition("-") for tag in classes]
+    for current, (prefix, dash, kind) in enumerate(parts):
+        if prefix != "I" or not dash:
+            continue
+        starts[current] = False
+        for previous, (previous_prefix, previous_dash, previous_kind) in enumerate(parts):
+            fits = previous_dash and previous_prefix in ("B", "I") and previous_kind == kind
+            follows[previous, current] = bool(fits)
+    return follows, starts
+
+
+def viterbi(
+    scores: torch.Tensor,
+    mask: torch.Tensor,
+    transitions: torch.Tensor,
+    start: torch.Tensor,
+    end: torch.Tensor,
+    pad: int = -100,
+) -> torch.Tensor:
+    """The best tag path of each sentence: ``(B, T)`` tag ids, ``pad`` after a sentence's last word.
+
+    Args:
+        scores: ``(B, T, C)`` per-word tag scores (emissions, or log-probabilities).
+        mask: ``(B, T)`` true on words; each row's words come first.
+        transitions: ``(C, C)`` score of tag ``j`` following tag ``i``.
+        start, end: ``(C,)`` scores of a sentence starting and ending with each tag.
+    """
+    batch, length, n_tags = scores.shape
+    mask = mask.bool()
+    best = start + scores[:, 0]  # (B, C): best score of a path ending in each tag at step 0
+    back = []
+    for t in range(1, length):
+        candidates = best.unsqueeze(2) + transitions  # (B, C_prev, C)
+        top, index = candidates.max(dim=1)
+        step = mask[:, t].unsqueeze(1)
+        best = torch.where(step, top + scores[:, t], best)
+        back.append(torch.where(step, index, torch.arange(n_tags, device=scores.device).expand(batch, -1)))
+    best = best + end
+    path = torch.empty(batch, length, dtype=torch.long, device=scores.device)
+    last = best.argmax(dim=1)
+    path[:, length - 1] = last
+    # Steps past a sentence's end point back to the same tag, so the path's tags there all equal the tag of
+    # its last word, and the steps before it are read back in place.
+    for t in range(length - 2, -1, -1):
+        last = back[t].gather(1, last.unsqueeze(1)).squeeze(1)
+        path[:, t] = last
+    return path.masked_fill(~mask, pad)
+
+
+class CRF(nn.Module):
+    """Transition scores between tags, plus start and end scores, learned with the encoder.
+
+    Args:
+        n_tags: number of tags.
+        classes: the tag names; with IOB2 names, decoding forbids ill-formed entities.
+    """
+
+    follow_penalty: torch.Tensor
+    start_penalty: torch.Tensor
+
+    def __init__(self, n_tags: int, classes: Sequence[str] = ()) -> None:
+        super().__init__()
+        self.transitions = nn.Parameter(torch.zeros(n_tags, n_tags))
+        self.start = nn.Parameter(torch.zeros(n_tags))
+        self.end = nn.Parameter(torch.zeros(n_tags))
+        if classes and len(classes) != n_tags:
+            raise ValueError(f"CRF got {len(classes)} tag names for {n_tags} tags")
+        follows, starts = allowed_transitions(classes) if classes else (None, None)
+        follow_penalty = torch.zeros(n_tags, n_tags) if follows is None else (~follows).float() * FORBIDDEN
+        start_penalty = torch.zeros(n_tags) if starts is None else (~starts).float() * FORBIDDEN
+        # Buffers, not parameters: part of the state dict (a loaded model decodes the same way), never trained.
+        self.register_buffer("follow_penalty", follow_penalty)
+        self.register_buffer("start_penalty", start_penalty)
+
+    def nll(self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Mean negative log-likelihood per word of the gold paths ``tags`` (padding may hold any value)."""
+        emissions = emissions.float()
+        mask = mask.bool()
+        tags = tags.masked_fill(~mask, 0)
+        return (
+            self._log_partition(emissions, mask) - self._path_score(emissions, tags, mask)
+        ).sum() / mask.sum()
+
+    def decode(self, emissions: torch.Tensor, mask: torch.Tensor, pad: int = -100) -> torch.Tensor:
+        """The best well-formed path of each sentence, ``(B, T)``, ``pad`` after its last word."""
+        return viterbi(
+            emissions.float(),
+            mask,
+            self.transitions + self.follow_penalty,
+            self.start + self.start_penalty,
+            self.end,
+            pad,
+        )
+
+    def _path_score(self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        step_mask = mask.float()
+        emitted = emissions.gather(2, tags.unsqueeze(2)).squeeze(2)  # (B, T)
+        score = self.start[tags[:, 0]] + (emitted * step_mask).sum(dim=1)
+        moves = self.transitions[tags[:, :-1], tags[:, 1:]]  # (B, T - 1)
+        score = score + (moves * step_mask[:, 1:]).sum(dim=1)
+        last_index = mask.sum(dim=1) - 1
+        last_tags = tags.gather(1, last_index.unsqueeze(1)).squeeze(1)
+        return score + self.end[last_tags]
+
+    def _log_partition(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        alpha = self.start + emissions[:, 0]  # (B, C)
+        for t in range(1, emissions.shape[1]):
+            step = torch.logsumexp(alpha.unsqueeze(2) + self.transitions, dim=1) + emissions[:, t]
+            alpha = torch.where(mask[:, t].unsqueeze(1), step, alpha)
+        return torch.logsumexp(alpha + self.end, dim=1)

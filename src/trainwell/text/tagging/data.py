@@ -1,0 +1,345 @@
+"""Build a DataBundle for sequence labelling (named entities, parts of speech) from CoNLL / CoNLL-U files, a
+folder of train / valid / test files, or sentences in Python.
+
+The tag scheme is read from the data: tags that mark entity spans (``B-PER``, ``I-PER``, ``O``) are converted to
+IOB2 whatever scheme they came in (IOB1, IOBES), so the model learns one convention and entity scores are
+comparable; other tags (``NOUN``, ``VERB``) stand alone. The vocabularies are fitted on the training sentences
+only. Each split is kept as flat arrays with offsets (:class:`~trainwell.text.tagging.recipe.EncodedSentences`),
+and a batch is cut out with a few numpy gathers; sentences of similar length are batched together.
+
+Training batches hide rare words: each word seen once in training reads as ``xxunk`` with probability
+``rare_word_dropout`` (0.5, as Lample et al. 2016 did), so the ``xxunk`` row learns what an unseen word at test
+time looks like. The choice is a pure function of ``(seed, epoch)``, so a resumed run sees the same batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from trainwell.core.errors import ConfigError, DataError
+from trainwell.data.bundle import DataBundle, random_split
+from trainwell.data.task import Task
+from trainwell.text.data import epoch_batches
+from trainwell.text.tagging.recipe import EncodedSentences, TaggingRecipe, tagging_batch
+from trainwell.text.vocab import Vocab
+
+__all__ = ["TaggingDataBundle", "TaggingLoader", "read_tagged", "tagging_data"]
+
+#: Target value of positions after a sentence's last word.
+IGNORE_INDEX = -100
+
+Sentences = list[list[str]]
+TaggedSource = str | Path | Sequence[tuple[Sequence[str], Sequence[str]]]
+
+
+class TaggingLoader:
+    """Batches ``(words, casing, chars, tags)`` of encoded sentences (shapes in :func:`tagging_batch`; ``tags``
+    is ``(B, T)`` with :data:`IGNORE_INDEX` after each sentence's last word).
+
+    Args:
+        encoded: the sentences' encoded words.
+        tags: every word's tag id, flat, aligned with ``encoded``.
+        batch_size: sentences per batch.
+        shuffle: a new order each epoch, sentences of similar length together (training).
+        seed: the order and the hidden rare words of epoch ``e`` are a pure function of ``(seed, e)``.
+        rare: per word id, whether the word is rare (seen once in training); hidden at ``rare_word_dropout``.
+        rare_word_dropout: chance that a rare word reads as ``xxunk`` in a training batch.
+    """
+
+    def __init__(
+        self,
+        encoded: EncodedSentences,
+        tags: np.ndarray,
+        batch_size: int = 32,
+        *,
+        shuffle: bool = False,
+        drop_last: bool = False,
+        seed: int = 0,
+        rare: np.ndarray | None = None,
+        rare_word_dropout: float = 0.0,
+        device: torch.device | str = "cpu",
+    ) -> None:
+        if batch_size < 1:
+            raise ConfigError(f"batch_size must be a positive whole number, got {batch_size}")
+        if len(tags) != len(encoded.words):
+            raise DataError(f"{len(encoded.words)} words but {len(tags)} tags; give one tag per word")
+        if len(encoded.offsets) < 2:
+            raise DataError("cannot build a loader over 0 sentences")
+        if not 0.0 <= rare_word_dropout < 1.0:
+            raise ConfigError(f"rare_word_dropout must be in [0, 1), got {rare_word_dropout}")
+        self.encoded = encoded
+        self.tags = np.ascontiguousarray(tags, dtype=np.int64)
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.drop_last = drop_last
+        self.bucket = True
+        self.seed = int(seed)
+        self.rare = rare
+        self.rare_word_dropout = float(rare_word_dropout)
+        self.device = torch.device(device)
+        self.epoch = 0
+        self.rank, self.world_size, self.even = 0, 1, True
+        self._hidden: tuple[int, np.ndarray] | None = None
+
+    @property
+    def n_rows(self) -> int:
+        """Sentences."""
+        return len(self.encoded.offsets) - 1
+
+    @property
+    def n_tokens(self) -> int:
+        """Words, in all sentences."""
+        return len(self.encoded.words)
+
+    def __len__(self) -> int:
+        return len(self.batches())
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def batches(self) -> list[np.ndarray]:
+        """Sentence indices of every batch of the current epoch."""
+        return epoch_batches(self, self.encoded.lengths)
+
+    def _word_ids(self) -> np.ndarray | None:
+        """This epoch's word ids with some rare words hidden (training only), computed once per epoch."""
+        if not self.shuffle or self.rare is None or self.rare_word_dropout == 0.0:
+            return None
+        if self._hidden is None or self._hidden[0] != self.epoch:
+            words = self.encoded.words
+            draw = np.random.default_rng([self.seed, self.epoch, 1]).random(len(words))
+            hide = self.rare[words] & (draw < self.rare_word_dropout)
+            self._hidden = (self.epoch, np.where(hide, Vocab.unk_id, words))
+        return self._hidden[1]
+
+    def batch(self, rows: np.ndarray) -> tuple[torch.Tensor, ...]:
+        """The inputs and tags of sentences ``rows``."""
+        words, casing, chars = tagging_batch(self.encoded, rows, self._word_ids())
+        starts, lengths = self.encoded.offsets[rows], self.encoded.lengths[rows]
+        tags = np.full(words.shape, IGNORE_INDEX, dtype=np.int64)
+        row_index = np.repeat(np.arange(len(rows)), lengths)
+        column = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        tags[row_index, column] = self.tags[np.repeat(starts, lengths) + column]
+        return tuple(t.to(self.device) for t in (words, casing, chars, torch.from_numpy(tags)))
+
+    def iter_from(self, start_batch: int = 0) -> Iterator[tuple[torch.Tensor, ...]]:
+        """Batches of the current epoch, skipping the first ``start_batch`` (to resume mid-epoch)."""
+        for rows in self.batches()[start_batch:]:
+            yield self.batch(rows)
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, ...]]:
+        return self.iter_from(0)
+
+    def to(self, device: torch.device | str) -> TaggingLoader:
+        clone = self.new()
+        clone.device = torch.device(device)
+        clone.epoch = self.epoch
+        return clone
+
+    def new(
+        self,
+        *,
+        batch_size: int | None = None,
+        shuffle: bool | None = None,
+        drop_last: bool | None = None,
+        whole: bool = False,
+    ) -> TaggingLoader:
+        """A loader over the same sentences with some settings changed; ``whole=True`` reads every sentence
+        in this process, whatever share this loader reads in a distributed job."""
+        clone = TaggingLoader(
+            self.encoded,
+            self.tags,
+            batch_size or self.batch_size,
+            shuffle=self.shuffle if shuffle is None else shuffle,
+            drop_last=self.drop_last if drop_last is None else drop_last,
+            seed=self.seed,
+            rare=self.rare,
+            rare_word_dropout=self.rare_word_dropout,
+            device=self.device,
+        )
+        if not whole:
+            clone.rank, clone.world_size, clone.even = self.rank, self.world_size, self.even
+        return clone
+
+
+@dataclass(repr=False)
+class TaggingDataBundle(DataBundle):
+    """A DataBundle of tagged sentences; ``sentences`` and ``tags`` keep each split's words and (IOB2) tags."""
+
+    sentences: dict[str, Sentences] | None = None
+    tags: dict[str, Sentences] | None = None
+
+
+def read_tagged(
+    source: TaggedSource,
+    tag_col: str | int | None = None,
+    *,
+    encoding_errors: str = "strict",
+    what: str = "data",
+) -> tuple[Sentences, Sentences, str]:
+    """Words and tags of every sentence of ``source``, and the tag column's name.
+
+    ``source`` is a CoNLL / CoNLL-U file (``.gz`` too) or a list of ``(words, tags)`` pairs.
+    """
+    if isinstance(source, str | Path):
+        from trainwell.text.tagging.conll import default_tag_column, read_conll
+
+        corpus = read_conll(source, encoding_errors=encoding_errors)
+        column = default_tag_column(corpus) if tag_col is None else tag_col
+        name = corpus.column_names[column] if isinstance(column, int) else column
+        return corpus.tokens(), corpus.column(column), str(name)
+    words: Sentences = []
+    tags: Sentences = []
+    for position, pair in enumerate(source):
+        if not isinstance(pair, tuple | list) or len(pair) != 2 or isinstance(pair[0], str):
+            raise DataError(
+                f"{what}[{position}] must be a (words, tags) pair of lists, got {type(pair).__name__}; pass "
+                "[(['EU', 'rejects'], ['B-ORG', 'O']), ...]"
+            )
+        sentence, sentence_tags = [str(w) for w in pair[0]], [str(t) for t in pair[1]]
+        if len(sentence) != len(sentence_tags):
+            raise DataError(
+                f"{what}[{position}] has {len(sentence)} words but {len(sentence_tags)} tags; give one tag per word"
+            )
+        if not sentence:
+            raise DataError(f"{what}[{position}] has no words; drop empty sentences")
+        words.append(sentence)
+        tags.append(sentence_tags)
+    if not words:
+        raise DataError(f"{what} holds no sentences")
+    return words, tags, "tag" if tag_col is None else str(tag_col)
+
+
+def _split_sources(
+    source: TaggedSource, valid: TaggedSource | None, test: TaggedSource | None
+) -> tuple[TaggedSource, TaggedSource | None, TaggedSource | None]:
+    if isinstance(source, str | Path) and Path(source).is_dir():
+        from trainwell.text.tagging.conll import find_split_files
+
+        found = find_split_files(Path(source))
+        return (
+            found["train"],
+            valid if valid is not None else found.get("valid"),
+            (test if test is not None else found.get("test")),
+        )
+    return source, valid, test
+
+
+def ordered_tags(tags: Sequence[Sequence[str]]) -> tuple[str, ...]:
+    """Tag classes in a readable order: ``O`` first, then by entity type with ``B-`` before ``I-``."""
+    seen = {tag for sentence in tags for tag in sentence}
+
+    def key(tag: str) -> tuple[int, str, str]:
+        prefix, dash, kind = tag.partition("-")
+        if tag == "O":
+            return (0, "", "")
+        return (1, kind, prefix) if dash and prefix in ("B", "I", "E", "S") else (1, tag, "")
+
+    return tuple(sorted(seen, key=key))
+
+
+def tagging_data(
+    source: TaggedSource,
+    *,
+    tag_col: str | int | None = None,
+    valid: TaggedSource | None = None,
+    test: TaggedSource | None = None,
+    valid_pct: float = 0.1,
+    batch_size: int = 32,
+    seed: int = 0,
+    min_freq: int = 1,
+    max_vocab: int | None = 100_000,
+    lowercase: bool = True,
+    rare_word_dropout: float = 0.5,
+    encoding_errors: str = "strict",
+) -> TaggingDataBundle:
+    """A DataBundle of tagged sentences for :func:`~trainwell.text.tagging.learner`.
+
+    Args:
+        source: a CoNLL file (one word per line, columns split by spaces or tabs, a blank line between
+            sentences; ``.gz`` too), a CoNLL-U file, a folder holding ``train`` / ``valid`` (or ``dev``) /
+            ``test`` files, or a list of ``(words, tags)`` pairs.
+        tag_col: the column holding the tags, by name or position (default: ``ner`` for CoNLL-2003's four
+            columns, ``upos`` for CoNLL-U, else the last column).
+        valid, test: more sources like ``source`` (default: the folder's files; else ``valid_pct`` of the
+            training sentences at random, and no test set).
+        valid_pct: share of the training sentences held out when there is no validation source.
+        batch_size: sentences per training batch (validation reads four times as many).
+        seed: controls the split, the batch order and the hidden rare words.
+        min_freq, max_vocab: the word vocabulary keeps words seen ``min_freq`` times or more in training, at
+            most ``max_vocab`` of them.
+        lowercase: look words up lower-cased (their casing still reaches the model as a casing class).
+        rare_word_dropout: chance that a word seen once in training reads as unknown in a training batch.
+        encoding_errors: ``"strict"`` stops at bytes that are not UTF-8; ``"replace"`` reads them as U+FFFD.
+    """
+    from trainwell.text.tagging.scheme import detect_scheme, to_iob2
+
+    train_source, valid_source, test_source = _split_sources(source, valid, test)
+    words, tags, tag_name = read_tagged(train_source, tag_col, encoding_errors=encoding_errors, what="source")
+    splits: dict[str, tuple[Sentences, Sentences]] = {}
+    if valid_source is not None:
+        train_words, train_tags = words, tags
+        valid_words, valid_tags, _ = read_tagged(
+            valid_source, tag_col, encoding_errors=encoding_errors, what="valid"
+        )
+        splits["valid"] = (valid_words, valid_tags)
+    elif valid_pct:
+        train_index, valid_index = random_split(len(words), valid_pct, seed)
+        train_words, train_tags = [words[i] for i in train_index], [tags[i] for i in train_index]
+        splits["valid"] = ([words[i] for i in valid_index], [tags[i] for i in valid_index])
+    else:
+        train_words, train_tags = words, tags
+    splits = {"train": (train_words, train_tags), **splits}
+    if test_source is not None:
+        test_words, test_tags, _ = read_tagged(
+            test_source, tag_col, encoding_errors=encoding_errors, what="test"
+        )
+        splits["test"] = (test_words, test_tags)
+
+    scheme = detect_scheme(sentence for _, split_tags in splits.values() for sentence in split_tags)
+    if scheme not in ("iob2", "none"):
+        splits = {name: (w, [to_iob2(t, scheme) for t in ts]) for name, (w, ts) in splits.items()}
+    classes = ordered_tags([sentence for _, split_tags in splits.values() for sentence in split_tags])
+    task = Task(
+        "tagging",
+        classes,
+        (tag_name,),
+        extra={"scheme": "none" if scheme == "none" else "iob2", "source_scheme": scheme},
+    )
+    recipe = TaggingRecipe.fit(
+        train_words, min_freq=min_freq, max_vocab=max_vocab, lowercase=lowercase, tag_col=tag_name
+    )
+    index = {tag: i for i, tag in enumerate(classes)}
+    loaders: dict[str, TaggingLoader] = {}
+    for name, (split_words, split_tags) in splits.items():
+        encoded = recipe.encode(split_words)
+        tag_ids = np.fromiter((index[t] for sentence in split_tags for t in sentence), dtype=np.int64)
+        if name == "train":
+            counts = np.bincount(encoded.words, minlength=len(recipe.words))
+            loaders[name] = TaggingLoader(
+                encoded,
+                tag_ids,
+                batch_size,
+                shuffle=True,
+                seed=seed,
+                rare=counts == 1,
+                rare_word_dropout=rare_word_dropout,
+            )
+        else:
+            loaders[name] = TaggingLoader(encoded, tag_ids, batch_size * 4)
+    return TaggingDataBundle(
+        task,
+        loaders["train"],
+        loaders.get("valid"),
+        loaders.get("test"),
+        recipe=recipe,
+        application="text",
+        model_hints={"n_words": len(recipe.words), "n_chars": len(recipe.chars)},
+        sentences={name: split_words for name, (split_words, _) in splits.items()},
+        tags={name: split_tags for name, (_, split_tags) in splits.items()},
+    )

@@ -1,0 +1,98 @@
+"""The whole sequence-labelling job in one call: data, tagger, one-cycle training, model directory.
+
+``trainwell fit train.conll --task tagging`` (or a folder of train / dev / test files) is a thin layer over
+:func:`fit_tagger`.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from trainwell.core.seeding import seed_everything
+from trainwell.distributed import maybe_distribute
+from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
+from trainwell.text.tagging.data import TaggedSource, tagging_data
+from trainwell.text.tagging.learner import tagging_learner
+
+__all__ = ["TaggerRun", "default_tagger_epochs", "fit_tagger"]
+
+#: Optimizer steps the default schedule aims for, and the bounds on the epochs it may choose.
+TARGET_STEPS, MIN_EPOCHS, MAX_EPOCHS = 4000, 3, 40
+
+
+def default_tagger_epochs(n_batches: int) -> int:
+    """About 4,000 optimizer steps, between 3 and 40 epochs (CoNLL-2003's 14,041 sentences at batch 32: 10)."""
+    return int(min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(TARGET_STEPS / max(n_batches, 1)))))
+
+
+class TaggerRun(FitRun):
+    """What :func:`fit_tagger` produced; ``test_metrics`` holds the test set's scores when one was given."""
+
+    test_metrics: dict[str, float] | None = None
+
+
+def fit_tagger(
+    source: TaggedSource,
+    *,
+    tag_col: str | int | None = None,
+    valid: TaggedSource | None = None,
+    test: TaggedSource | None = None,
+    out: str | Path | None = None,
+    arch: str = "bilstm_crf",
+    epochs: int | None = None,
+    lr: float | None = None,
+    seed: int = 0,
+    valid_pct: float = 0.1,
+    batch_size: int | None = None,
+    metrics: list[str] | None = None,
+    progress: bool = True,
+    arch_config: dict[str, Any] | None = None,
+    learner_kwargs: dict[str, Any] | None = None,
+    **data_kwargs: Any,
+) -> TaggerRun:
+    """Train a tagger the recommended way and write it to ``out`` (when given).
+
+    Args:
+        source, tag_col, valid, test, valid_pct: see :func:`~trainwell.text.tagging.data` (a folder with
+            ``train`` / ``dev`` / ``test`` files is read whole).
+        out: the model directory to write (checked before any work).
+        arch: a registered tagging architecture (``bilstm_crf``; ``arch_config={"crf": False}`` for a softmax).
+        epochs, lr: training length (default :func:`default_tagger_epochs`) and peak learning rate.
+        seed: controls the split, the initialisation and the batch order.
+        batch_size: sentences per batch (default 32).
+        metrics: metric names (default: entity F1, precision, recall and tag accuracy for entity tags; tag
+            accuracy for others).
+        **data_kwargs: more :func:`~trainwell.text.tagging.data` settings (``min_freq``, ``lowercase``,
+            ``rare_word_dropout``, ``encoding_errors``).
+    """
+    check_fit_settings(epochs, lr, out)
+    seed_everything(seed)
+    data = tagging_data(
+        source,
+        tag_col=tag_col,
+        valid=valid,
+        test=test,
+        valid_pct=valid_pct,
+        batch_size=batch_size or 32,
+        seed=seed,
+        **data_kwargs,
+    )
+    learn = tagging_learner(
+        data,
+        arch,
+        arch_config=arch_config,
+        lr=lr,
+        metrics=metrics,
+        progress=progress,
+        **(learner_kwargs or {}),
+    )
+    maybe_distribute(learn)
+    n_epochs = epochs or default_tagger_epochs(len(data.train))  # type: ignore[arg-type]
+    learn.fit_one_cycle(n_epochs, learn.lr)
+    model_dir = write_run(learn, Path(out), None) if out is not None else None
+    run = TaggerRun(learn, data, learn.lr, model_dir)
+    if data.test is not None:
+        run.test_metrics = learn.validate(data.test)
+    return run

@@ -1,0 +1,175 @@
+"""Tags for new sentences from a tagger artifact: raw text (split into words the way the training data was)
+or words already split; entities with their character offsets in the text.
+
+Imports only torch, numpy, the recipe, the model registry and the word splitter: a serving process never
+loads training code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from trainwell.core.errors import DataError
+from trainwell.export.predictor import Predictor
+from trainwell.text.tagging.recipe import TaggingRecipe, tagging_batch
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Entity", "TaggedSentence", "TaggerPredictor"]
+
+#: Sentences per forward pass.
+BATCH_SENTENCES = 256
+
+
+@dataclass(frozen=True)
+class Entity:
+    """An entity found in a sentence: its type, its words ``[start, end)`` and, for raw text, its characters."""
+
+    type: str
+    start: int
+    end: int
+    text: str
+    char_start: int | None = None
+    char_end: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "char_start": self.char_start,
+            "char_end": self.char_end,
+        }
+
+
+@dataclass(frozen=True)
+class TaggedSentence:
+    """One sentence's words, their tags, and (for entity tags) the entities they mark."""
+
+    words: list[str]
+    tags: list[str]
+    entities: list[Entity] = field(default_factory=list)
+    text: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "words": self.words,
+            "tags": self.tags,
+            "entities": [entity.to_dict() for entity in self.entities],
+        }
+
+
+class TaggerPredictor(Predictor):
+    """Sentences in (raw strings, or lists of words), tags and entities out."""
+
+    application = "text"
+    recipe_class = TaggingRecipe
+    recipe: TaggingRecipe
+
+    @property
+    def classes(self) -> list[str]:
+        return [str(c) for c in self.task.classes]
+
+    @property
+    def marks_entities(self) -> bool:
+        return self.task.extra.get("scheme") == "iob2"
+
+    @torch.no_grad()
+    def tag_words(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
+        """The tag of every word of sentences given as lists of words."""
+        checked = _check_sentences(sentences)
+        keep = [i for i, sentence in enumerate(checked) if sentence]
+        encoded = self.recipe.encode([checked[i] for i in keep])
+        results: list[list[str]] = [[] for _ in checked]
+        classes = self.classes
+        for start in range(0, len(keep), BATCH_SENTENCES):
+            rows = np.arange(start, min(start + BATCH_SENTENCES, len(keep)))
+            words, casing, chars = tagging_batch(encoded, rows)
+            paths = self.model.decode(self.model(words, casing, chars), words != self.recipe.pad_id)  # type: ignore[operator]
+            for row, path in zip(rows, paths.tolist(), strict=True):
+                results[keep[row]] = [classes[i] for i in path if i >= 0]
+        return results
+
+    def tag(self, inputs: Sequence[str] | Sequence[Sequence[str]]) -> list[TaggedSentence]:
+        """Tag sentences: raw strings (split into words like the training data) or lists of words."""
+        from trainwell.text.tagging.words import split_words
+
+        if isinstance(inputs, str):
+            raise DataError("tag() takes a list of sentences; wrap a single sentence in a list: [text]")
+        texts: list[str | None] = [item if isinstance(item, str) else None for item in inputs]
+        spans = [split_words(text) if text is not None else None for text in texts]
+        sentences = [
+            [word for word, _, _ in found] if found is not None else [str(word) for word in item]
+            for item, found in zip(inputs, spans, strict=True)
+        ]
+        tags = self.tag_words(sentences)
+        results = []
+        for text, words, sentence_tags, found in zip(texts, sentences, tags, spans, strict=True):
+            entities = self._entities(words, sentence_tags, found, text)
+            results.append(TaggedSentence(words, sentence_tags, entities, text))
+        return results
+
+    def _entities(
+        self,
+        words: list[str],
+        tags: list[str],
+        offsets: list[tuple[str, int, int]] | None,
+        text: str | None,
+    ) -> list[Entity]:
+        if not self.marks_entities:
+            return []
+        from trainwell.text.tagging.scheme import entity_spans
+
+        entities = []
+        for kind, start, end in entity_spans(tags):
+            if offsets is not None and text is not None:
+                char_start, char_end = offsets[start][1], offsets[end - 1][2]
+                entities.append(Entity(kind, start, end, text[char_start:char_end], char_start, char_end))
+            else:
+                entities.append(Entity(kind, start, end, " ".join(words[start:end])))
+        return entities
+
+    def predict(self, inputs: Sequence[str] | Sequence[Sequence[str]]) -> pd.DataFrame:
+        """One row per sentence: its words and tags joined by spaces, and its entities as ``text/TYPE`` joined
+        by ``"; "`` (for entity tags)."""
+        import pandas as pd
+
+        tagged = self.tag(inputs)
+        table: dict[str, list[Any]] = {
+            "words": [" ".join(t.words) for t in tagged],
+            "tags": [" ".join(t.tags) for t in tagged],
+        }
+        if self.marks_entities:
+            table["entities"] = ["; ".join(f"{e.text}/{e.type}" for e in t.entities) for t in tagged]
+        return pd.DataFrame(table)
+
+
+def _check_sentences(sentences: Sequence[Sequence[str]]) -> list[list[str]]:
+    if isinstance(sentences, str):
+        raise DataError("sentences must be a list of lists of words, got one string; split it or use tag()")
+    checked = []
+    for position, sentence in enumerate(sentences):
+        if isinstance(sentence, str) or not isinstance(sentence, Sequence):
+            raise DataError(
+                f"sentence {position} must be a list of words, got {type(sentence).__name__}; pass raw text to tag()"
+            )
+        words = [str(word) for word in sentence]
+        if any(not word or any(ch.isspace() for ch in word) for word in words):
+            bad = next(word for word in words if not word or any(ch.isspace() for ch in word))
+            raise DataError(
+                f"sentence {position} holds the word {bad!r}; words must be non-empty and hold no spaces"
+            )
+        checked.append(words)
+    return checked
+
+
+def predictor_from_artifact(metadata: dict[str, Any], state: Mapping[str, torch.Tensor]) -> TaggerPredictor:
+    """Hook for the text application's loader: a tagger's predictor."""
+    return TaggerPredictor.from_artifact(metadata, state)

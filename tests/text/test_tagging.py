@@ -1,0 +1,279 @@
+"""Sequence labelling end to end: data from CoNLL files or Python pairs, a BiLSTM-CRF that learns entities,
+its artifact and predictor (raw text with character offsets), and the command line."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from tagging_samples import entity_sentences, pos_sentences, write_conll_file
+from typer.testing import CliRunner
+
+import trainwell
+from trainwell.cli.app import app
+from trainwell.core.errors import ConfigError, DataError
+from trainwell.text import (
+    TaggerPredictor,
+    fit_tagger,
+    tagging_data,
+    tagging_learner,
+)
+from trainwell.text.tagging.learner import baseline_scores
+from trainwell.text.tagging.scheme import from_iob2
+
+SMALL = {"word_dim": 16, "char_dim": 8, "char_filters": 8, "casing_dim": 4, "hidden": 16, "dropout": 0.1}
+
+
+def _trained(n: int = 300, epochs: int = 6, crf: bool = True):
+    data = tagging_data(entity_sentences(n, seed=1), valid=entity_sentences(60, seed=2), batch_size=16)
+    learn = tagging_learner(data, arch_config={**SMALL, "crf": crf}, progress=False, lr=2e-2)
+    learn.fit_one_cycle(epochs)
+    return data, learn
+
+
+# ------------------------------------------------------------------------------------------------ data
+def test_data_from_pairs_orders_tags_and_keeps_padding_out_of_the_targets() -> None:
+    data = tagging_data(entity_sentences(50), valid_pct=0.2, batch_size=8)
+    assert data.task.kind == "tagging"
+    assert data.task.classes == ("O", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-PER", "I-PER")
+    assert data.task.extra == {"scheme": "iob2", "source_scheme": "iob2"}
+    assert data.task.metric_names == ("entity_f1", "entity_precision", "entity_recall", "tag_accuracy")
+    assert data.train.n_rows == 40 and data.valid.n_rows == 10
+    words, casing, chars, tags = next(iter(data.valid))
+    lengths = (tags != -100).sum(dim=1)
+    assert words.shape == casing.shape == tags.shape and chars.shape[:2] == words.shape
+    assert torch.equal(lengths, (words != data.recipe.pad_id).sum(dim=1))
+    first = data.sentences["valid"][0]
+    assert tags[0, : len(first)].tolist() == [data.task.classes.index(t) for t in data.tags["valid"][0]]
+
+
+def test_iob1_input_is_trained_as_iob2_and_remembered() -> None:
+    iob2 = entity_sentences(40)
+    iob1 = [(words, from_iob2(tags, "iob1")) for words, tags in iob2]
+    assert any(
+        t.startswith("I-") and (i == 0 or tags[i - 1] == "O") for _, tags in iob1 for i, t in enumerate(tags)
+    )
+    data = tagging_data(iob1, valid_pct=0.25)
+    assert data.task.extra == {"scheme": "iob2", "source_scheme": "iob1"}
+    assert sorted(map(tuple, data.tags["train"] + data.tags["valid"])) == sorted(tuple(t) for _, t in iob2)
+
+
+def test_part_of_speech_tags_get_tag_accuracy_only() -> None:
+    data = tagging_data(pos_sentences(40), valid_pct=0.25)
+    assert data.task.extra["scheme"] == "none"
+    assert data.task.metric_names == ("tag_accuracy",)
+
+
+def test_folder_of_conll_files_with_docstart_and_gzip(tmp_path: Path) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    write_conll_file(folder / "train.txt", entity_sentences(30), docstart=True)
+    with gzip.open(folder / "dev.txt.gz", "wt", encoding="utf-8") as stream:
+        stream.write(write_conll_file(tmp_path / "dev.txt", entity_sentences(10, seed=5)).read_text())
+    write_conll_file(folder / "test.txt", entity_sentences(12, seed=6))
+    data = tagging_data(folder)
+    assert (data.train.n_rows, data.valid.n_rows, data.test.n_rows) == (30, 10, 12)
+    assert data.task.target_names == ("tag",)
+
+
+def test_rare_words_hide_behind_unknown_in_training_batches_only() -> None:
+    once = [
+        ([f"Name{chr(97 + i % 26)}{chr(97 + i // 26)}", "is", "here"], ["B-PER", "O", "O"]) for i in range(40)
+    ]
+    data = tagging_data(entity_sentences(200) + once, valid_pct=0.1, rare_word_dropout=0.5, seed=3)
+    loader = data.train
+    rare_ids = np.flatnonzero(loader.rare)
+    assert len(rare_ids) > 20  # the names seen once
+    hidden = loader._word_ids()
+    changed = hidden != loader.encoded.words
+    assert changed.any() and np.isin(loader.encoded.words[changed], rare_ids).all()
+    assert (hidden[changed] == data.recipe.unk_id).all()
+    assert np.array_equal(hidden, loader.new()._word_ids())  # a pure function of (seed, epoch)
+    loader.set_epoch(1)
+    assert not np.array_equal(loader._word_ids(), hidden)
+    assert data.valid._word_ids() is None
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ([(["a", "b"], ["O"])], r"source\[0\] has 2 words but 1 tags"),
+        ([(["a"], ["O"]), (["b"], ["O"])], "needs at least 2 different tags"),
+        ([("a b", ["O", "O"])], r"source\[0\] must be a \(words, tags\) pair"),
+        ([], "source holds no sentences"),
+    ],
+)
+def test_bad_sentences_are_refused_with_the_reason(source, message: str) -> None:
+    with pytest.raises(DataError, match=message):
+        tagging_data(source, valid_pct=0)
+
+
+def test_tagging_is_not_a_target_column_task() -> None:
+    with pytest.raises(ConfigError, match="--task tagging reads sentences"):
+        trainwell.infer_task(["a", "b"], kind="tagging")
+
+
+# ------------------------------------------------------------------------------------------------ training
+def test_bilstm_crf_learns_entities_and_clears_the_baseline() -> None:
+    data, learn = _trained()
+    row = learn.history[-1]
+    assert row["entity_f1"] > 0.95
+    assert row["entity_f1"] > row["entity_f1_baseline"]
+    assert 0 < row["entity_f1_baseline"] < 1
+    # the metrics saw the decoded paths: recount them from get_preds
+    preds, targets = learn.get_preds()
+    from trainwell.evaluate.tagging import per_type_scores, sentence_counts
+
+    counts = sentence_counts(preds, targets, data.task.classes)
+    correct, total = counts.correct.sum(), counts.actual.sum() + counts.predicted.sum()
+    assert 2 * correct / total == pytest.approx(row["entity_f1"])
+    assert set(per_type_scores(counts)) == {"LOC", "ORG", "PER"}
+
+
+def test_softmax_tagger_decodes_well_formed_entities() -> None:
+    data, learn = _trained(epochs=2, crf=False)
+    preds, _ = learn.get_preds()
+    classes = data.task.classes
+    for row in preds.tolist():
+        tags = [classes[i] for i in row if i >= 0]
+        for previous, tag in zip(["O", *tags], tags, strict=False):
+            if tag.startswith("I-"):
+                assert previous[2:] == tag[2:], tags
+
+
+def test_losses_are_means_over_words() -> None:
+    data = tagging_data(entity_sentences(40), valid_pct=0.25)
+    learn = tagging_learner(data, arch_config=SMALL, progress=False)
+    words = 0
+    total = 0.0
+    learn.model.eval()
+    with torch.no_grad():
+        for batch in data.valid:
+            *inputs, tags = batch
+            n = int((tags != -100).sum())
+            total += float(learn.loss_func(learn.model(*inputs), tags)) * n
+            words += n
+    assert learn.validate()["loss"] == pytest.approx(total / words, rel=1e-5)
+
+
+def test_baseline_scores_by_hand() -> None:
+    train_words = [["Paris", "is", "big"], ["Paris", "Hilton"]]
+    train_tags = [["B-LOC", "O", "O"], ["B-PER", "I-PER"]]
+    # "Paris": LOC once, PER once -> the first seen wins the tie (Counter keeps insertion order)
+    scores = baseline_scores(
+        train_words,
+        train_tags,
+        [["Paris", "Hilton", "is"]],
+        [["B-PER", "I-PER", "O"]],
+        ["O", "B-LOC", "B-PER", "I-PER"],
+    )
+    assert scores["tag_accuracy_baseline"] == pytest.approx(2 / 3)
+    assert scores["entity_f1_baseline"] == 0.0  # B-LOC I-PER: a LOC and a PER, neither right
+
+
+# ------------------------------------------------------------------------------------------------ artifact
+def test_artifact_predictor_tags_raw_text_and_word_lists(tmp_path: Path) -> None:
+    data, learn = _trained()
+    learn.export(tmp_path / "tagger")
+    predictor = trainwell.load(tmp_path / "tagger")
+    assert isinstance(predictor, TaggerPredictor)
+    sentences = data.sentences["valid"]
+    preds, _ = learn.get_preds()
+    expected = [[data.task.classes[i] for i in row if i >= 0] for row in preds.tolist()]
+    assert predictor.tag_words(sentences) == expected
+    text = "Mary works for Siemens in New York."
+    tagged = predictor.tag([text])[0]
+    assert tagged.words == ["Mary", "works", "for", "Siemens", "in", "New", "York", "."]
+    found = {(e.type, e.text, text[e.char_start : e.char_end]) for e in tagged.entities}
+    assert found == {("PER", "Mary", "Mary"), ("ORG", "Siemens", "Siemens"), ("LOC", "New York", "New York")}
+    table = predictor.predict([text, ["Tom", "lives", "in", "Oslo", "."]])
+    assert list(table.columns) == ["words", "tags", "entities"]
+    assert table["entities"][1] == "Tom/PER; Oslo/LOC"
+
+
+def test_predictor_refuses_bad_sentences(tmp_path: Path) -> None:
+    _, learn = _trained(n=40, epochs=1)
+    learn.export(tmp_path / "tagger")
+    predictor = trainwell.load(tmp_path / "tagger")
+    with pytest.raises(DataError, match="wrap a single sentence in a list"):
+        predictor.tag("Mary lives in Paris")
+    with pytest.raises(DataError, match="holds the word 'New York'"):
+        predictor.tag_words([["New York"]])
+    assert predictor.tag_words([[]]) == [[]]
+
+
+# ------------------------------------------------------------------------------------------------ CLI
+def test_fit_and_predict_from_the_command_line(tmp_path: Path) -> None:
+    train = write_conll_file(tmp_path / "train.conll", entity_sentences(200, seed=1))
+    test = write_conll_file(tmp_path / "test.conll", entity_sentences(30, seed=9))
+    runner = CliRunner()
+    fitted = runner.invoke(
+        app, ["fit", str(train), "--epochs", "3", "--out", str(tmp_path / "m"), "--valid-pct", "0.2"]
+    )
+    assert fitted.exit_code == 0, fitted.output
+    assert "entity_f1" in fitted.output and "Validation entities by type" in fitted.output
+    assert "entity_f1_baseline" in fitted.output
+    stdin = runner.invoke(app, ["predict", str(tmp_path / "m"), "-"], input="Tom lives in Oslo .\n")
+    assert stdin.exit_code == 0, stdin.output
+    assert "words,tags,entities" in stdin.output
+    written = runner.invoke(
+        app, ["predict", str(tmp_path / "m"), str(test), "--out", str(tmp_path / "pred.conll")]
+    )
+    assert written.exit_code == 0, written.output
+    lines = [line.split() for line in (tmp_path / "pred.conll").read_text().splitlines() if line]
+    assert len(lines) == sum(len(w) for w, _ in entity_sentences(30, seed=9))
+    assert all(len(fields) == 3 for fields in lines)  # word, gold, predicted: what conlleval reads
+    table = runner.invoke(app, ["predict", str(tmp_path / "m"), str(test)])
+    assert table.exit_code == 0 and table.output.startswith("sentence,word,tag,prediction")
+
+
+def test_command_line_errors_are_one_line(tmp_path: Path) -> None:
+    train = tmp_path / "train.conll"
+    train.write_text("EU B-ORG\nrejects O extra\n\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["fit", str(train), "--out", str(tmp_path / "m")])
+    assert result.exit_code == 2
+    assert "line 2" in result.output and "Traceback" not in result.output
+    table = tmp_path / "rows.csv"
+    table.write_text("a,b\n1,2\n3,4\n", encoding="utf-8")
+    wrong = CliRunner().invoke(app, ["fit", str(table), "--target", "b", "--tag-col", "ner"])
+    assert wrong.exit_code == 2 and "--tag-col is for tagged sentences" in wrong.output
+
+
+def test_fit_tagger_reports_the_test_set(tmp_path: Path) -> None:
+    run = fit_tagger(
+        entity_sentences(150, seed=1),
+        valid=entity_sentences(30, seed=2),
+        test=entity_sentences(30, seed=3),
+        out=tmp_path / "m",
+        epochs=2,
+        progress=False,
+        arch_config=SMALL,
+    )
+    assert run.model_dir is not None and (run.model_dir / "history.csv").is_file()
+    assert set(run.test_metrics) == {"loss", "entity_f1", "entity_precision", "entity_recall", "tag_accuracy"}
+
+
+# ------------------------------------------------------------------------------------------------ real data
+def test_conll2003_and_ud_ewt_load_with_their_published_sizes(shared_data: Path) -> None:
+    conll = tagging_data(shared_data / "conll2003")
+    assert (conll.train.n_rows, conll.valid.n_rows, conll.test.n_rows) == (14041, 3250, 3453)
+    assert conll.task.classes == (
+        "O",
+        "B-LOC",
+        "I-LOC",
+        "B-MISC",
+        "I-MISC",
+        "B-ORG",
+        "I-ORG",
+        "B-PER",
+        "I-PER",
+    )
+    assert conll.task.target_names == ("ner",)
+    ud = tagging_data(shared_data / "ud_english_ewt")
+    assert (ud.train.n_tokens, ud.valid.n_tokens, ud.test.n_tokens) == (204577, 25147, 25094)
+    assert len(ud.task.classes) == 17 and ud.task.extra["scheme"] == "none"
+    pos = tagging_data(shared_data / "conll2003", tag_col="pos")
+    assert pos.task.extra["scheme"] == "none" and "NNP" in pos.task.classes
