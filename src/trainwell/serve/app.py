@@ -153,6 +153,11 @@ def create_app(
         "vision": predict_images,
         "text": predict_texts,
     }
+    tagger = predictor.task.kind == "tagging"
+    if tagger:
+        from trainwell.serve.tagging import predict_tagged
+
+        runners["text"] = predict_tagged
     run_batch = partial(runners.get(predictor.application, predict_rows), predictor)
     batcher: MicroBatcher[Any, dict[str, Any] | None] = MicroBatcher(
         run_batch,
@@ -182,7 +187,7 @@ def create_app(
     app.add_middleware(AnnouncePredictions, batcher=batcher)  # type: ignore[arg-type]
     app.add_middleware(BodySizeLimit, max_body_bytes=config.max_body_bytes)  # type: ignore[arg-type]
     routes = {"vision": _add_image_routes, "text": _add_text_routes, "collab": _add_collab_routes}
-    add_routes = routes.get(predictor.application, _add_routes)
+    add_routes = _add_tagging_routes if tagger else routes.get(predictor.application, _add_routes)
     add_routes(app, predictor, config, batcher, used_backend)
     return app
 
@@ -231,6 +236,25 @@ def _add_collab_routes(
     add_recommend_route(app, predictor, config)
 
 
+def _add_tagging_routes(
+    app: FastAPI,
+    predictor: ServablePredictor,
+    config: ServeConfig,
+    batcher: MicroBatcher[Any, Any],
+    backend: str,
+) -> None:
+    """A tagger: ``/predict`` takes texts like a text classifier and answers words, tags and entities."""
+    from trainwell.serve.tagging import tagging_metadata, tagging_response_model
+
+    metadata = tagging_metadata(predictor, config, backend=backend)
+    request_type = texts_request_model(
+        max_texts=config.max_rows, forbid_extra_fields=config.forbid_extra_fields
+    )
+    _health_and_metadata(app, metadata, "Task, tags, vocabulary, metrics, versions and limits")
+    schema = tagging_response_model([str(c) for c in predictor.task.classes])
+    _json_predict_route(app, predictor, batcher, request_type, "texts", "text", _NOT_FINITE_TEXT, schema)
+
+
 def _health_and_metadata(app: FastAPI, metadata: dict[str, Any], summary: str, schema: Any = None) -> None:
     """``GET /health`` and ``GET /metadata`` (a document built once at start-up), the same for every model."""
 
@@ -251,8 +275,10 @@ def _json_predict_route(
     field: str,
     noun: str,
     not_finite: str,
+    schema: Any = None,
 ) -> None:
-    """``POST /predict`` for a JSON body whose ``field`` lists the items (rows or texts), batched with others."""
+    """``POST /predict`` for a JSON body whose ``field`` lists the items (rows or texts), batched with others;
+    ``schema`` documents the answer (default: the task's predictions with probabilities)."""
 
     async def predict(body: Any, request: Request) -> Response:
         items: list[Any] = getattr(body, field)
@@ -283,7 +309,7 @@ def _json_predict_route(
         "/predict",
         summary=f"Predict {field}",
         description=f"One answer per {noun}, in order. Concurrent requests share model calls.",
-        response_model=response_model(predictor.task),
+        response_model=schema or response_model(predictor.task),
         responses=_ERRORS,
     )(predict)
 
@@ -372,7 +398,9 @@ _NOT_FINITE = (
 
 
 def _check_servable(predictor: Any, source: object) -> None:
-    missing = [name for name in ("task", "recipe", "predict_proba") if not hasattr(predictor, name)]
+    kind = getattr(getattr(predictor, "task", None), "kind", None)
+    needed = ("task", "recipe", "tag") if kind == "tagging" else ("task", "recipe", "predict_proba")
+    missing = [name for name in needed if not hasattr(predictor, name)]
     if missing:
         application = getattr(predictor, "application", type(predictor).__name__)
         raise ConfigError(
@@ -385,6 +413,12 @@ def _check_servable(predictor: Any, source: object) -> None:
 def _description(predictor: ServablePredictor) -> str:
     task = predictor.task
     classes = f" Classes: {', '.join(map(str, task.classes))}." if task.classes else ""
+    if task.kind == "tagging":
+        return (
+            f"Tags of a trainwell tagger.{classes} POST texts to /predict as JSON "
+            '{"texts": ["...", ...]}; each answer lists the words, their tags and the entities they mark, with '
+            "character offsets. GET /metadata lists the limits."
+        )
     if predictor.application == "text":
         return (
             f"Predictions of a trainwell text model ({task.kind}).{classes} POST texts to /predict as JSON "

@@ -1,0 +1,89 @@
+"""Serving a tagger on real loopback HTTP: texts in, words, tags and entities with character offsets out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from serve_support import LiveServer, start_server
+
+from tagging_samples import entity_sentences
+from trainwell.export import load
+from trainwell.serve import create_app
+from trainwell.text import fit_tagger
+
+LIMITS: dict[str, Any] = {"max_rows": 5, "max_body_bytes": 20_000, "batch_wait_ms": 50.0}
+SMALL = {"word_dim": 16, "char_dim": 8, "char_filters": 8, "casing_dim": 4, "hidden": 16, "dropout": 0.1}
+
+
+@pytest.fixture(scope="module")
+def tagger_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("served-tagger") / "model"
+    fit_tagger(
+        entity_sentences(300, seed=1),
+        valid=entity_sentences(40, seed=2),
+        out=out,
+        epochs=6,
+        lr=2e-2,
+        progress=False,
+        arch_config=SMALL,
+    )
+    return out
+
+
+@pytest.fixture(scope="module")
+def live_tagger(tagger_dir: Path) -> Iterator[LiveServer]:
+    server = start_server(create_app(tagger_dir, threads=1, **LIMITS))
+    yield server
+    server.stop()
+
+
+def test_texts_get_the_python_predictors_entities(live_tagger: LiveServer, tagger_dir: Path) -> None:
+    texts = ["Mary works for Siemens in New York.", "The weather was fine."]
+    response = httpx.post(f"{live_tagger.url}/predict", json={"texts": texts}, timeout=60)
+    assert response.status_code == 200, response.text
+    answers = response.json()["predictions"]
+    assert answers == [tagged.to_dict() for tagged in load(tagger_dir).tag(texts)]
+    people = [e for e in answers[0]["entities"] if e["type"] == "PER"]
+    assert people == [{"type": "PER", "text": "Mary", "start": 0, "end": 1, "char_start": 0, "char_end": 4}]
+    assert answers[1]["tags"][1:] == ["O", "O", "O", "O"]
+    metadata = httpx.get(f"{live_tagger.url}/metadata", timeout=60).json()
+    assert metadata["task"]["kind"] == "tagging" and metadata["task"]["scheme"] == "iob2"
+    assert metadata["backend"] == "torch"
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ({"texts": []}, ["texts"]),
+        ({"texts": ["ok", "  "]}, ["texts", 1]),
+        ({"texts": ["a"] * 6}, ["texts"]),
+        ({"rows": [{"a": 1}]}, ["texts"]),
+    ],
+)
+def test_bad_requests_are_422_naming_the_text(live_tagger: LiveServer, body: Any, where: list[Any]) -> None:
+    response = httpx.post(f"{live_tagger.url}/predict", json=body, timeout=60)
+    assert response.status_code == 422, response.text
+    assert where in [problem["loc"] for problem in response.json()["detail"]]
+
+
+def test_fuzz_finds_no_server_error(tagger_dir: Path) -> None:
+    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(tagger_dir, threads=1, **LIMITS))
+
+    @given(case=schema.as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE))
+    @settings(
+        max_examples=30,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(case: Any) -> None:
+        case.call_and_validate()
+
+    check()
