@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from tagging_samples import entity_sentences, pos_sentences, write_conll_file
 from typer.testing import CliRunner
 
 import trainwell
+from tagging_samples import entity_sentences, pos_sentences, write_conll_file
 from trainwell.cli.app import app
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.text import (

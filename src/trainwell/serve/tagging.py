@@ -31,7 +31,7 @@ def tagging_response_model(classes: list[str]) -> type[BaseModel]:
         words=(list[str], Field(description="The text split into words as the training data was.")),
         tags=(
             list[str],
-            Field(description="One tag per word.", json_schema_extra={"items": {"enum": classes}}),
+            Field(description="One tag per word.", json_schema_extra={"items": {"enum": list[Any](classes)}}),
         ),
         entities=(list[entity], Field(description="Entities the tags mark (empty for part-of-speech tags).")),  # type: ignore[valid-type]
     )
