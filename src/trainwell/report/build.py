@@ -78,7 +78,16 @@ def build_report(
         from trainwell.report._text import read_labelled, text_report_sections
 
         if getattr(predictor, "task", None) is None or predictor.task.kind == "language_model":
-            raise ConfigError(f"'{model_dir}' is a language model; the report covers classifiers")
+            raise ConfigError(f"'{model_dir}' is a language model; the report covers classifiers and taggers")
+        if predictor.task.kind == "tagging":
+            from trainwell.report._tagging import tagging_report_sections
+
+            if isinstance(data, pd.DataFrame):
+                raise ConfigError("a tagger's report needs --data: a labelled CoNLL or CoNLL-U file")
+            intro, sections = tagging_report_sections(predictor, Path(data), top_k=top_k)
+            sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
+            text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
+            return write_text_atomic(destination, text)
         frame, source = read_labelled(data)
         intro, sections = text_report_sections(predictor, frame, source, top_k=top_k)
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))

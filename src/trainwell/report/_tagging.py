@@ -1,0 +1,178 @@
+"""The report's sections for a tagger judged on a labelled CoNLL / CoNLL-U file: scores with intervals over
+sentences, a score per entity type, the kinds of entity errors, the tags most confused, and the sentences with
+the most mistakes, each mistake marked."""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+import trainwell
+from trainwell.core.errors import DataError
+from trainwell.report import _html
+
+#: Tag pairs listed among the most confused, and characters of each sentence shown among the worst.
+MOST_CONFUSED, SENTENCE_CHARS = 15, 400
+
+
+def tagging_report_sections(predictor: Any, path: Path, *, top_k: int) -> tuple[list[str], list[str]]:
+    """Intro paragraphs and sections for a tagger judged on the labelled file ``path``."""
+    from trainwell.evaluate.tagging import explain_tagging, per_type_scores, sentence_counts
+    from trainwell.text.tagging.conll import read_conll
+    from trainwell.text.tagging.scheme import detect_scheme, to_iob2
+
+    corpus = read_conll(path)
+    tag_col = predictor.recipe.tag_col
+    if tag_col not in corpus.column_names:
+        raise DataError(
+            f"'{path}' has no '{tag_col}' column (it has: {', '.join(corpus.column_names)}); the report needs the "
+            f"gold tags the model was trained on"
+        )
+    words, gold = corpus.tokens(), corpus.column(tag_col)
+    scheme = detect_scheme(gold)
+    if scheme in ("iob1", "iobes"):
+        gold = [to_iob2(tags, scheme) for tags in gold]
+    classes = [str(c) for c in predictor.task.classes]
+    index = {tag: i for i, tag in enumerate(classes)}
+    unknown = sorted({tag for tags in gold for tag in tags} - set(index))
+    if unknown:
+        raise DataError(
+            f"'{path}' holds tags the model never learned: {', '.join(unknown[:10])}; it knows: {', '.join(classes)}"
+        )
+    predicted = predictor.tag_words(words)
+    preds, targets = _padded(predicted, index), _padded(gold, index)
+    counts = sentence_counts(preds, targets, classes)
+    lines = explain_tagging(counts, list(predictor.task.metric_names))
+    metric_rows = [
+        (line.name, line.value, f"[{line.low:.4g}, {line.high:.4g}]", line.sentence) for line in lines
+    ]
+    sections = [
+        _html.section(
+            "metrics",
+            "Metrics",
+            [
+                _html.paragraph(
+                    f"On {len(words):,} sentences ({counts.words.sum():,} words) from {path}; the interval is a 95% "
+                    "percentile bootstrap over sentences (words of one sentence are not independent).",
+                    note=True,
+                ),
+                _html.table(["metric", "value", "95% interval", "what it means here"], metric_rows),
+            ],
+        )
+    ]
+    if counts.types:
+        per_type = per_type_scores(counts)
+        type_rows = [(k, v["precision"], v["recall"], v["f1"], v["support"]) for k, v in per_type.items()]
+        sections.append(
+            _html.section(
+                "entity-types",
+                "Entities by type",
+                [
+                    _html.table(["type", "precision", "recall", "F1", "entities"], type_rows),
+                    _entity_errors(gold, predicted),
+                ],
+            )
+        )
+    sections.append(_confusion_section(gold, predicted, classes))
+    sections.append(_worst_sentences(words, gold, predicted, top_k))
+    kind = "entities" if counts.types else "tags"
+    intro = [
+        _html.paragraph(
+            f"Tagger of '{tag_col}' ({len(classes)} tags, {kind}), evaluated on {len(words):,} labelled sentences "
+            f"from {path}. trainwell {trainwell.__version__}."
+        )
+    ]
+    return intro, sections
+
+
+def _padded(tags: list[list[str]], index: dict[str, int]) -> torch.Tensor:
+    width = max((len(t) for t in tags), default=1)
+    out = np.full((len(tags), max(width, 1)), -100, dtype=np.int64)
+    for row, sentence in enumerate(tags):
+        out[row, : len(sentence)] = [index[t] for t in sentence]
+    return torch.from_numpy(out)
+
+
+def entity_error_kinds(gold: list[list[str]], predicted: list[list[str]]) -> Counter[str]:
+    """Every true or predicted entity that is not exactly right, by what went wrong: ``missed`` (no predicted
+    entity overlaps it), ``spurious`` (overlaps no true entity), ``wrong type`` (same words, another type) and
+    ``wrong boundaries`` (overlaps one, not the same words)."""
+    from trainwell.text.tagging.scheme import entity_spans
+
+    kinds: Counter[str] = Counter()
+    for gold_tags, predicted_tags in zip(gold, predicted, strict=True):
+        true_spans, guessed = set(entity_spans(gold_tags)), set(entity_spans(predicted_tags))
+        for _, start, end in true_spans - guessed:
+            overlapping = [g for g in guessed if g[1] < end and start < g[2]]
+            if not overlapping:
+                kinds["missed"] += 1
+            elif any((g[1], g[2]) == (start, end) for g in overlapping):
+                kinds["wrong type"] += 1
+            else:
+                kinds["wrong boundaries"] += 1
+        for _, start, end in guessed - true_spans:
+            if not any(t[1] < end and start < t[2] for t in true_spans):
+                kinds["spurious"] += 1
+    return kinds
+
+
+def _entity_errors(gold: list[list[str]], predicted: list[list[str]]) -> str:
+    kinds = entity_error_kinds(gold, predicted)
+    rows = [(kind, kinds.get(kind, 0)) for kind in ("missed", "spurious", "wrong type", "wrong boundaries")]
+    note = (
+        "What went wrong with each entity that is not exactly right: missed (no predicted entity overlaps it), "
+        "spurious (predicted where no entity is), wrong type (right words, wrong type), wrong boundaries."
+    )
+    return _html.paragraph(note, note=True) + _html.table(["error", "entities"], rows)
+
+
+def _confusion_section(gold: list[list[str]], predicted: list[list[str]], classes: list[str]) -> str:
+    from trainwell.interpret._plots import plot_confusion_matrix
+
+    index = {tag: i for i, tag in enumerate(classes)}
+    matrix = np.zeros((len(classes), len(classes)), dtype=np.int64)
+    for gold_tags, predicted_tags in zip(gold, predicted, strict=True):
+        for actual, guess in zip(gold_tags, predicted_tags, strict=True):
+            matrix[index[actual], index[guess]] += 1
+    pairs = [
+        (classes[i], classes[j], int(matrix[i, j]))
+        for i, j in zip(*np.nonzero(matrix), strict=True)
+        if i != j
+    ]
+    pairs.sort(key=lambda pair: -pair[2])
+    body = []
+    if len(classes) <= 30:
+        with tempfile.TemporaryDirectory(prefix="trainwell-report-") as scratch:
+            png = plot_confusion_matrix(matrix, classes, Path(scratch) / "confusion.png", normalize=True)
+            body.append(_html.image(png.read_bytes(), "tag confusion matrix"))
+    body.append(_html.paragraph(f"The {MOST_CONFUSED} commonest mistakes, word by word.", note=True))
+    body.append(_html.table(["actual tag", "predicted tag", "words"], pairs[:MOST_CONFUSED]))
+    return _html.section("confusion", "Tags confused", body)
+
+
+def _worst_sentences(
+    words: list[list[str]], gold: list[list[str]], predicted: list[list[str]], k: int
+) -> str:
+    mistakes = [sum(a != b for a, b in zip(g, p, strict=True)) for g, p in zip(gold, predicted, strict=True)]
+    order = sorted(range(len(words)), key=lambda i: (-mistakes[i], i))[:k]
+    rows = []
+    for i in order:
+        if mistakes[i] == 0:
+            break
+        marked = " ".join(
+            f"[{w} {g}→{p}]" if g != p else w for w, g, p in zip(words[i], gold[i], predicted[i], strict=True)
+        )
+        rows.append(
+            (i, mistakes[i], marked[:SENTENCE_CHARS] + (" …" if len(marked) > SENTENCE_CHARS else ""))
+        )
+    note = "Sentences with the most mistaken words; each mistake shows as [word actual→predicted]."
+    return _html.section(
+        "worst-sentences",
+        "Sentences with the most mistakes",
+        [_html.paragraph(note, note=True), _html.table(["sentence", "mistakes", "words"], rows)],
+    )
