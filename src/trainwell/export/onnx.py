@@ -189,6 +189,11 @@ def export_onnx(
             f"model directory '{directory}' is a {getattr(predictor, 'application', '?')} model; ONNX export "
             f"supports: {', '.join(RECIPES)}"
         )
+    if getattr(getattr(predictor, "task", None), "kind", None) == "tagging":
+        raise ArtifactError(
+            f"model directory '{directory}' is a tagger; ONNX export does not cover taggers yet (their LSTM reads "
+            f"packed sentences and their decoding is a best-path search). Serve it as is: trainwell serve {directory}"
+        )
     checks = {"vision": _vision_check, "text": _text_check}
     check = checks.get(predictor.application, _tabular_check)(predictor, inputs)
     unit = {"vision": "images", "text": "texts"}.get(predictor.application, "rows")
