@@ -234,6 +234,8 @@ def test_fit_and_predict_from_the_command_line(tmp_path: Path) -> None:
     assert all(len(fields) == 3 for fields in lines)  # word, gold, predicted: what conlleval reads
     table = runner.invoke(app, ["predict", str(tmp_path / "m"), str(test)])
     assert table.exit_code == 0 and table.output.startswith("sentence,word,tag,prediction")
+    info = runner.invoke(app, ["info", str(tmp_path / "m")], env={"COLUMNS": "250"})
+    assert info.exit_code == 0 and "tags from 'tag' (entity spans, IOB2" in info.output
 
 
 def test_command_line_errors_are_one_line(tmp_path: Path) -> None:
