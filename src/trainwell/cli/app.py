@@ -142,6 +142,12 @@ def fit(
             "the last)."
         ),
     ] = None,
+    embeddings: Annotated[
+        Path | None,
+        typer.Option(
+            help="Tagging: pretrained word vectors (GloVe / word2vec / fastText text format) to start from."
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed for the split, initialisation and shuffling.")] = 0,
 ) -> None:
     """Train a model on a table, a folder of images, or tagged sentences (CoNLL files), and write the model
@@ -163,11 +169,12 @@ def fit(
                 "seed": seed,
                 "valid_pct": valid_pct,
             }
-            settings.update(tag_col=tag_col, batch_size=batch_size, metrics=metric)
+            settings.update(tag_col=tag_col, batch_size=batch_size, metrics=metric, embeddings=embeddings)
             fit_tagging(data, settings)
             return
-        if tag_col is not None:
-            raise ConfigError("--tag-col is for tagged sentences (CoNLL files with --task tagging); drop it")
+        if tag_col is not None or embeddings is not None:
+            flag = "--tag-col" if tag_col is not None else "--embeddings"
+            raise ConfigError(f"{flag} is for tagged sentences (CoNLL files with --task tagging); drop it")
         image_source = task != "language_model" and _is_image_source(data, path_col)
         if recipe is not None and not image_source:
             raise ConfigError(

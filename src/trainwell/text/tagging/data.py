@@ -173,6 +173,8 @@ class TaggingDataBundle(DataBundle):
 
     sentences: dict[str, Sentences] | None = None
     tags: dict[str, Sentences] | None = None
+    #: Pretrained vectors by word id ``(n_words, dim)`` and which rows the vectors file gave (``embeddings=``).
+    word_vectors: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def read_tagged(
@@ -257,6 +259,8 @@ def tagging_data(
     lowercase: bool = True,
     rare_word_dropout: float = 0.5,
     encoding_errors: str = "strict",
+    embeddings: str | Path | None = None,
+    max_embedding_words: int | None = 100_000,
 ) -> TaggingDataBundle:
     """A DataBundle of tagged sentences for :func:`~trainwell.text.tagging.learner`.
 
@@ -276,6 +280,9 @@ def tagging_data(
         lowercase: look words up lower-cased (their casing still reaches the model as a casing class).
         rare_word_dropout: chance that a word seen once in training reads as unknown in a training batch.
         encoding_errors: ``"strict"`` stops at bytes that are not UTF-8; ``"replace"`` reads them as U+FFFD.
+        embeddings: a pretrained word vectors file (GloVe, word2vec or fastText text format): its first
+            ``max_embedding_words`` words join the vocabulary and start the word embedding (the tagger's
+            ``word_dim`` becomes their size), so words never seen in training still read as what they mean.
     """
     from trainwell.text.tagging.scheme import detect_scheme, to_iob2
 
@@ -311,9 +318,35 @@ def tagging_data(
         (tag_name,),
         extra={"scheme": "none" if scheme == "none" else "iob2", "source_scheme": scheme},
     )
+    vector_words: list[str] = []
+    if embeddings is not None:
+        from trainwell.text.tagging.vectors import read_word_vectors
+
+        vector_words, vectors = read_word_vectors(
+            embeddings, max_words=max_embedding_words, lowercase=lowercase
+        )
     recipe = TaggingRecipe.fit(
-        train_words, min_freq=min_freq, max_vocab=max_vocab, lowercase=lowercase, tag_col=tag_name
+        train_words,
+        min_freq=min_freq,
+        max_vocab=max_vocab,
+        lowercase=lowercase,
+        tag_col=tag_name,
+        extra_words=vector_words,
     )
+    word_vectors = None
+    if embeddings is not None:
+        matrix = np.zeros((len(recipe.words), vectors.shape[1]), dtype=np.float32)
+        found = np.zeros(len(recipe.words), dtype=bool)
+        stoi = recipe.word_vocab.stoi
+        for key, vector in zip(vector_words, vectors, strict=True):
+            if key in stoi:
+                matrix[stoi[key]], found[stoi[key]] = vector, True
+        word_vectors = (matrix, found)
+        recipe.extra["embeddings"] = {
+            "file": Path(embeddings).name,
+            "words": int(found.sum()),
+            "dim": vectors.shape[1],
+        }
     index = {tag: i for i, tag in enumerate(classes)}
     loaders: dict[str, TaggingLoader] = {}
     for name, (split_words, split_tags) in splits.items():
@@ -342,4 +375,5 @@ def tagging_data(
         model_hints={"n_words": len(recipe.words), "n_chars": len(recipe.chars)},
         sentences={name: split_words for name, (split_words, _) in splits.items()},
         tags={name: split_tags for name, (_, split_tags) in splits.items()},
+        word_vectors=word_vectors,
     )

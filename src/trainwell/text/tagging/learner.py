@@ -160,8 +160,19 @@ def tagging_learner(
         "n_out": data.task.n_outputs,
         "classes": [str(c) for c in data.task.classes] if data.task.extra.get("scheme") == "iob2" else [],
     }
+    vectors = getattr(data, "word_vectors", None)
+    if vectors is not None:
+        dim = vectors[0].shape[1]
+        if (arch_config or {}).get("word_dim", dim) != dim:
+            raise ConfigError(
+                f"arch_config word_dim={arch_config['word_dim']} but the pretrained vectors have {dim} numbers each; "  # type: ignore[index]
+                "drop word_dim, or use vectors of that size"
+            )
+        config["word_dim"] = dim
     config.update(arch_config or {})
     model = create_model(arch, **config)
+    if vectors is not None:
+        start_from_vectors(model, *vectors)
     callbacks = list(learner_kwargs.pop("callbacks", ()))
     if not any(isinstance(cb, GradientClip) for cb in callbacks):
         callbacks.append(GradientClip(CLIP_NORM))
@@ -178,6 +189,21 @@ def tagging_learner(
     )
     learn.model_spec = {"name": arch, "config": config}
     return learn
+
+
+def start_from_vectors(model: torch.nn.Module, matrix: np.ndarray, found: np.ndarray) -> None:
+    """Copy pretrained vectors into the rows of the word embedding they cover; the other rows (words only
+    in training, the special tokens) keep their random start, rescaled to the vectors' spread."""
+    layer: torch.nn.Embedding = model.word_embedding  # type: ignore[assignment]
+    embedding = layer.weight
+    with torch.no_grad():
+        rows = torch.from_numpy(found)
+        spread = float(torch.from_numpy(matrix[found]).std()) if found.any() else 1.0
+        embedding[~rows] *= spread / max(float(embedding[~rows].std()), 1e-8)
+        embedding[rows] = torch.from_numpy(matrix[found]).to(embedding.dtype)
+        padding = layer.padding_idx
+        if padding is not None:
+            embedding[padding] = 0.0
 
 
 def tagger_archs() -> list[str]:

@@ -148,8 +148,10 @@ class TaggingRecipe:
         lowercase: bool = True,
         max_word_chars: int = 20,
         tag_col: str = "tag",
+        extra_words: Sequence[str] = (),
     ) -> TaggingRecipe:
-        """Fit the word and character vocabularies on the training sentences."""
+        """Fit the word and character vocabularies on the training sentences; ``extra_words`` (keys of
+        pretrained vectors) join the vocabulary after them, whatever ``min_freq`` and ``max_vocab`` say."""
         from collections import Counter
 
         word_counts: Counter[str] = Counter()
@@ -160,7 +162,12 @@ class TaggingRecipe:
                 char_counts.update(word)
         if not word_counts:
             raise DataError("the training sentences hold no words; check the file and its tag column")
-        words = Vocab.from_counts(word_counts, min_freq=min_freq, max_size=max_vocab)
+        counts = dict(word_counts)
+        extra = [key for key in dict.fromkeys(extra_words) if key not in counts]
+        for key in extra:
+            counts[key] = min_freq  # kept, and ranked after every training word
+        limit = None if max_vocab is None else max_vocab + len(extra)
+        words = Vocab.from_counts(counts, min_freq=min_freq, max_size=limit)
         chars = Vocab.from_counts(char_counts, min_freq=1, max_size=None)
         return cls(tuple(words.itos), tuple(chars.itos), lowercase, max_word_chars, tag_col)
 
