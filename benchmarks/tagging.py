@@ -24,73 +24,23 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import SHARED_DATA, machine_info, print_table, write_results
 
 DATASETS = {"conll2003": "conll2003", "ud_ewt": "ud_english_ewt"}
 
 
-def shape(word: str) -> str:
-    """``Paris`` -> ``Xx``, ``U.S.`` -> ``X.X.``, ``1996`` -> ``d``: runs of one character class collapsed."""
-    classes = ["X" if c.isupper() else "x" if c.islower() else "d" if c.isdigit() else c for c in word]
-    return "".join(c for i, c in enumerate(classes) if i == 0 or c != classes[i - 1])
-
-
-def window_features(sentence: list[str], i: int) -> list[str]:
-    word = sentence[i]
-    lower = word.lower()
-    features = [f"w={word}", f"l={lower}", f"s={shape(word)}", "bias"]
-    features += [f"p{k}={lower[:k]}" for k in (1, 2, 3)] + [f"x{k}={lower[-k:]}" for k in (1, 2, 3)]
-    for offset in (-2, -1, 1, 2):
-        j = i + offset
-        other = sentence[j] if 0 <= j < len(sentence) else ("<s>" if j < 0 else "</s>")
-        features += [f"{offset}l={other.lower()}", f"{offset}s={shape(other)}"]
-    features.append(f"-1l+l={sentence[i - 1].lower() if i else '<s>'}|{lower}")
-    return features
-
-
 def logistic_baseline(data: Any) -> dict[str, Any]:
-    """Window-feature logistic regression (SGD), fitted on the training words, scored on test."""
-    from sklearn.feature_extraction import FeatureHasher
-    from sklearn.linear_model import SGDClassifier
-
-    from trainwell.evaluate.tagging import per_type_scores, sentence_counts
+    """Window-feature logistic regression (``trainwell.text.tagging.baselines.WindowLogistic``), fitted on the
+    training sentences, scored on test."""
+    from trainwell.evaluate.tagging import counts_from_tags, per_type_scores
+    from trainwell.text.tagging.baselines import WindowLogistic
 
     start = time.perf_counter()
-    hasher = FeatureHasher(n_features=2**20, input_type="string", alternate_sign=False)
-    classes = list(data.task.classes)
-    index = {tag: i for i, tag in enumerate(classes)}
-
-    def matrix(split: str) -> tuple[Any, np.ndarray]:
-        rows = [window_features(s, i) for s in data.sentences[split] for i in range(len(s))]
-        labels = np.array([index[t] for tags in data.tags[split] for t in tags])
-        return hasher.transform(rows), labels
-
-    x_train, y_train = matrix("train")
-    model = SGDClassifier(loss="log_loss", alpha=1e-6, max_iter=15, tol=None, random_state=0)
-    model.fit(x_train, y_train)
+    model = WindowLogistic().fit(data.sentences["train"], data.tags["train"])
     seconds = time.perf_counter() - start
-    x_test, _ = matrix("test")
-    flat = model.predict(x_test)
-    preds, targets = _padded(flat, data.tags["test"], index)
-    counts = sentence_counts(preds, targets, classes)
+    counts = counts_from_tags(data.tags["test"], model.predict(data.sentences["test"]), data.task.classes)
     return {"seconds": round(seconds, 1), **_scores(counts), "per_type": per_type_scores(counts)}
-
-
-def _padded(flat: np.ndarray, tags: list[list[str]], index: dict[str, int]) -> tuple[Any, Any]:
-    import torch
-
-    width = max(len(t) for t in tags)
-    preds = np.full((len(tags), width), -100, dtype=np.int64)
-    targets = np.full((len(tags), width), -100, dtype=np.int64)
-    position = 0
-    for row, sentence in enumerate(tags):
-        preds[row, : len(sentence)] = flat[position : position + len(sentence)]
-        targets[row, : len(sentence)] = [index[t] for t in sentence]
-        position += len(sentence)
-    return torch.from_numpy(preds), torch.from_numpy(targets)
 
 
 def _scores(counts: Any, n_boot: int = 1000) -> dict[str, Any]:

@@ -285,3 +285,34 @@ def test_conll2003_and_ud_ewt_load_with_their_published_sizes(shared_data: Path)
     assert len(ud.task.classes) == 17 and ud.task.extra["scheme"] == "none"
     pos = tagging_data(shared_data / "conll2003", tag_col="pos")
     assert pos.task.extra["scheme"] == "none" and "NNP" in pos.task.classes
+
+
+def test_evaluate_cross_validates_against_both_baselines_on_the_same_folds(tmp_path: Path) -> None:
+    from trainwell.cli._evaluate_tagging import evaluate_tagging
+
+    data = write_conll_file(tmp_path / "train.conll", entity_sentences(120, seed=4))
+    evaluation = evaluate_tagging(data, k=2, epochs=2)
+    assert evaluation.model.k == 2 and set(evaluation.baselines) == {"most frequent tag", "window logistic"}
+    for result in evaluation.baselines.values():
+        assert [len(v) for _, v in result.splits] == [len(v) for _, v in evaluation.model.splits]
+        assert set(result.folds[0]) == {"entity_f1", "entity_precision", "entity_recall", "tag_accuracy"}
+    # the most-frequent-tag folds recomputed by hand
+    from trainwell.text.tagging.baselines import MostFrequentTag
+
+    pairs = entity_sentences(120, seed=4)
+    train, valid = evaluation.model.splits[0]
+    guessed = (
+        MostFrequentTag()
+        .fit([pairs[i][0] for i in train], [pairs[i][1] for i in train])
+        .predict([pairs[i][0] for i in valid])
+    )
+    right = sum(
+        g == t for i, gs in zip(valid, guessed, strict=True) for g, t in zip(gs, pairs[i][1], strict=True)
+    )
+    total = sum(len(pairs[i][1]) for i in valid)
+    assert evaluation.baselines["most frequent tag"].folds[0]["tag_accuracy"] == pytest.approx(right / total)
+    result = CliRunner().invoke(
+        app, ["evaluate", str(data), "--cv", "2", "--epochs", "1"], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "2-fold cross-validation (tagging" in result.output and "window logistic" in result.output

@@ -243,15 +243,27 @@ def evaluate(
         typer.Option(help="Ratings: the user column (with --item: cross-validates a recommender)."),
     ] = None,
     item: Annotated[str | None, typer.Option(help="Ratings: the item column.")] = None,
+    tag_col: Annotated[
+        str | None, typer.Option(help="Tagging: the column of tags (default as in fit).")
+    ] = None,
 ) -> None:
-    """Cross-validate a model on a table, a folder of images, texts or ratings, with confidence intervals,
-    against baselines."""
+    """Cross-validate a model on a table, a folder of images, texts, ratings or tagged sentences (CoNLL files),
+    with confidence intervals, against baselines."""
 
     def run() -> None:
         from trainwell.core.errors import ConfigError
 
         if cv < 2:
             raise ConfigError(f"--cv must be at least 2 folds, got {cv}; pass e.g. --cv 5")
+        from trainwell.cli._tagging import is_tagging_source
+
+        if is_tagging_source(data, task):
+            from trainwell.cli._evaluate_tagging import evaluate_tagging
+
+            render(
+                evaluate_tagging(data, k=cv, seed=seed, epochs=epochs, tag_col=tag_col, baselines=baselines)
+            )
+            return
         if data.is_dir():
             from trainwell.cli._evaluate_images import evaluate_images
 

@@ -17,7 +17,14 @@ import torch
 from trainwell.evaluate.explain import MetricLine
 from trainwell.metrics._spans import entity_spans_from_ids, span_table
 
-__all__ = ["SentenceCounts", "explain_tagging", "per_type_scores", "sentence_counts"]
+__all__ = [
+    "SentenceCounts",
+    "counts_from_tags",
+    "explain_tagging",
+    "per_type_scores",
+    "sentence_counts",
+    "tagging_scores",
+]
 
 #: Target value of positions after a sentence's last word.
 IGNORE_INDEX = -100
@@ -60,6 +67,28 @@ def sentence_counts(preds: torch.Tensor, targets: torch.Tensor, classes: Sequenc
             for kind, _, _ in set(true_spans) & set(pred_spans):
                 correct[row, kind] += 1
     return SentenceCounts(words_right, words, correct, predicted, actual, types)
+
+
+def counts_from_tags(
+    gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]], classes: Sequence[object]
+) -> SentenceCounts:
+    """:func:`sentence_counts` of tag strings (a tag outside ``classes`` counts as a wrong, entity-less tag)."""
+    names = [str(c) for c in classes]
+    index = {tag: i for i, tag in enumerate(names)}
+    outside = len(names)  # an id past the classes: wrong everywhere, never part of an entity
+    width = max((len(s) for s in gold), default=1) or 1
+    preds = np.full((len(gold), width), IGNORE_INDEX, dtype=np.int64)
+    targets = np.full((len(gold), width), IGNORE_INDEX, dtype=np.int64)
+    for row, (gold_tags, guessed) in enumerate(zip(gold, predicted, strict=True)):
+        targets[row, : len(gold_tags)] = [index[t] for t in gold_tags]
+        preds[row, : len(guessed)] = [index.get(t, outside) for t in guessed]
+    return sentence_counts(torch.from_numpy(preds), torch.from_numpy(targets), [*names, "\x00outside"])
+
+
+def tagging_scores(counts: SentenceCounts) -> dict[str, float]:
+    """Tag accuracy, and entity precision, recall and F1 when the tags mark entities, over all sentences."""
+    resampled = _bootstrap(counts, 0, 0)
+    return {name: float(values[0]) for name, values in resampled.items()}
 
 
 def _scores(correct: np.ndarray, predicted: np.ndarray, actual: np.ndarray) -> dict[str, np.ndarray]:

@@ -3,7 +3,6 @@ and the bar every tagger must clear, written beside its own score (:class:`MostF
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -14,8 +13,6 @@ from trainwell.callbacks import GradientClip
 from trainwell.core.errors import ConfigError
 from trainwell.learner.events import Callback
 from trainwell.learner.learner import Learner
-from trainwell.metrics._spans import span_table
-from trainwell.metrics.tagging import entity_counts
 from trainwell.models.registry import create_model, list_models, models
 from trainwell.text.tagging.models import IGNORE_INDEX
 
@@ -26,7 +23,8 @@ __all__ = [
     "MostFrequentTagScore",
     "TaggerLearner",
     "TaggingLoss",
-    "most_frequent_tags",
+    "baseline_scores",
+    "start_from_vectors",
     "tagger_archs",
     "tagging_learner",
 ]
@@ -59,21 +57,6 @@ class TaggerLearner(Learner):
         return int((target != IGNORE_INDEX).sum())
 
 
-def most_frequent_tags(
-    words: Sequence[Sequence[str]], tags: Sequence[Sequence[str]]
-) -> tuple[dict[str, str], str]:
-    """The tag each training word wears most often, and the most frequent tag overall (for unseen words)."""
-    by_word: dict[str, Counter[str]] = {}
-    overall: Counter[str] = Counter()
-    for sentence, sentence_tags in zip(words, tags, strict=True):
-        for word, tag in zip(sentence, sentence_tags, strict=True):
-            by_word.setdefault(word, Counter())[tag] += 1
-            overall[tag] += 1
-    return {word: counts.most_common(1)[0][0] for word, counts in by_word.items()}, overall.most_common(1)[0][
-        0
-    ]
-
-
 class MostFrequentTagScore(Callback):
     """Adds the score of tagging each word with its most frequent training tag (unseen words: the most frequent
     tag) to each epoch's row: ``entity_f1_baseline`` for entity tags, ``tag_accuracy_baseline`` always. It is
@@ -104,26 +87,15 @@ def baseline_scores(
     tags: Sequence[Sequence[str]],
     classes: Sequence[Any],
 ) -> dict[str, float]:
-    """Tag accuracy (and entity F1 for entity tags) of :func:`most_frequent_tags` on ``words``/``tags``."""
-    lookup, fallback = most_frequent_tags(train_words, train_tags)
-    index = {str(tag): i for i, tag in enumerate(classes)}
-    guessed = [[index[lookup.get(word, fallback)] for word in sentence] for sentence in words]
-    truth = [[index[tag] for tag in sentence] for sentence in tags]
-    right = sum(g == t for gs, ts in zip(guessed, truth, strict=True) for g, t in zip(gs, ts, strict=True))
-    total = sum(len(ts) for ts in truth)
-    values = {"tag_accuracy_baseline": right / max(total, 1)}
-    prefix, type_index, types = span_table([str(c) for c in classes])
-    if types:
-        width = max(len(ts) for ts in truth)
-        pred = np.full((len(truth), width), IGNORE_INDEX, dtype=np.int64)
-        gold = np.full((len(truth), width), IGNORE_INDEX, dtype=np.int64)
-        for row, (gs, ts) in enumerate(zip(guessed, truth, strict=True)):
-            pred[row, : len(gs)], gold[row, : len(ts)] = gs, ts
-        counts = entity_counts(torch.from_numpy(pred), torch.from_numpy(gold), prefix, type_index, len(types))
-        correct, predicted, actual = (float(counts[key].sum()) for key in ("correct", "predicted", "actual"))
-        f1 = 2 * correct / (predicted + actual) if predicted + actual else float("nan")
-        values = {"entity_f1_baseline": f1, **values}
-    return values
+    """Tag accuracy (and entity F1 for entity tags) of :class:`~trainwell.text.tagging.baselines.MostFrequentTag`
+    fitted on ``train_words`` and scored on ``words``/``tags``, named ``<metric>_baseline``."""
+    from trainwell.evaluate.tagging import counts_from_tags, tagging_scores
+    from trainwell.text.tagging.baselines import MostFrequentTag
+
+    guessed = MostFrequentTag().fit(train_words, train_tags).predict(words)
+    scores = tagging_scores(counts_from_tags(tags, guessed, classes))
+    kept = ("entity_f1", "tag_accuracy")
+    return {f"{name}_baseline": scores[name] for name in kept if name in scores}
 
 
 def tagging_learner(

@@ -1,0 +1,109 @@
+"""Cross-validation of the tagger on tagged sentences, beside the two tagging baselines on the same folds.
+
+Folds split sentences, never words of one sentence. Each fold builds ``tagging_data`` from its own training
+sentences (vocabularies and tag scheme fitted on them only; the tag set is the whole file's, so every fold
+scores the same classes) and trains exactly as ``trainwell fit`` does. Baselines: the most frequent tag per word
+and the window logistic regression (:mod:`trainwell.text.tagging.baselines`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from trainwell.cli.evaluate_cmd import TableEvaluation
+    from trainwell.data.task import Task
+    from trainwell.evaluate import CVResult
+
+Pairs = list[tuple[list[str], list[str]]]
+
+
+@dataclass
+class TaggingFold:
+    """A fold function for :func:`trainwell.evaluate.cross_validate` that trains a tagger."""
+
+    pairs: Pairs
+    task: Task
+    metric_names: Sequence[str]
+    epochs: int | None = None
+    seed: int = 0
+    settings: dict[str, Any] = field(default_factory=dict)
+    lrs: list[float] = field(default_factory=list)
+
+    def __call__(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
+        from trainwell.evaluate.tagging import counts_from_tags, tagging_scores
+        from trainwell.text.tagging.pipeline import fit_tagger
+
+        run = fit_tagger(
+            [self.pairs[i] for i in train],
+            valid=[self.pairs[i] for i in valid],
+            epochs=self.epochs,
+            seed=self.seed + fold,
+            progress=False,
+            **self.settings,
+        )
+        from trainwell.text.tagging.predictor import TaggerPredictor
+
+        predictor = TaggerPredictor(run.learn.model, run.learn.task, run.data.recipe, {})
+        guessed = predictor.tag_words([self.pairs[i][0] for i in valid])
+        counts = counts_from_tags([self.pairs[i][1] for i in valid], guessed, self.task.classes)
+        self.lrs.append(float(run.lr))
+        scores = tagging_scores(counts)
+        return {name: scores[name] for name in self.metric_names}
+
+
+def tagging_baselines(
+    pairs: Pairs, task: Task, splits: Sequence[tuple[np.ndarray, np.ndarray]], metric_names: Sequence[str]
+) -> dict[str, CVResult]:
+    """The most frequent tag per word and the window logistic regression, fold for fold."""
+    from trainwell.evaluate import CVResult
+    from trainwell.evaluate.tagging import counts_from_tags, tagging_scores
+    from trainwell.text.tagging.baselines import MostFrequentTag, WindowLogistic
+
+    makers = {"most frequent tag": MostFrequentTag, "window logistic": WindowLogistic}
+    results: dict[str, list[dict[str, float]]] = {name: [] for name in makers}
+    for train, valid in splits:
+        words, tags = [pairs[i][0] for i in train], [pairs[i][1] for i in train]
+        held_words, held_tags = [pairs[i][0] for i in valid], [pairs[i][1] for i in valid]
+        for name, make in makers.items():
+            guessed = make().fit(words, tags).predict(held_words)  # type: ignore[attr-defined]
+            scores = tagging_scores(counts_from_tags(held_tags, guessed, task.classes))
+            results[name].append({metric: scores[metric] for metric in metric_names})
+    return {name: CVResult(folds, list(splits)) for name, folds in results.items()}
+
+
+def evaluate_tagging(
+    source: Path,
+    *,
+    k: int = 5,
+    seed: int = 0,
+    epochs: int | None = None,
+    tag_col: str | None = None,
+    baselines: bool = True,
+) -> TableEvaluation:
+    """Cross-validate the tagger and the tagging baselines on the same ``k`` folds of sentences.
+
+    ``source`` is a CoNLL / CoNLL-U file, or a folder whose ``train`` and ``valid`` files are pooled (its
+    ``test`` file is left alone, for the final score).
+    """
+    from trainwell.cli.evaluate_cmd import TableEvaluation, check_epochs
+    from trainwell.evaluate import cross_validate, fold_indices
+    from trainwell.text.tagging.data import tagging_data
+
+    check_epochs(epochs)
+    # The whole file's task (classes, scheme): every fold is scored on the same tags.
+    data = tagging_data(source, tag_col=tag_col, valid_pct=0, test=None, batch_size=32)
+    words = data.sentences["train"] + data.sentences.get("valid", [])  # type: ignore[index,union-attr]
+    tags = data.tags["train"] + data.tags.get("valid", [])  # type: ignore[index,union-attr]
+    pairs: Pairs = list(zip(words, tags, strict=True))
+    splits = fold_indices(np.arange(len(pairs)), k, seed, False)
+    metric_names = list(data.task.metric_names)
+    fold = TaggingFold(pairs, data.task, metric_names, epochs=epochs, seed=seed)
+    model = cross_validate(len(pairs), None, fold, seed=seed, stratified=False, splits=splits)
+    others = tagging_baselines(pairs, data.task, splits, metric_names) if baselines else {}
+    return TableEvaluation(data.task, len(pairs), model, others, fold.lrs)
