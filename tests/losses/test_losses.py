@@ -158,12 +158,31 @@ def test_low_precision_outputs_give_a_float32_loss() -> None:
 # ------------------------------------------------------------------------------------ registry, tasks
 def test_every_registered_loss_is_tested_here() -> None:
     # A new loss must come with a reference test in this file.
-    assert losses.names() == ["bce", "cross_entropy", "huber", "mae", "mse"]
+    assert losses.names() == ["bce", "cross_entropy", "huber", "mae", "mse", "token_cross_entropy"]
+
+
+def test_token_cross_entropy_is_the_mean_over_labelled_tokens() -> None:
+    g = generator(7)
+    output = torch.randn(3, 4, 5, generator=g)
+    target = torch.randint(0, 5, (3, 4), generator=g)
+    target[1, 2:] = -100  # padding after a shorter sentence
+    target[2, 1:] = -100
+    labelled = target != -100
+    by_hand = -torch.log_softmax(output, -1)[labelled].gather(1, target[labelled].unsqueeze(1)).mean()
+    torch.testing.assert_close(create_loss("token_cross_entropy")(output, target), by_hand)
 
 
 @pytest.mark.parametrize("name", losses.names())
 def test_every_loss_returns_a_differentiable_scalar(name: str) -> None:
     g = generator(6)
+    if name == "token_cross_entropy":
+        output = torch.randn(N, 4, 3, generator=g, requires_grad=True)
+        target = torch.randint(0, 3, (N, 4), generator=g)
+        loss = create_loss(name)(output, target)
+        assert loss.shape == ()
+        loss.backward()
+        assert output.grad is not None and torch.isfinite(output.grad).all()
+        return
     output = torch.randn(N, 3 if name == "cross_entropy" else 1, generator=g, requires_grad=True)
     target = torch.randint(0, 3 if name == "cross_entropy" else 2, (N,), generator=g)
     loss = create_loss(name)(output, target)
@@ -194,6 +213,7 @@ def test_create_loss_by_name_and_options() -> None:
 
 def test_unknown_loss_names_the_known_ones() -> None:
     with pytest.raises(
-        ConfigError, match=r"unknown loss 'focal'; known: bce, cross_entropy, huber, mae, mse"
+        ConfigError,
+        match=r"unknown loss 'focal'; known: bce, cross_entropy, huber, mae, mse, token_cross_entropy",
     ):
         create_loss("focal")
