@@ -18,12 +18,13 @@ from trainwell.text.tagging.learner import tagging_learner
 
 __all__ = ["TaggerRun", "default_tagger_epochs", "fit_tagger"]
 
-#: Optimizer steps the default schedule aims for, and the bounds on the epochs it may choose.
-TARGET_STEPS, MIN_EPOCHS, MAX_EPOCHS = 4000, 3, 40
+#: Optimizer steps the default schedule aims for, and the bounds on the epochs it may choose. On CoNLL-2003
+#: (439 batches an epoch), 10 epochs reached validation F1 0.884 (test 0.835), 20 epochs 0.903 (test 0.852).
+TARGET_STEPS, MIN_EPOCHS, MAX_EPOCHS = 8000, 3, 40
 
 
 def default_tagger_epochs(n_batches: int) -> int:
-    """About 4,000 optimizer steps, between 3 and 40 epochs (CoNLL-2003's 14,041 sentences at batch 32: 10)."""
+    """About 8,000 optimizer steps, between 3 and 40 epochs (CoNLL-2003's 14,041 sentences at batch 32: 19)."""
     return int(min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(TARGET_STEPS / max(n_batches, 1)))))
 
 
