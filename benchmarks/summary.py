@@ -95,7 +95,36 @@ def rows() -> list[tuple[str, str, str, str]]:
     table.extend(text_rows())
     extra = [_movielens_row(), _movielens_implicit_row(), _distributed_row(), _tune_row()]
     table.extend(row for row in extra if row)
+    table.extend(_tagging_rows())
     return table
+
+
+def _tagging_rows() -> list[tuple[str, str, str, str]]:
+    tagging = _load("tagging")
+    if not tagging:
+        return []
+    names = {
+        "conll2003": "CoNLL-2003 English NER, test (`benchmarks/tagging.py`)",
+        "ud_ewt": "UD English EWT UPOS, test (`benchmarks/tagging.py`)",
+    }
+    found = []
+    for result in tagging["results"]:
+        metric = result["main_metric"]
+        value, low, high = result["test"][metric]
+        baselines = result["baselines"]
+        logistic = baselines["window_logistic_regression"]
+        label = "entity F1" if metric == "entity_f1" else "tag accuracy"
+        found.append(
+            (
+                names.get(result["dataset"], result["dataset"]),
+                f"{label} {value:.4f} [{low:.4f}, {high:.4f}], BiLSTM-CRF, {result['epochs']} epochs in "
+                f"{result['seconds'] / 60:.1f} min",
+                "reported",
+                f"window logistic regression {logistic[metric][0]:.4f} ({logistic['seconds']:.0f} s); most frequent "
+                f"tag {baselines['most_frequent_tag'][metric]:.4f} (same splits, same run)",
+            )
+        )
+    return found
 
 
 def _tune_row() -> tuple[str, str, str, str] | None:
