@@ -316,3 +316,20 @@ def test_evaluate_cross_validates_against_both_baselines_on_the_same_folds(tmp_p
     )
     assert result.exit_code == 0, result.output
     assert "2-fold cross-validation (tagging" in result.output and "window logistic" in result.output
+
+
+def test_a_words_tags_do_not_depend_on_the_sentences_batched_with_it(tmp_path: Path) -> None:
+    _, learn = _trained(n=60, epochs=1)
+    learn.export(tmp_path / "tagger")
+    predictor = trainwell.load(tmp_path / "tagger")
+    short = ["Tom", "met", "Mary", "."]
+    long_word = ["Supercalifragilisticexpialidocious", "met", "Tom", "in", "Oslo", "today", "."]
+    alone = predictor.model(*_inputs(predictor, [short]))
+    together = predictor.model(*_inputs(predictor, [short, long_word]))[:1, : len(short)]
+    torch.testing.assert_close(alone, together)
+
+
+def _inputs(predictor, sentences):
+    from trainwell.text.tagging.recipe import tagging_batch
+
+    return tagging_batch(predictor.recipe.encode(sentences), np.arange(len(sentences)))

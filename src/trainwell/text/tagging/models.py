@@ -104,8 +104,13 @@ class BiLSTMTagger(nn.Module):
     def features(self, words: torch.Tensor, casing: torch.Tensor, chars: torch.Tensor) -> torch.Tensor:
         """Each word's input to the LSTM: ``(B, T, word_dim + casing_dim + char_filters)``."""
         batch, length, n_chars = chars.shape
-        char_vectors = self.char_embedding(chars.reshape(batch * length, n_chars)).transpose(1, 2)
-        char_features = self.char_cnn(char_vectors).max(dim=2).values.reshape(batch, length, -1)
+        flat = chars.reshape(batch * length, n_chars)
+        convolved = self.char_cnn(self.char_embedding(flat).transpose(1, 2))  # (B * T, filters, L)
+        # Max over the word's own characters only: the padding after them (as wide as the batch's longest
+        # word) must not change a word's features, or a prediction would depend on the words batched with it.
+        real = (flat != self.pad_id).unsqueeze(1)
+        pooled = convolved.masked_fill(~real, float("-inf")).max(dim=2).values
+        char_features = torch.where(real.any(dim=2), pooled, 0.0).reshape(batch, length, -1)
         return torch.cat([self.word_embedding(words), self.casing_embedding(casing), char_features], dim=-1)
 
     def forward(self, words: torch.Tensor, casing: torch.Tensor, chars: torch.Tensor) -> torch.Tensor:
