@@ -87,3 +87,22 @@ def test_fuzz_finds_no_server_error(tagger_dir: Path) -> None:
         case.call_and_validate()
 
     check()
+
+
+def test_the_onnx_backend_serves_a_tagger_with_the_same_answers(tagger_dir: Path) -> None:
+    pytest.importorskip(
+        "onnxruntime", reason="ONNX export is an optional extra: pip install 'trainwell[onnx]'"
+    )
+    from trainwell.export.onnx import export_onnx
+
+    export_onnx(tagger_dir)
+    texts = ["Tom lives in Oslo.", "Acme Corp hired Mary last year."]
+    answers = {}
+    for backend in ("torch", "onnx"):
+        server = start_server(create_app(tagger_dir, threads=1, backend=backend))
+        try:
+            assert httpx.get(f"{server.url}/metadata", timeout=60).json()["backend"] == backend
+            answers[backend] = httpx.post(f"{server.url}/predict", json={"texts": texts}, timeout=60).json()
+        finally:
+            server.stop()
+    assert answers["onnx"] == answers["torch"]

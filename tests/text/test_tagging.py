@@ -194,10 +194,7 @@ def test_artifact_predictor_tags_raw_text_and_word_lists(tmp_path: Path) -> None
     assert table["entities"][1] == "Tom/PER; Oslo/LOC"
 
 
-def test_predictor_refuses_bad_sentences_and_onnx_export_says_why(tmp_path: Path) -> None:
-    from trainwell.core.errors import ArtifactError
-    from trainwell.export.onnx import export_onnx
-
+def test_predictor_refuses_bad_sentences(tmp_path: Path) -> None:
     _, learn = _trained(n=40, epochs=1)
     learn.export(tmp_path / "tagger")
     predictor = trainwell.load(tmp_path / "tagger")
@@ -206,9 +203,6 @@ def test_predictor_refuses_bad_sentences_and_onnx_export_says_why(tmp_path: Path
     with pytest.raises(DataError, match="holds the word 'New York'"):
         predictor.tag_words([["New York"]])
     assert predictor.tag_words([[]]) == [[]]
-    pytest.importorskip("onnxruntime")
-    with pytest.raises(ArtifactError, match="ONNX export does not cover taggers yet"):
-        export_onnx(tmp_path / "tagger")
 
 
 # ------------------------------------------------------------------------------------------------ CLI

@@ -125,7 +125,7 @@ def activate(task: Task, output: np.ndarray) -> np.ndarray:
         return _sigmoid(output.reshape(-1))
     if task.kind == "multilabel":
         return _sigmoid(output)
-    if task.kind == "multiclass":
+    if task.kind in ("multiclass", "tagging"):  # a tagger's per-word tag scores: softmax over the tags
         exponentials = np.exp(output - output.max(axis=-1, keepdims=True))
         probabilities: np.ndarray = exponentials / exponentials.sum(axis=-1, keepdims=True)
         return probabilities

@@ -76,6 +76,8 @@ SYNTHETIC_TEXTS, CHECK_BATCH_TEXTS = 256, 64
 #: Images synthesised for the check of a vision export, and images per checked batch.
 SYNTHETIC_IMAGES = 64
 CHECK_BATCH_IMAGES = 32
+#: Where a tagger's export check is built (text.tagging sits above this package: imported by name).
+TAGGING_CHECK = ("trainwell.text.tagging.onnx", "tagging_check")
 
 
 @dataclass(frozen=True)
@@ -132,8 +134,12 @@ class _Check:
     n_items: int
     #: For ragged inputs (texts): ``select(start, stop)`` builds the model inputs of items ``start:stop``.
     select: Callable[[int, int], tuple[torch.Tensor, ...]] | None = None
-    #: Dynamic axes per input (default: the first axis of every input, named "batch").
+    #: Dynamic axes per input (default: the first axis of every input, named "batch"); may name the output's.
     axes: dict[str, dict[int, str]] | None = None
+    #: The module exported and compared (default: the predictor's model), e.g. a tagger's scoring part.
+    model: torch.nn.Module | None = None
+    #: Items reported as checked, when ``n_items`` counts batches (a tagger checks groups of sentences).
+    n_reported: int | None = None
 
     def part(self, start: int, stop: int) -> tuple[torch.Tensor, ...]:
         if self.select is not None:
@@ -189,26 +195,26 @@ def export_onnx(
             f"model directory '{directory}' is a {getattr(predictor, 'application', '?')} model; ONNX export "
             f"supports: {', '.join(RECIPES)}"
         )
-    if getattr(getattr(predictor, "task", None), "kind", None) == "tagging":
-        raise ArtifactError(
-            f"model directory '{directory}' is a tagger; ONNX export does not cover taggers yet (their LSTM reads "
-            f"packed sentences and their decoding is a best-path search). Serve it as is: trainwell serve {directory}"
-        )
     checks = {"vision": _vision_check, "text": _text_check}
+    if getattr(getattr(predictor, "task", None), "kind", None) == "tagging":
+        module, name = TAGGING_CHECK  # imported by name: this package sits below the applications
+        checks["text"] = getattr(importlib.import_module(module), name)
     check = checks.get(predictor.application, _tabular_check)(predictor, inputs)
+    exported = check.model if check.model is not None else predictor.model
     unit = {"vision": "images", "text": "texts"}.get(predictor.application, "rows")
     handle, temp_name = tempfile.mkstemp(prefix=f".{ONNX_FILE}.", suffix=".tmp", dir=directory)
     os.close(handle)
     temp_path = Path(temp_name)
     try:
         example = check.part(0, 2)
-        _torch_export(predictor.model, example, check.input_names, temp_path, opset, check.axes)
+        _torch_export(exported, example, check.input_names, temp_path, opset, check.axes)
         session = open_session(ort, temp_path, threads=torch.get_num_threads())
-        abs_diff, scaled_diff = _compare(predictor.model, predictor.task, session, check)
+        abs_diff, scaled_diff = _compare(exported, predictor.task, session, check)
         if not scaled_diff <= tolerance:
             raise ArtifactError(
                 f"ONNX export of '{directory}' refused: onnxruntime differs from PyTorch by up to {abs_diff:.3g} "
-                f"(scaled {scaled_diff:.3g}) on {check.n_items} {unit}, above the tolerance {tolerance:g}; "
+                f"(scaled {scaled_diff:.3g}) on {check.n_reported or check.n_items} {unit}, above the tolerance "
+                f"{tolerance:g}; "
                 "nothing was written. Try another --opset, or report the model's architecture as a bug"
             )
         _fsync_file(temp_path)
@@ -219,7 +225,7 @@ def export_onnx(
         path=directory / ONNX_FILE,
         max_abs_diff=abs_diff,
         max_scaled_diff=scaled_diff,
-        n_rows_checked=check.n_items,
+        n_rows_checked=check.n_reported or check.n_items,
         synthetic=inputs is None,
         input_names=[item.name for item in session.get_inputs()],
         output_names=[item.name for item in session.get_outputs()],
@@ -353,7 +359,7 @@ def _torch_export(
                 opset_version=opset,
                 input_names=list(input_names),
                 output_names=[OUTPUT_NAME],
-                dynamic_axes={**dynamic, OUTPUT_NAME: batch},
+                dynamic_axes={OUTPUT_NAME: batch, **dynamic},
             )
         except Exception as error:
             add_note(

@@ -89,16 +89,24 @@ def load_predictor(
     chosen = resolve_backend(model_dir, backend)
     if chosen == "torch":
         return load(Path(model_dir)), chosen
+    if (read_metadata(Path(model_dir)).get("task") or {}).get("kind") == "tagging":
+        from trainwell.text.tagging.onnx import OnnxTaggerPredictor
+
+        return OnnxTaggerPredictor(model_dir, threads=threads), chosen
     from trainwell.export.onnx_predictor import OnnxPredictor  # imports onnxruntime: only when used
 
     return OnnxPredictor(model_dir, threads=threads), chosen
 
 
 def backend_of(predictor: Any) -> str:
-    """``"onnx"`` for an :class:`~trainwell.export.onnx_predictor.OnnxPredictor`, else ``"torch"``."""
+    """``"onnx"`` for an :class:`~trainwell.export.onnx_predictor.OnnxPredictor` (or a tagger's), else ``"torch"``."""
     from trainwell.export.onnx_predictor import OnnxPredictor
 
-    return "onnx" if isinstance(predictor, OnnxPredictor) else "torch"
+    return (
+        "onnx"
+        if isinstance(predictor, OnnxPredictor) or getattr(predictor, "backend", None) == "onnx"
+        else "torch"
+    )
 
 
 def _onnxruntime_installed() -> bool:

@@ -121,6 +121,12 @@ class BiLSTMTagger(nn.Module):
         outputs, _ = pad_packed_sequence(outputs, batch_first=True, total_length=words.shape[1])
         return self.head(self.dropout(outputs))  # (B, T, C)
 
+    def unpadded_scores(self, words: torch.Tensor, casing: torch.Tensor, chars: torch.Tensor) -> torch.Tensor:
+        """:meth:`forward` for sentences of one length (no padding, so nothing to pack): the graph ONNX export
+        traces, since packed sequences do not export."""
+        outputs, _ = self.lstm(self.dropout(self.features(words, casing, chars)))
+        return self.head(self.dropout(outputs))
+
     def loss(self, scores: torch.Tensor, tags: torch.Tensor) -> torch.Tensor:
         """Mean loss per tagged word: the CRF's negative log-likelihood, or cross-entropy per word."""
         if self.crf is not None:

@@ -1,0 +1,195 @@
+"""A tagger as ``model.onnx``: the scoring network in the graph, the best-path search in numpy.
+
+The graph takes ``words``, ``casing`` (``(batch, time)``) and ``chars`` (``(batch, time, chars)``) of sentences
+**of one length** and answers the tag scores ``logits`` ``(batch, time, tags)``: packed sequences do not
+export, so sentences are grouped by length instead, which needs no padding at all and gives exactly the
+PyTorch model's scores. The decoding (Viterbi over the CRF's transitions, or over the per-word log-softmax with
+the scheme's rules) runs in numpy on weights read from ``model.safetensors``; no PyTorch model is built.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from trainwell.core.artifact import read_metadata
+from trainwell.core.errors import ArtifactError
+from trainwell.data.task import Task
+from trainwell.export._onnx_runtime import ONNX_FILE, OUTPUT_NAME, import_onnxruntime, open_session
+from trainwell.text.tagging.predictor import TaggerPredictor, _check_sentences
+from trainwell.text.tagging.recipe import TaggingRecipe, tagging_batch
+
+__all__ = ["INPUT_NAMES", "OnnxTaggerPredictor", "TaggerScores", "tagging_check", "viterbi_numpy"]
+
+INPUT_NAMES = ("words", "casing", "chars")
+#: Sentences per group in the export check, groups checked, and sentences per run when predicting.
+CHECK_GROUP, CHECK_GROUPS, BATCH_SENTENCES = 8, 24, 256
+
+
+class TaggerScores(torch.nn.Module):
+    """The part of a tagger that ONNX holds: inputs of one sentence length -> tag scores."""
+
+    def __init__(self, tagger: torch.nn.Module) -> None:
+        super().__init__()
+        self.tagger = tagger
+
+    def forward(self, words: torch.Tensor, casing: torch.Tensor, chars: torch.Tensor) -> torch.Tensor:
+        return self.tagger.unpadded_scores(words, casing, chars)  # type: ignore[operator]
+
+
+def _by_length(sentences: Sequence[Sequence[str]], size: int) -> list[np.ndarray]:
+    """Row indices of ``sentences`` in groups of one length, at most ``size`` each."""
+    groups: dict[int, list[int]] = defaultdict(list)
+    for row, sentence in enumerate(sentences):
+        groups[len(sentence)].append(row)
+    return [
+        np.asarray(rows[start : start + size])
+        for _, rows in sorted(groups.items())
+        for start in range(0, len(rows), size)
+    ]
+
+
+def _synthetic_sentences(recipe: TaggingRecipe, seed: int = 0) -> list[list[str]]:
+    """Sentences of 1 to 40 words from the vocabulary (in several casings), plus unseen words and long ones."""
+    rng = np.random.default_rng(seed)
+    words = [w for w in recipe.words if not w.startswith("xx")] or ["word"]
+    pool = np.array([*words, "Qwertyunseen", "ZZZ", "McDonald's", "x" * 60], dtype=object)
+    sentences = []
+    for group in range(CHECK_GROUPS):
+        length = 1 + (group * 7) % 40
+        for _ in range(CHECK_GROUP):
+            chosen = [str(w) for w in rng.choice(pool, size=length)]
+            sentences.append([w.capitalize() if rng.random() < 0.3 else w for w in chosen])
+    return sentences
+
+
+def tagging_check(predictor: TaggerPredictor, inputs: Any) -> Any:
+    """The export check of a tagger: :class:`TaggerScores` traced and compared on groups of one length."""
+    from trainwell.export.onnx import _Check
+
+    sentences = _synthetic_sentences(predictor.recipe) if inputs is None else _sentences(inputs)
+    encoded = predictor.recipe.encode(sentences)
+    groups = _by_length(sentences, CHECK_GROUP)
+
+    def select(start: int, stop: int) -> tuple[torch.Tensor, ...]:
+        return tagging_batch(encoded, groups[start])  # one group per checked batch
+
+    def run(session: Any, *tensors: torch.Tensor) -> np.ndarray:
+        return run_tagger(session, *(tensor.numpy() for tensor in tensors))
+
+    axes = {
+        "words": {0: "batch", 1: "time"},
+        "casing": {0: "batch", 1: "time"},
+        "chars": {0: "batch", 1: "time", 2: "characters"},
+        OUTPUT_NAME: {0: "batch", 1: "time"},
+    }
+    model = TaggerScores(predictor.model).eval()
+    return _Check(
+        select(0, 1), INPUT_NAMES, run, 1, len(groups), select=select, axes=axes, model=model,
+        n_reported=len(sentences),
+    )  # fmt: skip
+
+
+def _sentences(inputs: Any) -> list[list[str]]:
+    from trainwell.text.tagging.words import split_words
+
+    return [
+        [w for w, _, _ in split_words(item)] if isinstance(item, str) else [str(w) for w in item]
+        for item in inputs
+    ]
+
+
+def run_tagger(session: Any, words: np.ndarray, casing: np.ndarray, chars: np.ndarray) -> np.ndarray:
+    """Tag scores ``(batch, time, tags)`` of one group of sentences of one length."""
+    feeds = {"words": words, "casing": casing, "chars": chars}
+    return np.asarray(
+        session.run([OUTPUT_NAME], {k: np.asarray(v, dtype=np.int64) for k, v in feeds.items()})[0]
+    )
+
+
+def viterbi_numpy(
+    scores: np.ndarray, transitions: np.ndarray, start: np.ndarray, end: np.ndarray
+) -> np.ndarray:
+    """The best tag path of each sentence of ``scores`` ``(batch, time, tags)``, all of one length."""
+    batch, length, _ = scores.shape
+    best = start + scores[:, 0]
+    back = np.zeros((batch, length, scores.shape[2]), dtype=np.int64)
+    for t in range(1, length):
+        candidates = best[:, :, None] + transitions  # (batch, previous, current)
+        back[:, t] = candidates.argmax(axis=1)
+        best = candidates.max(axis=1) + scores[:, t]
+    path = np.zeros((batch, length), dtype=np.int64)
+    path[:, -1] = (best + end).argmax(axis=1)
+    for t in range(length - 1, 0, -1):
+        path[:, t - 1] = back[np.arange(batch), t, path[:, t]]
+    return path
+
+
+class OnnxTaggerPredictor(TaggerPredictor):
+    """:class:`~trainwell.text.tagging.predictor.TaggerPredictor` on onnxruntime: the same words in, the same
+    tags and entities out.
+
+    Args:
+        model_dir: A tagger's model directory holding ``model.onnx`` (``trainwell export DIR --onnx``).
+        threads: onnxruntime intra-op threads (default: onnxruntime's choice).
+    """
+
+    backend = "onnx"
+
+    def __init__(self, model_dir: str | Path, *, threads: int | None = None) -> None:
+        from safetensors.numpy import load_file
+
+        ort = import_onnxruntime()
+        directory = Path(model_dir)
+        self.metadata = read_metadata(directory)
+        try:
+            self.task = Task.from_dict(self.metadata["task"])
+            self.recipe = TaggingRecipe.from_dict(self.metadata["recipe"])
+            config = self.metadata["architecture"]["config"]
+        except (KeyError, TypeError) as error:
+            raise ArtifactError(f"trainwell.json is missing or has a malformed entry: {error}") from error
+        path = directory / ONNX_FILE
+        if not path.is_file():
+            raise ArtifactError(
+                f"model directory '{directory}' has no {ONNX_FILE}; write it with `trainwell export {directory} --onnx`"
+            )
+        self.session = open_session(ort, path, threads=threads)
+        names = [item.name for item in self.session.get_inputs()]
+        if names != list(INPUT_NAMES):
+            raise ArtifactError(
+                f"{path} has inputs {names}, not a tagger's {list(INPUT_NAMES)}: re-export it"
+            )
+        state = load_file(str(directory / "model.safetensors"))
+        self.crf = bool(config.get("crf", True))
+        prefix = "crf." if self.crf else ""
+        self.follow = state[f"{prefix}follow_penalty"].astype(np.float64)
+        self.start = state[f"{prefix}start_penalty"].astype(np.float64)
+        self.end = np.zeros_like(self.start)
+        if self.crf:
+            self.follow = self.follow + state["crf.transitions"]
+            self.start = self.start + state["crf.start"]
+            self.end = state["crf.end"].astype(np.float64)
+
+    def tag_words(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
+        """The tag of every word of sentences given as lists of words."""
+        checked = _check_sentences(sentences)
+        results: list[list[str]] = [[] for _ in checked]
+        keep = [i for i, sentence in enumerate(checked) if sentence]
+        kept = [checked[i] for i in keep]
+        encoded = self.recipe.encode(kept)
+        classes = self.classes
+        for rows in _by_length(kept, BATCH_SENTENCES):
+            words, casing, chars = tagging_batch(encoded, rows)
+            scores = run_tagger(self.session, words.numpy(), casing.numpy(), chars.numpy()).astype(np.float64)
+            if not self.crf:  # per-word log-probabilities, decoded with the scheme's rules
+                scores = scores - scores.max(axis=-1, keepdims=True)
+                scores = scores - np.log(np.exp(scores).sum(axis=-1, keepdims=True))
+            paths = viterbi_numpy(scores, self.follow, self.start, self.end)
+            for row, path in zip(rows, paths.tolist(), strict=True):
+                results[keep[row]] = [classes[i] for i in path]
+        return results
