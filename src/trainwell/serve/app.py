@@ -187,7 +187,7 @@ def create_app(
     app.add_middleware(AnnouncePredictions, batcher=batcher)  # type: ignore[arg-type]
     app.add_middleware(BodySizeLimit, max_body_bytes=config.max_body_bytes)  # type: ignore[arg-type]
     routes = {"vision": _add_image_routes, "text": _add_text_routes, "collab": _add_collab_routes}
-    add_routes = _add_tagging_routes if tagger else routes.get(predictor.application, _add_routes)
+    add_routes = routes.get(predictor.application, _add_routes)
     add_routes(app, predictor, config, batcher, used_backend)
     return app
 
@@ -234,25 +234,6 @@ def _add_collab_routes(
 
     _add_routes(app, predictor, config, batcher, backend)
     add_recommend_route(app, predictor, config)
-
-
-def _add_tagging_routes(
-    app: FastAPI,
-    predictor: ServablePredictor,
-    config: ServeConfig,
-    batcher: MicroBatcher[Any, Any],
-    backend: str,
-) -> None:
-    """A tagger: ``/predict`` takes texts like a text classifier and answers words, tags and entities."""
-    from trainwell.serve.tagging import tagging_metadata, tagging_response_model
-
-    metadata = tagging_metadata(predictor, config, backend=backend)
-    request_type = texts_request_model(
-        max_texts=config.max_rows, forbid_extra_fields=config.forbid_extra_fields
-    )
-    _health_and_metadata(app, metadata, "Task, tags, vocabulary, metrics, versions and limits")
-    schema = tagging_response_model([str(c) for c in predictor.task.classes])
-    _json_predict_route(app, predictor, batcher, request_type, "texts", "text", _NOT_FINITE_TEXT, schema)
 
 
 def _health_and_metadata(app: FastAPI, metadata: dict[str, Any], summary: str, schema: Any = None) -> None:
@@ -321,13 +302,22 @@ def _add_text_routes(
     batcher: MicroBatcher[Any, Any],
     backend: str,
 ) -> None:
-    metadata = text_metadata(predictor, config, backend=backend)
+    """Texts in: a classifier answers labels and probabilities; a tagger, words, tags and entities."""
     request_type = texts_request_model(
         max_texts=config.max_rows, forbid_extra_fields=config.forbid_extra_fields
     )
+    schema = None
+    if predictor.task.kind == "tagging":
+        from trainwell.serve.tagging import tagging_metadata, tagging_response_model
 
-    _health_and_metadata(app, metadata, "Task, text column, tokenizer, metrics, versions and limits")
-    _json_predict_route(app, predictor, batcher, request_type, "texts", "text", _NOT_FINITE_TEXT)
+        metadata = tagging_metadata(predictor, config, backend=backend)
+        summary = "Task, tags, vocabulary, metrics, versions and limits"
+        schema = tagging_response_model([str(c) for c in predictor.task.classes])
+    else:
+        metadata = text_metadata(predictor, config, backend=backend)
+        summary = "Task, text column, tokenizer, metrics, versions and limits"
+    _health_and_metadata(app, metadata, summary)
+    _json_predict_route(app, predictor, batcher, request_type, "texts", "text", _NOT_FINITE_TEXT, schema)
 
 
 def _add_image_routes(

@@ -41,6 +41,7 @@ def tagging_response_model(classes: list[str]) -> type[BaseModel]:
 def tagging_metadata(predictor: Any, config: ServeConfig, *, backend: str) -> dict[str, Any]:
     """The body of ``GET /metadata`` for a tagger."""
     from trainwell.serve.predictions import _metrics, _task_info, _versions
+    from trainwell.serve.texts import text_limits
 
     recipe = predictor.recipe
     return {
@@ -55,11 +56,5 @@ def tagging_metadata(predictor: Any, config: ServeConfig, *, backend: str) -> di
         "request_format": '{"texts": ["...", ...]}',
         "metrics": _metrics(predictor.metadata),
         "versions": _versions(predictor.metadata),
-        "limits": {
-            "max_texts": config.max_rows,
-            "max_body_bytes": config.max_body_bytes,
-            "max_batch": config.max_batch,
-            "batch_wait_ms": config.batch_wait_ms,
-            "forbid_extra_fields": config.forbid_extra_fields,
-        },
+        "limits": text_limits(config),
     }

@@ -55,11 +55,16 @@ def text_metadata(predictor: ServablePredictor, config: ServeConfig, *, backend:
         "request_format": '{"texts": ["...", ...]}',
         "metrics": _metrics(predictor.metadata),
         "versions": _versions(predictor.metadata),
-        "limits": {
-            "max_texts": config.max_rows,
-            "max_body_bytes": config.max_body_bytes,
-            "max_batch": config.max_batch,
-            "batch_wait_ms": config.batch_wait_ms,
-            "forbid_extra_fields": config.forbid_extra_fields,
-        },
+        "limits": text_limits(config),
+    }
+
+
+def text_limits(config: ServeConfig) -> dict[str, Any]:
+    """The ``limits`` of ``GET /metadata`` for models that take texts."""
+    return {
+        "max_texts": config.max_rows,
+        "max_body_bytes": config.max_body_bytes,
+        "max_batch": config.max_batch,
+        "batch_wait_ms": config.batch_wait_ms,
+        "forbid_extra_fields": config.forbid_extra_fields,
     }

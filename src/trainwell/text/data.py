@@ -95,7 +95,54 @@ def epoch_batches(loader: Any, lengths: np.ndarray) -> list[np.ndarray]:
     return every[loader.rank :: loader.world_size]
 
 
-class TextLoader:
+class EpochBatches:
+    """What the text loaders share: an epoch's batches are :meth:`batches` (row indices, a pure function of the
+    seed and the epoch), each built by :meth:`batch`; :meth:`new` copies the loader with some settings changed.
+    """
+
+    epoch: int
+    device: torch.device
+
+    def batches(self) -> list[np.ndarray]:
+        raise NotImplementedError
+
+    def batch(self, rows: np.ndarray) -> tuple[torch.Tensor, ...]:
+        raise NotImplementedError
+
+    def new(
+        self,
+        *,
+        batch_size: int | None = None,
+        shuffle: bool | None = None,
+        drop_last: bool | None = None,
+        whole: bool = False,
+    ) -> Any:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        return len(self.batches())
+
+    def set_epoch(self, epoch: int) -> None:
+        """Choose the order of the next pass (the Learner calls this before each epoch)."""
+        self.epoch = int(epoch)
+
+    def iter_from(self, start_batch: int = 0) -> Iterator[tuple[torch.Tensor, ...]]:
+        """Batches of the current epoch, skipping the first ``start_batch`` (to resume mid-epoch)."""
+        for rows in self.batches()[start_batch:]:
+            yield self.batch(rows)
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, ...]]:
+        return self.iter_from(0)
+
+    def to(self, device: torch.device | str) -> Any:
+        """The same loader handing out batches on ``device``."""
+        clone = self.new()
+        clone.device = torch.device(device)
+        clone.epoch = self.epoch
+        return clone
+
+
+class TextLoader(EpochBatches):
     """Batches of tokenised texts with their targets (see the module docstring for the two formats).
 
     Args:
@@ -159,13 +206,6 @@ class TextLoader:
     def lengths(self) -> np.ndarray:
         return lengths_of(self.offsets)
 
-    def __len__(self) -> int:
-        return len(self.batches())
-
-    def set_epoch(self, epoch: int) -> None:
-        """Choose the order of the next pass (the Learner calls this before each epoch)."""
-        self.epoch = int(epoch)
-
     def batches(self) -> list[np.ndarray]:
         """The row indices of every batch of the current epoch (this process's share in a distributed job)."""
         return epoch_batches(self, self.lengths)
@@ -178,21 +218,6 @@ class TextLoader:
         else:
             inputs = (padded_batch(self.ids, self.offsets, rows, self.pad_id),)
         return tuple(t.to(self.device) for t in (*inputs, target))
-
-    def iter_from(self, start_batch: int = 0) -> Iterator[tuple[torch.Tensor, ...]]:
-        """Batches of the current epoch, skipping the first ``start_batch`` (to resume mid-epoch)."""
-        for rows in self.batches()[start_batch:]:
-            yield self.batch(rows)
-
-    def __iter__(self) -> Iterator[tuple[torch.Tensor, ...]]:
-        return self.iter_from(0)
-
-    def to(self, device: torch.device | str) -> TextLoader:
-        """The same loader handing out batches on ``device``."""
-        clone = self.new()
-        clone.device = torch.device(device)
-        clone.epoch = self.epoch
-        return clone
 
     def new(
         self,

@@ -14,7 +14,7 @@ time looks like. The choice is a pure function of ``(seed, epoch)``, so a resume
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +24,7 @@ import torch
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.bundle import DataBundle, random_split
 from trainwell.data.task import Task
-from trainwell.text.data import epoch_batches
+from trainwell.text.data import EpochBatches, epoch_batches
 from trainwell.text.tagging.recipe import EncodedSentences, TaggingRecipe, tagging_batch
 from trainwell.text.vocab import Vocab
 
@@ -37,7 +37,7 @@ Sentences = list[list[str]]
 TaggedSource = str | Path | Sequence[tuple[Sequence[str], Sequence[str]]]
 
 
-class TaggingLoader:
+class TaggingLoader(EpochBatches):
     """Batches ``(words, casing, chars, tags)`` of encoded sentences (shapes in :func:`tagging_batch`; ``tags``
     is ``(B, T)`` with :data:`IGNORE_INDEX` after each sentence's last word).
 
@@ -96,12 +96,6 @@ class TaggingLoader:
         """Words, in all sentences."""
         return len(self.encoded.words)
 
-    def __len__(self) -> int:
-        return len(self.batches())
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = int(epoch)
-
     def batches(self) -> list[np.ndarray]:
         """Sentence indices of every batch of the current epoch."""
         return epoch_batches(self, self.encoded.lengths)
@@ -126,20 +120,6 @@ class TaggingLoader:
         column = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         tags[row_index, column] = self.tags[np.repeat(starts, lengths) + column]
         return tuple(t.to(self.device) for t in (words, casing, chars, torch.from_numpy(tags)))
-
-    def iter_from(self, start_batch: int = 0) -> Iterator[tuple[torch.Tensor, ...]]:
-        """Batches of the current epoch, skipping the first ``start_batch`` (to resume mid-epoch)."""
-        for rows in self.batches()[start_batch:]:
-            yield self.batch(rows)
-
-    def __iter__(self) -> Iterator[tuple[torch.Tensor, ...]]:
-        return self.iter_from(0)
-
-    def to(self, device: torch.device | str) -> TaggingLoader:
-        clone = self.new()
-        clone.device = torch.device(device)
-        clone.epoch = self.epoch
-        return clone
 
     def new(
         self,
