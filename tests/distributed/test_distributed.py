@@ -128,3 +128,24 @@ def test_a_text_classifier_trains_under_torchrun(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.count("Validation results") == 1
     assert trainwell.load(tmp_path / "model").predict(["a wonderful film", "dull and boring"]).shape[0] == 2
+
+
+def test_a_tagger_trains_under_torchrun(tmp_path: Path) -> None:
+    # The CRF's transitions get their gradients from the loss, not the forward pass: DDP must still average them.
+    from tagging_samples import entity_sentences, write_conll_file
+
+    data = write_conll_file(tmp_path / "train.conll", entity_sentences(160, seed=1))
+    done = torchrun(
+        "-m", "trainwell", "fit", data, "--epochs", "2", "--batch-size", "16", "--out", tmp_path / "model",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (
+        done.stdout.count("Validation results") == 1 and done.stdout.count("Validation entities by type") == 1
+    )
+    assert trainwell.load(tmp_path / "model").tag(["Tom lives in Oslo."])[0].words == [
+        "Tom",
+        "lives",
+        "in",
+        "Oslo",
+        ".",
+    ]

@@ -79,7 +79,15 @@ def _combined_states(metric: Any) -> dict[str, torch.Tensor]:
     combined = {}
     for key, value in metric.state_dict().items():
         if metric.reductions[key] == "sum":
-            combined[key] = _all_reduce_sum(value.double()).to(value.dtype)
+            # Gathered, not all-reduced: a process that saw no validation batch holds a 0-dim zero where the
+            # others hold per-class counts, and an all-reduce of different shapes would hang. Summing the
+            # gathered tensors broadcasts that zero.
+            sums: list[Any] = [None] * dist.get_world_size()
+            dist.all_gather_object(sums, value.double().cpu())
+            total = sums[0]
+            for part in sums[1:]:
+                total = total + part
+            combined[key] = total.to(value.dtype)
         else:
             parts: list[Any] = [None] * dist.get_world_size()
             dist.all_gather_object(parts, value.cpu())

@@ -122,8 +122,9 @@ class Learner:
             self.callbacks.append(NanGuard(action="stop"))  # a diverging run stops with a clear message
         self.model_spec: dict[str, Any] | None = None  # {"name": registered architecture, "config": {...}}
         self.forward_context: Callable[[], contextlib.AbstractContextManager[Any]] = contextlib.nullcontext
-        #: What training and validation batches are run through: the model itself, or a wrapper a callback
-        #: sets for the fit (``DistributedDataParallel``), so that ``learn.model`` and its state dict stay plain.
+        #: What training batches are run through: the model itself, or a wrapper a callback sets for the fit
+        #: (``DistributedDataParallel``), so that ``learn.model`` and its state dict stay plain. Validation
+        #: batches always run through ``learn.model``.
         self.forward_model: nn.Module | None = None
         self._reset_state()
 
@@ -384,7 +385,10 @@ class Learner:
         try:
             self._call(Event.before_batch)
             with self.forward_context():
-                self.pred = (self.forward_model or self.model)(*self.xb)
+                # Validation runs the plain model: a wrapper's collectives (DDP's buffer broadcast) would hang
+                # when processes hold different numbers of validation batches.
+                wrapped = self.forward_model if self.training else None
+                self.pred = (wrapped or self.model)(*self.xb)
                 self._call(Event.after_pred)
                 self.loss = self.compute_loss(self.pred, self.yb)
             self.loss_grad = self.loss

@@ -119,7 +119,14 @@ class BiLSTMTagger(nn.Module):
         packed = pack_padded_sequence(inputs, lengths, batch_first=True, enforce_sorted=False)
         outputs, _ = self.lstm(packed)
         outputs, _ = pad_packed_sequence(outputs, batch_first=True, total_length=words.shape[1])
-        return self.head(self.dropout(outputs))  # (B, T, C)
+        scores = self.head(self.dropout(outputs))  # (B, T, C)
+        if self.crf is not None and self.training:
+            # Adds zero, but puts the CRF's parameters in the forward graph: DistributedDataParallel finds the
+            # parameters a step uses from the forward's output, and would take these (used by the loss only)
+            # for unused ones, then fail when their gradients arrive.
+            crf = self.crf
+            scores = scores + 0.0 * (crf.transitions.sum() + crf.start.sum() + crf.end.sum())
+        return scores
 
     def unpadded_scores(self, words: torch.Tensor, casing: torch.Tensor, chars: torch.Tensor) -> torch.Tensor:
         """:meth:`forward` for sentences of one length (no padding, so nothing to pack): the graph ONNX export
