@@ -111,8 +111,15 @@ def test_bundle_holds_the_task_hints_and_encoded_splits() -> None:
     data = ratings_data(frame, splits=(range(15), range(15, 20)))
     assert data.application == "collab"
     assert data.task.kind == "regression" and data.task.target_names == ("rating",)
-    # 3 users + the unseen code, 3 items + the unseen code; the 1..5 scale widened by 10% of 4 on each side.
-    assert data.model_hints == {"n_users": 4, "n_items": 4, "n_out": 1, "y_range": [0.6, 5.4]}
+    # 3 users + the unseen code, 3 items + the unseen code; the 1..5 scale widened by 10% of 4 on each side,
+    # and clipped back to it outside training.
+    assert data.model_hints == {
+        "n_users": 4,
+        "n_items": 4,
+        "n_out": 1,
+        "y_range": [0.6, 5.4],
+        "clip": [1.0, 5.0],
+    }
     x_cat, x_cont, y = data.valid.tensors
     assert x_cat.dtype == torch.int64 and x_cat.shape == (5, 2)
     assert x_cont.shape == (5, 0)

@@ -101,9 +101,22 @@ def test_collab_nn_output_stays_in_range() -> None:
     assert torch.allclose(low, torch.full_like(low, Y_RANGE[0]), atol=1e-5)
 
 
+@pytest.mark.parametrize("model_class", [DotBias, CollabNN])
+def test_outside_training_predictions_are_clipped_to_the_ratings_seen(model_class: type) -> None:
+    model = model_class(n_users=8, n_items=6, y_range=Y_RANGE, clip=(1.0, 5.0))
+    last = model.head if isinstance(model, CollabNN) else model.user_bias
+    with torch.no_grad():
+        (last.bias if isinstance(model, CollabNN) else last.weight).fill_(50.0)  # far above the scale
+    pairs = torch.randint(1, 6, (10, 2))
+    trained = model.train()(pairs)
+    assert trained.max() > 5.3  # training keeps the widened range (its ends stay reachable)
+    assert torch.equal(model.eval()(pairs), torch.full_like(trained, 5.0))
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
+        ({"clip": (5.0, 1.0)}, "clip must be \\(low, high\\) with low <= high"),
         ({"y_range": (5.0, 1.0)}, "y_range must be \\(low, high\\) with low < high"),
         ({"y_range": (2.0, 2.0)}, "low < high, got \\(2.0, 2.0\\)"),
         ({"n_out": 2}, "one score per \\(user, item\\) pair; got n_out=2"),
@@ -125,6 +138,7 @@ def test_collab_learner_sizes_the_model_from_the_data() -> None:
     assert model.user_factors.weight.shape == (data.recipe.n_users, 7)
     assert model.item_factors.weight.shape == (data.recipe.n_items, 7)
     assert model.y_range == pytest.approx(tuple(data.model_hints["y_range"]))
+    assert model.clip == (data.recipe.rating_min, data.recipe.rating_max)
     assert learn.model_spec == {"name": "dot_bias", "config": {**data.model_hints, "n_factors": 7}}
     assert learn.get_callback(UnknownAsAverage) is not None
     assert (learn.lr, learn.wd) == (DEFAULT_LR, 0.1)

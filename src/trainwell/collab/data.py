@@ -250,6 +250,7 @@ def ratings_data(
                 f"Check the column '{rating_col}'"
             )
         hints["y_range"] = [recipe.rating_min - RANGE_MARGIN * span, recipe.rating_max + RANGE_MARGIN * span]
+        hints["clip"] = [recipe.rating_min, recipe.rating_max]
     return DataBundle(resolved, train, valid, test_loader, recipe, "collab", hints)
 
 

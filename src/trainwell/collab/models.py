@@ -8,6 +8,8 @@ table model and the table paths (ONNX export, serving) apply unchanged.
 Ratings are bounded: with ``y_range=(low, high)`` the output is ``low + (high - low) * sigmoid(raw)``, which
 keeps predictions on the scale and lets the model push a strong opinion towards the ends without exploding
 (the ``sigmoid_range`` of fastai's collaborative filtering, a common practice since Koren's biased MF).
+``y_range`` is a little wider than the ratings seen, so the ends are reachable; outside training the output is
+then clipped to ``clip`` (the ratings seen): a prediction past the scale is only ever further from the truth.
 """
 
 from __future__ import annotations
@@ -36,13 +38,18 @@ class _Bounded(nn.Module):
     """Scales raw scores into ``y_range`` (or leaves them as logits/values when it is ``None``), and holds the
     rule for ids never seen in training."""
 
-    def __init__(self, y_range: Sequence[float] | None, n_out: int = 1) -> None:
+    def __init__(
+        self, y_range: Sequence[float] | None, n_out: int = 1, clip: Sequence[float] | None = None
+    ) -> None:
         super().__init__()
         if n_out != 1:
             raise ValueError(f"a ratings model predicts one score per (user, item) pair; got n_out={n_out}")
         self.y_range = None if y_range is None else (float(y_range[0]), float(y_range[1]))
         if self.y_range is not None and not self.y_range[0] < self.y_range[1]:
             raise ValueError(f"y_range must be (low, high) with low < high, got {y_range}")
+        self.clip = None if clip is None else (float(clip[0]), float(clip[1]))
+        if self.clip is not None and not self.clip[0] <= self.clip[1]:
+            raise ValueError(f"clip must be (low, high) with low <= high, got {clip}")
 
     @torch.no_grad()
     def refresh_unknown(self) -> None:
@@ -60,7 +67,10 @@ class _Bounded(nn.Module):
         if self.y_range is None:
             return raw
         low, high = self.y_range
-        return low + (high - low) * torch.sigmoid(raw)
+        scores = low + (high - low) * torch.sigmoid(raw)
+        if self.clip is not None and not self.training:
+            scores = scores.clamp(self.clip[0], self.clip[1])
+        return scores
 
 
 @register_model("dot_bias", application="collab")
@@ -72,6 +82,7 @@ class DotBias(_Bounded):
         n_factors: Width of the user and item factors.
         y_range: ``(low, high)`` of the output, or ``None`` for raw scores (logits for a liked/disliked task).
         n_out: Outputs; must be 1 (one score per pair).
+        clip: ``(low, high)`` the output is clipped to outside training (the ratings seen), or ``None``.
     """
 
     def __init__(
@@ -81,8 +92,9 @@ class DotBias(_Bounded):
         n_factors: int = 50,
         y_range: Sequence[float] | None = None,
         n_out: int = 1,
+        clip: Sequence[float] | None = None,
     ) -> None:
-        super().__init__(y_range, n_out)
+        super().__init__(y_range, n_out, clip)
         self.user_factors = _embedding(n_users, n_factors)
         self.item_factors = _embedding(n_items, n_factors)
         self.user_bias = _embedding(n_users, 1)
@@ -116,6 +128,7 @@ class CollabNN(_Bounded):
         embedding_sizes: ``(user width, item width)``; by default grown with the number of ids.
         y_range: ``(low, high)`` of the output, or ``None`` for raw scores.
         n_out: Outputs; must be 1.
+        clip: ``(low, high)`` the output is clipped to outside training (the ratings seen), or ``None``.
     """
 
     def __init__(
@@ -127,8 +140,9 @@ class CollabNN(_Bounded):
         embedding_sizes: Sequence[int] | None = None,
         y_range: Sequence[float] | None = None,
         n_out: int = 1,
+        clip: Sequence[float] | None = None,
     ) -> None:
-        super().__init__(y_range, n_out)
+        super().__init__(y_range, n_out, clip)
         user_width, item_width = embedding_sizes or (embedding_size(n_users), embedding_size(n_items))
         self.user_factors = _embedding(n_users, int(user_width))
         self.item_factors = _embedding(n_items, int(item_width))
