@@ -240,6 +240,12 @@ def test_command_line_errors_are_one_line(tmp_path: Path) -> None:
     assert "line 2" in result.output and "Traceback" not in result.output
     table = tmp_path / "rows.csv"
     table.write_text("a,b\n1,2\n3,4\n", encoding="utf-8")
+    conll = write_conll_file(tmp_path / "train.txt", entity_sentences(5))
+    hint = CliRunner().invoke(app, ["fit", str(conll)], env={"COLUMNS": "250"})
+    assert (
+        hint.exit_code == 2
+        and "for sentences tagged word by word (CoNLL), pass --task tagging" in hint.output
+    )
     wrong = CliRunner().invoke(app, ["fit", str(table), "--target", "b", "--tag-col", "ner"])
     assert wrong.exit_code == 2 and "--tag-col is for tagged sentences" in wrong.output
 

@@ -233,6 +233,11 @@ def fit(
         if target is None:
             raise ConfigError(
                 f"--target is required for the table '{data}': name the column to predict, e.g. --target label"
+                + (
+                    "; for sentences tagged word by word (CoNLL), pass --task tagging"
+                    if data.name.lower().removesuffix(".gz").endswith(".txt")
+                    else ""
+                )
             )
         if text is not None:
             from trainwell.text.pipeline import fit_texts
