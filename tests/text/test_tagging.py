@@ -333,3 +333,33 @@ def _inputs(predictor, sentences):
     from trainwell.text.tagging.recipe import tagging_batch
 
     return tagging_batch(predictor.recipe.encode(sentences), np.arange(len(sentences)))
+
+
+def test_conll_text_files_and_their_folders_are_recognised(tmp_path: Path) -> None:
+    from trainwell.cli._tagging import is_tagging_source, looks_like_conll
+
+    folder = tmp_path / "conll2003"
+    folder.mkdir()
+    with gzip.open(folder / "train.txt.gz", "wt", encoding="utf-8") as stream:
+        stream.write(
+            write_conll_file(tmp_path / "plain.txt", entity_sentences(40, seed=1), docstart=True).read_text()
+        )
+    write_conll_file(folder / "valid.txt", entity_sentences(10, seed=2))
+    prose = tmp_path / "prose.txt"
+    prose.write_text("It was a dark and stormy night.\nThe rain fell.\n", encoding="utf-8")
+    assert looks_like_conll(folder / "train.txt.gz") and looks_like_conll(tmp_path / "plain.txt")
+    assert not looks_like_conll(prose)
+    assert is_tagging_source(folder, None) and is_tagging_source(tmp_path / "plain.txt", None)
+    assert not is_tagging_source(prose, None) and not is_tagging_source(folder, "language_model")
+    runner = CliRunner()
+    fitted = runner.invoke(app, ["fit", str(folder), "--epochs", "1", "--out", str(tmp_path / "m")])
+    assert fitted.exit_code == 0, fitted.output
+    exported = runner.invoke(
+        app,
+        ["export", str(tmp_path / "m"), "--onnx", "--data", str(folder / "valid.txt")],
+        env={"COLUMNS": "250"},
+    )
+    if exported.exit_code == 0:  # onnxruntime is an optional extra
+        assert "onnxruntime matches PyTorch on 10 sentences from" in exported.output
+    else:
+        assert "pip install" in exported.output

@@ -22,14 +22,36 @@ def _stem_suffix(path: Path) -> str:
 
 
 def is_tagging_source(data: Path, task: str | None) -> bool:
-    """Sentences with a tag per word: ``--task tagging``, a CoNLL-type file, or a folder holding one."""
-    if task == "tagging":
-        return True
+    """Sentences with a tag per word: ``--task tagging``, a CoNLL-type file (by its name, or a ``.txt`` whose
+    first lines read as word-per-line columns), or a folder holding one as its training file."""
+    if task is not None:
+        return task == "tagging"
     if data.is_file():
-        return _stem_suffix(data) in TAGGING_SUFFIXES
+        return _stem_suffix(data) in TAGGING_SUFFIXES or (_stem_suffix(data) == ".txt" and looks_like_conll(data))
     if data.is_dir():
-        return any(_stem_suffix(p) in TAGGING_SUFFIXES for p in data.iterdir() if p.is_file())
+        files = [p for p in data.iterdir() if p.is_file()]
+        if any(_stem_suffix(p) in TAGGING_SUFFIXES for p in files):
+            return True
+        trains = [p for p in files if p.name.lower().startswith("train") and _stem_suffix(p) == ".txt"]
+        return len(trains) == 1 and looks_like_conll(trains[0])
     return False
+
+
+def looks_like_conll(path: Path, n_lines: int = 200) -> bool:
+    """Whether the first lines of ``path`` read as one word per line with the same number (2 or more) of
+    space- or tab-separated columns, sentences split by blank lines."""
+    import gzip
+
+    opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace") as stream:
+            lines = [line.rstrip("\r\n") for _, line in zip(range(n_lines), stream, strict=False)]
+    except OSError:
+        return False
+    rows = [line.split() for line in lines if line.strip() and not line.startswith(("-DOCSTART-", "#"))]
+    widths = {len(row) for row in rows}
+    blank = any(not line.strip() for line in lines)
+    return bool(rows) and len(widths) == 1 and min(widths) >= 2 and (blank or len(lines) < n_lines)
 
 
 def fit_tagging(data: Path, settings: dict[str, Any]) -> Any:

@@ -50,8 +50,16 @@ def export(
             inputs = _check_inputs(metadata, sources)
         report = export_onnx(model, opset=opset, inputs=inputs, tolerance=tolerance)
         shown = ", ".join(str(source) for source in sources)
+        from trainwell.export import read_metadata
+
+        tagger = (read_metadata(model).get("task") or {}).get("kind") == "tagging"
         if sources:
-            checked_on = f"{report.n_rows_checked} {report.unit} from {shown}"
+            checked_on = f"{report.n_rows_checked} {'sentences' if tagger else report.unit} from {shown}"
+        elif tagger:
+            checked_on = (
+                f"{report.n_rows_checked} sentences synthesised from the vocabulary, in groups of one length "
+                "(pass --data FILE to check on real sentences)"
+            )
         elif report.unit == "images":
             size = f"{report_size(model)}"
             checked_on = (
@@ -90,6 +98,12 @@ def _check_inputs(metadata: dict[str, Any], sources: list[Path]) -> Any:
         from trainwell.vision.predictor import expand_image_paths
 
         return expand_image_paths(sources)
+    if (metadata.get("task") or {}).get("kind") == "tagging":
+        if len(sources) > 1:
+            raise ConfigError(f"--data was given {len(sources)} times; a tagger is checked on one CoNLL file")
+        from trainwell.text.tagging.conll import read_conll
+
+        return read_conll(sources[0]).tokens()
     if len(sources) > 1:
         raise ConfigError(
             f"--data was given {len(sources)} times; a tabular model is checked on one table of rows: pass "
