@@ -50,7 +50,9 @@ def test_texts_get_the_python_predictors_entities(live_tagger: LiveServer, tagge
     answers = response.json()["predictions"]
     assert answers == [tagged.to_dict() for tagged in load(tagger_dir).tag(texts)]
     people = [e for e in answers[0]["entities"] if e["type"] == "PER"]
+    confidence = people[0].pop("confidence")
     assert people == [{"type": "PER", "text": "Mary", "start": 0, "end": 1, "char_start": 0, "char_end": 4}]
+    assert confidence == answers[0]["confidences"][0] and 0.5 < confidence <= 1.0
     assert answers[1]["tags"][1:] == ["O", "O", "O", "O"]
     metadata = httpx.get(f"{live_tagger.url}/metadata", timeout=60).json()
     assert metadata["task"]["kind"] == "tagging" and metadata["task"]["scheme"] == "iob2"
@@ -105,4 +107,12 @@ def test_the_onnx_backend_serves_a_tagger_with_the_same_answers(tagger_dir: Path
             answers[backend] = httpx.post(f"{server.url}/predict", json={"texts": texts}, timeout=60).json()
         finally:
             server.stop()
+    for onnx, torch_answer in zip(
+        answers["onnx"]["predictions"], answers["torch"]["predictions"], strict=True
+    ):
+        assert onnx["confidences"] == pytest.approx(torch_answer["confidences"], abs=1e-5)
+        for answer in (onnx, torch_answer):
+            answer.pop("confidences")
+            for entity in answer["entities"]:
+                entity.pop("confidence")
     assert answers["onnx"] == answers["torch"]

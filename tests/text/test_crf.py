@@ -68,6 +68,25 @@ def test_decode_finds_the_best_path_and_pads_after_each_sentence(seed: int) -> N
         assert decoded[row, n:].eq(-100).all()
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_marginals_are_each_words_tag_probability_over_all_paths(seed: int) -> None:
+    torch.manual_seed(seed)
+    crf = _random_crf(3)
+    emissions, mask, _, lengths = _batch(seed)
+    found = crf.marginals(emissions, mask).detach()
+    for row in range(len(lengths)):
+        n = int(lengths[row])
+        paths = list(itertools.product(range(3), repeat=n))
+        weights = torch.softmax(
+            torch.tensor([_path_score(crf, emissions[row, :n], p, crf.transitions) for p in paths]), 0
+        )
+        expected = torch.zeros(n, 3)
+        for path, weight in zip(paths, weights, strict=True):
+            expected[torch.arange(n), torch.tensor(path)] += weight
+        torch.testing.assert_close(found[row, :n], expected, atol=1e-5, rtol=1e-4)
+        assert found[row, n:].eq(0).all()
+
+
 def test_decoding_never_breaks_the_iob2_rules() -> None:
     classes = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
     crf = _random_crf(5, classes)

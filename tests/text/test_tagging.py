@@ -189,6 +189,9 @@ def test_artifact_predictor_tags_raw_text_and_word_lists(tmp_path: Path) -> None
     assert tagged.words == ["Mary", "works", "for", "Siemens", "in", "New", "York", "."]
     found = {(e.type, e.text, text[e.char_start : e.char_end]) for e in tagged.entities}
     assert found == {("PER", "Mary", "Mary"), ("ORG", "Siemens", "Siemens"), ("LOC", "New York", "New York")}
+    assert len(tagged.confidences) == len(tagged.words) and all(0 < c <= 1 for c in tagged.confidences)
+    for entity in tagged.entities:
+        assert entity.confidence == min(tagged.confidences[entity.start : entity.end])
     table = predictor.predict([text, ["Tom", "lives", "in", "Oslo", "."]])
     assert list(table.columns) == ["words", "tags", "entities"]
     assert table["entities"][1] == "Tom/PER; Oslo/LOC"
@@ -240,8 +243,9 @@ def test_command_line_errors_are_one_line(tmp_path: Path) -> None:
     assert "line 2" in result.output and "Traceback" not in result.output
     table = tmp_path / "rows.csv"
     table.write_text("a,b\n1,2\n3,4\n", encoding="utf-8")
-    conll = write_conll_file(tmp_path / "train.txt", entity_sentences(5))
-    hint = CliRunner().invoke(app, ["fit", str(conll)], env={"COLUMNS": "250"})
+    odd = tmp_path / "train.txt"  # neither a table with --target nor lines that read as CoNLL columns
+    odd.write_text("EU\trejects\tGerman\nB-ORG\n", encoding="utf-8")
+    hint = CliRunner().invoke(app, ["fit", str(odd)], env={"COLUMNS": "250"})
     assert (
         hint.exit_code == 2
         and "for sentences tagged word by word (CoNLL), pass --task tagging" in hint.output

@@ -27,7 +27,9 @@ def is_tagging_source(data: Path, task: str | None) -> bool:
     if task is not None:
         return task == "tagging"
     if data.is_file():
-        return _stem_suffix(data) in TAGGING_SUFFIXES or (_stem_suffix(data) == ".txt" and looks_like_conll(data))
+        return _stem_suffix(data) in TAGGING_SUFFIXES or (
+            _stem_suffix(data) == ".txt" and looks_like_conll(data)
+        )
     if data.is_dir():
         files = [p for p in data.iterdir() if p.is_file()]
         if any(_stem_suffix(p) in TAGGING_SUFFIXES for p in files):

@@ -25,6 +25,10 @@ def tagging_response_model(classes: list[str]) -> type[BaseModel]:
         end=(int, Field(description="Index after its last word.")),
         char_start=(int | None, Field(description="Offset of its first character in the text.")),
         char_end=(int | None, Field(description="Offset after its last character.")),
+        confidence=(
+            float,
+            Field(description="Its least sure word's probability of its tag.", ge=0.0, le=1.0),
+        ),
     )
     item = create_model(
         "TaggedText",
@@ -32,6 +36,10 @@ def tagging_response_model(classes: list[str]) -> type[BaseModel]:
         tags=(
             list[str],
             Field(description="One tag per word.", json_schema_extra={"items": {"enum": list[Any](classes)}}),
+        ),
+        confidences=(
+            list[float],
+            Field(description="Each word's probability of its tag over all tag paths."),
         ),
         entities=(list[entity], Field(description="Entities the tags mark (empty for part-of-speech tags).")),  # type: ignore[valid-type]
     )

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-__all__ = ["CRF", "allowed_transitions", "viterbi"]
+__all__ = ["CRF", "allowed_transitions", "marginals", "viterbi"]
 
 #: Score added to a forbidden transition at decoding: far below any real path's, finite so sums stay finite.
 FORBIDDEN = -1e4
@@ -83,6 +83,33 @@ def viterbi(
     return path.masked_fill(~mask, pad)
 
 
+def marginals(
+    scores: torch.Tensor,
+    mask: torch.Tensor,
+    transitions: torch.Tensor,
+    start: torch.Tensor,
+    end: torch.Tensor,
+) -> torch.Tensor:
+    """Each word's probability of each tag over all tag paths, ``(B, T, C)`` (0 after a sentence's last word),
+    by the forward-backward algorithm in log space; arguments as in :func:`viterbi`."""
+    batch, length, n_tags = scores.shape
+    mask = mask.bool()
+    alphas = [start + scores[:, 0]]
+    for t in range(1, length):
+        step = torch.logsumexp(alphas[-1].unsqueeze(2) + transitions, dim=1) + scores[:, t]
+        alphas.append(torch.where(mask[:, t].unsqueeze(1), step, alphas[-1]))
+    alpha = torch.stack(alphas, dim=1)  # (B, T, C)
+    betas = [end.expand(batch, n_tags)]
+    for t in range(length - 2, -1, -1):
+        ahead = betas[0] + scores[:, t + 1]  # (B, C): from tag j at t + 1 to the end
+        step = torch.logsumexp(transitions.unsqueeze(0) + ahead.unsqueeze(1), dim=2)
+        betas.insert(0, torch.where(mask[:, t + 1].unsqueeze(1), step, end.expand(batch, n_tags)))
+    beta = torch.stack(betas, dim=1)
+    log_partition = torch.logsumexp(alpha[:, -1] + end, dim=1)  # alphas past the end repeat the last real one
+    probabilities = torch.exp(alpha + beta - log_partition[:, None, None])
+    return probabilities * mask.unsqueeze(2)
+
+
 class CRF(nn.Module):
     """Transition scores between tags, plus start and end scores, learned with the encoder.
 
@@ -126,6 +153,16 @@ class CRF(nn.Module):
             self.start + self.start_penalty,
             self.end,
             pad,
+        )
+
+    def marginals(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Each word's probability of each tag, under the same rules as :meth:`decode`."""
+        return marginals(
+            emissions.float(),
+            mask,
+            self.transitions + self.follow_penalty,
+            self.start + self.start_penalty,
+            self.end,
         )
 
     def _path_score(self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

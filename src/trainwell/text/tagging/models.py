@@ -18,7 +18,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from trainwell.core.errors import ConfigError
 from trainwell.models.registry import register_model
-from trainwell.text.tagging.crf import CRF, FORBIDDEN, allowed_transitions, viterbi
+from trainwell.text.tagging.crf import CRF, FORBIDDEN, allowed_transitions, marginals, viterbi
 from trainwell.text.tagging.recipe import CASING_CLASSES
 from trainwell.text.vocab import Vocab
 
@@ -147,6 +147,14 @@ class BiLSTMTagger(nn.Module):
         log_probabilities = torch.log_softmax(scores.float(), dim=-1)
         end = torch.zeros_like(self.start_penalty)
         return viterbi(log_probabilities, mask, self.follow_penalty, self.start_penalty, end, IGNORE_INDEX)
+
+    def marginals(self, scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Each word's probability of each tag ``(B, T, C)``, under the rules :meth:`decode` follows."""
+        if self.crf is not None:
+            return self.crf.marginals(scores, mask)
+        log_probabilities = torch.log_softmax(scores.float(), dim=-1)
+        end = torch.zeros_like(self.start_penalty)
+        return marginals(log_probabilities, mask, self.follow_penalty, self.start_penalty, end)
 
     def layer_groups(self) -> list[nn.Module]:
         """Inputs (embeddings and character CNN), the LSTM, and the head (with the CRF)."""

@@ -3,8 +3,9 @@
 The graph takes ``words``, ``casing`` (``(batch, time)``) and ``chars`` (``(batch, time, chars)``) of sentences
 **of one length** and answers the tag scores ``logits`` ``(batch, time, tags)``: packed sequences do not
 export, so sentences are grouped by length instead, which needs no padding at all and gives exactly the
-PyTorch model's scores. The decoding (Viterbi over the CRF's transitions, or over the per-word log-softmax with
-the scheme's rules) runs in numpy on weights read from ``model.safetensors``; no PyTorch model is built.
+PyTorch model's scores. The decoding (Viterbi and the tag probabilities over the CRF's transitions, or over the
+per-word log-softmax with the scheme's rules) runs the same functions as the PyTorch predictor
+(:mod:`~trainwell.text.tagging.crf`) on weights read from ``model.safetensors``; no model is built.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from trainwell.core.artifact import read_metadata
 from trainwell.core.errors import ArtifactError
 from trainwell.data.task import Task
 from trainwell.export._onnx_runtime import ONNX_FILE, OUTPUT_NAME, import_onnxruntime, open_session
-from trainwell.text.tagging.predictor import TaggerPredictor, _check_sentences
+from trainwell.text.tagging.crf import marginals, viterbi
+from trainwell.text.tagging.predictor import TaggerPredictor
 from trainwell.text.tagging.recipe import TaggingRecipe, tagging_batch
 
-__all__ = ["INPUT_NAMES", "OnnxTaggerPredictor", "TaggerScores", "tagging_check", "viterbi_numpy"]
+__all__ = ["INPUT_NAMES", "OnnxTaggerPredictor", "TaggerScores", "tagging_check"]
 
 INPUT_NAMES = ("words", "casing", "chars")
 #: Sentences per group in the export check, groups checked, and sentences per run when predicting.
@@ -112,24 +114,6 @@ def run_tagger(session: Any, words: np.ndarray, casing: np.ndarray, chars: np.nd
     )
 
 
-def viterbi_numpy(
-    scores: np.ndarray, transitions: np.ndarray, start: np.ndarray, end: np.ndarray
-) -> np.ndarray:
-    """The best tag path of each sentence of ``scores`` ``(batch, time, tags)``, all of one length."""
-    batch, length, _ = scores.shape
-    best = start + scores[:, 0]
-    back = np.zeros((batch, length, scores.shape[2]), dtype=np.int64)
-    for t in range(1, length):
-        candidates = best[:, :, None] + transitions  # (batch, previous, current)
-        back[:, t] = candidates.argmax(axis=1)
-        best = candidates.max(axis=1) + scores[:, t]
-    path = np.zeros((batch, length), dtype=np.int64)
-    path[:, -1] = (best + end).argmax(axis=1)
-    for t in range(length - 1, 0, -1):
-        path[:, t - 1] = back[np.arange(batch), t, path[:, t]]
-    return path
-
-
 class OnnxTaggerPredictor(TaggerPredictor):
     """:class:`~trainwell.text.tagging.predictor.TaggerPredictor` on onnxruntime: the same words in, the same
     tags and entities out.
@@ -142,7 +126,7 @@ class OnnxTaggerPredictor(TaggerPredictor):
     backend = "onnx"
 
     def __init__(self, model_dir: str | Path, *, threads: int | None = None) -> None:
-        from safetensors.numpy import load_file
+        from safetensors.torch import load_file
 
         ort = import_onnxruntime()
         directory = Path(model_dir)
@@ -167,29 +151,20 @@ class OnnxTaggerPredictor(TaggerPredictor):
         state = load_file(str(directory / "model.safetensors"))
         self.crf = bool(config.get("crf", True))
         prefix = "crf." if self.crf else ""
-        self.follow = state[f"{prefix}follow_penalty"].astype(np.float64)
-        self.start = state[f"{prefix}start_penalty"].astype(np.float64)
-        self.end = np.zeros_like(self.start)
+        self.follow, self.start = state[f"{prefix}follow_penalty"], state[f"{prefix}start_penalty"]
+        self.end = torch.zeros_like(self.start)
         if self.crf:
             self.follow = self.follow + state["crf.transitions"]
             self.start = self.start + state["crf.start"]
-            self.end = state["crf.end"].astype(np.float64)
+            self.end = state["crf.end"]
 
-    def tag_words(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
-        """The tag of every word of sentences given as lists of words."""
-        checked = _check_sentences(sentences)
-        results: list[list[str]] = [[] for _ in checked]
-        keep = [i for i, sentence in enumerate(checked) if sentence]
-        kept = [checked[i] for i in keep]
-        encoded = self.recipe.encode(kept)
-        classes = self.classes
-        for rows in _by_length(kept, BATCH_SENTENCES):
-            words, casing, chars = tagging_batch(encoded, rows)
-            scores = run_tagger(self.session, words.numpy(), casing.numpy(), chars.numpy()).astype(np.float64)
-            if not self.crf:  # per-word log-probabilities, decoded with the scheme's rules
-                scores = scores - scores.max(axis=-1, keepdims=True)
-                scores = scores - np.log(np.exp(scores).sum(axis=-1, keepdims=True))
-            paths = viterbi_numpy(scores, self.follow, self.start, self.end)
-            for row, path in zip(rows, paths.tolist(), strict=True):
-                results[keep[row]] = [classes[i] for i in path]
-        return results
+    def _batches(self, sentences: list[list[str]]) -> list[np.ndarray]:
+        return _by_length(sentences, BATCH_SENTENCES)  # the graph reads sentences of one length
+
+    def _scores(self, words: torch.Tensor, casing: torch.Tensor, chars: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(run_tagger(self.session, words.numpy(), casing.numpy(), chars.numpy()))
+
+    def _decode(self, scores: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        scores = scores.float() if self.crf else torch.log_softmax(scores.float(), dim=-1)
+        rules = (self.follow, self.start, self.end)
+        return viterbi(scores, mask, *rules), marginals(scores, mask, *rules)

@@ -1,6 +1,10 @@
 """Tags for new sentences from a tagger artifact: raw text (split into words the way the training data was)
 or words already split; entities with their character offsets in the text.
 
+Every tag comes with its **confidence**: the probability of that tag for that word over all tag paths the model
+allows (forward-backward over the CRF, :func:`~trainwell.text.tagging.crf.marginals`); an entity's confidence
+is its least confident word's, so a threshold on it keeps only entities the model is sure of end to end.
+
 Imports only torch, numpy, the recipe, the model registry and the word splitter: a serving process never
 loads training code.
 """
@@ -37,6 +41,7 @@ class Entity:
     text: str
     char_start: int | None = None
     char_end: int | None = None
+    confidence: float = float("nan")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -46,22 +51,25 @@ class Entity:
             "end": self.end,
             "char_start": self.char_start,
             "char_end": self.char_end,
+            "confidence": self.confidence,
         }
 
 
 @dataclass(frozen=True)
 class TaggedSentence:
-    """One sentence's words, their tags, and (for entity tags) the entities they mark."""
+    """One sentence's words, their tags with their confidences, and (for entity tags) the entities they mark."""
 
     words: list[str]
     tags: list[str]
     entities: list[Entity] = field(default_factory=list)
     text: str | None = None
+    confidences: list[float] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "words": self.words,
             "tags": self.tags,
+            "confidences": self.confidences,
             "entities": [entity.to_dict() for entity in self.entities],
         }
 
@@ -81,21 +89,44 @@ class TaggerPredictor(Predictor):
     def marks_entities(self) -> bool:
         return self.task.extra.get("scheme") == "iob2"
 
-    @torch.no_grad()
     def tag_words(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
         """The tag of every word of sentences given as lists of words."""
+        return [tags for tags, _ in self.tag_words_with_confidence(sentences)]
+
+    @torch.no_grad()
+    def tag_words_with_confidence(
+        self, sentences: Sequence[Sequence[str]]
+    ) -> list[tuple[list[str], list[float]]]:
+        """Each sentence's tags and, per word, the probability of its tag (see the module docstring)."""
         checked = _check_sentences(sentences)
         keep = [i for i, sentence in enumerate(checked) if sentence]
-        encoded = self.recipe.encode([checked[i] for i in keep])
-        results: list[list[str]] = [[] for _ in checked]
+        kept = [checked[i] for i in keep]
+        encoded = self.recipe.encode(kept)
+        results: list[tuple[list[str], list[float]]] = [([], []) for _ in checked]
         classes = self.classes
-        for start in range(0, len(keep), BATCH_SENTENCES):
-            rows = np.arange(start, min(start + BATCH_SENTENCES, len(keep)))
+        for rows in self._batches(kept):
             words, casing, chars = tagging_batch(encoded, rows)
-            paths = self.model.decode(self.model(words, casing, chars), words != self.recipe.pad_id)  # type: ignore[operator]
-            for row, path in zip(rows, paths.tolist(), strict=True):
-                results[keep[row]] = [classes[i] for i in path if i >= 0]
+            mask = words != self.recipe.pad_id
+            paths, probabilities = self._decode(self._scores(words, casing, chars), mask)
+            chosen = probabilities.gather(2, paths.clamp(min=0).unsqueeze(2)).squeeze(2)
+            for row, path, confidence in zip(rows, paths.tolist(), chosen.tolist(), strict=True):
+                length = len(kept[row])
+                results[keep[row]] = ([classes[i] for i in path[:length]], confidence[:length])
         return results
+
+    def _batches(self, sentences: list[list[str]]) -> list[np.ndarray]:
+        """Row indices of each forward pass."""
+        return [
+            np.arange(start, min(start + BATCH_SENTENCES, len(sentences)))
+            for start in range(0, len(sentences), BATCH_SENTENCES)
+        ]
+
+    def _scores(self, words: torch.Tensor, casing: torch.Tensor, chars: torch.Tensor) -> torch.Tensor:
+        return self.model(words, casing, chars)
+
+    def _decode(self, scores: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Best paths ``(B, T)`` and every word's tag probabilities ``(B, T, C)``."""
+        return self.model.decode(scores, mask), self.model.marginals(scores, mask)  # type: ignore[operator]
 
     def tag(self, inputs: Sequence[str] | Sequence[Sequence[str]]) -> list[TaggedSentence]:
         """Tag sentences: raw strings (split into words like the training data) or lists of words."""
@@ -109,17 +140,20 @@ class TaggerPredictor(Predictor):
             [word for word, _, _ in found] if found is not None else [str(word) for word in item]
             for item, found in zip(inputs, spans, strict=True)
         ]
-        tags = self.tag_words(sentences)
+        tagged = self.tag_words_with_confidence(sentences)
         results = []
-        for text, words, sentence_tags, found in zip(texts, sentences, tags, spans, strict=True):
-            entities = self._entities(words, sentence_tags, found, text)
-            results.append(TaggedSentence(words, sentence_tags, entities, text))
+        for text, words, (sentence_tags, confidences), found in zip(
+            texts, sentences, tagged, spans, strict=True
+        ):
+            entities = self._entities(words, sentence_tags, confidences, found, text)
+            results.append(TaggedSentence(words, sentence_tags, entities, text, confidences))
         return results
 
     def _entities(
         self,
         words: list[str],
         tags: list[str],
+        confidences: list[float],
         offsets: list[tuple[str, int, int]] | None,
         text: str | None,
     ) -> list[Entity]:
@@ -129,11 +163,13 @@ class TaggerPredictor(Predictor):
 
         entities = []
         for kind, start, end in entity_spans(tags):
+            confidence = min(confidences[start:end])
             if offsets is not None and text is not None:
                 char_start, char_end = offsets[start][1], offsets[end - 1][2]
-                entities.append(Entity(kind, start, end, text[char_start:char_end], char_start, char_end))
+                found = text[char_start:char_end]
+                entities.append(Entity(kind, start, end, found, char_start, char_end, confidence))
             else:
-                entities.append(Entity(kind, start, end, " ".join(words[start:end])))
+                entities.append(Entity(kind, start, end, " ".join(words[start:end]), confidence=confidence))
         return entities
 
     def predict(self, inputs: Sequence[str] | Sequence[Sequence[str]]) -> pd.DataFrame:
