@@ -134,6 +134,12 @@ class EpochBatches:
     def __iter__(self) -> Iterator[tuple[torch.Tensor, ...]]:
         return self.iter_from(0)
 
+    def _same_share(self, clone: Any, whole: bool) -> Any:
+        """``clone`` reading this loader's share of a distributed job, or (``whole``) every batch."""
+        if not whole:
+            clone.rank, clone.world_size, clone.even = self.rank, self.world_size, self.even  # type: ignore[attr-defined]
+        return clone
+
     def to(self, device: torch.device | str) -> Any:
         """The same loader handing out batches on ``device``."""
         clone = self.new()
@@ -242,9 +248,7 @@ class TextLoader(EpochBatches):
             bucket=self.bucket,
             device=self.device,
         )
-        if not whole:
-            clone.rank, clone.world_size, clone.even = self.rank, self.world_size, self.even
-        return clone
+        return self._same_share(clone, whole)
 
 
 @dataclass(repr=False)

@@ -142,9 +142,7 @@ class TaggingLoader(EpochBatches):
             rare_word_dropout=self.rare_word_dropout,
             device=self.device,
         )
-        if not whole:
-            clone.rank, clone.world_size, clone.even = self.rank, self.world_size, self.even
-        return clone
+        return self._same_share(clone, whole)
 
 
 @dataclass(repr=False)
