@@ -88,6 +88,17 @@ def _show_tagging(result: Any) -> None:
                 str(row["support"]),
             )
         out_console.print(table)
+    row = learn.history[-1] if learn.history else {}
+    for name in ("entity_f1", "tag_accuracy"):
+        score, bar = row.get(name), row.get(f"{name}_baseline")
+        if isinstance(score, float) and isinstance(bar, float) and score <= bar:
+            out_console.print(
+                f"warning: {name} {score:.4f} is not above the most-frequent-tag baseline's {bar:.4f}: the model "
+                "has not learned to read context yet; train longer (--epochs) or check the tags",
+                soft_wrap=True,
+                markup=False,
+            )
+            break
     if result.test_metrics:
         shown = ", ".join(f"{k} {v:.4f}" for k, v in result.test_metrics.items() if k != "loss")
         out_console.print(f"test set: {shown}")
