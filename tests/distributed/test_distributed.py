@@ -149,3 +149,20 @@ def test_a_tagger_trains_under_torchrun(tmp_path: Path) -> None:
         "Oslo",
         ".",
     ]
+
+
+def test_every_process_gets_a_validation_batch() -> None:
+    # A process with no validation batch would hold empty (0-dim) metric states beside the others' per-class
+    # counts, and the all-reduce of the two shapes would never return: batches shrink so each gets one.
+    from trainwell.distributed.training import _one_batch_each
+
+    loader = TensorLoader((torch.zeros(10, 2), torch.zeros(10)), 64)
+    _one_batch_each(loader, 2)
+    assert loader.batch_size == 5
+    loader.rank, loader.world_size = 1, 2
+    assert len(list(loader)) == 1
+    roomy = TensorLoader((torch.zeros(10, 2), torch.zeros(10)), 4)
+    _one_batch_each(roomy, 2)
+    assert roomy.batch_size == 4
+    with pytest.raises(ConfigError, match="the validation set has 1 rows for 2 processes"):
+        _one_batch_each(TensorLoader((torch.zeros(1, 2), torch.zeros(1)), 8), 2)

@@ -14,6 +14,7 @@ model is rank 0's.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -79,15 +80,7 @@ def _combined_states(metric: Any) -> dict[str, torch.Tensor]:
     combined = {}
     for key, value in metric.state_dict().items():
         if metric.reductions[key] == "sum":
-            # Gathered, not all-reduced: a process that saw no validation batch holds a 0-dim zero where the
-            # others hold per-class counts, and an all-reduce of different shapes would hang. Summing the
-            # gathered tensors broadcasts that zero.
-            sums: list[Any] = [None] * dist.get_world_size()
-            dist.all_gather_object(sums, value.double().cpu())
-            total = sums[0]
-            for part in sums[1:]:
-                total = total + part
-            combined[key] = total.to(value.dtype)
+            combined[key] = _all_reduce_sum(value.double()).to(value.dtype)
         else:
             parts: list[Any] = [None] * dist.get_world_size()
             dist.all_gather_object(parts, value.cpu())
@@ -122,9 +115,27 @@ def distribute(learn: Learner) -> Learner:
         loader.rank, loader.world_size = rank, size  # type: ignore[attr-defined]
         if name == "validation" and hasattr(loader, "even"):
             loader.even = False  # type: ignore[attr-defined]
+            _one_batch_each(loader, size)
     if not any(isinstance(callback, DistributedTraining) for callback in learn.callbacks):
         learn.add_callbacks(DistributedTraining())
     return learn
+
+
+def _one_batch_each(loader: Any, size: int) -> None:
+    """Shrink a validation loader's batches until every process reads at least one.
+
+    A process that reads no validation batch would hold its metrics' empty states (0-dim zeros) where the others
+    hold per-class counts, and the all-reduce of the two shapes would never return.
+    """
+    n_rows = int(getattr(loader, "n_rows", 0))
+    if n_rows and n_rows < size:
+        raise ConfigError(
+            f"the validation set has {n_rows} rows for {size} processes; each process needs at least one: use "
+            "more validation rows or fewer processes"
+        )
+    batch_size = getattr(loader, "batch_size", None)
+    if n_rows and batch_size and math.ceil(n_rows / batch_size) < size:
+        loader.batch_size = math.ceil(n_rows / size)
 
 
 def maybe_distribute(learn: Learner) -> Learner:
