@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from trainwell.evaluate.explain import MetricLine
+from trainwell.losses import IGNORE_INDEX
 from trainwell.metrics._spans import entity_spans_from_ids, span_table
 
 __all__ = [
@@ -25,9 +26,6 @@ __all__ = [
     "sentence_counts",
     "tagging_scores",
 ]
-
-#: Target value of positions after a sentence's last word.
-IGNORE_INDEX = -100
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 import trainwell
 from trainwell.core.errors import DataError
@@ -22,7 +21,7 @@ MOST_CONFUSED, SENTENCE_CHARS = 15, 400
 
 def tagging_report_sections(predictor: Any, path: Path, *, top_k: int) -> tuple[list[str], list[str]]:
     """Intro paragraphs and sections for a tagger judged on the labelled file ``path``."""
-    from trainwell.evaluate.tagging import explain_tagging, per_type_scores, sentence_counts
+    from trainwell.evaluate.tagging import counts_from_tags, explain_tagging, per_type_scores
     from trainwell.text.tagging.conll import read_conll
     from trainwell.text.tagging.scheme import detect_scheme, to_iob2
 
@@ -38,15 +37,13 @@ def tagging_report_sections(predictor: Any, path: Path, *, top_k: int) -> tuple[
     if scheme in ("iob1", "iobes"):
         gold = [to_iob2(tags, scheme) for tags in gold]
     classes = [str(c) for c in predictor.task.classes]
-    index = {tag: i for i, tag in enumerate(classes)}
-    unknown = sorted({tag for tags in gold for tag in tags} - set(index))
+    unknown = sorted({tag for tags in gold for tag in tags} - set(classes))
     if unknown:
         raise DataError(
             f"'{path}' holds tags the model never learned: {', '.join(unknown[:10])}; it knows: {', '.join(classes)}"
         )
     predicted = predictor.tag_words(words)
-    preds, targets = _padded(predicted, index), _padded(gold, index)
-    counts = sentence_counts(preds, targets, classes)
+    counts = counts_from_tags(gold, predicted, classes)
     lines = explain_tagging(counts, list(predictor.task.metric_names))
     metric_rows = [
         (line.name, line.value, f"[{line.low:.4g}, {line.high:.4g}]", line.sentence) for line in lines
@@ -88,14 +85,6 @@ def tagging_report_sections(predictor: Any, path: Path, *, top_k: int) -> tuple[
         )
     ]
     return intro, sections
-
-
-def _padded(tags: list[list[str]], index: dict[str, int]) -> torch.Tensor:
-    width = max((len(t) for t in tags), default=1)
-    out = np.full((len(tags), max(width, 1)), -100, dtype=np.int64)
-    for row, sentence in enumerate(tags):
-        out[row, : len(sentence)] = [index[t] for t in sentence]
-    return torch.from_numpy(out)
 
 
 def entity_error_kinds(gold: list[list[str]], predicted: list[list[str]]) -> Counter[str]:

@@ -24,14 +24,13 @@ import torch
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.bundle import DataBundle, random_split
 from trainwell.data.task import Task
+from trainwell.losses import IGNORE_INDEX
 from trainwell.text.data import EpochBatches, epoch_batches
 from trainwell.text.tagging.recipe import EncodedSentences, TaggingRecipe, tagging_batch
 from trainwell.text.vocab import Vocab
 
 __all__ = ["TaggingDataBundle", "TaggingLoader", "read_tagged", "tagging_data"]
 
-#: Target value of positions after a sentence's last word.
-IGNORE_INDEX = -100
 
 Sentences = list[list[str]]
 TaggedSource = str | Path | Sequence[tuple[Sequence[str], Sequence[str]]]

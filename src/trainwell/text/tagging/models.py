@@ -17,15 +17,13 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from trainwell.core.errors import ConfigError
+from trainwell.losses import IGNORE_INDEX
 from trainwell.models.registry import register_model
 from trainwell.text.tagging.crf import CRF, FORBIDDEN, allowed_transitions, marginals, viterbi
 from trainwell.text.tagging.recipe import CASING_CLASSES
 from trainwell.text.vocab import Vocab
 
 __all__ = ["BiLSTMTagger"]
-
-#: Target value of words without a tag (padding).
-IGNORE_INDEX = -100
 
 
 @register_model("bilstm_crf", application="tagging")
