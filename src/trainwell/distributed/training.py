@@ -110,7 +110,7 @@ def distribute(learn: Learner) -> Learner:
         if not (hasattr(loader, "rank") and hasattr(loader, "world_size")):
             raise ConfigError(
                 f"the {name} data ({type(loader).__name__}) cannot be split between processes yet; distributed "
-                "training supports tables, images, ratings and text classification, not language models"
+                "training supports tables, images, ratings, text classification and tagging, not language models"
             )
         loader.rank, loader.world_size = rank, size  # type: ignore[attr-defined]
         if name == "validation" and hasattr(loader, "even"):

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from trainwell.core.errors import ConfigError
+from trainwell.losses import IGNORE_INDEX
 
 if TYPE_CHECKING:
     from trainwell.learner.learner import Learner
@@ -73,14 +74,14 @@ def predictions(
 
 def _cat(parts: list[torch.Tensor]) -> torch.Tensor:
     """Batches joined along rows; sequences of different lengths (a tagger's sentences) are padded at the end
-    of the second axis: integer tags with -100 (what losses ignore), scores with 0."""
+    of the second axis: integer tags with IGNORE_INDEX (what losses ignore), scores with 0."""
     widths = {part.shape[1:2] for part in parts}
     if len(widths) <= 1 or parts[0].dim() < 2:
         return torch.cat(parts)
     width = max(part.shape[1] for part in parts)
     padded = []
     for part in parts:
-        fill = 0.0 if part.is_floating_point() else -100
+        fill = 0.0 if part.is_floating_point() else IGNORE_INDEX
         shape = (part.shape[0], width - part.shape[1], *part.shape[2:])
         padded.append(torch.cat([part, part.new_full(shape, fill)], dim=1))
     return torch.cat(padded)
