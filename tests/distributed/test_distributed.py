@@ -25,6 +25,7 @@ from trainwell.core.errors import ConfigError
 from trainwell.data import TensorLoader
 
 JOB = Path(__file__).with_name("ddp_job.py")
+LM_JOB = Path(__file__).with_name("ddp_lm_job.py")
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"}
 for variable in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
     ENV.pop(variable, None)
@@ -149,6 +150,68 @@ def test_a_tagger_trains_under_torchrun(tmp_path: Path) -> None:
         "Oslo",
         ".",
     ]
+
+
+def test_two_processes_train_the_language_model_one_process_trains(tmp_path: Path) -> None:
+    # Two processes of batch 2 read the rows one process of batch 4 reads (the stream laid out in 4 rows, each
+    # process taking 2), the windows have the same lengths everywhere, and the validation perplexity is
+    # combined over both shares: with dropout off, weights and history must match the single process's.
+    single = subprocess.run(
+        [sys.executable, str(LM_JOB), str(tmp_path / "single"), "4", "full"],
+        capture_output=True,
+        text=True,
+        env=ENV,
+    )
+    assert single.returncode == 0, single.stderr[-3000:]
+    double = torchrun(LM_JOB, tmp_path / "double", "2", "full")
+    assert double.returncode == 0, double.stderr[-3000:]
+    one = json.loads((tmp_path / "single" / "history.json").read_text())
+    two = json.loads((tmp_path / "double" / "history.json").read_text())
+    assert (one["world_size"], two["world_size"]) == (1, 2)
+    assert one["steps"] == two["steps"] > 0
+    for key, value in torch.load(tmp_path / "single" / "weights-0.pt").items():
+        torch.testing.assert_close(
+            torch.load(tmp_path / "double" / "weights-0.pt")[key], value, rtol=1e-4, atol=1e-5
+        )
+    for mine, theirs in zip(one["history"], two["history"], strict=True):
+        for name in ("train_loss", "valid_loss", "perplexity"):
+            assert theirs[name] == pytest.approx(mine[name], rel=1e-4), name
+    assert two["after"]["perplexity"] == pytest.approx(one["after"]["perplexity"], rel=1e-4)
+    assert two["after"]["perplexity"] == pytest.approx(two["history"][-1]["perplexity"], rel=1e-6)
+    assert trainwell.load(tmp_path / "double" / "model").generate("the cat", 5, seed=0)
+
+
+def test_a_sampled_softmax_language_model_trains_under_torchrun(tmp_path: Path) -> None:
+    # The sampled softmax applies the decoder in the loss, outside the forward pass: DDP must still average its
+    # gradients, so both processes end with the same weights.
+    done = torchrun(LM_JOB, tmp_path, "2", "sampled")
+    assert done.returncode == 0, done.stderr[-3000:]
+    ranks = [torch.load(tmp_path / f"weights-{rank}.pt") for rank in (0, 1)]
+    for key, value in ranks[0].items():
+        torch.testing.assert_close(ranks[1][key], value, rtol=0, atol=0)
+    assert json.loads((tmp_path / "history.json").read_text())["history"][-1]["perplexity"] > 1
+
+
+def test_language_model_streams_are_shared_out_by_rows() -> None:
+    from trainwell.text.lm_stream import LMStreamLoader
+
+    ids = torch.arange(41)
+    whole = LMStreamLoader(ids, 4, 3, variable=True, seed=2)
+    shares = [LMStreamLoader(ids, 2, 3, variable=True, seed=2) for _ in range(2)]
+    for rank, share in enumerate(shares):
+        share.rank, share.world_size = rank, 2
+    assert [len(share) for share in shares] == [len(whole)] * 2
+    for step, (x, y) in enumerate(whole):
+        parts = [list(share)[step] for share in shares]
+        assert torch.equal(torch.cat([part[0] for part in parts]), x)
+        assert torch.equal(torch.cat([part[1] for part in parts]), y)
+    assert shares[1].to("cpu").rank == 1 and "rank 1 of 2" in repr(shares[1].with_ids(ids))
+    with pytest.raises(ConfigError, match="rank must be in"):
+        LMStreamLoader(ids, 2, 3, rank=2, world_size=2)
+    from trainwell.core.errors import DataError
+
+    with pytest.raises(DataError, match=r"2 per process × 12 processes"):
+        LMStreamLoader(ids, 2, 3, world_size=12)
 
 
 def test_every_process_gets_a_validation_batch() -> None:

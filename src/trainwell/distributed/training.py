@@ -5,7 +5,8 @@ length, so every process takes the same number of steps; validation shards exact
 and :class:`DistributedTraining` wraps the model in ``DistributedDataParallel`` for each fit. The wrapper is
 only what batches run through (``learn.forward_model``): ``learn.model`` stays the plain model, so checkpoints,
 exports and callbacks see the same names as in a single process. Validation losses and metric states are
-combined across processes (sums all-reduced, score lists gathered) before the epoch's row is written, so every
+combined across processes (sums all-reduced, score lists gathered; callbacks that keep their own sums combine
+them through :meth:`~trainwell.learner.events.Callback.combine`) before the epoch's row is written, so every
 process holds the same history, and early stopping or save-best decide the same way everywhere.
 
 Batch normalisation keeps per-process statistics, as ``DistributedDataParallel`` does by default; the exported
@@ -52,10 +53,12 @@ class DistributedTraining(Callback):
         )
 
     def after_train(self, learn: Learner) -> None:
-        learn.recorder.combine("train", _all_reduce_sum)
+        for callback in learn.callbacks:  # the same list, in the same order, in every process
+            callback.combine("train", _all_reduce_sum)
 
     def after_validate(self, learn: Learner) -> None:
-        learn.recorder.combine("valid", _all_reduce_sum)
+        for callback in learn.callbacks:
+            callback.combine("valid", _all_reduce_sum)
         for metric in learn.metrics:
             metric.load_state(_combined_states(metric))
 
@@ -110,7 +113,7 @@ def distribute(learn: Learner) -> Learner:
         if not (hasattr(loader, "rank") and hasattr(loader, "world_size")):
             raise ConfigError(
                 f"the {name} data ({type(loader).__name__}) cannot be split between processes yet; distributed "
-                "training supports tables, images, ratings, text classification and tagging, not language models"
+                "training supports tables, images, ratings, text classification, tagging and language models"
             )
         loader.rank, loader.world_size = rank, size  # type: ignore[attr-defined]
         if name == "validation" and hasattr(loader, "even"):

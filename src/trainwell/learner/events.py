@@ -39,6 +39,10 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import torch
+
     from trainwell.learner.learner import Learner
 
 
@@ -118,6 +122,15 @@ class Callback:
 
     def load_checkpoint_state(self, state: dict[str, Any]) -> None:
         """Take back what :meth:`checkpoint_state` returned when the checkpoint was written."""
+
+    def combine(self, phase: str, add_up: Callable[[torch.Tensor], torch.Tensor]) -> None:
+        """In a distributed fit, replace the running sums this callback keeps over ``phase`` (``"train"`` or
+        ``"valid"``) by their totals over every process; ``add_up`` sums a float64 tensor across them.
+
+        Called in every process, in callback order, once the phase's batches are done and before any
+        ``after_train`` / ``after_validate`` handler reads the sums. A callback that totals something over the
+        epoch's batches (a loss per token, counts) overrides this so its figure covers all the data.
+        """
 
     def handled_events(self) -> list[Event]:
         return [event for event in Event if callable(getattr(self, event.value, None))]

@@ -276,7 +276,14 @@ class AWDLSTMLanguageModel(nn.Module):
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         features = self.features(ids)
         if self.training and not self.decode_in_training:
-            return features  # (B, T, E): the loss decodes (see lm_learner.LMLoss)
+            # (B, T, E): the loss decodes (see lm_learner.LMLoss). Adding zero puts the decoder in the forward
+            # graph: DistributedDataParallel finds the parameters a step uses from the forward's output, and
+            # would take the decoder's (used by the loss only) for unused ones, then fail when their gradients
+            # arrive.
+            tie = self.decoder.weight.sum() + (
+                self.decoder.bias.sum() if self.decoder.bias is not None else 0.0
+            )
+            return features + 0.0 * tie
         return self.decoder(features)
 
     def layer_groups(self) -> list[nn.Module]:

@@ -15,6 +15,8 @@ from trainwell.core.errors import ConfigError
 from trainwell.learner.events import Callback
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from trainwell.learner.learner import Learner
 
 __all__ = ["ActivationRegularization", "HiddenStateReset", "Perplexity", "activation_penalty"]
@@ -122,6 +124,11 @@ class Perplexity(Callback):
             return
         self._sum = self._sum + learn.loss.detach().double() * learn.yb.numel()
         self._tokens += learn.yb.numel()
+
+    def combine(self, phase: str, add_up: Callable[[torch.Tensor], torch.Tensor]) -> None:
+        if phase == "valid":
+            totals = add_up(torch.tensor([float(self._sum), float(self._tokens)], dtype=torch.float64))
+            self._sum, self._tokens = float(totals[0]), int(totals[1])
 
     def after_epoch(self, learn: Learner) -> None:
         if not self._tokens or not learn.history:

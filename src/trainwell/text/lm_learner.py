@@ -134,6 +134,10 @@ class LanguageModelLearner(Learner):
         loader = loader if loader is not None else self.data.valid
         if loader is None:
             raise ConfigError("no data to evaluate: this DataBundle has no validation set; pass a loader")
+        if isinstance(loader, LMStreamLoader) and loader.world_size > 1:
+            # Outside a fit every process reads the whole stream, like the other learners, laid out in the rows
+            # the processes shared (so the figure is the one the fit's last row reported).
+            loader = loader.new(batch_size=loader.batch_size * loader.world_size)
         self.model.eval()
         reset = getattr(self.model, "reset", None)
         if callable(reset):
@@ -372,6 +376,7 @@ def fit_language_model(
     2.6 times the one below it, the embedding and decoder at ``lr``.
     """
     from trainwell.core.seeding import seed_everything
+    from trainwell.distributed import maybe_distribute
     from trainwell.learner.run_files import check_out_dir, write_run
     from trainwell.text.lm_stream import lm_data
 
@@ -384,6 +389,7 @@ def fit_language_model(
     seed_everything(seed)
     data = lm_data(source, seed=seed, pretrained=pretrained, **data_kwargs)
     learn = language_model_learner(data, progress=progress, pretrained=pretrained, **(learner_kwargs or {}))
+    maybe_distribute(learn)
     n_batches = max(1, len(data.train))  # type: ignore[arg-type]
     n_epochs = epochs or int(min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(TARGET_STEPS / n_batches))))
     from trainwell.text.ulmfit import LR_DECAY

@@ -172,12 +172,18 @@ class LMStreamLoader:
     Follows the :class:`~trainwell.data.loader.TensorLoader` contract (``__len__``, ``set_epoch``,
     ``iter_from``, ``n_rows``, ``to``) so the Learner and checkpoints treat it alike.
 
+    In a distributed job (``rank``/``world_size``, set by :func:`~trainwell.distributed.distribute`) the stream
+    is laid out in ``batch_size × world_size`` rows and each process reads its own ``batch_size`` of them, so
+    two processes of batch 32 read step for step what one process of batch 64 reads. Every process has as many
+    windows of the same lengths, so they take the same number of steps.
+
     Args:
         ids: The whole stream, 1-d int64.
-        batch_size: Rows read side by side.
+        batch_size: Rows read side by side (by each process).
         bptt: Window length (the mean length when ``variable``).
         variable: Draw window lengths per epoch as in AWD-LSTM (training); fixed ``bptt`` otherwise.
         seed: Window lengths of epoch ``e`` come from a generator seeded with ``seed + e``.
+        rank, world_size: Which share of the rows this process reads.
     """
 
     shuffle = False  # evaluation helpers read the stream as it is
@@ -190,33 +196,69 @@ class LMStreamLoader:
         *,
         variable: bool = False,
         seed: int = 0,
+        rank: int = 0,
+        world_size: int = 1,
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ConfigError(f"batch_size must be a whole number >= 1; got {batch_size!r}")
         if isinstance(bptt, bool) or not isinstance(bptt, int) or bptt < 2:
             raise ConfigError(f"bptt must be a whole number >= 2; got {bptt!r}")
-        ids = torch.as_tensor(ids, dtype=torch.long).reshape(-1)
-        row_length = (len(ids) - 1) // batch_size
-        if row_length < 2:
-            raise DataError(
-                f"the token stream has {len(ids)} tokens, too few for {batch_size} rows of at least 2 tokens; "
-                "pass more text or a smaller batch_size"
-            )
-        self.ids = ids
+        self.ids = torch.as_tensor(ids, dtype=torch.long).reshape(-1)
         self.batch_size = batch_size
         self.bptt = bptt
         self.variable = variable
         self.seed = int(seed)
         self.epoch = 0
+        self._rank = int(rank)
+        self._world_size = 1
+        self.world_size = world_size  # lays the rows out (and checks the stream is long enough)
+
+    @property
+    def rank(self) -> int:
+        return self._rank
+
+    @rank.setter
+    def rank(self, rank: int) -> None:
+        # Checked against world_size when that is set: distribute() sets rank first, then world_size.
+        self._rank = int(rank)
+        if self._rank < self._world_size:
+            self._lay_out()
+
+    @property
+    def world_size(self) -> int:
+        return self._world_size
+
+    @world_size.setter
+    def world_size(self, world_size: int) -> None:
+        world_size = int(world_size)
+        if world_size < 1 or not 0 <= self._rank < world_size:
+            raise ConfigError(f"rank must be in [0, world_size); got rank {self._rank} of {world_size}")
+        self._world_size = world_size
+        self._lay_out()
+
+    def _lay_out(self) -> None:
+        n_rows = self.batch_size * self._world_size
+        row_length = (len(self.ids) - 1) // n_rows
+        if row_length < 2:
+            shared = (
+                f" ({self.batch_size} per process × {self._world_size} processes)"
+                if self._world_size > 1
+                else ""
+            )
+            raise DataError(
+                f"the token stream has {len(self.ids)} tokens, too few for {n_rows} rows{shared} of at least 2 "
+                "tokens; pass more text or a smaller batch_size"
+            )
         self.row_length = row_length
-        used = row_length * batch_size
-        self.x = ids[:used].view(batch_size, row_length)  # views of one tensor: no copy
-        self.y = ids[1 : used + 1].view(batch_size, row_length)
-        self._n_windows = math.ceil(row_length / bptt)
+        used = row_length * n_rows
+        mine = slice(self._rank * self.batch_size, (self._rank + 1) * self.batch_size)
+        self.x = self.ids[:used].view(n_rows, row_length)[mine]  # views of one tensor: no copy
+        self.y = self.ids[1 : used + 1].view(n_rows, row_length)[mine]
+        self._n_windows = math.ceil(row_length / self.bptt)
 
     @property
     def n_rows(self) -> int:
-        """Tokens predicted per epoch (every position of every row)."""
+        """Tokens this process predicts per epoch (every position of each of its rows)."""
         return self.row_length * self.batch_size
 
     @property
@@ -264,19 +306,26 @@ class LMStreamLoader:
         return self.with_ids(self.ids.to(device))
 
     def with_ids(self, ids: torch.Tensor) -> LMStreamLoader:
-        clone = LMStreamLoader(ids, self.batch_size, self.bptt, variable=self.variable, seed=self.seed)
+        clone = LMStreamLoader(
+            ids,
+            self.batch_size,
+            self.bptt,
+            variable=self.variable,
+            seed=self.seed,
+            rank=self.rank,
+            world_size=self.world_size,
+        )
         clone.epoch = self.epoch
         return clone
 
     def new(self, *, batch_size: int | None = None, bptt: int | None = None, **_: Any) -> LMStreamLoader:
-        """A fixed-window loader over the same stream, e.g. ``new(batch_size=1)`` for the cache pointer."""
+        """A fixed-window loader over the whole stream, e.g. ``new(batch_size=1)`` for the cache pointer."""
         return LMStreamLoader(self.ids, batch_size or self.batch_size, bptt or self.bptt, seed=self.seed)
 
     def __repr__(self) -> str:
         kind = "variable" if self.variable else "fixed"
-        return (
-            f"LMStreamLoader({len(self.ids)} tokens, batch_size={self.batch_size}, bptt={self.bptt} {kind})"
-        )
+        share = f", rank {self.rank} of {self.world_size}" if self.world_size > 1 else ""
+        return f"LMStreamLoader({len(self.ids)} tokens, batch_size={self.batch_size}, bptt={self.bptt} {kind}{share})"
 
 
 # ------------------------------------------------------------------------------------------ sources
