@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import math
 import re
+from pathlib import Path
 
 import pytest
 import torch
 from callbacks_helpers import linear_learner, regression_data
 
 import trainwell.callbacks.mixed_precision as mixed_precision_module
-from trainwell.callbacks import GradientClip, MixedPrecision
+from trainwell.callbacks import Checkpoint, GradientClip, MixedPrecision
 from trainwell.core.errors import ConfigError
 from trainwell.learner import Callback
 
@@ -109,3 +110,44 @@ def test_dtype_must_be_known() -> None:
         match=re.escape("MixedPrecision dtype must be one of 'bfloat16', 'float16', 'auto', got 'fp8'"),
     ):
         MixedPrecision("fp8")
+
+
+def test_a_resumed_float16_fit_skips_the_same_steps_and_ends_exactly_alike(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # A huge starting scale overflows for several steps, each skipped and halving the scale. The checkpoint
+    # keeps the scale reached: a scaler started afresh on resume would skip steps the uninterrupted fit took.
+    monkeypatch.setattr(mixed_precision_module, "_float16_device_ok", lambda device: True)
+
+    class Interrupt(Callback):
+        order = 100  # after Checkpoint
+
+        def after_epoch(self, learn) -> None:
+            if learn.epoch == 1:
+                raise KeyboardInterrupt
+
+    def mixed() -> MixedPrecision:
+        return MixedPrecision("float16", init_scale=2.0**40, growth_interval=3)
+
+    reference = linear_learner(regression_data(96, batch_size=16), lr=0.1)
+    reference_mixed = mixed()
+    reference.fit(4, callbacks=[reference_mixed])
+    learn = linear_learner(regression_data(96, batch_size=16), lr=0.1, path=tmp_path)
+    interrupted = mixed()
+    with pytest.raises(KeyboardInterrupt):
+        learn.fit(4, callbacks=[interrupted, Checkpoint(), Interrupt()])
+    assert interrupted.scaler is not None and interrupted.scaler.get_scale() < 2.0**40
+    resumed = linear_learner(regression_data(96, batch_size=16), lr=0.1, path=tmp_path)
+    resumed_mixed = mixed()
+    resumed.fit(4, callbacks=[resumed_mixed], resume_from=tmp_path / "checkpoint.pt")
+    assert resumed_mixed.scaler.get_scale() == reference_mixed.scaler.get_scale()
+    for key, value in reference.model.state_dict().items():
+        assert torch.equal(resumed.model.state_dict()[key], value), key
+    assert [row["valid_loss"] for row in resumed.history] == [row["valid_loss"] for row in reference.history]
+
+
+def test_scaler_settings_are_checked() -> None:
+    with pytest.raises(ConfigError, match="init_scale must be a number > 0; got 0"):
+        MixedPrecision("float16", init_scale=0)
+    with pytest.raises(ConfigError, match=re.escape("growth_interval must be a whole number >= 1; got 1.5")):
+        MixedPrecision("float16", growth_interval=1.5)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -34,8 +34,9 @@ class MixedPrecision(Callback):
       :class:`GradientClip` see true values) and ``before_step`` runs ``scaler.step`` (which skips steps
       with infinite gradients) and ``scaler.update`` itself, then cancels the loop's own step. Callbacks
       with an ``after_step`` event therefore do not run in float16 mode, and a callback that cancels the
-      step must run before this one (``order`` < 20). The scaler's state is not saved in checkpoints, so a
-      float16 resume is close to, not exactly, an uninterrupted run.
+      step must run before this one (``order`` < 20). The scaler's state (its scale and growth count) is
+      part of a checkpoint, so a resumed float16 fit skips the same steps as an uninterrupted one and ends
+      exactly like it.
     * ``"auto"``: bfloat16 where supported, otherwise full precision with a warning.
 
     The autocast context is installed in ``before_fit`` and removed in ``after_fit`` (and in ``teardown``
@@ -43,6 +44,8 @@ class MixedPrecision(Callback):
 
     Args:
         dtype: ``"bfloat16"``, ``"float16"`` or ``"auto"``.
+        init_scale: float16 only: the loss scale to start from.
+        growth_interval: float16 only: steps without an overflow before the scale doubles.
 
     Attributes:
         active_dtype: the dtype used in the current fit, or ``None`` when running in full precision.
@@ -54,8 +57,17 @@ class MixedPrecision(Callback):
 
     order = 20
 
-    def __init__(self, dtype: str = "bfloat16") -> None:
+    def __init__(
+        self, dtype: str = "bfloat16", *, init_scale: float = 2.0**16, growth_interval: int = 2000
+    ) -> None:
         self.dtype = choice("MixedPrecision", "dtype", dtype, DTYPES)
+        if not (isinstance(init_scale, (int, float)) and init_scale > 0):
+            raise ConfigError(f"MixedPrecision init_scale must be a number > 0; got {init_scale!r}")
+        if isinstance(growth_interval, bool) or not isinstance(growth_interval, int) or growth_interval < 1:
+            raise ConfigError(
+                f"MixedPrecision growth_interval must be a whole number >= 1; got {growth_interval!r}"
+            )
+        self.init_scale, self.growth_interval = float(init_scale), growth_interval
         self.active_dtype: torch.dtype | None = None
         self.scaler: torch.amp.GradScaler | None = None
 
@@ -89,7 +101,18 @@ class MixedPrecision(Callback):
         device_type, dtype = learn.device.type, self.active_dtype
         learn.forward_context = lambda: torch.autocast(device_type, dtype=dtype)
         if dtype is torch.float16:
-            self.scaler = torch.amp.GradScaler(device_type)
+            self.scaler = torch.amp.GradScaler(
+                device_type, init_scale=self.init_scale, growth_interval=self.growth_interval
+            )
+
+    def checkpoint_state(self) -> dict[str, Any] | None:
+        if self.scaler is None:
+            return None
+        return {"scaler": self.scaler.state_dict()}
+
+    def load_checkpoint_state(self, state: dict[str, Any]) -> None:
+        if self.scaler is not None and "scaler" in state:
+            self.scaler.load_state_dict(state["scaler"])
 
     def before_backward(self, learn: Learner) -> None:
         if self.scaler is not None:
