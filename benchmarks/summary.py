@@ -170,6 +170,12 @@ def _movielens_implicit_row() -> tuple[str, str, str, str] | None:
         for name, result in results.items()
         if name != "trainwell dot_bias"
     ]
+    for baseline, comparison in ours.get("ndcg@10_minus", {}).items():
+        low, high = comparison["ci"]
+        others.append(
+            f"NDCG@10 minus {baseline} {comparison['difference']:+.4f} [{low:+.4f}, {high:+.4f}] "
+            f"({comparison['verdict']})"
+        )
     return (
         "MovieLens 100k as implicit feedback, latest interaction held out, full ranking "
         "(`benchmarks/movielens.py --implicit`)",

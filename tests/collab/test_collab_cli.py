@@ -222,6 +222,13 @@ def test_fit_on_users_and_items_alone_trains_on_implicit_feedback(tmp_path: Path
     )
     assert result.exit_code == 0, result.explain()
     assert "implicit feedback: 30 users" in result.stdout and "hit@10" in result.stdout
+    # Clicks at random: nothing to learn, and the fit says so against both baselines, paired over the users.
+    printed = " ".join(result.stdout.split())
+    for baseline in ("the popularity ranking", "EASE"):
+        assert f"ndcg@10: the model is not clearly better than {baseline}" in printed or (
+            f"ndcg@10: the model is worse than {baseline}" in printed
+        )
+    assert printed.count("warning: ndcg@10") == 2 and "hit@10_ease" in printed
     assert (tmp_path / "m" / "trainwell.json").is_file()
 
 

@@ -114,7 +114,8 @@ def evaluate_ratings(
         raise ConfigError(
             f"{source} has no rating column (looked for rating, score, stars...): cross-validation of implicit "
             "feedback is not supported; name the rating column with --target, or train it with trainwell fit, "
-            "whose validation ranks each user's latest interaction"
+            "whose validation ranks each user's latest interaction against popularity and EASE, with intervals "
+            "over users"
         )
     columns = (user_col, item_col, rating_col)
     # The whole table through the builder once: every check (missing ids, text ratings...) before any fold.

@@ -37,7 +37,7 @@ def show_metrics(learn: Any, console: Console) -> None:
         if name in row:
             table.add_row(name, _number(row[name]), "", "mean loss the model minimises (lower is better)")
     if validated:
-        lines = _explained(learn)
+        lines = _explained(learn) + _ranking_lines(learn)
         explained = {line.name for line in lines}
         for line in lines:
             interval = f"[{_number(line.low)}, {_number(line.high)}]"
@@ -52,9 +52,46 @@ def show_metrics(learn: Any, console: Console) -> None:
                 )
         for name, value in row.items():  # measures written by callbacks (ranking, perplexity)
             sentence = _callback_measure(name, value)
-            if sentence is not None:
+            if sentence is not None and name not in explained:
                 table.add_row(name, _number(value), "", sentence)
     console.print(table)
+    if validated:
+        for line in _ranking_verdicts(learn):
+            console.print(line, soft_wrap=True)
+
+
+def _ranking_callback(learn: Any) -> Any:
+    from trainwell.collab.implicit import RankingMetrics
+
+    found = [callback for callback in learn.callbacks if isinstance(callback, RankingMetrics)]
+    return found[0] if found and "model" in found[0].ranks else None
+
+
+def _ranking_lines(learn: Any) -> list[Any]:
+    """An implicit-feedback model's hit rate and NDCG, and its baselines', with intervals over users."""
+    from trainwell.evaluate.ranking import explain_ranking
+
+    ranking = _ranking_callback(learn)
+    return explain_ranking(ranking.ranks, ranking.k) if ranking is not None else []
+
+
+def _ranking_verdicts(learn: Any) -> list[str]:
+    """One sentence per baseline: the model's NDCG against it on the same users, as a warning when not above."""
+    from trainwell.evaluate.ranking import compare_rankings
+
+    ranking = _ranking_callback(learn)
+    if ranking is None:
+        return []
+    lines = []
+    for comparison in compare_rankings(ranking.ranks, ranking.k):
+        if comparison.verdict == "better":
+            lines.append(f"{comparison.sentence()} (paired over the same users)")
+        else:
+            lines.append(
+                f"warning: {comparison.sentence()} (paired over the same users): it is not worth serving over "
+                "that ranking yet; try more --epochs or another --lr, or --arch collab_nn"
+            )
+    return lines
 
 
 def _callback_measure(name: str, value: Any) -> str | None:
@@ -65,6 +102,11 @@ def _callback_measure(name: str, value: Any) -> str | None:
         return (
             f"{name.removesuffix('_popularity')} of the popularity ranking (the most interacted-with items the "
             "user has not touched): the bar a personal model must clear"
+        )
+    if name.endswith("_ease") and name.startswith(("hit@", "ndcg@")):
+        return (
+            f"{name.removesuffix('_ease')} of EASE, a closed-form item-to-item model fitted on the same "
+            "interactions: a strong bar a personal model must clear"
         )
     prefix, _, k = name.partition("@")
     if prefix == "hit" and k.isdigit():

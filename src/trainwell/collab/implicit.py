@@ -25,6 +25,7 @@ import torch
 
 from trainwell.core.errors import DataError
 from trainwell.data.loader import TensorLoader
+from trainwell.evaluate.ranking import hits_and_gains
 from trainwell.learner.events import Callback
 
 if TYPE_CHECKING:
@@ -169,32 +170,58 @@ class RankedValidation(TensorLoader):
 
 class RankingMetrics(Callback):
     """``hit@k`` and ``ndcg@k`` of the held-out items, each ranked among all items its user has not
-    interacted with in training, added to each epoch's history row, beside the same measures for the
-    popularity ranking (``hit@k_popularity``: recommending the most interacted-with unseen items), the bar a
-    personal model has to clear."""
+    interacted with in training, added to each epoch's history row, beside the same measures for two baselines
+    a personal model has to clear (:mod:`trainwell.collab.baselines`):
+
+    * ``hit@k_popularity``: recommending the most interacted-with unseen items;
+    * ``hit@k_ease``: EASE (Steck 2019), a closed-form linear item-to-item model and one of the strongest simple
+      recommenders, when the catalogue is small enough to fit it (``MAX_EASE_ITEMS``).
+
+    Attributes:
+        ranks: Each ranked user's 0-based place of the held-out item (ties count half) at the last epoch,
+            by ``"model"`` and each baseline's name: what the bootstrap intervals of the final table
+            resample (:func:`trainwell.evaluate.ranking.explain_ranking`).
+        ease_lambda: The regularisation EASE was fitted with (``None`` without EASE).
+    """
 
     order = -19  # after the Recorder wrote the row, before the progress bar and loggers read it
 
     def __init__(
-        self, ranking: HeldOutRanking, k: int = 10, max_users: int = MAX_RANKED_USERS, seed: int = 0
+        self,
+        ranking: HeldOutRanking,
+        k: int = 10,
+        max_users: int = MAX_RANKED_USERS,
+        seed: int = 0,
+        *,
+        ease: bool = True,
     ):
+        from trainwell.collab.baselines import EASE, MAX_EASE_ITEMS
+
         self.ranking, self.k = ranking, int(k)
         users = np.arange(len(ranking.users))
         if len(users) > max_users:
             users = np.sort(np.random.default_rng(seed).choice(users, max_users, replace=False))
         self.rows = users
         counts = torch.as_tensor(ranking.popularity[1:], dtype=torch.float32)
-        self.baseline = rank_held_out(lambda users: counts.expand(len(users), -1), ranking, users, self.k)
+        self.ranks: dict[str, np.ndarray] = {
+            "popularity": held_out_ranks(lambda users: counts.expand(len(users), -1), ranking, users)
+        }
+        self.ease_lambda: float | None = None
+        if ease and ranking.n_items - 1 <= MAX_EASE_ITEMS:
+            model, self.ranks["ease"] = EASE.fit_on(ranking, users, self.k)
+            self.ease_lambda = model.lam
+        self.baselines = {name: ranking_means(ranks, self.k) for name, ranks in self.ranks.items()}
 
     def after_epoch(self, learn: Learner) -> None:
         if not learn.history or learn.data.valid is None:
             return
-        hits, gains = rank_held_out(
-            model_scores(learn.model, self.ranking.n_items, learn.device), self.ranking, self.rows, self.k
+        self.ranks["model"] = held_out_ranks(
+            model_scores(learn.model, self.ranking.n_items, learn.device), self.ranking, self.rows
         )
         row = learn.history[-1]
-        row[f"hit@{self.k}"], row[f"ndcg@{self.k}"] = hits, gains
-        row[f"hit@{self.k}_popularity"], row[f"ndcg@{self.k}_popularity"] = self.baseline
+        row[f"hit@{self.k}"], row[f"ndcg@{self.k}"] = ranking_means(self.ranks["model"], self.k)
+        for name, (hits, gains) in self.baselines.items():
+            row[f"hit@{self.k}_{name}"], row[f"ndcg@{self.k}_{name}"] = hits, gains
 
 
 def model_scores(
@@ -218,10 +245,10 @@ def model_scores(
 
 
 @torch.no_grad()
-def rank_held_out(
-    scores_of: Callable[[np.ndarray], torch.Tensor], ranking: HeldOutRanking, rows: np.ndarray, k: int
-) -> tuple[float, float]:
-    """Hit rate and NDCG at ``k`` over the held-out pairs ``rows`` (positions in ``ranking``).
+def held_out_ranks(
+    scores_of: Callable[[np.ndarray], torch.Tensor], ranking: HeldOutRanking, rows: np.ndarray
+) -> np.ndarray:
+    """The 0-based place of each held-out item of ``rows`` (positions in ``ranking``) in its user's ranking.
 
     ``scores_of(user_codes)`` scores items 1..n_items-1 for each user: ``(len(user_codes), n_items - 1)``.
     The user's training items are left out of the ranking; ties with the held-out item count half, the
@@ -229,7 +256,7 @@ def rank_held_out(
     """
     n_items = ranking.n_items
     chunk = max(1, (1 << 20) // max(n_items - 1, 1))
-    hit_total, gain_total = 0.0, 0.0
+    places = np.empty(len(rows), dtype=np.float64)
     for start in range(0, len(rows), chunk):
         part = rows[start : start + chunk]
         scores = scores_of(ranking.users[part]).float().clone()
@@ -245,7 +272,18 @@ def rank_held_out(
         target = torch.as_tensor(ranking.items[part] - 1, device=scores.device)
         held = scores.gather(1, target[:, None])
         ties = (scores == held).sum(dim=1) - 1
-        rank = ((scores > held).sum(dim=1) + ties / 2).cpu().double().numpy()
-        hit_total += float((rank < k).sum())
-        gain_total += float(np.where(rank < k, 1.0 / np.log2(rank + 2.0), 0.0).sum())
-    return hit_total / len(rows), gain_total / len(rows)
+        places[start : start + len(part)] = ((scores > held).sum(dim=1) + ties / 2).cpu().double().numpy()
+    return places
+
+
+def ranking_means(ranks: np.ndarray, k: int) -> tuple[float, float]:
+    """Hit rate and NDCG at ``k`` over the users of ``ranks``."""
+    hits, gains = hits_and_gains(ranks, k)
+    return float(hits.mean()), float(gains.mean())
+
+
+def rank_held_out(
+    scores_of: Callable[[np.ndarray], torch.Tensor], ranking: HeldOutRanking, rows: np.ndarray, k: int
+) -> tuple[float, float]:
+    """Hit rate and NDCG at ``k`` over the held-out pairs ``rows`` (see :func:`held_out_ranks`)."""
+    return ranking_means(held_out_ranks(scores_of, ranking, rows), k)
