@@ -222,3 +222,34 @@ def test_corrupt_files_are_skipped_in_the_disk_cache_too(image_folder: Path, tmp
     for data in (cached, again):
         assert torch.equal(data.train.tensors[0], memory.train.tensors[0])  # type: ignore[union-attr]
         assert torch.equal(data.train.tensors[1], memory.train.tensors[1])  # type: ignore[union-attr]
+
+
+UNGUARDED_SCRIPT = """
+import multiprocessing, sys, warnings
+from pathlib import Path
+multiprocessing.set_start_method("forkserver")  # Python 3.14's default on Linux
+warnings.simplefilter("error")  # Python 3.12's fork warning (threads are running: torch is imported) must not show
+import torch
+import trainwell.vision.io as io
+torch.ones(64, 64) @ torch.ones(64, 64)
+io.POOL_THRESHOLD = 10
+images, kept = io.decode_images(sorted(Path(sys.argv[1]).rglob("*.png")), (16, 16), 3, "squish", n_workers=2)
+print("decoded", len(kept))
+"""
+
+
+def test_a_script_without_a_main_guard_decodes_in_a_pool_whatever_the_default_start_method(
+    image_folder: Path, tmp_path: Path
+) -> None:
+    # A forkserver or spawn pool re-imports the calling script in each worker: a script with no
+    # ``if __name__ == "__main__":`` guard would start pools within pools and crash. The pool forks on Linux.
+    import subprocess
+    import sys
+
+    script = tmp_path / "unguarded.py"
+    script.write_text(UNGUARDED_SCRIPT)
+    done = subprocess.run(
+        [sys.executable, str(script), str(image_folder)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"decoded {len(list(image_folder.rglob('*.png')))}" in done.stdout

@@ -7,12 +7,13 @@ processes (Pillow releases little of the GIL).
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import os
 import struct
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -222,6 +223,31 @@ def _decode_chunk(
     return out, failed
 
 
+def _pool_context() -> Any:
+    """Where ``fork`` is safe and available (Linux), the decoding pool forks, whatever the interpreter's
+    default: Python 3.14 makes ``forkserver`` the default, which re-imports the caller's script in every worker,
+    so a script calling :func:`~trainwell.vision.image_data` without an ``if __name__ == "__main__":`` guard
+    would crash. Elsewhere (macOS, Windows) the platform's default, ``spawn``."""
+    import multiprocessing
+    import sys
+
+    return multiprocessing.get_context("fork" if sys.platform.startswith("linux") else None)
+
+
+@contextlib.contextmanager
+def _quiet_fork() -> Iterator[None]:
+    """Silence Python 3.12's warning that forking a multi-threaded process may deadlock the child.
+
+    The warning is about a child that goes on to use a lock another thread held at the fork (torch's thread
+    pools, OpenMP). The decoding workers run only Pillow and NumPy code on file paths and never touch torch,
+    so they cannot meet those locks."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=r".*use of fork\(\) may lead to deadlocks", category=DeprecationWarning
+        )
+        yield
+
+
 def decode_images(
     paths: Sequence[Path],
     size: tuple[int, int],
@@ -251,7 +277,7 @@ def decode_images(
     else:
         chunk = max(1, min(CHUNK_IMAGES, -(-n // (workers * 4))))
         starts = list(range(0, n, chunk))
-        with ProcessPoolExecutor(workers) as pool:
+        with _quiet_fork(), ProcessPoolExecutor(workers, mp_context=_pool_context()) as pool:
             pending: dict[int, Any] = {}
             for position, start in enumerate(starts):
                 pending[start] = pool.submit(
