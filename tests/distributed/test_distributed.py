@@ -26,6 +26,7 @@ from trainwell.data import TensorLoader
 
 JOB = Path(__file__).with_name("ddp_job.py")
 LM_JOB = Path(__file__).with_name("ddp_lm_job.py")
+RESUME_JOB = Path(__file__).with_name("ddp_resume_job.py")
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"}
 for variable in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
     ENV.pop(variable, None)
@@ -212,6 +213,23 @@ def test_language_model_streams_are_shared_out_by_rows() -> None:
 
     with pytest.raises(DataError, match=r"2 per process × 12 processes"):
         LMStreamLoader(ids, 2, 3, world_size=12)
+
+
+def test_a_distributed_fit_resumed_from_its_checkpoint_ends_like_an_uninterrupted_one(tmp_path: Path) -> None:
+    whole = torchrun(RESUME_JOB, tmp_path / "whole", "whole")
+    assert whole.returncode == 0, whole.stderr[-3000:]
+    interrupted = torchrun(RESUME_JOB, tmp_path / "resumed", "interrupt")
+    assert interrupted.returncode == 0, interrupted.stderr[-3000:]
+    assert (tmp_path / "resumed" / "checkpoint.pt").is_file()
+    assert not (tmp_path / "resumed" / "weights.pt").exists()  # it did stop
+    resumed = torchrun(RESUME_JOB, tmp_path / "resumed", "resume")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    one = json.loads((tmp_path / "whole" / "history.json").read_text())
+    two = json.loads((tmp_path / "resumed" / "history.json").read_text())
+    assert one["steps"] == two["steps"] and len(two["history"]) == 4
+    assert [row["valid_loss"] for row in two["history"]] == [row["valid_loss"] for row in one["history"]]
+    for key, value in torch.load(tmp_path / "whole" / "weights.pt").items():
+        assert torch.equal(torch.load(tmp_path / "resumed" / "weights.pt")[key], value), key
 
 
 def test_every_process_gets_a_validation_batch() -> None:

@@ -68,11 +68,31 @@ def init_distributed(backend: str | None = None) -> tuple[int, int]:
     return dist.get_rank(), dist.get_world_size()
 
 
+#: How long a process leaving the job waits for the others at exit before it leaves anyway.
+LEAVE_TIMEOUT_S = 60
+
+
 def _leave() -> None:
+    """Leave the process group at exit, all processes together.
+
+    A process that destroys its group while another is still working (rank 0 writing the model directory)
+    can abort at exit with "terminate called without an active exception": Gloo's receiving thread is still
+    blocked on that peer. Meeting at a barrier first means no process leaves while another still talks to it.
+    """
+    import datetime
+
     import torch.distributed as dist
 
-    if dist.is_initialized():
-        dist.destroy_process_group()
+    if not dist.is_initialized():
+        return
+    try:
+        if dist.get_backend() == "gloo":  # gives up after the timeout if a process died
+            dist.monitored_barrier(timeout=datetime.timedelta(seconds=LEAVE_TIMEOUT_S))
+        else:
+            dist.barrier()
+    except RuntimeError:
+        pass  # another process has gone: leave anyway
+    dist.destroy_process_group()
 
 
 def broadcast_value(value: Any, source: int = 0) -> Any:
