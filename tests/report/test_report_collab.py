@@ -6,13 +6,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from report_browser import dump_dom
 
 import trainwell
 from ratings_support import low_rank_ratings
-from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.errors import DataError
 from trainwell.report import build_report
 
 
@@ -49,15 +50,60 @@ def test_report_breaks_the_error_down_by_what_the_model_knew(model_dir: Path, tm
     assert "60 users and 40 items known from training; evaluated on 202 rated pairs" in html
 
 
-def test_missing_ratings_and_implicit_models_are_clear_errors(model_dir: Path, tmp_path: Path) -> None:
+def test_missing_ratings_are_a_clear_error(model_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(DataError, match="rating column 'rating' not found"):
         build_report(model_dir, held_out().drop(columns="rating"), tmp_path / "r.html")
     assert not (tmp_path / "r.html").exists()
-    clicks = low_rank_ratings(1).frame.drop(columns="rating")
-    implicit_dir = tmp_path / "implicit"
-    trainwell.fit_ratings(clicks, out=implicit_dir, epochs=1, progress=False)
-    with pytest.raises(ConfigError, match="covers rating models"):
-        build_report(implicit_dir, clicks, tmp_path / "r.html")
+
+
+def grouped_clicks() -> pd.DataFrame:
+    """Users of group g click only items of group g (ids ``g*100 + j``), at increasing times."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for group in range(3):
+        for member in range(20):
+            chosen = rng.choice(12, 8, replace=False)
+            rows += [(f"u{group}-{member}", group * 100 + int(j), t) for t, j in enumerate(chosen)]
+    return pd.DataFrame(rows, columns=["user", "item", "timestamp"])
+
+
+def test_an_implicit_model_is_reported_on_its_own_validation_with_both_baselines(tmp_path: Path) -> None:
+    clicks = grouped_clicks()
+    run = trainwell.fit_ratings(
+        clicks, out=tmp_path / "m", epochs=10, lr=3e-2, n_factors=16, batch_size=64, progress=False
+    )
+    html = build_report(tmp_path / "m", clicks, tmp_path / "report.html").read_text(encoding="utf-8")
+    for heading in (
+        "Ranking quality",
+        "The model against each baseline",
+        "Who it works for",
+        "Popular items and the long tail",
+        "How much of the catalogue it recommends",
+        "Recommendations to look at",
+    ):
+        assert f"<h2>{heading}</h2>" in html or f"<h3>{heading}</h3>" in html
+    # The same table as the fit's: the same held-out interactions, so the fit's own numbers.
+    row = run.learn.history[-1]
+    for name in ("hit@10", "ndcg@10", "hit@10_popularity", "hit@10_ease"):
+        assert re.search(rf"<td>{re.escape(name)}</td><td[^>]*>{row[name]:.4g}</td>", html), name
+    assert "60 users ranked" in html
+    # Knowing the group is everything here: the model and EASE tie, both far above popularity.
+    assert re.search(r"<td>popularity</td><td[^>]*>0\.\d+</td><td>[^<]*</td><td>better</td>", html)
+    assert re.search(r"<td>ease</td><td[^>]*>[^<]*</td><td>[^<]*</td><td>no clear difference</td>", html)
+    # Every user's top 10 is within their own group: the held-out item is there, in brackets.
+    assert html.count("[") >= 5
+
+
+def test_an_implicit_report_needs_users_the_model_knows(tmp_path: Path) -> None:
+    clicks = grouped_clicks()
+    trainwell.fit_ratings(clicks, out=tmp_path / "m", epochs=1, progress=False)
+    strangers = clicks.assign(user=clicks["user"] + "-new")
+    with pytest.raises(DataError, match="none of the 60 held-out interactions"):
+        build_report(tmp_path / "m", strangers, tmp_path / "r.html")
+    with pytest.raises(DataError, match="item column 'item' not found"):
+        build_report(tmp_path / "m", clicks.drop(columns="item"), tmp_path / "r.html")
+    dom = dump_dom(build_report(tmp_path / "m", clicks, tmp_path / "r.html"), tmp_path / "profile")
+    assert "Who it works for" in dom and "Recommendations to look at" in dom
 
 
 def test_collab_report_renders_in_headless_chromium(model_dir: Path, tmp_path: Path) -> None:

@@ -287,6 +287,66 @@ def _checked(
     return df
 
 
+def interaction_times(
+    df: pd.DataFrame, user_col: str, item_col: str, time: str | None, name: str
+) -> np.ndarray | None:
+    """Each interaction's time as a float (numbers as given, dates as nanoseconds), from ``time`` or the
+    column named like a time; ``None`` when there is none.
+
+    Raises:
+        DataError: ``time`` is not a column, or holds values that are neither numbers nor dates.
+    """
+    if time is not None:
+        check_columns(df, [time], name, "--time")
+    time_col = time or find_time_column(df, [user_col, item_col])
+    if time_col is None:
+        return None
+    parsed = pd.to_numeric(df[time_col], errors="coerce")
+    if parsed.isna().any():  # not all numbers: dates, as nanoseconds (an unreadable one stays missing)
+        dates = pd.to_datetime(df[time_col], errors="coerce", format="mixed")
+        parsed = pd.Series(dates.to_numpy(dtype="datetime64[ns]").astype(np.int64), index=df.index)
+        parsed = parsed.where(dates.notna())
+    if parsed.isna().any():
+        raise DataError(
+            f"time column '{time_col}' of {name} holds values that are neither numbers nor dates, e.g. "
+            f"{df[time_col][parsed.isna()].iloc[0]!r}; fix them or pass another column with --time"
+        )
+    return parsed.to_numpy(dtype=np.float64)
+
+
+def latest_per_pair(df: pd.DataFrame, user_col: str, item_col: str, times: np.ndarray | None) -> np.ndarray:
+    """Sorted positions of the rows kept when each (user, item) pair keeps one row, its latest."""
+    from trainwell.data.categories import category_key
+
+    keys = pd.DataFrame({"u": df[user_col].map(category_key), "i": df[item_col].map(category_key)})
+    order = np.argsort(times, kind="stable") if times is not None else np.arange(len(df))
+    return np.sort(order[~keys.iloc[order].duplicated(keep="last").to_numpy()])
+
+
+def split_latest(
+    df: pd.DataFrame,
+    user_col: str,
+    item_col: str,
+    *,
+    time: str | None = None,
+    seed: int = 0,
+    name: str = "the data",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(history, held_out)``: each (user, item) pair once (its latest row), then each user's latest
+    interaction held out (:func:`~trainwell.collab.implicit.leave_one_out`): the split an implicit fit
+    validates on, for a table read the same way."""
+    from trainwell.collab.implicit import leave_one_out
+    from trainwell.data.categories import category_key
+
+    df = _checked(df, user_col, item_col, None, name)
+    times = interaction_times(df, user_col, item_col, time, name)
+    keep = latest_per_pair(df, user_col, item_col, times)
+    df = df.iloc[keep].reset_index(drop=True)
+    user_numbers = pd.factorize(df[user_col].map(category_key).to_numpy())[0]
+    history, held = leave_one_out(user_numbers, None if times is None else times[keep], seed)
+    return df.iloc[history], df.iloc[held]
+
+
 def _interactions_data(
     df: pd.DataFrame,
     user_col: str,
@@ -311,38 +371,21 @@ def _interactions_data(
 
     if isinstance(n_negatives, bool) or not isinstance(n_negatives, numbers.Integral) or n_negatives < 1:
         raise ConfigError(f"n_negatives must be a whole number of at least 1, got {n_negatives!r}")
-    if time is not None:
-        check_columns(df, [time], name, "--time")
-    time_col = time or find_time_column(df, [user_col, item_col])
     df = _checked(df, user_col, item_col, None, name)
-    times = None
-    if time_col is not None:
-        parsed = pd.to_numeric(df[time_col], errors="coerce")
-        if parsed.isna().any():  # not all numbers: dates, as nanoseconds (an unreadable one stays missing)
-            dates = pd.to_datetime(df[time_col], errors="coerce", format="mixed")
-            parsed = pd.Series(dates.to_numpy(dtype="datetime64[ns]").astype(np.int64), index=df.index)
-            parsed = parsed.where(dates.notna())
-        if parsed.isna().any():
-            raise DataError(
-                f"time column '{time_col}' of {name} holds values that are neither numbers nor dates, e.g. "
-                f"{df[time_col][parsed.isna()].iloc[0]!r}; fix them or pass another column with --time"
-            )
-        times = parsed.to_numpy(dtype=np.float64)
+    times = interaction_times(df, user_col, item_col, time, name)
     given = None
     if splits is not None or valid_col is not None:  # positions of the table as given, before de-duplication
         train_rows, valid_rows = _split(df, 0.0, valid_col, splits, seed, name)
         given = np.zeros(len(df), dtype=np.int8)
         given[train_rows], given[valid_rows] = 1, 2
     # One row per (user, item): the latest, so the held-out interaction is never also a training one.
-    keys = pd.DataFrame({"u": df[user_col].map(category_key), "i": df[item_col].map(category_key)})
-    order = np.argsort(times, kind="stable") if times is not None else np.arange(len(df))
-    keep = np.sort(order[~keys.iloc[order].duplicated(keep="last").to_numpy()])
+    keep = latest_per_pair(df, user_col, item_col, times)
     df = df.iloc[keep].reset_index(drop=True)
     times = None if times is None else times[keep]
     if given is not None:
         train_index, valid_index = np.flatnonzero(given[keep] == 1), np.flatnonzero(given[keep] == 2)
     else:
-        user_numbers = pd.factorize(keys["u"].to_numpy()[keep])[0]
+        user_numbers = pd.factorize(df[user_col].map(category_key).to_numpy())[0]
         train_index, valid_index = leave_one_out(user_numbers, times, seed)
     train_df, valid_df = df.iloc[train_index], df.iloc[valid_index]
     recipe = CollabRecipe.fit(train_df, user_col=user_col, item_col=item_col, rating_col=None)

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 import trainwell
-from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.errors import DataError
 from trainwell.report import _html
 
 if TYPE_CHECKING:
@@ -44,10 +44,9 @@ def collab_report_sections(
 
     recipe, task = predictor.recipe, predictor.task
     if recipe.implicit:
-        raise ConfigError(
-            "the report covers rating models; an implicit-feedback model's ranking metrics (hit@10, ndcg@10) "
-            "are in its training history (trainwell info)"
-        )
+        from trainwell.report._implicit import implicit_report_sections
+
+        return implicit_report_sections(predictor, frame, source)
     for name, what in (
         (recipe.user_col, "user"),
         (recipe.item_col, "item"),
