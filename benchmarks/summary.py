@@ -93,7 +93,13 @@ def rows() -> list[tuple[str, str, str, str]]:
             )
     table.extend(vision_rows())
     table.extend(text_rows())
-    extra = [_movielens_row(), _movielens_implicit_row(), _distributed_row(), _tune_row()]
+    extra = [
+        _movielens_row(),
+        _movielens_implicit_row(),
+        _distributed_row(),
+        _distributed_lm_row(),
+        _tune_row(),
+    ]
     table.extend(row for row in extra if row)
     table.extend(_tagging_rows())
     return table
@@ -142,20 +148,39 @@ def _tune_row() -> tuple[str, str, str, str] | None:
     )
 
 
-def _distributed_row() -> tuple[str, str, str, str] | None:
-    distributed = _load("distributed")
+def _speedup_row(name: str, unit: str, title: str, what: str) -> tuple[str, str, str, str] | None:
+    """Two processes against one (2 threads, then 1 thread), from ``benchmarks/results/<name>.json``."""
+    distributed = _load(name)
     if not distributed:
         return None
     results = distributed["results"]
-    two = results["2 process x 1 thread"]["images_per_s"]
-    one_two = results["1 process x 2 thread"]["images_per_s"]
-    one_one = results["1 process x 1 thread"]["images_per_s"]
+    key = f"{unit}_per_s"
+    two = results["2 process x 1 thread"][key]
+    one_two, one_one = results["1 process x 2 thread"][key], results["1 process x 1 thread"][key]
     return (
-        "torchrun, 2 CPU processes (`benchmarks/distributed.py`)",
-        f"{two:.0f} images/s training simple_cnn on MNIST (2 processes x 1 thread)",
+        title,
+        f"{two:.0f} {unit}/s {what} (2 processes x 1 thread)",
         "reported",
-        f"1 process x 2 threads {one_two:.0f} images/s ({two / one_two:.2f}x); 1 process x 1 thread "
+        f"1 process x 2 threads {one_two:.0f} {unit}/s ({two / one_two:.2f}x); 1 process x 1 thread "
         f"{one_one:.0f} ({two / one_one:.2f}x)",
+    )
+
+
+def _distributed_row() -> tuple[str, str, str, str] | None:
+    return _speedup_row(
+        "distributed",
+        "images",
+        "torchrun, 2 CPU processes (`benchmarks/distributed.py`)",
+        "training simple_cnn on MNIST",
+    )
+
+
+def _distributed_lm_row() -> tuple[str, str, str, str] | None:
+    return _speedup_row(
+        "distributed_lm",
+        "tokens",
+        "torchrun, language model, 2 CPU processes (`benchmarks/distributed.py`)",
+        "training an AWD-LSTM (200/400, 2 layers) on PTB",
     )
 
 

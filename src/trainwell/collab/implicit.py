@@ -244,19 +244,13 @@ def model_scores(
     return scores
 
 
-@torch.no_grad()
-def held_out_ranks(
+def unseen_scores(
     scores_of: Callable[[np.ndarray], torch.Tensor], ranking: HeldOutRanking, rows: np.ndarray
-) -> np.ndarray:
-    """The 0-based place of each held-out item of ``rows`` (positions in ``ranking``) in its user's ranking.
-
-    ``scores_of(user_codes)`` scores items 1..n_items-1 for each user: ``(len(user_codes), n_items - 1)``.
-    The user's training items are left out of the ranking; ties with the held-out item count half, the
-    expected place under a random order (a popularity ranking has many).
-    """
+) -> Iterator[tuple[int, np.ndarray, torch.Tensor]]:
+    """``(start, part, scores)`` chunk by chunk over ``rows``: the scores of items 1..n_items-1 for the users
+    of ``rows[start : start + len(part)]``, the items each user interacted with in training at ``-inf``."""
     n_items = ranking.n_items
     chunk = max(1, (1 << 20) // max(n_items - 1, 1))
-    places = np.empty(len(rows), dtype=np.float64)
     for start in range(0, len(rows), chunk):
         part = rows[start : start + chunk]
         scores = scores_of(ranking.users[part]).float().clone()
@@ -269,6 +263,21 @@ def held_out_ranks(
             ranking.seen,
         ).reshape(len(part), n_items - 1)
         scores[torch.as_tensor(seen, device=scores.device)] = -float("inf")
+        yield start, part, scores
+
+
+@torch.no_grad()
+def held_out_ranks(
+    scores_of: Callable[[np.ndarray], torch.Tensor], ranking: HeldOutRanking, rows: np.ndarray
+) -> np.ndarray:
+    """The 0-based place of each held-out item of ``rows`` (positions in ``ranking``) in its user's ranking.
+
+    ``scores_of(user_codes)`` scores items 1..n_items-1 for each user: ``(len(user_codes), n_items - 1)``.
+    The user's training items are left out of the ranking; ties with the held-out item count half, the
+    expected place under a random order (a popularity ranking has many).
+    """
+    places = np.empty(len(rows), dtype=np.float64)
+    for start, part, scores in unseen_scores(scores_of, ranking, rows):
         target = torch.as_tensor(ranking.items[part] - 1, device=scores.device)
         held = scores.gather(1, target[:, None])
         ties = (scores == held).sum(dim=1) - 1

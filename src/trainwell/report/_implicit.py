@@ -172,17 +172,27 @@ def _activity_section(ranks: dict[str, np.ndarray], ranking: HeldOutRanking) -> 
         if mask.any():
             label = f"more than {low}" if high is None else f"{low + 1} to {high}"
             rows.append((label, int(mask.sum()), *_hit_rates(ranks, mask)))
-    return _html.section(
+    return _hit_rate_section(
         "activity",
         "Who it works for",
+        f"hit@{K} of users grouped by how many interactions they have in the history. A personal model should gain "
+        "most over popularity for users it knows well; for users with few interactions, popularity is hard to beat.",
+        "interactions in history",
+        ranks,
+        rows,
+    )
+
+
+def _hit_rate_section(
+    anchor: str, title: str, note: str, first: str, ranks: dict[str, np.ndarray], rows: list[Any]
+) -> str:
+    """A section with one table: a group per row, its user count and each ranking's hit rate."""
+    return _html.section(
+        anchor,
+        title,
         [
-            _html.paragraph(
-                f"hit@{K} of users grouped by how many interactions they have in the history. A personal model "
-                "should gain most over popularity for users it knows well; for users with few interactions, "
-                "popularity is hard to beat.",
-                note=True,
-            ),
-            _html.table(["interactions in history", "users", *[f"hit@{K} {name}" for name in ranks]], rows),
+            _html.paragraph(note, note=True),
+            _html.table([first, "users", *[f"hit@{K} {name}" for name in ranks]], rows),
         ],
     )
 
@@ -196,40 +206,26 @@ def _item_section(ranks: dict[str, np.ndarray], ranking: HeldOutRanking) -> str:
     for label, mask in ((f"head: the {n_head} most interacted-with items", head), ("the other items", ~head)):
         if mask.any():
             rows.append((label, int(mask.sum()), *_hit_rates(ranks, mask)))
-    return _html.section(
+    return _hit_rate_section(
         "items",
         "Popular items and the long tail",
-        [
-            _html.paragraph(
-                f"hit@{K} by what the held-out item was. A model that only finds the popular items recommends "
-                "what users would have found anyway; finding the others is what a personal model is for.",
-                note=True,
-            ),
-            _html.table(["held-out item", "users", *[f"hit@{K} {name}" for name in ranks]], rows),
-        ],
+        f"hit@{K} by what the held-out item was. A model that only finds the popular items recommends what users "
+        "would have found anyway; finding the others is what a personal model is for.",
+        "held-out item",
+        ranks,
+        rows,
     )
 
 
 @torch.no_grad()
 def _top_items(scores_of: Any, ranking: HeldOutRanking, rows: np.ndarray, k: int = K) -> np.ndarray:
     """``(len(rows), k)`` item codes: each user's top ``k`` among the items they have not touched."""
-    from trainwell.collab.implicit import pair_keys
+    from trainwell.collab.implicit import unseen_scores
 
-    n_items = ranking.n_items
-    tops = []
-    for start in range(0, len(rows), 256):
-        part = rows[start : start + 256]
-        scores = scores_of(ranking.users[part]).float().clone()
-        seen = np.isin(
-            pair_keys(
-                np.repeat(ranking.users[part], n_items - 1),
-                np.tile(np.arange(1, n_items), len(part)),
-                n_items,
-            ),
-            ranking.seen,
-        ).reshape(len(part), n_items - 1)
-        scores[torch.as_tensor(seen)] = -float("inf")
-        tops.append(torch.topk(scores, min(k, n_items - 1), dim=1).indices.numpy() + 1)
+    tops = [
+        torch.topk(scores, min(k, scores.shape[1]), dim=1).indices.cpu().numpy() + 1
+        for _, _, scores in unseen_scores(scores_of, ranking, rows)
+    ]
     return np.concatenate(tops)
 
 
