@@ -159,11 +159,14 @@ def _hit_rates(ranks: dict[str, np.ndarray], mask: np.ndarray) -> list[float]:
     return [float((places[mask] < K).mean()) if mask.any() else float("nan") for places in ranks.values()]
 
 
+def _history_lengths(ranking: HeldOutRanking) -> np.ndarray:
+    """How many interactions each ranked user has in the history."""
+    users = ranking.seen // ranking.n_items
+    return np.bincount(users, minlength=int(ranking.users.max()) + 1)[ranking.users]
+
+
 def _activity_section(ranks: dict[str, np.ndarray], ranking: HeldOutRanking) -> str:
-    n_items = ranking.n_items
-    history_length = np.bincount(ranking.seen // n_items, minlength=int(ranking.users.max()) + 1)[
-        ranking.users
-    ]
+    history_length = _history_lengths(ranking)
     edges = [0, *ACTIVITY_EDGES, None]
     rows = []
     for low, high in itertools.pairwise(edges):
@@ -266,9 +269,7 @@ def _examples_section(
     from trainwell.collab.ranking import item_id
 
     recipe = predictor.recipe
-    active = np.bincount(ranking.seen // ranking.n_items, minlength=int(ranking.users.max()) + 1)[
-        ranking.users
-    ]
+    active = _history_lengths(ranking)
     rows = np.argsort(-active, kind="stable")[:EXAMPLE_USERS]
     tops = _top_items(scores_of, ranking, rows)
     table_rows = []
