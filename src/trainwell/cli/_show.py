@@ -89,7 +89,8 @@ def _ranking_verdicts(learn: Any) -> list[str]:
         else:
             lines.append(
                 f"warning: {comparison.sentence()} (paired over the same users): it is not worth serving over "
-                "that ranking yet; try more --epochs or another --lr, or --arch collab_nn"
+                "that ranking yet; try more --epochs or another --lr (on some data the baseline is simply the "
+                "better recommender; trainwell report shows for which users and items)"
             )
     return lines
 
