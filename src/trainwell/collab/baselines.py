@@ -26,10 +26,13 @@ if TYPE_CHECKING:
 
 __all__ = ["EASE", "MAX_EASE_ITEMS", "BiasBaseline", "BiasBaselineScore"]
 
-#: Largest catalogue EASE is fitted on: it inverts an items x items matrix (4,000 items: 128 MB, seconds).
+#: Largest catalogue EASE is fitted on: it inverts items x items matrices. On 2 cores the baseline adds about 2 s
+#: to an implicit fit of MovieLens 100k (1,680 items) and 33 s for 4,000 items (20,000 users, 400,000 interactions).
 MAX_EASE_ITEMS = 4000
 #: The regularisations EASE chooses from, on an inner hold-out of the training interactions.
 EASE_LAMBDAS = (10.0, 50.0, 200.0, 1000.0)
+#: Most users whose inner held-out interaction is ranked to choose λ (a seeded sample beyond it).
+EASE_TUNING_USERS = 2000
 
 
 @dataclass
@@ -121,18 +124,18 @@ class EASE:
     No training loop, no sampled negatives, and on MovieLens-style data it is as strong as a tuned matrix
     factorisation (Steck; Dacrema et al. 2019, "Are we really making much progress?"), so a model that does not
     beat it has not earned its training. ``λ`` is chosen among :data:`EASE_LAMBDAS` on an inner hold-out of the
-    training interactions (one per user), never on the validation users.
+    training interactions (one per user, at most :data:`EASE_TUNING_USERS` of them), never on the validation
+    users.
 
     Attributes:
         weights: ``(n_items, n_items)`` float32 over item codes (code 0, the unknown item, scores nothing).
         lam: The regularisation used.
-        users, items: Codes of the training interactions (the rows of ``X``).
+        matrix: ``X``, the users x items 0/1 matrix of the training interactions (sparse).
     """
 
     weights: np.ndarray
     lam: float
-    users: np.ndarray
-    items: np.ndarray
+    matrix: Any
 
     @classmethod
     def fit(
@@ -159,8 +162,8 @@ class EASE:
         users, items = np.asarray(users, dtype=np.int64), np.asarray(items, dtype=np.int64)
         if lam is None:
             lam = cls._choose_lambda(users, items, n_items, k, seed)
-        eigen = _gram_eigen(users, items, n_items)
-        return cls(_ease_weights(eigen, float(lam)), float(lam), users, items)
+        matrix = _interactions(users, items, n_items)
+        return cls(_ease_weights(_gram(matrix), float(lam)), float(lam), matrix)
 
     @classmethod
     def _choose_lambda(cls, users: np.ndarray, items: np.ndarray, n_items: int, k: int, seed: int) -> float:
@@ -179,21 +182,24 @@ class EASE:
             return EASE_LAMBDAS[len(EASE_LAMBDAS) // 2]
         seen = np.sort(pair_keys(users[fit_rows], items[fit_rows], n_items))
         inner = HeldOutRanking(users[held_rows], items[held_rows], seen, n_items, np.zeros(n_items))
-        eigen = _gram_eigen(users[fit_rows], items[fit_rows], n_items)
+        matrix = _interactions(users[fit_rows], items[fit_rows], n_items, int(users.max()) + 1)
+        gram = _gram(matrix)
         rows = np.arange(len(held_rows))
+        if len(rows) > EASE_TUNING_USERS:  # ranking every user's item costs users x items scores per λ
+            rows = np.sort(np.random.default_rng(seed).choice(rows, EASE_TUNING_USERS, replace=False))
         scores = {}
         for lam in EASE_LAMBDAS:
-            model = cls(_ease_weights(eigen, lam), lam, users[fit_rows], items[fit_rows])
+            model = cls(_ease_weights(gram, lam), lam, matrix)
             scores[lam] = ranking_means(held_out_ranks(model.scores, inner, rows), k)[1]
         return max(EASE_LAMBDAS, key=lambda lam: scores[lam])
 
     def scores(self, user_codes: np.ndarray) -> torch.Tensor:
         """``(len(user_codes), n_items - 1)``: every real item's score for each user, as the ranking wants."""
         wanted = np.asarray(user_codes, dtype=np.int64)
-        rows = _interactions(self.users, self.items, len(self.weights), int(wanted.max(initial=0)) + 1)[
-            wanted
-        ]
-        return torch.from_numpy(np.asarray(rows @ self.weights, dtype=np.float32))[:, 1:]
+        known = wanted < self.matrix.shape[0]  # a user with no training interaction scores nothing
+        scores = np.zeros((len(wanted), len(self.weights)), dtype=np.float32)
+        scores[known] = self.matrix[wanted[known]] @ self.weights
+        return torch.from_numpy(scores)[:, 1:]
 
     @classmethod
     def fit_on(cls, ranking: HeldOutRanking, rows: np.ndarray, k: int = 10) -> tuple[EASE, np.ndarray]:
@@ -218,17 +224,15 @@ def _interactions(users: np.ndarray, items: np.ndarray, n_items: int, n_users: i
     return matrix
 
 
-def _gram_eigen(users: np.ndarray, items: np.ndarray, n_items: int) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenvalues and vectors of ``XᵀX`` (one decomposition serves every λ)."""
-    matrix = _interactions(users, items, n_items)
-    gram = np.asarray((matrix.T @ matrix).todense(), dtype=np.float64)
-    values, vectors = np.linalg.eigh(gram)
-    return values, vectors
+def _gram(matrix: Any) -> np.ndarray:
+    """``XᵀX``: how many users interacted with both items of each pair."""
+    return np.asarray((matrix.T @ matrix).todense(), dtype=np.float64)
 
 
-def _ease_weights(eigen: tuple[np.ndarray, np.ndarray], lam: float) -> np.ndarray:
-    values, vectors = eigen
-    inverse = (vectors / (values + lam)) @ vectors.T  # (XᵀX + λI)⁻¹
+def _ease_weights(gram: np.ndarray, lam: float) -> np.ndarray:
+    # One inverse per λ: cheaper than an eigendecomposition shared by the four λ (4,000 items: 2.4 s against
+    # 7.7 s for the decomposition alone, on 2 cores).
+    inverse = np.linalg.inv(gram + lam * np.eye(len(gram)))  # (XᵀX + λI)⁻¹
     weights = -inverse / np.diag(inverse)
     np.fill_diagonal(weights, 0.0)
     weights[0, :] = 0.0  # the unknown item scores nothing and lends nothing
