@@ -53,6 +53,11 @@ def main() -> None:
         "with the lowest validation perplexity (trained weights included) is evaluated on test",
     )
     parser.add_argument("--ema-decay", type=float, default=0.999)
+    parser.add_argument(
+        "--baselines-only",
+        action="store_true",
+        help="only the Kneser-Ney n-gram baselines (seconds); writes benchmarks/results/ptb_ngram.json",
+    )
     args = parser.parse_args()
     if not PTB.is_dir():
         sys.exit(f"PTB not found at {PTB}; set TRAINWELL_SHARED_DATA")
@@ -83,6 +88,11 @@ def main() -> None:
     print(
         f"data: {data} in {data_seconds:.1f}s; {used} distinct token ids in train (vocab table {len(vocab)})"
     )
+    baselines = ngram_baselines(data)
+    if args.baselines_only:
+        payload = {"machine": machine_info(threads=args.threads), "ngram_baselines": baselines}
+        print(f"wrote {write_results('ptb_ngram', payload)}")
+        return
 
     learn = language_model_learner(
         data,
@@ -135,6 +145,11 @@ def main() -> None:
         ["test (batched)", test["perplexity"], "-"],
         ["valid (batch 1)", cache.valid_perplexity, cache.valid_perplexity_cache],
         ["test (batch 1)", cache.test_perplexity, cache.test_perplexity_cache],
+        *[
+            [f"{name}: {split}", value, "-"]
+            for name, scores in baselines.items()
+            for split, value in scores.items()
+        ],
     ]
     print_table(
         f"PTB, {args.minutes:g} min on {args.threads} threads, {tokens_per_s:.0f} tokens/s",
@@ -158,12 +173,31 @@ def main() -> None:
         "test_perplexity": test["perplexity"],
         "cache": cache.to_dict(),
         "cache_test_gain": gain,
+        "ngram_baselines": baselines,
         "eval_seconds": time.perf_counter() - eval_start,
         "cache_seconds": cache_seconds,
         "sample": sample,
         "targets": {"test_perplexity_max": 125, "cache_gain_min": 0.05, "minutes": 30},
     }
     print(f"wrote {write_results(args.name, payload)}")
+
+
+def ngram_baselines(data: Any) -> dict[str, dict[str, float]]:
+    """Valid and test perplexity of interpolated Kneser-Ney 3- and 4-gram models on the same token ids (the
+    trigram is what every language-model fit reports as ``perplexity_baseline``)."""
+    from trainwell.text.ngram import KneserNey
+
+    results = {}
+    for order in (3, 4):
+        start = time.perf_counter()
+        model = KneserNey.fit(data.train.ids.numpy(), int(data.model_hints["vocab_size"]), order)
+        results[f"Kneser-Ney {order}-gram"] = {
+            "valid": model.perplexity(data.valid.ids.numpy()),
+            "test": model.perplexity(data.test.ids.numpy()),
+            "seconds": time.perf_counter() - start,
+        }
+        print(f"Kneser-Ney {order}-gram: {results[f'Kneser-Ney {order}-gram']}")
+    return results
 
 
 def _choose_weights(learn: Any, data: Any, averages: dict[str, Any]) -> dict[str, Any]:

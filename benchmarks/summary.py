@@ -404,8 +404,15 @@ def _ptb_row(name: str) -> tuple[str, str, str, str] | None:
         if on_gpu
         else "<= 125 after 30 min of training; cache >= 5% lower",
         f"{ptb['train_seconds'] / 60:.1f} min of training, {ptb['tokens_per_s']:.0f} tokens/s, "
-        f"{ptb['epochs']:.2f} epochs",
+        f"{ptb['epochs']:.2f} epochs" + _ngram_note(ptb),
     )
+
+
+def _ngram_note(ptb: dict[str, Any]) -> str:
+    """The Kneser-Ney baselines' test perplexity on the same tokens, from the run or ``ptb_ngram.json``."""
+    baselines = ptb.get("ngram_baselines") or (_load("ptb_ngram") or {}).get("ngram_baselines") or {}
+    shown = [f"{name} {scores['test']:.1f}" for name, scores in baselines.items()]
+    return f"; baselines on the same tokens: {', '.join(shown)}" if shown else ""
 
 
 def ulmfit_rows() -> list[tuple[str, str, str, str]]:

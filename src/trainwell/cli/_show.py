@@ -129,6 +129,11 @@ def _callback_measure(name: str, value: Any) -> str | None:
         )
     if name == "tag_accuracy_baseline":
         return "tag accuracy of giving each word its commonest training tag (unseen words: the commonest tag)"
+    if name == "perplexity_baseline":
+        return (
+            "perplexity of a Kneser-Ney trigram counted on the same training text: the bar a neural language "
+            "model must clear"
+        )
     if name == "perplexity":
         return f"as unsure of the next word as a uniform choice among {value:.0f} words (lower is better)"
     return None

@@ -363,9 +363,17 @@ def _fit_language_model(
         pretrained=pretrained,
     )
     row = learn.history[-1] if learn.history else {}
-    perplexity = row.get("perplexity")
+    perplexity, bar = row.get("perplexity"), row.get("perplexity_baseline")
     shown = f"validation perplexity {perplexity:.1f}" if isinstance(perplexity, float) else "trained"
+    if isinstance(bar, float):
+        shown += f" (a Kneser-Ney trigram on the same text: {bar:.1f})"
     out_console.print(f"language model: {shown} after {len(learn.history)} epochs; model directory: {out}")
+    if isinstance(perplexity, float) and isinstance(bar, float) and perplexity >= bar:
+        out_console.print(
+            f"warning: the model's perplexity {perplexity:.1f} is not below the Kneser-Ney trigram's {bar:.1f}: "
+            "it has not yet learned more than word counts; train longer (--epochs) or on more text",
+            soft_wrap=True,
+        )
     out_console.print(f'sample it with: trainwell generate {out} "your prompt"')
 
 

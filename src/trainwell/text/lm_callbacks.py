@@ -19,7 +19,13 @@ if TYPE_CHECKING:
 
     from trainwell.learner.learner import Learner
 
-__all__ = ["ActivationRegularization", "HiddenStateReset", "Perplexity", "activation_penalty"]
+__all__ = [
+    "ActivationRegularization",
+    "HiddenStateReset",
+    "NgramBaseline",
+    "Perplexity",
+    "activation_penalty",
+]
 
 
 class HiddenStateReset(Callback):
@@ -137,3 +143,42 @@ class Perplexity(Callback):
         learn.history[-1]["valid_loss"] = loss
         learn.history[-1]["perplexity"] = math.exp(min(loss, 700.0))
         self._sum, self._tokens = 0.0, 0
+
+
+class NgramBaseline(Callback):
+    """Adds ``perplexity_baseline`` to each epoch's row: the validation perplexity of an interpolated Kneser-Ney
+    trigram (:class:`~trainwell.text.ngram.KneserNey`) counted on the same training tokens, over the same
+    validation tokens. A neural language model that does not beat it has not earned its training.
+
+    Counted once per learner (seconds for a million tokens); the same in every process of a distributed fit.
+
+    Attributes:
+        value: The baseline's perplexity, or ``None`` before the first fit (or without validation text).
+    """
+
+    order = (
+        -18
+    )  # after Perplexity (-19) wrote the row's perplexity, before the progress bar and loggers read it
+
+    def __init__(self, order: int = 3) -> None:
+        self.ngram_order = order
+        self.value: float | None = None
+
+    def before_fit(self, learn: Learner) -> None:
+        from trainwell.text.lm_stream import LMStreamLoader
+        from trainwell.text.ngram import KneserNey
+
+        train, valid = learn.data.train, learn.data.valid
+        if (
+            self.value is not None
+            or not isinstance(valid, LMStreamLoader)
+            or not isinstance(train, LMStreamLoader)
+        ):
+            return
+        vocab_size = int(learn.data.model_hints["vocab_size"])
+        model = KneserNey.fit(train.ids.cpu().numpy(), vocab_size, self.ngram_order)
+        self.value = model.perplexity(valid.ids.cpu().numpy())
+
+    def after_epoch(self, learn: Learner) -> None:
+        if self.value is not None and learn.history and "perplexity" in learn.history[-1]:
+            learn.history[-1]["perplexity_baseline"] = self.value

@@ -36,7 +36,7 @@ from trainwell.data.bundle import DataBundle
 from trainwell.learner.events import Callback
 from trainwell.learner.learner import Learner
 from trainwell.models.registry import create_model
-from trainwell.text.lm_callbacks import ActivationRegularization, HiddenStateReset, Perplexity
+from trainwell.text.lm_callbacks import ActivationRegularization, HiddenStateReset, NgramBaseline, Perplexity
 from trainwell.text.lm_predictor import generate_text
 from trainwell.text.lm_stream import LMRecipe, LMStreamLoader
 
@@ -258,7 +258,7 @@ def language_model_learner(
     if sampled:
         model.decode_in_training = False  # type: ignore[assignment]
     loss = LMLoss(model, n_samples=n_samples if sampled else 0, proposal=proposal)
-    extra: list[Callback] = [HiddenStateReset(), Perplexity()]
+    extra: list[Callback] = [HiddenStateReset(), Perplexity(), NgramBaseline()]
     if alpha or beta:
         extra.append(ActivationRegularization(alpha, beta))
     if clip is not None:
