@@ -57,10 +57,16 @@ def test_epoch_checkpoint_points_to_the_next_epoch_even_without_validation(tmp_p
 
 
 def test_only_rank_zero_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Another rank of a distributed fit: it hands its own part to rank 0 (nothing comes back) and writes nothing.
+    import trainwell.learner._checkpoint as checkpoint_state_module
+
+    monkeypatch.setattr(checkpoint_state_module, "_distributed", lambda: True)
+    monkeypatch.setattr(checkpoint_state_module, "_gathered", lambda own: None)
     monkeypatch.setattr(checkpoint_module, "is_rank_zero", lambda: False)
     learn = linear_learner(path=tmp_path)
-    learn.fit(1, callbacks=[Checkpoint(every_n_batches=1)])
-    assert list(tmp_path.iterdir()) == []
+    checkpoint = Checkpoint(every_n_batches=1)
+    learn.fit(1, callbacks=[checkpoint])
+    assert list(tmp_path.iterdir()) == [] and checkpoint.last_path is None
 
 
 @pytest.mark.parametrize(

@@ -215,14 +215,25 @@ def test_language_model_streams_are_shared_out_by_rows() -> None:
         LMStreamLoader(ids, 2, 3, world_size=12)
 
 
-def test_a_distributed_fit_resumed_from_its_checkpoint_ends_like_an_uninterrupted_one(tmp_path: Path) -> None:
-    whole = torchrun(RESUME_JOB, tmp_path / "whole", "whole")
+@pytest.mark.parametrize("model", ["table", "lm"])
+def test_a_distributed_fit_resumed_from_its_checkpoint_ends_like_an_uninterrupted_one(
+    tmp_path: Path, model: str
+) -> None:
+    # Each process draws its own dropout masks and (language model) carries the hidden state of its own rows:
+    # the checkpoint keeps every process's, and each takes its own back.
+    extra = ["lm"] if model == "lm" else []
+    whole = torchrun(RESUME_JOB, tmp_path / "whole", "whole", *extra)
     assert whole.returncode == 0, whole.stderr[-3000:]
-    interrupted = torchrun(RESUME_JOB, tmp_path / "resumed", "interrupt")
+    interrupted = torchrun(RESUME_JOB, tmp_path / "resumed", "interrupt", *extra)
     assert interrupted.returncode == 0, interrupted.stderr[-3000:]
-    assert (tmp_path / "resumed" / "checkpoint.pt").is_file()
+    saved = torch.load(tmp_path / "resumed" / "checkpoint.pt", weights_only=True)
+    assert len(saved["ranks"]) == 2 and not torch.equal(
+        saved["ranks"][0]["rng"]["torch"], saved["ranks"][1]["rng"]["torch"]
+    )
+    if model == "lm":
+        assert saved["next_batch"] > 0 and "HiddenStateReset" in saved["ranks"][1]["callbacks"]  # mid-epoch
     assert not (tmp_path / "resumed" / "weights.pt").exists()  # it did stop
-    resumed = torchrun(RESUME_JOB, tmp_path / "resumed", "resume")
+    resumed = torchrun(RESUME_JOB, tmp_path / "resumed", "resume", *extra)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     one = json.loads((tmp_path / "whole" / "history.json").read_text())
     two = json.loads((tmp_path / "resumed" / "history.json").read_text())

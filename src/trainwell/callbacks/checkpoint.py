@@ -20,7 +20,8 @@ class Checkpoint(Callback):
     Each write replaces the previous file atomically, so the file always holds the latest complete state.
     Resuming with the same call (``learn.fit_one_cycle(3, resume_from=path)``) continues from the batch after
     the checkpoint and gives the same weights and history as a run that was never interrupted. Only rank 0
-    writes. A relative ``path`` is under ``learn.path``.
+    writes; in a distributed fit the file keeps each process's RNG states and partial sums, and each process
+    resumes from its own. A relative ``path`` is under ``learn.path``.
 
     The callback runs after the Recorder and the schedules (order 60) so that the file includes this batch;
     a callback that must see the file already written (or that may stop the process) needs a larger order.
@@ -60,8 +61,10 @@ class Checkpoint(Callback):
         self.last_path: Path | None = None
 
     def _save(self, learn: Learner) -> None:
+        # Every process takes part (each hands rank 0 its own RNG states and partial sums); rank 0 writes.
+        path = learn.save_checkpoint(learn.path / self.path)
         if is_rank_zero():
-            self.last_path = learn.save_checkpoint(learn.path / self.path)
+            self.last_path = path
 
     def after_batch(self, learn: Learner) -> None:
         if (

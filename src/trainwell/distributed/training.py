@@ -10,7 +10,8 @@ them through :meth:`~trainwell.learner.events.Callback.combine`) before the epoc
 process holds the same history, and early stopping or save-best decide the same way everywhere.
 
 Batch normalisation keeps per-process statistics, as ``DistributedDataParallel`` does by default; the exported
-model is rank 0's.
+model is rank 0's. Each process draws its own random numbers (dropout, augmentation), and checkpoints keep each
+process's, so a resumed distributed fit continues exactly.
 """
 
 from __future__ import annotations
@@ -121,7 +122,29 @@ def distribute(learn: Learner) -> Learner:
             _one_batch_each(loader, size)
     if not any(isinstance(callback, DistributedTraining) for callback in learn.callbacks):
         learn.add_callbacks(DistributedTraining())
+        _own_random_streams(rank)
     return learn
+
+
+def _own_random_streams(rank: int) -> None:
+    """From here on, each process draws its own random numbers: dropout masks, augmentations, mixup weights and
+    sampled words differ between processes, as they would between the batches of one process, instead of
+    repeating rank 0's on other rows.
+
+    The model was built before (the same everywhere, and DDP broadcasts rank 0's anyway); what must agree
+    across processes (batch order, window lengths, drawn negatives) comes from generators seeded by the seed
+    and the epoch, not from these streams. Checkpoints keep every process's streams.
+    """
+    if rank == 0:
+        return
+    import random
+
+    import numpy as np
+
+    seed = (torch.initial_seed() + 1_000_003 * rank) % 2**63
+    torch.manual_seed(seed)
+    np.random.seed(seed % 2**32)
+    random.seed(seed)
 
 
 def _one_batch_each(loader: Any, size: int) -> None:

@@ -32,6 +32,14 @@ def save(learn: Learner, path: str | Path) -> Path:
         epoch, next_batch = learn.epoch, learn.batch_index + 1
     else:
         epoch, next_batch = learn.epoch + 1, 0
+    own = {
+        "rng": get_rng_states(),
+        "recorder": learn.recorder.state_dict(),
+        "callbacks": callback_states(learn, per_process=True),
+    }
+    ranks = _gathered(own)  # every process's own part, in rank order, on rank 0 of a distributed fit
+    if _distributed() and ranks is None:
+        return path  # rank 0 writes the file
     state: dict[str, Any] = {
         "format": CHECKPOINT_FORMAT,
         "model": learn.model.state_dict(),
@@ -41,10 +49,12 @@ def save(learn: Learner, path: str | Path) -> Path:
         "iteration": learn.iteration,
         "n_epochs": learn.n_epochs,
         "n_iterations": learn.n_iterations,
-        "rng": get_rng_states(),
-        "recorder": learn.recorder.state_dict(),
-        "callbacks": callback_states(learn),
+        "rng": own["rng"],
+        "recorder": own["recorder"],
+        "callbacks": {**callback_states(learn), **own["callbacks"]},
     }
+    if ranks is not None:
+        state["ranks"] = ranks
     buffer = io.BytesIO()
     torch.save(state, buffer)
     return write_bytes_atomic(path, buffer.getvalue())
@@ -83,9 +93,46 @@ def restore(learn: Learner, path: str | Path) -> None:
     learn.epoch = state["epoch"]
     learn._start_batch = state["next_batch"]
     learn.iteration = state["iteration"]
-    learn.recorder.load_state_dict(state["recorder"], learn.device)
-    set_rng_states(state["rng"])
-    learn._pending_callback_states = dict(state.get("callbacks") or {})
+    own = _own_part(state, path)
+    learn.recorder.load_state_dict(own["recorder"], learn.device)
+    set_rng_states(own["rng"])
+    learn._pending_callback_states = {**(state.get("callbacks") or {}), **(own.get("callbacks") or {})}
+
+
+def _distributed() -> bool:
+    import torch.distributed as dist
+
+    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+
+
+def _gathered(own: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """In a distributed fit, every process's ``own`` part on rank 0 (``None`` elsewhere, and in one process).
+
+    Each process draws its own random numbers and, mid-epoch, holds its own partial sums and carried state (a
+    language model's hidden state over its rows): a resume that gave every process rank 0's would not continue
+    the uninterrupted run. Every process must call this together (the Checkpoint callback does)."""
+    import torch.distributed as dist
+
+    if not _distributed():
+        return None
+    parts: list[Any] | None = [None] * dist.get_world_size() if dist.get_rank() == 0 else None
+    dist.gather_object(own, parts, dst=0)
+    return parts
+
+
+def _own_part(state: dict[str, Any], path: str | Path) -> dict[str, Any]:
+    """This process's RNG states, recorder and per-process callback states from ``state``."""
+    ranks = state.get("ranks")
+    if not ranks or not _distributed():
+        return {"rng": state["rng"], "recorder": state["recorder"], "callbacks": {}}
+    import torch.distributed as dist
+
+    if len(ranks) != dist.get_world_size():
+        raise ConfigError(
+            f"checkpoint '{path}' was written by {len(ranks)} processes and this job has {dist.get_world_size()}; "
+            f"resume with torchrun --nproc_per_node {len(ranks)}"
+        )
+    return dict(ranks[dist.get_rank()])
 
 
 def _keys(learn: Learner) -> list[tuple[str, Any]]:
@@ -99,10 +146,13 @@ def _keys(learn: Learner) -> list[tuple[str, Any]]:
     return keyed
 
 
-def callback_states(learn: Learner) -> dict[str, Any]:
-    """The state of every callback that has one (see :meth:`Callback.checkpoint_state`)."""
+def callback_states(learn: Learner, per_process: bool = False) -> dict[str, Any]:
+    """The state of every callback that has one (see :meth:`Callback.checkpoint_state`); with ``per_process``,
+    only those of callbacks whose state differs between the processes of a distributed fit."""
     states = {}
     for key, callback in _keys(learn):
+        if per_process and not callback.per_process_state:
+            continue
         state = callback.checkpoint_state()
         if state is not None:
             states[key] = state

@@ -104,6 +104,10 @@ class Callback:
     """
 
     order: ClassVar[int] = 0
+    #: True when :meth:`checkpoint_state` differs between the processes of a distributed fit (a language
+    #: model's hidden state over each process's rows): a checkpoint then keeps every process's, and each takes
+    #: its own back on resume. Other states are rank 0's, the same everywhere.
+    per_process_state: ClassVar[bool] = False
 
     @property
     def name(self) -> str:

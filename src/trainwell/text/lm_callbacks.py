@@ -36,6 +36,7 @@ class HiddenStateReset(Callback):
     """
 
     order = -18
+    per_process_state = True  # in a distributed fit each process carries the state of its own rows
 
     def __init__(self) -> None:
         self._encoder: nn.Module | None = None
