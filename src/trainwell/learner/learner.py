@@ -449,7 +449,10 @@ class Learner:
 
     # --------------------------------------------------------------------------------------- saving
     def save_checkpoint(self, path: str | Path) -> Path:
-        """Write everything needed to resume exactly: weights, optimizer, position, RNG states, history."""
+        """Write everything needed to resume exactly: weights, optimizer, position, RNG states, history.
+
+        In a distributed fit every process must call it (each hands rank 0 its own RNG states and partial sums;
+        rank 0 writes the file), as the :class:`~trainwell.callbacks.Checkpoint` callback does."""
         return _checkpoint.save(self, path)
 
     def export(self, path: str | Path, *, extra_files: dict[str, bytes] | None = None) -> Path:
