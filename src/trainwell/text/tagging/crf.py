@@ -144,26 +144,17 @@ class CRF(nn.Module):
             self._log_partition(emissions, mask) - self._path_score(emissions, tags, mask)
         ).sum() / mask.sum()
 
+    def rules(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(transitions, start, end)`` as decoding uses them: the learned scores plus the forbidden moves."""
+        return self.transitions + self.follow_penalty, self.start + self.start_penalty, self.end
+
     def decode(self, emissions: torch.Tensor, mask: torch.Tensor, pad: int = -100) -> torch.Tensor:
         """The best well-formed path of each sentence, ``(B, T)``, ``pad`` after its last word."""
-        return viterbi(
-            emissions.float(),
-            mask,
-            self.transitions + self.follow_penalty,
-            self.start + self.start_penalty,
-            self.end,
-            pad,
-        )
+        return viterbi(emissions.float(), mask, *self.rules(), pad)
 
     def marginals(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Each word's probability of each tag, under the same rules as :meth:`decode`."""
-        return marginals(
-            emissions.float(),
-            mask,
-            self.transitions + self.follow_penalty,
-            self.start + self.start_penalty,
-            self.end,
-        )
+        return marginals(emissions.float(), mask, *self.rules())
 
     def _path_score(self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         step_mask = mask.float()

@@ -140,19 +140,23 @@ class BiLSTMTagger(nn.Module):
 
     def decode(self, scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """The best tag path of each sentence, ``(B, T)``, :data:`IGNORE_INDEX` after its last word."""
-        if self.crf is not None:
-            return self.crf.decode(scores, mask, IGNORE_INDEX)
-        log_probabilities = torch.log_softmax(scores.float(), dim=-1)
-        end = torch.zeros_like(self.start_penalty)
-        return viterbi(log_probabilities, mask, self.follow_penalty, self.start_penalty, end, IGNORE_INDEX)
+        decoded, transitions, start, end = self._decoding(scores)
+        return viterbi(decoded, mask, transitions, start, end, IGNORE_INDEX)
 
     def marginals(self, scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Each word's probability of each tag ``(B, T, C)``, under the rules :meth:`decode` follows."""
+        decoded, transitions, start, end = self._decoding(scores)
+        return marginals(decoded, mask, transitions, start, end)
+
+    def _decoding(
+        self, scores: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(scores, transitions, start, end)`` to decode: the CRF's, or per-word log-probabilities under the
+        scheme's rules alone."""
         if self.crf is not None:
-            return self.crf.marginals(scores, mask)
-        log_probabilities = torch.log_softmax(scores.float(), dim=-1)
+            return (scores.float(), *self.crf.rules())
         end = torch.zeros_like(self.start_penalty)
-        return marginals(log_probabilities, mask, self.follow_penalty, self.start_penalty, end)
+        return torch.log_softmax(scores.float(), dim=-1), self.follow_penalty, self.start_penalty, end
 
     def layer_groups(self) -> list[nn.Module]:
         """Inputs (embeddings and character CNN), the LSTM, and the head (with the CRF)."""
