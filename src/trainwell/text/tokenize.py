@@ -451,8 +451,19 @@ def _expand_specials(tokens: list[str]) -> list[str]:
                 words.extend([target] * count)
             continue
         if token in (MAJ, UP) and index < n:
-            words.append(_apply_case(token, tokens[index]))
-            index += 1
+            # A sampled sequence may stack marks or put a dropped token between a mark and its word
+            # ("xxmaj xxup soften"): the marks apply to the next word (xxup wins), never to another mark.
+            marks = {token}
+            while index < n and (tokens[index] in (MAJ, UP) or tokens[index] in _DROPPED_ON_DETOKENIZE):
+                marks.add(tokens[index])
+                index += 1
+            if (
+                index < n
+                and tokens[index] not in SPECIAL_TOKENS
+                and not tokens[index].startswith(FAKE_PREFIX)
+            ):
+                words.append(_apply_case(UP if UP in marks else MAJ, tokens[index]))
+                index += 1
             continue
         words.append(token)
     return words
