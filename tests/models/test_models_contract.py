@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 import torch
 
 import trainwell.tabular  # noqa: F401  (registers the tabular architectures)
+from trainwell.collab.ease import EASEModel
 from trainwell.core.artifact import read_artifact, save_artifact
 from trainwell.models import create_model, list_models, models
 
@@ -68,6 +70,16 @@ EXAMPLE_INPUTS["tagging"] = lambda: (
         torch.randint(2, 20, (8, 6, 4)),
     ),
 )
+EXAMPLE_BY_NAME["ease"] = lambda: (
+    {"n_users": 6, "n_items": 5, "n_interactions": 12, "lam": 2.0, "n_out": 1},
+    (torch.stack([torch.randint(0, 6, (8,)), torch.randint(0, 5, (8,))], dim=1), torch.zeros(8, 0)),
+)
+# Models fitted in closed form (``closed_form = True``): their state comes from this fit, not from gradients.
+CLOSED_FORM_FIT = {
+    "ease": lambda config: EASEModel.fit(
+        np.repeat(np.arange(1, 6), 3)[:12], np.tile(np.arange(1, 5), 3), 6, 5, lam=2.0
+    )
+}
 # Output shape when it is not (batch, n_out).
 EXPECTED_SHAPE = {"awd_lstm_lm": (8, 5, 50), "bilstm_crf": (8, 6, 5)}
 # Models whose training loss involves parameters the forward pass does not use (a CRF's transitions).
@@ -91,15 +103,22 @@ def test_architecture_contract(name: str, tmp_path) -> None:
     config = json.loads(json.dumps(config))  # the config must be plain JSON
     torch.manual_seed(0)
     model = create_model(name, **config)
+    closed_form = getattr(model, "closed_form", False)
+    if closed_form:
+        fitted = CLOSED_FORM_FIT[name](config)
+        model.load_state_dict(fitted.state_dict())  # the config rebuilds exactly the fitted model's shapes
     output = model(*inputs)
     if name in EXPECTED_SHAPE:
         assert tuple(output.shape) == EXPECTED_SHAPE[name]
     else:
         n_out = config["n_out"] if "n_out" in config else config["arch_config"]["n_out"]
         assert output.shape == (8, n_out)
-    loss = TRAINING_LOSS[name](model, output) if name in TRAINING_LOSS else output.sum()
-    loss.backward()
-    assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
+    if closed_form:  # nothing for an optimizer to move
+        assert not any(p.requires_grad for p in model.parameters())
+    else:
+        loss = TRAINING_LOSS[name](model, output) if name in TRAINING_LOSS else output.sum()
+        loss.backward()
+        assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
 
     groups = model.layer_groups()
     grouped = [id(p) for group in groups for p in group.parameters()]

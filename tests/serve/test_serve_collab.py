@@ -111,3 +111,20 @@ def test_recommend_refuses_bad_requests_by_field(servers: dict[str, LiveServer])
     assert "no-such-movie" in unknown.json()["message"]
     ranked = httpx.post(url, json={"user": 100, "candidates": ["m2", "m4"], "k": 5}, timeout=30).json()
     assert sorted(entry["item"] for entry in ranked["items"]) == ["m2", "m4"]
+
+
+def test_an_ease_model_is_served_by_pytorch(tmp_path: Path) -> None:
+    out = tmp_path / "ease"
+    interactions = ratings()[["user", "movie"]]
+    trainwell.fit_ratings(interactions, out=out, arch="ease", implicit=True, progress=False)
+    server = start_server(create_app(out, threads=1))
+    try:
+        for user in (100, 99999):
+            answer = httpx.post(f"{server.url}/recommend", json={"user": user, "k": 3}, timeout=30)
+            assert answer.status_code == 200, answer.text
+            expected = trainwell.load(out).recommend(user, k=3)
+            assert [entry["item"] for entry in answer.json()["items"]] == expected["movie"].tolist()
+        scored = httpx.post(f"{server.url}/predict", json={"rows": ROWS}, timeout=30)
+        assert scored.status_code == 200, scored.text
+    finally:
+        server.stop()

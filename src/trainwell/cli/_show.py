@@ -28,13 +28,14 @@ def show_metrics(learn: Any, console: Console) -> None:
     row = learn.history[-1]
     validated = "valid_loss" in row
     title = "Validation results" if validated else "Training results (no validation rows, so no metrics)"
-    table = Table(title=f"{title} ({learn.task.kind}, {len(learn.history)} epochs)")
+    epochs = len(learn.history)
+    table = Table(title=f"{title} ({learn.task.kind}, {epochs} epoch{'' if epochs == 1 else 's'})")
     table.add_column("metric")
     table.add_column("value", justify="right")
     table.add_column("95% CI", justify="right")
     table.add_column("what it means here")
     for name in ("train_loss", "valid_loss"):
-        if name in row:
+        if name in row and not (name == "train_loss" and getattr(learn.model, "closed_form", False)):
             table.add_row(name, _number(row[name]), "", "mean loss the model minimises (lower is better)")
     if validated:
         lines = _explained(learn) + _ranking_lines(learn)

@@ -113,7 +113,8 @@ def fit(
         str,
         typer.Option(
             help="Images: architecture (auto, simple_cnn, xresnet18/34/50, whitened_cnn; timm:NAME or "
-            "torchvision:NAME with the vision extra). Ratings: dot_bias (default) or collab_nn."
+            "torchvision:NAME with the vision extra). Ratings: dot_bias (default) or collab_nn; "
+            "interactions (--implicit) also ease, a closed-form item-to-item model."
         ),
     ] = "auto",
     size: Annotated[
@@ -307,8 +308,10 @@ def _fit_ratings(
     from trainwell.collab.pipeline import fit_ratings
     from trainwell.core.errors import ConfigError
 
-    if arch not in ("auto", "dot_bias", "collab_nn"):
-        raise ConfigError(f"--arch {arch} is not a recommender; use dot_bias (the default) or collab_nn")
+    if arch not in ("auto", "dot_bias", "collab_nn", "ease"):
+        raise ConfigError(
+            f"--arch {arch} is not a recommender; use dot_bias (the default), collab_nn, or ease (--implicit)"
+        )
     result = fit_ratings(
         data,
         user=user,
@@ -327,6 +330,13 @@ def _fit_ratings(
         implicit=implicit,
     )
     recipe: Any = result.data.recipe
+    model: Any = result.learn.model
+    if getattr(model, "closed_form", False):
+        out_console.print(
+            f"{arch}: fitted in closed form on {len(model.history_items)} training "
+            f"interactions (λ = {model.lam:g}, chosen on an inner hold-out of them); no training epochs",
+            soft_wrap=True,
+        )
     if getattr(recipe, "implicit", False):
         out_console.print(
             f"implicit feedback: {len(recipe.users)} users, {len(recipe.items)} items; each user's latest "

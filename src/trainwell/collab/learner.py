@@ -7,7 +7,7 @@ from typing import Any
 
 from trainwell.core.errors import ConfigError
 from trainwell.data.bundle import DataBundle
-from trainwell.learner.events import Callback
+from trainwell.learner.events import Callback, CancelTrain
 from trainwell.learner.learner import Learner
 from trainwell.models.registry import create_model
 
@@ -46,6 +46,17 @@ class UnknownAsAverage(Callback):
             refresh()
 
 
+class ClosedForm(Callback):
+    """Skips the training batches of a model fitted in closed form (``closed_form = True``, such as ``ease``):
+    each epoch of its fit only validates, so the history, metrics and model directory come out as for any
+    other model."""
+
+    order = -100
+
+    def before_train(self, learn: Learner) -> None:
+        raise CancelTrain
+
+
 def collab_learner(
     data: DataBundle,
     *,
@@ -55,6 +66,7 @@ def collab_learner(
     dropout: float = 0.1,
     lr: float | None = None,
     wd: float | None = None,
+    ease_lambda: float | None = None,
     **learner_kwargs: Any,
 ) -> Learner:
     """A Learner with a collaborative-filtering model sized from ``data``.
@@ -62,11 +74,14 @@ def collab_learner(
     Args:
         data: A bundle from :func:`~trainwell.collab.ratings_data`.
         arch: ``"dot_bias"`` (matrix factorisation with biases, the default) or ``"collab_nn"`` (embeddings +
-            MLP), or another registered collab architecture.
+            MLP), or ``"ease"`` for implicit feedback (EASE, fitted in closed form here and now; see
+            :class:`~trainwell.collab.ease.EASEModel`), or another registered collab architecture.
         n_factors: Width of the factors (``dot_bias``).
         layers, dropout: The MLP (``collab_nn``).
         lr: Default peak learning rate for ``fit_one_cycle`` (ratings 5e-3, implicit feedback 1e-2).
         wd: Decoupled weight decay (AdamW's), applied to factors and biases alike (ratings 0.1, implicit 0.01).
+        ease_lambda: EASE's regularisation; ``None`` chooses it on an inner hold-out of the training
+            interactions (``ease`` only).
         **learner_kwargs: Passed to :class:`~trainwell.Learner` (``loss``, ``opt``, ``metrics``, ``callbacks``...).
     """
     if data.application != "collab":
@@ -76,8 +91,13 @@ def collab_learner(
         config["n_factors"] = int(n_factors)
     elif arch == "collab_nn":
         config.update(layers=list(layers), dropout=float(dropout))
-    model = create_model(arch, **config)
+    if arch == "ease":
+        model, config = _fit_ease(data, ease_lambda)
+    else:
+        model = create_model(arch, **config)
     callbacks = [*learner_kwargs.pop("callbacks", ()), UnknownAsAverage()]
+    if getattr(model, "closed_form", False):
+        callbacks.append(ClosedForm())
     if data.task.kind == "regression" and data.valid is not None:
         from trainwell.collab.baselines import BiasBaselineScore
 
@@ -86,7 +106,7 @@ def collab_learner(
     if ranking is not None:  # implicit feedback: rank each held-out interaction among all items
         from trainwell.collab.implicit import RankingMetrics
 
-        callbacks.append(RankingMetrics(ranking))
+        callbacks.append(RankingMetrics(ranking, ease=arch != "ease"))  # no bar against itself
         if learner_kwargs.get("metrics") is None:
             learner_kwargs["metrics"] = ["roc_auc"]  # accuracy and F1 mean nothing against drawn negatives
     default_lr, default_wd = default_settings(data)
@@ -100,3 +120,33 @@ def collab_learner(
     )
     learn.model_spec = {"name": arch, "config": config}
     return learn
+
+
+def _fit_ease(data: DataBundle, lam: float | None) -> tuple[Any, dict[str, Any]]:
+    """EASE fitted on the training interactions of ``data``, and the config that rebuilds it."""
+    from trainwell.collab.baselines import MAX_EASE_ITEMS
+    from trainwell.collab.ease import EASEModel
+
+    train: Any = data.train
+    if not getattr(data.recipe, "implicit", False) or not hasattr(train, "users"):
+        raise ConfigError(
+            "--arch ease ranks items from interactions (implicit feedback) and cannot predict ratings; pass "
+            "--implicit (ratings_data(..., implicit=True)), or choose dot_bias for ratings"
+        )
+    n_users, n_items = int(data.model_hints["n_users"]), int(data.model_hints["n_items"])
+    if n_items - 1 > MAX_EASE_ITEMS:
+        raise ConfigError(
+            f"--arch ease inverts an items x items matrix and stops at {MAX_EASE_ITEMS} items; this data has "
+            f"{n_items - 1}. Choose dot_bias, or keep the most frequent items"
+        )
+    model = EASEModel.fit(
+        train.users, train.items, n_users, n_items, lam=lam, seed=int(getattr(train, "seed", 0))
+    )
+    config = {
+        "n_users": n_users,
+        "n_items": n_items,
+        "n_interactions": len(model.history_items),
+        "lam": model.lam,
+        "n_out": 1,
+    }
+    return model, config

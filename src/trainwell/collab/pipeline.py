@@ -67,6 +67,9 @@ def fit_ratings(
     maybe_distribute(learn)
     lr = default_settings(data)[0] if lr is None else lr
     implicit = bool(getattr(data.recipe, "implicit", False))
-    learn.fit_one_cycle(epochs or default_epochs(len(data.train), implicit), lr)  # type: ignore[arg-type]
+    if getattr(learn.model, "closed_form", False):
+        learn.fit(1)  # fitted when built (ease): one pass that validates; --epochs and --lr do not apply
+    else:
+        learn.fit_one_cycle(epochs or default_epochs(len(data.train), implicit), lr)  # type: ignore[arg-type]
     model_dir = write_run(learn, Path(out), None) if out is not None else None
     return RatingsRun(learn, data, lr, model_dir)

@@ -103,6 +103,11 @@ def distribute(learn: Learner) -> Learner:
     Raises:
         ConfigError: Not launched by torchrun; a loader that cannot be sharded (it has no ``rank``/``world_size``).
     """
+    if getattr(learn.model, "closed_form", False):
+        raise ConfigError(
+            f"the {type(learn.model).__name__} model is fitted in closed form, not by gradient steps, so there is "
+            "nothing to share between processes; run it without torchrun"
+        )
     rank, size = init_distributed()
     device = local_device()
     if learn.device != device:

@@ -195,6 +195,9 @@ def export_onnx(
             f"model directory '{directory}' is a {getattr(predictor, 'application', '?')} model; ONNX export "
             f"supports: {', '.join(RECIPES)}"
         )
+    refusal = getattr(predictor.model, "onnx_unsupported", None)
+    if refusal:
+        raise ArtifactError(f"model directory '{directory}' cannot be exported to ONNX: {refusal}")
     checks = {"vision": _vision_check, "text": _text_check}
     if getattr(getattr(predictor, "task", None), "kind", None) == "tagging":
         module, name = TAGGING_CHECK  # imported by name: this package sits below the applications
@@ -375,7 +378,15 @@ def _compare(model: torch.nn.Module, task: Task, session: Any, check: _Check) ->
     for start in range(0, check.n_items, check.batch):
         part = check.part(start, min(start + check.batch, check.n_items))
         expected = task.activate(model(*part)).numpy().astype(np.float64)
-        actual = activate(task, check.run(session, *part)).astype(np.float64)
+        try:
+            raw = check.run(session, *part)
+        except Exception as error:  # the runtime refusing the graph it was given is a failed export
+            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise ArtifactError(
+                f"onnxruntime could not run the exported {type(model).__name__} on {part[0].shape[0]} inputs "
+                f"({first}); nothing was written. Try another --opset, or report the model's architecture as a bug"
+            ) from error
+        actual = activate(task, raw).astype(np.float64)
         if actual.shape != expected.shape:
             return float("inf"), float("inf")
         difference = np.abs(actual - expected)

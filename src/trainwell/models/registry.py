@@ -24,6 +24,7 @@ models: Registry[Callable[..., nn.Module]] = Registry("architecture")
 BUILTIN_MODULES = (
     "trainwell.tabular.models",
     "trainwell.collab.models",
+    "trainwell.collab.ease",
     "trainwell.vision.models",
     "trainwell.vision.network",
     "trainwell.vision.external",

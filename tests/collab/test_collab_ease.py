@@ -1,0 +1,178 @@
+"""EASE as a servable recommender (``--arch ease``): the closed form itself, checked against an explicit
+inverse; the same ranking as the baseline it replaces; the artifact, the command line and real HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from test_collab_implicit import ITEMS_PER_GROUP, grouped_interactions
+from typer.testing import CliRunner
+
+import trainwell
+from trainwell.cli.app import app
+from trainwell.collab import collab_learner, ratings_data
+from trainwell.collab import ease as ease_module
+from trainwell.collab.baselines import EASE
+from trainwell.collab.ease import EASEModel, _platt
+from trainwell.collab.implicit import held_out_ranks, model_scores
+from trainwell.core.errors import ArtifactError, ConfigError
+from trainwell.distributed import distribute
+from trainwell.export.onnx import export_onnx
+
+runner = CliRunner()
+
+
+def _dense_ease(users: np.ndarray, items: np.ndarray, n_users: int, n_items: int, lam: float) -> np.ndarray:
+    """``X B`` with ``B = I - P / diag(P)``, ``P = (XᵀX + λI)⁻¹``, written out densely (item 0 unused)."""
+    x = np.zeros((n_users, n_items))
+    x[users, items] = 1.0
+    x[:, 0] = 0.0
+    gram = x.T @ x + lam * np.eye(n_items)
+    inverse = np.linalg.inv(gram)
+    weights = np.eye(n_items) - inverse / np.diag(inverse)
+    weights[0, :] = weights[:, 0] = 0.0
+    return x @ weights
+
+
+def test_scores_are_the_closed_form_whatever_the_chunking(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(0)
+    n_users, n_items = 12, 9
+    users, items = rng.integers(1, n_users, 60), rng.integers(1, n_items, 60)
+    model = EASEModel.fit(users, items, n_users, n_items, lam=3.0)
+    expected = _dense_ease(users, items, n_users, n_items, 3.0)
+    grid = torch.cartesian_prod(torch.arange(n_users), torch.arange(n_items))
+    a, b = model.calibration.tolist()
+    for chunk in (1 << 22, n_items * 2, 1):  # all users at once, two at a time, one at a time
+        monkeypatch.setattr(ease_module, "CHUNK_SCORES", chunk)
+        shuffled = torch.randperm(len(grid), generator=torch.Generator().manual_seed(1))
+        raw = ((model(grid[shuffled]).reshape(-1) - b) / a).numpy()
+        got = np.empty(len(grid))
+        got[shuffled.numpy()] = raw
+        got = got.reshape(n_users, n_items)
+        np.testing.assert_allclose(got[1:, 1:], expected[1:, 1:], atol=1e-5)
+        np.testing.assert_allclose(got[:, 0], 0.0, atol=1e-6)  # an unknown item scores nothing
+        # A user never seen in training gets the average known user's scores.
+        np.testing.assert_allclose(got[0, 1:], expected[1:, 1:].mean(axis=0), atol=1e-5)
+    assert a > 0
+
+
+def test_calibration_is_the_logistic_fit_and_keeps_the_order() -> None:
+    rng = np.random.default_rng(1)
+    scores = rng.normal(size=4000)
+    targets = (rng.random(4000) < 1 / (1 + np.exp(-(2.0 * scores - 1.0)))).astype(float)
+    a, b = _platt(scores, targets)
+    assert abs(a - 2.0) < 0.2 and abs(b + 1.0) < 0.15  # the generating logistic model, found again
+    # Scores that run against the interactions must not reverse the ranking.
+    assert _platt(scores, (scores < 0).astype(float))[0] > 0
+    # Separable data stays finite.
+    assert np.isfinite(_platt(scores, (scores > 0).astype(float))).all()
+
+
+def test_ease_ranks_exactly_like_the_baseline_and_learns_the_groups() -> None:
+    data = ratings_data(grouped_interactions(), batch_size=64)
+    learn = collab_learner(data, arch="ease", progress=False)
+    before = [p.clone() for p in learn.model.parameters()]
+    learn.fit(1)
+    assert all(torch.equal(p, q) for p, q in zip(before, learn.model.parameters(), strict=True))
+    row = learn.history[-1]
+    assert np.isnan(row["train_loss"]) and row["hit@10"] >= 0.95
+    assert "hit@10_ease" not in row  # no bar against itself; popularity stays
+    assert row["hit@10"] > row["hit@10_popularity"] + 0.3
+    ranking = data.valid.ranking
+    rows = np.arange(len(ranking.users))
+    baseline, baseline_ranks = EASE.fit_on(ranking, rows)
+    assert learn.model.lam == baseline.lam
+    ranks = held_out_ranks(model_scores(learn.model, ranking.n_items, torch.device("cpu")), ranking, rows)
+    np.testing.assert_array_equal(ranks, baseline_ranks)
+
+
+def test_ease_refuses_ratings_big_catalogues_and_torchrun(monkeypatch: pytest.MonkeyPatch) -> None:
+    ratings = grouped_interactions().assign(stars=lambda f: 1 + f["timestamp"] % 5)
+    data = ratings_data(ratings, rating="stars", batch_size=64)
+    with pytest.raises(ConfigError, match="--implicit"):
+        collab_learner(data, arch="ease")
+    monkeypatch.setattr("trainwell.collab.baselines.MAX_EASE_ITEMS", 10)
+    implicit = ratings_data(grouped_interactions(), batch_size=64)
+    with pytest.raises(ConfigError, match="stops at 10 items; this data has 36"):
+        collab_learner(implicit, arch="ease")
+    monkeypatch.undo()
+    learn = collab_learner(implicit, arch="ease", progress=False)
+    with pytest.raises(ConfigError, match=r"closed form.*without torchrun"):
+        distribute(learn)
+
+
+@pytest.fixture(scope="module")
+def ease_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("ease") / "model"
+    trainwell.fit_ratings(grouped_interactions(), out=out, arch="ease", batch_size=64, progress=False)
+    return out
+
+
+def test_an_ease_artifact_recommends_within_the_group(ease_dir: Path) -> None:
+    frame = grouped_interactions()
+    predictor = trainwell.load(ease_dir)
+    assert isinstance(predictor.model, EASEModel)
+    seen = frame.loc[frame["user"] == "u2-5", "item"].tolist()
+    top = predictor.recommend("u2-5", k=ITEMS_PER_GROUP - len(seen) + 1, exclude=seen)
+    # Every unseen item of the user's group comes first (the last place goes to another group).
+    assert all(200 <= item < 300 for item in top["item"][:-1]) and not set(top["item"]) & set(seen)
+    assert top["score"].between(0, 1).all() and top["score"].is_monotonic_decreasing
+    similar = predictor.similar_items(105, k=5)
+    assert all(100 <= item < 200 for item in similar["item"])
+    newcomer = predictor.recommend("never-seen", k=3)
+    assert not newcomer["known_user"].any() and len(newcomer) == 3
+    assert len(set(predictor.predict(frame.iloc[:5])["prediction"])) >= 1
+
+
+def test_the_command_line_fits_recommends_and_refuses_onnx(ease_dir: Path, tmp_path: Path) -> None:
+    table = tmp_path / "interactions.csv"
+    grouped_interactions().to_csv(table, index=False)
+    out = tmp_path / "m"
+    result = runner.invoke(
+        app,
+        [
+            "fit",
+            str(table),
+            "--user",
+            "user",
+            "--item",
+            "item",
+            "--implicit",
+            "--arch",
+            "ease",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "ease: fitted in closed form on" in result.output and "(binary, 1 epoch)" in result.output
+    assert "train_loss" not in result.output.split("Validation results")[1]  # nothing was trained
+    assert "hit@10_ease" not in result.output
+    result = runner.invoke(app, ["recommend", str(out), "u0-1", "--seen", str(table), "--top", "3"])
+    assert result.exit_code == 0, result.output
+    assert all(0 <= int(line.split(",")[2]) < 100 for line in result.output.strip().splitlines()[1:])
+    result = runner.invoke(app, ["export", str(out), "--onnx"])
+    assert result.exit_code != 0 and "cannot be exported to ONNX" in result.output
+    assert "Traceback" not in result.output and not (out / "model.onnx").exists()
+    ratings = tmp_path / "ratings.csv"
+    grouped_interactions().assign(stars=3).assign(stars=lambda f: 1 + f["timestamp"] % 5).to_csv(
+        ratings, index=False
+    )
+    result = runner.invoke(
+        app, ["fit", str(ratings), "--user", "user", "--item", "item", "--target", "stars", "--arch", "ease"]
+    )
+    assert result.exit_code != 0 and "--implicit" in result.output and "Traceback" not in result.output
+
+
+def test_a_graph_onnxruntime_cannot_run_is_a_clear_refusal(
+    ease_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without its refusal, the EASE lookup traces to a graph that fails or disagrees at run time: either way
+    # an ArtifactError naming what to do, and nothing written.
+    monkeypatch.setattr(EASEModel, "onnx_unsupported", None)
+    with pytest.raises(ArtifactError, match="nothing was written"):
+        export_onnx(ease_dir)
+    assert not (ease_dir / "model.onnx").exists()
