@@ -110,3 +110,14 @@ def test_collab_report_renders_in_headless_chromium(model_dir: Path, tmp_path: P
     dom = dump_dom(build_report(model_dir, held_out(), tmp_path / "report.html"), tmp_path / "profile")
     for heading in ("Error by what the model knew", "Nearest items", "Top losses"):
         assert heading in dom
+
+
+def test_an_ease_model_is_reported_without_itself_as_a_bar(tmp_path: Path) -> None:
+    clicks = grouped_clicks()
+    run = trainwell.fit_ratings(clicks, out=tmp_path / "m", arch="ease", batch_size=64, progress=False)
+    html = build_report(tmp_path / "m", clicks, tmp_path / "report.html").read_text(encoding="utf-8")
+    row = run.learn.history[-1]
+    for name in ("hit@10", "ndcg@10", "hit@10_popularity"):
+        assert re.search(rf"<td>{re.escape(name)}</td><td[^>]*>{row[name]:.4g}</td>", html), name
+    assert "The model is EASE itself" in html and "<td>ease</td>" not in html
+    assert "None" not in html  # the epoch with no training batches shows an empty train loss

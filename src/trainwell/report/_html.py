@@ -35,6 +35,8 @@ def escape(value: Any) -> str:
 
 def format_value(value: Any) -> str:
     """Numbers to 4 significant digits; everything else as its text (missing values as an empty cell)."""
+    if value is None:  # NaN read back from JSON (an epoch with no training batches has no train loss)
+        return ""
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int):

@@ -59,7 +59,9 @@ def implicit_report_sections(
         "popularity": held_out_ranks(lambda users: counts.expand(len(users), -1), ranking, rows),
     }
     ease_note = ""
-    if ranking.n_items - 1 <= MAX_EASE_ITEMS:
+    if getattr(predictor.model, "closed_form", False):  # the model is EASE itself (--arch ease)
+        ease_note = " The model is EASE itself, so EASE is not repeated as a bar."
+    elif ranking.n_items - 1 <= MAX_EASE_ITEMS:
         ease, ranks["ease"] = EASE.fit_on(ranking, rows, K)
         ease_note = f" EASE is fitted on the same history (λ = {ease.lam:g}, chosen on that history)."
     else:
