@@ -1,5 +1,6 @@
 """Hyper-parameter search with Optuna (an optional extra: ``pip install 'trainwell[tune]'``)."""
 
+from trainwell.automl.ratings import tune_ratings
 from trainwell.automl.search import (
     LAYER_CHOICES,
     OptunaPruning,
@@ -8,4 +9,11 @@ from trainwell.automl.search import (
     tune_table,
 )
 
-__all__ = ["LAYER_CHOICES", "OptunaPruning", "TuneResult", "TuningDependencyError", "tune_table"]
+__all__ = [
+    "LAYER_CHOICES",
+    "OptunaPruning",
+    "TuneResult",
+    "TuningDependencyError",
+    "tune_ratings",
+    "tune_table",
+]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from trainwell.data.bundle import DataBundle
 from trainwell.evaluate.compare import higher_is_better
 from trainwell.learner.events import Callback, CancelFit
 from trainwell.learner.learner import Learner
-from trainwell.learner.run_files import check_fit_settings, write_run
+from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
 from trainwell.tabular.data import tabular_data
 from trainwell.tabular.learner import tabular_learner
 from trainwell.tabular.pipeline import DEFAULT_LR, LR_BOUNDS, TableRun, default_epochs
@@ -104,7 +104,7 @@ class TuneResult:
     best_value: float
     default_value: float | None
     trials: list[dict[str, Any]]
-    run: TableRun
+    run: FitRun
     model_dir: Path | None = None
     study: Any = field(default=None, repr=False)
 
@@ -159,26 +159,91 @@ def tune_table(
         ConfigError: ``n_trials`` below 1, a bad ``timeout``, or a metric that does not fit the task.
         TuningDependencyError: Optuna is not installed.
     """
-    optuna = import_optuna()
+    check_search_settings(n_trials, timeout, out)
+    seed_everything(seed)
+    data = tabular_data(source, target, seed=seed, **data_kwargs)
+    chosen = search_metric(data, metric, SEARCH_METRIC.get(data.task.kind))
+    return run_search(
+        data,
+        Space(_default_params, _suggest, _train, TableRun),
+        chosen,
+        n_trials=n_trials,
+        timeout=timeout,
+        out=out,
+        seed=seed,
+        pruner=pruner,
+        progress=progress,
+    )
+
+
+@dataclass(frozen=True)
+class Space:
+    """What a search tries for one kind of model.
+
+    Attributes:
+        defaults: ``(data, seed) -> params``: trial 0, what ``trainwell fit`` would do.
+        suggest: ``(optuna trial) -> params``: the settings of one trial (each with ``lr``).
+        train: ``(data, params, seed, callbacks, progress) -> Learner``: one trial's fit.
+        run_class: The pipeline's run record (``TableRun``, ``RatingsRun``...) for the best model.
+    """
+
+    defaults: Callable[[DataBundle, int], dict[str, Any]]
+    suggest: Callable[[Any], dict[str, Any]]
+    train: Callable[[DataBundle, dict[str, Any], int, list[Callback], bool], Learner]
+    run_class: type[FitRun]
+
+
+def check_search_settings(n_trials: int, timeout: float | None, out: str | Path | None) -> None:
+    """Refuse a search's settings, and a missing Optuna, before any data is read."""
+    import_optuna()
     if isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1:
         raise ConfigError(f"--trials must be a whole number of at least 1, got {n_trials!r}")
     if timeout is not None and not timeout > 0:
         raise ConfigError(f"--timeout must be a positive number of seconds, got {timeout}")
     check_fit_settings(None, None, out)
-    seed_everything(seed)
-    data = tabular_data(source, target, seed=seed, **data_kwargs)
+
+
+def search_metric(
+    data: DataBundle, metric: str | None, default: str | None, choices: Sequence[str] | None = None
+) -> str:
+    """The metric a search optimises: ``metric`` if given, else ``default``; it must be one of ``choices``
+    (default: the metrics of ``data``'s task; measures a callback writes, such as ``ndcg@10``, may be listed)."""
     if data.valid is None:
         raise ConfigError(
             "a search needs validation rows to score trials; pass --valid-pct above 0 or --valid-col"
         )
-    chosen = metric or SEARCH_METRIC.get(data.task.kind)
-    if chosen is None or chosen not in data.task.metric_names:
+    chosen = metric or default
+    known = list(data.task.metric_names if choices is None else choices)
+    if chosen is None or chosen not in known:
         raise ConfigError(
-            f"--metric {chosen!r} does not score a {data.task.kind} task here; use one of: "
-            f"{', '.join(data.task.metric_names)}"
+            f"--metric {chosen!r} does not score a {data.task.kind} task here; use one of: {', '.join(known)}"
         )
-    direction = "maximize" if higher_is_better(chosen) else "minimize"
-    defaults = _default_params(data, seed)
+    return chosen
+
+
+def _maximise(metric: str) -> bool:
+    if metric.startswith(("hit@", "ndcg@")):  # ranking measures written by RankingMetrics
+        return True
+    return higher_is_better(metric)
+
+
+def run_search(
+    data: DataBundle,
+    space: Space,
+    chosen: str,
+    *,
+    n_trials: int,
+    timeout: float | None,
+    out: str | Path | None,
+    seed: int,
+    pruner: Any,
+    progress: bool,
+) -> TuneResult:
+    """The study shared by every application: trial 0 the defaults, then Optuna's TPE sampler with pruning,
+    then the best settings trained again and written (see the module docstring)."""
+    optuna = import_optuna()
+    direction = "maximize" if _maximise(chosen) else "minimize"
+    defaults = space.defaults(data, seed)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
         direction=direction,
@@ -190,9 +255,9 @@ def tune_table(
 
     def objective(trial: Any) -> float:
         started = time.perf_counter()
-        params = _suggest(trial)
+        params = space.suggest(trial)
         pruning = OptunaPruning(trial, chosen)
-        learn = _train(data, params, seed, [pruning], progress)
+        learn = space.train(data, params, seed, [pruning], progress)
         times[trial.number] = time.perf_counter() - started
         if pruning.pruned:
             raise optuna.TrialPruned()
@@ -205,7 +270,7 @@ def tune_table(
             "no trial finished (all were pruned or failed); run more trials or a longer --timeout"
         )
     best = study.best_trial
-    learn = _train(data, dict(best.params), seed, [], progress)
+    learn = space.train(data, dict(best.params), seed, [], progress)
     trials = [
         {
             "number": t.number,
@@ -219,8 +284,9 @@ def tune_table(
     ]
     first = study.trials[0]
     default_value = first.value if first.state == optuna.trial.TrialState.COMPLETE else None
-    result = TuneResult(chosen, direction, dict(best.params), float(best.value), default_value, trials,
-                        TableRun(learn, data, float(best.params["lr"]), None), study=study)  # fmt: skip
+    run = space.run_class(learn, data, float(best.params["lr"]), None)
+    result = TuneResult(chosen, direction, dict(best.params), float(best.value), default_value, trials, run,
+                        study=study)  # fmt: skip
     if out is not None:
         record = json.dumps(result.to_dict(), indent=2).encode()
         result.model_dir = write_run(learn, Path(out), None, {TUNING_FILE: record})

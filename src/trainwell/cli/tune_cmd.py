@@ -1,4 +1,5 @@
-"""``trainwell tune data.csv --target y --trials 20``: search a tabular model's settings with Optuna.
+"""``trainwell tune data.csv --target y --trials 20``: search a model's settings with Optuna (tables, and
+recommenders with ``--user``/``--item``).
 
 Registered on the main command line by ``app.command("tune")(tune)``.
 """
@@ -13,11 +14,30 @@ import typer
 from trainwell.cli._common import guarded, out_console
 
 SHOWN_TRIALS = 8
+#: Table headings for settings whose name is long.
+COLUMN_NAMES = {"numeric_embedding": "numbers", "n_factors": "factors"}
+
+
+def _setting(name: str, value: Any) -> str:
+    if value is None:
+        return "-"
+    if name in ("lr", "wd"):
+        return f"{value:.2e}"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
 
 
 def tune(
     data: Annotated[Path, typer.Argument(help="A CSV, TSV or Parquet table.")],
-    target: Annotated[str, typer.Option(help="Column to predict.")],
+    target: Annotated[
+        str | None, typer.Option(help="Column to predict (for a recommender: the rating column).")
+    ] = None,
+    user: Annotated[str | None, typer.Option(help="Recommenders: the column naming the user.")] = None,
+    item: Annotated[str | None, typer.Option(help="Recommenders: the column naming the item.")] = None,
+    implicit: Annotated[
+        bool, typer.Option("--implicit", help="Recommenders: rows are interactions, with no rating.")
+    ] = False,
     trials: Annotated[int, typer.Option(help="Trials to run, the library's defaults first.")] = 20,
     timeout: Annotated[
         float | None, typer.Option(help="Start no trial after this many seconds (default: no limit).")
@@ -34,23 +54,35 @@ def tune(
     task: Annotated[str | None, typer.Option(help="Override the inferred task.")] = None,
     seed: Annotated[int, typer.Option(help="Seed for the split, every trial and the sampler.")] = 0,
 ) -> None:
-    """Search learning rate, weight decay, epochs, layers, dropout and number embedding (Optuna, pruned)."""
+    """Search a model's settings with Optuna (pruned), the defaults first. Tables (--target): learning rate,
+    weight decay, epochs, layers, dropout, number embedding. Recommenders (--user, --item): learning rate, weight
+    decay, epochs, factors."""
 
     def run() -> None:
-        from trainwell.automl import tune_table
+        from trainwell.core.errors import ConfigError
 
-        result = tune_table(
-            data,
-            target,
-            n_trials=trials,
-            timeout=timeout,
-            metric=metric,
-            out=out,
-            seed=seed,
-            valid_pct=valid_pct,
-            valid_col=valid_col,
-            task=task,
-        )
+        common: dict[str, Any] = {
+            "n_trials": trials,
+            "timeout": timeout,
+            "metric": metric,
+            "out": out,
+            "seed": seed,
+            "valid_pct": valid_pct,
+            "valid_col": valid_col,
+            "task": task,
+        }
+        if user is not None or item is not None or implicit:
+            from trainwell.automl.ratings import tune_ratings
+
+            result = tune_ratings(data, user=user, item=item, rating=target, implicit=implicit, **common)
+        elif target is None:
+            raise ConfigError(
+                "name what to tune for: --target COLUMN for a table, or --user and --item for a recommender"
+            )
+        else:
+            from trainwell.automl import tune_table
+
+            result = tune_table(data, target, **common)
         show(result)
 
     guarded(run)
@@ -68,15 +100,17 @@ def show(result: Any) -> None:
         ranked.append(defaults)
     pruned = sum(t["state"] == "pruned" for t in result.trials)
     table = Table(title=f"{len(result.trials)} trials ({pruned} stopped early), best {result.metric} first")
-    for column in ("trial", result.metric, "lr", "wd", "epochs", "layers", "dropout", "numbers", "seconds"):
-        table.add_column(column, justify="left" if column in ("layers", "numbers") else "right")
+    names = list(dict.fromkeys(name for trial in ranked for name in trial["params"]))
+    table.add_column("trial", justify="right")
+    table.add_column(result.metric, justify="right")
+    for name in names:
+        shown = COLUMN_NAMES.get(name, name)
+        table.add_column(shown, justify="left" if shown in ("layers", "numbers") else "right")
+    table.add_column("seconds", justify="right")
     for trial in ranked:
-        p = trial["params"]
-        name = f"{trial['number']} (defaults)" if trial["defaults"] else str(trial["number"])
-        table.add_row(
-            name, f"{trial['value']:.4f}", f"{p['lr']:.2e}", f"{p['wd']:.2e}", str(p["epochs"]), str(p["layers"]),
-            f"{p['dropout']:.2f}", str(p["numeric_embedding"]), f"{trial['seconds']:.1f}",
-        )  # fmt: skip
+        label = f"{trial['number']} (defaults)" if trial["defaults"] else str(trial["number"])
+        values = [_setting(name, trial["params"].get(name)) for name in names]
+        table.add_row(label, f"{trial['value']:.4f}", *values, f"{trial['seconds']:.1f}")
     out_console.print(table)
     if result.improvement is None:
         verdict = "the defaults' trial did not finish"

@@ -1,0 +1,120 @@
+"""Hyper-parameter search for recommenders: the matrix factorisation's learning rate, decay, epochs and width.
+
+The same study as for tables (:func:`~trainwell.automl.search.run_search`): trial 0 is what ``trainwell fit``
+does, every trial trains on the same rows with the same seed (the same drawn negatives, for implicit feedback)
+and is scored on the same validation rows. Ratings optimise ``rmse``, liked/disliked ``roc_auc``, and implicit
+feedback ``ndcg@10`` of the held-out interactions ranked among every item, so a search for a recommender
+optimises the ranking its users see rather than the loss against drawn negatives.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from trainwell.automl.search import Space, TuneResult, check_search_settings, run_search, search_metric
+from trainwell.collab.data import ratings_data
+from trainwell.collab.learner import collab_learner, default_settings
+from trainwell.collab.pipeline import RatingsRun, default_epochs
+from trainwell.core.errors import ConfigError
+from trainwell.core.seeding import seed_everything
+from trainwell.data.bundle import DataBundle
+from trainwell.learner.events import Callback
+from trainwell.learner.learner import Learner
+
+__all__ = ["FACTOR_CHOICES", "tune_ratings"]
+
+#: Widths of the user and item factors tried.
+FACTOR_CHOICES = (16, 32, 50, 100, 200)
+DEFAULT_FACTORS = 50
+#: Ranking measures an implicit search may optimise (written by ``RankingMetrics``).
+RANKING_MEASURES = ("ndcg@10", "hit@10")
+
+
+def tune_ratings(
+    source: pd.DataFrame | str | Path,
+    *,
+    user: str | None = None,
+    item: str | None = None,
+    rating: str | None = None,
+    arch: str = "dot_bias",
+    n_trials: int = 20,
+    timeout: float | None = None,
+    metric: str | None = None,
+    out: str | Path | None = None,
+    seed: int = 0,
+    pruner: Any = None,
+    progress: bool = False,
+    **data_kwargs: Any,
+) -> TuneResult:
+    """Search learning rate, weight decay, epochs and the number of factors of a ``dot_bias`` recommender.
+
+    Args:
+        source, user, item, rating, data_kwargs: As for :func:`~trainwell.fit_ratings` (``implicit``,
+            ``valid_pct``, ``valid_col``, ``task``, ``batch_size``...).
+        arch: ``"dot_bias"`` (the only searched architecture: ``ease`` chooses its one setting on the
+            training interactions already).
+        n_trials, timeout, metric, out, seed, pruner, progress: As for :func:`~trainwell.automl.tune_table`;
+            the default metric is ``rmse`` for ratings, ``roc_auc`` for liked/disliked, ``ndcg@10`` for
+            implicit feedback.
+
+    Raises:
+        ConfigError: Another ``arch``, ``n_trials`` below 1, a bad ``timeout``, or a metric that does not fit.
+        TuningDependencyError: Optuna is not installed.
+    """
+    if arch != "dot_bias":
+        detail = (
+            "ease has no training settings to search: its regularisation is chosen on the training interactions "
+            "at every fit"
+            if arch == "ease"
+            else f"{arch!r} is not searched"
+        )
+        raise ConfigError(f"trainwell tune searches the dot_bias recommender; {detail}")
+    check_search_settings(n_trials, timeout, out)
+    seed_everything(seed)
+    data = ratings_data(source, user=user, item=item, rating=rating, seed=seed, **data_kwargs)
+    implicit = bool(getattr(data.recipe, "implicit", False))
+    default = "ndcg@10" if implicit else {"regression": "rmse", "binary": "roc_auc"}.get(data.task.kind)
+    # Implicit fits score the drawn negatives by ROC AUC only: accuracy means nothing against them.
+    chosen = search_metric(data, metric, default, [*RANKING_MEASURES, "roc_auc"] if implicit else None)
+    return run_search(
+        data,
+        Space(_default_params, _suggest, _train, RatingsRun),
+        chosen,
+        n_trials=n_trials,
+        timeout=timeout,
+        out=out,
+        seed=seed,
+        pruner=pruner,
+        progress=progress,
+    )
+
+
+def _default_params(data: DataBundle, seed: int) -> dict[str, Any]:
+    """Trial 0: what ``trainwell fit`` does (settings measured on MovieLens, epochs from the table's size)."""
+    lr, wd = default_settings(data)
+    implicit = bool(getattr(data.recipe, "implicit", False))
+    epochs = default_epochs(len(data.train), implicit)  # type: ignore[arg-type]
+    return {"lr": lr, "wd": wd, "epochs": epochs, "n_factors": DEFAULT_FACTORS}
+
+
+def _suggest(trial: Any) -> dict[str, Any]:
+    return {
+        "lr": trial.suggest_float("lr", 1e-3, 5e-2, log=True),
+        "wd": trial.suggest_float("wd", 1e-4, 1.0, log=True),
+        "epochs": trial.suggest_int("epochs", 2, 30),
+        "n_factors": trial.suggest_categorical("n_factors", FACTOR_CHOICES),
+    }
+
+
+def _train(
+    data: DataBundle, params: dict[str, Any], seed: int, callbacks: list[Callback], progress: bool
+) -> Learner:
+    seed_everything(seed)
+    learn = collab_learner(
+        data, arch="dot_bias", n_factors=int(params["n_factors"]), wd=float(params["wd"]), progress=progress
+    )
+    learn.fit_one_cycle(int(params["epochs"]), float(params["lr"]), callbacks=callbacks)
+    return learn
