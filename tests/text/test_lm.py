@@ -14,9 +14,9 @@ from trainwell.models import create_model
 from trainwell.text.awd_lstm import AWDLSTMEncoder, AWDLSTMLanguageModel, embedding_dropout
 from trainwell.text.lm_callbacks import ActivationRegularization, activation_penalty
 from trainwell.text.lm_learner import language_model_learner, sampled_softmax_loss
-from trainwell.text.lm_predictor import load_lm
+from trainwell.text.lm_predictor import generate_text, load_lm
 from trainwell.text.lm_stream import LMStreamLoader, lm_data
-from trainwell.text.tokenize import EOS, UNK
+from trainwell.text.tokenize import EOS, MAJ, UNK
 
 REPEATED = "the cat sat on the mat . the dog ate a bone . "
 
@@ -304,3 +304,54 @@ def test_fit_language_model_writes_a_model_directory(tmp_path: Path) -> None:
     assert load_lm(tmp_path / "model").generate("the", 3, seed=0).startswith("the")
     with pytest.raises(ConfigError, match="--epochs must be a whole number >= 1"):
         fit_language_model(folder, epochs=0)
+
+
+class _FavoursTheCaseMark(torch.nn.Module):
+    """A "language model" that always ranks ``xxmaj`` first and one word second: what a weak model trained on
+    capitalised text can do (it printed "xxunk: I am" and eight xxmaj)."""
+
+    def __init__(self, n_tokens: int, mark: int, word: int) -> None:
+        super().__init__()
+        self.anchor = torch.nn.Parameter(torch.zeros(1))
+        self.logits = torch.zeros(n_tokens)
+        self.logits[mark], self.logits[word] = 10.0, 5.0
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        return self.logits.expand(ids.shape[0], ids.shape[1], -1).clone()
+
+
+def test_generated_text_echoes_the_prompt_and_never_shows_a_case_mark() -> None:
+    data = lm_data([REPEATED * 5], batch_size=2, bptt=5, min_freq=1)
+    itos = data.recipe.vocab.itos
+    model = _FavoursTheCaseMark(len(itos), itos.index(MAJ), itos.index("cat"))
+    for n_words in (1, 2, 7, 8):
+        text = generate_text(model, data.recipe, "ROMEO:  the", n_words, temperature=0)
+        # The prompt as typed (ROMEO is not in the vocabulary: the model read xxunk), then marked words.
+        assert text.startswith("ROMEO:  the") and "xx" not in text, text
+        # A mark never follows a mark, and the last word can't be one: an odd count ends on a plain word.
+        assert text.split()[2:] == ["Cat"] * (n_words // 2) + ["cat"] * (n_words % 2), text
+
+
+def test_a_language_model_is_refused_in_one_line_where_it_predicts_nothing(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+    from trainwell.export.onnx import export_onnx
+    from trainwell.serve import create_app
+
+    data = lm_data([REPEATED * 10] * 2, batch_size=2, bptt=5, min_freq=1)
+    learn = language_model_learner(data, emb_size=8, hidden_size=8, n_layers=1, progress=False)
+    learn.export(tmp_path / "lm")
+    (tmp_path / "corpus.txt").write_text(REPEATED)
+    runner = CliRunner()
+    for args in (
+        ["predict", str(tmp_path / "lm"), "-"],
+        ["export", str(tmp_path / "lm"), "--onnx"],
+        ["export", str(tmp_path / "lm"), "--onnx", "--data", str(tmp_path / "corpus.txt")],
+    ):
+        result = runner.invoke(app, args, input="hello\n")
+        assert result.exit_code != 0 and "Traceback" not in result.output, result.output
+        assert "is a language model" in result.output and "trainwell generate" in result.output, result.output
+    for call in (lambda: export_onnx(tmp_path / "lm"), lambda: create_app(tmp_path / "lm")):
+        with pytest.raises(ConfigError, match="is a language model: it continues text"):
+            call()

@@ -106,7 +106,9 @@ def test_detokenize_drops_padding_and_fillers() -> None:
 
 def test_detokenize_survives_odd_sampled_sequences() -> None:
     assert detokenize(["wow", "xxrep", "99999999", "!"]) == "wow" + "!" * 1000  # counts are capped
-    assert detokenize(["xxrep", "²", "!", "xxmaj"]) == "xxrep ²! xxmaj"  # malformed marks stay as they are
+    assert detokenize(["xxrep", "²", "!"]) == "xxrep ²!"  # a malformed repetition stays as it is
+    # A case mark with no word after it marks nothing: dropped, with or without a line break before the end.
+    assert detokenize(["the", "xxmaj"]) == "the" and detokenize(["the", "xxmaj", "\n"]) == "the\n"
     # Stacked case marks, or a dropped token between a mark and its word, still mark the word (a weak language
     # model printed "Xxup soften" for "xxmaj xxup soften").
     assert detokenize(["romeo", "xxmaj", "xxup", "soften", "xxup", "xxmaj", "one"]) == "romeo SOFTEN ONE"

@@ -452,9 +452,10 @@ def predict(
 
     def run() -> None:
         from trainwell.core.errors import ConfigError
-        from trainwell.export.predictor import load
+        from trainwell.export.predictor import load, refuse_language_model
 
         predictor = load(model)
+        refuse_language_model(getattr(predictor, "metadata", None), model, "trainwell predict")
         application = getattr(predictor, "application", None)
         if getattr(getattr(predictor, "task", None), "kind", None) == "tagging":
             from trainwell.cli._tagging import predict_tags

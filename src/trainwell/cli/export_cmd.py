@@ -45,8 +45,10 @@ def export(
         sources = list(data or [])
         if sources:
             from trainwell.export import read_metadata
+            from trainwell.export.predictor import refuse_language_model
 
             metadata = read_metadata(model)  # a bad model directory is reported before the data is read
+            refuse_language_model(metadata, model, "ONNX export")
             inputs = _check_inputs(metadata, sources)
         report = export_onnx(model, opset=opset, inputs=inputs, tolerance=tolerance)
         shown = ", ".join(str(source) for source in sources)

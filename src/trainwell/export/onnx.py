@@ -63,7 +63,7 @@ from trainwell.export._onnx_runtime import (
     unit_pixels,
 )
 from trainwell.export.onnx_predictor import OnnxPredictor
-from trainwell.export.predictor import load
+from trainwell.export.predictor import load, refuse_language_model
 
 __all__ = ["ONNX_FILE", "OnnxDependencyError", "OnnxPredictor", "OnnxReport", "activate", "export_onnx"]
 
@@ -190,6 +190,7 @@ def export_onnx(
     ort = import_onnxruntime()
     directory = Path(model_dir)
     predictor = load(directory)
+    refuse_language_model(getattr(predictor, "metadata", None), directory, "ONNX export")
     if getattr(predictor, "application", None) not in RECIPES:
         raise ArtifactError(
             f"model directory '{directory}' is a {getattr(predictor, 'application', '?')} model; ONNX export "

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import torch
 
 from trainwell.core.artifact import read_artifact
-from trainwell.core.errors import ArtifactError
+from trainwell.core.errors import ArtifactError, ConfigError
 from trainwell.data.task import Task
 from trainwell.models.registry import model_from_artifact
 
@@ -37,6 +37,18 @@ def load(path: str | Path) -> Any:
         )
     module = importlib.import_module(f"trainwell.{application}.predictor")
     return module.predictor_from_artifact(metadata, state)
+
+
+def refuse_language_model(metadata: dict[str, Any] | None, path: str | Path, what: str) -> None:
+    """Raise a one-line :class:`ConfigError` when ``metadata`` (``trainwell.json``) is a language model's,
+    which writes text and predicts nothing ``what`` (``"trainwell predict"``, ``"serving"``...) could use."""
+    kind = ((metadata or {}).get("task") or {}).get("kind")
+    if kind == "language_model":
+        raise ConfigError(
+            f"'{path}' is a language model: it continues text rather than predicting labels, so {what} does not "
+            f'apply to it; sample it with: trainwell generate {path} "a prompt" (or fine-tune a classifier '
+            f"on it: trainwell fit texts.csv --text TEXT --target LABEL --pretrained {path})"
+        )
 
 
 class Predictor:

@@ -17,7 +17,7 @@ from trainwell.core.artifact import read_artifact
 from trainwell.core.errors import ArtifactError, ConfigError, DataError
 from trainwell.models.registry import create_model
 from trainwell.text.lm_stream import LMRecipe
-from trainwell.text.tokenize import BOS, FAKE_PREFIX, PAD, UNK
+from trainwell.text.tokenize import BOS, FAKE_PREFIX, MAJ, PAD, UNK, UP
 
 __all__ = ["LMPredictor", "generate_ids", "generate_text", "load_lm", "predictor_from_artifact"]
 
@@ -53,11 +53,13 @@ def generate_ids(
     top_k: int | None = None,
     seed: int | None = None,
     banned: list[int] | None = None,
+    marks: list[int] | None = None,
 ) -> list[int]:
     """Sample ``n_words`` ids after ``prompt_ids`` from a stateful language model (``ids (1, T)`` -> logits).
 
     The prompt is fed once (in chunks, carrying the hidden state), then each sampled id is fed back alone.
-    ``temperature`` 0 takes the likeliest id; ``top_k`` samples among the ``k`` likeliest only.
+    ``temperature`` 0 takes the likeliest id; ``top_k`` samples among the ``k`` likeliest only. ``marks``
+    (case tokens such as ``xxmaj``) mark the word after them: one never follows another, nor ends the text.
     """
     _check_sampling(n_words, temperature, top_k)
     if not prompt_ids:
@@ -73,10 +75,14 @@ def generate_ids(
     for start in range(0, ids.size(1), _PROMPT_CHUNK):
         logits = model(ids[:, start : start + _PROMPT_CHUNK])
     out: list[int] = []
-    for _ in range(n_words):
+    marks = list(marks or [])
+    previous = prompt_ids[-1]
+    for step in range(n_words):
         last = logits[0, -1].float().cpu()
         if banned:
             last[banned] = float("-inf")
+        if marks and (previous in marks or step == n_words - 1):
+            last[marks] = float("-inf")
         if temperature == 0:
             next_id = int(last.argmax())
         else:
@@ -86,6 +92,7 @@ def generate_ids(
             probs = torch.softmax(last / temperature, dim=-1)
             next_id = int(torch.multinomial(probs, 1, generator=generator))
         out.append(next_id)
+        previous = next_id
         logits = model(torch.tensor([[next_id]], device=device))
     if callable(reset):
         reset()
@@ -103,8 +110,13 @@ def generate_text(
     top_k: int | None = None,
     seed: int | None = None,
 ) -> str:
-    """The prompt followed by ``n_words`` sampled tokens, as readable text."""
+    """The prompt as written, followed by ``n_words`` sampled tokens as readable text.
+
+    The prompt is echoed verbatim: its encoding may lower-case it or read a rare word as unknown, which is
+    what the model conditions on, not what the user should read back.
+    """
     prompt_ids = _prompt_ids(recipe, prompt)
+    itos = recipe.vocab.itos
     new_ids = generate_ids(
         model,
         prompt_ids,
@@ -112,9 +124,17 @@ def generate_text(
         temperature=temperature,
         top_k=top_k,
         seed=seed,
-        banned=banned_ids(recipe.vocab.itos),
+        banned=banned_ids(itos),
+        marks=[i for i, token in enumerate(itos) if token in (MAJ, UP)],
     )
-    return recipe.decode(prompt_ids + new_ids)
+    return continue_prompt(prompt, recipe.decode(prompt_ids), recipe.decode(prompt_ids + new_ids))
+
+
+def continue_prompt(prompt: str, decoded_prompt: str, decoded_all: str) -> str:
+    """``prompt`` verbatim, then what decoding added after the decoded prompt (its spacing kept)."""
+    if decoded_all.startswith(decoded_prompt):
+        return prompt.rstrip() + decoded_all[len(decoded_prompt) :]
+    return decoded_all  # the continuation glued into the prompt's last word: show the decoded whole
 
 
 def _prompt_ids(recipe: LMRecipe, prompt: str) -> list[int]:

@@ -450,8 +450,8 @@ def _expand_specials(tokens: list[str]) -> list[str]:
                     index += 1
                 words.extend([target] * count)
             continue
-        if token in (MAJ, UP) and index < n:
-            # A sampled sequence may stack marks or put a dropped token between a mark and its word
+        if token in (MAJ, UP):
+            # A mark at the very end marks nothing and is dropped. A sampled sequence may stack marks or put a dropped token between a mark and its word
             # ("xxmaj xxup soften"): the marks apply to the next word (xxup wins), never to another mark.
             marks = {token}
             while index < n and (tokens[index] in (MAJ, UP) or tokens[index] in _DROPPED_ON_DETOKENIZE):
