@@ -28,7 +28,7 @@ from trainwell.data.task import MAX_INTEGER_CLASSES
         (["b", "a", "c", "a"], "multiclass", ("a", "b", "c")),
         ([3, 1, 2, 2], "multiclass", (1, 2, 3)),
         (pd.Series([2, 10, 1], dtype="Int64"), "multiclass", (1, 2, 10)),  # numeric order, not text order
-        (list(range(MAX_INTEGER_CLASSES)), "multiclass", tuple(range(MAX_INTEGER_CLASSES))),
+        (list(range(MAX_INTEGER_CLASSES)) * 2, "multiclass", tuple(range(MAX_INTEGER_CLASSES))),
         (["1", "2", "3"], "multiclass", ("1", "2", "3")),
         ([0.5, 1.25, 3.0], "regression", ()),
         (["1.5", "2.5", "0.5"], "regression", ()),
@@ -95,6 +95,18 @@ def test_kind_overrides_inference(targets: list[Any], kind: str, classes: tuple[
             None,
             DataError,
             "target 'target' has no values (all 2 are missing); pick another --target",
+        ),
+        (  # a name per row (Titanic's Name): an ID, not classes
+            [f"passenger {i}" for i in range(30)],
+            None,
+            DataError,
+            "target 'target' has 30 different values in 30 rows, 30 of them seen only once: a class seen once",
+        ),
+        (
+            [f"p{i}" for i in range(16)] + ["a", "a", "b", "b"],
+            "multiclass",
+            DataError,
+            "16 of them seen only once",
         ),
         (
             ["a", None, "b"],

@@ -289,12 +289,24 @@ def infer_task(
             f"target '{names[0]}' has a single value ({classes[0]!r}) in every row; there is nothing to learn. "
             "Check the column or the filter that produced the data"
         )
+    counts = present.map(_jsonable).value_counts()
+    once = int((counts == 1).sum())
+    if len(present) >= MIN_ROWS_FOR_ID_CHECK and once > len(present) / 2:
+        raise DataError(
+            f"target '{names[0]}' has {len(classes)} different values in {len(present)} rows, {once} of them seen "
+            "only once: a class seen once cannot be learned. It looks like an ID or free text; pick another "
+            "--target (or, if it is a quantity, pass --task regression)"
+        )
     chosen = kind or ("binary" if len(classes) == 2 else "multiclass")
     if chosen == "binary" and len(classes) != 2:
         raise DataError(
             f"--task binary needs 2 classes but target '{names[0]}' has {len(classes)}; use --task multiclass"
         )
     return Task(chosen, classes, names)
+
+
+#: Rows from which a class target whose values are mostly unique is refused as an ID (below it, too few to say).
+MIN_ROWS_FOR_ID_CHECK = 20
 
 
 def _infer_from_frame(frame: pd.DataFrame, kind: str | None) -> Task:
