@@ -47,8 +47,10 @@ def call(app: FastAPI, method: str, path: str, **kwargs: Any) -> httpx.Response:
 def test_one_required_nullable_field_per_input(app: FastAPI, predictor: Any) -> None:
     recipe = predictor.recipe
     schema = row_schema(app)
-    assert list(schema["properties"]) == [*recipe.cat_names, *recipe.cont_names]
+    unused = [*recipe.target_names, *recipe.dropped]  # accepted and ignored: rows of the training table
+    assert list(schema["properties"]) == [*recipe.cat_names, *recipe.cont_names, *unused]
     assert schema["required"] == [*recipe.cat_names, *recipe.cont_names]
+    assert all("does not use" in schema["properties"][name]["description"] for name in unused)
     assert schema["additionalProperties"] is False
     for name in recipe.cat_names:
         field = schema["properties"][name]
@@ -190,3 +192,26 @@ def test_fuzz_finds_no_server_error(api_schema: Any, mode: Any) -> None:
         case.call_and_validate()
 
     check()
+
+
+def test_training_table_columns_the_model_ignores_are_accepted(tmp_path: Path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    import trainwell
+
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"x": rng.normal(size=120), "name": [f"person {i}" for i in range(120)]})
+    table["y"] = (table["x"] > 0).map({True: "yes", False: "no"})
+    trainwell.fit_table(table, "y", out=tmp_path / "m", epochs=1, progress=False)
+    strict = create_app(tmp_path / "m")
+    assert "name" in trainwell.load(tmp_path / "m").recipe.dropped  # left out as an ID
+    row = {"x": 0.5}
+    plain = call(strict, "POST", "/predict", json={"rows": [row]})
+    # A row straight from the training table, target and ID included, as trainwell predict takes it.
+    whole = call(strict, "POST", "/predict", json={"rows": [{**row, "name": "person 3", "y": "no"}]})
+    assert plain.status_code == whole.status_code == 200, whole.text
+    assert whole.json() == plain.json()
+    typo = call(strict, "POST", "/predict", json={"rows": [{**row, "nmae": "person 3"}]})
+    assert typo.status_code == 422 and "not an input of this model" in typo.text
+    assert "name" not in row_schema(strict).get("required", [])

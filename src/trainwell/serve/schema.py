@@ -27,7 +27,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, create_model
 from pydantic_core import PydanticCustomError
-from typing_extensions import TypedDict
+from typing_extensions import NotRequired, TypedDict
 
 from trainwell.data.task import Task
 from trainwell.tabular.recipe import TabularRecipe
@@ -144,6 +144,16 @@ def request_model(recipe: TabularRecipe, *, max_rows: int, forbid_extra_fields: 
     """
     extra: Literal["forbid", "ignore"] = "forbid" if forbid_extra_fields else "ignore"
     fields = {spec.name: _row_field(spec) for spec in input_specs(recipe)}
+    # Columns of the training table the model does not read (the target, columns left out as IDs...): a row
+    # sent straight from that table is accepted, as trainwell predict accepts it, and these are ignored.
+    unused = [*getattr(recipe, "target_names", []), *getattr(recipe, "dropped", {})]
+    for name in unused:
+        if name not in fields:
+            fields[name] = NotRequired[
+                Annotated[
+                    Any, Field(description="A column of the training table the model does not use: ignored.")
+                ]
+            ]
     # The functional TypedDict form takes any text as a key ("education-num", "class", "model_config").
     row = TypedDict("Row", fields)  # type: ignore[misc,operator]
     row.__pydantic_config__ = ConfigDict(extra=extra)  # type: ignore[attr-defined]
