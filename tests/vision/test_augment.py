@@ -312,3 +312,25 @@ def test_pixel_shift_augmentation_is_seeded_serialisable_and_checked() -> None:
     assert Augmentation.from_dict(aug.to_dict()) == aug
     with pytest.raises(ConfigError, match="pixel_shift must be a whole number of pixels"):
         Augmentation(pixel_shift=1.5)  # type: ignore[arg-type]
+
+
+def test_tta_gives_an_image_the_same_answer_whatever_shares_its_batch() -> None:
+    from trainwell.vision.transform import tta_probabilities
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 16 * 16, 3)).eval()
+    images = torch.randint(0, 256, (5, 3, 16, 16), dtype=torch.uint8)
+    augmentation = Augmentation.default(16)
+
+    def tta(batch: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            return tta_probabilities(model, lambda out: out.softmax(-1), batch, augmentation)
+
+    alone = tta(images[:1])
+    for batch in (images[:2], images.flip(0), images[[3, 0, 0]]):  # first, last, twice in one batch
+        together = tta(batch)
+        first = next(i for i in range(len(batch)) if torch.equal(batch[i], images[0]))
+        torch.testing.assert_close(together[first], alone[0], rtol=1e-5, atol=1e-6)
+    with torch.no_grad():  # the augmented views do change the answer: the test is not vacuous
+        plain = model(images[:1].float() / 255.0).softmax(-1)
+    assert not torch.allclose(alone, plain)

@@ -129,15 +129,22 @@ def tta_probabilities(
     """Test-time augmentation: the plain prediction blended with the mean over ``n_views`` augmented views.
 
     The views use the training augmentation itself (so a model trained without flips is never shown a mirrored
-    digit), drawn from fixed seeds: the same images always get the same answer. ``plain_weight`` is the share of
-    the plain view in the blend.
+    digit), drawn from fixed seeds image by image: an image always gets the same answer, whichever images
+    share its batch and wherever it sits in it. ``plain_weight`` is the share of the plain view in the blend.
     """
     x = images.float() / 255.0 if images.dtype == torch.uint8 else images
     plain = activate(model(x).float())
     if augmentation is None or n_views < 1:
         return plain
-    views = [
-        activate(model(augmentation(x, generator=torch.Generator().manual_seed(seed + i))).float())
-        for i in range(n_views)
-    ]
+
+    def view(i: int) -> torch.Tensor:
+        # One generator per image: a batch-wide draw would give an image the parameters of its position.
+        return torch.cat(
+            [
+                augmentation(x[j : j + 1], generator=torch.Generator().manual_seed(seed + i))
+                for j in range(len(x))
+            ]
+        )
+
+    views = [activate(model(view(i)).float()) for i in range(n_views)]
     return plain_weight * plain + (1 - plain_weight) * torch.stack(views).mean(0)
