@@ -62,3 +62,23 @@ def test_cross_validate_runs_every_fold_and_summarises() -> None:
 def test_impossible_fold_counts_are_refused(k: int, targets: list[int], error: type, message: str) -> None:
     with pytest.raises(error, match=message.replace("(", r"\(")):
         fold_indices(targets, k, stratified=len(set(targets)) < 5)
+
+
+def test_fold_intervals_stay_within_what_the_metric_can_take() -> None:
+    import math
+
+    from trainwell.evaluate import CVResult
+    from trainwell.metrics.registry import metric_bounds, metrics
+
+    # Three folds, one poor: a t interval of the mean would reach r2 1.10 and roc_auc 1.06 (seen in the wild).
+    result = CVResult([{"r2": 0.95, "roc_auc": 0.99, "rmse": 0.1, "ndcg@10": 0.9, "own": 1.0},
+                       {"r2": 0.50, "roc_auc": 0.70, "rmse": 3.0, "ndcg@10": 0.1, "own": 2.0},
+                       {"r2": 0.90, "roc_auc": 0.95, "rmse": 0.2, "ndcg@10": 0.8, "own": 3.0}])  # fmt: skip
+    summary = result.summary()
+    assert summary["r2"].high == 1.0 and summary["roc_auc"].high == 1.0 and summary["ndcg@10"].high == 1.0
+    assert summary["rmse"].low == 0.0 and summary["ndcg@10"].low == 0.0
+    assert summary["own"].low < 0  # a metric of unknown range is not clipped
+    assert summary["r2"].low < summary["r2"].mean < 1.0  # only the impossible side moves
+    for name in metrics.names():
+        low, high = metric_bounds(name)
+        assert low < high and (math.isfinite(low) or math.isfinite(high)), f"{name} declares no bounds"

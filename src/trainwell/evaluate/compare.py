@@ -26,7 +26,13 @@ def score(
     return {name: float(getattr(functional, name)(preds, targets, task)) for name in metric_names}
 
 
+#: Ranking measures written by callbacks rather than registered metrics (``hit@10``, ``ndcg@10``).
+_RANKING_PREFIXES = ("hit@", "ndcg@")
+
+
 def higher_is_better(metric: str) -> bool:
+    if metric.startswith(_RANKING_PREFIXES):
+        return True
     return bool(metric_registry.entry(metric).metadata["higher_is_better"])
 
 

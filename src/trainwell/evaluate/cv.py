@@ -16,6 +16,7 @@ import numpy as np
 
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.evaluate.intervals import mean_ci
+from trainwell.metrics.registry import metric_bounds
 
 #: ``fit_fold(train_index, valid_index, fold) -> {metric name: value}``.
 FoldFn = Callable[[np.ndarray, np.ndarray, int], dict[str, float]]
@@ -65,7 +66,12 @@ class CVResult:
 
     def summary(self, level: float = 0.95) -> dict[str, MetricSummary]:
         """Mean, std and t interval (over folds) of every metric."""
-        return {name: MetricSummary(*mean_ci(self.values(name), level), level) for name in self.metric_names}
+        summaries = {}
+        for name in self.metric_names:
+            mean, std, low, high = mean_ci(self.values(name), level)
+            floor, ceiling = metric_bounds(name)  # a t interval of a mean accuracy may reach past 1
+            summaries[name] = MetricSummary(mean, std, max(low, floor), min(high, ceiling), level)
+        return summaries
 
     def to_dict(self, level: float = 0.95) -> dict[str, Any]:
         """JSON-ready: the per-fold values and each metric's summary."""

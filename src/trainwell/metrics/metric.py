@@ -25,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import ClassVar, Literal
 
@@ -66,6 +67,9 @@ class Metric:
     #: Wording for particular tasks where the general ``description`` would be vague or wrong.
     task_descriptions: ClassVar[Mapping[str, str]] = {}
     higher_is_better: ClassVar[bool] = True
+    #: The values the metric can take: intervals over folds are clipped to them (a t interval of a mean
+    #: accuracy can otherwise reach past 1).
+    bounds: ClassVar[tuple[float, float]] = (-math.inf, math.inf)
     tasks: ClassVar[tuple[str, ...]] = ()
     reductions: ClassVar[Mapping[str, Reduction]] = {}
 
@@ -170,6 +174,7 @@ class Accuracy(Metric):
     """Share of right decisions; multilabel counts every label of every row as one decision."""
 
     name = "accuracy"
+    bounds = (0.0, 1.0)
     description = "share of rows whose predicted class is right"
     task_descriptions: ClassVar[Mapping[str, str]] = {
         "multilabel": "share of all label decisions (every label of every row) that are right",
@@ -188,6 +193,7 @@ class ErrorRate(Accuracy):
     """``1 - accuracy``."""
 
     name = "error_rate"
+    bounds = (0.0, 1.0)
     description = "share of predictions that are wrong (1 - accuracy)"
     higher_is_better = False
 
@@ -199,6 +205,7 @@ class BalancedAccuracy(Metric):
     """Mean per-class recall over the classes present in the targets."""
 
     name = "balanced_accuracy"
+    bounds = (0.0, 1.0)
     description = (
         "average over classes of the share of each class's rows predicted right, so rare classes count fully"
     )
@@ -216,6 +223,7 @@ class RocAuc(Metric):
     """ROC AUC (multiclass: one-vs-rest, macro); keeps every score, since ranking needs them all."""
 
     name = "roc_auc"
+    bounds = (0.0, 1.0)
     description = (
         "chance that a random positive row is scored above a random negative one (0.5 = guessing, 1 = perfect); "
         "it is not accuracy"
@@ -245,6 +253,7 @@ class F1(Metric):
     """F1 of the positive class (binary) or macro F1 (multiclass, multilabel), from running counts."""
 
     name = "f1"
+    bounds = (0.0, 1.0)
     description = (
         "balance of precision (flagged rows that are truly positive) and recall (positive rows that get "
         "flagged), for the positive class"
@@ -272,6 +281,7 @@ class LogLoss(Metric):
     """Mean negative log-likelihood of the true answers, probabilities clipped at 1e-15."""
 
     name = "log_loss"
+    bounds = (0.0, math.inf)
     description = "average surprise at the true answer: minus the log of the probability the model gave it"
     higher_is_better = False
     tasks = CLASSIFICATION_TASKS
@@ -288,6 +298,7 @@ class RMSE(Metric):
     """Root mean squared error over every output of every row."""
 
     name = "rmse"
+    bounds = (0.0, math.inf)
     description = "typical size of an error in the target's units, big errors weighing more"
     higher_is_better = False
     tasks = REGRESSION_TASKS
@@ -304,6 +315,7 @@ class MAE(RMSE):
     """Mean absolute error over every output of every row."""
 
     name = "mae"
+    bounds = (0.0, math.inf)
     description = "average size of an error in the target's units"
 
     def _batch_states(self, preds: torch.Tensor, targets: torch.Tensor) -> States:
@@ -317,6 +329,7 @@ class R2(Metric):
     """Coefficient of determination, uniform mean over outputs, from running sums."""
 
     name = "r2"
+    bounds = (-math.inf, 1.0)
     description = (
         "share of the target's variation the model explains (1 = perfect, 0 = no better than the mean)"
     )

@@ -7,6 +7,7 @@ Each entry's factory is a :class:`Metric` subclass; its metadata (``description`
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Sequence
 
 from trainwell.core.errors import ConfigError
@@ -51,6 +52,7 @@ def register_metric(metric_class: type[Metric]) -> type[Metric]:
         task_descriptions=dict(metric_class.task_descriptions),
         tasks=metric_class.tasks,
         higher_is_better=metric_class.higher_is_better,
+        bounds=tuple(metric_class.bounds),
     )
     return metric_class
 
@@ -137,3 +139,15 @@ def describe_metric(name: str, task: str | None = None) -> str:
 def default_metrics(task: str) -> list[str]:
     """The metric names reported for ``task`` when the user names none."""
     return list(_DEFAULTS[check_task(task)])
+
+
+def metric_bounds(name: str) -> tuple[float, float]:
+    """The values metric ``name`` can take: a registered metric's ``bounds``, ``(0, 1)`` for the ranking
+    measures callbacks write (``hit@10``, ``ndcg@10``), ``(-inf, inf)`` when unknown. Intervals are clipped
+    to them."""
+    if name.startswith(("hit@", "ndcg@")):
+        return (0.0, 1.0)
+    if name not in metrics:
+        return (-math.inf, math.inf)
+    low, high = metrics.entry(name).metadata.get("bounds", (-math.inf, math.inf))
+    return float(low), float(high)

@@ -33,6 +33,7 @@ class TagAccuracy(Metric):
     """Share of words given the right tag."""
 
     name = "tag_accuracy"
+    bounds = (0.0, 1.0)
     description = "share of words given the right tag"
     tasks = TAGGING_TASKS
     reductions: ClassVar[Mapping[str, Reduction]] = {"correct": "sum", "total": "sum"}
@@ -51,6 +52,7 @@ class TagAccuracy(Metric):
 class _EntityMetric(Metric):
     """Per entity type: entities found right, entities predicted, entities in the targets."""
 
+    bounds = (0.0, 1.0)
     tasks = TAGGING_TASKS
     reductions: ClassVar[Mapping[str, Reduction]] = {"correct": "sum", "predicted": "sum", "actual": "sum"}
     #: get_metric passes the task's classes: the tag names say where entities begin and end.
