@@ -46,6 +46,20 @@ def rows() -> list[tuple[str, str, str, str]]:
                 f"{s['learner_epoch_s_median']:.2f} s vs {s['hand_epoch_s_median']:.2f} s per epoch",
             )
         )
+    threads = _load("threads")
+    if threads:
+        seconds = threads["seconds"]
+        busy_default, busy_ours = seconds["busy, libgomp default (300000)"], seconds["busy, trainwell (1000)"]
+        alone_default, alone_ours = seconds["alone, libgomp default (300000)"], seconds["alone, trainwell (1000)"]
+        table.append(
+            (
+                "Training beside a busy process, OpenMP spin count (`benchmarks/threads.py`)",
+                f"simple_cnn 2 epochs: {busy_ours:.1f} s with trainwell's spin count against {busy_default:.1f} s "
+                f"({busy_default / busy_ours:.2f}x)",
+                "faster when busy, same alone",
+                f"alone: {alone_ours:.2f} s against {alone_default:.2f} s (median of {threads['repeat']})",
+            )
+        )
     imports = _load("import_time")
     if imports:
         cases = imports["cases"]

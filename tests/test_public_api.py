@@ -129,3 +129,23 @@ def test_subpackage_all_names_exist(package: str) -> None:
     assert len(names) == len(set(names)), f"{package}.__all__ repeats a name"
     missing = [name for name in names if not hasattr(module, name)]
     assert not missing, f"{package}.__all__ lists names it does not define: {missing}"
+
+
+def test_importing_trainwell_first_sets_a_short_openmp_spin_unless_the_user_chose() -> None:
+    import os
+    import subprocess
+    import sys
+
+    probe = "import trainwell, os; print(os.environ.get('GOMP_SPINCOUNT'))"
+    clean = {k: v for k, v in os.environ.items() if k not in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY")}
+
+    def spin(code: str, **extra: str) -> str:
+        run = subprocess.run(
+            [sys.executable, "-c", code], env={**clean, **extra}, capture_output=True, text=True
+        )
+        return run.stdout.strip()
+
+    assert spin(probe) == "1000"
+    assert spin(probe, GOMP_SPINCOUNT="50000") == "50000"
+    assert spin(probe, OMP_WAIT_POLICY="ACTIVE") == "None"
+    assert spin("import torch; " + probe) == "None"  # too late once torch is loaded: left alone

@@ -13,9 +13,21 @@ Example:
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+#: How long an idle OpenMP thread of PyTorch's CPU kernels spins before it sleeps (libgomp's spin count).
+#: libgomp's default, 300,000, is tuned for a machine with nothing else to run: when another process uses the
+#: cores torch's threads expect (a second fit, a benchmark, a browser), spinning threads steal them and every
+#: parallel region waits. A small CNN fit took 76 s instead of 7.9 s beside a busy 2-thread process on 2
+#: cores, and the same alone (benchmarks/threads.py). Set before torch loads, and only where the user has
+#: not chosen (an explicit GOMP_SPINCOUNT or OMP_WAIT_POLICY wins).
+OPENMP_SPIN_COUNT = "1000"
+if "torch" not in sys.modules and "OMP_WAIT_POLICY" not in os.environ:
+    os.environ.setdefault("GOMP_SPINCOUNT", OPENMP_SPIN_COUNT)
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
