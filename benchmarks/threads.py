@@ -3,7 +3,7 @@
 PyTorch's CPU kernels run on OpenMP threads (libgomp in the Linux wheels), one per core. Between parallel
 regions an idle thread spins for ``GOMP_SPINCOUNT`` iterations (300,000 by default) before it sleeps. Alone on
 the machine that saves a wake-up; beside another busy process the spinning threads take the cores the other
-threads need, and a fit slows by an order of magnitude. ``import trainwell`` sets ``GOMP_SPINCOUNT=1000``
+threads need, and a fit slows by an order of magnitude. ``import trainwell`` sets ``GOMP_SPINCOUNT=30000``
 before torch loads (unless the user chose a setting).
 
 Each case runs in a fresh interpreter: a small CNN (``simple_cnn``) trained for two epochs on 2,000 random
@@ -46,7 +46,8 @@ a = torch.randn(64, 64)
 while True:
     a = torch.tanh(a @ a.T / 8)
 """
-SETTINGS = {"libgomp default (300000)": "300000", "trainwell (1000)": None}
+#: libgomp's default, and trainwell's (None: what ``import trainwell`` sets).
+SETTINGS = {"libgomp default (300000)": "300000", "trainwell (30000)": None}
 
 
 def fit_seconds(spin: str | None) -> float:

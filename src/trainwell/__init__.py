@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 #: How long an idle OpenMP thread of PyTorch's CPU kernels spins before it sleeps (libgomp's spin count).
-#: libgomp's default, 300,000, is tuned for a machine with nothing else to run: when another process uses the
-#: cores torch's threads expect (a second fit, a benchmark, a browser), spinning threads steal them and every
-#: parallel region waits. A small CNN fit took 76 s instead of 7.9 s beside a busy 2-thread process on 2
-#: cores, and the same alone (benchmarks/threads.py). Set before torch loads, and only where the user has
-#: not chosen (an explicit GOMP_SPINCOUNT or OMP_WAIT_POLICY wins).
-OPENMP_SPIN_COUNT = "1000"
+#: libgomp's default, 300,000, suits a machine with nothing else to run: beside another busy process the
+#: spinning threads take the cores the other's threads need. A small CNN fit beside a busy 2-thread process on
+#: 2 cores took 12.8 s (median; worst 57 s) with the default and 9.4 s (worst 20 s) with 30,000, and the same
+#: alone (benchmarks/threads.py). Shorter spins cost time alone: 1,000 made IMDB's bag model train in 32 s
+#: instead of 24 s. Set before torch loads, and only where the user has not chosen (GOMP_SPINCOUNT or
+#: OMP_WAIT_POLICY set wins).
+OPENMP_SPIN_COUNT = "30000"
 if "torch" not in sys.modules and "OMP_WAIT_POLICY" not in os.environ:
     os.environ.setdefault("GOMP_SPINCOUNT", OPENMP_SPIN_COUNT)
 
