@@ -31,7 +31,7 @@ def test_fit_and_predict_texts(tmp_path: Path) -> None:
     assert (table["prediction"] == reviews(40, 1, shuffle=True)["sentiment"]).mean() >= 0.9
     piped = subprocess.run(
         [sys.executable, "-m", "trainwell.cli.app", "predict", str(out), "-"],
-        input="a wonderful film with great acting\nawful and boring plot\n",
+        input="a wonderful film with great acting\n\n  \nawful and boring plot\n",
         capture_output=True,
         text=True,
         env=cli_env(),
@@ -39,7 +39,14 @@ def test_fit_and_predict_texts(tmp_path: Path) -> None:
         check=False,
     )
     assert piped.returncode == 0, piped.stderr
-    assert list(pd.read_csv(StringIO(piped.stdout))["prediction"]) == ["pos", "neg"]
+    answers = pd.read_csv(StringIO(piped.stdout))
+    assert list(answers["prediction"]) == ["pos", "neg"]
+    assert list(answers["line"]) == [1, 4]  # blank lines skipped, and the answers say which line they are for
+    renamed = tmp_path / "renamed.csv"
+    reviews(5, 1, shuffle=True).rename(columns={"review": "body"}).to_csv(renamed, index=False)
+    wrong = run_cli("predict", out, renamed)
+    assert wrong.returncode == 2 and "rename your text column" in wrong.stderr, wrong.explain()
+    assert "--allow-missing-columns" not in wrong.stderr  # it would not help a text model
 
 
 def test_a_missing_text_column_is_one_line(tmp_path: Path) -> None:

@@ -60,3 +60,14 @@ def emit_table(table: Any, out: Path | None, noun: str = "rows") -> None:
 
     write_text_atomic(out, table.to_csv(index=False))
     err_console.print(f"wrote {len(table)} {noun} to {out}")
+
+
+def stdin_lines() -> tuple[list[int], list[str]]:
+    """The non-blank lines of standard input and their 1-based line numbers (blank lines are skipped, so the
+    numbers say which input line each prediction answers)."""
+    numbers, lines = [], []
+    for number, line in enumerate(sys.stdin, start=1):
+        if line.strip():
+            numbers.append(number)
+            lines.append(line.rstrip("\n"))
+    return numbers, lines

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -125,8 +124,12 @@ def predict_tags(predictor: Any, data: list[Path], out: Path | None) -> None:
     if len(data) != 1:
         raise ConfigError(f"a tagger tags one file (or '-' for standard input) at a time; got {len(data)}")
     if str(data[0]) == "-":
-        lines = [line.rstrip("\n") for line in sys.stdin if line.strip()]
-        emit_table(predictor.predict(lines), out, "predictions")
+        from trainwell.cli._common import stdin_lines
+
+        numbers, lines = stdin_lines()
+        predictions = predictor.predict(lines)
+        predictions.insert(0, "line", numbers)  # blank lines are skipped: say which line each answer is for
+        emit_table(predictions, out, "predictions")
         return
     from trainwell.text.tagging.conll import read_conll
     from trainwell.text.tagging.scheme import from_iob2

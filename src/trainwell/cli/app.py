@@ -377,7 +377,10 @@ def _fit_language_model(
     shown = f"validation perplexity {perplexity:.1f}" if isinstance(perplexity, float) else "trained"
     if isinstance(bar, float):
         shown += f" (a Kneser-Ney trigram on the same text: {bar:.1f})"
-    out_console.print(f"language model: {shown} after {len(learn.history)} epochs; model directory: {out}")
+    epochs = len(learn.history)
+    out_console.print(
+        f"language model: {shown} after {epochs} epoch{'' if epochs == 1 else 's'}; model directory: {out}"
+    )
     if isinstance(perplexity, float) and isinstance(bar, float) and perplexity >= bar:
         out_console.print(
             f"warning: the model's perplexity {perplexity:.1f} is not below the Kneser-Ney trigram's {bar:.1f}: "
@@ -492,26 +495,34 @@ def _predict_texts(predictor: Any, data: list[Path]) -> Any:
             f"a text model predicts one table (or '-' for standard input) at a time; got {len(data)}"
         )
     if str(data[0]) == "-":
-        texts = [line.rstrip("\n") for line in sys.stdin if line.strip()]
-        return predictor.predict(texts)
+        from trainwell.cli._common import stdin_lines
+
+        numbers, texts = stdin_lines()
+        predictions = predictor.predict(texts)
+        predictions.insert(0, "line", numbers)  # blank lines are skipped: say which line each answer is for
+        return predictions
     from trainwell.data.io import read_table
 
     rows = read_table(data[0])
-    _check_input_columns(predictor.input_names, rows, data[0])
+    _check_input_columns(predictor.input_names, rows, data[0], can_allow=False)
     return predictor.predict(rows)
 
 
-def _check_input_columns(needed: list[str], rows: Any, source: Path) -> None:
+def _check_input_columns(needed: list[str], rows: Any, source: Path, *, can_allow: bool = True) -> None:
     from trainwell.core.errors import DataError
     from trainwell.data.io import list_columns
 
     absent = [name for name in needed if name not in rows.columns]
     if absent:
         noun = "column" if len(absent) == 1 else "columns"
+        way_out = (
+            f", or pass --allow-missing-columns to read {'it' if len(absent) == 1 else 'them'} as missing in every row"
+            if can_allow
+            else " (a text model has nothing to read without it: rename your text column)"
+        )
         raise DataError(
             f"input {noun} {', '.join(repr(name) for name in absent)} missing from {source}; the model was trained "
-            f"on: {list_columns(needed)}. Add the {noun}, or pass --allow-missing-columns to read "
-            f"{'it' if len(absent) == 1 else 'them'} as missing in every row"
+            f"on: {list_columns(needed)}. Add the {noun}{way_out}"
         )
 
 

@@ -115,9 +115,10 @@ def show(result: Any) -> None:
     if result.improvement is None:
         verdict = "the defaults' trial did not finish"
     elif result.improvement > 0:
+        direction = "higher" if result.direction == "maximize" else "lower"
         verdict = (
-            f"{result.improvement:+.4f} over the defaults ({result.default_value:.4f}), on the rows the trials "
-            "were chosen on: confirm it on held-out data (trainwell evaluate, or a test set)"
+            f"{result.improvement:.4f} better ({direction}) than the defaults' {result.default_value:.4f}, on the "
+            "rows the trials were chosen on: confirm it on held-out data (trainwell evaluate, or a test set)"
         )
     else:
         verdict = f"no trial beat the defaults ({result.default_value:.4f}): keep them"

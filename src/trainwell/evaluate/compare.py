@@ -54,8 +54,8 @@ class Verdict:
 
     def sentence(self, model_name: str = "trainwell") -> str:
         """The verdict in plain words, e.g. ``"trainwell's roc_auc 0.912 [0.905, 0.919] does not beat ..."``."""
-        ours = f"{model_name}'s {self.metric} {_interval(self.model)}"
-        theirs = f"{self.baseline}'s {_interval(self.other)}"
+        ours = f"{_possessive(model_name)} {self.metric} {_interval(self.model)}"
+        theirs = f"{_possessive(self.baseline)} {_interval(self.other)}"
         paired = self.paired is not None and self.paired.low == self.paired.low  # nan: one fold, no spread
         if not paired:
             reason = {
@@ -73,6 +73,11 @@ class Verdict:
             }[self.outcome]
         verb = {"beats": "beats", "worse": "is worse than", "within": "does not beat"}[self.outcome]
         return f"{ours} {verb} {theirs}{reason}"
+
+
+def _possessive(name: str) -> str:
+    """``"trainwell's"``, ``"user + item biases'"``."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
 
 
 def _interval(summary: MetricSummary, signed: bool = False) -> str:
