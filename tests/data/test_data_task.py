@@ -60,6 +60,13 @@ def test_dataframe_of_zero_one_columns_is_multilabel_otherwise_regression() -> N
     assert infer_task(labels, kind="regression").kind == "regression"
 
 
+def test_a_class_and_a_quantity_are_not_one_regression() -> None:
+    mixed = pd.DataFrame({"survived": [0, 1, 1, 0], "fare": [7.25, 71.3, 8.05, 53.1]})
+    with pytest.raises(DataError, match=r"targets 'survived' \(two values: a class\) and 'fare' \(numbers\)"):
+        infer_task(mixed)
+    assert infer_task(mixed, kind="regression").kind == "regression"  # asked for: numbers, all of them
+
+
 def test_target_name_comes_from_the_series_or_the_argument() -> None:
     assert infer_task(pd.Series(["a", "b"], name="label")).target_names == ("label",)
     assert infer_task(["a", "b"], name="y").target_names == ("y",)

@@ -317,6 +317,16 @@ def _infer_from_frame(frame: pd.DataFrame, kind: str | None) -> Task:
     binary = np.isin(values, (0, 1, True, False)).all()
     if kind == "multilabel" or (kind is None and binary):
         return Task("multilabel", names, names)
+    if kind is None:
+        flags = [name for name in names if frame[name].nunique() <= 2]
+        numbers = [name for name in names if name not in flags]
+        if flags and numbers:
+            raise DataError(
+                f"targets {', '.join(repr(n) for n in flags)} (two values: a class) and "
+                f"{', '.join(repr(n) for n in numbers)} (numbers) are different kinds, and one model would score "
+                "them as one regression in mixed units; train one model per target (or pass --task regression "
+                "to treat them all as numbers)"
+            )
     return Task("regression", (), names)
 
 
