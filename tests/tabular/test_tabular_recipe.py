@@ -147,7 +147,7 @@ def test_text_in_a_continuous_column_names_column_row_and_value() -> None:
     rows["area"] = rows["area"].astype(object)
     rows.loc[17, "area"] = "abc"
     expected = (
-        "continuous column 'area' holds text that is not a number, e.g. 'abc' (row 17); "
+        "continuous column 'area' holds text that is not a number, e.g. 'abc' (data row 18); "
         "clean the value or leave it empty to mark it missing"
     )
     with pytest.raises(DataError, match=f"^{re.escape(expected)}$"):
@@ -160,7 +160,7 @@ def test_declared_continuous_column_with_text() -> None:
     frame = pd.DataFrame({"age": ["31", "40", "abc", "22"], "y": [0, 1, 0, 1]})
     frame.index = [14, 15, 17, 18]
     expected = (
-        "column 'age' is declared continuous but holds text, e.g. 'abc' (row 17); "
+        "column 'age' is declared continuous but holds text, e.g. 'abc' (data row 3, index 17); "
         "pass it in --cat-names or clean it"
     )
     with pytest.raises(DataError, match=f"^{re.escape(expected)}$"):

@@ -354,13 +354,20 @@ def _infer_kind(values: pd.Series, integers_to: str, max_card: int) -> str:
 
 
 _DECLARED_TEXT = (
-    "column '{name}' is declared continuous but holds text, e.g. {value!r} (row {row}); "
+    "column '{name}' is declared continuous but holds text, e.g. {value!r} ({row}); "
     "pass it in --cat-names or clean it"
 )
 _TEXT_IN_NUMBERS = (
-    "continuous column '{name}' holds text that is not a number, e.g. {value!r} (row {row}); "
+    "continuous column '{name}' holds text that is not a number, e.g. {value!r} ({row}); "
     "clean the value or leave it empty to mark it missing"
 )
+
+
+def _where(values: pd.Series, position: int) -> str:
+    """Where a bad value sits, unambiguously: ``"data row 1"`` is the first row under a CSV header; a frame
+    whose index is not 0, 1, 2... also gets the index label (``"data row 3, index 17"``)."""
+    label = values.index[position]
+    return f"data row {position + 1}" if label == position else f"data row {position + 1}, index {label}"
 
 
 def _to_numbers(values: pd.Series, name: str, message: str) -> np.ndarray:
@@ -382,10 +389,11 @@ def _to_numbers(values: pd.Series, name: str, message: str) -> np.ndarray:
             real = (text != "").to_numpy()
             if real.any():
                 position = int(np.flatnonzero(real)[0])
-                value, row = suspects.iloc[position], suspects.index[position]
+                value = suspects.iloc[position]
+                row = _where(values, int(np.flatnonzero(bad)[position]))
                 raise DataError(message.format(name=name, value=value, row=row))
     infinite = np.isinf(numbers)
     if infinite.any():
-        row = values.index[int(np.flatnonzero(infinite)[0])]
-        raise DataError(f"column '{name}' holds an infinite value (row {row}); replace it or leave it empty")
+        row = _where(values, int(np.flatnonzero(infinite)[0]))
+        raise DataError(f"column '{name}' holds an infinite value ({row}); replace it or leave it empty")
     return numbers
