@@ -123,3 +123,28 @@ def test_cli_command_writes_the_report_and_refuses_a_directory(model_dir: Path, 
     refused = CliRunner().invoke(app, ["report", str(model_dir), "--data", str(data), "--out", str(tmp_path)])
     assert refused.exit_code == 2
     assert "is a directory" in refused.output
+
+
+def test_a_report_on_the_training_rows_says_so(model_dir: Path, adult: pd.DataFrame, tmp_path: Path) -> None:
+    # The model trained on 80% of these 800 rows: the report must not call their metrics validation.
+    html = build_report(model_dir, adult, tmp_path / "r.html").read_text(encoding="utf-8")
+    share = int(re.search(r"Warning: about (\d+)% of these rows trained the model", html).group(1))
+    assert 65 <= share <= 95 and "<h2>Metrics on rows the model trained on</h2>" in html
+    unseen = adult_sample().iloc[1000:1400]  # rows the fit never read
+    clean = build_report(model_dir, unseen, tmp_path / "u.html").read_text(encoding="utf-8")
+    assert "trained the model" not in clean and "<h2>Validation metrics</h2>" in clean
+
+
+def test_the_row_sketch_estimates_the_share_of_training_rows() -> None:
+    from trainwell.data.fingerprint import RowSketch
+
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"a": rng.normal(size=4000), "b": rng.integers(0, 5, 4000).astype(str)})
+    sketch = RowSketch.from_dict(RowSketch.of(table.iloc[:3000], ["a", "b"]).to_dict())  # as stored in JSON
+    share, sampled = sketch.training_share(table)
+    assert abs(share - 0.75) < 0.1 and sampled > 200
+    assert sketch.training_share(table.iloc[3000:])[0] == 0.0
+    assert (
+        sketch.training_share(table.iloc[:3000].sample(frac=1, random_state=1))[0] == 1.0
+    )  # order is irrelevant
+    assert sketch.training_share(table.iloc[:0])[1] == 0  # nothing to say about no rows

@@ -23,6 +23,8 @@ def learner_metadata(learn: Learner) -> dict[str, Any]:
         )
     recipe = learn.data.recipe.to_dict() if learn.data.recipe is not None else None
     history = [_clean(row) for row in learn.history]
+    sketch = getattr(learn.data.train, "rows_sketch", None)
+    extra = {"rows_sketch": sketch.to_dict()} if sketch is not None else {}
     return {
         "application": learn.data.application,
         "task": learn.task.to_dict(),
@@ -37,6 +39,7 @@ def learner_metadata(learn: Learner) -> dict[str, Any]:
             "epochs": len(history),
             "final": history[-1] if history else {},
             "history": history,
+            **extra,
         },
     }
 

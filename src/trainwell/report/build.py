@@ -116,9 +116,17 @@ def build_report(
     frame = frame.reset_index(drop=True)
     targets = _targets(predictor, frame, source)
     probabilities = predictor.predict_proba(frame)
+    overlap = _training_overlap(predictor.metadata, frame)
     sections = [
         _training_section(Path(model_dir), predictor.metadata),
-        _metrics_section(task, probabilities, targets, len(frame), source),
+        _metrics_section(
+            task,
+            probabilities,
+            targets,
+            len(frame),
+            source,
+            title="Metrics on rows the model trained on" if overlap else "Validation metrics",
+        ),
     ]
     if task.kind == "regression":
         sections.append(_regression_section(probabilities, targets))
@@ -132,6 +140,8 @@ def build_report(
             f"from {source}. Model directory: {model_dir}. trainwell {trainwell.__version__}."
         )
     ]
+    if overlap:
+        intro.append(_html.paragraph(overlap))
     text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
     return write_text_atomic(destination, text)
 
@@ -219,6 +229,28 @@ def _training_section(model_dir: Path, metadata: dict[str, Any]) -> str:
     return _html.section("training", "Training curves", body)
 
 
+#: Share of a report's rows found among the training rows from which the report warns.
+TRAINING_OVERLAP_WARNING = 0.05
+
+
+def _training_overlap(metadata: dict[str, Any], frame: pd.DataFrame) -> str:
+    """A warning when the rows to report on are largely the rows the model trained on ("" otherwise)."""
+    from trainwell.data.fingerprint import RowSketch
+
+    stored = (metadata.get("training") or {}).get("rows_sketch")
+    if not stored:
+        return ""
+    sketch = RowSketch.from_dict(stored)
+    share, sampled = sketch.training_share(frame)
+    if not sampled or share < TRAINING_OVERLAP_WARNING:
+        return ""
+    return (
+        f"Warning: about {share:.0%} of these rows trained the model (estimated from {sampled} of them against "
+        f"a sketch of its {sketch.n_rows} training rows). Metrics on them measure how well it fitted, not how "
+        "it does on new rows: report on rows it has not seen (a test file, or the rows the fit held out)."
+    )
+
+
 def _metrics_section(
     task: Task,
     probabilities: torch.Tensor,
@@ -226,12 +258,13 @@ def _metrics_section(
     n_rows: int,
     source: str,
     unit: str = "row",
+    title: str = "Validation metrics",
 ) -> str:
     lines = explain_validation(task, probabilities, targets, task.metric_names, unit=unit)
     rows = [(line.name, line.value, f"[{line.low:.4g}, {line.high:.4g}]", line.sentence) for line in lines]
     return _html.section(
         "metrics",
-        "Validation metrics",
+        title,
         [
             _html.paragraph(
                 f"On {source if unit != 'row' else f'{n_rows} rows from {source}'}; the interval is a 95% "

@@ -13,6 +13,7 @@ import torch
 
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.bundle import DataBundle, choose_split
+from trainwell.data.fingerprint import RowSketch
 from trainwell.data.io import check_columns, read_table
 from trainwell.data.loader import TensorLoader
 from trainwell.data.task import Task, infer_task
@@ -110,6 +111,8 @@ def tabular_data(
     train = TensorLoader(
         _encode(recipe, resolved, train_df, name), bs, shuffle=True, drop_last=len(train_df) > bs, seed=seed
     )
+    # Which rows trained the model, sketched, so a report on training rows can say so (data.fingerprint).
+    train.rows_sketch = RowSketch.of(train_df, [*recipe.cat_names, *recipe.cont_names, *targets])  # type: ignore[attr-defined]
     valid = (
         TensorLoader(_encode(recipe, resolved, valid_df, name), max(bs * 4, 1024)) if len(valid_df) else None
     )
