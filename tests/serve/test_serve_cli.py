@@ -125,3 +125,23 @@ def test_app_factory_refuses_bad_environment(
     with pytest.raises(ConfigError) as error:
         app_from_env()
     assert str(error.value).startswith(message)
+
+
+def test_a_port_in_use_is_one_line_and_exit_2(model_dir: Path) -> None:
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        done = subprocess.run(
+            command(model_dir, "--port", str(port)),
+            capture_output=True,
+            text=True,
+            env=env(),
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"cannot listen on 127.0.0.1:{port}" in lines[0] and "--port" in lines[0]

@@ -110,6 +110,7 @@ def serve(
                 UserWarning,
                 stacklevel=1,
             )
+        _check_port_free(host, port)
         app = create_app(model, **config.to_dict())  # loads the model: a bad directory fails here, once
         typer.echo(f"serving {model} with the {app.state.backend} backend", err=True)
         if workers == 1:
@@ -131,6 +132,26 @@ def serve(
         )
 
     guarded(run)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """One line when the port is taken (uvicorn would log "[Errno 98]" and exit 3 after loading the model)."""
+    import socket
+
+    from trainwell.core.errors import ConfigError
+
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: TIME_WAIT is no clash
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise ConfigError(
+                f"cannot listen on {host}:{port} ({error.strerror or error}); another server may hold the port: "
+                "stop it, or pass another --port (0 picks a free one)"
+            ) from error
 
 
 def main() -> None:
