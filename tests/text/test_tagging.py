@@ -369,3 +369,9 @@ def test_conll_text_files_and_their_folders_are_recognised(tmp_path: Path) -> No
         assert "onnxruntime matches PyTorch on 10 sentences from" in exported.output
     else:
         assert "pip install" in exported.output
+
+
+def test_a_type_never_predicted_shows_why_it_has_no_precision() -> None:
+    from trainwell.cli._tagging import _rate
+
+    assert _rate(float("nan"), "none predicted") == "none predicted" and _rate(0.5, "-") == "0.5000"

@@ -64,6 +64,11 @@ def fit_tagging(data: Path, settings: dict[str, Any]) -> Any:
     return result
 
 
+def _rate(value: float, undefined: str) -> str:
+    """A score to 4 places, or why it is undefined (a type never predicted has no precision)."""
+    return undefined if value != value else f"{value:.4f}"  # NaN is the only value unequal to itself
+
+
 def _show_tagging(result: Any) -> None:
     from rich.table import Table
 
@@ -81,9 +86,9 @@ def _show_tagging(result: Any) -> None:
         for kind, row in scores.items():
             table.add_row(
                 kind,
-                f"{row['precision']:.4f}",
-                f"{row['recall']:.4f}",
-                f"{row['f1']:.4f}",
+                _rate(row["precision"], "none predicted"),
+                _rate(row["recall"], "none in the data"),
+                _rate(row["f1"], "-"),
                 str(row["support"]),
             )
         out_console.print(table)
