@@ -119,3 +119,9 @@ def test_the_onnx_backend_serves_texts_too(text_model_dir: Path, tmp_path: Path)
     expected = load(text_model_dir).predict(texts)
     for answer, probability in zip(answers, expected["probability_pos"], strict=True):
         assert abs(answer["probabilities"]["pos"] - probability) < 1e-4
+
+
+def test_a_missing_texts_field_is_not_told_to_send_null(live_text: LiveServer) -> None:
+    response = httpx.post(f"{live_text.url}/predict", json={"text": ["fine"]}, timeout=60)
+    message = response.json()["message"]
+    assert "texts: Field required (the request needs it" in message and "send null" not in message

@@ -38,7 +38,10 @@ def error_body(problems: Sequence[dict[str, Any]]) -> dict[str, Any]:
         field = ".".join(str(part) for part in loc) or "body"
         kind = str(problem.get("type", "value_error"))
         message = str(problem.get("msg", "invalid value"))
-        if kind in _HINTS:
+        if kind == "missing" and len(loc) <= 1:
+            # A field of the body itself ("texts", "user"), not an input column: null would not do either.
+            message = f"{message} (the request needs it; GET /docs shows the body)"
+        elif kind in _HINTS:
             message = f"{message} ({_HINTS[kind]})"
         detail.append({"loc": loc, "field": field, "msg": message, "type": kind})
     shown = "; ".join(f"{item['field']}: {item['msg']}" for item in detail[:MAX_IN_MESSAGE])
