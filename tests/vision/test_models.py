@@ -286,7 +286,9 @@ def test_load_pretrained_weights_keeps_a_matching_head() -> None:
 def test_load_pretrained_weights_rejects_another_body() -> None:
     rgb = build("xresnet18", n_out=2).state_dict()
     with pytest.raises(
-        ConfigError, match=r"'body\.0\.0\.0\.weight' has shape \(32, 3, 3, 3\).*\(32, 1, 3, 3\)"
+        ConfigError,
+        match=r"'body\.0\.0\.0\.weight' has shape \(32, 3, 3, 3\).*\(32, 1, 3, 3\)\. The weights read colour "
+        r"images and these are grayscale\. Start from weights trained on images like these with the same --arch",
     ):
         load_pretrained_weights(build("xresnet18", n_out=2, in_channels=1), rgb)
     deeper = build("xresnet34", n_out=2).state_dict()

@@ -435,10 +435,17 @@ def load_pretrained_weights(
         value = state_dict[key]
         if tuple(value.shape) != tuple(own[key].shape):
             if strict_body:
+                channels = ""
+                if value.dim() == 4 and own[key].dim() == 4 and value.shape[1] != own[key].shape[1] <= 4:
+                    kinds = {1: "grayscale", 3: "colour"}
+                    channels = (
+                        f" The weights read {kinds.get(int(value.shape[1]), f'{value.shape[1]}-channel')} images "
+                        f"and these are {kinds.get(int(own[key].shape[1]), f'{own[key].shape[1]}-channel')}."
+                    )
                 raise ConfigError(
                     f"pretrained body tensor {key!r} has shape {tuple(value.shape)} but the model expects "
-                    f"{tuple(own[key].shape)}; build the model with the config the weights were trained with "
-                    f"(in_channels, width, ...)."
+                    f"{tuple(own[key].shape)}.{channels} Start from weights trained on images like these with the "
+                    f"same --arch (in Python: build the model with the config the weights were trained with)."
                 )
             skipped.append(key)
             continue
