@@ -125,3 +125,9 @@ def test_a_missing_texts_field_is_not_told_to_send_null(live_text: LiveServer) -
     response = httpx.post(f"{live_text.url}/predict", json={"text": ["fine"]}, timeout=60)
     message = response.json()["message"]
     assert "texts: Field required (the request needs it" in message and "send null" not in message
+
+
+def test_an_empty_text_is_named_in_words_not_as_a_pattern(live_text: LiveServer) -> None:
+    response = httpx.post(f"{live_text.url}/predict", json={"texts": ["fine", "  "]}, timeout=60)
+    assert response.status_code == 422
+    assert response.json()["message"] == "texts.1: Text is empty or only spaces: send some words"

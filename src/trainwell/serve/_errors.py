@@ -38,7 +38,9 @@ def error_body(problems: Sequence[dict[str, Any]]) -> dict[str, Any]:
         field = ".".join(str(part) for part in loc) or "body"
         kind = str(problem.get("type", "value_error"))
         message = str(problem.get("msg", "invalid value"))
-        if kind == "missing" and len(loc) <= 1:
+        if kind == "string_pattern_mismatch":  # the one pattern served: a text needs a non-space character
+            message = "Text is empty or only spaces: send some words"
+        elif kind == "missing" and len(loc) <= 1:
             # A field of the body itself ("texts", "user"), not an input column: null would not do either.
             message = f"{message} (the request needs it; GET /docs shows the body)"
         elif kind in _HINTS:
