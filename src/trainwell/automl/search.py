@@ -221,12 +221,6 @@ def search_metric(
     return chosen
 
 
-def _maximise(metric: str) -> bool:
-    if metric.startswith(("hit@", "ndcg@")):  # ranking measures written by RankingMetrics
-        return True
-    return higher_is_better(metric)
-
-
 def run_search(
     data: DataBundle,
     space: Space,
@@ -242,7 +236,7 @@ def run_search(
     """The study shared by every application: trial 0 the defaults, then Optuna's TPE sampler with pruning,
     then the best settings trained again and written (see the module docstring)."""
     optuna = import_optuna()
-    direction = "maximize" if _maximise(chosen) else "minimize"
+    direction = "maximize" if higher_is_better(chosen) else "minimize"
     defaults = space.defaults(data, seed)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(

@@ -104,13 +104,15 @@ class EASEModel(nn.Module):
         Raises:
             ConfigError: More items than :data:`~trainwell.collab.baselines.MAX_EASE_ITEMS`.
         """
-        from trainwell.collab.baselines import EASE, _interactions
+        from trainwell.collab.baselines import EASE
         from trainwell.collab.implicit import pair_keys, sample_negatives
 
         # One row per distinct (user, item), in one order: the same fit, and the same λ, as the baseline.
         users, items = np.divmod(np.unique(pair_keys(np.asarray(users), np.asarray(items), n_items)), n_items)
         fitted = EASE.fit(users, items, n_items, lam=lam, seed=seed)
-        matrix = _interactions(users, items, n_items, n_users)  # one row per user code, repeats counted once
+        matrix = fitted.matrix  # users x items, repeats counted once: one row per user code
+        if matrix.shape[0] < n_users:  # trailing user codes without a training interaction
+            matrix.resize((n_users, n_items))
         model = cls(n_users, n_items, int(matrix.nnz), fitted.lam)
         with torch.no_grad():
             model.weights.copy_(torch.from_numpy(fitted.weights))

@@ -16,6 +16,7 @@ import torch
 from trainwell.evaluate.cv import CVResult, MetricSummary
 from trainwell.evaluate.intervals import mean_ci
 from trainwell.metrics import functional
+from trainwell.metrics.registry import RANKING_PREFIXES
 from trainwell.metrics.registry import metrics as metric_registry
 
 
@@ -26,12 +27,8 @@ def score(
     return {name: float(getattr(functional, name)(preds, targets, task)) for name in metric_names}
 
 
-#: Ranking measures written by callbacks rather than registered metrics (``hit@10``, ``ndcg@10``).
-_RANKING_PREFIXES = ("hit@", "ndcg@")
-
-
 def higher_is_better(metric: str) -> bool:
-    if metric.startswith(_RANKING_PREFIXES):
+    if metric.startswith(RANKING_PREFIXES):
         return True
     return bool(metric_registry.entry(metric).metadata["higher_is_better"])
 

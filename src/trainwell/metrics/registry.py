@@ -141,11 +141,16 @@ def default_metrics(task: str) -> list[str]:
     return list(_DEFAULTS[check_task(task)])
 
 
+#: Ranking measures written by callbacks rather than registered metrics (``hit@10``, ``ndcg@10``): in [0, 1],
+#: higher is better.
+RANKING_PREFIXES = ("hit@", "ndcg@")
+
+
 def metric_bounds(name: str) -> tuple[float, float]:
     """The values metric ``name`` can take: a registered metric's ``bounds``, ``(0, 1)`` for the ranking
     measures callbacks write (``hit@10``, ``ndcg@10``), ``(-inf, inf)`` when unknown. Intervals are clipped
     to them."""
-    if name.startswith(("hit@", "ndcg@")):
+    if name.startswith(RANKING_PREFIXES):
         return (0.0, 1.0)
     if name not in metrics:
         return (-math.inf, math.inf)
