@@ -418,6 +418,14 @@ def _synthetic_rows(recipe: Any, n_rows: int = SYNTHETIC_ROWS, seed: int = 0) ->
         far = (kind >= 0.1) & (kind < 0.13)
         values[far] = recipe.means[name] + 20 * recipe.stds[name] * rng.choice([-1.0, 1.0], size=far.sum())
         columns[name] = values
+    for name, fmt in getattr(recipe, "dates", {}).items():
+        mean, std = recipe.means[f"{name}_elapsed_days"], recipe.stds[f"{name}_elapsed_days"]
+        days = np.clip(rng.normal(mean, std, size=n_rows), -25_000, 80_000)  # 1901 to 2189
+        moments = pd.Timestamp(0) + pd.to_timedelta(days, unit="D")
+        timed = "hour" in recipe.date_parts[name]
+        iso = "%Y-%m-%d %H:%M:%S" if timed else "%Y-%m-%d"
+        text = pd.Series(moments.strftime(iso if fmt in ("", "ISO8601") else fmt), dtype=object)
+        columns[name] = text.where(rng.random(n_rows) >= 0.1, None).to_numpy()
     return pd.DataFrame(columns)
 
 

@@ -111,7 +111,7 @@ class OnnxPredictor:
             return ["image"]
         if self.application == "text":
             return [self.recipe.text_col]
-        return [*self.recipe.cat_names, *self.recipe.cont_names]
+        return self.recipe.columns
 
     def predict_proba(
         self, rows: Any, *, allow_missing_columns: bool = False, tta: bool = False

@@ -13,6 +13,7 @@ from trainwell.data.task import Task
 from trainwell.serve.config import ServeConfig
 from trainwell.serve.images import MAX_IMAGE_PIXELS, accepted_formats
 from trainwell.serve.schema import input_specs
+from trainwell.tabular.recipe import describe_date_format
 
 __all__ = ["ServablePredictor", "answers_for", "metadata_document", "predict_images", "predict_rows"]
 
@@ -101,6 +102,8 @@ def metadata_document(
         entry: dict[str, Any] = {"name": spec.name, "kind": spec.kind}
         if spec.kind == "categorical":
             entry["values"] = list(spec.values)
+        elif spec.kind == "date":
+            entry["format"] = describe_date_format(spec.date_format)
         else:
             entry.update(
                 mean=spec.mean, std=spec.std, median=spec.median, minimum=spec.minimum, maximum=spec.maximum

@@ -6,6 +6,7 @@ tells a client exactly what to send:
 - a **categorical** input accepts text, a number, a boolean or ``null``. Values are matched by their text form
   (``1`` and ``"1"`` are the same category); a value not seen in training, like ``null``, is read as missing.
   The description lists the known values.
+- a **date** input accepts text in the training format (its description names it) or ``null`` (missing).
 - a **continuous** input accepts a finite number or ``null`` (missing: filled with the training median). A
   value more than :data:`MAX_STANDARD_DEVIATIONS` training standard deviations from the training mean is
   refused: it is a data error, and the model's arithmetic would overflow.
@@ -21,6 +22,7 @@ or files in the field ``images`` of a ``multipart/form-data`` form; both are des
 
 from __future__ import annotations
 
+import datetime
 import math
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -30,7 +32,7 @@ from pydantic_core import PydanticCustomError
 from typing_extensions import NotRequired, TypedDict
 
 from trainwell.data.task import Task
-from trainwell.tabular.recipe import TabularRecipe
+from trainwell.tabular.recipe import TabularRecipe, date_is_valid, describe_date_format
 
 __all__ = [
     "MAX_STANDARD_DEVIATIONS",
@@ -58,24 +60,26 @@ class InputSpec:
 
     Attributes:
         name: The column name (the JSON field name).
-        kind: ``"categorical"`` or ``"continuous"``.
+        kind: ``"categorical"``, ``"continuous"`` or ``"date"``.
         values: Known values of a categorical input, as text, in the model's order.
         mean, std, median: Training statistics of a continuous input (median = the fill for missing values).
         minimum, maximum: The accepted range of a continuous input.
+        date_format: The format of a date input's text (``""`` or ``"ISO8601"``: ISO 8601).
     """
 
     name: str
-    kind: Literal["categorical", "continuous"]
+    kind: Literal["categorical", "continuous", "date"]
     values: tuple[str, ...] = ()
     mean: float | None = None
     std: float | None = None
     median: float | None = None
     minimum: float | None = None
     maximum: float | None = None
+    date_format: str = ""
 
 
 def input_specs(recipe: TabularRecipe) -> list[InputSpec]:
-    """The API inputs of ``recipe``: its categorical columns, then its continuous ones."""
+    """The API inputs of ``recipe``: its categorical columns, its continuous ones, then its dates."""
     specs = [InputSpec(name, "categorical", tuple(recipe.categories[name])) for name in recipe.cat_names]
     for name in recipe.cont_names:
         mean, std = recipe.means[name], recipe.stds[name]
@@ -83,6 +87,7 @@ def input_specs(recipe: TabularRecipe) -> list[InputSpec]:
         specs.append(
             InputSpec(name, "continuous", (), mean, std, recipe.fill_values[name], mean - reach, mean + reach)
         )
+    specs += [InputSpec(name, "date", date_format=fmt) for name, fmt in getattr(recipe, "dates", {}).items()]
     return specs
 
 
@@ -101,7 +106,31 @@ _CATEGORICAL_SCHEMA = {
 CategoricalValue = Annotated[Any, PlainValidator(_categorical_value), WithJsonSchema(_CATEGORICAL_SCHEMA)]
 
 
+def _date_value(fmt: str) -> Any:
+    """A validator accepting ``null`` or text that is a date in ``fmt``."""
+
+    def check(value: Any) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise PydanticCustomError("date_type", "Input should be a date as text, or null")
+        if value.strip() and not date_is_valid(value, fmt):
+            raise PydanticCustomError(
+                "date_format",
+                "Input should be a date in the form {form}",
+                {"form": describe_date_format(fmt)},
+            )
+        return value if value.strip() else None
+
+    return check
+
+
 def _describe(spec: InputSpec) -> str:
+    if spec.kind == "date":
+        return (
+            f"Date input, as text in the form {describe_date_format(spec.date_format)}; null means missing. It "
+            "is split into the parts the model reads (year, month, day, day of the week...)."
+        )
     if spec.kind == "categorical":
         shown = ", ".join(repr(value) for value in spec.values[:VALUES_IN_DESCRIPTION])
         more = len(spec.values) - VALUES_IN_DESCRIPTION
@@ -119,6 +148,15 @@ def _describe(spec: InputSpec) -> str:
 
 
 def _row_field(spec: InputSpec) -> Any:
+    if spec.kind == "date":
+        iso = spec.date_format in ("", "ISO8601")
+        day = "2020-01-31" if iso else datetime.datetime(2020, 1, 31).strftime(spec.date_format)
+        return Annotated[
+            Any,
+            PlainValidator(_date_value(spec.date_format)),
+            WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "null"}]}),
+            Field(title=spec.name, description=_describe(spec), examples=[day]),
+        ]
     if spec.kind == "categorical":
         example: Any = spec.values[0] if spec.values else None
         return Annotated[
@@ -262,7 +300,8 @@ class TaskInfo(BaseModel):
 
 class InputInfo(BaseModel):
     name: str
-    kind: Literal["categorical", "continuous"]
+    kind: Literal["categorical", "continuous", "date"]
+    format: str | None = Field(None, description="A date input's text format.")
     values: list[str] | None = None
     mean: float | None = None
     std: float | None = None

@@ -29,7 +29,7 @@ class TabularPredictor(Predictor):
 
     @property
     def input_names(self) -> list[str]:
-        return [*self.recipe.cat_names, *self.recipe.cont_names]
+        return self.recipe.columns
 
     @torch.no_grad()
     def predict_proba(

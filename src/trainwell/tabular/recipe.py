@@ -17,11 +17,18 @@ Encoding rules, fixed here so every stage agrees:
   constant column gets a standard deviation of 1.
 - **Missing-value indicators.** Each continuous column that had a missing value in training gets an extra
   categorical input ``"<col>_na"`` (1 = present, 2 = missing; 0 is never produced), computed before filling.
+- **Date columns** (a datetime column, or text whose every value is a date in one of :data:`DATE_FORMATS`) are
+  parsed with the format found in training and split into parts named ``"<col>_<part>"``: ``month``, ``day``,
+  ``day_of_week`` (and ``hour`` when the training dates have a time of day) are categorical inputs after the
+  categorical columns; ``year``, ``day_of_year`` and ``elapsed_days`` (days since 1970-01-01, the trend) are
+  continuous inputs after the continuous columns, with the continuous rules above (a missing date is missing
+  in every part). Zoned times are read in UTC.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,7 +43,7 @@ from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.categories import category_vocabulary, encode_categories
 from trainwell.data.io import check_column_roles, list_columns
 
-__all__ = ["TabularRecipe"]
+__all__ = ["DATE_FORMATS", "TabularRecipe", "date_is_valid", "describe_date_format"]
 
 NA_SUFFIX = "_na"
 _STD_FLOOR = 1e-7
@@ -45,6 +52,45 @@ _STD_FLOOR = 1e-7
 _ID_FRACTION = 0.95
 _ID_MIN_ROWS = 50
 _PRESENT, _MISSING = 1, 2
+# An integer column named like an identifier (PassengerId, user_id, "Unnamed: 0" from a saved index) with a
+# different value in every row is a row label: as a number it only lets the model memorise rows.
+_ID_NAME = re.compile(r"(?:^|[_\W])(?:id|idx|index)$|^(?:id|idx)(?:[_\W]|$)|^unnamed: ?\d+$", re.IGNORECASE)
+_CAMEL_ID = re.compile(r"[a-z0-9](?:Id|ID)$")
+
+#: Text date formats tried, in order, on a text column (``ISO8601`` covers ``2020-01-31``, with or without a
+#: time and a zone). Month-first comes before day-first: ``03/04/2020`` is read as 4 March only when some
+#: value (``13/04/2020``) rules month-first out.
+DATE_FORMATS = (
+    "ISO8601",
+    "%Y/%m/%d",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+    "%m/%d/%Y %H:%M",
+    "%d/%m/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M:%S",
+    "%m/%d/%y",
+    "%d/%m/%y",
+    "%d.%m.%Y",
+    "%d.%m.%Y %H:%M",
+    "%d-%m-%Y",
+    "%m-%d-%Y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%b %d %Y",
+)
+#: The parts a date column is split into: categorical, then continuous. ``hour`` only when dates have times.
+DATE_CAT_PARTS = ("month", "day", "day_of_week", "hour")
+DATE_CONT_PARTS = ("year", "day_of_year", "elapsed_days")
+# A cheap look before trying formats: a text column is a date candidate only when its values start like one.
+_DATE_LIKE = re.compile(
+    r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|^\d{1,2} [A-Za-z]{3,9} \d{4}|^[A-Za-z]{3,9} \d{1,2},? \d{4}"
+)
+_DATE_SAMPLE = 200
 
 
 @dataclass
@@ -63,6 +109,10 @@ class TabularRecipe:
         stds: Population standard deviation of each continuous column after filling (1.0 when constant).
         target_names: The target columns, never used as inputs.
         dropped: Columns left out by inference, with the reason.
+        dates: Date columns and the format their text is parsed with (one of :data:`DATE_FORMATS`, or ``""``
+            for a column that was already of datetime type: text sent later is then read as ISO 8601).
+        date_parts: The parts each date column is split into (see the module docstring); the parts' statistics
+            live in ``categories``, ``fill_values``, ``means`` and ``stds`` under ``"<col>_<part>"``.
 
     Example:
         >>> frame = pd.DataFrame({"city": ["a", "b", "a", None], "area": [1.0, 2.0, None, 3.0], "y": [0, 1, 0, 1]})
@@ -83,33 +133,64 @@ class TabularRecipe:
     stds: dict[str, float]
     target_names: list[str] = field(default_factory=list)
     dropped: dict[str, str] = field(default_factory=dict)
+    dates: dict[str, str] = field(default_factory=dict)
+    date_parts: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[str]:
+        """The table columns the recipe reads: categorical, continuous, then date columns."""
+        return [*self.cat_names, *self.cont_names, *self.dates]
+
+    @property
+    def date_cat_names(self) -> list[str]:
+        """The categorical parts of the date columns, as model inputs (``"<col>_month"``...)."""
+        return self._date_inputs(DATE_CAT_PARTS)
+
+    @property
+    def date_cont_names(self) -> list[str]:
+        """The continuous parts of the date columns, as model inputs (``"<col>_year"``...)."""
+        return self._date_inputs(DATE_CONT_PARTS)
+
+    def _date_inputs(self, kinds: tuple[str, ...]) -> list[str]:
+        return [
+            f"{name}_{part}" for name, parts in self.date_parts.items() for part in parts if part in kinds
+        ]
 
     @property
     def n_cat(self) -> int:
-        """Number of categorical inputs, missing-value indicators included."""
-        return len(self.cat_names) + len(self.na_indicator_names)
+        """Number of categorical inputs: columns, date parts and missing-value indicators."""
+        return len(self.cat_names) + len(self.date_cat_names) + len(self.na_indicator_names)
 
     @property
     def n_cont(self) -> int:
-        """Number of continuous inputs."""
-        return len(self.cont_names)
+        """Number of continuous inputs: columns and date parts."""
+        return len(self.cont_names) + len(self.date_cont_names)
 
     @property
     def cat_input_names(self) -> list[str]:
-        """Names of the categorical tensor's columns: ``cat_names`` then the ``"<col>_na"`` indicators."""
-        return [*self.cat_names, *(name + NA_SUFFIX for name in self.na_indicator_names)]
+        """Names of the categorical tensor's columns: ``cat_names``, the categorical date parts, then the
+        ``"<col>_na"`` indicators."""
+        return [
+            *self.cat_names,
+            *self.date_cat_names,
+            *(name + NA_SUFFIX for name in self.na_indicator_names),
+        ]
+
+    @property
+    def cont_input_names(self) -> list[str]:
+        """Names of the continuous tensor's columns: ``cont_names`` then the continuous date parts."""
+        return [*self.cont_names, *self.date_cont_names]
 
     @property
     def input_names(self) -> list[str]:
         """Names of all model inputs: the categorical tensor's columns, then the continuous tensor's."""
-        return [*self.cat_input_names, *self.cont_names]
+        return [*self.cat_input_names, *self.cont_input_names]
 
     @property
     def cardinalities(self) -> list[int]:
         """Embedding size needed by each categorical input, the reserved index 0 included."""
-        return [len(self.categories[name]) + 1 for name in self.cat_names] + [3] * len(
-            self.na_indicator_names
-        )
+        named = [*self.cat_names, *self.date_cat_names]
+        return [len(self.categories[name]) + 1 for name in named] + [3] * len(self.na_indicator_names)
 
     @classmethod
     def fit(
@@ -129,9 +210,11 @@ class TabularRecipe:
         columns are categorical, except text whose values are all numbers, which is continuous; floats are
         continuous; integer columns are categorical with at most ``max_card`` distinct values, else continuous.
         When only one of the two lists is given, leftover integer columns go to the other kind instead (you
-        said which columns are categorical, or which are continuous). When both are given, only those columns
-        are used. Inferred text columns with a different value in almost every row (an ID or free text) and
-        columns missing in every row are left out with a warning and recorded in :attr:`dropped`.
+        said which columns are categorical, or which are continuous). Datetime columns, and text columns whose
+        every value is a date in one format of :data:`DATE_FORMATS`, are split into date parts. When both lists
+        are given, only those columns are used. Inferred text columns with a different value in almost every row
+        (an ID or free text), integer columns named like an ID with a different value in every row, and columns
+        missing in every row are left out with a warning and recorded in :attr:`dropped`.
 
         Args:
             df: Training rows only; validation and test rows must not influence the statistics.
@@ -160,7 +243,7 @@ class TabularRecipe:
         ignored = _unique(ignore or [])
         declared = {"--cat-names": _unique(cat_names or []), "--cont-names": _unique(cont_names or [])}
         check_column_roles(df, {"--target": targets, **declared, "--ignore": ignored}, source)
-        cats, conts, dropped = _choose_columns(df, targets, cat_names, cont_names, ignored, max_card)
+        cats, conts, dates, dropped = _choose_columns(df, targets, cat_names, cont_names, ignored, max_card)
         numbers = {name: _to_numbers(df[name], name, _DECLARED_TEXT) for name in conts}
         for name in cats:
             if df[name].isna().all():
@@ -168,11 +251,16 @@ class TabularRecipe:
         for name in conts:
             if np.isnan(numbers[name]).all():
                 dropped[name] = "missing in every training row"
+        parsed = {name: _parse_dates(df[name], fmt, name) for name, fmt in dates.items()}
+        for name, values in parsed.items():
+            if values.isna().all():
+                dropped[name] = "missing in every training row"
         for name, reason in dropped.items():
             warnings.warn(f"column '{name}' left out of the inputs: {reason}", UserWarning, stacklevel=2)
         cats = [name for name in cats if name not in dropped]
         conts = [name for name in conts if name not in dropped]
-        if not cats and not conts:
+        dates = {name: fmt for name, fmt in dates.items() if name not in dropped}
+        if not cats and not conts and not dates:
             raise DataError(
                 f"no input columns left in {source} besides the target {', '.join(targets)}; "
                 f"columns are: {list_columns([str(c) for c in df.columns])}. Add feature columns."
@@ -182,19 +270,45 @@ class TabularRecipe:
             recipe.cat_names.append(name)
             recipe.categories[name] = category_vocabulary(df[name])
         for name in conts:
+            recipe.cont_names.append(name)
             recipe._add_continuous(name, numbers[name])
+        for name, fmt in dates.items():
+            recipe._add_date(df, name, fmt, parsed[name], source)
         return recipe
 
-    def _add_continuous(self, name: str, numbers: np.ndarray) -> None:
+    def _add_date(self, df: pd.DataFrame, name: str, fmt: str, parsed: pd.Series, source: str) -> None:
+        """Record a date column and fit its parts; the parts go after the plain columns of their kind."""
+        times = parsed.dropna()
+        has_time = bool(((times.dt.hour != 0) | (times.dt.minute != 0) | (times.dt.second != 0)).any())
+        parts = [part for part in (*DATE_CAT_PARTS, *DATE_CONT_PARTS) if part != "hour" or has_time]
+        clashes = [f"{name}_{part}" for part in parts if f"{name}_{part}" in df.columns]
+        if clashes:
+            raise DataError(
+                f"date column '{name}' of {source} is split into parts named {name}_<part>, but "
+                f"{', '.join(clashes)} is already a column; rename it, or pass '{name}' in --ignore"
+            )
+        self.dates[name] = fmt
+        self.date_parts[name] = parts
+        values = _date_part_values(parsed, parts)
+        for part in parts:
+            derived = f"{name}_{part}"
+            if part in DATE_CAT_PARTS:
+                self.categories[derived] = category_vocabulary(pd.Series(values[part]))
+            else:
+                # A missing date already shows as the missing code of its categorical parts.
+                self._add_continuous(derived, values[part], indicator=False)
+
+    def _add_continuous(self, name: str, numbers: np.ndarray, *, indicator: bool = True) -> None:
+        """Fit the fill value and the standardisation of a continuous input (a column or a date part), and
+        its missing-value indicator when ``indicator`` and the training values have a gap."""
         missing = np.isnan(numbers)
         fill = float(np.median(numbers[~missing]))
         filled = np.where(missing, fill, numbers)
         std = float(filled.std())
-        self.cont_names.append(name)
         self.fill_values[name] = fill
         self.means[name] = float(filled.mean())
         self.stds[name] = std if std >= _STD_FLOOR else 1.0
-        if missing.any():
+        if indicator and missing.any():
             self.na_indicator_names.append(name)
 
     def transform(
@@ -214,24 +328,38 @@ class TabularRecipe:
         Raises:
             DataError: An input column is absent (unless allowed), or a continuous column holds text.
         """
-        absent = [name for name in [*self.cat_names, *self.cont_names] if name not in df.columns]
+        absent = [name for name in self.columns if name not in df.columns]
         if absent and not allow_missing_columns:
             raise DataError(
                 f"input columns missing from {source}: {', '.join(absent)}; the recipe needs "
-                f"{list_columns([*self.cat_names, *self.cont_names])}. Add them, or pass "
+                f"{list_columns(self.columns)}. Add them, or pass "
                 "allow_missing_columns=True to treat them as missing"
             )
         rows = len(df)
+        parts: dict[str, np.ndarray] = {}
+        for name, fmt in self.dates.items():
+            values = (
+                df[name] if name in df.columns else pd.Series([None] * rows, index=df.index, dtype=object)
+            )
+            found = _date_part_values(_parse_dates(values, fmt, name, check=True), self.date_parts[name])
+            parts.update({f"{name}_{part}": numbers for part, numbers in found.items()})
         cat_columns = [
             encode_categories(df[name], self.categories[name])
             if name in df.columns
             else np.zeros(rows, np.int64)
             for name in self.cat_names
         ]
+        cat_columns += [
+            encode_categories(pd.Series(parts[name]), self.categories[name]) for name in self.date_cat_names
+        ]
         indicators, cont_columns = {}, []
-        for name in self.cont_names:
-            present = name in df.columns
-            numbers = _to_numbers(df[name], name, _TEXT_IN_NUMBERS) if present else np.full(rows, np.nan)
+        for name in self.cont_input_names:
+            if name in parts:
+                numbers = parts[name]
+            elif name in df.columns:
+                numbers = _to_numbers(df[name], name, _TEXT_IN_NUMBERS)
+            else:
+                numbers = np.full(rows, np.nan)
             missing = np.isnan(numbers)
             indicators[name] = np.where(missing, _MISSING, _PRESENT).astype(np.int64)
             filled = np.where(missing, self.fill_values[name], numbers)
@@ -252,6 +380,8 @@ class TabularRecipe:
         Raises:
             ArtifactError: Keys are missing or unknown.
         """
+        # Recipes written before date columns were split have no date keys: they had no date columns.
+        data = {"dates": {}, "date_parts": {}, **data}
         check_stored_keys(data, (item.name for item in dataclasses.fields(cls)), "tabular recipe")
         return cls(
             cat_names=[str(name) for name in data["cat_names"]],
@@ -263,6 +393,8 @@ class TabularRecipe:
             stds={str(k): float(v) for k, v in data["stds"].items()},
             target_names=[str(name) for name in data["target_names"]],
             dropped={str(k): str(v) for k, v in data["dropped"].items()},
+            dates={str(k): str(v) for k, v in data["dates"].items()},
+            date_parts={str(k): [str(part) for part in parts] for k, parts in data["date_parts"].items()},
         )
 
     def describe(self) -> str:
@@ -277,10 +409,12 @@ class TabularRecipe:
         if self.cont_names:
             conts = [f"{name} (median {self.fill_values[name]:.4g})" for name in self.cont_names]
             lines.append(f"  continuous: {list_columns(conts)}")
+        for name, fmt in self.dates.items():
+            shown = describe_date_format(fmt) if fmt else "datetime"
+            lines.append(f"  date {name} ({shown}): split into {', '.join(self.date_parts[name])}")
         if self.na_indicator_names:
-            lines.append(
-                f"  missing-value indicators: {list_columns(self.cat_input_names[len(self.cat_names) :])}"
-            )
+            indicators = [name + NA_SUFFIX for name in self.na_indicator_names]
+            lines.append(f"  missing-value indicators: {list_columns(indicators)}")
         for name, reason in self.dropped.items():
             lines.append(f"  dropped {name}: {reason}")
         return "\n".join(lines)
@@ -297,12 +431,14 @@ def _choose_columns(
     cont_names: Sequence[str] | None,
     ignored: list[str],
     max_card: int,
-) -> tuple[list[str], list[str], dict[str, str]]:
-    """Split input columns into categorical and continuous; return them and the inferred columns left out."""
+) -> tuple[list[str], list[str], dict[str, str], dict[str, str]]:
+    """Split input columns into categorical, continuous and dates (with their format); return them and the
+    inferred columns left out, with the reason."""
     cats, conts = _unique(cat_names or []), _unique(cont_names or [])
+    dates: dict[str, str] = {}
     dropped: dict[str, str] = {}
     if cat_names is not None and cont_names is not None:
-        return cats, conts, dropped
+        return cats, conts, dates, dropped
     integers_to = (
         "max_card" if cat_names is None and cont_names is None else ("cont" if cont_names is None else "cat")
     )
@@ -312,6 +448,25 @@ def _choose_columns(
             continue
         values = df[name]
         kind = _infer_kind(values, integers_to, max_card)
+        if kind == "cat" and _is_text(values):
+            fmt = _date_format(values)
+            if fmt is not None:
+                dates[name] = fmt
+                continue
+        if kind == "date":
+            dates[name] = ""
+            continue
+        if (
+            pd.api.types.is_integer_dtype(values.dtype)
+            and len(values) > _ID_MIN_ROWS
+            and (_ID_NAME.search(str(name)) or _CAMEL_ID.search(str(name)))
+            and values.nunique(dropna=False) == len(values)
+        ):
+            flag = "--cont-names" if kind == "cont" else "--cat-names"
+            dropped[name] = (
+                f"named like an ID, with a different whole number in every row; pass it in {flag} to keep it"
+            )
+            continue
         if kind == "cat" and _is_text(values) and len(values) > _ID_MIN_ROWS:
             distinct = values.nunique(dropna=True)
             if distinct >= _ID_FRACTION * len(values):
@@ -325,7 +480,7 @@ def _choose_columns(
             conts.append(name)
         else:
             dropped[name] = kind
-    return cats, conts, dropped
+    return cats, conts, dates, dropped
 
 
 def _is_text(values: pd.Series) -> bool:
@@ -333,8 +488,10 @@ def _is_text(values: pd.Series) -> bool:
 
 
 def _infer_kind(values: pd.Series, integers_to: str, max_card: int) -> str:
-    """Return "cat", "cont", or the reason a column cannot be an input."""
+    """Return "cat", "cont", "date" (a datetime column), or the reason a column cannot be an input."""
     dtype = values.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "date"
     if pd.api.types.is_bool_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
         return "cat"
     if pd.api.types.is_integer_dtype(dtype):
@@ -351,6 +508,100 @@ def _infer_kind(values: pd.Series, integers_to: str, max_card: int) -> str:
             return "cont"
         return "cat"
     return f"unsupported type {dtype}; convert it to numbers or text, or pass it in --ignore"
+
+
+def _date_format(values: pd.Series) -> str | None:
+    """The first of :data:`DATE_FORMATS` that reads every present value of a text column, or ``None``."""
+    present = values.dropna()
+    present = present[present.astype(str).str.strip() != ""]
+    if len(present) == 0:
+        return None
+    distinct = pd.Series(present.astype(str).unique())
+    sample = distinct.iloc[:_DATE_SAMPLE]
+    if not sample.str.match(_DATE_LIKE).all():
+        return None
+    for fmt in DATE_FORMATS:
+        if _to_datetimes(sample, fmt).notna().all() and _to_datetimes(distinct, fmt).notna().all():
+            return fmt
+    return None
+
+
+def date_is_valid(text: str, fmt: str) -> bool:
+    """Whether ``text`` is a date in the format a recipe stored for a date column (``""``: ISO 8601)."""
+    return bool(_to_datetimes(pd.Series([text], dtype=object), fmt).notna().all())
+
+
+def describe_date_format(fmt: str) -> str:
+    """A stored date format as people read it: ``DD/MM/YYYY``, ``ISO 8601 (2020-01-31)``."""
+    return "ISO 8601 (2020-01-31)" if fmt in ("", "ISO8601") else _readable(fmt)
+
+
+def _to_datetimes(text: pd.Series, fmt: str) -> pd.Series:
+    """Parse text with one format, as naive times (a zoned time is converted to UTC); NaT where it fails."""
+    parsed = pd.to_datetime(text, format=fmt or "ISO8601", errors="coerce", utc=True)
+    return parsed.dt.tz_localize(None)
+
+
+def _parse_dates(values: pd.Series, fmt: str, name: str, *, check: bool = False) -> pd.Series:
+    """A date column as naive datetimes, NaT for missing values.
+
+    With ``check``, a present value that is not a date in ``fmt`` raises a DataError naming the row; during
+    fitting the format was chosen because every value parses, so there is nothing to check.
+    """
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        parsed = values.dt.tz_convert("UTC").dt.tz_localize(None) if values.dt.tz is not None else values
+        return parsed.astype("datetime64[ns]")
+    present = values.notna().to_numpy()
+    text = (
+        values.astype(object).where(present, None).map(lambda value: value if value is None else str(value))
+    )
+    blank = (text.str.strip() == "").fillna(False).to_numpy(dtype=bool)
+    text = text.where(~blank, None)
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    keep = present & ~blank
+    if keep.any():
+        parsed[keep] = _to_datetimes(text[keep], fmt).astype("datetime64[ns]")
+    if check:
+        bad = keep & parsed.isna().to_numpy()
+        if bad.any():
+            position = int(np.flatnonzero(bad)[0])
+            example = f"in the form {describe_date_format(fmt)}"
+            raise DataError(
+                f"date column '{name}' holds {values.iloc[position]!r} ({_where(values, position)}), which is not "
+                f"a date {example} as in training; fix the value or leave it empty to mark it missing"
+            )
+    return parsed
+
+
+def _readable(fmt: str) -> str:
+    """A strptime format as people write it: ``%d/%m/%Y`` is ``DD/MM/YYYY``."""
+    for code, shown in (
+        ("%Y", "YYYY"),
+        ("%y", "YY"),
+        ("%m", "MM"),
+        ("%d", "DD"),
+        ("%H", "hh"),
+        ("%M", "mm"),
+        ("%S", "ss"),
+        ("%b", "Mon"),
+        ("%B", "Month"),
+    ):
+        fmt = fmt.replace(code, shown)
+    return fmt
+
+
+def _date_part_values(parsed: pd.Series, parts: Sequence[str]) -> dict[str, np.ndarray]:
+    """Each part of parsed dates as float64, NaN where the date is missing."""
+    found: dict[str, pd.Series] = {
+        "month": parsed.dt.month,
+        "day": parsed.dt.day,
+        "day_of_week": parsed.dt.day_of_week,
+        "hour": parsed.dt.hour,
+        "year": parsed.dt.year,
+        "day_of_year": parsed.dt.day_of_year,
+        "elapsed_days": (parsed - pd.Timestamp(0)).dt.total_seconds() / 86400.0,
+    }
+    return {part: found[part].to_numpy(dtype=np.float64, na_value=np.nan) for part in parts}
 
 
 _DECLARED_TEXT = (

@@ -1,0 +1,52 @@
+"""A model with a date column over real HTTP: the schema and /metadata name the date's form, a row in that
+form is answered like the Python API answers it, and a date in another form is a 422 naming the form."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pandas as pd
+import pytest
+from serve_support import start_server
+
+import trainwell
+from trainwell.export import load
+from trainwell.serve import create_app
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    rng = np.random.default_rng(0)
+    days = pd.Timestamp("2018-01-01") + pd.to_timedelta(rng.integers(0, 1000, 300), unit="D")
+    x = rng.normal(size=300)
+    frame = pd.DataFrame({"date": days.strftime("%d/%m/%Y"), "x": x, "sales": x + (days.day_of_week >= 5)})
+    out = tmp_path_factory.mktemp("serve-dates") / "model"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        trainwell.fit_table(frame, "sales", out=out, epochs=1, lr=1e-2, progress=False)
+    return out
+
+
+def test_serve_documents_and_checks_date_fields_over_http(model_dir: Path) -> None:
+    server = start_server(create_app(model_dir, threads=1))
+    try:
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            metadata = client.get("/metadata").json()
+            date = next(entry for entry in metadata["inputs"] if entry["name"] == "date")
+            assert date["kind"] == "date" and date["format"] == "DD/MM/YYYY"
+            schema = client.get("/openapi.json").json()
+            assert "DD/MM/YYYY" in str(schema)
+            rows = [{"x": 0.5, "date": "06/01/2024"}, {"x": 0.5, "date": None}]
+            answer = client.post("/predict", json={"rows": rows})
+            assert answer.status_code == 200
+            expected = load(model_dir).predict(rows)["prediction"].tolist()
+            got = [item["prediction"] for item in answer.json()["predictions"]]
+            assert got == pytest.approx(expected, rel=1e-5)
+            bad = client.post("/predict", json={"rows": [{"x": 0.5, "date": "2024-01-06"}]})
+            assert bad.status_code == 422
+            assert "date in the form DD/MM/YYYY" in bad.json()["message"]
+    finally:
+        server.stop()

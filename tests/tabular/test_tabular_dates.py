@@ -1,0 +1,229 @@
+"""Date columns are split into parts (year, month, day, day of week, day of year, elapsed days, hour), the same
+way in training, prediction, ONNX export and serving; integer columns named like an ID are left out."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import trainwell
+from trainwell.core.errors import DataError
+from trainwell.export import load
+from trainwell.tabular.recipe import TabularRecipe
+
+N_ROWS = 1200
+
+
+def sales(n: int = N_ROWS, fmt: str = "%d/%m/%Y", seed: int = 0) -> pd.DataFrame:
+    """Sales that jump at weekends and grow over time: learnable only from the date."""
+    rng = np.random.default_rng(seed)
+    days = pd.Timestamp("2018-01-01") + pd.to_timedelta(rng.integers(0, 1000, n), unit="D")
+    x = rng.normal(size=n)
+    weekend = (days.day_of_week >= 5).astype(float)
+    trend = (days - pd.Timestamp("2018-01-01")).days.to_numpy() / 100.0
+    y = 10 * weekend + trend + x + rng.normal(scale=0.5, size=n)
+    return pd.DataFrame({"Id": np.arange(n), "date": days.strftime(fmt), "x": x, "sales": y})
+
+
+def fit_quiet(frame: pd.DataFrame, **kwargs: Any) -> TabularRecipe:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return TabularRecipe.fit(frame, target="y", **kwargs)
+
+
+# ------------------------------------------------------------------------------------------ the recipe
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["2020-01-31", "2021-12-01", None], "ISO8601"),
+        (["2020-01-31 10:15:00", "2021-12-01T08:00:00Z", "2021-12-02"], "ISO8601"),
+        (["01/03/2020", "02/04/2021", "12/11/2019"], "%m/%d/%Y"),  # ambiguous: month first
+        (["01/03/2020", "13/04/2021", "12/11/2019"], "%d/%m/%Y"),  # 13 rules month-first out
+        (["3 Jan 2020", "14 Feb 2021", ""], "%d %b %Y"),
+        (["31.01.2020", "01.12.2021", "15.06.2019"], "%d.%m.%Y"),
+    ],
+)
+def test_text_dates_are_found_with_their_format(values: list[str | None], expected: str) -> None:
+    frame = pd.DataFrame({"when": values, "y": [0.0, 1.0, 2.0]})
+    recipe = fit_quiet(frame)
+    assert recipe.dates == {"when": expected}
+    assert "when" not in recipe.cat_names
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["2020-01-31", "soon", "2021-12-01"],  # one value is not a date
+        ["1-2", "3-4", "5-6"],  # ranges, not dates
+        ["A-2020-01", "B-2020-02", "C-2020-03"],  # codes holding a date
+    ],
+)
+def test_text_that_is_not_all_dates_stays_a_category(values: list[str]) -> None:
+    recipe = fit_quiet(pd.DataFrame({"when": values, "y": [0.0, 1.0, 2.0]}))
+    assert recipe.dates == {}
+    assert recipe.cat_names == ["when"]
+
+
+def test_parts_have_the_documented_values_and_order() -> None:
+    frame = pd.DataFrame(
+        {"city": ["a", "b", "a"], "when": ["2020-02-29", "2021-12-31", None], "x": [1.0, 2.0, 3.0]}
+    )
+    frame["y"] = [0.0, 1.0, 0.0]
+    recipe = fit_quiet(frame)
+    assert recipe.columns == ["city", "x", "when"]
+    assert recipe.date_parts == {
+        "when": ["month", "day", "day_of_week", "year", "day_of_year", "elapsed_days"]
+    }
+    assert recipe.input_names == [
+        "city",
+        "when_month",
+        "when_day",
+        "when_day_of_week",
+        "x",
+        "when_year",
+        "when_day_of_year",
+        "when_elapsed_days",
+    ]
+    categorical, continuous = recipe.transform(frame)
+    # Codes are positions in the training vocabulary + 1; a missing date is the missing code 0 in every part.
+    month, day, weekday = (recipe.categories[f"when_{part}"] for part in ("month", "day", "day_of_week"))
+    assert month == ["2", "12"] and day == ["29", "31"] and weekday == ["4", "5"]  # Saturday, Friday
+    assert categorical[:, 1:].tolist() == [[1, 1, 2], [2, 2, 1], [0, 0, 0]]
+    # Continuous parts are standardised; undoing it gives the raw parts, the missing date its training median.
+    raw = continuous[:, 1:].double() * torch.tensor(
+        [recipe.stds[f"when_{part}"] for part in ("year", "day_of_year", "elapsed_days")], dtype=torch.float64
+    ) + torch.tensor([recipe.means[f"when_{p}"] for p in ("year", "day_of_year", "elapsed_days")])
+    elapsed = [(pd.Timestamp(day) - pd.Timestamp(0)).days for day in ("2020-02-29", "2021-12-31")]
+    assert raw[0].tolist() == pytest.approx([2020, 60, elapsed[0]], rel=1e-5)
+    assert raw[1].tolist() == pytest.approx([2021, 365, elapsed[1]], rel=1e-5)
+    assert raw[2].tolist() == pytest.approx([2020.5, 212.5, sum(elapsed) / 2], rel=1e-5)
+    # No missing-value indicators for date parts: the categorical parts already say the date is missing.
+    assert recipe.na_indicator_names == []
+
+
+def test_times_add_an_hour_part_and_zones_are_read_in_utc() -> None:
+    frame = pd.DataFrame(
+        {"at": ["2020-01-31T23:30:00+02:00", "2020-02-01 08:00", "2020-02-01"], "y": [0.0, 1, 2]}
+    )
+    recipe = fit_quiet(frame)
+    assert recipe.date_parts["at"][:4] == ["month", "day", "day_of_week", "hour"]
+    categorical, _ = recipe.transform(frame)
+    hours = [recipe.categories["at_hour"][code - 1] for code in categorical[:, 3].tolist()]
+    assert hours == ["21", "8", "0"]
+
+
+def test_a_datetime_column_is_a_date_and_accepts_iso_text_later() -> None:
+    frame = pd.DataFrame(
+        {"when": pd.to_datetime(["2020-01-31", "2021-06-15", "2019-03-01"]), "y": [0.0, 1, 2]}
+    )
+    recipe = fit_quiet(frame)
+    assert recipe.dates == {"when": ""}
+    as_text = frame.assign(when=["2020-01-31", "2021-06-15", "2019-03-01"])
+    assert torch.equal(recipe.transform(frame)[0], recipe.transform(as_text)[0])
+    assert torch.equal(recipe.transform(frame)[1], recipe.transform(as_text)[1])
+
+
+def test_a_value_that_is_not_a_date_is_one_line_naming_the_row_and_form() -> None:
+    recipe = fit_quiet(sales().rename(columns={"sales": "y"}))
+    rows = sales(5).rename(columns={"sales": "y"})
+    rows.loc[3, "date"] = "2020-02-30"
+    with pytest.raises(DataError) as caught:
+        recipe.transform(rows)
+    message = str(caught.value)
+    assert "date column 'date' holds '2020-02-30' (data row 4)" in message
+    assert "DD/MM/YYYY" in message and "\n" not in message
+    # Blank and missing dates are missing, not errors.
+    rows.loc[3, "date"] = " "
+    rows.loc[4, "date"] = None
+    categorical, _ = recipe.transform(rows)
+    assert categorical[3:, :3].tolist() == [[0, 0, 0], [0, 0, 0]]
+
+
+def test_recipe_round_trips_and_older_recipes_without_dates_load() -> None:
+    recipe = fit_quiet(sales().rename(columns={"sales": "y"}))
+    assert TabularRecipe.from_dict(recipe.to_dict()) == recipe
+    plain = fit_quiet(pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [0.0, 1, 2]})).to_dict()
+    del plain["dates"], plain["date_parts"]
+    assert TabularRecipe.from_dict(plain).dates == {}
+
+
+def test_a_part_name_taken_by_a_column_is_refused() -> None:
+    frame = pd.DataFrame({"when": ["2020-01-31", "2021-06-15"], "when_year": [1.0, 2.0], "y": [0.0, 1.0]})
+    with pytest.raises(
+        DataError, match="when_year is already a column; rename it, or pass 'when' in --ignore"
+    ):
+        fit_quiet(frame)
+
+
+def test_declared_columns_are_not_read_as_dates() -> None:
+    frame = pd.DataFrame({"when": ["2020-01-31", "2021-06-15", "2020-01-31"], "y": [0.0, 1, 2]})
+    recipe = fit_quiet(frame, cat_names=["when"])
+    assert recipe.dates == {} and recipe.cat_names == ["when"]
+
+
+# ------------------------------------------------------------------------------------------ ID-like integers
+@pytest.mark.parametrize(
+    "name", ["PassengerId", "user_id", "ID", "id", "Unnamed: 0", "row index", "customerID"]
+)
+def test_unique_integers_named_like_an_id_are_left_out(name: str) -> None:
+    frame = pd.DataFrame({name: np.arange(100) + 1, "x": np.linspace(0, 1, 100), "y": [0.0, 1.0] * 50})
+    with pytest.warns(UserWarning, match=rf"column '{name}' left out of the inputs: named like an ID"):
+        recipe = TabularRecipe.fit(frame, target="y")
+    assert name in recipe.dropped and recipe.columns == ["x"]
+    kept = TabularRecipe.fit(frame, target="y", cont_names=[name])
+    assert name in kept.cont_names
+
+
+@pytest.mark.parametrize(
+    ("name", "values"),
+    [
+        ("paid", np.arange(100)),  # ends in "id" but is a word
+        ("day", np.arange(100)),  # unique integers not named like an ID: a trend
+        ("user_id", np.arange(100) % 60),  # named like an ID, but repeats: a grouping key
+    ],
+)
+def test_other_integer_columns_stay_inputs(name: str, values: np.ndarray) -> None:
+    frame = pd.DataFrame({name: values, "x": np.linspace(0, 1, 100), "y": [0.0, 1.0] * 50})
+    recipe = fit_quiet(frame)
+    assert name in recipe.columns
+
+
+# ------------------------------------------------------------------------------------------ end to end
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("dates") / "sales.csv"
+    sales().to_csv(path, index=False)
+    out = path.parent / "model"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        trainwell.fit_table(path, "sales", out=out, epochs=8, lr=1e-2, progress=False)
+    return out
+
+
+def test_dates_teach_the_model_what_it_cannot_learn_without_them(model_dir: Path) -> None:
+    frame = sales(400, seed=1)
+    predictor = load(model_dir)
+    assert predictor.input_names == ["x", "date"]
+    predicted = predictor.predict(frame)["prediction"].to_numpy()
+    truth = frame["sales"].to_numpy()
+    r2 = 1 - ((predicted - truth) ** 2).sum() / ((truth - truth.mean()) ** 2).sum()
+    assert r2 > 0.9  # x alone explains about 3% of the variance
+
+
+def test_onnx_export_checks_dates_and_predicts_the_same(model_dir: Path) -> None:
+    from trainwell.export.onnx import export_onnx
+    from trainwell.export.onnx_predictor import OnnxPredictor
+
+    report = export_onnx(model_dir)
+    assert report.max_abs_diff < 1e-3
+    rows = sales(50, seed=2)
+    rows.loc[0, "date"] = None
+    onnx = OnnxPredictor(model_dir).predict_proba(rows)
+    torch_values = load(model_dir).predict_proba(rows).numpy()
+    np.testing.assert_allclose(onnx, torch_values, rtol=1e-4, atol=1e-4)
