@@ -165,11 +165,28 @@ def test_recommend_similar_to_writes_the_neighbours(model_dir: Path, tmp_path: P
     assert np.allclose(table["similarity"].to_numpy(), expected["similarity"].to_numpy(), atol=1e-5)
 
 
+def test_recommend_from_items_pools_the_neighbours_of_a_basket(model_dir: Path) -> None:
+    result = trainwell_cli("recommend", model_dir, "--from-items", "4, 7", "--top", "5")
+    assert result.exit_code == 0, result.explain()
+    table = csv_table(result.stdout)
+    assert table.columns.tolist() == ["rank", "sku", "score"]
+    assert not {4, 7} & set(table["sku"])
+    predictor = trainwell.load(model_dir)
+    assert table["sku"].tolist() == predictor.recommend_from_items([4, 7], k=5)["sku"].tolist()
+    # One item: the pooled neighbours are that item's neighbours.
+    alone = predictor.recommend_from_items([4], k=5)
+    similar = predictor.similar_items(4, k=5)
+    assert alone["sku"].tolist() == similar["sku"].tolist()
+    np.testing.assert_allclose(alone["score"], similar["similarity"], atol=1e-5)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         ([], "name at least one user id"),
-        (["3", "--similar-to", "4"], "pass user ids or --similar-to ITEM, not both"),
+        (["3", "--similar-to", "4"], "pass one of user ids, --similar-to ITEM or --from-items IDS, not"),
+        (["--from-items", "4", "--similar-to", "4"], "not --similar-to and --from-items"),
+        (["--from-items", "nope,never"], "none of the items ['nope', 'never'] was in the training ratings"),
         (["--similar-to", "no-such-item"], "item 'no-such-item' was not in the training ratings"),
         (["3", "--top", "0"], "k must be a whole number of at least 1, got 0"),
     ],

@@ -16,9 +16,10 @@ from trainwell.cli.app import app
 from trainwell.collab import collab_learner, ratings_data
 from trainwell.collab import ease as ease_module
 from trainwell.collab.baselines import EASE
+from trainwell.collab.ranking import item_id
 from trainwell.collab.ease import EASEModel, _platt
 from trainwell.collab.implicit import held_out_ranks, model_scores
-from trainwell.core.errors import ArtifactError, ConfigError
+from trainwell.core.errors import ArtifactError, ConfigError, DataError
 from trainwell.distributed import distribute
 from trainwell.export.onnx import export_onnx
 
@@ -176,3 +177,19 @@ def test_a_graph_onnxruntime_cannot_run_is_a_clear_refusal(
     with pytest.raises(ArtifactError, match="nothing was written"):
         export_onnx(ease_dir)
     assert not (ease_dir / "model.onnx").exists()
+
+
+def test_from_items_is_exactly_the_ranking_of_a_training_user_with_those_items(ease_dir: Path) -> None:
+    predictor = trainwell.load(ease_dir)
+    model = predictor.model
+    code = int(predictor.recipe.user_codes(["u1-3"])[0])
+    start, end = model.history_offsets[code : code + 2].tolist()  # the user's training items (not validation)
+    seen = [item_id(predictor.recipe.items[i - 1]) for i in model.history_items[start:end].tolist()]
+    as_user = predictor.recommend("u1-3", k=8, exclude=seen)
+    as_basket = predictor.recommend_from_items([*seen, seen[0], "unknown-item"], k=8)  # repeats count once
+    assert as_basket["item"].tolist() == as_user["item"].tolist()
+    np.testing.assert_allclose(as_basket["score"], as_user["score"], rtol=1e-5)
+    kept = predictor.recommend_from_items(seen, k=len(seen) + 3, exclude_given=False)
+    assert set(seen) <= set(kept["item"])  # the basket's own items score highest
+    with pytest.raises(DataError, match="none of the items"):
+        predictor.recommend_from_items(["unknown-item"])

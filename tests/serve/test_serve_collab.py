@@ -113,6 +113,31 @@ def test_recommend_refuses_bad_requests_by_field(servers: dict[str, LiveServer])
     assert sorted(entry["item"] for entry in ranked["items"]) == ["m2", "m4"]
 
 
+def test_recommend_from_items_answers_like_the_predictor_and_needs_pytorch(
+    servers: dict[str, LiveServer], collab_dir: Path
+) -> None:
+    expected = trainwell.load(collab_dir).recommend_from_items(["m2", "m4"], k=4, exclude=["m0"])
+    body = {"from_items": ["m2", "m4", "no-such-movie"], "k": 4, "exclude": ["m0"]}
+    response = httpx.post(f"{servers['torch'].url}/recommend", json=body, timeout=30)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["from_items"] == body["from_items"] and answer["known_items"] == 2
+    assert [entry["item"] for entry in answer["items"]] == expected["movie"].tolist()
+    np.testing.assert_allclose([e["score"] for e in answer["items"]], expected["score"], rtol=1e-5, atol=1e-6)
+    assert not {"m0", "m2", "m4"} & {entry["item"] for entry in answer["items"]}
+    onnx = httpx.post(f"{servers['onnx'].url}/recommend", json=body, timeout=30)
+    assert onnx.status_code == 422 and "PyTorch backend" in onnx.json()["message"]
+    url = f"{servers['torch'].url}/recommend"
+    for bad, words in (
+        ({"user": 100, "from_items": ["m2"]}, "not both"),
+        ({"k": 3}, "send a user id, or from_items"),
+        ({"from_items": ["nope"]}, "none of the items"),
+        ({"from_items": ["m2"], "candidates": ["m4"]}, "candidates work with a user"),
+    ):
+        refused = httpx.post(url, json=bad, timeout=30)
+        assert refused.status_code == 422 and words in refused.json()["message"], refused.text
+
+
 def test_an_ease_model_is_served_by_pytorch(tmp_path: Path) -> None:
     out = tmp_path / "ease"
     interactions = ratings()[["user", "movie"]]

@@ -1,4 +1,5 @@
-"""``trainwell recommend MODEL USER... [--seen ratings.csv]``: the best items for users, or an item's neighbours.
+"""``trainwell recommend MODEL USER... [--seen ratings.csv]``: the best items for users; ``--from-items`` for
+someone known only by the items they chose; ``--similar-to`` for an item's neighbours.
 
 Registered on the main command line by ``app.command("recommend")(recommend)``. Loads only the artifact and
 the ratings recipe (no training code).
@@ -34,11 +35,19 @@ def recommend(
     similar_to: Annotated[
         str | None, typer.Option(help="Instead of users: list the items most similar to this item.")
     ] = None,
+    from_items: Annotated[
+        str | None,
+        typer.Option(
+            help="Instead of users: recommend for someone who chose these items (comma-separated ids), e.g. a "
+            "new visitor's basket."
+        ),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option(help="CSV to write (default: print to standard output).")
     ] = None,
 ) -> None:
-    """Rank items for users (best first), or list an item's nearest neighbours with --similar-to."""
+    """Rank items for users (best first), for a basket of items (--from-items), or list an item's nearest
+    neighbours (--similar-to)."""
 
     def run() -> None:
         import pandas as pd
@@ -52,10 +61,24 @@ def recommend(
                 f"'{model}' is a {getattr(predictor, 'application', '?')} model; trainwell recommend needs a "
                 "recommender (trainwell fit ratings.csv --user USER_COL --item ITEM_COL)"
             )
+        chosen = [
+            name
+            for name, value in (
+                ("user ids", users),
+                ("--similar-to", similar_to),
+                ("--from-items", from_items),
+            )
+            if value
+        ]
+        if len(chosen) > 1:
+            raise ConfigError(
+                f"pass one of user ids, --similar-to ITEM or --from-items IDS, not {' and '.join(chosen)}"
+            )
         if similar_to is not None:
-            if users:
-                raise ConfigError("pass user ids or --similar-to ITEM, not both")
             table = predictor.similar_items(similar_to, k=top)
+        elif from_items is not None:
+            ids = [_item_id(part.strip()) for part in from_items.split(",") if part.strip()]
+            table = predictor.recommend_from_items(ids, k=top)
         else:
             if not users:
                 raise ConfigError("name at least one user id, e.g. trainwell recommend model/ 196")
@@ -69,6 +92,13 @@ def recommend(
         emit_table(table, out)
 
     guarded(run)
+
+
+def _item_id(text: str) -> Any:
+    """An id typed on the command line, matched like the training ids (``50`` is the item 50)."""
+    from trainwell.collab.ranking import item_id
+
+    return item_id(text)
 
 
 def _key(value: Any) -> str:

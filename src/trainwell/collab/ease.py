@@ -158,6 +158,12 @@ class EASEModel(nn.Module):
             out[rows] = scores[inverse[rows] - start, items[rows]]
         return (self.calibration[0] * out + self.calibration[1])[:, None]
 
+    def scores_from_items(self, items: torch.Tensor) -> torch.Tensor:
+        """``(n_items,)`` logits of every item for a user who chose ``items`` (codes), as if that user had been
+        in training with exactly those items: EASE scores depend on a user only through the chosen items."""
+        raw = self.weights[items.unique()].sum(0)
+        return self.calibration[0] * raw + self.calibration[1]
+
     def item_vectors(self) -> torch.Tensor:
         """Row ``code`` of the weights: how much choosing that item raises each other item's score. Two items
         that raise the same others are similar (what :meth:`CollabPredictor.similar_items` compares)."""

@@ -1,7 +1,8 @@
 """Scores, rankings and neighbours from a ratings artifact.
 
-``predict`` scores given (user, item) pairs; ``recommend`` ranks every known item for a user; ``similar_items``
-lists an item's nearest neighbours by the cosine of its learned factors.
+``predict`` scores given (user, item) pairs; ``recommend`` ranks every known item for a user;
+``recommend_from_items`` ranks them for someone known only by items they chose; ``similar_items`` lists an
+item's nearest neighbours by the cosine of its learned factors.
 """
 
 from __future__ import annotations
@@ -105,6 +106,66 @@ class CollabPredictor(Predictor):
                 "rank": np.arange(1, len(top.indices) + 1),
                 self.recipe.item_col: [item_id(self.recipe.items[i]) for i in top.indices.tolist()],
                 "similarity": top.values.numpy(),
+            }
+        )
+
+    @torch.no_grad()
+    def recommend_from_items(
+        self, items: Iterable[Any], k: int = 10, *, exclude_given: bool = True, exclude: Iterable[Any] = ()
+    ) -> pd.DataFrame:
+        """The ``k`` best items for someone described only by items they chose: a new visitor's basket, a
+        session, a user who joined after training.
+
+        An ``ease`` model scores them exactly as it would score a training user with those items (``score`` is
+        then the probability of choosing the item, as in :meth:`recommend`). A factor model has no exact answer
+        without retraining; it ranks items by their mean cosine similarity to the given items' factors
+        (``score`` is that similarity, in [-1, 1]), the neighbours :meth:`similar_items` lists, pooled.
+
+        Args:
+            items: Item ids as in the training table; ids the model never saw are skipped.
+            k: How many items to return (fewer when fewer are left).
+            exclude_given: Leave the given items out of the answer.
+            exclude: Other items to leave out; unknown ones are ignored.
+
+        Returns:
+            Columns ``rank``, the item column and ``score``.
+
+        Raises:
+            ConfigError: ``k`` is not a whole number of at least 1, or the model has no item factors.
+            DataError: No item is given, or none of them was in the training ratings.
+        """
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise ConfigError(f"k must be a whole number of at least 1, got {k!r}")
+        given = list(items)
+        if not given:
+            raise DataError("no items given; name at least one item the user chose, e.g. --from-items 50,172")
+        codes = torch.from_numpy(self.recipe.item_codes(given))
+        known = codes[codes > 0]
+        if len(known) == 0:
+            raise DataError(
+                f"none of the items {given[:5]} was in the training ratings; the model knows nothing about them"
+            )
+        from_items = getattr(self.model, "scores_from_items", None)
+        if from_items is not None:
+            scores = self.task.activate(from_items(known)).double()
+        else:
+            vectors = getattr(self.model, "item_vectors", None)
+            if vectors is None:
+                raise ConfigError(f"the {type(self.model).__name__} model has no item factors to compare")
+            weights = torch.nn.functional.normalize(vectors().double(), dim=1)
+            scores = (weights @ weights[known].T).mean(1)
+        scores[0] = -float("inf")  # the code of unknown items
+        if exclude_given:
+            scores[known] = -float("inf")
+        scores[torch.from_numpy(self.recipe.item_codes(list(exclude)))] = -float("inf")
+        values = scores.numpy()
+        available = int(np.isfinite(values).sum())
+        order = np.argsort(-values, kind="stable")[: min(int(k), available)]  # ties keep the training order
+        return pd.DataFrame(
+            {
+                "rank": np.arange(1, len(order) + 1),
+                self.recipe.item_col: [item_id(self.recipe.items[i - 1]) for i in order.tolist()],
+                "score": values[order].astype(np.float32),
             }
         )
 
