@@ -9,11 +9,11 @@ import numpy as np
 import torch
 
 import trainwell
+from trainwell.data.dates import describe_date_format
 from trainwell.data.task import Task
 from trainwell.serve.config import ServeConfig
 from trainwell.serve.images import MAX_IMAGE_PIXELS, accepted_formats
 from trainwell.serve.schema import input_specs
-from trainwell.tabular.recipe import describe_date_format
 
 __all__ = ["ServablePredictor", "answers_for", "metadata_document", "predict_images", "predict_rows"]
 

@@ -31,8 +31,9 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchem
 from pydantic_core import PydanticCustomError
 from typing_extensions import NotRequired, TypedDict
 
+from trainwell.data.dates import date_is_valid, describe_date_format
 from trainwell.data.task import Task
-from trainwell.tabular.recipe import TabularRecipe, date_is_valid, describe_date_format
+from trainwell.tabular.recipe import TabularRecipe
 
 __all__ = [
     "MAX_STANDARD_DEVIATIONS",

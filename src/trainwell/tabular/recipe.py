@@ -17,7 +17,7 @@ Encoding rules, fixed here so every stage agrees:
   constant column gets a standard deviation of 1.
 - **Missing-value indicators.** Each continuous column that had a missing value in training gets an extra
   categorical input ``"<col>_na"`` (1 = present, 2 = missing; 0 is never produced), computed before filling.
-- **Date columns** (a datetime column, or text whose every value is a date in one of :data:`DATE_FORMATS`) are
+- **Date columns** (a datetime column, or text whose every value is a date in one of :data:`~trainwell.data.dates.DATE_FORMATS`) are
   parsed with the format found in training and split into parts named ``"<col>_<part>"``: ``month``, ``day``,
   ``day_of_week`` (and ``hour`` when the training dates have a time of day) are categorical inputs after the
   categorical columns; ``year``, ``day_of_year`` and ``elapsed_days`` (days since 1970-01-01, the trend) are
@@ -41,9 +41,18 @@ import torch
 from trainwell.core.artifact import check_stored_keys
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.categories import category_vocabulary, encode_categories
+from trainwell.data.dates import (
+    DATE_CAT_PARTS,
+    DATE_CONT_PARTS,
+    data_row,
+    date_part_values,
+    describe_date_format,
+    find_date_format,
+    parse_dates,
+)
 from trainwell.data.io import check_column_roles, list_columns
 
-__all__ = ["DATE_FORMATS", "TabularRecipe", "date_is_valid", "describe_date_format"]
+__all__ = ["TabularRecipe"]
 
 NA_SUFFIX = "_na"
 _STD_FLOOR = 1e-7
@@ -56,41 +65,6 @@ _PRESENT, _MISSING = 1, 2
 # different value in every row is a row label: as a number it only lets the model memorise rows.
 _ID_NAME = re.compile(r"(?:^|[_\W])(?:id|idx|index)$|^(?:id|idx)(?:[_\W]|$)|^unnamed: ?\d+$", re.IGNORECASE)
 _CAMEL_ID = re.compile(r"[a-z0-9](?:Id|ID)$")
-
-#: Text date formats tried, in order, on a text column (``ISO8601`` covers ``2020-01-31``, with or without a
-#: time and a zone). Month-first comes before day-first: ``03/04/2020`` is read as 4 March only when some
-#: value (``13/04/2020``) rules month-first out.
-DATE_FORMATS = (
-    "ISO8601",
-    "%Y/%m/%d",
-    "%Y/%m/%d %H:%M",
-    "%Y/%m/%d %H:%M:%S",
-    "%m/%d/%Y",
-    "%d/%m/%Y",
-    "%m/%d/%Y %H:%M",
-    "%d/%m/%Y %H:%M",
-    "%m/%d/%Y %H:%M:%S",
-    "%d/%m/%Y %H:%M:%S",
-    "%m/%d/%y",
-    "%d/%m/%y",
-    "%d.%m.%Y",
-    "%d.%m.%Y %H:%M",
-    "%d-%m-%Y",
-    "%m-%d-%Y",
-    "%d %b %Y",
-    "%d %B %Y",
-    "%b %d, %Y",
-    "%B %d, %Y",
-    "%b %d %Y",
-)
-#: The parts a date column is split into: categorical, then continuous. ``hour`` only when dates have times.
-DATE_CAT_PARTS = ("month", "day", "day_of_week", "hour")
-DATE_CONT_PARTS = ("year", "day_of_year", "elapsed_days")
-# A cheap look before trying formats: a text column is a date candidate only when its values start like one.
-_DATE_LIKE = re.compile(
-    r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|^\d{1,2} [A-Za-z]{3,9} \d{4}|^[A-Za-z]{3,9} \d{1,2},? \d{4}"
-)
-_DATE_SAMPLE = 200
 
 
 @dataclass
@@ -109,7 +83,7 @@ class TabularRecipe:
         stds: Population standard deviation of each continuous column after filling (1.0 when constant).
         target_names: The target columns, never used as inputs.
         dropped: Columns left out by inference, with the reason.
-        dates: Date columns and the format their text is parsed with (one of :data:`DATE_FORMATS`, or ``""``
+        dates: Date columns and the format their text is parsed with (one of :data:`~trainwell.data.dates.DATE_FORMATS`, or ``""``
             for a column that was already of datetime type: text sent later is then read as ISO 8601).
         date_parts: The parts each date column is split into (see the module docstring); the parts' statistics
             live in ``categories``, ``fill_values``, ``means`` and ``stds`` under ``"<col>_<part>"``.
@@ -211,7 +185,7 @@ class TabularRecipe:
         continuous; integer columns are categorical with at most ``max_card`` distinct values, else continuous.
         When only one of the two lists is given, leftover integer columns go to the other kind instead (you
         said which columns are categorical, or which are continuous). Datetime columns, and text columns whose
-        every value is a date in one format of :data:`DATE_FORMATS`, are split into date parts. When both lists
+        every value is a date in one format of :data:`~trainwell.data.dates.DATE_FORMATS`, are split into date parts. When both lists
         are given, only those columns are used. Inferred text columns with a different value in almost every row
         (an ID or free text), integer columns named like an ID with a different value in every row, and columns
         missing in every row are left out with a warning and recorded in :attr:`dropped`.
@@ -251,7 +225,7 @@ class TabularRecipe:
         for name in conts:
             if np.isnan(numbers[name]).all():
                 dropped[name] = "missing in every training row"
-        parsed = {name: _parse_dates(df[name], fmt, name) for name, fmt in dates.items()}
+        parsed = {name: parse_dates(df[name], fmt, name) for name, fmt in dates.items()}
         for name, values in parsed.items():
             if values.isna().all():
                 dropped[name] = "missing in every training row"
@@ -289,7 +263,7 @@ class TabularRecipe:
             )
         self.dates[name] = fmt
         self.date_parts[name] = parts
-        values = _date_part_values(parsed, parts)
+        values = date_part_values(parsed, parts)
         for part in parts:
             derived = f"{name}_{part}"
             if part in DATE_CAT_PARTS:
@@ -341,7 +315,7 @@ class TabularRecipe:
             values = (
                 df[name] if name in df.columns else pd.Series([None] * rows, index=df.index, dtype=object)
             )
-            found = _date_part_values(_parse_dates(values, fmt, name, check=True), self.date_parts[name])
+            found = date_part_values(parse_dates(values, fmt, name, check=True), self.date_parts[name])
             parts.update({f"{name}_{part}": numbers for part, numbers in found.items()})
         cat_columns = [
             encode_categories(df[name], self.categories[name])
@@ -449,7 +423,7 @@ def _choose_columns(
         values = df[name]
         kind = _infer_kind(values, integers_to, max_card)
         if kind == "cat" and _is_text(values):
-            fmt = _date_format(values)
+            fmt = find_date_format(values)
             if fmt is not None:
                 dates[name] = fmt
                 continue
@@ -510,100 +484,6 @@ def _infer_kind(values: pd.Series, integers_to: str, max_card: int) -> str:
     return f"unsupported type {dtype}; convert it to numbers or text, or pass it in --ignore"
 
 
-def _date_format(values: pd.Series) -> str | None:
-    """The first of :data:`DATE_FORMATS` that reads every present value of a text column, or ``None``."""
-    present = values.dropna()
-    present = present[present.astype(str).str.strip() != ""]
-    if len(present) == 0:
-        return None
-    distinct = pd.Series(present.astype(str).unique())
-    sample = distinct.iloc[:_DATE_SAMPLE]
-    if not sample.str.match(_DATE_LIKE).all():
-        return None
-    for fmt in DATE_FORMATS:
-        if _to_datetimes(sample, fmt).notna().all() and _to_datetimes(distinct, fmt).notna().all():
-            return fmt
-    return None
-
-
-def date_is_valid(text: str, fmt: str) -> bool:
-    """Whether ``text`` is a date in the format a recipe stored for a date column (``""``: ISO 8601)."""
-    return bool(_to_datetimes(pd.Series([text], dtype=object), fmt).notna().all())
-
-
-def describe_date_format(fmt: str) -> str:
-    """A stored date format as people read it: ``DD/MM/YYYY``, ``ISO 8601 (2020-01-31)``."""
-    return "ISO 8601 (2020-01-31)" if fmt in ("", "ISO8601") else _readable(fmt)
-
-
-def _to_datetimes(text: pd.Series, fmt: str) -> pd.Series:
-    """Parse text with one format, as naive times (a zoned time is converted to UTC); NaT where it fails."""
-    parsed = pd.to_datetime(text, format=fmt or "ISO8601", errors="coerce", utc=True)
-    return parsed.dt.tz_localize(None)
-
-
-def _parse_dates(values: pd.Series, fmt: str, name: str, *, check: bool = False) -> pd.Series:
-    """A date column as naive datetimes, NaT for missing values.
-
-    With ``check``, a present value that is not a date in ``fmt`` raises a DataError naming the row; during
-    fitting the format was chosen because every value parses, so there is nothing to check.
-    """
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        parsed = values.dt.tz_convert("UTC").dt.tz_localize(None) if values.dt.tz is not None else values
-        return parsed.astype("datetime64[ns]")
-    present = values.notna().to_numpy()
-    text = (
-        values.astype(object).where(present, None).map(lambda value: value if value is None else str(value))
-    )
-    blank = (text.str.strip() == "").fillna(False).to_numpy(dtype=bool)
-    text = text.where(~blank, None)
-    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    keep = present & ~blank
-    if keep.any():
-        parsed[keep] = _to_datetimes(text[keep], fmt).astype("datetime64[ns]")
-    if check:
-        bad = keep & parsed.isna().to_numpy()
-        if bad.any():
-            position = int(np.flatnonzero(bad)[0])
-            example = f"in the form {describe_date_format(fmt)}"
-            raise DataError(
-                f"date column '{name}' holds {values.iloc[position]!r} ({_where(values, position)}), which is not "
-                f"a date {example} as in training; fix the value or leave it empty to mark it missing"
-            )
-    return parsed
-
-
-def _readable(fmt: str) -> str:
-    """A strptime format as people write it: ``%d/%m/%Y`` is ``DD/MM/YYYY``."""
-    for code, shown in (
-        ("%Y", "YYYY"),
-        ("%y", "YY"),
-        ("%m", "MM"),
-        ("%d", "DD"),
-        ("%H", "hh"),
-        ("%M", "mm"),
-        ("%S", "ss"),
-        ("%b", "Mon"),
-        ("%B", "Month"),
-    ):
-        fmt = fmt.replace(code, shown)
-    return fmt
-
-
-def _date_part_values(parsed: pd.Series, parts: Sequence[str]) -> dict[str, np.ndarray]:
-    """Each part of parsed dates as float64, NaN where the date is missing."""
-    found: dict[str, pd.Series] = {
-        "month": parsed.dt.month,
-        "day": parsed.dt.day,
-        "day_of_week": parsed.dt.day_of_week,
-        "hour": parsed.dt.hour,
-        "year": parsed.dt.year,
-        "day_of_year": parsed.dt.day_of_year,
-        "elapsed_days": (parsed - pd.Timestamp(0)).dt.total_seconds() / 86400.0,
-    }
-    return {part: found[part].to_numpy(dtype=np.float64, na_value=np.nan) for part in parts}
-
-
 _DECLARED_TEXT = (
     "column '{name}' is declared continuous but holds text, e.g. {value!r} ({row}); "
     "pass it in --cat-names or clean it"
@@ -612,13 +492,6 @@ _TEXT_IN_NUMBERS = (
     "continuous column '{name}' holds text that is not a number, e.g. {value!r} ({row}); "
     "clean the value or leave it empty to mark it missing"
 )
-
-
-def _where(values: pd.Series, position: int) -> str:
-    """Where a bad value sits, unambiguously: ``"data row 1"`` is the first row under a CSV header; a frame
-    whose index is not 0, 1, 2... also gets the index label (``"data row 3, index 17"``)."""
-    label = values.index[position]
-    return f"data row {position + 1}" if label == position else f"data row {position + 1}, index {label}"
 
 
 def _to_numbers(values: pd.Series, name: str, message: str) -> np.ndarray:
@@ -641,10 +514,10 @@ def _to_numbers(values: pd.Series, name: str, message: str) -> np.ndarray:
             if real.any():
                 position = int(np.flatnonzero(real)[0])
                 value = suspects.iloc[position]
-                row = _where(values, int(np.flatnonzero(bad)[position]))
+                row = data_row(values, int(np.flatnonzero(bad)[position]))
                 raise DataError(message.format(name=name, value=value, row=row))
     infinite = np.isinf(numbers)
     if infinite.any():
-        row = _where(values, int(np.flatnonzero(infinite)[0]))
+        row = data_row(values, int(np.flatnonzero(infinite)[0]))
         raise DataError(f"column '{name}' holds an infinite value ({row}); replace it or leave it empty")
     return numbers

@@ -1,0 +1,166 @@
+"""Date columns: finding the one format a text column's dates are written in, parsing it the same way later,
+and splitting dates into the parts a model or a baseline reads.
+
+Text is a date when every present value reads in one format of :data:`DATE_FORMATS` (tried in order, so
+``03/04/2020`` is month-first unless some value, ``13/04/2020``, rules that out). Zoned times are read in UTC.
+A missing or blank value is a missing date; during later parsing a present value that does not read in the
+stored format is an error naming its row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from trainwell.core.errors import DataError
+
+__all__ = [
+    "DATE_CAT_PARTS",
+    "DATE_CONT_PARTS",
+    "DATE_FORMATS",
+    "data_row",
+    "date_is_valid",
+    "date_part_values",
+    "describe_date_format",
+    "find_date_format",
+    "parse_dates",
+]
+
+#: Text date formats tried, in order, on a text column (``ISO8601`` covers ``2020-01-31``, with or without a
+#: time and a zone). Month-first comes before day-first: ``03/04/2020`` is read as 4 March only when some
+#: value (``13/04/2020``) rules month-first out.
+DATE_FORMATS = (
+    "ISO8601",
+    "%Y/%m/%d",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+    "%m/%d/%Y %H:%M",
+    "%d/%m/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M:%S",
+    "%m/%d/%y",
+    "%d/%m/%y",
+    "%d.%m.%Y",
+    "%d.%m.%Y %H:%M",
+    "%d-%m-%Y",
+    "%m-%d-%Y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%b %d %Y",
+)
+#: The parts a date column is split into: categorical, then continuous. ``hour`` only when dates have times.
+DATE_CAT_PARTS = ("month", "day", "day_of_week", "hour")
+DATE_CONT_PARTS = ("year", "day_of_year", "elapsed_days")
+# A cheap look before trying formats: a text column is a date candidate only when its values start like one.
+_DATE_LIKE = re.compile(
+    r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|^\d{1,2} [A-Za-z]{3,9} \d{4}|^[A-Za-z]{3,9} \d{1,2},? \d{4}"
+)
+_DATE_SAMPLE = 200
+
+
+def find_date_format(values: pd.Series) -> str | None:
+    """The first of :data:`DATE_FORMATS` that reads every present value of a text column, or ``None``."""
+    present = values.dropna()
+    present = present[present.astype(str).str.strip() != ""]
+    if len(present) == 0:
+        return None
+    distinct = pd.Series(present.astype(str).unique())
+    sample = distinct.iloc[:_DATE_SAMPLE]
+    if not sample.str.match(_DATE_LIKE).all():
+        return None
+    for fmt in DATE_FORMATS:
+        if _to_datetimes(sample, fmt).notna().all() and _to_datetimes(distinct, fmt).notna().all():
+            return fmt
+    return None
+
+
+def date_is_valid(text: str, fmt: str) -> bool:
+    """Whether ``text`` is a date in the format a recipe stored for a date column (``""``: ISO 8601)."""
+    return bool(_to_datetimes(pd.Series([text], dtype=object), fmt).notna().all())
+
+
+def describe_date_format(fmt: str) -> str:
+    """A stored date format as people read it: ``DD/MM/YYYY``, ``ISO 8601 (2020-01-31)``."""
+    return "ISO 8601 (2020-01-31)" if fmt in ("", "ISO8601") else _readable(fmt)
+
+
+def _to_datetimes(text: pd.Series, fmt: str) -> pd.Series:
+    """Parse text with one format, as naive times (a zoned time is converted to UTC); NaT where it fails."""
+    parsed = pd.to_datetime(text, format=fmt or "ISO8601", errors="coerce", utc=True)
+    return parsed.dt.tz_localize(None)
+
+
+def parse_dates(values: pd.Series, fmt: str, name: str, *, check: bool = False) -> pd.Series:
+    """A date column as naive datetimes, NaT for missing values.
+
+    With ``check``, a present value that is not a date in ``fmt`` raises a DataError naming the row; during
+    fitting the format was chosen because every value parses, so there is nothing to check.
+    """
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        parsed = values.dt.tz_convert("UTC").dt.tz_localize(None) if values.dt.tz is not None else values
+        return parsed.astype("datetime64[ns]")
+    present = values.notna().to_numpy()
+    text = (
+        values.astype(object).where(present, None).map(lambda value: value if value is None else str(value))
+    )
+    blank = (text.str.strip() == "").fillna(False).to_numpy(dtype=bool)
+    text = text.where(~blank, None)
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    keep = present & ~blank
+    if keep.any():
+        parsed[keep] = _to_datetimes(text[keep], fmt).astype("datetime64[ns]")
+    if check:
+        bad = keep & parsed.isna().to_numpy()
+        if bad.any():
+            position = int(np.flatnonzero(bad)[0])
+            example = f"in the form {describe_date_format(fmt)}"
+            raise DataError(
+                f"date column '{name}' holds {values.iloc[position]!r} ({data_row(values, position)}), which is not "
+                f"a date {example} as in training; fix the value or leave it empty to mark it missing"
+            )
+    return parsed
+
+
+def _readable(fmt: str) -> str:
+    """A strptime format as people write it: ``%d/%m/%Y`` is ``DD/MM/YYYY``."""
+    for code, shown in (
+        ("%Y", "YYYY"),
+        ("%y", "YY"),
+        ("%m", "MM"),
+        ("%d", "DD"),
+        ("%H", "hh"),
+        ("%M", "mm"),
+        ("%S", "ss"),
+        ("%b", "Mon"),
+        ("%B", "Month"),
+    ):
+        fmt = fmt.replace(code, shown)
+    return fmt
+
+
+def date_part_values(parsed: pd.Series, parts: Sequence[str]) -> dict[str, np.ndarray]:
+    """Each part of parsed dates as float64, NaN where the date is missing."""
+    found: dict[str, pd.Series] = {
+        "month": parsed.dt.month,
+        "day": parsed.dt.day,
+        "day_of_week": parsed.dt.day_of_week,
+        "hour": parsed.dt.hour,
+        "year": parsed.dt.year,
+        "day_of_year": parsed.dt.day_of_year,
+        "elapsed_days": (parsed - pd.Timestamp(0)).dt.total_seconds() / 86400.0,
+    }
+    return {part: found[part].to_numpy(dtype=np.float64, na_value=np.nan) for part in parts}
+
+
+def data_row(values: pd.Series, position: int) -> str:
+    """Where a bad value sits, unambiguously: ``"data row 1"`` is the first row under a CSV header; a frame
+    whose index is not 0, 1, 2... also gets the index label (``"data row 3, index 17"``)."""
+    label = values.index[position]
+    return f"data row {position + 1}" if label == position else f"data row {position + 1}, index {label}"
