@@ -140,8 +140,9 @@ def test_valid_col_metrics_lr_batch_size_and_column_roles_reach_training(tmp_pat
     frame = roles_table()
     table = tmp_path / "roles.csv"
     frame.to_csv(table, index=False)
-    inferred = TabularRecipe.fit(frame, target="y", ignore=["is_valid"])
-    assert "rooms" in inferred.cat_names and "code" in inferred.cont_names and "id" in inferred.cont_names
+    with pytest.warns(UserWarning, match="column 'id' left out of the inputs: named like an ID"):
+        inferred = TabularRecipe.fit(frame, target="y", ignore=["is_valid"])
+    assert "rooms" in inferred.cat_names and "code" in inferred.cont_names and "id" in inferred.dropped
 
     roles = ["--cat-names", "code,colour", "--cont-names", "rooms, x1", "--ignore", "id"]
     options = [

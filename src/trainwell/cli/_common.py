@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from collections.abc import Callable
@@ -10,16 +11,49 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 
-out_console = Console()
-err_console = Console(stderr=True)
+#: Width of tables written to a file or a pipe: rich would assume 80 columns and cut wide tables (tune's
+#: trials, evaluate's comparisons) with "…"; a table is only as wide as it needs, up to this.
+PIPED_WIDTH = 200
+
+
+def _width() -> int | None:
+    """``None`` (rich measures the terminal, or reads COLUMNS) unless no standard stream is a terminal."""
+    if os.environ.get("COLUMNS", "").isdigit():
+        return None
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
+        try:
+            if stream is not None and os.isatty(stream.fileno()):
+                return None
+        except (AttributeError, ValueError, OSError):  # replaced by a test runner, or closed
+            continue
+    return PIPED_WIDTH
+
+
+out_console = Console(width=_width())
+err_console = Console(stderr=True, width=_width())
+
+
+def fold_cells(table: Table) -> Table:
+    """Let ``table`` wrap long values onto more lines instead of cutting them with "…" when a narrow
+    terminal cannot fit it: no figure is lost."""
+    for column in table.columns:
+        column.overflow = "fold"
+    return table
+
+
 T = TypeVar("T")
+#: The help of every command's --encoding option.
+ENCODING_HELP = "Text encoding of CSV/TSV/JSON tables, e.g. cp1252 or latin-1 (default utf-8)."
+_shown: set[str] = set()  # the warnings this command has printed
 
 
 def guarded(run: Callable[[], T]) -> T:
     from trainwell.core.errors import UserError
 
+    _shown.clear()
     with warnings.catch_warnings():
         warnings.showwarning = show_warning
         try:
@@ -47,8 +81,13 @@ def show_warning(
     file: Any = None,
     line: Any = None,
 ) -> None:
-    """Warnings reach a command-line user as one ``warning:`` line, without a source excerpt."""
-    err_console.print(Text.assemble(("warning:", "yellow"), " ", one_line(str(message))), soft_wrap=True)
+    """Warnings reach a command-line user as one ``warning:`` line, without a source excerpt, once per command
+    (cross-validation fits a recipe per fold: the same dropped column is said once)."""
+    text = one_line(str(message))
+    if text in _shown:
+        return
+    _shown.add(text)
+    err_console.print(Text.assemble(("warning:", "yellow"), " ", text), soft_wrap=True)
 
 
 def emit_table(table: Any, out: Path | None, noun: str = "rows") -> None:

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from trainwell.cli._common import emit_table, guarded, out_console
+from trainwell.cli._common import ENCODING_HELP, emit_table, guarded, out_console
 from trainwell.cli.boundary_cmd import boundary
 from trainwell.cli.evaluate_cmd import evaluate
 from trainwell.cli.export_cmd import export
@@ -150,6 +150,7 @@ def fit(
         ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed for the split, initialisation and shuffling.")] = 0,
+    encoding: Annotated[str, typer.Option(help=ENCODING_HELP)] = "utf-8",
 ) -> None:
     """Train a model on a table, a folder of images, or tagged sentences (CoNLL files), and write the model
     directory."""
@@ -163,6 +164,7 @@ def fit(
         from trainwell.cli._tagging import fit_tagging, is_tagging_source
 
         if is_tagging_source(data, task):
+            _refuse_encoding(encoding, "CoNLL files")
             settings: dict[str, Any] = {
                 "out": out,
                 "epochs": epochs,
@@ -198,14 +200,16 @@ def fit(
                 arch=arch,
                 seed=seed,
                 implicit=implicit,
+                encoding=encoding,
             )
             return
         if task == "language_model":
-            _fit_language_model(data, text, out, epochs, lr, seed, valid_pct, pretrained)
+            _fit_language_model(data, text, out, epochs, lr, seed, valid_pct, pretrained, encoding)
             return
         if image_source:
             from trainwell.vision.pipeline import fit_images
 
+            _refuse_encoding(encoding, "image folders and --path-col lists")
             if target is not None:
                 raise ConfigError(
                     "--target is for tables; image labels come from class folders or --label-col"
@@ -260,6 +264,7 @@ def fit(
                 label_delim=label_delim,
                 drop_empty=drop_empty,
                 pretrained=pretrained,
+                encoding=encoding,
             )
             _report_fit(result)
             return
@@ -280,10 +285,26 @@ def fit(
             cat_names=_names(cat_names),
             cont_names=_names(cont_names),
             ignore=_names(ignore),
+            encoding=encoding,
         )
         _report_fit(result)
 
     guarded(run)
+
+
+def _refuse_encoding(encoding: str, what: str) -> None:
+    """Stop when ``--encoding`` names anything but UTF-8 for a source read as UTF-8 whatever it says, rather
+    than ignore it."""
+    import codecs
+
+    from trainwell.core.errors import ConfigError
+    from trainwell.data.io import check_encoding
+
+    check_encoding(encoding)
+    if codecs.lookup(encoding).name != "utf-8":
+        raise ConfigError(
+            f"--encoding {encoding} applies to tables (CSV, TSV, JSON); {what} are read as UTF-8: drop --encoding"
+        )
 
 
 def _fit_ratings(
@@ -303,6 +324,7 @@ def _fit_ratings(
     arch: str,
     seed: int,
     implicit: bool,
+    encoding: str,
 ) -> None:
     """``trainwell fit ratings.csv --user U --item I [--target rating | --implicit]``: a recommender."""
     from trainwell.collab.pipeline import fit_ratings
@@ -328,6 +350,7 @@ def _fit_ratings(
         task=task,
         batch_size=batch_size,
         implicit=implicit,
+        encoding=encoding,
     )
     recipe: Any = result.data.recipe
     model: Any = result.learn.model
@@ -357,11 +380,14 @@ def _fit_language_model(
     seed: int,
     valid_pct: float,
     pretrained: Path | None,
+    encoding: str,
 ) -> None:
     """``trainwell fit corpus/ --task language_model [--pretrained lm/]``: a folder of .txt files, a text file
     or a --text column; with ``--pretrained``, that language model fine-tuned on this corpus."""
     from trainwell.text.lm_learner import fit_language_model
 
+    if data.suffix.lower() not in (".csv", ".tsv"):
+        _refuse_encoding(encoding, "text files and folders of .txt files")
     learn = fit_language_model(
         data,
         out=out,
@@ -371,6 +397,7 @@ def _fit_language_model(
         text_col=text,
         valid_pct=valid_pct,
         pretrained=pretrained,
+        encoding=encoding,
     )
     row = learn.history[-1] if learn.history else {}
     perplexity, bar = row.get("perplexity"), row.get("perplexity_baseline")
@@ -446,6 +473,7 @@ def predict(
     tta: Annotated[
         bool, typer.Option(help="Images: average over augmented views (test-time augmentation).")
     ] = False,
+    encoding: Annotated[str, typer.Option(help=ENCODING_HELP)] = "utf-8",
 ) -> None:
     """Predict labels and probabilities for new rows, images or texts, with the training preprocessing.
 
@@ -466,7 +494,7 @@ def predict(
             predict_tags(predictor, data, out)
             return
         if application == "text":
-            predictions = _predict_texts(predictor, data)
+            predictions = _predict_texts(predictor, data, encoding)
         elif application == "vision":
             from trainwell.vision.predictor import expand_image_paths
 
@@ -478,7 +506,7 @@ def predict(
                 raise ConfigError(f"a table model predicts one table at a time; got {len(data)} inputs")
             from trainwell.data.io import read_table
 
-            rows = read_table(data[0])
+            rows = read_table(data[0], encoding=encoding)
             if not allow_missing_columns:
                 _check_input_columns(getattr(predictor, "input_names", []), rows, data[0])
             predictions = predictor.predict(rows, allow_missing_columns=allow_missing_columns)
@@ -487,7 +515,7 @@ def predict(
     guarded(run)
 
 
-def _predict_texts(predictor: Any, data: list[Path]) -> Any:
+def _predict_texts(predictor: Any, data: list[Path], encoding: str) -> Any:
     from trainwell.core.errors import ConfigError
 
     if len(data) != 1:
@@ -503,7 +531,7 @@ def _predict_texts(predictor: Any, data: list[Path]) -> Any:
         return predictions
     from trainwell.data.io import read_table
 
-    rows = read_table(data[0])
+    rows = read_table(data[0], encoding=encoding)
     _check_input_columns(predictor.input_names, rows, data[0], can_allow=False)
     return predictor.predict(rows)
 
@@ -536,6 +564,7 @@ def lr_find(
     valid_pct: Annotated[float, typer.Option(help="Share of rows held out (not used by the sweep).")] = 0.2,
     task: Annotated[str | None, typer.Option(help=f"Override the inferred task: {TASKS}.")] = None,
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+    encoding: Annotated[str, typer.Option(help=ENCODING_HELP)] = "utf-8",
 ) -> None:
     """Sweep the learning rate, plot the curve and print a suggestion."""
 
@@ -551,7 +580,7 @@ def lr_find(
             )
         seed_everything(seed)
         learn = tabular_learner(
-            tabular_data(data, _targets(target), valid_pct=valid_pct, task=task, seed=seed)
+            tabular_data(data, _targets(target), valid_pct=valid_pct, task=task, seed=seed, encoding=encoding)
         )
         result = learn.lr_find()
         result.plot(out)

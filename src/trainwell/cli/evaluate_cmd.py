@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from trainwell.cli._common import guarded, out_console
+from trainwell.cli._common import ENCODING_HELP, guarded, out_console
 
 if TYPE_CHECKING:
     import numpy as np
@@ -246,6 +246,10 @@ def evaluate(
     tag_col: Annotated[
         str | None, typer.Option(help="Tagging: the column of tags (default as in fit).")
     ] = None,
+    encoding: Annotated[
+        str,
+        typer.Option(help=ENCODING_HELP),
+    ] = "utf-8",
 ) -> None:
     """Cross-validate a model on a table, a folder of images, texts, ratings or tagged sentences (CoNLL files),
     with confidence intervals, against baselines."""
@@ -287,13 +291,17 @@ def evaluate(
             from trainwell.cli._evaluate_ratings import evaluate_ratings
             from trainwell.collab.data import read_ratings
 
-            render(evaluate_ratings(read_ratings(data), user=user, item=item, rating=target, **common))
+            render(
+                evaluate_ratings(
+                    read_ratings(data, encoding=encoding), user=user, item=item, rating=target, **common
+                )
+            )
             return
         if target is None:
             raise ConfigError(f"--target is required for the table '{data}': name the column to predict")
         from trainwell.data.io import read_table
 
-        table = read_table(data)
+        table = read_table(data, encoding=encoding)
         if text is not None:
             from trainwell.cli._evaluate_texts import evaluate_texts
 

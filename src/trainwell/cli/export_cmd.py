@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from trainwell.cli._common import guarded, out_console
+from trainwell.cli._common import ENCODING_HELP, guarded, out_console
 
 
 def export(
@@ -32,6 +32,10 @@ def export(
         float,
         typer.Option(help="Largest accepted difference between onnxruntime and PyTorch outputs."),
     ] = 1e-4,
+    encoding: Annotated[
+        str,
+        typer.Option(help=ENCODING_HELP),
+    ] = "utf-8",
 ) -> None:
     """Export a model to ONNX and check onnxruntime against PyTorch; report the largest difference."""
 
@@ -49,7 +53,7 @@ def export(
 
             metadata = read_metadata(model)  # a bad model directory is reported before the data is read
             refuse_language_model(metadata, model, "ONNX export")
-            inputs = _check_inputs(metadata, sources)
+            inputs = _check_inputs(metadata, sources, encoding)
         report = export_onnx(model, opset=opset, inputs=inputs, tolerance=tolerance)
         shown = ", ".join(str(source) for source in sources)
         from trainwell.export import read_metadata
@@ -92,7 +96,7 @@ def export(
     guarded(run)
 
 
-def _check_inputs(metadata: dict[str, Any], sources: list[Path]) -> Any:
+def _check_inputs(metadata: dict[str, Any], sources: list[Path], encoding: str) -> Any:
     """The rows (tabular: one table file) or image paths (vision: files and folders) to check on."""
     from trainwell.core.errors import ConfigError
 
@@ -113,7 +117,7 @@ def _check_inputs(metadata: dict[str, Any], sources: list[Path]) -> Any:
         )
     from trainwell.data.io import read_table
 
-    rows = read_table(sources[0])
+    rows = read_table(sources[0], encoding=encoding)
     _check_columns(metadata, rows, sources[0])
     return rows
 

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from trainwell.cli._common import guarded, out_console
+from trainwell.cli._common import ENCODING_HELP, guarded, out_console
 
 
 def report(
@@ -25,13 +25,17 @@ def report(
     ],
     out: Annotated[Path, typer.Option(help="The HTML file to write.")] = Path("report.html"),
     seed: Annotated[int, typer.Option(help="Seed for the bootstrap intervals and the column shuffles.")] = 0,
+    encoding: Annotated[
+        str,
+        typer.Option(help=ENCODING_HELP),
+    ] = "utf-8",
 ) -> None:
     """Write an HTML report: training curves, metrics with intervals, errors and feature importance."""
 
     def run() -> None:
         from trainwell.report import build_report
 
-        written = build_report(model, data, out, seed=seed)
+        written = build_report(model, data, out, seed=seed, encoding=encoding)
         out_console.print(f"wrote {written} (self-contained HTML; open it in any browser)", soft_wrap=True)
 
     guarded(run)

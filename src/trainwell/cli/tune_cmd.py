@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from trainwell.cli._common import guarded, out_console
+from trainwell.cli._common import ENCODING_HELP, guarded, out_console
 
 SHOWN_TRIALS = 8
 #: Table headings for settings whose name is long.
@@ -53,6 +53,10 @@ def tune(
     valid_col: Annotated[str | None, typer.Option(help="Column marking validation rows.")] = None,
     task: Annotated[str | None, typer.Option(help="Override the inferred task.")] = None,
     seed: Annotated[int, typer.Option(help="Seed for the split, every trial and the sampler.")] = 0,
+    encoding: Annotated[
+        str,
+        typer.Option(help=ENCODING_HELP),
+    ] = "utf-8",
 ) -> None:
     """Search a model's settings with Optuna (pruned), the defaults first. Tables (--target): learning rate,
     weight decay, epochs, layers, dropout, number embedding. Recommenders (--user, --item): learning rate, weight
@@ -70,6 +74,7 @@ def tune(
             "valid_pct": valid_pct,
             "valid_col": valid_col,
             "task": task,
+            "encoding": encoding,
         }
         if user is not None or item is not None or implicit:
             from trainwell.automl.ratings import tune_ratings

@@ -70,12 +70,15 @@ def _normal(name: str) -> str:
     return re.sub(r"[\s_\-]", "", name.lower())
 
 
-def read_ratings(source: str | Path) -> pd.DataFrame:
-    """Read a ratings file, naming the columns of one that has no header row (MovieLens' ``u.data``)."""
-    frame = read_table(source)
+def read_ratings(source: str | Path, *, encoding: str = "utf-8") -> pd.DataFrame:
+    """Read a ratings file, naming the columns of one that has no header row (MovieLens' ``u.data``).
+
+    ``encoding`` is the text encoding of a CSV/TSV/JSON file, e.g. ``"cp1252"`` (Excel on Windows).
+    """
+    frame = read_table(source, encoding=encoding)
     if all(_is_number(name) for name in frame.columns):
         names = [*HEADERLESS_NAMES, *(f"column_{i + 1}" for i in range(len(HEADERLESS_NAMES), 64))]
-        frame = read_table(source, names=names[: len(frame.columns)])
+        frame = read_table(source, names=names[: len(frame.columns)], encoding=encoding)
     return frame
 
 
@@ -169,6 +172,7 @@ def ratings_data(
     implicit: bool = False,
     n_negatives: int = 4,
     seed: int = 0,
+    encoding: str = "utf-8",
 ) -> DataBundle:
     """Everything a collaborative-filtering Learner needs from a ratings (or interactions) table.
 
@@ -197,6 +201,7 @@ def ratings_data(
         implicit: Read each row as an interaction, whatever other columns the table has.
         n_negatives: Implicit feedback: non-interactions drawn per interaction each epoch.
         seed: Controls the split, the shuffling and the drawn negatives.
+        encoding: Text encoding of CSV/TSV/JSON files, e.g. ``"cp1252"`` (Excel on Windows) or ``"latin-1"``.
 
     Example:
         >>> frame = pd.DataFrame({"user": [1, 1, 2, 2, 3] * 4, "movie": list("abcab") * 4,
@@ -207,7 +212,7 @@ def ratings_data(
     """
     _check_settings(valid_pct, batch_size, task)
     name = str(source) if not isinstance(source, pd.DataFrame) else "the ratings table"
-    df = source if isinstance(source, pd.DataFrame) else read_ratings(source)
+    df = source if isinstance(source, pd.DataFrame) else read_ratings(source, encoding=encoding)
     if len(df) == 0:
         raise DataError(f"{name} has no rows")
     user_col, item_col, rating_col = find_rating_columns(df, user, item, rating, name, implicit=implicit)
@@ -236,7 +241,7 @@ def ratings_data(
     test_loader = None
     if test is not None:
         test_name = str(test) if not isinstance(test, pd.DataFrame) else "the test table"
-        test_df = test if isinstance(test, pd.DataFrame) else read_ratings(test)
+        test_df = test if isinstance(test, pd.DataFrame) else read_ratings(test, encoding=encoding)
         for column, flag in ((user_col, "--user"), (item_col, "--item"), (rating_col, "--target")):
             check_columns(test_df, [column], test_name, flag)
         test_df = _checked(test_df, user_col, item_col, rating_col, test_name)

@@ -8,6 +8,7 @@ checks that the columns a user named exist before any work starts.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import zlib
 from collections.abc import Mapping, Sequence
@@ -17,7 +18,15 @@ import pandas as pd
 
 from trainwell.core.errors import ConfigError, DataError
 
-__all__ = ["DEFAULT_NA_VALUES", "check_column_roles", "check_columns", "list_columns", "read_table"]
+__all__ = [
+    "DEFAULT_NA_VALUES",
+    "check_column_roles",
+    "check_columns",
+    "check_encoding",
+    "list_columns",
+    "read_table",
+    "undecodable_error",
+]
 
 #: Extra strings read as missing, on top of pandas' defaults ('', 'NA', 'N/A', 'NaN', 'nan', 'null', ...).
 #: UCI files such as Adult write a missing value as '?'.
@@ -39,6 +48,7 @@ _FLAG_WORDS = {
 _OTHER_DELIMITERS = (";", "\t", "|", ",")
 _MAX_LISTED_COLUMNS = 30
 _SNIFFED_LINES = 5
+_SCAN_CHUNK = 1 << 20
 
 
 def read_table(
@@ -63,13 +73,17 @@ def read_table(
         names: Column names for a file without a header row; ``None`` means the first row is the header.
         na_values: Strings read as missing in addition to pandas' defaults (``''``, ``'NA'``, ``'NaN'``,
             ``'null'``, ...). The default adds ``'?'``; pass ``()`` to keep only pandas' list.
-        encoding: Text encoding of CSV, TSV and JSON files.
+        encoding: Text encoding of CSV, TSV and JSON files, e.g. ``"cp1252"`` for a table Excel saved on
+            Windows. Never guessed: a file that is not in it fails with the line of the first bad byte. A UTF-8
+            byte-order mark is accepted.
 
     Returns:
         The table, with at least one row.
 
     Raises:
-        DataError: The file is missing, is a directory, cannot be parsed, or has no data rows.
+        ConfigError: ``encoding`` is not a text encoding Python knows.
+        DataError: The file is missing, is a directory, is not ``encoding`` text, cannot be parsed, or has no
+            data rows.
 
     Example:
         >>> import tempfile, pathlib
@@ -78,6 +92,7 @@ def read_table(
         >>> read_table(file).to_dict("list")
         {'a': [1.0, nan], 'b': ['x', 'y']}
     """
+    check_encoding(encoding)
     path = Path(path)
     shown = str(path)
     if not path.exists():
@@ -91,7 +106,9 @@ def read_table(
         table = _read(path, kind, names, list(na_values), encoding)
     except pd.errors.EmptyDataError:
         raise DataError(f"'{shown}' has no data rows") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, gzip.BadGzipFile, zlib.error, EOFError) as error:
+    except UnicodeDecodeError as error:
+        raise undecodable_error(path, encoding, error) from None
+    except (pd.errors.ParserError, gzip.BadGzipFile, zlib.error, EOFError) as error:
         label = {"tsv": "TSV", "parquet": "Parquet", "json": "JSON", "jsonl": "JSON lines"}.get(kind, "CSV")
         fix = "check that it is a Parquet file" if kind == "parquet" else "check the delimiter and encoding"
         raise DataError(f"could not read '{shown}' as {label}: {_short_reason(error)}; {fix}") from None
@@ -165,6 +182,95 @@ def check_column_roles(df: pd.DataFrame, roles: Mapping[str, Sequence[str]], sou
             seen[name] = flag
 
 
+def check_encoding(encoding: str) -> None:
+    """Raise a :class:`ConfigError` unless ``encoding`` names a text encoding Python knows.
+
+    Checked before a file is opened, so that a typo says so instead of surfacing as a reading failure.
+
+    Raises:
+        ConfigError: For example ``unknown encoding 'cp1525'; pass a text encoding Python knows, e.g.
+            --encoding cp1252 (Windows/Excel), latin-1 or utf-8 (Python: encoding="cp1252")``.
+    """
+    try:
+        info = codecs.lookup(encoding)
+    except (LookupError, TypeError):
+        problem = "unknown encoding"
+    else:
+        # base64, rot13, zlib... are codecs too, but between bytes and bytes: no text comes out of them.
+        if getattr(info, "_is_text_encoding", True):
+            return
+        problem = "not a text encoding:"
+    raise ConfigError(
+        f"{problem} {encoding!r}; pass a text encoding Python knows, e.g. --encoding cp1252 (Windows/Excel), "
+        'latin-1 or utf-8 (Python: encoding="cp1252")'
+    )
+
+
+def undecodable_error(path: str | Path, encoding: str, error: UnicodeDecodeError | None = None) -> DataError:
+    """The one-line error for a file that is not ``encoding`` text: where its first bad byte is, and the fix.
+
+    The position in ``error`` is relative to whatever chunk the reader was decoding, so the file is scanned
+    again to find the line (1-based) of the first byte ``encoding`` cannot read.
+
+    Args:
+        path: The file (``.gz`` files are scanned decompressed).
+        encoding: The encoding it was read with.
+        error: The reader's error, used for the byte when the scan finds nothing (a reader that decodes
+            differently).
+
+    Returns:
+        For example ``'sales.csv' is not utf-8 text (byte 0xe9 on line 3); pass --encoding cp1252
+        (Windows/Excel) or --encoding latin-1 (Python: encoding="cp1252")``.
+    """
+    path = Path(path)
+    found = _first_undecodable(path, encoding)
+    if found is not None:
+        where = f"byte 0x{found[1]:02x} on line {found[0]}"
+    elif (
+        error is not None and isinstance(error.object, bytes | bytearray) and error.start < len(error.object)
+    ):
+        where = f"byte 0x{error.object[error.start]:02x}"
+    else:
+        where = "a byte it cannot decode"
+    codec = codecs.lookup(encoding).name
+    if codec == "cp1252":  # only Latin-1 decodes the five bytes cp1252 leaves undefined
+        fix = 'pass --encoding latin-1 (Python: encoding="latin-1")'
+    else:
+        other = "" if codec in ("utf-8", "utf-8-sig") else "--encoding utf-8, "
+        fix = (
+            f'pass {other}--encoding cp1252 (Windows/Excel) or --encoding latin-1 (Python: encoding="cp1252")'
+        )
+    return DataError(f"'{path}' is not {encoding} text ({where}); {fix}")
+
+
+def _first_undecodable(path: Path, encoding: str) -> tuple[int, int] | None:
+    """``(line, byte)`` of the first byte of ``path`` that ``encoding`` cannot decode, or ``None``.
+
+    Reads the file in chunks, so a large file is never held in memory for an error message.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    line = 1
+    try:
+        with opener(path, "rb") as stream:
+            while True:
+                chunk = stream.read(_SCAN_CHUNK)
+                # A multi-byte character cut by the chunk's end waits in the decoder: positions in its error
+                # count from the start of those pending bytes, whose line breaks were counted already.
+                pending = decoder.getstate()[0]
+                try:
+                    decoder.decode(chunk, final=not chunk)
+                except UnicodeDecodeError as error:
+                    data = pending + chunk
+                    before = line - pending.count(b"\n") + data.count(b"\n", 0, error.start)
+                    return before, data[error.start]
+                if not chunk:
+                    return None
+                line += chunk.count(b"\n")
+    except (OSError, EOFError, zlib.error):
+        return None
+
+
 def list_columns(columns: Sequence[str]) -> str:
     """Join column names for a message, cut after the first thirty."""
     shown = ", ".join(str(column) for column in columns[:_MAX_LISTED_COLUMNS])
@@ -199,6 +305,9 @@ def _read(
         return table
     _refuse_binary(path)
     if kind in ("json", "jsonl"):
+        # pandas' CSV reader skips a UTF-8 byte-order mark by itself; its JSON reader needs utf-8-sig for it.
+        if codecs.lookup(encoding).name == "utf-8":
+            encoding = "utf-8-sig"
         return pd.read_json(path, lines=kind == "jsonl", encoding=encoding, compression="infer")
     options = {
         "names": None if names is None else list(names),

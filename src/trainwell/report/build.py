@@ -43,6 +43,7 @@ def build_report(
     *,
     seed: int = 0,
     top_k: int = TOP_LOSSES,
+    encoding: str = "utf-8",
 ) -> Path:
     """Write an HTML report on the model in ``model_dir``, evaluated on the labelled rows ``data``.
 
@@ -54,6 +55,7 @@ def build_report(
         out: the HTML file to write (atomically); ``None`` means ``report.html`` in the current directory.
         seed: seeds the bootstrap intervals and the column shuffles.
         top_k: rows listed in the top-losses table.
+        encoding: text encoding of a CSV, TSV or JSON ``data`` file, e.g. ``"cp1252"`` (Excel on Windows).
 
     Returns:
         The path of the written file.
@@ -88,7 +90,7 @@ def build_report(
             sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
             text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
             return write_text_atomic(destination, text)
-        frame, source = read_labelled(data)
+        frame, source = read_labelled(data, encoding=encoding)
         intro, sections = text_report_sections(predictor, frame, source, top_k=top_k)
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
         text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
@@ -96,7 +98,12 @@ def build_report(
     if getattr(predictor, "application", None) == "collab":
         from trainwell.report._collab import collab_report_sections, read_ratings_frame
 
-        frame, source = read_ratings_frame(data)
+        if isinstance(data, pd.DataFrame):
+            frame, source = read_ratings_frame(data)
+        else:  # read here, in the given encoding; read_ratings_frame reads UTF-8
+            from trainwell.collab.data import read_ratings
+
+            frame, source = read_ratings(data, encoding=encoding).reset_index(drop=True), str(data)
         intro, sections = collab_report_sections(predictor, frame, source, top_k=top_k)
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
         text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
@@ -112,7 +119,7 @@ def build_report(
             f"'{model_dir}' is {task.kind} with targets {list(task.target_names)}"
         )
     source = str(data) if not isinstance(data, pd.DataFrame) else "the data"
-    frame = read_table(data) if not isinstance(data, pd.DataFrame) else data
+    frame = read_table(data, encoding=encoding) if not isinstance(data, pd.DataFrame) else data
     frame = frame.reset_index(drop=True)
     targets = _targets(predictor, frame, source)
     probabilities = predictor.predict_proba(frame)

@@ -40,6 +40,7 @@ def tabular_data(
     label_delim: str | None = None,
     batch_size: int | None = None,
     seed: int = 0,
+    encoding: str = "utf-8",
 ) -> DataBundle:
     """Everything a tabular Learner needs from a table, with the preprocessing fitted on training rows only.
 
@@ -57,6 +58,8 @@ def tabular_data(
         label_delim: for multi-label targets held as text, the separator between labels.
         batch_size: rows per training batch (default: about 100 batches per epoch).
         seed: controls the split, the shuffling and nothing else.
+        encoding: text encoding of CSV/TSV/JSON files (``source`` and ``test``), e.g. ``"cp1252"`` for a table
+            Excel saved on Windows, or ``"latin-1"``; never guessed.
 
     Example:
         >>> import pandas as pd
@@ -66,7 +69,7 @@ def tabular_data(
     """
     _check_settings(valid_pct, valid_col, splits, batch_size)
     name = str(source) if not isinstance(source, pd.DataFrame) else "the table"
-    df = source if isinstance(source, pd.DataFrame) else read_table(source)
+    df = source if isinstance(source, pd.DataFrame) else read_table(source, encoding=encoding)
     targets = [target] if isinstance(target, str) else list(target)
     if len(df) == 0:
         raise DataError(f"{name} has no rows")
@@ -112,13 +115,13 @@ def tabular_data(
         _encode(recipe, resolved, train_df, name), bs, shuffle=True, drop_last=len(train_df) > bs, seed=seed
     )
     # Which rows trained the model, sketched, so a report on training rows can say so (data.fingerprint).
-    train.rows_sketch = RowSketch.of(train_df, [*recipe.cat_names, *recipe.cont_names, *targets])  # type: ignore[attr-defined]
+    train.rows_sketch = RowSketch.of(train_df, [*recipe.columns, *targets])  # type: ignore[attr-defined]
     valid = (
         TensorLoader(_encode(recipe, resolved, valid_df, name), max(bs * 4, 1024)) if len(valid_df) else None
     )
     test_loader = None
     if test is not None:
-        test_df = test if isinstance(test, pd.DataFrame) else read_table(test)
+        test_df = test if isinstance(test, pd.DataFrame) else read_table(test, encoding=encoding)
         check_columns(
             test_df,
             targets,

@@ -14,6 +14,7 @@ Batch order is a pure function of ``(seed, epoch)``, so a run resumed mid-epoch 
 
 from __future__ import annotations
 
+import codecs
 import math
 import numbers
 from collections.abc import Iterator, Sequence
@@ -259,18 +260,24 @@ class TextDataBundle(DataBundle):
 
 
 # ------------------------------------------------------------------------------------------ reading
-def read_text_table(source: str | Path | pd.DataFrame, what: str = "the data") -> pd.DataFrame:
+def read_text_table(
+    source: str | Path | pd.DataFrame, what: str = "the data", *, encoding: str = "utf-8"
+) -> pd.DataFrame:
     """A CSV, TSV (``.tsv``, ``.tsv.gz``), Parquet or JSON-lines file, or a DataFrame as is.
 
     Text columns are read as strings exactly (no whitespace stripping, no ``"NA"`` -> missing: a review may
-    well say "NA").
+    well say "NA"). ``encoding`` is that of CSV, TSV and JSON-lines files (``"cp1252"`` for Excel on
+    Windows); a file not in it fails with the line of its first bad byte.
     """
     import pandas as pd
+
+    from trainwell.data.io import check_encoding, undecodable_error
 
     if isinstance(source, pd.DataFrame):
         if len(source) == 0:
             raise DataError(f"{what} has no rows")
         return source.reset_index(drop=True)
+    check_encoding(encoding)
     path = Path(source)
     if not path.is_file():
         raise DataError(f"data file '{path}' not found; check the path")
@@ -279,13 +286,19 @@ def read_text_table(source: str | Path | pd.DataFrame, what: str = "the data") -
         if name.endswith((".parquet", ".pq")):
             frame = pd.read_parquet(path)
         elif name.endswith((".jsonl", ".jsonl.gz", ".ndjson")):
-            frame = pd.read_json(path, lines=True)
+            # utf-8-sig: pandas' JSON reader does not skip a UTF-8 byte-order mark by itself.
+            json_encoding = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+            frame = pd.read_json(path, lines=True, encoding=json_encoding)
         else:
             sep = "\t" if name.endswith((".tsv", ".tsv.gz", ".tab")) else ","
             # QUOTE_NONE for TSV: corpora such as SST-2 hold bare quote characters inside the text.
             quoting = 3 if sep == "\t" else 0
-            frame = pd.read_csv(path, sep=sep, quoting=quoting, keep_default_na=False, na_values=[""])
-    except (ValueError, OSError, UnicodeDecodeError) as error:
+            frame = pd.read_csv(
+                path, sep=sep, quoting=quoting, keep_default_na=False, na_values=[""], encoding=encoding
+            )
+    except UnicodeDecodeError as error:
+        raise undecodable_error(path, encoding, error) from None
+    except (ValueError, OSError) as error:
         raise DataError(f"cannot read '{path}' as a table ({type(error).__name__}: {error})") from error
     if len(frame) == 0:
         raise DataError(f"data file '{path}' has no data rows")
@@ -326,6 +339,7 @@ def text_data(
     drop_empty: bool = False,
     seed: int = 0,
     n_workers: int | None = None,
+    encoding: str = "utf-8",
 ) -> TextDataBundle:
     """Everything a text classifier's Learner needs: tokenised splits, the task, the recipe and the loaders.
 
@@ -354,10 +368,12 @@ def text_data(
         drop_empty: drop rows whose text is blank instead of raising.
         seed: controls the split and the batch order.
         n_workers: processes for tokenising (default: every CPU for large sets).
+        encoding: text encoding of CSV / TSV / JSON-lines files, e.g. ``"cp1252"`` (Excel on Windows) or
+            ``"latin-1"``; never guessed.
     """
     _check_settings(valid_pct, batch_size)
     what = f"'{source}'" if isinstance(source, str | Path) else "the DataFrame"
-    frame = read_text_table(source, what)
+    frame = read_text_table(source, what, encoding=encoding)
     if target is None:
         raise ConfigError("text_data needs target=: the label column (--target NAME)")
     targets = [target] if isinstance(target, str) else list(target)
@@ -394,7 +410,7 @@ def text_data(
         split_texts["valid"] = frame[text_col].iloc[valid_rows].tolist()
         split_labels["valid"] = label_frame.iloc[valid_rows]
     if test is not None:
-        test_frame = read_text_table(test, "the test data")
+        test_frame = read_text_table(test, "the test data", encoding=encoding)
         _column(test_frame, text_col, "--text", "the test data")
         for name in targets:
             _column(test_frame, name, "--target", "the test data")

@@ -346,13 +346,21 @@ def _read_file(path: Path, errors: Literal["strict", "replace"]) -> str:
 
 
 def read_corpus(
-    source: Source, *, text_col: str | None = None, errors: Literal["strict", "replace"] = "strict"
+    source: Source,
+    *,
+    text_col: str | None = None,
+    errors: Literal["strict", "replace"] = "strict",
+    encoding: str = "utf-8",
 ) -> list[str]:
     """The texts of ``source``: a folder of ``.txt`` files (one text each), a ``.txt``/``.txt.gz`` file (one
     text per non-blank line, as in PTB), a CSV/TSV with a ``text_col`` column, or a list of texts.
 
+    ``encoding`` is that of a CSV/TSV source (``"cp1252"`` for Excel on Windows); text files are UTF-8.
+
     Raises:
-        DataError: The source is missing, empty, not UTF-8 (the file is named), or the column is absent.
+        DataError: The source is missing, empty, not UTF-8 (not ``encoding`` for a CSV/TSV; the file and line
+            are named), or the column is absent.
+        ConfigError: ``encoding`` is not a text encoding Python knows.
     """
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
@@ -363,7 +371,7 @@ def read_corpus(
                 f"text source {path} does not exist; pass a folder of .txt files, a file or texts"
             )
         if path.suffix.lower() in (".csv", ".tsv"):
-            return _read_table_texts(path, text_col)
+            return _read_table_texts(path, text_col, encoding)
         lines = [line for line in _read_file(path, errors).splitlines() if line.strip()]
         if not lines:
             raise DataError(f"{path} holds no text; pass a non-empty corpus")
@@ -374,10 +382,18 @@ def read_corpus(
     return texts
 
 
-def _read_table_texts(path: Path, text_col: str | None) -> list[str]:
+def _read_table_texts(path: Path, text_col: str | None, encoding: str) -> list[str]:
     import pandas as pd
 
-    frame = pd.read_csv(path, sep="\t" if path.suffix.lower() == ".tsv" else ",", dtype=str)
+    from trainwell.data.io import check_encoding, undecodable_error
+
+    check_encoding(encoding)
+    try:
+        frame = pd.read_csv(
+            path, sep="\t" if path.suffix.lower() == ".tsv" else ",", dtype=str, encoding=encoding
+        )
+    except UnicodeDecodeError as error:
+        raise undecodable_error(path, encoding, error) from None
     if text_col is None:
         raise DataError(
             f"{path} is a table; name its text column with text_col= (columns: {list(frame)[:10]})"
@@ -407,6 +423,7 @@ def lm_data(
     seed: int = 0,
     errors: Literal["strict", "replace"] = "strict",
     pretrained: str | Path | None = None,
+    encoding: str = "utf-8",
 ) -> DataBundle:
     """A language-model :class:`DataBundle` from raw text.
 
@@ -425,6 +442,7 @@ def lm_data(
         bptt: Mean training window and the validation window.
         seed: Split and window lengths.
         errors: ``"replace"`` decodes bytes that are not UTF-8 as U+FFFD instead of raising.
+        encoding: Text encoding of a CSV/TSV source, e.g. ``"cp1252"``; text files are read as UTF-8.
         pretrained: A language-model directory to fine-tune (ULMFiT's target-corpus step): its tokenizer is
             used and its vocabulary kept, extended with this corpus's words seen ``min_freq`` times (up to
             ``max_vocab`` in all); ``tokenizer`` and ``subword_vocab_size`` are then ignored. Build the learner
@@ -437,9 +455,12 @@ def lm_data(
     """
     if tokenizer not in _TOKENIZERS:
         raise ConfigError(f"tokenizer must be one of {', '.join(_TOKENIZERS)}; got {tokenizer!r}")
-    texts = read_corpus(source, text_col=text_col, errors=errors)
+    texts = read_corpus(source, text_col=text_col, errors=errors, encoding=encoding)
     if valid is not None:
-        train_texts, valid_texts = texts, read_corpus(valid, text_col=text_col, errors=errors)
+        train_texts, valid_texts = (
+            texts,
+            read_corpus(valid, text_col=text_col, errors=errors, encoding=encoding),
+        )
     elif valid_pct and len(texts) >= 2:
         if not 0.0 < valid_pct < 1.0:
             raise ConfigError(f"valid_pct must be between 0 and 1 (exclusive), got {valid_pct}")
@@ -473,7 +494,7 @@ def lm_data(
     valid_loader = _eval_loader(valid_ids, batch_size, bptt, "validation")
     test_loader = None
     if test is not None:
-        test_ids = recipe.encode_many(read_corpus(test, text_col=text_col, errors=errors))
+        test_ids = recipe.encode_many(read_corpus(test, text_col=text_col, errors=errors, encoding=encoding))
         test_loader = _eval_loader(test_ids, batch_size, bptt, "test")
     vocab_size = len(recipe.vocab)
     return DataBundle(
