@@ -238,3 +238,14 @@ def test_every_table_reading_command_offers_encoding() -> None:
         code, stdout, _ = invoke(command, "--help")
         assert code == 0
         assert "--encoding" in stdout and "cp1252" in stdout, command
+
+
+def test_encoding_errors_replace_reads_a_latin1_corpus_the_strict_default_refuses(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_bytes("le café est chaud .\n".encode("latin-1") * 200)
+    lm = ["fit", corpus, "--task", "language_model", "--epochs", "1", "--out", tmp_path / "lm"]
+    code, _, err = invoke(*lm)
+    assert code == 2 and "is not valid UTF-8" in err and "--encoding-errors replace" in err
+    code, _, err = invoke(*lm, "--encoding-errors", "replace")
+    assert code == 0, err
+    assert (tmp_path / "lm" / "trainwell.json").exists()

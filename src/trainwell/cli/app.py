@@ -151,6 +151,13 @@ def fit(
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed for the split, initialisation and shuffling.")] = 0,
     encoding: Annotated[str, typer.Option(help=ENCODING_HELP)] = "utf-8",
+    encoding_errors: Annotated[
+        str,
+        typer.Option(
+            help="CoNLL files and .txt corpora (read as UTF-8): 'replace' reads bytes that are not UTF-8 as "
+            "U+FFFD instead of stopping ('strict')."
+        ),
+    ] = "strict",
 ) -> None:
     """Train a model on a table, a folder of images, or tagged sentences (CoNLL files), and write the model
     directory."""
@@ -173,6 +180,7 @@ def fit(
                 "valid_pct": valid_pct,
             }
             settings.update(tag_col=tag_col, batch_size=batch_size, metrics=metric, embeddings=embeddings)
+            settings["encoding_errors"] = encoding_errors
             fit_tagging(data, settings)
             return
         if tag_col is not None or embeddings is not None:
@@ -204,7 +212,9 @@ def fit(
             )
             return
         if task == "language_model":
-            _fit_language_model(data, text, out, epochs, lr, seed, valid_pct, pretrained, encoding)
+            _fit_language_model(
+                data, text, out, epochs, lr, seed, valid_pct, pretrained, encoding, encoding_errors
+            )
             return
         if image_source:
             from trainwell.vision.pipeline import fit_images
@@ -381,6 +391,7 @@ def _fit_language_model(
     valid_pct: float,
     pretrained: Path | None,
     encoding: str,
+    encoding_errors: str,
 ) -> None:
     """``trainwell fit corpus/ --task language_model [--pretrained lm/]``: a folder of .txt files, a text file
     or a --text column; with ``--pretrained``, that language model fine-tuned on this corpus."""
@@ -398,6 +409,7 @@ def _fit_language_model(
         valid_pct=valid_pct,
         pretrained=pretrained,
         encoding=encoding,
+        errors=encoding_errors,
     )
     row = learn.history[-1] if learn.history else {}
     perplexity, bar = row.get("perplexity"), row.get("perplexity_baseline")

@@ -341,7 +341,8 @@ def _read_file(path: Path, errors: Literal["strict", "replace"]) -> str:
     except UnicodeDecodeError as error:
         raise DataError(
             f"{path} is not valid UTF-8 (byte {error.start}: {raw[error.start : error.start + 1]!r}); "
-            "re-encode it as UTF-8, or pass errors='replace' to decode bad bytes as U+FFFD"
+            "re-encode it as UTF-8, or pass errors='replace' (command line: --encoding-errors replace) to decode bad "
+            "bytes as U+FFFD"
         ) from None
 
 

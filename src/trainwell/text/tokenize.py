@@ -512,7 +512,8 @@ def read_text_files(
             offset = error.start + len(raw) - len(error.object)  # the codec counts after a byte-order mark
             raise DataError(
                 f"{path} is not valid UTF-8 (byte {offset}: {raw[offset : offset + 1]!r}); "
-                "re-encode it as UTF-8, or pass errors='replace' to decode bad bytes as U+FFFD"
+                "re-encode it as UTF-8, or pass errors='replace' (command line: --encoding-errors replace) to decode bad "
+                "bytes as U+FFFD"
             ) from None
     return texts
 
