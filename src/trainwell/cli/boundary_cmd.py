@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from trainwell.cli._common import guarded, out_console
+from trainwell.cli._common import ENCODING_HELP, guarded, out_console
 
 if TYPE_CHECKING:
     from trainwell.datasets.generators import Generator
@@ -51,6 +51,7 @@ def boundary(
     ] = "auto",
     epochs: Annotated[int, typer.Option(help="Training epochs of the MLP.")] = 60,
     seed: Annotated[int, typer.Option(help="Seed for the split, the models and generated data.")] = 0,
+    encoding: Annotated[str, typer.Option(help=ENCODING_HELP)] = "utf-8",
     grid: Annotated[int, typer.Option(help="Grid points per side where the models are evaluated.")] = 200,
     valid_pct: Annotated[float, typer.Option(help="Share of points held out to measure accuracy.")] = 0.25,
     frames: Annotated[int, typer.Option(help="Frames of the MLP GIF.")] = 30,
@@ -75,7 +76,7 @@ def boundary(
 
         names = check_models([part.strip() for part in models.split(",") if part.strip()])
         generator = _optimal(optimal, data)
-        points = read_points(data, target)
+        points = read_points(data, target, encoding=encoding)
         result = fit_boundaries(
             points,
             names,

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from trainwell.cli._common import emit_table, guarded
+from trainwell.cli._common import ENCODING_HELP, emit_table, guarded
 
 
 def recommend(
@@ -45,6 +45,7 @@ def recommend(
     out: Annotated[
         Path | None, typer.Option(help="CSV to write (default: print to standard output).")
     ] = None,
+    encoding: Annotated[str, typer.Option(help=ENCODING_HELP)] = "utf-8",
 ) -> None:
     """Rank items for users (best first), for a basket of items (--from-items), or list an item's nearest
     neighbours (--similar-to)."""
@@ -82,7 +83,7 @@ def recommend(
         else:
             if not users:
                 raise ConfigError("name at least one user id, e.g. trainwell recommend model/ 196")
-            rated = _seen_items(predictor, seen) if seen is not None else {}
+            rated = _seen_items(predictor, seen, encoding) if seen is not None else {}
             parts = []
             for user in users:
                 ranking = predictor.recommend(user, k=top, exclude=rated.get(_key(user), ()))
@@ -107,13 +108,13 @@ def _key(value: Any) -> str:
     return category_key(value)
 
 
-def _seen_items(predictor: Any, path: Path) -> dict[str, list[Any]]:
+def _seen_items(predictor: Any, path: Path, encoding: str) -> dict[str, list[Any]]:
     """Each user's rated items in the ratings table ``path`` (read like the training table)."""
     from trainwell.collab.data import read_ratings
     from trainwell.core.errors import DataError
     from trainwell.data.io import list_columns
 
-    table = read_ratings(path)
+    table = read_ratings(path, encoding=encoding)
     recipe = predictor.recipe
     absent = [name for name in (recipe.user_col, recipe.item_col) if name not in table.columns]
     if absent:

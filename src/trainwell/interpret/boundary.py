@@ -81,20 +81,20 @@ class Points2D:
         return cls(x, codes.astype(np.int64), tuple(classes.tolist()), feature_names)
 
 
-def read_points(path: str | Path, target: str | None = None) -> Points2D:
+def read_points(path: str | Path, target: str | None = None, *, encoding: str = "utf-8") -> Points2D:
     """Read a CSV with exactly two numeric feature columns and one label column.
 
     ``target`` names the label column; without it a column called label/target/y/class is used, else the last.
+    ``encoding`` is the file's text encoding (see :func:`~trainwell.data.io.read_table`).
     """
     import pandas as pd
+
+    from trainwell.data.io import read_table
 
     path = Path(path)
     if not path.is_file():
         raise DataError(f"data file {path} not found; pass the path of a CSV with two features and a label")
-    try:
-        frame = pd.read_csv(path)
-    except (ValueError, pd.errors.ParserError) as error:
-        raise DataError(f"could not read {path} as CSV: {error}") from None
+    frame = read_table(path, encoding=encoding)
     columns = [str(c) for c in frame.columns]
     frame.columns = columns
     if target is None:
