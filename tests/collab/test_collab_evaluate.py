@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_collab_implicit import grouped_interactions
 from typer.testing import CliRunner
 
 from ratings_support import low_rank_ratings, rmse
@@ -37,10 +38,28 @@ def test_the_model_and_both_baselines_are_scored_on_the_same_folds() -> None:
     assert {v.outcome for v in result.verdicts() if v.metric == "rmse"} == {"beats"}
 
 
-def test_interactions_without_ratings_are_refused_with_what_to_do() -> None:
-    clicks = low_rank_ratings(0).frame.drop(columns="rating")
-    with pytest.raises(ConfigError, match="cross-validation of implicit feedback is not supported"):
-        evaluate_ratings(clicks, k=3)
+def test_interactions_are_cross_validated_over_users_each_ranked_once() -> None:
+    frame = grouped_interactions()
+    result = evaluate_ratings(frame, k=3, epochs=3)
+    assert result.model.metric_names == ["hit@10", "ndcg@10"] and set(result.baselines) == {
+        "popularity",
+        "EASE",
+    }
+    held = [valid for _, valid in result.model.splits]
+    assert sum(len(valid) for valid in held) == frame["user"].nunique()  # every user once (all have >= 2)
+    for train, valid in result.model.splits:
+        assert len(np.intersect1d(train, valid)) == 0 and len(train) + len(valid) == len(frame)
+        users = frame["user"].iloc[valid]
+        assert users.is_unique  # one held-out interaction per user of the fold
+        latest = frame.groupby("user")["timestamp"].max()
+        assert (frame["timestamp"].iloc[valid].to_numpy() == latest[users].to_numpy()).all()
+    # Groups of users who share items: the model and EASE find the held-out item, popularity cannot.
+    assert result.model.values("hit@10").min() > 0.9
+    assert result.baselines["popularity"].values("hit@10").max() < 0.6
+    assert {v.outcome for v in result.verdicts() if v.baseline == "popularity"} == {"beats"}
+    assert "60 users ranked once each" in (result.subject or "")
+    with pytest.raises(ConfigError, match="--task binary is for ratings"):
+        evaluate_ratings(frame, k=3, task="binary")
     with pytest.raises(ConfigError, match="--epochs must be at least 1"):
         evaluate_ratings(low_rank_ratings(0).frame, epochs=0)
 
@@ -61,3 +80,18 @@ def test_the_command_line_prints_the_baselines_beside_the_model(tmp_path: Path) 
     assert result.exit_code == 0, result.output
     assert "3-fold cross-validation (regression, 2000 rows)" in result.stdout
     assert "user + item biases" in result.stdout and "warning:" not in result.stdout
+
+
+def test_the_command_line_cross_validates_interactions_with_their_bars(tmp_path: Path) -> None:
+    table = tmp_path / "plays.csv"
+    grouped_interactions().assign(seconds=30).to_csv(table, index=False)  # an extra column: --implicit needed
+    args = ["evaluate", str(table), "--user", "user", "--item", "item", "--cv", "2", "--epochs", "2"]
+    refused = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert refused.exit_code == 2 and "--implicit" in refused.output
+    result = CliRunner().invoke(app, [*args, "--implicit"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert (
+        "2-fold cross-validation (implicit feedback: 480 interactions, 60 users ranked once each)"
+        in result.output
+    )
+    assert "popularity" in result.output and "EASE" in result.output and "ndcg@10" in result.output

@@ -5,6 +5,12 @@ validation user absent from a fold's training rows is scored as a new user) and 
 ``trainwell fit --user --item`` does. Baselines on the same folds: the global mean rating, and user + item
 biases (:class:`~trainwell.collab.baselines.BiasBaseline`): beating the second is what shows the model learned
 whose taste matches which item.
+
+Implicit feedback (no rating column) is cross-validated over users, as ``trainwell fit`` validates it: each
+user's latest interaction is held out (:func:`~trainwell.collab.implicit.leave_one_out`), users are dealt into
+``k`` folds, and fold ``f`` trains on every interaction except its own users' held-out ones, then ranks those
+(hit@10, NDCG@10). Every user is ranked once; the baselines, popularity and EASE, are fitted by each fold's
+own run on the same training interactions.
 """
 
 from __future__ import annotations
@@ -89,6 +95,116 @@ def ratings_baselines(
     return {name: CVResult(folds, list(splits)) for name, folds in results.items()}
 
 
+#: The ranking measures an implicit-feedback fold reports, and the baselines whose history columns hold them.
+RANKING_METRICS = ("hit@10", "ndcg@10")
+RANKING_BASELINES = {"popularity": "popularity", "EASE": "ease"}
+
+
+@dataclass
+class ImplicitFold:
+    """A fold function for :func:`trainwell.evaluate.cross_validate` that trains on interactions and ranks
+    each validation user's held-out one; the run's own popularity and EASE rankings are kept as baselines."""
+
+    frame: pd.DataFrame
+    user: str
+    item: str
+    time: str | None
+    epochs: int | None = None
+    seed: int = 0
+    lrs: list[float] = field(default_factory=list)
+    baselines: dict[str, list[dict[str, float]]] = field(default_factory=dict)
+
+    def __call__(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
+        from trainwell.collab.pipeline import fit_ratings
+
+        run = fit_ratings(
+            self.frame,
+            user=self.user,
+            item=self.item,
+            implicit=True,
+            time=self.time,
+            epochs=self.epochs,
+            seed=self.seed + fold,
+            splits=(train.tolist(), valid.tolist()),
+            progress=False,
+        )
+        row = run.learn.history[-1]
+        self.lrs.append(float(run.lr))
+        for name, suffix in RANKING_BASELINES.items():
+            if all(f"{metric}_{suffix}" in row for metric in RANKING_METRICS):
+                scores = {metric: float(row[f"{metric}_{suffix}"]) for metric in RANKING_METRICS}
+                self.baselines.setdefault(name, []).append(scores)
+        return {metric: float(row[metric]) for metric in RANKING_METRICS}
+
+
+def user_folds(
+    frame: pd.DataFrame, user: str, times: np.ndarray | None, k: int, seed: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``k`` folds over users: fold ``f`` holds out the latest interaction of its users, trains on the rest.
+
+    ``frame`` has one row per (user, item). Users with a single interaction are never held out (nothing would
+    be left to learn them from), so they only train.
+
+    Raises:
+        DataError: Fewer users with two interactions than folds.
+    """
+    from trainwell.collab.implicit import leave_one_out
+    from trainwell.core.errors import DataError
+    from trainwell.data.categories import category_key
+
+    users = frame[user].map(category_key).to_numpy()
+    numbers = np.unique(users, return_inverse=True)[1]
+    _, held = leave_one_out(numbers, times, seed)
+    if len(held) < k:
+        raise DataError(
+            f"only {len(held)} users have two or more interactions, fewer than the {k} folds; pass a smaller --cv"
+        )
+    rng = np.random.default_rng(seed)
+    assignment = rng.permutation(len(held)) % k
+    everything = np.arange(len(frame))
+    folds = []
+    for fold in range(k):
+        valid = np.sort(held[assignment == fold])
+        folds.append((np.setdiff1d(everything, valid, assume_unique=True), valid))
+    return folds
+
+
+def evaluate_interactions(
+    frame: pd.DataFrame,
+    user_col: str,
+    item_col: str,
+    *,
+    k: int,
+    seed: int,
+    epochs: int | None,
+    baselines: bool,
+    source: str,
+    time: str | None = None,
+) -> TableEvaluation:
+    """Cross-validate an implicit-feedback recommender over users (see the module docstring)."""
+    from trainwell.cli.evaluate_cmd import TableEvaluation
+    from trainwell.collab.data import interaction_times, latest_per_pair, ratings_data
+    from trainwell.data.task import Task
+    from trainwell.evaluate import CVResult, cross_validate
+
+    # The whole table through the builder once: every check (missing ids...) before any fold.
+    ratings_data(frame, user=user_col, item=item_col, implicit=True, time=time)
+    times = interaction_times(frame, user_col, item_col, time, source)
+    keep = latest_per_pair(frame, user_col, item_col, times)
+    frame = frame.iloc[keep].reset_index(drop=True)
+    times = None if times is None else times[keep]
+    splits = user_folds(frame, user_col, times, k, seed)
+    fold = ImplicitFold(frame, user_col, item_col, time, epochs=epochs, seed=seed)
+    model = cross_validate(len(frame), None, fold, seed=seed, stratified=False, splits=splits)
+    others = (
+        {name: CVResult(folds, list(splits)) for name, folds in fold.baselines.items()} if baselines else {}
+    )
+    task = Task("binary", (0, 1), ("interaction",))
+    ranked = sum(len(valid) for _, valid in splits)
+    subject = f"implicit feedback: {len(frame)} interactions, {ranked} users ranked once each"
+    return TableEvaluation(task, len(frame), model, others, fold.lrs, subject=subject)
+
+
 def evaluate_ratings(
     frame: pd.DataFrame,
     *,
@@ -101,21 +217,22 @@ def evaluate_ratings(
     task: str | None = None,
     baselines: bool = True,
     source: str = "the ratings table",
+    implicit: bool = False,
 ) -> TableEvaluation:
-    """Cross-validate the recommender and the rating baselines on the same ``k`` random folds."""
+    """Cross-validate the recommender and the rating baselines on the same ``k`` random folds; a table
+    without ratings (or ``implicit``) is cross-validated over users by ranking (:func:`evaluate_interactions`)."""
     from trainwell.cli.evaluate_cmd import TableEvaluation, check_epochs
     from trainwell.collab.data import find_rating_columns, ratings_data
     from trainwell.core.errors import ConfigError
     from trainwell.evaluate import cross_validate, fold_indices
 
     check_epochs(epochs)
-    user_col, item_col, rating_col = find_rating_columns(frame, user, item, rating, source)
+    user_col, item_col, rating_col = find_rating_columns(frame, user, item, rating, source, implicit=implicit)
     if rating_col is None:
-        raise ConfigError(
-            f"{source} has no rating column (looked for rating, score, stars...): cross-validation of implicit "
-            "feedback is not supported; name the rating column with --target, or train it with trainwell fit, "
-            "whose validation ranks each user's latest interaction against popularity and EASE, with intervals "
-            "over users"
+        if task is not None:
+            raise ConfigError(f"--task {task} is for ratings; interactions are ranked (drop --task)")
+        return evaluate_interactions(
+            frame, user_col, item_col, k=k, seed=seed, epochs=epochs, baselines=baselines, source=source
         )
     columns = (user_col, item_col, rating_col)
     # The whole table through the builder once: every check (missing ids, text ratings...) before any fold.

@@ -94,6 +94,8 @@ class TableEvaluation:
     level: float = 0.95
     #: The model's out-of-fold ``(valid_index, probabilities, encoded targets)``, one per fold.
     predictions: list[tuple[np.ndarray, torch.Tensor, torch.Tensor]] = field(default_factory=list, repr=False)
+    #: What was cross-validated, for the table's title (default: the task kind and the rows).
+    subject: str | None = None
 
     def verdicts(self) -> list[Verdict]:
         from trainwell.evaluate import verdicts
@@ -189,7 +191,8 @@ def render(evaluation: TableEvaluation, console: Any = None) -> None:
     level = round(evaluation.level * 100)
     model = evaluation.model.summary(evaluation.level)
     table = Table(
-        title=f"{evaluation.model.k}-fold cross-validation ({evaluation.task.kind}, {evaluation.n_rows} rows)",
+        title=f"{evaluation.model.k}-fold cross-validation "
+        f"({evaluation.subject or f'{evaluation.task.kind}, {evaluation.n_rows} rows'})",
         caption=f"mean ± std over folds; \\[low, high]: {level}% t interval of the mean",
     )
     table.add_column("metric", no_wrap=True)
@@ -243,6 +246,13 @@ def evaluate(
         typer.Option(help="Ratings: the user column (with --item: cross-validates a recommender)."),
     ] = None,
     item: Annotated[str | None, typer.Option(help="Ratings: the item column.")] = None,
+    implicit: Annotated[
+        bool,
+        typer.Option(
+            help="Ratings: read each row as an interaction (plays, clicks) and cross-validate the ranking over "
+            "users; automatic for a table of only users, items and times."
+        ),
+    ] = False,
     tag_col: Annotated[
         str | None, typer.Option(help="Tagging: the column of tags (default as in fit).")
     ] = None,
@@ -293,7 +303,12 @@ def evaluate(
 
             render(
                 evaluate_ratings(
-                    read_ratings(data, encoding=encoding), user=user, item=item, rating=target, **common
+                    read_ratings(data, encoding=encoding),
+                    user=user,
+                    item=item,
+                    rating=target,
+                    implicit=implicit,
+                    **common,
                 )
             )
             return
