@@ -25,10 +25,34 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def held_out() -> pd.DataFrame:
-    """Ratings of the same generating model, plus two rows of a user the model never saw."""
-    frame = low_rank_ratings(0).frame.sample(200, random_state=1).reset_index(drop=True)
+    """200 ratings by the same generating model of pairs it was not trained on, plus two rows of a user the
+    model never saw."""
+    truth = low_rank_ratings(0)
+    taken = set(zip(truth.frame["user"] - 1, truth.frame["item"] - 1, strict=True))
+    rng = np.random.default_rng(1)
+    pairs: list[tuple[int, int]] = []
+    while len(pairs) < 200:
+        pair = (
+            int(rng.integers(truth.user_factors.shape[0])),
+            int(rng.integers(truth.item_factors.shape[0])),
+        )
+        if pair not in taken:
+            taken.add(pair)
+            pairs.append(pair)
+    users, items = np.array(pairs).T
+    raw = (truth.user_factors[users] * truth.item_factors[items]).sum(1) + truth.user_bias[users]
+    rating = np.clip(3.0 + raw + truth.item_bias[items], 1.0, 5.0).round(2)
+    frame = pd.DataFrame({"user": users + 1, "item": items + 1, "rating": rating})
     new_user = pd.DataFrame({"user": [999, 999], "item": [1, 2], "rating": [4.0, 2.0]})
     return pd.concat([frame, new_user], ignore_index=True)
+
+
+def test_a_report_on_the_training_ratings_says_so(model_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "ratings.csv"
+    low_rank_ratings(0).frame.to_csv(path, index=False)
+    html = build_report(model_dir, path, tmp_path / "report.html").read_text(encoding="utf-8")
+    share = int(re.search(r"Warning: about (\d+)% of these rows trained the model", html).group(1))
+    assert 65 <= share <= 95 and "<h2>Metrics on ratings the model trained on</h2>" in html
 
 
 def test_report_breaks_the_error_down_by_what_the_model_knew(model_dir: Path, tmp_path: Path) -> None:
@@ -48,6 +72,7 @@ def test_report_breaks_the_error_down_by_what_the_model_knew(model_dir: Path, tm
     assert re.search(r"<td>user and item seen in training</td><td[^>]*>200</td>", html)
     assert re.search(r"<td>new user \(scored as the average user\)</td><td[^>]*>2</td>", html)
     assert "60 users and 40 items known from training; evaluated on 202 rated pairs" in html
+    assert "trained the model" not in html
 
 
 def test_missing_ratings_are_a_clear_error(model_dir: Path, tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ import torch
 from trainwell.collab.recipe import CollabRecipe
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.bundle import DataBundle, choose_split
+from trainwell.data.fingerprint import RowSketch
 from trainwell.data.io import check_columns, list_columns, read_table
 from trainwell.data.loader import TensorLoader
 from trainwell.data.task import Task, infer_task
@@ -235,6 +236,8 @@ def ratings_data(
     )
     bs = default_collab_batch_size(len(train_df)) if batch_size is None else int(batch_size)
     train = TensorLoader(_encode(recipe, resolved, train_df, name), bs, shuffle=True, seed=seed)
+    # Which rows trained the model, sketched, so a report on training rows can say so (data.fingerprint).
+    train.rows_sketch = RowSketch.of(train_df, [user_col, item_col, rating_col])  # type: ignore[attr-defined]
     valid = (
         TensorLoader(_encode(recipe, resolved, valid_df, name), max(4 * bs, 4096)) if len(valid_df) else None
     )

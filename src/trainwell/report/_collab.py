@@ -40,7 +40,12 @@ def collab_report_sections(
     predictor: CollabPredictor, frame: pd.DataFrame, source: str, *, top_k: int
 ) -> tuple[list[str], list[str]]:
     """Intro paragraphs and sections for a ratings model judged on the labelled rows of ``frame``."""
-    from trainwell.report.build import _metrics_section, _regression_section, _top_losses_section
+    from trainwell.report.build import (
+        _metrics_section,
+        _regression_section,
+        _top_losses_section,
+        _training_overlap,
+    )
 
     recipe, task = predictor.recipe, predictor.task
     if recipe.implicit:
@@ -62,7 +67,9 @@ def collab_report_sections(
         raise DataError(f"rating column '{target}' has missing values in {source}; drop or fill those rows")
     targets = task.encode(frame[target])
     predictions = predictor.predict_proba(frame)
-    sections = [_metrics_section(task, predictions, targets, len(frame), source)]
+    overlap = _training_overlap(predictor.metadata, frame)
+    title = "Metrics on ratings the model trained on" if overlap else "Validation metrics"
+    sections = [_metrics_section(task, predictions, targets, len(frame), source, title=title)]
     if task.kind == "regression":
         sections.append(_regression_section(predictions, targets))
     sections.append(_cold_start_section(predictor, frame, predictions, targets))
@@ -75,6 +82,8 @@ def collab_report_sections(
             f"{len(frame)} rated pairs from {source}. trainwell {trainwell.__version__}."
         )
     ]
+    if overlap:
+        intro.append(_html.paragraph(overlap))
     return intro, sections
 
 

@@ -33,7 +33,13 @@ def text_report_sections(
     predictor: TextPredictor, frame: pd.DataFrame, source: str, *, top_k: int
 ) -> tuple[list[str], list[str]]:
     """Intro paragraphs and sections for a text model judged on the labelled rows of ``frame``."""
-    from trainwell.report.build import _classification_sections, _interpretation, _metrics_section, row_losses
+    from trainwell.report.build import (
+        _classification_sections,
+        _interpretation,
+        _metrics_section,
+        _training_overlap,
+        row_losses,
+    )
 
     task = predictor.task
     if task.kind not in ("binary", "multiclass") or len(task.target_names) != 1:
@@ -52,7 +58,9 @@ def text_report_sections(
         raise DataError(f"target column '{target}' has missing values in {source}; drop or fill those rows")
     targets = task.encode(frame[target])
     probabilities = predictor.predict_proba(frame)
-    sections = [_metrics_section(task, probabilities, targets, len(frame), source, unit="text")]
+    overlap = _training_overlap(predictor.metadata, frame)
+    title = "Metrics on texts the model trained on" if overlap else "Validation metrics"
+    sections = [_metrics_section(task, probabilities, targets, len(frame), source, unit="text", title=title)]
     sections.extend(_classification_sections(_interpretation(task, probabilities, targets)))
     losses = row_losses(task, probabilities, targets)
     sections.append(_top_texts_section(task, frame, column, target, probabilities, losses, top_k))
@@ -63,6 +71,8 @@ def text_report_sections(
             f"trainwell {trainwell.__version__}."
         )
     ]
+    if overlap:
+        intro.append(_html.paragraph(overlap))
     return intro, sections
 
 

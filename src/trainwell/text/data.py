@@ -27,6 +27,7 @@ import torch
 
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.bundle import DataBundle, mask_split, random_split
+from trainwell.data.fingerprint import RowSketch
 from trainwell.data.task import Task, infer_task
 from trainwell.text.recipe import BATCH_FORMATS, TextRecipe, bag_batch, lengths_of, padded_batch
 from trainwell.text.subword import SubwordTokenizer
@@ -433,6 +434,8 @@ def text_data(
             seed=seed,
             pad_id=recipe.pad_id,
         )
+    # Which rows trained the model, sketched, so a report on training rows can say so (data.fingerprint).
+    loaders["train"].rows_sketch = RowSketch.of(frame.iloc[train_rows], [text_col, *targets])  # type: ignore[attr-defined]
     hints = {"n_out": resolved.n_outputs, "n_embeddings": recipe.n_embeddings, "batch_format": batch_format}
     return TextDataBundle(
         resolved,
