@@ -16,9 +16,9 @@ from trainwell.cli.app import app
 from trainwell.collab import collab_learner, ratings_data
 from trainwell.collab import ease as ease_module
 from trainwell.collab.baselines import EASE
-from trainwell.collab.ranking import item_id
 from trainwell.collab.ease import EASEModel, _platt
 from trainwell.collab.implicit import held_out_ranks, model_scores
+from trainwell.collab.ranking import item_id
 from trainwell.core.errors import ArtifactError, ConfigError, DataError
 from trainwell.distributed import distribute
 from trainwell.export.onnx import export_onnx

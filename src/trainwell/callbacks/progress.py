@@ -23,6 +23,7 @@ from rich.progress import (
 
 from trainwell.core.device import is_rank_zero
 from trainwell.learner.events import Callback
+from trainwell.metrics.targets import split_target_key
 
 if TYPE_CHECKING:
     from trainwell.learner.learner import Learner
@@ -98,7 +99,9 @@ class ProgressBar(Callback):
         row = learn.history[-1]
         assert self.console is not None
         if not self._columns:
-            self._columns = [key for key in row if key not in ("fit",)]
+            # Per-target values ("rmse[price]") would make the line as wide as the targets are many: they are
+            # in learn.history, the CSV log and the final table; the line keeps the headlines.
+            self._columns = [key for key in row if key != "fit" and split_target_key(key)[1] is None]
             header = "  ".join(f"{name:>11}" for name in self._columns)
             self.console.print(header, highlight=False, soft_wrap=True)
         self.console.print(

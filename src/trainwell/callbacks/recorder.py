@@ -1,7 +1,9 @@
 """The Recorder: losses, metrics, learning rates and times, per epoch and per batch.
 
 It accumulates on the device (no ``.item()`` per batch, so no synchronisation on a GPU) and turns sums into
-numbers once per epoch. Every Learner has one; ``learn.history`` is its table.
+numbers once per epoch. Every Learner has one; ``learn.history`` is its table: a row per epoch with the
+losses, each metric under its name and, for a model of several regression targets, each target's value
+under ``"metric[target]"`` (``"rmse[price]"``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from trainwell.learner.events import Callback
+from trainwell.metrics.targets import metric_values
 
 if TYPE_CHECKING:
     from trainwell.learner.learner import Learner
@@ -90,8 +93,8 @@ class Recorder(Callback):
         row["train_loss"] = _mean(self._train_sum, self._train_rows)
         if learn.data.valid is not None and self._valid_rows:
             row["valid_loss"] = _mean(self._valid_sum, self._valid_rows)
-            for metric in learn.metrics:
-                row[metric.name] = metric.compute()
+            # Headlines, then with several regression targets each target's value ("rmse[price]").
+            row.update(metric_values(learn.metrics, learn.task.target_names))
         row["lr"] = self.lrs[-1] if self.lrs else float("nan")
         row["time"] = round(time.perf_counter() - self._epoch_start, 3)
         self.history.append(row)

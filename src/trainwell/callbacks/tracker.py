@@ -13,6 +13,7 @@ from trainwell.core.atomic import write_bytes_atomic
 from trainwell.core.device import is_rank_zero
 from trainwell.core.errors import ConfigError
 from trainwell.learner.events import Callback, CancelFit
+from trainwell.metrics.targets import split_target_key, target_keys
 
 if TYPE_CHECKING:
     from trainwell.learner.learner import Learner
@@ -25,7 +26,8 @@ class TrackerCallback(Callback):
 
     ``mode="auto"`` minimises losses and follows each metric's ``higher_is_better``. The name is checked in
     ``before_fit`` against what the Recorder will write: ``train_loss``, and with a validation set
-    ``valid_loss`` and the learner's metric names.
+    ``valid_loss``, the learner's metric names and, for several regression targets, each target's
+    (``"r2[area]"``, to stop on one target).
 
     Attributes:
         best_value: the best value seen in the current fit (``None`` before the first epoch).
@@ -50,7 +52,7 @@ class TrackerCallback(Callback):
         metrics = {metric.name: metric for metric in learn.metrics}
         known = ["train_loss"]
         if learn.data.valid is not None:
-            known += ["valid_loss", *metrics]
+            known += ["valid_loss", *metrics, *target_keys(learn.metrics, learn.task.target_names)]
         if self.monitor not in known:
             hint = "" if learn.data.valid is not None else " (this data has no validation set)"
             raise ConfigError(
@@ -59,7 +61,7 @@ class TrackerCallback(Callback):
             )
         if self.mode != "auto":
             return self.mode == "max"
-        metric = metrics.get(self.monitor)
+        metric = metrics.get(split_target_key(self.monitor)[0])
         return bool(metric.higher_is_better) if metric is not None else False
 
     def _current(self, learn: Learner) -> float | None:

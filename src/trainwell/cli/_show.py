@@ -8,8 +8,10 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from trainwell.metrics import describe_metric
+from trainwell.metrics.targets import target_keys
 
 
 def _number(value: Any) -> str:
@@ -42,15 +44,16 @@ def show_metrics(learn: Any, console: Console) -> None:
         explained = {line.name for line in lines}
         for line in lines:
             interval = f"[{_number(line.low)}, {_number(line.high)}]"
-            table.add_row(line.name, _number(line.value), interval, line.sentence)
+            # Text, not markup: a per-target name such as "rmse[price]" would read as a style tag.
+            table.add_row(Text(line.name), _number(line.value), interval, Text(line.sentence))
+        n_targets = len(learn.task.target_names)
         for metric in learn.metrics:
             if metric.name not in explained:
-                table.add_row(
-                    metric.name,
-                    _number(row.get(metric.name)),
-                    "",
-                    describe_metric(metric.name, learn.task.kind),
-                )
+                meaning = describe_metric(metric.name, learn.task.kind, targets=n_targets)
+                table.add_row(metric.name, _number(row.get(metric.name)), "", meaning)
+            for key in target_keys([metric], learn.task.target_names):
+                if key not in explained and key in row:
+                    table.add_row(Text(key), _number(row[key]), "", Text(describe_metric(key)))
         for name, value in row.items():  # measures written by callbacks (ranking, perplexity)
             sentence = _callback_measure(name, value)
             if sentence is not None and name not in explained:
@@ -218,7 +221,7 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
     table.add_row("epochs", str(training.get("epochs")))
     for key, value in final.items():
         if key not in ("fit", "epoch", "lr", "time"):
-            table.add_row(f"final {key}", _number(value))
+            table.add_row(Text(f"final {key}"), _number(value))  # Text: "final rmse[price]" is no markup
     table.add_row(
         "versions",
         f"trainwell {metadata.get('trainwell_version')}, torch {metadata.get('torch_version')}, "

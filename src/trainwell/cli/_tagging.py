@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from trainwell.cli._common import emit_table, out_console
+from trainwell.cli._common import emit_table, fold_cells, out_console
 
 #: File names read as CoNLL / CoNLL-U without ``--task tagging`` (``.gz`` after them too).
 TAGGING_SUFFIXES = (".conll", ".conllu", ".bio", ".iob", ".iob2", ".bioes")
@@ -91,7 +91,7 @@ def _show_tagging(result: Any) -> None:
                 _rate(row["f1"], "-"),
                 str(row["support"]),
             )
-        out_console.print(table)
+        out_console.print(fold_cells(table))
     row = learn.history[-1] if learn.history else {}
     for name in ("entity_f1", "tag_accuracy"):
         score, bar = row.get(name), row.get(f"{name}_baseline")

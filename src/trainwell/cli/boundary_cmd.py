@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from trainwell.cli._common import ENCODING_HELP, guarded, out_console
+from trainwell.cli._common import ENCODING_HELP, fold_cells, guarded, out_console
 
 if TYPE_CHECKING:
     from trainwell.datasets.generators import Generator
@@ -141,4 +141,4 @@ def _show(result: BoundaryResult) -> None:
     table.add_column("accuracy", justify="right")
     for name, accuracy in result.accuracies().items():
         table.add_row(name, f"{accuracy:.3f}")
-    out_console.print(table)
+    out_console.print(fold_cells(table))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from trainwell.cli._common import ENCODING_HELP, guarded, out_console
+from trainwell.cli._common import ENCODING_HELP, fold_cells, guarded, out_console
 
 if TYPE_CHECKING:
     import numpy as np
@@ -39,7 +39,7 @@ class TabularFold:
     """
 
     df: pd.DataFrame
-    target: str
+    target: str | list[str]
     task: Task
     metric_names: Sequence[str]
     epochs: int | None = None
@@ -79,7 +79,7 @@ class TabularFold:
         self.recipes.append(data.recipe)  # type: ignore[arg-type]  # tabular_data always sets a TabularRecipe
         self.lrs.append(float(lr))
         self.predictions.append((valid, preds, targets))
-        return score(preds, targets, self.task.kind, self.metric_names)
+        return score(preds, targets, self.task.kind, self.metric_names, self.task.target_names)
 
 
 @dataclass
@@ -131,7 +131,7 @@ def check_epochs(epochs: int | None) -> None:
 
 def evaluate_table(
     df: pd.DataFrame,
-    target: str,
+    target: str | Sequence[str],
     *,
     k: int = 5,
     seed: int = 0,
@@ -146,7 +146,8 @@ def evaluate_table(
 
     Args:
         df: the table, target column included.
-        target: the column to predict (binary, multiclass or single-target regression).
+        target: the column to predict (binary, multiclass or regression), or several regression columns
+            (each target's metrics come too, e.g. ``"rmse[price]"``).
         k: number of folds (stratified for classification).
         seed: seeds the folds and every model.
         epochs: passes per fold (default: chosen from the fold's size, as ``trainwell fit`` does).
@@ -162,20 +163,22 @@ def evaluate_table(
     from trainwell.evaluate import cross_validate, cross_validate_baselines, fold_indices
 
     check_epochs(epochs)
-    check_columns(df, [target], source, "--target")
-    resolved = infer_task(df[target], name=target, kind=task)
+    names = [target] if isinstance(target, str) else list(target)
+    check_columns(df, names, source, "--target")
+    column: str | list[str] = names[0] if len(names) == 1 else names
+    resolved = infer_task(df[column], name=names[0], kind=task)
     if resolved.kind not in ("binary", "multiclass", "regression"):
         raise ConfigError(
-            f"evaluate supports binary, multiclass and regression targets; '{target}' is {resolved.kind}. "
-            "Pass --task to override the inferred task"
+            f"evaluate supports binary, multiclass and regression targets; '{', '.join(names)}' is "
+            f"{resolved.kind}. Pass --task to override the inferred task"
         )
     stratified = resolved.kind != "regression"
-    splits = fold_indices(df[target].to_numpy(), k, seed, stratified)
+    splits = fold_indices(df[column].to_numpy(), k, seed, stratified)
     metric_names = list(resolved.metric_names)
-    fold = TabularFold(df, target, resolved, metric_names, epochs, lr, seed, ignore)
+    fold = TabularFold(df, column, resolved, metric_names, epochs, lr, seed, ignore)
     model = cross_validate(len(df), None, fold, seed=seed, stratified=stratified, splits=splits)
     others = (
-        cross_validate_baselines(df, target, resolved, splits, metric_names, ignore=ignore, seed=seed)
+        cross_validate_baselines(df, column, resolved, splits, metric_names, ignore=ignore, seed=seed)
         if baselines
         else {}
     )
@@ -201,8 +204,8 @@ def render(evaluation: TableEvaluation, console: Any = None) -> None:
     for name in evaluation.baselines:
         table.add_column(name, justify="right")
     for metric, summary in model.items():
-        cells = [
-            metric,
+        cells: list[Any] = [
+            Text(metric),  # Text, not markup: "rmse[price]" would read as a style tag
             f"{summary.mean:.4f} ± {summary.std:.4f}",
             f"[{summary.low:.4f}, {summary.high:.4f}]",
         ]
@@ -210,9 +213,13 @@ def render(evaluation: TableEvaluation, console: Any = None) -> None:
             other = result.summary(evaluation.level)[metric]
             cells.append(f"{other.mean:.4f} [{other.low:.4f}, {other.high:.4f}]")
         table.add_row(*cells)
-    console.print(table)
+    console.print(fold_cells(table))
+    from trainwell.metrics.targets import split_target_key
+
     for verdict in evaluation.verdicts():
-        if verdict.outcome != "beats":
+        # Headline metrics only: with several targets, one line per target and baseline drowns the message
+        # (the table above shows every target's figures; to_dict keeps every verdict).
+        if verdict.outcome != "beats" and split_target_key(verdict.metric)[1] is None:
             # Text, not markup: the sentence holds brackets that rich would read as style tags.
             console.print(
                 Text.assemble(("warning:", "yellow"), " ", verdict.sentence(MODEL_NAME)), soft_wrap=True
@@ -226,7 +233,10 @@ def evaluate(
             help="A CSV, TSV or Parquet file with one row per example, or a folder of <label>/ images."
         ),
     ],
-    target: Annotated[str | None, typer.Option(help="Column to predict (tables).")] = None,
+    target: Annotated[
+        str | None,
+        typer.Option(help="Column to predict (tables); several regression columns comma-separated: a,b."),
+    ] = None,
     cv: Annotated[int, typer.Option(help="Number of cross-validation folds (stratified for classes).")] = 5,
     seed: Annotated[int, typer.Option(help="Seed for the folds, initialisation and shuffling.")] = 0,
     epochs: Annotated[
@@ -322,7 +332,8 @@ def evaluate(
 
             render(evaluate_texts(table, text, target, **common))
             return
-        result = evaluate_table(table, target, **common)
+        names = [part.strip() for part in target.split(",") if part.strip()] or [target]
+        result = evaluate_table(table, names[0] if len(names) == 1 else names, **common)
         render(result)
 
     guarded(run)

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from trainwell.cli._common import ENCODING_HELP, guarded, out_console
+from trainwell.cli._common import ENCODING_HELP, fold_cells, guarded, out_console
 
 SHOWN_TRIALS = 8
 #: Table headings for settings whose name is long.
@@ -116,7 +116,7 @@ def show(result: Any) -> None:
         label = f"{trial['number']} (defaults)" if trial["defaults"] else str(trial["number"])
         values = [_setting(name, trial["params"].get(name)) for name in names]
         table.add_row(label, f"{trial['value']:.4f}", *values, f"{trial['seconds']:.1f}")
-    out_console.print(table)
+    out_console.print(fold_cells(table))
     if result.improvement is None:
         verdict = "the defaults' trial did not finish"
     elif result.improvement > 0:

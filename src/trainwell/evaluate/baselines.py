@@ -1,8 +1,9 @@
 """Classical baselines trained on the same folds as the model, scored by the same metric functions.
 
 Three per task, from scikit-learn: a constant predictor (majority class / training mean), a linear model
-(logistic / ridge regression on one-hot and standardised features) and ``HistGradientBoosting``. Numbers
-come from probabilities through :mod:`trainwell.metrics.functional`, exactly as trainwell's do.
+(logistic / ridge regression on one-hot and standardised features) and ``HistGradientBoosting`` (one per
+target when there are several regression targets). Numbers come from probabilities through
+:mod:`trainwell.metrics.functional`, exactly as trainwell's do.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ def baseline_names(task: str) -> list[str]:
     if task in ("binary", "multiclass"):
         return ["majority class", "logistic", "HistGradientBoosting"]
     raise ConfigError(
-        f"baselines support binary, multiclass and single-target regression tasks, got {task!r}"
+        f"baselines support binary, multiclass and single-target regression tasks, and regression of several "
+        f"targets; got {task!r}"
     )
 
 
@@ -55,14 +57,23 @@ def prepare_inputs(df: pd.DataFrame, categorical: Sequence[str], numeric: Sequen
 
 
 def make_baseline(
-    name: str, task: str, categorical: Sequence[str], numeric: Sequence[str], train: pd.DataFrame, seed: int
+    name: str,
+    task: str,
+    categorical: Sequence[str],
+    numeric: Sequence[str],
+    train: pd.DataFrame,
+    seed: int,
+    outputs: int = 1,
 ) -> Any:
-    """An unfitted scikit-learn estimator for baseline ``name`` (see :func:`baseline_names`)."""
+    """An unfitted scikit-learn estimator for baseline ``name`` (see :func:`baseline_names`); ``outputs`` > 1
+    regression targets are predicted together (the mean and ridge natively, gradient boosting one model each).
+    """
     from sklearn.compose import ColumnTransformer
     from sklearn.dummy import DummyClassifier, DummyRegressor
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
     from sklearn.impute import SimpleImputer
     from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.multioutput import MultiOutputRegressor
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
@@ -88,7 +99,9 @@ def make_baseline(
         )
         mask = [True] * len(native) + [False] * (len(ordinal) + len(numeric))
         model_class = HistGradientBoostingRegressor if regression else HistGradientBoostingClassifier
-        return make_pipeline(encode, model_class(random_state=seed, categorical_features=mask or None))
+        booster = model_class(random_state=seed, categorical_features=mask or None)
+        # Gradient boosting fits one output: several targets get one booster each, on the same inputs.
+        return make_pipeline(encode, MultiOutputRegressor(booster) if outputs > 1 else booster)
     raise ConfigError(f"unknown baseline {name!r}; known for {task}: {', '.join(baseline_names(task))}")
 
 
@@ -105,7 +118,7 @@ def predict(model: Any, inputs: pd.DataFrame, task: Task) -> torch.Tensor:
 
 def cross_validate_baselines(
     df: pd.DataFrame,
-    target: str,
+    target: str | Sequence[str],
     task: Task,
     splits: Sequence[tuple[np.ndarray, np.ndarray]],
     metric_names: Sequence[str] | None = None,
@@ -118,7 +131,8 @@ def cross_validate_baselines(
 
     Args:
         df: the table, target column included.
-        target: the target column (one; the task must be binary, multiclass or regression).
+        target: the target column, or several regression target columns (the task must be binary,
+            multiclass or regression); several get each target's metrics too (``"rmse[price]"``).
         task: the task, as trainwell inferred it (its classes fix the probability columns).
         splits: the folds, ``(train_index, valid_index)`` row positions (use the model's folds).
         metric_names: metrics to compute (default: the task's).
@@ -132,17 +146,20 @@ def cross_validate_baselines(
     chosen = list(names) if names is not None else baseline_names(task.kind)
     baseline_names(task.kind)  # refuses tasks the baselines do not cover
     metric_names = list(metric_names or task.metric_names)
-    features = [c for c in df.columns if c != target and c not in ignore]
+    targets = [target] if isinstance(target, str) else list(target)
+    features = [c for c in df.columns if c not in targets and c not in ignore]
     categorical, numeric = split_columns(df[features])
     inputs = prepare_inputs(df, categorical, numeric)
-    encoded = task.encode(df[target])
+    encoded = task.encode(df[targets[0]] if len(targets) == 1 else df[targets])
     y = encoded.numpy()
     results: dict[str, list[dict[str, float]]] = {name: [] for name in chosen}
     for train, valid in splits:
         train_inputs, valid_inputs = inputs.iloc[train], inputs.iloc[valid]
         for name in chosen:
-            model = make_baseline(name, task.kind, categorical, numeric, train_inputs, seed)
+            model = make_baseline(name, task.kind, categorical, numeric, train_inputs, seed, len(targets))
             model.fit(train_inputs, y[train])
             preds = predict(model, valid_inputs, task)
-            results[name].append(score(preds, encoded[valid], task.kind, metric_names))
+            results[name].append(
+                score(preds, encoded[valid], task.kind, metric_names, task.target_names or targets)
+            )
     return {name: CVResult(folds, list(splits), seed) for name, folds in results.items()}

@@ -18,16 +18,36 @@ from trainwell.evaluate.intervals import mean_ci
 from trainwell.metrics import functional
 from trainwell.metrics.registry import RANKING_PREFIXES
 from trainwell.metrics.registry import metrics as metric_registry
+from trainwell.metrics.targets import split_target_key, target_key, target_labels
 
 
 def score(
-    preds: torch.Tensor, targets: torch.Tensor, task: str, metric_names: Sequence[str]
+    preds: torch.Tensor,
+    targets: torch.Tensor,
+    task: str,
+    metric_names: Sequence[str],
+    target_names: Sequence[str] = (),
 ) -> dict[str, float]:
-    """``{metric: value}`` for activated ``preds`` against encoded ``targets`` (shapes as in ``functional``)."""
-    return {name: float(getattr(functional, name)(preds, targets, task)) for name in metric_names}
+    """``{metric: value}`` for activated ``preds`` against encoded ``targets`` (shapes as in ``functional``).
+
+    Several regression targets (``targets`` of shape (N, K), K > 1): each metric's headline is followed by
+    each target's value, computed on its column alone and named ``"rmse[price]"`` after ``target_names``
+    (``"rmse[0]"``... when they do not name K columns), as in ``learn.history``.
+    """
+    values: dict[str, float] = {}
+    several = task == "regression" and targets.dim() == 2 and targets.shape[1] > 1
+    labels = target_labels(target_names, targets.shape[1]) if several else []
+    for name in metric_names:
+        function = getattr(functional, name)
+        values[name] = float(function(preds, targets, task))
+        for column, label in enumerate(labels):
+            values[target_key(name, label)] = float(function(preds[:, column], targets[:, column], task))
+    return values
 
 
 def higher_is_better(metric: str) -> bool:
+    """Whether a larger value of ``metric`` (a per-target name such as ``"r2[price]"`` too) is better."""
+    metric = split_target_key(metric)[0]
     if metric.startswith(RANKING_PREFIXES):
         return True
     return bool(metric_registry.entry(metric).metadata["higher_is_better"])

@@ -17,6 +17,7 @@ import torch
 from trainwell.data.task import Task
 from trainwell.evaluate.intervals import bootstrap_ci
 from trainwell.metrics import functional
+from trainwell.metrics.targets import target_key, target_labels
 
 TOP_SHARE = 0.10
 
@@ -53,8 +54,12 @@ def explain_validation(
 
     Binary tasks also get ``top10_precision`` (with the base rate in its sentence); regression sentences
     compare errors with the target's spread. ``unit`` names one example in the sentences (``"image"``...).
+    Several regression targets: each metric's headline (unit-free, pooled over targets), followed by a
+    line per target in its own units, named ``"rmse[price]"``; each with its bootstrap interval.
     """
     kind = task.kind
+    if kind == "regression" and targets.dim() == 2 and targets.shape[1] > 1:
+        return _explain_targets(task, probabilities, targets, metric_names, n_boot=n_boot, seed=seed)
     lines = []
     functions = _functions(kind, task.threshold)
     for name in [*metric_names, *(["top10_precision"] if kind == "binary" else [])]:
@@ -67,6 +72,61 @@ def explain_validation(
             sentence = _with_unit(sentence, unit)
         lines.append(MetricLine(name, value, low, high, sentence))
     return lines
+
+
+def _explain_targets(
+    task: Task,
+    predictions: torch.Tensor,
+    targets: torch.Tensor,
+    metric_names: Sequence[str],
+    *,
+    n_boot: int,
+    seed: int,
+) -> list[MetricLine]:
+    """Lines for a model of several regression targets: headline, then one line per target, per metric."""
+    functions = _functions("regression", task.threshold)
+    labels = target_labels(task.target_names, targets.shape[1])
+    lines = []
+    for name in metric_names:
+        metric = functions.get(name)
+        if metric is None:
+            continue
+        value, low, high = bootstrap_ci(metric, predictions, targets, n_boot=n_boot, seed=seed)
+        lines.append(MetricLine(name, value, low, high, _pooled_sentence(name, len(labels))))
+        for column, label in enumerate(labels):
+            own_predictions, own_targets = predictions[:, column], targets[:, column]
+            value, low, high = bootstrap_ci(metric, own_predictions, own_targets, n_boot=n_boot, seed=seed)
+            sentence = _regression_sentence(name, value, own_targets, f"{label}'s")
+            lines.append(MetricLine(target_key(name, label), value, low, high, sentence))
+    return lines
+
+
+def _pooled_sentence(name: str, n_targets: int) -> str:
+    """What a headline over ``n_targets`` targets means: in standard deviations, since units differ."""
+    if name == "r2":
+        return (
+            f"share of a target's variation the model explains, averaged over the {n_targets} targets "
+            "(0 = predicting the mean); each target's below"
+        )
+    error, scale = {
+        "rmse": ("RMSE", "0 = perfect, 1 = no better than predicting the mean"),
+        "mae": ("MAE", "0 = perfect"),
+    }[name]
+    return (
+        f"each target's {error} divided by its standard deviation, averaged over the {n_targets} targets "
+        f"(unit-free: {scale}); each target's {error} in its own units below"
+    )
+
+
+def _regression_sentence(name: str, value: float, targets: torch.Tensor, whose: str) -> str:
+    """A regression metric of one target in plain words; ``whose`` is ``"the target's"`` or ``"price's"``."""
+    spread = float(targets.float().std()) if len(targets) > 1 else float("nan")
+    return {
+        "rmse": f"typical error {value:.4g} in {whose} units (big errors weigh more); "
+        f"{whose} standard deviation is {spread:.4g}",
+        "mae": f"average error {value:.4g} in {whose} units",
+        "r2": f"the model explains {100 * value:.0f}% of {whose} variation (0% = predicting the mean)",
+    }[name]
 
 
 def _functions(kind: str, threshold: float) -> dict[str, Callable[[torch.Tensor, torch.Tensor], float]]:
@@ -94,13 +154,7 @@ def _sentence(name: str, value: float, task: Task, probabilities: torch.Tensor, 
     percent = f"{100 * value:.0f}%"
     kind = task.kind
     if kind == "regression":
-        spread = float(targets.float().std()) if len(targets) > 1 else float("nan")
-        return {
-            "rmse": f"typical error {value:.4g} in the target's units (big errors weigh more); "
-            f"the target's standard deviation is {spread:.4g}",
-            "mae": f"average error {value:.4g} in the target's units",
-            "r2": f"the model explains {percent} of the target's variation (0% = predicting the mean)",
-        }[name]
+        return _regression_sentence(name, value, targets, "the target's")
     if kind == "binary":
         positive = task.classes[1]
         base_rate = float(targets.float().mean())

@@ -9,6 +9,7 @@ import torch
 
 from trainwell.core.errors import ConfigError
 from trainwell.losses import IGNORE_INDEX
+from trainwell.metrics.targets import metric_values
 
 if TYPE_CHECKING:
     from trainwell.learner.learner import Learner
@@ -32,7 +33,8 @@ def _batches(learn: Learner, loader: Iterable[Any] | None) -> Iterable[tuple[tor
 
 @torch.no_grad()
 def evaluate(learn: Learner, loader: Iterable[Any] | None) -> dict[str, float]:
-    """Mean loss and every metric of ``learn`` over ``loader``."""
+    """Mean loss and every metric of ``learn`` over ``loader`` (with several regression targets, also each
+    target's value, e.g. ``"rmse[price]"``: see :func:`trainwell.metrics.targets.metric_values`)."""
     learn.model.eval()
     total, rows = 0.0, 0
     for metric in learn.metrics:
@@ -48,7 +50,7 @@ def evaluate(learn: Learner, loader: Iterable[Any] | None) -> dict[str, float]:
         for metric in learn.metrics:
             metric.update(activated, target)
     results = {"loss": total / max(rows, 1)}
-    results.update({metric.name: metric.compute() for metric in learn.metrics})
+    results.update(metric_values(learn.metrics, learn.task.target_names))
     return results
 
 

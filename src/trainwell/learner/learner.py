@@ -153,7 +153,8 @@ class Learner:
 
     @property
     def history(self) -> list[dict[str, float]]:
-        """One row per finished epoch: losses, metrics, learning rate and time."""
+        """One row per finished epoch: losses, metrics (with several regression targets, each target's too:
+        ``"rmse[price]"``), learning rate and time."""
         return self.recorder.history
 
     # ------------------------------------------------------------------------------------- callbacks
@@ -434,7 +435,17 @@ class Learner:
 
     # ------------------------------------------------------------------------------------ evaluation
     def validate(self, loader: Iterable[Any] | None = None) -> dict[str, float]:
-        """Loss and metrics on ``loader`` (default: the validation set), without training."""
+        """Loss and metrics on ``loader`` (default: the validation set), without training.
+
+        Returns ``{"loss": ..., metric name: value}``. A regression model of several targets also gets each
+        target's value in its own units, ``"rmse[price]"``, ``"r2[area]"``..., after the headlines, which pool
+        the targets (r2 averaged over targets, rmse and mae in each target's standard deviations, averaged):
+        see :mod:`trainwell.metrics.targets`. ``learn.history`` rows hold the same keys.
+
+        Example:
+            >>> learn.validate()  # doctest: +SKIP
+            {'loss': 0.12, 'rmse': 0.31, 'rmse[price]': 40210.5, 'rmse[area]': 6.2, 'mae': ..., 'r2': ...}
+        """
         from trainwell.learner._evaluate import evaluate
 
         return evaluate(self, loader if loader is not None else self.data.valid)

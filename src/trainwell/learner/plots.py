@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trainwell.metrics.targets import split_target_key
+
 if TYPE_CHECKING:
     from trainwell.learner.lr_find import LRFindResult
 
@@ -82,7 +84,10 @@ def plot_history(
     loss_axis.set_title("Loss")
     loss_axis.legend()
     skip = {"fit", "epoch", "train_loss", "valid_loss", "lr", "time"}
-    metric_names = [key for key in (history[0] if history else {}) if key not in skip]
+    # Headlines only: per-target values ("rmse[price]") are in their targets' units, not the headlines' scale.
+    metric_names = [
+        key for key in (history[0] if history else {}) if key not in skip and split_target_key(key)[1] is None
+    ]
     epochs = list(range(1, len(history) + 1))
     for name in metric_names:
         metric_axis.plot(

@@ -1,7 +1,9 @@
 """Metrics for every task: pure functions (:mod:`trainwell.metrics.functional`), accumulating objects, a registry.
 
 Predictions are passed already activated (probabilities); see :mod:`trainwell.metrics.functional` for the
-shapes per task and :class:`Metric` for how states accumulate and combine across processes.
+shapes per task and :class:`Metric` for how states accumulate and combine across processes. A regression
+model of several targets gets a headline per metric and one value per target (``"rmse[price]"``): see
+:mod:`trainwell.metrics.targets`.
 """
 
 from __future__ import annotations

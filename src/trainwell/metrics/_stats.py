@@ -129,15 +129,54 @@ def log_loss_value(stats: Stats) -> float:
 
 
 def error_stats(preds: torch.Tensor, targets: torch.Tensor, power: int) -> Stats:
-    """Summed ``|error| ** power`` over every output of every row, and how many values that is."""
+    """Per output (K,): summed ``|error| ** power``, sum of targets and of squared targets; and the row count.
+
+    The target sums give each target's spread, which puts the errors of several targets on one scale.
+    """
     dtype = accumulation_dtype(preds.device)
-    errors = (preds.to(dtype) - targets.to(dtype)).abs()
-    return {"error_sum": errors.pow(power).sum(), "count": _count(preds, errors.numel())}
+    predicted, actual = preds.to(dtype), targets.to(dtype)
+    errors = (predicted - actual).abs().pow(power)  # (N, K)
+    # One output: a whole-tensor sum, bit for bit the number single-target results have always had.
+    error_sum = errors.sum().reshape(1) if errors.shape[1] == 1 else errors.sum(dim=0)
+    return {
+        "error_sum": error_sum,
+        "target_sum": actual.sum(dim=0),
+        "target_square_sum": actual.square().sum(dim=0),
+        "rows": _count(preds, preds.shape[0]),
+    }
 
 
-def mean_error_value(stats: Stats) -> float:
-    count = float(stats["count"])
-    return float(stats["error_sum"]) / count if count > 0 else _NAN
+def error_per_output(stats: Stats, root: bool) -> torch.Tensor:
+    """Each output's mean ``|error| ** power`` (its root when ``root``), in that output's units: (K,)."""
+    rows = float(stats["rows"])
+    if rows == 0:
+        return torch.full((max(1, stats["error_sum"].numel()),), _NAN, dtype=torch.float64)
+    mean = stats["error_sum"] / rows
+    return mean.sqrt() if root else mean
+
+
+def error_value(stats: Stats, root: bool) -> float:
+    """One output: its mean ``|error| ** power`` (rooted when ``root``), in its units, as always.
+
+    Several outputs: each output's error divided by that output's standard deviation over the same rows
+    (population, ddof 0), averaged over outputs. Errors in different units (dollars, square metres) cannot
+    be added up; in standard deviations they can, and no target dominates because its numbers are larger.
+    For RMSE the ratio is ``sqrt(1 - R²)`` of that output: 0 is perfect, 1 no better than predicting the
+    mean. Outputs whose targets are all equal have no spread and are left out; none left gives ``nan``.
+    """
+    rows = float(stats["rows"])
+    if rows == 0:
+        return _NAN
+    error_sum = stats["error_sum"]
+    if error_sum.numel() == 1:
+        mean = float(error_sum.reshape(-1)[0]) / rows
+        return mean**0.5 if root else mean
+    spread = (_total_squares(stats) / rows).sqrt()
+    has_spread = spread > 0
+    if not bool(has_spread.any()):
+        return _NAN
+    scaled = error_per_output(stats, root)[has_spread] / spread[has_spread]
+    return float(scaled.mean())
 
 
 def r2_stats(preds: torch.Tensor, targets: torch.Tensor) -> Stats:
@@ -152,18 +191,33 @@ def r2_stats(preds: torch.Tensor, targets: torch.Tensor) -> Stats:
     }
 
 
-def r2_value(stats: Stats) -> float:
+def _total_squares(stats: Stats) -> torch.Tensor:
+    """Each output's total sum of squares about its mean, from running sums: (K,).
+
+    The round-off of a (near-)constant target is clamped to exactly zero.
+    """
+    square_sum = stats["target_square_sum"]
+    total = square_sum - stats["target_sum"].square() / float(stats["rows"])
+    return torch.where(total <= 1e-12 * square_sum, torch.zeros_like(total), total)
+
+
+def r2_per_output(stats: Stats) -> torch.Tensor:
+    """Each output's R² (K,); ``nan`` when no row was seen."""
     rows = float(stats["rows"])
     if rows == 0:
-        return _NAN
-    square_sum, residual = stats["target_square_sum"], stats["residual_square_sum"]
-    # Total sum of squares from running sums; clamp the round-off of a (near-)constant target to exactly zero.
-    total = square_sum - stats["target_sum"].square() / rows
-    total = torch.where(total <= 1e-12 * square_sum, torch.zeros_like(total), total)
+        return torch.full((max(1, stats["target_sum"].numel()),), _NAN, dtype=torch.float64)
+    residual = stats["residual_square_sum"]
+    total = _total_squares(stats)
     # Constant target: scikit-learn scores a perfect fit 1 and anything else 0 rather than -inf.
-    per_output = torch.where(
+    return torch.where(
         total > 0,
         1 - residual / total.clamp(min=torch.finfo(total.dtype).tiny),
         torch.where(residual == 0, 1.0, 0.0).to(total.dtype),
     )
-    return float(per_output.mean())
+
+
+def r2_value(stats: Stats) -> float:
+    """R² averaged uniformly over outputs (scikit-learn's ``multioutput="uniform_average"``)."""
+    if float(stats["rows"]) == 0:
+        return _NAN
+    return float(r2_per_output(stats).mean())

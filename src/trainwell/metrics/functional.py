@@ -5,7 +5,9 @@ Inputs per task (predictions are already activated, i.e. probabilities, not logi
 - ``"binary"``: ``preds`` (N,) probability of the positive class; ``targets`` (N,) of 0/1, float or long.
 - ``"multiclass"``: ``preds`` (N, C) class probabilities; ``targets`` (N,) long class indices.
 - ``"multilabel"``: ``preds`` (N, L) probabilities; ``targets`` (N, L) of 0/1.
-- ``"regression"``: ``preds`` (N,) or (N, K); ``targets`` of the same shape.
+- ``"regression"``: ``preds`` (N,) or (N, K); ``targets`` of the same shape. With K > 1 targets, RMSE and MAE
+  are averaged over targets in units of each target's standard deviation (see :func:`rmse`); slice a column
+  for one target's value in its own units.
 
 A binary or multilabel decision is ``preds >= threshold`` (0.5 unless told), the same rule that decodes
 predictions; a multiclass decision is the most probable class. A value that is undefined for the data (AUC
@@ -119,25 +121,35 @@ def log_loss(preds: torch.Tensor, targets: torch.Tensor, task: str, eps: float =
 
 
 def rmse(preds: torch.Tensor, targets: torch.Tensor, task: str = "regression") -> float:
-    """Root mean squared error; with several outputs, the root of the mean over all outputs' squared errors.
+    """Root mean squared error, in the target's units.
 
-    That equals ``sqrt(sklearn.metrics.mean_squared_error(...))`` with its default uniform average.
+    With several outputs (N, K) the errors of different targets are in different units, so they are not
+    pooled: the result is each output's RMSE divided by that output's standard deviation over the same rows
+    (ddof 0), averaged over outputs, i.e. the mean of ``sqrt(1 - R²_k)`` (0 = perfect, 1 = no better than
+    predicting the mean). Outputs whose targets are all equal are left out of that mean. Each output's RMSE in
+    its own units is ``rmse(preds[:, k], targets[:, k])``.
     """
     preds, targets = _prepare(preds, targets, task, "rmse", REGRESSION_TASKS)
-    return _stats.mean_error_value(_stats.error_stats(preds, targets, power=2)) ** 0.5
+    return _stats.error_value(_stats.error_stats(preds, targets, power=2), root=True)
 
 
 def mae(preds: torch.Tensor, targets: torch.Tensor, task: str = "regression") -> float:
-    """Mean absolute error, averaged uniformly over rows and outputs."""
+    """Mean absolute error, in the target's units.
+
+    With several outputs, as :func:`rmse`: each output's MAE divided by its standard deviation, averaged
+    over outputs; ``mae(preds[:, k], targets[:, k])`` is output ``k``'s MAE in its units.
+    """
     preds, targets = _prepare(preds, targets, task, "mae", REGRESSION_TASKS)
-    return _stats.mean_error_value(_stats.error_stats(preds, targets, power=1))
+    return _stats.error_value(_stats.error_stats(preds, targets, power=1), root=False)
 
 
 def r2(preds: torch.Tensor, targets: torch.Tensor, task: str = "regression") -> float:
     """Coefficient of determination; with several outputs, the uniform mean of each output's R².
 
-    An output whose target is constant scores 1 if predicted exactly, else 0 (as scikit-learn does). The sums
-    are kept in float64; targets whose mean is more than ~1e6 times their spread lose precision.
+    That is scikit-learn's ``r2_score`` with ``multioutput="uniform_average"``; ``r2(preds[:, k],
+    targets[:, k])`` is output ``k``'s own. An output whose target is constant scores 1 if predicted exactly,
+    else 0 (as scikit-learn does). The sums are kept in float64; targets whose mean is more than ~1e6 times
+    their spread lose precision.
     """
     preds, targets = _prepare(preds, targets, task, "r2", REGRESSION_TASKS)
     return _stats.r2_value(_stats.r2_stats(preds, targets))

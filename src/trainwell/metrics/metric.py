@@ -56,6 +56,7 @@ class Metric:
         name: registry name, e.g. ``"accuracy"``.
         description: one line in plain words.
         higher_is_better: whether a larger value is a better model (for early stopping, checkpoints).
+        per_target: whether :meth:`compute_per_target` gives one value per target (regression metrics).
         tasks: the task kinds this metric makes sense for.
         reductions: state name -> ``"sum"`` or ``"cat"``.
         task: the task kind this instance scores.
@@ -66,6 +67,10 @@ class Metric:
     description: ClassVar[str] = ""
     #: Wording for particular tasks where the general ``description`` would be vague or wrong.
     task_descriptions: ClassVar[Mapping[str, str]] = {}
+    #: Whether the metric also has a value for each target on its own (:meth:`compute_per_target`), and
+    #: the wording of its headline value when there are several targets.
+    per_target: ClassVar[bool] = False
+    multi_target_description: ClassVar[str] = ""
     higher_is_better: ClassVar[bool] = True
     #: The values the metric can take: intervals over folds are clipped to them (a t interval of a mean
     #: accuracy can otherwise reach past 1).
@@ -105,6 +110,16 @@ class Metric:
     def compute(self) -> float:
         """The metric over every batch since the last :meth:`reset` (``nan`` if none or if undefined)."""
         return self._value(self.states)
+
+    def compute_per_target(self) -> list[float]:
+        """The metric of each target (output column) on its own, in output order.
+
+        A regression model of several targets gets one value per target, each in that target's units and
+        equal to the metric of that column alone; :meth:`compute` is the headline that pools them (see each
+        metric's ``multi_target_description``). Metrics without a per-target form (``per_target`` false)
+        return ``[]``; :func:`trainwell.metrics.targets.metric_values` names the values ``"rmse[price]"``...
+        """
+        return self._per_target_values(self.states) if self.per_target else []
 
     @property
     def states(self) -> States:
@@ -167,6 +182,9 @@ class Metric:
         raise NotImplementedError
 
     def _value(self, states: States) -> float:
+        raise NotImplementedError
+
+    def _per_target_values(self, states: States) -> list[float]:
         raise NotImplementedError
 
 
@@ -295,34 +313,54 @@ class LogLoss(Metric):
 
 
 class RMSE(Metric):
-    """Root mean squared error over every output of every row."""
+    """Root mean squared error; with several targets, each target's RMSE in its standard deviations, averaged.
+
+    One target: the RMSE in the target's units, as always. Several: RMSE_k / SD_k averaged over targets (SD
+    over the same rows), since errors in dollars and in square metres cannot be added up; each target's RMSE
+    in its own units comes from :meth:`compute_per_target`.
+    """
 
     name = "rmse"
     bounds = (0.0, math.inf)
     description = "typical size of an error in the target's units, big errors weighing more"
+    multi_target_description = (
+        "each target's RMSE divided by that target's standard deviation, averaged over targets (unit-free: "
+        "0 = perfect, 1 = no better than predicting the mean); rmse[name] gives each in its own units"
+    )
     higher_is_better = False
+    per_target = True
     tasks = REGRESSION_TASKS
-    reductions: ClassVar[Mapping[str, Reduction]] = {"error_sum": "sum", "count": "sum"}
+    reductions: ClassVar[Mapping[str, Reduction]] = {
+        "error_sum": "sum",
+        "target_sum": "sum",
+        "target_square_sum": "sum",
+        "rows": "sum",
+    }
+    _root: ClassVar[bool] = True
+    _power: ClassVar[int] = 2
 
     def _batch_states(self, preds: torch.Tensor, targets: torch.Tensor) -> States:
-        return _stats.error_stats(preds, targets, power=2)
+        return _stats.error_stats(preds, targets, power=self._power)
 
     def _value(self, states: States) -> float:
-        return _stats.mean_error_value(states) ** 0.5
+        return _stats.error_value(states, root=self._root)
+
+    def _per_target_values(self, states: States) -> list[float]:
+        return [float(value) for value in _stats.error_per_output(states, root=self._root)]
 
 
 class MAE(RMSE):
-    """Mean absolute error over every output of every row."""
+    """Mean absolute error; with several targets, each target's MAE in its standard deviations, averaged."""
 
     name = "mae"
     bounds = (0.0, math.inf)
     description = "average size of an error in the target's units"
-
-    def _batch_states(self, preds: torch.Tensor, targets: torch.Tensor) -> States:
-        return _stats.error_stats(preds, targets, power=1)
-
-    def _value(self, states: States) -> float:
-        return _stats.mean_error_value(states)
+    multi_target_description = (
+        "each target's MAE divided by that target's standard deviation, averaged over targets (unit-free: "
+        "0 = perfect); mae[name] gives each in its own units"
+    )
+    _root = False
+    _power = 1
 
 
 class R2(Metric):
@@ -333,6 +371,11 @@ class R2(Metric):
     description = (
         "share of the target's variation the model explains (1 = perfect, 0 = no better than the mean)"
     )
+    multi_target_description = (
+        "share of each target's variation the model explains, averaged over targets (1 = perfect, 0 = no "
+        "better than the mean); r2[name] gives each target's"
+    )
+    per_target = True
     tasks = REGRESSION_TASKS
     reductions: ClassVar[Mapping[str, Reduction]] = {
         "target_sum": "sum",
@@ -346,3 +389,6 @@ class R2(Metric):
 
     def _value(self, states: States) -> float:
         return _stats.r2_value(states)
+
+    def _per_target_values(self, states: States) -> list[float]:
+        return [float(value) for value in _stats.r2_per_output(states)]

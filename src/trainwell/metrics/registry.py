@@ -26,6 +26,7 @@ from trainwell.metrics.metric import (
     RocAuc,
 )
 from trainwell.metrics.tagging import EntityF1, EntityPrecision, EntityRecall, TagAccuracy
+from trainwell.metrics.targets import split_target_key
 
 metrics: Registry[type[Metric]] = Registry("metric")
 
@@ -50,6 +51,7 @@ def register_metric(metric_class: type[Metric]) -> type[Metric]:
         metric_class,
         description=metric_class.description,
         task_descriptions=dict(metric_class.task_descriptions),
+        multi_target_description=metric_class.multi_target_description,
         tasks=metric_class.tasks,
         higher_is_better=metric_class.higher_is_better,
         bounds=tuple(metric_class.bounds),
@@ -130,9 +132,18 @@ def get_metric(
     return entry.factory(task, threshold=threshold)
 
 
-def describe_metric(name: str, task: str | None = None) -> str:
-    """One line in plain words saying what the metric ``name`` (or alias) measures, for ``task`` if given."""
-    metadata = metrics.entry(_resolve(name)).metadata
+def describe_metric(name: str, task: str | None = None, *, targets: int = 1) -> str:
+    """One line in plain words saying what the metric ``name`` (or alias) measures, for ``task`` if given.
+
+    ``targets`` > 1 describes the headline of a model with that many regression targets (how it pools them);
+    a per-target name such as ``"rmse[price]"`` is described as the metric of that one target.
+    """
+    base, target = split_target_key(name)
+    metadata = metrics.entry(_resolve(base)).metadata
+    if target is not None:
+        return str(metadata["description"]).replace("the target's", f"{target}'s")
+    if targets > 1 and metadata.get("multi_target_description"):
+        return str(metadata["multi_target_description"])
     return str(metadata["task_descriptions"].get(task, metadata["description"]))
 
 
@@ -149,7 +160,8 @@ RANKING_PREFIXES = ("hit@", "ndcg@")
 def metric_bounds(name: str) -> tuple[float, float]:
     """The values metric ``name`` can take: a registered metric's ``bounds``, ``(0, 1)`` for the ranking
     measures callbacks write (``hit@10``, ``ndcg@10``), ``(-inf, inf)`` when unknown. Intervals are clipped
-    to them."""
+    to them. A per-target name (``"r2[price]"``) has its metric's bounds."""
+    name = split_target_key(name)[0]
     if name.startswith(RANKING_PREFIXES):
         return (0.0, 1.0)
     if name not in metrics:
