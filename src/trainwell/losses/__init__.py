@@ -7,7 +7,7 @@ that models and loops never have to.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import torch
@@ -91,10 +91,29 @@ class TokenCrossEntropy(nn.Module):
 
 @losses.register("mse")
 class MSE(nn.Module):
-    """Mean squared error."""
+    """Mean squared error; with ``scale`` (one value per output column), of the errors divided by it.
+
+    Several regression targets in their own units would let the one with the largest numbers (a price in
+    dollars beside an area in square metres) own the loss and the gradients; dividing each column's error
+    by its target's standard deviation weighs the targets alike.
+    """
+
+    scale: torch.Tensor | None
+
+    def __init__(self, scale: Sequence[float] | None = None) -> None:
+        super().__init__()
+        self.register_buffer(
+            "scale", None if scale is None else torch.tensor(list(scale), dtype=torch.float32)
+        )
 
     def forward(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return F.mse_loss(_match(output.float(), target), target.float())
+        output, target = _match(output.float(), target), target.float()
+        if self.scale is None:
+            return F.mse_loss(output, target)
+        return (((output - target) / self.scale.to(output.device)) ** 2).mean()
+
+    def extra_repr(self) -> str:
+        return "" if self.scale is None else f"scale={[round(v, 4) for v in self.scale.tolist()]}"
 
 
 @losses.register("mae")

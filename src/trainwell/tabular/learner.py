@@ -31,10 +31,18 @@ def tabular_learner(
         lr: default peak learning rate when none is given to ``fit_one_cycle`` (``lr_find`` can choose one).
         wd: decoupled weight decay.
         **learner_kwargs: passed to :class:`Learner` (``loss``, ``opt``, ``metrics``, ``callbacks``, ``device``...).
+            The default loss of several regression targets is the MSE of each target's error divided by its
+            training standard deviation, so a target in large units does not drown the others.
     """
     if data.application != "tabular":
         raise ConfigError(f"tabular_learner needs data from tabular_data, got a {data.application!r} bundle")
     config: dict[str, Any] = dict(data.model_hints)
+    scale = config.get("target_std")
+    if "loss" not in learner_kwargs and data.task.kind == "regression" and scale and len(scale) > 1:
+        # Several targets: each one's error in its own standard deviations, so none owns the loss.
+        from trainwell.losses import MSE
+
+        learner_kwargs["loss"] = MSE(scale=scale)
     config.update(layers=list(layers), dropout=dropout, numeric_embedding=numeric_embedding)
     model = create_model(arch, **config)
     learn = Learner(model, data, lr=lr, wd=wd, **learner_kwargs)
