@@ -177,11 +177,23 @@ def evaluate_table(
     metric_names = list(resolved.metric_names)
     fold = TabularFold(df, column, resolved, metric_names, epochs, lr, seed, ignore)
     model = cross_validate(len(df), None, fold, seed=seed, stratified=stratified, splits=splits)
-    others = (
-        cross_validate_baselines(df, column, resolved, splits, metric_names, ignore=ignore, seed=seed)
-        if baselines
-        else {}
-    )
+    others = {}
+    if baselines:
+        # The baselines read what the model reads: without the columns its recipe leaves out (IDs, free
+        # text), and with dates split into parts. The typing uses no target values, so all rows may decide it.
+        from trainwell.tabular.recipe import TabularRecipe
+
+        layout = TabularRecipe.fit(df, target=names, ignore=ignore, source=source)
+        others = cross_validate_baselines(
+            df,
+            column,
+            resolved,
+            splits,
+            metric_names,
+            ignore=[*ignore, *layout.dropped],
+            seed=seed,
+            dates=layout.dates,
+        )
     return TableEvaluation(resolved, len(df), model, others, fold.lrs, predictions=fold.predictions)
 
 

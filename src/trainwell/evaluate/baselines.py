@@ -8,7 +8,7 @@ target when there are several regression targets). Numbers come from probabiliti
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -105,6 +105,29 @@ def make_baseline(
     raise ConfigError(f"unknown baseline {name!r}; known for {task}: {', '.join(baseline_names(task))}")
 
 
+def date_inputs(df: pd.DataFrame, dates: Mapping[str, str]) -> pd.DataFrame:
+    """The parts of each date column as baseline inputs: month, day of the week and hour as categories (text),
+    year, day, day of the year and elapsed days as numbers (``nan`` for a missing date)."""
+    from trainwell.data.dates import date_part_values, parse_dates
+
+    columns: dict[str, Any] = {}
+    for name, fmt in dates.items():
+        parsed = parse_dates(df[name], fmt, name)
+        times = parsed.dropna()
+        timed = bool(((times.dt.hour != 0) | (times.dt.minute != 0)).any())
+        parts = ["year", "month", "day", "day_of_week", "day_of_year", "elapsed_days"] + (
+            ["hour"] if timed else []
+        )
+        for part, values in date_part_values(parsed, parts).items():
+            if part in ("month", "day_of_week", "hour"):
+                columns[f"{name}_{part}"] = pd.Series(values, index=df.index).map(
+                    lambda v: None if v != v else str(int(v))
+                )
+            else:
+                columns[f"{name}_{part}"] = values
+    return pd.DataFrame(columns, index=df.index)
+
+
 def predict(model: Any, inputs: pd.DataFrame, task: Task) -> torch.Tensor:
     """Activated predictions in trainwell's layout: binary (N,), multiclass (N, C) over all task classes."""
     if task.kind == "regression":
@@ -126,6 +149,7 @@ def cross_validate_baselines(
     ignore: Sequence[str] = (),
     names: Sequence[str] | None = None,
     seed: int = 0,
+    dates: Mapping[str, str] | None = None,
 ) -> dict[str, CVResult]:
     """Train every baseline on each fold's training rows and score its validation rows.
 
@@ -138,6 +162,8 @@ def cross_validate_baselines(
         metric_names: metrics to compute (default: the task's).
         ignore: columns never used as inputs.
         names: baselines to run (default: all of :func:`baseline_names`).
+        dates: date columns and their text format (a tabular recipe's ``dates``): each is split into the
+            parts trainwell's model reads (:func:`date_inputs`) instead of being read as a category.
         seed: seeds the baselines that draw random numbers.
 
     Returns:
@@ -147,9 +173,15 @@ def cross_validate_baselines(
     baseline_names(task.kind)  # refuses tasks the baselines do not cover
     metric_names = list(metric_names or task.metric_names)
     targets = [target] if isinstance(target, str) else list(target)
-    features = [c for c in df.columns if c not in targets and c not in ignore]
+    dates = dict(dates or {})
+    features = [c for c in df.columns if c not in targets and c not in ignore and c not in dates]
     categorical, numeric = split_columns(df[features])
     inputs = prepare_inputs(df, categorical, numeric)
+    if dates:
+        parts = date_inputs(df, dates)
+        part_categories, part_numbers = split_columns(parts)
+        inputs = pd.concat([inputs, prepare_inputs(parts, part_categories, part_numbers)], axis=1)
+        categorical, numeric = [*categorical, *part_categories], [*numeric, *part_numbers]
     encoded = task.encode(df[targets[0]] if len(targets) == 1 else df[targets])
     y = encoded.numpy()
     results: dict[str, list[dict[str, float]]] = {name: [] for name in chosen}
