@@ -253,3 +253,24 @@ def test_baselines_read_dates_as_parts_like_the_model() -> None:
     )
     # One-hot days of the week and the elapsed days are exactly this table's signal; raw date strings are not.
     assert as_parts["ridge"].values("r2").mean() > 0.95 > 0.5 > as_text.values("r2").mean()
+
+
+def test_the_command_line_says_how_dates_were_read(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    path = tmp_path / "sales.csv"
+    sales(300).to_csv(path, index=False)
+    out = tmp_path / "model"
+    runner = CliRunner()
+    fitted = runner.invoke(app, ["fit", str(path), "--target", "sales", "--epochs", "1", "--out", str(out)])
+    assert fitted.exit_code == 0, fitted.output
+    said = " ".join(fitted.output.split())
+    assert (
+        "dates split into parts: date (DD/MM/YYYY: month, day, day_of_week, year, day_of_year, elapsed_days)"
+        in said
+    )
+    assert said.count("column 'Id' left out of the inputs") == 1
+    info = " ".join(runner.invoke(app, ["info", str(out)], env={"COLUMNS": "200"}).output.split())
+    assert "date inputs │ date (DD/MM/YYYY:" in info

@@ -160,6 +160,18 @@ def _explained(learn: Any) -> list[Any]:
     return explain_validation(learn.task, probabilities, targets, names, unit=unit)
 
 
+def date_summary(recipe: Any) -> str:
+    """``"sold (DD/MM/YYYY: month, day, ...)"`` for each date column of a tabular recipe (object or dict)."""
+    from trainwell.data.dates import describe_date_format
+
+    dates = recipe.get("dates", {}) if isinstance(recipe, dict) else recipe.dates
+    parts = recipe.get("date_parts", {}) if isinstance(recipe, dict) else recipe.date_parts
+    return "; ".join(
+        f"{name} ({describe_date_format(fmt) if fmt else 'datetime'}: {', '.join(parts.get(name, []))})"
+        for name, fmt in dates.items()
+    )
+
+
 def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
     """What a model directory holds."""
     task = metadata.get("task", {})
@@ -212,6 +224,8 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
     elif recipe:
         table.add_row("categorical inputs", ", ".join(recipe.get("cat_names", [])) or "-")
         table.add_row("continuous inputs", ", ".join(recipe.get("cont_names", [])) or "-")
+        if recipe.get("dates"):
+            table.add_row("date inputs", date_summary(recipe))
         if recipe.get("dropped"):
             table.add_row("dropped columns", ", ".join(f"{k} ({v})" for k, v in recipe["dropped"].items()))
     if metadata.get("application") not in ("vision", "text"):

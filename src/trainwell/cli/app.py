@@ -632,9 +632,12 @@ def info(model: Annotated[Path, typer.Argument(help="Model directory.")]) -> Non
 
 
 def _report_fit(result: Any) -> None:
-    from trainwell.cli._show import show_metrics
+    from trainwell.cli._show import date_summary, show_metrics
 
     show_metrics(result.learn, out_console)
+    recipe = getattr(getattr(result, "data", None), "recipe", None)
+    if getattr(recipe, "dates", None):
+        out_console.print(f"dates split into parts: {date_summary(recipe)}", soft_wrap=True)
     if result.model_dir is not None:
         out_console.print(
             f"model directory: {result.model_dir} (training curves: {result.model_dir / 'curves.png'})"
