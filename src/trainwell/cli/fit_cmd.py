@@ -1,0 +1,441 @@
+"""``trainwell fit``: train a model on a table, a folder of images, texts, ratings or tagged sentences.
+
+Registered on the main command line by ``app.command()(fit)``. The data decides the application; each branch
+is a thin layer over that application's pipeline function.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from trainwell.cli._common import ENCODING_HELP, guarded, out_console
+
+TASKS = "binary, multiclass, multilabel, regression, language_model, tagging"
+
+
+def column_names(text: str | None) -> list[str] | None:
+    return [part.strip() for part in text.split(",") if part.strip()] if text else None
+
+
+def target_columns(text: str) -> str | list[str]:
+    """One target column, or several when comma-separated (multi-output)."""
+    names = column_names(text) or [text]
+    return names if len(names) > 1 else names[0]
+
+
+def fit(
+    data: Annotated[
+        Path,
+        typer.Argument(
+            help="A CSV, TSV or Parquet table; a folder of images (<label>/*.jpg, or train/ + valid/); "
+            "or a CSV of image paths with --path-col and --label-col."
+        ),
+    ],
+    target: Annotated[
+        str | None,
+        typer.Option(help="Column to predict (comma-separate several for multi-output); tables only."),
+    ] = None,
+    out: Annotated[
+        Path, typer.Option(help="Model directory to write (artifact, history.csv, PNG curves).")
+    ] = Path("model"),
+    epochs: Annotated[
+        int | None, typer.Option(help="Passes over the data (default: chosen from the data size).")
+    ] = None,
+    lr: Annotated[
+        float | None,
+        typer.Option(help="Peak learning rate (default: LR finder for tables, 2e-3 for images)."),
+    ] = None,
+    batch_size: Annotated[
+        int | None, typer.Option(help="Rows or images per batch (default: chosen from the data size).")
+    ] = None,
+    valid_pct: Annotated[float, typer.Option(help="Share of rows held out for validation.")] = 0.2,
+    valid_col: Annotated[
+        str | None, typer.Option(help="Column marking validation rows (true/false).")
+    ] = None,
+    task: Annotated[str | None, typer.Option(help=f"Override the inferred task: {TASKS}.")] = None,
+    metric: Annotated[list[str] | None, typer.Option(help="Metric to report (repeat for several).")] = None,
+    cat_names: Annotated[str | None, typer.Option(help="Comma-separated categorical columns.")] = None,
+    cont_names: Annotated[str | None, typer.Option(help="Comma-separated continuous columns.")] = None,
+    ignore: Annotated[str | None, typer.Option(help="Comma-separated columns never used as inputs.")] = None,
+    text: Annotated[
+        str | None, typer.Option(help="Texts: the column holding the text (trains a text classifier).")
+    ] = None,
+    model: Annotated[
+        str,
+        typer.Option(help="Texts: the model (fast: bag of n-grams; ulmfit: AWD-LSTM, with --pretrained LM)."),
+    ] = "fast",
+    drop_empty: Annotated[
+        bool, typer.Option(help="Texts: drop rows whose text is empty instead of stopping.")
+    ] = False,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            help="Ratings: the user column (with --item: trains a recommender; --target: the rating)."
+        ),
+    ] = None,
+    item: Annotated[str | None, typer.Option(help="Ratings: the item column (movie, product...).")] = None,
+    implicit: Annotated[
+        bool,
+        typer.Option(
+            help="Ratings: read each row as an interaction (plays, clicks), no rating; automatic for a table of "
+            "only users, items and times."
+        ),
+    ] = False,
+    path_col: Annotated[
+        str | None, typer.Option(help="Images: CSV column with image paths (relative to the CSV).")
+    ] = None,
+    label_col: Annotated[str | None, typer.Option(help="Images: CSV column with the labels.")] = None,
+    label_delim: Annotated[
+        str | None, typer.Option(help="Multi-label: separator between labels in one cell, e.g. ';'.")
+    ] = None,
+    arch: Annotated[
+        str,
+        typer.Option(
+            help="Images: architecture (auto, simple_cnn, xresnet18/34/50, whitened_cnn; timm:NAME or "
+            "torchvision:NAME with the vision extra). Ratings: dot_bias (default) or collab_nn; "
+            "interactions (--implicit) also ease, a closed-form item-to-item model."
+        ),
+    ] = "auto",
+    size: Annotated[
+        int | None, typer.Option(help="Images: side in pixels (default: their own when <= 64, else 128).")
+    ] = None,
+    augment: Annotated[
+        str, typer.Option(help="Images: augmentation preset: auto, default, digits, documents, none.")
+    ] = "auto",
+    recipe: Annotated[
+        str | None,
+        typer.Option(
+            help="Images: a named training recipe: speedrun (small photos: whitened CNN, SGD at batch 1024, 10 epochs)."
+        ),
+    ] = None,
+    pretrained: Annotated[
+        Path | None,
+        typer.Option(
+            help="Start from this model and fine-tune: images: a model directory or .safetensors; texts (--model "
+            "ulmfit) and --task language_model: a language-model directory."
+        ),
+    ] = None,
+    tag_col: Annotated[
+        str | None,
+        typer.Option(
+            help="Tagging: the column of tags (default: ner for CoNLL-2003's 4 columns, upos for CoNLL-U, else "
+            "the last)."
+        ),
+    ] = None,
+    embeddings: Annotated[
+        Path | None,
+        typer.Option(
+            help="Tagging: pretrained word vectors (GloVe / word2vec / fastText text format) to start from."
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for the split, initialisation and shuffling.")] = 0,
+    encoding: Annotated[str, typer.Option(help=ENCODING_HELP)] = "utf-8",
+    encoding_errors: Annotated[
+        str,
+        typer.Option(
+            help="CoNLL files and .txt corpora (read as UTF-8): 'replace' reads bytes that are not UTF-8 as "
+            "U+FFFD instead of stopping ('strict')."
+        ),
+    ] = "strict",
+) -> None:
+    """Train a model on a table, a folder of images, or tagged sentences (CoNLL files), and write the model
+    directory."""
+
+    def run() -> None:
+        from trainwell.core.errors import ConfigError
+        from trainwell.distributed import launched_by_torchrun
+
+        if launched_by_torchrun() and os.environ.get("RANK") != "0":
+            out_console.quiet = True  # under torchrun every process trains; rank 0 alone reports
+        from trainwell.cli._tagging import fit_tagging, is_tagging_source
+
+        if is_tagging_source(data, task):
+            _refuse_encoding(encoding, "CoNLL files")
+            settings: dict[str, Any] = {
+                "out": out,
+                "epochs": epochs,
+                "lr": lr,
+                "seed": seed,
+                "valid_pct": valid_pct,
+            }
+            settings.update(tag_col=tag_col, batch_size=batch_size, metrics=metric, embeddings=embeddings)
+            settings["encoding_errors"] = encoding_errors
+            fit_tagging(data, settings)
+            return
+        if tag_col is not None or embeddings is not None:
+            flag = "--tag-col" if tag_col is not None else "--embeddings"
+            raise ConfigError(f"{flag} is for tagged sentences (CoNLL files with --task tagging); drop it")
+        image_source = task != "language_model" and _is_image_source(data, path_col)
+        if recipe is not None and not image_source:
+            raise ConfigError(
+                f"--recipe {recipe} is for images (a folder of class folders or --path-col); drop it"
+            )
+        if user is not None or item is not None or implicit:
+            _fit_ratings(
+                data,
+                user=user,
+                item=item,
+                rating=target,
+                out=out,
+                epochs=epochs,
+                lr=lr,
+                batch_size=batch_size,
+                valid_pct=valid_pct,
+                valid_col=valid_col,
+                task=task,
+                metrics=metric,
+                arch=arch,
+                seed=seed,
+                implicit=implicit,
+                encoding=encoding,
+            )
+            return
+        if task == "language_model":
+            _fit_language_model(
+                data, text, out, epochs, lr, seed, valid_pct, pretrained, encoding, encoding_errors
+            )
+            return
+        if image_source:
+            from trainwell.vision.pipeline import fit_images
+
+            _refuse_encoding(encoding, "image folders and --path-col lists")
+            if target is not None:
+                raise ConfigError(
+                    "--target is for tables; image labels come from class folders or --label-col"
+                )
+            result: Any = fit_images(
+                data,
+                out=out,
+                arch=arch,
+                epochs=epochs,
+                lr=lr,
+                pretrained=pretrained,
+                metrics=metric,
+                seed=seed,
+                valid_pct=valid_pct,
+                path_col=path_col,
+                label_col=label_col,
+                label_delim=label_delim,
+                size=size,
+                task=task,
+                augmentation=augment,
+                batch_size=batch_size,
+                recipe=recipe,
+            )
+            report_fit(result)
+            return
+        if target is None:
+            raise ConfigError(
+                f"--target is required for the table '{data}': name the column to predict, e.g. --target label"
+                + (
+                    "; for sentences tagged word by word (CoNLL), pass --task tagging"
+                    if data.name.lower().removesuffix(".gz").endswith(".txt")
+                    else ""
+                )
+            )
+        if text is not None:
+            from trainwell.text.pipeline import fit_texts
+
+            result = fit_texts(
+                data,
+                text_col=text,
+                target=target_columns(target),
+                out=out,
+                model=model,
+                epochs=epochs,
+                lr=lr,
+                seed=seed,
+                valid_pct=valid_pct,
+                valid_col=valid_col,
+                task=task,
+                batch_size=batch_size,
+                metrics=metric,
+                label_delim=label_delim,
+                drop_empty=drop_empty,
+                pretrained=pretrained,
+                encoding=encoding,
+            )
+            report_fit(result)
+            return
+        from trainwell.tabular.pipeline import fit_table
+
+        result = fit_table(
+            data,
+            target_columns(target),
+            out=out,
+            epochs=epochs,
+            lr=lr,
+            metrics=metric,
+            seed=seed,
+            batch_size=batch_size,
+            valid_pct=valid_pct,
+            valid_col=valid_col,
+            task=task,
+            cat_names=column_names(cat_names),
+            cont_names=column_names(cont_names),
+            ignore=column_names(ignore),
+            encoding=encoding,
+        )
+        report_fit(result)
+
+    guarded(run)
+
+
+def _refuse_encoding(encoding: str, what: str) -> None:
+    """Stop when ``--encoding`` names anything but UTF-8 for a source read as UTF-8 whatever it says, rather
+    than ignore it."""
+    import codecs
+
+    from trainwell.core.errors import ConfigError
+    from trainwell.data.io import check_encoding
+
+    check_encoding(encoding)
+    if codecs.lookup(encoding).name != "utf-8":
+        raise ConfigError(
+            f"--encoding {encoding} applies to tables (CSV, TSV, JSON); {what} are read as UTF-8: drop --encoding"
+        )
+
+
+def _fit_ratings(
+    data: Path,
+    *,
+    user: str | None,
+    item: str | None,
+    rating: str | None,
+    out: Path,
+    epochs: int | None,
+    lr: float | None,
+    batch_size: int | None,
+    valid_pct: float,
+    valid_col: str | None,
+    task: str | None,
+    metrics: list[str] | None,
+    arch: str,
+    seed: int,
+    implicit: bool,
+    encoding: str,
+) -> None:
+    """``trainwell fit ratings.csv --user U --item I [--target rating | --implicit]``: a recommender."""
+    from trainwell.collab.pipeline import fit_ratings
+    from trainwell.core.errors import ConfigError
+
+    if arch not in ("auto", "dot_bias", "collab_nn", "ease"):
+        raise ConfigError(
+            f"--arch {arch} is not a recommender; use dot_bias (the default), collab_nn, or ease (--implicit)"
+        )
+    result = fit_ratings(
+        data,
+        user=user,
+        item=item,
+        rating=rating,
+        out=out,
+        arch="dot_bias" if arch == "auto" else arch,
+        epochs=epochs,
+        lr=lr,
+        metrics=metrics,
+        seed=seed,
+        valid_pct=valid_pct,
+        valid_col=valid_col,
+        task=task,
+        batch_size=batch_size,
+        implicit=implicit,
+        encoding=encoding,
+    )
+    recipe: Any = result.data.recipe
+    model: Any = result.learn.model
+    if getattr(model, "closed_form", False):
+        out_console.print(
+            f"{arch}: fitted in closed form on {len(model.history_items)} training "
+            f"interactions (λ = {model.lam:g}, chosen on an inner hold-out of them); no training epochs",
+            soft_wrap=True,
+        )
+    if getattr(recipe, "implicit", False):
+        out_console.print(
+            f"implicit feedback: {len(recipe.users)} users, {len(recipe.items)} items; each user's latest "
+            "interaction held out and ranked among all items (hit@10: in the top 10; ndcg@10: higher when nearer "
+            "the top)",
+            soft_wrap=True,
+        )
+    report_fit(result)
+    out_console.print(f"recommend with: trainwell recommend {out} USER_ID --seen {data}", soft_wrap=True)
+
+
+def _fit_language_model(
+    data: Path,
+    text: str | None,
+    out: Path,
+    epochs: int | None,
+    lr: float | None,
+    seed: int,
+    valid_pct: float,
+    pretrained: Path | None,
+    encoding: str,
+    encoding_errors: str,
+) -> None:
+    """``trainwell fit corpus/ --task language_model [--pretrained lm/]``: a folder of .txt files, a text file
+    or a --text column; with ``--pretrained``, that language model fine-tuned on this corpus."""
+    from trainwell.text.lm_learner import fit_language_model
+
+    if data.suffix.lower() not in (".csv", ".tsv"):
+        _refuse_encoding(encoding, "text files and folders of .txt files")
+    learn = fit_language_model(
+        data,
+        out=out,
+        epochs=epochs,
+        lr=lr,
+        seed=seed,
+        text_col=text,
+        valid_pct=valid_pct,
+        pretrained=pretrained,
+        encoding=encoding,
+        errors=encoding_errors,
+    )
+    row = learn.history[-1] if learn.history else {}
+    perplexity, bar = row.get("perplexity"), row.get("perplexity_baseline")
+    shown = f"validation perplexity {perplexity:.1f}" if isinstance(perplexity, float) else "trained"
+    if isinstance(bar, float):
+        shown += f" (a Kneser-Ney trigram on the same text: {bar:.1f})"
+    epochs = len(learn.history)
+    out_console.print(
+        f"language model: {shown} after {epochs} epoch{'' if epochs == 1 else 's'}; model directory: {out}"
+    )
+    if isinstance(perplexity, float) and isinstance(bar, float) and perplexity >= bar:
+        out_console.print(
+            f"warning: the model's perplexity {perplexity:.1f} is not below the Kneser-Ney trigram's {bar:.1f}: "
+            "it has not yet learned more than word counts; train longer (--epochs) or on more text",
+            soft_wrap=True,
+        )
+    out_console.print(f'sample it with: trainwell generate {out} "your prompt"')
+
+
+def _is_image_source(data: Path, path_col: str | None) -> bool:
+    """A folder of images, or a CSV listing image paths (``--path-col``)."""
+    if path_col is not None:
+        return True
+    if data.is_dir():
+        from trainwell.core.errors import DataError
+        from trainwell.vision.io import looks_like_image_folder
+
+        if not looks_like_image_folder(data):
+            raise DataError(
+                f"'{data}' is a folder without images; pass a table file, or a folder of <label>/*.jpg images"
+            )
+        return True
+    return False
+
+
+def report_fit(result: Any) -> None:
+    from trainwell.cli._show import date_summary, show_metrics
+
+    show_metrics(result.learn, out_console)
+    recipe = getattr(getattr(result, "data", None), "recipe", None)
+    if getattr(recipe, "dates", None):
+        out_console.print(f"dates split into parts: {date_summary(recipe)}", soft_wrap=True)
+    if result.model_dir is not None:
+        out_console.print(
+            f"model directory: {result.model_dir} (training curves: {result.model_dir / 'curves.png'})"
+        )

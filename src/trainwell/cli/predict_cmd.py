@@ -1,0 +1,113 @@
+"""``trainwell predict``: labels and probabilities for new rows, images or texts, with the training
+preprocessing.
+
+Registered on the main command line by ``app.command()(predict)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from trainwell.cli._common import ENCODING_HELP, emit_table, guarded
+
+
+def predict(
+    model: Annotated[Path, typer.Argument(help="Model directory written by `trainwell fit`.")],
+    data: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Rows to predict (CSV, TSV or Parquet), image files and folders of images, or '-' to read "
+            "one text per line from standard input."
+        ),
+    ],
+    out: Annotated[
+        Path | None, typer.Option(help="CSV to write (default: print to standard output).")
+    ] = None,
+    allow_missing_columns: Annotated[
+        bool, typer.Option(help="Tables: read absent input columns as missing.")
+    ] = False,
+    tta: Annotated[
+        bool, typer.Option(help="Images: average over augmented views (test-time augmentation).")
+    ] = False,
+    encoding: Annotated[str, typer.Option(help=ENCODING_HELP)] = "utf-8",
+) -> None:
+    """Predict labels and probabilities for new rows, images or texts, with the training preprocessing.
+
+    A text model reads a table with the training text column, or one text per line from standard input
+    when DATA is '-'.
+    """
+
+    def run() -> None:
+        from trainwell.core.errors import ConfigError
+        from trainwell.export.predictor import load, refuse_language_model
+
+        predictor = load(model)
+        refuse_language_model(getattr(predictor, "metadata", None), model, "trainwell predict")
+        application = getattr(predictor, "application", None)
+        if getattr(getattr(predictor, "task", None), "kind", None) == "tagging":
+            from trainwell.cli._tagging import predict_tags
+
+            predict_tags(predictor, data, out)
+            return
+        if application == "text":
+            predictions = _predict_texts(predictor, data, encoding)
+        elif application == "vision":
+            from trainwell.vision.predictor import expand_image_paths
+
+            paths = expand_image_paths(data)
+            predictions = predictor.predict(paths, tta=tta)
+            predictions.insert(0, "path", [str(p) for p in paths])
+        else:
+            if len(data) != 1:
+                raise ConfigError(f"a table model predicts one table at a time; got {len(data)} inputs")
+            from trainwell.data.io import read_table
+
+            rows = read_table(data[0], encoding=encoding)
+            if not allow_missing_columns:
+                _check_input_columns(getattr(predictor, "input_names", []), rows, data[0])
+            predictions = predictor.predict(rows, allow_missing_columns=allow_missing_columns)
+        emit_table(predictions, out, "predictions")
+
+    guarded(run)
+
+
+def _predict_texts(predictor: Any, data: list[Path], encoding: str) -> Any:
+    from trainwell.core.errors import ConfigError
+
+    if len(data) != 1:
+        raise ConfigError(
+            f"a text model predicts one table (or '-' for standard input) at a time; got {len(data)}"
+        )
+    if str(data[0]) == "-":
+        from trainwell.cli._common import stdin_lines
+
+        numbers, texts = stdin_lines()
+        predictions = predictor.predict(texts)
+        predictions.insert(0, "line", numbers)  # blank lines are skipped: say which line each answer is for
+        return predictions
+    from trainwell.data.io import read_table
+
+    rows = read_table(data[0], encoding=encoding)
+    _check_input_columns(predictor.input_names, rows, data[0], can_allow=False)
+    return predictor.predict(rows)
+
+
+def _check_input_columns(needed: list[str], rows: Any, source: Path, *, can_allow: bool = True) -> None:
+    from trainwell.core.errors import DataError
+    from trainwell.data.io import list_columns
+
+    absent = [name for name in needed if name not in rows.columns]
+    if absent:
+        noun = "column" if len(absent) == 1 else "columns"
+        way_out = (
+            f", or pass --allow-missing-columns to read {'it' if len(absent) == 1 else 'them'} as missing in every row"
+            if can_allow
+            else " (a text model has nothing to read without it: rename your text column)"
+        )
+        raise DataError(
+            f"input {noun} {', '.join(repr(name) for name in absent)} missing from {source}; the model was trained "
+            f"on: {list_columns(needed)}. Add the {noun}{way_out}"
+        )
