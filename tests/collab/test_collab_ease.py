@@ -18,7 +18,7 @@ from trainwell.collab import ease as ease_module
 from trainwell.collab.baselines import EASE
 from trainwell.collab.ease import EASEModel, _platt
 from trainwell.collab.implicit import held_out_ranks, model_scores
-from trainwell.collab.ranking import item_id
+from trainwell.collab.ranking import item_id, rank_items
 from trainwell.core.errors import ArtifactError, ConfigError, DataError
 from trainwell.distributed import distribute
 from trainwell.export.onnx import export_onnx
@@ -128,7 +128,7 @@ def test_an_ease_artifact_recommends_within_the_group(ease_dir: Path) -> None:
     assert len(set(predictor.predict(frame.iloc[:5])["prediction"])) >= 1
 
 
-def test_the_command_line_fits_recommends_and_refuses_onnx(ease_dir: Path, tmp_path: Path) -> None:
+def test_the_command_line_fits_recommends_and_exports_onnx(ease_dir: Path, tmp_path: Path) -> None:
     table = tmp_path / "interactions.csv"
     grouped_interactions().to_csv(table, index=False)
     out = tmp_path / "m"
@@ -156,8 +156,16 @@ def test_the_command_line_fits_recommends_and_refuses_onnx(ease_dir: Path, tmp_p
     assert result.exit_code == 0, result.output
     assert all(0 <= int(line.split(",")[2]) < 100 for line in result.output.strip().splitlines()[1:])
     result = runner.invoke(app, ["export", str(out), "--onnx"])
-    assert result.exit_code != 0 and "cannot be exported to ONNX" in result.output
-    assert "Traceback" not in result.output and not (out / "model.onnx").exists()
+    assert result.exit_code == 0, result.output
+    assert "onnxruntime matches PyTorch" in result.output and (out / "model.onnx").exists()
+    # The ONNX graph ranks exactly as PyTorch does, for a known and a new user.
+    from trainwell.export.onnx_predictor import OnnxPredictor
+
+    for user in ("u0-1", "nobody"):
+        onnx_top = rank_items(OnnxPredictor(out), user, 5)
+        torch_top = trainwell.load(out).recommend(user, k=5)
+        assert onnx_top.items == torch_top["item"].tolist()
+        np.testing.assert_allclose(onnx_top.scores, torch_top["score"], rtol=1e-5, atol=1e-6)
     ratings = tmp_path / "ratings.csv"
     grouped_interactions().assign(stars=3).assign(stars=lambda f: 1 + f["timestamp"] % 5).to_csv(
         ratings, index=False
@@ -171,10 +179,16 @@ def test_the_command_line_fits_recommends_and_refuses_onnx(ease_dir: Path, tmp_p
 def test_a_graph_onnxruntime_cannot_run_is_a_clear_refusal(
     ease_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Without its refusal, the EASE lookup traces to a graph that fails or disagrees at run time: either way
-    # an ArtifactError naming what to do, and nothing written.
-    monkeypatch.setattr(EASEModel, "onnx_unsupported", None)
+    # Traced as it runs in PyTorch (a lookup of varying length per user, not the dense form), EASE gives a
+    # graph that fails or disagrees at run time: either way an ArtifactError naming what to do, nothing written.
+    monkeypatch.setattr(EASEModel, "onnx_module", lambda self: self)
     with pytest.raises(ArtifactError, match="nothing was written"):
+        export_onnx(ease_dir)
+    assert not (ease_dir / "model.onnx").exists()
+    # The dense form has a size limit: above it, a one-line refusal that names the way out.
+    monkeypatch.undo()
+    monkeypatch.setattr(ease_module, "MAX_ONNX_HISTORY_CELLS", 100)
+    with pytest.raises(ArtifactError, match=r"dense users x items matrix.*serve it with PyTorch"):
         export_onnx(ease_dir)
     assert not (ease_dir / "model.onnx").exists()
 

@@ -25,6 +25,8 @@ __all__ = ["EASEModel"]
 
 #: Most (distinct users x items) scores one forward pass holds at a time.
 CHUNK_SCORES = 1 << 22
+#: Largest users x items history matrix the ONNX form may hold (4 bytes a cell: 200 MB).
+MAX_ONNX_HISTORY_CELLS = 50_000_000
 
 
 @register_model("ease", application="collab")
@@ -51,10 +53,6 @@ class EASEModel(nn.Module):
     calibration: torch.Tensor
 
     closed_form = True  # fitted by :meth:`fit`, never by gradient: the training loop skips its batches
-    onnx_unsupported = (
-        "an ease model reads each user's training items out of its tensors, a lookup of varying length per user "
-        "that the traced ONNX export does not support; serve it with PyTorch (trainwell serve MODEL, the default backend)"
-    )
 
     def __init__(
         self,
@@ -164,6 +162,29 @@ class EASEModel(nn.Module):
         raw = self.weights[items.unique()].sum(0)
         return self.calibration[0] * raw + self.calibration[1]
 
+    @property
+    def onnx_unsupported(self) -> str | None:
+        """Why the model cannot go to ONNX, or ``None``: its ONNX form holds the users x items history as a
+        dense matrix (:meth:`onnx_module`), which must stay of a sensible size."""
+        cells = (len(self.history_offsets) - 1) * self.weights.shape[0]
+        if cells <= MAX_ONNX_HISTORY_CELLS:
+            return None
+        return (
+            f"its ONNX form holds every user's training items as a dense users x items matrix, {cells:,} cells "
+            f"here (more than {MAX_ONNX_HISTORY_CELLS:,}); serve it with PyTorch (trainwell serve MODEL, the "
+            "default backend)"
+        )
+
+    def onnx_module(self) -> nn.Module:
+        """The same scores as a graph ONNX can trace: each user's items as a row of a dense 0/1 matrix
+        instead of a lookup of varying length (the CSR buffers)."""
+        n_users, n_items = len(self.history_offsets) - 1, self.weights.shape[0]
+        history = torch.zeros(n_users, n_items, dtype=self.weights.dtype)
+        lengths = self.history_offsets[1:] - self.history_offsets[:-1]
+        rows = torch.repeat_interleave(torch.arange(n_users), lengths)
+        history[rows, self.history_items] = 1.0
+        return _DenseEASE(history, self.weights.detach(), self.average, self.calibration)
+
     def item_vectors(self) -> torch.Tensor:
         """Row ``code`` of the weights: how much choosing that item raises each other item's score. Two items
         that raise the same others are similar (what :meth:`CollabPredictor.similar_items` compares)."""
@@ -174,6 +195,31 @@ class EASEModel(nn.Module):
 
     def extra_repr(self) -> str:
         return f"items={self.weights.shape[0] - 1}, users={len(self.history_offsets) - 2}, lam={self.lam:g}"
+
+
+class _DenseEASE(nn.Module):
+    """:class:`EASEModel`'s scores from a dense history matrix: ``score(u, i) = history[u] . weights[:, i]``,
+    the average user's scores for the unknown user (code 0), then the Platt scaling."""
+
+    history: torch.Tensor
+    weights: torch.Tensor
+    average: torch.Tensor
+    calibration: torch.Tensor
+
+    def __init__(
+        self, history: torch.Tensor, weights: torch.Tensor, average: torch.Tensor, calibration: torch.Tensor
+    ) -> None:
+        super().__init__()
+        self.register_buffer("history", history)
+        self.register_buffer("weights", weights.clone())
+        self.register_buffer("average", average.clone())
+        self.register_buffer("calibration", calibration.clone())
+
+    def forward(self, x_cat: torch.Tensor, x_cont: torch.Tensor | None = None) -> torch.Tensor:
+        users, items = x_cat[:, 0], x_cat[:, 1]
+        raw = (self.history[users] * self.weights[:, items].T).sum(1)
+        raw = torch.where(users == 0, self.average[items], raw)
+        return (self.calibration[0] * raw + self.calibration[1])[:, None]
 
 
 def _platt(scores: np.ndarray, targets: np.ndarray, penalty: float = 1.0) -> np.ndarray:

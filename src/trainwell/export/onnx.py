@@ -205,6 +205,9 @@ def export_onnx(
         checks["text"] = getattr(importlib.import_module(module), name)
     check = checks.get(predictor.application, _tabular_check)(predictor, inputs)
     exported = check.model if check.model is not None else predictor.model
+    traceable = getattr(exported, "onnx_module", None)
+    if callable(traceable):  # a model whose traceable form differs (ease: a dense history, not a lookup)
+        exported = traceable()
     unit = {"vision": "images", "text": "texts"}.get(predictor.application, "rows")
     handle, temp_name = tempfile.mkstemp(prefix=f".{ONNX_FILE}.", suffix=".tmp", dir=directory)
     os.close(handle)
