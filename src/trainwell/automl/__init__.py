@@ -8,6 +8,7 @@ from trainwell.automl.search import (
     TuningDependencyError,
     tune_table,
 )
+from trainwell.automl.tagging import tune_tagger
 
 __all__ = [
     "LAYER_CHOICES",
@@ -16,4 +17,5 @@ __all__ = [
     "TuningDependencyError",
     "tune_ratings",
     "tune_table",
+    "tune_tagger",
 ]

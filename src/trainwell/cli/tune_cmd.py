@@ -29,7 +29,13 @@ def _setting(name: str, value: Any) -> str:
 
 
 def tune(
-    data: Annotated[Path, typer.Argument(help="A CSV, TSV or Parquet table.")],
+    data: Annotated[
+        Path,
+        typer.Argument(
+            help="A CSV, TSV or Parquet table; or tagged sentences (a CoNLL/CoNLL-U file, or a folder with "
+            "train/dev files)."
+        ),
+    ],
     target: Annotated[
         str | None, typer.Option(help="Column to predict (for a recommender: the rating column).")
     ] = None,
@@ -53,6 +59,9 @@ def tune(
     valid_col: Annotated[str | None, typer.Option(help="Column marking validation rows.")] = None,
     task: Annotated[str | None, typer.Option(help="Override the inferred task.")] = None,
     seed: Annotated[int, typer.Option(help="Seed for the split, every trial and the sampler.")] = 0,
+    tag_col: Annotated[
+        str | None, typer.Option(help="Tagging: the column of tags (default as in fit).")
+    ] = None,
     encoding: Annotated[
         str,
         typer.Option(help=ENCODING_HELP),
@@ -60,7 +69,7 @@ def tune(
 ) -> None:
     """Search a model's settings with Optuna (pruned), the defaults first. Tables (--target): learning rate,
     weight decay, epochs, layers, dropout, number embedding. Recommenders (--user, --item): learning rate, weight
-    decay, epochs, factors."""
+    decay, epochs, factors. Taggers (CoNLL files): learning rate, weight decay, epochs, width, dropout."""
 
     def run() -> None:
         from trainwell.core.errors import ConfigError
@@ -76,7 +85,20 @@ def tune(
             "task": task,
             "encoding": encoding,
         }
-        if user is not None or item is not None or implicit:
+        from trainwell.cli._tagging import is_tagging_source
+
+        if is_tagging_source(data, task):
+            from trainwell.automl.tagging import tune_tagger
+
+            if target is not None or user is not None or item is not None:
+                raise ConfigError(
+                    "tagged sentences need no --target, --user or --item; tags come from --tag-col"
+                )
+            settings = {
+                key: common[key] for key in ("n_trials", "timeout", "metric", "out", "seed", "valid_pct")
+            }
+            result = tune_tagger(data, tag_col=tag_col, **settings)
+        elif user is not None or item is not None or implicit:
             from trainwell.automl.ratings import tune_ratings
 
             result = tune_ratings(data, user=user, item=item, rating=target, implicit=implicit, **common)

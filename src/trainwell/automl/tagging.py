@@ -1,0 +1,113 @@
+"""Hyper-parameter search for sequence taggers: the BiLSTM-CRF's learning rate, decay, epochs, width and dropout.
+
+The same study as for tables and recommenders (:func:`~trainwell.automl.search.run_search`): trial 0 is what
+``trainwell fit data.conll --task tagging`` does, every trial trains on the same sentences with the same seed
+and is scored on the same validation sentences. Entity tags (IOB, IOBES) optimise ``entity_f1`` as conlleval
+counts it; other tags (parts of speech) optimise ``tag_accuracy``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from trainwell.automl.search import Space, TuneResult, check_search_settings, run_search, search_metric
+from trainwell.core.errors import ConfigError
+from trainwell.core.seeding import seed_everything
+from trainwell.data.bundle import DataBundle
+from trainwell.learner.events import Callback
+from trainwell.learner.learner import Learner
+from trainwell.text.tagging.data import tagging_data
+from trainwell.text.tagging.learner import TAGGER_LR, TAGGER_WD, tagging_learner
+from trainwell.text.tagging.pipeline import TaggerRun, default_tagger_epochs
+
+__all__ = ["HIDDEN_CHOICES", "tune_tagger"]
+
+#: Widths of the BiLSTM's hidden state (each direction) tried.
+HIDDEN_CHOICES = (100, 200, 300)
+DEFAULT_HIDDEN, DEFAULT_DROPOUT, DEFAULT_BATCH = 200, 0.5, 32
+
+
+def tune_tagger(
+    source: Any,
+    *,
+    tag_col: str | int | None = None,
+    valid: Any = None,
+    n_trials: int = 20,
+    timeout: float | None = None,
+    metric: str | None = None,
+    out: str | Path | None = None,
+    seed: int = 0,
+    pruner: Any = None,
+    progress: bool = False,
+    **data_kwargs: Any,
+) -> TuneResult:
+    """Search the BiLSTM-CRF tagger's learning rate, weight decay, epochs, hidden width and dropout.
+
+    Args:
+        source, tag_col, valid, data_kwargs: As for :func:`~trainwell.text.tagging.fit_tagger` (a CoNLL or
+            CoNLL-U file, or a folder with train/dev/test files; ``valid_pct``, ``min_freq``,
+            ``encoding_errors``...).
+        n_trials, timeout, metric, out, seed, pruner, progress: As for :func:`~trainwell.automl.tune_table`;
+            the default metric is ``entity_f1`` for entity tags and ``tag_accuracy`` for others.
+
+    Raises:
+        ConfigError: ``n_trials`` below 1, a bad ``timeout``, no validation sentences, or a metric that does
+            not score this task.
+        TuningDependencyError: Optuna is not installed.
+    """
+    check_search_settings(n_trials, timeout, out)
+    seed_everything(seed)
+    data_kwargs.setdefault("batch_size", DEFAULT_BATCH)
+    data = tagging_data(source, tag_col=tag_col, valid=valid, seed=seed, **data_kwargs)
+    if data.task.kind != "tagging":  # pragma: no cover - tagging_data always builds a tagging task
+        raise ConfigError(f"tune_tagger needs tagged sentences, got a {data.task.kind} task")
+    chosen = search_metric(data, metric, data.task.metric_names[0])
+    return run_search(
+        data,
+        Space(_default_params, _suggest, _train, TaggerRun),
+        chosen,
+        n_trials=n_trials,
+        timeout=timeout,
+        out=out,
+        seed=seed,
+        pruner=pruner,
+        progress=progress,
+    )
+
+
+def _default_params(data: DataBundle, seed: int) -> dict[str, Any]:
+    """Trial 0: what ``trainwell fit --task tagging`` does."""
+    epochs = default_tagger_epochs(len(data.train))  # type: ignore[arg-type]
+    return {
+        "lr": TAGGER_LR,
+        "wd": TAGGER_WD,
+        "epochs": epochs,
+        "hidden": DEFAULT_HIDDEN,
+        "dropout": DEFAULT_DROPOUT,
+    }
+
+
+def _suggest(trial: Any) -> dict[str, Any]:
+    return {
+        "lr": trial.suggest_float("lr", 1e-3, 2e-2, log=True),
+        "wd": trial.suggest_float("wd", 1e-4, 0.1, log=True),
+        "epochs": trial.suggest_int("epochs", 3, 40),
+        "hidden": trial.suggest_categorical("hidden", HIDDEN_CHOICES),
+        "dropout": trial.suggest_float("dropout", 0.2, 0.6),
+    }
+
+
+def _train(
+    data: DataBundle, params: dict[str, Any], seed: int, callbacks: list[Callback], progress: bool
+) -> Learner:
+    seed_everything(seed)
+    learn = tagging_learner(
+        data,
+        arch_config={"hidden": int(params["hidden"]), "dropout": float(params["dropout"])},
+        lr=float(params["lr"]),
+        wd=float(params["wd"]),
+        progress=progress,
+    )
+    learn.fit_one_cycle(int(params["epochs"]), float(params["lr"]), callbacks=callbacks)
+    return learn
