@@ -345,3 +345,16 @@ def test_threshold_and_names_survive_the_round_trip() -> None:
     data = json.loads(json.dumps(task.to_dict()))
     assert data == {"kind": "binary", "classes": [False, True], "target_names": ["churned"], "threshold": 0.3}
     assert Task.from_dict(data) == task
+
+
+@pytest.mark.parametrize("kind", [None, "regression"])
+def test_several_targets_with_text_are_one_line_not_a_traceback(kind: str | None) -> None:
+    frame = pd.DataFrame({"Fare": [1.0, 2.5, 3.0, 7.0], "Sex": ["male", "female", "male", "male"]})
+    with pytest.raises(DataError, match="target 'Sex' holds text, e.g. 'male'; several targets train as one"):
+        infer_task(frame, name="Fare", kind=kind)
+
+
+def test_a_target_named_twice_is_refused() -> None:
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0]})
+    with pytest.raises(ConfigError, match="target 'a' is named twice in --target"):
+        infer_task(frame[["a", "a"]], name="a")

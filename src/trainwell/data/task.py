@@ -310,13 +310,29 @@ MIN_ROWS_FOR_ID_CHECK = 20
 
 
 def _infer_from_frame(frame: pd.DataFrame, kind: str | None) -> Task:
+    import pandas as pd
+
     names = tuple(str(c) for c in frame.columns)
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ConfigError(
+            f"target {', '.join(repr(n) for n in repeated)} is named twice in --target; name it once"
+        )
     if frame.isna().to_numpy().any():
         raise DataError(f"target columns {list(names)} have missing values; drop or fill those rows first")
     values = frame.to_numpy()
     binary = np.isin(values, (0, 1, True, False)).all()
     if kind == "multilabel" or (kind is None and binary):
         return Task("multilabel", names, names)
+    # Several targets that are not 0/1 flags are one regression: each must hold numbers.
+    for name in names:
+        numbers = pd.to_numeric(frame[name], errors="coerce")
+        if numbers.isna().any():
+            example = frame[name][numbers.isna()].iloc[0]
+            raise DataError(
+                f"target '{name}' holds text, e.g. {str(example)!r}; several targets train as one regression, "
+                "which needs numbers in each. Train one model per target (a class target alone is classification)"
+            )
     if kind is None:
         flags = [name for name in names if frame[name].nunique() <= 2]
         numbers = [name for name in names if name not in flags]
