@@ -249,3 +249,36 @@ def test_encoding_errors_replace_reads_a_latin1_corpus_the_strict_default_refuse
     code, _, err = invoke(*lm, "--encoding-errors", "replace")
     assert code == 0, err
     assert (tmp_path / "lm" / "trainwell.json").exists()
+
+
+def test_the_advice_follows_the_bytes(tmp_path: Path) -> None:
+    utf8 = tmp_path / "u8.csv"
+    utf8.write_bytes("city,n\nCafé\x9d,1\n".encode())  # 'Café' then U+009D: UTF-8 that cp1252 cannot read
+    with pytest.raises(DataError, match="the file is UTF-8 text: drop --encoding"):
+        read_table(utf8, encoding="cp1252")
+    quotes = tmp_path / "quotes.csv"
+    quotes.write_bytes("city,n\n“Café”,1\n".encode("cp1252"))  # 0x93/0x94: Latin-1 would misread them
+    with pytest.raises(DataError) as caught:
+        read_table(quotes)
+    assert str(caught.value).endswith('pass --encoding cp1252 (Windows/Excel; Python: encoding="cp1252")')
+    accents = tmp_path / "accents.csv"
+    accents.write_bytes("city,n\nCafé,1\n".encode("latin-1"))  # no 0x80-0x9F byte: both read it alike
+    with pytest.raises(DataError, match="cp1252 \\(Windows/Excel\\) or --encoding latin-1"):
+        read_table(accents)
+
+
+def test_utf8_read_as_cp1252_warns_that_accents_come_out_wrong(tmp_path: Path) -> None:
+    utf8 = tmp_path / "u8.csv"
+    utf8.write_text("city,n\nCafé,1\n", encoding="utf-8")
+    with pytest.warns(UserWarning, match="is UTF-8 text with accents or symbols, read here as cp1252"):
+        assert read_table(utf8, encoding="cp1252")["city"].tolist() == ["CafÃ©"]
+
+
+def test_utf16_reads_with_its_encoding_and_bad_error_handlers_are_one_line(tmp_path: Path) -> None:
+    table = tmp_path / "u16.csv"
+    table.write_text("city,n\nZürich,1\n", encoding="utf-16")
+    with pytest.raises(DataError, match="UTF-16 text \\(then pass --encoding utf-16\\)"):
+        read_table(table)
+    assert read_table(table, encoding="utf-16")["city"].tolist() == ["Zürich"]
+    code, _, err = invoke("fit", table, "--target", "n", "--encoding-errors", "bogus")
+    assert code == 2 and "--encoding-errors must be 'strict' or 'replace', got 'bogus'" in err

@@ -147,6 +147,9 @@ def fit(
 
     def run() -> None:
         from trainwell.core.errors import ConfigError
+
+        if encoding_errors not in ("strict", "replace"):
+            raise ConfigError(f"--encoding-errors must be 'strict' or 'replace', got {encoding_errors!r}")
         from trainwell.distributed import launched_by_torchrun
 
         if launched_by_torchrun() and os.environ.get("RANK") != "0":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import warnings
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -49,6 +50,9 @@ _OTHER_DELIMITERS = (";", "\t", "|", ",")
 _MAX_LISTED_COLUMNS = 30
 _SNIFFED_LINES = 5
 _SCAN_CHUNK = 1 << 20
+# Bytes looked at to tell UTF-8 text from cp1252/Latin-1 text, and codecs that read any Unicode text.
+_SNIFF_BYTES = 4 << 20
+_UNICODE = ("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be")
 
 
 def read_table(
@@ -122,6 +126,13 @@ def read_table(
         ) from None
     if len(table) == 0:
         raise DataError(f"'{shown}' has no data rows")
+    if kind != "parquet" and codecs.lookup(encoding).name not in _UNICODE and _is_utf8_text(path):
+        warnings.warn(
+            f"'{shown}' is UTF-8 text with accents or symbols, read here as {encoding}: they come out wrong "
+            "('é' as 'Ã©') and no longer match the training values; drop --encoding",
+            UserWarning,
+            stacklevel=2,
+        )
     return _tidy(table, set(na_values) | {""}, shown)
 
 
@@ -232,15 +243,51 @@ def undecodable_error(path: str | Path, encoding: str, error: UnicodeDecodeError
         where = f"byte 0x{error.object[error.start]:02x}"
     else:
         where = "a byte it cannot decode"
+    return DataError(f"'{path}' is not {encoding} text ({where}); {_encoding_fix(path, encoding)}")
+
+
+def _encoding_fix(path: Path, encoding: str) -> str:
+    """What to pass instead of ``encoding``, from what the file's bytes allow.
+
+    UTF-8 text first (then the fix is to drop the option). Latin-1 reads any byte, so it is offered only when
+    it reads the file as cp1252 does: when no byte falls in 0x80-0x9F, where cp1252 has characters (curly
+    quotes, the euro sign) and Latin-1 control codes.
+    """
     codec = codecs.lookup(encoding).name
-    if codec == "cp1252":  # only Latin-1 decodes the five bytes cp1252 leaves undefined
-        fix = 'pass --encoding latin-1 (Python: encoding="latin-1")'
-    else:
-        other = "" if codec in ("utf-8", "utf-8-sig") else "--encoding utf-8, "
-        fix = (
-            f'pass {other}--encoding cp1252 (Windows/Excel) or --encoding latin-1 (Python: encoding="cp1252")'
-        )
-    return DataError(f"'{path}' is not {encoding} text ({where}); {fix}")
+    if codec not in _UNICODE and _is_utf8_text(path):
+        return "the file is UTF-8 text: drop --encoding (Python: leave encoding at its default)"
+    if codec != "cp1252" and _first_undecodable(path, "cp1252") is None:
+        if _has_c1_bytes(path):
+            return 'pass --encoding cp1252 (Windows/Excel; Python: encoding="cp1252")'
+        return 'pass --encoding cp1252 (Windows/Excel) or --encoding latin-1 (Python: encoding="cp1252")'
+    return 'pass --encoding latin-1 (Python: encoding="latin-1")'
+
+
+def _scan(path: Path) -> bytes:
+    """The first :data:`_SNIFF_BYTES` of a file (decompressed for ``.gz``), for guessing what its text is."""
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    try:
+        with opener(path, "rb") as stream:
+            return bytes(stream.read(_SNIFF_BYTES))
+    except (OSError, EOFError, zlib.error):
+        return b""
+
+
+def _is_utf8_text(path: Path) -> bool:
+    """Whether the file's start is valid UTF-8 holding characters beyond ASCII (real cp1252 or Latin-1 text
+    with accents is practically never valid UTF-8)."""
+    data = _scan(path)
+    if data.isascii():
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.start >= len(data) - 3  # only a character cut by the scan's end
+    return True
+
+
+def _has_c1_bytes(path: Path) -> bool:
+    return any(0x80 <= byte <= 0x9F for byte in _scan(path))
 
 
 def _first_undecodable(path: Path, encoding: str) -> tuple[int, int] | None:
@@ -303,7 +350,7 @@ def _read(
         if names is not None:
             table.columns = list(names)
         return table
-    _refuse_binary(path)
+    _refuse_binary(path, encoding)
     if kind in ("json", "jsonl"):
         # pandas' CSV reader skips a UTF-8 byte-order mark by itself; its JSON reader needs utf-8-sig for it.
         if codecs.lookup(encoding).name == "utf-8":
@@ -343,13 +390,18 @@ def _first_line_delimiter(path: Path, default: str, encoding: str) -> str:
     return default if counts[default] >= counts[best] else best
 
 
-def _refuse_binary(path: Path) -> None:
-    """Fail on NUL bytes near the start: a binary file (or UTF-16 text) renamed to a text format."""
+def _refuse_binary(path: Path, encoding: str = "utf-8") -> None:
+    """Fail on NUL bytes near the start: a binary file (or UTF-16 text read as another) renamed to a text
+    format. UTF-16 and UTF-32 text holds NUL bytes by nature: read with those encodings, it passes."""
+    if codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
+        return
     opener = gzip.open if path.suffix.lower() == ".gz" else open
     with opener(path, "rb") as stream:
         start = stream.read(8192)
     if b"\x00" in start:
-        raise pd.errors.ParserError("it holds NUL bytes, so it looks like a binary file or UTF-16 text")
+        raise pd.errors.ParserError(
+            "it holds NUL bytes, so it looks like a binary file or UTF-16 text (then pass --encoding utf-16)"
+        )
 
 
 def _tidy(table: pd.DataFrame, na_strings: set[str], shown: str) -> pd.DataFrame:
