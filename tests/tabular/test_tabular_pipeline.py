@@ -131,3 +131,17 @@ def test_history_csv_has_one_row_per_epoch() -> None:
     assert list(table.columns) == ["epoch", "train_loss", "accuracy"]
     assert table["train_loss"].tolist() == [0.5, 0.25]
     assert table["accuracy"].isna().all()
+
+
+def test_a_misread_sweep_trains_at_the_default_rate_with_a_warning() -> None:
+    from trainwell.learner.lr_find import LRFindResult
+    from trainwell.tabular.pipeline import DEFAULT_LR, LR_BOUNDS, choose_lr
+
+    def sweep(suggestion: float | None) -> LRFindResult:
+        return LRFindResult([1e-7, 1e-3, 1.0], [1.0, 0.5, 9.0], suggestion=suggestion)
+
+    assert choose_lr(sweep(1e-3)) == 1e-3
+    assert choose_lr(sweep(5e-2)) == LR_BOUNDS[1]  # above the range: clipped
+    for misread in (1e-8, None):
+        with pytest.warns(UserWarning, match=f"its sweep was misread\\); training at the default {DEFAULT_LR:g}"):
+            assert choose_lr(sweep(misread)) == DEFAULT_LR

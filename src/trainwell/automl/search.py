@@ -32,7 +32,7 @@ from trainwell.learner.learner import Learner
 from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
 from trainwell.tabular.data import tabular_data
 from trainwell.tabular.learner import tabular_learner
-from trainwell.tabular.pipeline import DEFAULT_LR, LR_BOUNDS, TableRun, default_epochs
+from trainwell.tabular.pipeline import TableRun, choose_lr, default_epochs
 
 __all__ = ["LAYER_CHOICES", "OptunaPruning", "TuneResult", "TuningDependencyError", "tune_table"]
 
@@ -292,7 +292,7 @@ def _default_params(data: DataBundle, seed: int) -> dict[str, Any]:
     """Trial 0: what ``trainwell fit`` would do, the learning-rate finder's choice included."""
     seed_everything(seed)
     finder = tabular_learner(data, progress=False).lr_find()
-    lr = min(max(finder.suggestion or DEFAULT_LR, LR_BOUNDS[0]), LR_BOUNDS[1])
+    lr = choose_lr(finder)
     return {
         "lr": lr,
         "wd": DEFAULT_WD,

@@ -56,7 +56,7 @@ class TabularFold:
         from trainwell.evaluate import score
         from trainwell.tabular.data import tabular_data
         from trainwell.tabular.learner import tabular_learner
-        from trainwell.tabular.pipeline import DEFAULT_LR, LR_BOUNDS, default_epochs
+        from trainwell.tabular.pipeline import choose_lr, default_epochs
 
         seed_everything(self.seed + fold)
         data = tabular_data(
@@ -70,8 +70,7 @@ class TabularFold:
         learn = tabular_learner(data, progress=False)
         lr = self.lr
         if lr is None:
-            lr = learn.lr_find().suggestion or DEFAULT_LR
-            lr = min(max(lr, LR_BOUNDS[0]), LR_BOUNDS[1])
+            lr = choose_lr(learn.lr_find())
         n_batches = len(data.train)  # type: ignore[arg-type]
         learn.fit_one_cycle(self.epochs or default_epochs(n_batches), lr)
         preds, targets = learn.get_preds()

@@ -43,6 +43,28 @@ def default_epochs(n_batches: int) -> int:
     return int(min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(MIN_STEPS / max(n_batches, 1)))))
 
 
+def choose_lr(finder: LRFindResult) -> float:
+    """The learning rate to train at from the finder's sweep, kept within :data:`LR_BOUNDS`.
+
+    A suggestion below the range means the sweep was misread (its lowest loss at the first rates tried, where
+    nothing has moved yet): training there barely learns, so the default rate is used instead, with a warning.
+    A suggestion above the range is clipped to its top.
+    """
+    import warnings
+
+    suggestion = finder.suggestion
+    if suggestion is None or suggestion < LR_BOUNDS[0]:
+        found = "no suggestion" if suggestion is None else f"a suggestion of {suggestion:.1e}"
+        warnings.warn(
+            f"the learning-rate finder gave {found} (below {LR_BOUNDS[0]:g}: its sweep was misread); training at "
+            f"the default {DEFAULT_LR:g} instead. Pass --lr to choose (see trainwell lr-find)",
+            UserWarning,
+            stacklevel=2,
+        )
+        return DEFAULT_LR
+    return min(suggestion, LR_BOUNDS[1])
+
+
 def fit_table(
     source: pd.DataFrame | str | Path,
     target: str | Sequence[str],
@@ -67,9 +89,8 @@ def fit_table(
     finder = None
     if lr is None:
         finder = learn.lr_find()
-        lr = finder.suggestion or DEFAULT_LR
         # Under torchrun each process saw its own losses: all train with rank 0's choice.
-        lr = broadcast_value(min(max(lr, LR_BOUNDS[0]), LR_BOUNDS[1]))
+        lr = broadcast_value(choose_lr(finder))
     learn.fit_one_cycle(epochs or default_epochs(len(data.train)), lr)  # type: ignore[arg-type]
     model_dir = write_run(learn, Path(out), finder) if out is not None else None
     return TableRun(learn, data, lr, model_dir, finder)
