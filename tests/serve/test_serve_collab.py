@@ -126,7 +126,7 @@ def test_recommend_from_items_answers_like_the_predictor_and_needs_pytorch(
     np.testing.assert_allclose([e["score"] for e in answer["items"]], expected["score"], rtol=1e-5, atol=1e-6)
     assert not {"m0", "m2", "m4"} & {entry["item"] for entry in answer["items"]}
     onnx = httpx.post(f"{servers['onnx'].url}/recommend", json=body, timeout=30)
-    assert onnx.status_code == 422 and "PyTorch backend" in onnx.json()["message"]
+    assert onnx.status_code == 422 and "serve with --backend torch" in onnx.json()["message"]
     url = f"{servers['torch'].url}/recommend"
     for bad, words in (
         ({"user": 100, "from_items": ["m2"]}, "not both"),

@@ -46,6 +46,8 @@ class TabularFold:
     lr: float | None = None
     seed: int = 0
     ignore: Sequence[str] = ()
+    cat_names: Sequence[str] | None = None
+    cont_names: Sequence[str] | None = None
     recipes: list[TabularRecipe] = field(default_factory=list)
     lrs: list[float] = field(default_factory=list)
     #: ``(valid_index, probabilities, encoded targets)`` of each fold, for out-of-fold analysis.
@@ -65,6 +67,8 @@ class TabularFold:
             splits=(train.tolist(), valid.tolist()),
             task=self.task.kind,
             ignore=self.ignore,
+            cat_names=self.cat_names,
+            cont_names=self.cont_names,
             seed=self.seed,
         )
         learn = tabular_learner(data, progress=False)
@@ -138,6 +142,8 @@ def evaluate_table(
     lr: float | None = None,
     task: str | None = None,
     ignore: Sequence[str] = (),
+    cat_names: Sequence[str] | None = None,
+    cont_names: Sequence[str] | None = None,
     baselines: bool = True,
     source: str = "the table",
 ) -> TableEvaluation:
@@ -153,6 +159,7 @@ def evaluate_table(
         lr: peak learning rate (default: the learning-rate finder's, per fold).
         task: override the inferred task.
         ignore: columns never used as inputs.
+        cat_names, cont_names: declare column types instead of inferring them (as ``trainwell fit`` does).
         baselines: also run the baselines.
         source: the table's name in error messages.
     """
@@ -174,7 +181,7 @@ def evaluate_table(
     stratified = resolved.kind != "regression"
     splits = fold_indices(df[column].to_numpy(), k, seed, stratified)
     metric_names = list(resolved.metric_names)
-    fold = TabularFold(df, column, resolved, metric_names, epochs, lr, seed, ignore)
+    fold = TabularFold(df, column, resolved, metric_names, epochs, lr, seed, ignore, cat_names, cont_names)
     model = cross_validate(len(df), None, fold, seed=seed, stratified=stratified, splits=splits)
     others = {}
     if baselines:
@@ -182,7 +189,9 @@ def evaluate_table(
         # text), and with dates split into parts. The typing uses no target values, so all rows may decide it.
         from trainwell.tabular.recipe import TabularRecipe
 
-        layout = TabularRecipe.fit(df, target=names, ignore=ignore, source=source)
+        layout = TabularRecipe.fit(
+            df, target=names, ignore=ignore, cat_names=cat_names, cont_names=cont_names, source=source
+        )
         others = cross_validate_baselines(
             df,
             column,
@@ -258,6 +267,15 @@ def evaluate(
     ] = None,
     baselines: Annotated[bool, typer.Option(help="Also cross-validate the scikit-learn baselines.")] = True,
     size: Annotated[int | None, typer.Option(help="Images: side in pixels (default as in fit).")] = None,
+    cat_names: Annotated[
+        str | None, typer.Option(help="Tables: comma-separated categorical columns.")
+    ] = None,
+    cont_names: Annotated[
+        str | None, typer.Option(help="Tables: comma-separated continuous columns.")
+    ] = None,
+    ignore: Annotated[
+        str | None, typer.Option(help="Tables: comma-separated columns never used as inputs.")
+    ] = None,
     text: Annotated[
         str | None,
         typer.Option(help="Texts: the column holding the text (cross-validates a text classifier)."),
@@ -343,8 +361,12 @@ def evaluate(
 
             render(evaluate_texts(table, text, target, **common))
             return
+        from trainwell.cli.fit_cmd import column_names
+
         names = [part.strip() for part in target.split(",") if part.strip()] or [target]
-        result = evaluate_table(table, names[0] if len(names) == 1 else names, **common)
+        roles: dict[str, Any] = {"cat_names": column_names(cat_names), "cont_names": column_names(cont_names)}
+        roles["ignore"] = column_names(ignore) or []
+        result = evaluate_table(table, names[0] if len(names) == 1 else names, **common, **roles)
         render(result)
 
     guarded(run)

@@ -59,6 +59,15 @@ def tune(
     valid_col: Annotated[str | None, typer.Option(help="Column marking validation rows.")] = None,
     task: Annotated[str | None, typer.Option(help="Override the inferred task.")] = None,
     seed: Annotated[int, typer.Option(help="Seed for the split, every trial and the sampler.")] = 0,
+    cat_names: Annotated[
+        str | None, typer.Option(help="Tables: comma-separated categorical columns.")
+    ] = None,
+    cont_names: Annotated[
+        str | None, typer.Option(help="Tables: comma-separated continuous columns.")
+    ] = None,
+    ignore: Annotated[
+        str | None, typer.Option(help="Tables: comma-separated columns never used as inputs.")
+    ] = None,
     tag_col: Annotated[
         str | None, typer.Option(help="Tagging: the column of tags (default as in fit).")
     ] = None,
@@ -108,8 +117,14 @@ def tune(
             )
         else:
             from trainwell.automl import tune_table
+            from trainwell.cli.fit_cmd import column_names, target_columns
 
-            result = tune_table(data, target, **common)
+            roles: dict[str, Any] = {
+                "cat_names": column_names(cat_names),
+                "cont_names": column_names(cont_names),
+            }
+            roles["ignore"] = column_names(ignore)
+            result = tune_table(data, target_columns(target), **common, **roles)
         show(result)
 
     guarded(run)

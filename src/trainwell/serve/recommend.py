@@ -132,7 +132,7 @@ async def _from_items(predictor: Any, request: Any) -> Response:
     if request.candidates is not None:
         return refuse("candidates", "candidates work with a user; leave them out with from_items", "conflict")
     if not hasattr(predictor, "recommend_from_items"):
-        message = "from_items needs the item factors: serve the model with the PyTorch backend (the default)"
+        message = "from_items needs the item factors, which the ONNX graph does not hold: serve with --backend torch"
         return refuse("from_items", message, "unsupported")
     try:
         table = await run_in_threadpool(
