@@ -47,6 +47,9 @@ def fit_quiet(frame: pd.DataFrame, **kwargs: Any) -> TabularRecipe:
         (["01/03/2020", "13/04/2021", "12/11/2019"], "%d/%m/%Y"),  # 13 rules month-first out
         (["3 Jan 2020", "14 Feb 2021", ""], "%d %b %Y"),
         (["31.01.2020", "01.12.2021", "15.06.2019"], "%d.%m.%Y"),
+        (["29-Jun-2021", "01-Jan-2020", "15-Mar-2019"], "%d-%b-%Y"),
+        (["06/29/2021 12:00 AM", "01/02/2020 03:15 PM", "12/31/2019 11:59 PM"], "%m/%d/%Y %I:%M %p"),
+        (["2021-06", "2020-01", "2019-12"], "ISO8601"),
     ],
 )
 def test_text_dates_are_found_with_their_format(values: list[str | None], expected: str) -> None:
@@ -274,3 +277,23 @@ def test_the_command_line_says_how_dates_were_read(tmp_path: Path) -> None:
     assert said.count("column 'Id' left out of the inputs") == 1
     info = " ".join(runner.invoke(app, ["info", str(out)], env={"COLUMNS": "200"}).output.split())
     assert "date inputs │ date (DD/MM/YYYY:" in info
+
+
+def test_a_few_values_that_are_not_dates_are_read_as_missing_with_a_warning() -> None:
+    frame = sales(500).rename(columns={"sales": "y"}).drop(columns="Id")
+    frame.loc[5, "date"], frame.loc[9, "date"] = "unknown", "31/02/2020"
+    with pytest.warns(
+        UserWarning, match=r"date column 'date' reads as dates in the form DD/MM/YYYY except 2 "
+    ):
+        recipe = TabularRecipe.fit(frame, target="y")
+    assert recipe.dates == {"date": "%d/%m/%Y"}
+    categorical, _ = recipe.transform(frame, lenient=True)  # the training rows, as tabular_data encodes them
+    assert categorical[[5, 9], :3].tolist() == [[0, 0, 0], [0, 0, 0]]
+    with pytest.raises(DataError, match="holds 'unknown' \\(data row 6\\)"):
+        recipe.transform(frame)  # new rows at prediction: still one clear error
+
+
+def test_day_first_wins_when_a_few_days_rule_month_first_out() -> None:
+    days = pd.Timestamp("2020-01-01") + pd.to_timedelta(np.r_[np.arange(12) * 30, [13, 14, 15]], unit="D")
+    frame = pd.DataFrame({"when": days.strftime("%d/%m/%Y"), "y": np.arange(15.0)})
+    assert fit_quiet(frame).dates == {"when": "%d/%m/%Y"}

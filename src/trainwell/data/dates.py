@@ -43,6 +43,8 @@ DATE_FORMATS = (
     "%d/%m/%Y %H:%M",
     "%m/%d/%Y %H:%M:%S",
     "%d/%m/%Y %H:%M:%S",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y %I:%M:%S %p",
     "%m/%d/%y",
     "%d/%m/%y",
     "%d.%m.%Y",
@@ -50,6 +52,8 @@ DATE_FORMATS = (
     "%d-%m-%Y",
     "%m-%d-%Y",
     "%d %b %Y",
+    "%d-%b-%Y",
+    "%d-%b-%y",
     "%d %B %Y",
     "%b %d, %Y",
     "%B %d, %Y",
@@ -60,25 +64,39 @@ DATE_CAT_PARTS = ("month", "day", "day_of_week", "hour")
 DATE_CONT_PARTS = ("year", "day_of_year", "elapsed_days")
 # A cheap look before trying formats: a text column is a date candidate only when its values start like one.
 _DATE_LIKE = re.compile(
-    r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|^\d{1,2} [A-Za-z]{3,9} \d{4}|^[A-Za-z]{3,9} \d{1,2},? \d{4}"
+    r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|^\d{1,2}[ -][A-Za-z]{3,9}[ -]\d{2,4}|^[A-Za-z]{3,9} \d{1,2},? \d{4}"
+    r"|^\d{4}-\d{1,2}$"
 )
 _DATE_SAMPLE = 200
+#: Share of a text column's distinct values that may fail to read as dates ("unknown", a typo) for it to be
+#: a date column all the same: in training, those values are read as missing, with a warning.
+MAX_BAD_SHARE = 0.05
 
 
 def find_date_format(values: pd.Series) -> str | None:
-    """The first of :data:`DATE_FORMATS` that reads every present value of a text column, or ``None``."""
+    """The format of :data:`DATE_FORMATS` that reads the most distinct present values of a text column (the
+    first in order on a tie), or ``None`` when even the best fails on more than :data:`MAX_BAD_SHARE` of them
+    (all of them must read when there are fewer than 20)."""
     present = values.dropna()
     present = present[present.astype(str).str.strip() != ""]
     if len(present) == 0:
         return None
-    distinct = pd.Series(present.astype(str).unique())
+    distinct = pd.Series(present.astype(str).str.strip().unique())
     sample = distinct.iloc[:_DATE_SAMPLE]
-    if not sample.str.match(_DATE_LIKE).all():
+    sample_allowed = int(MAX_BAD_SHARE * len(sample))
+    if int((~sample.str.match(_DATE_LIKE)).sum()) > sample_allowed:
         return None
+    allowed = int(MAX_BAD_SHARE * len(distinct))
+    best: tuple[int, str] | None = None
     for fmt in DATE_FORMATS:
-        if _to_datetimes(sample, fmt).notna().all() and _to_datetimes(distinct, fmt).notna().all():
-            return fmt
-    return None
+        if int(_to_datetimes(sample, fmt).isna().sum()) > sample_allowed:
+            continue
+        failures = int(_to_datetimes(distinct, fmt).isna().sum())
+        if failures <= allowed and (best is None or failures < best[0]):
+            best = (failures, fmt)
+            if failures == 0:
+                break
+    return None if best is None else best[1]
 
 
 def date_is_valid(text: str, fmt: str) -> bool:
@@ -100,15 +118,18 @@ def _to_datetimes(text: pd.Series, fmt: str) -> pd.Series:
 def parse_dates(values: pd.Series, fmt: str, name: str, *, check: bool = False) -> pd.Series:
     """A date column as naive datetimes, NaT for missing values.
 
-    With ``check``, a present value that is not a date in ``fmt`` raises a DataError naming the row; during
-    fitting the format was chosen because every value parses, so there is nothing to check.
+    With ``check``, a present value that is not a date in ``fmt`` raises a DataError naming the row; without
+    it, such a value is missing (the training rows, where the fit warned about them). Spaces around a value
+    are ignored.
     """
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         parsed = values.dt.tz_convert("UTC").dt.tz_localize(None) if values.dt.tz is not None else values
         return parsed.astype("datetime64[ns]")
     present = values.notna().to_numpy()
     text = (
-        values.astype(object).where(present, None).map(lambda value: value if value is None else str(value))
+        values.astype(object)
+        .where(present, None)
+        .map(lambda value: value if value is None else str(value).strip())
     )
     blank = (text.str.strip() == "").fillna(False).to_numpy(dtype=bool)
     text = text.where(~blank, None)
@@ -122,7 +143,7 @@ def parse_dates(values: pd.Series, fmt: str, name: str, *, check: bool = False) 
             position = int(np.flatnonzero(bad)[0])
             example = f"in the form {describe_date_format(fmt)}"
             raise DataError(
-                f"date column '{name}' holds {values.iloc[position]!r} ({data_row(values, position)}), which is not "
+                f"date column '{name}' holds {str(values.iloc[position])!r} ({data_row(values, position)}), which is not "
                 f"a date {example} as in training; fix the value or leave it empty to mark it missing"
             )
     return parsed
@@ -136,6 +157,8 @@ def _readable(fmt: str) -> str:
         ("%m", "MM"),
         ("%d", "DD"),
         ("%H", "hh"),
+        ("%I", "hh"),
+        ("%p", "AM/PM"),
         ("%M", "mm"),
         ("%S", "ss"),
         ("%b", "Mon"),

@@ -115,7 +115,7 @@ def _date_value(fmt: str) -> Any:
             return None
         if not isinstance(value, str):
             raise PydanticCustomError("date_type", "Input should be a date as text, or null")
-        if value.strip() and not date_is_valid(value, fmt):
+        if value.strip() and not date_is_valid(value.strip(), fmt):
             raise PydanticCustomError(
                 "date_format",
                 "Input should be a date in the form {form}",

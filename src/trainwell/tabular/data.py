@@ -154,7 +154,7 @@ def _check_settings(valid_pct: float, valid_col: str | None, splits: object, bat
 
 
 def _encode(recipe: TabularRecipe, task: Task, df: pd.DataFrame, source: str) -> tuple[torch.Tensor, ...]:
-    x_cat, x_cont = recipe.transform(df, source=source)
+    x_cat, x_cont = recipe.transform(df, source=source, lenient=True)  # the fit warned about unread dates
     names = list(task.target_names)
     values: Any = df[names[0]] if len(names) == 1 else df[names]
     return x_cat, x_cont, task.encode(values)

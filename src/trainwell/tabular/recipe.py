@@ -229,6 +229,8 @@ class TabularRecipe:
         for name, values in parsed.items():
             if values.isna().all():
                 dropped[name] = "missing in every training row"
+            else:
+                _warn_unread_dates(df[name], values, dates[name], name)
         for name, reason in dropped.items():
             warnings.warn(f"column '{name}' left out of the inputs: {reason}", UserWarning, stacklevel=2)
         cats = [name for name in cats if name not in dropped]
@@ -286,13 +288,20 @@ class TabularRecipe:
             self.na_indicator_names.append(name)
 
     def transform(
-        self, df: pd.DataFrame, *, allow_missing_columns: bool = False, source: str = "the data"
+        self,
+        df: pd.DataFrame,
+        *,
+        allow_missing_columns: bool = False,
+        source: str = "the data",
+        lenient: bool = False,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Encode rows as model inputs.
 
         Args:
             df: Rows holding the input columns; other columns are ignored.
             allow_missing_columns: Treat absent input columns as missing in every row instead of failing.
+            lenient: Read a date that does not parse as missing instead of failing: for the training table's
+                own rows, where :meth:`fit` accepted a few such values with a warning.
             source: How to call ``df`` in error messages.
 
         Returns:
@@ -315,7 +324,7 @@ class TabularRecipe:
             values = (
                 df[name] if name in df.columns else pd.Series([None] * rows, index=df.index, dtype=object)
             )
-            found = date_part_values(parse_dates(values, fmt, name, check=True), self.date_parts[name])
+            found = date_part_values(parse_dates(values, fmt, name, check=not lenient), self.date_parts[name])
             parts.update({f"{name}_{part}": numbers for part, numbers in found.items()})
         cat_columns = [
             encode_categories(df[name], self.categories[name])
@@ -392,6 +401,22 @@ class TabularRecipe:
         for name, reason in self.dropped.items():
             lines.append(f"  dropped {name}: {reason}")
         return "\n".join(lines)
+
+
+def _warn_unread_dates(values: pd.Series, parsed: pd.Series, fmt: str, name: str) -> None:
+    """Warn when a few present values of a date column are not dates (they are read as missing)."""
+    text = values.astype(str).str.strip()
+    unread = (values.notna() & (text != "") & parsed.isna()).to_numpy()
+    if not unread.any():
+        return
+    position = int(np.flatnonzero(unread)[0])
+    warnings.warn(
+        f"date column '{name}' reads as dates in the form {describe_date_format(fmt)} except {int(unread.sum())} "
+        f"value(s) such as {str(values.iloc[position])!r} ({data_row(values, position)}): they are read as "
+        "missing. Fix them, or leave them empty",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 def _unique(names: Sequence[str]) -> list[str]:
