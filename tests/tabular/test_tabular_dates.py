@@ -297,3 +297,24 @@ def test_day_first_wins_when_a_few_days_rule_month_first_out() -> None:
     days = pd.Timestamp("2020-01-01") + pd.to_timedelta(np.r_[np.arange(12) * 30, [13, 14, 15]], unit="D")
     frame = pd.DataFrame({"when": days.strftime("%d/%m/%Y"), "y": np.arange(15.0)})
     assert fit_quiet(frame).dates == {"when": "%d/%m/%Y"}
+
+
+@pytest.mark.parametrize(
+    ("name", "values"),
+    [
+        ("customerid", np.arange(500, 600)),  # no separator, but counting up like row numbers
+        ("RowNumber", np.arange(1, 101)),
+        ("PassengerId", np.r_[np.arange(1, 100), 5]),  # one duplicated row
+        ("PassengerId", np.r_[np.arange(1.0, 100.0), np.nan]),  # one blank: a float column
+    ],
+)
+def test_ids_are_found_through_a_duplicate_a_blank_or_a_bare_name(name: str, values: np.ndarray) -> None:
+    frame = pd.DataFrame({name: values, "x": np.linspace(0, 1, 100), "y": [0.0, 1.0] * 50})
+    assert name in fit_quiet(frame).dropped
+
+
+def test_a_bare_id_like_name_that_does_not_count_up_is_kept() -> None:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"customerid": rng.choice(10**6, 100, replace=False), "y": [0.0, 1.0] * 50})
+    frame["x"] = np.linspace(0, 1, 100)
+    assert "customerid" in fit_quiet(frame).columns

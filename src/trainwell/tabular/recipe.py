@@ -65,6 +65,9 @@ _PRESENT, _MISSING = 1, 2
 # different value in every row is a row label: as a number it only lets the model memorise rows.
 _ID_NAME = re.compile(r"(?:^|[_\W])(?:id|idx|index)$|^(?:id|idx)(?:[_\W]|$)|^unnamed: ?\d+$", re.IGNORECASE)
 _CAMEL_ID = re.compile(r"[a-z0-9](?:Id|ID)$")
+# Names that may be an ID (customerid, RowNumber) or a word (paid, valid): an ID only if it counts up.
+_LOOSE_ID_NAME = re.compile(r"(?:[a-z]{4,}id|number|num|_no)$", re.IGNORECASE)
+_ID_UNIQUE_SHARE = 0.99
 
 
 @dataclass
@@ -455,15 +458,11 @@ def _choose_columns(
         if kind == "date":
             dates[name] = ""
             continue
-        if (
-            pd.api.types.is_integer_dtype(values.dtype)
-            and len(values) > _ID_MIN_ROWS
-            and (_ID_NAME.search(str(name)) or _CAMEL_ID.search(str(name)))
-            and values.nunique(dropna=False) == len(values)
-        ):
+        if _is_integer_id(values, str(name)):
             flag = "--cont-names" if kind == "cont" else "--cat-names"
             dropped[name] = (
-                f"named like an ID, with a different whole number in every row; pass it in {flag} to keep it"
+                f"named like an ID, with a different whole number in (almost) every row; pass it in {flag} "
+                "to keep it"
             )
             continue
         if kind == "cat" and _is_text(values) and len(values) > _ID_MIN_ROWS:
@@ -480,6 +479,26 @@ def _choose_columns(
         else:
             dropped[name] = kind
     return cats, conts, dates, dropped
+
+
+def _is_integer_id(values: pd.Series, name: str) -> bool:
+    """Whole numbers that differ in (almost) every row, in a column named like an ID: ``PassengerId``,
+    ``user_id``, ``Unnamed: 0``; or ending in ``id``/``number`` (``customerid``, ``RowNumber``) when the
+    numbers also count up like row numbers. A duplicated row or a missing value does not hide it."""
+    if len(values) <= _ID_MIN_ROWS or pd.api.types.is_bool_dtype(values.dtype):
+        return False
+    if not (pd.api.types.is_integer_dtype(values.dtype) or pd.api.types.is_float_dtype(values.dtype)):
+        return False
+    present = values.dropna()
+    if len(present) < 0.95 * len(values) or not np.all(np.mod(present.to_numpy(dtype=np.float64), 1) == 0):
+        return False
+    distinct = present.nunique()
+    if distinct < _ID_UNIQUE_SHARE * len(present):
+        return False
+    if _ID_NAME.search(name) or _CAMEL_ID.search(name):
+        return True
+    span = float(present.max() - present.min()) + 1
+    return bool(_LOOSE_ID_NAME.search(name)) and span <= 1.1 * distinct
 
 
 def _is_text(values: pd.Series) -> bool:
