@@ -187,6 +187,7 @@ def test_recommend_from_items_pools_the_neighbours_of_a_basket(model_dir: Path) 
         (["3", "--similar-to", "4"], "pass one of user ids, --similar-to ITEM or --from-items IDS, not"),
         (["--from-items", "4", "--similar-to", "4"], "not --similar-to and --from-items"),
         (["--from-items", "nope,never"], "none of the items ['nope', 'never'] was in the training ratings"),
+        (["--from-items", "4", "--seen", "seen.csv"], "--seen is for user ids; with --from-items"),
         (["--similar-to", "no-such-item"], "item 'no-such-item' was not in the training ratings"),
         (["3", "--top", "0"], "k must be a whole number of at least 1, got 0"),
     ],

@@ -87,13 +87,19 @@ def _ranking_verdicts(learn: Any) -> list[str]:
     if ranking is None:
         return []
     lines = []
+    # A closed-form model (ease) has no epochs or learning rate to change: the advice is another model.
+    advice = (
+        "try the factor model (drop --arch ease)"
+        if getattr(learn.model, "closed_form", False)
+        else "try more --epochs or another --lr"
+    )
     for comparison in compare_rankings(ranking.ranks, ranking.k):
         if comparison.verdict == "better":
             lines.append(f"{comparison.sentence()} (paired over the same users)")
         else:
             lines.append(
                 f"warning: {comparison.sentence()} (paired over the same users): it is not worth serving over "
-                "that ranking yet; try more --epochs or another --lr (on some data the baseline is simply the "
+                f"that ranking yet; {advice} (on some data the baseline is simply the "
                 "better recommender; trainwell report shows for which users and items)"
             )
     return lines

@@ -78,6 +78,8 @@ def recommend(
         if similar_to is not None:
             table = predictor.similar_items(similar_to, k=top)
         elif from_items is not None:
+            if seen is not None:
+                raise ConfigError("--seen is for user ids; with --from-items the basket's items are left out")
             ids = [_item_id(part.strip()) for part in from_items.split(",") if part.strip()]
             table = predictor.recommend_from_items(ids, k=top)
         else:

@@ -145,6 +145,15 @@ class CollabPredictor(Predictor):
             raise DataError(
                 f"none of the items {given[:5]} was in the training ratings; the model knows nothing about them"
             )
+        if len(known) < len(codes):
+            import warnings
+
+            unknown = [item for item, code in zip(given, codes.tolist(), strict=True) if code == 0]
+            warnings.warn(
+                f"items {unknown[:5]} were not in the training ratings and are left out of the basket",
+                UserWarning,
+                stacklevel=2,
+            )
         from_items = getattr(self.model, "scores_from_items", None)
         if from_items is not None:
             scores = self.task.activate(from_items(known)).double()
