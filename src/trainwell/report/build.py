@@ -9,6 +9,7 @@ is inline, so the file can be mailed, archived or opened offline; it needs no Ja
 from __future__ import annotations
 
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -251,11 +252,16 @@ def _training_overlap(metadata: dict[str, Any], frame: pd.DataFrame) -> str:
     share, sampled = sketch.training_share(frame)
     if not sampled or share < TRAINING_OVERLAP_WARNING:
         return ""
-    return (
-        f"Warning: about {share:.0%} of these rows trained the model (estimated from {sampled} of them against "
-        f"a sketch of its {sketch.n_rows} training rows). Metrics on them measure how well it fitted, not how "
-        "it does on new rows: report on rows it has not seen (a test file, or the rows the fit held out)."
+    found = (
+        f"about {share:.0%} of these rows trained the model (estimated from {sampled} of them against "
+        f"a sketch of its {sketch.n_rows} training rows)"
     )
+    advice = "report on rows it has not seen (a test file, or the rows the fit held out)"
+    # Said on the terminal too: the page's warning is easy to miss behind "wrote report.html".
+    warnings.warn(
+        f"{found}: the report's metrics measure the fit, not new rows; {advice}", UserWarning, stacklevel=2
+    )
+    return f"Warning: {found}. Metrics on them measure how well it fitted, not how it does on new rows: {advice}."
 
 
 def _metrics_section(
