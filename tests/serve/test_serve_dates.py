@@ -50,3 +50,18 @@ def test_serve_documents_and_checks_date_fields_over_http(model_dir: Path) -> No
             assert "date in the form DD/MM/YYYY" in bad.json()["message"]
     finally:
         server.stop()
+
+
+def test_a_model_that_reads_the_hour_shows_a_time_in_its_schema_example() -> None:
+    import json
+
+    from trainwell.serve.schema import request_model
+    from trainwell.tabular.recipe import TabularRecipe
+
+    frame = pd.DataFrame({"at": ["2020-01-31 10:00", "2020-02-01 08:00", "2020-02-03"], "y": [0.0, 1.0, 2.0]})
+    schema = json.dumps(
+        request_model(
+            TabularRecipe.fit(frame, target="y"), max_rows=5, forbid_extra_fields=True
+        ).model_json_schema()
+    )
+    assert "2020-01-31T08:30:00" in schema and "the model reads the hour" in schema

@@ -356,7 +356,9 @@ def _top_losses_section(
         row.extend(_cell(frame[name].iloc[index]) for name in input_names)
         rows.append(row)
     what = "-log of the probability given to the true class" if task.is_classification else "squared error"
-    note = f"The {len(rows)} rows with the highest loss ({what}); probability is that of the predicted class."
+    note = f"The {len(rows)} rows with the highest loss ({what})" + (
+        "; probability is that of the predicted class." if task.is_classification else "."
+    )
     return _html.section(
         "top-losses",
         "Top losses",

@@ -66,6 +66,7 @@ class InputSpec:
         mean, std, median: Training statistics of a continuous input (median = the fill for missing values).
         minimum, maximum: The accepted range of a continuous input.
         date_format: The format of a date input's text (``""`` or ``"ISO8601"``: ISO 8601).
+        timed: Whether the model reads a date input's hour (its training dates had times of day).
     """
 
     name: str
@@ -77,6 +78,7 @@ class InputSpec:
     minimum: float | None = None
     maximum: float | None = None
     date_format: str = ""
+    timed: bool = False
 
 
 def input_specs(recipe: TabularRecipe) -> list[InputSpec]:
@@ -88,7 +90,11 @@ def input_specs(recipe: TabularRecipe) -> list[InputSpec]:
         specs.append(
             InputSpec(name, "continuous", (), mean, std, recipe.fill_values[name], mean - reach, mean + reach)
         )
-    specs += [InputSpec(name, "date", date_format=fmt) for name, fmt in getattr(recipe, "dates", {}).items()]
+    parts = getattr(recipe, "date_parts", {})
+    specs += [
+        InputSpec(name, "date", date_format=fmt, timed="hour" in parts.get(name, ()))
+        for name, fmt in getattr(recipe, "dates", {}).items()
+    ]
     return specs
 
 
@@ -129,7 +135,8 @@ def _date_value(fmt: str) -> Any:
 def _describe(spec: InputSpec) -> str:
     if spec.kind == "date":
         return (
-            f"Date input, as text in the form {describe_date_format(spec.date_format)}; null means missing. It "
+            f"Date input, as text in the form {describe_date_format(spec.date_format)}"
+            f"{' with the time of day (the model reads the hour)' if spec.timed else ''}; null means missing. It "
             "is split into the parts the model reads (year, month, day, day of the week...)."
         )
     if spec.kind == "categorical":
@@ -151,7 +158,14 @@ def _describe(spec: InputSpec) -> str:
 def _row_field(spec: InputSpec) -> Any:
     if spec.kind == "date":
         iso = spec.date_format in ("", "ISO8601")
-        day = "2020-01-31" if iso else datetime.datetime(2020, 1, 31).strftime(spec.date_format)
+        moment = datetime.datetime(2020, 1, 31, 8, 30) if spec.timed else datetime.datetime(2020, 1, 31)
+        day = (
+            moment.isoformat()
+            if iso and spec.timed
+            else "2020-01-31"
+            if iso
+            else moment.strftime(spec.date_format)
+        )
         return Annotated[
             Any,
             PlainValidator(_date_value(spec.date_format)),
