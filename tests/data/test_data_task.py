@@ -350,7 +350,9 @@ def test_threshold_and_names_survive_the_round_trip() -> None:
 @pytest.mark.parametrize("kind", [None, "regression"])
 def test_several_targets_with_text_are_one_line_not_a_traceback(kind: str | None) -> None:
     frame = pd.DataFrame({"Fare": [1.0, 2.5, 3.0, 7.0], "Sex": ["male", "female", "male", "male"]})
-    with pytest.raises(DataError, match="target 'Sex' holds text, e.g. 'male'; several targets train as one"):
+    with pytest.raises(
+        DataError, match=r"target 'Sex' holds text, e\.g\. 'male'; several targets train as one"
+    ):
         infer_task(frame, name="Fare", kind=kind)
 
 

@@ -143,5 +143,7 @@ def test_a_misread_sweep_trains_at_the_default_rate_with_a_warning() -> None:
     assert choose_lr(sweep(1e-3)) == 1e-3
     assert choose_lr(sweep(5e-2)) == LR_BOUNDS[1]  # above the range: clipped
     for misread in (1e-8, None):
-        with pytest.warns(UserWarning, match=f"its sweep was misread\\); training at the default {DEFAULT_LR:g}"):
+        with pytest.warns(
+            UserWarning, match=f"its sweep was misread\\); training at the default {DEFAULT_LR:g}"
+        ):
             assert choose_lr(sweep(misread)) == DEFAULT_LR
