@@ -7,7 +7,7 @@ import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -47,6 +47,11 @@ def fold_cells(table: Table) -> Table:
 T = TypeVar("T")
 #: The help of every command's --encoding option.
 ENCODING_HELP = "Text encoding of CSV/TSV/JSON tables, e.g. cp1252 or latin-1 (default utf-8)."
+#: The column-role options a table's commands share (fit, evaluate, tune), so each says the same.
+CatNames = Annotated[str | None, typer.Option(help="Tables: comma-separated categorical columns.")]
+ContNames = Annotated[str | None, typer.Option(help="Tables: comma-separated continuous columns.")]
+Ignore = Annotated[str | None, typer.Option(help="Tables: comma-separated columns never used as inputs.")]
+TagColumn = Annotated[str | None, typer.Option(help="Tagging: the column of tags (default as in fit).")]
 _shown: set[str] = set()  # the warnings this command has printed
 
 

@@ -15,7 +15,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from trainwell.cli._common import ENCODING_HELP, fold_cells, guarded, out_console
+from trainwell.cli._common import (
+    ENCODING_HELP,
+    CatNames,
+    ContNames,
+    Ignore,
+    TagColumn,
+    fold_cells,
+    guarded,
+    out_console,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -267,15 +276,9 @@ def evaluate(
     ] = None,
     baselines: Annotated[bool, typer.Option(help="Also cross-validate the scikit-learn baselines.")] = True,
     size: Annotated[int | None, typer.Option(help="Images: side in pixels (default as in fit).")] = None,
-    cat_names: Annotated[
-        str | None, typer.Option(help="Tables: comma-separated categorical columns.")
-    ] = None,
-    cont_names: Annotated[
-        str | None, typer.Option(help="Tables: comma-separated continuous columns.")
-    ] = None,
-    ignore: Annotated[
-        str | None, typer.Option(help="Tables: comma-separated columns never used as inputs.")
-    ] = None,
+    cat_names: CatNames = None,
+    cont_names: ContNames = None,
+    ignore: Ignore = None,
     text: Annotated[
         str | None,
         typer.Option(help="Texts: the column holding the text (cross-validates a text classifier)."),
@@ -292,9 +295,7 @@ def evaluate(
             "users; automatic for a table of only users, items and times."
         ),
     ] = False,
-    tag_col: Annotated[
-        str | None, typer.Option(help="Tagging: the column of tags (default as in fit).")
-    ] = None,
+    tag_col: TagColumn = None,
     encoding: Annotated[
         str,
         typer.Option(help=ENCODING_HELP),

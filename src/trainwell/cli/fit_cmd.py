@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from trainwell.cli._common import ENCODING_HELP, guarded, out_console
+from trainwell.cli._common import ENCODING_HELP, CatNames, ContNames, Ignore, guarded, out_console
 
 TASKS = "binary, multiclass, multilabel, regression, language_model, tagging"
 
@@ -58,9 +58,9 @@ def fit(
     ] = None,
     task: Annotated[str | None, typer.Option(help=f"Override the inferred task: {TASKS}.")] = None,
     metric: Annotated[list[str] | None, typer.Option(help="Metric to report (repeat for several).")] = None,
-    cat_names: Annotated[str | None, typer.Option(help="Comma-separated categorical columns.")] = None,
-    cont_names: Annotated[str | None, typer.Option(help="Comma-separated continuous columns.")] = None,
-    ignore: Annotated[str | None, typer.Option(help="Comma-separated columns never used as inputs.")] = None,
+    cat_names: CatNames = None,
+    cont_names: ContNames = None,
+    ignore: Ignore = None,
     text: Annotated[
         str | None, typer.Option(help="Texts: the column holding the text (trains a text classifier).")
     ] = None,

@@ -11,7 +11,16 @@ from typing import Annotated, Any
 
 import typer
 
-from trainwell.cli._common import ENCODING_HELP, fold_cells, guarded, out_console
+from trainwell.cli._common import (
+    ENCODING_HELP,
+    CatNames,
+    ContNames,
+    Ignore,
+    TagColumn,
+    fold_cells,
+    guarded,
+    out_console,
+)
 
 SHOWN_TRIALS = 8
 #: Table headings for settings whose name is long.
@@ -59,18 +68,10 @@ def tune(
     valid_col: Annotated[str | None, typer.Option(help="Column marking validation rows.")] = None,
     task: Annotated[str | None, typer.Option(help="Override the inferred task.")] = None,
     seed: Annotated[int, typer.Option(help="Seed for the split, every trial and the sampler.")] = 0,
-    cat_names: Annotated[
-        str | None, typer.Option(help="Tables: comma-separated categorical columns.")
-    ] = None,
-    cont_names: Annotated[
-        str | None, typer.Option(help="Tables: comma-separated continuous columns.")
-    ] = None,
-    ignore: Annotated[
-        str | None, typer.Option(help="Tables: comma-separated columns never used as inputs.")
-    ] = None,
-    tag_col: Annotated[
-        str | None, typer.Option(help="Tagging: the column of tags (default as in fit).")
-    ] = None,
+    cat_names: CatNames = None,
+    cont_names: ContNames = None,
+    ignore: Ignore = None,
+    tag_col: TagColumn = None,
     encoding: Annotated[
         str,
         typer.Option(help=ENCODING_HELP),
