@@ -65,3 +65,15 @@ def test_a_model_that_reads_the_hour_shows_a_time_in_its_schema_example() -> Non
         ).model_json_schema()
     )
     assert "2020-01-31T08:30:00" in schema and "the model reads the hour" in schema
+
+
+def test_a_column_left_out_with_ignore_is_accepted_and_ignored_by_the_schema() -> None:
+    from trainwell.serve.schema import request_model
+    from trainwell.tabular.recipe import TabularRecipe
+
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0], "note": ["a", "b", "c"], "y": [0.0, 1.0, 2.0]})
+    recipe = TabularRecipe.fit(frame, target="y", ignore=["note"])
+    body = request_model(recipe, max_rows=5, forbid_extra_fields=True)
+    assert body.model_validate({"rows": [{"x": 1.0, "note": "kept out"}]}).rows[0]["x"] == 1.0
+    with pytest.raises(ValueError, match="Extra inputs are not permitted"):
+        body.model_validate({"rows": [{"x": 1.0, "typo": 2}]})

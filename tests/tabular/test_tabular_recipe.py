@@ -16,7 +16,7 @@ from sklearn.preprocessing import StandardScaler
 
 from trainwell.core.errors import ArtifactError, ConfigError, DataError
 from trainwell.data.io import read_table
-from trainwell.tabular.recipe import TabularRecipe
+from trainwell.tabular.recipe import IGNORED_REASON, TabularRecipe
 
 ADULT = Path("/work/shared/data/adult/adult.data.gz")
 ADULT_COLUMNS = [
@@ -200,7 +200,8 @@ def test_one_list_given_sends_leftover_integers_to_the_other_kind() -> None:
     assert only_conts.cat_names == ["city", "member", "rooms", "visits"]
     assert only_conts.cont_names == ["area", "price_text"]
     both = _fit(frame, cat_names=["rooms"], cont_names=["visits"], ignore=["city"])
-    assert (both.cat_names, both.cont_names, both.dropped) == (["rooms"], ["visits"], {})
+    assert (both.cat_names, both.cont_names) == (["rooms"], ["visits"])
+    assert both.dropped == {"city": IGNORED_REASON}  # recorded, so a served model accepts rows holding it
     assert _fit(frame, max_card=3).cont_names == ["price_text", "rooms", "visits", "area"]
 
 

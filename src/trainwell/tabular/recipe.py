@@ -55,6 +55,8 @@ from trainwell.data.io import check_column_roles, list_columns
 __all__ = ["TabularRecipe"]
 
 NA_SUFFIX = "_na"
+#: The reason recorded in ``TabularRecipe.dropped`` for a column passed in ``ignore``.
+IGNORED_REASON = "left out as asked (--ignore or --valid-col)"
 _STD_FLOOR = 1e-7
 # A text column with a different value in at least this share of rows (and more than _ID_MIN_ROWS rows) is
 # an identifier or free text: as a category it would only teach the model to memorise rows.
@@ -85,7 +87,8 @@ class TabularRecipe:
         means: Mean of each continuous column after filling.
         stds: Population standard deviation of each continuous column after filling (1.0 when constant).
         target_names: The target columns, never used as inputs.
-        dropped: Columns left out by inference, with the reason.
+        dropped: Columns left out, with the reason: by inference (an ID, missing everywhere...) or because
+            they were passed in ``ignore`` (:data:`IGNORED_REASON`).
         dates: Date columns and the format their text is parsed with (one of :data:`~trainwell.data.dates.DATE_FORMATS`, or ``""``
             for a column that was already of datetime type: text sent later is then read as ISO 8601).
         date_parts: The parts each date column is split into (see the module docstring); the parts' statistics
@@ -244,6 +247,10 @@ class TabularRecipe:
                 f"no input columns left in {source} besides the target {', '.join(targets)}; "
                 f"columns are: {list_columns([str(c) for c in df.columns])}. Add feature columns."
             )
+        # Columns the user left out are recorded too (no warning: they asked), so a served model accepts rows
+        # that still hold them, as predict does.
+        for name in ignored:
+            dropped.setdefault(name, IGNORED_REASON)
         recipe = cls([], [], {}, {}, [], {}, {}, targets, dropped)
         for name in cats:
             recipe.cat_names.append(name)
