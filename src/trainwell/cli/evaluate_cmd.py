@@ -362,12 +362,10 @@ def evaluate(
 
             render(evaluate_texts(table, text, target, **common))
             return
-        from trainwell.cli.fit_cmd import column_names
+        from trainwell.cli.fit_cmd import table_roles, target_columns
 
-        names = [part.strip() for part in target.split(",") if part.strip()] or [target]
-        roles: dict[str, Any] = {"cat_names": column_names(cat_names), "cont_names": column_names(cont_names)}
-        roles["ignore"] = column_names(ignore) or []
-        result = evaluate_table(table, names[0] if len(names) == 1 else names, **common, **roles)
+        roles = table_roles(cat_names, cont_names, ignore)
+        result = evaluate_table(table, target_columns(target), **common, **roles)
         render(result)
 
     guarded(run)

@@ -21,6 +21,15 @@ def column_names(text: str | None) -> list[str] | None:
     return [part.strip() for part in text.split(",") if part.strip()] if text else None
 
 
+def table_roles(cat_names: str | None, cont_names: str | None, ignore: str | None) -> dict[str, Any]:
+    """The --cat-names, --cont-names and --ignore of fit, evaluate and tune, as the table builder takes them."""
+    return {
+        "cat_names": column_names(cat_names),
+        "cont_names": column_names(cont_names),
+        "ignore": column_names(ignore) or [],
+    }
+
+
 def target_columns(text: str) -> str | list[str]:
     """One target column, or several when comma-separated (multi-output)."""
     names = column_names(text) or [text]
@@ -278,9 +287,7 @@ def fit(
             valid_pct=valid_pct,
             valid_col=valid_col,
             task=task,
-            cat_names=column_names(cat_names),
-            cont_names=column_names(cont_names),
-            ignore=column_names(ignore),
+            **table_roles(cat_names, cont_names, ignore),
             encoding=encoding,
         )
         report_fit(result)

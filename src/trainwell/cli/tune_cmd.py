@@ -118,13 +118,9 @@ def tune(
             )
         else:
             from trainwell.automl import tune_table
-            from trainwell.cli.fit_cmd import column_names, target_columns
+            from trainwell.cli.fit_cmd import table_roles, target_columns
 
-            roles: dict[str, Any] = {
-                "cat_names": column_names(cat_names),
-                "cont_names": column_names(cont_names),
-            }
-            roles["ignore"] = column_names(ignore)
+            roles = table_roles(cat_names, cont_names, ignore)
             result = tune_table(data, target_columns(target), **common, **roles)
         show(result)
 

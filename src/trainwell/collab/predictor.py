@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from trainwell.collab.ranking import item_id, rank_items
+from trainwell.collab.ranking import check_k, item_id, rank_items
 from trainwell.collab.recipe import CollabRecipe
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.tables import prediction_table, rows_frame
@@ -89,8 +89,7 @@ class CollabPredictor(Predictor):
 
         Two films liked by the same people end up with similar factors, whatever their genre labels say.
         """
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-            raise ConfigError(f"k must be a whole number of at least 1, got {k!r}")
+        check_k(k)
         vectors = getattr(self.model, "item_vectors", None)
         if vectors is None:
             raise ConfigError(f"the {type(self.model).__name__} model has no item factors to compare")
@@ -134,8 +133,7 @@ class CollabPredictor(Predictor):
             ConfigError: ``k`` is not a whole number of at least 1, or the model has no item factors.
             DataError: No item is given, or none of them was in the training ratings.
         """
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-            raise ConfigError(f"k must be a whole number of at least 1, got {k!r}")
+        check_k(k)
         given = list(items)
         if not given:
             raise DataError("no items given; name at least one item the user chose, e.g. --from-items 50,172")

@@ -55,8 +55,7 @@ def rank_items(
         ConfigError: ``k`` is not a whole number of at least 1.
         DataError: A candidate item was not in the training ratings.
     """
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ConfigError(f"k must be a whole number of at least 1, got {k!r}")
+    check_k(k)
     recipe = predictor.recipe
     if candidates is None:
         keys = list(recipe.items)
@@ -80,6 +79,12 @@ def rank_items(
     scores = np.asarray(predictor.predict_proba(rows), dtype=np.float64).reshape(-1)
     order = np.argsort(-scores, kind="stable")[: int(k)]
     return Ranking([item_id(keys[i]) for i in order], scores[order].tolist(), known_user)
+
+
+def check_k(k: Any) -> None:
+    """Refuse a number of items to return that is not a whole number of at least 1."""
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ConfigError(f"k must be a whole number of at least 1, got {k!r}")
 
 
 def item_id(key: str) -> Any:

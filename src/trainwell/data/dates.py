@@ -26,6 +26,7 @@ __all__ = [
     "date_part_values",
     "describe_date_format",
     "find_date_format",
+    "has_time_of_day",
     "parse_dates",
 ]
 
@@ -166,6 +167,12 @@ def _readable(fmt: str) -> str:
     ):
         fmt = fmt.replace(code, shown)
     return fmt
+
+
+def has_time_of_day(parsed: pd.Series) -> bool:
+    """Whether any parsed date carries a time of day (then the ``hour`` part is worth reading)."""
+    times = parsed.dropna()
+    return bool(((times.dt.hour != 0) | (times.dt.minute != 0) | (times.dt.second != 0)).any())
 
 
 def date_part_values(parsed: pd.Series, parts: Sequence[str]) -> dict[str, np.ndarray]:

@@ -14,6 +14,7 @@ import warnings
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import IO, cast
 
 import pandas as pd
 
@@ -263,11 +264,16 @@ def _encoding_fix(path: Path, encoding: str) -> str:
     return 'pass --encoding latin-1 (Python: encoding="latin-1")'
 
 
+def _open_bytes(path: Path) -> IO[bytes]:
+    """A data file's bytes, decompressed when its name ends in ``.gz``."""
+    stream = gzip.open(path, "rb") if path.suffix.lower() == ".gz" else open(path, "rb")  # noqa: SIM115
+    return cast(IO[bytes], stream)
+
+
 def _scan(path: Path) -> bytes:
     """The first :data:`_SNIFF_BYTES` of a file (decompressed for ``.gz``), for guessing what its text is."""
-    opener = gzip.open if path.suffix.lower() == ".gz" else open
     try:
-        with opener(path, "rb") as stream:
+        with _open_bytes(path) as stream:
             return bytes(stream.read(_SNIFF_BYTES))
     except (OSError, EOFError, zlib.error):
         return b""
@@ -296,10 +302,9 @@ def _first_undecodable(path: Path, encoding: str) -> tuple[int, int] | None:
     Reads the file in chunks, so a large file is never held in memory for an error message.
     """
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    opener = gzip.open if path.suffix.lower() == ".gz" else open
     line = 1
     try:
-        with opener(path, "rb") as stream:
+        with _open_bytes(path) as stream:
             while True:
                 chunk = stream.read(_SCAN_CHUNK)
                 # A multi-byte character cut by the chunk's end waits in the decoder: positions in its error
@@ -379,8 +384,7 @@ def _read(
 def _first_line_delimiter(path: Path, default: str, encoding: str) -> str:
     """The delimiter of a file without a header row, from its first lines: ``default`` unless another one
     appears in more of them (one stray line, like Adult's ``|1x3 Cross validator``, does not decide)."""
-    opener = gzip.open if path.suffix.lower() == ".gz" else open
-    with opener(path, "rb") as stream:
+    with _open_bytes(path) as stream:
         lines = [stream.readline(65536).decode(encoding, errors="replace") for _ in range(_SNIFFED_LINES)]
     lines = [line for line in lines if line.strip()]
     counts = {
@@ -395,8 +399,7 @@ def _refuse_binary(path: Path, encoding: str = "utf-8") -> None:
     format. UTF-16 and UTF-32 text holds NUL bytes by nature: read with those encodings, it passes."""
     if codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
         return
-    opener = gzip.open if path.suffix.lower() == ".gz" else open
-    with opener(path, "rb") as stream:
+    with _open_bytes(path) as stream:
         start = stream.read(8192)
     if b"\x00" in start:
         raise pd.errors.ParserError(

@@ -108,15 +108,13 @@ def make_baseline(
 def date_inputs(df: pd.DataFrame, dates: Mapping[str, str]) -> pd.DataFrame:
     """The parts of each date column as baseline inputs: month, day of the week and hour as categories (text),
     year, day, day of the year and elapsed days as numbers (``nan`` for a missing date)."""
-    from trainwell.data.dates import date_part_values, parse_dates
+    from trainwell.data.dates import date_part_values, has_time_of_day, parse_dates
 
     columns: dict[str, Any] = {}
     for name, fmt in dates.items():
         parsed = parse_dates(df[name], fmt, name)
-        times = parsed.dropna()
-        timed = bool(((times.dt.hour != 0) | (times.dt.minute != 0)).any())
         parts = ["year", "month", "day", "day_of_week", "day_of_year", "elapsed_days"] + (
-            ["hour"] if timed else []
+            ["hour"] if has_time_of_day(parsed) else []
         )
         for part, values in date_part_values(parsed, parts).items():
             if part in ("month", "day_of_week", "hour"):

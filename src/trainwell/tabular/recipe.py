@@ -48,6 +48,7 @@ from trainwell.data.dates import (
     date_part_values,
     describe_date_format,
     find_date_format,
+    has_time_of_day,
     parse_dates,
 )
 from trainwell.data.io import check_column_roles, list_columns
@@ -264,9 +265,8 @@ class TabularRecipe:
 
     def _add_date(self, df: pd.DataFrame, name: str, fmt: str, parsed: pd.Series, source: str) -> None:
         """Record a date column and fit its parts; the parts go after the plain columns of their kind."""
-        times = parsed.dropna()
-        has_time = bool(((times.dt.hour != 0) | (times.dt.minute != 0) | (times.dt.second != 0)).any())
-        parts = [part for part in (*DATE_CAT_PARTS, *DATE_CONT_PARTS) if part != "hour" or has_time]
+        timed = has_time_of_day(parsed)
+        parts = [part for part in (*DATE_CAT_PARTS, *DATE_CONT_PARTS) if part != "hour" or timed]
         clashes = [f"{name}_{part}" for part in parts if f"{name}_{part}" in df.columns]
         if clashes:
             raise DataError(
