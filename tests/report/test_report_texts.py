@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from report_browser import dump_dom
 
@@ -66,3 +68,43 @@ def test_text_report_renders_in_headless_chromium(model_dir: Path, tmp_path: Pat
     dom = dump_dom(build_report(model_dir, path, tmp_path / "report.html"), tmp_path / "profile")
     for heading in ("Validation metrics", "Confusion matrix", "Top losses"):
         assert heading in dom
+
+
+def _topics(n: int, seed: int) -> pd.DataFrame:
+    """Texts about sport, food or both ('|'-separated labels), the topic words among filler."""
+    rng = np.random.default_rng(seed)
+    words = {"sport": ["goal", "match", "team"], "food": ["bread", "soup", "cheese"]}
+    filler = ["the", "a", "today", "we", "saw", "very", "and"]
+    rows = []
+    for _ in range(n):
+        labels = [name for name in words if rng.random() < 0.5] or ["sport"]
+        tokens = [str(rng.choice(filler)) for _ in range(6)] + [
+            str(rng.choice(words[name])) for name in labels
+        ]
+        rng.shuffle(tokens)
+        rows.append((" ".join(tokens), "|".join(labels)))
+    return pd.DataFrame(rows, columns=["text", "topic"])
+
+
+def test_a_multilabel_text_report_judges_each_label(tmp_path: Path) -> None:
+    out = tmp_path / "model"
+    fit_texts(
+        _topics(300, 0), text_col="text", target="topic", label_delim="|", out=out, epochs=5, progress=False
+    )
+    path = tmp_path / "valid.csv"
+    valid = _topics(80, 1)
+    valid.to_csv(path, index=False)
+    text = build_report(out, path, tmp_path / "report.html").read_text(encoding="utf-8")
+    for heading in ("Validation metrics", "Per-label quality", "Calibration", "Top losses"):
+        assert f"<h2>{heading}</h2>" in text
+    assert "multi-label text classifier predicting" in text
+    body = text.split("<h2>Per-label quality</h2>", 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    labels = {
+        cells[0]: cells
+        for cells in (re.findall(r"<td[^>]*>(.*?)</td>", row) for row in body.split("</tr>"))
+        if cells
+    }
+    assert set(labels) == {"sport", "food"}
+    assert int(labels["food"][1]) == int(valid["topic"].str.contains("food").sum())
+    header = text.split("<h2>Top losses</h2>", 1)[1].split("</thead>", 1)[0]
+    assert "missed" in header and "wrongly added" in header and "<th>text</th>" in header

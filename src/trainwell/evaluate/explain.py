@@ -171,10 +171,18 @@ def _sentence(name: str, value: float, task: Task, probabilities: torch.Tensor, 
             "top10_precision": f"among the 10% highest-scored rows, {percent} are '{positive}', against a "
             f"base rate of {100 * base_rate:.0f}%",
         }[name]
+    if kind == "multilabel":
+        return {
+            "accuracy": f"{percent} of all label decisions (row x label, yes or no) are right",
+            "error_rate": f"{percent} of all label decisions are wrong",
+            "roc_auc": f"averaged over labels, a row with the label outranks a row without it {percent} of the "
+            "time; it is not accuracy",
+            "f1": "balance of precision and recall, averaged over the labels (a rare label counts as much as a "
+            "common one)",
+            "log_loss": "average surprise at each right yes/no decision (lower is better; 0.693 = a coin flip)",
+        }[name]
     return {
-        "accuracy": f"{percent} of rows get the right class"
-        if kind == "multiclass"
-        else f"{percent} of all label decisions are right",
+        "accuracy": f"{percent} of rows get the right class",
         "error_rate": f"{percent} of rows get a wrong class",
         "balanced_accuracy": f"the hit rate averaged over classes, rare ones counting fully: {percent}",
         "roc_auc": f"averaged over classes, a row of a class outranks a row of another {percent} of the time; "

@@ -72,9 +72,20 @@ def plot_top_losses(top: Sequence[TopLoss], path: Path, rows: pd.DataFrame | Non
 
 
 def plot_calibration(
-    mean_probability: np.ndarray, frequency: np.ndarray, counts: np.ndarray, path: Path, binary: bool
+    mean_probability: np.ndarray,
+    frequency: np.ndarray,
+    counts: np.ndarray,
+    path: Path,
+    binary: bool,
+    *,
+    axis_labels: tuple[str, str] | None = None,
+    title: str = "Calibration (rows per bin annotated)",
 ) -> Path:
-    """Reliability diagram: observed frequency against mean predicted probability, with the diagonal."""
+    """Reliability diagram: observed frequency against mean predicted probability, with the diagonal.
+
+    ``axis_labels`` (x, y) replace the default wording (the positive class for binary, the predicted class's
+    confidence against accuracy otherwise).
+    """
     plt = _pyplot()
     figure, axis = plt.subplots(figsize=(5, 5))
     axis.plot([0, 1], [0, 1], linestyle="--", color="gray", label="perfectly calibrated")
@@ -83,13 +94,15 @@ def plot_calibration(
         axis.annotate(str(int(n)), (x, y), textcoords="offset points", xytext=(4, -10), fontsize=7)
     axis.set_xlim(-0.02, 1.02)  # a margin so points at 0 and 1 stay visible
     axis.set_ylim(-0.02, 1.02)
-    if binary:
-        axis.set_xlabel("mean predicted probability (positive class)")
-        axis.set_ylabel("observed frequency of the positive class")
-    else:
-        axis.set_xlabel("mean confidence of the predicted class")
-        axis.set_ylabel("accuracy")
-    axis.set_title("Calibration (rows per bin annotated)")
+    if axis_labels is None:
+        axis_labels = (
+            ("mean predicted probability (positive class)", "observed frequency of the positive class")
+            if binary
+            else ("mean confidence of the predicted class", "accuracy")
+        )
+    axis.set_xlabel(axis_labels[0])
+    axis.set_ylabel(axis_labels[1])
+    axis.set_title(title)
     axis.legend(loc="upper left")
     axis.grid(alpha=0.3)
     return _save(figure, path)

@@ -180,21 +180,13 @@ class ClassificationInterpretation:
         the top-class confidence against accuracy. Bins split ``[0, 1]`` into ``n_bins`` equal widths (the
         same bins as ``sklearn.calibration.calibration_curve(strategy="uniform")``).
         """
-        if n_bins < 1:
-            raise ConfigError(f"n_bins must be a positive integer, got {n_bins}")
         if self.task.kind == "binary":
             probability = np.where(self.predicted == 1, self.confidence, 1.0 - self.confidence)
             outcome = (self.actual == 1).astype(np.float64)
         else:
             probability = self.confidence.astype(np.float64)
             outcome = (self.actual == self.predicted).astype(np.float64)
-        edges = np.linspace(0.0, 1.0, n_bins + 1)
-        bins = np.searchsorted(edges[1:-1], probability)
-        counts = np.bincount(bins, minlength=n_bins)
-        sums = np.bincount(bins, weights=probability, minlength=n_bins)
-        hits = np.bincount(bins, weights=outcome, minlength=n_bins)
-        keep = counts > 0
-        return sums[keep] / counts[keep], hits[keep] / counts[keep], counts[keep]
+        return reliability_bins(probability, outcome, n_bins)
 
     def plot_confusion_matrix(self, path: str | Path, normalize: bool = False) -> Path:
         """Write the confusion matrix as a PNG, counts (or row shares if ``normalize``) in the cells."""
@@ -224,6 +216,24 @@ class ClassificationInterpretation:
 
     def __repr__(self) -> str:
         return f"ClassificationInterpretation(task={self.task.kind}, rows={self.n_rows})"
+
+
+def reliability_bins(
+    probability: np.ndarray, outcome: np.ndarray, n_bins: int = 10
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(mean probability, observed frequency, count)`` per non-empty bin of ``n_bins`` equal widths of
+    ``[0, 1]``; ``outcome`` is 1 where the predicted event happened (the bins of
+    ``sklearn.calibration.calibration_curve(strategy="uniform")``)."""
+    if n_bins < 1:
+        raise ConfigError(f"n_bins must be a positive integer, got {n_bins}")
+    probability = np.asarray(probability, dtype=np.float64)
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    bins = np.searchsorted(edges[1:-1], probability)
+    counts = np.bincount(bins, minlength=n_bins)
+    sums = np.bincount(bins, weights=probability, minlength=n_bins)
+    hits = np.bincount(bins, weights=np.asarray(outcome, dtype=np.float64), minlength=n_bins)
+    keep = counts > 0
+    return sums[keep] / counts[keep], hits[keep] / counts[keep], counts[keep]
 
 
 def _natural_order(loader: Iterable[Any], batch_size: int | None) -> Iterable[Any]:

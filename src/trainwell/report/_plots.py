@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from trainwell.report.importance import FeatureImportance
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: Bars shown in the importance plot; the table below it lists every column.
 MAX_BARS = 25
@@ -29,12 +33,12 @@ def importance_png(importances: Sequence[FeatureImportance], metric_name: str) -
     axis.set_xlabel(f"drop in {metric_name} when the column is shuffled")
     axis.set_title("Permutation feature importance")
     axis.grid(axis="x", alpha=0.3)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    return buffer.getvalue()
+    return figure_png(figure)
 
 
-def predicted_vs_actual_png(predicted: np.ndarray, actual: np.ndarray) -> bytes:
+def predicted_vs_actual_png(
+    predicted: np.ndarray, actual: np.ndarray, title: str = "Predicted against actual"
+) -> bytes:
     """Scatter of predictions against true values with the diagonal of perfect predictions (regression)."""
     from matplotlib.figure import Figure
 
@@ -46,9 +50,14 @@ def predicted_vs_actual_png(predicted: np.ndarray, actual: np.ndarray) -> bytes:
     axis.plot([low, high], [low, high], color="tab:red", linestyle="--", label="perfect")
     axis.set_xlabel("actual")
     axis.set_ylabel("predicted")
-    axis.set_title("Predicted against actual")
+    axis.set_title(title)
     axis.legend()
     axis.grid(alpha=0.3)
+    return figure_png(figure)
+
+
+def figure_png(figure: Figure) -> bytes:
+    """A matplotlib figure as PNG bytes (100 dpi, tight bounding box)."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
     return buffer.getvalue()

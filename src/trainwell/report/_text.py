@@ -11,7 +11,7 @@ import torch
 
 import trainwell
 from trainwell.core.errors import ConfigError, DataError
-from trainwell.report import _html
+from trainwell.report import _html, _outputs
 
 if TYPE_CHECKING:
     from trainwell.text.predictor import TextPredictor
@@ -42,9 +42,9 @@ def text_report_sections(
     )
 
     task = predictor.task
-    if task.kind not in ("binary", "multiclass") or len(task.target_names) != 1:
+    if task.kind not in ("binary", "multiclass", "multilabel") or len(task.target_names) != 1:
         raise ConfigError(
-            f"the report supports single-target binary and multiclass text models; this is {task.kind}"
+            f"the report supports binary, multiclass and multi-label text models; this is {task.kind}"
         )
     target = task.target_names[0]
     column = predictor.recipe.text_col
@@ -61,12 +61,16 @@ def text_report_sections(
     overlap = _training_overlap(predictor.metadata, frame)
     title = "Metrics on texts the model trained on" if overlap else "Validation metrics"
     sections = [_metrics_section(task, probabilities, targets, len(frame), source, unit="text", title=title)]
-    sections.extend(_classification_sections(_interpretation(task, probabilities, targets)))
+    if task.kind == "multilabel":
+        sections.extend(_outputs.label_sections(task, probabilities, targets, unit="text"))
+    else:
+        sections.extend(_classification_sections(_interpretation(task, probabilities, targets)))
     losses = row_losses(task, probabilities, targets)
-    sections.append(_top_texts_section(task, frame, column, target, probabilities, losses, top_k))
+    sections.append(_top_texts_section(task, frame, column, target, probabilities, targets, losses, top_k))
     intro = [
         _html.paragraph(
-            f"{task.kind} text classifier predicting '{target}' from '{column}' "
+            f"{'multi-label' if task.kind == 'multilabel' else task.kind} text classifier predicting '{target}' "
+            f"from '{column}' "
             f"({', '.join(map(str, task.classes))}), evaluated on {len(frame)} labelled texts from {source}. "
             f"trainwell {trainwell.__version__}."
         )
@@ -82,37 +86,50 @@ def _top_texts_section(
     column: str,
     target: str,
     probabilities: torch.Tensor,
+    targets: torch.Tensor,
     losses: np.ndarray,
     k: int,
 ) -> str:
     order = np.lexsort((np.arange(len(losses)), -losses))[:k]
-    predicted = task.decode(probabilities)
-    if task.kind == "binary":
-        confidence = torch.where(probabilities >= task.threshold, probabilities, 1 - probabilities)
-    else:
-        confidence = probabilities.max(dim=-1).values
-    rows = [
-        [
-            index,
-            frame[target].iloc[index],
-            predicted[index],
-            float(confidence[index]),
-            float(losses[index]),
-            snippet(frame[column].iloc[index]),
+    if task.kind == "multilabel":
+        header = ["row", *_outputs.top_losses_header(task), "loss", "text"]
+        rows = [
+            [
+                index,
+                *_outputs.top_losses_cells(task, probabilities, targets, index),
+                float(losses[index]),
+                snippet(frame[column].iloc[index]),
+            ]
+            for index in order.tolist()
         ]
-        for index in order.tolist()
-    ]
-    note = (
-        f"The {len(rows)} texts with the highest loss (-log of the probability given to the true class), "
-        f"their first {SNIPPET} characters; probability is that of the predicted class."
-    )
+        what = f"{_outputs.loss_words(task)}), their first {SNIPPET} characters."
+    else:
+        predicted = task.decode(probabilities)
+        if task.kind == "binary":
+            confidence = torch.where(probabilities >= task.threshold, probabilities, 1 - probabilities)
+        else:
+            confidence = probabilities.max(dim=-1).values
+        header = ["row", "actual", "predicted", "probability", "loss", "text"]
+        rows = [
+            [
+                index,
+                frame[target].iloc[index],
+                predicted[index],
+                float(confidence[index]),
+                float(losses[index]),
+                snippet(frame[column].iloc[index]),
+            ]
+            for index in order.tolist()
+        ]
+        what = (
+            f"-log of the probability given to the true class), their first {SNIPPET} characters; probability "
+            "is that of the predicted class."
+        )
+    note = f"The {len(rows)} texts with the highest loss ({what}"
     return _html.section(
         "top-losses",
         "Top losses",
-        [
-            _html.paragraph(note, note=True),
-            _html.table(["row", "actual", "predicted", "probability", "loss", "text"], rows),
-        ],
+        [_html.paragraph(note, note=True), _html.table(header, rows)],
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tempfile
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,8 @@ from trainwell.data.task import Task
 from trainwell.evaluate.explain import explain_validation
 from trainwell.export.predictor import load
 from trainwell.interpret.classification import ClassificationInterpretation
-from trainwell.report import _html
+from trainwell.report import _html, _outputs
+from trainwell.report._outputs import has_several_outputs
 from trainwell.report._plots import importance_png, predicted_vs_actual_png
 from trainwell.report.importance import main_metric, permutation_importance
 from trainwell.tabular.predictor import TabularPredictor
@@ -34,7 +36,7 @@ DEFAULT_OUT = "report.html"
 TOP_LOSSES = 10
 #: Probabilities are clipped here before the log, so a confidently wrong row has a large, finite loss.
 EPS = 1e-7
-SUPPORTED = ("binary", "multiclass", "regression")
+SUPPORTED = ("binary", "multiclass", "multilabel", "regression")
 
 
 def build_report(
@@ -114,10 +116,10 @@ def build_report(
             f"trainwell report supports tabular, image, text and ratings models; '{model_dir}' holds another kind"
         )
     task = predictor.task
-    if task.kind not in SUPPORTED or len(task.target_names) != 1:
+    if task.kind not in SUPPORTED:
         raise ConfigError(
-            f"trainwell report supports single-target binary, multiclass and regression models; "
-            f"'{model_dir}' is {task.kind} with targets {list(task.target_names)}"
+            f"trainwell report supports binary, multiclass, multi-label and regression models; '{model_dir}' "
+            f"is {task.kind}"
         )
     source = str(data) if not isinstance(data, pd.DataFrame) else "the data"
     frame = read_table(data, encoding=encoding) if not isinstance(data, pd.DataFrame) else data
@@ -136,7 +138,11 @@ def build_report(
             title="Metrics on rows the model trained on" if overlap else "Validation metrics",
         ),
     ]
-    if task.kind == "regression":
+    if task.kind == "multilabel":
+        sections.extend(_outputs.label_sections(task, probabilities, targets))
+    elif has_several_outputs(task):
+        sections.append(_outputs.targets_section(task, probabilities, targets))
+    elif task.kind == "regression":
         sections.append(_regression_section(probabilities, targets))
     else:
         sections.extend(_classification_sections(_interpretation(task, probabilities, targets)))
@@ -144,7 +150,8 @@ def build_report(
     sections.append(_importance_section(predictor, frame, targets, seed))
     intro = [
         _html.paragraph(
-            f"{task.kind} model predicting '{task.target_names[0]}', evaluated on {len(frame)} labelled rows "
+            f"{_kind_words(task)} model predicting {_quoted(task.target_names)}, evaluated on {len(frame)} "
+            "labelled rows "
             f"from {source}. Model directory: {model_dir}. trainwell {trainwell.__version__}."
         )
     ]
@@ -152,6 +159,18 @@ def build_report(
         intro.append(_html.paragraph(overlap))
     text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
     return write_text_atomic(destination, text)
+
+
+def _kind_words(task: Task) -> str:
+    if task.kind == "multilabel":
+        return f"multi-label ({len(task.classes)} labels)"
+    if task.kind == "regression" and len(task.target_names) > 1:
+        return f"regression ({len(task.target_names)} targets)"
+    return task.kind
+
+
+def _quoted(names: Sequence[str]) -> str:
+    return ", ".join(f"'{name}'" for name in names)
 
 
 def _check_out(path: Path) -> Path:
@@ -164,12 +183,14 @@ def _check_out(path: Path) -> Path:
 
 
 def _targets(predictor: TabularPredictor, frame: pd.DataFrame, source: str) -> torch.Tensor:
-    """Check the rows hold the target and every input column, then encode the target."""
-    target = predictor.task.target_names[0]
-    if target not in frame.columns:
+    """Check the rows hold the target(s) and every input column, then encode the target."""
+    names = list(predictor.task.target_names)
+    absent_targets = [name for name in names if name not in frame.columns]
+    if absent_targets:
+        plural = "s" if len(absent_targets) > 1 else ""
         raise DataError(
-            f"target column '{target}' not found in {source}; the report needs labelled rows. "
-            f"Columns are: {list_columns([str(c) for c in frame.columns])}"
+            f"target column{plural} {_quoted(absent_targets)} not found in {source}; the report needs labelled "
+            f"rows. Columns are: {list_columns([str(c) for c in frame.columns])}"
         )
     absent = [name for name in predictor.input_names if name not in frame.columns]
     if absent:
@@ -177,15 +198,16 @@ def _targets(predictor: TabularPredictor, frame: pd.DataFrame, source: str) -> t
             f"input columns {', '.join(repr(name) for name in absent)} missing from {source}; the model was "
             f"trained on: {list_columns(predictor.input_names)}. Pass rows with the training columns"
         )
-    missing = int(frame[target].isna().sum())
-    if missing:
-        raise DataError(
-            f"target column '{target}' is missing in {missing} of {len(frame)} rows of {source}; "
-            "drop those rows or fill them"
-        )
+    for name in names:
+        missing = int(frame[name].isna().sum())
+        if missing:
+            raise DataError(
+                f"target column '{name}' is missing in {missing} of {len(frame)} rows of {source}; "
+                "drop those rows or fill them"
+            )
     if len(frame) < 2:
         raise DataError(f"{source} has {len(frame)} row; the report needs at least 2 labelled rows")
-    return predictor.task.encode(frame[target])
+    return predictor.task.encode(frame[names[0]] if len(names) == 1 else frame[names])
 
 
 def row_losses(task: Task, probabilities: torch.Tensor, targets: torch.Tensor) -> np.ndarray:
@@ -195,7 +217,11 @@ def row_losses(task: Task, probabilities: torch.Tensor, targets: torch.Tensor) -
         task: the model's task.
         probabilities: binary ``(N,)`` P(classes[1]); multiclass ``(N, C)``; regression ``(N,)`` values.
         targets: encoded targets ``(N,)``.
+
+    Multi-label and several regression targets: see :func:`trainwell.report._outputs.output_row_losses`.
     """
+    if has_several_outputs(task):
+        return _outputs.output_row_losses(task, probabilities, targets)
     if task.kind == "regression":
         return ((probabilities.reshape(-1) - targets.reshape(-1).float()) ** 2).numpy()
     if task.kind == "binary":
@@ -337,27 +363,37 @@ def _top_losses_section(
 ) -> str:
     losses = row_losses(task, probabilities, targets)
     order = np.lexsort((np.arange(len(losses)), -losses))[:k]  # highest loss first, ties by row
-    predicted = task.decode(probabilities)
-    header: list[str] = ["row", "actual", "predicted"]
-    if task.kind != "regression":
-        header.append("probability")
+    several = has_several_outputs(task)
+    if several:
+        header = ["row", *_outputs.top_losses_header(task), "loss"]
+    else:
+        predicted = task.decode(probabilities)
+        header = ["row", "actual", "predicted", *(["probability"] if task.is_classification else []), "loss"]
+    if task.kind in ("binary", "multiclass"):
         chosen = (
             probabilities if task.kind == "multiclass" else torch.stack([1 - probabilities, probabilities], 1)
         )
         confidence = chosen.max(dim=-1).values.numpy()
-    header.append("loss")
-    target = task.target_names[0]
     rows = []
     for index in order.tolist():
-        row: list[Any] = [index, frame[target].iloc[index], predicted[index]]
-        if task.kind != "regression":
-            row.append(float(confidence[index]))
+        row: list[Any] = [index]
+        if several:
+            row.extend(_outputs.top_losses_cells(task, probabilities, targets, index))
+        else:
+            row.extend([frame[task.target_names[0]].iloc[index], predicted[index]])
+            if task.is_classification:
+                row.append(float(confidence[index]))
         row.append(float(losses[index]))
         row.extend(_cell(frame[name].iloc[index]) for name in input_names)
         rows.append(row)
-    what = "-log of the probability given to the true class" if task.is_classification else "squared error"
+    if several:
+        what = _outputs.loss_words(task)
+    else:
+        what = (
+            "-log of the probability given to the true class" if task.is_classification else "squared error"
+        )
     note = f"The {len(rows)} rows with the highest loss ({what})" + (
-        "; probability is that of the predicted class." if task.is_classification else "."
+        "; probability is that of the predicted class." if task.kind in ("binary", "multiclass") else "."
     )
     return _html.section(
         "top-losses",

@@ -53,15 +53,20 @@ class FeatureImportance:
 
 
 def main_metric(task: Task) -> MainMetric:
-    """``roc_auc`` for binary, ``accuracy`` for multiclass, ``rmse`` for single-target regression."""
+    """``roc_auc`` for binary, ``accuracy`` for multiclass, macro ``roc_auc`` for multi-label, ``rmse`` for
+    regression (unit-free with several targets: each target's RMSE over its standard deviation, averaged)."""
     if task.kind == "binary":
         return MainMetric("roc_auc", lambda p, t: functional.roc_auc(p, t, "binary"), True)
     if task.kind == "multiclass":
         return MainMetric("accuracy", lambda p, t: functional.accuracy(p, t, "multiclass"), True)
+    if task.kind == "multilabel":
+        return MainMetric("roc_auc", lambda p, t: functional.roc_auc(p, t, "multilabel"), True)
     if task.kind == "regression":
+        # Several targets: the unit-free RMSE (each target's over its standard deviation, averaged).
         return MainMetric("rmse", lambda p, t: functional.rmse(p, t), False)
     raise ConfigError(
-        f"permutation importance supports binary, multiclass and regression models, got a {task.kind} model"
+        f"permutation importance supports binary, multiclass, multi-label and regression models, got a "
+        f"{task.kind} model"
     )
 
 

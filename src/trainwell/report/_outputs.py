@@ -1,0 +1,226 @@
+"""The report's sections for models with several outputs per row: multi-label classifiers (one yes/no decision
+per label) and regressions of several targets (one number per target, each in its own units).
+
+A confusion matrix or one scatter plot cannot show these: a multi-label model is judged label by label (how
+often each label is found, how often it is given wrongly), and several targets each get their own predicted
+against actual plot. The top-losses tables list what was missed and what was added, or each target's value.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from trainwell.data.task import Task
+from trainwell.metrics import functional
+from trainwell.metrics.targets import target_labels
+from trainwell.report import _html
+from trainwell.report._plots import predicted_vs_actual_png
+
+#: Probabilities are clipped here before the log, so a confidently wrong decision has a large, finite loss.
+EPS = 1e-7
+#: Labels shown in the per-label plot (most frequent first); the table below it lists every label.
+MAX_PLOTTED_LABELS = 30
+
+
+def has_several_outputs(task: Task) -> bool:
+    """Multi-label, or a regression of several targets: the cases this module reports on."""
+    return task.kind == "multilabel" or (task.kind == "regression" and len(task.target_names) > 1)
+
+
+def output_row_losses(task: Task, probabilities: torch.Tensor, targets: torch.Tensor) -> np.ndarray:
+    """Per-row loss of a multi-output model.
+
+    Multi-label: the mean over labels of ``-log p(the right decision)`` (binary cross-entropy). Several
+    regression targets: the mean over targets of the squared error in that target's standard deviations over
+    these rows, so that a target in large units does not own the ranking.
+    """
+    if task.kind == "multilabel":
+        p = probabilities.float().clamp(EPS, 1 - EPS)
+        t = targets.float()
+        return (-(t * torch.log(p) + (1 - t) * torch.log(1 - p))).mean(dim=1).numpy()
+    predictions, actual = (
+        probabilities.float().reshape(len(targets), -1),
+        targets.float().reshape(len(targets), -1),
+    )
+    spread = actual.std(dim=0, unbiased=False)
+    spread = torch.where(spread > 0, spread, torch.ones_like(spread))  # a constant target: raw units
+    return (((predictions - actual) / spread) ** 2).mean(dim=1).numpy()
+
+
+def decisions(task: Task, probabilities: torch.Tensor) -> np.ndarray:
+    """The model's yes/no per row and label (``(N, L)`` of 0/1), decoded as ``predict`` decodes them."""
+    return task.encode(task.decode(probabilities)).numpy().astype(bool)
+
+
+def label_sections(
+    task: Task, probabilities: torch.Tensor, targets: torch.Tensor, unit: str = "row"
+) -> list[str]:
+    """Per-label quality (table and plot) and a calibration diagram pooled over every label decision."""
+    actual = targets.numpy().astype(bool)
+    predicted = decisions(task, probabilities)
+    scores = probabilities.float().numpy()
+    rows = []
+    for column, label in enumerate(task.classes):
+        truth, guess = actual[:, column], predicted[:, column]
+        hits = int((truth & guess).sum())
+        precision = hits / guess.sum() if guess.any() else float("nan")
+        recall = hits / truth.sum() if truth.any() else float("nan")
+        f1 = 2 * hits / (truth.sum() + guess.sum()) if truth.any() or guess.any() else float("nan")
+        auc = (
+            functional.roc_auc(
+                torch.from_numpy(scores[:, column]), torch.from_numpy(truth.astype(np.float32)), "binary"
+            )
+            if 0 < truth.sum() < len(truth)
+            else float("nan")
+        )
+        rows.append((str(label), int(truth.sum()), int(guess.sum()), precision, recall, f1, auc))
+    rows.sort(key=lambda row: -row[1])  # most frequent label first (stable: ties keep the model's order)
+    exact = float((actual == predicted).all(axis=1).mean()) if len(actual) else float("nan")
+    summary = (
+        f"{100 * exact:.0f}% of {unit}s get exactly the right set of labels. A {unit} holds "
+        f"{actual.sum(axis=1).mean():.2f} labels on average; the model gives {predicted.sum(axis=1).mean():.2f}."
+    )
+    never = [row[0] for row in rows if row[1] > 0 and row[2] == 0]
+    notes = [_html.paragraph(summary)]
+    if never:
+        shown = ", ".join(never[:10]) + (f" and {len(never) - 10} more" if len(never) > 10 else "")
+        notes.append(
+            _html.paragraph(
+                f"Never given by the model on these {unit}s although present: {shown}. Their probabilities may "
+                "still rank well (ROC AUC); a lower decision threshold would find some.",
+            )
+        )
+    explanation = (
+        f"Per label: {unit}s that have it, {unit}s the model gives it to, precision (share of the model's "
+        "'yes' that are right), recall (share of the label's rows found), F1, and ROC AUC (how well the "
+        "probability ranks rows with the label above rows without; blank when every row has it or none does)."
+    )
+    per_label = _html.section(
+        "labels",
+        "Per-label quality",
+        [
+            *notes,
+            _html.paragraph(explanation, note=True),
+            _html.image(_per_label_png(rows[:MAX_PLOTTED_LABELS]), "per-label precision, recall and F1"),
+            _html.table(
+                ["label", f"{unit}s with it", "predicted", "precision", "recall", "F1", "ROC AUC"], rows
+            ),
+        ],
+    )
+    calibration = _html.section(
+        "calibration",
+        "Calibration",
+        [
+            _html.paragraph(
+                "Every (row, label) decision pooled: the predicted probability of the label against how often "
+                "the label is there, per bin; a calibrated model follows the diagonal.",
+                note=True,
+            ),
+            _html.image(_calibration_png(scores.reshape(-1), actual.reshape(-1)), "calibration diagram"),
+        ],
+    )
+    return [per_label, calibration]
+
+
+def targets_section(task: Task, predictions: torch.Tensor, targets: torch.Tensor) -> str:
+    """Predicted against actual, one plot per target, each in its own units."""
+    actual = targets.float().reshape(len(targets), -1).numpy()
+    predicted = predictions.float().reshape(len(targets), -1).numpy()
+    images = [
+        _html.image(
+            predicted_vs_actual_png(
+                predicted[:, column], actual[:, column], title=f"{label}: predicted against actual"
+            ),
+            f"{label}: predicted against actual",
+        )
+        for column, label in enumerate(target_labels(task.target_names, actual.shape[1]))
+    ]
+    return _html.section("predictions", "Predicted against actual", images)
+
+
+def top_losses_header(task: Task) -> list[str]:
+    """The columns that describe a row's answer in the top-losses table, before its loss."""
+    if task.kind == "multilabel":
+        return ["actual", "predicted", "missed", "wrongly added"]
+    return [
+        part
+        for label in target_labels(task.target_names, len(task.target_names))
+        for part in (label, f"{label} predicted")
+    ]
+
+
+def top_losses_cells(task: Task, probabilities: torch.Tensor, targets: torch.Tensor, index: int) -> list[Any]:
+    """The answer cells of row ``index`` in the top-losses table (see :func:`top_losses_header`)."""
+    if task.kind == "multilabel":
+        actual = targets[index].numpy().astype(bool)
+        predicted = decisions(task, probabilities[index : index + 1])[0]
+        return [
+            _labels(task.classes, actual),
+            _labels(task.classes, predicted),
+            _labels(task.classes, actual & ~predicted),
+            _labels(task.classes, predicted & ~actual),
+        ]
+    width = len(task.target_names)
+    truth = targets[index].reshape(-1).tolist()
+    guess = probabilities[index].reshape(-1).tolist()
+    return [value for column in range(width) for value in (float(truth[column]), float(guess[column]))]
+
+
+def loss_words(task: Task) -> str:
+    """What the top-losses table's loss is, in words."""
+    if task.kind == "multilabel":
+        return "binary cross-entropy averaged over the labels"
+    return "squared error in each target's standard deviations, averaged over the targets"
+
+
+def _labels(classes: Sequence[Any], chosen: np.ndarray) -> str:
+    names = [str(label) for label, on in zip(classes, chosen, strict=True) if on]
+    return ", ".join(names) if names else "(none)"
+
+
+def _per_label_png(rows: Sequence[tuple[Any, ...]]) -> bytes:
+    """Grouped horizontal bars of precision, recall and F1 per label, most frequent label on top."""
+    from matplotlib.figure import Figure
+
+    from trainwell.report._plots import figure_png
+
+    shown = list(rows)[::-1]
+    figure = Figure(figsize=(7, max(2.5, 0.4 * len(shown) + 1.2)))
+    axis = figure.add_subplot()
+    positions = np.arange(len(shown))
+    height = 0.27
+    for offset, (column, name, color) in enumerate(
+        ((3, "precision", "tab:blue"), (4, "recall", "tab:orange"), (5, "F1", "tab:green"))
+    ):
+        values = [0.0 if np.isnan(row[column]) else row[column] for row in shown]
+        axis.barh(positions + (offset - 1) * height, values, height=height, color=color, label=name)
+    axis.set_yticks(positions, labels=[f"{row[0]} ({row[1]})" for row in shown])
+    axis.set_xlim(0, 1)
+    axis.set_xlabel("at the model's decision threshold (rows with the label in brackets)")
+    axis.set_title("Per-label precision, recall and F1")
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False)
+    axis.grid(axis="x", alpha=0.3)
+    return figure_png(figure)
+
+
+def _calibration_png(probability: np.ndarray, outcome: np.ndarray) -> bytes:
+    from trainwell.interpret._plots import plot_calibration
+    from trainwell.interpret.classification import reliability_bins
+
+    with tempfile.TemporaryDirectory(prefix="trainwell-report-") as scratch:
+        return plot_calibration(
+            *reliability_bins(probability, outcome),
+            Path(scratch) / "calibration.png",
+            binary=True,
+            axis_labels=(
+                "mean predicted probability of a label",
+                "share of decisions where the label is there",
+            ),
+            title="Calibration over all labels (decisions per bin annotated)",
+        ).read_bytes()
