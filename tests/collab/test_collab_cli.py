@@ -111,6 +111,35 @@ def test_fit_writes_a_recommender_and_says_how_to_use_it(
     assert history["rmse"].iloc[-1] < 0.75 * pd.read_csv(ratings_csv)["stars"].std()
 
 
+def test_fit_says_whether_it_beats_user_and_item_biases(
+    fitted: tuple[Path, Invocation], ratings_csv: Path
+) -> None:
+    _, result = fitted
+    history = pd.read_csv(fitted[0] / "history.csv")
+    rmse, bar = history["rmse"].iloc[-1], history["rmse_biases"].iloc[-1]
+    assert (
+        rmse < bar and f"rmse {rmse:.4f} is below the {bar:.4f} of user + item biases alone" in result.stdout
+    )
+    # One epoch at a learning rate that barely moves the weights: worse than the averages, and told so.
+    stalled = trainwell_cli(
+        "fit",
+        ratings_csv,
+        "--user",
+        "uid",
+        "--item",
+        "sku",
+        "--out",
+        ratings_csv.parent / "stalled",
+        "--epochs",
+        "1",
+        "--lr",
+        "1e-6",
+    )
+    assert stalled.exit_code == 0, stalled.explain()
+    assert "warning: rmse" in stalled.stdout and "is not below the" in stalled.stdout
+    assert "learned nothing personal yet" in " ".join(stalled.stdout.split())
+
+
 # --------------------------------------------------------------------------------------------- predict
 def test_predict_scores_pairs_like_the_python_api(model_dir: Path, tmp_path: Path) -> None:
     pairs = pd.DataFrame({"uid": [3, 3, 17, 999], "sku": [1, 2, 5, 5]})

@@ -60,7 +60,7 @@ def show_metrics(learn: Any, console: Console) -> None:
                 table.add_row(name, _number(value), "", sentence)
     console.print(table)
     if validated:
-        for line in _ranking_verdicts(learn):
+        for line in [*_ranking_verdicts(learn), *_bias_verdict(row)]:
             console.print(line, soft_wrap=True)
 
 
@@ -103,6 +103,22 @@ def _ranking_verdicts(learn: Any) -> list[str]:
                 "better recommender; trainwell report shows for which users and items)"
             )
     return lines
+
+
+def _bias_verdict(row: dict[str, Any]) -> list[str]:
+    """A rating model's RMSE against user + item biases alone, as a warning when it is not below them."""
+    rmse, bar = row.get("rmse"), row.get("rmse_biases")
+    if not isinstance(rmse, float) or not isinstance(bar, float) or math.isnan(rmse) or math.isnan(bar):
+        return []
+    if rmse < bar:
+        return [
+            f"rmse {rmse:.4f} is below the {bar:.4f} of user + item biases alone: the model found personal taste"
+        ]
+    return [
+        f"warning: rmse {rmse:.4f} is not below the {bar:.4f} of user + item biases alone on the same rows: the "
+        "model has learned nothing personal yet and predicts worse than averages would; try more --epochs or "
+        "another --lr (on small or very sparse ratings the biases are simply the better model)"
+    ]
 
 
 def _callback_measure(name: str, value: Any) -> str | None:
