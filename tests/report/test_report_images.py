@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 from report_browser import dump_dom
 
-from trainwell.core.errors import DataError
+from trainwell.core.errors import ConfigError, DataError
 from trainwell.report import build_report
 from trainwell.vision import image_data, vision_learner
 
@@ -62,3 +62,62 @@ def test_image_report_renders_in_headless_chromium(report_html: Path, tmp_path: 
     dom = dump_dom(report_html, tmp_path / "profile")
     for heading in HEADINGS:
         assert heading in dom
+
+
+def _multilabel_csv(root: Path, n: int, seed: int) -> Path:
+    """Images holding a red square, a blue square or both, listed in a CSV with '|'-separated labels."""
+    rng = np.random.default_rng(seed)
+    root.mkdir(parents=True)
+    rows = []
+    for index in range(n):
+        pixels = rng.integers(0, 60, (20, 20, 3), dtype=np.uint8)
+        labels = [name for name in ("red", "blue") if rng.random() < 0.5] or ["red"]
+        for name in labels:
+            top, left = rng.integers(0, 13, 2)
+            pixels[top : top + 7, left : left + 7] = (230, 30, 30) if name == "red" else (30, 30, 230)
+        Image.fromarray(pixels).save(root / f"{index}.png")
+        rows.append(f"{index}.png,{'|'.join(labels)}")
+    (root / "labels.csv").write_text("file,colours\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return root / "labels.csv"
+
+
+def test_a_multilabel_image_model_is_reported_from_a_csv(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    torch.manual_seed(0)
+    data = image_data(
+        _multilabel_csv(tmp_path / "train", 80, 0), path_col="file", label_col="colours", label_delim="|"
+    )
+    learn = vision_learner(data, progress=False)
+    learn.fit_one_cycle(2, 3e-3)
+    learn.export(tmp_path / "model")
+    valid = _multilabel_csv(tmp_path / "valid", 30, 1)
+    # The CSV's columns are those of training: no --path-col / --label-col needed.
+    result = CliRunner().invoke(
+        app, ["report", str(tmp_path / "model"), "--data", str(valid), "--out", str(tmp_path / "r.html")]
+    )
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "r.html").read_text(encoding="utf-8")
+    for heading in ("Validation metrics", "Per-label quality", "Calibration", "Top losses"):
+        assert f"<h2>{heading}</h2>" in text
+    assert "multi-label image classifier" in text and "30 labelled images listed in" in text
+    assert "missed" in text and "occlusion map of its worst-decided label" in text
+    with pytest.raises(ConfigError, match="needs a CSV of paths and labels"):
+        build_report(tmp_path / "model", _folder(tmp_path / "folder", 2, 2), tmp_path / "x.html")
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text(
+        valid.read_text(encoding="utf-8").replace("file,colours", "path,tags"), encoding="utf-8"
+    )
+    (tmp_path / "valid" / "renamed.csv").write_bytes(renamed.read_bytes())
+    with pytest.raises(DataError, match="--path-col 'file' is not a column"):
+        build_report(tmp_path / "model", tmp_path / "valid" / "renamed.csv", tmp_path / "x.html")
+    built = build_report(
+        tmp_path / "model",
+        tmp_path / "valid" / "renamed.csv",
+        tmp_path / "y.html",
+        path_col="path",
+        label_col="tags",
+    )
+    assert "<h2>Per-label quality</h2>" in built.read_text(encoding="utf-8")

@@ -20,7 +20,7 @@ def report(
         Path,
         typer.Option(
             help="Labelled rows to judge the model on, target column included, ideally the validation rows "
-            "(CSV, TSV or Parquet); for an image model, a folder of class folders."
+            "(CSV, TSV or Parquet); for an image model, a folder of class folders or a CSV of paths and labels."
         ),
     ],
     out: Annotated[Path, typer.Option(help="The HTML file to write.")] = Path("report.html"),
@@ -29,13 +29,23 @@ def report(
         str,
         typer.Option(help=ENCODING_HELP),
     ] = "utf-8",
+    path_col: Annotated[
+        str | None,
+        typer.Option(help="Image model, --data a CSV: its column of image paths (default: as in training)."),
+    ] = None,
+    label_col: Annotated[
+        str | None,
+        typer.Option(help="Image model, --data a CSV: its column of labels (default: as in training)."),
+    ] = None,
 ) -> None:
     """Write an HTML report: training curves, metrics with intervals, errors and feature importance."""
 
     def run() -> None:
         from trainwell.report import build_report
 
-        written = build_report(model, data, out, seed=seed, encoding=encoding)
+        written = build_report(
+            model, data, out, seed=seed, encoding=encoding, path_col=path_col, label_col=label_col
+        )
         out_console.print(f"wrote {written} (self-contained HTML; open it in any browser)", soft_wrap=True)
 
     guarded(run)

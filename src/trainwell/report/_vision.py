@@ -4,7 +4,7 @@ their occlusion maps (what the model looked at when it went wrong)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -12,8 +12,8 @@ import torch
 import trainwell
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.interpret.occlusion import occlusion_map, plot_occlusion
-from trainwell.report import _html
-from trainwell.vision.io import folder_splits
+from trainwell.report import _html, _outputs
+from trainwell.vision.io import LabelledFiles, csv_files, folder_splits
 
 if TYPE_CHECKING:
     from trainwell.vision.predictor import ImagePredictor
@@ -23,9 +23,15 @@ CHUNK = 512
 
 
 def vision_report_sections(
-    predictor: ImagePredictor, folder: Path, *, top_k: int
+    predictor: ImagePredictor,
+    source: Path,
+    *,
+    top_k: int,
+    path_col: str | None = None,
+    label_col: str | None = None,
 ) -> tuple[list[str], list[str]]:
-    """Intro paragraphs and sections for an image model judged on the labelled images in ``folder``."""
+    """Intro paragraphs and sections for an image model judged on labelled images: a folder of class folders,
+    or a CSV of paths and labels (``path_col``/``label_col``, by default those the model was trained from)."""
     from trainwell.report.build import (
         _classification_sections,
         _interpretation,
@@ -34,29 +40,38 @@ def vision_report_sections(
     )
 
     task = predictor.task
-    if task.kind not in ("binary", "multiclass"):
-        raise ConfigError(f"the report supports binary and multiclass image models; this one is {task.kind}")
-    splits = folder_splits(folder)
-    files = splits.get("valid") or splits.get("test") or splits.get("all") or splits["train"]
+    if task.kind not in ("binary", "multiclass", "multilabel"):
+        raise ConfigError(f"the report supports image classifiers; this one is {task.kind}")
+    files = _labelled_files(predictor, Path(source), path_col, label_col)
+    given = (
+        [label for labels in files.labels for label in labels] if task.kind == "multilabel" else files.labels
+    )
     known = {str(c) for c in task.classes}
-    unknown = sorted({str(label) for label in files.labels} - known)
+    unknown = sorted({str(label) for label in given} - known)
     if unknown:
         raise DataError(
-            f"'{folder}' has class folders the model does not know: {unknown[:5]}; its classes are "
+            f"'{source}' has labels the model does not know: {unknown[:5]}; its classes are "
             f"{', '.join(sorted(known))}"
         )
     index = {str(c): c for c in task.classes}
-    targets = task.encode([index[str(label)] for label in files.labels])
+    if task.kind == "multilabel":
+        targets = task.encode([[index[str(label)] for label in labels] for labels in files.labels])
+    else:
+        targets = task.encode([index[str(label)] for label in files.labels])
     chunks = [predictor.predict_proba(files.paths[i : i + CHUNK]) for i in range(0, len(files), CHUNK)]
     probabilities = torch.cat(chunks)
-    source = f"{len(files)} labelled images in {folder}"
-    sections = [_metrics_section(task, probabilities, targets, len(files), source, unit="image")]
-    sections.extend(_classification_sections(_interpretation(task, probabilities, targets)))
+    where = f"{len(files)} labelled images {'listed in' if Path(source).is_file() else 'in'} {source}"
+    sections = [_metrics_section(task, probabilities, targets, len(files), where, unit="image")]
+    if task.kind == "multilabel":
+        sections.extend(_outputs.label_sections(task, probabilities, targets, unit="image"))
+    else:
+        sections.extend(_classification_sections(_interpretation(task, probabilities, targets)))
     losses = row_losses(task, probabilities, targets)
-    sections.append(_top_images_section(predictor, files.paths, files.labels, probabilities, losses, top_k))
+    sections.append(_top_images_section(predictor, files.paths, targets, probabilities, losses, top_k))
+    kind = "multi-label" if task.kind == "multilabel" else task.kind
     intro = [
         _html.paragraph(
-            f"{task.kind} image classifier ({', '.join(map(str, task.classes))}), evaluated on {source}. "
+            f"{kind} image classifier ({', '.join(map(str, task.classes))}), evaluated on {where}. "
             f"Images are {predictor.recipe.size[0]}x{predictor.recipe.size[1]}, {predictor.recipe.channels} "
             f"channel(s). trainwell {trainwell.__version__}."
         )
@@ -64,37 +79,83 @@ def vision_report_sections(
     return intro, sections
 
 
+def _labelled_files(
+    predictor: ImagePredictor, source: Path, path_col: str | None, label_col: str | None
+) -> LabelledFiles:
+    """The images to judge on and their labels, from a folder tree or a CSV."""
+    task = predictor.task
+    if source.is_file():
+        trained = predictor.recipe.extra.get("csv") or {}
+        path_col = path_col or trained.get("path_col")
+        label_col = label_col or trained.get("label_col")
+        if path_col is None or label_col is None:
+            raise ConfigError(
+                f"'{source}' is a CSV: name its columns with --path-col and --label-col (the model was not "
+                "trained from a CSV, so their names are not known)"
+            )
+        files, _table = csv_files(source, path_col, label_col, label_delim=task.label_delim)
+        return files
+    if task.kind == "multilabel":
+        raise ConfigError(
+            f"'{source}' is a folder, but a multi-label image model needs a CSV of paths and labels (several "
+            "labels per image): pass --data labels.csv with --path-col and --label-col"
+        )
+    splits = folder_splits(source)
+    return splits.get("valid") or splits.get("test") or splits.get("all") or splits["train"]
+
+
 def _top_images_section(
     predictor: ImagePredictor,
     paths: list[Path],
-    labels: list[Any],
+    targets: torch.Tensor,
     probabilities: torch.Tensor,
     losses: np.ndarray,
     k: int,
 ) -> str:
     task = predictor.task
+    multilabel = task.kind == "multilabel"
     order = np.lexsort((np.arange(len(losses)), -losses))[:k]
     predicted = task.decode(probabilities)
+    actual = task.decode(targets) if multilabel else [task.classes[int(value)] for value in targets.tolist()]
     chosen = [paths[i] for i in order.tolist()]
     pixels = predictor.pixels(chosen)
     holder = _Holder(predictor)
     maps, titles, rows = [], [], []
     for position, index in enumerate(order.tolist()):
-        result = occlusion_map(holder, pixels[position])
+        if multilabel:
+            # The map of the label decided worst in this image (a label missed, or one given wrongly).
+            p = probabilities[index].float().clamp(1e-7, 1 - 1e-7)
+            wrongness = torch.where(targets[index] > 0.5, -torch.log(p), -torch.log(1 - p))
+            label = int(wrongness.argmax())
+            result = occlusion_map(holder, pixels[position], target=label)
+            shown = ", ".join(map(str, actual[index])) or "(none)"
+            given = ", ".join(map(str, predicted[index])) or "(none)"
+            titles.append(f"{shown} -> {given}; map of '{task.classes[label]}'")
+            cells = _outputs.top_losses_cells(task, probabilities, targets, index)
+            rows.append([index, paths[index].name, *cells, float(losses[index])])
+        else:
+            result = occlusion_map(holder, pixels[position])
+            titles.append(f"{actual[index]} -> {predicted[index]} (loss {losses[index]:.2f})")
+            rows.append([index, paths[index].name, actual[index], predicted[index], float(losses[index])])
         maps.append(result)
-        titles.append(f"{labels[index]} -> {predicted[index]} (loss {losses[index]:.2f})")
-        rows.append([index, paths[index].name, labels[index], predicted[index], float(losses[index])])
-    body = [
-        _html.paragraph(
+    if multilabel:
+        what = (
+            f"The {len(maps)} images with the highest loss ({_outputs.loss_words(task)}), each beside the "
+            "occlusion map of its worst-decided label: red areas are where covering the image lowers that "
+            "label's probability, i.e. what the model took as evidence for it."
+        )
+        header = ["image", "file", *_outputs.top_losses_header(task), "loss"]
+    else:
+        what = (
             f"The {len(maps)} images with the highest loss (-log of the probability given to the true class), "
             "each beside its occlusion map: red areas are where covering the image lowers the probability of "
-            "the predicted class, i.e. what the model relied on.",
-            note=True,
+            "the predicted class, i.e. what the model relied on."
         )
-    ]
+        header = ["image", "file", "actual", "predicted", "loss"]
+    body = [_html.paragraph(what, note=True)]
     if maps:
         body.append(_html.image(plot_occlusion(maps, titles=titles), "top-loss images with occlusion maps"))
-        body.append(_html.table(["image", "file", "actual", "predicted", "loss"], rows))
+        body.append(_html.table(header, rows))
     return _html.section("top-losses", "Top losses", body)
 
 

@@ -47,6 +47,8 @@ def build_report(
     seed: int = 0,
     top_k: int = TOP_LOSSES,
     encoding: str = "utf-8",
+    path_col: str | None = None,
+    label_col: str | None = None,
 ) -> Path:
     """Write an HTML report on the model in ``model_dir``, evaluated on the labelled rows ``data``.
 
@@ -54,11 +56,13 @@ def build_report(
         model_dir: a model directory written by ``trainwell fit`` (tabular classification or regression, or an
             image classifier).
         data: labelled rows (target column included): a DataFrame or a CSV, TSV or Parquet file; for an image
-            model, a folder of class folders (``<label>/*.jpg``).
+            model, a folder of class folders (``<label>/*.jpg``) or a CSV of paths and labels.
         out: the HTML file to write (atomically); ``None`` means ``report.html`` in the current directory.
         seed: seeds the bootstrap intervals and the column shuffles.
         top_k: rows listed in the top-losses table.
         encoding: text encoding of a CSV, TSV or JSON ``data`` file, e.g. ``"cp1252"`` (Excel on Windows).
+        path_col, label_col: for an image model judged on a CSV of paths and labels, its columns (default:
+            those of the CSV the model was trained from).
 
     Returns:
         The path of the written file.
@@ -73,9 +77,12 @@ def build_report(
 
         if isinstance(data, pd.DataFrame):
             raise ConfigError(
-                "an image model's report needs --data: a folder of class folders of labelled images"
+                "an image model's report needs --data: a folder of class folders of labelled images, or a CSV "
+                "of paths and labels"
             )
-        intro, sections = vision_report_sections(predictor, Path(data), top_k=top_k)
+        intro, sections = vision_report_sections(
+            predictor, Path(data), top_k=top_k, path_col=path_col, label_col=label_col
+        )
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
         text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
         return write_text_atomic(destination, text)

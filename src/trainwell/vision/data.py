@@ -161,6 +161,11 @@ def image_data(
         recipe = dataclasses.replace(
             recipe, extra={**recipe.extra, "augmentation": chosen_augmentation.to_dict()}
         )
+    if path_col is not None and label_col is not None:
+        # Recorded so that a report or an evaluation on another CSV of the same form needs no column options.
+        recipe = dataclasses.replace(
+            recipe, extra={**recipe.extra, "csv": {"path_col": path_col, "label_col": label_col}}
+        )
     bs = batch_size or _default_batch_size(len(train_images))
     # Memory-mapped pixels are gathered batch by batch, never copied whole.
     gather = "batch" if isinstance(train_images, np.memmap) else "epoch"
