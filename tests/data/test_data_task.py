@@ -360,3 +360,43 @@ def test_a_target_named_twice_is_refused() -> None:
     frame = pd.DataFrame({"a": [1.0, 2.0, 3.0]})
     with pytest.raises(ConfigError, match="target 'a' is named twice in --target"):
         infer_task(frame[["a", "a"]], name="a")
+
+
+# ------------------------------------------------------------------------------ per-label thresholds
+def test_multilabel_decodes_with_a_threshold_per_label() -> None:
+    task = Task("multilabel", ("a", "b", "c"), ("tags",), label_thresholds=[0.2, 0.5, 0.9])
+    assert task.label_thresholds == (0.2, 0.5, 0.9)
+    assert task.decision_threshold == (0.2, 0.5, 0.9)
+    probabilities = torch.tensor([[0.3, 0.3, 0.8], [0.1, 0.6, 0.95]])
+    assert task.decode(probabilities) == [["a"], ["b", "c"]]
+    assert Task("multilabel", ("a", "b", "c"), ("tags",)).decode(probabilities) == [["c"], ["b", "c"]]
+
+
+def test_label_thresholds_survive_the_json_round_trip() -> None:
+    task = Task("multilabel", ("a", "b"), ("tags",), label_delim=";", label_thresholds=(0.125, 0.75))
+    data = json.loads(json.dumps(task.to_dict()))
+    assert data["label_thresholds"] == [0.125, 0.75]
+    assert Task.from_dict(data) == task
+
+
+def test_an_old_task_dict_without_label_thresholds_loads_unchanged() -> None:
+    old = {"kind": "multilabel", "classes": ["a", "b"], "target_names": ["tags"], "threshold": 0.5}
+    task = Task.from_dict(old)
+    assert task.label_thresholds == () and task.decision_threshold == 0.5
+    assert task.to_dict() == old  # nothing new is written for it either
+    assert task.decode(torch.tensor([[0.4, 0.5]])) == [["b"]]
+
+
+@pytest.mark.parametrize(
+    ("kind", "classes", "thresholds", "message"),
+    [
+        ("binary", ("n", "y"), (0.3,), "fit a multilabel task"),
+        ("multilabel", ("a", "b"), (0.3,), "1 thresholds for 2 labels"),
+        ("multilabel", ("a", "b"), (0.3, 1.0), "strictly between 0 and 1"),
+    ],
+)
+def test_label_thresholds_are_checked(
+    kind: str, classes: tuple[str, ...], thresholds: tuple[float, ...], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Task(kind, classes, ("y",), label_thresholds=thresholds)

@@ -60,3 +60,14 @@ def test_regression_sentences_compare_with_the_spread() -> None:
     by_name = {line.name: line for line in lines}
     assert f"standard deviation is {float(targets.std()):.4g}" in by_name["rmse"].sentence
     assert by_name["r2"].sentence.startswith(f"the model explains {100 * by_name['r2'].value:.0f}%")
+
+
+def test_multilabel_lines_decide_with_the_tasks_label_thresholds() -> None:
+    generator = torch.Generator().manual_seed(0)
+    targets = (torch.rand(200, 3, generator=generator) < 0.2).float()
+    scores = 0.1 + 0.3 * targets + 0.2 * torch.rand(200, 3, generator=generator)  # positives under 0.5 too
+    task = Task("multilabel", ("a", "b", "c"), ("tags",), label_thresholds=(0.35, 0.35, 0.35))
+    lines = {line.name: line for line in explain_validation(task, scores, targets, ["f1"], n_boot=20)}
+    assert abs(lines["f1"].value - functional.f1(scores, targets, "multilabel", (0.35,) * 3)) < 1e-9
+    assert lines["f1"].value > functional.f1(scores, targets, "multilabel", 0.5) + 0.2
+    assert "its own threshold" in lines["f1"].sentence

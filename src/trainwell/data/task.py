@@ -68,11 +68,15 @@ class Task:
             ``tagging``.
         classes: class labels in output order (binary: ``[negative, positive]``; multilabel: label names).
         target_names: the target column(s) it was inferred from.
-        threshold: decision threshold for binary and multilabel decoding.
+        threshold: decision threshold for binary and multilabel decoding (multilabel: of every label that has
+            no threshold of its own in ``label_thresholds``).
         label_delim: for multilabel targets held as text, the separator between labels (``encode`` needs it).
         extra: more settings; ``language_model`` keeps its ``vocab_size`` here, ``tagging`` its ``scheme``
             (``"iob2"`` when the tags mark entity spans, ``"none"`` otherwise) and the ``source_scheme`` the
             data came in (predictions can be written back in it).
+        label_thresholds: multilabel only: one decision threshold per class, in ``classes`` order, usually
+            chosen on validation rows at the end of a fit (:mod:`trainwell.metrics.thresholds`); empty means
+            ``threshold`` for every label (what older model directories hold).
     """
 
     kind: str
@@ -81,10 +85,13 @@ class Task:
     threshold: float = 0.5
     label_delim: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    label_thresholds: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in TASK_KINDS:
             raise ConfigError(f"task {self.kind!r} is not known; use one of: {', '.join(TASK_KINDS)}")
+        if self.label_thresholds:
+            self._check_label_thresholds()
         if self.kind in ("binary", "multiclass") and len(self.classes) < 2:
             raise DataError(f"a {self.kind} task needs at least 2 classes, got {list(self.classes)}")
         if self.kind == "tagging":
@@ -101,6 +108,31 @@ class Task:
             raise DataError(
                 f"a binary task needs exactly 2 classes, got {len(self.classes)}: {list(self.classes)[:10]}"
             )
+
+    def _check_label_thresholds(self) -> None:
+        values = tuple(float(value) for value in self.label_thresholds)
+        object.__setattr__(
+            self, "label_thresholds", values
+        )  # a list given becomes a tuple (frozen, hashable)
+        if self.kind != "multilabel":
+            raise ConfigError(
+                f"label_thresholds fit a multilabel task, not {self.kind}; set threshold instead"
+            )
+        if len(values) != len(self.classes):
+            raise ConfigError(
+                f"label_thresholds holds {len(values)} thresholds for {len(self.classes)} labels; give one per label"
+            )
+        outside = [
+            (label, value) for label, value in zip(self.classes, values, strict=True) if not 0 < value < 1
+        ]
+        if outside:
+            raise ConfigError(f"label thresholds must lie strictly between 0 and 1; got {outside[:5]}")
+
+    @property
+    def decision_threshold(self) -> float | tuple[float, ...]:
+        """What a positive decision compares with: ``label_thresholds`` where set, else ``threshold``
+        (pass it as a metric's ``threshold``)."""
+        return self.label_thresholds or self.threshold
 
     @property
     def n_outputs(self) -> int:
@@ -184,7 +216,8 @@ class Task:
             ids = probabilities.argmax(dim=-1) if probabilities.is_floating_point() else probabilities
             return [[self.classes[i] for i in row if i >= 0] for row in ids.tolist()]
         if self.kind == "multilabel":
-            chosen = (probabilities >= self.threshold).tolist()
+            limits = torch.as_tensor(self.decision_threshold, dtype=probabilities.dtype)
+            chosen = (probabilities >= limits).tolist()
             return [[c for c, on in zip(self.classes, row, strict=True) if on] for row in chosen]
         return probabilities.tolist()
 
@@ -197,6 +230,8 @@ class Task:
         }
         if self.label_delim is not None:
             data["label_delim"] = self.label_delim
+        if self.label_thresholds:
+            data["label_thresholds"] = list(self.label_thresholds)
         if self.kind == "language_model":
             data["vocab_size"] = self.n_outputs
         if self.kind == "tagging":
@@ -213,6 +248,7 @@ class Task:
             threshold=float(data.get("threshold", 0.5)),
             label_delim=data.get("label_delim"),
             extra=_extra_from_dict(data),
+            label_thresholds=tuple(float(value) for value in data.get("label_thresholds") or ()),
         )
 
 

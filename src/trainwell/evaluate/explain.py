@@ -61,7 +61,7 @@ def explain_validation(
     if kind == "regression" and targets.dim() == 2 and targets.shape[1] > 1:
         return _explain_targets(task, probabilities, targets, metric_names, n_boot=n_boot, seed=seed)
     lines = []
-    functions = _functions(kind, task.threshold)
+    functions = _functions(kind, task.decision_threshold)
     for name in [*metric_names, *(["top10_precision"] if kind == "binary" else [])]:
         metric = functions.get(name)
         if metric is None:
@@ -129,7 +129,9 @@ def _regression_sentence(name: str, value: float, targets: torch.Tensor, whose: 
     }[name]
 
 
-def _functions(kind: str, threshold: float) -> dict[str, Callable[[torch.Tensor, torch.Tensor], float]]:
+def _functions(
+    kind: str, threshold: float | tuple[float, ...]
+) -> dict[str, Callable[[torch.Tensor, torch.Tensor], float]]:
     if kind == "regression":
         return {
             "rmse": lambda p, t: functional.rmse(p, t),
@@ -178,7 +180,7 @@ def _sentence(name: str, value: float, task: Task, probabilities: torch.Tensor, 
             "roc_auc": f"averaged over labels, a row with the label outranks a row without it {percent} of the "
             "time; it is not accuracy",
             "f1": "balance of precision and recall, averaged over the labels (a rare label counts as much as a "
-            "common one)",
+            "common one)" + ("; each label decided at its own threshold" if task.label_thresholds else ""),
             "log_loss": "average surprise at each right yes/no decision (lower is better; 0.693 = a coin flip)",
         }[name]
     return {

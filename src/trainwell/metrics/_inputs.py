@@ -6,6 +6,8 @@ inside a training loop.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 
 from trainwell.core.errors import ConfigError, DataError
@@ -29,8 +31,26 @@ def check_task(task: str) -> str:
     return task
 
 
-def check_threshold(threshold: float) -> float:
-    """Return ``threshold`` if it lies strictly between 0 and 1, else raise :class:`ConfigError`."""
+#: A decision threshold: one for every output, or one per label (multilabel only).
+Threshold = float | tuple[float, ...]
+
+
+def check_threshold(threshold: float | Sequence[float], task: str | None = None) -> Threshold:
+    """Return ``threshold`` (a float, or a tuple for a sequence) if each value lies strictly between 0 and 1,
+    else raise :class:`ConfigError`. A sequence holds one threshold per label and fits only ``multilabel``
+    (a ``task`` of ``None`` is not checked); its length is checked against the predictions' width when
+    decisions are made."""
+    if isinstance(threshold, Sequence) and not isinstance(threshold, str):
+        if task is not None and task != "multilabel":
+            raise ConfigError(
+                f"one threshold per label fits a multilabel task, not {task}; pass one threshold, e.g. 0.5"
+            )
+        values = tuple(float(value) for value in threshold)
+        if not values:
+            raise ConfigError("per-label thresholds are empty; pass one per label, or a single threshold")
+        for value in values:
+            check_threshold(value)
+        return values
     if not 0.0 < threshold < 1.0:
         raise ConfigError(
             f"threshold must be between 0 and 1 (exclusive), got {threshold}; 0.5 is the usual choice"

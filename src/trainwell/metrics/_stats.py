@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import torch
 
-from trainwell.metrics._inputs import accumulation_dtype, as_positive
+from trainwell.core.errors import DataError
+from trainwell.metrics._inputs import Threshold, accumulation_dtype, as_positive
 
 Stats = dict[str, torch.Tensor]
 _NAN = float("nan")
@@ -30,16 +31,26 @@ def _class_counts(indices: torch.Tensor, weights: torch.Tensor, n_classes: int) 
     return totals.scatter_add_(0, indices, weights)
 
 
-def _decisions(preds: torch.Tensor, task: str, threshold: float) -> torch.Tensor:
-    """Predicted class indices (multiclass) or positive/negative decisions (binary, multilabel)."""
-    return preds.argmax(dim=1) if task == "multiclass" else preds >= threshold
+def _decisions(preds: torch.Tensor, task: str, threshold: Threshold) -> torch.Tensor:
+    """Predicted class indices (multiclass) or positive/negative decisions (binary, multilabel; per-label
+    thresholds compare column by column)."""
+    if task == "multiclass":
+        return preds.argmax(dim=1)
+    if isinstance(threshold, tuple):
+        if preds.ndim != 2 or preds.shape[1] != len(threshold):
+            raise DataError(
+                f"{len(threshold)} per-label thresholds for predictions of shape {tuple(preds.shape)}; "
+                "give one threshold per label (output column)"
+            )
+        return preds >= torch.tensor(threshold, dtype=preds.dtype, device=preds.device)
+    return preds >= threshold
 
 
 def _truth(targets: torch.Tensor, task: str) -> torch.Tensor:
     return targets if task == "multiclass" else as_positive(targets)
 
 
-def accuracy_stats(preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: float) -> Stats:
+def accuracy_stats(preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: Threshold) -> Stats:
     """Right decisions and decisions made (multilabel: every label of every row is one decision)."""
     right = _decisions(preds, task, threshold) == _truth(targets, task)
     dtype = accumulation_dtype(preds.device)
@@ -51,7 +62,9 @@ def accuracy_value(stats: Stats) -> float:
     return float(stats["correct"]) / total if total > 0 else _NAN
 
 
-def balanced_accuracy_stats(preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: float) -> Stats:
+def balanced_accuracy_stats(
+    preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: Threshold
+) -> Stats:
     """Per class (binary: negative, positive): rows of that class, and those of them predicted right."""
     dtype = accumulation_dtype(preds.device)
     truth = _truth(targets, task).long()
@@ -72,7 +85,7 @@ def balanced_accuracy_value(stats: Stats) -> float:
     return float((correct[present] / rows[present]).mean())
 
 
-def f1_stats(preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: float) -> Stats:
+def f1_stats(preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: Threshold) -> Stats:
     """True positives, false positives and false negatives per class (binary: of the positive class)."""
     dtype = accumulation_dtype(preds.device)
     decisions, truth = _decisions(preds, task, threshold), _truth(targets, task)

@@ -9,8 +9,8 @@ Inputs per task (predictions are already activated, i.e. probabilities, not logi
   are averaged over targets in units of each target's standard deviation (see :func:`rmse`); slice a column
   for one target's value in its own units.
 
-A binary or multilabel decision is ``preds >= threshold`` (0.5 unless told), the same rule that decodes
-predictions; a multiclass decision is the most probable class. A value that is undefined for the data (AUC
+A binary or multilabel decision is ``preds >= threshold`` (0.5 unless told; multilabel may give one threshold
+per label, compared column by column), the same rule that decodes predictions; a multiclass decision is the most probable class. A value that is undefined for the data (AUC
 with one class present, any metric on zero rows) is returned as ``float('nan')`` rather than raised, so
 that one odd validation batch does not stop training.
 
@@ -21,6 +21,8 @@ Example:
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import torch
 
@@ -47,31 +49,39 @@ def _prepare(
     )
 
 
-def accuracy(preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: float = 0.5) -> float:
+def accuracy(
+    preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: float | Sequence[float] = 0.5
+) -> float:
     """Share of right decisions.
 
     Binary and multiclass: share of rows whose predicted class is right. Multilabel: share of all N * L label
     decisions that are right (Hamming score), not scikit-learn's all-labels-right subset accuracy.
     """
     preds, targets = _prepare(preds, targets, task, "accuracy", CLASSIFICATION_TASKS)
-    return _stats.accuracy_value(_stats.accuracy_stats(preds, targets, task, check_threshold(threshold)))
-
-
-def error_rate(preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: float = 0.5) -> float:
-    """Share of wrong decisions: ``1 - accuracy`` (same tasks and conventions as :func:`accuracy`)."""
-    preds, targets = _prepare(preds, targets, task, "error_rate", CLASSIFICATION_TASKS)
-    return 1.0 - _stats.accuracy_value(
-        _stats.accuracy_stats(preds, targets, task, check_threshold(threshold))
+    return _stats.accuracy_value(
+        _stats.accuracy_stats(preds, targets, task, check_threshold(threshold, task))
     )
 
 
-def balanced_accuracy(preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: float = 0.5) -> float:
+def error_rate(
+    preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: float | Sequence[float] = 0.5
+) -> float:
+    """Share of wrong decisions: ``1 - accuracy`` (same tasks and conventions as :func:`accuracy`)."""
+    preds, targets = _prepare(preds, targets, task, "error_rate", CLASSIFICATION_TASKS)
+    return 1.0 - _stats.accuracy_value(
+        _stats.accuracy_stats(preds, targets, task, check_threshold(threshold, task))
+    )
+
+
+def balanced_accuracy(
+    preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: float | Sequence[float] = 0.5
+) -> float:
     """Mean over classes of each class's recall (binary and multiclass only).
 
     Classes absent from ``targets`` have no recall and are left out of the mean, as in scikit-learn.
     """
     preds, targets = _prepare(preds, targets, task, "balanced_accuracy", SINGLE_LABEL_TASKS)
-    stats = _stats.balanced_accuracy_stats(preds, targets, task, check_threshold(threshold))
+    stats = _stats.balanced_accuracy_stats(preds, targets, task, check_threshold(threshold, task))
     return _stats.balanced_accuracy_value(stats)
 
 
@@ -99,7 +109,9 @@ def roc_auc(preds: torch.Tensor, targets: torch.Tensor, task: str) -> float:
     return float(defined.mean()) if defined.numel() > 0 else float("nan")
 
 
-def f1(preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: float = 0.5) -> float:
+def f1(
+    preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: float | Sequence[float] = 0.5
+) -> float:
     """F1 score, the harmonic mean of precision and recall.
 
     Binary: F1 of the positive class. Multiclass: macro mean over the classes present in the targets or the
@@ -107,7 +119,7 @@ def f1(preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: float =
     scores 0, as in scikit-learn's default.
     """
     preds, targets = _prepare(preds, targets, task, "f1", CLASSIFICATION_TASKS)
-    return _stats.f1_value(_stats.f1_stats(preds, targets, task, check_threshold(threshold)), task)
+    return _stats.f1_value(_stats.f1_stats(preds, targets, task, check_threshold(threshold, task)), task)
 
 
 def log_loss(preds: torch.Tensor, targets: torch.Tensor, task: str, eps: float = LOG_LOSS_EPS) -> float:

@@ -26,7 +26,7 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import ClassVar, Literal
 
 import torch
@@ -60,7 +60,8 @@ class Metric:
         tasks: the task kinds this metric makes sense for.
         reductions: state name -> ``"sum"`` or ``"cat"``.
         task: the task kind this instance scores.
-        threshold: decision threshold for binary and multilabel decisions (unused by other metrics).
+        threshold: decision threshold for binary and multilabel decisions (unused by other metrics); a
+            multilabel metric may hold a tuple, one threshold per label.
     """
 
     name: ClassVar[str] = ""
@@ -78,7 +79,7 @@ class Metric:
     tasks: ClassVar[tuple[str, ...]] = ()
     reductions: ClassVar[Mapping[str, Reduction]] = {}
 
-    def __init__(self, task: str, threshold: float = 0.5) -> None:
+    def __init__(self, task: str, threshold: float | Sequence[float] = 0.5) -> None:
         check_task(task)
         if task not in self.tasks:
             raise ConfigError(
@@ -86,7 +87,7 @@ class Metric:
                 f"Pick a metric made for {task}."
             )
         self.task = task
-        self.threshold = check_threshold(threshold)
+        self.threshold = check_threshold(threshold, task)
         self._sums: dict[str, torch.Tensor | None] = {}
         self._chunks: dict[str, list[torch.Tensor]] = {}
         self.reset()

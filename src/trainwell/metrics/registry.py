@@ -101,14 +101,15 @@ def list_metrics(pattern: str = "*", task: str | None = None) -> list[str]:
 
 
 def get_metric(
-    name: str, task: str, *, threshold: float = 0.5, classes: Sequence[object] | None = None
+    name: str, task: str, *, threshold: float | Sequence[float] = 0.5, classes: Sequence[object] | None = None
 ) -> Metric:
     """A fresh metric object by name (or alias) for ``task``.
 
     Args:
         name: e.g. ``"accuracy"``, ``"roc_auc"`` (alias ``"auc"``), ``"rmse"``; see :func:`list_metrics`.
         task: ``"binary"``, ``"multiclass"``, ``"multilabel"`` or ``"regression"``.
-        threshold: decision threshold for binary and multilabel decisions.
+        threshold: decision threshold for binary and multilabel decisions (multilabel: a float, or one per
+            label).
         classes: the task's classes, for metrics that read them (entity scores need the tag names).
 
     Raises:

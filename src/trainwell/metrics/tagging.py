@@ -58,7 +58,9 @@ class _EntityMetric(Metric):
     #: get_metric passes the task's classes: the tag names say where entities begin and end.
     needs_classes: ClassVar[bool] = True
 
-    def __init__(self, task: str, threshold: float = 0.5, *, classes: Sequence[str] = ()) -> None:
+    def __init__(
+        self, task: str, threshold: float | Sequence[float] = 0.5, *, classes: Sequence[str] = ()
+    ) -> None:
         self.classes = tuple(str(c) for c in classes)
         self.prefix, self.type_index, self.types = span_table(self.classes)
         if not self.types:

@@ -1,0 +1,126 @@
+"""Per-label decision thresholds at the end of a multi-label fit, chosen on the validation rows.
+
+The choosing itself is a pure function (:func:`trainwell.metrics.thresholds.choose_thresholds`); this module
+applies it to a trained Learner: the thresholds go into the task (so ``export``, ``predict``, ``serve`` and the
+metrics decode with them), and the last history row gets the threshold-dependent metrics as they now stand.
+
+Nothing here is specific to text: a multi-label table or image fit can call :func:`tune_label_thresholds` the
+same way (it would then belong in ``callbacks/`` or ``learner/``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from trainwell.metrics import functional
+from trainwell.metrics.registry import get_metric, list_metrics
+from trainwell.metrics.thresholds import PRIOR_POSITIVES, choose_thresholds, cross_fitted_decisions
+
+__all__ = ["THRESHOLD_METRICS", "ThresholdSummary", "tune_label_thresholds"]
+
+#: Metrics whose value depends on the decision threshold (and so change when the thresholds do).
+THRESHOLD_METRICS = ("accuracy", "error_rate", "f1")
+
+
+@dataclass(frozen=True)
+class ThresholdSummary:
+    """What choosing the thresholds did, on the validation rows.
+
+    Attributes:
+        thresholds: label -> threshold.
+        global_threshold: the one threshold best for all labels together (labels without positives get it).
+        n_rows: validation rows the thresholds were chosen on.
+        few_positives: labels with fewer than :data:`~trainwell.metrics.thresholds.PRIOR_POSITIVES` positives
+            there (their thresholds lean on the global one).
+        at_half: threshold metrics at 0.5 for every label (as during training).
+        cross_fitted: the same metrics with per-label thresholds, each half of the rows decided by thresholds
+            chosen on the other half (an honest estimate).
+        in_sample_f1: macro F1 on the very rows the thresholds were chosen on (optimistic).
+    """
+
+    thresholds: dict[str, float]
+    global_threshold: float
+    n_rows: int
+    few_positives: tuple[str, ...]
+    at_half: dict[str, float]
+    cross_fitted: dict[str, float]
+    in_sample_f1: float
+
+    def note(self) -> str:
+        """One paragraph for the fit output: what changed, and how far to trust the F1 it shows."""
+        before, after = self.at_half.get("f1"), self.cross_fitted.get("f1")
+        change = (
+            f"macro F1 {before:.4f} at 0.5 -> {after:.4f}; "
+            if before is not None and after is not None
+            else ""
+        )
+        rare = (
+            f" {len(self.few_positives)} label(s) with under {PRIOR_POSITIVES:g} validation positives lean on "
+            f"the global threshold {self.global_threshold:.2f}."
+            if self.few_positives
+            else ""
+        )
+        return (
+            f"Per-label decision thresholds chosen on the {self.n_rows} validation rows ({change}the F1 shown is "
+            "cross-fitted: thresholds chosen on one half of those rows, scored on the other; measured on the "
+            f"rows they were chosen on it would read {self.in_sample_f1:.4f}, which is optimistic).{rare} "
+            "Judge the model on a test set."
+        )
+
+
+def tune_label_thresholds(learn: Any, *, seed: int = 0) -> ThresholdSummary | None:
+    """Choose a threshold per label on ``learn``'s validation rows and make the model decode with them.
+
+    Sets ``learn.task`` and ``learn.data.task`` to the task with ``label_thresholds``, rebuilds the Learner's
+    registered metrics with them, and in the last history row replaces :data:`THRESHOLD_METRICS` with their
+    cross-fitted values (the values at 0.5 stay as ``"f1_at_0.5"``...). Does nothing (``None``) unless the
+    task is multilabel and there are validation rows.
+    """
+    task = learn.task
+    if task.kind != "multilabel" or learn.data.valid is None:
+        return None
+    probabilities, targets = learn.get_preds()
+    if targets is None or not len(probabilities):
+        return None
+    probabilities, targets = probabilities.float().cpu(), targets.float().cpu()
+    choice = choose_thresholds(probabilities, targets)
+    tuned = dataclasses.replace(task, label_thresholds=choice.thresholds)
+    learn.task = learn.data.task = tuned
+    registered = set(list_metrics())
+    learn.metrics = [
+        get_metric(metric.name, tuned.kind, threshold=tuned.decision_threshold, classes=tuned.classes)
+        if metric.name in registered
+        else metric
+        for metric in learn.metrics
+    ]
+    decisions = cross_fitted_decisions(probabilities, targets, seed=seed).float()
+    names = [metric.name for metric in learn.metrics if metric.name in THRESHOLD_METRICS]
+    at_half = {name: _score(name, probabilities, targets, 0.5) for name in names}
+    cross_fitted = {name: _score(name, decisions, targets, 0.5) for name in names}
+    if learn.history:
+        row = learn.history[-1]
+        for name in names:
+            row[f"{name}_at_0.5"] = at_half[name]
+            row[name] = cross_fitted[name]
+    return ThresholdSummary(
+        thresholds={str(label): value for label, value in zip(tuned.classes, choice.thresholds, strict=True)},
+        global_threshold=choice.global_threshold,
+        n_rows=len(probabilities),
+        few_positives=tuple(
+            str(label)
+            for label, count in zip(tuned.classes, choice.positives, strict=True)
+            if count < PRIOR_POSITIVES
+        ),
+        at_half=at_half,
+        cross_fitted=cross_fitted,
+        in_sample_f1=_score("f1", probabilities, targets, choice.thresholds),
+    )
+
+
+def _score(name: str, probabilities: Any, targets: Any, threshold: Any) -> float:
+    function = {"accuracy": functional.accuracy, "error_rate": functional.error_rate, "f1": functional.f1}[
+        name
+    ]
+    return float(function(probabilities, targets, "multilabel", threshold))
