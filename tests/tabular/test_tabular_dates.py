@@ -318,3 +318,73 @@ def test_a_bare_id_like_name_that_does_not_count_up_is_kept() -> None:
     frame = pd.DataFrame({"customerid": rng.choice(10**6, 100, replace=False), "y": [0.0, 1.0] * 50})
     frame["x"] = np.linspace(0, 1, 100)
     assert "customerid" in fit_quiet(frame).columns
+
+
+# ------------------------------------------------------------------------------------------ --date-format
+def _first_of_months(fmt: str) -> pd.DataFrame:
+    """Dates whose days are all 12 or less: month-first and day-first both read them."""
+    days = pd.date_range("2020-01-01", periods=24, freq="MS") + pd.to_timedelta(np.arange(24) % 12, unit="D")
+    return pd.DataFrame({"when": days.strftime(fmt), "y": np.arange(24.0)}), days
+
+
+def test_a_preferred_format_settles_dates_that_read_both_ways() -> None:
+    frame, days = _first_of_months("%d/%m/%Y")
+    assert fit_quiet(frame).dates == {"when": "%m/%d/%Y"}  # found: month first, silently wrong here
+    recipe = fit_quiet(frame, date_formats={"*": "DD/MM/YYYY"})
+    assert recipe.dates == {"when": "%d/%m/%Y"}
+    _, numbers = recipe.transform(frame)
+    elapsed = numbers[:, recipe.cont_input_names.index("when_elapsed_days")]
+    # Read day-first, the dates increase row by row as they were written.
+    assert bool(np.all(np.diff(elapsed.numpy()) > 0))
+    # A preferred format that does not read a column leaves that column's own format.
+    iso = pd.DataFrame({"when": days.strftime("%Y-%m-%d"), "y": np.arange(24.0)})
+    assert fit_quiet(iso, date_formats={"*": "DD/MM/YYYY"}).dates == {"when": "ISO8601"}
+
+
+def test_a_named_column_is_read_in_its_format_even_when_not_found() -> None:
+    days = pd.date_range("2020-01-01", periods=40, freq="D")
+    frame = pd.DataFrame({"stamp": days.strftime("%Y|%m|%d"), "x": np.arange(40.0), "y": np.arange(40.0)})
+    assert fit_quiet(frame).dates == {}  # not a form trainwell looks for: a category
+    recipe = fit_quiet(frame, date_formats={"stamp": "%Y|%m|%d"})
+    assert recipe.dates == {"stamp": "%Y|%m|%d"}
+    assert "stamp_day_of_week" in recipe.date_cat_names
+
+
+@pytest.mark.parametrize(
+    ("formats", "error", "message"),
+    [
+        ({"when": "hello"}, "ConfigError", "date format 'hello' is not one trainwell can read"),
+        (
+            {"when": "YYYY-MM-DD"},
+            "DataError",
+            "--date-format when=YYYY-MM-DD does not read 24 of the column's 24",
+        ),
+        ({"gone": "DD/MM/YYYY"}, "DataError", "gone"),
+        ({"y": "DD/MM/YYYY"}, "ConfigError", "column 'y' is in both --target and --date-format"),
+    ],
+)
+def test_date_format_mistakes_are_one_clear_error(formats: dict[str, str], error: str, message: str) -> None:
+    frame, _ = _first_of_months("%d/%m/%Y")
+    with pytest.raises(Exception, match=message) as raised:
+        TabularRecipe.fit(frame, target="y", date_formats=formats)
+    assert type(raised.value).__name__ == error
+
+
+def test_the_command_line_takes_date_formats(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    frame, _ = _first_of_months("%d/%m/%Y")
+    frame = pd.concat([frame] * 5, ignore_index=True)
+    frame["x"] = np.arange(len(frame), dtype=float)
+    path = tmp_path / "table.csv"
+    frame.to_csv(path, index=False)
+    runner = CliRunner()
+    args = ["fit", str(path), "--target", "y", "--epochs", "1", "--out", str(tmp_path / "model")]
+    fitted = runner.invoke(app, [*args, "--date-format", "when=DD/MM/YYYY"])
+    assert fitted.exit_code == 0, fitted.output
+    assert "dates split into parts: when (DD/MM/YYYY:" in " ".join(fitted.output.split())
+    assert load(tmp_path / "model").recipe.dates == {"when": "%d/%m/%Y"}
+    twice = runner.invoke(app, [*args, "--date-format", "DD/MM/YYYY", "--date-format", "MM/DD/YYYY"])
+    assert twice.exit_code == 2 and "names a preferred format twice" in twice.output

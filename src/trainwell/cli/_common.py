@@ -51,6 +51,15 @@ ENCODING_HELP = "Text encoding of CSV/TSV/JSON tables, e.g. cp1252 or latin-1 (d
 CatNames = Annotated[str | None, typer.Option(help="Tables: comma-separated categorical columns.")]
 ContNames = Annotated[str | None, typer.Option(help="Tables: comma-separated continuous columns.")]
 Ignore = Annotated[str | None, typer.Option(help="Tables: comma-separated columns never used as inputs.")]
+DateFormat = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--date-format",
+        metavar="COLUMN=FORMAT",
+        help="Tables: a date column's format, COLUMN=FORMAT (e.g. sold=DD/MM/YYYY), or a bare FORMAT preferred for "
+        "every date column it reads; repeat for several columns.",
+    ),
+]
 TagColumn = Annotated[str | None, typer.Option(help="Tagging: the column of tags (default as in fit).")]
 _shown: set[str] = set()  # the warnings this command has printed
 

@@ -8,7 +8,7 @@ default epochs), with the recipe fitted on that fold's training rows only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -19,6 +19,7 @@ from trainwell.cli._common import (
     ENCODING_HELP,
     CatNames,
     ContNames,
+    DateFormat,
     Ignore,
     TagColumn,
     fold_cells,
@@ -57,6 +58,7 @@ class TabularFold:
     ignore: Sequence[str] = ()
     cat_names: Sequence[str] | None = None
     cont_names: Sequence[str] | None = None
+    date_formats: Mapping[str, str] | None = None
     recipes: list[TabularRecipe] = field(default_factory=list)
     lrs: list[float] = field(default_factory=list)
     #: ``(valid_index, probabilities, encoded targets)`` of each fold, for out-of-fold analysis.
@@ -78,6 +80,7 @@ class TabularFold:
             ignore=self.ignore,
             cat_names=self.cat_names,
             cont_names=self.cont_names,
+            date_formats=self.date_formats,
             seed=self.seed,
         )
         learn = tabular_learner(data, progress=False)
@@ -153,6 +156,7 @@ def evaluate_table(
     ignore: Sequence[str] = (),
     cat_names: Sequence[str] | None = None,
     cont_names: Sequence[str] | None = None,
+    date_formats: Mapping[str, str] | None = None,
     baselines: bool = True,
     source: str = "the table",
 ) -> TableEvaluation:
@@ -169,6 +173,7 @@ def evaluate_table(
         task: override the inferred task.
         ignore: columns never used as inputs.
         cat_names, cont_names: declare column types instead of inferring them (as ``trainwell fit`` does).
+        date_formats: date columns read in a given format (as ``trainwell fit --date-format``).
         baselines: also run the baselines.
         source: the table's name in error messages.
     """
@@ -190,7 +195,9 @@ def evaluate_table(
     stratified = resolved.kind != "regression"
     splits = fold_indices(df[column].to_numpy(), k, seed, stratified)
     metric_names = list(resolved.metric_names)
-    fold = TabularFold(df, column, resolved, metric_names, epochs, lr, seed, ignore, cat_names, cont_names)
+    fold = TabularFold(
+        df, column, resolved, metric_names, epochs, lr, seed, ignore, cat_names, cont_names, date_formats
+    )
     model = cross_validate(len(df), None, fold, seed=seed, stratified=stratified, splits=splits)
     others = {}
     if baselines:
@@ -199,7 +206,13 @@ def evaluate_table(
         from trainwell.tabular.recipe import TabularRecipe
 
         layout = TabularRecipe.fit(
-            df, target=names, ignore=ignore, cat_names=cat_names, cont_names=cont_names, source=source
+            df,
+            target=names,
+            ignore=ignore,
+            cat_names=cat_names,
+            cont_names=cont_names,
+            source=source,
+            date_formats=date_formats,
         )
         others = cross_validate_baselines(
             df,
@@ -279,6 +292,7 @@ def evaluate(
     cat_names: CatNames = None,
     cont_names: ContNames = None,
     ignore: Ignore = None,
+    date_format: DateFormat = None,
     text: Annotated[
         str | None,
         typer.Option(help="Texts: the column holding the text (cross-validates a text classifier)."),
@@ -364,7 +378,7 @@ def evaluate(
             return
         from trainwell.cli.fit_cmd import table_roles, target_columns
 
-        roles = table_roles(cat_names, cont_names, ignore)
+        roles = table_roles(cat_names, cont_names, ignore, date_format)
         result = evaluate_table(table, target_columns(target), **common, **roles)
         render(result)
 

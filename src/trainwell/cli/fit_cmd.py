@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from trainwell.cli._common import ENCODING_HELP, CatNames, ContNames, Ignore, guarded, out_console
+from trainwell.cli._common import ENCODING_HELP, CatNames, ContNames, DateFormat, Ignore, guarded, out_console
 
 TASKS = "binary, multiclass, multilabel, regression, language_model, tagging"
 
@@ -21,13 +21,39 @@ def column_names(text: str | None) -> list[str] | None:
     return [part.strip() for part in text.split(",") if part.strip()] if text else None
 
 
-def table_roles(cat_names: str | None, cont_names: str | None, ignore: str | None) -> dict[str, Any]:
-    """The --cat-names, --cont-names and --ignore of fit, evaluate and tune, as the table builder takes them."""
+def table_roles(
+    cat_names: str | None, cont_names: str | None, ignore: str | None, date_format: list[str] | None = None
+) -> dict[str, Any]:
+    """The --cat-names, --cont-names, --ignore and --date-format of fit, evaluate and tune, as the table builder
+    takes them."""
     return {
         "cat_names": column_names(cat_names),
         "cont_names": column_names(cont_names),
         "ignore": column_names(ignore) or [],
+        "date_formats": date_formats(date_format),
     }
+
+
+def date_formats(options: list[str] | None) -> dict[str, str] | None:
+    """``--date-format sold=DD/MM/YYYY`` as ``{"sold": "DD/MM/YYYY"}``; a bare format is preferred for all (``"*"``)."""
+    from trainwell.core.errors import ConfigError
+
+    if not options:
+        return None
+    found: dict[str, str] = {}
+    for option in options:
+        column, equals, fmt = option.partition("=")
+        name, fmt = (column.strip(), fmt.strip()) if equals else ("*", option.strip())
+        if not name or not fmt:
+            raise ConfigError(
+                f"--date-format {option!r} needs COLUMN=FORMAT (e.g. sold=DD/MM/YYYY) or a FORMAT"
+            )
+        if name in found:
+            raise ConfigError(
+                f"--date-format names {'a preferred format' if name == '*' else repr(name)} twice"
+            )
+        found[name] = fmt
+    return found
 
 
 def target_columns(text: str) -> str | list[str]:
@@ -70,6 +96,7 @@ def fit(
     cat_names: CatNames = None,
     cont_names: ContNames = None,
     ignore: Ignore = None,
+    date_format: DateFormat = None,
     text: Annotated[
         str | None, typer.Option(help="Texts: the column holding the text (trains a text classifier).")
     ] = None,
@@ -287,7 +314,7 @@ def fit(
             valid_pct=valid_pct,
             valid_col=valid_col,
             task=task,
-            **table_roles(cat_names, cont_names, ignore),
+            **table_roles(cat_names, cont_names, ignore, date_format),
             encoding=encoding,
         )
         report_fit(result)

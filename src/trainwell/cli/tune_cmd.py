@@ -15,6 +15,7 @@ from trainwell.cli._common import (
     ENCODING_HELP,
     CatNames,
     ContNames,
+    DateFormat,
     Ignore,
     TagColumn,
     fold_cells,
@@ -71,6 +72,7 @@ def tune(
     cat_names: CatNames = None,
     cont_names: ContNames = None,
     ignore: Ignore = None,
+    date_format: DateFormat = None,
     tag_col: TagColumn = None,
     encoding: Annotated[
         str,
@@ -120,7 +122,7 @@ def tune(
             from trainwell.automl import tune_table
             from trainwell.cli.fit_cmd import table_roles, target_columns
 
-            roles = table_roles(cat_names, cont_names, ignore)
+            roles = table_roles(cat_names, cont_names, ignore, date_format)
             result = tune_table(data, target_columns(target), **common, **roles)
         show(result)
 

@@ -15,13 +15,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from trainwell.core.errors import DataError
+from trainwell.core.errors import ConfigError, DataError
 
 __all__ = [
     "DATE_CAT_PARTS",
     "DATE_CONT_PARTS",
     "DATE_FORMATS",
     "data_row",
+    "date_format_option",
     "date_is_valid",
     "date_part_values",
     "describe_date_format",
@@ -74,20 +75,28 @@ _DATE_SAMPLE = 200
 MAX_BAD_SHARE = 0.05
 
 
-def find_date_format(values: pd.Series) -> str | None:
-    """The format of :data:`DATE_FORMATS` that reads the most distinct present values of a text column (the
-    first in order on a tie), or ``None`` when even the best fails on more than :data:`MAX_BAD_SHARE` of them
-    (all of them must read when there are fewer than 20)."""
+def _distinct_text(values: pd.Series) -> pd.Series:
+    """The distinct present values of a column as stripped text (blank values are missing)."""
     present = values.dropna()
     present = present[present.astype(str).str.strip() != ""]
-    if len(present) == 0:
+    return pd.Series(present.astype(str).str.strip().unique(), dtype=object)
+
+
+def find_date_format(values: pd.Series, preferred: str | None = None) -> str | None:
+    """The format of :data:`DATE_FORMATS` that reads the most distinct present values of a text column (the
+    first in order on a tie), or ``None`` when even the best fails on more than :data:`MAX_BAD_SHARE` of them
+    (all of them must read when there are fewer than 20). A ``preferred`` format (the user's) wins whenever it
+    reads the column that well: ``03/04/2020`` is then 3 April if the user said DD/MM/YYYY."""
+    distinct = _distinct_text(values)
+    if len(distinct) == 0:
         return None
-    distinct = pd.Series(present.astype(str).str.strip().unique())
     sample = distinct.iloc[:_DATE_SAMPLE]
     sample_allowed = int(MAX_BAD_SHARE * len(sample))
     if int((~sample.str.match(_DATE_LIKE)).sum()) > sample_allowed:
         return None
     allowed = int(MAX_BAD_SHARE * len(distinct))
+    if preferred is not None and int(_to_datetimes(distinct, preferred).isna().sum()) <= allowed:
+        return preferred
     best: tuple[int, str] | None = None
     for fmt in DATE_FORMATS:
         if int(_to_datetimes(sample, fmt).isna().sum()) > sample_allowed:
@@ -98,6 +107,77 @@ def find_date_format(values: pd.Series) -> str | None:
             if failures == 0:
                 break
     return None if best is None else best[1]
+
+
+#: How people write the parts of a date format, as strptime codes (longest first: "Month" before "Mon").
+_WRITTEN_CODES = (
+    ("YYYY", "%Y"),
+    ("YY", "%y"),
+    ("MM", "%m"),
+    ("DD", "%d"),
+    ("hh", "%H"),
+    ("mm", "%M"),
+    ("ss", "%S"),
+    ("AM/PM", "%p"),
+    ("Month", "%B"),
+    ("Mon", "%b"),
+)
+
+
+def date_format_option(text: str) -> str:
+    """A date format as a user writes it, as the format a recipe stores.
+
+    Accepts a strptime format (``%d/%m/%Y``), the written form trainwell prints (``DD/MM/YYYY``,
+    ``DD.MM.YYYY hh:mm``, ``Mon DD, YYYY``) or ``ISO8601``.
+
+    Raises:
+        ConfigError: the text names no day, month or year, or is not a format strptime can read back.
+    """
+    from datetime import datetime
+
+    cleaned = str(text).strip()
+    if cleaned.upper().replace(" ", "") in ("ISO8601", "ISO"):
+        return "ISO8601"
+    fmt = cleaned
+    if "%" not in fmt:
+        for written, code in _WRITTEN_CODES:
+            fmt = fmt.replace(written, code)
+        if "%p" in fmt:
+            fmt = fmt.replace("%H", "%I")  # hh with AM/PM is the 12-hour clock
+    example = datetime(2021, 6, 29, 13, 45, 30)
+    unreadable = not any(code in fmt for code in ("%Y", "%y", "%m", "%d", "%b", "%B"))
+    if not unreadable:
+        try:
+            written = example.strftime(fmt)
+            unreadable = bool(_to_datetimes(pd.Series([written], dtype=object), fmt).isna().all())
+        except ValueError:
+            unreadable = True
+    if unreadable:
+        raise ConfigError(
+            f"date format {text!r} is not one trainwell can read; write it like DD/MM/YYYY, MM/DD/YYYY hh:mm, "
+            "Mon DD, YYYY or ISO8601 (or a strptime format such as %d/%m/%Y)"
+        )
+    return fmt
+
+
+def check_date_format(values: pd.Series, fmt: str, name: str) -> None:
+    """Refuse a date format the user gave for a column when it fails on more than :data:`MAX_BAD_SHARE` of the
+    column's distinct values (as the found formats must); a datetime column needs none."""
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return
+    distinct = _distinct_text(values)
+    unread = distinct[_to_datetimes(distinct, fmt).isna().to_numpy()]
+    if len(unread) > int(MAX_BAD_SHARE * len(distinct)):
+        found = find_date_format(values)
+        advice = (
+            f"its values read as {describe_date_format(found)}"
+            if found is not None
+            else "fix the format or the values"
+        )
+        raise DataError(
+            f"--date-format {name}={describe_date_format(fmt)} does not read {len(unread)} of the column's "
+            f"{len(distinct)} distinct values, e.g. {str(unread.iloc[0])!r}; {advice}"
+        )
 
 
 def date_is_valid(text: str, fmt: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ def tabular_data(
     batch_size: int | None = None,
     seed: int = 0,
     encoding: str = "utf-8",
+    date_formats: Mapping[str, str] | None = None,
 ) -> DataBundle:
     """Everything a tabular Learner needs from a table, with the preprocessing fitted on training rows only.
 
@@ -60,6 +61,8 @@ def tabular_data(
         seed: controls the split, the shuffling and nothing else.
         encoding: text encoding of CSV/TSV/JSON files (``source`` and ``test``), e.g. ``"cp1252"`` for a table
             Excel saved on Windows, or ``"latin-1"``; never guessed.
+        date_formats: date columns read in a given format, ``{"sold": "DD/MM/YYYY"}``; ``{"*": ...}`` prefers
+            a format for every date column it reads (see :meth:`TabularRecipe.fit`).
 
     Example:
         >>> import pandas as pd
@@ -104,6 +107,7 @@ def tabular_data(
         cont_names=cont_names,
         ignore=[c for c in excluded if c not in targets],
         source=name,
+        date_formats=date_formats,
     )
     if recipe.n_cat + recipe.n_cont == 0:
         raise DataError(

@@ -30,7 +30,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,7 +44,9 @@ from trainwell.data.categories import category_vocabulary, encode_categories
 from trainwell.data.dates import (
     DATE_CAT_PARTS,
     DATE_CONT_PARTS,
+    check_date_format,
     data_row,
+    date_format_option,
     date_part_values,
     describe_date_format,
     find_date_format,
@@ -184,6 +186,7 @@ class TabularRecipe:
         ignore: Sequence[str] | None = None,
         max_card: int = 20,
         source: str = "the training data",
+        date_formats: Mapping[str, str] | None = None,
     ) -> TabularRecipe:
         """Fit the recipe on training rows.
 
@@ -205,6 +208,9 @@ class TabularRecipe:
             ignore: Columns to leave out.
             max_card: Most distinct values for an integer column to be inferred as categorical.
             source: How to call ``df`` in error messages, usually its file name.
+            date_formats: Date columns and their format (``{"sold": "DD/MM/YYYY"}``; strptime codes work too),
+                read in that format instead of a found one; the key ``"*"`` gives a preferred format for every
+                date column it reads (day-first dates whose days are all 12 or less, say).
 
         Returns:
             The fitted recipe.
@@ -223,8 +229,15 @@ class TabularRecipe:
         targets = _unique([target] if isinstance(target, str) else list(target))
         ignored = _unique(ignore or [])
         declared = {"--cat-names": _unique(cat_names or []), "--cont-names": _unique(cont_names or [])}
-        check_column_roles(df, {"--target": targets, **declared, "--ignore": ignored}, source)
-        cats, conts, dates, dropped = _choose_columns(df, targets, cat_names, cont_names, ignored, max_card)
+        formats = {str(name): date_format_option(fmt) for name, fmt in (date_formats or {}).items()}
+        preferred = formats.pop("*", None)
+        roles = {"--target": targets, **declared, "--date-format": list(formats), "--ignore": ignored}
+        check_column_roles(df, roles, source)
+        for name, fmt in formats.items():
+            check_date_format(df[name], fmt, name)
+        cats, conts, dates, dropped = _choose_columns(
+            df, targets, cat_names, cont_names, ignored, max_card, formats, preferred
+        )
         numbers = {name: _to_numbers(df[name], name, _DECLARED_TEXT) for name in conts}
         for name in cats:
             if df[name].isna().all():
@@ -440,25 +453,28 @@ def _choose_columns(
     cont_names: Sequence[str] | None,
     ignored: list[str],
     max_card: int,
+    formats: Mapping[str, str] | None = None,
+    preferred: str | None = None,
 ) -> tuple[list[str], list[str], dict[str, str], dict[str, str]]:
     """Split input columns into categorical, continuous and dates (with their format); return them and the
-    inferred columns left out, with the reason."""
+    inferred columns left out, with the reason. ``formats`` are the dates the user named, ``preferred`` the
+    format they prefer for found ones."""
     cats, conts = _unique(cat_names or []), _unique(cont_names or [])
-    dates: dict[str, str] = {}
+    dates: dict[str, str] = dict(formats or {})
     dropped: dict[str, str] = {}
     if cat_names is not None and cont_names is not None:
         return cats, conts, dates, dropped
     integers_to = (
         "max_card" if cat_names is None and cont_names is None else ("cont" if cont_names is None else "cat")
     )
-    taken = {*targets, *cats, *conts, *ignored}
+    taken = {*targets, *cats, *conts, *ignored, *dates}
     for name in df.columns:
         if name in taken:
             continue
         values = df[name]
         kind = _infer_kind(values, integers_to, max_card)
         if kind == "cat" and _is_text(values):
-            fmt = find_date_format(values)
+            fmt = find_date_format(values, preferred)
             if fmt is not None:
                 dates[name] = fmt
                 continue
