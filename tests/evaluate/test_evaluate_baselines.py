@@ -14,6 +14,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from trainwell.core.errors import ConfigError
 from trainwell.data.task import infer_task
 from trainwell.evaluate import CVResult, cross_validate_baselines, fold_indices, judge, mean_ci, verdicts
+from trainwell.evaluate.baselines import baseline_names
 from trainwell.evaluate.cv import MetricSummary
 
 
@@ -91,13 +92,37 @@ def test_multiclass_probabilities_cover_every_class() -> None:
     assert results["logistic"].summary()["accuracy"].mean > 0.85
 
 
-def test_multilabel_is_refused() -> None:
-    df = pd.DataFrame({"x": range(10), "y": ["a|b", "a"] * 5})
+def test_multilabel_targets_get_one_baseline_per_label() -> None:
+    rng = np.random.default_rng(3)
+    x, z = rng.normal(size=120), rng.normal(size=120)
+    tags = [
+        "|".join(t for t, on in (("a", xi > 0), ("b", zi > 0)) if on) or "none"
+        for xi, zi in zip(x, z, strict=True)
+    ]
+    df = pd.DataFrame({"x": x, "z": z, "y": tags})
     task = infer_task(df["y"], name="y", label_delim="|")
-    with pytest.raises(
-        ConfigError, match="baselines support binary, multiclass and single-target regression"
-    ):
-        cross_validate_baselines(df, "y", task, [])
+    splits = fold_indices(df["y"].to_numpy(), k=3, stratified=False)
+    results = cross_validate_baselines(df, "y", task, splits)
+    assert set(results) == {"label priors", "logistic", "HistGradientBoosting"}
+    assert results["logistic"].summary()["roc_auc"].mean > 0.95
+    assert results["label priors"].summary()["roc_auc"].mean == pytest.approx(0.5)
+
+
+def test_a_label_missing_from_a_fold_is_predicted_as_its_constant() -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    from trainwell.evaluate.baselines import PerLabel
+
+    inputs = np.arange(20.0).reshape(-1, 1)
+    targets = np.stack([np.r_[np.zeros(10), np.ones(10)], np.zeros(20)], axis=1)  # label 2 never present
+    probabilities = PerLabel(LogisticRegression()).fit(inputs, targets).predict_proba(inputs)
+    assert probabilities.shape == (20, 2) and np.all(probabilities[:, 1] == 0.0)
+    assert probabilities[0, 0] < 0.5 < probabilities[-1, 0]
+
+
+def test_tasks_without_baselines_are_refused() -> None:
+    with pytest.raises(ConfigError, match="baselines support binary, multiclass, multi-label and regression"):
+        baseline_names("tagging")
 
 
 def test_judge_needs_the_whole_interval_to_be_better() -> None:

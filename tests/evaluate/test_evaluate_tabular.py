@@ -109,3 +109,39 @@ def test_regression_uses_plain_folds_and_error_metrics() -> None:
     assert np.allclose(targets.numpy(), df["y"].to_numpy()[valid], atol=1e-5)
     rmse = float(np.sqrt(np.mean((preds.numpy() - targets.numpy()) ** 2)))
     assert evaluation.model.folds[0]["rmse"] == pytest.approx(rmse, rel=1e-4)
+
+
+def _labels_table(n: int = 300) -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    x, z = rng.normal(size=n), rng.normal(size=n)
+    frame = pd.DataFrame({"x": x, "z": z, "shop": rng.choice(["a", "b"], n)})
+    frame["hot"], frame["busy"] = (x > 0).astype(int), (z > 0).astype(int)
+    frame["rare"] = ((x > 1.2) & (frame["shop"] == "a")).astype(int)  # ~6%: absent from some training folds
+    return frame
+
+
+def test_multilabel_targets_are_cross_validated_against_per_label_baselines() -> None:
+    df = _labels_table()
+    evaluation = evaluate_table(df, ["hot", "busy", "rare"], k=3, epochs=3, lr=1e-2)
+    assert evaluation.task.kind == "multilabel" and not evaluation.model.stratified
+    assert set(evaluation.baselines) == {"label priors", "logistic", "HistGradientBoosting"}
+    logistic = evaluation.baselines["logistic"].summary()["roc_auc"].mean
+    priors = evaluation.baselines["label priors"].summary()["roc_auc"]
+    assert logistic > 0.95 and priors.mean == pytest.approx(0.5, abs=0.05)  # priors cannot rank rows
+    assert evaluation.model.summary()["roc_auc"].mean > 0.8
+    # The baselines score the same rows: their per-fold F1 is the F1 of 0/1 decisions at 0.5 over the labels.
+    assert all(0.0 <= fold["f1"] <= 1.0 for fold in evaluation.baselines["HistGradientBoosting"].folds)
+
+
+def test_a_delimited_label_column_is_evaluated_with_label_delim(tmp_path: Path) -> None:
+    df = _labels_table(150)
+    df["tags"] = [
+        ";".join(name for name in ("hot", "busy") if row[name]) or "none" for _, row in df.iterrows()
+    ]
+    path = tmp_path / "tags.csv"
+    df.drop(columns=["hot", "busy", "rare"]).to_csv(path, index=False)
+    argv = ["evaluate", str(path), "--target", "tags", "--label-delim", ";", "--cv", "2", "--epochs", "1"]
+    result = CliRunner().invoke(_app(), argv, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "2-fold cross-validation (multilabel, 150 rows)" in result.output
+    assert "label priors" in result.output and "logistic" in result.output

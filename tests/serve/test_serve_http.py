@@ -49,6 +49,7 @@ def test_metadata_describes_task_inputs_metrics_and_versions(client: httpx.Clien
         "classes": ["<=50K", ">50K"],
         "target_names": [ADULT_TARGET],
         "threshold": 0.5,
+        "label_thresholds": None,  # multi-label models only
     }
     inputs = {item["name"]: item for item in body["inputs"]}
     assert list(inputs) == [*recipe.cat_names, *recipe.cont_names]

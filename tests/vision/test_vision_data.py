@@ -66,6 +66,27 @@ def test_csv_of_paths_with_multi_label(tmp_path: Path) -> None:
     assert data.task.kind == "multilabel"
     assert set(data.task.classes) == {"horizontal", "vertical", "noisy"}
     assert data.train.tensors[1].shape[1] == 3  # type: ignore[attr-defined]
+    # The one-call fit chooses a threshold per label on the validation images and records the CSV's columns.
+    from trainwell.export import load
+    from trainwell.vision import fit_images
+
+    run = fit_images(
+        csv,
+        path_col="path",
+        label_col="tags",
+        label_delim=";",
+        epochs=1,
+        progress=False,
+        out=tmp_path / "model",
+    )
+    assert run.thresholds is not None and set(run.thresholds.thresholds) == {
+        "horizontal",
+        "vertical",
+        "noisy",
+    }
+    predictor = load(tmp_path / "model")
+    assert len(predictor.task.label_thresholds) == 3
+    assert predictor.recipe.extra["csv"] == {"path_col": "path", "label_col": "tags"}
 
 
 def test_csv_needs_its_columns_named(tmp_path: Path) -> None:

@@ -34,6 +34,7 @@ class TextFold:
     model: str = "fast"
     epochs: int | None = None
     seed: int = 0
+    label_delim: str | None = None
     #: Per fold: the vocabulary fitted on that fold's training texts (proof of no leakage across folds).
     vocabularies: list[frozenset[str]] = field(default_factory=list)
     lrs: list[float] = field(default_factory=list)
@@ -52,6 +53,9 @@ class TextFold:
             seed=self.seed + fold,
             task=self.task.kind,
             splits=(train.tolist(), valid.tolist()),
+            label_delim=self.label_delim,
+            # Multi-label: every model decides at 0.5 here, so that F1 compares like with like.
+            tune_thresholds=False,
             progress=False,
         )
         preds, targets = run.learn.get_preds()
@@ -69,7 +73,7 @@ def text_baselines(
     splits: Sequence[tuple[np.ndarray, np.ndarray]],
     metric_names: Sequence[str],
 ) -> dict[str, CVResult]:
-    """Majority class and TF-IDF + logistic regression, fold for fold."""
+    """Majority class (label priors) and TF-IDF + logistic regression (one per label), fold for fold."""
     import torch
     from sklearn.dummy import DummyClassifier
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -81,6 +85,8 @@ def text_baselines(
     encoded = task.encode(labels)
     y = encoded.long().numpy()
     corpus = np.asarray(texts, dtype=object)
+    if task.kind == "multilabel":
+        return _multilabel_text_baselines(corpus, encoded, task, splits, metric_names)
     makers = {
         "majority class": lambda: DummyClassifier(strategy="most_frequent"),
         "tf-idf + logistic": lambda: make_pipeline(
@@ -101,6 +107,38 @@ def text_baselines(
     return {name: CVResult(folds, list(splits)) for name, folds in results.items()}
 
 
+def _multilabel_text_baselines(
+    corpus: np.ndarray,
+    encoded: torch.Tensor,
+    task: Task,
+    splits: Sequence[tuple[np.ndarray, np.ndarray]],
+    metric_names: Sequence[str],
+) -> dict[str, CVResult]:
+    """Label priors, and TF-IDF (fitted once per fold) with one logistic regression per label."""
+    import torch
+    from sklearn.dummy import DummyClassifier
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from trainwell.evaluate import CVResult, score
+    from trainwell.evaluate.baselines import PerLabel
+
+    y = encoded.long().numpy()
+    results: dict[str, list[dict[str, float]]] = {"label priors": [], "tf-idf + logistic": []}
+    for train, valid in splits:
+        vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+        train_matrix = vectorizer.fit_transform(corpus[train])
+        valid_matrix = vectorizer.transform(corpus[valid])
+        for name, model in (
+            ("label priors", PerLabel(DummyClassifier(strategy="prior"))),
+            ("tf-idf + logistic", PerLabel(LogisticRegression(C=4.0, max_iter=1000))),
+        ):
+            model.fit(train_matrix, y[train])
+            preds = torch.from_numpy(model.predict_proba(valid_matrix))
+            results[name].append(score(preds, encoded[valid], task.kind, metric_names))
+    return {name: CVResult(folds, list(splits)) for name, folds in results.items()}
+
+
 def evaluate_texts(
     frame: pd.DataFrame,
     text_col: str,
@@ -112,8 +150,10 @@ def evaluate_texts(
     task: str | None = None,
     baselines: bool = True,
     source: str = "the table",
+    label_delim: str | None = None,
 ) -> TableEvaluation:
-    """Cross-validate the text classifier and the text baselines on the same ``k`` stratified folds."""
+    """Cross-validate the text classifier and the text baselines on the same ``k`` folds (stratified for one
+    label per text; a multi-label target, ``label_delim`` separating its labels, is split at random)."""
     from trainwell.cli.evaluate_cmd import TableEvaluation, check_epochs
     from trainwell.core.errors import ConfigError, DataError
     from trainwell.data.task import infer_task
@@ -126,15 +166,18 @@ def evaluate_texts(
                 f"{option} '{column}' is not a column of {source}; columns are: "
                 f"{', '.join(map(str, list(frame.columns)[:20]))}"
             )
-    resolved = infer_task(frame[target], name=target, kind=task)
-    if resolved.kind not in ("binary", "multiclass"):
+    resolved = infer_task(frame[target], name=target, kind=task, label_delim=label_delim)
+    if resolved.kind not in ("binary", "multiclass", "multilabel"):
         raise ConfigError(
-            f"evaluate --text supports binary and multiclass targets; '{target}' is {resolved.kind}"
+            f"evaluate --text supports binary, multiclass and multi-label targets; '{target}' is {resolved.kind}"
         )
-    splits = fold_indices(frame[target].astype(str).to_numpy(), k, seed, True)
+    stratified = resolved.kind != "multilabel"
+    splits = fold_indices(frame[target].astype(str).to_numpy(), k, seed, stratified)
     metric_names = list(resolved.metric_names)
-    fold = TextFold(frame, text_col, target, resolved, metric_names, epochs=epochs, seed=seed)
-    model = cross_validate(len(frame), None, fold, seed=seed, stratified=True, splits=splits)
+    fold = TextFold(
+        frame, text_col, target, resolved, metric_names, epochs=epochs, seed=seed, label_delim=label_delim
+    )
+    model = cross_validate(len(frame), None, fold, seed=seed, stratified=stratified, splits=splits)
     others = text_baselines(
         frame[text_col].astype(str).tolist(), frame[target], resolved, splits, metric_names
     )

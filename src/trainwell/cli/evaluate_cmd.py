@@ -21,6 +21,7 @@ from trainwell.cli._common import (
     ContNames,
     DateFormat,
     Ignore,
+    LabelDelim,
     TagColumn,
     fold_cells,
     guarded,
@@ -59,6 +60,7 @@ class TabularFold:
     cat_names: Sequence[str] | None = None
     cont_names: Sequence[str] | None = None
     date_formats: Mapping[str, str] | None = None
+    label_delim: str | None = None
     recipes: list[TabularRecipe] = field(default_factory=list)
     lrs: list[float] = field(default_factory=list)
     #: ``(valid_index, probabilities, encoded targets)`` of each fold, for out-of-fold analysis.
@@ -81,6 +83,7 @@ class TabularFold:
             cat_names=self.cat_names,
             cont_names=self.cont_names,
             date_formats=self.date_formats,
+            label_delim=self.label_delim,
             seed=self.seed,
         )
         learn = tabular_learner(data, progress=False)
@@ -157,6 +160,7 @@ def evaluate_table(
     cat_names: Sequence[str] | None = None,
     cont_names: Sequence[str] | None = None,
     date_formats: Mapping[str, str] | None = None,
+    label_delim: str | None = None,
     baselines: bool = True,
     source: str = "the table",
 ) -> TableEvaluation:
@@ -174,6 +178,8 @@ def evaluate_table(
         ignore: columns never used as inputs.
         cat_names, cont_names: declare column types instead of inferring them (as ``trainwell fit`` does).
         date_formats: date columns read in a given format (as ``trainwell fit --date-format``).
+        label_delim: the separator of a multi-label target held in one text column (``"a;b"``); several 0/1
+            target columns are multi-label without it.
         baselines: also run the baselines.
         source: the table's name in error messages.
     """
@@ -186,17 +192,29 @@ def evaluate_table(
     names = [target] if isinstance(target, str) else list(target)
     check_columns(df, names, source, "--target")
     column: str | list[str] = names[0] if len(names) == 1 else names
-    resolved = infer_task(df[column], name=names[0], kind=task)
-    if resolved.kind not in ("binary", "multiclass", "regression"):
+    resolved = infer_task(df[column], name=names[0], kind=task, label_delim=label_delim)
+    if resolved.kind not in ("binary", "multiclass", "multilabel", "regression"):
         raise ConfigError(
-            f"evaluate supports binary, multiclass and regression targets; '{', '.join(names)}' is "
+            f"evaluate supports binary, multiclass, multi-label and regression targets; '{', '.join(names)}' is "
             f"{resolved.kind}. Pass --task to override the inferred task"
         )
-    stratified = resolved.kind != "regression"
+    # Folds keep each class's share for single-label targets; label sets are split at random.
+    stratified = resolved.kind in ("binary", "multiclass")
     splits = fold_indices(df[column].to_numpy(), k, seed, stratified)
     metric_names = list(resolved.metric_names)
     fold = TabularFold(
-        df, column, resolved, metric_names, epochs, lr, seed, ignore, cat_names, cont_names, date_formats
+        df,
+        column,
+        resolved,
+        metric_names,
+        epochs,
+        lr,
+        seed,
+        ignore,
+        cat_names,
+        cont_names,
+        date_formats,
+        label_delim,
     )
     model = cross_validate(len(df), None, fold, seed=seed, stratified=stratified, splits=splits)
     others = {}
@@ -285,8 +303,10 @@ def evaluate(
         int | None, typer.Option(help="Passes over each fold (default: chosen from the fold size).")
     ] = None,
     task: Annotated[
-        str | None, typer.Option(help="Override the inferred task: binary, multiclass, regression.")
+        str | None,
+        typer.Option(help="Override the inferred task: binary, multiclass, multilabel, regression."),
     ] = None,
+    label_delim: LabelDelim = None,
     baselines: Annotated[bool, typer.Option(help="Also cross-validate the scikit-learn baselines.")] = True,
     size: Annotated[int | None, typer.Option(help="Images: side in pixels (default as in fit).")] = None,
     cat_names: CatNames = None,
@@ -374,12 +394,12 @@ def evaluate(
         if text is not None:
             from trainwell.cli._evaluate_texts import evaluate_texts
 
-            render(evaluate_texts(table, text, target, **common))
+            render(evaluate_texts(table, text, target, **common, label_delim=label_delim))
             return
         from trainwell.cli.fit_cmd import table_roles, target_columns
 
         roles = table_roles(cat_names, cont_names, ignore, date_format)
-        result = evaluate_table(table, target_columns(target), **common, **roles)
+        result = evaluate_table(table, target_columns(target), **common, **roles, label_delim=label_delim)
         render(result)
 
     guarded(run)

@@ -12,7 +12,16 @@ from typing import Annotated, Any
 
 import typer
 
-from trainwell.cli._common import ENCODING_HELP, CatNames, ContNames, DateFormat, Ignore, guarded, out_console
+from trainwell.cli._common import (
+    ENCODING_HELP,
+    CatNames,
+    ContNames,
+    DateFormat,
+    Ignore,
+    LabelDelim,
+    guarded,
+    out_console,
+)
 
 TASKS = "binary, multiclass, multilabel, regression, language_model, tagging"
 
@@ -125,9 +134,7 @@ def fit(
         str | None, typer.Option(help="Images: CSV column with image paths (relative to the CSV).")
     ] = None,
     label_col: Annotated[str | None, typer.Option(help="Images: CSV column with the labels.")] = None,
-    label_delim: Annotated[
-        str | None, typer.Option(help="Multi-label: separator between labels in one cell, e.g. ';'.")
-    ] = None,
+    label_delim: LabelDelim = None,
     arch: Annotated[
         str,
         typer.Option(

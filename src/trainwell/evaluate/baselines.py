@@ -31,9 +31,10 @@ def baseline_names(task: str) -> list[str]:
         return ["mean", "ridge", "HistGradientBoosting"]
     if task in ("binary", "multiclass"):
         return ["majority class", "logistic", "HistGradientBoosting"]
+    if task == "multilabel":
+        return ["label priors", "logistic", "HistGradientBoosting"]
     raise ConfigError(
-        f"baselines support binary, multiclass and single-target regression tasks, and regression of several "
-        f"targets; got {task!r}"
+        f"baselines support binary, multiclass, multi-label and regression tasks (several targets too); got {task!r}"
     )
 
 
@@ -67,7 +68,13 @@ def make_baseline(
 ) -> Any:
     """An unfitted scikit-learn estimator for baseline ``name`` (see :func:`baseline_names`); ``outputs`` > 1
     regression targets are predicted together (the mean and ridge natively, gradient boosting one model each).
+    Multi-label tasks get one classifier per label (:class:`PerLabel`).
     """
+    if task == "multilabel":
+        single = make_baseline(
+            "majority class" if name == "label priors" else name, "binary", categorical, numeric, train, seed
+        )
+        return PerLabel(single)
     from sklearn.compose import ColumnTransformer
     from sklearn.dummy import DummyClassifier, DummyRegressor
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
@@ -105,6 +112,36 @@ def make_baseline(
     raise ConfigError(f"unknown baseline {name!r}; known for {task}: {', '.join(baseline_names(task))}")
 
 
+class PerLabel:
+    """One binary classifier per label of a multi-label target, cloned from ``estimator``; a label that is
+    constant in the training rows (a rare label in a small fold) is predicted as that constant."""
+
+    def __init__(self, estimator: Any) -> None:
+        self.estimator = estimator
+        self.models: list[Any] = []
+
+    def fit(self, inputs: Any, targets: np.ndarray) -> PerLabel:
+        from sklearn.base import clone
+
+        self.models = []
+        for column in np.asarray(targets).T:
+            values = np.unique(column)
+            self.models.append(
+                float(values[0])
+                if len(values) < 2
+                else clone(self.estimator).fit(inputs, column.astype(np.int64))
+            )
+        return self
+
+    def predict_proba(self, inputs: Any) -> np.ndarray:
+        """``(N, labels)``: each label's probability (``inputs``: a table, an array or a sparse matrix)."""
+        columns = [
+            np.full(inputs.shape[0], model) if isinstance(model, float) else model.predict_proba(inputs)[:, 1]
+            for model in self.models
+        ]
+        return np.stack(columns, axis=1).astype(np.float32)
+
+
 def date_inputs(df: pd.DataFrame, dates: Mapping[str, str]) -> pd.DataFrame:
     """The parts of each date column as baseline inputs: month, day of the week and hour as categories (text),
     year, day, day of the year and elapsed days as numbers (``nan`` for a missing date)."""
@@ -127,9 +164,12 @@ def date_inputs(df: pd.DataFrame, dates: Mapping[str, str]) -> pd.DataFrame:
 
 
 def predict(model: Any, inputs: pd.DataFrame, task: Task) -> torch.Tensor:
-    """Activated predictions in trainwell's layout: binary (N,), multiclass (N, C) over all task classes."""
+    """Activated predictions in trainwell's layout: binary (N,), multiclass (N, C) over all task classes,
+    multi-label (N, labels)."""
     if task.kind == "regression":
         return torch.as_tensor(np.asarray(model.predict(inputs), dtype=np.float32))
+    if task.kind == "multilabel":
+        return torch.from_numpy(model.predict_proba(inputs))
     proba = np.asarray(model.predict_proba(inputs), dtype=np.float32)
     # A class missing from a fold's training rows has no column: it gets probability 0.
     full = np.zeros((len(inputs), len(task.classes)), dtype=np.float32)
@@ -153,8 +193,8 @@ def cross_validate_baselines(
 
     Args:
         df: the table, target column included.
-        target: the target column, or several regression target columns (the task must be binary,
-            multiclass or regression); several get each target's metrics too (``"rmse[price]"``).
+        target: the target column, or several target columns (regression, or 0/1 labels of a multi-label
+            task); several regression targets get each target's metrics too (``"rmse[price]"``).
         task: the task, as trainwell inferred it (its classes fix the probability columns).
         splits: the folds, ``(train_index, valid_index)`` row positions (use the model's folds).
         metric_names: metrics to compute (default: the task's).

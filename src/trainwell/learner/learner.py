@@ -107,7 +107,9 @@ class Learner:
         self.metrics: list[Metric] = [
             m
             if isinstance(m, Metric)
-            else get_metric(m, self.task.kind, threshold=self.task.threshold, classes=self.task.classes)
+            else get_metric(
+                m, self.task.kind, threshold=self.task.decision_threshold, classes=self.task.classes
+            )
             for m in (metrics or self.task.metric_names)
         ]
         self.lr = lr

@@ -20,19 +20,22 @@ from trainwell.learner.plots import plot_history
 
 if TYPE_CHECKING:
     from trainwell.data.bundle import DataBundle
+    from trainwell.learner.label_thresholds import ThresholdSummary
     from trainwell.learner.learner import Learner
     from trainwell.learner.lr_find import LRFindResult
 
 
 @dataclass
 class FitRun:
-    """What a one-call pipeline produced: the trained learner, its data, the peak learning rate used and the
-    model directory written (``None`` without ``out``)."""
+    """What a one-call pipeline produced: the trained learner, its data, the peak learning rate used, the
+    model directory written (``None`` without ``out``) and, for multi-label targets, how the per-label decision
+    thresholds were chosen."""
 
     learn: Learner
     data: DataBundle
     lr: float
     model_dir: Path | None
+    thresholds: ThresholdSummary | None = None
 
     @property
     def metrics(self) -> dict[str, Any]:

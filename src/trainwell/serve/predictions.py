@@ -167,6 +167,11 @@ def _task_info(task: Task) -> dict[str, Any]:
         "classes": list(task.classes),
         "target_names": list(task.target_names),
         "threshold": task.threshold,
+        "label_thresholds": (
+            {str(label): value for label, value in zip(task.classes, task.label_thresholds, strict=True)}
+            if task.label_thresholds
+            else None
+        ),
     }
 
 

@@ -278,7 +278,7 @@ def response_model(task: Task) -> type[BaseModel]:
         if task.kind == "multilabel":
             label_field: Any = (
                 list[Scalar],
-                Field(description="The labels whose probability is at or above the threshold."),
+                Field(description="The labels whose probability is at or above their threshold."),
             )
         else:
             label_field = (Scalar, Field(description="The most likely class.", json_schema_extra=enum))
@@ -311,6 +311,11 @@ class TaskInfo(BaseModel):
     classes: list[Scalar]
     target_names: list[str]
     threshold: float
+    label_thresholds: dict[str, float] | None = Field(
+        None,
+        description="Multi-label: each label's decision threshold, chosen on the validation rows (else the "
+        "threshold for every label).",
+    )
 
 
 class InputInfo(BaseModel):

@@ -15,6 +15,7 @@ import pandas as pd
 
 from trainwell.core.seeding import seed_everything
 from trainwell.distributed import broadcast_value, maybe_distribute
+from trainwell.learner.label_thresholds import choose_label_thresholds
 from trainwell.learner.lr_find import LRFindResult
 from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
 from trainwell.tabular.data import tabular_data
@@ -75,12 +76,14 @@ def fit_table(
     metrics: Sequence[str] | None = None,
     seed: int = 0,
     progress: bool = True,
+    tune_thresholds: bool = True,
     **data_kwargs: Any,
 ) -> TableRun:
     """Train a tabular model the recommended way and write it to ``out`` (when given).
 
     ``data_kwargs`` go to :func:`tabular_data` (``valid_pct``, ``valid_col``, ``task``, ``batch_size``...).
-    Without ``lr`` the learning-rate finder picks one; without ``epochs`` the table size does.
+    Without ``lr`` the learning-rate finder picks one; without ``epochs`` the table size does. Multi-label
+    targets get a decision threshold per label chosen on the validation rows (``tune_thresholds=False``: 0.5).
     """
     check_fit_settings(epochs, lr, out)
     seed_everything(seed)
@@ -92,5 +95,6 @@ def fit_table(
         # Under torchrun each process saw its own losses: all train with rank 0's choice.
         lr = broadcast_value(choose_lr(finder))
     learn.fit_one_cycle(epochs or default_epochs(len(data.train)), lr)  # type: ignore[arg-type]
+    thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
     model_dir = write_run(learn, Path(out), finder) if out is not None else None
-    return TableRun(learn, data, lr, model_dir, finder)
+    return TableRun(learn, data, lr, model_dir, thresholds=thresholds, lr_find=finder)

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from trainwell.core.seeding import seed_everything
 from trainwell.distributed import maybe_distribute
+from trainwell.learner.label_thresholds import choose_label_thresholds
 from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
 from trainwell.models.registry import models
 from trainwell.text.data import text_data
-from trainwell.text.label_thresholds import ThresholdSummary, tune_label_thresholds
 from trainwell.text.learner import resolve_arch, text_classifier_learner
 
 if TYPE_CHECKING:
@@ -46,8 +46,6 @@ def default_epochs(n_batches: int, kind: str = "binary") -> int:
 @dataclass
 class TextRun(FitRun):
     """What :func:`fit_texts` produced (``thresholds``: how per-label thresholds were chosen, multilabel)."""
-
-    thresholds: ThresholdSummary | None = None
 
 
 def fit_texts(
@@ -87,7 +85,7 @@ def fit_texts(
         pretrained: a language-model directory: the classifier (``model="ulmfit"``) starts from its encoder and
             vocabulary and is trained by gradual unfreezing (ULMFiT).
         tune_thresholds: for multilabel targets with validation rows, choose each label's decision threshold
-            on those rows after training (:func:`~trainwell.text.label_thresholds.tune_label_thresholds`); the
+            on those rows after training (:func:`~trainwell.learner.label_thresholds.tune_label_thresholds`); the
             model directory keeps them and decodes with them. ``False`` keeps 0.5 for every label.
         **data_kwargs: more :func:`~trainwell.text.text_data` settings (``label_delim``, ``ngrams``,
             ``tokenizer``, ``drop_empty``...).
@@ -132,10 +130,6 @@ def fit_texts(
         learn.fine_tune(n_epochs, chosen_lr)  # ULMFiT: gradual unfreezing with discriminative rates
     else:
         learn.fit_one_cycle(n_epochs, chosen_lr)
-    thresholds = tune_label_thresholds(learn, seed=seed) if tune_thresholds else None
-    if thresholds is not None and progress:
-        from rich.console import Console
-
-        Console(stderr=True).print(thresholds.note(), soft_wrap=True, markup=False)
+    thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
     model_dir = write_run(learn, Path(out), None) if out is not None else None
-    return TextRun(learn, data, chosen_lr, model_dir, thresholds)
+    return TextRun(learn, data, chosen_lr, model_dir, thresholds=thresholds)

@@ -13,6 +13,7 @@ from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
 from trainwell.distributed import maybe_distribute
+from trainwell.learner.label_thresholds import choose_label_thresholds
 from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
 from trainwell.vision.data import image_data
 from trainwell.vision.learner import vision_learner
@@ -44,6 +45,7 @@ def fit_images(
     progress: bool = True,
     recipe: str | None = None,
     learner_kwargs: dict[str, Any] | None = None,
+    tune_thresholds: bool = True,
     **data_kwargs: Any,
 ) -> ImageRun:
     """Train an image classifier the recommended way and write it to ``out`` (when given).
@@ -54,6 +56,8 @@ def fit_images(
     (:mod:`trainwell.vision.speedrun`: whitened CNN, Nesterov SGD at batch 1024, label smoothing 0.2, flips and
     2-pixel shifts, 10 epochs); settings passed explicitly still win.
     ``data_kwargs`` go to :func:`image_data` (``labels``, ``valid``, ``size``, ``batch_size``...).
+    Multi-label targets get a decision threshold per label chosen on the validation rows
+    (``tune_thresholds=False``: 0.5 for every label).
     """
     if recipe not in (None, "speedrun"):
         raise ConfigError(f"unknown recipe {recipe!r}; the named recipe is 'speedrun' (or leave it unset)")
@@ -79,8 +83,9 @@ def fit_images(
         learn.fine_tune(n_epochs, lr, freeze_epochs=freeze_epochs)
     else:
         learn.fit_one_cycle(n_epochs, lr, **schedule)
+    thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
     model_dir = write_run(learn, Path(out), None) if out is not None else None
-    return ImageRun(learn, data, lr, model_dir)
+    return ImageRun(learn, data, lr, model_dir, thresholds=thresholds)
 
 
 def _speedrun_settings(

@@ -4,8 +4,8 @@ The choosing itself is a pure function (:func:`trainwell.metrics.thresholds.choo
 applies it to a trained Learner: the thresholds go into the task (so ``export``, ``predict``, ``serve`` and the
 metrics decode with them), and the last history row gets the threshold-dependent metrics as they now stand.
 
-Nothing here is specific to text: a multi-label table or image fit can call :func:`tune_label_thresholds` the
-same way (it would then belong in ``callbacks/`` or ``learner/``).
+Every one-call pipeline with multi-label targets (``fit_table``, ``fit_images``, ``fit_texts``) ends with
+:func:`choose_label_thresholds`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from trainwell.metrics import functional
 from trainwell.metrics.registry import get_metric, list_metrics
 from trainwell.metrics.thresholds import PRIOR_POSITIVES, choose_thresholds, cross_fitted_decisions
 
-__all__ = ["THRESHOLD_METRICS", "ThresholdSummary", "tune_label_thresholds"]
+__all__ = ["THRESHOLD_METRICS", "ThresholdSummary", "choose_label_thresholds", "tune_label_thresholds"]
 
 #: Metrics whose value depends on the decision threshold (and so change when the thresholds do).
 THRESHOLD_METRICS = ("accuracy", "error_rate", "f1")
@@ -117,6 +117,17 @@ def tune_label_thresholds(learn: Any, *, seed: int = 0) -> ThresholdSummary | No
         cross_fitted=cross_fitted,
         in_sample_f1=_score("f1", probabilities, targets, choice.thresholds),
     )
+
+
+def choose_label_thresholds(learn: Any, *, seed: int = 0, progress: bool = True) -> ThresholdSummary | None:
+    """:func:`tune_label_thresholds` at the end of a pipeline's fit, saying what it did on stderr (with
+    ``progress``) so that the F1 in the table that follows is read as what it is."""
+    summary = tune_label_thresholds(learn, seed=seed)
+    if summary is not None and progress:
+        from rich.console import Console
+
+        Console(stderr=True).print(summary.note(), soft_wrap=True, markup=False)
+    return summary
 
 
 def _score(name: str, probabilities: Any, targets: Any, threshold: Any) -> float:
