@@ -148,3 +148,11 @@ def test_the_row_sketch_estimates_the_share_of_training_rows() -> None:
         sketch.training_share(table.iloc[:3000].sample(frac=1, random_state=1))[0] == 1.0
     )  # order is irrelevant
     assert sketch.training_share(table.iloc[:0])[1] == 0  # nothing to say about no rows
+
+
+def test_cells_show_small_numbers_to_four_digits_and_large_ones_in_full() -> None:
+    from trainwell.report._html import format_value
+
+    assert format_value(0.123456) == "0.1235" and format_value(1234.56) == "1235"
+    assert format_value(500001.0) == "500,001" and format_value(-29612.4) == "-29,612"
+    assert format_value(float("nan")) == "" and format_value(None) == "" and format_value(3) == "3"

@@ -34,7 +34,8 @@ def escape(value: Any) -> str:
 
 
 def format_value(value: Any) -> str:
-    """Numbers to 4 significant digits; everything else as its text (missing values as an empty cell)."""
+    """Numbers to 4 significant digits (from 10,000 up: whole, with thousands separators); everything else as
+    its text (missing values as an empty cell)."""
     if value is None:  # NaN read back from JSON (an epoch with no training batches has no train loss)
         return ""
     if isinstance(value, bool):
@@ -42,7 +43,10 @@ def format_value(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return "" if math.isnan(value) else f"{value:.4g}"
+        if math.isnan(value):
+            return ""
+        # Large amounts (prices, counts) in full with separators: "500,001", not "5e+05".
+        return f"{value:,.0f}" if 1e4 <= abs(value) < 1e15 else f"{value:.4g}"
     return str(value)
 
 
