@@ -354,6 +354,8 @@ def test_a_named_column_is_read_in_its_format_even_when_not_found() -> None:
     ("formats", "error", "message"),
     [
         ({"when": "hello"}, "ConfigError", "date format 'hello' is not one trainwell can read"),
+        ({"when": "XX/YY"}, "ConfigError", "date format 'XX/YY' is not one trainwell can read"),  # no month
+        ({"gone": "MM/DD/YYYY"}, "DataError", "Pass --date-format NAME=FORMAT"),
         (
             {"when": "YYYY-MM-DD"},
             "DataError",
@@ -388,3 +390,18 @@ def test_the_command_line_takes_date_formats(tmp_path: Path) -> None:
     assert load(tmp_path / "model").recipe.dates == {"when": "%d/%m/%Y"}
     twice = runner.invoke(app, [*args, "--date-format", "DD/MM/YYYY", "--date-format", "MM/DD/YYYY"])
     assert twice.exit_code == 2 and "names a preferred format twice" in twice.output
+
+
+def test_a_preferred_format_that_reads_no_column_is_said() -> None:
+    frame, _ = _first_of_months("%Y-%m-%d")
+    with pytest.warns(UserWarning, match="--date-format DD.MM.YYYY read no column of the training data"):
+        recipe = TabularRecipe.fit(frame, target="y", date_formats={"*": "DD.MM.YYYY"})
+    assert recipe.dates == {"when": "ISO8601"}
+
+
+def test_a_mismatched_format_names_both_readings_of_ambiguous_dates() -> None:
+    frame, _ = _first_of_months("%d/%m/%Y")
+    with pytest.raises(
+        DataError, match=r"read as MM/DD/YYYY or DD/MM/YYYY \(no day above 12 tells them apart\)"
+    ):
+        TabularRecipe.fit(frame, target="y", date_formats={"when": "YYYY-MM-DD"})

@@ -274,3 +274,22 @@ def test_a_script_without_a_main_guard_decodes_in_a_pool_whatever_the_default_st
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert f"decoded {len(list(image_folder.rglob('*.png')))}" in done.stdout
+
+
+def test_an_empty_label_cell_is_no_label_with_a_delimiter_and_an_error_without(tmp_path: Path) -> None:
+    from trainwell.core.errors import DataError
+    from trainwell.vision.io import csv_files
+
+    root = make_image_folder(tmp_path / "imgs", per_class=3)
+    paths = sorted(root.rglob("*.png"))
+    labels = [path.parent.name if index % 2 else "" for index, path in enumerate(paths)]
+    csv = tmp_path / "labels.csv"
+    csv.write_text(
+        "path,tags\n"
+        + "\n".join(f"{p.relative_to(tmp_path)},{t}" for p, t in zip(paths, labels, strict=True))
+    )
+    files, _ = csv_files(csv, "path", "tags", label_delim=";")
+    assert files.labels[0] == [] and files.labels[1] == [paths[1].parent.name]
+    assert "nan" not in {label for row in files.labels for label in row}
+    with pytest.raises(DataError, match="--label-col 'tags' is empty in data row 1"):
+        csv_files(csv, "path", "tags")

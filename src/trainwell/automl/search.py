@@ -28,6 +28,7 @@ from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
 from trainwell.evaluate.compare import higher_is_better
 from trainwell.learner.events import Callback, CancelFit
+from trainwell.learner.label_thresholds import choose_label_thresholds
 from trainwell.learner.learner import Learner
 from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
 from trainwell.tabular.data import tabular_data
@@ -278,7 +279,9 @@ def run_search(
     ]
     first = study.trials[0]
     default_value = first.value if first.state == optuna.trial.TrialState.COMPLETE else None
-    run = space.run_class(learn, data, float(best.params["lr"]), None)
+    # A multi-label model decides each label at its own threshold, as after trainwell fit.
+    thresholds = choose_label_thresholds(learn, seed=seed, progress=progress)
+    run = space.run_class(learn, data, float(best.params["lr"]), None, thresholds=thresholds)
     result = TuneResult(chosen, direction, dict(best.params), float(best.value), default_value, trials, run,
                         study=study)  # fmt: skip
     if out is not None:

@@ -28,7 +28,7 @@ class TextFold:
 
     frame: pd.DataFrame
     text_col: str
-    target: str
+    target: str | list[str]
     task: Task
     metric_names: Sequence[str]
     model: str = "fast"
@@ -142,7 +142,7 @@ def _multilabel_text_baselines(
 def evaluate_texts(
     frame: pd.DataFrame,
     text_col: str,
-    target: str,
+    target: str | list[str],
     *,
     k: int = 5,
     seed: int = 0,
@@ -160,27 +160,28 @@ def evaluate_texts(
     from trainwell.evaluate import cross_validate, fold_indices
 
     check_epochs(epochs)
-    for option, column in (("--text", text_col), ("--target", target)):
+    names = [target] if isinstance(target, str) else list(target)
+    for option, column in (("--text", text_col), *(("--target", name) for name in names)):
         if column not in frame.columns:
             raise DataError(
                 f"{option} '{column}' is not a column of {source}; columns are: "
                 f"{', '.join(map(str, list(frame.columns)[:20]))}"
             )
-    resolved = infer_task(frame[target], name=target, kind=task, label_delim=label_delim)
+    labels = frame[names[0]] if len(names) == 1 else frame[names]  # several 0/1 columns: multi-label
+    resolved = infer_task(labels, name=names[0], kind=task, label_delim=label_delim)
     if resolved.kind not in ("binary", "multiclass", "multilabel"):
         raise ConfigError(
             f"evaluate --text supports binary, multiclass and multi-label targets; '{target}' is {resolved.kind}"
         )
     stratified = resolved.kind != "multilabel"
-    splits = fold_indices(frame[target].astype(str).to_numpy(), k, seed, stratified)
+    keys = frame[names].astype(str).agg("|".join, axis=1) if len(names) > 1 else frame[names[0]].astype(str)
+    splits = fold_indices(keys.to_numpy(), k, seed, stratified)
     metric_names = list(resolved.metric_names)
     fold = TextFold(
         frame, text_col, target, resolved, metric_names, epochs=epochs, seed=seed, label_delim=label_delim
     )
     model = cross_validate(len(frame), None, fold, seed=seed, stratified=stratified, splits=splits)
-    others = text_baselines(
-        frame[text_col].astype(str).tolist(), frame[target], resolved, splits, metric_names
-    )
+    others = text_baselines(frame[text_col].astype(str).tolist(), labels, resolved, splits, metric_names)
     return TableEvaluation(
         resolved, len(frame), model, others if baselines else {}, fold.lrs, predictions=fold.predictions
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,9 @@ from rich.text import Text
 
 from trainwell.metrics import describe_metric
 from trainwell.metrics.targets import target_keys
+
+#: Added to a threshold metric's meaning when the fit also chose per-label thresholds.
+AT_HALF = "; every label decided at 0.5, as during training"
 
 
 def _number(value: Any) -> str:
@@ -44,12 +48,15 @@ def show_metrics(learn: Any, console: Console) -> None:
         explained = {line.name for line in lines}
         for line in lines:
             interval = f"[{_number(line.low)}, {_number(line.high)}]"
+            sentence = line.sentence + (AT_HALF if f"{line.name}_tuned" in row else "")
             # Text, not markup: a per-target name such as "rmse[price]" would read as a style tag.
-            table.add_row(Text(line.name), _number(line.value), interval, Text(line.sentence))
+            table.add_row(Text(line.name), _number(line.value), interval, Text(sentence))
         n_targets = len(learn.task.target_names)
         for metric in learn.metrics:
             if metric.name not in explained:
                 meaning = describe_metric(metric.name, learn.task.kind, targets=n_targets)
+                if f"{metric.name}_tuned" in row:
+                    meaning += AT_HALF
                 table.add_row(metric.name, _number(row.get(metric.name)), "", meaning)
             for key in target_keys([metric], learn.task.target_names):
                 if key not in explained and key in row:
@@ -116,8 +123,8 @@ def _bias_verdict(row: dict[str, Any]) -> list[str]:
         ]
     return [
         f"warning: rmse {rmse:.4f} is not below the {bar:.4f} of user + item biases alone on the same rows: the "
-        "model has learned nothing personal yet and predicts worse than averages would; try more --epochs or "
-        "another --lr (on small or very sparse ratings the biases are simply the better model)"
+        "model has learned nothing personal yet: each user's and item's average rating alone predicts better; try "
+        "more --epochs or another --lr (on small or very sparse ratings the biases are simply the better model)"
     ]
 
 
@@ -143,6 +150,11 @@ def _callback_measure(name: str, value: Any) -> str | None:
         )
     if prefix == "ndcg" and k.isdigit():
         return f"like hit@{k}, discounted by position: 1 if always ranked first, 0 if never in the top {k}"
+    if name.endswith("_tuned") and name.removesuffix("_tuned") in ("f1", "accuracy", "error_rate"):
+        return (
+            f"{name.removesuffix('_tuned')} with each label decided at its own threshold, as the model now "
+            "decides; cross-fitted on the validation rows (chosen on one half, scored on the other)"
+        )
     if name == "rmse_biases":
         return (
             f"RMSE of user + item biases alone on the same rows ({value:.4f}): the bar a model of personal "
@@ -166,8 +178,6 @@ def _callback_measure(name: str, value: Any) -> str | None:
 
 
 def _explained(learn: Any) -> list[Any]:
-    if learn.task.kind == "multilabel":
-        return []
     if learn.task.kind == "tagging":
         from trainwell.evaluate.tagging import explain_tagging, sentence_counts
 
@@ -179,7 +189,12 @@ def _explained(learn: Any) -> list[Any]:
     probabilities, targets = learn.get_preds()
     unit = {"vision": "image", "text": "text"}.get(getattr(learn.data, "application", ""), "row")
     names = [metric.name for metric in learn.metrics]
-    return explain_validation(learn.task, probabilities, targets, names, unit=unit)
+    task = learn.task
+    if task.kind == "multilabel":
+        # At 0.5, as every epoch's row: thresholds chosen on these very rows would flatter them (f1_tuned is
+        # the honest figure at the thresholds).
+        task = dataclasses.replace(task, label_thresholds=())
+    return explain_validation(task, probabilities, targets, names, unit=unit)
 
 
 def date_summary(recipe: Any) -> str:
@@ -205,6 +220,15 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
     if task.get("classes"):
         table.add_row("classes", ", ".join(map(str, task["classes"])))
     table.add_row("target", ", ".join(task.get("target_names", [])))
+    thresholds = task.get("label_thresholds") or []
+    if thresholds and len(thresholds) == len(task.get("classes") or []):
+        table.add_row(
+            "decision thresholds",
+            ", ".join(
+                f"{label} {value:.2f}" for label, value in zip(task["classes"], thresholds, strict=True)
+            )
+            + " (each label's, chosen on the validation rows)",
+        )
     recipe = metadata.get("recipe") or {}
     arch = metadata.get("architecture") or {}
     if metadata.get("application") == "vision" and recipe:

@@ -274,6 +274,13 @@ def render(evaluation: TableEvaluation, console: Any = None) -> None:
             cells.append(f"{other.mean:.4f} [{other.low:.4f}, {other.high:.4f}]")
         table.add_row(*cells)
     console.print(fold_cells(table))
+    if evaluation.task.kind == "multilabel":
+        console.print(
+            "multi-label: every model here decides each label at 0.5, so accuracy and f1 compare like with like; "
+            "trainwell fit then chooses each label's threshold on its validation rows (its f1_tuned is higher). "
+            "roc_auc does not depend on thresholds.",
+            soft_wrap=True,
+        )
     from trainwell.metrics.targets import split_target_key
 
     for verdict in evaluation.verdicts():
@@ -295,7 +302,9 @@ def evaluate(
     ],
     target: Annotated[
         str | None,
-        typer.Option(help="Column to predict (tables); several regression columns comma-separated: a,b."),
+        typer.Option(
+            help="Column to predict; several comma-separated: a,b (numbers: one regression; 0/1 flags: multi-label)."
+        ),
     ] = None,
     cv: Annotated[int, typer.Option(help="Number of cross-validation folds (stratified for classes).")] = 5,
     seed: Annotated[int, typer.Option(help="Seed for the folds, initialisation and shuffling.")] = 0,
@@ -393,8 +402,9 @@ def evaluate(
         table = read_table(data, encoding=encoding)
         if text is not None:
             from trainwell.cli._evaluate_texts import evaluate_texts
+            from trainwell.cli.fit_cmd import target_columns
 
-            render(evaluate_texts(table, text, target, **common, label_delim=label_delim))
+            render(evaluate_texts(table, text, target_columns(target), **common, label_delim=label_delim))
             return
         from trainwell.cli.fit_cmd import table_roles, target_columns
 

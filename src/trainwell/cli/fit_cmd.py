@@ -135,6 +135,13 @@ def fit(
     ] = None,
     label_col: Annotated[str | None, typer.Option(help="Images: CSV column with the labels.")] = None,
     label_delim: LabelDelim = None,
+    label_thresholds: Annotated[
+        bool,
+        typer.Option(
+            help="Multi-label: choose each label's decision threshold on the validation rows (--no-label-thresholds: "
+            "0.5 for every label)."
+        ),
+    ] = True,
     arch: Annotated[
         str,
         typer.Option(
@@ -266,6 +273,7 @@ def fit(
                 path_col=path_col,
                 label_col=label_col,
                 label_delim=label_delim,
+                tune_thresholds=label_thresholds,
                 size=size,
                 task=task,
                 augmentation=augment,
@@ -301,6 +309,7 @@ def fit(
                 batch_size=batch_size,
                 metrics=metric,
                 label_delim=label_delim,
+                tune_thresholds=label_thresholds,
                 drop_empty=drop_empty,
                 pretrained=pretrained,
                 encoding=encoding,
@@ -321,6 +330,8 @@ def fit(
             valid_pct=valid_pct,
             valid_col=valid_col,
             task=task,
+            label_delim=label_delim,
+            tune_thresholds=label_thresholds,
             **table_roles(cat_names, cont_names, ignore, date_format),
             encoding=encoding,
         )

@@ -17,6 +17,7 @@ from trainwell.cli._common import (
     ContNames,
     DateFormat,
     Ignore,
+    LabelDelim,
     TagColumn,
     fold_cells,
     guarded,
@@ -73,6 +74,7 @@ def tune(
     cont_names: ContNames = None,
     ignore: Ignore = None,
     date_format: DateFormat = None,
+    label_delim: LabelDelim = None,
     tag_col: TagColumn = None,
     encoding: Annotated[
         str,
@@ -123,7 +125,7 @@ def tune(
             from trainwell.cli.fit_cmd import table_roles, target_columns
 
             roles = table_roles(cat_names, cont_names, ignore, date_format)
-            result = tune_table(data, target_columns(target), **common, **roles)
+            result = tune_table(data, target_columns(target), **common, **roles, label_delim=label_delim)
         show(result)
 
     guarded(run)

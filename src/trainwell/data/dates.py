@@ -145,7 +145,8 @@ def date_format_option(text: str) -> str:
         if "%p" in fmt:
             fmt = fmt.replace("%H", "%I")  # hh with AM/PM is the 12-hour clock
     example = datetime(2021, 6, 29, 13, 45, 30)
-    unreadable = not any(code in fmt for code in ("%Y", "%y", "%m", "%d", "%b", "%B"))
+    # A date names its month (or the day of the year): "YY" or "DD" alone is not a date column's form.
+    unreadable = not any(code in fmt for code in ("%m", "%b", "%B", "%j"))
     if not unreadable:
         try:
             written = example.strftime(fmt)
@@ -169,11 +170,14 @@ def check_date_format(values: pd.Series, fmt: str, name: str) -> None:
     unread = distinct[_to_datetimes(distinct, fmt).isna().to_numpy()]
     if len(unread) > int(MAX_BAD_SHARE * len(distinct)):
         found = find_date_format(values)
-        advice = (
-            f"its values read as {describe_date_format(found)}"
-            if found is not None
-            else "fix the format or the values"
-        )
+        advice = "fix the format or the values"
+        if found is not None:
+            advice = f"its values read as {describe_date_format(found)}"
+            twin = found.replace("%m", "\0").replace("%d", "%m").replace("\0", "%d")
+            if twin != found and int(_to_datetimes(distinct, twin).isna().sum()) <= int(
+                MAX_BAD_SHARE * len(distinct)
+            ):
+                advice += f" or {describe_date_format(twin)} (no day above 12 tells them apart)"
         raise DataError(
             f"--date-format {name}={describe_date_format(fmt)} does not read {len(unread)} of the column's "
             f"{len(distinct)} distinct values, e.g. {str(unread.iloc[0])!r}; {advice}"

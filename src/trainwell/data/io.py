@@ -45,7 +45,10 @@ _FLAG_WORDS = {
     "--user": "user",
     "--item": "item",
     "--time": "time",
+    "--date-format": "date",
 }
+#: How to name a column on the command line, where it is not ``--flag NAME``.
+_FLAG_FORMS = {"--date-format": "--date-format NAME=FORMAT"}
 # Delimiters tried when the one implied by the extension leaves the whole header in a single column.
 _OTHER_DELIMITERS = (";", "\t", "|", ",")
 _MAX_LISTED_COLUMNS = 30
@@ -161,7 +164,7 @@ def check_columns(df: pd.DataFrame, names: str | Sequence[str], source: str, fla
     what = f"{word} {noun}" if word else noun
     quoted = ", ".join(f"'{name}'" for name in missing)
     raise DataError(
-        f"{what} {quoted} not found in {source}; columns are: {list_columns(columns)}. Pass {flag} NAME."
+        f"{what} {quoted} not found in {source}; columns are: {list_columns(columns)}. Pass {_FLAG_FORMS.get(flag, f'{flag} NAME')}."
     )
 
 

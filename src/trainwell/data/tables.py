@@ -48,7 +48,10 @@ def prediction_table(task: Task, values: np.ndarray | torch.Tensor, index: pd.In
         return result
     decoded = task.decode(torch.from_numpy(np.ascontiguousarray(array)))
     result["prediction"] = (
-        [";".join(map(str, labels)) for labels in decoded] if task.kind == "multilabel" else decoded
+        # Joined with the separator the labels came with in training (";" for 0/1 columns or lists).
+        [(task.label_delim or ";").join(map(str, labels)) for labels in decoded]
+        if task.kind == "multilabel"
+        else decoded
     )
     if task.kind == "binary":
         result[f"probability_{task.classes[1]}"] = matrix[:, 0]

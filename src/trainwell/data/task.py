@@ -299,6 +299,13 @@ def infer_task(
         raise DataError(
             f"target '{names[0]}' has no values (all {len(series)} are missing); pick another --target"
         )
+    if label_delim is not None and (kind is None or kind == "multilabel"):
+        # Labels separated in one cell: an empty cell is a row with no label, not a missing target.
+        labels = _split_labels(present, label_delim)
+        classes = tuple(sorted({lab for row in labels for lab in row}, key=_sort_key))
+        if not classes:
+            raise DataError(f"target '{names[0]}' holds no labels at all")
+        return Task("multilabel", classes, names, label_delim=label_delim)
     if len(present) < len(series):
         raise DataError(
             f"target '{names[0]}' is missing in {len(series) - len(present)} of {len(series)} rows; "
@@ -416,6 +423,8 @@ def _multilabel_matrix(values: Any, classes: Sequence[Any], delim: str | None = 
     index = {_key(c): i for i, c in enumerate(classes)}
     matrix = np.zeros((len(values), len(classes)), dtype=np.float32)
     for row, labels in enumerate(_as_list(values)):
+        if labels is None or (isinstance(labels, float) and labels != labels):
+            continue  # an empty cell: no label
         if isinstance(labels, str):
             labels = [part.strip() for part in labels.split(delim)] if delim is not None else [labels]
         for label in labels:

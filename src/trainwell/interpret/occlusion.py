@@ -9,6 +9,7 @@ batches.
 from __future__ import annotations
 
 import io
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -137,7 +138,6 @@ def plot_occlusion(
         raise ConfigError("plot_occlusion needs at least one occlusion map")
     rows = len(maps)
     figure, axes = plt.subplots(rows, 2, figsize=(4.4, 2.3 * rows + 0.2), squeeze=False)
-    limit = max(float(m.heat.abs().max()) for m in maps) or 1.0
     for row, result in enumerate(maps):
         picture = result.image.permute(1, 2, 0).clamp(0, 1).numpy()
         gray = result.image.shape[0] == 1
@@ -145,6 +145,8 @@ def plot_occlusion(
         for axis in axes[row]:
             axis.imshow(shown, cmap="gray" if gray else None, vmin=0, vmax=1)
             axis.axis("off")
+        # Each map on its own scale: a label decided at p=0.02 moves far less than one at 0.9, yet both show.
+        limit = float(result.heat.abs().max()) or 1.0
         axes[row][1].imshow(
             F.interpolate(result.heat[None, None], size=tuple(result.image.shape[1:]), mode="nearest")[
                 0, 0
@@ -155,8 +157,8 @@ def plot_occlusion(
             alpha=0.55,
         )
         title = titles[row] if titles and row < len(titles) else f"{result.label}: p={result.probability:.2f}"
-        axes[row][0].set_title(title, fontsize=8)
-        axes[row][1].set_title("occlusion: red = evidence for", fontsize=8)
+        axes[row][0].set_title(textwrap.fill(title, 30), fontsize=8)
+        axes[row][1].set_title(textwrap.fill(f"red: evidence for '{result.label}'", 30), fontsize=8)
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)

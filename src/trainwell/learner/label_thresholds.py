@@ -22,6 +22,8 @@ __all__ = ["THRESHOLD_METRICS", "ThresholdSummary", "choose_label_thresholds", "
 
 #: Metrics whose value depends on the decision threshold (and so change when the thresholds do).
 THRESHOLD_METRICS = ("accuracy", "error_rate", "f1")
+#: The suffix of their values at the chosen thresholds in the last history row (``"f1_tuned"``).
+TUNED_SUFFIX = "_tuned"
 
 
 @dataclass(frozen=True)
@@ -49,24 +51,29 @@ class ThresholdSummary:
     in_sample_f1: float
 
     def note(self) -> str:
-        """One paragraph for the fit output: what changed, and how far to trust the F1 it shows."""
+        """One paragraph for the fit output: what changed, and how far to trust the figures it shows."""
         before, after = self.at_half.get("f1"), self.cross_fitted.get("f1")
         change = (
-            f"macro F1 {before:.4f} at 0.5 -> {after:.4f}; "
+            f"macro F1 {before:.4f} at 0.5 (f1) -> {after:.4f} at them (f1_tuned); "
             if before is not None and after is not None
             else ""
         )
+        shown = ", ".join(f"{label} {value:.2f}" for label, value in list(self.thresholds.items())[:8])
+        more = f" and {len(self.thresholds) - 8} more" if len(self.thresholds) > 8 else ""
         rare = (
-            f" {len(self.few_positives)} label(s) with under {PRIOR_POSITIVES:g} validation positives lean on "
-            f"the global threshold {self.global_threshold:.2f}."
+            f" Labels with under {PRIOR_POSITIVES:g} validation positives lean on the threshold best for all "
+            f"labels together ({self.global_threshold:.2f}): {', '.join(self.few_positives[:8])}"
+            + (f" and {len(self.few_positives) - 8} more" if len(self.few_positives) > 8 else "")
+            + "."
             if self.few_positives
             else ""
         )
         return (
-            f"Per-label decision thresholds chosen on the {self.n_rows} validation rows ({change}the F1 shown is "
-            "cross-fitted: thresholds chosen on one half of those rows, scored on the other; measured on the "
-            f"rows they were chosen on it would read {self.in_sample_f1:.4f}, which is optimistic).{rare} "
-            "Judge the model on a test set."
+            f"The model decides each label at its own threshold, chosen on the {self.n_rows} validation rows for "
+            f"the best F1 ({shown}{more}; trainwell info lists them all). {change}the _tuned figures are "
+            "cross-fitted: thresholds chosen on one half of those rows, scored on the other; measured on the rows "
+            f"they were chosen on, F1 would read {self.in_sample_f1:.4f}, which is optimistic.{rare} Judge the "
+            "model on a test set."
         )
 
 
@@ -74,9 +81,10 @@ def tune_label_thresholds(learn: Any, *, seed: int = 0) -> ThresholdSummary | No
     """Choose a threshold per label on ``learn``'s validation rows and make the model decode with them.
 
     Sets ``learn.task`` and ``learn.data.task`` to the task with ``label_thresholds``, rebuilds the Learner's
-    registered metrics with them, and in the last history row replaces :data:`THRESHOLD_METRICS` with their
-    cross-fitted values (the values at 0.5 stay as ``"f1_at_0.5"``...). Does nothing (``None``) unless the
-    task is multilabel and there are validation rows.
+    registered metrics with them, and adds to the last history row the cross-fitted values of
+    :data:`THRESHOLD_METRICS` at the chosen thresholds (``"f1_tuned"``...); ``"f1"`` stays the value at 0.5,
+    as in every epoch before it, so the curves compare like with like. Does nothing (``None``) unless the task
+    is multilabel and there are validation rows.
     """
     task = learn.task
     if task.kind != "multilabel" or learn.data.valid is None:
@@ -102,8 +110,7 @@ def tune_label_thresholds(learn: Any, *, seed: int = 0) -> ThresholdSummary | No
     if learn.history:
         row = learn.history[-1]
         for name in names:
-            row[f"{name}_at_0.5"] = at_half[name]
-            row[name] = cross_fitted[name]
+            row[f"{name}{TUNED_SUFFIX}"] = cross_fitted[name]
     return ThresholdSummary(
         thresholds={str(label): value for label, value in zip(tuned.classes, choice.thresholds, strict=True)},
         global_threshold=choice.global_threshold,

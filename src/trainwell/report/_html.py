@@ -23,9 +23,14 @@ table { border-collapse: collapse; font-size: 0.9em; margin: 0.6em 0; }
 th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; vertical-align: top; white-space: nowrap; }
 th { background: #f3f3f3; }
 td.number { text-align: right; font-variant-numeric: tabular-nums; }
+td.prose { white-space: normal; min-width: 24em; max-width: 48em; }
 img { max-width: 100%; height: auto; display: block; margin: 0.6em 0; }
 p.note { color: #555; font-size: 0.9em; }
 """
+
+
+#: Characters from which a text cell wraps instead of widening its table.
+PROSE = 60
 
 
 def escape(value: Any) -> str:
@@ -50,6 +55,11 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
+def interval(low: float, high: float) -> str:
+    """A confidence interval as a cell: ``[0.8123, 0.8456]``, large bounds in full as :func:`format_value`."""
+    return f"[{format_value(float(low))}, {format_value(float(high))}]"
+
+
 def table(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
     """An HTML table; numeric cells are right-aligned, every cell is escaped."""
     head = "".join(f"<th>{escape(name)}</th>" for name in header)
@@ -58,8 +68,10 @@ def table(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
         cells = []
         for value in row:
             numeric = isinstance(value, int | float) and not isinstance(value, bool)
-            css = ' class="number"' if numeric else ""
-            cells.append(f"<td{css}>{escape(format_value(value))}</td>")
+            text = format_value(value)
+            # Sentences and long texts wrap; names and numbers stay on one line.
+            css = ' class="number"' if numeric else (' class="prose"' if len(text) > PROSE else "")
+            cells.append(f"<td{css}>{escape(text)}</td>")
         lines.append(f"<tr>{''.join(cells)}</tr>")
     return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(lines)}</tbody></table></div>'
 

@@ -46,7 +46,7 @@ def tagging_report_sections(predictor: Any, path: Path, *, top_k: int) -> tuple[
     counts = counts_from_tags(gold, predicted, classes)
     lines = explain_tagging(counts, list(predictor.task.metric_names))
     metric_rows = [
-        (line.name, line.value, f"[{line.low:.4g}, {line.high:.4g}]", line.sentence) for line in lines
+        (line.name, line.value, _html.interval(line.low, line.high), line.sentence) for line in lines
     ]
     sections = [
         _html.section(

@@ -54,8 +54,20 @@ def text_report_sections(
                 f"{what} column '{name}' not found in {source}; the report needs labelled texts. Columns are: "
                 f"{', '.join(map(str, list(frame.columns)[:20]))}"
             )
-    if frame[target].isna().any():
+    if task.label_delim is None and frame[target].isna().any():  # delimited labels: empty = none
         raise DataError(f"target column '{target}' has missing values in {source}; drop or fill those rows")
+    if task.kind == "multilabel":
+        from trainwell.data.task import infer_task
+
+        given = infer_task(
+            frame[target], name=target, kind="multilabel", label_delim=task.label_delim
+        ).classes
+        unknown = sorted({str(label) for label in given} - {str(label) for label in task.classes})
+        if unknown:
+            raise DataError(
+                f"{source} has labels the model does not know: {unknown[:5]}; its labels are "
+                f"{', '.join(map(str, task.classes))}"
+            )
     targets = task.encode(frame[target])
     probabilities = predictor.predict_proba(frame)
     overlap = _training_overlap(predictor.metadata, frame)

@@ -128,9 +128,10 @@ def _top_images_section(
             wrongness = torch.where(targets[index] > 0.5, -torch.log(p), -torch.log(1 - p))
             label = int(wrongness.argmax())
             result = occlusion_map(holder, pixels[position], target=label)
-            shown = ", ".join(map(str, actual[index])) or "(none)"
-            given = ", ".join(map(str, predicted[index])) or "(none)"
-            titles.append(f"{shown} -> {given}; map of '{task.classes[label]}'")
+            how = "missed" if float(targets[index, label]) > 0.5 else "wrongly given"
+            titles.append(
+                f"'{task.classes[label]}' {how} (p={float(p[label]):.2f}, loss {losses[index]:.2f})"
+            )
             cells = _outputs.top_losses_cells(task, probabilities, targets, index)
             rows.append([index, paths[index].name, *cells, float(losses[index])])
         else:

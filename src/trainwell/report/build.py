@@ -205,7 +205,7 @@ def _targets(predictor: TabularPredictor, frame: pd.DataFrame, source: str) -> t
             f"input columns {', '.join(repr(name) for name in absent)} missing from {source}; the model was "
             f"trained on: {list_columns(predictor.input_names)}. Pass rows with the training columns"
         )
-    for name in names:
+    for name in names if predictor.task.label_delim is None else ():  # delimited labels: empty = none
         missing = int(frame[name].isna().sum())
         if missing:
             raise DataError(
@@ -307,7 +307,7 @@ def _metrics_section(
     title: str = "Validation metrics",
 ) -> str:
     lines = explain_validation(task, probabilities, targets, task.metric_names, unit=unit)
-    rows = [(line.name, line.value, f"[{line.low:.4g}, {line.high:.4g}]", line.sentence) for line in lines]
+    rows = [(line.name, line.value, _html.interval(line.low, line.high), line.sentence) for line in lines]
     return _html.section(
         "metrics",
         title,

@@ -238,6 +238,13 @@ class TabularRecipe:
         cats, conts, dates, dropped = _choose_columns(
             df, targets, cat_names, cont_names, ignored, max_card, formats, preferred
         )
+        if preferred is not None and preferred not in dates.values():
+            warnings.warn(
+                f"--date-format {describe_date_format(preferred)} read no column of {source}: no date column is in "
+                "that form (trainwell info lists the date columns found and their forms)",
+                UserWarning,
+                stacklevel=2,
+            )
         numbers = {name: _to_numbers(df[name], name, _DECLARED_TEXT) for name in conts}
         for name in cats:
             if df[name].isna().all():

@@ -156,8 +156,20 @@ def csv_files(
             f"paths are read relative to '{base}'"
         )
     labels: list[Any] = table[label_col].tolist()
-    if label_delim is not None:
-        labels = [[part.strip() for part in str(v).split(label_delim) if part.strip()] for v in labels]
+    if label_delim is not None:  # an empty cell is an image with no label
+        labels = [
+            [] if pd.isna(v) else [part.strip() for part in str(v).split(label_delim) if part.strip()]
+            for v in labels
+        ]
+    else:
+        empty = table[label_col].isna().to_numpy()
+        if empty.any():
+            row = int(empty.argmax()) + 1
+            raise DataError(
+                f"--label-col '{label_col}' is empty in data row {row} of {csv_path} ({int(empty.sum())} rows in "
+                "all); give each image its label, or pass --label-delim for multi-label images (an empty cell is "
+                "then an image with no label)"
+            )
     return LabelledFiles(paths, labels), table
 
 

@@ -1,0 +1,86 @@
+"""Multi-label targets on the command line: one delimited column (empty cells: no label) or several 0/1 columns,
+per-label thresholds said and listed, and the same reading in fit, evaluate and report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import trainwell
+from trainwell.cli.app import app
+
+
+def _tags(n: int = 300, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x, z = rng.normal(size=n), rng.normal(size=n)
+    tags = [
+        "|".join(t for t, on in (("hot", a > 0), ("busy", b > 0)) if on) for a, b in zip(x, z, strict=True)
+    ]
+    words = {"hot": "sun", "busy": "crowd"}
+    text = [" ".join(["a", "day", *(words[t] for t in tag.split("|") if t)]) for tag in tags]
+    return pd.DataFrame({"x": x, "z": z, "text": text, "tags": [tag or None for tag in tags]})
+
+
+def _invoke(*args: str | Path) -> str:
+    result = CliRunner().invoke(app, [str(arg) for arg in args], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    return " ".join(result.output.split())
+
+
+@pytest.fixture(scope="module")
+def tags_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tags") / "tags.csv"
+    _tags().to_csv(path, index=False)
+    return path
+
+
+def test_fit_splits_a_delimited_table_target_and_reads_empty_cells_as_no_label(
+    tags_csv: Path, tmp_path: Path
+) -> None:
+    assert pd.read_csv(tags_csv)["tags"].isna().sum() > 30  # rows with neither label: empty cells
+    said = _invoke("fit", tags_csv, "--target", "tags", "--ignore", "text", "--label-delim", "|",
+                   "--epochs", "2", "--out", tmp_path / "model")  # fmt: skip
+    predictor = trainwell.load(tmp_path / "model")
+    assert predictor.task.kind == "multilabel" and set(predictor.task.classes) == {"hot", "busy"}
+    assert len(predictor.task.label_thresholds) == 2
+    assert "f1_tuned" in said and "every label decided at 0.5" in said
+    info = _invoke("info", tmp_path / "model")
+    assert "decision thresholds" in info and "(each label's, chosen on the validation rows)" in info
+    answers = predictor.predict(pd.read_csv(tags_csv).head(50))["prediction"].fillna("").tolist()
+    assert all(set(answer.split("|")) - {""} <= {"hot", "busy"} for answer in answers)  # joined with '|'
+    assert any("|" in answer for answer in answers)
+
+
+def test_no_label_thresholds_keeps_one_half(tags_csv: Path, tmp_path: Path) -> None:
+    said = _invoke("fit", tags_csv, "--target", "tags", "--ignore", "text", "--label-delim", "|",
+                   "--epochs", "1", "--no-label-thresholds", "--out", tmp_path / "model")  # fmt: skip
+    assert trainwell.load(tmp_path / "model").task.label_thresholds == () and "f1_tuned" not in said
+
+
+def test_evaluate_takes_several_flag_columns_for_texts(tmp_path: Path) -> None:
+    frame = _tags(240)
+    for label in ("hot", "busy"):
+        frame[label] = frame["tags"].fillna("").str.contains(label).astype(int)
+    path = tmp_path / "flags.csv"
+    frame.drop(columns=["tags"]).to_csv(path, index=False)
+    said = _invoke("evaluate", path, "--text", "text", "--target", "hot,busy", "--cv", "2", "--epochs", "2")
+    assert "2-fold cross-validation (multilabel, 240 rows)" in said and "tf-idf + logistic" in said
+    assert "every model here decides each label at 0.5" in said
+
+
+def test_a_report_on_texts_refuses_labels_the_model_does_not_know(tags_csv: Path, tmp_path: Path) -> None:
+    from trainwell.core.errors import DataError
+    from trainwell.report import build_report
+
+    _invoke("fit", tags_csv, "--text", "text", "--target", "tags", "--label-delim", "|", "--epochs", "1",
+            "--out", tmp_path / "model")  # fmt: skip
+    rows = _tags(40, seed=5)  # new rows
+    rows.loc[3, "tags"] = "hot|stormy"
+    with pytest.raises(DataError, match=r"labels the model does not know: \['stormy'\]"):
+        build_report(tmp_path / "model", rows, tmp_path / "r.html")
+    rows.loc[3, "tags"] = None  # an empty cell: a text with no label, which the report accepts
+    build_report(tmp_path / "model", rows, tmp_path / "r.html")
