@@ -46,3 +46,29 @@ def test_each_fold_measures_its_own_normalisation(tmp_path: Path) -> None:
     fold(first, second, 0)
     fold(second, first, 1)
     assert fold.means[0][0] > fold.means[1][0]
+
+
+def test_a_multilabel_csv_of_images_is_cross_validated(tmp_path: Path) -> None:
+    """Red and/or blue squares, listed with '|'-separated labels; 'green' is rare (absent from some folds)."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for index in range(60):
+        pixels = rng.integers(0, 60, (16, 16, 3), dtype=np.uint8)
+        labels = [name for name in ("red", "blue") if rng.random() < 0.5]
+        if index in (3, 40):
+            labels.append("green")
+        colours = {"red": (230, 30, 30), "blue": (30, 30, 230), "green": (30, 230, 30)}
+        for name in labels:
+            top, left = rng.integers(0, 10, 2)
+            pixels[top : top + 6, left : left + 6] = colours[name]
+        Image.fromarray(pixels).save(tmp_path / f"{index}.png")
+        rows.append(f"{index}.png,{'|'.join(labels)}")  # no label at all: an empty cell
+    csv = tmp_path / "labels.csv"
+    csv.write_text("file,colours\n" + "\n".join(rows) + "\n")
+    result = evaluate_images(csv, path_col="file", label_col="colours", label_delim="|", k=3, epochs=2)
+    assert result.task.kind == "multilabel" and set(result.task.classes) == {"red", "blue", "green"}
+    assert not result.model.stratified and result.model.k == 3
+    assert set(result.baselines) == {"label priors", "logistic", "HistGradientBoosting"}
+    assert result.baselines["label priors"].summary()["roc_auc"].mean == pytest.approx(0.5, abs=0.01)
+    for _valid, preds, targets in result.predictions:
+        assert preds.shape[1] == targets.shape[1] == 3  # every fold scores all three labels

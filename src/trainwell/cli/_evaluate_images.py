@@ -53,7 +53,7 @@ class ImageFold:
             self.images[train],
             labels=[self.labels[i] for i in train],
             valid=(self.images[valid], [self.labels[i] for i in valid]),
-            task=self.task.kind,
+            task=self.task,  # the whole set's classes: a rare label may be absent from a fold
             seed=self.seed,
         )
         learn = vision_learner(data, self.arch, progress=False)
@@ -67,14 +67,31 @@ class ImageFold:
         return score(preds, targets, self.task.kind, self.metric_names)
 
 
-def read_labelled_images(folder: Path, size: int | None) -> tuple[np.ndarray, list[Any]]:
-    """Every labelled image under ``folder`` (all of its splits together), decoded once."""
+def read_labelled_images(
+    source: Path,
+    size: int | None,
+    *,
+    path_col: str | None = None,
+    label_col: str | None = None,
+    label_delim: str | None = None,
+) -> tuple[np.ndarray, list[Any]]:
+    """Every labelled image under a folder (all of its splits together), or listed in a CSV of paths and labels
+    (``path_col``, ``label_col``; ``label_delim`` for several labels per image), decoded once."""
+    from trainwell.core.errors import ConfigError
     from trainwell.vision.data import _chosen_size
-    from trainwell.vision.io import decode_images, folder_splits, probe_images
+    from trainwell.vision.io import csv_files, decode_images, folder_splits, probe_images
 
-    splits = folder_splits(folder)
-    paths = [path for files in splits.values() for path in files.paths]
-    labels = [label for files in splits.values() for label in files.labels]
+    if source.is_dir():
+        splits = folder_splits(source)
+        paths = [path for files in splits.values() for path in files.paths]
+        labels = [label for files in splits.values() for label in files.labels]
+    else:
+        if path_col is None or label_col is None:
+            raise ConfigError(
+                f"'{source}' is a CSV of images: name its columns with --path-col and --label-col"
+            )
+        files, _table = csv_files(source, path_col, label_col, label_delim=label_delim)
+        paths, labels = files.paths, files.labels
     chosen = _chosen_size(size, paths)
     images, kept = decode_images(paths, chosen, probe_images(paths)[1])
     return images, [labels[i] for i in kept]
@@ -94,6 +111,9 @@ def thumbnails(images: np.ndarray) -> Any:
 def evaluate_images(
     folder: Path,
     *,
+    path_col: str | None = None,
+    label_col: str | None = None,
+    label_delim: str | None = None,
     k: int = 5,
     seed: int = 0,
     epochs: int | None = None,
@@ -103,21 +123,25 @@ def evaluate_images(
     task: str | None = None,
     baselines: bool = True,
 ) -> TableEvaluation:
-    """Cross-validate the image classifier on ``folder`` and the thumbnail baselines on the same folds."""
+    """Cross-validate the image classifier on ``folder`` (or a CSV of paths and labels) and the thumbnail
+    baselines on the same folds (stratified for one label per image, at random for label sets)."""
     from trainwell.cli.evaluate_cmd import TableEvaluation, check_epochs
     from trainwell.core.errors import ConfigError
     from trainwell.evaluate import cross_validate, cross_validate_baselines, fold_indices
     from trainwell.vision.data import _task
 
     check_epochs(epochs)
-    images, labels = read_labelled_images(folder, size)
-    resolved = _task(labels, task, None, str(folder))
-    if resolved.kind not in ("binary", "multiclass"):
-        raise ConfigError(f"evaluate supports binary and multiclass images; '{folder}' is {resolved.kind}")
-    splits = fold_indices(np.array([str(label) for label in labels]), k, seed, True)
+    images, labels = read_labelled_images(
+        folder, size, path_col=path_col, label_col=label_col, label_delim=label_delim
+    )
+    resolved = _task(labels, task, label_delim, str(folder))
+    if resolved.kind not in ("binary", "multiclass", "multilabel"):
+        raise ConfigError(f"evaluate supports image classifiers; '{folder}' is {resolved.kind}")
+    stratified = resolved.kind != "multilabel"
+    splits = fold_indices(np.array([str(label) for label in labels]), k, seed, stratified)
     metric_names = list(resolved.metric_names)
     fold = ImageFold(images, labels, resolved, metric_names, arch, epochs, lr, seed)
-    model = cross_validate(len(images), None, fold, seed=seed, stratified=True, splits=splits)
+    model = cross_validate(len(images), None, fold, seed=seed, stratified=stratified, splits=splits)
     others: dict[str, Any] = {}
     if baselines:
         table = thumbnails(images)

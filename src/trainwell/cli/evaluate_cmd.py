@@ -316,6 +316,10 @@ def evaluate(
         typer.Option(help="Override the inferred task: binary, multiclass, multilabel, regression."),
     ] = None,
     label_delim: LabelDelim = None,
+    path_col: Annotated[
+        str | None, typer.Option(help="Images: a CSV's column of image paths (with --label-col).")
+    ] = None,
+    label_col: Annotated[str | None, typer.Option(help="Images: a CSV's column of labels.")] = None,
     baselines: Annotated[bool, typer.Option(help="Also cross-validate the scikit-learn baselines.")] = True,
     size: Annotated[int | None, typer.Option(help="Images: side in pixels (default as in fit).")] = None,
     cat_names: CatNames = None,
@@ -361,14 +365,25 @@ def evaluate(
                 evaluate_tagging(data, k=cv, seed=seed, epochs=epochs, tag_col=tag_col, baselines=baselines)
             )
             return
-        if data.is_dir():
+        if data.is_dir() or path_col is not None:
             from trainwell.cli._evaluate_images import evaluate_images
 
             if target is not None:
-                raise ConfigError("--target is for tables; image labels come from the class folders")
+                raise ConfigError(
+                    "--target is for tables; image labels come from class folders or --label-col"
+                )
             render(
                 evaluate_images(
-                    data, k=cv, seed=seed, epochs=epochs, task=task, baselines=baselines, size=size
+                    data,
+                    path_col=path_col,
+                    label_col=label_col,
+                    label_delim=label_delim,
+                    k=cv,
+                    seed=seed,
+                    epochs=epochs,
+                    task=task,
+                    baselines=baselines,
+                    size=size,
                 )
             )
             return

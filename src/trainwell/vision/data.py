@@ -64,7 +64,7 @@ def image_data(
     valid_pct: float = 0.2,
     size: Size | None = None,
     resize: str = "crop",
-    task: str | None = None,
+    task: str | Task | None = None,
     augmentation: Augmentation | str | None = "auto",
     batch_size: int | None = None,
     seed: int = 0,
@@ -84,7 +84,8 @@ def image_data(
         size: side (or ``(height, width)``) images are fitted to once; default: their own size when small
             (<= 64 px), else 128.
         resize: ``crop`` (centre), ``squish`` or ``pad``.
-        task: override the inferred task (``binary``, ``multiclass``, ``multilabel``).
+        task: override the inferred task (``binary``, ``multiclass``, ``multilabel``), or a whole
+            :class:`~trainwell.data.task.Task` whose classes to keep.
         augmentation: an :class:`Augmentation`, a preset name (``"default"``, ``"digits"``, ``"documents"``,
             ``"none"``) or ``"auto"`` (digits-style for small grayscale images, else the photo default).
         batch_size: images per training batch (default: 128, fewer for small sets).
@@ -152,7 +153,8 @@ def image_data(
             if paths is not None:
                 paths["train"] = paths.pop("all")
     train_images, train_labels = decoded["train"]
-    resolved = _task(train_labels, task, label_delim, name)
+    # A Task given whole (cross-validation folds) keeps every fold's classes those of the whole data set.
+    resolved = task if isinstance(task, Task) else _task(train_labels, task, label_delim, name)
     recipe = ImageRecipe.fit(train_images, resize=resize)
     chosen_augmentation = _augmentation(augmentation, recipe)
     # Recorded for test-time augmentation in the predictor, which must only use what training used (digits and

@@ -145,7 +145,8 @@ def csv_files(
     for option, column in (("--path-col", path_col), ("--label-col", label_col)):
         if column not in table.columns:
             raise DataError(
-                f"{option} '{column}' is not a column of {csv_path}; its columns are: {list(table.columns)[:10]}"
+                f"{option} '{column}' is not a column of {csv_path}; its columns are: "
+                f"{', '.join(map(str, list(table.columns)[:10]))}. Pass {option} with one of them"
             )
     base = Path(root) if root is not None else csv_path.parent
     paths = [Path(p) if Path(p).is_absolute() else base / str(p) for p in table[path_col].astype(str)]
