@@ -81,6 +81,16 @@ def test_suggest_on_a_synthetic_curve() -> None:
     assert suggestion == pytest.approx(minimum / 10)
 
 
+def test_an_easy_first_batch_does_not_make_the_minimum() -> None:
+    # The house-prices sweep that suggested 1.5e-8: a dip among the first points, the real minimum near 1e-1.
+    lrs = [10 ** (-7 + 7 * i / 99) for i in range(100)]
+    losses = [1.2 - 0.2 * (1 - (math.log10(lr) + 1) ** 2 / 36) for lr in lrs]
+    losses[2] = 0.5  # one easy batch while the average is still young
+    suggestion, _, minimum = suggest(lrs, losses)
+    assert minimum is not None and 0.03 < minimum < 0.3
+    assert suggestion == pytest.approx(minimum / 10)
+
+
 def test_nan_from_the_start_gives_no_suggestion() -> None:
     class Poison(nn.Module):
         def __init__(self) -> None:

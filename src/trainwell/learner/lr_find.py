@@ -60,11 +60,11 @@ def suggest(lrs: list[float], losses: list[float]) -> tuple[float | None, float 
         return None, None, None
     lr_values = [p[0] for p in points]
     loss_values = [p[1] for p in points]
-    lowest = min(range(len(points)), key=loss_values.__getitem__)
-    lr_at_min = lr_values[lowest]
-    # Slopes over a window of points (per decade of LR), ignoring the first tenth of the sweep, where the
-    # bias-corrected average still moves with single batches.
+    # The first tenth of the sweep is ignored for the minimum and the slopes: there the bias-corrected average
+    # still moves with single batches, and one easy batch made a minimum at 1e-7 (a sweep "suggesting" 1e-8).
     start, window = len(points) // 10, max(1, len(points) // 20)
+    lowest = min(range(start, len(points)), key=loss_values.__getitem__)
+    lr_at_min = lr_values[lowest]
     steepest = None
     if lowest - start > window:
         log_lrs = [math.log10(lr) for lr in lr_values]
