@@ -47,7 +47,7 @@ def test_fit_splits_a_delimited_table_target_and_reads_empty_cells_as_no_label(
     predictor = trainwell.load(tmp_path / "model")
     assert predictor.task.kind == "multilabel" and set(predictor.task.classes) == {"hot", "busy"}
     assert len(predictor.task.label_thresholds) == 2
-    assert "f1_tuned" in said and "every label decided at 0.5" in said
+    assert "f1_tuned" in said and "are right; at 0.5" in said
     info = _invoke("info", tmp_path / "model")
     assert "decision thresholds" in info and "(each label's, chosen on the validation rows)" in info
     answers = predictor.predict(pd.read_csv(tags_csv).head(50))["prediction"].fillna("").tolist()
@@ -84,3 +84,61 @@ def test_a_report_on_texts_refuses_labels_the_model_does_not_know(tags_csv: Path
         build_report(tmp_path / "model", rows, tmp_path / "r.html")
     rows.loc[3, "tags"] = None  # an empty cell: a text with no label, which the report accepts
     build_report(tmp_path / "model", rows, tmp_path / "r.html")
+
+
+def test_a_text_report_on_several_flag_columns(tmp_path: Path) -> None:
+    from trainwell.report import build_report
+
+    frame = _tags(200)
+    for label in ("hot", "busy"):
+        frame[label] = frame["tags"].fillna("").str.contains(label).astype(int)
+    frame = frame.drop(columns=["tags"])
+    _invoke("fit", _write(frame, tmp_path / "flags.csv"), "--text", "text", "--target", "hot,busy",
+            "--epochs", "2", "--out", tmp_path / "model")  # fmt: skip
+    valid = _tags(60, seed=9)
+    for label in ("hot", "busy"):
+        valid[label] = valid["tags"].fillna("").str.contains(label).astype(int)
+    page = build_report(tmp_path / "model", valid.drop(columns=["tags"]), tmp_path / "r.html")
+    text = page.read_text(encoding="utf-8")
+    assert "<h2>Per-label quality</h2>" in text and "predicting &#x27;hot&#x27;, &#x27;busy&#x27;" in text
+
+
+def test_a_missing_text_label_is_counted_in_the_whole_file(tmp_path: Path) -> None:
+    frame = _tags(200)
+    frame["one"] = frame["tags"].fillna("none").str.split("|").str[0]
+    frame.loc[[5, 150], "one"] = None
+    result = CliRunner().invoke(
+        app,
+        ["fit", str(_write(frame, tmp_path / "t.csv")), "--text", "text", "--target", "one"],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 2
+    assert "target 'one' is missing in 2 of 200 rows" in result.output and "--label-delim" in result.output
+
+
+def test_a_class_of_one_row_gets_advice_that_can_be_followed(tmp_path: Path) -> None:
+    frame = _tags(60)
+    frame["one"] = frame["tags"].fillna("none")  # 'hot|busy' etc. as classes: one may hold a single row
+    frame.loc[0, "one"] = "hot|busy|rare"
+    result = CliRunner().invoke(
+        app,
+        [
+            "evaluate",
+            str(_write(frame, tmp_path / "t.csv")),
+            "--text",
+            "text",
+            "--target",
+            "one",
+            "--cv",
+            "2",
+        ],
+        env={"COLUMNS": "300"},
+    )
+    assert result.exit_code == 2
+    assert "has only 1 row: stratified folds need at least 2 rows of every class" in result.output
+    assert "pass --label-delim" in result.output and "--cv 1" not in result.output
+
+
+def _write(frame: pd.DataFrame, path: Path) -> Path:
+    frame.to_csv(path, index=False)
+    return path

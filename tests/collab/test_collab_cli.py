@@ -304,3 +304,13 @@ def test_recommend_on_a_table_model_is_one_error_line_from_the_real_command(tmp_
         "ratings.csv --user USER_COL --item ITEM_COL)"
     ]
     assert completed.stdout == ""
+
+
+def test_a_rating_model_that_memorises_is_told_to_train_less() -> None:
+    from trainwell.cli._show import _bias_verdict
+
+    overfit = {"rmse": 1.02, "rmse_biases": 0.94, "train_loss": 0.10, "valid_loss": 1.03}
+    (line,) = _bias_verdict(overfit)
+    assert "memorises them; try fewer --epochs" in line and "more --epochs" not in line
+    (stalled,) = _bias_verdict({**overfit, "train_loss": 1.2})
+    assert "learned nothing personal yet" in stalled and "more --epochs" in stalled

@@ -400,3 +400,21 @@ def test_label_thresholds_are_checked(
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         Task(kind, classes, ("y",), label_thresholds=thresholds)
+
+
+def test_label_delim_is_refused_on_numbers_and_on_several_columns() -> None:
+    from trainwell.core.errors import ConfigError, DataError
+
+    with pytest.raises(DataError, match="target 'price' holds numbers: drop --label-delim"):
+        infer_task(pd.Series([1.5, 2.0, 3.25], name="price"), label_delim=";")
+    with pytest.raises(ConfigError, match=r"are separate columns .* drop --label-delim"):
+        infer_task(pd.DataFrame({"a": [0, 1], "b": [1, 1]}), label_delim=";")
+
+
+def test_a_cell_of_spaces_is_an_empty_cell() -> None:
+    from trainwell.core.errors import DataError
+
+    with pytest.raises(DataError, match="target 'tag' is missing in 1 of 3 rows"):
+        infer_task(pd.Series(["a", "   ", "b"], name="tag"))
+    task = infer_task(pd.Series(["a|b", "  ", "b"], name="tags"), label_delim="|")
+    assert task.classes == ("a", "b")  # no class named "  ": that row has no label

@@ -76,7 +76,7 @@ def test_command_prints_the_table_and_warnings(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["--cv", "1"], "--cv must be at least 2 folds, got 1"),
-        (["--cv", "9"], "--cv 9 is more than the smallest class count: class '1' has only 5 row(s)"),
+        (["--cv", "9"], "--cv 9 is more than the smallest class count: class '1' has only 5 rows"),
         (["--target", "nope"], "'nope' not found"),
         (["--target", "gap"], "target 'gap' is missing in 3 of 30 rows"),
     ],

@@ -405,3 +405,22 @@ def test_a_mismatched_format_names_both_readings_of_ambiguous_dates() -> None:
         DataError, match=r"read as MM/DD/YYYY or DD/MM/YYYY \(no day above 12 tells them apart\)"
     ):
         TabularRecipe.fit(frame, target="y", date_formats={"when": "YYYY-MM-DD"})
+
+
+def test_dates_that_read_both_ways_are_said_at_fit() -> None:
+    frame, _ = _first_of_months("%d/%m/%Y")
+    with pytest.warns(
+        UserWarning, match=r"reads as both MM/DD/YYYY and DD/MM/YYYY .* --date-format when=DD/MM/YYYY"
+    ):
+        TabularRecipe.fit(frame, target="y")
+
+
+@pytest.mark.parametrize("written", ["MM/MM/YYYY", "DD/MM/YYYY YYYY", "%d/%m/%Y %Y"])
+def test_a_form_naming_a_part_twice_is_one_line(written: str) -> None:
+    from trainwell.core.errors import ConfigError
+    from trainwell.data.dates import date_format_option
+
+    with pytest.raises(ConfigError, match="each of day, month and year at most once"):
+        date_format_option(written)
+    with pytest.raises(ConfigError, match="give one --date-format per column"):
+        date_format_option("DD/MM/YYYY,listed=YYYY|MM|DD")

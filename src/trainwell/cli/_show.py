@@ -22,8 +22,10 @@ def _number(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     if isinstance(value, float):
-        # Losses in a target's squared units can run to billions: keep four significant figures there.
-        return f"{value:.4f}" if abs(value) < 1e5 else f"{value:.4g}"
+        # Amounts in a target's units (prices) in full from 10,000 up; squared units can run to billions.
+        if abs(value) >= 1e12:
+            return f"{value:.4g}"
+        return f"{value:.4f}" if abs(value) < 1e4 else f"{value:,.0f}"
     return str(value)
 
 
@@ -48,7 +50,7 @@ def show_metrics(learn: Any, console: Console) -> None:
         explained = {line.name for line in lines}
         for line in lines:
             interval = f"[{_number(line.low)}, {_number(line.high)}]"
-            sentence = line.sentence + (AT_HALF if f"{line.name}_tuned" in row else "")
+            sentence = line.sentence  # multi-label threshold metrics say "at 0.5" themselves
             # Text, not markup: a per-target name such as "rmse[price]" would read as a style tag.
             table.add_row(Text(line.name), _number(line.value), interval, Text(sentence))
         n_targets = len(learn.task.target_names)
@@ -120,6 +122,13 @@ def _bias_verdict(row: dict[str, Any]) -> list[str]:
     if rmse < bar:
         return [
             f"rmse {rmse:.4f} is below the {bar:.4f} of user + item biases alone: the model found personal taste"
+        ]
+    train, valid = row.get("train_loss"), row.get("valid_loss")
+    if isinstance(train, float) and isinstance(valid, float) and train < 0.5 * valid:
+        return [
+            f"warning: rmse {rmse:.4f} is not below the {bar:.4f} of user + item biases alone on the same rows, "
+            f"and the model fits its training ratings far better (train loss {train:.4f} against {valid:.4f}): "
+            "it memorises them; try fewer --epochs or a lower --lr"
         ]
     return [
         f"warning: rmse {rmse:.4f} is not below the {bar:.4f} of user + item biases alone on the same rows: the "

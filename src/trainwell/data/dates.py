@@ -151,14 +151,35 @@ def date_format_option(text: str) -> str:
         try:
             written = example.strftime(fmt)
             unreadable = bool(_to_datetimes(pd.Series([written], dtype=object), fmt).isna().all())
-        except ValueError:
+        except (ValueError, re.error):  # re.error: a part named twice ("MM/MM/YYYY")
             unreadable = True
     if unreadable:
+        several = "," in cleaned and "=" in cleaned.split(",", 1)[1]
+        if several:
+            raise ConfigError(
+                f"date format {text!r} looks like several columns; give one --date-format per column "
+                "(--date-format sold=DD/MM/YYYY --date-format listed=YYYY-MM-DD)"
+            )
         raise ConfigError(
-            f"date format {text!r} is not one trainwell can read; write it like DD/MM/YYYY, MM/DD/YYYY hh:mm, "
-            "Mon DD, YYYY or ISO8601 (or a strptime format such as %d/%m/%Y)"
+            f"date format {text!r} is not one trainwell can read (each of day, month and year at most once); "
+            "write it like DD/MM/YYYY, MM/DD/YYYY hh:mm, Mon DD, YYYY or ISO8601 (or a strptime format such as "
+            "%d/%m/%Y)"
         )
     return fmt
+
+
+def day_month_twin(values: pd.Series, fmt: str) -> str | None:
+    """The format with day and month swapped when it reads the column as well (no day above 12 tells
+    ``03/04/2020`` apart), else ``None``."""
+    twin = fmt.replace("%m", "\0").replace("%d", "%m").replace("\0", "%d")
+    if twin == fmt or pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return None
+    distinct = _distinct_text(values)
+    return (
+        twin
+        if int(_to_datetimes(distinct, twin).isna().sum()) <= int(MAX_BAD_SHARE * len(distinct))
+        else None
+    )
 
 
 def check_date_format(values: pd.Series, fmt: str, name: str) -> None:
@@ -173,10 +194,8 @@ def check_date_format(values: pd.Series, fmt: str, name: str) -> None:
         advice = "fix the format or the values"
         if found is not None:
             advice = f"its values read as {describe_date_format(found)}"
-            twin = found.replace("%m", "\0").replace("%d", "%m").replace("\0", "%d")
-            if twin != found and int(_to_datetimes(distinct, twin).isna().sum()) <= int(
-                MAX_BAD_SHARE * len(distinct)
-            ):
+            twin = day_month_twin(values, found)
+            if twin is not None:
                 advice += f" or {describe_date_format(twin)} (no day above 12 tells them apart)"
         raise DataError(
             f"--date-format {name}={describe_date_format(fmt)} does not read {len(unread)} of the column's "

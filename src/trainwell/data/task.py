@@ -291,9 +291,23 @@ def infer_task(
     if kind is not None and kind not in TARGET_KINDS:
         raise ConfigError(f"--task {kind!r} is not known; use one of: {', '.join(TARGET_KINDS)}")
     if isinstance(targets, pd.DataFrame):
+        if label_delim is not None:
+            raise ConfigError(
+                f"--label-delim is for one column holding several labels per cell; the targets "
+                f"{', '.join(map(str, targets.columns))} are separate columns (0/1 columns are multi-label "
+                "without it): drop --label-delim"
+            )
         return _infer_from_frame(targets, kind)
     series = targets if isinstance(targets, pd.Series) else pd.Series(_as_list(targets), dtype=object)
     names = (str(series.name) if series.name is not None else name,)
+    if label_delim is not None and pd.api.types.is_numeric_dtype(series.dtype):
+        raise DataError(
+            f"--label-delim is for a column of labels written as text ('a{label_delim}b'); target '{names[0]}' "
+            "holds numbers: drop --label-delim"
+        )
+    # A cell of spaces is as empty as a blank one: not a class named "  ".
+    blank = series.map(lambda value: isinstance(value, str) and not value.strip())
+    series = series.where(~blank.astype(bool), None) if bool(blank.any()) else series
     present = series.dropna()
     if len(present) == 0:
         raise DataError(

@@ -98,11 +98,22 @@ def check_folds(targets: Sequence[Any] | np.ndarray, k: int, stratified: bool) -
         if len(labels) < 2:
             raise DataError(f"stratified folds need at least 2 classes in the target, found {len(labels)}")
         smallest = int(counts.min())
+        rare = str(labels[counts.argmin()])
+        hint = (
+            "; several labels in one cell? pass --label-delim (e.g. --label-delim '|')"
+            if any(mark in rare for mark in "|;,")
+            else ""
+        )
+        if smallest < 2:
+            raise DataError(
+                f"class {rare!r} has only 1 row: stratified folds need at least 2 rows of every class; drop or "
+                f"merge the rarest classes, or collect more rows{hint}"
+            )
         if k > smallest:
             raise DataError(
-                f"--cv {k} is more than the smallest class count: class {str(labels[counts.argmin()])!r} has only "
-                f"{smallest} row(s), so some folds would hold none of it; pass --cv {smallest} or less "
-                f"(at least 2), or collect more rows of that class"
+                f"--cv {k} is more than the smallest class count: class {rare!r} has only {smallest} rows, so "
+                f"some folds would hold none of it; pass --cv {smallest} or less, or collect more rows of that "
+                f"class{hint}"
             )
 
 

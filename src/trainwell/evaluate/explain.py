@@ -122,11 +122,16 @@ def _regression_sentence(name: str, value: float, targets: torch.Tensor, whose: 
     """A regression metric of one target in plain words; ``whose`` is ``"the target's"`` or ``"price's"``."""
     spread = float(targets.float().std()) if len(targets) > 1 else float("nan")
     return {
-        "rmse": f"typical error {value:.4g} in {whose} units (big errors weigh more); "
-        f"{whose} standard deviation is {spread:.4g}",
-        "mae": f"average error {value:.4g} in {whose} units",
+        "rmse": f"typical error {amount(value)} in {whose} units (big errors weigh more); "
+        f"{whose} standard deviation is {amount(spread)}",
+        "mae": f"average error {amount(value)} in {whose} units",
         "r2": f"the model explains {100 * value:.0f}% of {whose} variation (0% = predicting the mean)",
     }[name]
+
+
+def amount(value: float) -> str:
+    """A number in words: 4 significant digits, or whole with thousands separators from 10,000 up."""
+    return f"{value:,.0f}" if math.isfinite(value) and abs(value) >= 1e4 else f"{value:.4g}"
 
 
 def _functions(
@@ -174,13 +179,15 @@ def _sentence(name: str, value: float, task: Task, probabilities: torch.Tensor, 
             f"base rate of {100 * base_rate:.0f}%",
         }[name]
     if kind == "multilabel":
+        # The report judges the decisions the model makes: at each label's threshold when it has them.
+        decided = "; each label decided at its own threshold" if task.label_thresholds else "; at 0.5"
         return {
-            "accuracy": f"{percent} of all label decisions (row x label, yes or no) are right",
-            "error_rate": f"{percent} of all label decisions are wrong",
+            "accuracy": f"{percent} of all label decisions (row x label, yes or no) are right{decided}",
+            "error_rate": f"{percent} of all label decisions are wrong{decided}",
             "roc_auc": f"averaged over labels, a row with the label outranks a row without it {percent} of the "
             "time; it is not accuracy",
             "f1": "balance of precision and recall, averaged over the labels (a rare label counts as much as a "
-            "common one)" + ("; each label decided at its own threshold" if task.label_thresholds else ""),
+            f"common one){decided}",
             "log_loss": "average surprise at each right yes/no decision (lower is better; 0.693 = a coin flip)",
         }[name]
     return {

@@ -61,8 +61,8 @@ class ThresholdSummary:
         shown = ", ".join(f"{label} {value:.2f}" for label, value in list(self.thresholds.items())[:8])
         more = f" and {len(self.thresholds) - 8} more" if len(self.thresholds) > 8 else ""
         rare = (
-            f" Labels with under {PRIOR_POSITIVES:g} validation positives lean on the threshold best for all "
-            f"labels together ({self.global_threshold:.2f}): {', '.join(self.few_positives[:8])}"
+            f" Labels with under {PRIOR_POSITIVES:g} validation positives are pulled toward the threshold best "
+            f"for all labels together ({self.global_threshold:.2f}): {', '.join(self.few_positives[:8])}"
             + (f" and {len(self.few_positives) - 8} more" if len(self.few_positives) > 8 else "")
             + "."
             if self.few_positives

@@ -83,7 +83,8 @@ def label_sections(
     rows.sort(key=lambda row: -row[1])  # most frequent label first (stable: ties keep the model's order)
     exact = float((actual == predicted).all(axis=1).mean()) if len(actual) else float("nan")
     summary = (
-        f"{100 * exact:.0f}% of {unit}s get exactly the right set of labels. A {unit} holds "
+        f"{100 * exact:.0f}% of {unit}s get exactly the right set of labels. "
+        f"{'An' if unit[:1] in 'aeiou' else 'A'} {unit} holds "
         f"{actual.sum(axis=1).mean():.2f} labels on average; the model gives {predicted.sum(axis=1).mean():.2f}."
     )
     never = [row[0] for row in rows if row[1] > 0 and row[2] == 0]

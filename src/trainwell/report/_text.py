@@ -42,21 +42,25 @@ def text_report_sections(
     )
 
     task = predictor.task
-    if task.kind not in ("binary", "multiclass", "multilabel") or len(task.target_names) != 1:
+    names = list(task.target_names)
+    if task.kind not in ("binary", "multiclass", "multilabel") or (
+        len(names) != 1 and task.kind != "multilabel"
+    ):
         raise ConfigError(
             f"the report supports binary, multiclass and multi-label text models; this is {task.kind}"
         )
-    target = task.target_names[0]
+    target = names[0]
     column = predictor.recipe.text_col
-    for name, what in ((column, "text"), (target, "target")):
+    for name, what in ((column, "text"), *((name, "target") for name in names)):
         if name not in frame.columns:
             raise DataError(
                 f"{what} column '{name}' not found in {source}; the report needs labelled texts. Columns are: "
                 f"{', '.join(map(str, list(frame.columns)[:20]))}"
             )
-    if task.label_delim is None and frame[target].isna().any():  # delimited labels: empty = none
-        raise DataError(f"target column '{target}' has missing values in {source}; drop or fill those rows")
-    if task.kind == "multilabel":
+    for name in names if task.label_delim is None else ():  # delimited labels: an empty cell is no label
+        if frame[name].isna().any():
+            raise DataError(f"target column '{name}' has missing values in {source}; drop or fill those rows")
+    if task.kind == "multilabel" and len(names) == 1:
         from trainwell.data.task import infer_task
 
         given = infer_task(
@@ -68,7 +72,7 @@ def text_report_sections(
                 f"{source} has labels the model does not know: {unknown[:5]}; its labels are "
                 f"{', '.join(map(str, task.classes))}"
             )
-    targets = task.encode(frame[target])
+    targets = task.encode(frame[target] if len(names) == 1 else frame[names])
     probabilities = predictor.predict_proba(frame)
     overlap = _training_overlap(predictor.metadata, frame)
     title = "Metrics on texts the model trained on" if overlap else "Validation metrics"
@@ -81,7 +85,8 @@ def text_report_sections(
     sections.append(_top_texts_section(task, frame, column, target, probabilities, targets, losses, top_k))
     intro = [
         _html.paragraph(
-            f"{'multi-label' if task.kind == 'multilabel' else task.kind} text classifier predicting '{target}' "
+            f"{'multi-label' if task.kind == 'multilabel' else task.kind} text classifier predicting "
+            f"{', '.join(repr(name) for name in names)} "
             f"from '{column}' "
             f"({', '.join(map(str, task.classes))}), evaluated on {len(frame)} labelled texts from {source}. "
             f"trainwell {trainwell.__version__}."

@@ -48,6 +48,7 @@ from trainwell.data.dates import (
     data_row,
     date_format_option,
     date_part_values,
+    day_month_twin,
     describe_date_format,
     find_date_format,
     has_time_of_day,
@@ -238,6 +239,16 @@ class TabularRecipe:
         cats, conts, dates, dropped = _choose_columns(
             df, targets, cat_names, cont_names, ignored, max_card, formats, preferred
         )
+        for name, fmt in dates.items():
+            twin = None if name in formats or fmt == preferred else day_month_twin(df[name], fmt)
+            if twin is not None:
+                warnings.warn(
+                    f"every value of date column '{name}' reads as both {describe_date_format(fmt)} and "
+                    f"{describe_date_format(twin)} (no day above 12); read as {describe_date_format(fmt)}. If the "
+                    f"day comes first, pass --date-format {name}={describe_date_format(twin)}",
+                    UserWarning,
+                    stacklevel=2,
+                )
         if preferred is not None and preferred not in dates.values():
             warnings.warn(
                 f"--date-format {describe_date_format(preferred)} read no column of {source}: no date column is in "

@@ -395,6 +395,15 @@ def text_data(
     frame = _checked_texts(frame, text_col, what, drop_empty)
     train_rows, valid_rows = _split_rows(frame, valid_pct, valid_col, splits, seed)
     label_frame = frame[targets[0]] if len(targets) == 1 else frame[targets]
+    if label_delim is None and len(targets) == 1 and task != "multilabel":
+        # Counted in the whole file (the task below sees only the training share).
+        empty = label_frame.map(lambda value: value is None or (isinstance(value, str) and not value.strip()))
+        missing = int((label_frame.isna() | empty.astype(bool)).sum())
+        if missing:
+            raise DataError(
+                f"target '{targets[0]}' is missing in {missing} of {len(frame)} rows of {what}; drop those rows or "
+                "fill them (several labels per text, where an empty cell means none? pass --label-delim)"
+            )
     train_labels = label_frame.iloc[train_rows]
     resolved = _task(train_labels, task, label_delim, targets[0])
     train_texts = frame[text_col].iloc[train_rows].tolist()

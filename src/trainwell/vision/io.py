@@ -156,6 +156,8 @@ def csv_files(
             f"{len(missing)} image file(s) listed in {csv_path} do not exist, e.g. '{missing[0]}'; "
             f"paths are read relative to '{base}'"
         )
+    blank = table[label_col].map(lambda value: isinstance(value, str) and not value.strip()).astype(bool)
+    table[label_col] = table[label_col].where(~blank, None)  # a cell of spaces is an empty cell
     labels: list[Any] = table[label_col].tolist()
     if label_delim is not None:  # an empty cell is an image with no label
         labels = [
