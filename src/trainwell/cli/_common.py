@@ -51,6 +51,15 @@ ENCODING_HELP = "Text encoding of CSV/TSV/JSON tables, e.g. cp1252 or latin-1 (d
 CatNames = Annotated[str | None, typer.Option(help="Tables: comma-separated categorical columns.")]
 ContNames = Annotated[str | None, typer.Option(help="Tables: comma-separated continuous columns.")]
 Ignore = Annotated[str | None, typer.Option(help="Tables: comma-separated columns never used as inputs.")]
+PathCol = Annotated[
+    str | None,
+    typer.Option(
+        help="Images from a CSV: its column of image paths, relative to the CSV (report: default as in fit)."
+    ),
+]
+LabelCol = Annotated[
+    str | None, typer.Option(help="Images from a CSV: its column of labels (report: default as in fit).")
+]
 LabelDelim = Annotated[
     str | None, typer.Option(help="Multi-label: separator between labels in one cell, e.g. ';'.")
 ]

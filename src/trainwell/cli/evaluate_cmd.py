@@ -21,7 +21,9 @@ from trainwell.cli._common import (
     ContNames,
     DateFormat,
     Ignore,
+    LabelCol,
     LabelDelim,
+    PathCol,
     TagColumn,
     fold_cells,
     guarded,
@@ -316,10 +318,8 @@ def evaluate(
         typer.Option(help="Override the inferred task: binary, multiclass, multilabel, regression."),
     ] = None,
     label_delim: LabelDelim = None,
-    path_col: Annotated[
-        str | None, typer.Option(help="Images: a CSV's column of image paths (with --label-col).")
-    ] = None,
-    label_col: Annotated[str | None, typer.Option(help="Images: a CSV's column of labels.")] = None,
+    path_col: PathCol = None,
+    label_col: LabelCol = None,
     baselines: Annotated[bool, typer.Option(help="Also cross-validate the scikit-learn baselines.")] = True,
     size: Annotated[int | None, typer.Option(help="Images: side in pixels (default as in fit).")] = None,
     cat_names: CatNames = None,

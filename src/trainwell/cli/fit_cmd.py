@@ -18,7 +18,9 @@ from trainwell.cli._common import (
     ContNames,
     DateFormat,
     Ignore,
+    LabelCol,
     LabelDelim,
+    PathCol,
     guarded,
     out_console,
 )
@@ -130,10 +132,8 @@ def fit(
             "only users, items and times."
         ),
     ] = False,
-    path_col: Annotated[
-        str | None, typer.Option(help="Images: CSV column with image paths (relative to the CSV).")
-    ] = None,
-    label_col: Annotated[str | None, typer.Option(help="Images: CSV column with the labels.")] = None,
+    path_col: PathCol = None,
+    label_col: LabelCol = None,
     label_delim: LabelDelim = None,
     label_thresholds: Annotated[
         bool,

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from trainwell.cli._common import ENCODING_HELP, guarded, out_console
+from trainwell.cli._common import ENCODING_HELP, LabelCol, PathCol, guarded, out_console
 
 
 def report(
@@ -29,14 +29,8 @@ def report(
         str,
         typer.Option(help=ENCODING_HELP),
     ] = "utf-8",
-    path_col: Annotated[
-        str | None,
-        typer.Option(help="Image model, --data a CSV: its column of image paths (default: as in training)."),
-    ] = None,
-    label_col: Annotated[
-        str | None,
-        typer.Option(help="Image model, --data a CSV: its column of labels (default: as in training)."),
-    ] = None,
+    path_col: PathCol = None,
+    label_col: LabelCol = None,
 ) -> None:
     """Write an HTML report: training curves, metrics with intervals, errors and feature importance."""
 
