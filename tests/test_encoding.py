@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+import trainwell
 from trainwell.cli.app import app
 from trainwell.collab.data import read_ratings
 from trainwell.core.errors import ConfigError, DataError
@@ -245,9 +246,16 @@ def test_encoding_errors_replace_reads_a_latin1_corpus_the_strict_default_refuse
     corpus.write_bytes("le café est chaud .\n".encode("latin-1") * 200)
     lm = ["fit", corpus, "--task", "language_model", "--epochs", "1", "--out", tmp_path / "lm"]
     code, _, err = invoke(*lm)
-    assert code == 2 and "is not valid UTF-8" in err and "--encoding-errors replace" in err
+    assert (
+        code == 2 and "is not utf-8 text (byte 0xe9 on line 1)" in err and "--encoding-errors replace" in err
+    )
+    assert "--encoding cp1252" in err
     code, _, err = invoke(*lm, "--encoding-errors", "replace")
     assert code == 0, err
+    # Read in its own encoding, the accents survive: "café" is a word of the vocabulary, not "caf\ufffd".
+    code, _, err = invoke(*lm[:-1], tmp_path / "lm_latin", "--encoding", "latin-1")
+    assert code == 0, err
+    assert "café" in trainwell.load(tmp_path / "lm_latin").recipe.vocab.itos
     assert (tmp_path / "lm" / "trainwell.json").exists()
 
 

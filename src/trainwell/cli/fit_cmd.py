@@ -183,7 +183,12 @@ def fit(
         ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed for the split, initialisation and shuffling.")] = 0,
-    encoding: Annotated[str, typer.Option(help=ENCODING_HELP)] = "utf-8",
+    encoding: Annotated[
+        str,
+        typer.Option(
+            help=ENCODING_HELP.removesuffix(".") + "; also the .txt files of a language-model corpus."
+        ),
+    ] = "utf-8",
     encoding_errors: Annotated[
         str,
         typer.Option(
@@ -435,8 +440,6 @@ def _fit_language_model(
     or a --text column; with ``--pretrained``, that language model fine-tuned on this corpus."""
     from trainwell.text.lm_learner import fit_language_model
 
-    if data.suffix.lower() not in (".csv", ".tsv"):
-        _refuse_encoding(encoding, "text files and folders of .txt files")
     learn = fit_language_model(
         data,
         out=out,

@@ -267,6 +267,32 @@ def _encoding_fix(path: Path, encoding: str) -> str:
     return 'pass --encoding latin-1 (Python: encoding="latin-1")'
 
 
+def read_text_file(path: str | Path, *, encoding: str = "utf-8", errors: str = "strict") -> str:
+    """A whole text file (``.gz`` decompressed) decoded from ``encoding``; a UTF-8 byte-order mark is dropped.
+
+    Raises:
+        ConfigError: ``encoding`` or ``errors`` is not one Python knows.
+        DataError: A byte ``encoding`` cannot decode (with ``errors="strict"``): the file, line and byte, and the
+            ``--encoding`` to pass (or ``--encoding-errors replace``).
+    """
+    check_encoding(encoding)
+    if errors not in ("strict", "replace"):
+        raise ConfigError(
+            f"errors must be 'strict' or 'replace'; got {errors!r} (--encoding-errors strict|replace)"
+        )
+    path = Path(path)
+    with _open_bytes(path) as stream:
+        raw = stream.read()
+    codec = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+    try:
+        return raw.decode(codec, errors=errors)
+    except UnicodeDecodeError as error:
+        found = undecodable_error(path, encoding, error)
+        raise DataError(
+            f"{found}; or --encoding-errors replace (Python: errors='replace') to read bad bytes as U+FFFD"
+        ) from None
+
+
 def _open_bytes(path: Path) -> IO[bytes]:
     """A data file's bytes, decompressed when its name ends in ``.gz``."""
     stream = gzip.open(path, "rb") if path.suffix.lower() == ".gz" else open(path, "rb")  # noqa: SIM115

@@ -16,7 +16,6 @@ advance. Validation and test use fixed windows of ``bptt`` tokens.
 
 from __future__ import annotations
 
-import gzip
 import itertools
 import math
 import os
@@ -30,6 +29,7 @@ import torch
 
 from trainwell.core.errors import ArtifactError, ConfigError, DataError
 from trainwell.data.bundle import DataBundle
+from trainwell.data.io import read_text_file
 from trainwell.data.task import Task
 from trainwell.text.subword import SubwordTokenizer
 from trainwell.text.tokenize import EOS, UNK, WordTokenizer, read_text_files, validate_texts
@@ -332,20 +332,6 @@ class LMStreamLoader:
 Source = str | os.PathLike[str] | Sequence[str]
 
 
-def _read_file(path: Path, errors: Literal["strict", "replace"]) -> str:
-    raw = path.read_bytes()
-    if path.suffix == ".gz":
-        raw = gzip.decompress(raw)
-    try:
-        return raw.decode("utf-8-sig", errors=errors)
-    except UnicodeDecodeError as error:
-        raise DataError(
-            f"{path} is not valid UTF-8 (byte {error.start}: {raw[error.start : error.start + 1]!r}); "
-            "re-encode it as UTF-8, or pass errors='replace' (command line: --encoding-errors replace) to decode bad "
-            "bytes as U+FFFD"
-        ) from None
-
-
 def read_corpus(
     source: Source,
     *,
@@ -356,24 +342,28 @@ def read_corpus(
     """The texts of ``source``: a folder of ``.txt`` files (one text each), a ``.txt``/``.txt.gz`` file (one
     text per non-blank line, as in PTB), a CSV/TSV with a ``text_col`` column, or a list of texts.
 
-    ``encoding`` is that of a CSV/TSV source (``"cp1252"`` for Excel on Windows); text files are UTF-8.
+    ``encoding`` is that of the files (``"cp1252"`` for text saved by Windows tools); never guessed.
 
     Raises:
-        DataError: The source is missing, empty, not UTF-8 (not ``encoding`` for a CSV/TSV; the file and line
-            are named), or the column is absent.
+        DataError: The source is missing, empty, not ``encoding`` text (the file and line are named), or the
+            column is absent.
         ConfigError: ``encoding`` is not a text encoding Python knows.
     """
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if path.is_dir():
-            return list(read_text_files(path, errors=errors).values())
+            return list(read_text_files(path, errors=errors, encoding=encoding).values())
         if not path.is_file():
             raise DataError(
                 f"text source {path} does not exist; pass a folder of .txt files, a file or texts"
             )
         if path.suffix.lower() in (".csv", ".tsv"):
             return _read_table_texts(path, text_col, encoding)
-        lines = [line for line in _read_file(path, errors).splitlines() if line.strip()]
+        lines = [
+            line
+            for line in read_text_file(path, encoding=encoding, errors=errors).splitlines()
+            if line.strip()
+        ]
         if not lines:
             raise DataError(f"{path} holds no text; pass a non-empty corpus")
         return lines

@@ -475,15 +475,20 @@ def _apply_case(mark: str, word: str) -> str:
 
 # ------------------------------------------------------------------------------------------ files
 def read_text_files(
-    folder: str | os.PathLike[str], *, errors: Literal["strict", "replace"] = "strict", recursive: bool = True
+    folder: str | os.PathLike[str],
+    *,
+    errors: Literal["strict", "replace"] = "strict",
+    recursive: bool = True,
+    encoding: str = "utf-8",
 ) -> dict[Path, str]:
-    """Read every ``.txt`` file under ``folder`` as UTF-8, in sorted path order.
+    """Read every ``.txt`` file under ``folder`` as ``encoding`` text (UTF-8 by default), in sorted path order.
 
     Args:
         folder: The folder (searched recursively unless ``recursive=False``).
         errors: ``"strict"`` raises on bytes that are not UTF-8, so a wrongly encoded corpus is noticed;
             ``"replace"`` decodes them as U+FFFD, only when asked. A UTF-8 byte-order mark is dropped.
         recursive: Search subfolders too.
+        encoding: The files' encoding, e.g. ``"cp1252"`` for text saved by Windows tools; never guessed.
 
     Returns:
         ``{path: text}``; the paths keep labels a folder layout may hold (``train/pos/1.txt``).
@@ -503,19 +508,9 @@ def read_text_files(
     if not paths:
         where = "in it or its subfolders" if recursive else "in it"
         raise DataError(f"text folder {root} has no .txt files {where}; text files must end in .txt")
-    texts: dict[Path, str] = {}
-    for path in paths:
-        raw = path.read_bytes()
-        try:
-            texts[path] = raw.decode("utf-8-sig", errors=errors)
-        except UnicodeDecodeError as error:
-            offset = error.start + len(raw) - len(error.object)  # the codec counts after a byte-order mark
-            raise DataError(
-                f"{path} is not valid UTF-8 (byte {offset}: {raw[offset : offset + 1]!r}); "
-                "re-encode it as UTF-8, or pass errors='replace' (command line: --encoding-errors replace) to decode bad "
-                "bytes as U+FFFD"
-            ) from None
-    return texts
+    from trainwell.data.io import read_text_file
+
+    return {path: read_text_file(path, encoding=encoding, errors=errors) for path in paths}
 
 
 def _check_multiple(pad_to_multiple_of: int | None) -> None:
