@@ -22,6 +22,11 @@ if TYPE_CHECKING:
     from trainwell.evaluate import CVResult
 
 
+#: The TF-IDF + logistic regression baseline: words and bigrams, for one label per text and per label alike.
+TFIDF: dict[str, Any] = {"ngram_range": (1, 2), "min_df": 2, "sublinear_tf": True}
+LOGISTIC: dict[str, Any] = {"C": 4.0, "max_iter": 1000}
+
+
 @dataclass
 class TextFold:
     """A fold function for :func:`trainwell.evaluate.cross_validate` that trains a text classifier."""
@@ -89,10 +94,7 @@ def text_baselines(
         return _multilabel_text_baselines(corpus, encoded, task, splits, metric_names)
     makers = {
         "majority class": lambda: DummyClassifier(strategy="most_frequent"),
-        "tf-idf + logistic": lambda: make_pipeline(
-            TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
-            LogisticRegression(C=4.0, max_iter=1000),
-        ),
+        "tf-idf + logistic": lambda: make_pipeline(TfidfVectorizer(**TFIDF), LogisticRegression(**LOGISTIC)),
     }
     results: dict[str, list[dict[str, float]]] = {name: [] for name in makers}
     for train, valid in splits:
@@ -126,12 +128,12 @@ def _multilabel_text_baselines(
     y = encoded.long().numpy()
     results: dict[str, list[dict[str, float]]] = {"label priors": [], "tf-idf + logistic": []}
     for train, valid in splits:
-        vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+        vectorizer = TfidfVectorizer(**TFIDF)
         train_matrix = vectorizer.fit_transform(corpus[train])
         valid_matrix = vectorizer.transform(corpus[valid])
         for name, model in (
             ("label priors", PerLabel(DummyClassifier(strategy="prior"))),
-            ("tf-idf + logistic", PerLabel(LogisticRegression(C=4.0, max_iter=1000))),
+            ("tf-idf + logistic", PerLabel(LogisticRegression(**LOGISTIC))),
         ):
             model.fit(train_matrix, y[train])
             preds = torch.from_numpy(model.predict_proba(valid_matrix))

@@ -22,10 +22,9 @@ def _number(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     if isinstance(value, float):
-        # Amounts in a target's units (prices) in full from 10,000 up; squared units can run to billions.
-        if abs(value) >= 1e12:
-            return f"{value:.4g}"
-        return f"{value:.4f}" if abs(value) < 1e4 else f"{value:,.0f}"
+        from trainwell.evaluate.explain import amount
+
+        return f"{value:.4f}" if abs(value) < 1e4 else amount(value)  # prices in full: "500,001"
     return str(value)
 
 
@@ -159,9 +158,11 @@ def _callback_measure(name: str, value: Any) -> str | None:
         )
     if prefix == "ndcg" and k.isdigit():
         return f"like hit@{k}, discounted by position: 1 if always ranked first, 0 if never in the top {k}"
-    if name.endswith("_tuned") and name.removesuffix("_tuned") in ("f1", "accuracy", "error_rate"):
+    from trainwell.learner.label_thresholds import THRESHOLD_METRICS, TUNED_SUFFIX
+
+    if name.endswith(TUNED_SUFFIX) and name.removesuffix(TUNED_SUFFIX) in THRESHOLD_METRICS:
         return (
-            f"{name.removesuffix('_tuned')} with each label decided at its own threshold, as the model now "
+            f"{name.removesuffix(TUNED_SUFFIX)} with each label decided at its own threshold, as the model now "
             "decides; cross-fitted on the validation rows (chosen on one half, scored on the other)"
         )
     if name == "rmse_biases":

@@ -109,18 +109,20 @@ def find_date_format(values: pd.Series, preferred: str | None = None) -> str | N
     return None if best is None else best[1]
 
 
-#: How people write the parts of a date format, as strptime codes (longest first: "Month" before "Mon").
+#: strptime codes and how people write them, read both ways (longest written form first: "Month" before
+#: "Mon", "YYYY" before "YY"). ``hh`` is ``%H``, or ``%I`` beside ``AM/PM``.
 _WRITTEN_CODES = (
-    ("YYYY", "%Y"),
-    ("YY", "%y"),
-    ("MM", "%m"),
-    ("DD", "%d"),
-    ("hh", "%H"),
-    ("mm", "%M"),
-    ("ss", "%S"),
-    ("AM/PM", "%p"),
-    ("Month", "%B"),
-    ("Mon", "%b"),
+    ("%Y", "YYYY"),
+    ("%y", "YY"),
+    ("%m", "MM"),
+    ("%d", "DD"),
+    ("%H", "hh"),
+    ("%I", "hh"),
+    ("%p", "AM/PM"),
+    ("%M", "mm"),
+    ("%S", "ss"),
+    ("%B", "Month"),
+    ("%b", "Mon"),
 )
 
 
@@ -140,8 +142,8 @@ def date_format_option(text: str) -> str:
         return "ISO8601"
     fmt = cleaned
     if "%" not in fmt:
-        for written, code in _WRITTEN_CODES:
-            fmt = fmt.replace(written, code)
+        for code, written in _WRITTEN_CODES:
+            fmt = fmt.replace(written, code)  # "hh" became %H before the %I entry is reached
         if "%p" in fmt:
             fmt = fmt.replace("%H", "%I")  # hh with AM/PM is the 12-hour clock
     example = datetime(2021, 6, 29, 13, 45, 30)
@@ -255,19 +257,7 @@ def parse_dates(values: pd.Series, fmt: str, name: str, *, check: bool = False) 
 
 def _readable(fmt: str) -> str:
     """A strptime format as people write it: ``%d/%m/%Y`` is ``DD/MM/YYYY``."""
-    for code, shown in (
-        ("%Y", "YYYY"),
-        ("%y", "YY"),
-        ("%m", "MM"),
-        ("%d", "DD"),
-        ("%H", "hh"),
-        ("%I", "hh"),
-        ("%p", "AM/PM"),
-        ("%M", "mm"),
-        ("%S", "ss"),
-        ("%b", "Mon"),
-        ("%B", "Month"),
-    ):
+    for code, shown in _WRITTEN_CODES:
         fmt = fmt.replace(code, shown)
     return fmt
 

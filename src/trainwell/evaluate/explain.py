@@ -130,8 +130,9 @@ def _regression_sentence(name: str, value: float, targets: torch.Tensor, whose: 
 
 
 def amount(value: float) -> str:
-    """A number in words: 4 significant digits, or whole with thousands separators from 10,000 up."""
-    return f"{value:,.0f}" if math.isfinite(value) and abs(value) >= 1e4 else f"{value:.4g}"
+    """A number for people: 4 significant digits, or whole with thousands separators from 10,000 up ("500,001",
+    not "5e+05"); astronomical values (squared units can run to billions of billions) stay in 4 digits."""
+    return f"{value:,.0f}" if math.isfinite(value) and 1e4 <= abs(value) < 1e12 else f"{value:.4g}"
 
 
 def _functions(

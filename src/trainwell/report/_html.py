@@ -48,10 +48,9 @@ def format_value(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        # Large amounts (prices, counts) in full with separators: "500,001", not "5e+05".
-        return f"{value:,.0f}" if 1e4 <= abs(value) < 1e15 else f"{value:.4g}"
+        from trainwell.evaluate.explain import amount
+
+        return "" if math.isnan(value) else amount(value)
     return str(value)
 
 
