@@ -204,8 +204,9 @@ def _per_label_png(rows: Sequence[tuple[Any, ...]]) -> bytes:
     axis.set_yticks(positions, labels=[f"{row[0]} ({row[1]})" for row in shown])
     axis.set_xlim(0, 1)
     axis.set_xlabel("at the model's decision threshold (rows with the label in brackets)")
-    axis.set_title("Per-label precision, recall and F1")
-    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False)
+    axis.set_title("Per-label precision, recall and F1", pad=22)
+    # Just above the bars, whatever the number of labels (below them, it drifted away on tall plots).
+    axis.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
     axis.grid(axis="x", alpha=0.3)
     return figure_png(figure)
 
