@@ -61,6 +61,21 @@ def test_no_label_thresholds_keeps_one_half(tags_csv: Path, tmp_path: Path) -> N
     assert trainwell.load(tmp_path / "model").task.label_thresholds == () and "f1_tuned" not in said
 
 
+def test_tune_says_the_thresholds_as_fit_does_and_takes_no_label_thresholds(
+    tags_csv: Path, tmp_path: Path
+) -> None:
+    pytest.importorskip("optuna")
+    tune = ("tune", tags_csv, "--target", "tags", "--ignore", "text", "--label-delim", "|", "--trials", "1")
+    said = _invoke(*tune, "--out", tmp_path / "tuned")
+    thresholds = trainwell.load(tmp_path / "tuned").task.label_thresholds
+    assert len(thresholds) == 2
+    assert "The model decides each label at its own threshold, chosen on the 60 validation rows" in said
+    assert "the _tuned figures are cross-fitted" in said
+    said = _invoke(*tune, "--no-label-thresholds", "--out", tmp_path / "half")
+    assert trainwell.load(tmp_path / "half").task.label_thresholds == ()
+    assert "its own threshold" not in said
+
+
 def test_evaluate_takes_several_flag_columns_for_texts(tmp_path: Path) -> None:
     frame = _tags(240)
     for label in ("hot", "busy"):

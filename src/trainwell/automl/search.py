@@ -141,6 +141,7 @@ def tune_table(
     seed: int = 0,
     pruner: Any = None,
     progress: bool = False,
+    tune_thresholds: bool = True,
     **data_kwargs: Any,
 ) -> TuneResult:
     """Search learning rate, decay, epochs, layers, dropout and number embedding for a tabular model.
@@ -155,6 +156,8 @@ def tune_table(
         pruner: An Optuna pruner (default: ``MedianPruner`` after 5 trials, from 30% of a trial's schedule;
             steps are tenths of the schedule, see :class:`OptunaPruning`).
         progress: Show each trial's progress bar.
+        tune_thresholds: Multi-label targets: choose each label's decision threshold on the validation rows
+            for the best settings' model, as :func:`~trainwell.fit_table` does (``False``: 0.5 for every label).
 
     Raises:
         ConfigError: ``n_trials`` below 1, a bad ``timeout``, or a metric that does not fit the task.
@@ -174,6 +177,7 @@ def tune_table(
         seed=seed,
         pruner=pruner,
         progress=progress,
+        tune_thresholds=tune_thresholds,
     )
 
 
@@ -233,9 +237,11 @@ def run_search(
     seed: int,
     pruner: Any,
     progress: bool,
+    tune_thresholds: bool = True,
 ) -> TuneResult:
     """The study shared by every application: trial 0 the defaults, then Optuna's TPE sampler with pruning,
-    then the best settings trained again and written (see the module docstring)."""
+    then the best settings trained again and written (see the module docstring); a multi-label model then
+    decides each label at its own threshold unless ``tune_thresholds`` is false."""
     optuna = import_optuna()
     direction = "maximize" if higher_is_better(chosen) else "minimize"
     defaults = space.defaults(data, seed)
@@ -280,7 +286,7 @@ def run_search(
     first = study.trials[0]
     default_value = first.value if first.state == optuna.trial.TrialState.COMPLETE else None
     # A multi-label model decides each label at its own threshold, as after trainwell fit.
-    thresholds = choose_label_thresholds(learn, seed=seed, progress=progress)
+    thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
     run = space.run_class(learn, data, float(best.params["lr"]), None, thresholds=thresholds)
     result = TuneResult(chosen, direction, dict(best.params), float(best.value), default_value, trials, run,
                         study=study)  # fmt: skip

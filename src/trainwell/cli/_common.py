@@ -63,6 +63,13 @@ LabelCol = Annotated[
 LabelDelim = Annotated[
     str | None, typer.Option(help="Multi-label: separator between labels in one cell, e.g. ';'.")
 ]
+LabelThresholds = Annotated[
+    bool,
+    typer.Option(
+        help="Multi-label: choose each label's decision threshold on the validation rows (--no-label-thresholds: "
+        "0.5 for every label)."
+    ),
+]
 DateFormat = Annotated[
     list[str] | None,
     typer.Option(

@@ -20,6 +20,7 @@ from trainwell.cli._common import (
     Ignore,
     LabelCol,
     LabelDelim,
+    LabelThresholds,
     PathCol,
     guarded,
     out_console,
@@ -135,13 +136,7 @@ def fit(
     path_col: PathCol = None,
     label_col: LabelCol = None,
     label_delim: LabelDelim = None,
-    label_thresholds: Annotated[
-        bool,
-        typer.Option(
-            help="Multi-label: choose each label's decision threshold on the validation rows (--no-label-thresholds: "
-            "0.5 for every label)."
-        ),
-    ] = True,
+    label_thresholds: LabelThresholds = True,
     arch: Annotated[
         str,
         typer.Option(

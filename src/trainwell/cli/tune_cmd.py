@@ -18,6 +18,7 @@ from trainwell.cli._common import (
     DateFormat,
     Ignore,
     LabelDelim,
+    LabelThresholds,
     TagColumn,
     fold_cells,
     guarded,
@@ -75,6 +76,7 @@ def tune(
     ignore: Ignore = None,
     date_format: DateFormat = None,
     label_delim: LabelDelim = None,
+    label_thresholds: LabelThresholds = True,
     tag_col: TagColumn = None,
     encoding: Annotated[
         str,
@@ -125,7 +127,14 @@ def tune(
             from trainwell.cli.fit_cmd import table_roles, target_columns
 
             roles = table_roles(cat_names, cont_names, ignore, date_format)
-            result = tune_table(data, target_columns(target), **common, **roles, label_delim=label_delim)
+            result = tune_table(
+                data,
+                target_columns(target),
+                **common,
+                **roles,
+                label_delim=label_delim,
+                tune_thresholds=label_thresholds,
+            )
         show(result)
 
     guarded(run)
@@ -166,5 +175,9 @@ def show(result: Any) -> None:
     else:
         verdict = f"no trial beat the defaults ({result.default_value:.4f}): keep them"
     out_console.print(f"best {result.metric} {result.best_value:.4f}; {verdict}", soft_wrap=True)
+    if result.run.thresholds is not None:  # a multi-label model: the best settings' thresholds, as fit says
+        from trainwell.learner.label_thresholds import say_threshold_note
+
+        say_threshold_note(result.run.thresholds)
     if result.model_dir is not None:
         out_console.print(f"model directory: {result.model_dir} (every trial in tuning.json)", soft_wrap=True)

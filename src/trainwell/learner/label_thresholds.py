@@ -18,7 +18,13 @@ from trainwell.metrics import functional
 from trainwell.metrics.registry import get_metric, list_metrics
 from trainwell.metrics.thresholds import PRIOR_POSITIVES, choose_thresholds, cross_fitted_decisions
 
-__all__ = ["THRESHOLD_METRICS", "ThresholdSummary", "choose_label_thresholds", "tune_label_thresholds"]
+__all__ = [
+    "THRESHOLD_METRICS",
+    "ThresholdSummary",
+    "choose_label_thresholds",
+    "say_threshold_note",
+    "tune_label_thresholds",
+]
 
 #: Metrics whose value depends on the decision threshold (and so change when the thresholds do).
 THRESHOLD_METRICS = ("accuracy", "error_rate", "f1")
@@ -131,10 +137,15 @@ def choose_label_thresholds(learn: Any, *, seed: int = 0, progress: bool = True)
     ``progress``) so that the F1 in the table that follows is read as what it is."""
     summary = tune_label_thresholds(learn, seed=seed)
     if summary is not None and progress:
-        from rich.console import Console
-
-        Console(stderr=True).print(summary.note(), soft_wrap=True, markup=False)
+        say_threshold_note(summary)
     return summary
+
+
+def say_threshold_note(summary: ThresholdSummary) -> None:
+    """Print ``summary``'s note on stderr, as ``trainwell fit`` and ``trainwell tune`` show it."""
+    from rich.console import Console
+
+    Console(stderr=True).print(summary.note(), soft_wrap=True, markup=False)
 
 
 def _score(name: str, probabilities: Any, targets: Any, threshold: Any) -> float:
