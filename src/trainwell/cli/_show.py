@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
@@ -13,6 +13,9 @@ from rich.text import Text
 
 from trainwell.metrics import describe_metric
 from trainwell.metrics.targets import target_keys
+
+if TYPE_CHECKING:
+    from trainwell.learner.label_thresholds import ThresholdSummary
 
 #: Added to a threshold metric's meaning when the fit also chose per-label thresholds.
 AT_HALF = "; every label decided at 0.5, as during training"
@@ -28,8 +31,12 @@ def _number(value: Any) -> str:
     return str(value)
 
 
-def show_metrics(learn: Any, console: Console) -> None:
-    """The validation metrics, each with a 95% bootstrap interval and what it means for this data."""
+def show_metrics(learn: Any, console: Console, thresholds: ThresholdSummary | None = None) -> None:
+    """The validation metrics, each with a 95% bootstrap interval and what it means for this data.
+
+    ``thresholds``: the run's :class:`~trainwell.learner.label_thresholds.ThresholdSummary` (multi-label),
+    whose intervals the ``_tuned`` rows show.
+    """
     if not learn.history:
         return
     row = learn.history[-1]
@@ -62,14 +69,25 @@ def show_metrics(learn: Any, console: Console) -> None:
             for key in target_keys([metric], learn.task.target_names):
                 if key not in explained and key in row:
                     table.add_row(Text(key), _number(row[key]), "", Text(describe_metric(key)))
+        tuned = _tuned_intervals(thresholds)
         for name, value in row.items():  # measures written by callbacks (ranking, perplexity)
             sentence = _callback_measure(name, value)
             if sentence is not None and name not in explained:
-                table.add_row(name, _number(value), "", sentence)
+                table.add_row(name, _number(value), tuned.get(name, ""), sentence)
     console.print(table)
     if validated:
         for line in [*_ranking_verdicts(learn), *_bias_verdict(row)]:
             console.print(line, soft_wrap=True)
+
+
+def _tuned_intervals(thresholds: ThresholdSummary | None) -> dict[str, str]:
+    """``{"f1_tuned": "[0.61, 0.74]"}``: the printed intervals of the cross-fitted metrics, if any."""
+    from trainwell.learner.label_thresholds import TUNED_SUFFIX
+
+    found = thresholds.cross_fitted_intervals if thresholds is not None else {}
+    return {
+        f"{name}{TUNED_SUFFIX}": f"[{_number(low)}, {_number(high)}]" for name, (low, high) in found.items()
+    }
 
 
 def _ranking_callback(learn: Any) -> Any:
@@ -163,7 +181,8 @@ def _callback_measure(name: str, value: Any) -> str | None:
     if name.endswith(TUNED_SUFFIX) and name.removesuffix(TUNED_SUFFIX) in THRESHOLD_METRICS:
         return (
             f"{name.removesuffix(TUNED_SUFFIX)} with each label decided at its own threshold, as the model now "
-            "decides; cross-fitted on the validation rows (chosen on one half, scored on the other)"
+            "decides; cross-fitted on the validation rows (chosen on one half, scored on the other; the interval "
+            "resamples the rows, not the choice of thresholds)"
         )
     if name == "rmse_biases":
         return (

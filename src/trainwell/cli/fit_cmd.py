@@ -484,7 +484,7 @@ def _is_image_source(data: Path, path_col: str | None) -> bool:
 def report_fit(result: Any) -> None:
     from trainwell.cli._show import date_summary, show_metrics
 
-    show_metrics(result.learn, out_console)
+    show_metrics(result.learn, out_console, getattr(result, "thresholds", None))
     recipe = getattr(getattr(result, "data", None), "recipe", None)
     if getattr(recipe, "dates", None):
         out_console.print(f"dates split into parts: {date_summary(recipe)}", soft_wrap=True)

@@ -1,0 +1,63 @@
+"""Per-label thresholds chosen at the end of a multi-label fit (trainwell.learner.label_thresholds): the
+cross-fitted _tuned metrics get a bootstrap interval, and the fit table shows it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from rich.console import Console
+
+from trainwell.learner.label_thresholds import N_BOOT, ThresholdSummary
+from trainwell.metrics.thresholds import cross_fitted_decisions
+from trainwell.tabular.pipeline import TableRun, fit_table
+
+
+def _noisy_tags(n_rows: int = 400, seed: int = 0) -> pd.DataFrame:
+    """Two labels that the inputs predict only in part, so decisions are often wrong and intervals are wide."""
+    rng = np.random.default_rng(seed)
+    x, z = rng.normal(size=n_rows), rng.normal(size=n_rows)
+    hot, busy = x + rng.normal(size=n_rows) > 0, z + rng.normal(size=n_rows) > 0.8
+    tags = [
+        "|".join(t for t, on in (("hot", a), ("busy", b)) if on) or None
+        for a, b in zip(hot, busy, strict=True)
+    ]
+    return pd.DataFrame({"x": x, "z": z, "tags": tags})
+
+
+@pytest.fixture(scope="module")
+def run() -> TableRun:
+    torch.manual_seed(0)
+    return fit_table(_noisy_tags(), "tags", label_delim="|", epochs=3, lr=1e-2, seed=3, progress=False)
+
+
+def test_the_tuned_metrics_get_a_bootstrap_interval_over_the_cross_fitted_decisions(run: TableRun) -> None:
+    summary = run.thresholds
+    assert isinstance(summary, ThresholdSummary)
+    assert set(summary.cross_fitted_intervals) == {"accuracy", "f1"}
+    probabilities, targets = run.learn.get_preds()
+    probabilities, targets = probabilities.float(), targets.float()
+    # Reference: the same seed's decisions (thresholds from the other half), rows resampled by hand.
+    decisions = cross_fitted_decisions(probabilities, targets, seed=3).numpy()
+    truth = targets.numpy() > 0.5
+    rows = torch.randint(0, len(truth), (N_BOOT, len(truth)), generator=torch.Generator().manual_seed(3))
+    accuracies = [(decisions[sample] == truth[sample]).mean() for sample in rows.numpy()]
+    low, high = summary.cross_fitted_intervals["accuracy"]
+    assert (low, high) == pytest.approx(tuple(np.quantile(accuracies, [0.025, 0.975])))
+    assert summary.cross_fitted["accuracy"] == pytest.approx((decisions == truth).mean())
+    for name, (low, high) in summary.cross_fitted_intervals.items():
+        assert low < summary.cross_fitted[name] < high and high - low > 0.02  # 80 noisy rows: wide
+
+
+def test_the_fit_table_shows_the_tuned_intervals(run: TableRun) -> None:
+    from trainwell.cli._show import show_metrics
+
+    console = Console(record=True, width=300)
+    show_metrics(run.learn, console, run.thresholds)
+    lines = {line.split("│")[1].strip(): line.split("│")[3].strip() for line in console.export_text().splitlines()
+             if line.count("│") > 3}  # fmt: skip
+    assert run.thresholds is not None
+    low, high = run.thresholds.cross_fitted_intervals["f1"]
+    assert lines["f1_tuned"] == f"[{low:.4f}, {high:.4f}]"
+    assert lines["accuracy_tuned"].startswith("[") and lines["f1"].startswith("[")
