@@ -63,7 +63,7 @@ def test_csv_of_paths_with_multi_label(tmp_path: Path) -> None:
     csv = tmp_path / "labels.csv"
     csv.write_text("\n".join(rows) + "\n")
     data = image_data(csv, path_col="path", label_col="tags", label_delim=";")
-    assert data.task.kind == "multilabel"
+    assert data.task.kind == "multilabel" and data.task.target_names == ("tags",)  # the CSV's column
     assert set(data.task.classes) == {"horizontal", "vertical", "noisy"}
     assert data.train.tensors[1].shape[1] == 3  # type: ignore[attr-defined]
     # The one-call fit chooses a threshold per label on the validation images and records the CSV's columns.
@@ -87,6 +87,26 @@ def test_csv_of_paths_with_multi_label(tmp_path: Path) -> None:
     predictor = load(tmp_path / "model")
     assert len(predictor.task.label_thresholds) == 3
     assert predictor.recipe.extra["csv"] == {"path_col": "path", "label_col": "tags"}
+    assert predictor.task.target_names == ("tags",)
+
+
+def test_info_names_the_label_column_of_an_image_csv_model_saved_before_the_task_took_it() -> None:
+    from rich.console import Console
+
+    from trainwell.cli._show import show_info
+
+    metadata = {
+        "application": "vision",
+        "task": {"kind": "binary", "classes": ["dark", "light"], "target_names": ["label"]},
+        "recipe": {
+            "size": [12, 12],
+            "channels": 3,
+            "extra": {"csv": {"path_col": "path", "label_col": "tags"}},
+        },
+    }
+    console = Console(record=True, width=120)
+    show_info(metadata, Path("model"), console)
+    assert "│ target       │ tags " in console.export_text()
 
 
 def test_csv_needs_its_columns_named(tmp_path: Path) -> None:

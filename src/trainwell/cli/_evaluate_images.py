@@ -134,7 +134,7 @@ def evaluate_images(
     images, labels = read_labelled_images(
         folder, size, path_col=path_col, label_col=label_col, label_delim=label_delim
     )
-    resolved = _task(labels, task, label_delim, str(folder))
+    resolved = _task(labels, task, label_delim, str(folder), label_col or "label")
     if resolved.kind not in ("binary", "multiclass", "multilabel"):
         raise ConfigError(f"evaluate supports image classifiers; '{folder}' is {resolved.kind}")
     stratified = resolved.kind != "multilabel"

@@ -248,7 +248,11 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
     table.add_row("task", str(task.get("kind")))
     if task.get("classes"):
         table.add_row("classes", ", ".join(map(str, task["classes"])))
-    table.add_row("target", ", ".join(task.get("target_names", [])))
+    recipe = metadata.get("recipe") or {}
+    # An image model read from a CSV of paths and labels: models saved before the task took the label
+    # column's name called it "label".
+    csv = (recipe.get("extra") or {}).get("csv") or {}
+    table.add_row("target", csv.get("label_col") or ", ".join(task.get("target_names", [])))
     thresholds = task.get("label_thresholds") or []
     if thresholds and len(thresholds) == len(task.get("classes") or []):
         table.add_row(
@@ -258,7 +262,6 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
             )
             + " (each label's, chosen on the validation rows)",
         )
-    recipe = metadata.get("recipe") or {}
     arch = metadata.get("architecture") or {}
     if metadata.get("application") == "vision" and recipe:
         size = recipe.get("size") or ["?", "?"]

@@ -154,7 +154,9 @@ def image_data(
                 paths["train"] = paths.pop("all")
     train_images, train_labels = decoded["train"]
     # A Task given whole (cross-validation folds) keeps every fold's classes those of the whole data set.
-    resolved = task if isinstance(task, Task) else _task(train_labels, task, label_delim, name)
+    resolved = (
+        task if isinstance(task, Task) else _task(train_labels, task, label_delim, name, label_col or "label")
+    )
     recipe = ImageRecipe.fit(train_images, resize=resize)
     chosen_augmentation = _augmentation(augmentation, recipe)
     # Recorded for test-time augmentation in the predictor, which must only use what training used (digits and
@@ -336,7 +338,10 @@ def _fit_array(images: np.ndarray, size: Size | None, resize: str) -> np.ndarray
     return out
 
 
-def _task(labels: list[Any], kind: str | None, label_delim: str | None, name: str) -> Task:
+def _task(
+    labels: list[Any], kind: str | None, label_delim: str | None, name: str, column: str = "label"
+) -> Task:
+    """The task of these labels, its target named ``column`` (a CSV's label column; ``"label"`` for folders)."""
     if not labels:
         raise DataError(f"{name} holds no labelled images")
     if kind == "regression":
@@ -350,7 +355,7 @@ def _task(labels: list[Any], kind: str | None, label_delim: str | None, name: st
                 f"{name} has a single class ({labels[0]!r}); a classifier needs images of at least two classes"
             )
         kind = "binary" if distinct == 2 else "multiclass"  # integer labels are classes, never quantities
-    return infer_task(labels, name="label", kind=kind, label_delim=label_delim)
+    return infer_task(labels, name=column, kind=kind, label_delim=label_delim)
 
 
 def _encode(task: Task, labels: list[Any], split: str) -> torch.Tensor:
