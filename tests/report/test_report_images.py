@@ -58,6 +58,28 @@ def test_unknown_class_folder_is_a_clear_error(report_html: Path, tmp_path: Path
         build_report(report_html.parent / "model", folder, tmp_path / "r.html")
 
 
+def test_an_empty_label_cell_for_a_single_label_model_names_no_option_report_lacks(
+    report_html: Path, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    folder = _folder(tmp_path / "valid", 2, 4)
+    cells = [f"{path.relative_to(folder)},{path.parent.name}" for path in sorted(folder.rglob("*.png"))]
+    cells[2] = cells[2].split(",")[0] + ","  # the third image has no label
+    csv = folder / "labels.csv"
+    csv.write_text("file,colour\n" + "\n".join(cells) + "\n", encoding="utf-8")
+    model = report_html.parent / "model"
+    args = ["report", str(model), "--data", str(csv), "--path-col", "file", "--label-col", "colour"]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "r.html")], env={"COLUMNS": "300"})
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2, result.output
+    assert "--label-col 'colour' is empty in data row 3 of" in said and "(1 row in all)" in said
+    assert "the model is single-label, so every image needs a label: fill the cell, or drop the row" in said
+    assert "--label-delim" not in said
+
+
 def test_image_report_renders_in_headless_chromium(report_html: Path, tmp_path: Path) -> None:
     dom = dump_dom(report_html, tmp_path / "profile")
     for heading in HEADINGS:

@@ -93,7 +93,13 @@ def _labelled_files(
                 f"'{source}' is a CSV: name its columns with --path-col and --label-col (the model was not "
                 "trained from a CSV, so their names are not known)"
             )
-        files, _table = csv_files(source, path_col, label_col, label_delim=task.label_delim)
+        files, _table = csv_files(
+            source,
+            path_col,
+            label_col,
+            label_delim=task.label_delim,
+            trained_single_label=task.kind != "multilabel",
+        )
         return files
     if task.kind == "multilabel":
         raise ConfigError(

@@ -133,9 +133,19 @@ def labelled_folder(folder: Path, known: set[Any] | None = None) -> LabelledFile
 
 
 def csv_files(
-    csv_path: Path, path_col: str, label_col: str, *, label_delim: str | None = None, root: Path | None = None
+    csv_path: Path,
+    path_col: str,
+    label_col: str,
+    *,
+    label_delim: str | None = None,
+    root: Path | None = None,
+    trained_single_label: bool = False,
 ) -> tuple[LabelledFiles, Any]:
-    """Paths (relative to ``root``, default the CSV's folder) and labels from a CSV; also returns the table."""
+    """Paths (relative to ``root``, default the CSV's folder) and labels from a CSV; also returns the table.
+
+    ``trained_single_label``: the labels are read to judge a trained single-label model (``trainwell report``,
+    which takes no ``--label-delim``), so an empty label cell is not pointed to that option.
+    """
     import pandas as pd
 
     csv_path = Path(csv_path)
@@ -167,11 +177,16 @@ def csv_files(
     else:
         empty = table[label_col].isna().to_numpy()
         if empty.any():
-            row = int(empty.argmax()) + 1
-            raise DataError(
-                f"--label-col '{label_col}' is empty in data row {row} of {csv_path} ({int(empty.sum())} rows in "
-                "all); give each image its label, or pass --label-delim for multi-label images (an empty cell is "
+            row, count = int(empty.argmax()) + 1, int(empty.sum())
+            advice = (
+                "the model is single-label, so every image needs a label: fill the cell, or drop the row"
+                if trained_single_label
+                else "give each image its label, or pass --label-delim for multi-label images (an empty cell is "
                 "then an image with no label)"
+            )
+            raise DataError(
+                f"--label-col '{label_col}' is empty in data row {row} of {csv_path} ({count} "
+                f"row{'' if count == 1 else 's'} in all); {advice}"
             )
     return LabelledFiles(paths, labels), table
 
