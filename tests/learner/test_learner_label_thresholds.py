@@ -1,5 +1,5 @@
 """Per-label thresholds chosen at the end of a multi-label fit (trainwell.learner.label_thresholds): the
-cross-fitted _tuned metrics get a bootstrap interval, and the fit table shows it."""
+cross-fitted _tuned metrics get a bootstrap interval (trainwell.evaluate.explain), and the fit table shows it."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ import pytest
 import torch
 from rich.console import Console
 
-from trainwell.learner.label_thresholds import N_BOOT, ThresholdSummary
+from trainwell.evaluate.explain import cross_fitted_intervals
+from trainwell.learner.label_thresholds import ThresholdSummary
 from trainwell.metrics.thresholds import cross_fitted_decisions
 from trainwell.tabular.pipeline import TableRun, fit_table
+
+N_BOOT = 300
 
 
 def _noisy_tags(n_rows: int = 400, seed: int = 0) -> pd.DataFrame:
@@ -35,29 +38,33 @@ def run() -> TableRun:
 def test_the_tuned_metrics_get_a_bootstrap_interval_over_the_cross_fitted_decisions(run: TableRun) -> None:
     summary = run.thresholds
     assert isinstance(summary, ThresholdSummary)
-    assert set(summary.cross_fitted_intervals) == {"accuracy", "f1"}
+    intervals = cross_fitted_intervals(summary, n_boot=N_BOOT, seed=0)
+    assert set(intervals) == {"accuracy", "f1"}
     probabilities, targets = run.learn.get_preds()
-    probabilities, targets = probabilities.float(), targets.float()
-    # Reference: the same seed's decisions (thresholds from the other half), rows resampled by hand.
-    decisions = cross_fitted_decisions(probabilities, targets, seed=3).numpy()
+    # Reference: the fit's seed decides the halves (thresholds from the other half); rows resampled by hand.
+    decisions = cross_fitted_decisions(probabilities.float(), targets.float(), seed=3).numpy()
     truth = targets.numpy() > 0.5
-    rows = torch.randint(0, len(truth), (N_BOOT, len(truth)), generator=torch.Generator().manual_seed(3))
+    rows = torch.randint(0, len(truth), (N_BOOT, len(truth)), generator=torch.Generator().manual_seed(0))
     accuracies = [(decisions[sample] == truth[sample]).mean() for sample in rows.numpy()]
-    low, high = summary.cross_fitted_intervals["accuracy"]
-    assert (low, high) == pytest.approx(tuple(np.quantile(accuracies, [0.025, 0.975])))
+    assert intervals["accuracy"] == pytest.approx(tuple(np.quantile(accuracies, [0.025, 0.975])))
     assert summary.cross_fitted["accuracy"] == pytest.approx((decisions == truth).mean())
-    for name, (low, high) in summary.cross_fitted_intervals.items():
+    for name, (low, high) in intervals.items():
         assert low < summary.cross_fitted[name] < high and high - low > 0.02  # 80 noisy rows: wide
 
 
 def test_the_fit_table_shows_the_tuned_intervals(run: TableRun) -> None:
     from trainwell.cli._show import show_metrics
 
+    assert run.thresholds is not None
     console = Console(record=True, width=300)
     show_metrics(run.learn, console, run.thresholds)
-    lines = {line.split("│")[1].strip(): line.split("│")[3].strip() for line in console.export_text().splitlines()
-             if line.count("│") > 3}  # fmt: skip
-    assert run.thresholds is not None
-    low, high = run.thresholds.cross_fitted_intervals["f1"]
-    assert lines["f1_tuned"] == f"[{low:.4f}, {high:.4f}]"
-    assert lines["accuracy_tuned"].startswith("[") and lines["f1"].startswith("[")
+    cells = [line.split("│") for line in console.export_text().splitlines() if line.count("│") > 3]
+    intervals = {cell[1].strip(): cell[3].strip() for cell in cells}
+    low, high = cross_fitted_intervals(run.thresholds)["f1"]
+    assert intervals["f1_tuned"] == f"[{low:.4f}, {high:.4f}]"
+    assert intervals["accuracy_tuned"].startswith("[") and intervals["f1"].startswith("[")
+    show_metrics(run.learn, console := Console(record=True, width=300))  # no summary (a Python fit): none
+    assert "│ f1_tuned       │ " in console.export_text()
+    assert not any(
+        line.split("│")[3].strip() for line in console.export_text().splitlines() if "f1_tuned" in line
+    )

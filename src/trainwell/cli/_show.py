@@ -82,9 +82,10 @@ def show_metrics(learn: Any, console: Console, thresholds: ThresholdSummary | No
 
 def _tuned_intervals(thresholds: ThresholdSummary | None) -> dict[str, str]:
     """``{"f1_tuned": "[0.61, 0.74]"}``: the printed intervals of the cross-fitted metrics, if any."""
+    from trainwell.evaluate.explain import cross_fitted_intervals
     from trainwell.learner.label_thresholds import TUNED_SUFFIX
 
-    found = thresholds.cross_fitted_intervals if thresholds is not None else {}
+    found = cross_fitted_intervals(thresholds) if thresholds is not None else {}
     return {
         f"{name}{TUNED_SUFFIX}": f"[{_number(low)}, {_number(high)}]" for name, (low, high) in found.items()
     }

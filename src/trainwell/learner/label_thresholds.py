@@ -14,6 +14,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+import torch
+
 from trainwell.metrics import functional
 from trainwell.metrics.registry import get_metric, list_metrics
 from trainwell.metrics.thresholds import PRIOR_POSITIVES, choose_thresholds, cross_fitted_decisions
@@ -30,8 +32,6 @@ __all__ = [
 THRESHOLD_METRICS = ("accuracy", "error_rate", "f1")
 #: The suffix of their values at the chosen thresholds in the last history row (``"f1_tuned"``).
 TUNED_SUFFIX = "_tuned"
-#: Resamples of the bootstrap intervals of the cross-fitted metrics (as many as the fit table's other metrics).
-N_BOOT = 300
 
 
 @dataclass(frozen=True)
@@ -48,12 +48,9 @@ class ThresholdSummary:
         cross_fitted: the same metrics with per-label thresholds, each half of the rows decided by thresholds
             chosen on the other half (an honest estimate).
         in_sample_f1: macro F1 on the very rows the thresholds were chosen on (optimistic).
-        cross_fitted_intervals: name -> ``(low, high)``, a 95% percentile bootstrap interval of each
-            ``cross_fitted`` metric: the validation rows resampled with their cross-fitted decisions, the two
-            halves' thresholds held as chosen. It measures how much the figure owes to which rows were
-            validated on; it leaves out how the thresholds would move had other rows chosen them (choosing
-            again in each resample would put a row in both halves), so it is somewhat too narrow, most for
-            labels with few positives.
+        decisions, truth: ``(N, L)`` 0/1 tensors: the cross-fitted decisions behind ``cross_fitted`` and the
+            labels they are scored against (for their intervals,
+            :func:`~trainwell.evaluate.explain.cross_fitted_intervals`).
     """
 
     thresholds: dict[str, float]
@@ -63,7 +60,8 @@ class ThresholdSummary:
     at_half: dict[str, float]
     cross_fitted: dict[str, float]
     in_sample_f1: float
-    cross_fitted_intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
+    decisions: torch.Tensor | None = field(default=None, repr=False)
+    truth: torch.Tensor | None = field(default=None, repr=False)
 
     def note(self) -> str:
         """One paragraph for the fit output: what changed, and how far to trust the figures it shows."""
@@ -122,7 +120,6 @@ def tune_label_thresholds(learn: Any, *, seed: int = 0) -> ThresholdSummary | No
     names = [metric.name for metric in learn.metrics if metric.name in THRESHOLD_METRICS]
     at_half = {name: _score(name, probabilities, targets, 0.5) for name in names}
     cross_fitted = {name: _score(name, decisions, targets, 0.5) for name in names}
-    intervals = {name: _cross_fitted_interval(name, decisions, targets, seed) for name in names}
     if learn.history:
         row = learn.history[-1]
         for name in names:
@@ -139,19 +136,9 @@ def tune_label_thresholds(learn: Any, *, seed: int = 0) -> ThresholdSummary | No
         at_half=at_half,
         cross_fitted=cross_fitted,
         in_sample_f1=_score("f1", probabilities, targets, choice.thresholds),
-        cross_fitted_intervals=intervals,
+        decisions=decisions,
+        truth=targets,
     )
-
-
-def _cross_fitted_interval(name: str, decisions: Any, targets: Any, seed: int) -> tuple[float, float]:
-    """The bootstrap interval of metric ``name`` of 0/1 ``decisions`` (see
-    :attr:`ThresholdSummary.cross_fitted_intervals` for what it covers)."""
-    from trainwell.evaluate.intervals import bootstrap_ci
-
-    _, low, high = bootstrap_ci(
-        lambda p, t: _score(name, p, t, 0.5), decisions, targets, n_boot=N_BOOT, seed=seed
-    )
-    return low, high
 
 
 def choose_label_thresholds(learn: Any, *, seed: int = 0, progress: bool = True) -> ThresholdSummary | None:
