@@ -80,7 +80,7 @@ class NanGuard(Callback):
     def _describe(self, learn: Learner, context: str = "") -> str:
         value = "nan" if bool(torch.isnan(learn.loss.detach()).any()) else "infinite"
         return (
-            f"loss became {value} at epoch {learn.epoch + 1}, batch {learn.batch_index + 1} "
+            f"loss became {value} at epoch {learn.recorder.shown_epoch(learn.epoch)}, batch {learn.batch_index + 1} "
             f"(learning rate {_current_lr(learn):.1e}){context}; lower the learning rate (--lr) or add GradientClip"
         )
 

@@ -69,7 +69,8 @@ class ProgressBar(Callback):
         if self._task is not None:
             self._progress.remove_task(self._task)
         self._task = self._progress.add_task(
-            f"epoch {learn.epoch + 1}/{learn.n_epochs} {phase}",
+            f"epoch {learn.recorder.shown_epoch(learn.epoch)}/{learn.recorder.shown_epoch(learn.n_epochs - 1)} "
+            f"{phase}",
             total=total,
             status="",
             completed=learn._start_batch if phase == "train" else 0,
@@ -104,8 +105,10 @@ class ProgressBar(Callback):
             self._columns = [key for key in row if key != "fit" and split_target_key(key)[1] is None]
             header = "  ".join(f"{name:>11}" for name in self._columns)
             self.console.print(header, highlight=False, soft_wrap=True)
+        # The history keeps the fit's 0-based epoch (resuming relies on it); people read 1, 2... as curves.png.
+        shown = {**row, "epoch": learn.recorder.shown_epoch(int(row["epoch"]))} if "epoch" in row else row
         self.console.print(
-            "  ".join(_cell(row.get(name)) for name in self._columns), highlight=False, soft_wrap=True
+            "  ".join(_cell(shown.get(name)) for name in self._columns), highlight=False, soft_wrap=True
         )
 
     def teardown(self, learn: Learner) -> None:

@@ -41,6 +41,7 @@ class Recorder(Callback):
         self._valid_rows = 0
         self._epoch_start = 0.0
         self.resumed = False
+        self.earlier_epochs = 0
 
     # --------------------------------------------------------------------------------- events
     def before_fit(self, learn: Learner) -> None:
@@ -48,6 +49,14 @@ class Recorder(Callback):
             self.fit_count += 1
             self.smooth_loss = None
         self._smooth_steps = 0
+        # Rows of earlier fits (fine-tuning's frozen phase): this fit's epochs are shown numbered after them.
+        self.earlier_epochs = sum(row.get("fit") != self.fit_count for row in self.history)
+
+    def shown_epoch(self, epoch: int) -> int:
+        """The number people see for this fit's ``epoch`` (0-based, as ``learn.epoch`` and the history's
+        ``"epoch"`` hold it): counted from 1 over every fit of the history, as the rows of ``curves.png`` are,
+        so that fine-tuning's unfrozen phase goes on from its frozen one (1; 2, 3, 4)."""
+        return self.earlier_epochs + epoch + 1
 
     def before_epoch(self, learn: Learner) -> None:
         self._epoch_start = time.perf_counter()

@@ -94,6 +94,7 @@ def plot_history(
             epochs, [math.nan if row.get(name) is None else row[name] for row in history], "o-", label=name
         )
     metric_axis.set_xlabel("epoch")
+    metric_axis.xaxis.get_major_locator().set_params(integer=True)  # epochs 1, 2, 3: never 1.5
     metric_axis.set_title("Validation metrics")
     if metric_names:
         metric_axis.legend()

@@ -1,0 +1,81 @@
+"""The epoch lines printed during a fit: epochs counted from 1 over the whole history, as curves.png counts
+them, fine-tuning's two phases included, while the history keeps each fit's 0-based epoch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from callbacks_helpers import regression_data
+from rich.console import Console
+from torch import nn
+
+from trainwell.callbacks import Checkpoint
+from trainwell.callbacks.progress import ProgressBar
+from trainwell.learner import Callback, Learner, plots
+
+
+def _printed_epochs(console: Console) -> list[int]:
+    rows = [line.split() for line in console.export_text().splitlines()]
+    return [int(row[0]) for row in rows if row and row[0].isdigit()]
+
+
+def test_fine_tuning_counts_epochs_from_1_across_its_phases_as_the_curves_do(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    torch.manual_seed(0)
+    console = Console(record=True, width=200, force_terminal=False)
+    model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 1))
+    learn = Learner(
+        model, regression_data(), progress=False, device="cpu", lr=0.05, callbacks=[ProgressBar(console)]
+    )
+    learn.fine_tune(2, freeze_epochs=1)  # a frozen epoch, then two with everything training
+    assert [(row["fit"], row["epoch"]) for row in learn.history] == [(1, 0), (2, 0), (2, 1)]  # stored 0-based
+    assert _printed_epochs(console) == [1, 2, 3]
+    drawn: list[Any] = []  # the figure of curves.png, kept instead of written
+
+    def keep(figure: Any, path: Path) -> Path:
+        drawn.append(figure)
+        return path
+
+    monkeypatch.setattr(plots, "_save", keep)
+    plots.plot_history(learn.history, learn.recorder.lrs, learn.recorder.losses, tmp_path / "curves.png")
+    metric_axis = drawn[0].axes[1]
+    assert metric_axis.get_xlabel() == "epoch"
+    assert list(metric_axis.lines[0].get_xdata()) == [1, 2, 3]
+    plots._pyplot().close(drawn[0])
+
+
+def test_a_second_fit_goes_on_counting() -> None:
+    console = Console(record=True, width=200, force_terminal=False)
+    learn = Learner(nn.Linear(3, 1), regression_data(), progress=False, device="cpu", lr=0.05)
+    bar = ProgressBar(console)
+    learn.fit(2, callbacks=[bar])
+    learn.fit(1, callbacks=[bar])
+    assert _printed_epochs(console) == [1, 2, 3]
+    assert learn.recorder.shown_epoch(learn.epoch) == 3 and learn.epoch == 0
+
+
+class StopAtSecondEpoch(Callback):
+    """Interrupts the fit as the second epoch starts (after the first epoch's checkpoint)."""
+
+    def before_epoch(self, learn: Learner) -> None:
+        if learn.epoch == 1:
+            raise KeyboardInterrupt
+
+
+def test_a_resumed_fit_numbers_its_epochs_as_the_uninterrupted_one(tmp_path: Path) -> None:
+    def learner() -> Learner:
+        return Learner(
+            nn.Linear(3, 1), regression_data(), progress=False, device="cpu", lr=0.05, path=tmp_path
+        )
+
+    with pytest.raises(KeyboardInterrupt):
+        learner().fit(3, callbacks=[Checkpoint(), StopAtSecondEpoch()])
+    console = Console(record=True, width=200, force_terminal=False)
+    resumed = learner()
+    resumed.fit(3, callbacks=[ProgressBar(console)], resume_from=tmp_path / "checkpoint.pt")
+    assert [row["epoch"] for row in resumed.history] == [0, 1, 2]  # the history's own numbering is unchanged
+    assert _printed_epochs(console) == [2, 3]
