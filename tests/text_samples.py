@@ -29,3 +29,22 @@ def reviews(
             rng.shuffle(words)
         rows.append((" ".join(map(str, words)), "pos" if good else "neg"))
     return pd.DataFrame(rows, columns=["review", "sentiment"])
+
+
+NAMES = [f"name{i}" for i in range(40)]
+ANIMALS = ["cat", "dog", "bird", "horse", "fox", "cow"]
+
+
+def stories(n: int, seed: int = 0) -> list[str]:
+    """``n`` short texts in a tiny grammar about one of 40 people, who stays the same for runs of 8 texts: a
+    model that remembers the recent texts (the cache pointer) predicts the name better than one that does not."""
+    rng = np.random.default_rng(seed)
+    texts = []
+    for index in range(n):
+        if index % 8 == 0:
+            name = rng.choice(NAMES)
+        animal = rng.choice(ANIMALS)
+        texts.append(
+            f"{name} saw the {animal} . the {animal} ran to {name} . then {name} sat down with the {animal} ."
+        )
+    return texts

@@ -315,7 +315,10 @@ def evaluate(
     ] = None,
     task: Annotated[
         str | None,
-        typer.Option(help="Override the inferred task: binary, multiclass, multilabel, regression."),
+        typer.Option(
+            help="Override the inferred task: binary, multiclass, multilabel, regression; language_model judges a "
+            "language model trained on the corpus DATA (a folder of .txt files, a text file, or --text column)."
+        ),
     ] = None,
     label_delim: LabelDelim = None,
     path_col: PathCol = None,
@@ -347,13 +350,47 @@ def evaluate(
         str,
         typer.Option(help=ENCODING_HELP),
     ] = "utf-8",
+    test: Annotated[
+        Path | None,
+        typer.Option(
+            help="Language models: the test text (same forms as the corpus); default: the corpus's last 10% of "
+            "texts."
+        ),
+    ] = None,
 ) -> None:
     """Cross-validate a model on a table, a folder of images, texts, ratings or tagged sentences (CoNLL files),
-    with confidence intervals, against baselines."""
+    with confidence intervals, against baselines; a language model (--task language_model) is judged on
+    held-out text against n-gram baselines."""
 
     def run() -> None:
         from trainwell.core.errors import ConfigError
 
+        if task == "language_model":
+            from trainwell.cli._evaluate_lm import render_lm
+            from trainwell.text.lm_eval import evaluate_language_model
+
+            if target is not None:
+                raise ConfigError(
+                    "--target is not used by a language model: it predicts the next word of --text"
+                )
+            render_lm(
+                evaluate_language_model(
+                    data,
+                    test=test,
+                    text_col=text,
+                    epochs=epochs,
+                    seed=seed,
+                    baselines=baselines,
+                    encoding=encoding,
+                ),
+                out_console,
+                seed,
+            )
+            return
+        if test is not None:
+            raise ConfigError(
+                "--test is for language models (--task language_model); other models are judged by --cv folds"
+            )
         if cv < 2:
             raise ConfigError(f"--cv must be at least 2 folds, got {cv}; pass e.g. --cv 5")
         from trainwell.cli._tagging import is_tagging_source

@@ -10,7 +10,7 @@ from trainwell.evaluate.baselines import baseline_names, cross_validate_baseline
 from trainwell.evaluate.compare import Verdict, judge, score, verdicts
 from trainwell.evaluate.cv import CVResult, MetricSummary, cross_validate, fold_indices
 from trainwell.evaluate.explain import MetricLine, explain_validation, top_precision
-from trainwell.evaluate.intervals import bootstrap_ci, mean_ci
+from trainwell.evaluate.intervals import bootstrap_ci, grouped_mean_ci, mean_ci
 
 __all__ = [
     "CVResult",
@@ -23,6 +23,7 @@ __all__ = [
     "cross_validate_baselines",
     "explain_validation",
     "fold_indices",
+    "grouped_mean_ci",
     "judge",
     "mean_ci",
     "score",

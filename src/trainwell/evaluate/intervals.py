@@ -108,3 +108,57 @@ def mean_ci(values: Sequence[float] | np.ndarray, level: float = 0.95) -> tuple[
     std = float(array.std(ddof=1))
     half = float(stats.t.ppf((1 + level) / 2, df=array.size - 1)) * std / math.sqrt(array.size)
     return mean, std, mean - half, mean + half
+
+
+def grouped_mean_ci(
+    values: np.ndarray | Sequence[float],
+    groups: np.ndarray | Sequence[int],
+    n_boot: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float, float]:
+    """Mean of per-item ``values`` with a percentile bootstrap interval that resamples whole ``groups``.
+
+    Items of one group are not independent (the words of one text, the tokens of one passage): resampling
+    items one by one would make the interval far too narrow. Each resample draws as many groups as there are,
+    with replacement, and takes the mean over all their items (a cluster bootstrap of a ratio estimator).
+
+    Args:
+        values: one number per item, e.g. each predicted token's loss (for a paired comparison of two models,
+            the difference of their losses on the same items).
+        groups: the group of each item, non-negative integers.
+        n_boot, level, seed: as in :func:`bootstrap_ci`.
+
+    Returns:
+        ``(mean, low, high)``; the bounds are ``nan`` with fewer than 2 groups.
+
+    Example:
+        >>> point, low, high = grouped_mean_ci([1.0, 1.0, 3.0, 3.0], [0, 0, 1, 1], n_boot=200)
+        >>> point, low <= point <= high
+        (2.0, True)
+    """
+    level = _check_level(level)
+    if n_boot < 1:
+        raise ConfigError(f"n_boot must be at least 1, got {n_boot}; pass e.g. n_boot=1000")
+    values = np.asarray(values, dtype=np.float64).reshape(-1)
+    groups = np.asarray(groups, dtype=np.int64).reshape(-1)
+    if values.size == 0 or groups.size != values.size:
+        raise ConfigError(
+            f"values and groups must hold the same number of items (> 0), got {values.size} and {groups.size}"
+        )
+    sums = np.bincount(groups, weights=values)
+    counts = np.bincount(groups).astype(np.float64)
+    sums, counts = sums[counts > 0], counts[counts > 0]
+    point = float(sums.sum() / counts.sum())
+    k = sums.size
+    if k < 2:
+        return point, math.nan, math.nan
+    rng = np.random.default_rng(seed)
+    means = np.empty(n_boot)
+    step = max(1, 4_000_000 // k)  # resamples per block: the weight matrix stays below ~32 MB
+    for start in range(0, n_boot, step):
+        rows = min(step, n_boot - start)
+        weights = rng.multinomial(k, np.full(k, 1.0 / k), size=rows).astype(np.float64)  # (rows, K)
+        means[start : start + rows] = (weights @ sums) / (weights @ counts)
+    low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+    return point, float(low), float(high)

@@ -90,7 +90,19 @@ def build_report(
         from trainwell.report._text import read_labelled, text_report_sections
 
         if getattr(predictor, "task", None) is None or predictor.task.kind == "language_model":
-            raise ConfigError(f"'{model_dir}' is a language model; the report covers classifiers and taggers")
+            from trainwell.report._lm import lm_report_sections
+            from trainwell.text.lm_predictor import LMPredictor, load_lm
+
+            if isinstance(data, pd.DataFrame):
+                raise ConfigError(
+                    "a language model's report needs --data: held-out text (a folder of .txt files, a text "
+                    "file with one text per line, or a CSV with a 'text' column)"
+                )
+            lm = predictor if isinstance(predictor, LMPredictor) else load_lm(model_dir)
+            intro, sections = lm_report_sections(lm, Path(data), top_k=top_k, encoding=encoding, seed=seed)
+            sections.insert(0, _training_section(Path(model_dir), lm.metadata))
+            text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
+            return write_text_atomic(destination, text)
         if predictor.task.kind == "tagging":
             from trainwell.report._tagging import tagging_report_sections
 

@@ -43,13 +43,17 @@ class StreamProbabilities:
         p_model: ``(N,)`` the model's probability of each next word.
         p_cache: ``(len(thetas), N)`` the cache's probability of it, one row per ``θ``.
         has_cache: ``(N,)`` whether the cache held anything (false for the first token only).
-        thetas: The ``θ`` of each row of ``p_cache``.
+        thetas: The ``θ`` of each row of ``p_cache`` (none: the cache was not scored).
+        rank: ``(N,)`` how many words the model found more likely than the true one (0: its first guess).
+        p_top: ``(N,)`` the model's probability of its first guess.
     """
 
     p_model: torch.Tensor
     p_cache: torch.Tensor
     has_cache: torch.Tensor
     thetas: tuple[float, ...]
+    rank: torch.Tensor
+    p_top: torch.Tensor
 
 
 @dataclass
@@ -76,12 +80,12 @@ class CacheReport:
         }
 
 
-def _check(window: int, thetas: Sequence[float], chunk: int) -> None:
+def _check(window: int, thetas: Sequence[float], chunk: int, *, allow_none: bool = False) -> None:
     if isinstance(window, bool) or not isinstance(window, int) or window < 1:
         raise ConfigError(f"window must be a whole number >= 1; got {window!r}")
     if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
         raise ConfigError(f"chunk must be a whole number >= 1; got {chunk!r}")
-    if not thetas or any(not (isinstance(t, (int, float)) and t > 0) for t in thetas):
+    if (not thetas and not allow_none) or any(not (isinstance(t, (int, float)) and t > 0) for t in thetas):
         raise ConfigError(f"thetas must be positive numbers; got {list(thetas)!r}")
 
 
@@ -94,12 +98,13 @@ def stream_probabilities(
     thetas: Sequence[float] = DEFAULT_THETAS,
     chunk: int = 256,
 ) -> StreamProbabilities:
-    """Run ``model`` over the 1-d stream ``ids`` (batch size 1) and score the cache for every ``θ``.
+    """Run ``model`` over the 1-d stream ``ids`` (batch size 1) and score the cache for every ``θ`` (``thetas=()``:
+    the model alone).
 
     ``model`` must have ``features(ids (1, T)) -> (1, T, E)`` (the last layer's output), ``decoder`` (features
     -> logits) and ``reset()``, as :class:`~trainwell.text.awd_lstm.AWDLSTMLanguageModel` has.
     """
-    _check(window, thetas, chunk)
+    _check(window, thetas, chunk, allow_none=True)
     ids = torch.as_tensor(ids, dtype=torch.long).reshape(-1)
     if len(ids) < 2:
         raise DataError(f"the stream has {len(ids)} tokens; the cache needs at least 2")
@@ -111,14 +116,19 @@ def stream_probabilities(
     theta_column = torch.tensor(list(thetas), dtype=torch.float32, device=device)[:, None, None]
     history_h = torch.empty(0, 0, device=device)
     history_y = torch.empty(0, dtype=torch.long, device=device)
-    p_model_parts, p_cache_parts = [], []
+    p_model_parts, p_cache_parts, rank_parts, top_parts = [], [], [], []
     n = len(ids) - 1
     for offset in range(0, n, chunk):
         x = ids[offset : min(offset + chunk, n)][None]  # (1, T)
         y = ids[offset + 1 : offset + 1 + x.size(1)]  # (T,)
         h = model.features(x)[0].float()  # type: ignore[operator]  # (T, E)
         log_probs = F.log_softmax(model.decoder(h).float(), dim=-1)  # type: ignore[operator]
-        p_model_parts.append(log_probs.gather(1, y[:, None])[:, 0].exp())
+        true_log_prob = log_probs.gather(1, y[:, None])  # (T, 1)
+        p_model_parts.append(true_log_prob[:, 0].exp())
+        rank_parts.append((log_probs > true_log_prob).sum(1))
+        top_parts.append(log_probs.max(1).values.exp())
+        if not thetas:
+            continue
         keys = torch.cat([history_h, h]) if history_h.numel() else h  # (M + T, E)
         key_y = torch.cat([history_y, y])  # the word that followed each key state
         t_len, m_len = h.size(0), history_y.numel()
@@ -137,9 +147,11 @@ def stream_probabilities(
     has_cache[0] = False
     return StreamProbabilities(
         p_model=torch.cat(p_model_parts).cpu(),
-        p_cache=torch.cat(p_cache_parts, dim=1).cpu(),
+        p_cache=torch.cat(p_cache_parts, dim=1).cpu() if p_cache_parts else torch.zeros(0, n),
         has_cache=has_cache,
         thetas=tuple(float(t) for t in thetas),
+        rank=torch.cat(rank_parts).cpu(),
+        p_top=torch.cat(top_parts).cpu(),
     )
 
 

@@ -127,6 +127,8 @@ class LanguageModelLearner(Learner):
     """A :class:`Learner` with exact perplexity evaluation, the cache pointer and text generation."""
 
     recipe: LMRecipe
+    #: The cache pointer's tuning at the end of :func:`fit_language_model` (``None`` before, or untuned).
+    cache_report: CacheReport | None = None
 
     @torch.no_grad()
     def validate(self, loader: Iterable[Any] | None = None) -> dict[str, float]:
@@ -364,6 +366,7 @@ def fit_language_model(
     progress: bool = True,
     pretrained: str | Path | None = None,
     learner_kwargs: dict[str, Any] | None = None,
+    tune_cache: bool = True,
     **data_kwargs: Any,
 ) -> LanguageModelLearner:
     """The whole language-model job: :func:`lm_data`, :func:`language_model_learner`, one-cycle, model directory.
@@ -374,6 +377,11 @@ def fit_language_model(
     With ``pretrained`` (a language-model directory) that model is fine-tuned on ``source`` (its tokenizer, its
     vocabulary extended with the new words, its weights), with discriminative rates: each layer group's rate is
     2.6 times the one below it, the embedding and decoder at ``lr``.
+
+    With ``tune_cache`` and validation text, the cache pointer's ``theta`` and ``lambda`` are then chosen on (up
+    to :data:`CACHE_TUNE_TOKENS` of) the validation text and kept in the recipe (``recipe.cache``), so judging
+    the model on other text applies them; they are left out when the cache does not lower the perplexity there.
+    The tuning's figures are in ``learn.cache_report``.
     """
     from trainwell.core.seeding import seed_everything
     from trainwell.distributed import maybe_distribute
@@ -398,6 +406,27 @@ def fit_language_model(
     n_groups = len(learn.layer_groups())
     rates: float | slice = slice(peak / LR_DECAY ** (n_groups - 1), peak) if pretrained is not None else peak
     learn.fit_one_cycle(n_epochs, rates, moms=(0.8, 0.7))
+    if tune_cache:
+        _tune_cache(learn)
     if out is not None:
         write_run(learn, Path(out), None)
     return learn
+
+
+#: Validation tokens the cache pointer is tuned on at the end of a fit (a read with batch size 1).
+CACHE_TUNE_TOKENS = 50_000
+
+
+def _tune_cache(learn: LanguageModelLearner) -> None:
+    """Choose the cache pointer's settings on the validation text and keep them in the recipe when they help."""
+    from trainwell.text.cache import evaluate_cache
+    from trainwell.text.lm_stream import CacheSettings
+
+    valid = learn.data.valid
+    learn.cache_report = None
+    if not isinstance(valid, LMStreamLoader) or len(valid.ids) < 3:
+        return
+    report = evaluate_cache(learn.model, valid.ids[:CACHE_TUNE_TOKENS])
+    learn.cache_report = report
+    if report.lambda_ > 0 and report.valid_perplexity_cache < report.valid_perplexity:
+        learn.recipe.cache = CacheSettings(report.window, report.theta, report.lambda_)

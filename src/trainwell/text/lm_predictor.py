@@ -1,4 +1,4 @@
-"""Text generation from a language-model artifact, without the training code.
+"""Text generation and scoring from a language-model artifact, without the training code.
 
 Imports only torch, the registry (to rebuild the model from ``trainwell.json``) and the text recipe, so a
 serving process or ``trainwell generate`` never loads the Learner.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import torch
 from torch import nn
@@ -18,6 +18,9 @@ from trainwell.core.errors import ArtifactError, ConfigError, DataError
 from trainwell.models.registry import create_model
 from trainwell.text.lm_stream import LMRecipe
 from trainwell.text.tokenize import BOS, FAKE_PREFIX, MAJ, PAD, UNK, UP
+
+if TYPE_CHECKING:
+    from trainwell.text.lm_eval import TokenScores
 
 __all__ = ["LMPredictor", "generate_ids", "generate_text", "load_lm", "predictor_from_artifact"]
 
@@ -149,7 +152,7 @@ def _prompt_ids(recipe: LMRecipe, prompt: str) -> list[int]:
 
 
 class LMPredictor:
-    """A trained language model and its recipe: ``generate(prompt)``.
+    """A trained language model and its recipe: ``generate(prompt)``, ``score(held_out_text)``.
 
     Example:
         >>> predictor = load_lm("model/")                       # doctest: +SKIP
@@ -198,6 +201,35 @@ class LMPredictor:
         return generate_text(
             self.model, self.recipe, prompt, n_words, temperature=temperature, top_k=top_k, seed=seed
         )
+
+    def score(
+        self,
+        source: Any,
+        *,
+        text_col: str | None = None,
+        encoding: str = "utf-8",
+        errors: Literal["strict", "replace"] = "strict",
+        cache: bool = True,
+        name: str = "trainwell",
+    ) -> list[TokenScores]:
+        """The model's loss on every token of held-out text: a folder of ``.txt`` files, a text file (one text per
+        line), a CSV/TSV with ``text_col``, or a list of texts.
+
+        Returns:
+            The model's :class:`~trainwell.text.lm_eval.TokenScores`, then (with ``cache`` and cache settings in
+            the recipe) its scores with the cache pointer.
+
+        Example:
+            >>> scores = load_lm("model/").score("test.txt")   # doctest: +SKIP
+            >>> scores[0].perplexity_interval()                 # doctest: +SKIP
+            (118.2, 112.9, 123.8)
+        """
+        from trainwell.text.lm_eval import encode_held_out, score_model
+        from trainwell.text.lm_stream import read_corpus
+
+        texts = read_corpus(source, text_col=text_col, errors=errors, encoding=encoding)
+        held_out = encode_held_out(self.recipe, texts)
+        return score_model(self.model, held_out, name=name, cache=self.recipe.cache if cache else None)
 
 
 def predictor_from_artifact(metadata: dict[str, Any], state: Mapping[str, torch.Tensor]) -> LMPredictor:

@@ -36,6 +36,7 @@ from trainwell.text.tokenize import EOS, UNK, WordTokenizer, read_text_files, va
 from trainwell.text.vocab import Vocab
 
 __all__ = [
+    "CacheSettings",
     "LMRecipe",
     "LMStreamLoader",
     "WhitespaceTokenizer",
@@ -103,6 +104,9 @@ class LMRecipe:
         tokenizer_name: ``"word"``, ``"subword"`` or ``"whitespace"``.
         tokenizer: The tokenizer object (rebuilt from its ``to_dict`` on load).
         vocab: Token ids; for subwords, the pieces by id.
+        cache: The continuous cache pointer's settings chosen on the validation text at the end of training
+            (``window``, ``theta``, ``lambda``), used when held-out text is scored; ``None`` when not tuned (no
+            validation text, or a recipe written before they were kept) or when the cache did not help.
     """
 
     def __init__(
@@ -110,10 +114,12 @@ class LMRecipe:
         tokenizer_name: TokenizerName,
         tokenizer: WordTokenizer | SubwordTokenizer | WhitespaceTokenizer,
         vocab: Vocab,
+        cache: CacheSettings | None = None,
     ) -> None:
         self.tokenizer_name = tokenizer_name
         self.tokenizer = tokenizer
         self.vocab = vocab
+        self.cache = cache
 
     def encode(self, text: str) -> list[int]:
         """Ids of one text, exactly as the training corpus was encoded."""
@@ -123,11 +129,14 @@ class LMRecipe:
 
     def encode_many(self, texts: Sequence[str]) -> torch.Tensor:
         """All texts as one stream of ids (tokenize once, look up once)."""
+        return self.encode_texts(texts)[0]
+
+    def encode_texts(self, texts: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        """All texts as one stream of ids and the ``offsets`` where each starts (text ``i`` is
+        ``ids[offsets[i]:offsets[i + 1]]``)."""
         if isinstance(self.tokenizer, SubwordTokenizer):
-            ids, _ = self.tokenizer.encode_many(texts)
-            return ids
-        ids, _ = self.vocab.encode_many(self.tokenizer.tokenize_many(texts))
-        return ids
+            return self.tokenizer.encode_many(texts)
+        return self.vocab.encode_many(self.tokenizer.tokenize_many(texts))
 
     def decode(self, ids: Sequence[int] | torch.Tensor) -> str:
         """Readable text of ids (special tokens undone as far as possible)."""
@@ -136,12 +145,15 @@ class LMRecipe:
         return self.tokenizer.detokenize(self.vocab.decode(ids))
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "kind": "language_model",
             "tokenizer_name": self.tokenizer_name,
             "tokenizer": self.tokenizer.to_dict(),
             "vocab": self.vocab.to_dict(),
         }
+        if self.cache is not None:  # written only when tuned, so recipes without it read as before
+            data["cache"] = self.cache.to_dict()
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LMRecipe:
@@ -162,7 +174,35 @@ class LMRecipe:
             tokenizer = WhitespaceTokenizer.from_dict(config)
         else:
             raise ArtifactError(f"unknown tokenizer {name!r} in the language-model recipe")
-        return cls(name, tokenizer, vocab)
+        cache = CacheSettings.from_dict(data["cache"]) if data.get("cache") is not None else None
+        return cls(name, tokenizer, vocab, cache)
+
+
+@dataclass(frozen=True)
+class CacheSettings:
+    """The continuous cache pointer's settings (see :mod:`trainwell.text.cache`): the ``window`` of recent
+    states it keeps, how peaked its match is (``theta``) and its weight in the mixture (``lambda_``)."""
+
+    window: int
+    theta: float
+    lambda_: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"window": self.window, "theta": self.theta, "lambda": self.lambda_}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> CacheSettings:
+        try:
+            settings = cls(int(data["window"]), float(data["theta"]), float(data["lambda"]))
+        except (KeyError, TypeError, ValueError) as error:
+            raise ArtifactError(
+                f"the language-model recipe's cache settings are malformed ({error!r}); the artifact is corrupted"
+            ) from None
+        if settings.window < 1 or settings.theta <= 0 or not 0 <= settings.lambda_ < 1:
+            raise ArtifactError(
+                f"the language-model recipe's cache settings are out of range ({data}); the artifact is corrupted"
+            )
+        return settings
 
 
 # ------------------------------------------------------------------------------------------ loader
@@ -398,6 +438,10 @@ def _read_table_texts(path: Path, text_col: str | None, encoding: str) -> list[s
 
 
 # ------------------------------------------------------------------------------------------ builder
+#: The column name under which the training texts' sketch is kept (``metadata["training"]["rows_sketch"]``).
+SKETCH_COLUMN = "text"
+
+
 def lm_data(
     source: Source,
     *,
@@ -482,6 +526,12 @@ def lm_data(
             )
         train_ids, valid_ids = train_ids[:cut], train_ids[cut:]
     train = LMStreamLoader(train_ids, batch_size, bptt, variable=True, seed=seed)
+    if len(train_texts) >= 2:  # a sketch of the training texts: a report on them can say so
+        import pandas as pd
+
+        from trainwell.data.fingerprint import RowSketch
+
+        train.rows_sketch = RowSketch.of(pd.DataFrame({SKETCH_COLUMN: train_texts}), [SKETCH_COLUMN])  # type: ignore[attr-defined]
     valid_loader = _eval_loader(valid_ids, batch_size, bptt, "validation")
     test_loader = None
     if test is not None:

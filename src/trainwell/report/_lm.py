@@ -1,0 +1,308 @@
+"""The report's sections for a language model judged on held-out text: perplexity with intervals (with and
+without the cache pointer), next-word accuracy, where the loss comes from, calibration of the first guess, the
+hardest texts with their costliest words marked, and continuations sampled from the texts' openings."""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from trainwell.report import _html
+
+if TYPE_CHECKING:
+    from trainwell.text.lm_eval import TokenScores
+    from trainwell.text.lm_predictor import LMPredictor
+
+#: Tokens shown of each hard text (the costliest window of a longer one).
+SHOWN_TOKENS = 80
+#: Texts shorter than this are not listed among the hardest (one rare word makes a 2-token text "hard").
+MIN_HARD_TOKENS = 5
+#: A token is marked in the hardest texts when the model gave it less than this probability.
+MARK_BELOW = 0.001
+#: Openings continued in the samples section, the prompt's length and the words sampled.
+N_SAMPLES, PROMPT_TOKENS, SAMPLED_WORDS = 3, 10, 20
+
+
+def lm_report_sections(
+    predictor: LMPredictor, data: Path, *, top_k: int, encoding: str = "utf-8", seed: int = 0
+) -> tuple[list[str], list[str]]:
+    """Intro paragraphs and sections for the language model of ``predictor`` judged on the texts of ``data``
+    (a folder of ``.txt`` files, a text file with one text per line, or a CSV/TSV with a ``text`` column)."""
+    import pandas as pd
+
+    from trainwell.report.build import _training_overlap
+    from trainwell.text.lm_eval import encode_held_out, score_model
+    from trainwell.text.lm_stream import SKETCH_COLUMN, read_corpus
+
+    text_col = SKETCH_COLUMN if data.suffix.lower() in (".csv", ".tsv") else None
+    texts = read_corpus(data, text_col=text_col, encoding=encoding)
+    held_out = encode_held_out(predictor.recipe, texts)
+    scores = score_model(predictor.model, held_out, cache=predictor.recipe.cache)
+    model = scores[0]
+    intro = [
+        _html.paragraph(
+            f"A language model judged on {held_out.n_tokens:,} predicted tokens of {held_out.n_texts:,} "
+            f"text{'' if held_out.n_texts == 1 else 's'} from {data}, read as one stream as in training."
+        )
+    ]
+    overlap = _training_overlap(predictor.metadata, pd.DataFrame({SKETCH_COLUMN: texts}))
+    if overlap:
+        intro.append(_html.paragraph(overlap))
+    sections = [_perplexity_section(scores, predictor, seed)]
+    if predictor.recipe.tokenizer_name != "subword":
+        sections.append(_bands_section(model, predictor))
+    sections.append(_calibration_section(model))
+    sections.append(_hardest_section(model, predictor, texts, top_k))
+    sections.append(_samples_section(predictor, held_out.ids, held_out.text_of_token, texts, seed))
+    return intro, sections
+
+
+def _perplexity_section(scores: list[TokenScores], predictor: LMPredictor, seed: int) -> str:
+    from trainwell.text.lm_eval import compare
+
+    model = scores[0]
+    held = model.held_out
+    rows: list[tuple[object, ...]] = []
+    for score in scores:
+        perplexity, low, high = score.perplexity_interval(seed=seed)
+        rows.append(
+            (
+                score.name,
+                perplexity,
+                _html.interval(low, high),
+                score.bits_per_char,
+                score.accuracy(1) if score.rank is not None else "",
+                score.accuracy(5) if score.rank is not None else "",
+            )
+        )
+    perplexity, low, high = model.perplexity_interval(seed=seed)
+    accuracy, acc_low, acc_high = model.accuracy_interval(1, seed=seed)
+    body = [
+        _html.paragraph(
+            f"The 95% intervals are percentile bootstraps over {held.grouped_by} (the words of one text are not "
+            "independent, so they are resampled together). Perplexity counts tokens of this model's tokenizer; "
+            "bits per character compare models whose tokens differ.",
+            note=True,
+        ),
+        _html.table(
+            [
+                "model",
+                "perplexity",
+                "95% interval",
+                "bits per character",
+                "next-word accuracy",
+                "top-5 accuracy",
+            ],
+            rows,
+        ),
+        _html.paragraph(
+            f"Perplexity {perplexity:,.1f} [{low:,.1f}, {high:,.1f}]: at each step the model is on average as "
+            f"unsure as a choice among {perplexity:,.0f} equally likely words (of {len(predictor.recipe.vocab):,} "
+            f"in its vocabulary). Its first guess of the next word is right {accuracy:.1%} "
+            f"[{acc_low:.1%}, {acc_high:.1%}] of the time, and the right word is among its first five guesses "
+            f"{model.accuracy(5):.1%} of the time."
+        ),
+    ]
+    unknown = float((held.ids[1:] == predictor.recipe.vocab.unk_id).mean())
+    if unknown > 0:
+        body.append(
+            _html.paragraph(
+                f"{unknown:.1%} of the tokens are words outside the vocabulary, predicted as one token "
+                "(xxunk); perplexities compare only between models of the same vocabulary.",
+                note=True,
+            )
+        )
+    cache = predictor.recipe.cache
+    if len(scores) > 1 and cache is not None:
+        ratio = compare(scores[1], model, seed=seed)
+        body.append(
+            _html.paragraph(
+                f"The cache pointer (the last {cache.window} hidden states and the words that followed them, "
+                f"theta {cache.theta}, lambda {cache.lambda_}, chosen on the validation text at the end of "
+                f"training): {ratio.sentence()}."
+            )
+        )
+    else:
+        body.append(
+            _html.paragraph(
+                "No cache pointer: this model's recipe holds no cache settings (it was trained without validation "
+                "text, before they were kept, or the cache did not help on its validation text).",
+                note=True,
+            )
+        )
+    history = (predictor.metadata.get("training") or {}).get("history") or []
+    last = history[-1] if history else {}
+    if isinstance(last.get("perplexity"), float):
+        body.append(
+            _html.paragraph(
+                f"At the end of training its validation perplexity was {last['perplexity']:,.1f}"
+                + (
+                    f", against {last['perplexity_baseline']:,.1f} for a Kneser-Ney trigram counted on the "
+                    "training text"
+                    if isinstance(last.get("perplexity_baseline"), float)
+                    else ""
+                )
+                + ". trainwell evaluate CORPUS --task language_model --test TEXT compares it with n-gram "
+                "baselines on this text.",
+                note=True,
+            )
+        )
+    return _html.section("metrics", "Perplexity", body)
+
+
+def _bands_section(model: TokenScores, predictor: LMPredictor) -> str:
+    from trainwell.text.lm_eval import loss_by_band
+
+    bands = loss_by_band(model, predictor.recipe.vocab)
+    rows = [
+        (
+            band.name,
+            band.tokens,
+            f"{band.share:.1%}",
+            f"{band.loss_share:.1%}",
+            band.perplexity,
+            band.accuracy,
+        )
+        for band in bands
+    ]
+    body = [
+        _html.paragraph(
+            "Words are ranked by how often they occurred in training (rank 1: the most frequent). Perplexity "
+            "within a band is exp of its tokens' mean loss.",
+            note=True,
+        ),
+        _html.table(
+            ["tokens", "count", "share of tokens", "share of the loss", "perplexity", "next-word accuracy"],
+            rows,
+        ),
+    ]
+    costly = max(bands, key=lambda band: band.loss_share - band.share, default=None)
+    if costly is not None and costly.loss_share > costly.share:
+        body.append(
+            _html.paragraph(
+                f"{costly.name.capitalize()} are {costly.share:.0%} of the tokens but {costly.loss_share:.0%} of "
+                "the loss: the model's uncertainty is concentrated there."
+            )
+        )
+    return _html.section("bands", "Where the loss comes from", body)
+
+
+def _calibration_section(model: TokenScores) -> str:
+    from trainwell.interpret._plots import plot_calibration
+    from trainwell.interpret.classification import reliability_bins
+
+    assert model.rank is not None and model.p_top is not None  # a neural model's scores carry both
+    right = (model.rank == 0).astype(np.float64)
+    mean_probability, frequency, counts = reliability_bins(model.p_top, right)
+    with tempfile.TemporaryDirectory(prefix="trainwell-report-") as scratch:
+        png = plot_calibration(
+            mean_probability,
+            frequency,
+            counts,
+            Path(scratch) / "calibration.png",
+            False,
+            axis_labels=("probability of the model's first guess", "how often the first guess was right"),
+            title="Calibration of the first guess (tokens per bin annotated)",
+        ).read_bytes()
+    gap = float(model.p_top.mean() - right.mean())
+    if abs(gap) < 0.02:
+        verdict = "its stated confidence matches how often it is right"
+    elif gap > 0:
+        verdict = f"it is overconfident: its first guesses are right {gap:.1%} less often than it says"
+    else:
+        verdict = f"it is underconfident: its first guesses are right {-gap:.1%} more often than it says"
+    return _html.section(
+        "calibration",
+        "Calibration",
+        [
+            _html.image(png, "calibration of the first guess"),
+            _html.paragraph(
+                f"Mean probability of the first guess {model.p_top.mean():.1%}, right {right.mean():.1%} of the "
+                f"time: {verdict}."
+            ),
+        ],
+    )
+
+
+def _hardest_section(model: TokenScores, predictor: LMPredictor, texts: list[str], top_k: int) -> str:
+    held = model.held_out
+    losses = model.text_losses()
+    counts = np.bincount(held.text_of_token, minlength=held.n_texts)
+    eligible = np.flatnonzero((counts >= MIN_HARD_TOKENS) & ~np.isnan(losses))
+    if not len(eligible):
+        eligible = np.flatnonzero(~np.isnan(losses))
+    order = eligible[np.argsort(-losses[eligible], kind="stable")][:top_k]
+    itos = predictor.recipe.vocab.itos
+    rows: list[str] = []
+    for text in order:
+        positions = np.flatnonzero(held.text_of_token == text)
+        if len(positions) > SHOWN_TOKENS:  # the costliest window of a long text
+            window = np.convolve(model.nll[positions], np.ones(SHOWN_TOKENS), mode="valid")
+            start = int(np.argmax(window))
+            positions = positions[start : start + SHOWN_TOKENS]
+        probability = np.exp(-model.nll[positions])
+        words = []
+        for position, p in zip(positions, probability, strict=True):
+            token = _html.escape(itos[int(held.ids[position + 1])])
+            words.append(f'<mark title="p={p:.2g}">{token}</mark>' if p < MARK_BELOW else token)
+        rows.append(
+            f'<tr><td class="number">{int(text) + 1}</td><td class="number">{_html.format_value(math.exp(losses[text]))}'
+            f'</td><td class="number">{int(counts[text])}</td><td class="prose">{" ".join(words)}</td></tr>'
+        )
+    table = (
+        '<div class="scroll"><table><thead><tr><th>text</th><th>perplexity</th><th>tokens</th>'
+        f"<th>tokens as the model reads them</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
+    return _html.section(
+        "hardest",
+        "Hardest texts",
+        [
+            _html.paragraph(
+                f"The {len(order)} texts with the highest perplexity (of those with at least {MIN_HARD_TOKENS} "
+                f"tokens), numbered as in the file; marked: tokens the model gave less than {MARK_BELOW:g} "
+                "probability (hover for it). xxmaj marks a capital letter, xxeos the end of a text.",
+                note=True,
+            ),
+            table,
+        ],
+    )
+
+
+def _samples_section(
+    predictor: LMPredictor, ids: np.ndarray, text_of_token: np.ndarray, texts: list[str], seed: int
+) -> str:
+    """Each of a few texts' opening continued by the model, beside what the text really said."""
+    from trainwell.core.errors import DataError
+
+    # The first id of every text: text_of_token[j] is the text of ids[j + 1].
+    starts = np.flatnonzero(np.diff(text_of_token)) + 2
+    rows: list[tuple[str, str, str]] = []
+    for start in [0, *starts.tolist()]:
+        if len(rows) == N_SAMPLES:
+            break
+        stop = start + PROMPT_TOKENS + SAMPLED_WORDS
+        if stop > len(ids):
+            break
+        prompt = predictor.recipe.decode(ids[start : start + PROMPT_TOKENS].tolist())
+        real = predictor.recipe.decode(ids[start + PROMPT_TOKENS : stop].tolist())
+        try:
+            sampled = predictor.generate(prompt, SAMPLED_WORDS, temperature=0.8, top_k=40, seed=seed)
+        except DataError:  # a prompt of markers only
+            continue
+        rows.append((prompt, sampled[len(prompt) :].strip(), real))
+    if not rows:
+        body = [_html.paragraph("The held-out texts are too short to continue.", note=True)]
+    else:
+        body = [
+            _html.paragraph(
+                f"The first {PROMPT_TOKENS} tokens of a text, continued by {SAMPLED_WORDS} sampled tokens "
+                "(temperature 0.8, top 40), beside the text's own continuation.",
+                note=True,
+            ),
+            _html.table(["opening", "the model's continuation", "the text's continuation"], rows),
+        ]
+    return _html.section("samples", "Continuations", body)

@@ -1,0 +1,467 @@
+"""Judging a language model on held-out text: each predicted token's loss, perplexity with an honest interval,
+next-word accuracy, where the loss comes from, and paired comparisons with n-gram baselines on the same tokens.
+
+- **Perplexity** is ``exp`` of the mean loss per predicted token (natural log), over the held-out texts read as
+  one stream, as in training. Its interval resamples whole texts (or, for fewer than 30 texts, equal passages
+  of the stream): the words of one text are not independent, so resampling tokens one by one would make the
+  interval far too narrow (:func:`trainwell.evaluate.intervals.grouped_mean_ci`).
+- **Bits per character** (total loss in bits over the characters of the texts) compares models whose tokens
+  differ (words against subwords), which perplexity does not.
+- **Paired comparisons**: two models scored on the same tokens differ by the ratio of their perplexities,
+  ``exp`` of the mean difference of their per-token losses; its interval resamples the same groups, so the
+  text-to-text variation both models share cancels out.
+- **The cache pointer** (:mod:`trainwell.text.cache`) is applied with the settings chosen on the validation
+  text at the end of training (``recipe.cache``), never tuned on the text being judged.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import torch
+from torch import nn
+
+from trainwell.core.errors import ConfigError, DataError
+from trainwell.evaluate.intervals import grouped_mean_ci
+from trainwell.text.cache import stream_probabilities
+from trainwell.text.lm_stream import CacheSettings, LMRecipe
+from trainwell.text.tokenize import UNK
+from trainwell.text.vocab import SPECIAL_TOKENS, Vocab
+
+if TYPE_CHECKING:
+    from trainwell.text.ngram import KneserNey
+
+__all__ = [
+    "Band",
+    "HeldOutText",
+    "LMEvaluation",
+    "PerplexityRatio",
+    "TokenScores",
+    "compare",
+    "encode_held_out",
+    "evaluate_language_model",
+    "loss_by_band",
+    "score_model",
+    "score_ngram",
+]
+
+#: Below this many texts, the interval resamples passages of the stream instead of texts.
+MIN_TEXTS = 30
+#: Passages of a short held-out stream: at most this many, each at least ``PASSAGE_TOKENS`` long.
+MAX_PASSAGES = 100
+PASSAGE_TOKENS = 50
+#: Vocabulary ranks where the frequency bands end (the ids of a word vocabulary are sorted by training count).
+BAND_EDGES = (100, 1_000, 10_000)
+
+
+@dataclass
+class HeldOutText:
+    """Held-out texts encoded as one stream, as a language model reads them.
+
+    Attributes:
+        ids: ``(N + 1,)`` the token ids of every text, one after the other.
+        groups: ``(N,)`` the resampling group of each predicted token ``ids[1:]``: its text, or its passage when
+            there are fewer than :data:`MIN_TEXTS` texts.
+        text_of_token: ``(N,)`` the text each predicted token belongs to.
+        n_texts: Texts read.
+        n_chars: Characters of the texts, one separator each included.
+    """
+
+    ids: np.ndarray
+    groups: np.ndarray
+    text_of_token: np.ndarray
+    n_texts: int
+    n_chars: int
+
+    @property
+    def n_tokens(self) -> int:
+        """Predicted tokens (every token but the first)."""
+        return len(self.ids) - 1
+
+    @property
+    def grouped_by(self) -> str:
+        """What the interval resamples: ``"texts"`` or ``"passages"``."""
+        return "texts" if self.n_texts >= MIN_TEXTS else "passages"
+
+
+def encode_held_out(recipe: LMRecipe, texts: Sequence[str]) -> HeldOutText:
+    """``texts`` encoded with the model's own tokenizer and vocabulary (unknown words become ``xxunk``).
+
+    Raises:
+        DataError: Fewer than 2 tokens in all, or no text.
+    """
+    if not texts:
+        raise DataError("no held-out text to judge the language model on; pass a non-empty file or folder")
+    ids_t, offsets_t = recipe.encode_texts(list(texts))
+    ids, offsets = ids_t.numpy().astype(np.int64), offsets_t.numpy().astype(np.int64)
+    if len(ids) < 2:
+        raise DataError(
+            f"the held-out text has {len(ids)} token{'' if len(ids) == 1 else 's'}; a language model is judged "
+            "on at least 2 (pass more text)"
+        )
+    positions = np.arange(1, len(ids))
+    text_of_token = np.searchsorted(offsets[1:], positions, side="right")
+    n = len(positions)
+    if len(texts) >= MIN_TEXTS:
+        groups = text_of_token
+    else:
+        passages = max(1, min(MAX_PASSAGES, n // PASSAGE_TOKENS))
+        groups = np.arange(n) * passages // n
+    n_chars = sum(len(text) + 1 for text in texts)
+    return HeldOutText(ids, groups, text_of_token, len(texts), n_chars)
+
+
+@dataclass
+class TokenScores:
+    """One model's loss on every predicted token of a :class:`HeldOutText` (natural log).
+
+    Attributes:
+        name: The model's name in tables and sentences.
+        nll: ``(N,)`` the loss of each predicted token, ``-log p(true next token)``.
+        held_out: The text scored.
+        rank: ``(N,)`` words the model found likelier than the true one (0: its first guess was right); ``None``
+            where unknown (n-gram baselines, the cache mixture).
+        p_top: ``(N,)`` the model's probability of its first guess, or ``None``.
+    """
+
+    name: str
+    nll: np.ndarray
+    held_out: HeldOutText = field(repr=False)
+    rank: np.ndarray | None = field(default=None, repr=False)
+    p_top: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def loss(self) -> float:
+        """Mean loss per predicted token."""
+        return float(self.nll.mean())
+
+    @property
+    def perplexity(self) -> float:
+        return math.exp(min(self.loss, 700.0))
+
+    @property
+    def bits_per_char(self) -> float:
+        """Total loss in bits over the characters of the held-out texts."""
+        return float(self.nll.sum()) / math.log(2) / max(self.held_out.n_chars, 1)
+
+    def perplexity_interval(self, level: float = 0.95, seed: int = 0) -> tuple[float, float, float]:
+        """``(perplexity, low, high)``: a bootstrap over the held-out texts (or passages)."""
+        loss, low, high = grouped_mean_ci(self.nll, self.held_out.groups, level=level, seed=seed)
+        return _exp(loss), _exp(low), _exp(high)
+
+    def accuracy(self, k: int = 1) -> float:
+        """Share of tokens whose true word was among the model's ``k`` first guesses (``nan`` if unknown)."""
+        return math.nan if self.rank is None else float((self.rank < k).mean())
+
+    def accuracy_interval(self, k: int = 1, level: float = 0.95, seed: int = 0) -> tuple[float, float, float]:
+        if self.rank is None:
+            return math.nan, math.nan, math.nan
+        return grouped_mean_ci(
+            (self.rank < k).astype(np.float64), self.held_out.groups, level=level, seed=seed
+        )
+
+    def text_losses(self) -> np.ndarray:
+        """Mean loss per token of each held-out text (``nan`` for a text with no predicted token)."""
+        held = self.held_out
+        sums = np.bincount(held.text_of_token, weights=self.nll, minlength=held.n_texts)
+        counts = np.bincount(held.text_of_token, minlength=held.n_texts)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+
+    def to_dict(self, level: float = 0.95, seed: int = 0) -> dict[str, Any]:
+        perplexity, low, high = self.perplexity_interval(level, seed)
+        row: dict[str, Any] = {
+            "perplexity": perplexity,
+            "perplexity_low": low,
+            "perplexity_high": high,
+            "loss": self.loss,
+            "bits_per_char": self.bits_per_char,
+            "tokens": self.held_out.n_tokens,
+        }
+        if self.rank is not None:
+            row["accuracy"] = self.accuracy(1)
+            row["top5_accuracy"] = self.accuracy(5)
+        return row
+
+
+def _exp(value: float) -> float:
+    return math.nan if math.isnan(value) else math.exp(min(value, 700.0))
+
+
+@torch.no_grad()
+def score_model(
+    model: nn.Module,
+    held_out: HeldOutText,
+    *,
+    name: str = "trainwell",
+    cache: CacheSettings | None = None,
+    chunk: int = 256,
+) -> list[TokenScores]:
+    """The model's scores on ``held_out`` (read with batch size 1 and a continuous hidden state), and with
+    ``cache`` its scores with the cache pointer as well (named ``"<name> + cache"``)."""
+    thetas = (cache.theta,) if cache is not None else ()
+    window = cache.window if cache is not None else 1
+    probabilities = stream_probabilities(
+        model, torch.from_numpy(held_out.ids), window=window, thetas=thetas, chunk=chunk
+    )
+    p_model = probabilities.p_model.double().numpy()
+    scores = [
+        TokenScores(
+            name,
+            -np.log(np.clip(p_model, 1e-300, None)),
+            held_out,
+            probabilities.rank.numpy(),
+            probabilities.p_top.double().numpy(),
+        )
+    ]
+    if cache is not None:
+        p_cache = probabilities.p_cache[0].double().numpy()
+        mixed = np.where(
+            probabilities.has_cache.numpy(), (1 - cache.lambda_) * p_model + cache.lambda_ * p_cache, p_model
+        )
+        scores.append(TokenScores(f"{name} + cache", -np.log(np.clip(mixed, 1e-300, None)), held_out))
+    return scores
+
+
+def score_ngram(ngram: KneserNey, held_out: HeldOutText, name: str) -> TokenScores:
+    """An n-gram model's scores on the same predicted tokens."""
+    return TokenScores(name, -ngram.log_probs(held_out.ids), held_out)
+
+
+@dataclass
+class PerplexityRatio:
+    """How ``model`` compares with ``other`` on the same tokens: ``ratio`` = its perplexity over the other's."""
+
+    model: str
+    other: str
+    ratio: float
+    low: float
+    high: float
+    level: float
+
+    @property
+    def outcome(self) -> str:
+        """``"beats"`` (the whole interval is below 1), ``"loses"`` (above 1) or ``"ties"``."""
+        if self.high < 1:
+            return "beats"
+        if self.low > 1:
+            return "loses"
+        return "ties"
+
+    def sentence(self) -> str:
+        level = f"{round(self.level * 100)}%"
+        if self.outcome == "beats":
+            change = f"{1 - self.ratio:.0%} lower ({level} interval {1 - self.high:.0%} to {1 - self.low:.0%} lower)"
+            return f"{self.model}'s perplexity is {change} than {self.other}'s on the same tokens"
+        if self.outcome == "loses" and self.low >= 1.5:  # "136% higher" reads worse than "2.36 times"
+            return (
+                f"{self.model}'s perplexity is {self.ratio:.2f} times {self.other}'s on the same tokens "
+                f"({level} interval {self.low:.2f} to {self.high:.2f} times)"
+            )
+        if self.outcome == "loses":
+            change = f"{self.ratio - 1:.0%} higher ({level} interval {self.low - 1:.0%} to {self.high - 1:.0%} higher)"
+            return f"{self.model}'s perplexity is {change} than {self.other}'s on the same tokens"
+        return (
+            f"{self.model} and {self.other} cannot be told apart on this text: the ratio of their perplexities is "
+            f"{self.ratio:.3f} ({level} interval {self.low:.3f} to {self.high:.3f}); judge on more text"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "other": self.other,
+            "ratio": self.ratio,
+            "low": self.low,
+            "high": self.high,
+            "outcome": self.outcome,
+            "text": self.sentence(),
+        }
+
+
+def compare(model: TokenScores, other: TokenScores, level: float = 0.95, seed: int = 0) -> PerplexityRatio:
+    """The paired ratio of perplexities of two models scored on the same held-out text."""
+    if model.held_out is not other.held_out and len(model.nll) != len(other.nll):
+        raise DataError(
+            f"{model.name} and {other.name} were scored on different texts ({len(model.nll)} and "
+            f"{len(other.nll)} tokens); score both on the same HeldOutText"
+        )
+    gap, low, high = grouped_mean_ci(model.nll - other.nll, model.held_out.groups, level=level, seed=seed)
+    return PerplexityRatio(model.name, other.name, _exp(gap), _exp(low), _exp(high), level)
+
+
+@dataclass
+class Band:
+    """Where the loss comes from: the tokens of one kind (a frequency band of the vocabulary, unknown words,
+    or the tokenizer's markers) and the model's figures on them."""
+
+    name: str
+    tokens: int
+    share: float
+    loss_share: float
+    perplexity: float
+    accuracy: float
+
+
+def loss_by_band(scores: TokenScores, vocab: Vocab) -> list[Band]:
+    """The held-out tokens by kind: the tokenizer's markers (capitals, ends of text...), the most frequent words
+    in training (vocabulary ranks 1-100, 101-1,000, 1,001-10,000, beyond) and unknown words (``xxunk``).
+
+    Meant for word vocabularies, whose ids follow the training counts; a subword vocabulary's ids do not.
+    """
+    targets = scores.held_out.ids[1:]
+    n_special = len(SPECIAL_TOKENS)
+    unk = vocab.unk_id
+    kinds: list[tuple[str, np.ndarray]] = [
+        ("markers (xxmaj, xxeos...)", (targets < n_special) & (targets != unk))
+    ]
+    rank = targets - n_special + 1  # 1 = the most frequent word in training
+    start = 1
+    for edge in (*BAND_EDGES, None):
+        upper = f"{edge:,}" if edge is not None else ""
+        name = f"words ranked {start:,}-{upper}" if edge is not None else f"words ranked beyond {start - 1:,}"
+        if start == 1 and edge is not None:
+            name = f"the {edge:,} most frequent words"
+        chosen = (rank >= start) & (rank <= edge if edge is not None else True) & (targets >= n_special)
+        kinds.append((name, chosen))
+        if edge is not None:
+            start = edge + 1
+    kinds.append((f"unknown words ({UNK})", targets == unk))
+    total_loss = float(scores.nll.sum())
+    bands = []
+    for name, chosen in kinds:
+        count = int(chosen.sum())
+        if not count:
+            continue
+        loss = scores.nll[chosen]
+        bands.append(
+            Band(
+                name,
+                count,
+                count / len(targets),
+                float(loss.sum()) / total_loss if total_loss > 0 else math.nan,
+                _exp(float(loss.mean())),
+                float((scores.rank[chosen] == 0).mean()) if scores.rank is not None else math.nan,
+            )
+        )
+    return bands
+
+
+# ------------------------------------------------------------------------------------------ evaluation
+#: Share of the texts held out as test text when none is given (the last ones, in the corpus's order).
+TEST_PCT = 0.1
+
+
+@dataclass
+class LMEvaluation:
+    """What :func:`evaluate_language_model` measured on the held-out test text.
+
+    Attributes:
+        scores: The trained model's scores (then with the cache pointer, when tuned) and each baseline's, all
+            on the same tokens.
+        n_train_texts: Texts the model and the baselines were trained on (validation included).
+        test_source: Where the test text came from, in words.
+        seconds: Time to train the model.
+    """
+
+    scores: list[TokenScores]
+    n_train_texts: int
+    test_source: str
+    seconds: float
+    level: float = 0.95
+    n_models: int = 1
+
+    @property
+    def held_out(self) -> HeldOutText:
+        return self.scores[0].held_out
+
+    @property
+    def best(self) -> TokenScores:
+        """The trained model's best form (with the cache when it is tuned)."""
+        return min(self.scores[: self.n_models], key=lambda score: score.loss)
+
+    def comparisons(self, seed: int = 0) -> list[PerplexityRatio]:
+        """The best form of the model against each baseline, paired on the same tokens."""
+        return [compare(self.best, other, self.level, seed) for other in self.scores[self.n_models :]]
+
+    def to_dict(self, seed: int = 0) -> dict[str, Any]:
+        return {
+            "task": "language_model",
+            "test": self.test_source,
+            "test_texts": self.held_out.n_texts,
+            "test_tokens": self.held_out.n_tokens,
+            "train_texts": self.n_train_texts,
+            "seconds": self.seconds,
+            "level": self.level,
+            "models": {score.name: score.to_dict(self.level, seed) for score in self.scores},
+            "verdicts": [ratio.to_dict() for ratio in self.comparisons(seed)],
+        }
+
+
+def evaluate_language_model(
+    source: Any,
+    *,
+    test: Any = None,
+    test_pct: float = TEST_PCT,
+    text_col: str | None = None,
+    epochs: int | None = None,
+    seed: int = 0,
+    baselines: bool = True,
+    encoding: str = "utf-8",
+    errors: Literal["strict", "replace"] = "strict",
+    progress: bool = True,
+    **fit_kwargs: Any,
+) -> LMEvaluation:
+    """Train a language model as ``trainwell fit --task language_model`` does, then judge it on test text it
+    never saw, beside n-gram baselines counted on the same training tokens (a unigram and an interpolated
+    Kneser-Ney trigram), every model on the same tokens with the same vocabulary.
+
+    Args:
+        source: The corpus (see :func:`~trainwell.text.lm_stream.read_corpus`).
+        test: Test text in the same forms; without it, the last ``test_pct`` of the corpus's texts (in their
+            order, so a text's neighbours do not leak into training as a random split would let them).
+        fit_kwargs: Passed to :func:`~trainwell.text.lm_learner.fit_language_model` (``tokenizer``, ``bptt``...).
+
+    Raises:
+        DataError: Too few texts to hold some out; pass ``test``.
+    """
+    import time
+
+    from trainwell.text.lm_learner import fit_language_model
+    from trainwell.text.lm_stream import LMStreamLoader, read_corpus
+    from trainwell.text.ngram import KneserNey
+
+    if not 0 < test_pct < 1:
+        raise ConfigError(f"test_pct must be between 0 and 1 (exclusive), got {test_pct}")
+    texts = read_corpus(source, text_col=text_col, errors=errors, encoding=encoding)
+    if test is not None:
+        train_texts = texts
+        test_texts = read_corpus(test, text_col=text_col, errors=errors, encoding=encoding)
+        test_source = str(test)
+    else:
+        n_test = round(len(texts) * test_pct)
+        if n_test < 1 or len(texts) - n_test < 2:
+            raise DataError(
+                f"the corpus holds {len(texts)} text{'' if len(texts) == 1 else 's'}: too few to hold out "
+                f"{test_pct:.0%} as test text; pass the test text with --test (Python: test=)"
+            )
+        train_texts, test_texts = texts[:-n_test], texts[-n_test:]
+        test_source = f"the last {n_test:,} of {len(texts):,} texts of {source}"
+    started = time.perf_counter()
+    learn = fit_language_model(
+        train_texts, epochs=epochs, seed=seed, progress=progress, errors=errors, **fit_kwargs
+    )
+    seconds = time.perf_counter() - started
+    held_out = encode_held_out(learn.recipe, test_texts)
+    scores = score_model(learn.model, held_out, cache=learn.recipe.cache)
+    n_models = len(scores)
+    train = learn.data.train
+    if baselines and isinstance(train, LMStreamLoader):
+        ids = train.ids.cpu().numpy()
+        vocab_size = len(learn.recipe.vocab)
+        for order, name in ((1, "unigram"), (3, "Kneser-Ney trigram")):
+            scores.append(score_ngram(KneserNey.fit(ids, vocab_size, order), held_out, name))
+    return LMEvaluation(scores, len(train_texts), test_source, seconds, n_models=n_models)

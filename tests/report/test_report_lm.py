@@ -1,0 +1,82 @@
+"""The report on a language model judged on held-out text: perplexity with intervals and the cache, where the
+loss comes from, calibration, the hardest texts with their surprising words marked, and continuations."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+from report_browser import dump_dom
+from typer.testing import CliRunner
+
+from text_samples import stories
+from trainwell.core.errors import ConfigError
+from trainwell.report import build_report
+from trainwell.text.lm_learner import fit_language_model
+
+
+@pytest.fixture(scope="module")
+def lm_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("report_lm") / "model"
+    fit_language_model(stories(300), valid=stories(60, seed=7), out=out, epochs=2, lr=1e-2, progress=False,
+                       batch_size=8, bptt=12, min_freq=1, learner_kwargs={"emb_size": 16, "hidden_size": 24, "n_layers": 1})  # fmt: skip
+    return out
+
+
+def _held_out(tmp_path: Path) -> Path:
+    path = tmp_path / "test.txt"
+    one = stories(120, seed=11)
+    texts = [f"{a} {b}" for a, b in zip(one[::2], one[1::2], strict=True)]  # no text as in training
+    texts[3] = "name3 saw a <zebra> & a unicorn near the river ."  # unknown words, and markup to escape
+    path.write_text("\n".join(texts), encoding="utf-8")
+    return path
+
+
+def test_language_model_report_judges_held_out_text(lm_model: Path, tmp_path: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # held-out text: no training-overlap warning
+        page = build_report(lm_model, _held_out(tmp_path), tmp_path / "report.html").read_text()
+    assert "predicted tokens of 60 texts" in page
+    for anchor in ("training", "metrics", "bands", "calibration", "hardest", "samples"):
+        assert f'<section id="{anchor}">' in page
+    assert "trainwell + cache" in page and "The cache pointer (the last 500 hidden states" in page
+    assert "bootstraps over texts" in page and "bits per character" in page
+    assert "unknown words (xxunk)" in page and "words outside the vocabulary" in page
+    assert "<zebra>" not in page and "xxunk" in page  # tokens as the model reads them
+    assert "<mark title=" in page  # surprising tokens marked in the hardest texts
+    assert "the model&#x27;s continuation" in page or "the model's continuation" in page
+
+
+def test_a_report_on_the_training_texts_says_so(lm_model: Path, tmp_path: Path) -> None:
+    path = tmp_path / "train.txt"
+    path.write_text("\n".join(stories(300)), encoding="utf-8")
+    with pytest.warns(UserWarning, match="trained the model"):
+        page = build_report(lm_model, path, tmp_path / "report.html").read_text()
+    assert "Warning: about" in page
+
+
+def test_a_language_model_report_needs_text(lm_model: Path, tmp_path: Path) -> None:
+    import pandas as pd
+
+    with pytest.raises(ConfigError, match="needs --data: held-out text"):
+        build_report(lm_model, pd.DataFrame({"text": ["a b c"]}), tmp_path / "report.html")
+
+
+def test_cli_report_on_a_language_model_renders_in_chromium(lm_model: Path, tmp_path: Path) -> None:
+    from trainwell.cli.app import app
+
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(
+        app, ["report", str(lm_model), "--data", str(_held_out(tmp_path)), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    dom = dump_dom(out, tmp_path / "profile")
+    for heading in (
+        "Perplexity",
+        "Where the loss comes from",
+        "Calibration",
+        "Hardest texts",
+        "Continuations",
+    ):
+        assert heading in dom

@@ -1,0 +1,209 @@
+"""Judging a language model on held-out text: per-token scores, intervals over texts, the cache pointer kept
+from training, paired comparisons with n-gram baselines, and ``trainwell evaluate --task language_model``."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from text_samples import stories
+from trainwell.core.errors import ArtifactError, ConfigError, DataError
+from trainwell.evaluate.intervals import grouped_mean_ci
+from trainwell.text.cache import stream_probabilities
+from trainwell.text.lm_eval import (
+    MIN_TEXTS,
+    HeldOutText,
+    PerplexityRatio,
+    TokenScores,
+    compare,
+    encode_held_out,
+    evaluate_language_model,
+    loss_by_band,
+    score_model,
+    score_ngram,
+)
+from trainwell.text.lm_learner import fit_language_model
+from trainwell.text.lm_predictor import load_lm
+from trainwell.text.lm_stream import CacheSettings, LMRecipe, LMStreamLoader
+from trainwell.text.ngram import KneserNey
+
+SIZES = {"emb_size": 16, "hidden_size": 24, "n_layers": 1}
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, Path]:
+    """A small language model fitted on 400 stories (cache tuned on 80 more), and its model directory."""
+    out = tmp_path_factory.mktemp("lm_eval") / "model"
+    learn = fit_language_model(stories(400), valid=stories(80, seed=7), out=out, epochs=3, lr=1e-2, progress=False,
+                               batch_size=8, bptt=12, min_freq=1, learner_kwargs=SIZES)  # fmt: skip
+    return learn, out
+
+
+# ------------------------------------------------------------------------------------------ intervals
+def test_grouped_interval_resamples_whole_groups() -> None:
+    rng = np.random.default_rng(0)
+    level = rng.normal(size=40).repeat(50)  # 40 groups of 50 items sharing their group's level
+    values = level + 0.1 * rng.normal(size=level.size)
+    groups = np.arange(40).repeat(50)
+    point, low, high = grouped_mean_ci(values, groups, n_boot=500)
+    _, item_low, item_high = grouped_mean_ci(values, np.arange(values.size), n_boot=500)
+    assert point == pytest.approx(values.mean())
+    assert low < point < high
+    # Items of a group move together: treating them as independent gives a far narrower interval.
+    assert (high - low) > 4 * (item_high - item_low)
+    assert math.isnan(grouped_mean_ci([1.0, 2.0], [3, 3])[1])  # one group: no spread to resample
+    with pytest.raises(ConfigError, match="same number of items"):
+        grouped_mean_ci([1.0, 2.0], [0])
+
+
+# ------------------------------------------------------------------------------------------ scoring
+def test_stream_scores_rank_and_first_guess_match_the_softmax() -> None:
+    torch.manual_seed(0)
+    from trainwell.text.awd_lstm import AWDLSTMLanguageModel
+
+    model = AWDLSTMLanguageModel(vocab_size=30, emb_size=8, hidden_size=12, n_layers=1).eval()
+    ids = torch.randint(8, 30, (60,))
+    plain = stream_probabilities(model, ids, thetas=(), chunk=7)
+    with_cache = stream_probabilities(model, ids, thetas=(0.5,), chunk=7)
+    assert plain.p_cache.shape == (0, 59) and torch.allclose(plain.p_model, with_cache.p_model)
+    model.reset()
+    with torch.no_grad():
+        probs = torch.softmax(model(ids[None, :-1])[0], -1)  # one pass over the whole stream
+    true = probs.gather(1, ids[1:, None])[:, 0]
+    assert torch.allclose(plain.p_model, true, atol=1e-5)
+    assert torch.equal(plain.rank, (probs > true[:, None]).sum(1))
+    assert torch.allclose(plain.p_top, probs.max(1).values, atol=1e-5)
+
+
+def test_scores_equal_the_learners_exact_perplexity_and_the_caches_tuning(trained: tuple) -> None:
+    learn, _ = trained
+    valid = learn.data.valid
+    n = len(valid.ids) - 1
+    held = HeldOutText(valid.ids.numpy(), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), 1, 1)
+    scores = score_model(learn.model, held, cache=learn.recipe.cache)
+    exact = learn.validate(LMStreamLoader(valid.ids, 1, 10_000))  # one row, one window: the same stream
+    assert scores[0].loss == pytest.approx(exact["loss"], rel=1e-5)
+    report = learn.cache_report
+    assert scores[0].perplexity == pytest.approx(report.valid_perplexity, rel=1e-5)
+    # The settings kept in the recipe are the tuned ones, and scoring with them gives the tuned figure.
+    assert learn.recipe.cache == CacheSettings(report.window, report.theta, report.lambda_)
+    assert scores[1].name == "trainwell + cache"
+    assert scores[1].perplexity == pytest.approx(report.valid_perplexity_cache, rel=1e-5)
+    assert scores[1].perplexity < scores[0].perplexity  # the names repeat within a story
+
+
+def test_a_saved_model_scores_held_out_text_with_its_cache(trained: tuple, tmp_path: Path) -> None:
+    learn, out = trained
+    stored = json.loads((out / "trainwell.json").read_text())["recipe"]["cache"]
+    assert stored == learn.recipe.cache.to_dict()
+    test = tmp_path / "test.txt"
+    test.write_text("\n".join(stories(60, seed=9)), encoding="utf-8")
+    model, cached = load_lm(out).score(test)
+    assert model.held_out.n_texts == 60 and model.held_out.grouped_by == "texts"
+    perplexity, low, high = model.perplexity_interval()
+    assert low < perplexity < high
+    assert 0 < model.accuracy(1) <= model.accuracy(5) <= 1
+    assert cached.perplexity < model.perplexity and math.isnan(cached.accuracy(1))
+    assert len(load_lm(out).score(test, cache=False)) == 1
+    # Bits per character: the same total loss over the characters of the texts.
+    chars = sum(len(text) + 1 for text in stories(60, seed=9))
+    assert model.bits_per_char == pytest.approx(model.nll.sum() / math.log(2) / chars)
+
+
+def test_few_texts_are_resampled_by_passages(trained: tuple) -> None:
+    learn, _ = trained
+    held = encode_held_out(learn.recipe, [" ".join(stories(40, seed=2))])
+    assert held.n_texts == 1 < MIN_TEXTS and held.grouped_by == "passages"
+    assert len(np.unique(held.groups)) > 10
+    with pytest.raises(DataError, match="no held-out text"):
+        encode_held_out(learn.recipe, [])
+
+
+def test_paired_comparison_with_a_kneser_ney_trigram(trained: tuple) -> None:
+    learn, _ = trained
+    held = encode_held_out(learn.recipe, stories(80, seed=5))
+    model = score_model(learn.model, held)[0]
+    vocab_size = len(learn.recipe.vocab)
+    uniform = TokenScores("uniform", np.full(held.n_tokens, math.log(vocab_size)), held)
+    ngram = KneserNey.fit(learn.data.train.ids.numpy(), vocab_size, 3)
+    trigram = score_ngram(ngram, held, "Kneser-Ney trigram")
+    assert trigram.perplexity == pytest.approx(ngram.perplexity(held.ids))
+    beats = compare(model, uniform)
+    assert beats.outcome == "beats" and beats.ratio == pytest.approx(model.perplexity / vocab_size)
+    assert "lower" in beats.sentence()
+    assert compare(model, model).outcome == "ties"
+    assert "cannot be told apart" in compare(model, model).sentence()
+    assert compare(uniform, model).outcome == "loses"
+    assert "times" in PerplexityRatio("a", "b", 2.5, 2.2, 2.8, 0.95).sentence()
+
+
+def test_loss_by_band_covers_every_token(trained: tuple) -> None:
+    learn, _ = trained
+    held = encode_held_out(learn.recipe, [*stories(30, seed=4), "a zebra nobody knows ."])
+    model = score_model(learn.model, held)[0]
+    bands = loss_by_band(model, learn.recipe.vocab)
+    assert sum(band.tokens for band in bands) == held.n_tokens
+    assert sum(band.loss_share for band in bands) == pytest.approx(1.0)
+    names = [band.name for band in bands]
+    assert names[0].startswith("markers") and names[-1].startswith("unknown words")
+
+
+# ------------------------------------------------------------------------------------------ recipe
+def test_cache_settings_are_written_only_when_tuned(trained: tuple) -> None:
+    learn, _ = trained
+    data = learn.recipe.to_dict()
+    assert LMRecipe.from_dict(data).cache == learn.recipe.cache
+    del data["cache"]
+    assert LMRecipe.from_dict(data).cache is None  # a recipe from before the cache was kept
+    with pytest.raises(ArtifactError, match="cache settings are out of range"):
+        LMRecipe.from_dict({**data, "cache": {"window": 500, "theta": 0.5, "lambda": 1.5}})
+    with pytest.raises(ArtifactError, match="cache settings are malformed"):
+        LMRecipe.from_dict({**data, "cache": {"window": 500}})
+
+
+def test_a_fit_without_validation_text_keeps_no_cache() -> None:
+    learn = fit_language_model(stories(30), epochs=1, progress=False, batch_size=4, bptt=8, min_freq=1,
+                               valid_pct=0, learner_kwargs=SIZES)  # fmt: skip
+    assert learn.recipe.cache is None and learn.cache_report is None
+
+
+# ------------------------------------------------------------------------------------------ evaluate
+def test_evaluate_language_model_holds_out_the_last_texts(tmp_path: Path) -> None:
+    corpus = tmp_path / "stories.txt"
+    corpus.write_text("\n".join(stories(200, seed=1)), encoding="utf-8")
+    evaluation = evaluate_language_model(corpus, epochs=2, progress=False, batch_size=8, bptt=12, min_freq=1,
+                                         learner_kwargs=SIZES)  # fmt: skip
+    assert evaluation.n_train_texts == 180 and evaluation.held_out.n_texts == 20
+    assert "the last 20 of 200 texts" in evaluation.test_source
+    names = [score.name for score in evaluation.scores]
+    assert names[-2:] == ["unigram", "Kneser-Ney trigram"]
+    assert {score.held_out.n_tokens for score in evaluation.scores} == {evaluation.held_out.n_tokens}
+    result = evaluation.to_dict()
+    assert [v["other"] for v in result["verdicts"]] == ["unigram", "Kneser-Ney trigram"]
+    with pytest.raises(DataError, match="pass the test text with --test"):
+        evaluate_language_model(["one text only ."], progress=False)
+
+
+def test_cli_evaluate_language_model(tmp_path: Path) -> None:
+    from trainwell.cli.app import app
+
+    train, test = tmp_path / "train.txt", tmp_path / "test.txt"
+    train.write_text("\n".join(stories(150, seed=1)), encoding="utf-8")
+    test.write_text("\n".join(stories(40, seed=2)), encoding="utf-8")
+    runner = CliRunner()
+    args = ["evaluate", str(train), "--task", "language_model", "--test", str(test), "--epochs", "1"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "language model on held-out text" in result.output and "Kneser-Ney trigram" in result.output
+    assert "bootstrap interval over the test texts" in result.output
+    assert "than unigram's on the same tokens" in result.output
+    wrong = runner.invoke(app, ["evaluate", str(train), "--task", "language_model", "--target", "y"])
+    assert wrong.exit_code != 0 and "--target is not used by a language model" in wrong.output
+    misplaced = runner.invoke(app, ["evaluate", str(train), "--target", "y", "--test", str(test)])
+    assert misplaced.exit_code != 0 and "--test is for language models" in misplaced.output
