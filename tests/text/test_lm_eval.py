@@ -207,3 +207,20 @@ def test_cli_evaluate_language_model(tmp_path: Path) -> None:
     assert wrong.exit_code != 0 and "--target is not used by a language model" in wrong.output
     misplaced = runner.invoke(app, ["evaluate", str(train), "--target", "y", "--test", str(test)])
     assert misplaced.exit_code != 0 and "--test is for language models" in misplaced.output
+
+
+def test_cli_fit_says_what_the_cache_gave_and_info_shows_it(tmp_path: Path) -> None:
+    from trainwell.cli.app import app
+
+    train = tmp_path / "train.txt"
+    train.write_text("\n".join(stories(200, seed=1)), encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(app, ["fit", str(train), "--task", "language_model", "--epochs", "1",
+                                 "--out", str(tmp_path / "lm")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "cache pointer: " in result.output
+    assert f"trainwell report {tmp_path / 'lm'} --data TEST.txt" in result.output
+    info = runner.invoke(app, ["info", str(tmp_path / "lm")])
+    assert info.exit_code == 0, info.output
+    assert "the next token" in info.output and "vocabulary" in info.output and "cache pointer" in info.output
+    assert "text column 'None'" not in info.output

@@ -253,7 +253,12 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
     # An image model read from a CSV of paths and labels: models saved before the task took the label
     # column's name called it "label".
     csv = (recipe.get("extra") or {}).get("csv") or {}
-    table.add_row("target", csv.get("label_col") or ", ".join(task.get("target_names", [])))
+    table.add_row(
+        "target",
+        csv.get("label_col")
+        or ", ".join(task.get("target_names", []))
+        or ("the next token" if task.get("kind") == "language_model" else ""),
+    )
     thresholds = task.get("label_thresholds") or []
     if thresholds and len(thresholds) == len(task.get("classes") or []):
         table.add_row(
@@ -280,6 +285,18 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
             f"tags from '{recipe.get('tag_col')}' ({scheme}; the data came as {task.get('source_scheme')})",
         )
         table.add_row("architecture", str(arch.get("name")))
+    elif task.get("kind") == "language_model" and recipe:
+        itos = (recipe.get("vocab") or {}).get("itos") or []
+        table.add_row("inputs", f"text; {recipe.get('tokenizer_name')} tokens, vocabulary {len(itos):,}")
+        table.add_row("architecture", str(arch.get("name")))
+        cache = recipe.get("cache")
+        table.add_row(
+            "cache pointer",
+            f"window {cache['window']}, theta {cache['theta']}, lambda {cache['lambda']} (chosen on the validation "
+            "text; applied when held-out text is scored)"
+            if cache
+            else "none (no validation text, or it did not help there)",
+        )
     elif metadata.get("application") == "text" and recipe:
         tokenizer = (recipe.get("tokenizer") or {}).get("kind", "word")
         vocab = len(recipe.get("vocab") or [])

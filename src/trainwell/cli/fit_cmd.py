@@ -462,7 +462,20 @@ def _fit_language_model(
             "it has not yet learned more than word counts; train longer (--epochs) or on more text",
             soft_wrap=True,
         )
+    cache = learn.cache_report
+    if cache is not None and learn.recipe.cache is not None:
+        out_console.print(
+            f"cache pointer: validation perplexity {cache.valid_perplexity:.1f} -> {cache.valid_perplexity_cache:.1f} "
+            f"(theta {cache.theta}, lambda {cache.lambda_}, chosen there: an optimistic figure); kept for scoring "
+            "held-out text",
+            soft_wrap=True,
+        )
+    elif cache is not None:
+        out_console.print("cache pointer: no gain on the validation text, so none is kept", soft_wrap=True)
     out_console.print(f'sample it with: trainwell generate {out} "your prompt"')
+    out_console.print(
+        f"judge it on held-out text with: trainwell report {out} --data TEST.txt", soft_wrap=True
+    )
 
 
 def _is_image_source(data: Path, path_col: str | None) -> bool:
