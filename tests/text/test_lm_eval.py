@@ -224,3 +224,46 @@ def test_cli_fit_says_what_the_cache_gave_and_info_shows_it(tmp_path: Path) -> N
     assert info.exit_code == 0, info.output
     assert "the next token" in info.output and "vocabulary" in info.output and "cache pointer" in info.output
     assert "text column 'None'" not in info.output
+
+
+# ------------------------------------------------------------------------------------------ one text at a time
+def test_texts_scored_one_by_one_match_the_stream_and_any_batching(trained: tuple) -> None:
+    _, out = trained
+    predictor = load_lm(out)
+    texts = [*stories(12, seed=3), "name2 saw the cat . " * 30, "cat"]
+    table = predictor.score_texts(texts)
+    assert list(table.columns) == ["tokens", "unknown", "log_prob", "perplexity"]
+    for i in (0, 12):  # a short text, and a long one read in several windows below
+        alone = score_model(predictor.model, encode_held_out(predictor.recipe, [texts[i]]))[0]
+        assert table.log_prob[i] == pytest.approx(-alone.nll.sum(), rel=1e-4)
+        assert table.tokens[i] == alone.held_out.n_tokens
+    small = predictor.score_texts(texts, max_tokens=16)  # one text per call, in windows of 16 tokens
+    assert small.log_prob.tolist() == pytest.approx(table.log_prob.tolist(), rel=1e-4)
+    assert table.perplexity[0] == pytest.approx(math.exp(-table.log_prob[0] / table.tokens[0]))
+    with pytest.raises(DataError, match="texts"):
+        predictor.score_texts(["fine", "   "])
+
+
+def test_cli_predict_scores_each_line(trained: tuple, tmp_path: Path) -> None:
+    import io
+
+    import pandas as pd
+
+    from trainwell.cli.app import app
+
+    _, out = trained
+    lines = tmp_path / "lines.txt"
+    lines.write_text("name1 saw the cat .\n\ncat the saw . name1\n", encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(app, ["predict", str(out), str(lines)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(io.StringIO(result.output))
+    assert table.line.tolist() == [1, 3]  # the blank line is skipped, and the numbers say so
+    assert table.log_prob[0] > table.log_prob[1]
+    stdin = runner.invoke(app, ["predict", str(out), "-"], input="name1 saw the cat .\n")
+    assert stdin.exit_code == 0
+    assert pd.read_csv(io.StringIO(stdin.output)).log_prob[0] == pytest.approx(table.log_prob[0], rel=1e-5)
+    frame = tmp_path / "texts.csv"
+    pd.DataFrame({"review": ["a b"]}).to_csv(frame, index=False)
+    wrong = runner.invoke(app, ["predict", str(out), str(frame)])
+    assert wrong.exit_code != 0 and "no 'text' column" in wrong.output

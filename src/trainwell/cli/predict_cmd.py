@@ -37,7 +37,8 @@ def predict(
     """Predict labels and probabilities for new rows, images or texts, with the training preprocessing.
 
     A text model reads a table with the training text column, or one text per line from standard input
-    when DATA is '-'.
+    when DATA is '-'. A language model scores texts (one per line of a .txt file or of standard input, or a
+    table's 'text' column): how likely it finds each, as its log-probability and perplexity.
     """
 
     def run() -> None:
@@ -45,6 +46,9 @@ def predict(
         from trainwell.export.predictor import load, refuse_language_model
 
         predictor = load(model)
+        if ((getattr(predictor, "metadata", None) or {}).get("task") or {}).get("kind") == "language_model":
+            emit_table(_score_texts(predictor, data, encoding), out, "scored texts")
+            return
         refuse_language_model(getattr(predictor, "metadata", None), model, "trainwell predict")
         application = getattr(predictor, "application", None)
         if getattr(getattr(predictor, "task", None), "kind", None) == "tagging":
@@ -72,6 +76,46 @@ def predict(
         emit_table(predictions, out, "predictions")
 
     guarded(run)
+
+
+def _score_texts(predictor: Any, data: list[Path], encoding: str) -> Any:
+    """A language model's score of each text: numbered lines of a text file or standard input, or the rows of
+    a table's ``text`` column."""
+    from trainwell.core.errors import ConfigError, DataError
+
+    if len(data) != 1:
+        raise ConfigError(
+            f"a language model scores one text file, table or '-' (standard input) at a time; got {len(data)}"
+        )
+    source = data[0]
+    column = "line"
+    if str(source) == "-":
+        from trainwell.cli._common import stdin_lines
+
+        numbers, texts = stdin_lines()
+    elif source.suffix.lower() in (".csv", ".tsv", ".parquet", ".json", ".jsonl"):
+        from trainwell.data.io import list_columns, read_table
+
+        rows = read_table(source, encoding=encoding)
+        if "text" not in rows.columns:
+            raise DataError(
+                f"{source} has no 'text' column for the language model to score; columns are: "
+                f"{list_columns(list(rows.columns))}. Rename the text column to 'text'"
+            )
+        column = "row"  # the data row, 1-based
+        kept = rows["text"].notna() & rows["text"].astype(str).str.strip().astype(bool)
+        numbers, texts = [int(i) + 1 for i in rows.index[kept]], rows["text"][kept].astype(str).tolist()
+    else:
+        from trainwell.data.io import read_text_file
+
+        lines = read_text_file(source, encoding=encoding).splitlines()
+        numbers = [number for number, line in enumerate(lines, start=1) if line.strip()]
+        texts = [lines[number - 1] for number in numbers]
+    if not texts:
+        raise DataError(f"{source} holds no text to score; pass one text per line")
+    scores = predictor.score_texts(texts)
+    scores.insert(0, column, numbers)
+    return scores
 
 
 def _predict_texts(predictor: Any, data: list[Path], encoding: str) -> Any:

@@ -148,6 +148,10 @@ def create_app(
         backend=backend,
     )
     predictor, used_backend = _predictor_and_backend(model, config)
+    if ((getattr(predictor, "metadata", None) or {}).get("task") or {}).get("kind") == "language_model":
+        from trainwell.serve.lm import create_lm_app
+
+        return create_lm_app(predictor, config)
     _check_servable(predictor, model)
     runners: dict[str, Callable[..., list[dict[str, Any] | None]]] = {
         "vision": predict_images,

@@ -6,7 +6,8 @@ serving process or ``trainwell generate`` never loads the Learner.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -20,11 +21,15 @@ from trainwell.text.lm_stream import LMRecipe
 from trainwell.text.tokenize import BOS, FAKE_PREFIX, MAJ, PAD, UNK, UP
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from trainwell.text.lm_eval import TokenScores
 
 __all__ = ["LMPredictor", "generate_ids", "generate_text", "load_lm", "predictor_from_artifact"]
 
 _PROMPT_CHUNK = 256  # prompt tokens fed per forward call
+#: Tokens read per model call when texts are scored one by one (rows x window).
+SCORE_TOKENS = 4096
 
 
 def _check_sampling(n_words: int, temperature: float, top_k: int | None) -> None:
@@ -230,6 +235,66 @@ class LMPredictor:
         texts = read_corpus(source, text_col=text_col, errors=errors, encoding=encoding)
         held_out = encode_held_out(self.recipe, texts)
         return score_model(self.model, held_out, name=name, cache=self.recipe.cache if cache else None)
+
+    @torch.no_grad()
+    def score_texts(self, texts: Sequence[str], *, max_tokens: int = SCORE_TOKENS) -> pd.DataFrame:
+        """Each text scored on its own, from a fresh hidden state: how likely the model finds it.
+
+        Texts are batched by length (right padding does not change what a left-to-right model reads) and read
+        in windows of at most ``max_tokens`` tokens per call, so a long document costs no more memory than a
+        short batch.
+
+        Returns:
+            One row per text, in order: ``tokens`` (predicted tokens: all but the first), ``unknown`` (those
+            outside the vocabulary, scored as ``xxunk``), ``log_prob`` (their total natural log-probability)
+            and ``perplexity`` (``exp(-log_prob / tokens)``; empty for a text of one token).
+
+        Raises:
+            DataError: No texts, or a text that is not a string or holds nothing but spaces (named by index).
+        """
+        import pandas as pd
+
+        from trainwell.text.tokenize import validate_texts
+
+        texts, _ = validate_texts(texts, name="texts")
+        ids, offsets = self.recipe.encode_texts(texts)
+        lengths = (offsets[1:] - offsets[:-1]).tolist()
+        device = next(self.model.parameters()).device
+        log_prob = [0.0] * len(texts)
+        unk = self.recipe.vocab.unk_id
+        order = sorted(range(len(texts)), key=lambda i: lengths[i])
+        start = 0
+        while start < len(order):
+            rows = 1  # the texts are sorted by length: add the next while the padded batch stays in budget
+            while start + rows < len(order) and (rows + 1) * lengths[order[start + rows]] <= max_tokens:
+                rows += 1
+            chosen = order[start : start + rows]
+            longest = max(lengths[i] for i in chosen)
+            batch = torch.full((rows, longest), self.recipe.vocab.pad_id, dtype=torch.long)
+            for row, i in enumerate(chosen):
+                batch[row, : lengths[i]] = ids[offsets[i] : offsets[i + 1]]
+            batch = batch.to(device)
+            window = max(1, max_tokens // rows)
+            totals = torch.zeros(rows, dtype=torch.float64, device=device)
+            self.model.reset()  # type: ignore[operator]
+            for t in range(0, longest - 1, window):
+                x = batch[:, t : min(t + window, longest - 1)]
+                y = batch[:, t + 1 : t + 1 + x.size(1)]
+                logits = self.model(x).float()
+                true = logits.gather(-1, y[..., None])[..., 0] - torch.logsumexp(logits, -1)
+                position = torch.arange(t + 1, t + 1 + x.size(1), device=device)
+                limit = torch.tensor([lengths[i] for i in chosen], device=device)
+                totals += torch.where(position[None] < limit[:, None], true, 0.0).double().sum(1)
+            self.model.reset()  # type: ignore[operator]
+            for row, i in enumerate(chosen):
+                log_prob[i] = float(totals[row])
+            start += rows
+        scored = [max(length - 1, 0) for length in lengths]
+        unknown = [int((ids[offsets[i] + 1 : offsets[i + 1]] == unk).sum()) for i in range(len(texts))]
+        perplexity = [math.exp(-lp / n) if n else math.nan for lp, n in zip(log_prob, scored, strict=True)]
+        return pd.DataFrame(
+            {"tokens": scored, "unknown": unknown, "log_prob": log_prob, "perplexity": perplexity}
+        )
 
 
 def predictor_from_artifact(metadata: dict[str, Any], state: Mapping[str, torch.Tensor]) -> LMPredictor:

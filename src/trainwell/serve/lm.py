@@ -1,0 +1,165 @@
+"""Serving a language model: ``POST /generate`` continues a prompt, ``POST /score`` says how likely the model
+finds each of some texts, ``GET /metadata`` and ``GET /health`` as for every model.
+
+The model carries a hidden state from call to call, so requests take turns on it (one lock): a generation is a
+loop of small calls that cannot share a batch with another request's. The work runs in a thread, so the event
+loop keeps answering (``/health`` included) while a long generation runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from typing import Annotated, Any
+
+from fastapi import FastAPI
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field, create_model
+from starlette.concurrency import run_in_threadpool
+
+import trainwell
+from trainwell.serve._errors import install_error_handlers
+from trainwell.serve._middleware import BodySizeLimit
+from trainwell.serve.config import ServeConfig
+from trainwell.serve.texts import NonBlankText, text_limits, texts_request_model
+
+#: Most tokens one ``/generate`` request may ask for.
+MAX_WORDS = 1000
+
+
+def _generate_request(forbid_extra_fields: bool) -> type[BaseModel]:
+    return create_model(
+        "GenerateRequest",
+        __config__=ConfigDict(extra="forbid" if forbid_extra_fields else "ignore"),
+        prompt=(NonBlankText, Field(description="The text to continue.", examples=["the market"])),
+        n_words=(
+            int,
+            Field(default=50, ge=1, le=MAX_WORDS, description=f"Tokens to sample, 1 to {MAX_WORDS}."),
+        ),
+        temperature=(
+            float,
+            Field(
+                default=1.0,
+                ge=0.0,
+                le=10.0,
+                description="0: always the likeliest token; higher: more varied.",
+            ),
+        ),
+        top_k=(
+            int | None,
+            Field(default=None, ge=1, description="Sample among the k likeliest tokens only."),
+        ),
+        seed=(int | None, Field(default=None, description="The same seed and prompt give the same text.")),
+    )
+
+
+class GenerateResponse(BaseModel):
+    text: Annotated[str, Field(description="The prompt as sent, then the sampled continuation.")]
+
+
+class TextScore(BaseModel):
+    tokens: Annotated[int, Field(description="Tokens predicted: all but the text's first.")]
+    unknown: Annotated[
+        int, Field(description="Of those, words outside the vocabulary (scored as one token).")
+    ]
+    log_prob: Annotated[float, Field(description="Their total natural log-probability.")]
+    perplexity: Annotated[
+        float | None, Field(description="exp(-log_prob / tokens); null for a text of one token.")
+    ]
+
+
+class ScoreResponse(BaseModel):
+    scores: list[TextScore]
+
+
+def create_lm_app(predictor: Any, config: ServeConfig) -> FastAPI:
+    """The application serving the language model of ``predictor`` (an ``LMPredictor``)."""
+    app = FastAPI(
+        title="trainwell model: a language model",
+        version=trainwell.__version__,
+        description=(
+            "A trainwell language model. POST a prompt to /generate as JSON "
+            '{"prompt": "...", "n_words": 50} for a continuation; POST texts to /score as {"texts": ["...", ...]} '
+            "for how likely the model finds each. GET /metadata lists the vocabulary and the limits."
+        ),
+    )
+    app.state.predictor, app.state.config, app.state.backend = predictor, config, "torch"
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_body_bytes=config.max_body_bytes)  # type: ignore[arg-type]
+    lock = asyncio.Lock()  # the model's hidden state serves one request at a time
+    metadata = lm_metadata(predictor, config)
+
+    @app.get("/health", summary="Liveness: the model is loaded")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/metadata", summary="Task, tokenizer, vocabulary, cache pointer, metrics, versions and limits")
+    async def get_metadata() -> dict[str, Any]:
+        return metadata
+
+    generate_request = _generate_request(config.forbid_extra_fields)
+
+    async def generate(body: Any) -> GenerateResponse:
+        async with lock:
+            text = await run_in_threadpool(
+                predictor.generate,
+                body.prompt,
+                body.n_words,
+                temperature=body.temperature,
+                top_k=body.top_k,
+                seed=body.seed,
+            )
+        return GenerateResponse(text=text)
+
+    generate.__annotations__["body"] = generate_request
+    app.post("/generate", summary="Continue a prompt", response_model=GenerateResponse)(generate)
+
+    score_request = texts_request_model(
+        max_texts=config.max_rows, forbid_extra_fields=config.forbid_extra_fields
+    )
+
+    async def score(body: Any) -> Response:
+        async with lock:
+            table = await run_in_threadpool(predictor.score_texts, body.texts)
+        scores = [
+            {
+                "tokens": int(row.tokens),
+                "unknown": int(row.unknown),
+                "log_prob": float(row.log_prob),
+                "perplexity": None if math.isnan(row.perplexity) else float(row.perplexity),
+            }
+            for row in table.itertuples()
+        ]
+        content = json.dumps({"scores": scores}, allow_nan=False, separators=(",", ":"))
+        return Response(content, media_type="application/json")
+
+    score.__annotations__["body"] = score_request
+    app.post(
+        "/score",
+        summary="Score texts",
+        description="How likely the model finds each text, read on its own from a fresh state; in order.",
+        response_model=ScoreResponse,
+    )(score)
+    return app
+
+
+def lm_metadata(predictor: Any, config: ServeConfig) -> dict[str, Any]:
+    """The body of ``GET /metadata`` for a language model."""
+    from trainwell.serve.predictions import _metrics, _versions
+
+    recipe = predictor.recipe
+    return {
+        "application": "text",
+        "backend": "torch",
+        "task": {"kind": "language_model"},
+        "text": {"tokenizer": recipe.tokenizer_name, "vocabulary": len(recipe.vocab)},
+        "cache_pointer": recipe.cache.to_dict() if recipe.cache is not None else None,
+        "request_format": {
+            "/generate": '{"prompt": "...", "n_words": 50, "temperature": 1.0, "top_k": null, "seed": null}',
+            "/score": '{"texts": ["...", ...]}',
+        },
+        "metrics": _metrics(predictor.metadata),
+        "versions": _versions(predictor.metadata),
+        "limits": {**text_limits(config), "max_words": MAX_WORDS},
+    }
