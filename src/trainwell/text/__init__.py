@@ -37,6 +37,7 @@ _EXPORTS: dict[str, str] = {
     "TextPredictor": "trainwell.text.predictor",
     "TextRecipe": "trainwell.text.recipe",
     "TextRun": "trainwell.text.pipeline",
+    "TokenScores": "trainwell.text.lm_eval",
     "Vocab": "trainwell.text.vocab",
     "WordTokenizer": "trainwell.text.tokenize",
     "bucketed_order": "trainwell.text.data",
@@ -44,6 +45,7 @@ _EXPORTS: dict[str, str] = {
     "detokenize": "trainwell.text.tokenize",
     "entity_spans": "trainwell.text.tagging.scheme",
     "evaluate_cache": "trainwell.text.cache",
+    "evaluate_language_model": "trainwell.text.lm_eval",
     "fit_language_model": "trainwell.text.lm_learner",
     "fit_tagger": "trainwell.text.tagging.pipeline",
     "fit_texts": "trainwell.text.pipeline",
@@ -87,6 +89,7 @@ __all__ = [
     "TextPredictor",
     "TextRecipe",
     "TextRun",
+    "TokenScores",
     "Vocab",
     "WordTokenizer",
     "bucketed_order",
@@ -94,6 +97,7 @@ __all__ = [
     "detokenize",
     "entity_spans",
     "evaluate_cache",
+    "evaluate_language_model",
     "fit_language_model",
     "fit_tagger",
     "fit_texts",
@@ -122,6 +126,7 @@ if TYPE_CHECKING:
     from trainwell.text.cache import evaluate_cache
     from trainwell.text.data import TextDataBundle, TextLoader, bucketed_order, text_data
     from trainwell.text.learner import TextClassifierLearner, text_classifier_learner
+    from trainwell.text.lm_eval import TokenScores, evaluate_language_model
     from trainwell.text.lm_learner import fit_language_model, language_model_learner
     from trainwell.text.lm_predictor import LMPredictor, load_lm
     from trainwell.text.lm_stream import lm_data
