@@ -59,6 +59,28 @@ def test_text_dates_are_found_with_their_format(values: list[str | None], expect
     assert "when" not in recipe.cat_names
 
 
+def test_a_column_of_months_gets_no_day_nor_weekday() -> None:
+    # "2021-06" reads as the first of June: its day is constant and its weekday follows from the month.
+    months = pd.DataFrame({"when": ["2021-06", "2020-01", "2019-12", "2020-07"], "y": [0.0, 1.0, 2.0, 3.0]})
+    assert fit_quiet(months).date_parts["when"] == ["month", "year", "day_of_year", "elapsed_days"]
+    days = pd.DataFrame(
+        {"when": ["2021-06-03", "2020-01-01", "2019-12-01", "2020-07-01"], "y": [0.0, 1.0, 2.0, 3.0]}
+    )
+    assert fit_quiet(days).date_parts["when"] == [
+        "month",
+        "day",
+        "day_of_week",
+        "year",
+        "day_of_year",
+        "elapsed_days",
+    ]
+    from trainwell.evaluate.baselines import date_inputs
+
+    assert list(date_inputs(months, {"when": "ISO8601"})) == [
+        f"when_{part}" for part in fit_quiet(months).date_parts["when"]
+    ]
+
+
 @pytest.mark.parametrize(
     "values",
     [
@@ -240,7 +262,7 @@ def test_baselines_read_dates_as_parts_like_the_model() -> None:
     frame = sales(600)
     parts = date_inputs(frame.head(2), {"date": "%d/%m/%Y"})
     assert parts.columns.tolist() == [
-        f"date_{p}" for p in ("year", "month", "day", "day_of_week", "day_of_year", "elapsed_days")
+        f"date_{p}" for p in ("month", "day", "day_of_week", "year", "day_of_year", "elapsed_days")
     ]
     first = pd.to_datetime(frame["date"].iloc[0], format="%d/%m/%Y")
     assert (

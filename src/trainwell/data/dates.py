@@ -25,6 +25,7 @@ __all__ = [
     "date_format_option",
     "date_is_valid",
     "date_part_values",
+    "date_parts",
     "describe_date_format",
     "find_date_format",
     "has_time_of_day",
@@ -266,6 +267,21 @@ def has_time_of_day(parsed: pd.Series) -> bool:
     """Whether any parsed date carries a time of day (then the ``hour`` part is worth reading)."""
     times = parsed.dropna()
     return bool(((times.dt.hour != 0) | (times.dt.minute != 0) | (times.dt.second != 0)).any())
+
+
+def date_parts(parsed: pd.Series) -> list[str]:
+    """The parts worth reading from a column of parsed dates, categorical then continuous: ``hour`` only when
+    some date has a time of day; ``day`` and ``day_of_week`` only when some date is not the first of its
+    month. A column of months (``2020-05``) reads as the first of each month: its day is constant and its
+    weekday follows from the month, so both would only add noise (a model can fit anything to a weekday)."""
+    present = parsed.dropna()
+    by_day = bool((present.dt.day != 1).any())
+    timed = has_time_of_day(parsed)
+    return [
+        part
+        for part in (*DATE_CAT_PARTS, *DATE_CONT_PARTS)
+        if (part != "hour" or timed) and (part not in ("day", "day_of_week") or by_day)
+    ]
 
 
 def date_part_values(parsed: pd.Series, parts: Sequence[str]) -> dict[str, np.ndarray]:

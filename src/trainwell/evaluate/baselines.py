@@ -143,17 +143,15 @@ class PerLabel:
 
 
 def date_inputs(df: pd.DataFrame, dates: Mapping[str, str]) -> pd.DataFrame:
-    """The parts of each date column as baseline inputs: month, day of the week and hour as categories (text),
-    year, day, day of the year and elapsed days as numbers (``nan`` for a missing date)."""
-    from trainwell.data.dates import date_part_values, has_time_of_day, parse_dates
+    """The parts of each date column as baseline inputs, those the model reads (:func:`date_parts`): month, day
+    of the week and hour as categories (text), year, day, day of the year and elapsed days as numbers (``nan``
+    for a missing date)."""
+    from trainwell.data.dates import date_part_values, date_parts, parse_dates
 
     columns: dict[str, Any] = {}
     for name, fmt in dates.items():
         parsed = parse_dates(df[name], fmt, name)
-        parts = ["year", "month", "day", "day_of_week", "day_of_year", "elapsed_days"] + (
-            ["hour"] if has_time_of_day(parsed) else []
-        )
-        for part, values in date_part_values(parsed, parts).items():
+        for part, values in date_part_values(parsed, date_parts(parsed)).items():
             if part in ("month", "day_of_week", "hour"):
                 columns[f"{name}_{part}"] = pd.Series(values, index=df.index).map(
                     lambda v: None if v != v else str(int(v))

@@ -48,10 +48,10 @@ from trainwell.data.dates import (
     data_row,
     date_format_option,
     date_part_values,
+    date_parts,
     day_month_twin,
     describe_date_format,
     find_date_format,
-    has_time_of_day,
     parse_dates,
 )
 from trainwell.data.io import check_column_roles, list_columns
@@ -296,8 +296,7 @@ class TabularRecipe:
 
     def _add_date(self, df: pd.DataFrame, name: str, fmt: str, parsed: pd.Series, source: str) -> None:
         """Record a date column and fit its parts; the parts go after the plain columns of their kind."""
-        timed = has_time_of_day(parsed)
-        parts = [part for part in (*DATE_CAT_PARTS, *DATE_CONT_PARTS) if part != "hour" or timed]
+        parts = date_parts(parsed)
         clashes = [f"{name}_{part}" for part in parts if f"{name}_{part}" in df.columns]
         if clashes:
             raise DataError(
