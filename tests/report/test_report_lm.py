@@ -11,7 +11,7 @@ from report_browser import dump_dom
 from typer.testing import CliRunner
 
 from text_samples import stories
-from trainwell.core.errors import ConfigError
+from trainwell.core.errors import ConfigError, DataError
 from trainwell.report import build_report
 from trainwell.text.lm_learner import fit_language_model
 
@@ -51,9 +51,9 @@ def test_language_model_report_judges_held_out_text(lm_model: Path, tmp_path: Pa
 def test_a_report_on_the_training_texts_says_so(lm_model: Path, tmp_path: Path) -> None:
     path = tmp_path / "train.txt"
     path.write_text("\n".join(stories(300)), encoding="utf-8")
-    with pytest.warns(UserWarning, match="trained the model"):
+    with pytest.warns(UserWarning, match="of these texts trained the model"):
         page = build_report(lm_model, path, tmp_path / "report.html").read_text()
-    assert "Warning: about" in page
+    assert "Warning: about" in page and "not how it does on new texts" in page
 
 
 def test_a_language_model_report_needs_text(lm_model: Path, tmp_path: Path) -> None:
@@ -61,6 +61,10 @@ def test_a_language_model_report_needs_text(lm_model: Path, tmp_path: Path) -> N
 
     with pytest.raises(ConfigError, match="needs --data: held-out text"):
         build_report(lm_model, pd.DataFrame({"text": ["a b c"]}), tmp_path / "report.html")
+    table = tmp_path / "texts.csv"
+    pd.DataFrame({"review": ["a b c"]}).to_csv(table, index=False)
+    with pytest.raises(DataError, match="the report reads a table's 'text' column: rename yours to it"):
+        build_report(lm_model, table, tmp_path / "report.html")
 
 
 def test_cli_report_on_a_language_model_renders_in_chromium(lm_model: Path, tmp_path: Path) -> None:

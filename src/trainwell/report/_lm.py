@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from trainwell.core.errors import DataError
 from trainwell.report import _html
 
 if TYPE_CHECKING:
@@ -39,7 +40,14 @@ def lm_report_sections(
     from trainwell.text.lm_stream import SKETCH_COLUMN, read_corpus
 
     text_col = SKETCH_COLUMN if data.suffix.lower() in (".csv", ".tsv") else None
-    texts = read_corpus(data, text_col=text_col, encoding=encoding)
+    try:
+        texts = read_corpus(data, text_col=text_col, encoding=encoding)
+    except DataError as error:
+        if text_col is None or f"text column {text_col!r} not found" not in str(error):
+            raise
+        raise DataError(
+            f"{error}; the report reads a table's '{text_col}' column: rename yours to it"
+        ) from None
     held_out = encode_held_out(predictor.recipe, texts)
     scores = score_model(predictor.model, held_out, cache=predictor.recipe.cache)
     model = scores[0]
@@ -49,7 +57,7 @@ def lm_report_sections(
             f"text{'' if held_out.n_texts == 1 else 's'} from {data}, read as one stream as in training."
         )
     ]
-    overlap = _training_overlap(predictor.metadata, pd.DataFrame({SKETCH_COLUMN: texts}))
+    overlap = _training_overlap(predictor.metadata, pd.DataFrame({SKETCH_COLUMN: texts}), unit="texts")
     if overlap:
         intro.append(_html.paragraph(overlap))
     sections = [_perplexity_section(scores, predictor, seed)]
@@ -276,8 +284,6 @@ def _samples_section(
     predictor: LMPredictor, ids: np.ndarray, text_of_token: np.ndarray, texts: list[str], seed: int
 ) -> str:
     """Each of a few texts' opening continued by the model, beside what the text really said."""
-    from trainwell.core.errors import DataError
-
     # The first id of every text: text_of_token[j] is the text of ids[j + 1].
     starts = np.flatnonzero(np.diff(text_of_token)) + 2
     rows: list[tuple[str, str, str]] = []

@@ -286,8 +286,9 @@ def _training_section(model_dir: Path, metadata: dict[str, Any]) -> str:
 TRAINING_OVERLAP_WARNING = 0.05
 
 
-def _training_overlap(metadata: dict[str, Any], frame: pd.DataFrame) -> str:
-    """A warning when the rows to report on are largely the rows the model trained on ("" otherwise)."""
+def _training_overlap(metadata: dict[str, Any], frame: pd.DataFrame, unit: str = "rows") -> str:
+    """A warning when the ``unit`` (rows, texts) to report on are largely those the model trained on ("" if
+    not)."""
     from trainwell.data.fingerprint import RowSketch
 
     stored = (metadata.get("training") or {}).get("rows_sketch")
@@ -298,15 +299,15 @@ def _training_overlap(metadata: dict[str, Any], frame: pd.DataFrame) -> str:
     if not sampled or share < TRAINING_OVERLAP_WARNING:
         return ""
     found = (
-        f"about {share:.0%} of these rows trained the model (estimated from {sampled} of them against "
-        f"a sketch of its {sketch.n_rows} training rows)"
+        f"about {share:.0%} of these {unit} trained the model (estimated from {sampled} of them against "
+        f"a sketch of its {sketch.n_rows} training {unit})"
     )
-    advice = "report on rows it has not seen (a test file, or the rows the fit held out)"
+    advice = f"report on {unit} it has not seen (a test file, or the {unit} the fit held out)"
     # Said on the terminal too: the page's warning is easy to miss behind "wrote report.html".
     warnings.warn(
-        f"{found}: the report's metrics measure the fit, not new rows; {advice}", UserWarning, stacklevel=2
+        f"{found}: the report's metrics measure the fit, not new {unit}; {advice}", UserWarning, stacklevel=2
     )
-    return f"Warning: {found}. Metrics on them measure how well it fitted, not how it does on new rows: {advice}."
+    return f"Warning: {found}. Metrics on them measure how well it fitted, not how it does on new {unit}: {advice}."
 
 
 def _metrics_section(

@@ -427,7 +427,8 @@ def _read_table_texts(path: Path, text_col: str | None, encoding: str) -> list[s
         raise undecodable_error(path, encoding, error) from None
     if text_col is None:
         raise DataError(
-            f"{path} is a table; name its text column with text_col= (columns: {list(frame)[:10]})"
+            f"{path} is a table; name its text column with --text (Python: text_col=); columns are: "
+            f"{', '.join(map(str, list(frame.columns)[:20]))}"
         )
     if text_col not in frame.columns:
         raise DataError(
