@@ -400,8 +400,40 @@ def text_rows() -> list[tuple[str, str, str, str]]:
             )
         )
     table.extend(row for row in (_ptb_row(name) for name in ("ptb", "ptb_gpu")) if row)
+    table.extend(row for row in (_heldout_row(name) for name in ("lm_heldout",)) if row)
     table.extend(ulmfit_rows())
     return table
+
+
+def _heldout_row(name: str) -> tuple[str, str, str, str] | None:
+    """``trainwell evaluate --task language_model`` on Tiny Shakespeare: perplexities with intervals."""
+    result = _load(name)
+    if not result or "models" not in result:
+        return None
+    models = result["models"]
+    config = result.get("config") or {}
+    size = config.get("sizes") or "256,512,2"  # the CPU default
+    emb, hidden, layers = size.split(",")
+
+    def shown(model: str) -> str:
+        scores = models[model]
+        return f"{scores['perplexity']:.1f} [{scores['perplexity_low']:.1f}, {scores['perplexity_high']:.1f}]"
+
+    ours = [model for model in models if model.startswith("trainwell")]
+    others = [model for model in models if not model.startswith("trainwell")]
+    return (
+        f"Tiny Shakespeare held-out last 10%, AWD-LSTM {emb}/{hidden}x{layers}, {config.get('epochs')} epochs "
+        f"(`benchmarks/lm_heldout.py{' --name ' + name if name != 'lm_heldout' else ''}`)",
+        "test perplexity " + "; ".join(f"{model}: {shown(model)}" for model in ours),
+        "beats the Kneser-Ney trigram on the same tokens (paired)",
+        "; ".join(f"{model} {shown(model)}" for model in others)
+        + "".join(
+            f"; paired: {verdict['ratio']:.2f}x the {verdict['other']}'s [{verdict['low']:.2f}, {verdict['high']:.2f}]"
+            for verdict in result.get("verdicts", [])
+            if verdict.get("other") == "Kneser-Ney trigram"
+        )
+        + f"; {result['seconds'] / 60:.1f} min of training",
+    )
 
 
 def _speedrun_row(name: str) -> tuple[str, str, str, str] | None:
