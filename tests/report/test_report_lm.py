@@ -84,3 +84,16 @@ def test_cli_report_on_a_language_model_renders_in_chromium(lm_model: Path, tmp_
         "Continuations",
     ):
         assert heading in dom
+
+
+def test_hard_texts_read_as_words_with_the_surprises_marked() -> None:
+    import numpy as np
+
+    from trainwell.report._lm import readable_tokens
+
+    tokens = ["xxbos", "xxmaj", "romeo", "saw", "xxup", "you", ".", "xxeos"]
+    p = np.array([0.5, 0.0001, 0.5, 0.5, 0.5, 0.00001, 0.5, 0.5])
+    words = readable_tokens(tokens, p)
+    assert words[0] == '<mark title="p=0.0001">Romeo</mark>'  # the surprising capital marks its word
+    assert words[1:3] == ["saw", '<mark title="p=1e-05">YOU</mark>'] and words[-2:] == [".", "¶"]
+    assert readable_tokens(["<b>"], np.array([0.5])) == ["&lt;b&gt;"]

@@ -252,18 +252,15 @@ def _hardest_section(model: TokenScores, predictor: LMPredictor, texts: list[str
             window = np.convolve(model.nll[positions], np.ones(SHOWN_TOKENS), mode="valid")
             start = int(np.argmax(window))
             positions = positions[start : start + SHOWN_TOKENS]
-        probability = np.exp(-model.nll[positions])
-        words = []
-        for position, p in zip(positions, probability, strict=True):
-            token = _html.escape(itos[int(held.ids[position + 1])])
-            words.append(f'<mark title="p={p:.2g}">{token}</mark>' if p < MARK_BELOW else token)
+        tokens = [itos[int(held.ids[position + 1])] for position in positions]
+        words = readable_tokens(tokens, np.exp(-model.nll[positions]))
         rows.append(
             f'<tr><td class="number">{int(text) + 1}</td><td class="number">{_html.format_value(math.exp(losses[text]))}'
             f'</td><td class="number">{int(counts[text])}</td><td class="prose">{" ".join(words)}</td></tr>'
         )
     table = (
         '<div class="scroll"><table><thead><tr><th>text</th><th>perplexity</th><th>tokens</th>'
-        f"<th>tokens as the model reads them</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+        f"<th>the text as the model reads it</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
     return _html.section(
         "hardest",
@@ -271,13 +268,44 @@ def _hardest_section(model: TokenScores, predictor: LMPredictor, texts: list[str
         [
             _html.paragraph(
                 f"The {len(order)} texts with the highest perplexity (of those with at least {MIN_HARD_TOKENS} "
-                f"tokens), numbered as in the file; marked: tokens the model gave less than {MARK_BELOW:g} "
-                "probability (hover for it). xxmaj marks a capital letter, xxeos the end of a text.",
+                f"tokens), numbered as in the file; marked: words the model gave less than {MARK_BELOW:g} "
+                "probability (hover for it), their capital letter included; ¶ ends a text, xxunk is a word "
+                "outside the vocabulary.",
                 note=True,
             ),
             table,
         ],
     )
+
+
+def readable_tokens(tokens: list[str], probability: np.ndarray) -> list[str]:
+    """The tokens as HTML words: a case mark (xxmaj, xxup) applied to the word after it rather than shown, the
+    start of a text left out and its end shown as ¶; a word is marked (its probability on hover) when the model
+    gave it, or the case mark before it, less than :data:`MARK_BELOW`."""
+    from trainwell.text.tokenize import BOS, EOS, MAJ, UP
+
+    words: list[str] = []
+    case, case_p = "", 1.0
+    for token, p in zip(tokens, probability.tolist(), strict=True):
+        if token in (MAJ, UP):
+            case, case_p = token, p
+            continue
+        if token == BOS:
+            continue
+        shown = (
+            "¶"
+            if token == EOS
+            else token.capitalize()
+            if case == MAJ
+            else token.upper()
+            if case == UP
+            else token
+        )
+        least = min(p, case_p)
+        text = _html.escape(shown)
+        words.append(f'<mark title="p={least:.2g}">{text}</mark>' if least < MARK_BELOW else text)
+        case, case_p = "", 1.0
+    return words
 
 
 def _samples_section(
