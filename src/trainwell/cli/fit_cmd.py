@@ -466,8 +466,8 @@ def _fit_language_model(
     if cache is not None and learn.recipe.cache is not None:
         out_console.print(
             f"cache pointer: validation perplexity {cache.valid_perplexity:.1f} -> {cache.valid_perplexity_cache:.1f} "
-            f"(theta {cache.theta}, lambda {cache.lambda_}, chosen there: an optimistic figure); kept for scoring "
-            "held-out text",
+            f"read as one stream (theta {cache.theta}, lambda {cache.lambda_}, chosen there: an optimistic "
+            "figure); kept for scoring held-out text",
             soft_wrap=True,
         )
     elif cache is not None:

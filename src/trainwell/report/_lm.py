@@ -311,20 +311,27 @@ def readable_tokens(tokens: list[str], probability: np.ndarray) -> list[str]:
 def _samples_section(
     predictor: LMPredictor, ids: np.ndarray, text_of_token: np.ndarray, texts: list[str], seed: int
 ) -> str:
-    """Each of a few texts' opening continued by the model, beside what the text really said."""
+    """A few texts' openings, spread over the held-out text, continued by the model beside what the text said."""
     # The first id of every text: text_of_token[j] is the text of ids[j + 1].
-    starts = np.flatnonzero(np.diff(text_of_token)) + 2
+    starts = np.array([0, *(np.flatnonzero(np.diff(text_of_token)) + 2).tolist()])
+    starts = starts[starts + PROMPT_TOKENS + SAMPLED_WORDS <= len(ids)]
+    # Spread out (neighbouring openings would overlap), with spares for prompts that cannot be continued.
+    picked = np.unique(np.linspace(0, len(starts) - 1, min(len(starts), 3 * N_SAMPLES)).round().astype(int))
+    order = [*picked[:: max(1, len(picked) // N_SAMPLES)], *picked]
     rows: list[tuple[str, str, str]] = []
-    for start in [0, *starts.tolist()]:
-        if len(rows) == N_SAMPLES:
-            break
+    tried: set[int] = set()
+    for index in order:
+        if len(rows) == N_SAMPLES or index in tried:
+            continue
+        tried.add(int(index))
+        start = int(starts[index])
         stop = start + PROMPT_TOKENS + SAMPLED_WORDS
-        if stop > len(ids):
-            break
         prompt = predictor.recipe.decode(ids[start : start + PROMPT_TOKENS].tolist())
         real = predictor.recipe.decode(ids[start + PROMPT_TOKENS : stop].tolist())
         try:
-            sampled = predictor.generate(prompt, SAMPLED_WORDS, temperature=0.8, top_k=40, seed=seed)
+            sampled = predictor.generate(
+                prompt, SAMPLED_WORDS, temperature=0.8, top_k=40, seed=seed + len(rows)
+            )
         except DataError:  # a prompt of markers only
             continue
         rows.append((prompt, sampled[len(prompt) :].strip(), real))
@@ -333,8 +340,8 @@ def _samples_section(
     else:
         body = [
             _html.paragraph(
-                f"The first {PROMPT_TOKENS} tokens of a text, continued by {SAMPLED_WORDS} sampled tokens "
-                "(temperature 0.8, top 40), beside the text's own continuation.",
+                f"The first {PROMPT_TOKENS} tokens of texts spread over the held-out text, continued by "
+                f"{SAMPLED_WORDS} sampled tokens (temperature 0.8, top 40), beside the text's own continuation.",
                 note=True,
             ),
             _html.table(["opening", "the model's continuation", "the text's continuation"], rows),
