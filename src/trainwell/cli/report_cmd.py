@@ -20,7 +20,9 @@ def report(
         Path,
         typer.Option(
             help="Labelled rows to judge the model on, target column included, ideally the validation rows "
-            "(CSV, TSV or Parquet); for an image model, a folder of class folders or a CSV of paths and labels."
+            "(CSV, TSV or Parquet); for an image model, a folder of class folders or a CSV of paths and labels; "
+            "for a language model, held-out text (a text file with one text per line, a folder of .txt files, "
+            "or a CSV with a 'text' column)."
         ),
     ],
     out: Annotated[Path, typer.Option(help="The HTML file to write.")] = Path("report.html"),
@@ -32,7 +34,8 @@ def report(
     path_col: PathCol = None,
     label_col: LabelCol = None,
 ) -> None:
-    """Write an HTML report: training curves, metrics with intervals, errors and feature importance."""
+    """Write an HTML report: training curves, metrics with intervals, errors and feature importance (for a
+    language model: perplexity with intervals, where the loss comes from, the hardest texts, continuations)."""
 
     def run() -> None:
         from trainwell.report import build_report

@@ -53,10 +53,12 @@ def build_report(
     """Write an HTML report on the model in ``model_dir``, evaluated on the labelled rows ``data``.
 
     Args:
-        model_dir: a model directory written by ``trainwell fit`` (tabular classification or regression, or an
-            image classifier).
+        model_dir: a model directory written by ``trainwell fit``: a classifier or regression of tables, texts
+            or images, a tagger, a ratings model, or a language model.
         data: labelled rows (target column included): a DataFrame or a CSV, TSV or Parquet file; for an image
-            model, a folder of class folders (``<label>/*.jpg``) or a CSV of paths and labels.
+            model, a folder of class folders (``<label>/*.jpg``) or a CSV of paths and labels; for a language
+            model, held-out text (a text file with one text per line, a folder of ``.txt`` files, or a CSV
+            with a ``text`` column).
         out: the HTML file to write (atomically); ``None`` means ``report.html`` in the current directory.
         seed: seeds the bootstrap intervals and the column shuffles.
         top_k: rows listed in the top-losses table.
