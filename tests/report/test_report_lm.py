@@ -97,3 +97,13 @@ def test_hard_texts_read_as_words_with_the_surprises_marked() -> None:
     assert words[0] == '<mark title="p=0.0001">Romeo</mark>'  # the surprising capital marks its word
     assert words[1:3] == ["saw", '<mark title="p=1e-05">YOU</mark>'] and words[-2:] == [".", "¶"]
     assert readable_tokens(["<b>"], np.array([0.5])) == ["&lt;b&gt;"]
+
+
+def test_subword_pieces_join_into_words() -> None:
+    import numpy as np
+
+    from trainwell.report._lm import readable_tokens
+
+    pieces = ["\u2581con", "form", "able", "\u2581as", "xxeos"]
+    words = readable_tokens(pieces, np.array([0.5, 0.0001, 0.5, 0.5, 0.5]), subword=True)
+    assert "".join(words).strip() == 'con<mark title="p=0.0001">form</mark>able as ¶'

@@ -24,6 +24,8 @@ SHOWN_TOKENS = 80
 MIN_HARD_TOKENS = 5
 #: A token is marked in the hardest texts when the model gave it less than this probability.
 MARK_BELOW = 0.001
+#: The mark of a word's first subword piece (SentencePiece's convention, which the subword tokenizer keeps).
+WORD_START = "\u2581"
 #: Openings continued in the samples section, the prompt's length and the words sampled.
 N_SAMPLES, PROMPT_TOKENS, SAMPLED_WORDS = 3, 10, 20
 
@@ -245,6 +247,7 @@ def _hardest_section(model: TokenScores, predictor: LMPredictor, texts: list[str
         eligible = np.flatnonzero(~np.isnan(losses))
     order = eligible[np.argsort(-losses[eligible], kind="stable")][:top_k]
     itos = predictor.recipe.vocab.itos
+    subword = predictor.recipe.tokenizer_name == "subword"
     rows: list[str] = []
     for text in order:
         positions = np.flatnonzero(held.text_of_token == text)
@@ -253,10 +256,10 @@ def _hardest_section(model: TokenScores, predictor: LMPredictor, texts: list[str
             start = int(np.argmax(window))
             positions = positions[start : start + SHOWN_TOKENS]
         tokens = [itos[int(held.ids[position + 1])] for position in positions]
-        words = readable_tokens(tokens, np.exp(-model.nll[positions]))
+        words = readable_tokens(tokens, np.exp(-model.nll[positions]), subword=subword)
         rows.append(
             f'<tr><td class="number">{int(text) + 1}</td><td class="number">{_html.format_value(math.exp(losses[text]))}'
-            f'</td><td class="number">{int(counts[text])}</td><td class="prose">{" ".join(words)}</td></tr>'
+            f'</td><td class="number">{int(counts[text])}</td><td class="prose">{("" if subword else " ").join(words).strip()}</td></tr>'
         )
     table = (
         '<div class="scroll"><table><thead><tr><th>text</th><th>perplexity</th><th>tokens</th>'
@@ -278,10 +281,11 @@ def _hardest_section(model: TokenScores, predictor: LMPredictor, texts: list[str
     )
 
 
-def readable_tokens(tokens: list[str], probability: np.ndarray) -> list[str]:
+def readable_tokens(tokens: list[str], probability: np.ndarray, *, subword: bool = False) -> list[str]:
     """The tokens as HTML words: a case mark (xxmaj, xxup) applied to the word after it rather than shown, the
     start of a text left out and its end shown as ¶; a word is marked (its probability on hover) when the model
-    gave it, or the case mark before it, less than :data:`MARK_BELOW`."""
+    gave it, or the case mark before it, less than :data:`MARK_BELOW`. With ``subword``, pieces: a word-start
+    piece ("▁the") gets a leading space instead of its mark, so the pieces join with "" into words."""
     from trainwell.text.tokenize import BOS, EOS, MAJ, UP
 
     words: list[str] = []
@@ -301,9 +305,14 @@ def readable_tokens(tokens: list[str], probability: np.ndarray) -> list[str]:
             if case == UP
             else token
         )
+        space = ""
+        if subword and shown.startswith(WORD_START):
+            space, shown = " ", shown.removeprefix(WORD_START)
+        elif subword and shown == "¶":
+            space = " "
         least = min(p, case_p)
         text = _html.escape(shown)
-        words.append(f'<mark title="p={least:.2g}">{text}</mark>' if least < MARK_BELOW else text)
+        words.append(space + (f'<mark title="p={least:.2g}">{text}</mark>' if least < MARK_BELOW else text))
         case, case_p = "", 1.0
     return words
 
