@@ -267,3 +267,19 @@ def test_cli_predict_scores_each_line(trained: tuple, tmp_path: Path) -> None:
     pd.DataFrame({"review": ["a b"]}).to_csv(frame, index=False)
     wrong = runner.invoke(app, ["predict", str(out), str(frame)])
     assert wrong.exit_code != 0 and "no 'text' column" in wrong.output
+
+
+def test_evaluate_a_fine_tuned_language_model(trained: tuple, tmp_path: Path) -> None:
+    from trainwell.cli.app import app
+
+    _, out = trained
+    corpus = tmp_path / "more.txt"
+    corpus.write_text("\n".join(stories(120, seed=21)), encoding="utf-8")
+    evaluation = evaluate_language_model(
+        corpus, pretrained=out, epochs=1, progress=False, batch_size=8, bptt=12
+    )
+    assert evaluation.scores[0].held_out.n_texts == 12
+    # Fine-tuned from the stories model: the same grammar, so it starts far ahead of the unigram.
+    assert compare(evaluation.best, evaluation.scores[-2]).outcome == "beats"
+    wrong = CliRunner().invoke(app, ["evaluate", str(corpus), "--target", "y", "--pretrained", str(out)])
+    assert wrong.exit_code != 0 and "--pretrained is for language models" in wrong.output

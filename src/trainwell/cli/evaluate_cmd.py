@@ -357,6 +357,13 @@ def evaluate(
             "texts."
         ),
     ] = None,
+    pretrained: Annotated[
+        Path | None,
+        typer.Option(
+            help="Language models: a language-model directory to fine-tune on the corpus (ULMFiT's second step) "
+            "instead of training from scratch; its vocabulary is extended with the corpus's words."
+        ),
+    ] = None,
 ) -> None:
     """Cross-validate a model on a table, a folder of images, texts, ratings or tagged sentences (CoNLL files),
     with confidence intervals, against baselines; a language model (--task language_model) is judged on
@@ -382,14 +389,16 @@ def evaluate(
                     seed=seed,
                     baselines=baselines,
                     encoding=encoding,
+                    pretrained=pretrained,
                 ),
                 out_console,
                 seed,
             )
             return
-        if test is not None:
+        if test is not None or pretrained is not None:
+            option = "--test" if test is not None else "--pretrained"
             raise ConfigError(
-                "--test is for language models (--task language_model); other models are judged by --cv folds"
+                f"{option} is for language models (--task language_model); other models are judged by --cv folds"
             )
         if cv < 2:
             raise ConfigError(f"--cv must be at least 2 folds, got {cv}; pass e.g. --cv 5")

@@ -423,7 +423,9 @@ def evaluate_language_model(
         source: The corpus (see :func:`~trainwell.text.lm_stream.read_corpus`).
         test: Test text in the same forms; without it, the last ``test_pct`` of the corpus's texts (in their
             order, so a text's neighbours do not leak into training as a random split would let them).
-        fit_kwargs: Passed to :func:`~trainwell.text.lm_learner.fit_language_model` (``tokenizer``, ``bptt``...).
+        fit_kwargs: Passed to :func:`~trainwell.text.lm_learner.fit_language_model` (``tokenizer``, ``bptt``,
+            ``pretrained`` to fine-tune a language model instead of training one from scratch...). Models with
+            different vocabularies compare by bits per character, not perplexity.
 
     Raises:
         DataError: Too few texts to hold some out; pass ``test``.
