@@ -39,6 +39,8 @@ def test_generate_continues_the_prompt_as_the_library_does(live_lm: LiveServer, 
     assert response.status_code == 200, response.text
     expected = load_lm(lm_dir).generate("name3 saw the", 8, top_k=5, seed=1)
     assert response.json() == {"text": expected} and expected.startswith("name3 saw the")
+    nucleus = httpx.post(f"{live_lm.url}/generate", json={**body, "top_p": 0.9}, timeout=60)
+    assert nucleus.json()["text"] == load_lm(lm_dir).generate("name3 saw the", 8, top_k=5, top_p=0.9, seed=1)
 
 
 def test_score_answers_each_text_in_order(live_lm: LiveServer, lm_dir: Path) -> None:
@@ -59,6 +61,7 @@ def test_score_answers_each_text_in_order(live_lm: LiveServer, lm_dir: Path) -> 
         ("/generate", {"prompt": "the", "n_words": 0}, "n_words"),
         ("/generate", {"prompt": "the", "temperature": -1}, "temperature"),
         ("/generate", {"prompt": "the", "colour": "red"}, "colour"),
+        ("/generate", {"prompt": "the", "top_p": 0}, "top_p"),
         ("/score", {"texts": []}, "texts"),
         ("/score", {"texts": ["fine", " "]}, "texts.1"),
     ],

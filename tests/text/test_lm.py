@@ -285,6 +285,11 @@ def test_generate_command(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert result.output.strip() == load_lm(tmp_path / "lm").generate("the cat", 5, top_k=3, seed=0)
+    nucleus = runner.invoke(
+        app, [str(tmp_path / "lm"), "the cat", "--n-words", "5", "--seed", "0", "--top-p", "0.8"]
+    )
+    assert nucleus.exit_code == 0, nucleus.output
+    assert nucleus.output.strip() == load_lm(tmp_path / "lm").generate("the cat", 5, top_p=0.8, seed=0)
     missing = runner.invoke(app, [str(tmp_path / "nope"), "the cat"])
     assert missing.exit_code == 2 and "error:" in missing.output
 
@@ -366,3 +371,27 @@ def test_a_language_model_is_sized_for_the_device_it_trains_on() -> None:
     assert {key: gpu[key] for key in DEFAULT_SIZES} == DEFAULT_SIZES
     asked = language_model_learner(data, progress=False, emb_size=8, hidden_size=12, n_layers=1)
     assert asked.model_spec["config"]["hidden_size"] == 12  # what the call asks for wins
+
+
+def test_nucleus_sampling_keeps_the_likeliest_words_that_hold_top_p() -> None:
+    from trainwell.text.lm_predictor import nucleus
+
+    probs = torch.tensor([0.05, 0.5, 0.3, 0.15])
+    assert nucleus(probs, 0.5).tolist() == [0.0, 1.0, 0.0, 0.0]  # the likeliest alone holds 0.5
+    assert nucleus(probs, 0.7).tolist() == pytest.approx([0.0, 0.625, 0.375, 0.0])
+    assert nucleus(probs, 0.01).tolist() == [0.0, 1.0, 0.0, 0.0]  # never empty
+    assert nucleus(probs, 1.0).tolist() == pytest.approx(probs.tolist())
+    data = lm_data([REPEATED * 5], batch_size=2, bptt=5, min_freq=1)
+    itos = data.recipe.vocab.itos
+    model = _FavoursTheCaseMark(len(itos), itos.index(MAJ), itos.index("cat"))
+    # Every step's likeliest token holds over half the mass: top_p 0.5 samples as greedy decoding does, even
+    # at a temperature where plain sampling wanders.
+    greedy = generate_text(model, data.recipe, "the", 12, temperature=0)
+    for seed in range(3):
+        assert generate_text(model, data.recipe, "the", 12, temperature=1.0, top_p=0.5, seed=seed) == greedy
+    wandering = {
+        generate_text(model, data.recipe, "the", 12, temperature=8.0, seed=seed) for seed in range(3)
+    }
+    assert wandering != {greedy}
+    with pytest.raises(ConfigError, match="top_p must be a number in"):
+        generate_text(model, data.recipe, "the", 3, top_p=0.0)

@@ -27,6 +27,14 @@ def generate(
     top_k: Annotated[
         int | None, typer.Option("--top-k", help="Sample only among the k likeliest tokens (default: all).")
     ] = None,
+    top_p: Annotated[
+        float | None,
+        typer.Option(
+            "--top-p",
+            help="Sample only among the likeliest tokens that hold this share of the probability, e.g. 0.9 "
+            "(nucleus sampling; default: all).",
+        ),
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed for repeatable sampling.")] = None,
 ) -> None:
     """Generate text: the prompt followed by sampled tokens."""
@@ -35,7 +43,9 @@ def generate(
         from trainwell.text.lm_predictor import load_lm
 
         predictor = load_lm(model)
-        text = predictor.generate(prompt, n_words, temperature=temperature, top_k=top_k, seed=seed)
+        text = predictor.generate(
+            prompt, n_words, temperature=temperature, top_k=top_k, top_p=top_p, seed=seed
+        )
         out_console.print(text, markup=False, highlight=False, soft_wrap=True)
 
     guarded(run)

@@ -50,6 +50,15 @@ def _generate_request(forbid_extra_fields: bool) -> type[BaseModel]:
             int | None,
             Field(default=None, ge=1, description="Sample among the k likeliest tokens only."),
         ),
+        top_p=(
+            float | None,
+            Field(
+                default=None,
+                gt=0.0,
+                le=1.0,
+                description="Sample among the likeliest tokens that hold this share of the probability (nucleus).",
+            ),
+        ),
         seed=(int | None, Field(default=None, description="The same seed and prompt give the same text.")),
     )
 
@@ -108,6 +117,7 @@ def create_lm_app(predictor: Any, config: ServeConfig) -> FastAPI:
                 body.n_words,
                 temperature=body.temperature,
                 top_k=body.top_k,
+                top_p=body.top_p,
                 seed=body.seed,
             )
         return GenerateResponse(text=text)
@@ -156,7 +166,7 @@ def lm_metadata(predictor: Any, config: ServeConfig) -> dict[str, Any]:
         "text": {"tokenizer": recipe.tokenizer_name, "vocabulary": len(recipe.vocab)},
         "cache_pointer": recipe.cache.to_dict() if recipe.cache is not None else None,
         "request_format": {
-            "/generate": '{"prompt": "...", "n_words": 50, "temperature": 1.0, "top_k": null, "seed": null}',
+            "/generate": '{"prompt": "...", "n_words": 50, "temperature": 1.0, "top_k": null, "top_p": null, "seed": null}',
             "/score": '{"texts": ["...", ...]}',
         },
         "metrics": _metrics(predictor.metadata),

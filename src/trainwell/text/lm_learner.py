@@ -186,11 +186,19 @@ class LanguageModelLearner(Learner):
         *,
         temperature: float = 1.0,
         top_k: int | None = None,
+        top_p: float | None = None,
         seed: int | None = None,
     ) -> str:
         """``prompt`` continued by ``n_words`` sampled tokens (``temperature`` 0 = greedy)."""
         return generate_text(
-            self.model, self.recipe, prompt, n_words, temperature=temperature, top_k=top_k, seed=seed
+            self.model,
+            self.recipe,
+            prompt,
+            n_words,
+            temperature=temperature,
+            top_k=top_k,
+            top_p=top_p,
+            seed=seed,
         )
 
 

@@ -32,7 +32,7 @@ _PROMPT_CHUNK = 256  # prompt tokens fed per forward call
 SCORE_TOKENS = 4096
 
 
-def _check_sampling(n_words: int, temperature: float, top_k: int | None) -> None:
+def _check_sampling(n_words: int, temperature: float, top_k: int | None, top_p: float | None = None) -> None:
     if isinstance(n_words, bool) or not isinstance(n_words, int) or n_words < 1:
         raise ConfigError(f"n_words must be a whole number >= 1; got {n_words!r}")
     if not (isinstance(temperature, (int, float)) and temperature >= 0):
@@ -42,6 +42,13 @@ def _check_sampling(n_words: int, temperature: float, top_k: int | None) -> None
     if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
         raise ConfigError(
             f"top_k must be a whole number >= 1, or None to sample from every word; got {top_k!r}"
+        )
+    if top_p is not None and not (
+        isinstance(top_p, (int, float)) and not isinstance(top_p, bool) and 0 < top_p <= 1
+    ):
+        raise ConfigError(
+            f"top_p must be a number in (0, 1], e.g. 0.9 (sample among the likeliest words that hold 90% of the "
+            f"probability), or None for all; got {top_p!r}"
         )
 
 
@@ -59,6 +66,7 @@ def generate_ids(
     *,
     temperature: float = 1.0,
     top_k: int | None = None,
+    top_p: float | None = None,
     seed: int | None = None,
     banned: list[int] | None = None,
     marks: list[int] | None = None,
@@ -66,10 +74,12 @@ def generate_ids(
     """Sample ``n_words`` ids after ``prompt_ids`` from a stateful language model (``ids (1, T)`` -> logits).
 
     The prompt is fed once (in chunks, carrying the hidden state), then each sampled id is fed back alone.
-    ``temperature`` 0 takes the likeliest id; ``top_k`` samples among the ``k`` likeliest only. ``marks``
+    ``temperature`` 0 takes the likeliest id; ``top_k`` samples among the ``k`` likeliest only; ``top_p``
+    among the likeliest ids whose probabilities (after the temperature) add up to ``top_p`` (nucleus sampling,
+    Holtzman et al. 2019: the shortlist is long where the model is unsure, short where it is sure). ``marks``
     (case tokens such as ``xxmaj``) mark the word after them: one never follows another, nor ends the text.
     """
-    _check_sampling(n_words, temperature, top_k)
+    _check_sampling(n_words, temperature, top_k, top_p)
     if not prompt_ids:
         raise DataError("the prompt encodes to no tokens; pass some text")
     generator = torch.Generator().manual_seed(seed) if seed is not None else None
@@ -98,6 +108,8 @@ def generate_ids(
                 threshold = torch.topk(last, top_k).values[-1]
                 last = last.masked_fill(last < threshold, float("-inf"))
             probs = torch.softmax(last / temperature, dim=-1)
+            if top_p is not None and top_p < 1:
+                probs = nucleus(probs, top_p)
             next_id = int(torch.multinomial(probs, 1, generator=generator))
         out.append(next_id)
         previous = next_id
@@ -108,6 +120,22 @@ def generate_ids(
     return out
 
 
+def nucleus(probs: torch.Tensor, top_p: float) -> torch.Tensor:
+    """``probs`` (1-d) kept on the fewest likeliest ids whose probabilities add up to ``top_p`` (the likeliest
+    always), renormalised; the rest 0.
+
+    Example:
+        >>> nucleus(torch.tensor([0.1, 0.6, 0.3]), 0.8).tolist()
+        [0.0, 0.6666666865348816, 0.3333333432674408]
+    """
+    ordered, order = torch.sort(probs, descending=True)
+    before = torch.cumsum(ordered, 0) - ordered  # the mass of the likelier ids
+    keep = torch.zeros_like(probs, dtype=torch.bool)
+    keep[order] = before < top_p
+    kept = probs * keep
+    return kept / kept.sum()
+
+
 def generate_text(
     model: nn.Module,
     recipe: LMRecipe,
@@ -116,6 +144,7 @@ def generate_text(
     *,
     temperature: float = 1.0,
     top_k: int | None = None,
+    top_p: float | None = None,
     seed: int | None = None,
 ) -> str:
     """The prompt as written, followed by ``n_words`` sampled tokens as readable text.
@@ -131,6 +160,7 @@ def generate_text(
         n_words,
         temperature=temperature,
         top_k=top_k,
+        top_p=top_p,
         seed=seed,
         banned=banned_ids(itos),
         marks=[i for i, token in enumerate(itos) if token in (MAJ, UP)],
@@ -200,11 +230,19 @@ class LMPredictor:
         *,
         temperature: float = 1.0,
         top_k: int | None = None,
+        top_p: float | None = None,
         seed: int | None = None,
     ) -> str:
         """``prompt`` continued by ``n_words`` sampled tokens (see :func:`generate_ids`)."""
         return generate_text(
-            self.model, self.recipe, prompt, n_words, temperature=temperature, top_k=top_k, seed=seed
+            self.model,
+            self.recipe,
+            prompt,
+            n_words,
+            temperature=temperature,
+            top_k=top_k,
+            top_p=top_p,
+            seed=seed,
         )
 
     def score(
