@@ -37,7 +37,7 @@ from trainwell.learner.events import Callback
 from trainwell.learner.learner import Learner
 from trainwell.models.registry import create_model
 from trainwell.text.lm_callbacks import ActivationRegularization, HiddenStateReset, NgramBaseline, Perplexity
-from trainwell.text.lm_predictor import generate_text
+from trainwell.text.lm_predictor import Generates
 from trainwell.text.lm_stream import LMRecipe, LMStreamLoader
 
 if TYPE_CHECKING:
@@ -123,7 +123,7 @@ class LMLoss(nn.Module):
 
 
 # ------------------------------------------------------------------------------------------ learner
-class LanguageModelLearner(Learner):
+class LanguageModelLearner(Generates, Learner):
     """A :class:`Learner` with exact perplexity evaluation, the cache pointer and text generation."""
 
     recipe: LMRecipe
@@ -177,28 +177,6 @@ class LanguageModelLearner(Learner):
             window=window,
             thetas=thetas or DEFAULT_THETAS,
             lambdas=lambdas or DEFAULT_LAMBDAS,
-        )
-
-    def generate(
-        self,
-        prompt: str,
-        n_words: int = 50,
-        *,
-        temperature: float = 1.0,
-        top_k: int | None = None,
-        top_p: float | None = None,
-        seed: int | None = None,
-    ) -> str:
-        """``prompt`` continued by ``n_words`` sampled tokens (``temperature`` 0 = greedy)."""
-        return generate_text(
-            self.model,
-            self.recipe,
-            prompt,
-            n_words,
-            temperature=temperature,
-            top_k=top_k,
-            top_p=top_p,
-            seed=seed,
         )
 
 

@@ -186,7 +186,37 @@ def _prompt_ids(recipe: LMRecipe, prompt: str) -> list[int]:
     return ids
 
 
-class LMPredictor:
+class Generates:
+    """``generate(prompt)`` for anything holding a language ``model`` and its ``recipe`` (a predictor, a
+    learner)."""
+
+    model: nn.Module
+    recipe: LMRecipe
+
+    def generate(
+        self,
+        prompt: str,
+        n_words: int = 50,
+        *,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        seed: int | None = None,
+    ) -> str:
+        """``prompt`` continued by ``n_words`` sampled tokens (see :func:`generate_ids`)."""
+        return generate_text(
+            self.model,
+            self.recipe,
+            prompt,
+            n_words,
+            temperature=temperature,
+            top_k=top_k,
+            top_p=top_p,
+            seed=seed,
+        )
+
+
+class LMPredictor(Generates):
     """A trained language model and its recipe: ``generate(prompt)``, ``score(held_out_text)``.
 
     Example:
@@ -222,28 +252,6 @@ class LMPredictor:
                 f"model.safetensors does not match the architecture in trainwell.json ({first_line})"
             ) from error
         return cls(model, recipe, metadata)
-
-    def generate(
-        self,
-        prompt: str,
-        n_words: int = 50,
-        *,
-        temperature: float = 1.0,
-        top_k: int | None = None,
-        top_p: float | None = None,
-        seed: int | None = None,
-    ) -> str:
-        """``prompt`` continued by ``n_words`` sampled tokens (see :func:`generate_ids`)."""
-        return generate_text(
-            self.model,
-            self.recipe,
-            prompt,
-            n_words,
-            temperature=temperature,
-            top_k=top_k,
-            top_p=top_p,
-            seed=seed,
-        )
 
     def score(
         self,
