@@ -24,6 +24,8 @@ import sys
 import time
 from typing import Any
 
+import numpy as np
+
 from _common import SHARED_DATA, machine_info, print_table, time_budget, write_results
 
 PTB = SHARED_DATA / "ptb"
@@ -139,6 +141,7 @@ def main() -> None:
     cache = learn.evaluate_cache(window=args.window)
     cache_seconds = time.perf_counter() - cache_start
     gain = 1 - cache.test_perplexity_cache / cache.test_perplexity  # type: ignore[operator]
+    judged = judge_test(learn, data, cache)
     sample = learn.generate("the company said", 20, temperature=0.8, seed=0)
     rows = [
         ["valid (batched)", valid["perplexity"], "-"],
@@ -157,6 +160,13 @@ def main() -> None:
         rows,
     )
     print(f"cache: theta={cache.theta} lambda={cache.lambda_} window={cache.window}; test gain {gain:.1%}")
+    for name, scores in judged["models"].items():
+        print(
+            f"test, as trainwell evaluate judges it: {name} {scores['perplexity']:.1f} "
+            f"[{scores['perplexity_low']:.1f}, {scores['perplexity_high']:.1f}]"
+        )
+    for verdict in judged["verdicts"]:
+        print(verdict["text"])
     print(f"sample: {sample}")
     payload = {
         "machine": machine_info(threads=args.threads),
@@ -174,12 +184,44 @@ def main() -> None:
         "cache": cache.to_dict(),
         "cache_test_gain": gain,
         "ngram_baselines": baselines,
+        "test_judged": judged,
         "eval_seconds": time.perf_counter() - eval_start,
         "cache_seconds": cache_seconds,
         "sample": sample,
         "targets": {"test_perplexity_max": 125, "cache_gain_min": 0.05, "minutes": 30},
     }
     print(f"wrote {write_results(args.name, payload)}")
+
+
+def judge_test(learn: Any, data: Any, cache: Any) -> dict[str, Any]:
+    """The test text judged as ``trainwell evaluate`` does (``trainwell.text.lm_eval``): perplexities with 95%
+    intervals over the test sentences, with the cache tuned on valid, beside the Kneser-Ney 3- and 4-grams,
+    and the paired ratio of the model (with the cache) to each."""
+    from trainwell.text.lm_eval import HeldOutText, compare, score_model, score_ngram
+    from trainwell.text.lm_stream import CacheSettings, read_corpus
+    from trainwell.text.ngram import KneserNey
+
+    start = time.perf_counter()
+    lines = read_corpus(PTB / "ptb.test.txt.gz")
+    ids, offsets = data.recipe.encode_texts(lines)
+    ids, offsets = ids.numpy(), offsets.numpy()
+    text_of_token = np.searchsorted(offsets[1:], np.arange(1, len(ids)), side="right")
+    held = HeldOutText(ids, text_of_token, text_of_token, len(lines), sum(len(line) + 1 for line in lines))
+    settings = CacheSettings(cache.window, cache.theta, cache.lambda_) if cache.lambda_ > 0 else None
+    scores = score_model(learn.model, held, cache=settings)
+    vocab_size = int(data.model_hints["vocab_size"])
+    train_ids = data.train.ids.numpy()
+    others = [
+        score_ngram(KneserNey.fit(train_ids, vocab_size, order), held, f"Kneser-Ney {order}-gram")
+        for order in (3, 4)
+    ]
+    best = min(scores, key=lambda score: score.loss)
+    return {
+        "models": {score.name: score.to_dict() for score in [*scores, *others]},
+        "verdicts": [compare(best, other).to_dict() for other in others],
+        "grouped_by": held.grouped_by,
+        "seconds": time.perf_counter() - start,
+    }
 
 
 def ngram_baselines(data: Any) -> dict[str, dict[str, float]]:

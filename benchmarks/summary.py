@@ -465,11 +465,25 @@ def _ptb_row(name: str) -> tuple[str, str, str, str] | None:
     size = f"{config.get('emb', 256)}/{config.get('hidden', 512)}x{config.get('layers', 2)}"
     chosen = (ptb.get("weights") or {}).get("chosen")
     on_gpu = name.endswith("gpu")
+    judged = ptb.get("test_judged") or {}
+    # The judged figures (one stream, as trainwell evaluate reads it) with their intervals, where the run has them.
+    models = judged.get("models") or {}
+    shown = {
+        model: f"{scores['perplexity']:.1f} [{scores['perplexity_low']:.1f}, {scores['perplexity_high']:.1f}]"
+        for model, scores in models.items()
+    }
+    paired = "".join(
+        f"; paired: {verdict['ratio']:.2f}x the {verdict['other']}'s [{verdict['low']:.2f}, {verdict['high']:.2f}]"
+        for verdict in judged.get("verdicts") or []
+        if verdict.get("other") == "Kneser-Ney 3-gram"
+    )
     return (
         f"PTB word LM, AWD-LSTM {size} (`benchmarks/ptb.py{' --name ' + name if on_gpu else ''}`)",
-        f"test perplexity {ptb['test_perplexity']:.1f}; {cache.get('test_perplexity_cache', float('nan')):.1f} "
+        f"test perplexity {shown.get('trainwell', format(ptb['test_perplexity'], '.1f'))}; "
+        f"{shown.get('trainwell + cache', format(cache.get('test_perplexity_cache', float('nan')), '.1f'))} "
         f"with the cache ({100 * ptb.get('cache_test_gain', float('nan')):.1f}% lower)"
-        + (f"; {chosen}" if chosen else ""),
+        + (f"; {chosen}" if chosen else "")
+        + paired,
         "paper (full size, hours on a GPU): 57.3, 52.8 with the cache"
         if on_gpu
         else "<= 125 after 30 min of training; cache >= 5% lower",
