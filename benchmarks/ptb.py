@@ -24,8 +24,6 @@ import sys
 import time
 from typing import Any
 
-import numpy as np
-
 from _common import SHARED_DATA, machine_info, print_table, time_budget, write_results
 
 PTB = SHARED_DATA / "ptb"
@@ -197,16 +195,12 @@ def judge_test(learn: Any, data: Any, cache: Any) -> dict[str, Any]:
     """The test text judged as ``trainwell evaluate`` does (``trainwell.text.lm_eval``): perplexities with 95%
     intervals over the test sentences, with the cache tuned on valid, beside the Kneser-Ney 3- and 4-grams,
     and the paired ratio of the model (with the cache) to each."""
-    from trainwell.text.lm_eval import HeldOutText, compare, score_model, score_ngram
+    from trainwell.text.lm_eval import compare, encode_held_out, score_model, score_ngram
     from trainwell.text.lm_stream import CacheSettings, read_corpus
     from trainwell.text.ngram import KneserNey
 
     start = time.perf_counter()
-    lines = read_corpus(PTB / "ptb.test.txt.gz")
-    ids, offsets = data.recipe.encode_texts(lines)
-    ids, offsets = ids.numpy(), offsets.numpy()
-    text_of_token = np.searchsorted(offsets[1:], np.arange(1, len(ids)), side="right")
-    held = HeldOutText(ids, text_of_token, text_of_token, len(lines), sum(len(line) + 1 for line in lines))
+    held = encode_held_out(data.recipe, read_corpus(PTB / "ptb.test.txt.gz"))
     settings = CacheSettings(cache.window, cache.theta, cache.lambda_) if cache.lambda_ > 0 else None
     scores = score_model(learn.model, held, cache=settings)
     vocab_size = int(data.model_hints["vocab_size"])
