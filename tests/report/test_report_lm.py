@@ -107,3 +107,12 @@ def test_subword_pieces_join_into_words() -> None:
     pieces = ["\u2581con", "form", "able", "\u2581as", "xxeos"]
     words = readable_tokens(pieces, np.array([0.5, 0.0001, 0.5, 0.5, 0.5]), subword=True)
     assert "".join(words).strip() == 'con<mark title="p=0.0001">form</mark>able as ¶'
+
+
+def test_the_training_table_counts_epochs_as_the_curves_do(tmp_path: Path) -> None:
+    from trainwell.report.build import _training_section
+
+    history = [{"fit": 1, "epoch": 0, "train_loss": 2.0}, {"fit": 2, "epoch": 0}, {"fit": 2, "epoch": 1}]
+    page = _training_section(tmp_path, {"training": {"history": history}})
+    cells = [row.split("</td>")[1].rsplit(">", 1)[1] for row in page.split("<tr>")[2:]]
+    assert cells == ["1", "2", "3"]  # fine-tuning's second phase goes on from the first, as in curves.png

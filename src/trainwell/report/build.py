@@ -278,7 +278,10 @@ def _training_section(model_dir: Path, metadata: dict[str, Any]) -> str:
     history = (metadata.get("training") or {}).get("history") or []
     if history:
         columns = list(dict.fromkeys(key for row in history for key in row))
-        body.append(_html.table(columns, ([row.get(key, "") for key in columns] for row in history)))
+        # Epochs counted from 1 over every fit, as curves.png and the fit's own table count them (the history
+        # keeps each fit's 0-based epoch, which resuming relies on).
+        shown = [{**row, "epoch": number} if "epoch" in row else row for number, row in enumerate(history, 1)]
+        body.append(_html.table(columns, ([row.get(key, "") for key in columns] for row in shown)))
     if not body:
         body.append(_html.paragraph("This model directory holds no training curves nor history.", note=True))
     return _html.section("training", "Training curves", body)
