@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -137,9 +137,14 @@ def emit_table(table: Any, out: Path | None, noun: str = "rows") -> None:
 def stdin_lines() -> tuple[list[int], list[str]]:
     """The non-blank lines of standard input and their 1-based line numbers (blank lines are skipped, so the
     numbers say which input line each prediction answers)."""
-    numbers, lines = [], []
-    for number, line in enumerate(sys.stdin, start=1):
+    return numbered_lines(sys.stdin)
+
+
+def numbered_lines(lines: Iterable[str]) -> tuple[list[int], list[str]]:
+    """The non-blank ``lines`` (without their newline) and their 1-based line numbers."""
+    numbers, kept = [], []
+    for number, line in enumerate(lines, start=1):
         if line.strip():
             numbers.append(number)
-            lines.append(line.rstrip("\n"))
-    return numbers, lines
+            kept.append(line.rstrip("\n"))
+    return numbers, kept

@@ -106,11 +106,10 @@ def _score_texts(predictor: Any, data: list[Path], encoding: str) -> Any:
         kept = rows["text"].notna() & rows["text"].astype(str).str.strip().astype(bool)
         numbers, texts = [int(i) + 1 for i in rows.index[kept]], rows["text"][kept].astype(str).tolist()
     else:
+        from trainwell.cli._common import numbered_lines
         from trainwell.data.io import read_text_file
 
-        lines = read_text_file(source, encoding=encoding).splitlines()
-        numbers = [number for number, line in enumerate(lines, start=1) if line.strip()]
-        texts = [lines[number - 1] for number in numbers]
+        numbers, texts = numbered_lines(read_text_file(source, encoding=encoding).splitlines())
     if not texts:
         raise DataError(f"{source} holds no text to score; pass one text per line")
     scores = predictor.score_texts(texts)

@@ -5,7 +5,6 @@ hardest texts with their costliest words marked, and continuations sampled from 
 from __future__ import annotations
 
 import math
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,7 +14,7 @@ from trainwell.core.errors import DataError
 from trainwell.report import _html
 
 if TYPE_CHECKING:
-    from trainwell.text.lm_eval import TokenScores
+    from trainwell.text.lm_eval import HeldOutText, TokenScores
     from trainwell.text.lm_predictor import LMPredictor
 
 #: Tokens shown of each hard text (the costliest window of a longer one).
@@ -66,8 +65,8 @@ def lm_report_sections(
     if predictor.recipe.tokenizer_name != "subword":
         sections.append(_bands_section(model, predictor))
     sections.append(_calibration_section(model))
-    sections.append(_hardest_section(model, predictor, texts, top_k))
-    sections.append(_samples_section(predictor, held_out.ids, held_out.text_of_token, texts, seed))
+    sections.append(_hardest_section(model, predictor, top_k))
+    sections.append(_samples_section(predictor, held_out, seed))
     return intro, sections
 
 
@@ -202,22 +201,16 @@ def _bands_section(model: TokenScores, predictor: LMPredictor) -> str:
 
 
 def _calibration_section(model: TokenScores) -> str:
-    from trainwell.interpret._plots import plot_calibration
-    from trainwell.interpret.classification import reliability_bins
+    from trainwell.report._outputs import calibration_png
 
     assert model.rank is not None and model.p_top is not None  # a neural model's scores carry both
     right = (model.rank == 0).astype(np.float64)
-    mean_probability, frequency, counts = reliability_bins(model.p_top, right)
-    with tempfile.TemporaryDirectory(prefix="trainwell-report-") as scratch:
-        png = plot_calibration(
-            mean_probability,
-            frequency,
-            counts,
-            Path(scratch) / "calibration.png",
-            False,
-            axis_labels=("probability of the model's first guess", "how often the first guess was right"),
-            title="Calibration of the first guess (tokens per bin annotated)",
-        ).read_bytes()
+    png = calibration_png(
+        model.p_top,
+        right,
+        axis_labels=("probability of the model's first guess", "how often the first guess was right"),
+        title="Calibration of the first guess (tokens per bin annotated)",
+    )
     gap = float(model.p_top.mean() - right.mean())
     if abs(gap) < 0.02:
         verdict = "its stated confidence matches how often it is right"
@@ -238,7 +231,7 @@ def _calibration_section(model: TokenScores) -> str:
     )
 
 
-def _hardest_section(model: TokenScores, predictor: LMPredictor, texts: list[str], top_k: int) -> str:
+def _hardest_section(model: TokenScores, predictor: LMPredictor, top_k: int) -> str:
     held = model.held_out
     losses = model.text_losses()
     counts = np.bincount(held.text_of_token, minlength=held.n_texts)
@@ -317,12 +310,11 @@ def readable_tokens(tokens: list[str], probability: np.ndarray, *, subword: bool
     return words
 
 
-def _samples_section(
-    predictor: LMPredictor, ids: np.ndarray, text_of_token: np.ndarray, texts: list[str], seed: int
-) -> str:
+def _samples_section(predictor: LMPredictor, held_out: HeldOutText, seed: int) -> str:
     """A few texts' openings, spread over the held-out text, continued by the model beside what the text said."""
+    ids = held_out.ids
     # The first id of every text: text_of_token[j] is the text of ids[j + 1].
-    starts = np.array([0, *(np.flatnonzero(np.diff(text_of_token)) + 2).tolist()])
+    starts = np.array([0, *(np.flatnonzero(np.diff(held_out.text_of_token)) + 2).tolist()])
     starts = starts[starts + PROMPT_TOKENS + SAMPLED_WORDS <= len(ids)]
     # Spread out (neighbouring openings would overlap), with spares for prompts that cannot be continued.
     picked = np.unique(np.linspace(0, len(starts) - 1, min(len(starts), 3 * N_SAMPLES)).round().astype(int))

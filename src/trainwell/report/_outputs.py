@@ -123,7 +123,7 @@ def label_sections(
                 "the label is there, per bin; a calibrated model follows the diagonal.",
                 note=True,
             ),
-            _html.image(_calibration_png(scores.reshape(-1), actual.reshape(-1)), "calibration diagram"),
+            _html.image(calibration_png(scores.reshape(-1), actual.reshape(-1)), "calibration diagram"),
         ],
     )
     return [per_label, calibration]
@@ -211,7 +211,18 @@ def _per_label_png(rows: Sequence[tuple[Any, ...]]) -> bytes:
     return figure_png(figure)
 
 
-def _calibration_png(probability: np.ndarray, outcome: np.ndarray) -> bytes:
+def calibration_png(
+    probability: np.ndarray,
+    outcome: np.ndarray,
+    *,
+    axis_labels: tuple[str, str] = (
+        "mean predicted probability of a label",
+        "share of decisions where the label is there",
+    ),
+    title: str = "Calibration over all labels (decisions per bin annotated)",
+) -> bytes:
+    """A reliability diagram of ``probability`` against ``outcome`` (1 where the event happened) as PNG bytes;
+    by default worded for the label decisions of a multi-label model."""
     from trainwell.interpret._plots import plot_calibration
     from trainwell.interpret.classification import reliability_bins
 
@@ -220,9 +231,6 @@ def _calibration_png(probability: np.ndarray, outcome: np.ndarray) -> bytes:
             *reliability_bins(probability, outcome),
             Path(scratch) / "calibration.png",
             binary=True,
-            axis_labels=(
-                "mean predicted probability of a label",
-                "share of decisions where the label is there",
-            ),
-            title="Calibration over all labels (decisions per bin annotated)",
+            axis_labels=axis_labels,
+            title=title,
         ).read_bytes()

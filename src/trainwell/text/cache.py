@@ -29,7 +29,14 @@ from torch import nn
 
 from trainwell.core.errors import ConfigError, DataError
 
-__all__ = ["CacheReport", "StreamProbabilities", "cache_perplexity", "evaluate_cache", "stream_probabilities"]
+__all__ = [
+    "CacheReport",
+    "StreamProbabilities",
+    "cache_mixture",
+    "cache_perplexity",
+    "evaluate_cache",
+    "stream_probabilities",
+]
 
 DEFAULT_THETAS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
 DEFAULT_LAMBDAS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
@@ -155,13 +162,20 @@ def stream_probabilities(
     )
 
 
+def cache_mixture(
+    p_model: torch.Tensor, p_cache: torch.Tensor, lambda_: float, has_cache: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Each token's probability under ``(1 - λ) p_model + λ p_cache`` (float64; the model alone where the cache
+    is empty)."""
+    mixed = (1 - lambda_) * p_model.double() + lambda_ * p_cache.double()
+    return mixed if has_cache is None else torch.where(has_cache, mixed, p_model.double())
+
+
 def cache_perplexity(
     p_model: torch.Tensor, p_cache: torch.Tensor, lambda_: float, has_cache: torch.Tensor | None = None
 ) -> float:
     """Perplexity of the mixture ``(1 - λ) p_model + λ p_cache`` (the model alone where the cache is empty)."""
-    mixed = (1 - lambda_) * p_model.double() + lambda_ * p_cache.double()
-    if has_cache is not None:
-        mixed = torch.where(has_cache, mixed, p_model.double())
+    mixed = cache_mixture(p_model, p_cache, lambda_, has_cache)
     return math.exp(-float(mixed.clamp_min(1e-30).log().mean()))
 
 

@@ -27,7 +27,7 @@ from torch import nn
 
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.evaluate.intervals import grouped_mean_ci
-from trainwell.text.cache import stream_probabilities
+from trainwell.text.cache import cache_mixture, stream_probabilities
 from trainwell.text.lm_stream import CacheSettings, LMRecipe
 from trainwell.text.tokenize import UNK
 from trainwell.text.vocab import SPECIAL_TOKENS, Vocab
@@ -141,7 +141,7 @@ class TokenScores:
 
     @property
     def perplexity(self) -> float:
-        return math.exp(min(self.loss, 700.0))
+        return _exp(self.loss)
 
     @property
     def bits_per_char(self) -> float:
@@ -219,10 +219,9 @@ def score_model(
         )
     ]
     if cache is not None:
-        p_cache = probabilities.p_cache[0].double().numpy()
-        mixed = np.where(
-            probabilities.has_cache.numpy(), (1 - cache.lambda_) * p_model + cache.lambda_ * p_cache, p_model
-        )
+        mixed = cache_mixture(
+            probabilities.p_model, probabilities.p_cache[0], cache.lambda_, probabilities.has_cache
+        ).numpy()
         scores.append(TokenScores(f"{name} + cache", -np.log(np.clip(mixed, 1e-300, None)), held_out))
     return scores
 
@@ -318,17 +317,13 @@ def loss_by_band(scores: TokenScores, vocab: Vocab) -> list[Band]:
     kinds: list[tuple[str, np.ndarray]] = [
         ("markers (xxmaj, xxeos...)", (targets < n_special) & (targets != unk))
     ]
-    rank = targets - n_special + 1  # 1 = the most frequent word in training
-    start = 1
-    for edge in (*BAND_EDGES, None):
-        upper = f"{edge:,}" if edge is not None else ""
-        name = f"words ranked {start:,}-{upper}" if edge is not None else f"words ranked beyond {start - 1:,}"
-        if start == 1 and edge is not None:
-            name = f"the {edge:,} most frequent words"
-        chosen = (rank >= start) & (rank <= edge if edge is not None else True) & (targets >= n_special)
-        kinds.append((name, chosen))
-        if edge is not None:
-            start = edge + 1
+    rank = np.where(targets >= n_special, targets - n_special + 1, 0)  # 1: the most frequent word in training
+    lower = 0
+    for upper in BAND_EDGES:
+        name = f"the {upper:,} most frequent words" if lower == 0 else f"words ranked {lower + 1:,}-{upper:,}"
+        kinds.append((name, (rank > lower) & (rank <= upper)))
+        lower = upper
+    kinds.append((f"words ranked beyond {lower:,}", rank > lower))
     kinds.append((f"unknown words ({UNK})", targets == unk))
     total_loss = float(scores.nll.sum())
     bands = []

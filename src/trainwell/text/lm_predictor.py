@@ -321,6 +321,7 @@ class LMPredictor(Generates):
                 batch[row, : lengths[i]] = ids[offsets[i] : offsets[i + 1]]
             batch = batch.to(device)
             window = max(1, max_tokens // rows)
+            limit = torch.tensor([lengths[i] for i in chosen], device=device)
             totals = torch.zeros(rows, dtype=torch.float64, device=device)
             self.model.reset()  # type: ignore[operator]
             for t in range(0, longest - 1, window):
@@ -329,7 +330,6 @@ class LMPredictor(Generates):
                 logits = self.model(x).float()
                 true = logits.gather(-1, y[..., None])[..., 0] - torch.logsumexp(logits, -1)
                 position = torch.arange(t + 1, t + 1 + x.size(1), device=device)
-                limit = torch.tensor([lengths[i] for i in chosen], device=device)
                 totals += torch.where(position[None] < limit[:, None], true, 0.0).double().sum(1)
             self.model.reset()  # type: ignore[operator]
             for row, i in enumerate(chosen):
