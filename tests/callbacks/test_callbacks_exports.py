@@ -11,7 +11,8 @@ import trainwell.callbacks
 def test_exported_names() -> None:
     assert sorted(trainwell.callbacks.__all__) == [
         "CSVLogger", "Checkpoint", "EarlyStopping", "GradientAccumulation", "GradientClip", "MixedPrecision",
-        "NanGuard", "ParamScheduler", "ProgressBar", "Recorder", "SaveBest", "TrackerCallback", "WeightAverage",
+        "NanGuard", "ParamScheduler", "ProgressBar", "Recorder", "SaveBest", "TimeBudget", "TrackerCallback",
+        "WeightAverage",
     ]  # fmt: skip
     for name in trainwell.callbacks.__all__:
         assert getattr(trainwell.callbacks, name).__doc__

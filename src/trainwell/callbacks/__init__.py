@@ -5,6 +5,7 @@
 import trainwell.learner  # noqa: F401  # isort: skip
 from trainwell.callbacks.accumulate import GradientAccumulation
 from trainwell.callbacks.average import WeightAverage
+from trainwell.callbacks.budget import TimeBudget
 from trainwell.callbacks.checkpoint import Checkpoint
 from trainwell.callbacks.clip import GradientClip
 from trainwell.callbacks.csv_logger import CSVLogger
@@ -27,6 +28,7 @@ __all__ = [
     "ProgressBar",
     "Recorder",
     "SaveBest",
+    "TimeBudget",
     "TrackerCallback",
     "WeightAverage",
 ]

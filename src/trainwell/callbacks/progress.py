@@ -42,6 +42,7 @@ class ProgressBar(Callback):
         self._progress: Progress | None = None
         self._task: Any = None
         self._columns: list[str] = []
+        self._phase = "train"
 
     def before_fit(self, learn: Learner) -> None:
         self._enabled = is_rank_zero()
@@ -68,9 +69,9 @@ class ProgressBar(Callback):
         total = len(learn.loader) if hasattr(learn.loader, "__len__") else None  # type: ignore[arg-type]
         if self._task is not None:
             self._progress.remove_task(self._task)
+        self._phase = phase
         self._task = self._progress.add_task(
-            f"epoch {learn.recorder.shown_epoch(learn.epoch)}/{learn.recorder.shown_epoch(learn.n_epochs - 1)} "
-            f"{phase}",
+            _description(learn, phase),
             total=total,
             status="",
             completed=learn._start_batch if phase == "train" else 0,
@@ -92,7 +93,12 @@ class ProgressBar(Callback):
         smooth = learn.recorder.smooth_loss
         if learn.training and smooth is not None:
             status = f"loss {float(smooth):.4f}"
-        self._progress.update(self._task, completed=learn.batch_index + 1, status=status)
+        self._progress.update(
+            self._task,
+            completed=learn.batch_index + 1,
+            status=status,
+            description=_description(learn, self._phase),  # a TimeBudget may re-plan the epochs
+        )
 
     def after_epoch(self, learn: Learner) -> None:
         if not self._enabled or not self.print_epochs or not learn.history:
@@ -116,6 +122,14 @@ class ProgressBar(Callback):
             self._progress.stop()
             self._progress = None
             self._task = None
+
+
+def _description(learn: Learner, phase: str) -> str:
+    """``epoch 3/12 train``: the last epoch is the one the planned batches end in (fewer than asked for when
+    a :class:`~trainwell.callbacks.TimeBudget` shortened the plan)."""
+    per_epoch = max(1, learn.planned_iterations // max(1, learn.n_epochs))
+    last = min(learn.n_epochs, max(learn.epoch + 1, math.ceil(learn.n_iterations / per_epoch))) - 1
+    return f"epoch {learn.recorder.shown_epoch(learn.epoch)}/{learn.recorder.shown_epoch(last)} {phase}"
 
 
 def _cell(value: Any) -> str:

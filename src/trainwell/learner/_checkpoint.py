@@ -49,6 +49,7 @@ def save(learn: Learner, path: str | Path) -> Path:
         "iteration": learn.iteration,
         "n_epochs": learn.n_epochs,
         "n_iterations": learn.n_iterations,
+        "planned_iterations": learn.planned_iterations,
         "rng": own["rng"],
         "recorder": own["recorder"],
         "callbacks": {**callback_states(learn), **own["callbacks"]},
@@ -82,11 +83,15 @@ def load_state(path: str | Path) -> dict[str, Any]:
 def restore(learn: Learner, path: str | Path) -> None:
     """Put ``learn`` back where the checkpoint was taken; the fit then continues from there."""
     state = load_state(path)
-    if state["n_iterations"] != learn.n_iterations or state["n_epochs"] != learn.n_epochs:
+    # The batches the call asked for (a TimeBudget may have planned fewer, which the fit then continues with).
+    planned = state.get("planned_iterations", state["n_iterations"])
+    if planned != learn.planned_iterations or state["n_epochs"] != learn.n_epochs:
         raise ConfigError(
-            f"checkpoint '{path}' comes from a fit of {state['n_epochs']} epochs ({state['n_iterations']} batches) "
-            f"but this fit has {learn.n_epochs} epochs ({learn.n_iterations} batches); resume with the same call"
+            f"checkpoint '{path}' comes from a fit of {state['n_epochs']} epochs ({planned} batches) "
+            f"but this fit has {learn.n_epochs} epochs ({learn.planned_iterations} batches); resume with the "
+            "same call"
         )
+    learn.n_iterations = state["n_iterations"]
     learn.model.load_state_dict(state["model"])
     opt = learn.opt or learn.create_opt()
     opt.load_state_dict(state["optimizer"])

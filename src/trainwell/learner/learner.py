@@ -14,6 +14,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from trainwell.callbacks.budget import find_budget
 from trainwell.callbacks.nan_guard import NanGuard
 from trainwell.callbacks.progress import ProgressBar
 from trainwell.callbacks.recorder import Recorder
@@ -136,6 +137,7 @@ class Learner:
         self.n_epochs = 0
         self.iteration = 0
         self.n_iterations = 1
+        self.planned_iterations = 1
         self.batch_index = 0
         self.training = False
         self.batch: tuple[torch.Tensor, ...] = ()
@@ -294,6 +296,9 @@ class Learner:
         callbacks = list(callbacks)
         if freeze_epochs > 0:
             self.freeze()
+            budget = find_budget(callbacks, self.callbacks)
+            if budget is not None:
+                budget.share_next_fit(FROZEN_SHARE)  # the unfrozen phase, where the gains are, keeps the rest
             self.fit_one_cycle(freeze_epochs, base_lr * 2, pct_start=0.99, callbacks=callbacks)
         self.unfreeze()
         self.fit_one_cycle(epochs, slice(base_lr / lr_mult, base_lr), callbacks=callbacks)
@@ -310,6 +315,7 @@ class Learner:
         train_loader = self._on_device(self.data.train)
         valid_loader = self._on_device(self.data.valid) if self.data.valid is not None else None
         self.n_iterations = n_epochs * len(train_loader)  # type: ignore[arg-type]
+        self.planned_iterations = self.n_iterations  # what the call asked for; a TimeBudget may plan fewer
         self.forward_context = contextlib.nullcontext
         self._build_handlers([*self.callbacks, *run_callbacks])
         if resume_from is not None:
@@ -480,6 +486,10 @@ class Learner:
             f"loss={type(self.loss_func).__name__}, opt={self.opt_name!r}, device={self.device})"
         )
 
+
+#: The most of a :class:`~trainwell.callbacks.TimeBudget`'s remaining time that ``fine_tune``'s frozen phase
+#: may use; it takes less when its epochs are done sooner.
+FROZEN_SHARE = 0.25
 
 _NORM_LAYERS = (nn.modules.batchnorm._NormBase, nn.LayerNorm, nn.GroupNorm)
 

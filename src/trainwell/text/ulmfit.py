@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
+from trainwell.callbacks.budget import find_budget
 from trainwell.core.errors import ConfigError
 from trainwell.models.registry import register_model
 from trainwell.text.awd_lstm import AWDLSTMEncoder
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 
 #: Each lower layer group's learning rate is the next one's divided by this (the ULMFiT paper's factor).
 LR_DECAY = 2.6
+#: The most of a TimeBudget's remaining time each one-epoch stage of gradual unfreezing may use.
+STAGE_SHARE = 0.15
 
 
 class ConcatPoolingHead(nn.Module):
@@ -173,9 +176,12 @@ def gradual_unfreezing(
     n_groups = len(learn.layer_groups())
     extra = list(callbacks)
     rate = lr
+    budget = find_budget(extra, learn.callbacks)
     for stage in range(1, n_groups):
         learn.freeze_to(n_groups - stage)
         spread = slice(rate / LR_DECAY ** (stage - 1), rate) if stage > 1 else rate
+        if budget is not None:
+            budget.share_next_fit(STAGE_SHARE)  # the last stage, everything unfrozen, keeps the most
         learn.fit_one_cycle(1, spread, moms=moms, callbacks=extra)
         rate /= 2
     learn.unfreeze()

@@ -1,0 +1,331 @@
+"""Train within a time budget: the schedule is fitted to the time instead of being cut by it.
+
+Schedules are functions of the fit's progress, ``learn.pct_train`` = batches done / batches planned. A fit that
+simply stops when a clock runs out (PyTorch Lightning's ``max_time``) leaves the learning rate wherever the
+schedule had got to, often near its peak, and the weights are those of a run that never annealed.
+:class:`TimeBudget` re-plans the number of batches after every batch from the speed measured so far, so the
+warm-up and the annealing both happen inside the budget and the fit ends at the schedule's end.
+
+The budget is a ceiling on the fit the call asked for: it never adds batches, it only shortens the plan when
+the epochs asked for would not fit. ``learn.fit_one_cycle(1000, callbacks=[TimeBudget("10m")])`` trains for
+ten minutes; ``learn.fit_one_cycle(5, callbacks=[TimeBudget("10m")])`` trains five epochs, or fewer if five
+take more than ten minutes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from trainwell.callbacks._validate import positive_number
+from trainwell.core.errors import ConfigError
+from trainwell.learner.events import Callback, CancelFit, CancelTrain
+
+if TYPE_CHECKING:
+    from trainwell.learner.learner import Learner
+
+#: Training batches timed before the plan rests on the measured speed alone. The first batch of a fit, which
+#: carries one-off costs, is left out of it; until then the plan uses every batch, that one included.
+TIMED_BEFORE_PLANNING = 3
+
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(s|m|h|d)", re.IGNORECASE)
+_CLOCK = re.compile(r"^(?:(\d+):)?(\d+):(\d{1,2}(?:\.\d*)?)$")
+DURATION_EXAMPLES = "90s, 10m, 1h30m, 1.5h or 1:30:00"
+
+
+def parse_duration(value: Any, name: str = "time budget") -> float:
+    """Seconds in ``value``: a number of seconds, or a string such as ``"90s"``, ``"10m"``, ``"1h30m"``,
+    ``"1.5h"``, ``"1:30:00"`` (hours:minutes:seconds) or ``"10:00"`` (minutes:seconds).
+
+    Raises:
+        ConfigError: ``value`` is not a duration, or is not longer than zero.
+
+    Example:
+        >>> parse_duration("1h30m"), parse_duration("10:00"), parse_duration(45)
+        (5400.0, 600.0, 45.0)
+    """
+    seconds: float | None = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    elif isinstance(value, str):
+        text = value.strip().lower()
+        clock = _CLOCK.match(text)
+        if clock:
+            hours, minutes, secs = clock.groups()
+            seconds = int(hours or 0) * 3600.0 + int(minutes) * 60.0 + float(secs)
+        elif re.fullmatch(r"\d+(?:\.\d*)?|\.\d+", text):
+            seconds = float(text)
+        elif text and re.fullmatch(rf"(?:\s*{_PART.pattern}\s*)+", text, re.IGNORECASE):
+            seconds = sum(float(number) * _UNITS[unit.lower()] for number, unit in _PART.findall(text))
+    if seconds is None or not math.isfinite(seconds) or seconds <= 0:
+        raise ConfigError(
+            f"{name} {value!r} is not a duration longer than zero; write e.g. {DURATION_EXAMPLES} "
+            "(a bare number is seconds)"
+        )
+    return seconds
+
+
+def format_duration(seconds: float) -> str:
+    """``seconds`` for people: ``"45s"``, ``"9m 52s"``, ``"1h 30m"``.
+
+    Example:
+        >>> format_duration(45.2), format_duration(592), format_duration(5400)
+        ('45s', '9m 52s', '1h 30m')
+    """
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.0f}s" if seconds >= 10 else f"{seconds:.1f}s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m {secs}s" if secs else f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+
+
+class TimeBudget(Callback):
+    """Fit within ``seconds`` of wall-clock time, with the schedule fitted to the time.
+
+    Pass it in ``callbacks=`` of a fit. After every training batch the number of batches the fit will run
+    (``learn.n_iterations``, which schedules read through ``learn.pct_train``) is re-planned from the speed so
+    far: the time of a training batch, and the time each epoch spends outside training (validation, the
+    epoch's bookkeeping, checkpoints), so that the last epoch's validation also ends inside the budget. When
+    the planned batches are done the epoch's training stops, its validation runs, and the fit ends.
+
+    One object is one budget: the same object passed to several fits (``fine_tune``'s two phases, gradual
+    unfreezing's stages) is shared by them, each using what the earlier ones left. Time spent between fits
+    (data loading, an export) is not counted.
+
+    Under ``torchrun`` every process plans, and all follow the shortest plan, so they stop on the same batch.
+    A checkpoint keeps the time already used: a resumed fit gets what was left. (The number of batches depends on
+    the machine's speed, so a fit with a budget is only exactly repeatable when the budget is not reached.)
+
+    Args:
+        seconds: The budget: seconds, or a duration such as ``"10m"``, ``"1h30m"``, ``"1:30:00"``.
+        clock: Seconds from a fixed point, read at the loop's events (``time.perf_counter``; tests pass their
+            own to make the timing exact).
+
+    Attributes:
+        used: Seconds used by the fits that have ended (and, after a resume, before the checkpoint).
+        fits: One dict per fit that ended: ``planned_batches`` (what the call asked for), ``trained_batches``,
+            ``batches_per_epoch``, ``seconds`` and ``shortened`` (the budget cut the plan).
+
+    Example:
+        >>> from trainwell.callbacks import TimeBudget
+        >>> budget = TimeBudget("10m")
+        >>> learn.fit_one_cycle(100, callbacks=[budget])  # doctest: +SKIP
+        >>> budget.summary()  # doctest: +SKIP
+        'the 10m budget trained 7.3 of the 100 epochs asked for (the schedule was fitted to it) in 9m 55s'
+    """
+
+    order = -40  # first at every event: the plan is in place before the schedules read pct_train
+
+    def __init__(self, seconds: float | str, *, clock: Callable[[], float] = time.perf_counter) -> None:
+        self.seconds = parse_duration(seconds)
+        self._clock = clock
+        self.used = 0.0
+        self.fits: list[dict[str, Any]] = []
+        self._next_share = 1.0
+        self._fit_start = 0.0
+        self._fit_limit = 0.0
+        self._planned = self._per_epoch = 1
+        self._mark: float | None = None  # when the current training batch began
+        self._epoch_train_wall = 0.0
+        self._reset_timing(0)
+
+    # ------------------------------------------------------------------------------------------------ API
+    @property
+    def remaining(self) -> float:
+        """Seconds the budget has left (during a fit: after what it has used so far)."""
+        running = self._clock() - self._fit_start if self._running else 0.0
+        return max(0.0, self.seconds - self.used - running)
+
+    def share_next_fit(self, fraction: float) -> None:
+        """Let the next fit use at most ``fraction`` of what is left, keeping the rest for the fits after it
+        (``fine_tune`` gives its frozen phase a quarter at most). A fit that needs less leaves the rest."""
+        self._next_share = min(1.0, positive_number(self.name, "fraction", fraction, example="0.25"))
+
+    def summary(self) -> str:
+        """One sentence on what the budget did over the fits that used it."""
+        if not self.fits:
+            return f"the {format_duration(self.seconds)} budget has not been used"
+        planned = sum(fit["planned_batches"] for fit in self.fits)
+        trained = sum(fit["trained_batches"] for fit in self.fits)
+        seconds = sum(fit["seconds"] for fit in self.fits)
+        budget = format_duration(self.seconds)
+        if not any(fit["shortened"] for fit in self.fits):
+            return (
+                f"the {budget} budget was not reached: all {planned:,} batches in {format_duration(seconds)}"
+            )
+        per_epoch = self.fits[-1]["batches_per_epoch"]
+        if len(self.fits) == 1 and per_epoch:
+            done, asked = trained / per_epoch, planned / per_epoch
+            what = f"{done:.1f} of the {asked:g} epochs asked for"
+        else:
+            what = f"{trained:,} of the {planned:,} batches asked for"
+        return f"the {budget} budget trained {what} (the schedule was fitted to it) in {format_duration(seconds)}"
+
+    # --------------------------------------------------------------------------------------------- events
+    def before_fit(self, learn: Learner) -> None:
+        self._reset_timing(learn.iteration)
+        self._fit_start = self._clock()
+        self._running = True
+        self._fit_limit = max(0.0, self.seconds - self.used) * self._next_share
+        self._next_share = 1.0
+        self._planned = learn.planned_iterations
+        self._per_epoch = max(1, learn.planned_iterations // max(1, learn.n_epochs))
+        self._valid_guess = _validation_guess(learn)
+        if self._fit_limit <= 0:
+            raise CancelFit  # nothing left: the fit does not start
+
+    def load_checkpoint_state(self, state: dict[str, Any]) -> None:
+        # A resumed fit continues the fit's clock and budget from where the checkpoint was written.
+        self.used = float(state["used"])
+        self._fit_limit = float(state["fit_limit"])
+        self._fit_start = self._clock() - float(state["fit_elapsed"])
+
+    def checkpoint_state(self) -> dict[str, Any] | None:
+        return {
+            "used": self.used,
+            "fit_limit": self._fit_limit,
+            "fit_elapsed": self._clock() - self._fit_start,
+        }
+
+    def before_epoch(self, learn: Learner) -> None:
+        if learn.iteration >= learn.n_iterations:
+            raise CancelFit  # the planned batches ended with the last epoch's training: it has validated
+        self._epoch_start = self._clock()
+
+    def before_train(self, learn: Learner) -> None:
+        self._mark = None
+        self._train_start = self._clock()
+
+    def before_batch(self, learn: Learner) -> None:
+        if not learn.training:
+            return
+        now = self._clock()
+        if self._mark is not None:
+            self._time_batch(learn, now - self._mark)
+        self._mark = now
+        learn.n_iterations = self._agreed(learn, self._plan(learn, now))
+        if learn.iteration >= learn.n_iterations:
+            raise CancelTrain
+
+    def after_train(self, learn: Learner) -> None:
+        if self._mark is not None:
+            self._time_batch(learn, self._clock() - self._mark)
+        self._mark = None
+        self._epoch_train_wall += self._clock() - self._train_start
+
+    def after_epoch(self, learn: Learner) -> None:
+        # What the epoch spent outside its training phase: validation, bookkeeping, checkpoints.
+        self._outside += self._clock() - self._epoch_start - self._epoch_train_wall
+        self._epoch_train_wall = 0.0
+        self._epochs_timed += 1
+
+    def after_fit(self, learn: Learner) -> None:
+        seconds = self._clock() - self._fit_start
+        self.used += seconds
+        self._running = False
+        self.fits.append(
+            {
+                "planned_batches": self._planned,
+                "trained_batches": learn.iteration,
+                "batches_per_epoch": self._per_epoch,
+                "seconds": seconds,
+                "shortened": learn.iteration < self._planned,
+            }
+        )
+
+    # ----------------------------------------------------------------------------------------------- plan
+    def _time_batch(self, learn: Learner, seconds: float) -> None:
+        """Count a finished training batch's time; the fit's first batch, which carries one-off costs, only in
+        the rough figure used until a few others are timed."""
+        self._rough_time += seconds
+        self._rough_count += 1
+        if learn.iteration > self._first_iteration + 1:
+            self._train_time += seconds
+            self._timed += 1
+
+    def _reset_timing(self, iteration: int) -> None:
+        self._running = False
+        self._first_iteration = iteration
+        self._train_time = 0.0
+        self._timed = 0
+        self._rough_time = 0.0
+        self._rough_count = 0
+        self._mark = None
+        self._epochs_timed = 0
+        self._outside = 0.0
+        self._epoch_start = self._train_start = self._clock()
+        self._epoch_train_wall = 0.0
+        self._valid_guess = 0.0
+
+    def _plan(self, learn: Learner, now: float) -> int:
+        """The batches this fit should run in all, from the time left and the speed measured so far."""
+        left = self._fit_limit - (now - self._fit_start)
+        done = learn.iteration
+        if left <= 0:
+            return done
+        if self._timed >= TIMED_BEFORE_PLANNING:
+            per_batch = self._train_time / self._timed
+        elif self._rough_count:  # too few batches timed: the first one's costs make this an overestimate
+            per_batch = self._rough_time / self._rough_count
+        else:
+            return learn.n_iterations  # nothing timed yet: the first batch runs
+        if self._epochs_timed:
+            outside = max(0.0, self._outside / self._epochs_timed)
+        else:
+            outside = self._valid_guess * per_batch
+        per_epoch = self._per_epoch
+        epoch_now = done // per_epoch  # whose validation is still to come
+
+        def cost(batches: int) -> float:
+            validations = max(1, math.ceil((done + batches) / per_epoch) - epoch_now)
+            return batches * per_batch + validations * outside
+
+        low, high = 0, max(0, self._planned - done)  # the most batches whose cost fits in what is left
+        while low < high:
+            middle = (low + high + 1) // 2
+            if cost(middle) <= left:
+                low = middle
+            else:
+                high = middle - 1
+        return done + low
+
+    def _agreed(self, learn: Learner, planned: int) -> int:
+        """The shortest plan of every process in a distributed fit, so that all stop on the same batch."""
+        import torch.distributed as dist
+
+        if not (dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1):
+            return planned
+        value = torch.tensor([planned], dtype=torch.int64, device=learn.device)
+        dist.all_reduce(value, op=dist.ReduceOp.MIN)
+        return int(value.item())
+
+    def __repr__(self) -> str:
+        return f"TimeBudget({format_duration(self.seconds)!r})"
+
+
+def _validation_guess(learn: Learner) -> float:
+    """Before any epoch has been timed: a validation pass in training batches' time (a forward pass is about a
+    third of a training step; a validation batch is usually no larger than a training one)."""
+    valid = getattr(learn.data, "valid", None)
+    try:
+        return len(valid) / 3.0 if valid is not None else 0.0  # type: ignore[arg-type]
+    except TypeError:
+        return 0.0
+
+
+def find_budget(*groups: Any) -> TimeBudget | None:
+    """The first :class:`TimeBudget` among the callbacks in ``groups`` (each an iterable of callbacks)."""
+    for group in groups:
+        for callback in group:
+            if isinstance(callback, TimeBudget):
+                return callback
+    return None

@@ -1,0 +1,260 @@
+"""TimeBudget: the plan fits the time (validation included), the schedule ends annealed, budgets are shared,
+resumed fits keep what was used, and durations are read as people write them.
+
+The loop's timing is made exact with a clock the test moves: every training batch takes one second and the
+validation pass (one batch) half a second.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from callbacks_helpers import linear_learner, regression_data
+from torch import nn
+
+from trainwell.callbacks import Checkpoint, TimeBudget
+from trainwell.callbacks.budget import format_duration, parse_duration
+from trainwell.core.errors import ConfigError
+from trainwell.learner import Learner
+from trainwell.learner.events import Callback
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Ticks(Callback):
+    """Moves the clock: ``train`` seconds per training batch, ``valid`` per validation batch; notes the lr."""
+
+    order = 100
+
+    def __init__(self, clock: Clock, train: float = 1.0, valid: float = 0.5) -> None:
+        self.clock, self.train, self.valid = clock, train, valid
+        self.lrs: list[float] = []
+
+    def after_batch(self, learn: Learner) -> None:
+        if learn.training:
+            self.lrs.append(learn.opt.param_groups[0]["lr"])  # type: ignore[union-attr]
+        self.clock.now += self.train if learn.training else self.valid
+
+
+def timed_learner(tmp_path: Path | None = None, **kwargs: Any) -> Learner:
+    # 60 training rows in batches of 15: 4 batches an epoch; 20 validation rows: 1 batch (0.5 s).
+    data = regression_data(80, batch_size=15)
+    assert len(data.train) == 4 and len(data.valid) == 1  # type: ignore[arg-type]
+    return linear_learner(data, path=tmp_path or Path("."), **kwargs)
+
+
+def test_the_plan_uses_the_budget_and_the_schedule_ends_annealed() -> None:
+    clock = Clock()
+    learn, ticks = timed_learner(), Ticks(clock)
+    budget = TimeBudget(20, clock=clock)
+    learn.fit_one_cycle(100, 0.1, callbacks=[budget, ticks])
+    # An epoch costs 4 s of training and 0.5 s of validation: 4 epochs (18 s), then one more batch and its
+    # validation (19.5 s); an 18th batch would end at 20.5 s.
+    assert learn.iteration == 17
+    assert clock.now - 1000.0 == pytest.approx(19.5)
+    assert len(learn.history) == 5 and learn.history[-1]["valid_loss"] == learn.history[-1]["valid_loss"]
+    # The one-cycle schedule was fitted to 17 batches: warm-up to the peak, then down near the floor.
+    assert max(ticks.lrs) == pytest.approx(0.1, rel=0.05)
+    assert ticks.lrs[-1] < 0.1 * 0.05
+    assert budget.fits[0]["shortened"] and budget.fits[0]["planned_batches"] == 400
+    assert budget.used == pytest.approx(19.5)
+    assert budget.summary() == (
+        "the 20s budget trained 4.2 of the 100 epochs asked for (the schedule was fitted to it) in 20s"
+    )
+
+
+def test_a_cut_fit_would_have_stopped_at_the_peak() -> None:
+    # What the budget avoids: the same 17 batches of a 100-epoch schedule end during its warm-up.
+    learn, ticks = timed_learner(), Ticks(Clock())
+    learn.fit_one_cycle(100, 0.1, callbacks=[ticks, StopAfter(17)])
+    assert ticks.lrs[-1] > 0.1 * 0.05 and ticks.lrs[-1] > ticks.lrs[0]
+
+
+class StopAfter(Callback):
+    def __init__(self, batches: int) -> None:
+        self.batches = batches
+
+    def after_batch(self, learn: Learner) -> None:
+        from trainwell.learner.events import CancelFit
+
+        if learn.training and learn.iteration >= self.batches:
+            raise CancelFit
+
+
+def test_a_budget_the_fit_does_not_reach_changes_nothing() -> None:
+    clock = Clock()
+    budgeted, plain = timed_learner(), timed_learner()
+    budget = TimeBudget("1h", clock=clock)
+    budgeted.fit_one_cycle(3, 0.1, callbacks=[budget, Ticks(clock)])
+    plain.fit_one_cycle(3, 0.1, callbacks=[Ticks(Clock())])
+    for got, expected in zip(budgeted.model.parameters(), plain.model.parameters(), strict=True):
+        assert torch.equal(got, expected)
+    assert budgeted.iteration == 12 and not budget.fits[0]["shortened"]
+    assert budget.summary() == "the 1h budget was not reached: all 12 batches in 14s"
+
+
+def test_slower_validation_leaves_room_for_the_last_one() -> None:
+    clock = Clock()
+    learn = timed_learner()
+    learn.fit_one_cycle(100, 0.1, callbacks=[TimeBudget(20, clock=clock), Ticks(clock, valid=3.0)])
+    # 4 s + 3 s an epoch: 2 epochs (14 s), then 3 batches and the last validation end at 20 s exactly.
+    assert learn.iteration == 11
+    assert clock.now - 1000.0 == pytest.approx(20.0)
+
+
+def test_fits_share_one_budget_and_a_share_keeps_time_for_later() -> None:
+    clock = Clock()
+    budget = TimeBudget(40, clock=clock)
+    first, second = timed_learner(), timed_learner()
+    budget.share_next_fit(0.25)
+    first.fit_one_cycle(100, 0.1, callbacks=[budget, Ticks(clock)])
+    assert clock.now - 1000.0 <= 10.0  # a quarter of 40 s
+    used = budget.used
+    second.fit_one_cycle(100, 0.1, callbacks=[budget, Ticks(clock)])
+    assert used + (budget.used - used) <= 40.0 and budget.used > 35.0
+    assert len(budget.fits) == 2 and budget.summary().startswith("the 40s budget trained ")
+    assert "of the 800 batches asked for" in budget.summary()
+
+
+def test_a_spent_budget_starts_no_fit() -> None:
+    clock = Clock()
+    budget = TimeBudget(4.5, clock=clock)  # exactly one epoch and its validation
+    first, second = timed_learner(), timed_learner()
+    first.fit_one_cycle(100, 0.1, callbacks=[budget, Ticks(clock)])
+    assert first.iteration == 4 and budget.remaining == 0.0
+    second.fit_one_cycle(100, 0.1, callbacks=[budget, Ticks(clock)])
+    assert second.iteration == 0 and second.history == []
+
+
+def test_a_little_time_left_trains_a_batch_and_validates() -> None:
+    clock = Clock()
+    budget = TimeBudget(1.6, clock=clock)
+    learn = timed_learner()
+    learn.fit_one_cycle(100, 0.1, callbacks=[budget, Ticks(clock)])
+    assert learn.iteration == 1 and len(learn.history) == 1 and budget.used == pytest.approx(1.5)
+
+
+class TwoGroups(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.body, self.head = nn.Linear(3, 4), nn.Linear(4, 1)
+
+    def layer_groups(self) -> list[nn.Module]:
+        return [self.body, self.head]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(torch.relu(self.body(x)))
+
+
+def test_fine_tune_keeps_most_of_the_budget_for_the_unfrozen_phase() -> None:
+    clock = Clock()
+    torch.manual_seed(0)
+    learn = Learner(TwoGroups(), regression_data(80, batch_size=15), progress=False, device="cpu", lr=0.01)
+    budget = TimeBudget(40, clock=clock)
+    learn.fine_tune(100, freeze_epochs=5, callbacks=[budget, Ticks(clock)])
+    frozen, unfrozen = budget.fits
+    assert frozen["seconds"] <= 10.0 and frozen["shortened"]
+    assert unfrozen["seconds"] > 25.0 and budget.used <= 40.0
+
+
+class Interrupt(Callback):
+    def __init__(self, after: int) -> None:
+        self.after = after
+
+    def after_batch(self, learn: Learner) -> None:
+        if learn.training and learn.iteration == self.after:
+            raise KeyboardInterrupt
+
+
+def test_a_resumed_fit_gets_what_the_budget_had_left(tmp_path: Path) -> None:
+    clock = Clock()
+    learn = timed_learner(tmp_path)
+    with pytest.raises(
+        KeyboardInterrupt
+    ):  # after 2 epochs and 2 batches; the checkpoint is at 2 epochs (9 s)
+        learn.fit_one_cycle(
+            100,
+            0.1,
+            callbacks=[TimeBudget(20, clock=clock), Ticks(clock), Checkpoint(), Interrupt(10)],
+        )
+    state = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    assert state["n_iterations"] < state["planned_iterations"] == 400
+
+    clock.now += 3600.0  # time between the runs does not count
+    resumed, budget = timed_learner(tmp_path), TimeBudget(20, clock=clock)
+    start = clock.now
+    resumed.fit_one_cycle(100, 0.1, callbacks=[budget, Ticks(clock)], resume_from=tmp_path / "checkpoint.pt")
+    assert resumed.iteration == 17  # as the uninterrupted fit
+    assert clock.now - start == pytest.approx(10.5)  # 9 s were used before the checkpoint
+    assert budget.used == pytest.approx(19.5)
+
+
+def test_under_a_real_clock_the_fit_ends_inside_the_budget() -> None:
+    class Sleep(Callback):
+        def after_batch(self, learn: Learner) -> None:
+            time.sleep(0.01 if learn.training else 0.002)
+
+    learn = timed_learner()
+    budget = TimeBudget(0.6)
+    start = time.perf_counter()
+    learn.fit_one_cycle(1000, 0.1, callbacks=[budget, Sleep()])
+    elapsed = time.perf_counter() - start
+    assert budget.fits[0]["shortened"] and learn.iteration >= 10
+    assert elapsed < 0.6 + 0.5  # the plan keeps inside the budget; the margin is for a loaded machine
+    assert learn.history and learn.history[-1]["epoch"] == len(learn.history) - 1
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        (45, 45.0),
+        (1.5, 1.5),
+        ("90", 90.0),
+        ("90s", 90.0),
+        ("10m", 600.0),
+        ("1.5h", 5400.0),
+        ("1h30m", 5400.0),
+        ("1h 30m 10s", 5410.0),
+        ("2D", 172800.0),
+        ("1:30:00", 5400.0),
+        ("10:00", 600.0),
+        (" 12M ", 720.0),
+    ],
+)
+def test_durations_are_read_as_people_write_them(text: Any, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "ten minutes", "10x", "-5", 0, "0m", True, None, "1:70:00x", "m"])
+def test_what_is_not_a_duration_is_a_config_error(text: Any) -> None:
+    with pytest.raises(
+        ConfigError, match=r"is not a duration longer than zero; write e\.g\. 90s, 10m, 1h30m"
+    ):
+        TimeBudget(text)
+
+
+def test_durations_are_shown_as_people_read_them() -> None:
+    assert [format_duration(s) for s in (4.25, 45, 60, 592, 3600, 5400, 5412)] == [
+        "4.2s",
+        "45s",
+        "1m",
+        "9m 52s",
+        "1h",
+        "1h 30m",
+        "1h 30m",
+    ]
+
+
+def test_a_share_must_be_a_positive_number() -> None:
+    with pytest.raises(ConfigError, match="TimeBudget fraction must be a number > 0"):
+        TimeBudget(10).share_next_fit(0)
