@@ -119,6 +119,7 @@ def rows() -> list[tuple[str, str, str, str]]:
         _distributed_row(),
         _distributed_lm_row(),
         _tune_row(),
+        *_time_budget_rows(),
     ]
     table.extend(row for row in extra if row)
     table.extend(_tagging_rows())
@@ -166,6 +167,41 @@ def _tune_row() -> tuple[str, str, str, str] | None:
         f"defaults (trial 0): valid {defaults['valid_roc_auc']:.4f}, test {defaults['accuracy']:.4f} / "
         f"{defaults['roc_auc']:.4f}",
     )
+
+
+def _time_budget_rows() -> list[tuple[str, str, str, str]]:
+    """``--time`` against a run cut when its time is up, same time, same run (``time_budget.json``)."""
+    budget = _load("time_budget")
+    if not budget:
+        return []
+    found = []
+    for key, title, score, shown in (
+        ("mnist", "MNIST default image fit", "test_accuracy", "test accuracy {:.4f}"),
+        (
+            "tinyshakespeare",
+            "Tiny Shakespeare default language model",
+            "valid_perplexity",
+            "perplexity {:.1f}",
+        ),
+    ):
+        if key not in budget:
+            continue
+        runs = {run["arm"]: run for run in budget[key]["runs"]}
+        ours, cut, full = runs["budget"], runs["cut"], runs.get("full")
+        beside = f"cut at the same time: {shown.format(cut[score])} ({cut['epochs']:.2f} epochs)"
+        if full:
+            beside += (
+                f"; the default plan to its end: {shown.format(full[score])} in {full['wall_seconds']:.0f} s"
+            )
+        found.append(
+            (
+                f"{title}, `--time {budget[key]['seconds']:g}s` (`benchmarks/time_budget.py`)",
+                f"{shown.format(ours[score])} ({ours['epochs']:.2f} epochs, {ours['wall_seconds']:.0f} s in all)",
+                "better than a run cut at the same time",
+                beside,
+            )
+        )
+    return found
 
 
 def _speedup_row(name: str, unit: str, title: str, what: str) -> tuple[str, str, str, str] | None:

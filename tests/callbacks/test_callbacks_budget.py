@@ -69,7 +69,7 @@ def test_the_plan_uses_the_budget_and_the_schedule_ends_annealed() -> None:
     assert budget.fits[0]["shortened"] and budget.fits[0]["planned_batches"] == 400
     assert budget.used == pytest.approx(19.5)
     assert budget.summary() == (
-        "the 20s budget trained 4.2 of the 100 epochs asked for (the schedule was fitted to it) in 20s"
+        "the 20s budget trained 4.2 of the 100 epochs planned (the schedule was fitted to it) in 20s"
     )
 
 
@@ -123,7 +123,7 @@ def test_fits_share_one_budget_and_a_share_keeps_time_for_later() -> None:
     second.fit_one_cycle(100, 0.1, callbacks=[budget, Ticks(clock)])
     assert used + (budget.used - used) <= 40.0 and budget.used > 35.0
     assert len(budget.fits) == 2 and budget.summary().startswith("the 40s budget trained ")
-    assert "of the 800 batches asked for" in budget.summary()
+    assert "of the 800 batches planned" in budget.summary()
 
 
 def test_a_spent_budget_starts_no_fit() -> None:
@@ -258,3 +258,23 @@ def test_durations_are_shown_as_people_read_them() -> None:
 def test_a_share_must_be_a_positive_number() -> None:
     with pytest.raises(ConfigError, match="TimeBudget fraction must be a number > 0"):
         TimeBudget(10).share_next_fit(0)
+
+
+def test_a_started_budget_counts_the_time_before_and_between_fits() -> None:
+    clock = Clock()
+    budget = TimeBudget(20, clock=clock).start()
+    clock.now += 5.5  # reading the data, the learning-rate finder
+    learn = timed_learner()
+    learn.fit_one_cycle(100, 0.1, callbacks=[budget, Ticks(clock)])
+    # 14.5 s were left: three epochs (13.5 s); a 13th batch and its validation would end at 20.5 s.
+    assert learn.iteration == 12 and budget.used == pytest.approx(19.0)
+    clock.now += 2.0
+    assert budget.remaining == pytest.approx(0.0, abs=1e-9)
+
+
+def test_a_plan_a_batch_into_a_new_epoch_ends_with_the_whole_epoch_before() -> None:
+    clock = Clock()
+    learn = timed_learner()
+    learn.fit_one_cycle(100, 0.1, callbacks=[TimeBudget(96, clock=clock), Ticks(clock)])
+    # 21 epochs take 94.5 s; an 85th batch and its validation would just fit (96 s), for 1% more training.
+    assert learn.iteration == 84 and len(learn.history) == 21

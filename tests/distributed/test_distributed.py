@@ -91,6 +91,21 @@ def test_the_command_line_trains_under_torchrun_and_writes_once(tmp_path: Path) 
     assert len(predictions) == 20 and isinstance(predictions, pd.DataFrame)
 
 
+def test_processes_under_a_time_budget_stop_together(tmp_path: Path) -> None:
+    # Each process plans from its own clock; all follow the shortest plan, so none waits forever in DDP's
+    # all-reduce for a batch another process will never run.
+    frame = trainwell.datasets.adult_sample().head(1200)
+    frame.to_csv(tmp_path / "adult.csv", index=False)
+    done = torchrun(
+        "-m", "trainwell", "fit", tmp_path / "adult.csv", "--target", "income", "--epochs", "500",
+        "--time", "8s", "--lr", "0.01", "--out", tmp_path / "model",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("--time: the 8.0s budget trained ") == 1, done.stdout
+    history = pd.read_csv(tmp_path / "model" / "history.csv")
+    assert 1 <= len(history) < 500
+
+
 def test_distribute_outside_torchrun_says_how_to_launch() -> None:
     from trainwell.distributed import distribute
 

@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 #: carries one-off costs, is left out of it; until then the plan uses every batch, that one included.
 TIMED_BEFORE_PLANNING = 3
 
+#: A plan that would end this share of its batches (or less) into a new epoch ends at the epoch boundary
+#: instead: a last epoch of a batch or two adds a noisy row to the history and a validation for nothing.
+WHOLE_EPOCH_SLACK = 0.05
+
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(s|m|h|d)", re.IGNORECASE)
 _CLOCK = re.compile(r"^(?:(\d+):)?(\d+):(\d{1,2}(?:\.\d*)?)$")
@@ -99,7 +103,7 @@ class TimeBudget(Callback):
 
     One object is one budget: the same object passed to several fits (``fine_tune``'s two phases, gradual
     unfreezing's stages) is shared by them, each using what the earlier ones left. Time spent between fits
-    (data loading, an export) is not counted.
+    (data loading, an export) is not counted, unless :meth:`start` was called: from then on every second counts.
 
     Under ``torchrun`` every process plans, and all follow the shortest plan, so they stop on the same batch.
     A checkpoint keeps the time already used: a resumed fit gets what was left. (The number of batches depends on
@@ -111,7 +115,8 @@ class TimeBudget(Callback):
             own to make the timing exact).
 
     Attributes:
-        used: Seconds used by the fits that have ended (and, after a resume, before the checkpoint).
+        used: Seconds used by the fits that have ended (after :meth:`start`, with the time before and between
+            them; after a resume, with the time before the checkpoint).
         fits: One dict per fit that ended: ``planned_batches`` (what the call asked for), ``trained_batches``,
             ``batches_per_epoch``, ``seconds`` and ``shortened`` (the budget cut the plan).
 
@@ -120,7 +125,7 @@ class TimeBudget(Callback):
         >>> budget = TimeBudget("10m")
         >>> learn.fit_one_cycle(100, callbacks=[budget])  # doctest: +SKIP
         >>> budget.summary()  # doctest: +SKIP
-        'the 10m budget trained 7.3 of the 100 epochs asked for (the schedule was fitted to it) in 9m 55s'
+        'the 10m budget trained 7.3 of the 100 epochs planned (the schedule was fitted to it) in 9m 55s'
     """
 
     order = -40  # first at every event: the plan is in place before the schedules read pct_train
@@ -131,6 +136,7 @@ class TimeBudget(Callback):
         self.used = 0.0
         self.fits: list[dict[str, Any]] = []
         self._next_share = 1.0
+        self._idle_since: float | None = None  # set by start(): from then on, time between fits counts too
         self._fit_start = 0.0
         self._fit_limit = 0.0
         self._planned = self._per_epoch = 1
@@ -142,8 +148,21 @@ class TimeBudget(Callback):
     @property
     def remaining(self) -> float:
         """Seconds the budget has left (during a fit: after what it has used so far)."""
-        running = self._clock() - self._fit_start if self._running else 0.0
-        return max(0.0, self.seconds - self.used - running)
+        if self._running:
+            pending = self._clock() - self._fit_start
+        elif self._idle_since is not None:
+            pending = self._clock() - self._idle_since
+        else:
+            pending = 0.0
+        return max(0.0, self.seconds - self.used - pending)
+
+    def start(self) -> TimeBudget:
+        """Count from now, the time between fits included: the fits then end within ``seconds`` of this call.
+
+        The one-call pipelines (``fit_table(..., time_budget=)``...) start their budget as they begin, so that
+        reading the data and the learning-rate finder come out of it too; writing the model comes after."""
+        self._idle_since = self._clock()
+        return self
 
     def share_next_fit(self, fraction: float) -> None:
         """Let the next fit use at most ``fraction`` of what is left, keeping the rest for the fits after it
@@ -156,7 +175,7 @@ class TimeBudget(Callback):
             return f"the {format_duration(self.seconds)} budget has not been used"
         planned = sum(fit["planned_batches"] for fit in self.fits)
         trained = sum(fit["trained_batches"] for fit in self.fits)
-        seconds = sum(fit["seconds"] for fit in self.fits)
+        seconds = self.used
         budget = format_duration(self.seconds)
         if not any(fit["shortened"] for fit in self.fits):
             return (
@@ -165,15 +184,17 @@ class TimeBudget(Callback):
         per_epoch = self.fits[-1]["batches_per_epoch"]
         if len(self.fits) == 1 and per_epoch:
             done, asked = trained / per_epoch, planned / per_epoch
-            what = f"{done:.1f} of the {asked:g} epochs asked for"
+            what = f"{done:.1f} of the {asked:g} epochs planned"
         else:
-            what = f"{trained:,} of the {planned:,} batches asked for"
+            what = f"{trained:,} of the {planned:,} batches planned"
         return f"the {budget} budget trained {what} (the schedule was fitted to it) in {format_duration(seconds)}"
 
     # --------------------------------------------------------------------------------------------- events
     def before_fit(self, learn: Learner) -> None:
         self._reset_timing(learn.iteration)
         self._fit_start = self._clock()
+        if self._idle_since is not None:  # started: the time since the last fit counts
+            self.used += self._fit_start - self._idle_since
         self._running = True
         self._fit_limit = max(0.0, self.seconds - self.used) * self._next_share
         self._next_share = 1.0
@@ -229,9 +250,12 @@ class TimeBudget(Callback):
         self._epochs_timed += 1
 
     def after_fit(self, learn: Learner) -> None:
-        seconds = self._clock() - self._fit_start
+        now = self._clock()
+        seconds = now - self._fit_start
         self.used += seconds
         self._running = False
+        if self._idle_since is not None:
+            self._idle_since = now
         self.fits.append(
             {
                 "planned_batches": self._planned,
@@ -296,7 +320,11 @@ class TimeBudget(Callback):
                 low = middle
             else:
                 high = middle - 1
-        return done + low
+        end = done + low
+        boundary = end - end % per_epoch
+        if done < boundary < end and end - boundary < WHOLE_EPOCH_SLACK * end:
+            end = boundary  # a last epoch of a few batches: end with the whole epoch before it
+        return end
 
     def _agreed(self, learn: Learner, planned: int) -> int:
         """The shortest plan of every process in a distributed fit, so that all stop on the same batch."""
@@ -329,3 +357,12 @@ def find_budget(*groups: Any) -> TimeBudget | None:
             if isinstance(callback, TimeBudget):
                 return callback
     return None
+
+
+def start_budget(time_budget: float | str | TimeBudget | None) -> TimeBudget | None:
+    """A pipeline's ``time_budget=`` as a started :class:`TimeBudget` (``None``: no budget): a duration, or a
+    budget object to share with other work."""
+    if time_budget is None:
+        return None
+    budget = time_budget if isinstance(time_budget, TimeBudget) else TimeBudget(time_budget)
+    return budget.start()

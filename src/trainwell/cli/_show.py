@@ -339,3 +339,9 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
     )
     table.add_row("created", str(metadata.get("created")))
     console.print(table)
+
+
+def say_budget(budget: Any, console: Console) -> None:
+    """What ``--time`` did: the epochs it allowed, or that the fit ended before it (nothing without one)."""
+    if budget is not None and budget.fits:
+        console.print(f"--time: {budget.summary()}", soft_wrap=True, markup=False)

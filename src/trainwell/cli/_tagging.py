@@ -72,11 +72,12 @@ def _rate(value: float, undefined: str) -> str:
 def _show_tagging(result: Any) -> None:
     from rich.table import Table
 
-    from trainwell.cli._show import show_metrics
+    from trainwell.cli._show import say_budget, show_metrics
     from trainwell.evaluate.tagging import per_type_scores, sentence_counts
 
     learn = result.learn
     show_metrics(learn, out_console)
+    say_budget(result.budget, out_console)
     if learn.task.extra.get("scheme") == "iob2" and learn.data.valid is not None:
         preds, targets = learn.get_preds()
         scores = per_type_scores(sentence_counts(preds, targets, learn.task.classes))

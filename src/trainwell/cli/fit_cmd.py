@@ -92,6 +92,15 @@ def fit(
     epochs: Annotated[
         int | None, typer.Option(help="Passes over the data (default: chosen from the data size).")
     ] = None,
+    time_budget: Annotated[
+        str | None,
+        typer.Option(
+            "--time",
+            help="Finish training within this time of the start, e.g. 90s, 10m, 1h30m or 1:30:00: the epochs "
+            "are cut to what fits and the learning-rate schedule fitted to them (it still ends annealed); writing "
+            "the model comes after. With --epochs, whichever ends first.",
+        ),
+    ] = None,
     lr: Annotated[
         float | None,
         typer.Option(help="Peak learning rate (default: LR finder for tables, 2e-3 for images)."),
@@ -200,6 +209,9 @@ def fit(
 
         if encoding_errors not in ("strict", "replace"):
             raise ConfigError(f"--encoding-errors must be 'strict' or 'replace', got {encoding_errors!r}")
+        from trainwell.callbacks.budget import parse_duration
+
+        seconds = None if time_budget is None else parse_duration(time_budget, "--time")
         from trainwell.distributed import launched_by_torchrun
 
         if launched_by_torchrun() and os.environ.get("RANK") != "0":
@@ -214,6 +226,7 @@ def fit(
                 "lr": lr,
                 "seed": seed,
                 "valid_pct": valid_pct,
+                "time_budget": seconds,
             }
             settings.update(tag_col=tag_col, batch_size=batch_size, metrics=metric, embeddings=embeddings)
             settings["encoding_errors"] = encoding_errors
@@ -245,11 +258,12 @@ def fit(
                 seed=seed,
                 implicit=implicit,
                 encoding=encoding,
+                time_budget=seconds,
             )
             return
         if task == "language_model":
             _fit_language_model(
-                data, text, out, epochs, lr, seed, valid_pct, pretrained, encoding, encoding_errors
+                data, text, out, epochs, lr, seed, valid_pct, pretrained, encoding, encoding_errors, seconds
             )
             return
         if image_source:
@@ -279,6 +293,7 @@ def fit(
                 augmentation=augment,
                 batch_size=batch_size,
                 recipe=recipe,
+                time_budget=seconds,
             )
             report_fit(result)
             return
@@ -313,6 +328,7 @@ def fit(
                 drop_empty=drop_empty,
                 pretrained=pretrained,
                 encoding=encoding,
+                time_budget=seconds,
             )
             report_fit(result)
             return
@@ -334,6 +350,7 @@ def fit(
             tune_thresholds=label_thresholds,
             **table_roles(cat_names, cont_names, ignore, date_format),
             encoding=encoding,
+            time_budget=seconds,
         )
         report_fit(result)
 
@@ -373,6 +390,7 @@ def _fit_ratings(
     seed: int,
     implicit: bool,
     encoding: str,
+    time_budget: float | None,
 ) -> None:
     """``trainwell fit ratings.csv --user U --item I [--target rating | --implicit]``: a recommender."""
     from trainwell.collab.pipeline import fit_ratings
@@ -399,6 +417,7 @@ def _fit_ratings(
         batch_size=batch_size,
         implicit=implicit,
         encoding=encoding,
+        time_budget=time_budget,
     )
     recipe: Any = result.data.recipe
     model: Any = result.learn.model
@@ -430,9 +449,11 @@ def _fit_language_model(
     pretrained: Path | None,
     encoding: str,
     encoding_errors: str,
+    time_budget: float | None,
 ) -> None:
     """``trainwell fit corpus/ --task language_model [--pretrained lm/]``: a folder of .txt files, a text file
     or a --text column; with ``--pretrained``, that language model fine-tuned on this corpus."""
+    from trainwell.cli._show import say_budget
     from trainwell.text.lm_learner import fit_language_model
 
     learn = fit_language_model(
@@ -446,7 +467,9 @@ def _fit_language_model(
         pretrained=pretrained,
         encoding=encoding,
         errors=encoding_errors,
+        time_budget=time_budget,
     )
+    say_budget(learn.time_budget, out_console)
     row = learn.history[-1] if learn.history else {}
     perplexity, bar = row.get("perplexity"), row.get("perplexity_baseline")
     shown = f"validation perplexity {perplexity:.1f}" if isinstance(perplexity, float) else "trained"
@@ -459,7 +482,7 @@ def _fit_language_model(
     if isinstance(perplexity, float) and isinstance(bar, float) and perplexity >= bar:
         out_console.print(
             f"warning: the model's perplexity {perplexity:.1f} is not below the Kneser-Ney trigram's {bar:.1f}: "
-            "it has not yet learned more than word counts; train longer (--epochs) or on more text",
+            "it has not yet learned more than word counts; train longer (--epochs, --time) or on more text",
             soft_wrap=True,
         )
     cache = learn.cache_report
@@ -495,9 +518,10 @@ def _is_image_source(data: Path, path_col: str | None) -> bool:
 
 
 def report_fit(result: Any) -> None:
-    from trainwell.cli._show import date_summary, show_metrics
+    from trainwell.cli._show import date_summary, say_budget, show_metrics
 
     show_metrics(result.learn, out_console, getattr(result, "thresholds", None))
+    say_budget(getattr(result, "budget", None), out_console)
     recipe = getattr(getattr(result, "data", None), "recipe", None)
     if getattr(recipe, "dates", None):
         out_console.print(f"dates split into parts: {date_summary(recipe)}", soft_wrap=True)

@@ -58,7 +58,10 @@ def tune(
     ] = False,
     trials: Annotated[int, typer.Option(help="Trials to run, the library's defaults first.")] = 20,
     timeout: Annotated[
-        float | None, typer.Option(help="Start no trial after this many seconds (default: no limit).")
+        str | None,
+        typer.Option(
+            help="Start no trial after this time, e.g. 600 (seconds), 10m or 1h30m (default: no limit)."
+        ),
     ] = None,
     metric: Annotated[
         str | None,
@@ -88,11 +91,12 @@ def tune(
     decay, epochs, factors. Taggers (CoNLL files): learning rate, weight decay, epochs, width, dropout."""
 
     def run() -> None:
+        from trainwell.callbacks.budget import parse_duration
         from trainwell.core.errors import ConfigError
 
         common: dict[str, Any] = {
             "n_trials": trials,
-            "timeout": timeout,
+            "timeout": None if timeout is None else parse_duration(timeout, "--timeout"),
             "metric": metric,
             "out": out,
             "seed": seed,

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from trainwell.callbacks.budget import TimeBudget, start_budget
 from trainwell.collab.data import ratings_data
 from trainwell.collab.learner import collab_learner, default_settings
 from trainwell.core.seeding import seed_everything
@@ -49,6 +50,7 @@ def fit_ratings(
     metrics: Sequence[str] | None = None,
     seed: int = 0,
     progress: bool = True,
+    time_budget: float | str | TimeBudget | None = None,
     **data_kwargs: Any,
 ) -> RatingsRun:
     """Train a recommender on a ratings table the recommended way and write it to ``out`` (when given).
@@ -56,8 +58,12 @@ def fit_ratings(
     ``data_kwargs`` go to :func:`~trainwell.collab.ratings_data` (``valid_pct``, ``valid_col``, ``task``,
     ``batch_size``, ``implicit``...). The learning rate and weight decay default to values measured on
     MovieLens (the learning-rate finder reads a sparse embedding model poorly); epochs follow the table's size.
+    With ``time_budget`` (seconds, or ``"10m"``...: :class:`~trainwell.callbacks.TimeBudget`), training ends
+    within that time of the call, the epochs cut and the schedule fitted to what fits (``ease``, solved in
+    closed form, has no epochs to cut).
     """
     check_fit_settings(epochs, lr, out)
+    budget = start_budget(time_budget)
     seed_everything(seed)
     data = ratings_data(source, user=user, item=item, rating=rating, seed=seed, **data_kwargs)
     options: dict[str, Any] = {} if wd is None else {"wd": wd}
@@ -70,6 +76,7 @@ def fit_ratings(
     if getattr(learn.model, "closed_form", False):
         learn.fit(1)  # fitted when built (ease): one pass that validates; --epochs and --lr do not apply
     else:
-        learn.fit_one_cycle(epochs or default_epochs(len(data.train), implicit), lr)  # type: ignore[arg-type]
+        n_epochs = epochs or default_epochs(len(data.train), implicit)  # type: ignore[arg-type]
+        learn.fit_one_cycle(n_epochs, lr, callbacks=[budget] if budget else [])
     model_dir = write_run(learn, Path(out), None) if out is not None else None
-    return RatingsRun(learn, data, lr, model_dir)
+    return RatingsRun(learn, data, lr, model_dir, budget=budget)

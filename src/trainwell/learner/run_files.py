@@ -19,6 +19,7 @@ from trainwell.core.errors import ConfigError
 from trainwell.learner.plots import plot_history
 
 if TYPE_CHECKING:
+    from trainwell.callbacks.budget import TimeBudget
     from trainwell.data.bundle import DataBundle
     from trainwell.learner.label_thresholds import ThresholdSummary
     from trainwell.learner.learner import Learner
@@ -28,14 +29,15 @@ if TYPE_CHECKING:
 @dataclass
 class FitRun:
     """What a one-call pipeline produced: the trained learner, its data, the peak learning rate used, the
-    model directory written (``None`` without ``out``) and, for multi-label targets, how the per-label decision
-    thresholds were chosen."""
+    model directory written (``None`` without ``out``), for multi-label targets how the per-label decision
+    thresholds were chosen, and the time budget the fit kept to (``time_budget=``)."""
 
     learn: Learner
     data: DataBundle
     lr: float
     model_dir: Path | None
     thresholds: ThresholdSummary | None = None
+    budget: TimeBudget | None = None
 
     @property
     def metrics(self) -> dict[str, Any]:

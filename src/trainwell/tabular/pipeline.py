@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from trainwell.callbacks.budget import TimeBudget, start_budget
 from trainwell.core.seeding import seed_everything
 from trainwell.distributed import broadcast_value, maybe_distribute
 from trainwell.learner.label_thresholds import choose_label_thresholds
@@ -77,6 +78,7 @@ def fit_table(
     seed: int = 0,
     progress: bool = True,
     tune_thresholds: bool = True,
+    time_budget: float | str | TimeBudget | None = None,
     **data_kwargs: Any,
 ) -> TableRun:
     """Train a tabular model the recommended way and write it to ``out`` (when given).
@@ -84,8 +86,11 @@ def fit_table(
     ``data_kwargs`` go to :func:`tabular_data` (``valid_pct``, ``valid_col``, ``task``, ``batch_size``...).
     Without ``lr`` the learning-rate finder picks one; without ``epochs`` the table size does. Multi-label
     targets get a decision threshold per label chosen on the validation rows (``tune_thresholds=False``: 0.5).
+    With ``time_budget`` (seconds, or ``"10m"``...: :class:`~trainwell.callbacks.TimeBudget`), training ends
+    within that time of the call, the epochs cut and the schedule fitted to what fits.
     """
     check_fit_settings(epochs, lr, out)
+    budget = start_budget(time_budget)
     seed_everything(seed)
     data = tabular_data(source, target, seed=seed, **data_kwargs)
     learn = maybe_distribute(tabular_learner(data, metrics=metrics, progress=progress))
@@ -94,7 +99,8 @@ def fit_table(
         finder = learn.lr_find()
         # Under torchrun each process saw its own losses: all train with rank 0's choice.
         lr = broadcast_value(choose_lr(finder))
-    learn.fit_one_cycle(epochs or default_epochs(len(data.train)), lr)  # type: ignore[arg-type]
+    n_epochs = epochs or default_epochs(len(data.train))  # type: ignore[arg-type]
+    learn.fit_one_cycle(n_epochs, lr, callbacks=[budget] if budget else [])
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
     model_dir = write_run(learn, Path(out), finder) if out is not None else None
-    return TableRun(learn, data, lr, model_dir, thresholds=thresholds, lr_find=finder)
+    return TableRun(learn, data, lr, model_dir, thresholds=thresholds, budget=budget, lr_find=finder)

@@ -30,6 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from trainwell.callbacks.budget import TimeBudget, start_budget
 from trainwell.callbacks.clip import GradientClip
 from trainwell.core.errors import ConfigError
 from trainwell.data.bundle import DataBundle
@@ -129,6 +130,8 @@ class LanguageModelLearner(Generates, Learner):
     recipe: LMRecipe
     #: The cache pointer's tuning at the end of :func:`fit_language_model` (``None`` before, or untuned).
     cache_report: CacheReport | None = None
+    #: The time budget :func:`fit_language_model` kept to (``time_budget=``), else ``None``.
+    time_budget: TimeBudget | None = None
 
     @torch.no_grad()
     def validate(self, loader: Iterable[Any] | None = None) -> dict[str, float]:
@@ -368,6 +371,7 @@ def fit_language_model(
     pretrained: str | Path | None = None,
     learner_kwargs: dict[str, Any] | None = None,
     tune_cache: bool = True,
+    time_budget: float | str | TimeBudget | None = None,
     **data_kwargs: Any,
 ) -> LanguageModelLearner:
     """The whole language-model job: :func:`lm_data`, :func:`language_model_learner`, one-cycle, model directory.
@@ -383,6 +387,10 @@ def fit_language_model(
     to :data:`CACHE_TUNE_TOKENS` of) the validation text and kept in the recipe (``recipe.cache``), so judging
     the model on other text applies them; they are left out when the cache does not lower the perplexity there.
     The tuning's figures are in ``learn.cache_report``.
+
+    With ``time_budget`` (seconds, or ``"10m"``...: :class:`~trainwell.callbacks.TimeBudget`), training ends
+    within that time of the call, the epochs cut and the schedule fitted to what fits; the budget is kept in
+    ``learn.time_budget``. Tuning the cache and writing the model come after it.
     """
     from trainwell.core.seeding import seed_everything
     from trainwell.distributed import maybe_distribute
@@ -395,6 +403,7 @@ def fit_language_model(
         raise ConfigError(f"--lr must be between 0 and 10, got {lr}")
     if out is not None:
         check_out_dir(Path(out))
+    budget = start_budget(time_budget)
     seed_everything(seed)
     data = lm_data(source, seed=seed, pretrained=pretrained, **data_kwargs)
     learn = language_model_learner(data, progress=progress, pretrained=pretrained, **(learner_kwargs or {}))
@@ -406,7 +415,8 @@ def fit_language_model(
     peak = lr or learn.lr
     n_groups = len(learn.layer_groups())
     rates: float | slice = slice(peak / LR_DECAY ** (n_groups - 1), peak) if pretrained is not None else peak
-    learn.fit_one_cycle(n_epochs, rates, moms=(0.8, 0.7))
+    learn.fit_one_cycle(n_epochs, rates, moms=(0.8, 0.7), callbacks=[budget] if budget else [])
+    learn.time_budget = budget
     if tune_cache:
         _tune_cache(learn)
     if out is not None:

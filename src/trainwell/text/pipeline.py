@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trainwell.callbacks.budget import TimeBudget, start_budget
 from trainwell.core.seeding import seed_everything
 from trainwell.distributed import maybe_distribute
 from trainwell.learner.label_thresholds import choose_label_thresholds
@@ -69,6 +70,7 @@ def fit_texts(
     arch_config: dict[str, Any] | None = None,
     learner_kwargs: dict[str, Any] | None = None,
     tune_thresholds: bool = True,
+    time_budget: float | str | TimeBudget | None = None,
     **data_kwargs: Any,
 ) -> TextRun:
     """Train a text classifier the recommended way and write it to ``out`` (when given).
@@ -87,10 +89,13 @@ def fit_texts(
         tune_thresholds: for multilabel targets with validation rows, choose each label's decision threshold
             on those rows after training (:func:`~trainwell.learner.label_thresholds.tune_label_thresholds`); the
             model directory keeps them and decodes with them. ``False`` keeps 0.5 for every label.
+        time_budget: seconds, or ``"10m"``... (:class:`~trainwell.callbacks.TimeBudget`): training ends within
+            that time of the call, the epochs cut and the schedule fitted to what fits.
         **data_kwargs: more :func:`~trainwell.text.text_data` settings (``label_delim``, ``ngrams``,
             ``tokenizer``, ``drop_empty``...).
     """
     check_fit_settings(epochs, lr, out)
+    budget = start_budget(time_budget)
     arch = resolve_arch(model)
     seed_everything(seed)
     batch_format = models.entry(arch).metadata.get("batch_format", "bag")
@@ -126,10 +131,12 @@ def fit_texts(
     # The multi-label minimum was measured on the bag model; sequence models keep the general rule.
     kind = data.task.kind if batch_format == "bag" else "binary"
     n_epochs = epochs or default_epochs(len(data.train), kind)  # type: ignore[arg-type]
+    callbacks = [budget] if budget else []
     if pretrained is not None:
-        learn.fine_tune(n_epochs, chosen_lr)  # ULMFiT: gradual unfreezing with discriminative rates
+        # ULMFiT: gradual unfreezing with discriminative rates
+        learn.fine_tune(n_epochs, chosen_lr, callbacks=callbacks)
     else:
-        learn.fit_one_cycle(n_epochs, chosen_lr)
+        learn.fit_one_cycle(n_epochs, chosen_lr, callbacks=callbacks)
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
     model_dir = write_run(learn, Path(out), None) if out is not None else None
-    return TextRun(learn, data, chosen_lr, model_dir, thresholds=thresholds)
+    return TextRun(learn, data, chosen_lr, model_dir, thresholds=thresholds, budget=budget)

@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from trainwell.callbacks.budget import TimeBudget, start_budget
 from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
@@ -46,6 +47,7 @@ def fit_images(
     recipe: str | None = None,
     learner_kwargs: dict[str, Any] | None = None,
     tune_thresholds: bool = True,
+    time_budget: float | str | TimeBudget | None = None,
     **data_kwargs: Any,
 ) -> ImageRun:
     """Train an image classifier the recommended way and write it to ``out`` (when given).
@@ -57,11 +59,14 @@ def fit_images(
     2-pixel shifts, 10 epochs); settings passed explicitly still win.
     ``data_kwargs`` go to :func:`image_data` (``labels``, ``valid``, ``size``, ``batch_size``...).
     Multi-label targets get a decision threshold per label chosen on the validation rows
-    (``tune_thresholds=False``: 0.5 for every label).
+    (``tune_thresholds=False``: 0.5 for every label). With ``time_budget`` (seconds, or ``"10m"``...:
+    :class:`~trainwell.callbacks.TimeBudget`), training ends within that time of the call, the epochs cut and
+    the schedule fitted to what fits.
     """
     if recipe not in (None, "speedrun"):
         raise ConfigError(f"unknown recipe {recipe!r}; the named recipe is 'speedrun' (or leave it unset)")
     check_fit_settings(epochs, lr, out)
+    budget = start_budget(time_budget)
     seed_everything(seed)
     learner_kwargs = dict(learner_kwargs or {})
     schedule: dict[str, Any] = {}
@@ -79,13 +84,14 @@ def fit_images(
     )
     lr = lr or learn.lr
     n_epochs = epochs or default_epochs(len(data.train))  # type: ignore[arg-type]
+    callbacks = [budget] if budget else []
     if pretrained is not None:
-        learn.fine_tune(n_epochs, lr, freeze_epochs=freeze_epochs)
+        learn.fine_tune(n_epochs, lr, freeze_epochs=freeze_epochs, callbacks=callbacks)
     else:
-        learn.fit_one_cycle(n_epochs, lr, **schedule)
+        learn.fit_one_cycle(n_epochs, lr, **schedule, callbacks=callbacks)
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
     model_dir = write_run(learn, Path(out), None) if out is not None else None
-    return ImageRun(learn, data, lr, model_dir, thresholds=thresholds)
+    return ImageRun(learn, data, lr, model_dir, thresholds=thresholds, budget=budget)
 
 
 def _speedrun_settings(

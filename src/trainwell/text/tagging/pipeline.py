@@ -10,6 +10,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from trainwell.callbacks.budget import TimeBudget, start_budget
 from trainwell.core.seeding import seed_everything
 from trainwell.distributed import maybe_distribute
 from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
@@ -51,6 +52,7 @@ def fit_tagger(
     progress: bool = True,
     arch_config: dict[str, Any] | None = None,
     learner_kwargs: dict[str, Any] | None = None,
+    time_budget: float | str | TimeBudget | None = None,
     **data_kwargs: Any,
 ) -> TaggerRun:
     """Train a tagger the recommended way and write it to ``out`` (when given).
@@ -65,10 +67,13 @@ def fit_tagger(
         batch_size: sentences per batch (default 32).
         metrics: metric names (default: entity F1, precision, recall and tag accuracy for entity tags; tag
             accuracy for others).
+        time_budget: seconds, or ``"10m"``... (:class:`~trainwell.callbacks.TimeBudget`): training ends within
+            that time of the call, the epochs cut and the schedule fitted to what fits.
         **data_kwargs: more :func:`~trainwell.text.tagging.data` settings (``min_freq``, ``lowercase``,
             ``rare_word_dropout``, ``encoding_errors``).
     """
     check_fit_settings(epochs, lr, out)
+    budget = start_budget(time_budget)
     seed_everything(seed)
     data = tagging_data(
         source,
@@ -91,9 +96,9 @@ def fit_tagger(
     )
     maybe_distribute(learn)
     n_epochs = epochs or default_tagger_epochs(len(data.train))  # type: ignore[arg-type]
-    learn.fit_one_cycle(n_epochs, learn.lr)
+    learn.fit_one_cycle(n_epochs, learn.lr, callbacks=[budget] if budget else [])
     model_dir = write_run(learn, Path(out), None) if out is not None else None
-    run = TaggerRun(learn, data, learn.lr, model_dir)
+    run = TaggerRun(learn, data, learn.lr, model_dir, budget=budget)
     if data.test is not None:
         run.test_metrics = learn.validate(data.test)
     return run

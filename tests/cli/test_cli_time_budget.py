@@ -1,0 +1,78 @@
+"""``trainwell fit --time``: every application trains within the time, with its schedule fitted to it, and
+says what the budget allowed; a value that is not a duration is a one-line error (``tune --timeout`` too)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from cli_support import binary_table, run_cli, run_cli_many
+
+from image_files import make_image_folder
+from ratings_support import low_rank_ratings
+from tagging_samples import pos_sentences, write_conll_file
+from text_samples import reviews, stories
+
+pytestmark = pytest.mark.slow
+
+BUDGET_LINE = "--time: the 3.0s budget trained "
+
+
+def test_every_application_trains_within_the_time(tmp_path: Path) -> None:
+    binary_table(n_rows=2_000).to_csv(tmp_path / "table.csv", index=False)
+    reviews(600).to_csv(tmp_path / "reviews.csv", index=False)
+    low_rank_ratings().frame.to_csv(tmp_path / "ratings.csv", index=False)
+    write_conll_file(tmp_path / "tags.txt", pos_sentences(300))
+    (tmp_path / "corpus.txt").write_text("\n".join(stories(400)) + "\n", encoding="utf-8")
+    make_image_folder(tmp_path / "images", per_class=40)
+    budget = ["--epochs", "400", "--time", "3s", "--seed", "1"]
+    commands = {
+        "table": ["fit", "table.csv", "--target", "y", "--lr", "0.01"],
+        "texts": ["fit", "reviews.csv", "--text", "review", "--target", "sentiment"],
+        "ratings": ["fit", "ratings.csv", "--user", "user", "--item", "item", "--target", "rating"],
+        "tagging": ["fit", "tags.txt", "--task", "tagging"],
+        "language model": ["fit", "corpus.txt", "--task", "language_model"],
+        "images": ["fit", "images", "--arch", "simple_cnn"],
+    }
+    runs = run_cli_many(
+        [[*args, *budget, "--out", f"model_{index}"] for index, args in enumerate(commands.values())],
+        cwd=tmp_path,
+    )
+    for (name, _), done in zip(commands.items(), runs, strict=True):
+        assert done.returncode == 0, f"{name}: {done.explain()}"
+        assert BUDGET_LINE in done.stdout and "of the 400 epochs planned" in done.stdout, name
+    for index, name in enumerate(commands):
+        history = pd.read_csv(tmp_path / f"model_{index}" / "history.csv")
+        assert 1 <= len(history) < 400, name
+        if len(history) >= 4:  # the schedule ended annealed, not at the peak a cut fit stops near
+            assert history["lr"].iloc[-1] < 0.2 * history["lr"].max(), name
+
+
+def test_a_budget_the_fit_does_not_reach_and_one_that_is_not_a_duration(tmp_path: Path) -> None:
+    binary_table().to_csv(tmp_path / "table.csv", index=False)
+    reached, wrong, tune = run_cli_many(
+        [
+            ["fit", "table.csv", "--target", "y", "--epochs", "2", "--time", "1h", "--lr", "0.01"],
+            ["fit", "table.csv", "--target", "y", "--time", "soon", "--out", "unwritten"],
+            ["tune", "table.csv", "--target", "y", "--timeout", "1 hour", "--out", "unwritten"],
+        ],
+        cwd=tmp_path,
+    )
+    assert reached.returncode == 0, reached.explain()
+    assert "--time: the 1h budget was not reached: all " in reached.stdout
+    assert wrong.returncode != 0 and not (tmp_path / "unwritten").exists()
+    assert wrong.stderr_lines[-1].endswith(
+        "--time 'soon' is not a duration longer than zero; write e.g. 90s, 10m, 1h30m, 1.5h or 1:30:00 "
+        "(a bare number is seconds)"
+    ), wrong.explain()
+    assert tune.returncode != 0 and tune.stderr_lines[-1].startswith(
+        "error: --timeout '1 hour' is not a duration longer than zero; write e.g. 90s, 10m"
+    ), tune.explain()
+
+
+def test_without_time_nothing_is_said_about_it(tmp_path: Path) -> None:
+    binary_table().to_csv(tmp_path / "table.csv", index=False)
+    done = run_cli("fit", "table.csv", "--target", "y", "--epochs", "1", "--lr", "0.01", cwd=tmp_path)
+    assert done.returncode == 0, done.explain()
+    assert "--time" not in done.stdout
