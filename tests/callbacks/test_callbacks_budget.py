@@ -278,3 +278,23 @@ def test_a_plan_a_batch_into_a_new_epoch_ends_with_the_whole_epoch_before() -> N
     learn.fit_one_cycle(100, 0.1, callbacks=[TimeBudget(96, clock=clock), Ticks(clock)])
     # 21 epochs take 94.5 s; an 85th batch and its validation would just fit (96 s), for 1% more training.
     assert learn.iteration == 84 and len(learn.history) == 21
+
+
+def test_the_progress_bar_shows_the_epochs_the_budget_plans() -> None:
+    from trainwell.callbacks.progress import _description
+
+    class Shown(Callback):
+        order = 60
+
+        def __init__(self) -> None:
+            self.seen: list[str] = []
+
+        def after_batch(self, learn: Learner) -> None:
+            if learn.training:
+                self.seen.append(_description(learn, "train"))
+
+    clock, shown = Clock(), Shown()
+    learn = timed_learner()
+    learn.fit_one_cycle(100, 0.1, callbacks=[TimeBudget(20, clock=clock), Ticks(clock), shown])
+    # Before any batch is timed the plan is the call's; then the 17 batches of 5 epochs.
+    assert shown.seen[0] == "epoch 1/100 train" and shown.seen[-1] == "epoch 5/5 train"

@@ -18,7 +18,7 @@ from trainwell.collab import ease as ease_module
 from trainwell.collab.baselines import EASE
 from trainwell.collab.ease import EASEModel, _platt
 from trainwell.collab.implicit import held_out_ranks, model_scores
-from trainwell.collab.ranking import item_id, rank_items
+from trainwell.collab.ranking import item_id, rank_items, seen_in_training
 from trainwell.core.errors import ArtifactError, ConfigError, DataError
 from trainwell.distributed import distribute
 from trainwell.export.onnx import export_onnx
@@ -128,6 +128,33 @@ def test_an_ease_artifact_recommends_within_the_group(ease_dir: Path) -> None:
     assert len(set(predictor.predict(frame.iloc[:5])["prediction"])) >= 1
 
 
+def test_what_a_user_chose_in_training_is_left_out_unless_asked_for(ease_dir: Path) -> None:
+    frame = grouped_interactions()
+    predictor = trainwell.load(ease_dir)
+    chose = seen_in_training(predictor, "u2-5")
+    held_out = set(frame.loc[frame["user"] == "u2-5", "item"]) - set(chose)
+    assert chose and len(held_out) == 1  # the training items; the latest one was held out for validation
+    everything = len(predictor.recipe.items)
+    ranked = predictor.recommend("u2-5", k=everything)
+    assert len(ranked) == everything - len(chose) and not set(chose) & set(ranked["item"])
+    assert rank_items(predictor, "u2-5", 5).seen_left_out == len(chose)
+    kept = predictor.recommend("u2-5", k=everything, include_seen=True)
+    assert len(kept) == everything and set(chose) <= set(kept["item"][: len(chose) + ITEMS_PER_GROUP])
+    # Leaving them out by hand gives the same ranking; an item in both lists is counted once.
+    by_hand = predictor.recommend("u2-5", k=10, exclude=chose, include_seen=True)
+    assert by_hand["item"].tolist() == ranked["item"][:10].tolist()
+    assert rank_items(predictor, "u2-5", 5, exclude=chose[:2]).seen_left_out == len(chose) - 2
+    assert seen_in_training(predictor, "never-seen") == []
+
+
+def test_a_factor_model_keeps_no_training_items(tmp_path: Path) -> None:
+    out = tmp_path / "dot"
+    trainwell.fit_ratings(grouped_interactions(), out=out, epochs=1, progress=False)
+    predictor = trainwell.load(out)
+    assert seen_in_training(predictor, "u2-5") == []
+    assert len(predictor.recommend("u2-5", k=10_000)) == len(predictor.recipe.items)
+
+
 def test_the_command_line_fits_recommends_and_exports_onnx(ease_dir: Path, tmp_path: Path) -> None:
     table = tmp_path / "interactions.csv"
     grouped_interactions().to_csv(table, index=False)
@@ -155,6 +182,21 @@ def test_the_command_line_fits_recommends_and_exports_onnx(ease_dir: Path, tmp_p
     result = runner.invoke(app, ["recommend", str(out), "u0-1", "--seen", str(table), "--top", "3"])
     assert result.exit_code == 0, result.output
     assert all(0 <= int(line.split(",")[2]) < 100 for line in result.output.strip().splitlines()[1:])
+    # Without --seen the model's own record of the training items leaves them out, and says so.
+    chose = seen_in_training(trainwell.load(out), "u0-1")
+    result = runner.invoke(app, ["recommend", str(out), "u0-1", "--top", "1000"])
+    assert result.exit_code == 0, result.output
+    assert f"left out the {len(chose)} items these users chose in training" in result.output
+    listed = [
+        int(line.split(",")[2]) for line in result.output.strip().splitlines() if line.startswith("u0-1,")
+    ]
+    n_items = len(trainwell.load(out).recipe.items)
+    assert len(listed) == n_items - len(chose) and not set(chose) & set(listed)
+    result = runner.invoke(app, ["recommend", str(out), "u0-1", "--top", "1000", "--include-seen"])
+    listed = [
+        int(line.split(",")[2]) for line in result.output.strip().splitlines() if line.startswith("u0-1,")
+    ]
+    assert set(chose) & set(listed) and "left out" not in result.output
     result = runner.invoke(app, ["export", str(out), "--onnx"])
     assert result.exit_code == 0, result.output
     assert "onnxruntime matches PyTorch" in result.output and (out / "model.onnx").exists()
@@ -165,6 +207,9 @@ def test_the_command_line_fits_recommends_and_exports_onnx(ease_dir: Path, tmp_p
         onnx_top = rank_items(OnnxPredictor(out), user, 5)
         torch_top = trainwell.load(out).recommend(user, k=5)
         assert onnx_top.items == torch_top["item"].tolist()
+        # The ONNX predictor reads the training items from the weights file: the same ones are left out.
+        assert onnx_top.seen_left_out == rank_items(trainwell.load(out), user, 5).seen_left_out
+        assert (onnx_top.seen_left_out > 0) is (user == "u0-1")
         np.testing.assert_allclose(onnx_top.scores, torch_top["score"], rtol=1e-5, atol=1e-6)
     ratings = tmp_path / "ratings.csv"
     grouped_interactions().assign(stars=3).assign(stars=lambda f: 1 + f["timestamp"] % 5).to_csv(

@@ -15,6 +15,7 @@ from serve_support import LiveServer, start_server
 
 import trainwell
 from ratings_support import low_rank_ratings
+from trainwell.collab.ranking import seen_in_training
 from trainwell.export.onnx import OnnxPredictor, export_onnx
 from trainwell.serve import create_app
 
@@ -143,12 +144,22 @@ def test_an_ease_model_is_served_by_pytorch(tmp_path: Path) -> None:
     interactions = ratings()[["user", "movie"]]
     trainwell.fit_ratings(interactions, out=out, arch="ease", implicit=True, progress=False)
     server = start_server(create_app(out, threads=1))
+    predictor = trainwell.load(out)
     try:
         for user in (100, 99999):
             answer = httpx.post(f"{server.url}/recommend", json={"user": user, "k": 3}, timeout=30)
             assert answer.status_code == 200, answer.text
-            expected = trainwell.load(out).recommend(user, k=3)
+            expected = predictor.recommend(user, k=3)
             assert [entry["item"] for entry in answer.json()["items"]] == expected["movie"].tolist()
+            # EASE keeps each user's training items: they are left out unless asked for.
+            chose = set(seen_in_training(predictor, user))
+            assert answer.json()["seen_left_out"] == len(chose) and (user == 99999) is (not chose)
+            assert not chose & {entry["item"] for entry in answer.json()["items"]}
+        body = {"user": 100, "k": 3, "include_seen": True}
+        kept = httpx.post(f"{server.url}/recommend", json=body, timeout=30).json()
+        expected = predictor.recommend(100, k=3, include_seen=True)
+        assert [entry["item"] for entry in kept["items"]] == expected["movie"].tolist()
+        assert kept["seen_left_out"] == 0
         scored = httpx.post(f"{server.url}/predict", json={"rows": ROWS}, timeout=30)
         assert scored.status_code == 200, scored.text
     finally:

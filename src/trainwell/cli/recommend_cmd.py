@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from trainwell.cli._common import ENCODING_HELP, emit_table, guarded
+from trainwell.cli._common import ENCODING_HELP, emit_table, err_console, guarded
 
 
 def recommend(
@@ -32,6 +32,14 @@ def recommend(
             help="A ratings table (user and item columns): leave out what each user has already rated."
         ),
     ] = None,
+    include_seen: Annotated[
+        bool,
+        typer.Option(
+            "--include-seen",
+            help="Keep the items each user chose in training. A model that keeps them (ease) leaves them out "
+            "by default; for the others, pass --seen.",
+        ),
+    ] = False,
     similar_to: Annotated[
         str | None, typer.Option(help="Instead of users: list the items most similar to this item.")
     ] = None,
@@ -53,6 +61,7 @@ def recommend(
     def run() -> None:
         import pandas as pd
 
+        from trainwell.collab.ranking import seen_in_training
         from trainwell.core.errors import ConfigError
         from trainwell.export.predictor import load
 
@@ -87,11 +96,22 @@ def recommend(
                 raise ConfigError("name at least one user id, e.g. trainwell recommend model/ 196")
             rated = _seen_items(predictor, seen, encoding) if seen is not None else {}
             parts = []
+            left_out = 0
             for user in users:
-                ranking = predictor.recommend(user, k=top, exclude=rated.get(_key(user), ()))
+                exclude = rated.get(_key(user), ())
+                ranking = predictor.recommend(user, k=top, exclude=exclude, include_seen=include_seen)
                 ranking.insert(0, predictor.recipe.user_col, user)
                 parts.append(ranking)
+                if not include_seen and seen is None:  # with --seen, the file says what to leave out
+                    left_out += len(seen_in_training(predictor, user))
             table = pd.concat(parts, ignore_index=True)
+            if left_out:
+                err_console.print(
+                    f"left out the {left_out:,} items these users chose in training (the model keeps them); "
+                    "--include-seen keeps them",
+                    soft_wrap=True,
+                    markup=False,
+                )
         emit_table(table, out)
 
     guarded(run)

@@ -59,7 +59,13 @@ class CollabPredictor(Predictor):
         return prediction_table(self.task, values, frame.index)
 
     def recommend(
-        self, user: Any, k: int = 10, *, exclude: Iterable[Any] = (), candidates: Iterable[Any] | None = None
+        self,
+        user: Any,
+        k: int = 10,
+        *,
+        exclude: Iterable[Any] = (),
+        candidates: Iterable[Any] | None = None,
+        include_seen: bool = False,
     ) -> pd.DataFrame:
         """The ``k`` items with the highest predicted score for ``user``, best first.
 
@@ -68,12 +74,14 @@ class CollabPredictor(Predictor):
             k: How many items to return (fewer when fewer are left).
             exclude: Items to leave out, typically those the user has already rated.
             candidates: Rank only these items (ids); unknown ones are an error. Default: every training item.
+            include_seen: Keep the items the user chose in training. A model that keeps each user's training
+                items (EASE) leaves them out by default; for the others, pass them in ``exclude``.
 
         Returns:
             Columns ``rank``, the item column, ``score`` (the predicted rating or probability) and
             ``known_user`` (False: the user is new and the ranking is the average user's).
         """
-        ranking = rank_items(self, user, k, exclude=exclude, candidates=candidates)
+        ranking = rank_items(self, user, k, exclude=exclude, candidates=candidates, include_seen=include_seen)
         return pd.DataFrame(
             {
                 "rank": np.arange(1, len(ranking.items) + 1),

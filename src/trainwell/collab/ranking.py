@@ -27,11 +27,14 @@ class Ranking:
         scores: Predicted rating (or probability of "liked") of each item.
         known_user: False when the user was not in the training ratings: the ranking is then the average
             user's, which orders items by their general appeal.
+        seen_left_out: How many items were left out because the user chose them in training (the model keeps
+            each user's training items: EASE does); 0 when it does not, or when asked to keep them.
     """
 
     items: list[Any]
     scores: list[float]
     known_user: bool
+    seen_left_out: int = 0
 
 
 def rank_items(
@@ -41,6 +44,7 @@ def rank_items(
     *,
     exclude: Iterable[Any] = (),
     candidates: Iterable[Any] | None = None,
+    include_seen: bool = False,
 ) -> Ranking:
     """The ``k`` items with the highest predicted score for ``user`` (ties keep the training order).
 
@@ -50,6 +54,8 @@ def rank_items(
         k: How many items to return (fewer when fewer are left).
         exclude: Items to leave out, typically those the user has already rated; unknown ones are ignored.
         candidates: Rank only these items; one the model does not know is an error. Default: every item.
+        include_seen: Keep the items the user chose in training. By default they are left out when the model
+            keeps them (:func:`seen_in_training`); otherwise pass them in ``exclude``.
 
     Raises:
         ConfigError: ``k`` is not a whole number of at least 1.
@@ -69,16 +75,62 @@ def rank_items(
             )
         keys = list(dict.fromkeys(category_key(item) for item in wanted))
     excluded = {category_key(item) for item in exclude}
-    keys = [key for key in keys if key not in excluded]
     known_user = category_key(user) in set(recipe.users)
+    seen = set() if include_seen or not known_user else set(_seen_keys(predictor, user))
+    seen_left_out = sum(key in seen and key not in excluded for key in keys)
+    excluded |= seen
+    keys = [key for key in keys if key not in excluded]
     if not keys:
-        return Ranking([], [], known_user)
+        return Ranking([], [], known_user, seen_left_out)
     import pandas as pd
 
     rows = pd.DataFrame({recipe.user_col: [user] * len(keys), recipe.item_col: keys})
     scores = np.asarray(predictor.predict_proba(rows), dtype=np.float64).reshape(-1)
     order = np.argsort(-scores, kind="stable")[: int(k)]
-    return Ranking([item_id(keys[i]) for i in order], scores[order].tolist(), known_user)
+    return Ranking([item_id(keys[i]) for i in order], scores[order].tolist(), known_user, seen_left_out)
+
+
+def seen_in_training(predictor: Any, user: Any) -> list[Any]:
+    """The items ``user`` chose in training (ids as in the training table), when the model keeps each user's
+    training items (EASE scores from them, so it does), else ``[]``. Read from the PyTorch model, or for the
+    ONNX predictor from the model directory's weights file, which holds the same buffers."""
+    return [item_id(key) for key in _seen_keys(predictor, user)]
+
+
+def _seen_keys(predictor: Any, user: Any) -> list[str]:
+    history = _training_history(predictor)
+    if history is None:
+        return []
+    offsets, items = history
+    code = int(predictor.recipe.user_codes([user])[0])
+    if not 0 < code < len(offsets) - 1:
+        return []
+    keys = predictor.recipe.items
+    return [keys[int(item) - 1] for item in items[offsets[code] : offsets[code + 1]] if item > 0]
+
+
+def _training_history(predictor: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(offsets, item codes)`` of every user's training items (CSR by user code), cached on the predictor."""
+    cached = getattr(predictor, "_training_history", False)
+    if cached is not False:
+        return cached  # type: ignore[return-value]
+    history = None
+    model = getattr(predictor, "model", None)
+    if model is not None and hasattr(model, "history_offsets"):
+        history = (model.history_offsets.cpu().numpy(), model.history_items.cpu().numpy())
+    elif getattr(predictor, "model_dir", None) is not None:
+        from safetensors import safe_open
+
+        from trainwell.core.artifact import WEIGHTS_FILE
+
+        path = predictor.model_dir / WEIGHTS_FILE
+        if path.is_file():
+            with safe_open(str(path), framework="numpy") as weights:
+                names = set(weights.keys())
+                if {"history_offsets", "history_items"} <= names:
+                    history = (weights.get_tensor("history_offsets"), weights.get_tensor("history_items"))
+    predictor._training_history = history
+    return history
 
 
 def check_k(k: Any) -> None:

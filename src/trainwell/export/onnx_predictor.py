@@ -70,6 +70,7 @@ class OnnxPredictor:
     def __init__(self, model_dir: str | Path, *, threads: int | None = None) -> None:
         ort = import_onnxruntime()
         directory = Path(model_dir)
+        self.model_dir = directory
         self.metadata = read_metadata(directory)
         self.application = application = self.metadata.get("application")
         if application not in RECIPES:

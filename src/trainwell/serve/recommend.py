@@ -65,6 +65,14 @@ def recommend_request_model(*, forbid_extra_fields: bool) -> type[BaseModel]:
             list[CategoricalValue] | None,
             Field(None, max_length=MAX_IDS, description="Rank only these items (default: every item)."),
         ),
+        include_seen=(
+            bool,
+            Field(
+                False,
+                description="Keep the items the user chose in training. A model that keeps them (EASE) leaves "
+                "them out by default (seen_left_out in the answer counts them); others rank every item.",
+            ),
+        ),
     )
 
 
@@ -91,6 +99,7 @@ def add_recommend_route(app: FastAPI, predictor: Any, config: ServeConfig) -> No
                 request.k,
                 exclude=request.exclude,
                 candidates=request.candidates,
+                include_seen=request.include_seen,
             )
         except UserError as error:
             problem = {"loc": ["candidates"], "msg": str(error), "type": "unknown_items"}
@@ -98,6 +107,7 @@ def add_recommend_route(app: FastAPI, predictor: Any, config: ServeConfig) -> No
         answer = {
             "user": request.user,
             "known_user": ranking.known_user,
+            "seen_left_out": ranking.seen_left_out,
             "items": [
                 {"item": item, "score": score}
                 for item, score in zip(ranking.items, ranking.scores, strict=True)
