@@ -337,28 +337,6 @@ def test_generated_text_echoes_the_prompt_and_never_shows_a_case_mark() -> None:
         assert text.split()[2:] == ["Cat"] * (n_words // 2) + ["cat"] * (n_words % 2), text
 
 
-def test_a_language_model_is_refused_in_one_line_where_it_predicts_nothing(tmp_path: Path) -> None:
-    from typer.testing import CliRunner
-
-    from trainwell.cli.app import app
-    from trainwell.export.onnx import export_onnx
-
-    data = lm_data([REPEATED * 10] * 2, batch_size=2, bptt=5, min_freq=1)
-    learn = language_model_learner(data, emb_size=8, hidden_size=8, n_layers=1, progress=False)
-    learn.export(tmp_path / "lm")
-    (tmp_path / "corpus.txt").write_text(REPEATED)
-    runner = CliRunner()
-    for args in (
-        ["export", str(tmp_path / "lm"), "--onnx"],
-        ["export", str(tmp_path / "lm"), "--onnx", "--data", str(tmp_path / "corpus.txt")],
-    ):
-        result = runner.invoke(app, args, input="hello\n")
-        assert result.exit_code != 0 and "Traceback" not in result.output, result.output
-        assert "is a language model" in result.output and "trainwell generate" in result.output, result.output
-    with pytest.raises(ConfigError, match="is a language model: it continues text"):
-        export_onnx(tmp_path / "lm")
-
-
 def test_a_language_model_is_sized_for_the_device_it_trains_on() -> None:
     from trainwell.text.lm_learner import CPU_SIZES, DEFAULT_SIZES, _build_model
 

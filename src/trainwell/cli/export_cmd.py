@@ -24,8 +24,9 @@ def export(
         list[Path] | None,
         typer.Option(
             help="What to check the export on, ideally validation data: rows for a tabular model (CSV, TSV or "
-            "Parquet); image files or folders of images for a vision model (repeat --data for several). "
-            "Default: rows or images synthesised from the recipe."
+            "Parquet); image files or folders of images for a vision model (repeat --data for several); text "
+            "(a .txt file, one text per line) for a language model. Default: rows, images or token ids "
+            "synthesised from the recipe."
         ),
     ] = None,
     tolerance: Annotated[
@@ -49,17 +50,25 @@ def export(
         sources = list(data or [])
         if sources:
             from trainwell.export import read_metadata
-            from trainwell.export.predictor import refuse_language_model
 
             metadata = read_metadata(model)  # a bad model directory is reported before the data is read
-            refuse_language_model(metadata, model, "ONNX export")
             inputs = _check_inputs(metadata, sources, encoding)
         report = export_onnx(model, opset=opset, inputs=inputs, tolerance=tolerance)
         shown = ", ".join(str(source) for source in sources)
         from trainwell.export import read_metadata
 
         tagger = (read_metadata(model).get("task") or {}).get("kind") == "tagging"
-        if sources:
+        if report.unit == "tokens":  # a language model: streams read in windows, the state carried
+            checked_on = (
+                f"{report.n_rows_checked} tokens of "
+                + (
+                    shown
+                    if sources
+                    else "ids drawn from the vocabulary (pass --data TEXT to check on real text)"
+                )
+                + ", read as 3 streams in windows with the state carried"
+            )
+        elif sources:
             checked_on = f"{report.n_rows_checked} {'sentences' if tagger else report.unit} from {shown}"
         elif tagger:
             checked_on = (
@@ -79,7 +88,9 @@ def export(
             )
         out_console.print(
             f"wrote {report.path} (opset {report.opset}; inputs {', '.join(report.input_names)} -> "
-            f"{', '.join(report.output_names)}; dynamic batch size)"
+            f"{', '.join(report.output_names)}; dynamic batch size"
+            + (" and length; token ids from trainwell's tokenizer)" if report.unit == "tokens" else ")"),
+            soft_wrap=True,
         )
         # Regression values above 1 are held to the tolerance relative to their size: say so when it matters.
         relative = (
@@ -104,6 +115,15 @@ def _check_inputs(metadata: dict[str, Any], sources: list[Path], encoding: str) 
         from trainwell.vision.predictor import expand_image_paths
 
         return expand_image_paths(sources)
+    if (metadata.get("task") or {}).get("kind") == "language_model":
+        from trainwell.text.lm_stream import read_corpus
+
+        texts: list[str] = []
+        for (
+            source
+        ) in sources:  # text files (one text per line), folders of .txt files, CSVs with a text column
+            texts += read_corpus(source, text_col="text", encoding=encoding)
+        return texts
     if (metadata.get("task") or {}).get("kind") == "tagging":
         if len(sources) > 1:
             raise ConfigError(f"--data was given {len(sources)} times; a tagger is checked on one CoNLL file")

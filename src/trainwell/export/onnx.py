@@ -63,7 +63,7 @@ from trainwell.export._onnx_runtime import (
     unit_pixels,
 )
 from trainwell.export.onnx_predictor import OnnxPredictor
-from trainwell.export.predictor import load, refuse_language_model
+from trainwell.export.predictor import load
 
 __all__ = ["ONNX_FILE", "OnnxDependencyError", "OnnxPredictor", "OnnxReport", "activate", "export_onnx"]
 
@@ -78,6 +78,8 @@ SYNTHETIC_IMAGES = 64
 CHECK_BATCH_IMAGES = 32
 #: Where a tagger's export check is built (text.tagging sits above this package: imported by name).
 TAGGING_CHECK = ("trainwell.text.tagging.onnx", "tagging_check")
+#: Where a language model's export check is built (by name, as the tagger's).
+LANGUAGE_MODEL_CHECK = ("trainwell.text.lm_onnx", "language_model_check")
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,8 @@ class OnnxReport:
         output_names: The ONNX graph's outputs.
         opset: The ONNX opset version.
         seconds: Wall time of the export and the check.
-        application: ``"tabular"`` or ``"vision"``: what :attr:`n_rows_checked` counts (rows or images).
+        application: ``"tabular"``, ``"vision"``, ``"text"`` or ``"language_model"``: what
+            :attr:`n_rows_checked` counts (rows, images, texts or tokens).
     """
 
     path: Path
@@ -111,8 +114,8 @@ class OnnxReport:
 
     @property
     def unit(self) -> str:
-        """What was checked: ``"rows"``, ``"images"`` or ``"texts"``."""
-        return {"vision": "images", "text": "texts"}.get(self.application, "rows")
+        """What was checked: ``"rows"``, ``"images"``, ``"texts"`` or ``"tokens"`` (a language model)."""
+        return {"vision": "images", "text": "texts", "language_model": "tokens"}.get(self.application, "rows")
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,11 @@ class _Check:
     model: torch.nn.Module | None = None
     #: Items reported as checked, when ``n_items`` counts batches (a tagger checks groups of sentences).
     n_reported: int | None = None
+    #: The graph's outputs (default: the one ``logits``), and their dynamic axes in ``axes``.
+    output_names: tuple[str, ...] = (OUTPUT_NAME,)
+    #: ``compare(model, session) -> (abs_diff, scaled_diff)`` for a graph that is not checked batch by batch
+    #: on activated outputs (a language model carries its state from window to window).
+    compare: Callable[[torch.nn.Module, Any], tuple[float, float]] | None = None
 
     def part(self, start: int, stop: int) -> tuple[torch.Tensor, ...]:
         if self.select is not None:
@@ -190,7 +198,6 @@ def export_onnx(
     ort = import_onnxruntime()
     directory = Path(model_dir)
     predictor = load(directory)
-    refuse_language_model(getattr(predictor, "metadata", None), directory, "ONNX export")
     if getattr(predictor, "application", None) not in RECIPES:
         raise ArtifactError(
             f"model directory '{directory}' is a {getattr(predictor, 'application', '?')} model; ONNX export "
@@ -200,23 +207,29 @@ def export_onnx(
     if refusal:
         raise ArtifactError(f"model directory '{directory}' cannot be exported to ONNX: {refusal}")
     checks = {"vision": _vision_check, "text": _text_check}
-    if getattr(getattr(predictor, "task", None), "kind", None) == "tagging":
-        module, name = TAGGING_CHECK  # imported by name: this package sits below the applications
+    kind = ((getattr(predictor, "metadata", None) or {}).get("task") or {}).get("kind")
+    if kind in ("tagging", "language_model"):
+        # Imported by name: this package sits below the applications.
+        module, name = TAGGING_CHECK if kind == "tagging" else LANGUAGE_MODEL_CHECK
         checks["text"] = getattr(importlib.import_module(module), name)
     check = checks.get(predictor.application, _tabular_check)(predictor, inputs)
     exported = check.model if check.model is not None else predictor.model
     traceable = getattr(exported, "onnx_module", None)
     if callable(traceable):  # a model whose traceable form differs (ease: a dense history, not a lookup)
         exported = traceable()
-    unit = {"vision": "images", "text": "texts"}.get(predictor.application, "rows")
+    application = "language_model" if kind == "language_model" else predictor.application
+    unit = {"vision": "images", "text": "texts", "language_model": "tokens"}.get(application, "rows")
     handle, temp_name = tempfile.mkstemp(prefix=f".{ONNX_FILE}.", suffix=".tmp", dir=directory)
     os.close(handle)
     temp_path = Path(temp_name)
     try:
         example = check.part(0, 2)
-        _torch_export(exported, example, check.input_names, temp_path, opset, check.axes)
+        _torch_export(exported, example, check.input_names, temp_path, opset, check.axes, check.output_names)
         session = open_session(ort, temp_path, threads=torch.get_num_threads())
-        abs_diff, scaled_diff = _compare(exported, predictor.task, session, check)
+        if check.compare is not None:
+            abs_diff, scaled_diff = check.compare(exported, session)
+        else:
+            abs_diff, scaled_diff = _compare(exported, predictor.task, session, check)
         if not scaled_diff <= tolerance:
             raise ArtifactError(
                 f"ONNX export of '{directory}' refused: onnxruntime differs from PyTorch by up to {abs_diff:.3g} "
@@ -238,7 +251,7 @@ def export_onnx(
         output_names=[item.name for item in session.get_outputs()],
         opset=opset,
         seconds=time.perf_counter() - started,
-        application=predictor.application,
+        application=application,
     )
     _add_metadata_entry(directory, "onnx", _metadata_entry(report, tolerance, str(ort.__version__)))
     return report
@@ -345,9 +358,12 @@ def _torch_export(
     path: Path,
     opset: int,
     axes: dict[str, dict[int, str]] | None = None,
+    output_names: tuple[str, ...] = (OUTPUT_NAME,),
 ) -> None:
     batch = {0: "batch"}
-    dynamic = axes or {name: batch for name in input_names}
+    dynamic = {name: batch for name in (*input_names, *output_names)}
+    if axes:
+        dynamic = {name: batch for name in output_names} | axes
     with warnings.catch_warnings():
         # The TorchScript exporter announces its deprecation, and warns that Python branches on shapes are
         # traced as constants (TabularMLP branches on the number of columns, fixed per model; ImageClassifier
@@ -365,8 +381,8 @@ def _torch_export(
                 dynamo=False,
                 opset_version=opset,
                 input_names=list(input_names),
-                output_names=[OUTPUT_NAME],
-                dynamic_axes={OUTPUT_NAME: batch, **dynamic},
+                output_names=list(output_names),
+                dynamic_axes=dynamic,
             )
         except Exception as error:
             add_note(

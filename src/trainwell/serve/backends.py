@@ -53,8 +53,18 @@ def resolve_backend(model_dir: str | Path, backend: str = "auto") -> str:
     if backend == "torch":
         return backend
     directory = Path(model_dir)
+    metadata = read_metadata(directory)
+    if (metadata.get("task") or {}).get("kind") == "language_model":
+        # Its graph is one step of a stream (the caller carries the LSTM state), for other runtimes; the
+        # server generates and scores with PyTorch.
+        if backend == "onnx":
+            raise ConfigError(
+                f"a language model is served with PyTorch: its {ONNX_FILE} (one step of the stream, the state "
+                "carried by the caller) is for other ONNX runtimes; pass --backend torch or auto"
+            )
+        return "torch"
     has_file = (directory / ONNX_FILE).is_file()
-    passed = has_file and onnx_parity_passed(read_metadata(directory))
+    passed = has_file and onnx_parity_passed(metadata)
     if backend == "auto":
         return "onnx" if passed and _onnxruntime_installed() else "torch"
     if not has_file:

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
-from trainwell.callbacks.budget import find_budget
 from trainwell.core.errors import ConfigError
 from trainwell.models.registry import register_model
 from trainwell.text.awd_lstm import AWDLSTMEncoder
@@ -176,6 +175,8 @@ def gradual_unfreezing(
     n_groups = len(learn.layer_groups())
     extra = list(callbacks)
     rate = lr
+    from trainwell.callbacks.budget import find_budget  # training code: not imported when a model is loaded
+
     budget = find_budget(extra, learn.callbacks)
     for stage in range(1, n_groups):
         learn.freeze_to(n_groups - stage)
