@@ -79,3 +79,23 @@ def test_a_resumed_fit_numbers_its_epochs_as_the_uninterrupted_one(tmp_path: Pat
     resumed.fit(3, callbacks=[ProgressBar(console)], resume_from=tmp_path / "checkpoint.pt")
     assert [row["epoch"] for row in resumed.history] == [0, 1, 2]  # the history's own numbering is unchanged
     assert _printed_epochs(console) == [2, 3]
+
+
+def test_a_long_fit_says_how_long_after_its_first_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    import trainwell.callbacks.progress as progress
+    from trainwell.callbacks import TimeBudget
+
+    monkeypatch.setattr(progress, "LONG_FIT_SECONDS", 0.0)  # every fit counts as long here
+    console = Console(record=True, width=200, force_terminal=False)
+    learn = Learner(nn.Linear(3, 1), regression_data(), progress=False, device="cpu", lr=0.05)
+    learn.fit(3, callbacks=[ProgressBar(console)])
+    said = [line for line in console.export_text().splitlines() if "to go at this speed" in line]
+    assert len(said) == 1 and ": 2 more epochs (a time budget, --time 10m or TimeBudget('10m')" in said[0]
+    console = Console(record=True, width=200, force_terminal=False)
+    learn.fit(3, callbacks=[ProgressBar(console), TimeBudget("1h")])
+    said = [line for line in console.export_text().splitlines() if "to go at this speed" in line]
+    assert len(said) == 1 and said[0].endswith(": 2 more epochs")
+    monkeypatch.setattr(progress, "LONG_FIT_SECONDS", 3600.0)
+    console = Console(record=True, width=200, force_terminal=False)
+    learn.fit(3, callbacks=[ProgressBar(console)])
+    assert "to go at this speed" not in console.export_text()

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from trainwell.learner.learner import Learner
 
 REFRESH_SECONDS = 0.1
+#: After the first epoch, a fit whose other epochs will take longer than this says how long.
+LONG_FIT_SECONDS = 300.0
 
 
 class ProgressBar(Callback):
@@ -115,6 +117,29 @@ class ProgressBar(Callback):
         shown = {**row, "epoch": learn.recorder.shown_epoch(int(row["epoch"]))} if "epoch" in row else row
         self.console.print(
             "  ".join(_cell(shown.get(name)) for name in self._columns), highlight=False, soft_wrap=True
+        )
+        if learn.epoch == 0 and learn._start_batch == 0:
+            self._say_how_long(learn, float(row.get("time", 0.0)))
+
+    def _say_how_long(self, learn: Learner, epoch_seconds: float) -> None:
+        """After a fit's first epoch, when the rest will take long, say how long (once)."""
+        per_epoch = max(1, learn.planned_iterations // max(1, learn.n_epochs))
+        remaining = math.ceil(learn.n_iterations / per_epoch) - 1
+        seconds = remaining * epoch_seconds
+        if seconds < LONG_FIT_SECONDS:
+            return
+        from trainwell.callbacks.budget import TimeBudget, format_duration
+
+        assert self.console is not None
+        bounded = any(isinstance(callback, TimeBudget) for callback in learn._active)
+        hint = (
+            "" if bounded else " (a time budget, --time 10m or TimeBudget('10m'), fits the schedule to less)"
+        )
+        self.console.print(
+            f"about {format_duration(seconds)} to go at this speed: {remaining} more epochs{hint}",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
         )
 
     def teardown(self, learn: Learner) -> None:
