@@ -298,3 +298,12 @@ def test_the_progress_bar_shows_the_epochs_the_budget_plans() -> None:
     learn.fit_one_cycle(100, 0.1, callbacks=[TimeBudget(20, clock=clock), Ticks(clock), shown])
     # Before any batch is timed the plan is the call's; then the 17 batches of 5 epochs.
     assert shown.seen[0] == "epoch 1/100 train" and shown.seen[-1] == "epoch 5/5 train"
+
+
+def test_a_fit_stopped_by_another_callback_is_not_said_to_be_cut_by_the_budget() -> None:
+    clock = Clock()
+    budget = TimeBudget("1h", clock=clock)
+    learn = timed_learner()
+    learn.fit_one_cycle(3, 0.1, callbacks=[budget, Ticks(clock), StopAfter(5)])
+    assert learn.iteration == 5 and not budget.fits[0]["shortened"]
+    assert budget.summary() == "the 1h budget was not reached: 5 of 12 batches in 4.5s"

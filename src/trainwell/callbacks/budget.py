@@ -118,7 +118,8 @@ class TimeBudget(Callback):
         used: Seconds used by the fits that have ended (after :meth:`start`, with the time before and between
             them; after a resume, with the time before the checkpoint).
         fits: One dict per fit that ended: ``planned_batches`` (what the call asked for), ``trained_batches``,
-            ``batches_per_epoch``, ``seconds`` and ``shortened`` (the budget cut the plan).
+            ``batches_per_epoch``, ``seconds`` and ``shortened`` (the budget cut the plan, or left no time to
+            start).
 
     Example:
         >>> from trainwell.callbacks import TimeBudget
@@ -178,9 +179,9 @@ class TimeBudget(Callback):
         seconds = self.used
         budget = format_duration(self.seconds)
         if not any(fit["shortened"] for fit in self.fits):
-            return (
-                f"the {budget} budget was not reached: all {planned:,} batches in {format_duration(seconds)}"
-            )
+            ran = f"all {planned:,} batches" if trained == planned else f"{trained:,} of {planned:,} batches"
+            return f"the {budget} budget was not reached: {ran} in {format_duration(seconds)}"
+
         per_epoch = self.fits[-1]["batches_per_epoch"]
         if len(self.fits) == 1 and per_epoch:
             done, asked = trained / per_epoch, planned / per_epoch
@@ -262,7 +263,9 @@ class TimeBudget(Callback):
                 "trained_batches": learn.iteration,
                 "batches_per_epoch": self._per_epoch,
                 "seconds": seconds,
-                "shortened": learn.iteration < self._planned,
+                # The budget cut the plan (a fit stopped early by another callback, or not started, was not
+                # shortened by it unless it had re-planned).
+                "shortened": learn.n_iterations < self._planned or learn.iteration < min(1, self._planned),
             }
         )
 
