@@ -42,6 +42,10 @@ def test_every_application_trains_within_the_time(tmp_path: Path) -> None:
     for (name, _), done in zip(commands.items(), runs, strict=True):
         assert done.returncode == 0, f"{name}: {done.explain()}"
         assert BUDGET_LINE in done.stdout and "of the 400 epochs planned" in done.stdout, name
+    info = run_cli("info", "model_0", cwd=tmp_path)  # the model directory records what the budget allowed
+    assert info.returncode == 0 and "time budget" in info.stdout and "budget trained" in info.stdout, (
+        info.explain()
+    )
     for index, name in enumerate(commands):
         history = pd.read_csv(tmp_path / f"model_{index}" / "history.csv")
         assert 1 <= len(history) < 400, name

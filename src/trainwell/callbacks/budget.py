@@ -257,6 +257,7 @@ class TimeBudget(Callback):
         self._running = False
         if self._idle_since is not None:
             self._idle_since = now
+        learn.time_budget = self  # the model directory records what the budget allowed
         self.fits.append(
             {
                 "planned_batches": self._planned,

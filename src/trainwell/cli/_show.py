@@ -329,6 +329,9 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
     training = metadata.get("training", {})
     final = training.get("final", {})
     table.add_row("epochs", str(training.get("epochs")))
+    budget = training.get("time_budget")
+    if isinstance(budget, dict) and budget.get("summary"):
+        table.add_row("time budget", str(budget["summary"]))
     for key, value in final.items():
         if key not in ("fit", "epoch", "lr", "time"):
             table.add_row(Text(f"final {key}"), _number(value))  # Text: "final rmse[price]" is no markup

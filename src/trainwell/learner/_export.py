@@ -24,7 +24,10 @@ def learner_metadata(learn: Learner) -> dict[str, Any]:
     recipe = learn.data.recipe.to_dict() if learn.data.recipe is not None else None
     history = [_clean(row) for row in learn.history]
     sketch = getattr(learn.data.train, "rows_sketch", None)
-    extra = {"rows_sketch": sketch.to_dict()} if sketch is not None else {}
+    extra: dict[str, Any] = {"rows_sketch": sketch.to_dict()} if sketch is not None else {}
+    budget = getattr(learn, "time_budget", None)
+    if budget is not None:  # what --time (a TimeBudget) allowed, for `trainwell info`
+        extra["time_budget"] = {"seconds": budget.seconds, "summary": budget.summary()}
     return {
         "application": learn.data.application,
         "task": learn.task.to_dict(),

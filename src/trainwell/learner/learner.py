@@ -129,6 +129,9 @@ class Learner:
         #: (``DistributedDataParallel``), so that ``learn.model`` and its state dict stay plain. Validation
         #: batches always run through ``learn.model``.
         self.forward_model: nn.Module | None = None
+        #: The :class:`~trainwell.callbacks.TimeBudget` the last fits kept to, if any (set by it; the model
+        #: directory records what it allowed).
+        self.time_budget: Any = None
         self._reset_state()
 
     # ----------------------------------------------------------------------------------------------- state
@@ -311,6 +314,7 @@ class Learner:
 
     def _fit(self, n_epochs: int, run_callbacks: list[Callback], resume_from: str | Path | None) -> None:
         self._reset_state()
+        self.time_budget = None  # a budget of this fit sets it again when the fit ends
         self.n_epochs = n_epochs
         train_loader = self._on_device(self.data.train)
         valid_loader = self._on_device(self.data.valid) if self.data.valid is not None else None

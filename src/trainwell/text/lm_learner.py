@@ -130,8 +130,6 @@ class LanguageModelLearner(Generates, Learner):
     recipe: LMRecipe
     #: The cache pointer's tuning at the end of :func:`fit_language_model` (``None`` before, or untuned).
     cache_report: CacheReport | None = None
-    #: The time budget :func:`fit_language_model` kept to (``time_budget=``), else ``None``.
-    time_budget: TimeBudget | None = None
 
     @torch.no_grad()
     def validate(self, loader: Iterable[Any] | None = None) -> dict[str, float]:
@@ -389,7 +387,7 @@ def fit_language_model(
     The tuning's figures are in ``learn.cache_report``.
 
     With ``time_budget`` (seconds, or ``"10m"``...: :class:`~trainwell.callbacks.TimeBudget`), training ends
-    within that time of the call, the epochs cut and the schedule fitted to what fits; the budget is kept in
+    within that time of the call, the epochs cut and the schedule fitted to what fits; the budget is in
     ``learn.time_budget``. Tuning the cache and writing the model come after it.
     """
     from trainwell.core.seeding import seed_everything
@@ -416,7 +414,6 @@ def fit_language_model(
     n_groups = len(learn.layer_groups())
     rates: float | slice = slice(peak / LR_DECAY ** (n_groups - 1), peak) if pretrained is not None else peak
     learn.fit_one_cycle(n_epochs, rates, moms=(0.8, 0.7), callbacks=[budget] if budget else [])
-    learn.time_budget = budget
     if tune_cache:
         _tune_cache(learn)
     if out is not None:
