@@ -307,3 +307,15 @@ def test_a_fit_stopped_by_another_callback_is_not_said_to_be_cut_by_the_budget()
     learn.fit_one_cycle(3, 0.1, callbacks=[budget, Ticks(clock), StopAfter(5)])
     assert learn.iteration == 5 and not budget.fits[0]["shortened"]
     assert budget.summary() == "the 1h budget was not reached: 5 of 12 batches in 4.5s"
+
+
+def test_each_pipeline_call_in_a_block_gets_a_budget_of_its_own() -> None:
+    from trainwell.callbacks.budget import budget_each_call, start_budget
+
+    assert start_budget(None) is None
+    with budget_each_call("2m") as budgets:
+        first, second = start_budget(None), start_budget(None)
+        own = start_budget(30)  # a call's own budget wins and is not one of the block's
+    assert first is not None and second is not None and own is not None
+    assert budgets == [first, second] and first is not second
+    assert (first.seconds, own.seconds) == (120.0, 30.0) and start_budget(None) is None

@@ -17,7 +17,9 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -363,10 +365,41 @@ def find_budget(*groups: Any) -> TimeBudget | None:
     return None
 
 
+#: Set by :func:`budget_each_call`: the seconds each pipeline call gets, and the budgets made so far.
+_EACH_CALL: ContextVar[tuple[float, list[TimeBudget]] | None] = ContextVar(
+    "trainwell_budget_each_call", default=None
+)
+
+
+@contextmanager
+def budget_each_call(seconds: float | str) -> Iterator[list[TimeBudget]]:
+    """Within the block, every one-call pipeline (``fit_table``, ``fit_texts``..., and the folds of
+    ``trainwell evaluate``) that is given no ``time_budget`` of its own trains within ``seconds``, each call with
+    a budget of its own; yields the list of the budgets made, in order, to report what they allowed.
+
+    Example:
+        >>> with budget_each_call("2m") as budgets:  # doctest: +SKIP
+        ...     evaluation = evaluate_table(frame, "income", k=5)
+        >>> [budget.summary() for budget in budgets]  # doctest: +SKIP
+    """
+    made: list[TimeBudget] = []
+    token = _EACH_CALL.set((parse_duration(seconds), made))
+    try:
+        yield made
+    finally:
+        _EACH_CALL.reset(token)
+
+
 def start_budget(time_budget: float | str | TimeBudget | None) -> TimeBudget | None:
-    """A pipeline's ``time_budget=`` as a started :class:`TimeBudget` (``None``: no budget): a duration, or a
-    budget object to share with other work."""
+    """A pipeline's ``time_budget=`` as a started :class:`TimeBudget`: a duration, or a budget object to share
+    with other work; ``None``: the budget of an enclosing :func:`budget_each_call`, else no budget."""
     if time_budget is None:
-        return None
+        each = _EACH_CALL.get()
+        if each is None:
+            return None
+        seconds, made = each
+        budget = TimeBudget(seconds)
+        made.append(budget)
+        return budget.start()
     budget = time_budget if isinstance(time_budget, TimeBudget) else TimeBudget(time_budget)
     return budget.start()

@@ -42,12 +42,14 @@ class ImageFold:
     predictions: list[tuple[np.ndarray, torch.Tensor, torch.Tensor]] = field(default_factory=list)
 
     def __call__(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
+        from trainwell.callbacks.budget import start_budget
         from trainwell.core.seeding import seed_everything
         from trainwell.evaluate import score
         from trainwell.vision.data import image_data
         from trainwell.vision.learner import vision_learner
         from trainwell.vision.pipeline import default_epochs
 
+        budget = start_budget(None)  # evaluate --time: this fold's share
         seed_everything(self.seed + fold)
         data = image_data(
             self.images[train],
@@ -58,7 +60,8 @@ class ImageFold:
         )
         learn = vision_learner(data, self.arch, progress=False)
         lr = self.lr or learn.lr
-        learn.fit_one_cycle(self.epochs or default_epochs(len(data.train)), lr)  # type: ignore[arg-type]
+        n_epochs = self.epochs or default_epochs(len(data.train))  # type: ignore[arg-type]
+        learn.fit_one_cycle(n_epochs, lr, callbacks=[budget] if budget else [])
         preds, targets = learn.get_preds()
         assert targets is not None
         self.means.append(tuple(data.recipe.mean))  # type: ignore[union-attr]

@@ -69,12 +69,14 @@ class TabularFold:
     predictions: list[tuple[np.ndarray, torch.Tensor, torch.Tensor]] = field(default_factory=list)
 
     def __call__(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
+        from trainwell.callbacks.budget import start_budget
         from trainwell.core.seeding import seed_everything
         from trainwell.evaluate import score
         from trainwell.tabular.data import tabular_data
         from trainwell.tabular.learner import tabular_learner
         from trainwell.tabular.pipeline import choose_lr, default_epochs
 
+        budget = start_budget(None)  # evaluate --time: this fold's share
         seed_everything(self.seed + fold)
         data = tabular_data(
             self.df,
@@ -93,7 +95,9 @@ class TabularFold:
         if lr is None:
             lr = choose_lr(learn.lr_find())
         n_batches = len(data.train)  # type: ignore[arg-type]
-        learn.fit_one_cycle(self.epochs or default_epochs(n_batches), lr)
+        learn.fit_one_cycle(
+            self.epochs or default_epochs(n_batches), lr, callbacks=[budget] if budget else []
+        )
         preds, targets = learn.get_preds()
         assert targets is not None  # the validation rows carry their targets
         self.recipes.append(data.recipe)  # type: ignore[arg-type]  # tabular_data always sets a TabularRecipe
@@ -313,6 +317,15 @@ def evaluate(
     epochs: Annotated[
         int | None, typer.Option(help="Passes over each fold (default: chosen from the fold size).")
     ] = None,
+    time_budget: Annotated[
+        str | None,
+        typer.Option(
+            "--time",
+            help="Training time of the whole evaluation, e.g. 10m: each of the --cv folds trains within its share "
+            "(a language model: its one fit within all of it), the epochs cut and the schedule fitted to them; "
+            "the baselines and the scoring come on top.",
+        ),
+    ] = None,
     task: Annotated[
         str | None,
         typer.Option(
@@ -370,6 +383,18 @@ def evaluate(
     held-out text against n-gram baselines."""
 
     def run() -> None:
+        from trainwell.callbacks.budget import budget_each_call, parse_duration
+
+        seconds = None if time_budget is None else parse_duration(time_budget, "--time")
+        if seconds is None:
+            evaluate_all()
+            return
+        calls = 1 if task == "language_model" else max(cv, 1)
+        with budget_each_call(seconds / calls) as budgets:  # every fold's pipeline call gets its share
+            evaluate_all()
+        say_fold_budgets(time_budget, budgets, calls)
+
+    def evaluate_all() -> None:
         from trainwell.core.errors import ConfigError
 
         if task == "language_model":
@@ -474,3 +499,23 @@ def evaluate(
         render(result)
 
     guarded(run)
+
+
+def say_fold_budgets(time_budget: str | None, budgets: list[Any], calls: int) -> None:
+    """What ``evaluate --time`` allowed: each fold's share, and how many folds it cut."""
+    from trainwell.callbacks.budget import format_duration
+
+    used = [budget for budget in budgets if budget.fits]
+    if not used:
+        return
+    share = format_duration(used[0].seconds)
+    if calls == 1:
+        out_console.print(f"--time: {used[0].summary()}", soft_wrap=True, markup=False)
+        return
+    cut = sum(any(fit["shortened"] for fit in budget.fits) for budget in used)
+    out_console.print(
+        f"--time {time_budget}: each of the {len(used)} folds trained within {share}; the budget cut {cut} of "
+        f"them (fold 1: {used[0].summary()})",
+        soft_wrap=True,
+        markup=False,
+    )
