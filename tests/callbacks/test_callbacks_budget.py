@@ -319,3 +319,13 @@ def test_each_pipeline_call_in_a_block_gets_a_budget_of_its_own() -> None:
     assert first is not None and second is not None and own is not None
     assert budgets == [first, second] and first is not second
     assert (first.seconds, own.seconds) == (120.0, 30.0) and start_budget(None) is None
+
+
+def test_a_budget_spent_before_any_training_is_a_config_error() -> None:
+    clock = Clock()
+    budget = TimeBudget(5, clock=clock).start()
+    clock.now += 7.0  # reading the data took longer than the whole budget
+    with pytest.raises(
+        ConfigError, match=r"time budget of 5\.0s was spent before training began \(7\.0s went"
+    ):
+        timed_learner().fit_one_cycle(10, 0.1, callbacks=[budget, Ticks(clock)])

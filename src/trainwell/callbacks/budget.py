@@ -205,6 +205,11 @@ class TimeBudget(Callback):
         self._per_epoch = max(1, learn.planned_iterations // max(1, learn.n_epochs))
         self._valid_guess = _validation_guess(learn)
         if self._fit_limit <= 0:
+            if not self.fits and self.used > 0:  # spent before any training: a model would be untrained
+                raise ConfigError(
+                    f"the time budget of {format_duration(self.seconds)} was spent before training began "
+                    f"({format_duration(self.used)} went to reading and preparing the data); give more time"
+                )
             raise CancelFit  # nothing left: the fit does not start
 
     def load_checkpoint_state(self, state: dict[str, Any]) -> None:
