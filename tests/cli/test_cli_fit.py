@@ -53,7 +53,7 @@ def test_fit_writes_a_complete_model_directory(fitted: tuple[Path, CliResult]) -
     assert_png(model_dir / "lr_find.png")
     assert_no_leftovers(model_dir.parent)
     history = read_history(model_dir)
-    assert history["epoch"].tolist() == [0, 1]
+    assert history["epoch"].tolist() == [1, 2]  # counted from 1, as on the screen and curves.png
     for column in ("train_loss", "valid_loss", "accuracy", "roc_auc", "f1", "lr", "time"):
         assert column in history.columns
     final = metadata(model_dir)["training"]["final"]
@@ -249,4 +249,6 @@ def test_task_override_predictions_and_refit_into_an_existing_directory(
 
 
 def _history_of(run: TableRun) -> pd.DataFrame:
-    return pd.DataFrame(run.learn.history).drop(columns="time")
+    """The run's history as history.csv holds it: epochs counted from 1."""
+    frame = pd.DataFrame(run.learn.history).drop(columns="time")
+    return frame.assign(epoch=range(1, len(frame) + 1))

@@ -95,7 +95,7 @@ def test_fit_writes_a_recommender_and_says_how_to_use_it(
     assert "Validation results (regression, 5 epochs)" in result.stdout
     assert f"recommend with: trainwell recommend {model_dir} USER_ID --seen {ratings_csv}" in result.stdout
     history = pd.read_csv(model_dir / "history.csv")
-    assert history["epoch"].tolist() == [0, 1, 2, 3, 4]
+    assert history["epoch"].tolist() == [1, 2, 3, 4, 5]  # counted from 1, as on the screen
     row = next(line for line in result.stdout.splitlines() if line.strip("│┃ ").startswith("rmse "))
     assert f"{history['rmse'].iloc[-1]:.4f}" in row
     predictor = trainwell.load(model_dir)

@@ -61,7 +61,9 @@ def test_metadata_describes_task_inputs_metrics_and_versions(client: httpx.Clien
         assert inputs[name]["mean"] == pytest.approx(recipe.means[name])
         assert inputs[name]["std"] == pytest.approx(recipe.stds[name])
         assert inputs[name]["median"] == pytest.approx(recipe.fill_values[name])
-    assert body["metrics"] == metadata["training"]["final"]
+    final = metadata["training"]["final"]
+    # The last epoch counted from 1, as history.csv and the screen count it (the stored row: its fit's 0-based one).
+    assert body["metrics"] == {**final, "epoch": metadata["training"]["epochs"]} and final["epoch"] == 0
     assert body["metrics"]["roc_auc"] > 0.5
     versions = body["versions"]
     assert (versions["trainwell"], versions["torch"], versions["format_version"]) == (

@@ -114,7 +114,8 @@ def test_fit_table_finds_a_learning_rate_and_writes_the_model_directory(tmp_path
     assert sorted(entry.name for entry in tmp_path.iterdir()) == ["model"]  # no scratch files left beside it
     assert run.metrics == run.learn.history[-1]
     recorded = pd.read_csv(run.model_dir / "history.csv")
-    pd.testing.assert_frame_equal(recorded, pd.DataFrame(run.learn.history), check_dtype=False)
+    expected = pd.DataFrame(run.learn.history).assign(epoch=[1, 2])  # history.csv counts epochs from 1
+    pd.testing.assert_frame_equal(recorded, expected, check_dtype=False)
     # The peak learning rate of the one-cycle schedule is the one chosen.
     assert max(group["max_lr"] for group in run.learn.opt.param_groups) == pytest.approx(run.lr)  # type: ignore[union-attr]
 
@@ -131,6 +132,10 @@ def test_history_csv_has_one_row_per_epoch() -> None:
     assert list(table.columns) == ["epoch", "train_loss", "accuracy"]
     assert table["train_loss"].tolist() == [0.5, 0.25]
     assert table["accuracy"].isna().all()
+    # Epochs count from 1 over every fit (fine-tuning's phases go on counting), as the screen shows them.
+    phases = [{"fit": 1, "epoch": 0}, {"fit": 2, "epoch": 0}, {"fit": 2, "epoch": 1}]
+    table = pd.read_csv(io.StringIO(history_csv(phases)))
+    assert table["epoch"].tolist() == [1, 2, 3] and table["fit"].tolist() == [1, 2, 2]
 
 
 def test_a_misread_sweep_trains_at_the_default_rate_with_a_warning() -> None:

@@ -96,8 +96,14 @@ def write_run(
 
 
 def history_csv(history: Sequence[dict[str, Any]]) -> str:
+    """The history as ``history.csv``: one row per epoch, epochs counted from 1 over every fit, as the screen
+    and ``curves.png`` count them (``trainwell.json`` keeps each fit's own 0-based ``epoch``, which resuming
+    reads)."""
     import pandas as pd
 
+    rows = [
+        {**row, "epoch": number} if "epoch" in row else row for number, row in enumerate(history, start=1)
+    ]
     buffer = io.StringIO()
-    pd.DataFrame(list(history)).to_csv(buffer, index=False)
+    pd.DataFrame(rows).to_csv(buffer, index=False)
     return buffer.getvalue()

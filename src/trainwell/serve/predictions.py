@@ -176,7 +176,10 @@ def _task_info(task: Task) -> dict[str, Any]:
 
 
 def _metrics(metadata: dict[str, Any]) -> dict[str, Any]:
-    final = (metadata.get("training") or {}).get("final") or {}
+    training = metadata.get("training") or {}
+    final = dict(training.get("final") or {})
+    if "epoch" in final and isinstance(training.get("epochs"), int):
+        final["epoch"] = training["epochs"]  # counted from 1 over every fit, as history.csv and the screen
     return {name: _scalar(value) for name, value in final.items()}
 
 
