@@ -282,6 +282,10 @@ def _training_section(model_dir: Path, metadata: dict[str, Any]) -> str:
         # keeps each fit's 0-based epoch, which resuming relies on).
         shown = [{**row, "epoch": number} if "epoch" in row else row for number, row in enumerate(history, 1)]
         body.append(_html.table(columns, ([row.get(key, "") for key in columns] for row in shown)))
+    budget = (metadata.get("training") or {}).get("time_budget")
+    if isinstance(budget, dict) and budget.get("summary"):
+        summary = str(budget["summary"])
+        body.append(_html.paragraph(f"Trained within a time budget: {summary[0].upper()}{summary[1:]}."))
     if not body:
         body.append(_html.paragraph("This model directory holds no training curves nor history.", note=True))
     return _html.section("training", "Training curves", body)
