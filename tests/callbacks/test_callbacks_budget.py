@@ -329,3 +329,107 @@ def test_a_budget_spent_before_any_training_is_a_config_error() -> None:
         ConfigError, match=r"time budget of 5\.0s was spent before training began \(7\.0s went"
     ):
         timed_learner().fit_one_cycle(10, 0.1, callbacks=[budget, Ticks(clock)])
+
+
+class SlowFirstBatch(Callback):
+    """The first training batch of each fit takes ``extra`` seconds more (allocation, autotuning, a compile)."""
+
+    order = 99
+
+    def __init__(self, clock: Clock, extra: float) -> None:
+        self.clock, self.extra, self.seen = clock, extra, False
+
+    def before_fit(self, learn: Learner) -> None:
+        self.seen = False
+
+    def after_batch(self, learn: Learner) -> None:
+        if learn.training and not self.seen:
+            self.clock.now += self.extra
+            self.seen = True
+
+
+def test_a_slow_first_batch_does_not_cut_the_fit_short() -> None:
+    clock = Clock()
+    learn = timed_learner()
+    budget = TimeBudget(60, clock=clock)
+    learn.fit_one_cycle(100, 0.1, callbacks=[budget, Ticks(clock, valid=3.0), SlowFirstBatch(clock, 20.0)])
+    # A 21 s first batch, then 1 s batches and 3 s validations: the fit goes on and uses the budget.
+    assert learn.iteration > 20 and 55.0 <= budget.used <= 60.0
+
+
+class SlowEpochEnd(Callback):
+    """A checkpoint or a costly metric at the end of every epoch, after the budget's own after_epoch."""
+
+    order = 85
+
+    def __init__(self, clock: Clock, seconds: float) -> None:
+        self.clock, self.seconds = clock, seconds
+
+    def after_epoch(self, learn: Learner) -> None:
+        self.clock.now += self.seconds
+
+
+def test_the_end_of_epoch_work_of_every_callback_counts() -> None:
+    clock = Clock()
+    learn = timed_learner()
+    budget = TimeBudget(30, clock=clock)
+    learn.fit_one_cycle(100, 0.1, callbacks=[budget, Ticks(clock), SlowEpochEnd(clock, 3.0)])
+    # 4 s of training, 0.5 s of validation and 3 s of checkpointing an epoch: 4 epochs (30 s) fit exactly.
+    assert budget.used <= 30.0 and learn.iteration == 16
+
+
+def test_a_plan_that_ends_as_an_epoch_begins_does_not_validate_again() -> None:
+    clock = Clock()
+    learn = timed_learner()
+    learn.fit_one_cycle(100, 0.1, callbacks=[TimeBudget(12, clock=clock), Ticks(clock, valid=6.0)])
+    # 4 s + 6 s a first epoch; the 2 s left cannot hold a batch and a validation, so the fit ends there.
+    assert learn.iteration == 4 and len(learn.history) == 1
+
+
+def test_an_early_stop_is_not_put_down_to_the_budget() -> None:
+    from trainwell.callbacks import EarlyStopping
+
+    clock = Clock()
+    learn = timed_learner()
+    budget = TimeBudget(30, clock=clock)
+    stop = EarlyStopping(monitor="train_loss", patience=1, min_delta=100.0)  # no epoch improves by 100
+    learn.fit_one_cycle(100, 0.1, callbacks=[budget, Ticks(clock), stop])
+    assert learn.iteration == 8 and not budget.fits[0]["shortened"]  # the plan had been cut, but not reached
+    assert budget.summary().startswith("the 30s budget was not reached: 8 of 400 batches")
+
+
+def test_the_learning_rate_finder_is_not_budgeted() -> None:
+    budget = TimeBudget(3600)
+    learn = timed_learner(callbacks=[budget])
+    learn.lr_find(num_it=10)
+    assert budget.fits == [] and budget.used == 0.0
+
+
+def test_a_checkpoint_of_a_shortened_plan_needs_a_budget_to_resume(tmp_path: Path) -> None:
+    clock = Clock()
+    learn = timed_learner(tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        learn.fit_one_cycle(
+            100, 0.1, callbacks=[TimeBudget(20, clock=clock), Ticks(clock), Checkpoint(), Interrupt(10)]
+        )
+    with pytest.raises(
+        ConfigError, match="whose time budget planned 17 of its 400 batches; resume with a time"
+    ):
+        timed_learner(tmp_path).fit_one_cycle(100, 0.1, resume_from=tmp_path / "checkpoint.pt")
+
+
+def test_gradients_accumulated_when_the_plan_ends_are_applied() -> None:
+    from trainwell.callbacks import GradientAccumulation
+
+    clock = Clock()
+    learn = timed_learner()
+    steps: list[int] = []
+
+    class Steps(Callback):
+        def after_step(self, learn: Learner) -> None:
+            steps.append(learn.iteration)
+
+    learn.fit_one_cycle(
+        100, 0.1, callbacks=[TimeBudget(20, clock=clock), Ticks(clock), GradientAccumulation(3), Steps()]
+    )
+    assert learn.iteration == 17 and steps[-1] == 16  # the 17th batch, the last, stepped (17 = 4 x 4 + 1)

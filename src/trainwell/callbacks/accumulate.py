@@ -43,7 +43,9 @@ class GradientAccumulation(Callback):
     def after_backward(self, learn: Learner) -> None:
         position = learn.batch_index + 1
         n_batches = len(learn.loader) if hasattr(learn.loader, "__len__") else None  # type: ignore[arg-type]
-        if position % self.n_batches == 0 or position == n_batches:
+        # Step at the end of every group, of the epoch, and of the fit (a TimeBudget may end it mid-epoch).
+        last_of_fit = learn.training and learn.iteration + 1 >= learn.n_iterations
+        if position % self.n_batches == 0 or position == n_batches or last_of_fit:
             return
         raise CancelStep
 

@@ -99,17 +99,19 @@ class TimeBudget(Callback):
 
     Pass it in ``callbacks=`` of a fit. After every training batch the number of batches the fit will run
     (``learn.n_iterations``, which schedules read through ``learn.pct_train``) is re-planned from the speed so
-    far: the time of a training batch, and the time each epoch spends outside training (validation, the
-    epoch's bookkeeping, checkpoints), so that the last epoch's validation also ends inside the budget. When
-    the planned batches are done the epoch's training stops, its validation runs, and the fit ends.
+    far: the time of a training batch, and the time each epoch spends outside training (validation and every
+    callback's end-of-epoch work, checkpoints included), so that the last epoch's validation also ends inside
+    the budget. When the planned batches are done the epoch's training stops, its validation runs, and the fit
+    ends. See ``docs/training-loop.md`` for the rules (a slow first batch, epoch boundaries, resuming).
 
     One object is one budget: the same object passed to several fits (``fine_tune``'s two phases, gradual
     unfreezing's stages) is shared by them, each using what the earlier ones left. Time spent between fits
     (data loading, an export) is not counted, unless :meth:`start` was called: from then on every second counts.
 
     Under ``torchrun`` every process plans, and all follow the shortest plan, so they stop on the same batch.
-    A checkpoint keeps the time already used: a resumed fit gets what was left. (The number of batches depends on
-    the machine's speed, so a fit with a budget is only exactly repeatable when the budget is not reached.)
+    A checkpoint keeps the time already used: a fit resumed with a budget gets what was left. (The number of
+    batches depends on the machine's speed, so a fit with a budget is only exactly repeatable when the budget
+    is not reached.) The learning-rate finder's sweep is not budgeted.
 
     Args:
         seconds: The budget: seconds, or a duration such as ``"10m"``, ``"1h30m"``, ``"1:30:00"``.
@@ -145,6 +147,11 @@ class TimeBudget(Callback):
         self._planned = self._per_epoch = 1
         self._mark: float | None = None  # when the current training batch began
         self._epoch_train_wall = 0.0
+        self._sweep = False
+        self._group: Any = False  # False: one process; else the process group plans are agreed in
+        self._epochs_timed = 0  # epochs whose time outside training is measured (kept across fits)
+        self._outside = 0.0
+        self._valid_guess = 0.0
         self._reset_timing(0)
 
     # ------------------------------------------------------------------------------------------------ API
@@ -194,12 +201,18 @@ class TimeBudget(Callback):
 
     # --------------------------------------------------------------------------------------------- events
     def before_fit(self, learn: Learner) -> None:
+        # The learning-rate finder's sweep (a budget in learn.callbacks sees it too) is not a fit to plan.
+        self._sweep = any(type(callback).__name__ == "LRFinder" for callback in learn._active)
+        if self._sweep:
+            return
+        self._group = _cpu_group()
         self._reset_timing(learn.iteration)
         self._fit_start = self._clock()
         if self._idle_since is not None:  # started: the time since the last fit counts
             self.used += self._fit_start - self._idle_since
         self._running = True
-        self._fit_limit = max(0.0, self.seconds - self.used) * self._next_share
+        # Every process decides alike whether the fit starts (one skipping it would leave the others waiting).
+        self._fit_limit = self._agreed_min(max(0.0, self.seconds - self.used) * self._next_share)
         self._next_share = 1.0
         self._planned = learn.planned_iterations
         self._per_epoch = max(1, learn.planned_iterations // max(1, learn.n_epochs))
@@ -208,7 +221,8 @@ class TimeBudget(Callback):
             if not self.fits and self.used > 0:  # spent before any training: a model would be untrained
                 raise ConfigError(
                     f"the time budget of {format_duration(self.seconds)} was spent before training began "
-                    f"({format_duration(self.used)} went to reading and preparing the data); give more time"
+                    f"({format_duration(self.used)} went to preparing it: reading the data, choosing the "
+                    "learning rate); give more time, or pass --lr to skip the learning-rate finder"
                 )
             raise CancelFit  # nothing left: the fit does not start
 
@@ -226,39 +240,56 @@ class TimeBudget(Callback):
         }
 
     def before_epoch(self, learn: Learner) -> None:
+        if self._sweep:
+            return
+        now = self._clock()
+        self._close_epoch(now)
         if learn.iteration >= learn.n_iterations:
             raise CancelFit  # the planned batches ended with the last epoch's training: it has validated
-        self._epoch_start = self._clock()
+        self._epoch_start = now
+        self._epoch_open = True
+        self._epoch_batches = 0
 
     def before_train(self, learn: Learner) -> None:
         self._mark = None
         self._train_start = self._clock()
 
     def before_batch(self, learn: Learner) -> None:
-        if not learn.training:
+        if self._sweep or not learn.training:
             return
         now = self._clock()
         if self._mark is not None:
             self._time_batch(learn, now - self._mark)
         self._mark = now
-        learn.n_iterations = self._agreed(learn, self._plan(learn, now))
+        learn.n_iterations = self._agreed_min(self._plan(learn, now))
         if learn.iteration >= learn.n_iterations:
-            raise CancelTrain
+            # Nothing of this epoch trained yet: end the fit here, rather than validate unchanged weights again.
+            raise CancelFit if self._epoch_batches == 0 else CancelTrain
+        self._epoch_batches += 1
 
     def after_train(self, learn: Learner) -> None:
+        if self._sweep:
+            return
         if self._mark is not None:
             self._time_batch(learn, self._clock() - self._mark)
         self._mark = None
         self._epoch_train_wall += self._clock() - self._train_start
 
-    def after_epoch(self, learn: Learner) -> None:
-        # What the epoch spent outside its training phase: validation, bookkeeping, checkpoints.
-        self._outside += self._clock() - self._epoch_start - self._epoch_train_wall
+    def _close_epoch(self, now: float) -> None:
+        """Count what the epoch that just ended spent outside its training phase: validation and every
+        callback's end-of-epoch work (metrics, checkpoints, logs), measured up to the next epoch or the fit's
+        end."""
+        if self._epoch_open:
+            self._outside += now - self._epoch_start - self._epoch_train_wall
+            self._epochs_timed += 1
+        self._epoch_open = False
         self._epoch_train_wall = 0.0
-        self._epochs_timed += 1
 
     def after_fit(self, learn: Learner) -> None:
+        if self._sweep:
+            return
         now = self._clock()
+        self._close_epoch(now)
         seconds = now - self._fit_start
         self.used += seconds
         self._running = False
@@ -271,9 +302,10 @@ class TimeBudget(Callback):
                 "trained_batches": learn.iteration,
                 "batches_per_epoch": self._per_epoch,
                 "seconds": seconds,
-                # The budget cut the plan (a fit stopped early by another callback, or not started, was not
-                # shortened by it unless it had re-planned).
-                "shortened": learn.n_iterations < self._planned or learn.iteration < min(1, self._planned),
+                # The fit ended because the budget's plan did (a fit stopped early by another callback, as
+                # EarlyStopping does, was not), or the budget left no time to start it.
+                "shortened": (learn.iteration >= learn.n_iterations < self._planned)
+                or learn.iteration < min(1, self._planned),
             }
         )
 
@@ -295,11 +327,10 @@ class TimeBudget(Callback):
         self._rough_time = 0.0
         self._rough_count = 0
         self._mark = None
-        self._epochs_timed = 0
-        self._outside = 0.0
         self._epoch_start = self._train_start = self._clock()
+        self._epoch_open = False
+        self._epoch_batches = 0
         self._epoch_train_wall = 0.0
-        self._valid_guess = 0.0
 
     def _plan(self, learn: Learner, now: float) -> int:
         """The batches this fit should run in all, from the time left and the speed measured so far."""
@@ -307,12 +338,12 @@ class TimeBudget(Callback):
         done = learn.iteration
         if left <= 0:
             return done
-        if self._timed >= TIMED_BEFORE_PLANNING:
-            per_batch = self._train_time / self._timed
-        elif self._rough_count:  # too few batches timed: the first one's costs make this an overestimate
-            per_batch = self._rough_time / self._rough_count
-        else:
-            return learn.n_iterations  # nothing timed yet: the first batch runs
+        if self._timed < TIMED_BEFORE_PLANNING:
+            # Too few batches timed to plan: the first one's one-off costs (allocation, autotuning, a compile)
+            # would cut the plan short. Stop only when the next batch alone would not fit.
+            rough = self._rough_time / self._rough_count if self._rough_count else 0.0
+            return done if left < rough else learn.n_iterations
+        per_batch = self._train_time / self._timed
         if self._epochs_timed:
             outside = max(0.0, self._outside / self._epochs_timed)
         else:
@@ -337,15 +368,18 @@ class TimeBudget(Callback):
             end = boundary  # a last epoch of a few batches: end with the whole epoch before it
         return end
 
-    def _agreed(self, learn: Learner, planned: int) -> int:
-        """The shortest plan of every process in a distributed fit, so that all stop on the same batch."""
+    def _agreed_min(self, value: float) -> Any:
+        """The smallest ``value`` of every process in a distributed fit (the shortest plan, the least time
+        left), so that all decide alike and stop on the same batch; ``value`` itself in one process. The
+        numbers travel on the CPU (Gloo), so a GPU fit does not wait for its device every batch."""
+        if self._group is False:
+            return value
         import torch.distributed as dist
 
-        if not (dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1):
-            return planned
-        value = torch.tensor([planned], dtype=torch.int64, device=learn.device)
-        dist.all_reduce(value, op=dist.ReduceOp.MIN)
-        return int(value.item())
+        tensor = torch.tensor([value], dtype=torch.float64)
+        dist.all_reduce(tensor, op=dist.ReduceOp.MIN, group=self._group)
+        result = float(tensor.item())
+        return int(result) if isinstance(value, int) else result
 
     def __repr__(self) -> str:
         return f"TimeBudget({format_duration(self.seconds)!r})"
@@ -408,3 +442,21 @@ def start_budget(time_budget: float | str | TimeBudget | None) -> TimeBudget | N
         return budget.start()
     budget = time_budget if isinstance(time_budget, TimeBudget) else TimeBudget(time_budget)
     return budget.start()
+
+
+def _cpu_group() -> Any:
+    """``False`` outside a distributed fit; else the group to agree on plans in: the default one when it runs
+    on the CPU (Gloo), a Gloo group beside NCCL's otherwise. Every process calls this at the same point."""
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1):
+        return False
+    if dist.get_backend() == "gloo":
+        return None
+    global _GLOO_GROUP
+    if _GLOO_GROUP is None:
+        _GLOO_GROUP = dist.new_group(backend="gloo")
+    return _GLOO_GROUP
+
+
+_GLOO_GROUP: Any = None

@@ -61,7 +61,6 @@ def recommend(
     def run() -> None:
         import pandas as pd
 
-        from trainwell.collab.ranking import seen_in_training
         from trainwell.core.errors import ConfigError
         from trainwell.export.predictor import load
 
@@ -102,12 +101,11 @@ def recommend(
                 ranking = predictor.recommend(user, k=top, exclude=exclude, include_seen=include_seen)
                 ranking.insert(0, predictor.recipe.user_col, user)
                 parts.append(ranking)
-                if not include_seen and seen is None:  # with --seen, the file says what to leave out
-                    left_out += len(seen_in_training(predictor, user))
+                left_out += int(ranking.attrs.get("seen_left_out", 0)) if seen is None else 0
             table = pd.concat(parts, ignore_index=True)
             if left_out:
                 err_console.print(
-                    f"left out the {left_out:,} items these users chose in training (the model keeps them); "
+                    f"left out {left_out:,} items these users chose in training (the model keeps them); "
                     "--include-seen keeps them",
                     soft_wrap=True,
                     markup=False,

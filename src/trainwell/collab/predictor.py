@@ -79,10 +79,11 @@ class CollabPredictor(Predictor):
 
         Returns:
             Columns ``rank``, the item column, ``score`` (the predicted rating or probability) and
-            ``known_user`` (False: the user is new and the ranking is the average user's).
+            ``known_user`` (False: the user is new and the ranking is the average user's);
+            ``attrs["seen_left_out"]`` counts the items left out as chosen in training.
         """
         ranking = rank_items(self, user, k, exclude=exclude, candidates=candidates, include_seen=include_seen)
-        return pd.DataFrame(
+        table = pd.DataFrame(
             {
                 "rank": np.arange(1, len(ranking.items) + 1),
                 self.recipe.item_col: ranking.items,
@@ -90,6 +91,8 @@ class CollabPredictor(Predictor):
                 "known_user": ranking.known_user,
             }
         )
+        table.attrs["seen_left_out"] = ranking.seen_left_out  # items left out as chosen in training
+        return table
 
     @torch.no_grad()
     def similar_items(self, item: Any, k: int = 10) -> pd.DataFrame:

@@ -91,6 +91,15 @@ def restore(learn: Learner, path: str | Path) -> None:
             f"but this fit has {learn.n_epochs} epochs ({learn.planned_iterations} batches); resume with the "
             "same call"
         )
+    if state["n_iterations"] != planned:
+        # A time budget had shortened the plan: only a budget resumed with it stops the fit there.
+        budgeted = any(type(callback).__name__ == "TimeBudget" for callback in learn._active)
+        if not budgeted:
+            raise ConfigError(
+                f"checkpoint '{path}' comes from a fit whose time budget planned {state['n_iterations']} of its "
+                f"{planned} batches; resume with a time budget too (callbacks=[TimeBudget(...)], fit --time), "
+                "which continues with the time that was left"
+            )
     learn.n_iterations = state["n_iterations"]
     learn.model.load_state_dict(state["model"])
     opt = learn.opt or learn.create_opt()
