@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 #: carries one-off costs, is left out of it; until then the plan uses every batch, that one included.
 TIMED_BEFORE_PLANNING = 3
 
+#: Seconds between two plans (every batch is planned near the end of the plan).
+REPLAN_SECONDS = 0.005
 #: A plan that would end this share of its batches (or less) into a new epoch ends at the epoch boundary
 #: instead: a last epoch of a batch or two adds a noisy row to the history and a validation for nothing.
 WHOLE_EPOCH_SLACK = 0.05
@@ -148,6 +150,8 @@ class TimeBudget(Callback):
         self._mark: float | None = None  # when the current training batch began
         self._epoch_train_wall = 0.0
         self._sweep = False
+        self._planned_at = -math.inf  # when the plan was last made, and that plan
+        self._plan_now = 0
         self._group: Any = False  # False: one process; else the process group plans are agreed in
         self._epochs_timed = 0  # epochs whose time outside training is measured (kept across fits)
         self._outside = 0.0
@@ -261,7 +265,16 @@ class TimeBudget(Callback):
         if self._mark is not None:
             self._time_batch(learn, now - self._mark)
         self._mark = now
-        learn.n_iterations = self._agreed_min(self._plan(learn, now))
+        # Re-planned at most every REPLAN_SECONDS (a tiny model's batch takes microseconds), and at every
+        # batch near the plan's end or before the speed is known.
+        if (
+            now - self._planned_at >= REPLAN_SECONDS
+            or learn.iteration + 2 >= learn.n_iterations
+            or self._timed < TIMED_BEFORE_PLANNING
+        ):
+            self._plan_now = self._plan(learn, now)
+            self._planned_at = now
+        learn.n_iterations = self._agreed_min(self._plan_now)
         if learn.iteration >= learn.n_iterations:
             # Nothing of this epoch trained yet: end the fit here, rather than validate unchanged weights again.
             raise CancelFit if self._epoch_batches == 0 else CancelTrain
@@ -328,6 +341,8 @@ class TimeBudget(Callback):
         self._rough_count = 0
         self._mark = None
         self._epoch_start = self._train_start = self._clock()
+        self._planned_at = -math.inf
+        self._plan_now = 0
         self._epoch_open = False
         self._epoch_batches = 0
         self._epoch_train_wall = 0.0
