@@ -67,6 +67,7 @@ def full_run(args: argparse.Namespace) -> dict[str, object]:
         cache=True,  # decoded once into ~/.cache/trainwell/images; later runs memory-map it
         recipe=args.recipe,
         learner_kwargs=_arch_config(args),
+        time_budget=args.time,
     )
     seconds = time.perf_counter() - start
     tta_accuracy = None
@@ -102,6 +103,7 @@ def full_run(args: argparse.Namespace) -> dict[str, object]:
         "curve": rows,
         "lr": run.lr,
         "batch_size": run.data.train.batch_size,  # type: ignore[attr-defined]
+        "time_budget": run.budget.summary() if run.budget else None,
     }
 
 
@@ -179,6 +181,9 @@ def main() -> int:
     parser.add_argument("--widths", type=int, nargs="+", default=None, help="whitened_cnn group widths")
     parser.add_argument("--recipe", choices=["speedrun"], default=None, help="a named training recipe")
     parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument(
+        "--time", type=float, default=None, help="a time budget in seconds (fit --time), decoding included"
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--name", default=None, help="results file stem (default: cifar10[_recipe])")
