@@ -109,28 +109,25 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    arms = ["budget", "cut", *(["full"] if args.full else [])]
+    experiments = [
+        # key, title, data file, one arm, its arms, seconds, score column
+        ("mnist", "MNIST", MNIST_DIR / "train-images-idx3-ubyte.gz", mnist_arm,
+         ["budget", "cut", *(["full"] if args.full else [])], args.mnist_seconds, "test_accuracy"),
+        ("tinyshakespeare", "Tiny Shakespeare language model", CORPUS, lm_arm, ["budget", "cut"],
+         args.lm_seconds, "valid_perplexity"),
+    ]  # fmt: skip
     results: dict[str, Any] = {}
-    if (MNIST_DIR / "train-images-idx3-ubyte.gz").is_file():
-        runs = [mnist_arm(kind, args.mnist_seconds, args.seed) for kind in arms]
-        results["mnist"] = {"seconds": args.mnist_seconds, "runs": runs}
+    for key, title, needed, arm, kinds, seconds, score in experiments:
+        if not needed.is_file():
+            print(f"{title} skipped: {needed} not found")
+            continue
+        runs = [arm(kind, seconds, args.seed) for kind in kinds]
+        results[key] = {"seconds": seconds, "runs": runs}
         print_table(
-            f"MNIST, {args.mnist_seconds:g} s",
-            ["arm", "epochs", "wall s", "test accuracy", "last lr"],
-            [[r["arm"], r["epochs"], r["wall_seconds"], r["test_accuracy"], r["final_lr"]] for r in runs],
+            f"{title}, {seconds:g} s",
+            ["arm", "epochs", "wall s", score.replace("_", " "), "last lr"],
+            [[r["arm"], r["epochs"], r["wall_seconds"], r[score], r["final_lr"]] for r in runs],
         )
-    else:
-        print(f"MNIST skipped: {MNIST_DIR} not found")
-    if CORPUS.is_file():
-        runs = [lm_arm(kind, args.lm_seconds, args.seed) for kind in ("budget", "cut")]
-        results["tinyshakespeare"] = {"seconds": args.lm_seconds, "runs": runs}
-        print_table(
-            f"Tiny Shakespeare language model, {args.lm_seconds:g} s",
-            ["arm", "epochs", "wall s", "valid perplexity", "last lr"],
-            [[r["arm"], r["epochs"], r["wall_seconds"], r["valid_perplexity"], r["final_lr"]] for r in runs],
-        )
-    else:
-        print(f"language model skipped: {CORPUS} not found")
     if not results:
         return 0
     payload = {"benchmark": "time_budget", **results, "machine": machine_info(threads=args.threads)}

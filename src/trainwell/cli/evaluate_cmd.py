@@ -504,14 +504,15 @@ def evaluate(
 def say_fold_budgets(time_budget: str | None, budgets: list[Any], calls: int) -> None:
     """What ``evaluate --time`` allowed: each fold's share, and how many folds it cut."""
     from trainwell.callbacks.budget import format_duration
+    from trainwell.cli._show import say_budget
 
     used = [budget for budget in budgets if budget.fits]
     if not used:
         return
-    share = format_duration(used[0].seconds)
     if calls == 1:
-        out_console.print(f"--time: {used[0].summary()}", soft_wrap=True, markup=False)
+        say_budget(used[0], out_console)
         return
+    share = format_duration(used[0].seconds)
     cut = sum(any(fit["shortened"] for fit in budget.fits) for budget in used)
     out_console.print(
         f"--time {time_budget}: each of the {len(used)} folds trained within {share}; the budget cut {cut} of "

@@ -118,10 +118,9 @@ def _check_inputs(metadata: dict[str, Any], sources: list[Path], encoding: str) 
     if (metadata.get("task") or {}).get("kind") == "language_model":
         from trainwell.text.lm_stream import read_corpus
 
+        # Text files (one text per line), folders of .txt files, CSVs with a text column.
         texts: list[str] = []
-        for (
-            source
-        ) in sources:  # text files (one text per line), folders of .txt files, CSVs with a text column
+        for source in sources:
             texts += read_corpus(source, text_col="text", encoding=encoding)
         return texts
     if (metadata.get("task") or {}).get("kind") == "tagging":

@@ -101,9 +101,14 @@ def history_csv(history: Sequence[dict[str, Any]]) -> str:
     reads)."""
     import pandas as pd
 
-    rows = [
+    buffer = io.StringIO()
+    pd.DataFrame(epochs_from_one(history)).to_csv(buffer, index=False)
+    return buffer.getvalue()
+
+
+def epochs_from_one(history: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The history's rows with ``epoch`` counted from 1 over every fit (one row per epoch, in order), as the
+    screen, ``curves.png``, ``history.csv`` and the report show it."""
+    return [
         {**row, "epoch": number} if "epoch" in row else row for number, row in enumerate(history, start=1)
     ]
-    buffer = io.StringIO()
-    pd.DataFrame(rows).to_csv(buffer, index=False)
-    return buffer.getvalue()

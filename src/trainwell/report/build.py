@@ -26,6 +26,7 @@ from trainwell.data.task import Task
 from trainwell.evaluate.explain import explain_validation
 from trainwell.export.predictor import load
 from trainwell.interpret.classification import ClassificationInterpretation
+from trainwell.learner.run_files import epochs_from_one
 from trainwell.report import _html, _outputs
 from trainwell.report._outputs import has_several_outputs
 from trainwell.report._plots import importance_png, predicted_vs_actual_png
@@ -280,7 +281,7 @@ def _training_section(model_dir: Path, metadata: dict[str, Any]) -> str:
         columns = list(dict.fromkeys(key for row in history for key in row))
         # Epochs counted from 1 over every fit, as curves.png and the fit's own table count them (the history
         # keeps each fit's 0-based epoch, which resuming relies on).
-        shown = [{**row, "epoch": number} if "epoch" in row else row for number, row in enumerate(history, 1)]
+        shown = epochs_from_one(history)
         body.append(_html.table(columns, ([row.get(key, "") for key in columns] for row in shown)))
     budget = (metadata.get("training") or {}).get("time_budget")
     if isinstance(budget, dict) and budget.get("summary"):
