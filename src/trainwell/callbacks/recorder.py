@@ -32,6 +32,9 @@ class Recorder(Callback):
         self.history: list[dict[str, Any]] = []
         self.lrs: list[float] = []
         self.losses: list[float] = []
+        # The number of batch losses recorded when each epoch of ``history`` ended (where ``curves.png`` puts
+        # the epoch's losses: epochs cut short by a time budget or an early stop are not evenly spaced).
+        self.epoch_ends: list[int] = []
         self.fit_count = 0
         self.smooth_loss: torch.Tensor | None = None
         self._pending_losses: list[torch.Tensor] = []
@@ -107,6 +110,7 @@ class Recorder(Callback):
         row["lr"] = self.lrs[-1] if self.lrs else float("nan")
         row["time"] = round(time.perf_counter() - self._epoch_start, 3)
         self.history.append(row)
+        self.epoch_ends.append(len(self.losses))
 
     def after_fit(self, learn: Learner) -> None:
         self._flush_losses()
@@ -141,6 +145,7 @@ class Recorder(Callback):
             "history": [dict(row) for row in self.history],
             "lrs": list(self.lrs),
             "losses": list(self.losses),
+            "epoch_ends": list(self.epoch_ends),
             "fit_count": self.fit_count,
             "train_sum": float(self._train_sum),
             "train_rows": self._train_rows,
@@ -151,6 +156,7 @@ class Recorder(Callback):
         self.history = [dict(row) for row in state["history"]]
         self.lrs = list(state["lrs"])
         self.losses = list(state["losses"])
+        self.epoch_ends = list(state.get("epoch_ends", []))  # older checkpoints hold none: spaced evenly
         self.fit_count = state["fit_count"]
         self._train_sum = torch.tensor(state["train_sum"], device=device)
         self._train_rows = state["train_rows"]

@@ -136,7 +136,13 @@ def lr_find(learn: Learner, start_lr: float = 1e-7, end_lr: float = 10.0, num_it
     saved_model = copy.deepcopy(learn.model.state_dict())
     saved_opt, saved_rng = learn.opt, get_rng_states()
     recorder = learn.recorder
-    saved_history = (list(recorder.history), list(recorder.lrs), list(recorder.losses), recorder.fit_count)
+    saved_history = (
+        list(recorder.history),
+        list(recorder.lrs),
+        list(recorder.losses),
+        list(recorder.epoch_ends),
+        recorder.fit_count,
+    )
     finder = LRFinder(start_lr, end_lr, num_it)
     learn.opt = None
     quiet = [cb for cb in learn.callbacks if isinstance(cb, ProgressBar) and cb.print_epochs]
@@ -155,7 +161,9 @@ def lr_find(learn: Learner, start_lr: float = 1e-7, end_lr: float = 10.0, num_it
             callback.print_epochs = True
         learn.callbacks.extend(guards)
         set_rng_states(saved_rng)
-        recorder.history, recorder.lrs, recorder.losses, recorder.fit_count = saved_history
+        recorder.history, recorder.lrs, recorder.losses, recorder.epoch_ends, recorder.fit_count = (
+            saved_history
+        )
         if learn.opt is not None:
             learn.opt.zero_grad(set_to_none=True)
     suggestion, steepest, minimum = suggest(finder.lrs, finder.losses)

@@ -63,44 +63,88 @@ def plot_lr_find(result: LRFindResult, path: Path) -> Path:
     return _save(figure, path)
 
 
+# Metrics share a panel only when their largest values lie within this factor of each other: a regression's
+# r2 (about 1) would lie flat at zero beside an RMSE in the tens of thousands.
+SHARED_SCALE_RATIO = 10.0
+MAX_METRIC_PANELS = 4
+
+
+def metric_panels(history: Sequence[dict[str, Any]]) -> list[list[str]]:
+    """The headline metrics of ``history`` grouped into panels of comparable scale, in the history's order.
+
+    A metric's scale is its largest absolute value over the epochs, taken as at least 1 (accuracy, F1, r2
+    and AUC, all within 1, share a panel). Groups are formed from the smallest scale up, a new one starting
+    whenever a metric is more than ``SHARED_SCALE_RATIO`` times the group's smallest; past
+    ``MAX_METRIC_PANELS`` the largest metrics share the last panel."""
+    skip = {"fit", "epoch", "train_loss", "valid_loss", "lr", "time"}
+    names: list[str] = []
+    for row in history:  # every row: a metric missing from the first epoch (validation skipped) still counts
+        for key in row:
+            # Headlines only: per-target values ("rmse[price]") are in their targets' units, not the headlines'.
+            if key not in skip and key not in names and split_target_key(key)[1] is None:
+                names.append(key)
+
+    def scale(name: str) -> float:
+        values = [abs(float(row[name])) for row in history if isinstance(row.get(name), int | float)]
+        return max([1.0] + [v for v in values if math.isfinite(v)])
+
+    groups: list[list[str]] = []
+    smallest = 0.0
+    for name in sorted(names, key=scale):  # sorted() is stable: equal scales keep the history's order
+        if groups and (scale(name) <= smallest * SHARED_SCALE_RATIO or len(groups) == MAX_METRIC_PANELS):
+            groups[-1].append(name)
+        else:
+            groups.append([name])
+            smallest = scale(name)
+    order = {name: i for i, name in enumerate(names)}
+    return sorted((sorted(group, key=order.__getitem__) for group in groups), key=lambda g: order[g[0]])
+
+
 def plot_history(
-    history: Sequence[dict[str, Any]], lrs: Sequence[float], losses: Sequence[float], path: Path
+    history: Sequence[dict[str, Any]],
+    lrs: Sequence[float],
+    losses: Sequence[float],
+    path: Path,
+    epoch_ends: Sequence[int] | None = None,
 ) -> Path:
-    """Three panels: batch losses with train/valid epoch losses, the metrics per epoch, the learning rate."""
+    """Panels side by side: batch losses with train/valid epoch losses, the validation metrics per epoch (a
+    panel per group of comparable scale, see ``metric_panels``), the learning rate per batch.
+
+    ``epoch_ends`` (the recorder's) places each epoch's losses at the batch where it ended; without it, or
+    when it does not match the history, epochs are spaced evenly."""
     plt = _pyplot()
-    figure, (loss_axis, metric_axis, lr_axis) = plt.subplots(1, 3, figsize=(15, 4))
+    panels = metric_panels(history)
+    n_axes = 2 + max(1, len(panels))
+    figure, axes = plt.subplots(1, n_axes, figsize=(5 * n_axes, 4))
+    loss_axis, metric_axes, lr_axis = axes[0], list(axes[1:-1]), axes[-1]
     if losses:
         loss_axis.plot(range(1, len(losses) + 1), losses, color="tab:blue", alpha=0.25, label="batch loss")
-    per_epoch = max(1, len(losses) // max(1, len(history)))
-    epoch_ends = [per_epoch * (i + 1) for i in range(len(history))]
+    if epoch_ends is not None and len(epoch_ends) == len(history):
+        ends = list(epoch_ends)
+    else:
+        per_epoch = max(1, len(losses) // max(1, len(history)))
+        ends = [per_epoch * (i + 1) for i in range(len(history))]
     for key, color in (("train_loss", "tab:blue"), ("valid_loss", "tab:orange")):
         values = [row.get(key) for row in history]
         if any(v is not None for v in values):
-            loss_axis.plot(
-                epoch_ends, [math.nan if v is None else v for v in values], "o-", color=color, label=key
-            )
+            loss_axis.plot(ends, [math.nan if v is None else v for v in values], "o-", color=color, label=key)
     loss_axis.set_xlabel("batch")
     loss_axis.set_ylabel("loss")
     loss_axis.set_title("Loss")
     loss_axis.legend()
-    skip = {"fit", "epoch", "train_loss", "valid_loss", "lr", "time"}
-    # Headlines only: per-target values ("rmse[price]") are in their targets' units, not the headlines' scale.
-    metric_names = [
-        key for key in (history[0] if history else {}) if key not in skip and split_target_key(key)[1] is None
-    ]
     epochs = list(range(1, len(history) + 1))
-    for name in metric_names:
-        metric_axis.plot(
-            epochs, [math.nan if row.get(name) is None else row[name] for row in history], "o-", label=name
-        )
-    metric_axis.set_xlabel("epoch")
-    metric_axis.xaxis.get_major_locator().set_params(integer=True)  # epochs 1, 2, 3: never 1.5
-    metric_axis.set_title("Validation metrics")
-    if metric_names:
-        metric_axis.legend()
+    for axis, names in zip(metric_axes, panels or [[]], strict=True):
+        for name in names:
+            values = [row.get(name) for row in history]
+            axis.plot(epochs, [math.nan if v is None else v for v in values], "o-", label=name)
+        axis.set_xlabel("epoch")
+        axis.xaxis.get_major_locator().set_params(integer=True)  # epochs 1, 2, 3: never 1.5
+        axis.set_title("Validation metrics" if len(panels) <= 1 else "Validation: " + ", ".join(names))
+        if names:
+            axis.legend()
     lr_axis.plot(range(1, len(lrs) + 1), lrs, color="tab:green")
     lr_axis.set_xlabel("batch")
     lr_axis.set_title("Learning rate")
-    for axis in (loss_axis, metric_axis, lr_axis):
+    for axis in axes:
         axis.grid(alpha=0.3)
     return _save(figure, path)

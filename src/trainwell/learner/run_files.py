@@ -87,7 +87,11 @@ def write_run(
         staging = Path(scratch)
         extra = {"history.csv": history_csv(learn.history).encode()}
         curves = plot_history(
-            learn.history, learn.recorder.lrs, learn.recorder.losses, staging / "curves.png"
+            learn.history,
+            learn.recorder.lrs,
+            learn.recorder.losses,
+            staging / "curves.png",
+            epoch_ends=learn.recorder.epoch_ends,
         )
         extra["curves.png"] = curves.read_bytes()
         if finder is not None:

@@ -1,0 +1,121 @@
+"""curves.png: metrics of different scales get their own panels, epochs sit where they ended."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from callbacks_helpers import regression_data
+from torch import nn
+
+from trainwell.learner import Callback, CancelTrain, Learner, plots
+from trainwell.learner.plots import metric_panels
+
+
+def _rows(**columns: list[float]) -> list[dict[str, Any]]:
+    epochs = len(next(iter(columns.values())))
+    return [
+        {"fit": 1, "epoch": i, "train_loss": 1.0, "valid_loss": 1.0, **{k: v[i] for k, v in columns.items()}}
+        for i in range(epochs)
+    ]
+
+
+def test_a_regression_puts_r2_apart_from_rmse() -> None:
+    history = _rows(rmse=[61_000.0, 48_000.0], mae=[45_000.0, 33_000.0], r2=[0.2, 0.84])
+    assert metric_panels(history) == [["rmse", "mae"], ["r2"]]
+
+
+def test_metrics_within_one_share_one_panel() -> None:
+    history = _rows(accuracy=[0.8, 0.9], f1_macro=[0.7, 0.85], roc_auc=[0.9, 0.95], r2=[-0.4, 0.3])
+    assert metric_panels(history) == [["accuracy", "f1_macro", "roc_auc", "r2"]]
+
+
+def test_perplexity_falls_from_hundreds_beside_accuracy() -> None:
+    # 900 and 120: one metric's scale is its largest value, so a falling perplexity keeps one panel.
+    history = _rows(perplexity=[900.0, 120.0], accuracy=[0.1, 0.3])
+    assert metric_panels(history) == [["perplexity"], ["accuracy"]]
+
+
+def test_per_target_values_and_bookkeeping_are_not_drawn() -> None:
+    history = _rows(rmse=[3.0, 2.0], **{"rmse[price]": [5.0, 4.0]})
+    for row in history:
+        row.update(lr=0.01, time=1.2)
+    assert metric_panels(history) == [["rmse"]]
+
+
+def test_a_metric_missing_from_the_first_row_still_gets_drawn() -> None:
+    history = [{"fit": 1, "epoch": 0, "train_loss": 1.0}, *_rows(accuracy=[0.9])]
+    assert metric_panels(history) == [["accuracy"]]
+
+
+def test_scales_past_the_panel_limit_share_the_last() -> None:
+    history = _rows(a=[1.0], b=[100.0], c=[10_000.0], d=[1e6], e=[1e8])
+    assert metric_panels(history) == [["a"], ["b"], ["c"], ["d", "e"]]
+
+
+def test_no_metrics_draws_an_empty_panel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn = _keep_figures(monkeypatch)
+    plots.plot_history(_rows(train_loss=[1.0, 0.5]), [0.1, 0.2], [1.0, 0.9], tmp_path / "curves.png")
+    assert len(drawn[0].axes) == 3
+    plots._pyplot().close(drawn[0])
+
+
+def _keep_figures(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    drawn: list[Any] = []
+
+    def keep(figure: Any, path: Path) -> Path:
+        drawn.append(figure)
+        return path
+
+    monkeypatch.setattr(plots, "_save", keep)
+    return drawn
+
+
+def test_the_figure_has_a_panel_per_scale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn = _keep_figures(monkeypatch)
+    history = _rows(rmse=[61_000.0, 48_000.0], r2=[0.2, 0.84])
+    plots.plot_history(history, [0.1] * 4, [1.0] * 4, tmp_path / "curves.png")
+    loss, first, second, lr = drawn[0].axes
+    assert loss.get_title() == "Loss"
+    assert [line.get_label() for line in first.lines] == ["rmse"]
+    assert [line.get_label() for line in second.lines] == ["r2"]
+    assert list(second.lines[0].get_ydata()) == [0.2, 0.84]  # r2 on its own axis, readable
+    assert lr.get_title() == "Learning rate"
+    plots._pyplot().close(drawn[0])
+
+
+class _StopAfter(Callback):
+    """Ends each epoch's training after ``batches`` batches, as a time budget does on its last epoch."""
+
+    def __init__(self, batches: int) -> None:
+        self.batches = batches
+        self.seen = 0
+
+    def before_epoch(self, learn: Learner) -> None:
+        self.seen = 0
+
+    def after_batch(self, learn: Learner) -> None:
+        if learn.training:
+            self.seen += 1
+            if self.seen >= self.batches:
+                raise CancelTrain
+
+
+def test_an_epoch_cut_short_is_placed_where_it_ended(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    learn = Learner(nn.Linear(3, 1), regression_data(), progress=False, device="cpu", lr=0.05)
+    batches = len(learn.data.train)  # type: ignore[arg-type]
+    learn.fit(2)
+    learn.fit(1, callbacks=[_StopAfter(1)])  # a third epoch of one batch
+    assert learn.recorder.epoch_ends == [batches, 2 * batches, 2 * batches + 1]
+    drawn = _keep_figures(monkeypatch)
+    plots.plot_history(
+        learn.history,
+        learn.recorder.lrs,
+        learn.recorder.losses,
+        tmp_path / "c.png",
+        learn.recorder.epoch_ends,
+    )
+    train_line = next(line for line in drawn[0].axes[0].lines if line.get_label() == "train_loss")
+    assert list(train_line.get_xdata()) == [batches, 2 * batches, 2 * batches + 1]
+    plots._pyplot().close(drawn[0])
