@@ -145,6 +145,14 @@ def test_extra_files_are_written_beside_the_weights(tmp_path: Path) -> None:
     assert (tmp_path / "model" / "plots" / "loss.png").read_bytes() == extra["plots/loss.png"]
 
 
+def test_every_file_is_readable_by_others(tmp_path: Path) -> None:
+    # A model directory is often served, or copied into an image, by another account; safetensors' writer
+    # made the weights 0600.
+    save_artifact(tmp_path / "model", {"w": torch.ones(1)}, {}, extra_files={"history.csv": b"epoch\n"})
+    readable = {path.name: path.stat().st_mode & 0o044 == 0o044 for path in (tmp_path / "model").iterdir()}
+    assert readable == {"model.safetensors": True, "trainwell.json": True, "history.csv": True}
+
+
 @pytest.mark.parametrize(
     "name", ["../escape.txt", "/abs.txt", "trainwell.json", "model.safetensors", "a\\b", ""]
 )

@@ -79,6 +79,7 @@ def test_binary_export_matches_pytorch_on_validation_rows(binary_dir: Path) -> N
     report = export_onnx(binary_dir, inputs=rows)
 
     assert report.path == binary_dir / "model.onnx" and report.path.is_file()
+    assert report.path.stat().st_mode & 0o044 == 0o044  # readable by the account that serves it (was 0600)
     assert (report.input_names, report.output_names) == (["x_cat", "x_cont"], ["logits"])
     assert report.n_rows_checked == len(rows) and not report.synthetic and report.opset == 17
     # Reference: run the file ourselves and compare with the PyTorch predictor's probabilities.

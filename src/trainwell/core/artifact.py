@@ -47,6 +47,7 @@ from safetensors.torch import load_file, save_file
 
 import trainwell
 from trainwell.core._migrations import FORMAT_VERSION, migrate
+from trainwell.core.atomic import make_readable
 from trainwell.core.errors import ArtifactError
 
 __all__ = [
@@ -366,6 +367,7 @@ def _write_contents(
     """Write and fsync every file; trainwell.json goes last so its presence marks a complete directory."""
     weights_path = staging / WEIGHTS_FILE
     save_file(tensors, weights_path, metadata={"format": "pt"})
+    make_readable(weights_path)
     with open(weights_path, "rb+") as weights:
         os.fsync(weights.fileno())
     for name, content in extra_files.items():

@@ -6,6 +6,16 @@ import os
 import tempfile
 from pathlib import Path
 
+#: The mode of every file trainwell writes: readable by others (a model directory is often served, or copied
+#: into an image, by another account), as files written with the usual umask are. ``mkstemp`` and
+#: safetensors' writer make 0600 files.
+READABLE = 0o644
+
+
+def make_readable(path: str | Path) -> None:
+    """Give a file written through ``mkstemp`` or safetensors the usual mode, :data:`READABLE`."""
+    os.chmod(path, READABLE)
+
 
 def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half of one."""
@@ -17,7 +27,7 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temp_name, 0o644)  # mkstemp makes 0600 files; a written report or CSV is meant to be read
+        make_readable(temp_name)
         os.replace(temp_name, path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)

@@ -40,7 +40,7 @@ import pandas as pd
 import torch
 
 from trainwell.core.artifact import METADATA_FILE, read_metadata
-from trainwell.core.atomic import write_text_atomic
+from trainwell.core.atomic import make_readable, write_text_atomic
 from trainwell.core.errors import ArtifactError, ConfigError, DataError, add_note
 from trainwell.data.tables import rows_frame
 from trainwell.data.task import Task
@@ -238,6 +238,7 @@ def export_onnx(
                 "nothing was written. Try another --opset, or report the model's architecture as a bug"
             )
         _fsync_file(temp_path)
+        make_readable(temp_path)
         os.replace(temp_path, directory / ONNX_FILE)
     finally:
         temp_path.unlink(missing_ok=True)
