@@ -93,7 +93,7 @@ def test_fit_writes_a_recommender_and_says_how_to_use_it(
         entry.name for entry in model_dir.iterdir()
     }
     assert "Validation results (regression, 5 epochs)" in result.stdout
-    assert f"recommend with: trainwell recommend {model_dir} USER_ID --seen {ratings_csv}" in result.stdout
+    assert f"recommend with: trainwell recommend {model_dir} USER_ID\n" in result.stdout
     history = pd.read_csv(model_dir / "history.csv")
     assert history["epoch"].tolist() == [1, 2, 3, 4, 5]  # counted from 1, as on the screen
     row = next(line for line in result.stdout.splitlines() if line.strip("│┃ ").startswith("rmse "))
@@ -170,9 +170,14 @@ def test_recommend_with_seen_leaves_out_what_each_user_rated(model_dir: Path, ra
     expected = predictor.recommend(3, k=7, exclude=sorted(seen))
     assert known["sku"].tolist() == expected["sku"].tolist()
     assert np.allclose(known["score"].to_numpy(), expected["score"].to_numpy(), atol=1e-5)
-    # Without --seen the best items include ones user 3 already rated.
-    plain = csv_table(trainwell_cli("recommend", model_dir, "3", "--top", "7").stdout)
-    assert seen & set(plain["sku"])
+    # The model keeps what each user rated in the table it was fitted on (training and validation rows, the
+    # whole of ratings_csv here): without --seen, the same ranking, and a note of how many were left out.
+    plain = trainwell_cli("recommend", model_dir, "3", "--top", "7")
+    assert csv_table(plain.stdout)["sku"].tolist() == known["sku"].tolist()
+    assert f"left out {len(seen)} items these users already chose" in plain.stderr
+    # --include-seen ranks every item: the best include ones user 3 already rated.
+    every = csv_table(trainwell_cli("recommend", model_dir, "3", "--top", "7", "--include-seen").stdout)
+    assert seen & set(every["sku"])
     # A user not in the ratings gets the cold-start ranking, with nothing left out.
     newcomer = table[table["uid"] == "nobody"]
     assert not newcomer["known_user"].any()

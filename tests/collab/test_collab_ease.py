@@ -128,12 +128,15 @@ def test_an_ease_artifact_recommends_within_the_group(ease_dir: Path) -> None:
     assert len(set(predictor.predict(frame.iloc[:5])["prediction"])) >= 1
 
 
-def test_what_a_user_chose_in_training_is_left_out_unless_asked_for(ease_dir: Path) -> None:
+def test_what_a_user_chose_is_left_out_unless_asked_for(ease_dir: Path) -> None:
     frame = grouped_interactions()
     predictor = trainwell.load(ease_dir)
     chose = seen_in_training(predictor, "u2-5")
-    held_out = set(frame.loc[frame["user"] == "u2-5", "item"]) - set(chose)
-    assert chose and len(held_out) == 1  # the training items; the latest one was held out for validation
+    # Everything the user chose, the latest (held out for validation) included: it is not news to them.
+    assert sorted(chose) == sorted(set(frame.loc[frame["user"] == "u2-5", "item"]))
+    code = int(predictor.recipe.user_codes(["u2-5"])[0])
+    offsets = predictor.model.history_offsets
+    assert int(offsets[code + 1] - offsets[code]) == len(chose) - 1  # EASE scores from the training ones only
     everything = len(predictor.recipe.items)
     ranked = predictor.recommend("u2-5", k=everything)
     assert len(ranked) == everything - len(chose) and not set(chose) & set(ranked["item"])
@@ -147,12 +150,49 @@ def test_what_a_user_chose_in_training_is_left_out_unless_asked_for(ease_dir: Pa
     assert seen_in_training(predictor, "never-seen") == []
 
 
-def test_a_factor_model_keeps_no_training_items(tmp_path: Path) -> None:
-    out = tmp_path / "dot"
-    trainwell.fit_ratings(grouped_interactions(), out=out, epochs=1, progress=False)
+@pytest.mark.parametrize("arch", ["dot_bias", "collab_nn"])
+def test_a_factor_model_keeps_what_each_user_chose(tmp_path: Path, arch: str) -> None:
+    frame = grouped_interactions()
+    out = tmp_path / arch
+    trainwell.fit_ratings(frame, out=out, epochs=1, progress=False, arch=arch)
     predictor = trainwell.load(out)
-    assert seen_in_training(predictor, "u2-5") == []
-    assert len(predictor.recommend("u2-5", k=10_000)) == len(predictor.recipe.items)
+    chose = seen_in_training(predictor, "u2-5")
+    assert sorted(chose) == sorted(set(frame.loc[frame["user"] == "u2-5", "item"]))
+    ranked = predictor.recommend("u2-5", k=10_000)
+    assert len(ranked) == len(predictor.recipe.items) - len(chose)
+    assert len(predictor.recommend("u2-5", k=10_000, include_seen=True)) == len(predictor.recipe.items)
+
+
+def _as_written_before(model_dir: Path, tmp_path: Path) -> Path:
+    """A copy of ``model_dir`` as trainwell wrote it before models kept what each user chose."""
+    import json
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    old = tmp_path / f"{model_dir.name}-old"
+    shutil.copytree(model_dir, old)
+    metadata = json.loads((old / "trainwell.json").read_text())
+    del metadata["architecture"]["config"]["n_seen"]
+    (old / "trainwell.json").write_text(json.dumps(metadata))
+    weights = {k: v for k, v in load_file(old / "model.safetensors").items() if not k.startswith("seen_")}
+    save_file(weights, old / "model.safetensors")
+    return old
+
+
+def test_models_written_before_still_load_and_rank(ease_dir: Path, tmp_path: Path) -> None:
+    frame = grouped_interactions()
+    factor = tmp_path / "dot"
+    trainwell.fit_ratings(frame, out=factor, epochs=1, progress=False)
+    old_factor = trainwell.load(_as_written_before(factor, tmp_path))
+    assert seen_in_training(old_factor, "u2-5") == []  # nothing kept: every item is ranked
+    assert len(old_factor.recommend("u2-5", k=10_000)) == len(old_factor.recipe.items)
+    assert old_factor.recommend("u2-5", k=5)["item"].tolist() == (
+        trainwell.load(factor).recommend("u2-5", k=5, include_seen=True)["item"].tolist()
+    )
+    old_ease = trainwell.load(_as_written_before(ease_dir, tmp_path))
+    chose = seen_in_training(old_ease, "u2-5")  # its training history, the held-out item aside
+    assert len(chose) == len(set(frame.loc[frame["user"] == "u2-5", "item"])) - 1
 
 
 def test_the_command_line_fits_recommends_and_exports_onnx(ease_dir: Path, tmp_path: Path) -> None:
@@ -186,7 +226,7 @@ def test_the_command_line_fits_recommends_and_exports_onnx(ease_dir: Path, tmp_p
     chose = seen_in_training(trainwell.load(out), "u0-1")
     result = runner.invoke(app, ["recommend", str(out), "u0-1", "--top", "1000"])
     assert result.exit_code == 0, result.output
-    assert f"left out {len(chose)} items these users chose in training" in result.output
+    assert f"left out {len(chose)} items these users already chose" in result.output
     listed = [
         int(line.split(",")[2]) for line in result.output.strip().splitlines() if line.startswith("u0-1,")
     ]
@@ -244,7 +284,7 @@ def test_from_items_is_exactly_the_ranking_of_a_training_user_with_those_items(e
     code = int(predictor.recipe.user_codes(["u1-3"])[0])
     start, end = model.history_offsets[code : code + 2].tolist()  # the user's training items (not validation)
     seen = [item_id(predictor.recipe.items[i - 1]) for i in model.history_items[start:end].tolist()]
-    as_user = predictor.recommend("u1-3", k=8, exclude=seen)
+    as_user = predictor.recommend("u1-3", k=8, exclude=seen, include_seen=True)  # not its held-out item
     with pytest.warns(UserWarning, match=r"items \['unknown-item'\] were not in the training ratings"):
         as_basket = predictor.recommend_from_items(
             [*seen, seen[0], "unknown-item"], k=8

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from ratings_support import LowRankRatings, average_user_scores, low_rank_ratings, pair_scores, rmse
-from trainwell.collab.data import ratings_data
+from trainwell.collab.data import chosen_items, ratings_data
 from trainwell.collab.learner import DEFAULT_LR, UnknownAsAverage, collab_learner
 from trainwell.collab.models import CollabNN, DotBias
 from trainwell.collab.pipeline import RatingsRun, default_epochs, fit_ratings
@@ -129,6 +129,26 @@ def test_models_refuse_bad_settings(model_class: type, kwargs: dict, message: st
 
 
 # --------------------------------------------------------------------------------------------- the learner
+def test_chosen_items_are_each_users_known_pairs_of_training_and_validation_once() -> None:
+    frame = pd.DataFrame(
+        {
+            "user": ["a", "a", "a", "b", "b", "c", "a", "new"],
+            "item": ["x", "y", "x", "y", "z", "x", "z", "x"],
+            "rating": [5, 3, 4, 2, 1, 4, 5, 3],
+        }
+    )
+    # Rows 0-5 train; 6 (a, z: a known pair's items) and 7 (a new user) validate.
+    data = ratings_data(frame, splits=([0, 1, 2, 3, 4, 5], [6, 7]))
+    offsets, items = chosen_items(data)
+    recipe = data.recipe
+    by_user = {
+        user: sorted(recipe.items[i - 1] for i in items[offsets[code] : offsets[code + 1]])
+        for user, code in zip("abc", recipe.user_codes(list("abc")), strict=True)
+    }
+    assert by_user == {"a": ["x", "y", "z"], "b": ["y", "z"], "c": ["x"]}  # "x" twice, once; "new" aside
+    assert offsets[0] == offsets[1] == 0 and len(offsets) == recipe.n_users + 1
+
+
 def test_collab_learner_sizes_the_model_from_the_data() -> None:
     frame = low_rank_ratings(n_ratings=400).frame
     data = ratings_data(frame, valid_pct=0.25)
@@ -139,13 +159,23 @@ def test_collab_learner_sizes_the_model_from_the_data() -> None:
     assert model.item_factors.weight.shape == (data.recipe.n_items, 7)
     assert model.y_range == pytest.approx(tuple(data.model_hints["y_range"]))
     assert model.clip == (data.recipe.rating_min, data.recipe.rating_max)
-    assert learn.model_spec == {"name": "dot_bias", "config": {**data.model_hints, "n_factors": 7}}
+    offsets, items = chosen_items(data)
+    assert learn.model_spec == {
+        "name": "dot_bias",
+        "config": {**data.model_hints, "n_factors": 7, "n_seen": len(items)},
+    }
+    assert model.seen_offsets.tolist() == offsets.tolist() and model.seen_items.tolist() == items.tolist()
     assert learn.get_callback(UnknownAsAverage) is not None
     assert (learn.lr, learn.wd) == (DEFAULT_LR, 0.1)
 
     nn_learn = collab_learner(data, arch="collab_nn", layers=(12,), dropout=0.2, progress=False)
     assert isinstance(nn_learn.model, CollabNN)
-    assert nn_learn.model_spec["config"] == {**data.model_hints, "layers": [12], "dropout": 0.2}
+    assert nn_learn.model_spec["config"] == {
+        **data.model_hints,
+        "layers": [12],
+        "dropout": 0.2,
+        "n_seen": len(items),
+    }
 
 
 def test_collab_learner_refuses_other_data() -> None:

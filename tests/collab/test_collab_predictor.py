@@ -159,7 +159,7 @@ def test_recommend_for_an_unknown_user_ranks_by_the_average_users_scores(predict
 def test_recommend_returns_the_k_best_items_best_first(predictor: CollabPredictor) -> None:
     items = all_items(predictor)
     scores = scores_for(predictor, 20, items)
-    ranking = predictor.recommend(20, k=5)
+    ranking = predictor.recommend(20, include_seen=True, k=5)
     assert ranking.columns.tolist() == ["rank", "item", "score", "known_user"]
     assert ranking["rank"].tolist() == [1, 2, 3, 4, 5]
     assert ranking["known_user"].all()
@@ -171,21 +171,34 @@ def test_recommend_returns_the_k_best_items_best_first(predictor: CollabPredicto
 
 
 def test_recommend_leaves_out_excluded_items(predictor: CollabPredictor) -> None:
-    full = predictor.recommend(20, k=40)
+    full = predictor.recommend(20, include_seen=True, k=40)
     excluded = full["item"].iloc[[0, 2, 5]].tolist()
-    ranking = predictor.recommend(20, k=10, exclude=[*excluded, "not an item"])
+    ranking = predictor.recommend(20, include_seen=True, k=10, exclude=[*excluded, "not an item"])
     assert not set(excluded) & set(ranking["item"])
     assert ranking["item"].tolist() == [i for i in full["item"] if i not in excluded][:10]
     # Excluding items as text works like excluding them as numbers.
-    as_text = predictor.recommend(20, k=10, exclude=[str(i) for i in excluded])
+    as_text = predictor.recommend(20, include_seen=True, k=10, exclude=[str(i) for i in excluded])
     pd.testing.assert_frame_equal(as_text, ranking)
+
+
+def test_recommend_leaves_out_what_the_user_rated_in_training_and_validation(fitted: Fitted) -> None:
+    predictor, frame = fitted.predictor, fitted.truth.frame
+    rated = sorted(set(frame.loc[frame["user"] == 20, "item"]))
+    in_validation = set(fitted.valid_rows.loc[fitted.valid_rows["user"] == 20, "item"])
+    assert in_validation and len(rated) < len(all_items(predictor))  # some held out, some left to rank
+    ranking = predictor.recommend(20, k=1_000)
+    assert not set(rated) & set(ranking["item"]) and ranking.attrs["seen_left_out"] == len(rated)
+    by_hand = predictor.recommend(20, k=1_000, exclude=rated, include_seen=True)
+    pd.testing.assert_frame_equal(ranking, by_hand, check_like=True)
+    # A user held out whole is unknown to the model: nothing of theirs is kept.
+    assert predictor.recommend(1, k=1_000).attrs["seen_left_out"] == 0
 
 
 def test_recommend_returns_fewer_rows_when_fewer_items_are_left(predictor: CollabPredictor) -> None:
     items = all_items(predictor)
-    assert len(predictor.recommend(20, k=1_000)) == len(items)
-    assert len(predictor.recommend(20, k=10, exclude=items[3:])) == 3
-    nothing = predictor.recommend(20, k=10, exclude=items)
+    assert len(predictor.recommend(20, include_seen=True, k=1_000)) == len(items)
+    assert len(predictor.recommend(20, include_seen=True, k=10, exclude=items[3:])) == 3
+    nothing = predictor.recommend(20, include_seen=True, k=10, exclude=items)
     assert len(nothing) == 0
     assert nothing.columns.tolist() == ["rank", "item", "score", "known_user"]
 
@@ -193,7 +206,7 @@ def test_recommend_returns_fewer_rows_when_fewer_items_are_left(predictor: Colla
 def test_candidates_restrict_the_ranking(predictor: CollabPredictor) -> None:
     candidates = [3, 17, 25, 8]
     scores = scores_for(predictor, 20, candidates)
-    ranking = predictor.recommend(20, k=3, candidates=candidates, exclude=[17])
+    ranking = predictor.recommend(20, include_seen=True, k=3, candidates=candidates, exclude=[17])
     kept = [(item, score) for item, score in zip(candidates, scores, strict=True) if item != 17]
     expected = sorted(kept, key=lambda pair: -pair[1])
     assert ranking["item"].tolist() == [item for item, _ in expected]
@@ -202,13 +215,13 @@ def test_candidates_restrict_the_ranking(predictor: CollabPredictor) -> None:
 
 def test_unknown_candidates_are_an_error_naming_them(predictor: CollabPredictor) -> None:
     with pytest.raises(DataError, match=r"candidate items \['nope', 999\] were not in the training ratings"):
-        predictor.recommend(20, candidates=[3, "nope", 999])
+        predictor.recommend(20, include_seen=True, candidates=[3, "nope", 999])
 
 
 @pytest.mark.parametrize("k", [0, -3, True, 2.0, "5"])
 def test_recommend_refuses_a_bad_k(predictor: CollabPredictor, k: object) -> None:
     with pytest.raises(ConfigError, match="k must be a whole number of at least 1"):
-        predictor.recommend(20, k=k)  # type: ignore[arg-type]
+        predictor.recommend(20, include_seen=True, k=k)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------------------------- similar items

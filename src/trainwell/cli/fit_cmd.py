@@ -435,7 +435,8 @@ def _fit_ratings(
             soft_wrap=True,
         )
     report_fit(result)
-    out_console.print(f"recommend with: trainwell recommend {out} USER_ID --seen {data}", soft_wrap=True)
+    # The model keeps what each user chose in this table: nothing more to pass.
+    out_console.print(f"recommend with: trainwell recommend {out} USER_ID", soft_wrap=True)
 
 
 def _fit_language_model(

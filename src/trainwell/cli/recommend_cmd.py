@@ -29,15 +29,16 @@ def recommend(
     seen: Annotated[
         Path | None,
         typer.Option(
-            help="A ratings table (user and item columns): leave out what each user has already rated."
+            help="A ratings table (user and item columns): also leave out what each user rated there, e.g. "
+            "since the model was fitted (what they rated in its own data is left out anyway)."
         ),
     ] = None,
     include_seen: Annotated[
         bool,
         typer.Option(
             "--include-seen",
-            help="Keep the items each user chose in training. A model that keeps them (ease) leaves them out "
-            "by default; for the others, pass --seen.",
+            help="Keep the items each user already chose in the data the model was fitted on (left out by "
+            "default).",
         ),
     ] = False,
     similar_to: Annotated[
@@ -101,12 +102,12 @@ def recommend(
                 ranking = predictor.recommend(user, k=top, exclude=exclude, include_seen=include_seen)
                 ranking.insert(0, predictor.recipe.user_col, user)
                 parts.append(ranking)
-                left_out += int(ranking.attrs.get("seen_left_out", 0)) if seen is None else 0
+                left_out += int(ranking.attrs.get("seen_left_out", 0))
             table = pd.concat(parts, ignore_index=True)
             if left_out:
                 err_console.print(
-                    f"left out {left_out:,} items these users chose in training (the model keeps them); "
-                    "--include-seen keeps them",
+                    f"left out {left_out:,} items these users already chose in the data the model was fitted "
+                    "on (it keeps them); --include-seen keeps them",
                     soft_wrap=True,
                     markup=False,
                 )

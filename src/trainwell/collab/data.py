@@ -27,7 +27,13 @@ from trainwell.data.io import check_columns, list_columns, read_table
 from trainwell.data.loader import TensorLoader
 from trainwell.data.task import Task, infer_task
 
-__all__ = ["default_collab_batch_size", "find_rating_columns", "ratings_data", "read_ratings"]
+__all__ = [
+    "chosen_items",
+    "default_collab_batch_size",
+    "find_rating_columns",
+    "ratings_data",
+    "read_ratings",
+]
 
 #: Column names recognised for each role, compared lower-case without ``_``, ``-`` or spaces.
 USER_NAMES = (
@@ -260,6 +266,41 @@ def ratings_data(
         hints["y_range"] = [recipe.rating_min - RANGE_MARGIN * span, recipe.rating_max + RANGE_MARGIN * span]
         hints["clip"] = [recipe.rating_min, recipe.rating_max]
     return DataBundle(resolved, train, valid, test_loader, recipe, "collab", hints)
+
+
+def chosen_items(data: DataBundle) -> tuple[np.ndarray, np.ndarray]:
+    """What each user chose in the data a model is fitted on, training and validation rows alike, as
+    ``(offsets, items)``: user code ``u``'s item codes (sorted, each once) are ``items[offsets[u]:offsets[u + 1]]``.
+
+    These are what ``recommend`` leaves out: an item a user rated, or interacted with, is not news to them,
+    whichever split it fell in (a leave-one-out validation holds each user's latest). Ids the recipe does not
+    know (code 0: a validation row of a new user or item) are left aside; the test rows are not read."""
+    n_users, n_items = int(data.model_hints["n_users"]), int(data.model_hints["n_items"])
+    parts: list[tuple[np.ndarray, np.ndarray]] = []
+    train: Any = data.train
+    if hasattr(train, "users"):  # implicit feedback: an InteractionLoader, and a ranking of the held-out ones
+        parts.append((train.users, train.items))
+        ranking = getattr(data.valid, "ranking", None)
+        if ranking is not None:
+            parts.append((ranking.users, ranking.items))
+    else:  # ratings: TensorLoaders whose first tensor holds (user code, item code) per row
+        loaders: list[Any] = [train, data.valid]
+        for loader in loaders:
+            if loader is not None:
+                codes = loader.tensors[0].numpy()
+                parts.append((codes[:, 0], codes[:, 1]))
+    users = (
+        np.concatenate([np.asarray(u, dtype=np.int64) for u, _ in parts]) if parts else np.zeros(0, np.int64)
+    )
+    items = (
+        np.concatenate([np.asarray(i, dtype=np.int64) for _, i in parts]) if parts else np.zeros(0, np.int64)
+    )
+    known = (users > 0) & (users < n_users) & (items > 0) & (items < n_items)
+    keys = np.unique(users[known] * n_items + items[known])  # sorted by user, then item; each pair once
+    pair_users, pair_items = np.divmod(keys, n_items)
+    offsets = np.zeros(n_users + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pair_users, minlength=n_users), out=offsets[1:])
+    return offsets, pair_items
 
 
 def _check_settings(valid_pct: float, batch_size: int | None, task: str | None) -> None:

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from trainwell.collab.models import register_seen
 from trainwell.models.registry import register_model
 
 __all__ = ["EASEModel"]
@@ -45,6 +46,9 @@ class EASEModel(nn.Module):
         lam: The regularisation ``λ`` the weights were fitted with (a record; the weights are the state).
         y_range, clip: Must be ``None``: EASE scores interactions, not ratings.
         n_out: Must be 1.
+        n_seen: How many (user, item) pairs the model keeps as chosen, the held-out ones included
+            (:func:`~trainwell.collab.models.register_seen`); ``None`` for models written before: ``recommend``
+            then leaves out the training history.
     """
 
     history_offsets: torch.Tensor
@@ -63,6 +67,7 @@ class EASEModel(nn.Module):
         y_range: Sequence[float] | None = None,
         n_out: int = 1,
         clip: Sequence[float] | None = None,
+        n_seen: int | None = None,
     ) -> None:
         super().__init__()
         if n_out != 1:
@@ -81,6 +86,7 @@ class EASEModel(nn.Module):
         # logit like the factor models' (same loss, same ROC-AUC-and-probability reading), and the order of
         # the scores, the ranking, is unchanged (the scale is kept positive).
         self.register_buffer("calibration", torch.tensor([1.0, 0.0]))
+        register_seen(self, n_users, n_seen)
 
     @classmethod
     def fit(

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from trainwell.collab.data import chosen_items
+from trainwell.collab.models import fill_seen, register_seen
 from trainwell.core.errors import ConfigError
 from trainwell.data.bundle import DataBundle
 from trainwell.learner.events import Callback, CancelTrain
 from trainwell.learner.learner import Learner
-from trainwell.models.registry import create_model
+from trainwell.models.registry import accepts_option, create_model
 
 #: Settings measured on MovieLens 100k (benchmarks/movielens.py): strong decoupled weight decay is what keeps
 #: a factor model of a sparse ratings matrix from memorising it.
@@ -91,10 +93,17 @@ def collab_learner(
         config["n_factors"] = int(n_factors)
     elif arch == "collab_nn":
         config.update(layers=list(layers), dropout=float(dropout))
+    offsets, seen = chosen_items(data)
     if arch == "ease":
         model, config = _fit_ease(data, ease_lambda)
+        config["n_seen"] = len(seen)
+        register_seen(model, config["n_users"], len(seen))
     else:
+        if accepts_option(arch, "n_seen"):  # the built-in ones do; a user's own may
+            config["n_seen"] = len(seen)
         model = create_model(arch, **config)
+    if hasattr(model, "seen_items"):
+        fill_seen(model, offsets, seen)
     callbacks = [*learner_kwargs.pop("callbacks", ()), UnknownAsAverage()]
     if getattr(model, "closed_form", False):
         callbacks.append(ClosedForm())

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -32,6 +33,25 @@ def _embedding(n_rows: int, width: int) -> nn.Embedding:
         embedding.weight.normal_(0.0, INIT_STD)
         embedding.weight[0].zero_()
     return embedding
+
+
+def register_seen(module: nn.Module, n_users: int, n_seen: int | None) -> None:
+    """Give ``module`` the buffers of what each user chose, ``seen_offsets`` (``n_users + 1``) and
+    ``seen_items`` (``n_seen``), the CSR rows by user code of the item codes each user had in the data the model
+    was fitted on, so ``recommend`` leaves them out. ``n_seen=None`` (models written before it was kept) adds
+    none, and their weights load unchanged."""
+    if n_seen is None:
+        return
+    module.register_buffer("seen_offsets", torch.zeros(int(n_users) + 1, dtype=torch.int64))
+    module.register_buffer("seen_items", torch.zeros(int(n_seen), dtype=torch.int64))
+
+
+@torch.no_grad()
+def fill_seen(module: nn.Module, offsets: np.ndarray, items: np.ndarray) -> None:
+    """Copy ``(offsets, items)`` (see :func:`~trainwell.collab.data.chosen_items`) into ``module``'s buffers."""
+    for name, values in (("seen_offsets", offsets), ("seen_items", items)):
+        buffer: torch.Tensor = getattr(module, name)
+        buffer.copy_(torch.from_numpy(np.asarray(values, dtype=np.int64)))
 
 
 class _Bounded(nn.Module):
@@ -83,6 +103,7 @@ class DotBias(_Bounded):
         y_range: ``(low, high)`` of the output, or ``None`` for raw scores (logits for a liked/disliked task).
         n_out: Outputs; must be 1 (one score per pair).
         clip: ``(low, high)`` the output is clipped to outside training (the ratings seen), or ``None``.
+        n_seen: How many (user, item) pairs the model keeps as chosen (:func:`register_seen`), or ``None``.
     """
 
     def __init__(
@@ -93,8 +114,10 @@ class DotBias(_Bounded):
         y_range: Sequence[float] | None = None,
         n_out: int = 1,
         clip: Sequence[float] | None = None,
+        n_seen: int | None = None,
     ) -> None:
         super().__init__(y_range, n_out, clip)
+        register_seen(self, n_users, n_seen)
         self.user_factors = _embedding(n_users, n_factors)
         self.item_factors = _embedding(n_items, n_factors)
         self.user_bias = _embedding(n_users, 1)
@@ -129,6 +152,7 @@ class CollabNN(_Bounded):
         y_range: ``(low, high)`` of the output, or ``None`` for raw scores.
         n_out: Outputs; must be 1.
         clip: ``(low, high)`` the output is clipped to outside training (the ratings seen), or ``None``.
+        n_seen: How many (user, item) pairs the model keeps as chosen (:func:`register_seen`), or ``None``.
     """
 
     def __init__(
@@ -141,8 +165,10 @@ class CollabNN(_Bounded):
         y_range: Sequence[float] | None = None,
         n_out: int = 1,
         clip: Sequence[float] | None = None,
+        n_seen: int | None = None,
     ) -> None:
         super().__init__(y_range, n_out, clip)
+        register_seen(self, n_users, n_seen)
         user_width, item_width = embedding_sizes or (embedding_size(n_users), embedding_size(n_items))
         self.user_factors = _embedding(n_users, int(user_width))
         self.item_factors = _embedding(n_items, int(item_width))

@@ -72,15 +72,15 @@ class CollabPredictor(Predictor):
         Args:
             user: A user id as in the training table.
             k: How many items to return (fewer when fewer are left).
-            exclude: Items to leave out, typically those the user has already rated.
+            exclude: Items to leave out besides those the model keeps, e.g. rated since it was fitted.
             candidates: Rank only these items (ids); unknown ones are an error. Default: every training item.
-            include_seen: Keep the items the user chose in training. A model that keeps each user's training
-                items (EASE) leaves them out by default; for the others, pass them in ``exclude``.
+            include_seen: Keep the items the user already chose in the data the model was fitted on (training
+                and validation rows), which are left out by default.
 
         Returns:
             Columns ``rank``, the item column, ``score`` (the predicted rating or probability) and
             ``known_user`` (False: the user is new and the ranking is the average user's);
-            ``attrs["seen_left_out"]`` counts the items left out as chosen in training.
+            ``attrs["seen_left_out"]`` counts the items left out as already chosen.
         """
         ranking = rank_items(self, user, k, exclude=exclude, candidates=candidates, include_seen=include_seen)
         table = pd.DataFrame(
@@ -91,7 +91,7 @@ class CollabPredictor(Predictor):
                 "known_user": ranking.known_user,
             }
         )
-        table.attrs["seen_left_out"] = ranking.seen_left_out  # items left out as chosen in training
+        table.attrs["seen_left_out"] = ranking.seen_left_out  # items left out as already chosen
         return table
 
     @torch.no_grad()

@@ -27,8 +27,9 @@ class Ranking:
         scores: Predicted rating (or probability of "liked") of each item.
         known_user: False when the user was not in the training ratings: the ranking is then the average
             user's, which orders items by their general appeal.
-        seen_left_out: How many items were left out because the user chose them in training (the model keeps
-            each user's training items: EASE does); 0 when it does not, or when asked to keep them.
+        seen_left_out: How many items were left out because the user already chose them in the data the
+            model was fitted on (which it keeps); 0 when asked to keep them, or for a model written before
+            trainwell kept them (except EASE's, which keeps its training items).
     """
 
     items: list[Any]
@@ -54,8 +55,9 @@ def rank_items(
         k: How many items to return (fewer when fewer are left).
         exclude: Items to leave out, typically those the user has already rated; unknown ones are ignored.
         candidates: Rank only these items; one the model does not know is an error. Default: every item.
-        include_seen: Keep the items the user chose in training. By default they are left out when the model
-            keeps them (:func:`seen_in_training`); otherwise pass them in ``exclude``.
+        include_seen: Keep the items the user already chose. By default those the model keeps
+            (:func:`seen_in_training`: its training and validation rows) are left out; others, e.g. chosen
+            since, go in ``exclude``.
 
     Raises:
         ConfigError: ``k`` is not a whole number of at least 1.
@@ -91,9 +93,10 @@ def rank_items(
 
 
 def seen_in_training(predictor: Any, user: Any) -> list[Any]:
-    """The items ``user`` chose in training (ids as in the training table), when the model keeps each user's
-    training items (EASE scores from them, so it does), else ``[]``. Read from the PyTorch model, or for the
-    ONNX predictor from the model directory's weights file, which holds the same buffers."""
+    """The items ``user`` chose in the data the model was fitted on, training and validation rows (ids as in the
+    training table); ``[]`` for a model written before trainwell kept them (an EASE model then gives its
+    training items). Read from the PyTorch model, or for the ONNX predictor from the model directory's weights
+    file, which holds the same buffers."""
     return [item_id(key) for key in _seen_keys(predictor, user)]
 
 
@@ -110,14 +113,20 @@ def _seen_keys(predictor: Any, user: Any) -> list[str]:
 
 
 def _training_history(predictor: Any) -> tuple[np.ndarray, np.ndarray] | None:
-    """``(offsets, item codes)`` of every user's training items (CSR by user code), cached on the predictor."""
+    """``(offsets, item codes)`` of what every user chose (CSR by user code), cached on the predictor: the
+    model's ``seen_*`` record (training and validation rows), or for an EASE model written before it was kept,
+    its training history."""
     cached = getattr(predictor, "_training_history", False)
     if cached is not False:
         return cached  # type: ignore[return-value]
     history = None
     model = getattr(predictor, "model", None)
-    if model is not None and hasattr(model, "history_offsets"):
-        history = (model.history_offsets.cpu().numpy(), model.history_items.cpu().numpy())
+    if model is not None:
+        for prefix in ("seen", "history"):
+            if hasattr(model, f"{prefix}_offsets"):
+                offsets, items = getattr(model, f"{prefix}_offsets"), getattr(model, f"{prefix}_items")
+                history = (offsets.cpu().numpy(), items.cpu().numpy())
+                break
     elif getattr(predictor, "model_dir", None) is not None:
         from safetensors import safe_open
 
@@ -127,8 +136,13 @@ def _training_history(predictor: Any) -> tuple[np.ndarray, np.ndarray] | None:
         if path.is_file():
             with safe_open(str(path), framework="numpy") as weights:
                 names = set(weights.keys())
-                if {"history_offsets", "history_items"} <= names:
-                    history = (weights.get_tensor("history_offsets"), weights.get_tensor("history_items"))
+                for prefix in ("seen", "history"):
+                    if {f"{prefix}_offsets", f"{prefix}_items"} <= names:
+                        history = (
+                            weights.get_tensor(f"{prefix}_offsets"),
+                            weights.get_tensor(f"{prefix}_items"),
+                        )
+                        break
     predictor._training_history = history
     return history
 

@@ -55,6 +55,17 @@ def create_model(name: str, **config: Any) -> nn.Module:
     return models.get(name)(**config)
 
 
+def accepts_option(name: str, option: str) -> bool:
+    """Whether the registered architecture ``name`` takes the keyword ``option`` (read from its signature)."""
+    import inspect
+
+    _load_builtins()
+    try:
+        return option in inspect.signature(models.get(name)).parameters
+    except (TypeError, ValueError):  # a builder without a readable signature: build it as it asks
+        return False
+
+
 def list_models(pattern: str = "*") -> list[str]:
     """Registered architecture names matching a shell-style ``pattern``."""
     _load_builtins()

@@ -69,8 +69,8 @@ def recommend_request_model(*, forbid_extra_fields: bool) -> type[BaseModel]:
             bool,
             Field(
                 False,
-                description="Keep the items the user chose in training. A model that keeps them (EASE) leaves "
-                "them out by default (seen_left_out in the answer counts them); others rank every item.",
+                description="Keep the items the user already chose in the data the model was fitted on. They "
+                "are left out by default (seen_left_out in the answer counts them).",
             ),
         ),
     )
