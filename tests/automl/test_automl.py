@@ -99,10 +99,14 @@ def test_the_command_line_prints_the_trials_and_writes_the_record(
         "income",
         "--trials",
         "2",
+        "--timeout",
+        "10m",
         "--out",
         str(tmp_path / "m"),
     ]
     result = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "0 (defaults)" in result.stdout and "best roc_auc" in result.stdout
-    assert (tmp_path / "m" / TUNING_FILE).is_file()
+    assert "--timeout 10m: 0 trials fitted to the time left" in result.stdout
+    record = json.loads((tmp_path / "m" / TUNING_FILE).read_text())
+    assert record["timeout"] == 600 and [t["cut_by_time"] for t in record["trials"]] == [False, False]

@@ -14,7 +14,14 @@ from typing import Any
 
 import pandas as pd
 
-from trainwell.automl.search import Space, TuneResult, check_search_settings, run_search, search_metric
+from trainwell.automl.search import (
+    Space,
+    TuneResult,
+    check_search_settings,
+    run_search,
+    search_budget,
+    search_metric,
+)
 from trainwell.collab.data import ratings_data
 from trainwell.collab.learner import collab_learner, default_settings
 from trainwell.collab.pipeline import RatingsRun, default_epochs
@@ -73,6 +80,7 @@ def tune_ratings(
         )
         raise ConfigError(f"trainwell tune searches the dot_bias recommender; {detail}")
     check_search_settings(n_trials, timeout, out)
+    budget = search_budget(timeout)
     seed_everything(seed)
     data = ratings_data(source, user=user, item=item, rating=rating, seed=seed, **data_kwargs)
     implicit = bool(getattr(data.recipe, "implicit", False))
@@ -84,7 +92,7 @@ def tune_ratings(
         Space(_default_params, _suggest, _train, RatingsRun),
         chosen,
         n_trials=n_trials,
-        timeout=timeout,
+        budget=budget,
         out=out,
         seed=seed,
         pruner=pruner,

@@ -5,8 +5,13 @@ layers, dropout, decay and number embedding), so the record says plainly whether
 trial trains on the same training rows, with the same seed, and is scored on the same validation rows by one
 metric (``roc_auc`` for binary and multi-label targets, ``accuracy`` for classes, ``rmse`` for numbers); a
 trial whose curve falls below the median of the earlier ones at the same point of its schedule is stopped
-early (Optuna's median pruner). The best settings are then trained once more, which gives the best trial's model exactly, and
-written with ``tuning.json``: every trial's settings, score, state and time.
+early (Optuna's median pruner). The best trial's model is kept (never trained again) and written with
+``tuning.json``: every trial's settings, score, state and time.
+
+``timeout`` bounds the whole search, from the call to the best model in hand: it is one
+:class:`~trainwell.callbacks.TimeBudget` shared by the trials, so the trial running when time runs short is
+fitted to what is left (its schedule shortened, ``cut_by_time`` in its record) instead of running over, and
+no trial starts once less than a quarter of a typical trial's time is left.
 
 Choosing the best of many trials on the same validation rows flatters that score: confirm it on held-out data
 (``trainwell evaluate`` or a test set) before trusting the difference.
@@ -23,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 
+from trainwell.callbacks.budget import TimeBudget, format_duration
 from trainwell.core.errors import ConfigError, UserError
 from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
@@ -44,6 +50,9 @@ SEARCH_METRIC = {"binary": "roc_auc", "multilabel": "roc_auc", "multiclass": "ac
 LAYER_CHOICES = ("128", "256-128", "512-256", "512-256-128")
 DEFAULT_LAYERS, DEFAULT_DROPOUT, DEFAULT_WD, DEFAULT_EMBEDDING = "256-128", 0.1, 0.01, "periodic"
 TUNING_FILE = "tuning.json"
+#: Under a timeout, no trial starts with less than this share of the median trial's time left: a trial cut
+#: that short would only add a poor score to the record.
+LAST_TRIAL_SHARE = 0.25
 
 
 class TuningDependencyError(UserError, ModuleNotFoundError):
@@ -95,8 +104,10 @@ class TuneResult:
         metric, direction: What was optimised (``"maximize"`` or ``"minimize"``).
         best_params: The best trial's settings; ``best_value`` its validation score.
         default_value: The score of trial 0, the library's defaults (``None`` if it did not finish).
-        trials: Per trial: ``number``, ``state``, ``value``, ``params``, ``seconds``.
-        run: The best settings trained again (its model is the best trial's), written to ``model_dir``.
+        trials: Per trial: ``number``, ``state``, ``value``, ``params``, ``seconds``, ``defaults`` (trial 0)
+            and ``cut_by_time`` (the timeout shortened its schedule).
+        run: The best trial's learner (kept, not trained again), written to ``model_dir``.
+        timeout: The seconds the whole search was given, or ``None``.
     """
 
     metric: str
@@ -108,6 +119,7 @@ class TuneResult:
     run: FitRun
     model_dir: Path | None = None
     study: Any = field(default=None, repr=False)
+    timeout: float | None = None
 
     @property
     def improvement(self) -> float | None:
@@ -124,6 +136,7 @@ class TuneResult:
             "best_params": self.best_params,
             "best_value": self.best_value,
             "default_value": self.default_value,
+            "timeout": self.timeout,
             "improvement": self.improvement,
             "trials": self.trials,
             "note": "best of the trials on the same validation rows: confirm on held-out data",
@@ -149,7 +162,8 @@ def tune_table(
     Args:
         source, target, data_kwargs: As for :func:`~trainwell.fit_table` (``valid_pct``, ``valid_col``...).
         n_trials: Trials to run, the defaults' included.
-        timeout: Stop starting trials after this many seconds (the running one finishes).
+        timeout: Seconds the whole search may take, data reading included (the trial running when time runs
+            short is fitted to what is left; see the module docstring).
         metric: The validation metric to optimise (default per task, see the module docstring).
         out: Model directory for the best settings' model, with ``tuning.json``.
         seed: Seeds the split, every trial's training and the sampler.
@@ -164,6 +178,7 @@ def tune_table(
         TuningDependencyError: Optuna is not installed.
     """
     check_search_settings(n_trials, timeout, out)
+    budget = search_budget(timeout)
     seed_everything(seed)
     data = tabular_data(source, target, seed=seed, **data_kwargs)
     chosen = search_metric(data, metric, SEARCH_METRIC.get(data.task.kind))
@@ -172,7 +187,7 @@ def tune_table(
         Space(_default_params, _suggest, _train, TableRun),
         chosen,
         n_trials=n_trials,
-        timeout=timeout,
+        budget=budget,
         out=out,
         seed=seed,
         pruner=pruner,
@@ -208,6 +223,11 @@ def check_search_settings(n_trials: int, timeout: float | None, out: str | Path 
     check_fit_settings(None, None, out)
 
 
+def search_budget(timeout: float | None) -> TimeBudget | None:
+    """The time budget of a whole search, counting from now (``None`` without a timeout)."""
+    return None if timeout is None else TimeBudget(timeout).start()
+
+
 def search_metric(
     data: DataBundle, metric: str | None, default: str | None, choices: Sequence[str] | None = None
 ) -> str:
@@ -232,16 +252,17 @@ def run_search(
     chosen: str,
     *,
     n_trials: int,
-    timeout: float | None,
+    budget: TimeBudget | None,
     out: str | Path | None,
     seed: int,
     pruner: Any,
     progress: bool,
     tune_thresholds: bool = True,
 ) -> TuneResult:
-    """The study shared by every application: trial 0 the defaults, then Optuna's TPE sampler with pruning,
-    then the best settings trained again and written (see the module docstring); a multi-label model then
-    decides each label at its own threshold unless ``tune_thresholds`` is false."""
+    """The study shared by every application: trial 0 the defaults, then Optuna's TPE sampler with pruning;
+    the best trial's model is kept and written (see the module docstring); a multi-label model then decides
+    each label at its own threshold unless ``tune_thresholds`` is false. ``budget`` (from
+    :func:`search_budget`) is shared by the trials."""
     optuna = import_optuna()
     direction = "maximize" if higher_is_better(chosen) else "minimize"
     defaults = space.defaults(data, seed)
@@ -252,26 +273,57 @@ def run_search(
         pruner=pruner or optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=30),
     )
     study.enqueue_trial(defaults)
-    times: dict[int, float] = {}
+    times: dict[int, float] = {}  # each trial's wall time, for the record
+    spent: dict[int, float] = {}  # each trial's share of the budget
+    cut: set[int] = set()
+    kept: dict[str, Any] = {}  # the best finished trial so far: its number, value and learner
 
     def objective(trial: Any) -> float:
-        started = time.perf_counter()
+        started, left = time.perf_counter(), budget.remaining if budget is not None else 0.0
         params = space.suggest(trial)
         pruning = OptunaPruning(trial, chosen)
-        learn = space.train(data, params, seed, [pruning], progress)
+        fits_before = len(budget.fits) if budget is not None else 0
+        learn = space.train(data, params, seed, [pruning] if budget is None else [pruning, budget], progress)
         times[trial.number] = time.perf_counter() - started
-        if pruning.pruned:
+        if budget is not None:
+            spent[trial.number] = left - budget.remaining  # on the budget's own clock
+            if len(budget.fits) > fits_before and budget.fits[-1]["shortened"]:
+                cut.add(trial.number)
+        if pruning.pruned or not learn.history:  # pruned, or no time was left to train at all
             raise optuna.TrialPruned()
-        return float(learn.history[-1][chosen])
+        value = float(learn.history[-1][chosen])
+        if value == value and (not kept or _better(value, kept["value"], direction)):  # NaN: a failed trial
+            kept.update(number=trial.number, value=value, learn=learn)
+        return value
 
-    study.optimize(objective, n_trials=n_trials, timeout=timeout, gc_after_trial=False)
+    def stop_when_time_is_short(study: Any, trial: Any) -> None:
+        whole = sorted(seconds for number, seconds in spent.items() if number not in cut)
+        if budget is not None and whole and budget.remaining < LAST_TRIAL_SHARE * whole[len(whole) // 2]:
+            study.stop()
+
+    if budget is not None and budget.remaining <= 0:
+        raise ConfigError(
+            f"the --timeout of {format_duration(budget.seconds)} was spent before the first trial began, on "
+            "reading the data and choosing the defaults (the learning-rate finder); give the search more time"
+        )
+
+    study.optimize(
+        objective,
+        n_trials=n_trials,
+        timeout=None if budget is None else budget.remaining,
+        gc_after_trial=False,
+        callbacks=[stop_when_time_is_short],
+    )
     finished = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     if not finished:
         raise ConfigError(
             "no trial finished (all were pruned or failed); run more trials or a longer --timeout"
         )
     best = study.best_trial
-    learn = space.train(data, dict(best.params), seed, [], progress)
+    if kept.get("number") == best.number:
+        learn = kept["learn"]
+    else:  # not expected (the kept trial is Optuna's best by the same rule); train it again rather than guess
+        learn = space.train(data, dict(best.params), seed, [], progress)
     trials = [
         {
             "number": t.number,
@@ -280,6 +332,7 @@ def run_search(
             "params": dict(t.params),
             "seconds": round(times.get(t.number, 0.0), 3),
             "defaults": t.number == 0,
+            "cut_by_time": t.number in cut,
         }
         for t in study.trials
     ]
@@ -287,14 +340,22 @@ def run_search(
     default_value = first.value if first.state == optuna.trial.TrialState.COMPLETE else None
     # A multi-label model decides each label at its own threshold, as after trainwell fit.
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
+    # The search's budget spoke for every trial: the model's own record says nothing of it (tuning.json does).
+    learn.time_budget = None
     run = space.run_class(learn, data, float(best.params["lr"]), None, thresholds=thresholds)
     result = TuneResult(chosen, direction, dict(best.params), float(best.value), default_value, trials, run,
                         study=study)  # fmt: skip
+    if budget is not None:
+        result.timeout = budget.seconds
     if out is not None:
         record = json.dumps(result.to_dict(), indent=2).encode()
         result.model_dir = write_run(learn, Path(out), None, {TUNING_FILE: record})
         result.run.model_dir = result.model_dir
     return result
+
+
+def _better(value: float, than: float, direction: str) -> bool:
+    return value > than if direction == "maximize" else value < than
 
 
 def _default_params(data: DataBundle, seed: int) -> dict[str, Any]:

@@ -11,7 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from trainwell.automl.search import Space, TuneResult, check_search_settings, run_search, search_metric
+from trainwell.automl.search import (
+    Space,
+    TuneResult,
+    check_search_settings,
+    run_search,
+    search_budget,
+    search_metric,
+)
 from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
@@ -57,6 +64,7 @@ def tune_tagger(
         TuningDependencyError: Optuna is not installed.
     """
     check_search_settings(n_trials, timeout, out)
+    budget = search_budget(timeout)
     seed_everything(seed)
     data_kwargs.setdefault("batch_size", DEFAULT_BATCH)
     data = tagging_data(source, tag_col=tag_col, valid=valid, seed=seed, **data_kwargs)
@@ -68,7 +76,7 @@ def tune_tagger(
         Space(_default_params, _suggest, _train, TaggerRun),
         chosen,
         n_trials=n_trials,
-        timeout=timeout,
+        budget=budget,
         out=out,
         seed=seed,
         pruner=pruner,

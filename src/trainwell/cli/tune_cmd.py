@@ -60,7 +60,8 @@ def tune(
     timeout: Annotated[
         str | None,
         typer.Option(
-            help="Start no trial after this time, e.g. 600 (seconds), 10m or 1h30m (default: no limit)."
+            help="Time for the whole search, e.g. 600 (seconds), 10m or 1h30m: the trial running when it runs "
+            "short is fitted to what is left (default: no limit)."
         ),
     ] = None,
     metric: Annotated[
@@ -165,6 +166,8 @@ def show(result: Any) -> None:
     table.add_column("seconds", justify="right")
     for trial in ranked:
         label = f"{trial['number']} (defaults)" if trial["defaults"] else str(trial["number"])
+        if trial.get("cut_by_time"):
+            label += " (cut)"
         values = [_setting(name, trial["params"].get(name)) for name in names]
         table.add_row(label, f"{trial['value']:.4f}", *values, f"{trial['seconds']:.1f}")
     out_console.print(fold_cells(table))
@@ -183,5 +186,11 @@ def show(result: Any) -> None:
         from trainwell.learner.label_thresholds import say_threshold_note
 
         say_threshold_note(result.run.thresholds)
+    cut = sum(bool(t.get("cut_by_time")) for t in result.trials)
+    if result.timeout is not None:
+        from trainwell.callbacks.budget import format_duration
+
+        said = f"{cut} trial fitted to the time left" if cut == 1 else f"{cut} trials fitted to the time left"
+        out_console.print(f"--timeout {format_duration(result.timeout)}: {said}", soft_wrap=True)
     if result.model_dir is not None:
         out_console.print(f"model directory: {result.model_dir} (every trial in tuning.json)", soft_wrap=True)

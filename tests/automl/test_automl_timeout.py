@@ -1,0 +1,141 @@
+"""``tune --timeout`` bounds the whole search: one TimeBudget shared by the trials, the trial running when time
+runs short fitted to what is left, no trial started with too little time, and the best trial's model kept.
+
+The timing is exact with a clock the test moves: a training batch takes one second, validation half a second.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import torch
+from torch import nn
+
+from trainwell.automl.search import LAST_TRIAL_SHARE, Space, run_search
+from trainwell.callbacks import TimeBudget
+from trainwell.data.bundle import DataBundle, tensor_data
+from trainwell.learner import Callback, Learner
+from trainwell.learner.run_files import FitRun
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Ticks(Callback):
+    order = 100
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    def after_batch(self, learn: Learner) -> None:
+        self.clock.now += 1.0 if learn.training else 0.5
+
+
+def _data() -> DataBundle:
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(80, 3, generator=generator)
+    y = x @ torch.tensor([1.0, -2.0, 0.5]) + 0.1 * torch.randn(80, generator=generator)
+    data = tensor_data(x, y.numpy(), valid_pct=0.25, batch_size=15, seed=0)
+    assert len(data.train) == 4 and len(data.valid) == 1  # type: ignore[arg-type]
+    return data
+
+
+def _space(clock: Clock, trained: list[Learner]) -> Space:
+    def defaults(data: DataBundle, seed: int) -> dict[str, Any]:
+        clock.now += 2.0  # choosing the defaults (a learning-rate finder) takes time from the budget too
+        return {"lr": 0.05, "epochs": 5}
+
+    def suggest(trial: Any) -> dict[str, Any]:
+        return {
+            "lr": trial.suggest_float("lr", 1e-3, 0.1, log=True),
+            "epochs": trial.suggest_int("epochs", 4, 6),
+        }
+
+    def train(
+        data: DataBundle, params: dict[str, Any], seed: int, callbacks: list, progress: bool
+    ) -> Learner:
+        torch.manual_seed(seed)
+        learn = Learner(nn.Linear(3, 1), data, progress=False, device="cpu")
+        learn.fit_one_cycle(int(params["epochs"]), float(params["lr"]), callbacks=[*callbacks, Ticks(clock)])
+        trained.append(learn)
+        return learn
+
+    return Space(defaults, suggest, train, FitRun)
+
+
+def _search(seconds: float, n_trials: int = 10) -> tuple[Any, Clock, list[Learner], TimeBudget]:
+    import optuna
+
+    clock, trained = Clock(), []
+    budget = TimeBudget(seconds, clock=clock).start()
+    result = run_search(
+        _data(),
+        _space(clock, trained),
+        "rmse",
+        n_trials=n_trials,
+        budget=budget,
+        out=None,
+        seed=0,
+        pruner=optuna.pruners.NopPruner(),
+        progress=False,
+    )
+    return result, clock, trained, budget
+
+
+def test_the_trial_running_when_time_runs_short_is_fitted_to_what_is_left() -> None:
+    # The defaults take 2 s, then 5 epochs of 4.5 s (22.5 s); a 33 s search leaves trial 1 8.5 s.
+    result, clock, trained, budget = _search(33)
+    assert clock.now - 1000.0 <= 33.0
+    assert [t["state"] for t in result.trials] == ["complete", "complete"]  # no third: nothing was left
+    assert [t["cut_by_time"] for t in result.trials] == [False, True]
+    assert len(trained[0].history) == 5 and len(trained[1].history) < trained[1].n_epochs
+    assert result.timeout == 33 and result.to_dict()["timeout"] == 33
+    assert budget.remaining < LAST_TRIAL_SHARE * 22.5  # why no third trial started
+
+
+def test_no_trial_starts_with_less_than_a_quarter_of_a_whole_trials_time() -> None:
+    # 30 s: 5.5 s are left after trial 0, less than a quarter of its 22.5 s: the search ends there.
+    result, clock, trained, _ = _search(30)
+    assert len(result.trials) == 1 and len(trained) == 1 and clock.now - 1000.0 == pytest.approx(24.5)
+
+
+def test_the_best_trials_model_is_kept_not_trained_again() -> None:
+    result, _, trained, _ = _search(33)
+    assert len(trained) == 2  # the two trials, and no third fit for the best one
+    best = min(range(2), key=lambda i: trained[i].history[-1]["rmse"])
+    assert result.run.learn is trained[best]
+    assert result.best_value == trained[best].history[-1]["rmse"]
+    assert result.run.learn.time_budget is None  # the search's budget spoke for every trial, not this model
+
+
+def test_without_a_timeout_every_trial_runs_its_whole_schedule() -> None:
+    import optuna
+
+    clock, trained = Clock(), []
+    result = run_search(
+        _data(),
+        _space(clock, trained),
+        "rmse",
+        n_trials=3,
+        budget=None,
+        out=None,
+        seed=0,
+        pruner=optuna.pruners.NopPruner(),
+        progress=False,
+    )
+    assert [t["cut_by_time"] for t in result.trials] == [False] * 3
+    assert all(len(learn.history) == learn.n_epochs for learn in trained)
+    assert result.timeout is None
+
+
+def test_a_timeout_spent_before_the_first_trial_trains_is_a_clear_error() -> None:
+    from trainwell.core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"--timeout of 1\.5s was spent before the first trial began"):
+        _search(1.5)  # the defaults alone take 2 s
