@@ -10,8 +10,9 @@ from torch import nn
 
 from trainwell.core.errors import ConfigError
 from trainwell.data import tensor_data
-from trainwell.learner import Learner
-from trainwell.learner.lr_find import suggest
+from trainwell.learner import Callback, Learner
+from trainwell.learner.lr_find import MIN_POINTS, TIMED_POINTS, LRFinder, suggest
+from trainwell.tabular.pipeline import DEFAULT_LR, choose_lr
 
 
 def _learner(seed: int = 0) -> Learner:
@@ -119,3 +120,60 @@ def test_plot_writes_a_png(tmp_path) -> None:
     result = _learner().lr_find(num_it=30)
     path = result.plot(tmp_path / "lr.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class _SecondPerBatch(Callback):
+    order = 100
+
+    def __init__(self, clock: _Clock) -> None:
+        self.clock = clock
+
+    def after_batch(self, learn: Learner) -> None:
+        self.clock.now += 1.0
+
+
+def _timed_sweep(time_limit: float | None) -> LRFinder:
+    learn, clock = _learner(), _Clock()
+    finder = LRFinder(1e-7, 10.0, 100, stop_div=False, time_limit=time_limit, clock=clock)
+    learn.fit(4, callbacks=[finder, _SecondPerBatch(clock)])  # 32 batches an epoch: up to 128 batches
+    return finder
+
+
+def test_a_time_limit_takes_fewer_larger_steps_over_the_same_range() -> None:
+    finder = _timed_sweep(60)  # 60 one-second batches fit: 60 points instead of 100
+    assert len(finder.lrs) == 60 and not finder.stopped_for_time
+    assert math.isclose(finder.lrs[0], 1e-7) and math.isclose(finder.lrs[-1], 10.0, rel_tol=1e-6)
+    ratios = [b / a for a, b in zip(finder.lrs, finder.lrs[1:], strict=False)]
+    first, later = ratios[: 1 + TIMED_POINTS], ratios[1 + TIMED_POINTS :]
+    assert all(math.isclose(r, first[0], rel_tol=1e-9) for r in first)  # the usual steps while timing
+    assert all(math.isclose(r, later[0], rel_tol=1e-9) for r in later) and later[0] > first[0]
+
+
+def test_a_time_limit_too_short_for_a_readable_curve_stops_the_sweep() -> None:
+    finder = _timed_sweep(MIN_POINTS - 1)  # a coarser curve misreads the rate: stop once that is clear
+    assert finder.stopped_for_time and len(finder.lrs) == 1 + TIMED_POINTS
+    assert len(_timed_sweep(MIN_POINTS).lrs) == MIN_POINTS
+    result = _learner().lr_find(time_limit=1e-9)
+    assert result.stopped_for_time and result.suggestion is None
+    with pytest.warns(
+        UserWarning, match="more than a tenth of the time budget, so it stopped; training at the"
+    ):
+        assert choose_lr(result) == DEFAULT_LR
+
+
+def test_a_generous_time_limit_changes_nothing() -> None:
+    generous = _timed_sweep(1000)
+    assert len(generous.lrs) == 100 and generous.lrs == _timed_sweep(None).lrs
+
+
+def test_a_time_limit_of_zero_is_refused() -> None:
+    with pytest.raises(ConfigError, match="time_limit above 0"):
+        _learner().lr_find(time_limit=0)

@@ -113,7 +113,8 @@ class TimeBudget(Callback):
     Under ``torchrun`` every process plans, and all follow the shortest plan, so they stop on the same batch.
     A checkpoint keeps the time already used: a fit resumed with a budget gets what was left. (The number of
     batches depends on the machine's speed, so a fit with a budget is only exactly repeatable when the budget
-    is not reached.) The learning-rate finder's sweep is not budgeted.
+    is not reached.) The learning-rate finder's sweep is not a fit the budget plans; a one-call pipeline gives it
+    a tenth of the budget at most (:func:`sweep_time`), which it keeps to by taking fewer, larger steps.
 
     Args:
         seconds: The budget: seconds, or a duration such as ``"10m"``, ``"1h30m"``, ``"1:30:00"``.
@@ -442,6 +443,18 @@ def budget_each_call(seconds: float | str) -> Iterator[list[TimeBudget]]:
         yield made
     finally:
         _EACH_CALL.reset(token)
+
+
+#: The most of what a budget has left that the learning-rate finder's sweep may take (it then takes fewer,
+#: larger steps: :class:`~trainwell.learner.lr_find.LRFinder`).
+SWEEP_SHARE = 0.1
+
+
+def sweep_time(budget: TimeBudget | None) -> float | None:
+    """Seconds the learning-rate finder may take under ``budget`` (``None``: no limit)."""
+    if budget is None:
+        return None
+    return max(budget.remaining * SWEEP_SHARE, 1e-3)
 
 
 def start_budget(time_budget: float | str | TimeBudget | None) -> TimeBudget | None:

@@ -69,7 +69,7 @@ class TabularFold:
     predictions: list[tuple[np.ndarray, torch.Tensor, torch.Tensor]] = field(default_factory=list)
 
     def __call__(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
-        from trainwell.callbacks.budget import start_budget
+        from trainwell.callbacks.budget import start_budget, sweep_time
         from trainwell.core.seeding import seed_everything
         from trainwell.evaluate import score
         from trainwell.tabular.data import tabular_data
@@ -93,7 +93,7 @@ class TabularFold:
         learn = tabular_learner(data, progress=False)
         lr = self.lr
         if lr is None:
-            lr = choose_lr(learn.lr_find())
+            lr = choose_lr(learn.lr_find(time_limit=sweep_time(budget)))
         n_batches = len(data.train)  # type: ignore[arg-type]
         learn.fit_one_cycle(
             self.epochs or default_epochs(n_batches), lr, callbacks=[budget] if budget else []

@@ -306,11 +306,18 @@ class Learner:
         self.unfreeze()
         self.fit_one_cycle(epochs, slice(base_lr / lr_mult, base_lr), callbacks=callbacks)
 
-    def lr_find(self, start_lr: float = 1e-7, end_lr: float = 10.0, num_it: int = 100) -> Any:
+    def lr_find(
+        self,
+        start_lr: float = 1e-7,
+        end_lr: float = 10.0,
+        num_it: int = 100,
+        *,
+        time_limit: float | None = None,
+    ) -> Any:
         """Sweep the learning rate; see :func:`trainwell.learner.lr_find.lr_find`."""
         from trainwell.learner.lr_find import lr_find
 
-        return lr_find(self, start_lr=start_lr, end_lr=end_lr, num_it=num_it)
+        return lr_find(self, start_lr=start_lr, end_lr=end_lr, num_it=num_it, time_limit=time_limit)
 
     def _fit(self, n_epochs: int, run_callbacks: list[Callback], resume_from: str | Path | None) -> None:
         self._reset_state()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import copy
 import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +25,12 @@ if TYPE_CHECKING:
 
 SMOOTHING = 0.98
 DIVERGENCE_FACTOR = 4.0
+#: With a time limit: batches timed (after the first, which carries one-off costs) before the sweep is fitted
+#: to the time, and the fewest points it may then take (the curve still spans the whole range, more coarsely).
+#: Measured on California housing and Adult, 5 seeds each: 50 points suggested within 2x of 100 points' rate;
+#: 40 points misread two sweeps of five (a minimum at the first rates, 3e-8).
+TIMED_POINTS = 5
+MIN_POINTS = 50
 
 
 @dataclass
@@ -33,6 +41,8 @@ class LRFindResult:
         suggestion: a tenth of the learning rate where the smoothed loss was lowest (Smith's rule of thumb);
             ``None`` when the sweep was too short to say (e.g. the loss was NaN from the start).
         steepest: where the smoothed loss fell fastest per decade of learning rate.
+        stopped_for_time: the sweep was given a time limit too short for even :data:`MIN_POINTS` points and
+            stopped once that was clear (no suggestion).
     """
 
     lrs: list[float]
@@ -41,6 +51,7 @@ class LRFindResult:
     suggestion: float | None = None
     steepest: float | None = None
     minimum: float | None = None
+    stopped_for_time: bool = False
 
     def plot(self, path: str | Path) -> Path:
         """Write the loss-versus-learning-rate curve as a PNG."""
@@ -77,28 +88,48 @@ def suggest(lrs: list[float], losses: list[float]) -> tuple[float | None, float 
 
 
 class LRFinder(Callback):
-    """Raise the LR exponentially each batch, record the smoothed loss, stop when it diverges."""
+    """Raise the LR exponentially each batch, record the smoothed loss, stop when it diverges.
+
+    With ``time_limit`` (seconds), once a few batches are timed the sweep takes fewer, larger steps when its
+    ``num_it`` batches would not fit in that time: it still ends at ``end_lr``, so the curve and the suggestion
+    cover the same range. When not even :data:`MIN_POINTS` would fit, it stops there (``stopped_for_time``):
+    a coarser curve misreads the rate."""
 
     order = -5
 
-    def __init__(self, start_lr: float, end_lr: float, num_it: int, stop_div: bool = True) -> None:
+    def __init__(
+        self,
+        start_lr: float,
+        end_lr: float,
+        num_it: int,
+        stop_div: bool = True,
+        *,
+        time_limit: float | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
         self.start_lr, self.end_lr, self.num_it, self.stop_div = start_lr, end_lr, num_it, stop_div
+        self.time_limit, self._clock = time_limit, clock
         self.lrs: list[float] = []
         self.losses: list[float] = []
         self.raw_losses: list[float] = []
+        self.stopped_for_time = False
 
     def before_fit(self, learn: Learner) -> None:
         assert learn.opt is not None
         peak = max(group["max_lr"] for group in learn.opt.param_groups)
         self._ratios = [group["max_lr"] / peak for group in learn.opt.param_groups]
         self._average = 0.0
+        self._smoothing = SMOOTHING
+        self._decay = 1.0  # the product of the smoothing factors so far, for the bias correction
         self._best = math.inf
+        self._log_lr = math.log(self.start_lr)
+        self._log_step = (math.log(self.end_lr) - self._log_lr) / max(1, self.num_it - 1)
+        self._timed_from: float | None = None
 
     def before_batch(self, learn: Learner) -> None:
         if not learn.training:
             return
-        step = len(self.lrs) / max(1, self.num_it - 1)
-        self._lr = self.start_lr * (self.end_lr / self.start_lr) ** step
+        self._lr = math.exp(self._log_lr)
         assert learn.opt is not None
         for group, ratio in zip(learn.opt.param_groups, self._ratios, strict=True):
             group["lr"] = self._lr * ratio
@@ -109,11 +140,15 @@ class LRFinder(Callback):
         raw = float(learn.loss.detach())
         self.lrs.append(self._lr)
         self.raw_losses.append(raw)
+        self._log_lr += self._log_step
+        if self.time_limit is not None:
+            self._fit_to_time()
         if not math.isfinite(raw):
             self.losses.append(math.nan)
             raise CancelFit
-        self._average = SMOOTHING * self._average + (1 - SMOOTHING) * raw
-        smoothed = self._average / (1 - SMOOTHING ** len(self.lrs))  # bias-corrected
+        self._average = self._smoothing * self._average + (1 - self._smoothing) * raw
+        self._decay *= self._smoothing
+        smoothed = self._average / (1 - self._decay)  # bias-corrected
         self.losses.append(smoothed)
         self._best = min(self._best, smoothed)
         if self.stop_div and smoothed > DIVERGENCE_FACTOR * self._best and len(self.lrs) > 5:
@@ -121,12 +156,44 @@ class LRFinder(Callback):
         if len(self.lrs) >= self.num_it:
             raise CancelFit
 
+    def _fit_to_time(self) -> None:
+        """After the first batch and ``TIMED_POINTS`` more, cut ``num_it`` to what the time limit allows and
+        lengthen the steps so that the sweep still ends at ``end_lr``."""
+        done = len(self.lrs)
+        if done == 1:
+            self._timed_from = self._clock()
+        elif done == 1 + TIMED_POINTS and self._timed_from is not None:
+            per_batch = (self._clock() - self._timed_from) / TIMED_POINTS
+            assert self.time_limit is not None
+            fits = int(self.time_limit / per_batch) if per_batch > 0 else self.num_it
+            total = min(self.num_it, fits)
+            if total < min(MIN_POINTS, self.num_it):
+                self.stopped_for_time = True
+                raise CancelFit
+            if total < self.num_it:
+                self.num_it = total
+                # The next batch's rate is where the sweep stands: the rest reach end_lr in the points left.
+                longer = (math.log(self.end_lr) - self._log_lr) / max(1, total - done - 1)
+                # The average keeps spanning the same stretch of learning rates (not the same number of
+                # batches), or the coarse curve's minimum would lag behind the fine one's.
+                self._smoothing = SMOOTHING ** (longer / self._log_step)
+                self._log_step = longer
+
     def before_validate(self, learn: Learner) -> None:
         raise CancelValidate
 
 
-def lr_find(learn: Learner, start_lr: float = 1e-7, end_lr: float = 10.0, num_it: int = 100) -> LRFindResult:
-    """Run the sweep on ``learn`` and restore it afterwards."""
+def lr_find(
+    learn: Learner,
+    start_lr: float = 1e-7,
+    end_lr: float = 10.0,
+    num_it: int = 100,
+    *,
+    time_limit: float | None = None,
+) -> LRFindResult:
+    """Run the sweep on ``learn`` and restore it afterwards. ``time_limit`` (seconds) lets a slow model's sweep
+    take fewer, larger steps over the same range (see :class:`LRFinder`); a fit with a time budget gives it a
+    tenth of the budget."""
     if not 0 < start_lr < end_lr:
         raise ConfigError(f"lr_find needs 0 < start_lr < end_lr, got start_lr={start_lr}, end_lr={end_lr}")
     if num_it < 5:
@@ -143,7 +210,9 @@ def lr_find(learn: Learner, start_lr: float = 1e-7, end_lr: float = 10.0, num_it
         list(recorder.epoch_ends),
         recorder.fit_count,
     )
-    finder = LRFinder(start_lr, end_lr, num_it)
+    if time_limit is not None and not time_limit > 0:
+        raise ConfigError(f"lr_find needs a time_limit above 0 seconds, got {time_limit}")
+    finder = LRFinder(start_lr, end_lr, num_it, time_limit=time_limit)
     learn.opt = None
     quiet = [cb for cb in learn.callbacks if isinstance(cb, ProgressBar) and cb.print_epochs]
     for callback in quiet:
@@ -166,6 +235,8 @@ def lr_find(learn: Learner, start_lr: float = 1e-7, end_lr: float = 10.0, num_it
         )
         if learn.opt is not None:
             learn.opt.zero_grad(set_to_none=True)
+    if finder.stopped_for_time:
+        return LRFindResult(finder.lrs, finder.losses, finder.raw_losses, stopped_for_time=True)
     suggestion, steepest, minimum = suggest(finder.lrs, finder.losses)
     return LRFindResult(finder.lrs, finder.losses, finder.raw_losses, suggestion, steepest, minimum)
 

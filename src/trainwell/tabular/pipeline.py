@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from trainwell.callbacks.budget import TimeBudget, start_budget
+from trainwell.callbacks.budget import TimeBudget, start_budget, sweep_time
 from trainwell.core.seeding import seed_everything
 from trainwell.distributed import broadcast_value, maybe_distribute
 from trainwell.learner.label_thresholds import choose_label_thresholds
@@ -50,11 +50,20 @@ def choose_lr(finder: LRFindResult) -> float:
 
     A suggestion below the range means the sweep was misread (its lowest loss at the first rates tried, where
     nothing has moved yet): training there barely learns, so the default rate is used instead, with a warning.
-    A suggestion above the range is clipped to its top.
+    A suggestion above the range is clipped to its top. A sweep stopped for want of time (``time_budget``)
+    gives the default rate too, with a warning that says so.
     """
     import warnings
 
     suggestion = finder.suggestion
+    if finder.stopped_for_time:
+        warnings.warn(
+            f"the learning-rate finder would have taken more than a tenth of the time budget, so it stopped; "
+            f"training at the default {DEFAULT_LR:g}. Pass --lr to choose (see trainwell lr-find)",
+            UserWarning,
+            stacklevel=2,
+        )
+        return DEFAULT_LR
     if suggestion is None or suggestion < LR_BOUNDS[0]:
         found = "no suggestion" if suggestion is None else f"a suggestion of {suggestion:.1e}"
         warnings.warn(
@@ -96,7 +105,7 @@ def fit_table(
     learn = maybe_distribute(tabular_learner(data, metrics=metrics, progress=progress))
     finder = None
     if lr is None:
-        finder = learn.lr_find()
+        finder = learn.lr_find(time_limit=sweep_time(budget))  # a tenth of the budget at most
         # Under torchrun each process saw its own losses: all train with rank 0's choice.
         lr = broadcast_value(choose_lr(finder))
     n_epochs = epochs or default_epochs(len(data.train))  # type: ignore[arg-type]
