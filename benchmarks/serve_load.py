@@ -1,7 +1,8 @@
 """Load test of ``trainwell serve`` (torch and onnx backends) against a naive FastAPI endpoint, same model.
 
 ``--app tabular`` (the default) serves the Adult model, ``--app vision`` a small image model, ``--app both``
-one after the other; each writes its own results file.
+one after the other; each writes its own results file. ``--app lm`` measures ``POST /score`` of a language
+model (see :func:`run_lm`).
 
 The three servers run as uvicorn subprocesses on loopback (one worker, one model thread, no access log):
 
@@ -181,7 +182,7 @@ class Connection:
 
 
 async def run_level(
-    url: str, bodies: list[bytes], concurrency: int, requests: int, seconds: float
+    url: str, bodies: list[bytes], concurrency: int, requests: int, seconds: float, path: str = "/predict"
 ) -> dict[str, Any]:
     """``concurrency`` clients, one connection each, send requests back to back until ``requests`` were sent
     or ``seconds`` are up; a few warm-up requests per connection first (not counted)."""
@@ -194,7 +195,7 @@ async def run_level(
 
     async def send(connection: Connection, index: int) -> bool:
         try:
-            status, content = await connection.post("/predict", bodies[index % len(bodies)])
+            status, content = await connection.post(path, bodies[index % len(bodies)])
         except (OSError, asyncio.IncompleteReadError, ValueError) as error:
             await connection.close()
             status, content = 0, repr(error).encode()
@@ -368,7 +369,7 @@ def run_vision(args: argparse.Namespace) -> Path:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--app", choices=["tabular", "vision", "both"], default="tabular", help="which model to serve"
+        "--app", choices=["tabular", "vision", "both", "lm"], default="tabular", help="which model to serve"
     )
     parser.add_argument("--levels", type=int, nargs="+", default=list(LEVELS), help="concurrency levels")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the request counts (0.1: quick)")
@@ -383,7 +384,108 @@ def main() -> int:
         print(f"wrote {run_tabular(args)}")
     if args.app in ("vision", "both"):
         print(f"wrote {run_vision(args)}")
+    if args.app == "lm":
+        print(f"wrote {run_lm(args)}")
     return 0
+
+
+LM_CORPUS = SHARED_DATA / "tinyshakespeare" / "input.txt.gz"
+
+
+def run_lm(args: argparse.Namespace) -> Path:
+    """``POST /score`` of a word-level AWD-LSTM language model, one line of text per request: the server
+    merging concurrent requests into one call (``max_batch`` 64) against the same server taking them one call
+    each (``max_batch`` 1: how ``/score`` ran before it was batched, each request in turn on the model).
+
+    The model: the library's default AWD-LSTM on a CPU (embedding 256, 2 layers of 512), trained for one epoch on the
+    first 2,000 lines of Tiny Shakespeare (``../shared/data/tinyshakespeare``) when present, else on generated
+    sentences; the requests are lines from the rest of the text. The model's size, not its quality, is what
+    the serving cost depends on.
+    """
+    import gzip
+
+    from trainwell.text.lm_learner import fit_language_model
+
+    if LM_CORPUS.is_file():
+        with gzip.open(LM_CORPUS, "rt", encoding="utf-8") as corpus:
+            lines = [line for line in corpus.read().splitlines() if line.strip()]
+        source = "first 2,000 lines of Tiny Shakespeare"
+    else:
+        words = [
+            "the",
+            "a",
+            "king",
+            "queen",
+            "saw",
+            "found",
+            "asked",
+            "answered",
+            "city",
+            "sea",
+            "night",
+            "day",
+        ]
+        lines = [" ".join(words[(i * 7 + j * 3) % len(words)] for j in range(8)) + " ." for i in range(3000)]
+        source = "generated sentences (Tiny Shakespeare absent)"
+    train, requests = lines[:2000], lines[2000:2600]
+    bodies = [json.dumps({"texts": [line]}).encode() for line in requests]
+    results: dict[str, list[dict[str, Any]]] = {"trainwell": [], "one_call_each": []}
+    with tempfile.TemporaryDirectory(prefix="serve-load-lm-") as scratch:
+        model_dir = Path(scratch) / "lm"
+        started = time.perf_counter()
+        fit_language_model(train, out=model_dir, epochs=1, progress=False)
+        print(f"trained the language model on the {source} in {time.perf_counter() - started:.1f} s")
+        factory = "trainwell.serve.app:app_from_env"
+        batched = {
+            "TRAINWELL_SERVE_MODEL": str(model_dir),
+            "TRAINWELL_SERVE_OPTIONS": json.dumps({"threads": 1}),
+        }
+        single = {**batched, "TRAINWELL_SERVE_OPTIONS": json.dumps({"threads": 1, "max_batch": 1})}
+        with uvicorn_process(factory, batched) as batched_url, uvicorn_process(factory, single) as single_url:
+            for level in args.levels:
+                count = max(20, int(REQUESTS.get(level, 1600) * args.scale))
+                for name, url in (("trainwell", batched_url), ("one_call_each", single_url)):
+                    result = asyncio.run(run_level(url, bodies, level, count, args.seconds, path="/score"))
+                    results[name].append(result)
+                    print(f"  {name:13s} c={level:<3d} {result['requests_per_s']:8.1f} req/s", flush=True)
+    columns = ["concurrency", "requests", "errors", "requests_per_s", "p50_ms", "p90_ms", "p99_ms"]
+    print_table(
+        f"serve load: POST /score, one line per request, {source}",
+        ["server", "concurrency", "requests", "errors", "req/s", "p50 ms", "p90 ms", "p99 ms"],
+        [[name, *(r[column] for column in columns)] for name in results for r in results[name]],
+    )
+    by_level = {name: {r["concurrency"]: r for r in rows} for name, rows in results.items()}
+    high, low = max(args.levels), min(args.levels)
+    ours, theirs = by_level["trainwell"], by_level["one_call_each"]
+    summary = {
+        f"throughput_ratio_c{high}": ours[high]["requests_per_s"] / theirs[high]["requests_per_s"],
+        f"p99_ratio_c{low}": ours[low]["p99_ms"] / theirs[low]["p99_ms"],
+        "valid": not any(r["first_error"] for rows in results.values() for r in rows),
+    }
+    print(
+        f"throughput at concurrency {high}: {summary[f'throughput_ratio_c{high}']:.2f}x one call per request; "
+        f"p99 latency at concurrency {low}: {summary[f'p99_ratio_c{low}']:.2f}x"
+    )
+    return write_results(
+        "serve_load_lm",
+        {
+            "machine": machine_info(
+                note="2 CPU cores shared by the servers, the load generator and other jobs"
+            ),
+            "settings": {
+                "model": f"AWD-LSTM defaults, 1 epoch on the {source}",
+                "texts_per_request": 1,
+                "levels": args.levels,
+                "scale": args.scale,
+                "seconds_cap": args.seconds,
+                "server": "uvicorn, 1 worker, 1 torch thread, no access log",
+                "trainwell_options": {"max_batch": 64, "batch_wait_ms": 2.0},
+                "one_call_each_options": {"max_batch": 1},
+            },
+            "results": results,
+            "summary": summary,
+        },
+    )
 
 
 def run_tabular(args: argparse.Namespace) -> Path:

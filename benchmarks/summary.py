@@ -304,6 +304,22 @@ def vision_rows() -> list[tuple[str, str, str, str]]:
                     f"{summary['onnx_vs_torch_throughput_ratio_c64']:.2f}x torch",
                 )
             )
+    serve = _load("serve_load_lm")
+    if serve and serve.get("summary", {}).get("valid", True):
+        by_level = {(name, r["concurrency"]): r for name, rows in serve["results"].items() for r in rows}
+        ours, single = by_level.get(("trainwell", 64)), by_level.get(("one_call_each", 64))
+        if ours and single:
+            summary = serve["summary"]
+            table.append(
+                (
+                    "HTTP serving, language model `POST /score`, 1 line per request "
+                    "(`benchmarks/serve_load.py --app lm`)",
+                    f"{ours['requests_per_s']:.0f} req/s at concurrency 64 ({summary['throughput_ratio_c64']:.1f}x "
+                    f"one call per request); p99 at concurrency 1 {summary['p99_ratio_c1']:.2f}x",
+                    ">= 2x throughput; p99 no worse",
+                    f"one model call per request (as before batching): {single['requests_per_s']:.0f} req/s",
+                )
+            )
     mnist = _load("mnist")
     if mnist and mnist.get("train_images") == 60000:
         table.append(

@@ -94,3 +94,31 @@ def test_metadata_and_concurrent_requests(live_lm: LiveServer) -> None:
     assert texts[0] == texts[2] == texts[4] and texts[1] == texts[3] == texts[5]
     scores = {r.json()["scores"][0]["log_prob"] for r in responses[6:]}
     assert len(scores) == 1
+
+
+def test_concurrent_scores_share_model_calls_and_answer_as_alone(live_lm: LiveServer, lm_dir: Path) -> None:
+    requests = [
+        ["name1 saw the cat ."],
+        ["the cat ran .", "name2 saw name1 ."],
+        ["zebra"],
+        ["cat the saw . name1", "the", "name3 ran to the cat and saw it ."],
+    ]
+    local = load_lm(lm_dir)
+    alone = [local.score_texts(texts)["log_prob"].tolist() for texts in requests]
+    stats = live_lm.app.state.batch_stats
+    calls_before, requests_before = stats.calls, stats.requests
+
+    async def burst() -> list[httpx.Response]:
+        async with httpx.AsyncClient(timeout=60) as client:
+            return await asyncio.gather(
+                *(client.post(f"{live_lm.url}/score", json={"texts": texts}) for texts in requests)
+            )
+
+    responses = asyncio.run(burst())
+    assert all(r.status_code == 200 for r in responses)
+    for response, expected in zip(responses, alone, strict=True):
+        # Padded beside other requests' texts, each is still read on its own from a fresh state.
+        assert [s["log_prob"] for s in response.json()["scores"]] == pytest.approx(expected, rel=1e-5)
+    assert stats.requests - requests_before == len(requests)
+    assert stats.calls - calls_before < len(requests)  # merged: fewer model calls than requests
+    assert stats.largest_batch >= 2

@@ -1,26 +1,32 @@
 """Serving a language model: ``POST /generate`` continues a prompt, ``POST /score`` says how likely the model
 finds each of some texts, ``GET /metadata`` and ``GET /health`` as for every model.
 
-The model carries a hidden state from call to call, so requests take turns on it (one lock): a generation is a
-loop of small calls that cannot share a batch with another request's. The work runs in a thread, so the event
-loop keeps answering (``/health`` included) while a long generation runs.
+The model carries a hidden state from call to call, so calls take turns on it (one lock): a generation is a
+loop of small calls that cannot share a batch with another request's. Scoring reads each text from a fresh
+state, so concurrent ``/score`` requests are merged into one call (:mod:`trainwell.serve.batching`, up to
+``max_batch`` texts), which pads texts of similar length together. The work runs in threads, so the event loop
+keeps answering (``/health`` included) while a long generation runs.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
+import threading
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from functools import partial
 from typing import Annotated, Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.concurrency import run_in_threadpool
 
 import trainwell
 from trainwell.serve._errors import install_error_handlers
-from trainwell.serve._middleware import BodySizeLimit
+from trainwell.serve._middleware import TICKET_KEY, AnnouncePredictions, BodySizeLimit
+from trainwell.serve.batching import MicroBatcher
 from trainwell.serve.config import ServeConfig
 from trainwell.serve.texts import NonBlankText, text_limits, texts_request_model
 
@@ -82,8 +88,43 @@ class ScoreResponse(BaseModel):
     scores: list[TextScore]
 
 
+def score_rows(predictor: Any, lock: threading.Lock, texts: Sequence[str]) -> list[dict[str, Any]]:
+    """One ``/score`` answer per text (the batch function of the server's batcher), with the model's lock."""
+    with lock:
+        table = predictor.score_texts(list(texts))
+    return [
+        {
+            "tokens": int(row.tokens),
+            "unknown": int(row.unknown),
+            "log_prob": float(row.log_prob),
+            "perplexity": None if math.isnan(row.perplexity) else float(row.perplexity),
+        }
+        for row in table.itertuples()
+    ]
+
+
 def create_lm_app(predictor: Any, config: ServeConfig) -> FastAPI:
-    """The application serving the language model of ``predictor`` (an ``LMPredictor``)."""
+    """The application serving the language model of ``predictor`` (an ``LMPredictor``).
+
+    ``app.state.batcher`` and ``app.state.batch_stats`` are those of ``/score``."""
+    import torch
+
+    lock = threading.Lock()  # the model's hidden state serves one call at a time
+    batcher: MicroBatcher[str, dict[str, Any]] = MicroBatcher(
+        partial(score_rows, predictor, lock),
+        max_batch=config.max_batch,
+        max_wait_s=config.batch_wait_ms / 1000,
+        thread_initializer=partial(torch.set_num_threads, config.threads) if config.threads else None,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await batcher.start()
+        try:
+            yield
+        finally:
+            await batcher.aclose()
+
     app = FastAPI(
         title="trainwell model: a language model",
         version=trainwell.__version__,
@@ -92,11 +133,13 @@ def create_lm_app(predictor: Any, config: ServeConfig) -> FastAPI:
             '{"prompt": "...", "n_words": 50} for a continuation; POST texts to /score as {"texts": ["...", ...]} '
             "for how likely the model finds each. GET /metadata lists the vocabulary and the limits."
         ),
+        lifespan=lifespan,
     )
     app.state.predictor, app.state.config, app.state.backend = predictor, config, "torch"
+    app.state.batcher, app.state.batch_stats = batcher, batcher.stats
     install_error_handlers(app)
+    app.add_middleware(AnnouncePredictions, batcher=batcher, path="/score")  # type: ignore[arg-type]
     app.add_middleware(BodySizeLimit, max_body_bytes=config.max_body_bytes)  # type: ignore[arg-type]
-    lock = asyncio.Lock()  # the model's hidden state serves one request at a time
     metadata = lm_metadata(predictor, config)
 
     @app.get("/health", summary="Liveness: the model is loaded")
@@ -109,18 +152,21 @@ def create_lm_app(predictor: Any, config: ServeConfig) -> FastAPI:
 
     generate_request = _generate_request(config.forbid_extra_fields)
 
-    async def generate(body: Any) -> GenerateResponse:
-        async with lock:
-            text = await run_in_threadpool(
-                predictor.generate,
-                body.prompt,
-                body.n_words,
-                temperature=body.temperature,
-                top_k=body.top_k,
-                top_p=body.top_p,
-                seed=body.seed,
+    def generate_locked(body: Any) -> str:
+        with lock:
+            return str(
+                predictor.generate(
+                    body.prompt,
+                    body.n_words,
+                    temperature=body.temperature,
+                    top_k=body.top_k,
+                    top_p=body.top_p,
+                    seed=body.seed,
+                )
             )
-        return GenerateResponse(text=text)
+
+    async def generate(body: Any) -> GenerateResponse:
+        return GenerateResponse(text=await run_in_threadpool(generate_locked, body))
 
     generate.__annotations__["body"] = generate_request
     app.post("/generate", summary="Continue a prompt", response_model=GenerateResponse)(generate)
@@ -129,18 +175,8 @@ def create_lm_app(predictor: Any, config: ServeConfig) -> FastAPI:
         max_texts=config.max_rows, forbid_extra_fields=config.forbid_extra_fields
     )
 
-    async def score(body: Any) -> Response:
-        async with lock:
-            table = await run_in_threadpool(predictor.score_texts, body.texts)
-        scores = [
-            {
-                "tokens": int(row.tokens),
-                "unknown": int(row.unknown),
-                "log_prob": float(row.log_prob),
-                "perplexity": None if math.isnan(row.perplexity) else float(row.perplexity),
-            }
-            for row in table.itertuples()
-        ]
+    async def score(request: Request, body: Any) -> Response:
+        scores = await batcher.submit(list(body.texts), request.scope.get(TICKET_KEY))
         content = json.dumps({"scores": scores}, allow_nan=False, separators=(",", ":"))
         return Response(content, media_type="application/json")
 
