@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -157,12 +158,14 @@ def test_a_time_limit_takes_fewer_larger_steps_over_the_same_range() -> None:
     assert all(math.isclose(r, later[0], rel_tol=1e-9) for r in later) and later[0] > first[0]
 
 
-def test_a_time_limit_too_short_for_a_readable_curve_stops_the_sweep() -> None:
+def test_a_time_limit_too_short_for_a_readable_curve_stops_the_sweep(tmp_path: Path) -> None:
     finder = _timed_sweep(MIN_POINTS - 1)  # a coarser curve misreads the rate: stop once that is clear
     assert finder.stopped_for_time and len(finder.lrs) == 1 + TIMED_POINTS
     assert len(_timed_sweep(MIN_POINTS).lrs) == MIN_POINTS
     result = _learner().lr_find(time_limit=1e-9)
     assert result.stopped_for_time and result.suggestion is None
+    assert len(result.lrs) == len(result.losses) == len(result.raw_losses)
+    assert result.plot(tmp_path / "lr_find.png").stat().st_size > 0  # the short curve is drawn
     with pytest.warns(
         UserWarning, match="more than a tenth of the time budget, so it stopped; training at the"
     ):

@@ -152,3 +152,16 @@ def test_a_misread_sweep_trains_at_the_default_rate_with_a_warning() -> None:
             UserWarning, match=f"its sweep was misread\\); training at the default {DEFAULT_LR:g}"
         ):
             assert choose_lr(sweep(misread)) == DEFAULT_LR
+
+
+def test_a_finder_stopped_for_time_still_gives_a_written_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trainwell.callbacks import budget as budget_module
+
+    monkeypatch.setattr(budget_module, "SWEEP_SHARE", 0.0)  # the sweep gets 1 ms: it stops after timing
+    with pytest.warns(UserWarning, match="more than a tenth of the time budget, so it stopped"):
+        run = fit_table(adult_sample().head(600), ADULT_TARGET, out=tmp_path / "m", epochs=2, time_budget=60)
+    assert run.lr_find is not None and run.lr_find.stopped_for_time
+    assert run.lr == pytest.approx(3e-3)
+    assert {"model.safetensors", "lr_find.png", "curves.png"} <= {p.name for p in (tmp_path / "m").iterdir()}

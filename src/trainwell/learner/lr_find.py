@@ -141,15 +141,15 @@ class LRFinder(Callback):
         self.lrs.append(self._lr)
         self.raw_losses.append(raw)
         self._log_lr += self._log_step
-        if self.time_limit is not None:
-            self._fit_to_time()
         if not math.isfinite(raw):
             self.losses.append(math.nan)
             raise CancelFit
         self._average = self._smoothing * self._average + (1 - self._smoothing) * raw
         self._decay *= self._smoothing
         smoothed = self._average / (1 - self._decay)  # bias-corrected
-        self.losses.append(smoothed)
+        self.losses.append(smoothed)  # the three lists stay as long as each other, whatever stops the sweep
+        if self.time_limit is not None:
+            self._fit_to_time()
         self._best = min(self._best, smoothed)
         if self.stop_div and smoothed > DIVERGENCE_FACTOR * self._best and len(self.lrs) > 5:
             raise CancelFit
