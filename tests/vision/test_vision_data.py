@@ -34,6 +34,16 @@ def test_train_and_valid_folders_are_used_as_given(split_folder: Path) -> None:
     assert data.train.n_rows == 60 and data.valid.n_rows == 20  # type: ignore[union-attr]
 
 
+def test_train_and_test_folders_without_valid_take_validation_out_of_train(tmp_path: Path) -> None:
+    make_image_folder(tmp_path / "split" / "train", per_class=30, seed=1)
+    make_image_folder(tmp_path / "split" / "test", per_class=10, seed=2)
+    data = image_data(tmp_path / "split", valid_pct=0.25)  # crashed on the file list (KeyError 'all')
+    assert data.train.n_rows == 45 and data.valid.n_rows == 15 and data.test.n_rows == 20  # type: ignore[union-attr]
+    paths = data.paths  # type: ignore[attr-defined]
+    assert len(paths["train"]) == 45 and len(paths["valid"]) == 15
+    assert all("train" in p.parts for p in paths["train"] + paths["valid"])
+
+
 def test_three_classes_make_a_multiclass_task_and_size_is_applied(tmp_path: Path) -> None:
     root = make_image_folder(tmp_path / "three", ("horizontal", "vertical", "square"), per_class=8, size=40)
     data = image_data(root, size=16)

@@ -130,7 +130,10 @@ def image_data(
             key: (_fit_array(images, size, resize), values) for key, (images, values) in decoded.items()
         }
     if "valid" not in decoded and "all" not in decoded and valid_pct > 0:
+        # train/ (and test/) without valid/: the validation images come out of train/.
         decoded["all"] = decoded.pop("train")
+        if paths is not None:
+            paths["all"] = paths.pop("train")
     if "all" in decoded:
         images, values = decoded.pop("all")
         if valid_pct > 0:
