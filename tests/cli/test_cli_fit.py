@@ -238,9 +238,12 @@ def test_task_override_predictions_and_refit_into_an_existing_directory(
     expected = trainwell.load(quantity_dir).predict(pd.read_csv(count_csv))["prediction"].to_numpy()
     np.testing.assert_allclose(value_table["prediction"].to_numpy(), expected, rtol=1e-5, atol=1e-5)
 
-    # The refit replaced the old model whole (its files are the new run's) and left nothing beside it.
+    # The refit replaced the old model whole (its files are the new run's) and left nothing beside it but the
+    # file trainwell did not write, which it kept and named.
     assert metadata(refit_dir)["task"]["kind"] == "multiclass"
-    assert {entry.name for entry in refit_dir.iterdir()} == MODEL_FILES - {"lr_find.png"}
+    assert {entry.name for entry in refit_dir.iterdir()} == (MODEL_FILES - {"lr_find.png"}) | {"notes.txt"}
+    assert (refit_dir / "notes.txt").read_text() == "a file of the old model directory"
+    assert "kept notes.txt in" in refit.stderr
     assert (refit_dir / "model.safetensors").read_bytes() == (classes_dir / "model.safetensors").read_bytes()
     pd.testing.assert_frame_equal(
         read_history(refit_dir).drop(columns="time"), read_history(classes_dir).drop(columns="time")

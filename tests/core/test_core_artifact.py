@@ -496,3 +496,32 @@ def test_migrations_chain_in_order_without_touching_the_input(monkeypatch: pytes
 def test_shipped_migration_table_is_a_contiguous_chain_to_the_current_format() -> None:
     versions = sorted(_migrations.MIGRATIONS)
     assert versions == list(range(FORMAT_VERSION - len(versions), FORMAT_VERSION))
+
+
+def test_a_replacing_save_keeps_the_files_it_does_not_own(tmp_path: Path) -> None:
+    model = tmp_path / "model"
+    save_artifact(model, {"w": torch.ones(1)}, {}, extra_files={"history.csv": b"old\n", "curves.png": b"old"})
+    (model / "model.onnx").write_bytes(b"an export of the old weights")
+    (model / "notes.txt").write_text("mine")
+    (model / "report.html").write_text("<html>old model</html>")
+    (model / ".gitignore").write_text("*.onnx\n")
+    (model / "extra").mkdir()
+    (model / "extra" / "data.csv").write_text("a,b\n")
+    with pytest.warns(UserWarning, match=r"kept \.gitignore, extra, notes\.txt, report\.html in .* replaced"):
+        save_artifact(model, {"w": torch.zeros(1)}, {}, extra_files={"curves.png": b"new"})
+    names = sorted(path.name for path in model.iterdir())
+    # The old model's own files go (a stale ONNX export, its history); the new ones and the user's stay.
+    assert names == [".gitignore", "curves.png", "extra", "model.safetensors", "notes.txt", "report.html",
+                     "trainwell.json"]  # fmt: skip
+    assert (model / "curves.png").read_bytes() == b"new" and (model / "notes.txt").read_text() == "mine"
+    assert (model / "extra" / "data.csv").read_text() == "a,b\n"
+    assert leftovers(tmp_path) == []
+
+
+def test_a_save_that_replaces_nothing_of_the_users_says_nothing(tmp_path: Path) -> None:
+    import warnings
+
+    save_artifact(tmp_path / "model", {"w": torch.ones(1)}, {})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        save_artifact(tmp_path / "model", {"w": torch.zeros(1)}, {})

@@ -8,7 +8,8 @@ Layout of an artifact directory::
       ...                 optional extra files (history.csv, plots), written in the same atomic step
 
 ``trainwell.json`` always holds the keys this module adds: ``"format_version"`` (int, see
-:data:`FORMAT_VERSION`), ``"trainwell_version"``, ``"torch_version"`` and ``"created"`` (UTC, ISO 8601). Callers
+:data:`FORMAT_VERSION`), ``"trainwell_version"``, ``"torch_version"``, ``"created"`` (UTC, ISO 8601) and
+``"extra_files"`` (the names of the extra files, sorted). Callers
 are expected to add, and readers may rely on, these keys (only ``"format_version"`` is checked here):
 
 - ``"application"``: the application that built the model, e.g. ``"tabular"``;
@@ -20,6 +21,8 @@ are expected to add, and readers may rely on, these keys (only ``"format_version
 Writing is atomic: the artifact is built in a hidden temporary directory beside the target (same file system),
 every file is fsync'ed, and only then renamed into place. An existing artifact is renamed aside first, the new
 one renamed in, and the old one deleted, so a crash leaves either the old or the new artifact at the target.
+Files of the old directory that no save wrote (notes, a report, a folder of the user's) are carried into the
+new one, with a warning that names them.
 The one window where the target name is briefly absent (between the two renames) leaves the old artifact
 complete under ``.<name>.old-<id>``; :func:`read_artifact` names it in its error message. A crash while
 building leaves a hidden ``.<name>.tmp-<id>`` directory that is safe to delete.
@@ -35,6 +38,7 @@ import json
 import os
 import shutil
 import uuid
+import warnings
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path, PurePath, PurePosixPath
@@ -65,6 +69,11 @@ __all__ = [
 WEIGHTS_FILE = "model.safetensors"
 METADATA_FILE = "trainwell.json"
 _RESERVED_NAMES = (WEIGHTS_FILE, METADATA_FILE)
+#: Files a model directory holds that describe its model, whoever saves it: a save replacing the directory
+#: drops those it does not write again (a stale ONNX export, the old curves); every other file is kept.
+MODEL_FILES = frozenset(
+    {WEIGHTS_FILE, METADATA_FILE, "model.onnx", "history.csv", "curves.png", "lr_find.png", "tuning.json"}
+)
 
 
 def check_stored_keys(data: Mapping[str, Any], expected: Iterable[str], what: str) -> None:
@@ -163,10 +172,10 @@ def save_artifact(
     shown = str(directory)
     target = Path(os.path.abspath(directory))
     _check_writable_target(target, shown)
-    document = _metadata_document(metadata)
-    tensors = _prepare_tensors(state_dict)
     extra_files = extra_files or {}
     _check_extra_names(extra_files)
+    document = _metadata_document(metadata, extra_files)
+    tensors = _prepare_tensors(state_dict)
 
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = _sibling(target, "tmp")
@@ -174,9 +183,17 @@ def save_artifact(
     staging.mkdir()
     try:
         _write_contents(staging, tensors, document, extra_files)
+        kept = _keep_other_files(target, staging)
         _move_into_place(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    if kept:
+        warnings.warn(
+            f"kept {', '.join(kept)} in '{shown}' from the model directory this save replaced (files it does not "
+            "write; one that described the old model, such as a report, describes it still)",
+            UserWarning,
+            stacklevel=2,
+        )
     return target
 
 
@@ -301,8 +318,9 @@ def _interrupted_save_hint(path: Path) -> str:
     return f"; an interrupted save left the previous model in '{backups[-1]}': rename it to '{path}'"
 
 
-def _metadata_document(metadata: Mapping[str, Any]) -> str:
-    """The text of ``trainwell.json``: the caller's metadata plus the format and version stamps."""
+def _metadata_document(metadata: Mapping[str, Any], extra_names: Iterable[str] = ()) -> str:
+    """The text of ``trainwell.json``: the caller's metadata plus the format and version stamps, and the
+    extra files written beside it (so that a later save replacing the directory knows them as its own)."""
     document = to_jsonable(metadata)
     if not isinstance(document, dict):
         raise ArtifactError(f"metadata must be a dict, got {_type_name(metadata)}")
@@ -311,6 +329,7 @@ def _metadata_document(metadata: Mapping[str, Any]) -> str:
         trainwell_version=str(trainwell.__version__),
         torch_version=str(torch.__version__),
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        extra_files=sorted(extra_names),
     )
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
@@ -381,6 +400,42 @@ def _write_contents(
     _write_bytes(staging / METADATA_FILE, document.encode("utf-8"))
     for folder, _, _ in os.walk(staging, topdown=False):
         _fsync_directory(Path(folder))
+
+
+def _keep_other_files(target: Path, staging: Path) -> list[str]:
+    """Link (or copy) into ``staging`` what an existing artifact at ``target`` holds besides its model's files
+    (:data:`MODEL_FILES`, the extra files its save wrote) and what the new save writes: notes, a report, a
+    folder of the user's. Returns their names. The old directory is left whole until the swap, so a failed save
+    loses nothing."""
+    if not target.is_dir() or target.is_symlink():  # a link's folder keeps its own files
+        return []
+    try:
+        written = json.loads((target / METADATA_FILE).read_text(encoding="utf-8")).get("extra_files") or []
+    except (OSError, ValueError, AttributeError):  # a damaged trainwell.json: only the model files are known
+        written = []
+    owned = MODEL_FILES | {str(name).split("/")[0] for name in written}
+    kept = []
+    for entry in sorted(target.iterdir(), key=lambda path: path.name):
+        name = entry.name
+        if name in owned or name.startswith(".model.onnx.") or (staging / name).exists():
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.copytree(entry, staging / name, symlinks=True, copy_function=_link_or_copy)
+        else:
+            _link_or_copy(entry, staging / name)
+        kept.append(name)
+    return kept
+
+
+def _link_or_copy(source: str | Path, destination: str | Path) -> None:
+    """A hard link (no copy of the bytes; the file system is the same), else a copy."""
+    if Path(source).is_symlink():
+        os.symlink(os.readlink(source), destination)
+        return
+    try:
+        os.link(source, destination)
+    except OSError:
+        shutil.copy2(source, destination)
 
 
 def _move_into_place(staging: Path, target: Path) -> None:
