@@ -500,7 +500,9 @@ def test_shipped_migration_table_is_a_contiguous_chain_to_the_current_format() -
 
 def test_a_replacing_save_keeps_the_files_it_does_not_own(tmp_path: Path) -> None:
     model = tmp_path / "model"
-    save_artifact(model, {"w": torch.ones(1)}, {}, extra_files={"history.csv": b"old\n", "curves.png": b"old"})
+    save_artifact(
+        model, {"w": torch.ones(1)}, {}, extra_files={"history.csv": b"old\n", "curves.png": b"old"}
+    )
     (model / "model.onnx").write_bytes(b"an export of the old weights")
     (model / "notes.txt").write_text("mine")
     (model / "report.html").write_text("<html>old model</html>")
