@@ -59,6 +59,15 @@ EXPECTED: dict[str, str] = {
     "ratings_data": "trainwell.collab",
     "collab_learner": "trainwell.collab",
     "fit_ratings": "trainwell.collab",
+    "text_data": "trainwell.text",
+    "text_classifier_learner": "trainwell.text",
+    "fit_texts": "trainwell.text",
+    "lm_data": "trainwell.text",
+    "language_model_learner": "trainwell.text",
+    "fit_language_model": "trainwell.text",
+    "tagging_data": "trainwell.text",
+    "tagging_learner": "trainwell.text",
+    "fit_tagger": "trainwell.text",
 }
 EXPECTED_ALL = sorted(EXPECTED)
 SUBPACKAGES = (

@@ -67,6 +67,16 @@ _EXPORTS: dict[str, str] = {
     "image_data": "trainwell.vision",
     "vision_learner": "trainwell.vision",
     "fit_images": "trainwell.vision",
+    # text: classification, language models, sequence labelling
+    "text_data": "trainwell.text",
+    "text_classifier_learner": "trainwell.text",
+    "fit_texts": "trainwell.text",
+    "lm_data": "trainwell.text",
+    "language_model_learner": "trainwell.text",
+    "fit_language_model": "trainwell.text",
+    "tagging_data": "trainwell.text",
+    "tagging_learner": "trainwell.text",
+    "fit_tagger": "trainwell.text",
     # artifacts
     "load": "trainwell.export",
     # evaluation and interpretation
@@ -112,19 +122,28 @@ __all__ = [
     "cross_validate",
     "datasets",
     "fit_images",
+    "fit_language_model",
     "fit_ratings",
     "fit_table",
+    "fit_tagger",
+    "fit_texts",
     "get_metric",
     "image_data",
     "infer_task",
+    "language_model_learner",
     "list_models",
+    "lm_data",
     "load",
     "occlusion_map",
     "ratings_data",
     "seed_everything",
     "tabular_data",
     "tabular_learner",
+    "tagging_data",
+    "tagging_learner",
     "tensor_data",
+    "text_classifier_learner",
+    "text_data",
     "vision_learner",
 ]
 
@@ -167,4 +186,15 @@ if TYPE_CHECKING:  # what static type checkers and IDEs see
     from trainwell.models import create_model, list_models
     from trainwell.optim import AdaBelief, create_optimizer
     from trainwell.tabular import fit_table, tabular_data, tabular_learner
+    from trainwell.text import (
+        fit_language_model,
+        fit_tagger,
+        fit_texts,
+        language_model_learner,
+        lm_data,
+        tagging_data,
+        tagging_learner,
+        text_classifier_learner,
+        text_data,
+    )
     from trainwell.vision import fit_images, image_data, vision_learner

@@ -129,15 +129,65 @@ def emit_table(table: Any, out: Path | None, noun: str = "rows") -> None:
         table.to_csv(sys.stdout, index=False)
         return
     from trainwell.core.atomic import write_text_atomic
+    from trainwell.core.errors import ConfigError
 
+    if out.is_dir():
+        raise ConfigError(
+            f"--out '{out}' is a directory; pass the path of the CSV file to write, e.g. {out / 'predictions.csv'}"
+        )
     write_text_atomic(out, table.to_csv(index=False))
     err_console.print(f"wrote {len(table)} {noun} to {out}")
 
 
-def stdin_lines() -> tuple[list[int], list[str]]:
+def stdin_text(encoding: str = "utf-8", errors: str = "strict") -> str:
+    """All of standard input, decoded from ``encoding`` (a UTF-8 byte-order mark dropped): never with Python's
+    own reading, which passes bytes that are not UTF-8 through as stray surrogate characters.
+
+    Raises:
+        DataError: A byte ``encoding`` cannot decode: which and where, and the options that read it.
+    """
+    import codecs
+
+    from trainwell.core.errors import ConfigError, DataError
+    from trainwell.data.io import check_encoding
+
+    check_encoding(encoding)
+    if errors not in ("strict", "replace"):
+        raise ConfigError(f"--encoding-errors must be 'strict' or 'replace', got {errors!r}")
+    raw = sys.stdin.buffer.read()
+    codec = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+    try:
+        return raw.decode(codec, errors=errors)
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise DataError(
+            f"standard input is not {encoding} text (byte 0x{raw[error.start]:02x} on line {line}); pass "
+            "--encoding cp1252 (Windows/Excel) or --encoding latin-1, or --encoding-errors replace to read bad "
+            "bytes as U+FFFD"
+        ) from None
+
+
+def stdin_lines(encoding: str = "utf-8", errors: str = "strict") -> tuple[list[int], list[str]]:
     """The non-blank lines of standard input and their 1-based line numbers (blank lines are skipped, so the
-    numbers say which input line each prediction answers)."""
-    return numbered_lines(sys.stdin)
+    numbers say which input line each prediction answers), decoded as :func:`stdin_text` does."""
+    return numbered_lines(stdin_text(encoding, errors).splitlines())
+
+
+def refuse_encoding(encoding: str, what: str, *, text: bool = True) -> None:
+    """Stop when ``--encoding`` names anything but UTF-8 for a source read as UTF-8 whatever it says, rather
+    than ignore it; ``text``: the source is text, which ``--encoding-errors replace`` can read."""
+    import codecs
+
+    from trainwell.core.errors import ConfigError
+    from trainwell.data.io import check_encoding
+
+    check_encoding(encoding)
+    if codecs.lookup(encoding).name != "utf-8":
+        replace = " (--encoding-errors replace reads bytes that are not UTF-8 as U+FFFD)" if text else ""
+        raise ConfigError(
+            f"--encoding {encoding} applies to tables (CSV, TSV, JSON); {what} are read as UTF-8: drop "
+            f"--encoding{replace}"
+        )
 
 
 def numbered_lines(lines: Iterable[str]) -> tuple[list[int], list[str]]:

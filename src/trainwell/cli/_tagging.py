@@ -116,7 +116,13 @@ def _show_tagging(result: Any) -> None:
         )
 
 
-def predict_tags(predictor: Any, data: list[Path], out: Path | None) -> None:
+def predict_tags(
+    predictor: Any,
+    data: list[Path],
+    out: Path | None,
+    encoding: str = "utf-8",
+    encoding_errors: str = "strict",
+) -> None:
     """Tag raw sentences from standard input (``-``, one per line) or a CoNLL file's words.
 
     A CoNLL file's predictions are one row per word (sentence, word, gold tag when the file has one,
@@ -132,15 +138,17 @@ def predict_tags(predictor: Any, data: list[Path], out: Path | None) -> None:
     if str(data[0]) == "-":
         from trainwell.cli._common import stdin_lines
 
-        numbers, lines = stdin_lines()
+        numbers, lines = stdin_lines(encoding, encoding_errors)
         predictions = predictor.predict(lines)
         predictions.insert(0, "line", numbers)  # blank lines are skipped: say which line each answer is for
         emit_table(predictions, out, "predictions")
         return
+    from trainwell.cli._common import refuse_encoding
     from trainwell.text.tagging.conll import read_conll
     from trainwell.text.tagging.scheme import from_iob2
 
-    corpus = read_conll(data[0])
+    refuse_encoding(encoding, "CoNLL files")
+    corpus = read_conll(data[0], encoding_errors=encoding_errors)
     words = corpus.tokens()
     predicted = predictor.tag_words(words)
     scheme = predictor.task.extra.get("source_scheme", "iob2")

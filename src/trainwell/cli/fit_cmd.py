@@ -24,6 +24,7 @@ from trainwell.cli._common import (
     PathCol,
     guarded,
     out_console,
+    refuse_encoding,
 )
 
 TASKS = "binary, multiclass, multilabel, regression, language_model, tagging"
@@ -219,7 +220,7 @@ def fit(
         from trainwell.cli._tagging import fit_tagging, is_tagging_source
 
         if is_tagging_source(data, task):
-            _refuse_encoding(encoding, "CoNLL files")
+            refuse_encoding(encoding, "CoNLL files")
             settings: dict[str, Any] = {
                 "out": out,
                 "epochs": epochs,
@@ -269,7 +270,7 @@ def fit(
         if image_source:
             from trainwell.vision.pipeline import fit_images
 
-            _refuse_encoding(encoding, "image folders and --path-col lists")
+            refuse_encoding(encoding, "image folders and --path-col lists", text=False)
             if target is not None:
                 raise ConfigError(
                     "--target is for tables; image labels come from class folders or --label-col"
@@ -355,21 +356,6 @@ def fit(
         report_fit(result)
 
     guarded(run)
-
-
-def _refuse_encoding(encoding: str, what: str) -> None:
-    """Stop when ``--encoding`` names anything but UTF-8 for a source read as UTF-8 whatever it says, rather
-    than ignore it."""
-    import codecs
-
-    from trainwell.core.errors import ConfigError
-    from trainwell.data.io import check_encoding
-
-    check_encoding(encoding)
-    if codecs.lookup(encoding).name != "utf-8":
-        raise ConfigError(
-            f"--encoding {encoding} applies to tables (CSV, TSV, JSON); {what} are read as UTF-8: drop --encoding"
-        )
 
 
 def _fit_ratings(

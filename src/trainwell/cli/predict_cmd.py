@@ -20,7 +20,7 @@ def predict(
         list[Path],
         typer.Argument(
             help="Rows to predict (CSV, TSV or Parquet), image files and folders of images, or '-' to read "
-            "one text per line from standard input."
+            "standard input: one text per line for text models, a CSV table for the others."
         ),
     ],
     out: Annotated[
@@ -32,7 +32,16 @@ def predict(
     tta: Annotated[
         bool, typer.Option(help="Images: average over augmented views (test-time augmentation).")
     ] = False,
-    encoding: Annotated[str, typer.Option(help=ENCODING_HELP)] = "utf-8",
+    encoding: Annotated[
+        str, typer.Option(help=ENCODING_HELP.removesuffix(".") + "; also texts read from a file or '-'.")
+    ] = "utf-8",
+    encoding_errors: Annotated[
+        str,
+        typer.Option(
+            help="Texts, CoNLL files and standard input: 'replace' reads bytes the encoding cannot decode as "
+            "U+FFFD instead of stopping ('strict')."
+        ),
+    ] = "strict",
 ) -> None:
     """Predict labels and probabilities for new rows, images or texts, with the training preprocessing.
 
@@ -45,19 +54,21 @@ def predict(
         from trainwell.core.errors import ConfigError
         from trainwell.export.predictor import load, refuse_language_model
 
+        if encoding_errors not in ("strict", "replace"):
+            raise ConfigError(f"--encoding-errors must be 'strict' or 'replace', got {encoding_errors!r}")
         predictor = load(model)
         if ((getattr(predictor, "metadata", None) or {}).get("task") or {}).get("kind") == "language_model":
-            emit_table(_score_texts(predictor, data, encoding), out, "scored texts")
+            emit_table(_score_texts(predictor, data, encoding, encoding_errors), out, "scored texts")
             return
         refuse_language_model(getattr(predictor, "metadata", None), model, "trainwell predict")
         application = getattr(predictor, "application", None)
         if getattr(getattr(predictor, "task", None), "kind", None) == "tagging":
             from trainwell.cli._tagging import predict_tags
 
-            predict_tags(predictor, data, out)
+            predict_tags(predictor, data, out, encoding, encoding_errors)
             return
         if application == "text":
-            predictions = _predict_texts(predictor, data, encoding)
+            predictions = _predict_texts(predictor, data, encoding, encoding_errors)
         elif application == "vision":
             from trainwell.vision.predictor import expand_image_paths
 
@@ -67,9 +78,7 @@ def predict(
         else:
             if len(data) != 1:
                 raise ConfigError(f"a table model predicts one table at a time; got {len(data)} inputs")
-            from trainwell.data.io import read_table
-
-            rows = read_table(data[0], encoding=encoding)
+            rows = _read_rows(predictor, data[0], encoding)
             if not allow_missing_columns:
                 _check_input_columns(getattr(predictor, "input_names", []), rows, data[0])
             predictions = predictor.predict(rows, allow_missing_columns=allow_missing_columns)
@@ -78,7 +87,49 @@ def predict(
     guarded(run)
 
 
-def _score_texts(predictor: Any, data: list[Path], encoding: str) -> Any:
+def _read_rows(predictor: Any, source: Path, encoding: str) -> Any:
+    """The rows to predict: a table file, or a CSV table on standard input (``-``). A recommender's file
+    without a header row (MovieLens' ``u.data``) is read as user, item, ... in the model's own column names."""
+    import tempfile
+
+    from trainwell.core.errors import UserError
+
+    if str(source) != "-":
+        return _read_table_or_ratings(predictor, source, encoding)
+    import sys
+
+    with tempfile.TemporaryDirectory(prefix="trainwell-stdin-") as scratch:
+        table = Path(scratch) / "stdin.csv"
+        table.write_bytes(sys.stdin.buffer.read())
+        if table.stat().st_size == 0:
+            from trainwell.core.errors import DataError
+
+            raise DataError("standard input is empty; pipe a CSV table with a header row into '-'")
+        try:
+            return _read_table_or_ratings(predictor, table, encoding)
+        except UserError as error:  # name what the user gave, not the scratch file
+            raise type(error)(
+                str(error).replace(f"'{table}'", "standard input").replace(str(table), "standard input")
+            ) from None
+
+
+def _read_table_or_ratings(predictor: Any, source: Path, encoding: str) -> Any:
+    from trainwell.data.io import read_table
+
+    if getattr(predictor, "application", None) != "collab":
+        return read_table(source, encoding=encoding)
+    from trainwell.collab.data import headerless
+
+    rows = read_table(source, encoding=encoding)
+    if headerless(rows):
+        recipe = predictor.recipe
+        names = [recipe.user_col, recipe.item_col]
+        names += [f"column_{i + 1}" for i in range(len(names), len(rows.columns))]
+        rows = read_table(source, names=names[: len(rows.columns)], encoding=encoding)
+    return rows
+
+
+def _score_texts(predictor: Any, data: list[Path], encoding: str, errors: str) -> Any:
     """A language model's score of each text: numbered lines of a text file or standard input, or the rows of
     a table's ``text`` column."""
     from trainwell.core.errors import ConfigError, DataError
@@ -92,7 +143,7 @@ def _score_texts(predictor: Any, data: list[Path], encoding: str) -> Any:
     if str(source) == "-":
         from trainwell.cli._common import stdin_lines
 
-        numbers, texts = stdin_lines()
+        numbers, texts = stdin_lines(encoding, errors)
     elif source.suffix.lower() in (".csv", ".tsv", ".parquet", ".json", ".jsonl"):
         from trainwell.data.io import list_columns, read_table
 
@@ -109,7 +160,7 @@ def _score_texts(predictor: Any, data: list[Path], encoding: str) -> Any:
         from trainwell.cli._common import numbered_lines
         from trainwell.data.io import read_text_file
 
-        numbers, texts = numbered_lines(read_text_file(source, encoding=encoding).splitlines())
+        numbers, texts = numbered_lines(read_text_file(source, encoding=encoding, errors=errors).splitlines())
     if not texts:
         raise DataError(f"{source} holds no text to score; pass one text per line")
     scores = predictor.score_texts(texts)
@@ -117,7 +168,7 @@ def _score_texts(predictor: Any, data: list[Path], encoding: str) -> Any:
     return scores
 
 
-def _predict_texts(predictor: Any, data: list[Path], encoding: str) -> Any:
+def _predict_texts(predictor: Any, data: list[Path], encoding: str, errors: str) -> Any:
     from trainwell.core.errors import ConfigError
 
     if len(data) != 1:
@@ -127,7 +178,7 @@ def _predict_texts(predictor: Any, data: list[Path], encoding: str) -> Any:
     if str(data[0]) == "-":
         from trainwell.cli._common import stdin_lines
 
-        numbers, texts = stdin_lines()
+        numbers, texts = stdin_lines(encoding, errors)
         predictions = predictor.predict(texts)
         predictions.insert(0, "line", numbers)  # blank lines are skipped: say which line each answer is for
         return predictions

@@ -83,10 +83,15 @@ def read_ratings(source: str | Path, *, encoding: str = "utf-8") -> pd.DataFrame
     ``encoding`` is the text encoding of a CSV/TSV/JSON file, e.g. ``"cp1252"`` (Excel on Windows).
     """
     frame = read_table(source, encoding=encoding)
-    if all(_is_number(name) for name in frame.columns):
+    if headerless(frame):
         names = [*HEADERLESS_NAMES, *(f"column_{i + 1}" for i in range(len(HEADERLESS_NAMES), 64))]
         frame = read_table(source, names=names[: len(frame.columns)], encoding=encoding)
     return frame
+
+
+def headerless(frame: pd.DataFrame) -> bool:
+    """Whether ``frame`` was read from a file without a header row: every column name is a number."""
+    return all(_is_number(name) for name in frame.columns)
 
 
 def _is_number(text: object) -> bool:

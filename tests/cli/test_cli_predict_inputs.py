@@ -1,0 +1,122 @@
+"""``trainwell predict`` on the inputs people have: standard input for every kind of model, text that is not
+UTF-8 (an error that says how to read it, and the options that do), a recommender's file without a header row,
+and an ``--out`` that is a folder. In process (CliRunner), on tiny models."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from cli_support import binary_table
+from typer.testing import CliRunner
+
+import trainwell
+from ratings_support import low_rank_ratings
+from tagging_samples import pos_sentences, write_conll_file
+from text_samples import reviews, stories
+from trainwell.cli.app import app
+
+LATIN1_TEXT = "the movie was great \xe9t\xe9\n".encode("latin-1")
+
+
+def _run(*args: str | Path, stdin: bytes | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, [str(arg) for arg in args], input=stdin, env={"COLUMNS": "200"})
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("predict_inputs")
+    made = {name: root / name for name in ("table", "texts", "tagger", "lm", "ratings")}
+    trainwell.fit_table(binary_table(n_rows=300), "y", out=made["table"], epochs=1, lr=0.01, progress=False)
+    trainwell.fit_texts(reviews(200), text_col="review", target="sentiment", out=made["texts"], epochs=1,
+                        progress=False)  # fmt: skip
+    conll = write_conll_file(root / "tags.txt", pos_sentences(120))
+    trainwell.fit_tagger(conll, out=made["tagger"], epochs=1, progress=False)
+    trainwell.fit_language_model(stories(120), out=made["lm"], epochs=1, progress=False, batch_size=8, bptt=12,
+                                 learner_kwargs={"emb_size": 16, "hidden_size": 24, "n_layers": 1})  # fmt: skip
+    ratings = low_rank_ratings(n_ratings=600).frame
+    ratings.to_csv(root / "ratings.csv", index=False)
+    trainwell.fit_ratings(ratings, out=made["ratings"], epochs=1, progress=False)
+    made["ratings_frame"] = root / "ratings.csv"
+    return made
+
+
+@pytest.mark.parametrize("model", ["texts", "tagger", "lm"])
+def test_text_on_standard_input_that_is_not_utf8_is_a_clear_error_and_can_be_read(
+    models: dict[str, Path], model: str
+) -> None:
+    code, _, err = _run("predict", models[model], "-", stdin=LATIN1_TEXT)
+    assert code == 2 and "standard input is not utf-8 text (byte 0xe9 on line 1)" in err
+    assert "--encoding latin-1" in err and "Traceback" not in err
+    code, out, err = _run("predict", models[model], "-", "--encoding", "latin-1", stdin=LATIN1_TEXT)
+    assert code == 0, err
+    assert "\xe9t\xe9" in out or model != "tagger"  # the tagger's table names the words it read
+    code, out, err = _run("predict", models[model], "-", "--encoding-errors", "replace", stdin=LATIN1_TEXT)
+    assert code == 0, err
+
+
+def test_a_text_read_as_latin1_scores_as_the_same_text_in_utf8(models: dict[str, Path]) -> None:
+    _, as_latin1, _ = _run("predict", models["texts"], "-", "--encoding", "latin-1", stdin=LATIN1_TEXT)
+    _, as_utf8, _ = _run("predict", models["texts"], "-", stdin=LATIN1_TEXT.decode("latin-1").encode("utf-8"))
+    assert as_latin1 == as_utf8
+
+
+def test_a_conll_file_is_utf8_and_its_bad_bytes_can_be_replaced(
+    models: dict[str, Path], tmp_path: Path
+) -> None:
+    path = tmp_path / "latin1.conll"
+    path.write_bytes("The DT\ncaf\xe9 NN\n\n".encode("latin-1"))
+    code, _, err = _run("predict", models["tagger"], path)
+    assert code == 2 and "--encoding-errors replace" in err
+    code, _, err = _run("predict", models["tagger"], path, "--encoding", "latin-1")
+    assert code == 2 and "CoNLL files are read as UTF-8: drop --encoding" in err  # never silently ignored
+    code, out, err = _run("predict", models["tagger"], path, "--encoding-errors", "replace")
+    assert code == 0, err
+    assert "caf\ufffd" in out
+
+
+def test_a_language_models_text_file_takes_encoding_errors(models: dict[str, Path], tmp_path: Path) -> None:
+    path = tmp_path / "texts.txt"
+    path.write_bytes(LATIN1_TEXT)
+    code, _, err = _run("predict", models["lm"], path)
+    assert code == 2 and "--encoding-errors replace" in err
+    code, out, err = _run("predict", models["lm"], path, "--encoding-errors", "replace")
+    assert code == 0 and len(pd.read_csv(io.StringIO(out))) == 1, err
+
+
+def test_a_table_can_come_on_standard_input(models: dict[str, Path]) -> None:
+    frame = binary_table(n_rows=300).head(20)
+    code, out, err = _run("predict", models["table"], "-", stdin=frame.to_csv(index=False).encode())
+    assert code == 0, err
+    expected = trainwell.load(models["table"]).predict(frame)
+    assert pd.read_csv(io.StringIO(out))["prediction"].tolist() == expected["prediction"].tolist()
+    code, _, err = _run("predict", models["table"], "-", stdin=b"")
+    assert code == 2 and "standard input is empty" in err
+    code, _, err = _run("predict", models["table"], "-", stdin=b"a,b\n\xe9,1\n")
+    assert code == 2 and "standard input is not utf-8 text" in err and "stdin.csv" not in err
+
+
+def test_a_ratings_file_without_a_header_row_is_read_as_user_and_item(
+    models: dict[str, Path], tmp_path: Path
+) -> None:
+    frame = pd.read_csv(models["ratings_frame"]).head(8)
+    headerless = tmp_path / "pairs.tsv"
+    frame[["user", "item"]].to_csv(
+        headerless, sep="\t", header=False, index=False
+    )  # as MovieLens writes them
+    code, out, err = _run("predict", models["ratings"], headerless)
+    assert code == 0, err
+    expected = trainwell.load(models["ratings"]).predict(frame[["user", "item"]])["prediction"]
+    assert pd.read_csv(io.StringIO(out))["prediction"].tolist() == pytest.approx(expected.tolist(), abs=1e-5)
+
+
+def test_out_that_is_a_folder_is_a_one_line_error(models: dict[str, Path], tmp_path: Path) -> None:
+    rows = tmp_path / "rows.csv"
+    binary_table(n_rows=300).head(5).to_csv(rows, index=False)
+    code, _, err = _run("predict", models["table"], rows, "--out", tmp_path)
+    assert code == 2 and f"--out '{tmp_path}' is a directory" in err and "Traceback" not in err
