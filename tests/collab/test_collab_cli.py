@@ -319,3 +319,14 @@ def test_a_rating_model_that_memorises_is_told_to_train_less() -> None:
     assert "memorises them; try fewer --epochs" in line and "more --epochs" not in line
     (stalled,) = _bias_verdict({**overfit, "train_loss": 1.2})
     assert "learned nothing personal yet" in stalled and "more --epochs" in stalled
+
+
+def test_a_table_without_a_header_row_and_no_target_says_how_to_read_it(tmp_path: Path) -> None:
+    frame = low_rank_ratings(seed=1, n_ratings=200).frame
+    path = tmp_path / "u.data"
+    frame.to_csv(path, sep="\t", header=False, index=False)  # as MovieLens writes it
+    for command in ("fit", "evaluate"):
+        result = trainwell_cli(command, path)
+        assert result.exit_code == 2
+        assert "its first row was read as the header" in result.stderr
+        assert "--user user --item item --target rating" in result.stderr

@@ -173,6 +173,32 @@ def stdin_lines(encoding: str = "utf-8", errors: str = "strict") -> tuple[list[i
     return numbered_lines(stdin_text(encoding, errors).splitlines())
 
 
+def missing_target(data: Path, encoding: str) -> Any:
+    """The one-line error for a table given no ``--target``: its columns, and for a file whose columns are
+    all numbers (no header row, as MovieLens' ``u.data``), how to read it as ratings."""
+    from trainwell.collab.data import headerless
+    from trainwell.core.errors import ConfigError, UserError
+    from trainwell.data.io import list_columns, read_table
+
+    hint = "name the column to predict, e.g. --target label"
+    try:
+        columns = read_table(data, encoding=encoding).columns
+    except UserError:  # an unreadable table says why when read for real
+        columns = None
+    if columns is not None:
+        if headerless(columns):
+            hint = (
+                f"its first row was read as the header (columns {list_columns([str(c) for c in columns])}), so it "
+                "seems to have none: for ratings (user, item, rating, timestamp, as MovieLens' u.data) pass "
+                "--user user --item item --target rating; otherwise add a header row"
+            )
+        else:
+            hint += f"; columns are: {list_columns([str(c) for c in columns])}"
+    if data.name.lower().removesuffix(".gz").endswith(".txt"):
+        hint += "; for sentences tagged word by word (CoNLL), pass --task tagging"
+    return ConfigError(f"--target is required for the table '{data}': {hint}")
+
+
 def refuse_encoding(encoding: str, what: str, *, text: bool = True) -> None:
     """Stop when ``--encoding`` names anything but UTF-8 for a source read as UTF-8 whatever it says, rather
     than ignore it; ``text``: the source is text, which ``--encoding-errors replace`` can read."""

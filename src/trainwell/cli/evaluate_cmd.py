@@ -482,7 +482,9 @@ def evaluate(
             )
             return
         if target is None:
-            raise ConfigError(f"--target is required for the table '{data}': name the column to predict")
+            from trainwell.cli._common import missing_target
+
+            raise missing_target(data, encoding)
         from trainwell.data.io import read_table
 
         table = read_table(data, encoding=encoding)

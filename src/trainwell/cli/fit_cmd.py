@@ -23,6 +23,7 @@ from trainwell.cli._common import (
     LabelThresholds,
     PathCol,
     guarded,
+    missing_target,
     out_console,
     refuse_encoding,
 )
@@ -299,14 +300,7 @@ def fit(
             report_fit(result)
             return
         if target is None:
-            raise ConfigError(
-                f"--target is required for the table '{data}': name the column to predict, e.g. --target label"
-                + (
-                    "; for sentences tagged word by word (CoNLL), pass --task tagging"
-                    if data.name.lower().removesuffix(".gz").endswith(".txt")
-                    else ""
-                )
-            )
+            raise missing_target(data, encoding)
         if text is not None:
             from trainwell.text.pipeline import fit_texts
 

@@ -121,7 +121,7 @@ def _read_table_or_ratings(predictor: Any, source: Path, encoding: str) -> Any:
     from trainwell.collab.data import headerless
 
     rows = read_table(source, encoding=encoding)
-    if headerless(rows):
+    if headerless(rows.columns):
         recipe = predictor.recipe
         names = [recipe.user_col, recipe.item_col]
         names += [f"column_{i + 1}" for i in range(len(names), len(rows.columns))]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -83,15 +83,16 @@ def read_ratings(source: str | Path, *, encoding: str = "utf-8") -> pd.DataFrame
     ``encoding`` is the text encoding of a CSV/TSV/JSON file, e.g. ``"cp1252"`` (Excel on Windows).
     """
     frame = read_table(source, encoding=encoding)
-    if headerless(frame):
+    if headerless(frame.columns):
         names = [*HEADERLESS_NAMES, *(f"column_{i + 1}" for i in range(len(HEADERLESS_NAMES), 64))]
         frame = read_table(source, names=names[: len(frame.columns)], encoding=encoding)
     return frame
 
 
-def headerless(frame: pd.DataFrame) -> bool:
-    """Whether ``frame`` was read from a file without a header row: every column name is a number."""
-    return all(_is_number(name) for name in frame.columns)
+def headerless(columns: Iterable[Any]) -> bool:
+    """Whether a table with these column names was read from a file without a header row: every name is a
+    number."""
+    return all(_is_number(name) for name in columns)
 
 
 def _is_number(text: object) -> bool:
