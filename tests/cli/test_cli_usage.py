@@ -14,6 +14,7 @@ pytestmark = pytest.mark.slow
         (("fit", "data.csv"), "error: --target is required for the table 'data.csv'"),
         (("fit", "data.csv", "--target", "y", "--epochs", "abc"), "error: Invalid value for '--epochs'"),
         (("frobnicate",), "error: No such command 'frobnicate'."),
+        (("evaluate", "data.csv", "--target", "y", "--seed", "-1"), "error: Invalid value for '--seed'"),
     ],
 )
 def test_usage_errors_are_one_line(args: tuple[str, ...], expected: str) -> None:

@@ -69,3 +69,11 @@ def test_resolve_device() -> None:
     if not torch.cuda.is_available():
         with pytest.raises(ConfigError, match="CUDA is not available"):
             resolve_device("cuda")
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32, True, 1.5, "7"])
+def test_a_seed_no_generator_takes_is_a_clear_error(seed: object) -> None:
+    from trainwell.core.seeding import seed_everything
+
+    with pytest.raises(ConfigError, match="seed must be a whole number from 0 to 4294967295"):
+        seed_everything(seed)  # type: ignore[arg-type]

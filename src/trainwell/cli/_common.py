@@ -46,6 +46,8 @@ def fold_cells(table: Table) -> Table:
 
 T = TypeVar("T")
 #: The help of every command's --encoding option.
+#: The largest seed every generator takes (NumPy's are 32-bit).
+MAX_SEED = 2**32 - 1
 ENCODING_HELP = "Text encoding of CSV/TSV/JSON tables, e.g. cp1252 or latin-1 (default utf-8)."
 #: The column-role options a table's commands share (fit, evaluate, tune), so each says the same.
 CatNames = Annotated[str | None, typer.Option(help="Tables: comma-separated categorical columns.")]

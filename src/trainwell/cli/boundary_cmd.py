@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from trainwell.cli._common import ENCODING_HELP, fold_cells, guarded, out_console
+from trainwell.cli._common import ENCODING_HELP, MAX_SEED, fold_cells, guarded, out_console
 
 if TYPE_CHECKING:
     from trainwell.datasets.generators import Generator
@@ -50,7 +50,9 @@ def boundary(
         ),
     ] = "auto",
     epochs: Annotated[int, typer.Option(help="Training epochs of the MLP.")] = 60,
-    seed: Annotated[int, typer.Option(help="Seed for the split, the models and generated data.")] = 0,
+    seed: Annotated[
+        int, typer.Option(help="Seed for the split, the models and generated data.", min=0, max=MAX_SEED)
+    ] = 0,
     encoding: Annotated[str, typer.Option(help=ENCODING_HELP)] = "utf-8",
     grid: Annotated[int, typer.Option(help="Grid points per side where the models are evaluated.")] = 200,
     valid_pct: Annotated[float, typer.Option(help="Share of points held out to measure accuracy.")] = 0.25,

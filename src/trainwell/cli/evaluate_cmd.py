@@ -17,6 +17,7 @@ import typer
 
 from trainwell.cli._common import (
     ENCODING_HELP,
+    MAX_SEED,
     CatNames,
     ContNames,
     DateFormat,
@@ -313,7 +314,9 @@ def evaluate(
         ),
     ] = None,
     cv: Annotated[int, typer.Option(help="Number of cross-validation folds (stratified for classes).")] = 5,
-    seed: Annotated[int, typer.Option(help="Seed for the folds, initialisation and shuffling.")] = 0,
+    seed: Annotated[
+        int, typer.Option(help="Seed for the folds, initialisation and shuffling.", min=0, max=MAX_SEED)
+    ] = 0,
     epochs: Annotated[
         int | None, typer.Option(help="Passes over each fold (default: chosen from the fold size).")
     ] = None,

@@ -14,6 +14,7 @@ import typer
 
 from trainwell.cli._common import (
     ENCODING_HELP,
+    MAX_SEED,
     CatNames,
     ContNames,
     DateFormat,
@@ -188,7 +189,9 @@ def fit(
             help="Tagging: pretrained word vectors (GloVe / word2vec / fastText text format) to start from."
         ),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed for the split, initialisation and shuffling.")] = 0,
+    seed: Annotated[
+        int, typer.Option(help="Seed for the split, initialisation and shuffling.", min=0, max=MAX_SEED)
+    ] = 0,
     encoding: Annotated[
         str,
         typer.Option(

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from trainwell.cli._common import guarded, out_console
+from trainwell.cli._common import MAX_SEED, guarded, out_console
 
 
 def generate(
@@ -35,7 +35,9 @@ def generate(
             "(nucleus sampling; default: all).",
         ),
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed for repeatable sampling.")] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed for repeatable sampling.", min=0, max=MAX_SEED)
+    ] = None,
 ) -> None:
     """Generate text: the prompt followed by sampled tokens."""
 

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from trainwell.cli._common import ENCODING_HELP, LabelCol, PathCol, guarded, out_console
+from trainwell.cli._common import ENCODING_HELP, MAX_SEED, LabelCol, PathCol, guarded, out_console
 
 
 def report(
@@ -26,7 +26,10 @@ def report(
         ),
     ],
     out: Annotated[Path, typer.Option(help="The HTML file to write.")] = Path("report.html"),
-    seed: Annotated[int, typer.Option(help="Seed for the bootstrap intervals and the column shuffles.")] = 0,
+    seed: Annotated[
+        int,
+        typer.Option(help="Seed for the bootstrap intervals and the column shuffles.", min=0, max=MAX_SEED),
+    ] = 0,
     encoding: Annotated[
         str,
         typer.Option(help=ENCODING_HELP),

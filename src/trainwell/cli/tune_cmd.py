@@ -13,6 +13,7 @@ import typer
 
 from trainwell.cli._common import (
     ENCODING_HELP,
+    MAX_SEED,
     CatNames,
     ContNames,
     DateFormat,
@@ -74,7 +75,9 @@ def tune(
     valid_pct: Annotated[float, typer.Option(help="Share of rows held out to score the trials.")] = 0.2,
     valid_col: Annotated[str | None, typer.Option(help="Column marking validation rows.")] = None,
     task: Annotated[str | None, typer.Option(help="Override the inferred task.")] = None,
-    seed: Annotated[int, typer.Option(help="Seed for the split, every trial and the sampler.")] = 0,
+    seed: Annotated[
+        int, typer.Option(help="Seed for the split, every trial and the sampler.", min=0, max=MAX_SEED)
+    ] = 0,
     cat_names: CatNames = None,
     cont_names: ContNames = None,
     ignore: Ignore = None,

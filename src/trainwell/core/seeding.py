@@ -10,7 +10,17 @@ import torch
 
 
 def seed_everything(seed: int) -> None:
-    """Seed Python's, NumPy's and torch's generators (CPU and every CUDA device)."""
+    """Seed Python's, NumPy's and torch's generators (CPU and every CUDA device).
+
+    Raises:
+        ConfigError: ``seed`` is not a whole number from 0 to 2**32 - 1 (what every generator takes).
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**32:
+        from trainwell.core.errors import ConfigError
+
+        raise ConfigError(
+            f"seed must be a whole number from 0 to {2**32 - 1}, got {seed!r}; pass e.g. --seed 0"
+        )
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
