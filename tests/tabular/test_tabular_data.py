@@ -298,3 +298,56 @@ def test_tabular_learner_refuses_a_non_tabular_bundle() -> None:
         ConfigError, match="tabular_learner needs data from tabular_data, got a 'generic' bundle"
     ):
         tabular_learner(bundle)
+
+
+def _leak_table(n: int = 300) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    rating = rng.integers(1, 11, n)
+    return pd.DataFrame(
+        {
+            "rating": rating,  # the label is rating >= 7: a leak, as in the IMDB review table
+            "colour": rng.choice(["red", "green", "blue"], n),
+            "x": rng.normal(size=n),
+            "review": [f"a film with {i} twists that kept me guessing to the end" for i in range(n)],
+            "label": np.where(rating >= 7, "pos", "neg"),
+        }
+    )
+
+
+def test_a_column_that_alone_decides_the_target_is_named_as_a_leak() -> None:
+    with pytest.warns(UserWarning) as caught:
+        tabular_data(_leak_table(), "label")
+    messages = [str(w.message) for w in caught]
+    leaks = [m for m in messages if "alone decides" in m]
+    assert len(leaks) == 1 and leaks[0].startswith(
+        "column 'rating' alone decides 'label' on the training rows"
+    )
+    assert "--ignore rating" in leaks[0]
+    # The review column is free text: the advice is a text model, not --cat-names.
+    review = next(m for m in messages if m.startswith("column 'review' left out"))
+    assert "free text (a median of 12 words a row)" in review and "--text review" in review
+
+
+def test_no_leak_is_reported_where_the_classes_interleave_or_rows_are_few() -> None:
+    import warnings
+
+    table = _leak_table()
+    table["label"] = np.where(
+        (table["rating"] >= 7) ^ (table["x"] > 1.5), "pos", "neg"
+    )  # rating mostly decides
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tabular_data(table, "label")
+        tabular_data(_leak_table(40), "label")  # 30 training rows: a column can decide them by chance
+    assert not [w for w in caught if "alone decides" in str(w.message)]
+
+
+def test_a_regression_input_that_is_the_target_scaled_is_a_leak() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=200)
+    table = pd.DataFrame({"x": x, "price_in_cents": 100 * (3 * x + 2), "noise": rng.normal(size=200)})
+    table["price"] = 3 * x + 2 + 0.01 * rng.normal(size=200)
+    with pytest.warns(
+        UserWarning, match="column 'price_in_cents' alone decides 'price'.*it is the target, scaled"
+    ):
+        tabular_data(table, "price")

@@ -113,6 +113,8 @@ def tabular_data(
         raise DataError(
             f"{name}: every input column was dropped ({recipe.dropped}); nothing is left to learn from"
         )
+    if len(targets) == 1:
+        warn_leaks(train_df, [*recipe.cat_names, *recipe.cont_names], targets[0], resolved)
     bs = default_batch_size(len(train_df)) if batch_size is None else int(batch_size)
     # Batch norm cannot train on a batch of one row: drop a last partial batch when there is more than one.
     train = TensorLoader(
@@ -139,6 +141,67 @@ def tabular_data(
         hints["target_mean"] = y.mean(0).tolist()
         hints["target_std"] = y.std(0).clamp_min(1e-6).nan_to_num(1.0).tolist()
     return DataBundle(resolved, train, valid, test_loader, recipe, "tabular", hints)
+
+
+#: Fewer training rows than this, and a column deciding the target could be chance: no leak warning.
+LEAK_MIN_ROWS = 50
+
+
+def leaking_columns(df: pd.DataFrame, columns: Sequence[str], target: str, task: Task) -> list[str]:
+    """The input columns that alone decide ``target`` on the rows of ``df``: for classes, a column whose every
+    value goes with one class and whose values, in order, change class no more often than there are classes
+    (one threshold per class boundary: a score with a cut-off, a rating turned into a label); for a number, a
+    column that is almost exactly a straight-line function of it (correlation 0.999 or more)."""
+    if len(df) < LEAK_MIN_ROWS or task.kind not in ("binary", "multiclass", "regression"):
+        return []
+    y = df[target]
+    found = []
+    for column in columns:
+        values = df[column]
+        present = values.notna() & y.notna()
+        x, labels = values[present], y[present]
+        if len(x) < LEAK_MIN_ROWS or x.nunique() < 2:
+            continue
+        if task.kind == "regression":
+            numbers = pd.to_numeric(x, errors="coerce")
+            target_numbers = pd.to_numeric(labels, errors="coerce")
+            spread = numbers.notna().all() and numbers.std() > 0 and target_numbers.std() > 0
+            if spread and abs(float(numbers.corr(target_numbers))) >= 0.999:
+                found.append(column)
+            continue
+        numeric = pd.api.types.is_numeric_dtype(x)
+        if labels.nunique() < 2 or (not numeric and x.nunique() > len(x) / 5):
+            continue  # categories of a few rows each can all agree with the class by chance
+        per_value = labels.groupby(x, sort=True, observed=True).agg(["nunique", "first"])
+        if (per_value["nunique"] > 1).any():
+            continue
+        if numeric:
+            runs = int((per_value["first"] != per_value["first"].shift()).sum())
+            if runs > labels.nunique():  # classes interleave along the values: no threshold rule
+                continue
+        found.append(column)
+    return found
+
+
+def warn_leaks(df: pd.DataFrame, columns: Sequence[str], target: str, task: Task) -> None:
+    """Warn, once per column, about inputs that alone decide the target (:func:`leaking_columns`): a perfect
+    validation score from a column the model will not have when it predicts is the commonest way to fool
+    oneself."""
+    import warnings
+
+    for column in leaking_columns(df, columns, target, task):
+        rule = (
+            "each of its values goes with one class"
+            if task.kind != "regression"
+            else "it is the target, scaled"
+        )
+        warnings.warn(
+            f"column '{column}' alone decides '{target}' on the training rows ({rule}): if it is not known when "
+            f"predicting, it leaks the answer and the scores will flatter the model; drop it with --ignore {column}"
+            f" (Python: ignore=['{column}'])",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def _check_settings(valid_pct: float, valid_col: str | None, splits: object, batch_size: int | None) -> None:

@@ -508,10 +508,17 @@ def _choose_columns(
         if kind == "cat" and _is_text(values) and len(values) > _ID_MIN_ROWS:
             distinct = values.nunique(dropna=True)
             if distinct >= _ID_FRACTION * len(values):
-                kind = (
-                    f"a different value in {distinct / len(values):.0%} of rows: an ID or free text; "
-                    "pass it in --cat-names to keep it"
-                )
+                words = _median_words(values)
+                if words >= _FREE_TEXT_WORDS:
+                    kind = (
+                        f"free text (a median of {words:g} words a row): a table model cannot read it; to learn "
+                        f"from the text, train a text model on it: --text {name}"
+                    )
+                else:
+                    kind = (
+                        f"a different value in {distinct / len(values):.0%} of rows: an ID or free text; "
+                        "pass it in --cat-names to keep it"
+                    )
         if kind == "cat":
             cats.append(name)
         elif kind == "cont":
@@ -519,6 +526,17 @@ def _choose_columns(
         else:
             dropped[name] = kind
     return cats, conts, dates, dropped
+
+
+#: A column of distinct values whose median value has this many words or more is free text, not an ID or a
+#: name ("Braund, Mr. Owen Harris": 4).
+_FREE_TEXT_WORDS = 6
+
+
+def _median_words(values: pd.Series) -> float:
+    """The median number of words of the non-missing values (the first 1,000)."""
+    present = values.dropna().astype(str).head(1000)
+    return float(present.str.split().str.len().median()) if len(present) else 0.0
 
 
 def _is_integer_id(values: pd.Series, name: str) -> bool:
