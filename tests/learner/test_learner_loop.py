@@ -282,3 +282,38 @@ def test_fit_matches_a_hand_written_loop_with_adamw() -> None:
     assert [row["train_loss"] for row in learn.history] == pytest.approx(epoch_means, rel=1e-6)
     for (name, mine), theirs in zip(model.state_dict().items(), reference.state_dict().values(), strict=True):
         torch.testing.assert_close(mine, theirs, rtol=0, atol=1e-6, msg=name)
+
+
+def _history(valid: list[float], train: list[float]) -> list[dict[str, float]]:
+    return [
+        {"fit": 1, "epoch": i, "train_loss": t, "valid_loss": v}
+        for i, (v, t) in enumerate(zip(valid, train, strict=True))
+    ]
+
+
+def test_a_validation_loss_that_rose_well_above_its_lowest_is_called_overfitting() -> None:
+    from trainwell.learner.run_files import overfitting_note
+
+    note = overfitting_note(_history([0.7, 0.55, 0.52, 0.6, 0.8, 0.99], [0.7, 0.5, 0.4, 0.2, 0.1, 0.05]))
+    assert note is not None and note.startswith(
+        "the validation loss rose from 0.52 at epoch 3 to 0.99 at epoch 6"
+    )
+    assert "--epochs 3" in note
+
+
+@pytest.mark.parametrize(
+    ("valid", "train"),
+    [
+        ([0.7, 0.55, 0.52, 0.55, 0.58, 0.6], [0.7, 0.5, 0.4, 0.3, 0.2, 0.1]),  # 15% up: noise, not a verdict
+        ([0.7, 0.55, 0.52, 0.6, 0.8, 0.99], [0.7, 0.5, 0.4, 0.6, 0.8, 0.9]),  # both rose: a training problem
+        (
+            [0.7, 0.6, 0.5, 0.45, 0.4, 0.7],
+            [0.7, 0.5, 0.4, 0.3, 0.2, 0.1],
+        ),  # the lowest one epoch ago: too soon
+        ([0.7, 0.9], [0.7, 0.5]),  # two epochs say nothing
+    ],
+)
+def test_no_overfitting_note_without_a_clear_rise(valid: list[float], train: list[float]) -> None:
+    from trainwell.learner.run_files import overfitting_note
+
+    assert overfitting_note(_history(valid, train)) is None

@@ -502,9 +502,15 @@ def _is_image_source(data: Path, path_col: str | None) -> bool:
 
 
 def report_fit(result: Any) -> None:
+    import warnings
+
     from trainwell.cli._show import date_summary, say_budget, show_metrics
+    from trainwell.learner.run_files import overfitting_note
 
     show_metrics(result.learn, out_console, getattr(result, "thresholds", None))
+    note = overfitting_note(result.learn.history)
+    if note is not None:
+        warnings.warn(note, UserWarning, stacklevel=1)
     say_budget(getattr(result, "budget", None), out_console)
     recipe = getattr(getattr(result, "data", None), "recipe", None)
     if getattr(recipe, "dates", None):

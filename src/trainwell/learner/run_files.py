@@ -110,6 +110,37 @@ def history_csv(history: Sequence[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
+#: The validation loss at the end of a fit this many times its lowest, reached at least two epochs earlier,
+#: is reported as overfitting.
+OVERFIT_RATIO = 1.25
+
+
+def overfitting_note(history: Sequence[dict[str, Any]]) -> str | None:
+    """One sentence when the validation loss ended well above its lowest (:data:`OVERFIT_RATIO`), reached at
+    least two epochs before the end while the training loss went on falling: the model learned its training
+    rows past what carries over. ``None`` otherwise (and without validation)."""
+    rows = [row for row in epochs_from_one(history) if _finite(row.get("valid_loss"))]
+    if len(rows) < 3:
+        return None
+    best = min(rows, key=lambda row: row["valid_loss"])
+    last = rows[-1]
+    low, end = float(best["valid_loss"]), float(last["valid_loss"])
+    if last["epoch"] - best["epoch"] < 2 or low <= 0 or end < OVERFIT_RATIO * low:
+        return None
+    train_then, train_end = best.get("train_loss"), last.get("train_loss")
+    if _finite(train_then) and _finite(train_end) and float(train_end) >= float(train_then):  # type: ignore[arg-type]
+        return None  # both rose: a training problem (too high a learning rate), not overfitting
+    return (
+        f"the validation loss rose from {low:.4g} at epoch {best['epoch']} to {end:.4g} at epoch {last['epoch']} "
+        f"while the training loss fell: the model overfits its training rows; train fewer epochs (--epochs "
+        f"{best['epoch']}), or gather more rows"
+    )
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and value == value and abs(value) != float("inf")
+
+
 def epochs_from_one(history: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The history's rows with ``epoch`` counted from 1 over every fit (one row per epoch, in order), as the
     screen, ``curves.png``, ``history.csv`` and the report show it."""
