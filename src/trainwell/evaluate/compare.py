@@ -57,8 +57,9 @@ def higher_is_better(metric: str) -> bool:
 class Verdict:
     """How a model's metric compares with a baseline's over the same folds.
 
-    ``outcome`` is ``"beats"`` (better, intervals apart), ``"within"`` (the intervals overlap) or ``"worse"``
-    (worse, intervals apart).
+    ``outcome`` is ``"beats"`` (better, intervals apart), ``"within"`` (the intervals overlap), ``"worse"``
+    (worse, intervals apart) or ``"undefined"`` (the metric is not a number in some fold, for one side or both:
+    precision where nothing was predicted, say).
     """
 
     metric: str
@@ -71,6 +72,17 @@ class Verdict:
 
     def sentence(self, model_name: str = "trainwell") -> str:
         """The verdict in plain words, e.g. ``"trainwell's roc_auc 0.912 [0.905, 0.919] does not beat ..."``."""
+        if self.outcome == "undefined":
+            who = [
+                name
+                for name, side in ((model_name, self.model), (self.baseline, self.other))
+                if side.mean != side.mean
+            ]
+            return (
+                f"{self.metric} cannot compare {model_name} with {self.baseline}: "
+                f"{' and '.join(_possessive(name) for name in who)} {self.metric} is undefined in at least one fold "
+                "(nothing there for it to score, such as no positive predictions for a precision)"
+            )
         ours = f"{_possessive(model_name)} {self.metric} {_interval(self.model)}"
         theirs = f"{_possessive(self.baseline)} {_interval(self.other)}"
         paired = self.paired is not None and self.paired.low == self.paired.low  # nan: one fold, no spread
@@ -115,9 +127,12 @@ def judge(
     interval: "beats" when the whole interval is better than zero, "worse" when it is wholly worse. Fold
     difficulty cancels out in the difference, so this sees gaps that two separate intervals hide. Without
     it, the model beats the baseline only when its whole interval is better than the baseline's.
-    An interval that is ``nan`` (one fold, or an undefined metric) cannot show a difference: ``"within"``.
+    An interval that is ``nan`` (one fold) cannot show a difference: ``"within"``. A mean that is not a number
+    (the metric undefined in some fold) makes no comparison: ``"undefined"``.
     """
     sign = 1.0 if higher_is_better(metric) else -1.0
+    if not (math.isfinite(model.mean) and math.isfinite(other.mean)):
+        return Verdict(metric, baseline, "undefined", model, other, paired)
     if paired is not None and math.isfinite(paired.low) and math.isfinite(paired.high):
         low, high = sorted((sign * paired.low, sign * paired.high))
         outcome = "beats" if low > 0 else "worse" if high < 0 else "within"
