@@ -139,19 +139,6 @@ def test_judge_needs_the_whole_interval_to_be_better() -> None:
         "the intervals do not overlap"
     )
 
-
-def test_a_metric_undefined_in_some_fold_is_no_comparison() -> None:
-    nan = float("nan")
-    undefined = MetricSummary(nan, nan, nan, nan)
-    known = MetricSummary(0.708, 0.01, 0.69, 0.72)
-    verdict = judge("entity_precision", "most frequent tag", undefined, known)
-    assert verdict.outcome == "undefined"
-    assert verdict.sentence() == (
-        "entity_precision cannot compare trainwell with most frequent tag: trainwell's entity_precision is "
-        "undefined in at least one fold (nothing there for it to score, such as no positive predictions for a "
-        "precision)"
-    )
-    assert judge("entity_precision", "b", known, undefined).outcome == "undefined"
     assert judge("roc_auc", "HGB", close, high).sentence().endswith("the difference is within the intervals")
 
 
@@ -183,3 +170,17 @@ def test_a_consistent_gap_on_shared_folds_is_worse_even_when_the_intervals_overl
     assert verdict.outcome == "worse"
     assert "is worse than HGB's" in verdict.sentence()
     assert verdict.sentence().endswith("wholly on the wrong side of zero")
+
+
+def test_a_metric_undefined_in_some_fold_is_no_comparison() -> None:
+    nan = float("nan")
+    undefined = MetricSummary(nan, nan, nan, nan)
+    known = MetricSummary(0.708, 0.01, 0.69, 0.72)
+    verdict = judge("entity_precision", "most frequent tag", undefined, known)
+    assert verdict.outcome == "undefined"
+    assert verdict.sentence() == (
+        "entity_precision cannot compare trainwell with most frequent tag: trainwell's entity_precision is "
+        "undefined in at least one fold (nothing there for it to score, such as no positive predictions for a "
+        "precision)"
+    )
+    assert judge("entity_precision", "b", known, undefined).outcome == "undefined"
