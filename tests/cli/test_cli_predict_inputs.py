@@ -120,3 +120,26 @@ def test_out_that_is_a_folder_is_a_one_line_error(models: dict[str, Path], tmp_p
     binary_table(n_rows=300).head(5).to_csv(rows, index=False)
     code, _, err = _run("predict", models["table"], rows, "--out", tmp_path)
     assert code == 2 and f"--out '{tmp_path}' is a directory" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--arch", "xresnet18"), "--arch is for images and ratings, not tables: drop it"),
+        (("--size", "32", "--augment", "none"), "--size, --augment are for images, not tables: drop them"),
+    ],
+)
+def test_image_options_on_a_table_are_refused_not_ignored(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    table = tmp_path / "table.csv"
+    binary_table(n_rows=300).to_csv(table, index=False)
+    code, _, err = _run("fit", table, "--target", "y", *args, "--out", tmp_path / "m")
+    assert code == 2 and message in err and not (tmp_path / "m").exists()
+
+
+def test_tta_on_a_table_model_is_refused(models: dict[str, Path], tmp_path: Path) -> None:
+    rows = tmp_path / "rows.csv"
+    binary_table(n_rows=300).head(5).to_csv(rows, index=False)
+    code, _, err = _run("predict", models["table"], rows, "--tta")
+    assert code == 2 and "--tta (test-time augmentation) is for image models" in err

@@ -140,6 +140,12 @@ def test_kind_overrides_inference(targets: list[Any], kind: str, classes: tuple[
             "--task binary needs 2 classes but target 'target' has 3; use --task multiclass",
         ),
         (
+            [12.5, 3.25, 7.0, 12.5, 99.75, 3.25],  # prices: a quantity
+            "binary",
+            DataError,
+            "--task binary needs 2 classes but target 'target' has 4; it holds a quantity: drop --task (regression)",
+        ),
+        (
             ["a", "b", "c"],
             "regression",
             DataError,

@@ -304,6 +304,25 @@ def fit(
             return
         if target is None:
             raise missing_target(data, encoding)
+        what = "texts (--text)" if text is not None else "tables"
+        unused = [
+            flag
+            for flag, given in (
+                ("--arch", arch != "auto"),
+                ("--size", size is not None),
+                ("--augment", augment != "auto"),
+                ("--pretrained", pretrained is not None and text is None),
+            )
+            if given
+        ]
+        if unused:
+            words = "is" if len(unused) == 1 else "are"
+            model_flag = "; a text model's architecture is --model" if text is not None else ""
+            domain = "images and ratings" if unused == ["--arch"] else "images"
+            raise ConfigError(
+                f"{', '.join(unused)} {words} for {domain}, not {what}: drop {'it' if len(unused) == 1 else 'them'}"
+                f"{model_flag}"
+            )
         if text is not None:
             from trainwell.text.pipeline import fit_texts
 

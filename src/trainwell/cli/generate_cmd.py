@@ -20,7 +20,9 @@ def generate(
         typer.Argument(help="Model directory of a language model (trainwell fit --task language_model)."),
     ],
     prompt: Annotated[str, typer.Argument(help="Text to continue.")],
-    n_words: Annotated[int, typer.Option("--n-words", help="Tokens to generate after the prompt.")] = 50,
+    n_words: Annotated[
+        int, typer.Option("--n-words", help="Tokens to generate after the prompt.", min=1)
+    ] = 50,
     temperature: Annotated[
         float, typer.Option(help="Sampling temperature: below 1 is safer, above 1 more varied, 0 = greedy.")
     ] = 1.0,

@@ -62,6 +62,8 @@ def predict(
             return
         refuse_language_model(getattr(predictor, "metadata", None), model, "trainwell predict")
         application = getattr(predictor, "application", None)
+        if tta and application != "vision":
+            raise ConfigError("--tta (test-time augmentation) is for image models; drop it")
         if getattr(getattr(predictor, "task", None), "kind", None) == "tagging":
             from trainwell.cli._tagging import predict_tags
 

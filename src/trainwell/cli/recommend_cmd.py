@@ -25,7 +25,7 @@ def recommend(
     users: Annotated[
         list[str] | None, typer.Argument(help="User ids to recommend for (as in the training table).")
     ] = None,
-    top: Annotated[int, typer.Option(help="Items per user.")] = 10,
+    top: Annotated[int, typer.Option(help="Items per user (or neighbours with --similar-to).", min=1)] = 10,
     seen: Annotated[
         Path | None,
         typer.Option(

@@ -356,9 +356,9 @@ def infer_task(
         )
     chosen = kind or ("binary" if len(classes) == 2 else "multiclass")
     if chosen == "binary" and len(classes) != 2:
-        raise DataError(
-            f"--task binary needs 2 classes but target '{names[0]}' has {len(classes)}; use --task multiclass"
-        )
+        quantity = is_numeric and _is_quantity(numeric)
+        advice = "it holds a quantity: drop --task (regression)" if quantity else "use --task multiclass"
+        raise DataError(f"--task binary needs 2 classes but target '{names[0]}' has {len(classes)}; {advice}")
     return Task(chosen, classes, names)
 
 

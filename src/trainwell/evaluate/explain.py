@@ -153,7 +153,7 @@ def _regression_sentence(name: str, value: float, targets: torch.Tensor, whose: 
         "rmse": f"typical error {amount(value)} in {whose} units (big errors weigh more); "
         f"{whose} standard deviation is {amount(spread)}",
         "mae": f"average error {amount(value)} in {whose} units",
-        "r2": f"the model explains {100 * value:.0f}% of {whose} variation (0% = predicting the mean)",
+        "r2": f"the model explains {share(value)} of {whose} variation (0% = predicting the mean)",
     }[name]
 
 
@@ -186,8 +186,21 @@ def _functions(
     return found
 
 
+def share(value: float) -> str:
+    """``value`` (a share) as a percentage that never claims more than it is: ``0.9959`` is ``"99.6%"``, not
+    ``"100%"``; ``0.00004`` is ``"0.004%"``, not ``"0%"``."""
+    percent = 100 * value
+    if not math.isfinite(percent):
+        return "nan%"
+    for digits in range(4):
+        shown = float(f"{percent:.{digits}f}")
+        if (shown != 100.0 or percent == 100.0) and (shown != 0.0 or percent == 0.0):
+            return f"{percent:.{digits}f}%"
+    return ">99.999%" if percent > 50 else "<0.001%"
+
+
 def _sentence(name: str, value: float, task: Task, probabilities: torch.Tensor, targets: torch.Tensor) -> str:
-    percent = f"{100 * value:.0f}%"
+    percent = share(value)
     kind = task.kind
     if kind == "regression":
         return _regression_sentence(name, value, targets, "the target's")
