@@ -25,7 +25,14 @@ def _folder(root: Path, per_class: int = 12) -> Path:
 @pytest.mark.slow
 def test_cross_validation_on_images_fits_statistics_per_fold(tmp_path: Path) -> None:
     result = evaluate_images(_folder(tmp_path / "imgs"), k=2, epochs=1, seed=0)
-    assert result.model.k == 2 and result.n_rows == 24
+    assert result.model.k == 2 and result.n_rows == 24 and result.unit == "images"
+    from rich.console import Console
+
+    from trainwell.cli.evaluate_cmd import render
+
+    console = Console(record=True, width=200)
+    render(result, console)
+    assert "2-fold cross-validation (binary, 24 images)" in console.export_text()
     assert set(result.baselines) >= {"majority class", "logistic"}
     summary = result.model.summary()
     assert 0 <= summary["accuracy"].mean <= 1

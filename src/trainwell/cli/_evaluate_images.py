@@ -150,4 +150,6 @@ def evaluate_images(
         table = thumbnails(images)
         table["label"] = labels
         others = cross_validate_baselines(table, "label", resolved, splits, metric_names, seed=seed)
-    return TableEvaluation(resolved, len(images), model, others, fold.lrs, predictions=fold.predictions)
+    return TableEvaluation(
+        resolved, len(images), model, others, fold.lrs, predictions=fold.predictions, unit="images"
+    )

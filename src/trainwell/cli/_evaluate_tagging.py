@@ -106,4 +106,4 @@ def evaluate_tagging(
     fold = TaggingFold(pairs, data.task, metric_names, epochs=epochs, seed=seed)
     model = cross_validate(len(pairs), None, fold, seed=seed, stratified=False, splits=splits)
     others = tagging_baselines(pairs, data.task, splits, metric_names) if baselines else {}
-    return TableEvaluation(data.task, len(pairs), model, others, fold.lrs)
+    return TableEvaluation(data.task, len(pairs), model, others, fold.lrs, unit="sentences")

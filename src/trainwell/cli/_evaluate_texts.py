@@ -185,5 +185,11 @@ def evaluate_texts(
     model = cross_validate(len(frame), None, fold, seed=seed, stratified=stratified, splits=splits)
     others = text_baselines(frame[text_col].astype(str).tolist(), labels, resolved, splits, metric_names)
     return TableEvaluation(
-        resolved, len(frame), model, others if baselines else {}, fold.lrs, predictions=fold.predictions
+        resolved,
+        len(frame),
+        model,
+        others if baselines else {},
+        fold.lrs,
+        predictions=fold.predictions,
+        unit="texts",
     )

@@ -121,6 +121,8 @@ class TableEvaluation:
     predictions: list[tuple[np.ndarray, torch.Tensor, torch.Tensor]] = field(default_factory=list, repr=False)
     #: What was cross-validated, for the table's title (default: the task kind and the rows).
     subject: str | None = None
+    #: What ``n_rows`` counts: rows, texts, images, sentences.
+    unit: str = "rows"
 
     def verdicts(self) -> list[Verdict]:
         from trainwell.evaluate import verdicts
@@ -131,6 +133,7 @@ class TableEvaluation:
         return {
             "task": self.task.kind,
             "rows": self.n_rows,
+            "unit": self.unit,
             "level": self.level,
             MODEL_NAME: {**self.model.to_dict(self.level), "lrs": self.lrs},
             "baselines": {name: result.to_dict(self.level) for name, result in self.baselines.items()},
@@ -262,7 +265,7 @@ def render(evaluation: TableEvaluation, console: Any = None) -> None:
     model = evaluation.model.summary(evaluation.level)
     table = Table(
         title=f"{evaluation.model.k}-fold cross-validation "
-        f"({evaluation.subject or f'{evaluation.task.kind}, {evaluation.n_rows} rows'})",
+        f"({evaluation.subject or f'{evaluation.task.kind}, {evaluation.n_rows:,} {evaluation.unit}'})",
         caption=f"mean ± std over folds; \\[low, high]: {level}% t interval of the mean",
     )
     table.add_column("metric", no_wrap=True)
