@@ -143,3 +143,24 @@ def test_tta_on_a_table_model_is_refused(models: dict[str, Path], tmp_path: Path
     binary_table(n_rows=300).head(5).to_csv(rows, index=False)
     code, _, err = _run("predict", models["table"], rows, "--tta")
     assert code == 2 and "--tta (test-time augmentation) is for image models" in err
+
+
+def test_keep_copies_input_columns_in_front_of_the_predictions(
+    models: dict[str, Path], tmp_path: Path
+) -> None:
+    frame = binary_table(n_rows=300).head(6).assign(passenger=[f"p{i}" for i in range(6)])
+    rows = tmp_path / "rows.csv"
+    frame.to_csv(rows, index=False)
+    code, out, err = _run("predict", models["table"], rows, "--keep", "passenger, color")
+    assert code == 0, err
+    table = pd.read_csv(io.StringIO(out))
+    assert list(table.columns[:3]) == ["passenger", "color", "prediction"]
+    assert table["passenger"].tolist() == frame["passenger"].tolist()
+    code, _, err = _run("predict", models["table"], rows, "--keep", "id")
+    assert code == 2 and "--keep names 'id', not a column of" in err and "passenger" in err
+    texts = tmp_path / "texts.csv"
+    reviews(4).assign(review_id=[10, 11, 12, 13]).to_csv(texts, index=False)
+    code, out, err = _run("predict", models["texts"], texts, "--keep", "review_id")
+    assert code == 0 and pd.read_csv(io.StringIO(out))["review_id"].tolist() == [10, 11, 12, 13], err
+    code, _, err = _run("predict", models["texts"], "-", "--keep", "review_id", stdin=b"great film\n")
+    assert code == 2 and "texts on '-' have none" in err

@@ -42,6 +42,13 @@ def predict(
             "U+FFFD instead of stopping ('strict')."
         ),
     ] = "strict",
+    keep: Annotated[
+        str | None,
+        typer.Option(
+            help="Tables: comma-separated input columns to copy into the output before the predictions, e.g. "
+            "an ID (PassengerId)."
+        ),
+    ] = None,
 ) -> None:
     """Predict labels and probabilities for new rows, images or texts, with the training preprocessing.
 
@@ -57,20 +64,32 @@ def predict(
         if encoding_errors not in ("strict", "replace"):
             raise ConfigError(f"--encoding-errors must be 'strict' or 'replace', got {encoding_errors!r}")
         predictor = load(model)
+        kept = [name.strip() for name in (keep or "").split(",") if name.strip()]
         if ((getattr(predictor, "metadata", None) or {}).get("task") or {}).get("kind") == "language_model":
+            if kept:
+                raise ConfigError(
+                    "--keep is for table models; a language model's scores keep the line number"
+                )
             emit_table(_score_texts(predictor, data, encoding, encoding_errors), out, "scored texts")
             return
         refuse_language_model(getattr(predictor, "metadata", None), model, "trainwell predict")
         application = getattr(predictor, "application", None)
         if tta and application != "vision":
             raise ConfigError("--tta (test-time augmentation) is for image models; drop it")
-        if getattr(getattr(predictor, "task", None), "kind", None) == "tagging":
+        tagger = getattr(getattr(predictor, "task", None), "kind", None) == "tagging"
+        if kept and (application == "vision" or tagger):
+            raise ConfigError(
+                "--keep copies columns of an input table; images and tagged sentences have none"
+            )
+        if kept and str(data[0]) == "-" and application == "text":
+            raise ConfigError("--keep copies columns of an input table; texts on '-' have none")
+        if tagger:
             from trainwell.cli._tagging import predict_tags
 
             predict_tags(predictor, data, out, encoding, encoding_errors)
             return
         if application == "text":
-            predictions = _predict_texts(predictor, data, encoding, encoding_errors)
+            predictions = _predict_texts(predictor, data, encoding, encoding_errors, kept)
         elif application == "vision":
             from trainwell.vision.predictor import expand_image_paths
 
@@ -83,7 +102,9 @@ def predict(
             rows = _read_rows(predictor, data[0], encoding)
             if not allow_missing_columns:
                 _check_input_columns(getattr(predictor, "input_names", []), rows, data[0])
-            predictions = predictor.predict(rows, allow_missing_columns=allow_missing_columns)
+            predictions = _with_kept(
+                predictor.predict(rows, allow_missing_columns=allow_missing_columns), rows, kept, data[0]
+            )
         emit_table(predictions, out, "predictions")
 
     guarded(run)
@@ -170,7 +191,28 @@ def _score_texts(predictor: Any, data: list[Path], encoding: str, errors: str) -
     return scores
 
 
-def _predict_texts(predictor: Any, data: list[Path], encoding: str, errors: str) -> Any:
+def _with_kept(predictions: Any, rows: Any, kept: list[str], source: Path) -> Any:
+    """``predictions`` with the input columns ``kept`` copied in front, row for row."""
+    if not kept:
+        return predictions
+    from trainwell.core.errors import DataError
+    from trainwell.data.io import list_columns
+
+    absent = [name for name in kept if name not in rows.columns]
+    if absent:
+        raise DataError(
+            f"--keep names {', '.join(repr(n) for n in absent)}, not a column of {source}; columns are: "
+            f"{list_columns([str(c) for c in rows.columns])}"
+        )
+    clashes = [name for name in kept if name in predictions.columns]
+    if clashes:
+        raise DataError(f"--keep {', '.join(clashes)}: the output already has a column of that name")
+    import pandas as pd
+
+    return pd.concat([rows[kept].reset_index(drop=True), predictions.reset_index(drop=True)], axis=1)
+
+
+def _predict_texts(predictor: Any, data: list[Path], encoding: str, errors: str, kept: list[str]) -> Any:
     from trainwell.core.errors import ConfigError
 
     if len(data) != 1:
@@ -188,7 +230,7 @@ def _predict_texts(predictor: Any, data: list[Path], encoding: str, errors: str)
 
     rows = read_table(data[0], encoding=encoding)
     _check_input_columns(predictor.input_names, rows, data[0], can_allow=False)
-    return predictor.predict(rows)
+    return _with_kept(predictor.predict(rows), rows, kept, data[0])
 
 
 def _check_input_columns(needed: list[str], rows: Any, source: Path, *, can_allow: bool = True) -> None:
