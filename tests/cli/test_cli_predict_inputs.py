@@ -164,3 +164,15 @@ def test_keep_copies_input_columns_in_front_of_the_predictions(
     assert code == 0 and pd.read_csv(io.StringIO(out))["review_id"].tolist() == [10, 11, 12, 13], err
     code, _, err = _run("predict", models["texts"], "-", "--keep", "review_id", stdin=b"great film\n")
     assert code == 2 and "texts on '-' have none" in err
+
+
+def test_an_export_on_synthetic_rows_says_what_it_replaced(models: dict[str, Path], tmp_path: Path) -> None:
+    rows = tmp_path / "rows.csv"
+    binary_table(n_rows=300).to_csv(rows, index=False)
+    code, out, err = _run("export", models["table"], "--data", rows)
+    assert code == 0 and "note:" not in out, err
+    code, out, err = _run("export", models["table"])
+    assert code == 0, err
+    assert "note: the model.onnx this replaced had been checked on 300 given rows; pass --data" in out
+    code, out, _ = _run("export", models["table"])  # replacing one checked on synthetic rows: nothing to say
+    assert code == 0 and "note:" not in out

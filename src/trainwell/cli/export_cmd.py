@@ -48,6 +48,7 @@ def export(
             raise ConfigError("nothing to export: ONNX is the only format so far; drop --no-onnx")
         inputs: Any = None
         sources = list(data or [])
+        previous = _previous_check(model) if not sources else None
         if sources:
             from trainwell.export import read_metadata
 
@@ -103,8 +104,31 @@ def export(
             f"({relative}tolerance {tolerance:.0e}), in {report.seconds:.1f} s",
             soft_wrap=True,
         )
+        if previous is not None:
+            out_console.print(
+                f"note: the model.onnx this replaced had been checked on {previous}; pass --data to check this "
+                "one on real data too",
+                soft_wrap=True,
+            )
 
     guarded(run)
+
+
+def _previous_check(model: Path) -> str | None:
+    """What the model directory's current ``model.onnx`` was checked on, when that was real data (``"512 given
+    rows"``); ``None`` otherwise, or when there is none."""
+    from trainwell.core.errors import UserError
+    from trainwell.export import read_metadata
+
+    try:
+        entry = read_metadata(model).get("onnx") or {}
+    except UserError:
+        return None
+    checked_on = str(entry.get("checked_on", ""))
+    if not checked_on.startswith("given") or not (model / "model.onnx").is_file():
+        return None
+    count = entry.get("n_rows_checked") or entry.get("n_tokens_checked")
+    return f"{count} {checked_on}" if count else checked_on
 
 
 def _check_inputs(metadata: dict[str, Any], sources: list[Path], encoding: str) -> Any:
