@@ -15,6 +15,7 @@ pytestmark = pytest.mark.slow
         (("fit", "data.csv", "--target", "y", "--epochs", "abc"), "error: Invalid value for '--epochs'"),
         (("frobnicate",), "error: No such command 'frobnicate'."),
         (("evaluate", "data.csv", "--target", "y", "--seed", "-1"), "error: Invalid value for '--seed'"),
+        (("recommend", "model", "3", "--top", "0"), "error: Invalid value for '--top'"),
     ],
 )
 def test_usage_errors_are_one_line(args: tuple[str, ...], expected: str) -> None:

@@ -221,7 +221,7 @@ def test_the_command_line_fits_recommends_and_exports_onnx(ease_dir: Path, tmp_p
     assert "hit@10_ease" not in result.output
     result = runner.invoke(app, ["recommend", str(out), "u0-1", "--seen", str(table), "--top", "3"])
     assert result.exit_code == 0, result.output
-    assert all(0 <= int(line.split(",")[2]) < 100 for line in result.output.strip().splitlines()[1:])
+    assert all(0 <= int(line.split(",")[2]) < 100 for line in result.stdout.strip().splitlines()[1:])
     # Without --seen the model's own record of the training items leaves them out, and says so.
     chose = seen_in_training(trainwell.load(out), "u0-1")
     result = runner.invoke(app, ["recommend", str(out), "u0-1", "--top", "1000"])

@@ -96,21 +96,26 @@ def recommend(
                 raise ConfigError("name at least one user id, e.g. trainwell recommend model/ 196")
             rated = _seen_items(predictor, seen, encoding) if seen is not None else {}
             parts = []
-            left_out = 0
+            left_out = from_seen = 0
+            known_items = set(predictor.recipe.items)
             for user in users:
                 exclude = rated.get(_key(user), ())
                 ranking = predictor.recommend(user, k=top, exclude=exclude, include_seen=include_seen)
                 ranking.insert(0, predictor.recipe.user_col, user)
                 parts.append(ranking)
-                left_out += int(ranking.attrs.get("seen_left_out", 0))
+                left_out += int(ranking.attrs.get("seen_left_out", 0))  # not counting those --seen names too
+                from_seen += len({_key(item) for item in exclude} & known_items)
             table = pd.concat(parts, ignore_index=True)
-            if left_out:
-                err_console.print(
-                    f"left out {left_out:,} items these users already chose in the data the model was fitted "
-                    "on (it keeps them); --include-seen keeps them",
-                    soft_wrap=True,
-                    markup=False,
+            if left_out or from_seen:
+                kept = "; --include-seen keeps what the model keeps" if left_out else ""
+                said = (
+                    f"left out {left_out + from_seen:,} items these users already chose: {from_seen:,} in --seen, "
+                    f"{left_out:,} more from the data the model was fitted on (it keeps them){kept}"
+                    if seen is not None
+                    else f"left out {left_out:,} items these users already chose in the data the model was fitted "
+                    "on (it keeps them); --include-seen keeps them"
                 )
+                err_console.print(said, soft_wrap=True, markup=False)
         emit_table(table, out)
 
     guarded(run)
