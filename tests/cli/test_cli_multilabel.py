@@ -83,7 +83,7 @@ def test_evaluate_takes_several_flag_columns_for_texts(tmp_path: Path) -> None:
     path = tmp_path / "flags.csv"
     frame.drop(columns=["tags"]).to_csv(path, index=False)
     said = _invoke("evaluate", path, "--text", "text", "--target", "hot,busy", "--cv", "2", "--epochs", "2")
-    assert "2-fold cross-validation (multilabel, 240 rows)" in said and "tf-idf + logistic" in said
+    assert "2-fold cross-validation (multilabel, 240 texts)" in said and "tf-idf + logistic" in said
     assert "every model here decides each label at 0.5" in said
 
 

@@ -78,7 +78,7 @@ def test_the_command_line_prints_the_baselines_beside_the_model(tmp_path: Path) 
     ]
     result = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    assert "3-fold cross-validation (regression, 2000 rows)" in result.stdout
+    assert "3-fold cross-validation (regression, 2,000 rows)" in result.stdout
     assert "user + item biases" in result.stdout and "warning:" not in result.stdout
 
 
