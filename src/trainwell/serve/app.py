@@ -31,8 +31,7 @@ from __future__ import annotations
 import inspect
 import json
 import os
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -163,27 +162,14 @@ def create_app(
 
         runners["text"] = predict_tagged
     run_batch = partial(runners.get(predictor.application, predict_rows), predictor)
-    batcher: MicroBatcher[Any, dict[str, Any] | None] = MicroBatcher(
-        run_batch,
-        max_batch=config.max_batch,
-        max_wait_s=config.batch_wait_ms / 1000,
-        thread_initializer=partial(torch.set_num_threads, threads) if threads else None,
-    )
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await batcher.start()
-        try:
-            yield
-        finally:
-            await batcher.aclose()
+    batcher: MicroBatcher[Any, dict[str, Any] | None] = server_batcher(run_batch, config)
 
     task = predictor.task
     app = FastAPI(
         title=f"trainwell model: {task.kind} prediction of {', '.join(task.target_names) or 'the target'}",
         version=trainwell.__version__,
         description=_description(predictor),
-        lifespan=lifespan,
+        lifespan=batcher.lifespan,
     )
     app.state.predictor, app.state.config, app.state.backend = predictor, config, used_backend
     app.state.batcher, app.state.batch_stats = batcher, batcher.stats
@@ -194,6 +180,16 @@ def create_app(
     add_routes = routes.get(predictor.application, _add_routes)
     add_routes(app, predictor, config, batcher, used_backend)
     return app
+
+
+def server_batcher(run_batch: Callable[[list[Any]], Any], config: ServeConfig) -> MicroBatcher[Any, Any]:
+    """The batcher of a server's model calls, set as ``config`` says (batch size, wait, model threads)."""
+    return MicroBatcher(
+        run_batch,
+        max_batch=config.max_batch,
+        max_wait_s=config.batch_wait_ms / 1000,
+        thread_initializer=partial(torch.set_num_threads, config.threads) if config.threads else None,
+    )
 
 
 def _predictor_and_backend(

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -149,6 +149,18 @@ class MicroBatcher(Generic[ItemT, ResultT]):
         self._pending.append(_Request(items, future))
         wake.set()
         return await future
+
+    def lifespan(self, app: Any) -> contextlib.AbstractAsyncContextManager[None]:
+        """A FastAPI ``lifespan=``: the worker starts with the application and stops with it."""
+        return self._serving()
+
+    @contextlib.asynccontextmanager
+    async def _serving(self) -> AsyncIterator[None]:
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.aclose()
 
     async def start(self) -> None:
         """Start the worker in the running event loop (:meth:`submit` also starts it when needed)."""

@@ -13,8 +13,7 @@ from __future__ import annotations
 import json
 import math
 import threading
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from functools import partial
 from typing import Annotated, Any
 
@@ -107,23 +106,10 @@ def create_lm_app(predictor: Any, config: ServeConfig) -> FastAPI:
     """The application serving the language model of ``predictor`` (an ``LMPredictor``).
 
     ``app.state.batcher`` and ``app.state.batch_stats`` are those of ``/score``."""
-    import torch
+    from trainwell.serve.app import server_batcher
 
     lock = threading.Lock()  # the model's hidden state serves one call at a time
-    batcher: MicroBatcher[str, dict[str, Any]] = MicroBatcher(
-        partial(score_rows, predictor, lock),
-        max_batch=config.max_batch,
-        max_wait_s=config.batch_wait_ms / 1000,
-        thread_initializer=partial(torch.set_num_threads, config.threads) if config.threads else None,
-    )
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await batcher.start()
-        try:
-            yield
-        finally:
-            await batcher.aclose()
+    batcher: MicroBatcher[str, dict[str, Any]] = server_batcher(partial(score_rows, predictor, lock), config)
 
     app = FastAPI(
         title="trainwell model: a language model",
@@ -133,7 +119,7 @@ def create_lm_app(predictor: Any, config: ServeConfig) -> FastAPI:
             '{"prompt": "...", "n_words": 50} for a continuation; POST texts to /score as {"texts": ["...", ...]} '
             "for how likely the model finds each. GET /metadata lists the vocabulary and the limits."
         ),
-        lifespan=lifespan,
+        lifespan=batcher.lifespan,
     )
     app.state.predictor, app.state.config, app.state.backend = predictor, config, "torch"
     app.state.batcher, app.state.batch_stats = batcher, batcher.stats
