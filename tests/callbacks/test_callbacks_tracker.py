@@ -138,6 +138,28 @@ def test_save_best_restores_the_best_epoch_and_writes_it(tmp_path: Path) -> None
     for key, value in saved.items():
         assert torch.equal(value, per_epoch.weights[1][key])
     assert [p.name for p in (tmp_path / "best").iterdir()] == ["model.safetensors"]  # no temp file left
+    assert learn.final_row is learn.history[1]  # what the model now is: reported as such
+
+
+def test_an_export_after_a_restore_reports_the_restored_epoch(tmp_path: Path) -> None:
+    import json
+
+    import pandas as pd
+
+    from trainwell.tabular import tabular_data, tabular_learner
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=200), "c": rng.choice(list("abc"), 200)})
+    frame["y"] = 2 * frame["x"] + rng.normal(size=200) * 0.1
+    learn = tabular_learner(tabular_data(frame, "y"), progress=False)
+    learn.fit(4, 0.01, callbacks=[Scripted("valid_loss", [3.0, 1.0, 2.0, 4.0]), SaveBest()])
+    training = json.loads((learn.export(tmp_path / "m") / "trainwell.json").read_text())["training"]
+    assert training["final"]["valid_loss"] == 1.0 and training["final"]["epoch"] == 1
+    assert training["weights_from_epoch"] == 2 and training["epochs"] == 4
+    learn.fit(1, 0.01)  # a later fit's weights are its own last epoch's again
+    assert learn.final_row is learn.history[-1]
+    training = json.loads((learn.export(tmp_path / "m") / "trainwell.json").read_text())["training"]
+    assert "weights_from_epoch" not in training
 
 
 def test_save_best_without_restore_keeps_the_last_weights() -> None:
@@ -148,6 +170,7 @@ def test_save_best_without_restore_keeps_the_last_weights() -> None:
     assert best.best_epoch == 0
     assert torch.equal(learn.model.weight, per_epoch.weights[2]["weight"])
     assert torch.equal(best.best_state["weight"], per_epoch.weights[0]["weight"])
+    assert learn.final_row is learn.history[-1]
 
 
 def test_save_best_also_restores_after_an_early_stop() -> None:

@@ -198,6 +198,15 @@ class SaveBest(TrackerCallback):
     def after_fit(self, learn: Learner) -> None:
         if self.restore and self.best_state is not None:
             learn.model.load_state_dict(self.best_state)
+            # The model now holds that epoch's weights: what it reports (exports, summaries) is that row.
+            fit = learn.recorder.fit_count
+            rows = [
+                i
+                for i, row in enumerate(learn.history)
+                if row.get("fit") == fit and row.get("epoch") == self.best_epoch
+            ]
+            if rows:
+                learn.weights_row = rows[-1]
 
 
 def _finite(value: Any) -> float | None:

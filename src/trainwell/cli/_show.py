@@ -39,11 +39,13 @@ def show_metrics(learn: Any, console: Console, thresholds: ThresholdSummary | No
     """
     if not learn.history:
         return
-    row = learn.history[-1]
+    row = learn.final_row
     validated = "valid_loss" in row
     title = "Validation results" if validated else "Training results (no validation rows, so no metrics)"
     epochs = len(learn.history)
-    table = Table(title=f"{title} ({learn.task.kind}, {epochs} epoch{'' if epochs == 1 else 's'})")
+    restored = getattr(learn, "weights_row", None)
+    kept = f"; the weights of epoch {restored + 1}" if restored is not None and restored != epochs - 1 else ""
+    table = Table(title=f"{title} ({learn.task.kind}, {epochs} epoch{'' if epochs == 1 else 's'}{kept})")
     table.add_column("metric")
     table.add_column("value", justify="right")
     table.add_column("95% CI", justify="right")
@@ -329,6 +331,8 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
     training = metadata.get("training", {})
     final = training.get("final", {})
     table.add_row("epochs", str(training.get("epochs")))
+    if training.get("weights_from_epoch"):  # SaveBest loaded an earlier epoch back: its row is the "final"
+        table.add_row("weights", f"epoch {training['weights_from_epoch']}'s (the best one, loaded back)")
     budget = training.get("time_budget")
     if isinstance(budget, dict) and budget.get("summary"):
         table.add_row("time budget", str(budget["summary"]))

@@ -93,7 +93,7 @@ def _show_tagging(result: Any) -> None:
                 str(row["support"]),
             )
         out_console.print(fold_cells(table))
-    row = learn.history[-1] if learn.history else {}
+    row = learn.final_row
     for name in ("entity_f1", "tag_accuracy"):
         score, bar = row.get(name), row.get(f"{name}_baseline")
         if isinstance(score, float) and isinstance(bar, float) and score <= bar:

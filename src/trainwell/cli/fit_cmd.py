@@ -473,7 +473,7 @@ def _fit_language_model(
         time_budget=time_budget,
     )
     say_budget(learn.time_budget, out_console)
-    row = learn.history[-1] if learn.history else {}
+    row = learn.final_row
     perplexity, bar = row.get("perplexity"), row.get("perplexity_baseline")
     shown = f"validation perplexity {perplexity:.1f}" if isinstance(perplexity, float) else "trained"
     if isinstance(bar, float):

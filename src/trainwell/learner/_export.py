@@ -40,11 +40,21 @@ def learner_metadata(learn: Learner) -> dict[str, Any]:
             else getattr(learn.opt_name, "__name__", "custom"),
             "metrics": [metric.name for metric in learn.metrics],
             "epochs": len(history),
-            "final": history[-1] if history else {},
+            "final": _clean(learn.final_row) if history else {},
+            **_weights_epoch(learn),
             "history": history,
             **extra,
         },
     }
+
+
+def _weights_epoch(learn: Learner) -> dict[str, int]:
+    """``{"weights_from_epoch": n}`` (counted from 1 over every fit) when the weights are an earlier epoch's
+    than the last (:class:`~trainwell.callbacks.SaveBest` loaded them back); else nothing."""
+    row = getattr(learn, "weights_row", None)
+    if row is None or row == len(learn.history) - 1:
+        return {}
+    return {"weights_from_epoch": int(row) + 1}
 
 
 def export_learner(learn: Learner, path: str | Path, *, extra_files: dict[str, bytes] | None = None) -> Path:

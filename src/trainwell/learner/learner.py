@@ -136,6 +136,7 @@ class Learner:
 
     # ----------------------------------------------------------------------------------------------- state
     def _reset_state(self) -> None:
+        self.weights_row: int | None = None  # set by a callback that loads an earlier epoch's weights
         self.epoch = 0
         self.n_epochs = 0
         self.iteration = 0
@@ -163,6 +164,17 @@ class Learner:
         """One row per finished epoch: losses, metrics (with several regression targets, each target's too:
         ``"rmse[price]"``), learning rate and time."""
         return self.recorder.history
+
+    @property
+    def final_row(self) -> dict[str, Any]:
+        """The history row that describes the model's weights now: the last epoch's, or the row of the epoch
+        whose weights a callback loaded back at the end of the fit (:class:`~trainwell.callbacks.SaveBest`).
+        What the model directory, the fit's summary and ``run.metrics`` report. ``{}`` before any epoch."""
+        history = self.recorder.history
+        row = getattr(self, "weights_row", None)
+        if row is not None and 0 <= row < len(history):
+            return history[row]
+        return history[-1] if history else {}
 
     # ------------------------------------------------------------------------------------- callbacks
     def add_callbacks(self, *callbacks: Callback) -> Learner:

@@ -41,8 +41,9 @@ class FitRun:
 
     @property
     def metrics(self) -> dict[str, Any]:
-        """The last epoch's history row."""
-        return dict(self.learn.history[-1]) if self.learn.history else {}
+        """The history row of the model's weights: the last epoch's, or the one a callback such as SaveBest
+        loaded back (:attr:`Learner.final_row`)."""
+        return dict(self.learn.final_row)
 
 
 def check_fit_settings(epochs: int | None, lr: float | None, out: str | Path | None) -> None:
