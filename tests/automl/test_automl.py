@@ -52,7 +52,9 @@ def test_the_search_starts_from_the_defaults_and_keeps_the_best_model_exactly(
 
 
 def test_a_pruned_trial_stops_at_the_first_report(table: pd.DataFrame) -> None:
-    result = tune_table(table, "income", n_trials=3, pruner=PruneAllButTheFirst())
+    result = tune_table(
+        table, "income", n_trials=3, pruner=PruneAllButTheFirst(), timeout="10m"
+    )  # a duration
     states = [t["state"] for t in result.trials]
     assert states == ["complete", "pruned", "pruned"]
     for trial in result.study.trials[1:]:
@@ -70,7 +72,8 @@ def test_nothing_finished_is_an_error(table: pd.DataFrame) -> None:
     ("settings", "message"),
     [
         ({"n_trials": 0}, "--trials must be a whole number"),
-        ({"timeout": -5}, "--timeout must be a positive"),
+        ({"timeout": -5}, "timeout -5 is not a duration longer than zero"),
+        ({"timeout": "8 seconds"}, "timeout '8 seconds' is not a duration longer than zero"),
         ({"metric": "rmse"}, "does not score a binary task here; use one of: accuracy, roc_auc, f1"),
         ({"valid_pct": 0}, "needs validation rows"),
     ],

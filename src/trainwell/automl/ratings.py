@@ -48,7 +48,7 @@ def tune_ratings(
     rating: str | None = None,
     arch: str = "dot_bias",
     n_trials: int = 20,
-    timeout: float | None = None,
+    timeout: float | str | None = None,
     metric: str | None = None,
     out: str | Path | None = None,
     seed: int = 0,

@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from trainwell.callbacks.budget import TimeBudget, format_duration
+from trainwell.callbacks.budget import TimeBudget, format_duration, parse_duration
 from trainwell.core.errors import ConfigError, UserError
 from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
@@ -148,7 +148,7 @@ def tune_table(
     target: str | Sequence[str],
     *,
     n_trials: int = 20,
-    timeout: float | None = None,
+    timeout: float | str | None = None,
     metric: str | None = None,
     out: str | Path | None = None,
     seed: int = 0,
@@ -162,7 +162,7 @@ def tune_table(
     Args:
         source, target, data_kwargs: As for :func:`~trainwell.fit_table` (``valid_pct``, ``valid_col``...).
         n_trials: Trials to run, the defaults' included.
-        timeout: Seconds the whole search may take, data reading included (the trial running when time runs
+        timeout: Seconds (or a duration such as ``"10m"``) the whole search may take, data reading included (the trial running when time runs
             short is fitted to what is left; see the module docstring).
         metric: The validation metric to optimise (default per task, see the module docstring).
         out: Model directory for the best settings' model, with ``tuning.json``.
@@ -213,17 +213,17 @@ class Space:
     run_class: type[FitRun]
 
 
-def check_search_settings(n_trials: int, timeout: float | None, out: str | Path | None) -> None:
+def check_search_settings(n_trials: int, timeout: float | str | None, out: str | Path | None) -> None:
     """Refuse a search's settings, and a missing Optuna, before any data is read."""
     import_optuna()
     if isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1:
         raise ConfigError(f"--trials must be a whole number of at least 1, got {n_trials!r}")
-    if timeout is not None and not timeout > 0:
-        raise ConfigError(f"--timeout must be a positive number of seconds, got {timeout}")
+    if timeout is not None:
+        parse_duration(timeout, "timeout")  # seconds, or a duration such as "10m": refused in one line
     check_fit_settings(None, None, out)
 
 
-def search_budget(timeout: float | None) -> TimeBudget | None:
+def search_budget(timeout: float | str | None) -> TimeBudget | None:
     """The time budget of a whole search, counting from now (``None`` without a timeout)."""
     return None if timeout is None else TimeBudget(timeout).start()
 

@@ -41,7 +41,7 @@ def tune_tagger(
     tag_col: str | int | None = None,
     valid: Any = None,
     n_trials: int = 20,
-    timeout: float | None = None,
+    timeout: float | str | None = None,
     metric: str | None = None,
     out: str | Path | None = None,
     seed: int = 0,
