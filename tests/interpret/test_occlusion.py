@@ -72,3 +72,17 @@ def test_bad_input_is_a_clear_error() -> None:
         occlusion_map(Holder(), torch.ones(2, 3, 8, 8))
     with pytest.raises(ConfigError, match="must fit"):
         occlusion_map(Holder(), torch.ones(3, 8, 8), patch=20)
+
+
+def test_a_learner_of_another_application_is_refused_in_one_line() -> None:
+    from types import SimpleNamespace
+
+    from trainwell.core.errors import ConfigError
+
+    table_learner = SimpleNamespace(
+        model=TopLeftDetector(), task=Holder().task, data=SimpleNamespace(application="tabular")
+    )
+    with pytest.raises(
+        ConfigError, match="occlusion_map explains an image model's predictions; this learner is a tabular"
+    ):
+        occlusion_map(table_learner, torch.ones(3, 32, 32))

@@ -74,6 +74,12 @@ def occlusion_map(
     """
     model = getattr(learn, "model", learn)
     task = getattr(learn, "task", None)
+    application = getattr(getattr(learn, "data", None), "application", None)
+    if application not in (None, "vision"):
+        raise ConfigError(
+            f"occlusion_map explains an image model's predictions; this learner is a {application} one (for a "
+            "table's columns: trainwell.report.permutation_importance)"
+        )
     if image.ndim != 3:
         raise ConfigError(f"occlusion_map takes one image (C, H, W), got shape {tuple(image.shape)}")
     tensor = next(iter([*model.parameters(), *model.buffers()]), None)

@@ -119,6 +119,11 @@ def get_metric(
         >>> get_metric("auc", "binary").name
         'roc_auc'
     """
+    if not isinstance(name, str):
+        raise ConfigError(
+            f"a metric is a name such as 'accuracy' (see trainwell.metrics.list_metrics()) or a Metric object "
+            f"(subclass trainwell.metrics.Metric: reset, update, compute), got {name!r}"
+        )
     canonical = _resolve(name)
     check_task(task)
     entry = metrics.entry(canonical)
