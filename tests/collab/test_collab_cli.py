@@ -254,7 +254,7 @@ def test_seen_table_without_the_item_column_is_refused(model_dir: Path, tmp_path
         (["--item", "nope"], "item column 'nope' not found"),
         (["--item", "sku", "--arch", "xresnet18"], "--arch xresnet18 is not a recommender"),
         (["--item", "sku", "--task", "multiclass"], "--task 'multiclass' does not fit ratings"),
-        (["--item", "sku", "--epochs", "0"], "--epochs must be at least 1, got 0"),
+        (["--item", "sku", "--epochs", "0"], "epochs (--epochs) must be a whole number of at least 1, got 0"),
     ],
 )
 def test_fit_mistakes_are_one_line_and_exit_2(

@@ -3,6 +3,8 @@ the unseen-id row, and that training recovers a known low-rank model."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -186,10 +188,13 @@ def test_collab_learner_refuses_other_data() -> None:
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
-    [({"epochs": 0}, "--epochs must be at least 1, got 0"), ({"lr": 0.0}, "--lr must be between 0 and 10")],
+    [
+        ({"epochs": 0}, "epochs (--epochs) must be a whole number of at least 1, got 0"),
+        ({"lr": 0.0}, "lr (--lr) must be between 0 and 10"),
+    ],
 )
 def test_fit_ratings_refuses_bad_settings_before_training(kwargs: dict, message: str) -> None:
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
         fit_ratings(low_rank_ratings(n_ratings=100).frame, progress=False, **kwargs)
 
 

@@ -7,6 +7,7 @@ directories look the same and are written the same careful way.
 from __future__ import annotations
 
 import io
+import numbers
 import os
 import tempfile
 from collections.abc import Sequence
@@ -48,10 +49,17 @@ class FitRun:
 
 def check_fit_settings(epochs: int | None, lr: float | None, out: str | Path | None) -> None:
     """Refuse a pipeline's settings before any data is read: epochs, learning rate, model directory."""
-    if epochs is not None and epochs < 1:
-        raise ConfigError(f"--epochs must be at least 1, got {epochs}")
+    if epochs is not None and (
+        isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1
+    ):
+        raise ConfigError(f"epochs (--epochs) must be a whole number of at least 1, got {epochs!r}")
+    if lr is not None and (isinstance(lr, bool) or not isinstance(lr, numbers.Real)):
+        raise ConfigError(
+            f"lr (--lr) must be one number, got {lr!r}; the pipeline sets each layer group's rate from it (for "
+            "rates of your own per group, build the learner and call fit_one_cycle(epochs, slice(low, high)))"
+        )
     if lr is not None and not 0 < lr < 10:
-        raise ConfigError(f"--lr must be between 0 and 10, got {lr}")
+        raise ConfigError(f"lr (--lr) must be between 0 and 10, got {lr}")
     if out is not None:
         check_out_dir(Path(out))
 
