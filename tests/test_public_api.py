@@ -158,3 +158,26 @@ def test_importing_trainwell_first_sets_a_short_openmp_spin_unless_the_user_chos
     assert spin(probe, GOMP_SPINCOUNT="50000") == "50000"
     assert spin(probe, OMP_WAIT_POLICY="ACTIVE") == "None"
     assert spin("import torch; " + probe) == "None"  # too late once torch is loaded: left alone
+
+
+def test_the_pipelines_take_their_inputs_alike(tmp_path: Path) -> None:
+    """Labels beside an array as image_data takes them, target= for ratings as for the other pipelines, and
+    predict on every loaded model (a language model's is its scores)."""
+    import numpy as np
+
+    from ratings_support import low_rank_ratings
+    from text_samples import stories
+
+    images = np.random.default_rng(0).integers(0, 255, (40, 12, 12), dtype=np.uint8)
+    run = trainwell.fit_images(images, [0, 1] * 20, epochs=1, progress=False, augmentation="none")
+    assert run.data.task.kind == "binary"
+    frame = low_rank_ratings(n_ratings=300).frame
+    assert (
+        trainwell.fit_ratings(frame, target="rating", epochs=1, progress=False).data.task.kind == "regression"
+    )
+    with pytest.raises(trainwell.ConfigError, match="name the same thing"):
+        trainwell.fit_ratings(frame, target="rating", rating="stars", progress=False)
+    lm = trainwell.fit_language_model(stories(60), out=tmp_path / "lm", epochs=1, progress=False, batch_size=4,
+                                      bptt=8, learner_kwargs={"emb_size": 8, "hidden_size": 8, "n_layers": 1})  # fmt: skip
+    scores = trainwell.load(tmp_path / "lm").predict(["name1 saw the cat ."])
+    assert list(scores.columns) == ["tokens", "unknown", "log_prob", "perplexity"] and lm is not None

@@ -15,6 +15,7 @@ import pandas as pd
 from trainwell.callbacks.budget import TimeBudget, start_budget
 from trainwell.collab.data import ratings_data
 from trainwell.collab.learner import collab_learner, default_settings
+from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.distributed import maybe_distribute
 from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
@@ -41,6 +42,7 @@ def fit_ratings(
     user: str | None = None,
     item: str | None = None,
     rating: str | None = None,
+    target: str | None = None,
     out: str | Path | None = None,
     arch: str = "dot_bias",
     n_factors: int = 50,
@@ -55,7 +57,9 @@ def fit_ratings(
 ) -> RatingsRun:
     """Train a recommender on a ratings table the recommended way and write it to ``out`` (when given).
 
-    ``data_kwargs`` go to :func:`~trainwell.collab.ratings_data` (``valid_pct``, ``valid_col``, ``task``,
+    ``target`` is another name for ``rating`` (the column to predict), as the other pipelines and the command
+    line's ``--target`` call it. ``data_kwargs`` go to :func:`~trainwell.collab.ratings_data` (``valid_pct``,
+    ``valid_col``, ``task``,
     ``batch_size``, ``implicit``...). The learning rate and weight decay default to values measured on
     MovieLens (the learning-rate finder reads a sparse embedding model poorly); epochs follow the table's size.
     With ``time_budget`` (seconds, or ``"10m"``...: :class:`~trainwell.callbacks.TimeBudget`), training ends
@@ -63,6 +67,9 @@ def fit_ratings(
     closed form, has no epochs to cut).
     """
     check_fit_settings(epochs, lr, out)
+    if target is not None and rating is not None and target != rating:
+        raise ConfigError(f"rating={rating!r} and target={target!r} name the same thing: pass one of them")
+    rating = rating if rating is not None else target
     budget = start_budget(time_budget)
     seed_everything(seed)
     data = ratings_data(source, user=user, item=item, rating=rating, seed=seed, **data_kwargs)

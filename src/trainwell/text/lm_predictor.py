@@ -283,6 +283,11 @@ class LMPredictor(Generates):
         return score_model(self.model, held_out, name=name, cache=self.recipe.cache if cache else None)
 
     @torch.no_grad()
+    def predict(self, texts: Sequence[str]) -> pd.DataFrame:
+        """What ``predict`` means for a language model, as ``trainwell predict`` reads it: how likely it finds
+        each text (:meth:`score_texts`)."""
+        return self.score_texts(texts)
+
     def score_texts(self, texts: Sequence[str], *, max_tokens: int = SCORE_TOKENS) -> pd.DataFrame:
         """Each text scored on its own, from a fresh hidden state: how likely the model finds it.
 

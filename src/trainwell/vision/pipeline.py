@@ -34,6 +34,7 @@ def default_epochs(n_batches: int) -> int:
 
 def fit_images(
     source: Any,
+    labels: Any = None,
     *,
     out: str | Path | None = None,
     arch: str = "auto",
@@ -57,7 +58,8 @@ def fit_images(
     ``recipe="speedrun"`` trains small photos the way the CIFAR-10 speed records do
     (:mod:`trainwell.vision.speedrun`: whitened CNN, Nesterov SGD at batch 1024, label smoothing 0.2, flips and
     2-pixel shifts, 10 epochs); settings passed explicitly still win.
-    ``data_kwargs`` go to :func:`image_data` (``labels``, ``valid``, ``size``, ``batch_size``...).
+    ``labels`` (one per image) go with an array ``source``, as for :func:`image_data`; ``data_kwargs`` go to
+    it too (``valid``, ``size``, ``batch_size``...).
     Multi-label targets get a decision threshold per label chosen on the validation rows
     (``tune_thresholds=False``: 0.5 for every label). With ``time_budget`` (seconds, or ``"10m"``...:
     :class:`~trainwell.callbacks.TimeBudget`), training ends within that time of the call, the epochs cut and
@@ -74,7 +76,7 @@ def fit_images(
     lr_chosen = "lr" in learner_kwargs
     if recipe == "speedrun":
         arch, epochs, schedule = _speedrun_settings(arch, epochs, data_kwargs, learner_kwargs)
-    data = image_data(source, seed=seed, **data_kwargs)
+    data = image_data(source, labels, seed=seed, **data_kwargs)
     if recipe == "speedrun" and not batch_chosen:
         _fit_batch_to_data(data, learner_kwargs, scale_lr=not lr_chosen)
     learn = maybe_distribute(
