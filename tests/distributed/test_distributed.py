@@ -53,6 +53,9 @@ def test_two_processes_train_the_weights_one_process_trains(tmp_path: Path) -> N
     assert single.returncode == 0, single.stderr
     double = torchrun(JOB, tmp_path / "double", "20")
     assert double.returncode == 0, double.stderr[-3000:]
+    assert (
+        "find_unused_parameters=True was specified" not in double.stderr
+    )  # no wasted search for unused ones
     one = json.loads((tmp_path / "single" / "history.json").read_text())
     two = json.loads((tmp_path / "double" / "history.json").read_text())
     assert (one["world_size"], two["world_size"]) == (1, 2)
@@ -273,3 +276,13 @@ def test_every_process_gets_a_validation_batch() -> None:
     assert roomy.batch_size == 4
     with pytest.raises(ConfigError, match="the validation set has 1 rows for 2 processes"):
         _one_batch_each(TensorLoader((torch.zeros(1, 2), torch.zeros(1)), 8), 2)
+
+
+def test_a_model_with_unused_parameters_is_told_how_to_train(tmp_path: Path) -> None:
+    job = Path(__file__).with_name("ddp_unused_job.py")
+    refused = torchrun(job, tmp_path / "refused")
+    assert refused.returncode != 0
+    assert "distribute(learn, find_unused_parameters=True)" in refused.stderr
+    asked = torchrun(job, tmp_path / "asked", "find")
+    assert asked.returncode == 0, asked.stderr[-3000:]
+    assert json.loads((tmp_path / "asked" / "done.json").read_text()) == {"epochs": 2}

@@ -41,16 +41,20 @@ class DistributedTraining(Callback):
         -21
     )  # before the Recorder (-20) at every event: the combined numbers are in place when it reads them
 
+    def __init__(self, find_unused_parameters: bool = False) -> None:
+        self.find_unused_parameters = find_unused_parameters
+
     def before_fit(self, learn: Learner) -> None:
         from torch.nn.parallel import DistributedDataParallel
 
         if not any(p.requires_grad for p in learn.model.parameters()):
             raise ConfigError("every parameter is frozen; unfreeze some before a distributed fit")
         device_ids = [learn.device.index] if learn.device.type == "cuda" else None
-        # Unused parameters (a frozen body's, an embedding's padding row) are allowed: a model whose every
-        # parameter is used is only a little slower with the check on.
+        # Every built-in model uses every parameter that trains (a frozen body's take no part), so DDP's search
+        # for unused ones, an extra pass over the graph each step, is off unless asked for; a model that needs
+        # it fails on its second step with a one-line error saying so (Learner._one_batch).
         learn.forward_model = DistributedDataParallel(
-            learn.model, device_ids=device_ids, find_unused_parameters=True
+            learn.model, device_ids=device_ids, find_unused_parameters=self.find_unused_parameters
         )
 
     def after_train(self, learn: Learner) -> None:
@@ -93,12 +97,15 @@ def _combined_states(metric: Any) -> dict[str, torch.Tensor]:
     return combined
 
 
-def distribute(learn: Learner) -> Learner:
+def distribute(learn: Learner, *, find_unused_parameters: bool = False) -> Learner:
     """Prepare ``learn`` to be fitted by every process of the ``torchrun`` job; returns it.
 
     Joins the process group (from torchrun's variables), moves the model to this process's device, shards
     the training and validation loaders and adds :class:`DistributedTraining`. Every process must build the
     same Learner from the same data and seed, and call this before fitting.
+
+    ``find_unused_parameters=True`` is for a model of your own whose forward pass leaves some trained
+    parameters out (a branch taken only sometimes): DistributedDataParallel then looks for them every step.
 
     Raises:
         ConfigError: Not launched by torchrun; a loader that cannot be sharded (it has no ``rank``/``world_size``).
@@ -126,7 +133,7 @@ def distribute(learn: Learner) -> Learner:
             loader.even = False  # type: ignore[attr-defined]
             _one_batch_each(loader, size)
     if not any(isinstance(callback, DistributedTraining) for callback in learn.callbacks):
-        learn.add_callbacks(DistributedTraining())
+        learn.add_callbacks(DistributedTraining(find_unused_parameters))
         _own_random_streams(rank)
     return learn
 

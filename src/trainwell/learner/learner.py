@@ -420,7 +420,15 @@ class Learner:
                 # Validation runs the plain model: a wrapper's collectives (DDP's buffer broadcast) would hang
                 # when processes hold different numbers of validation batches.
                 wrapped = self.forward_model if self.training else None
-                self.pred = (wrapped or self.model)(*self.xb)
+                try:
+                    self.pred = (wrapped or self.model)(*self.xb)
+                except RuntimeError as error:
+                    if wrapped is not None and "find_unused_parameters" in str(error):
+                        raise ConfigError(
+                            "the model has trained parameters its forward pass did not use, which a distributed "
+                            "fit must be told of: distribute(learn, find_unused_parameters=True), or freeze them"
+                        ) from error
+                    raise
                 self._call(Event.after_pred)
                 self.loss = self.compute_loss(self.pred, self.yb)
             self.loss_grad = self.loss
