@@ -57,6 +57,19 @@ def test_an_entity_counts_only_with_its_type_and_both_ends() -> None:
         assert metric.compute() == pytest.approx(expected_f1)
 
 
+def test_no_entity_predicted_where_there_are_some_is_precision_zero_as_in_conlleval() -> None:
+    import math
+
+    gold = _padded([[1, 2, 0, 3, 4]])
+    precision, recall = EntityPrecision("tagging", classes=CLASSES), EntityRecall("tagging", classes=CLASSES)
+    for metric in (precision, recall):
+        metric.update(_padded([[0, 0, 0, 0, 0]]), gold)
+    assert precision.compute() == 0.0 and recall.compute() == 0.0
+    nothing = EntityPrecision("tagging", classes=CLASSES)
+    nothing.update(_padded([[0, 0]]), _padded([[0, 0]]))  # no entity on either side: nothing to score
+    assert math.isnan(nothing.compute())
+
+
 def test_per_type_scores_and_merging() -> None:
     first, second = EntityF1("tagging", classes=CLASSES), EntityF1("tagging", classes=CLASSES)
     first.update(_padded([[1, 2, 0]]), _padded([[1, 2, 0]]))

@@ -438,7 +438,9 @@ class Learner:
         except CancelBatch:
             pass
         if self.training:
-            self.iteration += 1  # batches completed: what after_batch and checkpoints see
+            self.iteration += (
+                1  # batches passed (a cancelled one too): what after_batch, schedules and checkpoints see
+            )
         self._call(Event.after_batch)
 
     def compute_loss(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

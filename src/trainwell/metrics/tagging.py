@@ -103,7 +103,10 @@ class EntityPrecision(_EntityMetric):
     description = "share of the predicted entities that are right, type and both ends"
 
     def _value(self, states: States) -> float:
-        return _scores(*self._totals(states))["precision"]
+        correct, predicted, actual = self._totals(states)
+        if predicted == 0 and actual > 0:
+            return 0.0  # a model that names no entity where there are some scores 0, as conlleval says
+        return _scores(correct, predicted, actual)["precision"]
 
 
 class EntityRecall(_EntityMetric):
