@@ -310,7 +310,7 @@ def test_existing_non_artifact_directory_is_refused_and_untouched(tmp_path: Path
     with pytest.raises(ArtifactError) as caught:
         save_artifact(target, {"w": torch.ones(1)}, {})
     assert str(caught.value) == (
-        f"'{target}' exists and is not a trainwell model directory; choose another --out or delete it"
+        f"'{target}' exists and is not a trainwell model directory; choose another --out (Python: out=, or the path given to export) or delete it"
     )
     assert [path.name for path in target.iterdir()] == ["cat.jpg"]
     assert leftovers(tmp_path, "photos") == []

@@ -177,7 +177,7 @@ def test_corrupt_parquet(tmp_path: Path) -> None:
 def test_check_columns_message() -> None:
     table = pd.DataFrame({"a": [1], "b": [2], "c": [3]})
     check_columns(table, ["a", "c"], "train.csv", "--target")
-    expected = "target column 'price' not found in train.csv; columns are: a, b, c. Pass --target NAME."
+    expected = "target column 'price' not found in train.csv; columns are: a, b, c. Pass --target NAME (Python: target=)."
     with pytest.raises(DataError) as caught:
         check_columns(table, "price", "train.csv", "--target")
     assert str(caught.value) == expected

@@ -173,7 +173,7 @@ def test_named_columns_are_checked() -> None:
         TabularRecipe.fit(frame, target="price", source="train.csv")
     assert (
         str(caught.value)
-        == "target column 'price' not found in train.csv; columns are: a, b, y. Pass --target NAME."
+        == "target column 'price' not found in train.csv; columns are: a, b, y. Pass --target NAME (Python: target=)."
     )
     with pytest.raises(
         DataError, match=r"^categorical column 'c' not found in the training data; columns are"

@@ -168,3 +168,12 @@ def test_imdb_sample_trains_above_chance(shared_data: Path) -> None:
     assert run.data.task.classes == ("neg", "pos")
     assert run.metrics["accuracy"] >= 0.65
     np.testing.assert_array_less(0, len(run.data.recipe.vocab))  # type: ignore[union-attr]
+
+
+def test_model_given_for_arch_says_which_name_this_function_takes() -> None:
+    from trainwell.core.errors import ConfigError
+    from trainwell.text import text_classifier_learner, text_data
+
+    data = text_data(pd.DataFrame({"text": ["good", "bad"] * 20, "label": ["p", "n"] * 20}), target="label")
+    with pytest.raises(ConfigError, match=r"takes the architecture as arch= \(e.g. arch='ulmfit'\)"):
+        text_classifier_learner(data, model="ulmfit")

@@ -286,7 +286,7 @@ def _check_writable_target(target: Path, shown: str) -> None:
     is_empty_dir = target.is_dir() and not any(target.iterdir())
     if not (is_artifact or is_empty_dir):
         raise ArtifactError(
-            f"'{shown}' exists and is not a trainwell model directory; choose another --out or delete it"
+            f"'{shown}' exists and is not a trainwell model directory; choose another --out (Python: out=, or the path given to export) or delete it"
         )
 
 

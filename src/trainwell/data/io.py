@@ -140,6 +140,12 @@ def read_table(
     return _tidy(table, set(na_values) | {""}, shown)
 
 
+def _python_name(flag: str) -> str:
+    """The keyword a Python call takes for the command-line option ``flag``: ``--valid-col`` is ``valid_col``
+    (``--date-format`` is ``date_formats``)."""
+    return {"--date-format": "date_formats"}.get(flag, flag.lstrip("-").replace("-", "_"))
+
+
 def check_columns(df: pd.DataFrame, names: str | Sequence[str], source: str, flag: str) -> None:
     """Raise a :class:`DataError` unless every name in ``names`` is a column of ``df``.
 
@@ -164,7 +170,8 @@ def check_columns(df: pd.DataFrame, names: str | Sequence[str], source: str, fla
     what = f"{word} {noun}" if word else noun
     quoted = ", ".join(f"'{name}'" for name in missing)
     raise DataError(
-        f"{what} {quoted} not found in {source}; columns are: {list_columns(columns)}. Pass {_FLAG_FORMS.get(flag, f'{flag} NAME')}."
+        f"{what} {quoted} not found in {source}; columns are: {list_columns(columns)}. Pass "
+        f"{_FLAG_FORMS.get(flag, f'{flag} NAME')} (Python: {_python_name(flag)}=)."
     )
 
 

@@ -59,7 +59,7 @@ def choose_lr(finder: LRFindResult) -> float:
     if finder.stopped_for_time:
         warnings.warn(
             f"the learning-rate finder would have taken more than a tenth of the time budget, so it stopped; "
-            f"training at the default {DEFAULT_LR:g}. Pass --lr to choose (see trainwell lr-find)",
+            f"training at the default {DEFAULT_LR:g}. Pass --lr (Python: lr=) to choose (see trainwell lr-find)",
             UserWarning,
             stacklevel=2,
         )
@@ -68,7 +68,7 @@ def choose_lr(finder: LRFindResult) -> float:
         found = "no suggestion" if suggestion is None else f"a suggestion of {suggestion:.1e}"
         warnings.warn(
             f"the learning-rate finder gave {found} (below {LR_BOUNDS[0]:g}: its sweep was misread); training at "
-            f"the default {DEFAULT_LR:g} instead. Pass --lr to choose (see trainwell lr-find)",
+            f"the default {DEFAULT_LR:g} instead. Pass --lr (Python: lr=) to choose (see trainwell lr-find)",
             UserWarning,
             stacklevel=2,
         )

@@ -315,11 +315,15 @@ def read_text_table(
     return frame
 
 
+_PYTHON_NAMES = {"--text": "text_col", "--target": "target", "--valid-col": "valid_col"}
+
+
 def _column(frame: pd.DataFrame, name: str, flag: str, what: str) -> None:
     if name not in frame.columns:
         shown = ", ".join(map(str, list(frame.columns)[:30]))
         raise DataError(
-            f"{flag.strip('-')} column '{name}' not found in {what}; columns are: {shown}. Pass {flag} NAME"
+            f"{flag.strip('-')} column '{name}' not found in {what}; columns are: {shown}. Pass {flag} NAME "
+            f"(Python: {_PYTHON_NAMES.get(flag, flag)}=)"
         )
 
 

@@ -75,6 +75,11 @@ def text_classifier_learner(
     The model's sparse embedding gradients are handled by :class:`~trainwell.text.optim.LazyAdamW` (the default
     ``opt`` here); pass ``opt=`` and ``arch_config={"sparse": False}`` to use another optimizer.
     """
+    if "model" in learner_kwargs:  # fit_texts and --model call the architecture "model"; this function, arch
+        raise ConfigError(
+            f"text_classifier_learner takes the architecture as arch= (e.g. arch={learner_kwargs['model']!r}); "
+            "model= is fit_texts' name for it"
+        )
     if data.application != "text" or data.recipe is None:
         raise ConfigError(
             f"text_classifier_learner needs data from text_data, got a {data.application!r} bundle"
