@@ -12,19 +12,12 @@ import pytest
 import torch
 from torch import nn
 
+from clock_support import FakeClock as Clock
 from trainwell.automl.search import LAST_TRIAL_SHARE, Space, run_search
 from trainwell.callbacks import TimeBudget
 from trainwell.data.bundle import DataBundle, tensor_data
 from trainwell.learner import Callback, Learner
 from trainwell.learner.run_files import FitRun
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Ticks(Callback):

@@ -16,19 +16,12 @@ import torch
 from callbacks_helpers import linear_learner, regression_data
 from torch import nn
 
+from clock_support import FakeClock as Clock
 from trainwell.callbacks import Checkpoint, TimeBudget
 from trainwell.callbacks.budget import format_duration, parse_duration
 from trainwell.core.errors import ConfigError
 from trainwell.learner import Learner
 from trainwell.learner.events import Callback
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Ticks(Callback):

@@ -9,6 +9,7 @@ import pytest
 import torch
 from torch import nn
 
+from clock_support import FakeClock
 from trainwell.core.errors import ConfigError
 from trainwell.data import tensor_data
 from trainwell.learner import Callback, Learner
@@ -123,18 +124,10 @@ def test_plot_writes_a_png(tmp_path) -> None:
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 class _SecondPerBatch(Callback):
     order = 100
 
-    def __init__(self, clock: _Clock) -> None:
+    def __init__(self, clock: FakeClock) -> None:
         self.clock = clock
 
     def after_batch(self, learn: Learner) -> None:
@@ -142,7 +135,7 @@ class _SecondPerBatch(Callback):
 
 
 def _timed_sweep(time_limit: float | None) -> LRFinder:
-    learn, clock = _learner(), _Clock()
+    learn, clock = _learner(), FakeClock(0.0)
     finder = LRFinder(1e-7, 10.0, 100, stop_div=False, time_limit=time_limit, clock=clock)
     learn.fit(4, callbacks=[finder, _SecondPerBatch(clock)])  # 32 batches an epoch: up to 128 batches
     return finder
