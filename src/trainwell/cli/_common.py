@@ -141,6 +141,14 @@ def emit_table(table: Any, out: Path | None, noun: str = "rows") -> None:
     err_console.print(f"wrote {len(table)} {noun} to {out}")
 
 
+def check_encoding_errors(errors: str) -> None:
+    """Refuse an ``--encoding-errors`` other than the two every reader takes."""
+    from trainwell.core.errors import ConfigError
+
+    if errors not in ("strict", "replace"):
+        raise ConfigError(f"--encoding-errors must be 'strict' or 'replace', got {errors!r}")
+
+
 def stdin_text(encoding: str = "utf-8", errors: str = "strict") -> str:
     """All of standard input, decoded from ``encoding`` (a UTF-8 byte-order mark dropped): never with Python's
     own reading, which passes bytes that are not UTF-8 through as stray surrogate characters.
@@ -150,12 +158,11 @@ def stdin_text(encoding: str = "utf-8", errors: str = "strict") -> str:
     """
     import codecs
 
-    from trainwell.core.errors import ConfigError, DataError
+    from trainwell.core.errors import DataError
     from trainwell.data.io import check_encoding
 
     check_encoding(encoding)
-    if errors not in ("strict", "replace"):
-        raise ConfigError(f"--encoding-errors must be 'strict' or 'replace', got {errors!r}")
+    check_encoding_errors(errors)
     raw = sys.stdin.buffer.read()
     codec = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
     try:

@@ -210,10 +210,10 @@ def fit(
     directory."""
 
     def run() -> None:
+        from trainwell.cli._common import check_encoding_errors
         from trainwell.core.errors import ConfigError
 
-        if encoding_errors not in ("strict", "replace"):
-            raise ConfigError(f"--encoding-errors must be 'strict' or 'replace', got {encoding_errors!r}")
+        check_encoding_errors(encoding_errors)
         from trainwell.callbacks.budget import parse_duration
 
         seconds = None if time_budget is None else parse_duration(time_budget, "--time")

@@ -58,11 +58,11 @@ def predict(
     """
 
     def run() -> None:
+        from trainwell.cli._common import check_encoding_errors
         from trainwell.core.errors import ConfigError
         from trainwell.export.predictor import load, refuse_language_model
 
-        if encoding_errors not in ("strict", "replace"):
-            raise ConfigError(f"--encoding-errors must be 'strict' or 'replace', got {encoding_errors!r}")
+        check_encoding_errors(encoding_errors)
         predictor = load(model)
         kept = [name.strip() for name in (keep or "").split(",") if name.strip()]
         if ((getattr(predictor, "metadata", None) or {}).get("task") or {}).get("kind") == "language_model":
@@ -141,15 +141,10 @@ def _read_table_or_ratings(predictor: Any, source: Path, encoding: str) -> Any:
 
     if getattr(predictor, "application", None) != "collab":
         return read_table(source, encoding=encoding)
-    from trainwell.collab.data import headerless
+    from trainwell.collab.data import read_ratings
 
-    rows = read_table(source, encoding=encoding)
-    if headerless(rows.columns):
-        recipe = predictor.recipe
-        names = [recipe.user_col, recipe.item_col]
-        names += [f"column_{i + 1}" for i in range(len(names), len(rows.columns))]
-        rows = read_table(source, names=names[: len(rows.columns)], encoding=encoding)
-    return rows
+    recipe = predictor.recipe
+    return read_ratings(source, encoding=encoding, names=(recipe.user_col, recipe.item_col))
 
 
 def _score_texts(predictor: Any, data: list[Path], encoding: str, errors: str) -> Any:

@@ -77,15 +77,19 @@ def _normal(name: str) -> str:
     return re.sub(r"[\s_\-]", "", name.lower())
 
 
-def read_ratings(source: str | Path, *, encoding: str = "utf-8") -> pd.DataFrame:
-    """Read a ratings file, naming the columns of one that has no header row (MovieLens' ``u.data``).
+def read_ratings(
+    source: str | Path, *, encoding: str = "utf-8", names: Sequence[str] = HEADERLESS_NAMES
+) -> pd.DataFrame:
+    """Read a ratings file, naming the columns of one that has no header row (MovieLens' ``u.data``): ``names``
+    first (user, item, rating, timestamp; a model's own user and item columns when predicting), then
+    ``column_5``...
 
     ``encoding`` is the text encoding of a CSV/TSV/JSON file, e.g. ``"cp1252"`` (Excel on Windows).
     """
     frame = read_table(source, encoding=encoding)
     if headerless(frame.columns):
-        names = [*HEADERLESS_NAMES, *(f"column_{i + 1}" for i in range(len(HEADERLESS_NAMES), 64))]
-        frame = read_table(source, names=names[: len(frame.columns)], encoding=encoding)
+        given = [*names, *(f"column_{i + 1}" for i in range(len(names), len(frame.columns)))]
+        frame = read_table(source, names=given[: len(frame.columns)], encoding=encoding)
     return frame
 
 
