@@ -86,7 +86,7 @@ def lm_arm(kind: str, seconds: float, seed: int) -> dict[str, Any]:
     elif kind == "cut":
         options["learner_kwargs"] = {"callbacks": [cut_at(seconds)]}
     start = time.perf_counter()
-    learn = fit_language_model(CORPUS, **options)
+    learn = fit_language_model(CORPUS, **options).learn
     wall = time.perf_counter() - start
     scores = learn.validate()
     batches_per_epoch = len(learn.data.train)  # type: ignore[arg-type]

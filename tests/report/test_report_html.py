@@ -156,3 +156,32 @@ def test_cells_show_small_numbers_to_four_digits_and_large_ones_in_full() -> Non
     assert format_value(0.123456) == "0.1235" and format_value(1234.56) == "1235"
     assert format_value(500001.0) == "500,001" and format_value(-29612.4) == "-29,612"
     assert format_value(float("nan")) == "" and format_value(None) == "" and format_value(3) == "3"
+
+
+def test_without_out_the_report_goes_into_the_model_directory(
+    model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import shutil
+
+    from trainwell.report.build import default_out
+
+    model = shutil.copytree(model_dir, tmp_path / "mine")
+    data = tmp_path / "labelled.csv"
+    adult_sample().tail(100).to_csv(data, index=False)
+    monkeypatch.chdir(tmp_path)
+    written = build_report(model, data)
+    # Beside the model it judges: reports on two models never overwrite each other's ./report.html
+    assert written == model / "report.html" and not (tmp_path / "report.html").exists()
+    # ...and a save over the directory keeps it (a file no save wrote)
+    with pytest.warns(UserWarning, match="report.html"):
+        trainwell.fit_table(adult_sample().head(300), "income", out=model, epochs=1, progress=False)
+    assert written.is_file()
+    # A model directory that cannot be written to: the current directory, named after the model
+    model.chmod(0o555)
+    try:
+        if os.access(model, os.W_OK):
+            pytest.skip("running as a user who can write to any directory (root)")
+        assert default_out(model) == Path("mine-report.html")
+    finally:
+        model.chmod(0o755)

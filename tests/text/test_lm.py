@@ -301,13 +301,23 @@ def test_fit_language_model_writes_a_model_directory(tmp_path: Path) -> None:
     folder.mkdir()
     for i in range(4):
         (folder / f"{i}.txt").write_text(REPEATED * 8, encoding="utf-8")
-    learn = fit_language_model(folder, out=tmp_path / "model", epochs=1, progress=False, batch_size=4,
-                               bptt=8, min_freq=1, learner_kwargs={"emb_size": 8, "hidden_size": 8, "n_layers": 1})  # fmt: skip
-    assert "perplexity" in learn.history[-1]
+    run = fit_language_model(folder, out=tmp_path / "model", epochs=1, progress=False, batch_size=4,
+                             bptt=8, min_freq=1, learner_kwargs={"emb_size": 8, "hidden_size": 8, "n_layers": 1})  # fmt: skip
+    # A run like every pipeline's: the learner, the model directory and the final row
+    assert (
+        "perplexity" in run.learn.history[-1]
+        and run.metrics["perplexity"] == run.learn.history[-1]["perplexity"]
+    )
+    assert run.model_dir == tmp_path / "model" and run.lr == run.learn.lr and run.data is run.learn.data
+    # Scripts written when it returned the learner still read its attributes, told what to write instead
+    with pytest.warns(FutureWarning, match=r"read run\.learn\.history"):
+        assert run.history is run.learn.history
+    with pytest.raises(AttributeError, match="no attribute 'nothing_such'"):
+        run.nothing_such  # noqa: B018
     assert (tmp_path / "model" / "history.csv").is_file()
     assert "perplexity" in (tmp_path / "model" / "history.csv").read_text()
     assert load_lm(tmp_path / "model").generate("the", 3, seed=0).startswith("the")
-    with pytest.raises(ConfigError, match="--epochs must be a whole number >= 1"):
+    with pytest.raises(ConfigError, match=r"epochs \(--epochs\) must be a whole number of at least 1"):
         fit_language_model(folder, epochs=0)
 
 

@@ -40,9 +40,10 @@ SIZES = {"emb_size": 16, "hidden_size": 24, "n_layers": 1}
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, Path]:
     """A small language model fitted on 400 stories (cache tuned on 80 more), and its model directory."""
     out = tmp_path_factory.mktemp("lm_eval") / "model"
-    learn = fit_language_model(stories(400), valid=stories(80, seed=7), out=out, epochs=3, lr=1e-2, progress=False,
-                               batch_size=8, bptt=12, min_freq=1, learner_kwargs=SIZES)  # fmt: skip
-    return learn, out
+    run = fit_language_model(stories(400), valid=stories(80, seed=7), out=out, epochs=3, lr=1e-2, progress=False,
+                             batch_size=8, bptt=12, min_freq=1, learner_kwargs=SIZES)  # fmt: skip
+    assert run.model_dir == out and run.cache is run.learn.cache_report
+    return run.learn, out
 
 
 # ------------------------------------------------------------------------------------------ intervals
@@ -168,9 +169,9 @@ def test_cache_settings_are_written_only_when_tuned(trained: tuple) -> None:
 
 
 def test_a_fit_without_validation_text_keeps_no_cache() -> None:
-    learn = fit_language_model(stories(30), epochs=1, progress=False, batch_size=4, bptt=8, min_freq=1,
-                               valid_pct=0, learner_kwargs=SIZES)  # fmt: skip
-    assert learn.recipe.cache is None and learn.cache_report is None
+    run = fit_language_model(stories(30), epochs=1, progress=False, batch_size=4, bptt=8, min_freq=1,
+                             valid_pct=0, learner_kwargs=SIZES)  # fmt: skip
+    assert run.learn.recipe.cache is None and run.cache is None
 
 
 # ------------------------------------------------------------------------------------------ evaluate

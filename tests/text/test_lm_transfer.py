@@ -81,7 +81,7 @@ def test_fine_tuning_lowers_the_perplexity_on_the_new_corpus(lm_dir: Path) -> No
 
 def test_the_classifier_starts_from_the_fine_tuned_model(lm_dir: Path, tmp_path: Path) -> None:
     tuned = fit_language_model(_target_texts(), out=tmp_path / "tuned", pretrained=lm_dir, epochs=1, progress=False,
-                               batch_size=8, bptt=12, min_freq=2)  # fmt: skip
+                               batch_size=8, bptt=12, min_freq=2).learn  # fmt: skip
     assert len(tuned.layer_groups()) == 3
     frame = topic_frame(120, seed=2)
     data = text_data(

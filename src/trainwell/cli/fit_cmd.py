@@ -459,7 +459,7 @@ def _fit_language_model(
     from trainwell.cli._show import say_budget
     from trainwell.text.lm_learner import fit_language_model
 
-    learn = fit_language_model(
+    run = fit_language_model(
         data,
         out=out,
         epochs=epochs,
@@ -472,8 +472,9 @@ def _fit_language_model(
         errors=encoding_errors,
         time_budget=time_budget,
     )
+    learn = run.learn
     say_budget(learn.time_budget, out_console)
-    row = learn.final_row
+    row = run.metrics
     perplexity, bar = row.get("perplexity"), row.get("perplexity_baseline")
     shown = f"validation perplexity {perplexity:.1f}" if isinstance(perplexity, float) else "trained"
     if isinstance(bar, float):
@@ -488,7 +489,7 @@ def _fit_language_model(
             "it has not yet learned more than word counts; train longer (--epochs, --time) or on more text",
             soft_wrap=True,
         )
-    cache = learn.cache_report
+    cache = run.cache
     if cache is not None and learn.recipe.cache is not None:
         out_console.print(
             f"cache pointer: validation perplexity {cache.valid_perplexity:.1f} -> {cache.valid_perplexity_cache:.1f} "

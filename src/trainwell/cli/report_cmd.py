@@ -25,7 +25,13 @@ def report(
             "or a CSV with a 'text' column)."
         ),
     ],
-    out: Annotated[Path, typer.Option(help="The HTML file to write.")] = Path("report.html"),
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="The HTML file to write [default: report.html inside MODEL, or MODEL-report.html here when "
+            "MODEL is read-only]."
+        ),
+    ] = None,
     seed: Annotated[
         int,
         typer.Option(help="Seed for the bootstrap intervals and the column shuffles.", min=0, max=MAX_SEED),

@@ -481,7 +481,8 @@ class Learner:
         Returns ``{"loss": ..., metric name: value}``. A regression model of several targets also gets each
         target's value in its own units, ``"rmse[price]"``, ``"r2[area]"``..., after the headlines, which pool
         the targets (r2 averaged over targets, rmse and mae in each target's standard deviations, averaged):
-        see :mod:`trainwell.metrics.targets`. ``learn.history`` rows hold the same keys.
+        see :mod:`trainwell.metrics.targets`. ``learn.history`` rows hold the same metric keys, the loss as
+        ``valid_loss`` beside ``train_loss`` (``validate`` may be given any loader, so its loss is ``loss``).
 
         Example:
             >>> learn.validate()  # doctest: +SKIP

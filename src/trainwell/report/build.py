@@ -8,6 +8,7 @@ is inline, so the file can be mailed, archived or opened offline; it needs no Ja
 
 from __future__ import annotations
 
+import os
 import tempfile
 import warnings
 from collections.abc import Sequence
@@ -60,7 +61,9 @@ def build_report(
             model, a folder of class folders (``<label>/*.jpg``) or a CSV of paths and labels; for a language
             model, held-out text (a text file with one text per line, a folder of ``.txt`` files, or a CSV
             with a ``text`` column).
-        out: the HTML file to write (atomically); ``None`` means ``report.html`` in the current directory.
+        out: the HTML file to write (atomically); ``None`` means ``report.html`` inside ``model_dir``, beside the
+            model it judges (a save over the directory keeps it), or ``<model name>-report.html`` in the current
+            directory when ``model_dir`` cannot be written to.
         seed: seeds the bootstrap intervals and the column shuffles.
         top_k: rows listed in the top-losses table.
         encoding: text encoding of a CSV, TSV or JSON ``data`` file, e.g. ``"cp1252"`` (Excel on Windows).
@@ -73,7 +76,7 @@ def build_report(
     Example:
         >>> build_report("model/", "valid.csv", "report.html")  # doctest: +SKIP
     """
-    destination = _check_out(Path(out) if out is not None else Path(DEFAULT_OUT))
+    destination = _check_out(Path(out) if out is not None else default_out(Path(model_dir)))
     predictor = load(model_dir)
     if getattr(predictor, "application", None) == "vision":
         from trainwell.report._vision import vision_report_sections
@@ -193,6 +196,14 @@ def _kind_words(task: Task) -> str:
 
 def _quoted(names: Sequence[str]) -> str:
     return ", ".join(f"'{name}'" for name in names)
+
+
+def default_out(model_dir: Path) -> Path:
+    """Where a report goes without ``out``: into the model directory, so that reports on two models never
+    overwrite each other; beside it in the current directory when the model directory is read-only."""
+    if model_dir.is_dir() and os.access(model_dir, os.W_OK | os.X_OK):
+        return model_dir / DEFAULT_OUT
+    return Path(f"{model_dir.resolve().name or 'model'}-{DEFAULT_OUT}")
 
 
 def _check_out(path: Path) -> Path:

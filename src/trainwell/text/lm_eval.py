@@ -450,7 +450,7 @@ def evaluate_language_model(
     started = time.perf_counter()
     learn = fit_language_model(
         train_texts, epochs=epochs, seed=seed, progress=progress, errors=errors, **fit_kwargs
-    )
+    ).learn
     seconds = time.perf_counter() - started
     held_out = encode_held_out(learn.recipe, test_texts)
     scores = score_model(learn.model, held_out, cache=learn.recipe.cache)

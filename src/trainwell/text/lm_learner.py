@@ -22,7 +22,9 @@ perplexity, the cache and generation always use the full, exactly normalised sof
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -36,6 +38,7 @@ from trainwell.core.errors import ConfigError
 from trainwell.data.bundle import DataBundle
 from trainwell.learner.events import Callback
 from trainwell.learner.learner import Learner
+from trainwell.learner.run_files import FitRun
 from trainwell.models.registry import create_model
 from trainwell.text.lm_callbacks import ActivationRegularization, HiddenStateReset, NgramBaseline, Perplexity
 from trainwell.text.lm_predictor import Generates
@@ -46,6 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LMLoss",
+    "LMRun",
     "LanguageModelLearner",
     "fit_language_model",
     "language_model_learner",
@@ -358,6 +362,35 @@ def _unigram_proposal(ids: torch.Tensor, vocab_size: int, power: float = 0.75) -
 TARGET_STEPS, MIN_EPOCHS, MAX_EPOCHS = 3000, 2, 50
 
 
+@dataclass
+class LMRun(FitRun):
+    """What :func:`fit_language_model` produced, like every pipeline's run (``learn``, ``data``, ``lr``,
+    ``model_dir``, ``budget``, ``metrics``), plus ``cache``: how the cache pointer's settings were chosen on the
+    validation text (``None`` without validation text or ``tune_cache``).
+
+    It returned the learner itself before; reading a learner's attribute from the run still works for now, with
+    a warning (``run.learn.recipe`` instead of ``run.recipe``).
+    """
+
+    learn: LanguageModelLearner  # the same field, of the language model's learner class
+    cache: CacheReport | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for names the run lacks: the learner's, as scripts written against the old return read.
+        if name.startswith("__") or name == "learn":
+            raise AttributeError(name)
+        learn = self.__dict__.get("learn")
+        if learn is None or not hasattr(learn, name):
+            raise AttributeError(f"'LMRun' object has no attribute '{name}'")
+        warnings.warn(
+            f"fit_language_model now returns an LMRun, not the learner: read run.learn.{name} "
+            f"(run.{name} will stop working in a later release)",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return getattr(learn, name)
+
+
 def fit_language_model(
     source: Any,
     *,
@@ -371,7 +404,7 @@ def fit_language_model(
     tune_cache: bool = True,
     time_budget: float | str | TimeBudget | None = None,
     **data_kwargs: Any,
-) -> LanguageModelLearner:
+) -> LMRun:
     """The whole language-model job: :func:`lm_data`, :func:`language_model_learner`, one-cycle, model directory.
 
     What ``trainwell fit corpus/ --task language_model`` runs. ``data_kwargs`` go to ``lm_data`` (``valid``,
@@ -384,23 +417,22 @@ def fit_language_model(
     With ``tune_cache`` and validation text, the cache pointer's ``theta`` and ``lambda`` are then chosen on (up
     to :data:`CACHE_TUNE_TOKENS` of) the validation text and kept in the recipe (``recipe.cache``), so judging
     the model on other text applies them; they are left out when the cache does not lower the perplexity there.
-    The tuning's figures are in ``learn.cache_report``.
+    The tuning's figures are in ``run.cache`` (and ``run.learn.cache_report``).
 
     With ``time_budget`` (seconds, or ``"10m"``...: :class:`~trainwell.callbacks.TimeBudget`), training ends
     within that time of the call, the epochs cut and the schedule fitted to what fits; the budget is in
-    ``learn.time_budget``. Tuning the cache and writing the model come after it.
+    ``run.budget``. Tuning the cache and writing the model come after it.
+
+    Returns:
+        An :class:`LMRun`: the learner (``run.learn``), its data, the peak rate, the model directory, and
+        ``run.metrics``, the final validation row (``perplexity``, ``perplexity_baseline``...).
     """
     from trainwell.core.seeding import seed_everything
     from trainwell.distributed import maybe_distribute
-    from trainwell.learner.run_files import check_out_dir, write_run
+    from trainwell.learner.run_files import check_fit_settings, write_run
     from trainwell.text.lm_stream import lm_data
 
-    if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
-        raise ConfigError(f"--epochs must be a whole number >= 1; got {epochs!r}")
-    if lr is not None and not 0 < lr < 10:
-        raise ConfigError(f"--lr must be between 0 and 10, got {lr}")
-    if out is not None:
-        check_out_dir(Path(out))
+    check_fit_settings(epochs, lr, out)
     budget = start_budget(time_budget)
     seed_everything(seed)
     data = lm_data(source, seed=seed, pretrained=pretrained, **data_kwargs)
@@ -416,9 +448,8 @@ def fit_language_model(
     learn.fit_one_cycle(n_epochs, rates, moms=(0.8, 0.7), callbacks=[budget] if budget else [])
     if tune_cache:
         _tune_cache(learn)
-    if out is not None:
-        write_run(learn, Path(out), None)
-    return learn
+    model_dir = write_run(learn, Path(out), None) if out is not None else None
+    return LMRun(learn, data, peak, model_dir, budget=budget, cache=learn.cache_report)
 
 
 #: Validation tokens the cache pointer is tuned on at the end of a fit (a read with batch size 1).
