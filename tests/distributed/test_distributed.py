@@ -286,3 +286,28 @@ def test_a_model_with_unused_parameters_is_told_how_to_train(tmp_path: Path) -> 
     asked = torchrun(job, tmp_path / "asked", "find")
     assert asked.returncode == 0, asked.stderr[-3000:]
     assert json.loads((tmp_path / "asked" / "done.json").read_text()) == {"epochs": 2}
+
+
+def test_torch_dataloaders_are_sharded_by_their_sampler(tmp_path: Path) -> None:
+    # A plain DataLoader over a map-style Dataset: each process reads its own half of a shuffle both agree on,
+    # another each epoch, and the validation rows once each across the processes.
+    from safetensors.torch import load_file
+    from torch import nn
+
+    done = torchrun(Path(__file__).with_name("ddp_torch_loader_job.py"), tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    ranks = [json.loads((tmp_path / f"rows-{rank}.json").read_text()) for rank in (0, 1)]
+    for epoch in (0, 1):
+        first, second = ranks[0][epoch], ranks[1][epoch]
+        assert len(first) == len(second) == 40 and sorted(first + second) == list(range(80))
+    assert ranks[0][0] != ranks[0][1]  # reshuffled each epoch
+    assert ranks[0][0] != sorted(ranks[0][0])  # shuffled, as the loader asked
+    # The combined validation loss is the whole validation set's, under the weights the processes share
+    model = nn.Linear(4, 1)
+    model.load_state_dict(load_file(tmp_path / "weights.safetensors"))
+    x = torch.randn(100, 4, generator=torch.Generator().manual_seed(0))
+    y = x @ torch.tensor([1.0, -1.0, 2.0, 0.5])
+    with torch.no_grad():
+        expected = float(torch.nn.functional.mse_loss(model(x[80:]).squeeze(-1), y[80:]))
+    history = json.loads((tmp_path / "history.json").read_text())
+    assert history[-1]["valid_loss"] == pytest.approx(expected, rel=1e-5)

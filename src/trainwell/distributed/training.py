@@ -101,14 +101,16 @@ def distribute(learn: Learner, *, find_unused_parameters: bool = False) -> Learn
     """Prepare ``learn`` to be fitted by every process of the ``torchrun`` job; returns it.
 
     Joins the process group (from torchrun's variables), moves the model to this process's device, shards
-    the training and validation loaders and adds :class:`DistributedTraining`. Every process must build the
+    the training and validation loaders (trainwell's own, or a torch DataLoader, whose sampler is replaced: see
+    :func:`shard_torch_loader`) and adds :class:`DistributedTraining`. Every process must build the
     same Learner from the same data and seed, and call this before fitting.
 
     ``find_unused_parameters=True`` is for a model of your own whose forward pass leaves some trained
     parameters out (a branch taken only sometimes): DistributedDataParallel then looks for them every step.
 
     Raises:
-        ConfigError: Not launched by torchrun; a loader that cannot be sharded (it has no ``rank``/``world_size``).
+        ConfigError: Not launched by torchrun; a loader that cannot be sharded (neither a torch DataLoader over a
+            map-style dataset nor one of trainwell's, which have ``rank``/``world_size``).
     """
     if getattr(learn.model, "closed_form", False):
         raise ConfigError(
@@ -123,10 +125,18 @@ def distribute(learn: Learner, *, find_unused_parameters: bool = False) -> Learn
     for name, loader in (("training", learn.data.train), ("validation", learn.data.valid)):
         if loader is None:
             continue
+        if _is_torch_loader(loader):
+            sharded = shard_torch_loader(loader, rank, size, training=name == "training")
+            if name == "training":
+                learn.data.train = sharded
+            else:
+                learn.data.valid = sharded
+            continue
         if not (hasattr(loader, "rank") and hasattr(loader, "world_size")):
             raise ConfigError(
-                f"the {name} data ({type(loader).__name__}) cannot be split between processes yet; distributed "
-                "training supports tables, images, ratings, text classification, tagging and language models"
+                f"the {name} data ({type(loader).__name__}) cannot be split between processes; pass a torch "
+                "DataLoader over a map-style Dataset (its sampler is replaced by one shard per process) or "
+                "trainwell's loaders (tensor_data, tabular_data, image_data...)"
             )
         loader.rank, loader.world_size = rank, size  # type: ignore[attr-defined]
         if name == "validation" and hasattr(loader, "even"):
@@ -136,6 +146,76 @@ def distribute(learn: Learner, *, find_unused_parameters: bool = False) -> Learn
         learn.add_callbacks(DistributedTraining(find_unused_parameters))
         _own_random_streams(rank)
     return learn
+
+
+def _is_torch_loader(loader: Any) -> bool:
+    from torch.utils.data import DataLoader
+
+    return isinstance(loader, DataLoader)
+
+
+def shard_torch_loader(loader: Any, rank: int, size: int, *, training: bool) -> Any:
+    """The same torch DataLoader reading this process's shard of its dataset.
+
+    Training: a :class:`~torch.utils.data.DistributedSampler`, shuffled when the loader shuffled, seeded the
+    same in every process (and reshuffled each epoch through ``set_epoch``), padded so that every process takes
+    the same number of steps. Validation: every ``size``-th row from ``rank`` on, in order, without padding, so
+    each row counts once in the combined loss and metrics.
+
+    Raises:
+        ConfigError: The loader reads an iterable-style dataset, uses its own batch sampler, or has fewer
+            validation rows than processes.
+    """
+    from torch.utils.data import (
+        BatchSampler,
+        DataLoader,
+        DistributedSampler,
+        IterableDataset,
+        RandomSampler,
+        SequentialSampler,
+    )
+
+    kind = "training" if training else "validation"
+    if isinstance(loader.dataset, IterableDataset):
+        raise ConfigError(
+            f"the {kind} DataLoader reads an IterableDataset, which cannot be split by index between processes; "
+            "shard it yourself (torch.distributed.get_rank() inside the dataset) or use a map-style Dataset"
+        )
+    if type(loader.batch_sampler) is not BatchSampler or not isinstance(
+        loader.sampler, (RandomSampler, SequentialSampler)
+    ):
+        raise ConfigError(
+            f"the {kind} DataLoader has a sampler of its own ({type(loader.sampler).__name__}); a distributed fit "
+            "replaces it with one shard per process: pass shuffle=True or False instead, or shard it yourself"
+        )
+    n_rows = len(loader.dataset)
+    if n_rows < size:
+        raise ConfigError(
+            f"the {kind} data has {n_rows} rows for {size} processes; each process needs at least one: use more "
+            "rows or fewer processes"
+        )
+    sampler: Any
+    if training:
+        shuffle = isinstance(loader.sampler, RandomSampler)
+        # The seed must agree across processes: the one seed_everything set, read before each draws its own.
+        sampler = DistributedSampler(
+            loader.dataset, num_replicas=size, rank=rank, shuffle=shuffle, seed=torch.initial_seed() % 2**63
+        )
+    else:
+        sampler = list(range(rank, n_rows, size))
+    return DataLoader(
+        loader.dataset,
+        batch_size=loader.batch_size,
+        sampler=sampler,
+        num_workers=loader.num_workers,
+        collate_fn=loader.collate_fn,
+        pin_memory=loader.pin_memory,
+        drop_last=loader.drop_last,
+        timeout=loader.timeout,
+        worker_init_fn=loader.worker_init_fn,
+        persistent_workers=loader.persistent_workers,
+        prefetch_factor=loader.prefetch_factor,
+    )
 
 
 def _own_random_streams(rank: int) -> None:
