@@ -22,12 +22,22 @@ def _printed_epochs(console: Console) -> list[int]:
     return [int(row[0]) for row in rows if row and row[0].isdigit()]
 
 
+class _BodyHead(nn.Sequential):
+    """A body and a head: a model fine_tune can freeze."""
+
+    def __init__(self) -> None:
+        super().__init__(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 1))
+
+    def layer_groups(self) -> list[nn.Module]:
+        return [self[0], self[2]]
+
+
 def test_fine_tuning_counts_epochs_from_1_across_its_phases_as_the_curves_do(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     torch.manual_seed(0)
     console = Console(record=True, width=200, force_terminal=False)
-    model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 1))
+    model = _BodyHead()
     learn = Learner(
         model, regression_data(), progress=False, device="cpu", lr=0.05, callbacks=[ProgressBar(console)]
     )

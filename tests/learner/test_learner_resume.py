@@ -34,7 +34,8 @@ from trainwell.data import tensor_data
 from trainwell.learner import Callback, Learner
 
 torch.set_num_threads(1)
-folder, mode, every, kill_epoch, kill_batch = Path(sys.argv[1]), sys.argv[2], *map(int, sys.argv[3:])
+folder, mode, every, kill_epoch, kill_batch = Path(sys.argv[1]), sys.argv[2], *map(int, sys.argv[3:6])
+loader = sys.argv[6]
 
 class Kill(Callback):
     order = 100  # after Checkpoint (85): the checkpoint of this batch is on disk
@@ -47,6 +48,12 @@ seed_everything(0)
 x = torch.randn(200, 4)
 y = (x @ torch.tensor([1.0, -1.0, 2.0, 0.5]) + 0.3 * torch.randn(200)).numpy()
 data = tensor_data(x, y, valid_pct=0.2, batch_size=16, seed=3)
+if loader == "torch":  # a plain torch DataLoader, which shuffles from the global random state
+    from torch.utils.data import DataLoader, TensorDataset
+    from trainwell.data.bundle import DataBundle
+    rows = TensorDataset(x[:160], torch.as_tensor(y[:160]))
+    data = DataBundle(data.task, DataLoader(rows, batch_size=16, shuffle=True),
+                      DataLoader(TensorDataset(x[160:], torch.as_tensor(y[160:])), batch_size=32))
 model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Dropout(0.3), nn.Linear(16, 1))
 learn = Learner(model, data, progress=False, device="cpu", path=folder)
 callbacks = [Checkpoint("checkpoint.pt", every_n_batches=every)]
@@ -61,12 +68,21 @@ record = {"history": learn.history, "losses": learn.recorder.losses, "lrs": lear
 
 
 def start_script(
-    folder: Path, mode: str, every: int = 4, kill_epoch: int = 1, kill_batch: int = 5
+    folder: Path, mode: str, every: int = 4, kill_epoch: int = 1, kill_batch: int = 5, loader: str = "tensor"
 ) -> subprocess.Popen:
     folder.mkdir(parents=True, exist_ok=True)
     script = folder / "train_script.py"
     script.write_text(SCRIPT)
-    args = [sys.executable, str(script), str(folder), mode, str(every), str(kill_epoch), str(kill_batch)]
+    args = [
+        sys.executable,
+        str(script),
+        str(folder),
+        mode,
+        str(every),
+        str(kill_epoch),
+        str(kill_batch),
+        loader,
+    ]
     return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -84,17 +100,20 @@ def without_time(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{key: value for key, value in row.items() if key != "time"} for row in history]
 
 
-def test_resume_after_sigkill_mid_epoch_is_exact(tmp_path: Path) -> None:
+@pytest.mark.parametrize("loader", ["tensor", "torch"])
+def test_resume_after_sigkill_mid_epoch_is_exact(tmp_path: Path, loader: str) -> None:
+    """trainwell's loaders start mid-epoch themselves; a torch DataLoader (shuffle=True) is reshuffled from the
+    random state its epoch started with, which the checkpoint keeps, and the batches already run are skipped."""
     folder = tmp_path / "run"
     # The uninterrupted run and the run that gets killed are independent: run them side by side.
-    full = start_script(tmp_path / "full", "full")
-    killed = start_script(folder, "kill", every=4, kill_epoch=1, kill_batch=5)
+    full = start_script(tmp_path / "full", "full", loader=loader)
+    killed = start_script(folder, "kill", every=4, kill_epoch=1, kill_batch=5, loader=loader)
     assert finish(killed) == -signal.SIGKILL
     state = torch.load(folder / "checkpoint.pt", weights_only=True)
     assert (state["epoch"], state["next_batch"], state["iteration"]) == (1, 6, 16)
     assert not (folder / "final.safetensors").exists()
 
-    assert finish(start_script(folder, "resume", every=4)) == 0
+    assert finish(start_script(folder, "resume", every=4, loader=loader)) == 0
     assert finish(full) == 0
     weights, record = load_record(folder)
     reference_weights, reference = load_record(tmp_path / "full")
@@ -173,3 +192,18 @@ def test_resuming_a_different_fit_is_a_config_error(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match=message):
         dropout_learner(tmp_path, 0.25).fit_one_cycle(3, resume_from=tmp_path / "checkpoint.pt")
+
+
+def test_resuming_with_another_model_or_optimizer_is_a_config_error(tmp_path: Path) -> None:
+    learn = dropout_learner(tmp_path, 0.25)
+    learn.fit_one_cycle(2, callbacks=[Checkpoint()])
+    checkpoint = tmp_path / "checkpoint.pt"
+    wider = Learner(
+        nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 1)), learn.data, progress=False, device="cpu"
+    )
+    with pytest.raises(ConfigError, match=r"holds the weights of another model than Sequential \(Error"):
+        wider.fit_one_cycle(2, resume_from=checkpoint)
+    other_opt = dropout_learner(tmp_path, 0.25)
+    other_opt.opt_name = "sgd"
+    with pytest.raises(ConfigError, match="written by a fit with the AdamW optimizer and this one uses SGD"):
+        other_opt.fit_one_cycle(2, resume_from=checkpoint)

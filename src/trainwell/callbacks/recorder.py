@@ -95,7 +95,8 @@ class Recorder(Callback):
         self._valid_sum = self._valid_sum + learn.loss.detach().float() * rows
         self._valid_rows += rows
         if learn.metrics:
-            activated = learn.activate(learn.pred.detach(), learn.xb)
+            pred = learn.pred  # validation runs without gradients: nothing to detach
+            activated = learn.activate(pred, learn.xb)
             for metric in learn.metrics:
                 metric.update(activated, learn.yb)
 

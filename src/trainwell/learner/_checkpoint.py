@@ -32,8 +32,10 @@ def save(learn: Learner, path: str | Path) -> Path:
         epoch, next_batch = learn.epoch, learn.batch_index + 1
     else:
         epoch, next_batch = learn.epoch + 1, 0
-    own = {
+    own: dict[str, Any] = {
         "rng": get_rng_states(),
+        # A loader that cannot start mid-epoch (a torch DataLoader) is reshuffled from this on resume.
+        "epoch_rng": learn._epoch_rng if learn.training else None,
         "recorder": learn.recorder.state_dict(),
         "callbacks": callback_states(learn, per_process=True),
     }
@@ -44,6 +46,7 @@ def save(learn: Learner, path: str | Path) -> Path:
         "format": CHECKPOINT_FORMAT,
         "model": learn.model.state_dict(),
         "optimizer": learn.opt.state_dict(),
+        "optimizer_class": type(learn.opt).__name__,
         "epoch": epoch,
         "next_batch": next_batch,
         "iteration": learn.iteration,
@@ -51,6 +54,7 @@ def save(learn: Learner, path: str | Path) -> Path:
         "n_iterations": learn.n_iterations,
         "planned_iterations": learn.planned_iterations,
         "rng": own["rng"],
+        "epoch_rng": own["epoch_rng"],
         "recorder": own["recorder"],
         "callbacks": {**callback_states(learn), **own["callbacks"]},
     }
@@ -101,15 +105,35 @@ def restore(learn: Learner, path: str | Path) -> None:
                 "which continues with the time that was left"
             )
     learn.n_iterations = state["n_iterations"]
-    learn.model.load_state_dict(state["model"])
+    try:
+        learn.model.load_state_dict(state["model"])
+    except RuntimeError as error:
+        first = str(error).strip().splitlines()[0].rstrip(":. ")
+        raise ConfigError(
+            f"checkpoint '{path}' holds the weights of another model than {type(learn.model).__name__} ({first}); "
+            "resume with the model the checkpoint was written from"
+        ) from error
     opt = learn.opt or learn.create_opt()
-    opt.load_state_dict(state["optimizer"])
+    written_by = state.get("optimizer_class")  # checkpoints before it hold none
+    if written_by is not None and written_by != type(opt).__name__:
+        raise ConfigError(
+            f"checkpoint '{path}' was written by a fit with the {written_by} optimizer and this one uses "
+            f"{type(opt).__name__}; resume with the same opt="
+        )
+    try:
+        opt.load_state_dict(state["optimizer"])
+    except (ValueError, KeyError) as error:
+        raise ConfigError(
+            f"checkpoint '{path}' holds an optimizer of other parameter groups ({error}); resume with the same "
+            "model, layer groups and opt="
+        ) from error
     learn.epoch = state["epoch"]
     learn._start_batch = state["next_batch"]
     learn.iteration = state["iteration"]
     own = _own_part(state, path)
     learn.recorder.load_state_dict(own["recorder"], learn.device)
     set_rng_states(own["rng"])
+    learn._epoch_rng = own.get("epoch_rng")
     learn._pending_callback_states = {**(state.get("callbacks") or {}), **(own.get("callbacks") or {})}
 
 
@@ -138,7 +162,12 @@ def _own_part(state: dict[str, Any], path: str | Path) -> dict[str, Any]:
     """This process's RNG states, recorder and per-process callback states from ``state``."""
     ranks = state.get("ranks")
     if not ranks or not _distributed():
-        return {"rng": state["rng"], "recorder": state["recorder"], "callbacks": {}}
+        return {
+            "rng": state["rng"],
+            "epoch_rng": state.get("epoch_rng"),
+            "recorder": state["recorder"],
+            "callbacks": {},
+        }
     import torch.distributed as dist
 
     if len(ranks) != dist.get_world_size():

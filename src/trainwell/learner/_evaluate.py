@@ -46,7 +46,7 @@ def evaluate(learn: Learner, loader: Iterable[Any] | None) -> dict[str, float]:
         weight = learn.batch_weight(target)
         total += float(learn.compute_loss(output, target)) * weight
         rows += weight
-        activated = learn.activate(output.detach(), inputs)
+        activated = learn.activate(output, inputs)  # no gradients here: nothing to detach
         for metric in learn.metrics:
             metric.update(activated, target)
     results = {"loss": total / max(rows, 1)}
@@ -65,7 +65,8 @@ def predictions(
     for batch in _batches(learn, loader):
         *inputs, target = batch
         with learn.forward_context():
-            output = learn.model(*inputs).float()
+            output = learn.model(*inputs)
+        output = output.float() if isinstance(output, torch.Tensor) else output
         outputs.append((learn.activate(output, inputs) if activate else output).cpu())
         if with_targets:
             targets.append(target.cpu())

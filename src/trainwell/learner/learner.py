@@ -7,6 +7,7 @@ mixed precision, checkpoints...) is a callback hooked on the events of :mod:`tra
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from trainwell.callbacks.recorder import Recorder
 from trainwell.callbacks.schedule import ParamScheduler
 from trainwell.core.device import resolve_device
 from trainwell.core.errors import ConfigError
+from trainwell.core.seeding import get_rng_states, set_rng_states
 from trainwell.data.bundle import DataBundle
 from trainwell.learner import _checkpoint
 from trainwell.learner.events import (
@@ -153,6 +155,8 @@ class Learner:
         self.loader: Iterable[Any] | None = None
         self._start_batch = 0
         self._pending_callback_states: dict[str, Any] = {}
+        self._cancel_origin = ("", "")  # the callback and event that raised the last Cancel exception
+        self._epoch_rng: dict[str, Any] | None = None  # random state at the start of the training epoch
 
     @property
     def pct_train(self) -> float:
@@ -201,7 +205,8 @@ class Learner:
         for callback, handler in self._handlers[event]:
             try:
                 handler(self)
-            except (CancelBatch, CancelStep, CancelTrain, CancelValidate, CancelEpoch, CancelFit):
+            except _CANCELS:
+                self._cancel_origin = (callback.name, event.value)
                 raise
             except Exception as error:
                 error.add_note(f"raised in callback {callback.name} during event {event.value}")
@@ -220,10 +225,19 @@ class Learner:
 
     # ------------------------------------------------------------------------------------- optimizer
     def layer_groups(self) -> list[nn.Module]:
-        """Groups of layers that share a learning rate: the model's own split when it defines one."""
+        """Groups of layers that share a learning rate: the model's own split when it defines one.
+
+        Raises:
+            ConfigError: The model's ``layer_groups()`` leaves out a trainable parameter, which the optimizer
+                would then never update.
+        """
         split = getattr(self.model, "layer_groups", None)
         groups = list(split()) if callable(split) else [self.model]
-        return groups or [self.model]
+        if not groups:
+            return [self.model]
+        if callable(split):
+            _check_groups_cover(self.model, groups)
+        return groups
 
     def create_opt(self) -> torch.optim.Optimizer:
         groups = split_param_groups(self.layer_groups(), self.wd)
@@ -252,8 +266,20 @@ class Learner:
                     param.requires_grad_(trainable)
 
     def freeze(self) -> None:
-        """Train only the last layer group (the head)."""
-        self.freeze_to(len(self.layer_groups()) - 1)
+        """Train only the last layer group (the head).
+
+        Raises:
+            ConfigError: The model is one layer group (it defines no ``layer_groups()``), so there is no body to
+                freeze apart from its head.
+        """
+        groups = self.layer_groups()
+        if len(groups) < 2:
+            raise ConfigError(
+                f"cannot freeze {type(self.model).__name__}: it is one layer group, so nothing would be frozen; "
+                "give the model a layer_groups() method returning its modules body first, head last "
+                "(e.g. [self.body, self.head]), or train it whole with fit_one_cycle"
+            )
+        self.freeze_to(len(groups) - 1)
 
     def unfreeze(self) -> None:
         self.freeze_to(0)
@@ -350,6 +376,13 @@ class Learner:
                 CancelFit,
                 lambda: self._run_epochs(train_loader, valid_loader),
             )
+        except _CANCELS as stray:  # raised in an event that has nothing of its kind to cancel
+            raiser, event = self._cancel_origin
+            kind = type(stray).__name__
+            raise ConfigError(
+                f"{kind} raised in callback {raiser} during event {event} cancels nothing there: it works only "
+                f"{_CANCEL_EVENTS[kind]} (see docs/training-loop.md, 'Steering the loop')"
+            ) from stray
         finally:
             for callback in self._active:
                 callback.teardown(self)
@@ -407,13 +440,41 @@ class Learner:
         if hasattr(loader, "set_epoch"):
             loader.set_epoch(self.epoch)
         start = self._start_batch if training else 0
+        batches = self._training_batches(loader, start) if training else _batches_from(loader, 0)
         with torch.set_grad_enabled(training):
-            for self.batch_index, batch in enumerate(_batches_from(loader, start), start=start):
+            for self.batch_index, batch in enumerate(batches, start=start):
                 self._one_batch(batch)
+
+    def _training_batches(self, loader: Iterable[Any], start: int) -> Iterator[Any]:
+        """The training batches from ``start`` on, in the order an uninterrupted epoch would give them.
+
+        A loader that cannot start mid-epoch itself (a torch DataLoader: no ``iter_from``) draws its shuffle from
+        the global random state when iterated, so the state at the start of the epoch is kept (checkpoints
+        save it) and a resumed epoch draws its order from it, skips the batches already run, and then goes on
+        from the checkpoint's own random state."""
+        if callable(getattr(loader, "iter_from", None)):
+            return _batches_from(loader, start)
+        if start == 0:
+            self._epoch_rng = get_rng_states()
+            return iter(loader)
+        if self._epoch_rng is None:
+            warnings.warn(
+                "this checkpoint holds no random state of its epoch's start (written by an older trainwell), so "
+                "the resumed epoch's shuffle may differ from the interrupted run's",
+                stacklevel=2,
+            )
+            return _batches_from(loader, start)
+        now = get_rng_states()
+        set_rng_states(self._epoch_rng)
+        batches = _batches_from(loader, start)
+        set_rng_states(now)
+        return batches
 
     def _one_batch(self, batch: Sequence[torch.Tensor]) -> None:
         self.batch = tuple(batch)
         self.xb, self.yb = self.batch[:-1], self.batch[-1]
+        # No loss until this batch computes one: a batch cancelled before its loss must not pass on the last one.
+        self.loss = self.loss_grad = _NO_LOSS
         try:
             self._call(Event.before_batch)
             with self.forward_context():
@@ -430,7 +491,11 @@ class Learner:
                         ) from error
                     raise
                 self._call(Event.after_pred)
-                self.loss = self.compute_loss(self.pred, self.yb)
+                try:
+                    self.loss = self.compute_loss(self.pred, self.yb)
+                except (ValueError, RuntimeError, AttributeError, TypeError) as error:
+                    _explain_output_mismatch(self, error)
+                    raise
             self.loss_grad = self.loss
             self._call(Event.after_loss)
             if self.training:
@@ -455,6 +520,12 @@ class Learner:
         """Raw outputs of a batch -> what metrics and ``get_preds`` receive: the task's activation
         (probabilities); an application may decode instead (a tagger's best tag path, read with the inputs'
         padding)."""
+        if not isinstance(output, torch.Tensor):
+            raise ConfigError(
+                f"the model returned a {type(output).__name__}, but metrics and predictions read one tensor of "
+                "outputs: return a tensor from forward, subclass Learner and override activate(output, inputs) "
+                "to pick the predictions out, or pass metrics=[]"
+            )
         return self.task.activate(output)
 
     def _backward_and_step(self) -> None:
@@ -558,3 +629,63 @@ class _DeviceLoader:
         non_blocking = self.device.type == "cuda"
         for batch in self.loader:
             yield tuple(t.to(self.device, non_blocking=non_blocking) for t in batch)
+
+
+_CANCELS = (CancelBatch, CancelStep, CancelTrain, CancelValidate, CancelEpoch, CancelFit)
+#: Where each Cancel exception is caught: raised anywhere else, it would end the fit with nothing cancelled.
+_CANCEL_EVENTS = {
+    "CancelBatch": "in a batch's events from before_batch to after_step (not after_batch)",
+    "CancelStep": "in after_backward, before_step or after_step",
+    "CancelTrain": "during the training phase, from before_train to the last training batch's after_batch",
+    "CancelValidate": "during validation, from before_validate to the last validation batch's after_batch",
+    "CancelEpoch": "during an epoch, from before_epoch to after_validate",
+    "CancelFit": "before after_fit, from before_fit to after_epoch",
+}
+
+#: ``learn.loss`` of a batch that has computed none yet (cancelled in ``before_batch``, say): empty, so callbacks
+#: that record losses pass it by.
+_NO_LOSS = torch.empty(0)
+
+
+def _check_groups_cover(model: nn.Module, groups: Sequence[nn.Module]) -> None:
+    """Refuse a ``layer_groups()`` that leaves out trainable parameters: the optimizer is built from the groups,
+    so those would silently keep their initial values."""
+    grouped = {id(param) for group in groups for param in group.parameters()}
+    missing = [
+        name for name, param in model.named_parameters() if param.requires_grad and id(param) not in grouped
+    ]
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        raise ConfigError(
+            f"{type(model).__name__}.layer_groups() leaves out trainable parameters {shown}: the optimizer would "
+            "never update them; add the modules holding them to a group (or set requires_grad=False on them)"
+        )
+
+
+def _explain_output_mismatch(learn: Learner, error: Exception) -> None:
+    """Raise a one-line error when the loss failed because the model's output does not have the task's width
+    (a two-logit model on a target read as binary, say); return otherwise, leaving ``error`` to propagate."""
+    pred, task = learn.pred, learn.task
+    if not isinstance(pred, torch.Tensor):
+        raise ConfigError(
+            f"the model returned a {type(pred).__name__}, not a tensor, and the loss ({_name(learn.loss_func)}) "
+            "failed on it; return one tensor of outputs from forward, or pass a loss that reads what it returns"
+        ) from error
+    expected = task.n_outputs
+    if task.kind == "language_model" or pred.dim() < 2 or pred.shape[-1] == expected or expected < 1:
+        return
+    if task.kind == "binary":
+        hint = (
+            f"the target has two values ({', '.join(map(str, task.classes))}), read as one binary output; "
+            "give the model 1 output, or read the target as classes with task='multiclass'"
+        )
+    else:
+        hint = f"give the model {expected} output{'s' if expected > 1 else ''}"
+    raise ConfigError(
+        f"the model's output has {pred.shape[-1]} columns but the {task.kind} task needs {expected} "
+        f"(shape {tuple(pred.shape)}): {hint}"
+    ) from error
+
+
+def _name(thing: object) -> str:
+    return getattr(thing, "__name__", None) or type(thing).__name__

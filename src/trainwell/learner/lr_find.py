@@ -135,7 +135,7 @@ class LRFinder(Callback):
             group["lr"] = self._lr * ratio
 
     def after_batch(self, learn: Learner) -> None:
-        if not learn.training:
+        if not learn.training or learn.loss.numel() == 0:  # a batch a callback cancelled before its loss
             return
         raw = float(learn.loss.detach())
         self.lrs.append(self._lr)
