@@ -64,7 +64,9 @@ def main() -> None:
     rank = torch.distributed.get_rank()
     (out / f"rows-{rank}.json").write_text(json.dumps(rows.epochs))
     if is_rank_zero():
-        save_file({k: v.contiguous() for k, v in learn.model.state_dict().items()}, out / "weights.safetensors")
+        save_file(
+            {k: v.contiguous() for k, v in learn.model.state_dict().items()}, out / "weights.safetensors"
+        )
         (out / "history.json").write_text(json.dumps(learn.history))
 
 
