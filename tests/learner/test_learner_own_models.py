@@ -163,3 +163,36 @@ def test_two_logits_for_a_target_read_as_binary_says_how_to_match_them() -> None
     assert "task='multiclass'" in message
     learn = Learner(nn.Linear(4, 2), labelled(task="multiclass"), progress=False, device="cpu")
     learn.fit(1, 1e-2)  # read as classes, two logits are right
+
+
+class DictRows(torch.utils.data.Dataset):
+    def __len__(self) -> int:
+        return 8
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        return {"x": torch.randn(4), "label": torch.tensor(index % 2)}
+
+
+class Stream(torch.utils.data.IterableDataset):
+    def __iter__(self) -> Any:
+        return iter((torch.randn(4), torch.tensor(1.0)) for _ in range(8))
+
+
+def test_loaders_the_loop_cannot_read_are_named_in_one_line() -> None:
+    from torch.utils.data import DataLoader
+
+    task = labelled().task
+    as_dicts = Learner(
+        nn.Linear(4, 1), DataBundle(task, DataLoader(DictRows(), batch_size=4)), progress=False
+    )
+    with pytest.raises(ConfigError) as raised:
+        as_dicts.fit(1, 1e-2)
+    assert str(raised.value).startswith(
+        "a batch of DataLoader over a DictRows is a dict (keys 'x', 'label'); the Learner reads each batch as a "
+        "tuple of tensors"
+    )
+    endless = Learner(nn.Linear(4, 1), DataBundle(task, DataLoader(Stream(), batch_size=4)), progress=False)
+    with pytest.raises(
+        ConfigError, match=r"the data \(DataLoader over a Stream\) has no length, and the schedule"
+    ):
+        endless.fit(1, 1e-2)

@@ -617,7 +617,13 @@ class _DeviceLoader:
         self.device = device
 
     def __len__(self) -> int:
-        return len(self.loader)  # type: ignore[arg-type]
+        try:
+            return len(self.loader)  # type: ignore[arg-type]
+        except TypeError as error:
+            raise ConfigError(
+                f"the data ({_loader_name(self.loader)}) has no length, and the schedule needs the number of "
+                "batches in an epoch: give the dataset a __len__, or wrap a stream in a map-style Dataset"
+            ) from error
 
     def set_epoch(self, epoch: int) -> None:
         for target in (self.loader, getattr(self.loader, "sampler", None)):
@@ -628,7 +634,29 @@ class _DeviceLoader:
     def __iter__(self) -> Iterator[tuple[torch.Tensor, ...]]:
         non_blocking = self.device.type == "cuda"
         for batch in self.loader:
+            if not isinstance(batch, (tuple, list)) or not all(isinstance(t, torch.Tensor) for t in batch):
+                raise ConfigError(_batch_problem(batch, self.loader))
             yield tuple(t.to(self.device, non_blocking=non_blocking) for t in batch)
+
+
+def _loader_name(loader: Any) -> str:
+    dataset = getattr(loader, "dataset", None)
+    return type(loader).__name__ + (f" over a {type(dataset).__name__}" if dataset is not None else "")
+
+
+def _batch_problem(batch: Any, loader: Any) -> str:
+    """One line on a batch the loop cannot read: it reads ``(inputs..., target)``, a tuple of tensors."""
+    if isinstance(batch, dict):
+        found = f"a dict (keys {', '.join(map(repr, list(batch)[:6]))})"
+    elif isinstance(batch, (tuple, list)):
+        kinds = ", ".join(type(t).__name__ for t in batch[:6])
+        found = f"a {type(batch).__name__} of {kinds}"
+    else:
+        found = f"a {type(batch).__name__}"
+    return (
+        f"a batch of {_loader_name(loader)} is {found}; the Learner reads each batch as a tuple of tensors, "
+        "(inputs..., target): return tuples of tensors from the dataset (or a collate_fn that builds them)"
+    )
 
 
 _CANCELS = (CancelBatch, CancelStep, CancelTrain, CancelValidate, CancelEpoch, CancelFit)
