@@ -113,3 +113,70 @@ def test_the_command_line_prints_the_trials_and_writes_the_record(
     assert "--timeout 10m: 0 trials fitted to the time left" in result.stdout
     record = json.loads((tmp_path / "m" / TUNING_FILE).read_text())
     assert record["timeout"] == 600 and [t["cut_by_time"] for t in record["trials"]] == [False, False]
+
+
+def test_a_search_of_ones_own_ranges_starts_inside_them(table: pd.DataFrame, tmp_path: Path) -> None:
+    search = {"epochs": (2, 4), "layers": ["128", "512-256"], "dropout": 0.3, "lr": (1e-3, 5e-3)}
+    with _no_optuna_warnings():
+        result = tune_table(table, "income", n_trials=3, search=search, pruner=optuna.pruners.NopPruner())
+    for trial in result.trials:
+        params = trial["params"]
+        assert 2 <= params["epochs"] <= 4 and params["layers"] in ("128", "512-256")
+        assert 1e-3 <= params["lr"] <= 5e-3 and "dropout" not in params  # held, not searched
+        assert params["wd"] == DEFAULT_WD or not trial["defaults"]  # not named: the library's range
+    first = result.trials[0]["params"]
+    # Trial 0 is the defaults moved into the ranges: 14 epochs -> 4, layers 256-128 -> the first choice
+    assert first["epochs"] == 4 and first["layers"] == "128"
+    assert result.best_params["dropout"] == 0.3 and result.run.learn.model.body[0][-1].p == 0.3
+
+
+class _no_optuna_warnings:
+    """Fails on Optuna's warning that an enqueued value lies outside its range."""
+
+    def __enter__(self) -> None:
+        import warnings
+
+        self._catch = warnings.catch_warnings()
+        self._catch.__enter__()
+        warnings.filterwarnings("error", message=".*out of the range.*")
+
+    def __exit__(self, *exc: object) -> None:
+        self._catch.__exit__(*exc)
+
+
+@pytest.mark.parametrize(
+    ("search", "message"),
+    [
+        (
+            {"momentum": (0.8, 0.9)},
+            "search names 'momentum', which is not searched here; the settings are: lr, wd",
+        ),
+        (
+            {"lr": (0.0, 1e-2)},
+            r"search\['lr'\] = \(0.0, 0.01\): the range needs 0 < low <= high \(a log scale\)",
+        ),
+        ({"layers": (1, 2)}, r"search\['layers'\] takes values, not a range \(one of '128'"),
+        ({"epochs": (2, 3, 4)}, r"a range is a tuple of two numbers \(low, high\); a list gives values"),
+        ({"epochs": []}, r"search\['epochs'\] is an empty list"),
+    ],
+)
+def test_ranges_that_cannot_be_searched_are_refused(
+    table: pd.DataFrame, search: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        tune_table(table.head(200), "income", n_trials=1, search=search)
+
+
+def test_the_command_line_reads_search_ranges() -> None:
+    from trainwell.cli.tune_cmd import parse_search
+
+    parsed = parse_search(
+        ["epochs=2:6", "lr=1e-4:1e-2", "layers=128,256-128", "dropout=0.2", "numeric_embedding=none"]
+    )
+    assert parsed == {
+        "epochs": (2, 6), "lr": (1e-4, 1e-2), "layers": [128, "256-128"], "dropout": 0.2, "numeric_embedding": "none",
+    }  # fmt: skip
+    with pytest.raises(ConfigError, match="--search 'epochs': write NAME=LOW:HIGH"):
+        parse_search(["epochs"])
+    with pytest.raises(ConfigError, match="a range LOW:HIGH needs two numbers"):
+        parse_search(["epochs=a:b"])

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from clock_support import FakeClock as Clock
-from trainwell.automl.search import LAST_TRIAL_SHARE, Space, run_search
+from trainwell.automl.search import LAST_TRIAL_SHARE, Range, Space, run_search
 from trainwell.callbacks import TimeBudget
 from trainwell.data.bundle import DataBundle, tensor_data
 from trainwell.learner import Callback, Learner
@@ -44,12 +44,6 @@ def _space(clock: Clock, trained: list[Learner]) -> Space:
         clock.now += 2.0  # choosing the defaults (a learning-rate finder) takes time from the budget too
         return {"lr": 0.05, "epochs": 5}
 
-    def suggest(trial: Any) -> dict[str, Any]:
-        return {
-            "lr": trial.suggest_float("lr", 1e-3, 0.1, log=True),
-            "epochs": trial.suggest_int("epochs", 4, 6),
-        }
-
     def train(
         data: DataBundle, params: dict[str, Any], seed: int, callbacks: list, progress: bool
     ) -> Learner:
@@ -59,7 +53,8 @@ def _space(clock: Clock, trained: list[Learner]) -> Space:
         trained.append(learn)
         return learn
 
-    return Space(defaults, suggest, train, FitRun)
+    ranges = {"lr": Range(1e-3, 0.1, log=True), "epochs": Range(4, 6, whole=True)}
+    return Space(defaults, ranges, train, FitRun)
 
 
 def _search(seconds: float, n_trials: int = 10) -> tuple[Any, Clock, list[Learner], TimeBudget]:

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from trainwell.automl.search import (
+    Range,
     Space,
     TuneResult,
     check_search_settings,
@@ -54,6 +55,7 @@ def tune_ratings(
     seed: int = 0,
     pruner: Any = None,
     progress: bool = False,
+    search: dict[str, Any] | None = None,
     **data_kwargs: Any,
 ) -> TuneResult:
     """Search learning rate, weight decay, epochs and the number of factors of a ``dot_bias`` recommender.
@@ -63,7 +65,8 @@ def tune_ratings(
             ``valid_pct``, ``valid_col``, ``task``, ``batch_size``...).
         arch: ``"dot_bias"`` (the only searched architecture: ``ease`` chooses its one setting on the
             training interactions already).
-        n_trials, timeout, metric, out, seed, pruner, progress: As for :func:`~trainwell.automl.tune_table`;
+        n_trials, timeout, metric, out, seed, pruner, progress, search: As for
+            :func:`~trainwell.automl.tune_table` (the settings: :data:`RATINGS_RANGES`);
             the default metric is ``rmse`` for ratings, ``roc_auc`` for liked/disliked, ``ndcg@10`` for
             implicit feedback.
 
@@ -89,7 +92,7 @@ def tune_ratings(
     chosen = search_metric(data, metric, default, [*RANKING_MEASURES, "roc_auc"] if implicit else None)
     return run_search(
         data,
-        Space(_default_params, _suggest, _train, RatingsRun),
+        Space(_default_params, RATINGS_RANGES, _train, RatingsRun).narrowed(search),
         chosen,
         n_trials=n_trials,
         budget=budget,
@@ -108,13 +111,13 @@ def _default_params(data: DataBundle, seed: int) -> dict[str, Any]:
     return {"lr": lr, "wd": wd, "epochs": epochs, "n_factors": DEFAULT_FACTORS}
 
 
-def _suggest(trial: Any) -> dict[str, Any]:
-    return {
-        "lr": trial.suggest_float("lr", 1e-3, 5e-2, log=True),
-        "wd": trial.suggest_float("wd", 1e-4, 1.0, log=True),
-        "epochs": trial.suggest_int("epochs", 2, 30),
-        "n_factors": trial.suggest_categorical("n_factors", FACTOR_CHOICES),
-    }
+#: What a recommender search tries (``search=`` narrows them).
+RATINGS_RANGES = {
+    "lr": Range(1e-3, 5e-2, log=True),
+    "wd": Range(1e-4, 1.0, log=True),
+    "epochs": Range(2, 30, whole=True),
+    "n_factors": Range(choices=FACTOR_CHOICES),
+}
 
 
 def _train(

@@ -41,7 +41,15 @@ from trainwell.tabular.data import tabular_data
 from trainwell.tabular.learner import tabular_learner
 from trainwell.tabular.pipeline import TableRun, choose_lr, default_epochs
 
-__all__ = ["LAYER_CHOICES", "OptunaPruning", "TuneResult", "TuningDependencyError", "tune_table"]
+__all__ = [
+    "LAYER_CHOICES",
+    "TABLE_RANGES",
+    "OptunaPruning",
+    "Range",
+    "TuneResult",
+    "TuningDependencyError",
+    "tune_table",
+]
 
 INSTALL_HINT = "pip install 'trainwell[tune]' (or: pip install optuna)"
 #: The metric a search maximises or minimises, per task, unless one is named.
@@ -155,6 +163,7 @@ def tune_table(
     pruner: Any = None,
     progress: bool = False,
     tune_thresholds: bool = True,
+    search: dict[str, Any] | None = None,
     **data_kwargs: Any,
 ) -> TuneResult:
     """Search learning rate, decay, epochs, layers, dropout and number embedding for a tabular model.
@@ -172,6 +181,11 @@ def tune_table(
         progress: Show each trial's progress bar.
         tune_thresholds: Multi-label targets: choose each label's decision threshold on the validation rows
             for the best settings' model, as :func:`~trainwell.fit_table` does (``False``: 0.5 for every label).
+        search: Ranges of your own for some settings (the others keep theirs, :data:`TABLE_RANGES`): a
+            ``(low, high)`` tuple searches between them on the setting's scale (``lr`` and ``wd`` logarithmic,
+            ``epochs`` whole), a list tries its values, one value holds the setting there, e.g.
+            ``{"epochs": (2, 6), "layers": ["128", "256-128"], "dropout": 0.1}``. Trial 0, the defaults, is
+            moved into these ranges.
 
     Raises:
         ConfigError: ``n_trials`` below 1, a bad ``timeout``, or a metric that does not fit the task.
@@ -184,7 +198,7 @@ def tune_table(
     chosen = search_metric(data, metric, SEARCH_METRIC.get(data.task.kind))
     return run_search(
         data,
-        Space(_default_params, _suggest, _train, TableRun),
+        Space(_default_params, TABLE_RANGES, _train, TableRun).narrowed(search),
         chosen,
         n_trials=n_trials,
         budget=budget,
@@ -197,20 +211,112 @@ def tune_table(
 
 
 @dataclass(frozen=True)
+class Range:
+    """How one setting is searched: between ``low`` and ``high`` (``log`` scale, ``whole`` numbers), among
+    ``choices``, or held at ``fixed``."""
+
+    low: float = 0.0
+    high: float = 0.0
+    log: bool = False
+    whole: bool = False
+    choices: tuple[Any, ...] = ()
+    fixed: Any = None
+
+    def suggest(self, trial: Any, name: str) -> Any:
+        if self.fixed is not None:
+            return self.fixed
+        if self.choices:
+            return trial.suggest_categorical(name, self.choices)
+        if self.whole:
+            return trial.suggest_int(name, int(self.low), int(self.high), log=self.log)
+        return trial.suggest_float(name, self.low, self.high, log=self.log)
+
+    def holds(self, value: Any) -> Any:
+        """``value`` (a default) moved into this range: clipped, or the first choice when not among them."""
+        if self.fixed is not None:
+            return self.fixed
+        if self.choices:
+            return value if value in self.choices else self.choices[0]
+        clipped = min(max(value, self.low), self.high)
+        return int(round(clipped)) if self.whole else float(clipped)
+
+    def describe(self) -> str:
+        if self.fixed is not None:
+            return repr(self.fixed)
+        if self.choices:
+            return "one of " + ", ".join(map(repr, self.choices))
+        return f"{self.low:g} to {self.high:g}" + (" (log scale)" if self.log else "")
+
+
+@dataclass(frozen=True)
 class Space:
     """What a search tries for one kind of model.
 
     Attributes:
         defaults: ``(data, seed) -> params``: trial 0, what ``trainwell fit`` would do.
-        suggest: ``(optuna trial) -> params``: the settings of one trial (each with ``lr``).
+        ranges: Each searched setting's :class:`Range` (``lr`` among them).
         train: ``(data, params, seed, callbacks, progress) -> Learner``: one trial's fit.
         run_class: The pipeline's run record (``TableRun``, ``RatingsRun``...) for the best model.
     """
 
     defaults: Callable[[DataBundle, int], dict[str, Any]]
-    suggest: Callable[[Any], dict[str, Any]]
+    ranges: dict[str, Range]
     train: Callable[[DataBundle, dict[str, Any], int, list[Callback], bool], Learner]
     run_class: type[FitRun]
+
+    def suggest(self, trial: Any) -> dict[str, Any]:
+        return {name: bound.suggest(trial, name) for name, bound in self.ranges.items()}
+
+    def narrowed(self, search: dict[str, Any] | None) -> Space:
+        """This space with the ranges a user gave (``search=``): a ``(low, high)`` tuple searches between them
+        (on the setting's own scale), a list among its values, a single value holds the setting there. Settings
+        not named keep their ranges.
+
+        Raises:
+            ConfigError: A name that is not searched, or a range that cannot be read.
+        """
+        if not search:
+            return self
+        if not isinstance(search, dict):
+            raise ConfigError(
+                f"search must be a dict of setting -> (low, high), [choices] or a value, got {type(search).__name__}"
+            )
+        ranges = dict(self.ranges)
+        for name, spec in search.items():
+            if name not in ranges:
+                raise ConfigError(
+                    f"search names {name!r}, which is not searched here; the settings are: {', '.join(ranges)}"
+                )
+            ranges[name] = _user_range(name, spec, ranges[name])
+        return Space(self.defaults, ranges, self.train, self.run_class)
+
+    def start(self, defaults: dict[str, Any]) -> dict[str, Any]:
+        """Trial 0's settings: the defaults, each moved into its range (a narrowed search starts inside it)."""
+        return {name: self.ranges[name].holds(value) if name in self.ranges else value
+                for name, value in defaults.items()}  # fmt: skip
+
+
+def _user_range(name: str, spec: Any, library: Range) -> Range:
+    """Read one setting's range from ``search=``, on the scale and kind of the library's range."""
+    if isinstance(spec, list):
+        if not spec:
+            raise ConfigError(f"search[{name!r}] is an empty list; give the values to try")
+        return Range(choices=tuple(spec))
+    if isinstance(spec, tuple):
+        if len(spec) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in spec):
+            raise ConfigError(
+                f"search[{name!r}] = {spec!r}: a range is a tuple of two numbers (low, high); a list gives values"
+            )
+        low, high = spec
+        if library.choices:
+            raise ConfigError(
+                f"search[{name!r}] takes values, not a range ({library.describe()}); pass a list of them"
+            )
+        if not low <= high or (library.log and low <= 0):
+            need = "0 < low <= high (a log scale)" if library.log else "low <= high"
+            raise ConfigError(f"search[{name!r}] = {spec!r}: the range needs {need}")
+        return Range(low, high, log=library.log, whole=library.whole)
+    return Range(fixed=spec)
 
 
 def check_search_settings(n_trials: int, timeout: float | str | None, out: str | Path | None) -> None:
@@ -265,14 +371,14 @@ def run_search(
     :func:`search_budget`) is shared by the trials."""
     optuna = import_optuna()
     direction = "maximize" if higher_is_better(chosen) else "minimize"
-    defaults = space.defaults(data, seed)
+    defaults = space.start(space.defaults(data, seed))
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
         direction=direction,
         sampler=optuna.samplers.TPESampler(seed=seed),
         pruner=pruner or optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=30),
     )
-    study.enqueue_trial(defaults)
+    study.enqueue_trial({name: value for name, value in defaults.items() if _searched(space, name)})
     times: dict[int, float] = {}  # each trial's wall time, for the record
     spent: dict[int, float] = {}  # each trial's share of the budget
     cut: set[int] = set()
@@ -323,7 +429,7 @@ def run_search(
     if kept.get("number") == best.number:
         learn = kept["learn"]
     else:  # not expected (the kept trial is Optuna's best by the same rule); train it again rather than guess
-        learn = space.train(data, dict(best.params), seed, [], progress)
+        learn = space.train(data, {**defaults, **best.params}, seed, [], progress)
     trials = [
         {
             "number": t.number,
@@ -342,8 +448,9 @@ def run_search(
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
     # The search's budget spoke for every trial: the model's own record says nothing of it (tuning.json does).
     learn.time_budget = None
-    run = space.run_class(learn, data, float(best.params["lr"]), None, thresholds=thresholds)
-    result = TuneResult(chosen, direction, dict(best.params), float(best.value), default_value, trials, run,
+    best_params = {**defaults, **best.params}  # the settings held fixed (search=) with those searched
+    run = space.run_class(learn, data, float(best_params["lr"]), None, thresholds=thresholds)
+    result = TuneResult(chosen, direction, best_params, float(best.value), default_value, trials, run,
                         study=study)  # fmt: skip
     if budget is not None:
         result.timeout = budget.seconds
@@ -352,6 +459,11 @@ def run_search(
         result.model_dir = write_run(learn, Path(out), None, {TUNING_FILE: record})
         result.run.model_dir = result.model_dir
     return result
+
+
+def _searched(space: Space, name: str) -> bool:
+    bound = space.ranges.get(name)
+    return bound is not None and bound.fixed is None
 
 
 def _better(value: float, than: float, direction: str) -> bool:
@@ -373,15 +485,15 @@ def _default_params(data: DataBundle, seed: int) -> dict[str, Any]:
     }
 
 
-def _suggest(trial: Any) -> dict[str, Any]:
-    return {
-        "lr": trial.suggest_float("lr", 1e-4, 3e-2, log=True),
-        "wd": trial.suggest_float("wd", 1e-5, 0.3, log=True),
-        "epochs": trial.suggest_int("epochs", 2, 30),
-        "layers": trial.suggest_categorical("layers", LAYER_CHOICES),
-        "dropout": trial.suggest_float("dropout", 0.0, 0.5),
-        "numeric_embedding": trial.suggest_categorical("numeric_embedding", ("periodic", "none")),
-    }
+#: What a table search tries (``search=`` narrows them).
+TABLE_RANGES = {
+    "lr": Range(1e-4, 3e-2, log=True),
+    "wd": Range(1e-5, 0.3, log=True),
+    "epochs": Range(2, 30, whole=True),
+    "layers": Range(choices=LAYER_CHOICES),
+    "dropout": Range(0.0, 0.5),
+    "numeric_embedding": Range(choices=("periodic", "none")),
+}
 
 
 def _train(

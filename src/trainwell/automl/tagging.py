@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from trainwell.automl.search import (
+    Range,
     Space,
     TuneResult,
     check_search_settings,
@@ -47,6 +48,7 @@ def tune_tagger(
     seed: int = 0,
     pruner: Any = None,
     progress: bool = False,
+    search: dict[str, Any] | None = None,
     **data_kwargs: Any,
 ) -> TuneResult:
     """Search the BiLSTM-CRF tagger's learning rate, weight decay, epochs, hidden width and dropout.
@@ -55,7 +57,8 @@ def tune_tagger(
         source, tag_col, valid, data_kwargs: As for :func:`~trainwell.text.tagging.fit_tagger` (a CoNLL or
             CoNLL-U file, or a folder with train/dev/test files; ``valid_pct``, ``min_freq``,
             ``encoding_errors``...).
-        n_trials, timeout, metric, out, seed, pruner, progress: As for :func:`~trainwell.automl.tune_table`;
+        n_trials, timeout, metric, out, seed, pruner, progress, search: As for
+            :func:`~trainwell.automl.tune_table` (the settings: :data:`TAGGER_RANGES`);
             the default metric is ``entity_f1`` for entity tags and ``tag_accuracy`` for others.
 
     Raises:
@@ -73,7 +76,7 @@ def tune_tagger(
     chosen = search_metric(data, metric, data.task.metric_names[0])
     return run_search(
         data,
-        Space(_default_params, _suggest, _train, TaggerRun),
+        Space(_default_params, TAGGER_RANGES, _train, TaggerRun).narrowed(search),
         chosen,
         n_trials=n_trials,
         budget=budget,
@@ -96,14 +99,14 @@ def _default_params(data: DataBundle, seed: int) -> dict[str, Any]:
     }
 
 
-def _suggest(trial: Any) -> dict[str, Any]:
-    return {
-        "lr": trial.suggest_float("lr", 1e-3, 2e-2, log=True),
-        "wd": trial.suggest_float("wd", 1e-4, 0.1, log=True),
-        "epochs": trial.suggest_int("epochs", 3, 40),
-        "hidden": trial.suggest_categorical("hidden", HIDDEN_CHOICES),
-        "dropout": trial.suggest_float("dropout", 0.2, 0.6),
-    }
+#: What a tagger search tries (``search=`` narrows them).
+TAGGER_RANGES = {
+    "lr": Range(1e-3, 2e-2, log=True),
+    "wd": Range(1e-4, 0.1, log=True),
+    "epochs": Range(3, 40, whole=True),
+    "hidden": Range(choices=HIDDEN_CHOICES),
+    "dropout": Range(0.2, 0.6),
+}
 
 
 def _train(

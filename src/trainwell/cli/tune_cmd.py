@@ -89,6 +89,14 @@ def tune(
         str,
         typer.Option(help=ENCODING_HELP),
     ] = "utf-8",
+    search: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A range of your own for one setting (repeatable): NAME=LOW:HIGH searches between them, "
+            "NAME=A,B,C tries those values, NAME=VALUE holds it there; e.g. --search epochs=2:6 "
+            "--search layers=128,256-128. Settings not named keep the library's ranges."
+        ),
+    ] = None,
 ) -> None:
     """Search a model's settings with Optuna (pruned), the defaults first. Tables (--target): learning rate,
     weight decay, epochs, layers, dropout, number embedding. Recommenders (--user, --item): learning rate, weight
@@ -108,6 +116,7 @@ def tune(
             "valid_col": valid_col,
             "task": task,
             "encoding": encoding,
+            "search": parse_search(search or []),
         }
         from trainwell.cli._tagging import is_tagging_source
 
@@ -119,7 +128,8 @@ def tune(
                     "tagged sentences need no --target, --user or --item; tags come from --tag-col"
                 )
             settings = {
-                key: common[key] for key in ("n_trials", "timeout", "metric", "out", "seed", "valid_pct")
+                key: common[key]
+                for key in ("n_trials", "timeout", "metric", "out", "seed", "valid_pct", "search")
             }
             result = tune_tagger(data, tag_col=tag_col, **settings)
         elif user is not None or item is not None or implicit:
@@ -146,6 +156,41 @@ def tune(
         show(result)
 
     guarded(run)
+
+
+def parse_search(items: list[str]) -> dict[str, Any]:
+    """``--search`` options as ``search=``: ``NAME=LOW:HIGH`` a (low, high) tuple, ``NAME=A,B`` a list,
+    ``NAME=VALUE`` one value; numbers are read as numbers."""
+    from trainwell.core.errors import ConfigError
+
+    search: dict[str, Any] = {}
+    for item in items:
+        name, equals, text = item.partition("=")
+        if not equals or not name.strip() or not text.strip():
+            raise ConfigError(
+                f"--search {item!r}: write NAME=LOW:HIGH, NAME=A,B,C or NAME=VALUE (e.g. --search epochs=2:6)"
+            )
+        if ":" in text:
+            low, _, high = text.partition(":")
+            bounds = (_number(low), _number(high))
+            if not all(isinstance(bound, (int, float)) for bound in bounds):
+                raise ConfigError(f"--search {item!r}: a range LOW:HIGH needs two numbers")
+            search[name.strip()] = bounds
+        elif "," in text:
+            search[name.strip()] = [_number(part) for part in text.split(",")]
+        else:
+            search[name.strip()] = _number(text)
+    return search
+
+
+def _number(text: str) -> Any:
+    text = text.strip()
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
 def show(result: Any) -> None:
