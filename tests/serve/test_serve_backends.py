@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -193,3 +194,26 @@ def test_command_lists_the_backends(model_dir: Path) -> None:
     result = run_command(str(model_dir), "--backend", "tensorflow")
     assert result.exit_code == 2
     assert "'tensorflow' is not one of 'auto', 'torch', 'onnx'" in result.output
+
+
+def test_a_model_on_the_users_own_architecture_is_refused_before_it_is_rebuilt(tmp_path: Path) -> None:
+    import torch
+
+    from trainwell.core.artifact import save_artifact
+    from trainwell.data.task import Task
+    from trainwell.export import GenericPredictor
+
+    task = Task("multiclass", classes=(0, 1))
+    metadata = {
+        "application": "generic",
+        "task": task.to_dict(),
+        "recipe": None,
+        "architecture": {"name": "someones_net", "config": {}},  # not registered: never rebuilt
+    }
+    save_artifact(tmp_path / "model", {"weight": torch.zeros(2, 3)}, metadata)
+    advice = "use it from Python: import the module that registers 'someones_net', then trainwell.load("
+    with pytest.raises(ConfigError, match="which serving over HTTP has no way to read; " + re.escape(advice)):
+        create_app(tmp_path / "model")
+    loaded = GenericPredictor(torch.nn.Linear(3, 2), task, None, metadata)  # as trainwell.load gives it
+    with pytest.raises(ConfigError, match="is a model on your own architecture 'someones_net'"):
+        create_app(loaded)

@@ -42,7 +42,8 @@ def export(
 
     def run() -> None:
         from trainwell.core.errors import ConfigError
-        from trainwell.export.onnx import export_onnx
+        from trainwell.export import read_metadata
+        from trainwell.export.onnx import check_onnx_exportable, export_onnx
 
         if not onnx:
             raise ConfigError("nothing to export: ONNX is the only format so far; drop --no-onnx")
@@ -50,14 +51,11 @@ def export(
         sources = list(data or [])
         previous = _previous_check(model) if not sources else None
         if sources:
-            from trainwell.export import read_metadata
-
             metadata = read_metadata(model)  # a bad model directory is reported before the data is read
+            check_onnx_exportable(metadata, model)
             inputs = _check_inputs(metadata, sources, encoding)
         report = export_onnx(model, opset=opset, inputs=inputs, tolerance=tolerance)
         shown = ", ".join(str(source) for source in sources)
-        from trainwell.export import read_metadata
-
         tagger = (read_metadata(model).get("task") or {}).get("kind") == "tagging"
         if report.unit == "tokens":  # a language model: streams read in windows, the state carried
             checked_on = (

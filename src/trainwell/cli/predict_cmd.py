@@ -60,9 +60,13 @@ def predict(
     def run() -> None:
         from trainwell.cli._common import check_encoding_errors
         from trainwell.core.errors import ConfigError
-        from trainwell.export.predictor import load, refuse_language_model
+        from trainwell.export import read_metadata
+        from trainwell.export.predictor import load, refuse_generic, refuse_language_model
 
         check_encoding_errors(encoding_errors)
+        refuse_generic(
+            read_metadata(model), model, "trainwell predict"
+        )  # before load: it needs the user's code
         predictor = load(model)
         kept = [name.strip() for name in (keep or "").split(",") if name.strip()]
         if ((getattr(predictor, "metadata", None) or {}).get("task") or {}).get("kind") == "language_model":

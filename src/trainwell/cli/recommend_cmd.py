@@ -63,8 +63,10 @@ def recommend(
         import pandas as pd
 
         from trainwell.core.errors import ConfigError
-        from trainwell.export.predictor import load
+        from trainwell.export import read_metadata
+        from trainwell.export.predictor import load, refuse_generic
 
+        refuse_generic(read_metadata(model), model, "trainwell recommend")
         predictor = load(model)
         if getattr(predictor, "application", None) != "collab":
             raise ConfigError(

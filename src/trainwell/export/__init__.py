@@ -5,6 +5,7 @@ The artifact format itself (``model.safetensors`` + ``trainwell.json``, atomic w
 """
 
 from trainwell.core.artifact import FORMAT_VERSION, read_artifact, read_metadata, save_artifact
+from trainwell.export.generic import GenericPredictor
 from trainwell.export.predictor import load
 
-__all__ = ["FORMAT_VERSION", "load", "read_artifact", "read_metadata", "save_artifact"]
+__all__ = ["FORMAT_VERSION", "GenericPredictor", "load", "read_artifact", "read_metadata", "save_artifact"]

@@ -63,9 +63,17 @@ from trainwell.export._onnx_runtime import (
     unit_pixels,
 )
 from trainwell.export.onnx_predictor import OnnxPredictor
-from trainwell.export.predictor import load
+from trainwell.export.predictor import load, refuse_generic
 
-__all__ = ["ONNX_FILE", "OnnxDependencyError", "OnnxPredictor", "OnnxReport", "activate", "export_onnx"]
+__all__ = [
+    "ONNX_FILE",
+    "OnnxDependencyError",
+    "OnnxPredictor",
+    "OnnxReport",
+    "activate",
+    "check_onnx_exportable",
+    "export_onnx",
+]
 
 # The TorchScript-based exporter (used because the dynamo one needs onnxscript) supports opsets 9 to 20.
 MIN_OPSET, MAX_OPSET = 9, 20
@@ -155,6 +163,19 @@ class _Check:
         return tuple(tensor[start:stop] for tensor in self.inputs)
 
 
+def check_onnx_exportable(metadata: dict[str, Any], directory: str | Path) -> None:
+    """Refuse, from ``trainwell.json`` alone (before any data is read), a model ONNX export cannot trace: one on
+    the user's own architecture, whose example inputs trainwell cannot know (a one-line :class:`ConfigError`).
+    """
+    refuse_generic(
+        metadata,
+        directory,
+        "ONNX export",
+        instead="export it from Python, where its example inputs are known: import the module that registers "
+        f"it, then torch.onnx.export(trainwell.load('{directory}').model, (example_inputs,), 'model.onnx')",
+    )
+
+
 def export_onnx(
     model_dir: str | Path,
     *,
@@ -182,7 +203,8 @@ def export_onnx(
         The report, with the largest differences found.
 
     Raises:
-        ConfigError: ``opset`` or ``tolerance`` out of range.
+        ConfigError: ``opset`` or ``tolerance`` out of range, or the model is on your own architecture
+            (application ``"generic"``: export it with ``torch.onnx.export``, see :func:`check_onnx_exportable`).
         DataError: ``inputs`` is empty, lacks input columns, or holds an image that cannot be decoded.
         ArtifactError: The directory is not a model directory, its application cannot be exported, or
             onnxruntime disagrees with PyTorch beyond ``tolerance`` (nothing is written then).
@@ -195,8 +217,9 @@ def export_onnx(
     """
     started = time.perf_counter()
     _check_settings(opset, tolerance)
-    ort = import_onnxruntime()
     directory = Path(model_dir)
+    check_onnx_exportable(read_metadata(directory), directory)
+    ort = import_onnxruntime()
     predictor = load(directory)
     if getattr(predictor, "application", None) not in RECIPES:
         raise ArtifactError(

@@ -1,7 +1,9 @@
 """``trainwell.load``: rebuild a predictor from an artifact directory, never unpickling anything.
 
 The artifact names its application; the application's ``predictor`` module is imported by that name from a
-fixed allow-list (a directory cannot make trainwell import arbitrary code).
+fixed allow-list (a directory cannot make trainwell import arbitrary code). A model on your own architecture
+(application ``"generic"``) gets :class:`~trainwell.export.generic.GenericPredictor`: tensors in, and its
+architecture must have been registered by your code before loading.
 """
 
 from __future__ import annotations
@@ -18,11 +20,22 @@ from trainwell.core.errors import ArtifactError, ConfigError
 from trainwell.data.task import Task
 from trainwell.models.registry import model_from_artifact
 
-APPLICATIONS = ("tabular", "vision", "text", "collab")
+# application -> the module whose ``predictor_from_artifact`` serves it
+_PREDICTOR_MODULES = {
+    "tabular": "trainwell.tabular.predictor",
+    "vision": "trainwell.vision.predictor",
+    "text": "trainwell.text.predictor",
+    "collab": "trainwell.collab.predictor",
+    "generic": "trainwell.export.generic",
+}
+APPLICATIONS = tuple(_PREDICTOR_MODULES)
 
 
 def load(path: str | Path) -> Any:
     """The predictor for the model directory ``path`` (e.g. :class:`~trainwell.tabular.TabularPredictor`).
+
+    A model on your own architecture (``learn.model_spec`` naming a registered function) loads as a
+    :class:`~trainwell.export.generic.GenericPredictor` once the module that registers it is imported.
 
     Example:
         >>> predictor = trainwell.load("model/")            # doctest: +SKIP
@@ -35,7 +48,7 @@ def load(path: str | Path) -> Any:
             f"model directory '{path}' is for application {application!r}, which this trainwell cannot serve; "
             f"known: {', '.join(APPLICATIONS)}"
         )
-    module = importlib.import_module(f"trainwell.{application}.predictor")
+    module = importlib.import_module(_PREDICTOR_MODULES[application])
     return module.predictor_from_artifact(metadata, state)
 
 
@@ -49,6 +62,24 @@ def refuse_language_model(metadata: dict[str, Any] | None, path: str | Path, wha
             f'apply to it; sample it with: trainwell generate {path} "a prompt" (or fine-tune a classifier '
             f"on it: trainwell fit texts.csv --text TEXT --target LABEL --pretrained {path})"
         )
+
+
+def refuse_generic(metadata: dict[str, Any] | None, path: str | Path, what: str, instead: str = "") -> None:
+    """Raise a one-line :class:`ConfigError` when ``metadata`` (``trainwell.json``) is a model on the user's own
+    architecture (application ``"generic"``): it takes tensors, so ``what`` (``"trainwell predict"``,
+    ``"serving over HTTP"``...) has no input format to read for it, and only the user's code registers its
+    architecture. ``instead`` replaces the default advice (predict from Python)."""
+    if (metadata or {}).get("application") != "generic":
+        return
+    name = ((metadata or {}).get("architecture") or {}).get("name", "?")
+    advice = instead or (
+        f"use it from Python: import the module that registers {name!r}, then "
+        f"trainwell.load({str(path)!r}).predict(inputs) with tensors shaped as in training"
+    )
+    raise ConfigError(
+        f"'{path}' is a model on your own architecture {name!r} (application 'generic'): it takes tensors, which "
+        f"{what} has no way to read; {advice}"
+    )
 
 
 class Predictor:

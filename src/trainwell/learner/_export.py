@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trainwell.core.artifact import save_artifact
 from trainwell.core.device import is_rank_zero
 from trainwell.core.errors import ConfigError
+from trainwell.models.registry import list_models
 
 if TYPE_CHECKING:
     from trainwell.learner.learner import Learner
@@ -16,11 +18,7 @@ if TYPE_CHECKING:
 
 def learner_metadata(learn: Learner) -> dict[str, Any]:
     """What ``trainwell.json`` records about a Learner: task, recipe, architecture and training summary."""
-    if learn.model_spec is None:
-        raise ConfigError(
-            "export needs to know how to rebuild the model: build the Learner with a factory such as "
-            "tabular_learner, or set learn.model_spec = {'name': <registered architecture>, 'config': {...}}"
-        )
+    _check_model_spec(learn)
     recipe = learn.data.recipe.to_dict() if learn.data.recipe is not None else None
     history = [_clean(row) for row in learn.history]
     sketch = getattr(learn.data.train, "rows_sketch", None)
@@ -46,6 +44,35 @@ def learner_metadata(learn: Learner) -> dict[str, Any]:
             **extra,
         },
     }
+
+
+def _check_model_spec(learn: Learner) -> None:
+    """Refuse, before anything is written, an export that ``trainwell.load`` could not rebuild: no
+    ``model_spec``, a malformed one, or one naming an architecture that is not registered."""
+    spec = learn.model_spec
+    model = getattr(learn.model, "_orig_mod", learn.model)
+    if spec is None:
+        cls = type(model).__name__
+        suggested = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", cls).lower()  # MyNet -> my_net
+        raise ConfigError(
+            f"export needs to know how to rebuild the model ({cls}): build the Learner with a factory such as "
+            "tabular_learner, or register a function that builds your module, e.g. "
+            f"@register_model({suggested!r}) (from trainwell.models) on "
+            f"def {suggested}(**config): return {cls}(**config), then set "
+            f"learn.model_spec = {{'name': {suggested!r}, 'config': {{...its keyword arguments}}}}; "
+            "trainwell.load needs that module imported as well"
+        )
+    name = spec.get("name") if isinstance(spec, dict) else None
+    if not isinstance(name, str) or not isinstance(spec.get("config"), dict):
+        raise ConfigError(
+            f"learn.model_spec must be {{'name': <registered architecture>, 'config': {{keyword arguments}}}}, "
+            f"got {spec!r}"
+        )
+    if name not in list_models():
+        raise ConfigError(
+            f"learn.model_spec names the architecture {name!r}, which is not registered: decorate the function "
+            f"that builds your module with @register_model({name!r}) (from trainwell.models), or fix the name"
+        )
 
 
 def _weights_epoch(learn: Learner) -> dict[str, int]:

@@ -80,8 +80,23 @@ def model_from_artifact(metadata: dict[str, Any], state: Mapping[str, torch.Tens
     """
     try:
         spec = metadata["architecture"]
-        model = create_model(spec["name"], **spec["config"])
+        name, config = spec["name"], spec["config"]
     except (KeyError, TypeError) as error:
+        raise ArtifactError(f"trainwell.json is missing or has a malformed entry: {error}") from error
+    if not isinstance(name, str) or not isinstance(config, dict):
+        raise ArtifactError(
+            f"trainwell.json has a malformed architecture entry {spec!r}; expected {{'name': str, 'config': {{...}}}}"
+        )
+    _load_builtins()
+    if name not in models:
+        # A user's own architecture: registered by their module, which this process has not imported.
+        raise ArtifactError(
+            f"the model's architecture {name!r} is not registered in this process: import the module that "
+            f"registers it (@register_model({name!r})) before loading the model"
+        )
+    try:
+        model = create_model(name, **config)
+    except TypeError as error:
         raise ArtifactError(f"trainwell.json is missing or has a malformed entry: {error}") from error
     try:
         model.load_state_dict(dict(state))

@@ -20,12 +20,13 @@ import pandas as pd
 import torch
 
 import trainwell
+from trainwell.core.artifact import read_metadata
 from trainwell.core.atomic import write_text_atomic
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.io import list_columns, read_table
 from trainwell.data.task import Task
 from trainwell.evaluate.explain import explain_validation
-from trainwell.export.predictor import load
+from trainwell.export.predictor import load, refuse_generic
 from trainwell.interpret.classification import ClassificationInterpretation
 from trainwell.learner.run_files import epochs_from_one
 from trainwell.report import _html, _outputs
@@ -77,6 +78,7 @@ def build_report(
         >>> build_report("model/", "valid.csv", "report.html")  # doctest: +SKIP
     """
     destination = _check_out(Path(out) if out is not None else default_out(Path(model_dir)))
+    refuse_generic(read_metadata(model_dir), model_dir, "a report")
     predictor = load(model_dir)
     if getattr(predictor, "application", None) == "vision":
         from trainwell.report._vision import vision_report_sections

@@ -388,9 +388,10 @@ _NOT_FINITE = (
 
 
 def _check_servable(predictor: Any, source: object) -> None:
-    from trainwell.export.predictor import refuse_language_model
+    from trainwell.export.predictor import refuse_generic, refuse_language_model
 
     refuse_language_model(getattr(predictor, "metadata", None), str(source), "serving over HTTP")
+    refuse_generic(getattr(predictor, "metadata", None), str(source), "serving over HTTP")
     kind = getattr(getattr(predictor, "task", None), "kind", None)
     needed = ("task", "recipe", "tag") if kind == "tagging" else ("task", "recipe", "predict_proba")
     missing = [name for name in needed if not hasattr(predictor, name)]

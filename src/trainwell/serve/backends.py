@@ -17,7 +17,7 @@ from typing import Any
 
 from trainwell.core.artifact import read_metadata
 from trainwell.core.errors import ConfigError
-from trainwell.export.predictor import load
+from trainwell.export.predictor import load, refuse_generic
 
 __all__ = ["BACKENDS", "ONNX_FILE", "load_predictor", "onnx_parity_passed", "resolve_backend"]
 
@@ -96,6 +96,7 @@ def load_predictor(
         ArtifactError: The directory (or its ``model.onnx``) cannot be loaded.
         OnnxDependencyError: ``backend="onnx"`` without onnxruntime installed.
     """
+    refuse_generic(read_metadata(Path(model_dir)), model_dir, "serving over HTTP")
     chosen = resolve_backend(model_dir, backend)
     if chosen == "torch":
         return load(Path(model_dir)), chosen
