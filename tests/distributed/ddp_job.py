@@ -20,6 +20,11 @@ from trainwell.distributed import maybe_distribute, world_size
 from trainwell.learner import Learner
 
 
+def median_score(preds: torch.Tensor, targets: torch.Tensor) -> float:
+    """A metric function that is no mean over rows: right only if every process's rows are gathered."""
+    return float(preds.median())
+
+
 def main() -> None:
     out, batch = Path(sys.argv[1]), int(sys.argv[2])
     torch.set_num_threads(1)
@@ -28,7 +33,9 @@ def main() -> None:
     x = torch.randn(320, 6, generator=generator)
     y = ((x @ torch.linspace(-1.0, 1.5, 6)) + 0.3 * torch.randn(320, generator=generator) > 0).long()
     data = tensor_data(x, y, batch_size=batch, valid_pct=0.25, seed=0)  # 240 train, 80 valid rows
-    learn = maybe_distribute(Learner(torch.nn.Linear(6, 1), data, opt="sgd", lr=0.2, progress=False))
+    metrics = ["accuracy", "roc_auc", "f1", median_score]
+    model = torch.nn.Linear(6, 1)
+    learn = maybe_distribute(Learner(model, data, opt="sgd", lr=0.2, metrics=metrics, progress=False))
     learn.fit(3)
     if is_rank_zero():
         out.mkdir(parents=True, exist_ok=True)

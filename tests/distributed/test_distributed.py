@@ -65,7 +65,7 @@ def test_two_processes_train_the_weights_one_process_trains(tmp_path: Path) -> N
             torch.load(tmp_path / "double" / "weights.pt")[key], value, rtol=1e-5, atol=1e-6
         )
     for mine, theirs in zip(one["history"], two["history"], strict=True):
-        for name in ("train_loss", "valid_loss", "accuracy", "roc_auc", "f1"):
+        for name in ("train_loss", "valid_loss", "accuracy", "roc_auc", "f1", "median_score"):
             assert theirs[name] == pytest.approx(mine[name], rel=1e-5, abs=1e-6), name
 
 
@@ -107,6 +107,37 @@ def test_processes_under_a_time_budget_stop_together(tmp_path: Path) -> None:
     assert done.stdout.count("--time: the 8.0s budget trained ") == 1, done.stdout
     history = pd.read_csv(tmp_path / "model" / "history.csv")
     assert 1 <= len(history) < 500
+
+
+def test_a_metric_keeping_its_own_state_is_refused_before_a_distributed_fit() -> None:
+    from trainwell.distributed.training import DistributedTraining, _check_metrics_combine
+    from trainwell.metrics import Metric
+
+    class Counted(Metric):
+        name = "counted"
+
+        def reset(self) -> None:
+            self.rows = 0
+
+        def update(self, preds: torch.Tensor, targets: torch.Tensor) -> None:
+            self.rows += len(targets)
+
+        def compute(self) -> float:
+            return float(self.rows)
+
+    def rows(preds: torch.Tensor, targets: torch.Tensor) -> float:
+        return float(len(targets))
+
+    data = trainwell.tensor_data(torch.randn(20, 2), [0, 1] * 10)
+    learn = trainwell.Learner(torch.nn.Linear(2, 1), data, metrics=[rows, Counted("binary")], progress=False)
+    with pytest.raises(ConfigError) as caught:
+        DistributedTraining().before_fit(learn)
+    assert str(caught.value) == (
+        "metric 'counted' keeps its state in attributes of its own, which a distributed fit cannot combine across "
+        "processes; pass it as a function fn(preds, targets) -> float instead (its inputs are gathered from every "
+        "process), or declare its states (see trainwell.metrics.Metric)"
+    )
+    _check_metrics_combine(learn.metrics[:1])  # a function's inputs are gathered: accepted
 
 
 def test_distribute_outside_torchrun_says_how_to_launch() -> None:

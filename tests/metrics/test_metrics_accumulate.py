@@ -238,9 +238,72 @@ def test_public_names_are_pinned() -> None:
     assert sorted(metrics_package.__all__) == sorted(
         [
             "ALIASES", "F1", "MAE", "R2", "RMSE", "Accuracy", "BalancedAccuracy", "ErrorRate", "LogLoss", "Metric",
-            "EntityF1", "EntityPrecision", "EntityRecall", "TagAccuracy",
+            "EntityF1", "EntityPrecision", "EntityRecall", "TagAccuracy", "FunctionMetric", "MetricFunction",
             "Reduction", "RocAuc", "default_metrics", "describe_metric", "functional", "get_metric", "list_metrics",
-            "metrics", "register_metric",
+            "metric_function", "metrics", "register_metric",
         ]
     )  # fmt: skip
     assert all(hasattr(metrics_package, name) for name in metrics_package.__all__)
+
+
+class TopTwo(Metric):
+    """A metric of one's own written as Metric's docstring shows: name, reset, update, compute; no __init__."""
+
+    name = "top2_accuracy"
+
+    def reset(self) -> None:
+        self.hits, self.rows = 0, 0
+
+    def update(self, preds: torch.Tensor, targets: torch.Tensor) -> None:
+        top_two = preds.topk(2, dim=1).indices
+        self.hits += int((top_two == targets[:, None]).any(dim=1).sum())
+        self.rows += len(targets)
+
+    def compute(self) -> float:
+        return self.hits / self.rows if self.rows else float("nan")
+
+
+def test_a_subclass_with_reset_update_compute_and_no_init_fits_every_task() -> None:
+    # It used to be refused: "metric 'top2_accuracy' does not fit a multiclass task; it fits: ." (no tasks).
+    for task in ("binary", "multiclass", "multilabel", "regression", "tagging"):
+        assert TopTwo(task).task == task
+    metric = TopTwo("multiclass")
+    preds, targets = make_data("multiclass", seed=7)
+    for start in range(0, N_ROWS, 64):
+        metric.update(preds[start : start + 64], targets[start : start + 64])
+    expected = skm.top_k_accuracy_score(targets.numpy(), preds.numpy(), k=2, labels=range(4))
+    assert metric.compute() == pytest.approx(expected)
+    metric.reset()
+    assert math.isnan(metric.compute())
+    assert repr(metric) == "TopTwo(task='multiclass', threshold=0.5)"
+    with pytest.raises(ConfigError, match=r"task 'ranking' is not known to metrics"):
+        TopTwo("ranking")
+
+
+def test_the_base_class_documents_the_public_methods_the_errors_name() -> None:
+    doc = Metric.__doc__ or ""
+    assert "``reset``" in doc and "``update(preds," in doc and "``compute()``" in doc
+    assert "class TopTwo(Metric)" in doc  # the example, run by tests/test_doctests.py
+    with pytest.raises(
+        ConfigError, match=r"Metric object \(subclass trainwell.metrics.Metric: reset, update"
+    ):
+        get_metric(3, "binary")  # type: ignore[arg-type]
+
+
+def test_a_subclass_that_declares_its_tasks_is_held_to_them() -> None:
+    class RegressionOnly(TopTwo):
+        tasks = ("regression",)
+
+    with pytest.raises(ConfigError) as caught:
+        RegressionOnly("binary")
+    assert str(caught.value) == (
+        "metric 'top2_accuracy' does not fit a binary task; it fits: regression. Pick a metric made for binary."
+    )
+
+
+def test_a_subclass_set_up_without_the_base_init_still_has_a_repr() -> None:
+    class OwnInit(TopTwo):
+        def __init__(self) -> None:
+            self.reset()
+
+    assert repr(OwnInit()) == "OwnInit(task=None, threshold=None)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -167,3 +168,37 @@ def test_a_finder_stopped_for_time_still_gives_a_written_model(
     assert run.lr_find is not None and run.lr_find.stopped_for_time
     assert run.lr == pytest.approx(3e-3)
     assert {"model.safetensors", "lr_find.png", "curves.png"} <= {p.name for p in (tmp_path / "m").iterdir()}
+
+
+def multilabel_table(n_rows: int = 200, seed: int = 0) -> pd.DataFrame:
+    frame = small_table(n_rows, seed)
+    return frame.assign(y=(frame["y"] == "pos").astype(int), z=(frame["x"] > 1).astype(int))
+
+
+@pytest.mark.parametrize("multilabel", [False, True])
+def test_metrics_none_reports_the_tasks_and_an_empty_list_none_through_to_the_model_directory(
+    tmp_path: Path, multilabel: bool
+) -> None:
+    frame, target = (multilabel_table(), ["y", "z"]) if multilabel else (small_table(200), "y")
+    run = fit_table(frame, target, out=tmp_path / "none", epochs=1, lr=0.02, metrics=[], progress=False)
+    assert run.learn.metrics == [] and run.data.task.kind == ("multilabel" if multilabel else "binary")
+    assert set(run.metrics) == {"fit", "epoch", "train_loss", "valid_loss", "lr", "time"}
+    saved = json.loads((tmp_path / "none" / "trainwell.json").read_text())["training"]
+    assert saved["metrics"] == [] and "accuracy" not in saved["final"]
+    assert "accuracy" not in pd.read_csv(tmp_path / "none" / "history.csv").columns
+    assert trainwell.load(tmp_path / "none").predict(frame.head(3)) is not None
+    defaults = fit_table(frame, target, epochs=1, lr=0.02, metrics=None, progress=False)
+    assert [metric.name for metric in defaults.learn.metrics] == list(defaults.data.task.metric_names)
+
+
+def test_fit_table_reports_a_metric_function_by_its_name(tmp_path: Path) -> None:
+    def share_right(preds: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return ((preds > 0.5).float() == targets).float().mean()
+
+    run = fit_table(
+        small_table(200), "y", out=tmp_path / "m", epochs=1, lr=0.02, metrics=["accuracy", share_right],
+        progress=False,
+    )  # fmt: skip
+    assert run.metrics["share_right"] == pytest.approx(run.metrics["accuracy"])
+    saved = json.loads((tmp_path / "m" / "trainwell.json").read_text())["training"]
+    assert saved["metrics"] == ["accuracy", "share_right"]

@@ -19,6 +19,7 @@ from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.distributed import maybe_distribute
 from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
+from trainwell.metrics.function import MetricLike
 
 MIN_EPOCHS, MAX_EPOCHS, MIN_STEPS = 5, 30, 500
 #: Implicit feedback sees new negatives every epoch and keeps improving for longer (MovieLens 100k: 10 > 5).
@@ -49,7 +50,7 @@ def fit_ratings(
     epochs: int | None = None,
     lr: float | None = None,
     wd: float | None = None,
-    metrics: Sequence[str] | None = None,
+    metrics: Sequence[MetricLike] | None = None,
     seed: int = 0,
     progress: bool = True,
     time_budget: float | str | TimeBudget | None = None,
@@ -64,7 +65,9 @@ def fit_ratings(
     MovieLens (the learning-rate finder reads a sparse embedding model poorly); epochs follow the table's size.
     With ``time_budget`` (seconds, or ``"10m"``...: :class:`~trainwell.callbacks.TimeBudget`), training ends
     within that time of the call, the epochs cut and the schedule fitted to what fits (``ease``, solved in
-    closed form, has no epochs to cut).
+    closed form, has no epochs to cut). ``metrics`` (names, functions ``fn(preds, targets) -> float`` or
+    Metric objects, as for :class:`~trainwell.learner.Learner`): ``None`` reports the task's defaults (ROC AUC
+    for implicit feedback), ``[]`` none.
     """
     check_fit_settings(epochs, lr, out)
     if target is not None and rating is not None and target != rating:

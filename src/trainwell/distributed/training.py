@@ -49,6 +49,7 @@ class DistributedTraining(Callback):
 
         if not any(p.requires_grad for p in learn.model.parameters()):
             raise ConfigError("every parameter is frozen; unfreeze some before a distributed fit")
+        _check_metrics_combine(learn.metrics)
         device_ids = [learn.device.index] if learn.device.type == "cuda" else None
         # Every built-in model uses every parameter that trains (a frozen body's take no part), so DDP's search
         # for unused ones, an extra pass over the graph each step, is off unless asked for; a model that needs
@@ -69,6 +70,18 @@ class DistributedTraining(Callback):
 
     def after_fit(self, learn: Learner) -> None:
         learn.forward_model = None
+
+
+def _check_metrics_combine(metrics: Any) -> None:
+    """Refuse a metric that keeps its state in attributes of its own: each process would report its own share
+    of the validation rows, and early stopping could decide differently in different processes."""
+    for metric in metrics:
+        if not metric.reductions:
+            raise ConfigError(
+                f"metric {metric.name!r} keeps its state in attributes of its own, which a distributed fit cannot "
+                "combine across processes; pass it as a function fn(preds, targets) -> float instead (its inputs "
+                "are gathered from every process), or declare its states (see trainwell.metrics.Metric)"
+            )
 
 
 def _all_reduce_sum(values: torch.Tensor) -> torch.Tensor:

@@ -207,7 +207,7 @@ def cross_validate_baselines(
     """
     chosen = list(names) if names is not None else baseline_names(task.kind)
     baseline_names(task.kind)  # refuses tasks the baselines do not cover
-    metric_names = list(metric_names or task.metric_names)
+    metric_names = list(task.metric_names if metric_names is None else metric_names)
     targets = [target] if isinstance(target, str) else list(target)
     dates = dict(dates or {})
     features = [c for c in df.columns if c not in targets and c not in ignore and c not in dates]

@@ -18,6 +18,7 @@ import torch
 
 from trainwell.metrics import functional
 from trainwell.metrics.registry import get_metric, list_metrics
+from trainwell.metrics.registry import metrics as metric_registry
 from trainwell.metrics.thresholds import PRIOR_POSITIVES, choose_thresholds, cross_fitted_decisions
 
 __all__ = [
@@ -109,15 +110,18 @@ def tune_label_thresholds(learn: Any, *, seed: int = 0) -> ThresholdSummary | No
     choice = choose_thresholds(probabilities, targets)
     tuned = dataclasses.replace(task, label_thresholds=choice.thresholds)
     learn.task = learn.data.task = tuned
-    registered = set(list_metrics())
+    # Only the registry's own metrics are rebuilt: a metric of your own keeps its object, even under a
+    # registered name.
     learn.metrics = [
         get_metric(metric.name, tuned.kind, threshold=tuned.decision_threshold, classes=tuned.classes)
-        if metric.name in registered
+        if _registered(metric)
         else metric
         for metric in learn.metrics
     ]
     decisions = cross_fitted_decisions(probabilities, targets, seed=seed).float()
-    names = [metric.name for metric in learn.metrics if metric.name in THRESHOLD_METRICS]
+    names = [
+        metric.name for metric in learn.metrics if metric.name in THRESHOLD_METRICS and _registered(metric)
+    ]
     at_half = {name: _score(name, probabilities, targets, 0.5) for name in names}
     cross_fitted = {name: _score(name, decisions, targets, 0.5) for name in names}
     if learn.history:
@@ -155,6 +159,11 @@ def say_threshold_note(summary: ThresholdSummary) -> None:
     from rich.console import Console
 
     Console(stderr=True).print(summary.note(), soft_wrap=True, markup=False)
+
+
+def _registered(metric: Any) -> bool:
+    """Whether ``metric`` is the registry's metric of its name (not one of your own that shares the name)."""
+    return metric.name in list_metrics() and type(metric) is metric_registry.entry(metric.name).factory
 
 
 def _score(name: str, probabilities: Any, targets: Any, threshold: Any) -> float:

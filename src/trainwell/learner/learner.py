@@ -37,6 +37,7 @@ from trainwell.learner.events import (
 )
 from trainwell.losses import loss_for_task
 from trainwell.metrics import Metric, get_metric
+from trainwell.metrics.function import RESERVED_NAMES, MetricLike
 from trainwell.optim import (
     create_optimizer,
     discriminative_lrs,
@@ -57,7 +58,9 @@ class Learner:
         loss: a loss module or function ``loss(output, target)``; ``None`` uses the task's default.
         opt: optimizer name (``"adamw"``, ``"adabelief"``, ``"sgd"``...) or a factory
             ``f(param_groups, lr=...)``.
-        metrics: metric names or :class:`Metric` objects; ``None`` uses the task's defaults.
+        metrics: metric names, functions ``fn(preds, targets) -> float`` (called on the whole validation
+            set's activated predictions, named by ``__name__``; see :mod:`trainwell.metrics.function`) or
+            :class:`Metric` objects; ``None`` uses the task's defaults, ``[]`` computes none.
         callbacks: extra callbacks kept for every fit.
         lr: default learning rate (``fit_one_cycle`` uses it as the peak).
         wd: weight decay, applied decoupled and never to biases or normalisation layers.
@@ -81,7 +84,7 @@ class Learner:
         data: DataBundle,
         loss: LossLike | None = None,
         opt: str | Callable[..., torch.optim.Optimizer] = "adamw",
-        metrics: Sequence[str | Metric] | None = None,
+        metrics: Sequence[MetricLike] | None = None,
         callbacks: Iterable[Callback] = (),
         *,
         lr: float = 1e-3,
@@ -107,14 +110,7 @@ class Learner:
         self.loss_func: LossLike = loss if loss is not None else loss_for_task(self.task)
         self.opt_name = opt
         self.opt: torch.optim.Optimizer | None = None
-        self.metrics: list[Metric] = [
-            m
-            if isinstance(m, Metric)
-            else get_metric(
-                m, self.task.kind, threshold=self.task.decision_threshold, classes=self.task.classes
-            )
-            for m in (metrics or self.task.metric_names)
-        ]
+        self.metrics: list[Metric] = _build_metrics(self.task, metrics)
         self.lr = lr
         self.wd = wd
         self.path = Path(path)
@@ -597,6 +593,28 @@ class Learner:
 FROZEN_SHARE = 0.25
 
 _NORM_LAYERS = (nn.modules.batchnorm._NormBase, nn.LayerNorm, nn.GroupNorm)
+
+
+def _build_metrics(task: Any, metrics: Sequence[MetricLike] | None) -> list[Metric]:
+    """The Learner's metric objects: the task's defaults for ``None``, none for an empty list."""
+    if isinstance(metrics, str | Metric) or callable(metrics):
+        shown = getattr(metrics, "__name__", None) or repr(metrics)
+        raise ConfigError(f"metrics must be a list, e.g. metrics=[{shown}], got one {type(metrics).__name__}")
+    chosen = task.metric_names if metrics is None else list(metrics)
+    built = [
+        m
+        if isinstance(m, Metric)
+        else get_metric(m, task.kind, threshold=task.decision_threshold, classes=task.classes)
+        for m in chosen
+    ]
+    names = [metric.name for metric in built]
+    clash = next((name for name in names if names.count(name) > 1 or name in RESERVED_NAMES), None)
+    if clash is not None:
+        raise ConfigError(
+            f"two metrics, or a metric and a history column, are both named {clash!r} (metrics: "
+            f"{', '.join(names)}); each needs a name of its own: trainwell.metrics.metric_function(fn, name=...)"
+        )
+    return built
 
 
 def _batches_from(loader: Iterable[Any], start: int) -> Iterator[Any]:

@@ -4,11 +4,16 @@ Predictions are passed already activated (probabilities); see :mod:`trainwell.me
 shapes per task and :class:`Metric` for how states accumulate and combine across processes. A regression
 model of several targets gets a headline per metric and one value per target (``"rmse[price]"``): see
 :mod:`trainwell.metrics.targets`.
+
+A metric of your own is a function ``fn(preds, targets) -> float``, called on the whole validation set
+(:mod:`trainwell.metrics.function`), or a :class:`Metric` subclass with ``reset``, ``update`` and
+``compute``.
 """
 
 from __future__ import annotations
 
 from trainwell.metrics import functional
+from trainwell.metrics.function import FunctionMetric, MetricFunction, metric_function
 from trainwell.metrics.metric import (
     F1,
     MAE,
@@ -45,8 +50,10 @@ __all__ = [
     "EntityPrecision",
     "EntityRecall",
     "ErrorRate",
+    "FunctionMetric",
     "LogLoss",
     "Metric",
+    "MetricFunction",
     "Reduction",
     "RocAuc",
     "TagAccuracy",
@@ -55,6 +62,7 @@ __all__ = [
     "functional",
     "get_metric",
     "list_metrics",
+    "metric_function",
     "metrics",
     "register_metric",
 ]

@@ -47,17 +47,47 @@ States = dict[str, torch.Tensor]
 
 
 class Metric:
-    """Base class of accumulating metrics.
+    """Base class of accumulating metrics, and of your own.
 
-    Subclasses set the class attributes and implement ``_batch_states`` (one checked batch -> a dict of
-    tensors, one per declared state) and ``_value`` (all states -> float).
+    A metric of your own subclasses it, sets ``name`` (the history column; ``higher_is_better`` if a smaller
+    value is better) and implements three public methods: ``reset`` (forget every batch), ``update(preds,
+    targets)`` (add one batch of activated predictions, shapes as in :mod:`trainwell.metrics.functional`) and
+    ``compute()`` (the value over the batches since ``reset``, a float). No ``__init__`` is needed: the base
+    takes the ``task`` (and ``threshold``), checks it against ``tasks`` (left empty: every task) and calls
+    ``reset``. Such a metric keeps its state in attributes of its own, which a distributed fit cannot combine
+    across processes: there, pass a metric function instead (``metrics=[my_fn]``, see
+    :func:`~trainwell.metrics.metric_function`), whose inputs are gathered from every process.
+
+    The built-in metrics also declare their state in ``reductions`` and fill it in ``_batch_states`` (one
+    checked batch -> a dict of tensors) and ``_value`` (all states -> float), keeping the base's ``update``
+    and ``compute``; that is what lets states be merged and combined across processes.
+
+    Example:
+        >>> import torch
+        >>> class TopTwo(Metric):
+        ...     name = "top2_accuracy"
+        ...     def reset(self):
+        ...         self.hits, self.rows = 0, 0
+        ...     def update(self, preds, targets):
+        ...         top_two = preds.topk(2, dim=1).indices
+        ...         self.hits += int((top_two == targets[:, None]).any(dim=1).sum())
+        ...         self.rows += len(targets)
+        ...     def compute(self):
+        ...         return self.hits / self.rows if self.rows else float("nan")
+        >>> metric = TopTwo("multiclass")
+        >>> metric.update(torch.tensor([[0.5, 0.3, 0.2], [0.1, 0.2, 0.7]]), torch.tensor([1, 0]))
+        >>> metric.compute()
+        0.5
+
+        ``Learner(model, data, metrics=[TopTwo("multiclass")])`` then writes ``top2_accuracy`` in the history,
+        and ``EarlyStopping("top2_accuracy")`` can follow it.
 
     Attributes:
         name: registry name, e.g. ``"accuracy"``.
         description: one line in plain words.
         higher_is_better: whether a larger value is a better model (for early stopping, checkpoints).
         per_target: whether :meth:`compute_per_target` gives one value per target (regression metrics).
-        tasks: the task kinds this metric makes sense for.
+        tasks: the task kinds this metric makes sense for; empty (a metric of your own) fits every task.
         reductions: state name -> ``"sum"`` or ``"cat"``.
         task: the task kind this instance scores.
         threshold: decision threshold for binary and multilabel decisions (unused by other metrics); a
@@ -81,7 +111,7 @@ class Metric:
 
     def __init__(self, task: str, threshold: float | Sequence[float] = 0.5) -> None:
         check_task(task)
-        if task not in self.tasks:
+        if self.tasks and task not in self.tasks:
             raise ConfigError(
                 f"metric {self.name!r} does not fit a {task} task; it fits: {', '.join(self.tasks)}. "
                 f"Pick a metric made for {task}."
@@ -168,7 +198,9 @@ class Metric:
         return self
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(task={self.task!r}, threshold={self.threshold})"
+        # A metric of your own may set up its state without calling this class's __init__.
+        task, threshold = getattr(self, "task", None), getattr(self, "threshold", None)
+        return f"{type(self).__name__}(task={task!r}, threshold={threshold})"
 
     def _add(self, states: Mapping[str, torch.Tensor], keys: list[str]) -> None:
         for key in keys:

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
 
 from trainwell.core.errors import ConfigError
 from trainwell.core.registry import Registry
 from trainwell.metrics._inputs import check_task
+from trainwell.metrics.function import FunctionMetric
 from trainwell.metrics.metric import (
     F1,
     MAE,
@@ -101,28 +105,41 @@ def list_metrics(pattern: str = "*", task: str | None = None) -> list[str]:
 
 
 def get_metric(
-    name: str, task: str, *, threshold: float | Sequence[float] = 0.5, classes: Sequence[object] | None = None
+    name: str | Callable[[torch.Tensor, torch.Tensor], Any],
+    task: str,
+    *,
+    threshold: float | Sequence[float] = 0.5,
+    classes: Sequence[object] | None = None,
 ) -> Metric:
-    """A fresh metric object by name (or alias) for ``task``.
+    """A fresh metric object by name (or alias) for ``task``, or one that calls a function of your own.
 
     Args:
-        name: e.g. ``"accuracy"``, ``"roc_auc"`` (alias ``"auc"``), ``"rmse"``; see :func:`list_metrics`.
+        name: e.g. ``"accuracy"``, ``"roc_auc"`` (alias ``"auc"``), ``"rmse"``; see :func:`list_metrics`. Or a
+            named function ``fn(preds, targets) -> float`` (or a :func:`metric_function`), called on the whole
+            validation set: see :mod:`trainwell.metrics.function`.
         task: ``"binary"``, ``"multiclass"``, ``"multilabel"`` or ``"regression"``.
         threshold: decision threshold for binary and multilabel decisions (multilabel: a float, or one per
             label).
         classes: the task's classes, for metrics that read them (entity scores need the tag names).
 
     Raises:
-        ConfigError: unknown name or task, or a metric that does not fit the task.
+        ConfigError: unknown name or task, a metric that does not fit the task, a function without a name.
 
     Example:
         >>> get_metric("auc", "binary").name
         'roc_auc'
     """
+    if isinstance(name, type) and issubclass(name, Metric):
+        raise ConfigError(
+            f"{name.__name__} is a Metric class; pass an object of it, e.g. {name.__name__}({task!r})"
+        )
+    if callable(name) and not isinstance(name, str):
+        return FunctionMetric(name, task, threshold=threshold)
     if not isinstance(name, str):
         raise ConfigError(
-            f"a metric is a name such as 'accuracy' (see trainwell.metrics.list_metrics()) or a Metric object "
-            f"(subclass trainwell.metrics.Metric: reset, update, compute), got {name!r}"
+            f"a metric is a name such as 'accuracy' (see trainwell.metrics.list_metrics()), a function "
+            f"fn(preds, targets) -> float, or a Metric object (subclass trainwell.metrics.Metric: reset, update, "
+            f"compute), got {name!r}"
         )
     canonical = _resolve(name)
     check_task(task)

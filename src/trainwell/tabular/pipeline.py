@@ -19,6 +19,7 @@ from trainwell.distributed import broadcast_value, maybe_distribute
 from trainwell.learner.label_thresholds import choose_label_thresholds
 from trainwell.learner.lr_find import LRFindResult
 from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
+from trainwell.metrics.function import MetricLike
 from trainwell.tabular.data import tabular_data
 from trainwell.tabular.learner import tabular_learner
 
@@ -83,7 +84,7 @@ def fit_table(
     out: str | Path | None = None,
     epochs: int | None = None,
     lr: float | None = None,
-    metrics: Sequence[str] | None = None,
+    metrics: Sequence[MetricLike] | None = None,
     seed: int = 0,
     progress: bool = True,
     tune_thresholds: bool = True,
@@ -96,7 +97,9 @@ def fit_table(
     Without ``lr`` the learning-rate finder picks one; without ``epochs`` the table size does. Multi-label
     targets get a decision threshold per label chosen on the validation rows (``tune_thresholds=False``: 0.5).
     With ``time_budget`` (seconds, or ``"10m"``...: :class:`~trainwell.callbacks.TimeBudget`), training ends
-    within that time of the call, the epochs cut and the schedule fitted to what fits.
+    within that time of the call, the epochs cut and the schedule fitted to what fits. ``metrics`` (names,
+    functions ``fn(preds, targets) -> float`` or Metric objects, as for :class:`~trainwell.learner.Learner`):
+    ``None`` reports the task's defaults, ``[]`` none.
     """
     check_fit_settings(epochs, lr, out)
     budget = start_budget(time_budget)

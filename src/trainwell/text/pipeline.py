@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,8 @@ from trainwell.text.learner import resolve_arch, text_classifier_learner
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from trainwell.metrics.function import MetricLike
 
 __all__ = ["TextRun", "default_epochs", "fit_texts"]
 
@@ -63,7 +66,7 @@ def fit_texts(
     valid_col: str | None = None,
     task: str | None = None,
     batch_size: int | None = None,
-    metrics: list[str] | None = None,
+    metrics: Sequence[MetricLike] | None = None,
     progress: bool = True,
     test: str | Path | pd.DataFrame | None = None,
     pretrained: str | Path | None = None,
@@ -83,7 +86,8 @@ def fit_texts(
         epochs, lr: training length and peak learning rate (defaults suit the architecture).
         seed: controls the split, the initialisation and the batch order.
         valid_pct, valid_col, task, batch_size, test: see :func:`~trainwell.text.text_data`.
-        metrics: metric names (default: the task's).
+        metrics: metric names, functions ``fn(preds, targets) -> float`` or Metric objects (see
+            :class:`~trainwell.learner.Learner`); ``None``: the task's defaults, ``[]``: none.
         pretrained: a language-model directory: the classifier (``model="ulmfit"``) starts from its encoder and
             vocabulary and is trained by gradual unfreezing (ULMFiT).
         tune_thresholds: for multilabel targets with validation rows, choose each label's decision threshold

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from trainwell.data.bundle import DataBundle
 from trainwell.distributed import maybe_distribute
 from trainwell.learner.label_thresholds import choose_label_thresholds
 from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
+from trainwell.metrics.function import MetricLike
 from trainwell.vision.data import image_data
 from trainwell.vision.learner import vision_learner
 
@@ -42,7 +44,7 @@ def fit_images(
     lr: float | None = None,
     pretrained: str | Path | None = None,
     freeze_epochs: int = 1,
-    metrics: list[str] | None = None,
+    metrics: Sequence[MetricLike] | None = None,
     seed: int = 0,
     progress: bool = True,
     recipe: str | None = None,
@@ -63,7 +65,8 @@ def fit_images(
     Multi-label targets get a decision threshold per label chosen on the validation rows
     (``tune_thresholds=False``: 0.5 for every label). With ``time_budget`` (seconds, or ``"10m"``...:
     :class:`~trainwell.callbacks.TimeBudget`), training ends within that time of the call, the epochs cut and
-    the schedule fitted to what fits.
+    the schedule fitted to what fits. ``metrics`` (names, functions ``fn(preds, targets) -> float`` or Metric
+    objects, as for :class:`~trainwell.learner.Learner`): ``None`` reports the task's defaults, ``[]`` none.
     """
     if recipe not in (None, "speedrun"):
         raise ConfigError(f"unknown recipe {recipe!r}; the named recipe is 'speedrun' (or leave it unset)")

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from trainwell.callbacks.budget import TimeBudget, start_budget
 from trainwell.core.seeding import seed_everything
 from trainwell.distributed import maybe_distribute
 from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
+from trainwell.metrics.function import MetricLike
 from trainwell.text.tagging.data import TaggedSource, tagging_data
 from trainwell.text.tagging.learner import tagging_learner
 
@@ -48,7 +50,7 @@ def fit_tagger(
     seed: int = 0,
     valid_pct: float = 0.1,
     batch_size: int | None = None,
-    metrics: list[str] | None = None,
+    metrics: Sequence[MetricLike] | None = None,
     progress: bool = True,
     arch_config: dict[str, Any] | None = None,
     learner_kwargs: dict[str, Any] | None = None,
@@ -65,8 +67,9 @@ def fit_tagger(
         epochs, lr: training length (default :func:`default_tagger_epochs`) and peak learning rate.
         seed: controls the split, the initialisation and the batch order.
         batch_size: sentences per batch (default 32).
-        metrics: metric names (default: entity F1, precision, recall and tag accuracy for entity tags; tag
-            accuracy for others).
+        metrics: metric names, functions ``fn(preds, targets) -> float`` or Metric objects (default
+            ``None``: entity F1, precision, recall and tag accuracy for entity tags, tag accuracy for others;
+            ``[]``: none).
         time_budget: seconds, or ``"10m"``... (:class:`~trainwell.callbacks.TimeBudget`): training ends within
             that time of the call, the epochs cut and the schedule fitted to what fits.
         **data_kwargs: more :func:`~trainwell.text.tagging.data` settings (``min_freq``, ``lowercase``,
