@@ -238,7 +238,7 @@ class Range:
         if self.choices:
             return value if value in self.choices else self.choices[0]
         clipped = min(max(value, self.low), self.high)
-        return int(round(clipped)) if self.whole else float(clipped)
+        return round(clipped) if self.whole else float(clipped)
 
     def describe(self) -> str:
         if self.fixed is not None:
