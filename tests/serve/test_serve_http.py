@@ -214,3 +214,32 @@ def test_openapi_is_served(client: httpx.Client) -> None:
     schema = client.get("/openapi.json").json()
     assert set(schema["paths"]) == {"/health", "/metadata", "/predict"}
     assert json.dumps(schema)  # plain JSON
+
+
+def test_docs_page_needs_nothing_from_the_internet_and_renders(
+    client: httpx.Client, live: LiveServer, tmp_path: Any
+) -> None:
+    # FastAPI's Swagger UI loads its scripts from a CDN: offline, /docs was a blank page.
+    import importlib.util
+    import re
+    from pathlib import Path
+
+    response = client.get("/docs")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert not re.search(r"(src|href)=['\"]?https?://", page)  # no script, style or link from outside
+    assert "<code>/predict</code>" in page and "curl -X POST" in page and "rows" in page
+    assert client.get("/redoc").status_code == 404
+    spec = importlib.util.spec_from_file_location(
+        "report_browser", Path(__file__).parents[1] / "report" / "report_browser.py"
+    )
+    assert spec is not None and spec.loader is not None
+    browser = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(browser)
+    import subprocess
+
+    flags = browser.chromium_flags(tmp_path / "profile")
+    dom = subprocess.run(
+        [*flags, "--dump-dom", f"{live.url}/docs"], capture_output=True, text=True, timeout=60, check=True
+    ).stdout
+    assert "POST" in dom and "/predict" in dom and "JSON body" in dom

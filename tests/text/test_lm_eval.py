@@ -284,3 +284,32 @@ def test_evaluate_a_fine_tuned_language_model(trained: tuple, tmp_path: Path) ->
     assert compare(evaluation.best, evaluation.scores[-2]).outcome == "beats"
     wrong = CliRunner().invoke(app, ["evaluate", str(corpus), "--target", "y", "--pretrained", str(out)])
     assert wrong.exit_code != 0 and "--pretrained is for language models" in wrong.output
+
+
+def test_a_model_trained_on_whole_files_reads_a_text_file_whole(tmp_path: Path) -> None:
+    # Files of several lines each: the model learns line breaks inside texts and never a text starting at each
+    # line, so a held-out .txt file is read as one such text (one text per line scored ~14x worse in a real run).
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    poems = stories(240)
+    for index in range(0, 240, 12):
+        (corpus / f"{index}.txt").write_text("\n".join(poems[index : index + 12]) + "\n", encoding="utf-8")
+    out = tmp_path / "model"
+    run = fit_language_model(corpus, out=out, epochs=2, lr=1e-2, progress=False, batch_size=4, bptt=12,
+                             min_freq=1, learner_kwargs=SIZES)  # fmt: skip
+    assert run.learn.recipe.documents
+    held_out = "\n".join(stories(12, seed=9)) + "\n"
+    (tmp_path / "held_out.txt").write_text(held_out, encoding="utf-8")
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "held_out.txt").write_text(held_out, encoding="utf-8")
+    lm = load_lm(out)
+    assert lm.recipe.documents  # kept in the model directory
+    as_file = lm.score(tmp_path / "held_out.txt", cache=False)[0]
+    as_folder = lm.score(tmp_path / "folder", cache=False)[0]
+    assert as_file.held_out.n_texts == 1 and as_file.perplexity == pytest.approx(as_folder.perplexity)
+    # A model of one text per line (a .txt corpus, as PTB) keeps reading held-out lines one by one
+    lines = tmp_path / "lines.txt"
+    lines.write_text("\n".join(stories(200)) + "\n", encoding="utf-8")
+    per_line = fit_language_model(lines, epochs=1, progress=False, batch_size=4, bptt=12, min_freq=1,
+                                  learner_kwargs=SIZES).learn  # fmt: skip
+    assert not per_line.recipe.documents and "documents" not in per_line.recipe.to_dict()

@@ -42,7 +42,9 @@ def lm_report_sections(
 
     text_col = SKETCH_COLUMN if data.suffix.lower() in (".csv", ".tsv") else None
     try:
-        texts = read_corpus(data, text_col=text_col, encoding=encoding)
+        texts = read_corpus(
+            data, text_col=text_col, encoding=encoding, whole_files=predictor.recipe.documents
+        )
     except DataError as error:
         if text_col is None or f"text column {text_col!r} not found" not in str(error):
             raise
@@ -55,7 +57,12 @@ def lm_report_sections(
     intro = [
         _html.paragraph(
             f"A language model judged on {held_out.n_tokens:,} predicted tokens of {held_out.n_texts:,} "
-            f"text{'' if held_out.n_texts == 1 else 's'} from {data}, read as one stream as in training."
+            f"text{'' if held_out.n_texts == 1 else 's'} from {data}, read as one stream as in training"
+            + (
+                " (a text file whole, as the model's training texts were whole files)."
+                if predictor.recipe.documents and data.is_file() and text_col is None
+                else "."
+            )
         )
     ]
     overlap = _training_overlap(predictor.metadata, pd.DataFrame({SKETCH_COLUMN: texts}), unit="texts")

@@ -48,6 +48,7 @@ from trainwell.serve._middleware import TICKET_KEY, AnnouncePredictions, BodySiz
 from trainwell.serve.backends import backend_of, load_predictor
 from trainwell.serve.batching import MicroBatcher
 from trainwell.serve.config import ServeConfig
+from trainwell.serve.docs_page import install_docs
 from trainwell.serve.images import (
     ImageRequestError,
     accepted_formats,
@@ -170,7 +171,10 @@ def create_app(
         version=trainwell.__version__,
         description=_description(predictor),
         lifespan=batcher.lifespan,
+        docs_url=None,  # Swagger UI loads its scripts from a CDN: /docs is drawn here instead
+        redoc_url=None,
     )
+    install_docs(app)
     app.state.predictor, app.state.config, app.state.backend = predictor, config, used_backend
     app.state.batcher, app.state.batch_stats = batcher, batcher.stats
     install_error_handlers(app)

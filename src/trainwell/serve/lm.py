@@ -27,6 +27,7 @@ from trainwell.serve._errors import install_error_handlers
 from trainwell.serve._middleware import TICKET_KEY, AnnouncePredictions, BodySizeLimit
 from trainwell.serve.batching import MicroBatcher
 from trainwell.serve.config import ServeConfig
+from trainwell.serve.docs_page import install_docs
 from trainwell.serve.texts import NonBlankText, text_limits, texts_request_model
 
 #: Most tokens one ``/generate`` request may ask for.
@@ -120,7 +121,10 @@ def create_lm_app(predictor: Any, config: ServeConfig) -> FastAPI:
             "for how likely the model finds each. GET /metadata lists the vocabulary and the limits."
         ),
         lifespan=batcher.lifespan,
+        docs_url=None,  # Swagger UI loads its scripts from a CDN: /docs is drawn here instead
+        redoc_url=None,
     )
+    install_docs(app)
     app.state.predictor, app.state.config, app.state.backend = predictor, config, "torch"
     app.state.batcher, app.state.batch_stats = batcher, batcher.stats
     install_error_handlers(app)

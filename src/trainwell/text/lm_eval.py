@@ -436,7 +436,10 @@ def evaluate_language_model(
     texts = read_corpus(source, text_col=text_col, errors=errors, encoding=encoding)
     if test is not None:
         train_texts = texts
-        test_texts = read_corpus(test, text_col=text_col, errors=errors, encoding=encoding)
+        documents = any("\n" in text for text in texts)  # read as the corpus's texts are (see LMRecipe)
+        test_texts = read_corpus(
+            test, text_col=text_col, errors=errors, encoding=encoding, whole_files=documents
+        )
         test_source = str(test)
     else:
         n_test = round(len(texts) * test_pct)

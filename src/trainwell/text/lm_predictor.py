@@ -278,7 +278,9 @@ class LMPredictor(Generates):
         from trainwell.text.lm_eval import encode_held_out, score_model
         from trainwell.text.lm_stream import read_corpus
 
-        texts = read_corpus(source, text_col=text_col, errors=errors, encoding=encoding)
+        texts = read_corpus(
+            source, text_col=text_col, errors=errors, encoding=encoding, whole_files=self.recipe.documents
+        )
         held_out = encode_held_out(self.recipe, texts)
         return score_model(self.model, held_out, name=name, cache=self.recipe.cache if cache else None)
 

@@ -107,6 +107,9 @@ class LMRecipe:
         cache: The continuous cache pointer's settings chosen on the validation text at the end of training
             (``window``, ``theta``, ``lambda``), used when held-out text is scored; ``None`` when not tuned (no
             validation text, or a recipe written before they were kept) or when the cache did not help.
+        documents: The training texts held line breaks (a folder of ``.txt`` files, each one text): a ``.txt``
+            file of held-out text is then read whole, as one such text, not one text per line (which would start
+            a text at every line, something the model never saw). ``False`` in recipes written before it.
     """
 
     def __init__(
@@ -115,11 +118,13 @@ class LMRecipe:
         tokenizer: WordTokenizer | SubwordTokenizer | WhitespaceTokenizer,
         vocab: Vocab,
         cache: CacheSettings | None = None,
+        documents: bool = False,
     ) -> None:
         self.tokenizer_name = tokenizer_name
         self.tokenizer = tokenizer
         self.vocab = vocab
         self.cache = cache
+        self.documents = documents
 
     def encode(self, text: str) -> list[int]:
         """Ids of one text, exactly as the training corpus was encoded."""
@@ -145,7 +150,7 @@ class LMRecipe:
         return self.tokenizer.detokenize(self.vocab.decode(ids))
 
     def to_dict(self) -> dict[str, Any]:
-        data = {
+        data: dict[str, Any] = {
             "kind": "language_model",
             "tokenizer_name": self.tokenizer_name,
             "tokenizer": self.tokenizer.to_dict(),
@@ -153,6 +158,8 @@ class LMRecipe:
         }
         if self.cache is not None:  # written only when tuned, so recipes without it read as before
             data["cache"] = self.cache.to_dict()
+        if self.documents:  # written only when true, so older trainwells read the recipe as before
+            data["documents"] = True
         return data
 
     @classmethod
@@ -175,7 +182,7 @@ class LMRecipe:
         else:
             raise ArtifactError(f"unknown tokenizer {name!r} in the language-model recipe")
         cache = CacheSettings.from_dict(data["cache"]) if data.get("cache") is not None else None
-        return cls(name, tokenizer, vocab, cache)
+        return cls(name, tokenizer, vocab, cache, documents=bool(data.get("documents", False)))
 
 
 @dataclass(frozen=True)
@@ -378,9 +385,12 @@ def read_corpus(
     text_col: str | None = None,
     errors: Literal["strict", "replace"] = "strict",
     encoding: str = "utf-8",
+    whole_files: bool = False,
 ) -> list[str]:
     """The texts of ``source``: a folder of ``.txt`` files (one text each), a ``.txt``/``.txt.gz`` file (one
-    text per non-blank line, as in PTB), a CSV/TSV with a ``text_col`` column, or a list of texts.
+    text per non-blank line, as in PTB; the whole file as one text with ``whole_files``, as a model trained on
+    a folder of files reads text: :attr:`LMRecipe.documents`), a CSV/TSV with a ``text_col`` column, or a list
+    of texts.
 
     ``encoding`` is that of the files (``"cp1252"`` for text saved by Windows tools); never guessed.
 
@@ -399,11 +409,12 @@ def read_corpus(
             )
         if path.suffix.lower() in (".csv", ".tsv"):
             return _read_table_texts(path, text_col, encoding)
-        lines = [
-            line
-            for line in read_text_file(path, encoding=encoding, errors=errors).splitlines()
-            if line.strip()
-        ]
+        content = read_text_file(path, encoding=encoding, errors=errors)
+        if whole_files:
+            if not content.strip():
+                raise DataError(f"{path} holds no text; pass a non-empty corpus")
+            return [content]
+        lines = [line for line in content.splitlines() if line.strip()]
         if not lines:
             raise DataError(f"{path} holds no text; pass a non-empty corpus")
         return lines
@@ -492,10 +503,12 @@ def lm_data(
     if tokenizer not in _TOKENIZERS:
         raise ConfigError(f"tokenizer must be one of {', '.join(_TOKENIZERS)}; got {tokenizer!r}")
     texts = read_corpus(source, text_col=text_col, errors=errors, encoding=encoding)
+    # Texts of several lines (the files of a folder): other text files are read whole, as these were.
+    documents = any("\n" in text for text in texts)
     if valid is not None:
         train_texts, valid_texts = (
             texts,
-            read_corpus(valid, text_col=text_col, errors=errors, encoding=encoding),
+            read_corpus(valid, text_col=text_col, errors=errors, encoding=encoding, whole_files=documents),
         )
     elif valid_pct and len(texts) >= 2:
         if not 0.0 < valid_pct < 1.0:
@@ -517,6 +530,7 @@ def lm_data(
     else:
         recipe = _fit_recipe(train_texts, tokenizer, min_freq, max_vocab, subword_vocab_size)
         train_ids = recipe.encode_many(train_texts)
+    recipe.documents = documents
     valid_ids = recipe.encode_many(valid_texts) if valid_texts else None
     if valid_ids is None and valid_pct and valid is None:  # one text: hold out the tail of the stream
         cut = len(train_ids) - max(2 * batch_size + 1, round(len(train_ids) * valid_pct))
@@ -536,7 +550,10 @@ def lm_data(
     valid_loader = _eval_loader(valid_ids, batch_size, bptt, "validation")
     test_loader = None
     if test is not None:
-        test_ids = recipe.encode_many(read_corpus(test, text_col=text_col, errors=errors, encoding=encoding))
+        test_texts = read_corpus(
+            test, text_col=text_col, errors=errors, encoding=encoding, whole_files=documents
+        )
+        test_ids = recipe.encode_many(test_texts)
         test_loader = _eval_loader(test_ids, batch_size, bptt, "test")
     vocab_size = len(recipe.vocab)
     return DataBundle(

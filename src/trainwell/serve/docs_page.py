@@ -1,0 +1,156 @@
+"""``GET /docs``: the API as one self-contained HTML page, drawn from the app's OpenAPI schema.
+
+FastAPI's own pages (Swagger UI, ReDoc) load their scripts from a CDN, so a server without internet access,
+where models are often deployed, showed a blank page. This page needs nothing from outside: each endpoint with
+its method, what it does, the fields of its JSON body (type, whether required, limits, description) and a
+``curl`` line to try it. ``/openapi.json`` still gives the full schema for tools.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+
+__all__ = ["docs_html", "install_docs"]
+
+_STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
+color:#1b1f24;line-height:1.45}
+h1{font-size:1.5rem}h2{font-size:1.1rem;margin-top:2rem;border-top:1px solid #d0d7de;padding-top:1rem}
+code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.85rem}
+pre{background:#f6f8fa;padding:.75rem;overflow-x:auto;border-radius:6px}
+.method{display:inline-block;min-width:3.5rem;font-weight:600;color:#fff;border-radius:4px;padding:0 .4rem;
+text-align:center;margin-right:.5rem}.get{background:#1f6feb}.post{background:#2da44e}
+table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #d0d7de;padding:.25rem .5rem;
+text-align:left;vertical-align:top}th{background:#f6f8fa}
+"""
+
+
+def install_docs(app: FastAPI) -> None:
+    """Serve :func:`docs_html` at ``/docs`` (the app must be built with ``docs_url=None, redoc_url=None``)."""
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(docs_html(app.openapi()))
+
+
+def docs_html(schema: dict[str, Any]) -> str:
+    """The page for an OpenAPI ``schema``: every path and method, its body fields and an example request."""
+    info = schema.get("info", {})
+    title = str(info.get("title", "API"))
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>{_e(title)}</h1>",
+        f"<p>{_e(str(info.get('description', '')))}</p>",
+        f"<p>Version {_e(str(info.get('version', '')))}. The full schema for tools: "
+        "<a href='/openapi.json'>/openapi.json</a>.</p>",
+    ]
+    components = schema.get("components", {}).get("schemas", {})
+    for path, methods in schema.get("paths", {}).items():
+        for method, operation in methods.items():
+            parts.append(_operation(path, method, operation, components))
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+def _operation(path: str, method: str, operation: dict[str, Any], components: dict[str, Any]) -> str:
+    summary = operation.get("summary") or operation.get("operationId", "")
+    out = [
+        f"<h2><span class='method {_e(method)}'>{_e(method.upper())}</span><code>{_e(path)}</code></h2>",
+        f"<p><b>{_e(str(summary))}</b></p>",
+    ]
+    if operation.get("description"):
+        out.append(f"<p>{_e(str(operation['description']))}</p>")
+    body = operation.get("requestBody", {}).get("content", {})
+    json_body = body.get("application/json", {}).get("schema")
+    if json_body is not None:
+        resolved = _resolve(json_body, components)
+        out.append("<p>JSON body:</p>" + _fields(resolved, components))
+        example = _example(resolved, components)
+        out.append(
+            "<pre>curl -X POST http://HOST:PORT" + _e(path) + " -H 'Content-Type: application/json' -d '"
+            + _e(json.dumps(example)) + "'</pre>"
+        )  # fmt: skip
+    for content_type in body:
+        if content_type != "application/json":
+            out.append(f"<p>Also accepts <code>{_e(content_type)}</code>.</p>")
+    if method == "get":
+        out.append(f"<pre>curl http://HOST:PORT{_e(path)}</pre>")
+    return "".join(out)
+
+
+def _fields(schema: dict[str, Any], components: dict[str, Any]) -> str:
+    properties = schema.get("properties", {})
+    if not properties:
+        return f"<p><code>{_e(_type(schema, components))}</code></p>"
+    required = set(schema.get("required", []))
+    rows = ["<table><tr><th>field</th><th>type</th><th>required</th><th>about</th></tr>"]
+    for name, field in properties.items():
+        field = _resolve(field, components)
+        about = str(field.get("description", ""))
+        limits = [
+            f"{key} {field[key]}" for key in ("minimum", "maximum", "minItems", "maxItems") if key in field
+        ]
+        if limits:
+            about = f"{about} ({', '.join(limits)})" if about else ", ".join(limits)
+        rows.append(
+            f"<tr><td><code>{_e(name)}</code></td><td>{_e(_type(field, components))}</td>"
+            f"<td>{'yes' if name in required else 'no'}</td><td>{_e(about)}</td></tr>"
+        )
+    rows.append("</table>")
+    for name, field in properties.items():  # a list of objects (the rows of /predict): their fields too
+        items = _resolve(_resolve(field, components).get("items", {}), components)
+        if items.get("properties"):
+            rows.append(f"<p>Each item of <code>{_e(name)}</code>:</p>" + _fields(items, components))
+    return "".join(rows)
+
+
+def _resolve(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    reference = schema.get("$ref")
+    if isinstance(reference, str) and reference.startswith("#/components/schemas/"):
+        return dict(components.get(reference.rsplit("/", 1)[-1], {}))
+    return schema
+
+
+def _type(schema: dict[str, Any], components: dict[str, Any]) -> str:
+    schema = _resolve(schema, components)
+    if "anyOf" in schema:
+        return " or ".join(_type(option, components) for option in schema["anyOf"])
+    kind = schema.get("type", "any")
+    if kind == "array":
+        return f"list of {_type(schema.get('items', {}), components)}"
+    if "enum" in schema:
+        return " | ".join(map(json.dumps, schema["enum"]))
+    return str(kind)
+
+
+def _example(schema: dict[str, Any], components: dict[str, Any], depth: int = 0) -> Any:
+    """A value of ``schema``: its example or default where given, else a placeholder of its type."""
+    schema = _resolve(schema, components)
+    for key in ("example", "default"):
+        if key in schema and schema[key] is not None:
+            return schema[key]
+    if schema.get("examples"):
+        return schema["examples"][0]
+    if "anyOf" in schema:
+        options = [o for o in schema["anyOf"] if _resolve(o, components).get("type") != "null"]
+        return _example(options[0], components, depth) if options else None
+    kind = schema.get("type")
+    if depth > 4:
+        return None
+    if kind == "object":
+        required = schema.get("required") or list(schema.get("properties", {}))
+        return {name: _example(schema["properties"][name], components, depth + 1) for name in required
+                if name in schema.get("properties", {})}  # fmt: skip
+    if kind == "array":
+        return [_example(schema.get("items", {}), components, depth + 1)]
+    return {"string": "text", "integer": 1, "number": 1.0, "boolean": True}.get(str(kind))
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)
