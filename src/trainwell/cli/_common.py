@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 import os
 import sys
 import warnings
@@ -101,6 +103,32 @@ def guarded(run: Callable[[], T]) -> T:
         except KeyboardInterrupt:
             err_console.print("interrupted; nothing was written for the unfinished run")
             raise typer.Exit(130) from None
+        except OSError as error:
+            message = unwritable(error)
+            if message is None:
+                raise
+            err_console.print(Text.assemble(("error:", "bold red"), " ", message), soft_wrap=True)
+            raise typer.Exit(2) from None
+
+
+#: What keeps a file from being written: a read-only file system or folder, a full disk or quota.
+_WRITE_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EDQUOT}
+
+
+def unwritable(error: OSError) -> str | None:
+    """One line for an ``error`` that kept a file from being written (``None`` for other OS errors): the folder,
+    the reason, and what to do. Every write goes through a temporary file beside its target, so the folder is
+    what the user can act on."""
+    if error.errno not in _WRITE_ERRNOS or not error.filename:
+        return None
+    folder = Path(str(error.filename)).parent
+    reason = (error.strerror or "cannot write").lower()
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"cannot write in '{folder}': {reason}; free some space or write elsewhere (--out)"
+    return (
+        f"cannot write in '{folder}': {reason}; write elsewhere (--out), or copy the model directory to a "
+        "writable place first"
+    )
 
 
 def one_line(message: str) -> str:

@@ -76,6 +76,14 @@ def check_out_dir(model_dir: Path) -> None:
         raise ConfigError(
             f"--out '{model_dir}' cannot be created: '{blocking}' is a file; choose another --out"
         )
+    # The directory is written beside its place and renamed into it: its parent (or the nearest folder above
+    # that exists) must take new entries. A read-only mount or folder is named before any training.
+    existing = next(path for path in absolute.parents if path.exists())
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"--out '{model_dir}' cannot be written: '{existing}' is read-only for this process; choose another "
+            "--out"
+        )
     if not absolute.exists():
         return
     is_model = absolute.is_dir() and (absolute / METADATA_FILE).is_file()

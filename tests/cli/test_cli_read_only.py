@@ -1,0 +1,76 @@
+"""Writing where nothing can be written (a read-only mount, a full disk) is one line, before training if it can be.
+
+The read-only case runs the real command inside a private mount namespace (``unshare --mount``) with the
+folder bound read-only: the file system refuses the write, as a read-only volume in a container does.
+"""
+
+from __future__ import annotations
+
+import errno
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import trainwell
+from trainwell.cli._common import unwritable
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_write_errors_become_one_line_naming_the_folder() -> None:
+    read_only = OSError(errno.EROFS, "Read-only file system", "/srv/models/m/.model.onnx.abc.tmp")
+    assert unwritable(read_only) == (
+        "cannot write in '/srv/models/m': read-only file system; write elsewhere (--out), or copy the model "
+        "directory to a writable place first"
+    )
+    full = OSError(errno.ENOSPC, "No space left on device", "/data/out/.trainwell.json.x")
+    assert (
+        unwritable(full)
+        == "cannot write in '/data/out': no space left on device; free some space or write elsewhere (--out)"
+    )
+    assert unwritable(OSError(errno.ENOENT, "No such file or directory", "/x")) is None  # not a write problem
+
+
+def _in_read_only(folder: Path, *commands: list[str]) -> list[subprocess.CompletedProcess[str]]:
+    """Each command run with ``folder`` mounted read-only (skips when this machine cannot make the mount)."""
+    if shutil.which("unshare") is None:
+        pytest.skip("unshare (util-linux) is not installed")
+    probe = subprocess.run(
+        ["unshare", "--mount", "sh", "-c", f"mount --bind -o ro {folder} {folder}"], capture_output=True
+    )
+    if probe.returncode != 0:
+        pytest.skip("this process may not make a private read-only mount (needs CAP_SYS_ADMIN)")
+    results = []
+    for command in commands:
+        quoted = " ".join(f"'{part}'" for part in command)
+        script = f"mount --bind -o ro '{folder}' '{folder}' && {quoted}"
+        results.append(subprocess.run(["unshare", "--mount", "sh", "-c", script], capture_output=True, text=True,
+                                      timeout=300, cwd=folder.parent, env={"PATH": "/usr/bin:/bin",
+                                      "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "200"}))  # fmt: skip
+    return results
+
+
+def test_a_read_only_folder_is_named_in_one_line(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    table = folder / "adult.csv"
+    trainwell.datasets.adult_sample().head(300).to_csv(table, index=False)
+    trainwell.fit_table(table, "income", out=folder / "model", epochs=1, progress=False)
+    cli = [sys.executable, "-m", "trainwell"]
+    fit, export = _in_read_only(
+        folder,
+        [*cli, "fit", str(table), "--target", "income", "--out", str(folder / "again")],
+        [*cli, "export", str(folder / "model"), "--onnx"],
+    )
+    assert fit.returncode == 2 and fit.stderr.strip() == (
+        f"error: --out '{folder / 'again'}' cannot be written: '{folder}' is read-only for this process; choose "
+        "another --out"
+    )  # refused before any training: nothing printed on standard output
+    assert "epoch" not in fit.stdout
+    assert export.returncode == 2 and "Traceback" not in export.stderr
+    assert export.stderr.strip().startswith(
+        f"error: cannot write in '{folder / 'model'}': read-only file system"
+    )
