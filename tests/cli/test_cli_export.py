@@ -23,6 +23,10 @@ def test_export_writes_onnx_and_reports_the_difference(
     assert "onnxruntime matches PyTorch" in result.stdout
     entry = json.loads((copy / "trainwell.json").read_text())["onnx"]
     assert entry["file"] == "model.onnx" and entry["max_abs_diff"] <= 1e-4
+    # info says the export is there and how it was checked
+    info = " ".join(run_cli("info", copy).stdout.replace("│", " ").split())
+    assert "onnx export model.onnx (opset 17), matches PyTorch on given rows" in info
+    assert f"max difference {entry['max_abs_diff']:.2e}" in info and "`trainwell serve` uses it" in info
 
 
 def test_export_of_a_folder_that_is_not_a_model(tmp_path: Path) -> None:

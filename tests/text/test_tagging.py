@@ -4,6 +4,7 @@ its artifact and predictor (raw text with character offsets), and the command li
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
 
 import numpy as np
@@ -268,6 +269,13 @@ def test_fit_tagger_reports_the_test_set(tmp_path: Path) -> None:
     )
     assert run.model_dir is not None and (run.model_dir / "history.csv").is_file()
     assert set(run.test_metrics) == {"loss", "entity_f1", "entity_precision", "entity_recall", "tag_accuracy"}
+    # The model directory keeps them, and info shows them
+    stored = json.loads((run.model_dir / "trainwell.json").read_text())["training"]["test"]
+    assert stored == pytest.approx(run.test_metrics)
+    shown = CliRunner().invoke(app, ["info", str(run.model_dir)], env={"COLUMNS": "200"})
+    assert f"test entity_f1 {run.test_metrics['entity_f1']:.4f}" in " ".join(
+        shown.output.replace("│", " ").split()
+    )
 
 
 # ------------------------------------------------------------------------------------------------ real data

@@ -339,6 +339,12 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
     for key, value in final.items():
         if key not in ("fit", "epoch", "lr", "time"):
             table.add_row(Text(f"final {key}"), _number(value))  # Text: "final rmse[price]" is no markup
+    for key, value in (training.get("test") or {}).items():
+        table.add_row(Text(f"test {key}"), _number(value))
+    onnx = metadata.get("onnx")
+    if isinstance(onnx, dict):
+        language_model = (metadata.get("task") or {}).get("kind") == "language_model"
+        table.add_row("onnx export", onnx_summary(onnx, served=not language_model))
     table.add_row(
         "versions",
         f"trainwell {metadata.get('trainwell_version')}, torch {metadata.get('torch_version')}, "
@@ -346,6 +352,31 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
     )
     table.add_row("created", str(metadata.get("created")))
     console.print(table)
+
+
+def onnx_summary(onnx: dict[str, Any], *, served: bool = True) -> str:
+    """The ``onnx`` entry of ``trainwell.json`` in words: the file, and how it was checked against PyTorch;
+    ``served``: ``trainwell serve`` uses it (a language model's graph is for other runtimes)."""
+    opset = f" (opset {onnx['opset']})" if onnx.get("opset") else ""
+    checked = [f"{onnx[key]:,} {key.removeprefix('n_').removesuffix('_checked')}" for key in onnx
+               if key.startswith("n_") and key.endswith("_checked") and isinstance(onnx[key], int)]  # fmt: skip
+    where = f" on {onnx['checked_on']}" if onnx.get("checked_on") else ""
+    diff = onnx.get("max_abs_diff")
+    if not isinstance(diff, (int, float)):
+        return f"{onnx.get('file', 'model.onnx')}{opset}; not checked against PyTorch"
+    tolerance = (
+        f" (tolerance {onnx['tolerance']:.0e})" if isinstance(onnx.get("tolerance"), (int, float)) else ""
+    )
+    count = f" ({', '.join(checked)})" if checked else ""
+    return (
+        f"{onnx.get('file', 'model.onnx')}{opset}, matches PyTorch{where}{count}: max difference "
+        f"{diff:.2e}{tolerance}; "
+        + (
+            "`trainwell serve` uses it (--backend auto)"
+            if served
+            else "for other runtimes (serve keeps PyTorch)"
+        )
+    )
 
 
 def say_budget(budget: Any, console: Console) -> None:

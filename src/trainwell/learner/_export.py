@@ -26,6 +26,9 @@ def learner_metadata(learn: Learner) -> dict[str, Any]:
     budget = getattr(learn, "time_budget", None)
     if budget is not None:  # what --time (a TimeBudget) allowed, for `trainwell info`
         extra["time_budget"] = {"seconds": budget.seconds, "summary": budget.summary()}
+    test = getattr(learn, "test_scores", None)
+    if test:  # scores on a test set the pipeline was given (a tagger's test file), for `trainwell info`
+        extra["test"] = _clean(test)
     return {
         "application": learn.data.application,
         "task": learn.task.to_dict(),

@@ -130,6 +130,7 @@ class Learner:
         #: The :class:`~trainwell.callbacks.TimeBudget` the last fits kept to, if any (set by it; the model
         #: directory records what it allowed).
         self.time_budget: Any = None
+        self.test_scores: dict[str, float] | None = None  # a pipeline's scores on its test set, exported
         self._reset_state()
 
     # ----------------------------------------------------------------------------------------------- state

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ def default_tagger_epochs(n_batches: int) -> int:
     return int(min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(TARGET_STEPS / max(n_batches, 1)))))
 
 
+@dataclass
 class TaggerRun(FitRun):
     """What :func:`fit_tagger` produced; ``test_metrics`` holds the test set's scores when one was given."""
 
@@ -100,8 +102,7 @@ def fit_tagger(
     maybe_distribute(learn)
     n_epochs = epochs or default_tagger_epochs(len(data.train))  # type: ignore[arg-type]
     learn.fit_one_cycle(n_epochs, learn.lr, callbacks=[budget] if budget else [])
+    test_metrics = learn.validate(data.test) if data.test is not None else None
+    learn.test_scores = test_metrics  # kept in the model directory (training.test), shown by `trainwell info`
     model_dir = write_run(learn, Path(out), None) if out is not None else None
-    run = TaggerRun(learn, data, learn.lr, model_dir, budget=budget)
-    if data.test is not None:
-        run.test_metrics = learn.validate(data.test)
-    return run
+    return TaggerRun(learn, data, learn.lr, model_dir, budget=budget, test_metrics=test_metrics)
