@@ -34,8 +34,15 @@ def test_registry_register_get_and_list() -> None:
     assert "round" in things and len(things) == 2
     with pytest.raises(ConfigError, match=r"unknown widget 'hexagon'; known: round, square"):
         things.get("hexagon")
-    with pytest.raises(ValueError, match="already registered"):
+    with pytest.raises(ValueError, match=r"'round' is already registered \(by test_core.*make_round\)"):
         things.add("round", lambda: "O")
+
+    # The same definition run again (a notebook cell re-run) replaces the first instead of clashing with it
+    @things.register("round", shape="circle")
+    def make_round() -> str:  # noqa: F811
+        return "O"
+
+    assert things.get("round")() == "O"
 
 
 def test_user_errors_are_value_errors() -> None:

@@ -46,8 +46,14 @@ class Registry(Generic[T]):
 
     def add(self, name: str, factory: T, **metadata: Any) -> None:
         existing = self._entries.get(name)
-        if existing is not None and existing.factory is not factory:
-            raise ValueError(f"{self.kind} {name!r} is already registered")
+        if (
+            existing is not None
+            and existing.factory is not factory
+            and not _redefined(existing.factory, factory)
+        ):
+            raise ValueError(
+                f"{self.kind} {name!r} is already registered (by {_origin(existing.factory)}); choose another name"
+            )
         self._entries[name] = Entry(name, factory, dict(metadata))
 
     def get(self, name: str) -> T:
@@ -71,3 +77,13 @@ class Registry(Generic[T]):
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _origin(factory: Any) -> str:
+    return f"{getattr(factory, '__module__', '?')}.{getattr(factory, '__qualname__', repr(factory))}"
+
+
+def _redefined(old: Any, new: Any) -> bool:
+    """The same definition run again (a notebook cell re-run, a module reloaded): a new object of the same
+    module and qualified name, which replaces the old one instead of clashing with it."""
+    return _origin(old) == _origin(new) and "<lambda>" not in _origin(new)
