@@ -49,6 +49,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=None, help="override the default number of epochs")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--arch", default="mlp", choices=["mlp", "gbdt"], help="the model cross-validated")
     args = parser.parse_args()
     if not DATA.is_dir():
         print(f"skipped: {DATA} not found (the Adult files live in ../shared/data/adult)")
@@ -60,7 +61,7 @@ def main() -> int:
 
     train, _ = load_split()
     start = time.perf_counter()
-    evaluation = evaluate_table(train, TARGET, k=args.cv, seed=args.seed, epochs=args.epochs)
+    evaluation = evaluate_table(train, TARGET, k=args.cv, seed=args.seed, epochs=args.epochs, arch=args.arch)
     seconds = time.perf_counter() - start
     Console(width=200).print(f"Adult train file: {len(train)} rows; {args.threads} threads; {seconds:.1f} s")
     render(evaluation, Console(width=200))
@@ -69,7 +70,8 @@ def main() -> int:
         print(f"{MODEL_NAME} pooled out-of-fold {name}: {point:.4f} [{low:.4f}, {high:.4f}] (95% bootstrap)")
     print(f"total {seconds:.1f} s (target < 300 s); learning rates per fold: {evaluation.lrs}")
     payload = {
-        "benchmark": "cv_adult",
+        "benchmark": "cv_adult" if args.arch == "mlp" else f"cv_adult_{args.arch}",
+        "arch": args.arch,
         "rows": len(train),
         "cv": args.cv,
         "seconds": seconds,
@@ -77,7 +79,7 @@ def main() -> int:
         "pooled_bootstrap_95": pooled,
         "machine": machine_info(threads=args.threads),
     }
-    print(f"wrote {write_results('cv_adult', payload)}")
+    print(f"wrote {write_results(payload['benchmark'], payload)}")
     return 0
 
 

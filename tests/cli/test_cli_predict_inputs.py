@@ -125,7 +125,10 @@ def test_out_that_is_a_folder_is_a_one_line_error(models: dict[str, Path], tmp_p
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--arch", "xresnet18"), "--arch is for images and ratings, not tables: drop it"),
+        (
+            ("--arch", "xresnet18"),
+            "--arch xresnet18 is not an architecture for tables: use mlp (the default) or gbdt",
+        ),
         (("--size", "32", "--augment", "none"), "--size, --augment are for images, not tables: drop them"),
     ],
 )

@@ -3,6 +3,7 @@ backward, its layer groups cover every parameter exactly once, and its weights s
 
 from __future__ import annotations
 
+import functools
 import json
 
 import numpy as np
@@ -74,11 +75,36 @@ EXAMPLE_BY_NAME["ease"] = lambda: (
     {"n_users": 6, "n_items": 5, "n_interactions": 12, "lam": 2.0, "n_out": 1},
     (torch.stack([torch.randint(0, 6, (8,)), torch.randint(0, 5, (8,))], dim=1), torch.zeros(8, 0)),
 )
+
+
+@functools.cache
+def _fitted_trees() -> tuple[torch.nn.Module, dict]:
+    """Boosted trees on 200 rows of two categorical and three continuous inputs (the tabular example's)."""
+    from trainwell.data import tensor_data
+    from trainwell.data.bundle import DataBundle
+    from trainwell.data.loader import TensorLoader
+    from trainwell.tabular.gbdt import fit_trees
+
+    generator = torch.Generator().manual_seed(0)
+    x_cat = torch.stack(
+        [torch.randint(0, 5, (200,), generator=generator), torch.randint(0, 3, (200,), generator=generator)],
+        1,
+    )
+    x_cont = torch.randn(200, 3, generator=generator)
+    y = (x_cont[:, 0] + (x_cat[:, 0] == 2) > 0).float().unsqueeze(1)
+    task = tensor_data(x_cont, y.squeeze(1).long().numpy()).task
+    hints = {"cardinalities": [5, 3], "n_cont": 3, "n_out": 1}
+    data = DataBundle(task, TensorLoader((x_cat, x_cont, y), 50), None, model_hints=hints)
+    return fit_trees(data, {"max_iter": 5, "early_stopping": False})
+
+
+EXAMPLE_BY_NAME["gbdt"] = lambda: (_fitted_trees()[1], (torch.randint(0, 5, (8, 2)), torch.randn(8, 3)))
 # Models fitted in closed form (``closed_form = True``): their state comes from this fit, not from gradients.
 CLOSED_FORM_FIT = {
     "ease": lambda config: EASEModel.fit(
         np.repeat(np.arange(1, 6), 3)[:12], np.tile(np.arange(1, 5), 3), 6, 5, lam=2.0
-    )
+    ),
+    "gbdt": lambda config: _fitted_trees()[0],
 }
 # Output shape when it is not (batch, n_out).
 EXPECTED_SHAPE = {"awd_lstm_lm": (8, 5, 50), "bilstm_crf": (8, 6, 5)}

@@ -8,6 +8,7 @@ from trainwell.callbacks.average import WeightAverage
 from trainwell.callbacks.budget import TimeBudget
 from trainwell.callbacks.checkpoint import Checkpoint
 from trainwell.callbacks.clip import GradientClip
+from trainwell.callbacks.closed_form import ClosedForm
 from trainwell.callbacks.csv_logger import CSVLogger
 from trainwell.callbacks.mixed_precision import MixedPrecision
 from trainwell.callbacks.nan_guard import NanGuard
@@ -19,6 +20,7 @@ from trainwell.callbacks.tracker import EarlyStopping, SaveBest, TrackerCallback
 __all__ = [
     "CSVLogger",
     "Checkpoint",
+    "ClosedForm",
     "EarlyStopping",
     "GradientAccumulation",
     "GradientClip",

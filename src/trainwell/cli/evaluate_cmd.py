@@ -43,6 +43,10 @@ if TYPE_CHECKING:
 MODEL_NAME = "trainwell"
 
 
+#: ``--arch mlp`` is the tabular MLP.
+MLP_ALIASES = {"mlp": "tabular_mlp", "auto": "tabular_mlp"}
+
+
 @dataclass
 class TabularFold:
     """A fold function for :func:`trainwell.evaluate.cross_validate` that trains a tabular model.
@@ -64,6 +68,7 @@ class TabularFold:
     cont_names: Sequence[str] | None = None
     date_formats: Mapping[str, str] | None = None
     label_delim: str | None = None
+    arch: str = "tabular_mlp"
     recipes: list[TabularRecipe] = field(default_factory=list)
     lrs: list[float] = field(default_factory=list)
     #: ``(valid_index, probabilities, encoded targets)`` of each fold, for out-of-fold analysis.
@@ -74,7 +79,7 @@ class TabularFold:
         from trainwell.core.seeding import seed_everything
         from trainwell.evaluate import score
         from trainwell.tabular.data import tabular_data
-        from trainwell.tabular.learner import tabular_learner
+        from trainwell.tabular.learner import GBDT_NAMES, tabular_learner
         from trainwell.tabular.pipeline import choose_lr, default_epochs
 
         budget = start_budget(None)  # evaluate --time: this fold's share
@@ -91,14 +96,17 @@ class TabularFold:
             label_delim=self.label_delim,
             seed=self.seed,
         )
-        learn = tabular_learner(data, progress=False)
-        lr = self.lr
-        if lr is None:
-            lr = choose_lr(learn.lr_find(time_limit=sweep_time(budget)))
-        n_batches = len(data.train)  # type: ignore[arg-type]
-        learn.fit_one_cycle(
-            self.epochs or default_epochs(n_batches), lr, callbacks=[budget] if budget else []
-        )
+        if self.arch in GBDT_NAMES:  # boosted trees: fitted when built, no learning rate or epochs
+            learn = tabular_learner(data, arch=self.arch, progress=False, seed=self.seed + fold)
+            learn.fit(1, callbacks=[budget] if budget else [])
+            lr = float("nan")
+        else:
+            learn = tabular_learner(data, arch=self.arch, progress=False)
+            lr = self.lr if self.lr is not None else choose_lr(learn.lr_find(time_limit=sweep_time(budget)))
+            n_batches = len(data.train)  # type: ignore[arg-type]
+            learn.fit_one_cycle(
+                self.epochs or default_epochs(n_batches), lr, callbacks=[budget] if budget else []
+            )
         preds, targets = learn.get_preds()
         assert targets is not None  # the validation rows carry their targets
         self.recipes.append(data.recipe)  # type: ignore[arg-type]  # tabular_data always sets a TabularRecipe
@@ -173,6 +181,7 @@ def evaluate_table(
     label_delim: str | None = None,
     baselines: bool = True,
     source: str = "the table",
+    arch: str = "tabular_mlp",
 ) -> TableEvaluation:
     """Cross-validate trainwell's tabular model and the classical baselines on the same ``k`` folds.
 
@@ -192,6 +201,7 @@ def evaluate_table(
             target columns are multi-label without it.
         baselines: also run the baselines.
         source: the table's name in error messages.
+        arch: the model cross-validated: ``"tabular_mlp"`` or ``"gbdt"`` (as ``trainwell fit --arch``).
     """
     from trainwell.core.errors import ConfigError
     from trainwell.data.io import check_columns
@@ -225,6 +235,7 @@ def evaluate_table(
         cont_names,
         date_formats,
         label_delim,
+        arch=MLP_ALIASES.get(arch, arch),
     )
     model = cross_validate(len(df), None, fold, seed=seed, stratified=stratified, splits=splits)
     others = {}
@@ -383,6 +394,12 @@ def evaluate(
             "instead of training from scratch; its vocabulary is extended with the corpus's words."
         ),
     ] = None,
+    arch: Annotated[
+        str,
+        typer.Option(
+            help="Tables: the model cross-validated, mlp (default) or gbdt (gradient-boosted trees)."
+        ),
+    ] = "mlp",
 ) -> None:
     """Cross-validate a model on a table, a folder of images, texts, ratings or tagged sentences (CoNLL files),
     with confidence intervals, against baselines; a language model (--task language_model) is judged on
@@ -503,7 +520,13 @@ def evaluate(
         from trainwell.cli.fit_cmd import table_roles, target_columns
 
         roles = table_roles(cat_names, cont_names, ignore, date_format)
-        result = evaluate_table(table, target_columns(target), **common, **roles, label_delim=label_delim)
+        if arch not in ("mlp", "tabular_mlp", "gbdt"):
+            raise ConfigError(
+                f"--arch {arch} is not an architecture for tables: use mlp (the default) or gbdt"
+            )
+        result = evaluate_table(
+            table, target_columns(target), **common, **roles, label_delim=label_delim, arch=arch
+        )
         render(result)
 
     guarded(run)

@@ -154,7 +154,8 @@ def fit(
         typer.Option(
             help="Images: architecture (auto, simple_cnn, xresnet18/34/50, whitened_cnn; timm:NAME or "
             "torchvision:NAME with the vision extra). Ratings: dot_bias (default) or collab_nn; "
-            "interactions (--implicit) also ease, a closed-form item-to-item model."
+            "interactions (--implicit) also ease, a closed-form item-to-item model. Tables: mlp (default) or "
+            "gbdt, gradient-boosted trees (scikit-learn's, kept as tensors: served and exported like the MLP)."
         ),
     ] = "auto",
     size: Annotated[
@@ -308,17 +309,21 @@ def fit(
         unused = [
             flag
             for flag, given in (
-                ("--arch", arch != "auto"),
+                ("--arch", arch != "auto" and (text is not None or arch not in TABLE_ARCHS)),
                 ("--size", size is not None),
                 ("--augment", augment != "auto"),
                 ("--pretrained", pretrained is not None and text is None),
             )
             if given
         ]
+        if unused == ["--arch"] and text is None:
+            raise ConfigError(
+                f"--arch {arch} is not an architecture for tables: use mlp (the default) or gbdt"
+            )
         if unused:
             words = "is" if len(unused) == 1 else "are"
             model_flag = "; a text model's architecture is --model" if text is not None else ""
-            domain = "images and ratings" if unused == ["--arch"] else "images"
+            domain = "images, ratings and tables" if unused == ["--arch"] else "images"
             raise ConfigError(
                 f"{', '.join(unused)} {words} for {domain}, not {what}: drop {'it' if len(unused) == 1 else 'them'}"
                 f"{model_flag}"
@@ -368,10 +373,24 @@ def fit(
             **table_roles(cat_names, cont_names, ignore, date_format),
             encoding=encoding,
             time_budget=seconds,
+            arch="tabular_mlp" if arch == "auto" else arch,
         )
         report_fit(result)
+        trees = result.learn.model
+        if getattr(trees, "closed_form", False):
+            settings = getattr(trees, "settings", {})
+            out_console.print(
+                f"gbdt: {settings.get('n_iter')} boosting rounds (early stopping on an inner tenth of the training "
+                f"rows, at most {settings.get('max_iter')}), up to {settings.get('max_leaf_nodes')} leaves a tree; "
+                "compare it with the MLP on the same folds: trainwell evaluate ... --arch gbdt",
+                soft_wrap=True,
+            )
 
     guarded(run)
+
+
+#: What --arch takes for a table.
+TABLE_ARCHS = ("mlp", "tabular_mlp", "gbdt")
 
 
 def _fit_ratings(

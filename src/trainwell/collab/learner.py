@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from trainwell.callbacks.closed_form import ClosedForm
 from trainwell.collab.data import chosen_items
 from trainwell.collab.models import fill_seen, register_seen
 from trainwell.core.errors import ConfigError
 from trainwell.data.bundle import DataBundle
-from trainwell.learner.events import Callback, CancelTrain
+from trainwell.learner.events import Callback
 from trainwell.learner.learner import Learner
 from trainwell.models.registry import accepts_option, create_model
 
@@ -46,17 +47,6 @@ class UnknownAsAverage(Callback):
         refresh = getattr(learn.model, "refresh_unknown", None)
         if callable(refresh):
             refresh()
-
-
-class ClosedForm(Callback):
-    """Skips the training batches of a model fitted in closed form (``closed_form = True``, such as ``ease``):
-    each epoch of its fit only validates, so the history, metrics and model directory come out as for any
-    other model."""
-
-    order = -100
-
-    def before_train(self, learn: Learner) -> None:
-        raise CancelTrain
 
 
 def collab_learner(

@@ -397,6 +397,9 @@ def _torch_export(
         # The LSTM symbolic warns that a traced batch size may stick; the parity check runs several sizes.
         warnings.filterwarnings("ignore", message="Exporting a model to ONNX with a batch_size other than 1")
         warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)  # type: ignore[attr-defined]
+        # Advanced indexing (boosted trees walk their nodes by it) exports as gathers, wrong for negative
+        # indices: the models index with node and code numbers, never negative, and the parity check would tell.
+        warnings.filterwarnings("ignore", message="Exporting aten::index operator of advanced indexing")
         try:
             torch.onnx.export(
                 model.eval(),

@@ -23,6 +23,7 @@ models: Registry[Callable[..., nn.Module]] = Registry("architecture")
 # importing the applications at load time).
 BUILTIN_MODULES = (
     "trainwell.tabular.models",
+    "trainwell.tabular.gbdt",
     "trainwell.collab.models",
     "trainwell.collab.ease",
     "trainwell.vision.models",

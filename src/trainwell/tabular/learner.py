@@ -26,7 +26,10 @@ def tabular_learner(
 
     Args:
         data: a bundle from :func:`tabular_data`.
-        arch: a registered tabular architecture.
+        arch: ``"tabular_mlp"`` (or ``"mlp"``: embeddings + MLP, trained by gradient), ``"gbdt"`` (boosted
+            trees, fitted here and now by scikit-learn and held as tensors: see :mod:`trainwell.tabular.gbdt`;
+            ``learner_kwargs["gbdt_settings"]`` overrides its boosting settings) or another registered tabular
+            architecture.
         layers, dropout, numeric_embedding: model settings (see :class:`TabularMLP`).
         lr: default peak learning rate when none is given to ``fit_one_cycle`` (``lr_find`` can choose one).
         wd: decoupled weight decay.
@@ -36,6 +39,9 @@ def tabular_learner(
     """
     if data.application != "tabular":
         raise ConfigError(f"tabular_learner needs data from tabular_data, got a {data.application!r} bundle")
+    if arch in GBDT_NAMES:
+        return _trees_learner(data, learner_kwargs)
+    arch = MLP_NAMES.get(arch, arch)
     config: dict[str, Any] = dict(data.model_hints)
     scale = config.get("target_std")
     if "loss" not in learner_kwargs and data.task.kind == "regression" and scale and len(scale) > 1:
@@ -47,4 +53,23 @@ def tabular_learner(
     model = create_model(arch, **config)
     learn = Learner(model, data, lr=lr, wd=wd, **learner_kwargs)
     learn.model_spec = {"name": arch, "config": config}
+    return learn
+
+
+#: Names of the architectures a table takes by name on the command line.
+MLP_NAMES = {"mlp": "tabular_mlp", "tabular_mlp": "tabular_mlp"}
+GBDT_NAMES = ("gbdt",)
+
+
+def _trees_learner(data: DataBundle, learner_kwargs: dict[str, Any]) -> Learner:
+    """A Learner around boosted trees fitted on ``data`` now; its fits only validate (:class:`ClosedForm`)."""
+    from trainwell.callbacks.closed_form import ClosedForm
+    from trainwell.tabular.gbdt import fit_trees
+
+    settings = learner_kwargs.pop("gbdt_settings", None)
+    seed = int(learner_kwargs.pop("seed", 0))
+    model, config = fit_trees(data, settings, seed=seed)
+    callbacks = [*learner_kwargs.pop("callbacks", ()), ClosedForm()]
+    learn = Learner(model, data, callbacks=callbacks, **learner_kwargs)
+    learn.model_spec = {"name": "gbdt", "config": config}
     return learn

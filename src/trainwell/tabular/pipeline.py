@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from trainwell.callbacks.budget import TimeBudget, start_budget, sweep_time
+from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.distributed import broadcast_value, maybe_distribute
 from trainwell.learner.label_thresholds import choose_label_thresholds
@@ -21,7 +22,7 @@ from trainwell.learner.lr_find import LRFindResult
 from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
 from trainwell.metrics.function import MetricLike
 from trainwell.tabular.data import tabular_data
-from trainwell.tabular.learner import tabular_learner
+from trainwell.tabular.learner import GBDT_NAMES, tabular_learner
 
 #: lr_find's suggestion is kept inside this range: outside it the sweep was most likely misread.
 LR_BOUNDS = (1e-4, 1e-2)
@@ -89,9 +90,15 @@ def fit_table(
     progress: bool = True,
     tune_thresholds: bool = True,
     time_budget: float | str | TimeBudget | None = None,
+    arch: str = "tabular_mlp",
+    gbdt_settings: dict[str, Any] | None = None,
     **data_kwargs: Any,
 ) -> TableRun:
     """Train a tabular model the recommended way and write it to ``out`` (when given).
+
+    ``arch``: ``"tabular_mlp"`` (``"mlp"``), the default, or ``"gbdt"``: boosted trees fitted by scikit-learn
+    and held as tensors (:mod:`trainwell.tabular.gbdt`; ``gbdt_settings`` overrides its boosting settings),
+    which often beat an MLP on tables and fit in seconds; ``epochs`` and ``lr`` do not apply to them.
 
     ``data_kwargs`` go to :func:`tabular_data` (``valid_pct``, ``valid_col``, ``task``, ``batch_size``...).
     Without ``lr`` the learning-rate finder picks one; without ``epochs`` the table size does. Multi-label
@@ -102,10 +109,29 @@ def fit_table(
     ``None`` reports the task's defaults, ``[]`` none.
     """
     check_fit_settings(epochs, lr, out)
+    trees = arch in GBDT_NAMES
+    if trees and (epochs is not None or lr is not None):
+        raise ConfigError(
+            "epochs (--epochs) and lr (--lr) are for the MLP; boosted trees (arch='gbdt') stop on their own "
+            "(early stopping on an inner tenth of the training rows): leave them out, or pass gbdt_settings"
+        )
+    if gbdt_settings and not trees:
+        raise ConfigError("gbdt_settings is for arch='gbdt'")
     budget = start_budget(time_budget)
     seed_everything(seed)
     data = tabular_data(source, target, seed=seed, **data_kwargs)
-    learn = maybe_distribute(tabular_learner(data, metrics=metrics, progress=progress))
+    if trees:
+        learn = maybe_distribute(
+            tabular_learner(
+                data, arch=arch, metrics=metrics, progress=progress, gbdt_settings=gbdt_settings, seed=seed
+            )
+        )
+        learn.fit(1, callbacks=[budget] if budget else [])  # fitted when built: one pass that validates
+        thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
+        model_dir = write_run(learn, Path(out), None) if out is not None else None
+        rate = float(getattr(learn.model, "settings", {}).get("learning_rate", 0.1))  # the boosting shrinkage
+        return TableRun(learn, data, rate, model_dir, thresholds=thresholds, budget=budget)
+    learn = maybe_distribute(tabular_learner(data, arch=arch, metrics=metrics, progress=progress))
     finder = None
     if lr is None:
         finder = learn.lr_find(time_limit=sweep_time(budget))  # a tenth of the budget at most

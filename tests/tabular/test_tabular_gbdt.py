@@ -1,0 +1,111 @@
+"""Boosted trees held as tensors (``arch="gbdt"``): scikit-learn's own predictions, number for number, then the
+model directory, ONNX, the command line and cross-validation like any tabular model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from typer.testing import CliRunner
+
+import trainwell
+from trainwell.cli.app import app
+from trainwell.core.errors import ConfigError
+from trainwell.tabular import tabular_data
+from trainwell.tabular.gbdt import GradientBoostedTrees, fit_trees, tree_inputs
+
+
+def mixed_table(n_rows: int = 600, seed: int = 0) -> pd.DataFrame:
+    """Categories (one with hundreds of values: split as a number), numbers with gaps, and three kinds of target."""
+    rng = np.random.default_rng(seed)
+    colour = rng.choice(["red", "green", "blue", "grey", "black"], n_rows)
+    shop = rng.integers(0, 2000, n_rows).astype(str)
+    size = rng.normal(size=n_rows)
+    weight = rng.gamma(2.0, 3.0, n_rows)
+    weight[rng.random(n_rows) < 0.1] = np.nan
+    signal = size + (colour == "red") * 1.5 - 0.1 * np.nan_to_num(weight, nan=5.0) + 0.001 * shop.astype(int)
+    return pd.DataFrame({
+        "colour": colour, "shop": "s" + pd.Series(shop), "size": size, "weight": weight,
+        "bought": np.where(signal + rng.normal(size=n_rows) > 0, "yes", "no"),
+        "kind": pd.cut(signal + rng.normal(size=n_rows), [-np.inf, -1, 0.5, np.inf], labels=["a", "b", "c"]).astype(str),
+        "price": 10 * signal + rng.normal(size=n_rows),
+    })  # fmt: skip
+
+
+@pytest.mark.parametrize("target", ["bought", "kind", "price"])
+def test_the_trees_answer_as_scikit_learn_does(target: str) -> None:
+    frame = mixed_table()
+    others = [name for name in ("bought", "kind", "price") if name != target]
+    data = tabular_data(frame, target, ignore=others, cat_names=["colour", "shop"], seed=0)
+    model, config = fit_trees(data, {"max_iter": 40})
+    assert json.dumps(config)  # the model spec is plain JSON; the trees are buffers
+    # Rows it never saw, with an unseen category and missing numbers
+    rows = mixed_table(200, seed=1)
+    rows.loc[:9, "colour"] = "violet"
+    rows.loc[10:19, "size"] = np.nan
+    x_cat, x_cont = data.recipe.transform(rows)
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    x_train, _, y = data.train.tensors  # type: ignore[attr-defined]
+    cardinalities = data.model_hints["cardinalities"]
+    categorical = np.array([c - 1 <= 255 for c in cardinalities] + [False] * data.model_hints["n_cont"])
+    assert not categorical[1]  # "shop" (hundreds of values) is split as a number
+    kind = HistGradientBoostingRegressor if target == "price" else HistGradientBoostingClassifier
+    settings = {**model.settings}
+    settings.pop("n_iter")
+    reference = kind(categorical_features=categorical, random_state=0, **settings)
+    labels = y.reshape(len(y)).double().numpy() if target == "price" else y.reshape(len(y)).long().numpy()
+    reference.fit(tree_inputs(x_train, data.train.tensors[1]), labels)  # type: ignore[attr-defined]
+    expected = reference._raw_predict(tree_inputs(x_cat, x_cont))
+    with torch.no_grad():
+        got = model(x_cat, x_cont).numpy()
+    assert got.shape == (200, data.task.n_outputs)
+    np.testing.assert_allclose(got, expected.reshape(got.shape), rtol=1e-5, atol=1e-5)
+
+
+def test_a_gbdt_model_directory_loads_exports_and_serves_like_the_mlp(tmp_path: Path) -> None:
+    frame = mixed_table()
+    run = trainwell.fit_table(frame, "bought", ignore=["kind", "price"], arch="gbdt", out=tmp_path / "m",
+                              progress=False)  # fmt: skip
+    assert isinstance(run.learn.model, GradientBoostedTrees)
+    row = run.metrics
+    assert row["valid_loss"] > 0 and 0.5 < row["roc_auc"] <= 1.0
+    metadata = json.loads((tmp_path / "m" / "trainwell.json").read_text())
+    assert metadata["architecture"]["name"] == "gbdt"
+    predictor = trainwell.load(tmp_path / "m")
+    probabilities, _ = run.learn.get_preds()
+    valid_rows = frame.drop(columns=["kind", "price"]).iloc[: len(probabilities)]
+    assert len(predictor.predict(valid_rows)) == len(valid_rows)
+    from trainwell.export.onnx import export_onnx
+
+    report = export_onnx(tmp_path / "m", inputs=frame.head(300))
+    assert report.max_abs_diff <= 1e-5
+
+
+def test_the_command_line_fits_and_cross_validates_trees(tmp_path: Path) -> None:
+    table = tmp_path / "t.csv"
+    mixed_table().drop(columns=["kind", "price"]).to_csv(table, index=False)
+    runner = CliRunner()
+    done = runner.invoke(app, ["fit", str(table), "--target", "bought", "--arch", "gbdt", "--out", str(tmp_path / "m")],
+                         env={"COLUMNS": "200"})  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "gbdt:" in done.output and "boosting rounds" in done.output
+    refused = runner.invoke(app, ["fit", str(table), "--target", "bought", "--arch", "gbdt", "--epochs", "3"])
+    assert refused.exit_code == 2 and "epochs (--epochs) and lr (--lr) are for the MLP" in refused.output
+    cv = runner.invoke(app, ["evaluate", str(table), "--target", "bought", "--arch", "gbdt", "--cv", "3",
+                             "--no-baselines"], env={"COLUMNS": "200"})  # fmt: skip
+    assert cv.exit_code == 0, cv.output
+    assert "3-fold cross-validation" in cv.output and "roc_auc" in cv.output
+
+
+def test_trees_take_one_target() -> None:
+    frame = mixed_table()
+    with pytest.raises(
+        ConfigError,
+        match=r"--arch gbdt fits one target \(binary, classes or one number\), not a regression task of 2",
+    ):
+        trainwell.fit_table(frame, ["price", "size"], arch="gbdt", progress=False)
