@@ -218,6 +218,9 @@ def test_the_command_line_fits_recommends_and_exports_onnx(ease_dir: Path, tmp_p
     assert result.exit_code == 0, result.output
     assert "ease: fitted in closed form on" in result.output and "(binary, 1 epoch)" in result.output
     assert "train_loss" not in result.output.split("Validation results")[1]  # nothing was trained
+    # No batch was trained: curves would be one validation dot on an empty batch axis, so none are drawn.
+    assert not (out / "curves.png").exists() and (out / "history.csv").is_file()
+    assert f"model directory: {out}\n" in result.output and "training curves" not in result.output
     assert "hit@10_ease" not in result.output
     result = runner.invoke(app, ["recommend", str(out), "u0-1", "--seen", str(table), "--top", "3"])
     assert result.exit_code == 0, result.output

@@ -51,7 +51,7 @@ def test_a_report_on_the_training_ratings_says_so(model_dir: Path, tmp_path: Pat
     path = tmp_path / "ratings.csv"
     low_rank_ratings(0).frame.to_csv(path, index=False)
     html = build_report(model_dir, path, tmp_path / "report.html").read_text(encoding="utf-8")
-    share = int(re.search(r"Warning: about (\d+)% of these rows trained the model", html).group(1))
+    share = int(re.search(r"Warning: (?:about )?(\d+)% of these rows trained the model", html).group(1))
     assert 65 <= share <= 95 and "<h2>Metrics on ratings the model trained on</h2>" in html
 
 
@@ -145,4 +145,17 @@ def test_an_ease_model_is_reported_without_itself_as_a_bar(tmp_path: Path) -> No
     for name in ("hit@10", "ndcg@10", "hit@10_popularity"):
         assert re.search(rf"<td>{re.escape(name)}</td><td[^>]*>{row[name]:.4g}</td>", html), name
     assert "The model is EASE itself" in html and "<td>ease</td>" not in html
-    assert "None" not in html  # the epoch with no training batches shows an empty train loss
+    assert "None" not in html
+    # Fitted in closed form: one sentence on how, instead of curves of nothing (one validation dot).
+    lam = trainwell.load(tmp_path / "m").model.lam
+    section = html.split('<section id="training">')[1].split("</section>")[0]
+    assert (
+        "<h2>How the model was fitted</h2>" in section and "<img" not in section and "<table" not in section
+    )
+    assert "Fitted in closed form, not by gradient descent" in section and f"λ = {lam:g}" in section
+    # A directory written before kept a curves.png of that one dot: it is not shown either.
+    assert not (tmp_path / "m" / "curves.png").exists()
+    (tmp_path / "m" / "curves.png").write_bytes(b"\x89PNG old")
+    again = build_report(tmp_path / "m", clicks, tmp_path / "again.html").read_text(encoding="utf-8")
+    section = again.split('<section id="training">')[1].split("</section>")[0]
+    assert "<h2>Training curves</h2>" not in again and "<img" not in section

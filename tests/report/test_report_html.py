@@ -128,8 +128,9 @@ def test_cli_command_writes_the_report_and_refuses_a_directory(model_dir: Path, 
 def test_a_report_on_the_training_rows_says_so(model_dir: Path, adult: pd.DataFrame, tmp_path: Path) -> None:
     # The model trained on 80% of these 800 rows: the report must not call their metrics validation.
     html = build_report(model_dir, adult, tmp_path / "r.html").read_text(encoding="utf-8")
-    share = int(re.search(r"Warning: about (\d+)% of these rows trained the model", html).group(1))
+    share = int(re.search(r"Warning: (?:about )?(\d+)% of these rows trained the model", html).group(1))
     assert 65 <= share <= 95 and "<h2>Metrics on rows the model trained on</h2>" in html
+    assert "of 800, every one checked against a sketch of its 640 training rows" in html  # a count, exact
     unseen = adult_sample().iloc[1000:1400]  # rows the fit never read
     clean = build_report(model_dir, unseen, tmp_path / "u.html").read_text(encoding="utf-8")
     assert "trained the model" not in clean and "<h2>Validation metrics</h2>" in clean
@@ -185,3 +186,133 @@ def test_without_out_the_report_goes_into_the_model_directory(
         assert default_out(model) == Path("mine-report.html")
     finally:
         model.chmod(0o755)
+
+
+def _overlap_of(training: pd.DataFrame, frame: pd.DataFrame, k: int | None = None) -> str:
+    """The report's training-rows warning for ``frame``, given a model trained on ``training``."""
+    from trainwell.data.fingerprint import RowSketch
+    from trainwell.report.build import _training_overlap
+
+    sketch = (
+        RowSketch.of(training, list(training.columns))
+        if k is None
+        else RowSketch.of(training, list(training.columns), k)
+    )
+    return _training_overlap({"training": {"rows_sketch": sketch.to_dict()}}, frame)
+
+
+def _ratings(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "user": rng.integers(0, 10**6, n),
+            "item": rng.integers(0, 10**6, n),
+            "rating": rng.integers(1, 6, n),
+        }
+    )
+
+
+def test_a_few_rows_checked_give_a_count_and_an_interval_not_about_100_percent() -> None:
+    # The walkthrough's case: a sketch that can check only a handful of the report's rows, all of them found.
+    table = _ratings(10_000, 0)
+    training = table.iloc[:8000]
+    frame = pd.concat([table.iloc[:1600], table.iloc[8000:8400]])  # 80% training rows
+    with pytest.warns(UserWarning, match="at least"):
+        warning = _overlap_of(training, frame, k=64)
+    found, checked = map(
+        int, re.search(r"can check only (\d+) of them .* and (?:all )?(\d+)", warning).groups()[::-1]
+    )
+    assert checked < 30 and "about 100%" not in warning and "about" not in warning.split(":")[0]
+    assert warning.startswith(f"Warning: at least {found} of these 2000 rows trained the model")
+    low, high = map(int, re.search(r"anywhere from (\d+)% to (\d+)% of the 2000", warning).groups())
+    assert low <= 80 <= high and high - low >= 20  # honest about how little a few rows say
+
+
+def test_a_sketch_checks_enough_rows_of_a_small_test_file() -> None:
+    # 80,000 training rows, a report on 2,000 rows of which 80% trained the model: a 256-hash sketch checked
+    # about 6 of them; the estimate must rest on enough rows for an interval narrower than +-20 points.
+    table = _ratings(100_000, 1)
+    training = table.iloc[:80_000]
+    frame = pd.concat([table.iloc[:1600], table.iloc[80_000:80_400]])
+    with pytest.warns(UserWarning, match="of these rows trained the model"):
+        warning = _overlap_of(training, frame)
+    share = int(re.search(r"Warning: (?:about )?(\d+)% of these rows trained the model", warning).group(1))
+    low, high = map(int, re.search(r"95% interval (\d+)% to (\d+)%", warning).groups())
+    checked = int(re.search(r"\d+ of (\d+) of them, a random sample", warning).group(1))
+    assert checked >= 30 and low <= 80 <= high and high - low <= 40 and 60 <= share <= 95
+
+
+def test_whole_numbers_match_whether_read_as_integers_or_floats() -> None:
+    # Training rows whose column had a gap elsewhere were read as floats ("7.0"); a test file without the gap
+    # reads the same rows as integers ("7"): they are the same rows.
+    from trainwell.data.fingerprint import RowSketch
+
+    rng = np.random.default_rng(2)
+    training = pd.DataFrame(
+        {"age": rng.integers(1, 90, 500).astype(float), "city": rng.choice(["a", "b"], 500)}
+    )
+    training.loc[0, "age"] = np.nan
+    again = training.iloc[1:].astype({"age": "int64"})
+    assert RowSketch.of(training, ["age", "city"]).training_share(again)[0] == 1.0
+    # A sketch written before (hex hashes, values as pandas printed them) is still read, and hashed its way.
+    old = {
+        "columns": ["age", "city"],
+        "n_rows": 500,
+        "hashes": [f"{h:016x}" for h in np.unique(row_hashes_v1(training))],
+    }
+    assert RowSketch.from_dict(old).training_share(training.iloc[1:])[0] == 1.0
+
+
+def row_hashes_v1(frame: pd.DataFrame) -> np.ndarray:
+    return pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy(dtype=np.uint64)
+
+
+def test_wilson_interval_against_reference_values() -> None:
+    from trainwell.data.fingerprint import wilson_interval
+
+    # Newcombe (1998), "Two-sided confidence intervals for the single proportion", Table I, method 3.
+    for (found, sampled), expected in {
+        (81, 263): (0.2553, 0.3662),
+        (15, 148): (0.0624, 0.1605),
+        (0, 20): (0.0, 0.1611),
+        (1, 29): (0.0061, 0.1718),
+    }.items():
+        assert np.allclose(wilson_interval(found, sampled), expected, atol=5e-5), (found, sampled)
+    assert wilson_interval(5, 5) == (wilson_interval(5, 5)[0], 1.0) and wilson_interval(5, 5)[0] > 0.5
+
+
+def test_a_model_worse_than_the_mean_is_said_plainly_on_the_page_and_the_terminal() -> None:
+    from trainwell.data.task import Task
+    from trainwell.report.build import _metrics_section
+
+    targets = torch.linspace(0, 100, 300)
+    predictions = 100 - targets  # anti-correlated: R² far below 0
+    with pytest.warns(UserWarning, match=r"worse than always answering the mean"):
+        section = _metrics_section(Task("regression", (), ("price",)), predictions, targets, 300, "t.csv")
+    assert (
+        "Warning: on these rows the model predicts &#x27;price&#x27; worse than always answering" in section
+    )
+    assert "worse than predicting the mean" in section and "explains -" not in section
+    good = _metrics_section(Task("regression", (), ("price",)), targets + 1, targets, 300, "t.csv")
+    assert "Warning" not in good and "the model explains" in good
+
+
+def test_predicted_against_actual_labels_large_values_compactly() -> None:
+    from matplotlib.figure import Figure
+
+    from trainwell.report._plots import compact_labels, compact_ticks
+
+    assert compact_labels([0, 50_000, 100_000, 150_000]) == ["0", "50k", "100k", "150k"]
+    assert compact_labels([100_000, 100_500, 101_000]) == ["100.0k", "100.5k", "101.0k"]  # told apart
+    assert compact_labels([1e6, 2.5e6]) == ["1.0M", "2.5M"] and compact_labels([0, 0.5, 1]) == [
+        "0",
+        "0.5",
+        "1",
+    ]
+    figure = Figure(figsize=(5, 5))
+    axis = figure.add_subplot()
+    axis.scatter([15_000, 500_000], [20_000, 400_000])
+    compact_ticks(axis)
+    figure.canvas.draw()
+    labels = [label.get_text() for label in axis.get_xticklabels()]
+    assert 2 <= len(labels) <= 8 and all(len(label) <= 5 for label in labels) and "100k" in labels, labels

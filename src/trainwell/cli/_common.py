@@ -152,6 +152,12 @@ def show_warning(
     err_console.print(Text.assemble(("warning:", "yellow"), " ", text), soft_wrap=True)
 
 
+def model_directory_line(model_dir: Path) -> str:
+    """Where ``fit`` wrote the model, and its curves when it drew them (a closed-form fit draws none)."""
+    curves = model_dir / "curves.png"
+    return f"model directory: {model_dir}" + (f" (training curves: {curves})" if curves.is_file() else "")
+
+
 def emit_table(table: Any, out: Path | None, noun: str = "rows") -> None:
     """A result table as CSV: to ``out`` (written atomically, with a line on standard error), or printed."""
     if out is None:

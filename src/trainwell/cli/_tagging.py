@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from trainwell.cli._common import emit_table, fold_cells, out_console
+from trainwell.cli._common import emit_table, fold_cells, model_directory_line, out_console
 
 #: File names read as CoNLL / CoNLL-U without ``--task tagging`` (``.gz`` after them too).
 TAGGING_SUFFIXES = (".conll", ".conllu", ".bio", ".iob", ".iob2", ".bioes")
@@ -108,9 +108,7 @@ def _show_tagging(result: Any) -> None:
         shown = ", ".join(f"{k} {v:.4f}" for k, v in result.test_metrics.items() if k != "loss")
         out_console.print(f"test set: {shown}")
     if result.model_dir is not None:
-        out_console.print(
-            f"model directory: {result.model_dir} (training curves: {result.model_dir / 'curves.png'})"
-        )
+        out_console.print(model_directory_line(result.model_dir))
         out_console.print(
             f'tag new text with: echo "Your sentence." | trainwell predict {result.model_dir} -'
         )

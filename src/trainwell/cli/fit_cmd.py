@@ -25,6 +25,7 @@ from trainwell.cli._common import (
     PathCol,
     guarded,
     missing_target,
+    model_directory_line,
     out_console,
     refuse_encoding,
 )
@@ -555,6 +556,4 @@ def report_fit(result: Any) -> None:
     if getattr(recipe, "dates", None):
         out_console.print(f"dates split into parts: {date_summary(recipe)}", soft_wrap=True)
     if result.model_dir is not None:
-        out_console.print(
-            f"model directory: {result.model_dir} (training curves: {result.model_dir / 'curves.png'})"
-        )
+        out_console.print(model_directory_line(result.model_dir))

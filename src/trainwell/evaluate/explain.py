@@ -153,7 +153,10 @@ def _regression_sentence(name: str, value: float, targets: torch.Tensor, whose: 
         "rmse": f"typical error {amount(value)} in {whose} units (big errors weigh more); "
         f"{whose} standard deviation is {amount(spread)}",
         "mae": f"average error {amount(value)} in {whose} units",
-        "r2": f"the model explains {share(value)} of {whose} variation (0% = predicting the mean)",
+        "r2": f"the model explains {share(value)} of {whose} variation (0% = predicting the mean)"
+        if not value < 0
+        else f"worse than predicting the mean: always answering {whose} average would err less (R² below 0; "
+        "0% = predicting the mean)",
     }[name]
 
 

@@ -97,20 +97,23 @@ def check_out_dir(model_dir: Path) -> None:
 def write_run(
     learn: Learner, model_dir: Path, finder: LRFindResult | None, extra_files: dict[str, bytes] | None = None
 ) -> Path:
-    """Export the artifact with the history CSV and the curve PNGs inside it (one atomic write), plus
-    ``extra_files`` (name -> content), e.g. a search's record."""
+    """Export the artifact with the history CSV and the curve PNGs inside it (one atomic write; no
+    ``curves.png`` when no training batch ran), plus ``extra_files`` (name -> content), e.g. a search's record."""
     # Plots are drawn in a private scratch folder: two runs writing beside each other never share it.
     with tempfile.TemporaryDirectory(prefix="trainwell-plots-") as scratch:
         staging = Path(scratch)
         extra = {"history.csv": history_csv(learn.history).encode()}
-        curves = plot_history(
-            learn.history,
-            learn.recorder.lrs,
-            learn.recorder.losses,
-            staging / "curves.png",
-            epoch_ends=learn.recorder.epoch_ends,
-        )
-        extra["curves.png"] = curves.read_bytes()
+        # A model fitted in closed form (EASE) ran no training batch: its curves would be one validation dot
+        # on an empty batch axis and an empty learning-rate panel, so it gets none.
+        if learn.recorder.losses:
+            curves = plot_history(
+                learn.history,
+                learn.recorder.lrs,
+                learn.recorder.losses,
+                staging / "curves.png",
+                epoch_ends=learn.recorder.epoch_ends,
+            )
+            extra["curves.png"] = curves.read_bytes()
         if finder is not None:
             extra["lr_find.png"] = finder.plot(staging / "lr_find.png").read_bytes()
     return learn.export(model_dir, extra_files={**extra, **(extra_files or {})})

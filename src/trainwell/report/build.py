@@ -8,6 +8,7 @@ is inline, so the file can be mailed, archived or opened offline; it needs no Ja
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 import warnings
@@ -25,10 +26,11 @@ from trainwell.core.atomic import write_text_atomic
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.io import list_columns, read_table
 from trainwell.data.task import Task
-from trainwell.evaluate.explain import explain_validation
+from trainwell.evaluate.explain import MetricLine, explain_validation, share
 from trainwell.export.predictor import load, refuse_generic
 from trainwell.interpret.classification import ClassificationInterpretation
 from trainwell.learner.run_files import epochs_from_one
+from trainwell.metrics.targets import split_target_key
 from trainwell.report import _html, _outputs
 from trainwell.report._outputs import has_several_outputs
 from trainwell.report._plots import importance_png, predicted_vs_actual_png
@@ -285,11 +287,18 @@ def _interpretation(
 
 
 def _training_section(model_dir: Path, metadata: dict[str, Any]) -> str:
+    history = (metadata.get("training") or {}).get("history") or []
+    losses = [row["train_loss"] for row in history if "train_loss" in row]
+    if losses and not any(_is_number(loss) for loss in losses):
+        # Nothing was trained by gradient (EASE is fitted in closed form): a curves.png written before shows
+        # one validation dot on an empty batch axis, and the history a blank train_loss. Say how it was fitted.
+        return _html.section(
+            "training", "How the model was fitted", [_html.paragraph(_fitted_without_batches(metadata))]
+        )
     body = []
     for name, alt in (("curves.png", "training curves"), ("lr_find.png", "learning-rate finder")):
         if (model_dir / name).is_file():
             body.append(_html.image((model_dir / name).read_bytes(), alt))
-    history = (metadata.get("training") or {}).get("history") or []
     if history:
         columns = list(dict.fromkeys(key for row in history for key in row))
         # Epochs counted from 1 over every fit, as curves.png and the fit's own table count them (the history
@@ -305,32 +314,79 @@ def _training_section(model_dir: Path, metadata: dict[str, Any]) -> str:
     return _html.section("training", "Training curves", body)
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value)
+
+
+def _fitted_without_batches(metadata: dict[str, Any]) -> str:
+    """One sentence on how a model whose history has no training loss was fitted."""
+    architecture = metadata.get("architecture") or {}
+    config = architecture.get("config") or {}
+    if architecture.get("name") == "ease" and "lam" in config:
+        interactions = config.get("n_interactions")
+        on = (
+            f"the {interactions:,} training interactions"
+            if isinstance(interactions, int)
+            else "the training interactions"
+        )
+        return (
+            f"Fitted in closed form, not by gradient descent: EASE solves for its item-to-item weights on {on} in "
+            f"one step, with λ = {float(config['lam']):g} (chosen on an inner hold-out of those interactions "
+            "unless ease_lambda was given), so there are no training curves."
+        )
+    return "No training batches were run (the history has no training loss), so there are no training curves."
+
+
 #: Share of a report's rows found among the training rows from which the report warns.
 TRAINING_OVERLAP_WARNING = 0.05
+#: Fewer rows checked than this, and the warning gives the count found and an interval, not "about N%".
+FEW_CHECKED = 30
 
 
 def _training_overlap(metadata: dict[str, Any], frame: pd.DataFrame, unit: str = "rows") -> str:
     """A warning when the ``unit`` (rows, texts) to report on are largely those the model trained on ("" if
     not)."""
-    from trainwell.data.fingerprint import RowSketch
+    from trainwell.data.fingerprint import RowSketch, wilson_interval
 
     stored = (metadata.get("training") or {}).get("rows_sketch")
     if not stored:
         return ""
     sketch = RowSketch.from_dict(stored)
-    share, sampled = sketch.training_share(frame)
-    if not sampled or share < TRAINING_OVERLAP_WARNING:
+    found, sampled = sketch.training_count(frame)
+    if not sampled or found / sampled < TRAINING_OVERLAP_WARNING:
         return ""
-    found = (
-        f"about {share:.0%} of these {unit} trained the model (estimated from {sampled} of them against "
-        f"a sketch of its {sketch.n_rows} training {unit})"
-    )
+    low, high = wilson_interval(found, sampled)
+    # Rounded outwards: the interval never claims more than it knows (5 of 5 is not "100%").
+    low_percent, high_percent = math.floor(100 * low), math.ceil(100 * high)
+    against = f"against a sketch of its {sketch.n_rows} training {unit}"
+    if sampled == len(frame):  # the sketch could check every row: a count, not an estimate
+        found_words = (
+            f"{share(found / sampled)} of these {unit} trained the model ({found} of {sampled}, every one checked "
+            f"{against})"
+        )
+    elif sampled < FEW_CHECKED:
+        were = f"all {sampled}" if found == sampled else f"{found} of those {sampled}"
+        found_words = (
+            f"at least {found} of these {len(frame)} {unit} trained the model: a sketch of its {sketch.n_rows} "
+            f"training {unit} can check only {sampled} of them (a random few) and {were} were training {unit}, "
+            f"so anywhere from {low_percent}% to {high_percent}% of the {len(frame)} may have (95% interval)"
+        )
+    else:
+        found_words = (
+            f"about {share(found / sampled)} of these {unit} trained the model (95% interval {low_percent}% to "
+            f"{high_percent}%: {found} of {sampled} of them, a random sample, checked {against})"
+        )
     advice = f"report on {unit} it has not seen (a test file, or the {unit} the fit held out)"
     # Said on the terminal too: the page's warning is easy to miss behind "wrote report.html".
     warnings.warn(
-        f"{found}: the report's metrics measure the fit, not new {unit}; {advice}", UserWarning, stacklevel=2
+        f"{found_words}: the report's metrics measure the fit, not new {unit}; {advice}",
+        UserWarning,
+        stacklevel=2,
     )
-    return f"Warning: {found}. Metrics on them measure how well it fitted, not how it does on new {unit}: {advice}."
+    return (
+        f"Warning: {found_words}. Metrics on them measure how well it fitted, not how it does on new {unit}: "
+        f"{advice}."
+    )
 
 
 def _metrics_section(
@@ -344,18 +400,43 @@ def _metrics_section(
 ) -> str:
     lines = explain_validation(task, probabilities, targets, task.metric_names, unit=unit)
     rows = [(line.name, line.value, _html.interval(line.low, line.high), line.sentence) for line in lines]
-    return _html.section(
-        "metrics",
-        title,
-        [
-            _html.paragraph(
-                f"On {source if unit != 'row' else f'{n_rows} rows from {source}'}; the interval is a 95% "
-                f"percentile bootstrap over {unit}s.",
-                note=True,
-            ),
-            _html.table(["metric", "value", "95% interval", "what it means here"], rows),
-        ],
+    body = [
+        _html.paragraph(
+            f"On {source if unit != 'row' else f'{n_rows} rows from {source}'}; the interval is a 95% "
+            f"percentile bootstrap over {unit}s.",
+            note=True,
+        ),
+        _html.table(["metric", "value", "95% interval", "what it means here"], rows),
+    ]
+    worse = _worse_than_the_mean(lines, task.target_names, unit)
+    if worse:
+        body.insert(0, _html.paragraph(f"Warning: {worse}."))
+    return _html.section("metrics", title, body)
+
+
+def _worse_than_the_mean(lines: Sequence[MetricLine], target_names: Sequence[str], unit: str) -> str:
+    """A warning when R² is below 0 (the model errs more than always predicting the mean), "" if not; said on
+    the terminal too."""
+    found = []
+    for line in lines:
+        metric, target = split_target_key(line.name)
+        if metric != "r2" or not line.value < 0:
+            continue
+        if target is None and len(target_names) > 1:
+            continue  # the average over targets: each target's own line says which
+        name = target if target is not None else target_names[0] if target_names else "the target"
+        found.append((name, f"R² {line.value:.3g}, 95% interval {line.low:.3g} to {line.high:.3g}"))
+    if not found:
+        return ""
+    names = " and ".join(f"'{name}'" for name, _ in found)
+    details = "; ".join(f"{name}: {detail}" if len(found) > 1 else detail for name, detail in found)
+    warning = (
+        f"on these {unit}s the model predicts {names} worse than always answering the mean would ({details}): "
+        "a constant guess beats it. Check that they come from the same population as the training data, and "
+        "how the model did on its own validation rows"
     )
+    warnings.warn(warning, UserWarning, stacklevel=3)
+    return warning
 
 
 def _classification_sections(interpretation: ClassificationInterpretation) -> list[str]:
