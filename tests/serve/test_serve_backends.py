@@ -16,8 +16,9 @@ import typer
 from serve_support import LiveServer, start_server
 from typer.testing import CliRunner
 
+import trainwell
 from trainwell.cli.serve_cmd import serve
-from trainwell.core.errors import ConfigError
+from trainwell.core.errors import ArtifactError, ConfigError
 from trainwell.export.onnx import OnnxPredictor
 from trainwell.serve import ServeConfig, create_app
 from trainwell.serve.app import MODEL_ENV, OPTIONS_ENV, app_from_env
@@ -217,3 +218,28 @@ def test_a_model_on_the_users_own_architecture_is_refused_before_it_is_rebuilt(t
     loaded = GenericPredictor(torch.nn.Linear(3, 2), task, None, metadata)  # as trainwell.load gives it
     with pytest.raises(ConfigError, match="is a model on your own architecture 'someones_net'"):
         create_app(loaded)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "padded", "missing"])
+def test_damaged_weights_stop_the_onnx_server_from_starting(
+    onnx_model_dir: Path, tmp_path: Path, damage: str
+) -> None:
+    # The graph runs without model.safetensors, so the server started and /health said ok while `trainwell
+    # predict` and `load` failed on the same directory.
+    copy = tmp_path / "model"
+    shutil.copytree(onnx_model_dir, copy)
+    weights = copy / "model.safetensors"
+    if damage == "missing":
+        weights.unlink()
+    else:
+        data = weights.read_bytes()
+        weights.write_bytes(data[:-100] if damage == "truncated" else data + b"\0" * 8)
+    with pytest.raises(ArtifactError) as loading:
+        trainwell.load(copy)
+    for backend in ("onnx", "auto"):
+        with pytest.raises(ArtifactError) as starting:
+            create_app(copy, backend=backend)
+        assert str(starting.value) == str(loading.value)
+    result = run_command(str(copy), "--backend", "onnx", "--port", "0")
+    assert result.exit_code == 2
+    assert result.output.strip() == f"error: {loading.value}"

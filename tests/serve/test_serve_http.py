@@ -48,7 +48,7 @@ def test_metadata_describes_task_inputs_metrics_and_versions(client: httpx.Clien
         "kind": "binary",
         "classes": ["<=50K", ">50K"],
         "target_names": [ADULT_TARGET],
-        "threshold": 0.5,
+        "threshold": 0.5,  # binary and multi-label models only
         "label_thresholds": None,  # multi-label models only
     }
     inputs = {item["name"]: item for item in body["inputs"]}
@@ -168,6 +168,42 @@ def test_invalid_json_is_400(client: httpx.Client) -> None:
     assert response.json()["message"] == "body: invalid JSON at character 10: Expecting value"
 
 
+@pytest.mark.parametrize(
+    ("headers", "received"),
+    [
+        (
+            {"content-type": "application/x-www-form-urlencoded"},
+            "content type 'application/x-www-form-urlencoded'",
+        ),
+        ({"content-type": "text/plain; charset=utf-8"}, "content type 'text/plain'"),
+        ({}, "the request has no Content-Type"),
+    ],
+)
+def test_a_body_not_sent_as_json_is_415_naming_both_types(
+    client: httpx.Client, new_rows: list[dict], headers: dict[str, str], received: str
+) -> None:
+    # curl -d sends a form type unless told: FastAPI then reported "body: Input should be a valid dictionary".
+    body = json.dumps({"rows": new_rows[:1]}).encode()
+    response = client.post("/predict", content=body, headers=headers)
+    assert response.status_code == 415
+    assert response.json()["message"] == (
+        f"body: {received}{'' if 'no Content-Type' in received else ' is not accepted'}; send application/json "
+        "(curl: -H 'Content-Type: application/json')"
+    )
+    assert response.json()["detail"][0]["type"] == "unsupported_media_type"
+    typed = client.post("/predict", content=body, headers={"content-type": "application/json; charset=utf-8"})
+    assert typed.status_code == 200, typed.text
+
+
+def test_an_unknown_path_is_404_listing_the_endpoints(client: httpx.Client) -> None:
+    response = client.post("/recommend", json={"user": 1})
+    assert response.status_code == 404
+    assert response.json()["message"] == (
+        "no endpoint POST /recommend; this server answers GET /health, GET /metadata, POST /predict "
+        "(GET /docs describes them)"
+    )
+
+
 def test_oversized_body_is_413_from_the_header(client: httpx.Client, new_rows: list[dict]) -> None:
     padding = "x" * LIMITS["max_body_bytes"]
     response = client.post("/predict", json={"rows": [new_rows[0]], "padding": padding})
@@ -213,6 +249,7 @@ def test_concurrent_requests_are_answered_and_merged(
 def test_openapi_is_served(client: httpx.Client) -> None:
     schema = client.get("/openapi.json").json()
     assert set(schema["paths"]) == {"/health", "/metadata", "/predict"}
+    assert set(schema["paths"]["/predict"]["post"]["responses"]) == {"200", "400", "413", "415", "422"}
     assert json.dumps(schema)  # plain JSON
 
 

@@ -72,6 +72,36 @@ def test_bad_requests_are_422_naming_the_field(live_lm: LiveServer, path: str, b
     assert field in response.json()["message"]
 
 
+def test_predict_is_404_pointing_at_score_and_generate(live_lm: LiveServer) -> None:
+    # `trainwell predict lm` exists, so clients try POST /predict: a bare "Not Found" told them nothing.
+    response = httpx.post(f"{live_lm.url}/predict", json={"texts": ["the cat"]}, timeout=60)
+    assert response.status_code == 404
+    assert response.json()["message"] == (
+        "POST /predict: a language model has no /predict; POST texts to /score for how likely the model finds "
+        'each (what `trainwell predict` gives: {"texts": ["...", ...]}), or a prompt to /generate to continue '
+        "it; this server answers GET /health, GET /metadata, POST /generate, POST /score (GET /docs describes "
+        "them)"
+    )
+    other = httpx.get(f"{live_lm.url}/nowhere", timeout=60)
+    assert other.status_code == 404 and other.json()["message"].startswith(
+        "no endpoint GET /nowhere; this server"
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "body"), [("/generate", b'{"prompt": "the"}'), ("/score", b'{"texts": ["the"]}')]
+)
+def test_a_body_not_sent_as_json_is_415(live_lm: LiveServer, path: str, body: bytes) -> None:
+    response = httpx.post(
+        f"{live_lm.url}{path}", content=body, headers={"content-type": "text/plain"}, timeout=60
+    )
+    assert response.status_code == 415
+    assert response.json()["message"] == (
+        "body: content type 'text/plain' is not accepted; send application/json "
+        "(curl: -H 'Content-Type: application/json')"
+    )
+
+
 def test_metadata_and_concurrent_requests(live_lm: LiveServer) -> None:
     metadata = httpx.get(f"{live_lm.url}/metadata", timeout=60).json()
     assert metadata["task"] == {"kind": "language_model"} and metadata["text"]["vocabulary"] > 40

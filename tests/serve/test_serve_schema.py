@@ -86,7 +86,7 @@ def test_response_schema_names_the_classes(app: FastAPI) -> None:
     assert schemas["Prediction"]["properties"]["prediction"]["enum"] == ["<=50K", ">50K"]
     assert schemas["Probabilities"]["required"] == ["<=50K", ">50K"]
     responses = app.openapi()["paths"]["/predict"]["post"]["responses"]
-    assert set(responses) == {"200", "400", "413", "422"}
+    assert set(responses) == {"200", "400", "413", "415", "422"}
 
 
 def test_extra_fields_are_ignored_when_allowed(model_dir: Path, new_rows: list[dict]) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -65,13 +68,61 @@ def test_texts_get_the_python_predictors_entities(live_tagger: LiveServer, tagge
         ({"texts": []}, ["texts"]),
         ({"texts": ["ok", "  "]}, ["texts", 1]),
         ({"texts": ["a"] * 6}, ["texts"]),
-        ({"rows": [{"a": 1}]}, ["texts"]),
+        ({"rows": [{"a": 1}]}, ["rows"]),
+        ({}, ["body"]),
+        ({"texts": ["a b"], "words": [["a", "b"]]}, ["body"]),
+        ({"words": [["fine", "two words"]]}, ["words", 0, 1]),
+        ({"words": [["fine"], []]}, ["words", 1]),
+        ({"words": ["not split"]}, ["words", 0]),
     ],
 )
 def test_bad_requests_are_422_naming_the_text(live_tagger: LiveServer, body: Any, where: list[Any]) -> None:
     response = httpx.post(f"{live_tagger.url}/predict", json=body, timeout=60)
     assert response.status_code == 422, response.text
     assert where in [problem["loc"] for problem in response.json()["detail"]]
+
+
+def test_sentences_sent_as_words_are_tagged_word_for_word(live_tagger: LiveServer, tagger_dir: Path) -> None:
+    # A CoNLL user's words: re-tokenising the text would split "1." into "1" and "." and misalign the tags.
+    words = [
+        ["1.", "Mary", "works", "for", "Siemens", "in", "New", "York", "."],
+        ["The", "weather", "was", "fine"],
+    ]
+    text = " ".join(words[0])
+    response = httpx.post(f"{live_tagger.url}/predict", json={"words": words}, timeout=60)
+    assert response.status_code == 200, response.text
+    answers = response.json()["predictions"]
+    assert answers == [tagged.to_dict() for tagged in load(tagger_dir).tag(words)]
+    assert [answer["words"] for answer in answers] == words
+    assert [len(answer["tags"]) for answer in answers] == [9, 4]
+    assert load(tagger_dir).tag([text])[0].words[:2] == ["1", "."]  # what sending the text gives
+    entities = {(e["type"], e["text"], e["start"], e["end"]) for e in answers[0]["entities"]}
+    assert ("PER", "Mary", 1, 2) in entities and ("LOC", "New York", 6, 8) in entities
+    assert {(e["char_start"], e["char_end"]) for e in answers[0]["entities"]} == {(None, None)}
+
+
+def test_the_schema_and_metadata_offer_words(live_tagger: LiveServer) -> None:
+    schema = httpx.get(f"{live_tagger.url}/openapi.json", timeout=60).json()
+    request = schema["components"]["schemas"]["TaggingRequest"]["properties"]
+    assert set(request) == {"texts", "words"} and "no character offsets" in request["words"]["description"]
+    entity = schema["components"]["schemas"]["Entity"]["properties"]
+    assert "null when words were sent" in entity["char_start"]["description"]
+    metadata = httpx.get(f"{live_tagger.url}/metadata", timeout=60).json()
+    assert metadata["request_format"] == '{"texts": ["...", ...]} or {"words": [["...", ...], ...]}'
+    assert "threshold" not in metadata["task"]
+    page = html.unescape(httpx.get(f"{live_tagger.url}/docs", timeout=60).text)
+    example = re.search(r"curl -X POST http://HOST:PORT/predict .* -d '(.*)'", page)
+    assert example is not None and json.loads(example.group(1)) == {
+        "texts": ["Mary works for Siemens in New York."]
+    }
+
+
+def test_a_body_not_sent_as_json_is_415(live_tagger: LiveServer) -> None:
+    response = httpx.post(f"{live_tagger.url}/predict", content=b'{"texts": ["Tom"]}', timeout=60)
+    assert response.status_code == 415
+    assert response.json()["message"] == (
+        "body: the request has no Content-Type; send application/json (curl: -H 'Content-Type: application/json')"
+    )
 
 
 def test_fuzz_finds_no_server_error(tagger_dir: Path) -> None:

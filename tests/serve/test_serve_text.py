@@ -131,3 +131,16 @@ def test_an_empty_text_is_named_in_words_not_as_a_pattern(live_text: LiveServer)
     response = httpx.post(f"{live_text.url}/predict", json={"texts": ["fine", "  "]}, timeout=60)
     assert response.status_code == 422
     assert response.json()["message"] == "texts.1: Text is empty or only spaces: send some words"
+
+
+def test_a_form_body_is_415_naming_the_json_type(live_text: LiveServer) -> None:
+    response = httpx.post(f"{live_text.url}/predict", data={"texts": "a wonderful film"}, timeout=60)
+    assert response.status_code == 415
+    assert response.json()["message"] == (
+        "body: content type 'application/x-www-form-urlencoded' is not accepted; send application/json "
+        "(curl: -H 'Content-Type: application/json')"
+    )
+    metadata = httpx.get(f"{live_text.url}/metadata", timeout=60).json()
+    assert (
+        metadata["task"]["kind"] == "binary" and metadata["task"]["threshold"] == 0.5
+    )  # kept where it decides

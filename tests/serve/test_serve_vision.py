@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import pickle
 import shutil
 from collections.abc import Iterator
@@ -189,7 +190,16 @@ def test_malformed_requests_are_400_or_415(client: httpx.Client) -> None:
     no_boundary = client.post("/predict", content=b"x", headers={"content-type": "multipart/form-data"})
     assert "has no boundary parameter" in error_of(no_boundary, 400)["message"]
     text = client.post("/predict", content=b"hello", headers={"content-type": "text/plain"})
-    assert error_of(text, 415)["message"].startswith("body: content type 'text/plain' is not accepted")
+    assert error_of(text, 415)["message"] == (
+        "body: content type 'text/plain' is not accepted; send application/json "
+        '({"images": ["<base64>", ...]}; curl: -H \'Content-Type: application/json\') or multipart/form-data '
+        '(files in the field "images"; curl: -F images=@cat.png)'
+    )
+    # Without a content type the body was read as JSON here, but not by the JSON endpoints: now both refuse it.
+    untyped = client.post("/predict", content=json.dumps({"images": [b64(b"x")]}).encode())
+    assert error_of(untyped, 415)["message"].startswith(
+        "body: the request has no Content-Type; send application/json"
+    )
     extra = client.post("/predict", json={"images": [b64(b"x")], "id": 3})
     assert error_of(extra, 422)["message"].startswith("id: Extra inputs are not permitted")
 

@@ -59,6 +59,7 @@ __all__ = [
     "METADATA_FILE",
     "WEIGHTS_FILE",
     "check_stored_keys",
+    "check_weights",
     "migrate",
     "read_artifact",
     "read_metadata",
@@ -262,20 +263,48 @@ def read_artifact(directory: str | Path) -> tuple[dict[str, Any], dict[str, torc
             corrupted, truncated or not a safetensors file.
     """
     metadata = read_metadata(directory)
+    weights_path = _weights_path(directory)
+    try:
+        state_dict = load_file(weights_path, device="cpu")
+    except safetensors.SafetensorError as error:
+        raise _corrupted_weights(weights_path, error) from error
+    return metadata, state_dict
+
+
+def check_weights(directory: str | Path) -> None:
+    """Check that ``model.safetensors`` is there and reads as a whole, without loading a tensor: its header
+    parses and the file's size is exactly what the header's tensors need (a truncated or padded file is not).
+
+    A server running ``model.onnx`` calls it at start-up: the PyTorch model is built from these weights only on
+    first use (a ranking the graph cannot give), and a damaged directory must be refused before then, with the
+    message :func:`read_artifact` gives.
+
+    Raises:
+        ArtifactError: ``model.safetensors`` is missing, corrupted, truncated or not a safetensors file.
+    """
+    weights_path = _weights_path(directory)
+    try:
+        with safetensors.safe_open(str(weights_path), framework="pt"):  # reads the header, maps the file
+            pass
+    except safetensors.SafetensorError as error:
+        raise _corrupted_weights(weights_path, error) from error
+
+
+def _weights_path(directory: str | Path) -> Path:
     weights_path = Path(directory) / WEIGHTS_FILE
     if not weights_path.is_file():
         raise ArtifactError(
             f"model directory '{directory}' has no {WEIGHTS_FILE} (the weights); the directory is "
             f"incomplete: re-export the model with `trainwell fit --out`"
         )
-    try:
-        state_dict = load_file(weights_path, device="cpu")
-    except safetensors.SafetensorError as error:
-        raise ArtifactError(
-            f"{weights_path} is corrupted or not a safetensors file ({error}); re-export the model "
-            f"(trainwell never loads pickled weights)"
-        ) from error
-    return metadata, state_dict
+    return weights_path
+
+
+def _corrupted_weights(weights_path: Path, error: Exception) -> ArtifactError:
+    return ArtifactError(
+        f"{weights_path} is corrupted or not a safetensors file ({error}); re-export the model "
+        f"(trainwell never loads pickled weights)"
+    )
 
 
 def _check_writable_target(target: Path, shown: str) -> None:

@@ -2,7 +2,10 @@
 
 FastAPI's own validation answer lists problems with a ``loc`` such as ``["body", "rows", 0, "age"]``; here each
 problem also gets the dotted ``field`` (``rows.0.age``) and the answer a one-line ``message`` a person can
-read in a log. A body that is not JSON at all is a 400; every other validation problem is a 422.
+read in a log. A body that is not JSON at all is a 400; every other validation problem is a 422. A body of
+another content type is a 415 (:mod:`trainwell.serve._content_type`). An unknown path is a 404 that lists the
+endpoints of the server, with a hint for a path clients of this kind of model often try (``app.state.path_hints``:
+``/predict`` on a language model points at ``/score`` and ``/generate``).
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Route
+
+from trainwell.serve._content_type import UnsupportedMediaType
 
 #: Problems listed in ``detail`` (a 1,000-row request can have thousands) and in the one-line ``message``.
 MAX_LISTED, MAX_IN_MESSAGE = 50, 5
@@ -28,6 +34,7 @@ def install_error_handlers(app: FastAPI) -> None:
     """Answer validation errors and HTTP errors with :class:`~trainwell.serve.schema.ErrorResponse` bodies."""
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(UnsupportedMediaType, _unsupported_media_type)  # type: ignore[arg-type]
 
 
 def error_body(problems: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -38,7 +45,11 @@ def error_body(problems: Sequence[dict[str, Any]]) -> dict[str, Any]:
         field = ".".join(str(part) for part in loc) or "body"
         kind = str(problem.get("type", "value_error"))
         message = str(problem.get("msg", "invalid value"))
-        if kind == "string_pattern_mismatch":  # the one pattern served: a text needs a non-space character
+        if kind == "string_pattern_mismatch" and loc[:1] == ["words"]:  # a tagger's word: no spaces
+            message = "A word must be non-empty and hold no spaces: send each word as its own string"
+        elif (
+            kind == "string_pattern_mismatch"
+        ):  # the other pattern served: a text needs a non-space character
             message = "Text is empty or only spaces: send some words"
         elif kind == "missing" and len(loc) <= 1:
             # A field of the body itself ("texts", "user"), not an input column: null would not do either.
@@ -76,8 +87,28 @@ async def _validation_error(request: Request, error: RequestValidationError) -> 
     return JSONResponse(error_body(problems), status_code=422)
 
 
+async def _unsupported_media_type(request: Request, error: UnsupportedMediaType) -> JSONResponse:
+    return JSONResponse(error_body([error.problem]), status_code=415)
+
+
 async def _http_error(request: Request, error: HTTPException) -> JSONResponse:
     detail = error.detail if isinstance(error.detail, str) else str(error.detail)
+    if error.status_code == 404 and detail == "Not Found":  # the router's: no route has this path
+        detail = not_found_message(request)
     return JSONResponse(
         {"message": detail, "detail": []}, status_code=error.status_code, headers=error.headers
     )
+
+
+def not_found_message(request: Request) -> str:
+    """One line for a path no route serves: the hint the app keeps for it, if any, and every endpoint."""
+    endpoints: list[str] = []
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.methods and route.include_in_schema:  # not /docs, /openapi.json
+            methods = sorted(method for method in route.methods if method != "HEAD")
+            endpoints.extend(f"{method} {route.path}" for method in methods)
+    hints: dict[str, str] = getattr(request.app.state, "path_hints", None) or {}
+    hint = hints.get(request.url.path)
+    asked = f"{request.method} {request.url.path}"
+    lead = f"{asked}: {hint}" if hint else f"no endpoint {asked}"
+    return f"{lead}; this server answers {', '.join(endpoints)} (GET /docs describes them)"

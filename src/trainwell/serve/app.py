@@ -11,19 +11,22 @@ Endpoints:
   form with files in the field ``images`` (or ``files``); each request's images are decoded and fitted to
   the training size (:mod:`trainwell.serve.images`), and the images of concurrent requests share one forward.
 - ``POST /recommend`` (ratings models): ``{"user": 196, "k": 10, "exclude": [...]}`` in, the user's best items
-  out (:mod:`trainwell.serve.recommend`).
+  out; or ``{"from_items": [...]}`` (a basket) or ``{"similar_to": 50}`` (an item's neighbours), answered by
+  PyTorch on either backend (:mod:`trainwell.serve.recommend`).
 - ``GET /docs`` and ``GET /openapi.json``: the API, with the request schema generated from the recipe.
 
 Bad requests get a 4xx whose JSON names the field (``rows.0.age: Input should be a valid number``): a wrong
-type, a missing or unknown field, too many or no rows are 422, a body that is not JSON is 400 and a body over
-the size limit is 413. For images: invalid base64, an undecodable or oversized image (named by its index and
-file name), no images or too many are 422; malformed multipart is 400; another content type is 415. A 5xx
-is a bug.
+type, a missing or unknown field, too many or no rows are 422, a body that is not JSON is 400, a body over
+the size limit is 413, and a body sent without ``Content-Type: application/json`` (curl's ``-d`` alone) is 415
+on every endpoint (:mod:`trainwell.serve._content_type`). For images: invalid base64, an undecodable or
+oversized image (named by its index and file name), no images or too many are 422; malformed multipart is 400.
+An unknown path is a 404 listing the endpoints. A 5xx is a bug.
 
 Loading goes through :func:`trainwell.export.load`, which reads weights with ``safetensors`` and metadata with
 ``json`` only: a model directory can never make the server run code. With ``backend="onnx"`` (or ``"auto"``
 and a parity-checked ``model.onnx``) onnxruntime runs the model instead (:mod:`trainwell.serve.backends`);
-the answers are the same.
+the answers are the same. ``model.safetensors`` must then still read (its header and size are checked at
+start-up), as ``trainwell.load`` and ``trainwell predict`` need it.
 """
 
 from __future__ import annotations
@@ -37,12 +40,13 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 import trainwell
 from trainwell.core.errors import ConfigError, UserError
+from trainwell.serve._content_type import require_json
 from trainwell.serve._errors import error_body, install_error_handlers
 from trainwell.serve._middleware import TICKET_KEY, AnnouncePredictions, BodySizeLimit
 from trainwell.serve.backends import backend_of, load_predictor
@@ -76,12 +80,19 @@ MODEL_ENV, OPTIONS_ENV = "TRAINWELL_SERVE_MODEL", "TRAINWELL_SERVE_OPTIONS"
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "The body is not valid JSON."},
     413: {"model": ErrorResponse, "description": "The body is over the size limit."},
+    415: {
+        "model": ErrorResponse,
+        "description": "The body is not sent as application/json (curl: -H 'Content-Type: application/json').",
+    },
     422: {"model": ErrorResponse, "description": "A row or field is invalid; the message names it."},
 }
 _IMAGE_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "The body is not valid JSON or not well-formed multipart."},
     413: {"model": ErrorResponse, "description": "The body is over the size limit."},
-    415: {"model": ErrorResponse, "description": "The content type is neither JSON nor multipart/form-data."},
+    415: {
+        "model": ErrorResponse,
+        "description": "The content type is neither JSON nor multipart/form-data (or there is none).",
+    },
     422: {
         "model": ErrorResponse,
         "description": "An image is invalid (base64, undecodable, too large), or there are none or too many; "
@@ -223,7 +234,7 @@ def _add_routes(
     )
 
     _health_and_metadata(app, metadata, "Task, inputs, metrics, versions and limits", MetadataResponse)
-    _json_predict_route(app, predictor, batcher, request_type, "rows", "row", _NOT_FINITE)
+    _json_predict_route(app, predictor, batcher, request_type, ("rows",), "row", _NOT_FINITE)
 
 
 def _add_collab_routes(
@@ -257,15 +268,17 @@ def _json_predict_route(
     predictor: ServablePredictor,
     batcher: MicroBatcher[Any, Any],
     request_type: Any,
-    field: str,
+    fields: tuple[str, ...],
     noun: str,
     not_finite: str,
     schema: Any = None,
 ) -> None:
-    """``POST /predict`` for a JSON body whose ``field`` lists the items (rows or texts), batched with others;
-    ``schema`` documents the answer (default: the task's predictions with probabilities)."""
+    """``POST /predict`` for a JSON body whose field lists the items (rows, texts, or a tagger's texts or
+    lists of words: the first of ``fields`` sent), batched with others; ``schema`` documents the answer
+    (default: the task's predictions with probabilities)."""
 
     async def predict(body: Any, request: Request) -> Response:
+        field = next(name for name in fields if getattr(body, name) is not None)
         items: list[Any] = getattr(body, field)
         try:
             answers = await batcher.submit(items, request.scope.get(TICKET_KEY))
@@ -292,10 +305,11 @@ def _json_predict_route(
     )
     app.post(
         "/predict",
-        summary=f"Predict {field}",
+        summary=f"Predict {' or '.join(fields)}",
         description=f"One answer per {noun}, in order. Concurrent requests share model calls.",
         response_model=schema or response_model(predictor.task),
         responses=_ERRORS,
+        dependencies=[Depends(require_json)],
     )(predict)
 
 
@@ -306,14 +320,20 @@ def _add_text_routes(
     batcher: MicroBatcher[Any, Any],
     backend: str,
 ) -> None:
-    """Texts in: a classifier answers labels and probabilities; a tagger, words, tags and entities."""
+    """Texts in: a classifier answers labels and probabilities; a tagger, words, tags and entities (and takes
+    sentences already split into words too)."""
     request_type = texts_request_model(
         max_texts=config.max_rows, forbid_extra_fields=config.forbid_extra_fields
     )
-    schema = None
+    schema, noun = None, "text"
+    fields: tuple[str, ...] = ("texts",)
     if predictor.task.kind == "tagging":
-        from trainwell.serve.tagging import tagging_metadata, tagging_response_model
+        from trainwell.serve.tagging import tagging_metadata, tagging_request_model, tagging_response_model
 
+        request_type = tagging_request_model(
+            max_sentences=config.max_rows, forbid_extra_fields=config.forbid_extra_fields
+        )
+        fields, noun = ("texts", "words"), "sentence"
         metadata = tagging_metadata(predictor, config, backend=backend)
         summary = "Task, tags, vocabulary, metrics, versions and limits"
         schema = tagging_response_model([str(c) for c in predictor.task.classes])
@@ -321,7 +341,7 @@ def _add_text_routes(
         metadata = text_metadata(predictor, config, backend=backend)
         summary = "Task, text column, tokenizer, metrics, versions and limits"
     _health_and_metadata(app, metadata, summary)
-    _json_predict_route(app, predictor, batcher, request_type, "texts", "text", _NOT_FINITE_TEXT, schema)
+    _json_predict_route(app, predictor, batcher, request_type, fields, noun, _NOT_FINITE_TEXT, schema)
 
 
 def _add_image_routes(
@@ -415,7 +435,9 @@ def _description(predictor: ServablePredictor) -> str:
         return (
             f"Tags of a trainwell tagger.{classes} POST texts to /predict as JSON "
             '{"texts": ["...", ...]}; each answer lists the words, their tags and the entities they mark, with '
-            "character offsets. GET /metadata lists the limits."
+            'character offsets. Sentences already split into words go as {"words": [["...", ...], ...]}: the tags '
+            "are then those of the words sent, one each, and entities have word indices but no character "
+            "offsets (null). GET /metadata lists the limits."
         )
     if predictor.application == "text":
         return (

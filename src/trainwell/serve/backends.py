@@ -15,7 +15,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from trainwell.core.artifact import read_metadata
+from trainwell.core.artifact import check_weights, read_metadata
 from trainwell.core.errors import ConfigError
 from trainwell.export.predictor import load, refuse_generic
 
@@ -93,13 +93,17 @@ def load_predictor(
 
     Raises:
         ConfigError: As :func:`resolve_backend`.
-        ArtifactError: The directory (or its ``model.onnx``) cannot be loaded.
+        ArtifactError: The directory (or its ``model.onnx``) cannot be loaded, or (onnx) its
+            ``model.safetensors`` is missing or damaged (checked from its header and size, not loaded).
         OnnxDependencyError: ``backend="onnx"`` without onnxruntime installed.
     """
     refuse_generic(read_metadata(Path(model_dir)), model_dir, "serving over HTTP")
     chosen = resolve_backend(model_dir, backend)
     if chosen == "torch":
         return load(Path(model_dir)), chosen
+    # The graph does not read model.safetensors, but the directory must hold a whole model: `trainwell predict`
+    # and `load` read it, and the server builds the PyTorch model from it for what the graph cannot answer.
+    check_weights(model_dir)
     if (read_metadata(Path(model_dir)).get("task") or {}).get("kind") == "tagging":
         from trainwell.text.tagging.onnx import OnnxTaggerPredictor
 

@@ -144,7 +144,11 @@ def _example(schema: dict[str, Any], components: dict[str, Any], depth: int = 0)
     if depth > 4:
         return None
     if kind == "object":
-        required = schema.get("required") or list(schema.get("properties", {}))
+        # A body of alternatives ({"texts"} or {"words"}) lists each one's fields under oneOf: show the first.
+        alternatives = [option["required"] for option in schema.get("oneOf", []) if option.get("required")]
+        required = schema.get("required") or (
+            alternatives[0] if alternatives else list(schema.get("properties", {}))
+        )
         return {name: _example(schema["properties"][name], components, depth + 1) for name in required
                 if name in schema.get("properties", {})}  # fmt: skip
     if kind == "array":

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
+from trainwell.serve._content_type import content_type_problem, media_type
 from trainwell.serve._multipart import MultipartError, boundary_of, parse_multipart
 from trainwell.vision.io import image_array
 from trainwell.vision.recipe import ImageRecipe
@@ -115,7 +116,7 @@ def read_images(
     :func:`encoded_images` then :func:`decode_images`.
 
     Raises:
-        ImageRequestError: 400 for a body that is not JSON or not well-formed multipart, 415 for another
+        ImageRequestError: 400 for a body that is not JSON or not well-formed multipart, 415 for another (or no)
             content type, 422 naming the item for invalid base64, an undecodable or oversized image, no
             images, too many images or an unknown field.
     """
@@ -138,23 +139,13 @@ def encoded_images(
     Raises:
         ImageRequestError: As :func:`read_images`, except for problems found only by decoding.
     """
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    if media_type in ("", "application/json") or media_type.endswith("+json"):
-        items = _json_items(body, request_model)
-    elif media_type == "multipart/form-data":
+    problem = content_type_problem(content_type, multipart=True)
+    if problem is not None:
+        raise ImageRequestError(415, [problem])
+    if media_type(content_type) == "multipart/form-data":
         items = _multipart_items(body, content_type, max_images=max_images, forbid=forbid_extra_fields)
     else:
-        raise ImageRequestError(
-            415,
-            [
-                {
-                    "loc": ["body"],
-                    "msg": f"content type {media_type!r} is not accepted; send application/json "
-                    '({"images": ["<base64>", ...]}) or multipart/form-data (files in the field "images")',
-                    "type": "unsupported_media_type",
-                }
-            ],
-        )
+        items = _json_items(body, request_model)
     return items
 
 

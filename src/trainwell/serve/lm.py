@@ -17,21 +17,28 @@ from collections.abc import Sequence
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.concurrency import run_in_threadpool
 
 import trainwell
+from trainwell.serve._content_type import require_json
 from trainwell.serve._errors import install_error_handlers
 from trainwell.serve._middleware import TICKET_KEY, AnnouncePredictions, BodySizeLimit
 from trainwell.serve.batching import MicroBatcher
 from trainwell.serve.config import ServeConfig
 from trainwell.serve.docs_page import install_docs
+from trainwell.serve.schema import ErrorResponse
 from trainwell.serve.texts import NonBlankText, text_limits, texts_request_model
 
 #: Most tokens one ``/generate`` request may ask for.
 MAX_WORDS = 1000
+#: The 404 of paths that other models serve: ``trainwell predict lm`` exists, ``POST /predict`` does not.
+PATH_HINTS = {
+    "/predict": "a language model has no /predict; POST texts to /score for how likely the model finds each "
+    '(what `trainwell predict` gives: {"texts": ["...", ...]}), or a prompt to /generate to continue it',
+}
 
 
 def _generate_request(forbid_extra_fields: bool) -> type[BaseModel]:
@@ -127,6 +134,7 @@ def create_lm_app(predictor: Any, config: ServeConfig) -> FastAPI:
     install_docs(app)
     app.state.predictor, app.state.config, app.state.backend = predictor, config, "torch"
     app.state.batcher, app.state.batch_stats = batcher, batcher.stats
+    app.state.path_hints = PATH_HINTS
     install_error_handlers(app)
     app.add_middleware(AnnouncePredictions, batcher=batcher, path="/score")  # type: ignore[arg-type]
     app.add_middleware(BodySizeLimit, max_body_bytes=config.max_body_bytes)  # type: ignore[arg-type]
@@ -159,7 +167,13 @@ def create_lm_app(predictor: Any, config: ServeConfig) -> FastAPI:
         return GenerateResponse(text=await run_in_threadpool(generate_locked, body))
 
     generate.__annotations__["body"] = generate_request
-    app.post("/generate", summary="Continue a prompt", response_model=GenerateResponse)(generate)
+    app.post(
+        "/generate",
+        summary="Continue a prompt",
+        response_model=GenerateResponse,
+        responses=_ERRORS,
+        dependencies=[Depends(require_json)],
+    )(generate)
 
     score_request = texts_request_model(
         max_texts=config.max_rows, forbid_extra_fields=config.forbid_extra_fields
@@ -176,8 +190,18 @@ def create_lm_app(predictor: Any, config: ServeConfig) -> FastAPI:
         summary="Score texts",
         description="How likely the model finds each text, read on its own from a fresh state; in order.",
         response_model=ScoreResponse,
+        responses=_ERRORS,
+        dependencies=[Depends(require_json)],
     )(score)
     return app
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    415: {
+        "model": ErrorResponse,
+        "description": "The body is not sent as application/json (curl: -H 'Content-Type: application/json').",
+    },
+}
 
 
 def lm_metadata(predictor: Any, config: ServeConfig) -> dict[str, Any]:

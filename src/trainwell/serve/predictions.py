@@ -161,12 +161,17 @@ def _vision_metadata(predictor: ServablePredictor, config: ServeConfig, *, backe
     }
 
 
+#: The tasks whose decisions compare a probability with ``threshold``; for the others it means nothing.
+THRESHOLD_TASKS = ("binary", "multilabel")
+
+
 def _task_info(task: Task) -> dict[str, Any]:
+    threshold = {"threshold": task.threshold} if task.kind in THRESHOLD_TASKS else {}
     return {
         "kind": task.kind,
         "classes": list(task.classes),
         "target_names": list(task.target_names),
-        "threshold": task.threshold,
+        **threshold,
         "label_thresholds": (
             {str(label): value for label, value in zip(task.classes, task.label_thresholds, strict=True)}
             if task.label_thresholds

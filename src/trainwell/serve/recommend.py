@@ -8,26 +8,36 @@ serves ``/predict`` (PyTorch or ONNX).
 
 Instead of a user, ``{"from_items": [50, 172], "k": 10}`` ranks items for someone known only by the items
 they chose (a new visitor's basket), as ``CollabPredictor.recommend_from_items`` does; the answer then holds
-``from_items`` and ``known_items`` (how many of them the model knows) instead of ``user``. It needs the
-PyTorch backend, which holds the item factors.
+``from_items`` and ``known_items`` (how many of them the model knows) instead of ``user``. And
+``{"similar_to": 50, "k": 10}`` lists an item's nearest neighbours, as ``CollabPredictor.similar_items`` does:
+``{"similar_to": 50, "items": [{"item": 181, "similarity": 0.83}, ...]}``. Exactly one of ``user``,
+``from_items`` and ``similar_to`` is sent.
+
+Those two read the model's item weights (factors, or EASE's item-to-item weights), which ``model.onnx`` does not
+expose: on the ONNX backend they are answered by the PyTorch predictor of the same model directory, built from
+``model.safetensors`` on first use (:class:`TorchCompanion`), so the answers are the PyTorch backend's. Only a
+server given a predictor object without a model directory, or a model without item weights, cannot answer
+them: a 501 says so.
 """
 
 from __future__ import annotations
 
 import inspect
 import json
+import threading
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.concurrency import run_in_threadpool
 
 from trainwell.collab.ranking import rank_items
-from trainwell.core.errors import UserError
+from trainwell.core.errors import ConfigError, UserError
+from trainwell.serve._content_type import require_json
 from trainwell.serve._errors import error_body
 from trainwell.serve.config import ServeConfig
-from trainwell.serve.schema import CategoricalValue
+from trainwell.serve.schema import CategoricalValue, ErrorResponse
 
 #: Most items one answer may hold, and most ids a request may list to exclude or rank.
 MAX_K = 1000
@@ -38,11 +48,18 @@ def recommend_request_model(*, forbid_extra_fields: bool) -> type[BaseModel]:
     """The body of ``POST /recommend``."""
     return create_model(
         "RecommendRequest",
-        __config__=ConfigDict(extra="forbid" if forbid_extra_fields else "ignore"),
+        __config__=ConfigDict(
+            extra="forbid" if forbid_extra_fields else "ignore",
+            json_schema_extra={
+                "oneOf": [{"required": [name]} for name in ("user", "from_items", "similar_to")]
+            },
+        ),
         user=(
             CategoricalValue,
             Field(
-                None, description="A user id as in the training ratings (or send from_items).", examples=[196]
+                None,
+                description="A user id as in the training ratings (or send from_items, or similar_to).",
+                examples=[196],
             ),
         ),
         from_items=(
@@ -52,6 +69,14 @@ def recommend_request_model(*, forbid_extra_fields: bool) -> type[BaseModel]:
                 min_length=1,
                 max_length=MAX_IDS,
                 description="Instead of a user: items someone chose (a basket); ranks what goes with them.",
+            ),
+        ),
+        similar_to=(
+            CategoricalValue,
+            Field(
+                None,
+                description="Instead of a user: an item; lists the items most similar to it (the cosine of "
+                "their learned item weights), as `trainwell recommend MODEL --similar-to ITEM` does.",
             ),
         ),
         k=(int, Field(10, ge=1, le=MAX_K, description=f"How many items to return, 1 to {MAX_K}.")),
@@ -79,18 +104,27 @@ def recommend_request_model(*, forbid_extra_fields: bool) -> type[BaseModel]:
 def add_recommend_route(app: FastAPI, predictor: Any, config: ServeConfig) -> None:
     """Register ``POST /recommend`` on ``app`` for the ratings model ``predictor``."""
     request_type = recommend_request_model(forbid_extra_fields=config.forbid_extra_fields)
+    companion = TorchCompanion(predictor)
 
     async def recommend(body: Any) -> Response:
         request: Any = body
-        if request.from_items is not None:
-            return await _from_items(predictor, request)
-        if request.user is None:
+        sent = [name for name in ("user", "from_items", "similar_to") if getattr(request, name) is not None]
+        if not sent:
             problem = {
                 "loc": ["user"],
-                "msg": "send a user id, or from_items: a list of items",
+                "msg": "send a user id, or from_items: a list of items, or similar_to: an item",
                 "type": "missing",
             }
             return JSONResponse(error_body([problem]), status_code=422)
+        if len(sent) > 1:
+            sent_ones = "both " + " and ".join(sent) if len(sent) == 2 else "user, from_items and similar_to"
+            message = f"send one of user, from_items and similar_to, not {sent_ones}"
+            problem = {"loc": [sent[-1]], "msg": message, "type": "conflict"}
+            return JSONResponse(error_body([problem]), status_code=422)
+        if request.from_items is not None:
+            return await _from_items(companion, request)
+        if request.similar_to is not None:
+            return await _similar_to(companion, request)
         try:
             ranking = await run_in_threadpool(
                 rank_items,
@@ -113,7 +147,7 @@ def add_recommend_route(app: FastAPI, predictor: Any, config: ServeConfig) -> No
                 for item, score in zip(ranking.items, ranking.scores, strict=True)
             ],
         }
-        return Response(json.dumps(answer, separators=(",", ":")), media_type="application/json")
+        return _json(answer)
 
     # The body type is built at run time; FastAPI reads it from the signature.
     recommend.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
@@ -122,42 +156,134 @@ def add_recommend_route(app: FastAPI, predictor: Any, config: ServeConfig) -> No
     )
     app.post(
         "/recommend",
-        summary="Rank items for a user, or for a basket of items",
+        summary="Rank items for a user or a basket of items, or list an item's neighbours",
         description=(
             "The k items with the highest predicted score for the user, best first, leaving out `exclude`. "
             "A user the model never saw gets the average user's ranking (known_user: false). With `from_items` "
-            "instead of `user`: the items that go best with those (PyTorch backend)."
+            "instead of `user`: the items that go best with those. With `similar_to`: the k items most similar "
+            "to that item, by the cosine of their learned weights. Both are answered by PyTorch on either "
+            "backend (on onnx, the model is built from model.safetensors on first use)."
         ),
+        responses=_ERRORS,
+        dependencies=[Depends(require_json)],
     )(recommend)
 
 
-async def _from_items(predictor: Any, request: Any) -> Response:
-    """The answer to a ``from_items`` request, or a 422 naming the field."""
+class TorchCompanion:
+    """The PyTorch predictor of the served model, for the answers that read its item weights (``from_items``,
+    ``similar_to``): the served predictor itself on the PyTorch backend; on the ONNX backend, the predictor
+    ``trainwell.load`` builds from the same model directory, on first use (most servers never need it, and it
+    holds a second copy of the weights). The server checked ``model.safetensors`` at start-up."""
 
-    def refuse(field: str, message: str, kind: str) -> Response:
-        return JSONResponse(error_body([{"loc": [field], "msg": message, "type": kind}]), status_code=422)
+    def __init__(self, predictor: Any) -> None:
+        self._predictor = predictor if hasattr(predictor, "similar_items") else None
+        self._model_dir = getattr(predictor, "model_dir", None)
+        self._lock = threading.Lock()  # requests arriving together build it once
 
-    if request.user is not None:
-        return refuse("from_items", "send a user or from_items, not both", "conflict")
+    def get(self) -> Any | None:
+        """The PyTorch predictor (built now if need be), or ``None`` without a model directory to build it
+        from (a server given a predictor object)."""
+        with self._lock:
+            if self._predictor is None and self._model_dir is not None:
+                from trainwell.export.predictor import load
+
+                self._predictor = load(self._model_dir)
+            return self._predictor
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    415: {
+        "model": ErrorResponse,
+        "description": "The body is not sent as application/json (curl: -H 'Content-Type: application/json').",
+    },
+    422: {"model": ErrorResponse, "description": "A field is invalid or unknown; the message names it."},
+    501: {
+        "model": ErrorResponse,
+        "description": "from_items or similar_to on a model (or server) that cannot answer it; the message "
+        "says why.",
+    },
+}
+
+
+def _json(answer: dict[str, Any]) -> Response:
+    return Response(json.dumps(answer, separators=(",", ":")), media_type="application/json")
+
+
+def _refuse(field: str, message: str, kind: str, status: int = 422) -> Response:
+    return JSONResponse(error_body([{"loc": [field], "msg": message, "type": kind}]), status_code=status)
+
+
+async def _torch_predictor(companion: TorchCompanion, field: str) -> Any:
+    """The PyTorch predictor, or the 501 answer when there is none."""
+    torch_predictor = await run_in_threadpool(companion.get)
+    if torch_predictor is None:
+        message = (
+            f"{field} reads the model's item weights, which only the PyTorch model holds, and this server has "
+            "no model directory to build it from; serve the model directory (trainwell serve MODEL_DIR)"
+        )
+        return _refuse(field, message, "not_implemented", 501)
+    return torch_predictor
+
+
+async def _from_items(companion: TorchCompanion, request: Any) -> Response:
+    """The answer to a ``from_items`` request, or a 4xx/501 naming the field."""
     if request.candidates is not None:
-        return refuse("candidates", "candidates work with a user; leave them out with from_items", "conflict")
-    if not hasattr(predictor, "recommend_from_items"):
-        message = "from_items needs the item factors, which the ONNX graph does not hold: serve with --backend torch"
-        return refuse("from_items", message, "unsupported")
+        return _refuse(
+            "candidates", "candidates work with a user; leave them out with from_items", "conflict"
+        )
+    predictor = await _torch_predictor(companion, "from_items")
+    if isinstance(predictor, Response):
+        return predictor
     try:
         table = await run_in_threadpool(
             predictor.recommend_from_items, request.from_items, request.k, exclude=request.exclude
         )
+    except ConfigError as error:  # no item weights: the model cannot answer this at all
+        return _refuse("from_items", str(error), "not_implemented", 501)
     except UserError as error:
-        return refuse("from_items", str(error), "unknown_items")
+        return _refuse("from_items", str(error), "unknown_items")
     known = int((predictor.recipe.item_codes(request.from_items) > 0).sum())
     item_col = predictor.recipe.item_col
-    answer = {
-        "from_items": request.from_items,
-        "known_items": known,
-        "items": [
-            {"item": item, "score": float(score)}
-            for item, score in zip(table[item_col].tolist(), table["score"].tolist(), strict=True)
-        ],
-    }
-    return Response(json.dumps(answer, separators=(",", ":")), media_type="application/json")
+    return _json(
+        {
+            "from_items": request.from_items,
+            "known_items": known,
+            "items": [
+                {"item": item, "score": float(score)}
+                for item, score in zip(table[item_col].tolist(), table["score"].tolist(), strict=True)
+            ],
+        }
+    )
+
+
+async def _similar_to(companion: TorchCompanion, request: Any) -> Response:
+    """The answer to a ``similar_to`` request: the item's neighbours as ``similar_items`` lists them."""
+    for field, given in (
+        ("candidates", request.candidates is not None),
+        ("exclude", bool(request.exclude)),
+        ("include_seen", request.include_seen),
+    ):
+        if given:
+            message = f"{field} works with a user (or from_items); leave it out with similar_to"
+            return _refuse(field, message, "conflict")
+    predictor = await _torch_predictor(companion, "similar_to")
+    if isinstance(predictor, Response):
+        return predictor
+    try:
+        table = await run_in_threadpool(predictor.similar_items, request.similar_to, request.k)
+    except ConfigError as error:  # no item weights to compare
+        return _refuse("similar_to", str(error), "not_implemented", 501)
+    except UserError as error:
+        return _refuse("similar_to", str(error), "unknown_item")
+    item_col = predictor.recipe.item_col
+    return _json(
+        {
+            "similar_to": request.similar_to,
+            "items": [
+                {"item": item, "similarity": float(similarity)}
+                for item, similarity in zip(
+                    table[item_col].tolist(), table["similarity"].tolist(), strict=True
+                )
+            ],
+        }
+    )

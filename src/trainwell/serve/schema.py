@@ -27,7 +27,16 @@ import math
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, create_model
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    SerializerFunctionWrapHandler,
+    WithJsonSchema,
+    create_model,
+    model_serializer,
+)
 from pydantic_core import PydanticCustomError
 from typing_extensions import NotRequired, TypedDict
 
@@ -310,12 +319,25 @@ class TaskInfo(BaseModel):
     kind: str
     classes: list[Scalar]
     target_names: list[str]
-    threshold: float
+    threshold: float | None = Field(
+        None,
+        description="Binary and multi-label: the probability at or above which a label is predicted. Absent "
+        "for other tasks (a regression or the most likely of several classes has no threshold).",
+    )
     label_thresholds: dict[str, float] | None = Field(
         None,
         description="Multi-label: each label's decision threshold, chosen on the validation rows (else the "
         "threshold for every label).",
     )
+
+    # No return annotation: pydantic would document the answer as that type instead of this model.
+    @model_serializer(mode="wrap")
+    def _leave_out_no_threshold(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        """``threshold`` is left out, not null, where the task has none."""
+        data = handler(self)
+        if isinstance(data, dict) and data.get("threshold") is None:
+            data.pop("threshold", None)
+        return data
 
 
 class InputInfo(BaseModel):
