@@ -10,7 +10,7 @@ import trainwell.callbacks
 
 def test_exported_names() -> None:
     assert sorted(trainwell.callbacks.__all__) == [
-        "CSVLogger", "Checkpoint", "EarlyStopping", "GradientAccumulation", "GradientClip", "MixedPrecision",
+        "CSVLogger", "Checkpoint", "ClosedForm", "EarlyStopping", "GradientAccumulation", "GradientClip", "MixedPrecision",
         "NanGuard", "ParamScheduler", "ProgressBar", "Recorder", "SaveBest", "TimeBudget", "TrackerCallback",
         "WeightAverage",
     ]  # fmt: skip
