@@ -67,6 +67,8 @@ def run_trainwell(train: pd.DataFrame, test: pd.DataFrame, seed: int, epochs: in
         "seconds": seconds,
         "lr": run.lr,
         "epochs": len(run.learn.history),
+        "arch": run.arch,
+        "compared": {name: row.get("valid_loss") for name, row in (run.compared or {}).items()},
     }
 
 

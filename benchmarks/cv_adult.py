@@ -49,7 +49,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=None, help="override the default number of epochs")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--arch", default="mlp", choices=["mlp", "gbdt"], help="the model cross-validated")
+    parser.add_argument(
+        "--arch",
+        default="auto",
+        choices=["auto", "mlp", "gbdt"],
+        help="the model cross-validated (fit's --arch)",
+    )
     args = parser.parse_args()
     if not DATA.is_dir():
         print(f"skipped: {DATA} not found (the Adult files live in ../shared/data/adult)")
@@ -70,7 +75,7 @@ def main() -> int:
         print(f"{MODEL_NAME} pooled out-of-fold {name}: {point:.4f} [{low:.4f}, {high:.4f}] (95% bootstrap)")
     print(f"total {seconds:.1f} s (target < 300 s); learning rates per fold: {evaluation.lrs}")
     payload = {
-        "benchmark": "cv_adult" if args.arch == "mlp" else f"cv_adult_{args.arch}",
+        "benchmark": "cv_adult" if args.arch == "auto" else f"cv_adult_{args.arch}",
         "arch": args.arch,
         "rows": len(train),
         "cv": args.cv,

@@ -79,20 +79,30 @@ def rows() -> list[tuple[str, str, str, str]]:
                 f"torch alone {cases['torch']['median_s']:.2f} s (median of {imports['machine'].get('repeat', '?')})",
             )
         )
-    for name, label, flag in (("cv_adult", "", ""), ("cv_adult_gbdt", ", `--arch gbdt`", " --arch gbdt")):
+    for name, label, flag in (
+        ("cv_adult", ", defaults (`--arch auto`)", ""),
+        ("cv_adult_mlp", ", `--arch mlp`", " --arch mlp"),
+        ("cv_adult_gbdt", ", `--arch gbdt`", " --arch gbdt"),
+    ):
         cv = _load(name)
         if not cv:
             continue
         ours = cv["result"]["trainwell"]["summary"]["roc_auc"]
         hgb = cv["result"]["baselines"]["HistGradientBoosting"]["summary"]["roc_auc"]
         accuracy = cv["result"]["trainwell"]["summary"]["accuracy"]["mean"]
+        archs = cv["result"]["trainwell"].get("archs") or []
+        kept = (
+            f"; trees kept in {archs.count('gbdt')} of {len(archs)} folds"
+            if name == "cv_adult" and archs
+            else ""
+        )
         table.append(
             (
                 f"Adult {cv['cv']}-fold CV with baselines{label} (`benchmarks/cv_adult.py{flag}`)",
                 f"ROC AUC {ours['mean']:.4f} [{ours['low']:.4f}, {ours['high']:.4f}], accuracy {accuracy:.4f}, in "
                 f"{cv['seconds']:.0f} s",
                 "< 300 s",
-                f"HistGradientBoosting {hgb['mean']:.4f} [{hgb['low']:.4f}, {hgb['high']:.4f}] on the same folds",
+                f"HistGradientBoosting {hgb['mean']:.4f} [{hgb['low']:.4f}, {hgb['high']:.4f}] on the same folds{kept}",
             )
         )
     serve = _load("serve_load")

@@ -109,3 +109,58 @@ def test_trees_take_one_target() -> None:
         match=r"--arch gbdt fits one target \(binary, classes or one number\), not a regression task of 2",
     ):
         trainwell.fit_table(frame, ["price", "size"], arch="gbdt", progress=False)
+
+
+def threshold_table(n_rows: int = 800, seed: int = 0) -> pd.DataFrame:
+    """A target set by sharp thresholds on two numbers: what trees find at once and an MLP only approaches."""
+    rng = np.random.default_rng(seed)
+    a, b = rng.uniform(0, 10, n_rows), rng.uniform(0, 10, n_rows)
+    noise = rng.random(n_rows) < 0.03
+    label = ((a > 6.5) ^ (b < 2.5)) ^ noise
+    return pd.DataFrame({"a": a, "b": b, "c": rng.normal(size=n_rows), "y": np.where(label, "yes", "no")})
+
+
+def test_auto_keeps_the_architecture_with_the_lower_validation_loss(tmp_path: Path) -> None:
+    run = trainwell.fit_table(threshold_table(), "y", out=tmp_path / "m", progress=False)
+    assert run.compared is not None and set(run.compared) == {"tabular_mlp", "gbdt"}
+    losses = {name: row["valid_loss"] for name, row in run.compared.items()}
+    assert run.arch == min(losses, key=losses.get) == "gbdt"  # trees split at the thresholds
+    assert isinstance(run.learn.model, GradientBoostedTrees) and run.lr_find is None
+    training = json.loads((tmp_path / "m" / "trainwell.json").read_text())["training"]
+    assert training["compared"]["gbdt"]["valid_loss"] == pytest.approx(losses["gbdt"])
+    # Setting the MLP's epochs or learning rate means the MLP; several targets too
+    assert trainwell.fit_table(threshold_table(), "y", epochs=2, progress=False).arch == "tabular_mlp"
+    frame = mixed_table()
+    assert trainwell.fit_table(frame, ["price", "size"], progress=False).compared is None
+    with pytest.raises(ConfigError, match=r"arch \(--arch\) 'forest' is not an architecture for tables"):
+        trainwell.fit_table(frame, "bought", arch="forest")
+
+
+def test_the_command_line_says_what_auto_kept_and_info_shows_both(tmp_path: Path) -> None:
+    table = tmp_path / "t.csv"
+    threshold_table().to_csv(table, index=False)
+    runner = CliRunner()
+    done = runner.invoke(
+        app, ["fit", str(table), "--target", "y", "--out", str(tmp_path / "m")], env={"COLUMNS": "250"}
+    )
+    assert done.exit_code == 0, done.output
+    said = " ".join(done.output.split())
+    assert (
+        "--arch auto: validation loss the MLP" in said
+        and "kept boosted trees (--arch mlp fits the other" in said
+    )
+    info = " ".join(
+        runner.invoke(app, ["info", str(tmp_path / "m")], env={"COLUMNS": "250"})
+        .output.replace("│", " ")
+        .split()
+    )
+    assert "architecture gbdt" in info and "boosted trees valid_loss" in info and "(kept)" in info
+
+
+def test_evaluate_chooses_in_each_fold_on_rows_it_does_not_score() -> None:
+    from trainwell.cli.evaluate_cmd import evaluate_table
+
+    evaluation = evaluate_table(threshold_table(600), "y", k=3, baselines=False)
+    assert evaluation.archs == ["gbdt"] * 3  # chosen on an inner fifth of each fold's training rows
+    assert evaluation.to_dict()["trainwell"]["archs"] == ["gbdt"] * 3
+    assert evaluation.model.summary(0.95)["roc_auc"].mean > 0.9

@@ -341,6 +341,18 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
             table.add_row(Text(f"final {key}"), _number(value))  # Text: "final rmse[price]" is no markup
     for key, value in (training.get("test") or {}).items():
         table.add_row(Text(f"test {key}"), _number(value))
+    compared = training.get("compared")
+    if isinstance(compared, dict) and compared:  # what --arch auto chose between
+        names = {"tabular_mlp": "MLP", "gbdt": "boosted trees"}
+        kept = arch.get("name")
+        table.add_row(
+            "compared",
+            ", ".join(
+                f"{names.get(name, name)} valid_loss {_number(row.get('valid_loss'))}"
+                + (" (kept)" if name == kept else "")
+                for name, row in compared.items()
+            ),
+        )
     onnx = metadata.get("onnx")
     if isinstance(onnx, dict):
         language_model = (metadata.get("task") or {}).get("kind") == "language_model"

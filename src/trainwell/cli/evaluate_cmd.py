@@ -44,7 +44,9 @@ MODEL_NAME = "trainwell"
 
 
 #: ``--arch mlp`` is the tabular MLP.
-MLP_ALIASES = {"mlp": "tabular_mlp", "auto": "tabular_mlp"}
+MLP_ALIASES = {"mlp": "tabular_mlp"}
+#: With ``--arch auto``, the share of each fold's training rows held out to choose the architecture on.
+INNER_SHARE = 0.2
 
 
 @dataclass
@@ -70,6 +72,8 @@ class TabularFold:
     label_delim: str | None = None
     arch: str = "tabular_mlp"
     recipes: list[TabularRecipe] = field(default_factory=list)
+    #: With ``arch="auto"``, the architecture each fold chose (on an inner split of its training rows).
+    chosen: list[str] = field(default_factory=list)
     lrs: list[float] = field(default_factory=list)
     #: ``(valid_index, probabilities, encoded targets)`` of each fold, for out-of-fold analysis.
     predictions: list[tuple[np.ndarray, torch.Tensor, torch.Tensor]] = field(default_factory=list)
@@ -83,6 +87,7 @@ class TabularFold:
         from trainwell.tabular.pipeline import choose_lr, default_epochs
 
         budget = start_budget(None)  # evaluate --time: this fold's share
+        arch = self._choose(train, fold) if self.arch == "auto" else self.arch
         seed_everything(self.seed + fold)
         data = tabular_data(
             self.df,
@@ -96,12 +101,12 @@ class TabularFold:
             label_delim=self.label_delim,
             seed=self.seed,
         )
-        if self.arch in GBDT_NAMES:  # boosted trees: fitted when built, no learning rate or epochs
-            learn = tabular_learner(data, arch=self.arch, progress=False, seed=self.seed + fold)
+        if arch in GBDT_NAMES:  # boosted trees: fitted when built, no learning rate or epochs
+            learn = tabular_learner(data, arch=arch, progress=False, seed=self.seed + fold)
             learn.fit(1, callbacks=[budget] if budget else [])
             lr = float("nan")
         else:
-            learn = tabular_learner(data, arch=self.arch, progress=False)
+            learn = tabular_learner(data, arch=arch, progress=False)
             lr = self.lr if self.lr is not None else choose_lr(learn.lr_find(time_limit=sweep_time(budget)))
             n_batches = len(data.train)  # type: ignore[arg-type]
             learn.fit_one_cycle(
@@ -113,6 +118,34 @@ class TabularFold:
         self.lrs.append(float(lr))
         self.predictions.append((valid, preds, targets))
         return score(preds, targets, self.task.kind, self.metric_names, self.task.target_names)
+
+    def _choose(self, train: np.ndarray, fold: int) -> str:
+        """What ``trainwell fit --arch auto`` would keep, decided as fit decides it but on a fifth of the fold's
+        training rows held out, never on the rows the fold is scored on (which would flatter the choice)."""
+        import numpy as np
+
+        from trainwell.tabular.pipeline import fit_table
+
+        order = np.random.default_rng(self.seed + fold).permutation(train)
+        n_inner = max(1, round(len(order) * INNER_SHARE))
+        run = fit_table(
+            self.df,
+            self.target,
+            splits=(order[n_inner:].tolist(), order[:n_inner].tolist()),
+            epochs=self.epochs,
+            lr=self.lr,
+            seed=self.seed + fold,
+            progress=False,
+            tune_thresholds=False,
+            ignore=self.ignore,
+            cat_names=self.cat_names,
+            cont_names=self.cont_names,
+            date_formats=self.date_formats,
+            label_delim=self.label_delim,
+            task=self.task.kind,
+        )
+        self.chosen.append(run.arch)
+        return run.arch
 
 
 @dataclass
@@ -131,6 +164,8 @@ class TableEvaluation:
     subject: str | None = None
     #: What ``n_rows`` counts: rows, texts, images, sentences.
     unit: str = "rows"
+    #: The architecture each fold used (``--arch auto`` chooses per fold).
+    archs: list[str] = field(default_factory=list)
 
     def verdicts(self) -> list[Verdict]:
         from trainwell.evaluate import verdicts
@@ -143,7 +178,11 @@ class TableEvaluation:
             "rows": self.n_rows,
             "unit": self.unit,
             "level": self.level,
-            MODEL_NAME: {**self.model.to_dict(self.level), "lrs": self.lrs},
+            MODEL_NAME: {
+                **self.model.to_dict(self.level),
+                "lrs": self.lrs,
+                **({"archs": self.archs} if self.archs else {}),
+            },
             "baselines": {name: result.to_dict(self.level) for name, result in self.baselines.items()},
             "verdicts": [
                 {
@@ -181,7 +220,7 @@ def evaluate_table(
     label_delim: str | None = None,
     baselines: bool = True,
     source: str = "the table",
-    arch: str = "tabular_mlp",
+    arch: str = "auto",
 ) -> TableEvaluation:
     """Cross-validate trainwell's tabular model and the classical baselines on the same ``k`` folds.
 
@@ -201,7 +240,9 @@ def evaluate_table(
             target columns are multi-label without it.
         baselines: also run the baselines.
         source: the table's name in error messages.
-        arch: the model cross-validated: ``"tabular_mlp"`` or ``"gbdt"`` (as ``trainwell fit --arch``).
+        arch: the model cross-validated, as ``trainwell fit --arch`` takes it: ``"auto"`` (each fold chooses
+            between boosted trees and the MLP as fit does, on a fifth of its training rows held out, never on the
+            rows it is scored on), ``"tabular_mlp"`` or ``"gbdt"``.
     """
     from trainwell.core.errors import ConfigError
     from trainwell.data.io import check_columns
@@ -263,7 +304,10 @@ def evaluate_table(
             seed=seed,
             dates=layout.dates,
         )
-    return TableEvaluation(resolved, len(df), model, others, fold.lrs, predictions=fold.predictions)
+    archs = fold.chosen if fold.arch == "auto" else [fold.arch] * len(fold.lrs)
+    return TableEvaluation(
+        resolved, len(df), model, others, fold.lrs, predictions=fold.predictions, archs=archs
+    )
 
 
 def render(evaluation: TableEvaluation, console: Any = None) -> None:
@@ -295,6 +339,18 @@ def render(evaluation: TableEvaluation, console: Any = None) -> None:
             cells.append(f"{other.mean:.4f} [{other.low:.4f}, {other.high:.4f}]")
         table.add_row(*cells)
     console.print(fold_cells(table))
+    if len(set(evaluation.archs)) > 1 or "gbdt" in evaluation.archs:
+        counts = {name: evaluation.archs.count(name) for name in dict.fromkeys(evaluation.archs)}
+        names = {"tabular_mlp": "the MLP", "gbdt": "boosted trees"}
+        console.print(
+            f"{MODEL_NAME} here is "
+            + ", ".join(
+                f"{names.get(name, name)} in {n} of {len(evaluation.archs)} folds"
+                for name, n in counts.items()
+            )
+            + (" (each fold chose as fit --arch auto does)" if len(counts) > 1 else ""),
+            soft_wrap=True,
+        )
     if evaluation.task.kind == "multilabel":
         console.print(
             "multi-label: every model here decides each label at 0.5, so accuracy and f1 compare like with like; "

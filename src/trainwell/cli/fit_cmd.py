@@ -155,8 +155,9 @@ def fit(
         typer.Option(
             help="Images: architecture (auto, simple_cnn, xresnet18/34/50, whitened_cnn; timm:NAME or "
             "torchvision:NAME with the vision extra). Ratings: dot_bias (default) or collab_nn; "
-            "interactions (--implicit) also ease, a closed-form item-to-item model. Tables: mlp (default) or "
-            "gbdt, gradient-boosted trees (scikit-learn's, kept as tensors: served and exported like the MLP)."
+            "interactions (--implicit) also ease, a closed-form item-to-item model. Tables: auto (default: boosted "
+            "trees and the MLP, the one with the lower validation loss kept), mlp, or gbdt (gradient-boosted "
+            "trees, scikit-learn's, kept as tensors: served and exported like the MLP)."
         ),
     ] = "auto",
     size: Annotated[
@@ -374,9 +375,11 @@ def fit(
             **table_roles(cat_names, cont_names, ignore, date_format),
             encoding=encoding,
             time_budget=seconds,
-            arch="tabular_mlp" if arch == "auto" else arch,
+            arch=arch,
         )
         report_fit(result)
+        if result.compared:
+            out_console.print(compared_line(result), soft_wrap=True)
         trees = result.learn.model
         if getattr(trees, "closed_form", False):
             settings = getattr(trees, "settings", {})
@@ -390,8 +393,25 @@ def fit(
     guarded(run)
 
 
+def compared_line(run: Any) -> str:
+    """One sentence on what ``--arch auto`` chose between, on the same validation rows."""
+    names = {"tabular_mlp": "the MLP", "gbdt": "boosted trees"}
+    shown = []
+    for name, row in run.compared.items():
+        loss = row.get("valid_loss")
+        shown.append(
+            f"{names.get(name, name)} {loss:.4f}" if isinstance(loss, float) else names.get(name, name)
+        )
+    kept = names.get(run.arch, run.arch)
+    other = "--arch mlp" if run.arch == "gbdt" else "--arch gbdt"
+    return (
+        f"--arch auto: validation loss {', '.join(shown)} on the same rows; kept {kept} ({other} fits the other; "
+        "trainwell evaluate compares them on folds)"
+    )
+
+
 #: What --arch takes for a table.
-TABLE_ARCHS = ("mlp", "tabular_mlp", "gbdt")
+TABLE_ARCHS = ("auto", "mlp", "tabular_mlp", "gbdt")
 
 
 def _fit_ratings(

@@ -29,6 +29,9 @@ def learner_metadata(learn: Learner) -> dict[str, Any]:
     test = getattr(learn, "test_scores", None)
     if test:  # scores on a test set the pipeline was given (a tagger's test file), for `trainwell info`
         extra["test"] = _clean(test)
+    compared = getattr(learn, "compared", None)
+    if compared:  # the architectures a pipeline chose between, each one's final validation row
+        extra["compared"] = {name: _clean(row) for name, row in compared.items()}
     return {
         "application": learn.data.application,
         "task": learn.task.to_dict(),

@@ -131,6 +131,9 @@ class Learner:
         #: directory records what it allowed).
         self.time_budget: Any = None
         self.test_scores: dict[str, float] | None = None  # a pipeline's scores on its test set, exported
+        self.compared: dict[str, dict[str, Any]] | None = (
+            None  # the rival models' final rows (fit_table auto)
+        )
         self._reset_state()
 
     # ----------------------------------------------------------------------------------------------- state

@@ -16,13 +16,14 @@ import pandas as pd
 from trainwell.callbacks.budget import TimeBudget, start_budget, sweep_time
 from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
+from trainwell.data.bundle import DataBundle
 from trainwell.distributed import broadcast_value, maybe_distribute
 from trainwell.learner.label_thresholds import choose_label_thresholds
 from trainwell.learner.lr_find import LRFindResult
 from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
 from trainwell.metrics.function import MetricLike
 from trainwell.tabular.data import tabular_data
-from trainwell.tabular.learner import GBDT_NAMES, tabular_learner
+from trainwell.tabular.learner import GBDT_NAMES, MLP_NAMES, tabular_learner
 
 #: lr_find's suggestion is kept inside this range: outside it the sweep was most likely misread.
 LR_BOUNDS = (1e-4, 1e-2)
@@ -31,9 +32,27 @@ DEFAULT_LR = 3e-3
 
 @dataclass
 class TableRun(FitRun):
-    """What :func:`fit_table` produced, with the learning-rate finder's sweep when it chose the rate."""
+    """What :func:`fit_table` produced, with the learning-rate finder's sweep when it chose the rate, and with
+    ``arch="auto"`` each architecture's final validation row (``compared``, by name) and the one kept."""
 
     lr_find: LRFindResult | None = None
+    compared: dict[str, dict[str, Any]] | None = None
+    arch: str = "tabular_mlp"
+
+
+#: The validation loss of boosted trees must be below the MLP's by this share for ``arch="auto"`` to keep them
+#: (a tie keeps the MLP, the model every other part of trainwell was measured with).
+TREES_MARGIN = 0.0
+
+
+def trees_apply(data: DataBundle) -> bool:
+    """Whether ``arch="auto"`` compares boosted trees on ``data``: one target (binary, classes or one number),
+    validation rows to compare on, and one process (trees are not fitted by torchrun's processes)."""
+    from trainwell.distributed import launched_by_torchrun
+
+    task = data.task
+    one_target = task.kind in ("binary", "multiclass") or (task.kind == "regression" and task.n_outputs == 1)
+    return one_target and data.valid is not None and not launched_by_torchrun()
 
 
 MIN_EPOCHS, MAX_EPOCHS, MIN_STEPS = 5, 30, 300
@@ -90,15 +109,19 @@ def fit_table(
     progress: bool = True,
     tune_thresholds: bool = True,
     time_budget: float | str | TimeBudget | None = None,
-    arch: str = "tabular_mlp",
+    arch: str = "auto",
     gbdt_settings: dict[str, Any] | None = None,
     **data_kwargs: Any,
 ) -> TableRun:
     """Train a tabular model the recommended way and write it to ``out`` (when given).
 
-    ``arch``: ``"tabular_mlp"`` (``"mlp"``), the default, or ``"gbdt"``: boosted trees fitted by scikit-learn
-    and held as tensors (:mod:`trainwell.tabular.gbdt`; ``gbdt_settings`` overrides its boosting settings),
-    which often beat an MLP on tables and fit in seconds; ``epochs`` and ``lr`` do not apply to them.
+    ``arch``: ``"auto"`` (the default) fits boosted trees (seconds) and the MLP on the same training rows and
+    keeps the one with the lower validation loss (``run.compared`` holds both final rows; the model directory
+    keeps them too); ``"tabular_mlp"`` (``"mlp"``) or ``"gbdt"`` fit one. Trees are scikit-learn's
+    HistGradientBoosting held as tensors (:mod:`trainwell.tabular.gbdt`; ``gbdt_settings`` overrides its
+    boosting settings); ``epochs`` and ``lr`` are the MLP's, and giving either means the MLP. ``auto`` also
+    keeps the MLP for several targets, multi-label targets, without validation rows, and under torchrun. Choosing on the validation rows flatters
+    their score a little: ``trainwell evaluate`` makes the choice inside each fold, on rows it does not score.
 
     ``data_kwargs`` go to :func:`tabular_data` (``valid_pct``, ``valid_col``, ``task``, ``batch_size``...).
     Without ``lr`` the learning-rate finder picks one; without ``epochs`` the table size does. Multi-label
@@ -109,14 +132,16 @@ def fit_table(
     ``None`` reports the task's defaults, ``[]`` none.
     """
     check_fit_settings(epochs, lr, out)
+    if arch not in ("auto", *GBDT_NAMES, *MLP_NAMES):
+        raise ConfigError(f"arch (--arch) {arch!r} is not an architecture for tables: auto, mlp or gbdt")
     trees = arch in GBDT_NAMES
     if trees and (epochs is not None or lr is not None):
         raise ConfigError(
             "epochs (--epochs) and lr (--lr) are for the MLP; boosted trees (arch='gbdt') stop on their own "
             "(early stopping on an inner tenth of the training rows): leave them out, or pass gbdt_settings"
         )
-    if gbdt_settings and not trees:
-        raise ConfigError("gbdt_settings is for arch='gbdt'")
+    if gbdt_settings and not (trees or arch == "auto"):
+        raise ConfigError("gbdt_settings is for arch='gbdt' (or 'auto')")
     budget = start_budget(time_budget)
     seed_everything(seed)
     data = tabular_data(source, target, seed=seed, **data_kwargs)
@@ -131,7 +156,15 @@ def fit_table(
         model_dir = write_run(learn, Path(out), None) if out is not None else None
         rate = float(getattr(learn.model, "settings", {}).get("learning_rate", 0.1))  # the boosting shrinkage
         return TableRun(learn, data, rate, model_dir, thresholds=thresholds, budget=budget)
-    learn = maybe_distribute(tabular_learner(data, arch=arch, metrics=metrics, progress=progress))
+    rival = None  # arch="auto": boosted trees, fitted first (seconds), kept if they beat the MLP
+    if arch == "auto" and epochs is None and lr is None and trees_apply(data):  # epochs, lr: the MLP's
+        rival = tabular_learner(
+            data, arch="gbdt", metrics=metrics, progress=False, seed=seed, gbdt_settings=gbdt_settings
+        )
+        rival.fit(1, callbacks=[budget] if budget else [])
+        seed_everything(seed)  # the MLP starts where it would have without the trees
+    learn = maybe_distribute(tabular_learner(data, arch=MLP_NAMES.get(arch, "tabular_mlp"), metrics=metrics,
+                                             progress=progress))  # fmt: skip
     finder = None
     if lr is None:
         finder = learn.lr_find(time_limit=sweep_time(budget))  # a tenth of the budget at most
@@ -139,6 +172,27 @@ def fit_table(
         lr = broadcast_value(choose_lr(finder))
     n_epochs = epochs or default_epochs(len(data.train))  # type: ignore[arg-type]
     learn.fit_one_cycle(n_epochs, lr, callbacks=[budget] if budget else [])
+    compared = None
+    if rival is not None:
+        compared = {"tabular_mlp": dict(learn.final_row), "gbdt": dict(rival.final_row)}
+        if _better_trees(rival.final_row, learn.final_row):
+            learn, finder, lr = (
+                rival,
+                None,
+                float(getattr(rival.model, "settings", {}).get("learning_rate", 0.1)),
+            )
+        learn.compared = compared  # kept in the model directory: what the choice was made on
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
     model_dir = write_run(learn, Path(out), finder) if out is not None else None
-    return TableRun(learn, data, lr, model_dir, thresholds=thresholds, budget=budget, lr_find=finder)
+    chosen = "gbdt" if learn is rival else "tabular_mlp"
+    return TableRun(learn, data, lr, model_dir, thresholds=thresholds, budget=budget, lr_find=finder,
+                    compared=compared, arch=chosen)  # fmt: skip
+
+
+def _better_trees(trees: dict[str, Any], mlp: dict[str, Any]) -> bool:
+    """Whether the trees' validation loss is below the MLP's (by :data:`TREES_MARGIN`); a missing or NaN loss
+    keeps the MLP."""
+    ours, theirs = trees.get("valid_loss"), mlp.get("valid_loss")
+    if not isinstance(ours, float) or not isinstance(theirs, float) or ours != ours:
+        return False
+    return theirs != theirs or ours < theirs * (1 - TREES_MARGIN)
