@@ -127,7 +127,7 @@ def test_out_that_is_a_folder_is_a_one_line_error(models: dict[str, Path], tmp_p
     [
         (
             ("--arch", "xresnet18"),
-            "--arch xresnet18 is not an architecture for tables: use mlp (the default) or gbdt",
+            "--arch xresnet18 is not an architecture for tables: use auto (the default), mlp or gbdt",
         ),
         (("--size", "32", "--augment", "none"), "--size, --augment are for images, not tables: drop them"),
     ],

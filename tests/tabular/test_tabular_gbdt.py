@@ -164,3 +164,12 @@ def test_evaluate_chooses_in_each_fold_on_rows_it_does_not_score() -> None:
     assert evaluation.archs == ["gbdt"] * 3  # chosen on an inner fifth of each fold's training rows
     assert evaluation.to_dict()["trainwell"]["archs"] == ["gbdt"] * 3
     assert evaluation.model.summary(0.95)["roc_auc"].mean > 0.9
+
+
+def test_the_command_line_evaluates_the_auto_choice_by_default(tmp_path: Path) -> None:
+    table = tmp_path / "t.csv"
+    threshold_table(600).to_csv(table, index=False)
+    done = CliRunner().invoke(app, ["evaluate", str(table), "--target", "y", "--cv", "3", "--no-baselines"],
+                              env={"COLUMNS": "200"})  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "trainwell here is boosted trees in 3 of 3 folds" in " ".join(done.output.split())

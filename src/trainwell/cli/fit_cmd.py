@@ -320,7 +320,7 @@ def fit(
         ]
         if unused == ["--arch"] and text is None:
             raise ConfigError(
-                f"--arch {arch} is not an architecture for tables: use mlp (the default) or gbdt"
+                f"--arch {arch} is not an architecture for tables: use auto (the default), mlp or gbdt"
             )
         if unused:
             words = "is" if len(unused) == 1 else "are"
