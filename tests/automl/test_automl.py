@@ -180,3 +180,20 @@ def test_the_command_line_reads_search_ranges() -> None:
         parse_search(["epochs"])
     with pytest.raises(ConfigError, match="a range LOW:HIGH needs two numbers"):
         parse_search(["epochs=a:b"])
+
+
+def test_boosted_trees_are_searched_from_their_defaults(table: pd.DataFrame, tmp_path: Path) -> None:
+    from trainwell.tabular.gbdt import DEFAULT_SETTINGS, GradientBoostedTrees
+
+    result = tune_table(
+        table, "income", n_trials=3, arch="gbdt", search={"max_leaf_nodes": (8, 16)}, out=tmp_path / "m"
+    )
+    first = result.trials[0]
+    assert first["defaults"] and first["params"]["learning_rate"] == DEFAULT_SETTINGS["learning_rate"]
+    assert first["params"]["max_leaf_nodes"] == 16  # the default 31, moved into the range given
+    assert all(8 <= t["params"]["max_leaf_nodes"] <= 16 for t in result.trials)
+    assert isinstance(result.run.learn.model, GradientBoostedTrees)
+    assert result.run.learn.history[-1]["roc_auc"] == result.best_value  # the best trial's trees, kept
+    assert result.run.lr == result.best_params["learning_rate"]
+    with pytest.raises(ConfigError, match="'forest' is not searched for tables"):
+        tune_table(table, "income", n_trials=1, arch="forest")

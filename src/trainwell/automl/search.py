@@ -42,6 +42,7 @@ from trainwell.tabular.learner import tabular_learner
 from trainwell.tabular.pipeline import TableRun, choose_lr, default_epochs
 
 __all__ = [
+    "GBDT_RANGES",
     "LAYER_CHOICES",
     "TABLE_RANGES",
     "OptunaPruning",
@@ -164,9 +165,11 @@ def tune_table(
     progress: bool = False,
     tune_thresholds: bool = True,
     search: dict[str, Any] | None = None,
+    arch: str = "mlp",
     **data_kwargs: Any,
 ) -> TuneResult:
-    """Search learning rate, decay, epochs, layers, dropout and number embedding for a tabular model.
+    """Search learning rate, decay, epochs, layers, dropout and number embedding for a tabular MLP, or with
+    ``arch="gbdt"`` the boosted trees' learning rate, leaves, leaf size and L2 penalty (:data:`GBDT_RANGES`).
 
     Args:
         source, target, data_kwargs: As for :func:`~trainwell.fit_table` (``valid_pct``, ``valid_col``...).
@@ -192,13 +195,20 @@ def tune_table(
         TuningDependencyError: Optuna is not installed.
     """
     check_search_settings(n_trials, timeout, out)
+    if arch not in ("mlp", "tabular_mlp", "gbdt"):
+        raise ConfigError(f"arch (--arch) {arch!r} is not searched for tables: mlp (the default) or gbdt")
     budget = search_budget(timeout)
     seed_everything(seed)
     data = tabular_data(source, target, seed=seed, **data_kwargs)
     chosen = search_metric(data, metric, SEARCH_METRIC.get(data.task.kind))
+    space = (
+        Space(_gbdt_defaults, GBDT_RANGES, _train_trees, TableRun)
+        if arch == "gbdt"
+        else Space(_default_params, TABLE_RANGES, _train, TableRun)
+    )
     return run_search(
         data,
-        Space(_default_params, TABLE_RANGES, _train, TableRun).narrowed(search),
+        space.narrowed(search),
         chosen,
         n_trials=n_trials,
         budget=budget,
@@ -449,7 +459,8 @@ def run_search(
     # The search's budget spoke for every trial: the model's own record says nothing of it (tuning.json does).
     learn.time_budget = None
     best_params = {**defaults, **best.params}  # the settings held fixed (search=) with those searched
-    run = space.run_class(learn, data, float(best_params["lr"]), None, thresholds=thresholds)
+    rate = best_params.get("lr", best_params.get("learning_rate", float("nan")))  # trees: their shrinkage
+    run = space.run_class(learn, data, float(rate), None, thresholds=thresholds)
     result = TuneResult(chosen, direction, best_params, float(best.value), default_value, trials, run,
                         study=study)  # fmt: skip
     if budget is not None:
@@ -509,4 +520,31 @@ def _train(
         progress=progress,
     )
     learn.fit_one_cycle(int(params["epochs"]), float(params["lr"]), callbacks=callbacks)
+    return learn
+
+
+#: What a search of boosted trees tries (``arch="gbdt"``; ``search=`` narrows them).
+GBDT_RANGES = {
+    "learning_rate": Range(0.01, 0.3, log=True),
+    "max_leaf_nodes": Range(8, 128, log=True, whole=True),
+    "min_samples_leaf": Range(5, 100, log=True, whole=True),
+    "l2_regularization": Range(1e-6, 10.0, log=True),
+}
+
+
+def _gbdt_defaults(data: DataBundle, seed: int) -> dict[str, Any]:
+    """Trial 0 of a trees search: what ``trainwell fit --arch gbdt`` fits."""
+    from trainwell.tabular.gbdt import DEFAULT_SETTINGS
+
+    return {name: DEFAULT_SETTINGS[name] for name in GBDT_RANGES}
+
+
+def _train_trees(
+    data: DataBundle, params: dict[str, Any], seed: int, callbacks: list[Callback], progress: bool
+) -> Learner:
+    """One trial of boosted trees: fitted when built, then one pass that validates. Nothing to prune midway (the
+    fit is one step), so the pruning callback is left out."""
+    seed_everything(seed)
+    learn = tabular_learner(data, arch="gbdt", gbdt_settings=dict(params), seed=seed, progress=progress)
+    learn.fit(1, callbacks=[callback for callback in callbacks if not isinstance(callback, OptunaPruning)])
     return learn

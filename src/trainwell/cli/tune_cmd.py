@@ -28,13 +28,20 @@ from trainwell.cli._common import (
 
 SHOWN_TRIALS = 8
 #: Table headings for settings whose name is long.
-COLUMN_NAMES = {"numeric_embedding": "numbers", "n_factors": "factors"}
+COLUMN_NAMES = {
+    "numeric_embedding": "numbers",
+    "n_factors": "factors",
+    "learning_rate": "rate",
+    "max_leaf_nodes": "leaves",
+    "min_samples_leaf": "leaf size",
+    "l2_regularization": "l2",
+}
 
 
 def _setting(name: str, value: Any) -> str:
     if value is None:
         return "-"
-    if name in ("lr", "wd"):
+    if name in ("lr", "wd", "l2_regularization", "learning_rate"):
         return f"{value:.2e}"
     if isinstance(value, float):
         return f"{value:.2f}"
@@ -89,6 +96,13 @@ def tune(
         str,
         typer.Option(help=ENCODING_HELP),
     ] = "utf-8",
+    arch: Annotated[
+        str,
+        typer.Option(
+            help="Tables: the model searched, mlp (default) or gbdt (boosted trees: learning rate, "
+            "leaves, leaf size, L2 penalty)."
+        ),  # fmt: skip
+    ] = "mlp",
     search: Annotated[
         list[str] | None,
         typer.Option(
@@ -152,6 +166,7 @@ def tune(
                 **roles,
                 label_delim=label_delim,
                 tune_thresholds=label_thresholds,
+                arch=arch,
             )
         show(result)
 
