@@ -101,7 +101,7 @@ def tune(
         typer.Option(
             help="Tables: the model searched, mlp (default) or gbdt (boosted trees: learning rate, "
             "leaves, leaf size, L2 penalty)."
-        ),  # fmt: skip
+        ),
     ] = "mlp",
     search: Annotated[
         list[str] | None,
