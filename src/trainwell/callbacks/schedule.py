@@ -15,18 +15,45 @@ Schedule = Callable[[float], float]
 
 
 class ParamScheduler(Callback):
-    """Set each group's ``lr`` to ``max_lr * lr(pct)`` and its momentum to ``momentum(pct)``.
+    """Set each group's ``lr`` to ``max_lr * lr(pct)``, its momentum to ``momentum(pct)``, and any other
+    optimizer setting it names to its schedule's value.
 
     Args:
         lr: multiplier of each group's peak learning rate, as a function of ``pct`` in [0, 1].
         momentum: momentum (SGD) or first beta (Adam family), as a function of ``pct``.
+        **others: other settings of the optimizer's groups, each a multiplier of the group's own value when
+            first scheduled (kept in the group as ``initial_<name>``, so a resumed fit goes on from it), e.g.
+            ``weight_decay=lambda pct: 1 - pct`` (a group without decay keeps 0).
+
+    Raises:
+        ConfigError: a setting the optimizer's groups do not have.
     """
 
     order = -10
 
-    def __init__(self, lr: Schedule | None = None, momentum: Schedule | None = None) -> None:
+    def __init__(
+        self, lr: Schedule | None = None, momentum: Schedule | None = None, **others: Schedule
+    ) -> None:
         self.lr = lr
         self.momentum = momentum
+        self.others = others
+
+    def before_fit(self, learn: Learner) -> None:
+        if not self.others or learn.opt is None:
+            return
+        groups = learn.opt.param_groups
+        missing = [name for name in self.others if any(name not in group for group in groups)]
+        if missing:
+            from trainwell.core.errors import ConfigError
+
+            known = sorted(key for key in groups[0] if isinstance(groups[0][key], (int, float)))
+            raise ConfigError(
+                f"ParamScheduler({', '.join(f'{name}=...' for name in missing)}): the optimizer's groups have no "
+                f"such setting; they have: {', '.join(known)}"
+            )
+        for group in groups:  # the value the schedule multiplies, kept in the group (so checkpoints keep it)
+            for name in self.others:
+                group.setdefault(f"initial_{name}", float(group[name]))
 
     def before_batch(self, learn: Learner) -> None:
         if not learn.training or learn.opt is None:
@@ -34,8 +61,11 @@ class ParamScheduler(Callback):
         pct = learn.pct_train
         lr_mult = self.lr(pct) if self.lr is not None else None
         momentum = self.momentum(pct) if self.momentum is not None else None
+        others = {name: schedule(pct) for name, schedule in self.others.items()}
         for group in learn.opt.param_groups:
             if lr_mult is not None:
                 group["lr"] = group["max_lr"] * lr_mult
             if momentum is not None:
                 set_momentum(group, momentum)
+            for name, mult in others.items():
+                group[name] = group[f"initial_{name}"] * mult
