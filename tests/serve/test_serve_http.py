@@ -211,6 +211,22 @@ def test_oversized_body_is_413_from_the_header(client: httpx.Client, new_rows: l
     assert "over the limit of 40000 bytes" in response.json()["message"]
 
 
+def test_a_client_that_sends_all_before_reading_gets_the_413(live: LiveServer) -> None:
+    # Python's urllib writes the whole body, then reads: a server answering 413 and closing at once cut it off
+    # with "connection reset" once the body outgrew the socket buffers; the body is read (and dropped) first.
+    import urllib.error
+    import urllib.request
+
+    body = b'{"rows": [], "padding": "' + b"x" * (12 * 2**20) + b'"}'  # 12 MB: past any socket buffer
+    request = urllib.request.Request(
+        f"{live.url}/predict", data=body, headers={"Content-Type": "application/json"}, method="POST"
+    )
+    with pytest.raises(urllib.error.HTTPError) as answered:
+        urllib.request.urlopen(request, timeout=30)
+    assert answered.value.code == 413
+    assert "over the limit of 40000 bytes" in json.loads(answered.value.read())["message"]
+
+
 def test_oversized_streamed_body_is_413(client: httpx.Client) -> None:
     def chunks() -> Iterator[bytes]:  # no Content-Length: the server must count what arrives
         yield b'{"rows": ['

@@ -45,6 +45,8 @@ class BodySizeLimit:
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body_bytes:
+            if declared <= DRAIN_BYTES:
+                await _drain(receive)  # a client that sends all before it reads must not be cut off mid-send
             await _send_error(send, BodyTooLarge(self.max_body_bytes, f"{declared} bytes"))
             return
         received = 0
@@ -69,7 +71,26 @@ class BodySizeLimit:
         except BodyTooLarge as error:  # read by code that does not turn it into a response itself
             if started:
                 raise
+            await _drain(receive, limit=DRAIN_BYTES)
             await _send_error(send, error)
+
+
+#: A body over the limit is still read (and dropped), up to this many bytes, before the 413 is sent: clients
+#: that send the whole body before reading the answer (Python's urllib) would otherwise meet a reset connection
+#: instead of the 413 once the body outgrows the socket buffers. Bigger bodies are cut off.
+DRAIN_BYTES = 32 * 2**20
+
+
+async def _drain(receive: Receive, limit: int | None = None) -> None:
+    """Read and drop the rest of a request's body (up to ``limit`` more bytes)."""
+    drained = 0
+    while limit is None or drained <= limit:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        drained += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
 
 
 class AnnouncePredictions:
