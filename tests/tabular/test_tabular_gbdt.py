@@ -173,3 +173,45 @@ def test_the_command_line_evaluates_the_auto_choice_by_default(tmp_path: Path) -
                               env={"COLUMNS": "200"})  # fmt: skip
     assert done.exit_code == 0, done.output
     assert "trainwell here is boosted trees in 3 of 3 folds" in " ".join(done.output.split())
+
+
+def test_classes_the_training_rows_lack_do_not_shift_the_others() -> None:
+    # "rare" only in validation rows: scikit-learn fits the classes it sees, and the trees must put each one's
+    # score in that class's column (all went to the wrong class before)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 3, 600)
+    label = np.where(x < 1, "high", np.where(x < 2, "low", "mid"))
+    frame = pd.DataFrame(
+        {"x": x, "noise": rng.normal(size=600), "y": label, "is_valid": rng.random(600) < 0.25}
+    )
+    frame.loc[frame.index[frame["is_valid"]][:5], "y"] = "aaa_rare"
+    run = trainwell.fit_table(frame, "y", valid_col="is_valid", arch="gbdt", progress=False)
+    assert run.metrics["accuracy"] > 0.9
+    probabilities, _ = run.learn.get_preds()
+    rare = run.learn.task.classes.index("aaa_rare")
+    assert float(probabilities[:, rare].max()) < 1e-6  # never seen in training: never predicted
+    # Two classes of three in training: scikit-learn fits one binary output, read for the right class
+    two = frame[frame["y"] != "mid"].copy()
+    two.loc[two.index[two["is_valid"]][5:8], "y"] = "mid"
+    run = trainwell.fit_table(two, "y", valid_col="is_valid", arch="gbdt", progress=False)
+    assert run.metrics["accuracy"] > 0.9
+
+
+def test_a_class_of_one_training_row_fits_trees_without_early_stopping() -> None:
+    frame = threshold_table(400)
+    frame.loc[0, "y"] = "once"
+    run = trainwell.fit_table(frame, "y", arch="gbdt", valid_pct=0.2, seed=0, progress=False)
+    assert run.learn.model.settings["early_stopping"] is False and run.learn.model.settings["n_iter"] <= 100
+    assert trainwell.fit_table(frame, "y", seed=0, progress=False).compared is not None  # auto still compares
+
+
+def test_the_report_on_trees_says_how_they_were_grown(tmp_path: Path) -> None:
+    from trainwell.report import build_report
+
+    frame = threshold_table()
+    trainwell.fit_table(frame, "y", out=tmp_path / "m", progress=False)  # auto keeps the trees here
+    page = build_report(tmp_path / "m", frame.tail(200), tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "Gradient-boosted trees (scikit-learn&#x27;s HistGradientBoosting, held as tensors)" in page or (
+        "Gradient-boosted trees (scikit-learn's HistGradientBoosting, held as tensors)" in page
+    )
+    assert "Chosen over the MLP (fit --arch auto) by validation loss" in page

@@ -328,6 +328,8 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
             table.add_row("dropped columns", ", ".join(f"{k} ({v})" for k, v in recipe["dropped"].items()))
     if metadata.get("application") not in ("vision", "text"):
         table.add_row("architecture", str(arch.get("name")))
+    if arch.get("name") == "gbdt":
+        table.add_row("trees", trees_summary((arch.get("config") or {}).get("settings") or {}))
     training = metadata.get("training", {})
     final = training.get("final", {})
     table.add_row("epochs", str(training.get("epochs")))
@@ -395,3 +397,16 @@ def say_budget(budget: Any, console: Console) -> None:
     """What ``--time`` did: the epochs it allowed, or that the fit ended before it (nothing without one)."""
     if budget is not None and budget.fits:
         console.print(f"--time: {budget.summary()}", soft_wrap=True, markup=False)
+
+
+def trees_summary(settings: dict[str, Any]) -> str:
+    """Boosted trees' fit in words (``settings`` as the model keeps them)."""
+    stopping = (
+        f"early stopping on an inner tenth of the training rows, at most {settings.get('max_iter')}"
+        if settings.get("early_stopping", True)
+        else "a fixed number: a class has a single training row, too few for early stopping"
+    )
+    return (
+        f"{settings.get('n_iter')} boosting rounds ({stopping}), up to {settings.get('max_leaf_nodes')} leaves a "
+        f"tree, learning rate {settings.get('learning_rate')}"
+    )

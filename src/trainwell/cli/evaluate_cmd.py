@@ -103,7 +103,7 @@ class TabularFold:
         )
         if arch in GBDT_NAMES:  # boosted trees: fitted when built, no learning rate or epochs
             learn = tabular_learner(data, arch=arch, progress=False, seed=self.seed + fold)
-            learn.fit(1, callbacks=[budget] if budget else [])
+            learn.fit(1)  # fitted when built: nothing for a budget to cut
             lr = float("nan")
         else:
             learn = tabular_learner(data, arch=arch, progress=False)

@@ -382,13 +382,9 @@ def fit(
             out_console.print(compared_line(result), soft_wrap=True)
         trees = result.learn.model
         if getattr(trees, "closed_form", False):
-            settings = getattr(trees, "settings", {})
-            out_console.print(
-                f"gbdt: {settings.get('n_iter')} boosting rounds (early stopping on an inner tenth of the training "
-                f"rows, at most {settings.get('max_iter')}), up to {settings.get('max_leaf_nodes')} leaves a tree; "
-                "compare it with the MLP on the same folds: trainwell evaluate ... --arch gbdt",
-                soft_wrap=True,
-            )
+            from trainwell.cli._show import trees_summary
+
+            out_console.print(f"gbdt: {trees_summary(getattr(trees, 'settings', {}))}", soft_wrap=True)
 
     guarded(run)
 
@@ -400,7 +396,7 @@ def compared_line(run: Any) -> str:
     for name, row in run.compared.items():
         loss = row.get("valid_loss")
         shown.append(
-            f"{names.get(name, name)} {loss:.4f}" if isinstance(loss, float) else names.get(name, name)
+            f"{names.get(name, name)} {_loss(loss)}" if isinstance(loss, float) else names.get(name, name)
         )
     kept = names.get(run.arch, run.arch)
     other = "--arch mlp" if run.arch == "gbdt" else "--arch gbdt"
@@ -408,6 +404,10 @@ def compared_line(run: Any) -> str:
         f"--arch auto: validation loss {', '.join(shown)} on the same rows; kept {kept} ({other} fits the other; "
         "trainwell evaluate compares them on folds)"
     )
+
+
+def _loss(value: float) -> str:
+    return f"{value:.4f}" if abs(value) < 1e4 else f"{value:,.0f}"
 
 
 #: What --arch takes for a table.

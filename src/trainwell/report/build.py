@@ -334,6 +334,24 @@ def _fitted_without_batches(metadata: dict[str, Any]) -> str:
             f"one step, with λ = {float(config['lam']):g} (chosen on an inner hold-out of those interactions "
             "unless ease_lambda was given), so there are no training curves."
         )
+    if architecture.get("name") == "gbdt":
+        settings = config.get("settings") or {}
+        chosen = (metadata.get("training") or {}).get("compared")
+        against = ""
+        if isinstance(chosen, dict) and isinstance(
+            (chosen.get("tabular_mlp") or {}).get("valid_loss"), float
+        ):
+            against = (
+                f" Chosen over the MLP (fit --arch auto) by validation loss: {chosen['gbdt']['valid_loss']:.4g} "
+                f"against {chosen['tabular_mlp']['valid_loss']:.4g} on the same rows."
+            )
+        return (
+            f"Gradient-boosted trees (scikit-learn's HistGradientBoosting, held as tensors): "
+            f"{settings.get('n_iter')} boosting rounds at learning rate {settings.get('learning_rate')}, up to "
+            f"{settings.get('max_leaf_nodes')} leaves a tree, stopped early on an inner tenth of the training rows "
+            f"when early stopping was on ({settings.get('early_stopping')}). Trees are grown, not trained by "
+            f"gradient steps, so there are no training curves.{against}"
+        )
     return "No training batches were run (the history has no training loss), so there are no training curves."
 
 

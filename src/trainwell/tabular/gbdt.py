@@ -39,6 +39,12 @@ __all__ = ["GradientBoostedTrees", "fit_trees"]
 
 #: A categorical input with more codes than this is split as a number (scikit-learn's limit is 255 categories).
 MAX_CATEGORIES = 255
+#: Cells (rows x trees) each tensor of the walk holds at most: memory stays near 100 MB however many trees.
+WALK_CELLS = 1 << 20
+#: Rounds when early stopping is off because a class has a single training row (scikit-learn's default).
+FIXED_ROUNDS = 100
+#: The logit of a class the training rows lack: the trees never predict it.
+ABSENT_LOGIT = -30.0
 #: Boosting settings: scikit-learn's defaults, with early stopping on an inner 10% of the training rows always
 #: on (its default turns it on only above 10,000 rows, and 100 rounds overfit a small table).
 DEFAULT_SETTINGS: dict[str, Any] = {
@@ -122,6 +128,16 @@ class GradientBoostedTrees(nn.Module):
         self.value = nn.Parameter(torch.zeros(shape), requires_grad=False)
 
     def forward(self, x_cat: torch.Tensor, x_cont: torch.Tensor) -> torch.Tensor:
+        n_rows, n_trees = x_cat.shape[0], self.feature.shape[0]
+        step = max(1, WALK_CELLS // max(n_trees, 1))
+        if torch.jit.is_tracing() or n_rows <= step:  # an export traces one walk over the whole batch
+            return self._walk(x_cat, x_cont)
+        # Rows x trees cells per tensor of the walk: many trees on many rows take a few at a time
+        return torch.cat(
+            [self._walk(x_cat[i : i + step], x_cont[i : i + step]) for i in range(0, n_rows, step)]
+        )
+
+    def _walk(self, x_cat: torch.Tensor, x_cont: torch.Tensor) -> torch.Tensor:
         codes = x_cat.to(self.threshold.dtype)
         inputs = torch.cat([codes.masked_fill(x_cat == 0, math.nan), x_cont.to(self.threshold.dtype)], dim=1)
         n_rows, n_trees = inputs.shape[0], self.feature.shape[0]
@@ -145,8 +161,11 @@ class GradientBoostedTrees(nn.Module):
             go_left = (missing & missing_left) | (
                 ~missing & ((categorical & by_category) | (~categorical & by_number))
             )
+            leaf = self.is_leaf[trees, node]
+            if not torch.jit.is_tracing() and bool(leaf.all()):  # every row at a leaf of every tree: done
+                break
             step = torch.where(go_left, self.left[trees, node], self.right[trees, node])
-            node = torch.where(self.is_leaf[trees, node], node, step)
+            node = torch.where(leaf, node, step)
         leaves = self.value[trees, node]  # (rows, trees)
         # Each tree's value goes to its output (a class's trees to that class): a product with a one-hot map,
         # which exports to ONNX where index_add's repeated indices do not.
@@ -181,7 +200,7 @@ def fit_trees(
     if task.kind not in ("binary", "multiclass", "regression") or task.n_outputs > max(1, len(task.classes)):
         raise ConfigError(
             f"--arch gbdt fits one target (binary, classes or one number), not a {task.kind} task of "
-            f"{task.n_outputs} outputs; use the default MLP (--arch mlp) for it"
+            f"{task.n_outputs} outputs; use the MLP (--arch mlp) for it"
         )
     chosen = {**DEFAULT_SETTINGS, **(settings or {})}
     x_cat, x_cont, y = data.train.tensors  # type: ignore[attr-defined]
@@ -198,9 +217,20 @@ def fit_trees(
     estimator = estimator_class(
         categorical_features=np.array(categorical, dtype=bool), random_state=seed, **chosen
     )
-    if task.kind != "regression" and len(np.unique(target)) < 2:
-        raise ConfigError("the training rows hold one class only: trees need two or more to split on")
-    estimator.fit(inputs, target)
+    if task.kind != "regression":
+        _, counts = np.unique(target, return_counts=True)
+        if len(counts) < 2:
+            raise ConfigError("the training rows hold one class only: trees need two or more to split on")
+        if counts.min() < 2 and chosen.get("early_stopping"):
+            # Early stopping holds out a stratified tenth, impossible for a class of one row: a fixed number of
+            # rounds instead (scikit-learn's default).
+            estimator.set_params(early_stopping=False, max_iter=min(int(chosen["max_iter"]), FIXED_ROUNDS))
+            chosen = {**chosen, "early_stopping": False, "max_iter": estimator.max_iter}
+    try:
+        estimator.fit(inputs, target)
+    except ValueError as error:  # scikit-learn refuses a setting (InvalidParameterError is a ValueError)
+        first = str(error).strip().splitlines()[0]
+        raise ConfigError(f"boosted trees could not be fitted with these settings: {first}") from error
     return trees_from_sklearn(
         estimator, cardinalities, int(hints["n_cont"]), task.n_outputs, categorical, chosen
     )
@@ -217,6 +247,7 @@ def trees_from_sklearn(
     """A fitted HistGradientBoosting estimator as a :class:`GradientBoostedTrees` (and its config)."""
     predictors = [tree for round_ in estimator._predictors for tree in round_]
     per_round = len(estimator._predictors[0]) if estimator._predictors else 1
+    columns, baseline = _output_columns(estimator, per_round, n_out)
     n_nodes = max((len(tree.nodes) for tree in predictors), default=1)
     max_depth = max((int(tree.nodes["depth"].max()) for tree in predictors), default=0)
     n_codes = max([card for card, is_cat in zip(cardinalities, categorical, strict=False) if is_cat] or [1])
@@ -247,7 +278,7 @@ def trees_from_sklearn(
         arrays["missing_left"][index, :count] = nodes["missing_go_to_left"].astype(bool)
         arrays["is_categorical"][index, :count] = nodes["is_categorical"].astype(bool)
         arrays["value"][index, :count] = nodes["value"]
-        arrays["output"][index] = index % per_round
+        arrays["output"][index] = columns[index % per_round]
         for position in np.flatnonzero(nodes["is_categorical"]):
             bits = tree.raw_left_cat_bitsets[nodes["bitset_idx"][position]]
             rank = encoded[original[nodes["feature_idx"][position]]]
@@ -262,9 +293,29 @@ def trees_from_sklearn(
         for name, array in arrays.items():
             getattr(model, name).copy_(torch.from_numpy(array))
         model.known_codes.copy_(torch.from_numpy(known))
-        baseline = np.asarray(estimator._baseline_prediction, dtype=np.float32).reshape(-1)
-        model.baseline.copy_(torch.from_numpy(np.resize(baseline, n_out)))
+        model.baseline.copy_(torch.from_numpy(baseline))
     return model, config
+
+
+def _output_columns(estimator: Any, per_round: int, n_out: int) -> tuple[list[int], np.ndarray]:
+    """The output column each tree of a round adds to, and the baseline of every column.
+
+    scikit-learn fits the classes the training rows hold (``classes_``, codes of the task's classes), not the
+    task's: a class absent from them (one seen only in validation) must not shift the others. Its column gets
+    :data:`ABSENT_LOGIT`; with two classes present in a task of more, scikit-learn fits one binary output, the
+    logit of the second against the first (whose column stays at 0)."""
+    raw = np.asarray(estimator._baseline_prediction, dtype=np.float32).reshape(-1)
+    classes = getattr(estimator, "classes_", None)
+    if classes is None or n_out == 1:  # regression, or a binary task: one output as it is
+        return [0] * per_round, np.resize(raw, n_out).astype(np.float32)
+    present = [int(code) for code in classes]
+    baseline = np.full(n_out, ABSENT_LOGIT, dtype=np.float32)
+    if per_round == 1:  # a binary fit inside a task of several classes
+        baseline[present[0]] = 0.0
+        baseline[present[1]] = raw[0]
+        return [present[1]], baseline
+    baseline[present] = raw
+    return present, baseline
 
 
 def _input_maps(

@@ -151,7 +151,9 @@ def fit_table(
                 data, arch=arch, metrics=metrics, progress=progress, gbdt_settings=gbdt_settings, seed=seed
             )
         )
-        learn.fit(1, callbacks=[budget] if budget else [])  # fitted when built: one pass that validates
+        learn.fit(
+            1
+        )  # fitted when built, in seconds: one pass that validates (a --time budget has nothing to cut)
         thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
         model_dir = write_run(learn, Path(out), None) if out is not None else None
         rate = float(getattr(learn.model, "settings", {}).get("learning_rate", 0.1))  # the boosting shrinkage
@@ -161,7 +163,7 @@ def fit_table(
         rival = tabular_learner(
             data, arch="gbdt", metrics=metrics, progress=False, seed=seed, gbdt_settings=gbdt_settings
         )
-        rival.fit(1, callbacks=[budget] if budget else [])
+        rival.fit(1)  # the budget is the MLP's to plan by; the trees took their seconds from it already
         seed_everything(seed)  # the MLP starts where it would have without the trees
     learn = maybe_distribute(tabular_learner(data, arch=MLP_NAMES.get(arch, "tabular_mlp"), metrics=metrics,
                                              progress=progress))  # fmt: skip
