@@ -215,3 +215,16 @@ def test_the_report_on_trees_says_how_they_were_grown(tmp_path: Path) -> None:
         "Gradient-boosted trees (scikit-learn's HistGradientBoosting, held as tensors)" in page
     )
     assert "Chosen over the MLP (fit --arch auto) by validation loss" in page
+
+
+def test_evaluate_time_counts_the_folds_not_the_choices(tmp_path: Path) -> None:
+    table = tmp_path / "t.csv"
+    threshold_table(600).to_csv(table, index=False)
+    done = CliRunner().invoke(app, ["evaluate", str(table), "--target", "y", "--cv", "3", "--no-baselines",
+                                    "--time", "30s"], env={"COLUMNS": "250"})  # fmt: skip
+    assert done.exit_code == 0, done.output
+    said = " ".join(done.output.split())
+    assert (
+        "--time 30s: each of the 3 folds" in said
+        and "trainwell here is boosted trees in 3 of 3 folds" in said
+    )

@@ -457,6 +457,19 @@ def sweep_time(budget: TimeBudget | None) -> float | None:
     return max(budget.remaining * SWEEP_SHARE, 1e-3)
 
 
+@contextmanager
+def outside_call_budgets() -> Iterator[float | None]:
+    """Run work that is not one of the calls an enclosing :func:`budget_each_call` shares time among (a choice
+    made before a fold's own fit, say): pipelines inside start no budget of their own from it and are not
+    counted. Yields the seconds each call gets (``None`` outside any), to bound that work by hand."""
+    each = _EACH_CALL.get()
+    token = _EACH_CALL.set(None)
+    try:
+        yield None if each is None else each[0]
+    finally:
+        _EACH_CALL.reset(token)
+
+
 def start_budget(time_budget: float | str | TimeBudget | None) -> TimeBudget | None:
     """A pipeline's ``time_budget=`` as a started :class:`TimeBudget`: a duration, or a budget object to share
     with other work; ``None``: the budget of an enclosing :func:`budget_each_call`, else no budget."""
