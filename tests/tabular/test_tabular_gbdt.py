@@ -67,6 +67,44 @@ def test_the_trees_answer_as_scikit_learn_does(target: str) -> None:
     np.testing.assert_allclose(got, expected.reshape(got.shape), rtol=1e-5, atol=1e-5)
 
 
+def test_the_walk_that_leaves_finished_rows_behind_reaches_the_export_walks_leaves(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Predict drops (row, tree) pairs at a leaf and walks a few rows at a time; the export walks every pair to
+    the deepest leaf in one piece. Both must land on the same leaves, for every chunk size; tables follow new
+    trees loaded into the same model, and a model made under torch.inference_mode predicts too."""
+    from trainwell.tabular import gbdt
+
+    frame = mixed_table()
+    data = tabular_data(frame, "kind", ignore=["bought", "price"], cat_names=["colour", "shop"], seed=0)
+    model, config = fit_trees(data, {"max_iter": 30, "early_stopping": False})
+    rows = mixed_table(300, seed=2)
+    rows.loc[:20, "weight"] = np.nan
+    rows.loc[21:40, "colour"] = "violet"
+    x_cat, x_cont = data.recipe.transform(rows)
+    codes = x_cat.float().masked_fill(x_cat == 0, float("nan"))
+    inputs = torch.cat([codes, x_cont.float()], dim=1)
+    with torch.no_grad():
+        tables = model._tables(inputs.device)
+        assert tables.categories is not None  # "colour" is split as a category
+        fixed = model._walk(inputs, tables, leave_leaves=False)
+        assert torch.equal(model._walk(inputs, tables), fixed)
+        whole = model(x_cat, x_cont)
+        monkeypatch.setattr(gbdt, "WALK_CELLS", 7 * model.feature.shape[0])  # 7 rows at a time
+        assert torch.equal(model(x_cat, x_cont), whole)
+        # Trees copied into a model that has already predicted (as loading does) are walked, not the old tables
+        other, other_config = fit_trees(data, {"max_iter": 30, "early_stopping": False, "learning_rate": 0.3})
+        empty = GradientBoostedTrees(**other_config)
+        assert torch.equal(empty(x_cat, x_cont), torch.zeros(len(rows), 3))
+        empty.load_state_dict(other.state_dict())
+        assert torch.equal(empty(x_cat, x_cont), other(x_cat, x_cont))
+        assert not torch.equal(empty(x_cat, x_cont), whole)
+    with torch.inference_mode():
+        made = GradientBoostedTrees(**config)
+        made.load_state_dict(model.state_dict())
+        assert torch.equal(made(x_cat, x_cont), whole)
+
+
 def test_a_gbdt_model_directory_loads_exports_and_serves_like_the_mlp(tmp_path: Path) -> None:
     frame = mixed_table()
     run = trainwell.fit_table(frame, "bought", ignore=["kind", "price"], arch="gbdt", out=tmp_path / "m",
