@@ -78,6 +78,7 @@ class GradientBoostedTrees(nn.Module):
     """
 
     closed_form = True  # fitted by fit_trees, never by gradient: the training loop skips its batches
+    min_opset = 12  # the ONNX opset the walk's operators need at least
     feature: torch.Tensor
     threshold: torch.Tensor
     left: torch.Tensor
