@@ -1,6 +1,7 @@
 """Load test of ``trainwell serve`` (torch and onnx backends) against a naive FastAPI endpoint, same model.
 
-``--app tabular`` (the default) serves the Adult model, ``--app vision`` a small image model, ``--app both``
+``--app tabular`` (the default) serves the Adult model (``--arch gbdt``: boosted trees, the model
+``trainwell fit`` keeps on Adult, into ``serve_load_gbdt.json``), ``--app vision`` a small image model, ``--app both``
 one after the other; each writes its own results file. ``--app lm`` measures ``POST /score`` of a language
 model (see :func:`run_lm`).
 
@@ -261,13 +262,16 @@ def training_and_request_rows(sample_only: bool) -> tuple[Any, list[dict[str, An
     return train, json.loads(rows.to_json(orient="records")), source
 
 
-def train_model(train: Any, out: Path, epochs: int) -> None:
+def train_model(train: Any, out: Path, epochs: int, arch: str = "mlp") -> None:
     import torch
 
     import trainwell
 
     torch.set_num_threads(2)
-    trainwell.fit_table(train, "income", out=out, epochs=epochs, lr=3e-3, progress=False)
+    if arch == "gbdt":  # fitted in closed form: no epochs or learning rate
+        trainwell.fit_table(train, "income", out=out, arch="gbdt", progress=False)
+    else:
+        trainwell.fit_table(train, "income", out=out, epochs=epochs, lr=3e-3, progress=False)
 
 
 # ------------------------------------------------------------------------------------------- image model
@@ -375,6 +379,12 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the request counts (0.1: quick)")
     parser.add_argument("--seconds", type=float, default=20.0, help="time cap per level and server")
     parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument(
+        "--arch",
+        choices=["mlp", "gbdt"],
+        default="mlp",
+        help="tables: the MLP (serve_load.json) or boosted trees (serve_load_gbdt.json)",
+    )
     parser.add_argument("--vision-epochs", type=int, default=3, help="epochs of the image model")
     parser.add_argument(
         "--sample", action="store_true", help="use the embedded sample even if Adult is there"
@@ -494,20 +504,22 @@ def run_tabular(args: argparse.Namespace) -> Path:
     with tempfile.TemporaryDirectory(prefix="serve-load-") as scratch:
         model_dir = Path(scratch) / "model"
         started = time.perf_counter()
-        train_model(train, model_dir, args.epochs)
-        print(f"trained on the {source} for {args.epochs} epochs in {time.perf_counter() - started:.1f} s")
+        train_model(train, model_dir, args.epochs, args.arch)
+        trained = "boosted trees" if args.arch == "gbdt" else f"the MLP for {args.epochs} epochs"
+        print(f"trained {trained} on the {source} in {time.perf_counter() - started:.1f} s")
         onnx_check = export_model(model_dir)
         results = measure(model_dir, bodies, args.levels, args.scale, args.seconds, "serve_load:naive_app")
-    summary = report(results, f"one-row requests, {source}")
+    summary = report(results, f"one-row requests, {source}, {args.arch}")
     return write_results(
-        "serve_load",
+        "serve_load" if args.arch == "mlp" else f"serve_load_{args.arch}",
         {
             "machine": machine_info(
                 note="2 CPU cores shared by the servers, the load generator and other jobs"
             ),
             "settings": {
                 "model": source,
-                "epochs": args.epochs,
+                "arch": args.arch,
+                "epochs": args.epochs if args.arch == "mlp" else None,
                 "rows_per_request": 1,
                 "levels": args.levels,
                 "scale": args.scale,

@@ -105,26 +105,16 @@ def rows() -> list[tuple[str, str, str, str]]:
                 f"HistGradientBoosting {hgb['mean']:.4f} [{hgb['low']:.4f}, {hgb['high']:.4f}] on the same folds{kept}",
             )
         )
-    serve = _load("serve_load")
-    if serve:
-        by_level = {(name, r["concurrency"]): r for name, rows in serve["results"].items() for r in rows}
-        ours, naive = by_level.get(("trainwell", 64)), by_level.get(("naive", 64))
-        if ours and naive:
-            table.append(
-                (
-                    "HTTP serving, Adult model, 1-row requests (`benchmarks/serve_load.py`)",
-                    f"{ours['requests_per_s']:.0f} req/s at concurrency 64 "
-                    f"({serve['summary']['throughput_ratio_c64']:.1f}x naive); p99 at concurrency 1 "
-                    f"{serve['summary']['p99_ratio_c1']:.2f}x naive",
-                    ">= 2x naive throughput; p99 no worse",
-                    f"naive one-request-per-forward FastAPI: {naive['requests_per_s']:.0f} req/s at concurrency 64"
-                    + (
-                        f"; onnxruntime backend {serve['summary']['onnx_vs_torch_throughput_ratio_c64']:.2f}x torch"
-                        if "onnx_vs_torch_throughput_ratio_c64" in serve["summary"]
-                        else ""
-                    ),
-                )
-            )
+    for name, model, flag in (
+        ("serve_load", "Adult model", ""),
+        ("serve_load_gbdt", "Adult boosted trees", " --arch gbdt"),
+    ):
+        row = _serve_table_row(name, model, flag)
+        if row:
+            table.append(row)
+    trees = _trees_predict_row()
+    if trees:
+        table.append(trees)
     table.extend(vision_rows())
     table.extend(text_rows())
     extra = [
@@ -138,6 +128,46 @@ def rows() -> list[tuple[str, str, str, str]]:
     table.extend(row for row in extra if row)
     table.extend(_tagging_rows())
     return table
+
+
+def _serve_table_row(name: str, model: str, flag: str) -> tuple[str, str, str, str] | None:
+    serve = _load(name)
+    if not serve:
+        return None
+    by_level = {(server, r["concurrency"]): r for server, rows in serve["results"].items() for r in rows}
+    ours, naive = by_level.get(("trainwell", 64)), by_level.get(("naive", 64))
+    if not (ours and naive):
+        return None
+    summary = serve["summary"]
+    onnx = summary.get("onnx_vs_torch_throughput_ratio_c64")
+    return (
+        f"HTTP serving, {model}, 1-row requests (`benchmarks/serve_load.py{flag}`)",
+        f"{ours['requests_per_s']:.0f} req/s at concurrency 64 ({summary['throughput_ratio_c64']:.1f}x naive); "
+        f"p99 at concurrency 1 {summary['p99_ratio_c1']:.2f}x naive",
+        ">= 2x naive throughput; p99 no worse",
+        f"naive one-request-per-forward FastAPI: {naive['requests_per_s']:.0f} req/s at concurrency 64"
+        + (f"; onnxruntime backend {onnx:.2f}x torch" if onnx is not None else ""),
+    )
+
+
+def _trees_predict_row() -> tuple[str, str, str, str] | None:
+    trees = _load("trees_predict")
+    if not trees:
+        return None
+    cases = trees["cases"]
+    shown = "; ".join(
+        f"{c['case'].split(',')[0]} {c['trees']} trees: {c['rows_per_s']['trainwell'] / 1000:.0f}k rows/s "
+        f"({c['ratio_to_sklearn']:.1f}x scikit-learn's time)"
+        for c in cases
+    )
+    fixed = ", ".join(f"{c['fixed_depth_ratio']:.1f}x" for c in cases)
+    return (
+        "Boosted trees predicting test rows, tensors vs scikit-learn (`benchmarks/trees_predict.py`)",
+        shown,
+        "same outputs; reported",
+        f"outputs agree to {max(c['max_difference_relative'] for c in cases):.0e} (relative); the fixed-depth "
+        f"walk an ONNX export traces takes {fixed} the time",
+    )
 
 
 def _tagging_rows() -> list[tuple[str, str, str, str]]:
