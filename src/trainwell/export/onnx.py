@@ -77,6 +77,8 @@ __all__ = [
 
 # The TorchScript-based exporter (used because the dynamo one needs onnxscript) supports opsets 9 to 20.
 MIN_OPSET, MAX_OPSET = 9, 20
+#: The opset written when none is asked for (``trainwell export``'s default too).
+DEFAULT_OPSET = 17
 SYNTHETIC_ROWS = 512
 CHECK_BATCH_ROWS = 8192
 #: Texts synthesised for the check of a text export, and texts per checked batch.
@@ -179,7 +181,7 @@ def check_onnx_exportable(metadata: dict[str, Any], directory: str | Path) -> No
 def export_onnx(
     model_dir: str | Path,
     *,
-    opset: int = 17,
+    opset: int = DEFAULT_OPSET,
     inputs: pd.DataFrame | Any | None = None,
     tolerance: float = 1e-4,
 ) -> OnnxReport:
@@ -203,7 +205,8 @@ def export_onnx(
         The report, with the largest differences found.
 
     Raises:
-        ConfigError: ``opset`` or ``tolerance`` out of range, or the model is on your own architecture
+        ConfigError: ``opset`` or ``tolerance`` out of range, ``opset`` below what the model needs (boosted
+            trees need 12: a model declares it as ``min_opset``), or the model is on your own architecture
             (application ``"generic"``: export it with ``torch.onnx.export``, see :func:`check_onnx_exportable`).
         DataError: ``inputs`` is empty, lacks input columns, or holds an image that cannot be decoded.
         ArtifactError: The directory is not a model directory, its application cannot be exported, or
@@ -229,6 +232,7 @@ def export_onnx(
     refusal = getattr(predictor.model, "onnx_unsupported", None)
     if refusal:
         raise ArtifactError(f"model directory '{directory}' cannot be exported to ONNX: {refusal}")
+    _check_model_opset(predictor, directory, opset)
     checks = {"vision": _vision_check, "text": _text_check}
     kind = ((getattr(predictor, "metadata", None) or {}).get("task") or {}).get("kind")
     if kind in ("tagging", "language_model"):
@@ -373,6 +377,22 @@ def _check_settings(opset: int, tolerance: float) -> None:
         raise ConfigError(
             f"--tolerance must be a finite number >= 0, got {tolerance!r}; pass e.g. --tolerance 1e-4"
         )
+
+
+def _check_model_opset(predictor: Any, directory: Path, opset: int) -> None:
+    """Refuse an ``opset`` below the one the model's operators need (a model declares it as ``min_opset``; boosted
+    trees need 12): below it the exporter writes a graph onnxruntime cannot load, or fails deep inside torch."""
+    needed = getattr(predictor.model, "min_opset", MIN_OPSET)
+    if opset >= needed:
+        return
+    architecture = ((getattr(predictor, "metadata", None) or {}).get("architecture") or {}).get("name")
+    described = type(predictor.model).__name__
+    if architecture:
+        described = f"{architecture} ({described})"
+    raise ConfigError(
+        f"--opset {opset} is too low for model directory '{directory}': its architecture, {described}, needs ONNX "
+        f"opset {needed} or later; pass --opset {needed} or higher, or leave --opset out (default {DEFAULT_OPSET})"
+    )
 
 
 def _torch_export(
