@@ -302,6 +302,18 @@ def test_a_model_is_refused_below_the_opset_it_declares(
     assert export_onnx(binary_dir, opset=13).opset == 13
 
 
+def test_an_operator_only_a_later_opset_has_is_one_line_naming_that_opset(binary_dir: Path) -> None:
+    # The MLP's periodic embedding of numbers is an einsum, which ONNX has from opset 12.
+    with pytest.raises(ConfigError) as info:
+        export_onnx(binary_dir, opset=11)
+    assert str(info.value) == (
+        "--opset 11 is too low for TabularMLP: its operator aten::einsum needs ONNX opset 12 or later; pass "
+        "--opset 12 or higher, or leave --opset out (default 17)"
+    )
+    assert not (binary_dir / "model.onnx").exists()
+    assert [p.name for p in binary_dir.iterdir() if p.name.startswith(".")] == []
+
+
 @pytest.mark.xfail(
     not hasattr(GradientBoostedTrees, "min_opset"),
     reason="GradientBoostedTrees declares min_opset = 12 in a change to gbdt.py made beside this one",

@@ -27,6 +27,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import tempfile
 import time
 import warnings
@@ -432,10 +433,33 @@ def _torch_export(
                 dynamic_axes=dynamic,
             )
         except Exception as error:
+            needed = _opset_needed(error, opset)
+            # The opset asked for is at fault, not the model: one line, not a traceback.
+            if needed is not None:
+                raise ConfigError(
+                    f"--opset {opset} is too low for {type(model).__name__}: its operator {needed[0]} needs ONNX "
+                    f"opset {needed[1]} or later; pass --opset {needed[1]} or higher, or leave --opset out "
+                    f"(default {DEFAULT_OPSET})"
+                ) from error
             add_note(
                 error, f"while exporting {type(model).__name__} to ONNX opset {opset}; try another --opset"
             )
             raise
+
+
+#: How torch's exporter says an operator exists only from a later opset (torch.onnx.errors.UnsupportedOperatorError).
+_LATER_OPSET = re.compile(
+    r"Exporting the operator '(?P<operator>[^']+)' to ONNX opset version \d+ is not supported\. "
+    r"Support for this operator was added in version (?P<version>\d+)"
+)
+
+
+def _opset_needed(error: Exception, opset: int) -> tuple[str, int] | None:
+    """The operator and the opset it needs when ``error`` is torch refusing one that a later opset has."""
+    found = _LATER_OPSET.search(str(error))
+    if found is None or int(found["version"]) <= opset:
+        return None
+    return found["operator"], int(found["version"])
 
 
 @torch.no_grad()
