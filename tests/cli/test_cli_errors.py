@@ -56,7 +56,11 @@ CASES = [
     Case("more_columns_than_rows", fit("wide.csv"), ("12 input columns but only 6 rows",)),
     Case("task_nonsense", fit("good", "--task nonsense"), ("--task 'nonsense' is not known", "regression")),
     Case("valid_pct_above_one", fit("good", "--valid-pct 1.5"), ("--valid-pct", "got 1.5")),
-    Case("zero_epochs", fit("good", "--epochs 0"), ("--epochs", "got 0")),  # the last --epochs wins
+    Case(
+        "zero_epochs",
+        command("fit {inputs}/good --target y --out {case}/model --epochs 0"),
+        ("--epochs", "got 0"),
+    ),
     Case(
         "out_is_a_file",
         command("fit {inputs}/good --target y --out {inputs}/a_file --epochs 2"),

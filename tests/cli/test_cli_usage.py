@@ -16,6 +16,10 @@ pytestmark = pytest.mark.slow
         (("frobnicate",), "error: No such command 'frobnicate'."),
         (("evaluate", "data.csv", "--target", "y", "--seed", "-1"), "error: Invalid value for '--seed'"),
         (("recommend", "model", "3", "--top", "0"), "error: Invalid value for '--top'"),
+        (
+            ("fit", "data.csv", "--target", "y", "--target", "z"),
+            "error: --target was given twice ('y' and 'z') but takes a single value: give --target once (see '",
+        ),
     ],
 )
 def test_usage_errors_are_one_line(args: tuple[str, ...], expected: str) -> None:

@@ -26,6 +26,7 @@ from trainwell.core.errors import ArtifactError, ConfigError, DataError
 from trainwell.export import load, read_metadata
 from trainwell.export import onnx as onnx_export
 from trainwell.export.onnx import OnnxDependencyError, OnnxPredictor, export_onnx
+from trainwell.tabular.gbdt import GradientBoostedTrees
 
 N_ROWS = 300
 
@@ -281,3 +282,52 @@ def test_export_function_prints_the_report(binary_dir: Path, capsys: pytest.Capt
     difference = read_metadata(binary_dir)["onnx"]["max_abs_diff"]
     assert "512 rows synthesised from the recipe" in printed
     assert f"max difference {difference:.2e} (tolerance 1e-04)" in printed
+
+
+def test_a_model_is_refused_below_the_opset_it_declares(
+    binary_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trainwell.tabular.models import TabularMLP
+
+    before = (binary_dir / "trainwell.json").read_bytes()
+    monkeypatch.setattr(TabularMLP, "min_opset", 13, raising=False)
+    with pytest.raises(ConfigError) as info:
+        export_onnx(binary_dir, opset=12)
+    assert str(info.value) == (
+        f"--opset 12 is too low for model directory '{binary_dir}': its architecture, tabular_mlp (TabularMLP), "
+        "needs ONNX opset 13 or later; pass --opset 13 or higher, or leave --opset out (default 17)"
+    )
+    assert not (binary_dir / "model.onnx").exists()
+    assert (binary_dir / "trainwell.json").read_bytes() == before
+    assert export_onnx(binary_dir, opset=13).opset == 13
+
+
+def test_an_operator_only_a_later_opset_has_is_one_line_naming_that_opset(binary_dir: Path) -> None:
+    # The MLP's periodic embedding of numbers is an einsum, which ONNX has from opset 12.
+    with pytest.raises(ConfigError) as info:
+        export_onnx(binary_dir, opset=11)
+    assert str(info.value) == (
+        "--opset 11 is too low for TabularMLP: its operator aten::einsum needs ONNX opset 12 or later; pass "
+        "--opset 12 or higher, or leave --opset out (default 17)"
+    )
+    assert not (binary_dir / "model.onnx").exists()
+    assert [p.name for p in binary_dir.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.xfail(
+    not hasattr(GradientBoostedTrees, "min_opset"),
+    reason="GradientBoostedTrees declares min_opset = 12 in a change to gbdt.py made beside this one",
+    strict=True,
+)
+def test_trees_below_opset_12_are_refused_in_one_line(tmp_path: Path) -> None:
+    model_dir = tmp_path / "trees"
+    trainwell.fit_table(make_table("binary"), "y", out=model_dir, arch="gbdt", progress=False)
+    result = CliRunner().invoke(cli(), ["export", str(model_dir), "--opset", "11"])
+    assert result.exit_code == 2, result.output
+    assert result.output.strip() == (
+        f"error: --opset 11 is too low for model directory '{model_dir}': its architecture, gbdt "
+        "(GradientBoostedTrees), needs ONNX opset 12 or later; pass --opset 12 or higher, or leave --opset out "
+        "(default 17)"
+    )
+    assert not (model_dir / "model.onnx").exists()
+    assert export_onnx(model_dir, opset=12).opset == 12  # and the default, 17, is above it

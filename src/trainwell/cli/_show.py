@@ -410,3 +410,34 @@ def trees_summary(settings: dict[str, Any]) -> str:
         f"{settings.get('n_iter')} boosting rounds ({stopping}), up to {settings.get('max_leaf_nodes')} leaves a "
         f"tree, learning rate {settings.get('learning_rate')}"
     )
+
+
+def show_table_choice(run: Any, console: Console) -> None:
+    """After a table's fit (``trainwell fit``, ``trainwell demo``): what ``--arch auto`` compared, and how the trees
+    were grown when trees were kept."""
+    if run.compared:
+        console.print(compared_line(run), soft_wrap=True)
+    trees = run.learn.model
+    if getattr(trees, "closed_form", False):
+        console.print(f"gbdt: {trees_summary(getattr(trees, 'settings', {}))}", soft_wrap=True)
+
+
+def compared_line(run: Any) -> str:
+    """One sentence on what ``--arch auto`` chose between, on the same validation rows."""
+    names = {"tabular_mlp": "the MLP", "gbdt": "boosted trees"}
+    shown = []
+    for name, row in run.compared.items():
+        loss = row.get("valid_loss")
+        shown.append(
+            f"{names.get(name, name)} {_loss(loss)}" if isinstance(loss, float) else names.get(name, name)
+        )
+    kept = names.get(run.arch, run.arch)
+    other = "--arch mlp" if run.arch == "gbdt" else "--arch gbdt"
+    return (
+        f"--arch auto: validation loss {', '.join(shown)} on the same rows; kept {kept} ({other} fits the other; "
+        "trainwell evaluate compares them on folds)"
+    )
+
+
+def _loss(value: float) -> str:
+    return f"{value:.4f}" if abs(value) < 1e4 else f"{value:,.0f}"

@@ -1,7 +1,8 @@
 """The ``trainwell`` command line: a thin layer over the Python API.
 
-User mistakes (a UserError) print one line and exit with code 2; anything else is a bug and keeps its
-traceback. Heavy imports happen inside the commands so that ``trainwell --help`` is instant.
+User mistakes (a UserError, or a usage error such as an option of one value given twice) print one line and
+exit with code 2; anything else is a bug and keeps its traceback. Heavy imports happen inside the commands so
+that ``trainwell --help`` is instant.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Annotated
 import typer
 
 from trainwell.cli._common import ENCODING_HELP, MAX_SEED, guarded, out_console
+from trainwell.cli._once import OneValueGroup
 from trainwell.cli.boundary_cmd import boundary
 from trainwell.cli.evaluate_cmd import evaluate
 from trainwell.cli.export_cmd import export
@@ -30,6 +32,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=OneValueGroup,  # an option of one value given twice is refused, not resolved to the last
 )
 
 
@@ -44,6 +47,7 @@ def demo(
     """Train on the embedded sample of UCI Adult (income > 50K?) and write a model directory."""
 
     def run() -> None:
+        from trainwell.cli._show import show_table_choice
         from trainwell.datasets import ADULT_TARGET, adult_sample_path
         from trainwell.tabular.pipeline import fit_table
 
@@ -53,6 +57,7 @@ def demo(
         )
         result = fit_table(adult_sample_path(), ADULT_TARGET, out=out, epochs=epochs)
         report_fit(result)
+        show_table_choice(result, out_console)  # what --arch auto compared, as fit says it
 
     guarded(run)
 

@@ -378,36 +378,11 @@ def fit(
             arch=arch,
         )
         report_fit(result)
-        if result.compared:
-            out_console.print(compared_line(result), soft_wrap=True)
-        trees = result.learn.model
-        if getattr(trees, "closed_form", False):
-            from trainwell.cli._show import trees_summary
+        from trainwell.cli._show import show_table_choice
 
-            out_console.print(f"gbdt: {trees_summary(getattr(trees, 'settings', {}))}", soft_wrap=True)
+        show_table_choice(result, out_console)
 
     guarded(run)
-
-
-def compared_line(run: Any) -> str:
-    """One sentence on what ``--arch auto`` chose between, on the same validation rows."""
-    names = {"tabular_mlp": "the MLP", "gbdt": "boosted trees"}
-    shown = []
-    for name, row in run.compared.items():
-        loss = row.get("valid_loss")
-        shown.append(
-            f"{names.get(name, name)} {_loss(loss)}" if isinstance(loss, float) else names.get(name, name)
-        )
-    kept = names.get(run.arch, run.arch)
-    other = "--arch mlp" if run.arch == "gbdt" else "--arch gbdt"
-    return (
-        f"--arch auto: validation loss {', '.join(shown)} on the same rows; kept {kept} ({other} fits the other; "
-        "trainwell evaluate compares them on folds)"
-    )
-
-
-def _loss(value: float) -> str:
-    return f"{value:.4f}" if abs(value) < 1e4 else f"{value:,.0f}"
 
 
 #: What --arch takes for a table.

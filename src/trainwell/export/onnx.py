@@ -27,6 +27,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import tempfile
 import time
 import warnings
@@ -77,6 +78,8 @@ __all__ = [
 
 # The TorchScript-based exporter (used because the dynamo one needs onnxscript) supports opsets 9 to 20.
 MIN_OPSET, MAX_OPSET = 9, 20
+#: The opset written when none is asked for (``trainwell export``'s default too).
+DEFAULT_OPSET = 17
 SYNTHETIC_ROWS = 512
 CHECK_BATCH_ROWS = 8192
 #: Texts synthesised for the check of a text export, and texts per checked batch.
@@ -179,7 +182,7 @@ def check_onnx_exportable(metadata: dict[str, Any], directory: str | Path) -> No
 def export_onnx(
     model_dir: str | Path,
     *,
-    opset: int = 17,
+    opset: int = DEFAULT_OPSET,
     inputs: pd.DataFrame | Any | None = None,
     tolerance: float = 1e-4,
 ) -> OnnxReport:
@@ -203,7 +206,8 @@ def export_onnx(
         The report, with the largest differences found.
 
     Raises:
-        ConfigError: ``opset`` or ``tolerance`` out of range, or the model is on your own architecture
+        ConfigError: ``opset`` or ``tolerance`` out of range, ``opset`` below what the model needs (boosted
+            trees need 12: a model declares it as ``min_opset``), or the model is on your own architecture
             (application ``"generic"``: export it with ``torch.onnx.export``, see :func:`check_onnx_exportable`).
         DataError: ``inputs`` is empty, lacks input columns, or holds an image that cannot be decoded.
         ArtifactError: The directory is not a model directory, its application cannot be exported, or
@@ -229,6 +233,7 @@ def export_onnx(
     refusal = getattr(predictor.model, "onnx_unsupported", None)
     if refusal:
         raise ArtifactError(f"model directory '{directory}' cannot be exported to ONNX: {refusal}")
+    _check_model_opset(predictor, directory, opset)
     checks = {"vision": _vision_check, "text": _text_check}
     kind = ((getattr(predictor, "metadata", None) or {}).get("task") or {}).get("kind")
     if kind in ("tagging", "language_model"):
@@ -375,6 +380,22 @@ def _check_settings(opset: int, tolerance: float) -> None:
         )
 
 
+def _check_model_opset(predictor: Any, directory: Path, opset: int) -> None:
+    """Refuse an ``opset`` below the one the model's operators need (a model declares it as ``min_opset``; boosted
+    trees need 12): below it the exporter writes a graph onnxruntime cannot load, or fails deep inside torch."""
+    needed = getattr(predictor.model, "min_opset", MIN_OPSET)
+    if opset >= needed:
+        return
+    architecture = ((getattr(predictor, "metadata", None) or {}).get("architecture") or {}).get("name")
+    described = type(predictor.model).__name__
+    if architecture:
+        described = f"{architecture} ({described})"
+    raise ConfigError(
+        f"--opset {opset} is too low for model directory '{directory}': its architecture, {described}, needs ONNX "
+        f"opset {needed} or later; pass --opset {needed} or higher, or leave --opset out (default {DEFAULT_OPSET})"
+    )
+
+
 def _torch_export(
     model: torch.nn.Module,
     example: tuple[torch.Tensor, ...],
@@ -412,10 +433,33 @@ def _torch_export(
                 dynamic_axes=dynamic,
             )
         except Exception as error:
+            needed = _opset_needed(error, opset)
+            # The opset asked for is at fault, not the model: one line, not a traceback.
+            if needed is not None:
+                raise ConfigError(
+                    f"--opset {opset} is too low for {type(model).__name__}: its operator {needed[0]} needs ONNX "
+                    f"opset {needed[1]} or later; pass --opset {needed[1]} or higher, or leave --opset out "
+                    f"(default {DEFAULT_OPSET})"
+                ) from error
             add_note(
                 error, f"while exporting {type(model).__name__} to ONNX opset {opset}; try another --opset"
             )
             raise
+
+
+#: How torch's exporter says an operator exists only from a later opset (torch.onnx.errors.UnsupportedOperatorError).
+_LATER_OPSET = re.compile(
+    r"Exporting the operator '(?P<operator>[^']+)' to ONNX opset version \d+ is not supported\. "
+    r"Support for this operator was added in version (?P<version>\d+)"
+)
+
+
+def _opset_needed(error: Exception, opset: int) -> tuple[str, int] | None:
+    """The operator and the opset it needs when ``error`` is torch refusing one that a later opset has."""
+    found = _LATER_OPSET.search(str(error))
+    if found is None or int(found["version"]) <= opset:
+        return None
+    return found["operator"], int(found["version"])
 
 
 @torch.no_grad()
