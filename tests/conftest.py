@@ -14,7 +14,11 @@ from pathlib import Path
 import pytest
 import torch
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# ../shared/data beside the repository, or where TRAINWELL_SHARED_DATA says (a checkout elsewhere, as the
+# benchmarks read it)
+SHARED_DATA = Path(
+    os.environ.get("TRAINWELL_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data"
+)
 SUBPROCESS_ENV = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"}
 
 

@@ -26,7 +26,6 @@ from trainwell.core.errors import ArtifactError, ConfigError, DataError
 from trainwell.export import load, read_metadata
 from trainwell.export import onnx as onnx_export
 from trainwell.export.onnx import OnnxDependencyError, OnnxPredictor, export_onnx
-from trainwell.tabular.gbdt import GradientBoostedTrees
 
 N_ROWS = 300
 
@@ -314,11 +313,6 @@ def test_an_operator_only_a_later_opset_has_is_one_line_naming_that_opset(binary
     assert [p.name for p in binary_dir.iterdir() if p.name.startswith(".")] == []
 
 
-@pytest.mark.xfail(
-    not hasattr(GradientBoostedTrees, "min_opset"),
-    reason="GradientBoostedTrees declares min_opset = 12 in a change to gbdt.py made beside this one",
-    strict=True,
-)
 def test_trees_below_opset_12_are_refused_in_one_line(tmp_path: Path) -> None:
     model_dir = tmp_path / "trees"
     trainwell.fit_table(make_table("binary"), "y", out=model_dir, arch="gbdt", progress=False)
