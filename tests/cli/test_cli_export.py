@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from cli_support import run_cli
 
+from trainwell.serve.backends import SLOWER
+
 pytestmark = pytest.mark.slow
 
 
@@ -26,7 +28,14 @@ def test_export_writes_onnx_and_reports_the_difference(
     # info says the export is there and how it was checked
     info = " ".join(run_cli("info", copy).stdout.replace("│", " ").split())
     assert "onnx export model.onnx (opset 17), matches PyTorch on given rows" in info
-    assert f"max difference {entry['max_abs_diff']:.2e}" in info and "`trainwell serve` uses it" in info
+    assert f"max difference {entry['max_abs_diff']:.2e}" in info
+    # and how fast each runtime ran a server's batch, which decides what serve runs
+    speed = entry["speed"]
+    assert f"64 rows in {speed['onnxruntime_ms']:.1f} ms (PyTorch {speed['torch_ms']:.1f} ms)" in info
+    slower = speed["onnxruntime_ms"] > SLOWER * speed["torch_ms"]
+    assert (
+        "`trainwell serve` keeps PyTorch, measured faster" if slower else "`trainwell serve` uses it"
+    ) in info
 
 
 def test_export_of_a_folder_that_is_not_a_model(tmp_path: Path) -> None:

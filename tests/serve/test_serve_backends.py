@@ -101,10 +101,40 @@ def test_metadata_reports_the_backend(servers: dict[str, LiveServer]) -> None:
         assert server.app.state.backend == name
 
 
-def test_auto_picks_onnx_only_when_the_export_was_checked(onnx_model_dir: Path, model_dir: Path) -> None:
-    assert create_app(onnx_model_dir).state.backend == "onnx"  # auto is the default
+def test_auto_picks_onnx_only_when_the_export_was_checked(
+    onnx_model_dir: Path, model_dir: Path, tmp_path: Path
+) -> None:
+    even = copy_with_onnx_entry(
+        onnx_model_dir, tmp_path / "even", {"speed": {"items": 64, "onnxruntime_ms": 1.0, "torch_ms": 1.0}}
+    )
+    assert create_app(even).state.backend == "onnx"  # auto is the default
     assert create_app(model_dir).state.backend == "torch"
-    assert create_app(onnx_model_dir, backend="torch").state.backend == "torch"
+    assert create_app(even, backend="torch").state.backend == "torch"
+
+
+@pytest.mark.parametrize(
+    ("speed", "expected"),
+    [
+        ({"items": 64, "onnxruntime_ms": 1.0, "torch_ms": 2.0}, "onnx"),
+        ({"items": 64, "onnxruntime_ms": 1.2, "torch_ms": 1.0}, "onnx"),  # within the noise
+        ({"items": 64, "onnxruntime_ms": 2.0, "torch_ms": 1.0}, "torch"),
+        (None, "onnx"),  # exported before the timing was recorded
+        ({"items": 64, "onnxruntime_ms": "fast", "torch_ms": 1.0}, "onnx"),
+    ],
+)
+def test_auto_keeps_pytorch_when_the_export_measured_onnx_slower(
+    onnx_model_dir: Path, tmp_path: Path, speed: dict[str, Any] | None, expected: str
+) -> None:
+    directory = copy_with_onnx_entry(onnx_model_dir, tmp_path / "model", {"speed": speed})
+    assert resolve_backend(directory, "auto") == expected
+    assert resolve_backend(directory, "onnx") == "onnx"  # asked for by name, it is used
+
+
+def test_the_export_times_both_runtimes_on_a_servers_batch(onnx_model_dir: Path) -> None:
+    entry = json.loads((onnx_model_dir / "trainwell.json").read_text())["onnx"]
+    speed = entry["speed"]
+    assert speed["items"] == 64
+    assert speed["onnxruntime_ms"] > 0 and speed["torch_ms"] > 0
 
 
 def copy_with_onnx_entry(source: Path, target: Path, entry: dict[str, Any] | None) -> Path:

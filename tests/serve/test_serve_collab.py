@@ -223,7 +223,7 @@ def test_an_ease_model_on_the_onnx_backend_ranks_baskets_and_neighbours_as_pytor
     out = tmp_path / "ease"
     trainwell.fit_ratings(ratings()[["user", "movie"]], out=out, arch="ease", implicit=True, progress=False)
     export_onnx(out)
-    server = start_server(create_app(out, threads=1))
+    server = start_server(create_app(out, threads=1, backend="onnx"))
     predictor = trainwell.load(out)
     try:
         assert server.app.state.backend == "onnx"

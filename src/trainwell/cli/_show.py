@@ -382,14 +382,26 @@ def onnx_summary(onnx: dict[str, Any], *, served: bool = True) -> str:
         f" (tolerance {onnx['tolerance']:.0e})" if isinstance(onnx.get("tolerance"), (int, float)) else ""
     )
     count = f" ({', '.join(checked)})" if checked else ""
+    from trainwell.serve.backends import onnx_measured_slower
+
+    speed = onnx.get("speed")
+    units = [key.removeprefix("n_").removesuffix("_checked") for key in onnx if key.endswith("_checked")]
+    timed = (
+        f"; {speed['items']} {next(iter(units), 'items')} in {speed['onnxruntime_ms']:.1f} ms "
+        f"(PyTorch {speed['torch_ms']:.1f} ms)"
+        if isinstance(speed, dict)
+        and all(isinstance(speed.get(key), (int, float)) for key in ("items", "onnxruntime_ms", "torch_ms"))
+        else ""
+    )
+    if not served:
+        use = "for other runtimes (serve keeps PyTorch)"
+    elif onnx_measured_slower({"onnx": onnx}):
+        use = "`trainwell serve` keeps PyTorch, measured faster (--backend onnx to use it)"
+    else:
+        use = "`trainwell serve` uses it (--backend auto)"
     return (
         f"{onnx.get('file', 'model.onnx')}{opset}, matches PyTorch{where}{count}: max difference "
-        f"{diff:.2e}{tolerance}; "
-        + (
-            "`trainwell serve` uses it (--backend auto)"
-            if served
-            else "for other runtimes (serve keeps PyTorch)"
-        )
+        f"{diff:.2e}{tolerance}{timed}; {use}"
     )
 
 

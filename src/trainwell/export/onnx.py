@@ -82,6 +82,8 @@ MIN_OPSET, MAX_OPSET = 9, 20
 DEFAULT_OPSET = 17
 SYNTHETIC_ROWS = 512
 CHECK_BATCH_ROWS = 8192
+#: Items timed through both runtimes at export: as many as a server merges into one call (its max_batch).
+SPEED_ITEMS = 64
 #: Texts synthesised for the check of a text export, and texts per checked batch.
 SYNTHETIC_TEXTS, CHECK_BATCH_TEXTS = 256, 64
 #: Images synthesised for the check of a vision export, and images per checked batch.
@@ -110,6 +112,10 @@ class OnnxReport:
         seconds: Wall time of the export and the check.
         application: ``"tabular"``, ``"vision"``, ``"text"`` or ``"language_model"``: what
             :attr:`n_rows_checked` counts (rows, images, texts or tokens).
+        speed: One batch of the check (``items`` of them, as many as a server merges) through onnxruntime and
+            through PyTorch, in milliseconds (``onnxruntime_ms``, ``torch_ms``; medians): ``trainwell serve
+            --backend auto`` runs the model on onnxruntime unless it measured slower. ``None`` for a language
+            model (its graph is one step of a stream).
     """
 
     path: Path
@@ -122,6 +128,7 @@ class OnnxReport:
     opset: int
     seconds: float
     application: str = "tabular"
+    speed: dict[str, float] | None = None
 
     @property
     def unit(self) -> str:
@@ -265,6 +272,7 @@ def export_onnx(
                 f"{tolerance:g}; "
                 "nothing was written. Try another --opset, or report the model's architecture as a bug"
             )
+        speed = _speed(exported, session, check) if check.compare is None else None
         _fsync_file(temp_path)
         make_readable(temp_path)
         os.replace(temp_path, directory / ONNX_FILE)
@@ -281,6 +289,7 @@ def export_onnx(
         opset=opset,
         seconds=time.perf_counter() - started,
         application=application,
+        speed=speed,
     )
     _add_metadata_entry(directory, "onnx", _metadata_entry(report, tolerance, str(ort.__version__)))
     return report
@@ -299,6 +308,7 @@ def _metadata_entry(report: OnnxReport, tolerance: float, runtime_version: str) 
         f"n_{unit}_checked": report.n_rows_checked,
         "checked_on": f"synthetic {unit}" if report.synthetic else f"given {unit}",
         "onnxruntime_version": runtime_version,
+        **({"speed": report.speed} if report.speed else {}),
     }
 
 
@@ -460,6 +470,27 @@ def _opset_needed(error: Exception, opset: int) -> tuple[str, int] | None:
     if found is None or int(found["version"]) <= opset:
         return None
     return found["operator"], int(found["version"])
+
+
+def _speed(model: torch.nn.Module, session: Any, check: _Check, rounds: int = 5) -> dict[str, float]:
+    """Milliseconds for one batch of the check (up to :data:`SPEED_ITEMS` items, as a server merges them)
+    through onnxruntime and through PyTorch: the median of ``rounds`` alternating calls, after one of each."""
+    part = check.part(0, min(SPEED_ITEMS, check.n_items))
+    seconds: dict[str, list[float]] = {"onnxruntime_ms": [], "torch_ms": []}
+    with torch.no_grad():
+        for index in range(rounds + 1):
+            for name, call in (
+                ("onnxruntime_ms", lambda: check.run(session, *part)),
+                ("torch_ms", lambda: model(*part)),
+            ):
+                started = time.perf_counter()
+                call()
+                if index:  # the first round warms both up
+                    seconds[name].append(time.perf_counter() - started)
+    return {
+        "items": int(part[0].shape[0]),
+        **{name: float(np.median(times)) * 1000 for name, times in seconds.items()},
+    }
 
 
 @torch.no_grad()

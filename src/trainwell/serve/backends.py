@@ -4,8 +4,10 @@
 - ``"onnx"``: onnxruntime on ``model.onnx`` (written by ``trainwell export MODEL --onnx``); needs the ``onnx``
   extra. The export must have recorded a passing parity check in ``trainwell.json``: a ``model.onnx`` left
   over from an earlier model has no such record once the model is trained again, and is refused.
-- ``"auto"``: ``"onnx"`` when it can be used (the file, a passing parity record, onnxruntime installed), else
-  ``"torch"``. Both give the same answers (the export checked it); onnxruntime is usually faster per call.
+- ``"auto"``: ``"onnx"`` when it can be used (the file, a passing parity record, onnxruntime installed) and the
+  export did not measure it slower than PyTorch on a server's batch (boosted trees, for one: PyTorch's walk
+  leaves the rows at a leaf behind, the exported one walks every row to the deepest leaf), else ``"torch"``.
+  Both give the same answers (the export checked it).
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ __all__ = ["BACKENDS", "ONNX_FILE", "load_predictor", "onnx_parity_passed", "res
 BACKENDS = ("auto", "torch", "onnx")
 #: The file :func:`trainwell.export.onnx.export_onnx` writes (named here to keep onnx imports lazy).
 ONNX_FILE = "model.onnx"
+#: ``"auto"`` keeps PyTorch when the export measured onnxruntime slower than this many times its time (timings
+#: within a quarter of each other may be noise).
+SLOWER = 1.25
 
 
 def onnx_parity_passed(metadata: dict[str, Any]) -> bool:
@@ -37,6 +42,17 @@ def onnx_parity_passed(metadata: dict[str, Any]) -> bool:
     if len(numbers) != 2 or not all(math.isfinite(value) for value in numbers):
         return False
     return bool(numbers[0] <= numbers[1])
+
+
+def onnx_measured_slower(metadata: dict[str, Any]) -> bool:
+    """Whether the ONNX export timed onnxruntime more than :data:`SLOWER` times PyTorch on a server's batch."""
+    speed = (metadata.get("onnx") or {}).get("speed")
+    if not isinstance(speed, dict):
+        return False
+    onnx_ms, torch_ms = speed.get("onnxruntime_ms"), speed.get("torch_ms")
+    if not isinstance(onnx_ms, (int, float)) or not isinstance(torch_ms, (int, float)):
+        return False
+    return bool(math.isfinite(onnx_ms) and math.isfinite(torch_ms) and onnx_ms > SLOWER * torch_ms > 0)
 
 
 def resolve_backend(model_dir: str | Path, backend: str = "auto") -> str:
@@ -66,7 +82,9 @@ def resolve_backend(model_dir: str | Path, backend: str = "auto") -> str:
     has_file = (directory / ONNX_FILE).is_file()
     passed = has_file and onnx_parity_passed(metadata)
     if backend == "auto":
-        return "onnx" if passed and _onnxruntime_installed() else "torch"
+        return (
+            "onnx" if passed and _onnxruntime_installed() and not onnx_measured_slower(metadata) else "torch"
+        )
     if not has_file:
         raise ConfigError(
             f"backend 'onnx' needs {ONNX_FILE} in the model directory '{directory}', which has none; write it "
