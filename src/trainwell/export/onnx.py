@@ -84,6 +84,8 @@ SYNTHETIC_ROWS = 512
 CHECK_BATCH_ROWS = 8192
 #: Items timed through both runtimes at export: as many as a server merges into one call (its max_batch).
 SPEED_ITEMS = 64
+#: Seconds the timing may take before it stops at the rounds done (a large image model).
+SPEED_SECONDS = 3.0
 #: Texts synthesised for the check of a text export, and texts per checked batch.
 SYNTHETIC_TEXTS, CHECK_BATCH_TEXTS = 256, 64
 #: Images synthesised for the check of a vision export, and images per checked batch.
@@ -474,11 +476,15 @@ def _opset_needed(error: Exception, opset: int) -> tuple[str, int] | None:
 
 def _speed(model: torch.nn.Module, session: Any, check: _Check, rounds: int = 5) -> dict[str, float]:
     """Milliseconds for one batch of the check (up to :data:`SPEED_ITEMS` items, as a server merges them)
-    through onnxruntime and through PyTorch: the median of ``rounds`` alternating calls, after one of each."""
+    through onnxruntime and through PyTorch: the median of ``rounds`` alternating calls, after one of each
+    (fewer rounds for a model slow enough that they would take over :data:`SPEED_SECONDS`)."""
     part = check.part(0, min(SPEED_ITEMS, check.n_items))
     seconds: dict[str, list[float]] = {"onnxruntime_ms": [], "torch_ms": []}
+    started_all = time.perf_counter()
     with torch.no_grad():
         for index in range(rounds + 1):
+            if index > 1 and time.perf_counter() - started_all > SPEED_SECONDS:
+                break
             for name, call in (
                 ("onnxruntime_ms", lambda: check.run(session, *part)),
                 ("torch_ms", lambda: model(*part)),
