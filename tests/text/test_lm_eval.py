@@ -245,6 +245,21 @@ def test_texts_scored_one_by_one_match_the_stream_and_any_batching(trained: tupl
         predictor.score_texts(["fine", "   "])
 
 
+def test_scoring_texts_builds_no_autograd_graph(trained: tuple) -> None:
+    # `trainwell predict LM lines.txt` and `POST /score` call score_texts directly: with autograd on, every
+    # window kept its graph (memory) and float() on the totals warned "Converting a tensor with
+    # requires_grad=True to a scalar" on the command line.
+    import warnings
+
+    _, out = trained
+    predictor = load_lm(out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = predictor.score_texts(stories(3, seed=5))
+    assert table.log_prob.notna().all()
+    assert torch.is_grad_enabled()  # the caller's autograd mode is left as it was
+
+
 def test_cli_predict_scores_each_line(trained: tuple, tmp_path: Path) -> None:
     import io
 
