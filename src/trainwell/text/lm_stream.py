@@ -402,7 +402,7 @@ def read_corpus(
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if path.is_dir():
-            return list(read_text_files(path, errors=errors, encoding=encoding).values())
+            return _folder_texts(path, errors, encoding)
         if not path.is_file():
             raise DataError(
                 f"text source {path} does not exist; pass a folder of .txt files, a file or texts"
@@ -422,6 +422,28 @@ def read_corpus(
         raise DataError("text source is bytes; decode it to str first or pass a file path")
     texts, _ = validate_texts(source, name="texts", drop_empty=True)
     return texts
+
+
+def _folder_texts(folder: Path, errors: Literal["strict", "replace"], encoding: str) -> list[str]:
+    """The texts of a folder's ``.txt`` files, one each; empty files (nothing but white space) are left out
+    with a warning that names them, as blank lines are in a text file, and a folder of only those stops."""
+    files = read_text_files(folder, errors=errors, encoding=encoding)
+    empty = [path for path, text in files.items() if not text.strip()]
+    if len(empty) == len(files):
+        raise DataError(
+            f"text folder {folder}: its {len(files)} .txt file(s) are all empty; pass a folder holding some text"
+        )
+    if empty:
+        import warnings
+
+        shown = ", ".join(str(path.relative_to(folder)) for path in empty[:5])
+        more = f" and {len(empty) - 5} more" if len(empty) > 5 else ""
+        warnings.warn(
+            f"skipped {len(empty)} empty .txt file(s) of {len(files)} in {folder}: {shown}{more}",
+            UserWarning,
+            stacklevel=3,
+        )
+    return [text for text in files.values() if text.strip()]
 
 
 def _read_table_texts(path: Path, text_col: str | None, encoding: str) -> list[str]:
