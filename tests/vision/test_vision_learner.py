@@ -112,6 +112,30 @@ def test_fine_tune_from_an_artifact_with_a_different_head(tmp_path: Path) -> Non
     assert len(learn.history) == 2
 
 
+def test_fine_tune_from_a_model_directory_keeps_its_architecture_at_another_size(tmp_path: Path) -> None:
+    # Pretrained on 40-pixel images (auto: xresnet18), fine-tuned on 24-pixel ones (auto alone would pick the
+    # small CNN): the directory's architecture is the one built. Before, the body's shapes failed to match
+    # and the error told the user to pass "the same --arch" they had never passed.
+    source = make_image_folder(tmp_path / "pre", per_class=6, size=40)
+    pre = vision_learner(image_data(source, augmentation="none"), progress=False)
+    assert pre.model_spec["config"]["arch"] == "xresnet18"
+    pre.export(tmp_path / "pretrained")
+    target = image_data(make_image_folder(tmp_path / "small", per_class=6, size=24, seed=3))
+    learn = vision_learner(target, pretrained=tmp_path / "pretrained", progress=False)
+    assert learn.model_spec["config"]["arch"] == "xresnet18"
+    assert learn.model_spec["config"]["arch_config"]["small_input"] is True  # from these images, not the old
+    body_key = next(k for k in learn.model.state_dict() if k.startswith("net.body") and k.endswith("weight"))
+    assert torch.equal(learn.model.state_dict()[body_key], pre.model.state_dict()[body_key])
+    with pytest.raises(ConfigError, match=r"is a xresnet18 model and --arch \(arch=\) asks for simple_cnn"):
+        vision_learner(target, arch="simple_cnn", pretrained=tmp_path / "pretrained", progress=False)
+    from trainwell.text import text_classifier_learner, text_data
+
+    texts = pd.DataFrame({"text": ["good film", "bad film"] * 10, "label": ["pos", "neg"] * 10})
+    text_classifier_learner(text_data(texts, "text", "label"), progress=False).export(tmp_path / "text")
+    with pytest.raises(ConfigError, match=r"holds a text model, not an image model"):
+        vision_learner(target, pretrained=tmp_path / "text", progress=False)
+
+
 def test_weights_from_a_safetensors_file_and_a_mismatched_body(tmp_path: Path, image_folder: Path) -> None:
     data = image_data(image_folder)
     first = vision_learner(data, progress=False)
