@@ -196,9 +196,11 @@ class Task:
         keys = [_key(v) for v in _as_list(values)]
         unknown = sorted({k for k in keys if k not in index})
         if unknown:
+            shown = ", ".join(map(str, self.classes[:20]))
+            more = f" ... ({len(self.classes)} in all)" if len(self.classes) > 20 else ""
             raise DataError(
                 f"target values {unknown[:5]} were not seen when the task was set up; known classes: "
-                f"{', '.join(map(str, self.classes))}"
+                f"{shown}{more}{_delimiter_hint(self.classes, unknown)}"
             )
         codes = torch.tensor([index[k] for k in keys], dtype=torch.long)
         return codes.float() if self.kind == "binary" else codes
@@ -260,6 +262,19 @@ def _extra_from_dict(data: dict[str, Any]) -> dict[str, Any]:
         if key in data:
             extra[key] = str(data[key])
     return extra
+
+
+def _delimiter_hint(classes: Sequence[Any], unknown: Sequence[Any]) -> str:
+    """Advice when single-label classes look like several labels joined in one cell (``"joy;love"``)."""
+    values = [str(value) for value in [*classes, *unknown]]
+    for mark in (";", "|", ","):
+        joined = [value for value in values if mark in value]
+        if len(joined) >= 2 and len(joined) * 4 >= len(values):
+            return (
+                f"; several labels in one cell ({joined[0]!r})? pass --label-delim '{mark}' (Python: "
+                f"label_delim='{mark}') to train a multi-label model"
+            )
+    return ""
 
 
 def infer_task(
