@@ -202,6 +202,32 @@ def test_command_line_fit_and_predict_on_a_folder(split_folder: Path, tmp_path: 
     assert wrong.returncode == 2 and "--target is for tables" in wrong.stderr
 
 
+def test_command_line_predict_skips_an_unreadable_file_of_a_folder_by_name(
+    image_folder: Path, tmp_path: Path
+) -> None:
+    # fit skips a corrupt file of the tree with a warning; predict on the same folder stopped outright.
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    model = _trained(image_folder, epochs=1).export(tmp_path / "model")
+    folder = image_folder / "vertical"
+    (folder / "broken.png").write_bytes(b"not an image")
+    runner = CliRunner()
+    result = runner.invoke(app, ["predict", str(model), str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "skipped 1 unreadable image file(s) of 31:" in result.output and "broken.png" in result.output
+    table = pd.read_csv(StringIO(result.output[result.output.index("path,") :]))
+    assert len(table) == 30 and not table.path.str.contains("broken").any()
+    named = runner.invoke(app, ["predict", str(model), str(folder / "broken.png"), str(image_folder)])
+    assert named.exit_code == 2 and "broken.png' could not be decoded as an image" in named.output
+    only_bad = tmp_path / "bad"
+    only_bad.mkdir()
+    (only_bad / "a.jpg").write_bytes(b"\xff\xd8 truncated")
+    none = runner.invoke(app, ["predict", str(model), str(only_bad)])
+    assert none.exit_code == 2 and "none of the 1 images could be decoded, e.g. " in none.output
+
+
 def test_progressive_resize_grows_the_training_images(image_folder: Path) -> None:
     from trainwell.vision.transform import ProgressiveResize
 
