@@ -208,14 +208,15 @@ def _score_texts(predictor: Any, data: list[Path], encoding: str, errors: str) -
         from trainwell.data.io import list_columns, read_table
 
         rows = read_table(source, encoding=encoding)
-        if "text" not in rows.columns:
+        name = getattr(predictor.recipe, "text_col", None) or "text"  # the column trained on (--text)
+        if name not in rows.columns:
             raise DataError(
-                f"{source} has no 'text' column for the language model to score; columns are: "
-                f"{list_columns(list(rows.columns))}. Rename the text column to 'text'"
+                f"{source} has no '{name}' column for the language model to score; columns are: "
+                f"{list_columns(list(rows.columns))}. Rename the text column to '{name}'"
             )
         column = "row"  # the data row, 1-based
-        kept = rows["text"].notna() & rows["text"].astype(str).str.strip().astype(bool)
-        numbers, texts = [int(i) + 1 for i in rows.index[kept]], rows["text"][kept].astype(str).tolist()
+        kept = rows[name].notna() & rows[name].astype(str).str.strip().astype(bool)
+        numbers, texts = [int(i) + 1 for i in rows.index[kept]], rows[name][kept].astype(str).tolist()
     else:
         from trainwell.cli._common import numbered_lines
         from trainwell.data.io import read_text_file
