@@ -175,6 +175,38 @@ def test_show_results_and_tta(split_folder: Path, tmp_path: Path) -> None:
     assert probabilities.shape == (20,) and targets.shape == (20,)
 
 
+def test_show_results_wraps_long_multi_label_titles(
+    image_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Several labels per image made "animal;blurry;cat / animal;blurry;cat;dog;ship" one line under a
+    # 160-pixel image: the titles ran into each other and none could be read.
+    from matplotlib.axes import Axes
+
+    from trainwell.vision.plots import TITLE_CHARS, _wrapped
+
+    rows = [
+        (str(path.relative_to(image_folder)), f"{path.parent.name};long_label_one;long_label_two")
+        for path in sorted(image_folder.rglob("*.png"))
+    ]
+    pd.DataFrame(rows, columns=["path", "tags"]).to_csv(image_folder / "tags.csv", index=False)
+    data = image_data(image_folder / "tags.csv", path_col="path", label_col="tags", label_delim=";")
+    learn = vision_learner(data, progress=False)
+    drawn: list[str] = []
+    set_title = Axes.set_title
+
+    def spy(self: Axes, label: str, *args: object, **kwargs: object) -> object:
+        drawn.append(label)
+        return set_title(self, label, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Axes, "set_title", spy)
+    out = learn.show_results(tmp_path / "results.png", n=6)  # type: ignore[attr-defined]
+    with Image.open(out) as image:
+        assert image.format == "PNG"
+    assert len(drawn) == 6 and all(title.count("\n") >= 2 for title in drawn)
+    assert all(len(line) <= TITLE_CHARS for title in drawn for line in title.splitlines())
+    assert _wrapped("cat / dog") == "cat / dog"  # short titles stay on one line
+
+
 @pytest.mark.slow
 def test_command_line_fit_and_predict_on_a_folder(split_folder: Path, tmp_path: Path) -> None:
     out = tmp_path / "model"
