@@ -303,3 +303,23 @@ def test_a_compiled_model_trains_and_exports_the_original_weights(split_folder: 
     expected, _ = learn.get_preds()
     got = torch.tensor(predictor.predict(files)["probability_vertical"].to_numpy())
     assert torch.allclose(got, expected.reshape(-1), atol=1e-5)
+
+
+def test_fit_on_a_csv_of_image_paths_without_path_col_names_the_options(image_folder: Path) -> None:
+    # Without --path-col a CSV of image paths is a table, and the error asked for --target, which would
+    # train a table model on file names.
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    rows = [(str(p.relative_to(image_folder)), p.parent.name) for p in sorted(image_folder.rglob("*.png"))]
+    pd.DataFrame(rows, columns=["file", "kind"]).to_csv(image_folder / "list.csv", index=False)
+    result = CliRunner().invoke(
+        app, ["fit", str(image_folder / "list.csv"), "--out", str(image_folder / "m")]
+    )
+    assert result.exit_code == 2
+    assert (
+        "column 'file' lists image files: to train on the images pass --path-col file --label-col kind"
+        in (" ".join(result.output.split()))
+    )
+    assert not (image_folder / "m").exists()
