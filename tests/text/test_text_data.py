@@ -139,6 +139,21 @@ def test_text_data_multiclass_multilabel_and_tsv(tmp_path: Path) -> None:
     assert next(iter(data.train))[-1].shape[1] == 3
 
 
+def test_labels_only_in_the_validation_rows_are_named_in_a_warning(tmp_path: Path) -> None:
+    # A label that appears only among the validation rows cannot be learned; it was dropped from the targets
+    # without a word (and `trainwell report` on the same file then refused it as unknown).
+    labelled = topic_frame(60, multilabel=True)
+    labelled["is_valid"] = [i >= 48 for i in range(60)]
+    labelled.loc[50, "topic"] = "food|weather"
+    labelled.loc[55, "topic"] = "weather"
+    path = write_csv(labelled, tmp_path / "topics.csv")
+    with pytest.warns(
+        UserWarning, match=r"valid texts: label\(s\) the training rows lack .*: weather \(2 rows\)"
+    ):
+        data = text_data(path, "text", "topic", label_delim="|", valid_col="is_valid")
+    assert data.task.classes == ("food", "music", "sport")
+
+
 def test_text_data_subword_and_padded(tmp_path: Path) -> None:
     data = text_data(sentiment_frame(120), "review", "sentiment", tokenizer="subword", batch_format="padded")
     tokens, target = next(iter(data.train))

@@ -441,6 +441,45 @@ def _split_labels(values: pd.Series, delim: str | None) -> list[list[Any]]:
     return rows
 
 
+def unknown_labels(task: Task, values: Any) -> dict[str, int]:
+    """Labels of multi-label ``values`` (lists, or text split by the task's ``label_delim``) that are not among
+    the task's classes, with the number of rows holding each: :meth:`Task.encode` leaves them out."""
+    import pandas as pd
+
+    if task.kind != "multilabel" or isinstance(values, pd.DataFrame):
+        return {}
+    known = {_key(c) for c in task.classes}
+    counts: dict[str, int] = {}
+    for labels in _as_list(values):
+        if isinstance(labels, str):
+            labels = (
+                [part.strip() for part in labels.split(task.label_delim)] if task.label_delim else [labels]
+            )
+        if not isinstance(labels, list | tuple | set):
+            continue
+        for label in {str(label) for label in labels if str(label) and _key(label) not in known}:
+            counts[label] = counts.get(label, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def warn_unknown_labels(task: Task, values: Any, where: str) -> None:
+    """Warn that labels of held-out rows the training rows lack are left out: nothing else says so."""
+    unknown = unknown_labels(task, values)
+    if unknown:
+        import warnings
+
+        shown = ", ".join(
+            f"{label} ({n} row{'' if n == 1 else 's'})" for label, n in list(unknown.items())[:5]
+        )
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        warnings.warn(
+            f"{where}: label(s) the training rows lack are left out, as the model cannot learn them: "
+            f"{shown}{more}",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 def _multilabel_matrix(values: Any, classes: Sequence[Any], delim: str | None = None) -> np.ndarray:
     import pandas as pd  # here, not at module level: `import trainwell` stays fast
 

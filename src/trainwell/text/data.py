@@ -28,7 +28,7 @@ import torch
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.bundle import DataBundle, mask_split, random_split
 from trainwell.data.fingerprint import RowSketch
-from trainwell.data.task import Task, infer_task
+from trainwell.data.task import Task, infer_task, warn_unknown_labels
 from trainwell.text.recipe import BATCH_FORMATS, TextRecipe, bag_batch, lengths_of, padded_batch
 from trainwell.text.subword import SubwordTokenizer
 from trainwell.text.tokenize import WordTokenizer, validate_texts
@@ -628,6 +628,8 @@ def _task(labels: Any, kind: str | None, label_delim: str | None, name: str) -> 
 
 
 def _encode(task: Task, labels: Any, split: str) -> torch.Tensor:
+    if split not in ("train", "training"):
+        warn_unknown_labels(task, labels, f"{split} texts")
     try:
         return task.encode(labels)
     except DataError as error:
