@@ -55,3 +55,16 @@ def test_a_missing_text_column_is_one_line(tmp_path: Path) -> None:
     result = run_cli("fit", data, "--text", "body", "--target", "sentiment", "--out", tmp_path / "m")
     assert result.returncode == 2 and len(result.stderr_lines) == 1, result.explain()
     assert "body" in result.stderr and "review" in result.stderr
+
+
+def test_a_folder_of_text_files_without_a_task_points_to_the_language_model(tmp_path: Path) -> None:
+    # `trainwell fit corpus/` (the README's language-model command without --task) said only that the folder
+    # holds no images.
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("the cat sat on the mat .\n", encoding="utf-8")
+    result = run_cli("fit", corpus, "--out", tmp_path / "m")
+    assert result.returncode == 2 and len(result.stderr_lines) == 1, result.explain()
+    assert "is a folder without images" in result.stderr
+    assert "it holds .txt files: for a language model on them pass --task language_model" in result.stderr
+    assert not (tmp_path / "m").exists()

@@ -276,6 +276,23 @@ def test_unknown_classes_are_refused_with_the_known_ones() -> None:
         task.encode(["a", "z"])
 
 
+def test_unknown_joined_labels_suggest_a_delimiter_and_the_class_list_is_cut() -> None:
+    # A multi-label column fitted without --label-delim: every combination was a class of its own, and a
+    # combination met first in the validation rows stopped the fit with a wall of 60 classes and no way out.
+    combos = [f"label{i};label{i + 1}" for i in range(30)]
+    task = infer_task(["neutral", "joy", *combos] * 2)
+    with pytest.raises(DataError) as caught:
+        task.encode(["joy", "anger;joy"])
+    message = str(caught.value)
+    shown = message.split("known classes: ")[1].split(" ... (32 in all)")[0]
+    assert len(shown.split(", ")) == 20 and "neutral" not in shown  # sorted last, so cut
+    assert message.endswith("pass --label-delim ';' (Python: label_delim=';') to train a multi-label model")
+    plain = infer_task(["Smith, J.", "Jones, K.", "a", "b", "c", "d", "e", "f", "g", "h"] * 2)
+    with pytest.raises(DataError) as caught:
+        plain.encode(["z"])
+    assert "--label-delim" not in str(caught.value)  # a comma in a few names is no sign of joined labels
+
+
 def test_multilabel_encode_decode_round_trip() -> None:
     rows = [["b"], ["a", "c"], []]
     task = infer_task(rows)

@@ -84,6 +84,26 @@ def test_lm_data_from_folder_list_and_csv(tmp_path: Path) -> None:
     assert from_list.valid is not None  # one text: the tail of the stream is held out
 
 
+def test_empty_files_of_a_corpus_folder_are_skipped_by_name(tmp_path: Path) -> None:
+    # An empty file among the corpus's files stopped the fit with "texts[0] is empty ... pass
+    # drop_empty=True": an index into a split the user never sees, no file name, and advice no option took.
+    folder = tmp_path / "corpus"
+    (folder / "more").mkdir(parents=True)
+    for i in range(4):
+        (folder / f"{i}.txt").write_text(REPEATED * 10, encoding="utf-8")
+    (folder / "more" / "blank.txt").write_text(" \n\n", encoding="utf-8")
+    with pytest.warns(
+        UserWarning, match=r"skipped 1 empty \.txt file\(s\) of 5 in .*corpus: more/blank\.txt"
+    ):
+        data = lm_data(folder, batch_size=2, bptt=8, min_freq=1)
+    assert data.train.n_tokens > 0  # type: ignore[attr-defined]
+    only_empty = tmp_path / "nothing"
+    only_empty.mkdir()
+    (only_empty / "a.txt").write_text("", encoding="utf-8")
+    with pytest.raises(DataError, match=r"text folder .*nothing: its 1 \.txt file\(s\) are all empty"):
+        lm_data(only_empty)
+
+
 def test_ptb_style_files_keep_the_vocabulary_and_map_unk(tmp_path: Path) -> None:
     lines = ["a b <unk> c", "b c d N", "a <unk> d"] * 5
     with gzip.open(tmp_path / "train.txt.gz", "wt", encoding="utf-8") as stream:

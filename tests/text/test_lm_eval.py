@@ -245,6 +245,21 @@ def test_texts_scored_one_by_one_match_the_stream_and_any_batching(trained: tupl
         predictor.score_texts(["fine", "   "])
 
 
+def test_scoring_texts_builds_no_autograd_graph(trained: tuple) -> None:
+    # `trainwell predict LM lines.txt` and `POST /score` call score_texts directly: with autograd on, every
+    # window kept its graph (memory) and float() on the totals warned "Converting a tensor with
+    # requires_grad=True to a scalar" on the command line.
+    import warnings
+
+    _, out = trained
+    predictor = load_lm(out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = predictor.score_texts(stories(3, seed=5))
+    assert table.log_prob.notna().all()
+    assert torch.is_grad_enabled()  # the caller's autograd mode is left as it was
+
+
 def test_cli_predict_scores_each_line(trained: tuple, tmp_path: Path) -> None:
     import io
 
@@ -268,6 +283,34 @@ def test_cli_predict_scores_each_line(trained: tuple, tmp_path: Path) -> None:
     pd.DataFrame({"review": ["a b"]}).to_csv(frame, index=False)
     wrong = runner.invoke(app, ["predict", str(out), str(frame)])
     assert wrong.exit_code != 0 and "no 'text' column" in wrong.output
+
+
+def test_a_model_trained_on_a_table_column_is_scored_and_reported_from_that_column(tmp_path: Path) -> None:
+    # `fit reviews.csv --text review --task language_model`, then predict and report on a CSV of the same
+    # form: both insisted on a column named 'text' ("rename yours to it").
+    import pandas as pd
+
+    from trainwell.cli.app import app
+
+    table = tmp_path / "reviews.csv"
+    pd.DataFrame({"review": stories(60), "stars": 3}).to_csv(table, index=False)
+    out = tmp_path / "lm"
+    fit_language_model(table, text_col="review", out=out, epochs=1, lr=1e-2, progress=False, batch_size=4,
+                       bptt=8, min_freq=1, learner_kwargs=SIZES)  # fmt: skip
+    assert load_lm(out).recipe.text_col == "review"
+    runner = CliRunner()
+    predicted = runner.invoke(app, ["predict", str(out), str(table)])
+    assert predicted.exit_code == 0, predicted.output
+    assert predicted.output.startswith("row,tokens,") and len(predicted.output.splitlines()) == 61
+    report = runner.invoke(app, ["report", str(out), "--data", str(table)])
+    assert report.exit_code == 0, report.output
+    assert (out / "report.html").is_file()
+    other = tmp_path / "other.csv"
+    pd.DataFrame({"text": ["a b c"]}).to_csv(other, index=False)
+    wrong = runner.invoke(app, ["predict", str(out), str(other)])
+    assert wrong.exit_code == 2 and "has no 'review' column" in wrong.output
+    # A model trained on text files keeps reading a table's 'text' column.
+    assert LMRecipe.from_dict({**load_lm(out).recipe.to_dict(), "text_col": None}).text_col is None
 
 
 def test_evaluate_a_fine_tuned_language_model(trained: tuple, tmp_path: Path) -> None:

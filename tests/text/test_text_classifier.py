@@ -74,6 +74,26 @@ def test_predictor_rejects_bad_texts(tmp_path: Path) -> None:
         predictor.predict("one text")
 
 
+def test_predicting_a_csv_with_empty_texts_names_the_data_row(tmp_path: Path) -> None:
+    # A blank cell of the CSV reads as NaN, which was reported as "row[1] is float (nan), not a string".
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    data = text_data(sentiment_frame(60), "review", "sentiment")
+    model = text_classifier_learner(data, progress=False).export(tmp_path / "model")
+    new = tmp_path / "new.csv"
+    new.write_text('review\na fine film\n""\nboring\n"   "\n', encoding="utf-8")
+    predictor = trainwell.load(model)
+    with pytest.raises(
+        DataError, match=r"text column 'review' is empty in data row 2 of the input \(2 rows in all\)"
+    ):
+        predictor.predict(pd.read_csv(new))
+    result = CliRunner().invoke(app, ["predict", str(model), str(new)])
+    assert result.exit_code == 2
+    assert "is empty in data row 2 of the input" in result.output and "float" not in result.output
+
+
 def test_fit_texts_writes_a_model_directory(tmp_path: Path) -> None:
     path = write_csv(sentiment_frame(300), tmp_path / "reviews.csv")
     run = fit_texts(path, text_col="review", target="sentiment", out=tmp_path / "model", progress=False)

@@ -188,6 +188,22 @@ def test_transparent_pixels_become_white(tmp_path: Path) -> None:
     assert image_array(path, (8, 8), 3, "crop").min() == 255
 
 
+def test_sixteen_bit_grayscale_is_scaled_not_clipped(tmp_path: Path) -> None:
+    # Pillow's convert() clips a 16-bit PNG's values above 255 to white: a ramp over 0..65535 read as nearly
+    # all white, in training and at prediction alike.
+    ramp = np.linspace(0, 65535, 64).round().astype(np.uint16).reshape(8, 8)
+    path = tmp_path / "ramp16.png"
+    Image.fromarray(ramp).save(path)
+    assert Image.open(path).mode.startswith("I")  # read back as 16-bit, the case at hand
+    expected = np.round(ramp / 257.0).astype(np.uint8)
+    np.testing.assert_array_equal(image_array(path, (8, 8), 1, "crop")[0], expected)
+    colour = image_array(path, (8, 8), 3, "crop")
+    assert colour.shape == (3, 8, 8) and (colour == expected[None]).all()
+    # 32-bit integer images already within 0..255 keep their values.
+    small = np.arange(64, dtype=np.int32).reshape(8, 8)
+    np.testing.assert_array_equal(image_array(Image.fromarray(small), (8, 8), 1, "crop")[0], small)
+
+
 def test_decode_in_worker_processes_matches_one_process(
     image_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -112,6 +112,30 @@ def test_fine_tune_from_an_artifact_with_a_different_head(tmp_path: Path) -> Non
     assert len(learn.history) == 2
 
 
+def test_fine_tune_from_a_model_directory_keeps_its_architecture_at_another_size(tmp_path: Path) -> None:
+    # Pretrained on 40-pixel images (auto: xresnet18), fine-tuned on 24-pixel ones (auto alone would pick the
+    # small CNN): the directory's architecture is the one built. Before, the body's shapes failed to match
+    # and the error told the user to pass "the same --arch" they had never passed.
+    source = make_image_folder(tmp_path / "pre", per_class=6, size=40)
+    pre = vision_learner(image_data(source, augmentation="none"), progress=False)
+    assert pre.model_spec["config"]["arch"] == "xresnet18"
+    pre.export(tmp_path / "pretrained")
+    target = image_data(make_image_folder(tmp_path / "small", per_class=6, size=24, seed=3))
+    learn = vision_learner(target, pretrained=tmp_path / "pretrained", progress=False)
+    assert learn.model_spec["config"]["arch"] == "xresnet18"
+    assert learn.model_spec["config"]["arch_config"]["small_input"] is True  # from these images, not the old
+    body_key = next(k for k in learn.model.state_dict() if k.startswith("net.body") and k.endswith("weight"))
+    assert torch.equal(learn.model.state_dict()[body_key], pre.model.state_dict()[body_key])
+    with pytest.raises(ConfigError, match=r"is a xresnet18 model and --arch \(arch=\) asks for simple_cnn"):
+        vision_learner(target, arch="simple_cnn", pretrained=tmp_path / "pretrained", progress=False)
+    from trainwell.text import text_classifier_learner, text_data
+
+    texts = pd.DataFrame({"text": ["good film", "bad film"] * 10, "label": ["pos", "neg"] * 10})
+    text_classifier_learner(text_data(texts, "text", "label"), progress=False).export(tmp_path / "text")
+    with pytest.raises(ConfigError, match=r"holds a text model, not an image model"):
+        vision_learner(target, pretrained=tmp_path / "text", progress=False)
+
+
 def test_weights_from_a_safetensors_file_and_a_mismatched_body(tmp_path: Path, image_folder: Path) -> None:
     data = image_data(image_folder)
     first = vision_learner(data, progress=False)
@@ -151,6 +175,38 @@ def test_show_results_and_tta(split_folder: Path, tmp_path: Path) -> None:
     assert probabilities.shape == (20,) and targets.shape == (20,)
 
 
+def test_show_results_wraps_long_multi_label_titles(
+    image_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Several labels per image made "animal;blurry;cat / animal;blurry;cat;dog;ship" one line under a
+    # 160-pixel image: the titles ran into each other and none could be read.
+    from matplotlib.axes import Axes
+
+    from trainwell.vision.plots import TITLE_CHARS, _wrapped
+
+    rows = [
+        (str(path.relative_to(image_folder)), f"{path.parent.name};long_label_one;long_label_two")
+        for path in sorted(image_folder.rglob("*.png"))
+    ]
+    pd.DataFrame(rows, columns=["path", "tags"]).to_csv(image_folder / "tags.csv", index=False)
+    data = image_data(image_folder / "tags.csv", path_col="path", label_col="tags", label_delim=";")
+    learn = vision_learner(data, progress=False)
+    drawn: list[str] = []
+    set_title = Axes.set_title
+
+    def spy(self: Axes, label: str, *args: object, **kwargs: object) -> object:
+        drawn.append(label)
+        return set_title(self, label, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Axes, "set_title", spy)
+    out = learn.show_results(tmp_path / "results.png", n=6)  # type: ignore[attr-defined]
+    with Image.open(out) as image:
+        assert image.format == "PNG"
+    assert len(drawn) == 6 and all(title.count("\n") >= 2 for title in drawn)
+    assert all(len(line) <= TITLE_CHARS for title in drawn for line in title.splitlines())
+    assert _wrapped("cat / dog") == "cat / dog"  # short titles stay on one line
+
+
 @pytest.mark.slow
 def test_command_line_fit_and_predict_on_a_folder(split_folder: Path, tmp_path: Path) -> None:
     out = tmp_path / "model"
@@ -176,6 +232,32 @@ def test_command_line_fit_and_predict_on_a_folder(split_folder: Path, tmp_path: 
         [*command, "fit", str(split_folder), "--target", "y"], capture_output=True, text=True, timeout=60
     )
     assert wrong.returncode == 2 and "--target is for tables" in wrong.stderr
+
+
+def test_command_line_predict_skips_an_unreadable_file_of_a_folder_by_name(
+    image_folder: Path, tmp_path: Path
+) -> None:
+    # fit skips a corrupt file of the tree with a warning; predict on the same folder stopped outright.
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    model = _trained(image_folder, epochs=1).export(tmp_path / "model")
+    folder = image_folder / "vertical"
+    (folder / "broken.png").write_bytes(b"not an image")
+    runner = CliRunner()
+    result = runner.invoke(app, ["predict", str(model), str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "skipped 1 unreadable image file(s) of 31:" in result.output and "broken.png" in result.output
+    table = pd.read_csv(StringIO(result.output[result.output.index("path,") :]))
+    assert len(table) == 30 and not table.path.str.contains("broken").any()
+    named = runner.invoke(app, ["predict", str(model), str(folder / "broken.png"), str(image_folder)])
+    assert named.exit_code == 2 and "broken.png' could not be decoded as an image" in named.output
+    only_bad = tmp_path / "bad"
+    only_bad.mkdir()
+    (only_bad / "a.jpg").write_bytes(b"\xff\xd8 truncated")
+    none = runner.invoke(app, ["predict", str(model), str(only_bad)])
+    assert none.exit_code == 2 and "none of the 1 images could be decoded, e.g. " in none.output
 
 
 def test_progressive_resize_grows_the_training_images(image_folder: Path) -> None:
@@ -221,3 +303,23 @@ def test_a_compiled_model_trains_and_exports_the_original_weights(split_folder: 
     expected, _ = learn.get_preds()
     got = torch.tensor(predictor.predict(files)["probability_vertical"].to_numpy())
     assert torch.allclose(got, expected.reshape(-1), atol=1e-5)
+
+
+def test_fit_on_a_csv_of_image_paths_without_path_col_names_the_options(image_folder: Path) -> None:
+    # Without --path-col a CSV of image paths is a table, and the error asked for --target, which would
+    # train a table model on file names.
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    rows = [(str(p.relative_to(image_folder)), p.parent.name) for p in sorted(image_folder.rglob("*.png"))]
+    pd.DataFrame(rows, columns=["file", "kind"]).to_csv(image_folder / "list.csv", index=False)
+    result = CliRunner().invoke(
+        app, ["fit", str(image_folder / "list.csv"), "--out", str(image_folder / "m")]
+    )
+    assert result.exit_code == 2
+    assert (
+        "column 'file' lists image files: to train on the images pass --path-col file --label-col kind"
+        in (" ".join(result.output.split()))
+    )
+    assert not (image_folder / "m").exists()

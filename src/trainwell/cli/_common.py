@@ -224,10 +224,19 @@ def missing_target(data: Path, encoding: str) -> Any:
 
     hint = "name the column to predict, e.g. --target label"
     try:
-        columns = read_table(data, encoding=encoding).columns
+        frame = read_table(data, encoding=encoding)
     except UserError:  # an unreadable table says why when read for real
-        columns = None
-    if columns is not None:
+        frame = None
+    columns = frame.columns if frame is not None else None
+    images = _image_path_column(frame) if frame is not None else None
+    if columns is not None and images is not None:
+        others = [str(c) for c in columns if c != images]
+        hint = (
+            f"column '{images}' lists image files: to train on the images pass --path-col {images} --label-col "
+            f"{others[0] if others else 'LABEL'} (--label-delim for several labels per image); to train on the "
+            f"table itself, name the column to predict; columns are: {list_columns([str(c) for c in columns])}"
+        )
+    elif columns is not None:
         if headerless(columns):
             hint = (
                 f"its first row was read as the header (columns {list_columns([str(c) for c in columns])}), so it "
@@ -239,6 +248,19 @@ def missing_target(data: Path, encoding: str) -> Any:
     if data.name.lower().removesuffix(".gz").endswith(".txt"):
         hint += "; for sentences tagged word by word (CoNLL), pass --task tagging"
     return ConfigError(f"--target is required for the table '{data}': {hint}")
+
+
+def _image_path_column(frame: Any) -> str | None:
+    """The first column whose values are image file names (``.jpg``, ``.png``...), if any."""
+    from trainwell.vision.io import IMAGE_SUFFIXES
+
+    for name in frame.columns:
+        values = frame[name].dropna().head(50)
+        if len(values) and all(
+            isinstance(value, str) and value.lower().endswith(tuple(IMAGE_SUFFIXES)) for value in values
+        ):
+            return str(name)
+    return None
 
 
 def refuse_encoding(encoding: str, what: str, *, text: bool = True) -> None:

@@ -529,8 +529,14 @@ def _is_image_source(data: Path, path_col: str | None) -> bool:
         from trainwell.vision.io import looks_like_image_folder
 
         if not looks_like_image_folder(data):
+            texts = any(data.rglob("*.txt"))
             raise DataError(
                 f"'{data}' is a folder without images; pass a table file, or a folder of <label>/*.jpg images"
+                + (
+                    "; it holds .txt files: for a language model on them pass --task language_model"
+                    if texts
+                    else ""
+                )
             )
         return True
     return False

@@ -95,11 +95,7 @@ def predict(
         if application == "text":
             predictions = _predict_texts(predictor, data, encoding, encoding_errors, kept)
         elif application == "vision":
-            from trainwell.vision.predictor import expand_image_paths
-
-            paths = expand_image_paths(data)
-            predictions = predictor.predict(paths, tta=tta)
-            predictions.insert(0, "path", [str(p) for p in paths])
+            predictions = _predict_images(predictor, data, tta)
         else:
             if len(data) != 1:
                 raise ConfigError(f"a table model predicts one table at a time; got {len(data)} inputs")
@@ -151,6 +147,48 @@ def _read_table_or_ratings(predictor: Any, source: Path, encoding: str) -> Any:
     return read_ratings(source, encoding=encoding, names=(recipe.user_col, recipe.item_col))
 
 
+def _predict_images(predictor: Any, data: list[Path], tta: bool) -> Any:
+    """Predictions for image files and folders, with their paths. An unreadable file found inside a folder is
+    skipped with a warning naming it, as ``fit`` skips it; a file named on the command line stops with its name."""
+    import warnings
+
+    from trainwell.core.errors import DataError
+    from trainwell.vision.predictor import expand_image_paths
+
+    paths = expand_image_paths(data)
+    named = {Path(item) for item in data if Path(item).is_file()}
+    try:
+        predictions = predictor.predict(paths, tta=tta)
+    except DataError:
+        if all(path in named for path in paths):
+            raise
+        kept, skipped = [], []
+        for path in paths:  # only after a failure: the usual run decodes each image once
+            try:
+                predictor.pixels([path])
+            except DataError as error:
+                if path in named:
+                    raise
+                skipped.append(f"{path} ({type(error.__cause__ or error).__name__})")
+            else:
+                kept.append(path)
+        if not kept:
+            raise DataError(
+                f"none of the {len(paths)} images could be decoded, e.g. {skipped[0]}; send JPEG or PNG files"
+            ) from None
+        if skipped:
+            more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+            warnings.warn(
+                f"skipped {len(skipped)} unreadable image file(s) of {len(paths)}: {', '.join(skipped[:5])}{more}",
+                UserWarning,
+                stacklevel=2,
+            )
+        paths = kept
+        predictions = predictor.predict(paths, tta=tta)
+    predictions.insert(0, "path", [str(p) for p in paths])
+    return predictions
+
+
 def _score_texts(predictor: Any, data: list[Path], encoding: str, errors: str) -> Any:
     """A language model's score of each text: numbered lines of a text file or standard input, or the rows of
     a table's ``text`` column."""
@@ -170,14 +208,15 @@ def _score_texts(predictor: Any, data: list[Path], encoding: str, errors: str) -
         from trainwell.data.io import list_columns, read_table
 
         rows = read_table(source, encoding=encoding)
-        if "text" not in rows.columns:
+        name = getattr(predictor.recipe, "text_col", None) or "text"  # the column trained on (--text)
+        if name not in rows.columns:
             raise DataError(
-                f"{source} has no 'text' column for the language model to score; columns are: "
-                f"{list_columns(list(rows.columns))}. Rename the text column to 'text'"
+                f"{source} has no '{name}' column for the language model to score; columns are: "
+                f"{list_columns(list(rows.columns))}. Rename the text column to '{name}'"
             )
         column = "row"  # the data row, 1-based
-        kept = rows["text"].notna() & rows["text"].astype(str).str.strip().astype(bool)
-        numbers, texts = [int(i) + 1 for i in rows.index[kept]], rows["text"][kept].astype(str).tolist()
+        kept = rows[name].notna() & rows[name].astype(str).str.strip().astype(bool)
+        numbers, texts = [int(i) + 1 for i in rows.index[kept]], rows[name][kept].astype(str).tolist()
     else:
         from trainwell.cli._common import numbered_lines
         from trainwell.data.io import read_text_file

@@ -196,9 +196,11 @@ class Task:
         keys = [_key(v) for v in _as_list(values)]
         unknown = sorted({k for k in keys if k not in index})
         if unknown:
+            shown = ", ".join(map(str, self.classes[:20]))
+            more = f" ... ({len(self.classes)} in all)" if len(self.classes) > 20 else ""
             raise DataError(
                 f"target values {unknown[:5]} were not seen when the task was set up; known classes: "
-                f"{', '.join(map(str, self.classes))}"
+                f"{shown}{more}{_delimiter_hint(self.classes, unknown)}"
             )
         codes = torch.tensor([index[k] for k in keys], dtype=torch.long)
         return codes.float() if self.kind == "binary" else codes
@@ -260,6 +262,19 @@ def _extra_from_dict(data: dict[str, Any]) -> dict[str, Any]:
         if key in data:
             extra[key] = str(data[key])
     return extra
+
+
+def _delimiter_hint(classes: Sequence[Any], unknown: Sequence[Any]) -> str:
+    """Advice when single-label classes look like several labels joined in one cell (``"joy;love"``)."""
+    values = [str(value) for value in [*classes, *unknown]]
+    for mark in (";", "|", ","):
+        joined = [value for value in values if mark in value]
+        if len(joined) >= 2 and len(joined) * 4 >= len(values):
+            return (
+                f"; several labels in one cell ({joined[0]!r})? pass --label-delim '{mark}' (Python: "
+                f"label_delim='{mark}') to train a multi-label model"
+            )
+    return ""
 
 
 def infer_task(
@@ -424,6 +439,45 @@ def _split_labels(values: pd.Series, delim: str | None) -> list[list[Any]]:
         else:
             rows.append([_jsonable(value)])
     return rows
+
+
+def unknown_labels(task: Task, values: Any) -> dict[str, int]:
+    """Labels of multi-label ``values`` (lists, or text split by the task's ``label_delim``) that are not among
+    the task's classes, with the number of rows holding each: :meth:`Task.encode` leaves them out."""
+    import pandas as pd
+
+    if task.kind != "multilabel" or isinstance(values, pd.DataFrame):
+        return {}
+    known = {_key(c) for c in task.classes}
+    counts: dict[str, int] = {}
+    for labels in _as_list(values):
+        if isinstance(labels, str):
+            labels = (
+                [part.strip() for part in labels.split(task.label_delim)] if task.label_delim else [labels]
+            )
+        if not isinstance(labels, list | tuple | set):
+            continue
+        for label in {str(label) for label in labels if str(label) and _key(label) not in known}:
+            counts[label] = counts.get(label, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def warn_unknown_labels(task: Task, values: Any, where: str) -> None:
+    """Warn that labels of held-out rows the training rows lack are left out: nothing else says so."""
+    unknown = unknown_labels(task, values)
+    if unknown:
+        import warnings
+
+        shown = ", ".join(
+            f"{label} ({n} row{'' if n == 1 else 's'})" for label, n in list(unknown.items())[:5]
+        )
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        warnings.warn(
+            f"{where}: label(s) the training rows lack are left out, as the model cannot learn them: "
+            f"{shown}{more}",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def _multilabel_matrix(values: Any, classes: Sequence[Any], delim: str | None = None) -> np.ndarray:

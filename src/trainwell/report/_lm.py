@@ -40,7 +40,9 @@ def lm_report_sections(
     from trainwell.text.lm_eval import encode_held_out, score_model
     from trainwell.text.lm_stream import SKETCH_COLUMN, read_corpus
 
-    text_col = SKETCH_COLUMN if data.suffix.lower() in (".csv", ".tsv") else None
+    table = data.suffix.lower() in (".csv", ".tsv")
+    # The column the model was trained on (--text), else 'text'.
+    text_col = (predictor.recipe.text_col or SKETCH_COLUMN) if table else None
     try:
         texts = read_corpus(
             data, text_col=text_col, encoding=encoding, whole_files=predictor.recipe.documents

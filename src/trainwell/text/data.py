@@ -28,7 +28,7 @@ import torch
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.bundle import DataBundle, mask_split, random_split
 from trainwell.data.fingerprint import RowSketch
-from trainwell.data.task import Task, infer_task
+from trainwell.data.task import Task, infer_task, warn_unknown_labels
 from trainwell.text.recipe import BATCH_FORMATS, TextRecipe, bag_batch, lengths_of, padded_batch
 from trainwell.text.subword import SubwordTokenizer
 from trainwell.text.tokenize import WordTokenizer, validate_texts
@@ -396,7 +396,7 @@ def text_data(
         _column(frame, name, "--target", what)
     if valid_col is not None:
         _column(frame, valid_col, "--valid-col", what)
-    frame = _checked_texts(frame, text_col, what, drop_empty)
+    frame = _checked_texts(frame, text_col, what, drop_empty, from_file=isinstance(source, str | Path))
     train_rows, valid_rows = _split_rows(frame, valid_pct, valid_col, splits, seed)
     label_frame = frame[targets[0]] if len(targets) == 1 else frame[targets]
     if label_delim is None and len(targets) == 1 and task != "multilabel":
@@ -437,7 +437,9 @@ def text_data(
         _column(test_frame, text_col, "--text", "the test data")
         for name in targets:
             _column(test_frame, name, "--target", "the test data")
-        test_frame = _checked_texts(test_frame, text_col, "the test data", drop_empty)
+        test_frame = _checked_texts(
+            test_frame, text_col, "the test data", drop_empty, from_file=isinstance(test, str | Path)
+        )
         split_texts["test"] = test_frame[text_col].tolist()
         split_labels["test"] = test_frame[targets[0]] if len(targets) == 1 else test_frame[targets]
     loaders: dict[str, TextLoader] = {}
@@ -532,23 +534,52 @@ def default_buckets(n_tokens: int) -> int:
 
 
 # ------------------------------------------------------------------------------------------ checks
-def _checked_texts(frame: pd.DataFrame, text_col: str, what: str, drop_empty: bool) -> pd.DataFrame:
-    """Rows with a real text: non-strings and (unless ``drop_empty``) blank texts raise, naming the row."""
+def _checked_texts(
+    frame: pd.DataFrame, text_col: str, what: str, drop_empty: bool, *, from_file: bool = True
+) -> pd.DataFrame:
+    """Rows with a real text: non-strings and (unless ``drop_empty``) blank texts raise, naming the row.
+
+    A row is named as a file's data row (from 1, below the header), or a DataFrame's index label; a missing
+    cell and one of nothing but white space count alike. Dropped rows are counted in a warning.
+    """
     column = frame[text_col]
-    missing = column.isna().to_numpy()
-    if missing.any() and not drop_empty:
-        row = int(np.flatnonzero(missing)[0])
-        raise DataError(
-            f"text column '{text_col}' in {what} is missing in row {row} ({int(missing.sum())} rows in all); "
-            "fill or drop those rows, or pass drop_empty=True (--drop-empty)"
+
+    def row_name(position: int) -> str:
+        return f"data row {position + 1}" if from_file else f"the row at index {frame.index[position]!r}"
+
+    blank = column.map(lambda value: isinstance(value, str) and not value.strip()).to_numpy(dtype=bool)
+    empty = column.isna().to_numpy() | blank
+    if empty.any():
+        rows = np.flatnonzero(empty)
+        if not drop_empty:
+            raise DataError(
+                f"text column '{text_col}' in {what} is empty in {row_name(int(rows[0]))} ({len(rows)} "
+                f"row{'' if len(rows) == 1 else 's'} in all); fill or drop those rows, or pass --drop-empty "
+                "(Python: drop_empty=True)"
+            )
+        if len(rows) == len(frame):
+            raise DataError(
+                f"text column '{text_col}' in {what} is empty in every row; there is nothing to read"
+            )
+        import warnings
+
+        warnings.warn(
+            f"dropped {len(rows)} of {len(frame)} rows of {what} whose text column '{text_col}' is empty (the first: "
+            f"{row_name(int(rows[0]))})",
+            UserWarning,
+            stacklevel=3,
         )
-    values = column[~missing]
-    _kept, positions = validate_texts(
-        values.tolist(), name=f"text column '{text_col}' row", drop_empty=drop_empty
-    )
-    keep = values.index[positions]
-    if len(keep) < len(frame):
-        frame = frame.loc[keep].reset_index(drop=True)
+    strings = column.map(lambda value: isinstance(value, str)).to_numpy(dtype=bool)
+    other = np.flatnonzero(~empty & ~strings)
+    if len(other):
+        value = column.iloc[int(other[0])]
+        raise DataError(
+            f"text column '{text_col}' in {what} holds {str(value)[:40]} ({type(value).__name__}), not text, in "
+            f"{row_name(int(other[0]))}; convert the column to text first"
+        )
+    if empty.any():
+        frame = frame.loc[~empty].reset_index(drop=True)
+    validate_texts(frame[text_col].tolist(), name=f"text column '{text_col}' row")
     return frame
 
 
@@ -597,6 +628,8 @@ def _task(labels: Any, kind: str | None, label_delim: str | None, name: str) -> 
 
 
 def _encode(task: Task, labels: Any, split: str) -> torch.Tensor:
+    if split not in ("train", "training"):
+        warn_unknown_labels(task, labels, f"{split} texts")
     try:
         return task.encode(labels)
     except DataError as error:

@@ -290,6 +290,7 @@ class LMPredictor(Generates):
         each text (:meth:`score_texts`)."""
         return self.score_texts(texts)
 
+    @torch.no_grad()
     def score_texts(self, texts: Sequence[str], *, max_tokens: int = SCORE_TOKENS) -> pd.DataFrame:
         """Each text scored on its own, from a fresh hidden state: how likely the model finds it.
 

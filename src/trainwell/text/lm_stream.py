@@ -110,6 +110,8 @@ class LMRecipe:
         documents: The training texts held line breaks (a folder of ``.txt`` files, each one text): a ``.txt``
             file of held-out text is then read whole, as one such text, not one text per line (which would start
             a text at every line, something the model never saw). ``False`` in recipes written before it.
+        text_col: The table column the training texts came from (``--text``), read again by ``predict`` and
+            ``report`` from a table of held-out text; ``None`` for other sources (they read ``text``).
     """
 
     def __init__(
@@ -119,12 +121,14 @@ class LMRecipe:
         vocab: Vocab,
         cache: CacheSettings | None = None,
         documents: bool = False,
+        text_col: str | None = None,
     ) -> None:
         self.tokenizer_name = tokenizer_name
         self.tokenizer = tokenizer
         self.vocab = vocab
         self.cache = cache
         self.documents = documents
+        self.text_col = text_col
 
     def encode(self, text: str) -> list[int]:
         """Ids of one text, exactly as the training corpus was encoded."""
@@ -160,6 +164,8 @@ class LMRecipe:
             data["cache"] = self.cache.to_dict()
         if self.documents:  # written only when true, so older trainwells read the recipe as before
             data["documents"] = True
+        if self.text_col is not None:  # likewise: only for a model trained on a table
+            data["text_col"] = self.text_col
         return data
 
     @classmethod
@@ -182,7 +188,15 @@ class LMRecipe:
         else:
             raise ArtifactError(f"unknown tokenizer {name!r} in the language-model recipe")
         cache = CacheSettings.from_dict(data["cache"]) if data.get("cache") is not None else None
-        return cls(name, tokenizer, vocab, cache, documents=bool(data.get("documents", False)))
+        text_col = data.get("text_col")
+        return cls(
+            name,
+            tokenizer,
+            vocab,
+            cache,
+            documents=bool(data.get("documents", False)),
+            text_col=text_col if isinstance(text_col, str) else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -402,7 +416,7 @@ def read_corpus(
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if path.is_dir():
-            return list(read_text_files(path, errors=errors, encoding=encoding).values())
+            return _folder_texts(path, errors, encoding)
         if not path.is_file():
             raise DataError(
                 f"text source {path} does not exist; pass a folder of .txt files, a file or texts"
@@ -422,6 +436,28 @@ def read_corpus(
         raise DataError("text source is bytes; decode it to str first or pass a file path")
     texts, _ = validate_texts(source, name="texts", drop_empty=True)
     return texts
+
+
+def _folder_texts(folder: Path, errors: Literal["strict", "replace"], encoding: str) -> list[str]:
+    """The texts of a folder's ``.txt`` files, one each; empty files (nothing but white space) are left out
+    with a warning that names them, as blank lines are in a text file, and a folder of only those stops."""
+    files = read_text_files(folder, errors=errors, encoding=encoding)
+    empty = [path for path, text in files.items() if not text.strip()]
+    if len(empty) == len(files):
+        raise DataError(
+            f"text folder {folder}: its {len(files)} .txt file(s) are all empty; pass a folder holding some text"
+        )
+    if empty:
+        import warnings
+
+        shown = ", ".join(str(path.relative_to(folder)) for path in empty[:5])
+        more = f" and {len(empty) - 5} more" if len(empty) > 5 else ""
+        warnings.warn(
+            f"skipped {len(empty)} empty .txt file(s) of {len(files)} in {folder}: {shown}{more}",
+            UserWarning,
+            stacklevel=3,
+        )
+    return [text for text in files.values() if text.strip()]
 
 
 def _read_table_texts(path: Path, text_col: str | None, encoding: str) -> list[str]:
@@ -531,6 +567,8 @@ def lm_data(
         recipe = _fit_recipe(train_texts, tokenizer, min_freq, max_vocab, subword_vocab_size)
         train_ids = recipe.encode_many(train_texts)
     recipe.documents = documents
+    table = isinstance(source, str | os.PathLike) and Path(source).suffix.lower() in (".csv", ".tsv")
+    recipe.text_col = text_col if table else None
     valid_ids = recipe.encode_many(valid_texts) if valid_texts else None
     if valid_ids is None and valid_pct and valid is None:  # one text: hold out the tail of the stream
         cut = len(train_ids) - max(2 * batch_size + 1, round(len(train_ids) * valid_pct))

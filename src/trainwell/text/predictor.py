@@ -47,6 +47,16 @@ class TextPredictor(Predictor):
                 raise DataError(f"text column '{column}' not found in the input table; columns are: {shown}")
             inputs, name = inputs[column], f"text column '{column}' row"
         if isinstance(inputs, pd.Series):
+            # A blank cell reads as NaN: said as an empty text of a data row (from 1), not as "a float".
+            empty = inputs.isna() | inputs.map(lambda value: isinstance(value, str) and not value.strip())
+            if empty.any():
+                rows = np.flatnonzero(empty.to_numpy(dtype=bool))
+                where = f"text column '{inputs.name}'" if inputs.name is not None else "the texts"
+                raise DataError(
+                    f"{where} is empty in data row {rows[0] + 1} of the input ({len(rows)} "
+                    f"row{'' if len(rows) == 1 else 's'} in all); a text model has nothing to read there: fill "
+                    "or drop those rows"
+                )
             inputs = inputs.tolist()
         texts, _ = validate_texts(inputs, name=name)
         return texts

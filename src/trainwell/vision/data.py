@@ -21,7 +21,7 @@ import torch
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.bundle import DataBundle, random_split
 from trainwell.data.loader import TensorLoader
-from trainwell.data.task import Task, infer_task
+from trainwell.data.task import Task, infer_task, warn_unknown_labels
 from trainwell.vision.augment import Augmentation
 from trainwell.vision.io import (
     LabelledFiles,
@@ -362,6 +362,8 @@ def _task(
 
 
 def _encode(task: Task, labels: list[Any], split: str) -> torch.Tensor:
+    if split not in ("train", "training"):
+        warn_unknown_labels(task, labels, f"{split} images")
     try:
         return task.encode(labels)
     except DataError as error:

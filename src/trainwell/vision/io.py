@@ -203,6 +203,8 @@ def open_image(source: Path | bytes | Image.Image, mode: str) -> Image.Image:
         image = Image.open(handle)
         image.load()
     image = ImageOps.exif_transpose(image) or image
+    if image.mode.startswith("I"):
+        image = _to_eight_bits(image)
     if image.mode != mode:
         if image.mode in ("RGBA", "LA", "P") and mode == "RGB":
             # Transparent areas become white, as a viewer shows them, rather than black.
@@ -211,6 +213,21 @@ def open_image(source: Path | bytes | Image.Image, mode: str) -> Image.Image:
             image = background
         image = image.convert(mode)
     return image
+
+
+def _to_eight_bits(image: Image.Image) -> Image.Image:
+    """A 16-bit (or 32-bit integer) grayscale image as 8-bit ``L``, its range scaled down rather than clipped.
+
+    Pillow's own conversion clips every value above 255 to white, so a 16-bit PNG (scans, microscopy, depth
+    maps; Pillow reads them as ``I;16`` or ``I``) would arrive almost blank. 16-bit images are scaled by
+    1/257 (65535 -> 255); integer images whose values fit in 8 bits are kept as they are.
+    """
+    from PIL import Image
+
+    array = np.asarray(image)
+    if image.mode.startswith("I;16") or (array.size and int(array.max()) > 255):
+        array = np.clip(array.astype(np.float64) / 257.0, 0, 255).round()
+    return Image.fromarray(np.clip(array, 0, 255).astype(np.uint8))
 
 
 def fit_size(image: Image.Image, size: tuple[int, int], method: str) -> Image.Image:

@@ -94,6 +94,10 @@ def vision_learner(
         raise ConfigError(f"vision_learner needs data from image_data, got a {data.application!r} bundle")
     recipe: Any = data.recipe
     from_hub = isinstance(pretrained, str) and pretrained == "hub"
+    carried = _pretrained_arch_config(pretrained, arch)
+    if carried:
+        arch = carried.pop("arch")
+        arch_config = {**carried, **(arch_config or {})}
     if arch.startswith(("timm:", "torchvision:")):
         from trainwell.vision.external import external_spec
 
@@ -169,6 +173,44 @@ def _init_from_data(model: torch.nn.Module, data: DataBundle, seed: int) -> None
     chosen = torch.randperm(len(images), generator=generator)[:n_images]
     with torch.no_grad():
         init(model.normalise(images[chosen]))  # type: ignore[operator]
+
+
+#: Settings of a network that follow from the data, not from the weights: never carried over from a model.
+_DATA_SETTINGS = ("n_out", "in_channels", "small_input", "pretrained")
+
+
+def _pretrained_arch_config(pretrained: object, arch: str) -> dict[str, Any]:
+    """The architecture of a trainwell image model directory given as ``pretrained``, to build the same one.
+
+    ``arch="auto"`` chooses from the image size, which need not be the size the weights were trained at: a
+    model trained on 48-pixel images (an xresnet18) then fine-tuned at 32 pixels (auto: the small CNN) failed
+    on a body tensor's shape. With ``"auto"`` the directory's own architecture and its shape settings are used
+    (``"arch"`` in the result); another explicit ``arch`` is refused here, naming both. Anything else (weights
+    files, mappings, timm/torchvision models) returns ``{}`` and is checked as the weights load.
+    """
+    if not isinstance(pretrained, str | Path) or pretrained == "hub" or not Path(pretrained).is_dir():
+        return {}
+    from trainwell.core.artifact import read_metadata
+
+    metadata = read_metadata(pretrained)
+    application = metadata.get("application")
+    if application != "vision":
+        raise ConfigError(
+            f"--pretrained '{pretrained}' holds a {application} model, not an image model; start from an image "
+            "model directory or a weights file (.safetensors)"
+        )
+    spec = metadata.get("architecture") or {}
+    config = spec.get("config") or {}
+    stored = config.get("arch")
+    if spec.get("name") != "image_classifier" or stored not in _vision_archs():
+        return {}  # a timm/torchvision network: its weights are checked as they load
+    if arch not in ("auto", stored):
+        raise ConfigError(
+            f"--pretrained '{pretrained}' is a {stored} model and --arch (arch=) asks for {arch}: its weights fit "
+            f"only its own architecture; leave --arch out (or pass --arch {stored}) to fine-tune it"
+        )
+    settings = {k: v for k, v in (config.get("arch_config") or {}).items() if k not in _DATA_SETTINGS}
+    return {"arch": stored, **settings}
 
 
 def _resolve_arch(arch: str, size: tuple[int, int]) -> str:

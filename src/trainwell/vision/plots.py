@@ -13,6 +13,31 @@ if TYPE_CHECKING:
     from trainwell.vision.learner import VisionLearner
 
 
+#: Characters of a title line under one image (at 8 points it is about the image's width).
+TITLE_CHARS = 20
+
+
+def _wrapped(text: str, width: int = TITLE_CHARS) -> str:
+    """``text`` in lines of at most ``width`` characters, broken after a space or a label separator (``;``),
+    so that long titles (several labels of a multi-label image) do not run into their neighbours; a
+    ``true / predicted`` title too long for one line puts each side on lines of its own."""
+    import re
+
+    if len(text) > width and " / " in text:
+        truth, _, guess = text.partition(" / ")
+        return f"{_wrapped(truth + ' /', width)}\n{_wrapped(guess, width)}"
+    lines: list[str] = []
+    line = ""
+    for piece in re.split(r"(?<=[ ;])", text):
+        if line and len(line) + len(piece.rstrip()) > width:
+            lines.append(line.rstrip())
+            line = ""
+        line += piece
+    if line.strip():
+        lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
 def _grid(images: torch.Tensor, titles: list[str], colours: list[str], path: Path, title: str) -> Path:
     """``images`` float (N, C, H, W) in 0..1."""
     import matplotlib
@@ -25,7 +50,11 @@ def _grid(images: torch.Tensor, titles: list[str], colours: list[str], path: Pat
     n = len(images)
     cols = min(8, max(1, math.ceil(math.sqrt(n))))
     rows = math.ceil(n / cols)
-    figure, axes = plt.subplots(rows, cols, figsize=(cols * 1.6, rows * 1.8 + 0.4), squeeze=False)
+    titles = [_wrapped(text) for text in titles]
+    title_lines = max((text.count("\n") + 1 for text in titles), default=1)
+    figure, axes = plt.subplots(
+        rows, cols, figsize=(cols * 1.6, rows * (1.6 + 0.15 * title_lines) + 0.4), squeeze=False
+    )
     for index, axis in enumerate(axes.flat):
         axis.axis("off")
         if index >= n:
