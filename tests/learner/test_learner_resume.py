@@ -288,3 +288,22 @@ def test_a_checkpoint_of_another_phase_is_refused(tmp_path: Path) -> None:
     message = r"written in the unfrozen phase of a fit schedule and this is a plain fit \(no phase\)"
     with pytest.raises(ConfigError, match=message):
         two_group_learner(tmp_path).fit_one_cycle(1, resume_from=tmp_path / "checkpoint.pt")
+
+
+def test_a_time_budget_resumed_in_the_unfrozen_phase_counts_the_frozen_one(tmp_path: Path) -> None:
+    from trainwell.callbacks import TimeBudget
+
+    interrupted = two_group_learner(tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        interrupted.fine_tune(
+            2,
+            1e-2,
+            freeze_epochs=2,
+            callbacks=[TimeBudget("1h"), Checkpoint(every_n_batches=1), CrashInFit(1, 1, 2)],
+        )
+    budget = TimeBudget("1h")
+    two_group_learner(tmp_path).fine_tune(
+        2, 1e-2, freeze_epochs=2, callbacks=[budget], resume_from=tmp_path / "checkpoint.pt"
+    )
+    assert [fit["trained_batches"] for fit in budget.fits] == [10, 10]  # the frozen phase's, then this one's
+    assert budget.summary().startswith("the 1h budget was not reached: all 20 batches in ")
