@@ -19,6 +19,12 @@ import torch
 SHARED_DATA = Path(
     os.environ.get("TRAINWELL_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data"
 )
+# A relative PYTHONPATH (``PYTHONPATH=src pytest``) means another folder to the commands the tests run in a
+# temporary folder: they would silently test whichever trainwell is installed. Made absolute for all of them.
+if os.environ.get("PYTHONPATH"):
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        os.path.abspath(part) for part in os.environ["PYTHONPATH"].split(os.pathsep) if part
+    )
 SUBPROCESS_ENV = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"}
 
 

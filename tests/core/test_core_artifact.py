@@ -18,6 +18,7 @@ from torch import nn
 import trainwell
 from trainwell.core import _migrations
 from trainwell.core.artifact import (
+    FIT_CHECKPOINT_FILE,
     FORMAT_VERSION,
     METADATA_FILE,
     WEIGHTS_FILE,
@@ -527,3 +528,33 @@ def test_a_save_that_replaces_nothing_of_the_users_says_nothing(tmp_path: Path) 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         save_artifact(tmp_path / "model", {"w": torch.zeros(1)}, {})
+
+
+@pytest.mark.parametrize("old_model", [False, True])
+def test_the_save_of_a_fits_model_removes_the_fits_checkpoint(tmp_path: Path, old_model: bool) -> None:
+    """``trainwell fit --out DIR`` keeps its checkpoint in DIR (alone, or beside the model DIR held before);
+    the model's save takes DIR (a folder of only a checkpoint is no one else's) and drops it silently, with
+    the temporary file a write killed midway left."""
+    import warnings
+
+    model = tmp_path / "model"
+    if old_model:
+        save_artifact(model, {"w": torch.ones(1)}, {})
+    model.mkdir(exist_ok=True)
+    (model / FIT_CHECKPOINT_FILE).write_bytes(b"checkpoint")
+    (model / f".{FIT_CHECKPOINT_FILE}.k3j2h1").write_bytes(b"half a checkpoint")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        save_artifact(model, {"w": torch.zeros(1)}, {})
+    assert sorted(path.name for path in model.iterdir()) == sorted([METADATA_FILE, WEIGHTS_FILE])
+    assert leftovers(tmp_path) == []
+
+
+def test_a_folder_with_a_checkpoint_and_other_files_is_not_taken(tmp_path: Path) -> None:
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / FIT_CHECKPOINT_FILE).write_bytes(b"checkpoint")
+    (model / "notes.txt").write_text("mine")
+    with pytest.raises(ArtifactError, match="exists and is not a trainwell model directory"):
+        save_artifact(model, {"w": torch.zeros(1)}, {})
+    assert sorted(path.name for path in model.iterdir()) == [FIT_CHECKPOINT_FILE, "notes.txt"]

@@ -18,7 +18,7 @@ from trainwell.callbacks import Checkpoint
 from trainwell.core.errors import ArtifactError, ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.data import tensor_data
-from trainwell.learner import Callback, Learner
+from trainwell.learner import Callback, Learner, read_checkpoint
 
 # One training run, in a fresh process. argv: folder, mode (full | kill | resume), every_n_batches,
 # kill_epoch, kill_batch. 160 training rows in batches of 16: 10 batches an epoch, 30 in the fit.
@@ -31,7 +31,7 @@ from safetensors.torch import save_file
 from trainwell.callbacks import Checkpoint
 from trainwell.core.seeding import seed_everything
 from trainwell.data import tensor_data
-from trainwell.learner import Callback, Learner
+from trainwell.learner import Callback, Learner, read_checkpoint
 
 torch.set_num_threads(1)
 folder, mode, every, kill_epoch, kill_batch = Path(sys.argv[1]), sys.argv[2], *map(int, sys.argv[3:6])
@@ -207,3 +207,103 @@ def test_resuming_with_another_model_or_optimizer_is_a_config_error(tmp_path: Pa
     other_opt.opt_name = "sgd"
     with pytest.raises(ConfigError, match="written by a fit with the AdamW optimizer and this one uses SGD"):
         other_opt.fit_one_cycle(2, resume_from=checkpoint)
+
+
+class BodyAndHead(nn.Module):
+    """Two layer groups, with batch norm and dropout: what fine_tune freezes and unfreezes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(8, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(x))
+
+    def layer_groups(self) -> list[nn.Module]:
+        return [self.body, self.head]
+
+
+def two_group_learner(folder: Path) -> Learner:
+    seed_everything(0)
+    x = torch.randn(96, 4)
+    y = (x @ torch.tensor([1.0, -1.0, 2.0, 0.5])).numpy()
+    data = tensor_data(x, y, valid_pct=0.25, batch_size=16, seed=5)  # 72 training rows: 5 batches an epoch
+    return Learner(BodyAndHead(), data, progress=False, device="cpu", path=folder)
+
+
+class CrashInFit(Callback):
+    """Stands for a crash at a training batch of the ``fit``-th fit this callback sees (counted from 0)."""
+
+    order = 100
+
+    def __init__(self, fit: int, epoch: int, batch: int) -> None:
+        self.fit, self.epoch, self.batch, self.fits_seen = fit, epoch, batch, -1
+
+    def before_fit(self, learn: Learner) -> None:
+        self.fits_seen += 1
+
+    def after_batch(self, learn: Learner) -> None:
+        at = (self.fits_seen, learn.epoch, learn.batch_index)
+        if learn.training and at == (self.fit, self.epoch, self.batch):
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize(("fit", "phase"), [(0, "frozen"), (1, "unfrozen")])
+def test_fine_tune_resumes_in_the_phase_its_checkpoint_was_written_in(
+    tmp_path: Path, fit: int, phase: str
+) -> None:
+    reference = two_group_learner(tmp_path / "full")
+    reference.fine_tune(2, 1e-2, freeze_epochs=2)
+
+    interrupted = two_group_learner(tmp_path / "run")
+    with pytest.raises(KeyboardInterrupt):
+        interrupted.fine_tune(
+            2, 1e-2, freeze_epochs=2, callbacks=[Checkpoint(every_n_batches=1), CrashInFit(fit, 1, 2)]
+        )
+    path = tmp_path / "run" / "checkpoint.pt"
+    info = read_checkpoint(path)
+    assert (info.phase, info.epoch, info.next_batch) == (phase, 1, 3)
+
+    resumed = two_group_learner(tmp_path / "run")
+    resumed.fine_tune(2, 1e-2, freeze_epochs=2, resume_from=path)
+    for key, value in reference.model.state_dict().items():
+        assert torch.equal(resumed.model.state_dict()[key], value), key
+    assert without_time(resumed.history) == without_time(reference.history)
+    assert resumed.recorder.losses == reference.recorder.losses and len(resumed.history) == 4
+    assert all(param.requires_grad for param in resumed.model.parameters())  # unfrozen at the end
+
+
+def test_a_checkpoint_of_another_phase_is_refused(tmp_path: Path) -> None:
+    plain = two_group_learner(tmp_path)
+    plain.fit_one_cycle(2, 1e-2, callbacks=[Checkpoint()])
+    with pytest.raises(
+        ConfigError, match=r"written in a plain fit \(no phase\), which fine_tune does not run "
+    ):
+        two_group_learner(tmp_path).fine_tune(2, resume_from=tmp_path / "checkpoint.pt")
+
+    tuned = two_group_learner(tmp_path)
+    tuned.fine_tune(1, 1e-2, freeze_epochs=2, callbacks=[Checkpoint(every_n_batches=3, every_epoch=False)])
+    assert read_checkpoint(tmp_path / "checkpoint.pt").phase == "unfrozen"
+    message = r"written in the unfrozen phase of a fit schedule and this is a plain fit \(no phase\)"
+    with pytest.raises(ConfigError, match=message):
+        two_group_learner(tmp_path).fit_one_cycle(1, resume_from=tmp_path / "checkpoint.pt")
+
+
+def test_a_time_budget_resumed_in_the_unfrozen_phase_counts_the_frozen_one(tmp_path: Path) -> None:
+    from trainwell.callbacks import TimeBudget
+
+    interrupted = two_group_learner(tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        interrupted.fine_tune(
+            2,
+            1e-2,
+            freeze_epochs=2,
+            callbacks=[TimeBudget("1h"), Checkpoint(every_n_batches=1), CrashInFit(1, 1, 2)],
+        )
+    budget = TimeBudget("1h")
+    two_group_learner(tmp_path).fine_tune(
+        2, 1e-2, freeze_epochs=2, callbacks=[budget], resume_from=tmp_path / "checkpoint.pt"
+    )
+    assert [fit["trained_batches"] for fit in budget.fits] == [10, 10]  # the frozen phase's, then this one's
+    assert budget.summary().startswith("the 1h budget was not reached: all 20 batches in ")

@@ -71,3 +71,50 @@ def test_a_different_vocabulary_is_a_clear_error(lm_dir: Path) -> None:
     data = text_data(sentiment_frame(120, seed=0), "review", "sentiment", batch_format="padded", min_freq=1)
     with pytest.raises(ConfigError, match="vocab=lm_vocab"):
         text_classifier_learner(data, "awd_lstm", pretrained=lm_dir, progress=False)
+
+
+class _CrashInStage(trainwell.Callback):
+    """Stands for a crash at the second training batch of the ``stage``-th fit (counted from 0)."""
+
+    order = 100
+
+    def __init__(self, stage: int) -> None:
+        self.stage, self.fits_seen = stage, -1
+
+    def before_fit(self, learn: trainwell.Learner) -> None:
+        self.fits_seen += 1
+
+    def after_batch(self, learn: trainwell.Learner) -> None:
+        if learn.training and self.fits_seen == self.stage and learn.batch_index == 1:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize(("stage", "phase"), [(1, "stage 2"), (3, "unfrozen")])
+def test_gradual_unfreezing_resumes_at_the_stage_of_its_checkpoint(
+    lm_dir: Path, tmp_path: Path, stage: int, phase: str
+) -> None:
+    from trainwell.callbacks import Checkpoint
+    from trainwell.core.seeding import seed_everything
+    from trainwell.learner import read_checkpoint
+
+    def learner(folder: Path) -> trainwell.Learner:
+        seed_everything(0)
+        return text_classifier_learner(
+            _classifier_data(lm_dir), "awd_lstm", pretrained=lm_dir, progress=False, device="cpu", path=folder
+        )
+
+    reference = learner(tmp_path / "full")
+    gradual_unfreezing(reference, epochs=2, lr=2e-2)
+    interrupted = learner(tmp_path / "run")
+    with pytest.raises(KeyboardInterrupt):
+        gradual_unfreezing(
+            interrupted, epochs=2, lr=2e-2, callbacks=[Checkpoint(every_n_batches=1), _CrashInStage(stage)]
+        )
+    path = tmp_path / "run" / "checkpoint.pt"
+    assert read_checkpoint(path).phase == phase
+    resumed = learner(tmp_path / "run")
+    resumed.fine_tune(2, 2e-2, resume_from=path)  # a TextClassifierLearner's fine_tune is gradual unfreezing
+    for key, value in reference.model.state_dict().items():
+        assert torch.equal(resumed.model.state_dict()[key], value), key
+    strip = [{key: value for key, value in row.items() if key != "time"} for row in reference.history]
+    assert [{key: value for key, value in row.items() if key != "time"} for row in resumed.history] == strip

@@ -210,7 +210,7 @@ class TimeBudget(Callback):
         self._sweep = any(type(callback).__name__ == "LRFinder" for callback in learn._active)
         if self._sweep:
             return
-        self._group = _cpu_group()
+        self._group = cpu_group()
         self._reset_timing(learn.iteration)
         self._fit_start = self._clock()
         if self._idle_since is not None:  # started: the time since the last fit counts
@@ -236,12 +236,15 @@ class TimeBudget(Callback):
         self.used = float(state["used"])
         self._fit_limit = float(state["fit_limit"])
         self._fit_start = self._clock() - float(state["fit_elapsed"])
+        # The fits before this one (fine_tune's frozen phase), for the summary; older checkpoints hold none.
+        self.fits = [dict(fit) for fit in state.get("fits", self.fits)]
 
     def checkpoint_state(self) -> dict[str, Any] | None:
         return {
             "used": self.used,
             "fit_limit": self._fit_limit,
             "fit_elapsed": self._clock() - self._fit_start,
+            "fits": [dict(fit) for fit in self.fits],
         }
 
     def before_epoch(self, learn: Learner) -> None:
@@ -485,7 +488,7 @@ def start_budget(time_budget: float | str | TimeBudget | None) -> TimeBudget | N
     return budget.start()
 
 
-def _cpu_group() -> Any:
+def cpu_group() -> Any:
     """``False`` outside a distributed fit; else the group to agree on plans in: the default one when it runs
     on the CPU (Gloo), a Gloo group beside NCCL's otherwise. Every process calls this at the same point."""
     import torch.distributed as dist

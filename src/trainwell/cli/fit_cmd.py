@@ -29,6 +29,7 @@ from trainwell.cli._common import (
     out_console,
     refuse_encoding,
 )
+from trainwell.cli._resume import RESUME_HELP
 
 TASKS = "binary, multiclass, multilabel, regression, language_model, tagging"
 
@@ -79,6 +80,7 @@ def target_columns(text: str) -> str | list[str]:
 
 
 def fit(
+    ctx: typer.Context,
     data: Annotated[
         Path,
         typer.Argument(
@@ -91,7 +93,11 @@ def fit(
         typer.Option(help="Column to predict (comma-separate several for multi-output); tables only."),
     ] = None,
     out: Annotated[
-        Path, typer.Option(help="Model directory to write (artifact, history.csv, PNG curves).")
+        Path,
+        typer.Option(
+            help="Model directory to write (artifact, history.csv, PNG curves); it holds fit-checkpoint.pt while "
+            "training (see --resume)."
+        ),
     ] = Path("model"),
     epochs: Annotated[
         int | None, typer.Option(help="Passes over the data (default: chosen from the data size).")
@@ -208,6 +214,7 @@ def fit(
             "U+FFFD instead of stopping ('strict')."
         ),
     ] = "strict",
+    resume: Annotated[bool, typer.Option("--resume", help=RESUME_HELP)] = False,
 ) -> None:
     """Train a model on a table, a folder of images, or tagged sentences (CoNLL files), and write the model
     directory."""
@@ -224,6 +231,9 @@ def fit(
 
         if launched_by_torchrun() and os.environ.get("RANK") != "0":
             out_console.quiet = True  # under torchrun every process trains; rank 0 alone reports
+        from trainwell.cli._resume import closed_form_model, plan_checkpoint
+
+        keeping = plan_checkpoint(ctx, out, resume, closed_form_model(arch), seconds)
         from trainwell.cli._tagging import fit_tagging, is_tagging_source
 
         if is_tagging_source(data, task):
@@ -238,6 +248,7 @@ def fit(
             }
             settings.update(tag_col=tag_col, batch_size=batch_size, metrics=metric, embeddings=embeddings)
             settings["encoding_errors"] = encoding_errors
+            settings.update(keeping.pipeline_kwargs)
             fit_tagging(data, settings)
             return
         if tag_col is not None or embeddings is not None:
@@ -267,12 +278,14 @@ def fit(
                 implicit=implicit,
                 encoding=encoding,
                 time_budget=seconds,
+                **keeping.pipeline_kwargs,
             )
             return
         if task == "language_model":
             _fit_language_model(
-                data, text, out, epochs, lr, seed, valid_pct, pretrained, encoding, encoding_errors, seconds
-            )
+                data, text, out, epochs, lr, seed, valid_pct, pretrained, encoding, encoding_errors, seconds,
+                keeping.pipeline_kwargs,
+            )  # fmt: skip
             return
         if image_source:
             from trainwell.vision.pipeline import fit_images
@@ -302,6 +315,7 @@ def fit(
                 batch_size=batch_size,
                 recipe=recipe,
                 time_budget=seconds,
+                **keeping.pipeline_kwargs,
             )
             report_fit(result)
             return
@@ -353,6 +367,7 @@ def fit(
                 pretrained=pretrained,
                 encoding=encoding,
                 time_budget=seconds,
+                **keeping.pipeline_kwargs,
             )
             report_fit(result)
             return
@@ -376,13 +391,16 @@ def fit(
             encoding=encoding,
             time_budget=seconds,
             arch=arch,
+            **keeping.pipeline_kwargs,
         )
         report_fit(result)
         from trainwell.cli._show import show_table_choice
 
         show_table_choice(result, out_console)
 
-    guarded(run)
+    from trainwell.cli._resume import tell_how_to_resume
+
+    guarded(lambda: tell_how_to_resume(run, out))
 
 
 #: What --arch takes for a table.
@@ -408,8 +426,10 @@ def _fit_ratings(
     implicit: bool,
     encoding: str,
     time_budget: float | None,
+    **resume: Any,
 ) -> None:
-    """``trainwell fit ratings.csv --user U --item I [--target rating | --implicit]``: a recommender."""
+    """``trainwell fit ratings.csv --user U --item I [--target rating | --implicit]``: a recommender (``resume``:
+    the pipeline's ``callbacks`` and ``resume_from``)."""
     from trainwell.collab.pipeline import fit_ratings
     from trainwell.core.errors import ConfigError
 
@@ -435,6 +455,7 @@ def _fit_ratings(
         implicit=implicit,
         encoding=encoding,
         time_budget=time_budget,
+        **resume,
     )
     recipe: Any = result.data.recipe
     model: Any = result.learn.model
@@ -468,9 +489,11 @@ def _fit_language_model(
     encoding: str,
     encoding_errors: str,
     time_budget: float | None,
+    resume: dict[str, Any],
 ) -> None:
     """``trainwell fit corpus/ --task language_model [--pretrained lm/]``: a folder of .txt files, a text file
-    or a --text column; with ``--pretrained``, that language model fine-tuned on this corpus."""
+    or a --text column; with ``--pretrained``, that language model fine-tuned on this corpus (``resume``: the
+    pipeline's ``callbacks`` and ``resume_from``)."""
     from trainwell.cli._show import say_budget
     from trainwell.text.lm_learner import fit_language_model
 
@@ -486,6 +509,7 @@ def _fit_language_model(
         encoding=encoding,
         errors=encoding_errors,
         time_budget=time_budget,
+        **resume,
     )
     learn = run.learn
     say_budget(learn.time_budget, out_console)

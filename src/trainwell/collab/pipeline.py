@@ -18,6 +18,7 @@ from trainwell.collab.learner import collab_learner, default_settings
 from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.distributed import maybe_distribute
+from trainwell.learner.events import Callback
 from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
 from trainwell.metrics.function import MetricLike
 
@@ -54,6 +55,8 @@ def fit_ratings(
     seed: int = 0,
     progress: bool = True,
     time_budget: float | str | TimeBudget | None = None,
+    callbacks: Sequence[Callback] = (),
+    resume_from: str | Path | None = None,
     **data_kwargs: Any,
 ) -> RatingsRun:
     """Train a recommender on a ratings table the recommended way and write it to ``out`` (when given).
@@ -67,7 +70,9 @@ def fit_ratings(
     within that time of the call, the epochs cut and the schedule fitted to what fits (``ease``, solved in
     closed form, has no epochs to cut). ``metrics`` (names, functions ``fn(preds, targets) -> float`` or
     Metric objects, as for :class:`~trainwell.learner.Learner`): ``None`` reports the task's defaults (ROC AUC
-    for implicit feedback), ``[]`` none.
+    for implicit feedback), ``[]`` none. ``callbacks`` run in the training fit only, e.g. a
+    :class:`~trainwell.callbacks.Checkpoint`; ``resume_from`` names a checkpoint one wrote in the same call,
+    which training continues from exactly (``ease`` has no training to resume).
     """
     check_fit_settings(epochs, lr, out)
     if target is not None and rating is not None and target != rating:
@@ -84,9 +89,15 @@ def fit_ratings(
     lr = default_settings(data)[0] if lr is None else lr
     implicit = bool(getattr(data.recipe, "implicit", False))
     if getattr(learn.model, "closed_form", False):
+        if resume_from is not None:
+            raise ConfigError(
+                f"{arch} is solved in closed form in seconds and keeps no checkpoint, so there is nothing to "
+                "resume: fit again without resume_from (--resume)"
+            )
         learn.fit(1)  # fitted when built (ease): one pass that validates; --epochs and --lr do not apply
     else:
         n_epochs = epochs or default_epochs(len(data.train), implicit)  # type: ignore[arg-type]
-        learn.fit_one_cycle(n_epochs, lr, callbacks=[budget] if budget else [])
+        fit_callbacks = [*([budget] if budget else []), *callbacks]
+        learn.fit_one_cycle(n_epochs, lr, callbacks=fit_callbacks, resume_from=resume_from)
     model_dir = write_run(learn, Path(out), None) if out is not None else None
     return RatingsRun(learn, data, lr, model_dir, budget=budget)

@@ -55,11 +55,14 @@ from trainwell.core.atomic import make_readable
 from trainwell.core.errors import ArtifactError
 
 __all__ = [
+    "FIT_CHECKPOINT_FILE",
     "FORMAT_VERSION",
     "METADATA_FILE",
     "WEIGHTS_FILE",
     "check_stored_keys",
     "check_weights",
+    "holds_only_a_fit_checkpoint",
+    "is_fit_checkpoint_file",
     "migrate",
     "read_artifact",
     "read_metadata",
@@ -70,11 +73,37 @@ __all__ = [
 WEIGHTS_FILE = "model.safetensors"
 METADATA_FILE = "trainwell.json"
 _RESERVED_NAMES = (WEIGHTS_FILE, METADATA_FILE)
+#: The checkpoint ``trainwell fit --out DIR`` keeps in DIR while it trains (DIR may hold nothing else yet):
+#: the save of the finished model replaces it, so it is gone once the model is written.
+FIT_CHECKPOINT_FILE = "fit-checkpoint.pt"
 #: Files a model directory holds that describe its model, whoever saves it: a save replacing the directory
-#: drops those it does not write again (a stale ONNX export, the old curves); every other file is kept.
+#: drops those it does not write again (a stale ONNX export, the old curves, the fit's checkpoint); every other
+#: file is kept.
 MODEL_FILES = frozenset(
-    {WEIGHTS_FILE, METADATA_FILE, "model.onnx", "history.csv", "curves.png", "lr_find.png", "tuning.json"}
+    {
+        WEIGHTS_FILE,
+        METADATA_FILE,
+        "model.onnx",
+        "history.csv",
+        "curves.png",
+        "lr_find.png",
+        "tuning.json",
+        FIT_CHECKPOINT_FILE,
+    }
 )
+
+
+def is_fit_checkpoint_file(name: str) -> bool:
+    """Whether ``name`` is a fit's checkpoint in a model directory, or the temporary file of one being written
+    (left behind by a process killed during the write)."""
+    return name == FIT_CHECKPOINT_FILE or name.startswith(f".{FIT_CHECKPOINT_FILE}.")
+
+
+def holds_only_a_fit_checkpoint(directory: Path) -> bool:
+    """Whether ``directory`` holds a fit's checkpoint and nothing else: a fit that was stopped before its model
+    was first written, which may be written there still."""
+    names = [entry.name for entry in directory.iterdir()] if directory.is_dir() else []
+    return bool(names) and all(is_fit_checkpoint_file(name) for name in names)
 
 
 def check_stored_keys(data: Mapping[str, Any], expected: Iterable[str], what: str) -> None:
@@ -313,7 +342,7 @@ def _check_writable_target(target: Path, shown: str) -> None:
         return
     is_artifact = target.is_dir() and (target / METADATA_FILE).is_file()
     is_empty_dir = target.is_dir() and not any(target.iterdir())
-    if not (is_artifact or is_empty_dir):
+    if not (is_artifact or is_empty_dir or holds_only_a_fit_checkpoint(target)):
         raise ArtifactError(
             f"'{shown}' exists and is not a trainwell model directory; choose another --out (Python: out=, or the path given to export) or delete it"
         )
@@ -446,7 +475,12 @@ def _keep_other_files(target: Path, staging: Path) -> list[str]:
     kept = []
     for entry in sorted(target.iterdir(), key=lambda path: path.name):
         name = entry.name
-        if name in owned or name.startswith(".model.onnx.") or (staging / name).exists():
+        if (
+            name in owned
+            or name.startswith(".model.onnx.")
+            or is_fit_checkpoint_file(name)
+            or (staging / name).exists()
+        ):
             continue
         if entry.is_dir() and not entry.is_symlink():
             shutil.copytree(entry, staging / name, symlinks=True, copy_function=_link_or_copy)

@@ -1,5 +1,6 @@
 """The Learner and its one training loop."""
 
+from trainwell.learner._checkpoint import CheckpointInfo, read_checkpoint
 from trainwell.learner.events import (
     Callback,
     CancelBatch,
@@ -21,7 +22,9 @@ __all__ = [
     "CancelStep",
     "CancelTrain",
     "CancelValidate",
+    "CheckpointInfo",
     "Event",
     "LRFindResult",
     "Learner",
+    "read_checkpoint",
 ]

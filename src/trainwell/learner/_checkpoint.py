@@ -7,6 +7,8 @@ The file is written with ``torch.save`` but only holds tensors and plain values,
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,8 +24,9 @@ if TYPE_CHECKING:
 CHECKPOINT_FORMAT = 1
 
 
-def save(learn: Learner, path: str | Path) -> Path:
-    """Write the learner's state at the current point (call it from ``after_batch`` or ``after_epoch``)."""
+def save(learn: Learner, path: str | Path, settings: Mapping[str, Any] | None = None) -> Path:
+    """Write the learner's state at the current point (call it from ``after_batch`` or ``after_epoch``), with
+    ``settings`` (plain values describing the run, e.g. the command line's options) kept beside it."""
     path = Path(path)
     assert learn.opt is not None, "a checkpoint is only meaningful once training has started"
     # Position = the next batch to run. After validation (or at the end of a training epoch with no
@@ -53,6 +56,8 @@ def save(learn: Learner, path: str | Path) -> Path:
         "n_epochs": learn.n_epochs,
         "n_iterations": learn.n_iterations,
         "planned_iterations": learn.planned_iterations,
+        "phase": learn.fit_phase,
+        "settings": dict(settings or {}),
         "rng": own["rng"],
         "epoch_rng": own["epoch_rng"],
         "recorder": own["recorder"],
@@ -65,14 +70,14 @@ def save(learn: Learner, path: str | Path) -> Path:
     return write_bytes_atomic(path, buffer.getvalue())
 
 
-def load_state(path: str | Path) -> dict[str, Any]:
+def load_state(path: str | Path, mmap: bool = False) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise ArtifactError(
             f"checkpoint '{path}' does not exist; pass the file written by the Checkpoint callback"
         )
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        state = torch.load(path, map_location="cpu", weights_only=True, mmap=mmap)
     except Exception as error:
         raise ArtifactError(
             f"checkpoint '{path}' is corrupted or not a trainwell checkpoint ({error})"
@@ -87,6 +92,12 @@ def load_state(path: str | Path) -> dict[str, Any]:
 def restore(learn: Learner, path: str | Path) -> None:
     """Put ``learn`` back where the checkpoint was taken; the fit then continues from there."""
     state = load_state(path)
+    phase = state.get("phase", "")  # checkpoints before phases hold none: a plain fit
+    if phase != learn.fit_phase:
+        raise ConfigError(
+            f"checkpoint '{path}' was written in {_phase_name(phase)} and this is {_phase_name(learn.fit_phase)}; "
+            "resume with the same call (fine_tune(..., resume_from=...) picks the phase itself)"
+        )
     # The batches the call asked for (a TimeBudget may have planned fewer, which the fit then continues with).
     planned = state.get("planned_iterations", state["n_iterations"])
     if planned != learn.planned_iterations or state["n_epochs"] != learn.n_epochs:
@@ -135,6 +146,72 @@ def restore(learn: Learner, path: str | Path) -> None:
     set_rng_states(own["rng"])
     learn._epoch_rng = own.get("epoch_rng")
     learn._pending_callback_states = {**(state.get("callbacks") or {}), **(own.get("callbacks") or {})}
+
+
+def _phase_name(phase: str) -> str:
+    return f"the {phase} phase of a fit schedule" if phase else "a plain fit (no phase)"
+
+
+@dataclass(frozen=True)
+class CheckpointInfo:
+    """Where a checkpoint was written and what it was written for, read without building a Learner.
+
+    Attributes:
+        path: the file.
+        epoch: the epoch the fit continues at (0-based); ``next_batch`` is the training batch it continues at
+            (0: the epoch's start).
+        n_epochs: the epochs of the fit the checkpoint belongs to.
+        iteration: training batches done in that fit; ``planned_iterations`` is what the call asked for.
+        phase: the phase of a fit schedule it was written in (``"frozen"``, ``"unfrozen"`` of
+            :meth:`Learner.fine_tune`...), ``""`` for a plain fit.
+        settings: what the run recorded about itself (``Checkpoint(settings=...)``; ``trainwell fit`` keeps
+            its options there).
+        peak_lrs: each parameter group's peak learning rate (``max_lr``) when the checkpoint was written.
+    """
+
+    path: Path
+    epoch: int
+    next_batch: int
+    n_epochs: int
+    iteration: int
+    planned_iterations: int
+    phase: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)
+    peak_lrs: tuple[float, ...] = ()
+
+    def phase_index(self, phases: Sequence[str], call: str) -> int:
+        """The position of this checkpoint's phase in ``phases``, the phases of the schedule ``call`` runs.
+
+        Raises:
+            ConfigError: The checkpoint was written in a phase the schedule does not have.
+        """
+        if self.phase not in phases:
+            raise ConfigError(
+                f"checkpoint '{self.path}' was written in {_phase_name(self.phase)}, which {call} does not run "
+                f"(its phases: {', '.join(phases)}); resume with the call that wrote it"
+            )
+        return list(phases).index(self.phase)
+
+
+def read_checkpoint(path: str | Path) -> CheckpointInfo:
+    """What a checkpoint file holds about its fit (see :class:`CheckpointInfo`); the weights are not read.
+
+    Raises:
+        ArtifactError: The file is missing, damaged, or not a trainwell checkpoint.
+    """
+    state = load_state(path, mmap=True)  # the tensors stay on disk
+    groups = state["optimizer"].get("param_groups", []) if isinstance(state.get("optimizer"), dict) else []
+    return CheckpointInfo(
+        path=Path(path),
+        epoch=int(state["epoch"]),
+        next_batch=int(state["next_batch"]),
+        n_epochs=int(state["n_epochs"]),
+        iteration=int(state["iteration"]),
+        planned_iterations=int(state.get("planned_iterations", state["n_iterations"])),
+        phase=str(state.get("phase", "")),
+        settings=dict(state.get("settings") or {}),
+        peak_lrs=tuple(float(group["max_lr"]) for group in groups if "max_lr" in group),
+    )
 
 
 def _distributed() -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import get_rng_states, set_rng_states
 from trainwell.data.bundle import DataBundle
 from trainwell.learner import _checkpoint
+from trainwell.learner._checkpoint import read_checkpoint
 from trainwell.learner.events import (
     Callback,
     CancelBatch,
@@ -134,6 +135,9 @@ class Learner:
         self.compared: dict[str, dict[str, Any]] | None = (
             None  # the rival models' final rows (fit_table auto)
         )
+        #: The phase of a schedule of several fits that the fits now belong to (``"frozen"``, ``"unfrozen"``
+        #: of :meth:`fine_tune`), ``""`` outside one; set with :meth:`in_phase`. Checkpoints record it.
+        self.fit_phase = ""
         self._reset_state()
 
     # ----------------------------------------------------------------------------------------------- state
@@ -331,18 +335,44 @@ class Learner:
         freeze_epochs: int = 1,
         lr_mult: float = 100.0,
         callbacks: Iterable[Callback] = (),
+        resume_from: str | Path | None = None,
     ) -> None:
-        """Transfer learning: train the head with the body frozen, then everything with discriminative LRs."""
+        """Transfer learning: train the head with the body frozen, then everything with discriminative LRs.
+
+        The two fits are the phases ``"frozen"`` and ``"unfrozen"``: a checkpoint written in either
+        (:class:`~trainwell.callbacks.Checkpoint` in ``callbacks``) resumes the same call at its phase, the
+        frozen one skipped when the checkpoint comes from the unfrozen one.
+        """
         base_lr = base_lr or self.lr
         callbacks = list(callbacks)
-        if freeze_epochs > 0:
+        phases = ["frozen", "unfrozen"] if freeze_epochs > 0 else ["unfrozen"]
+        start = 0 if resume_from is None else read_checkpoint(resume_from).phase_index(phases, "fine_tune")
+        if phases[start] == "frozen":
             self.freeze()
             budget = find_budget(callbacks, self.callbacks)
             if budget is not None:
                 budget.share_next_fit(FROZEN_SHARE)  # the unfrozen phase, where the gains are, keeps the rest
-            self.fit_one_cycle(freeze_epochs, base_lr * 2, pct_start=0.99, callbacks=callbacks)
+            with self.in_phase("frozen"):
+                self.fit_one_cycle(
+                    freeze_epochs, base_lr * 2, pct_start=0.99, callbacks=callbacks, resume_from=resume_from
+                )
+            resume_from = None
         self.unfreeze()
-        self.fit_one_cycle(epochs, slice(base_lr / lr_mult, base_lr), callbacks=callbacks)
+        with self.in_phase("unfrozen"):
+            self.fit_one_cycle(
+                epochs, slice(base_lr / lr_mult, base_lr), callbacks=callbacks, resume_from=resume_from
+            )
+
+    @contextlib.contextmanager
+    def in_phase(self, name: str) -> Iterator[None]:
+        """Name the fits run inside the block as one phase of a schedule of several fits (``fine_tune``'s
+        ``"frozen"`` and ``"unfrozen"``). Checkpoints record the phase and a resume must be in the same one, so
+        that a schedule can skip the phases done before its checkpoint (:attr:`fit_phase`)."""
+        previous, self.fit_phase = self.fit_phase, name
+        try:
+            yield
+        finally:
+            self.fit_phase = previous
 
     def lr_find(
         self,
@@ -572,12 +602,13 @@ class Learner:
         return predictions(self, loader if loader is not None else self.data.valid, activate, with_targets)
 
     # --------------------------------------------------------------------------------------- saving
-    def save_checkpoint(self, path: str | Path) -> Path:
-        """Write everything needed to resume exactly: weights, optimizer, position, RNG states, history.
+    def save_checkpoint(self, path: str | Path, settings: Mapping[str, Any] | None = None) -> Path:
+        """Write everything needed to resume exactly: weights, optimizer, position, RNG states, history, with
+        ``settings`` (plain values describing the run) kept beside them (:func:`read_checkpoint` reads them).
 
         In a distributed fit every process must call it (each hands rank 0 its own RNG states and partial sums;
         rank 0 writes the file), as the :class:`~trainwell.callbacks.Checkpoint` callback does."""
-        return _checkpoint.save(self, path)
+        return _checkpoint.save(self, path, settings)
 
     def export(self, path: str | Path, *, extra_files: dict[str, bytes] | None = None) -> Path:
         """Write a safe artifact: ``model.safetensors`` + ``trainwell.json`` (see :mod:`trainwell.export`)."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trainwell.core.artifact import METADATA_FILE
+from trainwell.core.artifact import METADATA_FILE, holds_only_a_fit_checkpoint
 from trainwell.core.errors import ConfigError
 from trainwell.learner.plots import plot_history
 
@@ -88,7 +88,7 @@ def check_out_dir(model_dir: Path) -> None:
         return
     is_model = absolute.is_dir() and (absolute / METADATA_FILE).is_file()
     is_empty = absolute.is_dir() and not any(absolute.iterdir())
-    if not (is_model or is_empty):
+    if not (is_model or is_empty or holds_only_a_fit_checkpoint(absolute)):
         raise ConfigError(
             f"--out '{model_dir}' exists and is not a trainwell model directory; choose another --out or delete it"
         )

@@ -18,6 +18,7 @@ from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
 from trainwell.distributed import broadcast_value, maybe_distribute
+from trainwell.learner.events import Callback
 from trainwell.learner.label_thresholds import choose_label_thresholds
 from trainwell.learner.lr_find import LRFindResult
 from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
@@ -111,6 +112,8 @@ def fit_table(
     time_budget: float | str | TimeBudget | None = None,
     arch: str = "auto",
     gbdt_settings: dict[str, Any] | None = None,
+    callbacks: Sequence[Callback] = (),
+    resume_from: str | Path | None = None,
     **data_kwargs: Any,
 ) -> TableRun:
     """Train a tabular model the recommended way and write it to ``out`` (when given).
@@ -130,6 +133,11 @@ def fit_table(
     within that time of the call, the epochs cut and the schedule fitted to what fits. ``metrics`` (names,
     functions ``fn(preds, targets) -> float`` or Metric objects, as for :class:`~trainwell.learner.Learner`):
     ``None`` reports the task's defaults, ``[]`` none.
+
+    ``callbacks`` run in the MLP's training fit only (not the learning-rate finder's sweep, nor the trees, fitted
+    in closed form), e.g. a :class:`~trainwell.callbacks.Checkpoint`. ``resume_from`` names a checkpoint one
+    wrote in the same call: the MLP continues from it exactly, at the learning rate it was training at (no new
+    sweep, so no ``lr_find.png``); ``auto`` fits the trees again (seconds, the same trees).
     """
     check_fit_settings(epochs, lr, out)
     if arch not in ("auto", *GBDT_NAMES, *MLP_NAMES):
@@ -142,6 +150,11 @@ def fit_table(
         )
     if gbdt_settings and not (trees or arch == "auto"):
         raise ConfigError("gbdt_settings is for arch='gbdt' (or 'auto')")
+    if trees and resume_from is not None:
+        raise ConfigError(
+            "boosted trees (arch='gbdt') are fitted in seconds and keep no checkpoint, so there is nothing to "
+            "resume: fit again without resume_from (--resume)"
+        )
     budget = start_budget(time_budget)
     seed_everything(seed)
     data = tabular_data(source, target, seed=seed, **data_kwargs)
@@ -168,12 +181,15 @@ def fit_table(
     learn = maybe_distribute(tabular_learner(data, arch=MLP_NAMES.get(arch, "tabular_mlp"), metrics=metrics,
                                              progress=progress))  # fmt: skip
     finder = None
+    if lr is None and resume_from is not None:
+        lr = _resumed_lr(resume_from)
     if lr is None:
         finder = learn.lr_find(time_limit=sweep_time(budget))  # a tenth of the budget at most
         # Under torchrun each process saw its own losses: all train with rank 0's choice.
         lr = broadcast_value(choose_lr(finder))
     n_epochs = epochs or default_epochs(len(data.train))  # type: ignore[arg-type]
-    learn.fit_one_cycle(n_epochs, lr, callbacks=[budget] if budget else [])
+    fit_callbacks = [*([budget] if budget else []), *callbacks]
+    learn.fit_one_cycle(n_epochs, lr, callbacks=fit_callbacks, resume_from=resume_from)
     compared = None
     if rival is not None:
         compared = {"tabular_mlp": dict(learn.final_row), "gbdt": dict(rival.final_row)}
@@ -189,6 +205,14 @@ def fit_table(
     chosen = "gbdt" if learn is rival else "tabular_mlp"
     return TableRun(learn, data, lr, model_dir, thresholds=thresholds, budget=budget, lr_find=finder,
                     compared=compared, arch=chosen)  # fmt: skip
+
+
+def _resumed_lr(checkpoint: str | Path) -> float | None:
+    """The peak learning rate the checkpoint's fit was training at (``None`` if it records none)."""
+    from trainwell.learner import read_checkpoint
+
+    rates = read_checkpoint(checkpoint).peak_lrs
+    return rates[-1] if rates else None
 
 
 def _better_trees(trees: dict[str, Any], mlp: dict[str, Any]) -> bool:

@@ -41,7 +41,13 @@ class TextClassifierLearner(Learner):
         if hasattr(self.model, "encoder"):
             from trainwell.text.ulmfit import gradual_unfreezing
 
-            gradual_unfreezing(self, epochs, base_lr or self.lr, callbacks=kwargs.get("callbacks", ()))
+            gradual_unfreezing(
+                self,
+                epochs,
+                base_lr or self.lr,
+                callbacks=kwargs.get("callbacks", ()),
+                resume_from=kwargs.get("resume_from"),
+            )
             return
         super().fine_tune(epochs, base_lr, freeze_epochs=freeze_epochs, **kwargs)
 

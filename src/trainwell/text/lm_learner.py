@@ -403,6 +403,8 @@ def fit_language_model(
     learner_kwargs: dict[str, Any] | None = None,
     tune_cache: bool = True,
     time_budget: float | str | TimeBudget | None = None,
+    callbacks: Sequence[Callback] = (),
+    resume_from: str | Path | None = None,
     **data_kwargs: Any,
 ) -> LMRun:
     """The whole language-model job: :func:`lm_data`, :func:`language_model_learner`, one-cycle, model directory.
@@ -421,7 +423,9 @@ def fit_language_model(
 
     With ``time_budget`` (seconds, or ``"10m"``...: :class:`~trainwell.callbacks.TimeBudget`), training ends
     within that time of the call, the epochs cut and the schedule fitted to what fits; the budget is in
-    ``run.budget``. Tuning the cache and writing the model come after it.
+    ``run.budget``. Tuning the cache and writing the model come after it. ``callbacks`` run in the training
+    fit only, e.g. a :class:`~trainwell.callbacks.Checkpoint`; ``resume_from`` names a checkpoint one wrote in
+    the same call, which training continues from exactly.
 
     Returns:
         An :class:`LMRun`: the learner (``run.learn``), its data, the peak rate, the model directory, and
@@ -445,7 +449,8 @@ def fit_language_model(
     peak = lr or learn.lr
     n_groups = len(learn.layer_groups())
     rates: float | slice = slice(peak / LR_DECAY ** (n_groups - 1), peak) if pretrained is not None else peak
-    learn.fit_one_cycle(n_epochs, rates, moms=(0.8, 0.7), callbacks=[budget] if budget else [])
+    fit_callbacks = [*([budget] if budget else []), *callbacks]
+    learn.fit_one_cycle(n_epochs, rates, moms=(0.8, 0.7), callbacks=fit_callbacks, resume_from=resume_from)
     if tune_cache:
         _tune_cache(learn)
     model_dir = write_run(learn, Path(out), None) if out is not None else None

@@ -23,6 +23,7 @@ from trainwell.text.learner import resolve_arch, text_classifier_learner
 if TYPE_CHECKING:
     import pandas as pd
 
+    from trainwell.learner.events import Callback
     from trainwell.metrics.function import MetricLike
 
 __all__ = ["TextRun", "default_epochs", "fit_texts"]
@@ -74,6 +75,8 @@ def fit_texts(
     learner_kwargs: dict[str, Any] | None = None,
     tune_thresholds: bool = True,
     time_budget: float | str | TimeBudget | None = None,
+    callbacks: Sequence[Callback] = (),
+    resume_from: str | Path | None = None,
     **data_kwargs: Any,
 ) -> TextRun:
     """Train a text classifier the recommended way and write it to ``out`` (when given).
@@ -95,6 +98,9 @@ def fit_texts(
             model directory keeps them and decodes with them. ``False`` keeps 0.5 for every label.
         time_budget: seconds, or ``"10m"``... (:class:`~trainwell.callbacks.TimeBudget`): training ends within
             that time of the call, the epochs cut and the schedule fitted to what fits.
+        callbacks: run in the training fits only, e.g. a :class:`~trainwell.callbacks.Checkpoint`.
+        resume_from: a checkpoint one wrote in the same call: training continues from it exactly (in gradual
+            unfreezing, at the stage it was written in).
         **data_kwargs: more :func:`~trainwell.text.text_data` settings (``label_delim``, ``ngrams``,
             ``tokenizer``, ``drop_empty``...).
     """
@@ -135,12 +141,12 @@ def fit_texts(
     # The multi-label minimum was measured on the bag model; sequence models keep the general rule.
     kind = data.task.kind if batch_format == "bag" else "binary"
     n_epochs = epochs or default_epochs(len(data.train), kind)  # type: ignore[arg-type]
-    callbacks = [budget] if budget else []
+    fit_callbacks = [*([budget] if budget else []), *callbacks]
     if pretrained is not None:
         # ULMFiT: gradual unfreezing with discriminative rates
-        learn.fine_tune(n_epochs, chosen_lr, callbacks=callbacks)
+        learn.fine_tune(n_epochs, chosen_lr, callbacks=fit_callbacks, resume_from=resume_from)
     else:
-        learn.fit_one_cycle(n_epochs, chosen_lr, callbacks=callbacks)
+        learn.fit_one_cycle(n_epochs, chosen_lr, callbacks=fit_callbacks, resume_from=resume_from)
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
     model_dir = write_run(learn, Path(out), None) if out is not None else None
     return TextRun(learn, data, chosen_lr, model_dir, thresholds=thresholds, budget=budget)

@@ -166,26 +166,42 @@ def gradual_unfreezing(
     *,
     moms: tuple[float, float] = (0.8, 0.7),
     callbacks: Iterable[Callback] = (),
+    resume_from: str | Path | None = None,
 ) -> None:
     """The ULMFiT schedule: head only, then one more layer group per epoch, then everything for ``epochs``.
 
     Each stage is a one-cycle fit; stage ``k`` trains the last ``k + 1`` groups at ``lr / 2**k``, spread over
-    the groups by :data:`LR_DECAY` (discriminative learning rates).
+    the groups by :data:`LR_DECAY` (discriminative learning rates). The stages are the phases ``"stage 1"``,
+    ``"stage 2"``... and ``"unfrozen"``: a checkpoint written in one (``resume_from``, the same call) resumes
+    at that stage, the stages before it skipped.
     """
     n_groups = len(learn.layer_groups())
     extra = list(callbacks)
     rate = lr
     from trainwell.callbacks.budget import find_budget  # training code: not imported when a model is loaded
+    from trainwell.learner import read_checkpoint
 
+    phases = [*(f"stage {stage}" for stage in range(1, n_groups)), "unfrozen"]
+    start = (
+        0 if resume_from is None else read_checkpoint(resume_from).phase_index(phases, "gradual unfreezing")
+    )
     budget = find_budget(extra, learn.callbacks)
     for stage in range(1, n_groups):
-        learn.freeze_to(n_groups - stage)
-        spread = slice(rate / LR_DECAY ** (stage - 1), rate) if stage > 1 else rate
-        if budget is not None:
-            budget.share_next_fit(STAGE_SHARE)  # the last stage, everything unfrozen, keeps the most
-        learn.fit_one_cycle(1, spread, moms=moms, callbacks=extra)
+        if stage - 1 >= start:
+            learn.freeze_to(n_groups - stage)
+            spread = slice(rate / LR_DECAY ** (stage - 1), rate) if stage > 1 else rate
+            if budget is not None:
+                budget.share_next_fit(STAGE_SHARE)  # the last stage, everything unfrozen, keeps the most
+            with learn.in_phase(f"stage {stage}"):
+                learn.fit_one_cycle(1, spread, moms=moms, callbacks=extra, resume_from=resume_from)
+            resume_from = None
         rate /= 2
     learn.unfreeze()
-    learn.fit_one_cycle(
-        max(1, epochs), slice(rate / LR_DECAY ** (n_groups - 1), rate), moms=moms, callbacks=extra
-    )
+    with learn.in_phase("unfrozen"):
+        learn.fit_one_cycle(
+            max(1, epochs),
+            slice(rate / LR_DECAY ** (n_groups - 1), rate),
+            moms=moms,
+            callbacks=extra,
+            resume_from=resume_from,
+        )

@@ -15,6 +15,7 @@ from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
 from trainwell.distributed import maybe_distribute
+from trainwell.learner.events import Callback
 from trainwell.learner.label_thresholds import choose_label_thresholds
 from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
 from trainwell.metrics.function import MetricLike
@@ -51,6 +52,8 @@ def fit_images(
     learner_kwargs: dict[str, Any] | None = None,
     tune_thresholds: bool = True,
     time_budget: float | str | TimeBudget | None = None,
+    callbacks: Sequence[Callback] = (),
+    resume_from: str | Path | None = None,
     **data_kwargs: Any,
 ) -> ImageRun:
     """Train an image classifier the recommended way and write it to ``out`` (when given).
@@ -67,6 +70,9 @@ def fit_images(
     :class:`~trainwell.callbacks.TimeBudget`), training ends within that time of the call, the epochs cut and
     the schedule fitted to what fits. ``metrics`` (names, functions ``fn(preds, targets) -> float`` or Metric
     objects, as for :class:`~trainwell.learner.Learner`): ``None`` reports the task's defaults, ``[]`` none.
+    ``callbacks`` run in the training fits only, e.g. a :class:`~trainwell.callbacks.Checkpoint`;
+    ``resume_from`` names a checkpoint one wrote in the same call, which training continues from exactly (in
+    fine-tuning, at the phase it was written in).
     """
     if recipe not in (None, "speedrun"):
         raise ConfigError(f"unknown recipe {recipe!r}; the named recipe is 'speedrun' (or leave it unset)")
@@ -89,11 +95,13 @@ def fit_images(
     )
     lr = lr or learn.lr
     n_epochs = epochs or default_epochs(len(data.train))  # type: ignore[arg-type]
-    callbacks = [budget] if budget else []
+    fit_callbacks = [*([budget] if budget else []), *callbacks]
     if pretrained is not None:
-        learn.fine_tune(n_epochs, lr, freeze_epochs=freeze_epochs, callbacks=callbacks)
+        learn.fine_tune(
+            n_epochs, lr, freeze_epochs=freeze_epochs, callbacks=fit_callbacks, resume_from=resume_from
+        )
     else:
-        learn.fit_one_cycle(n_epochs, lr, **schedule, callbacks=callbacks)
+        learn.fit_one_cycle(n_epochs, lr, **schedule, callbacks=fit_callbacks, resume_from=resume_from)
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
     model_dir = write_run(learn, Path(out), None) if out is not None else None
     return ImageRun(learn, data, lr, model_dir, thresholds=thresholds, budget=budget)

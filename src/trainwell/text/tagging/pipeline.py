@@ -15,6 +15,7 @@ from typing import Any
 from trainwell.callbacks.budget import TimeBudget, start_budget
 from trainwell.core.seeding import seed_everything
 from trainwell.distributed import maybe_distribute
+from trainwell.learner.events import Callback
 from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
 from trainwell.metrics.function import MetricLike
 from trainwell.text.tagging.data import TaggedSource, tagging_data
@@ -57,6 +58,8 @@ def fit_tagger(
     arch_config: dict[str, Any] | None = None,
     learner_kwargs: dict[str, Any] | None = None,
     time_budget: float | str | TimeBudget | None = None,
+    callbacks: Sequence[Callback] = (),
+    resume_from: str | Path | None = None,
     **data_kwargs: Any,
 ) -> TaggerRun:
     """Train a tagger the recommended way and write it to ``out`` (when given).
@@ -74,6 +77,8 @@ def fit_tagger(
             ``[]``: none).
         time_budget: seconds, or ``"10m"``... (:class:`~trainwell.callbacks.TimeBudget`): training ends within
             that time of the call, the epochs cut and the schedule fitted to what fits.
+        callbacks: run in the training fit only, e.g. a :class:`~trainwell.callbacks.Checkpoint`.
+        resume_from: a checkpoint one wrote in the same call: training continues from it exactly.
         **data_kwargs: more :func:`~trainwell.text.tagging.data` settings (``min_freq``, ``lowercase``,
             ``rare_word_dropout``, ``encoding_errors``).
     """
@@ -101,7 +106,8 @@ def fit_tagger(
     )
     maybe_distribute(learn)
     n_epochs = epochs or default_tagger_epochs(len(data.train))  # type: ignore[arg-type]
-    learn.fit_one_cycle(n_epochs, learn.lr, callbacks=[budget] if budget else [])
+    fit_callbacks = [*([budget] if budget else []), *callbacks]
+    learn.fit_one_cycle(n_epochs, learn.lr, callbacks=fit_callbacks, resume_from=resume_from)
     test_metrics = learn.validate(data.test) if data.test is not None else None
     learn.test_scores = test_metrics  # kept in the model directory (training.test), shown by `trainwell info`
     model_dir = write_run(learn, Path(out), None) if out is not None else None
