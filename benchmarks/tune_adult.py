@@ -49,7 +49,7 @@ def main() -> None:
     import torch
 
     from trainwell.automl import tune_table
-    from trainwell.automl.search import _train
+    from trainwell.automl.table import _train
 
     torch.set_num_threads(args.threads)
     train, test = load_split()

@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 import trainwell
 from trainwell.automl import TuningDependencyError, tune_table
-from trainwell.automl.search import DEFAULT_DROPOUT, DEFAULT_LAYERS, DEFAULT_WD, TUNING_FILE
+from trainwell.automl.search import TUNING_FILE
+from trainwell.automl.table import DEFAULT_DROPOUT, DEFAULT_LAYERS, DEFAULT_WD
 from trainwell.cli.app import app
 from trainwell.core.errors import ConfigError
 

@@ -1,0 +1,180 @@
+"""Hyper-parameter search for tables: the MLP's learning rate, decay, epochs, layers, dropout and number
+embedding, or the boosted trees' learning rate, leaves, leaf size and L2 penalty.
+
+The study is the one every application shares (:func:`~trainwell.automl.search.run_search`): trial 0 is the
+library's defaults (for the MLP the learning rate the finder picks, the default epochs, layers, dropout, decay
+and number embedding), every trial trains on the same training rows with the same seed and is scored on the
+same validation rows by one metric (``roc_auc`` for binary and multi-label targets, ``accuracy`` for classes,
+``rmse`` for numbers), and the best trial's model is kept and written with ``tuning.json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from trainwell.automl.search import (
+    SEARCH_METRIC,
+    OptunaPruning,
+    Range,
+    Space,
+    TuneResult,
+    check_search_settings,
+    run_search,
+    search_budget,
+    search_metric,
+)
+from trainwell.core.errors import ConfigError
+from trainwell.core.seeding import seed_everything
+from trainwell.data.bundle import DataBundle
+from trainwell.learner.events import Callback
+from trainwell.learner.learner import Learner
+from trainwell.tabular.data import tabular_data
+from trainwell.tabular.learner import tabular_learner
+from trainwell.tabular.pipeline import TableRun, choose_lr, default_epochs
+
+__all__ = ["GBDT_RANGES", "LAYER_CHOICES", "TABLE_RANGES", "tune_table"]
+
+#: Hidden layers tried, as text (Optuna's categorical choices must be plain values).
+LAYER_CHOICES = ("128", "256-128", "512-256", "512-256-128")
+DEFAULT_LAYERS, DEFAULT_DROPOUT, DEFAULT_WD, DEFAULT_EMBEDDING = "256-128", 0.1, 0.01, "periodic"
+
+
+def tune_table(
+    source: pd.DataFrame | str | Path,
+    target: str | Sequence[str],
+    *,
+    n_trials: int = 20,
+    timeout: float | str | None = None,
+    metric: str | None = None,
+    out: str | Path | None = None,
+    seed: int = 0,
+    pruner: Any = None,
+    progress: bool = False,
+    tune_thresholds: bool = True,
+    search: dict[str, Any] | None = None,
+    arch: str = "mlp",
+    **data_kwargs: Any,
+) -> TuneResult:
+    """Search learning rate, decay, epochs, layers, dropout and number embedding for a tabular MLP, or with
+    ``arch="gbdt"`` the boosted trees' learning rate, leaves, leaf size and L2 penalty (:data:`GBDT_RANGES`).
+
+    Args:
+        source, target, data_kwargs: As for :func:`~trainwell.fit_table` (``valid_pct``, ``valid_col``...).
+        n_trials: Trials to run, the defaults' included.
+        timeout: Seconds (or a duration such as ``"10m"``) the whole search may take, data reading included (the trial running when time runs
+            short is fitted to what is left; see the module docstring).
+        metric: The validation metric to optimise (default per task, see the module docstring).
+        out: Model directory for the best settings' model, with ``tuning.json``.
+        seed: Seeds the split, every trial's training and the sampler.
+        pruner: An Optuna pruner (default: ``MedianPruner`` after 5 trials, from 30% of a trial's schedule;
+            steps are tenths of the schedule, see :class:`OptunaPruning`).
+        progress: Show each trial's progress bar.
+        tune_thresholds: Multi-label targets: choose each label's decision threshold on the validation rows
+            for the best settings' model, as :func:`~trainwell.fit_table` does (``False``: 0.5 for every label).
+        search: Ranges of your own for some settings (the others keep theirs, :data:`TABLE_RANGES`): a
+            ``(low, high)`` tuple searches between them on the setting's scale (``lr`` and ``wd`` logarithmic,
+            ``epochs`` whole), a list tries its values, one value holds the setting there, e.g.
+            ``{"epochs": (2, 6), "layers": ["128", "256-128"], "dropout": 0.1}``. Trial 0, the defaults, is
+            moved into these ranges.
+
+    Raises:
+        ConfigError: ``n_trials`` below 1, a bad ``timeout``, or a metric that does not fit the task.
+        TuningDependencyError: Optuna is not installed.
+    """
+    check_search_settings(n_trials, timeout, out)
+    if arch not in ("mlp", "tabular_mlp", "gbdt"):
+        raise ConfigError(f"arch (--arch) {arch!r} is not searched for tables: mlp (the default) or gbdt")
+    budget = search_budget(timeout)
+    seed_everything(seed)
+    data = tabular_data(source, target, seed=seed, **data_kwargs)
+    chosen = search_metric(data, metric, SEARCH_METRIC.get(data.task.kind))
+    space = (
+        Space(_gbdt_defaults, GBDT_RANGES, _train_trees, TableRun)
+        if arch == "gbdt"
+        else Space(_default_params, TABLE_RANGES, _train, TableRun)
+    )
+    return run_search(
+        data,
+        space.narrowed(search),
+        chosen,
+        n_trials=n_trials,
+        budget=budget,
+        out=out,
+        seed=seed,
+        pruner=pruner,
+        progress=progress,
+        tune_thresholds=tune_thresholds,
+    )
+
+
+def _default_params(data: DataBundle, seed: int) -> dict[str, Any]:
+    """Trial 0: what ``trainwell fit`` would do, the learning-rate finder's choice included."""
+    seed_everything(seed)
+    finder = tabular_learner(data, progress=False).lr_find()
+    lr = choose_lr(finder)
+    return {
+        "lr": lr,
+        "wd": DEFAULT_WD,
+        "epochs": default_epochs(len(data.train)),  # type: ignore[arg-type]
+        "layers": DEFAULT_LAYERS,
+        "dropout": DEFAULT_DROPOUT,
+        "numeric_embedding": DEFAULT_EMBEDDING,
+    }
+
+
+#: What a table search tries (``search=`` narrows them).
+TABLE_RANGES = {
+    "lr": Range(1e-4, 3e-2, log=True),
+    "wd": Range(1e-5, 0.3, log=True),
+    "epochs": Range(2, 30, whole=True),
+    "layers": Range(choices=LAYER_CHOICES),
+    "dropout": Range(0.0, 0.5),
+    "numeric_embedding": Range(choices=("periodic", "none")),
+}
+
+
+def _train(
+    data: DataBundle, params: dict[str, Any], seed: int, callbacks: list[Callback], progress: bool
+) -> Learner:
+    seed_everything(seed)
+    learn = tabular_learner(
+        data,
+        layers=[int(width) for width in str(params["layers"]).split("-")],
+        dropout=float(params["dropout"]),
+        numeric_embedding=str(params["numeric_embedding"]),
+        wd=float(params["wd"]),
+        progress=progress,
+    )
+    learn.fit_one_cycle(int(params["epochs"]), float(params["lr"]), callbacks=callbacks)
+    return learn
+
+
+#: What a search of boosted trees tries (``arch="gbdt"``; ``search=`` narrows them).
+GBDT_RANGES = {
+    "learning_rate": Range(0.01, 0.3, log=True),
+    "max_leaf_nodes": Range(8, 128, log=True, whole=True),
+    "min_samples_leaf": Range(5, 100, log=True, whole=True),
+    "l2_regularization": Range(1e-6, 10.0, log=True),
+}
+
+
+def _gbdt_defaults(data: DataBundle, seed: int) -> dict[str, Any]:
+    """Trial 0 of a trees search: what ``trainwell fit --arch gbdt`` fits."""
+    from trainwell.tabular.gbdt import DEFAULT_SETTINGS
+
+    return {name: DEFAULT_SETTINGS[name] for name in GBDT_RANGES}
+
+
+def _train_trees(
+    data: DataBundle, params: dict[str, Any], seed: int, callbacks: list[Callback], progress: bool
+) -> Learner:
+    """One trial of boosted trees: fitted when built, then one pass that validates. Nothing to prune midway (the
+    fit is one step), so the pruning callback is left out."""
+    seed_everything(seed)
+    learn = tabular_learner(data, arch="gbdt", gbdt_settings=dict(params), seed=seed, progress=progress)
+    learn.fit(1, callbacks=[callback for callback in callbacks if not isinstance(callback, OptunaPruning)])
+    return learn
