@@ -198,3 +198,10 @@ def test_boosted_trees_are_searched_from_their_defaults(table: pd.DataFrame, tmp
     assert result.run.lr == result.best_params["learning_rate"]
     with pytest.raises(ConfigError, match="'forest' is not searched for tables"):
         tune_table(table, "income", n_trials=1, arch="forest")
+
+
+def test_trees_under_a_timeout_are_never_recorded_as_cut(table: pd.DataFrame) -> None:
+    # A trees trial trains no batch (fitted when built): the budget has nothing to cut, and said it had.
+    result = tune_table(table, "income", n_trials=3, arch="gbdt", timeout="10m")
+    assert [t["cut_by_time"] for t in result.trials] == [False, False, False]
+    assert all(t["state"] == "complete" for t in result.trials)

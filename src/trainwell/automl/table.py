@@ -27,6 +27,7 @@ from trainwell.automl.search import (
     search_budget,
     search_metric,
 )
+from trainwell.callbacks.budget import TimeBudget
 from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
@@ -172,9 +173,16 @@ def _gbdt_defaults(data: DataBundle, seed: int) -> dict[str, Any]:
 def _train_trees(
     data: DataBundle, params: dict[str, Any], seed: int, callbacks: list[Callback], progress: bool
 ) -> Learner:
-    """One trial of boosted trees: fitted when built, then one pass that validates. Nothing to prune midway (the
-    fit is one step), so the pruning callback is left out."""
+    """One trial of boosted trees: fitted when built, then one pass that validates. The fit is one step, so the
+    pruning callback and a search's time budget are left out: there is nothing to prune or cut midway, and a
+    budget would count the pass that trains no batch as cut short (the trees' seconds still come out of a
+    started budget, as time between its fits)."""
     seed_everything(seed)
     learn = tabular_learner(data, arch="gbdt", gbdt_settings=dict(params), seed=seed, progress=progress)
-    learn.fit(1, callbacks=[callback for callback in callbacks if not isinstance(callback, OptunaPruning)])
+    learn.fit(
+        1,
+        callbacks=[
+            callback for callback in callbacks if not isinstance(callback, (OptunaPruning, TimeBudget))
+        ],
+    )
     return learn
