@@ -36,7 +36,9 @@ class PruneAllButTheFirst(optuna.pruners.BasePruner):
 def test_the_search_starts_from_the_defaults_and_keeps_the_best_model_exactly(
     table: pd.DataFrame, tmp_path: Path
 ) -> None:
-    result = tune_table(table, "income", n_trials=3, out=tmp_path / "m", pruner=optuna.pruners.NopPruner())
+    result = tune_table(
+        table, "income", n_trials=3, arch="mlp", out=tmp_path / "m", pruner=optuna.pruners.NopPruner()
+    )
     first = result.trials[0]
     assert first["defaults"] and first["state"] == "complete"
     assert first["params"]["layers"] == DEFAULT_LAYERS and first["params"]["wd"] == DEFAULT_WD
@@ -54,7 +56,7 @@ def test_the_search_starts_from_the_defaults_and_keeps_the_best_model_exactly(
 
 def test_a_pruned_trial_stops_at_the_first_report(table: pd.DataFrame) -> None:
     result = tune_table(
-        table, "income", n_trials=3, pruner=PruneAllButTheFirst(), timeout="10m"
+        table, "income", n_trials=3, arch="mlp", pruner=PruneAllButTheFirst(), timeout="10m"
     )  # a duration
     states = [t["state"] for t in result.trials]
     assert states == ["complete", "pruned", "pruned"]
@@ -66,7 +68,7 @@ def test_a_pruned_trial_stops_at_the_first_report(table: pd.DataFrame) -> None:
 
 def test_nothing_finished_is_an_error(table: pd.DataFrame) -> None:
     with pytest.raises(ConfigError, match="no trial finished"):
-        tune_table(table, "income", n_trials=1, pruner=optuna.pruners.ThresholdPruner(lower=2.0))
+        tune_table(table, "income", n_trials=1, arch="mlp", pruner=optuna.pruners.ThresholdPruner(lower=2.0))
 
 
 @pytest.mark.parametrize(
@@ -119,7 +121,9 @@ def test_the_command_line_prints_the_trials_and_writes_the_record(
 def test_a_search_of_ones_own_ranges_starts_inside_them(table: pd.DataFrame, tmp_path: Path) -> None:
     search = {"epochs": (2, 4), "layers": ["128", "512-256"], "dropout": 0.3, "lr": (1e-3, 5e-3)}
     with _no_optuna_warnings():
-        result = tune_table(table, "income", n_trials=3, search=search, pruner=optuna.pruners.NopPruner())
+        result = tune_table(
+            table, "income", n_trials=3, arch="mlp", search=search, pruner=optuna.pruners.NopPruner()
+        )
     for trial in result.trials:
         params = trial["params"]
         assert 2 <= params["epochs"] <= 4 and params["layers"] in ("128", "512-256")
@@ -150,7 +154,8 @@ class _no_optuna_warnings:
     [
         (
             {"momentum": (0.8, 0.9)},
-            "search names 'momentum', which is not searched here; the settings are: lr, wd",
+            "search names 'momentum', which is not searched here; the settings are: gbdt: learning_rate, "
+            "max_leaf_nodes, min_samples_leaf, l2_regularization; tabular_mlp: lr, wd",
         ),
         (
             {"lr": (0.0, 1e-2)},

@@ -17,7 +17,9 @@ from typing import Any
 import pandas as pd
 
 from trainwell.automl.search import (
+    ARCH_PARAM,
     SEARCH_METRIC,
+    MixedSpace,
     OptunaPruning,
     Range,
     Space,
@@ -34,8 +36,8 @@ from trainwell.data.bundle import DataBundle
 from trainwell.learner.events import Callback
 from trainwell.learner.learner import Learner
 from trainwell.tabular.data import tabular_data
-from trainwell.tabular.learner import tabular_learner
-from trainwell.tabular.pipeline import TableRun, choose_lr, default_epochs
+from trainwell.tabular.learner import GBDT_NAMES, MLP_NAMES, tabular_learner
+from trainwell.tabular.pipeline import TableRun, choose_lr, default_epochs, trees_apply
 
 __all__ = ["GBDT_RANGES", "LAYER_CHOICES", "TABLE_RANGES", "tune_table"]
 
@@ -57,50 +59,72 @@ def tune_table(
     progress: bool = False,
     tune_thresholds: bool = True,
     search: dict[str, Any] | None = None,
-    arch: str = "mlp",
+    arch: str = "auto",
     **data_kwargs: Any,
 ) -> TuneResult:
-    """Search learning rate, decay, epochs, layers, dropout and number embedding for a tabular MLP, or with
-    ``arch="gbdt"`` the boosted trees' learning rate, leaves, leaf size and L2 penalty (:data:`GBDT_RANGES`).
+    """Search the settings of a table's model: by default (``arch="auto"``, as :func:`~trainwell.fit_table`)
+    both boosted trees and the MLP, each trial picking one; ``"mlp"`` the MLP alone (learning rate, decay,
+    epochs, layers, dropout and number embedding: :data:`TABLE_RANGES`); ``"gbdt"`` the trees alone (learning
+    rate, leaves, leaf size and L2 penalty: :data:`GBDT_RANGES`).
+
+    Under ``auto`` the first trials are each kind's defaults, the trees' (trial 0, seconds) then the MLP's
+    (trial 1), so that a ``timeout`` spent on the MLP never leaves the trees untried; then every trial picks
+    its kind (the parameter ``arch``) and that kind's settings. ``result.default_value`` is the better of the
+    two defaults' scores, at least what ``fit_table``'s own choice between them scores, and
+    ``result.improvement`` is measured from it; ``result.arch`` and each trial's ``arch`` name the kind
+    (``"gbdt"`` or ``"tabular_mlp"``), as does the model directory. Where ``fit_table`` keeps the MLP without
+    asking (several or multi-label targets), ``auto`` searches the MLP alone.
 
     Args:
         source, target, data_kwargs: As for :func:`~trainwell.fit_table` (``valid_pct``, ``valid_col``...).
-        n_trials: Trials to run, the defaults' included.
-        timeout: Seconds (or a duration such as ``"10m"``) the whole search may take, data reading included (the trial running when time runs
-            short is fitted to what is left; see the module docstring).
+        n_trials: Trials to run, the defaults' included (under ``auto``, two: one per kind).
+        timeout: Seconds (or a duration such as ``"10m"``) the whole search may take, data reading included
+            (the trial running when time runs short is fitted to what is left; see
+            :mod:`trainwell.automl.search`).
         metric: The validation metric to optimise (default per task, see the module docstring).
         out: Model directory for the best settings' model, with ``tuning.json``.
         seed: Seeds the split, every trial's training and the sampler.
         pruner: An Optuna pruner (default: ``MedianPruner`` after 5 trials, from 30% of a trial's schedule;
-            steps are tenths of the schedule, see :class:`OptunaPruning`).
+            steps are tenths of the schedule, see :class:`OptunaPruning`). Boosted trees are fitted in one
+            step and never report, so they are never pruned and an MLP trial is judged against MLP trials.
         progress: Show each trial's progress bar.
         tune_thresholds: Multi-label targets: choose each label's decision threshold on the validation rows
             for the best settings' model, as :func:`~trainwell.fit_table` does (``False``: 0.5 for every label).
-        search: Ranges of your own for some settings (the others keep theirs, :data:`TABLE_RANGES`): a
-            ``(low, high)`` tuple searches between them on the setting's scale (``lr`` and ``wd`` logarithmic,
-            ``epochs`` whole), a list tries its values, one value holds the setting there, e.g.
-            ``{"epochs": (2, 6), "layers": ["128", "256-128"], "dropout": 0.1}``. Trial 0, the defaults, is
-            moved into these ranges.
+        search: Ranges of your own for some settings (the others keep theirs, :data:`TABLE_RANGES` and
+            :data:`GBDT_RANGES`): a ``(low, high)`` tuple searches between them on the setting's scale
+            (``lr``, ``wd``, ``learning_rate``... logarithmic, ``epochs`` whole), a list tries its values, one
+            value holds the setting there, e.g. ``{"epochs": (2, 6), "layers": ["128", "256-128"],
+            "dropout": 0.1}``. Under ``auto`` a setting narrows the kind that has it and leaves the other's
+            ranges as they are. The defaults' trials are moved into these ranges.
 
     Raises:
-        ConfigError: ``n_trials`` below 1, a bad ``timeout``, or a metric that does not fit the task.
+        ConfigError: ``n_trials`` below 1, a bad ``timeout``, an ``arch`` not searched, a ``search`` setting
+            not searched (or a range that cannot be read), or a metric that does not fit the task.
         TuningDependencyError: Optuna is not installed.
+
+    Example::
+
+        result = tune_table("adult.csv", "income", n_trials=20, out="model")
+        result.arch, result.best_value, result.improvement  # e.g. ("gbdt", 0.93, 0.002)
     """
     check_search_settings(n_trials, timeout, out)
-    if arch not in ("mlp", "tabular_mlp", "gbdt"):
-        raise ConfigError(f"arch (--arch) {arch!r} is not searched for tables: mlp (the default) or gbdt")
+    if arch not in ("auto", *MLP_NAMES, *GBDT_NAMES):
+        raise ConfigError(
+            f"arch (--arch) {arch!r} is not searched for tables: auto (the default: boosted trees and the MLP), "
+            "mlp or gbdt"
+        )
+    if search and ARCH_PARAM in search:
+        raise ConfigError(
+            f"search names {ARCH_PARAM!r}: choose the kinds of model searched with arch= (--arch): auto (both), "
+            "mlp or gbdt"
+        )
     budget = search_budget(timeout)
     seed_everything(seed)
     data = tabular_data(source, target, seed=seed, **data_kwargs)
     chosen = search_metric(data, metric, SEARCH_METRIC.get(data.task.kind))
-    space = (
-        Space(_gbdt_defaults, GBDT_RANGES, _train_trees, TableRun)
-        if arch == "gbdt"
-        else Space(_default_params, TABLE_RANGES, _train, TableRun)
-    )
-    return run_search(
+    result = run_search(
         data,
-        space.narrowed(search),
+        table_space(arch, data, search),
         chosen,
         n_trials=n_trials,
         budget=budget,
@@ -110,6 +134,30 @@ def tune_table(
         progress=progress,
         tune_thresholds=tune_thresholds,
     )
+    if isinstance(result.run, TableRun) and result.arch is not None:
+        result.run.arch = result.arch  # the kind of model kept, as fit_table's run says it
+    return result
+
+
+def table_space(arch: str, data: DataBundle, search: dict[str, Any] | None = None) -> Space | MixedSpace:
+    """What ``arch`` searches on ``data``, narrowed by ``search=``: ``auto`` both kinds where
+    :func:`~trainwell.tabular.pipeline.trees_apply` (the trees' defaults first), else the MLP alone."""
+    mlp = Space(_default_params, TABLE_RANGES, _train, TableRun, arch="tabular_mlp")
+    trees = Space(_gbdt_defaults, GBDT_RANGES, _train_trees, TableRun, arch="gbdt")
+    if arch in GBDT_NAMES:
+        return trees.narrowed(search)
+    if arch != "auto":
+        return mlp.narrowed(search)
+    if trees_apply(data):
+        return MixedSpace((trees, mlp)).narrowed(search)
+    for name in search or {}:
+        if name in GBDT_RANGES and name not in TABLE_RANGES:
+            raise ConfigError(
+                f"search names {name!r}, a setting of boosted trees, but arch='auto' searches the MLP alone "
+                f"here (trees take one target, binary, classes or one number, and validation rows, as in "
+                "fit); leave it out"
+            )
+    return mlp.narrowed(search)
 
 
 def _default_params(data: DataBundle, seed: int) -> dict[str, Any]:

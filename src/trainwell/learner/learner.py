@@ -134,6 +134,8 @@ class Learner:
         self.compared: dict[str, dict[str, Any]] | None = (
             None  # the rival models' final rows (fit_table auto)
         )
+        #: A hyper-parameter search's summary when this is its best trial's model (``trainwell tune``), exported.
+        self.tuning: dict[str, Any] | None = None
         self._reset_state()
 
     # ----------------------------------------------------------------------------------------------- state
