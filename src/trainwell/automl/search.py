@@ -14,7 +14,8 @@ trial's settings, score, state and time.
 ``timeout`` bounds the whole search, from the call to the best model in hand: it is one
 :class:`~trainwell.callbacks.TimeBudget` shared by the trials, so the trial running when time runs short is
 fitted to what is left (its schedule shortened, ``cut_by_time`` in its record) instead of running over, and
-no trial starts once less than a quarter of a typical trial's time is left.
+no trial starts once less than a quarter of a typical trial's time is left, or under a :class:`MixedSpace`
+less than a whole typical trial of a kind fitted in one step (boosted trees), which nothing can cut.
 
 Choosing the best of many trials on the same validation rows flatters that score: confirm it on held-out data
 (``trainwell evaluate`` or a test set) before trusting the difference.
@@ -420,6 +421,7 @@ def run_search(
     times: dict[int, float] = {}  # each trial's wall time, for the record
     spent: dict[int, float] = {}  # each trial's share of the budget
     cut: set[int] = set()
+    budgeted: set[int] = set()  # trials fitted under the budget (one-step fits, such as trees, are not)
     trained: dict[int, Space] = {}  # each trial's kind of model
     kept: dict[str, Any] = {}  # the best finished trial so far: its number, value and learner
 
@@ -433,8 +435,10 @@ def run_search(
         times[trial.number] = time.perf_counter() - started
         if budget is not None:
             spent[trial.number] = left - budget.remaining  # on the budget's own clock
-            if len(budget.fits) > fits_before and budget.fits[-1]["shortened"]:
-                cut.add(trial.number)
+            if len(budget.fits) > fits_before:
+                budgeted.add(trial.number)
+                if budget.fits[-1]["shortened"]:
+                    cut.add(trial.number)
         if pruning.pruned or not learn.history:  # pruned, or no time was left to train at all
             raise optuna.TrialPruned()
         value = float(learn.history[-1][chosen])
@@ -443,8 +447,10 @@ def run_search(
         return value
 
     def stop_when_time_is_short(study: Any, trial: Any) -> None:
-        whole = sorted(seconds for number, seconds in spent.items() if number not in cut)
-        if budget is not None and whole and budget.remaining < LAST_TRIAL_SHARE * whole[len(whole) // 2]:
+        # Whichever kind the next trial picks must have its time: a quarter of a whole trial for a fit the
+        # budget cuts to what is left, a whole trial for a one-step fit that nothing cuts (trees).
+        needs = [_time_needed(kind, trained, spent, budgeted, cut) for kind in kinds]
+        if budget is not None and budget.remaining < max(needs):
             study.stop()
 
     if budget is not None and budget.remaining <= 0:
@@ -495,6 +501,20 @@ def run_search(
         result.model_dir = write_run(learn, Path(out), None, {TUNING_FILE: record})
         result.run.model_dir = result.model_dir
     return result
+
+
+def _time_needed(
+    kind: Space, trained: dict[int, Space], spent: dict[int, float], budgeted: set[int], cut: set[int]
+) -> float:
+    """The least time a trial of ``kind`` may start with under a timeout, from its earlier trials' shares of
+    the budget: :data:`LAST_TRIAL_SHARE` of the median whole one when the budget fits it to what is left, the
+    median one when nothing can cut it (0 before any finished)."""
+    own = [number for number in spent if trained.get(number) is kind]
+    if any(number in budgeted for number in own):
+        whole = sorted(spent[number] for number in own if number in budgeted and number not in cut)
+        return LAST_TRIAL_SHARE * whole[len(whole) // 2] if whole else 0.0
+    seconds = sorted(spent[number] for number in own)
+    return seconds[len(seconds) // 2] if seconds else 0.0
 
 
 def _settings(params: dict[str, Any]) -> dict[str, Any]:
