@@ -1,11 +1,13 @@
-"""Hyper-parameter search for tables: the MLP's learning rate, decay, epochs, layers, dropout and number
-embedding, or the boosted trees' learning rate, leaves, leaf size and L2 penalty.
+"""Hyper-parameter search for tables: by default what ``trainwell fit`` chooses between (``arch="auto"``),
+boosted trees (learning rate, leaves, leaf size, L2 penalty) and the MLP (learning rate, decay, epochs, layers,
+dropout, number embedding), each trial picking one kind; or one kind alone (``"mlp"``, ``"gbdt"``).
 
-The study is the one every application shares (:func:`~trainwell.automl.search.run_search`): trial 0 is the
-library's defaults (for the MLP the learning rate the finder picks, the default epochs, layers, dropout, decay
-and number embedding), every trial trains on the same training rows with the same seed and is scored on the
-same validation rows by one metric (``roc_auc`` for binary and multi-label targets, ``accuracy`` for classes,
-``rmse`` for numbers), and the best trial's model is kept and written with ``tuning.json``.
+The study is the one every application shares (:func:`~trainwell.automl.search.run_search`): the first trials
+are each kind's defaults (what ``fit`` fits: for the MLP the learning rate the finder picks, the default
+epochs, layers, dropout, decay and number embedding), every trial trains on the same training rows with the
+same seed and is scored on the same validation rows by one metric (``roc_auc`` for binary and multi-label
+targets, ``accuracy`` for classes, ``rmse`` for numbers), and the best trial's model is kept and written with
+``tuning.json``.
 """
 
 from __future__ import annotations
