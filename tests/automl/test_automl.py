@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 import trainwell
 from trainwell.automl import TuningDependencyError, tune_table
-from trainwell.automl.search import DEFAULT_DROPOUT, DEFAULT_LAYERS, DEFAULT_WD, TUNING_FILE
+from trainwell.automl.search import TUNING_FILE
+from trainwell.automl.table import DEFAULT_DROPOUT, DEFAULT_LAYERS, DEFAULT_WD
 from trainwell.cli.app import app
 from trainwell.core.errors import ConfigError
 
@@ -35,7 +36,9 @@ class PruneAllButTheFirst(optuna.pruners.BasePruner):
 def test_the_search_starts_from_the_defaults_and_keeps_the_best_model_exactly(
     table: pd.DataFrame, tmp_path: Path
 ) -> None:
-    result = tune_table(table, "income", n_trials=3, out=tmp_path / "m", pruner=optuna.pruners.NopPruner())
+    result = tune_table(
+        table, "income", n_trials=3, arch="mlp", out=tmp_path / "m", pruner=optuna.pruners.NopPruner()
+    )
     first = result.trials[0]
     assert first["defaults"] and first["state"] == "complete"
     assert first["params"]["layers"] == DEFAULT_LAYERS and first["params"]["wd"] == DEFAULT_WD
@@ -53,7 +56,7 @@ def test_the_search_starts_from_the_defaults_and_keeps_the_best_model_exactly(
 
 def test_a_pruned_trial_stops_at_the_first_report(table: pd.DataFrame) -> None:
     result = tune_table(
-        table, "income", n_trials=3, pruner=PruneAllButTheFirst(), timeout="10m"
+        table, "income", n_trials=3, arch="mlp", pruner=PruneAllButTheFirst(), timeout="10m"
     )  # a duration
     states = [t["state"] for t in result.trials]
     assert states == ["complete", "pruned", "pruned"]
@@ -65,7 +68,7 @@ def test_a_pruned_trial_stops_at_the_first_report(table: pd.DataFrame) -> None:
 
 def test_nothing_finished_is_an_error(table: pd.DataFrame) -> None:
     with pytest.raises(ConfigError, match="no trial finished"):
-        tune_table(table, "income", n_trials=1, pruner=optuna.pruners.ThresholdPruner(lower=2.0))
+        tune_table(table, "income", n_trials=1, arch="mlp", pruner=optuna.pruners.ThresholdPruner(lower=2.0))
 
 
 @pytest.mark.parametrize(
@@ -118,7 +121,9 @@ def test_the_command_line_prints_the_trials_and_writes_the_record(
 def test_a_search_of_ones_own_ranges_starts_inside_them(table: pd.DataFrame, tmp_path: Path) -> None:
     search = {"epochs": (2, 4), "layers": ["128", "512-256"], "dropout": 0.3, "lr": (1e-3, 5e-3)}
     with _no_optuna_warnings():
-        result = tune_table(table, "income", n_trials=3, search=search, pruner=optuna.pruners.NopPruner())
+        result = tune_table(
+            table, "income", n_trials=3, arch="mlp", search=search, pruner=optuna.pruners.NopPruner()
+        )
     for trial in result.trials:
         params = trial["params"]
         assert 2 <= params["epochs"] <= 4 and params["layers"] in ("128", "512-256")
@@ -149,7 +154,8 @@ class _no_optuna_warnings:
     [
         (
             {"momentum": (0.8, 0.9)},
-            "search names 'momentum', which is not searched here; the settings are: lr, wd",
+            "search names 'momentum', which is not searched here; the settings are: gbdt: learning_rate, "
+            "max_leaf_nodes, min_samples_leaf, l2_regularization; tabular_mlp: lr, wd",
         ),
         (
             {"lr": (0.0, 1e-2)},
@@ -197,3 +203,10 @@ def test_boosted_trees_are_searched_from_their_defaults(table: pd.DataFrame, tmp
     assert result.run.lr == result.best_params["learning_rate"]
     with pytest.raises(ConfigError, match="'forest' is not searched for tables"):
         tune_table(table, "income", n_trials=1, arch="forest")
+
+
+def test_trees_under_a_timeout_are_never_recorded_as_cut(table: pd.DataFrame) -> None:
+    # A trees trial trains no batch (fitted when built): the budget has nothing to cut, and said it had.
+    result = tune_table(table, "income", n_trials=3, arch="gbdt", timeout="10m")
+    assert [t["cut_by_time"] for t in result.trials] == [False, False, False]
+    assert all(t["state"] == "complete" for t in result.trials)

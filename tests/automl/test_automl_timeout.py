@@ -6,6 +6,7 @@ The timing is exact with a clock the test moves: a training batch takes one seco
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -127,3 +128,41 @@ def test_a_timeout_spent_before_the_first_trial_trains_is_a_clear_error() -> Non
 
     with pytest.raises(ConfigError, match=r"--timeout of 1\.5s was spent before the first trial began"):
         _search(1.5)  # the defaults alone take 2 s
+
+
+def _one_step_kind(clock: Clock, seconds: float) -> Space:
+    """A kind fitted in one step that no budget cuts (as boosted trees are): ``seconds`` a trial."""
+    from trainwell.callbacks import ClosedForm
+
+    def train(
+        data: DataBundle, params: dict[str, Any], seed: int, callbacks: list, progress: bool
+    ) -> Learner:
+        clock.now += seconds  # fitted when built, whatever time is left
+        torch.manual_seed(seed)
+        learn = Learner(nn.Linear(3, 1), data, progress=False, device="cpu", callbacks=[ClosedForm()])
+        learn.fit(1)  # validates only; the budget is left out, as for trees
+        return learn
+
+    ranges = {"scale": Range(0.5, 2.0)}
+    return Space(lambda data, seed: {"scale": 1.0}, ranges, train, FitRun, arch="one_step")
+
+
+def test_no_trial_starts_without_the_time_a_one_step_kind_needs() -> None:
+    import optuna
+
+    from trainwell.automl.search import MixedSpace
+
+    # One-step trials take 8 s and cannot be cut; gradient trials 22.5 s, cut to what is left. After the
+    # defaults (2 s), trial 0 (8 s) and trial 1 (22.5 s), 7 s are left: more than a quarter of a gradient
+    # trial, less than a one-step trial, which would run past the budget: the search ends there.
+    clock, trained = Clock(), []
+    gradient = dataclasses.replace(_space(clock, trained), arch="gradient")
+    space = MixedSpace((_one_step_kind(clock, 8.0), gradient))
+    budget = TimeBudget(39.5, clock=clock).start()
+    result = run_search(
+        _data(), space, "rmse", n_trials=10, budget=budget, out=None, seed=0,
+        pruner=optuna.pruners.NopPruner(), progress=False,
+    )  # fmt: skip
+    assert [t["arch"] for t in result.trials] == ["one_step", "gradient"]
+    assert [t["cut_by_time"] for t in result.trials] == [False, False]
+    assert clock.now - 1000.0 == pytest.approx(32.5) and budget.remaining == pytest.approx(7.0)

@@ -1,13 +1,8 @@
 """Hyper-parameter search with Optuna (an optional extra: ``pip install 'trainwell[tune]'``)."""
 
 from trainwell.automl.ratings import tune_ratings
-from trainwell.automl.search import (
-    LAYER_CHOICES,
-    OptunaPruning,
-    TuneResult,
-    TuningDependencyError,
-    tune_table,
-)
+from trainwell.automl.search import OptunaPruning, TuneResult, TuningDependencyError
+from trainwell.automl.table import LAYER_CHOICES, tune_table
 from trainwell.automl.tagging import tune_tagger
 
 __all__ = [

@@ -1,17 +1,21 @@
-"""Hyper-parameter search for tables with Optuna: trainwell's own training, tried with other settings.
+"""The hyper-parameter search every application shares, with Optuna: trainwell's own training, tried with
+other settings (tables: :mod:`trainwell.automl.table`; recommenders and taggers beside it).
 
-The first trial is always the library's defaults (the learning rate the finder picks, the default epochs,
-layers, dropout, decay and number embedding), so the record says plainly whether the search beat them. Every
-trial trains on the same training rows, with the same seed, and is scored on the same validation rows by one
-metric (``roc_auc`` for binary and multi-label targets, ``accuracy`` for classes, ``rmse`` for numbers); a
-trial whose curve falls below the median of the earlier ones at the same point of its schedule is stopped
-early (Optuna's median pruner). The best trial's model is kept (never trained again) and written with
-``tuning.json``: every trial's settings, score, state and time.
+A :class:`Space` says what one kind of model tries: its defaults (what ``trainwell fit`` does), the
+:class:`Range` of each setting, and how one trial trains; a :class:`MixedSpace` searches several kinds in one
+study (tables' ``arch="auto"``), each trial picking its kind. :func:`run_search` runs the study: the first
+trials are always the defaults (one per kind), so the record says plainly whether the search beat them, and
+which kind each trial trained (``arch``) and which won; every trial trains on the same
+training rows, with the same seed, and is scored on the same validation rows by one metric; a trial whose
+curve falls below the median of the earlier ones at the same point of its schedule is stopped early (Optuna's
+median pruner). The best trial's model is kept (never trained again) and written with ``tuning.json``: every
+trial's settings, score, state and time.
 
 ``timeout`` bounds the whole search, from the call to the best model in hand: it is one
 :class:`~trainwell.callbacks.TimeBudget` shared by the trials, so the trial running when time runs short is
 fitted to what is left (its schedule shortened, ``cut_by_time`` in its record) instead of running over, and
-no trial starts once less than a quarter of a typical trial's time is left.
+no trial starts once less than a quarter of a typical trial's time is left, or under a :class:`MixedSpace`
+less than a whole typical trial of a kind fitted in one step (boosted trees), which nothing can cut.
 
 Choosing the best of many trials on the same validation rows flatters that score: confirm it on held-out data
 (``trainwell evaluate`` or a test set) before trusting the difference.
@@ -26,38 +30,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from trainwell.callbacks.budget import TimeBudget, format_duration, parse_duration
 from trainwell.core.errors import ConfigError, UserError
-from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
 from trainwell.evaluate.compare import higher_is_better
 from trainwell.learner.events import Callback, CancelFit
 from trainwell.learner.label_thresholds import choose_label_thresholds
 from trainwell.learner.learner import Learner
 from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
-from trainwell.tabular.data import tabular_data
-from trainwell.tabular.learner import tabular_learner
-from trainwell.tabular.pipeline import TableRun, choose_lr, default_epochs
 
 __all__ = [
-    "GBDT_RANGES",
-    "LAYER_CHOICES",
-    "TABLE_RANGES",
     "OptunaPruning",
     "Range",
+    "Space",
     "TuneResult",
     "TuningDependencyError",
-    "tune_table",
+    "run_search",
 ]
 
 INSTALL_HINT = "pip install 'trainwell[tune]' (or: pip install optuna)"
 #: The metric a search maximises or minimises, per task, unless one is named.
 SEARCH_METRIC = {"binary": "roc_auc", "multilabel": "roc_auc", "multiclass": "accuracy", "regression": "rmse"}
-#: Hidden layers tried, as text (Optuna's categorical choices must be plain values).
-LAYER_CHOICES = ("128", "256-128", "512-256", "512-256-128")
-DEFAULT_LAYERS, DEFAULT_DROPOUT, DEFAULT_WD, DEFAULT_EMBEDDING = "256-128", 0.1, 0.01, "periodic"
 TUNING_FILE = "tuning.json"
 #: Under a timeout, no trial starts with less than this share of the median trial's time left: a trial cut
 #: that short would only add a poor score to the record.
@@ -107,14 +100,19 @@ class OptunaPruning(Callback):
 
 @dataclass
 class TuneResult:
-    """What :func:`tune_table` found.
+    """What a search (:func:`~trainwell.automl.tune_table`, ``tune_ratings``, ``tune_tagger``) found.
 
     Attributes:
         metric, direction: What was optimised (``"maximize"`` or ``"minimize"``).
-        best_params: The best trial's settings; ``best_value`` its validation score.
-        default_value: The score of trial 0, the library's defaults (``None`` if it did not finish).
-        trials: Per trial: ``number``, ``state``, ``value``, ``params``, ``seconds``, ``defaults`` (trial 0)
-            and ``cut_by_time`` (the timeout shortened its schedule).
+        best_params: The best trial's settings (those held by ``search=`` with those searched); ``best_value``
+            its validation score, ``best_trial`` its number, ``arch`` its kind of model where the search names
+            one (tables: ``"tabular_mlp"`` or ``"gbdt"``).
+        default_value: The score of the library's defaults: trial 0, or when several kinds of model were
+            searched, the better of their defaults' trials (``None`` if none finished).
+        default_values: Each kind's defaults trial's score, by ``arch`` (``None``: it did not finish); empty
+            when the search names no kind.
+        trials: Per trial: ``number``, ``state``, ``value``, ``arch`` (where named), ``params``, ``seconds``,
+            ``defaults`` (a kind's defaults trial) and ``cut_by_time`` (the timeout shortened its schedule).
         run: The best trial's learner (kept, not trained again), written to ``model_dir``.
         timeout: The seconds the whole search was given, or ``None``.
     """
@@ -129,19 +127,26 @@ class TuneResult:
     model_dir: Path | None = None
     study: Any = field(default=None, repr=False)
     timeout: float | None = None
+    arch: str | None = None
+    default_values: dict[str, float | None] = field(default_factory=dict)
+    best_trial: int | None = None
 
     @property
     def improvement(self) -> float | None:
-        """How much better than the defaults the best trial scored (positive = better), or ``None``."""
+        """How much better than the defaults (:attr:`default_value`, the better kind's under several) the best
+        trial scored (positive = better), or ``None``."""
         if self.default_value is None:
             return None
         sign = 1.0 if self.direction == "maximize" else -1.0
         return sign * (self.best_value - self.default_value)
 
     def to_dict(self) -> dict[str, Any]:
+        named = {"arch": self.arch, "default_values": self.default_values} if self.arch is not None else {}
         return {
             "metric": self.metric,
             "direction": self.direction,
+            **named,
+            "best_trial": self.best_trial,
             "best_params": self.best_params,
             "best_value": self.best_value,
             "default_value": self.default_value,
@@ -151,73 +156,27 @@ class TuneResult:
             "note": "best of the trials on the same validation rows: confirm on held-out data",
         }
 
-
-def tune_table(
-    source: pd.DataFrame | str | Path,
-    target: str | Sequence[str],
-    *,
-    n_trials: int = 20,
-    timeout: float | str | None = None,
-    metric: str | None = None,
-    out: str | Path | None = None,
-    seed: int = 0,
-    pruner: Any = None,
-    progress: bool = False,
-    tune_thresholds: bool = True,
-    search: dict[str, Any] | None = None,
-    arch: str = "mlp",
-    **data_kwargs: Any,
-) -> TuneResult:
-    """Search learning rate, decay, epochs, layers, dropout and number embedding for a tabular MLP, or with
-    ``arch="gbdt"`` the boosted trees' learning rate, leaves, leaf size and L2 penalty (:data:`GBDT_RANGES`).
-
-    Args:
-        source, target, data_kwargs: As for :func:`~trainwell.fit_table` (``valid_pct``, ``valid_col``...).
-        n_trials: Trials to run, the defaults' included.
-        timeout: Seconds (or a duration such as ``"10m"``) the whole search may take, data reading included (the trial running when time runs
-            short is fitted to what is left; see the module docstring).
-        metric: The validation metric to optimise (default per task, see the module docstring).
-        out: Model directory for the best settings' model, with ``tuning.json``.
-        seed: Seeds the split, every trial's training and the sampler.
-        pruner: An Optuna pruner (default: ``MedianPruner`` after 5 trials, from 30% of a trial's schedule;
-            steps are tenths of the schedule, see :class:`OptunaPruning`).
-        progress: Show each trial's progress bar.
-        tune_thresholds: Multi-label targets: choose each label's decision threshold on the validation rows
-            for the best settings' model, as :func:`~trainwell.fit_table` does (``False``: 0.5 for every label).
-        search: Ranges of your own for some settings (the others keep theirs, :data:`TABLE_RANGES`): a
-            ``(low, high)`` tuple searches between them on the setting's scale (``lr`` and ``wd`` logarithmic,
-            ``epochs`` whole), a list tries its values, one value holds the setting there, e.g.
-            ``{"epochs": (2, 6), "layers": ["128", "256-128"], "dropout": 0.1}``. Trial 0, the defaults, is
-            moved into these ranges.
-
-    Raises:
-        ConfigError: ``n_trials`` below 1, a bad ``timeout``, or a metric that does not fit the task.
-        TuningDependencyError: Optuna is not installed.
-    """
-    check_search_settings(n_trials, timeout, out)
-    if arch not in ("mlp", "tabular_mlp", "gbdt"):
-        raise ConfigError(f"arch (--arch) {arch!r} is not searched for tables: mlp (the default) or gbdt")
-    budget = search_budget(timeout)
-    seed_everything(seed)
-    data = tabular_data(source, target, seed=seed, **data_kwargs)
-    chosen = search_metric(data, metric, SEARCH_METRIC.get(data.task.kind))
-    space = (
-        Space(_gbdt_defaults, GBDT_RANGES, _train_trees, TableRun)
-        if arch == "gbdt"
-        else Space(_default_params, TABLE_RANGES, _train, TableRun)
-    )
-    return run_search(
-        data,
-        space.narrowed(search),
-        chosen,
-        n_trials=n_trials,
-        budget=budget,
-        out=out,
-        seed=seed,
-        pruner=pruner,
-        progress=progress,
-        tune_thresholds=tune_thresholds,
-    )
+    def summary(self) -> dict[str, Any]:
+        """What the model directory's ``trainwell.json`` keeps of the search (``trainwell info`` shows it):
+        the metric, the best trial, and per kind of model its trials, best score and defaults' score; every
+        trial is in ``tuning.json`` beside it."""
+        finished = [t for t in self.trials if t["state"] == "complete" and t["value"] == t["value"]]
+        kinds: dict[str, dict[str, Any]] = {}
+        for name, value in self.default_values.items():
+            own = [t for t in self.trials if t.get("arch") == name]
+            scores = [t["value"] for t in finished if t.get("arch") == name]
+            choose = max if self.direction == "maximize" else min
+            kinds[name] = {"trials": len(own), "best": choose(scores) if scores else None, "defaults": value}
+        return {
+            "metric": self.metric,
+            "direction": self.direction,
+            "trials": len(self.trials),
+            "best_trial": self.best_trial,
+            "best_value": self.best_value,
+            "default_value": self.default_value,
+            **({"arch": self.arch, "kinds": kinds} if self.arch is not None else {}),
+            "record": TUNING_FILE,
+        }
 
 
 @dataclass(frozen=True)
@@ -263,16 +222,26 @@ class Space:
     """What a search tries for one kind of model.
 
     Attributes:
-        defaults: ``(data, seed) -> params``: trial 0, what ``trainwell fit`` would do.
+        defaults: ``(data, seed) -> params``: the defaults' trial, what ``trainwell fit`` would do.
         ranges: Each searched setting's :class:`Range` (``lr`` among them).
         train: ``(data, params, seed, callbacks, progress) -> Learner``: one trial's fit.
         run_class: The pipeline's run record (``TableRun``, ``RatingsRun``...) for the best model.
+        arch: The kind of model, named in the record (``None``: not named).
     """
 
     defaults: Callable[[DataBundle, int], dict[str, Any]]
     ranges: dict[str, Range]
     train: Callable[[DataBundle, dict[str, Any], int, list[Callback], bool], Learner]
     run_class: type[FitRun]
+    arch: str | None = None
+
+    @property
+    def kinds(self) -> tuple[Space, ...]:
+        return (self,)
+
+    def pick(self, trial: Any) -> Space:
+        """The kind of model a trial trains: this one."""
+        return self
 
     def suggest(self, trial: Any) -> dict[str, Any]:
         return {name: bound.suggest(trial, name) for name, bound in self.ranges.items()}
@@ -285,25 +254,80 @@ class Space:
         Raises:
             ConfigError: A name that is not searched, or a range that cannot be read.
         """
+        search = _search_dict(search)
         if not search:
             return self
-        if not isinstance(search, dict):
-            raise ConfigError(
-                f"search must be a dict of setting -> (low, high), [choices] or a value, got {type(search).__name__}"
-            )
+        for name in search:
+            if name not in self.ranges:
+                raise ConfigError(
+                    f"search names {name!r}, which is not searched here; the settings are: {', '.join(self.ranges)}"
+                )
+        return self._with(search)
+
+    def _with(self, search: dict[str, Any]) -> Space:
         ranges = dict(self.ranges)
         for name, spec in search.items():
-            if name not in ranges:
-                raise ConfigError(
-                    f"search names {name!r}, which is not searched here; the settings are: {', '.join(ranges)}"
-                )
             ranges[name] = _user_range(name, spec, ranges[name])
-        return Space(self.defaults, ranges, self.train, self.run_class)
+        return Space(self.defaults, ranges, self.train, self.run_class, self.arch)
 
     def start(self, defaults: dict[str, Any]) -> dict[str, Any]:
-        """Trial 0's settings: the defaults, each moved into its range (a narrowed search starts inside it)."""
+        """The defaults' trial's settings: each default moved into its range (a narrowed search starts inside
+        it)."""
         return {name: self.ranges[name].holds(value) if name in self.ranges else value
                 for name, value in defaults.items()}  # fmt: skip
+
+
+#: The categorical parameter by which each trial of a :class:`MixedSpace` picks its kind of model.
+ARCH_PARAM = "arch"
+
+
+@dataclass(frozen=True)
+class MixedSpace:
+    """Several kinds of model searched in one study (tables' ``arch="auto"``: the MLP and boosted trees).
+
+    Every kind's defaults are tried first, one trial each in the order of ``kinds``; then each trial picks its
+    kind (the categorical parameter ``arch``) and only that kind's settings from its own ranges, Optuna's
+    define-by-run conditional space. The kinds' settings must have different names (the sampler learns each
+    name from the trials that drew it). A kind fitted in one step (boosted trees) never reports to the
+    pruner, so the median a trial is pruned against is always of its own kind's trials at the same point of
+    their schedules.
+    """
+
+    kinds: tuple[Space, ...]
+
+    def __post_init__(self) -> None:
+        names = [kind.arch for kind in self.kinds]
+        assert len(self.kinds) > 1 and None not in names and len(set(names)) == len(names), names
+
+    def pick(self, trial: Any) -> Space:
+        """The kind of model a trial trains, by its ``arch`` parameter."""
+        name = trial.suggest_categorical(ARCH_PARAM, [kind.arch for kind in self.kinds])
+        return next(kind for kind in self.kinds if kind.arch == name)
+
+    def narrowed(self, search: dict[str, Any] | None) -> MixedSpace:
+        """Each kind narrowed by the settings of ``search=`` it has (see :meth:`Space.narrowed`): a setting of
+        one kind narrows that kind alone; a name that no kind has is an error."""
+        search = _search_dict(search)
+        if not search:
+            return self
+        for name in search:
+            if not any(name in kind.ranges for kind in self.kinds):
+                settings = "; ".join(f"{kind.arch}: {', '.join(kind.ranges)}" for kind in self.kinds)
+                raise ConfigError(
+                    f"search names {name!r}, which is not searched here; the settings are: {settings}"
+                )
+        return MixedSpace(
+            tuple(kind._with({k: v for k, v in search.items() if k in kind.ranges}) for kind in self.kinds)
+        )
+
+
+def _search_dict(search: Any) -> dict[str, Any]:
+    """``search=`` as a dict (empty for ``None``); refuses anything else."""
+    if search is not None and not isinstance(search, dict):
+        raise ConfigError(
+            f"search must be a dict of setting -> (low, high), [choices] or a value, got {type(search).__name__}"
+        )
+    return search or {}
 
 
 def _user_range(name: str, spec: Any, library: Range) -> Range:
@@ -364,7 +388,7 @@ def search_metric(
 
 def run_search(
     data: DataBundle,
-    space: Space,
+    space: Space | MixedSpace,
     chosen: str,
     *,
     n_trials: int,
@@ -375,36 +399,46 @@ def run_search(
     progress: bool,
     tune_thresholds: bool = True,
 ) -> TuneResult:
-    """The study shared by every application: trial 0 the defaults, then Optuna's TPE sampler with pruning;
-    the best trial's model is kept and written (see the module docstring); a multi-label model then decides
-    each label at its own threshold unless ``tune_thresholds`` is false. ``budget`` (from
-    :func:`search_budget`) is shared by the trials."""
+    """The study shared by every application: the defaults first (one trial per kind of model of a
+    :class:`MixedSpace`), then Optuna's TPE sampler with pruning; the best trial's model is kept and written
+    (see the module docstring); a multi-label model then decides each label at its own threshold unless
+    ``tune_thresholds`` is false. ``budget`` (from :func:`search_budget`) is shared by the trials."""
     optuna = import_optuna()
     direction = "maximize" if higher_is_better(chosen) else "minimize"
-    defaults = space.start(space.defaults(data, seed))
+    kinds = space.kinds
+    starts = [kind.start(kind.defaults(data, seed)) for kind in kinds]
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
         direction=direction,
         sampler=optuna.samplers.TPESampler(seed=seed),
         pruner=pruner or optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=30),
     )
-    study.enqueue_trial({name: value for name, value in defaults.items() if _searched(space, name)})
+    for kind, start in zip(kinds, starts, strict=True):  # trials 0, 1...: each kind's defaults, in order
+        picked = {ARCH_PARAM: kind.arch} if isinstance(space, MixedSpace) else {}
+        study.enqueue_trial(
+            {**picked, **{name: value for name, value in start.items() if _searched(kind, name)}}
+        )
     times: dict[int, float] = {}  # each trial's wall time, for the record
     spent: dict[int, float] = {}  # each trial's share of the budget
     cut: set[int] = set()
+    budgeted: set[int] = set()  # trials fitted under the budget (one-step fits, such as trees, are not)
+    trained: dict[int, Space] = {}  # each trial's kind of model
     kept: dict[str, Any] = {}  # the best finished trial so far: its number, value and learner
 
     def objective(trial: Any) -> float:
         started, left = time.perf_counter(), budget.remaining if budget is not None else 0.0
-        params = space.suggest(trial)
+        kind = trained[trial.number] = space.pick(trial)
+        params = kind.suggest(trial)
         pruning = OptunaPruning(trial, chosen)
         fits_before = len(budget.fits) if budget is not None else 0
-        learn = space.train(data, params, seed, [pruning] if budget is None else [pruning, budget], progress)
+        learn = kind.train(data, params, seed, [pruning] if budget is None else [pruning, budget], progress)
         times[trial.number] = time.perf_counter() - started
         if budget is not None:
             spent[trial.number] = left - budget.remaining  # on the budget's own clock
-            if len(budget.fits) > fits_before and budget.fits[-1]["shortened"]:
-                cut.add(trial.number)
+            if len(budget.fits) > fits_before:
+                budgeted.add(trial.number)
+                if budget.fits[-1]["shortened"]:
+                    cut.add(trial.number)
         if pruning.pruned or not learn.history:  # pruned, or no time was left to train at all
             raise optuna.TrialPruned()
         value = float(learn.history[-1][chosen])
@@ -413,8 +447,10 @@ def run_search(
         return value
 
     def stop_when_time_is_short(study: Any, trial: Any) -> None:
-        whole = sorted(seconds for number, seconds in spent.items() if number not in cut)
-        if budget is not None and whole and budget.remaining < LAST_TRIAL_SHARE * whole[len(whole) // 2]:
+        # Whichever kind the next trial picks must have its time: a quarter of a whole trial for a fit the
+        # budget cuts to what is left, a whole trial for a one-step fit that nothing cuts (trees).
+        needs = [_time_needed(kind, trained, spent, budgeted, cut) for kind in kinds]
+        if budget is not None and budget.remaining < max(needs):
             study.stop()
 
     if budget is not None and budget.remaining <= 0:
@@ -430,46 +466,88 @@ def run_search(
         gc_after_trial=False,
         callbacks=[stop_when_time_is_short],
     )
-    finished = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-    if not finished:
+    if not any(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials):
         raise ConfigError(
             "no trial finished (all were pruned or failed); run more trials or a longer --timeout"
         )
     best = study.best_trial
+    best_kind = trained[best.number]
+    # The settings held fixed (search=) with those searched.
+    best_params = {**starts[kinds.index(best_kind)], **_settings(best.params)}
     if kept.get("number") == best.number:
         learn = kept["learn"]
     else:  # not expected (the kept trial is Optuna's best by the same rule); train it again rather than guess
-        learn = space.train(data, {**defaults, **best.params}, seed, [], progress)
-    trials = [
-        {
-            "number": t.number,
-            "state": t.state.name.lower(),
-            "value": t.value,
-            "params": dict(t.params),
-            "seconds": round(times.get(t.number, 0.0), 3),
-            "defaults": t.number == 0,
-            "cut_by_time": t.number in cut,
-        }
-        for t in study.trials
-    ]
-    first = study.trials[0]
-    default_value = first.value if first.state == optuna.trial.TrialState.COMPLETE else None
+        learn = best_kind.train(data, best_params, seed, [], progress)
+    trials = [_trial_record(t, trained.get(t.number), len(kinds), times, cut) for t in study.trials]
+    default_values = _default_values(study, kinds)
     # A multi-label model decides each label at its own threshold, as after trainwell fit.
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
     # The search's budget spoke for every trial: the model's own record says nothing of it (tuning.json does).
     learn.time_budget = None
-    best_params = {**defaults, **best.params}  # the settings held fixed (search=) with those searched
     rate = best_params.get("lr", best_params.get("learning_rate", float("nan")))  # trees: their shrinkage
-    run = space.run_class(learn, data, float(rate), None, thresholds=thresholds)
+    run = best_kind.run_class(learn, data, float(rate), None, thresholds=thresholds)
+    finished_defaults = [value for value in default_values.values() if value is not None]
+    default_value = (
+        (max if direction == "maximize" else min)(finished_defaults) if finished_defaults else None
+    )
+    named = {name: value for name, value in default_values.items() if name is not None}
     result = TuneResult(chosen, direction, best_params, float(best.value), default_value, trials, run,
-                        study=study)  # fmt: skip
+                        study=study, arch=best_kind.arch, best_trial=best.number, default_values=named)  # fmt: skip
     if budget is not None:
         result.timeout = budget.seconds
+    learn.tuning = result.summary()  # in trainwell.json: what the search tried and which kind won
     if out is not None:
         record = json.dumps(result.to_dict(), indent=2).encode()
         result.model_dir = write_run(learn, Path(out), None, {TUNING_FILE: record})
         result.run.model_dir = result.model_dir
     return result
+
+
+def _time_needed(
+    kind: Space, trained: dict[int, Space], spent: dict[int, float], budgeted: set[int], cut: set[int]
+) -> float:
+    """The least time a trial of ``kind`` may start with under a timeout, from its earlier trials' shares of
+    the budget: :data:`LAST_TRIAL_SHARE` of the median whole one when the budget fits it to what is left, the
+    median one when nothing can cut it (0 before any finished)."""
+    own = [number for number in spent if trained.get(number) is kind]
+    if any(number in budgeted for number in own):
+        whole = sorted(spent[number] for number in own if number in budgeted and number not in cut)
+        return LAST_TRIAL_SHARE * whole[len(whole) // 2] if whole else 0.0
+    seconds = sorted(spent[number] for number in own)
+    return seconds[len(seconds) // 2] if seconds else 0.0
+
+
+def _settings(params: dict[str, Any]) -> dict[str, Any]:
+    """A trial's settings, without the parameter that picked its kind of model."""
+    return {name: value for name, value in params.items() if name != ARCH_PARAM}
+
+
+def _trial_record(
+    trial: Any, kind: Space | None, n_defaults: int, times: dict[int, float], cut: set[int]
+) -> dict[str, Any]:
+    """One trial as ``tuning.json`` lists it (see :class:`TuneResult`)."""
+    return {
+        "number": trial.number,
+        "state": trial.state.name.lower(),
+        "value": trial.value,
+        **({"arch": kind.arch} if kind is not None and kind.arch is not None else {}),
+        "params": _settings(trial.params),
+        "seconds": round(times.get(trial.number, 0.0), 3),
+        "defaults": trial.number < n_defaults,
+        "cut_by_time": trial.number in cut,
+    }
+
+
+def _default_values(study: Any, kinds: tuple[Space, ...]) -> dict[str | None, float | None]:
+    """Each kind's defaults' score, by its name: trial ``i`` is kind ``i``'s defaults (``None``: it did not
+    finish, or never ran)."""
+    from optuna.trial import TrialState
+
+    trials = study.trials
+    return {
+        kind.arch: trials[i].value if i < len(trials) and trials[i].state == TrialState.COMPLETE else None
+        for i, kind in enumerate(kinds)
+    }
 
 
 def _searched(space: Space, name: str) -> bool:
@@ -479,72 +557,3 @@ def _searched(space: Space, name: str) -> bool:
 
 def _better(value: float, than: float, direction: str) -> bool:
     return value > than if direction == "maximize" else value < than
-
-
-def _default_params(data: DataBundle, seed: int) -> dict[str, Any]:
-    """Trial 0: what ``trainwell fit`` would do, the learning-rate finder's choice included."""
-    seed_everything(seed)
-    finder = tabular_learner(data, progress=False).lr_find()
-    lr = choose_lr(finder)
-    return {
-        "lr": lr,
-        "wd": DEFAULT_WD,
-        "epochs": default_epochs(len(data.train)),  # type: ignore[arg-type]
-        "layers": DEFAULT_LAYERS,
-        "dropout": DEFAULT_DROPOUT,
-        "numeric_embedding": DEFAULT_EMBEDDING,
-    }
-
-
-#: What a table search tries (``search=`` narrows them).
-TABLE_RANGES = {
-    "lr": Range(1e-4, 3e-2, log=True),
-    "wd": Range(1e-5, 0.3, log=True),
-    "epochs": Range(2, 30, whole=True),
-    "layers": Range(choices=LAYER_CHOICES),
-    "dropout": Range(0.0, 0.5),
-    "numeric_embedding": Range(choices=("periodic", "none")),
-}
-
-
-def _train(
-    data: DataBundle, params: dict[str, Any], seed: int, callbacks: list[Callback], progress: bool
-) -> Learner:
-    seed_everything(seed)
-    learn = tabular_learner(
-        data,
-        layers=[int(width) for width in str(params["layers"]).split("-")],
-        dropout=float(params["dropout"]),
-        numeric_embedding=str(params["numeric_embedding"]),
-        wd=float(params["wd"]),
-        progress=progress,
-    )
-    learn.fit_one_cycle(int(params["epochs"]), float(params["lr"]), callbacks=callbacks)
-    return learn
-
-
-#: What a search of boosted trees tries (``arch="gbdt"``; ``search=`` narrows them).
-GBDT_RANGES = {
-    "learning_rate": Range(0.01, 0.3, log=True),
-    "max_leaf_nodes": Range(8, 128, log=True, whole=True),
-    "min_samples_leaf": Range(5, 100, log=True, whole=True),
-    "l2_regularization": Range(1e-6, 10.0, log=True),
-}
-
-
-def _gbdt_defaults(data: DataBundle, seed: int) -> dict[str, Any]:
-    """Trial 0 of a trees search: what ``trainwell fit --arch gbdt`` fits."""
-    from trainwell.tabular.gbdt import DEFAULT_SETTINGS
-
-    return {name: DEFAULT_SETTINGS[name] for name in GBDT_RANGES}
-
-
-def _train_trees(
-    data: DataBundle, params: dict[str, Any], seed: int, callbacks: list[Callback], progress: bool
-) -> Learner:
-    """One trial of boosted trees: fitted when built, then one pass that validates. Nothing to prune midway (the
-    fit is one step), so the pruning callback is left out."""
-    seed_everything(seed)
-    learn = tabular_learner(data, arch="gbdt", gbdt_settings=dict(params), seed=seed, progress=progress)
-    learn.fit(1, callbacks=[callback for callback in callbacks if not isinstance(callback, OptunaPruning)])
-    return learn

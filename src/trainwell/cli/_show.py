@@ -355,6 +355,9 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
                 for name, row in compared.items()
             ),
         )
+    tuning = training.get("tuning")
+    if isinstance(tuning, dict) and tuning:  # the search (trainwell tune) this model won
+        table.add_row("search", tuning_summary(tuning))
     onnx = metadata.get("onnx")
     if isinstance(onnx, dict):
         language_model = (metadata.get("task") or {}).get("kind") == "language_model"
@@ -453,3 +456,25 @@ def compared_line(run: Any) -> str:
 
 def _loss(value: float) -> str:
     return f"{value:.4f}" if abs(value) < 1e4 else f"{value:,.0f}"
+
+
+def tuning_summary(tuning: dict[str, Any]) -> str:
+    """One line on the search a tuned model won: its trials and best trial, and per kind of model searched
+    its trials, best score and defaults' score (the kept one marked)."""
+    names = {"tabular_mlp": "MLP", "gbdt": "boosted trees"}
+    said = f"{_trials(tuning.get('trials'))} on {tuning.get('metric')}, best trial {tuning.get('best_trial')}"
+    kinds = tuning.get("kinds")
+    if isinstance(kinds, dict) and len(kinds) > 1:
+        said += ": " + ", ".join(
+            f"{names.get(name, name)} {_trials(kind.get('trials'))}, best {_number(kind.get('best'))}, defaults "
+            f"{_number(kind.get('defaults'))}" + (" (kept)" if name == tuning.get("arch") else "")
+            for name, kind in kinds.items()
+            if isinstance(kind, dict)
+        )
+    else:
+        said += f" ({_number(tuning.get('best_value'))}; defaults {_number(tuning.get('default_value'))})"
+    return said + f"; every trial in {tuning.get('record', 'tuning.json')}"
+
+
+def _trials(count: Any) -> str:
+    return "1 trial" if count == 1 else f"{count} trials"

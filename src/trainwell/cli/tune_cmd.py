@@ -99,22 +99,26 @@ def tune(
     arch: Annotated[
         str,
         typer.Option(
-            help="Tables: the model searched, mlp (default) or gbdt (boosted trees: learning rate, "
-            "leaves, leaf size, L2 penalty)."
+            help="Tables: the models searched: auto (default, as fit: boosted trees and the MLP, each one's "
+            "defaults first, then each trial picks one), mlp, or gbdt (boosted trees: learning rate, leaves, "
+            "leaf size, L2 penalty)."
         ),
-    ] = "mlp",
+    ] = "auto",
     search: Annotated[
         list[str] | None,
         typer.Option(
             help="A range of your own for one setting (repeatable): NAME=LOW:HIGH searches between them, "
             "NAME=A,B,C tries those values, NAME=VALUE holds it there; e.g. --search epochs=2:6 "
-            "--search layers=128,256-128. Settings not named keep the library's ranges."
+            "--search layers=128,256-128. Settings not named keep the library's ranges; under --arch auto a "
+            "setting narrows the model that has it (epochs the MLP, max_leaf_nodes the trees)."
         ),
     ] = None,
 ) -> None:
-    """Search a model's settings with Optuna (pruned), the defaults first. Tables (--target): learning rate,
-    weight decay, epochs, layers, dropout, number embedding. Recommenders (--user, --item): learning rate, weight
-    decay, epochs, factors. Taggers (CoNLL files): learning rate, weight decay, epochs, width, dropout."""
+    """Search a model's settings with Optuna (pruned), the defaults first. Tables (--target): boosted trees
+    (learning rate, leaves, leaf size, L2 penalty) and the MLP (learning rate, weight decay, epochs, layers,
+    dropout, number embedding), each trial picking one, the defaults of both tried first (--arch mlp or gbdt:
+    one). Recommenders (--user, --item): learning rate, weight decay, epochs, factors. Taggers (CoNLL files):
+    learning rate, weight decay, epochs, width, dropout."""
 
     def run() -> None:
         from trainwell.callbacks.budget import parse_duration
@@ -208,43 +212,15 @@ def _number(text: str) -> Any:
     return text
 
 
-def show(result: Any) -> None:
-    """The best trials as a table, then one sentence against the defaults."""
-    from rich.table import Table
+#: How the trials table and the verdict name each kind of model.
+KIND_NAMES = {"tabular_mlp": "MLP", "gbdt": "trees"}
 
-    finished = [t for t in result.trials if t["state"] == "complete"]
-    reverse = result.direction == "maximize"
-    ranked = sorted(finished, key=lambda t: t["value"], reverse=reverse)[:SHOWN_TRIALS]
-    defaults = next((t for t in result.trials if t["defaults"]), None)
-    if defaults is not None and defaults not in ranked:
-        ranked.append(defaults)
-    pruned = sum(t["state"] == "pruned" for t in result.trials)
-    table = Table(title=f"{len(result.trials)} trials ({pruned} stopped early), best {result.metric} first")
-    names = list(dict.fromkeys(name for trial in ranked for name in trial["params"]))
-    table.add_column("trial", justify="right")
-    table.add_column(result.metric, justify="right")
-    for name in names:
-        shown = COLUMN_NAMES.get(name, name)
-        table.add_column(shown, justify="left" if shown in ("layers", "numbers") else "right")
-    table.add_column("seconds", justify="right")
-    for trial in ranked:
-        label = f"{trial['number']} (defaults)" if trial["defaults"] else str(trial["number"])
-        if trial.get("cut_by_time"):
-            label += " (cut)"
-        values = [_setting(name, trial["params"].get(name)) for name in names]
-        table.add_row(label, f"{trial['value']:.4f}", *values, f"{trial['seconds']:.1f}")
-    out_console.print(fold_cells(table))
-    if result.improvement is None:
-        verdict = "the defaults' trial did not finish"
-    elif result.improvement > 0:
-        direction = "higher" if result.direction == "maximize" else "lower"
-        verdict = (
-            f"{result.improvement:.4f} better ({direction}) than the defaults' {result.default_value:.4f}, on the "
-            "rows the trials were chosen on: confirm it on held-out data (trainwell evaluate, or a test set)"
-        )
-    else:
-        verdict = f"no trial beat the defaults ({result.default_value:.4f}): keep them"
-    out_console.print(f"best {result.metric} {result.best_value:.4f}; {verdict}", soft_wrap=True)
+
+def show(result: Any) -> None:
+    """The best trials as a table (with each one's kind of model when several were searched), then one
+    sentence against the defaults."""
+    out_console.print(fold_cells(trials_table(result)))
+    out_console.print(verdict(result), soft_wrap=True)
     if result.run.thresholds is not None:  # a multi-label model: the best settings' thresholds, as fit says
         from trainwell.learner.label_thresholds import say_threshold_note
 
@@ -257,3 +233,73 @@ def show(result: Any) -> None:
         out_console.print(f"--timeout {format_duration(result.timeout)}: {said}", soft_wrap=True)
     if result.model_dir is not None:
         out_console.print(f"model directory: {result.model_dir} (every trial in tuning.json)", soft_wrap=True)
+
+
+def trials_table(result: Any) -> Any:
+    """The best trials (:data:`SHOWN_TRIALS`) and every defaults' trial, best first."""
+    from rich.table import Table
+
+    finished = [t for t in result.trials if t["state"] == "complete"]
+    reverse = result.direction == "maximize"
+    ranked = sorted(finished, key=lambda t: t["value"], reverse=reverse)[:SHOWN_TRIALS]
+    ranked += [t for t in result.trials if t["defaults"] and t not in ranked]
+    several = len(result.default_values) > 1
+    pruned = sum(t["state"] == "pruned" for t in result.trials)
+    table = Table(title=f"{len(result.trials)} trials ({pruned} stopped early), best {result.metric} first")
+    # Several kinds of model: each trial's own settings in one column (the kinds share none of them).
+    names = [] if several else list(dict.fromkeys(name for trial in ranked for name in trial["params"]))
+    table.add_column("trial", justify="right")
+    table.add_column(result.metric, justify="right")
+    if several:
+        table.add_column("model")
+        table.add_column("settings")
+    for name in names:
+        shown = COLUMN_NAMES.get(name, name)
+        table.add_column(shown, justify="left" if shown in ("layers", "numbers") else "right")
+    table.add_column("seconds", justify="right")
+    for trial in ranked:
+        label = f"{trial['number']} (defaults)" if trial["defaults"] else str(trial["number"])
+        if trial.get("cut_by_time"):
+            label += " (cut)"
+        score = f"{trial['value']:.4f}" if trial["state"] == "complete" else trial["state"]
+        if several:
+            settings = ", ".join(
+                f"{COLUMN_NAMES.get(name, name)} {_setting(name, value)}"
+                for name, value in trial["params"].items()
+            )
+            values = [_kind(trial.get("arch")), settings]
+        else:
+            values = [_setting(name, trial["params"].get(name)) for name in names]
+        table.add_row(label, score, *values, f"{trial['seconds']:.1f}")
+    return table
+
+
+def _kind(arch: str | None) -> str:
+    return KIND_NAMES.get(arch, arch) if arch is not None else "-"
+
+
+def verdict(result: Any) -> str:
+    """The best score, with its kind of model when several were searched, against the defaults: the better
+    kind's defaults when there were several (what ``fit --arch auto`` would keep is one of them)."""
+    several = len(result.default_values) > 1
+    best = f"best {result.metric} {result.best_value:.4f}"
+    if several:
+        best += f" ({_kind(result.arch)})"
+    if result.improvement is None:
+        return f"{best}; the defaults' trial{'s' if several else ''} did not finish"
+    defaults = f"the defaults' {result.default_value:.4f}"
+    if several:
+        each = ", ".join(
+            f"{_kind(name)} {value:.4f}" if value is not None else f"{_kind(name)} did not finish"
+            for name, value in result.default_values.items()
+        )
+        defaults = (
+            f"the better defaults' {result.default_value:.4f} ({each}; fit --arch auto keeps one of them)"
+        )
+    if result.improvement > 0:
+        direction = "higher" if result.direction == "maximize" else "lower"
+        return (
+            f"{best}; {result.improvement:.4f} better ({direction}) than {defaults}, on the rows the trials were "
+            "chosen on: confirm it on held-out data (trainwell evaluate, or a test set)"
+        )
+    return f"{best}; no trial beat {defaults}: keep them"

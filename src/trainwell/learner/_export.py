@@ -32,6 +32,9 @@ def learner_metadata(learn: Learner) -> dict[str, Any]:
     compared = getattr(learn, "compared", None)
     if compared:  # the architectures a pipeline chose between, each one's final validation row
         extra["compared"] = {name: _clean(row) for name, row in compared.items()}
+    tuning = getattr(learn, "tuning", None)
+    if tuning:  # the search this model won (trainwell tune): its metric, trials and kinds of model
+        extra["tuning"] = _clean(tuning)
     return {
         "application": learn.data.application,
         "task": learn.task.to_dict(),

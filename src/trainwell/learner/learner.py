@@ -138,6 +138,8 @@ class Learner:
         #: The phase of a schedule of several fits that the fits now belong to (``"frozen"``, ``"unfrozen"``
         #: of :meth:`fine_tune`), ``""`` outside one; set with :meth:`in_phase`. Checkpoints record it.
         self.fit_phase = ""
+        #: A hyper-parameter search's summary when this is its best trial's model (``trainwell tune``), exported.
+        self.tuning: dict[str, Any] | None = None
         self._reset_state()
 
     # ----------------------------------------------------------------------------------------------- state
