@@ -143,3 +143,17 @@ def test_a_multilabel_image_model_is_reported_from_a_csv(tmp_path: Path) -> None
         label_col="tags",
     )
     assert "<h2>Per-label quality</h2>" in built.read_text(encoding="utf-8")
+
+
+def test_an_unreadable_image_is_skipped_by_name_as_fit_skips_it(report_html: Path, tmp_path: Path) -> None:
+    model = report_html.parent / "model"
+    folder = _folder(tmp_path / "valid", 3, 5)
+    (folder / "red" / "broken.png").write_bytes(b"not an image")
+    with pytest.warns(UserWarning, match=r"skipped 1 unreadable image file\(s\) of 10: .*broken\.png"):
+        page = build_report(model, folder, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "9 labelled images in" in page and "broken.png" not in page
+    only_bad = tmp_path / "bad"
+    (only_bad / "red").mkdir(parents=True)
+    (only_bad / "red" / "a.png").write_bytes(b"\x89PNG truncated")
+    with pytest.raises(DataError, match=r"none of the 1 images could be decoded, e\.g\. .*a\.png"):
+        build_report(model, only_bad, tmp_path / "none.html")

@@ -38,6 +38,7 @@ def vision_report_sections(
         _metrics_section,
         row_losses,
     )
+    from trainwell.vision.predictor import readable_pixels
 
     task = predictor.task
     if task.kind not in ("binary", "multiclass", "multilabel"):
@@ -53,14 +54,21 @@ def vision_report_sections(
             f"'{source}' has labels the model does not know: {unknown[:5]}; its classes are "
             f"{', '.join(sorted(known))}"
         )
+    # Unreadable files are skipped and named, as fit skips them; the rest are decoded once, a chunk at a time.
+    chunks, readable = [], set()
+    for pixels, part in readable_pixels(predictor, files.paths, chunk=CHUNK):
+        chunks.append(predictor.predict_proba(pixels))
+        readable.update(part)
+    probabilities = torch.cat(chunks)
+    if len(readable) < len(set(files.paths)):
+        kept = [i for i, path in enumerate(files.paths) if path in readable]
+        files = LabelledFiles([files.paths[i] for i in kept], [files.labels[i] for i in kept])
+    where = f"{len(files)} labelled images {'listed in' if Path(source).is_file() else 'in'} {source}"
     index = {str(c): c for c in task.classes}
     if task.kind == "multilabel":
         targets = task.encode([[index[str(label)] for label in labels] for labels in files.labels])
     else:
         targets = task.encode([index[str(label)] for label in files.labels])
-    chunks = [predictor.predict_proba(files.paths[i : i + CHUNK]) for i in range(0, len(files), CHUNK)]
-    probabilities = torch.cat(chunks)
-    where = f"{len(files)} labelled images {'listed in' if Path(source).is_file() else 'in'} {source}"
     sections = [_metrics_section(task, probabilities, targets, len(files), where, unit="image")]
     if task.kind == "multilabel":
         sections.extend(_outputs.label_sections(task, probabilities, targets, unit="image"))
