@@ -36,6 +36,8 @@ TRAIN_NAMES = ("train", "training")
 POOL_THRESHOLD = 2000
 #: Images decoded per task: bounds the memory a worker's result takes.
 CHUNK_IMAGES = 512
+#: The column of :func:`pixel_rows`, under which an image model's training images are sketched.
+PIXELS_COLUMN = "pixels"
 
 
 @dataclass
@@ -384,6 +386,17 @@ def probe_images(paths: Sequence[Path], limit: int = 200) -> tuple[tuple[int, in
     if not heights:
         raise DataError(f"none of the probed image files could be opened, e.g. '{paths[0]}'")
     return (int(np.median(heights)), int(np.median(widths))), 1 if grayscale else 3
+
+
+def pixel_rows(images: np.ndarray) -> Any:
+    """Decoded images (``uint8`` ``(N, C, H, W)``) as a one-column table of pixel digests (column
+    :data:`PIXELS_COLUMN`): the rows whose sketch an image model keeps of its training images, so that a report
+    on those same images can say so (:mod:`trainwell.data.fingerprint`)."""
+    import pandas as pd
+
+    from trainwell.data.fingerprint import item_digests
+
+    return pd.DataFrame({PIXELS_COLUMN: item_digests(images)})
 
 
 # ------------------------------------------------------------------------------------------ arrays
