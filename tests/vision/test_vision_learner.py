@@ -260,6 +260,34 @@ def test_command_line_predict_skips_an_unreadable_file_of_a_folder_by_name(
     assert none.exit_code == 2 and "none of the 1 images could be decoded, e.g. " in none.output
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--text", "caption"), "--text is for texts, not images"),
+        (("--task", "language_model"), "--task language_model is for text corpora (.txt files), not images"),
+        (("--task", "tagging"), "--task tagging is for tagged sentences (CoNLL files), not images"),
+        (
+            ("--user", "u", "--item", "i", "--cat-names", "a"),
+            "--user, --item, --cat-names are for ratings and tables, not images",
+        ),
+        (("--valid-col", "is_valid"), "--valid-col is for tables, texts and ratings, not images"),
+    ],
+)
+def test_options_images_never_read_are_refused_not_ignored(
+    image_folder: Path, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    out = tmp_path / "model"
+    result = CliRunner().invoke(app, ["fit", str(image_folder), *args, "--out", str(out), "--epochs", "1"])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2, result.output
+    assert f"{message} ('{image_folder}' was read as a folder of class folders of images): drop" in said
+    assert said.count("error:") == 1 and not out.exists()
+
+
 def test_progressive_resize_grows_the_training_images(image_folder: Path) -> None:
     from trainwell.vision.transform import ProgressiveResize
 
