@@ -79,3 +79,13 @@ def test_a_multilabel_csv_of_images_is_cross_validated(tmp_path: Path) -> None:
     assert result.baselines["label priors"].summary()["roc_auc"].mean == pytest.approx(0.5, abs=0.01)
     for _valid, preds, targets in result.predictions:
         assert preds.shape[1] == targets.shape[1] == 3  # every fold scores all three labels
+
+
+def test_an_unreadable_image_is_skipped_by_name(tmp_path: Path) -> None:
+    from trainwell.cli._evaluate_images import read_labelled_images
+
+    folder = _folder(tmp_path / "imgs", per_class=4)
+    (folder / "red" / "broken.png").write_bytes(b"not an image")
+    with pytest.warns(UserWarning, match=r"skipped 1 unreadable image file\(s\) of 9: .*broken\.png"):
+        images, labels = read_labelled_images(folder, None)
+    assert len(images) == len(labels) == 8

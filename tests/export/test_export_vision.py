@@ -202,3 +202,22 @@ def test_cli_says_when_images_were_synthesised(model_dir: Path, tmp_path: Path) 
     empty.mkdir()
     failed = CliRunner().invoke(cli(), ["export", str(model_dir), "--data", str(empty)])
     assert failed.exit_code == 2 and re.search(r"folder '.*empty' holds no image files", failed.output)
+
+
+def test_cli_skips_an_unreadable_image_of_a_folder_by_name(model_dir: Path, tmp_path: Path) -> None:
+    # fit and predict skip a corrupt file found in a folder, naming it; the export's check stopped outright.
+    folder = write_images(tmp_path / "check", 2, seed=7)
+    (folder / "dark" / "broken.png").write_bytes(b"not an image")
+    runner = CliRunner()
+    result = runner.invoke(cli(), ["export", str(model_dir), "--data", str(folder)])
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "skipped 1 unreadable image file(s) of 7:" in output and "broken.png" in output
+    assert read_metadata(model_dir)["onnx"]["n_images_checked"] == 6
+    named = runner.invoke(cli(), ["export", str(model_dir), "--data", str(folder / "dark" / "broken.png")])
+    assert named.exit_code == 2 and "broken.png' could not be decoded as an image" in named.output
+    only_bad = tmp_path / "bad"
+    only_bad.mkdir()
+    (only_bad / "a.jpg").write_bytes(b"\xff\xd8 truncated")
+    none = runner.invoke(cli(), ["export", str(model_dir), "--data", str(only_bad)])
+    assert none.exit_code == 2 and "none of the 1 images could be decoded, e.g. " in none.output

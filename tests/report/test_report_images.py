@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -143,3 +146,44 @@ def test_a_multilabel_image_model_is_reported_from_a_csv(tmp_path: Path) -> None
         label_col="tags",
     )
     assert "<h2>Per-label quality</h2>" in built.read_text(encoding="utf-8")
+
+
+def test_an_unreadable_image_is_skipped_by_name_as_fit_skips_it(report_html: Path, tmp_path: Path) -> None:
+    model = report_html.parent / "model"
+    folder = _folder(tmp_path / "valid", 3, 5)
+    (folder / "red" / "broken.png").write_bytes(b"not an image")
+    with pytest.warns(UserWarning, match=r"skipped 1 unreadable image file\(s\) of 10: .*broken\.png"):
+        page = build_report(model, folder, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "9 labelled images in" in page and "broken.png" not in page
+    only_bad = tmp_path / "bad"
+    (only_bad / "red").mkdir(parents=True)
+    (only_bad / "red" / "a.png").write_bytes(b"\x89PNG truncated")
+    with pytest.raises(DataError, match=r"none of the 1 images could be decoded, e\.g\. .*a\.png"):
+        build_report(model, only_bad, tmp_path / "none.html")
+
+
+def test_a_report_on_the_training_images_says_so(report_html: Path, tmp_path: Path) -> None:
+    base = report_html.parent
+    assert "trained the model" not in report_html.read_text(encoding="utf-8")  # new images: no warning
+    # The training images, copied elsewhere: recognised by their pixels, not their paths.
+    copied = Path(shutil.copytree(base / "train", tmp_path / "copy"))
+    with pytest.warns(UserWarning, match="of these images trained the model"):
+        page = build_report(base / "model", copied, tmp_path / "r.html").read_text(encoding="utf-8")
+    found = re.search(r"Warning: (?:about )?(\d+)% of these images trained the model", page)
+    assert found is not None and 70 <= int(found.group(1)) <= 90  # 48 of the 60 (a fifth held out)
+    assert "<h2>Metrics on images the model trained on</h2>" in page
+
+
+def test_an_artifact_without_the_image_sketch_reports_without_the_warning(
+    report_html: Path, tmp_path: Path
+) -> None:
+    base = report_html.parent
+    old = Path(shutil.copytree(base / "model", tmp_path / "old"))
+    metadata = json.loads((old / "trainwell.json").read_text(encoding="utf-8"))
+    assert metadata["training"]["rows_sketch"]["columns"] == ["pixels"]
+    del metadata["training"]["rows_sketch"]  # as written before image models kept one
+    (old / "trainwell.json").write_text(json.dumps(metadata), encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        page = build_report(old, base / "train", tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "trained the model" not in page and "<h2>Validation metrics</h2>" in page

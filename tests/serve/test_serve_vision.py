@@ -92,6 +92,24 @@ def test_multipart_files_give_the_predictor_answers(
     assert alone["probabilities"] == pytest.approx(in_batch["probabilities"], abs=1e-6)
 
 
+def test_the_field_names_curl_users_send_are_accepted(
+    client: httpx.Client, image_predictor: Any, request_images: list[bytes]
+) -> None:
+    # curl -F file=@cat.png was refused as an unknown form field (422).
+    images = request_images[4:6]
+    for field in ("file", "image"):
+        one = client.post("/predict", files=[(field, ("cat.png", images[0], "image/png"))])
+        assert one.status_code == 200, one.text
+        assert_same_as_predictor(one.json()["predictions"], image_predictor, images[:1])
+    # Several files, in one field or across them, are answered one by one in the form's order.
+    files = [("file", ("a.png", images[0], "image/png")), ("image", ("b.png", images[1], "image/png"))]
+    several = client.post("/predict", files=files)
+    assert several.status_code == 200, several.text
+    assert_same_as_predictor(several.json()["predictions"], image_predictor, images)
+    broken = error_of(client.post("/predict", files=[("file", ("notes.png", b"words", "image/png"))]), 422)
+    assert broken["message"].startswith("images.0: file 'notes.png' could not be decoded")
+
+
 def test_metadata_describes_the_images(client: httpx.Client, image_predictor: Any) -> None:
     body = client.get("/metadata").json()
     recipe = image_predictor.recipe
@@ -159,7 +177,7 @@ def test_no_images_or_too_many_is_422(client: httpx.Client, request_images: list
     no_files = error_of(client.post("/predict", files=[("note", ("a.txt", b"hi", "text/plain"))]), 422)
     assert (
         no_files["message"]
-        == "note: unknown form field 'note'; send image files in the field 'images' (or 'files')"
+        == "note: unknown form field 'note'; send image files in the field 'images' (or 'image', 'files', 'file')"
     )
     only_data = error_of(client.post("/predict", data={"x": "1"}, files=[]), 415)
     assert "content type 'application/x-www-form-urlencoded' is not accepted" in only_data["message"]

@@ -285,12 +285,19 @@ def test_load_pretrained_weights_keeps_a_matching_head() -> None:
 
 def test_load_pretrained_weights_rejects_another_body() -> None:
     rgb = build("xresnet18", n_out=2).state_dict()
+    wider = dict(rgb, **{"body.1.0.branch.0.0.weight": torch.randn(64, 32, 3, 3)})  # not the stem: refused
     with pytest.raises(
         ConfigError,
-        match=r"'body\.0\.0\.0\.weight' has shape \(32, 3, 3, 3\).*\(32, 1, 3, 3\)\. The weights read colour "
-        r"images and these are grayscale\. Start from weights trained on images like these with the same --arch",
+        match=r"'body\.1\.0\.branch\.0\.0\.weight' has shape \(64, 32, 3, 3\).*\(64, 64, 3, 3\)\. Start from "
+        r"weights trained on images like these with the same --arch",
     ):
-        load_pretrained_weights(build("xresnet18", n_out=2, in_channels=1), rgb)
+        load_pretrained_weights(build("xresnet18", n_out=2), wider)
+    whitened = build("whitened_cnn", n_out=2).state_dict()  # its first layer's width follows the channels
+    with pytest.raises(
+        ConfigError,
+        match=r"The pretrained weights read colour images and these are grayscale, and this first layer cannot",
+    ):
+        load_pretrained_weights(build("whitened_cnn", n_out=2, in_channels=1), whitened)
     deeper = build("xresnet34", n_out=2).state_dict()
     with pytest.raises(ConfigError, match=r"hold body tensor 'body\.1\.2\..*' that the model lacks"):
         load_pretrained_weights(build("xresnet18", n_out=2), deeper)
@@ -300,13 +307,54 @@ def test_load_pretrained_weights_rejects_another_body() -> None:
         load_pretrained_weights(nn.Linear(2, 2), {})
 
 
+def test_adapt_input_conv_keeps_the_output_of_images_whose_channels_agree() -> None:
+    from trainwell.vision.models import adapt_input_conv
+
+    torch.manual_seed(0)
+    rgb, gray = torch.randn(8, 3, 3, 3), torch.randn(8, 1, 3, 3)
+    image = torch.rand(2, 1, 10, 10)
+    # RGB -> 1: a gray image read as three equal channels by the RGB kernels gives the same output.
+    conv = nn.functional.conv2d
+    assert torch.allclose(
+        conv(image, adapt_input_conv(rgb, 1)), conv(image.expand(-1, 3, -1, -1), rgb), atol=1e-5
+    )
+    # 1 -> 3: the kernel repeated over three equal channels and divided by 3 gives the grayscale output.
+    assert torch.allclose(adapt_input_conv(gray, 3), gray.repeat(1, 3, 1, 1) / 3)
+    assert torch.allclose(
+        conv(image.expand(-1, 3, -1, -1), adapt_input_conv(gray, 3)), conv(image, gray), atol=1e-5
+    )
+    # Other counts tile the kernels and rescale: 3 -> 4 as timm's adapt_input_conv does.
+    assert torch.allclose(adapt_input_conv(rgb, 4), torch.cat([rgb, rgb[:, :1]], 1) * 0.75)
+    assert adapt_input_conv(rgb.half(), 2).dtype == torch.float16
+
+
+@pytest.mark.parametrize(("trained", "target"), [(1, 3), (3, 1)])
+def test_load_pretrained_weights_adapts_the_stem_to_other_channels(trained: int, target: int) -> None:
+    from trainwell.vision.models import adapt_input_conv
+
+    source = build("xresnet18_small", n_out=10, in_channels=trained).state_dict()
+    model = build("xresnet18_small", n_out=2, in_channels=target)
+    with pytest.warns(
+        UserWarning, match=r"first convolution \('body\.0\.0\.0\.weight'\) was adapted"
+    ) as caught:
+        result = load_pretrained_weights(model, source)
+    kinds = {1: "grayscale", 3: "colour"}
+    assert f"weights read {kinds[trained]} images and these are {kinds[target]}" in str(caught[0].message)
+    assert torch.equal(
+        model.state_dict()["body.0.0.0.weight"], adapt_input_conv(source["body.0.0.0.weight"], target)
+    )
+    assert torch.equal(model.state_dict()["body.1.0.branch.0.0.weight"], source["body.1.0.branch.0.0.weight"])
+    assert result.n_loaded == len(model.body.state_dict()) and not result.head_loaded
+
+
 def test_load_pretrained_weights_lenient_body_skips_mismatches() -> None:
     source = build("xresnet18", n_out=2).state_dict()
     del source["body.4.1.branch.1.1.weight"]
     source = {k: v for k, v in source.items() if not k.endswith("num_batches_tracked")}  # optional buffers
-    target = build("xresnet18", n_out=2, in_channels=1)
+    source["body.1.0.branch.0.0.weight"] = torch.randn(64, 32, 3, 3)
+    target = build("xresnet18", n_out=2)
     result = load_pretrained_weights(target, source, strict_body=False)
-    assert "body.0.0.0.weight" in result.skipped and "body.4.1.branch.1.1.weight" in result.skipped
+    assert "body.1.0.branch.0.0.weight" in result.skipped and "body.4.1.branch.1.1.weight" in result.skipped
     assert result.head_loaded
     assert torch.equal(
         target.state_dict()["body.4.0.branch.0.0.weight"], source["body.4.0.branch.0.0.weight"]

@@ -136,6 +136,37 @@ def test_fine_tune_from_a_model_directory_keeps_its_architecture_at_another_size
         vision_learner(target, pretrained=tmp_path / "text", progress=False)
 
 
+def test_fine_tune_from_weights_trained_on_another_number_of_channels(tmp_path: Path) -> None:
+    # A grayscale model as the start for colour images (and back) failed on the first convolution's shape; its
+    # kernels are now adapted, with a warning, from Python and from the command line.
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+    from trainwell.vision.models import adapt_input_conv
+
+    gray_folder = make_image_folder(tmp_path / "gray", per_class=8, mode="L")
+    gray = _trained(gray_folder, epochs=1)
+    assert gray.data.recipe.channels == 1  # type: ignore[union-attr]
+    gray.export(tmp_path / "gray_model")
+    colour_folder = make_image_folder(tmp_path / "colour", per_class=8, seed=3)
+    adapted = r"weights read grayscale images and these are colour: their first convolution .* was adapted"
+    with pytest.warns(UserWarning, match=adapted):
+        learn = vision_learner(image_data(colour_folder), pretrained=tmp_path / "gray_model", progress=False)
+    stem = "net.body.0.0.0.weight"
+    expected = adapt_input_conv(gray.model.state_dict()[stem], 3)
+    assert torch.allclose(learn.model.state_dict()[stem], expected)
+    args = ["fit", str(colour_folder), "--pretrained", str(tmp_path / "gray_model"), "--epochs", "1"]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "colour_model")])
+    assert result.exit_code == 0, result.output
+    assert "first convolution ('body.0.0.0.weight') was adapted (repeated and scaled)" in result.output
+    with pytest.warns(
+        UserWarning, match=r"weights read colour images and these are grayscale: .*\(summed over"
+    ):
+        back = vision_learner(image_data(gray_folder), pretrained=tmp_path / "colour_model", progress=False)
+    back.fit(1)
+    assert back.history[-1]["train_loss"] > 0
+
+
 def test_weights_from_a_safetensors_file_and_a_mismatched_body(tmp_path: Path, image_folder: Path) -> None:
     data = image_data(image_folder)
     first = vision_learner(data, progress=False)
@@ -258,6 +289,34 @@ def test_command_line_predict_skips_an_unreadable_file_of_a_folder_by_name(
     (only_bad / "a.jpg").write_bytes(b"\xff\xd8 truncated")
     none = runner.invoke(app, ["predict", str(model), str(only_bad)])
     assert none.exit_code == 2 and "none of the 1 images could be decoded, e.g. " in none.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--text", "caption"), "--text is for texts, not images"),
+        (("--task", "language_model"), "--task language_model is for text corpora (.txt files), not images"),
+        (("--task", "tagging"), "--task tagging is for tagged sentences (CoNLL files), not images"),
+        (
+            ("--user", "u", "--item", "i", "--cat-names", "a"),
+            "--user, --item, --cat-names are for ratings and tables, not images",
+        ),
+        (("--valid-col", "is_valid"), "--valid-col is for tables, texts and ratings, not images"),
+    ],
+)
+def test_options_images_never_read_are_refused_not_ignored(
+    image_folder: Path, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    out = tmp_path / "model"
+    result = CliRunner().invoke(app, ["fit", str(image_folder), *args, "--out", str(out), "--epochs", "1"])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2, result.output
+    assert f"{message} ('{image_folder}' was read as a folder of class folders of images): drop" in said
+    assert said.count("error:") == 1 and not out.exists()
 
 
 def test_progressive_resize_grows_the_training_images(image_folder: Path) -> None:

@@ -53,7 +53,7 @@ def export(
         if sources:
             metadata = read_metadata(model)  # a bad model directory is reported before the data is read
             check_onnx_exportable(metadata, model)
-            inputs = _check_inputs(metadata, sources, encoding)
+            inputs = _check_inputs(model, metadata, sources, encoding)
         report = export_onnx(model, opset=opset, inputs=inputs, tolerance=tolerance)
         shown = ", ".join(str(source) for source in sources)
         tagger = (read_metadata(model).get("task") or {}).get("kind") == "tagging"
@@ -129,14 +129,22 @@ def _previous_check(model: Path) -> str | None:
     return f"{count} {checked_on}" if count else checked_on
 
 
-def _check_inputs(metadata: dict[str, Any], sources: list[Path], encoding: str) -> Any:
-    """The rows (tabular: one table file) or image paths (vision: files and folders) to check on."""
+def _check_inputs(model: Path, metadata: dict[str, Any], sources: list[Path], encoding: str) -> Any:
+    """The rows (tabular: one table file) or images (vision: files and folders, decoded) to check on.
+
+    An unreadable image found in a folder is skipped with a warning naming it, as ``fit`` and ``predict`` skip
+    it; an image named on the command line stops with its name."""
     from trainwell.core.errors import ConfigError
 
     if metadata.get("application") == "vision":
-        from trainwell.vision.predictor import expand_image_paths
+        import torch
 
-        return expand_image_paths(sources)
+        from trainwell.export import load
+        from trainwell.vision.predictor import expand_image_paths, readable_pixels
+
+        paths = expand_image_paths(sources)
+        named = {source for source in sources if source.is_file()}
+        return torch.cat([pixels for pixels, _paths in readable_pixels(load(model), paths, named=named)])
     if (metadata.get("task") or {}).get("kind") == "language_model":
         from trainwell.text.lm_stream import read_corpus
 

@@ -236,6 +236,8 @@ def fit(
         keeping = plan_checkpoint(ctx, out, resume, closed_form_model(arch), seconds)
         from trainwell.cli._tagging import fit_tagging, is_tagging_source
 
+        if task in ("language_model", "tagging") and _holds_only_images(data):
+            raise not_for_images([f"--task {task}"], data)
         if is_tagging_source(data, task):
             refuse_encoding(encoding, "CoNLL files")
             settings: dict[str, Any] = {
@@ -255,6 +257,27 @@ def fit(
             flag = "--tag-col" if tag_col is not None else "--embeddings"
             raise ConfigError(f"{flag} is for tagged sentences (CoNLL files with --task tagging); drop it")
         image_source = task != "language_model" and _is_image_source(data, path_col)
+        if image_source:
+            unused = [
+                flag
+                for flag, given in (
+                    ("--text", text is not None),
+                    ("--model", model != "fast"),
+                    ("--drop-empty", drop_empty),
+                    ("--user", user is not None),
+                    ("--item", item is not None),
+                    ("--implicit", implicit),
+                    ("--valid-col", valid_col is not None),
+                    ("--cat-names", cat_names is not None),
+                    ("--cont-names", cont_names is not None),
+                    ("--ignore", ignore is not None),
+                    ("--date-format", bool(date_format)),
+                    ("--encoding-errors", encoding_errors != "strict"),
+                )
+                if given
+            ]
+            if unused:
+                raise not_for_images(unused, data)
         if recipe is not None and not image_source:
             raise ConfigError(
                 f"--recipe {recipe} is for images (a folder of class folders or --path-col); drop it"
@@ -541,6 +564,53 @@ def _fit_language_model(
     out_console.print(f'sample it with: trainwell generate {out} "your prompt"')
     out_console.print(
         f"judge it on held-out text with: trainwell report {out} --data TEST.txt", soft_wrap=True
+    )
+
+
+#: What each option of fit that images never read is for, as the refusal names it.
+NOT_FOR_IMAGES = {
+    "--text": "texts",
+    "--model": "texts",
+    "--drop-empty": "texts",
+    "--user": "ratings",
+    "--item": "ratings",
+    "--implicit": "ratings",
+    "--valid-col": "tables, texts and ratings",
+    "--cat-names": "tables",
+    "--cont-names": "tables",
+    "--ignore": "tables",
+    "--date-format": "tables",
+    "--encoding-errors": "CoNLL files and .txt corpora",
+    "--task language_model": "text corpora (.txt files)",
+    "--task tagging": "tagged sentences (CoNLL files)",
+}
+
+
+def not_for_images(flags: list[str], data: Path) -> Exception:
+    """The one-line refusal of options given with image data, which would otherwise be silently ignored:
+    ``--text is for texts, not images ('photos' was read as ...): drop it``."""
+    from trainwell.core.errors import ConfigError
+
+    domains = list(dict.fromkeys(NOT_FOR_IMAGES[flag] for flag in flags))
+    domain = domains[0] if len(domains) == 1 else f"{', '.join(domains[:-1])} and {domains[-1]}"
+    read_as = "a folder of class folders of images" if data.is_dir() else "a CSV of image paths (--path-col)"
+    several = len(flags) > 1
+    return ConfigError(
+        f"{', '.join(flags)} {'are' if several else 'is'} for {domain}, not images ('{data}' was read as "
+        f"{read_as}): drop {'them' if several else 'it'}"
+    )
+
+
+def _holds_only_images(data: Path) -> bool:
+    """A folder of images with no text a language model or a tagger could read (``.txt`` or CoNLL files)."""
+    from trainwell.cli._tagging import is_tagging_source
+    from trainwell.vision.io import looks_like_image_folder
+
+    return (
+        data.is_dir()
+        and looks_like_image_folder(data)
+        and not any(data.rglob("*.txt"))
+        and not is_tagging_source(data, None)
     )
 
 

@@ -150,42 +150,14 @@ def _read_table_or_ratings(predictor: Any, source: Path, encoding: str) -> Any:
 def _predict_images(predictor: Any, data: list[Path], tta: bool) -> Any:
     """Predictions for image files and folders, with their paths. An unreadable file found inside a folder is
     skipped with a warning naming it, as ``fit`` skips it; a file named on the command line stops with its name."""
-    import warnings
-
-    from trainwell.core.errors import DataError
-    from trainwell.vision.predictor import expand_image_paths
+    from trainwell.data.tables import prediction_table
+    from trainwell.vision.predictor import expand_image_paths, probabilities_of_files
 
     paths = expand_image_paths(data)
     named = {Path(item) for item in data if Path(item).is_file()}
-    try:
-        predictions = predictor.predict(paths, tta=tta)
-    except DataError:
-        if all(path in named for path in paths):
-            raise
-        kept, skipped = [], []
-        for path in paths:  # only after a failure: the usual run decodes each image once
-            try:
-                predictor.pixels([path])
-            except DataError as error:
-                if path in named:
-                    raise
-                skipped.append(f"{path} ({type(error.__cause__ or error).__name__})")
-            else:
-                kept.append(path)
-        if not kept:
-            raise DataError(
-                f"none of the {len(paths)} images could be decoded, e.g. {skipped[0]}; send JPEG or PNG files"
-            ) from None
-        if skipped:
-            more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
-            warnings.warn(
-                f"skipped {len(skipped)} unreadable image file(s) of {len(paths)}: {', '.join(skipped[:5])}{more}",
-                UserWarning,
-                stacklevel=2,
-            )
-        paths = kept
-        predictions = predictor.predict(paths, tta=tta)
-    predictions.insert(0, "path", [str(p) for p in paths])
+    probabilities, kept = probabilities_of_files(predictor, paths, tta=tta, named=named)
+    predictions = prediction_table(predictor.task, probabilities, range(len(kept)))
+    predictions.insert(0, "path", [str(p) for p in kept])
     return predictions
 
 

@@ -1,5 +1,8 @@
 """Which rows trained a model, in a few kilobytes: a bottom-k sketch of the training rows' hashes.
 
+Rows are table rows, texts, ratings or, for an image model, the decoded training images (each one a digest of
+its pixels, :func:`item_digests`).
+
 ``trainwell report`` scores a model on the rows it is given. Given the training table itself (an easy mistake:
 ``--data train.csv``), its "validation" metrics are the training fit, optimistic by however much the model
 memorised. The sketch keeps the ``k`` smallest 64-bit hashes of the training rows (Broder 1997; Cohen and
@@ -25,7 +28,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["RowSketch", "row_hashes", "wilson_interval"]
+__all__ = ["RowSketch", "item_digests", "row_hashes", "wilson_interval"]
 
 #: Hashes kept: 16 kB (22 kB of JSON), and about 2048 x (table rows / training rows) rows to estimate from.
 #: Sketches written before kept 256: a test file a fortieth of the training rows got 6 rows checked.
@@ -53,6 +56,18 @@ def row_hashes(frame: pd.DataFrame, columns: Sequence[str], version: int = HASH_
                     values.to_numpy(np.float64), text.iloc[:, position]
                 )
     return pd.util.hash_pandas_object(text, index=False).to_numpy(dtype=np.uint64)
+
+
+def item_digests(items: np.ndarray) -> list[str]:
+    """One 64-bit digest (16 hex digits) per item along the first axis of ``items``, over its bytes: how decoded
+    images become rows a :class:`RowSketch` can hold (the same file decoded twice at one size gives the same
+    pixels, so the same digest, wherever the file was moved or copied to). Items are read one at a time, so a
+    memory-mapped array is never loaded whole."""
+    import hashlib
+
+    return [
+        hashlib.blake2b(np.ascontiguousarray(item).tobytes(), digest_size=8).hexdigest() for item in items
+    ]
 
 
 def _whole_as_integers(values: np.ndarray, text: pd.Series) -> np.ndarray:

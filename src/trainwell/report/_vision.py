@@ -13,7 +13,7 @@ import trainwell
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.interpret.occlusion import occlusion_map, plot_occlusion
 from trainwell.report import _html, _outputs
-from trainwell.vision.io import LabelledFiles, csv_files, folder_splits
+from trainwell.vision.io import PIXELS_COLUMN, LabelledFiles, csv_files, folder_splits
 
 if TYPE_CHECKING:
     from trainwell.vision.predictor import ImagePredictor
@@ -32,12 +32,17 @@ def vision_report_sections(
 ) -> tuple[list[str], list[str]]:
     """Intro paragraphs and sections for an image model judged on labelled images: a folder of class folders,
     or a CSV of paths and labels (``path_col``/``label_col``, by default those the model was trained from)."""
+    import pandas as pd
+
+    from trainwell.data.fingerprint import item_digests
     from trainwell.report.build import (
         _classification_sections,
         _interpretation,
         _metrics_section,
+        _training_overlap,
         row_losses,
     )
+    from trainwell.vision.predictor import readable_pixels
 
     task = predictor.task
     if task.kind not in ("binary", "multiclass", "multilabel"):
@@ -53,15 +58,26 @@ def vision_report_sections(
             f"'{source}' has labels the model does not know: {unknown[:5]}; its classes are "
             f"{', '.join(sorted(known))}"
         )
+    # Unreadable files are skipped and named, as fit skips them; the rest are decoded once, a chunk at a time.
+    chunks, digests, readable = [], [], set()
+    for pixels, part in readable_pixels(predictor, files.paths, chunk=CHUNK):
+        chunks.append(predictor.predict_proba(pixels))
+        digests.extend(item_digests(pixels.numpy()))
+        readable.update(part)
+    probabilities = torch.cat(chunks)
+    if len(readable) < len(set(files.paths)):
+        kept = [i for i, path in enumerate(files.paths) if path in readable]
+        files = LabelledFiles([files.paths[i] for i in kept], [files.labels[i] for i in kept])
+    where = f"{len(files)} labelled images {'listed in' if Path(source).is_file() else 'in'} {source}"
     index = {str(c): c for c in task.classes}
     if task.kind == "multilabel":
         targets = task.encode([[index[str(label)] for label in labels] for labels in files.labels])
     else:
         targets = task.encode([index[str(label)] for label in files.labels])
-    chunks = [predictor.predict_proba(files.paths[i : i + CHUNK]) for i in range(0, len(files), CHUNK)]
-    probabilities = torch.cat(chunks)
-    where = f"{len(files)} labelled images {'listed in' if Path(source).is_file() else 'in'} {source}"
-    sections = [_metrics_section(task, probabilities, targets, len(files), where, unit="image")]
+    # The images' pixel digests against the sketch of the training images (none in older artifacts: no warning).
+    overlap = _training_overlap(predictor.metadata, pd.DataFrame({PIXELS_COLUMN: digests}), unit="images")
+    title = "Metrics on images the model trained on" if overlap else "Validation metrics"
+    sections = [_metrics_section(task, probabilities, targets, len(files), where, unit="image", title=title)]
     if task.kind == "multilabel":
         sections.extend(_outputs.label_sections(task, probabilities, targets, unit="image"))
     else:
@@ -76,6 +92,8 @@ def vision_report_sections(
             f"channel(s). trainwell {trainwell.__version__}."
         )
     ]
+    if overlap:
+        intro.append(_html.paragraph(overlap))
     return intro, sections
 
 

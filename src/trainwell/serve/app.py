@@ -8,8 +8,9 @@ Endpoints:
 - ``POST /predict``: ``{"rows": [{column: value, ...}, ...]}`` in, ``{"predictions": [...]}`` out, one entry
   per row in order. Concurrent requests are merged into one model call (:mod:`trainwell.serve.batching`).
   A vision model takes images instead: JSON ``{"images": ["<base64>", ...]}`` or a ``multipart/form-data``
-  form with files in the field ``images`` (or ``files``); each request's images are decoded and fitted to
-  the training size (:mod:`trainwell.serve.images`), and the images of concurrent requests share one forward.
+  form with files in the field ``images`` (or ``image``, ``files``, ``file``); each request's images are decoded
+  and fitted to the training size (:mod:`trainwell.serve.images`), and the images of concurrent requests share
+  one forward.
 - ``POST /recommend`` (ratings models): ``{"user": 196, "k": 10, "exclude": [...]}`` in, the user's best items
   out; or ``{"from_items": [...]}`` (a basket) or ``{"similar_to": 50}`` (an item's neighbours), answered by
   PyTorch on either backend (:mod:`trainwell.serve.recommend`).
@@ -448,8 +449,8 @@ def _description(predictor: ServablePredictor) -> str:
         height, width = predictor.recipe.size
         return (
             f"Predictions of a trainwell vision model ({task.kind}).{classes} POST images to /predict as JSON "
-            '{"images": ["<base64>", ...]} or as files in the multipart/form-data field "images"; each is '
-            f"fitted to {height}x{width} as in training. GET /metadata lists the formats and limits."
+            '{"images": ["<base64>", ...]} or as files in the multipart/form-data field "images" (or "file"); '
+            f"each is fitted to {height}x{width} as in training. GET /metadata lists the formats and limits."
         )
     return (
         f"Predictions of a trainwell {predictor.application} model ({task.kind}).{classes} "

@@ -41,8 +41,10 @@ __all__ = [
     "read_images",
 ]
 
-#: Multipart field names holding image files.
-FILE_FIELDS = ("images", "files")
+#: Multipart field names holding image files: "images" as documented, and the names clients commonly send
+#: (curl users write ``-F file=@cat.jpg``). Every file in any of them is an image, answered in form order.
+FILE_FIELDS = ("images", "image", "files", "file")
+_FIELD_WORDS = "'images' (or 'image', 'files', 'file')"
 #: Largest image accepted, in pixels (width x height), checked from the header before decoding: a small
 #: compressed file can expand to gigabytes.
 MAX_IMAGE_PIXELS = 40_000_000
@@ -209,7 +211,7 @@ def _multipart_items(body: bytes, content_type: str, *, max_images: int, forbid:
             [
                 {
                     "loc": [name],
-                    "msg": f"unknown form field {name!r}; send image files in the field 'images' (or 'files')",
+                    "msg": f"unknown form field {name!r}; send image files in the field {_FIELD_WORDS}",
                     "type": "unknown_field",
                 }
                 for name in unknown
@@ -222,7 +224,7 @@ def _multipart_items(body: bytes, content_type: str, *, max_images: int, forbid:
             [
                 {
                     "loc": ["images"],
-                    "msg": "no images in the request; send one or more files in the form field 'images'",
+                    "msg": f"no images in the request; send one or more files in the form field {_FIELD_WORDS}",
                     "type": "too_short",
                 }
             ],

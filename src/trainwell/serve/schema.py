@@ -245,7 +245,8 @@ def images_request_body(
         "minItems": 1,
         "maxItems": max_images,
         "description": (
-            f"1 to {max_images} image files ({listed}), in order; the field may also be named 'files'."
+            f"1 to {max_images} image files ({listed}), in order; the field may also be named 'image', 'files' "
+            "or 'file' (curl: -F file=@cat.png), several files in any of them."
         ),
     }
     media_types = ", ".join(f"image/{name.lower()}" for name in formats)

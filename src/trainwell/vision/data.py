@@ -20,15 +20,18 @@ import torch
 
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.bundle import DataBundle, random_split
+from trainwell.data.fingerprint import RowSketch
 from trainwell.data.loader import TensorLoader
 from trainwell.data.task import Task, infer_task, warn_unknown_labels
 from trainwell.vision.augment import Augmentation
 from trainwell.vision.io import (
+    PIXELS_COLUMN,
     LabelledFiles,
     as_image_batch,
     csv_files,
     decode_images,
     folder_splits,
+    pixel_rows,
     probe_images,
 )
 from trainwell.vision.recipe import ImageRecipe
@@ -184,6 +187,8 @@ def image_data(
         seed=seed,
         gather=gather,
     )
+    # Which images trained the model (digests of their pixels), sketched, so a report on them can say so.
+    train.rows_sketch = RowSketch.of(pixel_rows(train_images), [PIXELS_COLUMN])  # type: ignore[attr-defined]
     loaders: dict[str, TensorLoader] = {}
     for key in ("valid", "test"):
         if key in decoded and len(decoded[key][0]):

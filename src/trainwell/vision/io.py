@@ -36,6 +36,8 @@ TRAIN_NAMES = ("train", "training")
 POOL_THRESHOLD = 2000
 #: Images decoded per task: bounds the memory a worker's result takes.
 CHUNK_IMAGES = 512
+#: The column of :func:`pixel_rows`, under which an image model's training images are sketched.
+PIXELS_COLUMN = "pixels"
 
 
 @dataclass
@@ -266,7 +268,7 @@ def _decode_chunk(
         try:
             out[index] = image_array(path, size, channels, method)
         except decode_errors as error:
-            failed.append((index, f"{path}: {type(error).__name__}: {str(error).splitlines()[0][:120]}"))
+            failed.append((index, decode_error_message(path, error)))
     return out, failed
 
 
@@ -337,10 +339,7 @@ def decode_images(
                         failed.extend((begin + i, message) for i, message in part_failed)
     bad = {index for index, _ in failed}
     if bad:
-        shown = "; ".join(message for _, message in sorted(failed)[:3])
-        warnings.warn(
-            f"skipped {len(bad)} unreadable image file(s) of {n}: {shown}", UserWarning, stacklevel=2
-        )
+        warn_skipped([message for _, message in sorted(failed)], n, stacklevel=3)
     kept = np.array([i for i in range(n) if i not in bad], dtype=np.int64)
     if len(kept) == 0:
         raise DataError(f"none of the {n} image files could be decoded; first error: {failed[0][1]}")
@@ -349,6 +348,23 @@ def decode_images(
             if position != index:
                 images[position] = images[index]
     return images[: len(kept)], kept
+
+
+def warn_skipped(messages: Sequence[str], total: int, stacklevel: int = 2) -> None:
+    """One warning naming the unreadable files skipped (the first few, ``"path: Error: why"``) of ``total``:
+    what ``fit``, ``predict``, ``report`` and ``export --data`` all say about a corrupt file."""
+    shown = "; ".join(messages[:3])
+    more = f"; and {len(messages) - 3} more" if len(messages) > 3 else ""
+    warnings.warn(
+        f"skipped {len(messages)} unreadable image file(s) of {total}: {shown}{more}",
+        UserWarning,
+        stacklevel=stacklevel + 1,
+    )
+
+
+def decode_error_message(path: Path, error: BaseException) -> str:
+    """How a skipped file is named: ``"path: Error: first line of the reason"``."""
+    return f"{path}: {type(error).__name__}: {str(error).splitlines()[0][:120] if str(error) else ''}"
 
 
 def probe_images(paths: Sequence[Path], limit: int = 200) -> tuple[tuple[int, int], int]:
@@ -370,6 +386,17 @@ def probe_images(paths: Sequence[Path], limit: int = 200) -> tuple[tuple[int, in
     if not heights:
         raise DataError(f"none of the probed image files could be opened, e.g. '{paths[0]}'")
     return (int(np.median(heights)), int(np.median(widths))), 1 if grayscale else 3
+
+
+def pixel_rows(images: np.ndarray) -> Any:
+    """Decoded images (``uint8`` ``(N, C, H, W)``) as a one-column table of pixel digests (column
+    :data:`PIXELS_COLUMN`): the rows whose sketch an image model keeps of its training images, so that a report
+    on those same images can say so (:mod:`trainwell.data.fingerprint`)."""
+    import pandas as pd
+
+    from trainwell.data.fingerprint import item_digests
+
+    return pd.DataFrame({PIXELS_COLUMN: item_digests(images)})
 
 
 # ------------------------------------------------------------------------------------------ arrays

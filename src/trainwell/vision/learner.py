@@ -78,7 +78,9 @@ def vision_learner(
             optional packages are installed (``pip install 'trainwell[vision]'``).
         pretrained: weights to start from: a trainwell model directory, a ``.safetensors`` file or a
             ``state_dict`` saved by ``torch.save`` (read with ``weights_only=True``, never unpickling code),
-            or a mapping of tensors. The body must match; the head is kept only when its shape matches.
+            or a mapping of tensors. The body must match, but for weights trained on another number of
+            channels (grayscale for colour images, or the reverse) the first convolution is adapted, with a
+            warning (:func:`~trainwell.vision.models.adapt_input_conv`); the head is kept only when its shape matches.
             ``"hub"`` fetches a timm/torchvision architecture's published weights (needs the internet).
         arch_config: extra architecture settings (e.g. ``{"head_dropout": 0.5}``).
         label_smoothing: for single-label classification (Szegedy et al. 2016); 0 to turn off.

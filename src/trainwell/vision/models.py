@@ -11,6 +11,8 @@ learning works best. Constructor arguments are plain JSON values so an artifact 
 from __future__ import annotations
 
 import inspect
+import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -27,6 +29,7 @@ __all__ = [
     "ResidualBlock",
     "SimpleCNN",
     "XResNet",
+    "adapt_input_conv",
     "load_pretrained_weights",
     "vision_head",
     "vision_model_names",
@@ -392,6 +395,64 @@ def _weight_parts(model: nn.Module) -> tuple[Callable[[str], bool], Callable[[st
     )
 
 
+def adapt_input_conv(weight: torch.Tensor, in_channels: int) -> torch.Tensor:
+    """A first convolution's kernel ``(out, C, kh, kw)`` made to read ``in_channels`` input channels instead of C.
+
+    To one channel, the kernels are summed over C: a grayscale image repeated as C identical channels gives the
+    same output. To more channels, the C kernels are tiled (repeated, cut at ``in_channels``) and scaled by
+    ``C / in_channels`` so the output keeps its size (1 -> 3: each kernel repeated and divided by 3). The rule
+    timm applies to its ``in_chans`` (``adapt_input_conv``), written for any C.
+
+    >>> adapt_input_conv(torch.ones(4, 3, 3, 3), 1).shape, float(adapt_input_conv(torch.ones(4, 1, 3, 3), 3)[0, 0, 0, 0])
+    (torch.Size([4, 1, 3, 3]), 0.3333333432674408)
+    """
+    if weight.dim() != 4 or in_channels < 1:
+        raise ConfigError(
+            f"adapt_input_conv needs a convolution kernel (out, in, kh, kw) and at least 1 input channel; got shape "
+            f"{tuple(weight.shape)} and {in_channels}"
+        )
+    source = weight.shape[1]
+    as_float = weight.float()
+    if in_channels == 1:
+        adapted = as_float.sum(dim=1, keepdim=True)
+    else:
+        repeats = math.ceil(in_channels / source)
+        adapted = as_float.repeat(1, repeats, 1, 1)[:, :in_channels] * (source / in_channels)
+    return adapted.to(weight.dtype)
+
+
+def _stem_key(own: Mapping[str, torch.Tensor], in_body: Callable[[str], bool]) -> str | None:
+    """The first convolution's kernel: the first 4-dimensional body tensor (the stem of every architecture
+    here, of timm's and torchvision's)."""
+    return next((key for key, value in own.items() if in_body(key) and value.dim() == 4), None)
+
+
+def _adapt_stem(
+    own: Mapping[str, torch.Tensor], state_dict: Mapping[str, torch.Tensor], stem: str | None
+) -> tuple[Mapping[str, torch.Tensor], str]:
+    """The weights with their first convolution adapted to the model's input channels when only those differ
+    (grayscale MNIST weights for colour photos, RGB weights for scans; said in a warning), and the sentence a
+    refusal adds when they differ but the first layer's width follows them too (a whitening layer)."""
+    if stem is None or stem not in state_dict or state_dict[stem].dim() != 4:
+        return state_dict, ""
+    value, expected = state_dict[stem], own[stem].shape
+    if value.shape[1] == expected[1]:
+        return state_dict, ""
+    read = f"the pretrained weights read {_channel_words(int(value.shape[1]))} images and these are "
+    read += _channel_words(int(expected[1]))
+    if (value.shape[0], *value.shape[2:]) != (expected[0], *expected[2:]):
+        return state_dict, f" {read[0].upper()}{read[1:]}, and this first layer cannot be adapted to that."
+    how = "summed over the channels" if expected[1] == 1 else "repeated and scaled"
+    warnings.warn(
+        f"{read}: their first convolution ({stem!r}) was adapted ({how})", UserWarning, stacklevel=3
+    )
+    return {**state_dict, stem: adapt_input_conv(value, int(expected[1]))}, ""
+
+
+def _channel_words(count: int) -> str:
+    return {1: "grayscale", 3: "colour"}.get(count, f"{count}-channel")
+
+
 def load_pretrained_weights(
     model: nn.Module, state_dict: Mapping[str, torch.Tensor], *, strict_body: bool = True
 ) -> PretrainedLoad:
@@ -421,6 +482,7 @@ def load_pretrained_weights(
     skipped: list[str] = []
     n_loaded = 0
     body_keys = [key for key in own if in_body(key)]
+    state_dict, channels = _adapt_stem(own, state_dict, _stem_key(own, in_body))
     for key in body_keys:
         if key not in state_dict:
             if key.endswith(_OPTIONAL_SUFFIXES):
@@ -435,13 +497,6 @@ def load_pretrained_weights(
         value = state_dict[key]
         if tuple(value.shape) != tuple(own[key].shape):
             if strict_body:
-                channels = ""
-                if value.dim() == 4 and own[key].dim() == 4 and value.shape[1] != own[key].shape[1] <= 4:
-                    kinds = {1: "grayscale", 3: "colour"}
-                    channels = (
-                        f" The weights read {kinds.get(int(value.shape[1]), f'{value.shape[1]}-channel')} images "
-                        f"and these are {kinds.get(int(own[key].shape[1]), f'{own[key].shape[1]}-channel')}."
-                    )
                 raise ConfigError(
                     f"pretrained body tensor {key!r} has shape {tuple(value.shape)} but the model expects "
                     f"{tuple(own[key].shape)}.{channels} Start from weights trained on images like these with the "

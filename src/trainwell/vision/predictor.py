@@ -5,7 +5,7 @@ Imports only torch, numpy, Pillow and the recipe: a serving process never loads 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +15,13 @@ import torch
 from trainwell.core.errors import DataError
 from trainwell.export.predictor import Predictor
 from trainwell.vision.augment import Augmentation
-from trainwell.vision.io import as_image_batch, image_array, is_image_file
+from trainwell.vision.io import (
+    as_image_batch,
+    decode_error_message,
+    image_array,
+    is_image_file,
+    warn_skipped,
+)
 from trainwell.vision.recipe import ImageRecipe
 from trainwell.vision.transform import tta_probabilities
 
@@ -124,6 +130,63 @@ def expand_image_paths(items: Sequence[str | Path]) -> list[Path]:
         else:
             raise DataError(f"'{path}' does not exist; pass image files or folders of images")
     return paths
+
+
+def readable_pixels(
+    predictor: ImagePredictor,
+    paths: Sequence[Path],
+    *,
+    named: Collection[Path] = (),
+    chunk: int = 2 * BATCH_IMAGES,
+) -> Iterator[tuple[torch.Tensor, list[Path]]]:
+    """The image files decoded for ``predictor``, a chunk at a time: ``uint8`` pixels ``(n, C, H, W)`` and the
+    ``n`` paths they came from, so that memory stays flat on a large folder.
+
+    A file that cannot be decoded is skipped and, once every chunk is read, named in one warning, as ``fit``
+    names it (:func:`trainwell.vision.io.warn_skipped`); a file in ``named`` (one the user named rather than
+    one found in a folder) stops with its name instead. Raises :class:`DataError` when none can be decoded.
+    Each chunk is decoded once when all its files are readable; only a failing chunk is retried file by file.
+    """
+    kept_count, skipped = 0, []
+    for start in range(0, len(paths), chunk):
+        part = list(paths[start : start + chunk])
+        try:
+            pixels = predictor.pixels(part)
+        except DataError:
+            arrays, readable = [], []
+            for path in part:
+                try:
+                    arrays.append(predictor.pixels([path]))
+                except DataError as error:
+                    if Path(path) in named:
+                        raise
+                    skipped.append(decode_error_message(path, error.__cause__ or error))
+                else:
+                    readable.append(path)
+            if not readable:
+                continue
+            pixels, part = torch.cat(arrays), readable
+        kept_count += len(part)
+        yield pixels, part
+    if not kept_count:
+        shown = skipped[0] if skipped else "no files given"
+        raise DataError(
+            f"none of the {len(paths)} images could be decoded, e.g. {shown}; send JPEG or PNG files"
+        )
+    if skipped:
+        warn_skipped(skipped, len(paths))
+
+
+def probabilities_of_files(
+    predictor: ImagePredictor, paths: Sequence[Path], *, tta: bool = False, named: Collection[Path] = ()
+) -> tuple[torch.Tensor, list[Path]]:
+    """The predicted probabilities of the readable files among ``paths`` and those files, in order; unreadable
+    files are skipped as :func:`readable_pixels` says."""
+    outputs, kept = [], []
+    for pixels, part in readable_pixels(predictor, paths, named=named):
+        outputs.append(predictor.predict_proba(pixels, tta=tta))
+        kept.extend(part)
+    return torch.cat(outputs), kept
 
 
 def predictor_from_artifact(metadata: dict[str, Any], state: Mapping[str, torch.Tensor]) -> ImagePredictor:
