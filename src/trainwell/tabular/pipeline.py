@@ -67,13 +67,18 @@ def default_epochs(n_batches: int) -> int:
     return int(min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(MIN_STEPS / max(n_batches, 1)))))
 
 
-def choose_lr(finder: LRFindResult) -> float:
+#: How a user chooses the rate instead, said in choose_lr's warnings.
+CHOOSE_LR = "pass --lr (Python: lr=) to choose (see trainwell lr-find)"
+
+
+def choose_lr(finder: LRFindResult, *, choose: str = CHOOSE_LR) -> float:
     """The learning rate to train at from the finder's sweep, kept within :data:`LR_BOUNDS`.
 
     A suggestion below the range means the sweep was misread (its lowest loss at the first rates tried, where
     nothing has moved yet): training there barely learns, so the default rate is used instead, with a warning.
     A suggestion above the range is clipped to its top. A sweep stopped for want of time (``time_budget``)
-    gives the default rate too, with a warning that says so.
+    gives the default rate too, with a warning that says so. ``choose`` ends the warnings: how to choose the
+    rate instead.
     """
     import warnings
 
@@ -81,7 +86,7 @@ def choose_lr(finder: LRFindResult) -> float:
     if finder.stopped_for_time:
         warnings.warn(
             f"the learning-rate finder would have taken more than a tenth of the time budget, so it stopped; "
-            f"training at the default {DEFAULT_LR:g}. Pass --lr (Python: lr=) to choose (see trainwell lr-find)",
+            f"training at the default {DEFAULT_LR:g}; {choose}",
             UserWarning,
             stacklevel=2,
         )
@@ -90,7 +95,7 @@ def choose_lr(finder: LRFindResult) -> float:
         found = "no suggestion" if suggestion is None else f"a suggestion of {suggestion:.1e}"
         warnings.warn(
             f"the learning-rate finder gave {found} (below {LR_BOUNDS[0]:g}: its sweep was misread); training at "
-            f"the default {DEFAULT_LR:g} instead. Pass --lr (Python: lr=) to choose (see trainwell lr-find)",
+            f"the default {DEFAULT_LR:g} instead; {choose}",
             UserWarning,
             stacklevel=2,
         )
