@@ -20,7 +20,7 @@ from trainwell.data.bundle import DataBundle
 from trainwell.distributed import broadcast_value, maybe_distribute
 from trainwell.learner.events import Callback
 from trainwell.learner.label_thresholds import choose_label_thresholds
-from trainwell.learner.lr_find import LRFindResult
+from trainwell.learner.lr_find import KeptSweep, LRFindResult
 from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
 from trainwell.metrics.function import MetricLike
 from trainwell.tabular.data import tabular_data
@@ -142,7 +142,8 @@ def fit_table(
     ``callbacks`` run in the MLP's training fit only (not the learning-rate finder's sweep, nor the trees, fitted
     in closed form), e.g. a :class:`~trainwell.callbacks.Checkpoint`. ``resume_from`` names a checkpoint one
     wrote in the same call: the MLP continues from it exactly, at the learning rate it was training at (no new
-    sweep, so no ``lr_find.png``); ``auto`` fits the trees again (seconds, the same trees).
+    sweep: the checkpoint keeps the first one, so ``lr_find.png`` is written as by a fit never stopped);
+    ``auto`` fits the trees again (seconds, the same trees).
     """
     check_fit_settings(epochs, lr, out)
     if arch not in ("auto", *GBDT_NAMES, *MLP_NAMES):
@@ -193,8 +194,12 @@ def fit_table(
         # Under torchrun each process saw its own losses: all train with rank 0's choice.
         lr = broadcast_value(choose_lr(finder))
     n_epochs = epochs or default_epochs(len(data.train))  # type: ignore[arg-type]
-    fit_callbacks = [*([budget] if budget else []), *callbacks]
+    sweep = KeptSweep(
+        finder
+    )  # in the fit's checkpoints: a resumed fit writes lr_find.png too, not sweeping again
+    fit_callbacks = [*([budget] if budget else []), *callbacks, sweep]
     learn.fit_one_cycle(n_epochs, lr, callbacks=fit_callbacks, resume_from=resume_from)
+    finder = sweep.result
     compared = None
     if rival is not None:
         compared = {"tabular_mlp": dict(learn.final_row), "gbdt": dict(rival.final_row)}
