@@ -66,6 +66,20 @@ def test_a_pruned_trial_stops_at_the_first_report(table: pd.DataFrame) -> None:
     assert result.best_value == result.default_value
 
 
+def test_the_learning_rate_finder_keeps_to_its_share_of_the_timeout(
+    table: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The finder gets what fit --time gives it (a tenth of the time left); with a share of nothing it stops after
+    # timing its first batches and the defaults' trial trains at the default rate, as fit does.
+    from trainwell.callbacks import budget as budget_module
+    from trainwell.tabular.pipeline import DEFAULT_LR
+
+    monkeypatch.setattr(budget_module, "SWEEP_SHARE", 0.0)
+    with pytest.warns(UserWarning, match="so it stopped; training at the default .*--search lr=LOW:HIGH"):
+        result = tune_table(table, "income", n_trials=1, arch="mlp", timeout="10m")
+    assert result.trials[0]["params"]["lr"] == DEFAULT_LR and result.trials[0]["state"] == "complete"
+
+
 def test_nothing_finished_is_an_error(table: pd.DataFrame) -> None:
     with pytest.raises(ConfigError, match="no trial finished"):
         tune_table(table, "income", n_trials=1, arch="mlp", pruner=optuna.pruners.ThresholdPruner(lower=2.0))

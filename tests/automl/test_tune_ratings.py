@@ -80,5 +80,12 @@ def test_the_command_line_searches_a_recommender(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "factors" in result.stdout and "0 (defaults)" in result.stdout and "best rmse" in result.stdout
     assert "layers" not in result.stdout  # only the settings this search tried
+    for arch, detail in (("gbdt", "'gbdt' is not searched"), ("ease", "ease has no training settings")):
+        refused = CliRunner().invoke(app, [*args, "--arch", arch], env={"COLUMNS": "300"})
+        assert refused.exit_code == 2 and len(refused.output.strip().splitlines()) == 1, refused.output
+        assert (
+            f"arch (--arch) {arch}: trainwell tune searches the dot_bias recommender; {detail}"
+            in refused.output
+        )
     missing = CliRunner().invoke(app, ["tune", str(tmp_path / "r.csv")])
     assert missing.exit_code != 0 and "--target COLUMN for a table, or --user and --item" in missing.output

@@ -112,6 +112,8 @@ def training(model_dir: Path) -> dict[str, Any]:
 
 
 def assert_same_model(resumed: Path, reference: Path) -> None:
+    # The same files (lr_find.png too: the checkpoint keeps the sweep the stopped fit chose its rate by).
+    assert sorted(p.name for p in resumed.iterdir()) == sorted(p.name for p in reference.iterdir())
     assert (resumed / "model.safetensors").read_bytes() == (reference / "model.safetensors").read_bytes()
     pd.testing.assert_frame_equal(history(resumed), history(reference))
     assert training(resumed) == training(reference)

@@ -301,8 +301,29 @@ def test_a_model_is_refused_below_the_opset_it_declares(
     assert export_onnx(binary_dir, opset=13).opset == 13
 
 
-def test_an_operator_only_a_later_opset_has_is_one_line_naming_that_opset(binary_dir: Path) -> None:
-    # The MLP's periodic embedding of numbers is an einsum, which ONNX has from opset 12.
+def test_the_mlp_needs_opset_12_for_numbers_and_9_without(binary_dir: Path, tmp_path: Path) -> None:
+    # The periodic embedding of numbers is an einsum, which ONNX has from opset 12: refused in one line below.
+    result = CliRunner().invoke(cli(), ["export", str(binary_dir), "--opset", "11"])
+    assert result.exit_code == 2, result.output
+    assert result.output.strip() == (
+        f"error: --opset 11 is too low for model directory '{binary_dir}': its architecture, tabular_mlp "
+        "(TabularMLP), needs ONNX opset 12 or later; pass --opset 12 or higher, or leave --opset out (default 17)"
+    )
+    assert not (binary_dir / "model.onnx").exists()
+    assert export_onnx(binary_dir, opset=12).opset == 12
+    categories_only = tmp_path / "categories"
+    trainwell.fit_table(make_table("binary").drop(columns=["x1", "x2"]), "y", out=categories_only, epochs=1,
+                        progress=False)  # fmt: skip
+    assert export_onnx(categories_only, opset=9).max_scaled_diff <= 1e-4
+
+
+def test_an_operator_only_a_later_opset_has_is_one_line_naming_that_opset(
+    binary_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A model that declares too little: the exporter's own refusal still reaches the user as one line.
+    from trainwell.tabular.models import TabularMLP
+
+    monkeypatch.setattr(TabularMLP, "min_opset", 9)
     with pytest.raises(ConfigError) as info:
         export_onnx(binary_dir, opset=11)
     assert str(info.value) == (

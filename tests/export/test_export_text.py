@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 
 import trainwell
 from text_samples import reviews
-from trainwell.core.errors import DataError
+from trainwell.core.errors import ConfigError, DataError
 from trainwell.export.onnx import OnnxPredictor, export_onnx
 from trainwell.text import fit_texts, text_classifier_learner, text_data
 
@@ -38,6 +39,19 @@ def test_export_matches_pytorch_on_synthesised_and_given_texts(model_dir: Path) 
     assert given.max_abs_diff <= 1e-4 and given.n_rows_checked == 50
     metadata = trainwell.export.read_metadata(model_dir)
     assert metadata["onnx"]["checked_on"] == "given texts" and metadata["onnx"]["n_texts_checked"] == 50
+
+
+def test_the_bag_needs_opset_13_for_its_length_norm(model_dir: Path, tmp_path: Path) -> None:
+    # Weighting each id by its text's length is a repeat_interleave, which the exporter writes from opset 13.
+    copy = Path(shutil.copytree(model_dir, tmp_path / "model", ignore=shutil.ignore_patterns("model.onnx")))
+    with pytest.raises(ConfigError) as info:
+        export_onnx(copy, opset=12)
+    assert str(info.value) == (
+        f"--opset 12 is too low for model directory '{copy}': its architecture, ngram_bag (NgramBag), needs ONNX "
+        "opset 13 or later; pass --opset 13 or higher, or leave --opset out (default 17)"
+    )
+    assert not (copy / "model.onnx").exists()
+    assert export_onnx(copy, opset=13).max_abs_diff <= 1e-4
 
 
 def test_onnx_predictor_equals_the_torch_predictor(model_dir: Path) -> None:
@@ -69,6 +83,12 @@ def test_the_ulmfit_classifier_exports_too(tmp_path: Path) -> None:
     )
     learn.fit(1, 1e-2)
     learn.export(tmp_path / "lstm")
+    # Opsets 10 and 11 write a graph onnxruntime rejects (it cannot sum the head's integer token counts).
+    with pytest.raises(
+        ConfigError, match=r"^--opset 11 is too low .* awd_lstm \(AWDLSTMClassifier\), needs ONNX opset 12"
+    ):
+        export_onnx(tmp_path / "lstm", opset=11)
+    assert export_onnx(tmp_path / "lstm", opset=12).opset == 12
     report = export_onnx(tmp_path / "lstm", inputs=reviews(40, 4, positive_every=3, filler=None))
     assert report.max_abs_diff <= 1e-4 and report.input_names == ["tokens"]
     rows = reviews(30, 5, positive_every=3, filler=None)

@@ -307,3 +307,65 @@ def test_a_time_budget_resumed_in_the_unfrozen_phase_counts_the_frozen_one(tmp_p
     )
     assert [fit["trained_batches"] for fit in budget.fits] == [10, 10]  # the frozen phase's, then this one's
     assert budget.summary().startswith("the 1h budget was not reached: all 20 batches in ")
+
+
+def test_one_learner_interrupted_and_resumed_many_times_keeps_one_loss_per_batch(tmp_path: Path) -> None:
+    # The batch interrupted after its checkpoint left its loss pending in the recorder; a resume of the same
+    # learner used to flush it after the checkpoint's losses, one more at every save/resume cycle.
+    reference = dropout_learner(tmp_path / "full", 0.25)
+    reference.fit_one_cycle(6, 1e-2)
+    learn, path = dropout_learner(tmp_path / "run", 0.25), tmp_path / "run" / "checkpoint.pt"
+    for cycle, (epoch, batch) in enumerate([(1, 2), (2, 1), (3, 4), (4, 0), (5, 3)]):
+        with pytest.raises(KeyboardInterrupt):
+            learn.fit_one_cycle(6, 1e-2, callbacks=[Checkpoint(every_n_batches=2), Interrupt(epoch, batch)],
+                                resume_from=path if cycle else None)  # fmt: skip
+        state = torch.load(path, weights_only=True)
+        saved = state["recorder"]
+        assert len(saved["losses"]) == len(saved["lrs"]) == state["iteration"], cycle  # one per batch done
+        assert len(saved["history"]) == len(saved["epoch_ends"]) == state["epoch"]
+    learn.fit_one_cycle(6, 1e-2, resume_from=path)
+    recorder, expected = learn.recorder, reference.recorder
+    assert len(recorder.losses) == len(recorder.lrs) == len(expected.losses) == 30
+    assert recorder.epoch_ends == expected.epoch_ends and len(recorder.history) == 6
+    assert recorder.losses == expected.losses and without_time(learn.history) == without_time(
+        reference.history
+    )
+
+
+# A model of 32 MiB of weights and its AdamW state (a 96 MiB checkpoint), saved in a fresh process that reads
+# its own peak resident size around the save (Linux: /proc/self/clear_refs resets it).
+MEMORY_SCRIPT = """
+import sys
+from pathlib import Path
+import torch
+from torch import nn
+from trainwell.data import tensor_data
+from trainwell.learner import Learner
+
+torch.set_num_threads(1)
+model = nn.Sequential(nn.Linear(2048, 4096, bias=False), nn.Linear(4096, 1))
+data = tensor_data(torch.randn(8, 2048), torch.randn(8).numpy(), valid_pct=0.0, batch_size=8, seed=0)
+learn = Learner(model, data, progress=False, device="cpu", path=Path(sys.argv[1]))
+learn.fit(1, 1e-3)
+
+def status(key):
+    line = next(line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith(key))
+    return int(line.split()[1]) * 1024
+
+Path("/proc/self/clear_refs").write_text("5")
+before = status("VmRSS:")
+path = learn.save_checkpoint(Path(sys.argv[1]) / "checkpoint.pt")
+print(status("VmHWM:") - before, path.stat().st_size)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="reads Linux's peak resident size")
+def test_a_checkpoint_is_streamed_to_disk_not_built_in_memory_first(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", MEMORY_SCRIPT, str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    extra, size = map(int, result.stdout.split())
+    assert size > 96 * 2**20
+    assert extra < size / 4, (
+        f"the save needed {extra / 2**20:.0f} MiB beyond the state for a {size >> 20} MiB file"
+    )

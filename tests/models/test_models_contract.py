@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -180,3 +181,63 @@ def test_tabular_mlp_regression_output_scale() -> None:
 def test_unknown_architecture_lists_known_ones() -> None:
     with pytest.raises(ValueError, match=r"unknown architecture 'nope'; known: .*tabular_mlp"):
         create_model("nope")
+
+
+# Architectures exported through another module than the model itself, each tested by its application's
+# export (a tagger's scoring part, since packed sequences do not trace; a language model's stepping graph).
+EXPORTED_OTHERWISE = {
+    "bilstm_crf": "tests/text/test_tagging_onnx.py",
+    "awd_lstm_lm": "tests/text/test_lm_onnx.py",
+}
+# Architectures that declare more than they strictly need, and why (the opset below works too).
+DECLARED_WITH_MARGIN = {
+    "gbdt": "12 for LessOrEqual; opset 11 writes Not(Greater), equal on the walk's numbers"
+}
+
+
+@pytest.mark.parametrize("name", list_models())
+def test_architecture_exports_to_onnx_from_the_opset_it_declares(name: str, tmp_path) -> None:
+    """An export at the model's ``min_opset`` (9 unless declared) loads and runs in onnxruntime and one at the
+    opset below fails: so ``trainwell export --opset`` below it is refused in one line, never a traceback."""
+    ort = pytest.importorskip("onnxruntime", reason="ONNX export is an optional extra")
+    if name in OPTIONAL:
+        pytest.skip(f"{name} needs a model name; covered by the vision tests")
+    if name in EXPORTED_OTHERWISE:
+        pytest.skip(f"{name} is exported through another module: {EXPORTED_OTHERWISE[name]}")
+    config, inputs = (
+        EXAMPLE_BY_NAME.get(name) or EXAMPLE_INPUTS[models.entry(name).metadata["application"]]
+    )()
+    torch.manual_seed(0)
+    model = create_model(name, **config)
+    if getattr(model, "closed_form", False):
+        model.load_state_dict(CLOSED_FORM_FIT[name](config).state_dict())
+    traceable = getattr(model, "onnx_module", None)
+    exported = (traceable() if callable(traceable) else model).eval()
+    needed = getattr(model, "min_opset", 9)
+    names = [f"input{index}" for index in range(len(inputs))]
+
+    with torch.no_grad():
+        expected = exported(*inputs).numpy()
+
+    def export(opset: int) -> np.ndarray:
+        path = tmp_path / f"opset{opset}.onnx"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(exported, inputs, str(path), dynamo=False, opset_version=opset, input_names=names,
+                              output_names=["out"], dynamic_axes={n: {0: f"{n}_rows"} for n in names})  # fmt: skip
+        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        wanted = {item.name for item in session.get_inputs()}  # an input never read is left out
+        feed = {n: x.numpy() for n, x in zip(names, inputs, strict=True) if n in wanted}
+        return session.run(None, feed)[0]
+
+    assert np.allclose(export(needed), expected, atol=1e-5, equal_nan=True)
+    if (
+        needed > 9 and name not in DECLARED_WITH_MARGIN
+    ):  # below it the exporter refuses, onnxruntime rejects the graph, or the answers differ
+        try:
+            below = export(needed - 1)
+        except Exception:
+            return
+        assert not np.allclose(below, expected, atol=1e-5, equal_nan=True), (
+            f"{name} exports at opset {needed - 1}"
+        )

@@ -81,7 +81,7 @@ def tune_ratings(
             if arch == "ease"
             else f"{arch!r} is not searched"
         )
-        raise ConfigError(f"trainwell tune searches the dot_bias recommender; {detail}")
+        raise ConfigError(f"arch (--arch) {arch}: trainwell tune searches the dot_bias recommender; {detail}")
     check_search_settings(n_trials, timeout, out)
     budget = search_budget(timeout)
     seed_everything(seed)

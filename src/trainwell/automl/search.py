@@ -405,94 +405,26 @@ def run_search(
     ``tune_thresholds`` is false. ``budget`` (from :func:`search_budget`) is shared by the trials."""
     optuna = import_optuna()
     direction = "maximize" if higher_is_better(chosen) else "minimize"
-    kinds = space.kinds
-    starts = [kind.start(kind.defaults(data, seed)) for kind in kinds]
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(
-        direction=direction,
-        sampler=optuna.samplers.TPESampler(seed=seed),
-        pruner=pruner or optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=30),
-    )
-    for kind, start in zip(kinds, starts, strict=True):  # trials 0, 1...: each kind's defaults, in order
-        picked = {ARCH_PARAM: kind.arch} if isinstance(space, MixedSpace) else {}
-        study.enqueue_trial(
-            {**picked, **{name: value for name, value in start.items() if _searched(kind, name)}}
-        )
-    times: dict[int, float] = {}  # each trial's wall time, for the record
-    spent: dict[int, float] = {}  # each trial's share of the budget
-    cut: set[int] = set()
-    budgeted: set[int] = set()  # trials fitted under the budget (one-step fits, such as trees, are not)
-    trained: dict[int, Space] = {}  # each trial's kind of model
-    kept: dict[str, Any] = {}  # the best finished trial so far: its number, value and learner
-
-    def objective(trial: Any) -> float:
-        started, left = time.perf_counter(), budget.remaining if budget is not None else 0.0
-        kind = trained[trial.number] = space.pick(trial)
-        params = kind.suggest(trial)
-        pruning = OptunaPruning(trial, chosen)
-        fits_before = len(budget.fits) if budget is not None else 0
-        learn = kind.train(data, params, seed, [pruning] if budget is None else [pruning, budget], progress)
-        times[trial.number] = time.perf_counter() - started
-        if budget is not None:
-            spent[trial.number] = left - budget.remaining  # on the budget's own clock
-            if len(budget.fits) > fits_before:
-                budgeted.add(trial.number)
-                if budget.fits[-1]["shortened"]:
-                    cut.add(trial.number)
-        if pruning.pruned or not learn.history:  # pruned, or no time was left to train at all
-            raise optuna.TrialPruned()
-        value = float(learn.history[-1][chosen])
-        if value == value and (not kept or _better(value, kept["value"], direction)):  # NaN: a failed trial
-            kept.update(number=trial.number, value=value, learn=learn)
-        return value
-
-    def stop_when_time_is_short(study: Any, trial: Any) -> None:
-        # Whichever kind the next trial picks must have its time: a quarter of a whole trial for a fit the
-        # budget cuts to what is left, a whole trial for a one-step fit that nothing cuts (trees).
-        needs = [_time_needed(kind, trained, spent, budgeted, cut) for kind in kinds]
-        if budget is not None and budget.remaining < max(needs):
-            study.stop()
-
-    if budget is not None and budget.remaining <= 0:
-        raise ConfigError(
-            f"the --timeout of {format_duration(budget.seconds)} was spent before the first trial began, on "
-            "reading the data and choosing the defaults (the learning-rate finder); give the search more time"
-        )
-
+    starts = [kind.start(kind.defaults(data, seed)) for kind in space.kinds]
+    study = _defaults_first_study(optuna, space, starts, direction, seed, pruner)
+    trials = _Trials(space, data, chosen, direction, seed, budget, progress)
+    _refuse_a_spent_budget(budget)
     study.optimize(
-        objective,
+        trials.objective,
         n_trials=n_trials,
         timeout=None if budget is None else budget.remaining,
         gc_after_trial=False,
-        callbacks=[stop_when_time_is_short],
+        callbacks=[trials.stop_when_time_is_short],
     )
     if not any(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials):
         raise ConfigError(
             "no trial finished (all were pruned or failed); run more trials or a longer --timeout"
         )
-    best = study.best_trial
-    best_kind = trained[best.number]
+    best_kind = trials.kinds[study.best_trial.number]
     # The settings held fixed (search=) with those searched.
-    best_params = {**starts[kinds.index(best_kind)], **_settings(best.params)}
-    if kept.get("number") == best.number:
-        learn = kept["learn"]
-    else:  # not expected (the kept trial is Optuna's best by the same rule); train it again rather than guess
-        learn = best_kind.train(data, best_params, seed, [], progress)
-    trials = [_trial_record(t, trained.get(t.number), len(kinds), times, cut) for t in study.trials]
-    default_values = _default_values(study, kinds)
-    # A multi-label model decides each label at its own threshold, as after trainwell fit.
-    thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
-    # The search's budget spoke for every trial: the model's own record says nothing of it (tuning.json does).
-    learn.time_budget = None
-    rate = best_params.get("lr", best_params.get("learning_rate", float("nan")))  # trees: their shrinkage
-    run = best_kind.run_class(learn, data, float(rate), None, thresholds=thresholds)
-    finished_defaults = [value for value in default_values.values() if value is not None]
-    default_value = (
-        (max if direction == "maximize" else min)(finished_defaults) if finished_defaults else None
-    )
-    named = {name: value for name, value in default_values.items() if name is not None}
-    result = TuneResult(chosen, direction, best_params, float(best.value), default_value, trials, run,
-                        study=study, arch=best_kind.arch, best_trial=best.number, default_values=named)  # fmt: skip
+    best_params = {**starts[space.kinds.index(best_kind)], **_settings(study.best_trial.params)}
+    learn = trials.best_learner(study.best_trial.number, best_kind, best_params)
+    result = _result(study, trials, best_kind, best_params, learn, direction, seed, progress, tune_thresholds)
     if budget is not None:
         result.timeout = budget.seconds
     learn.tuning = result.summary()  # in trainwell.json: what the search tried and which kind won
@@ -501,6 +433,141 @@ def run_search(
         result.model_dir = write_run(learn, Path(out), None, {TUNING_FILE: record})
         result.run.model_dir = result.model_dir
     return result
+
+
+def _defaults_first_study(
+    optuna: Any,
+    space: Space | MixedSpace,
+    starts: list[dict[str, Any]],
+    direction: str,
+    seed: int,
+    pruner: Any,
+) -> Any:
+    """A TPE study (the median pruner unless ``pruner``) whose first trials, 0, 1..., are each kind's defaults
+    (``starts``), in the order of ``space.kinds``."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(
+        direction=direction,
+        sampler=optuna.samplers.TPESampler(seed=seed),
+        pruner=pruner or optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=30),
+    )
+    for kind, start in zip(space.kinds, starts, strict=True):
+        picked = {ARCH_PARAM: kind.arch} if isinstance(space, MixedSpace) else {}
+        study.enqueue_trial(
+            {**picked, **{name: value for name, value in start.items() if _searched(kind, name)}}
+        )
+    return study
+
+
+def _refuse_a_spent_budget(budget: TimeBudget | None) -> None:
+    """A one-line error when the defaults (the learning-rate finder) used up the whole budget."""
+    if budget is not None and budget.remaining <= 0:
+        raise ConfigError(
+            f"the --timeout of {format_duration(budget.seconds)} was spent before the first trial began, on "
+            "reading the data and choosing the defaults (the learning-rate finder); give the search more time"
+        )
+
+
+class _Trials:
+    """The study's objective and its record: each trial's kind of model, wall time and share of the budget,
+    which trials the budget fitted and which it cut, and the best finished trial's learner so far (kept, so
+    the best model is never trained again)."""
+
+    def __init__(
+        self,
+        space: Space | MixedSpace,
+        data: DataBundle,
+        chosen: str,
+        direction: str,
+        seed: int,
+        budget: TimeBudget | None,
+        progress: bool,
+    ) -> None:
+        self.space, self.data, self.chosen, self.direction = space, data, chosen, direction
+        self.seed, self.budget, self.progress = seed, budget, progress
+        self.times: dict[int, float] = {}  # each trial's wall time, for the record
+        self.spent: dict[int, float] = {}  # each trial's share of the budget
+        self.cut: set[int] = set()
+        self.budgeted: set[int] = (
+            set()
+        )  # trials fitted under the budget (one-step fits, such as trees, are not)
+        self.kinds: dict[int, Space] = {}  # each trial's kind of model
+        self.kept: dict[str, Any] = {}  # the best finished trial so far: its number, value and learner
+
+    def objective(self, trial: Any) -> float:
+        budget = self.budget
+        started, left = time.perf_counter(), budget.remaining if budget is not None else 0.0
+        kind = self.kinds[trial.number] = self.space.pick(trial)
+        params = kind.suggest(trial)
+        pruning = OptunaPruning(trial, self.chosen)
+        fits_before = len(budget.fits) if budget is not None else 0
+        callbacks: list[Callback] = [pruning] if budget is None else [pruning, budget]
+        learn = kind.train(self.data, params, self.seed, callbacks, self.progress)
+        self.times[trial.number] = time.perf_counter() - started
+        if budget is not None:
+            self.spent[trial.number] = left - budget.remaining  # on the budget's own clock
+            if len(budget.fits) > fits_before:
+                self.budgeted.add(trial.number)
+                if budget.fits[-1]["shortened"]:
+                    self.cut.add(trial.number)
+        if pruning.pruned or not learn.history:  # pruned, or no time was left to train at all
+            raise import_optuna().TrialPruned()
+        value = float(learn.history[-1][self.chosen])
+        kept = self.kept
+        if value == value and (
+            not kept or _better(value, kept["value"], self.direction)
+        ):  # NaN: a failed trial
+            kept.update(number=trial.number, value=value, learn=learn)
+        return value
+
+    def stop_when_time_is_short(self, study: Any, trial: Any) -> None:
+        # Whichever kind the next trial picks must have its time: a quarter of a whole trial for a fit the
+        # budget cuts to what is left, a whole trial for a one-step fit that nothing cuts (trees).
+        needs = [
+            _time_needed(kind, self.kinds, self.spent, self.budgeted, self.cut) for kind in self.space.kinds
+        ]
+        if self.budget is not None and self.budget.remaining < max(needs):
+            study.stop()
+
+    def best_learner(self, number: int, kind: Space, params: dict[str, Any]) -> Learner:
+        """The best trial's learner, as kept when it finished."""
+        if self.kept.get("number") == number:
+            return self.kept["learn"]  # type: ignore[no-any-return]
+        # Not expected (the kept trial is Optuna's best by the same rule); train it again rather than guess.
+        return kind.train(self.data, params, self.seed, [], self.progress)
+
+
+def _result(
+    study: Any,
+    trials: _Trials,
+    best_kind: Space,
+    best_params: dict[str, Any],
+    learn: Learner,
+    direction: str,
+    seed: int,
+    progress: bool,
+    tune_thresholds: bool,
+) -> TuneResult:
+    """The search's :class:`TuneResult`, its run the best trial's learner (thresholds chosen for a multi-label
+    model unless ``tune_thresholds`` is false)."""
+    kinds = trials.space.kinds
+    records = [_trial_record(t, trials.kinds.get(t.number), len(kinds), trials.times, trials.cut)
+               for t in study.trials]  # fmt: skip
+    default_values = _default_values(study, kinds)
+    # A multi-label model decides each label at its own threshold, as after trainwell fit.
+    thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
+    # The search's budget spoke for every trial: the model's own record says nothing of it (tuning.json does).
+    learn.time_budget = None
+    rate = best_params.get("lr", best_params.get("learning_rate", float("nan")))  # trees: their shrinkage
+    run = best_kind.run_class(learn, trials.data, float(rate), None, thresholds=thresholds)
+    finished_defaults = [value for value in default_values.values() if value is not None]
+    default_value = (
+        (max if direction == "maximize" else min)(finished_defaults) if finished_defaults else None
+    )
+    named = {name: value for name, value in default_values.items() if name is not None}
+    best = study.best_trial
+    return TuneResult(trials.chosen, direction, best_params, float(best.value), default_value, records, run,
+                      study=study, arch=best_kind.arch, best_trial=best.number, default_values=named)  # fmt: skip
 
 
 def _time_needed(

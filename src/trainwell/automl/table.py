@@ -12,6 +12,7 @@ targets, ``accuracy`` for classes, ``rmse`` for numbers), and the best trial's m
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from trainwell.automl.search import (
     search_budget,
     search_metric,
 )
-from trainwell.callbacks.budget import TimeBudget
+from trainwell.callbacks.budget import TimeBudget, sweep_time
 from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
@@ -126,7 +127,7 @@ def tune_table(
     chosen = search_metric(data, metric, SEARCH_METRIC.get(data.task.kind))
     result = run_search(
         data,
-        table_space(arch, data, search),
+        table_space(arch, data, search, budget),
         chosen,
         n_trials=n_trials,
         budget=budget,
@@ -141,10 +142,14 @@ def tune_table(
     return result
 
 
-def table_space(arch: str, data: DataBundle, search: dict[str, Any] | None = None) -> Space | MixedSpace:
+def table_space(
+    arch: str, data: DataBundle, search: dict[str, Any] | None = None, budget: TimeBudget | None = None
+) -> Space | MixedSpace:
     """What ``arch`` searches on ``data``, narrowed by ``search=``: ``auto`` both kinds where
-    :func:`~trainwell.tabular.pipeline.trees_apply` (the trees' defaults first), else the MLP alone."""
-    mlp = Space(_default_params, TABLE_RANGES, _train, TableRun, arch="tabular_mlp")
+    :func:`~trainwell.tabular.pipeline.trees_apply` (the trees' defaults first), else the MLP alone. The MLP's
+    learning-rate finder takes a bounded share of ``budget`` (the search's), as under ``fit --time``."""
+    defaults = functools.partial(_default_params, budget=budget)
+    mlp = Space(defaults, TABLE_RANGES, _train, TableRun, arch="tabular_mlp")
     trees = Space(_gbdt_defaults, GBDT_RANGES, _train_trees, TableRun, arch="gbdt")
     if arch in GBDT_NAMES:
         return trees.narrowed(search)
@@ -162,11 +167,13 @@ def table_space(arch: str, data: DataBundle, search: dict[str, Any] | None = Non
     return mlp.narrowed(search)
 
 
-def _default_params(data: DataBundle, seed: int) -> dict[str, Any]:
-    """Trial 0: what ``trainwell fit`` would do, the learning-rate finder's choice included."""
+def _default_params(data: DataBundle, seed: int, budget: TimeBudget | None = None) -> dict[str, Any]:
+    """Trial 0: what ``trainwell fit`` would do, the learning-rate finder's choice included. Under a search's
+    ``budget`` the finder's sweep gets the share ``fit --time`` gives it (:func:`sweep_time`): fewer, larger
+    steps, or the default rate when not even those fit."""
     seed_everything(seed)
-    finder = tabular_learner(data, progress=False).lr_find()
-    lr = choose_lr(finder)
+    finder = tabular_learner(data, progress=False).lr_find(time_limit=sweep_time(budget))
+    lr = choose_lr(finder, choose="the search tries other rates; --search lr=LOW:HIGH narrows them")
     return {
         "lr": lr,
         "wd": DEFAULT_WD,

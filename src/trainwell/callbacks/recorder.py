@@ -159,6 +159,9 @@ class Recorder(Callback):
         self.losses = list(state["losses"])
         self.epoch_ends = list(state.get("epoch_ends", []))  # older checkpoints hold none: spaced evenly
         self.fit_count = state["fit_count"]
+        # Losses of batches after the checkpoint (a learner that ran on past it, then resumes) are not the
+        # checkpoint's: kept, they were flushed after its own and the list outgrew ``lrs`` at every resume.
+        self._pending_losses = []
         self._train_sum = torch.tensor(state["train_sum"], device=device)
         self._train_rows = state["train_rows"]
         smooth = state["smooth_loss"]

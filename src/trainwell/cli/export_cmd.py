@@ -19,7 +19,13 @@ def export(
     onnx: Annotated[
         bool, typer.Option(help="Write model.onnx beside the weights (the only format so far).")
     ] = True,
-    opset: Annotated[int, typer.Option(help="ONNX opset version, 9 to 20.")] = 17,
+    opset: Annotated[
+        int,
+        typer.Option(
+            help="ONNX opset version, 9 to 20; some models need a later one (boosted trees, an MLP on numeric "
+            "columns and the ULMFiT classifier 12, the n-gram bag 13) and refuse a lower one.",
+        ),
+    ] = 17,
     data: Annotated[
         list[Path] | None,
         typer.Option(

@@ -101,7 +101,8 @@ def tune(
         typer.Option(
             help="Tables: the models searched: auto (default, as fit: boosted trees and the MLP, each one's "
             "defaults first, then each trial picks one), mlp, or gbdt (boosted trees: learning rate, leaves, "
-            "leaf size, L2 penalty)."
+            "leaf size, L2 penalty). Recommenders: dot_bias, the only one searched (auto means it); taggers: "
+            "bilstm_crf (auto means it)."
         ),
     ] = "auto",
     search: Annotated[
@@ -145,6 +146,11 @@ def tune(
                 raise ConfigError(
                     "tagged sentences need no --target, --user or --item; tags come from --tag-col"
                 )
+            if arch not in ("auto", "bilstm_crf"):
+                raise ConfigError(
+                    f"--arch {arch} does not apply to tagged sentences: trainwell tune searches the bilstm_crf "
+                    "tagger, the only one; leave --arch out"
+                )
             settings = {
                 key: common[key]
                 for key in ("n_trials", "timeout", "metric", "out", "seed", "valid_pct", "search")
@@ -153,7 +159,11 @@ def tune(
         elif user is not None or item is not None or implicit:
             from trainwell.automl.ratings import tune_ratings
 
-            result = tune_ratings(data, user=user, item=item, rating=target, implicit=implicit, **common)
+            # auto: the recommender tune searches (dot_bias); tune_ratings refuses any other by name.
+            chosen = "dot_bias" if arch == "auto" else arch
+            result = tune_ratings(
+                data, user=user, item=item, rating=target, implicit=implicit, arch=chosen, **common
+            )
         elif target is None:
             raise ConfigError(
                 "name what to tune for: --target COLUMN for a table, or --user and --item for a recommender"

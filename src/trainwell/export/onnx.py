@@ -215,8 +215,9 @@ def export_onnx(
         The report, with the largest differences found.
 
     Raises:
-        ConfigError: ``opset`` or ``tolerance`` out of range, ``opset`` below what the model needs (boosted
-            trees need 12: a model declares it as ``min_opset``), or the model is on your own architecture
+        ConfigError: ``opset`` or ``tolerance`` out of range, ``opset`` below what the model needs (a model
+            declares it as ``min_opset``: boosted trees, an MLP embedding numeric columns and the ULMFiT classifier
+            need 12, the n-gram bag 13, or 11 with ``norm="sum"``), or the model is on your own architecture
             (application ``"generic"``: export it with ``torch.onnx.export``, see :func:`check_onnx_exportable`).
         DataError: ``inputs`` is empty, lacks input columns, or holds an image that cannot be decoded.
         ArtifactError: The directory is not a model directory, its application cannot be exported, or
@@ -393,8 +394,8 @@ def _check_settings(opset: int, tolerance: float) -> None:
 
 
 def _check_model_opset(predictor: Any, directory: Path, opset: int) -> None:
-    """Refuse an ``opset`` below the one the model's operators need (a model declares it as ``min_opset``; boosted
-    trees need 12): below it the exporter writes a graph onnxruntime cannot load, or fails deep inside torch."""
+    """Refuse an ``opset`` below the one the model's operators need (a model declares it as ``min_opset``, 9 when
+    it does not): below it the exporter writes a graph onnxruntime cannot load, or fails deep inside torch."""
     needed = getattr(predictor.model, "min_opset", MIN_OPSET)
     if opset >= needed:
         return

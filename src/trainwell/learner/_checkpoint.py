@@ -6,7 +6,6 @@ The file is written with ``torch.save`` but only holds tensors and plain values,
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from trainwell.core.atomic import write_bytes_atomic
+from trainwell.core.atomic import write_atomic
 from trainwell.core.errors import ArtifactError, ConfigError
 from trainwell.core.seeding import get_rng_states, set_rng_states
 
@@ -65,9 +64,9 @@ def save(learn: Learner, path: str | Path, settings: Mapping[str, Any] | None = 
     }
     if ranks is not None:
         state["ranks"] = ranks
-    buffer = io.BytesIO()
-    torch.save(state, buffer)
-    return write_bytes_atomic(path, buffer.getvalue())
+    # Streamed to the file: the tensors are written from the model's and optimizer's own storage, with no
+    # second copy of the state in memory (a buffer of the whole file first doubled a large model's footprint).
+    return write_atomic(path, lambda stream: torch.save(state, stream))
 
 
 def load_state(path: str | Path, mmap: bool = False) -> dict[str, Any]:

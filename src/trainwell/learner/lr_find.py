@@ -7,12 +7,13 @@ back after: a fit that follows is the same as one that never ran the finder.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from trainwell.callbacks.nan_guard import NanGuard
 from trainwell.callbacks.progress import ProgressBar
@@ -62,6 +63,25 @@ class LRFindResult:
     def __repr__(self) -> str:
         suggestion = f"{self.suggestion:.2e}" if self.suggestion else "none"
         return f"LRFindResult(points={len(self.lrs)}, suggestion={suggestion})"
+
+
+class KeptSweep(Callback):
+    """Keeps a learning-rate finder's sweep (``result``) in the checkpoints of the fit it chose the rate for, so
+    a resumed fit, which does not sweep again, still has it (``trainwell fit --resume`` writes ``lr_find.png``
+    as a fit never stopped does).
+
+    Pass it to the fit with the sweep (``None`` when resuming); after the fit ``result`` is the sweep, whether
+    it came from the caller or back from the checkpoint the fit resumed from.
+    """
+
+    def __init__(self, result: LRFindResult | None = None) -> None:
+        self.result = result
+
+    def checkpoint_state(self) -> dict[str, Any] | None:
+        return None if self.result is None else dataclasses.asdict(self.result)  # floats, lists, None, a bool
+
+    def load_checkpoint_state(self, state: dict[str, Any]) -> None:
+        self.result = LRFindResult(**state)
 
 
 def suggest(lrs: list[float], losses: list[float]) -> tuple[float | None, float | None, float | None]:

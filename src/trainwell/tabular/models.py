@@ -74,6 +74,12 @@ class TabularMLP(nn.Module):
         hidden = self.body(torch.cat(features, dim=1))
         return self.head(hidden) * self.target_std + self.target_mean
 
+    @property
+    def min_opset(self) -> int:
+        """The ONNX opset an export needs at least: 12 with periodic embeddings of numbers (an einsum, which
+        ONNX has from opset 12), else 9 (embeddings and linear layers only)."""
+        return 12 if self.numeric is not None else 9
+
     def layer_groups(self) -> list[nn.Module]:
         """Input embeddings, hidden layers, output head: for freezing and discriminative learning rates."""
         extras = [module for module in (self.numeric, self.cont_norm) if module is not None]

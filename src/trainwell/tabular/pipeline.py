@@ -20,7 +20,7 @@ from trainwell.data.bundle import DataBundle
 from trainwell.distributed import broadcast_value, maybe_distribute
 from trainwell.learner.events import Callback
 from trainwell.learner.label_thresholds import choose_label_thresholds
-from trainwell.learner.lr_find import LRFindResult
+from trainwell.learner.lr_find import KeptSweep, LRFindResult
 from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
 from trainwell.metrics.function import MetricLike
 from trainwell.tabular.data import tabular_data
@@ -67,13 +67,18 @@ def default_epochs(n_batches: int) -> int:
     return int(min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(MIN_STEPS / max(n_batches, 1)))))
 
 
-def choose_lr(finder: LRFindResult) -> float:
+#: How a user chooses the rate instead, said in choose_lr's warnings.
+CHOOSE_LR = "pass --lr (Python: lr=) to choose (see trainwell lr-find)"
+
+
+def choose_lr(finder: LRFindResult, *, choose: str = CHOOSE_LR) -> float:
     """The learning rate to train at from the finder's sweep, kept within :data:`LR_BOUNDS`.
 
     A suggestion below the range means the sweep was misread (its lowest loss at the first rates tried, where
     nothing has moved yet): training there barely learns, so the default rate is used instead, with a warning.
     A suggestion above the range is clipped to its top. A sweep stopped for want of time (``time_budget``)
-    gives the default rate too, with a warning that says so.
+    gives the default rate too, with a warning that says so. ``choose`` ends the warnings: how to choose the
+    rate instead.
     """
     import warnings
 
@@ -81,7 +86,7 @@ def choose_lr(finder: LRFindResult) -> float:
     if finder.stopped_for_time:
         warnings.warn(
             f"the learning-rate finder would have taken more than a tenth of the time budget, so it stopped; "
-            f"training at the default {DEFAULT_LR:g}. Pass --lr (Python: lr=) to choose (see trainwell lr-find)",
+            f"training at the default {DEFAULT_LR:g}; {choose}",
             UserWarning,
             stacklevel=2,
         )
@@ -90,7 +95,7 @@ def choose_lr(finder: LRFindResult) -> float:
         found = "no suggestion" if suggestion is None else f"a suggestion of {suggestion:.1e}"
         warnings.warn(
             f"the learning-rate finder gave {found} (below {LR_BOUNDS[0]:g}: its sweep was misread); training at "
-            f"the default {DEFAULT_LR:g} instead. Pass --lr (Python: lr=) to choose (see trainwell lr-find)",
+            f"the default {DEFAULT_LR:g} instead; {choose}",
             UserWarning,
             stacklevel=2,
         )
@@ -137,7 +142,8 @@ def fit_table(
     ``callbacks`` run in the MLP's training fit only (not the learning-rate finder's sweep, nor the trees, fitted
     in closed form), e.g. a :class:`~trainwell.callbacks.Checkpoint`. ``resume_from`` names a checkpoint one
     wrote in the same call: the MLP continues from it exactly, at the learning rate it was training at (no new
-    sweep, so no ``lr_find.png``); ``auto`` fits the trees again (seconds, the same trees).
+    sweep: the checkpoint keeps the first one, so ``lr_find.png`` is written as by a fit never stopped);
+    ``auto`` fits the trees again (seconds, the same trees).
     """
     check_fit_settings(epochs, lr, out)
     if arch not in ("auto", *GBDT_NAMES, *MLP_NAMES):
@@ -188,8 +194,12 @@ def fit_table(
         # Under torchrun each process saw its own losses: all train with rank 0's choice.
         lr = broadcast_value(choose_lr(finder))
     n_epochs = epochs or default_epochs(len(data.train))  # type: ignore[arg-type]
-    fit_callbacks = [*([budget] if budget else []), *callbacks]
+    sweep = KeptSweep(
+        finder
+    )  # in the fit's checkpoints: a resumed fit writes lr_find.png too, not sweeping again
+    fit_callbacks = [*([budget] if budget else []), *callbacks, sweep]
     learn.fit_one_cycle(n_epochs, lr, callbacks=fit_callbacks, resume_from=resume_from)
+    finder = sweep.result
     compared = None
     if rival is not None:
         compared = {"tabular_mlp": dict(learn.final_row), "gbdt": dict(rival.final_row)}

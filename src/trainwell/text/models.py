@@ -80,6 +80,12 @@ class NgramBag(nn.Module):
         pooled = self.embedding(ids, offsets, per_sample_weights=weights)  # (B, dim)
         return self.head(pooled)
 
+    @property
+    def min_opset(self) -> int:
+        """The ONNX opset an export needs at least: the bag of ragged texts exports from opset 11, and the
+        per-id weights of a ``"sqrt"`` or ``"mean"`` norm (a repeat_interleave by each text's length) from 13."""
+        return 11 if self.norm == "sum" else 13
+
     def layer_groups(self) -> list[nn.Module]:
         return [self.embedding, self.head]
 

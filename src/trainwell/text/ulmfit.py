@@ -76,6 +76,10 @@ class AWDLSTMClassifier(nn.Module):
         head_hidden, head_dropout: the head's hidden width and dropout.
     """
 
+    #: The ONNX opset an export needs at least: the head's max pooling over real tokens uses nan_to_num (opset
+    #: 10), and its token counts are integers that opsets 10 and 11 cannot sum (onnxruntime rejects the graph).
+    min_opset = 12
+
     def __init__(
         self,
         n_embeddings: int,
