@@ -29,6 +29,13 @@ from trainwell.cli._common import (
     out_console,
     refuse_encoding,
 )
+from trainwell.cli._fit_data import (
+    holds_only_images,
+    is_image_source,
+    not_for_images,
+    refuse_for_images,
+    refuse_for_tables_and_texts,
+)
 from trainwell.cli._resume import RESUME_HELP
 
 TASKS = "binary, multiclass, multilabel, regression, language_model, tagging"
@@ -236,7 +243,7 @@ def fit(
         keeping = plan_checkpoint(ctx, out, resume, closed_form_model(arch), seconds)
         from trainwell.cli._tagging import fit_tagging, is_tagging_source
 
-        if task in ("language_model", "tagging") and _holds_only_images(data):
+        if task in ("language_model", "tagging") and holds_only_images(data):
             raise not_for_images([f"--task {task}"], data)
         if is_tagging_source(data, task):
             refuse_encoding(encoding, "CoNLL files")
@@ -256,28 +263,25 @@ def fit(
         if tag_col is not None or embeddings is not None:
             flag = "--tag-col" if tag_col is not None else "--embeddings"
             raise ConfigError(f"{flag} is for tagged sentences (CoNLL files with --task tagging); drop it")
-        image_source = task != "language_model" and _is_image_source(data, path_col)
+        image_source = task != "language_model" and is_image_source(data, path_col)
         if image_source:
-            unused = [
-                flag
-                for flag, given in (
-                    ("--text", text is not None),
-                    ("--model", model != "fast"),
-                    ("--drop-empty", drop_empty),
-                    ("--user", user is not None),
-                    ("--item", item is not None),
-                    ("--implicit", implicit),
-                    ("--valid-col", valid_col is not None),
-                    ("--cat-names", cat_names is not None),
-                    ("--cont-names", cont_names is not None),
-                    ("--ignore", ignore is not None),
-                    ("--date-format", bool(date_format)),
-                    ("--encoding-errors", encoding_errors != "strict"),
-                )
-                if given
-            ]
-            if unused:
-                raise not_for_images(unused, data)
+            refuse_for_images(
+                data,
+                {
+                    "--text": text is not None,
+                    "--model": model != "fast",
+                    "--drop-empty": drop_empty,
+                    "--user": user is not None,
+                    "--item": item is not None,
+                    "--implicit": implicit,
+                    "--valid-col": valid_col is not None,
+                    "--cat-names": cat_names is not None,
+                    "--cont-names": cont_names is not None,
+                    "--ignore": ignore is not None,
+                    "--date-format": bool(date_format),
+                    "--encoding-errors": encoding_errors != "strict",
+                },
+            )
         if recipe is not None and not image_source:
             raise ConfigError(
                 f"--recipe {recipe} is for images (a folder of class folders or --path-col); drop it"
@@ -344,29 +348,7 @@ def fit(
             return
         if target is None:
             raise missing_target(data, encoding)
-        what = "texts (--text)" if text is not None else "tables"
-        unused = [
-            flag
-            for flag, given in (
-                ("--arch", arch != "auto" and (text is not None or arch not in TABLE_ARCHS)),
-                ("--size", size is not None),
-                ("--augment", augment != "auto"),
-                ("--pretrained", pretrained is not None and text is None),
-            )
-            if given
-        ]
-        if unused == ["--arch"] and text is None:
-            raise ConfigError(
-                f"--arch {arch} is not an architecture for tables: use auto (the default), mlp or gbdt"
-            )
-        if unused:
-            words = "is" if len(unused) == 1 else "are"
-            model_flag = "; a text model's architecture is --model" if text is not None else ""
-            domain = "images, ratings and tables" if unused == ["--arch"] else "images"
-            raise ConfigError(
-                f"{', '.join(unused)} {words} for {domain}, not {what}: drop {'it' if len(unused) == 1 else 'them'}"
-                f"{model_flag}"
-            )
+        refuse_for_tables_and_texts(text, arch, size=size, augment=augment, pretrained=pretrained)
         if text is not None:
             from trainwell.text.pipeline import fit_texts
 
@@ -424,10 +406,6 @@ def fit(
     from trainwell.cli._resume import tell_how_to_resume
 
     guarded(lambda: tell_how_to_resume(run, out))
-
-
-#: What --arch takes for a table.
-TABLE_ARCHS = ("auto", "mlp", "tabular_mlp", "gbdt")
 
 
 def _fit_ratings(
@@ -565,75 +543,6 @@ def _fit_language_model(
     out_console.print(
         f"judge it on held-out text with: trainwell report {out} --data TEST.txt", soft_wrap=True
     )
-
-
-#: What each option of fit that images never read is for, as the refusal names it.
-NOT_FOR_IMAGES = {
-    "--text": "texts",
-    "--model": "texts",
-    "--drop-empty": "texts",
-    "--user": "ratings",
-    "--item": "ratings",
-    "--implicit": "ratings",
-    "--valid-col": "tables, texts and ratings",
-    "--cat-names": "tables",
-    "--cont-names": "tables",
-    "--ignore": "tables",
-    "--date-format": "tables",
-    "--encoding-errors": "CoNLL files and .txt corpora",
-    "--task language_model": "text corpora (.txt files)",
-    "--task tagging": "tagged sentences (CoNLL files)",
-}
-
-
-def not_for_images(flags: list[str], data: Path) -> Exception:
-    """The one-line refusal of options given with image data, which would otherwise be silently ignored:
-    ``--text is for texts, not images ('photos' was read as ...): drop it``."""
-    from trainwell.core.errors import ConfigError
-
-    domains = list(dict.fromkeys(NOT_FOR_IMAGES[flag] for flag in flags))
-    domain = domains[0] if len(domains) == 1 else f"{', '.join(domains[:-1])} and {domains[-1]}"
-    read_as = "a folder of class folders of images" if data.is_dir() else "a CSV of image paths (--path-col)"
-    several = len(flags) > 1
-    return ConfigError(
-        f"{', '.join(flags)} {'are' if several else 'is'} for {domain}, not images ('{data}' was read as "
-        f"{read_as}): drop {'them' if several else 'it'}"
-    )
-
-
-def _holds_only_images(data: Path) -> bool:
-    """A folder of images with no text a language model or a tagger could read (``.txt`` or CoNLL files)."""
-    from trainwell.cli._tagging import is_tagging_source
-    from trainwell.vision.io import looks_like_image_folder
-
-    return (
-        data.is_dir()
-        and looks_like_image_folder(data)
-        and not any(data.rglob("*.txt"))
-        and not is_tagging_source(data, None)
-    )
-
-
-def _is_image_source(data: Path, path_col: str | None) -> bool:
-    """A folder of images, or a CSV listing image paths (``--path-col``)."""
-    if path_col is not None:
-        return True
-    if data.is_dir():
-        from trainwell.core.errors import DataError
-        from trainwell.vision.io import looks_like_image_folder
-
-        if not looks_like_image_folder(data):
-            texts = any(data.rglob("*.txt"))
-            raise DataError(
-                f"'{data}' is a folder without images; pass a table file, or a folder of <label>/*.jpg images"
-                + (
-                    "; it holds .txt files: for a language model on them pass --task language_model"
-                    if texts
-                    else ""
-                )
-            )
-        return True
-    return False
 
 
 def report_fit(result: Any) -> None:

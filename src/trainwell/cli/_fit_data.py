@@ -1,0 +1,119 @@
+"""What ``trainwell fit`` read its data as, and the options that kind of data never reads.
+
+An option the chosen application would silently ignore is refused in one line instead, naming the option, what it
+is for and what the data was read as (exit 2, as any misuse of the command line).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: What --arch takes for a table.
+TABLE_ARCHS = ("auto", "mlp", "tabular_mlp", "gbdt")
+
+
+#: What each option of fit that images never read is for, as the refusal names it.
+NOT_FOR_IMAGES = {
+    "--text": "texts",
+    "--model": "texts",
+    "--drop-empty": "texts",
+    "--user": "ratings",
+    "--item": "ratings",
+    "--implicit": "ratings",
+    "--valid-col": "tables, texts and ratings",
+    "--cat-names": "tables",
+    "--cont-names": "tables",
+    "--ignore": "tables",
+    "--date-format": "tables",
+    "--encoding-errors": "CoNLL files and .txt corpora",
+    "--task language_model": "text corpora (.txt files)",
+    "--task tagging": "tagged sentences (CoNLL files)",
+}
+
+
+def not_for_images(flags: list[str], data: Path) -> Exception:
+    """The one-line refusal of options given with image data, which would otherwise be silently ignored:
+    ``--text is for texts, not images ('photos' was read as ...): drop it``."""
+    from trainwell.core.errors import ConfigError
+
+    domains = list(dict.fromkeys(NOT_FOR_IMAGES[flag] for flag in flags))
+    domain = domains[0] if len(domains) == 1 else f"{', '.join(domains[:-1])} and {domains[-1]}"
+    read_as = "a folder of class folders of images" if data.is_dir() else "a CSV of image paths (--path-col)"
+    several = len(flags) > 1
+    return ConfigError(
+        f"{', '.join(flags)} {'are' if several else 'is'} for {domain}, not images ('{data}' was read as "
+        f"{read_as}): drop {'them' if several else 'it'}"
+    )
+
+
+def holds_only_images(data: Path) -> bool:
+    """A folder of images with no text a language model or a tagger could read (``.txt`` or CoNLL files)."""
+    from trainwell.cli._tagging import is_tagging_source
+    from trainwell.vision.io import looks_like_image_folder
+
+    return (
+        data.is_dir()
+        and looks_like_image_folder(data)
+        and not any(data.rglob("*.txt"))
+        and not is_tagging_source(data, None)
+    )
+
+
+def is_image_source(data: Path, path_col: str | None) -> bool:
+    """A folder of images, or a CSV listing image paths (``--path-col``)."""
+    if path_col is not None:
+        return True
+    if data.is_dir():
+        from trainwell.core.errors import DataError
+        from trainwell.vision.io import looks_like_image_folder
+
+        if not looks_like_image_folder(data):
+            texts = any(data.rglob("*.txt"))
+            raise DataError(
+                f"'{data}' is a folder without images; pass a table file, or a folder of <label>/*.jpg images"
+                + (
+                    "; it holds .txt files: for a language model on them pass --task language_model"
+                    if texts
+                    else ""
+                )
+            )
+        return True
+    return False
+
+
+def refuse_for_images(data: Path, given: dict[str, bool]) -> None:
+    """Refuse the options of ``given`` (option -> whether the user set it) that images never read."""
+    unused = [flag for flag, was_given in given.items() if was_given]
+    if unused:
+        raise not_for_images(unused, data)
+
+
+def refuse_for_tables_and_texts(
+    text: str | None, arch: str, *, size: int | None, augment: str, pretrained: Path | None
+) -> None:
+    """Refuse the options of images (and an ``--arch`` tables do not have) given with a table or texts."""
+    from trainwell.core.errors import ConfigError
+
+    what = "texts (--text)" if text is not None else "tables"
+    unused = [
+        flag
+        for flag, given in (
+            ("--arch", arch != "auto" and (text is not None or arch not in TABLE_ARCHS)),
+            ("--size", size is not None),
+            ("--augment", augment != "auto"),
+            ("--pretrained", pretrained is not None and text is None),
+        )
+        if given
+    ]
+    if unused == ["--arch"] and text is None:
+        raise ConfigError(
+            f"--arch {arch} is not an architecture for tables: use auto (the default), mlp or gbdt"
+        )
+    if unused:
+        words = "is" if len(unused) == 1 else "are"
+        model_flag = "; a text model's architecture is --model" if text is not None else ""
+        domain = "images, ratings and tables" if unused == ["--arch"] else "images"
+        raise ConfigError(
+            f"{', '.join(unused)} {words} for {domain}, not {what}: drop {'it' if len(unused) == 1 else 'them'}"
+            f"{model_flag}"
+        )
