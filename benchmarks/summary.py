@@ -79,9 +79,9 @@ def rows() -> list[tuple[str, str, str, str]]:
                 f"torch alone {cases['torch']['median_s']:.2f} s (median of {imports['machine'].get('repeat', '?')})",
             )
         )
-    checkpoint = _fit_checkpoint_row()
-    if checkpoint:
-        table.append(checkpoint)
+    for row in (_fit_checkpoint_row(), _checkpoint_memory_row()):
+        if row:
+            table.append(row)
     for name, label, flag in (
         ("cv_adult", ", defaults (`--arch auto`)", ""),
         ("cv_adult_mlp", ", `--arch mlp`", " --arch mlp"),
@@ -192,6 +192,19 @@ def _fit_checkpoint_row() -> tuple[str, str, str, str] | None:
         "<= 2%",
         f"a write at every epoch's end, uncapped: {uncapped}; fastest fit with the checkpoint over the fastest "
         f"without: {ratios} (alternating rounds on a shared machine)",
+    )
+
+
+def _checkpoint_memory_row() -> tuple[str, str, str, str] | None:
+    result = _load("checkpoint_memory")
+    if not result:
+        return None
+    return (
+        "Memory a checkpoint's save takes beyond the model's own (`benchmarks/checkpoint_memory.py`)",
+        f"{result['save_extra_mib']:.1f} MiB extra for a {result['file_mib']:.0f} MiB checkpoint "
+        f"({result['weights_mib']:.0f} MiB of weights with AdamW's state), {result['seconds']:.1f} s",
+        "well under the file's size",
+        "the save streams into its temporary file; before, it built the whole file in memory first",
     )
 
 
