@@ -342,3 +342,13 @@ def test_torch_dataloaders_are_sharded_by_their_sampler(tmp_path: Path) -> None:
         expected = float(torch.nn.functional.mse_loss(model(x[80:]).squeeze(-1), y[80:]))
     history = json.loads((tmp_path / "history.json").read_text())
     assert history[-1]["valid_loss"] == pytest.approx(expected, rel=1e-5)
+
+
+def test_the_learning_rate_finder_stops_every_process_on_the_same_batch(tmp_path: Path) -> None:
+    # Each process's own loss stopped its sweep on another batch: the one still sweeping waited forever in
+    # DDP's all-reduce (on Titanic under `torchrun -m trainwell fit`, Gloo aborted with a collective mismatch).
+    done = torchrun(Path(__file__).with_name("ddp_lr_find_job.py"), tmp_path, timeout=90)
+    assert done.returncode == 0, done.stderr[-3000:]
+    (points, suggestion), other = json.loads((tmp_path / "sweeps.json").read_text())
+    assert other == [points, suggestion]  # the same sweep, read from the mean loss, in both processes
+    assert 5 < points <= 60
