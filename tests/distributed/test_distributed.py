@@ -83,6 +83,7 @@ def test_sharded_loaders_read_every_row_once_or_evenly() -> None:
 
 def test_the_command_line_trains_under_torchrun_and_writes_once(tmp_path: Path) -> None:
     frame = trainwell.datasets.adult_sample().head(1200)
+    frame.insert(0, "row_id", range(len(frame)))  # left out with a warning, said once (by rank 0)
     frame.to_csv(tmp_path / "adult.csv", index=False)
     done = torchrun(
         "-m", "trainwell", "fit", tmp_path / "adult.csv", "--target", "income", "--epochs", "2",
@@ -90,6 +91,7 @@ def test_the_command_line_trains_under_torchrun_and_writes_once(tmp_path: Path) 
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.count("Validation results") == 1  # rank 0 reports; rank 1 trains silently
+    assert done.stderr.count("column 'row_id' left out") == 1, done.stderr
     predictions = trainwell.load(tmp_path / "model").predict(frame.head(20))
     assert len(predictions) == 20 and isinstance(predictions, pd.DataFrame)
 
