@@ -354,3 +354,13 @@ def test_the_learning_rate_finder_stops_every_process_on_the_same_batch(tmp_path
     (points, suggestion), other = json.loads((tmp_path / "sweeps.json").read_text())
     assert other == [points, suggestion]  # the same sweep, read from the mean loss, in both processes
     assert 5 < points <= 60
+
+
+def test_a_command_that_does_not_train_is_refused_under_torchrun(tmp_path: Path) -> None:
+    # `torchrun -m trainwell serve` started a server per process on one port (the second failed with "address
+    # already in use"); predict, report and export wrote their files once per process.
+    done = torchrun("-m", "trainwell", "serve", tmp_path / "model", "--port", "0", timeout=90)
+    assert done.returncode != 0
+    line = "error: trainwell serve does not train, so it runs in one process: start it without torchrun"
+    assert done.stderr.count(line) == 1, done.stderr[-3000:]
+    assert not (tmp_path / "model").exists()
