@@ -364,3 +364,14 @@ def test_a_command_that_does_not_train_is_refused_under_torchrun(tmp_path: Path)
     line = "error: trainwell serve does not train, so it runs in one process: start it without torchrun"
     assert done.stderr.count(line) == 1, done.stderr[-3000:]
     assert not (tmp_path / "model").exists()
+
+
+def test_evaluate_under_torchrun_reports_once(tmp_path: Path) -> None:
+    # Every process cross-validates the same folds; each printed the whole comparison table.
+    trainwell.datasets.adult_sample().head(600).to_csv(tmp_path / "adult.csv", index=False)
+    done = torchrun(
+        "-m", "trainwell", "evaluate", tmp_path / "adult.csv", "--target", "income", "--cv", "2", "--epochs", "1",
+        "--arch", "mlp",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("2-fold cross-validation") == 1, done.stdout
