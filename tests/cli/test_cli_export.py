@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from cli_support import run_cli
 
+from trainwell.cli._show import milliseconds
 from trainwell.serve.backends import SLOWER
 
 pytestmark = pytest.mark.slow
@@ -31,11 +32,29 @@ def test_export_writes_onnx_and_reports_the_difference(
     assert f"max difference {entry['max_abs_diff']:.2e}" in info
     # and how fast each runtime ran a server's batch, which decides what serve runs
     speed = entry["speed"]
-    assert f"64 rows in {speed['onnxruntime_ms']:.1f} ms (PyTorch {speed['torch_ms']:.1f} ms)" in info
+    assert (
+        f"64 rows in {milliseconds(speed['onnxruntime_ms'])} ms (PyTorch {milliseconds(speed['torch_ms'])} ms)"
+        in info
+    )
     slower = speed["onnxruntime_ms"] > SLOWER * speed["torch_ms"]
     assert (
         "`trainwell serve` keeps PyTorch, measured faster" if slower else "`trainwell serve` uses it"
     ) in info
+
+
+def test_a_fast_batch_is_timed_in_digits_that_show(model_dir: Path, tmp_path: Path) -> None:
+    # A recommender's batch of 64 took 0.016 ms (PyTorch 0.037): info said "in 0.0 ms (PyTorch 0.0 ms)".
+    copy = tmp_path / "model"
+    shutil.copytree(model_dir, copy)
+    metadata = json.loads((copy / "trainwell.json").read_text())
+    metadata["onnx"] = {
+        "file": "model.onnx", "opset": 17, "max_abs_diff": 2.4e-07, "tolerance": 1e-4, "n_rows_checked": 100,
+        "checked_on": "given rows", "speed": {"items": 64, "onnxruntime_ms": 0.0163, "torch_ms": 0.0370},
+    }  # fmt: skip
+    (copy / "trainwell.json").write_text(json.dumps(metadata))
+    info = " ".join(run_cli("info", copy).stdout.replace("│", " ").split())
+    assert "64 rows in 0.016 ms (PyTorch 0.037 ms)" in info
+    assert milliseconds(12.345) == "12.3" and milliseconds(0.5) == "0.5"
 
 
 def test_export_of_a_folder_that_is_not_a_model(tmp_path: Path) -> None:

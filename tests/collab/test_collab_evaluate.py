@@ -95,3 +95,31 @@ def test_the_command_line_cross_validates_interactions_with_their_bars(tmp_path:
         in result.output
     )
     assert "popularity" in result.output and "EASE" in result.output and "ndcg@10" in result.output
+
+
+def test_users_whose_held_out_item_no_fold_trained_on_are_not_counted_as_ranked(tmp_path: Path) -> None:
+    # On MovieLens the title said "943 users ranked once each" where the folds ranked 941: a held-out item
+    # that nobody else chose is unknown to its fold's training rows, and its user is left out of the ranking.
+    frame = grouped_interactions()
+    latest = frame.groupby("user")["timestamp"].transform("max") == frame["timestamp"]
+    loners = frame.index[latest][:2]
+    frame.loc[loners, "item"] = [9001, 9002]  # two users' latest items: chosen by no one else
+    frame.to_csv(tmp_path / "plays.csv", index=False)
+    args = [
+        "evaluate",
+        str(tmp_path / "plays.csv"),
+        "--user",
+        "user",
+        "--item",
+        "item",
+        "--cv",
+        "2",
+        "--epochs",
+        "2",
+    ]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert (
+        "implicit feedback: 480 interactions, 58 users ranked once each (2 more held out, on items their fold "
+        "never trained on)" in " ".join(result.output.split())
+    )

@@ -210,6 +210,32 @@ def test_dates_order_interactions_and_bad_times_are_named() -> None:
         ratings_data(frame)
 
 
+def test_a_bad_time_never_sends_the_command_line_to_its_training_budget(tmp_path: Path) -> None:
+    # "pass another column with --time" (and "Pass --time NAME"): the command line's --time is the training
+    # budget, so `--time played` failed as a duration; only Python names the time column (time=).
+    from ratings_support import run_trainwell
+
+    frame = pd.DataFrame({"user": [1, 1, 2, 2], "song": ["a", "b", "a", "c"], "timestamp": [1, 2, 3, "soon"]})
+    frame.to_csv(tmp_path / "plays.csv", index=False)
+    done = run_trainwell(
+        "fit", tmp_path / "plays.csv", "--user", "user", "--item", "song", "--out", tmp_path / "m"
+    )
+    assert done.returncode == 2
+    assert "time column 'timestamp'" in done.stderr and "'soon'" in done.stderr
+    assert "with --time" not in done.stderr and "(Python: time=;" in done.stderr
+    # The example is the value to fix: it named '1', the first value that is no date, beside 'soon'.
+    assert "e.g. '1'" not in done.stderr
+    mixed = pd.DataFrame(
+        {"user": [1, 1, 2], "item": ["a", "b", "a"], "timestamp": ["7", "2024-01-02", "2024-01-03"]}
+    )
+    with pytest.raises(DataError, match=r"mixes numbers and dates \(e.g. '7' among dates\)"):
+        ratings_data(mixed)
+    with pytest.raises(
+        DataError, match=r"not found .* Pass the column that orders the interactions .*time=\)"
+    ):
+        ratings_data(grouped_interactions(), time="nope")
+
+
 def test_implicit_settings_are_checked() -> None:
     frame = grouped_interactions()
     with pytest.raises(ConfigError, match="n_negatives"):

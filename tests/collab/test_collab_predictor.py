@@ -181,6 +181,20 @@ def test_recommend_leaves_out_excluded_items(predictor: CollabPredictor) -> None
     pd.testing.assert_frame_equal(as_text, ranking)
 
 
+def test_one_item_to_exclude_is_that_item_and_several_users_are_refused(predictor: CollabPredictor) -> None:
+    # exclude="12" left out the items 1 and 2 (a string is iterable), exclude=12 failed as not iterable, and
+    # recommend([196, 42]) failed deep in pandas ("unhashable type: 'list'").
+    full = predictor.recommend(20, include_seen=True, k=5)
+    top = full["item"].iloc[0]
+    for one in (top, str(top)):
+        ranking = predictor.recommend(20, include_seen=True, k=4, exclude=one)
+        assert ranking["item"].tolist() == full["item"].tolist()[1:5]
+    basket = predictor.recommend_from_items(str(top), k=3)
+    pd.testing.assert_frame_equal(basket, predictor.recommend_from_items([top], k=3))
+    with pytest.raises(ConfigError, match="one user, got list of 2; call it once per user"):
+        predictor.recommend([20, 21])
+
+
 def test_recommend_leaves_out_what_the_user_rated_in_training_and_validation(fitted: Fitted) -> None:
     predictor, frame = fitted.predictor, fitted.truth.frame
     rated = sorted(set(frame.loc[frame["user"] == 20, "item"]))

@@ -184,6 +184,7 @@ def test_a_checkpoint_of_raw_importance_is_not_resumed_as_normalised() -> None:
     [
         ({"method": "l2"}, "method must be one of ewc, mas"),
         ({"strength": -1.0}, "strength"),
+        ({"strength": "1"}, "strength must be a number >= 0, got '1'"),
         ({"samples": 0}, "samples"),
         ({"normalize": "yes"}, "normalize must be True or False, got 'yes'"),
     ],
@@ -191,3 +192,39 @@ def test_a_checkpoint_of_raw_importance_is_not_resumed_as_normalised() -> None:
 def test_bad_settings_are_refused(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         Consolidation(**kwargs)  # type: ignore[arg-type]
+
+
+def test_mas_reads_unlabelled_inputs_and_ewc_asks_for_labels() -> None:
+    """MAS needs no labels (the docs' promise): batches of inputs alone give the importance labelled ones do."""
+    learn, x, y = linear_learner()
+    labelled = importance(learn, "mas", [(x[:20], y[:20]), (x[20:], y[20:])])
+    for unlabelled in ([x[:20], x[20:]], [(x[:20],), (x[20:],)]):
+        measured = importance(learn, "mas", unlabelled)
+        for name, value in labelled.items():
+            torch.testing.assert_close(measured[name], value)
+    memory = Consolidation("mas").consolidate(
+        learn, torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x))
+    )
+    assert memory.tasks == 1
+    with pytest.raises(ConfigError, match=r"EWC .* need targets.*Consolidation\('mas'\)"):
+        importance(learn, "ewc", [(x[:20],)])
+
+
+def test_a_bundle_is_read_through_its_training_rows() -> None:
+    learn, _, _ = linear_learner()
+    torch.testing.assert_close(importance(learn, "ewc", learn.data), importance(learn, "ewc"))
+
+
+def test_consolidating_one_model_and_training_another_is_refused() -> None:
+    learn, x, y = linear_learner()
+    memory = Consolidation("ewc").consolidate(learn)
+    other = Learner(
+        nn.Linear(3, 2), tensor_data(x, torch.stack([y, y], 1), task="regression"), progress=False
+    )
+    with pytest.raises(
+        ConfigError, match=r"consolidated on another model \('weight' is \(1, 3\) there and \(2, 3\)"
+    ):
+        other.fit_one_cycle(1, callbacks=[memory])
+    renamed = Learner(nn.Sequential(nn.Linear(3, 1)), tensor_data(x, y, task="regression"), progress=False)
+    with pytest.raises(ConfigError, match="none of its weights"):
+        renamed.fit_one_cycle(1, callbacks=[memory])

@@ -83,6 +83,7 @@ def test_sharded_loaders_read_every_row_once_or_evenly() -> None:
 
 def test_the_command_line_trains_under_torchrun_and_writes_once(tmp_path: Path) -> None:
     frame = trainwell.datasets.adult_sample().head(1200)
+    frame.insert(0, "row_id", range(len(frame)))  # left out with a warning, said once (by rank 0)
     frame.to_csv(tmp_path / "adult.csv", index=False)
     done = torchrun(
         "-m", "trainwell", "fit", tmp_path / "adult.csv", "--target", "income", "--epochs", "2",
@@ -90,6 +91,7 @@ def test_the_command_line_trains_under_torchrun_and_writes_once(tmp_path: Path) 
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.count("Validation results") == 1  # rank 0 reports; rank 1 trains silently
+    assert done.stderr.count("column 'row_id' left out") == 1, done.stderr
     predictions = trainwell.load(tmp_path / "model").predict(frame.head(20))
     assert len(predictions) == 20 and isinstance(predictions, pd.DataFrame)
 
@@ -342,3 +344,34 @@ def test_torch_dataloaders_are_sharded_by_their_sampler(tmp_path: Path) -> None:
         expected = float(torch.nn.functional.mse_loss(model(x[80:]).squeeze(-1), y[80:]))
     history = json.loads((tmp_path / "history.json").read_text())
     assert history[-1]["valid_loss"] == pytest.approx(expected, rel=1e-5)
+
+
+def test_the_learning_rate_finder_stops_every_process_on_the_same_batch(tmp_path: Path) -> None:
+    # Each process's own loss stopped its sweep on another batch: the one still sweeping waited forever in
+    # DDP's all-reduce (on Titanic under `torchrun -m trainwell fit`, Gloo aborted with a collective mismatch).
+    done = torchrun(Path(__file__).with_name("ddp_lr_find_job.py"), tmp_path, timeout=90)
+    assert done.returncode == 0, done.stderr[-3000:]
+    (points, suggestion), other = json.loads((tmp_path / "sweeps.json").read_text())
+    assert other == [points, suggestion]  # the same sweep, read from the mean loss, in both processes
+    assert 5 < points <= 60
+
+
+def test_a_command_that_does_not_train_is_refused_under_torchrun(tmp_path: Path) -> None:
+    # `torchrun -m trainwell serve` started a server per process on one port (the second failed with "address
+    # already in use"); predict, report and export wrote their files once per process.
+    done = torchrun("-m", "trainwell", "serve", tmp_path / "model", "--port", "0", timeout=90)
+    assert done.returncode != 0
+    line = "error: trainwell serve does not train, so it runs in one process: start it without torchrun"
+    assert done.stderr.count(line) == 1, done.stderr[-3000:]
+    assert not (tmp_path / "model").exists()
+
+
+def test_evaluate_under_torchrun_reports_once(tmp_path: Path) -> None:
+    # Every process cross-validates the same folds; each printed the whole comparison table.
+    trainwell.datasets.adult_sample().head(600).to_csv(tmp_path / "adult.csv", index=False)
+    done = torchrun(
+        "-m", "trainwell", "evaluate", tmp_path / "adult.csv", "--target", "income", "--cv", "2", "--epochs", "1",
+        "--arch", "mlp",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("2-fold cross-validation") == 1, done.stdout

@@ -185,6 +185,31 @@ def test_text_labels_are_read_from_a_named_target_column(tmp_path: Path) -> None
     assert result.panels[0].accuracy > 0.8
 
 
+def test_the_picture_says_which_colour_is_which_class(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The panels coloured the regions by class but named no class anywhere; the title said "150 held-out
+    # points" above panels drawing every point.
+    import trainwell.learner.plots as plots
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(120, 2))
+    species = np.array(["ant", "bee", "cat"])[np.digitize(x[:, 0], [-0.4, 0.4])]
+    pd.DataFrame({"width": x[:, 0], "height": x[:, 1], "species": species}).to_csv(
+        tmp_path / "bugs.csv", index=False
+    )
+    result = fit_boundaries(read_points(tmp_path / "bugs.csv"), ["logistic", "tree"], grid_size=20)
+    drawn = []
+    save = plots._save
+    monkeypatch.setattr(plots, "_save", lambda figure, path: (drawn.append(figure), save(figure, path))[1])
+    png = plot_boundaries(result, tmp_path / "bugs.png")
+    assert png.read_bytes()[:8] == PNG_SIGNATURE
+    (legend,) = drawn[0].legends
+    assert [text.get_text() for text in legend.get_texts()] == ["ant", "bee", "cat"]
+    assert legend.get_title().get_text() == "species"
+    assert "all 120 points drawn, accuracy on the 30 held out" in drawn[0]._suptitle.get_text()
+
+
 # ------------------------------------------------------------------------------------------ bad inputs
 @pytest.mark.parametrize(
     ("columns", "target", "message"),

@@ -67,6 +67,22 @@ def test_plot_writes_a_png(tmp_path: Path) -> None:
         assert picture.size[1] > picture.size[0] * 0.8
 
 
+def test_each_map_says_the_change_its_full_colour_stands_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each map is scaled to its own strongest patch: without the figure, a patch moving p by 0.001 looked
+    # as decisive as one moving it by 0.9, and blue (evidence against) was not explained.
+    import matplotlib.pyplot as plt
+
+    result = occlusion_map(Holder(), torch.ones(3, 16, 16), patch=4)
+    strongest = float(result.heat.abs().max())
+    drawn: list[object] = []
+    monkeypatch.setattr(plt, "close", drawn.append)
+    plot_occlusion([result], tmp_path / "occlusion.png")
+    title = drawn[0].axes[1].get_title().replace("\n", " ")  # type: ignore[attr-defined]
+    assert f"red: for '{result.label}', blue: against; full colour: p moves {strongest:.2g}" == title
+
+
 def test_bad_input_is_a_clear_error() -> None:
     with pytest.raises(ConfigError, match="one image"):
         occlusion_map(Holder(), torch.ones(2, 3, 8, 8))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
@@ -39,3 +40,19 @@ def test_main_metric_per_task() -> None:
     assert main_metric(Task("multiclass", (0, 1, 2))).name == "accuracy"
     regression = main_metric(Task("regression"))
     assert regression.name == "rmse" and not regression.higher_is_better
+
+
+def test_a_regression_report_says_the_error_rises(tmp_path: Path) -> None:
+    # Importance is the loss of quality: for RMSE a rise. The page said "drop in rmse" over positive figures,
+    # which reads as the error falling when the column is shuffled.
+    import trainwell
+    from trainwell.report import build_report
+
+    generator = np.random.default_rng(0)
+    frame = pd.DataFrame({"size": generator.uniform(20, 200, 400), "noise": generator.normal(size=400)})
+    frame["price"] = 3 * frame["size"] + generator.normal(scale=60, size=400)
+    trainwell.fit_table(frame.head(300), "price", out=tmp_path / "model", arch="gbdt", progress=False)
+    frame.tail(100).to_csv(tmp_path / "new.csv", index=False)
+    page = build_report(tmp_path / "model", tmp_path / "new.csv", tmp_path / "report.html").read_text()
+    assert "rise in rmse" in page and "drop in rmse" not in page
+    assert main_metric(Task("binary", (0, 1))).loss_of_quality == "drop in roc_auc"

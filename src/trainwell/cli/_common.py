@@ -144,9 +144,10 @@ def show_warning(
     line: Any = None,
 ) -> None:
     """Warnings reach a command-line user as one ``warning:`` line, without a source excerpt, once per command
-    (cross-validation fits a recipe per fold: the same dropped column is said once)."""
+    (cross-validation fits a recipe per fold: the same dropped column is said once; under torchrun, by rank 0
+    alone, as every process prepares the same data)."""
     text = one_line(str(message))
-    if text in _shown:
+    if text in _shown or os.environ.get("RANK", "0") != "0":  # under torchrun rank 0 speaks for all
         return
     _shown.add(text)
     err_console.print(Text.assemble(("warning:", "yellow"), " ", text), soft_wrap=True)

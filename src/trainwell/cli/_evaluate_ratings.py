@@ -113,8 +113,11 @@ class ImplicitFold:
     seed: int = 0
     lrs: list[float] = field(default_factory=list)
     baselines: dict[str, list[dict[str, float]]] = field(default_factory=dict)
+    #: Users each fold ranked: its held-out ones, less those whose item (or who) its training rows never saw.
+    ranked: list[int] = field(default_factory=list)
 
     def __call__(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
+        from trainwell.collab.implicit import RankingMetrics
         from trainwell.collab.pipeline import fit_ratings
 
         run = fit_ratings(
@@ -130,6 +133,10 @@ class ImplicitFold:
         )
         row = run.learn.history[-1]
         self.lrs.append(float(run.lr))
+        rankings = [
+            cb for cb in run.learn.callbacks if isinstance(cb, RankingMetrics) and "model" in cb.ranks
+        ]
+        self.ranked.append(len(rankings[0].ranks["model"]) if rankings else len(valid))
         for name, suffix in RANKING_BASELINES.items():
             if all(f"{metric}_{suffix}" in row for metric in RANKING_METRICS):
                 scores = {metric: float(row[f"{metric}_{suffix}"]) for metric in RANKING_METRICS}
@@ -200,8 +207,13 @@ def evaluate_interactions(
         {name: CVResult(folds, list(splits)) for name, folds in fold.baselines.items()} if baselines else {}
     )
     task = Task("binary", (0, 1), ("interaction",))
-    ranked = sum(len(valid) for _, valid in splits)
-    subject = f"implicit feedback: {len(frame)} interactions, {ranked} users ranked once each"
+    held = sum(len(valid) for _, valid in splits)
+    ranked = sum(fold.ranked)
+    # A held-out item no other user chose is unknown to its fold's training rows: that user is not ranked.
+    unranked = (
+        f" ({held - ranked} more held out, on items their fold never trained on)" if ranked < held else ""
+    )
+    subject = f"implicit feedback: {len(frame)} interactions, {ranked} users ranked once each{unranked}"
     return TableEvaluation(task, len(frame), model, others, fold.lrs, subject=subject)
 
 

@@ -371,6 +371,12 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
     console.print(table)
 
 
+def milliseconds(value: float) -> str:
+    """A time in milliseconds to read and compare: one decimal from 1 ms up, two significant digits below
+    (a small model's batch takes 0.016 ms against PyTorch's 0.037, which one decimal showed as 0.0 and 0.0)."""
+    return f"{value:.1f}" if value >= 1 else f"{value:.2g}"
+
+
 def onnx_summary(onnx: dict[str, Any], *, served: bool = True) -> str:
     """The ``onnx`` entry of ``trainwell.json`` in words: the file, and how it was checked against PyTorch;
     ``served``: ``trainwell serve`` uses it (a language model's graph is for other runtimes)."""
@@ -390,8 +396,8 @@ def onnx_summary(onnx: dict[str, Any], *, served: bool = True) -> str:
     speed = onnx.get("speed")
     units = [key.removeprefix("n_").removesuffix("_checked") for key in onnx if key.endswith("_checked")]
     timed = (
-        f"; {speed['items']} {next(iter(units), 'items')} in {speed['onnxruntime_ms']:.1f} ms "
-        f"(PyTorch {speed['torch_ms']:.1f} ms)"
+        f"; {speed['items']} {next(iter(units), 'items')} in {milliseconds(speed['onnxruntime_ms'])} ms "
+        f"(PyTorch {milliseconds(speed['torch_ms'])} ms)"
         if isinstance(speed, dict)
         and all(isinstance(speed.get(key), (int, float)) for key in ("items", "onnxruntime_ms", "torch_ms"))
         else ""

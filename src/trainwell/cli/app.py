@@ -7,6 +7,7 @@ that ``trainwell --help`` is instant.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -132,12 +133,42 @@ def info(model: Annotated[Path, typer.Argument(help="Model directory.")]) -> Non
     guarded(run)
 
 
+#: Commands that train (or cross-validate) and so may run under ``torchrun``; the others run in one process
+#: (``lr-find`` too: its sweep is short, and every process would print and draw it).
+DISTRIBUTED_COMMANDS = ("fit", "evaluate", "tune", "demo")
+
+
+def refuse_torchrun(argv: list[str]) -> None:
+    """Under ``torchrun`` (several processes), a command that does not train would run once per process: two
+    servers on one port, every file written twice. Stop it in one line (said by rank 0) before it starts."""
+    variables = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
+    if not all(name in os.environ for name in variables) or os.environ["WORLD_SIZE"] in ("", "0", "1"):
+        return
+    command = next((arg for arg in argv if not arg.startswith("-")), None)
+    if command is None or command in DISTRIBUTED_COMMANDS or command not in _command_names():
+        return
+    if os.environ["RANK"] == "0":
+        print(
+            f"error: trainwell {command} does not train, so it runs in one process: start it without torchrun "
+            f"(torchrun --nproc_per_node N -m trainwell is for {', '.join(DISTRIBUTED_COMMANDS)})",
+            file=sys.stderr,
+        )
+    raise SystemExit(2)
+
+
+def _command_names() -> set[str]:
+    return {
+        command.name or command.callback.__name__ for command in app.registered_commands if command.callback
+    }
+
+
 def main() -> None:
     """Entry point of the ``trainwell`` command.
 
     Usage mistakes (a missing option, a value of the wrong type) print one ``error:`` line and exit with 2,
     like every other user mistake, instead of click's framed box.
     """
+    refuse_torchrun(sys.argv[1:])
     try:  # typer >= 0.26 ships its own copy of click
         from typer._click import exceptions as click_errors
     except ImportError:  # pragma: no cover - older typer

@@ -360,15 +360,24 @@ def interaction_times(
     time_col = time or find_time_column(df, [user_col, item_col])
     if time_col is None:
         return None
-    parsed = pd.to_numeric(df[time_col], errors="coerce")
+    numbers = pd.to_numeric(df[time_col], errors="coerce")
+    parsed = numbers
     if parsed.isna().any():  # not all numbers: dates, as nanoseconds (an unreadable one stays missing)
         dates = pd.to_datetime(df[time_col], errors="coerce", format="mixed")
         parsed = pd.Series(dates.to_numpy(dtype="datetime64[ns]").astype(np.int64), index=df.index)
         parsed = parsed.where(dates.notna())
     if parsed.isna().any():
+        # Name a value that is neither (a number among dates is not the one to fix), else say they are mixed.
+        neither = df[time_col][numbers.isna() & parsed.isna()]
+        problem = (
+            f"holds values that are neither numbers nor dates, e.g. {neither.iloc[0]!r}"
+            if len(neither)
+            else f"mixes numbers and dates (e.g. {df[time_col][parsed.isna()].iloc[0]!r} among dates)"
+        )
         raise DataError(
-            f"time column '{time_col}' of {name} holds values that are neither numbers nor dates, e.g. "
-            f"{df[time_col][parsed.isna()].iloc[0]!r}; fix them or pass another column with --time"
+            f"time column '{time_col}' of {name} {problem}; fix them, or order the interactions by another column "
+            "(Python: time=; the command line reads the column named timestamp, time, date..., and its --time "
+            "is the training budget)"
         )
     return parsed.to_numpy(dtype=np.float64)
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from trainwell.collab.ranking import check_k, item_id, rank_items
+from trainwell.collab.ranking import check_k, id_list, item_id, rank_items
 from trainwell.collab.recipe import CollabRecipe
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.tables import prediction_table, rows_frame
@@ -145,7 +145,7 @@ class CollabPredictor(Predictor):
             DataError: No item is given, or none of them was in the training ratings.
         """
         check_k(k)
-        given = list(items)
+        given = id_list(items)
         if not given:
             raise DataError("no items given; name at least one item the user chose, e.g. --from-items 50,172")
         codes = torch.from_numpy(self.recipe.item_codes(given))
@@ -175,7 +175,7 @@ class CollabPredictor(Predictor):
         scores[0] = -float("inf")  # the code of unknown items
         if exclude_given:
             scores[known] = -float("inf")
-        scores[torch.from_numpy(self.recipe.item_codes(list(exclude)))] = -float("inf")
+        scores[torch.from_numpy(self.recipe.item_codes(id_list(exclude)))] = -float("inf")
         values = scores.numpy()
         available = int(np.isfinite(values).sum())
         order = np.argsort(-values, kind="stable")[: min(int(k), available)]  # ties keep the training order

@@ -64,11 +64,12 @@ def rank_items(
         DataError: A candidate item was not in the training ratings.
     """
     check_k(k)
+    check_user(user)
     recipe = predictor.recipe
     if candidates is None:
         keys = list(recipe.items)
     else:
-        wanted = list(candidates)
+        wanted = id_list(candidates)
         known = set(recipe.items)
         unknown = [item for item in wanted if category_key(item) not in known]
         if unknown:
@@ -76,7 +77,7 @@ def rank_items(
                 f"candidate items {unknown[:5]} were not in the training ratings; the model cannot rank them"
             )
         keys = list(dict.fromkeys(category_key(item) for item in wanted))
-    excluded = {category_key(item) for item in exclude}
+    excluded = {category_key(item) for item in id_list(exclude)}
     known_user = category_key(user) in set(recipe.users)
     seen = set() if include_seen or not known_user else set(_seen_keys(predictor, user))
     seen_left_out = sum(key in seen and key not in excluded for key in keys)
@@ -151,6 +152,23 @@ def check_k(k: Any) -> None:
     """Refuse a number of items to return that is not a whole number of at least 1."""
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ConfigError(f"k must be a whole number of at least 1, got {k!r}")
+
+
+def id_list(ids: Any) -> list[Any]:
+    """Item ids as a list: one id (``50``, ``"50"``) stands for itself. A string is iterable, so ``exclude="50"``
+    would otherwise leave out the items "5" and "0", and ``exclude=50`` fail as not iterable."""
+    if isinstance(ids, (str, bytes, int, float, np.integer, np.floating)) or not isinstance(ids, Iterable):
+        return [ids]
+    return list(ids)
+
+
+def check_user(user: Any) -> None:
+    """Refuse several users where one is ranked (a list would be read as one id, failing deep in pandas)."""
+    if isinstance(user, (list, tuple, set, frozenset, dict, np.ndarray)) or hasattr(user, "to_numpy"):
+        raise ConfigError(
+            f"recommend ranks items for one user, got {type(user).__name__} of {len(user)}; call it once per "
+            "user (trainwell recommend MODEL 196 42 takes several)"
+        )
 
 
 def item_id(key: str) -> Any:

@@ -94,7 +94,7 @@ class Consolidation(Callback):
     ) -> None:
         if method not in METHODS:
             raise ConfigError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-        if not strength >= 0:
+        if isinstance(strength, bool) or not isinstance(strength, (int, float)) or not strength >= 0:
             raise ConfigError(f"strength must be a number >= 0, got {strength!r}")
         if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
             raise ConfigError(f"samples must be a whole number of at least 1, got {samples!r}")
@@ -107,8 +107,10 @@ class Consolidation(Callback):
 
     def consolidate(self, learn: Learner, loader: Iterable[Any] | None = None) -> Consolidation:
         """Measure how much each weight matters to the task ``learn`` was just trained on (its training data,
-        or ``loader``), add it to the earlier tasks' (divided by its mean first, with ``normalize``: each task
-        then counts alike) and anchor the weights where they are now."""
+        or ``loader``: batches, or a ``DataBundle`` whose training rows are read), add it to the earlier tasks'
+        (divided by its mean first, with ``normalize``: each task then counts alike) and anchor the weights
+        where they are now. With ``"mas"`` the batches may hold the inputs alone (a tensor, or one element
+        fewer than the training batches): no labels are needed."""
         measured = importance(learn, self.method, loader, self.samples)
         if self.normalize:
             measured = _divided_by_mean(measured)
@@ -132,6 +134,26 @@ class Consolidation(Callback):
         if total is None:
             return torch.zeros((), device=next(model.parameters()).device)
         return 0.5 * self.strength * total
+
+    def before_fit(self, learn: Learner) -> None:
+        # Anchors taken on another model would be compared with the wrong weights (or silently with none).
+        if not self.tasks:
+            return
+        params = dict(learn.model.named_parameters())
+        missing = [name for name in self.anchors if name not in params]
+        mismatched = [
+            f"'{name}' is {tuple(anchor.shape)} there and {tuple(params[name].shape)} here"
+            for name, anchor in self.anchors.items()
+            if name in params and anchor.shape != params[name].shape
+        ]
+        if mismatched or len(missing) == len(self.anchors):
+            what = (
+                mismatched[0] if mismatched else f"none of its weights ({missing[0]!r}...) is in this model"
+            )
+            raise ConfigError(
+                f"this Consolidation was consolidated on another model ({what}): call consolidate(learn) on "
+                "the learner you go on training, whose model keeps its weights from task to task"
+            )
 
     def after_loss(self, learn: Learner) -> None:
         if learn.training and self.tasks and self.strength:
@@ -166,9 +188,21 @@ def importance(
 ) -> dict[str, torch.Tensor]:
     """Per trainable parameter, how much it matters to the data of ``loader`` (default: ``learn``'s training
     data), by ``method`` (``"ewc"``: mean squared loss gradient; ``"mas"``: mean absolute gradient of the
-    squared output norm), one example at a time over up to ``samples`` examples, in eval mode."""
+    squared output norm), one example at a time over up to ``samples`` examples, in eval mode.
+
+    ``loader`` yields batches like the training data's, ``(inputs..., target)``, or is a ``DataBundle`` (its
+    training loader is read). MAS reads no target, so its batches may also hold the inputs alone: a tensor,
+    or one element fewer than the training batches.
+    """
     if method not in METHODS:
         raise ConfigError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if loader is not None and hasattr(loader, "train") and hasattr(loader, "task"):
+        loader = loader.train  # a DataBundle: its training rows
+    if loader is not None and not isinstance(loader, Iterable):
+        raise ConfigError(
+            f"loader must yield batches (a DataLoader, a list of batches, bundle.train), got {type(loader).__name__}"
+        )
+    n_inputs = _inputs_per_batch(learn) if loader is not None else None
     model = learn.model
     params = {name: param for name, param in model.named_parameters() if param.requires_grad}
     sums = {name: torch.zeros_like(param) for name, param in params.items()}
@@ -177,15 +211,15 @@ def importance(
     seen = 0
     try:
         for batch in loader if loader is not None else learn.data.train:
-            *inputs, target = (t.to(learn.device) for t in batch)
-            for row in range(len(target)):
+            inputs, target = _split_batch(batch, n_inputs, method, learn.device)
+            for row in range(len(inputs[0])):
                 if seen >= samples:
                     break
                 one = [x[row : row + 1] for x in inputs]
                 model.zero_grad(set_to_none=True)
                 with learn.forward_context():
                     output = model(*one)
-                if method == "ewc":
+                if target is not None:  # EWC
                     loss = learn.compute_loss(output, target[row : row + 1])
                 else:
                     loss = output.float().pow(2).sum()
@@ -203,6 +237,33 @@ def importance(
     if seen == 0:
         raise ConfigError("no examples to measure importance on; pass a loader with data")
     return {name: value / seen for name, value in sums.items()}
+
+
+def _inputs_per_batch(learn: Learner) -> int | None:
+    """How many inputs the model takes: the last batch it saw, else a training batch less its target."""
+    if learn.xb:
+        return len(learn.xb)
+    try:
+        first = next(iter(learn.data.train))
+    except (StopIteration, TypeError, AttributeError):
+        return None
+    return len(first) - 1 if isinstance(first, (tuple, list)) else None
+
+
+def _split_batch(
+    batch: Any, n_inputs: int | None, method: str, device: torch.device
+) -> tuple[list[torch.Tensor], torch.Tensor | None]:
+    """``(inputs, target)`` of a batch; the target is ``None`` for MAS, which reads none (and may get none)."""
+    parts = list(batch) if isinstance(batch, (tuple, list)) else [batch]
+    unlabelled = len(parts) == 1 or len(parts) == n_inputs
+    if unlabelled and method == "ewc":
+        raise ConfigError(
+            "EWC measures importance with the task's loss, so its batches need targets, (inputs..., target); "
+            f"got a batch of {len(parts)} without one. Pass labelled batches, or use Consolidation('mas'), "
+            "which needs no labels"
+        )
+    inputs = parts if unlabelled else parts[:-1]
+    return [t.to(device) for t in inputs], (None if method == "mas" else parts[-1].to(device))
 
 
 def _divided_by_mean(measured: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

@@ -48,7 +48,11 @@ _FLAG_WORDS = {
     "--date-format": "date",
 }
 #: How to name a column on the command line, where it is not ``--flag NAME``.
-_FLAG_FORMS = {"--date-format": "--date-format NAME=FORMAT"}
+_FLAG_FORMS = {
+    "--date-format": "--date-format NAME=FORMAT",
+    # The command line's --time is the training budget: interactions' times come from a column's name there.
+    "--time": "the column that orders the interactions (the command line reads one named timestamp, time, date...)",
+}
 # Delimiters tried when the one implied by the extension leaves the whole header in a single column.
 _OTHER_DELIMITERS = (";", "\t", "|", ",")
 _MAX_LISTED_COLUMNS = 30

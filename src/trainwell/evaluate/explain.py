@@ -208,7 +208,7 @@ def _sentence(name: str, value: float, task: Task, probabilities: torch.Tensor, 
     if kind == "regression":
         return _regression_sentence(name, value, targets, "the target's")
     if kind == "binary":
-        positive = task.classes[1]
+        negative, positive = task.classes[0], task.classes[1]
         base_rate = float(targets.float().mean())
         majority = max(base_rate, 1 - base_rate)
         return {
@@ -216,7 +216,8 @@ def _sentence(name: str, value: float, task: Task, probabilities: torch.Tensor, 
             f"answering the commoner class would score {100 * majority:.0f}%",
             "error_rate": f"{percent} of rows get the wrong class at threshold {task.threshold:g}",
             "balanced_accuracy": f"mean of the hit rates on '{positive}' and the other class: {percent}",
-            "roc_auc": f"a random '{positive}' row outranks a random other row {percent} of the time; "
+            # Against a row of the other class: against any other row (another '1' included) is another number.
+            "roc_auc": f"a random '{positive}' row outranks a random '{negative}' row {percent} of the time; "
             "it is not accuracy",
             "f1": f"balance of precision and recall for '{positive}' at threshold {task.threshold:g}",
             "log_loss": "average surprise at the true class (lower is better; 0.693 = a coin flip)",

@@ -487,14 +487,31 @@ def plot_boundaries(result: BoundaryResult, path: str | Path) -> Path:
         axis.axis("off")
     names = result.points.feature_names
     title = (
-        f"Decision boundaries ({names[0]} across, {names[1]} up; {len(result.valid_index)} held-out points)"
+        f"Decision boundaries ({names[0]} across, {names[1]} up; all {len(result.points.x)} points drawn, "
+        f"accuracy on the {len(result.valid_index)} held out)"
     )
     if result.optimal_accuracy is not None:
         title += (
             f"\ndashed: optimal rule of '{result.optimal_name}', held-out acc {result.optimal_accuracy:.3f}"
         )
     figure.suptitle(title, fontsize=11)
-    figure.tight_layout()
+    # Which colour is which class: without it the panels show regions but never say of what.
+    handles = [
+        plt.Line2D([], [], marker="o", linestyle="", markersize=7, color=color, markeredgecolor="white")
+        for color in CLASS_COLORS[: len(result.points.classes)]
+    ]
+    labels = [str(name) for name in result.points.classes]
+    figure.legend(
+        handles,
+        labels,
+        title=result.points.target_name,
+        loc="lower center",
+        ncol=min(len(labels), 8),
+        frameon=False,
+        fontsize=10,
+        bbox_to_anchor=(0.5, 0.0),
+    )
+    figure.tight_layout(rect=(0, 0.45 / (3.3 * rows + 0.5), 1, 1))  # room for the legend (about 0.45 in)
     return _save(figure, Path(path))
 
 

@@ -134,7 +134,8 @@ def occlusion_map(
 def plot_occlusion(
     maps: list[OcclusionMap], path: str | Path | None = None, *, titles: list[str] | None = None
 ) -> bytes:
-    """One row per map: the image, then the heat map over it (red: evidence for the class). PNG bytes."""
+    """One row per map: the image, then the heat map over it (red: evidence for the class, blue: against; each
+    map on its own scale, the change of probability at full colour in its title). PNG bytes."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -152,7 +153,8 @@ def plot_occlusion(
             axis.imshow(shown, cmap="gray" if gray else None, vmin=0, vmax=1)
             axis.axis("off")
         # Each map on its own scale: a label decided at p=0.02 moves far less than one at 0.9, yet both show.
-        limit = float(result.heat.abs().max()) or 1.0
+        strongest = float(result.heat.abs().max())
+        limit = strongest or 1.0
         axes[row][1].imshow(
             F.interpolate(result.heat[None, None], size=tuple(result.image.shape[1:]), mode="nearest")[
                 0, 0
@@ -164,7 +166,9 @@ def plot_occlusion(
         )
         title = titles[row] if titles and row < len(titles) else f"{result.label}: p={result.probability:.2f}"
         axes[row][0].set_title(textwrap.fill(title, 30), fontsize=8)
-        axes[row][1].set_title(textwrap.fill(f"red: evidence for '{result.label}'", 30), fontsize=8)
+        # Say the scale: a map whose strongest patch moves p by 0.001 is drawn as deep as one moving it by 0.9.
+        heat_title = f"red: for '{result.label}', blue: against; full colour: p moves {strongest:.2g}"
+        axes[row][1].set_title(textwrap.fill(heat_title, 30), fontsize=8)
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)

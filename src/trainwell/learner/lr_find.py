@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trainwell.callbacks.budget import cpu_group
 from trainwell.callbacks.nan_guard import NanGuard
 from trainwell.callbacks.progress import ProgressBar
 from trainwell.core.errors import ConfigError
@@ -145,6 +146,23 @@ class LRFinder(Callback):
         self._log_lr = math.log(self.start_lr)
         self._log_step = (math.log(self.end_lr) - self._log_lr) / max(1, self.num_it - 1)
         self._timed_from: float | None = None
+        # Under torchrun every process sees its own rows' loss: the sweep reads their mean (and the slowest
+        # process's timing), so that all stop on the same batch. A process stopping alone would leave the
+        # others waiting in DDP's all-reduce for a batch it never runs (Gloo aborts on the mismatch).
+        self._group = cpu_group()
+
+    def _agreed(self, value: float, op: str) -> float:
+        """``value`` combined over the processes of a distributed fit (``"mean"`` or ``"min"``); as it is in one
+        process."""
+        if self._group is False:
+            return value
+        import torch
+        import torch.distributed as dist
+
+        tensor = torch.tensor([value], dtype=torch.float64)
+        dist.all_reduce(tensor, op=dist.ReduceOp.MIN if op == "min" else dist.ReduceOp.SUM, group=self._group)
+        result = float(tensor.item())
+        return result / dist.get_world_size(self._group) if op == "mean" else result
 
     def before_batch(self, learn: Learner) -> None:
         if not learn.training:
@@ -157,7 +175,7 @@ class LRFinder(Callback):
     def after_batch(self, learn: Learner) -> None:
         if not learn.training or learn.loss.numel() == 0:  # a batch a callback cancelled before its loss
             return
-        raw = float(learn.loss.detach())
+        raw = self._agreed(float(learn.loss.detach()), "mean")
         self.lrs.append(self._lr)
         self.raw_losses.append(raw)
         self._log_lr += self._log_step
@@ -186,7 +204,7 @@ class LRFinder(Callback):
             per_batch = (self._clock() - self._timed_from) / TIMED_POINTS
             assert self.time_limit is not None
             fits = int(self.time_limit / per_batch) if per_batch > 0 else self.num_it
-            total = min(self.num_it, fits)
+            total = int(self._agreed(min(self.num_it, fits), "min"))
             if total < min(MIN_POINTS, self.num_it):
                 self.stopped_for_time = True
                 raise CancelFit

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 MAX_BARS = 25
 
 
-def importance_png(importances: Sequence[FeatureImportance], metric_name: str) -> bytes:
+def importance_png(importances: Sequence[FeatureImportance], change: str) -> bytes:
     """Horizontal bars, most important on top, with the spread over repeats as error bars."""
     from matplotlib.figure import Figure
 
@@ -31,7 +31,7 @@ def importance_png(importances: Sequence[FeatureImportance], metric_name: str) -
     axis.barh(positions, values, xerr=[item.std for item in shown], color=colors, capsize=2)
     axis.set_yticks(positions, labels=[item.column for item in shown])
     axis.axvline(0.0, color="black", linewidth=0.8)
-    axis.set_xlabel(f"drop in {metric_name} when the column is shuffled")
+    axis.set_xlabel(f"{change} when the column is shuffled")  # "drop in roc_auc", "rise in rmse"
     axis.set_title("Permutation feature importance")
     axis.grid(axis="x", alpha=0.3)
     return figure_png(figure)

@@ -556,16 +556,19 @@ def _importance_section(
     importances = permutation_importance(predictor, frame, targets, seed=seed)
     note = (
         f"Each input column is shuffled 3 times (seed {seed}) and {metric.name} recomputed; importance is the "
-        "average loss of quality (near zero or negative: the model does not rely on the column here)."
+        f"average loss of quality, the {metric.loss_of_quality} (near zero or negative: the model does not rely on "
+        "the column here)."
     )
     return _html.section(
         "importance",
         "Permutation feature importance",
         [
             _html.paragraph(note, note=True),
-            _html.image(importance_png(importances, metric.name), "permutation feature importance"),
+            _html.image(
+                importance_png(importances, metric.loss_of_quality), "permutation feature importance"
+            ),
             _html.table(
-                ["column", f"drop in {metric.name}", "std over shuffles"],
+                ["column", metric.loss_of_quality, "std over shuffles"],
                 [(item.column, item.importance, item.std) for item in importances],
             ),
         ],

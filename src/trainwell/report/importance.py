@@ -42,6 +42,11 @@ class MainMetric:
     function: MetricFunction
     higher_is_better: bool
 
+    @property
+    def loss_of_quality(self) -> str:
+        """What an importance measures, in words: the drop of a score, the rise of an error."""
+        return f"{'drop' if self.higher_is_better else 'rise'} in {self.name}"
+
 
 @dataclass(frozen=True)
 class FeatureImportance:
