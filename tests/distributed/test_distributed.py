@@ -366,12 +366,26 @@ def test_a_command_that_does_not_train_is_refused_under_torchrun(tmp_path: Path)
     assert not (tmp_path / "model").exists()
 
 
-def test_evaluate_under_torchrun_reports_once(tmp_path: Path) -> None:
-    # Every process cross-validates the same folds; each printed the whole comparison table.
-    trainwell.datasets.adult_sample().head(600).to_csv(tmp_path / "adult.csv", index=False)
-    done = torchrun(
-        "-m", "trainwell", "evaluate", tmp_path / "adult.csv", "--target", "income", "--cv", "2", "--epochs", "1",
-        "--arch", "mlp",
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.count("2-fold cross-validation") == 1, done.stdout
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        (
+            "tune",
+            "searches in one process (its trials are not spread over processes; each would run the whole",
+        ),
+        (
+            "evaluate",
+            "cross-validates in one process (its folds are not spread over processes; each would run",
+        ),
+    ],
+)
+def test_a_search_or_cross_validation_is_refused_under_torchrun(
+    tmp_path: Path, command: str, says: str
+) -> None:
+    # Neither spreads its trials or folds over the processes: each process ran all of them again, printed them
+    # and (tune) wrote the model, N times the work for the result of one.
+    trainwell.datasets.adult_sample().head(200).to_csv(tmp_path / "adult.csv", index=False)
+    done = torchrun("-m", "trainwell", command, tmp_path / "adult.csv", "--target", "income", timeout=90)
+    assert done.returncode != 0
+    assert done.stderr.count(f"error: trainwell {command} {says}") == 1, done.stderr[-3000:]
+    assert "cross-validation" not in done.stdout and not (tmp_path / "model").exists()

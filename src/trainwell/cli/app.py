@@ -133,9 +133,18 @@ def info(model: Annotated[Path, typer.Argument(help="Model directory.")]) -> Non
     guarded(run)
 
 
-#: Commands that train (or cross-validate) and so may run under ``torchrun``; the others run in one process
-#: (``lr-find`` too: its sweep is short, and every process would print and draw it).
-DISTRIBUTED_COMMANDS = ("fit", "evaluate", "tune", "demo")
+#: Commands that train one model and so may run under ``torchrun``; the others run in one process (``lr-find``
+#: too: its sweep is short, and every process would print and draw it; ``tune`` and ``evaluate`` too: their
+#: trials and folds are not spread over processes, so each process would run all of them again).
+DISTRIBUTED_COMMANDS = ("fit", "demo")
+
+#: Why a command that trains still runs in one process, as the refusal says it.
+_ONE_PROCESS = {
+    "tune": "searches in one process (its trials are not spread over processes; each would run the whole "
+    "search)",
+    "evaluate": "cross-validates in one process (its folds are not spread over processes; each would run "
+    "every fold)",
+}
 
 
 def refuse_torchrun(argv: list[str]) -> None:
@@ -147,12 +156,16 @@ def refuse_torchrun(argv: list[str]) -> None:
     command = next((arg for arg in argv if not arg.startswith("-")), None)
     if command is None or command in DISTRIBUTED_COMMANDS or command not in _command_names():
         return
-    if os.environ["RANK"] == "0":
-        print(
-            f"error: trainwell {command} does not train, so it runs in one process: start it without torchrun "
-            f"(torchrun --nproc_per_node N -m trainwell is for {', '.join(DISTRIBUTED_COMMANDS)})",
-            file=sys.stderr,
-        )
+    if os.environ["RANK"] != "0":
+        # The others leave quietly and successfully: one failing first would have torchrun stop rank 0 before
+        # it says why.
+        raise SystemExit(0)
+    why = _ONE_PROCESS.get(command, "does not train, so it runs in one process")
+    print(
+        f"error: trainwell {command} {why}: start it without torchrun "
+        f"(torchrun --nproc_per_node N -m trainwell is for {', '.join(DISTRIBUTED_COMMANDS)})",
+        file=sys.stderr,
+    )
     raise SystemExit(2)
 
 

@@ -8,7 +8,6 @@ default epochs), with the recipe fitted on that fold's training rows only.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -485,8 +484,6 @@ def evaluate(
     def run() -> None:
         from trainwell.callbacks.budget import budget_each_call, parse_duration
 
-        if os.environ.get("RANK", "0") != "0":
-            out_console.quiet = True  # under torchrun every process cross-validates alike: rank 0 reports
         seconds = None if time_budget is None else parse_duration(time_budget, "--time")
         if seconds is None:
             evaluate_all()
