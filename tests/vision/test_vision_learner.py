@@ -339,6 +339,26 @@ def test_progressive_resize_grows_the_training_images(image_folder: Path) -> Non
     assert learn.get_callback(AugmentBatch).size is None  # type: ignore[union-attr]
 
 
+def test_progressive_resize_keeps_the_shape_of_images_that_are_not_square(image_folder: Path) -> None:
+    # It used to grow a square of the longer side: 16x32 images trained as 32x32 squares (stretched) at the end.
+    from trainwell.vision.transform import ProgressiveResize
+
+    data = image_data(image_folder, size=(16, 32), augmentation="none")
+    learn = vision_learner(data, progress=False)
+    shapes: list[tuple[int, int]] = []
+
+    class Spy(trainwell.Callback):
+        order = 0
+
+        def before_batch(self, learn: trainwell.Learner) -> None:
+            if learn.training:
+                shapes.append((int(learn.xb[0].shape[-2]), int(learn.xb[0].shape[-1])))
+
+    learn.fit(2, 1e-3, callbacks=[ProgressiveResize(start=0.5, until=0.5, multiple=8), Spy()])
+    assert shapes[0] == (8, 16) and shapes[-1] == (16, 32)
+    assert all(height < width for height, width in shapes)
+
+
 def test_mixed_precision_is_opt_in_on_the_cpu(image_folder: Path) -> None:
     from trainwell.callbacks import MixedPrecision
 

@@ -34,16 +34,25 @@ class AugmentBatch(Callback):
     def __init__(self, augmentation: Augmentation | None, seed: int = 0) -> None:
         self.augmentation = augmentation
         self.seed = int(seed)
-        #: Output side for training batches (set by :class:`ProgressiveResize`); ``None`` keeps the data's.
-        self.size: int | None = None
-        self._sized: dict[int, Augmentation] = {}
+        #: Output ``(height, width)`` of training batches (set by :class:`ProgressiveResize`; an ``int`` is a
+        #: square); ``None`` keeps the data's.
+        self.size: int | tuple[int, int] | None = None
+        self._sized: dict[tuple[int, int], Augmentation] = {}
+
+    def _size(self) -> tuple[int, int] | None:
+        if self.size is None:
+            return None
+        if isinstance(self.size, int):
+            return self.size, self.size
+        return int(self.size[0]), int(self.size[1])
 
     def _pipeline(self) -> Augmentation | None:
-        if self.size is None or self.augmentation is None:
+        size = self._size()
+        if size is None or self.augmentation is None:
             return self.augmentation
-        if self.size not in self._sized:
-            self._sized[self.size] = dataclasses.replace(self.augmentation, size=self.size)
-        return self._sized[self.size]
+        if size not in self._sized:
+            self._sized[size] = dataclasses.replace(self.augmentation, size=size)
+        return self._sized[size]
 
     def before_batch(self, learn: Learner) -> None:
         if not learn.training:
@@ -59,19 +68,18 @@ class AugmentBatch(Callback):
 
                 mirrored = alternating_flips(images, learn.epoch)
             x = pipeline(x, generator=generator, mirrored=mirrored)
-        if self.size is not None and tuple(x.shape[-2:]) != (self.size, self.size):
-            x = F.interpolate(
-                x, size=(self.size, self.size), mode="bilinear", antialias=True, align_corners=False
-            )
+        size = self._size()
+        if size is not None and tuple(x.shape[-2:]) != size:
+            x = F.interpolate(x, size=size, mode="bilinear", antialias=True, align_corners=False)
         learn.xb = (x, *rest)
 
 
 class ProgressiveResize(Callback):
     """Train on smaller images first, growing to the full size (fast early epochs; Howard's DAWNBench trick).
 
-    The side grows linearly from ``start`` times the full side at the beginning of the fit to the full side at
-    ``until`` of the way through, in steps of ``multiple`` pixels. Validation always runs at the full size (the
-    models pool globally, so any size fits them). Needs :class:`AugmentBatch` (``vision_learner`` adds it).
+    Both sides grow linearly from ``start`` times the full size at the beginning of the fit to the full size at
+    ``until`` of the way through, in steps of ``multiple`` pixels, so that images that are not square keep their
+    shape. Validation always runs at the full size (the models pool globally, so any size fits them). Needs :class:`AugmentBatch` (``vision_learner`` adds it).
 
     Args:
         start: first side as a fraction of the full side.
@@ -96,12 +104,17 @@ class ProgressiveResize(Callback):
                 "ProgressiveResize needs the AugmentBatch callback; build the learner with vision_learner"
             )
         self._augment = found
-        self._full = int(max(learn.data.recipe.size))  # type: ignore[union-attr]
+        height, width = learn.data.recipe.size  # type: ignore[union-attr]
+        self._full = (int(height), int(width))
 
-    def size_at(self, pct: float) -> int:
+    def size_at(self, pct: float) -> tuple[int, int]:
+        """``(height, width)`` of the training images at ``pct`` of the fit."""
         fraction = self.start + (1 - self.start) * min(1.0, pct / self.until)
-        side = round(self._full * fraction / self.multiple) * self.multiple
-        return int(min(self._full, max(self.multiple, side)))
+
+        def side(full: int) -> int:
+            return int(min(full, max(self.multiple, round(full * fraction / self.multiple) * self.multiple)))
+
+        return side(self._full[0]), side(self._full[1])
 
     def before_batch(self, learn: Learner) -> None:
         if learn.training and self._augment is not None:
