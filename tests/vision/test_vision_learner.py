@@ -8,6 +8,7 @@ import sys
 from io import StringIO
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -89,6 +90,23 @@ def test_export_load_predict_matches_the_learner(split_folder: Path, tmp_path: P
     assert predictor.predict([raw])["prediction"][0] == table["prediction"][0]
     with Image.open(files[0]) as image:
         assert predictor.predict([image.copy()])["prediction"][0] == table["prediction"][0]
+
+
+def test_one_image_on_its_own_is_predicted_as_a_batch_of_one(split_folder: Path, tmp_path: Path) -> None:
+    # A path string was read as a sequence of characters ("'/' does not exist"), a Pillow image was "not
+    # iterable" and an (H, W, C) array was read as H images of W x C pixels.
+    learn = _trained(split_folder, epochs=1)
+    learn.export(tmp_path / "model")
+    predictor = trainwell.load(tmp_path / "model")
+    file = sorted((split_folder / "valid").rglob("*.png"))[0]
+    expected = predictor.predict_proba([file])
+    with Image.open(file) as image:
+        pillow = image.copy()
+    array = torch.from_numpy(np.asarray(pillow).copy())  # (H, W, C)
+    singles = [str(file), file, file.read_bytes(), pillow, array.numpy(), array, array.permute(2, 0, 1)]
+    for single in singles:
+        assert torch.allclose(predictor.predict_proba(single), expected), type(single)
+    assert len(predictor.predict(str(file))) == 1
 
 
 def test_undecodable_image_is_a_clear_error(split_folder: Path, tmp_path: Path) -> None:
