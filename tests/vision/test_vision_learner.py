@@ -420,3 +420,37 @@ def test_fit_on_a_csv_of_image_paths_without_path_col_names_the_options(image_fo
         in (" ".join(result.output.split()))
     )
     assert not (image_folder / "m").exists()
+
+
+def test_architectures_that_do_not_fit_the_vision_contract_are_refused_by_name(image_folder: Path) -> None:
+    # A registered tabular network, or an image one without in_channels, failed with a bare TypeError.
+    from torch import nn
+
+    from trainwell.models import models, register_model
+
+    def no_channels(n_out: int) -> nn.Module:
+        return nn.Sequential(nn.Flatten(), nn.LazyLinear(n_out))
+
+    def any_settings(**config: int) -> nn.Module:
+        return nn.Sequential(
+            nn.Conv2d(config["in_channels"], 4, 3),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+            nn.Linear(4, config["n_out"]),
+        )
+
+    register_model("test_no_channels", application="vision")(no_channels)
+    register_model("test_any_settings", application="vision")(any_settings)
+    data = image_data(image_folder)
+    try:
+        with pytest.raises(
+            ConfigError, match=r"'tabular_mlp' is a tabular architecture; choose one of: .*simple_cnn"
+        ):
+            vision_learner(data, arch="tabular_mlp", progress=False)
+        with pytest.raises(ConfigError, match="'test_no_channels' does not take in_channels"):
+            vision_learner(data, arch="test_no_channels", progress=False)
+        learn = vision_learner(data, arch="test_any_settings", progress=False)
+        assert learn.model(torch.zeros(2, 3, 24, 24, dtype=torch.uint8)).shape == (2, data.task.n_outputs)
+    finally:
+        for name in ("test_no_channels", "test_any_settings"):
+            models._entries.pop(name, None)

@@ -75,7 +75,11 @@ def vision_learner(
         data: a bundle from :func:`~trainwell.vision.image_data`.
         arch: a registered vision architecture (``list_models()``), ``"auto"`` (a small CNN for images of at
             most 32 px, ``xresnet18`` otherwise), or ``"timm:<name>"`` / ``"torchvision:<name>"`` when those
-            optional packages are installed (``pip install 'trainwell[vision]'``).
+            optional packages are installed (``pip install 'trainwell[vision]'``). Your own network: a factory
+            registered with ``@register_model(name, application="vision")`` taking ``n_out`` and
+            ``in_channels`` (its other settings through ``arch_config``); give the module it returns a
+            ``layer_groups()`` method (body first, head last) for ``freeze``, ``fine_tune`` and discriminative
+            learning rates.
         pretrained: weights to start from: a trainwell model directory, a ``.safetensors`` file or a
             ``state_dict`` saved by ``torch.save`` (read with ``weights_only=True``, never unpickling code),
             or a mapping of tensors. The body must match, but for weights trained on another number of
@@ -227,7 +231,37 @@ def _resolve_arch(arch: str, size: tuple[int, int]) -> str:
         )
     if arch not in known:
         raise ConfigError(f"unknown architecture {arch!r}; choose one of: {', '.join(_vision_archs())}")
+    if arch not in _vision_archs():
+        application = models.entry(arch).metadata.get("application")
+        kind = f"a {application}" if application not in (None, "vision") else "not an image"
+        raise ConfigError(
+            f"arch {arch!r} is {kind} architecture; choose one of: {', '.join(_vision_archs())}, or register "
+            f"your own network with @register_model(name, application='vision') ({_VISION_CONTRACT})"
+        )
+    missing = [option for option in ("n_out", "in_channels") if not _takes(arch, option)]
+    if missing:
+        raise ConfigError(
+            f"arch {arch!r} does not take {' and '.join(missing)}: vision_learner sizes the network from the "
+            f"data, so {_VISION_CONTRACT}"
+        )
     return arch
+
+
+def _takes(name: str, option: str) -> bool:
+    """Whether the registered factory ``name`` takes the keyword ``option`` (or any keyword: ``**config``)."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(models.get(name)).parameters.values()
+    except (TypeError, ValueError):  # no readable signature: let the call say
+        return True
+    return any(p.name == option or p.kind is p.VAR_KEYWORD for p in parameters)
+
+
+#: What vision_learner asks of a registered image architecture.
+_VISION_CONTRACT = (
+    "its factory must take n_out (outputs) and in_channels (1 for grey, 3 for colour) as keyword arguments"
+)
 
 
 def _vision_archs() -> list[str]:
