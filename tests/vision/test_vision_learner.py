@@ -454,3 +454,25 @@ def test_architectures_that_do_not_fit_the_vision_contract_are_refused_by_name(i
     finally:
         for name in ("test_no_channels", "test_any_settings"):
             models._entries.pop(name, None)
+
+
+def test_freezing_a_network_of_one_layer_group_names_the_network(image_folder: Path) -> None:
+    # The message named ImageClassifier (the wrapper, which has layer_groups) rather than the user's network.
+    from torch import nn
+
+    from trainwell.models import models, register_model
+
+    def one_group(n_out: int, in_channels: int = 3) -> nn.Module:
+        return nn.Sequential(
+            nn.Conv2d(in_channels, 4, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, n_out)
+        )
+
+    register_model("test_one_group", application="vision")(one_group)
+    try:
+        learn = vision_learner(image_data(image_folder), arch="test_one_group", progress=False)
+        with pytest.raises(ConfigError, match="cannot freeze the 'test_one_group' network") as caught:
+            learn.fine_tune(1)
+        assert "ImageClassifier" not in str(caught.value)
+        assert learn.history == []
+    finally:
+        models._entries.pop("test_one_group", None)

@@ -29,6 +29,23 @@ class VisionLearner(Learner):
 
         return show_results(self, Path(path), n=n)
 
+    def freeze(self) -> None:
+        """Train only the head (the last layer group of the network).
+
+        Raises:
+            ConfigError: The network is one layer group (its module has no ``layer_groups()``).
+        """
+        if len(self.layer_groups()) < 2:
+            # Learner.freeze would name ImageClassifier, the wrapper that normalises, not the user's network.
+            config = (self.model_spec or {}).get("config") or {}
+            arch = config.get("arch", type(self.model).__name__)
+            raise ConfigError(
+                f"cannot freeze the {arch!r} network: it is one layer group, so nothing would be frozen; give the "
+                "module its factory returns a layer_groups() method returning its modules body first, head last "
+                "(e.g. [self.body, self.head]), or train it whole with fit_one_cycle"
+            )
+        super().freeze()
+
     @torch.no_grad()
     def tta(
         self, loader: Iterable[Any] | None = None, *, n_views: int = 4, plain_weight: float = 0.5
