@@ -215,6 +215,16 @@ def test_unknown_and_optional_architectures_are_clear_errors(image_folder: Path)
         vision_learner(data, pretrained="hub", progress=False)
 
 
+@pytest.mark.parametrize("smoothing", [1.5, 1.0, -0.2, True, "0.1"])
+def test_label_smoothing_outside_zero_to_one_is_refused_before_training(
+    image_folder: Path, smoothing: object
+) -> None:
+    # A binary fit trained silently on targets outside 0..1 (or, at True, on 0.5 for every image); multiclass
+    # failed only at the first batch.
+    with pytest.raises(ConfigError, match=f"label_smoothing must be a number from 0 .* got {smoothing!r}"):
+        vision_learner(image_data(image_folder), label_smoothing=smoothing, progress=False)  # type: ignore[arg-type]
+
+
 def test_show_results_and_tta(split_folder: Path, tmp_path: Path) -> None:
     learn = _trained(split_folder, epochs=1)
     path = learn.show_results(tmp_path / "results.png", n=8)  # type: ignore[attr-defined]

@@ -104,7 +104,7 @@ def vision_learner(
             warning (:func:`~trainwell.vision.models.adapt_input_conv`); the head is kept only when its shape matches.
             ``"hub"`` fetches a timm/torchvision architecture's published weights (needs the internet).
         arch_config: extra architecture settings (e.g. ``{"head_dropout": 0.5}``).
-        label_smoothing: for single-label classification (Szegedy et al. 2016); 0 to turn off.
+        label_smoothing: for single-label classification (Szegedy et al. 2016), in ``[0, 1)``; 0 to turn off.
         lr, wd: default peak learning rate and decoupled weight decay.
         channels_last: channels-last memory order (default: on; convolutions gain from it on GPUs and CPUs).
         mixed_precision: bfloat16 autocast (default: on for CUDA GPUs that support bfloat16).
@@ -115,6 +115,7 @@ def vision_learner(
     """
     if data.application != "vision" or data.recipe is None:
         raise ConfigError(f"vision_learner needs data from image_data, got a {data.application!r} bundle")
+    _check_label_smoothing(label_smoothing)
     recipe: Any = data.recipe
     from_hub = isinstance(pretrained, str) and pretrained == "hub"
     carried = _pretrained_arch_config(pretrained, arch)
@@ -179,6 +180,17 @@ def vision_learner(
         backend = compile if isinstance(compile, str) else "inductor"
         learn.model = torch.compile(learn.model, backend=backend)  # type: ignore[assignment]
     return learn
+
+
+def _check_label_smoothing(value: object) -> None:
+    """A share of the target spread over the classes: at 1 nothing is learnt, and outside 0..1 a binary target
+    leaves 0..1 (cross-entropy refused it only at the first batch)."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1
+    if not ok:
+        raise ConfigError(
+            f"label_smoothing must be a number from 0 (off) up to but not including 1, got {value!r}; "
+            "pass e.g. label_smoothing=0.1"
+        )
 
 
 def _init_from_data(model: torch.nn.Module, data: DataBundle, seed: int) -> None:
