@@ -109,6 +109,22 @@ def test_one_image_on_its_own_is_predicted_as_a_batch_of_one(split_folder: Path,
     assert len(predictor.predict(str(file))) == 1
 
 
+def test_a_batch_array_of_another_size_is_resized_as_in_training(tmp_path: Path) -> None:
+    # image_data(digits, size=32) resized 28-pixel arrays, but predict refused the same batch at 28 pixels.
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 255, (60, 28, 28), dtype=np.uint8)
+    labels = (images[:, :, :14].mean((1, 2)) > images[:, :, 14:].mean((1, 2))).astype(int)
+    data = image_data(images[:40], labels=labels[:40], valid=(images[40:], labels[40:]), size=32)
+    learn = vision_learner(data, progress=False)
+    learn.fit(1, 1e-3)
+    learn.export(tmp_path / "model")
+    predictor = trainwell.load(tmp_path / "model")
+    assert torch.equal(predictor.pixels(images[40:]), data.valid.tensors[0])  # type: ignore[union-attr]
+    expected, _ = learn.get_preds(data.valid)
+    assert torch.allclose(predictor.predict_proba(images[40:]).reshape(-1), expected.reshape(-1), atol=1e-5)
+    assert torch.allclose(predictor.predict_proba(images[40]), expected[:1].reshape(1, -1), atol=1e-5)
+
+
 def test_undecodable_image_is_a_clear_error(split_folder: Path, tmp_path: Path) -> None:
     learn = _trained(split_folder, epochs=1)
     learn.export(tmp_path / "model")

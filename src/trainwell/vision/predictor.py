@@ -48,7 +48,10 @@ class ImagePredictor(Predictor):
 
     # ------------------------------------------------------------------------------------------ inputs
     def pixels(self, images: Images) -> torch.Tensor:
-        """Inputs -> ``uint8`` ``(N, C, H, W)`` at the training size (arrays must already be that size).
+        """Inputs -> ``uint8`` ``(N, C, H, W)`` at the training size.
+
+        Files, Pillow images and arrays of another size or number of channels are fitted to it as
+        :func:`~trainwell.vision.image_data` fitted the training images (a batch array image by image).
 
         One image on its own (a path, encoded bytes, a Pillow image, or an array ``(H, W)``, ``(H, W, C)`` or
         ``(C, H, W)`` of the training size) is taken as a batch of one; a string is a path, never a sequence of
@@ -62,7 +65,9 @@ class ImagePredictor(Predictor):
             images = images[None]
         if isinstance(images, np.ndarray | torch.Tensor):
             batch = as_image_batch(images)
-            self._check_shape(batch)
+            if tuple(batch.shape[1:]) != (self.recipe.channels, *self.recipe.size):
+                # Training resized such arrays (image_data(..., size=32) on 28-pixel digits): do the same.
+                batch = np.stack([self._one(image, index) for index, image in enumerate(batch)])
             return torch.from_numpy(batch)
         arrays = [self._one(item, index) for index, item in enumerate(images)]
         if not arrays:
@@ -89,25 +94,16 @@ class ImagePredictor(Predictor):
             ) from error
 
     def _one_image(self, array: np.ndarray | torch.Tensor) -> bool:
-        """Whether ``array`` is a single image of the training size rather than a batch: a 2-D array, or a 3-D
-        one laid out ``(H, W, C)`` or ``(C, H, W)`` with this model's channels (read as a batch of grey images,
-        it would not fit the model; for a grey model ``(1, H, W)`` reads the same either way)."""
-        height, width = self.recipe.size
-        shape, channels = tuple(array.shape), self.recipe.channels
+        """Whether ``array`` is a single image rather than a batch: a 2-D array, a 3-D one laid out
+        ``(H, W, C)`` (no batch of grey images is 1, 3 or 4 pixels wide), or ``(C, H, W)`` of this model's
+        channels and size (read as a batch of grey images, it would not fit the model; for a grey model
+        ``(1, H, W)`` reads the same either way)."""
+        shape = tuple(array.shape)
         if len(shape) == 2:
             return True
-        layouts = {(height, width, channels), (channels, height, width)}
-        if channels == 3:
-            layouts.add((height, width, 4))  # RGBA: the alpha channel is dropped
-        return shape in layouts
-
-    def _check_shape(self, batch: np.ndarray) -> None:
-        expected = (self.recipe.channels, *self.recipe.size)
-        if tuple(batch.shape[1:]) != expected:
-            raise DataError(
-                f"image arrays must have shape (N, {expected[0]}, {expected[1]}, {expected[2]}) for this model, "
-                f"got {tuple(batch.shape)}; pass files or Pillow images to have them resized"
-            )
+        if len(shape) != 3:
+            return False
+        return shape[-1] in (1, 3, 4) or shape == (self.recipe.channels, *self.recipe.size)
 
     # ------------------------------------------------------------------------------------- predicting
     @torch.no_grad()
