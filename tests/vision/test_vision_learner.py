@@ -53,6 +53,32 @@ def test_augmentation_runs_on_training_batches_only(image_folder: Path) -> None:
     assert any(isinstance(cb, AugmentBatch) for cb in learn.callbacks)
 
 
+def test_each_torchrun_process_draws_its_own_augmentations(
+    image_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every process seeded its draws with (seed, batch) alone, so row j of each process's shard got the same
+    # crop, flip and colour, though docs/training-loop.md says augmentations differ between processes.
+    from types import SimpleNamespace
+
+    import torch.distributed as dist
+
+    images = image_data(image_folder).train.tensors[0][:8]  # type: ignore[attr-defined]
+    augment = AugmentBatch(Augmentation.default(24), seed=3)
+
+    def augmented(rank: int | None) -> torch.Tensor:
+        if rank is not None:
+            monkeypatch.setattr(dist, "is_initialized", lambda: True)
+            monkeypatch.setattr(dist, "get_rank", lambda group=None: rank)
+        learn = SimpleNamespace(training=True, xb=(images,), iteration=5, epoch=0)
+        augment.before_batch(learn)  # type: ignore[arg-type]
+        return learn.xb[0]
+
+    alone = augmented(None)
+    assert torch.equal(augmented(0), alone)  # rank 0 draws as one process does
+    assert not torch.allclose(augmented(1), alone, atol=0.05)
+    assert torch.equal(augmented(1), augmented(1))  # and each rank the same again on a resume
+
+
 def test_alternating_flips_mirror_each_image_in_every_other_epoch(image_folder: Path) -> None:
     data = image_data(image_folder, augmentation=Augmentation(flip="alternate"), batch_size=16)
     learn = vision_learner(data, progress=False)

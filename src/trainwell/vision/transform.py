@@ -21,8 +21,8 @@ class AugmentBatch(Callback):
     """Before each training batch: ``uint8`` pixels -> floats in 0..1 -> ``augmentation``.
 
     Validation batches are left as they are (the model normalises ``uint8`` itself). The random draws of
-    batch ``i`` come from a generator seeded with ``(seed, i)``, so a run resumed from a checkpoint sees
-    exactly the augmentations it would have seen.
+    batch ``i`` come from a generator seeded with ``(seed, i)`` (and the process's rank under torchrun), so a
+    run resumed from a checkpoint sees exactly the augmentations it would have seen.
 
     Args:
         augmentation: the pipeline to apply (see :class:`~trainwell.vision.augment.Augmentation`).
@@ -54,6 +54,14 @@ class AugmentBatch(Callback):
             self._sized[size] = dataclasses.replace(self.augmentation, size=size)
         return self._sized[size]
 
+    def _batch_seed(self, iteration: int) -> int:
+        """The seed of training batch ``iteration``'s draws; under torchrun each process has its own (with one
+        seed for all, the image at row ``j`` of every process's shard got the same crop, flip and colour)."""
+        import torch.distributed as dist
+
+        rank = dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
+        return (self.seed * 1_000_003 + iteration + 7_919 * 1_000_003 * rank) % 2**63
+
     def before_batch(self, learn: Learner) -> None:
         if not learn.training:
             return
@@ -61,7 +69,7 @@ class AugmentBatch(Callback):
         x = images.float().div_(255.0) if images.dtype == torch.uint8 else images
         pipeline = self._pipeline()
         if pipeline is not None:
-            generator = torch.Generator().manual_seed(self.seed * 1_000_003 + learn.iteration)
+            generator = torch.Generator().manual_seed(self._batch_seed(learn.iteration))
             mirrored = None
             if pipeline.flip == "alternate":
                 from trainwell.vision.augment import alternating_flips
