@@ -225,13 +225,21 @@ def test_read_idx_round_trip_and_bad_file(tmp_path: Path) -> None:
         read_idx(tmp_path / "bad")
 
 
-def test_bad_settings_fail_before_reading(image_folder: Path) -> None:
+def test_bad_settings_fail_before_reading(image_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_reading(*args: object, **kwargs: object) -> None:
+        raise AssertionError("images were read before the settings were checked")
+
+    # An unknown augmentation was found only once every image had been decoded.
+    monkeypatch.setattr("trainwell.vision.data.decode_images", no_reading)
+    monkeypatch.setattr("trainwell.vision.data.probe_images", no_reading)
     with pytest.raises(ConfigError, match="--size"):
         image_data(image_folder, size=4)
     with pytest.raises(ConfigError, match="--batch-size"):
         image_data(image_folder, batch_size=1)
-    with pytest.raises(ConfigError, match="--augment"):
+    with pytest.raises(ConfigError, match=r"augmentation \(--augment\) must be an Augmentation or a preset"):
         image_data(image_folder, augmentation="wild")
+    with pytest.raises(ConfigError, match="got <function"):
+        image_data(image_folder, augmentation=lambda batch: batch)  # type: ignore[arg-type]
 
 
 def test_show_batch_writes_a_png(image_folder: Path, tmp_path: Path) -> None:

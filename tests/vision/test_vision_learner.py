@@ -8,6 +8,7 @@ import sys
 from io import StringIO
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -52,6 +53,32 @@ def test_augmentation_runs_on_training_batches_only(image_folder: Path) -> None:
     assert any(isinstance(cb, AugmentBatch) for cb in learn.callbacks)
 
 
+def test_each_torchrun_process_draws_its_own_augmentations(
+    image_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every process seeded its draws with (seed, batch) alone, so row j of each process's shard got the same
+    # crop, flip and colour, though docs/training-loop.md says augmentations differ between processes.
+    from types import SimpleNamespace
+
+    import torch.distributed as dist
+
+    images = image_data(image_folder).train.tensors[0][:8]  # type: ignore[attr-defined]
+    augment = AugmentBatch(Augmentation.default(24), seed=3)
+
+    def augmented(rank: int | None) -> torch.Tensor:
+        if rank is not None:
+            monkeypatch.setattr(dist, "is_initialized", lambda: True)
+            monkeypatch.setattr(dist, "get_rank", lambda group=None: rank)
+        learn = SimpleNamespace(training=True, xb=(images,), iteration=5, epoch=0)
+        augment.before_batch(learn)  # type: ignore[arg-type]
+        return learn.xb[0]
+
+    alone = augmented(None)
+    assert torch.equal(augmented(0), alone)  # rank 0 draws as one process does
+    assert not torch.allclose(augmented(1), alone, atol=0.05)
+    assert torch.equal(augmented(1), augmented(1))  # and each rank the same again on a resume
+
+
 def test_alternating_flips_mirror_each_image_in_every_other_epoch(image_folder: Path) -> None:
     data = image_data(image_folder, augmentation=Augmentation(flip="alternate"), batch_size=16)
     learn = vision_learner(data, progress=False)
@@ -89,6 +116,39 @@ def test_export_load_predict_matches_the_learner(split_folder: Path, tmp_path: P
     assert predictor.predict([raw])["prediction"][0] == table["prediction"][0]
     with Image.open(files[0]) as image:
         assert predictor.predict([image.copy()])["prediction"][0] == table["prediction"][0]
+
+
+def test_one_image_on_its_own_is_predicted_as_a_batch_of_one(split_folder: Path, tmp_path: Path) -> None:
+    # A path string was read as a sequence of characters ("'/' does not exist"), a Pillow image was "not
+    # iterable" and an (H, W, C) array was read as H images of W x C pixels.
+    learn = _trained(split_folder, epochs=1)
+    learn.export(tmp_path / "model")
+    predictor = trainwell.load(tmp_path / "model")
+    file = sorted((split_folder / "valid").rglob("*.png"))[0]
+    expected = predictor.predict_proba([file])
+    with Image.open(file) as image:
+        pillow = image.copy()
+    array = torch.from_numpy(np.asarray(pillow).copy())  # (H, W, C)
+    singles = [str(file), file, file.read_bytes(), pillow, array.numpy(), array, array.permute(2, 0, 1)]
+    for single in singles:
+        assert torch.allclose(predictor.predict_proba(single), expected), type(single)
+    assert len(predictor.predict(str(file))) == 1
+
+
+def test_a_batch_array_of_another_size_is_resized_as_in_training(tmp_path: Path) -> None:
+    # image_data(digits, size=32) resized 28-pixel arrays, but predict refused the same batch at 28 pixels.
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 255, (60, 28, 28), dtype=np.uint8)
+    labels = (images[:, :, :14].mean((1, 2)) > images[:, :, 14:].mean((1, 2))).astype(int)
+    data = image_data(images[:40], labels=labels[:40], valid=(images[40:], labels[40:]), size=32)
+    learn = vision_learner(data, progress=False)
+    learn.fit(1, 1e-3)
+    learn.export(tmp_path / "model")
+    predictor = trainwell.load(tmp_path / "model")
+    assert torch.equal(predictor.pixels(images[40:]), data.valid.tensors[0])  # type: ignore[union-attr]
+    expected, _ = learn.get_preds(data.valid)
+    assert torch.allclose(predictor.predict_proba(images[40:]).reshape(-1), expected.reshape(-1), atol=1e-5)
+    assert torch.allclose(predictor.predict_proba(images[40]), expected[:1].reshape(1, -1), atol=1e-5)
 
 
 def test_undecodable_image_is_a_clear_error(split_folder: Path, tmp_path: Path) -> None:
@@ -195,6 +255,16 @@ def test_unknown_and_optional_architectures_are_clear_errors(image_folder: Path)
         vision_learner(data, arch="timm:", progress=False)
     with pytest.raises(ConfigError, match="hub"):
         vision_learner(data, pretrained="hub", progress=False)
+
+
+@pytest.mark.parametrize("smoothing", [1.5, 1.0, -0.2, True, "0.1"])
+def test_label_smoothing_outside_zero_to_one_is_refused_before_training(
+    image_folder: Path, smoothing: object
+) -> None:
+    # A binary fit trained silently on targets outside 0..1 (or, at True, on 0.5 for every image); multiclass
+    # failed only at the first batch.
+    with pytest.raises(ConfigError, match=f"label_smoothing must be a number from 0 .* got {smoothing!r}"):
+        vision_learner(image_data(image_folder), label_smoothing=smoothing, progress=False)  # type: ignore[arg-type]
 
 
 def test_show_results_and_tta(split_folder: Path, tmp_path: Path) -> None:
@@ -339,6 +409,26 @@ def test_progressive_resize_grows_the_training_images(image_folder: Path) -> Non
     assert learn.get_callback(AugmentBatch).size is None  # type: ignore[union-attr]
 
 
+def test_progressive_resize_keeps_the_shape_of_images_that_are_not_square(image_folder: Path) -> None:
+    # It used to grow a square of the longer side: 16x32 images trained as 32x32 squares (stretched) at the end.
+    from trainwell.vision.transform import ProgressiveResize
+
+    data = image_data(image_folder, size=(16, 32), augmentation="none")
+    learn = vision_learner(data, progress=False)
+    shapes: list[tuple[int, int]] = []
+
+    class Spy(trainwell.Callback):
+        order = 0
+
+        def before_batch(self, learn: trainwell.Learner) -> None:
+            if learn.training:
+                shapes.append((int(learn.xb[0].shape[-2]), int(learn.xb[0].shape[-1])))
+
+    learn.fit(2, 1e-3, callbacks=[ProgressiveResize(start=0.5, until=0.5, multiple=8), Spy()])
+    assert shapes[0] == (8, 16) and shapes[-1] == (16, 32)
+    assert all(height < width for height, width in shapes)
+
+
 def test_mixed_precision_is_opt_in_on_the_cpu(image_folder: Path) -> None:
     from trainwell.callbacks import MixedPrecision
 
@@ -382,3 +472,59 @@ def test_fit_on_a_csv_of_image_paths_without_path_col_names_the_options(image_fo
         in (" ".join(result.output.split()))
     )
     assert not (image_folder / "m").exists()
+
+
+def test_architectures_that_do_not_fit_the_vision_contract_are_refused_by_name(image_folder: Path) -> None:
+    # A registered tabular network, or an image one without in_channels, failed with a bare TypeError.
+    from torch import nn
+
+    from trainwell.models import models, register_model
+
+    def no_channels(n_out: int) -> nn.Module:
+        return nn.Sequential(nn.Flatten(), nn.LazyLinear(n_out))
+
+    def any_settings(**config: int) -> nn.Module:
+        return nn.Sequential(
+            nn.Conv2d(config["in_channels"], 4, 3),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+            nn.Linear(4, config["n_out"]),
+        )
+
+    register_model("test_no_channels", application="vision")(no_channels)
+    register_model("test_any_settings", application="vision")(any_settings)
+    data = image_data(image_folder)
+    try:
+        with pytest.raises(
+            ConfigError, match=r"'tabular_mlp' is a tabular architecture; choose one of: .*simple_cnn"
+        ):
+            vision_learner(data, arch="tabular_mlp", progress=False)
+        with pytest.raises(ConfigError, match="'test_no_channels' does not take in_channels"):
+            vision_learner(data, arch="test_no_channels", progress=False)
+        learn = vision_learner(data, arch="test_any_settings", progress=False)
+        assert learn.model(torch.zeros(2, 3, 24, 24, dtype=torch.uint8)).shape == (2, data.task.n_outputs)
+    finally:
+        for name in ("test_no_channels", "test_any_settings"):
+            models._entries.pop(name, None)
+
+
+def test_freezing_a_network_of_one_layer_group_names_the_network(image_folder: Path) -> None:
+    # The message named ImageClassifier (the wrapper, which has layer_groups) rather than the user's network.
+    from torch import nn
+
+    from trainwell.models import models, register_model
+
+    def one_group(n_out: int, in_channels: int = 3) -> nn.Module:
+        return nn.Sequential(
+            nn.Conv2d(in_channels, 4, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, n_out)
+        )
+
+    register_model("test_one_group", application="vision")(one_group)
+    try:
+        learn = vision_learner(image_data(image_folder), arch="test_one_group", progress=False)
+        with pytest.raises(ConfigError, match="cannot freeze the 'test_one_group' network") as caught:
+            learn.fine_tune(1)
+        assert "ImageClassifier" not in str(caught.value)
+        assert learn.history == []
+    finally:
+        models._entries.pop("test_one_group", None)

@@ -105,6 +105,7 @@ def image_data(
         'binary'
     """
     _check_settings(valid_pct, batch_size, size)
+    _check_augmentation(augmentation)
     name = str(source) if isinstance(source, str | Path) else "the images"
     paths: dict[str, list[Path]] | None = None
     if isinstance(source, str | Path):
@@ -380,7 +381,22 @@ def _default_batch_size(n_images: int) -> int:
     return int(min(128, max(16, 2 ** math.floor(math.log2(max(n_images, 1) / 20)))))
 
 
+#: The augmentation presets by name (``"auto"`` chooses one of them from the images).
+PRESETS = ("default", "digits", "documents", "none")
+
+
+def _check_augmentation(choice: object) -> None:
+    """Refuse an unknown augmentation before any image is decoded (it was found only after reading them all)."""
+    if choice is None or isinstance(choice, Augmentation) or choice in ("auto", *PRESETS):
+        return
+    raise ConfigError(
+        f"augmentation (--augment) must be an Augmentation or a preset name: auto, {', '.join(PRESETS)}; got "
+        f"{choice!r}. For your own pipeline, adjust a preset: dataclasses.replace(Augmentation.default(), ...)"
+    )
+
+
 def _augmentation(choice: Augmentation | str | None, recipe: ImageRecipe) -> Augmentation | None:
+    _check_augmentation(choice)
     if choice is None or isinstance(choice, Augmentation):
         return choice
     if choice == "auto":
@@ -392,8 +408,6 @@ def _augmentation(choice: Augmentation | str | None, recipe: ImageRecipe) -> Aug
         "documents": Augmentation.documents,
         "none": Augmentation.none,
     }
-    if choice not in presets:
-        raise ConfigError(f"--augment must be one of auto, {', '.join(presets)}; got {choice!r}")
     return presets[choice]()
 
 

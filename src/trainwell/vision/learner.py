@@ -29,6 +29,23 @@ class VisionLearner(Learner):
 
         return show_results(self, Path(path), n=n)
 
+    def freeze(self) -> None:
+        """Train only the head (the last layer group of the network).
+
+        Raises:
+            ConfigError: The network is one layer group (its module has no ``layer_groups()``).
+        """
+        if len(self.layer_groups()) < 2:
+            # Learner.freeze would name ImageClassifier, the wrapper that normalises, not the user's network.
+            config = (self.model_spec or {}).get("config") or {}
+            arch = config.get("arch", type(self.model).__name__)
+            raise ConfigError(
+                f"cannot freeze the {arch!r} network: it is one layer group, so nothing would be frozen; give the "
+                "module its factory returns a layer_groups() method returning its modules body first, head last "
+                "(e.g. [self.body, self.head]), or train it whole with fit_one_cycle"
+            )
+        super().freeze()
+
     @torch.no_grad()
     def tta(
         self, loader: Iterable[Any] | None = None, *, n_views: int = 4, plain_weight: float = 0.5
@@ -75,7 +92,11 @@ def vision_learner(
         data: a bundle from :func:`~trainwell.vision.image_data`.
         arch: a registered vision architecture (``list_models()``), ``"auto"`` (a small CNN for images of at
             most 32 px, ``xresnet18`` otherwise), or ``"timm:<name>"`` / ``"torchvision:<name>"`` when those
-            optional packages are installed (``pip install 'trainwell[vision]'``).
+            optional packages are installed (``pip install 'trainwell[vision]'``). Your own network: a factory
+            registered with ``@register_model(name, application="vision")`` taking ``n_out`` and
+            ``in_channels`` (its other settings through ``arch_config``); give the module it returns a
+            ``layer_groups()`` method (body first, head last) for ``freeze``, ``fine_tune`` and discriminative
+            learning rates.
         pretrained: weights to start from: a trainwell model directory, a ``.safetensors`` file or a
             ``state_dict`` saved by ``torch.save`` (read with ``weights_only=True``, never unpickling code),
             or a mapping of tensors. The body must match, but for weights trained on another number of
@@ -83,7 +104,7 @@ def vision_learner(
             warning (:func:`~trainwell.vision.models.adapt_input_conv`); the head is kept only when its shape matches.
             ``"hub"`` fetches a timm/torchvision architecture's published weights (needs the internet).
         arch_config: extra architecture settings (e.g. ``{"head_dropout": 0.5}``).
-        label_smoothing: for single-label classification (Szegedy et al. 2016); 0 to turn off.
+        label_smoothing: for single-label classification (Szegedy et al. 2016), in ``[0, 1)``; 0 to turn off.
         lr, wd: default peak learning rate and decoupled weight decay.
         channels_last: channels-last memory order (default: on; convolutions gain from it on GPUs and CPUs).
         mixed_precision: bfloat16 autocast (default: on for CUDA GPUs that support bfloat16).
@@ -94,6 +115,7 @@ def vision_learner(
     """
     if data.application != "vision" or data.recipe is None:
         raise ConfigError(f"vision_learner needs data from image_data, got a {data.application!r} bundle")
+    _check_label_smoothing(label_smoothing)
     recipe: Any = data.recipe
     from_hub = isinstance(pretrained, str) and pretrained == "hub"
     carried = _pretrained_arch_config(pretrained, arch)
@@ -158,6 +180,17 @@ def vision_learner(
         backend = compile if isinstance(compile, str) else "inductor"
         learn.model = torch.compile(learn.model, backend=backend)  # type: ignore[assignment]
     return learn
+
+
+def _check_label_smoothing(value: object) -> None:
+    """A share of the target spread over the classes: at 1 nothing is learnt, and outside 0..1 a binary target
+    leaves 0..1 (cross-entropy refused it only at the first batch)."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1
+    if not ok:
+        raise ConfigError(
+            f"label_smoothing must be a number from 0 (off) up to but not including 1, got {value!r}; "
+            "pass e.g. label_smoothing=0.1"
+        )
 
 
 def _init_from_data(model: torch.nn.Module, data: DataBundle, seed: int) -> None:
@@ -227,7 +260,37 @@ def _resolve_arch(arch: str, size: tuple[int, int]) -> str:
         )
     if arch not in known:
         raise ConfigError(f"unknown architecture {arch!r}; choose one of: {', '.join(_vision_archs())}")
+    if arch not in _vision_archs():
+        application = models.entry(arch).metadata.get("application")
+        kind = f"a {application}" if application not in (None, "vision") else "not an image"
+        raise ConfigError(
+            f"arch {arch!r} is {kind} architecture; choose one of: {', '.join(_vision_archs())}, or register "
+            f"your own network with @register_model(name, application='vision') ({_VISION_CONTRACT})"
+        )
+    missing = [option for option in ("n_out", "in_channels") if not _takes(arch, option)]
+    if missing:
+        raise ConfigError(
+            f"arch {arch!r} does not take {' and '.join(missing)}: vision_learner sizes the network from the "
+            f"data, so {_VISION_CONTRACT}"
+        )
     return arch
+
+
+def _takes(name: str, option: str) -> bool:
+    """Whether the registered factory ``name`` takes the keyword ``option`` (or any keyword: ``**config``)."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(models.get(name)).parameters.values()
+    except (TypeError, ValueError):  # no readable signature: let the call say
+        return True
+    return any(p.name == option or p.kind is p.VAR_KEYWORD for p in parameters)
+
+
+#: What vision_learner asks of a registered image architecture.
+_VISION_CONTRACT = (
+    "its factory must take n_out (outputs) and in_channels (1 for grey, 3 for colour) as keyword arguments"
+)
 
 
 def _vision_archs() -> list[str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import torch
@@ -27,9 +27,12 @@ from trainwell.vision.transform import tta_probabilities
 
 if TYPE_CHECKING:
     import pandas as pd
+    from PIL.Image import Image as PillowImage
 
 BATCH_IMAGES = 256
 ImageInput = str | Path | bytes | np.ndarray | torch.Tensor
+#: What ``predict`` takes: a sequence of images, a batch array, or one image on its own.
+Images: TypeAlias = "Sequence[Any] | ImageInput | PillowImage"
 
 
 class ImagePredictor(Predictor):
@@ -44,11 +47,27 @@ class ImagePredictor(Predictor):
         return ["image"]
 
     # ------------------------------------------------------------------------------------------ inputs
-    def pixels(self, images: Sequence[Any] | np.ndarray | torch.Tensor) -> torch.Tensor:
-        """Inputs -> ``uint8`` ``(N, C, H, W)`` at the training size (arrays must already be that size)."""
+    def pixels(self, images: Images) -> torch.Tensor:
+        """Inputs -> ``uint8`` ``(N, C, H, W)`` at the training size.
+
+        Files, Pillow images and arrays of another size or number of channels are fitted to it as
+        :func:`~trainwell.vision.image_data` fitted the training images (a batch array image by image).
+
+        One image on its own (a path, encoded bytes, a Pillow image, or an array ``(H, W)``, ``(H, W, C)`` or
+        ``(C, H, W)`` of the training size) is taken as a batch of one; a string is a path, never a sequence of
+        characters.
+        """
+        from PIL import Image
+
+        if isinstance(images, str | Path | bytes | Image.Image):
+            images = [images]
+        elif isinstance(images, np.ndarray | torch.Tensor) and self._one_image(images):
+            images = images[None]
         if isinstance(images, np.ndarray | torch.Tensor):
             batch = as_image_batch(images)
-            self._check_shape(batch)
+            if tuple(batch.shape[1:]) != (self.recipe.channels, *self.recipe.size):
+                # Training resized such arrays (image_data(..., size=32) on 28-pixel digits): do the same.
+                batch = np.stack([self._one(image, index) for index, image in enumerate(batch)])
             return torch.from_numpy(batch)
         arrays = [self._one(item, index) for index, item in enumerate(images)]
         if not arrays:
@@ -74,19 +93,21 @@ class ImagePredictor(Predictor):
                 f"{shown} could not be decoded as an image ({type(error).__name__}); send a JPEG or PNG"
             ) from error
 
-    def _check_shape(self, batch: np.ndarray) -> None:
-        expected = (self.recipe.channels, *self.recipe.size)
-        if tuple(batch.shape[1:]) != expected:
-            raise DataError(
-                f"image arrays must have shape (N, {expected[0]}, {expected[1]}, {expected[2]}) for this model, "
-                f"got {tuple(batch.shape)}; pass files or Pillow images to have them resized"
-            )
+    def _one_image(self, array: np.ndarray | torch.Tensor) -> bool:
+        """Whether ``array`` is a single image rather than a batch: a 2-D array, a 3-D one laid out
+        ``(H, W, C)`` (no batch of grey images is 1, 3 or 4 pixels wide), or ``(C, H, W)`` of this model's
+        channels and size (read as a batch of grey images, it would not fit the model; for a grey model
+        ``(1, H, W)`` reads the same either way)."""
+        shape = tuple(array.shape)
+        if len(shape) == 2:
+            return True
+        if len(shape) != 3:
+            return False
+        return shape[-1] in (1, 3, 4) or shape == (self.recipe.channels, *self.recipe.size)
 
     # ------------------------------------------------------------------------------------- predicting
     @torch.no_grad()
-    def predict_proba(
-        self, images: Sequence[Any] | np.ndarray | torch.Tensor, *, tta: bool = False
-    ) -> torch.Tensor:
+    def predict_proba(self, images: Images, *, tta: bool = False) -> torch.Tensor:
         """Activated outputs (class probabilities), optionally averaged over test-time augmented views."""
         pixels = self.pixels(images)
         outputs = []
@@ -105,10 +126,12 @@ class ImagePredictor(Predictor):
         config = self.recipe.extra.get("augmentation")
         return Augmentation.from_dict(config) if config else None
 
-    def predict(
-        self, images: Sequence[Any] | np.ndarray | torch.Tensor, *, tta: bool = False
-    ) -> pd.DataFrame:
-        """One row per image: the prediction and one probability column per class."""
+    def predict(self, images: Images, *, tta: bool = False) -> pd.DataFrame:
+        """One row per image: the prediction and one probability column per class.
+
+        ``images``: paths, encoded bytes, Pillow images or arrays (each resized as in training), a batch array
+        ``(N, ...)`` of the training size, or one image on its own (see :meth:`pixels`).
+        """
         from trainwell.data.tables import prediction_table
 
         probabilities = self.predict_proba(images, tta=tta)

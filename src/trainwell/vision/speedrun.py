@@ -18,12 +18,15 @@ together, rebuilt here inside the library rather than as a separate loop:
 - Training (:data:`SPEEDRUN`): Nesterov SGD with momentum 0.85 at batch 1024 (halved on small sets until an
   epoch has 16 steps, the learning rate scaled with it: :func:`speedrun_batch_size`), label smoothing 0.2, a
   warm-up to the peak at 23% of the run then a decay to 7% of it, alternating flips (each image mirrored in
-  every other epoch) and 2-pixel translations only, about 10 epochs, test-time augmentation at evaluation.
+  every other epoch) and 2-pixel translations only, about 10 epochs. The records also evaluate with test-time
+  augmentation; here that is asked for: ``learn.tta()``, ``predict(..., tta=True)`` or ``trainwell predict --tta``
+  (the validation metrics of the fit are those of plain predictions).
 - Lookahead (:class:`~trainwell.callbacks.WeightAverage` with ``reset``): every 5 steps the network is pulled
   back to an exponential average of itself whose decay grows with the cube of progress, and the fit ends on it.
 
-Not reproduced: freezing the whitening bias after three epochs and ``torch.compile`` (the recipe accepts
-``compile=True``): each is worth a fraction of an epoch.
+Not reproduced: freezing the whitening bias after three epochs and ``torch.compile`` (opt-in:
+``vision_learner(..., compile=True)``, or ``fit_images(..., recipe="speedrun", learner_kwargs={"compile": True})``):
+each is worth a fraction of an epoch.
 """
 
 from __future__ import annotations

@@ -21,8 +21,8 @@ class AugmentBatch(Callback):
     """Before each training batch: ``uint8`` pixels -> floats in 0..1 -> ``augmentation``.
 
     Validation batches are left as they are (the model normalises ``uint8`` itself). The random draws of
-    batch ``i`` come from a generator seeded with ``(seed, i)``, so a run resumed from a checkpoint sees
-    exactly the augmentations it would have seen.
+    batch ``i`` come from a generator seeded with ``(seed, i)`` (and the process's rank under torchrun), so a
+    run resumed from a checkpoint sees exactly the augmentations it would have seen.
 
     Args:
         augmentation: the pipeline to apply (see :class:`~trainwell.vision.augment.Augmentation`).
@@ -34,16 +34,33 @@ class AugmentBatch(Callback):
     def __init__(self, augmentation: Augmentation | None, seed: int = 0) -> None:
         self.augmentation = augmentation
         self.seed = int(seed)
-        #: Output side for training batches (set by :class:`ProgressiveResize`); ``None`` keeps the data's.
-        self.size: int | None = None
-        self._sized: dict[int, Augmentation] = {}
+        #: Output ``(height, width)`` of training batches (set by :class:`ProgressiveResize`; an ``int`` is a
+        #: square); ``None`` keeps the data's.
+        self.size: int | tuple[int, int] | None = None
+        self._sized: dict[tuple[int, int], Augmentation] = {}
+
+    def _size(self) -> tuple[int, int] | None:
+        if self.size is None:
+            return None
+        if isinstance(self.size, int):
+            return self.size, self.size
+        return int(self.size[0]), int(self.size[1])
 
     def _pipeline(self) -> Augmentation | None:
-        if self.size is None or self.augmentation is None:
+        size = self._size()
+        if size is None or self.augmentation is None:
             return self.augmentation
-        if self.size not in self._sized:
-            self._sized[self.size] = dataclasses.replace(self.augmentation, size=self.size)
-        return self._sized[self.size]
+        if size not in self._sized:
+            self._sized[size] = dataclasses.replace(self.augmentation, size=size)
+        return self._sized[size]
+
+    def _batch_seed(self, iteration: int) -> int:
+        """The seed of training batch ``iteration``'s draws; under torchrun each process has its own (with one
+        seed for all, the image at row ``j`` of every process's shard got the same crop, flip and colour)."""
+        import torch.distributed as dist
+
+        rank = dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
+        return (self.seed * 1_000_003 + iteration + 7_919 * 1_000_003 * rank) % 2**63
 
     def before_batch(self, learn: Learner) -> None:
         if not learn.training:
@@ -52,26 +69,25 @@ class AugmentBatch(Callback):
         x = images.float().div_(255.0) if images.dtype == torch.uint8 else images
         pipeline = self._pipeline()
         if pipeline is not None:
-            generator = torch.Generator().manual_seed(self.seed * 1_000_003 + learn.iteration)
+            generator = torch.Generator().manual_seed(self._batch_seed(learn.iteration))
             mirrored = None
             if pipeline.flip == "alternate":
                 from trainwell.vision.augment import alternating_flips
 
                 mirrored = alternating_flips(images, learn.epoch)
             x = pipeline(x, generator=generator, mirrored=mirrored)
-        if self.size is not None and tuple(x.shape[-2:]) != (self.size, self.size):
-            x = F.interpolate(
-                x, size=(self.size, self.size), mode="bilinear", antialias=True, align_corners=False
-            )
+        size = self._size()
+        if size is not None and tuple(x.shape[-2:]) != size:
+            x = F.interpolate(x, size=size, mode="bilinear", antialias=True, align_corners=False)
         learn.xb = (x, *rest)
 
 
 class ProgressiveResize(Callback):
     """Train on smaller images first, growing to the full size (fast early epochs; Howard's DAWNBench trick).
 
-    The side grows linearly from ``start`` times the full side at the beginning of the fit to the full side at
-    ``until`` of the way through, in steps of ``multiple`` pixels. Validation always runs at the full size (the
-    models pool globally, so any size fits them). Needs :class:`AugmentBatch` (``vision_learner`` adds it).
+    Both sides grow linearly from ``start`` times the full size at the beginning of the fit to the full size at
+    ``until`` of the way through, in steps of ``multiple`` pixels, so that images that are not square keep their
+    shape. Validation always runs at the full size (the models pool globally, so any size fits them). Needs :class:`AugmentBatch` (``vision_learner`` adds it).
 
     Args:
         start: first side as a fraction of the full side.
@@ -96,12 +112,17 @@ class ProgressiveResize(Callback):
                 "ProgressiveResize needs the AugmentBatch callback; build the learner with vision_learner"
             )
         self._augment = found
-        self._full = int(max(learn.data.recipe.size))  # type: ignore[union-attr]
+        height, width = learn.data.recipe.size  # type: ignore[union-attr]
+        self._full = (int(height), int(width))
 
-    def size_at(self, pct: float) -> int:
+    def size_at(self, pct: float) -> tuple[int, int]:
+        """``(height, width)`` of the training images at ``pct`` of the fit."""
         fraction = self.start + (1 - self.start) * min(1.0, pct / self.until)
-        side = round(self._full * fraction / self.multiple) * self.multiple
-        return int(min(self._full, max(self.multiple, side)))
+
+        def side(full: int) -> int:
+            return int(min(full, max(self.multiple, round(full * fraction / self.multiple) * self.multiple)))
+
+        return side(self._full[0]), side(self._full[1])
 
     def before_batch(self, learn: Learner) -> None:
         if learn.training and self._augment is not None:
