@@ -16,7 +16,7 @@ from text_samples import reviews, stories
 
 pytestmark = pytest.mark.slow
 
-BUDGET_LINE = "--time: the 3.0s budget trained "
+BUDGET_LINE = "--time: the 6.0s budget trained "
 
 
 def test_every_application_trains_within_the_time(tmp_path: Path) -> None:
@@ -26,7 +26,8 @@ def test_every_application_trains_within_the_time(tmp_path: Path) -> None:
     write_conll_file(tmp_path / "tags.txt", pos_sentences(300))
     (tmp_path / "corpus.txt").write_text("\n".join(stories(400)) + "\n", encoding="utf-8")
     make_image_folder(tmp_path / "images", per_class=40)
-    budget = ["--epochs", "400", "--time", "3s", "--seed", "1"]
+    # 6 s: six fits share two cores here, and on a loaded machine reading and tokenising took 3.1 s of a 3 s budget
+    budget = ["--epochs", "400", "--time", "6s", "--seed", "1"]
     commands = {
         "table": ["fit", "table.csv", "--target", "y", "--lr", "0.01"],
         "texts": ["fit", "reviews.csv", "--text", "review", "--target", "sentiment"],
