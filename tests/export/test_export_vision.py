@@ -127,6 +127,26 @@ def test_onnx_predictor_table_equals_the_torch_predictor(model_dir: Path, new_im
     )
 
 
+def test_onnx_predictor_takes_one_image_and_batches_of_another_size_as_pytorch_does(
+    model_dir: Path, new_images: list[Path]
+) -> None:
+    # ONNX's predictor read a path string as a sequence of characters ("'/' does not exist"), a Pillow image as
+    # "not iterable", and refused a batch array of another size that the PyTorch predictor fits image by image.
+    export_onnx(model_dir)
+    torch_predictor, onnx_predictor = load(model_dir), OnnxPredictor(model_dir, threads=1)
+    path = next(path for path in new_images if "large" in path.parts)
+    with Image.open(path) as image:
+        pillow = image.copy()
+    for single in (str(path), path, path.read_bytes(), pillow, np.asarray(pillow)):
+        np.testing.assert_allclose(
+            onnx_predictor.predict_proba(single), torch_predictor.predict_proba([path]).numpy(), atol=1e-4
+        )
+    batch = np.stack([np.asarray(Image.open(path)) for path in new_images if "large" in path.parts])
+    assert batch.shape[1:] == (31, 31, 3)
+    np.testing.assert_array_equal(onnx_predictor.pixels(batch), torch_predictor.pixels(batch).numpy())
+    assert onnx_predictor.pixels(batch).shape == (len(batch), 3, SIZE, SIZE)
+
+
 def test_onnx_predictor_needs_no_weights_and_names_bad_images(model_dir: Path, tmp_path: Path) -> None:
     export_onnx(model_dir)
     (model_dir / "model.safetensors").unlink()
@@ -138,8 +158,8 @@ def test_onnx_predictor_needs_no_weights_and_names_bad_images(model_dir: Path, t
         predictor.predict([good, broken])
     with pytest.raises(DataError, match="image 1 could not be decoded as an image"):
         predictor.predict([good, b"\x89PNG broken"])
-    with pytest.raises(DataError, match=r"must have shape \(N, 3, 20, 20\) for this model"):
-        predictor.predict(np.zeros((2, 3, 8, 8), dtype=np.uint8))
+    with pytest.raises(DataError, match=r"must have 1 or 3 channels; got shape \(2, 5, 8, 8\)"):
+        predictor.predict(np.zeros((2, 5, 8, 8), dtype=np.uint8))  # another size is fitted; 5 channels never
     with pytest.raises(DataError, match="no images to predict"):
         predictor.predict([])
     with pytest.raises(ConfigError, match="test-time augmentation runs on the PyTorch predictor only"):

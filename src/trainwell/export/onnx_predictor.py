@@ -42,8 +42,6 @@ BATCH_IMAGES = 256
 IMAGE_IO = "trainwell.vision.io"
 #: Text validation of text models, imported by name likewise.
 TEXT_TOKENIZE = "trainwell.text.tokenize"
-#: What Pillow raises for a truncated, corrupt or unknown file (``UnidentifiedImageError`` is an OSError).
-DECODE_ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError, SyntaxError, EOFError)
 
 
 class OnnxPredictor:
@@ -196,43 +194,14 @@ class OnnxPredictor:
         return np.concatenate(chunks)
 
     def pixels(self, images: Sequence[Any] | np.ndarray | torch.Tensor) -> np.ndarray:
-        """Images -> ``uint8`` ``(N, C, H, W)`` at the training size, as the PyTorch predictor fits them.
+        """Images -> ``uint8`` ``(N, C, H, W)`` at the training size, as the PyTorch predictor fits them (one
+        image on its own is a batch of one; see :func:`trainwell.vision.io.model_pixels`).
 
         Raises:
             DataError: No images, an array of the wrong shape, or an image that cannot be decoded (named).
         """
-        image_io = importlib.import_module(IMAGE_IO)
         recipe = self.recipe
-        expected = (recipe.channels, *recipe.size)
-        if isinstance(images, np.ndarray | torch.Tensor):
-            batch: np.ndarray = image_io.as_image_batch(images)
-            if tuple(batch.shape[1:]) != expected:
-                raise DataError(
-                    f"image arrays must have shape (N, {expected[0]}, {expected[1]}, {expected[2]}) for this "
-                    f"model, got {tuple(batch.shape)}; pass files or Pillow images to have them resized"
-                )
-            return batch
-        arrays = [self._one_image(image_io, item, index) for index, item in enumerate(images)]
-        if not arrays:
-            raise DataError("no images to predict")
-        return np.stack(arrays)
-
-    def _one_image(self, image_io: Any, item: Any, index: int) -> np.ndarray:
-        from PIL import Image
-
-        recipe = self.recipe
-        if isinstance(item, np.ndarray | torch.Tensor):
-            batch = image_io.as_image_batch(item[None] if np.ndim(item) in (2, 3) else item, f"image {index}")
-            if batch.shape[1] == recipe.channels and tuple(batch.shape[2:]) == recipe.size:
-                return np.asarray(batch[0])
-            item = Image.fromarray(batch[0, 0] if batch.shape[1] == 1 else batch[0].transpose(1, 2, 0))
-        elif isinstance(item, str | Path) and not Path(item).is_file():
-            raise DataError(f"image {index}: '{item}' does not exist or is not a file")
-        try:
-            array: np.ndarray = image_io.image_array(item, recipe.size, recipe.channels, recipe.resize)
-        except DECODE_ERRORS as error:
-            shown = f"'{item}'" if isinstance(item, str | Path) else f"image {index}"
-            raise DataError(
-                f"{shown} could not be decoded as an image ({type(error).__name__}); send a JPEG or PNG"
-            ) from error
-        return array
+        pixels: np.ndarray = importlib.import_module(IMAGE_IO).model_pixels(
+            images, recipe.size, recipe.channels, recipe.resize
+        )
+        return pixels

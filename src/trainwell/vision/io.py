@@ -460,3 +460,71 @@ def as_image_batch(images: Any, source: str = "images") -> np.ndarray:
         array = np.clip(np.rint(as_float * scale), 0, 255).astype(np.uint8)
     array = np.ascontiguousarray(array)
     return array if array.flags.writeable else array.copy()  # torch refuses to share read-only memory
+
+
+#: What decoding an image may raise for a file or bytes that are not an image Pillow reads.
+DECODE_ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError, SyntaxError, EOFError)
+
+
+def model_pixels(images: Any, size: tuple[int, int], channels: int, resize: str) -> np.ndarray:
+    """What a predictor takes -> ``uint8`` ``(N, C, H, W)`` at a model's ``size`` and ``channels``, fitted as
+    :func:`~trainwell.vision.image_data` fitted its training images (``resize``).
+
+    ``images``: a sequence of paths, encoded bytes, Pillow images or arrays (each fitted on its own); a batch
+    array ``(N, ...)`` (each image fitted when the batch is of another size); or one image on its own (a path,
+    bytes, a Pillow image, an ``(H, W)`` or ``(H, W, C)`` array, or ``(C, H, W)`` of the model's size), taken as
+    a batch of one. A string is a path, never a sequence of characters.
+
+    Raises:
+        DataError: No images, an array of the wrong shape, or an image that cannot be read (named).
+    """
+    from PIL import Image
+
+    if isinstance(images, str | Path | bytes | Image.Image):
+        images = [images]
+    elif _is_array(images) and _one_image(tuple(images.shape), size, channels):
+        images = images[None]
+    if _is_array(images):
+        batch = as_image_batch(images)
+        if tuple(batch.shape[1:]) == (channels, *size):
+            return batch
+        images = (
+            batch  # training fitted such arrays (image_data(..., size=32) on 28-pixel digits): do the same
+        )
+    arrays = [_model_image(item, index, size, channels, resize) for index, item in enumerate(images)]
+    if not arrays:
+        raise DataError("no images to predict")
+    return np.stack(arrays)
+
+
+def _is_array(value: Any) -> bool:
+    return hasattr(value, "shape") and hasattr(value, "__array__")  # numpy arrays and torch tensors
+
+
+def _one_image(shape: tuple[int, ...], size: tuple[int, int], channels: int) -> bool:
+    """Whether an array of ``shape`` is one image rather than a batch: 2-D, or 3-D laid out ``(H, W, C)`` (no
+    batch of grey images is 1, 3 or 4 pixels wide), or ``(C, H, W)`` of the model's channels and size (read as
+    a batch of grey images it would not fit the model; for a grey model ``(1, H, W)`` reads the same either
+    way)."""
+    if len(shape) == 2:
+        return True
+    return len(shape) == 3 and (shape[-1] in (1, 3, 4) or shape == (channels, *size))
+
+
+def _model_image(item: Any, index: int, size: tuple[int, int], channels: int, resize: str) -> np.ndarray:
+    from PIL import Image
+
+    if _is_array(item):
+        batch = as_image_batch(item[None] if np.ndim(item) in (2, 3) else item, f"image {index}")
+        if batch.shape[1] == channels and tuple(batch.shape[2:]) == size:
+            return batch[0]
+        item = Image.fromarray(batch[0, 0] if batch.shape[1] == 1 else batch[0].transpose(1, 2, 0))
+    elif isinstance(item, str | Path) and not Path(item).is_file():
+        raise DataError(f"image {index}: '{item}' does not exist or is not a file")
+    try:
+        return image_array(item, size, channels, resize)
+    except DECODE_ERRORS as error:
+        shown = f"'{item}'" if isinstance(item, str | Path) else f"image {index}"
+        raise DataError(
+            f"{shown} could not be decoded as an image ({type(error).__name__}); send a JPEG or PNG"
+        ) from error

@@ -16,10 +16,9 @@ from trainwell.core.errors import DataError
 from trainwell.export.predictor import Predictor
 from trainwell.vision.augment import Augmentation
 from trainwell.vision.io import (
-    as_image_batch,
     decode_error_message,
-    image_array,
     is_image_file,
+    model_pixels,
     warn_skipped,
 )
 from trainwell.vision.recipe import ImageRecipe
@@ -57,53 +56,8 @@ class ImagePredictor(Predictor):
         ``(C, H, W)`` of the training size) is taken as a batch of one; a string is a path, never a sequence of
         characters.
         """
-        from PIL import Image
-
-        if isinstance(images, str | Path | bytes | Image.Image):
-            images = [images]
-        elif isinstance(images, np.ndarray | torch.Tensor) and self._one_image(images):
-            images = images[None]
-        if isinstance(images, np.ndarray | torch.Tensor):
-            batch = as_image_batch(images)
-            if tuple(batch.shape[1:]) != (self.recipe.channels, *self.recipe.size):
-                # Training resized such arrays (image_data(..., size=32) on 28-pixel digits): do the same.
-                batch = np.stack([self._one(image, index) for index, image in enumerate(batch)])
-            return torch.from_numpy(batch)
-        arrays = [self._one(item, index) for index, item in enumerate(images)]
-        if not arrays:
-            raise DataError("no images to predict")
-        return torch.from_numpy(np.stack(arrays))
-
-    def _one(self, item: Any, index: int) -> np.ndarray:
-        from PIL import Image, UnidentifiedImageError
-
-        if isinstance(item, np.ndarray | torch.Tensor):
-            batch = as_image_batch(item[None] if np.ndim(item) in (2, 3) else item, f"image {index}")
-            if batch.shape[1] != self.recipe.channels or tuple(batch.shape[2:]) != self.recipe.size:
-                image = Image.fromarray(batch[0, 0] if batch.shape[1] == 1 else batch[0].transpose(1, 2, 0))
-                return image_array(image, self.recipe.size, self.recipe.channels, self.recipe.resize)
-            return batch[0]
-        if isinstance(item, str | Path) and not Path(item).is_file():
-            raise DataError(f"image {index}: '{item}' does not exist or is not a file")
-        try:
-            return image_array(item, self.recipe.size, self.recipe.channels, self.recipe.resize)
-        except (UnidentifiedImageError, OSError, ValueError) as error:
-            shown = f"'{item}'" if isinstance(item, str | Path) else f"image {index}"
-            raise DataError(
-                f"{shown} could not be decoded as an image ({type(error).__name__}); send a JPEG or PNG"
-            ) from error
-
-    def _one_image(self, array: np.ndarray | torch.Tensor) -> bool:
-        """Whether ``array`` is a single image rather than a batch: a 2-D array, a 3-D one laid out
-        ``(H, W, C)`` (no batch of grey images is 1, 3 or 4 pixels wide), or ``(C, H, W)`` of this model's
-        channels and size (read as a batch of grey images, it would not fit the model; for a grey model
-        ``(1, H, W)`` reads the same either way)."""
-        shape = tuple(array.shape)
-        if len(shape) == 2:
-            return True
-        if len(shape) != 3:
-            return False
-        return shape[-1] in (1, 3, 4) or shape == (self.recipe.channels, *self.recipe.size)
+        recipe = self.recipe
+        return torch.from_numpy(model_pixels(images, recipe.size, recipe.channels, recipe.resize))
 
     # ------------------------------------------------------------------------------------- predicting
     @torch.no_grad()
