@@ -347,3 +347,17 @@ def test_an_empty_label_cell_is_no_label_with_a_delimiter_and_an_error_without(t
     assert "nan" not in {label for row in files.labels for label in row}
     with pytest.raises(DataError, match="--label-col 'tags' is empty in data row 1"):
         csv_files(csv, "path", "tags")
+
+
+def test_fit_images_refuses_a_keyword_image_data_does_not_take_before_reading(tmp_path: Path) -> None:
+    # fit_images passed every unknown keyword on to image_data: compile=True (vision_learner's) failed with a
+    # bare TypeError, after the budget had started.
+    from trainwell.vision.pipeline import fit_images
+
+    missing = tmp_path / "never-read"
+    with pytest.raises(
+        ConfigError, match=r"compile=, a setting of vision_learner: pass learner_kwargs=\{'compile'"
+    ):
+        fit_images(missing, compile=True)
+    with pytest.raises(ConfigError, match="unknown keyword colour=; it takes image_data's settings"):
+        fit_images(missing, colour="red")

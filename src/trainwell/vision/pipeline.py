@@ -77,6 +77,7 @@ def fit_images(
     if recipe not in (None, "speedrun"):
         raise ConfigError(f"unknown recipe {recipe!r}; the named recipe is 'speedrun' (or leave it unset)")
     check_fit_settings(epochs, lr, out)
+    _check_data_kwargs(data_kwargs)
     budget = start_budget(time_budget)
     seed_everything(seed)
     learner_kwargs = dict(learner_kwargs or {})
@@ -105,6 +106,27 @@ def fit_images(
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
     model_dir = write_run(learn, Path(out), None) if out is not None else None
     return ImageRun(learn, data, lr, model_dir, thresholds=thresholds, budget=budget)
+
+
+def _check_data_kwargs(data_kwargs: dict[str, Any]) -> None:
+    """Refuse a keyword of :func:`fit_images` that :func:`image_data` does not take, before any image is read,
+    naming where it belongs when it is one of :func:`vision_learner`'s (``compile=True`` goes in
+    ``learner_kwargs``)."""
+    import inspect
+
+    taken = set(inspect.signature(image_data).parameters)
+    learner = set(inspect.signature(vision_learner).parameters)
+    for name in data_kwargs:
+        if name in taken:
+            continue
+        if name in learner:
+            raise ConfigError(
+                f"fit_images got {name}=, a setting of vision_learner: pass learner_kwargs={{{name!r}: ...}}"
+            )
+        raise ConfigError(
+            f"fit_images got an unknown keyword {name}=; it takes image_data's settings (size, batch_size, "
+            "augmentation...) and learner_kwargs= for vision_learner's"
+        )
 
 
 def _speedrun_settings(
