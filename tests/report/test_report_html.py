@@ -316,3 +316,23 @@ def test_predicted_against_actual_labels_large_values_compactly() -> None:
     figure.canvas.draw()
     labels = [label.get_text() for label in axis.get_xticklabels()]
     assert 2 <= len(labels) <= 8 and all(len(label) <= 5 for label in labels) and "100k" in labels, labels
+
+
+def test_most_confused_pairs_list_the_top_ones_and_count_the_rest() -> None:
+    # Ten classes can be confused in 90 ways: the table listed every pair seen once, a page of ones.
+    from trainwell.data.task import Task
+    from trainwell.interpret import ClassificationInterpretation
+    from trainwell.report.build import CONFUSED_PAIRS, _classification_sections
+
+    classes = tuple(str(digit) for digit in range(10))
+    actual = np.repeat(np.arange(10), 10)
+    predicted = np.tile(np.arange(10), 10)  # every pair once, the diagonal included
+    predicted[:3] = 1  # actual 0 taken for 1 three times: the commonest pair
+    interpretation = ClassificationInterpretation(
+        Task("multiclass", classes, ("digit",)), np.ones(100), actual, predicted, np.full(100, 0.5)
+    )
+    confusion = _classification_sections(interpretation)[0]
+    listed = re.findall(r"<tr><td>(\d)</td><td>(\d)</td><td class=\"number\">(\d+)</td></tr>", confusion)
+    assert len(listed) == CONFUSED_PAIRS == 10 and listed[0] == ("0", "1", "3")
+    # 89 pairs (actual 0 is no longer taken for 2), each seen once but the first: 79 left, of 79 rows.
+    assert "79 more pairs (79 rows, at most 1 each) are not listed" in confusion

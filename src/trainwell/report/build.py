@@ -39,6 +39,8 @@ from trainwell.tabular.predictor import TabularPredictor
 
 DEFAULT_OUT = "report.html"
 TOP_LOSSES = 10
+#: Pairs of classes listed under "Most confused pairs"; the rest are counted in a sentence below the table.
+CONFUSED_PAIRS = 10
 #: Probabilities are clipped here before the log, so a confidently wrong row has a large, finite loss.
 EPS = 1e-7
 SUPPORTED = ("binary", "multiclass", "multilabel", "regression")
@@ -462,16 +464,27 @@ def _classification_sections(interpretation: ClassificationInterpretation) -> li
         confusion = interpretation.plot_confusion_matrix(Path(scratch) / "confusion.png").read_bytes()
         calibration = interpretation.plot_calibration(Path(scratch) / "calibration.png").read_bytes()
     pairs = interpretation.most_confused()
-    confused = (
-        _html.table(["actual", "predicted", "rows"], pairs)
+    confused = [
+        _html.table(["actual", "predicted", "rows"], pairs[:CONFUSED_PAIRS])
         if pairs
         else _html.paragraph("No row was misclassified.", note=True)
-    )
+    ]
+    if len(pairs) > CONFUSED_PAIRS:
+        # Ten classes can be confused in 90 ways: the long tail of pairs seen once or twice is in the matrix.
+        rest = pairs[CONFUSED_PAIRS:]
+        n_rows = sum(count for _, _, count in rest)
+        confused.append(
+            _html.paragraph(
+                f"{len(rest)} more pairs ({n_rows} rows, at most {max(count for _, _, count in rest)} each) are "
+                "not listed; the confusion matrix above counts them all.",
+                note=True,
+            )
+        )
     return [
         _html.section(
             "confusion",
             "Confusion matrix",
-            [_html.image(confusion, "confusion matrix"), "<h3>Most confused pairs</h3>", confused],
+            [_html.image(confusion, "confusion matrix"), "<h3>Most confused pairs</h3>", *confused],
         ),
         _html.section(
             "calibration",
