@@ -336,3 +336,41 @@ def test_most_confused_pairs_list_the_top_ones_and_count_the_rest() -> None:
     assert len(listed) == CONFUSED_PAIRS == 10 and listed[0] == ("0", "1", "3")
     # 89 pairs (actual 0 is no longer taken for 2), each seen once but the first: 79 left, of 79 rows.
     assert "79 more pairs (79 rows, at most 1 each) are not listed" in confusion
+
+
+def test_star_ratings_get_a_box_per_star_not_a_blot_of_points() -> None:
+    # 20,000 ratings drew 20,000 overlapping dots, with ticks at 0.8, 1.6, 2.4 for ratings of whole stars.
+    from matplotlib.collections import PathCollection
+
+    from trainwell.report._plots import predicted_vs_actual_figure
+
+    rng = np.random.default_rng(0)
+    actual = rng.choice([1.0, 2.0, 3.0, 4.0, 5.0], size=20_000)
+    predicted = 3.5 + 0.4 * (actual - 3.5) + rng.normal(0.0, 0.8, size=20_000)
+    figure = predicted_vs_actual_figure(predicted, actual, unit="ratings")
+    figure.canvas.draw()
+    axis = figure.axes[0]
+    assert list(axis.get_xticks()) == [1.0, 2.0, 3.0, 4.0, 5.0]
+    counts = [int((actual == star).sum()) for star in range(1, 6)]
+    labels = [label.get_text() for label in axis.get_xticklabels()]
+    assert labels == [f"{star}\n{count:,}" for star, count in zip(range(1, 6), counts, strict=True)]
+    assert not [c for c in axis.collections if isinstance(c, PathCollection) and len(c.get_offsets()) > 100]
+    assert "ratings with that value" in axis.get_xlabel()
+    legend = axis.get_legend()
+    assert legend.get_window_extent().y1 < axis.get_window_extent().y0  # under the plot, hiding nothing
+
+
+def test_many_continuous_points_are_drawn_as_a_density_with_its_scale_named() -> None:
+    from matplotlib.collections import PathCollection, PolyCollection
+
+    from trainwell.report._plots import DENSE_POINTS, predicted_vs_actual_figure
+
+    rng = np.random.default_rng(0)
+    actual = rng.lognormal(12.0, 0.5, size=DENSE_POINTS + 1)
+    figure = predicted_vs_actual_figure(actual * rng.lognormal(0.0, 0.2, size=len(actual)), actual)
+    plot, bar = figure.axes
+    assert any(isinstance(c, PolyCollection) for c in plot.collections)  # hexagons
+    assert not any(isinstance(c, PathCollection) for c in plot.collections)
+    assert bar.get_ylabel() == "rows per hexagon (log scale)"
+    few = predicted_vs_actual_figure(actual[:300] * 1.1, actual[:300])
+    assert len(few.axes) == 1 and len(few.axes[0].collections[0].get_offsets()) == 300  # a scatter

@@ -71,7 +71,7 @@ def collab_report_sections(
     title = "Metrics on ratings the model trained on" if overlap else "Validation metrics"
     sections = [_metrics_section(task, predictions, targets, len(frame), source, title=title)]
     if task.kind == "regression":
-        sections.append(_regression_section(predictions, targets))
+        sections.append(_regression_section(predictions, targets, unit="ratings"))
     sections.append(_cold_start_section(predictor, frame, predictions, targets))
     sections.append(_top_losses_section(task, predictions, targets, frame, predictor.input_names, top_k))
     sections.extend(_items_sections(predictor, frame))

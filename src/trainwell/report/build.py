@@ -501,8 +501,10 @@ def _classification_sections(interpretation: ClassificationInterpretation) -> li
     ]
 
 
-def _regression_section(predictions: torch.Tensor, targets: torch.Tensor) -> str:
-    png = predicted_vs_actual_png(predictions.reshape(-1).numpy(), targets.reshape(-1).float().numpy())
+def _regression_section(predictions: torch.Tensor, targets: torch.Tensor, unit: str = "rows") -> str:
+    png = predicted_vs_actual_png(
+        predictions.reshape(-1).numpy(), targets.reshape(-1).float().numpy(), unit=unit
+    )
     return _html.section(
         "predictions", "Predicted against actual", [_html.image(png, "predicted against actual")]
     )
