@@ -374,3 +374,15 @@ def test_many_continuous_points_are_drawn_as_a_density_with_its_scale_named() ->
     assert bar.get_ylabel() == "rows per hexagon (log scale)"
     few = predicted_vs_actual_figure(actual[:300] * 1.1, actual[:300])
     assert len(few.axes) == 1 and len(few.axes[0].collections[0].get_offsets()) == 300  # a scatter
+
+
+def test_a_numeric_actual_value_is_aligned_as_a_number_in_the_top_losses() -> None:
+    from trainwell.data.task import Task
+    from trainwell.report.build import _top_losses_section
+
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": np.array([1, 5, 3], dtype=np.int64)})
+    task = Task("regression", (), ("y",))
+    section = _top_losses_section(
+        task, torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 5.0, 3.0]), frame, ["x"], 3
+    )
+    assert '<tr><td class="number">1</td><td class="number">5</td><td class="number">2</td>' in section

@@ -537,7 +537,7 @@ def _top_losses_section(
         if several:
             row.extend(_outputs.top_losses_cells(task, probabilities, targets, index))
         else:
-            row.extend([frame[task.target_names[0]].iloc[index], predicted[index]])
+            row.extend([_cell(frame[task.target_names[0]].iloc[index]), _cell(predicted[index])])
             if task.is_classification:
                 row.append(float(confidence[index]))
         row.append(float(losses[index]))
