@@ -39,20 +39,39 @@ def _save(figure: Any, path: Path) -> Path:
     return write_bytes_atomic(path, buffer.getvalue())
 
 
-def plot_lr_find(result: LRFindResult, path: Path) -> Path:
-    """Loss against learning rate (log scale) with the suggestion marked."""
+#: The loss axis of the learning-rate plot stops this many times the fall from the start to the minimum above
+#: the start: the blow-up at the largest rates (often 10x or 1000x the start) would flatten the part to read.
+LR_PLOT_HEADROOM = 1.0
+
+
+def plot_lr_find(result: LRFindResult, path: Path, trained_at: float | None = None) -> Path:
+    """Loss against learning rate (log scale) with the suggestion marked, and ``trained_at``, the peak rate a
+    fit then trained at, when it differs (a fit keeps the suggestion within bounds)."""
     plt = _pyplot()
     figure, axis = plt.subplots(figsize=(6, 4))
     points = [(lr, loss) for lr, loss in zip(result.lrs, result.losses, strict=True) if math.isfinite(loss)]
     if points:
         axis.plot([p[0] for p in points], [p[1] for p in points], color="tab:blue", label="smoothed loss")
+        losses = [p[1] for p in points]
+        start, lowest = losses[0], min(losses)
+        top = start + LR_PLOT_HEADROOM * max(start - lowest, 0.05 * abs(start))
+        if max(losses) > top:  # the divergence leaves through the top of the panel
+            axis.set_ylim(lowest - 0.05 * (top - lowest), top)
+    same = (
+        trained_at is not None
+        and result.suggestion
+        and math.isclose(trained_at, result.suggestion, rel_tol=0.01)
+    )
     if result.suggestion:
-        axis.axvline(
-            result.suggestion, color="tab:red", linestyle="--", label=f"suggestion {result.suggestion:.1e}"
-        )
+        label = f"suggestion {result.suggestion:.1e}" + (", trained at" if same else "")
+        axis.axvline(result.suggestion, color="tab:red", linestyle="--", label=label)
     if result.steepest:
         axis.axvline(
             result.steepest, color="tab:orange", linestyle=":", label=f"steepest {result.steepest:.1e}"
+        )
+    if trained_at is not None and not same:
+        axis.axvline(
+            trained_at, color="black", linestyle="-", linewidth=1.2, label=f"trained at {trained_at:.1e}"
         )
     axis.set_xscale("log")
     axis.set_xlabel("learning rate")
