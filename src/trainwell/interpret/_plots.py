@@ -29,7 +29,13 @@ def plot_confusion_matrix(matrix: np.ndarray, classes: Sequence[Any], path: Path
     size = max(4.0, 0.6 * len(classes) + 2.5)
     figure, axis = plt.subplots(figsize=(size, size))
     image = axis.imshow(values, cmap="Blues", vmin=0.0)
-    figure.colorbar(image, ax=axis, fraction=0.046, pad=0.04)
+    bar = figure.colorbar(image, ax=axis, fraction=0.046, pad=0.04)
+    # Say what the colour counts; counts are whole, so their ticks are too (never 2.5 or 17.5 rows).
+    bar.set_label("share of the actual class" if normalize else "count")
+    if not normalize:
+        from matplotlib.ticker import MaxNLocator
+
+        bar.ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     names = [str(c) for c in classes]
     axis.set_xticks(range(len(names)), labels=names, rotation=45, ha="right")
     axis.set_yticks(range(len(names)), labels=names)
@@ -79,7 +85,7 @@ def plot_calibration(
     binary: bool,
     *,
     axis_labels: tuple[str, str] | None = None,
-    title: str = "Calibration (rows per bin annotated)",
+    title: str = "Calibration (count per bin beside each point)",
 ) -> Path:
     """Reliability diagram: observed frequency against mean predicted probability, with the diagonal.
 
@@ -91,7 +97,7 @@ def plot_calibration(
     axis.plot([0, 1], [0, 1], linestyle="--", color="gray", label="perfectly calibrated")
     axis.plot(mean_probability, frequency, "o-", color="tab:blue", label="model")
     for x, y, n in zip(mean_probability, frequency, counts, strict=True):
-        axis.annotate(str(int(n)), (x, y), textcoords="offset points", xytext=(4, -10), fontsize=7)
+        axis.annotate(str(int(n)), (x, y), textcoords="offset points", xytext=(5, -11), fontsize=8)
     axis.set_xlim(-0.02, 1.02)  # a margin so points at 0 and 1 stay visible
     axis.set_ylim(-0.02, 1.02)
     if axis_labels is None:
@@ -103,7 +109,8 @@ def plot_calibration(
     axis.set_xlabel(axis_labels[0])
     axis.set_ylabel(axis_labels[1])
     axis.set_title(title)
-    axis.legend(loc="upper left")
+    # Below the panel: a badly calibrated model puts points in any corner, and a legend inside would hide them.
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False)
     axis.grid(alpha=0.3)
     return _save(figure, path)
 
