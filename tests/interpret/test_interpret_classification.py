@@ -276,3 +276,16 @@ def test_the_calibration_legend_hides_no_point(
     axis = figure.axes[0]
     assert axis.get_legend().get_window_extent().y1 < axis.get_window_extent().y0  # under the panel
     assert "count per bin" in axis.get_title()  # rows, images or texts: the page says which
+
+
+def test_the_top_losses_table_says_whose_probability_it_shows(
+    multiclass: tuple[Learner, ClassificationInterpretation], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A column headed "probability" beside a loss of 3.9 at 0.54 read as a contradiction: it is the
+    # predicted class's probability, the loss is that of the actual class.
+    drawn = _keep_figures(monkeypatch)
+    multiclass[1].plot_top_losses(tmp_path / "top.png", k=3)
+    axis = drawn[0].axes[0]
+    header = [axis.tables[0][0, column].get_text().get_text() for column in range(5)]
+    assert header == ["row", "actual", "predicted", "p(predicted)", "loss"]
+    assert "-log of the probability given to the actual class" in axis.get_title()

@@ -54,7 +54,8 @@ def plot_confusion_matrix(matrix: np.ndarray, classes: Sequence[Any], path: Path
 def plot_top_losses(top: Sequence[TopLoss], path: Path, rows: pd.DataFrame | None) -> Path:
     """A table: row index, actual, predicted, probability, loss, and the first columns of ``rows``."""
     plt = _pyplot()
-    header = ["row", "actual", "predicted", "probability", "loss"]
+    # Whose probability it is, said in the header: the table is often read without the docstring.
+    header = ["row", "actual", "predicted", "p(predicted)", "loss"]
     shown = [str(c) for c in rows.columns[:MAX_ROW_COLUMNS]] if rows is not None else []
     cells = []
     for item in top:
@@ -73,7 +74,7 @@ def plot_top_losses(top: Sequence[TopLoss], path: Path, rows: pd.DataFrame | Non
         table.scale(1.0, 1.3)
     else:
         axis.text(0.5, 0.5, "no rows", ha="center", va="center")
-    axis.set_title(f"Top {len(cells)} losses")
+    axis.set_title(f"Top {len(cells)} losses (loss: -log of the probability given to the actual class)")
     return _save(figure, path)
 
 
