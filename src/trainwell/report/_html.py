@@ -24,6 +24,7 @@ th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; vertic
 th { background: #f3f3f3; }
 td.number { text-align: right; font-variant-numeric: tabular-nums; }
 td.prose { white-space: normal; min-width: 24em; max-width: 48em; }
+.nowrap { white-space: nowrap; }
 img { max-width: 100%; height: auto; display: block; margin: 0.6em 0; }
 p.note { color: #555; font-size: 0.9em; }
 """
@@ -31,6 +32,11 @@ p.note { color: #555; font-size: 0.9em; }
 
 #: Characters from which a text cell wraps instead of widening its table.
 PROSE = 60
+
+
+class Markup(str):
+    """Text already written as HTML (its data parts escaped by whoever built it): :func:`table` puts it in a
+    cell as it is."""
 
 
 def escape(value: Any) -> str:
@@ -70,7 +76,7 @@ def table(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
             text = format_value(value)
             # Sentences and long texts wrap; names and numbers stay on one line.
             css = ' class="number"' if numeric else (' class="prose"' if len(text) > PROSE else "")
-            cells.append(f"<td{css}>{escape(text)}</td>")
+            cells.append(f"<td{css}>{text if isinstance(value, Markup) else escape(text)}</td>")
         lines.append(f"<tr>{''.join(cells)}</tr>")
     return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(lines)}</tbody></table></div>'
 
