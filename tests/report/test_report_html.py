@@ -386,3 +386,21 @@ def test_a_numeric_actual_value_is_aligned_as_a_number_in_the_top_losses() -> No
         task, torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 5.0, 3.0]), frame, ["x"], 3
     )
     assert '<tr><td class="number">1</td><td class="number">5</td><td class="number">2</td>' in section
+
+
+def test_a_wide_picture_keeps_a_readable_size_on_a_narrow_window(tmp_path: Path) -> None:
+    # At 400 px four panels of training curves were shrunk to 370 pixels: labels 4 pixels high.
+    from matplotlib.figure import Figure
+
+    from trainwell.report._html import NARROW_SCALE, image, png_width
+    from trainwell.report._plots import figure_png
+
+    wide, narrow = Figure(figsize=(16, 4)), Figure(figsize=(5, 5))
+    for figure in (wide, narrow):
+        figure.add_subplot().plot([0, 1])
+    wide_png, narrow_png = figure_png(wide), figure_png(narrow)
+    assert png_width(wide_png) > 1000 and png_width(narrow_png) < 800 and png_width(b"GIF89a") == 0
+    tag = image(wide_png, "curves")
+    assert tag.startswith('<div class="scroll"><img ') and tag.endswith("</div>")
+    assert f'style="min-width: {round(NARROW_SCALE * png_width(wide_png))}px"' in tag
+    assert image(narrow_png, "plot").startswith("<img ") and "min-width" not in image(narrow_png, "plot")

@@ -81,10 +81,26 @@ def table(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
     return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(lines)}</tbody></table></div>'
 
 
+#: A picture wider than this (pixels) keeps at least :data:`NARROW_SCALE` of its width on a narrow window and
+#: scrolls sideways there: shrunk to a phone's 370 pixels, four panels of training curves had 4-pixel labels.
+WIDE_PNG, NARROW_SCALE = 800, 0.6
+
+
+def png_width(png: bytes) -> int:
+    """The width in pixels written in a PNG's header (0 if ``png`` is not a PNG)."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or len(png) < 24:
+        return 0
+    return int.from_bytes(png[16:20], "big")
+
+
 def image(png: bytes, alt: str) -> str:
-    """A PNG embedded in the page as a base64 data URI."""
+    """A PNG embedded in the page as a base64 data URI; a wide one in a box that scrolls on a narrow window."""
     encoded = base64.b64encode(png).decode("ascii")
-    return f'<img alt="{escape(alt)}" src="data:image/png;base64,{encoded}">'
+    tag = f'<img alt="{escape(alt)}" src="data:image/png;base64,{encoded}"'
+    width = png_width(png)
+    if width <= WIDE_PNG:
+        return tag + ">"
+    return f'<div class="scroll">{tag} style="min-width: {round(NARROW_SCALE * width)}px"></div>'
 
 
 def paragraph(text: str, note: bool = False) -> str:
