@@ -150,11 +150,19 @@ def plot_occlusion(
         raise ConfigError("plot_occlusion needs at least one occlusion map")
     per_row = 1 if len(maps) <= 2 else PAIRS_PER_ROW
     rows = -(-len(maps) // per_row)
-    figure, grid = plt.subplots(rows, 2 * per_row, figsize=(4.4 * per_row, 2.3 * rows + 0.2), squeeze=False)
+    # An empty column between pairs, so that each map is read beside its own image, not the next one.
+    ratios = ([1.0, 1.0, 0.3] * per_row)[:-1]
+    figure, grid = plt.subplots(
+        rows,
+        len(ratios),
+        figsize=(4.4 * per_row + 0.6 * (per_row - 1), 2.4 * rows + 0.2),
+        squeeze=False,
+        gridspec_kw={"width_ratios": ratios},
+    )
     for axis in grid.ravel():
         axis.axis("off")
     for index, result in enumerate(maps):
-        pair = grid[index // per_row][2 * (index % per_row) : 2 * (index % per_row) + 2]
+        pair = grid[index // per_row][3 * (index % per_row) : 3 * (index % per_row) + 2]
         picture = result.image.permute(1, 2, 0).clamp(0, 1).numpy()
         gray = result.image.shape[0] == 1
         shown = picture[..., 0] if gray else picture
