@@ -404,3 +404,13 @@ def test_a_wide_picture_keeps_a_readable_size_on_a_narrow_window(tmp_path: Path)
     assert tag.startswith('<div class="scroll"><img ') and tag.endswith("</div>")
     assert f'style="min-width: {round(NARROW_SCALE * png_width(wide_png))}px"' in tag
     assert image(narrow_png, "plot").startswith("<img ") and "min-width" not in image(narrow_png, "plot")
+
+
+def test_counts_in_sentences_have_thousands_separators() -> None:
+    # "On 20000 rows" and "ratings in 20000 rows" beside tables that write 20,000.
+    from trainwell.data.task import Task
+    from trainwell.report.build import _metrics_section
+
+    targets = torch.linspace(0, 100, 20_000)
+    section = _metrics_section(Task("regression", (), ("price",)), targets + 1, targets, 20_000, "t.csv")
+    assert "On 20,000 rows from t.csv" in section

@@ -78,8 +78,8 @@ def collab_report_sections(
     intro = [
         _html.paragraph(
             f"Recommender ({type(predictor.model).__name__}) predicting '{target}' for (user, item) pairs: "
-            f"{len(recipe.users)} users and {len(recipe.items)} items known from training; evaluated on "
-            f"{len(frame)} rated pairs from {source}. trainwell {trainwell.__version__}."
+            f"{len(recipe.users):,} users and {len(recipe.items):,} items known from training; evaluated on "
+            f"{len(frame):,} rated pairs from {source}. trainwell {trainwell.__version__}."
         )
     ]
     if overlap:
@@ -137,7 +137,7 @@ def _items_sections(predictor: CollabPredictor, frame: pd.DataFrame) -> list[str
                 for k, i in zip(keys, positions, strict=True)
             ]
 
-        header = ["item", "bias", f"ratings in {len(frame)} rows"]
+        header = ["item", "bias", f"ratings in {len(frame):,} rows"]
         sections.append(
             _html.section(
                 "item-bias",

@@ -181,7 +181,7 @@ def build_report(
     sections.append(_importance_section(predictor, frame, targets, seed))
     intro = [
         _html.paragraph(
-            f"{_kind_words(task)} model predicting {_quoted(task.target_names)}, evaluated on {len(frame)} "
+            f"{_kind_words(task)} model predicting {_quoted(task.target_names)}, evaluated on {len(frame):,} "
             "labelled rows "
             f"from {source}. Model directory: {model_dir}. trainwell {trainwell.__version__}."
         )
@@ -422,7 +422,7 @@ def _metrics_section(
     rows = [(line.name, line.value, _html.interval(line.low, line.high), line.sentence) for line in lines]
     body = [
         _html.paragraph(
-            f"On {source if unit != 'row' else f'{n_rows} rows from {source}'}; the interval is a 95% "
+            f"On {source if unit != 'row' else f'{n_rows:,} rows from {source}'}; the interval is a 95% "
             f"percentile bootstrap over {unit}s.",
             note=True,
         ),
@@ -475,7 +475,7 @@ def _classification_sections(interpretation: ClassificationInterpretation) -> li
         n_rows = sum(count for _, _, count in rest)
         confused.append(
             _html.paragraph(
-                f"{len(rest)} more pairs ({n_rows} rows, at most {max(count for _, _, count in rest)} each) are "
+                f"{len(rest)} more pairs ({n_rows:,} rows, at most {max(count for _, _, count in rest)} each) are "
                 "not listed; the confusion matrix above counts them all.",
                 note=True,
             )
