@@ -414,3 +414,11 @@ def test_counts_in_sentences_have_thousands_separators() -> None:
     targets = torch.linspace(0, 100, 20_000)
     section = _metrics_section(Task("regression", (), ("price",)), targets + 1, targets, 20_000, "t.csv")
     assert "On 20,000 rows from t.csv" in section
+
+
+def test_a_share_written_as_a_percent_is_aligned_as_a_number() -> None:
+    # "Where the loss comes from": counts right-aligned, the shares beside them left-aligned as words.
+    from trainwell.report._html import table
+
+    cells = table(["share"], [("13.7%",), ("0.0%",), ("of 12%",), ("%",)])
+    assert cells.count('<td class="number">') == 2 and "<td>of 12%</td>" in cells and "<td>%</td>" in cells

@@ -72,8 +72,9 @@ def table(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
     for row in rows:
         cells = []
         for value in row:
-            numeric = isinstance(value, int | float) and not isinstance(value, bool)
             text = format_value(value)
+            # A share written as "13.7%" lines up with the numbers, right-aligned, not with the words.
+            numeric = (isinstance(value, int | float) and not isinstance(value, bool)) or _is_percent(text)
             # Sentences and long texts wrap; names and numbers stay on one line.
             css = ' class="number"' if numeric else (' class="prose"' if len(text) > PROSE else "")
             cells.append(f"<td{css}>{text if isinstance(value, Markup) else escape(text)}</td>")
@@ -91,6 +92,14 @@ def png_width(png: bytes) -> int:
     if png[:8] != b"\x89PNG\r\n\x1a\n" or len(png) < 24:
         return 0
     return int.from_bytes(png[16:20], "big")
+
+
+def _is_percent(text: str) -> bool:
+    try:
+        float(text.removesuffix("%"))
+    except ValueError:
+        return False
+    return text.endswith("%")
 
 
 def image(png: bytes, alt: str) -> str:

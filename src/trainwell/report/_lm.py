@@ -183,7 +183,7 @@ def _bands_section(model: TokenScores, predictor: LMPredictor) -> str:
             f"{band.share:.1%}",
             f"{band.loss_share:.1%}",
             band.perplexity,
-            band.accuracy,
+            f"{band.accuracy:.1%}",  # a share like the two before it (0.0003136 beside 0 read as noise)
         )
         for band in bands
     ]
