@@ -171,3 +171,21 @@ def test_a_long_hard_text_shows_its_costliest_window_with_the_cuts_marked() -> N
     cell = page.split('<td class="prose">')[1].split("</td>")[0]
     assert cell.startswith("… ") and cell.endswith(" …")  # the window sits mid-text: cut at both ends
     assert len(re.sub(r"<[^>]*>", "", cell).split()) == SHOWN_TOKENS + 2
+
+
+def test_the_bands_write_accuracy_as_a_share_that_keeps_small_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The column went 0.8183, 0.0003136, 0 between two columns of percentages.
+    from types import SimpleNamespace
+
+    import trainwell.text.lm_eval as lm_eval
+    from trainwell.report._lm import _bands_section
+
+    bands = [
+        lm_eval.Band("markers (xxmaj, xxeos...)", 809, 0.137, 0.081, 20.37, 0.8183),
+        lm_eval.Band("the 100 most frequent words", 3189, 0.541, 0.51, 121.2, 0.0003136),
+        lm_eval.Band("unknown words (xxunk)", 794, 0.135, 0.118, 86.05, 0.0),
+    ]
+    monkeypatch.setattr(lm_eval, "loss_by_band", lambda scores, vocab: bands)
+    page = _bands_section(None, SimpleNamespace(recipe=SimpleNamespace(vocab=None)))  # type: ignore[arg-type]
+    cells = re.findall(r'<td class="number">([^<]*%)</td></tr>', page)
+    assert cells == ["81.8%", "0.0314%", "0%"]

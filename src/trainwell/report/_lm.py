@@ -183,7 +183,8 @@ def _bands_section(model: TokenScores, predictor: LMPredictor) -> str:
             f"{band.share:.1%}",
             f"{band.loss_share:.1%}",
             band.perplexity,
-            f"{band.accuracy:.1%}",  # a share like the two before it (0.0003136 beside 0 read as noise)
+            # A share like the two before it, to 3 figures: 0.03% of the commonest words is not 0.0%.
+            f"{100 * band.accuracy:.3g}%",
         )
         for band in bands
     ]
