@@ -119,3 +119,44 @@ def test_an_epoch_cut_short_is_placed_where_it_ended(tmp_path: Path, monkeypatch
     train_line = next(line for line in drawn[0].axes[0].lines if line.get_label() == "train_loss")
     assert list(train_line.get_xdata()) == [batches, 2 * batches, 2 * batches + 1]
     plots._pyplot().close(drawn[0])
+
+
+def test_a_baseline_is_dashed_in_its_metrics_colour(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # hit@10 and its two baselines were three unrelated solid colours among seven lines; a baseline with a
+    # single epoch (perplexity_baseline) drew no line at all.
+    drawn = _keep_figures(monkeypatch)
+    history = _rows(**{"hit@10": [0.06, 0.07], "hit@10_popularity": [0.05, 0.05], "hit@10_ease": [0.1, 0.1]})
+    plots.plot_history(history, [0.1] * 4, [1.0] * 4, tmp_path / "curves.png")
+    lines = {line.get_label(): line for line in drawn[0].axes[1].lines}
+    for baseline in ("hit@10_popularity", "hit@10_ease"):
+        assert lines[baseline].get_linestyle() == "--" and lines[baseline].get_marker() == "x"
+        assert lines[baseline].get_color() == lines["hit@10"].get_color()
+    assert lines["hit@10"].get_linestyle() == "-"
+    assert plots.baseline_of("f1_macro", ["f1", "f1_macro"]) is None  # a metric of its own
+    plots._pyplot().close(drawn[0])
+
+
+def test_labels_and_legends_stay_clear_of_the_data_and_the_next_panel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The learning-rate panel's labels (0.00175) ran into the metrics panel, a legend inside a panel hid the
+    # points under it, and one epoch was drawn on an axis from 0.96 to 1.04.
+    drawn = _keep_figures(monkeypatch)
+    history = _rows(accuracy=[0.7], f1=[0.4], roc_auc=[0.8])
+    plots.plot_history(history, [0.0001 * i for i in range(20)], [1.0] * 20, tmp_path / "curves.png")
+    figure = drawn[0]
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    loss, metrics, lr = figure.axes
+    low, high = lr.get_ylim()
+    drawn_labels = [label for label in lr.get_yticklabels() if low <= label.get_position()[1] <= high]
+    labels_left = min(label.get_window_extent(renderer).x0 for label in drawn_labels)
+    assert labels_left > metrics.get_window_extent(renderer).x1
+    for axis in (loss, metrics):
+        assert axis.get_legend().get_window_extent(renderer).y1 < axis.get_window_extent(renderer).y0
+    left, right = metrics.get_xlim()
+    epochs = [
+        label.get_text() for label in metrics.get_xticklabels() if left <= label.get_position()[0] <= right
+    ]
+    assert epochs == ["1"]
+    plots._pyplot().close(figure)

@@ -25,6 +25,7 @@ from trainwell.datasets.generators import (
     write_csv,
 )
 from trainwell.interpret.boundary import (
+    CLASS_COLORS,
     MODEL_NAMES,
     Points2D,
     check_models,
@@ -248,3 +249,45 @@ def test_the_optimal_rule_refuses_labels_its_generator_did_not_make() -> None:
     points = Points2D.from_arrays(data.x, np.where(data.y == 1, "in", "out"))
     with pytest.raises(DataError, match="pass --optimal none"):
         fit_boundaries(points, ["logistic"], optimal=data.generator, grid_size=20)
+
+
+def test_the_gif_says_which_colour_is_which_class_and_what_the_lines_are(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The GIF, often shown alone, named no class and did not say that the dashed line is the optimal rule; and
+    # its 64 colours, fitted to the washed regions, drew the class dots in other shades.
+    import trainwell.learner.plots as plots
+
+    figures: list = []  # type: ignore[type-arg]
+    real = plots._pyplot
+
+    class Keeping:
+        def __getattr__(self, name: str) -> object:
+            return getattr(real(), name)
+
+        def subplots(self, *args: object, **kwargs: object) -> object:
+            figure, axis = real().subplots(*args, **kwargs)
+            figures.append(figure)
+            return figure, axis
+
+        def close(self, figure: object) -> None:
+            pass
+
+    monkeypatch.setattr(plots, "_pyplot", Keeping)
+    data = gaussian_classes(240, seed=0)
+    points = Points2D.from_arrays(data.x, data.y)
+    result = fit_boundaries(points, ["mlp"], optimal=data.generator, grid_size=30, epochs=2, n_frames=3)
+    gif = write_training_gif(result, tmp_path / "mlp.gif")
+    (legend,) = figures[0].legends
+    assert [text.get_text() for text in legend.get_texts()] == [
+        "0",
+        "1",
+        "mlp boundary",
+        "optimal (gaussian)",
+    ]
+    assert legend.get_title().get_text() == "label"
+    with Image.open(gif) as image:
+        assert image.height > image.width  # the legend's strip under the square panel
+        palette = np.array(image.getpalette()[:192]).reshape(-1, 3)
+    for color in CLASS_COLORS[:2]:
+        assert (np.abs(palette - np.round(255 * color)).max(axis=1) == 0).any()

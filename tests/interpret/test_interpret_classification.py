@@ -235,3 +235,57 @@ def test_bad_inputs_say_what_to_do(multiclass: tuple[Learner, ClassificationInte
     no_valid = tensor_data(torch.randn(20, 2), ["a", "b"] * 10, valid_pct=0)
     with pytest.raises(ConfigError, match="has no validation set; pass loader="):
         ClassificationInterpretation.from_learner(Learner(nn.Linear(2, 1), no_valid, progress=False))
+
+
+def _keep_figures(monkeypatch: pytest.MonkeyPatch) -> list:  # type: ignore[type-arg]
+    from trainwell.interpret import _plots
+
+    drawn: list = []  # type: ignore[type-arg]
+    save = _plots._save
+    monkeypatch.setattr(_plots, "_save", lambda figure, path: (drawn.append(figure), save(figure, path))[1])
+    return drawn
+
+
+def test_the_confusion_colour_scale_counts_in_whole_numbers_and_says_what(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The colour bar had no label, and ticks at 2.5, 7.5, 17.5 for counts of images.
+    from trainwell.data.task import Task
+
+    drawn = _keep_figures(monkeypatch)
+    actual = np.repeat(np.arange(3), 7)
+    interp = ClassificationInterpretation(
+        Task("multiclass", CLASSES, ("y",)), np.ones(21), actual, actual, np.full(21, 0.9)
+    )
+    interp.plot_confusion_matrix(tmp_path / "cm.png")
+    interp.plot_confusion_matrix(tmp_path / "share.png", normalize=True)
+    counts, shares = (figure.axes[1] for figure in drawn)
+    drawn[0].canvas.draw()
+    assert counts.get_ylabel() == "count" and shares.get_ylabel() == "share of the actual class"
+    ticks = [tick for tick in counts.get_yticks() if 0 <= tick <= 7]
+    assert len(ticks) >= 2 and all(float(tick).is_integer() for tick in ticks)
+
+
+def test_the_calibration_legend_hides_no_point(
+    binary: tuple[Learner, ClassificationInterpretation], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn = _keep_figures(monkeypatch)
+    binary[1].plot_calibration(tmp_path / "calibration.png")
+    figure = drawn[0]
+    figure.canvas.draw()
+    axis = figure.axes[0]
+    assert axis.get_legend().get_window_extent().y1 < axis.get_window_extent().y0  # under the panel
+    assert "count per bin" in axis.get_title()  # rows, images or texts: the page says which
+
+
+def test_the_top_losses_table_says_whose_probability_it_shows(
+    multiclass: tuple[Learner, ClassificationInterpretation], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A column headed "probability" beside a loss of 3.9 at 0.54 read as a contradiction: it is the
+    # predicted class's probability, the loss is that of the actual class.
+    drawn = _keep_figures(monkeypatch)
+    multiclass[1].plot_top_losses(tmp_path / "top.png", k=3)
+    axis = drawn[0].axes[0]
+    header = [axis.tables[0][0, column].get_text().get_text() for column in range(5)]
+    assert header == ["row", "actual", "predicted", "p(predicted)", "loss"]
+    assert "-log of the probability given to the actual class" in axis.get_title()

@@ -102,3 +102,13 @@ def test_a_learner_of_another_application_is_refused_in_one_line() -> None:
         ConfigError, match="occlusion_map explains an image model's predictions; this learner is a tabular"
     ):
         occlusion_map(table_learner, torch.ones(3, 32, 32))
+
+
+def test_many_maps_are_laid_out_three_pairs_a_row(tmp_path: Path) -> None:
+    # Ten maps were one column of pairs: a strip 2,300 pixels high using a third of the page's width.
+    maps = [occlusion_map(Holder(), torch.ones(3, 16, 16), patch=4) for _ in range(7)]
+    plot_occlusion(maps, tmp_path / "occlusion.png", titles=[f"image {i}" for i in range(7)])
+    with Image.open(tmp_path / "occlusion.png") as picture:
+        width, height = picture.size
+    assert width > height  # 3 rows of up to 3 pairs
+    assert width > 3 * 200 and height < 3 * 260

@@ -173,3 +173,53 @@ def test_a_generous_time_limit_changes_nothing() -> None:
 def test_a_time_limit_of_zero_is_refused() -> None:
     with pytest.raises(ConfigError, match="time_limit above 0"):
         _learner().lr_find(time_limit=0)
+
+
+def _keep_lr_figures(monkeypatch: pytest.MonkeyPatch) -> list:  # type: ignore[type-arg]
+    from trainwell.learner import plots
+
+    drawn: list = []  # type: ignore[type-arg]
+    save = plots._save
+    monkeypatch.setattr(plots, "_save", lambda figure, path: (drawn.append(figure), save(figure, path))[1])
+    return drawn
+
+
+def test_the_plot_marks_the_rate_a_fit_trained_at_and_keeps_the_blow_up_off_the_curve(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A table's fit clips the suggestion to 1e-2, yet lr_find.png said only "suggestion 3.5e-02"; and the loss
+    # at the largest rates (1000x the start) flattened the part of the curve that chose the rate.
+    from trainwell.learner.lr_find import LRFindResult
+
+    drawn = _keep_lr_figures(monkeypatch)
+    lrs = [10 ** (-7 + 7 * i / 99) for i in range(100)]
+    losses = [2.0 - i / 100 for i in range(90)] + [1.1 * 3**k for k in range(10)]
+    result = LRFindResult(lrs, losses, suggestion=3.5e-2, steepest=1e-2)
+    result.plot(tmp_path / "clipped.png", trained_at=1e-2)
+    result.plot(tmp_path / "kept.png", trained_at=3.5e-2 * 0.999)
+    clipped, kept = ([line.get_label() for line in figure.axes[0].lines] for figure in drawn)
+    assert "trained at 1.0e-02" in clipped and "suggestion 3.5e-02" in clipped
+    assert "suggestion 3.5e-02, trained at" in kept and not any(label.startswith("trained") for label in kept)
+    top = drawn[0].axes[0].get_ylim()[1]
+    assert top < 5 < max(losses)  # the start (2.0) and the fall to 1.1 fill the panel; 21,000 leaves it
+
+
+def test_a_fit_writes_lr_find_png_with_the_rate_it_trained_at(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import trainwell
+    from trainwell.datasets import adult_sample
+
+    drawn = _keep_lr_figures(monkeypatch)
+    run = trainwell.fit_table(
+        adult_sample().head(300),
+        "income",
+        out=tmp_path / "model",
+        epochs=1,
+        arch="tabular_mlp",
+        progress=False,
+    )
+    lr_plot = next(figure for figure in drawn if figure.axes[0].get_title() == "Learning-rate finder")
+    assert any(f"trained at {run.lr:.1e}" in line.get_label() for line in lr_plot.axes[0].lines) or any(
+        line.get_label() == f"suggestion {run.lr:.1e}, trained at" for line in lr_plot.axes[0].lines
+    )

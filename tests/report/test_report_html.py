@@ -316,3 +316,109 @@ def test_predicted_against_actual_labels_large_values_compactly() -> None:
     figure.canvas.draw()
     labels = [label.get_text() for label in axis.get_xticklabels()]
     assert 2 <= len(labels) <= 8 and all(len(label) <= 5 for label in labels) and "100k" in labels, labels
+
+
+def test_most_confused_pairs_list_the_top_ones_and_count_the_rest() -> None:
+    # Ten classes can be confused in 90 ways: the table listed every pair seen once, a page of ones.
+    from trainwell.data.task import Task
+    from trainwell.interpret import ClassificationInterpretation
+    from trainwell.report.build import CONFUSED_PAIRS, _classification_sections
+
+    classes = tuple(str(digit) for digit in range(10))
+    actual = np.repeat(np.arange(10), 10)
+    predicted = np.tile(np.arange(10), 10)  # every pair once, the diagonal included
+    predicted[:3] = 1  # actual 0 taken for 1 three times: the commonest pair
+    interpretation = ClassificationInterpretation(
+        Task("multiclass", classes, ("digit",)), np.ones(100), actual, predicted, np.full(100, 0.5)
+    )
+    confusion = _classification_sections(interpretation)[0]
+    listed = re.findall(r"<tr><td>(\d)</td><td>(\d)</td><td class=\"number\">(\d+)</td></tr>", confusion)
+    assert len(listed) == CONFUSED_PAIRS == 10 and listed[0] == ("0", "1", "3")
+    # 89 pairs (actual 0 is no longer taken for 2), each seen once but the first: 79 left, of 79 rows.
+    assert "79 more pairs (79 rows, at most 1 each) are not listed" in confusion
+
+
+def test_star_ratings_get_a_box_per_star_not_a_blot_of_points() -> None:
+    # 20,000 ratings drew 20,000 overlapping dots, with ticks at 0.8, 1.6, 2.4 for ratings of whole stars.
+    from matplotlib.collections import PathCollection
+
+    from trainwell.report._plots import predicted_vs_actual_figure
+
+    rng = np.random.default_rng(0)
+    actual = rng.choice([1.0, 2.0, 3.0, 4.0, 5.0], size=20_000)
+    predicted = 3.5 + 0.4 * (actual - 3.5) + rng.normal(0.0, 0.8, size=20_000)
+    figure = predicted_vs_actual_figure(predicted, actual, unit="ratings")
+    figure.canvas.draw()
+    axis = figure.axes[0]
+    assert list(axis.get_xticks()) == [1.0, 2.0, 3.0, 4.0, 5.0]
+    counts = [int((actual == star).sum()) for star in range(1, 6)]
+    labels = [label.get_text() for label in axis.get_xticklabels()]
+    assert labels == [f"{star}\n{count:,}" for star, count in zip(range(1, 6), counts, strict=True)]
+    assert not [c for c in axis.collections if isinstance(c, PathCollection) and len(c.get_offsets()) > 100]
+    assert "ratings with that value" in axis.get_xlabel()
+    legend = axis.get_legend()
+    assert legend.get_window_extent().y1 < axis.get_window_extent().y0  # under the plot, hiding nothing
+
+
+def test_many_continuous_points_are_drawn_as_a_density_with_its_scale_named() -> None:
+    from matplotlib.collections import PathCollection, PolyCollection
+
+    from trainwell.report._plots import DENSE_POINTS, predicted_vs_actual_figure
+
+    rng = np.random.default_rng(0)
+    actual = rng.lognormal(12.0, 0.5, size=DENSE_POINTS + 1)
+    figure = predicted_vs_actual_figure(actual * rng.lognormal(0.0, 0.2, size=len(actual)), actual)
+    plot, bar = figure.axes
+    assert any(isinstance(c, PolyCollection) for c in plot.collections)  # hexagons
+    assert not any(isinstance(c, PathCollection) for c in plot.collections)
+    assert bar.get_ylabel() == "rows per hexagon (log scale)"
+    few = predicted_vs_actual_figure(actual[:300] * 1.1, actual[:300])
+    assert len(few.axes) == 1 and len(few.axes[0].collections[0].get_offsets()) == 300  # a scatter
+
+
+def test_a_numeric_actual_value_is_aligned_as_a_number_in_the_top_losses() -> None:
+    from trainwell.data.task import Task
+    from trainwell.report.build import _top_losses_section
+
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": np.array([1, 5, 3], dtype=np.int64)})
+    task = Task("regression", (), ("y",))
+    section = _top_losses_section(
+        task, torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 5.0, 3.0]), frame, ["x"], 3
+    )
+    assert '<tr><td class="number">1</td><td class="number">5</td><td class="number">2</td>' in section
+
+
+def test_a_wide_picture_keeps_a_readable_size_on_a_narrow_window(tmp_path: Path) -> None:
+    # At 400 px four panels of training curves were shrunk to 370 pixels: labels 4 pixels high.
+    from matplotlib.figure import Figure
+
+    from trainwell.report._html import NARROW_SCALE, image, png_width
+    from trainwell.report._plots import figure_png
+
+    wide, narrow = Figure(figsize=(16, 4)), Figure(figsize=(5, 5))
+    for figure in (wide, narrow):
+        figure.add_subplot().plot([0, 1])
+    wide_png, narrow_png = figure_png(wide), figure_png(narrow)
+    assert png_width(wide_png) > 1000 and png_width(narrow_png) < 800 and png_width(b"GIF89a") == 0
+    tag = image(wide_png, "curves")
+    assert tag.startswith('<div class="scroll"><img ') and tag.endswith("</div>")
+    assert f'style="min-width: {round(NARROW_SCALE * png_width(wide_png))}px"' in tag
+    assert image(narrow_png, "plot").startswith("<img ") and "min-width" not in image(narrow_png, "plot")
+
+
+def test_counts_in_sentences_have_thousands_separators() -> None:
+    # "On 20000 rows" and "ratings in 20000 rows" beside tables that write 20,000.
+    from trainwell.data.task import Task
+    from trainwell.report.build import _metrics_section
+
+    targets = torch.linspace(0, 100, 20_000)
+    section = _metrics_section(Task("regression", (), ("price",)), targets + 1, targets, 20_000, "t.csv")
+    assert "On 20,000 rows from t.csv" in section
+
+
+def test_a_share_written_as_a_percent_is_aligned_as_a_number() -> None:
+    # "Where the loss comes from": counts right-aligned, the shares beside them left-aligned as words.
+    from trainwell.report._html import table
+
+    cells = table(["share"], [("13.7%",), ("0.0%",), ("of 12%",), ("%",)])
+    assert cells.count('<td class="number">') == 2 and "<td>of 12%</td>" in cells and "<td>%</td>" in cells

@@ -130,3 +130,62 @@ def test_the_training_section_says_what_a_time_budget_allowed(tmp_path: Path) ->
     page = _training_section(tmp_path, {"training": training})
     assert "Trained within a time budget: The 10m budget trained 7.3 of the 48 epochs planned" in page
     assert "time budget" not in _training_section(tmp_path, {"training": {"history": training["history"]}})
+
+
+def _scores(n_tokens: int, p_top: float, right_share: float):  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from trainwell.text.lm_eval import HeldOutText, TokenScores
+
+    held = HeldOutText(
+        ids=np.arange(n_tokens + 1) % 7,
+        groups=np.zeros(n_tokens, dtype=np.int64),
+        text_of_token=np.zeros(n_tokens, dtype=np.int64),
+        n_texts=1,
+        n_chars=5 * n_tokens,
+    )
+    rank = np.where(np.arange(n_tokens) < right_share * n_tokens, 0, 3)
+    nll = np.where(np.arange(n_tokens) == n_tokens // 2, 9.0, 1.0)  # one costly token mid-text
+    return TokenScores("trainwell", nll, held, rank=rank, p_top=np.full(n_tokens, p_top))
+
+
+def test_a_calibration_gap_is_said_in_percentage_points() -> None:
+    # Right 11.2% of the time against a stated 8.4% is 2.8 points more, not "2.8% more often".
+    from trainwell.report._lm import _calibration_section
+
+    page = _calibration_section(_scores(1000, 0.084, 0.112))
+    assert "right 2.8 percentage points more often than it says" in page
+    assert "2.8% more often" not in page
+
+
+def test_a_long_hard_text_shows_its_costliest_window_with_the_cuts_marked() -> None:
+    # One text of 300 tokens showed 80 of them with no sign of the other 220, under "The 1 texts".
+    from types import SimpleNamespace
+
+    from trainwell.report._lm import SHOWN_TOKENS, _hardest_section
+
+    itos = ["once", "upon", "a", "time", "the", "cat", "sat"]
+    recipe = SimpleNamespace(vocab=SimpleNamespace(itos=itos), tokenizer_name="rule")
+    page = _hardest_section(_scores(300, 0.5, 0.5), SimpleNamespace(recipe=recipe), top_k=5)  # type: ignore[arg-type]
+    assert "The text with the highest perplexity" in page and "The 1 texts" not in page
+    cell = page.split('<td class="prose">')[1].split("</td>")[0]
+    assert cell.startswith("… ") and cell.endswith(" …")  # the window sits mid-text: cut at both ends
+    assert len(re.sub(r"<[^>]*>", "", cell).split()) == SHOWN_TOKENS + 2
+
+
+def test_the_bands_write_accuracy_as_a_share_that_keeps_small_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The column went 0.8183, 0.0003136, 0 between two columns of percentages.
+    from types import SimpleNamespace
+
+    import trainwell.text.lm_eval as lm_eval
+    from trainwell.report._lm import _bands_section
+
+    bands = [
+        lm_eval.Band("markers (xxmaj, xxeos...)", 809, 0.137, 0.081, 20.37, 0.8183),
+        lm_eval.Band("the 100 most frequent words", 3189, 0.541, 0.51, 121.2, 0.0003136),
+        lm_eval.Band("unknown words (xxunk)", 794, 0.135, 0.118, 86.05, 0.0),
+    ]
+    monkeypatch.setattr(lm_eval, "loss_by_band", lambda scores, vocab: bands)
+    page = _bands_section(None, SimpleNamespace(recipe=SimpleNamespace(vocab=None)))  # type: ignore[arg-type]
+    cells = re.findall(r'<td class="number">([^<]*%)</td></tr>', page)
+    assert cells == ["81.8%", "0.0314%", "0%"]

@@ -61,3 +61,19 @@ def test_tagger_report_renders_in_headless_chromium(tagger_dir: Path, tmp_path: 
     page = build_report(tagger_dir, test, tmp_path / "report.html")
     dom = dump_dom(page, tmp_path / "profile")
     assert "Sentences with the most mistakes" in dom and "Entities by type" in dom
+
+
+def test_a_mistake_is_never_broken_across_lines_and_the_cut_is_marked() -> None:
+    # Chromium broke "[Zimbabwe B-MISC→B-PER]" after the hyphen of B-MISC, leaving "B-" at a line's end.
+    from trainwell.report._tagging import SENTENCE_CHARS, _worst_sentences
+
+    words = ["Zimbabwe", "Open", "<b>", *["word"] * SENTENCE_CHARS]
+    gold = ["B-MISC", "I-MISC", "O", *["O"] * SENTENCE_CHARS]
+    predicted = ["B-PER", "I-MISC", "B-ORG", *["O"] * SENTENCE_CHARS]
+    section = _worst_sentences([words], [gold], [predicted], k=3)
+    assert '<span class="nowrap">[Zimbabwe B-MISC→B-PER]</span> Open' in section
+    assert '<span class="nowrap">[&lt;b&gt; O→B-ORG]</span>' in section and "<b>" not in section
+    cell = section.split('<td class="prose">')[1].split("</td>")[0]
+    assert cell.endswith(" …") and len(cell.replace('<span class="nowrap">', "").replace("</span>", "")) < (
+        SENTENCE_CHARS + 40
+    )

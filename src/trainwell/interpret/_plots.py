@@ -29,7 +29,13 @@ def plot_confusion_matrix(matrix: np.ndarray, classes: Sequence[Any], path: Path
     size = max(4.0, 0.6 * len(classes) + 2.5)
     figure, axis = plt.subplots(figsize=(size, size))
     image = axis.imshow(values, cmap="Blues", vmin=0.0)
-    figure.colorbar(image, ax=axis, fraction=0.046, pad=0.04)
+    bar = figure.colorbar(image, ax=axis, fraction=0.046, pad=0.04)
+    # Say what the colour counts; counts are whole, so their ticks are too (never 2.5 or 17.5 rows).
+    bar.set_label("share of the actual class" if normalize else "count")
+    if not normalize:
+        from matplotlib.ticker import MaxNLocator
+
+        bar.ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     names = [str(c) for c in classes]
     axis.set_xticks(range(len(names)), labels=names, rotation=45, ha="right")
     axis.set_yticks(range(len(names)), labels=names)
@@ -48,7 +54,8 @@ def plot_confusion_matrix(matrix: np.ndarray, classes: Sequence[Any], path: Path
 def plot_top_losses(top: Sequence[TopLoss], path: Path, rows: pd.DataFrame | None) -> Path:
     """A table: row index, actual, predicted, probability, loss, and the first columns of ``rows``."""
     plt = _pyplot()
-    header = ["row", "actual", "predicted", "probability", "loss"]
+    # Whose probability it is, said in the header: the table is often read without the docstring.
+    header = ["row", "actual", "predicted", "p(predicted)", "loss"]
     shown = [str(c) for c in rows.columns[:MAX_ROW_COLUMNS]] if rows is not None else []
     cells = []
     for item in top:
@@ -67,7 +74,7 @@ def plot_top_losses(top: Sequence[TopLoss], path: Path, rows: pd.DataFrame | Non
         table.scale(1.0, 1.3)
     else:
         axis.text(0.5, 0.5, "no rows", ha="center", va="center")
-    axis.set_title(f"Top {len(cells)} losses")
+    axis.set_title(f"Top {len(cells)} losses (loss: -log of the probability given to the actual class)")
     return _save(figure, path)
 
 
@@ -79,7 +86,7 @@ def plot_calibration(
     binary: bool,
     *,
     axis_labels: tuple[str, str] | None = None,
-    title: str = "Calibration (rows per bin annotated)",
+    title: str = "Calibration (count per bin beside each point)",
 ) -> Path:
     """Reliability diagram: observed frequency against mean predicted probability, with the diagonal.
 
@@ -91,7 +98,7 @@ def plot_calibration(
     axis.plot([0, 1], [0, 1], linestyle="--", color="gray", label="perfectly calibrated")
     axis.plot(mean_probability, frequency, "o-", color="tab:blue", label="model")
     for x, y, n in zip(mean_probability, frequency, counts, strict=True):
-        axis.annotate(str(int(n)), (x, y), textcoords="offset points", xytext=(4, -10), fontsize=7)
+        axis.annotate(str(int(n)), (x, y), textcoords="offset points", xytext=(5, -11), fontsize=8)
     axis.set_xlim(-0.02, 1.02)  # a margin so points at 0 and 1 stay visible
     axis.set_ylim(-0.02, 1.02)
     if axis_labels is None:
@@ -103,7 +110,8 @@ def plot_calibration(
     axis.set_xlabel(axis_labels[0])
     axis.set_ylabel(axis_labels[1])
     axis.set_title(title)
-    axis.legend(loc="upper left")
+    # Below the panel: a badly calibrated model puts points in any corner, and a legend inside would hide them.
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False)
     axis.grid(alpha=0.3)
     return _save(figure, path)
 

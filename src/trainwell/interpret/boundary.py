@@ -496,11 +496,7 @@ def plot_boundaries(result: BoundaryResult, path: str | Path) -> Path:
         )
     figure.suptitle(title, fontsize=11)
     # Which colour is which class: without it the panels show regions but never say of what.
-    handles = [
-        plt.Line2D([], [], marker="o", linestyle="", markersize=7, color=color, markeredgecolor="white")
-        for color in CLASS_COLORS[: len(result.points.classes)]
-    ]
-    labels = [str(name) for name in result.points.classes]
+    handles, labels = _class_legend_entries(plt, result.points.classes)
     figure.legend(
         handles,
         labels,
@@ -515,12 +511,48 @@ def plot_boundaries(result: BoundaryResult, path: str | Path) -> Path:
     return _save(figure, Path(path))
 
 
+def _class_legend_entries(plt: Any, classes: Sequence[Any]) -> tuple[list[Any], list[str]]:
+    """A coloured dot per class, for a legend that says which colour is which class."""
+    handles = [
+        plt.Line2D([], [], marker="o", linestyle="", markersize=7, color=color, markeredgecolor="white")
+        for color in CLASS_COLORS[: len(classes)]
+    ]
+    return handles, [str(name) for name in classes]
+
+
+#: Colours in the GIF's shared palette.
+GIF_COLORS = 64
+
+
+def _gif_palette(image: Any, class_colors: np.ndarray) -> Any:
+    """A ``GIF_COLORS`` palette fitted to ``image`` that also holds each class colour, black and white exactly.
+
+    Fitted alone, the palette spends itself on the washed region colours, and the small saturated class dots
+    (in the panel and the legend) came out as some other class's shade."""
+    from PIL import Image
+
+    exact = [tuple(int(255 * c + 0.5) for c in color) for color in class_colors] + [
+        (0, 0, 0),
+        (255, 255, 255),
+    ]
+    fitted = image.quantize(colors=GIF_COLORS - len(exact), method=Image.Quantize.MEDIANCUT)
+    colors = (fitted.getpalette() or [])[: 3 * (GIF_COLORS - len(exact))]
+    colors += [value for color in exact for value in color]
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(colors)
+    return palette
+
+
+#: Legend entries that fit one row under the GIF's panel, and the pixels each legend row takes.
+GIF_LEGEND_COLUMNS, GIF_LEGEND_ROW_PX = 5, 15
+
+
 def write_training_gif(
     result: BoundaryResult, path: str | Path, *, duration_ms: int = 150, size_px: int = 320
 ) -> Path:
     """The MLP's boundary over training as an animated GIF (Pillow), written atomically.
 
-    Each frame is rendered once with matplotlib into memory and quantised to a shared 64-colour palette,
+    Each frame is rendered once with matplotlib into memory and quantised to a shared 64-colour palette (the class colours in it exactly),
     which keeps a 30-frame GIF to a few hundred kilobytes.
     """
     from PIL import Image
@@ -532,20 +564,45 @@ def write_training_gif(
         raise ConfigError("no MLP training frames were recorded; include 'mlp' in --models to write a GIF")
     plt = _pyplot()
     dpi = 80
-    figure, axis = plt.subplots(figsize=(size_px / dpi, size_px / dpi), dpi=dpi)
+    # The legend under the panel: which colour is which class, and what the lines are (the GIF is often
+    # shown alone, without the PNG whose title explains them).
+    handles, labels = _class_legend_entries(plt, result.points.classes)
+    handles.append(plt.Line2D([], [], color="black", linewidth=1.4))
+    labels.append("mlp boundary")
+    if result.optimal_scores is not None:
+        handles.append(plt.Line2D([], [], color="black", linewidth=1.2, linestyle="dashed"))
+        labels.append(f"optimal ({result.optimal_name})" if result.optimal_name else "optimal")
+    # One row when it fits, else rows of equal length (a legend fills column by column).
+    columns = len(labels) if len(labels) <= GIF_LEGEND_COLUMNS else -(-len(labels) // 2)
+    legend_px = GIF_LEGEND_ROW_PX * (-(-len(labels) // columns) + 1)  # its rows and its title
+    figure, axis = plt.subplots(figsize=(size_px / dpi, (size_px + legend_px) / dpi), dpi=dpi)
+    figure.legend(
+        handles,
+        labels,
+        title=result.points.target_name,
+        loc="lower center",
+        ncol=columns,
+        frameon=False,
+        fontsize=7.5,
+        title_fontsize=7.5,
+        handlelength=1.6,
+        handletextpad=0.4,
+        columnspacing=0.9,
+        borderaxespad=0.2,
+    )
     images = []
     try:
         for frame in result.frames:
             axis.clear()
             accuracy = "" if frame.accuracy is None else f", held-out acc {frame.accuracy:.3f}"
             _draw_panel(axis, result, frame.probs, f"mlp, epoch {frame.epoch:.1f}{accuracy}")
-            figure.tight_layout()
+            figure.tight_layout(pad=0.5, rect=(0, legend_px / (size_px + legend_px), 1, 1))
             figure.canvas.draw()
             rgba = np.asarray(figure.canvas.buffer_rgba())
             images.append(Image.fromarray(rgba[..., :3].copy()))
     finally:
         plt.close(figure)
-    palette = images[-1].quantize(colors=64, method=Image.Quantize.MEDIANCUT)
+    palette = _gif_palette(images[-1], CLASS_COLORS[: len(result.points.classes)])
     frames = [image.quantize(palette=palette, dither=Image.Dither.NONE) for image in images]
     buffer = io.BytesIO()
     durations = [duration_ms] * (len(frames) - 1) + [duration_ms * 10]  # linger on the trained boundary

@@ -131,11 +131,16 @@ def occlusion_map(
     return OcclusionMap(x.cpu(), heat, target, label, base)
 
 
+#: Image and map pairs side by side in a row of the figure, when there are more than two maps.
+PAIRS_PER_ROW = 3
+
+
 def plot_occlusion(
     maps: list[OcclusionMap], path: str | Path | None = None, *, titles: list[str] | None = None
 ) -> bytes:
-    """One row per map: the image, then the heat map over it (red: evidence for the class, blue: against; each
-    map on its own scale, the change of probability at full colour in its title). PNG bytes."""
+    """Each map as a pair: the image, then the heat map over it (red: evidence for the class, blue: against;
+    each map on its own scale, the change of probability at full colour in its title). One pair a row for one
+    or two maps, three pairs a row for more (ten maps in one column were a page-long strip). PNG bytes."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -143,19 +148,30 @@ def plot_occlusion(
 
     if not maps:
         raise ConfigError("plot_occlusion needs at least one occlusion map")
-    rows = len(maps)
-    figure, axes = plt.subplots(rows, 2, figsize=(4.4, 2.3 * rows + 0.2), squeeze=False)
-    for row, result in enumerate(maps):
+    per_row = 1 if len(maps) <= 2 else PAIRS_PER_ROW
+    rows = -(-len(maps) // per_row)
+    # An empty column between pairs, so that each map is read beside its own image, not the next one.
+    ratios = ([1.0, 1.0, 0.3] * per_row)[:-1]
+    figure, grid = plt.subplots(
+        rows,
+        len(ratios),
+        figsize=(4.4 * per_row + 0.6 * (per_row - 1), 2.4 * rows + 0.2),
+        squeeze=False,
+        gridspec_kw={"width_ratios": ratios},
+    )
+    for axis in grid.ravel():
+        axis.axis("off")
+    for index, result in enumerate(maps):
+        pair = grid[index // per_row][3 * (index % per_row) : 3 * (index % per_row) + 2]
         picture = result.image.permute(1, 2, 0).clamp(0, 1).numpy()
         gray = result.image.shape[0] == 1
         shown = picture[..., 0] if gray else picture
-        for axis in axes[row]:
+        for axis in pair:
             axis.imshow(shown, cmap="gray" if gray else None, vmin=0, vmax=1)
-            axis.axis("off")
         # Each map on its own scale: a label decided at p=0.02 moves far less than one at 0.9, yet both show.
         strongest = float(result.heat.abs().max())
         limit = strongest or 1.0
-        axes[row][1].imshow(
+        pair[1].imshow(
             F.interpolate(result.heat[None, None], size=tuple(result.image.shape[1:]), mode="nearest")[
                 0, 0
             ].numpy(),
@@ -164,11 +180,13 @@ def plot_occlusion(
             vmax=limit,
             alpha=0.55,
         )
-        title = titles[row] if titles and row < len(titles) else f"{result.label}: p={result.probability:.2f}"
-        axes[row][0].set_title(textwrap.fill(title, 30), fontsize=8)
+        title = (
+            titles[index] if titles and index < len(titles) else f"{result.label}: p={result.probability:.2f}"
+        )
+        pair[0].set_title(textwrap.fill(title, 30), fontsize=9)
         # Say the scale: a map whose strongest patch moves p by 0.001 is drawn as deep as one moving it by 0.9.
         heat_title = f"red: for '{result.label}', blue: against; full colour: p moves {strongest:.2g}"
-        axes[row][1].set_title(textwrap.fill(heat_title, 30), fontsize=8)
+        pair[1].set_title(textwrap.fill(heat_title, 30), fontsize=9)
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)

@@ -39,20 +39,39 @@ def _save(figure: Any, path: Path) -> Path:
     return write_bytes_atomic(path, buffer.getvalue())
 
 
-def plot_lr_find(result: LRFindResult, path: Path) -> Path:
-    """Loss against learning rate (log scale) with the suggestion marked."""
+#: The loss axis of the learning-rate plot stops this many times the fall from the start to the minimum above
+#: the start: the blow-up at the largest rates (often 10x or 1000x the start) would flatten the part to read.
+LR_PLOT_HEADROOM = 1.0
+
+
+def plot_lr_find(result: LRFindResult, path: Path, trained_at: float | None = None) -> Path:
+    """Loss against learning rate (log scale) with the suggestion marked, and ``trained_at``, the peak rate a
+    fit then trained at, when it differs (a fit keeps the suggestion within bounds)."""
     plt = _pyplot()
     figure, axis = plt.subplots(figsize=(6, 4))
     points = [(lr, loss) for lr, loss in zip(result.lrs, result.losses, strict=True) if math.isfinite(loss)]
     if points:
         axis.plot([p[0] for p in points], [p[1] for p in points], color="tab:blue", label="smoothed loss")
+        losses = [p[1] for p in points]
+        start, lowest = losses[0], min(losses)
+        top = start + LR_PLOT_HEADROOM * max(start - lowest, 0.05 * abs(start))
+        if max(losses) > top:  # the divergence leaves through the top of the panel
+            axis.set_ylim(lowest - 0.05 * (top - lowest), top)
+    same = (
+        trained_at is not None
+        and result.suggestion
+        and math.isclose(trained_at, result.suggestion, rel_tol=0.01)
+    )
     if result.suggestion:
-        axis.axvline(
-            result.suggestion, color="tab:red", linestyle="--", label=f"suggestion {result.suggestion:.1e}"
-        )
+        label = f"suggestion {result.suggestion:.1e}" + (", trained at" if same else "")
+        axis.axvline(result.suggestion, color="tab:red", linestyle="--", label=label)
     if result.steepest:
         axis.axvline(
             result.steepest, color="tab:orange", linestyle=":", label=f"steepest {result.steepest:.1e}"
+        )
+    if trained_at is not None and not same:
+        axis.axvline(
+            trained_at, color="black", linestyle="-", linewidth=1.2, label=f"trained at {trained_at:.1e}"
         )
     axis.set_xscale("log")
     axis.set_xlabel("learning rate")
@@ -100,6 +119,34 @@ def metric_panels(history: Sequence[dict[str, Any]]) -> list[list[str]]:
     return sorted((sorted(group, key=order.__getitem__) for group in groups), key=lambda g: order[g[0]])
 
 
+#: How the history names a baseline's score of a metric: ``hit@10_popularity``, ``perplexity_baseline``...
+BASELINE_SUFFIXES = ("_baseline", "_biases", "_popularity", "_ease")
+
+
+def baseline_of(name: str, names: Sequence[str]) -> str | None:
+    """The metric that ``name`` is a baseline's score of (``hit@10_popularity`` -> ``hit@10``), if it is one of
+    ``names``; ``None`` for a metric of the model itself (``f1_macro`` is not a baseline of ``f1``)."""
+    for suffix in BASELINE_SUFFIXES:
+        if name.endswith(suffix) and name[: -len(suffix)] in names:
+            return name[: -len(suffix)]
+    return None
+
+
+def _legend_below(axis: Any) -> None:
+    """The legend under the panel, so that it never hides a point (inside, "best" still covers lines that
+    cross the whole panel)."""
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False, fontsize=9)
+
+
+def _epoch_ticks(axis: Any, n_epochs: int) -> None:
+    """Whole epochs only (1, 2, 3: never 1.5, nor 0.96 to 1.04 around a single epoch)."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+    if n_epochs <= 2:
+        axis.set_xlim(0.5, n_epochs + 0.5)
+
+
 def plot_history(
     history: Sequence[dict[str, Any]],
     lrs: Sequence[float],
@@ -108,14 +155,16 @@ def plot_history(
     epoch_ends: Sequence[int] | None = None,
 ) -> Path:
     """Panels side by side: batch losses with train/valid epoch losses, the validation metrics per epoch (a
-    panel per group of comparable scale, see ``metric_panels``), the learning rate per batch.
+    panel per group of comparable scale, see ``metric_panels``; a baseline's score dashed in its metric's
+    colour), the learning rate per batch.
 
     ``epoch_ends`` (the recorder's) places each epoch's losses at the batch where it ended; without it, or
     when it does not match the history, epochs are spaced evenly."""
     plt = _pyplot()
     panels = metric_panels(history)
     n_axes = 2 + max(1, len(panels))
-    figure, axes = plt.subplots(1, n_axes, figsize=(5 * n_axes, 4))
+    # Constrained layout: long tick labels (0.00175) push panels apart instead of running into the next one.
+    figure, axes = plt.subplots(1, n_axes, figsize=(5 * n_axes, 4.4), layout="constrained")
     loss_axis, metric_axes, lr_axis = axes[0], list(axes[1:-1]), axes[-1]
     if losses:
         loss_axis.plot(range(1, len(losses) + 1), losses, color="tab:blue", alpha=0.25, label="batch loss")
@@ -131,17 +180,22 @@ def plot_history(
     loss_axis.set_xlabel("batch")
     loss_axis.set_ylabel("loss")
     loss_axis.set_title("Loss")
-    loss_axis.legend()
+    _legend_below(loss_axis)
     epochs = list(range(1, len(history) + 1))
     for axis, names in zip(metric_axes, panels or [[]], strict=True):
-        for name in names:
-            values = [row.get(name) for row in history]
-            axis.plot(epochs, [math.nan if v is None else v for v in values], "o-", label=name)
+        colors: dict[str, Any] = {}
+        for name in sorted(names, key=lambda n: baseline_of(n, names) is not None):  # metrics, then baselines
+            values = [math.nan if row.get(name) is None else row.get(name) for row in history]
+            of = baseline_of(name, names)
+            if of is None:
+                colors[name] = axis.plot(epochs, values, "o-", label=name)[0].get_color()
+            else:  # a bar the model must clear, not a curve of its own (marked: one epoch draws no line)
+                axis.plot(epochs, values, "x--", color=colors[of], linewidth=1.2, label=name)
         axis.set_xlabel("epoch")
-        axis.xaxis.get_major_locator().set_params(integer=True)  # epochs 1, 2, 3: never 1.5
+        _epoch_ticks(axis, len(epochs))
         axis.set_title("Validation metrics" if len(panels) <= 1 else "Validation: " + ", ".join(names))
         if names:
-            axis.legend()
+            _legend_below(axis)
     lr_axis.plot(range(1, len(lrs) + 1), lrs, color="tab:green")
     lr_axis.set_xlabel("batch")
     lr_axis.set_title("Learning rate")

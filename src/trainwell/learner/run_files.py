@@ -115,7 +115,10 @@ def write_run(
             )
             extra["curves.png"] = curves.read_bytes()
         if finder is not None:
-            extra["lr_find.png"] = finder.plot(staging / "lr_find.png").read_bytes()
+            # The fit's peak rate (the suggestion kept within bounds) is marked: the plot says what was used.
+            groups = learn.opt.param_groups if learn.opt is not None else []
+            peak = float(groups[-1]["max_lr"]) if groups and "max_lr" in groups[-1] else None
+            extra["lr_find.png"] = finder.plot(staging / "lr_find.png", trained_at=peak).read_bytes()
     return learn.export(model_dir, extra_files={**extra, **(extra_files or {})})
 
 

@@ -71,15 +71,15 @@ def collab_report_sections(
     title = "Metrics on ratings the model trained on" if overlap else "Validation metrics"
     sections = [_metrics_section(task, predictions, targets, len(frame), source, title=title)]
     if task.kind == "regression":
-        sections.append(_regression_section(predictions, targets))
+        sections.append(_regression_section(predictions, targets, unit="ratings"))
     sections.append(_cold_start_section(predictor, frame, predictions, targets))
     sections.append(_top_losses_section(task, predictions, targets, frame, predictor.input_names, top_k))
     sections.extend(_items_sections(predictor, frame))
     intro = [
         _html.paragraph(
             f"Recommender ({type(predictor.model).__name__}) predicting '{target}' for (user, item) pairs: "
-            f"{len(recipe.users)} users and {len(recipe.items)} items known from training; evaluated on "
-            f"{len(frame)} rated pairs from {source}. trainwell {trainwell.__version__}."
+            f"{len(recipe.users):,} users and {len(recipe.items):,} items known from training; evaluated on "
+            f"{len(frame):,} rated pairs from {source}. trainwell {trainwell.__version__}."
         )
     ]
     if overlap:
@@ -137,7 +137,7 @@ def _items_sections(predictor: CollabPredictor, frame: pd.DataFrame) -> list[str
                 for k, i in zip(keys, positions, strict=True)
             ]
 
-        header = ["item", "bias", f"ratings in {len(frame)} rows"]
+        header = ["item", "bias", f"ratings in {len(frame):,} rows"]
         sections.append(
             _html.section(
                 "item-bias",

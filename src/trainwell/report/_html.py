@@ -24,6 +24,7 @@ th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; vertic
 th { background: #f3f3f3; }
 td.number { text-align: right; font-variant-numeric: tabular-nums; }
 td.prose { white-space: normal; min-width: 24em; max-width: 48em; }
+.nowrap { white-space: nowrap; }
 img { max-width: 100%; height: auto; display: block; margin: 0.6em 0; }
 p.note { color: #555; font-size: 0.9em; }
 """
@@ -31,6 +32,11 @@ p.note { color: #555; font-size: 0.9em; }
 
 #: Characters from which a text cell wraps instead of widening its table.
 PROSE = 60
+
+
+class Markup(str):
+    """Text already written as HTML (its data parts escaped by whoever built it): :func:`table` puts it in a
+    cell as it is."""
 
 
 def escape(value: Any) -> str:
@@ -66,19 +72,44 @@ def table(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
     for row in rows:
         cells = []
         for value in row:
-            numeric = isinstance(value, int | float) and not isinstance(value, bool)
             text = format_value(value)
+            # A share written as "13.7%" lines up with the numbers, right-aligned, not with the words.
+            numeric = (isinstance(value, int | float) and not isinstance(value, bool)) or _is_percent(text)
             # Sentences and long texts wrap; names and numbers stay on one line.
             css = ' class="number"' if numeric else (' class="prose"' if len(text) > PROSE else "")
-            cells.append(f"<td{css}>{escape(text)}</td>")
+            cells.append(f"<td{css}>{text if isinstance(value, Markup) else escape(text)}</td>")
         lines.append(f"<tr>{''.join(cells)}</tr>")
     return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(lines)}</tbody></table></div>'
 
 
+#: A picture wider than this (pixels) keeps at least :data:`NARROW_SCALE` of its width on a narrow window and
+#: scrolls sideways there: shrunk to a phone's 370 pixels, four panels of training curves had 4-pixel labels.
+WIDE_PNG, NARROW_SCALE = 800, 0.6
+
+
+def png_width(png: bytes) -> int:
+    """The width in pixels written in a PNG's header (0 if ``png`` is not a PNG)."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or len(png) < 24:
+        return 0
+    return int.from_bytes(png[16:20], "big")
+
+
+def _is_percent(text: str) -> bool:
+    try:
+        float(text.removesuffix("%"))
+    except ValueError:
+        return False
+    return text.endswith("%")
+
+
 def image(png: bytes, alt: str) -> str:
-    """A PNG embedded in the page as a base64 data URI."""
+    """A PNG embedded in the page as a base64 data URI; a wide one in a box that scrolls on a narrow window."""
     encoded = base64.b64encode(png).decode("ascii")
-    return f'<img alt="{escape(alt)}" src="data:image/png;base64,{encoded}">'
+    tag = f'<img alt="{escape(alt)}" src="data:image/png;base64,{encoded}"'
+    width = png_width(png)
+    if width <= WIDE_PNG:
+        return tag + ">"
+    return f'<div class="scroll">{tag} style="min-width: {round(NARROW_SCALE * width)}px"></div>'
 
 
 def paragraph(text: str, note: bool = False) -> str:

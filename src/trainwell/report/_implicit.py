@@ -83,8 +83,8 @@ def implicit_report_sections(
     )
     intro = [
         _html.paragraph(
-            f"Implicit-feedback recommender ({type(predictor.model).__name__}): {len(recipe.users)} users and "
-            f"{len(recipe.items)} items known from training. From {source}, each user's latest interaction is "
+            f"Implicit-feedback recommender ({type(predictor.model).__name__}): {len(recipe.users):,} users and "
+            f"{len(recipe.items):,} items known from training. From {source}, each user's latest interaction is "
             f"held out and ranked among every item the user has not touched in the rest of it: {len(rows)} users "
             f"ranked.{skipped} On the table the model was trained on, this is the fit's own validation. "
             f"trainwell {trainwell.__version__}."

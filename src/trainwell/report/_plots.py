@@ -37,25 +37,91 @@ def importance_png(importances: Sequence[FeatureImportance], change: str) -> byt
     return figure_png(figure)
 
 
+#: From this many points a scatter is one blot of overlapping dots: the plot shows their density instead.
+DENSE_POINTS = 2000
+#: True values that are whole numbers taking at most this many values (star ratings, counts) are drawn as
+#: categories: one box of predictions per value.
+FEW_VALUES = 12
+
+
 def predicted_vs_actual_png(
-    predicted: np.ndarray, actual: np.ndarray, title: str = "Predicted against actual"
+    predicted: np.ndarray, actual: np.ndarray, title: str = "Predicted against actual", unit: str = "rows"
 ) -> bytes:
-    """Scatter of predictions against true values with the diagonal of perfect predictions (regression)."""
+    """:func:`predicted_vs_actual_figure` as PNG bytes."""
+    return figure_png(predicted_vs_actual_figure(predicted, actual, title, unit))
+
+
+def predicted_vs_actual_figure(
+    predicted: np.ndarray, actual: np.ndarray, title: str = "Predicted against actual", unit: str = "rows"
+) -> Figure:
+    """Predictions against true values with the diagonal of perfect predictions (regression).
+
+    A few whole-number true values (ratings of 1 to 5 stars) get a box of predictions each, at ticks on those
+    values with their counts; many points get a 2-D histogram (hexagons coloured by ``unit`` per cell, log
+    scale); the rest a scatter."""
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(5, 5))
+    predicted, actual = np.asarray(predicted, dtype=float), np.asarray(actual, dtype=float)
+    figure = Figure(figsize=(5.5, 5))
     axis = figure.add_subplot()
-    axis.scatter(actual, predicted, s=8, alpha=0.5)
-    low = float(min(actual.min(), predicted.min())) if len(actual) else 0.0
-    high = float(max(actual.max(), predicted.max())) if len(actual) else 1.0
-    axis.plot([low, high], [low, high], color="tab:red", linestyle="--", label="perfect")
-    axis.set_xlabel("actual")
-    axis.set_ylabel("predicted")
+    values = np.unique(actual[np.isfinite(actual)])
     compact_ticks(axis)
+    below = -0.13  # the legend's top, in axis heights: under the tick labels and the axis title
+    if 1 < len(values) <= FEW_VALUES and np.all(values == np.round(values)):
+        low, high = float(values[0]) - 0.5, float(values[-1]) + 0.5
+        _boxes_by_value(axis, predicted, actual, values, unit)
+        below = -0.19  # two lines of tick labels: the value and its count
+    else:
+        low = float(min(actual.min(), predicted.min())) if len(actual) else 0.0
+        high = float(max(actual.max(), predicted.max())) if len(actual) else 1.0
+        if len(actual) > DENSE_POINTS:
+            from matplotlib.ticker import FuncFormatter, LogLocator
+
+            cells = axis.hexbin(actual, predicted, gridsize=40, bins="log", mincnt=1, cmap="viridis")
+            bar = figure.colorbar(cells, ax=axis, fraction=0.046, pad=0.04)
+            bar.set_label(f"{unit} per hexagon (log scale)")
+            # 1, 2, 5, 10, 20... written plainly: 10^0 and 10^1 alone say little about a scale of counts.
+            bar.ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+            bar.ax.yaxis.set_minor_formatter(FuncFormatter(lambda value, _: ""))
+        else:
+            axis.scatter(actual, predicted, s=8, alpha=0.5, label=unit)
+        axis.set_xlabel("actual")
+    axis.plot([low, high], [low, high], color="tab:red", linestyle="--", label="perfect")
+    axis.set_ylabel("predicted")
     axis.set_title(title)
-    axis.legend()
+    # Under the plot: inside, a poor model's points or boxes can lie in any corner.
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, below), ncol=2, frameon=False, fontsize=8)
     axis.grid(alpha=0.3)
-    return figure_png(figure)
+    return figure
+
+
+def _boxes_by_value(
+    axis: Axes, predicted: np.ndarray, actual: np.ndarray, values: np.ndarray, unit: str
+) -> None:
+    """One box of predictions per true value: the middle half, whiskers at the 5th and 95th percentiles, the
+    median as a line and the mean as a dot; each tick says how many ``unit`` have that value."""
+    groups = [predicted[actual == value] for value in values]
+    width = 0.5 * float(np.diff(values).min())
+    axis.boxplot(
+        groups,
+        positions=values,
+        widths=width,
+        whis=(5, 95),
+        showfliers=False,  # thousands of points beyond the whiskers would hide the boxes
+        patch_artist=True,
+        boxprops={"facecolor": "tab:blue", "alpha": 0.35},
+        medianprops={"color": "tab:blue", "linewidth": 2},
+        manage_ticks=False,
+    )
+    means = [float(group.mean()) for group in groups]
+    axis.plot(values, means, "o", color="black", markersize=4, label="mean prediction")
+    axis.plot([], [], "s", color="tab:blue", alpha=0.35, label="middle half; whiskers 5th-95th percentile")
+    axis.set_xticks(
+        values, labels=[f"{value:g}\n{len(group):,}" for value, group in zip(values, groups, strict=True)]
+    )
+    axis.set_xlim(float(values[0]) - 0.6, float(values[-1]) + 0.6)
+    axis.set_xlabel(f"actual (below each: {unit} with that value)")
 
 
 def compact_ticks(axis: Axes) -> None:

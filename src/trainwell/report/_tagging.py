@@ -139,9 +139,24 @@ def _confusion_section(gold: list[list[str]], predicted: list[list[str]], classe
         with tempfile.TemporaryDirectory(prefix="trainwell-report-") as scratch:
             png = plot_confusion_matrix(matrix, classes, Path(scratch) / "confusion.png", normalize=True)
             body.append(_html.image(png.read_bytes(), "tag confusion matrix"))
-    body.append(_html.paragraph(f"The {MOST_CONFUSED} commonest mistakes, word by word.", note=True))
+    shown = min(len(pairs), MOST_CONFUSED)
+    body.append(_html.paragraph(f"The {shown} commonest mistakes, word by word.", note=True))
     body.append(_html.table(["actual tag", "predicted tag", "words"], pairs[:MOST_CONFUSED]))
     return _html.section("confusion", "Tags confused", body)
+
+
+def _marked(words: list[str], gold: list[str], predicted: list[str]) -> _html.Markup:
+    """The sentence with each mistake as ``[word actual→predicted]``, cut after about :data:`SENTENCE_CHARS`
+    characters; a mistake is never broken across lines (a browser broke 'B-MISC' after its hyphen)."""
+    parts, length = [], 0
+    for word, g, p in zip(words, gold, predicted, strict=True):
+        text = f"[{word} {g}→{p}]" if g != p else word
+        if length + len(text) > SENTENCE_CHARS:
+            parts.append("…")
+            break
+        parts.append(f'<span class="nowrap">{_html.escape(text)}</span>' if g != p else _html.escape(text))
+        length += len(text) + 1
+    return _html.Markup(" ".join(parts))
 
 
 def _worst_sentences(
@@ -153,12 +168,7 @@ def _worst_sentences(
     for i in order:
         if mistakes[i] == 0:
             break
-        marked = " ".join(
-            f"[{w} {g}→{p}]" if g != p else w for w, g, p in zip(words[i], gold[i], predicted[i], strict=True)
-        )
-        rows.append(
-            (i, mistakes[i], marked[:SENTENCE_CHARS] + (" …" if len(marked) > SENTENCE_CHARS else ""))
-        )
+        rows.append((i, mistakes[i], _marked(words[i], gold[i], predicted[i])))
     note = "Sentences with the most mistaken words; each mistake shows as [word actual→predicted]."
     return _html.section(
         "worst-sentences",

@@ -88,7 +88,7 @@ def text_report_sections(
             f"{'multi-label' if task.kind == 'multilabel' else task.kind} text classifier predicting "
             f"{', '.join(repr(name) for name in names)} "
             f"from '{column}' "
-            f"({', '.join(map(str, task.classes))}), evaluated on {len(frame)} labelled texts from {source}. "
+            f"({', '.join(map(str, task.classes))}), evaluated on {len(frame):,} labelled texts from {source}. "
             f"trainwell {trainwell.__version__}."
         )
     ]

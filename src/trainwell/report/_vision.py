@@ -68,7 +68,7 @@ def vision_report_sections(
     if len(readable) < len(set(files.paths)):
         kept = [i for i, path in enumerate(files.paths) if path in readable]
         files = LabelledFiles([files.paths[i] for i in kept], [files.labels[i] for i in kept])
-    where = f"{len(files)} labelled images {'listed in' if Path(source).is_file() else 'in'} {source}"
+    where = f"{len(files):,} labelled images {'listed in' if Path(source).is_file() else 'in'} {source}"
     index = {str(c): c for c in task.classes}
     if task.kind == "multilabel":
         targets = task.encode([[index[str(label)] for label in labels] for labels in files.labels])

@@ -39,6 +39,8 @@ from trainwell.tabular.predictor import TabularPredictor
 
 DEFAULT_OUT = "report.html"
 TOP_LOSSES = 10
+#: Pairs of classes listed under "Most confused pairs"; the rest are counted in a sentence below the table.
+CONFUSED_PAIRS = 10
 #: Probabilities are clipped here before the log, so a confidently wrong row has a large, finite loss.
 EPS = 1e-7
 SUPPORTED = ("binary", "multiclass", "multilabel", "regression")
@@ -179,7 +181,7 @@ def build_report(
     sections.append(_importance_section(predictor, frame, targets, seed))
     intro = [
         _html.paragraph(
-            f"{_kind_words(task)} model predicting {_quoted(task.target_names)}, evaluated on {len(frame)} "
+            f"{_kind_words(task)} model predicting {_quoted(task.target_names)}, evaluated on {len(frame):,} "
             "labelled rows "
             f"from {source}. Model directory: {model_dir}. trainwell {trainwell.__version__}."
         )
@@ -420,7 +422,7 @@ def _metrics_section(
     rows = [(line.name, line.value, _html.interval(line.low, line.high), line.sentence) for line in lines]
     body = [
         _html.paragraph(
-            f"On {source if unit != 'row' else f'{n_rows} rows from {source}'}; the interval is a 95% "
+            f"On {source if unit != 'row' else f'{n_rows:,} rows from {source}'}; the interval is a 95% "
             f"percentile bootstrap over {unit}s.",
             note=True,
         ),
@@ -462,16 +464,27 @@ def _classification_sections(interpretation: ClassificationInterpretation) -> li
         confusion = interpretation.plot_confusion_matrix(Path(scratch) / "confusion.png").read_bytes()
         calibration = interpretation.plot_calibration(Path(scratch) / "calibration.png").read_bytes()
     pairs = interpretation.most_confused()
-    confused = (
-        _html.table(["actual", "predicted", "rows"], pairs)
+    confused = [
+        _html.table(["actual", "predicted", "rows"], pairs[:CONFUSED_PAIRS])
         if pairs
         else _html.paragraph("No row was misclassified.", note=True)
-    )
+    ]
+    if len(pairs) > CONFUSED_PAIRS:
+        # Ten classes can be confused in 90 ways: the long tail of pairs seen once or twice is in the matrix.
+        rest = pairs[CONFUSED_PAIRS:]
+        n_rows = sum(count for _, _, count in rest)
+        confused.append(
+            _html.paragraph(
+                f"{len(rest)} more pairs ({n_rows:,} rows, at most {max(count for _, _, count in rest)} each) are "
+                "not listed; the confusion matrix above counts them all.",
+                note=True,
+            )
+        )
     return [
         _html.section(
             "confusion",
             "Confusion matrix",
-            [_html.image(confusion, "confusion matrix"), "<h3>Most confused pairs</h3>", confused],
+            [_html.image(confusion, "confusion matrix"), "<h3>Most confused pairs</h3>", *confused],
         ),
         _html.section(
             "calibration",
@@ -488,8 +501,10 @@ def _classification_sections(interpretation: ClassificationInterpretation) -> li
     ]
 
 
-def _regression_section(predictions: torch.Tensor, targets: torch.Tensor) -> str:
-    png = predicted_vs_actual_png(predictions.reshape(-1).numpy(), targets.reshape(-1).float().numpy())
+def _regression_section(predictions: torch.Tensor, targets: torch.Tensor, unit: str = "rows") -> str:
+    png = predicted_vs_actual_png(
+        predictions.reshape(-1).numpy(), targets.reshape(-1).float().numpy(), unit=unit
+    )
     return _html.section(
         "predictions", "Predicted against actual", [_html.image(png, "predicted against actual")]
     )
@@ -522,7 +537,7 @@ def _top_losses_section(
         if several:
             row.extend(_outputs.top_losses_cells(task, probabilities, targets, index))
         else:
-            row.extend([frame[task.target_names[0]].iloc[index], predicted[index]])
+            row.extend([_cell(frame[task.target_names[0]].iloc[index]), _cell(predicted[index])])
             if task.is_classification:
                 row.append(float(confidence[index]))
         row.append(float(losses[index]))

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 __all__ = ["docs_html", "install_docs"]
 
@@ -26,16 +26,21 @@ pre{background:#f6f8fa;padding:.75rem;overflow-x:auto;border-radius:6px}
 .method{display:inline-block;min-width:3.5rem;font-weight:600;color:#fff;border-radius:4px;padding:0 .4rem;
 text-align:center;margin-right:.5rem}.get{background:#1f6feb}.post{background:#2da44e}
 table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #d0d7de;padding:.25rem .5rem;
-text-align:left;vertical-align:top}th{background:#f6f8fa}
+text-align:left;vertical-align:top}th{background:#f6f8fa}.scroll{overflow-x:auto}
 """
 
 
 def install_docs(app: FastAPI) -> None:
-    """Serve :func:`docs_html` at ``/docs`` (the app must be built with ``docs_url=None, redoc_url=None``)."""
+    """Serve :func:`docs_html` at ``/docs`` (the app must be built with ``docs_url=None, redoc_url=None``), and
+    send a browser opened at the server's address (``/``) there rather than to a bare 404."""
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
         return HTMLResponse(docs_html(app.openapi()))
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
 
 
 def docs_html(schema: dict[str, Any]) -> str:
@@ -76,12 +81,30 @@ def _operation(path: str, method: str, operation: dict[str, Any], components: di
             "<pre>curl -X POST http://HOST:PORT" + _e(path) + " -H 'Content-Type: application/json' -d '"
             + _e(json.dumps(example)) + "'</pre>"
         )  # fmt: skip
-    for content_type in body:
-        if content_type != "application/json":
-            out.append(f"<p>Also accepts <code>{_e(content_type)}</code>.</p>")
+    for content_type, media in body.items():
+        if content_type == "application/json":
+            continue
+        out.append(f"<p>Also accepts <code>{_e(content_type)}</code>.</p>")
+        files = _file_fields(_resolve(media.get("schema", {}), components), components)
+        if content_type == "multipart/form-data" and files:
+            # Files are what a form is for: a line that sends one works as it stands (the JSON line cannot
+            # carry a real file's base64 in a page).
+            sent = " ".join(f"-F '{name}=@{name.rstrip('s')}.png'" for name in files)
+            out.append(f"<pre>curl -X POST http://HOST:PORT{_e(path)} {_e(sent)}</pre>")
     if method == "get":
         out.append(f"<pre>curl http://HOST:PORT{_e(path)}</pre>")
     return "".join(out)
+
+
+def _file_fields(schema: dict[str, Any], components: dict[str, Any]) -> list[str]:
+    """The fields of a form ``schema`` that take files (binary strings, or lists of them)."""
+    names = []
+    for name, field in schema.get("properties", {}).items():
+        field = _resolve(field, components)
+        item = _resolve(field.get("items", {}), components) if field.get("type") == "array" else field
+        if item.get("format") == "binary":
+            names.append(name)
+    return names
 
 
 def _fields(schema: dict[str, Any], components: dict[str, Any]) -> str:
@@ -89,12 +112,15 @@ def _fields(schema: dict[str, Any], components: dict[str, Any]) -> str:
     if not properties:
         return f"<p><code>{_e(_type(schema, components))}</code></p>"
     required = set(schema.get("required", []))
-    rows = ["<table><tr><th>field</th><th>type</th><th>required</th><th>about</th></tr>"]
+    # In a scrolling box: on a phone-width window a table wider than the page scrolls on its own.
+    rows = ["<div class='scroll'><table><tr><th>field</th><th>type</th><th>required</th><th>about</th></tr>"]
     for name, field in properties.items():
         field = _resolve(field, components)
         about = str(field.get("description", ""))
-        limits = [
-            f"{key} {field[key]}" for key in ("minimum", "maximum", "minItems", "maxItems") if key in field
+        limits = [  # 1 to 1000, not 1.0 to 1000.0 (the schema writes an integer field's bounds as floats)
+            f"{key} {field[key]:g}" if isinstance(field[key], int | float) else f"{key} {field[key]}"
+            for key in ("minimum", "maximum", "minItems", "maxItems")
+            if key in field
         ]
         if limits:
             about = f"{about} ({', '.join(limits)})" if about else ", ".join(limits)
@@ -102,7 +128,7 @@ def _fields(schema: dict[str, Any], components: dict[str, Any]) -> str:
             f"<tr><td><code>{_e(name)}</code></td><td>{_e(_type(field, components))}</td>"
             f"<td>{'yes' if name in required else 'no'}</td><td>{_e(about)}</td></tr>"
         )
-    rows.append("</table>")
+    rows.append("</table></div>")
     for name, field in properties.items():  # a list of objects (the rows of /predict): their fields too
         items = _resolve(_resolve(field, components).get("items", {}), components)
         if items.get("properties"):
@@ -135,6 +161,8 @@ def _example(schema: dict[str, Any], components: dict[str, Any], depth: int = 0)
     for key in ("example", "default"):
         if key in schema and schema[key] is not None:
             return schema[key]
+    if schema.get("contentEncoding") == "base64":
+        return "BASE64_OF_THE_FILE"  # a placeholder that says what goes there, not the text "text"
     if schema.get("examples"):
         return schema["examples"][0]
     if "anyOf" in schema:

@@ -122,4 +122,6 @@ def show_results(learn: VisionLearner, path: Path, n: int = 16) -> Path:
         titles.append(f"{truth} / {shown}")
         colours.append("black" if shown == truth else "red")
     x = images.float() / 255.0 if images.dtype == torch.uint8 else images
-    return _grid(x.cpu(), titles, colours, path, "validation: true / predicted")
+    # The colour is a verdict: say so, or a red title reads as decoration.
+    title = "validation: true / predicted" + (" (wrong in red)" if "red" in colours else "")
+    return _grid(x.cpu(), titles, colours, path, title)
