@@ -341,6 +341,29 @@ def test_fit_language_model_writes_a_model_directory(tmp_path: Path) -> None:
         fit_language_model(folder, epochs=0)
 
 
+def test_fit_command_takes_batch_size_and_refuses_what_a_language_model_never_reads(tmp_path: Path) -> None:
+    # --batch-size was dropped on the way to lm_data: a small corpus stopped asking for a smaller batch size
+    # whatever was passed; --target, --metric, --arch... were silently ignored.
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for i in range(2):
+        (folder / f"{i}.txt").write_text(REPEATED * 2, encoding="utf-8")
+    runner = CliRunner()
+    args = ["fit", str(folder), "--task", "language_model", "--epochs", "1", "--out", str(tmp_path / "lm")]
+    small = runner.invoke(app, args, env={"COLUMNS": "250"})
+    assert small.exit_code == 2 and "a smaller batch size (--batch-size" in small.output, small.output
+    fitted = runner.invoke(app, [*args, "--batch-size", "2"])
+    assert fitted.exit_code == 0, fitted.output
+    assert load_lm(tmp_path / "lm").generate("the", 2, seed=0).startswith("the")
+    refused = runner.invoke(app, [*args, "--batch-size", "2", "--target", "y", "--metric", "accuracy"])
+    assert refused.exit_code == 2, refused.output
+    assert "--target, --metric are not used by a language model" in refused.output
+
+
 class _FavoursTheCaseMark(torch.nn.Module):
     """A "language model" that always ranks ``xxmaj`` first and one word second: what a weak model trained on
     capitalised text can do (it printed "xxunk: I am" and eight xxmaj)."""

@@ -278,6 +278,13 @@ def test_command_line_errors_are_one_line(tmp_path: Path) -> None:
     )
     wrong = CliRunner().invoke(app, ["fit", str(table), "--target", "b", "--tag-col", "ner"])
     assert wrong.exit_code == 2 and "--tag-col is for tagged sentences" in wrong.output
+    conll = write_conll_file(tmp_path / "ner.conll", entity_sentences(20, seed=1))
+    unread = CliRunner().invoke(
+        app, ["fit", str(conll), "--target", "tag", "--model", "ulmfit"]
+    )  # were ignored
+    assert unread.exit_code == 2 and "--target, --model are not used by a tagger" in unread.output, (
+        unread.output
+    )
 
 
 def test_fit_tagger_reports_the_test_set(tmp_path: Path) -> None:

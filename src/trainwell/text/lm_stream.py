@@ -308,7 +308,7 @@ class LMStreamLoader:
             )
             raise DataError(
                 f"the token stream has {len(self.ids)} tokens, too few for {n_rows} rows{shared} of at least 2 "
-                "tokens; pass more text or a smaller batch_size"
+                "tokens; pass more text or a smaller batch size (--batch-size; Python: batch_size=)"
             )
         self.row_length = row_length
         used = row_length * n_rows
@@ -575,7 +575,8 @@ def lm_data(
         if cut < 2 * batch_size + 1:
             raise DataError(
                 f"the corpus has only {len(train_ids)} tokens: too few to split off validation with "
-                f"batch_size={batch_size}; pass more text, a smaller batch_size or valid_pct=0"
+                f"batch size {batch_size}; pass more text, a smaller batch size (--batch-size; Python: batch_size=) or "
+                "valid_pct=0"
             )
         train_ids, valid_ids = train_ids[:cut], train_ids[cut:]
     train = LMStreamLoader(train_ids, batch_size, bptt, variable=True, seed=seed)
