@@ -125,6 +125,9 @@ def test_non_utf8_file_is_reported_by_name(tmp_path: Path) -> None:
         lm_data(tmp_path / "bad.txt")
     data = lm_data(tmp_path / "bad.txt", errors="replace", min_freq=1, batch_size=1, bptt=2, valid_pct=0)
     assert "\ufffd" in "".join(data.recipe.vocab.itos)  # type: ignore[union-attr]
+    # The docstring said text files were always read as UTF-8; encoding= reads them (what --encoding does).
+    decoded = lm_data(tmp_path / "bad.txt", encoding="cp1252", min_freq=1, batch_size=1, bptt=2, valid_pct=0)
+    assert "café" in decoded.recipe.vocab.itos  # type: ignore[union-attr]
 
 
 # ------------------------------------------------------------------------------------------ model

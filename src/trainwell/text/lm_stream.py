@@ -525,7 +525,8 @@ def lm_data(
         bptt: Mean training window and the validation window.
         seed: Split and window lengths.
         errors: ``"replace"`` decodes bytes that are not UTF-8 as U+FFFD instead of raising.
-        encoding: Text encoding of a CSV/TSV source, e.g. ``"cp1252"``; text files are read as UTF-8.
+        encoding: Text encoding of the source's files (a CSV/TSV, a text file, a folder's ``.txt`` files) and
+            of ``valid`` / ``test``, e.g. ``"cp1252"``; never guessed.
         pretrained: A language-model directory to fine-tune (ULMFiT's target-corpus step): its tokenizer is
             used and its vocabulary kept, extended with this corpus's words seen ``min_freq`` times (up to
             ``max_vocab`` in all); ``tokenizer`` and ``subword_vocab_size`` are then ignored. Build the learner
