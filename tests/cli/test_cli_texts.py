@@ -68,3 +68,21 @@ def test_a_folder_of_text_files_without_a_task_points_to_the_language_model(tmp_
     assert "is a folder without images" in result.stderr
     assert "it holds .txt files: for a language model on them pass --task language_model" in result.stderr
     assert not (tmp_path / "m").exists()
+
+
+def test_predict_reads_a_txt_file_as_one_text_per_line(tmp_path: Path) -> None:
+    # A .txt file used to be read as a CSV table: its first text taken for a header, a comma splitting a text
+    # into columns, and the run stopped on a missing 'review' column.
+    data = tmp_path / "reviews.csv"
+    reviews(200, 0, shuffle=True).to_csv(data, index=False)
+    out = tmp_path / "model"
+    fit = run_cli("fit", data, "--text", "review", "--target", "sentiment", "--out", out, "--epochs", "8")
+    assert fit.returncode == 0, fit.explain()
+    texts = tmp_path / "new.txt"
+    texts.write_text("a wonderful film, great acting\n\nawful and boring plot\n", encoding="utf-8")
+    predicted = run_cli("predict", out, texts)
+    assert predicted.returncode == 0, predicted.explain()
+    answers = pd.read_csv(StringIO(predicted.stdout))
+    assert list(answers["line"]) == [1, 3] and list(answers["prediction"]) == ["pos", "neg"]
+    kept = run_cli("predict", out, texts, "--keep", "id")
+    assert kept.returncode == 2 and "new.txt" in kept.stderr, kept.explain()

@@ -125,6 +125,9 @@ def test_non_utf8_file_is_reported_by_name(tmp_path: Path) -> None:
         lm_data(tmp_path / "bad.txt")
     data = lm_data(tmp_path / "bad.txt", errors="replace", min_freq=1, batch_size=1, bptt=2, valid_pct=0)
     assert "\ufffd" in "".join(data.recipe.vocab.itos)  # type: ignore[union-attr]
+    # The docstring said text files were always read as UTF-8; encoding= reads them (what --encoding does).
+    decoded = lm_data(tmp_path / "bad.txt", encoding="cp1252", min_freq=1, batch_size=1, bptt=2, valid_pct=0)
+    assert "café" in decoded.recipe.vocab.itos  # type: ignore[union-attr]
 
 
 # ------------------------------------------------------------------------------------------ model
@@ -339,6 +342,29 @@ def test_fit_language_model_writes_a_model_directory(tmp_path: Path) -> None:
     assert load_lm(tmp_path / "model").generate("the", 3, seed=0).startswith("the")
     with pytest.raises(ConfigError, match=r"epochs \(--epochs\) must be a whole number of at least 1"):
         fit_language_model(folder, epochs=0)
+
+
+def test_fit_command_takes_batch_size_and_refuses_what_a_language_model_never_reads(tmp_path: Path) -> None:
+    # --batch-size was dropped on the way to lm_data: a small corpus stopped asking for a smaller batch size
+    # whatever was passed; --target, --metric, --arch... were silently ignored.
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for i in range(2):
+        (folder / f"{i}.txt").write_text(REPEATED * 2, encoding="utf-8")
+    runner = CliRunner()
+    args = ["fit", str(folder), "--task", "language_model", "--epochs", "1", "--out", str(tmp_path / "lm")]
+    small = runner.invoke(app, args, env={"COLUMNS": "250"})
+    assert small.exit_code == 2 and "a smaller batch size (--batch-size" in small.output, small.output
+    fitted = runner.invoke(app, [*args, "--batch-size", "2"])
+    assert fitted.exit_code == 0, fitted.output
+    assert load_lm(tmp_path / "lm").generate("the", 2, seed=0).startswith("the")
+    refused = runner.invoke(app, [*args, "--batch-size", "2", "--target", "y", "--metric", "accuracy"])
+    assert refused.exit_code == 2, refused.output
+    assert "--target, --metric are not used by a language model" in refused.output
 
 
 class _FavoursTheCaseMark(torch.nn.Module):

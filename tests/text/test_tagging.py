@@ -238,6 +238,29 @@ def test_fit_and_predict_from_the_command_line(tmp_path: Path) -> None:
     assert info.exit_code == 0 and "tags from 'tag' (entity spans, IOB2" in info.output
 
 
+def test_predict_tags_the_raw_sentences_of_a_text_file(tmp_path: Path) -> None:
+    # A .txt of raw sentences was read as a CoNLL file and stopped: "line 3: found 5 fields but expected 8".
+    _, learn = _trained(n=40, epochs=1)
+    learn.export(tmp_path / "tagger")
+    sentences = tmp_path / "sentences.txt"
+    sentences.write_text(
+        "EU rejects German call to boycott British lamb.\n\nTom lives in Oslo.\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(app, ["predict", str(tmp_path / "tagger"), str(sentences)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "line,words,tags,entities" and len(lines) == 3
+    assert lines[1].startswith("1,EU rejects German call to boycott British lamb .,")
+    assert lines[2].startswith("3,Tom lives in Oslo .,")
+    one = tmp_path / "one.txt"  # a single line of words is a sentence, not a one-word CoNLL file
+    one.write_text("Tom lives in Oslo.\n", encoding="utf-8")
+    single = CliRunner().invoke(app, ["predict", str(tmp_path / "tagger"), str(one)])
+    assert single.exit_code == 0 and single.output.splitlines()[1].startswith("1,Tom lives in Oslo .,")
+    conll = write_conll_file(tmp_path / "test.txt", entity_sentences(3, seed=9))  # a CoNLL .txt stays CoNLL
+    columns = CliRunner().invoke(app, ["predict", str(tmp_path / "tagger"), str(conll)])
+    assert columns.exit_code == 0 and columns.output.startswith("sentence,word,tag,prediction")
+
+
 def test_command_line_errors_are_one_line(tmp_path: Path) -> None:
     train = tmp_path / "train.conll"
     train.write_text("EU B-ORG\nrejects O extra\n\n", encoding="utf-8")
@@ -255,6 +278,13 @@ def test_command_line_errors_are_one_line(tmp_path: Path) -> None:
     )
     wrong = CliRunner().invoke(app, ["fit", str(table), "--target", "b", "--tag-col", "ner"])
     assert wrong.exit_code == 2 and "--tag-col is for tagged sentences" in wrong.output
+    conll = write_conll_file(tmp_path / "ner.conll", entity_sentences(20, seed=1))
+    unread = CliRunner().invoke(
+        app, ["fit", str(conll), "--target", "tag", "--model", "ulmfit"]
+    )  # were ignored
+    assert unread.exit_code == 2 and "--target, --model are not used by a tagger" in unread.output, (
+        unread.output
+    )
 
 
 def test_fit_tagger_reports_the_test_set(tmp_path: Path) -> None:

@@ -117,3 +117,16 @@ def refuse_for_tables_and_texts(
             f"{', '.join(unused)} {words} for {domain}, not {what}: drop {'it' if len(unused) == 1 else 'them'}"
             f"{model_flag}"
         )
+
+
+def refuse_unread(given: dict[str, bool], what: str) -> None:
+    """Refuse the options of ``given`` (option -> whether the user set it) that ``what`` (a language model, a
+    tagger) never reads: ``--target is not used by a language model (...): drop it``."""
+    unused = [flag for flag, was_given in given.items() if was_given]
+    if unused:
+        from trainwell.core.errors import ConfigError
+
+        several = len(unused) > 1
+        raise ConfigError(
+            f"{', '.join(unused)} {'are' if several else 'is'} not used by {what}: drop {'them' if several else 'it'}"
+        )

@@ -55,6 +55,27 @@ def looks_like_conll(path: Path, n_lines: int = 200) -> bool:
     return bool(rows) and len(widths) == 1 and min(widths) >= 2 and (blank or len(lines) < n_lines)
 
 
+def holds_raw_sentences(path: Path, n_lines: int = 200) -> bool:
+    """Whether ``path``, a ``.txt`` file, holds raw sentences, one per line, rather than CoNLL's word per
+    line: its first lines have different numbers of space-separated fields (a CoNLL file's token lines have
+    one count), or it is one line of several words (a CoNLL file of one word would be one sentence of one word).
+    """
+    if _stem_suffix(path) != ".txt" or not path.is_file():
+        return False
+    import gzip
+
+    opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace") as stream:
+            lines = [line for _, line in zip(range(n_lines), stream, strict=False)]
+    except OSError:
+        return False
+    widths = [
+        len(line.split()) for line in lines if line.strip() and not line.startswith(("-DOCSTART-", "#"))
+    ]
+    return len(set(widths)) > 1 or (len(widths) == 1 and widths[0] > 1)
+
+
 def fit_tagging(data: Path, settings: dict[str, Any]) -> Any:
     """Train and write a tagger, then print its validation (and test) scores beside the baseline."""
     from trainwell.text.tagging.pipeline import fit_tagger
@@ -121,7 +142,8 @@ def predict_tags(
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
 ) -> None:
-    """Tag raw sentences from standard input (``-``, one per line) or a CoNLL file's words.
+    """Tag raw sentences (one per line of standard input, ``-``, or of a ``.txt`` file that does not read as
+    CoNLL columns: :func:`holds_raw_sentences`) or a CoNLL file's words.
 
     A CoNLL file's predictions are one row per word (sentence, word, gold tag when the file has one,
     predicted tag); with ``--out x.conll`` they are written as ``word gold predicted`` lines, the format CoNLL's
@@ -133,10 +155,16 @@ def predict_tags(
 
     if len(data) != 1:
         raise ConfigError(f"a tagger tags one file (or '-' for standard input) at a time; got {len(data)}")
-    if str(data[0]) == "-":
-        from trainwell.cli._common import stdin_lines
+    if str(data[0]) == "-" or holds_raw_sentences(data[0]):
+        from trainwell.cli._common import numbered_lines, stdin_lines
 
-        numbers, lines = stdin_lines(encoding, encoding_errors)
+        if str(data[0]) == "-":
+            numbers, lines = stdin_lines(encoding, encoding_errors)
+        else:
+            from trainwell.data.io import read_text_file
+
+            text = read_text_file(data[0], encoding=encoding, errors=encoding_errors)
+            numbers, lines = numbered_lines(text.splitlines())
         predictions = predictor.predict(lines)
         predictions.insert(0, "line", numbers)  # blank lines are skipped: say which line each answer is for
         emit_table(predictions, out, "predictions")

@@ -35,6 +35,7 @@ from trainwell.cli._fit_data import (
     not_for_images,
     refuse_for_images,
     refuse_for_tables_and_texts,
+    refuse_unread,
 )
 from trainwell.cli._resume import RESUME_HELP
 
@@ -245,7 +246,35 @@ def fit(
 
         if task in ("language_model", "tagging") and holds_only_images(data):
             raise not_for_images([f"--task {task}"], data)
+        # What neither a language model nor a tagger reads: refused, not silently ignored.
+        unread = {
+            "--target": target is not None,
+            "--model": model != "fast",
+            "--drop-empty": drop_empty,
+            "--user": user is not None,
+            "--item": item is not None,
+            "--implicit": implicit,
+            "--valid-col": valid_col is not None,
+            "--cat-names": cat_names is not None,
+            "--cont-names": cont_names is not None,
+            "--ignore": ignore is not None,
+            "--date-format": bool(date_format),
+            "--path-col": path_col is not None,
+            "--label-col": label_col is not None,
+            "--label-delim": label_delim is not None,
+            "--no-label-thresholds": not label_thresholds,
+            "--arch": arch != "auto",
+            "--size": size is not None,
+            "--augment": augment != "auto",
+            "--recipe": recipe is not None,
+        }
+        if task == "language_model":
+            refuse_unread({**unread, "--metric": bool(metric)}, "a language model (--task language_model)")
         if is_tagging_source(data, task):
+            refuse_unread(
+                {**unread, "--text": text is not None, "--pretrained": pretrained is not None},
+                "a tagger (tagged sentences, CoNLL files)",
+            )
             refuse_encoding(encoding, "CoNLL files")
             settings: dict[str, Any] = {
                 "out": out,
@@ -311,7 +340,7 @@ def fit(
         if task == "language_model":
             _fit_language_model(
                 data, text, out, epochs, lr, seed, valid_pct, pretrained, encoding, encoding_errors, seconds,
-                keeping.pipeline_kwargs,
+                batch_size, keeping.pipeline_kwargs,
             )  # fmt: skip
             return
         if image_source:
@@ -490,6 +519,7 @@ def _fit_language_model(
     encoding: str,
     encoding_errors: str,
     time_budget: float | None,
+    batch_size: int | None,
     resume: dict[str, Any],
 ) -> None:
     """``trainwell fit corpus/ --task language_model [--pretrained lm/]``: a folder of .txt files, a text file
@@ -498,6 +528,7 @@ def _fit_language_model(
     from trainwell.cli._show import say_budget
     from trainwell.text.lm_learner import fit_language_model
 
+    sized: dict[str, Any] = {} if batch_size is None else {"batch_size": batch_size}  # else lm_data's default
     run = fit_language_model(
         data,
         out=out,
@@ -510,6 +541,7 @@ def _fit_language_model(
         encoding=encoding,
         errors=encoding_errors,
         time_budget=time_budget,
+        **sized,
         **resume,
     )
     learn = run.learn

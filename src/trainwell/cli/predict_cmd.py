@@ -20,7 +20,7 @@ def predict(
         list[Path],
         typer.Argument(
             help="Rows to predict (CSV, TSV or Parquet), image files and folders of images, or '-' to read "
-            "standard input: one text per line for text models, a CSV table for the others."
+            "standard input: one text per line for text models (as in a .txt file), a CSV table for the others."
         ),
     ],
     out: Annotated[
@@ -52,8 +52,8 @@ def predict(
 ) -> None:
     """Predict labels and probabilities for new rows, images or texts, with the training preprocessing.
 
-    A text model reads a table with the training text column, or one text per line from standard input
-    when DATA is '-'. A language model scores texts (one per line of a .txt file or of standard input, or a
+    A text model reads a table with the training text column, or one text per line of a .txt file or of
+    standard input (DATA '-'). A language model scores texts (one per line of a .txt file or of standard input, or a
     table's 'text' column): how likely it finds each, as its log-probability and perplexity.
     """
 
@@ -85,8 +85,8 @@ def predict(
             raise ConfigError(
                 "--keep copies columns of an input table; images and tagged sentences have none"
             )
-        if kept and str(data[0]) == "-" and application == "text":
-            raise ConfigError("--keep copies columns of an input table; texts on '-' have none")
+        if kept and application == "text" and _one_text_per_line(data[0]):
+            raise ConfigError(f"--keep copies columns of an input table; texts on '{data[0]}' have none")
         if tagger:
             from trainwell.cli._tagging import predict_tags
 
@@ -229,10 +229,18 @@ def _predict_texts(predictor: Any, data: list[Path], encoding: str, errors: str,
         raise ConfigError(
             f"a text model predicts one table (or '-' for standard input) at a time; got {len(data)}"
         )
-    if str(data[0]) == "-":
-        from trainwell.cli._common import stdin_lines
+    if _one_text_per_line(data[0]):
+        from trainwell.cli._common import numbered_lines, stdin_lines
+        from trainwell.core.errors import DataError
+        from trainwell.data.io import read_text_file
 
-        numbers, texts = stdin_lines(encoding, errors)
+        if str(data[0]) == "-":
+            numbers, texts = stdin_lines(encoding, errors)
+        else:
+            text = read_text_file(data[0], encoding=encoding, errors=errors)
+            numbers, texts = numbered_lines(text.splitlines())
+            if not texts:
+                raise DataError(f"{data[0]} holds no text to predict; pass one text per line")
         predictions = predictor.predict(texts)
         predictions.insert(0, "line", numbers)  # blank lines are skipped: say which line each answer is for
         return predictions
@@ -241,6 +249,11 @@ def _predict_texts(predictor: Any, data: list[Path], encoding: str, errors: str,
     rows = read_table(data[0], encoding=encoding)
     _check_input_columns(predictor.input_names, rows, data[0], can_allow=False)
     return _with_kept(predictor.predict(rows), rows, kept, data[0])
+
+
+def _one_text_per_line(source: Path) -> bool:
+    """Standard input (``-``) or a ``.txt`` file (``.txt.gz`` too): one text per line, not a table."""
+    return str(source) == "-" or source.name.lower().removesuffix(".gz").endswith(".txt")
 
 
 def _check_input_columns(needed: list[str], rows: Any, source: Path, *, can_allow: bool = True) -> None:

@@ -308,7 +308,7 @@ class LMStreamLoader:
             )
             raise DataError(
                 f"the token stream has {len(self.ids)} tokens, too few for {n_rows} rows{shared} of at least 2 "
-                "tokens; pass more text or a smaller batch_size"
+                "tokens; pass more text or a smaller batch size (--batch-size; Python: batch_size=)"
             )
         self.row_length = row_length
         used = row_length * n_rows
@@ -525,7 +525,8 @@ def lm_data(
         bptt: Mean training window and the validation window.
         seed: Split and window lengths.
         errors: ``"replace"`` decodes bytes that are not UTF-8 as U+FFFD instead of raising.
-        encoding: Text encoding of a CSV/TSV source, e.g. ``"cp1252"``; text files are read as UTF-8.
+        encoding: Text encoding of the source's files (a CSV/TSV, a text file, a folder's ``.txt`` files) and
+            of ``valid`` / ``test``, e.g. ``"cp1252"``; never guessed.
         pretrained: A language-model directory to fine-tune (ULMFiT's target-corpus step): its tokenizer is
             used and its vocabulary kept, extended with this corpus's words seen ``min_freq`` times (up to
             ``max_vocab`` in all); ``tokenizer`` and ``subword_vocab_size`` are then ignored. Build the learner
@@ -575,7 +576,8 @@ def lm_data(
         if cut < 2 * batch_size + 1:
             raise DataError(
                 f"the corpus has only {len(train_ids)} tokens: too few to split off validation with "
-                f"batch_size={batch_size}; pass more text, a smaller batch_size or valid_pct=0"
+                f"batch size {batch_size}; pass more text, a smaller batch size (--batch-size; Python: batch_size=) or "
+                "valid_pct=0"
             )
         train_ids, valid_ids = train_ids[:cut], train_ids[cut:]
     train = LMStreamLoader(train_ids, batch_size, bptt, variable=True, seed=seed)
