@@ -356,3 +356,31 @@ def test_a_model_trained_on_whole_files_reads_a_text_file_whole(tmp_path: Path) 
     per_line = fit_language_model(lines, epochs=1, progress=False, batch_size=4, bptt=12, min_freq=1,
                                   learner_kwargs=SIZES).learn  # fmt: skip
     assert not per_line.recipe.documents and "documents" not in per_line.recipe.to_dict()
+
+
+def test_under_a_time_budget_the_cache_is_tuned_on_what_fits_in_its_share(
+    trained: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `fit --task language_model --time 1m` tuned the cache on up to 50,000 validation tokens after training,
+    # read one at a time: about 70 s more on PTB. Under a budget it now reads what fits in a tenth of it.
+    import trainwell.text.cache as cache_module
+    from trainwell.callbacks.budget import TimeBudget
+    from trainwell.text import lm_learner
+
+    learn, _ = trained
+    n_valid = len(learn.data.valid.ids)
+    assert n_valid > lm_learner.CACHE_PROBE_TOKENS  # else there is nothing to cut
+    read: list[int] = []
+    evaluate_cache = cache_module.evaluate_cache
+    monkeypatch.setattr(
+        cache_module, "evaluate_cache", lambda model, ids: read.append(len(ids)) or evaluate_cache(model, ids)
+    )
+    lm_learner._tune_cache(learn)
+    assert read == [n_valid]
+    read.clear()
+    lm_learner._tune_cache(learn, TimeBudget(0.01))  # a tenth of 10 ms: the probe's 1,000 tokens at most
+    assert read == [lm_learner.CACHE_PROBE_TOKENS]
+    assert learn.cache_report is not None and learn.cache_report.valid_perplexity > 1
+    read.clear()
+    lm_learner._tune_cache(learn, TimeBudget(3600))  # a tenth of an hour: all of it, after the probe
+    assert read == [lm_learner.CACHE_PROBE_TOKENS, n_valid]

@@ -116,7 +116,8 @@ def fit(
             "--time",
             help="Finish training within this time of the start, e.g. 90s, 10m, 1h30m or 1:30:00: the epochs "
             "are cut to what fits and the learning-rate schedule fitted to them (it still ends annealed); writing "
-            "the model comes after. With --epochs, whichever ends first.",
+            "the model comes after, and a language model's cache tuning, within a tenth of the time. With --epochs, "
+            "whichever ends first.",
         ),
     ] = None,
     lr: Annotated[

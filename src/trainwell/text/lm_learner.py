@@ -419,11 +419,12 @@ def fit_language_model(
     With ``tune_cache`` and validation text, the cache pointer's ``theta`` and ``lambda`` are then chosen on (up
     to :data:`CACHE_TUNE_TOKENS` of) the validation text and kept in the recipe (``recipe.cache``), so judging
     the model on other text applies them; they are left out when the cache does not lower the perplexity there.
-    The tuning's figures are in ``run.cache`` (and ``run.learn.cache_report``).
+    Under ``time_budget`` the tuning reads only as much validation text as fits in a tenth of the budget
+    (:data:`CACHE_TUNE_SHARE`). The tuning's figures are in ``run.cache`` (and ``run.learn.cache_report``).
 
     With ``time_budget`` (seconds, or ``"10m"``...: :class:`~trainwell.callbacks.TimeBudget`), training ends
     within that time of the call, the epochs cut and the schedule fitted to what fits; the budget is in
-    ``run.budget``. Tuning the cache and writing the model come after it. ``callbacks`` run in the training
+    ``run.budget``. Tuning the cache (a tenth of the budget at most) and writing the model come after it. ``callbacks`` run in the training
     fit only, e.g. a :class:`~trainwell.callbacks.Checkpoint`; ``resume_from`` names a checkpoint one wrote in
     the same call, which training continues from exactly.
 
@@ -452,17 +453,24 @@ def fit_language_model(
     fit_callbacks = [*([budget] if budget else []), *callbacks]
     learn.fit_one_cycle(n_epochs, rates, moms=(0.8, 0.7), callbacks=fit_callbacks, resume_from=resume_from)
     if tune_cache:
-        _tune_cache(learn)
+        _tune_cache(learn, budget)
     model_dir = write_run(learn, Path(out), None) if out is not None else None
     return LMRun(learn, data, peak, model_dir, budget=budget, cache=learn.cache_report)
 
 
 #: Validation tokens the cache pointer is tuned on at the end of a fit (a read with batch size 1).
 CACHE_TUNE_TOKENS = 50_000
+#: Under a time budget, the share of it the cache pointer's tuning may take once training is done.
+CACHE_TUNE_SHARE = 0.1
+#: Tokens read first under a time budget, to time the read and size the rest to the share.
+CACHE_PROBE_TOKENS = 1_000
 
 
-def _tune_cache(learn: LanguageModelLearner) -> None:
-    """Choose the cache pointer's settings on the validation text and keep them in the recipe when they help."""
+def _tune_cache(learn: LanguageModelLearner, budget: TimeBudget | None = None) -> None:
+    """Choose the cache pointer's settings on the validation text and keep them in the recipe when they help;
+    under ``budget``, on as much of it as fits in :data:`CACHE_TUNE_SHARE` of the budget's time."""
+    import time
+
     from trainwell.text.cache import evaluate_cache
     from trainwell.text.lm_stream import CacheSettings
 
@@ -470,7 +478,14 @@ def _tune_cache(learn: LanguageModelLearner) -> None:
     learn.cache_report = None
     if not isinstance(valid, LMStreamLoader) or len(valid.ids) < 3:
         return
-    report = evaluate_cache(learn.model, valid.ids[:CACHE_TUNE_TOKENS])
+    ids, report = valid.ids[:CACHE_TUNE_TOKENS], None
+    if budget is not None and len(ids) > CACHE_PROBE_TOKENS:
+        started = time.perf_counter()
+        report = evaluate_cache(learn.model, ids[:CACHE_PROBE_TOKENS])
+        per_token = (time.perf_counter() - started) / CACHE_PROBE_TOKENS
+        ids = ids[: max(CACHE_PROBE_TOKENS, int(CACHE_TUNE_SHARE * budget.seconds / per_token))]
+    if report is None or len(ids) > CACHE_PROBE_TOKENS:
+        report = evaluate_cache(learn.model, ids)
     learn.cache_report = report
     if report.lambda_ > 0 and report.valid_perplexity_cache < report.valid_perplexity:
         learn.recipe.cache = CacheSettings(report.window, report.theta, report.lambda_)
