@@ -315,6 +315,15 @@ def test_generate_command(tmp_path: Path) -> None:
     assert nucleus.output.strip() == load_lm(tmp_path / "lm").generate("the cat", 5, top_p=0.8, seed=0)
     missing = runner.invoke(app, [str(tmp_path / "nope"), "the cat"])
     assert missing.exit_code == 2 and "error:" in missing.output
+    # Bad sampling settings are named as the options they came from (the errors said top_k, top_p).
+    for option, value, said in (
+        ("--top-k", "0", "'--top-k'"),
+        ("--top-p", "1.5", "'--top-p'"),
+        ("--top-p", "0", "--top-p 0 keeps no token"),
+        ("--temperature", "-1", "'--temperature'"),
+    ):
+        bad = runner.invoke(app, [str(tmp_path / "lm"), "the cat", option, value])
+        assert bad.exit_code == 2 and said in bad.output, (option, value, bad.output)
 
 
 def test_fit_language_model_writes_a_model_directory(tmp_path: Path) -> None:

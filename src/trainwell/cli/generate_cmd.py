@@ -24,10 +24,14 @@ def generate(
         int, typer.Option("--n-words", help="Tokens to generate after the prompt.", min=1)
     ] = 50,
     temperature: Annotated[
-        float, typer.Option(help="Sampling temperature: below 1 is safer, above 1 more varied, 0 = greedy.")
+        float,
+        typer.Option(
+            help="Sampling temperature: below 1 is safer, above 1 more varied, 0 = greedy.", min=0.0
+        ),
     ] = 1.0,
     top_k: Annotated[
-        int | None, typer.Option("--top-k", help="Sample only among the k likeliest tokens (default: all).")
+        int | None,
+        typer.Option("--top-k", help="Sample only among the k likeliest tokens (default: all).", min=1),
     ] = None,
     top_p: Annotated[
         float | None,
@@ -35,6 +39,8 @@ def generate(
             "--top-p",
             help="Sample only among the likeliest tokens that hold this share of the probability, e.g. 0.9 "
             "(nucleus sampling; default: all).",
+            min=0.0,
+            max=1.0,
         ),
     ] = None,
     seed: Annotated[
@@ -44,7 +50,11 @@ def generate(
     """Generate text: the prompt followed by sampled tokens."""
 
     def run() -> None:
+        from trainwell.core.errors import ConfigError
         from trainwell.text.lm_predictor import load_lm
+
+        if top_p == 0:
+            raise ConfigError("--top-p 0 keeps no token; give a share above 0, e.g. --top-p 0.9")
 
         predictor = load_lm(model)
         text = predictor.generate(
