@@ -46,6 +46,29 @@ def test_cross_validate_runs_every_fold_and_summarises() -> None:
     assert result.to_dict()["summary"]["train_rows"]["std"] == 0.0
 
 
+def test_a_metric_undefined_in_some_folds_says_over_how_many_it_is_averaged() -> None:
+    # A 3-fold tagging run averaged entity_precision over the 2 folds that predicted an entity and printed it
+    # beside f1 over all 3, without a word.
+    from rich.console import Console
+
+    from trainwell.cli.evaluate_cmd import TableEvaluation, render
+    from trainwell.data.task import infer_task
+
+    values = {0: 0.8, 1: float("nan"), 2: 0.6}
+    result = cross_validate(
+        30, None, lambda tr, va, i: {"precision": values[i], "f1": 0.5}, k=3, stratified=False
+    )
+    summary = result.summary()
+    assert summary["precision"].mean == pytest.approx(0.7) and summary["precision"].n_folds == 2
+    assert summary["f1"].n_folds == 3 and summary["f1"].of_folds(3) == ""
+    assert result.to_dict()["summary"]["precision"]["n_folds"] == 2
+    console = Console(width=200, record=True)
+    render(TableEvaluation(infer_task(np.array([0.0, 1.0, 0.0, 1.0])), 30, result, {}, [1e-3] * 3), console)
+    shown = console.export_text()
+    assert "0.7000 ± 0.1414 (2 of 3 folds)" in shown and "(n of k folds): the metric was undefined" in shown
+    assert "0.5000 ± 0.0000 (" not in shown
+
+
 @pytest.mark.parametrize(
     ("k", "targets", "error", "message"),
     [

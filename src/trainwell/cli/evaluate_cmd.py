@@ -347,17 +347,26 @@ def render(evaluation: TableEvaluation, console: Any = None) -> None:
     table.add_column(f"{MODEL_NAME} {level}% CI", justify="right")
     for name in evaluation.baselines:
         table.add_column(name, justify="right")
+    k, partial = evaluation.model.k, False
     for metric, summary in model.items():
         cells: list[Any] = [
             Text(metric),  # Text, not markup: "rmse[price]" would read as a style tag
-            f"{summary.mean:.4f} ± {summary.std:.4f}",
+            f"{summary.mean:.4f} ± {summary.std:.4f}{summary.of_folds(k)}",
             f"[{summary.low:.4f}, {summary.high:.4f}]",
         ]
+        partial = partial or bool(summary.of_folds(k))
         for result in evaluation.baselines.values():
             other = result.summary(evaluation.level)[metric]
-            cells.append(f"{other.mean:.4f} [{other.low:.4f}, {other.high:.4f}]")
+            cells.append(f"{other.mean:.4f} [{other.low:.4f}, {other.high:.4f}]{other.of_folds(k)}")
+            partial = partial or bool(other.of_folds(k))
         table.add_row(*cells)
     console.print(fold_cells(table))
+    if partial:
+        console.print(
+            "(n of k folds): the metric was undefined in the other folds (e.g. precision where nothing was "
+            "predicted positive), so its mean is over the folds that define it",
+            soft_wrap=True,
+        )
     if len(set(evaluation.archs)) > 1 or "gbdt" in evaluation.archs:
         counts = {name: evaluation.archs.count(name) for name in dict.fromkeys(evaluation.archs)}
         names = {"tabular_mlp": "the MLP", "gbdt": "boosted trees"}

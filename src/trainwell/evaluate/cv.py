@@ -24,16 +24,25 @@ FoldFn = Callable[[np.ndarray, np.ndarray, int], dict[str, float]]
 
 @dataclass(frozen=True)
 class MetricSummary:
-    """One metric over the folds: mean, sample standard deviation and a t interval of the mean."""
+    """One metric over the folds: mean, sample standard deviation and a t interval of the mean, over the
+    ``n_folds`` folds where it was defined (``None``: not counted)."""
 
     mean: float
     std: float
     low: float
     high: float
     level: float = 0.95
+    n_folds: int | None = None
 
     def to_dict(self) -> dict[str, float]:
-        return {"mean": self.mean, "std": self.std, "low": self.low, "high": self.high, "level": self.level}
+        row = {"mean": self.mean, "std": self.std, "low": self.low, "high": self.high, "level": self.level}
+        if self.n_folds is not None:
+            row["n_folds"] = self.n_folds
+        return row
+
+    def of_folds(self, k: int) -> str:
+        """`` (2 of 3 folds)`` when the metric was undefined in some of the ``k`` folds, else nothing."""
+        return f" ({self.n_folds} of {k} folds)" if self.n_folds is not None and self.n_folds < k else ""
 
 
 @dataclass
@@ -68,9 +77,13 @@ class CVResult:
         """Mean, std and t interval (over folds) of every metric."""
         summaries = {}
         for name in self.metric_names:
-            mean, std, low, high = mean_ci(self.values(name), level)
+            values = self.values(name)
+            mean, std, low, high = mean_ci(values, level)
             floor, ceiling = metric_bounds(name)  # a t interval of a mean accuracy may reach past 1
-            summaries[name] = MetricSummary(mean, std, max(low, floor), min(high, ceiling), level)
+            defined = int(
+                (~np.isnan(values)).sum()
+            )  # a fold where it is undefined (no entity predicted) is left out
+            summaries[name] = MetricSummary(mean, std, max(low, floor), min(high, ceiling), level, defined)
         return summaries
 
     def to_dict(self, level: float = 0.95) -> dict[str, Any]:
