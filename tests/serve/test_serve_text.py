@@ -144,3 +144,17 @@ def test_a_form_body_is_415_naming_the_json_type(live_text: LiveServer) -> None:
     assert (
         metadata["task"]["kind"] == "binary" and metadata["task"]["threshold"] == 0.5
     )  # kept where it decides
+
+
+def test_a_field_the_request_has_not_is_named_as_such(live_text: LiveServer) -> None:
+    # {"rows": ...} sent to a text model was told "(not an input of this model (GET /metadata lists the
+    # inputs))": brackets in brackets, and "rows" is no model input but a field the body does not take.
+    response = httpx.post(
+        f"{live_text.url}/predict", json={"texts": ["fine"], "rows": [{"a": 1}]}, timeout=60
+    )
+    assert response.status_code == 422, response.text
+    message = response.json()["message"]
+    assert (
+        message
+        == "rows: Extra inputs are not permitted (not a field of this request: GET /docs shows the body)"
+    )

@@ -25,7 +25,7 @@ from trainwell.serve._content_type import UnsupportedMediaType
 MAX_LISTED, MAX_IN_MESSAGE = 50, 5
 
 _HINTS = {
-    "extra_forbidden": "not an input of this model (GET /metadata lists the inputs)",
+    "extra_forbidden": "not an input of this model: GET /metadata lists the inputs",
     "missing": "every input must be present; send null for a missing value",
 }
 
@@ -54,6 +54,9 @@ def error_body(problems: Sequence[dict[str, Any]]) -> dict[str, Any]:
         elif kind == "missing" and len(loc) <= 1:
             # A field of the body itself ("texts", "user"), not an input column: null would not do either.
             message = f"{message} (the request needs it; GET /docs shows the body)"
+        elif kind == "extra_forbidden" and len(loc) <= 1:
+            # A field of the body itself ("rows" sent to a text model), not an input column.
+            message = f"{message} (not a field of this request: GET /docs shows the body)"
         elif kind in _HINTS:
             message = f"{message} ({_HINTS[kind]})"
         detail.append({"loc": loc, "field": field, "msg": message, "type": kind})
