@@ -336,10 +336,14 @@ def test_evaluate_cross_validates_against_both_baselines_on_the_same_folds(tmp_p
 
     data = write_conll_file(tmp_path / "train.conll", entity_sentences(120, seed=4))
     evaluation = evaluate_tagging(data, k=2, epochs=2)
+    # Each entity type's F1, as fit prints it (evaluate showed only the headline scores).
+    types = [key for key in evaluation.model.folds[0] if key.startswith("entity_f1[")]
+    assert len(types) >= 2 and all(0 <= evaluation.model.folds[0][key] <= 1 for key in types)
     assert evaluation.model.k == 2 and set(evaluation.baselines) == {"most frequent tag", "window logistic"}
     for result in evaluation.baselines.values():
         assert [len(v) for _, v in result.splits] == [len(v) for _, v in evaluation.model.splits]
-        assert set(result.folds[0]) == {"entity_f1", "entity_precision", "entity_recall", "tag_accuracy"}
+        headline = {"entity_f1", "entity_precision", "entity_recall", "tag_accuracy"}
+        assert set(result.folds[0]) == headline | set(types)
     # the most-frequent-tag folds recomputed by hand
     from trainwell.text.tagging.baselines import MostFrequentTag
 
@@ -360,6 +364,7 @@ def test_evaluate_cross_validates_against_both_baselines_on_the_same_folds(tmp_p
     )
     assert result.exit_code == 0, result.output
     assert "2-fold cross-validation (tagging" in result.output and "window logistic" in result.output
+    assert types[0] in result.output
 
 
 def test_a_words_tags_do_not_depend_on_the_sentences_batched_with_it(tmp_path: Path) -> None:

@@ -36,7 +36,7 @@ class TaggingFold:
     lrs: list[float] = field(default_factory=list)
 
     def __call__(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
-        from trainwell.evaluate.tagging import counts_from_tags, tagging_scores
+        from trainwell.evaluate.tagging import counts_from_tags
         from trainwell.text.tagging.pipeline import fit_tagger
 
         run = fit_tagger(
@@ -53,8 +53,19 @@ class TaggingFold:
         guessed = predictor.tag_words([self.pairs[i][0] for i in valid])
         counts = counts_from_tags([self.pairs[i][1] for i in valid], guessed, self.task.classes)
         self.lrs.append(float(run.lr))
-        scores = tagging_scores(counts)
-        return {name: scores[name] for name in self.metric_names}
+        return fold_scores(counts, self.metric_names)
+
+
+def fold_scores(counts: Any, metric_names: Sequence[str]) -> dict[str, float]:
+    """A fold's headline scores, then each entity type's F1 (``entity_f1[PER]``...), as ``fit`` prints them; a
+    type the fold's sentences hold none of, and that was never predicted, is undefined there (``nan``)."""
+    from trainwell.evaluate.tagging import per_type_scores, tagging_scores
+
+    scores = tagging_scores(counts)
+    row = {name: scores[name] for name in metric_names}
+    if "entity_f1" in metric_names:
+        row.update({f"entity_f1[{kind}]": values["f1"] for kind, values in per_type_scores(counts).items()})
+    return row
 
 
 def tagging_baselines(
@@ -62,7 +73,7 @@ def tagging_baselines(
 ) -> dict[str, CVResult]:
     """The most frequent tag per word and the window logistic regression, fold for fold."""
     from trainwell.evaluate import CVResult
-    from trainwell.evaluate.tagging import counts_from_tags, tagging_scores
+    from trainwell.evaluate.tagging import counts_from_tags
     from trainwell.text.tagging.baselines import MostFrequentTag, WindowLogistic
 
     makers = {"most frequent tag": MostFrequentTag, "window logistic": WindowLogistic}
@@ -72,8 +83,9 @@ def tagging_baselines(
         held_words, held_tags = [pairs[i][0] for i in valid], [pairs[i][1] for i in valid]
         for name, make in makers.items():
             guessed = make().fit(words, tags).predict(held_words)  # type: ignore[attr-defined]
-            scores = tagging_scores(counts_from_tags(held_tags, guessed, task.classes))
-            results[name].append({metric: scores[metric] for metric in metric_names})
+            results[name].append(
+                fold_scores(counts_from_tags(held_tags, guessed, task.classes), metric_names)
+            )
     return {name: CVResult(folds, list(splits)) for name, folds in results.items()}
 
 
