@@ -376,6 +376,47 @@ def test_fit_command_takes_batch_size_and_refuses_what_a_language_model_never_re
     assert "--target, --metric are not used by a language model" in refused.output
 
 
+def test_fit_command_chooses_the_tokenizer_and_refuses_it_where_it_means_nothing(tmp_path: Path) -> None:
+    # The command line had no way to choose a language model's tokenizer: PTB's own tokens went through the
+    # word rules ("N" read as "xxmaj n"), so its perplexity could not be compared with published ones.
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+    from trainwell.export import read_metadata
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text((REPEATED + "\n") * 6, encoding="utf-8")
+    runner = CliRunner()
+    args = ["fit", str(corpus), "--task", "language_model", "--epochs", "1", "--batch-size", "2"]
+    for name in ("whitespace", "subword"):
+        done = runner.invoke(app, [*args, "--tokenizer", name, "--out", str(tmp_path / name)])
+        assert done.exit_code == 0, done.output
+        assert read_metadata(tmp_path / name)["recipe"]["tokenizer_name"] == name
+    for extra, said in (
+        (
+            ["--tokenizer", "bpe"],
+            "--tokenizer 'bpe' is not one for a language model: use word or subword or whitespace",
+        ),
+        (
+            ["--tokenizer", "word", "--pretrained", str(tmp_path / "whitespace")],
+            "the pretrained model's own tokenizer",
+        ),
+    ):
+        refused = runner.invoke(
+            app, [*args, *extra, "--out", str(tmp_path / "never")], env={"COLUMNS": "250"}
+        )
+        assert refused.exit_code == 2 and said in refused.output, refused.output
+    table = tmp_path / "table.csv"
+    table.write_text("x,y\n" + "".join(f"{i},{i % 2}\n" for i in range(40)), encoding="utf-8")
+    refused = runner.invoke(
+        app, ["fit", str(table), "--target", "y", "--tokenizer", "word"], env={"COLUMNS": "250"}
+    )
+    assert (
+        refused.exit_code == 2 and "--tokenizer is for texts (--text) and language models" in refused.output
+    )
+    assert not (tmp_path / "never").exists()
+
+
 class _FavoursTheCaseMark(torch.nn.Module):
     """A "language model" that always ranks ``xxmaj`` first and one word second: what a weak model trained on
     capitalised text can do (it printed "xxunk: I am" and eight xxmaj)."""

@@ -7,6 +7,7 @@ is for and what the data was read as (exit 2, as any misuse of the command line)
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 #: What --arch takes for a table.
 TABLE_ARCHS = ("auto", "mlp", "tabular_mlp", "gbdt")
@@ -15,6 +16,7 @@ TABLE_ARCHS = ("auto", "mlp", "tabular_mlp", "gbdt")
 #: What each option of fit that images never read is for, as the refusal names it.
 NOT_FOR_IMAGES = {
     "--text": "texts",
+    "--tokenizer": "texts and language models",
     "--model": "texts",
     "--drop-empty": "texts",
     "--user": "ratings",
@@ -130,3 +132,39 @@ def refuse_unread(given: dict[str, bool], what: str) -> None:
         raise ConfigError(
             f"{', '.join(unused)} {'are' if several else 'is'} not used by {what}: drop {'them' if several else 'it'}"
         )
+
+
+#: What ``fit --tokenizer`` takes, for a text classifier and for a language model.
+TEXT_TOKENIZERS, LM_TOKENIZERS = ("word", "subword"), ("word", "subword", "whitespace")
+
+
+def tokenizer_setting(
+    tokenizer: str | None,
+    data: Path,
+    task: str | None,
+    text: str | None,
+    pretrained: Path | None,
+    image_source: bool,
+) -> dict[str, Any]:
+    """``{"tokenizer": name}`` for the pipeline when ``--tokenizer`` was given and applies, ``{}`` when it was
+    not; refused in one line for data that has no text, a name the model cannot take, or a pretrained model
+    (whose own tokenizer is kept)."""
+    from trainwell.core.errors import ConfigError
+
+    if tokenizer is None or image_source:  # images refuse it with their other options
+        return {}
+    language_model = task == "language_model"
+    if not language_model and text is None:
+        raise ConfigError(
+            f"--tokenizer is for texts (--text) and language models (--task language_model), not '{data}': drop it"
+        )
+    names = LM_TOKENIZERS if language_model else TEXT_TOKENIZERS
+    if tokenizer not in names:
+        what = "a language model" if language_model else "a text classifier"
+        raise ConfigError(f"--tokenizer {tokenizer!r} is not one for {what}: use {' or '.join(names)}")
+    if pretrained is not None:
+        raise ConfigError(
+            "--tokenizer with --pretrained: the pretrained model's own tokenizer is kept (its vocabulary "
+            "depends on it); drop --tokenizer"
+        )
+    return {"tokenizer": tokenizer}

@@ -36,6 +36,7 @@ from trainwell.cli._fit_data import (
     refuse_for_images,
     refuse_for_tables_and_texts,
     refuse_unread,
+    tokenizer_setting,
 )
 from trainwell.cli._resume import RESUME_HELP
 
@@ -139,6 +140,14 @@ def fit(
     date_format: DateFormat = None,
     text: Annotated[
         str | None, typer.Option(help="Texts: the column holding the text (trains a text classifier).")
+    ] = None,
+    tokenizer: Annotated[
+        str | None,
+        typer.Option(
+            help="Texts and language models: word (rules with special tokens for case, repeats and unknown "
+            "words; the default), subword (BPE pieces learnt on the training text) or, for a language model, "
+            "whitespace (the text's own tokens, as in PTB)."
+        ),
     ] = None,
     model: Annotated[
         str,
@@ -273,7 +282,12 @@ def fit(
             refuse_unread({**unread, "--metric": bool(metric)}, "a language model (--task language_model)")
         if is_tagging_source(data, task):
             refuse_unread(
-                {**unread, "--text": text is not None, "--pretrained": pretrained is not None},
+                {
+                    **unread,
+                    "--text": text is not None,
+                    "--pretrained": pretrained is not None,
+                    "--tokenizer": tokenizer is not None,
+                },
                 "a tagger (tagged sentences, CoNLL files)",
             )
             refuse_encoding(encoding, "CoNLL files")
@@ -299,6 +313,7 @@ def fit(
                 data,
                 {
                     "--text": text is not None,
+                    "--tokenizer": tokenizer is not None,
                     "--model": model != "fast",
                     "--drop-empty": drop_empty,
                     "--user": user is not None,
@@ -316,6 +331,7 @@ def fit(
             raise ConfigError(
                 f"--recipe {recipe} is for images (a folder of class folders or --path-col); drop it"
             )
+        chosen_tokenizer = tokenizer_setting(tokenizer, data, task, text, pretrained, image_source)
         if user is not None or item is not None or implicit:
             _fit_ratings(
                 data,
@@ -341,7 +357,7 @@ def fit(
         if task == "language_model":
             _fit_language_model(
                 data, text, out, epochs, lr, seed, valid_pct, pretrained, encoding, encoding_errors, seconds,
-                batch_size, keeping.pipeline_kwargs,
+                batch_size, {**keeping.pipeline_kwargs, **chosen_tokenizer},
             )  # fmt: skip
             return
         if image_source:
@@ -402,6 +418,7 @@ def fit(
                 pretrained=pretrained,
                 encoding=encoding,
                 time_budget=seconds,
+                **chosen_tokenizer,
                 **keeping.pipeline_kwargs,
             )
             report_fit(result)
