@@ -85,7 +85,7 @@ def is_image_source(data: Path, path_col: str | None) -> bool:
 
 def refuse_for_images(data: Path, given: dict[str, bool]) -> None:
     """Refuse the options of ``given`` (option -> whether the user set it) that images never read."""
-    unused = [flag for flag, was_given in given.items() if was_given]
+    unused = [flag for flag in NOT_FOR_IMAGES if given.get(flag)]
     if unused:
         raise not_for_images(unused, data)
 
@@ -121,10 +121,20 @@ def refuse_for_tables_and_texts(
         )
 
 
-def refuse_unread(given: dict[str, bool], what: str) -> None:
-    """Refuse the options of ``given`` (option -> whether the user set it) that ``what`` (a language model, a
-    tagger) never reads: ``--target is not used by a language model (...): drop it``."""
-    unused = [flag for flag, was_given in given.items() if was_given]
+#: The options of fit that neither a language model nor a tagger reads (and --metric, which a tagger does read).
+_UNREAD_BY_TEXT_STREAMS = (
+    "--target", "--model", "--drop-empty", "--user", "--item", "--implicit", "--valid-col", "--cat-names",
+    "--cont-names", "--ignore", "--date-format", "--path-col", "--label-col", "--label-delim",
+    "--no-label-thresholds", "--arch", "--size", "--augment", "--recipe",
+)  # fmt: skip
+UNREAD_BY_LM = (*_UNREAD_BY_TEXT_STREAMS, "--metric")
+UNREAD_BY_TAGGER = (*_UNREAD_BY_TEXT_STREAMS, "--text", "--pretrained", "--tokenizer")
+
+
+def refuse_unread(given: dict[str, bool], names: tuple[str, ...], what: str) -> None:
+    """Refuse the options among ``names`` set in ``given`` (option -> whether the user set it) that ``what`` (a
+    language model, a tagger) never reads: ``--target is not used by a language model (...): drop it``."""
+    unused = [flag for flag in names if given.get(flag)]
     if unused:
         from trainwell.core.errors import ConfigError
 

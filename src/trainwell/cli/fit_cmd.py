@@ -30,6 +30,8 @@ from trainwell.cli._common import (
     refuse_encoding,
 )
 from trainwell.cli._fit_data import (
+    UNREAD_BY_LM,
+    UNREAD_BY_TAGGER,
     holds_only_images,
     is_image_source,
     not_for_images,
@@ -256,9 +258,11 @@ def fit(
 
         if task in ("language_model", "tagging") and holds_only_images(data):
             raise not_for_images([f"--task {task}"], data)
-        # What neither a language model nor a tagger reads: refused, not silently ignored.
-        unread = {
+        # Every option given, so that each kind of data can refuse those it never reads instead of ignoring them.
+        given = {
             "--target": target is not None,
+            "--text": text is not None,
+            "--tokenizer": tokenizer is not None,
             "--model": model != "fast",
             "--drop-empty": drop_empty,
             "--user": user is not None,
@@ -277,19 +281,14 @@ def fit(
             "--size": size is not None,
             "--augment": augment != "auto",
             "--recipe": recipe is not None,
+            "--metric": bool(metric),
+            "--pretrained": pretrained is not None,
+            "--encoding-errors": encoding_errors != "strict",
         }
         if task == "language_model":
-            refuse_unread({**unread, "--metric": bool(metric)}, "a language model (--task language_model)")
+            refuse_unread(given, UNREAD_BY_LM, "a language model (--task language_model)")
         if is_tagging_source(data, task):
-            refuse_unread(
-                {
-                    **unread,
-                    "--text": text is not None,
-                    "--pretrained": pretrained is not None,
-                    "--tokenizer": tokenizer is not None,
-                },
-                "a tagger (tagged sentences, CoNLL files)",
-            )
+            refuse_unread(given, UNREAD_BY_TAGGER, "a tagger (tagged sentences, CoNLL files)")
             refuse_encoding(encoding, "CoNLL files")
             settings: dict[str, Any] = {
                 "out": out,
@@ -309,24 +308,7 @@ def fit(
             raise ConfigError(f"{flag} is for tagged sentences (CoNLL files with --task tagging); drop it")
         image_source = task != "language_model" and is_image_source(data, path_col)
         if image_source:
-            refuse_for_images(
-                data,
-                {
-                    "--text": text is not None,
-                    "--tokenizer": tokenizer is not None,
-                    "--model": model != "fast",
-                    "--drop-empty": drop_empty,
-                    "--user": user is not None,
-                    "--item": item is not None,
-                    "--implicit": implicit,
-                    "--valid-col": valid_col is not None,
-                    "--cat-names": cat_names is not None,
-                    "--cont-names": cont_names is not None,
-                    "--ignore": ignore is not None,
-                    "--date-format": bool(date_format),
-                    "--encoding-errors": encoding_errors != "strict",
-                },
-            )
+            refuse_for_images(data, given)
         if recipe is not None and not image_source:
             raise ConfigError(
                 f"--recipe {recipe} is for images (a folder of class folders or --path-col); drop it"
