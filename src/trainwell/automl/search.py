@@ -116,6 +116,10 @@ class TuneResult:
             ``defaults`` (a kind's defaults trial) and ``cut_by_time`` (the timeout shortened its schedule).
         run: The best trial's learner (kept, not trained again), written to ``model_dir``.
         timeout: The seconds the whole search was given, or ``None``.
+        improvement_interval: ``(low, high)``, a 90% paired bootstrap interval of :attr:`improvement` over the
+            validation rows (the best trial's and the better defaults' predictions resampled together), when the
+            metric is one of rows (:mod:`trainwell.metrics.functional`) and the best is not a defaults' trial;
+            a low bound at or below 0 means the gain is within those rows' noise.
     """
 
     metric: str
@@ -131,6 +135,7 @@ class TuneResult:
     arch: str | None = None
     default_values: dict[str, float | None] = field(default_factory=dict)
     best_trial: int | None = None
+    improvement_interval: tuple[float, float] | None = None
 
     @property
     def improvement(self) -> float | None:
@@ -153,6 +158,9 @@ class TuneResult:
             "default_value": self.default_value,
             "timeout": self.timeout,
             "improvement": self.improvement,
+            "improvement_interval": None
+            if self.improvement_interval is None
+            else list(self.improvement_interval),
             "trials": self.trials,
             "note": "best of the trials on the same validation rows: confirm on held-out data",
         }
@@ -252,6 +260,7 @@ def run_search(
     best_params = {**starts[space.kinds.index(best_kind)], **_settings(study.best_trial.params)}
     learn = trials.best_learner(study.best_trial.number, best_kind, best_params)
     result = _result(study, trials, best_kind, best_params, learn, direction, seed, progress, tune_thresholds)
+    result.improvement_interval = _improvement_interval(trials, study.best_trial.number, learn, seed)
     if budget is not None:
         result.timeout = budget.seconds
     learn.tuning = result.summary()  # in trainwell.json: what the search tried and which kind won
@@ -320,6 +329,7 @@ class _Trials:
         )  # trials fitted under the budget (one-step fits, such as trees, are not)
         self.kinds: dict[int, Space] = {}  # each trial's kind of model
         self.kept: dict[str, Any] = {}  # the best finished trial so far: its number, value and learner
+        self.defaults: dict[int, Learner] = {}  # each kind's defaults' trial, finished: its learner
 
     def objective(self, trial: Any) -> float:
         budget = self.budget
@@ -340,6 +350,8 @@ class _Trials:
         if pruning.pruned or not learn.history:  # pruned, or no time was left to train at all
             raise import_optuna().TrialPruned()
         value = float(learn.history[-1][self.chosen])
+        if trial.number < len(self.space.kinds) and value == value:
+            self.defaults[trial.number] = learn  # to resample the best trial's gain over it
         kept = self.kept
         if value == value and (
             not kept or _better(value, kept["value"], self.direction)
@@ -395,6 +407,40 @@ def _result(
     best = study.best_trial
     return TuneResult(trials.chosen, direction, best_params, float(best.value), default_value, records, run,
                       study=study, arch=best_kind.arch, best_trial=best.number, default_values=named)  # fmt: skip
+
+
+#: Resamples of the validation rows behind :attr:`TuneResult.improvement_interval`, and its coverage.
+GAIN_RESAMPLES, GAIN_LEVEL = 200, 0.9
+
+
+def _improvement_interval(
+    trials: _Trials, best_number: int, learn: Learner, seed: int
+) -> tuple[float, float] | None:
+    """How sure the best trial's gain over the better defaults' trial is: a paired bootstrap over the validation
+    rows (both models' predictions resampled together), signed so that positive is better; ``None`` when the
+    best is a defaults' trial, none finished, or the metric is not one of rows (ranking, entity F1)."""
+    import torch
+
+    from trainwell.evaluate.intervals import bootstrap_ci
+    from trainwell.metrics import functional
+
+    metric = getattr(functional, trials.chosen, None)
+    if best_number in trials.defaults or not trials.defaults or metric is None or trials.data.valid is None:
+        return None
+    choose = max if trials.direction == "maximize" else min
+    defaults = choose(trials.defaults.values(), key=lambda other: float(other.history[-1][trials.chosen]))
+    best_preds, targets = learn.get_preds()
+    default_preds, _ = defaults.get_preds()
+    if targets is None or best_preds.shape != default_preds.shape:
+        return None
+    task, sign = learn.task.kind, 1.0 if trials.direction == "maximize" else -1.0
+
+    def gain(pairs: torch.Tensor, truth: torch.Tensor) -> float:
+        return sign * (float(metric(pairs[:, 0], truth, task)) - float(metric(pairs[:, 1], truth, task)))
+
+    paired = torch.stack([best_preds, default_preds], dim=1)
+    _, low, high = bootstrap_ci(gain, paired, targets, n_boot=GAIN_RESAMPLES, level=GAIN_LEVEL, seed=seed)
+    return (low, high) if low == low else None
 
 
 def _time_needed(

@@ -288,6 +288,15 @@ def _kind(arch: str | None) -> str:
     return KIND_NAMES.get(arch, arch) if arch is not None else "-"
 
 
+def _noise(interval: tuple[float, float] | None) -> str:
+    """What resampling those rows says of the gain: `` (resampled: [low, high] at 90%, within their noise)``."""
+    if interval is None:
+        return ""
+    low, high = interval
+    said = "within their noise: the defaults may do as well on new rows" if low <= 0 else "beyond their noise"
+    return f" (resampling them puts the gain at [{low:+.4f}, {high:+.4f}], 90%: {said})"
+
+
 def verdict(result: Any) -> str:
     """The best score, with its kind of model when several were searched, against the defaults: the better
     kind's defaults when there were several (what ``fit --arch auto`` would keep is one of them)."""
@@ -310,6 +319,7 @@ def verdict(result: Any) -> str:
         direction = "higher" if result.direction == "maximize" else "lower"
         return (
             f"{best}; {result.improvement:.4f} better ({direction}) than {defaults}, on the rows the trials were "
-            "chosen on: confirm it on held-out data (trainwell evaluate, or a test set)"
+            f"chosen on{_noise(result.improvement_interval)}: confirm it on held-out data (trainwell evaluate, or a "
+            "test set)"
         )
     return f"{best}; no trial beat {defaults}: keep them"
