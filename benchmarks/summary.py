@@ -261,6 +261,13 @@ def _tune_row() -> tuple[str, str, str, str] | None:
     beside = "; ".join(f"{name}: {scores(row)}" for name, row in defaults.items())
     if fit:
         beside += f"; {fit}: {scores(rows[fit])}"
+    interval = tune.get("improvement_interval")
+    if interval and tune.get("improvement") is not None:
+        low, high = interval
+        beside += (
+            f"; gain over the defaults on the validation rows {tune['improvement']:+.4f}, resampled "
+            f"[{low:+.4f}, {high:+.4f}] (90%)"
+        )
     return (
         f"Adult, `trainwell tune` {tune['trials']} trials, `--arch {tune.get('arch', 'mlp')}` (`benchmarks/tune_adult.py`)",
         f"{best_name}: {scores(best)}; {tune['search_seconds']:.0f} s, {tune['pruned']} trials pruned",

@@ -95,6 +95,8 @@ def main() -> None:
             "best_arch": result.arch,
             "best_params": result.best_params,
             "default_values": result.default_values,
+            "improvement": result.improvement,
+            "improvement_interval": result.improvement_interval,
             "rows": rows,
             "trial_values": [t["value"] for t in result.trials],
             "trial_archs": [t.get("arch") for t in result.trials],
