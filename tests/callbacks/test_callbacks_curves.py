@@ -31,6 +31,12 @@ def test_metrics_within_one_share_one_panel() -> None:
     assert metric_panels(history) == [["accuracy", "f1_macro", "roc_auc", "r2"]]
 
 
+def test_ranking_measures_of_a_few_hundredths_get_their_own_panel() -> None:
+    # Implicit feedback: hit@10 near 0.06 shared ROC AUC's panel (scale 1) and was drawn as a flat line.
+    history = _rows(roc_auc=[0.80, 0.84], **{"hit@10": [0.03, 0.06], "hit@10_popularity": [0.05, 0.05]})
+    assert metric_panels(history) == [["roc_auc"], ["hit@10", "hit@10_popularity"]]
+
+
 def test_perplexity_falls_from_hundreds_beside_accuracy() -> None:
     # 900 and 120: one metric's scale is its largest value, so a falling perplexity keeps one panel.
     history = _rows(perplexity=[900.0, 120.0], accuracy=[0.1, 0.3])

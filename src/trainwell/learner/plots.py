@@ -92,7 +92,8 @@ def metric_panels(history: Sequence[dict[str, Any]]) -> list[list[str]]:
     """The headline metrics of ``history`` grouped into panels of comparable scale, in the history's order.
 
     A metric's scale is its largest absolute value over the epochs, taken as at least 1 (accuracy, F1, r2
-    and AUC, all within 1, share a panel). Groups are formed from the smallest scale up, a new one starting
+    and AUC, all within 1, share a panel) except for the ranking measures (``hit@10``, ``ndcg@10``: a few
+    hundredths), which take their own. Groups are formed from the smallest scale up, a new one starting
     whenever a metric is more than ``SHARED_SCALE_RATIO`` times the group's smallest; past
     ``MAX_METRIC_PANELS`` the largest metrics share the last panel."""
     skip = {"fit", "epoch", "train_loss", "valid_loss", "lr", "time"}
@@ -103,9 +104,14 @@ def metric_panels(history: Sequence[dict[str, Any]]) -> list[list[str]]:
             if key not in skip and key not in names and split_target_key(key)[1] is None:
                 names.append(key)
 
+    from trainwell.metrics.registry import RANKING_PREFIXES
+
     def scale(name: str) -> float:
         values = [abs(float(row[name])) for row in history if isinstance(row.get(name), int | float)]
-        return max([1.0] + [v for v in values if math.isfinite(v)])
+        # A ranking measure (hit@10 near 0.06) is not floored at 1: beside ROC AUC it was a flat line at the
+        # bottom of a shared panel.
+        floor = 1e-6 if split_target_key(name)[0].startswith(RANKING_PREFIXES) else 1.0
+        return max([floor] + [v for v in values if math.isfinite(v)])
 
     groups: list[list[str]] = []
     smallest = 0.0
