@@ -22,6 +22,7 @@ from trainwell.text import (
     tagging_data,
     tagging_learner,
 )
+from trainwell.text.tagging.conll import read_conll
 from trainwell.text.tagging.learner import baseline_scores
 from trainwell.text.tagging.scheme import from_iob2
 
@@ -418,3 +419,37 @@ def test_a_type_never_predicted_shows_why_it_has_no_precision() -> None:
     from trainwell.cli._tagging import _rate
 
     assert _rate(float("nan"), "none predicted") == "none predicted" and _rate(0.5, "-") == "0.5000"
+
+
+def _write_conllu(path: Path, sentences: list[tuple[list[str], list[str]]]) -> Path:
+    lines = []
+    for words, tags in sentences:
+        lines.append("# sent_id = s")
+        lines.extend(
+            f"{i}\t{w}\t{w.lower()}\t{t}\t_\t_\t0\troot\t_\t_"
+            for i, (w, t) in enumerate(zip(words, tags, strict=True), 1)
+        )
+        lines.append("")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_predict_writes_a_conllu_input_back_with_its_tags_predicted(tmp_path: Path) -> None:
+    # --out x.conllu wrote conlleval's "word gold predicted" lines: not CoNLL-U, whatever its name said.
+    train = _write_conllu(tmp_path / "train.conllu", pos_sentences(60, seed=1))
+    fitted = CliRunner().invoke(app, ["fit", str(train), "--epochs", "1", "--out", str(tmp_path / "tagger")])
+    assert fitted.exit_code == 0, fitted.output
+    test = _write_conllu(tmp_path / "test.conllu", pos_sentences(4, seed=2))
+    out = tmp_path / "predicted.conllu"
+    done = CliRunner().invoke(app, ["predict", str(tmp_path / "tagger"), str(test), "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    written, given = (read_conll(path) for path in (out, test))
+    assert written.format == "conllu" and written.column_names == given.column_names
+    assert written.column("form") == given.column("form") and written.column("lemma") == given.column("lemma")
+    predicted = CliRunner().invoke(app, ["predict", str(tmp_path / "tagger"), str(test)])
+    assert [t for s in written.column("upos") for t in s] == [
+        line.split(",")[-1] for line in predicted.output.splitlines()[1:]
+    ]
+    conll = write_conll_file(tmp_path / "test.conll", pos_sentences(2, seed=3))
+    refused = CliRunner().invoke(app, ["predict", str(tmp_path / "tagger"), str(conll), "--out", str(out)])
+    assert refused.exit_code == 2 and "is not CoNLL-U; name the output .conll" in refused.output

@@ -147,7 +147,8 @@ def predict_tags(
 
     A CoNLL file's predictions are one row per word (sentence, word, gold tag when the file has one,
     predicted tag); with ``--out x.conll`` they are written as ``word gold predicted`` lines, the format CoNLL's
-    ``conlleval`` script scores.
+    ``conlleval`` script scores; with ``--out x.conllu`` a CoNLL-U input is written back with its tag column
+    predicted.
     """
     import pandas as pd
 
@@ -182,6 +183,17 @@ def predict_tags(
         predicted = [from_iob2(tags, scheme) for tags in predicted]  # written back in the file's own scheme
     tag_col = predictor.recipe.tag_col
     gold = corpus.column(tag_col) if tag_col in corpus.column_names else None
+    if out is not None and _stem_suffix(out) == ".conllu":
+        from trainwell.text.tagging.conll import write_conllu
+
+        if corpus.format != "conllu" or tag_col not in corpus.column_names:
+            raise ConfigError(
+                f"--out {out.name}: a .conllu output is the CoNLL-U input with its {tag_col} column predicted, and "
+                f"'{data[0]}' is not CoNLL-U; name the output .conll for 'word gold predicted' lines"
+            )
+        write_conllu(out, corpus, tag_col, predicted)
+        out_console.print(f"wrote {sum(map(len, words)):,} words to {out}, their {tag_col} predicted")
+        return
     if out is not None and _stem_suffix(out) in CONLL_OUT_SUFFIXES:
         from trainwell.text.tagging.conll import write_conll
 

@@ -428,6 +428,37 @@ def write_conll(
     return write_bytes_atomic(path, data)
 
 
+def write_conllu(
+    path: str | Path, corpus: TaggedCorpus, tag_col: str, predicted: Sequence[Sequence[str]]
+) -> Path:
+    """Write a CoNLL-U ``corpus`` back, its ten TAB-separated fields kept but ``tag_col`` (``upos``...) holding
+    ``predicted``, atomically (gzipped when ``path`` ends in .gz). Comments and multiword-token lines, which
+    reading left out, are not written.
+
+    Raises:
+        ConfigError: ``corpus`` is not CoNLL-U, or ``predicted`` does not line up with its sentences.
+    """
+    if corpus.format != "conllu":
+        raise ConfigError(f"{corpus.source} is not CoNLL-U; write its predictions with write_conll")
+    index = corpus.column_names.index(tag_col) if tag_col in corpus.column_names else -1
+    if index < 0 or len(predicted) != len(corpus.sentences):
+        raise ConfigError(
+            f"{len(predicted)} predicted sentences or tag column {tag_col!r} do not fit {corpus.source}"
+        )
+    parts: list[str] = []
+    for sentence, tags in zip(corpus.sentences, predicted, strict=True):
+        if len(tags) != len(sentence):
+            raise ConfigError(f"a sentence of {len(sentence)} tokens got {len(tags)} predicted tags")
+        for fields, tag in zip(sentence, tags, strict=True):
+            parts.append("\t".join([*fields[:index], tag, *fields[index + 1 :]]))
+        parts.append("")
+    data = ("\n".join(parts) + "\n" if parts else "").encode("utf-8")
+    path = Path(path)
+    if path.name.endswith(".gz"):
+        data = gzip.compress(data, mtime=0)
+    return write_bytes_atomic(path, data)
+
+
 def _raise_bad_field(sentence_number: int, fields: tuple[str, ...]) -> None:
     bad = next(field for field in fields if len(field.split()) != 1 or field.strip() != field)
     raise DataError(
