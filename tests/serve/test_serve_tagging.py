@@ -111,7 +111,8 @@ def test_the_schema_and_metadata_offer_words(live_tagger: LiveServer) -> None:
     assert metadata["request_format"] == '{"texts": ["...", ...]} or {"words": [["...", ...], ...]}'
     assert "threshold" not in metadata["task"]
     page = html.unescape(httpx.get(f"{live_tagger.url}/docs", timeout=60).text)
-    example = re.search(r"curl -X POST http://HOST:PORT/predict .* -d '(.*)'", page)
+    # The example names the server's own address, so that it runs as copied (it said HOST:PORT).
+    example = re.search(rf"curl -X POST {re.escape(live_tagger.url)}/predict .* -d '(.*)'", page)
     assert example is not None and json.loads(example.group(1)) == {
         "texts": ["Mary works for Siemens in New York."]
     }

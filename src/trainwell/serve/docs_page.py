@@ -12,7 +12,7 @@ import html
 import json
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 __all__ = ["docs_html", "install_docs"]
@@ -35,16 +35,18 @@ def install_docs(app: FastAPI) -> None:
     send a browser opened at the server's address (``/``) there rather than to a bare 404."""
 
     @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return HTMLResponse(docs_html(app.openapi()))
+    def docs(request: Request) -> HTMLResponse:
+        # The examples name the address the page was asked at, so that they run as copied.
+        return HTMLResponse(docs_html(app.openapi(), str(request.base_url).rstrip("/")))
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
         return RedirectResponse("/docs")
 
 
-def docs_html(schema: dict[str, Any]) -> str:
-    """The page for an OpenAPI ``schema``: every path and method, its body fields and an example request."""
+def docs_html(schema: dict[str, Any], base: str = "http://HOST:PORT") -> str:
+    """The page for an OpenAPI ``schema``: every path and method, its body fields and an example request sent
+    to ``base`` (the server's address)."""
     info = schema.get("info", {})
     title = str(info.get("title", "API"))
     parts = [
@@ -58,12 +60,14 @@ def docs_html(schema: dict[str, Any]) -> str:
     components = schema.get("components", {}).get("schemas", {})
     for path, methods in schema.get("paths", {}).items():
         for method, operation in methods.items():
-            parts.append(_operation(path, method, operation, components))
+            parts.append(_operation(path, method, operation, components, base))
     parts.append("</body></html>")
     return "".join(parts)
 
 
-def _operation(path: str, method: str, operation: dict[str, Any], components: dict[str, Any]) -> str:
+def _operation(
+    path: str, method: str, operation: dict[str, Any], components: dict[str, Any], base: str
+) -> str:
     summary = operation.get("summary") or operation.get("operationId", "")
     out = [
         f"<h2><span class='method {_e(method)}'>{_e(method.upper())}</span><code>{_e(path)}</code></h2>",
@@ -78,7 +82,7 @@ def _operation(path: str, method: str, operation: dict[str, Any], components: di
         out.append("<p>JSON body:</p>" + _fields(resolved, components))
         example = _example(resolved, components)
         out.append(
-            "<pre>curl -X POST http://HOST:PORT" + _e(path) + " -H 'Content-Type: application/json' -d '"
+            "<pre>curl -X POST " + _e(base + path) + " -H 'Content-Type: application/json' -d '"
             + _e(json.dumps(example)) + "'</pre>"
         )  # fmt: skip
     for content_type, media in body.items():
@@ -90,9 +94,9 @@ def _operation(path: str, method: str, operation: dict[str, Any], components: di
             # Files are what a form is for: a line that sends one works as it stands (the JSON line cannot
             # carry a real file's base64 in a page).
             sent = " ".join(f"-F '{name}=@{name.rstrip('s')}.png'" for name in files)
-            out.append(f"<pre>curl -X POST http://HOST:PORT{_e(path)} {_e(sent)}</pre>")
+            out.append(f"<pre>curl -X POST {_e(base + path)} {_e(sent)}</pre>")
     if method == "get":
-        out.append(f"<pre>curl http://HOST:PORT{_e(path)}</pre>")
+        out.append(f"<pre>curl {_e(base + path)}</pre>")
     return "".join(out)
 
 
