@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from trainwell.core.errors import ConfigError
 from trainwell.core.registry import Registry
 
 if TYPE_CHECKING:
@@ -32,12 +33,24 @@ def _on_device(weight: torch.Tensor | None, output: torch.Tensor) -> torch.Tenso
     return None if weight is None else weight.to(output.device)
 
 
+def check_label_smoothing(value: object) -> None:
+    """A share of the target spread over the classes: at 1 nothing is learnt, and outside 0..1 a binary target
+    leaves 0..1 (cross-entropy refused it only at the first batch)."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1
+    if not ok:
+        raise ConfigError(
+            f"label_smoothing must be a number from 0 (off) up to but not including 1, got {value!r}; "
+            "pass e.g. label_smoothing=0.1"
+        )
+
+
 @losses.register("bce")
 class BCEWithLogits(nn.Module):
     """Binary cross-entropy on logits (binary and multi-label), with optional label smoothing."""
 
     def __init__(self, label_smoothing: float = 0.0, pos_weight: torch.Tensor | None = None) -> None:
         super().__init__()
+        check_label_smoothing(label_smoothing)
         self.label_smoothing = label_smoothing
         self.pos_weight = pos_weight
 
@@ -57,6 +70,7 @@ class CrossEntropy(nn.Module):
 
     def __init__(self, label_smoothing: float = 0.0, weight: torch.Tensor | None = None) -> None:
         super().__init__()
+        check_label_smoothing(label_smoothing)
         self.label_smoothing = label_smoothing
         self.weight = weight
 

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from trainwell.serve._content_type import content_type_problem, media_type
 from trainwell.serve._multipart import MultipartError, boundary_of, parse_multipart
+from trainwell.vision.io import DECODE_ERRORS as PILLOW_ERRORS
 from trainwell.vision.io import image_array
 from trainwell.vision.recipe import ImageRecipe
 
@@ -52,14 +53,7 @@ MAX_IMAGE_PIXELS = 40_000_000
 COMMON_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP")
 #: What Pillow raises for truncated, corrupt or hostile files (UnidentifiedImageError is an OSError; some
 #: format plugins let struct and index errors out on garbage). Anything else is a bug and propagates.
-DECODE_ERRORS: tuple[type[Exception], ...] = (
-    OSError,
-    ValueError,
-    SyntaxError,
-    EOFError,
-    struct.error,
-    IndexError,
-)
+DECODE_ERRORS: tuple[type[Exception], ...] = (*PILLOW_ERRORS, struct.error, IndexError)
 _DATA_URL = re.compile(r"^data:[\w/+.-]*(;[\w=.-]+)*;base64,", re.IGNORECASE)
 
 

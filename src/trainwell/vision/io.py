@@ -463,7 +463,7 @@ def as_image_batch(images: Any, source: str = "images") -> np.ndarray:
 
 
 #: What decoding an image may raise for a file or bytes that are not an image Pillow reads.
-DECODE_ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError, SyntaxError, EOFError)
+DECODE_ERRORS: tuple[type[Exception], ...] = (OSError, ValueError, SyntaxError, EOFError)
 
 
 def model_pixels(images: Any, size: tuple[int, int], channels: int, resize: str) -> np.ndarray:

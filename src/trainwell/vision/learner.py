@@ -12,7 +12,7 @@ from trainwell.core.errors import ConfigError
 from trainwell.data.bundle import DataBundle
 from trainwell.learner.events import Callback
 from trainwell.learner.learner import Learner
-from trainwell.losses import BCEWithLogits, CrossEntropy
+from trainwell.losses import BCEWithLogits, CrossEntropy, check_label_smoothing
 from trainwell.models.registry import create_model, list_models, models
 from trainwell.vision.transform import AugmentBatch, tta_probabilities
 
@@ -115,7 +115,7 @@ def vision_learner(
     """
     if data.application != "vision" or data.recipe is None:
         raise ConfigError(f"vision_learner needs data from image_data, got a {data.application!r} bundle")
-    _check_label_smoothing(label_smoothing)
+    check_label_smoothing(label_smoothing)  # here too: a multi-label task builds no smoothed loss
     recipe: Any = data.recipe
     from_hub = isinstance(pretrained, str) and pretrained == "hub"
     carried = _pretrained_arch_config(pretrained, arch)
@@ -180,17 +180,6 @@ def vision_learner(
         backend = compile if isinstance(compile, str) else "inductor"
         learn.model = torch.compile(learn.model, backend=backend)  # type: ignore[assignment]
     return learn
-
-
-def _check_label_smoothing(value: object) -> None:
-    """A share of the target spread over the classes: at 1 nothing is learnt, and outside 0..1 a binary target
-    leaves 0..1 (cross-entropy refused it only at the first batch)."""
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1
-    if not ok:
-        raise ConfigError(
-            f"label_smoothing must be a number from 0 (off) up to but not including 1, got {value!r}; "
-            "pass e.g. label_smoothing=0.1"
-        )
 
 
 def _init_from_data(model: torch.nn.Module, data: DataBundle, seed: int) -> None:

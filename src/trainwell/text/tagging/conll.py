@@ -420,12 +420,7 @@ def write_conll(
                 _raise_bad_field(sentence_number, fields)
             parts.append(line)
         parts.append("")
-    text = "\n".join(parts) + "\n" if parts else ""
-    data = text.encode("utf-8")
-    path = Path(path)
-    if path.name.endswith(".gz"):
-        data = gzip.compress(data, mtime=0)
-    return write_bytes_atomic(path, data)
+    return _write_lines(path, parts)
 
 
 def write_conllu(
@@ -452,7 +447,12 @@ def write_conllu(
         for fields, tag in zip(sentence, tags, strict=True):
             parts.append("\t".join([*fields[:index], tag, *fields[index + 1 :]]))
         parts.append("")
-    data = ("\n".join(parts) + "\n" if parts else "").encode("utf-8")
+    return _write_lines(path, parts)
+
+
+def _write_lines(path: str | Path, lines: list[str]) -> Path:
+    """``lines`` as UTF-8 text, atomically; gzipped when ``path`` ends in .gz."""
+    data = ("\n".join(lines) + "\n" if lines else "").encode("utf-8")
     path = Path(path)
     if path.name.endswith(".gz"):
         data = gzip.compress(data, mtime=0)
