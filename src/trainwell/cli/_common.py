@@ -216,6 +216,15 @@ def stdin_lines(encoding: str = "utf-8", errors: str = "strict") -> tuple[list[i
     return numbered_lines(stdin_text(encoding, errors).splitlines())
 
 
+def text_lines(source: Path, encoding: str = "utf-8", errors: str = "strict") -> tuple[list[int], list[str]]:
+    """:func:`stdin_lines` of standard input (``source`` ``-``), or the same of a text file."""
+    if str(source) == "-":
+        return stdin_lines(encoding, errors)
+    from trainwell.data.io import read_text_file
+
+    return numbered_lines(read_text_file(source, encoding=encoding, errors=errors).splitlines())
+
+
 def missing_target(data: Path, encoding: str) -> Any:
     """The one-line error for a table given no ``--target``: its columns, and for a file whose columns are
     all numbers (no header row, as MovieLens' ``u.data``), how to read it as ratings."""

@@ -157,15 +157,9 @@ def predict_tags(
     if len(data) != 1:
         raise ConfigError(f"a tagger tags one file (or '-' for standard input) at a time; got {len(data)}")
     if str(data[0]) == "-" or holds_raw_sentences(data[0]):
-        from trainwell.cli._common import numbered_lines, stdin_lines
+        from trainwell.cli._common import text_lines
 
-        if str(data[0]) == "-":
-            numbers, lines = stdin_lines(encoding, encoding_errors)
-        else:
-            from trainwell.data.io import read_text_file
-
-            text = read_text_file(data[0], encoding=encoding, errors=encoding_errors)
-            numbers, lines = numbered_lines(text.splitlines())
+        numbers, lines = text_lines(data[0], encoding, encoding_errors)
         predictions = predictor.predict(lines)
         predictions.insert(0, "line", numbers)  # blank lines are skipped: say which line each answer is for
         emit_table(predictions, out, "predictions")

@@ -172,11 +172,7 @@ def _score_texts(predictor: Any, data: list[Path], encoding: str, errors: str) -
         )
     source = data[0]
     column = "line"
-    if str(source) == "-":
-        from trainwell.cli._common import stdin_lines
-
-        numbers, texts = stdin_lines(encoding, errors)
-    elif source.suffix.lower() in (".csv", ".tsv", ".parquet", ".json", ".jsonl"):
+    if source.suffix.lower() in (".csv", ".tsv", ".parquet", ".json", ".jsonl"):
         from trainwell.data.io import list_columns, read_table
 
         rows = read_table(source, encoding=encoding)
@@ -189,11 +185,10 @@ def _score_texts(predictor: Any, data: list[Path], encoding: str, errors: str) -
         column = "row"  # the data row, 1-based
         kept = rows[name].notna() & rows[name].astype(str).str.strip().astype(bool)
         numbers, texts = [int(i) + 1 for i in rows.index[kept]], rows[name][kept].astype(str).tolist()
-    else:
-        from trainwell.cli._common import numbered_lines
-        from trainwell.data.io import read_text_file
+    else:  # standard input ('-') or a text file: one text a line
+        from trainwell.cli._common import text_lines
 
-        numbers, texts = numbered_lines(read_text_file(source, encoding=encoding, errors=errors).splitlines())
+        numbers, texts = text_lines(source, encoding, errors)
     if not texts:
         raise DataError(f"{source} holds no text to score; pass one text per line")
     scores = predictor.score_texts(texts)
@@ -230,17 +225,12 @@ def _predict_texts(predictor: Any, data: list[Path], encoding: str, errors: str,
             f"a text model predicts one table (or '-' for standard input) at a time; got {len(data)}"
         )
     if _one_text_per_line(data[0]):
-        from trainwell.cli._common import numbered_lines, stdin_lines
+        from trainwell.cli._common import text_lines
         from trainwell.core.errors import DataError
-        from trainwell.data.io import read_text_file
 
-        if str(data[0]) == "-":
-            numbers, texts = stdin_lines(encoding, errors)
-        else:
-            text = read_text_file(data[0], encoding=encoding, errors=errors)
-            numbers, texts = numbered_lines(text.splitlines())
-            if not texts:
-                raise DataError(f"{data[0]} holds no text to predict; pass one text per line")
+        numbers, texts = text_lines(data[0], encoding, errors)
+        if not texts and str(data[0]) != "-":
+            raise DataError(f"{data[0]} holds no text to predict; pass one text per line")
         predictions = predictor.predict(texts)
         predictions.insert(0, "line", numbers)  # blank lines are skipped: say which line each answer is for
         return predictions
