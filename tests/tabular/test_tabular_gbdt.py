@@ -253,6 +253,9 @@ def test_the_report_on_trees_says_how_they_were_grown(tmp_path: Path) -> None:
         "Gradient-boosted trees (scikit-learn's HistGradientBoosting, held as tensors)" in page
     )
     assert "Chosen over the MLP (fit --arch auto) by validation loss" in page
+    # It said "stopped early ... when early stopping was on (True)": the setting, in words.
+    assert "leaves a tree, stopped early on an inner tenth of the training rows." in page
+    assert "early stopping was on" not in page
 
 
 def test_evaluate_time_counts_the_folds_not_the_choices(tmp_path: Path) -> None:

@@ -350,11 +350,19 @@ def _fitted_without_batches(metadata: dict[str, Any]) -> str:
         return (
             f"Gradient-boosted trees (scikit-learn's HistGradientBoosting, held as tensors): "
             f"{settings.get('n_iter')} boosting rounds at learning rate {settings.get('learning_rate')}, up to "
-            f"{settings.get('max_leaf_nodes')} leaves a tree, stopped early on an inner tenth of the training rows "
-            f"when early stopping was on ({settings.get('early_stopping')}). Trees are grown, not trained by "
-            f"gradient steps, so there are no training curves.{against}"
+            f"{settings.get('max_leaf_nodes')} leaves a tree{_early_stopping(settings.get('early_stopping'))}. Trees "
+            f"are grown, not trained by gradient steps, so there are no training curves.{against}"
         )
     return "No training batches were run (the history has no training loss), so there are no training curves."
+
+
+def _early_stopping(setting: object) -> str:
+    """How the rounds were chosen, in words: scikit-learn's ``early_stopping`` is True, False or "auto"."""
+    if setting is True:
+        return ", stopped early on an inner tenth of the training rows"
+    if setting is False:
+        return ", every round kept (no early stopping)"
+    return f", with early stopping {setting!r} (scikit-learn's: on when there are over 10,000 rows)"
 
 
 #: Share of a report's rows found among the training rows from which the report warns.
