@@ -13,14 +13,19 @@ from trainwell.distributed.setup import (
     launched_by_torchrun,
     world_size,
 )
+from trainwell.distributed.spread import each_process_alone, gather_results, my_share, trains_together
 from trainwell.distributed.training import DistributedTraining, distribute, maybe_distribute
 
 __all__ = [
     "DistributedTraining",
     "broadcast_value",
     "distribute",
+    "each_process_alone",
+    "gather_results",
     "init_distributed",
     "launched_by_torchrun",
     "maybe_distribute",
+    "my_share",
+    "trains_together",
     "world_size",
 ]

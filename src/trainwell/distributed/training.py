@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from trainwell.core.errors import ConfigError
-from trainwell.distributed.setup import init_distributed, launched_by_torchrun, local_device
+from trainwell.distributed.setup import init_distributed, local_device
 from trainwell.learner.events import Callback
 
 if TYPE_CHECKING:
@@ -270,5 +270,8 @@ def _one_batch_each(loader: Any, size: int) -> None:
 
 
 def maybe_distribute(learn: Learner) -> Learner:
-    """:func:`distribute` when the process was launched by ``torchrun`` with several processes, else ``learn``."""
-    return distribute(learn) if launched_by_torchrun() else learn
+    """:func:`distribute` when the process was launched by ``torchrun`` with several processes (and is not
+    training a job of its own: :func:`~trainwell.distributed.spread.each_process_alone`), else ``learn``."""
+    from trainwell.distributed.spread import trains_together
+
+    return distribute(learn) if trains_together() else learn

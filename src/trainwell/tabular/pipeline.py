@@ -49,11 +49,11 @@ TREES_MARGIN = 0.0
 def trees_apply(data: DataBundle) -> bool:
     """Whether ``arch="auto"`` compares boosted trees on ``data``: one target (binary, classes or one number),
     validation rows to compare on, and one process (trees are not fitted by torchrun's processes)."""
-    from trainwell.distributed import launched_by_torchrun
+    from trainwell.distributed.spread import trains_together
 
     task = data.task
     one_target = task.kind in ("binary", "multiclass") or (task.kind == "regression" and task.n_outputs == 1)
-    return one_target and data.valid is not None and not launched_by_torchrun()
+    return one_target and data.valid is not None and not trains_together()
 
 
 MIN_EPOCHS, MAX_EPOCHS, MIN_STEPS = 5, 30, 300

@@ -1,0 +1,89 @@
+"""Independent jobs spread over ``torchrun``'s processes: cross-validation folds, search trials.
+
+``fit`` under ``torchrun`` trains one model with every process (:mod:`trainwell.distributed.training`).
+``evaluate`` and ``tune`` have many models to train, each small enough for one process, so they share them
+out instead: process ``r`` of ``N`` takes jobs ``r``, ``r + N``, ``r + 2N``... (:func:`my_share`) and trains
+each one alone (:func:`each_process_alone`: no ``DistributedDataParallel``, no shards), with the seed it would
+have in a single process, so the numbers are those of a one-process run. The results then meet in every
+process (:func:`gather_results`) and rank 0 writes them.
+
+No process group exists while the jobs run: a process that finishes first waits for the others only when
+it joins the group to gather, with a timeout long enough for the slowest (:data:`GATHER_TIMEOUT_S`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from trainwell.distributed.setup import launched_by_torchrun
+
+__all__ = ["GATHER_TIMEOUT_S", "each_process_alone", "gather_results", "my_share", "spread_position",
+           "trains_together"]  # fmt: skip
+
+#: How long a process that finished its share waits for the slowest one when they gather (a day: a search
+#: may run for hours, and torch's default of 30 minutes would abort it).
+GATHER_TIMEOUT_S = 24 * 3600
+
+_alone = False
+
+
+def spread_position() -> tuple[int, int]:
+    """``(rank, world_size)`` from torchrun's variables, or ``(0, 1)`` in a single process."""
+    if not launched_by_torchrun():
+        return 0, 1
+    return int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
+
+
+def my_share(n_jobs: int) -> list[int]:
+    """The jobs of ``range(n_jobs)`` this process runs: every ``world_size``-th from its rank on (all of them in
+    a single process)."""
+    rank, size = spread_position()
+    return list(range(rank, n_jobs, size))
+
+
+@contextlib.contextmanager
+def each_process_alone() -> Iterator[None]:
+    """Inside, the one-call pipelines train in this process alone even under ``torchrun`` (each process has
+    its own job): :func:`trains_together` is False."""
+    global _alone
+    before, _alone = _alone, True
+    try:
+        yield
+    finally:
+        _alone = before
+
+
+def trains_together() -> bool:
+    """Whether a pipeline should train one model with every process: launched by ``torchrun`` with several
+    processes, and not inside :func:`each_process_alone`."""
+    return launched_by_torchrun() and not _alone
+
+
+def gather_results(value: Any) -> list[Any]:
+    """Every process's ``value``, in rank order, in every process (``[value]`` in a single process).
+
+    Joins the process group (Gloo, whatever the device: the values are Python objects) with a timeout of
+    :data:`GATHER_TIMEOUT_S`, so a process that finished its share first waits for the others. Every process
+    must call it once, at the same point. The values travel between this job's own processes only (pickled in
+    memory by ``all_gather_object``); nothing is written to disk.
+    """
+    if not launched_by_torchrun():
+        return [value]
+    import torch.distributed as dist
+
+    from trainwell.distributed.setup import _leave
+
+    if not dist.is_initialized():
+        import atexit
+
+        dist.init_process_group(
+            "gloo", init_method="env://", timeout=datetime.timedelta(seconds=GATHER_TIMEOUT_S)
+        )
+        atexit.register(_leave)
+    parts: list[Any] = [None] * dist.get_world_size()
+    dist.all_gather_object(parts, value)
+    return parts
