@@ -113,7 +113,8 @@ def vision_learner(
         channels_last: channels-last memory order (default: on; convolutions gain from it on GPUs and CPUs).
         mixed_precision: bfloat16 autocast (default: on for CUDA GPUs that support bfloat16).
         compile: wrap the model with ``torch.compile`` (opt-in: compilation takes a while); a string names the
-            backend (``"eager"`` checks a model traces without generating code).
+            backend (``"eager"`` checks a model traces without generating code). The default backend needs a
+            C++ compiler on the CPU: without one this fails at once, saying so (not at the first batch).
         augment_seed: seed of the per-batch augmentation draws.
         **learner_kwargs: passed to :class:`Learner` (``opt``, ``metrics``, ``device``, ``progress``...).
     """
@@ -184,8 +185,9 @@ def vision_learner(
     )
     learn.model_spec = {"name": "image_classifier", "config": spec_config}
     if compile:
-        backend = compile if isinstance(compile, str) else "inductor"
-        learn.model = torch.compile(learn.model, backend=backend)  # type: ignore[assignment]
+        from trainwell.learner._compile import compile_model
+
+        learn.model = compile_model(learn.model, compile, learn.device)
     return learn
 
 
