@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.dummy import DummyRegressor
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import Ridge
@@ -184,3 +185,96 @@ def test_a_metric_undefined_in_some_fold_is_no_comparison() -> None:
         "precision)"
     )
     assert judge("entity_precision", "b", known, undefined).outcome == "undefined"
+
+
+def _balanced_folds() -> tuple[pd.DataFrame, object, list]:
+    """80 rows, 40 of each class, 3 stratified folds: each fold's training rows favour a class by one row or
+    tie, so the majority-class rule flips between folds."""
+    rng = np.random.default_rng(0)
+    y = np.array(["yes"] * 40 + ["no"] * 40)
+    df = pd.DataFrame({"x": rng.normal(size=80) + 1.5 * (y == "yes"), "y": y})
+    task = infer_task(df["y"], name="y")
+    return df, task, fold_indices(df["y"].to_numpy(), k=3, seed=0)
+
+
+def test_majority_class_intervals_come_from_its_rows_not_its_three_fold_scores() -> None:
+    # With 3 folds the majority class's F1 was 0, 0.65 and 0.67 (which class a fold favoured), and its t
+    # interval over those three numbers was [0, 1] after clipping: no bound at all.
+    from sklearn.metrics import f1_score
+
+    from trainwell.evaluate.cv import RowBootstrapCVResult
+
+    df, task, splits = _balanced_folds()
+    result = cross_validate_baselines(
+        df, "y", task, splits, ["accuracy", "f1", "roc_auc"], names=["majority class"]
+    )
+    majority = result["majority class"]
+    f1_folds = majority.values("f1")
+    assert f1_folds.min() == 0.0 and f1_folds.max() > 0.6  # the folds disagree on the majority
+    _, _, t_low, t_high = mean_ci(f1_folds)
+    assert t_low < 0 and t_high > 1  # the interval this replaces
+    assert isinstance(majority, RowBootstrapCVResult)
+    summary = majority.summary()["f1"]
+    y = (df["y"] == "yes").to_numpy().astype(int)
+    by_sklearn = [
+        f1_score(y[valid], np.full(len(valid), int(y[train].mean() >= 0.5))) for train, valid in splits
+    ]
+    assert summary.mean == pytest.approx(np.mean(by_sklearn))  # still the mean of the fold scores
+    assert summary.n_rows == 80 and summary.low < summary.mean < summary.high
+    assert summary.high - summary.low < 0.3 and summary.low > 0.2
+    # a constant's AUC is 0.5 on every resample of every fold (pooling the folds' constants would not give 0.5)
+    auc = majority.summary()["roc_auc"]
+    assert (auc.mean, auc.low, auc.high) == (0.5, 0.5, 0.5)
+    assert majority.to_dict()["summary"]["f1"]["n_rows"] == 80
+
+
+def test_a_model_is_compared_with_the_majority_class_over_its_rows() -> None:
+    # The t interval of the fold-by-fold difference with the majority class moved with which class each fold
+    # favoured, so even a model that clearly learned "did not beat" it, in a warning; over rows it does.
+    from rich.console import Console
+    from sklearn.linear_model import LogisticRegression
+
+    from trainwell.cli.evaluate_cmd import TableEvaluation, render
+    from trainwell.evaluate import score
+
+    df, task, splits = _balanced_folds()
+    names = ["accuracy", "f1"]
+    baselines = cross_validate_baselines(df, "y", task, splits, names, names=["majority class"])
+    x, y = df[["x"]].to_numpy(), (df["y"] == "yes").to_numpy().astype(np.float32)
+    folds, predictions = [], []
+    for train, valid in splits:
+        proba = LogisticRegression().fit(x[train], y[train]).predict_proba(x[valid])[:, 1]
+        preds, targets = torch.tensor(proba, dtype=torch.float32), torch.from_numpy(y[valid])
+        folds.append(score(preds, targets, "binary", names))
+        predictions.append((valid, preds, targets))
+    model = CVResult(folds, splits)
+    by_folds = {
+        v.metric: v for v in verdicts(model, {"m": CVResult(baselines["majority class"].folds, splits)})
+    }
+    assert by_folds["f1"].outcome == "within"  # what was warned about before
+    over_rows = {v.metric: v for v in verdicts(model, baselines, model_predictions=predictions)}
+    assert over_rows["f1"].outcome == over_rows["accuracy"].outcome == "beats"
+    paired = over_rows["f1"].paired
+    assert paired is not None and paired.n_rows == 80
+    assert paired.mean == pytest.approx(
+        np.mean(model.values("f1") - baselines["majority class"].values("f1"))
+    )
+    assert "paired difference over the same 80 validation rows (bootstrap within folds) is +" in (
+        over_rows["f1"].sentence()
+    )
+    # predictions identical to the baseline's: a difference of exactly 0, which beats nothing
+    same = [
+        (valid, torch.full((len(valid),), float(y[train].mean() >= 0.5)), torch.from_numpy(y[valid]))
+        for train, valid in splits
+    ]
+    tie = verdicts(model, baselines, model_predictions=same)[0]
+    assert tie.outcome == "within" and tie.paired is not None and tie.paired.mean == 0.0
+    # predictions of other rows cannot be paired: the model's interval is compared with the baseline's
+    shifted = [(valid + 1, preds, targets) for valid, preds, targets in predictions]
+    assert verdicts(model, baselines, model_predictions=shifted)[0].paired is None
+
+    console = Console(width=250, record=True)
+    render(TableEvaluation(task, 80, model, baselines, [1e-3] * 3, predictions=predictions), console)
+    shown = console.export_text()
+    assert "majority class: [low, high] is a 95% bootstrap interval over the 80 validation rows" in shown
+    assert "warning:" not in shown

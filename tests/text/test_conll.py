@@ -18,6 +18,7 @@ from trainwell.text.tagging.conll import (
     find_split_files,
     read_conll,
     write_conll,
+    write_conllu,
 )
 from trainwell.text.tagging.scheme import detect_scheme, entity_spans
 
@@ -131,6 +132,28 @@ def test_reads_conllu_skipping_comments_multiword_tokens_and_empty_nodes(tmp_pat
         "SpaceAfter=No",
     )
     assert default_tag_column(corpus) == "upos"
+
+
+def test_conllu_written_back_keeps_comments_multiword_tokens_and_empty_nodes(tmp_path: Path) -> None:
+    # write_conllu dropped every line reading skipped: the # sent_id and # text comments, 2-3 and 4.1.
+    corpus = read_conll(write(tmp_path / "in.conllu", CONLLU_TEXT))
+    same = write_conllu(tmp_path / "same.conllu", corpus, "upos", corpus.column("upos"))
+    assert same.read_text(encoding="utf-8") == CONLLU_TEXT + "\n"  # + the blank line that ends a sentence
+    tagged = write_conllu(tmp_path / "x.conllu", corpus, "upos", [["X"] * len(s) for s in corpus.sentences])
+    written, given = tagged.read_text(encoding="utf-8").split("\n"), (CONLLU_TEXT + "\n").split("\n")
+    assert len(written) == len(given)
+    for out, line in zip(written, given, strict=True):
+        fields = line.split("\t")
+        if fields[0].isdecimal():  # a word: only its upos is predicted
+            assert out.split("\t") == [*fields[:3], "X", *fields[4:]]
+        else:
+            assert out == line
+    # a block of comments with no words, and comments after the last sentence, are kept too
+    text = "# newdoc\n\n" + CONLLU_TEXT + "\n# the end\n"
+    again = read_conll(write(tmp_path / "doc.conllu", text))
+    assert again.sentences == corpus.sentences
+    back = write_conllu(tmp_path / "doc-out.conllu", again, "upos", again.column("upos"))
+    assert back.read_text(encoding="utf-8") == text + "\n"
 
 
 def test_conllu_is_recognised_by_content_and_gzip_and_crlf(tmp_path: Path) -> None:
@@ -355,3 +378,39 @@ def test_ud_english_ewt_matches_the_published_counts(split: str) -> None:
     assert {tag for sentence in upos for tag in sentence} == UPOS_TAGS
     assert detect_scheme(upos) == "none"
     assert all(token[0].isdecimal() for sentence in corpus.sentences for token in sentence)
+
+
+@pytest.mark.data
+def test_ud_english_ewt_written_back_line_for_line(shared_data: Path, tmp_path: Path) -> None:
+    # Every comment, multiword token (29-30 didn't) and empty node (8.1) of the UD dev file comes back byte for
+    # byte in its place; written with its own upos the whole file is the same bytes.
+    path = shared_data / "ud_english_ewt" / "en_ewt-ud-dev.conllu.gz"
+    if not path.is_file():
+        pytest.skip(f"{path} is absent")
+    original = gzip.decompress(path.read_bytes())
+    corpus = read_conll(path)
+    same = write_conllu(tmp_path / "same.conllu.gz", corpus, "upos", corpus.column("upos"))
+    assert gzip.decompress(same.read_bytes()) == original
+    tags = [["X"] * len(sentence) for sentence in corpus.sentences]
+    written = write_conllu(tmp_path / "x.conllu", corpus, "upos", tags).read_bytes().split(b"\n")
+    given = original.split(b"\n")
+    assert len(written) == len(given)
+    kinds = Counter()
+    for out, line in zip(written, given, strict=True):
+        fields = line.split(b"\t")
+        if fields[0].isdigit():
+            assert out.split(b"\t") == [*fields[:3], b"X", *fields[4:]]
+            kinds["word"] += 1
+        else:
+            assert out == line
+            kinds[
+                "comment"
+                if line.startswith(b"#")
+                else "range"
+                if b"-" in fields[0]
+                else "node"
+                if fields[0]
+                else "blank"
+            ] += 1
+    assert kinds["word"] == corpus.n_tokens and kinds["blank"] >= len(corpus)
+    assert kinds["comment"] > 2 * len(corpus) and kinds["range"] > 0 and kinds["node"] > 0

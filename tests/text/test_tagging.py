@@ -434,6 +434,45 @@ def _write_conllu(path: Path, sentences: list[tuple[list[str], list[str]]]) -> P
     return path
 
 
+@pytest.mark.data
+def test_predict_keeps_a_ud_files_comments_multiword_tokens_and_empty_nodes(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    # predict --out x.conllu dropped the input's # sent_id / # text comments, multiword tokens (29-30) and empty
+    # nodes (8.1). Excerpts of UD English EWT: the output must hold every non-word line of the input, byte for
+    # byte and in its place; word lines differ at most in their upos.
+    folder = shared_data / "ud_english_ewt"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is absent")
+
+    def excerpt(name: str, n_sentences: int, path: Path) -> bytes:
+        blocks = gzip.decompress((folder / name).read_bytes()).split(b"\n\n")[:n_sentences]
+        path.write_bytes(b"\n\n".join(blocks) + b"\n\n")
+        return path.read_bytes()
+
+    excerpt("en_ewt-ud-train.conllu.gz", 150, tmp_path / "train.conllu")
+    fitted = CliRunner().invoke(
+        app, ["fit", str(tmp_path / "train.conllu"), "--epochs", "1", "--out", str(tmp_path / "tagger")]
+    )
+    assert fitted.exit_code == 0, fitted.output
+    given = excerpt("en_ewt-ud-dev.conllu.gz", 60, tmp_path / "dev.conllu")  # with 29-30 and 8.1
+    out = tmp_path / "predicted.conllu"
+    done = CliRunner().invoke(
+        app, ["predict", str(tmp_path / "tagger"), str(tmp_path / "dev.conllu"), "--out", str(out)]
+    )
+    assert done.exit_code == 0, done.output
+    written, lines = out.read_bytes().split(b"\n"), given.split(b"\n")
+    assert len(written) == len(lines)
+    others = [line for line in lines if not line.split(b"\t")[0].isdigit()]
+    assert b"8.1\twrite" in b"\n".join(others) and b"29-30\tdidn't" in b"\n".join(others)
+    for new_line, old_line in zip(written, lines, strict=True):
+        fields = old_line.split(b"\t")
+        if fields[0].isdigit():
+            assert new_line.split(b"\t")[:3] + new_line.split(b"\t")[4:] == fields[:3] + fields[4:]
+        else:
+            assert new_line == old_line
+
+
 def test_predict_writes_a_conllu_input_back_with_its_tags_predicted(tmp_path: Path) -> None:
     # --out x.conllu wrote conlleval's "word gold predicted" lines: not CoNLL-U, whatever its name said.
     train = _write_conllu(tmp_path / "train.conllu", pos_sentences(60, seed=1))

@@ -172,6 +172,76 @@ def test_fine_tune_from_an_artifact_with_a_different_head(tmp_path: Path) -> Non
     assert len(learn.history) == 2
 
 
+def test_fine_tune_normalises_as_the_pretrained_model_did(tmp_path: Path) -> None:
+    # A fine-tune normalised its inputs with the new images' mean and std, so the pretrained first layers saw
+    # shifted inputs. It now keeps the pretrained model's statistics, in the model, its config and the recipe
+    # that the artifact, the predictor, serve and ONNX read; from Python and from the command line.
+    import json
+
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    source = make_image_folder(tmp_path / "pre", ("horizontal", "vertical", "square"), per_class=12)
+    pre = _trained(source, epochs=1)
+    pre.export(tmp_path / "pretrained")
+    pre_mean, pre_std = pre.data.recipe.mean, pre.data.recipe.std  # type: ignore[union-attr]
+    target_folder = make_image_folder(tmp_path / "target", ("horizontal", "vertical"), per_class=12, seed=5)
+    data = image_data(target_folder)
+    assert data.recipe.mean != pre_mean  # type: ignore[union-attr]
+    own_mean = data.recipe.mean  # type: ignore[union-attr]
+    learn = vision_learner(data, pretrained=tmp_path / "pretrained", progress=False)
+    assert torch.equal(learn.model.mean, pre.model.mean) and torch.equal(learn.model.std, pre.model.std)
+    assert learn.data.recipe.mean == pre_mean and learn.data.recipe.std == pre_std  # type: ignore[union-attr]
+    assert "the pretrained model" in learn.data.recipe.extra["normalisation"]  # type: ignore[union-attr]
+    assert learn.model_spec["config"]["mean"] == list(pre_mean)
+    assert data.recipe.mean == own_mean  # type: ignore[union-attr]  # the caller's bundle is left as it was
+    learn.fit(1)
+    learn.export(tmp_path / "tuned")
+    metadata = json.loads((tmp_path / "tuned" / "trainwell.json").read_text())
+    assert metadata["recipe"]["mean"] == list(pre_mean) and metadata["architecture"]["config"]["std"] == list(
+        pre_std
+    )
+    predictor = trainwell.load(tmp_path / "tuned")
+    assert torch.equal(predictor.model.mean, pre.model.mean)  # type: ignore[attr-defined]
+    expected, _ = learn.get_preds(learn.data.valid)
+    images = torch.cat([batch[0] for batch in learn.data.valid])  # type: ignore[union-attr]
+    assert torch.allclose(predictor.predict_proba(images).reshape(-1), expected.reshape(-1), atol=1e-5)
+
+    args = ["fit", str(target_folder), "--pretrained", str(tmp_path / "pretrained"), "--epochs", "1"]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "cli")])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "cli" / "trainwell.json").read_text())["recipe"]["mean"] == list(pre_mean)
+
+
+def test_fine_tune_from_bare_weights_keeps_the_data_statistics(tmp_path: Path, image_folder: Path) -> None:
+    # A bare network's state dict says nothing of how its inputs were normalised: the data's own are used.
+    data = image_data(image_folder)
+    first = vision_learner(data, progress=False)
+    save_file(
+        {k: v.contiguous() for k, v in first.model.net.state_dict().items()}, str(tmp_path / "w.safetensors")
+    )
+    learn = vision_learner(data, pretrained=tmp_path / "w.safetensors", progress=False)
+    assert learn.data.recipe.mean == data.recipe.mean  # type: ignore[union-attr]
+    assert "normalisation" not in learn.data.recipe.extra  # type: ignore[union-attr]
+
+
+def test_library_statistics_and_other_channel_counts() -> None:
+    from trainwell.vision.normalisation import IMAGENET_MEAN, IMAGENET_STD, Normalisation, from_library
+
+    imagenet = from_library("torchvision", None)
+    assert (imagenet.mean, imagenet.std) == (IMAGENET_MEAN, IMAGENET_STD)
+    grey = imagenet.for_channels(1)
+    assert grey.mean == (round(sum(IMAGENET_MEAN) / 3, 5),) and grey.std == (round(sum(IMAGENET_STD) / 3, 5),)
+    assert Normalisation((0.3,), (0.2,), "grey").for_channels(3).mean == (0.3, 0.3, 0.3)
+    if importlib.util.find_spec("timm") is not None:
+        import timm
+
+        network = timm.create_model("resnet18", pretrained=False)
+        timm_stats = from_library("timm", network)
+        assert timm_stats.mean == tuple(network.pretrained_cfg["mean"])
+
+
 def test_fine_tune_from_a_model_directory_keeps_its_architecture_at_another_size(tmp_path: Path) -> None:
     # Pretrained on 40-pixel images (auto: xresnet18), fine-tuned on 24-pixel ones (auto alone would pick the
     # small CNN): the directory's architecture is the one built. Before, the body's shapes failed to match

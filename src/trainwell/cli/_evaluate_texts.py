@@ -85,7 +85,8 @@ def text_baselines(
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    from trainwell.evaluate import CVResult, score
+    from trainwell.evaluate import score
+    from trainwell.evaluate.baselines import baseline_result
 
     encoded = task.encode(labels)
     y = encoded.long().numpy()
@@ -97,6 +98,7 @@ def text_baselines(
         "tf-idf + logistic": lambda: make_pipeline(TfidfVectorizer(**TFIDF), LogisticRegression(**LOGISTIC)),
     }
     results: dict[str, list[dict[str, float]]] = {name: [] for name in makers}
+    out_of_fold: dict[str, list[Any]] = {name: [] for name in makers}
     for train, valid in splits:
         for name, make in makers.items():
             model = make()
@@ -106,7 +108,12 @@ def text_baselines(
             full[:, torch.as_tensor(model.classes_)] = probabilities
             preds = full[:, 1] if task.kind == "binary" else full
             results[name].append(score(preds, encoded[valid], task.kind, metric_names))
-    return {name: CVResult(folds, list(splits)) for name, folds in results.items()}
+            out_of_fold[name].append((valid, preds, encoded[valid]))
+    # the majority class's intervals come from its rows (see RowBootstrapCVResult)
+    return {
+        name: baseline_result(name, folds, splits, out_of_fold[name], task.kind)
+        for name, folds in results.items()
+    }
 
 
 def _multilabel_text_baselines(
@@ -122,11 +129,12 @@ def _multilabel_text_baselines(
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    from trainwell.evaluate import CVResult, score
-    from trainwell.evaluate.baselines import PerLabel
+    from trainwell.evaluate import score
+    from trainwell.evaluate.baselines import PerLabel, baseline_result
 
     y = encoded.long().numpy()
     results: dict[str, list[dict[str, float]]] = {"label priors": [], "tf-idf + logistic": []}
+    out_of_fold: dict[str, list[Any]] = {name: [] for name in results}
     for train, valid in splits:
         vectorizer = TfidfVectorizer(**TFIDF)
         train_matrix = vectorizer.fit_transform(corpus[train])
@@ -138,7 +146,11 @@ def _multilabel_text_baselines(
             model.fit(train_matrix, y[train])
             preds = torch.from_numpy(model.predict_proba(valid_matrix))
             results[name].append(score(preds, encoded[valid], task.kind, metric_names))
-    return {name: CVResult(folds, list(splits)) for name, folds in results.items()}
+            out_of_fold[name].append((valid, preds, encoded[valid]))
+    return {
+        name: baseline_result(name, folds, splits, out_of_fold[name], task.kind)
+        for name, folds in results.items()
+    }
 
 
 def evaluate_texts(

@@ -189,7 +189,7 @@ class TableEvaluation:
     def verdicts(self) -> list[Verdict]:
         from trainwell.evaluate import verdicts
 
-        return verdicts(self.model, self.baselines, self.level)
+        return verdicts(self.model, self.baselines, self.level, self.predictions)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -367,6 +367,11 @@ def render(evaluation: TableEvaluation, console: Any = None) -> None:
             "predicted positive), so its mean is over the folds that define it",
             soft_wrap=True,
         )
+    from trainwell.evaluate.baselines import row_interval_note
+
+    note = row_interval_note(evaluation.baselines, evaluation.level)
+    if note:
+        console.print(Text(note), soft_wrap=True)
     if len(set(evaluation.archs)) > 1 or "gbdt" in evaluation.archs:
         counts = {name: evaluation.archs.count(name) for name in dict.fromkeys(evaluation.archs)}
         names = {"tabular_mlp": "the MLP", "gbdt": "boosted trees"}

@@ -4,6 +4,10 @@ Three per task, from scikit-learn: a constant predictor (majority class / traini
 (logistic / ridge regression on one-hot and standardised features) and ``HistGradientBoosting`` (one per
 target when there are several regression targets). Numbers come from probabilities through
 :mod:`trainwell.metrics.functional`, exactly as trainwell's do.
+
+The constant predictor's intervals are a bootstrap over its validation rows
+(:class:`~trainwell.evaluate.cv.RowBootstrapCVResult`): its fold scores differ only by which class each fold's
+training rows happen to favour, and a t interval over three such numbers was [0, 1].
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ import torch
 from trainwell.core.errors import ConfigError
 from trainwell.data.task import Task
 from trainwell.evaluate.compare import score
-from trainwell.evaluate.cv import CVResult
+from trainwell.evaluate.cv import CVResult, OutOfFold, RowBootstrapCVResult
 
 MISSING = "<missing>"
+#: The baselines that predict one constant for every row (the class priors, the training mean).
+CONSTANT_BASELINES = ("majority class", "label priors", "mean")
 #: HistGradientBoosting treats a column as categorical only up to this many categories (its bin limit).
 MAX_HGB_CATEGORIES = 250
 
@@ -220,14 +226,53 @@ def cross_validate_baselines(
         categorical, numeric = [*categorical, *part_categories], [*numeric, *part_numbers]
     encoded = task.encode(df[targets[0]] if len(targets) == 1 else df[targets])
     y = encoded.numpy()
+    target_names = task.target_names or targets
     results: dict[str, list[dict[str, float]]] = {name: [] for name in chosen}
+    out_of_fold: dict[str, list[OutOfFold]] = {name: [] for name in chosen}
     for train, valid in splits:
         train_inputs, valid_inputs = inputs.iloc[train], inputs.iloc[valid]
         for name in chosen:
             model = make_baseline(name, task.kind, categorical, numeric, train_inputs, seed, len(targets))
             model.fit(train_inputs, y[train])
             preds = predict(model, valid_inputs, task)
-            results[name].append(
-                score(preds, encoded[valid], task.kind, metric_names, task.target_names or targets)
-            )
-    return {name: CVResult(folds, list(splits), seed) for name, folds in results.items()}
+            results[name].append(score(preds, encoded[valid], task.kind, metric_names, target_names))
+            out_of_fold[name].append((valid, preds, encoded[valid]))
+    return {
+        name: baseline_result(name, folds, splits, out_of_fold[name], task.kind, target_names, seed)
+        for name, folds in results.items()
+    }
+
+
+def baseline_result(
+    name: str,
+    folds: list[dict[str, float]],
+    splits: Sequence[tuple[np.ndarray, np.ndarray]],
+    out_of_fold: Sequence[OutOfFold],
+    task: str,
+    target_names: Sequence[str] = (),
+    seed: int = 0,
+) -> CVResult:
+    """A baseline's :class:`CVResult`; for a constant predictor (:data:`CONSTANT_BASELINES`) a
+    :class:`RowBootstrapCVResult`, whose intervals come from its ``out_of_fold`` predictions' rows."""
+    if name not in CONSTANT_BASELINES or len(out_of_fold) != len(folds):
+        return CVResult(folds, list(splits), seed)
+    return RowBootstrapCVResult(
+        folds, list(splits), seed, out_of_fold=list(out_of_fold), task=task, target_names=tuple(target_names)
+    )
+
+
+def row_interval_note(baselines: Mapping[str, CVResult], level: float = 0.95) -> str | None:
+    """The sentence a table of results needs when some baselines' intervals are over rows, else ``None``."""
+    over_rows = {
+        name: result
+        for name, result in baselines.items()
+        if isinstance(result, RowBootstrapCVResult) and len(result.out_of_fold) == result.k
+    }
+    if not over_rows:
+        return None
+    first = next(iter(over_rows.values()))
+    return (
+        f"{' and '.join(over_rows)}: [low, high] is a {round(level * 100)}% bootstrap interval over the "
+        f"{first.n_rows:,} validation rows (resampled within each fold), not a t interval over its {first.k} fold "
+        "scores: a constant prediction's folds differ only by what each fold's training rows happened to hold"
+    )

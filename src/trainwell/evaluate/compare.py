@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from trainwell.evaluate.cv import CVResult, MetricSummary
+from trainwell.evaluate.cv import CVResult, MetricSummary, OutOfFold, RowBootstrapCVResult
 from trainwell.evaluate.intervals import mean_ci
 from trainwell.metrics import functional
 from trainwell.metrics.registry import RANKING_PREFIXES
@@ -94,7 +94,14 @@ class Verdict:
             }[self.outcome]
         else:
             assert self.paired is not None
-            difference = f"the paired difference over the same folds is {_interval(self.paired, signed=True)}"
+            over = (
+                f"{self.paired.n_rows:,} validation rows (bootstrap within folds)"
+                if self.paired.n_rows is not None
+                else "folds"
+            )
+            difference = (
+                f"the paired difference over the same {over} is {_interval(self.paired, signed=True)}"
+            )
             reason = {
                 "beats": f" ({difference})",
                 "worse": f": {difference}, wholly on the wrong side of zero",
@@ -149,11 +156,21 @@ def judge(
     return Verdict(metric, baseline, outcome, model, other, paired)
 
 
-def verdicts(model: CVResult, baselines: Mapping[str, CVResult], level: float = 0.95) -> list[Verdict]:
+def verdicts(
+    model: CVResult,
+    baselines: Mapping[str, CVResult],
+    level: float = 0.95,
+    model_predictions: Sequence[OutOfFold] = (),
+) -> list[Verdict]:
     """A :class:`Verdict` for every baseline and every metric the model and the baseline share.
 
     Where a baseline ran on the model's folds, the fold-by-fold difference and its t interval come along
     (a paired comparison, tighter than two separate intervals because fold difficulty cancels out).
+    A constant baseline (:class:`RowBootstrapCVResult`) is compared over rows instead: with the model's
+    out-of-fold ``model_predictions`` (``(valid_index, predictions, targets)`` per fold, in fold order), the
+    mean difference over folds with a paired bootstrap interval over their rows; without them, the model's
+    interval against the baseline's. A t interval of its fold-by-fold difference is not used: that moves with
+    whichever class each fold's majority was.
     """
     ours = model.summary(level)
     found = []
@@ -163,7 +180,10 @@ def verdicts(model: CVResult, baselines: Mapping[str, CVResult], level: float = 
             if metric not in theirs:
                 continue
             paired = None
-            if _same_folds(model, result):
+            if isinstance(result, RowBootstrapCVResult) and len(result.out_of_fold) == result.k:
+                if model_predictions:
+                    paired = result.paired_difference(metric, model_predictions, level)
+            elif _same_folds(model, result):
                 difference = model.values(metric) - result.values(metric)
                 paired = MetricSummary(*mean_ci(difference, level), level)
             found.append(judge(metric, name, ours[metric], theirs[metric], paired))

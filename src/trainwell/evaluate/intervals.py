@@ -8,6 +8,7 @@ dependency of scikit-learn) supplies the t distribution and is imported only whe
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -160,5 +161,64 @@ def grouped_mean_ci(
         rows = min(step, n_boot - start)
         weights = rng.multinomial(k, np.full(k, 1.0 / k), size=rows).astype(np.float64)  # (rows, K)
         means[start : start + rows] = (weights @ sums) / (weights @ counts)
+    low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+    return point, float(low), float(high)
+
+
+def folds_bootstrap_ci(
+    metric_fn: MetricFn,
+    folds: Sequence[tuple[torch.Tensor, torch.Tensor]],
+    n_boot: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float, float]:
+    """Mean of a metric over folds, with a percentile bootstrap interval that resamples rows within each fold.
+
+    Each resample draws every fold's validation rows with replacement, scores each fold on its own draw and
+    averages the folds, so the point is the usual mean of fold scores and the interval measures how much it
+    owes to the particular rows. Unlike pooling every fold's predictions into one metric call, this never ranks
+    one fold's scores against another's (a constant predictor's pooled AUC is not 0.5: each fold's constant
+    is lower where its validation rows hold more positives).
+
+    Args:
+        metric_fn: ``metric_fn(preds, targets) -> float``.
+        folds: each fold's ``(preds, targets)``, rows along the first dimension.
+        n_boot, level, seed: as in :func:`bootstrap_ci`.
+
+    Returns:
+        ``(point, low, high)``: the mean of the folds' metrics (folds where it is ``nan`` left out, as
+        :func:`mean_ci` does), and the quantiles of the resampled means; ``nan`` bounds when no resample
+        defines it.
+
+    Example:
+        >>> from trainwell.metrics import functional
+        >>> first = (torch.tensor([0.9, 0.2, 0.7, 0.4]), torch.tensor([1.0, 0.0, 1.0, 0.0]))
+        >>> second = (torch.tensor([0.9, 0.8]), torch.tensor([1.0, 0.0]))
+        >>> folds_bootstrap_ci(lambda p, t: functional.accuracy(p, t, "binary"), [first, second], n_boot=50)[0]
+        0.75
+    """
+    level = _check_level(level)
+    if n_boot < 1:
+        raise ConfigError(f"n_boot must be at least 1, got {n_boot}; pass e.g. n_boot=1000")
+    if not folds or any(len(preds) == 0 or len(preds) != len(targets) for preds, targets in folds):
+        raise ConfigError(
+            "folds must be one or more (preds, targets) pairs, each of the same number (> 0) of rows"
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter(
+            "ignore", RuntimeWarning
+        )  # a fold undefined in every resample: nanmean of nothing
+        point = float(np.nanmean([metric_fn(preds, targets) for preds, targets in folds]))
+        generator = torch.Generator().manual_seed(seed)
+        scores = np.empty((n_boot, len(folds)), dtype=np.float64)
+        for column, (preds, targets) in enumerate(folds):
+            draws = torch.randint(
+                0, len(preds), (n_boot, len(preds)), generator=generator
+            )  # (n_boot, N_fold)
+            scores[:, column] = [metric_fn(preds[rows], targets[rows]) for rows in draws]
+        means = np.nanmean(scores, axis=1)
+    means = means[~np.isnan(means)]
+    if means.size == 0:
+        return point, math.nan, math.nan
     low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
     return point, float(low), float(high)

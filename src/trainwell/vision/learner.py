@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -103,13 +104,17 @@ def vision_learner(
             channels (grayscale for colour images, or the reverse) the first convolution is adapted, with a
             warning (:func:`~trainwell.vision.models.adapt_input_conv`); the head is kept only when its shape matches.
             ``"hub"`` fetches a timm/torchvision architecture's published weights (needs the internet).
+            Inputs are normalised as the weights were trained to, not with these images' statistics: a
+            trainwell model's own mean and std, a timm network's ``pretrained_cfg`` ones, ImageNet's for
+            torchvision (see :mod:`trainwell.vision.normalisation`); the new model's recipe records them.
         arch_config: extra architecture settings (e.g. ``{"head_dropout": 0.5}``).
         label_smoothing: for single-label classification (Szegedy et al. 2016), in ``[0, 1)``; 0 to turn off.
         lr, wd: default peak learning rate and decoupled weight decay.
         channels_last: channels-last memory order (default: on; convolutions gain from it on GPUs and CPUs).
         mixed_precision: bfloat16 autocast (default: on for CUDA GPUs that support bfloat16).
         compile: wrap the model with ``torch.compile`` (opt-in: compilation takes a while); a string names the
-            backend (``"eager"`` checks a model traces without generating code).
+            backend (``"eager"`` checks a model traces without generating code). The default backend needs a
+            C++ compiler on the CPU: without one this fails at once, saying so (not at the first batch).
         augment_seed: seed of the per-batch augmentation draws.
         **learner_kwargs: passed to :class:`Learner` (``opt``, ``metrics``, ``device``, ``progress``...).
     """
@@ -154,12 +159,15 @@ def vision_learner(
         "channels_last": bool(channels_last),
     }
     model = create_model("image_classifier", **spec_config)
+    weights = None if pretrained is None or from_hub else read_weights(pretrained)  # type: ignore[arg-type]
     if from_hub:
         spec_config["arch_config"] = {**config, "pretrained": False}  # the artifact holds the weights
-    elif pretrained is not None:
-        load_weights(model, pretrained)  # type: ignore[arg-type]
+    elif weights is not None:
+        load_weights(model, weights)
     else:
         _init_from_data(model, data, augment_seed)
+    if pretrained is not None:
+        data = _keep_pretrained_normalisation(model, data, spec_config, name, weights, pretrained)
     if channels_last:
         model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     loss = learner_kwargs.pop("loss", None)
@@ -177,9 +185,41 @@ def vision_learner(
     )
     learn.model_spec = {"name": "image_classifier", "config": spec_config}
     if compile:
-        backend = compile if isinstance(compile, str) else "inductor"
-        learn.model = torch.compile(learn.model, backend=backend)  # type: ignore[assignment]
+        from trainwell.learner._compile import compile_model
+
+        learn.model = compile_model(learn.model, compile, learn.device)
     return learn
+
+
+def _keep_pretrained_normalisation(
+    model: torch.nn.Module,
+    data: DataBundle,
+    spec_config: dict[str, Any],
+    name: str,
+    weights: Mapping[str, torch.Tensor] | None,
+    pretrained: object,
+) -> DataBundle:
+    """Normalise as the pretrained weights were trained to (see :mod:`trainwell.vision.normalisation`).
+
+    The model's buffers, its recorded config and the recipe of the returned bundle (a copy: the caller's is
+    left as it is) all get the pretrained statistics, so the artifact, the predictor, serve and ONNX apply them.
+    Weights with no record of theirs (a bare state dict of a built-in architecture) keep the data's.
+    """
+    from trainwell.vision import normalisation
+
+    source = "(a mapping of tensors)" if isinstance(pretrained, Mapping) else f"'{pretrained}'"
+    chosen = normalisation.from_weights(weights, source) if weights is not None else None
+    if chosen is None and name in ("timm_model", "torchvision_model"):
+        chosen = normalisation.from_library(name.removesuffix("_model"), getattr(model.net, "net", None))
+    if chosen is None:
+        return data
+    recipe: Any = data.recipe
+    chosen = chosen.for_channels(recipe.channels)
+    normalisation.apply(model, chosen)
+    spec_config["mean"], spec_config["std"] = list(chosen.mean), list(chosen.std)
+    extra = {**recipe.extra, "normalisation": f"from {chosen.source}, not measured on these images"}
+    kept = dataclasses.replace(recipe, mean=chosen.mean, std=chosen.std, extra=extra)
+    return dataclasses.replace(data, recipe=kept)
 
 
 def _init_from_data(model: torch.nn.Module, data: DataBundle, seed: int) -> None:

@@ -15,9 +15,10 @@ from trainwell.vision.io import RESIZE_METHODS
 class ImageRecipe:
     """How raw images become model inputs: decoded to ``channels``, fitted to ``size`` by ``resize``.
 
-    ``mean`` and ``std`` (per channel, on the 0..1 scale) are measured on the training images; the model
-    applies them itself (see :class:`~trainwell.vision.network.ImageClassifier`), so every consumer feeds
-    plain 0..1 pixels (or ``uint8``).
+    ``mean`` and ``std`` (per channel, on the 0..1 scale) are measured on the training images, or, for a
+    fine-tune, are those the pretrained weights were trained with (``extra["normalisation"]`` says so; see
+    :mod:`~trainwell.vision.normalisation`); the model applies them itself (see
+    :class:`~trainwell.vision.network.ImageClassifier`), so every consumer feeds plain 0..1 pixels (or ``uint8``).
     """
 
     size: tuple[int, int]

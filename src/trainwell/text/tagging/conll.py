@@ -7,7 +7,9 @@ Two layouts are read, plain or gzipped:
   ``token pos chunk ner``.
 - **CoNLL-U** (Universal Dependencies): ten TAB-separated fields per word (``id form lemma upos xpos feats head
   deprel deps misc``), ``#`` comment lines, a blank line between sentences. Multiword-token lines (id ``1-2``)
-  and empty nodes (id ``8.1``) are skipped, so the words read are the syntactic words the tags belong to.
+  and empty nodes (id ``8.1``) are not words of the sentence, so the words read are the syntactic words the
+  tags belong to; they and the comments are kept aside (``TaggedCorpus.other_lines``), and
+  :func:`write_conllu` puts them back where they were.
 
 :func:`read_conll` picks the layout from the suffix (``.conllu``, ``.conllu.gz``) or else from the content,
 :func:`find_split_files` finds train / valid / test files in a folder by their names, and :func:`write_conll`
@@ -67,6 +69,10 @@ class TaggedCorpus:
         column_names: the name of each field, e.g. ``("token", "pos", "chunk", "ner")``.
         format: ``"conll"`` or ``"conllu"``.
         source: where the sentences came from (the path as text), for error messages.
+        other_lines: CoNLL-U only (else ``None``): each sentence's lines that are not words (``# sent_id``,
+            ``# text`` and other comments, multiword tokens ``3-4``, empty nodes ``5.1``), in the order read,
+            each as ``(number of the sentence's words before it, the line)``. A blank line among them ends a
+            block of comments that had no words of its own.
 
     Example:
         >>> corpus = TaggedCorpus([[("EU", "B-ORG"), ("rejects", "O")]], ("token", "tag"), "conll", "x.txt")
@@ -78,6 +84,7 @@ class TaggedCorpus:
     column_names: tuple[str, ...]
     format: str
     source: str
+    other_lines: list[list[tuple[int, str]]] | None = None
 
     def __len__(self) -> int:
         return len(self.sentences)
@@ -159,8 +166,9 @@ def read_conll(path: str | Path, *, encoding_errors: str = "strict") -> TaggedCo
     path = Path(path)
     text = _read_text(path, encoding_errors)
     lines = text.split("\n")
+    other_lines = None
     if _is_conllu(path, lines):
-        sentences = _parse_conllu(lines, path)
+        sentences, other_lines = _parse_conllu(lines, path)
         column_names = CONLLU_COLUMNS
         layout = "conllu"
     else:
@@ -172,7 +180,7 @@ def read_conll(path: str | Path, *, encoding_errors: str = "strict") -> TaggedCo
             f"{path} holds no sentences: expected one token per line with its fields separated by spaces or "
             "tabs, and a blank line between sentences (or the CoNLL-U layout)."
         )
-    return TaggedCorpus(sentences, column_names, layout, str(path))
+    return TaggedCorpus(sentences, column_names, layout, str(path), other_lines)
 
 
 def _read_text(path: Path, encoding_errors: str) -> str:
@@ -228,16 +236,25 @@ def _is_conllu(path: Path, lines: list[str]) -> bool:
     return False
 
 
-def _parse_conllu(lines: list[str], path: Path) -> list[list[tuple[str, ...]]]:
+def _parse_conllu(
+    lines: list[str], path: Path
+) -> tuple[list[list[tuple[str, ...]]], list[list[tuple[int, str]]]]:
+    """The word lines of each sentence, and its other lines in their places (``TaggedCorpus.other_lines``)."""
     sentences: list[list[tuple[str, ...]]] = []
+    others: list[list[tuple[int, str]]] = []
     sentence: list[tuple[str, ...]] = []
+    kept: list[tuple[int, str]] = []
     for line_number, line in enumerate(lines, start=1):
         if not line or line.isspace():
             if sentence:
                 sentences.append(sentence)
-                sentence = []
+                others.append(kept)
+                sentence, kept = [], []
+            elif kept and kept[-1][1]:  # comments with no words: their blank line stays with them
+                kept.append((0, ""))
             continue
         if line[0] == "#":
+            kept.append((len(sentence), line))
             continue
         fields = line.split("\t")
         if len(fields) != 10:
@@ -249,7 +266,8 @@ def _parse_conllu(lines: list[str], path: Path) -> list[list[tuple[str, ...]]]:
         word_id = fields[0]
         if not word_id.isdecimal():
             if "-" in word_id or "." in word_id:
-                continue  # multiword token or empty node: not a syntactic word of the sentence
+                kept.append((len(sentence), line))  # multiword token or empty node: not a syntactic word
+                continue
             raise DataError(
                 f"{path}, line {line_number}: the id {word_id!r} is not a number (nor a range like 1-2 or an "
                 "empty node like 8.1); fix the line."
@@ -257,7 +275,11 @@ def _parse_conllu(lines: list[str], path: Path) -> list[list[tuple[str, ...]]]:
         sentence.append(tuple(fields))
     if sentence:
         sentences.append(sentence)
-    return sentences
+        others.append(kept)
+    elif kept and others:  # comments after the last sentence: kept after its words and a blank line
+        end = len(sentences[-1])
+        others[-1].extend((end, line) for line in ["", *(line for _, line in kept if line)])
+    return sentences, others
 
 
 def _parse_conll(lines: list[str], path: Path) -> tuple[list[list[tuple[str, ...]]], int]:
@@ -427,8 +449,11 @@ def write_conllu(
     path: str | Path, corpus: TaggedCorpus, tag_col: str, predicted: Sequence[Sequence[str]]
 ) -> Path:
     """Write a CoNLL-U ``corpus`` back, its ten TAB-separated fields kept but ``tag_col`` (``upos``...) holding
-    ``predicted``, atomically (gzipped when ``path`` ends in .gz). Comments and multiword-token lines, which
-    reading left out, are not written.
+    ``predicted``, atomically (gzipped when ``path`` ends in .gz).
+
+    Comments, multiword-token lines and empty nodes (``corpus.other_lines``) are written as they were read, in
+    their places; only word lines get predictions. A file read by :func:`read_conll` comes back line for line
+    but for its line ends (written ``\\n``), a byte-order mark, and runs of blank lines (written as one).
 
     Raises:
         ConfigError: ``corpus`` is not CoNLL-U, or ``predicted`` does not line up with its sentences.
@@ -440,12 +465,21 @@ def write_conllu(
         raise ConfigError(
             f"{len(predicted)} predicted sentences or tag column {tag_col!r} do not fit {corpus.source}"
         )
+    others = corpus.other_lines or [[] for _ in corpus.sentences]
     parts: list[str] = []
-    for sentence, tags in zip(corpus.sentences, predicted, strict=True):
+    for sentence, tags, kept in zip(corpus.sentences, predicted, others, strict=True):
         if len(tags) != len(sentence):
             raise ConfigError(f"a sentence of {len(sentence)} tokens got {len(tags)} predicted tags")
-        for fields, tag in zip(sentence, tags, strict=True):
+        waiting = iter(kept)  # in reading order, so their places never decrease
+        other = next(waiting, None)
+        for place, (fields, tag) in enumerate(zip(sentence, tags, strict=True)):
+            while other is not None and other[0] <= place:
+                parts.append(other[1])
+                other = next(waiting, None)
             parts.append("\t".join([*fields[:index], tag, *fields[index + 1 :]]))
+        while other is not None:  # lines after the last word
+            parts.append(other[1])
+            other = next(waiting, None)
         parts.append("")
     return _write_lines(path, parts)
 
