@@ -163,6 +163,7 @@ class Learner:
         self._pending_callback_states: dict[str, Any] = {}
         self._cancel_origin = ("", "")  # the callback and event that raised the last Cancel exception
         self._epoch_rng: dict[str, Any] | None = None  # random state at the start of the training epoch
+        self._loss_checked = False  # whether this fit's first training loss was checked for broadcasting
 
     @property
     def pct_train(self) -> float:
@@ -524,7 +525,11 @@ class Learner:
                     raise
                 self._call(Event.after_pred)
                 try:
-                    self.loss = self.compute_loss(self.pred, self.yb)
+                    if self.training and not self._loss_checked:
+                        self.loss = _first_loss(self)
+                        self._loss_checked = True
+                    else:
+                        self.loss = self.compute_loss(self.pred, self.yb)
                 except (ValueError, RuntimeError, AttributeError, TypeError) as error:
                     _explain_output_mismatch(self, error)
                     raise
@@ -743,6 +748,33 @@ def _check_groups_cover(model: nn.Module, groups: Sequence[nn.Module]) -> None:
             f"{type(model).__name__}.layer_groups() leaves out trainable parameters {shown}: the optimizer would "
             "never update them; add the modules holding them to a group (or set requires_grad=False on them)"
         )
+
+
+#: The start of the warning torch's regression losses (``mse_loss``, ``l1_loss``, ``huber_loss``...) give when
+#: they broadcast an output and a target of different shapes, e.g. ``(N, 1)`` against ``(N,)`` into ``(N, N)``.
+_BROADCAST_WARNING = "Using a target size"
+
+
+def _first_loss(learn: Learner) -> torch.Tensor:
+    """The loss of a fit's first training batch, refusing one that broadcast the output against the target.
+
+    A loss of the user's own such as ``nn.MSELoss()`` given outputs ``(N, 1)`` and targets ``(N,)`` compares
+    every output with every target, ``(N, N)``, and only warns: the model trains towards the mean and reports a
+    plausible loss. The task's default losses match the shapes themselves. Checked once per fit, so the other
+    batches pay nothing.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=_BROADCAST_WARNING, category=UserWarning)
+        try:
+            return learn.compute_loss(learn.pred, learn.yb)
+        except UserWarning as warning:
+            pred, target = learn.pred, learn.yb
+            raise ConfigError(
+                f"the loss ({_name(learn.loss_func)}) broadcast the model's output of shape {tuple(pred.shape)} "
+                f"against the target of shape {tuple(target.shape)}, so it compared outputs with other rows' "
+                "targets; return outputs shaped like the target from forward (e.g. .squeeze(-1)), or pass "
+                "loss=None for the task's default loss, which matches the shapes"
+            ) from warning
 
 
 def _explain_output_mismatch(learn: Learner, error: Exception) -> None:
