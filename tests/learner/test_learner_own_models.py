@@ -229,3 +229,18 @@ def test_a_loss_of_ones_own_that_matches_the_shapes_trains() -> None:
     )
     learn.fit(30, lr=0.05)
     assert learn.history[-1]["r2"] > 0.99
+
+
+def test_a_missing_test_set_is_refused_not_replaced_by_the_validation_set() -> None:
+    data = regression()
+    assert data.test is None
+    learn = Learner(nn.Linear(4, 1), data, progress=False, device="cpu")
+    for method in (learn.get_preds, learn.validate):
+        with pytest.raises(
+            ConfigError, match=rf"learn.{method.__name__}\(None\): there is no data to read; a "
+        ):
+            method(data.test)  # gave the validation rows' predictions and scores
+    preds, targets = learn.get_preds()
+    assert targets is not None and len(preds) == len(targets) == data.valid.n_rows
+    torch.testing.assert_close(learn.get_preds(data.valid)[0], preds)
+    assert learn.validate() == learn.validate(data.valid)

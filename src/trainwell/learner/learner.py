@@ -50,6 +50,18 @@ from trainwell.optim import (
 LossLike = nn.Module | Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
+class _ValidationSet:
+    """The default ``loader`` of :meth:`Learner.validate` and :meth:`Learner.get_preds`: the bundle's
+    validation set. A marker rather than ``None``, so that an absent set passed on purpose (``data.test``) is
+    refused instead of quietly replaced by the validation rows."""
+
+    def __repr__(self) -> str:
+        return "<the validation set>"
+
+
+VALIDATION_SET: Any = _ValidationSet()
+
+
 class Learner:
     """Train ``model`` on ``data`` with ``loss`` and an optimizer.
 
@@ -583,8 +595,11 @@ class Learner:
         return mover(self.device) if callable(mover) else _DeviceLoader(loader, self.device)
 
     # ------------------------------------------------------------------------------------ evaluation
-    def validate(self, loader: Iterable[Any] | None = None) -> dict[str, float]:
+    def validate(self, loader: Iterable[Any] | None = VALIDATION_SET) -> dict[str, float]:
         """Loss and metrics on ``loader`` (default: the validation set), without training.
+
+        ``loader=None`` is refused rather than read as the default: it is what ``learn.validate(data.test)``
+        passes when the data was built without a test set, and the validation rows would answer in its place.
 
         Returns ``{"loss": ..., metric name: value}``. A regression model of several targets also gets each
         target's value in its own units, ``"rmse[price]"``, ``"r2[area]"``..., after the headlines, which pool
@@ -598,15 +613,32 @@ class Learner:
         """
         from trainwell.learner._evaluate import evaluate
 
-        return evaluate(self, loader if loader is not None else self.data.valid)
+        return evaluate(self, self._chosen_loader(loader, "learn.validate"))
 
     def get_preds(
-        self, loader: Iterable[Any] | None = None, *, activate: bool = True, with_targets: bool = True
+        self,
+        loader: Iterable[Any] | None = VALIDATION_SET,
+        *,
+        activate: bool = True,
+        with_targets: bool = True,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Predictions over ``loader`` (default: validation) in order, activated by the task unless told not to."""
+        """Predictions over ``loader`` (default: validation) in order, activated by the task unless told not to.
+
+        ``loader=None`` is refused, as by :meth:`validate`: ``learn.get_preds(data.test)`` without a test set
+        would otherwise give the validation rows' predictions."""
         from trainwell.learner._evaluate import predictions
 
-        return predictions(self, loader if loader is not None else self.data.valid, activate, with_targets)
+        return predictions(self, self._chosen_loader(loader, "learn.get_preds"), activate, with_targets)
+
+    def _chosen_loader(self, loader: Iterable[Any] | None, method: str) -> Iterable[Any] | None:
+        if loader is VALIDATION_SET:
+            return self.data.valid
+        if loader is None:
+            raise ConfigError(
+                f"{method}(None): there is no data to read; a DataBundle's test is None when it was built "
+                f"without one (pass test= to tabular_data, ratings_data...), and {method}() reads the validation set"
+            )
+        return loader
 
     # --------------------------------------------------------------------------------------- saving
     def save_checkpoint(self, path: str | Path, settings: Mapping[str, Any] | None = None) -> Path:
