@@ -324,3 +324,15 @@ def test_describe_summarises_the_recipe() -> None:
     assert fitted_recipe().describe() == (
         "ratings recipe: 3 users ('user'), 3 items ('movie'); rating 'stars' from 2 to 5, mean 3.5"
     )
+
+
+def test_the_rating_column_may_be_named_target_as_in_tabular_data() -> None:
+    frame = small_ratings().rename(columns={"rating": "stars"}).assign(score=np.arange(20.0))
+    data = ratings_data(frame, user="user", item="movie", target="stars", valid_pct=0)
+    assert data.recipe.rating_col == "stars" and data.task.target_names == ("stars",)
+    assert data.train.tensors[-1].sum().item() == frame["stars"].sum()
+    assert ratings_data(
+        frame, user="user", item="movie", rating="stars", target="stars", valid_pct=0
+    ).recipe == (data.recipe)
+    with pytest.raises(ConfigError, match=r"rating='stars' and target='score' name the same thing: pass one"):
+        ratings_data(frame, user="user", item="movie", rating="stars", target="score")

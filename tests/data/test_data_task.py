@@ -441,3 +441,37 @@ def test_a_cell_of_spaces_is_an_empty_cell() -> None:
         infer_task(pd.Series(["a", "   ", "b"], name="tag"))
     task = infer_task(pd.Series(["a|b", "  ", "b"], name="tags"), label_delim="|")
     assert task.classes == ("a", "b")  # no class named "  ": that row has no label
+
+
+# ------------------------------------------------------------------------ targets as 2-D arrays (sklearn's y)
+def test_a_matrix_of_numbers_is_one_target_per_column_not_a_list_of_labels() -> None:
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(30, 2)).astype(np.float32)
+    for targets in (values, torch.from_numpy(values)):
+        task = infer_task(targets)
+        assert (task.kind, task.target_names, task.n_outputs) == ("regression", ("target_0", "target_1"), 2)
+        assert infer_task(targets, kind="regression") == task  # the override was ignored: multilabel
+        torch.testing.assert_close(task.encode(targets), torch.from_numpy(values))
+
+
+def test_a_matrix_of_flags_is_multilabel_with_one_label_per_column() -> None:
+    flags = (np.random.default_rng(0).random((30, 5)) > 0.5).astype(np.int64)
+    task = infer_task(flags, name="tags")
+    assert task.kind == "multilabel" and task.n_outputs == 5  # was 2: the classes were the values 0 and 1
+    assert task.classes == ("tags_0", "tags_1", "tags_2", "tags_3", "tags_4")
+    assert task.encode(flags).tolist() == flags.tolist()
+
+
+def test_a_single_column_is_the_same_target_as_a_vector() -> None:
+    numbers = np.linspace(0, 10, 40).reshape(-1, 1)
+    assert infer_task(numbers) == infer_task(numbers[:, 0])
+    assert infer_task(numbers).encode(numbers).shape == (40,)
+    labels = np.array([[0], [1], [2]] * 10)
+    task = infer_task(torch.from_numpy(labels))
+    assert (task.kind, task.classes) == ("multiclass", (0, 1, 2))
+    assert task.encode(labels).tolist() == [0, 1, 2] * 10
+
+
+def test_one_class_per_row_for_several_targets_is_refused() -> None:
+    with pytest.raises(ConfigError, match="--task multiclass predicts one class per row, but there are 2"):
+        infer_task(np.zeros((6, 2)) + np.arange(6)[:, None], kind="multiclass")

@@ -289,3 +289,15 @@ def test_the_top_losses_table_says_whose_probability_it_shows(
     header = [axis.tables[0][0, column].get_text().get_text() for column in range(5)]
     assert header == ["row", "actual", "predicted", "p(predicted)", "loss"]
     assert "-log of the probability given to the actual class" in axis.get_title()
+
+
+def test_a_missing_test_set_is_refused_not_replaced_by_the_validation_set(
+    binary: tuple[Learner, ClassificationInterpretation],
+) -> None:
+    learn, interp = binary
+    assert learn.data.test is None
+    with pytest.raises(
+        ConfigError, match=r"ClassificationInterpretation.from_learner\(None\): there is no data"
+    ):
+        ClassificationInterpretation.from_learner(learn, learn.data.test)  # interpreted the validation rows
+    assert ClassificationInterpretation.from_learner(learn, learn.data.valid).n_rows == interp.n_rows

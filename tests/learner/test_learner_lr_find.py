@@ -223,3 +223,25 @@ def test_a_fit_writes_lr_find_png_with_the_rate_it_trained_at(
     assert any(f"trained at {run.lr:.1e}" in line.get_label() for line in lr_plot.axes[0].lines) or any(
         line.get_label() == f"suggestion {run.lr:.1e}, trained at" for line in lr_plot.axes[0].lines
     )
+
+
+def test_callbacks_that_judge_or_save_a_fit_sit_out_the_sweep(tmp_path: Path) -> None:
+    from trainwell.callbacks import Checkpoint, CSVLogger, EarlyStopping, GradientClip, SaveBest
+
+    plain = _learner().lr_find(num_it=60)
+    learn = _learner()
+    clip = GradientClip(1e6)  # shapes the steps: it runs in the sweep as in the fit
+    best = SaveBest(path="best.safetensors")
+    learn.callbacks.extend(
+        [EarlyStopping(patience=1), CSVLogger("history.csv"), Checkpoint("ck.pt"), best, clip]
+    )
+    learn.path = tmp_path
+    swept = learn.lr_find(num_it=60)
+    # EarlyStopping cut the sweep after its first epoch (26 of 60 points): it suggested 3.5e-8 instead of 0.11.
+    assert swept.lrs == plain.lrs and swept.suggestion == plain.suggestion
+    assert clip.last_norm is not None
+    assert sorted(path.name for path in tmp_path.iterdir()) == []  # no sweep rows, checkpoint, best weights
+    learn.fit(1, lr=1e-2)
+    header = (tmp_path / "history.csv").read_text().splitlines()[0]
+    assert header.startswith("fit,epoch,train_loss,valid_loss,accuracy")  # the sweep's header lacked these
+    assert best.best_epoch == 0 and (tmp_path / "ck.pt").is_file()

@@ -196,3 +196,51 @@ def test_loaders_the_loop_cannot_read_are_named_in_one_line() -> None:
         ConfigError, match=r"the data \(DataLoader over a Stream\) has no length, and the schedule"
     ):
         endless.fit(1, 1e-2)
+
+
+def regression(n_rows: int = 64) -> DataBundle:
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(n_rows, 4, generator=generator)
+    return tensor_data(x, (x @ torch.tensor([1.0, -2.0, 0.5, 3.0])).numpy(), batch_size=8, seed=0)
+
+
+@pytest.mark.parametrize("loss", [nn.MSELoss(), nn.L1Loss(), nn.HuberLoss()])
+def test_a_loss_of_ones_own_that_broadcasts_the_output_against_the_target_is_refused(loss: nn.Module) -> None:
+    # nn.MSELoss on outputs (8, 1) and targets (8,) compares all 64 pairs and only warns: it trained on.
+    learn = Learner(nn.Linear(4, 1), regression(), loss=loss, progress=False, device="cpu")
+    with pytest.raises(
+        ConfigError,
+        match=rf"the loss \({type(loss).__name__}\) broadcast the model's output of shape \(8, 1\) against the "
+        r"target of shape \(8,\), so it compared outputs with other rows' targets; return outputs shaped like",
+    ):
+        learn.fit(1)
+    with pytest.warns(UserWarning, match="Using a target size"):  # the check leaves torch's warning alone
+        F.mse_loss(torch.zeros(2, 1), torch.zeros(2))
+
+
+def test_a_loss_of_ones_own_that_matches_the_shapes_trains() -> None:
+    data = regression()
+    learn = Learner(
+        nn.Linear(4, 1),
+        data,
+        loss=lambda out, y: F.mse_loss(out.squeeze(-1), y),
+        progress=False,
+        device="cpu",
+    )
+    learn.fit(30, lr=0.05)
+    assert learn.history[-1]["r2"] > 0.99
+
+
+def test_a_missing_test_set_is_refused_not_replaced_by_the_validation_set() -> None:
+    data = regression()
+    assert data.test is None
+    learn = Learner(nn.Linear(4, 1), data, progress=False, device="cpu")
+    for method in (learn.get_preds, learn.validate):
+        with pytest.raises(
+            ConfigError, match=rf"learn.{method.__name__}\(None\): there is no data to read; a "
+        ):
+            method(data.test)  # gave the validation rows' predictions and scores
+    preds, targets = learn.get_preds()
+    assert targets is not None and len(preds) == len(targets) == data.valid.n_rows
+    torch.testing.assert_close(learn.get_preds(data.valid)[0], preds)
+    assert learn.validate() == learn.validate(data.valid)

@@ -33,6 +33,8 @@ ONE_SHOT: dict[str, Callable[..., float]] = {
     "balanced_accuracy": functional.balanced_accuracy,
     "roc_auc": functional.roc_auc,
     "f1": functional.f1,
+    "precision": functional.precision,
+    "recall": functional.recall,
     "log_loss": functional.log_loss,
     "rmse": functional.rmse,
     "mae": functional.mae,
@@ -77,7 +79,7 @@ TAGGING = {"tag_accuracy", "entity_f1", "entity_precision", "entity_recall"}
 def test_every_metric_is_covered() -> None:
     assert set(list_metrics()) == set(ONE_SHOT) | TAGGING
     assert set(list_metrics(task="tagging")) == TAGGING
-    assert len(CASES) == 20
+    assert len(CASES) == 26
 
 
 @pytest.mark.parametrize(("name", "task"), CASES)
@@ -187,8 +189,8 @@ def test_unknown_metric_lists_known_names() -> None:
         get_metric("acuracy", "binary")
     assert str(caught.value) == (
         "unknown metric 'acuracy'; did you mean 'accuracy'? known metrics: accuracy, balanced_accuracy, "
-        "entity_f1, entity_precision, entity_recall, error_rate, f1, log_loss, mae, r2, rmse, roc_auc, "
-        "tag_accuracy (aliases: auc = roc_auc)"
+        "entity_f1, entity_precision, entity_recall, error_rate, f1, log_loss, mae, precision, r2, recall, rmse, "
+        "roc_auc, tag_accuracy (aliases: auc = roc_auc)"
     )
     with pytest.raises(ConfigError, match=r"unknown metric 'psnr'; known metrics: accuracy, "):
         describe_metric("psnr")
@@ -199,7 +201,7 @@ def test_metric_for_the_wrong_task_names_metric_task_and_what_fits() -> None:
         get_metric("rmse", "multiclass")
     assert str(caught.value) == (
         "metric 'rmse' does not fit a multiclass task (it fits: regression); "
-        "metrics for multiclass: accuracy, balanced_accuracy, error_rate, f1, log_loss, roc_auc"
+        "metrics for multiclass: accuracy, balanced_accuracy, error_rate, f1, log_loss, precision, recall, roc_auc"
     )
     with pytest.raises(
         ConfigError, match=r"metric 'accuracy' does not fit a regression task .*: mae, r2, rmse$"
@@ -219,7 +221,7 @@ def test_defaults_listing_and_descriptions() -> None:
     for task in TASKS:
         assert all(name in list_metrics(task=task) for name in default_metrics(task))
     assert list_metrics(task="regression") == ["mae", "r2", "rmse"]
-    assert list_metrics("r*") == ["r2", "rmse", "roc_auc"]
+    assert list_metrics("r*") == ["r2", "recall", "rmse", "roc_auc"]
     for name in list_metrics():
         for task in (None, *TASKS):
             description = describe_metric(name, task)
@@ -238,6 +240,7 @@ def test_public_names_are_pinned() -> None:
     assert sorted(metrics_package.__all__) == sorted(
         [
             "ALIASES", "F1", "MAE", "R2", "RMSE", "Accuracy", "BalancedAccuracy", "ErrorRate", "LogLoss", "Metric",
+            "Precision", "Recall",
             "EntityF1", "EntityPrecision", "EntityRecall", "TagAccuracy", "FunctionMetric", "MetricFunction",
             "Reduction", "RocAuc", "default_metrics", "describe_metric", "functional", "get_metric", "list_metrics",
             "metric_function", "metrics", "register_metric",

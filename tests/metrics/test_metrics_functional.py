@@ -122,6 +122,24 @@ def test_f1_matches_sklearn(task: str) -> None:
     assert F.f1(preds, targets, task) == pytest.approx(expected, abs=TOLERANCE)
 
 
+@pytest.mark.parametrize("task", CLASSIFICATION)
+@pytest.mark.parametrize("name", ["precision", "recall"])
+def test_precision_and_recall_match_sklearn(name: str, task: str) -> None:
+    preds, targets = make_data(task, seed=8)
+    reference = {"precision": skm.precision_score, "recall": skm.recall_score}[name]
+    function = {"precision": F.precision, "recall": F.recall}[name]
+    average = "binary" if task == "binary" else "macro"
+    expected = reference(targets.long().numpy(), decisions(preds, task), average=average, zero_division=0)
+    assert function(preds, targets, task) == pytest.approx(expected, abs=TOLERANCE)
+    # A class predicted but never true, and a label never true nor predicted, score 0 as in scikit-learn.
+    if task == "multiclass":
+        targets = targets.clamp(max=2)
+    if task == "multilabel":
+        preds[:, 2], targets[:, 2] = 0.1, 0.0
+    expected = reference(targets.long().numpy(), decisions(preds, task), average=average, zero_division=0)
+    assert function(preds, targets, task) == pytest.approx(expected, abs=TOLERANCE)
+
+
 def test_f1_classes_never_seen_follow_sklearn() -> None:
     preds, targets = make_data("multilabel", seed=7)
     preds[:, 2], targets[:, 2] = 0.1, 0.0  # label 2: never true, never predicted -> scores 0

@@ -73,6 +73,7 @@ class Checkpoint(Callback):
     order = (
         85  # after SaveBest (80) has taken this epoch into account, before EarlyStopping (90) may end the fit
     )
+    runs_in_lr_find = False  # the learning-rate finder's sweep is undone: nothing of it to resume
 
     def __init__(
         self,

@@ -33,6 +33,7 @@ class CSVLogger(Callback):
     """
 
     order = 70  # after the Recorder's row, before EarlyStopping may end the fit
+    runs_in_lr_find = False  # the learning-rate finder's sweep is not training worth a row
 
     def __init__(self, path: str | Path = "history.csv", append: bool = False) -> None:
         self.path = file_path("CSVLogger", "path", path)

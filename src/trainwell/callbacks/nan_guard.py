@@ -44,6 +44,7 @@ class NanGuard(Callback):
         >>> guard = NanGuard(action="rollback", max_rollbacks=2)
     """
 
+    runs_in_lr_find = False  # the sweep diverges on purpose, and stops itself there
     order = -15  # right after the Recorder: nothing else should see a non-finite loss first
 
     def __init__(self, action: str = "stop", max_rollbacks: int = 3) -> None:

@@ -34,6 +34,10 @@ class TrackerCallback(Callback):
         best_epoch: the epoch (``learn.epoch``) where it was seen.
     """
 
+    runs_in_lr_find = (
+        False  # the learning-rate finder's sweep has no validation to judge, nor weights to keep
+    )
+
     def __init__(self, monitor: str = "valid_loss", mode: str = "auto", min_delta: float = 0.0) -> None:
         if not isinstance(monitor, str) or not monitor:
             raise ConfigError(f"{self.name} monitor must be a history column name, got {monitor!r}")

@@ -179,6 +179,7 @@ def ratings_data(
     user: str | None = None,
     item: str | None = None,
     rating: str | None = None,
+    target: str | None = None,
     valid_pct: float = 0.2,
     valid_col: str | None = None,
     splits: tuple[Sequence[int], Sequence[int]] | None = None,
@@ -207,6 +208,8 @@ def ratings_data(
         source: A DataFrame or a ratings file (CSV, TSV, Parquet...; a header-less file is read as
             user, item, rating[, timestamp]).
         user, item, rating: The columns; found by name (users and items also by position) when not given.
+        target: Another name for ``rating`` (the column to predict), as ``tabular_data`` and the command line's
+            ``--target`` call it.
         valid_pct: Share of rows held out at random (seeded) when neither ``valid_col`` nor ``splits`` is given.
         valid_col: A column marking validation rows (true/1/"valid"), e.g. each user's latest ratings.
         splits: Explicit ``(train_positions, valid_positions)``.
@@ -228,6 +231,9 @@ def ratings_data(
         ('regression', 4, 4)
     """
     _check_settings(valid_pct, batch_size, task)
+    if target is not None and rating is not None and target != rating:
+        raise ConfigError(f"rating={rating!r} and target={target!r} name the same thing: pass one of them")
+    rating = rating if rating is not None else target
     name = str(source) if not isinstance(source, pd.DataFrame) else "the ratings table"
     df = source if isinstance(source, pd.DataFrame) else read_ratings(source, encoding=encoding)
     if len(df) == 0:

@@ -131,7 +131,8 @@ def tensor_data(
 
     Args:
         x: inputs, first dimension = rows.
-        y: targets (labels or numbers); the task is inferred from them unless ``task`` is given.
+        y: targets (labels or numbers; a 2-D array holds one target per column, as scikit-learn's ``y``); the
+            task is inferred from them unless ``task`` is given.
         task: a task kind name or a :class:`Task` to override inference.
         valid_pct: share of rows held out when ``splits`` is not given (0 for none).
         splits: explicit ``(train_indices, valid_indices)``.

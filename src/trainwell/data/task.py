@@ -180,6 +180,13 @@ class Task:
         """Target values as given by the user -> the tensor the loss expects."""
         if isinstance(values, torch.Tensor):
             values = values.detach().cpu().numpy()
+        if (
+            isinstance(values, np.ndarray)
+            and values.ndim == 2
+            and values.shape[1] == 1
+            and self.kind != "multilabel"
+        ):
+            values = values[:, 0]  # one target as a column, (N, 1), is the same target as (N,)
         if self.kind == "regression":
             array = np.asarray(values, dtype=np.float32)
             # A copy in both cases: pandas may hand out read-only arrays, which torch warns about.
@@ -282,7 +289,8 @@ def infer_task(
 ) -> Task:
     """Infer the task from target values (a Series, a DataFrame of several targets, an array or a list).
 
-    Rules: several numeric target columns -> regression (or multilabel if all 0/1); lists of labels or strings
+    Rules: several numeric target columns (a DataFrame, or a 2-D array or tensor: one target per column, named
+    ``{name}_0``, ``{name}_1``...) -> regression (or multilabel if all 0/1); lists of labels or strings
     split by ``label_delim`` -> multilabel; bool or two distinct values -> binary; text or integers with at most
     :data:`MAX_INTEGER_CLASSES` distinct values -> multiclass; other numbers -> regression. ``kind`` overrides.
 
@@ -305,6 +313,14 @@ def infer_task(
         )
     if kind is not None and kind not in TARGET_KINDS:
         raise ConfigError(f"--task {kind!r} is not known; use one of: {', '.join(TARGET_KINDS)}")
+    matrix = _numeric_matrix(targets)
+    if matrix is not None:
+        # A 2-D array or tensor of numbers holds one target per column (sklearn's y of shape (N, K)), not a
+        # list of labels per row: its columns are read as a table's would be, a single column as one target.
+        if matrix.shape[1] == 1:
+            targets = matrix[:, 0]
+        else:
+            targets = pd.DataFrame(matrix, columns=[f"{name}_{i}" for i in range(matrix.shape[1])])
     if isinstance(targets, pd.DataFrame):
         if label_delim is not None:
             raise ConfigError(
@@ -396,6 +412,12 @@ def _infer_from_frame(frame: pd.DataFrame, kind: str | None) -> Task:
     binary = np.isin(values, (0, 1, True, False)).all()
     if kind == "multilabel" or (kind is None and binary):
         return Task("multilabel", names, names)
+    if kind in ("binary", "multiclass"):
+        raise ConfigError(
+            f"--task {kind} predicts one class per row, but there are {len(names)} targets "
+            f"({', '.join(names[:5])}); several targets are multilabel (0/1 columns) or regression: pass one of "
+            "those, or train one model per target"
+        )
     # Several targets that are not 0/1 flags are one regression: each must hold numbers.
     for name in names:
         numbers = pd.to_numeric(frame[name], errors="coerce")
@@ -416,6 +438,15 @@ def _infer_from_frame(frame: pd.DataFrame, kind: str | None) -> Task:
                 "to treat them all as numbers)"
             )
     return Task("regression", (), names)
+
+
+def _numeric_matrix(targets: Any) -> np.ndarray | None:
+    """``targets`` as a 2-D numpy array when it is a 2-D numeric array or tensor, else ``None``."""
+    if isinstance(targets, torch.Tensor):
+        targets = targets.detach().cpu().numpy()
+    if isinstance(targets, np.ndarray) and targets.ndim == 2 and targets.dtype.kind in "biuf":
+        return targets
+    return None
 
 
 def _is_quantity(values: pd.Series) -> bool:

@@ -21,6 +21,7 @@ from trainwell.core.errors import ConfigError
 from trainwell.data.task import Task
 from trainwell.interpret._row_losses import row_losses
 from trainwell.learner._evaluate import ordered
+from trainwell.learner.learner import VALIDATION_SET
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -89,7 +90,7 @@ class ClassificationInterpretation:
 
     @classmethod
     def from_learner(
-        cls, learn: Learner, loader: Iterable[Any] | None = None, batch_size: int | None = None
+        cls, learn: Learner, loader: Iterable[Any] | None = VALIDATION_SET, batch_size: int | None = None
     ) -> ClassificationInterpretation:
         """Run ``learn.model`` over ``loader`` (default: the validation set) in order, one batch at a time.
 
@@ -98,7 +99,8 @@ class ClassificationInterpretation:
 
         Args:
             learn: a learner with a binary or multiclass task.
-            loader: batches ``(*inputs, target)``; ``None`` uses ``learn.data.valid``.
+            loader: batches ``(*inputs, target)``; by default ``learn.data.valid``. ``None`` is refused (what
+                ``data.test`` is without a test set), rather than replaced by the validation rows.
             batch_size: rows per batch for this pass; ``None`` keeps the loader's. Only loaders with a
                 ``new`` method (such as :class:`~trainwell.data.TensorLoader`) can be re-batched.
         """
@@ -108,7 +110,7 @@ class ClassificationInterpretation:
                 f"ClassificationInterpretation needs a binary or multiclass task, got {task.kind!r}; "
                 "use it on a classifier's learner"
             )
-        source = loader if loader is not None else learn.data.valid
+        source = learn._chosen_loader(loader, "ClassificationInterpretation.from_learner")
         if source is None:
             raise ConfigError("no data to interpret: this DataBundle has no validation set; pass loader=...")
         if batch_size is not None and batch_size < 1:

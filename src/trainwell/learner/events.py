@@ -108,6 +108,11 @@ class Callback:
     #: model's hidden state over each process's rows): a checkpoint then keeps every process's, and each takes
     #: its own back on resume. Other states are rank 0's, the same everywhere.
     per_process_state: ClassVar[bool] = False
+    #: Whether the callback also runs in :meth:`~trainwell.learner.Learner.lr_find`'s sweep, which trains on a
+    #: rising learning rate until the loss diverges and is then undone. ``False`` for the callbacks that judge,
+    #: record or save the training (early stopping, best weights, checkpoints, logs, the NaN guard): in the
+    #: sweep they would stop it early, write its epochs to files, or keep its weights.
+    runs_in_lr_find: ClassVar[bool] = True
 
     @property
     def name(self) -> str:

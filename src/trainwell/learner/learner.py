@@ -50,6 +50,18 @@ from trainwell.optim import (
 LossLike = nn.Module | Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
+class _ValidationSet:
+    """The default ``loader`` of :meth:`Learner.validate` and :meth:`Learner.get_preds`: the bundle's
+    validation set. A marker rather than ``None``, so that an absent set passed on purpose (``data.test``) is
+    refused instead of quietly replaced by the validation rows."""
+
+    def __repr__(self) -> str:
+        return "<the validation set>"
+
+
+VALIDATION_SET: Any = _ValidationSet()
+
+
 class Learner:
     """Train ``model`` on ``data`` with ``loss`` and an optimizer.
 
@@ -163,6 +175,7 @@ class Learner:
         self._pending_callback_states: dict[str, Any] = {}
         self._cancel_origin = ("", "")  # the callback and event that raised the last Cancel exception
         self._epoch_rng: dict[str, Any] | None = None  # random state at the start of the training epoch
+        self._loss_checked = False  # whether this fit's first training loss was checked for broadcasting
 
     @property
     def pct_train(self) -> float:
@@ -524,7 +537,11 @@ class Learner:
                     raise
                 self._call(Event.after_pred)
                 try:
-                    self.loss = self.compute_loss(self.pred, self.yb)
+                    if self.training and not self._loss_checked:
+                        self.loss = _first_loss(self)
+                        self._loss_checked = True
+                    else:
+                        self.loss = self.compute_loss(self.pred, self.yb)
                 except (ValueError, RuntimeError, AttributeError, TypeError) as error:
                     _explain_output_mismatch(self, error)
                     raise
@@ -578,8 +595,11 @@ class Learner:
         return mover(self.device) if callable(mover) else _DeviceLoader(loader, self.device)
 
     # ------------------------------------------------------------------------------------ evaluation
-    def validate(self, loader: Iterable[Any] | None = None) -> dict[str, float]:
+    def validate(self, loader: Iterable[Any] | None = VALIDATION_SET) -> dict[str, float]:
         """Loss and metrics on ``loader`` (default: the validation set), without training.
+
+        ``loader=None`` is refused rather than read as the default: it is what ``learn.validate(data.test)``
+        passes when the data was built without a test set, and the validation rows would answer in its place.
 
         Returns ``{"loss": ..., metric name: value}``. A regression model of several targets also gets each
         target's value in its own units, ``"rmse[price]"``, ``"r2[area]"``..., after the headlines, which pool
@@ -593,15 +613,32 @@ class Learner:
         """
         from trainwell.learner._evaluate import evaluate
 
-        return evaluate(self, loader if loader is not None else self.data.valid)
+        return evaluate(self, self._chosen_loader(loader, "learn.validate"))
 
     def get_preds(
-        self, loader: Iterable[Any] | None = None, *, activate: bool = True, with_targets: bool = True
+        self,
+        loader: Iterable[Any] | None = VALIDATION_SET,
+        *,
+        activate: bool = True,
+        with_targets: bool = True,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Predictions over ``loader`` (default: validation) in order, activated by the task unless told not to."""
+        """Predictions over ``loader`` (default: validation) in order, activated by the task unless told not to.
+
+        ``loader=None`` is refused, as by :meth:`validate`: ``learn.get_preds(data.test)`` without a test set
+        would otherwise give the validation rows' predictions."""
         from trainwell.learner._evaluate import predictions
 
-        return predictions(self, loader if loader is not None else self.data.valid, activate, with_targets)
+        return predictions(self, self._chosen_loader(loader, "learn.get_preds"), activate, with_targets)
+
+    def _chosen_loader(self, loader: Iterable[Any] | None, method: str) -> Iterable[Any] | None:
+        if loader is VALIDATION_SET:
+            return self.data.valid
+        if loader is None:
+            raise ConfigError(
+                f"{method}(None): there is no data to read; a DataBundle's test is None when it was built "
+                f"without one (pass test= to tabular_data, ratings_data...), and {method}() reads the validation set"
+            )
+        return loader
 
     # --------------------------------------------------------------------------------------- saving
     def save_checkpoint(self, path: str | Path, settings: Mapping[str, Any] | None = None) -> Path:
@@ -743,6 +780,33 @@ def _check_groups_cover(model: nn.Module, groups: Sequence[nn.Module]) -> None:
             f"{type(model).__name__}.layer_groups() leaves out trainable parameters {shown}: the optimizer would "
             "never update them; add the modules holding them to a group (or set requires_grad=False on them)"
         )
+
+
+#: The start of the warning torch's regression losses (``mse_loss``, ``l1_loss``, ``huber_loss``...) give when
+#: they broadcast an output and a target of different shapes, e.g. ``(N, 1)`` against ``(N,)`` into ``(N, N)``.
+_BROADCAST_WARNING = "Using a target size"
+
+
+def _first_loss(learn: Learner) -> torch.Tensor:
+    """The loss of a fit's first training batch, refusing one that broadcast the output against the target.
+
+    A loss of the user's own such as ``nn.MSELoss()`` given outputs ``(N, 1)`` and targets ``(N,)`` compares
+    every output with every target, ``(N, N)``, and only warns: the model trains towards the mean and reports a
+    plausible loss. The task's default losses match the shapes themselves. Checked once per fit, so the other
+    batches pay nothing.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=_BROADCAST_WARNING, category=UserWarning)
+        try:
+            return learn.compute_loss(learn.pred, learn.yb)
+        except UserWarning as warning:
+            pred, target = learn.pred, learn.yb
+            raise ConfigError(
+                f"the loss ({_name(learn.loss_func)}) broadcast the model's output of shape {tuple(pred.shape)} "
+                f"against the target of shape {tuple(target.shape)}, so it compared outputs with other rows' "
+                "targets; return outputs shaped like the target from forward (e.g. .squeeze(-1)), or pass "
+                "loss=None for the task's default loss, which matches the shapes"
+            ) from warning
 
 
 def _explain_output_mismatch(learn: Learner, error: Exception) -> None:

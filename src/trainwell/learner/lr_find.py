@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trainwell.callbacks.budget import cpu_group
-from trainwell.callbacks.nan_guard import NanGuard
 from trainwell.callbacks.progress import ProgressBar
 from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import get_rng_states, set_rng_states
@@ -230,7 +229,9 @@ def lr_find(
     *,
     time_limit: float | None = None,
 ) -> LRFindResult:
-    """Run the sweep on ``learn`` and restore it afterwards. ``time_limit`` (seconds) lets a slow model's sweep
+    """Run the sweep on ``learn`` and restore it afterwards. The learner's callbacks run in it, except those whose
+    ``runs_in_lr_find`` is false (early stopping, best weights, checkpoints, CSV logs, the NaN guard), which would
+    cut the sweep short or write it down as training. ``time_limit`` (seconds) lets a slow model's sweep
     take fewer, larger steps over the same range (see :class:`LRFinder`); a fit with a time budget gives it a
     tenth of the budget."""
     if not 0 < start_lr < end_lr:
@@ -256,9 +257,11 @@ def lr_find(
     quiet = [cb for cb in learn.callbacks if isinstance(cb, ProgressBar) and cb.print_epochs]
     for callback in quiet:
         callback.print_epochs = False  # the sweep's epochs are not training epochs worth a table row
-    # The sweep drives the loss to divergence on purpose and stops itself there: no NaN guard meanwhile.
-    guards = [cb for cb in learn.callbacks if isinstance(cb, NanGuard)]
-    learn.remove_callback(NanGuard)
+    # The sweep drives the loss to divergence on purpose and stops itself there: no NaN guard meanwhile, and
+    # nothing that judges or saves a fit (an early stop would cut the sweep short and misplace the suggestion;
+    # a logger or a checkpoint would write the sweep's epochs as training).
+    saved_callbacks = list(learn.callbacks)
+    learn.callbacks = [cb for cb in saved_callbacks if cb.runs_in_lr_find]
     try:
         learn.set_lrs(end_lr)
         learn._fit(n_epochs, [finder], None)
@@ -267,7 +270,7 @@ def lr_find(
         learn.opt = saved_opt
         for callback in quiet:
             callback.print_epochs = True
-        learn.callbacks.extend(guards)
+        learn.callbacks = saved_callbacks
         set_rng_states(saved_rng)
         recorder.history, recorder.lrs, recorder.losses, recorder.epoch_ends, recorder.fit_count = (
             saved_history

@@ -24,6 +24,8 @@ from trainwell.metrics.metric import (
     ErrorRate,
     LogLoss,
     Metric,
+    Precision,
+    Recall,
     Reduction,
     RocAuc,
 )
@@ -54,6 +56,8 @@ __all__ = [
     "LogLoss",
     "Metric",
     "MetricFunction",
+    "Precision",
+    "Recall",
     "Reduction",
     "RocAuc",
     "TagAccuracy",

@@ -122,6 +122,22 @@ def f1_value(stats: Stats, task: str) -> float:
     return float(per_class.mean())
 
 
+def share_value(stats: Stats, task: str, missed: str) -> float:
+    """Precision (``missed="false_positive"``) or recall (``"false_negative"``) from :func:`f1_stats`' counts:
+    ``tp / (tp + missed)`` of the positive class (binary), macro-averaged over labels (multilabel) or over the
+    classes present in the targets or the predictions (multiclass), as scikit-learn's ``precision_score`` and
+    ``recall_score``; a class with ``tp + missed == 0`` scores 0, as their default ``zero_division`` does."""
+    if float(stats["rows"]) == 0:
+        return _NAN
+    true_positive = stats["true_positive"]
+    denominator = true_positive + stats[missed]
+    per_class = torch.where(denominator > 0, true_positive / denominator.clamp(min=1), 0.0)
+    if task == "multiclass":
+        seen = (true_positive + stats["false_positive"] + stats["false_negative"]) > 0
+        per_class = per_class[seen]
+    return float(per_class.mean()) if per_class.numel() else _NAN
+
+
 def log_loss_stats(preds: torch.Tensor, targets: torch.Tensor, task: str, eps: float) -> Stats:
     """Summed negative log-likelihood of the true answers, and how many answers were scored."""
     dtype = accumulation_dtype(preds.device)

@@ -122,6 +122,32 @@ def f1(
     return _stats.f1_value(_stats.f1_stats(preds, targets, task, check_threshold(threshold, task)), task)
 
 
+def precision(
+    preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: float | Sequence[float] = 0.5
+) -> float:
+    """Share of the rows flagged positive that are positive, ``tp / (tp + fp)``.
+
+    Binary: of the positive class. Multiclass: macro mean over the classes present in the targets or the
+    predictions. Multilabel: macro mean over all labels. A class never predicted scores 0, as in scikit-learn.
+    """
+    preds, targets = _prepare(preds, targets, task, "precision", CLASSIFICATION_TASKS)
+    stats = _stats.f1_stats(preds, targets, task, check_threshold(threshold, task))
+    return _stats.share_value(stats, task, "false_positive")
+
+
+def recall(
+    preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: float | Sequence[float] = 0.5
+) -> float:
+    """Share of the positive rows that are flagged, ``tp / (tp + fn)`` (sensitivity).
+
+    Binary: of the positive class. Multiclass: macro mean over the classes present in the targets or the
+    predictions. Multilabel: macro mean over all labels. A class never present scores 0, as in scikit-learn.
+    """
+    preds, targets = _prepare(preds, targets, task, "recall", CLASSIFICATION_TASKS)
+    stats = _stats.f1_stats(preds, targets, task, check_threshold(threshold, task))
+    return _stats.share_value(stats, task, "false_negative")
+
+
 def log_loss(preds: torch.Tensor, targets: torch.Tensor, task: str, eps: float = LOG_LOSS_EPS) -> float:
     """Mean negative log of the probability given to the true answer (natural log).
 

@@ -328,6 +328,36 @@ class F1(Metric):
         return _stats.f1_value(states, self.task)
 
 
+class Precision(F1):
+    """Precision of the positive class (binary) or macro precision (multiclass, multilabel), from the same
+    running counts as :class:`F1`."""
+
+    name = "precision"
+    description = "share of the rows flagged positive that truly are, for the positive class"
+    task_descriptions: ClassVar[Mapping[str, str]] = {
+        "multiclass": "share of the rows given a class that truly are of it, averaged over classes",
+        "multilabel": "share of the rows given a label that truly have it, averaged over labels",
+    }
+
+    def _value(self, states: States) -> float:
+        return _stats.share_value(states, self.task, "false_positive")
+
+
+class Recall(F1):
+    """Recall of the positive class (binary) or macro recall (multiclass, multilabel), from the same running
+    counts as :class:`F1`."""
+
+    name = "recall"
+    description = "share of the truly positive rows that get flagged, for the positive class"
+    task_descriptions: ClassVar[Mapping[str, str]] = {
+        "multiclass": "share of each class's rows that get it, averaged over classes",
+        "multilabel": "share of the rows with a label that get it, averaged over labels",
+    }
+
+    def _value(self, states: States) -> float:
+        return _stats.share_value(states, self.task, "false_negative")
+
+
 class LogLoss(Metric):
     """Mean negative log-likelihood of the true answers, probabilities clipped at 1e-15."""
 

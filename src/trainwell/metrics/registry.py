@@ -27,6 +27,8 @@ from trainwell.metrics.metric import (
     ErrorRate,
     LogLoss,
     Metric,
+    Precision,
+    Recall,
     RocAuc,
 )
 from trainwell.metrics.tagging import EntityF1, EntityPrecision, EntityRecall, TagAccuracy
@@ -69,6 +71,8 @@ for _metric_class in (
     BalancedAccuracy,
     RocAuc,
     F1,
+    Precision,
+    Recall,
     LogLoss,
     RMSE,
     MAE,
