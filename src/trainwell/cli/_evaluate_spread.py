@@ -15,6 +15,9 @@ of such lists). Each call's new entries travel with the fold's scores and are la
 pickle (plain Python, numpy arrays, tensors, dataclasses of them).
 
 With more processes than folds, the processes left without a fold only wait for the others' results.
+
+The processes join their process group only to gather, after the last fold, and stay in it: one evaluation
+per ``torchrun`` job, before anything else has joined it (a second is refused in one line).
 """
 
 from __future__ import annotations
@@ -58,6 +61,8 @@ def cross_validate_spread(
     from trainwell.evaluate import CVResult
 
     rank, size = spread_position()
+    if size > 1:
+        _check_no_group()
     share = my_share(len(splits))
     if size > 1 and rank == 0:
         _say_spread(len(splits), size)
@@ -93,6 +98,22 @@ def cross_validate_spread(
     return model, results
 
 
+def _check_no_group() -> None:
+    """Refuse to share folds out in a process that has joined torchrun's process group already (a second
+    evaluation in one script, or one after a distributed fit): every fold would then see the group, and train
+    or draw its random numbers as one part of a distributed fit instead of alone."""
+    import torch.distributed as dist
+
+    from trainwell.core.errors import ConfigError
+
+    if dist.is_available() and dist.is_initialized():
+        raise ConfigError(
+            "under torchrun, evaluate shares its folds out before the processes join their process group, and "
+            "this process has joined it already (by an earlier evaluation or a distributed fit): run one "
+            "evaluation per torchrun job, first"
+        )
+
+
 def _say_spread(n_folds: int, size: int) -> None:
     """Rank 0's line on how the folds are shared out (on standard error, beside the warnings: the report on
     standard output stays that of one process)."""
@@ -100,7 +121,15 @@ def _say_spread(n_folds: int, size: int) -> None:
 
     busiest = -(-n_folds // size)
     idle = max(size - n_folds, 0)
-    out_of = f"; {idle} of them have no fold and wait" if idle else f"; at most {busiest} folds each"
+    if idle:
+        who = (
+            "1 process has no fold and only waits"
+            if idle == 1
+            else f"{idle} processes have no fold and only wait"
+        )
+        out_of = f"; {who} for the results"
+    else:
+        out_of = f"; at most {busiest} folds each"
     err_console.print(
         f"cross-validating {n_folds} folds over {size} processes, each fold trained in one process alone{out_of}",
         soft_wrap=True,
