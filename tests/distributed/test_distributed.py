@@ -366,26 +366,14 @@ def test_a_command_that_does_not_train_is_refused_under_torchrun(tmp_path: Path)
     assert not (tmp_path / "model").exists()
 
 
-@pytest.mark.parametrize(
-    ("command", "says"),
-    [
-        (
-            "tune",
-            "searches in one process (its trials are not spread over processes; each would run the whole",
-        ),
-        (
-            "evaluate",
-            "cross-validates in one process (its folds are not spread over processes; each would run",
-        ),
-    ],
-)
-def test_a_search_or_cross_validation_is_refused_under_torchrun(
-    tmp_path: Path, command: str, says: str
-) -> None:
-    # Neither spreads its trials or folds over the processes: each process ran all of them again, printed them
-    # and (tune) wrote the model, N times the work for the result of one.
+def test_a_search_is_refused_under_torchrun(tmp_path: Path) -> None:
+    # tune does not spread its trials over the processes: each process ran all of them again, printed them and
+    # wrote the model, N times the work for the result of one. (evaluate shares its folds out:
+    # test_distributed_evaluate.py.)
     trainwell.datasets.adult_sample().head(200).to_csv(tmp_path / "adult.csv", index=False)
-    done = torchrun("-m", "trainwell", command, tmp_path / "adult.csv", "--target", "income", timeout=90)
+    done = torchrun("-m", "trainwell", "tune", tmp_path / "adult.csv", "--target", "income", timeout=90)
     assert done.returncode != 0
-    assert done.stderr.count(f"error: trainwell {command} {says}") == 1, done.stderr[-3000:]
-    assert "cross-validation" not in done.stdout and not (tmp_path / "model").exists()
+    says = "searches in one process (its trials are not spread over processes; each would run the whole"
+    assert done.stderr.count(f"error: trainwell tune {says}") == 1, done.stderr[-3000:]
+    assert "(torchrun --nproc_per_node N -m trainwell is for fit, demo, evaluate)" in done.stderr
+    assert "trial" not in done.stdout and not (tmp_path / "model").exists()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -36,6 +36,8 @@ class ImageFold:
     epochs: int | None = None
     lr: float | None = None
     seed: int = 0
+    #: The fields it appends to once per fold, gathered from every process under torchrun (cli._evaluate_spread).
+    per_fold: ClassVar[tuple[str, ...]] = ("means", "lrs", "predictions")
     #: Per fold: the normalisation statistics measured on that fold's training images.
     means: list[tuple[float, ...]] = field(default_factory=list)
     lrs: list[float] = field(default_factory=list)
@@ -128,9 +130,10 @@ def evaluate_images(
 ) -> TableEvaluation:
     """Cross-validate the image classifier on ``folder`` (or a CSV of paths and labels) and the thumbnail
     baselines on the same folds (stratified for one label per image, at random for label sets)."""
+    from trainwell.cli._evaluate_spread import cross_validate_spread
     from trainwell.cli.evaluate_cmd import TableEvaluation, check_epochs
     from trainwell.core.errors import ConfigError
-    from trainwell.evaluate import cross_validate, cross_validate_baselines, fold_indices
+    from trainwell.evaluate import cross_validate_baselines, fold_indices
     from trainwell.vision.data import _task
 
     check_epochs(epochs)
@@ -144,12 +147,17 @@ def evaluate_images(
     splits = fold_indices(np.array([str(label) for label in labels]), k, seed, stratified)
     metric_names = list(resolved.metric_names)
     fold = ImageFold(images, labels, resolved, metric_names, arch, epochs, lr, seed)
-    model = cross_validate(len(images), None, fold, seed=seed, stratified=stratified, splits=splits)
-    others: dict[str, Any] = {}
+    run_baselines = None
     if baselines:
         table = thumbnails(images)
         table["label"] = labels
-        others = cross_validate_baselines(table, "label", resolved, splits, metric_names, seed=seed)
+
+        def run_baselines(some: Sequence[tuple[np.ndarray, np.ndarray]]) -> dict[str, Any]:
+            return cross_validate_baselines(table, "label", resolved, some, metric_names, seed=seed)
+
+    model, others = cross_validate_spread(
+        fold, splits, seed=seed, stratified=stratified, baselines=run_baselines
+    )
     return TableEvaluation(
         resolved, len(images), model, others, fold.lrs, predictions=fold.predictions, unit="images"
     )

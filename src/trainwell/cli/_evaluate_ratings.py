@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
@@ -40,6 +40,8 @@ class RatingsFold:
     metric_names: Sequence[str]
     epochs: int | None = None
     seed: int = 0
+    #: The fields it appends to once per fold, gathered from every process under torchrun (cli._evaluate_spread).
+    per_fold: ClassVar[tuple[str, ...]] = ("lrs", "predictions")
     lrs: list[float] = field(default_factory=list)
     predictions: list[tuple[np.ndarray, torch.Tensor, torch.Tensor]] = field(default_factory=list)
 
@@ -111,6 +113,8 @@ class ImplicitFold:
     time: str | None
     epochs: int | None = None
     seed: int = 0
+    #: The fields it appends to once per fold, gathered from every process under torchrun (cli._evaluate_spread).
+    per_fold: ClassVar[tuple[str, ...]] = ("lrs", "baselines", "ranked")
     lrs: list[float] = field(default_factory=list)
     baselines: dict[str, list[dict[str, float]]] = field(default_factory=dict)
     #: Users each fold ranked: its held-out ones, less those whose item (or who) its training rows never saw.
@@ -189,10 +193,11 @@ def evaluate_interactions(
     time: str | None = None,
 ) -> TableEvaluation:
     """Cross-validate an implicit-feedback recommender over users (see the module docstring)."""
+    from trainwell.cli._evaluate_spread import cross_validate_spread
     from trainwell.cli.evaluate_cmd import TableEvaluation
     from trainwell.collab.data import interaction_times, latest_per_pair, ratings_data
     from trainwell.data.task import Task
-    from trainwell.evaluate import CVResult, cross_validate
+    from trainwell.evaluate import CVResult
 
     # The whole table through the builder once: every check (missing ids...) before any fold.
     ratings_data(frame, user=user_col, item=item_col, implicit=True, time=time)
@@ -202,7 +207,7 @@ def evaluate_interactions(
     times = None if times is None else times[keep]
     splits = user_folds(frame, user_col, times, k, seed)
     fold = ImplicitFold(frame, user_col, item_col, time, epochs=epochs, seed=seed)
-    model = cross_validate(len(frame), None, fold, seed=seed, stratified=False, splits=splits)
+    model, _ = cross_validate_spread(fold, splits, seed=seed)  # the baselines come with each fold's run
     others = (
         {name: CVResult(folds, list(splits)) for name, folds in fold.baselines.items()} if baselines else {}
     )
@@ -233,10 +238,11 @@ def evaluate_ratings(
 ) -> TableEvaluation:
     """Cross-validate the recommender and the rating baselines on the same ``k`` random folds; a table
     without ratings (or ``implicit``) is cross-validated over users by ranking (:func:`evaluate_interactions`)."""
+    from trainwell.cli._evaluate_spread import cross_validate_spread
     from trainwell.cli.evaluate_cmd import TableEvaluation, check_epochs
     from trainwell.collab.data import find_rating_columns, ratings_data
     from trainwell.core.errors import ConfigError
-    from trainwell.evaluate import cross_validate, fold_indices
+    from trainwell.evaluate import fold_indices
 
     check_epochs(epochs)
     user_col, item_col, rating_col = find_rating_columns(frame, user, item, rating, source, implicit=implicit)
@@ -252,6 +258,12 @@ def evaluate_ratings(
     splits = fold_indices(np.zeros(len(frame)), k, seed, False)
     metric_names = list(resolved.metric_names)
     fold = RatingsFold(frame, columns, resolved, metric_names, epochs=epochs, seed=seed)
-    model = cross_validate(len(frame), None, fold, seed=seed, stratified=False, splits=splits)
-    others = ratings_baselines(frame, columns, resolved, splits, metric_names) if baselines else {}
+    model, others = cross_validate_spread(
+        fold,
+        splits,
+        seed=seed,
+        baselines=(lambda some: ratings_baselines(frame, columns, resolved, some, metric_names))
+        if baselines
+        else None,
+    )
     return TableEvaluation(resolved, len(frame), model, others, fold.lrs, predictions=fold.predictions)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -33,6 +33,8 @@ class TaggingFold:
     epochs: int | None = None
     seed: int = 0
     settings: dict[str, Any] = field(default_factory=dict)
+    #: The fields it appends to once per fold, gathered from every process under torchrun (cli._evaluate_spread).
+    per_fold: ClassVar[tuple[str, ...]] = ("lrs",)
     lrs: list[float] = field(default_factory=list)
 
     def __call__(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
@@ -103,8 +105,9 @@ def evaluate_tagging(
     ``source`` is a CoNLL / CoNLL-U file, or a folder whose ``train`` and ``valid`` files are pooled (its
     ``test`` file is left alone, for the final score).
     """
+    from trainwell.cli._evaluate_spread import cross_validate_spread
     from trainwell.cli.evaluate_cmd import TableEvaluation, check_epochs
-    from trainwell.evaluate import cross_validate, fold_indices
+    from trainwell.evaluate import fold_indices
     from trainwell.text.tagging.data import tagging_data
 
     check_epochs(epochs)
@@ -116,6 +119,12 @@ def evaluate_tagging(
     splits = fold_indices(np.arange(len(pairs)), k, seed, False)
     metric_names = list(data.task.metric_names)
     fold = TaggingFold(pairs, data.task, metric_names, epochs=epochs, seed=seed)
-    model = cross_validate(len(pairs), None, fold, seed=seed, stratified=False, splits=splits)
-    others = tagging_baselines(pairs, data.task, splits, metric_names) if baselines else {}
+    model, others = cross_validate_spread(
+        fold,
+        splits,
+        seed=seed,
+        baselines=(lambda some: tagging_baselines(pairs, data.task, some, metric_names))
+        if baselines
+        else None,
+    )
     return TableEvaluation(data.task, len(pairs), model, others, fold.lrs, unit="sentences")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -40,6 +40,8 @@ class TextFold:
     epochs: int | None = None
     seed: int = 0
     label_delim: str | None = None
+    #: The fields it appends to once per fold, gathered from every process under torchrun (cli._evaluate_spread).
+    per_fold: ClassVar[tuple[str, ...]] = ("vocabularies", "lrs", "predictions")
     #: Per fold: the vocabulary fitted on that fold's training texts (proof of no leakage across folds).
     vocabularies: list[frozenset[str]] = field(default_factory=list)
     lrs: list[float] = field(default_factory=list)
@@ -168,10 +170,11 @@ def evaluate_texts(
 ) -> TableEvaluation:
     """Cross-validate the text classifier and the text baselines on the same ``k`` folds (stratified for one
     label per text; a multi-label target, ``label_delim`` separating its labels, is split at random)."""
+    from trainwell.cli._evaluate_spread import cross_validate_spread
     from trainwell.cli.evaluate_cmd import TableEvaluation, check_epochs
     from trainwell.core.errors import ConfigError, DataError
     from trainwell.data.task import infer_task
-    from trainwell.evaluate import cross_validate, fold_indices
+    from trainwell.evaluate import fold_indices
 
     check_epochs(epochs)
     names = [target] if isinstance(target, str) else list(target)
@@ -194,13 +197,21 @@ def evaluate_texts(
     fold = TextFold(
         frame, text_col, target, resolved, metric_names, epochs=epochs, seed=seed, label_delim=label_delim
     )
-    model = cross_validate(len(frame), None, fold, seed=seed, stratified=stratified, splits=splits)
-    others = text_baselines(frame[text_col].astype(str).tolist(), labels, resolved, splits, metric_names)
+    texts = frame[text_col].astype(str).tolist()
+    model, others = cross_validate_spread(
+        fold,
+        splits,
+        seed=seed,
+        stratified=stratified,
+        baselines=(lambda some: text_baselines(texts, labels, resolved, some, metric_names))
+        if baselines
+        else None,
+    )
     return TableEvaluation(
         resolved,
         len(frame),
         model,
-        others if baselines else {},
+        others,
         fold.lrs,
         predictions=fold.predictions,
         unit="texts",

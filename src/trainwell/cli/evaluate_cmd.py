@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import typer
 
@@ -73,6 +73,8 @@ class TabularFold:
     date_formats: Mapping[str, str] | None = None
     label_delim: str | None = None
     arch: str = "tabular_mlp"
+    #: The fields it appends to once per fold, gathered from every process under torchrun (cli._evaluate_spread).
+    per_fold: ClassVar[tuple[str, ...]] = ("recipes", "chosen", "lrs", "predictions")
     recipes: list[TabularRecipe] = field(default_factory=list)
     #: With ``arch="auto"``, the architecture each fold chose (on an inner split of its training rows).
     chosen: list[str] = field(default_factory=list)
@@ -263,10 +265,11 @@ def evaluate_table(
             between boosted trees and the MLP as fit does, on a fifth of its training rows held out, never on the
             rows it is scored on), ``"tabular_mlp"`` or ``"gbdt"``.
     """
+    from trainwell.cli._evaluate_spread import cross_validate_spread
     from trainwell.core.errors import ConfigError
     from trainwell.data.io import check_columns
     from trainwell.data.task import infer_task
-    from trainwell.evaluate import cross_validate, cross_validate_baselines, fold_indices
+    from trainwell.evaluate import cross_validate_baselines, fold_indices
 
     check_epochs(epochs)
     names = [target] if isinstance(target, str) else list(target)
@@ -297,8 +300,7 @@ def evaluate_table(
         label_delim,
         arch=MLP_ALIASES.get(arch, arch),
     )
-    model = cross_validate(len(df), None, fold, seed=seed, stratified=stratified, splits=splits)
-    others = {}
+    run_baselines = None
     if baselines:
         # The baselines read what the model reads: without the columns its recipe leaves out (IDs, free
         # text), and with dates split into parts. The typing uses no target values, so all rows may decide it.
@@ -313,16 +315,22 @@ def evaluate_table(
             source=source,
             date_formats=date_formats,
         )
-        others = cross_validate_baselines(
-            df,
-            column,
-            resolved,
-            splits,
-            metric_names,
-            ignore=[*ignore, *layout.dropped],
-            seed=seed,
-            dates=layout.dates,
-        )
+
+        def run_baselines(some: Sequence[tuple[np.ndarray, np.ndarray]]) -> dict[str, CVResult]:
+            return cross_validate_baselines(
+                df,
+                column,
+                resolved,
+                some,
+                metric_names,
+                ignore=[*ignore, *layout.dropped],
+                seed=seed,
+                dates=layout.dates,
+            )
+
+    model, others = cross_validate_spread(
+        fold, splits, seed=seed, stratified=stratified, baselines=run_baselines
+    )
     archs = fold.chosen if fold.arch == "auto" else [fold.arch] * len(fold.lrs)
     return TableEvaluation(
         resolved, len(df), model, others, fold.lrs, predictions=fold.predictions, archs=archs
@@ -497,7 +505,10 @@ def evaluate(
 
     def run() -> None:
         from trainwell.callbacks.budget import budget_each_call, parse_duration
+        from trainwell.distributed.spread import spread_position
 
+        if spread_position()[0] != 0:
+            out_console.quiet = True  # under torchrun the folds are shared out; rank 0 alone reports them
         seconds = None if time_budget is None else parse_duration(time_budget, "--time")
         if seconds is None:
             evaluate_all()
@@ -511,9 +522,10 @@ def evaluate(
         from trainwell.core.errors import ConfigError
 
         if task == "language_model":
-            from trainwell.cli._evaluate_lm import render_lm
+            from trainwell.cli._evaluate_lm import refuse_spread, render_lm
             from trainwell.text.lm_eval import evaluate_language_model
 
+            refuse_spread()
             if target is not None:
                 raise ConfigError(
                     "--target is not used by a language model: it predicts the next word of --text"
@@ -623,21 +635,36 @@ def evaluate(
 
 
 def say_fold_budgets(time_budget: str | None, budgets: list[Any], calls: int) -> None:
-    """What ``evaluate --time`` allowed: each fold's share, and how many folds it cut."""
+    """What ``evaluate --time`` allowed: each fold's share, and how many folds it cut.
+
+    Under ``torchrun`` each process holds the budgets of its own folds: every process calls this, and they are
+    gathered in fold order first (each fold has the share it has in one process, so the processes together
+    finish sooner rather than train longer).
+    """
     from trainwell.callbacks.budget import format_duration
     from trainwell.cli._show import say_budget
+    from trainwell.distributed.spread import gather_results, my_share
 
-    used = [budget for budget in budgets if budget.fits]
+    if calls == 1:  # a language model: one fit, in one process
+        used_one = [budget for budget in budgets if budget.fits]
+        if used_one:
+            say_budget(used_one[0], out_console)
+        return
+    share = my_share(calls)
+    # One budget per fold call, in the order of this process's folds (the fold number orders them).
+    numbers = share if len(budgets) == len(share) else list(range(len(budgets)))
+    mine = [
+        (number, budget.seconds, any(fit["shortened"] for fit in budget.fits), budget.summary())
+        for number, budget in zip(numbers, budgets, strict=True)
+        if budget.fits
+    ]
+    used = sorted(row for part in gather_results(mine) for row in part)
     if not used:
         return
-    if calls == 1:
-        say_budget(used[0], out_console)
-        return
-    share = format_duration(used[0].seconds)
-    cut = sum(any(fit["shortened"] for fit in budget.fits) for budget in used)
+    cut = sum(shortened for _, _, shortened, _ in used)
     out_console.print(
-        f"--time {time_budget}: each of the {len(used)} folds trained within {share}; the budget cut {cut} of "
-        f"them (fold 1: {used[0].summary()})",
+        f"--time {time_budget}: each of the {len(used)} folds trained within {format_duration(used[0][1])}; the "
+        f"budget cut {cut} of them (fold {used[0][0] + 1}: {used[0][3]})",
         soft_wrap=True,
         markup=False,
     )

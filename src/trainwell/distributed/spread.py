@@ -48,8 +48,14 @@ def my_share(n_jobs: int) -> list[int]:
 @contextlib.contextmanager
 def each_process_alone() -> Iterator[None]:
     """Inside, the one-call pipelines train in this process alone even under ``torchrun`` (each process has
-    its own job): :func:`trains_together` is False."""
+    its own job): :func:`trains_together` is False. With CUDA, each process trains on its own GPU
+    (``LOCAL_RANK``, wrapping round when there are fewer GPUs than processes), not all on the first."""
     global _alone
+    if launched_by_torchrun():
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.set_device(int(os.environ["LOCAL_RANK"]) % torch.cuda.device_count())
     before, _alone = _alone, True
     try:
         yield

@@ -1,0 +1,62 @@
+"""One cross-validation through :func:`trainwell.cli.evaluate_cmd.evaluate_table`, run in a single process or
+by ``torchrun`` on several: the distributed test compares what rank 0 holds with what one process holds.
+
+Usage: ``python evaluate_spread_job.py OUT_DIR FOLDS`` (one process) or ``torchrun --nproc_per_node N
+evaluate_spread_job.py OUT_DIR FOLDS``. Rank 0 writes ``evaluation.json`` to OUT_DIR (the report's
+dictionary, each fold's learning rate, architecture and out-of-fold predictions) and, under torchrun, what a
+second evaluation in the same process is told; the other ranks write nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from trainwell.cli.evaluate_cmd import evaluate_table
+from trainwell.core.errors import ConfigError
+from trainwell.distributed.spread import spread_position
+
+
+def table(n: int = 180) -> pd.DataFrame:
+    """A binary target from two numbers and a category, with noise."""
+    rng = np.random.default_rng(0)
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    city = rng.choice(["north", "south", "east"], n)
+    score = x1 + 0.5 * x2 + (city == "north") + rng.normal(scale=0.7, size=n)
+    return pd.DataFrame({"x1": x1, "x2": x2, "city": city, "y": np.where(score > 0.4, "yes", "no")})
+
+
+def main() -> None:
+    out, k = Path(sys.argv[1]), int(sys.argv[2])
+    frame = table()
+    evaluation = evaluate_table(frame, "y", k=k, seed=3, epochs=2, arch="auto")
+    rank, size = spread_position()
+    second = None
+    if size > 1:
+        try:
+            evaluate_table(frame, "y", k=k, seed=3, epochs=2)
+        except ConfigError as error:
+            second = str(error)
+    if rank != 0:
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    result = {
+        "world_size": size,
+        "report": evaluation.to_dict(),
+        "archs": evaluation.archs,
+        "lrs": evaluation.lrs,
+        "predictions": [
+            [valid.tolist(), preds.tolist(), targets.tolist()]
+            for valid, preds, targets in evaluation.predictions
+        ],
+        "second": second,
+    }
+    (out / "evaluation.json").write_text(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

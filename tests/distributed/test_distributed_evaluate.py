@@ -1,0 +1,136 @@
+"""``trainwell evaluate`` under the real ``torchrun`` (Gloo, CPU): the folds are shared out over the processes,
+each trained alone, and the report is the one a single process prints, number for number.
+
+Each process's own output is read from torchrun's per-rank logs (``--log-dir``, ``--redirects 3``), so the
+tests see that rank 1 prints nothing, not only that the output holds one report.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+from test_distributed import ENV, free_port
+
+from text_samples import reviews
+from trainwell.datasets import adult_sample
+
+JOB = Path(__file__).with_name("evaluate_spread_job.py")
+
+
+def launch(tmp_path: Path, *args: str | Path, processes: int = 2) -> tuple[int, list[tuple[str, str]]]:
+    """Run ``args`` under torchrun with ``processes`` processes; its exit code and each rank's (stdout, stderr)."""
+    logs = tmp_path / "logs"
+    command = [
+        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(processes),
+        "--master_addr", "127.0.0.1", "--master_port", str(free_port()), "--log-dir", str(logs),
+        "--redirects", "3", *map(str, args),
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=240, env=ENV, cwd=tmp_path)
+    ranks = []
+    for rank in range(processes):
+        (folder,) = logs.glob(f"*/attempt_0/{rank}")
+        ranks.append(((folder / "stdout.log").read_text(), (folder / "stderr.log").read_text()))
+    return done.returncode, ranks
+
+
+def one_process(tmp_path: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "trainwell", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
+def test_evaluate_under_torchrun_prints_the_report_of_one_process(tmp_path: Path) -> None:
+    # 3 folds over 2 processes: rank 0 trains folds 1 and 3, rank 1 fold 2 (an odd share). The MLP with its
+    # learning-rate finder, then the baselines on the same folds.
+    adult_sample().head(240).to_csv(tmp_path / "adult.csv", index=False)
+    args = ("evaluate", "adult.csv", "--target", "income", "--cv", "3", "--arch", "mlp", "--epochs", "2")
+    single = one_process(tmp_path, *args)
+    code, [(out, err), (out_1, err_1)] = launch(tmp_path, "-m", "trainwell", *args)
+    assert code == 0, err[-3000:] + err_1[-3000:]
+    assert out == single.stdout  # the same table: every fold, every baseline, every verdict
+    assert "3-fold cross-validation (binary, 240 rows)" in out and "HistGradientBoosting" in out
+    assert err.count("cross-validating 3 folds over 2 processes") == 1, err
+    assert (out_1, err_1) == ("", "")  # rank 1 trains its fold and says nothing
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["adult.csv", "logs"]  # nothing written
+
+
+def test_a_text_classifier_is_cross_validated_under_torchrun_as_in_one_process(tmp_path: Path) -> None:
+    reviews(120, 0).to_csv(tmp_path / "reviews.csv", index=False)
+    args = (
+        "evaluate",
+        "reviews.csv",
+        "--text",
+        "review",
+        "--target",
+        "sentiment",
+        "--cv",
+        "2",
+        "--epochs",
+        "2",
+    )
+    single = one_process(tmp_path, *args)
+    code, [(out, err), (out_1, err_1)] = launch(tmp_path, "-m", "trainwell", *args)
+    assert code == 0, err[-3000:] + err_1[-3000:]
+    assert out == single.stdout and "tf-idf + logistic" in out
+    assert (out_1, err_1) == ("", "")
+
+
+def test_spread_folds_keep_every_fold_record_and_idle_processes_wait(tmp_path: Path) -> None:
+    # 2 folds over 3 processes: rank 2 has none and only gathers. What rank 0 holds afterwards (scores,
+    # learning rates, chosen architectures, out-of-fold predictions) is exactly what one process holds.
+    single = subprocess.run(
+        [sys.executable, str(JOB), str(tmp_path / "single"), "2"], capture_output=True, text=True, env=ENV
+    )
+    assert single.returncode == 0, single.stderr[-3000:]
+    code, ranks = launch(tmp_path, JOB, tmp_path / "spread", "2", processes=3)
+    assert code == 0, "".join(err for _, err in ranks)[-3000:]
+    one = json.loads((tmp_path / "single" / "evaluation.json").read_text())
+    spread = json.loads((tmp_path / "spread" / "evaluation.json").read_text())
+    assert (one.pop("world_size"), spread.pop("world_size")) == (1, 3)
+    assert ranks[0][1].count("2 folds over 3 processes") == 1
+    assert "1 process has no fold and only waits for the results" in ranks[0][1]
+    assert spread.pop("second") == (
+        "under torchrun, evaluate shares its folds out before the processes join their process group, and this "
+        "process has joined it already (by an earlier evaluation or a distributed fit): run one evaluation per "
+        "torchrun job, first"
+    )
+    assert one.pop("second") is None
+    assert spread == one
+    assert len(one["lrs"]) == len(one["predictions"]) == len(one["archs"]) == 2
+    assert sorted(row for valid, _, _ in one["predictions"] for row in valid) == list(range(180))
+
+
+def test_a_language_model_is_not_evaluated_under_torchrun(tmp_path: Path) -> None:
+    # One fit judged on held-out text: no folds to share out, so it would run whole in every process.
+    pd.DataFrame({"text": ["a b c d"] * 20}).to_csv(tmp_path / "corpus.csv", index=False)
+    code, [(_, err), (out_1, err_1)] = launch(
+        tmp_path, "-m", "trainwell", "evaluate", "corpus.csv", "--text", "text", "--task", "language_model"
+    )
+    assert code != 0
+    assert err.count("error: evaluate --task language_model judges one model on held-out text") == 1, err
+    assert "start it without torchrun" in err
+    assert (out_1, err_1) == ("", "")
+
+
+def test_time_shares_are_said_for_every_fold_under_torchrun(tmp_path: Path) -> None:
+    # Each process holds the budgets of its own folds: they are gathered before rank 0 says what --time allowed.
+    adult_sample().head(240).to_csv(tmp_path / "adult.csv", index=False)
+    code, [(out, err), (out_1, err_1)] = launch(
+        tmp_path, "-m", "trainwell", "evaluate", "adult.csv", "--target", "income", "--cv", "3", "--arch",
+        "mlp", "--epochs", "2", "--time", "3m", "--no-baselines",
+    )  # fmt: skip
+    assert code == 0, err[-3000:] + err_1[-3000:]
+    assert (
+        out.count("--time 3m: each of the 3 folds trained within 1m; the budget cut 0 of them (fold 1: ") == 1
+    )
+    assert (out_1, err_1) == ("", "")
