@@ -36,6 +36,7 @@ from trainwell.callbacks.budget import TimeBudget, sweep_time
 from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
+from trainwell.distributed.spread import each_process_alone
 from trainwell.learner.events import Callback
 from trainwell.learner.learner import Learner
 from trainwell.tabular.data import tabular_data
@@ -49,6 +50,8 @@ LAYER_CHOICES = ("128", "256-128", "512-256", "512-256-128")
 DEFAULT_LAYERS, DEFAULT_DROPOUT, DEFAULT_WD, DEFAULT_EMBEDDING = "256-128", 0.1, 0.01, "periodic"
 
 
+# Under torchrun each process trains its trials alone (run_search shares them out), trees included.
+@each_process_alone()
 def tune_table(
     source: pd.DataFrame | str | Path,
     target: str | Sequence[str],

@@ -133,15 +133,13 @@ def info(model: Annotated[Path, typer.Argument(help="Model directory.")]) -> Non
     guarded(run)
 
 
-#: Commands that train one model and so may run under ``torchrun``; the others run in one process (``lr-find``
-#: too: its sweep is short, and every process would print and draw it; ``tune`` and ``evaluate`` too: their
-#: trials and folds are not spread over processes, so each process would run all of them again).
-DISTRIBUTED_COMMANDS = ("fit", "demo")
+#: Commands that train one model, or share their trials out (``tune``), and so may run under ``torchrun``; the
+#: others run in one process (``lr-find`` too: its sweep is short, and every process would print and draw it;
+#: ``evaluate`` too: its folds are not spread over processes, so each process would run all of them again).
+DISTRIBUTED_COMMANDS = ("fit", "demo", "tune")
 
 #: Why a command that trains still runs in one process, as the refusal says it.
 _ONE_PROCESS = {
-    "tune": "searches in one process (its trials are not spread over processes; each would run the whole "
-    "search)",
     "evaluate": "cross-validates in one process (its folds are not spread over processes; each would run "
     "every fold)",
 }
