@@ -370,10 +370,6 @@ def test_a_command_that_does_not_train_is_refused_under_torchrun(tmp_path: Path)
     ("command", "says"),
     [
         (
-            "tune",
-            "searches in one process (its trials are not spread over processes; each would run the whole",
-        ),
-        (
             "evaluate",
             "cross-validates in one process (its folds are not spread over processes; each would run",
         ),

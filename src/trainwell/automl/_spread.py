@@ -160,7 +160,8 @@ def _best_written_once(
     }
     parts = gather_over_store(store, "records", mine)
     defaults: dict[int, tuple[float, Any]] = {}
-    for part in parts:
+    for process, part in enumerate(parts):
+        trials.processes.update(dict.fromkeys(part["kinds"], process))
         trials.kinds.update({number: kinds[index] for number, index in part["kinds"].items()})
         trials.times.update(part["times"])
         trials.cut |= part["cut"]

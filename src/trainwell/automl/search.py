@@ -118,7 +118,8 @@ class TuneResult:
         default_values: Each kind's defaults trial's score, by ``arch`` (``None``: it did not finish); empty
             when the search names no kind.
         trials: Per trial: ``number``, ``state``, ``value``, ``arch`` (where named), ``params``, ``seconds``,
-            ``defaults`` (a kind's defaults trial) and ``cut_by_time`` (the timeout shortened its schedule).
+            ``defaults`` (a kind's defaults trial) and ``cut_by_time`` (the timeout shortened its schedule);
+            under ``torchrun``, ``process``: the rank of the process that trained it.
         run: The best trial's learner (kept, not trained again), written to ``model_dir``; ``None`` in the
             processes of a ``torchrun`` job that did not train it (the one that did wrote ``model_dir``).
         thresholds: A multi-label model's per-label decision thresholds, as ``run.thresholds`` (``None``
@@ -380,6 +381,7 @@ class _Trials:
         self.kinds: dict[int, Space] = {}  # each trial's kind of model
         self.kept: dict[str, Any] = {}  # the best finished trial so far: its number, value and learner
         self.defaults: dict[int, Learner] = {}  # each kind's defaults' trial, finished: its learner
+        self.processes: dict[int, int] = {}  # under torchrun: the rank of the process that trained each trial
 
     def objective(self, trial: Any) -> float:
         budget = self.budget
@@ -445,8 +447,8 @@ def _result(
     """The search's :class:`TuneResult`, its run the best trial's learner (thresholds chosen for a multi-label
     model unless ``tune_thresholds`` is false); ``best`` the best trial (default: the study's)."""
     kinds = trials.space.kinds
-    records = [_trial_record(t, trials.kinds.get(t.number), len(kinds), trials.times, trials.cut)
-               for t in study.trials]  # fmt: skip
+    records = [_trial_record(t, trials.kinds.get(t.number), len(kinds), trials.times, trials.cut,
+                             trials.processes) for t in study.trials]  # fmt: skip
     default_values = _default_values(study, kinds)
     # A multi-label model decides each label at its own threshold, as after trainwell fit.
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
@@ -538,7 +540,12 @@ def _settings(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _trial_record(
-    trial: Any, kind: Space | None, n_defaults: int, times: dict[int, float], cut: set[int]
+    trial: Any,
+    kind: Space | None,
+    n_defaults: int,
+    times: dict[int, float],
+    cut: set[int],
+    processes: dict[int, int] | None = None,
 ) -> dict[str, Any]:
     """One trial as ``tuning.json`` lists it (see :class:`TuneResult`)."""
     return {
@@ -550,6 +557,7 @@ def _trial_record(
         "seconds": round(times.get(trial.number, 0.0), 3),
         "defaults": trial.number < n_defaults,
         "cut_by_time": trial.number in cut,
+        **({"process": processes[trial.number]} if processes and trial.number in processes else {}),
     }
 
 
