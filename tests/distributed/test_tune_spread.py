@@ -22,6 +22,7 @@ import trainwell
 
 pytestmark = pytest.mark.slow
 
+JOB = Path(__file__).with_name("tune_spread_job.py")
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"}
 for variable in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
     ENV.pop(variable, None)
@@ -91,3 +92,22 @@ def test_fewer_trials_than_processes_run_exactly_that_many(tmp_path: Path) -> No
     trials = json.loads((tmp_path / "model" / "tuning.json").read_text())["trials"]
     assert [(t["number"], t["state"], t["defaults"]) for t in trials] == [(0, "complete", True)]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["model", "table.csv"]
+
+
+def test_the_process_that_trained_the_best_trial_writes_it_and_rank_0_is_told(tmp_path: Path) -> None:
+    # Rank 0's trials barely learn (tune_spread_job.py), so the best model is rank 1's to write: rank 0 holds
+    # no learner of it, and must still return (and could print) the same record.
+    write_table(tmp_path)
+    command = [
+        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
+        "--master_port", str(free_port()), str(JOB), str(tmp_path / "table.csv"), str(tmp_path),
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=240, env=ENV, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    zero, one = (json.loads((tmp_path / f"rank{rank}.json").read_text()) for rank in (0, 1))
+    best = zero["trials"][zero["best_trial"]]
+    assert best["process"] == 1 and {t["process"] for t in zero["trials"]} == {0, 1}
+    assert (zero["has_run"], one["has_run"]) == (False, True)  # the learner stays where it was trained
+    assert zero == {**one, "has_run": False}  # the same record in both processes
+    assert json.loads((tmp_path / "model" / "tuning.json").read_text())["trials"] == zero["trials"]
+    assert len(trainwell.load(tmp_path / "model").predict(pd.read_csv(tmp_path / "table.csv").head(3))) == 3

@@ -83,7 +83,9 @@ def tune_table(
 
     Args:
         source, target, data_kwargs: As for :func:`~trainwell.fit_table` (``valid_pct``, ``valid_col``...).
-        n_trials: Trials to run, the defaults' included (under ``auto``, two: one per kind).
+        n_trials: Trials to run, the defaults' included (under ``auto``, two: one per kind); under
+            ``torchrun``, over all its processes, which run one trial each at a time (see
+            :mod:`trainwell.automl.search`).
         timeout: Seconds (or a duration such as ``"10m"``) the whole search may take, data reading included
             (the trial running when time runs short is fitted to what is left; see
             :mod:`trainwell.automl.search`).

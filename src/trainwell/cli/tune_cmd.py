@@ -65,7 +65,12 @@ def tune(
     implicit: Annotated[
         bool, typer.Option("--implicit", help="Recommenders: rows are interactions, with no rating.")
     ] = False,
-    trials: Annotated[int, typer.Option(help="Trials to run, the library's defaults first.")] = 20,
+    trials: Annotated[
+        int,
+        typer.Option(
+            help="Trials to run, the library's defaults first (under torchrun: over all processes)."
+        ),
+    ] = 20,
     timeout: Annotated[
         str | None,
         typer.Option(
