@@ -33,7 +33,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from trainwell.automl.space import ARCH_PARAM, MixedSpace, Range, Space
 from trainwell.callbacks.budget import TimeBudget, format_duration, parse_duration
@@ -277,7 +277,8 @@ def run_search(
     return finish_search(study, study.best_trial, trials, starts, learn, out, tune_thresholds)
 
 
-def raise_none_finished() -> None:
+def raise_none_finished() -> NoReturn:
+    """The one-line error of a search in which no trial finished."""
     raise ConfigError("no trial finished (all were pruned or failed); run more trials or a longer --timeout")
 
 
