@@ -365,15 +365,3 @@ def test_a_command_that_does_not_train_is_refused_under_torchrun(tmp_path: Path)
     assert done.stderr.count(line) == 1, done.stderr[-3000:]
     assert not (tmp_path / "model").exists()
 
-
-def test_a_search_is_refused_under_torchrun(tmp_path: Path) -> None:
-    # tune does not spread its trials over the processes: each process ran all of them again, printed them and
-    # wrote the model, N times the work for the result of one. (evaluate shares its folds out:
-    # test_distributed_evaluate.py.)
-    trainwell.datasets.adult_sample().head(200).to_csv(tmp_path / "adult.csv", index=False)
-    done = torchrun("-m", "trainwell", "tune", tmp_path / "adult.csv", "--target", "income", timeout=90)
-    assert done.returncode != 0
-    says = "searches in one process (its trials are not spread over processes; each would run the whole"
-    assert done.stderr.count(f"error: trainwell tune {says}") == 1, done.stderr[-3000:]
-    assert "(torchrun --nproc_per_node N -m trainwell is for fit, demo, evaluate)" in done.stderr
-    assert "trial" not in done.stdout and not (tmp_path / "model").exists()

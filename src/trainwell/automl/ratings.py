@@ -29,6 +29,7 @@ from trainwell.collab.pipeline import RatingsRun, default_epochs
 from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
+from trainwell.distributed.spread import each_process_alone
 from trainwell.learner.events import Callback
 from trainwell.learner.learner import Learner
 
@@ -41,6 +42,8 @@ DEFAULT_FACTORS = 50
 RANKING_MEASURES = ("ndcg@10", "hit@10")
 
 
+# Under torchrun each process trains its trials alone (run_search shares them out), trees included.
+@each_process_alone()
 def tune_ratings(
     source: pd.DataFrame | str | Path,
     *,

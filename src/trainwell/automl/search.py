@@ -17,6 +17,11 @@ fitted to what is left (its schedule shortened, ``cut_by_time`` in its record) i
 no trial starts once less than a quarter of a typical trial's time is left, or under a :class:`MixedSpace`
 less than a whole typical trial of a kind fitted in one step (boosted trees), which nothing can cut.
 
+Under ``torchrun --nproc_per_node N`` the search runs N trials at a time, one per process, each trained by
+its process alone, all in one study (:mod:`trainwell.automl._spread`): the sampler and the pruner see every
+process's trials, ``n_trials`` and ``timeout`` are the whole search's, and the best model is written once,
+by the process that trained it.
+
 Choosing the best of many trials on the same validation rows flatters that score: confirm it on held-out data
 (``trainwell evaluate`` or a test set) before trusting the difference.
 """
@@ -28,7 +33,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from trainwell.automl.space import ARCH_PARAM, MixedSpace, Range, Space
 from trainwell.callbacks.budget import TimeBudget, format_duration, parse_duration
@@ -36,7 +41,7 @@ from trainwell.core.errors import ConfigError, UserError
 from trainwell.data.bundle import DataBundle
 from trainwell.evaluate.compare import higher_is_better
 from trainwell.learner.events import Callback, CancelFit
-from trainwell.learner.label_thresholds import choose_label_thresholds
+from trainwell.learner.label_thresholds import ThresholdSummary, choose_label_thresholds
 from trainwell.learner.learner import Learner
 from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
 
@@ -113,8 +118,12 @@ class TuneResult:
         default_values: Each kind's defaults trial's score, by ``arch`` (``None``: it did not finish); empty
             when the search names no kind.
         trials: Per trial: ``number``, ``state``, ``value``, ``arch`` (where named), ``params``, ``seconds``,
-            ``defaults`` (a kind's defaults trial) and ``cut_by_time`` (the timeout shortened its schedule).
-        run: The best trial's learner (kept, not trained again), written to ``model_dir``.
+            ``defaults`` (a kind's defaults trial) and ``cut_by_time`` (the timeout shortened its schedule);
+            under ``torchrun``, ``process``: the rank of the process that trained it.
+        run: The best trial's learner (kept, not trained again), written to ``model_dir``; ``None`` in the
+            processes of a ``torchrun`` job that did not train it (the one that did wrote ``model_dir``).
+        thresholds: A multi-label model's per-label decision thresholds, as ``run.thresholds`` (``None``
+            otherwise).
         timeout: The seconds the whole search was given, or ``None``.
         improvement_interval: ``(low, high)``, a 90% paired bootstrap interval of :attr:`improvement` over the
             validation rows (the best trial's and the better defaults' predictions resampled together), when the
@@ -128,7 +137,7 @@ class TuneResult:
     best_value: float
     default_value: float | None
     trials: list[dict[str, Any]]
-    run: FitRun
+    run: FitRun | None
     model_dir: Path | None = None
     study: Any = field(default=None, repr=False)
     timeout: float | None = None
@@ -136,6 +145,7 @@ class TuneResult:
     default_values: dict[str, float | None] = field(default_factory=dict)
     best_trial: int | None = None
     improvement_interval: tuple[float, float] | None = None
+    thresholds: ThresholdSummary | None = None
 
     @property
     def improvement(self) -> float | None:
@@ -238,6 +248,13 @@ def run_search(
     :class:`MixedSpace`), then Optuna's TPE sampler with pruning; the best trial's model is kept and written
     (see the module docstring); a multi-label model then decides each label at its own threshold unless
     ``tune_thresholds`` is false. ``budget`` (from :func:`search_budget`) is shared by the trials."""
+    from trainwell.distributed.spread import spread_position
+
+    if spread_position()[1] > 1:  # under torchrun: one study, a trial per process at a time
+        from trainwell.automl._spread import run_spread_search
+
+        return run_spread_search(data, space, chosen, n_trials=n_trials, budget=budget, out=out, seed=seed,
+                                 pruner=pruner, progress=progress, tune_thresholds=tune_thresholds)  # fmt: skip
     optuna = import_optuna()
     direction = "maximize" if higher_is_better(chosen) else "minimize"
     starts = [kind.start(kind.defaults(data, seed)) for kind in space.kinds]
@@ -252,21 +269,50 @@ def run_search(
         callbacks=[trials.stop_when_time_is_short],
     )
     if not any(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials):
-        raise ConfigError(
-            "no trial finished (all were pruned or failed); run more trials or a longer --timeout"
-        )
+        raise_none_finished()
     best_kind = trials.kinds[study.best_trial.number]
-    # The settings held fixed (search=) with those searched.
-    best_params = {**starts[space.kinds.index(best_kind)], **_settings(study.best_trial.params)}
-    learn = trials.best_learner(study.best_trial.number, best_kind, best_params)
-    result = _result(study, trials, best_kind, best_params, learn, direction, seed, progress, tune_thresholds)
-    result.improvement_interval = _improvement_interval(trials, study.best_trial.number, learn, seed)
-    if budget is not None:
-        result.timeout = budget.seconds
+    learn = trials.best_learner(
+        study.best_trial.number, best_kind, best_params(starts, trials, study.best_trial)
+    )
+    return finish_search(study, study.best_trial, trials, starts, learn, out, tune_thresholds)
+
+
+def raise_none_finished() -> NoReturn:
+    """The one-line error of a search in which no trial finished."""
+    raise ConfigError("no trial finished (all were pruned or failed); run more trials or a longer --timeout")
+
+
+def best_params(starts: list[dict[str, Any]], trials: _Trials, best: Any) -> dict[str, Any]:
+    """The best trial's settings: those its kind's defaults' trial held fixed (``search=``) with those it
+    searched."""
+    return {**starts[trials.space.kinds.index(trials.kinds[best.number])], **_settings(best.params)}
+
+
+def finish_search(
+    study: Any,
+    best: Any,
+    trials: _Trials,
+    starts: list[dict[str, Any]],
+    learn: Learner,
+    out: str | Path | None,
+    tune_thresholds: bool,
+    defaults: dict[int, tuple[float, Any]] | None = None,
+) -> TuneResult:
+    """The search's result around ``learn``, the ``best`` trial's learner, written to ``out`` with
+    ``tuning.json`` when given. ``defaults``: each finished defaults' trial's score and validation predictions
+    (default: from ``trials``' own learners)."""
+    best_kind = trials.kinds[best.number]
+    chosen = best_params(starts, trials, best)
+    result = _result(study, trials, best_kind, chosen, learn, trials.direction, trials.seed, trials.progress,
+                     tune_thresholds, best=best)  # fmt: skip
+    result.improvement_interval = _improvement_interval(trials, best.number, learn, trials.seed, defaults)
+    if trials.budget is not None:
+        result.timeout = trials.budget.seconds
     learn.tuning = result.summary()  # in trainwell.json: what the search tried and which kind won
     if out is not None:
         record = json.dumps(result.to_dict(), indent=2).encode()
         result.model_dir = write_run(learn, Path(out), None, {TUNING_FILE: record})
+        assert result.run is not None
         result.run.model_dir = result.model_dir
     return result
 
@@ -278,21 +324,27 @@ def _defaults_first_study(
     direction: str,
     seed: int,
     pruner: Any,
+    **stored: Any,
 ) -> Any:
     """A TPE study (the median pruner unless ``pruner``) whose first trials, 0, 1..., are each kind's defaults
-    (``starts``), in the order of ``space.kinds``."""
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(
-        direction=direction,
-        sampler=optuna.samplers.TPESampler(seed=seed),
-        pruner=pruner or optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=30),
-    )
+    (``starts``), in the order of ``space.kinds``. ``stored``: the ``storage`` and ``study_name`` of a study
+    shared by several processes (default: in memory)."""
+    study = optuna.create_study(direction=direction, **sampler_and_pruner(optuna, seed, pruner), **stored)
     for kind, start in zip(space.kinds, starts, strict=True):
         picked = {ARCH_PARAM: kind.arch} if isinstance(space, MixedSpace) else {}
         study.enqueue_trial(
             {**picked, **{name: value for name, value in start.items() if _searched(kind, name)}}
         )
     return study
+
+
+def sampler_and_pruner(optuna: Any, seed: int, pruner: Any) -> dict[str, Any]:
+    """A study's TPE sampler, seeded, and its pruner (the median pruner unless ``pruner``)."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return {
+        "sampler": optuna.samplers.TPESampler(seed=seed),
+        "pruner": pruner or optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=30),
+    }
 
 
 def _refuse_a_spent_budget(budget: TimeBudget | None) -> None:
@@ -330,6 +382,7 @@ class _Trials:
         self.kinds: dict[int, Space] = {}  # each trial's kind of model
         self.kept: dict[str, Any] = {}  # the best finished trial so far: its number, value and learner
         self.defaults: dict[int, Learner] = {}  # each kind's defaults' trial, finished: its learner
+        self.processes: dict[int, int] = {}  # under torchrun: the rank of the process that trained each trial
 
     def objective(self, trial: Any) -> float:
         budget = self.budget
@@ -360,13 +413,17 @@ class _Trials:
         return value
 
     def stop_when_time_is_short(self, study: Any, trial: Any) -> None:
+        if self.time_is_short():
+            study.stop()
+
+    def time_is_short(self) -> bool:
+        """Whether the budget has too little time left for another trial."""
         # Whichever kind the next trial picks must have its time: a quarter of a whole trial for a fit the
         # budget cuts to what is left, a whole trial for a one-step fit that nothing cuts (trees).
         needs = [
             _time_needed(kind, self.kinds, self.spent, self.budgeted, self.cut) for kind in self.space.kinds
         ]
-        if self.budget is not None and self.budget.remaining < max(needs):
-            study.stop()
+        return self.budget is not None and self.budget.remaining < max(needs)
 
     def best_learner(self, number: int, kind: Space, params: dict[str, Any]) -> Learner:
         """The best trial's learner, as kept when it finished."""
@@ -386,12 +443,13 @@ def _result(
     seed: int,
     progress: bool,
     tune_thresholds: bool,
+    best: Any = None,
 ) -> TuneResult:
     """The search's :class:`TuneResult`, its run the best trial's learner (thresholds chosen for a multi-label
-    model unless ``tune_thresholds`` is false)."""
+    model unless ``tune_thresholds`` is false); ``best`` the best trial (default: the study's)."""
     kinds = trials.space.kinds
-    records = [_trial_record(t, trials.kinds.get(t.number), len(kinds), trials.times, trials.cut)
-               for t in study.trials]  # fmt: skip
+    records = [_trial_record(t, trials.kinds.get(t.number), len(kinds), trials.times, trials.cut,
+                             trials.processes) for t in study.trials]  # fmt: skip
     default_values = _default_values(study, kinds)
     # A multi-label model decides each label at its own threshold, as after trainwell fit.
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
@@ -404,33 +462,53 @@ def _result(
         (max if direction == "maximize" else min)(finished_defaults) if finished_defaults else None
     )
     named = {name: value for name, value in default_values.items() if name is not None}
-    best = study.best_trial
+    best = best if best is not None else study.best_trial
     return TuneResult(trials.chosen, direction, best_params, float(best.value), default_value, records, run,
-                      study=study, arch=best_kind.arch, best_trial=best.number, default_values=named)  # fmt: skip
+                      study=study, arch=best_kind.arch, best_trial=best.number, default_values=named,
+                      thresholds=thresholds)  # fmt: skip
 
 
 #: Resamples of the validation rows behind :attr:`TuneResult.improvement_interval`, and its coverage.
 GAIN_RESAMPLES, GAIN_LEVEL = 200, 0.9
 
 
+def default_predictions(trials: _Trials) -> dict[int, tuple[float, Any]]:
+    """Each finished defaults' trial of ``trials``, by number: its score and its validation predictions, which
+    :func:`_improvement_interval` resamples (empty when the metric is not one of rows)."""
+    from trainwell.metrics import functional
+
+    if getattr(functional, trials.chosen, None) is None or trials.data.valid is None:
+        return {}
+    return {number: (float(learn.history[-1][trials.chosen]), learn.get_preds()[0])
+            for number, learn in sorted(trials.defaults.items())}  # fmt: skip
+
+
 def _improvement_interval(
-    trials: _Trials, best_number: int, learn: Learner, seed: int
+    trials: _Trials,
+    best_number: int,
+    learn: Learner,
+    seed: int,
+    defaults: dict[int, tuple[float, Any]] | None = None,
 ) -> tuple[float, float] | None:
     """How sure the best trial's gain over the better defaults' trial is: a paired bootstrap over the validation
     rows (both models' predictions resampled together), signed so that positive is better; ``None`` when the
-    best is a defaults' trial, none finished, or the metric is not one of rows (ranking, entity F1)."""
+    best is a defaults' trial, none finished, or the metric is not one of rows (ranking, entity F1).
+    ``defaults``: each finished defaults' trial's score and predictions (:func:`default_predictions`, from
+    ``trials``' own learners unless given)."""
     import torch
 
     from trainwell.evaluate.intervals import bootstrap_ci
     from trainwell.metrics import functional
 
     metric = getattr(functional, trials.chosen, None)
-    if best_number in trials.defaults or not trials.defaults or metric is None or trials.data.valid is None:
+    finished = set(trials.defaults) if defaults is None else set(defaults)
+    if best_number in finished or not finished or metric is None or trials.data.valid is None:
         return None
+    if defaults is None:
+        defaults = default_predictions(trials)
     choose = max if trials.direction == "maximize" else min
-    defaults = choose(trials.defaults.values(), key=lambda other: float(other.history[-1][trials.chosen]))
+    _, default_preds = choose(defaults.values(), key=lambda pair: pair[0])
     best_preds, targets = learn.get_preds()
-    default_preds, _ = defaults.get_preds()
     if targets is None or best_preds.shape != default_preds.shape:
         return None
     task, sign = learn.task.kind, 1.0 if trials.direction == "maximize" else -1.0
@@ -463,7 +541,12 @@ def _settings(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _trial_record(
-    trial: Any, kind: Space | None, n_defaults: int, times: dict[int, float], cut: set[int]
+    trial: Any,
+    kind: Space | None,
+    n_defaults: int,
+    times: dict[int, float],
+    cut: set[int],
+    processes: dict[int, int] | None = None,
 ) -> dict[str, Any]:
     """One trial as ``tuning.json`` lists it (see :class:`TuneResult`)."""
     return {
@@ -475,6 +558,7 @@ def _trial_record(
         "seconds": round(times.get(trial.number, 0.0), 3),
         "defaults": trial.number < n_defaults,
         "cut_by_time": trial.number in cut,
+        **({"process": processes[trial.number]} if processes and trial.number in processes else {}),
     }
 
 

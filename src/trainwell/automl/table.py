@@ -36,6 +36,7 @@ from trainwell.callbacks.budget import TimeBudget, sweep_time
 from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
+from trainwell.distributed.spread import each_process_alone
 from trainwell.learner.events import Callback
 from trainwell.learner.learner import Learner
 from trainwell.tabular.data import tabular_data
@@ -49,6 +50,8 @@ LAYER_CHOICES = ("128", "256-128", "512-256", "512-256-128")
 DEFAULT_LAYERS, DEFAULT_DROPOUT, DEFAULT_WD, DEFAULT_EMBEDDING = "256-128", 0.1, 0.01, "periodic"
 
 
+# Under torchrun each process trains its trials alone (run_search shares them out), trees included.
+@each_process_alone()
 def tune_table(
     source: pd.DataFrame | str | Path,
     target: str | Sequence[str],
@@ -80,7 +83,9 @@ def tune_table(
 
     Args:
         source, target, data_kwargs: As for :func:`~trainwell.fit_table` (``valid_pct``, ``valid_col``...).
-        n_trials: Trials to run, the defaults' included (under ``auto``, two: one per kind).
+        n_trials: Trials to run, the defaults' included (under ``auto``, two: one per kind); under
+            ``torchrun``, over all its processes, which run one trial each at a time (see
+            :mod:`trainwell.automl.search`).
         timeout: Seconds (or a duration such as ``"10m"``) the whole search may take, data reading included
             (the trial running when time runs short is fitted to what is left; see
             :mod:`trainwell.automl.search`).

@@ -23,6 +23,7 @@ from trainwell.automl.search import (
 from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
+from trainwell.distributed.spread import each_process_alone
 from trainwell.learner.events import Callback
 from trainwell.learner.learner import Learner
 from trainwell.text.tagging.data import tagging_data
@@ -36,6 +37,8 @@ HIDDEN_CHOICES = (100, 200, 300)
 DEFAULT_HIDDEN, DEFAULT_DROPOUT, DEFAULT_BATCH = 200, 0.5, 32
 
 
+# Under torchrun each process trains its trials alone (run_search shares them out), trees included.
+@each_process_alone()
 def tune_tagger(
     source: Any,
     *,

@@ -134,16 +134,10 @@ def info(model: Annotated[Path, typer.Argument(help="Model directory.")]) -> Non
 
 
 #: Commands that may run under ``torchrun``: ``fit`` and ``demo`` train one model with every process;
-#: ``evaluate`` shares its folds out, each process training its own alone (``cli._evaluate_spread``). The
-#: others run in one process (``lr-find`` too: its sweep is short, and every process would print and draw it;
-#: ``tune`` too: its trials are not spread over processes, so each process would run all of them again).
-DISTRIBUTED_COMMANDS = ("fit", "demo", "evaluate")
-
-#: Why a command that trains still runs in one process, as the refusal says it.
-_ONE_PROCESS = {
-    "tune": "searches in one process (its trials are not spread over processes; each would run the whole "
-    "search)",
-}
+#: ``evaluate`` shares its folds out and ``tune`` its trials, each process training its own alone
+#: (``cli._evaluate_spread``, ``automl._spread``). The others run in one process (``lr-find`` too: its sweep
+#: is short, and every process would print and draw it).
+DISTRIBUTED_COMMANDS = ("fit", "demo", "evaluate", "tune")
 
 
 def refuse_torchrun(argv: list[str]) -> None:
@@ -159,9 +153,8 @@ def refuse_torchrun(argv: list[str]) -> None:
         # The others leave quietly and successfully: one failing first would have torchrun stop rank 0 before
         # it says why.
         raise SystemExit(0)
-    why = _ONE_PROCESS.get(command, "does not train, so it runs in one process")
     print(
-        f"error: trainwell {command} {why}: start it without torchrun "
+        f"error: trainwell {command} does not train, so it runs in one process: start it without torchrun "
         f"(torchrun --nproc_per_node N -m trainwell is for {', '.join(DISTRIBUTED_COMMANDS)})",
         file=sys.stderr,
     )

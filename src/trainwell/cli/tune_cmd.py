@@ -6,6 +6,7 @@ Registered on the main command line by ``app.command("tune")(tune)``.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -64,7 +65,12 @@ def tune(
     implicit: Annotated[
         bool, typer.Option("--implicit", help="Recommenders: rows are interactions, with no rating.")
     ] = False,
-    trials: Annotated[int, typer.Option(help="Trials to run, the library's defaults first.")] = 20,
+    trials: Annotated[
+        int,
+        typer.Option(
+            help="Trials to run, the library's defaults first (under torchrun: over all processes)."
+        ),
+    ] = 20,
     timeout: Annotated[
         str | None,
         typer.Option(
@@ -119,11 +125,16 @@ def tune(
     (learning rate, leaves, leaf size, L2 penalty) and the MLP (learning rate, weight decay, epochs, layers,
     dropout, number embedding), each trial picking one, the defaults of both tried first (--arch mlp or gbdt:
     one). Recommenders (--user, --item): learning rate, weight decay, epochs, factors. Taggers (CoNLL files):
-    learning rate, weight decay, epochs, width, dropout."""
+    learning rate, weight decay, epochs, width, dropout. Under torchrun --nproc_per_node N, N trials run at
+    a time, one per process, in one study."""
 
     def run() -> None:
         from trainwell.callbacks.budget import parse_duration
         from trainwell.core.errors import ConfigError
+        from trainwell.distributed import launched_by_torchrun
+
+        if launched_by_torchrun() and os.environ.get("RANK") != "0":
+            out_console.quiet = True  # under torchrun the processes share the trials; rank 0 alone reports
 
         common: dict[str, Any] = {
             "n_trials": trials,
@@ -231,10 +242,10 @@ def show(result: Any) -> None:
     sentence against the defaults."""
     out_console.print(fold_cells(trials_table(result)))
     out_console.print(verdict(result), soft_wrap=True)
-    if result.run.thresholds is not None:  # a multi-label model: the best settings' thresholds, as fit says
+    if result.thresholds is not None:  # a multi-label model: the best settings' thresholds, as fit says
         from trainwell.learner.label_thresholds import say_threshold_note
 
-        say_threshold_note(result.run.thresholds)
+        say_threshold_note(result.thresholds)
     cut = sum(bool(t.get("cut_by_time")) for t in result.trials)
     if result.timeout is not None:
         from trainwell.callbacks.budget import format_duration

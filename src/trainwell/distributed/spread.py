@@ -9,6 +9,13 @@ process (:func:`gather_results`) and rank 0 writes them.
 
 No process group exists while the jobs run: a process that finishes first waits for the others only when
 it joins the group to gather, with a timeout long enough for the slowest (:data:`GATHER_TIMEOUT_S`).
+
+A search cannot deal its trials out in advance (each trial is chosen from those finished before it, in every
+process), and its best model may be in any process, which must then write it while it is still alone (a
+model is exported by rank 0 of a process group only). So the processes of a search talk through
+``torchrun``'s own key-value store instead of a process group (:func:`job_store`): one process publishes what
+the others wait for, a counter hands out the trials, and :func:`gather_over_store` gathers as
+:func:`gather_results` does, with no group at all.
 """
 
 from __future__ import annotations
@@ -16,13 +23,14 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
+import pickle
 from collections.abc import Iterator
 from typing import Any
 
 from trainwell.distributed.setup import launched_by_torchrun
 
-__all__ = ["GATHER_TIMEOUT_S", "each_process_alone", "gather_results", "my_share", "spread_position",
-           "trains_together"]  # fmt: skip
+__all__ = ["GATHER_TIMEOUT_S", "each_process_alone", "gather_over_store", "gather_results", "job_store", "my_share",
+           "spread_position", "trains_together"]  # fmt: skip
 
 #: How long a process that finished its share waits for the slowest one when they gather (a day: a search
 #: may run for hours, and torch's default of 30 minutes would abort it).
@@ -93,3 +101,44 @@ def gather_results(value: Any) -> list[Any]:
     parts: list[Any] = [None] * dist.get_world_size()
     dist.all_gather_object(parts, value)
     return parts
+
+
+def job_store(purpose: str) -> Any:
+    """``torchrun``'s own key-value store (the agent's ``TCPStore`` at ``MASTER_ADDR:MASTER_PORT``), its keys
+    under ``trainwell/<purpose>/attempt_<restart>/``: fresh for every job and every restart of one, and shared
+    by all its processes, on every machine, with no process group. Reads wait for a key up to
+    :data:`GATHER_TIMEOUT_S`.
+
+    Raises:
+        ConfigError: The processes were not started by ``torchrun`` (no agent store to share).
+    """
+    import torch.distributed as dist
+
+    from trainwell.core.errors import ConfigError
+
+    if os.environ.get("TORCHELASTIC_USE_AGENT_STORE") != "True":
+        raise ConfigError(
+            f"trainwell {purpose} shares its work over the processes through torchrun's own store, and these "
+            "processes were not started by torchrun; launch them with torchrun --nproc_per_node N -m trainwell "
+            f"{purpose} ..."
+        )
+    store = dist.TCPStore(
+        os.environ["MASTER_ADDR"],
+        int(os.environ["MASTER_PORT"]),
+        is_master=False,
+        timeout=datetime.timedelta(seconds=GATHER_TIMEOUT_S),
+    )
+    attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")
+    return dist.PrefixStore(f"trainwell/{purpose}/attempt_{attempt}/", store)
+
+
+def gather_over_store(store: Any, name: str, value: Any) -> list[Any]:
+    """Every process's ``value``, in rank order, in every process, through ``store`` (from :func:`job_store`):
+    :func:`gather_results` without a process group. Every process calls it once per ``name``; it waits for the
+    slowest. The values are pickled into the job's own store, which only the job's processes use (as
+    ``all_gather_object`` pickles them between them)."""
+    rank, size = spread_position()
+    store.set(f"{name}/{rank}", pickle.dumps(value))
+    keys = [f"{name}/{other}" for other in range(size)]
+    store.wait(keys)
+    return [pickle.loads(store.get(key)) for key in keys]

@@ -1,0 +1,184 @@
+"""One search spread over ``torchrun``'s processes: ``torchrun --nproc_per_node N -m trainwell tune ...``.
+
+Every process reads the data and trains whole trials, each alone (no ``DistributedDataParallel``: the trials
+are small and independent), N at a time, in one Optuna study kept in a journal file (Optuna's
+``JournalFileBackend``, an append-only log behind a lock: one machine, or a filesystem the machines share)
+beside the model directory, so that the sampler and the median pruner see every process's trials:
+
+1. Rank 0 works out the defaults (the MLP's learning-rate finder), creates the study, queues the defaults'
+   trials (0, 1...) and publishes the journal's path through ``torchrun``'s store
+   (:func:`~trainwell.distributed.spread.job_store`); the others wait for it, then load the study.
+2. Each process asks the study for a trial whenever it has none: a counter in the store hands out exactly
+   ``n_trials`` of them over all processes, and each process stops early when the shared time budget is short
+   (the budget is each process's own, started when it began, as in one process). Each trial trains with the
+   search's seed, as it would in one process given its settings; the samplers are seeded ``seed + rank``, so
+   that two processes asking at once do not draw the same settings.
+3. The processes gather what only they know (:func:`~trainwell.distributed.spread.gather_over_store`): each
+   trial's kind of model, seconds and cut, their best finished trial, and their defaults' trials' validation
+   predictions. The process holding the best trial's learner writes the model directory with ``tuning.json``
+   (every trial's record, as in one process); rank 0 receives its result, prints it, and removes the journal.
+
+No process group is formed: a process in one would be no longer "rank zero" and could not write the model.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from trainwell.automl.search import (
+    TuneResult,
+    _defaults_first_study,
+    _refuse_a_spent_budget,
+    _Trials,
+    default_predictions,
+    finish_search,
+    import_optuna,
+    raise_none_finished,
+    sampler_and_pruner,
+)
+from trainwell.automl.space import MixedSpace, Space
+from trainwell.callbacks.budget import TimeBudget
+from trainwell.data.bundle import DataBundle
+from trainwell.distributed.spread import gather_over_store, job_store, spread_position
+from trainwell.evaluate.compare import higher_is_better
+
+__all__ = ["run_spread_search"]
+
+STUDY_NAME = "trainwell-tune"
+
+
+def run_spread_search(
+    data: DataBundle,
+    space: Space | MixedSpace,
+    chosen: str,
+    *,
+    n_trials: int,
+    budget: TimeBudget | None,
+    out: str | Path | None,
+    seed: int,
+    pruner: Any,
+    progress: bool,
+    tune_thresholds: bool = True,
+) -> TuneResult:
+    """:func:`~trainwell.automl.search.run_search` with its trials spread over this ``torchrun`` job's
+    processes (see the module docstring); every process calls it, and every process returns the search's
+    result (its ``run`` is ``None`` except in the process that trained the best trial)."""
+    optuna = import_optuna()
+    rank, _ = spread_position()
+    store = job_store("tune")
+    direction = "maximize" if higher_is_better(chosen) else "minimize"
+    journal: Path | None = None
+    try:
+        if rank == 0:
+            starts = [kind.start(kind.defaults(data, seed)) for kind in space.kinds]
+            journal = _new_journal(out)
+            storage = _journal_storage(optuna, journal)
+            _defaults_first_study(optuna, space, starts, direction, seed, pruner, storage=storage,
+                                  study_name=STUDY_NAME)  # fmt: skip
+            store.set("starts", pickle.dumps(starts))
+            store.set("study", str(journal))  # announced once the study holds the defaults' trials
+        path = store.get("study").decode()  # waits for rank 0
+        starts = pickle.loads(store.get("starts"))
+        study = optuna.load_study(study_name=STUDY_NAME, storage=_journal_storage(optuna, Path(path)),
+                                  **sampler_and_pruner(optuna, seed + rank, pruner))  # fmt: skip
+        trials = _Trials(space, data, chosen, direction, seed, budget, progress)
+        _refuse_a_spent_budget(budget)
+        _take_turns(optuna, study, trials, store, n_trials)
+        result = _best_written_once(study, trials, starts, store, out, tune_thresholds)
+    finally:
+        if journal is not None:  # rank 0, after every process has finished with the study (or on an error)
+            _remove_journal(journal)
+    return result
+
+
+def _new_journal(out: str | Path | None) -> Path:
+    """A new, empty journal file beside the model directory (in the temporary folder without one), named after
+    it, so that the machines of a job that share the model's filesystem share the study."""
+    folder = Path(out).resolve().parent if out is not None else Path(tempfile.gettempdir())
+    folder.mkdir(parents=True, exist_ok=True)
+    name = Path(out).name if out is not None else "search"
+    handle, path = tempfile.mkstemp(prefix=f".{name}.tune-", suffix=".journal", dir=folder)
+    os.close(handle)
+    return Path(path)
+
+
+def _journal_storage(optuna: Any, path: Path) -> Any:
+    from optuna.storages.journal import JournalFileBackend
+
+    return optuna.storages.JournalStorage(JournalFileBackend(str(path)))
+
+
+def _remove_journal(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + ".lock")):
+        leftover.unlink(missing_ok=True)
+
+
+def _take_turns(optuna: Any, study: Any, trials: _Trials, store: Any, n_trials: int) -> None:
+    """Run trials until the store's counter has handed out ``n_trials`` over all processes, or the time is
+    short; each trial is told to the study as ``Study.optimize`` tells it (pruned, failed, or its score)."""
+    from optuna.trial import TrialState
+
+    budget = trials.budget
+    while not (budget is not None and budget.remaining <= 0) and not trials.time_is_short():
+        if store.add("trials", 1) > n_trials:  # atomic: exactly n_trials tickets over every process
+            break
+        trial = study.ask()
+        try:
+            value = trials.objective(trial)
+        except optuna.TrialPruned:
+            study.tell(trial, state=TrialState.PRUNED)
+            continue
+        except BaseException:
+            study.tell(trial, state=TrialState.FAIL)
+            raise
+        study.tell(trial, value)
+
+
+def _best_written_once(
+    study: Any,
+    trials: _Trials,
+    starts: list[dict[str, Any]],
+    store: Any,
+    out: str | Path | None,
+    tune_thresholds: bool,
+) -> TuneResult:
+    """Gather every process's record of its trials, let the process that holds the best trial's learner write
+    it, and hand its result to every process."""
+    rank, _ = spread_position()
+    kinds = trials.space.kinds
+    mine = {
+        "kinds": {number: kinds.index(kind) for number, kind in trials.kinds.items()},
+        "times": trials.times,
+        "cut": trials.cut,
+        "kept": (trials.kept["number"], trials.kept["value"]) if trials.kept else None,
+        "defaults": default_predictions(trials),
+    }
+    parts = gather_over_store(store, "records", mine)
+    defaults: dict[int, tuple[float, Any]] = {}
+    for process, part in enumerate(parts):
+        trials.processes.update(dict.fromkeys(part["kinds"], process))
+        trials.kinds.update({number: kinds[index] for number, index in part["kinds"].items()})
+        trials.times.update(part["times"])
+        trials.cut |= part["cut"]
+        defaults.update(part["defaults"])
+    held = [(part["kept"], holder) for holder, part in enumerate(parts) if part["kept"] is not None]
+    if not held:
+        raise_none_finished()
+    sign = -1.0 if trials.direction == "maximize" else 1.0
+    # The best score, and among equal scores the earliest trial: the study's own best_trial.
+    (number, _), holder = min(held, key=lambda pair: (sign * pair[0][1], pair[0][0]))
+    result: TuneResult | None = None
+    if rank == holder:
+        best = study.get_trials(deepcopy=False)[number]
+        assert trials.kept["number"] == number, (trials.kept["number"], number)
+        result = finish_search(study, best, trials, starts, trials.kept["learn"], out, tune_thresholds,
+                               defaults=dict(sorted(defaults.items())))  # fmt: skip
+    shared = gather_over_store(
+        store, "result", None if result is None else replace(result, run=None, study=None)
+    )
+    return result if result is not None else shared[holder]

@@ -1,0 +1,113 @@
+"""``torchrun --nproc_per_node 2 -m trainwell tune``: the real launcher, two CPU processes sharing one search.
+
+Each process trains whole trials alone, in one Optuna study; ``--trials`` counts the trials of both; the
+defaults' trials come first; the best trial's model is written once, by the process that trained it, with
+the record of every trial; rank 0 alone prints, and no journal is left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import trainwell
+
+pytestmark = pytest.mark.slow
+
+JOB = Path(__file__).with_name("tune_spread_job.py")
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"}
+for variable in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+    ENV.pop(variable, None)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def torchrun_tune(folder: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """``trainwell tune`` on ``folder/table.csv`` under two processes; ``--tee 3`` prefixes every line a
+    process prints with its rank (``[default0]:``, ``[default1]:``)."""
+    command = [
+        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
+        "--master_port", str(free_port()), "--tee", "3", "-m", "trainwell", "tune", "table.csv",
+        "--target", "y", "--out", "model", *options,
+    ]  # fmt: skip
+    return subprocess.run(command, capture_output=True, text=True, timeout=240, env=ENV, cwd=folder)
+
+
+def write_table(folder: Path, rows: int = 400) -> pd.DataFrame:
+    """A binary target from two numbers and a category, with noise."""
+    generator = np.random.default_rng(0)
+    x = generator.normal(size=(rows, 2))
+    city = generator.choice(["north", "south", "east"], size=rows)
+    logit = 1.5 * x[:, 0] - x[:, 1] + (city == "north") + generator.normal(scale=0.8, size=rows)
+    table = pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "city": city, "y": np.where(logit > 0, "yes", "no")})
+    table.to_csv(folder / "table.csv", index=False)
+    return table
+
+
+def test_two_processes_share_one_search_and_write_the_best_model_once(tmp_path: Path) -> None:
+    table = write_table(tmp_path)
+    done = torchrun_tune(tmp_path, "--trials", "6", "--search", "epochs=2:6")
+    assert done.returncode == 0, done.stderr[-3000:]
+    record = json.loads((tmp_path / "model" / "tuning.json").read_text())
+    trials = record["trials"]
+    assert [t["number"] for t in trials] == [0, 1, 2, 3, 4, 5]  # --trials counts both processes' trials
+    assert [t["defaults"] for t in trials] == [True, True, False, False, False, False]
+    assert [t["arch"] for t in trials[:2]] == ["gbdt", "tabular_mlp"]  # each kind's defaults, once
+    assert {t["process"] for t in trials} == {0, 1}  # both processes trained trials
+    finished = [t for t in trials if t["state"] == "complete"]
+    best = max(finished, key=lambda t: (t["value"], -t["number"]))
+    assert (record["best_trial"], record["best_value"]) == (best["number"], best["value"])
+    # The model written is the best trial's, trained by whichever process ran it (not trained again).
+    metadata = json.loads((tmp_path / "model" / "trainwell.json").read_text())
+    assert metadata["training"]["tuning"]["best_trial"] == best["number"]
+    assert metadata["training"]["final"]["roc_auc"] == pytest.approx(best["value"])
+    predictor = trainwell.load(tmp_path / "model")
+    assert len(predictor.predict(table.drop(columns="y").head(7))) == 7
+    # Rank 0 reports once; rank 1 prints nothing at all.
+    lines = (done.stdout + done.stderr).splitlines()
+    assert not [line for line in lines if line.startswith("[default1]")], done.stderr[-3000:]
+    assert sum(f"best roc_auc {best['value']:.4f}" in line for line in lines) == 1, done.stdout[-3000:]
+    assert sum("model directory:" in line for line in lines) == 1
+    # The shared study's journal is gone; the folder holds the table and the model alone.
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["model", "table.csv"]
+
+
+def test_fewer_trials_than_processes_run_exactly_that_many(tmp_path: Path) -> None:
+    # Every process asks for a trial as soon as it starts: the store's counter lets only --trials of them run.
+    write_table(tmp_path)
+    done = torchrun_tune(tmp_path, "--trials", "1", "--arch", "gbdt")
+    assert done.returncode == 0, done.stderr[-3000:]
+    trials = json.loads((tmp_path / "model" / "tuning.json").read_text())["trials"]
+    assert [(t["number"], t["state"], t["defaults"]) for t in trials] == [(0, "complete", True)]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["model", "table.csv"]
+
+
+def test_the_process_that_trained_the_best_trial_writes_it_and_rank_0_is_told(tmp_path: Path) -> None:
+    # Rank 0's trials barely learn (tune_spread_job.py), so the best model is rank 1's to write: rank 0 holds
+    # no learner of it, and must still return (and could print) the same record.
+    write_table(tmp_path)
+    command = [
+        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
+        "--master_port", str(free_port()), str(JOB), str(tmp_path / "table.csv"), str(tmp_path),
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=240, env=ENV, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    zero, one = (json.loads((tmp_path / f"rank{rank}.json").read_text()) for rank in (0, 1))
+    best = zero["trials"][zero["best_trial"]]
+    assert best["process"] == 1 and {t["process"] for t in zero["trials"]} == {0, 1}
+    assert (zero["has_run"], one["has_run"]) == (False, True)  # the learner stays where it was trained
+    assert zero == {**one, "has_run": False}  # the same record in both processes
+    assert json.loads((tmp_path / "model" / "tuning.json").read_text())["trials"] == zero["trials"]
+    assert len(trainwell.load(tmp_path / "model").predict(pd.read_csv(tmp_path / "table.csv").head(3))) == 3
