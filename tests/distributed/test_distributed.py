@@ -364,4 +364,3 @@ def test_a_command_that_does_not_train_is_refused_under_torchrun(tmp_path: Path)
     line = "error: trainwell serve does not train, so it runs in one process: start it without torchrun"
     assert done.stderr.count(line) == 1, done.stderr[-3000:]
     assert not (tmp_path / "model").exists()
-
