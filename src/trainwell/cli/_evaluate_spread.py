@@ -16,8 +16,8 @@ pickle (plain Python, numpy arrays, tensors, dataclasses of them).
 
 With more processes than folds, the processes left without a fold only wait for the others' results.
 
-The processes join their process group only to gather, after the last fold, and stay in it: one evaluation
-per ``torchrun`` job, before anything else has joined it (a second is refused in one line).
+No process group is formed (the results travel through torchrun's store), so a script may evaluate several
+times; a process that has joined a group already (a distributed fit ran in it) is refused in one line.
 """
 
 from __future__ import annotations
@@ -99,18 +99,18 @@ def cross_validate_spread(
 
 
 def _check_no_group() -> None:
-    """Refuse to share folds out in a process that has joined torchrun's process group already (a second
-    evaluation in one script, or one after a distributed fit): every fold would then see the group, and train
-    or draw its random numbers as one part of a distributed fit instead of alone."""
+    """Refuse to share folds out in a process that has joined torchrun's process group already (a distributed
+    fit ran in it): every fold would then see the group, and train or draw its random numbers as one part of a
+    distributed fit instead of alone."""
     import torch.distributed as dist
 
     from trainwell.core.errors import ConfigError
 
     if dist.is_available() and dist.is_initialized():
         raise ConfigError(
-            "under torchrun, evaluate shares its folds out before the processes join their process group, and "
-            "this process has joined it already (by an earlier evaluation or a distributed fit): run one "
-            "evaluation per torchrun job, first"
+            "under torchrun, evaluate shares its folds out to processes that each train alone, and this process "
+            "has joined the job's process group already (a distributed fit ran in it): evaluate in a torchrun "
+            "job of its own, or before the fit"
         )
 
 

@@ -7,15 +7,13 @@ each one alone (:func:`each_process_alone`: no ``DistributedDataParallel``, no s
 have in a single process, so the numbers are those of a one-process run. The results then meet in every
 process (:func:`gather_results`) and rank 0 writes them.
 
-No process group exists while the jobs run: a process that finishes first waits for the others only when
-it joins the group to gather, with a timeout long enough for the slowest (:data:`GATHER_TIMEOUT_S`).
-
-A search cannot deal its trials out in advance (each trial is chosen from those finished before it, in every
-process), and its best model may be in any process, which must then write it while it is still alone (a
-model is exported by rank 0 of a process group only). So the processes of a search talk through
-``torchrun``'s own key-value store instead of a process group (:func:`job_store`): one process publishes what
-the others wait for, a counter hands out the trials, and :func:`gather_over_store` gathers as
-:func:`gather_results` does, with no group at all.
+No process group is formed, ever: the processes talk through ``torchrun``'s own key-value store
+(:func:`job_store`). A process that finishes first waits there for the others (up to :data:`GATHER_TIMEOUT_S`),
+and every process stays alone afterwards, so a process holding the best of a search's models can still write
+it (a model is exported by rank 0 of a process group only), and a script may evaluate twice. A search cannot
+deal its trials out in advance (each is chosen from those finished before it, in every process): one process
+publishes what the others wait for, a counter in the store hands the trials out, and
+:func:`gather_over_store` gathers under a name of its own.
 """
 
 from __future__ import annotations
@@ -80,27 +78,23 @@ def trains_together() -> bool:
 def gather_results(value: Any) -> list[Any]:
     """Every process's ``value``, in rank order, in every process (``[value]`` in a single process).
 
-    Joins the process group (Gloo, whatever the device: the values are Python objects) with a timeout of
-    :data:`GATHER_TIMEOUT_S`, so a process that finished its share first waits for the others. Every process
-    must call it once, at the same point. The values travel between this job's own processes only (pickled in
-    memory by ``all_gather_object``); nothing is written to disk.
+    Goes through ``torchrun``'s own store (:func:`job_store`, :func:`gather_over_store`), so no process group is
+    formed: a process that finished its share first waits for the others (up to :data:`GATHER_TIMEOUT_S`), and
+    the process stays alone afterwards (``is_rank_zero()`` still true, a second evaluation in the same script
+    spreads again). Every process must call it the same number of times, in the same order: the calls are
+    numbered to keep their keys apart.
     """
     if not launched_by_torchrun():
         return [value]
-    import torch.distributed as dist
+    global _gathers, _store
+    if _store is None:
+        _store = job_store("gather")
+    _gathers += 1
+    return gather_over_store(_store, f"call_{_gathers}", value)
 
-    from trainwell.distributed.setup import _leave
 
-    if not dist.is_initialized():
-        import atexit
-
-        dist.init_process_group(
-            "gloo", init_method="env://", timeout=datetime.timedelta(seconds=GATHER_TIMEOUT_S)
-        )
-        atexit.register(_leave)
-    parts: list[Any] = [None] * dist.get_world_size()
-    dist.all_gather_object(parts, value)
-    return parts
+_gathers = 0
+_store: Any = None
 
 
 def job_store(purpose: str) -> Any:
