@@ -41,6 +41,16 @@ def test_two_batches_of_16_equal_one_batch_of_32() -> None:
     assert not torch.allclose(unaccumulated.model.weight, large.model.weight, atol=1e-4)
 
 
+def test_a_last_short_group_steps_at_full_size() -> None:
+    # 80 rows: 5 batches of 16 accumulated by 2 step as the batches of 32, 32 and 16 do; the last group holds
+    # one batch, whose gradient is not halved (it was, so each epoch ended with half a step).
+    small = linear_learner(regression_data(80, batch_size=16, valid_pct=0), opt=plain_sgd, lr=0.1, wd=0.0)
+    large = linear_learner(regression_data(80, batch_size=32, valid_pct=0), opt=plain_sgd, lr=0.1, wd=0.0)
+    small.fit(3, callbacks=[GradientAccumulation(2)])
+    large.fit(3)
+    torch.testing.assert_close(weights_of(small.model), weights_of(large.model), rtol=0, atol=1e-6)
+
+
 def test_steps_every_n_batches_and_on_the_last_batch_of_each_epoch() -> None:
     counter = StepCounter()
     learn = linear_learner(regression_data(80, batch_size=12, valid_pct=0.25))  # 60 rows: 5 batches an epoch

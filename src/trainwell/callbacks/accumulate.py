@@ -14,8 +14,10 @@ if TYPE_CHECKING:
 class GradientAccumulation(Callback):
     """Sum the gradients of ``n_batches`` batches before each optimizer step (a larger effective batch).
 
-    Each batch's ``loss_grad`` is divided by ``n_batches``, so with a mean loss and equal batch sizes the
-    step equals one taken on a batch ``n_batches`` times larger. The step (and the zeroing of gradients)
+    Each batch's ``loss_grad`` is divided by the number of batches in its group (``n_batches``, or fewer in
+    the last group of an epoch or of the fit), so with a mean loss and equal batch sizes every step equals one
+    taken on the group's batches together: 5 batches accumulated by 2 step like batches of 2, 2 and 1, not a
+    last step at half its size. The step (and the zeroing of gradients)
     is cancelled except on every ``n_batches``-th batch of the epoch and on its last batch, so no gradient
     leaks into the next epoch. ``learn.loss`` (what is logged) keeps the undivided value.
 
@@ -38,7 +40,20 @@ class GradientAccumulation(Callback):
 
     def before_backward(self, learn: Learner) -> None:
         if self.n_batches > 1:
-            learn.loss_grad = learn.loss_grad / self.n_batches
+            learn.loss_grad = learn.loss_grad / self._group_size(learn)
+
+    def _group_size(self, learn: Learner) -> int:
+        """Batches in the group of the current one: ``n_batches`` but at the end of the epoch or the fit. (A
+        fit cut short mid-group by a TimeBudget ends with a smaller step: its earlier batches were already
+        divided.)"""
+        start = learn.batch_index - learn.batch_index % self.n_batches
+        end = start + self.n_batches
+        n_batches = len(learn.loader) if hasattr(learn.loader, "__len__") else None  # type: ignore[arg-type]
+        if n_batches is not None:
+            end = min(end, n_batches)
+        if learn.training and learn.n_iterations:
+            end = min(end, learn.batch_index + learn.n_iterations - learn.iteration)
+        return max(end - start, 1)
 
     def after_backward(self, learn: Learner) -> None:
         position = learn.batch_index + 1
