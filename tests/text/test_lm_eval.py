@@ -90,6 +90,9 @@ def test_scores_equal_the_learners_exact_perplexity_and_the_caches_tuning(traine
     scores = score_model(learn.model, held, cache=learn.recipe.cache)
     exact = learn.validate(LMStreamLoader(valid.ids, 1, 10_000))  # one row, one window: the same stream
     assert scores[0].loss == pytest.approx(exact["loss"], rel=1e-5)
+    assert learn.validate() == learn.validate(valid)  # the default is the validation stream...
+    with pytest.raises(ConfigError, match=r"learn\.validate\(None\): there is no data to read"):
+        learn.validate(learn.data.test)  # ...and a test stream the data does not have is not replaced by it
     report = learn.cache_report
     assert scores[0].perplexity == pytest.approx(report.valid_perplexity, rel=1e-5)
     # The settings kept in the recipe are the tuned ones, and scoring with them gives the tuned figure.

@@ -37,7 +37,7 @@ from trainwell.callbacks.clip import GradientClip
 from trainwell.core.errors import ConfigError
 from trainwell.data.bundle import DataBundle
 from trainwell.learner.events import Callback
-from trainwell.learner.learner import Learner
+from trainwell.learner.learner import VALIDATION_SET, Learner
 from trainwell.learner.run_files import FitRun
 from trainwell.models.registry import create_model
 from trainwell.text.lm_callbacks import ActivationRegularization, HiddenStateReset, NgramBaseline, Perplexity
@@ -136,9 +136,12 @@ class LanguageModelLearner(Generates, Learner):
     cache_report: CacheReport | None = None
 
     @torch.no_grad()
-    def validate(self, loader: Iterable[Any] | None = None) -> dict[str, float]:
-        """Exact mean loss per token and perplexity over ``loader`` (default: validation), from a fresh state."""
-        loader = loader if loader is not None else self.data.valid
+    def validate(self, loader: Iterable[Any] | None = VALIDATION_SET) -> dict[str, float]:
+        """Exact mean loss per token and perplexity over ``loader`` (default: validation), from a fresh state.
+
+        ``loader=None`` is refused, as by :meth:`Learner.validate`: ``learn.validate(data.test)`` without a test
+        stream would otherwise answer with the validation text."""
+        loader = self._chosen_loader(loader, "learn.validate")
         if loader is None:
             raise ConfigError("no data to evaluate: this DataBundle has no validation set; pass a loader")
         if isinstance(loader, LMStreamLoader) and loader.world_size > 1:
