@@ -30,12 +30,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from trainwell.automl._gain import default_predictions
 from trainwell.automl.search import (
     TuneResult,
     _defaults_first_study,
     _refuse_a_spent_budget,
     _Trials,
-    default_predictions,
     finish_search,
     import_optuna,
     raise_none_finished,

@@ -35,12 +35,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
+from trainwell.automl._gain import improvement_interval
+from trainwell.automl.pruning import OptunaPruning
 from trainwell.automl.space import ARCH_PARAM, MixedSpace, Range, Space
 from trainwell.callbacks.budget import TimeBudget, format_duration, parse_duration
 from trainwell.core.errors import ConfigError, UserError
 from trainwell.data.bundle import DataBundle
 from trainwell.evaluate.compare import higher_is_better
-from trainwell.learner.events import Callback, CancelFit
+from trainwell.learner.events import Callback
 from trainwell.learner.label_thresholds import ThresholdSummary, choose_label_thresholds
 from trainwell.learner.learner import Learner
 from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
@@ -75,33 +77,6 @@ def import_optuna() -> Any:
         missing.name = "optuna"
         raise missing from error
     return optuna
-
-
-class OptunaPruning(Callback):
-    """Reports the search metric to an Optuna trial and stops the fit when the trial's pruner says so (the
-    objective then marks the trial pruned).
-
-    The step reported is the share of the fit done, in tenths (10, 20, ... 100), not the epoch: under a
-    one-cycle schedule a 20-epoch trial at epoch 2 is still warming up, and is only fairly compared with a
-    5-epoch trial at the same point of its schedule.
-    """
-
-    order = 50  # after the Recorder wrote the epoch's row
-
-    def __init__(self, trial: Any, metric: str) -> None:
-        self.trial, self.metric, self.pruned = trial, metric, False
-        self._reported: set[int] = set()
-
-    def after_epoch(self, learn: Learner) -> None:
-        value = learn.history[-1].get(self.metric) if learn.history else None
-        step = 10 * int(10 * (learn.epoch + 1) / max(learn.n_epochs, 1))
-        if value is None or step in self._reported or step == 0:
-            return
-        self._reported.add(step)
-        self.trial.report(float(value), step)
-        if self.trial.should_prune():
-            self.pruned = True
-            raise CancelFit
 
 
 @dataclass
@@ -305,7 +280,7 @@ def finish_search(
     chosen = best_params(starts, trials, best)
     result = _result(study, trials, best_kind, chosen, learn, trials.direction, trials.seed, trials.progress,
                      tune_thresholds, best=best)  # fmt: skip
-    result.improvement_interval = _improvement_interval(trials, best.number, learn, trials.seed, defaults)
+    result.improvement_interval = improvement_interval(trials, best.number, learn, trials.seed, defaults)
     if trials.budget is not None:
         result.timeout = trials.budget.seconds
     learn.tuning = result.summary()  # in trainwell.json: what the search tried and which kind won
@@ -466,59 +441,6 @@ def _result(
     return TuneResult(trials.chosen, direction, best_params, float(best.value), default_value, records, run,
                       study=study, arch=best_kind.arch, best_trial=best.number, default_values=named,
                       thresholds=thresholds)  # fmt: skip
-
-
-#: Resamples of the validation rows behind :attr:`TuneResult.improvement_interval`, and its coverage.
-GAIN_RESAMPLES, GAIN_LEVEL = 200, 0.9
-
-
-def default_predictions(trials: _Trials) -> dict[int, tuple[float, Any]]:
-    """Each finished defaults' trial of ``trials``, by number: its score and its validation predictions, which
-    :func:`_improvement_interval` resamples (empty when the metric is not one of rows)."""
-    from trainwell.metrics import functional
-
-    if getattr(functional, trials.chosen, None) is None or trials.data.valid is None:
-        return {}
-    return {number: (float(learn.history[-1][trials.chosen]), learn.get_preds()[0])
-            for number, learn in sorted(trials.defaults.items())}  # fmt: skip
-
-
-def _improvement_interval(
-    trials: _Trials,
-    best_number: int,
-    learn: Learner,
-    seed: int,
-    defaults: dict[int, tuple[float, Any]] | None = None,
-) -> tuple[float, float] | None:
-    """How sure the best trial's gain over the better defaults' trial is: a paired bootstrap over the validation
-    rows (both models' predictions resampled together), signed so that positive is better; ``None`` when the
-    best is a defaults' trial, none finished, or the metric is not one of rows (ranking, entity F1).
-    ``defaults``: each finished defaults' trial's score and predictions (:func:`default_predictions`, from
-    ``trials``' own learners unless given)."""
-    import torch
-
-    from trainwell.evaluate.intervals import bootstrap_ci
-    from trainwell.metrics import functional
-
-    metric = getattr(functional, trials.chosen, None)
-    finished = set(trials.defaults) if defaults is None else set(defaults)
-    if best_number in finished or not finished or metric is None or trials.data.valid is None:
-        return None
-    if defaults is None:
-        defaults = default_predictions(trials)
-    choose = max if trials.direction == "maximize" else min
-    _, default_preds = choose(defaults.values(), key=lambda pair: pair[0])
-    best_preds, targets = learn.get_preds()
-    if targets is None or best_preds.shape != default_preds.shape:
-        return None
-    task, sign = learn.task.kind, 1.0 if trials.direction == "maximize" else -1.0
-
-    def gain(pairs: torch.Tensor, truth: torch.Tensor) -> float:
-        return sign * (float(metric(pairs[:, 0], truth, task)) - float(metric(pairs[:, 1], truth, task)))
-
-    paired = torch.stack([best_preds, default_preds], dim=1)
-    _, low, high = bootstrap_ci(gain, paired, targets, n_boot=GAIN_RESAMPLES, level=GAIN_LEVEL, seed=seed)
-    return (low, high) if low == low else None
 
 
 def _time_needed(
