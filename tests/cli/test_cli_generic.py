@@ -66,6 +66,6 @@ def test_onnx_export_refuses_a_generic_model_and_says_how_to_do_it_in_python(
     extra = ("--data", str(generic_model / "rows.csv")) if with_data else ()
     code, err = _run("export", model, *extra)
     assert code == 2, err
-    assert "which ONNX export has no way to read; export it from Python" in err
-    assert f"torch.onnx.export(trainwell.load('{model}').model, (example_inputs,), 'model.onnx')" in err
+    assert "which ONNX export from the command line has no way to read; export it from Python" in err
+    assert f"trainwell.export.export_onnx('{model}', inputs=x_valid)" in err
     assert not (model / "model.onnx").exists()

@@ -160,3 +160,50 @@ def test_export_without_model_spec_says_how_to_register_the_architecture(tmp_pat
     with pytest.raises(ConfigError, match=r"learn\.model_spec must be \{'name'"):
         learn.export(tmp_path / "model")
     assert not (tmp_path / "model").exists()
+
+
+@pytest.mark.usefixtures("registered")
+def test_onnx_export_of_your_own_model_is_checked_on_the_tensors_given(tmp_path: Path) -> None:
+    pytest.importorskip("onnxruntime")
+    import onnxruntime as ort
+
+    from trainwell.export.onnx import export_onnx
+
+    learn, _, path = _classifier(tmp_path)
+    valid_x = learn.data.valid.tensors[0]  # type: ignore[union-attr]
+    with pytest.raises(ConfigError, match=r"export_onnx\('.*', inputs=x_valid\)"):
+        export_onnx(path)  # no example tensors: nothing to trace with
+    report = export_onnx(path, inputs=valid_x.numpy())
+    assert (report.application, report.input_names, report.n_rows_checked) == (
+        "generic",
+        ["input"],
+        len(valid_x),
+    )
+    assert report.max_scaled_diff <= 1e-4 and not report.synthetic
+    session = ort.InferenceSession(str(report.path), providers=["CPUExecutionProvider"])
+    three = valid_x[:3].numpy()  # the batch axis is free: another number of rows than traced
+    logits = session.run(["logits"], {"input": three})[0]
+    expected, _ = learn.get_preds()
+    np.testing.assert_allclose(
+        torch.softmax(torch.from_numpy(logits), 1).numpy(), expected[:3].numpy(), atol=1e-5
+    )
+    assert trainwell.export.read_metadata(path)["onnx"]["checked_on"] == "given rows"
+
+
+@pytest.mark.usefixtures("registered")
+def test_onnx_export_of_a_model_of_two_inputs_names_them_in_order(tmp_path: Path) -> None:
+    pytest.importorskip("onnxruntime")
+    from trainwell.export.onnx import export_onnx
+
+    trainwell.seed_everything(0)
+    x_cont, x_cat = torch.randn(40, 3), torch.randint(0, 4, (40,))
+    data = DataBundle(
+        Task("regression"), TensorLoader((x_cont, x_cat, x_cont.sum(1, keepdim=True)), 16), None
+    )
+    learn = Learner(TwoInputs(), data, progress=False)
+    learn.model_spec = {"name": TWO_INPUTS, "config": {}}
+    path = learn.export(tmp_path / "two")
+    report = export_onnx(path, inputs=(x_cont, x_cat))
+    assert report.input_names == ["input_0", "input_1"] and report.max_scaled_diff <= 1e-4
+    with pytest.raises(DataError, match="same number of rows"):
+        export_onnx(path, inputs=(x_cont, x_cat[:5]))

@@ -176,15 +176,16 @@ class _Check:
 
 
 def check_onnx_exportable(metadata: dict[str, Any], directory: str | Path) -> None:
-    """Refuse, from ``trainwell.json`` alone (before any data is read), a model ONNX export cannot trace: one on
-    the user's own architecture, whose example inputs trainwell cannot know (a one-line :class:`ConfigError`).
+    """Refuse, from ``trainwell.json`` alone (before any data is read), a model the command line cannot export:
+    one on the user's own architecture, whose inputs are tensors only the user's code can make (a one-line
+    :class:`ConfigError` pointing to :func:`export_onnx` with ``inputs``).
     """
     refuse_generic(
         metadata,
         directory,
-        "ONNX export",
-        instead="export it from Python, where its example inputs are known: import the module that registers "
-        f"it, then torch.onnx.export(trainwell.load('{directory}').model, (example_inputs,), 'model.onnx')",
+        "ONNX export from the command line",
+        instead="export it from Python with tensors shaped as in training: import the module that registers "
+        f"it, then trainwell.export.export_onnx('{directory}', inputs=x_valid) (a tuple for several inputs)",
     )
 
 
@@ -208,7 +209,10 @@ def export_onnx(
         opset: ONNX opset version, 9 to 20.
         inputs: What to check on: raw rows for a tabular model (e.g. the validation rows); for a vision
             model a list of images (paths, encoded bytes, Pillow images, arrays) or a ``uint8`` array
-            ``(N, C, H, W)`` at the recipe's size. ``None`` synthesises them (see the module docstring).
+            ``(N, C, H, W)`` at the recipe's size. ``None`` synthesises them (see the module docstring). A
+            model on your own architecture (application ``"generic"``) needs them: tensors or arrays shaped as
+            in training, batch first (a tuple of them for a model called as ``model(a, b)``); its graph takes
+            ``input`` (or ``input_0``, ``input_1``...) and the batch axis is dynamic.
         tolerance: Largest accepted (scaled) difference; ``1e-4`` suits float32 models.
 
     Returns:
@@ -218,7 +222,7 @@ def export_onnx(
         ConfigError: ``opset`` or ``tolerance`` out of range, ``opset`` below what the model needs (a model
             declares it as ``min_opset``: boosted trees, an MLP embedding numeric columns and the ULMFiT classifier
             need 12, the n-gram bag 13, or 11 with ``norm="sum"``), or the model is on your own architecture
-            (application ``"generic"``: export it with ``torch.onnx.export``, see :func:`check_onnx_exportable`).
+            and no ``inputs`` were given.
         DataError: ``inputs`` is empty, lacks input columns, or holds an image that cannot be decoded.
         ArtifactError: The directory is not a model directory, its application cannot be exported, or
             onnxruntime disagrees with PyTorch beyond ``tolerance`` (nothing is written then).
@@ -232,10 +236,12 @@ def export_onnx(
     started = time.perf_counter()
     _check_settings(opset, tolerance)
     directory = Path(model_dir)
-    check_onnx_exportable(read_metadata(directory), directory)
+    if inputs is None:
+        check_onnx_exportable(read_metadata(directory), directory)
     ort = import_onnxruntime()
     predictor = load(directory)
-    if getattr(predictor, "application", None) not in RECIPES:
+    generic = getattr(predictor, "application", None) == "generic"
+    if not generic and getattr(predictor, "application", None) not in RECIPES:
         raise ArtifactError(
             f"model directory '{directory}' is a {getattr(predictor, 'application', '?')} model; ONNX export "
             f"supports: {', '.join(RECIPES)}"
@@ -244,7 +250,7 @@ def export_onnx(
     if refusal:
         raise ArtifactError(f"model directory '{directory}' cannot be exported to ONNX: {refusal}")
     _check_model_opset(predictor, directory, opset)
-    checks = {"vision": _vision_check, "text": _text_check}
+    checks = {"vision": _vision_check, "text": _text_check, "generic": _generic_check}
     kind = ((getattr(predictor, "metadata", None) or {}).get("task") or {}).get("kind")
     if kind in ("tagging", "language_model"):
         # Imported by name: this package sits below the applications.
@@ -322,6 +328,23 @@ def _tabular_check(predictor: Any, inputs: pd.DataFrame | None) -> _Check:
     return _Check(
         (x_cat, x_cont), INPUT_NAMES, lambda session, *x: run_onnx(session, *x), CHECK_BATCH_ROWS, len(rows)
     )
+
+
+def _generic_check(predictor: Any, inputs: Any) -> _Check:
+    """A model on the user's own architecture: checked on the tensors given, fed to the graph by name."""
+    tensors = tuple(tensor.cpu() for tensor in predictor.tensors(inputs))  # as predictor.predict reads them
+    if not len(tensors[0]):
+        raise DataError(
+            "inputs has no rows to check the export on; pass tensors shaped as in training, batch first"
+        )
+    names = ("input",) if len(tensors) == 1 else tuple(f"input_{index}" for index in range(len(tensors)))
+
+    def run(session: Any, *x: torch.Tensor) -> np.ndarray:
+        declared = {item.name for item in session.get_inputs()}  # an input never read is left out
+        feeds = {name: tensor.numpy() for name, tensor in zip(names, x, strict=True) if name in declared}
+        return np.asarray(session.run([OUTPUT_NAME], feeds)[0])
+
+    return _Check(tensors, names, run, CHECK_BATCH_ROWS, len(tensors[0]))
 
 
 def _vision_check(predictor: Any, inputs: Any) -> _Check:
