@@ -42,10 +42,16 @@ def load(path: str | Path) -> Any:
         >>> predictor.predict(new_rows)                      # doctest: +SKIP
     """
     metadata, state = read_artifact(path)
+    return predictor_from_parts(metadata, state, f"model directory '{path}'")
+
+
+def predictor_from_parts(metadata: dict[str, Any], state: Mapping[str, torch.Tensor], source: str) -> Any:
+    """The predictor for ``trainwell.json``'s contents and the weights: what :func:`load` returns for a
+    directory, and ``learn.predictor()`` for a Learner in memory (``source`` names it in errors)."""
     application = metadata.get("application")
     if application not in APPLICATIONS:
         raise ArtifactError(
-            f"model directory '{path}' is for application {application!r}, which this trainwell cannot serve; "
+            f"{source} is for application {application!r}, which this trainwell cannot serve; "
             f"known: {', '.join(APPLICATIONS)}"
         )
     module = importlib.import_module(_PREDICTOR_MODULES[application])

@@ -105,6 +105,20 @@ def export_learner(learn: Learner, path: str | Path, *, extra_files: dict[str, b
     return save_artifact(path, state, metadata, extra_files=extra_files)
 
 
+def learner_predictor(learn: Learner) -> Any:
+    """The predictor ``trainwell.load`` would return for this Learner's export, built in memory: the same
+    metadata (through JSON, as the file holds it) and a copy of the weights, so training on changes nothing in
+    it. The application's predictor is found by name (``trainwell.export.predictor``, a layer above)."""
+    import importlib
+    import json
+
+    metadata = json.loads(json.dumps(learner_metadata(learn)))
+    model = getattr(learn.model, "_orig_mod", learn.model)
+    state = {key: value.detach().cpu().clone() for key, value in model.state_dict().items()}
+    predictors = importlib.import_module("trainwell.export.predictor")
+    return predictors.predictor_from_parts(metadata, state, "this Learner")
+
+
 def _clean(row: dict[str, Any]) -> dict[str, Any]:
     # JSON has no NaN: a metric that could not be computed is recorded as null.
     return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}

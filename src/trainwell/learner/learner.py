@@ -649,6 +649,29 @@ class Learner:
         rank 0 writes the file), as the :class:`~trainwell.callbacks.Checkpoint` callback does."""
         return _checkpoint.save(self, path, settings)
 
+    def predict(self, inputs: Any, **options: Any) -> Any:
+        """Decoded predictions for new raw inputs, as the exported model gives them: ``learn.predict(rows)``
+        is ``trainwell.load(learn.export(dir)).predict(rows)`` without the files.
+
+        ``inputs`` are what the application's predictor reads: a DataFrame of rows (tables), images (paths,
+        bytes, Pillow images, arrays), texts, ``(user, item)`` pairs, or tensors for a model on your own
+        architecture; the recipe (category codes, normalisation, vocabulary) is applied as at training, and the
+        answer is a table: ``prediction`` and a ``probability_<class>`` column per class, or the values.
+        ``options`` go to the predictor's ``predict`` (``tta=True`` for images...). Each call copies the
+        weights: for many calls, take ``learn.predictor()`` once.
+
+        Raises:
+            ConfigError: The model cannot be rebuilt by name (no ``learn.model_spec``: see :meth:`export`).
+        """
+        return self.predictor().predict(inputs, **options)
+
+    def predictor(self) -> Any:
+        """The predictor ``trainwell.load`` would return for :meth:`export`'s directory, built in memory from
+        this Learner (a copy of its weights, in eval mode: training on changes nothing in it)."""
+        from trainwell.learner._export import learner_predictor
+
+        return learner_predictor(self)
+
     def export(self, path: str | Path, *, extra_files: dict[str, bytes] | None = None) -> Path:
         """Write a safe artifact: ``model.safetensors`` + ``trainwell.json`` (see :mod:`trainwell.export`)."""
         from trainwell.learner._export import export_learner

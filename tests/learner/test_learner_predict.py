@@ -1,0 +1,61 @@
+"""``learn.predict(raw inputs)``: what the exported model answers, without writing it; the predictor behind it
+holds a copy of the weights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+from torch import nn
+
+import trainwell
+from text_samples import reviews
+from trainwell import ConfigError, Learner
+from trainwell.tabular import tabular_data, tabular_learner
+from trainwell.text import text_classifier_learner, text_data
+
+
+def _table_learner() -> tuple[Learner, pd.DataFrame]:
+    trainwell.seed_everything(0)
+    frame = trainwell.datasets.adult_sample().head(400)
+    learn = tabular_learner(tabular_data(frame, target="income"), progress=False)
+    learn.fit_one_cycle(1)
+    return learn, frame.drop(columns="income").head(9)
+
+
+def test_predict_answers_what_the_exported_model_answers(tmp_path: Path) -> None:
+    learn, rows = _table_learner()
+    answer = learn.predict(rows)
+    assert list(answer.columns) == ["prediction", "probability_>50K"] and len(answer) == 9
+    pd.testing.assert_frame_equal(answer, trainwell.load(learn.export(tmp_path / "model")).predict(rows))
+
+
+def test_the_predictor_keeps_its_copy_of_the_weights_while_training_goes_on() -> None:
+    learn, rows = _table_learner()
+    predictor = learn.predictor()
+    before = predictor.predict(rows)
+    for (
+        parameter
+    ) in learn.model.parameters():  # training on (here: weights moved by hand) changes the Learner
+        parameter.data.add_(0.5)
+    pd.testing.assert_frame_equal(predictor.predict(rows), before)
+    assert not learn.predict(rows)["probability_>50K"].equals(before["probability_>50K"])
+
+
+def test_a_text_classifier_predicts_from_texts() -> None:
+    trainwell.seed_everything(0)
+    learn = text_classifier_learner(
+        text_data(reviews(120), "review", "sentiment", min_freq=1), progress=False
+    )
+    learn.fit_one_cycle(2)
+    answer = learn.predict(["filler words and a good word " + reviews(2)["review"][0]])
+    assert list(answer.columns) == ["prediction", "probability_pos"] and len(answer) == 1
+
+
+def test_a_model_of_your_own_without_a_spec_is_told_how_to_register_it() -> None:
+    x = torch.randn(40, 3)
+    learn = Learner(nn.Linear(3, 2), trainwell.tensor_data(x, (x[:, 0] > 0).long()), progress=False)
+    with pytest.raises(ConfigError, match=r"export needs to know how to rebuild the model \(Linear\)"):
+        learn.predict(x)
