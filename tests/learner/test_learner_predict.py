@@ -59,3 +59,21 @@ def test_a_model_of_your_own_without_a_spec_is_told_how_to_register_it() -> None
     learn = Learner(nn.Linear(3, 2), trainwell.tensor_data(x, (x[:, 0] > 0).long()), progress=False)
     with pytest.raises(ConfigError, match=r"export needs to know how to rebuild the model \(Linear\)"):
         learn.predict(x)
+
+
+def test_new_data_of_the_same_task_may_be_set_and_another_task_is_refused() -> None:
+    x = torch.randn(60, 3)
+    learn = Learner(nn.Linear(3, 1), trainwell.tensor_data(x, (x[:, 0] > 0).long()), progress=False)
+    more = trainwell.tensor_data(torch.randn(30, 3), torch.tensor([0, 1] * 15))
+    learn.data = more  # the next task of continual learning: the same classes
+    assert learn.data is more
+    learn.fit(1)
+    other = trainwell.tensor_data(x, torch.arange(60) % 3)
+    with pytest.raises(
+        ConfigError,
+        match=r"learn\.data: the new data's task \(multiclass of 0, 1, 2\) is not the Learner's \(binary of 0, 1\)",
+    ):
+        learn.data = other
+    with pytest.raises(ConfigError, match=r"learn\.data must be a DataBundle"):
+        learn.data = (x, x)  # type: ignore[assignment]
+    assert learn.data is more

@@ -42,7 +42,7 @@ moves the anchors to the current weights; pass the same object as a callback whe
 
     >>> memory = Consolidation("ewc")                                        # doctest: +SKIP
     >>> learn.fit_one_cycle(5, 1e-3); memory.consolidate(learn)               # doctest: +SKIP
-    >>> learn.data = task_b; learn.fit_one_cycle(5, 1e-3, callbacks=[memory])  # doctest: +SKIP
+    >>> learn.data = task_b; learn.fit_one_cycle(5, 1e-3, callbacks=[memory])  # same classes  # doctest: +SKIP
 """
 
 from __future__ import annotations

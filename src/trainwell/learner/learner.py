@@ -640,6 +640,29 @@ class Learner:
             )
         return loader
 
+    @property
+    def data(self) -> DataBundle:
+        """The DataBundle trained on. Another one may be set (the next task of continual learning, more rows)
+        when its task has the same kind and classes: the loss, the metrics and the model's outputs were made
+        for the Learner's task."""
+        return self._data
+
+    @data.setter
+    def data(self, data: DataBundle) -> None:
+        if not isinstance(data, DataBundle):
+            raise ConfigError(
+                f"learn.data must be a DataBundle (see tabular_data or tensor_data), got {type(data).__name__}"
+            )
+        task = getattr(self, "task", None)
+        if task is not None and (data.task.kind, data.task.classes) != (task.kind, task.classes):
+            raise ConfigError(
+                f"learn.data: the new data's task ({_describe_task(data.task)}) is not the Learner's "
+                f"({_describe_task(task)}), whose loss, metrics and outputs were made for it; build a Learner for "
+                "it on the same model instead, Learner(learn.model, new_data, ...), replacing the model's head if "
+                "the number of outputs differs"
+            )
+        self._data = data
+
     # --------------------------------------------------------------------------------------- saving
     def save_checkpoint(self, path: str | Path, settings: Mapping[str, Any] | None = None) -> Path:
         """Write everything needed to resume exactly: weights, optimizer, position, RNG states, history, with
@@ -690,6 +713,11 @@ class Learner:
 FROZEN_SHARE = 0.25
 
 _NORM_LAYERS = (nn.modules.batchnorm._NormBase, nn.LayerNorm, nn.GroupNorm)
+
+
+def _describe_task(task: Any) -> str:
+    shown = ", ".join(map(str, task.classes[:6])) + (", ..." if len(task.classes) > 6 else "")
+    return f"{task.kind} of {shown}" if task.classes else task.kind
 
 
 def _build_metrics(task: Any, metrics: Sequence[MetricLike] | None) -> list[Metric]:
