@@ -77,3 +77,17 @@ def test_new_data_of_the_same_task_may_be_set_and_another_task_is_refused() -> N
     with pytest.raises(ConfigError, match=r"learn\.data must be a DataBundle"):
         learn.data = (x, x)  # type: ignore[assignment]
     assert learn.data is more
+
+
+def test_a_loss_function_of_your_own_is_recorded_by_its_name() -> None:
+    from trainwell.learner._export import _loss_name  # what trainwell.json's training.loss holds
+
+    def focal(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return nn.functional.binary_cross_entropy_with_logits(output.squeeze(1), target.float())
+
+    x = torch.randn(40, 3)
+    data = trainwell.tensor_data(x, (x[:, 0] > 0).long())
+    assert _loss_name(Learner(nn.Linear(3, 1), data, loss=focal).loss_func) == "focal"  # it said "function"
+    assert _loss_name(lambda output, target: focal(output, target)) == "lambda"
+    default = Learner(nn.Linear(3, 1), data).loss_func
+    assert _loss_name(default) == type(default).__name__  # a module: its class, as before

@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import torch
+
 from trainwell.core.artifact import save_artifact
 from trainwell.core.device import is_rank_zero
 from trainwell.core.errors import ConfigError
@@ -41,7 +43,7 @@ def learner_metadata(learn: Learner) -> dict[str, Any]:
         "recipe": recipe,
         "architecture": learn.model_spec,
         "training": {
-            "loss": type(learn.loss_func).__name__,
+            "loss": _loss_name(learn.loss_func),
             "optimizer": learn.opt_name
             if isinstance(learn.opt_name, str)
             else getattr(learn.opt_name, "__name__", "custom"),
@@ -117,6 +119,15 @@ def learner_predictor(learn: Learner) -> Any:
     state = {key: value.detach().cpu().clone() for key, value in model.state_dict().items()}
     predictors = importlib.import_module("trainwell.export.predictor")
     return predictors.predictor_from_parts(metadata, state, "this Learner")
+
+
+def _loss_name(loss: Any) -> str:
+    """A loss module's class (``CrossEntropyLoss``), or a function's own name (``focal``; ``"lambda"`` for a
+    lambda), where ``type(...)`` said ``"function"`` for every one."""
+    if isinstance(loss, torch.nn.Module):
+        return type(loss).__name__
+    name = getattr(loss, "__name__", None) or type(loss).__name__
+    return "lambda" if name == "<lambda>" else str(name)
 
 
 def _clean(row: dict[str, Any]) -> dict[str, Any]:
