@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import csv
-import warnings
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from trainwell.callbacks._validate import file_path, flag
 from trainwell.core.device import is_rank_zero
+from trainwell.core.warn import warn
 from trainwell.learner.events import Callback
 
 if TYPE_CHECKING:
@@ -71,10 +71,9 @@ class CSVLogger(Callback):
         extra = [key for key in row if key not in self.columns and key not in self._warned]
         if extra:
             self._warned.update(extra)
-            warnings.warn(
+            warn(
                 f"CSVLogger: column(s) {', '.join(extra)} are not in the header of {self.path}; left out",
                 RuntimeWarning,
-                stacklevel=2,
             )
         writer.writerow(["" if row.get(name) is None else row[name] for name in self.columns])
         self._stream.flush()

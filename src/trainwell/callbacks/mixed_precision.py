@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import warnings
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -11,6 +10,7 @@ import torch
 from trainwell.callbacks._validate import choice
 from trainwell.core.device import bf16_supported
 from trainwell.core.errors import ConfigError
+from trainwell.core.warn import warn
 from trainwell.learner.events import Callback, CancelStep
 
 if TYPE_CHECKING:
@@ -86,10 +86,9 @@ class MixedPrecision(Callback):
                 f"MixedPrecision dtype='bfloat16' is not supported on {device}; "
                 "use dtype='float16' on an older CUDA GPU or dtype='auto'"
             )
-        warnings.warn(
+        warn(
             f"MixedPrecision('auto'): bfloat16 is not supported on {device}; training in float32",
             RuntimeWarning,
-            stacklevel=2,
         )
         return None
 

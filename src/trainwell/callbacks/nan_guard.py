@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import copy
-import warnings
 from typing import TYPE_CHECKING, Any
 
 import torch
 
 from trainwell.callbacks._validate import choice, positive_int
 from trainwell.core.errors import TrainingDiverged
+from trainwell.core.warn import warn
 from trainwell.learner.events import Callback, CancelEpoch
 
 if TYPE_CHECKING:
@@ -97,11 +97,10 @@ class NanGuard(Callback):
             if "max_lr" in group:
                 group["max_lr"] /= 2
         self.rollbacks += 1
-        warnings.warn(
+        warn(
             f"{message}. Rolled back to the start of the epoch with the learning rate halved to "
             f"{_current_lr(learn):.1e} (rollback {self.rollbacks} of {self.max_rollbacks})",
             RuntimeWarning,
-            stacklevel=2,
         )
 
     def __repr__(self) -> str:

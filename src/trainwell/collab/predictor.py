@@ -17,6 +17,7 @@ import torch
 from trainwell.collab.ranking import check_k, id_list, item_id, rank_items
 from trainwell.collab.recipe import CollabRecipe
 from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.warn import warn
 from trainwell.data.tables import prediction_table, rows_frame
 from trainwell.export.predictor import Predictor
 
@@ -155,13 +156,10 @@ class CollabPredictor(Predictor):
                 f"none of the items {given[:5]} was in the training ratings; the model knows nothing about them"
             )
         if len(known) < len(codes):
-            import warnings
-
             unknown = [item for item, code in zip(given, codes.tolist(), strict=True) if code == 0]
-            warnings.warn(
+            warn(
                 f"items {unknown[:5]} were not in the training ratings and are left out of the basket",
                 UserWarning,
-                stacklevel=2,
             )
         from_items = getattr(self.model, "scores_from_items", None)
         if from_items is not None:

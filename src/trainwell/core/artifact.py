@@ -38,7 +38,6 @@ import json
 import os
 import shutil
 import uuid
-import warnings
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path, PurePath, PurePosixPath
@@ -53,6 +52,7 @@ import trainwell
 from trainwell.core._migrations import FORMAT_VERSION, migrate
 from trainwell.core.atomic import make_readable
 from trainwell.core.errors import ArtifactError
+from trainwell.core.warn import warn
 
 __all__ = [
     "FIT_CHECKPOINT_FILE",
@@ -218,11 +218,10 @@ def save_artifact(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if kept:
-        warnings.warn(
+        warn(
             f"kept {', '.join(kept)} in '{shown}' from the model directory this save replaced (files it does not "
             "write; one that described the old model, such as a report, describes it still)",
             UserWarning,
-            stacklevel=2,
         )
     return target
 

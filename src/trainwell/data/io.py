@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import codecs
 import gzip
-import warnings
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import IO, cast
 import pandas as pd
 
 from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.warn import warn
 
 __all__ = [
     "DEFAULT_NA_VALUES",
@@ -135,11 +135,10 @@ def read_table(
     if len(table) == 0:
         raise DataError(f"'{shown}' has no data rows")
     if kind != "parquet" and codecs.lookup(encoding).name not in _UNICODE and _is_utf8_text(path):
-        warnings.warn(
+        warn(
             f"'{shown}' is UTF-8 text with accents or symbols, read here as {encoding}: they come out wrong "
             "('é' as 'Ã©') and no longer match the training values; drop --encoding",
             UserWarning,
-            stacklevel=2,
         )
     return _tidy(table, set(na_values) | {""}, shown)
 

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.warn import warn
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -497,17 +498,14 @@ def warn_unknown_labels(task: Task, values: Any, where: str) -> None:
     """Warn that labels of held-out rows the training rows lack are left out: nothing else says so."""
     unknown = unknown_labels(task, values)
     if unknown:
-        import warnings
-
         shown = ", ".join(
             f"{label} ({n} row{'' if n == 1 else 's'})" for label, n in list(unknown.items())[:5]
         )
         more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
-        warnings.warn(
+        warn(
             f"{where}: label(s) the training rows lack are left out, as the model cannot learn them: "
             f"{shown}{more}",
             UserWarning,
-            stacklevel=3,
         )
 
 

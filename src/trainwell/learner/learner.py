@@ -23,6 +23,7 @@ from trainwell.callbacks.schedule import ParamScheduler
 from trainwell.core.device import resolve_device
 from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import get_rng_states, set_rng_states
+from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle
 from trainwell.learner import _checkpoint
 from trainwell.learner._checkpoint import read_checkpoint
@@ -503,10 +504,9 @@ class Learner:
             self._epoch_rng = get_rng_states()
             return iter(loader)
         if self._epoch_rng is None:
-            warnings.warn(
+            warn(
                 "this checkpoint holds no random state of its epoch's start (written by an older trainwell), so "
                 "the resumed epoch's shuffle may differ from the interrupted run's",
-                stacklevel=2,
             )
             return _batches_from(loader, start)
         now = get_rng_states()

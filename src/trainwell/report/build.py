@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import os
 import tempfile
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ import trainwell
 from trainwell.core.artifact import read_metadata
 from trainwell.core.atomic import write_text_atomic
 from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.warn import warn
 from trainwell.data.io import list_columns, read_table
 from trainwell.data.task import Task
 from trainwell.evaluate.explain import MetricLine, explain_validation, share
@@ -406,10 +406,9 @@ def _training_overlap(metadata: dict[str, Any], frame: pd.DataFrame, unit: str =
         )
     advice = f"report on {unit} it has not seen (a test file, or the {unit} the fit held out)"
     # Said on the terminal too: the page's warning is easy to miss behind "wrote report.html".
-    warnings.warn(
+    warn(
         f"{found_words}: the report's metrics measure the fit, not new {unit}; {advice}",
         UserWarning,
-        stacklevel=2,
     )
     return (
         f"Warning: {found_words}. Metrics on them measure how well it fitted, not how it does on new {unit}: "
@@ -463,7 +462,7 @@ def _worse_than_the_mean(lines: Sequence[MetricLine], target_names: Sequence[str
         "a constant guess beats it. Check that they come from the same population as the training data, and "
         "how the model did on its own validation rows"
     )
-    warnings.warn(warning, UserWarning, stacklevel=3)
+    warn(warning, UserWarning)
     return warning
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 import torch
 
 from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle, choose_split
 from trainwell.data.fingerprint import RowSketch
 from trainwell.data.io import check_columns, read_table
@@ -187,7 +188,6 @@ def warn_leaks(df: pd.DataFrame, columns: Sequence[str], target: str, task: Task
     """Warn, once per column, about inputs that alone decide the target (:func:`leaking_columns`): a perfect
     validation score from a column the model will not have when it predicts is the commonest way to fool
     oneself."""
-    import warnings
 
     for column in leaking_columns(df, columns, target, task):
         rule = (
@@ -195,12 +195,11 @@ def warn_leaks(df: pd.DataFrame, columns: Sequence[str], target: str, task: Task
             if task.kind != "regression"
             else "it is the target, scaled"
         )
-        warnings.warn(
+        warn(
             f"column '{column}' alone decides '{target}' on the training rows ({rule}): if it is not known when "
             f"predicting, it leaks the answer and the scores will flatter the model; drop it with --ignore {column}"
             f" (Python: ignore=['{column}'])",
             UserWarning,
-            stacklevel=3,
         )
 
 

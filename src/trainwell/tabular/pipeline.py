@@ -16,6 +16,7 @@ import pandas as pd
 from trainwell.callbacks.budget import TimeBudget, start_budget, sweep_time
 from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
+from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle
 from trainwell.distributed import broadcast_value, maybe_distribute
 from trainwell.learner.events import Callback
@@ -80,24 +81,21 @@ def choose_lr(finder: LRFindResult, *, choose: str = CHOOSE_LR) -> float:
     gives the default rate too, with a warning that says so. ``choose`` ends the warnings: how to choose the
     rate instead.
     """
-    import warnings
 
     suggestion = finder.suggestion
     if finder.stopped_for_time:
-        warnings.warn(
+        warn(
             f"the learning-rate finder would have taken more than a tenth of the time budget, so it stopped; "
             f"training at the default {DEFAULT_LR:g}; {choose}",
             UserWarning,
-            stacklevel=2,
         )
         return DEFAULT_LR
     if suggestion is None or suggestion < LR_BOUNDS[0]:
         found = "no suggestion" if suggestion is None else f"a suggestion of {suggestion:.1e}"
-        warnings.warn(
+        warn(
             f"the learning-rate finder gave {found} (below {LR_BOUNDS[0]:g}: its sweep was misread); training at "
             f"the default {DEFAULT_LR:g} instead; {choose}",
             UserWarning,
-            stacklevel=2,
         )
         return DEFAULT_LR
     return min(suggestion, LR_BOUNDS[1])

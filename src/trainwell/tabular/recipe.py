@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +39,7 @@ import torch
 
 from trainwell.core.artifact import check_stored_keys
 from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.warn import warn
 from trainwell.data.categories import category_vocabulary, encode_categories
 from trainwell.data.dates import (
     DATE_CAT_PARTS,
@@ -242,19 +242,17 @@ class TabularRecipe:
         for name, fmt in dates.items():
             twin = None if name in formats or fmt == preferred else day_month_twin(df[name], fmt)
             if twin is not None:
-                warnings.warn(
+                warn(
                     f"every value of date column '{name}' reads as both {describe_date_format(fmt)} and "
                     f"{describe_date_format(twin)} (no day above 12); read as {describe_date_format(fmt)}. If the "
                     f"day comes first, pass --date-format {name}={describe_date_format(twin)}",
                     UserWarning,
-                    stacklevel=2,
                 )
         if preferred is not None and preferred not in dates.values():
-            warnings.warn(
+            warn(
                 f"--date-format {describe_date_format(preferred)} read no column of {source}: no date column is in "
                 "that form (trainwell info lists the date columns found and their forms)",
                 UserWarning,
-                stacklevel=2,
             )
         numbers = {name: _to_numbers(df[name], name, _DECLARED_TEXT) for name in conts}
         for name in cats:
@@ -270,7 +268,7 @@ class TabularRecipe:
             else:
                 _warn_unread_dates(df[name], values, dates[name], name)
         for name, reason in dropped.items():
-            warnings.warn(f"column '{name}' left out of the inputs: {reason}", UserWarning, stacklevel=2)
+            warn(f"column '{name}' left out of the inputs: {reason}", UserWarning)
         cats = [name for name in cats if name not in dropped]
         conts = [name for name in conts if name not in dropped]
         dates = {name: fmt for name, fmt in dates.items() if name not in dropped}
@@ -450,12 +448,11 @@ def _warn_unread_dates(values: pd.Series, parsed: pd.Series, fmt: str, name: str
     if not unread.any():
         return
     position = int(np.flatnonzero(unread)[0])
-    warnings.warn(
+    warn(
         f"date column '{name}' reads as dates in the form {describe_date_format(fmt)} except {int(unread.sum())} "
         f"value(s) such as {str(values.iloc[position])!r} ({data_row(values, position)}): they are read as "
         "missing. Fix them, or leave them empty",
         UserWarning,
-        stacklevel=3,
     )
 
 

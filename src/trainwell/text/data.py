@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle, mask_split, random_split
 from trainwell.data.fingerprint import RowSketch
 from trainwell.data.task import Task, infer_task, warn_unknown_labels
@@ -561,13 +562,11 @@ def _checked_texts(
             raise DataError(
                 f"text column '{text_col}' in {what} is empty in every row; there is nothing to read"
             )
-        import warnings
 
-        warnings.warn(
+        warn(
             f"dropped {len(rows)} of {len(frame)} rows of {what} whose text column '{text_col}' is empty (the first: "
             f"{row_name(int(rows[0]))})",
             UserWarning,
-            stacklevel=3,
         )
     strings = column.map(lambda value: isinstance(value, str)).to_numpy(dtype=bool)
     other = np.flatnonzero(~empty & ~strings)

@@ -22,7 +22,6 @@ perplexity, the cache and generation always use the full, exactly normalised sof
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +34,7 @@ from torch import nn
 from trainwell.callbacks.budget import TimeBudget, start_budget
 from trainwell.callbacks.clip import GradientClip
 from trainwell.core.errors import ConfigError
+from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle
 from trainwell.learner.events import Callback
 from trainwell.learner.learner import VALIDATION_SET, Learner
@@ -385,11 +385,10 @@ class LMRun(FitRun):
         learn = self.__dict__.get("learn")
         if learn is None or not hasattr(learn, name):
             raise AttributeError(f"'LMRun' object has no attribute '{name}'")
-        warnings.warn(
+        warn(
             f"fit_language_model now returns an LMRun, not the learner: read run.learn.{name} "
             f"(run.{name} will stop working in a later release)",
             FutureWarning,
-            stacklevel=2,
         )
         return getattr(learn, name)
 

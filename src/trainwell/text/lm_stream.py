@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from trainwell.core.errors import ArtifactError, ConfigError, DataError
+from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle
 from trainwell.data.io import read_text_file
 from trainwell.data.task import Task
@@ -448,14 +449,11 @@ def _folder_texts(folder: Path, errors: Literal["strict", "replace"], encoding: 
             f"text folder {folder}: its {len(files)} .txt file(s) are all empty; pass a folder holding some text"
         )
     if empty:
-        import warnings
-
         shown = ", ".join(str(path.relative_to(folder)) for path in empty[:5])
         more = f" and {len(empty) - 5} more" if len(empty) > 5 else ""
-        warnings.warn(
+        warn(
             f"skipped {len(empty)} empty .txt file(s) of {len(files)} in {folder}: {shown}{more}",
             UserWarning,
-            stacklevel=3,
         )
     return [text for text in files.values() if text.strip()]
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.warn import warn
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -339,7 +340,7 @@ def decode_images(
                         failed.extend((begin + i, message) for i, message in part_failed)
     bad = {index for index, _ in failed}
     if bad:
-        warn_skipped([message for _, message in sorted(failed)], n, stacklevel=3)
+        warn_skipped([message for _, message in sorted(failed)], n)
     kept = np.array([i for i in range(n) if i not in bad], dtype=np.int64)
     if len(kept) == 0:
         raise DataError(f"none of the {n} image files could be decoded; first error: {failed[0][1]}")
@@ -350,15 +351,14 @@ def decode_images(
     return images[: len(kept)], kept
 
 
-def warn_skipped(messages: Sequence[str], total: int, stacklevel: int = 2) -> None:
+def warn_skipped(messages: Sequence[str], total: int) -> None:
     """One warning naming the unreadable files skipped (the first few, ``"path: Error: why"``) of ``total``:
     what ``fit``, ``predict``, ``report`` and ``export --data`` all say about a corrupt file."""
     shown = "; ".join(messages[:3])
     more = f"; and {len(messages) - 3} more" if len(messages) > 3 else ""
-    warnings.warn(
+    warn(
         f"skipped {len(messages)} unreadable image file(s) of {total}: {shown}{more}",
         UserWarning,
-        stacklevel=stacklevel + 1,
     )
 
 

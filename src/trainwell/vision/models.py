@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import inspect
 import math
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ import torch
 from torch import nn
 
 from trainwell.core.errors import ConfigError
+from trainwell.core.warn import warn
 from trainwell.models.registry import list_models, models, register_model
 
 __all__ = [
@@ -443,9 +443,7 @@ def _adapt_stem(
     if (value.shape[0], *value.shape[2:]) != (expected[0], *expected[2:]):
         return state_dict, f" {read[0].upper()}{read[1:]}, and this first layer cannot be adapted to that."
     how = "summed over the channels" if expected[1] == 1 else "repeated and scaled"
-    warnings.warn(
-        f"{read}: their first convolution ({stem!r}) was adapted ({how})", UserWarning, stacklevel=3
-    )
+    warn(f"{read}: their first convolution ({stem!r}) was adapted ({how})", UserWarning)
     return {**state_dict, stem: adapt_input_conv(value, int(expected[1]))}, ""
 
 

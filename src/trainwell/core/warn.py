@@ -1,0 +1,34 @@
+"""Warnings that point at the user's line: ``warn(message)`` instead of ``warnings.warn(message, stacklevel=N)``.
+
+A fixed ``stacklevel`` is right for one caller only: the same check reached through ``tabular_data`` and
+through ``fit_table`` sits at different depths, and a warning attributed to a line inside trainwell tells the
+user nothing about which of their calls caused it. :func:`warn` attributes it to the first frame outside the
+package (what Python 3.12's ``skip_file_prefixes`` does), so ``python -W error`` and warning filters by module
+work on the user's code, and a script sees its own file and line.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+__all__ = ["warn"]
+
+_PACKAGE = str(Path(__file__).resolve().parent.parent)
+
+
+def warn(message: str, category: type[Warning] = UserWarning) -> None:
+    """Issue ``message`` as a ``category`` warning, attributed to the first caller outside trainwell."""
+    level, frame = 2, sys._getframe(1)  # 2: the caller of warn()
+    while frame is not None and _inside(frame.f_code.co_filename):
+        level += 1
+        frame = frame.f_back  # type: ignore[assignment]
+    warnings.warn(message, category, stacklevel=level)
+
+
+def _inside(filename: str) -> bool:
+    try:
+        return str(Path(filename).resolve()).startswith(_PACKAGE)
+    except OSError:  # "<stdin>", "<doctest ...>": not a file of the package
+        return False
