@@ -218,6 +218,22 @@ def test_a_loss_of_ones_own_that_broadcasts_the_output_against_the_target_is_ref
         F.mse_loss(torch.zeros(2, 1), torch.zeros(2))
 
 
+@pytest.mark.parametrize("loss", [nn.BCEWithLogitsLoss(), nn.BCELoss()])
+def test_a_binary_loss_of_ones_own_on_another_shape_is_one_line(loss: nn.Module) -> None:
+    # torch raises "Target size (torch.Size([8])) must be the same as input size (torch.Size([8, 1]))".
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 4, generator=generator)
+    data = tensor_data(x, (x[:, 0] > 0).float().numpy(), task="binary", batch_size=8, seed=0)
+    model = nn.Sequential(nn.Linear(4, 1), nn.Sigmoid()) if isinstance(loss, nn.BCELoss) else nn.Linear(4, 1)
+    learn = Learner(model, data, loss=loss, progress=False, device="cpu")
+    with pytest.raises(
+        ConfigError,
+        match=rf"the loss \({type(loss).__name__}\) needs the model's output and the target in one shape, got "
+        r"\(8, 1\) and \(8,\); return outputs shaped like the target from forward \(e\.g\. \.squeeze\(-1\)\)",
+    ):
+        learn.fit(1)
+
+
 def test_a_loss_of_ones_own_that_matches_the_shapes_trains() -> None:
     data = regression()
     learn = Learner(

@@ -836,6 +836,9 @@ def _check_groups_cover(model: nn.Module, groups: Sequence[nn.Module]) -> None:
 #: The start of the warning torch's regression losses (``mse_loss``, ``l1_loss``, ``huber_loss``...) give when
 #: they broadcast an output and a target of different shapes, e.g. ``(N, 1)`` against ``(N,)`` into ``(N, N)``.
 _BROADCAST_WARNING = "Using a target size"
+#: What torch's ``binary_cross_entropy_with_logits`` and ``binary_cross_entropy`` raise for an output and a
+#: target of different shapes.
+_SHAPE_ERRORS = ("must be the same as input size", "that is different to the input size")
 
 
 def _first_loss(learn: Learner) -> torch.Tensor:
@@ -858,6 +861,15 @@ def _first_loss(learn: Learner) -> torch.Tensor:
                 "targets; return outputs shaped like the target from forward (e.g. .squeeze(-1)), or pass "
                 "loss=None for the task's default loss, which matches the shapes"
             ) from warning
+        except ValueError as error:
+            if not any(text in str(error) for text in _SHAPE_ERRORS):
+                raise
+            pred, target = learn.pred, learn.yb
+            raise ConfigError(
+                f"the loss ({_name(learn.loss_func)}) needs the model's output and the target in one shape, got "
+                f"{tuple(pred.shape)} and {tuple(target.shape)}; return outputs shaped like the target from forward "
+                "(e.g. .squeeze(-1)), or pass loss=None for the task's default loss, which matches the shapes"
+            ) from error
 
 
 def _explain_output_mismatch(learn: Learner, error: Exception) -> None:
