@@ -212,6 +212,11 @@ def test_fine_tune_normalises_as_the_pretrained_model_did(tmp_path: Path) -> Non
     result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "cli")])
     assert result.exit_code == 0, result.output
     assert json.loads((tmp_path / "cli" / "trainwell.json").read_text())["recipe"]["mean"] == list(pre_mean)
+    shown = CliRunner().invoke(app, ["info", str(tmp_path / "cli")], env={"COLUMNS": "300"})
+    assert shown.exit_code == 0, shown.output
+    assert "normalised" in shown.output and "from the pretrained model" in shown.output, shown.output
+    own = CliRunner().invoke(app, ["info", str(tmp_path / "pretrained")], env={"COLUMNS": "300"})
+    assert "measured on the training images" in own.output, own.output
 
 
 def test_fine_tune_from_bare_weights_keeps_the_data_statistics(tmp_path: Path, image_folder: Path) -> None:

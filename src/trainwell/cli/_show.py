@@ -277,6 +277,12 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
             "inputs",
             f"images {size[0]}x{size[1]}, {recipe.get('channels')} channel(s), fitted by '{recipe.get('resize')}'",
         )
+        if recipe.get("mean") is not None:
+            shown = ", ".join(
+                f"{m:.3g}/{s:.3g}" for m, s in zip(recipe["mean"], recipe.get("std") or [], strict=False)
+            )
+            origin = (recipe.get("extra") or {}).get("normalisation") or "measured on the training images"
+            table.add_row("normalised", f"mean/std per channel {shown}: {origin}")
         network = (arch.get("config") or {}).get("arch")
         table.add_row("architecture", f"{arch.get('name')} ({network})" if network else str(arch.get("name")))
     elif task.get("kind") == "tagging" and recipe:
