@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from test_distributed import ENV, free_port
 
@@ -130,3 +131,35 @@ def test_time_shares_are_said_for_every_fold_under_torchrun(tmp_path: Path) -> N
         out.count("--time 3m: each of the 3 folds trained within 1m; the budget cut 0 of them (fold 1: ") == 1
     )
     assert (out_1, err_1) == ("", "")
+
+
+def test_a_warning_met_only_in_another_process_folds_is_said_by_rank_0(tmp_path: Path) -> None:
+    # Column z holds one value (row 5): the fold whose training rows leave it out drops z with a warning. That
+    # fold is rank 1's here, and rank 1 stays silent, so the warning was lost; rank 0 now says what the others
+    # met, and the warnings are those of one process.
+    rng = np.random.default_rng(0)
+    x1, city = rng.normal(size=180), rng.choice(["north", "south", "east"], 180)
+    z = np.full(180, np.nan)
+    z[5] = 1.0
+    y = np.where(x1 + (city == "north") > 0.3, "yes", "no")
+    pd.DataFrame({"x1": x1, "city": city, "z": z, "y": y}).to_csv(tmp_path / "z.csv", index=False)
+    args = (
+        "evaluate",
+        "z.csv",
+        "--target",
+        "y",
+        "--cv",
+        "3",
+        "--arch",
+        "mlp",
+        "--epochs",
+        "2",
+        "--no-baselines",
+    )
+    single = one_process(tmp_path, *args)
+    code, [(out, err), (_, err_1)] = launch(tmp_path, "-m", "trainwell", *args)
+    assert code == 0, err[-3000:] + err_1[-3000:]
+    said = sorted(line for line in err.splitlines() if line.startswith("warning:"))
+    assert "warning: column 'z' left out of the inputs: missing in every training row" in said, err
+    assert said == sorted(line for line in single.stderr.splitlines() if line.startswith("warning:"))
+    assert err_1 == "" and out == single.stdout

@@ -84,12 +84,14 @@ DateFormat = Annotated[
 ]
 TagColumn = Annotated[str | None, typer.Option(help="Tagging: the column of tags (default as in fit).")]
 _shown: set[str] = set()  # the warnings this command has printed
+_held: list[str] = []  # under torchrun, the warnings a process other than rank 0 met (rank 0 may say them)
 
 
 def guarded(run: Callable[[], T]) -> T:
     from trainwell.core.errors import UserError
 
     _shown.clear()
+    _held.clear()
     with warnings.catch_warnings():
         warnings.showwarning = show_warning
         try:
@@ -147,10 +149,25 @@ def show_warning(
     (cross-validation fits a recipe per fold: the same dropped column is said once; under torchrun, by rank 0
     alone, as every process prepares the same data)."""
     text = one_line(str(message))
-    if text in _shown or os.environ.get("RANK", "0") != "0":  # under torchrun rank 0 speaks for all
+    if os.environ.get("RANK", "0") != "0":  # under torchrun rank 0 speaks for all
+        if text not in _held:
+            _held.append(text)
+        return
+    say_warning(text)
+
+
+def say_warning(text: str) -> None:
+    """Print one ``warning:`` line, unless this command printed it already."""
+    if text in _shown:
         return
     _shown.add(text)
     err_console.print(Text.assemble(("warning:", "yellow"), " ", text), soft_wrap=True)
+
+
+def held_warnings() -> list[str]:
+    """The warnings this process met but did not print (a process other than rank 0 under torchrun): work shared
+    out (``evaluate``'s folds) hands them to rank 0, which says those it has not said."""
+    return list(_held)
 
 
 def model_directory_line(model_dir: Path) -> str:

@@ -74,15 +74,21 @@ def cross_validate_spread(
             scores = dict(fold(train, valid, number))
             runs.append((scores, _added(fold, marks)))
     others = baselines([splits[number] for number in share]) if baselines is not None and share else {}
+    from trainwell.cli._common import held_warnings, say_warning
+
     mine = (
         share,
         runs,
         {name: (result.folds, result.seed, result.stratified) for name, result in others.items()},
+        held_warnings(),
     )
     by_fold: dict[int, tuple[dict[str, float], dict[str, Any]]] = {}
     baseline_folds: dict[str, dict[int, dict[str, float]]] = {}
     baseline_seeds: dict[str, tuple[int, bool]] = {}
-    for numbers, their_runs, their_baselines in gather_results(mine):  # rank order: rank 0 holds fold 0
+    for numbers, their_runs, their_baselines, their_warnings in gather_results(mine):  # rank 0 holds fold 0
+        if rank == 0:  # what only another process's folds met (a column empty in its folds' training rows)
+            for text in their_warnings:
+                say_warning(text)
         by_fold.update(zip(numbers, their_runs, strict=True))
         for name, (folds, baseline_seed, baseline_stratified) in their_baselines.items():
             baseline_folds.setdefault(name, {}).update(zip(numbers, folds, strict=True))
