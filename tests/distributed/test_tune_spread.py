@@ -8,8 +8,6 @@ the record of every trial; rank 0 alone prints, and no journal is left behind.
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -17,21 +15,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_distributed import ENV, free_port
 
 import trainwell
 
 pytestmark = pytest.mark.slow
 
 JOB = Path(__file__).with_name("tune_spread_job.py")
-ENV = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"}
-for variable in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
-    ENV.pop(variable, None)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def torchrun_tune(folder: Path, *options: str) -> subprocess.CompletedProcess[str]:
