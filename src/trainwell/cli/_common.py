@@ -87,6 +87,16 @@ _shown: set[str] = set()  # the warnings this command has printed
 _held: list[str] = []  # under torchrun, the warnings a process other than rank 0 met (rank 0 may say them)
 
 
+def _said_by_rank_zero(message: str) -> bool:
+    """Under ``torchrun``, whether rank 0 prints this same error, so that a mistake every process meets (a
+    missing column) is said once, not once per process."""
+    if "TORCHELASTIC_USE_AGENT_STORE" not in os.environ:  # not torchrun: no need to import torch.distributed
+        return False
+    from trainwell.distributed.spread import rank_zero_says
+
+    return rank_zero_says(message)
+
+
 def guarded(run: Callable[[], T]) -> T:
     from trainwell.core.errors import UserError
 
@@ -97,18 +107,20 @@ def guarded(run: Callable[[], T]) -> T:
         try:
             return run()
         except UserError as error:
-            err_console.print(
-                Text.assemble(("error:", "bold red"), " ", one_line(str(error))), soft_wrap=True
-            )
+            message = one_line(str(error))
+            if not _said_by_rank_zero(message):
+                err_console.print(Text.assemble(("error:", "bold red"), " ", message), soft_wrap=True)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
-            err_console.print("interrupted; nothing was written for the unfinished run")
+            # Ctrl-C under torchrun reaches every process: rank 0 says it for all of them.
+            if os.environ.get("RANK", "0") == "0":
+                err_console.print("interrupted; nothing was written for the unfinished run")
             raise typer.Exit(130) from None
         except OSError as error:
-            message = unwritable(error)
-            if message is None:
+            reason = unwritable(error)
+            if reason is None:
                 raise
-            err_console.print(Text.assemble(("error:", "bold red"), " ", message), soft_wrap=True)
+            err_console.print(Text.assemble(("error:", "bold red"), " ", reason), soft_wrap=True)
             raise typer.Exit(2) from None
 
 

@@ -28,13 +28,17 @@ from typing import Any
 from trainwell.distributed.setup import launched_by_torchrun
 
 __all__ = ["GATHER_TIMEOUT_S", "each_process_alone", "gather_over_store", "gather_results", "job_store", "my_share",
-           "spread_position", "trains_together"]  # fmt: skip
+           "rank_zero_says", "spread_position", "trains_together"]  # fmt: skip
 
 #: How long a process that finished its share waits for the slowest one when they gather (a day: a search
 #: may run for hours, and torch's default of 30 minutes would abort it).
 GATHER_TIMEOUT_S = 24 * 3600
 
 _alone = False
+
+#: How long a process other than rank 0 waits to learn whether rank 0 stopped on the same error
+#: (:func:`rank_zero_says`) before saying its own.
+SAME_ERROR_WAIT_S = 3.0
 
 
 def spread_position() -> tuple[int, int]:
@@ -136,3 +140,30 @@ def gather_over_store(store: Any, name: str, value: Any) -> list[Any]:
     keys = [f"{name}/{other}" for other in range(size)]
     store.wait(keys)
     return [pickle.loads(store.get(key)) for key in keys]
+
+
+def rank_zero_says(message: str, wait_s: float = SAME_ERROR_WAIT_S) -> bool:
+    """Whether rank 0 of this ``torchrun`` job says ``message`` (an error every process met, such as a missing
+    column), so this process may stay quiet rather than print it once per process. Rank 0 records its message
+    in the job's store and answers False: it always speaks. Another process records its own, waits up to
+    ``wait_s`` for rank 0's and answers whether it is the same one; a different error, or none from rank 0 in
+    time (only this process failed), is this process's to say. False outside ``torchrun``, or when the store
+    cannot be reached (better said twice than never).
+
+    torchrun stops the other processes once one has failed, so a process still waiting here when rank 0 exits
+    on the same error is stopped quietly, as wanted.
+    """
+    if not launched_by_torchrun() or os.environ.get("TORCHELASTIC_USE_AGENT_STORE") != "True":
+        return False
+    import torch.distributed as dist
+
+    rank, _ = spread_position()
+    try:
+        store = dist.PrefixStore("errors/", job_store("said"))
+        store.set(str(rank), message)
+        if rank == 0:
+            return False
+        store.wait(["0"], datetime.timedelta(seconds=wait_s))
+        return bool(store.get("0").decode() == message)
+    except (RuntimeError, OSError, ValueError):  # rank 0 said nothing in time (DistStoreError), or no store
+        return False

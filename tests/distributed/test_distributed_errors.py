@@ -1,0 +1,35 @@
+"""A user error under the real ``torchrun`` is said once, by rank 0, when every process meets it (a missing
+column), and by the process that met it otherwise. Each rank's stderr is read from torchrun's per-rank logs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_distributed_evaluate import launch
+
+JOB = Path(__file__).with_name("errors_job.py")
+
+
+def errors(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("error:")]
+
+
+def test_an_error_every_process_meets_is_said_once_by_rank_zero(tmp_path: Path) -> None:
+    code, [(_, err_0), (_, err_1)] = launch(tmp_path, JOB, "same")
+    assert code != 0
+    assert errors(err_0) == ["error: target column 'zz' not found in t.csv; pass --target NAME"]
+    # Rank 1 failed a second earlier: it waited for rank 0's error, found it the same and stayed quiet.
+    assert errors(err_1) == []
+
+
+@pytest.mark.parametrize(
+    ("mode", "rank_zero"), [("other", ["error: rank zero's own trouble; fix it"]), ("alone", [])]
+)
+def test_an_error_rank_zero_does_not_share_is_said_by_its_process(
+    tmp_path: Path, mode: str, rank_zero: list[str]
+) -> None:
+    code, [(_, err_0), (_, err_1)] = launch(tmp_path, JOB, mode)
+    assert code != 0
+    assert errors(err_0) == rank_zero
+    assert errors(err_1) == ["error: target column 'zz' not found in t.csv; pass --target NAME"]
