@@ -126,6 +126,7 @@ def rows() -> list[tuple[str, str, str, str]]:
         _distributed_row(),
         _distributed_lm_row(),
         _tune_row(),
+        *_continual_rows(),
         *_time_budget_rows(),
     ]
     table.extend(row for row in extra if row)
@@ -234,6 +235,45 @@ def _tagging_rows() -> list[tuple[str, str, str, str]]:
             )
         )
     return found
+
+
+def _continual_rows() -> list[tuple[str, str, str, str]]:
+    """EWC, MAS and replay against fine-tuning and joint training, per protocol (``continual.json``)."""
+    result = _load("continual")
+    if not result:
+        return []
+    rows = []
+    for protocol, title in (
+        ("permuted", "3 permuted MNIST tasks"),
+        ("split", "split MNIST, digits 0-4 then 5-9"),
+    ):
+        cases = [case for case in result["cases"] if case["protocol"] == protocol]
+        if not cases:
+            continue
+
+        def best(method: str, cases: list[dict[str, Any]] = cases) -> dict[str, Any]:
+            return max((c for c in cases if c["method"] == method), key=lambda c: c["mean_accuracy"])
+
+        def shown(case: dict[str, Any]) -> str:
+            return f"{case['mean_accuracy']:.3f} (first task {case['first_task']:.3f})"
+
+        methods = {case["method"] for case in cases}
+        replay = best("replay") if "replay" in methods else None
+        rows.append(
+            (
+                f"Continual learning, {title}, one 10-way head (`benchmarks/continual.py`)",
+                "mean accuracy over the tasks after the last: "
+                + (f"replay {shown(replay)}; " if replay else "")
+                + "; ".join(
+                    f"{m.upper()} {shown(best(m))} at strength {best(m)['strength']:g}"
+                    for m in ("ewc", "mas")
+                    if m in methods
+                ),
+                "reported",
+                "; ".join(f"{m} {shown(best(m))}" for m in ("finetune", "joint") if m in methods),
+            )
+        )
+    return rows
 
 
 def _tune_row() -> tuple[str, str, str, str] | None:

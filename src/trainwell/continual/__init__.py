@@ -1,5 +1,7 @@
-"""Continual learning: tasks in sequence without forgetting (Elastic Weight Consolidation, Memory Aware Synapses)."""
+"""Continual learning: tasks in sequence without forgetting (Elastic Weight Consolidation, Memory Aware Synapses,
+and rehearsal of a small memory of earlier examples)."""
 
 from trainwell.continual.consolidation import METHODS, Consolidation, importance
+from trainwell.continual.replay import Replay
 
-__all__ = ["METHODS", "Consolidation", "importance"]
+__all__ = ["METHODS", "Consolidation", "Replay", "importance"]

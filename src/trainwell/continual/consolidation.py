@@ -37,6 +37,11 @@ leave their anchors), so it is the loss, not the penalty, that shows it. ``norma
 importance of the papers (trainwell's before it normalised), where EWC wants a strength in the thousands
 and MAS about 1.
 
+Weight penalties keep the weights an old task needs, not its outputs: when a task brings new classes into one
+head (MNIST digits 0-4, then 5-9), the network learns never to answer the old classes, and EWC and MAS keep as
+little of them as fine-tuning does (none, ``benchmarks/continual.py``). Rehearse a few old examples there
+(:class:`~trainwell.continual.Replay`), alone or with a penalty.
+
 After each task, :meth:`Consolidation.consolidate` adds that task's importance to what earlier tasks left and
 moves the anchors to the current weights; pass the same object as a callback when fitting the next task.
 
