@@ -1,4 +1,4 @@
-"""The fold loop shared by every kind of data ``evaluate`` cross-validates (``cli/_evaluate_spread.py``), in one
+"""The fold loop shared by every kind of data ``evaluate`` cross-validates (``evaluate/spread.py``), in one
 process: what a fold function records per fold reads as after a plain loop. Under torchrun:
 ``tests/distributed/test_distributed_evaluate.py``."""
 
@@ -9,8 +9,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from trainwell.cli._evaluate_spread import cross_validate_spread
 from trainwell.evaluate import CVResult, fold_indices
+from trainwell.evaluate.spread import cross_validate_spread
 
 
 @dataclass

@@ -1,12 +1,12 @@
-"""The fold loop of ``trainwell evaluate``, written once for every kind of data, and spread over ``torchrun``'s
-processes when it launched several.
+"""The fold loop of every cross-validation against baselines (tables, texts, images, ratings, taggers), written
+once, and spread over ``torchrun``'s processes when the caller hands it several.
 
-Under ``torchrun --nproc_per_node N -m trainwell evaluate ...``, process ``r`` trains folds ``r``, ``r + N``...
-(:func:`~trainwell.distributed.spread.my_share`), each alone (no ``DistributedDataParallel``: see
-:func:`~trainwell.distributed.spread.each_process_alone`) and with the rows and seed it has in one process, then
-runs the baselines on those same folds. The results then meet in every process
-(:func:`~trainwell.distributed.spread.gather_results`) and are put back in fold order, so the evaluation is the
-one a single process computes, number for number. ``evaluate`` lets rank 0 alone print it.
+It sits below the applications, which supply the fold function, and beside :mod:`trainwell.distributed`, which
+it may not import: the processes come in as a :class:`Processes` (one process by default; the applications pass
+:func:`trainwell.distributed.spread.spread_processes`). Under ``torchrun --nproc_per_node N``, process ``r``
+trains folds ``r``, ``r + N``... each alone and with the rows and seed it has in one process, then runs the
+baselines on those same folds. The results then meet in every process and are put back in fold order, so the
+evaluation is the one a single process computes, number for number.
 
 A fold function keeps what it learns of each fold besides its scores (learning rates, predictions, fitted
 recipes) in list fields it appends to, named by its ``per_fold`` class attribute (a field may also be a dict
@@ -14,26 +14,72 @@ of such lists). Each call's new entries travel with the fold's scores and are la
 ``fold.lrs`` and the rest read in every process as they would after a one-process loop. Everything there must
 pickle (plain Python, numpy arrays, tensors, dataclasses of them).
 
-With more processes than folds, the processes left without a fold only wait for the others' results.
+Warnings: under several processes rank 0 alone speaks. A warning another process met in its folds (a column
+empty in its folds' training rows) is caught there, sent along with the scores, and warned again by rank 0.
 
-No process group is formed (the results travel through torchrun's store), so a script may evaluate several
-times; a process that has joined a group already (a distributed fit ran in it) is refused in one line.
+With more processes than folds, the processes left without a fold only wait for the others' results.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+import contextlib
+import sys
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from trainwell.core.warn import warn
+from trainwell.evaluate.cv import CVResult
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from trainwell.evaluate import CVResult
     from trainwell.evaluate.cv import FoldFn
 
 Splits = Sequence[tuple["np.ndarray", "np.ndarray"]]
 #: ``baselines(splits) -> {name: CVResult}`` with one fold per split, in order: run on a process's share.
 BaselinesFn = Callable[[Splits], "dict[str, CVResult]"]
+
+
+class Processes(Protocol):
+    """The processes a cross-validation is shared out over (:func:`trainwell.distributed.spread.spread_processes`
+    under ``torchrun``)."""
+
+    @property
+    def rank(self) -> int: ...
+
+    @property
+    def size(self) -> int: ...
+
+    def share(self, n_jobs: int) -> list[int]:
+        """The jobs of ``range(n_jobs)`` this process runs."""
+        ...
+
+    def gather(self, value: Any) -> list[Any]:
+        """Every process's ``value``, in rank order, in every process."""
+        ...
+
+    def alone(self) -> contextlib.AbstractContextManager[Any]:
+        """Inside, a one-call pipeline trains in this process alone (no distributed training)."""
+        ...
+
+
+@dataclass(frozen=True)
+class OneProcess:
+    """A single process: it runs every fold."""
+
+    rank: int = 0
+    size: int = 1
+
+    def share(self, n_jobs: int) -> list[int]:
+        return list(range(n_jobs))
+
+    def gather(self, value: Any) -> list[Any]:
+        return [value]
+
+    def alone(self) -> contextlib.AbstractContextManager[Any]:
+        return contextlib.nullcontext()
 
 
 def cross_validate_spread(
@@ -43,8 +89,9 @@ def cross_validate_spread(
     seed: int = 0,
     stratified: bool = False,
     baselines: BaselinesFn | None = None,
+    processes: Processes | None = None,
 ) -> tuple[CVResult, dict[str, CVResult]]:
-    """Run ``fold`` on every split, and ``baselines`` on the same splits, over torchrun's processes if several.
+    """Run ``fold`` on every split, and ``baselines`` on the same splits, over ``processes`` if several.
 
     Args:
         fold: ``fold(train_index, valid_index, fold_number) -> {metric: value}`` (see
@@ -53,42 +100,46 @@ def cross_validate_spread(
         splits: the folds, ``(train_index, valid_index)``.
         seed, stratified: how the folds were drawn (kept in the model's :class:`~trainwell.evaluate.CVResult`).
         baselines: runs the baselines on some of the splits; ``None``: none here.
+        processes: where the folds run (default: this process alone).
 
     Returns:
         The model's per-fold scores and each baseline's, in fold order, in every process.
-    """
-    from trainwell.distributed.spread import each_process_alone, gather_results, my_share, spread_position
-    from trainwell.evaluate import CVResult
 
-    rank, size = spread_position()
-    if size > 1:
-        _check_no_group()
-    share = my_share(len(splits))
+    Example:
+        >>> import numpy as np
+        >>> from trainwell.evaluate import fold_indices
+        >>> y = np.arange(12.0)
+        >>> model, _ = cross_validate_spread(lambda tr, va, i: {"n": float(len(va))}, fold_indices(y, 3, 0, False))
+        >>> model.values("n").tolist()
+        [4.0, 4.0, 4.0]
+    """
+    processes = processes or OneProcess()
+    rank, size = processes.rank, processes.size
+    share = processes.share(len(splits))
     if size > 1 and rank == 0:
         _say_spread(len(splits), size)
     runs = []
-    with each_process_alone():
-        for number in share:
-            marks = _marks(fold)
-            train, valid = splits[number]
-            scores = dict(fold(train, valid, number))
-            runs.append((scores, _added(fold, marks)))
-    others = baselines([splits[number] for number in share]) if baselines is not None and share else {}
-    from trainwell.cli._common import held_warnings, say_warning
-
+    with _held_warnings(hold=rank != 0) as held:  # rank 0 says the others' warnings (module docstring)
+        with processes.alone():
+            for number in share:
+                marks = _marks(fold)
+                train, valid = splits[number]
+                scores = dict(fold(train, valid, number))
+                runs.append((scores, _added(fold, marks)))
+        others = baselines([splits[number] for number in share]) if baselines is not None and share else {}
     mine = (
         share,
         runs,
         {name: (result.folds, result.seed, result.stratified) for name, result in others.items()},
-        held_warnings(),
+        _distinct(held),
     )
     by_fold: dict[int, tuple[dict[str, float], dict[str, Any]]] = {}
     baseline_folds: dict[str, dict[int, dict[str, float]]] = {}
     baseline_seeds: dict[str, tuple[int, bool]] = {}
-    for numbers, their_runs, their_baselines, their_warnings in gather_results(mine):  # rank 0 holds fold 0
+    for numbers, their_runs, their_baselines, their_warnings in processes.gather(mine):  # rank 0 holds fold 0
         if rank == 0:  # what only another process's folds met (a column empty in its folds' training rows)
-            for text in their_warnings:
-                say_warning(text)
+            for text, category in their_warnings:
+                warn(text, category)
         by_fold.update(zip(numbers, their_runs, strict=True))
         for name, (folds, baseline_seed, baseline_stratified) in their_baselines.items():
             baseline_folds.setdefault(name, {}).update(zip(numbers, folds, strict=True))
@@ -104,27 +155,24 @@ def cross_validate_spread(
     return model, results
 
 
-def _check_no_group() -> None:
-    """Refuse to share folds out in a process that has joined torchrun's process group already (a distributed
-    fit ran in it): every fold would then see the group, and train or draw its random numbers as one part of a
-    distributed fit instead of alone."""
-    import torch.distributed as dist
+@contextlib.contextmanager
+def _held_warnings(hold: bool) -> Iterator[list[warnings.WarningMessage]]:
+    """Inside, with ``hold``, the warnings that pass the filters are kept in the list yielded, not shown."""
+    if not hold:
+        yield []
+        return
+    with warnings.catch_warnings(record=True) as caught:
+        yield caught
 
-    from trainwell.core.errors import ConfigError
 
-    if dist.is_available() and dist.is_initialized():
-        raise ConfigError(
-            "under torchrun, evaluate shares its folds out to processes that each train alone, and this process "
-            "has joined the job's process group already (a distributed fit ran in it): evaluate in a torchrun "
-            "job of its own, or before the fit"
-        )
+def _distinct(caught: list[warnings.WarningMessage]) -> list[tuple[str, type[Warning]]]:
+    """Each warning's text and category, once, in the order first met."""
+    return list(dict.fromkeys((str(item.message), item.category) for item in caught))
 
 
 def _say_spread(n_folds: int, size: int) -> None:
     """Rank 0's line on how the folds are shared out (on standard error, beside the warnings: the report on
     standard output stays that of one process)."""
-    from trainwell.cli._common import err_console
-
     busiest = -(-n_folds // size)
     idle = max(size - n_folds, 0)
     if idle:
@@ -136,10 +184,10 @@ def _say_spread(n_folds: int, size: int) -> None:
         out_of = f"; {who} for the results"
     else:
         out_of = f"; at most {busiest} folds each"
-    err_console.print(
+    print(
         f"cross-validating {n_folds} folds over {size} processes, each fold trained in one process alone{out_of}",
-        soft_wrap=True,
-        markup=False,
+        file=sys.stderr,
+        flush=True,
     )
 
 
