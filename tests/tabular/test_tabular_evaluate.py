@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 import trainwell
 from trainwell.cli.evaluate_cmd import evaluate
 from trainwell.core.errors import ConfigError, DataError, UserError
+from trainwell.evaluate.cv import RowBootstrapCVResult
 
 
 def _table(n: int = 150) -> pd.DataFrame:
@@ -57,6 +58,9 @@ def test_a_frame_and_its_file_give_the_numbers_the_command_prints(tmp_path: Path
     logistic = from_frame.result("logistic").values("accuracy")
     assert from_frame.mean("accuracy", "logistic") == pytest.approx(logistic.mean())
     assert from_frame.archs == ["tabular_mlp"] * 3 and len(from_frame.lrs) == 3
+    # the majority class's interval is over its rows, as the table says (the fold loop used to lose it)
+    assert isinstance(from_frame.result("majority class"), RowBootstrapCVResult)
+    assert "majority class: [low, high] is a 95% bootstrap interval over the 150 validation rows" in printed
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from trainwell.core.warn import warn
-from trainwell.evaluate.cv import CVResult
+from trainwell.evaluate.cv import CVResult, join_folds
 
 if TYPE_CHECKING:
     import numpy as np
@@ -127,31 +127,22 @@ def cross_validate_spread(
                 scores = dict(fold(train, valid, number))
                 runs.append((scores, _added(fold, marks)))
         others = baselines([splits[number] for number in share]) if baselines is not None and share else {}
-    mine = (
-        share,
-        runs,
-        {name: (result.folds, result.seed, result.stratified) for name, result in others.items()},
-        _distinct(held),
-    )
+    # The baselines travel whole: a constant one keeps its out-of-fold predictions (its intervals are over rows).
+    mine = (share, runs, others, _distinct(held))
     by_fold: dict[int, tuple[dict[str, float], dict[str, Any]]] = {}
-    baseline_folds: dict[str, dict[int, dict[str, float]]] = {}
-    baseline_seeds: dict[str, tuple[int, bool]] = {}
+    baseline_parts: dict[str, list[tuple[list[int], CVResult]]] = {}
     for numbers, their_runs, their_baselines, their_warnings in processes.gather(mine):  # rank 0 holds fold 0
         if rank == 0:  # what only another process's folds met (a column empty in its folds' training rows)
             for text, category in their_warnings:
                 warn(text, category)
         by_fold.update(zip(numbers, their_runs, strict=True))
-        for name, (folds, baseline_seed, baseline_stratified) in their_baselines.items():
-            baseline_folds.setdefault(name, {}).update(zip(numbers, folds, strict=True))
-            baseline_seeds[name] = (baseline_seed, baseline_stratified)
+        for name, result in their_baselines.items():
+            baseline_parts.setdefault(name, []).append((numbers, result))
     order = range(len(splits))
     assert sorted(by_fold) == list(order), f"folds {sorted(by_fold)} came back of {len(splits)}"
     _lay_back(fold, [by_fold[number][1] for number in order])
     model = CVResult([by_fold[number][0] for number in order], list(splits), seed, stratified)
-    results = {
-        name: CVResult([folds[number] for number in order], list(splits), *baseline_seeds[name])
-        for name, folds in baseline_folds.items()
-    }
+    results = {name: join_folds(parts, splits) for name, parts in baseline_parts.items()}
     return model, results
 
 
