@@ -201,10 +201,8 @@ class Evaluation:
                 if headline in self.summary(name)
             ]
             figures = f"; {headline}: " + ", ".join(parts)
-        return (
-            f"<Evaluation {self.k}-fold cross-validation of {self.subject or self.task.kind}, "
-            f"{self.n_rows:,} {self.unit}{figures}>"
-        )
+        subject = self.subject or f"{self.task.kind}, {self.n_rows:,} {self.unit}"  # as the table's title
+        return f"<Evaluation {self.k}-fold cross-validation of {subject}{figures}>"
 
 
 def _finite(value: Any) -> Any:
