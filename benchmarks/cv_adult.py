@@ -1,6 +1,6 @@
 """5-fold cross-validation on Adult's training file: trainwell against classical baselines, with intervals.
 
-Runs ``trainwell evaluate``'s code path (:func:`trainwell.cli.evaluate_cmd.evaluate_table`) on the 32,561 rows
+Runs ``trainwell evaluate``'s code path (:func:`trainwell.evaluate_table`) on the 32,561 rows
 of ``adult.data``: stratified folds, the recipe fitted per fold, the learning-rate finder and default epochs
 per fold, and the majority-class, logistic and HistGradientBoosting baselines on the same folds. Also gives a
 bootstrap interval over the pooled out-of-fold predictions. Prints the table and the time, and writes
@@ -19,10 +19,10 @@ from _common import machine_info, write_results
 from adult import DATA, TARGET, load_split
 
 if TYPE_CHECKING:
-    from trainwell.cli.evaluate_cmd import TableEvaluation
+    from trainwell.evaluate import Evaluation
 
 
-def pooled_bootstrap(evaluation: TableEvaluation, seed: int) -> dict[str, list[float]]:
+def pooled_bootstrap(evaluation: Evaluation, seed: int) -> dict[str, list[float]]:
     """Bootstrap intervals of accuracy and ROC AUC over all out-of-fold predictions pooled."""
     from trainwell.evaluate import bootstrap_ci
     from trainwell.metrics import functional
@@ -62,14 +62,15 @@ def main() -> int:
     torch.set_num_threads(args.threads)
     from rich.console import Console
 
-    from trainwell.cli.evaluate_cmd import MODEL_NAME, evaluate_table, render
+    from trainwell.evaluate.evaluation import MODEL_NAME
+    from trainwell.tabular.evaluation import evaluate_table
 
     train, _ = load_split()
     start = time.perf_counter()
-    evaluation = evaluate_table(train, TARGET, k=args.cv, seed=args.seed, epochs=args.epochs, arch=args.arch)
+    evaluation = evaluate_table(train, TARGET, cv=args.cv, seed=args.seed, epochs=args.epochs, arch=args.arch)
     seconds = time.perf_counter() - start
     Console(width=200).print(f"Adult train file: {len(train)} rows; {args.threads} threads; {seconds:.1f} s")
-    render(evaluation, Console(width=200))
+    evaluation.show(Console(width=200))
     pooled = pooled_bootstrap(evaluation, args.seed)
     for name, (point, low, high) in pooled.items():
         print(f"{MODEL_NAME} pooled out-of-fold {name}: {point:.4f} [{low:.4f}, {high:.4f}] (95% bootstrap)")

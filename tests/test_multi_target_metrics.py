@@ -331,9 +331,10 @@ def test_cli_fit_shows_each_target(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_evaluate_cross_validates_each_target_against_the_baselines() -> None:
-    from trainwell.cli.evaluate_cmd import evaluate_table, render
+    from trainwell.cli.evaluate_cmd import render
+    from trainwell.tabular.evaluation import evaluate_table
 
-    evaluation = evaluate_table(house_table(), ["price", "area"], k=2, epochs=1, seed=0)
+    evaluation = evaluate_table(house_table(), ["price", "area"], cv=2, epochs=1, seed=0)
     summary = evaluation.model.summary()
     assert list(summary)[:3] == ["rmse", "rmse[price]", "rmse[area]"]
     assert summary["r2[area]"].high <= 1.0  # per-target intervals keep their metric's bounds

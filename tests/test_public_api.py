@@ -19,6 +19,12 @@ import trainwell
 EXPECTED: dict[str, str] = {
     "ClassificationInterpretation": "trainwell.interpret",
     "cross_validate": "trainwell.evaluate",
+    "Evaluation": "trainwell.evaluate",
+    "evaluate_table": "trainwell.tabular",
+    "evaluate_texts": "trainwell.text",
+    "evaluate_tagger": "trainwell.text",
+    "evaluate_images": "trainwell.vision",
+    "evaluate_ratings": "trainwell.collab",
     "bootstrap_ci": "trainwell.evaluate",
     "AdaBelief": "trainwell.optim",
     "ArtifactError": "trainwell.core",

@@ -59,24 +59,29 @@ _EXPORTS: dict[str, str] = {
     "tabular_data": "trainwell.tabular",
     "tabular_learner": "trainwell.tabular",
     "fit_table": "trainwell.tabular",
+    "evaluate_table": "trainwell.tabular",
     # recommendations
     "ratings_data": "trainwell.collab",
     "collab_learner": "trainwell.collab",
     "fit_ratings": "trainwell.collab",
+    "evaluate_ratings": "trainwell.collab",
     # vision
     "image_data": "trainwell.vision",
     "vision_learner": "trainwell.vision",
     "fit_images": "trainwell.vision",
+    "evaluate_images": "trainwell.vision",
     # text: classification, language models, sequence labelling
     "text_data": "trainwell.text",
     "text_classifier_learner": "trainwell.text",
     "fit_texts": "trainwell.text",
+    "evaluate_texts": "trainwell.text",
     "lm_data": "trainwell.text",
     "language_model_learner": "trainwell.text",
     "fit_language_model": "trainwell.text",
     "tagging_data": "trainwell.text",
     "tagging_learner": "trainwell.text",
     "fit_tagger": "trainwell.text",
+    "evaluate_tagger": "trainwell.text",
     # artifacts
     "load": "trainwell.export",
     # evaluation and interpretation
@@ -84,6 +89,7 @@ _EXPORTS: dict[str, str] = {
     "occlusion_map": "trainwell.interpret",
     "bootstrap_ci": "trainwell.evaluate",
     "cross_validate": "trainwell.evaluate",
+    "Evaluation": "trainwell.evaluate",
     # errors and seeding
     "UserError": "trainwell.core",
     "DataError": "trainwell.core",
@@ -107,6 +113,7 @@ __all__ = [
     "ConfigError",
     "DataBundle",
     "DataError",
+    "Evaluation",
     "Event",
     "Learner",
     "Task",
@@ -121,6 +128,11 @@ __all__ = [
     "create_optimizer",
     "cross_validate",
     "datasets",
+    "evaluate_images",
+    "evaluate_ratings",
+    "evaluate_table",
+    "evaluate_tagger",
+    "evaluate_texts",
     "fit_images",
     "fit_language_model",
     "fit_ratings",
@@ -164,10 +176,10 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # what static type checkers and IDEs see
     from trainwell import callbacks, datasets
-    from trainwell.collab import collab_learner, fit_ratings, ratings_data
+    from trainwell.collab import collab_learner, evaluate_ratings, fit_ratings, ratings_data
     from trainwell.core import ArtifactError, ConfigError, DataError, UserError, seed_everything
     from trainwell.data import DataBundle, Task, TensorLoader, infer_task, tensor_data
-    from trainwell.evaluate import bootstrap_ci, cross_validate
+    from trainwell.evaluate import Evaluation, bootstrap_ci, cross_validate
     from trainwell.export import load
     from trainwell.interpret import ClassificationInterpretation, occlusion_map
     from trainwell.learner import (
@@ -185,8 +197,10 @@ if TYPE_CHECKING:  # what static type checkers and IDEs see
     from trainwell.metrics import get_metric
     from trainwell.models import create_model, list_models
     from trainwell.optim import AdaBelief, create_optimizer
-    from trainwell.tabular import fit_table, tabular_data, tabular_learner
+    from trainwell.tabular import evaluate_table, fit_table, tabular_data, tabular_learner
     from trainwell.text import (
+        evaluate_tagger,
+        evaluate_texts,
         fit_language_model,
         fit_tagger,
         fit_texts,
@@ -197,4 +211,4 @@ if TYPE_CHECKING:  # what static type checkers and IDEs see
         text_classifier_learner,
         text_data,
     )
-    from trainwell.vision import fit_images, image_data, vision_learner
+    from trainwell.vision import evaluate_images, fit_images, image_data, vision_learner

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 from typer.testing import CliRunner
 
-from trainwell.cli.evaluate_cmd import TabularFold
 from trainwell.data.task import infer_task
+from trainwell.tabular.evaluation import TabularFold
 
 
 def table(n: int = 120) -> pd.DataFrame:

@@ -10,15 +10,15 @@ from test_collab_implicit import grouped_interactions
 from typer.testing import CliRunner
 
 from ratings_support import low_rank_ratings, rmse
-from trainwell.cli._evaluate_ratings import evaluate_ratings
 from trainwell.cli.app import app
 from trainwell.collab.baselines import BiasBaseline
+from trainwell.collab.evaluation import evaluate_ratings
 from trainwell.core.errors import ConfigError
 
 
 def test_the_model_and_both_baselines_are_scored_on_the_same_folds() -> None:
     frame = low_rank_ratings(0).frame
-    result = evaluate_ratings(frame, k=3, epochs=5)
+    result = evaluate_ratings(frame, cv=3, epochs=5)
     assert result.model.k == 3 and set(result.baselines) == {"global mean", "user + item biases"}
     model, biases, mean = (
         float(np.mean(r.values("rmse")))
@@ -40,7 +40,7 @@ def test_the_model_and_both_baselines_are_scored_on_the_same_folds() -> None:
 
 def test_interactions_are_cross_validated_over_users_each_ranked_once() -> None:
     frame = grouped_interactions()
-    result = evaluate_ratings(frame, k=3, epochs=3)
+    result = evaluate_ratings(frame, cv=3, epochs=3)
     assert result.model.metric_names == ["hit@10", "ndcg@10"] and set(result.baselines) == {
         "popularity",
         "EASE",
@@ -59,7 +59,7 @@ def test_interactions_are_cross_validated_over_users_each_ranked_once() -> None:
     assert {v.outcome for v in result.verdicts() if v.baseline == "popularity"} == {"beats"}
     assert "60 users ranked once each" in (result.subject or "")
     with pytest.raises(ConfigError, match="--task binary is for ratings"):
-        evaluate_ratings(frame, k=3, task="binary")
+        evaluate_ratings(frame, cv=3, task="binary")
     with pytest.raises(ConfigError, match="--epochs must be at least 1"):
         evaluate_ratings(low_rank_ratings(0).frame, epochs=0)
 

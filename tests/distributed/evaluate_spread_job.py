@@ -1,4 +1,4 @@
-"""One cross-validation through :func:`trainwell.cli.evaluate_cmd.evaluate_table`, run in a single process or
+"""One cross-validation through :func:`trainwell.evaluate_table`, run in a single process or
 by ``torchrun`` on several: the distributed test compares what rank 0 holds with what one process holds.
 
 Usage: ``python evaluate_spread_job.py OUT_DIR FOLDS`` (one process) or ``torchrun --nproc_per_node N
@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from trainwell.cli.evaluate_cmd import evaluate_table
 from trainwell.distributed.spread import spread_position
+from trainwell.tabular.evaluation import evaluate_table
 
 
 def table(n: int = 180) -> pd.DataFrame:
@@ -32,9 +32,9 @@ def table(n: int = 180) -> pd.DataFrame:
 def main() -> None:
     out, k = Path(sys.argv[1]), int(sys.argv[2])
     frame = table()
-    evaluation = evaluate_table(frame, "y", k=k, seed=3, epochs=2, arch="auto")
+    evaluation = evaluate_table(frame, "y", cv=k, seed=3, epochs=2, arch="auto")
     rank, size = spread_position()
-    second = evaluate_table(frame, "y", k=k, seed=1, epochs=1, arch="mlp").to_dict()
+    second = evaluate_table(frame, "y", cv=k, seed=1, epochs=1, arch="mlp").to_dict()
     if rank != 0:
         return
     out.mkdir(parents=True, exist_ok=True)

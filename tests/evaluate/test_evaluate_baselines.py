@@ -234,8 +234,8 @@ def test_a_model_is_compared_with_the_majority_class_over_its_rows() -> None:
     from rich.console import Console
     from sklearn.linear_model import LogisticRegression
 
-    from trainwell.cli.evaluate_cmd import TableEvaluation, render
     from trainwell.evaluate import score
+    from trainwell.evaluate.evaluation import Evaluation, render
 
     df, task, splits = _balanced_folds()
     names = ["accuracy", "f1"]
@@ -274,7 +274,7 @@ def test_a_model_is_compared_with_the_majority_class_over_its_rows() -> None:
     assert verdicts(model, baselines, model_predictions=shifted)[0].paired is None
 
     console = Console(width=250, record=True)
-    render(TableEvaluation(task, 80, model, baselines, [1e-3] * 3, predictions=predictions), console)
+    render(Evaluation(task, 80, model, baselines, [1e-3] * 3, predictions=predictions), console)
     shown = console.export_text()
     assert "majority class: [low, high] is a 95% bootstrap interval over the 80 validation rows" in shown
     assert "warning:" not in shown

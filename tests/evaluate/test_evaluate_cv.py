@@ -51,8 +51,8 @@ def test_a_metric_undefined_in_some_folds_says_over_how_many_it_is_averaged() ->
     # beside f1 over all 3, without a word.
     from rich.console import Console
 
-    from trainwell.cli.evaluate_cmd import TableEvaluation, render
     from trainwell.data.task import infer_task
+    from trainwell.evaluate.evaluation import Evaluation, render
 
     values = {0: 0.8, 1: float("nan"), 2: 0.6}
     result = cross_validate(
@@ -63,7 +63,7 @@ def test_a_metric_undefined_in_some_folds_says_over_how_many_it_is_averaged() ->
     assert summary["f1"].n_folds == 3 and summary["f1"].of_folds(3) == ""
     assert result.to_dict()["summary"]["precision"]["n_folds"] == 2
     console = Console(width=200, record=True)
-    render(TableEvaluation(infer_task(np.array([0.0, 1.0, 0.0, 1.0])), 30, result, {}, [1e-3] * 3), console)
+    render(Evaluation(infer_task(np.array([0.0, 1.0, 0.0, 1.0])), 30, result, {}, [1e-3] * 3), console)
     shown = console.export_text()
     assert "0.7000 ± 0.1414 (2 of 3 folds)" in shown and "(n of k folds): the metric was undefined" in shown
     assert "0.5000 ± 0.0000 (" not in shown

@@ -10,9 +10,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from trainwell.cli.evaluate_cmd import TabularFold, evaluate, evaluate_table
+from trainwell.cli.evaluate_cmd import evaluate
 from trainwell.data.task import infer_task
 from trainwell.evaluate import cross_validate, fold_indices
+from trainwell.tabular.evaluation import TabularFold, evaluate_table
 
 
 def _xor_table(n: int = 400) -> pd.DataFrame:
@@ -38,7 +39,7 @@ def test_each_fold_fits_its_preprocessing_on_its_training_rows_only() -> None:
 
 
 def test_a_handicapped_model_is_reported_worse_than_gradient_boosting() -> None:
-    evaluation = evaluate_table(_xor_table(), "y", k=3, epochs=1, lr=3e-3)
+    evaluation = evaluate_table(_xor_table(), "y", cv=3, epochs=1, lr=3e-3)
     texts = [v.sentence() for v in evaluation.verdicts() if v.baseline == "HistGradientBoosting"]
     hgb = evaluation.baselines["HistGradientBoosting"].summary()["roc_auc"]
     assert hgb.mean > 0.9
@@ -97,7 +98,7 @@ def test_regression_uses_plain_folds_and_error_metrics() -> None:
     rng = np.random.default_rng(5)
     x = rng.normal(size=120)
     df = pd.DataFrame({"x": x, "y": 3 * x + rng.normal(scale=0.1, size=120)})
-    evaluation = evaluate_table(df, "y", k=3, epochs=2, lr=3e-3)
+    evaluation = evaluate_table(df, "y", cv=3, epochs=2, lr=3e-3)
     assert evaluation.task.kind == "regression" and not evaluation.model.stratified
     assert evaluation.model.metric_names == ["rmse", "mae", "r2"]
     ridge = evaluation.baselines["ridge"].summary()["r2"]
@@ -122,7 +123,7 @@ def _labels_table(n: int = 300) -> pd.DataFrame:
 
 def test_multilabel_targets_are_cross_validated_against_per_label_baselines() -> None:
     df = _labels_table()
-    evaluation = evaluate_table(df, ["hot", "busy", "rare"], k=3, epochs=3, lr=1e-2)
+    evaluation = evaluate_table(df, ["hot", "busy", "rare"], cv=3, epochs=3, lr=1e-2)
     assert evaluation.task.kind == "multilabel" and not evaluation.model.stratified
     assert set(evaluation.baselines) == {"label priors", "logistic", "HistGradientBoosting"}
     logistic = evaluation.baselines["logistic"].summary()["roc_auc"].mean

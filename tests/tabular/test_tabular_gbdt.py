@@ -196,9 +196,9 @@ def test_the_command_line_says_what_auto_kept_and_info_shows_both(tmp_path: Path
 
 
 def test_evaluate_chooses_in_each_fold_on_rows_it_does_not_score() -> None:
-    from trainwell.cli.evaluate_cmd import evaluate_table
+    from trainwell.tabular.evaluation import evaluate_table
 
-    evaluation = evaluate_table(threshold_table(600), "y", k=3, baselines=False)
+    evaluation = evaluate_table(threshold_table(600), "y", cv=3, baselines=False)
     assert evaluation.archs == ["gbdt"] * 3  # chosen on an inner fifth of each fold's training rows
     assert evaluation.to_dict()["trainwell"]["archs"] == ["gbdt"] * 3
     assert evaluation.model.summary(0.95)["roc_auc"].mean > 0.9

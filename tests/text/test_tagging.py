@@ -333,10 +333,10 @@ def test_conll2003_and_ud_ewt_load_with_their_published_sizes(shared_data: Path)
 
 
 def test_evaluate_cross_validates_against_both_baselines_on_the_same_folds(tmp_path: Path) -> None:
-    from trainwell.cli._evaluate_tagging import evaluate_tagging
+    from trainwell.text.tagging.evaluation import evaluate_tagger
 
     data = write_conll_file(tmp_path / "train.conll", entity_sentences(120, seed=4))
-    evaluation = evaluate_tagging(data, k=2, epochs=2)
+    evaluation = evaluate_tagger(data, cv=2, epochs=2)
     # Each entity type's F1, as fit prints it (evaluate showed only the headline scores).
     types = [key for key in evaluation.model.folds[0] if key.startswith("entity_f1[")]
     assert len(types) >= 2 and all(0 <= evaluation.model.folds[0][key] <= 1 for key in types)

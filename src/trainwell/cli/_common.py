@@ -84,7 +84,6 @@ DateFormat = Annotated[
 ]
 TagColumn = Annotated[str | None, typer.Option(help="Tagging: the column of tags (default as in fit).")]
 _shown: set[str] = set()  # the warnings this command has printed
-_held: list[str] = []  # under torchrun, the warnings a process other than rank 0 met (rank 0 may say them)
 
 
 def _said_by_rank_zero(message: str) -> bool:
@@ -101,7 +100,6 @@ def guarded(run: Callable[[], T]) -> T:
     from trainwell.core.errors import UserError
 
     _shown.clear()
-    _held.clear()
     with warnings.catch_warnings():
         warnings.showwarning = show_warning
         try:
@@ -159,13 +157,11 @@ def show_warning(
 ) -> None:
     """Warnings reach a command-line user as one ``warning:`` line, without a source excerpt, once per command
     (cross-validation fits a recipe per fold: the same dropped column is said once; under torchrun, by rank 0
-    alone, as every process prepares the same data)."""
-    text = one_line(str(message))
+    alone, as every process prepares the same data: a warning met only in another process's share of the work
+    reaches rank 0 with its results, as :mod:`trainwell.evaluate.spread` sends them)."""
     if os.environ.get("RANK", "0") != "0":  # under torchrun rank 0 speaks for all
-        if text not in _held:
-            _held.append(text)
         return
-    say_warning(text)
+    say_warning(one_line(str(message)))
 
 
 def say_warning(text: str) -> None:
@@ -174,12 +170,6 @@ def say_warning(text: str) -> None:
         return
     _shown.add(text)
     err_console.print(Text.assemble(("warning:", "yellow"), " ", text), soft_wrap=True)
-
-
-def held_warnings() -> list[str]:
-    """The warnings this process met but did not print (a process other than rank 0 under torchrun): work shared
-    out (``evaluate``'s folds) hands them to rank 0, which says those it has not said."""
-    return list(_held)
 
 
 def model_directory_line(model_dir: Path) -> str:

@@ -135,7 +135,7 @@ def info(model: Annotated[Path, typer.Argument(help="Model directory.")]) -> Non
 
 #: Commands that may run under ``torchrun``: ``fit`` and ``demo`` train one model with every process;
 #: ``evaluate`` shares its folds out and ``tune`` its trials, each process training its own alone
-#: (``cli._evaluate_spread``, ``automl._spread``). The others run in one process (``lr-find`` too: its sweep
+#: (``evaluate.spread``, ``automl._spread``). The others run in one process (``lr-find`` too: its sweep
 #: is short, and every process would print and draw it).
 DISTRIBUTED_COMMANDS = ("fit", "demo", "evaluate", "tune")
 

@@ -19,6 +19,7 @@ _EXPORTS = {
     "collab_learner": "trainwell.collab.learner",
     "fit_ratings": "trainwell.collab.pipeline",
     "ratings_data": "trainwell.collab.data",
+    "evaluate_ratings": "trainwell.collab.evaluation",
 }
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "DotBias",
     "RatingsRun",
     "collab_learner",
+    "evaluate_ratings",
     "fit_ratings",
     "ratings_data",
 ]
@@ -38,6 +40,7 @@ __getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS, __all__)
 
 if TYPE_CHECKING:
     from trainwell.collab.data import ratings_data
+    from trainwell.collab.evaluation import evaluate_ratings
     from trainwell.collab.learner import collab_learner
     from trainwell.collab.models import CollabNN, DotBias
     from trainwell.collab.pipeline import RatingsRun, fit_ratings

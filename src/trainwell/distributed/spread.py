@@ -23,12 +23,14 @@ import datetime
 import os
 import pickle
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from trainwell.distributed.setup import launched_by_torchrun
 
-__all__ = ["GATHER_TIMEOUT_S", "each_process_alone", "gather_over_store", "gather_results", "job_store", "my_share",
-           "rank_zero_says", "spread_position", "trains_together"]  # fmt: skip
+__all__ = ["GATHER_TIMEOUT_S", "SpreadProcesses", "each_process_alone", "gather_over_store", "gather_results",
+           "job_store", "my_share", "rank_zero_says", "spread_position", "spread_processes",
+           "trains_together"]  # fmt: skip
 
 #: How long a process that finished its share waits for the slowest one when they gather (a day: a search
 #: may run for hours, and torch's default of 30 minutes would abort it).
@@ -167,3 +169,46 @@ def rank_zero_says(message: str, wait_s: float = SAME_ERROR_WAIT_S) -> bool:
         return bool(store.get("0").decode() == message)
     except (RuntimeError, OSError, ValueError):  # rank 0 said nothing in time (DistStoreError), or no store
         return False
+
+
+@dataclass(frozen=True)
+class SpreadProcesses:
+    """``torchrun``'s processes (or this one alone) as a cross-validation shares its folds out over them:
+    the :class:`trainwell.evaluate.spread.Processes` that :func:`~trainwell.evaluate.spread.cross_validate_spread`
+    takes. Made by :func:`spread_processes`."""
+
+    rank: int
+    size: int
+
+    def share(self, n_jobs: int) -> list[int]:
+        return my_share(n_jobs)
+
+    def gather(self, value: Any) -> list[Any]:
+        return gather_results(value)
+
+    def alone(self) -> contextlib.AbstractContextManager[Any]:
+        return each_process_alone()
+
+
+def spread_processes() -> SpreadProcesses:
+    """The processes independent jobs (cross-validation folds) are shared out over: every process ``torchrun``
+    started, or this one alone.
+
+    Raises:
+        ConfigError: Several processes, and this one has joined torchrun's process group already (a distributed
+            fit ran in it): every job would then see the group, and train or draw its random numbers as one part
+            of a distributed fit instead of alone.
+    """
+    rank, size = spread_position()
+    if size > 1:
+        import torch.distributed as dist
+
+        from trainwell.core.errors import ConfigError
+
+        if dist.is_available() and dist.is_initialized():
+            raise ConfigError(
+                "under torchrun, evaluate shares its folds out to processes that each train alone, and this "
+                "process has joined the job's process group already (a distributed fit ran in it): evaluate in a "
+                "torchrun job of its own, or before the fit"
+            )
+    return SpreadProcesses(rank, size)

@@ -1,7 +1,8 @@
 """Honest evaluation: k-fold cross-validation, confidence intervals and classical baselines on the same folds.
 
-Generic over applications: :func:`cross_validate` runs any fold function; applications (or the command line)
-supply one that fits its preprocessing on each fold's training rows only.
+Generic over applications: :func:`cross_validate` runs any fold function; applications supply one that fits its
+preprocessing on each fold's training rows only, and compare it with their baselines on the same folds
+(:func:`trainwell.evaluate_table` and the others), which return an :class:`Evaluation`.
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ from __future__ import annotations
 from trainwell.evaluate.baselines import baseline_names, cross_validate_baselines
 from trainwell.evaluate.compare import Verdict, judge, score, verdicts
 from trainwell.evaluate.cv import CVResult, MetricSummary, cross_validate, fold_indices
+from trainwell.evaluate.evaluation import Evaluation
 from trainwell.evaluate.explain import MetricLine, explain_validation, top_precision
 from trainwell.evaluate.intervals import bootstrap_ci, grouped_mean_ci, mean_ci
 
 __all__ = [
     "CVResult",
+    "Evaluation",
     "MetricLine",
     "MetricSummary",
     "Verdict",

@@ -8,6 +8,7 @@ preprocessing is fitted on each fold's training rows only).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -212,6 +213,29 @@ class RowBootstrapCVResult(CVResult):
             seed=self.seed,
         )
         return MetricSummary(point, float("nan"), low, high, level, n_rows=self.n_rows)
+
+
+def join_folds(
+    parts: Sequence[tuple[Sequence[int], CVResult]], splits: Sequence[tuple[np.ndarray, np.ndarray]]
+) -> CVResult:
+    """One model's result over every fold, from results over some folds each, as the processes of a
+    cross-validation under torchrun return them: ``parts`` pairs the fold numbers a result holds (in its order)
+    with that result. The folds are put in fold order on ``splits``; a :class:`RowBootstrapCVResult` stays one,
+    its out-of-fold predictions in the same order, so its intervals are still over rows."""
+    scores: dict[int, dict[str, float]] = {}
+    predictions: dict[int, OutOfFold] = {}
+    for numbers, result in parts:
+        scores.update(zip(numbers, result.folds, strict=True))
+        if isinstance(result, RowBootstrapCVResult) and len(result.out_of_fold) == result.k:
+            predictions.update(zip(numbers, result.out_of_fold, strict=True))
+    order = sorted(scores)
+    first = parts[0][1]
+    changes: dict[str, Any] = {"folds": [scores[number] for number in order], "splits": list(splits)}
+    if isinstance(first, RowBootstrapCVResult):
+        changes["out_of_fold"] = (
+            [predictions[number] for number in order] if len(predictions) == len(order) else []
+        )
+    return dataclasses.replace(first, **changes)
 
 
 def check_folds(targets: Sequence[Any] | np.ndarray, k: int, stratified: bool) -> None:

@@ -19,6 +19,7 @@ _EXPORTS = {
     "fit_table": "trainwell.tabular.pipeline",
     "tabular_data": "trainwell.tabular.data",
     "tabular_learner": "trainwell.tabular.learner",
+    "evaluate_table": "trainwell.tabular.evaluation",
 }
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "TabularPredictor",
     "TabularRecipe",
     "default_batch_size",
+    "evaluate_table",
     "fit_table",
     "tabular_data",
     "tabular_learner",
@@ -38,6 +40,7 @@ __getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS, __all__)
 
 if TYPE_CHECKING:
     from trainwell.tabular.data import default_batch_size, tabular_data
+    from trainwell.tabular.evaluation import evaluate_table
     from trainwell.tabular.learner import tabular_learner
     from trainwell.tabular.models import TabularMLP
     from trainwell.tabular.pipeline import TableRun, fit_table

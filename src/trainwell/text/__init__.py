@@ -63,6 +63,8 @@ _EXPORTS: dict[str, str] = {
     "text_data": "trainwell.text.data",
     "validate_texts": "trainwell.text.tokenize",
     "write_conll": "trainwell.text.tagging.conll",
+    "evaluate_texts": "trainwell.text.evaluation",
+    "evaluate_tagger": "trainwell.text.tagging.evaluation",
 }
 
 __all__ = [
@@ -98,6 +100,8 @@ __all__ = [
     "entity_spans",
     "evaluate_cache",
     "evaluate_language_model",
+    "evaluate_tagger",
+    "evaluate_texts",
     "fit_language_model",
     "fit_tagger",
     "fit_texts",
@@ -125,6 +129,7 @@ if TYPE_CHECKING:
     from trainwell.text.awd_lstm import AWDLSTMEncoder, AWDLSTMLanguageModel
     from trainwell.text.cache import evaluate_cache
     from trainwell.text.data import TextDataBundle, TextLoader, bucketed_order, text_data
+    from trainwell.text.evaluation import evaluate_texts
     from trainwell.text.learner import TextClassifierLearner, text_classifier_learner
     from trainwell.text.lm_eval import TokenScores, evaluate_language_model
     from trainwell.text.lm_learner import fit_language_model, language_model_learner
@@ -139,6 +144,7 @@ if TYPE_CHECKING:
     from trainwell.text.tagging.conll import TaggedCorpus, read_conll, write_conll
     from trainwell.text.tagging.crf import CRF
     from trainwell.text.tagging.data import TaggingDataBundle, TaggingLoader, tagging_data
+    from trainwell.text.tagging.evaluation import evaluate_tagger
     from trainwell.text.tagging.learner import TaggerLearner, tagging_learner
     from trainwell.text.tagging.models import BiLSTMTagger
     from trainwell.text.tagging.pipeline import TaggerRun, fit_tagger

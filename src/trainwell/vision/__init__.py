@@ -27,6 +27,7 @@ _EXPORTS: dict[str, str] = {
     "read_idx": "trainwell.vision.io",
     "tta_views": "trainwell.vision.ops",
     "vision_learner": "trainwell.vision.learner",
+    "evaluate_images": "trainwell.vision.evaluation",
 }
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "MixUp",
     "VisionLearner",
     "center_crop_resize",
+    "evaluate_images",
     "fit_images",
     "image_data",
     "read_idx",
@@ -55,6 +57,7 @@ __getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS, __all__)
 if TYPE_CHECKING:
     from trainwell.vision.augment import Augmentation
     from trainwell.vision.data import ImageDataBundle, image_data
+    from trainwell.vision.evaluation import evaluate_images
     from trainwell.vision.io import read_idx
     from trainwell.vision.learner import VisionLearner, vision_learner
     from trainwell.vision.mix import CutMix, MixUp

@@ -1,24 +1,26 @@
-"""Cross-validation of the tagger on tagged sentences, beside the two tagging baselines on the same folds.
+"""Cross-validation of the tagger on tagged sentences, beside the two tagging baselines on the same folds:
+:func:`evaluate_tagger`, what ``trainwell evaluate train.conll`` runs.
 
 Folds split sentences, never words of one sentence. Each fold builds ``tagging_data`` from its own training
 sentences (vocabularies and tag scheme fitted on them only; the tag set is the whole file's, so every fold
-scores the same classes) and trains exactly as ``trainwell fit`` does. Baselines: the most frequent tag per word
-and the window logistic regression (:mod:`trainwell.text.tagging.baselines`).
+scores the same classes) and trains exactly as :func:`~trainwell.text.tagging.pipeline.fit_tagger` does.
+Baselines: the most frequent tag per word and the window logistic regression
+(:mod:`trainwell.text.tagging.baselines`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 if TYPE_CHECKING:
-    from trainwell.cli.evaluate_cmd import TableEvaluation
     from trainwell.data.task import Task
     from trainwell.evaluate import CVResult
+    from trainwell.evaluate.evaluation import Evaluation
+    from trainwell.text.tagging.data import TaggedSource
 
 Pairs = list[tuple[list[str], list[str]]]
 
@@ -33,7 +35,7 @@ class TaggingFold:
     epochs: int | None = None
     seed: int = 0
     settings: dict[str, Any] = field(default_factory=dict)
-    #: The fields it appends to once per fold, gathered from every process under torchrun (cli._evaluate_spread).
+    #: The fields it appends to once per fold, gathered from every process under torchrun (evaluate.spread).
     per_fold: ClassVar[tuple[str, ...]] = ("lrs",)
     lrs: list[float] = field(default_factory=list)
 
@@ -91,23 +93,37 @@ def tagging_baselines(
     return {name: CVResult(folds, list(splits)) for name, folds in results.items()}
 
 
-def evaluate_tagging(
-    source: Path,
+def evaluate_tagger(
+    source: TaggedSource,
     *,
-    k: int = 5,
+    tag_col: str | int | None = None,
+    cv: int = 5,
     seed: int = 0,
     epochs: int | None = None,
-    tag_col: str | None = None,
     baselines: bool = True,
-) -> TableEvaluation:
-    """Cross-validate the tagger and the tagging baselines on the same ``k`` folds of sentences.
+) -> Evaluation:
+    """Cross-validate the tagger and the tagging baselines on the same ``cv`` folds of sentences.
 
-    ``source`` is a CoNLL / CoNLL-U file, or a folder whose ``train`` and ``valid`` files are pooled (its
-    ``test`` file is left alone, for the final score).
+    Args:
+        source: a CoNLL / CoNLL-U file, a folder whose ``train`` and ``valid`` files are pooled (its ``test``
+            file is left alone, for the final score), or ``(words, tags)`` pairs, one per sentence.
+        tag_col: the column of tags (default as in :func:`~trainwell.tagging_data`).
+        cv: number of folds, at least 2 (random: sentences have no single label to stratify on).
+        seed: seeds the folds and every model.
+        epochs: passes per fold (default: chosen from the fold's size, as ``fit_tagger`` does).
+        baselines: also cross-validate the baselines.
+
+    Returns:
+        An :class:`~trainwell.evaluate.Evaluation`: print it for the table ``trainwell evaluate`` prints.
+
+    Example:
+        >>> result = evaluate_tagger("ner/train.conll", cv=3)                          # doctest: +SKIP
+        >>> result.interval("entity_f1"), result.interval("entity_f1", "window logistic")  # doctest: +SKIP
     """
-    from trainwell.cli._evaluate_spread import cross_validate_spread
-    from trainwell.cli.evaluate_cmd import TableEvaluation, check_epochs
+    from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import fold_indices
+    from trainwell.evaluate.evaluation import Evaluation, check_epochs
+    from trainwell.evaluate.spread import cross_validate_spread
     from trainwell.text.tagging.data import tagging_data
 
     check_epochs(epochs)
@@ -116,7 +132,7 @@ def evaluate_tagging(
     words = data.sentences["train"] + data.sentences.get("valid", [])  # type: ignore[index,union-attr]
     tags = data.tags["train"] + data.tags.get("valid", [])  # type: ignore[index,union-attr]
     pairs: Pairs = list(zip(words, tags, strict=True))
-    splits = fold_indices(np.arange(len(pairs)), k, seed, False)
+    splits = fold_indices(np.arange(len(pairs)), cv, seed, False)
     metric_names = list(data.task.metric_names)
     fold = TaggingFold(pairs, data.task, metric_names, epochs=epochs, seed=seed)
     model, others = cross_validate_spread(
@@ -126,5 +142,6 @@ def evaluate_tagging(
         baselines=(lambda some: tagging_baselines(pairs, data.task, some, metric_names))
         if baselines
         else None,
+        processes=spread_processes(),
     )
-    return TableEvaluation(data.task, len(pairs), model, others, fold.lrs, unit="sentences")
+    return Evaluation(data.task, len(pairs), model, others, fold.lrs, unit="sentences")

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from text_samples import reviews
-from trainwell.cli._evaluate_texts import TextFold, evaluate_texts
 from trainwell.data.task import infer_task
+from trainwell.text.evaluation import TextFold, evaluate_texts
 
 
 @pytest.mark.slow
 def test_cross_validation_of_texts_beside_tfidf() -> None:
-    result = evaluate_texts(reviews(200), "review", "sentiment", k=3)  # default epochs, as trainwell fit
+    result = evaluate_texts(
+        reviews(200), text_col="review", target="sentiment", cv=3
+    )  # default epochs, as trainwell fit
     assert result.model.k == 3 and set(result.baselines) == {"majority class", "tf-idf + logistic"}
     assert result.baselines["majority class"].summary()["accuracy"].mean == pytest.approx(0.5, abs=0.02)
     assert result.baselines["tf-idf + logistic"].summary()["accuracy"].mean > 0.9
@@ -50,9 +55,50 @@ def _topics(n: int, seed: int = 0) -> pd.DataFrame:
 
 
 def test_multilabel_texts_are_cross_validated_beside_per_label_tfidf() -> None:
-    result = evaluate_texts(_topics(240), "text", "topic", k=3, epochs=4, label_delim="|")
+    result = evaluate_texts(_topics(240), text_col="text", target="topic", cv=3, epochs=4, label_delim="|")
     assert result.task.kind == "multilabel" and not result.model.stratified
     assert set(result.baselines) == {"label priors", "tf-idf + logistic"}
     assert result.baselines["label priors"].summary()["roc_auc"].mean == pytest.approx(0.5, abs=0.05)
     assert result.baselines["tf-idf + logistic"].summary()["roc_auc"].mean > 0.9
     assert result.model.summary()["roc_auc"].mean > 0.9
+
+
+def test_texts_from_a_frame_and_from_its_file_give_the_same_evaluation(tmp_path: Path) -> None:
+    import trainwell
+
+    frame = reviews(80, seed=2)
+    path = tmp_path / "reviews.csv"
+    frame.to_csv(path, index=False)
+    settings = {"text_col": "review", "target": "sentiment", "cv": 2, "epochs": 1, "seed": 3}
+    from_frame = trainwell.evaluate_texts(frame, **settings)
+    from_file = trainwell.evaluate_texts(path, **settings)
+    assert from_frame.to_dict() == from_file.to_dict() and str(from_frame) == str(from_file)
+    assert from_frame.unit == "texts" and "2-fold cross-validation (binary, 80 texts)" in str(from_frame)
+    assert from_frame.names == ["trainwell", "majority class", "tf-idf + logistic"]
+    # the sentiment word decides the label: the linear baseline reads it, the majority class cannot
+    assert (
+        from_frame.mean("accuracy", "tf-idf + logistic") > from_frame.mean("accuracy", "majority class") + 0.2
+    )
+    # one epoch on 40 texts does not clearly beat TF-IDF: the verdict says so, and the table warns
+    assert not from_frame.beats_baselines()
+    assert "warning: trainwell's accuracy" in str(from_frame) and "tf-idf + logistic's" in str(from_frame)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"text_col": "body"}, "--text 'body' is not a column of the table; columns are: review, sentiment"),
+        (
+            {"target": "stars"},
+            "--target 'stars' is not a column of the table; columns are: review, sentiment",
+        ),
+        ({"cv": 1}, "--cv must be a whole number of folds of at least 2, got 1"),
+    ],
+)
+def test_bad_text_input_is_one_line(change: dict, message: str) -> None:
+    import trainwell
+    from trainwell.core.errors import UserError
+
+    arguments = {"text_col": "review", "target": "sentiment", **change}
+    with pytest.raises(UserError, match=re.escape(message)):
+        trainwell.evaluate_texts(reviews(20), **arguments)

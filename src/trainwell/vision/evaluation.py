@@ -1,9 +1,11 @@
-"""Cross-validation of the image classifier on a folder of labelled images, beside pixel baselines.
+"""Cross-validation of the image classifier on labelled images, beside pixel baselines: :func:`evaluate_images`,
+what ``trainwell evaluate images/`` runs.
 
 The images are decoded once; each fold then builds ``image_data`` from its own training images, so the
 normalisation statistics are measured on that fold's training images only (no leakage), and trains exactly as
-``trainwell fit`` does. The baselines (majority class, logistic regression, HistGradientBoosting) see each
-image as the pixels of an 8x8 thumbnail: what a model with no notion of images can get.
+:func:`~trainwell.vision.pipeline.fit_images` does. The baselines (majority class, logistic regression,
+HistGradientBoosting) see each image as the pixels of an 8x8 thumbnail: what a model with no notion of images
+can get.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ import numpy as np
 if TYPE_CHECKING:
     import torch
 
-    from trainwell.cli.evaluate_cmd import TableEvaluation
     from trainwell.data.task import Task
+    from trainwell.evaluate.evaluation import Evaluation
 
 THUMBNAIL = 8
 
@@ -36,7 +38,7 @@ class ImageFold:
     epochs: int | None = None
     lr: float | None = None
     seed: int = 0
-    #: The fields it appends to once per fold, gathered from every process under torchrun (cli._evaluate_spread).
+    #: The fields it appends to once per fold, gathered from every process under torchrun (evaluate.spread).
     per_fold: ClassVar[tuple[str, ...]] = ("means", "lrs", "predictions")
     #: Per fold: the normalisation statistics measured on that fold's training images.
     means: list[tuple[float, ...]] = field(default_factory=list)
@@ -114,37 +116,86 @@ def thumbnails(images: np.ndarray) -> Any:
 
 
 def evaluate_images(
-    folder: Path,
+    source: str | Path | np.ndarray | torch.Tensor,
+    labels: Sequence[Any] | np.ndarray | torch.Tensor | None = None,
     *,
     path_col: str | None = None,
     label_col: str | None = None,
     label_delim: str | None = None,
-    k: int = 5,
+    cv: int = 5,
     seed: int = 0,
     epochs: int | None = None,
     lr: float | None = None,
     arch: str = "auto",
     size: int | None = None,
-    task: str | None = None,
     baselines: bool = True,
-) -> TableEvaluation:
-    """Cross-validate the image classifier on ``folder`` (or a CSV of paths and labels) and the thumbnail
-    baselines on the same folds (stratified for one label per image, at random for label sets)."""
-    from trainwell.cli._evaluate_spread import cross_validate_spread
-    from trainwell.cli.evaluate_cmd import TableEvaluation, check_epochs
-    from trainwell.core.errors import ConfigError
+    task: str | None = None,
+) -> Evaluation:
+    """Cross-validate the image classifier and the thumbnail baselines on the same ``cv`` folds.
+
+    Each fold measures its normalisation on its own training images and trains as :func:`~trainwell.fit_images`
+    does; the baselines (majority class, logistic regression, HistGradientBoosting on 8x8 thumbnails) run on the
+    same folds. Under ``torchrun`` the folds are shared out over the processes, with the same numbers.
+
+    Args:
+        source: a folder of class folders (``<label>/*.jpg``; a ``train/`` + ``valid/`` split is pooled), a CSV of
+            image paths and labels (with ``path_col`` and ``label_col``), or an array of images ``(N, H, W[, C])``
+            / ``(N, C, H, W)``, uint8 or 0..1 floats (with ``labels``).
+        labels: the labels of an array ``source``.
+        path_col, label_col: a CSV ``source``'s columns of image paths (relative to the CSV) and of labels.
+        label_delim: the separator of several labels per image in a CSV (multi-label).
+        cv: number of folds, at least 2 (stratified for one label per image; label sets are split at random).
+        seed: seeds the folds and every model.
+        epochs: passes per fold (default: chosen from the fold's size, as ``fit_images`` does).
+        lr: peak learning rate (default: the learner's).
+        arch: the architecture, as :func:`~trainwell.vision_learner` takes it (default: chosen from the images).
+        size: side in pixels the images are fitted to (default: as ``fit_images`` chooses for files, an array's own).
+        baselines: also cross-validate the baselines.
+        task: override the inferred task (``binary``, ``multiclass``, ``multilabel``).
+
+    Returns:
+        An :class:`~trainwell.evaluate.Evaluation`: print it for the table ``trainwell evaluate`` prints.
+
+    Example:
+        >>> result = evaluate_images("pets/", cv=3, epochs=2)                          # doctest: +SKIP
+        >>> result.mean("accuracy"), result.mean("accuracy", "logistic")              # doctest: +SKIP
+    """
+    from trainwell.core.errors import ConfigError, DataError
+    from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import cross_validate_baselines, fold_indices
+    from trainwell.evaluate.evaluation import Evaluation, check_epochs
+    from trainwell.evaluate.spread import cross_validate_spread
     from trainwell.vision.data import _task
 
     check_epochs(epochs)
-    images, labels = read_labelled_images(
-        folder, size, path_col=path_col, label_col=label_col, label_delim=label_delim
-    )
-    resolved = _task(labels, task, label_delim, str(folder), label_col or "label")
+    if isinstance(source, str | Path):
+        if labels is not None:
+            raise ConfigError(
+                f"labels= is for an array of images; the labels of '{source}' come from its class folders or "
+                "from label_col= (--label-col)"
+            )
+        name = str(source)
+        if not Path(source).exists():
+            raise DataError(
+                f"'{source}' not found: pass a folder of class folders (<label>/*.jpg), or a CSV of image paths "
+                "and labels with path_col= and label_col= (--path-col, --label-col)"
+            )
+        images, labels = read_labelled_images(
+            Path(source), size, path_col=path_col, label_col=label_col, label_delim=label_delim
+        )
+    else:
+        from trainwell.vision.data import _array_split, _fit_array
+
+        if labels is None:
+            raise ConfigError("evaluate_images needs labels= with an array of images: one label per image")
+        name = "the images"
+        array, labels = _array_split(source, labels, name)
+        images = _fit_array(array, size, "crop")
+    resolved = _task(labels, task, label_delim, name, label_col or "label")
     if resolved.kind not in ("binary", "multiclass", "multilabel"):
-        raise ConfigError(f"evaluate supports image classifiers; '{folder}' is {resolved.kind}")
+        raise ConfigError(f"evaluate supports image classifiers; '{name}' is {resolved.kind}")
     stratified = resolved.kind != "multilabel"
-    splits = fold_indices(np.array([str(label) for label in labels]), k, seed, stratified)
+    splits = fold_indices(np.array([str(label) for label in labels]), cv, seed, stratified)
     metric_names = list(resolved.metric_names)
     fold = ImageFold(images, labels, resolved, metric_names, arch, epochs, lr, seed)
     run_baselines = None
@@ -156,8 +207,8 @@ def evaluate_images(
             return cross_validate_baselines(table, "label", resolved, some, metric_names, seed=seed)
 
     model, others = cross_validate_spread(
-        fold, splits, seed=seed, stratified=stratified, baselines=run_baselines
+        fold, splits, seed=seed, stratified=stratified, baselines=run_baselines, processes=spread_processes()
     )
-    return TableEvaluation(
+    return Evaluation(
         resolved, len(images), model, others, fold.lrs, predictions=fold.predictions, unit="images"
     )

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from trainwell.cli._evaluate_images import evaluate_images
+from trainwell.vision.evaluation import evaluate_images
 
 
 def _folder(root: Path, per_class: int = 12) -> Path:
@@ -24,11 +24,11 @@ def _folder(root: Path, per_class: int = 12) -> Path:
 
 @pytest.mark.slow
 def test_cross_validation_on_images_fits_statistics_per_fold(tmp_path: Path) -> None:
-    result = evaluate_images(_folder(tmp_path / "imgs"), k=2, epochs=1, seed=0)
+    result = evaluate_images(_folder(tmp_path / "imgs"), cv=2, epochs=1, seed=0)
     assert result.model.k == 2 and result.n_rows == 24 and result.unit == "images"
     from rich.console import Console
 
-    from trainwell.cli.evaluate_cmd import render
+    from trainwell.evaluate.evaluation import render
 
     console = Console(record=True, width=200)
     render(result, console)
@@ -42,8 +42,8 @@ def test_cross_validation_on_images_fits_statistics_per_fold(tmp_path: Path) -> 
 
 
 def test_each_fold_measures_its_own_normalisation(tmp_path: Path) -> None:
-    from trainwell.cli._evaluate_images import ImageFold, read_labelled_images
     from trainwell.vision.data import _task
+    from trainwell.vision.evaluation import ImageFold, read_labelled_images
 
     images, labels = read_labelled_images(_folder(tmp_path / "imgs", per_class=6), None)
     images[:3] = 255  # three images are white: the fold that trains on them measures a brighter mean
@@ -72,7 +72,7 @@ def test_a_multilabel_csv_of_images_is_cross_validated(tmp_path: Path) -> None:
         rows.append(f"{index}.png,{'|'.join(labels)}")  # no label at all: an empty cell
     csv = tmp_path / "labels.csv"
     csv.write_text("file,colours\n" + "\n".join(rows) + "\n")
-    result = evaluate_images(csv, path_col="file", label_col="colours", label_delim="|", k=3, epochs=2)
+    result = evaluate_images(csv, path_col="file", label_col="colours", label_delim="|", cv=3, epochs=2)
     assert result.task.kind == "multilabel" and set(result.task.classes) == {"red", "blue", "green"}
     assert not result.model.stratified and result.model.k == 3
     assert set(result.baselines) == {"label priors", "logistic", "HistGradientBoosting"}
@@ -82,10 +82,44 @@ def test_a_multilabel_csv_of_images_is_cross_validated(tmp_path: Path) -> None:
 
 
 def test_an_unreadable_image_is_skipped_by_name(tmp_path: Path) -> None:
-    from trainwell.cli._evaluate_images import read_labelled_images
+    from trainwell.vision.evaluation import read_labelled_images
 
     folder = _folder(tmp_path / "imgs", per_class=4)
     (folder / "red" / "broken.png").write_bytes(b"not an image")
     with pytest.warns(UserWarning, match=r"skipped 1 unreadable image file\(s\) of 9: .*broken\.png"):
         images, labels = read_labelled_images(folder, None)
     assert len(images) == len(labels) == 8
+
+
+def test_an_array_of_images_is_evaluated_as_the_folder_it_came_from(tmp_path: Path) -> None:
+    import trainwell
+    from trainwell.vision.evaluation import read_labelled_images
+
+    folder = _folder(tmp_path / "imgs")
+    images, labels = read_labelled_images(folder, None)  # (24, 3, 16, 16) uint8, in the folder's order
+    from_folder = trainwell.evaluate_images(folder, cv=2, epochs=1, seed=0)
+    from_array = trainwell.evaluate_images(
+        images.transpose(0, 2, 3, 1), labels, cv=2, epochs=1, seed=0
+    )  # (N, H, W, C)
+    assert from_array.to_dict() == from_folder.to_dict()
+    assert "2-fold cross-validation (binary, 24 images)" in str(from_array)
+    assert from_array.names == ["trainwell", "majority class", "logistic", "HistGradientBoosting"]
+    low, high = from_array.interval("accuracy")
+    assert 0 <= low <= from_array.mean("accuracy") <= high <= 1
+
+
+def test_bad_image_input_is_one_line(tmp_path: Path) -> None:
+    import trainwell
+    from trainwell.core.errors import ConfigError, DataError
+
+    with pytest.raises(DataError, match=r"'.*nowhere' not found: pass a folder of class folders"):
+        trainwell.evaluate_images(tmp_path / "nowhere")
+    folder = _folder(tmp_path / "imgs", per_class=3)
+    with pytest.raises(ConfigError, match=r"labels= is for an array of images"):
+        trainwell.evaluate_images(folder, ["red"] * 6)
+    with pytest.raises(ConfigError, match=r"evaluate_images needs labels= with an array of images"):
+        trainwell.evaluate_images(np.zeros((6, 8, 8), dtype=np.uint8))
+    with pytest.raises(ConfigError, match=r"--cv must be a whole number of folds of at least 2, got 1"):
+        trainwell.evaluate_images(folder, cv=1)
+    with pytest.raises(DataError, match=r"--cv 4 is more than the smallest class count"):
+        trainwell.evaluate_images(folder, cv=4)

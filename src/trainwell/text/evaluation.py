@@ -1,14 +1,17 @@
-"""Cross-validation of the text classifier on a table of labelled texts, beside classical text baselines.
+"""Cross-validation of the text classifier on a table of labelled texts, beside classical text baselines:
+:func:`evaluate_texts`, what ``trainwell evaluate data.csv --text review --target label`` runs.
 
 Each fold builds ``text_data`` from its own training rows (the vocabulary and n-gram buckets are fitted on
-them only) and trains exactly as ``trainwell fit --text`` does. Baselines on the same folds: the majority class
-and TF-IDF (words and bigrams) + logistic regression, the usual strong linear baseline for text.
+them only) and trains exactly as :func:`~trainwell.text.pipeline.fit_texts` does. Baselines on the same folds:
+the majority class and TF-IDF (words and bigrams) + logistic regression, the usual strong linear baseline for
+text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -17,9 +20,9 @@ if TYPE_CHECKING:
     import pandas as pd
     import torch
 
-    from trainwell.cli.evaluate_cmd import TableEvaluation
     from trainwell.data.task import Task
     from trainwell.evaluate import CVResult
+    from trainwell.evaluate.evaluation import Evaluation
 
 
 #: The TF-IDF + logistic regression baseline: words and bigrams, for one label per text and per label alike.
@@ -40,7 +43,7 @@ class TextFold:
     epochs: int | None = None
     seed: int = 0
     label_delim: str | None = None
-    #: The fields it appends to once per fold, gathered from every process under torchrun (cli._evaluate_spread).
+    #: The fields it appends to once per fold, gathered from every process under torchrun (evaluate.spread).
     per_fold: ClassVar[tuple[str, ...]] = ("vocabularies", "lrs", "predictions")
     #: Per fold: the vocabulary fitted on that fold's training texts (proof of no leakage across folds).
     vocabularies: list[frozenset[str]] = field(default_factory=list)
@@ -156,32 +159,59 @@ def _multilabel_text_baselines(
 
 
 def evaluate_texts(
-    frame: pd.DataFrame,
-    text_col: str,
-    target: str | list[str],
+    source: pd.DataFrame | str | Path,
     *,
-    k: int = 5,
+    text_col: str = "text",
+    target: str | Sequence[str],
+    cv: int = 5,
     seed: int = 0,
     epochs: int | None = None,
-    task: str | None = None,
     baselines: bool = True,
-    source: str = "the table",
+    task: str | None = None,
     label_delim: str | None = None,
-) -> TableEvaluation:
-    """Cross-validate the text classifier and the text baselines on the same ``k`` folds (stratified for one
-    label per text; a multi-label target, ``label_delim`` separating its labels, is split at random)."""
-    from trainwell.cli._evaluate_spread import cross_validate_spread
-    from trainwell.cli.evaluate_cmd import TableEvaluation, check_epochs
+    encoding: str = "utf-8",
+) -> Evaluation:
+    """Cross-validate the text classifier and the text baselines on the same ``cv`` folds.
+
+    Each fold fits its vocabulary on its own training texts and trains as :func:`~trainwell.fit_texts` does; the
+    majority class and TF-IDF + logistic regression run on the same folds. Under ``torchrun`` the folds are
+    shared out over the processes, with the same numbers.
+
+    Args:
+        source: the labelled texts: a DataFrame, or a CSV / TSV / Parquet / JSON-lines file.
+        text_col: the column holding the texts.
+        target: the label column, or several 0/1 label columns (multi-label).
+        cv: number of folds, at least 2 (stratified for one label per text; label sets are split at random).
+        seed: seeds the folds and every model.
+        epochs: passes per fold (default: chosen from the fold's size, as ``fit_texts`` does).
+        baselines: also cross-validate the baselines.
+        task: override the inferred task (``binary``, ``multiclass``, ``multilabel``).
+        label_delim: labels separated by this string in one cell make the task multi-label (``"drama|comedy"``).
+        encoding: text encoding of a CSV / TSV / JSON-lines ``source``.
+
+    Returns:
+        An :class:`~trainwell.evaluate.Evaluation`: print it for the table ``trainwell evaluate`` prints.
+
+    Example:
+        >>> result = evaluate_texts("reviews.csv", text_col="review", target="sentiment", cv=5)  # doctest: +SKIP
+        >>> result.interval("f1"), result.interval("f1", "tf-idf + logistic")                     # doctest: +SKIP
+    """
     from trainwell.core.errors import ConfigError, DataError
     from trainwell.data.task import infer_task
+    from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import fold_indices
+    from trainwell.evaluate.evaluation import Evaluation, check_epochs
+    from trainwell.evaluate.spread import cross_validate_spread
+    from trainwell.text.data import read_text_table
 
     check_epochs(epochs)
+    what = str(source) if isinstance(source, str | Path) else "the table"
+    frame = read_text_table(source, what, encoding=encoding)
     names = [target] if isinstance(target, str) else list(target)
-    for option, column in (("--text", text_col), *(("--target", name) for name in names)):
-        if column not in frame.columns:
+    for option, wanted in (("--text", text_col), *(("--target", name) for name in names)):
+        if wanted not in frame.columns:
             raise DataError(
-                f"{option} '{column}' is not a column of {source}; columns are: "
+                f"{option} '{wanted}' is not a column of {what}; columns are: "
                 f"{', '.join(map(str, list(frame.columns)[:20]))}"
             )
     labels = frame[names[0]] if len(names) == 1 else frame[names]  # several 0/1 columns: multi-label
@@ -192,10 +222,17 @@ def evaluate_texts(
         )
     stratified = resolved.kind != "multilabel"
     keys = frame[names].astype(str).agg("|".join, axis=1) if len(names) > 1 else frame[names[0]].astype(str)
-    splits = fold_indices(keys.to_numpy(), k, seed, stratified)
+    splits = fold_indices(keys.to_numpy(), cv, seed, stratified)
     metric_names = list(resolved.metric_names)
     fold = TextFold(
-        frame, text_col, target, resolved, metric_names, epochs=epochs, seed=seed, label_delim=label_delim
+        frame,
+        text_col,
+        names[0] if len(names) == 1 else names,
+        resolved,
+        metric_names,
+        epochs=epochs,
+        seed=seed,
+        label_delim=label_delim,
     )
     texts = frame[text_col].astype(str).tolist()
     model, others = cross_validate_spread(
@@ -206,8 +243,9 @@ def evaluate_texts(
         baselines=(lambda some: text_baselines(texts, labels, resolved, some, metric_names))
         if baselines
         else None,
+        processes=spread_processes(),
     )
-    return TableEvaluation(
+    return Evaluation(
         resolved,
         len(frame),
         model,

@@ -1,4 +1,5 @@
-"""Cross-validation of a recommender on a ratings table, beside the baselines a recommender must beat.
+"""Cross-validation of a recommender on a ratings table, beside the baselines a recommender must beat:
+:func:`evaluate_ratings`, what ``trainwell evaluate ratings.csv --user u --item i --target rating`` runs.
 
 Each fold builds ``ratings_data`` from its own training rows (users and items are learned from them only, so a
 validation user absent from a fold's training rows is scored as a new user) and trains exactly as
@@ -17,17 +18,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
+import pandas as pd
 
 if TYPE_CHECKING:
-    import pandas as pd
     import torch
 
-    from trainwell.cli.evaluate_cmd import TableEvaluation
     from trainwell.data.task import Task
     from trainwell.evaluate import CVResult
+    from trainwell.evaluate.evaluation import Evaluation
 
 
 @dataclass
@@ -40,7 +42,7 @@ class RatingsFold:
     metric_names: Sequence[str]
     epochs: int | None = None
     seed: int = 0
-    #: The fields it appends to once per fold, gathered from every process under torchrun (cli._evaluate_spread).
+    #: The fields it appends to once per fold, gathered from every process under torchrun (evaluate.spread).
     per_fold: ClassVar[tuple[str, ...]] = ("lrs", "predictions")
     lrs: list[float] = field(default_factory=list)
     predictions: list[tuple[np.ndarray, torch.Tensor, torch.Tensor]] = field(default_factory=list)
@@ -113,7 +115,7 @@ class ImplicitFold:
     time: str | None
     epochs: int | None = None
     seed: int = 0
-    #: The fields it appends to once per fold, gathered from every process under torchrun (cli._evaluate_spread).
+    #: The fields it appends to once per fold, gathered from every process under torchrun (evaluate.spread).
     per_fold: ClassVar[tuple[str, ...]] = ("lrs", "baselines", "ranked")
     lrs: list[float] = field(default_factory=list)
     baselines: dict[str, list[dict[str, float]]] = field(default_factory=dict)
@@ -185,19 +187,20 @@ def evaluate_interactions(
     user_col: str,
     item_col: str,
     *,
-    k: int,
+    cv: int,
     seed: int,
     epochs: int | None,
     baselines: bool,
     source: str,
     time: str | None = None,
-) -> TableEvaluation:
+) -> Evaluation:
     """Cross-validate an implicit-feedback recommender over users (see the module docstring)."""
-    from trainwell.cli._evaluate_spread import cross_validate_spread
-    from trainwell.cli.evaluate_cmd import TableEvaluation
     from trainwell.collab.data import interaction_times, latest_per_pair, ratings_data
     from trainwell.data.task import Task
+    from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import CVResult
+    from trainwell.evaluate.evaluation import Evaluation
+    from trainwell.evaluate.spread import cross_validate_spread
 
     # The whole table through the builder once: every check (missing ids...) before any fold.
     ratings_data(frame, user=user_col, item=item_col, implicit=True, time=time)
@@ -205,9 +208,10 @@ def evaluate_interactions(
     keep = latest_per_pair(frame, user_col, item_col, times)
     frame = frame.iloc[keep].reset_index(drop=True)
     times = None if times is None else times[keep]
-    splits = user_folds(frame, user_col, times, k, seed)
+    splits = user_folds(frame, user_col, times, cv, seed)
     fold = ImplicitFold(frame, user_col, item_col, time, epochs=epochs, seed=seed)
-    model, _ = cross_validate_spread(fold, splits, seed=seed)  # the baselines come with each fold's run
+    # the baselines come with each fold's run
+    model, _ = cross_validate_spread(fold, splits, seed=seed, processes=spread_processes())
     others = (
         {name: CVResult(folds, list(splits)) for name, folds in fold.baselines.items()} if baselines else {}
     )
@@ -219,43 +223,66 @@ def evaluate_interactions(
         f" ({held - ranked} more held out, on items their fold never trained on)" if ranked < held else ""
     )
     subject = f"implicit feedback: {len(frame)} interactions, {ranked} users ranked once each{unranked}"
-    return TableEvaluation(task, len(frame), model, others, fold.lrs, subject=subject)
+    return Evaluation(task, len(frame), model, others, fold.lrs, subject=subject)
 
 
 def evaluate_ratings(
-    frame: pd.DataFrame,
+    source: pd.DataFrame | str | Path,
     *,
     user: str | None = None,
     item: str | None = None,
     rating: str | None = None,
-    k: int = 5,
+    implicit: bool = False,
+    cv: int = 5,
     seed: int = 0,
     epochs: int | None = None,
-    task: str | None = None,
     baselines: bool = True,
-    source: str = "the ratings table",
-    implicit: bool = False,
-) -> TableEvaluation:
-    """Cross-validate the recommender and the rating baselines on the same ``k`` random folds; a table
-    without ratings (or ``implicit``) is cross-validated over users by ranking (:func:`evaluate_interactions`)."""
-    from trainwell.cli._evaluate_spread import cross_validate_spread
-    from trainwell.cli.evaluate_cmd import TableEvaluation, check_epochs
-    from trainwell.collab.data import find_rating_columns, ratings_data
+    task: str | None = None,
+    encoding: str = "utf-8",
+) -> Evaluation:
+    """Cross-validate the recommender and the rating baselines on the same ``cv`` random folds; a table
+    without ratings (or ``implicit``) is cross-validated over users by ranking (:func:`evaluate_interactions`).
+
+    Args:
+        source: the ratings: a DataFrame, or a CSV / TSV / Parquet file (MovieLens' ``u.data`` too).
+        user, item, rating: the columns (default: found by name, as :func:`~trainwell.ratings_data` finds them).
+        implicit: read each row as an interaction (plays, clicks) and rank (hit@10, NDCG@10).
+        cv: number of folds, at least 2.
+        seed: seeds the folds and every model.
+        epochs: passes per fold (default: chosen from the fold's size, as ``fit_ratings`` does).
+        baselines: also cross-validate the baselines (the global mean and user + item biases; popularity and
+            EASE for interactions).
+        task: override the inferred task of the ratings (``regression`` or ``binary``).
+        encoding: text encoding of a CSV / TSV ``source``.
+
+    Returns:
+        An :class:`~trainwell.evaluate.Evaluation`: print it for the table ``trainwell evaluate`` prints.
+
+    Example:
+        >>> result = evaluate_ratings("ratings.csv", user="user", item="movie", rating="stars")  # doctest: +SKIP
+        >>> result.mean("rmse"), result.mean("rmse", "user + item biases")                       # doctest: +SKIP
+    """
+    from trainwell.collab.data import find_rating_columns, ratings_data, read_ratings
     from trainwell.core.errors import ConfigError
+    from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import fold_indices
+    from trainwell.evaluate.evaluation import Evaluation, check_epochs
+    from trainwell.evaluate.spread import cross_validate_spread
 
     check_epochs(epochs)
-    user_col, item_col, rating_col = find_rating_columns(frame, user, item, rating, source, implicit=implicit)
+    name = str(source) if not isinstance(source, pd.DataFrame) else "the ratings table"
+    frame = source if isinstance(source, pd.DataFrame) else read_ratings(source, encoding=encoding)
+    user_col, item_col, rating_col = find_rating_columns(frame, user, item, rating, name, implicit=implicit)
     if rating_col is None:
         if task is not None:
             raise ConfigError(f"--task {task} is for ratings; interactions are ranked (drop --task)")
         return evaluate_interactions(
-            frame, user_col, item_col, k=k, seed=seed, epochs=epochs, baselines=baselines, source=source
+            frame, user_col, item_col, cv=cv, seed=seed, epochs=epochs, baselines=baselines, source=name
         )
     columns = (user_col, item_col, rating_col)
     # The whole table through the builder once: every check (missing ids, text ratings...) before any fold.
     resolved = ratings_data(frame, user=user_col, item=item_col, rating=rating_col, task=task).task
-    splits = fold_indices(np.zeros(len(frame)), k, seed, False)
+    splits = fold_indices(np.zeros(len(frame)), cv, seed, False)
     metric_names = list(resolved.metric_names)
     fold = RatingsFold(frame, columns, resolved, metric_names, epochs=epochs, seed=seed)
     model, others = cross_validate_spread(
@@ -265,5 +292,6 @@ def evaluate_ratings(
         baselines=(lambda some: ratings_baselines(frame, columns, resolved, some, metric_names))
         if baselines
         else None,
+        processes=spread_processes(),
     )
-    return TableEvaluation(resolved, len(frame), model, others, fold.lrs, predictions=fold.predictions)
+    return Evaluation(resolved, len(frame), model, others, fold.lrs, predictions=fold.predictions)

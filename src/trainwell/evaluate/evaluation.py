@@ -1,0 +1,299 @@
+"""What a cross-validation against baselines measured, as one object: the model's and each baseline's per-fold
+metrics on the same folds, their intervals, the verdicts, and the table ``trainwell evaluate`` prints.
+
+The applications make it (:func:`trainwell.evaluate_table`, :func:`trainwell.evaluate_texts`,
+:func:`trainwell.evaluate_images`, :func:`trainwell.evaluate_ratings`, :func:`trainwell.evaluate_tagger`); the
+command line prints it with :func:`render`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    import torch
+
+    from trainwell.data.task import Task
+    from trainwell.evaluate.compare import Verdict
+    from trainwell.evaluate.cv import CVResult, MetricSummary
+
+#: The model's name in the table, the verdicts and :meth:`Evaluation.to_dict`.
+MODEL_NAME = "trainwell"
+#: Width of the table :meth:`Evaluation.__str__` draws (as wide as it needs, up to this: never cut).
+TEXT_WIDTH = 200
+
+
+@dataclass
+class Evaluation:
+    """What a cross-validation measured: the model's and each baseline's per-fold metrics on the same folds.
+
+    Print it (or call :meth:`show`) for the table ``trainwell evaluate`` prints; read single numbers with
+    :meth:`mean` and :meth:`interval`, whole summaries with :meth:`summary`, the comparisons with
+    :meth:`verdicts` and :meth:`beats_baselines`; keep it with :meth:`to_dict` or :meth:`save`.
+
+    Example:
+        >>> result = trainwell.evaluate_table("train.csv", target="price", cv=5)    # doctest: +SKIP
+        >>> result.mean("rmse"), result.interval("rmse")                                # doctest: +SKIP
+        (3012.4, (2890.1, 3134.7))
+        >>> result.mean("rmse", "HistGradientBoosting")                                 # doctest: +SKIP
+        2987.0
+        >>> result.beats_baselines()                                                    # doctest: +SKIP
+        False
+    """
+
+    task: Task
+    n_rows: int
+    model: CVResult
+    baselines: dict[str, CVResult]
+    lrs: list[float]
+    level: float = 0.95
+    #: The model's out-of-fold ``(valid_index, probabilities, encoded targets)``, one per fold.
+    predictions: list[tuple[np.ndarray, torch.Tensor, torch.Tensor]] = field(default_factory=list, repr=False)
+    #: What was cross-validated, for the table's title (default: the task kind and the rows).
+    subject: str | None = None
+    #: What ``n_rows`` counts: rows, texts, images, sentences.
+    unit: str = "rows"
+    #: The architecture each fold used (``arch="auto"`` chooses per fold).
+    archs: list[str] = field(default_factory=list)
+
+    # ------------------------------------------------------------------------------------------ numbers
+    @property
+    def k(self) -> int:
+        """The number of folds."""
+        return self.model.k
+
+    @property
+    def metrics(self) -> list[str]:
+        """The model's metrics, in the table's order (per-target ones such as ``"rmse[price]"`` included)."""
+        return self.model.metric_names
+
+    @property
+    def names(self) -> list[str]:
+        """:data:`MODEL_NAME` (``"trainwell"``), then each baseline's name."""
+        return [MODEL_NAME, *self.baselines]
+
+    def result(self, name: str = MODEL_NAME) -> CVResult:
+        """The per-fold scores of the model (``"trainwell"``) or of the baseline ``name``."""
+        from trainwell.core.errors import ConfigError
+
+        if name == MODEL_NAME:
+            return self.model
+        if name not in self.baselines:
+            known = ", ".join(repr(known) for known in self.names)
+            raise ConfigError(f"{name!r} is not a model of this evaluation; its models are: {known}")
+        return self.baselines[name]
+
+    def summary(self, name: str = MODEL_NAME) -> dict[str, MetricSummary]:
+        """``{metric: MetricSummary}`` (mean, std, interval at :attr:`level`) of the model or a baseline."""
+        return self.result(name).summary(self.level)
+
+    def mean(self, metric: str, name: str = MODEL_NAME) -> float:
+        """The mean over folds of ``metric`` for the model (default) or the baseline ``name``."""
+        return self._metric(metric, name).mean
+
+    def interval(self, metric: str, name: str = MODEL_NAME) -> tuple[float, float]:
+        """``(low, high)``: the :attr:`level` interval of ``metric``'s mean for the model or the baseline ``name``
+        (a t interval over the folds; a bootstrap over the rows for a constant baseline, as the table says)."""
+        summary = self._metric(metric, name)
+        return summary.low, summary.high
+
+    def _metric(self, metric: str, name: str) -> MetricSummary:
+        from trainwell.core.errors import ConfigError
+
+        summaries = self.summary(name)
+        if metric not in summaries:
+            raise ConfigError(
+                f"metric {metric!r} was not measured for {name}; its metrics are: {', '.join(summaries)}"
+            )
+        return summaries[metric]
+
+    def verdicts(self) -> list[Verdict]:
+        """How the model compares with each baseline on each metric they share (``"beats"``, ``"within"``,
+        ``"worse"`` or ``"undefined"``, with a sentence each: :meth:`~trainwell.evaluate.Verdict.sentence`)."""
+        from trainwell.evaluate.compare import verdicts
+
+        return verdicts(self.model, self.baselines, self.level, self.predictions)
+
+    def beats_baselines(self, metric: str | None = None) -> bool:
+        """Whether the model clearly beats every baseline on ``metric`` (default: on every headline metric,
+        those the table warns about): each verdict is ``"beats"``. ``False`` without baselines."""
+        from trainwell.metrics.targets import split_target_key
+
+        if metric is not None:
+            self._metric(metric, MODEL_NAME)
+        chosen = [
+            verdict
+            for verdict in self.verdicts()
+            if (
+                verdict.metric == metric
+                if metric is not None
+                else split_target_key(verdict.metric)[1] is None
+            )
+        ]
+        return bool(chosen) and all(verdict.outcome == "beats" for verdict in chosen)
+
+    # ----------------------------------------------------------------------------------------- keeping
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: every model's per-fold values and summaries, the learning rates and the verdicts."""
+        return {
+            "task": self.task.kind,
+            "rows": self.n_rows,
+            "unit": self.unit,
+            "level": self.level,
+            MODEL_NAME: {
+                **self.model.to_dict(self.level),
+                "lrs": self.lrs,
+                **({"archs": self.archs} if self.archs else {}),
+            },
+            "baselines": {name: result.to_dict(self.level) for name, result in self.baselines.items()},
+            "verdicts": [
+                {
+                    "metric": v.metric,
+                    "baseline": v.baseline,
+                    "outcome": v.outcome,
+                    "text": v.sentence(MODEL_NAME),
+                }
+                for v in self.verdicts()
+            ],
+        }
+
+    def save(self, path: str | Path) -> Path:
+        """Write :meth:`to_dict` to ``path`` as JSON, atomically; a value that is not a finite number (a metric
+        undefined in a fold, the boosted trees' learning rate) is written as ``null``."""
+        from trainwell.core.atomic import write_text_atomic
+
+        text = json.dumps(_finite(self.to_dict()), indent=2, ensure_ascii=False, allow_nan=False)
+        return write_text_atomic(path, text + "\n")
+
+    # ---------------------------------------------------------------------------------------- showing
+    def show(self, console: Any = None) -> None:
+        """Print the table ``trainwell evaluate`` prints (to ``console``, a ``rich`` Console; default: standard
+        output), then a warning line for each baseline the model does not clearly beat."""
+        from rich.console import Console
+
+        render(self, console or Console())
+
+    def __str__(self) -> str:
+        from rich.console import Console
+
+        text = io.StringIO()
+        render(
+            self,
+            Console(
+                file=text, width=TEXT_WIDTH, color_system=None, force_terminal=False, force_jupyter=False
+            ),
+        )
+        return text.getvalue()
+
+    def __repr__(self) -> str:
+        headline = self.metrics[0] if self.metrics else None
+        figures = ""
+        if headline is not None:
+            parts = [
+                f"{name} {self.mean(headline, name):.4f}"
+                for name in self.names
+                if headline in self.summary(name)
+            ]
+            figures = f"; {headline}: " + ", ".join(parts)
+        subject = self.subject or f"{self.task.kind}, {self.n_rows:,} {self.unit}"  # as the table's title
+        return f"<Evaluation {self.k}-fold cross-validation of {subject}{figures}>"
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every float that is not finite replaced by ``None`` (JSON has no ``NaN``)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
+
+
+def check_epochs(epochs: int | None) -> None:
+    """Refuse a number of passes per fold below 1 before any fold is trained."""
+    from trainwell.core.errors import ConfigError
+
+    if epochs is not None and epochs < 1:
+        raise ConfigError(f"--epochs must be at least 1, got {epochs}; pass e.g. --epochs 5 or leave it out")
+
+
+def render(evaluation: Evaluation, console: Any) -> None:
+    """Print the comparison table, then a warning line for each baseline the model does not clearly beat."""
+    from rich.table import Table
+    from rich.text import Text
+
+    level = round(evaluation.level * 100)
+    model = evaluation.model.summary(evaluation.level)
+    table = Table(
+        title=f"{evaluation.model.k}-fold cross-validation "
+        f"({evaluation.subject or f'{evaluation.task.kind}, {evaluation.n_rows:,} {evaluation.unit}'})",
+        caption=f"mean ± std over folds; \\[low, high]: {level}% t interval of the mean",
+    )
+    table.add_column("metric", no_wrap=True)
+    table.add_column(f"{MODEL_NAME} mean ± std", justify="right")
+    table.add_column(f"{MODEL_NAME} {level}% CI", justify="right")
+    for name in evaluation.baselines:
+        table.add_column(name, justify="right")
+    k, partial = evaluation.model.k, False
+    for metric, summary in model.items():
+        cells: list[Any] = [
+            Text(metric),  # Text, not markup: "rmse[price]" would read as a style tag
+            f"{summary.mean:.4f} ± {summary.std:.4f}{summary.of_folds(k)}",
+            f"[{summary.low:.4f}, {summary.high:.4f}]",
+        ]
+        partial = partial or bool(summary.of_folds(k))
+        for result in evaluation.baselines.values():
+            other = result.summary(evaluation.level)[metric]
+            cells.append(f"{other.mean:.4f} [{other.low:.4f}, {other.high:.4f}]{other.of_folds(k)}")
+            partial = partial or bool(other.of_folds(k))
+        table.add_row(*cells)
+    for column in table.columns:  # a narrow terminal wraps long values onto more lines: no figure is cut
+        column.overflow = "fold"
+    console.print(table)
+    if partial:
+        console.print(
+            "(n of k folds): the metric was undefined in the other folds (e.g. precision where nothing was "
+            "predicted positive), so its mean is over the folds that define it",
+            soft_wrap=True,
+        )
+    from trainwell.evaluate.baselines import row_interval_note
+
+    note = row_interval_note(evaluation.baselines, evaluation.level)
+    if note:
+        console.print(Text(note), soft_wrap=True)
+    if len(set(evaluation.archs)) > 1 or "gbdt" in evaluation.archs:
+        counts = {name: evaluation.archs.count(name) for name in dict.fromkeys(evaluation.archs)}
+        names = {"tabular_mlp": "the MLP", "gbdt": "boosted trees"}
+        console.print(
+            f"{MODEL_NAME} here is "
+            + ", ".join(
+                f"{names.get(name, name)} in {n} of {len(evaluation.archs)} folds"
+                for name, n in counts.items()
+            )
+            + (" (each fold chose as fit --arch auto does)" if len(counts) > 1 else ""),
+            soft_wrap=True,
+        )
+    if evaluation.task.kind == "multilabel":
+        console.print(
+            "multi-label: every model here decides each label at 0.5, so accuracy and f1 compare like with like; "
+            "trainwell fit then chooses each label's threshold on its validation rows (its f1_tuned is higher). "
+            "roc_auc does not depend on thresholds.",
+            soft_wrap=True,
+        )
+    from trainwell.metrics.targets import split_target_key
+
+    for verdict in evaluation.verdicts():
+        # Headline metrics only: with several targets, one line per target and baseline drowns the message
+        # (the table above shows every target's figures; to_dict keeps every verdict).
+        if verdict.outcome != "beats" and split_target_key(verdict.metric)[1] is None:
+            # Text, not markup: the sentence holds brackets that rich would read as style tags.
+            console.print(
+                Text.assemble(("warning:", "yellow"), " ", verdict.sentence(MODEL_NAME)), soft_wrap=True
+            )

@@ -1,0 +1,219 @@
+"""The fold loop of every cross-validation against baselines (tables, texts, images, ratings, taggers), written
+once, and spread over ``torchrun``'s processes when the caller hands it several.
+
+It sits below the applications, which supply the fold function, and beside :mod:`trainwell.distributed`, which
+it may not import: the processes come in as a :class:`Processes` (one process by default; the applications pass
+:func:`trainwell.distributed.spread.spread_processes`). Under ``torchrun --nproc_per_node N``, process ``r``
+trains folds ``r``, ``r + N``... each alone and with the rows and seed it has in one process, then runs the
+baselines on those same folds. The results then meet in every process and are put back in fold order, so the
+evaluation is the one a single process computes, number for number.
+
+A fold function keeps what it learns of each fold besides its scores (learning rates, predictions, fitted
+recipes) in list fields it appends to, named by its ``per_fold`` class attribute (a field may also be a dict
+of such lists). Each call's new entries travel with the fold's scores and are laid back in fold order, so
+``fold.lrs`` and the rest read in every process as they would after a one-process loop. Everything there must
+pickle (plain Python, numpy arrays, tensors, dataclasses of them).
+
+Warnings: under several processes rank 0 alone speaks. A warning another process met in its folds (a column
+empty in its folds' training rows) is caught there, sent along with the scores, and warned again by rank 0.
+
+With more processes than folds, the processes left without a fold only wait for the others' results.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from trainwell.core.warn import warn
+from trainwell.evaluate.cv import CVResult, join_folds
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from trainwell.evaluate.cv import FoldFn
+
+Splits = Sequence[tuple["np.ndarray", "np.ndarray"]]
+#: ``baselines(splits) -> {name: CVResult}`` with one fold per split, in order: run on a process's share.
+BaselinesFn = Callable[[Splits], "dict[str, CVResult]"]
+
+
+class Processes(Protocol):
+    """The processes a cross-validation is shared out over (:func:`trainwell.distributed.spread.spread_processes`
+    under ``torchrun``)."""
+
+    @property
+    def rank(self) -> int: ...
+
+    @property
+    def size(self) -> int: ...
+
+    def share(self, n_jobs: int) -> list[int]:
+        """The jobs of ``range(n_jobs)`` this process runs."""
+        ...
+
+    def gather(self, value: Any) -> list[Any]:
+        """Every process's ``value``, in rank order, in every process."""
+        ...
+
+    def alone(self) -> contextlib.AbstractContextManager[Any]:
+        """Inside, a one-call pipeline trains in this process alone (no distributed training)."""
+        ...
+
+
+@dataclass(frozen=True)
+class OneProcess:
+    """A single process: it runs every fold."""
+
+    rank: int = 0
+    size: int = 1
+
+    def share(self, n_jobs: int) -> list[int]:
+        return list(range(n_jobs))
+
+    def gather(self, value: Any) -> list[Any]:
+        return [value]
+
+    def alone(self) -> contextlib.AbstractContextManager[Any]:
+        return contextlib.nullcontext()
+
+
+def cross_validate_spread(
+    fold: FoldFn,
+    splits: Splits,
+    *,
+    seed: int = 0,
+    stratified: bool = False,
+    baselines: BaselinesFn | None = None,
+    processes: Processes | None = None,
+) -> tuple[CVResult, dict[str, CVResult]]:
+    """Run ``fold`` on every split, and ``baselines`` on the same splits, over ``processes`` if several.
+
+    Args:
+        fold: ``fold(train_index, valid_index, fold_number) -> {metric: value}`` (see
+            :func:`trainwell.evaluate.cross_validate`); its ``per_fold`` fields are gathered too (module
+            docstring).
+        splits: the folds, ``(train_index, valid_index)``.
+        seed, stratified: how the folds were drawn (kept in the model's :class:`~trainwell.evaluate.CVResult`).
+        baselines: runs the baselines on some of the splits; ``None``: none here.
+        processes: where the folds run (default: this process alone).
+
+    Returns:
+        The model's per-fold scores and each baseline's, in fold order, in every process.
+
+    Example:
+        >>> import numpy as np
+        >>> from trainwell.evaluate import fold_indices
+        >>> y = np.arange(12.0)
+        >>> model, _ = cross_validate_spread(lambda tr, va, i: {"n": float(len(va))}, fold_indices(y, 3, 0, False))
+        >>> model.values("n").tolist()
+        [4.0, 4.0, 4.0]
+    """
+    processes = processes or OneProcess()
+    rank, size = processes.rank, processes.size
+    share = processes.share(len(splits))
+    if size > 1 and rank == 0:
+        _say_spread(len(splits), size)
+    runs = []
+    with _held_warnings(hold=rank != 0) as held:  # rank 0 says the others' warnings (module docstring)
+        with processes.alone():
+            for number in share:
+                marks = _marks(fold)
+                train, valid = splits[number]
+                scores = dict(fold(train, valid, number))
+                runs.append((scores, _added(fold, marks)))
+        others = baselines([splits[number] for number in share]) if baselines is not None and share else {}
+    # The baselines travel whole: a constant one keeps its out-of-fold predictions (its intervals are over rows).
+    mine = (share, runs, others, _distinct(held))
+    by_fold: dict[int, tuple[dict[str, float], dict[str, Any]]] = {}
+    baseline_parts: dict[str, list[tuple[list[int], CVResult]]] = {}
+    for numbers, their_runs, their_baselines, their_warnings in processes.gather(mine):  # rank 0 holds fold 0
+        if rank == 0:  # what only another process's folds met (a column empty in its folds' training rows)
+            for text, category in their_warnings:
+                warn(text, category)
+        by_fold.update(zip(numbers, their_runs, strict=True))
+        for name, result in their_baselines.items():
+            baseline_parts.setdefault(name, []).append((numbers, result))
+    order = range(len(splits))
+    assert sorted(by_fold) == list(order), f"folds {sorted(by_fold)} came back of {len(splits)}"
+    _lay_back(fold, [by_fold[number][1] for number in order])
+    model = CVResult([by_fold[number][0] for number in order], list(splits), seed, stratified)
+    results = {name: join_folds(parts, splits) for name, parts in baseline_parts.items()}
+    return model, results
+
+
+@contextlib.contextmanager
+def _held_warnings(hold: bool) -> Iterator[list[warnings.WarningMessage]]:
+    """Inside, with ``hold``, the warnings that pass the filters are kept in the list yielded, not shown."""
+    if not hold:
+        yield []
+        return
+    with warnings.catch_warnings(record=True) as caught:
+        yield caught
+
+
+def _distinct(caught: list[warnings.WarningMessage]) -> list[tuple[str, type[Warning]]]:
+    """Each warning's text and category, once, in the order first met."""
+    return list(dict.fromkeys((str(item.message), item.category) for item in caught))
+
+
+def _say_spread(n_folds: int, size: int) -> None:
+    """Rank 0's line on how the folds are shared out (on standard error, beside the warnings: the report on
+    standard output stays that of one process)."""
+    busiest = -(-n_folds // size)
+    idle = max(size - n_folds, 0)
+    if idle:
+        who = (
+            "1 process has no fold and only waits"
+            if idle == 1
+            else f"{idle} processes have no fold and only wait"
+        )
+        out_of = f"; {who} for the results"
+    else:
+        out_of = f"; at most {busiest} folds each"
+    print(
+        f"cross-validating {n_folds} folds over {size} processes, each fold trained in one process alone{out_of}",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _records(fold: Any) -> dict[str, Any]:
+    return {name: getattr(fold, name) for name in getattr(fold, "per_fold", ())}
+
+
+def _marks(fold: Any) -> dict[str, Any]:
+    """How long each ``per_fold`` record is before a call."""
+    return {
+        name: {key: len(items) for key, items in value.items()} if isinstance(value, dict) else len(value)
+        for name, value in _records(fold).items()
+    }
+
+
+def _added(fold: Any, marks: dict[str, Any]) -> dict[str, Any]:
+    """What one call appended to each ``per_fold`` record."""
+    added: dict[str, Any] = {}
+    for name, value in _records(fold).items():
+        if isinstance(value, dict):
+            added[name] = {key: list(items[marks[name].get(key, 0) :]) for key, items in value.items()}
+        else:
+            added[name] = list(value[marks[name] :])
+    return added
+
+
+def _lay_back(fold: Any, added_by_fold: list[dict[str, Any]]) -> None:
+    """Every fold's additions, in fold order, as the ``per_fold`` records (what one loop over all folds
+    leaves in them)."""
+    for name, value in _records(fold).items():
+        if isinstance(value, dict):
+            value.clear()
+            for added in added_by_fold:
+                for key, items in added[name].items():
+                    if items:  # a key appears with its first entry, as in one loop
+                        value.setdefault(key, []).extend(items)
+        else:
+            value[:] = [item for added in added_by_fold for item in added[name]]

@@ -1,0 +1,289 @@
+"""Cross-validation of trainwell's tabular model beside the classical baselines, on the same folds:
+:func:`evaluate_table`, what ``trainwell evaluate data.csv --target y`` runs.
+
+:class:`TabularFold` trains one fold exactly as :func:`~trainwell.tabular.pipeline.fit_table` would (learning-rate
+finder, one-cycle, default epochs; with ``arch="auto"`` the choice between boosted trees and the MLP), with the
+recipe fitted on that fold's training rows only. The baselines (:func:`trainwell.evaluate.cross_validate_baselines`)
+read the columns the model reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    import numpy as np
+    import torch
+
+    from trainwell.data.task import Task
+    from trainwell.evaluate import CVResult
+    from trainwell.evaluate.evaluation import Evaluation
+    from trainwell.tabular.recipe import TabularRecipe
+
+#: ``arch="mlp"`` is the tabular MLP.
+MLP_ALIASES = {"mlp": "tabular_mlp"}
+#: What ``arch`` takes.
+ARCHS = ("auto", "mlp", "tabular_mlp", "gbdt")
+#: With ``arch="auto"``, the share of each fold's training rows held out to choose the architecture on.
+INNER_SHARE = 0.2
+#: Under ``evaluate --time``, the choice's time as a share of a fold's.
+CHOICE_SHARE = 0.25
+
+
+@dataclass
+class TabularFold:
+    """A fold function for :func:`trainwell.evaluate.cross_validate` that trains a tabular model.
+
+    Each call builds ``tabular_data(df, target, splits=(train, valid))`` (so the recipe sees the fold's
+    training rows only), trains like :func:`trainwell.tabular.pipeline.fit_table` and returns the validation
+    metrics computed from the predicted probabilities. The fitted recipes and learning rates are kept.
+    """
+
+    df: pd.DataFrame
+    target: str | list[str]
+    task: Task
+    metric_names: Sequence[str]
+    epochs: int | None = None
+    lr: float | None = None
+    seed: int = 0
+    ignore: Sequence[str] = ()
+    cat_names: Sequence[str] | None = None
+    cont_names: Sequence[str] | None = None
+    date_formats: Mapping[str, str] | None = None
+    label_delim: str | None = None
+    arch: str = "tabular_mlp"
+    #: The fields it appends to once per fold, gathered from every process under torchrun (evaluate.spread).
+    per_fold: ClassVar[tuple[str, ...]] = ("recipes", "chosen", "lrs", "predictions")
+    recipes: list[TabularRecipe] = field(default_factory=list)
+    #: With ``arch="auto"``, the architecture each fold chose (on an inner split of its training rows).
+    chosen: list[str] = field(default_factory=list)
+    lrs: list[float] = field(default_factory=list)
+    #: ``(valid_index, probabilities, encoded targets)`` of each fold, for out-of-fold analysis.
+    predictions: list[tuple[np.ndarray, torch.Tensor, torch.Tensor]] = field(default_factory=list)
+
+    def __call__(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
+        from trainwell.callbacks.budget import start_budget, sweep_time
+        from trainwell.core.seeding import seed_everything
+        from trainwell.evaluate import score
+        from trainwell.tabular.data import tabular_data
+        from trainwell.tabular.learner import GBDT_NAMES, tabular_learner
+        from trainwell.tabular.pipeline import choose_lr, default_epochs
+
+        arch = self._choose(train, fold) if self.arch == "auto" else self.arch
+        budget = start_budget(None)  # evaluate --time: this fold's share (the choice above took none of it)
+        seed_everything(self.seed + fold)
+        data = tabular_data(
+            self.df,
+            self.target,
+            splits=(train.tolist(), valid.tolist()),
+            task=self.task.kind,
+            ignore=self.ignore,
+            cat_names=self.cat_names,
+            cont_names=self.cont_names,
+            date_formats=self.date_formats,
+            label_delim=self.label_delim,
+            seed=self.seed,
+        )
+        if arch in GBDT_NAMES:  # boosted trees: fitted when built, no learning rate or epochs
+            learn = tabular_learner(data, arch=arch, progress=False, seed=self.seed + fold)
+            learn.fit(1)  # fitted when built: nothing for a budget to cut
+            lr = float("nan")
+        else:
+            learn = tabular_learner(data, arch=arch, progress=False)
+            lr = self.lr if self.lr is not None else choose_lr(learn.lr_find(time_limit=sweep_time(budget)))
+            n_batches = len(data.train)  # type: ignore[arg-type]
+            learn.fit_one_cycle(
+                self.epochs or default_epochs(n_batches), lr, callbacks=[budget] if budget else []
+            )
+        preds, targets = learn.get_preds()
+        assert targets is not None  # the validation rows carry their targets
+        self.recipes.append(data.recipe)  # type: ignore[arg-type]  # tabular_data always sets a TabularRecipe
+        self.lrs.append(float(lr))
+        self.predictions.append((valid, preds, targets))
+        return score(preds, targets, self.task.kind, self.metric_names, self.task.target_names)
+
+    def _choose(self, train: np.ndarray, fold: int) -> str:
+        """What ``trainwell fit --arch auto`` would keep, decided as fit decides it but on a fifth of the fold's
+        training rows held out, never on the rows the fold is scored on (which would flatter the choice)."""
+        import numpy as np
+
+        from trainwell.callbacks.budget import outside_call_budgets
+
+        if self.epochs is not None or self.lr is not None or not self._trees_may_apply():
+            self.chosen.append("tabular_mlp")  # the MLP's settings given, or a target trees do not take
+            return "tabular_mlp"
+        order = np.random.default_rng(self.seed + fold).permutation(train)
+        n_inner = max(1, round(len(order) * INNER_SHARE))
+        with outside_call_budgets() as seconds:  # not a fold: --time's count and shares stay the folds'
+            # Under --time the choice gets a quarter of a fold's share on top of it (fit makes it within its own)
+            run = self._inner_fit(order, n_inner, fold, None if seconds is None else CHOICE_SHARE * seconds)
+        self.chosen.append(run.arch)
+        return run.arch
+
+    def _trees_may_apply(self) -> bool:
+        task = self.task
+        return task.kind in ("binary", "multiclass") or (
+            task.kind == "regression" and isinstance(self.target, str)
+        )
+
+    def _inner_fit(self, order: np.ndarray, n_inner: int, fold: int, seconds: float | None) -> Any:
+        from trainwell.tabular.pipeline import fit_table
+
+        return fit_table(
+            self.df,
+            self.target,
+            splits=(order[n_inner:].tolist(), order[:n_inner].tolist()),
+            epochs=self.epochs,
+            lr=self.lr,
+            seed=self.seed + fold,
+            progress=False,
+            tune_thresholds=False,
+            ignore=self.ignore,
+            cat_names=self.cat_names,
+            cont_names=self.cont_names,
+            date_formats=self.date_formats,
+            label_delim=self.label_delim,
+            task=self.task.kind,
+            time_budget=seconds,
+        )
+
+
+def evaluate_table(
+    source: pd.DataFrame | str | Path,
+    target: str | Sequence[str],
+    *,
+    cv: int = 5,
+    seed: int = 0,
+    epochs: int | None = None,
+    lr: float | None = None,
+    arch: str = "auto",
+    baselines: bool = True,
+    task: str | None = None,
+    ignore: Sequence[str] = (),
+    cat_names: Sequence[str] | None = None,
+    cont_names: Sequence[str] | None = None,
+    date_formats: Mapping[str, str] | None = None,
+    label_delim: str | None = None,
+    encoding: str = "utf-8",
+) -> Evaluation:
+    """Cross-validate trainwell's tabular model and the classical baselines on the same ``cv`` folds.
+
+    Each fold fits its preprocessing on its own training rows and trains as :func:`~trainwell.fit_table` does;
+    the baselines (a constant, a linear model, HistGradientBoosting) run on the same folds, so the comparison is
+    fold for fold. Under ``torchrun`` the folds are shared out over the processes, with the same numbers.
+
+    Args:
+        source: the table (target column included): a DataFrame, or a CSV / TSV / Parquet / JSON-lines file.
+        target: the column to predict (binary, multiclass or regression), or several: regression columns (each
+            target's metrics come too, e.g. ``"rmse[price]"``) or 0/1 label columns (multi-label).
+        cv: number of folds (stratified for classification), at least 2.
+        seed: seeds the folds and every model.
+        epochs: the MLP's passes per fold (default: chosen from the fold's size, as ``fit_table`` does).
+        lr: the MLP's peak learning rate (default: the learning-rate finder's, per fold).
+        arch: the model cross-validated: ``"auto"`` (each fold chooses between boosted trees and the MLP as
+            ``fit_table`` does, on a fifth of its training rows held out, never on the rows it is scored on),
+            ``"mlp"`` or ``"gbdt"``.
+        baselines: also cross-validate the baselines.
+        task: override the inferred task (``binary``, ``multiclass``, ``multilabel``, ``regression``).
+        ignore: columns never used as inputs.
+        cat_names, cont_names: declare column types instead of inferring them (as :func:`~trainwell.tabular_data`).
+        date_formats: date columns read in a given format, ``{"sold": "DD/MM/YYYY"}``.
+        label_delim: the separator of a multi-label target held in one text column (``"a;b"``).
+        encoding: text encoding of a CSV / TSV / JSON ``source``.
+
+    Returns:
+        An :class:`~trainwell.evaluate.Evaluation`: print it for the table ``trainwell evaluate`` prints.
+
+    Raises:
+        UserError: Bad input, in one line naming it (a missing column, ``cv`` below 2 or above the rarest
+            class's rows, a target evaluate does not cover...), before any fold trains.
+
+    Example:
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(0)
+        >>> df = pd.DataFrame({"x": rng.normal(size=200), "noise": rng.normal(size=200)})
+        >>> df["y"] = np.where(df["x"] > 0, "yes", "no")
+        >>> result = evaluate_table(df, target="y", cv=3, epochs=1, arch="mlp")        # doctest: +SKIP
+        >>> result.mean("accuracy") > result.mean("accuracy", "majority class")       # doctest: +SKIP
+        True
+        >>> print(result)                                                              # doctest: +SKIP
+    """
+    from trainwell.core.errors import ConfigError
+    from trainwell.data.io import check_columns, read_table
+    from trainwell.data.task import infer_task
+    from trainwell.distributed.spread import spread_processes
+    from trainwell.evaluate import cross_validate_baselines, fold_indices
+    from trainwell.evaluate.evaluation import Evaluation, check_epochs
+    from trainwell.evaluate.spread import cross_validate_spread
+
+    check_epochs(epochs)
+    if arch not in ARCHS:
+        raise ConfigError(f"arch (--arch) {arch!r} is not an architecture for tables: auto, mlp or gbdt")
+    name = str(source) if not isinstance(source, pd.DataFrame) else "the table"
+    df = source if isinstance(source, pd.DataFrame) else read_table(source, encoding=encoding)
+    names = [target] if isinstance(target, str) else list(target)
+    check_columns(df, names, name, "--target")
+    column: str | list[str] = names[0] if len(names) == 1 else names
+    resolved = infer_task(df[column], name=names[0], kind=task, label_delim=label_delim)
+    if resolved.kind not in ("binary", "multiclass", "multilabel", "regression"):
+        raise ConfigError(
+            f"evaluate supports binary, multiclass, multi-label and regression targets; '{', '.join(names)}' is "
+            f"{resolved.kind}. Pass --task to override the inferred task"
+        )
+    # Folds keep each class's share for single-label targets; label sets are split at random.
+    stratified = resolved.kind in ("binary", "multiclass")
+    splits = fold_indices(df[column].to_numpy(), cv, seed, stratified)
+    metric_names = list(resolved.metric_names)
+    fold = TabularFold(
+        df,
+        column,
+        resolved,
+        metric_names,
+        epochs,
+        lr,
+        seed,
+        ignore,
+        cat_names,
+        cont_names,
+        date_formats,
+        label_delim,
+        arch=MLP_ALIASES.get(arch, arch),
+    )
+    run_baselines = None
+    if baselines:
+        # The baselines read what the model reads: without the columns its recipe leaves out (IDs, free
+        # text), and with dates split into parts. The typing uses no target values, so all rows may decide it.
+        from trainwell.tabular.recipe import TabularRecipe
+
+        layout = TabularRecipe.fit(
+            df,
+            target=names,
+            ignore=ignore,
+            cat_names=cat_names,
+            cont_names=cont_names,
+            source=name,
+            date_formats=date_formats,
+        )
+
+        def run_baselines(some: Sequence[tuple[np.ndarray, np.ndarray]]) -> dict[str, CVResult]:
+            return cross_validate_baselines(
+                df,
+                column,
+                resolved,
+                some,
+                metric_names,
+                ignore=[*ignore, *layout.dropped],
+                seed=seed,
+                dates=layout.dates,
+            )
+
+    model, others = cross_validate_spread(
+        fold, splits, seed=seed, stratified=stratified, baselines=run_baselines, processes=spread_processes()
+    )
+    archs = fold.chosen if fold.arch == "auto" else [fold.arch] * len(fold.lrs)
+    return Evaluation(resolved, len(df), model, others, fold.lrs, predictions=fold.predictions, archs=archs)
