@@ -37,8 +37,9 @@ def test_the_search_starts_from_the_defaults_and_keeps_the_best_model_exactly(
     table: pd.DataFrame, tmp_path: Path
 ) -> None:
     result = tune_table(
-        table, "income", n_trials=3, arch="mlp", out=tmp_path / "m", pruner=optuna.pruners.NopPruner()
-    )
+        table, "income", n_trials=3, arch="mlp", out=tmp_path / "m", pruner=optuna.pruners.NopPruner(),
+        keep="best",  # whatever its gain's noise (keep="clear" may keep the defaults: test_tune_keep.py)
+    )  # fmt: skip
     first = result.trials[0]
     assert first["defaults"] and first["state"] == "complete"
     assert first["params"]["layers"] == DEFAULT_LAYERS and first["params"]["wd"] == DEFAULT_WD
@@ -49,6 +50,7 @@ def test_the_search_starts_from_the_defaults_and_keeps_the_best_model_exactly(
     assert result.improvement == pytest.approx(result.best_value - values[0])
     # Trained again with the best settings and the same seed: the best trial's model, number for number.
     assert result.run.learn.history[-1]["roc_auc"] == result.best_value
+    assert (result.kept, result.kept_trial) == ("best", result.best_trial)
     record = json.loads((tmp_path / "m" / TUNING_FILE).read_text())
     assert record["best_params"] == result.best_params and len(record["trials"]) == 3
     assert len(trainwell.load(tmp_path / "m").predict(table.head(5))) == 5
@@ -78,12 +80,21 @@ def test_the_gain_over_the_defaults_comes_with_its_noise_on_the_validation_rows(
         )  # the gain, measured by the metric itself
         assert record["improvement_interval"] == [low, high]
     noisy = SimpleNamespace(metric="roc_auc", best_value=0.90, default_values={}, arch=None, improvement=0.006,
-                            default_value=0.894, direction="maximize", improvement_interval=(-0.0234, 0.041))  # fmt: skip
-    assert "the gain at [-0.0234, +0.0410], 90%: within their noise: the defaults may do as well" in verdict(
-        noisy
+                            default_value=0.894, direction="maximize", improvement_interval=(-0.0234, 0.041),
+                            best_trial=4, kept="best", kept_trial=4, kept_arch=None)  # fmt: skip
+    assert (
+        "the gain at [-0.0234, +0.0410], 90%: within their noise: the defaults may do as well on new rows): kept "
+        "the best (--keep best)" in verdict(noisy)
     )
-    noisy.improvement_interval = (0.01, 0.03)
-    assert "beyond their noise" in verdict(noisy)
+    noisy.kept, noisy.kept_trial = "defaults", 0  # keep clear, the default
+    assert verdict(noisy).endswith(
+        "resampling them puts the gain at [-0.0234, +0.0410], 90%, within their noise: kept the defaults' model "
+        "(trial 0), which may do as well on new rows (--keep best keeps trial 4)"
+    )
+    noisy.improvement_interval, noisy.kept, noisy.kept_trial = (0.01, 0.03), "best", 4
+    assert "clear of their noise): kept the best; confirm it on held-out data" in verdict(noisy)
+    noisy.improvement_interval = None  # a metric not of rows
+    assert "the gain could not be checked against their noise (roc_auc is not resampled" in verdict(noisy)
 
 
 def test_a_pruned_trial_stops_at_the_first_report(table: pd.DataFrame) -> None:
@@ -238,8 +249,9 @@ def test_boosted_trees_are_searched_from_their_defaults(table: pd.DataFrame, tmp
     from trainwell.tabular.gbdt import DEFAULT_SETTINGS, GradientBoostedTrees
 
     result = tune_table(
-        table, "income", n_trials=3, arch="gbdt", search={"max_leaf_nodes": (8, 16)}, out=tmp_path / "m"
-    )
+        table, "income", n_trials=3, arch="gbdt", search={"max_leaf_nodes": (8, 16)}, out=tmp_path / "m",
+        keep="best",
+    )  # fmt: skip
     first = result.trials[0]
     assert first["defaults"] and first["params"]["learning_rate"] == DEFAULT_SETTINGS["learning_rate"]
     assert first["params"]["max_leaf_nodes"] == 16  # the default 31, moved into the range given

@@ -1,8 +1,9 @@
 """``torchrun --nproc_per_node 2 -m trainwell tune``: the real launcher, two CPU processes sharing one search.
 
 Each process trains whole trials alone, in one Optuna study; ``--trials`` counts the trials of both; the
-defaults' trials come first; the best trial's model is written once, by the process that trained it, with
-the record of every trial; rank 0 alone prints, and no journal is left behind.
+defaults' trials come first; the kept trial's model (the best's, or the defaults' when the best's gain is
+within the noise) is written once, by the process that trained it, with the record of every trial; rank 0
+alone prints, and no journal is left behind.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import trainwell
 pytestmark = pytest.mark.slow
 
 JOB = Path(__file__).with_name("tune_spread_job.py")
+KEEP_JOB = Path(__file__).with_name("tune_spread_keep_job.py")
 
 
 def torchrun_tune(folder: Path, *options: str) -> subprocess.CompletedProcess[str]:
@@ -59,10 +61,13 @@ def test_two_processes_share_one_search_and_write_the_best_model_once(tmp_path: 
     finished = [t for t in trials if t["state"] == "complete"]
     best = max(finished, key=lambda t: (t["value"], -t["number"]))
     assert (record["best_trial"], record["best_value"]) == (best["number"], best["value"])
-    # The model written is the best trial's, trained by whichever process ran it (not trained again).
+    # The model written is the kept trial's (the best's, or the better defaults' when the best's gain is within
+    # the noise), trained by whichever process ran it (not trained again).
+    kept = trials[record["kept_trial"]]
+    assert kept is best or (record["kept"] == "defaults" and kept["defaults"])
     metadata = json.loads((tmp_path / "model" / "trainwell.json").read_text())
     assert metadata["training"]["tuning"]["best_trial"] == best["number"]
-    assert metadata["training"]["final"]["roc_auc"] == pytest.approx(best["value"])
+    assert metadata["training"]["final"]["roc_auc"] == pytest.approx(kept["value"])
     predictor = trainwell.load(tmp_path / "model")
     assert len(predictor.predict(table.drop(columns="y").head(7))) == 7
     # Rank 0 reports once; rank 1 prints nothing at all.
@@ -101,3 +106,42 @@ def test_the_process_that_trained_the_best_trial_writes_it_and_rank_0_is_told(tm
     assert zero == {**one, "has_run": False}  # the same record in both processes
     assert json.loads((tmp_path / "model" / "tuning.json").read_text())["trials"] == zero["trials"]
     assert len(trainwell.load(tmp_path / "model").predict(pd.read_csv(tmp_path / "table.csv").head(3))) == 3
+
+
+def test_the_defaults_kept_for_a_gain_within_the_noise_are_written_by_the_process_that_trained_them(
+    tmp_path: Path,
+) -> None:
+    # The best trial's gain is within the noise and its process did not train the defaults' trial
+    # (tune_spread_keep_job.py): the defaults' model must still be the one written, by its own process.
+    from tune_spread_keep_job import rare_table
+
+    table = rare_table()
+    table.to_csv(tmp_path / "table.csv", index=False)
+    command = [
+        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
+        "--master_port", str(free_port()), str(KEEP_JOB), str(tmp_path / "table.csv"), str(tmp_path),
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=240, env=ENV, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    zero, one = (json.loads((tmp_path / f"rank{rank}.json").read_text()) for rank in (0, 1))
+    trials = zero["trials"]
+    assert [(t["number"], t["defaults"]) for t in trials] == [(0, True), (1, False)]
+    defaults_process, best_process = trials[0]["process"], trials[1]["process"]
+    assert defaults_process != best_process  # each process trained one of the two
+    low, _ = zero["improvement_interval"]
+    assert zero["best_trial"] == 1 and trials[1]["value"] > trials[0]["value"] and low <= 0
+    assert (zero["kept"], zero["kept_trial"]) == ("defaults", 0)
+    # The learner stays where it was trained: the defaults' process holds the run, and wrote the model.
+    assert [zero["has_run"], one["has_run"]] == [defaults_process == 0, defaults_process == 1]
+    assert {**zero, "has_run": None} == {**one, "has_run": None}  # the same record in both processes
+    record = json.loads((tmp_path / "model" / "tuning.json").read_text())
+    assert (record["kept"], record["kept_trial"], record["best_trial"]) == ("defaults", 0, 1)
+    features = table.drop(columns=["y", "is_valid"])
+    written = trainwell.load(tmp_path / "model").predict_proba(features)
+    # The defaults' trial is what fit fits: the same trees.
+    fitted = trainwell.fit_table(table, "y", arch="gbdt", valid_col="is_valid", progress=False)
+    expected = trainwell.tabular.TabularPredictor(
+        fitted.learn.model, fitted.learn.task, fitted.data.recipe, {}
+    )
+    assert np.allclose(written.numpy(), expected.predict_proba(features).numpy())
+    assert float(written.std()) < 1e-6  # one probability for every row, not the best trial's split

@@ -14,9 +14,12 @@ beside the model directory, so that the sampler and the median pruner see every 
    search's seed, as it would in one process given its settings; the samplers are seeded ``seed + rank``, so
    that two processes asking at once do not draw the same settings.
 3. The processes gather what only they know (:func:`~trainwell.distributed.spread.gather_over_store`): each
-   trial's kind of model, seconds and cut, their best finished trial, and their defaults' trials' validation
-   predictions. The process holding the best trial's learner writes the model directory with ``tuning.json``
-   (every trial's record, as in one process); rank 0 receives its result, prints it, and removes the journal.
+   trial's kind of model, seconds and cut, their best finished trial, and their defaults' trials' scores and
+   validation predictions. The process holding the best trial's learner resamples its gain over the better
+   defaults' and chooses the trial kept (:func:`~trainwell.automl._gain.check_gain`: the best, or the defaults'
+   when the gain is within the noise), and tells every process. The process that trained the kept trial
+   writes the model directory with ``tuning.json`` (every trial's record, as in one process); rank 0 receives
+   its result, prints it, and removes the journal.
 
 No process group is formed: a process in one would be no longer "rank zero" and could not write the model.
 """
@@ -30,7 +33,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from trainwell.automl._gain import default_predictions
+from trainwell.automl._gain import check_gain, default_predictions, default_scores
 from trainwell.automl.search import (
     TuneResult,
     _defaults_first_study,
@@ -64,10 +67,11 @@ def run_spread_search(
     pruner: Any,
     progress: bool,
     tune_thresholds: bool = True,
+    keep: str = "clear",
 ) -> TuneResult:
     """:func:`~trainwell.automl.search.run_search` with its trials spread over this ``torchrun`` job's
     processes (see the module docstring); every process calls it, and every process returns the search's
-    result (its ``run`` is ``None`` except in the process that trained the best trial)."""
+    result (its ``run`` is ``None`` except in the process that trained the kept trial)."""
     optuna = import_optuna()
     rank, _ = spread_position()
     store = job_store("tune")
@@ -89,7 +93,7 @@ def run_spread_search(
         trials = _Trials(space, data, chosen, direction, seed, budget, progress)
         _refuse_a_spent_budget(budget)
         _take_turns(optuna, study, trials, store, n_trials)
-        result = _best_written_once(study, trials, starts, store, out, tune_thresholds)
+        result = _kept_written_once(study, trials, starts, store, out, tune_thresholds, keep)
     finally:
         if journal is not None:  # rank 0, after every process has finished with the study (or on an error)
             _remove_journal(journal)
@@ -139,16 +143,18 @@ def _take_turns(optuna: Any, study: Any, trials: _Trials, store: Any, n_trials: 
         study.tell(trial, value)
 
 
-def _best_written_once(
+def _kept_written_once(
     study: Any,
     trials: _Trials,
     starts: list[dict[str, Any]],
     store: Any,
     out: str | Path | None,
     tune_thresholds: bool,
+    keep: str,
 ) -> TuneResult:
-    """Gather every process's record of its trials, let the process that holds the best trial's learner write
-    it, and hand its result to every process."""
+    """Gather every process's record of its trials; the process that holds the best trial's learner chooses
+    the trial kept (the best, or the defaults' in its place); the process that holds the kept trial's learner
+    writes it, and hands its result to every process."""
     rank, _ = spread_position()
     kinds = trials.space.kinds
     mine = {
@@ -157,28 +163,38 @@ def _best_written_once(
         "cut": trials.cut,
         "kept": (trials.kept["number"], trials.kept["value"]) if trials.kept else None,
         "defaults": default_predictions(trials),
+        "default_scores": default_scores(trials),  # also for a metric not of rows, which has no predictions
     }
     parts = gather_over_store(store, "records", mine)
     defaults: dict[int, tuple[float, Any]] = {}
+    scores: dict[int, float] = {}
     for process, part in enumerate(parts):
         trials.processes.update(dict.fromkeys(part["kinds"], process))
         trials.kinds.update({number: kinds[index] for number, index in part["kinds"].items()})
         trials.times.update(part["times"])
         trials.cut |= part["cut"]
         defaults.update(part["defaults"])
+        scores.update(part["default_scores"])
     held = [(part["kept"], holder) for holder, part in enumerate(parts) if part["kept"] is not None]
     if not held:
         raise_none_finished()
     sign = -1.0 if trials.direction == "maximize" else 1.0
     # The best score, and among equal scores the earliest trial: the study's own best_trial.
-    (number, _), holder = min(held, key=lambda pair: (sign * pair[0][1], pair[0][0]))
-    result: TuneResult | None = None
-    if rank == holder:
-        best = study.get_trials(deepcopy=False)[number]
+    (number, value), holder = min(held, key=lambda pair: (sign * pair[0][1], pair[0][0]))
+    checked = None
+    if rank == holder:  # the best trial's predictions are here: resample its gain, choose the trial kept
         assert trials.kept["number"] == number, (trials.kept["number"], number)
-        result = finish_search(study, best, trials, starts, trials.kept["learn"], out, tune_thresholds,
-                               defaults=dict(sorted(defaults.items())))  # fmt: skip
+        checked = check_gain(trials, number, value, trials.kept["learn"], keep, dict(sorted(scores.items())),
+                             dict(sorted(defaults.items())))  # fmt: skip
+    interval, kept = gather_over_store(store, "kept", checked)[holder]
+    writer = holder if not kept.defaults else trials.processes[kept.number]
+    result: TuneResult | None = None
+    if rank == writer:  # the kept trial's learner is here: the best's, or a defaults' one
+        learn = trials.kept["learn"] if not kept.defaults else trials.defaults[kept.number]
+        best = study.get_trials(deepcopy=False)[number]
+        result = finish_search(study, best, trials, starts, learn, out, tune_thresholds, keep=keep,
+                               interval=interval, kept=kept)  # fmt: skip
     shared = gather_over_store(
         store, "result", None if result is None else replace(result, run=None, study=None)
     )
-    return result if result is not None else shared[holder]
+    return result if result is not None else shared[writer]

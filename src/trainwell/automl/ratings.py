@@ -59,6 +59,7 @@ def tune_ratings(
     pruner: Any = None,
     progress: bool = False,
     search: dict[str, Any] | None = None,
+    keep: str = "clear",
     **data_kwargs: Any,
 ) -> TuneResult:
     """Search learning rate, weight decay, epochs and the number of factors of a ``dot_bias`` recommender.
@@ -68,10 +69,10 @@ def tune_ratings(
             ``valid_pct``, ``valid_col``, ``task``, ``batch_size``...).
         arch: ``"dot_bias"`` (the only searched architecture: ``ease`` chooses its one setting on the
             training interactions already).
-        n_trials, timeout, metric, out, seed, pruner, progress, search: As for
+        n_trials, timeout, metric, out, seed, pruner, progress, search, keep: As for
             :func:`~trainwell.automl.tune_table` (the settings: :data:`RATINGS_RANGES`);
             the default metric is ``rmse`` for ratings, ``roc_auc`` for liked/disliked, ``ndcg@10`` for
-            implicit feedback.
+            implicit feedback (a ranking measure, whose gain is not resampled: ``keep`` keeps the best trial).
 
     Raises:
         ConfigError: Another ``arch``, ``n_trials`` below 1, a bad ``timeout``, or a metric that does not fit.
@@ -85,7 +86,7 @@ def tune_ratings(
             else f"{arch!r} is not searched"
         )
         raise ConfigError(f"arch (--arch) {arch}: trainwell tune searches the dot_bias recommender; {detail}")
-    check_search_settings(n_trials, timeout, out)
+    check_search_settings(n_trials, timeout, out, keep)
     budget = search_budget(timeout)
     seed_everything(seed)
     data = ratings_data(source, user=user, item=item, rating=rating, seed=seed, **data_kwargs)
@@ -103,6 +104,7 @@ def tune_ratings(
         seed=seed,
         pruner=pruner,
         progress=progress,
+        keep=keep,
     )
 
 

@@ -9,7 +9,10 @@ which kind each trial trained (``arch``) and which won; every trial trains on th
 training rows, with the same seed, and is scored on the same validation rows by one metric; a trial whose
 curve falls below the median of the earlier ones at the same point of its schedule is stopped early (Optuna's
 median pruner). The best trial's model is kept (never trained again) and written with ``tuning.json``: every
-trial's settings, score, state and time.
+trial's settings, score, state and time; but when its gain over the better defaults' trial is within the noise
+of the validation rows (the low bound of its 90% paired bootstrap interval at or below 0), the defaults' trial's
+model is kept instead, unless ``keep="best"`` (:func:`~trainwell.automl._gain.choose_kept`): the best of many
+trials on the same rows is flattered by having been chosen on them.
 
 ``timeout`` bounds the whole search, from the call to the best model in hand: it is one
 :class:`~trainwell.callbacks.TimeBudget` shared by the trials, so the trial running when time runs short is
@@ -19,7 +22,7 @@ less than a whole typical trial of a kind fitted in one step (boosted trees), wh
 
 Under ``torchrun --nproc_per_node N`` the search runs N trials at a time, one per process, each trained by
 its process alone, all in one study (:mod:`trainwell.automl._spread`): the sampler and the pruner see every
-process's trials, ``n_trials`` and ``timeout`` are the whole search's, and the best model is written once,
+process's trials, ``n_trials`` and ``timeout`` are the whole search's, and the kept model is written once,
 by the process that trained it.
 
 Choosing the best of many trials on the same validation rows flatters that score: confirm it on held-out data
@@ -31,21 +34,21 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-from trainwell.automl._gain import improvement_interval
+from trainwell.automl._gain import KEEP_CHOICES, KeptTrial, check_gain, default_scores
 from trainwell.automl.pruning import OptunaPruning
+from trainwell.automl.result import TUNING_FILE, TuneResult
 from trainwell.automl.space import ARCH_PARAM, MixedSpace, Range, Space
 from trainwell.callbacks.budget import TimeBudget, format_duration, parse_duration
 from trainwell.core.errors import ConfigError, UserError
 from trainwell.data.bundle import DataBundle
 from trainwell.evaluate.compare import higher_is_better
 from trainwell.learner.events import Callback
-from trainwell.learner.label_thresholds import ThresholdSummary, choose_label_thresholds
+from trainwell.learner.label_thresholds import choose_label_thresholds
 from trainwell.learner.learner import Learner
-from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
+from trainwell.learner.run_files import check_fit_settings, write_run
 
 __all__ = [
     "OptunaPruning",
@@ -59,7 +62,6 @@ __all__ = [
 INSTALL_HINT = "pip install 'trainwell[tune]' (or: pip install optuna)"
 #: The metric a search maximises or minimises, per task, unless one is named.
 SEARCH_METRIC = {"binary": "roc_auc", "multilabel": "roc_auc", "multiclass": "accuracy", "regression": "rmse"}
-TUNING_FILE = "tuning.json"
 #: Under a timeout, no trial starts with less than this share of the median trial's time left: a trial cut
 #: that short would only add a poor score to the record.
 LAST_TRIAL_SHARE = 0.25
@@ -79,105 +81,19 @@ def import_optuna() -> Any:
     return optuna
 
 
-@dataclass
-class TuneResult:
-    """What a search (:func:`~trainwell.automl.tune_table`, ``tune_ratings``, ``tune_tagger``) found.
-
-    Attributes:
-        metric, direction: What was optimised (``"maximize"`` or ``"minimize"``).
-        best_params: The best trial's settings (those held by ``search=`` with those searched); ``best_value``
-            its validation score, ``best_trial`` its number, ``arch`` its kind of model where the search names
-            one (tables: ``"tabular_mlp"`` or ``"gbdt"``).
-        default_value: The score of the library's defaults: trial 0, or when several kinds of model were
-            searched, the better of their defaults' trials (``None`` if none finished).
-        default_values: Each kind's defaults trial's score, by ``arch`` (``None``: it did not finish); empty
-            when the search names no kind.
-        trials: Per trial: ``number``, ``state``, ``value``, ``arch`` (where named), ``params``, ``seconds``,
-            ``defaults`` (a kind's defaults trial) and ``cut_by_time`` (the timeout shortened its schedule);
-            under ``torchrun``, ``process``: the rank of the process that trained it.
-        run: The best trial's learner (kept, not trained again), written to ``model_dir``; ``None`` in the
-            processes of a ``torchrun`` job that did not train it (the one that did wrote ``model_dir``).
-        thresholds: A multi-label model's per-label decision thresholds, as ``run.thresholds`` (``None``
-            otherwise).
-        timeout: The seconds the whole search was given, or ``None``.
-        improvement_interval: ``(low, high)``, a 90% paired bootstrap interval of :attr:`improvement` over the
-            validation rows (the best trial's and the better defaults' predictions resampled together), when the
-            metric is one of rows (:mod:`trainwell.metrics.functional`) and the best is not a defaults' trial;
-            a low bound at or below 0 means the gain is within those rows' noise.
-    """
-
-    metric: str
-    direction: str
-    best_params: dict[str, Any]
-    best_value: float
-    default_value: float | None
-    trials: list[dict[str, Any]]
-    run: FitRun | None
-    model_dir: Path | None = None
-    study: Any = field(default=None, repr=False)
-    timeout: float | None = None
-    arch: str | None = None
-    default_values: dict[str, float | None] = field(default_factory=dict)
-    best_trial: int | None = None
-    improvement_interval: tuple[float, float] | None = None
-    thresholds: ThresholdSummary | None = None
-
-    @property
-    def improvement(self) -> float | None:
-        """How much better than the defaults (:attr:`default_value`, the better kind's under several) the best
-        trial scored (positive = better), or ``None``."""
-        if self.default_value is None:
-            return None
-        sign = 1.0 if self.direction == "maximize" else -1.0
-        return sign * (self.best_value - self.default_value)
-
-    def to_dict(self) -> dict[str, Any]:
-        named = {"arch": self.arch, "default_values": self.default_values} if self.arch is not None else {}
-        return {
-            "metric": self.metric,
-            "direction": self.direction,
-            **named,
-            "best_trial": self.best_trial,
-            "best_params": self.best_params,
-            "best_value": self.best_value,
-            "default_value": self.default_value,
-            "timeout": self.timeout,
-            "improvement": self.improvement,
-            "improvement_interval": None
-            if self.improvement_interval is None
-            else list(self.improvement_interval),
-            "trials": self.trials,
-            "note": "best of the trials on the same validation rows: confirm on held-out data",
-        }
-
-    def summary(self) -> dict[str, Any]:
-        """What the model directory's ``trainwell.json`` keeps of the search (``trainwell info`` shows it):
-        the metric, the best trial, and per kind of model its trials, best score and defaults' score; every
-        trial is in ``tuning.json`` beside it."""
-        finished = [t for t in self.trials if t["state"] == "complete" and t["value"] == t["value"]]
-        kinds: dict[str, dict[str, Any]] = {}
-        for name, value in self.default_values.items():
-            own = [t for t in self.trials if t.get("arch") == name]
-            scores = [t["value"] for t in finished if t.get("arch") == name]
-            choose = max if self.direction == "maximize" else min
-            kinds[name] = {"trials": len(own), "best": choose(scores) if scores else None, "defaults": value}
-        return {
-            "metric": self.metric,
-            "direction": self.direction,
-            "trials": len(self.trials),
-            "best_trial": self.best_trial,
-            "best_value": self.best_value,
-            "default_value": self.default_value,
-            **({"arch": self.arch, "kinds": kinds} if self.arch is not None else {}),
-            "record": TUNING_FILE,
-        }
-
-
-def check_search_settings(n_trials: int, timeout: float | str | None, out: str | Path | None) -> None:
+def check_search_settings(
+    n_trials: int, timeout: float | str | None, out: str | Path | None, keep: str = "clear"
+) -> None:
     """Refuse a search's settings, and a missing Optuna, before any data is read."""
     import_optuna()
     if isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1:
         raise ConfigError(f"--trials must be a whole number of at least 1, got {n_trials!r}")
+    if keep not in KEEP_CHOICES:
+        raise ConfigError(
+            f"keep (--keep) {keep!r} is not a choice: clear (the default: the best trial only when its gain over "
+            "the defaults is clear of the validation rows' noise, else the defaults') or best (the best trial "
+            "always)"
+        )
     if timeout is not None:
         parse_duration(timeout, "timeout")  # seconds, or a duration such as "10m": refused in one line
     check_fit_settings(None, None, out)
@@ -218,10 +134,12 @@ def run_search(
     pruner: Any,
     progress: bool,
     tune_thresholds: bool = True,
+    keep: str = "clear",
 ) -> TuneResult:
     """The study shared by every application: the defaults first (one trial per kind of model of a
-    :class:`MixedSpace`), then Optuna's TPE sampler with pruning; the best trial's model is kept and written
-    (see the module docstring); a multi-label model then decides each label at its own threshold unless
+    :class:`MixedSpace`), then Optuna's TPE sampler with pruning; the best trial's model is kept and written,
+    or under ``keep="clear"`` the better defaults' trial's when the best's gain is within the validation rows'
+    noise (see the module docstring); a multi-label model then decides each label at its own threshold unless
     ``tune_thresholds`` is false. ``budget`` (from :func:`search_budget`) is shared by the trials."""
     from trainwell.distributed.spread import spread_position
 
@@ -229,7 +147,8 @@ def run_search(
         from trainwell.automl._spread import run_spread_search
 
         return run_spread_search(data, space, chosen, n_trials=n_trials, budget=budget, out=out, seed=seed,
-                                 pruner=pruner, progress=progress, tune_thresholds=tune_thresholds)  # fmt: skip
+                                 pruner=pruner, progress=progress, tune_thresholds=tune_thresholds,
+                                 keep=keep)  # fmt: skip
     optuna = import_optuna()
     direction = "maximize" if higher_is_better(chosen) else "minimize"
     starts = [kind.start(kind.defaults(data, seed)) for kind in space.kinds]
@@ -245,11 +164,13 @@ def run_search(
     )
     if not any(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials):
         raise_none_finished()
-    best_kind = trials.kinds[study.best_trial.number]
-    learn = trials.best_learner(
-        study.best_trial.number, best_kind, best_params(starts, trials, study.best_trial)
-    )
-    return finish_search(study, study.best_trial, trials, starts, learn, out, tune_thresholds)
+    best = study.best_trial
+    learn = trials.best_learner(best.number, trials.kinds[best.number], best_params(starts, trials, best))
+    interval, kept = check_gain(trials, best.number, float(best.value), learn, keep, default_scores(trials))
+    if kept.defaults:
+        learn = trials.defaults[kept.number]  # the defaults' learner, kept when it finished
+    return finish_search(study, best, trials, starts, learn, out, tune_thresholds, keep=keep, interval=interval,
+                         kept=kept)  # fmt: skip
 
 
 def raise_none_finished() -> NoReturn:
@@ -271,16 +192,19 @@ def finish_search(
     learn: Learner,
     out: str | Path | None,
     tune_thresholds: bool,
-    defaults: dict[int, tuple[float, Any]] | None = None,
+    *,
+    keep: str,
+    interval: tuple[float, float] | None,
+    kept: KeptTrial,
 ) -> TuneResult:
-    """The search's result around ``learn``, the ``best`` trial's learner, written to ``out`` with
-    ``tuning.json`` when given. ``defaults``: each finished defaults' trial's score and validation predictions
-    (default: from ``trials``' own learners)."""
-    best_kind = trials.kinds[best.number]
-    chosen = best_params(starts, trials, best)
-    result = _result(study, trials, best_kind, chosen, learn, trials.direction, trials.seed, trials.progress,
-                     tune_thresholds, best=best)  # fmt: skip
-    result.improvement_interval = improvement_interval(trials, best.number, learn, trials.seed, defaults)
+    """The search's result around ``learn``, the learner of the trial ``kept`` (the ``best`` trial, or the
+    defaults' in its place), written to ``out`` with ``tuning.json`` when given; ``interval``: the best trial's
+    gain interval, as :func:`~trainwell.automl._gain.check_gain` gave it with ``kept``."""
+    kept_trial = study.get_trials(deepcopy=False)[kept.number] if kept.number != best.number else best
+    result = _result(study, trials, best_params(starts, trials, best), learn, tune_thresholds, best=best,
+                     kept=(trials.kinds[kept.number], best_params(starts, trials, kept_trial)))  # fmt: skip
+    result.improvement_interval = interval
+    result.keep, result.kept_trial, result.kept_reason = keep, kept.number, kept.reason
     if trials.budget is not None:
         result.timeout = trials.budget.seconds
     learn.tuning = result.summary()  # in trainwell.json: what the search tried and which kind won
@@ -411,17 +335,17 @@ class _Trials:
 def _result(
     study: Any,
     trials: _Trials,
-    best_kind: Space,
     best_params: dict[str, Any],
     learn: Learner,
-    direction: str,
-    seed: int,
-    progress: bool,
     tune_thresholds: bool,
-    best: Any = None,
+    *,
+    best: Any,
+    kept: tuple[Space, dict[str, Any]],
 ) -> TuneResult:
-    """The search's :class:`TuneResult`, its run the best trial's learner (thresholds chosen for a multi-label
-    model unless ``tune_thresholds`` is false); ``best`` the best trial (default: the study's)."""
+    """The search's :class:`TuneResult` of the ``best`` trial (its settings ``best_params``), its run
+    ``learn``, the kept trial's learner, of the kind and settings ``kept`` (thresholds chosen for a multi-label
+    model unless ``tune_thresholds`` is false)."""
+    direction, seed, progress = trials.direction, trials.seed, trials.progress
     kinds = trials.space.kinds
     records = [_trial_record(t, trials.kinds.get(t.number), len(kinds), trials.times, trials.cut,
                              trials.processes) for t in study.trials]  # fmt: skip
@@ -430,17 +354,17 @@ def _result(
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
     # The search's budget spoke for every trial: the model's own record says nothing of it (tuning.json does).
     learn.time_budget = None
-    rate = best_params.get("lr", best_params.get("learning_rate", float("nan")))  # trees: their shrinkage
-    run = best_kind.run_class(learn, trials.data, float(rate), None, thresholds=thresholds)
+    kept_kind, kept_params = kept
+    rate = kept_params.get("lr", kept_params.get("learning_rate", float("nan")))  # trees: their shrinkage
+    run = kept_kind.run_class(learn, trials.data, float(rate), None, thresholds=thresholds)
     finished_defaults = [value for value in default_values.values() if value is not None]
     default_value = (
         (max if direction == "maximize" else min)(finished_defaults) if finished_defaults else None
     )
     named = {name: value for name, value in default_values.items() if name is not None}
-    best = best if best is not None else study.best_trial
     return TuneResult(trials.chosen, direction, best_params, float(best.value), default_value, records, run,
-                      study=study, arch=best_kind.arch, best_trial=best.number, default_values=named,
-                      thresholds=thresholds)  # fmt: skip
+                      study=study, arch=trials.kinds[best.number].arch, best_trial=best.number,
+                      default_values=named, thresholds=thresholds)  # fmt: skip
 
 
 def _time_needed(

@@ -7,7 +7,8 @@ are each kind's defaults (what ``fit`` fits: for the MLP the learning rate the f
 epochs, layers, dropout, decay and number embedding), every trial trains on the same training rows with the
 same seed and is scored on the same validation rows by one metric (``roc_auc`` for binary and multi-label
 targets, ``accuracy`` for classes, ``rmse`` for numbers), and the best trial's model is kept and written with
-``tuning.json``.
+``tuning.json``, or the better defaults' when the best's gain over them is within the validation rows' noise
+(``keep=``).
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def tune_table(
     progress: bool = False,
     tune_thresholds: bool = True,
     search: dict[str, Any] | None = None,
+    keep: str = "clear",
     arch: str = "auto",
     **data_kwargs: Any,
 ) -> TuneResult:
@@ -104,18 +106,26 @@ def tune_table(
             value holds the setting there, e.g. ``{"epochs": (2, 6), "layers": ["128", "256-128"],
             "dropout": 0.1}``. Under ``auto`` a setting narrows the kind that has it and leaves the other's
             ranges as they are. The defaults' trials are moved into these ranges.
+        keep: Which trial's model is kept and written: ``"clear"`` (the default) the best trial only when its
+            gain over the better defaults' trial is clear of the validation rows' noise (the low bound of
+            ``result.improvement_interval`` above 0), else that defaults' trial (``result.kept == "defaults"``:
+            the best of many trials on the same rows is flattered by the choosing); ``"best"`` the best trial
+            always. Where the gain cannot be resampled (no defaults' trial finished) the best is kept;
+            ``result.kept_reason`` says why.
 
     Raises:
         ConfigError: ``n_trials`` below 1, a bad ``timeout``, an ``arch`` not searched, a ``search`` setting
-            not searched (or a range that cannot be read), or a metric that does not fit the task.
+            not searched (or a range that cannot be read), a ``keep`` other than ``"clear"`` or ``"best"``, or a
+            metric that does not fit the task.
         TuningDependencyError: Optuna is not installed.
 
     Example::
 
         result = tune_table("adult.csv", "income", n_trials=20, out="model")
         result.arch, result.best_value, result.improvement  # e.g. ("gbdt", 0.93, 0.002)
+        result.kept, result.kept_trial  # e.g. ("best", 18); ("defaults", 0) when the gain was within the noise
     """
-    check_search_settings(n_trials, timeout, out)
+    check_search_settings(n_trials, timeout, out, keep)
     if arch not in ("auto", *MLP_NAMES, *GBDT_NAMES):
         raise ConfigError(
             f"arch (--arch) {arch!r} is not searched for tables: auto (the default: boosted trees and the MLP), "
@@ -141,9 +151,10 @@ def tune_table(
         pruner=pruner,
         progress=progress,
         tune_thresholds=tune_thresholds,
+        keep=keep,
     )
-    if isinstance(result.run, TableRun) and result.arch is not None:
-        result.run.arch = result.arch  # the kind of model kept, as fit_table's run says it
+    if isinstance(result.run, TableRun) and result.kept_arch is not None:
+        result.run.arch = result.kept_arch  # the kind of model kept, as fit_table's run says it
     return result
 
 

@@ -52,6 +52,7 @@ def tune_tagger(
     pruner: Any = None,
     progress: bool = False,
     search: dict[str, Any] | None = None,
+    keep: str = "clear",
     **data_kwargs: Any,
 ) -> TuneResult:
     """Search the BiLSTM-CRF tagger's learning rate, weight decay, epochs, hidden width and dropout.
@@ -60,16 +61,17 @@ def tune_tagger(
         source, tag_col, valid, data_kwargs: As for :func:`~trainwell.text.tagging.fit_tagger` (a CoNLL or
             CoNLL-U file, or a folder with train/dev/test files; ``valid_pct``, ``min_freq``,
             ``encoding_errors``...).
-        n_trials, timeout, metric, out, seed, pruner, progress, search: As for
+        n_trials, timeout, metric, out, seed, pruner, progress, search, keep: As for
             :func:`~trainwell.automl.tune_table` (the settings: :data:`TAGGER_RANGES`);
-            the default metric is ``entity_f1`` for entity tags and ``tag_accuracy`` for others.
+            the default metric is ``entity_f1`` for entity tags and ``tag_accuracy`` for others (neither is
+            resampled by rows, so ``keep`` keeps the best trial and ``kept_reason`` says the gain was not checked).
 
     Raises:
         ConfigError: ``n_trials`` below 1, a bad ``timeout``, no validation sentences, or a metric that does
             not score this task.
         TuningDependencyError: Optuna is not installed.
     """
-    check_search_settings(n_trials, timeout, out)
+    check_search_settings(n_trials, timeout, out, keep)
     budget = search_budget(timeout)
     seed_everything(seed)
     data_kwargs.setdefault("batch_size", DEFAULT_BATCH)
@@ -87,6 +89,7 @@ def tune_tagger(
         seed=seed,
         pruner=pruner,
         progress=progress,
+        keep=keep,
     )
 
 

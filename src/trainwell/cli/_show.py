@@ -472,7 +472,8 @@ def _loss(value: float) -> str:
 
 def tuning_summary(tuning: dict[str, Any]) -> str:
     """One line on the search a tuned model won: its trials and best trial, and per kind of model searched
-    its trials, best score and defaults' score (the kept one marked)."""
+    its trials, best score and defaults' score (the kept one marked), and whether the model is the defaults'
+    trial, kept because the best's gain was within the validation rows' noise."""
     names = {"tabular_mlp": "MLP", "gbdt": "boosted trees"}
     said = f"{_trials(tuning.get('trials'))} on {tuning.get('metric')}, best trial {tuning.get('best_trial')}"
     kinds = tuning.get("kinds")
@@ -485,6 +486,8 @@ def tuning_summary(tuning: dict[str, Any]) -> str:
         )
     else:
         said += f" ({_number(tuning.get('best_value'))}; defaults {_number(tuning.get('default_value'))})"
+    if tuning.get("kept") == "defaults":  # the best's gain was within the validation rows' noise
+        said += f"; this is the defaults' trial {tuning.get('kept_trial')}, the best's gain being within the noise"
     return said + f"; every trial in {tuning.get('record', 'tuning.json')}"
 
 

@@ -120,13 +120,23 @@ def tune(
             "setting narrows the model that has it (epochs the MLP, max_leaf_nodes the trees)."
         ),
     ] = None,
+    keep: Annotated[
+        str,
+        typer.Option(
+            help="Which trial's model to write: clear (default) the best trial only when its gain over the "
+            "better defaults' trial is clear of the validation rows' noise (its 90% bootstrap interval above "
+            "0), else that defaults' trial, which may do as well on new rows; best: the best trial always. A "
+            "metric not of rows (ndcg@10, entity_f1) cannot be checked: the best is kept."
+        ),
+    ] = "clear",
 ) -> None:
     """Search a model's settings with Optuna (pruned), the defaults first. Tables (--target): boosted trees
     (learning rate, leaves, leaf size, L2 penalty) and the MLP (learning rate, weight decay, epochs, layers,
     dropout, number embedding), each trial picking one, the defaults of both tried first (--arch mlp or gbdt:
     one). Recommenders (--user, --item): learning rate, weight decay, epochs, factors. Taggers (CoNLL files):
-    learning rate, weight decay, epochs, width, dropout. Under torchrun --nproc_per_node N, N trials run at
-    a time, one per process, in one study."""
+    learning rate, weight decay, epochs, width, dropout. The best trial's model is written, or the defaults'
+    when its gain over them is within the validation rows' noise (--keep). Under torchrun --nproc_per_node N,
+    N trials run at a time, one per process, in one study."""
 
     def run() -> None:
         from trainwell.callbacks.budget import parse_duration
@@ -147,6 +157,7 @@ def tune(
             "task": task,
             "encoding": encoding,
             "search": parse_search(search or []),
+            "keep": keep,
         }
         from trainwell.cli._tagging import is_tagging_source
 
@@ -164,7 +175,7 @@ def tune(
                 )
             settings = {
                 key: common[key]
-                for key in ("n_trials", "timeout", "metric", "out", "seed", "valid_pct", "search")
+                for key in ("n_trials", "timeout", "metric", "out", "seed", "valid_pct", "search", "keep")
             }
             result = tune_tagger(data, tag_col=tag_col, **settings)
         elif user is not None or item is not None or implicit:
@@ -253,7 +264,10 @@ def show(result: Any) -> None:
         said = f"{cut} trial fitted to the time left" if cut == 1 else f"{cut} trials fitted to the time left"
         out_console.print(f"--timeout {format_duration(result.timeout)}: {said}", soft_wrap=True)
     if result.model_dir is not None:
-        out_console.print(f"model directory: {result.model_dir} (every trial in tuning.json)", soft_wrap=True)
+        kept = f"the defaults' trial {result.kept_trial}; " if result.kept == "defaults" else ""
+        out_console.print(
+            f"model directory: {result.model_dir} ({kept}every trial in tuning.json)", soft_wrap=True
+        )
 
 
 def trials_table(result: Any) -> Any:
@@ -299,24 +313,20 @@ def _kind(arch: str | None) -> str:
     return KIND_NAMES.get(arch, arch) if arch is not None else "-"
 
 
-def _noise(interval: tuple[float, float] | None) -> str:
-    """What resampling those rows says of the gain: `` (resampled: [low, high] at 90%, within their noise)``."""
-    if interval is None:
-        return ""
-    low, high = interval
-    said = "within their noise: the defaults may do as well on new rows" if low <= 0 else "beyond their noise"
-    return f" (resampling them puts the gain at [{low:+.4f}, {high:+.4f}], 90%: {said})"
-
-
 def verdict(result: Any) -> str:
-    """The best score, with its kind of model when several were searched, against the defaults: the better
-    kind's defaults when there were several (what ``fit --arch auto`` would keep is one of them)."""
+    """The best score, with its kind of model when several were searched, against the defaults (the better
+    kind's defaults when there were several: what ``fit --arch auto`` would keep is one of them), and which
+    trial's model was kept: the best, or the defaults' when the best's gain is within the validation rows'
+    noise."""
     several = len(result.default_values) > 1
     best = f"best {result.metric} {result.best_value:.4f}"
     if several:
         best += f" ({_kind(result.arch)})"
     if result.improvement is None:
-        return f"{best}; the defaults' trial{'s' if several else ''} did not finish"
+        return (
+            f"{best}; the defaults' trial{'s' if several else ''} did not finish, so the gain over them could "
+            "not be checked: kept the best"
+        )
     defaults = f"the defaults' {result.default_value:.4f}"
     if several:
         each = ", ".join(
@@ -326,11 +336,33 @@ def verdict(result: Any) -> str:
         defaults = (
             f"the better defaults' {result.default_value:.4f} ({each}; fit --arch auto keeps one of them)"
         )
-    if result.improvement > 0:
-        direction = "higher" if result.direction == "maximize" else "lower"
+    if result.improvement <= 0:
+        return f"{best}; no trial beat {defaults}: keep them"
+    direction = "higher" if result.direction == "maximize" else "lower"
+    gain = (
+        f"{best} (trial {result.best_trial}); {result.improvement:.4f} better ({direction}) than {defaults}"
+    )
+    confirm = "confirm it on held-out data (trainwell evaluate, or a test set)"
+    if result.improvement_interval is None:
         return (
-            f"{best}; {result.improvement:.4f} better ({direction}) than {defaults}, on the rows the trials were "
-            f"chosen on{_noise(result.improvement_interval)}: confirm it on held-out data (trainwell evaluate, or a "
-            "test set)"
+            f"{gain}, on the rows the trials were chosen on; the gain could not be checked against their noise "
+            f"({result.metric} is not resampled by rows): kept the best; {confirm}"
         )
-    return f"{best}; no trial beat {defaults}: keep them"
+    low, high = result.improvement_interval
+    span = f"[{low:+.4f}, {high:+.4f}], 90%"
+    if result.kept == "defaults":
+        kind = f", {_kind(result.kept_arch)}" if several else ""
+        return (
+            f"{gain}, on the rows the trials were chosen on, but resampling them puts the gain at {span}, within "
+            f"their noise: kept the defaults' model (trial {result.kept_trial}{kind}), which may do as well on new "
+            f"rows (--keep best keeps trial {result.best_trial})"
+        )
+    if low <= 0:
+        return (
+            f"{gain}, on the rows the trials were chosen on (resampling them puts the gain at {span}: within their "
+            f"noise: the defaults may do as well on new rows): kept the best (--keep best); {confirm}"
+        )
+    return (
+        f"{gain}, on the rows the trials were chosen on (resampling them puts the gain at {span}: clear of their "
+        f"noise): kept the best; {confirm}"
+    )

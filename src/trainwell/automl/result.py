@@ -1,0 +1,142 @@
+"""What a hyper-parameter search found (:class:`TuneResult`): the best trial, the defaults' scores, the gain and
+its noise, the trial kept and its model, every trial's record; and what of it the model directory keeps
+(``tuning.json``, and ``training.tuning`` in ``trainwell.json``). The search itself is
+:func:`trainwell.automl.search.run_search`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from trainwell.learner.label_thresholds import ThresholdSummary
+from trainwell.learner.run_files import FitRun
+
+__all__ = ["TUNING_FILE", "TuneResult"]
+
+TUNING_FILE = "tuning.json"
+
+
+@dataclass
+class TuneResult:
+    """What a search (:func:`~trainwell.automl.tune_table`, ``tune_ratings``, ``tune_tagger``) found.
+
+    Attributes:
+        metric, direction: What was optimised (``"maximize"`` or ``"minimize"``).
+        best_params: The best trial's settings (those held by ``search=`` with those searched); ``best_value``
+            its validation score, ``best_trial`` its number, ``arch`` its kind of model where the search names
+            one (tables: ``"tabular_mlp"`` or ``"gbdt"``).
+        default_value: The score of the library's defaults: trial 0, or when several kinds of model were
+            searched, the better of their defaults' trials (``None`` if none finished).
+        default_values: Each kind's defaults trial's score, by ``arch`` (``None``: it did not finish); empty
+            when the search names no kind.
+        trials: Per trial: ``number``, ``state``, ``value``, ``arch`` (where named), ``params``, ``seconds``,
+            ``defaults`` (a kind's defaults trial) and ``cut_by_time`` (the timeout shortened its schedule);
+            under ``torchrun``, ``process``: the rank of the process that trained it.
+        run: The kept trial's learner (:attr:`kept_trial`: the best trial's, or the better defaults' when the
+            best's gain is within the noise; not trained again), written to ``model_dir``; ``None`` in the
+            processes of a ``torchrun`` job that did not train it (the one that did wrote ``model_dir``).
+        thresholds: A multi-label model's per-label decision thresholds, as ``run.thresholds`` (``None``
+            otherwise).
+        timeout: The seconds the whole search was given, or ``None``.
+        improvement_interval: ``(low, high)``, a 90% paired bootstrap interval of :attr:`improvement` over the
+            validation rows (the best trial's and the better defaults' predictions resampled together), when the
+            metric is one of rows (:mod:`trainwell.metrics.functional`) and the best is not a defaults' trial;
+            a low bound at or below 0 means the gain is within those rows' noise.
+        keep: The rule that chose the model kept: ``"clear"`` (the best trial only when that low bound is above
+            0, else the better defaults' trial) or ``"best"`` (the best trial always).
+        kept_trial: The number of the trial whose model :attr:`run` is; ``kept_reason`` says why, in one line;
+            :attr:`kept` says whether it is the best trial's or the defaults' in its place.
+    """
+
+    metric: str
+    direction: str
+    best_params: dict[str, Any]
+    best_value: float
+    default_value: float | None
+    trials: list[dict[str, Any]]
+    run: FitRun | None
+    model_dir: Path | None = None
+    study: Any = field(default=None, repr=False)
+    timeout: float | None = None
+    arch: str | None = None
+    default_values: dict[str, float | None] = field(default_factory=dict)
+    best_trial: int | None = None
+    improvement_interval: tuple[float, float] | None = None
+    thresholds: ThresholdSummary | None = None
+    keep: str = "clear"
+    kept_trial: int | None = None
+    kept_reason: str | None = None
+
+    @property
+    def kept(self) -> str:
+        """``"defaults"`` when the better defaults' trial was kept in place of the best (its gain within the
+        noise), else ``"best"`` (a best trial that is a defaults' trial included)."""
+        return "defaults" if self.kept_trial is not None and self.kept_trial != self.best_trial else "best"
+
+    @property
+    def kept_arch(self) -> str | None:
+        """The kind of model of the kept trial (:attr:`arch` unless the defaults' trial of another kind was
+        kept)."""
+        if self.kept_trial is None or self.kept_trial == self.best_trial:
+            return self.arch
+        record = next((t for t in self.trials if t["number"] == self.kept_trial), {})
+        return record.get("arch", self.arch)  # type: ignore[no-any-return]
+
+    @property
+    def improvement(self) -> float | None:
+        """How much better than the defaults (:attr:`default_value`, the better kind's under several) the best
+        trial scored (positive = better), or ``None``."""
+        if self.default_value is None:
+            return None
+        sign = 1.0 if self.direction == "maximize" else -1.0
+        return sign * (self.best_value - self.default_value)
+
+    def to_dict(self) -> dict[str, Any]:
+        named = {"arch": self.arch, "default_values": self.default_values} if self.arch is not None else {}
+        return {
+            "metric": self.metric,
+            "direction": self.direction,
+            **named,
+            "best_trial": self.best_trial,
+            "best_params": self.best_params,
+            "best_value": self.best_value,
+            "default_value": self.default_value,
+            "timeout": self.timeout,
+            "improvement": self.improvement,
+            "improvement_interval": None
+            if self.improvement_interval is None
+            else list(self.improvement_interval),
+            "keep": self.keep,
+            "kept": self.kept,
+            "kept_trial": self.kept_trial,
+            "kept_reason": self.kept_reason,
+            "trials": self.trials,
+            "note": "best of the trials on the same validation rows: confirm on held-out data",
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """What the model directory's ``trainwell.json`` keeps of the search (``trainwell info`` shows it):
+        the metric, the best trial, the trial kept (and ``kept: "defaults"`` when the defaults' trial was kept
+        in place of the best), and per kind of model its trials, best score and defaults' score, ``arch`` the
+        kind kept; every trial is in ``tuning.json`` beside it."""
+        finished = [t for t in self.trials if t["state"] == "complete" and t["value"] == t["value"]]
+        kinds: dict[str, dict[str, Any]] = {}
+        for name, value in self.default_values.items():
+            own = [t for t in self.trials if t.get("arch") == name]
+            scores = [t["value"] for t in finished if t.get("arch") == name]
+            choose = max if self.direction == "maximize" else min
+            kinds[name] = {"trials": len(own), "best": choose(scores) if scores else None, "defaults": value}
+        return {
+            "metric": self.metric,
+            "direction": self.direction,
+            "trials": len(self.trials),
+            "best_trial": self.best_trial,
+            "best_value": self.best_value,
+            "default_value": self.default_value,
+            "kept_trial": self.kept_trial,
+            **({"kept": "defaults"} if self.kept == "defaults" else {}),
+            **({"arch": self.kept_arch, "kinds": kinds} if self.arch is not None else {}),
+            "record": TUNING_FILE,
+        }
