@@ -12,14 +12,15 @@ import json
 import platform
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "adult"
-RESULTS = Path(__file__).resolve().parent / "results"
+from _common import RESULTS_DIR as RESULTS
+from _common import SHARED_DATA
+
+DATA = SHARED_DATA / "adult"
 COLUMNS = [
     "age",
     "workclass",
