@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -138,7 +140,7 @@ def test_bad_rows_are_refused(binary: tuple[Learner, TabularPredictor], rows: ob
     _, predictor = binary
     with pytest.raises(
         DataError,
-        match=r"rows has no rows; pass at least one row|rows must be a DataFrame or a list of dicts",
+        match=r"rows has no rows; pass at least one row|rows must be a DataFrame, a list of dicts, or one row as a dict or a Series; got",
     ):
         predictor.predict(rows)  # type: ignore[arg-type]
 
@@ -189,3 +191,76 @@ def test_a_damaged_artifact_is_refused(binary: tuple[Learner, TabularPredictor],
         ArtifactError, match=r"model\.safetensors does not match the architecture in trainwell\.json"
     ):
         TabularPredictor.from_artifact(metadata, wrong)
+
+
+# ------------------------------------------------------------------------------------------ Titanic
+@pytest.fixture(scope="module")
+def titanic(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, Path]:
+    """The real Titanic training table and an MLP fitted on it for one epoch (under a second)."""
+    table = pd.read_csv(shared_data / "titanic" / "train.csv.gz")
+    path = tmp_path_factory.mktemp("titanic") / "model"
+    with pytest.warns(UserWarning):  # PassengerId and Name are left out
+        trainwell.fit_table(table, "Survived", out=path, arch="mlp", epochs=1, lr=1e-2, progress=False)
+    return table, path
+
+
+@pytest.fixture(scope="module")
+def titanic_onnx(titanic: tuple[pd.DataFrame, Path], tmp_path_factory: pytest.TempPathFactory) -> object:
+    """The Titanic model exported to ONNX, run by onnxruntime alone."""
+    from trainwell.export.onnx import OnnxPredictor, export_onnx
+
+    table, path = titanic
+    copy = tmp_path_factory.mktemp("titanic-onnx") / "model"
+    shutil.copytree(path, copy)
+    export_onnx(copy, inputs=table.head(50))
+    return OnnxPredictor(copy)
+
+
+@pytest.mark.data
+@pytest.mark.parametrize("source", ["torch", "onnx"])
+@pytest.mark.parametrize("fare", [1e300, np.finfo(np.float64).max, -1e300])
+def test_a_number_beyond_the_models_arithmetic_is_refused_naming_it(
+    titanic: tuple[pd.DataFrame, Path], titanic_onnx: object, source: str, fare: float
+) -> None:
+    """A fare of 1e300 (or a sentinel such as the largest float) overflowed the model's 32-bit inputs: the
+    predictor answered probability NaN with the label 0, and `trainwell predict` wrote that row as 0."""
+    table, path = titanic
+    rows = table.head(3).assign(Fare=[10.0, fare, 10.0])
+    predictor = titanic_onnx if source == "onnx" else trainwell.load(path)
+    message = (
+        r"continuous column 'Fare' holds -?1(\.\d+)?e\+30\d \(data row 2\), which is [\d.]+e\+\d+ training "
+        r"standard deviations from the training mean \(32\.\d+\); the model's 32-bit numbers cannot hold it: "
+        r"check the value, or leave it empty to mark it missing"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "overflow encountered in cast" is not the answer either
+        with pytest.raises(DataError, match=message):
+            predictor.predict(rows)  # type: ignore[attr-defined]
+
+
+@pytest.mark.data
+def test_an_output_that_is_not_a_number_is_refused_naming_the_row(titanic: tuple[pd.DataFrame, Path]) -> None:
+    """A fare that fits the model's numbers but not its arithmetic (1e40: the periodic embedding overflows)
+    gave probability NaN and label 0; every predictor's table is now refused, naming the row."""
+    table, path = titanic
+    rows = table.head(4).assign(Fare=[10.0, 10.0, 10.0, 1e40])
+    with pytest.raises(
+        DataError,
+        match=r"the model's output is not a finite number for data row 4 \(1 of 4 rows\): an input is far "
+        r"outside the training data; check the values of that row",
+    ):
+        trainwell.load(path).predict(rows)
+
+
+@pytest.mark.data
+def test_one_row_as_a_dict_or_a_series(titanic: tuple[pd.DataFrame, Path]) -> None:
+    """One row as a dict (what a JSON object decodes to) or as a Series (``table.iloc[0]``) is predicted
+    like the same row in a list; it was refused ("rows must be a DataFrame or a list of dicts, got dict")."""
+    table, path = titanic
+    predictor = trainwell.load(path)
+    row = table.iloc[1]
+    expected = predictor.predict([row.to_dict()])
+    pd.testing.assert_frame_equal(predictor.predict(row.to_dict()), expected)
+    pd.testing.assert_frame_equal(predictor.predict(row), expected.set_axis([1]))
+    with pytest.raises(DataError, match=r"a dict of lists is columns: pass pd\.DataFrame\(rows\)"):
+        predictor.predict({"Age": [22.0, 38.0], "Sex": ["male", "female"]})

@@ -118,7 +118,7 @@ class OnnxPredictor:
         """Activated outputs as float32: probabilities for classification, values for regression.
 
         Args:
-            rows: Rows (a DataFrame or a list of dicts); for a vision model, images (see the class docstring).
+            rows: Rows (a DataFrame, a list of dicts, or one row as a dict or a Series); for a vision model, images (see the class docstring).
             allow_missing_columns: Tabular only: read absent input columns as missing.
             tta: Vision only: test-time augmentation, which needs the PyTorch predictor (refused here).
         """
