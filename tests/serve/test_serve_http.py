@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from serve_support import LIMITS, LiveServer
+from serve_support import LIMITS, UNREADABLE_BODIES, LiveServer
 
 from trainwell.datasets import ADULT_TARGET
 
@@ -166,6 +166,16 @@ def test_invalid_json_is_400(client: httpx.Client) -> None:
     response = client.post("/predict", content=b'{"rows": [', headers={"content-type": "application/json"})
     assert response.status_code == 400
     assert response.json()["message"] == "body: invalid JSON at character 10: Expecting value"
+
+
+@pytest.mark.parametrize(("body", "message"), UNREADABLE_BODIES)
+def test_json_python_cannot_read_is_400_saying_why(client: httpx.Client, body: bytes, message: str) -> None:
+    """Bytes that are not UTF-8, arrays nested 10,000 deep and a 5,000-digit number all got
+    "There was an error parsing the body", which names neither the problem nor the fix."""
+    response = client.post("/predict", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["message"] == message
+    assert response.json()["detail"][0]["type"] == "json_invalid"
 
 
 @pytest.mark.parametrize(

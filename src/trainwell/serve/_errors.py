@@ -10,6 +10,8 @@ endpoints of the server, with a hint for a path clients of this kind of model of
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -94,10 +96,39 @@ async def _unsupported_media_type(request: Request, error: UnsupportedMediaType)
     return JSONResponse(error_body([error.problem]), status_code=415)
 
 
+def unreadable_json_problem(error: BaseException) -> dict[str, Any] | None:
+    """The 400 problem for a body Python's JSON reader refused (``None`` for another error): where and why for
+    a syntax error; bytes that are not UTF-8, arrays nested past the recursion limit and numbers with more
+    digits than Python converts (4300) are refused by other exceptions, which FastAPI reported only as "There
+    was an error parsing the body" (and a route reading its own body let out as a 500)."""
+    if isinstance(error, json.JSONDecodeError):
+        message = f"invalid JSON at character {error.pos}: {error.msg}"
+    elif isinstance(error, UnicodeDecodeError):
+        message = f"invalid JSON: not UTF-8 text ({error.reason} at byte {error.start}); send the JSON encoded as UTF-8"
+    elif isinstance(error, RecursionError):
+        message = "invalid JSON: nested too deeply to read (GET /docs shows the body)"
+    elif isinstance(error, ValueError) and (digits := _TOO_MANY_DIGITS.search(str(error))):
+        message = (
+            f"invalid JSON: a number has {digits['has']} digits, more than the {digits['limit']} read; send "
+            "numbers of ordinary size"
+        )
+    else:
+        return None
+    return {"loc": ["body"], "msg": message, "type": "json_invalid"}
+
+
+#: Python's refusal of a long integer: "Exceeds the limit (4300 digits) ...: value has 5001 digits; ...".
+_TOO_MANY_DIGITS = re.compile(r"limit \((?P<limit>\d+) digits\).*value has (?P<has>\d+) digits")
+
+
 async def _http_error(request: Request, error: HTTPException) -> JSONResponse:
     detail = error.detail if isinstance(error.detail, str) else str(error.detail)
     if error.status_code == 404 and detail == "Not Found":  # the router's: no route has this path
         detail = not_found_message(request)
+    if error.status_code == 400 and error.__cause__ is not None:  # FastAPI's "error parsing the body"
+        problem = unreadable_json_problem(error.__cause__)
+        if problem is not None:
+            return JSONResponse(error_body([problem]), status_code=400)
     return JSONResponse(
         {"message": detail, "detail": []}, status_code=error.status_code, headers=error.headers
     )
