@@ -4,15 +4,18 @@ that name the field, and concurrent requests merged into shared model calls."""
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from serve_support import LIMITS, UNREADABLE_BODIES, LiveServer
+from serve_support import LIMITS, UNREADABLE_BODIES, LiveServer, start_server
 
 from trainwell.datasets import ADULT_TARGET
+from trainwell.serve import create_app
 
 
 @pytest.fixture(scope="module")
@@ -203,6 +206,56 @@ def test_a_body_not_sent_as_json_is_415_naming_both_types(
     assert response.json()["detail"][0]["type"] == "unsupported_media_type"
     typed = client.post("/predict", content=body, headers={"content-type": "application/json; charset=utf-8"})
     assert typed.status_code == 200, typed.text
+
+
+def test_head_probes_of_health_and_metadata_are_answered(client: httpx.Client) -> None:
+    """Load balancers and uptime checkers probe with HEAD; FastAPI's GET routes answered it 405."""
+    for path in ("/health", "/metadata"):
+        response = client.head(path)
+        assert response.status_code == 200, path
+        assert response.content == b""
+        assert response.headers["content-type"] == "application/json"
+
+
+def test_a_wrong_method_is_405_naming_the_one_taken(client: httpx.Client) -> None:
+    """It was {"message": "Method Not Allowed"}: no word of what the endpoint takes."""
+    response = client.get("/predict")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert response.json()["message"] == (
+        "GET /predict: this endpoint takes POST (GET /docs describes the endpoints)"
+    )
+    assert client.post("/health").json()["message"] == (
+        "POST /health: this endpoint takes GET, HEAD (GET /docs describes the endpoints)"
+    )
+
+
+def test_a_bug_is_a_json_500_and_its_traceback_stays_in_the_log(
+    predictor: Any, new_rows: list[dict], caplog: pytest.LogCaptureFixture
+) -> None:
+    """An error the server did not expect was starlette's plain-text "Internal Server Error", which a client
+    reading JSON bodies (as every other answer is) fails to parse."""
+    broken = copy.copy(predictor)
+
+    def fail(rows: Any, **options: Any) -> Any:
+        raise RuntimeError("the model fell over")
+
+    broken.predict_proba = fail
+    server = start_server(create_app(broken, threads=1))
+    uvicorn_log = logging.getLogger("uvicorn.error")  # uvicorn's loggers do not propagate to the root
+    uvicorn_log.addHandler(caplog.handler)
+    try:
+        response = httpx.post(f"{server.url}/predict", json={"rows": new_rows[:1]}, timeout=60)
+    finally:
+        server.stop()
+        uvicorn_log.removeHandler(caplog.handler)
+    assert response.status_code == 500
+    assert response.json() == {
+        "message": "internal error (RuntimeError) answering POST /predict: a bug; the server's log has the "
+        "traceback",
+        "detail": [],
+    }
+    assert "the model fell over" in caplog.text  # the traceback is logged, not swallowed
 
 
 def test_an_unknown_path_is_404_listing_the_endpoints(client: httpx.Client) -> None:

@@ -37,6 +37,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(UnsupportedMediaType, _unsupported_media_type)  # type: ignore[arg-type]
+    # Any other exception is a bug: answered in JSON like every other answer; starlette still raises it after the
+    # answer is sent, so the server logs its traceback.
+    app.add_exception_handler(Exception, _internal_error)
 
 
 def error_body(problems: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -121,10 +124,26 @@ def unreadable_json_problem(error: BaseException) -> dict[str, Any] | None:
 _TOO_MANY_DIGITS = re.compile(r"limit \((?P<limit>\d+) digits\).*value has (?P<has>\d+) digits")
 
 
+async def _internal_error(request: Request, error: Exception) -> JSONResponse:
+    message = (
+        f"internal error ({type(error).__name__}) answering {request.method} {request.url.path}: a bug; the "
+        "server's log has the traceback"
+    )
+    return JSONResponse({"message": message, "detail": []}, status_code=500)
+
+
 async def _http_error(request: Request, error: HTTPException) -> JSONResponse:
     detail = error.detail if isinstance(error.detail, str) else str(error.detail)
     if error.status_code == 404 and detail == "Not Found":  # the router's: no route has this path
         detail = not_found_message(request)
+    if error.status_code == 405 and detail == "Method Not Allowed":  # the router's: the path takes others
+        allowed = ", ".join(
+            sorted(part.strip() for part in (error.headers or {}).get("Allow", "").split(","))
+        )
+        detail = (
+            f"{request.method} {request.url.path}: this endpoint takes {allowed} (GET /docs describes the "
+            "endpoints)"
+        )
     if error.status_code == 400 and error.__cause__ is not None:  # FastAPI's "error parsing the body"
         problem = unreadable_json_problem(error.__cause__)
         if problem is not None:

@@ -2,7 +2,7 @@
 
 Endpoints:
 
-- ``GET /health``: ``{"status": "ok"}`` once the model is loaded.
+- ``GET /health``: ``{"status": "ok"}`` once the model is loaded (``HEAD`` too, as ``/metadata``).
 - ``GET /metadata``: the task, the inputs a row needs (categorical ones with their known values, continuous
   ones with their training mean and standard deviation), final training metrics, versions and limits.
 - ``POST /predict``: ``{"rows": [{column: value, ...}, ...]}`` in, ``{"predictions": [...]}`` out, one entry
@@ -21,7 +21,8 @@ type, a missing or unknown field, too many or no rows are 422, a body that is no
 the size limit is 413, and a body sent without ``Content-Type: application/json`` (curl's ``-d`` alone) is 415
 on every endpoint (:mod:`trainwell.serve._content_type`). For images: invalid base64, an undecodable or
 oversized image (named by its index and file name), no images or too many are 422; malformed multipart is 400.
-An unknown path is a 404 listing the endpoints. A 5xx is a bug.
+An unknown path is a 404 listing the endpoints, a method the path does not take a 405 naming the ones it takes. A 5xx
+is a bug: its JSON names the exception, and the server's log has the traceback.
 
 Loading goes through :func:`trainwell.export.load`, which reads weights with ``safetensors`` and metadata with
 ``json`` only: a model directory can never make the server run code. With ``backend="onnx"`` (or ``"auto"``
@@ -52,7 +53,7 @@ from trainwell.serve._errors import error_body, install_error_handlers
 from trainwell.serve._middleware import TICKET_KEY, AnnouncePredictions, BodySizeLimit
 from trainwell.serve.backends import backend_of, load_predictor
 from trainwell.serve.batching import MicroBatcher
-from trainwell.serve.config import ServeConfig
+from trainwell.serve.config import PROBE_METHODS, ServeConfig
 from trainwell.serve.docs_page import install_docs
 from trainwell.serve.images import (
     ImageRequestError,
@@ -253,13 +254,14 @@ def _add_collab_routes(
 
 
 def _health_and_metadata(app: FastAPI, metadata: dict[str, Any], summary: str, schema: Any = None) -> None:
-    """``GET /health`` and ``GET /metadata`` (a document built once at start-up), the same for every model."""
+    """``GET /health`` and ``GET /metadata`` (a document built once at start-up), the same for every model;
+    ``HEAD`` too (:data:`PROBE_METHODS`)."""
 
-    @app.get("/health", summary="Liveness: the model is loaded")
+    @app.api_route("/health", methods=PROBE_METHODS, summary="Liveness: the model is loaded")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/metadata", summary=summary, response_model=schema)
+    @app.api_route("/metadata", methods=PROBE_METHODS, summary=summary, response_model=schema)
     async def get_metadata() -> dict[str, Any]:
         return metadata
 
