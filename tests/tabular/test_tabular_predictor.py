@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import warnings
 from collections.abc import Iterator, Sequence
@@ -184,7 +185,7 @@ def test_a_damaged_artifact_is_refused(binary: tuple[Learner, TabularPredictor],
     learn.export(tmp_path / "model")
     metadata, state = read_artifact(tmp_path / "model")
     broken = {key: value for key, value in metadata.items() if key != "recipe"}
-    with pytest.raises(ArtifactError, match=r"trainwell\.json is missing or has a malformed entry"):
+    with pytest.raises(ArtifactError, match=r"trainwell\.json has no valid 'recipe' entry \(it is missing\)"):
         TabularPredictor.from_artifact(broken, state)
     wrong = {key: value for key, value in state.items() if not key.startswith("head.")}
     with pytest.raises(
@@ -264,3 +265,68 @@ def test_one_row_as_a_dict_or_a_series(titanic: tuple[pd.DataFrame, Path]) -> No
     pd.testing.assert_frame_equal(predictor.predict(row), expected.set_axis([1]))
     with pytest.raises(DataError, match=r"a dict of lists is columns: pass pd\.DataFrame\(rows\)"):
         predictor.predict({"Age": [22.0, 38.0], "Sex": ["male", "female"]})
+
+
+@pytest.mark.data
+def test_weights_of_another_model_are_refused_naming_the_directory_and_the_weights(
+    titanic: tuple[pd.DataFrame, Path], tmp_path: Path
+) -> None:
+    """model.safetensors copied from a retrain of another width (a deploy that replaced one file of two) was
+    refused with torch's first line only: "(Error(s) in loading state_dict for TabularMLP:)", no word of
+    which weights, nor of which directory."""
+    table, path = titanic
+    data = tabular_data(table, "Survived", seed=0, ignore=["PassengerId", "Name"])
+    narrow = tabular_learner(data, layers=(32, 16), progress=False)
+    narrow.export(tmp_path / "narrow")
+    mixed = tmp_path / "mixed"
+    shutil.copytree(path, mixed)
+    shutil.copy(tmp_path / "narrow" / "model.safetensors", mixed / "model.safetensors")
+    with pytest.raises(ArtifactError) as refused:
+        trainwell.load(mixed)
+    message = str(refused.value)
+    assert "\n" not in message
+    assert message.startswith(
+        f"model directory '{mixed}': model.safetensors does not match the architecture in trainwell.json "
+        "(tabular_mlp): "
+    )
+    assert "11 weights of another shape (body.0.0.weight is (32, " in message
+    assert "in the file, (256, " in message
+    assert message.endswith(
+        "the weights come from another model: restore the directory's two files together, or re-export the model"
+    )
+
+
+@pytest.mark.data
+@pytest.mark.parametrize(
+    ("damage", "entry"),
+    [
+        ({"task": None}, "task"),
+        ({"recipe": {"cat_names": 3}}, "recipe"),
+        ({"architecture": None}, "architecture"),
+    ],
+)
+def test_a_damaged_entry_of_trainwell_json_is_named_with_the_directory(
+    titanic: tuple[pd.DataFrame, Path], tmp_path: Path, damage: dict[str, object], entry: str
+) -> None:
+    """A null task was "trainwell.json is missing or has a malformed entry: 'NoneType' object is not
+    subscriptable": which entry, of which directory?"""
+    import json
+
+    _, path = titanic
+    copy = tmp_path / "model"
+    shutil.copytree(path, copy)
+    metadata = json.loads((copy / "trainwell.json").read_text())
+    (copy / "trainwell.json").write_text(json.dumps({**metadata, **damage}))
+    with pytest.raises(ArtifactError) as refused:
+        trainwell.load(copy)
+    message = str(refused.value)
+    assert message.startswith(f"model directory '{copy}': ")
+    if entry == "recipe":  # the recipe's own check names its keys
+        assert "tabular recipe has missing keys ['categories', 'cont_names'," in message
+    else:
+        assert re.fullmatch(
+            rf"model directory '{re.escape(str(copy))}': trainwell\.json has no valid '{entry}' entry "
+            r"\(TypeError: 'NoneType' object is not subscriptable\); the file is damaged or not from trainwell: "
+            r"restore it or re-export the model",
+            message,
+        ), message
