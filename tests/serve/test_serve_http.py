@@ -7,6 +7,7 @@ import asyncio
 import copy
 import json
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -131,6 +132,25 @@ def test_bad_field_is_422_naming_the_field(
     body = response.json()
     assert body["message"].startswith(f"{field}: {words}")
     assert [item["field"] for item in body["detail"]] == [field]
+
+
+def test_a_number_sent_as_text_or_out_of_range_says_what_to_send(
+    client: httpx.Client, new_rows: list[dict]
+) -> None:
+    """A client posting form values as strings ("39") got "Input should be a valid number", which reads as if 39
+    were not a number; a value past the accepted range got the bound alone, not why there is one."""
+    as_text = post_row_change(client, new_rows[0], age="39").json()["message"]
+    assert as_text == (
+        "rows.1.age: Input should be a valid number, got the text '39' (send numbers without quotes, and null "
+        "for a missing value)"
+    )
+    huge = post_row_change(client, new_rows[0], fnlwgt=1e300).json()["message"]
+    assert re.fullmatch(
+        r"rows\.1\.fnlwgt: Input should be less than or equal to [\d.e+]+ \(1,000,000 training standard "
+        r"deviations from the training mean: a data error; GET /metadata lists each input's minimum and "
+        r"maximum\)",
+        huge,
+    ), huge
 
 
 def test_missing_field_is_422_naming_it(client: httpx.Client, new_rows: list[dict]) -> None:

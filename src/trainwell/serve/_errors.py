@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
 from trainwell.serve._content_type import UnsupportedMediaType
+from trainwell.serve.schema import MAX_STANDARD_DEVIATIONS
 
 #: Problems listed in ``detail`` (a 1,000-row request can have thousands) and in the one-line ``message``.
 MAX_LISTED, MAX_IN_MESSAGE = 50, 5
@@ -91,8 +92,25 @@ async def _validation_error(request: Request, error: RequestValidationError) -> 
                 ),
                 status_code=400,
             )
-        problems.append({"loc": loc, "msg": problem.get("msg"), "type": problem.get("type")})
+        problems.append({"loc": loc, "msg": _explained(problem, loc), "type": problem.get("type")})
     return JSONResponse(error_body(problems), status_code=422)
+
+
+def _explained(problem: Any, loc: list[Any]) -> str:
+    """pydantic's message, with what it leaves a client to guess: that a number was sent as text, and why an
+    input of a row has a range at all (:data:`~trainwell.serve.schema.MAX_STANDARD_DEVIATIONS`)."""
+    message = str(problem.get("msg"))
+    kind, value = problem.get("type"), problem.get("input")
+    if kind == "float_type" and isinstance(value, str):
+        return (
+            f"{message}, got the text {value!r} (send numbers without quotes, and null for a missing value)"
+        )
+    if kind in ("less_than_equal", "greater_than_equal") and loc[:1] == ["rows"]:
+        return (
+            f"{message} ({MAX_STANDARD_DEVIATIONS:,.0f} training standard deviations from the training mean: a "
+            "data error; GET /metadata lists each input's minimum and maximum)"
+        )
+    return message
 
 
 async def _unsupported_media_type(request: Request, error: UnsupportedMediaType) -> JSONResponse:
