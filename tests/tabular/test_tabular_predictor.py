@@ -330,3 +330,28 @@ def test_a_damaged_entry_of_trainwell_json_is_named_with_the_directory(
             r"restore it or re-export the model",
             message,
         ), message
+
+
+@pytest.mark.data
+def test_trainwell_predict_on_a_number_beyond_the_model_is_one_line_and_exit_2(
+    titanic: tuple[pd.DataFrame, Path], tmp_path: Path
+) -> None:
+    """The command wrote the row as prediction 0 with an empty probability, exit code 0, after numpy's
+    "overflow encountered in cast" warning."""
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    table, path = titanic
+    table.head(3).assign(Fare=[7.25, 1e300, 8.05]).to_csv(tmp_path / "rows.csv", index=False)
+    result = CliRunner().invoke(
+        app, ["predict", str(path), str(tmp_path / "rows.csv")], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: continuous column 'Fare' holds 1e+300 (data row 2), which is ")
+    assert (
+        result.stderr.count("\n") == 1
+        and "Traceback" not in result.stderr
+        and "overflow" not in result.stderr
+    )
