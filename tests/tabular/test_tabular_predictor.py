@@ -355,3 +355,35 @@ def test_trainwell_predict_on_a_number_beyond_the_model_is_one_line_and_exit_2(
         and "Traceback" not in result.stderr
         and "overflow" not in result.stderr
     )
+
+
+@pytest.mark.data
+def test_a_model_onnx_of_another_model_is_refused_when_loaded_not_at_each_request(
+    titanic: tuple[pd.DataFrame, Path], tmp_path: Path
+) -> None:
+    """A model.onnx copied from another model's directory (a retrain without Fare, synced over) loaded fine,
+    `trainwell serve` said "serving with the onnx backend", and then every prediction failed inside
+    onnxruntime ("Got invalid dimensions for input: x_cont ... Got: 2 Expected: 1"): a 500 per request."""
+    from trainwell.export import OnnxPredictor, export_onnx
+    from trainwell.serve import create_app
+
+    table, path = titanic
+    other = tmp_path / "without-fare"
+    with pytest.warns(UserWarning):
+        trainwell.fit_table(
+            table.drop(columns=["Fare"]), "Survived", out=other, arch="mlp", epochs=1, lr=1e-2, progress=False
+        )
+    export_onnx(other, inputs=table.head(50))
+    mixed = tmp_path / "mixed"
+    shutil.copytree(path, mixed)
+    export_onnx(mixed, inputs=table.head(50))  # its own, checked: the onnx entry of trainwell.json is written
+    shutil.copy(other / "model.onnx", mixed / "model.onnx")
+    message = (
+        rf"^{re.escape(str(mixed / 'model.onnx'))} does not fit this model directory: its input x_cont has 1 "
+        r"columns, the recipe in trainwell\.json gives 2; the file comes from another model: re-export it with "
+        rf"`trainwell export {re.escape(str(mixed))} --onnx`$"
+    )
+    with pytest.raises(ArtifactError, match=message):
+        OnnxPredictor(mixed)
+    with pytest.raises(ArtifactError, match=message):
+        create_app(mixed)  # backend auto: onnx, since trainwell.json says the export was checked
