@@ -161,7 +161,7 @@ def test_a_loaded_model_explains_a_file_as_predict_reads_it(digits: tuple[Path, 
     assert from_file.probability == pytest.approx(
         float(expected[f"probability_{from_file.label}"][0]), abs=1e-5
     )
-    pixels = np.asarray(Image.open(path))  # (28, 28) uint8
+    pixels = np.array(Image.open(path))  # (28, 28) uint8, writable
     as_tensor = occlusion_map(predictor, torch.from_numpy(pixels)[None])
     torch.testing.assert_close(as_tensor.heat, from_file.heat)
     colour = np.repeat(pixels[None], 3, axis=0)  # (3, 28, 28): what a colour copy of the digit holds
@@ -181,6 +181,10 @@ def test_a_learner_given_an_image_of_other_channels_says_what_it_takes(digits: t
         r"any image \(a path, an array\) as predict does",
     ):
         occlusion_map(learn, torch.ones(3, 28, 28))
+    with pytest.raises(
+        ConfigError, match=r"takes images of 1 channel, 28x28 \(C, H, W\); got shape \(1, 64, 64\)"
+    ):
+        occlusion_map(learn, torch.ones(1, 64, 64))  # it ran, on an image predict would have resized first
 
 
 @pytest.mark.data

@@ -88,7 +88,7 @@ def occlusion_map(
     image = _model_image(learn, image)
     if image.ndim != 3:
         raise ConfigError(f"occlusion_map takes one image (C, H, W), got shape {tuple(image.shape)}")
-    _check_channels(getattr(data, "recipe", None), image)
+    _check_shape(getattr(data, "recipe", None), image)
     tensor = next(iter([*model.parameters(), *model.buffers()]), None)
     device = tensor.device if tensor is not None else torch.device("cpu")
     x = (image.float() / 255.0 if image.dtype == torch.uint8 else image.float()).to(device)
@@ -154,10 +154,11 @@ def _model_image(learn: Any, image: Any) -> torch.Tensor:
     return image
 
 
-def _check_channels(recipe: Any, image: torch.Tensor) -> None:
-    """Refuse an image of another channel count than the training images' (torch's conv error names weights)."""
+def _check_shape(recipe: Any, image: torch.Tensor) -> None:
+    """Refuse an image of another shape than the training images': another channel count failed inside torch
+    (a conv error naming weights), another size ran, on an image ``predict`` would have resized first."""
     channels, size = getattr(recipe, "channels", None), getattr(recipe, "size", None)
-    if channels is None or size is None or image.shape[0] == channels:
+    if channels is None or size is None or tuple(image.shape) == (channels, *size):
         return
     height, width = size
     raise ConfigError(
