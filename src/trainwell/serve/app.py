@@ -53,7 +53,7 @@ from trainwell.serve._errors import error_body, install_error_handlers
 from trainwell.serve._middleware import TICKET_KEY, AnnouncePredictions, BodySizeLimit
 from trainwell.serve.backends import backend_of, load_predictor
 from trainwell.serve.batching import MicroBatcher
-from trainwell.serve.config import PROBE_METHODS, ServeConfig
+from trainwell.serve.config import ServeConfig
 from trainwell.serve.docs_page import install_docs
 from trainwell.serve.images import (
     ImageRequestError,
@@ -255,15 +255,25 @@ def _add_collab_routes(
 
 def _health_and_metadata(app: FastAPI, metadata: dict[str, Any], summary: str, schema: Any = None) -> None:
     """``GET /health`` and ``GET /metadata`` (a document built once at start-up), the same for every model;
-    ``HEAD`` too (:data:`PROBE_METHODS`)."""
+    ``HEAD`` too (:func:`answer_head`)."""
 
-    @app.api_route("/health", methods=PROBE_METHODS, summary="Liveness: the model is loaded")
+    @app.get("/health", summary="Liveness: the model is loaded")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.api_route("/metadata", methods=PROBE_METHODS, summary=summary, response_model=schema)
+    @app.get("/metadata", summary=summary, response_model=schema)
     async def get_metadata() -> dict[str, Any]:
         return metadata
+
+    answer_head(app, "/health", health)
+    answer_head(app, "/metadata", get_metadata)
+
+
+def answer_head(app: FastAPI, path: str, endpoint: Callable[..., Any]) -> None:
+    """Answer ``HEAD path`` as ``GET path`` (headers, no body): load balancers and uptime checkers often probe
+    with HEAD, which FastAPI does not add to a GET route (it answered 405). Left out of the OpenAPI document,
+    where a second operation of the same endpoint would repeat its operation id."""
+    app.add_api_route(path, endpoint, methods=["HEAD"], include_in_schema=False)
 
 
 def _json_predict_route(

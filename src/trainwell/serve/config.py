@@ -9,10 +9,6 @@ from typing import Any
 from trainwell.core.errors import ConfigError
 from trainwell.serve.backends import BACKENDS
 
-#: Methods of every server's read-only endpoints (``/health``, ``/metadata``): load balancers and uptime
-#: checkers often probe with HEAD, which FastAPI does not add to a GET route (it answered 405).
-PROBE_METHODS = ["GET", "HEAD"]
-
 
 @dataclass(frozen=True)
 class ServeConfig:

@@ -27,7 +27,7 @@ from trainwell.serve._content_type import require_json
 from trainwell.serve._errors import install_error_handlers
 from trainwell.serve._middleware import TICKET_KEY, AnnouncePredictions, BodySizeLimit
 from trainwell.serve.batching import MicroBatcher
-from trainwell.serve.config import PROBE_METHODS, ServeConfig
+from trainwell.serve.config import ServeConfig
 from trainwell.serve.docs_page import install_docs
 from trainwell.serve.schema import ErrorResponse
 from trainwell.serve.texts import NonBlankText, text_limits, texts_request_model
@@ -140,17 +140,18 @@ def create_lm_app(predictor: Any, config: ServeConfig) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_body_bytes=config.max_body_bytes)  # type: ignore[arg-type]
     metadata = lm_metadata(predictor, config)
 
-    @app.api_route("/health", methods=PROBE_METHODS, summary="Liveness: the model is loaded")
+    @app.get("/health", summary="Liveness: the model is loaded")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.api_route(
-        "/metadata",
-        methods=PROBE_METHODS,
-        summary="Task, tokenizer, vocabulary, cache pointer, metrics, versions and limits",
-    )
+    @app.get("/metadata", summary="Task, tokenizer, vocabulary, cache pointer, metrics, versions and limits")
     async def get_metadata() -> dict[str, Any]:
         return metadata
+
+    from trainwell.serve.app import answer_head  # app imports this module on first use: no cycle at import
+
+    answer_head(app, "/health", health)
+    answer_head(app, "/metadata", get_metadata)
 
     generate_request = _generate_request(config.forbid_extra_fields)
 
