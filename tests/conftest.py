@@ -41,9 +41,10 @@ def _same_random_state_for_every_test() -> None:
     seed_everything(0)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """``../shared/data``; tests that need it skip with the reason when it is absent."""
+    """``../shared/data``; tests that need it skip with the reason when it is absent (one for the session, so
+    that a module's fixture can train on it once)."""
     if not SHARED_DATA.is_dir():
         pytest.skip(f"needs the shared datasets at {SHARED_DATA} (not shipped with the repository)")
     return SHARED_DATA

@@ -49,6 +49,7 @@ EXPECTED: dict[str, str] = {
     "create_model": "trainwell.models",
     "create_optimizer": "trainwell.optim",
     "datasets": "trainwell.datasets",
+    "export": "trainwell.export",
     "fit_table": "trainwell.tabular",
     "get_metric": "trainwell.metrics",
     "infer_task": "trainwell.data",
@@ -77,6 +78,7 @@ EXPECTED: dict[str, str] = {
 }
 EXPECTED_ALL = sorted(EXPECTED)
 SUBPACKAGES = (
+    "trainwell.export",
     "trainwell.metrics",
     "trainwell.optim",
     "trainwell.data",
@@ -103,7 +105,7 @@ def test_dir_lists_exactly_the_public_names() -> None:
 def test_each_public_name_is_the_object_its_package_defines(name: str) -> None:
     value = getattr(trainwell, name)
     home = importlib.import_module(EXPECTED[name])
-    if name in ("callbacks", "datasets"):
+    if name in ("callbacks", "datasets", "export"):
         assert value is home
     else:
         assert value is getattr(home, name)
@@ -131,7 +133,7 @@ def test_type_checking_imports_match_all() -> None:
     modules = {name: "trainwell" if module == "trainwell" else module for name, module in seen.items()}
     expected = {name: home for name, home in EXPECTED.items() if name != "__version__"}
     expected.update(
-        {name: "trainwell" for name in ("callbacks", "datasets")}
+        {name: "trainwell" for name in ("callbacks", "datasets", "export")}
     )  # `from trainwell import callbacks`
     assert modules == expected
 

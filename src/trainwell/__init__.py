@@ -97,7 +97,7 @@ _EXPORTS: dict[str, str] = {
     "ConfigError": "trainwell.core",
     "seed_everything": "trainwell.core",
 }
-_SUBMODULES = ("callbacks", "datasets")
+_SUBMODULES = ("callbacks", "datasets", "export")
 
 __all__ = [
     "AdaBelief",
@@ -133,6 +133,7 @@ __all__ = [
     "evaluate_table",
     "evaluate_tagger",
     "evaluate_texts",
+    "export",
     "fit_images",
     "fit_language_model",
     "fit_ratings",
@@ -175,7 +176,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # what static type checkers and IDEs see
-    from trainwell import callbacks, datasets
+    from trainwell import callbacks, datasets, export
     from trainwell.collab import collab_learner, evaluate_ratings, fit_ratings, ratings_data
     from trainwell.core import ArtifactError, ConfigError, DataError, UserError, seed_everything
     from trainwell.data import DataBundle, Task, TensorLoader, infer_task, tensor_data

@@ -119,7 +119,8 @@ def test_an_unregistered_architecture_is_one_line_naming_it(tmp_path: Path) -> N
     message = str(caught.value)
     assert "\n" not in message
     assert message == (
-        f"the model's architecture '{NAME}' is not registered in this process: import the module that "
+        f"model directory '{path}': the model's architecture '{NAME}' is not registered in this process: "
+        "import the module that "
         f"registers it (@register_model('{NAME}')) before loading the model"
     )
 

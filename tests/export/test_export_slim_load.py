@@ -50,3 +50,27 @@ def test_load_and_predict_import_no_training_code(tmp_path: Path) -> None:
     loaded = [m for m in report["modules"] if m.startswith(TRAINING_MODULES)]
     assert loaded == [], f"serving imported training code: {loaded}"
     assert isinstance(pd.read_csv(tmp_path / "rows.csv"), pd.DataFrame)
+
+
+def test_the_readmes_onnx_call_works_after_import_trainwell_alone() -> None:
+    """The README, `trainwell info` and the generic export's own error name
+    ``trainwell.export.export_onnx(dir, inputs=...)``: after ``import trainwell`` it raised AttributeError twice
+    (no attribute 'export', then none 'export_onnx'). It must resolve without making ``trainwell.export``
+    heavy: the ONNX code (and pandas) load on first use."""
+    script = (
+        "import json, sys, trainwell\n"
+        "export = trainwell.export\n"
+        "before = sorted(m for m in sys.modules if m.startswith(('pandas', 'trainwell.export.onnx')))\n"
+        "from trainwell.export import onnx, onnx_predictor\n"
+        "same = [export.export_onnx is onnx.export_onnx, export.OnnxPredictor is onnx_predictor.OnnxPredictor,\n"
+        "        export.OnnxReport is onnx.OnnxReport]\n"
+        "print(json.dumps({'before': before, 'same': same, 'all': export.__all__}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["before"] == []
+    assert report["same"] == [True, True, True]
+    assert {"export_onnx", "OnnxPredictor", "OnnxReport"} <= set(report["all"])

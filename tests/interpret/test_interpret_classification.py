@@ -301,3 +301,54 @@ def test_a_missing_test_set_is_refused_not_replaced_by_the_validation_set(
     ):
         ClassificationInterpretation.from_learner(learn, learn.data.test)  # interpreted the validation rows
     assert ClassificationInterpretation.from_learner(learn, learn.data.valid).n_rows == interp.n_rows
+
+
+@pytest.mark.data
+def test_a_confusion_matrix_of_many_classes_stays_a_readable_picture(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each cell's count was written whatever the number of classes, on a figure growing with them: at 120
+    classes, 14,400 labels on a 6537x5946 PNG that took a minute to draw (the report embeds it). Past
+    MAX_WRITTEN_CLASSES the colour alone tells the counts, on a figure of bounded size; the countries of
+    Adult's first 3,000 rows ('?' among them), fewer, keep their numbers."""
+    import pandas as pd
+
+    from trainwell.data.task import Task
+    from trainwell.interpret._plots import MAX_FIGURE_INCHES, MAX_WRITTEN_CLASSES
+
+    names = ["age", "workclass", "fnlwgt", "education", "education-num", "marital-status", "occupation"]
+    names += ["relationship", "race", "sex", "capital-gain", "capital-loss", "hours-per-week", "country", "y"]
+    table = pd.read_csv(
+        shared_data / "adult" / "adult.data.gz", names=names, skipinitialspace=True, nrows=3000
+    )
+    countries = tuple(sorted(table["country"].unique()))
+    actual = table["country"].map({name: index for index, name in enumerate(countries)}).to_numpy()
+    rng = np.random.default_rng(0)
+    guessed = np.where(rng.random(len(actual)) < 0.9, actual, countries.index("United-States"))
+    drawn = _keep_figures(monkeypatch)
+    few = ClassificationInterpretation(
+        Task("multiclass", countries, ("country",)),
+        rng.random(len(actual)),
+        actual,
+        guessed,
+        np.ones(len(actual)),
+    )
+    few.plot_confusion_matrix(tmp_path / "countries.png")
+    assert 30 < len(countries) <= MAX_WRITTEN_CLASSES
+    assert len(drawn[0].axes[0].texts) == len(countries) ** 2
+
+    many = tuple(f"breed {index}" for index in range(120))
+    codes = (actual * 7 + guessed) % 120  # 120 classes of real, uneven frequencies
+    interp = ClassificationInterpretation(
+        Task("multiclass", many, ("breed",)),
+        np.ones(len(codes)),
+        codes,
+        (codes + (guessed % 3 == 0)) % 120,
+        np.ones(len(codes)),
+    )
+    interp.plot_confusion_matrix(tmp_path / "breeds.png")
+    figure = drawn[1]
+    assert len(figure.axes[0].texts) == 0
+    assert max(figure.get_size_inches()) <= MAX_FIGURE_INCHES
+    assert "colour" in figure.axes[0].get_title()
+    assert (tmp_path / "breeds.png").stat().st_size < 1_000_000

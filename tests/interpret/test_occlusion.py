@@ -112,3 +112,93 @@ def test_many_maps_are_laid_out_three_pairs_a_row(tmp_path: Path) -> None:
         width, height = picture.size
     assert width > height  # 3 rows of up to 3 pairs
     assert width > 3 * 200 and height < 3 * 260
+
+
+# ------------------------------------------------------------------------------ a model loaded from disk
+NARROW = {"channels": (8, 16), "convs_per_stage": 1}
+
+
+@pytest.fixture(scope="module")
+def digits(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A narrow CNN fitted for one epoch on 30 real MNIST PNGs (digits 0, 1, 2), exported; and its folder."""
+    import tarfile
+
+    from trainwell.vision import image_data, vision_learner
+
+    root = tmp_path_factory.mktemp("digits")
+    with tarfile.open(shared_data / "mnist_png_sample" / "mnist_png_sample.tgz") as archive:
+        members = [
+            member
+            for digit in "012"
+            for member in sorted(
+                (m for m in archive.getmembers() if m.name.startswith(f"mnist_png_sample/train/{digit}/")),
+                key=lambda m: m.name,
+            )[:10]
+        ]
+        archive.extractall(root, members=members, filter="data")
+    folder = root / "mnist_png_sample" / "train"
+    learn = vision_learner(image_data(folder, seed=0), "simple_cnn", arch_config=NARROW, progress=False)
+    learn.fit_one_cycle(1)
+    learn.export(root / "model")
+    return root / "model", folder
+
+
+@pytest.mark.data
+def test_a_loaded_model_explains_a_file_as_predict_reads_it(digits: tuple[Path, Path]) -> None:
+    """A deployer holds ``trainwell.load(dir)`` and image files: a path is decoded as ``predict`` decodes it
+    (it failed: 'PosixPath' object has no attribute 'ndim'), and an array of another channel count is fitted
+    as predict fits it (it was torch's "expected input to have 1 channels, but got 3")."""
+    import numpy as np
+
+    import trainwell
+
+    model_dir, folder = digits
+    predictor = trainwell.load(model_dir)
+    path = sorted((folder / "1").glob("*.png"))[0]
+    from_file = occlusion_map(predictor, path)
+    expected = predictor.predict([path])
+    assert from_file.label == expected["prediction"][0]
+    assert from_file.probability == pytest.approx(
+        float(expected[f"probability_{from_file.label}"][0]), abs=1e-5
+    )
+    pixels = np.array(Image.open(path))  # (28, 28) uint8, writable
+    as_tensor = occlusion_map(predictor, torch.from_numpy(pixels)[None])
+    torch.testing.assert_close(as_tensor.heat, from_file.heat)
+    colour = np.repeat(pixels[None], 3, axis=0)  # (3, 28, 28): what a colour copy of the digit holds
+    assert occlusion_map(predictor, torch.from_numpy(colour)).heat.shape == (28, 28)
+
+
+@pytest.mark.data
+def test_a_learner_given_an_image_of_other_channels_says_what_it_takes(digits: tuple[Path, Path]) -> None:
+    from trainwell.vision import image_data, vision_learner
+
+    _, folder = digits
+    learn = vision_learner(image_data(folder, seed=0), "simple_cnn", arch_config=NARROW, progress=False)
+    with pytest.raises(
+        ConfigError,
+        match=r"occlusion_map: this model takes images of 1 channel, 28x28 \(C, H, W\); got shape \(3, 28, 28\)"
+        r": pass the image as the model takes it, or the model loaded with trainwell\.load\(dir\), which fits "
+        r"any image \(a path, an array\) as predict does",
+    ):
+        occlusion_map(learn, torch.ones(3, 28, 28))
+    with pytest.raises(
+        ConfigError, match=r"takes images of 1 channel, 28x28 \(C, H, W\); got shape \(1, 64, 64\)"
+    ):
+        occlusion_map(learn, torch.ones(1, 64, 64))  # it ran, on an image predict would have resized first
+
+
+@pytest.mark.data
+def test_a_loaded_table_model_is_refused_in_one_line(shared_data: Path, tmp_path: Path) -> None:
+    """A TabularPredictor reached the model with an image: forward() missing 'x_cont', a TypeError."""
+    import pandas as pd
+
+    import trainwell
+
+    table = pd.read_csv(shared_data / "titanic" / "train.csv.gz")[["Pclass", "Sex", "Age", "Survived"]]
+    trainwell.fit_table(
+        table, "Survived", out=tmp_path / "model", arch="mlp", epochs=1, lr=1e-2, progress=False
+    )
+    with pytest.raises(
+        ConfigError, match="occlusion_map explains an image model's predictions; this model is a tabular one"
+    ):
+        occlusion_map(trainwell.load(tmp_path / "model"), torch.ones(1, 28, 28))

@@ -63,3 +63,20 @@ def encoded(image: Image.Image, format: str = "PNG") -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format=format)
     return buffer.getvalue()
+
+
+#: Bodies Python's JSON reader refuses with something other than a JSONDecodeError, and what the 400 says.
+UNREADABLE_BODIES = [
+    (
+        b'{"rows": [{"sex": "\xff"}]}',
+        "body: invalid JSON: not UTF-8 text (invalid start byte at byte 19); send the JSON encoded as UTF-8",
+    ),
+    (
+        b"[" * 10_000 + b"]" * 10_000,
+        "body: invalid JSON: nested too deeply to read (GET /docs shows the body)",
+    ),
+    (
+        b'{"rows": [{"age": 1' + b"0" * 5000 + b"}]}",
+        "body: invalid JSON: a number has 5001 digits, more than the 4300 read; send numbers of ordinary size",
+    ),
+]

@@ -4,15 +4,19 @@ that name the field, and concurrent requests merged into shared model calls."""
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
+import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from serve_support import LIMITS, LiveServer
+from serve_support import LIMITS, UNREADABLE_BODIES, LiveServer, start_server
 
 from trainwell.datasets import ADULT_TARGET
+from trainwell.serve import create_app
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +134,25 @@ def test_bad_field_is_422_naming_the_field(
     assert [item["field"] for item in body["detail"]] == [field]
 
 
+def test_a_number_sent_as_text_or_out_of_range_says_what_to_send(
+    client: httpx.Client, new_rows: list[dict]
+) -> None:
+    """A client posting form values as strings ("39") got "Input should be a valid number", which reads as if 39
+    were not a number; a value past the accepted range got the bound alone, not why there is one."""
+    as_text = post_row_change(client, new_rows[0], age="39").json()["message"]
+    assert as_text == (
+        "rows.1.age: Input should be a valid number, got the text '39' (send numbers without quotes, and null "
+        "for a missing value)"
+    )
+    huge = post_row_change(client, new_rows[0], fnlwgt=1e300).json()["message"]
+    assert re.fullmatch(
+        r"rows\.1\.fnlwgt: Input should be less than or equal to [\d.e+]+ \(1,000,000 training standard "
+        r"deviations from the training mean: a data error; GET /metadata lists each input's minimum and "
+        r"maximum\)",
+        huge,
+    ), huge
+
+
 def test_missing_field_is_422_naming_it(client: httpx.Client, new_rows: list[dict]) -> None:
     row = dict(new_rows[0])
     del row["hours-per-week"]
@@ -168,6 +191,16 @@ def test_invalid_json_is_400(client: httpx.Client) -> None:
     assert response.json()["message"] == "body: invalid JSON at character 10: Expecting value"
 
 
+@pytest.mark.parametrize(("body", "message"), UNREADABLE_BODIES)
+def test_json_python_cannot_read_is_400_saying_why(client: httpx.Client, body: bytes, message: str) -> None:
+    """Bytes that are not UTF-8, arrays nested 10,000 deep and a 5,000-digit number all got
+    "There was an error parsing the body", which names neither the problem nor the fix."""
+    response = client.post("/predict", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["message"] == message
+    assert response.json()["detail"][0]["type"] == "json_invalid"
+
+
 @pytest.mark.parametrize(
     ("headers", "received"),
     [
@@ -193,6 +226,59 @@ def test_a_body_not_sent_as_json_is_415_naming_both_types(
     assert response.json()["detail"][0]["type"] == "unsupported_media_type"
     typed = client.post("/predict", content=body, headers={"content-type": "application/json; charset=utf-8"})
     assert typed.status_code == 200, typed.text
+
+
+def test_head_probes_of_health_and_metadata_are_answered(client: httpx.Client) -> None:
+    """Load balancers and uptime checkers probe with HEAD; FastAPI's GET routes answered it 405."""
+    for path in ("/health", "/metadata"):
+        response = client.head(path)
+        assert response.status_code == 200, path
+        assert response.content == b""
+        assert response.headers["content-type"] == "application/json"
+    # Not a second operation in the API document, whose operation ids must be unique.
+    operations = client.get("/openapi.json").json()["paths"]["/health"]
+    assert list(operations) == ["get"]
+
+
+def test_a_wrong_method_is_405_naming_the_one_taken(client: httpx.Client) -> None:
+    """It was {"message": "Method Not Allowed"}: no word of what the endpoint takes."""
+    response = client.get("/predict")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert response.json()["message"] == (
+        "GET /predict: this endpoint takes POST (GET /docs describes the endpoints)"
+    )
+    assert client.post("/health").json()["message"] == (
+        "POST /health: this endpoint takes GET (GET /docs describes the endpoints)"
+    )
+
+
+def test_a_bug_is_a_json_500_and_its_traceback_stays_in_the_log(
+    predictor: Any, new_rows: list[dict], caplog: pytest.LogCaptureFixture
+) -> None:
+    """An error the server did not expect was starlette's plain-text "Internal Server Error", which a client
+    reading JSON bodies (as every other answer is) fails to parse."""
+    broken = copy.copy(predictor)
+
+    def fail(rows: Any, **options: Any) -> Any:
+        raise RuntimeError("the model fell over")
+
+    broken.predict_proba = fail
+    server = start_server(create_app(broken, threads=1))
+    uvicorn_log = logging.getLogger("uvicorn.error")  # uvicorn's loggers do not propagate to the root
+    uvicorn_log.addHandler(caplog.handler)
+    try:
+        response = httpx.post(f"{server.url}/predict", json={"rows": new_rows[:1]}, timeout=60)
+    finally:
+        server.stop()
+        uvicorn_log.removeHandler(caplog.handler)
+    assert response.status_code == 500
+    assert response.json() == {
+        "message": "internal error (RuntimeError) answering POST /predict: a bug; the server's log has the "
+        "traceback",
+        "detail": [],
+    }
+    assert "the model fell over" in caplog.text  # the traceback is logged, not swallowed
 
 
 def test_an_unknown_path_is_404_listing_the_endpoints(client: httpx.Client) -> None:

@@ -20,7 +20,7 @@ import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from PIL import Image
-from serve_support import VISION_CLASSES, LiveServer, encoded, start_server
+from serve_support import UNREADABLE_BODIES, VISION_CLASSES, LiveServer, encoded, start_server
 
 from trainwell.core.errors import ArtifactError
 from trainwell.export import load
@@ -220,6 +220,14 @@ def test_malformed_requests_are_400_or_415(client: httpx.Client) -> None:
     )
     extra = client.post("/predict", json={"images": [b64(b"x")], "id": 3})
     assert error_of(extra, 422)["message"].startswith("id: Extra inputs are not permitted")
+
+
+def test_json_python_cannot_read_is_400_not_500(client: httpx.Client) -> None:
+    """The image endpoint reads its JSON itself: arrays nested 10,000 deep and a 5,000-digit number raised
+    RecursionError and ValueError out of it, a 500 "Internal Server Error" in plain text."""
+    for body, message in UNREADABLE_BODIES:
+        response = client.post("/predict", content=body, headers={"content-type": "application/json"})
+        assert error_of(response, 400)["message"] == message
 
 
 def test_concurrent_requests_share_forwards(

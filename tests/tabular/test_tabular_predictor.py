@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -138,7 +141,7 @@ def test_bad_rows_are_refused(binary: tuple[Learner, TabularPredictor], rows: ob
     _, predictor = binary
     with pytest.raises(
         DataError,
-        match=r"rows has no rows; pass at least one row|rows must be a DataFrame or a list of dicts",
+        match=r"rows has no rows; pass at least one row|rows must be a DataFrame, a list of dicts, or one row as a dict or a Series; got",
     ):
         predictor.predict(rows)  # type: ignore[arg-type]
 
@@ -182,10 +185,205 @@ def test_a_damaged_artifact_is_refused(binary: tuple[Learner, TabularPredictor],
     learn.export(tmp_path / "model")
     metadata, state = read_artifact(tmp_path / "model")
     broken = {key: value for key, value in metadata.items() if key != "recipe"}
-    with pytest.raises(ArtifactError, match=r"trainwell\.json is missing or has a malformed entry"):
+    with pytest.raises(ArtifactError, match=r"trainwell\.json has no valid 'recipe' entry \(it is missing\)"):
         TabularPredictor.from_artifact(broken, state)
     wrong = {key: value for key, value in state.items() if not key.startswith("head.")}
     with pytest.raises(
         ArtifactError, match=r"model\.safetensors does not match the architecture in trainwell\.json"
     ):
         TabularPredictor.from_artifact(metadata, wrong)
+
+
+# ------------------------------------------------------------------------------------------ Titanic
+@pytest.fixture(scope="module")
+def titanic(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, Path]:
+    """The real Titanic training table and an MLP fitted on it for one epoch (under a second)."""
+    table = pd.read_csv(shared_data / "titanic" / "train.csv.gz")
+    path = tmp_path_factory.mktemp("titanic") / "model"
+    with pytest.warns(UserWarning):  # PassengerId and Name are left out
+        trainwell.fit_table(table, "Survived", out=path, arch="mlp", epochs=1, lr=1e-2, progress=False)
+    return table, path
+
+
+@pytest.fixture(scope="module")
+def titanic_onnx(titanic: tuple[pd.DataFrame, Path], tmp_path_factory: pytest.TempPathFactory) -> object:
+    """The Titanic model exported to ONNX, run by onnxruntime alone."""
+    from trainwell.export.onnx import OnnxPredictor, export_onnx
+
+    table, path = titanic
+    copy = tmp_path_factory.mktemp("titanic-onnx") / "model"
+    shutil.copytree(path, copy)
+    export_onnx(copy, inputs=table.head(50))
+    return OnnxPredictor(copy)
+
+
+@pytest.mark.data
+@pytest.mark.parametrize("source", ["torch", "onnx"])
+@pytest.mark.parametrize("fare", [1e300, np.finfo(np.float64).max, -1e300])
+def test_a_number_beyond_the_models_arithmetic_is_refused_naming_it(
+    titanic: tuple[pd.DataFrame, Path], titanic_onnx: object, source: str, fare: float
+) -> None:
+    """A fare of 1e300 (or a sentinel such as the largest float) overflowed the model's 32-bit inputs: the
+    predictor answered probability NaN with the label 0, and `trainwell predict` wrote that row as 0."""
+    table, path = titanic
+    rows = table.head(3).assign(Fare=[10.0, fare, 10.0])
+    predictor = titanic_onnx if source == "onnx" else trainwell.load(path)
+    message = (
+        r"continuous column 'Fare' holds -?1(\.\d+)?e\+30\d \(data row 2\), which is [\d.]+e\+\d+ training "
+        r"standard deviations from the training mean \(32\.\d+\); the model's 32-bit numbers cannot hold it: "
+        r"check the value, or leave it empty to mark it missing"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "overflow encountered in cast" is not the answer either
+        with pytest.raises(DataError, match=message):
+            predictor.predict(rows)  # type: ignore[attr-defined]
+
+
+@pytest.mark.data
+def test_an_output_that_is_not_a_number_is_refused_naming_the_row(titanic: tuple[pd.DataFrame, Path]) -> None:
+    """A fare that fits the model's numbers but not its arithmetic (1e40: the periodic embedding overflows)
+    gave probability NaN and label 0; every predictor's table is now refused, naming the row."""
+    table, path = titanic
+    rows = table.head(4).assign(Fare=[10.0, 10.0, 10.0, 1e40])
+    with pytest.raises(
+        DataError,
+        match=r"the model's output is not a finite number for data row 4 \(1 of 4 rows\): an input is far "
+        r"outside the training data; check the values of that row",
+    ):
+        trainwell.load(path).predict(rows)
+
+
+@pytest.mark.data
+def test_one_row_as_a_dict_or_a_series(titanic: tuple[pd.DataFrame, Path]) -> None:
+    """One row as a dict (what a JSON object decodes to) or as a Series (``table.iloc[0]``) is predicted
+    like the same row in a list; it was refused ("rows must be a DataFrame or a list of dicts, got dict")."""
+    table, path = titanic
+    predictor = trainwell.load(path)
+    row = table.iloc[1]
+    expected = predictor.predict([row.to_dict()])
+    pd.testing.assert_frame_equal(predictor.predict(row.to_dict()), expected)
+    pd.testing.assert_frame_equal(predictor.predict(row), expected.set_axis([1]))
+    with pytest.raises(DataError, match=r"a dict of lists is columns: pass pd\.DataFrame\(rows\)"):
+        predictor.predict({"Age": [22.0, 38.0], "Sex": ["male", "female"]})
+
+
+@pytest.mark.data
+def test_weights_of_another_model_are_refused_naming_the_directory_and_the_weights(
+    titanic: tuple[pd.DataFrame, Path], tmp_path: Path
+) -> None:
+    """model.safetensors copied from a retrain of another width (a deploy that replaced one file of two) was
+    refused with torch's first line only: "(Error(s) in loading state_dict for TabularMLP:)", no word of
+    which weights, nor of which directory."""
+    table, path = titanic
+    data = tabular_data(table, "Survived", seed=0, ignore=["PassengerId", "Name"])
+    narrow = tabular_learner(data, layers=(32, 16), progress=False)
+    narrow.export(tmp_path / "narrow")
+    mixed = tmp_path / "mixed"
+    shutil.copytree(path, mixed)
+    shutil.copy(tmp_path / "narrow" / "model.safetensors", mixed / "model.safetensors")
+    with pytest.raises(ArtifactError) as refused:
+        trainwell.load(mixed)
+    message = str(refused.value)
+    assert "\n" not in message
+    assert message.startswith(
+        f"model directory '{mixed}': model.safetensors does not match the architecture in trainwell.json "
+        "(tabular_mlp): "
+    )
+    assert "11 weights of another shape (body.0.0.weight is (32, " in message
+    assert "in the file, (256, " in message
+    assert message.endswith(
+        "the weights come from another model: restore the directory's two files together, or re-export the model"
+    )
+
+
+@pytest.mark.data
+@pytest.mark.parametrize(
+    ("damage", "entry"),
+    [
+        ({"task": None}, "task"),
+        ({"recipe": {"cat_names": 3}}, "recipe"),
+        ({"architecture": None}, "architecture"),
+    ],
+)
+def test_a_damaged_entry_of_trainwell_json_is_named_with_the_directory(
+    titanic: tuple[pd.DataFrame, Path], tmp_path: Path, damage: dict[str, object], entry: str
+) -> None:
+    """A null task was "trainwell.json is missing or has a malformed entry: 'NoneType' object is not
+    subscriptable": which entry, of which directory?"""
+    import json
+
+    _, path = titanic
+    copy = tmp_path / "model"
+    shutil.copytree(path, copy)
+    metadata = json.loads((copy / "trainwell.json").read_text())
+    (copy / "trainwell.json").write_text(json.dumps({**metadata, **damage}))
+    with pytest.raises(ArtifactError) as refused:
+        trainwell.load(copy)
+    message = str(refused.value)
+    assert message.startswith(f"model directory '{copy}': ")
+    if entry == "recipe":  # the recipe's own check names its keys
+        assert "tabular recipe has missing keys ['categories', 'cont_names'," in message
+    else:
+        assert re.fullmatch(
+            rf"model directory '{re.escape(str(copy))}': trainwell\.json has no valid '{entry}' entry "
+            r"\(TypeError: 'NoneType' object is not subscriptable\); the file is damaged or not from trainwell: "
+            r"restore it or re-export the model",
+            message,
+        ), message
+
+
+@pytest.mark.data
+def test_trainwell_predict_on_a_number_beyond_the_model_is_one_line_and_exit_2(
+    titanic: tuple[pd.DataFrame, Path], tmp_path: Path
+) -> None:
+    """The command wrote the row as prediction 0 with an empty probability, exit code 0, after numpy's
+    "overflow encountered in cast" warning."""
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    table, path = titanic
+    table.head(3).assign(Fare=[7.25, 1e300, 8.05]).to_csv(tmp_path / "rows.csv", index=False)
+    result = CliRunner().invoke(
+        app, ["predict", str(path), str(tmp_path / "rows.csv")], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: continuous column 'Fare' holds 1e+300 (data row 2), which is ")
+    assert (
+        result.stderr.count("\n") == 1
+        and "Traceback" not in result.stderr
+        and "overflow" not in result.stderr
+    )
+
+
+@pytest.mark.data
+def test_a_model_onnx_of_another_model_is_refused_when_loaded_not_at_each_request(
+    titanic: tuple[pd.DataFrame, Path], tmp_path: Path
+) -> None:
+    """A model.onnx copied from another model's directory (a retrain without Fare, synced over) loaded fine,
+    `trainwell serve` said "serving with the onnx backend", and then every prediction failed inside
+    onnxruntime ("Got invalid dimensions for input: x_cont ... Got: 2 Expected: 1"): a 500 per request."""
+    from trainwell.export import OnnxPredictor, export_onnx
+    from trainwell.serve import create_app
+
+    table, path = titanic
+    other = tmp_path / "without-fare"
+    with pytest.warns(UserWarning):
+        trainwell.fit_table(
+            table.drop(columns=["Fare"]), "Survived", out=other, arch="mlp", epochs=1, lr=1e-2, progress=False
+        )
+    export_onnx(other, inputs=table.head(50))
+    mixed = tmp_path / "mixed"
+    shutil.copytree(path, mixed)
+    export_onnx(mixed, inputs=table.head(50))  # its own, checked: the onnx entry of trainwell.json is written
+    shutil.copy(other / "model.onnx", mixed / "model.onnx")
+    message = (
+        rf"^{re.escape(str(mixed / 'model.onnx'))} does not fit this model directory: its input x_cont has 1 "
+        r"columns, the recipe in trainwell\.json gives 2; the file comes from another model: re-export it with "
+        rf"`trainwell export {re.escape(str(mixed))} --onnx`$"
+    )
+    with pytest.raises(ArtifactError, match=message):
+        OnnxPredictor(mixed)
+    with pytest.raises(ArtifactError, match=message):
+        create_app(mixed)  # backend auto: onnx, since trainwell.json says the export was checked

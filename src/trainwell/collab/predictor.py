@@ -42,7 +42,10 @@ class CollabPredictor(Predictor):
 
     @torch.no_grad()
     def predict_proba(
-        self, rows: pd.DataFrame | list[dict[str, Any]], *, allow_missing_columns: bool = False
+        self,
+        rows: pd.DataFrame | list[dict[str, Any]] | Mapping[str, Any] | pd.Series,
+        *,
+        allow_missing_columns: bool = False,
     ) -> torch.Tensor:
         """Activated outputs: predicted ratings (regression) or probabilities of the positive label."""
         frame = rows_frame(rows)
@@ -52,7 +55,10 @@ class CollabPredictor(Predictor):
         return self._scores(x_cat)
 
     def predict(
-        self, rows: pd.DataFrame | list[dict[str, Any]], *, allow_missing_columns: bool = False
+        self,
+        rows: pd.DataFrame | list[dict[str, Any]] | Mapping[str, Any] | pd.Series,
+        *,
+        allow_missing_columns: bool = False,
     ) -> pd.DataFrame:
         """One row per input row: ``prediction`` (and the probability column for a liked/disliked task)."""
         frame = rows_frame(rows)

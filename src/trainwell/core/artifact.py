@@ -38,10 +38,10 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path, PurePath, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import safetensors
@@ -54,6 +54,8 @@ from trainwell.core.atomic import make_readable
 from trainwell.core.errors import ArtifactError
 from trainwell.core.warn import warn
 
+T = TypeVar("T")
+
 __all__ = [
     "FIT_CHECKPOINT_FILE",
     "FORMAT_VERSION",
@@ -63,6 +65,7 @@ __all__ = [
     "check_weights",
     "holds_only_a_fit_checkpoint",
     "is_fit_checkpoint_file",
+    "metadata_entry",
     "migrate",
     "read_artifact",
     "read_metadata",
@@ -119,6 +122,29 @@ def check_stored_keys(data: Mapping[str, Any], expected: Iterable[str], what: st
             f"{what} has missing keys {missing} and unknown keys {unknown}; "
             "the artifact is corrupted or from another trainwell version"
         )
+
+
+def metadata_entry(metadata: Mapping[str, Any], key: str, build: Callable[[Any], T]) -> T:
+    """``build(metadata[key])``, or an :class:`ArtifactError` naming the entry of ``trainwell.json`` that is
+    missing or malformed (a ``KeyError``, ``TypeError``... raised while reading it names neither).
+
+    Example:
+        >>> metadata_entry({"task": None}, "task", lambda entry: entry["kind"])
+        Traceback (most recent call last):
+        ...
+        trainwell.core.errors.ArtifactError: trainwell.json has no valid 'task' entry (TypeError: 'NoneType' object is not subscriptable); the file is damaged or not from trainwell: restore it or re-export the model
+    """
+    if key not in metadata:
+        problem = "it is missing"
+    else:
+        try:
+            return build(metadata[key])
+        except (KeyError, TypeError, AttributeError, ValueError) as error:
+            problem = f"{type(error).__name__}: {error}"
+    raise ArtifactError(
+        f"{METADATA_FILE} has no valid {key!r} entry ({problem}); the file is damaged or not from trainwell: "
+        "restore it or re-export the model"
+    )
 
 
 def to_jsonable(obj: Any, path: str = "metadata") -> Any:

@@ -18,16 +18,34 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def rows_frame(rows: pd.DataFrame | list[dict[str, Any]], what: str = "rows") -> pd.DataFrame:
-    """``rows`` as a DataFrame: a DataFrame as is, or a list of ``{column: value}`` dicts."""
+def rows_frame(
+    rows: pd.DataFrame | list[dict[str, Any]] | Mapping[str, Any] | pd.Series, what: str = "rows"
+) -> pd.DataFrame:
+    """``rows`` as a DataFrame: a DataFrame as is, a list of ``{column: value}`` dicts, or one row alone as a
+    ``{column: value}`` dict (what a JSON object decodes to) or a Series (``table.iloc[0]``, index kept)."""
     import pandas as pd
 
     if isinstance(rows, pd.DataFrame):
         frame = rows
+    elif isinstance(rows, pd.Series):
+        frame = rows.to_frame().T.infer_objects()
+    elif isinstance(rows, Mapping):
+        columns = [
+            str(key) for key, value in rows.items() if isinstance(value, (list, tuple, np.ndarray, pd.Series))
+        ]
+        if columns:
+            raise DataError(
+                f"{what} is a dict whose values {', '.join(columns[:3])} are sequences; a dict is one row "
+                "({column: value}), and a dict of lists is columns: pass pd.DataFrame(rows)"
+            )
+        frame = pd.DataFrame([dict(rows)])
     elif isinstance(rows, list) and all(isinstance(row, Mapping) for row in rows):
         frame = pd.DataFrame(rows)
     else:
-        raise DataError(f"{what} must be a DataFrame or a list of dicts, got {type(rows).__name__}")
+        raise DataError(
+            f"{what} must be a DataFrame, a list of dicts, or one row as a dict or a Series; got "
+            f"{type(rows).__name__}"
+        )
     if len(frame) == 0:
         raise DataError(f"{what} has no rows; pass at least one row")
     return frame
@@ -41,6 +59,7 @@ def prediction_table(task: Task, values: np.ndarray | torch.Tensor, index: pd.In
     array = values.detach().cpu().numpy() if isinstance(values, torch.Tensor) else np.asarray(values)
     result = pd.DataFrame(index=index)
     matrix = array.reshape(len(index), -1)
+    _refuse_not_finite(matrix)
     if task.kind == "regression":
         names = list(task.target_names) or ["prediction"]
         for position, name in enumerate(names):
@@ -59,3 +78,17 @@ def prediction_table(task: Task, values: np.ndarray | torch.Tensor, index: pd.In
         for position, label in enumerate(task.classes):
             result[f"probability_{label}"] = matrix[:, position]
     return result
+
+
+def _refuse_not_finite(matrix: np.ndarray) -> None:
+    """A row whose output is NaN or infinite has no answer: a NaN probability decoded as the first class (and
+    a regression as NaN), which a table of predictions would pass on as if it were one."""
+    bad = np.flatnonzero(~np.isfinite(matrix).all(axis=1))
+    if len(bad) == 0:
+        return
+    shown = ", ".join(str(position + 1) for position in bad[:5]) + (", ..." if len(bad) > 5 else "")
+    rows = "data row" if len(bad) == 1 else "data rows"
+    raise DataError(
+        f"the model's output is not a finite number for {rows} {shown} ({len(bad)} of {len(matrix)} rows): an "
+        f"input is far outside the training data; check the values of {'that row' if len(bad) == 1 else 'those rows'}"
+    )

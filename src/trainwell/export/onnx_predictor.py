@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from trainwell.core.artifact import read_metadata
+from trainwell.core.artifact import metadata_entry, read_metadata
 from trainwell.core.errors import ArtifactError, ConfigError, DataError
 from trainwell.data.tables import prediction_table, rows_frame
 from trainwell.data.task import Task
@@ -78,11 +78,8 @@ class OnnxPredictor:
             )
         module_name, class_name = RECIPES[application]
         recipe_class = getattr(importlib.import_module(module_name), class_name)
-        try:
-            self.task = Task.from_dict(self.metadata["task"])
-            self.recipe = recipe_class.from_dict(self.metadata["recipe"])
-        except (KeyError, TypeError) as error:
-            raise ArtifactError(f"trainwell.json is missing or has a malformed entry: {error}") from error
+        self.task = metadata_entry(self.metadata, "task", Task.from_dict)
+        self.recipe = metadata_entry(self.metadata, "recipe", recipe_class.from_dict)
         path = directory / ONNX_FILE
         if not path.is_file():
             raise ArtifactError(
@@ -102,6 +99,29 @@ class OnnxPredictor:
                 f"{path} has inputs {self.onnx_input_names} and outputs {outputs}; trainwell expects inputs "
                 f"among {list(expected)} and the output '{OUTPUT_NAME}': re-export with `trainwell export`"
             )
+        self._check_fits_recipe(path)
+
+    def _check_fits_recipe(self, path: Path) -> None:
+        """Refuse a graph whose inputs are not shaped as this directory's recipe makes them (a ``model.onnx``
+        copied from another model): it loaded, and then every prediction failed inside onnxruntime."""
+        expected: dict[str, list[int]]
+        if self.application in ("tabular", "collab"):
+            x_cat, x_cont = self.recipe.transform(pd.DataFrame([{}]), allow_missing_columns=True)
+            expected, what = {"x_cat": [x_cat.shape[1]], "x_cont": [x_cont.shape[1]]}, "columns"
+        elif self.application == "vision":
+            expected = {name: [self.recipe.channels, *self.recipe.size] for name in self.onnx_input_names}
+            what = "channels x height x width"
+        else:
+            return  # texts: token ids of any length
+        for item in self.session.get_inputs():
+            found = list(item.shape[1:])
+            if all(isinstance(size, int) for size in found) and found != expected[item.name]:
+                raise ArtifactError(
+                    f"{path} does not fit this model directory: its input {item.name} has "
+                    f"{' x '.join(map(str, found))} {what}, the recipe in trainwell.json gives "
+                    f"{' x '.join(map(str, expected[item.name]))}; the file comes from another model: re-export "
+                    f"it with `trainwell export {self.model_dir} --onnx`"
+                )
 
     @property
     def input_names(self) -> list[str]:
@@ -118,7 +138,7 @@ class OnnxPredictor:
         """Activated outputs as float32: probabilities for classification, values for regression.
 
         Args:
-            rows: Rows (a DataFrame or a list of dicts); for a vision model, images (see the class docstring).
+            rows: Rows (a DataFrame, a list of dicts, or one row as a dict or a Series); for a vision model, images (see the class docstring).
             allow_missing_columns: Tabular only: read absent input columns as missing.
             tta: Vision only: test-time augmentation, which needs the PyTorch predictor (refused here).
         """

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from trainwell.core.artifact import read_artifact
+from trainwell.core.artifact import metadata_entry, read_artifact
 from trainwell.core.errors import ArtifactError, ConfigError
 from trainwell.data.task import Task
 from trainwell.models.registry import model_from_artifact
@@ -42,7 +42,13 @@ def load(path: str | Path) -> Any:
         >>> predictor.predict(new_rows)                      # doctest: +SKIP
     """
     metadata, state = read_artifact(path)
-    return predictor_from_parts(metadata, state, f"model directory '{path}'")
+    source = f"model directory '{path}'"
+    try:
+        return predictor_from_parts(metadata, state, source)
+    except ArtifactError as error:  # a damaged entry or weights: say which directory
+        if str(error).startswith(source):
+            raise
+        raise ArtifactError(f"{source}: {error}") from error
 
 
 def predictor_from_parts(metadata: dict[str, Any], state: Mapping[str, torch.Tensor], source: str) -> Any:
@@ -106,10 +112,8 @@ class Predictor:
 
     @classmethod
     def from_artifact(cls, metadata: dict[str, Any], state: Mapping[str, torch.Tensor]) -> Any:
-        """Rebuild from ``trainwell.json`` and the weights; a malformed entry is an :class:`ArtifactError`."""
-        try:
-            task = Task.from_dict(metadata["task"])
-            recipe = cls.recipe_class.from_dict(metadata["recipe"])
-        except (KeyError, TypeError) as error:
-            raise ArtifactError(f"trainwell.json is missing or has a malformed entry: {error}") from error
+        """Rebuild from ``trainwell.json`` and the weights; a malformed entry is an :class:`ArtifactError`
+        naming it."""
+        task = metadata_entry(metadata, "task", Task.from_dict)
+        recipe = metadata_entry(metadata, "recipe", cls.recipe_class.from_dict)
         return cls(model_from_artifact(metadata, state), task, recipe, metadata)

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
 
 #: Columns of ``rows`` shown beside each top loss (more would not fit a readable table).
 MAX_ROW_COLUMNS = 4
+#: Past this many classes a confusion matrix's cells are too small for their numbers (and writing C x C labels
+#: took a minute at 120 classes): the colour alone tells the counts, on a figure of at most MAX_FIGURE_INCHES.
+MAX_WRITTEN_CLASSES = 50
+MAX_FIGURE_INCHES = 16.0
 
 
 def plot_confusion_matrix(matrix: np.ndarray, classes: Sequence[Any], path: Path, normalize: bool) -> Path:
@@ -26,7 +30,8 @@ def plot_confusion_matrix(matrix: np.ndarray, classes: Sequence[Any], path: Path
     if normalize:
         totals = values.sum(axis=1, keepdims=True)
         values = np.divide(values, totals, out=np.zeros_like(values), where=totals > 0)
-    size = max(4.0, 0.6 * len(classes) + 2.5)
+    written = len(classes) <= MAX_WRITTEN_CLASSES
+    size = max(4.0, 0.6 * len(classes) + 2.5) if written else MAX_FIGURE_INCHES
     figure, axis = plt.subplots(figsize=(size, size))
     image = axis.imshow(values, cmap="Blues", vmin=0.0)
     bar = figure.colorbar(image, ax=axis, fraction=0.046, pad=0.04)
@@ -37,17 +42,24 @@ def plot_confusion_matrix(matrix: np.ndarray, classes: Sequence[Any], path: Path
 
         bar.ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     names = [str(c) for c in classes]
-    axis.set_xticks(range(len(names)), labels=names, rotation=45, ha="right")
-    axis.set_yticks(range(len(names)), labels=names)
+    # Many classes: the names shrink with the cells (a cell is MAX_FIGURE_INCHES / C inches, 72 points each).
+    label_size = None if written else max(3.0, min(8.0, 0.8 * 72 * MAX_FIGURE_INCHES / len(names)))
+    axis.set_xticks(
+        range(len(names)), labels=names, rotation=45 if written else 90, ha="right", fontsize=label_size
+    )
+    axis.set_yticks(range(len(names)), labels=names, fontsize=label_size)
     middle = values.max() / 2 if values.size else 0.0
-    for row in range(values.shape[0]):
+    for row in range(values.shape[0] if written else 0):
         for column in range(values.shape[1]):
             text = f"{values[row, column]:.2f}" if normalize else str(int(matrix[row, column]))
             color = "white" if values[row, column] > middle else "black"
             axis.text(column, row, text, ha="center", va="center", color=color)
     axis.set_xlabel("predicted")
     axis.set_ylabel("actual")
-    axis.set_title("Confusion matrix" + (" (share of each actual class)" if normalize else ""))
+    title = "Confusion matrix" + (" (share of each actual class)" if normalize else "")
+    axis.set_title(
+        title if written else f"{title}: {len(names)} classes, the colour tells the {bar.ax.get_ylabel()}"
+    )
     return _save(figure, path)
 
 

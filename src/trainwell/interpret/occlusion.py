@@ -53,7 +53,7 @@ def _class_probability(task: Any, output: torch.Tensor, target: int) -> torch.Te
 @torch.no_grad()
 def occlusion_map(
     learn: Any,
-    image: torch.Tensor,
+    image: Any,
     *,
     target: int | None = None,
     patch: int | None = None,
@@ -64,8 +64,11 @@ def occlusion_map(
     """Slide a patch over ``image`` and record the drop in the probability of ``target``.
 
     Args:
-        learn: a Learner (its model and task are used) or a model returning logits of a multiclass problem.
-        image: ``(C, H, W)``, ``uint8`` or floats in 0..1 (what the model takes).
+        learn: a Learner (its model and task are used), a loaded image model (``trainwell.load(dir)``), or a
+            model returning logits of a multiclass problem.
+        image: ``(C, H, W)``, ``uint8`` or floats in 0..1 (what the model takes). A loaded model also takes
+            whatever its ``predict`` takes for one image (a path, encoded bytes, a Pillow image, an array of
+            another size or channel count) and fits it to the training size as ``predict`` does.
         target: class index to explain (default: the predicted class).
         patch: side of the square patch in pixels (default: about a seventh of the image side).
         stride: step between patch positions (default: half the patch).
@@ -74,14 +77,18 @@ def occlusion_map(
     """
     model = getattr(learn, "model", learn)
     task = getattr(learn, "task", None)
-    application = getattr(getattr(learn, "data", None), "application", None)
+    data = getattr(learn, "data", None)
+    # A Learner knows its application through its data; a loaded predictor says it itself.
+    application = getattr(data, "application", None) or getattr(learn, "application", None)
     if application not in (None, "vision"):
         raise ConfigError(
-            f"occlusion_map explains an image model's predictions; this learner is a {application} one (for a "
-            "table's columns: trainwell.report.permutation_importance)"
+            f"occlusion_map explains an image model's predictions; this {'learner' if data else 'model'} is a "
+            f"{application} one (for a table's columns: trainwell.report.permutation_importance)"
         )
+    image = _model_image(learn, image)
     if image.ndim != 3:
         raise ConfigError(f"occlusion_map takes one image (C, H, W), got shape {tuple(image.shape)}")
+    _check_shape(getattr(data, "recipe", None), image)
     tensor = next(iter([*model.parameters(), *model.buffers()]), None)
     device = tensor.device if tensor is not None else torch.device("cpu")
     x = (image.float() / 255.0 if image.dtype == torch.uint8 else image.float()).to(device)
@@ -129,6 +136,36 @@ def occlusion_map(
     classes = getattr(task, "classes", None)
     label = str(classes[target]) if classes and target < len(classes) else str(target)
     return OcclusionMap(x.cpu(), heat, target, label, base)
+
+
+def _model_image(learn: Any, image: Any) -> torch.Tensor:
+    """``image`` as the model takes it: a loaded image model (its ``pixels`` fits any image to the training size
+    and channels, as its ``predict`` does) decodes it; anything else must already be a tensor."""
+    pixels = getattr(learn, "pixels", None)
+    if callable(pixels):
+        if isinstance(image, torch.Tensor):
+            image = image.cpu().numpy()
+        return torch.as_tensor(pixels(image))[0]
+    if not isinstance(image, torch.Tensor):
+        raise ConfigError(
+            f"occlusion_map takes the image as a tensor (C, H, W) for a learner or a model, got "
+            f"{type(image).__name__}; or pass the model loaded with trainwell.load(dir), which reads files too"
+        )
+    return image
+
+
+def _check_shape(recipe: Any, image: torch.Tensor) -> None:
+    """Refuse an image of another shape than the training images': another channel count failed inside torch
+    (a conv error naming weights), another size ran, on an image ``predict`` would have resized first."""
+    channels, size = getattr(recipe, "channels", None), getattr(recipe, "size", None)
+    if channels is None or size is None or tuple(image.shape) == (channels, *size):
+        return
+    height, width = size
+    raise ConfigError(
+        f"occlusion_map: this model takes images of {channels} channel{'s' if channels > 1 else ''}, "
+        f"{height}x{width} (C, H, W); got shape {tuple(image.shape)}: pass the image as the model takes it, or "
+        "the model loaded with trainwell.load(dir), which fits any image (a path, an array) as predict does"
+    )
 
 
 #: Image and map pairs side by side in a row of the figure, when there are more than two maps.

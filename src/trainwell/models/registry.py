@@ -13,6 +13,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from trainwell.core.artifact import metadata_entry
 from trainwell.core.errors import ArtifactError
 from trainwell.core.registry import Registry
 
@@ -79,11 +80,8 @@ def model_from_artifact(metadata: dict[str, Any], state: Mapping[str, torch.Tens
     Every application's predictor starts here; a missing or malformed entry, or weights that do not fit the
     architecture, raise an :class:`~trainwell.core.errors.ArtifactError` that says which.
     """
-    try:
-        spec = metadata["architecture"]
-        name, config = spec["name"], spec["config"]
-    except (KeyError, TypeError) as error:
-        raise ArtifactError(f"trainwell.json is missing or has a malformed entry: {error}") from error
+    spec = metadata.get("architecture")
+    name, config = metadata_entry(metadata, "architecture", lambda entry: (entry["name"], entry["config"]))
     if not isinstance(name, str) or not isinstance(config, dict):
         raise ArtifactError(
             f"trainwell.json has a malformed architecture entry {spec!r}; expected {{'name': str, 'config': {{...}}}}"
@@ -95,15 +93,34 @@ def model_from_artifact(metadata: dict[str, Any], state: Mapping[str, torch.Tens
             f"the model's architecture {name!r} is not registered in this process: import the module that "
             f"registers it (@register_model({name!r})) before loading the model"
         )
-    try:
-        model = create_model(name, **config)
-    except TypeError as error:
-        raise ArtifactError(f"trainwell.json is missing or has a malformed entry: {error}") from error
-    try:
-        model.load_state_dict(dict(state))
-    except RuntimeError as error:
-        first_line = str(error).splitlines()[0]
+    model = metadata_entry(metadata, "architecture", lambda _: create_model(name, **config))
+    mismatch = _weights_mismatch(model.state_dict(), state)
+    if mismatch:
         raise ArtifactError(
-            f"model.safetensors does not match the architecture in trainwell.json ({first_line})"
-        ) from error
+            f"model.safetensors does not match the architecture in trainwell.json ({name}): {mismatch}; the "
+            "weights come from another model: restore the directory's two files together, or re-export the model"
+        )
+    model.load_state_dict(dict(state))
     return model.eval()
+
+
+def _weights_mismatch(expected: Mapping[str, torch.Tensor], found: Mapping[str, torch.Tensor]) -> str:
+    """What differs between the weights an architecture holds and those of a file, in one line ("" if none):
+    torch's own error spans a line per weight and its first line names none."""
+    shapes = [
+        f"{key} is {tuple(found[key].shape)} in the file, {tuple(expected[key].shape)} in the architecture"
+        for key in expected
+        if key in found and found[key].shape != expected[key].shape
+    ]
+    missing = [key for key in expected if key not in found]
+    unknown = [key for key in found if key not in expected]
+    parts = []
+    for count, what, names in (
+        (len(shapes), "of another shape", shapes),
+        (len(missing), "missing from the file", missing),
+        (len(unknown), "not in the architecture", unknown),
+    ):
+        if count:
+            listed = "; ".join(names[:3]) + (f"; and {count - 3} more" if count > 3 else "")
+            parts.append(f"{count} weight{'s' if count > 1 else ''} {what} ({listed})")
+    return ", ".join(parts)

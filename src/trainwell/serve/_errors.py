@@ -10,6 +10,8 @@ endpoints of the server, with a hint for a path clients of this kind of model of
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
 from trainwell.serve._content_type import UnsupportedMediaType
+from trainwell.serve.schema import MAX_STANDARD_DEVIATIONS
 
 #: Problems listed in ``detail`` (a 1,000-row request can have thousands) and in the one-line ``message``.
 MAX_LISTED, MAX_IN_MESSAGE = 50, 5
@@ -35,6 +38,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(UnsupportedMediaType, _unsupported_media_type)  # type: ignore[arg-type]
+    # Any other exception is a bug: answered in JSON like every other answer; starlette still raises it after the
+    # answer is sent, so the server logs its traceback.
+    app.add_exception_handler(Exception, _internal_error)
 
 
 def error_body(problems: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -86,18 +92,80 @@ async def _validation_error(request: Request, error: RequestValidationError) -> 
                 ),
                 status_code=400,
             )
-        problems.append({"loc": loc, "msg": problem.get("msg"), "type": problem.get("type")})
+        problems.append({"loc": loc, "msg": _explained(problem, loc), "type": problem.get("type")})
     return JSONResponse(error_body(problems), status_code=422)
+
+
+def _explained(problem: Any, loc: list[Any]) -> str:
+    """pydantic's message, with what it leaves a client to guess: that a number was sent as text, and why an
+    input of a row has a range at all (:data:`~trainwell.serve.schema.MAX_STANDARD_DEVIATIONS`)."""
+    message = str(problem.get("msg"))
+    kind, value = problem.get("type"), problem.get("input")
+    if kind == "float_type" and isinstance(value, str):
+        return (
+            f"{message}, got the text {value!r} (send numbers without quotes, and null for a missing value)"
+        )
+    if kind in ("less_than_equal", "greater_than_equal") and loc[:1] == ["rows"]:
+        return (
+            f"{message} ({MAX_STANDARD_DEVIATIONS:,.0f} training standard deviations from the training mean: a "
+            "data error; GET /metadata lists each input's minimum and maximum)"
+        )
+    return message
 
 
 async def _unsupported_media_type(request: Request, error: UnsupportedMediaType) -> JSONResponse:
     return JSONResponse(error_body([error.problem]), status_code=415)
 
 
+def unreadable_json_problem(error: BaseException) -> dict[str, Any] | None:
+    """The 400 problem for a body Python's JSON reader refused (``None`` for another error): where and why for
+    a syntax error; bytes that are not UTF-8, arrays nested past the recursion limit and numbers with more
+    digits than Python converts (4300) are refused by other exceptions, which FastAPI reported only as "There
+    was an error parsing the body" (and a route reading its own body let out as a 500)."""
+    if isinstance(error, json.JSONDecodeError):
+        message = f"invalid JSON at character {error.pos}: {error.msg}"
+    elif isinstance(error, UnicodeDecodeError):
+        message = f"invalid JSON: not UTF-8 text ({error.reason} at byte {error.start}); send the JSON encoded as UTF-8"
+    elif isinstance(error, RecursionError):
+        message = "invalid JSON: nested too deeply to read (GET /docs shows the body)"
+    elif isinstance(error, ValueError) and (digits := _TOO_MANY_DIGITS.search(str(error))):
+        message = (
+            f"invalid JSON: a number has {digits['has']} digits, more than the {digits['limit']} read; send "
+            "numbers of ordinary size"
+        )
+    else:
+        return None
+    return {"loc": ["body"], "msg": message, "type": "json_invalid"}
+
+
+#: Python's refusal of a long integer: "Exceeds the limit (4300 digits) ...: value has 5001 digits; ...".
+_TOO_MANY_DIGITS = re.compile(r"limit \((?P<limit>\d+) digits\).*value has (?P<has>\d+) digits")
+
+
+async def _internal_error(request: Request, error: Exception) -> JSONResponse:
+    message = (
+        f"internal error ({type(error).__name__}) answering {request.method} {request.url.path}: a bug; the "
+        "server's log has the traceback"
+    )
+    return JSONResponse({"message": message, "detail": []}, status_code=500)
+
+
 async def _http_error(request: Request, error: HTTPException) -> JSONResponse:
     detail = error.detail if isinstance(error.detail, str) else str(error.detail)
     if error.status_code == 404 and detail == "Not Found":  # the router's: no route has this path
         detail = not_found_message(request)
+    if error.status_code == 405 and detail == "Method Not Allowed":  # the router's: the path takes others
+        allowed = ", ".join(
+            sorted(part.strip() for part in (error.headers or {}).get("Allow", "").split(","))
+        )
+        detail = (
+            f"{request.method} {request.url.path}: this endpoint takes {allowed} (GET /docs describes the "
+            "endpoints)"
+        )
+    if error.status_code == 400 and error.__cause__ is not None:  # FastAPI's "error parsing the body"
+        problem = unreadable_json_problem(error.__cause__)
+        if problem is not None:
+            return JSONResponse(error_body([problem]), status_code=400)
     return JSONResponse(
         {"message": detail, "detail": []}, status_code=error.status_code, headers=error.headers
     )

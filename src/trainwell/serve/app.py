@@ -2,7 +2,7 @@
 
 Endpoints:
 
-- ``GET /health``: ``{"status": "ok"}`` once the model is loaded.
+- ``GET /health``: ``{"status": "ok"}`` once the model is loaded (``HEAD`` too, as ``/metadata``).
 - ``GET /metadata``: the task, the inputs a row needs (categorical ones with their known values, continuous
   ones with their training mean and standard deviation), final training metrics, versions and limits.
 - ``POST /predict``: ``{"rows": [{column: value, ...}, ...]}`` in, ``{"predictions": [...]}`` out, one entry
@@ -21,7 +21,8 @@ type, a missing or unknown field, too many or no rows are 422, a body that is no
 the size limit is 413, and a body sent without ``Content-Type: application/json`` (curl's ``-d`` alone) is 415
 on every endpoint (:mod:`trainwell.serve._content_type`). For images: invalid base64, an undecodable or
 oversized image (named by its index and file name), no images or too many are 422; malformed multipart is 400.
-An unknown path is a 404 listing the endpoints. A 5xx is a bug.
+An unknown path is a 404 listing the endpoints, a method the path does not take a 405 naming the ones it takes. A 5xx
+is a bug: its JSON names the exception, and the server's log has the traceback.
 
 Loading goes through :func:`trainwell.export.load`, which reads weights with ``safetensors`` and metadata with
 ``json`` only: a model directory can never make the server run code. With ``backend="onnx"`` (or ``"auto"``
@@ -253,7 +254,8 @@ def _add_collab_routes(
 
 
 def _health_and_metadata(app: FastAPI, metadata: dict[str, Any], summary: str, schema: Any = None) -> None:
-    """``GET /health`` and ``GET /metadata`` (a document built once at start-up), the same for every model."""
+    """``GET /health`` and ``GET /metadata`` (a document built once at start-up), the same for every model;
+    ``HEAD`` too (:func:`answer_head`)."""
 
     @app.get("/health", summary="Liveness: the model is loaded")
     async def health() -> dict[str, str]:
@@ -262,6 +264,16 @@ def _health_and_metadata(app: FastAPI, metadata: dict[str, Any], summary: str, s
     @app.get("/metadata", summary=summary, response_model=schema)
     async def get_metadata() -> dict[str, Any]:
         return metadata
+
+    answer_head(app, "/health", health)
+    answer_head(app, "/metadata", get_metadata)
+
+
+def answer_head(app: FastAPI, path: str, endpoint: Callable[..., Any]) -> None:
+    """Answer ``HEAD path`` as ``GET path`` (headers, no body): load balancers and uptime checkers often probe
+    with HEAD, which FastAPI does not add to a GET route (it answered 405). Left out of the OpenAPI document,
+    where a second operation of the same endpoint would repeat its operation id."""
+    app.add_api_route(path, endpoint, methods=["HEAD"], include_in_schema=False)
 
 
 def _json_predict_route(

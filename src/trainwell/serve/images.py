@@ -23,6 +23,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from trainwell.serve._content_type import content_type_problem, media_type
+from trainwell.serve._errors import unreadable_json_problem
 from trainwell.serve._multipart import MultipartError, boundary_of, parse_multipart
 from trainwell.vision.io import DECODE_ERRORS as PILLOW_ERRORS
 from trainwell.vision.io import image_array
@@ -148,12 +149,11 @@ def encoded_images(
 def _json_items(body: bytes, request_model: type[BaseModel]) -> list[EncodedImage]:
     try:
         document = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        where = f" at character {error.pos}" if isinstance(error, json.JSONDecodeError) else ""
-        reason = error.msg if isinstance(error, json.JSONDecodeError) else "not UTF-8 text"
-        raise ImageRequestError(
-            400, [{"loc": ["body"], "msg": f"invalid JSON{where}: {reason}", "type": "json_invalid"}]
-        ) from error
+    except (ValueError, RecursionError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        problem = unreadable_json_problem(error)
+        if problem is None:
+            raise
+        raise ImageRequestError(400, [problem]) from error
     try:
         parsed = request_model.model_validate(document)
     except ValidationError as error:

@@ -148,6 +148,11 @@ def create_lm_app(predictor: Any, config: ServeConfig) -> FastAPI:
     async def get_metadata() -> dict[str, Any]:
         return metadata
 
+    from trainwell.serve.app import answer_head  # app imports this module on first use: no cycle at import
+
+    answer_head(app, "/health", health)
+    answer_head(app, "/metadata", get_metadata)
+
     generate_request = _generate_request(config.forbid_extra_fields)
 
     def generate_locked(body: Any) -> str:

@@ -18,9 +18,11 @@ BATCH_ROWS = 8192
 class TabularPredictor(Predictor):
     """Raw rows in, decoded predictions out.
 
-    Unseen categories are read as missing (the reserved code 0); columns the model never used are ignored;
+    Rows are a DataFrame, a list of ``{column: value}`` dicts, or one row alone as a dict or a Series. Unseen
+    categories are read as missing (the reserved code 0); columns the model never used are ignored;
     missing input columns are an error unless ``allow_missing_columns=True``, which reads them as missing in
-    every row (their fill value, with the missing indicator set).
+    every row (their fill value, with the missing indicator set). A number too far from the training values for
+    the model's arithmetic is refused, naming it, rather than answered with a NaN probability.
     """
 
     application = "tabular"
@@ -33,7 +35,10 @@ class TabularPredictor(Predictor):
 
     @torch.no_grad()
     def predict_proba(
-        self, rows: pd.DataFrame | list[dict[str, Any]], *, allow_missing_columns: bool = False
+        self,
+        rows: pd.DataFrame | list[dict[str, Any]] | Mapping[str, Any] | pd.Series,
+        *,
+        allow_missing_columns: bool = False,
     ) -> torch.Tensor:
         """Activated outputs: probabilities for classification, values for regression."""
         frame = rows_frame(rows)
@@ -47,7 +52,10 @@ class TabularPredictor(Predictor):
         return torch.cat(outputs)
 
     def predict(
-        self, rows: pd.DataFrame | list[dict[str, Any]], *, allow_missing_columns: bool = False
+        self,
+        rows: pd.DataFrame | list[dict[str, Any]] | Mapping[str, Any] | pd.Series,
+        *,
+        allow_missing_columns: bool = False,
     ) -> pd.DataFrame:
         """A table with one row per input row: the prediction, and one probability column per class."""
         frame = rows_frame(rows)

@@ -62,6 +62,8 @@ NA_SUFFIX = "_na"
 #: The reason recorded in ``TabularRecipe.dropped`` for a column passed in ``ignore``.
 IGNORED_REASON = "left out as asked (--ignore or --valid-col)"
 _STD_FLOOR = 1e-7
+#: The largest standardised value the model's float32 inputs hold (beyond it: infinity, then NaN outputs).
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 # A text column with a different value in at least this share of rows (and more than _ID_MIN_ROWS rows) is
 # an identifier or free text: as a category it would only teach the model to memorise rows.
 _ID_FRACTION = 0.95
@@ -384,11 +386,31 @@ class TabularRecipe:
             missing = np.isnan(numbers)
             indicators[name] = np.where(missing, _MISSING, _PRESENT).astype(np.int64)
             filled = np.where(missing, self.fill_values[name], numbers)
-            cont_columns.append(((filled - self.means[name]) / self.stds[name]).astype(np.float32))
+            standardised = (filled - self.means[name]) / self.stds[name]  # float64: never overflows here
+            self._check_fits_float32(standardised, filled, name, df)
+            cont_columns.append(standardised.astype(np.float32))
         cat_columns += [indicators[name] for name in self.na_indicator_names]
         categorical = np.stack(cat_columns, axis=1) if cat_columns else np.zeros((rows, 0), np.int64)
         continuous = np.stack(cont_columns, axis=1) if cont_columns else np.zeros((rows, 0), np.float32)
         return torch.from_numpy(categorical), torch.from_numpy(continuous)
+
+    def _check_fits_float32(
+        self, standardised: np.ndarray, numbers: np.ndarray, name: str, df: pd.DataFrame
+    ) -> None:
+        """Refuse a value whose standardised form overflows the model's float32 inputs (``1e300``, or the
+        largest float used as a "missing" marker): it became infinity, and the model answered NaN, which
+        decoded as the first class."""
+        beyond = np.abs(standardised) > _FLOAT32_MAX
+        if not beyond.any():
+            return
+        position = int(np.flatnonzero(beyond)[0])
+        values = df[name] if name in df.columns else pd.Series(numbers)
+        raise DataError(
+            f"continuous column '{name}' holds {numbers[position]:.6g} ({data_row(values, position)}), which is "
+            f"{abs(standardised[position]):.2g} training standard deviations from the training mean "
+            f"({self.means[name]:.6g}); the model's 32-bit numbers cannot hold it: check the value, or leave "
+            "it empty to mark it missing"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Return the recipe as JSON-ready plain data; :meth:`from_dict` reverses it exactly."""
