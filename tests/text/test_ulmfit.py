@@ -48,6 +48,34 @@ def test_fine_tune_unfreezes_one_group_per_stage(lm_dir: Path) -> None:
     assert peak[3] == pytest.approx(2e-2 / 8) and peak[0] == pytest.approx(2e-2 / 8 / 2.6**3)
 
 
+def test_every_stage_divides_the_rate_by_2_6_from_one_group_to_the_one_below(lm_dir: Path) -> None:
+    # The stages between the first and the last spread slice(lr / 2.6**(stage - 1), lr) over all four
+    # groups, so the two groups trained in stage 2 were 2.6**(1/3) = 1.37 apart (and 1.89 in stage 3), not
+    # the paper's 2.6 that the docstring promises and fastai's slice(lr / 2.6**4, lr) gives at every stage.
+    torch.manual_seed(0)
+    data = _classifier_data(lm_dir)
+    learn = text_classifier_learner(data, "awd_lstm", pretrained=lm_dir, progress=False)
+    stages: list[dict[int, float]] = []
+
+    class Spy(trainwell.Callback):
+        def before_fit(self, learn: trainwell.Learner) -> None:
+            groups = learn.opt.param_groups  # type: ignore[union-attr]
+            stages.append(
+                {
+                    g["layer_group"]: g["max_lr"]
+                    for g in groups
+                    if any(p.requires_grad for p in g["params"])
+                }
+            )
+
+    gradual_unfreezing(learn, epochs=1, lr=2e-2, callbacks=[Spy()])
+    assert [sorted(stage) for stage in stages] == [[3], [2, 3], [1, 2, 3], [0, 1, 2, 3]]
+    for number, stage in enumerate(stages):
+        assert stage[3] == pytest.approx(2e-2 / 2**number)  # the head's rate halves at each stage
+        for group in sorted(stage)[:-1]:
+            assert stage[group + 1] / stage[group] == pytest.approx(2.6)
+
+
 def test_the_classifier_learns_the_sentiment(lm_dir: Path) -> None:
     torch.manual_seed(0)
     learn = text_classifier_learner(_classifier_data(lm_dir), "awd_lstm", pretrained=lm_dir, progress=False)

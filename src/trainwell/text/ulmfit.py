@@ -174,8 +174,9 @@ def gradual_unfreezing(
 ) -> None:
     """The ULMFiT schedule: head only, then one more layer group per epoch, then everything for ``epochs``.
 
-    Each stage is a one-cycle fit; stage ``k`` trains the last ``k + 1`` groups at ``lr / 2**k``, spread over
-    the groups by :data:`LR_DECAY` (discriminative learning rates). The stages are the phases ``"stage 1"``,
+    Each stage is a one-cycle fit; stage ``k`` (from 0) trains the last ``k + 1`` groups, the highest at
+    ``lr / 2**k`` and each one below it at :data:`LR_DECAY` times less than the one above (discriminative
+    learning rates), as in every stage of the paper. The stages are the phases ``"stage 1"``,
     ``"stage 2"``... and ``"unfrozen"``: a checkpoint written in one (``resume_from``, the same call) resumes
     at that stage, the stages before it skipped.
     """
@@ -193,7 +194,10 @@ def gradual_unfreezing(
     for stage in range(1, n_groups):
         if stage - 1 >= start:
             learn.freeze_to(n_groups - stage)
-            spread = slice(rate / LR_DECAY ** (stage - 1), rate) if stage > 1 else rate
+            # Spread over all the groups, frozen ones included, as fastai's slice(lr / 2.6**4, lr) is: each
+            # trained group then gets 2.6 times less than the one above it at every stage (a slice over the
+            # trained groups alone would need its own low end per stage).
+            spread = slice(rate / LR_DECAY ** (n_groups - 1), rate)
             if budget is not None:
                 budget.share_next_fit(STAGE_SHARE)  # the last stage, everything unfrozen, keeps the most
             with learn.in_phase(f"stage {stage}"):
