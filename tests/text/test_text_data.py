@@ -154,6 +154,26 @@ def test_labels_only_in_the_validation_rows_are_named_in_a_warning(tmp_path: Pat
     assert data.task.classes == ("food", "music", "sport")
 
 
+def test_a_rare_class_drawn_whole_into_validation_is_kept_for_training() -> None:
+    # With one text of a class, text_data failed with "valid texts: target values ['weather'] were not seen"
+    # whenever the random split drew it into validation, and worked with another seed; tabular_data, which
+    # takes its classes from every row, never failed.
+    from trainwell.data.bundle import random_split
+
+    frame = topic_frame(40)
+    frame.loc[40] = ["rain and wind all week", "weather"]
+    seed = next(seed for seed in range(100) if 40 in random_split(41, 0.2, seed)[1])
+    with pytest.warns(
+        UserWarning, match=r"drew every row of class\(es\) 'weather'; one row of each was moved"
+    ):
+        data = text_data(frame, "text", "topic", seed=seed)
+    assert data.task.classes == ("food", "music", "sport", "weather")
+    assert "rain and wind all week" in data.texts["train"]  # type: ignore[attr-defined]
+    assert len(data.texts["train"]) + len(data.texts["valid"]) == 41  # type: ignore[attr-defined]
+    with pytest.raises(DataError, match=r"valid texts: target values \['weather'\] were not seen"):
+        text_data(frame, "text", "topic", splits=(range(36), range(36, 41)))  # a split of one's own is kept
+
+
 def test_text_data_subword_and_padded(tmp_path: Path) -> None:
     data = text_data(sentiment_frame(120), "review", "sentiment", tokenizer="subword", batch_format="padded")
     tokens, target = next(iter(data.train))

@@ -61,11 +61,7 @@ def test_every_stage_divides_the_rate_by_2_6_from_one_group_to_the_one_below(lm_
         def before_fit(self, learn: trainwell.Learner) -> None:
             groups = learn.opt.param_groups  # type: ignore[union-attr]
             stages.append(
-                {
-                    g["layer_group"]: g["max_lr"]
-                    for g in groups
-                    if any(p.requires_grad for p in g["params"])
-                }
+                {g["layer_group"]: g["max_lr"] for g in groups if any(p.requires_grad for p in g["params"])}
             )
 
     gradual_unfreezing(learn, epochs=1, lr=2e-2, callbacks=[Spy()])

@@ -172,6 +172,39 @@ def test_one_class_is_refused(tmp_path: Path) -> None:
         image_data(root)
 
 
+def _seed_drawing_into_validation(n_rows: int, row: int) -> int:
+    from trainwell.data.bundle import random_split
+
+    return next(seed for seed in range(100) if row in random_split(n_rows, 0.2, seed)[1])
+
+
+def test_a_class_of_one_image_drawn_into_validation_is_kept_for_training(tmp_path: Path) -> None:
+    # A class folder with a single image failed with "valid images: target values ['square'] were not seen"
+    # whenever the random split drew that image into validation (one seed in five), and worked otherwise.
+    root = make_image_folder(tmp_path / "shapes", per_class=20)
+    make_image_folder(root, ("square",), per_class=1)
+    seed = _seed_drawing_into_validation(41, 20)  # the square sorts between the bars: row 20
+    with pytest.warns(
+        UserWarning, match=r"drew every row of class\(es\) 'square'; one row of each was moved"
+    ):
+        data = image_data(root, seed=seed)
+    assert data.task.classes == ("horizontal", "square", "vertical")
+    assert data.train.n_rows + data.valid.n_rows == 41  # type: ignore[union-attr]
+    train_labels = data.train.tensors[1].tolist()  # type: ignore[attr-defined]
+    assert train_labels.count(1) == 1 and 1 not in data.valid.tensors[1].tolist()  # type: ignore[attr-defined]
+    assert data.paths["train"][train_labels.index(1)].parent.name == "square"  # type: ignore[attr-defined]
+
+
+def test_a_rare_class_of_an_array_drawn_into_validation_is_kept_for_training() -> None:
+    images = np.random.default_rng(0).integers(0, 255, (41, 8, 8), dtype=np.uint8)
+    labels = ["a", "b"] * 20 + ["c"]
+    seed = _seed_drawing_into_validation(41, 40)
+    with pytest.warns(UserWarning, match="'c'"):
+        data = image_data(images, labels=labels, seed=seed, augmentation="none")
+    assert data.task.classes == ("a", "b", "c") and data.valid.n_rows == 7  # type: ignore[union-attr]
+    assert torch.equal(data.train.tensors[0][-1], torch.from_numpy(images[40:41]))  # type: ignore[attr-defined]
+
+
 def test_exif_orientation_is_applied(tmp_path: Path) -> None:
     # A 20x10 (wide) image tagged "rotate 90" must come out 10 wide and 20 high, as a viewer shows it.
     image = Image.new("RGB", (20, 10), (255, 0, 0))

@@ -27,7 +27,7 @@ import torch
 
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.warn import warn
-from trainwell.data.bundle import DataBundle, mask_split, random_split
+from trainwell.data.bundle import DataBundle, keep_classes_in_train, mask_split, random_split
 from trainwell.data.fingerprint import RowSketch
 from trainwell.data.task import Task, infer_task, warn_unknown_labels
 from trainwell.text.recipe import BATCH_FORMATS, TextRecipe, bag_batch, lengths_of, padded_batch
@@ -409,6 +409,11 @@ def text_data(
                 f"target '{targets[0]}' is missing in {missing} of {len(frame)} rows of {what}; drop those rows or "
                 "fill them (several labels per text, where an empty cell means none? pass --label-delim)"
             )
+    drawn = valid_col is None and splits is None and valid_rows is not None
+    if drawn and len(targets) == 1 and label_delim is None and task != "multilabel":
+        labels = label_frame.tolist()
+        if not any(isinstance(value, list | tuple | set) for value in labels):
+            train_rows, valid_rows = keep_classes_in_train(train_rows, valid_rows, labels, what)  # type: ignore[arg-type]
     train_labels = label_frame.iloc[train_rows]
     resolved = _task(train_labels, task, label_delim, targets[0])
     train_texts = frame[text_col].iloc[train_rows].tolist()

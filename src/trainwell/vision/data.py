@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from trainwell.core.errors import ConfigError, DataError
-from trainwell.data.bundle import DataBundle, random_split
+from trainwell.data.bundle import DataBundle, keep_classes_in_train, random_split
 from trainwell.data.fingerprint import RowSketch
 from trainwell.data.loader import TensorLoader
 from trainwell.data.task import Task, infer_task, warn_unknown_labels
@@ -149,6 +149,8 @@ def image_data(
                     "train/<label>/ and valid/<label>/ folders (each split is then read from the disk cache)"
                 )
             train_index, valid_index = random_split(len(images), valid_pct, seed)
+            if not isinstance(task, Task) and not any(isinstance(v, list | tuple) for v in values):
+                train_index, valid_index = keep_classes_in_train(train_index, valid_index, values, name)
             decoded["train"] = (images[train_index], [values[i] for i in train_index])
             decoded["valid"] = (images[valid_index], [values[i] for i in valid_index])
             if paths is not None:
