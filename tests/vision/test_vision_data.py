@@ -8,6 +8,7 @@ import struct
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from PIL import Image
@@ -127,6 +128,67 @@ def test_csv_needs_its_columns_named(tmp_path: Path) -> None:
         image_data(csv)
     with pytest.raises(DataError, match="'path' is not a column"):
         image_data(csv, path_col="path", label_col="label")
+
+
+def _shape_table(root: Path, relative_to: Path | None = None) -> pd.DataFrame:
+    paths = sorted(root.rglob("*.png"))
+    return pd.DataFrame(
+        {
+            "path": [str(p.relative_to(relative_to) if relative_to else p) for p in paths],
+            "label": [p.parent.name for p in paths],
+        }
+    )
+
+
+def test_a_csv_source_takes_a_validation_csv_of_the_same_columns(tmp_path: Path) -> None:
+    # valid="valid.csv" beside train.csv (how Kaggle hands out image sets) crashed with NotADirectoryError.
+    _shape_table(make_image_folder(tmp_path / "train", per_class=10), tmp_path).to_csv(
+        tmp_path / "train.csv", index=False
+    )
+    _shape_table(make_image_folder(tmp_path / "valid", per_class=4, seed=1), tmp_path).to_csv(
+        tmp_path / "valid.csv", index=False
+    )
+    data = image_data(
+        tmp_path / "train.csv", path_col="path", label_col="label", valid=tmp_path / "valid.csv"
+    )
+    assert data.train.n_rows == 20 and data.valid.n_rows == 8  # type: ignore[union-attr]
+    assert all(p.parent.parent.name == "valid" for p in data.paths["valid"])  # type: ignore[attr-defined]
+    with pytest.raises(ConfigError, match=r"valid= .*a folder of class folders when the source is a folder"):
+        image_data(tmp_path / "train", valid=tmp_path / "valid.csv")
+
+
+def test_a_dataframe_of_paths_and_labels_is_a_source_like_a_csv(tmp_path: Path) -> None:
+    # image_data(frame, path_col=..., label_col=...) (fastai's from_df) said "image_data from an array needs
+    # labels=", and a list of paths with labels (from_lists) "the images must have shape (N, H, W)...".
+    train = _shape_table(make_image_folder(tmp_path / "train", per_class=10))
+    valid = _shape_table(make_image_folder(tmp_path / "valid", per_class=4, seed=1))
+    data = image_data(train, path_col="path", label_col="label", valid=valid)
+    assert data.task.classes == ("horizontal", "vertical") and data.task.target_names == ("label",)
+    assert data.train.n_rows == 20 and data.valid.n_rows == 8  # type: ignore[union-attr]
+    from_csv = image_data(
+        _write(train, tmp_path / "train.csv"), path_col="path", label_col="label", valid_pct=0
+    )
+    assert torch.equal(from_csv.train.tensors[0], data.train.tensors[0])  # type: ignore[attr-defined]
+    listed = image_data([Path(p) for p in train["path"]], labels=train["label"].tolist(), valid_pct=0)
+    assert torch.equal(listed.train.tensors[0], data.train.tensors[0])  # type: ignore[attr-defined]
+    assert listed.paths["train"] == [Path(p) for p in train["path"]]  # type: ignore[attr-defined]
+    with pytest.raises(ConfigError, match="a DataFrame of image paths needs path_col= and label_col="):
+        image_data(train)
+    with pytest.raises(ConfigError, match="image paths need labels=: one label per image"):
+        image_data(list(train["path"]))
+    with pytest.raises(DataError, match="20 image paths but 3 labels"):
+        image_data(list(train["path"]), labels=["a", "b", "c"])
+    with pytest.raises(DataError, match=r"1 image file\(s\) listed in the DataFrame do not exist"):
+        image_data(
+            pd.concat([train, pd.DataFrame({"path": ["gone.png"], "label": ["vertical"]})]),
+            path_col="path",
+            label_col="label",
+        )
+
+
+def _write(frame: pd.DataFrame, path: Path) -> Path:
+    frame.to_csv(path, index=False)
+    return path
 
 
 def test_arrays_in_common_layouts(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -33,8 +33,12 @@ from trainwell.vision.io import (
     folder_splits,
     pixel_rows,
     probe_images,
+    table_files,
 )
 from trainwell.vision.recipe import ImageRecipe
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Images whose median side is at most this are kept at their own size; larger ones default to DEFAULT_SIZE.
 NATIVE_SIZE_LIMIT = 64
@@ -56,11 +60,11 @@ class ImageDataBundle(DataBundle):
 
 
 def image_data(
-    source: str | Path | np.ndarray | torch.Tensor,
+    source: str | Path | pd.DataFrame | Sequence[str | Path] | np.ndarray | torch.Tensor,
     labels: Sequence[Any] | np.ndarray | torch.Tensor | None = None,
     *,
-    valid: tuple[Any, Any] | str | Path | None = None,
-    test: tuple[Any, Any] | str | Path | None = None,
+    valid: tuple[Any, Any] | str | Path | pd.DataFrame | None = None,
+    test: tuple[Any, Any] | str | Path | pd.DataFrame | None = None,
     path_col: str | None = None,
     label_col: str | None = None,
     label_delim: str | None = None,
@@ -78,11 +82,15 @@ def image_data(
 
     Args:
         source: a folder (``<label>/*.jpg``, or ``train/`` + ``valid/`` [+ ``test/``] with class folders), a
-            CSV of paths and labels (with ``path_col`` and ``label_col``), or an array of images
-            ``(N, H, W[, C])`` / ``(N, C, H, W)``, uint8 or 0..1 floats (with ``labels``).
-        labels: the labels of an array ``source``.
-        valid, test: held-out sets: ``(images, labels)`` arrays, or a folder of class folders.
-        path_col, label_col, label_delim: for a CSV source; ``label_delim`` makes labels multi-label.
+            CSV of paths and labels (with ``path_col`` and ``label_col``; paths relative to the CSV's folder), a
+            DataFrame of them (paths relative to the current folder), a list of image paths (with ``labels``),
+            or an array of images ``(N, H, W[, C])`` / ``(N, C, H, W)``, uint8 or 0..1 floats (with ``labels``).
+        labels: the labels of a list of paths or an array ``source``.
+        valid, test: held-out sets of the source's kind: a folder of class folders for a folder, a CSV or a
+            DataFrame of the same columns for a CSV or a DataFrame, ``(paths, labels)`` for a list of paths,
+            ``(images, labels)`` for an array.
+        path_col, label_col, label_delim: for a CSV or DataFrame source; ``label_delim`` makes labels
+            multi-label.
         valid_pct: share held out at random when no validation set is given.
         size: side (or ``(height, width)``) images are fitted to once; default: their own size when small
             (<= 64 px), else 128.
@@ -108,8 +116,18 @@ def image_data(
     _check_augmentation(augmentation)
     name = str(source) if isinstance(source, str | Path) else "the images"
     paths: dict[str, list[Path]] | None = None
-    if isinstance(source, str | Path):
-        splits, paths = _file_splits(Path(source), valid, test, path_col, label_col, label_delim)
+    if isinstance(source, str | Path) or _is_table(source) or _is_path_list(source):
+        if not isinstance(source, str | Path):
+            name = "the DataFrame" if _is_table(source) else "the image paths"
+        splits, paths = _file_splits(
+            Path(source) if isinstance(source, str) else source,
+            labels,
+            valid,
+            test,
+            path_col,
+            label_col,
+            label_delim,
+        )
         train_files = splits["train"] if "train" in splits else splits["all"]
         chosen = _chosen_size(size, train_files.paths)
         channels = probe_images(train_files.paths)[1]
@@ -214,41 +232,124 @@ def image_data(
 
 
 # ------------------------------------------------------------------------------------------ sources
+def _is_table(source: object) -> bool:
+    return type(source).__name__ == "DataFrame" and hasattr(source, "columns")
+
+
+def _is_path_list(source: object) -> bool:
+    """A list (or tuple) of image paths: strings or ``Path`` objects, never an array of pixels."""
+    return (
+        isinstance(source, list | tuple)
+        and len(source) > 0
+        and all(isinstance(item, str | Path) for item in source)
+    )
+
+
 def _file_splits(
-    source: Path,
+    source: Any,
+    labels: Any,
     valid: Any,
     test: Any,
     path_col: str | None,
     label_col: str | None,
     label_delim: str | None,
 ) -> tuple[dict[str, LabelledFiles], dict[str, list[Path]]]:
-    if source.is_file() and source.suffix.lower() in (".csv", ".tsv", ".txt"):
-        if path_col is None or label_col is None:
-            raise ConfigError(
-                f"'{source}' is a CSV: name its columns with --path-col and --label-col (path_col=, label_col=)"
-            )
-        files, _table = csv_files(source, path_col, label_col, label_delim=label_delim)
-        splits = {"all": files}
-    else:
+    table = _is_table(source) or (
+        isinstance(source, Path) and source.is_file() and source.suffix.lower() in (".csv", ".tsv", ".txt")
+    )
+    if table:
+        splits = {"all": _table_split(source, path_col, label_col, label_delim)}
+    elif isinstance(source, Path):
         splits = folder_splits(source)
         if label_delim is not None:
             raise ConfigError(
                 "label_delim is for a CSV of multi-label images; a folder tree has one label per image"
             )
+    else:
+        splits = {"all": _listed_files(source, labels, "the image paths")}
     for key, held in (("valid", valid), ("test", test)):
         if held is None:
             continue
-        if not isinstance(held, str | Path):
-            raise ConfigError(f"{key}= must be a folder of class folders when the source is a folder or CSV")
-        from trainwell.vision.io import labelled_folder
-
         if "all" in splits:
             splits["train"] = splits.pop("all")
-        splits[key] = labelled_folder(Path(held))
+        splits[key] = _held_files(
+            held, key, table, isinstance(source, Path), path_col, label_col, label_delim
+        )
+    where = f"'{source}'" if isinstance(source, Path) else "the DataFrame" if table else "the image paths"
     for key, files in splits.items():
         if len(files) == 0:
-            raise DataError(f"the {key} split of '{source}' holds no images")
+            raise DataError(f"the {key} split of {where} holds no images")
     return splits, {key: list(files.paths) for key, files in splits.items()}
+
+
+def _table_split(
+    source: Any, path_col: str | None, label_col: str | None, label_delim: str | None
+) -> LabelledFiles:
+    """The files of a CSV (paths relative to its folder) or a DataFrame (relative to the current folder)."""
+    if path_col is None or label_col is None:
+        what = f"'{source}' is a CSV" if isinstance(source, Path) else "a DataFrame of image paths needs"
+        raise ConfigError(
+            f"{what}: name its columns with --path-col and --label-col (path_col=, label_col=)"
+            if isinstance(source, Path)
+            else f"{what} path_col= and label_col=: the columns of the paths and of the labels"
+        )
+    if isinstance(source, Path):
+        return csv_files(source, path_col, label_col, label_delim=label_delim)[0]
+    return table_files(source, path_col, label_col, label_delim=label_delim)
+
+
+def _listed_files(paths: Any, labels: Any, what: str) -> LabelledFiles:
+    if labels is None:
+        raise ConfigError("image paths need labels=: one label per image")
+    values = labels.tolist() if hasattr(labels, "tolist") else list(labels)
+    if len(values) != len(paths):
+        raise DataError(
+            f"{what}: {len(paths)} image paths but {len(values)} labels; give one label per image"
+        )
+    files = [Path(path) for path in paths]
+    missing = [str(path) for path in files if not path.is_file()]
+    if missing:
+        raise DataError(f"{len(missing)} of {what} do not exist, e.g. '{missing[0]}'; check the paths")
+    return LabelledFiles(files, values)
+
+
+def _held_files(
+    held: Any,
+    key: str,
+    table: bool,
+    folder: bool,
+    path_col: str | None,
+    label_col: str | None,
+    label_delim: str | None,
+) -> LabelledFiles:
+    """A held-out split of the source's own kind (see ``valid`` in :func:`image_data`), or a clear error."""
+    if table:
+        if _is_table(held) or (isinstance(held, str | Path) and Path(held).is_file()):
+            return _table_split(
+                Path(held) if isinstance(held, str) else held, path_col, label_col, label_delim
+            )
+        raise ConfigError(
+            f"{key}= must be a CSV file or a DataFrame with the columns '{path_col}' and '{label_col}' when the "
+            f"source is a CSV or a DataFrame; got {_shown(held)}"
+        )
+    if folder:
+        if isinstance(held, str | Path) and Path(held).is_dir():
+            from trainwell.vision.io import labelled_folder
+
+            return labelled_folder(Path(held))
+        raise ConfigError(
+            f"{key}= must be a folder of class folders when the source is a folder; got {_shown(held)} (for "
+            "a CSV of paths and labels, make the source a CSV too, with path_col= and label_col=)"
+        )
+    if isinstance(held, tuple) and len(held) == 2 and _is_path_list(held[0]):
+        return _listed_files(held[0], held[1], f"the {key} image paths")
+    raise ConfigError(f"{key}= must be a (paths, labels) pair when the source is a list of image paths")
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, str | Path):
+        return f"'{value}'" + ("" if Path(value).exists() else ", which does not exist")
+    return type(value).__name__
 
 
 def _decode(

@@ -155,30 +155,59 @@ def csv_files(
     if not csv_path.is_file():
         raise DataError(f"CSV file '{csv_path}' does not exist; check the path")
     table = pd.read_csv(csv_path)
+    files = table_files(
+        table,
+        path_col,
+        label_col,
+        label_delim=label_delim,
+        base=Path(root) if root is not None else csv_path.parent,
+        name=str(csv_path),
+        trained_single_label=trained_single_label,
+    )
+    return files, table
+
+
+def table_files(
+    table: Any,
+    path_col: str,
+    label_col: str,
+    *,
+    label_delim: str | None = None,
+    base: Path | None = None,
+    name: str = "the DataFrame",
+    trained_single_label: bool = False,
+) -> LabelledFiles:
+    """Paths and labels from a table (a CSV read by :func:`csv_files`, or a DataFrame given as it is): paths
+    relative to ``base`` (default: the current folder); the table is left unchanged."""
+    import pandas as pd
+
     for option, column in (("--path-col", path_col), ("--label-col", label_col)):
         if column not in table.columns:
             raise DataError(
-                f"{option} '{column}' is not a column of {csv_path}; its columns are: "
+                f"{option} '{column}' is not a column of {name}; its columns are: "
                 f"{', '.join(map(str, list(table.columns)[:10]))}. Pass {option} with one of them"
             )
-    base = Path(root) if root is not None else csv_path.parent
-    paths = [Path(p) if Path(p).is_absolute() else base / str(p) for p in table[path_col].astype(str)]
+    paths = [
+        Path(p) if Path(p).is_absolute() or base is None else base / str(p)
+        for p in table[path_col].astype(str)
+    ]
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         raise DataError(
-            f"{len(missing)} image file(s) listed in {csv_path} do not exist, e.g. '{missing[0]}'; "
-            f"paths are read relative to '{base}'"
+            f"{len(missing)} image file(s) listed in {name} do not exist, e.g. '{missing[0]}'; "
+            f"paths are read relative to '{base if base is not None else Path.cwd()}'"
         )
-    blank = table[label_col].map(lambda value: isinstance(value, str) and not value.strip()).astype(bool)
-    table[label_col] = table[label_col].where(~blank, None)  # a cell of spaces is an empty cell
-    labels: list[Any] = table[label_col].tolist()
+    column = table[label_col]
+    blank = column.map(lambda value: isinstance(value, str) and not value.strip()).astype(bool)
+    column = column.where(~blank, None)  # a cell of spaces is an empty cell
+    labels: list[Any] = column.tolist()
     if label_delim is not None:  # an empty cell is an image with no label
         labels = [
             [] if pd.isna(v) else [part.strip() for part in str(v).split(label_delim) if part.strip()]
             for v in labels
         ]
     else:
-        empty = table[label_col].isna().to_numpy()
+        empty = column.isna().to_numpy()
         if empty.any():
             row, count = int(empty.argmax()) + 1, int(empty.sum())
             advice = (
@@ -188,10 +217,10 @@ def csv_files(
                 "then an image with no label)"
             )
             raise DataError(
-                f"--label-col '{label_col}' is empty in data row {row} of {csv_path} ({count} "
+                f"--label-col '{label_col}' is empty in data row {row} of {name} ({count} "
                 f"row{'' if count == 1 else 's'} in all); {advice}"
             )
-    return LabelledFiles(paths, labels), table
+    return LabelledFiles(paths, labels)
 
 
 # ------------------------------------------------------------------------------------------ decoding
