@@ -72,6 +72,33 @@ def test_every_stage_divides_the_rate_by_2_6_from_one_group_to_the_one_below(lm_
             assert stage[group + 1] / stage[group] == pytest.approx(2.6)
 
 
+def test_fine_tune_reads_freeze_epochs_as_each_stages_epochs_and_refuses_what_it_cannot_use(
+    lm_dir: Path,
+) -> None:
+    # fine_tune of an AWD-LSTM classifier ran gradual unfreezing with one epoch per stage whatever
+    # freeze_epochs said (0 still ran three frozen stages), and dropped lr_mult and any other option unread.
+    torch.manual_seed(0)
+    data = _classifier_data(lm_dir)
+    learn = text_classifier_learner(data, "awd_lstm", pretrained=lm_dir, progress=False)
+    with pytest.raises(ConfigError, match=r"fine_tune of an AWD-LSTM classifier .* takes no lr_mult"):
+        learn.fine_tune(1, lr_mult=10)
+    with pytest.raises(
+        ConfigError, match=r"\(fine_tune's freeze_epochs\) must be a whole number >= 0, got -1"
+    ):
+        learn.fine_tune(1, freeze_epochs=-1)
+    trainable: list[bool] = []
+
+    class Spy(trainwell.Callback):
+        def before_fit(self, learn: trainwell.Learner) -> None:
+            trainable.append(all(p.requires_grad for p in learn.model.parameters()))
+
+    learn.fine_tune(1, freeze_epochs=0, callbacks=[Spy()])
+    assert trainable == [True] and len(learn.history) == 1  # everything at once: no frozen stage
+    learn = text_classifier_learner(data, "awd_lstm", pretrained=lm_dir, progress=False)
+    learn.fine_tune(1, freeze_epochs=2)
+    assert [row["fit"] for row in learn.history] == [1, 1, 2, 2, 3, 3, 4]  # three stages of two epochs
+
+
 def test_the_classifier_learns_the_sentiment(lm_dir: Path) -> None:
     torch.manual_seed(0)
     learn = text_classifier_learner(_classifier_data(lm_dir), "awd_lstm", pretrained=lm_dir, progress=False)

@@ -36,15 +36,30 @@ class TextClassifierLearner(Learner):
     def fine_tune(  # type: ignore[override]
         self, epochs: int, base_lr: float | None = None, *, freeze_epochs: int = 1, **kwargs: Any
     ) -> None:
-        """ULMFiT for an AWD-LSTM classifier (:func:`~trainwell.text.ulmfit.gradual_unfreezing`); the usual
-        head-then-everything fine-tuning for other models."""
-        if hasattr(self.model, "encoder"):
-            from trainwell.text.ulmfit import gradual_unfreezing
+        """ULMFiT for an AWD-LSTM classifier (:func:`~trainwell.text.ulmfit.gradual_unfreezing`: each frozen
+        stage trains ``freeze_epochs`` epochs, 0 none, then everything for ``epochs``); the usual
+        head-then-everything fine-tuning for other models.
 
+        Raises:
+            ConfigError: An option gradual unfreezing has no use for (``lr_mult``: each lower layer group
+                gets 2.6 times less than the one above), or ``freeze_epochs`` below 0.
+        """
+        if hasattr(self.model, "encoder"):
+            from trainwell.text.ulmfit import LR_DECAY, gradual_unfreezing
+
+            unused = sorted(set(kwargs) - {"callbacks", "resume_from"})
+            if unused:
+                raise ConfigError(
+                    f"fine_tune of an AWD-LSTM classifier (ULMFiT's gradual unfreezing) takes no {', '.join(unused)}: "
+                    f"it trains the head, then one more layer group per stage, each group at {LR_DECAY} times less "
+                    "than the one above; it takes epochs, base_lr, freeze_epochs (each stage's epochs), callbacks "
+                    "and resume_from"
+                )
             gradual_unfreezing(
                 self,
                 epochs,
                 base_lr or self.lr,
+                stage_epochs=freeze_epochs,
                 callbacks=kwargs.get("callbacks", ()),
                 resume_from=kwargs.get("resume_from"),
             )

@@ -168,11 +168,13 @@ def gradual_unfreezing(
     epochs: int = 2,
     lr: float = 1e-2,
     *,
+    stage_epochs: int = 1,
     moms: tuple[float, float] = (0.8, 0.7),
     callbacks: Iterable[Callback] = (),
     resume_from: str | Path | None = None,
 ) -> None:
-    """The ULMFiT schedule: head only, then one more layer group per epoch, then everything for ``epochs``.
+    """The ULMFiT schedule: head only, then one more layer group per stage of ``stage_epochs`` epochs (the
+    paper's 1; 0 skips the stages and trains everything at ``lr``), then everything for ``epochs``.
 
     Each stage is a one-cycle fit; stage ``k`` (from 0) trains the last ``k + 1`` groups, the highest at
     ``lr / 2**k`` and each one below it at :data:`LR_DECAY` times less than the one above (discriminative
@@ -180,18 +182,23 @@ def gradual_unfreezing(
     ``"stage 2"``... and ``"unfrozen"``: a checkpoint written in one (``resume_from``, the same call) resumes
     at that stage, the stages before it skipped.
     """
+    if isinstance(stage_epochs, bool) or not isinstance(stage_epochs, int) or stage_epochs < 0:
+        raise ConfigError(
+            f"stage_epochs (fine_tune's freeze_epochs) must be a whole number >= 0, got {stage_epochs!r}"
+        )
     n_groups = len(learn.layer_groups())
     extra = list(callbacks)
     rate = lr
     from trainwell.callbacks.budget import find_budget  # training code: not imported when a model is loaded
     from trainwell.learner import read_checkpoint
 
-    phases = [*(f"stage {stage}" for stage in range(1, n_groups)), "unfrozen"]
+    n_stages = n_groups if stage_epochs else 1  # stages 1 .. n_stages - 1, then the unfrozen fit
+    phases = [*(f"stage {stage}" for stage in range(1, n_stages)), "unfrozen"]
     start = (
         0 if resume_from is None else read_checkpoint(resume_from).phase_index(phases, "gradual unfreezing")
     )
     budget = find_budget(extra, learn.callbacks)
-    for stage in range(1, n_groups):
+    for stage in range(1, n_stages):
         if stage - 1 >= start:
             learn.freeze_to(n_groups - stage)
             # Spread over all the groups, frozen ones included, as fastai's slice(lr / 2.6**4, lr) is: each
@@ -201,7 +208,7 @@ def gradual_unfreezing(
             if budget is not None:
                 budget.share_next_fit(STAGE_SHARE)  # the last stage, everything unfrozen, keeps the most
             with learn.in_phase(f"stage {stage}"):
-                learn.fit_one_cycle(1, spread, moms=moms, callbacks=extra, resume_from=resume_from)
+                learn.fit_one_cycle(stage_epochs, spread, moms=moms, callbacks=extra, resume_from=resume_from)
             resume_from = None
         rate /= 2
     learn.unfreeze()
