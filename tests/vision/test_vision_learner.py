@@ -484,6 +484,38 @@ def test_progressive_resize_grows_the_training_images(image_folder: Path) -> Non
     assert learn.get_callback(AugmentBatch).size is None  # type: ignore[union-attr]
 
 
+def test_new_data_set_on_the_learner_is_augmented_with_its_own_pipeline(image_folder: Path) -> None:
+    # Progressive resizing the fastai way (learn.data = bigger data, fit again) trained on the first data's
+    # crop size all along: the augmentation callback kept the pipeline of the data the learner was built on,
+    # while validation and TTA read the new data's.
+    learn = vision_learner(image_data(image_folder, size=16), progress=False)
+    sizes: dict[bool, set[int]] = {True: set(), False: set()}
+
+    class Spy(trainwell.Callback):
+        order = 0
+
+        def before_batch(self, learn: trainwell.Learner) -> None:
+            sizes[learn.training].add(int(learn.xb[0].shape[-1]))
+
+    learn.fit(1, callbacks=[Spy()])
+    assert sizes == {True: {16}, False: {16}}
+    sizes = {True: set(), False: set()}
+    learn.data = image_data(image_folder, size=24)
+    learn.fit(1, callbacks=[Spy()])
+    assert sizes == {True: {24}, False: {24}}
+    learn.data = image_data(image_folder, size=24, augmentation="none")
+    seen: list[torch.Tensor] = []
+
+    class Pixels(trainwell.Callback):
+        def before_batch(self, learn: trainwell.Learner) -> None:
+            if learn.training:
+                seen.append(learn.xb[0].clone())
+
+    learn.fit(1, callbacks=[Pixels()])
+    images = learn.data.train.tensors[0].float() / 255  # type: ignore[attr-defined]
+    assert all(any(torch.equal(row, image) for image in images) for row in seen[0][:4])  # not augmented
+
+
 def test_progressive_resize_keeps_the_shape_of_images_that_are_not_square(image_folder: Path) -> None:
     # It used to grow a square of the longer side: 16x32 images trained as 32x32 squares (stretched) at the end.
     from trainwell.vision.transform import ProgressiveResize

@@ -179,7 +179,7 @@ def vision_learner(
             if data.task.kind == "binary"
             else None
         )
-    augment = AugmentBatch(data.augmentation, seed=augment_seed)
+    augment = AugmentBatch("data", seed=augment_seed)  # the learner's data's, read at each fit
     learn = VisionLearner(
         model, data, loss=loss, lr=lr, wd=wd, callbacks=[augment, *extra, *callbacks], **learner_kwargs
     )
