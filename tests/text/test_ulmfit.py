@@ -99,6 +99,56 @@ def test_fine_tune_reads_freeze_epochs_as_each_stages_epochs_and_refuses_what_it
     assert [row["fit"] for row in learn.history] == [1, 1, 2, 2, 3, 3, 4]  # three stages of two epochs
 
 
+@pytest.fixture(scope="module")
+def subword_lm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from conftest import LM_SIZES
+    from trainwell.text import language_model_learner, lm_data
+
+    torch.manual_seed(0)
+    texts = sentiment_frame(300, seed=3)["review"].tolist()
+    data = lm_data(texts, tokenizer="subword", subword_vocab_size=200, batch_size=8, bptt=12)
+    learn = language_model_learner(data, progress=False, **LM_SIZES)
+    learn.fit_one_cycle(1, 1e-2)
+    return learn.export(tmp_path_factory.mktemp("subword-lm") / "lm")
+
+
+def test_a_subword_language_model_starts_a_classifier_that_reads_its_pieces(
+    subword_lm_dir: Path, lm_dir: Path
+) -> None:
+    # lm_vocab gave a subword model's pieces, which text_data's word tokenizer then read as a word vocabulary
+    # (two thirds of IMDB's words became xxunk) and text_classifier_learner took it, as did fit_texts and
+    # `fit --model ulmfit --pretrained`; the data that does read the pieces (the model's own tokenizer) was
+    # refused with advice (vocab=) that a subword tokenizer refuses.
+    from trainwell.text import fit_texts, lm_tokenizer
+
+    frame = sentiment_frame(240, seed=0)
+    with pytest.raises(ConfigError, match=r"reads subword pieces, not words; .*tokenizer=lm_tokenizer"):
+        lm_vocab(subword_lm_dir)
+    words = text_data(frame, "review", "sentiment", batch_format="padded")
+    with pytest.raises(ConfigError, match=r"reads subword pieces .* tokenizer=lm_tokenizer\(lm_dir\)"):
+        text_classifier_learner(words, "ulmfit", pretrained=subword_lm_dir)
+    data = text_data(
+        frame, "review", "sentiment", tokenizer=lm_tokenizer(subword_lm_dir), batch_format="padded"
+    )
+    learn = text_classifier_learner(data, "ulmfit", pretrained=subword_lm_dir, progress=False)
+    _metadata, state = trainwell.core.artifact.read_artifact(subword_lm_dir)  # type: ignore[attr-defined]
+    assert torch.equal(learn.model.encoder.embedding.weight, state["encoder.embedding.weight"])
+    ids = data.train.ids  # type: ignore[attr-defined]
+    assert (ids == 0).mean() < 0.01  # hardly any unknown piece
+    run = fit_texts(
+        frame,
+        text_col="review",
+        target="sentiment",
+        model="ulmfit",
+        pretrained=subword_lm_dir,
+        epochs=1,
+        progress=False,
+    )
+    assert run.data.recipe.to_dict()["tokenizer"]["kind"] == "subword"  # type: ignore[union-attr]
+    with pytest.raises(ConfigError, match=r"reads words, not subword pieces; .*vocab=lm_vocab\(lm_dir\)"):
+        text_classifier_learner(data, "ulmfit", pretrained=lm_dir)
+
+
 def test_the_classifier_learns_the_sentiment(lm_dir: Path) -> None:
     torch.manual_seed(0)
     learn = text_classifier_learner(_classifier_data(lm_dir), "awd_lstm", pretrained=lm_dir, progress=False)

@@ -84,7 +84,9 @@ def text_classifier_learner(
         arch: a registered text architecture (``"ngram_bag"``, alias ``"fast"``; ``"awd_lstm"``, alias
             ``"ulmfit"``, reads padded batches).
         pretrained: for ``awd_lstm``: a language-model directory (or state dict) whose encoder starts the
-            classifier; build ``data`` with that model's vocabulary (``vocab=lm_vocab(lm_dir)``) and sizes.
+            classifier; build ``data`` to read texts as that model did: its vocabulary
+            (``vocab=lm_vocab(lm_dir)``) for a word model, its tokenizer (``tokenizer=lm_tokenizer(lm_dir)``)
+            for a subword one (:func:`~trainwell.text.ulmfit.lm_text_settings` gives either).
         arch_config: extra architecture settings (e.g. ``{"dim": 64, "hidden": 128}``).
         lr: peak learning rate (default: :data:`BAG_LR` for bag models, :data:`MULTILABEL_BAG_LR` for
             multi-label ones, 1e-2 otherwise).
@@ -115,13 +117,9 @@ def text_classifier_learner(
         )
     config: dict[str, Any] = {"n_embeddings": recipe.n_embeddings, "n_out": data.task.n_outputs}
     if pretrained is not None and not isinstance(pretrained, Mapping):
-        from trainwell.text.ulmfit import lm_vocab
+        from trainwell.text.ulmfit import check_reads_as_lm
 
-        if list(lm_vocab(pretrained)) != list(recipe.vocab):
-            raise ConfigError(
-                f"the data's vocabulary differs from the language model's in '{pretrained}', so its encoder would "
-                "read the wrong words; build the data with text_data(..., vocab=lm_vocab(lm_dir))"
-            )
+        check_reads_as_lm(recipe, pretrained)
         config.update(_lm_sizes(Path(pretrained)))
     config.update(arch_config or {})
     model = create_model(name, **config)
