@@ -351,6 +351,38 @@ def test_show_results_and_tta(split_folder: Path, tmp_path: Path) -> None:
     assert probabilities.shape == (20,) and targets.shape == (20,)
 
 
+def test_show_results_says_which_images_it_shows_and_takes_a_loader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without a validation set it drew training images under the title "validation: true / predicted", and
+    # it could show no other set (fastai's show_results takes one).
+    from trainwell.vision import plots
+
+    root = make_image_folder(tmp_path / "split" / "train", per_class=10)
+    make_image_folder(tmp_path / "split" / "test", per_class=3, seed=2)
+    shown: list[tuple[str, int]] = []
+    grid = plots._grid
+
+    def spy(images: torch.Tensor, titles: list[str], colours: list[str], path: Path, title: str) -> Path:
+        shown.append((title.split(":")[0], len(images)))
+        return grid(images, titles, colours, path, title)
+
+    monkeypatch.setattr(plots, "_grid", spy)
+    data = image_data(tmp_path / "split", valid_pct=0.25)
+    learn = vision_learner(data, progress=False)
+    learn.show_results(tmp_path / "valid.png", n=4)
+    learn.show_results(tmp_path / "test.png", n=4, loader=data.test)
+    with pytest.raises(ConfigError, match=r"learn.show_results\(None\)"):
+        learn.show_results(tmp_path / "none.png", loader=None)
+    learn = vision_learner(image_data(root, valid_pct=0), progress=False)
+    learn.show_results(tmp_path / "train.png", n=4)
+    assert shown == [
+        ("validation", 4),
+        ("test", 4),
+        ("training (there is no validation set)", 4),
+    ]
+
+
 def test_show_results_wraps_long_multi_label_titles(
     image_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
