@@ -174,6 +174,39 @@ def test_a_rare_class_drawn_whole_into_validation_is_kept_for_training() -> None
         text_data(frame, "text", "topic", splits=(range(36), range(36, 41)))  # a split of one's own is kept
 
 
+def _write_texts(root: Path, frame: pd.DataFrame) -> None:
+    for index, (text, label) in enumerate(zip(frame["review"], frame["sentiment"], strict=True)):
+        (root / label).mkdir(parents=True, exist_ok=True)
+        (root / label / f"{index:03d}.txt").write_text(text, encoding="utf-8")
+
+
+def test_a_folder_of_class_folders_of_text_files(tmp_path: Path) -> None:
+    # A folder laid out as IMDB's (train/pos/*.txt, train/neg/*.txt, test/...; fastai's from_folder) was
+    # refused with "data file 'imdb' not found; check the path", about a folder that exists.
+    frame, held = sentiment_frame(60, seed=0), sentiment_frame(20, seed=1)
+    _write_texts(tmp_path / "imdb" / "train", frame)
+    _write_texts(tmp_path / "imdb" / "test", held)
+    data = text_data(tmp_path / "imdb")
+    assert data.task.classes == ("neg", "pos") and data.task.target_names == ("label",)
+    texts = data.texts  # type: ignore[attr-defined]
+    assert len(texts["train"]) + len(texts["valid"]) == 60 and len(texts["test"]) == 20
+    assert sorted(texts["train"] + texts["valid"]) == sorted(frame["review"])
+    _write_texts(tmp_path / "imdb" / "valid", held.head(8))
+    split = text_data(tmp_path / "imdb")  # valid/ is the validation set, as given
+    assert len(split.texts["train"]) == 60 and len(split.texts["valid"]) == 8  # type: ignore[attr-defined]
+    flat = text_data(tmp_path / "imdb" / "train", valid_pct=0.25)  # <label>/*.txt: split at random
+    assert len(flat.texts["valid"]) == 15  # type: ignore[attr-defined]
+    with pytest.raises(
+        DataError,
+        match=r"'.*loose' has no class folders of .txt files; arrange texts as .*/<label>/<text>.txt",
+    ):
+        (tmp_path / "loose").mkdir()
+        (tmp_path / "loose" / "a.txt").write_text("a text")
+        text_data(tmp_path / "loose")
+    with pytest.raises(ConfigError, match="a folder of texts has one label per text, its folder's name"):
+        text_data(tmp_path / "imdb", target="sentiment")
+
+
 def test_text_data_subword_and_padded(tmp_path: Path) -> None:
     data = text_data(sentiment_frame(120), "review", "sentiment", tokenizer="subword", batch_format="padded")
     tokens, target = next(iter(data.train))

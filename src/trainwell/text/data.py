@@ -38,7 +38,15 @@ from trainwell.text.vocab import Vocab
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["TextDataBundle", "TextLoader", "bucketed_order", "epoch_batches", "read_text_table", "text_data"]
+__all__ = [
+    "TextDataBundle",
+    "TextLoader",
+    "bucketed_order",
+    "epoch_batches",
+    "read_text_folder",
+    "read_text_table",
+    "text_data",
+]
 
 #: Batches of a bucket pool: texts are sorted by length inside pools of this many batches.
 POOL_BATCHES = 50
@@ -316,6 +324,62 @@ def read_text_table(
     return frame
 
 
+#: Sub-folders read as the validation split of a folder of texts (``train/`` beside it), as for images.
+VALID_FOLDERS = ("valid", "validation", "val", "dev")
+
+
+def read_text_folder(
+    root: Path, *, encoding: str = "utf-8", drop_empty: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The texts of ``root/<label>/*.txt``, or of ``root/train/<label>/`` with ``valid/`` (or ``dev/``) and
+    ``test/`` beside it (IMDB's layout; fastai's ``from_folder``), as tables of ``text`` and ``label``: the
+    training (and validation, marked in ``is_valid``) texts, and the test folder's (``None`` without one).
+
+    Blank files are refused by name, or with ``drop_empty`` left out with a warning.
+    """
+    import pandas as pd
+
+    children = {child.name.lower(): child for child in root.iterdir() if child.is_dir()}
+    train_dir = children.get("train")
+    test_dir = children.get("test")
+    if train_dir is None:
+        return _class_texts(root, encoding, drop_empty), None
+    frames = [_class_texts(train_dir, encoding, drop_empty).assign(is_valid=False)]
+    valid_dir = next((children[name] for name in VALID_FOLDERS if name in children), None)
+    if valid_dir is not None:
+        frames.append(_class_texts(valid_dir, encoding, drop_empty).assign(is_valid=True))
+    frame = pd.concat(frames, ignore_index=True)
+    if valid_dir is None:
+        frame = frame.drop(columns="is_valid")
+    return frame, _class_texts(test_dir, encoding, drop_empty) if test_dir is not None else None
+
+
+def _class_texts(folder: Path, encoding: str, drop_empty: bool) -> pd.DataFrame:
+    import pandas as pd
+
+    from trainwell.text.tokenize import read_text_files
+
+    classes = sorted(c for c in folder.iterdir() if c.is_dir() and not c.name.startswith("."))
+    if not classes:
+        raise DataError(
+            f"'{folder}' has no class folders of .txt files; arrange texts as {folder}/<label>/<text>.txt (or "
+            "train/<label>/ and valid/<label>/ folders), or pass a CSV of texts and labels"
+        )
+    rows = [
+        (text, path, c.name) for c in classes for path, text in read_text_files(c, encoding=encoding).items()
+    ]
+    blank = [path for text, path, _label in rows if not text.strip()]
+    if blank:
+        if not drop_empty:
+            raise DataError(
+                f"text file '{blank[0]}' is empty ({len(blank)} file{'' if len(blank) == 1 else 's'} in all); "
+                "fill or remove them, or pass --drop-empty (Python: drop_empty=True)"
+            )
+        warn(f"dropped {len(blank)} empty text file(s) of '{folder}' (the first: '{blank[0]}')", UserWarning)
+    kept = [(text, label) for text, _path, label in rows if text.strip()]
+    return pd.DataFrame(kept, columns=["text", "label"])
+
+
 _PYTHON_NAMES = {"--text": "text_col", "--target": "target", "--valid-col": "valid_col"}
 
 
@@ -358,9 +422,11 @@ def text_data(
     """Everything a text classifier's Learner needs: tokenised splits, the task, the recipe and the loaders.
 
     Args:
-        source: a CSV / TSV / Parquet / JSON-lines file, or a DataFrame.
+        source: a CSV / TSV / Parquet / JSON-lines file, a DataFrame, or a folder of texts: ``<label>/*.txt``,
+            or ``train/<label>/*.txt`` with ``valid/`` (or ``dev/``) and ``test/`` beside it, as IMDB's (see
+            :func:`read_text_folder`; its table has the columns ``text`` and ``label``).
         text_col: the column holding the texts.
-        target: the label column (or several 0/1 columns for multi-label).
+        target: the label column (or several 0/1 columns for multi-label); a folder's is its folders' names.
         valid_pct: share of rows held out at random (when neither ``valid_col`` nor ``splits`` is given).
         valid_col: a true/false column marking validation rows.
         splits: explicit ``(train_rows, valid_rows)`` positions.
@@ -388,6 +454,16 @@ def text_data(
     """
     _check_settings(valid_pct, batch_size)
     what = f"'{source}'" if isinstance(source, str | Path) else "the DataFrame"
+    if isinstance(source, str | Path) and Path(source).is_dir():
+        if target not in (None, "label") or text_col != "text":
+            raise ConfigError(
+                "a folder of texts has one label per text, its folder's name, and the text in the file; leave "
+                "text_col= and target= out"
+            )
+        source, folder_test = read_text_folder(Path(source), encoding=encoding, drop_empty=drop_empty)
+        target, test = "label", test if test is not None else folder_test
+        if "is_valid" in source.columns and valid_col is None and splits is None:
+            valid_col = "is_valid"  # the folder's valid/ is the validation set, as given
     frame = read_text_table(source, what, encoding=encoding)
     if target is None:
         raise ConfigError("text_data needs target=: the label column (--target NAME)")
