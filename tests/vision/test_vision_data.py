@@ -186,6 +186,32 @@ def test_a_dataframe_of_paths_and_labels_is_a_source_like_a_csv(tmp_path: Path) 
         )
 
 
+def test_a_csv_of_paths_in_another_encoding_is_named_and_read_with_encoding(tmp_path: Path) -> None:
+    # A CSV saved by Excel on Windows (cp1252) with a file named "café.png" crashed with pandas'
+    # UnicodeDecodeError traceback; tables and texts say where the bad byte is and take encoding=.
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    root = make_image_folder(tmp_path / "imgs", per_class=6)
+    frame = _shape_table(root, tmp_path)
+    first = root / "horizontal" / "café.png"
+    (root / "horizontal" / "000.png").rename(first)
+    frame.loc[0, "path"] = str(first.relative_to(tmp_path))
+    csv = tmp_path / "labels.csv"
+    csv.write_bytes(frame.to_csv(index=False).encode("cp1252"))
+    with pytest.raises(DataError, match=r"labels.csv' is not utf-8 text \(byte 0xe9 on line 2\); pass"):
+        image_data(csv, path_col="path", label_col="label")
+    data = image_data(csv, path_col="path", label_col="label", encoding="cp1252", valid_pct=0)
+    assert first in data.paths["train"]  # type: ignore[attr-defined]
+    out = tmp_path / "model"
+    options = ["--path-col", "path", "--label-col", "label", "--encoding", "cp1252", "--epochs", "1"]
+    result = CliRunner().invoke(app, ["fit", str(csv), *options, "--out", str(out)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    refused = CliRunner().invoke(app, ["fit", str(root), "--encoding", "cp1252"], env={"COLUMNS": "200"})
+    assert refused.exit_code == 2 and "image folders are read as UTF-8" in refused.stderr
+
+
 def _write(frame: pd.DataFrame, path: Path) -> Path:
     frame.to_csv(path, index=False)
     return path

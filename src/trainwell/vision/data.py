@@ -77,6 +77,7 @@ def image_data(
     seed: int = 0,
     n_workers: int | None = None,
     cache: bool | str | Path | None = None,
+    encoding: str = "utf-8",
 ) -> ImageDataBundle:
     """Everything an image Learner needs: decoded, resized images, the task, the recipe and the loaders.
 
@@ -106,6 +107,8 @@ def image_data(
             bigger than memory work): ``True`` for the default folder (``$TRAINWELL_CACHE`` or
             ``~/.cache/trainwell/images``), a folder, ``False`` to decode into memory only, or ``None`` (the
             default): memory when the set fits comfortably, else the default cache folder.
+        encoding: text encoding of a CSV source (and of ``valid`` / ``test`` CSVs), e.g. ``"cp1252"`` (Excel
+            on Windows); never guessed.
 
     Example:
         >>> images = np.random.default_rng(0).integers(0, 255, (40, 16, 16), dtype=np.uint8)
@@ -124,9 +127,7 @@ def image_data(
             labels,
             valid,
             test,
-            path_col,
-            label_col,
-            label_delim,
+            _TableColumns(path_col, label_col, label_delim, encoding),
         )
         train_files = splits["train"] if "train" in splits else splits["all"]
         chosen = _chosen_size(size, train_files.paths)
@@ -250,15 +251,14 @@ def _file_splits(
     labels: Any,
     valid: Any,
     test: Any,
-    path_col: str | None,
-    label_col: str | None,
-    label_delim: str | None,
+    columns: _TableColumns,
 ) -> tuple[dict[str, LabelledFiles], dict[str, list[Path]]]:
+    label_delim = columns.label_delim
     table = _is_table(source) or (
         isinstance(source, Path) and source.is_file() and source.suffix.lower() in (".csv", ".tsv", ".txt")
     )
     if table:
-        splits = {"all": _table_split(source, path_col, label_col, label_delim)}
+        splits = {"all": _table_split(source, columns)}
     elif isinstance(source, Path):
         splits = folder_splits(source)
         if label_delim is not None:
@@ -272,9 +272,7 @@ def _file_splits(
             continue
         if "all" in splits:
             splits["train"] = splits.pop("all")
-        splits[key] = _held_files(
-            held, key, table, isinstance(source, Path), path_col, label_col, label_delim
-        )
+        splits[key] = _held_files(held, key, table, isinstance(source, Path), columns)
     where = f"'{source}'" if isinstance(source, Path) else "the DataFrame" if table else "the image paths"
     for key, files in splits.items():
         if len(files) == 0:
@@ -282,10 +280,19 @@ def _file_splits(
     return splits, {key: list(files.paths) for key, files in splits.items()}
 
 
-def _table_split(
-    source: Any, path_col: str | None, label_col: str | None, label_delim: str | None
-) -> LabelledFiles:
+@dataclass(frozen=True)
+class _TableColumns:
+    """How a CSV or a DataFrame of images is read."""
+
+    path_col: str | None
+    label_col: str | None
+    label_delim: str | None
+    encoding: str  # a CSV's
+
+
+def _table_split(source: Any, columns: _TableColumns) -> LabelledFiles:
     """The files of a CSV (paths relative to its folder) or a DataFrame (relative to the current folder)."""
+    path_col, label_col, label_delim = columns.path_col, columns.label_col, columns.label_delim
     if path_col is None or label_col is None:
         what = f"'{source}' is a CSV" if isinstance(source, Path) else "a DataFrame of image paths needs"
         raise ConfigError(
@@ -294,7 +301,7 @@ def _table_split(
             else f"{what} path_col= and label_col=: the columns of the paths and of the labels"
         )
     if isinstance(source, Path):
-        return csv_files(source, path_col, label_col, label_delim=label_delim)[0]
+        return csv_files(source, path_col, label_col, label_delim=label_delim, encoding=columns.encoding)[0]
     return table_files(source, path_col, label_col, label_delim=label_delim)
 
 
@@ -318,18 +325,14 @@ def _held_files(
     key: str,
     table: bool,
     folder: bool,
-    path_col: str | None,
-    label_col: str | None,
-    label_delim: str | None,
+    columns: _TableColumns,
 ) -> LabelledFiles:
     """A held-out split of the source's own kind (see ``valid`` in :func:`image_data`), or a clear error."""
     if table:
         if _is_table(held) or (isinstance(held, str | Path) and Path(held).is_file()):
-            return _table_split(
-                Path(held) if isinstance(held, str) else held, path_col, label_col, label_delim
-            )
+            return _table_split(Path(held) if isinstance(held, str) else held, columns)
         raise ConfigError(
-            f"{key}= must be a CSV file or a DataFrame with the columns '{path_col}' and '{label_col}' when the "
+            f"{key}= must be a CSV file or a DataFrame with the columns '{columns.path_col}' and '{columns.label_col}' when the "
             f"source is a CSV or a DataFrame; got {_shown(held)}"
         )
     if folder:

@@ -143,18 +143,27 @@ def csv_files(
     label_delim: str | None = None,
     root: Path | None = None,
     trained_single_label: bool = False,
+    encoding: str = "utf-8",
 ) -> tuple[LabelledFiles, Any]:
     """Paths (relative to ``root``, default the CSV's folder) and labels from a CSV; also returns the table.
 
     ``trained_single_label``: the labels are read to judge a trained single-label model (``trainwell report``,
-    which takes no ``--label-delim``), so an empty label cell is not pointed to that option.
+    which takes no ``--label-delim``), so an empty label cell is not pointed to that option. ``encoding``: the
+    CSV's (e.g. ``"cp1252"`` from Excel on Windows); a file not in it fails naming the line of its first bad
+    byte.
     """
     import pandas as pd
 
+    from trainwell.data.io import check_encoding, undecodable_error
+
+    check_encoding(encoding)
     csv_path = Path(csv_path)
     if not csv_path.is_file():
         raise DataError(f"CSV file '{csv_path}' does not exist; check the path")
-    table = pd.read_csv(csv_path)
+    try:
+        table = pd.read_csv(csv_path, encoding=encoding)
+    except UnicodeDecodeError as error:
+        raise undecodable_error(csv_path, encoding, error) from None
     files = table_files(
         table,
         path_col,
