@@ -107,6 +107,14 @@ def text_classifier_learner(
         raise ConfigError(
             f"text_classifier_learner needs data from text_data, got a {data.application!r} bundle"
         )
+    other = {"language_model": ("language-model", "lm_data", "language_model_learner")}
+    other["tagging"] = ("tagging", "tagging_data", "tagging_learner")
+    if data.task.kind in other:
+        what, builder, factory = other[data.task.kind]
+        raise ConfigError(
+            f"text_classifier_learner needs data from text_data, got {what} data ({builder}); build its learner "
+            f"with {factory}(data)"
+        )
     name = resolve_arch(arch)
     recipe: Any = data.recipe
     wanted = models.entry(name).metadata.get("batch_format", "bag")
@@ -157,8 +165,13 @@ def _lm_sizes(model_dir: Path) -> dict[str, Any]:
 
 
 def resolve_arch(arch: str) -> str:
-    """A registered text architecture's name from a name or alias; a clear error otherwise."""
+    """A registered text classifier architecture's name from a name or alias; a clear error otherwise."""
     name = ALIASES.get(arch, arch)
+    if name in list_models() and _is_language_model(name):
+        raise ConfigError(
+            f"architecture {arch!r} is a language model, not a text classifier: build it with "
+            f"language_model_learner(lm_data(...)); for a classifier choose one of: {', '.join(text_archs())}"
+        )
     if name not in list_models() or models.entry(name).metadata.get("application") != "text":
         raise ConfigError(f"unknown text architecture {arch!r}; choose one of: {', '.join(text_archs())}")
     return name
@@ -166,5 +179,14 @@ def resolve_arch(arch: str) -> str:
 
 def text_archs() -> list[str]:
     """Registered text classifier architectures (and the aliases the command line accepts)."""
-    names = [name for name in list_models() if models.entry(name).metadata.get("application") == "text"]
+    names = [
+        name
+        for name in list_models()
+        if models.entry(name).metadata.get("application") == "text" and not _is_language_model(name)
+    ]
     return [*names, *(f"{alias} (= {target})" for alias, target in ALIASES.items())]
+
+
+def _is_language_model(name: str) -> bool:
+    """A registered architecture that predicts the next token (``task="language_model"`` in its metadata)."""
+    return models.entry(name).metadata.get("task") == "language_model"
