@@ -135,6 +135,23 @@ def test_one_image_on_its_own_is_predicted_as_a_batch_of_one(split_folder: Path,
     assert len(predictor.predict(str(file))) == 1
 
 
+def test_a_column_of_paths_is_predicted_row_by_row_under_its_index(split_folder: Path) -> None:
+    # predict(table["path"]) (a test CSV's column) and an array of path strings were read as pixel arrays:
+    # "images must have shape (N, H, W), (N, H, W, C) or (N, C, H, W); got (3,)".
+    learn = _trained(split_folder, epochs=1)
+    predictor = learn.predictor()
+    files = sorted((split_folder / "valid").rglob("*.png"))[:3]
+    expected = predictor.predict_proba(files)
+    column = pd.Series([str(f) for f in files], index=[10, 11, 12], name="path")
+    for paths in (column, column.to_numpy(), np.array([str(f) for f in files])):
+        assert torch.allclose(predictor.predict_proba(paths), expected), type(paths)
+    assert learn.predict(column).index.tolist() == [
+        10,
+        11,
+        12,
+    ]  # a Series keeps its rows' labels, as for texts
+
+
 def test_a_batch_array_of_another_size_is_resized_as_in_training(tmp_path: Path) -> None:
     # image_data(digits, size=32) resized 28-pixel arrays, but predict refused the same batch at 28 pixels.
     rng = np.random.default_rng(0)

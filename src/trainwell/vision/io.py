@@ -508,7 +508,8 @@ def model_pixels(images: Any, size: tuple[int, int], channels: int, resize: str)
     """What a predictor takes -> ``uint8`` ``(N, C, H, W)`` at a model's ``size`` and ``channels``, fitted as
     :func:`~trainwell.vision.image_data` fitted its training images (``resize``).
 
-    ``images``: a sequence of paths, encoded bytes, Pillow images or arrays (each fitted on its own); a batch
+    ``images``: a sequence of paths (a list, a pandas Series or an array of strings), encoded bytes, Pillow
+    images or arrays (each fitted on its own); a batch
     array ``(N, ...)`` (each image fitted when the batch is of another size); or one image on its own (a path,
     bytes, a Pillow image, an ``(H, W)`` or ``(H, W, C)`` array, or ``(C, H, W)`` of the model's size), taken as
     a batch of one. A string is a path, never a sequence of characters.
@@ -520,6 +521,10 @@ def model_pixels(images: Any, size: tuple[int, int], channels: int, resize: str)
 
     if isinstance(images, str | Path | bytes | Image.Image):
         images = [images]
+    elif _is_array(images) and np.ndim(images) == 1 and np.asarray(images).dtype.kind in "OUS":
+        images = np.asarray(
+            images
+        ).tolist()  # a column of paths (a Series, an array of strings): one image each
     elif _is_array(images) and _one_image(tuple(images.shape), size, channels):
         images = images[None]
     if _is_array(images):
