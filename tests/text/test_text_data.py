@@ -207,6 +207,24 @@ def test_a_folder_of_class_folders_of_text_files(tmp_path: Path) -> None:
         text_data(tmp_path / "imdb", target="sentiment")
 
 
+def test_show_batch_lists_texts_as_the_model_reads_them_beside_their_labels() -> None:
+    # Images had data.show_batch(); text data had nothing to look at what the tokenizer and the vocabulary make
+    # of the texts (fastai's dls.show_batch()).
+    frame = pd.DataFrame(
+        {"text": ["The film was GREAT, great fun!", "Dull. Zzyzx."] * 10, "label": ["pos", "neg"] * 10}
+    )
+    data = text_data(frame, "text", "label", valid_pct=0, max_len=6)
+    table = data.show_batch(n=2)  # type: ignore[attr-defined]
+    assert table.columns.tolist() == ["tokens", "label"] and table["label"].tolist() == ["pos", "neg"]
+    assert table["tokens"][0] == "xxbos xxmaj the film was xxup"  # cut at max_len=6, as the model reads it
+    assert table["tokens"][1] == "xxbos xxmaj dull . xxmaj zzyzx"
+    subword = text_data(frame, "text", "label", tokenizer="subword", valid_pct=0.2, seed=0)
+    shown = subword.show_batch(n=3, split="valid")  # type: ignore[attr-defined]
+    assert len(shown) == 3 and all(isinstance(tokens, str) and tokens for tokens in shown["tokens"])
+    with pytest.raises(ConfigError, match="show_batch: this data has no 'test' split; it has train, valid"):
+        subword.show_batch(split="test")  # type: ignore[attr-defined]
+
+
 def test_text_data_subword_and_padded(tmp_path: Path) -> None:
     data = text_data(sentiment_frame(120), "review", "sentiment", tokenizer="subword", batch_format="padded")
     tokens, target = next(iter(data.train))
