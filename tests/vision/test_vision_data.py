@@ -309,6 +309,26 @@ def test_transparent_pixels_become_white(tmp_path: Path) -> None:
     assert image_array(path, (8, 8), 3, "crop").min() == 255
 
 
+def test_an_rgba_array_is_laid_on_white_as_its_file_is(tmp_path: Path) -> None:
+    # np.asarray(Image.open(png)) of a transparent PNG is (H, W, 4): its alpha was dropped, showing the colour
+    # under the transparent pixels (often black), where the file itself is laid on white; the same picture then
+    # got another prediction as an array than as a path or a Pillow image.
+    from trainwell.vision.io import as_image_batch, model_pixels
+
+    rng = np.random.default_rng(0)
+    rgba = rng.integers(0, 256, (10, 12, 4), dtype=np.uint8)
+    rgba[:, :6, 3] = 0  # the left half transparent
+    rgba[0, 6, 3] = 128  # one pixel half so
+    path = tmp_path / "half.png"
+    Image.fromarray(rgba, "RGBA").save(path)
+    from_file = image_array(path, (10, 12), 3, "crop")
+    from_array = as_image_batch(rgba[None])[0]
+    assert np.abs(from_file.astype(int) - from_array.astype(int)).max() <= 1
+    assert (from_array[:, :, :6] == 255).all()
+    pixels = model_pixels(rgba, (10, 12), 3, "crop")
+    assert np.abs(pixels[0].astype(int) - from_file.astype(int)).max() <= 1
+
+
 def test_sixteen_bit_grayscale_is_scaled_not_clipped(tmp_path: Path) -> None:
     # Pillow's convert() clips a 16-bit PNG's values above 255 to white: a ramp over 0..65535 read as nearly
     # all white, in training and at prediction alike.

@@ -469,8 +469,9 @@ def read_idx(path: str | Path) -> np.ndarray:
 def as_image_batch(images: Any, source: str = "images") -> np.ndarray:
     """Arrays in common layouts -> ``uint8`` ``(N, C, H, W)``.
 
-    Accepts ``(N, H, W)`` grayscale, ``(N, H, W, C)`` and ``(N, C, H, W)`` with C in 1, 3 (or 4: alpha dropped),
-    as ``uint8`` 0..255 or floats in 0..1.
+    Accepts ``(N, H, W)`` grayscale, ``(N, H, W, C)`` and ``(N, C, H, W)`` with C in 1, 3 or 4, as ``uint8``
+    0..255 or floats in 0..1. Four channels are RGBA, laid on white as a decoded file is (:func:`open_image`),
+    so an array of a transparent PNG gives what the file gives.
     """
     array = images.detach().cpu().numpy() if hasattr(images, "detach") else np.asarray(images)
     if array.ndim == 3:
@@ -481,10 +482,9 @@ def as_image_batch(images: Any, source: str = "images") -> np.ndarray:
         )
     if array.shape[1] not in (1, 3, 4) and array.shape[-1] in (1, 3, 4):
         array = array.transpose(0, 3, 1, 2)
-    if array.shape[1] == 4:
-        array = array[:, :3]
-    if array.shape[1] not in (1, 3):
-        raise DataError(f"{source} must have 1 or 3 channels; got shape {tuple(array.shape)}")
+    rgba = array.shape[1] == 4
+    if array.shape[1] not in (1, 3, 4):
+        raise DataError(f"{source} must have 1, 3 or 4 (RGBA) channels; got shape {tuple(array.shape)}")
     if array.dtype != np.uint8:
         as_float = array.astype(np.float32)
         if not np.isfinite(as_float).all():
@@ -496,6 +496,9 @@ def as_image_batch(images: Any, source: str = "images") -> np.ndarray:
             )
         scale = 255.0 if high <= 1.0 else 1.0
         array = np.clip(np.rint(as_float * scale), 0, 255).astype(np.uint8)
+    if rgba:
+        alpha = array[:, 3:].astype(np.float32) / 255.0
+        array = np.rint(array[:, :3] * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
     array = np.ascontiguousarray(array)
     return array if array.flags.writeable else array.copy()  # torch refuses to share read-only memory
 
