@@ -232,6 +232,23 @@ def test_arrays_in_common_layouts(tmp_path: Path) -> None:
         image_data(rng.random((30, 12, 12)), labels=labels[:29])
 
 
+def test_floats_a_resize_pushed_just_past_one_are_still_read_as_0_to_1() -> None:
+    # A bicubic resize of 0..1 images overshoots a little (1.02): the whole batch was then read as 0..255,
+    # every pixel at most 1 of 255 (a black picture), and predicted on without a word.
+    from trainwell.vision.io import as_image_batch
+
+    images = torch.rand(4, 3, 8, 8)
+    images[0, 0, 0, 0] = 1.02
+    images[1, 0, 0, 0] = -0.01
+    read = as_image_batch(images)
+    expected = np.clip(np.rint(images.numpy() * 255), 0, 255).astype(np.uint8)
+    assert np.array_equal(read, expected)
+    bright = as_image_batch(np.full((1, 4, 4), 200.0))  # 0..255 floats are kept as they are
+    assert np.array_equal(bright, np.full((1, 1, 4, 4), 200))
+    with pytest.raises(DataError, match=r"must be 0\.\.1 floats or 0\.\.255 values; found values from -3\.0"):
+        as_image_batch(np.full((1, 4, 4), -3.0))  # normalised pixels: refused, as before
+
+
 def test_corrupt_files_are_skipped_by_name(image_folder: Path) -> None:
     bad = image_folder / "vertical" / "broken.jpg"
     bad.write_bytes(b"this is not a jpeg")

@@ -466,11 +466,15 @@ def read_idx(path: str | Path) -> np.ndarray:
     return data.reshape(shape)
 
 
+#: How far past 0..1 a float image may go and still be read as 0..1 (clipped): interpolation overshoots.
+OVERSHOOT = 0.05
+
+
 def as_image_batch(images: Any, source: str = "images") -> np.ndarray:
     """Arrays in common layouts -> ``uint8`` ``(N, C, H, W)``.
 
     Accepts ``(N, H, W)`` grayscale, ``(N, H, W, C)`` and ``(N, C, H, W)`` with C in 1, 3 or 4, as ``uint8``
-    0..255 or floats in 0..1. Four channels are RGBA, laid on white as a decoded file is (:func:`open_image`),
+    0..255 or floats in 0..1 (up to :data:`OVERSHOOT` past either end, clipped) or 0..255. Four channels are RGBA, laid on white as a decoded file is (:func:`open_image`),
     so an array of a transparent PNG gives what the file gives.
     """
     array = images.detach().cpu().numpy() if hasattr(images, "detach") else np.asarray(images)
@@ -490,11 +494,14 @@ def as_image_batch(images: Any, source: str = "images") -> np.ndarray:
         if not np.isfinite(as_float).all():
             raise DataError(f"{source} hold NaN or infinite values")
         high = float(as_float.max()) if as_float.size else 0.0
-        if as_float.min() < 0 or high > 255:
+        low = float(as_float.min()) if as_float.size else 0.0
+        if low < -OVERSHOOT or high > 255:
             raise DataError(
-                f"{source} must be 0..1 floats or 0..255 values; found values from {as_float.min()} to {high}"
+                f"{source} must be 0..1 floats or 0..255 values; found values from {low} to {high}"
             )
-        scale = 255.0 if high <= 1.0 else 1.0
+        # 0..1 floats up to a resize's overshoot (bicubic gives 1.02): read as 0..1, clipped; a 0..255 picture
+        # whose brightest pixel is 1 is black either way.
+        scale = 255.0 if high <= 1.0 + OVERSHOOT else 1.0
         array = np.clip(np.rint(as_float * scale), 0, 255).astype(np.uint8)
     if rgba:
         alpha = array[:, 3:].astype(np.float32) / 255.0
