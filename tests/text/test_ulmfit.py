@@ -101,13 +101,12 @@ def test_fine_tune_reads_freeze_epochs_as_each_stages_epochs_and_refuses_what_it
 
 @pytest.fixture(scope="module")
 def subword_lm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from conftest import LM_SIZES
     from trainwell.text import language_model_learner, lm_data
 
     torch.manual_seed(0)
     texts = sentiment_frame(300, seed=3)["review"].tolist()
     data = lm_data(texts, tokenizer="subword", subword_vocab_size=200, batch_size=8, bptt=12)
-    learn = language_model_learner(data, progress=False, **LM_SIZES)
+    learn = language_model_learner(data, progress=False, emb_size=16, hidden_size=24, n_layers=2)  # lm_dir's
     learn.fit_one_cycle(1, 1e-2)
     return learn.export(tmp_path_factory.mktemp("subword-lm") / "lm")
 
