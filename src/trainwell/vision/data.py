@@ -23,17 +23,15 @@ from trainwell.data.bundle import DataBundle, keep_classes_in_train, random_spli
 from trainwell.data.fingerprint import RowSketch
 from trainwell.data.loader import TensorLoader
 from trainwell.data.task import Task, infer_task, warn_unknown_labels
+from trainwell.vision._sources import TableColumns, file_splits, is_path_list, is_table
 from trainwell.vision.augment import Augmentation
 from trainwell.vision.io import (
     PIXELS_COLUMN,
     LabelledFiles,
     as_image_batch,
-    csv_files,
     decode_images,
-    folder_splits,
     pixel_rows,
     probe_images,
-    table_files,
 )
 from trainwell.vision.recipe import ImageRecipe
 
@@ -119,15 +117,15 @@ def image_data(
     _check_augmentation(augmentation)
     name = str(source) if isinstance(source, str | Path) else "the images"
     paths: dict[str, list[Path]] | None = None
-    if isinstance(source, str | Path) or _is_table(source) or _is_path_list(source):
+    if isinstance(source, str | Path) or is_table(source) or is_path_list(source):
         if not isinstance(source, str | Path):
-            name = "the DataFrame" if _is_table(source) else "the image paths"
-        splits, paths = _file_splits(
+            name = "the DataFrame" if is_table(source) else "the image paths"
+        splits, paths = file_splits(
             Path(source) if isinstance(source, str) else source,
             labels,
             valid,
             test,
-            _TableColumns(path_col, label_col, label_delim, encoding),
+            TableColumns(path_col, label_col, label_delim, encoding),
         )
         train_files = splits["train"] if "train" in splits else splits["all"]
         chosen = _chosen_size(size, train_files.paths)
@@ -230,129 +228,6 @@ def image_data(
         chosen_augmentation,
         paths=paths,
     )
-
-
-# ------------------------------------------------------------------------------------------ sources
-def _is_table(source: object) -> bool:
-    return type(source).__name__ == "DataFrame" and hasattr(source, "columns")
-
-
-def _is_path_list(source: object) -> bool:
-    """A list (or tuple) of image paths: strings or ``Path`` objects, never an array of pixels."""
-    return (
-        isinstance(source, list | tuple)
-        and len(source) > 0
-        and all(isinstance(item, str | Path) for item in source)
-    )
-
-
-def _file_splits(
-    source: Any,
-    labels: Any,
-    valid: Any,
-    test: Any,
-    columns: _TableColumns,
-) -> tuple[dict[str, LabelledFiles], dict[str, list[Path]]]:
-    label_delim = columns.label_delim
-    table = _is_table(source) or (
-        isinstance(source, Path) and source.is_file() and source.suffix.lower() in (".csv", ".tsv", ".txt")
-    )
-    if table:
-        splits = {"all": _table_split(source, columns)}
-    elif isinstance(source, Path):
-        splits = folder_splits(source)
-        if label_delim is not None:
-            raise ConfigError(
-                "label_delim is for a CSV of multi-label images; a folder tree has one label per image"
-            )
-    else:
-        splits = {"all": _listed_files(source, labels, "the image paths")}
-    for key, held in (("valid", valid), ("test", test)):
-        if held is None:
-            continue
-        if "all" in splits:
-            splits["train"] = splits.pop("all")
-        splits[key] = _held_files(held, key, table, isinstance(source, Path), columns)
-    where = f"'{source}'" if isinstance(source, Path) else "the DataFrame" if table else "the image paths"
-    for key, files in splits.items():
-        if len(files) == 0:
-            raise DataError(f"the {key} split of {where} holds no images")
-    return splits, {key: list(files.paths) for key, files in splits.items()}
-
-
-@dataclass(frozen=True)
-class _TableColumns:
-    """How a CSV or a DataFrame of images is read."""
-
-    path_col: str | None
-    label_col: str | None
-    label_delim: str | None
-    encoding: str  # a CSV's
-
-
-def _table_split(source: Any, columns: _TableColumns) -> LabelledFiles:
-    """The files of a CSV (paths relative to its folder) or a DataFrame (relative to the current folder)."""
-    path_col, label_col, label_delim = columns.path_col, columns.label_col, columns.label_delim
-    if path_col is None or label_col is None:
-        what = f"'{source}' is a CSV" if isinstance(source, Path) else "a DataFrame of image paths needs"
-        raise ConfigError(
-            f"{what}: name its columns with --path-col and --label-col (path_col=, label_col=)"
-            if isinstance(source, Path)
-            else f"{what} path_col= and label_col=: the columns of the paths and of the labels"
-        )
-    if isinstance(source, Path):
-        return csv_files(source, path_col, label_col, label_delim=label_delim, encoding=columns.encoding)[0]
-    return table_files(source, path_col, label_col, label_delim=label_delim)
-
-
-def _listed_files(paths: Any, labels: Any, what: str) -> LabelledFiles:
-    if labels is None:
-        raise ConfigError("image paths need labels=: one label per image")
-    values = labels.tolist() if hasattr(labels, "tolist") else list(labels)
-    if len(values) != len(paths):
-        raise DataError(
-            f"{what}: {len(paths)} image paths but {len(values)} labels; give one label per image"
-        )
-    files = [Path(path) for path in paths]
-    missing = [str(path) for path in files if not path.is_file()]
-    if missing:
-        raise DataError(f"{len(missing)} of {what} do not exist, e.g. '{missing[0]}'; check the paths")
-    return LabelledFiles(files, values)
-
-
-def _held_files(
-    held: Any,
-    key: str,
-    table: bool,
-    folder: bool,
-    columns: _TableColumns,
-) -> LabelledFiles:
-    """A held-out split of the source's own kind (see ``valid`` in :func:`image_data`), or a clear error."""
-    if table:
-        if _is_table(held) or (isinstance(held, str | Path) and Path(held).is_file()):
-            return _table_split(Path(held) if isinstance(held, str) else held, columns)
-        raise ConfigError(
-            f"{key}= must be a CSV file or a DataFrame with the columns '{columns.path_col}' and '{columns.label_col}' when the "
-            f"source is a CSV or a DataFrame; got {_shown(held)}"
-        )
-    if folder:
-        if isinstance(held, str | Path) and Path(held).is_dir():
-            from trainwell.vision.io import labelled_folder
-
-            return labelled_folder(Path(held))
-        raise ConfigError(
-            f"{key}= must be a folder of class folders when the source is a folder; got {_shown(held)} (for "
-            "a CSV of paths and labels, make the source a CSV too, with path_col= and label_col=)"
-        )
-    if isinstance(held, tuple) and len(held) == 2 and _is_path_list(held[0]):
-        return _listed_files(held[0], held[1], f"the {key} image paths")
-    raise ConfigError(f"{key}= must be a (paths, labels) pair when the source is a list of image paths")
-
-
-def _shown(value: object) -> str:
-    if isinstance(value, str | Path):
-        return f"'{value}'" + ("" if Path(value).exists() else ", which does not exist")
-    return type(value).__name__
 
 
 def _decode(
