@@ -158,7 +158,7 @@ def test_onnx_predictor_needs_no_weights_and_names_bad_images(model_dir: Path, t
         predictor.predict([good, broken])
     with pytest.raises(DataError, match="image 1 could not be decoded as an image"):
         predictor.predict([good, b"\x89PNG broken"])
-    with pytest.raises(DataError, match=r"must have 1 or 3 channels; got shape \(2, 5, 8, 8\)"):
+    with pytest.raises(DataError, match=r"must have 1, 3 or 4 \(RGBA\) channels; got shape \(2, 5, 8, 8\)"):
         predictor.predict(np.zeros((2, 5, 8, 8), dtype=np.uint8))  # another size is fitted; 5 channels never
     with pytest.raises(DataError, match="no images to predict"):
         predictor.predict([])

@@ -244,7 +244,7 @@ def test_texts_scored_one_by_one_match_the_stream_and_any_batching(trained: tupl
     small = predictor.score_texts(texts, max_tokens=16)  # one text per call, in windows of 16 tokens
     assert small.log_prob.tolist() == pytest.approx(table.log_prob.tolist(), rel=1e-4)
     assert table.perplexity[0] == pytest.approx(math.exp(-table.log_prob[0] / table.tokens[0]))
-    with pytest.raises(DataError, match="texts"):
+    with pytest.raises(DataError, match=r"texts\[1\] is empty .*: fill or drop that text$"):
         predictor.score_texts(["fine", "   "])
 
 

@@ -64,8 +64,13 @@ def test_predictor_rejects_bad_texts(tmp_path: Path) -> None:
     data = text_data(sentiment_frame(60), "review", "sentiment")
     learn = text_classifier_learner(data, progress=False)
     predictor = trainwell.load(learn.export(tmp_path / "model"))
-    with pytest.raises(DataError, match=r"texts\[1\] is empty or only whitespace"):
-        predictor.predict(["fine", "  "])
+    # It said "remove it or pass drop_empty=True", an option no predict takes (learn.predict neither).
+    for predict in (predictor.predict, learn.predict):
+        with pytest.raises(DataError) as raised:
+            predict(["fine", "  "])
+        assert str(raised.value) == (
+            "texts[1] is empty or only whitespace; a model has nothing to read there: fill or drop that text"
+        )
     with pytest.raises(
         DataError, match=r"text column 'review' not found in the input table; columns are: body"
     ):
@@ -113,6 +118,27 @@ def test_learner_refuses_other_bundles() -> None:
 
     with pytest.raises(ConfigError, match="needs data from text_data"):
         text_classifier_learner(tensor_data(torch.randn(8, 2), [0, 1] * 4))
+    # Language-model and tagging bundles are "text" bundles too: they crashed with AttributeError
+    # ('LMRecipe' object has no attribute 'batch_format').
+    from trainwell.text import language_model_learner, lm_data, tagging_data, tagging_learner
+
+    texts = sentiment_frame(40)["review"].tolist()
+    stream = lm_data(texts, batch_size=4, bptt=8)
+    with pytest.raises(ConfigError, match=r"got language-model data \(lm_data\); .*language_model_learner"):
+        text_classifier_learner(stream)
+    tagged = tagging_data([(["a", "b"], ["X", "Y"]), (["b", "a"], ["Y", "X"])] * 5)
+    with pytest.raises(ConfigError, match=r"got tagging data \(tagging_data\); .*tagging_learner"):
+        text_classifier_learner(tagged)
+    # The language model's architecture was offered as a classifier, then refused for its batch format.
+    data = text_data(sentiment_frame(40), "review", "sentiment", batch_format="padded")
+    with pytest.raises(
+        ConfigError, match=r"'awd_lstm_lm' is a language model.*language_model_learner"
+    ) as raised:
+        text_classifier_learner(data, "awd_lstm_lm")
+    assert "choose one of: awd_lstm, ngram_bag," in str(raised.value)
+    with pytest.raises(ConfigError, match=r"'ngram_bag' is a text classifier, not a language model"):
+        language_model_learner(stream, "ngram_bag")
+    assert tagging_learner(tagged, progress=False).task.kind == "tagging"
 
 
 class _Crash(Callback):

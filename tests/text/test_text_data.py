@@ -154,6 +154,77 @@ def test_labels_only_in_the_validation_rows_are_named_in_a_warning(tmp_path: Pat
     assert data.task.classes == ("food", "music", "sport")
 
 
+def test_a_rare_class_drawn_whole_into_validation_is_kept_for_training() -> None:
+    # With one text of a class, text_data failed with "valid texts: target values ['weather'] were not seen"
+    # whenever the random split drew it into validation, and worked with another seed; tabular_data, which
+    # takes its classes from every row, never failed.
+    from trainwell.data.bundle import random_split
+
+    frame = topic_frame(40)
+    frame.loc[40] = ["rain and wind all week", "weather"]
+    seed = next(seed for seed in range(100) if 40 in random_split(41, 0.2, seed)[1])
+    with pytest.warns(
+        UserWarning, match=r"drew every row of class\(es\) 'weather'; one row of each was moved"
+    ):
+        data = text_data(frame, "text", "topic", seed=seed)
+    assert data.task.classes == ("food", "music", "sport", "weather")
+    assert "rain and wind all week" in data.texts["train"]  # type: ignore[attr-defined]
+    assert len(data.texts["train"]) + len(data.texts["valid"]) == 41  # type: ignore[attr-defined]
+    with pytest.raises(DataError, match=r"valid texts: target values \['weather'\] were not seen"):
+        text_data(frame, "text", "topic", splits=(range(36), range(36, 41)))  # a split of one's own is kept
+
+
+def _write_texts(root: Path, frame: pd.DataFrame) -> None:
+    for index, (text, label) in enumerate(zip(frame["review"], frame["sentiment"], strict=True)):
+        (root / label).mkdir(parents=True, exist_ok=True)
+        (root / label / f"{index:03d}.txt").write_text(text, encoding="utf-8")
+
+
+def test_a_folder_of_class_folders_of_text_files(tmp_path: Path) -> None:
+    # A folder laid out as IMDB's (train/pos/*.txt, train/neg/*.txt, test/...; fastai's from_folder) was
+    # refused with "data file 'imdb' not found; check the path", about a folder that exists.
+    frame, held = sentiment_frame(60, seed=0), sentiment_frame(20, seed=1)
+    _write_texts(tmp_path / "imdb" / "train", frame)
+    _write_texts(tmp_path / "imdb" / "test", held)
+    data = text_data(tmp_path / "imdb")
+    assert data.task.classes == ("neg", "pos") and data.task.target_names == ("label",)
+    texts = data.texts  # type: ignore[attr-defined]
+    assert len(texts["train"]) + len(texts["valid"]) == 60 and len(texts["test"]) == 20
+    assert sorted(texts["train"] + texts["valid"]) == sorted(frame["review"])
+    _write_texts(tmp_path / "imdb" / "valid", held.head(8))
+    split = text_data(tmp_path / "imdb")  # valid/ is the validation set, as given
+    assert len(split.texts["train"]) == 60 and len(split.texts["valid"]) == 8  # type: ignore[attr-defined]
+    flat = text_data(tmp_path / "imdb" / "train", valid_pct=0.25)  # <label>/*.txt: split at random
+    assert len(flat.texts["valid"]) == 15  # type: ignore[attr-defined]
+    with pytest.raises(
+        DataError,
+        match=r"'.*loose' has no class folders of .txt files; arrange texts as .*/<label>/<text>.txt",
+    ):
+        (tmp_path / "loose").mkdir()
+        (tmp_path / "loose" / "a.txt").write_text("a text")
+        text_data(tmp_path / "loose")
+    with pytest.raises(ConfigError, match="a folder of texts has one label per text, its folder's name"):
+        text_data(tmp_path / "imdb", target="sentiment")
+
+
+def test_show_batch_lists_texts_as_the_model_reads_them_beside_their_labels() -> None:
+    # Images had data.show_batch(); text data had nothing to look at what the tokenizer and the vocabulary make
+    # of the texts (fastai's dls.show_batch()).
+    frame = pd.DataFrame(
+        {"text": ["The film was GREAT, great fun!", "Dull. Zzyzx."] * 10, "label": ["pos", "neg"] * 10}
+    )
+    data = text_data(frame, "text", "label", valid_pct=0, max_len=6)
+    table = data.show_batch(n=2)  # type: ignore[attr-defined]
+    assert table.columns.tolist() == ["tokens", "label"] and table["label"].tolist() == ["pos", "neg"]
+    assert table["tokens"][0] == "xxbos xxmaj the film was xxup"  # cut at max_len=6, as the model reads it
+    assert table["tokens"][1] == "xxbos xxmaj dull . xxmaj zzyzx"
+    subword = text_data(frame, "text", "label", tokenizer="subword", valid_pct=0.2, seed=0)
+    shown = subword.show_batch(n=3, split="valid")  # type: ignore[attr-defined]
+    assert len(shown) == 3 and all(isinstance(tokens, str) and tokens for tokens in shown["tokens"])
+    with pytest.raises(ConfigError, match="show_batch: this data has no 'test' split; it has train, valid"):
+        subword.show_batch(split="test")  # type: ignore[attr-defined]
+
+
 def test_text_data_subword_and_padded(tmp_path: Path) -> None:
     data = text_data(sentiment_frame(120), "review", "sentiment", tokenizer="subword", batch_format="padded")
     tokens, target = next(iter(data.train))

@@ -48,6 +48,106 @@ def test_fine_tune_unfreezes_one_group_per_stage(lm_dir: Path) -> None:
     assert peak[3] == pytest.approx(2e-2 / 8) and peak[0] == pytest.approx(2e-2 / 8 / 2.6**3)
 
 
+def test_every_stage_divides_the_rate_by_2_6_from_one_group_to_the_one_below(lm_dir: Path) -> None:
+    # The stages between the first and the last spread slice(lr / 2.6**(stage - 1), lr) over all four
+    # groups, so the two groups trained in stage 2 were 2.6**(1/3) = 1.37 apart (and 1.89 in stage 3), not
+    # the paper's 2.6 that the docstring promises and fastai's slice(lr / 2.6**4, lr) gives at every stage.
+    torch.manual_seed(0)
+    data = _classifier_data(lm_dir)
+    learn = text_classifier_learner(data, "awd_lstm", pretrained=lm_dir, progress=False)
+    stages: list[dict[int, float]] = []
+
+    class Spy(trainwell.Callback):
+        def before_fit(self, learn: trainwell.Learner) -> None:
+            groups = learn.opt.param_groups  # type: ignore[union-attr]
+            stages.append(
+                {g["layer_group"]: g["max_lr"] for g in groups if any(p.requires_grad for p in g["params"])}
+            )
+
+    gradual_unfreezing(learn, epochs=1, lr=2e-2, callbacks=[Spy()])
+    assert [sorted(stage) for stage in stages] == [[3], [2, 3], [1, 2, 3], [0, 1, 2, 3]]
+    for number, stage in enumerate(stages):
+        assert stage[3] == pytest.approx(2e-2 / 2**number)  # the head's rate halves at each stage
+        for group in sorted(stage)[:-1]:
+            assert stage[group + 1] / stage[group] == pytest.approx(2.6)
+
+
+def test_fine_tune_reads_freeze_epochs_as_each_stages_epochs_and_refuses_what_it_cannot_use(
+    lm_dir: Path,
+) -> None:
+    # fine_tune of an AWD-LSTM classifier ran gradual unfreezing with one epoch per stage whatever
+    # freeze_epochs said (0 still ran three frozen stages), and dropped lr_mult and any other option unread.
+    torch.manual_seed(0)
+    data = _classifier_data(lm_dir)
+    learn = text_classifier_learner(data, "awd_lstm", pretrained=lm_dir, progress=False)
+    with pytest.raises(ConfigError, match=r"fine_tune of an AWD-LSTM classifier .* takes no lr_mult"):
+        learn.fine_tune(1, lr_mult=10)
+    with pytest.raises(
+        ConfigError, match=r"\(fine_tune's freeze_epochs\) must be a whole number >= 0, got -1"
+    ):
+        learn.fine_tune(1, freeze_epochs=-1)
+    trainable: list[bool] = []
+
+    class Spy(trainwell.Callback):
+        def before_fit(self, learn: trainwell.Learner) -> None:
+            trainable.append(all(p.requires_grad for p in learn.model.parameters()))
+
+    learn.fine_tune(1, freeze_epochs=0, callbacks=[Spy()])
+    assert trainable == [True] and len(learn.history) == 1  # everything at once: no frozen stage
+    learn = text_classifier_learner(data, "awd_lstm", pretrained=lm_dir, progress=False)
+    learn.fine_tune(1, freeze_epochs=2)
+    assert [row["fit"] for row in learn.history] == [1, 1, 2, 2, 3, 3, 4]  # three stages of two epochs
+
+
+@pytest.fixture(scope="module")
+def subword_lm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from trainwell.text import language_model_learner, lm_data
+
+    torch.manual_seed(0)
+    texts = sentiment_frame(300, seed=3)["review"].tolist()
+    data = lm_data(texts, tokenizer="subword", subword_vocab_size=200, batch_size=8, bptt=12)
+    learn = language_model_learner(data, progress=False, emb_size=16, hidden_size=24, n_layers=2)  # lm_dir's
+    learn.fit_one_cycle(1, 1e-2)
+    return learn.export(tmp_path_factory.mktemp("subword-lm") / "lm")
+
+
+def test_a_subword_language_model_starts_a_classifier_that_reads_its_pieces(
+    subword_lm_dir: Path, lm_dir: Path
+) -> None:
+    # lm_vocab gave a subword model's pieces, which text_data's word tokenizer then read as a word vocabulary
+    # (two thirds of IMDB's words became xxunk) and text_classifier_learner took it, as did fit_texts and
+    # `fit --model ulmfit --pretrained`; the data that does read the pieces (the model's own tokenizer) was
+    # refused with advice (vocab=) that a subword tokenizer refuses.
+    from trainwell.text import fit_texts, lm_tokenizer
+
+    frame = sentiment_frame(240, seed=0)
+    with pytest.raises(ConfigError, match=r"reads subword pieces, not words; .*tokenizer=lm_tokenizer"):
+        lm_vocab(subword_lm_dir)
+    words = text_data(frame, "review", "sentiment", batch_format="padded")
+    with pytest.raises(ConfigError, match=r"reads subword pieces .* tokenizer=lm_tokenizer\(lm_dir\)"):
+        text_classifier_learner(words, "ulmfit", pretrained=subword_lm_dir)
+    data = text_data(
+        frame, "review", "sentiment", tokenizer=lm_tokenizer(subword_lm_dir), batch_format="padded"
+    )
+    learn = text_classifier_learner(data, "ulmfit", pretrained=subword_lm_dir, progress=False)
+    _metadata, state = trainwell.core.artifact.read_artifact(subword_lm_dir)  # type: ignore[attr-defined]
+    assert torch.equal(learn.model.encoder.embedding.weight, state["encoder.embedding.weight"])
+    ids = data.train.ids  # type: ignore[attr-defined]
+    assert (ids == 0).mean() < 0.01  # hardly any unknown piece
+    run = fit_texts(
+        frame,
+        text_col="review",
+        target="sentiment",
+        model="ulmfit",
+        pretrained=subword_lm_dir,
+        epochs=1,
+        progress=False,
+    )
+    assert run.data.recipe.to_dict()["tokenizer"]["kind"] == "subword"  # type: ignore[union-attr]
+    with pytest.raises(ConfigError, match=r"reads words, not subword pieces; .*vocab=lm_vocab\(lm_dir\)"):
+        text_classifier_learner(data, "ulmfit", pretrained=lm_dir)
+
+
 def test_the_classifier_learns_the_sentiment(lm_dir: Path) -> None:
     torch.manual_seed(0)
     learn = text_classifier_learner(_classifier_data(lm_dir), "awd_lstm", pretrained=lm_dir, progress=False)

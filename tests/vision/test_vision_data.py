@@ -8,6 +8,7 @@ import struct
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from PIL import Image
@@ -129,6 +130,93 @@ def test_csv_needs_its_columns_named(tmp_path: Path) -> None:
         image_data(csv, path_col="path", label_col="label")
 
 
+def _shape_table(root: Path, relative_to: Path | None = None) -> pd.DataFrame:
+    paths = sorted(root.rglob("*.png"))
+    return pd.DataFrame(
+        {
+            "path": [str(p.relative_to(relative_to) if relative_to else p) for p in paths],
+            "label": [p.parent.name for p in paths],
+        }
+    )
+
+
+def test_a_csv_source_takes_a_validation_csv_of_the_same_columns(tmp_path: Path) -> None:
+    # valid="valid.csv" beside train.csv (how Kaggle hands out image sets) crashed with NotADirectoryError.
+    _shape_table(make_image_folder(tmp_path / "train", per_class=10), tmp_path).to_csv(
+        tmp_path / "train.csv", index=False
+    )
+    _shape_table(make_image_folder(tmp_path / "valid", per_class=4, seed=1), tmp_path).to_csv(
+        tmp_path / "valid.csv", index=False
+    )
+    data = image_data(
+        tmp_path / "train.csv", path_col="path", label_col="label", valid=tmp_path / "valid.csv"
+    )
+    assert data.train.n_rows == 20 and data.valid.n_rows == 8  # type: ignore[union-attr]
+    assert all(p.parent.parent.name == "valid" for p in data.paths["valid"])  # type: ignore[attr-defined]
+    with pytest.raises(ConfigError, match=r"valid= .*a folder of class folders when the source is a folder"):
+        image_data(tmp_path / "train", valid=tmp_path / "valid.csv")
+
+
+def test_a_dataframe_of_paths_and_labels_is_a_source_like_a_csv(tmp_path: Path) -> None:
+    # image_data(frame, path_col=..., label_col=...) (fastai's from_df) said "image_data from an array needs
+    # labels=", and a list of paths with labels (from_lists) "the images must have shape (N, H, W)...".
+    train = _shape_table(make_image_folder(tmp_path / "train", per_class=10))
+    valid = _shape_table(make_image_folder(tmp_path / "valid", per_class=4, seed=1))
+    data = image_data(train, path_col="path", label_col="label", valid=valid)
+    assert data.task.classes == ("horizontal", "vertical") and data.task.target_names == ("label",)
+    assert data.train.n_rows == 20 and data.valid.n_rows == 8  # type: ignore[union-attr]
+    from_csv = image_data(
+        _write(train, tmp_path / "train.csv"), path_col="path", label_col="label", valid_pct=0
+    )
+    assert torch.equal(from_csv.train.tensors[0], data.train.tensors[0])  # type: ignore[attr-defined]
+    listed = image_data([Path(p) for p in train["path"]], labels=train["label"].tolist(), valid_pct=0)
+    assert torch.equal(listed.train.tensors[0], data.train.tensors[0])  # type: ignore[attr-defined]
+    assert listed.paths["train"] == [Path(p) for p in train["path"]]  # type: ignore[attr-defined]
+    with pytest.raises(ConfigError, match="a DataFrame of image paths needs path_col= and label_col="):
+        image_data(train)
+    with pytest.raises(ConfigError, match="image paths need labels=: one label per image"):
+        image_data(list(train["path"]))
+    with pytest.raises(DataError, match="20 image paths but 3 labels"):
+        image_data(list(train["path"]), labels=["a", "b", "c"])
+    with pytest.raises(DataError, match=r"1 image file\(s\) listed in the DataFrame do not exist"):
+        image_data(
+            pd.concat([train, pd.DataFrame({"path": ["gone.png"], "label": ["vertical"]})]),
+            path_col="path",
+            label_col="label",
+        )
+
+
+def test_a_csv_of_paths_in_another_encoding_is_named_and_read_with_encoding(tmp_path: Path) -> None:
+    # A CSV saved by Excel on Windows (cp1252) with a file named "café.png" crashed with pandas'
+    # UnicodeDecodeError traceback; tables and texts say where the bad byte is and take encoding=.
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    root = make_image_folder(tmp_path / "imgs", per_class=6)
+    frame = _shape_table(root, tmp_path)
+    first = root / "horizontal" / "café.png"
+    (root / "horizontal" / "000.png").rename(first)
+    frame.loc[0, "path"] = str(first.relative_to(tmp_path))
+    csv = tmp_path / "labels.csv"
+    csv.write_bytes(frame.to_csv(index=False).encode("cp1252"))
+    with pytest.raises(DataError, match=r"labels.csv' is not utf-8 text \(byte 0xe9 on line 2\); pass"):
+        image_data(csv, path_col="path", label_col="label")
+    data = image_data(csv, path_col="path", label_col="label", encoding="cp1252", valid_pct=0)
+    assert first in data.paths["train"]  # type: ignore[attr-defined]
+    out = tmp_path / "model"
+    options = ["--path-col", "path", "--label-col", "label", "--encoding", "cp1252", "--epochs", "1"]
+    result = CliRunner().invoke(app, ["fit", str(csv), *options, "--out", str(out)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    refused = CliRunner().invoke(app, ["fit", str(root), "--encoding", "cp1252"], env={"COLUMNS": "200"})
+    assert refused.exit_code == 2 and "image folders are read as UTF-8" in refused.stderr
+
+
+def _write(frame: pd.DataFrame, path: Path) -> Path:
+    frame.to_csv(path, index=False)
+    return path
+
+
 def test_arrays_in_common_layouts(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     labels = [0, 1, 2] * 10
@@ -142,6 +230,23 @@ def test_arrays_in_common_layouts(tmp_path: Path) -> None:
         assert data.train.tensors[0].dtype == torch.uint8  # type: ignore[attr-defined]
     with pytest.raises(DataError, match="30 images but 29 labels"):
         image_data(rng.random((30, 12, 12)), labels=labels[:29])
+
+
+def test_floats_a_resize_pushed_just_past_one_are_still_read_as_0_to_1() -> None:
+    # A bicubic resize of 0..1 images overshoots a little (1.02): the whole batch was then read as 0..255,
+    # every pixel at most 1 of 255 (a black picture), and predicted on without a word.
+    from trainwell.vision.io import as_image_batch
+
+    images = torch.rand(4, 3, 8, 8)
+    images[0, 0, 0, 0] = 1.02
+    images[1, 0, 0, 0] = -0.01
+    read = as_image_batch(images)
+    expected = np.clip(np.rint(images.numpy() * 255), 0, 255).astype(np.uint8)
+    assert np.array_equal(read, expected)
+    bright = as_image_batch(np.full((1, 4, 4), 200.0))  # 0..255 floats are kept as they are
+    assert np.array_equal(bright, np.full((1, 1, 4, 4), 200))
+    with pytest.raises(DataError, match=r"must be 0\.\.1 floats or 0\.\.255 values; found values from -3\.0"):
+        as_image_batch(np.full((1, 4, 4), -3.0))  # normalised pixels: refused, as before
 
 
 def test_corrupt_files_are_skipped_by_name(image_folder: Path) -> None:
@@ -172,6 +277,39 @@ def test_one_class_is_refused(tmp_path: Path) -> None:
         image_data(root)
 
 
+def _seed_drawing_into_validation(n_rows: int, row: int) -> int:
+    from trainwell.data.bundle import random_split
+
+    return next(seed for seed in range(100) if row in random_split(n_rows, 0.2, seed)[1])
+
+
+def test_a_class_of_one_image_drawn_into_validation_is_kept_for_training(tmp_path: Path) -> None:
+    # A class folder with a single image failed with "valid images: target values ['square'] were not seen"
+    # whenever the random split drew that image into validation (one seed in five), and worked otherwise.
+    root = make_image_folder(tmp_path / "shapes", per_class=20)
+    make_image_folder(root, ("square",), per_class=1)
+    seed = _seed_drawing_into_validation(41, 20)  # the square sorts between the bars: row 20
+    with pytest.warns(
+        UserWarning, match=r"drew every row of class\(es\) 'square'; one row of each was moved"
+    ):
+        data = image_data(root, seed=seed)
+    assert data.task.classes == ("horizontal", "square", "vertical")
+    assert data.train.n_rows + data.valid.n_rows == 41  # type: ignore[union-attr]
+    train_labels = data.train.tensors[1].tolist()  # type: ignore[attr-defined]
+    assert train_labels.count(1) == 1 and 1 not in data.valid.tensors[1].tolist()  # type: ignore[attr-defined]
+    assert data.paths["train"][train_labels.index(1)].parent.name == "square"  # type: ignore[attr-defined]
+
+
+def test_a_rare_class_of_an_array_drawn_into_validation_is_kept_for_training() -> None:
+    images = np.random.default_rng(0).integers(0, 255, (41, 8, 8), dtype=np.uint8)
+    labels = ["a", "b"] * 20 + ["c"]
+    seed = _seed_drawing_into_validation(41, 40)
+    with pytest.warns(UserWarning, match="'c'"):
+        data = image_data(images, labels=labels, seed=seed, augmentation="none")
+    assert data.task.classes == ("a", "b", "c") and data.valid.n_rows == 7  # type: ignore[union-attr]
+    assert torch.equal(data.train.tensors[0][-1], torch.from_numpy(images[40:41]))  # type: ignore[attr-defined]
+
+
 def test_exif_orientation_is_applied(tmp_path: Path) -> None:
     # A 20x10 (wide) image tagged "rotate 90" must come out 10 wide and 20 high, as a viewer shows it.
     image = Image.new("RGB", (20, 10), (255, 0, 0))
@@ -186,6 +324,26 @@ def test_transparent_pixels_become_white(tmp_path: Path) -> None:
     path = tmp_path / "clear.png"
     Image.new("RGBA", (8, 8), (0, 0, 0, 0)).save(path)
     assert image_array(path, (8, 8), 3, "crop").min() == 255
+
+
+def test_an_rgba_array_is_laid_on_white_as_its_file_is(tmp_path: Path) -> None:
+    # np.asarray(Image.open(png)) of a transparent PNG is (H, W, 4): its alpha was dropped, showing the colour
+    # under the transparent pixels (often black), where the file itself is laid on white; the same picture then
+    # got another prediction as an array than as a path or a Pillow image.
+    from trainwell.vision.io import as_image_batch, model_pixels
+
+    rng = np.random.default_rng(0)
+    rgba = rng.integers(0, 256, (10, 12, 4), dtype=np.uint8)
+    rgba[:, :6, 3] = 0  # the left half transparent
+    rgba[0, 6, 3] = 128  # one pixel half so
+    path = tmp_path / "half.png"
+    Image.fromarray(rgba, "RGBA").save(path)
+    from_file = image_array(path, (10, 12), 3, "crop")
+    from_array = as_image_batch(rgba[None])[0]
+    assert np.abs(from_file.astype(int) - from_array.astype(int)).max() <= 1
+    assert (from_array[:, :, :6] == 255).all()
+    pixels = model_pixels(rgba, (10, 12), 3, "crop")
+    assert np.abs(pixels[0].astype(int) - from_file.astype(int)).max() <= 1
 
 
 def test_sixteen_bit_grayscale_is_scaled_not_clipped(tmp_path: Path) -> None:

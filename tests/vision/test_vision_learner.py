@@ -135,6 +135,23 @@ def test_one_image_on_its_own_is_predicted_as_a_batch_of_one(split_folder: Path,
     assert len(predictor.predict(str(file))) == 1
 
 
+def test_a_column_of_paths_is_predicted_row_by_row_under_its_index(split_folder: Path) -> None:
+    # predict(table["path"]) (a test CSV's column) and an array of path strings were read as pixel arrays:
+    # "images must have shape (N, H, W), (N, H, W, C) or (N, C, H, W); got (3,)".
+    learn = _trained(split_folder, epochs=1)
+    predictor = learn.predictor()
+    files = sorted((split_folder / "valid").rglob("*.png"))[:3]
+    expected = predictor.predict_proba(files)
+    column = pd.Series([str(f) for f in files], index=[10, 11, 12], name="path")
+    for paths in (column, column.to_numpy(), np.array([str(f) for f in files])):
+        assert torch.allclose(predictor.predict_proba(paths), expected), type(paths)
+    assert learn.predict(column).index.tolist() == [
+        10,
+        11,
+        12,
+    ]  # a Series keeps its rows' labels, as for texts
+
+
 def test_a_batch_array_of_another_size_is_resized_as_in_training(tmp_path: Path) -> None:
     # image_data(digits, size=32) resized 28-pixel arrays, but predict refused the same batch at 28 pixels.
     rng = np.random.default_rng(0)
@@ -351,6 +368,38 @@ def test_show_results_and_tta(split_folder: Path, tmp_path: Path) -> None:
     assert probabilities.shape == (20,) and targets.shape == (20,)
 
 
+def test_show_results_says_which_images_it_shows_and_takes_a_loader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without a validation set it drew training images under the title "validation: true / predicted", and
+    # it could show no other set (fastai's show_results takes one).
+    from trainwell.vision import plots
+
+    root = make_image_folder(tmp_path / "split" / "train", per_class=10)
+    make_image_folder(tmp_path / "split" / "test", per_class=3, seed=2)
+    shown: list[tuple[str, int]] = []
+    grid = plots._grid
+
+    def spy(images: torch.Tensor, titles: list[str], colours: list[str], path: Path, title: str) -> Path:
+        shown.append((title.split(":")[0], len(images)))
+        return grid(images, titles, colours, path, title)
+
+    monkeypatch.setattr(plots, "_grid", spy)
+    data = image_data(tmp_path / "split", valid_pct=0.25)
+    learn = vision_learner(data, progress=False)
+    learn.show_results(tmp_path / "valid.png", n=4)
+    learn.show_results(tmp_path / "test.png", n=4, loader=data.test)
+    with pytest.raises(ConfigError, match=r"learn.show_results\(None\)"):
+        learn.show_results(tmp_path / "none.png", loader=None)
+    learn = vision_learner(image_data(root, valid_pct=0), progress=False)
+    learn.show_results(tmp_path / "train.png", n=4)
+    assert shown == [
+        ("validation", 4),
+        ("test", 4),
+        ("training (there is no validation set)", 4),
+    ]
+
+
 def test_show_results_wraps_long_multi_label_titles(
     image_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -482,6 +531,38 @@ def test_progressive_resize_grows_the_training_images(image_folder: Path) -> Non
     assert min(sizes[True]) == 16 and max(sizes[True]) == 32
     assert sizes[False] == {32}  # validation at the full size
     assert learn.get_callback(AugmentBatch).size is None  # type: ignore[union-attr]
+
+
+def test_new_data_set_on_the_learner_is_augmented_with_its_own_pipeline(image_folder: Path) -> None:
+    # Progressive resizing the fastai way (learn.data = bigger data, fit again) trained on the first data's
+    # crop size all along: the augmentation callback kept the pipeline of the data the learner was built on,
+    # while validation and TTA read the new data's.
+    learn = vision_learner(image_data(image_folder, size=16), progress=False)
+    sizes: dict[bool, set[int]] = {True: set(), False: set()}
+
+    class Spy(trainwell.Callback):
+        order = 0
+
+        def before_batch(self, learn: trainwell.Learner) -> None:
+            sizes[learn.training].add(int(learn.xb[0].shape[-1]))
+
+    learn.fit(1, callbacks=[Spy()])
+    assert sizes == {True: {16}, False: {16}}
+    sizes = {True: set(), False: set()}
+    learn.data = image_data(image_folder, size=24)
+    learn.fit(1, callbacks=[Spy()])
+    assert sizes == {True: {24}, False: {24}}
+    learn.data = image_data(image_folder, size=24, augmentation="none")
+    seen: list[torch.Tensor] = []
+
+    class Pixels(trainwell.Callback):
+        def before_batch(self, learn: trainwell.Learner) -> None:
+            if learn.training:
+                seen.append(learn.xb[0].clone())
+
+    learn.fit(1, callbacks=[Pixels()])
+    images = learn.data.train.tensors[0].float() / 255  # type: ignore[attr-defined]
+    assert all(any(torch.equal(row, image) for image in images) for row in seen[0][:4])  # not augmented
 
 
 def test_progressive_resize_keeps_the_shape_of_images_that_are_not_square(image_folder: Path) -> None:

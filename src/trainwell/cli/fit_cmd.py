@@ -345,7 +345,8 @@ def fit(
         if image_source:
             from trainwell.vision.pipeline import fit_images
 
-            refuse_encoding(encoding, "image folders and --path-col lists", text=False)
+            if path_col is None:  # a CSV of paths (--path-col) is a table: it takes --encoding
+                refuse_encoding(encoding, "image folders", text=False)
             if target is not None:
                 raise ConfigError(
                     "--target is for tables; image labels come from class folders or --label-col"
@@ -368,6 +369,7 @@ def fit(
                 task=task,
                 augmentation=augment,
                 batch_size=batch_size,
+                encoding=encoding,
                 recipe=recipe,
                 time_budget=seconds,
                 **keeping.pipeline_kwargs,

@@ -73,6 +73,43 @@ def random_split(n_rows: int, valid_pct: float, seed: int = 0) -> tuple[np.ndarr
     return np.sort(order[n_valid:]), np.sort(order[:n_valid])
 
 
+def keep_classes_in_train(
+    train_index: np.ndarray, valid_index: np.ndarray, labels: Sequence[Any], what: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """A random split of single-label rows with every class in training: for each class whose rows the draw
+    put all in validation (a class of one image or text, or a rare one), its first validation row is moved to
+    training, and a warning names the classes.
+
+    Without it such a class could not be learned, and a task fitted on the training labels refused the
+    validation rows, so that a folder with one image of a class failed or not depending on the seed. Labels
+    are compared by their text (``7`` and ``"7"`` are one class). Only for a split drawn at random: a split the
+    user made is kept as made.
+    """
+    in_train = {str(labels[i]) for i in train_index}
+    moved: dict[str, int] = {}
+    for index in valid_index.tolist():
+        key = str(labels[index])
+        if key not in in_train and key not in moved:
+            moved[key] = int(index)
+    if not moved:
+        return train_index, valid_index
+    shown = ", ".join(repr(key) for key in list(moved)[:5]) + (
+        f" and {len(moved) - 5} more" if len(moved) > 5 else ""
+    )
+    from trainwell.core.warn import warn
+
+    warn(
+        f"{what}: the random validation share drew every row of class(es) {shown}; one row of each was moved to "
+        "training, as a class with no training rows cannot be learned (add more of them, or pass the "
+        "validation set yourself)",
+        UserWarning,
+    )
+    kept = set(moved.values())
+    train = np.sort(np.concatenate([train_index, np.array(sorted(kept), dtype=train_index.dtype)]))
+    valid = np.array([i for i in valid_index.tolist() if i not in kept], dtype=valid_index.dtype)
+    return train, valid
+
+
 def choose_split(
     df: Any,
     *,

@@ -183,7 +183,7 @@ class OnnxPredictor:
             inputs = inputs.tolist()
         tokenize = importlib.import_module(TEXT_TOKENIZE)
         recipes = importlib.import_module(RECIPES["text"][0])
-        texts, _ = tokenize.validate_texts(inputs, name="texts")
+        texts, _ = tokenize.validate_texts(inputs, name="texts", droppable=False)
         ids, offsets = self.recipe.encode(texts)
         padded = TOKENS_NAME in self.onnx_input_names  # a sequence model (right-padded ids), else a bag model
         step = BATCH_IMAGES if padded else BATCH_ROWS

@@ -52,6 +52,8 @@ _EXPORTS: dict[str, str] = {
     "gradual_unfreezing": "trainwell.text.ulmfit",
     "language_model_learner": "trainwell.text.lm_learner",
     "lm_data": "trainwell.text.lm_stream",
+    "lm_text_settings": "trainwell.text.ulmfit",
+    "lm_tokenizer": "trainwell.text.ulmfit",
     "lm_vocab": "trainwell.text.ulmfit",
     "load_lm": "trainwell.text.lm_predictor",
     "read_conll": "trainwell.text.tagging.conll",
@@ -108,6 +110,8 @@ __all__ = [
     "gradual_unfreezing",
     "language_model_learner",
     "lm_data",
+    "lm_text_settings",
+    "lm_tokenizer",
     "lm_vocab",
     "load_lm",
     "read_conll",
@@ -159,5 +163,11 @@ if TYPE_CHECKING:
         read_text_files,
         validate_texts,
     )
-    from trainwell.text.ulmfit import AWDLSTMClassifier, gradual_unfreezing, lm_vocab
+    from trainwell.text.ulmfit import (
+        AWDLSTMClassifier,
+        gradual_unfreezing,
+        lm_text_settings,
+        lm_tokenizer,
+        lm_vocab,
+    )
     from trainwell.text.vocab import Vocab

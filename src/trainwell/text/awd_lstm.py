@@ -207,7 +207,7 @@ class AWDLSTMEncoder(nn.Module):
         return raw_outputs, dropped_outputs
 
 
-@register_model("awd_lstm_lm", application="text")
+@register_model("awd_lstm_lm", application="text", task="language_model")
 class AWDLSTMLanguageModel(nn.Module):
     """:class:`AWDLSTMEncoder` + a linear decoder tied to the embedding: ``ids (B, T)`` -> logits ``(B, T, V)``.
 

@@ -27,9 +27,10 @@ import torch
 
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.warn import warn
-from trainwell.data.bundle import DataBundle, mask_split, random_split
+from trainwell.data.bundle import DataBundle, keep_classes_in_train, mask_split, random_split
 from trainwell.data.fingerprint import RowSketch
 from trainwell.data.task import Task, infer_task, warn_unknown_labels
+from trainwell.text._folders import read_text_folder
 from trainwell.text.recipe import BATCH_FORMATS, TextRecipe, bag_batch, lengths_of, padded_batch
 from trainwell.text.subword import SubwordTokenizer
 from trainwell.text.tokenize import WordTokenizer, validate_texts
@@ -38,7 +39,15 @@ from trainwell.text.vocab import Vocab
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["TextDataBundle", "TextLoader", "bucketed_order", "epoch_batches", "read_text_table", "text_data"]
+__all__ = [
+    "TextDataBundle",
+    "TextLoader",
+    "bucketed_order",
+    "epoch_batches",
+    "read_text_folder",
+    "read_text_table",
+    "text_data",
+]
 
 #: Batches of a bucket pool: texts are sorted by length inside pools of this many batches.
 POOL_BATCHES = 50
@@ -268,6 +277,33 @@ class TextDataBundle(DataBundle):
 
     texts: dict[str, list[str]] | None = None
 
+    def show_batch(self, n: int = 8, split: str = "train") -> pd.DataFrame:
+        """The first ``n`` texts of ``split`` (``"train"``, ``"valid"`` or ``"test"``) as the model reads them,
+        beside their labels: the tokens joined by spaces, with the case and repetition marks (``xxmaj``...),
+        the words the vocabulary lacks as ``xxunk`` (or the subword pieces), cut at ``max_len`` (a bag's
+        hashed n-grams are left out).
+        """
+        import pandas as pd
+
+        loader = {"train": self.train, "valid": self.valid, "test": self.test}.get(split)
+        texts = (self.texts or {}).get(split)
+        if loader is None or texts is None:
+            raise ConfigError(
+                f"show_batch: this data has no {split!r} split; it has {', '.join(self.texts or {})}"
+            )
+        recipe: Any = self.recipe
+        tokenizer = recipe.text_tokenizer
+        chosen = texts[:n]
+        if isinstance(tokenizer, WordTokenizer):
+            ids, itos = [recipe.word_vocab.encode(tokenizer.tokenize(text)) for text in chosen], recipe.vocab
+        else:
+            ids, itos = [tokenizer.encode(text) for text in chosen], tokenizer.itos()
+        cut = recipe.max_len or None
+        tokens = [" ".join(itos[i] for i in text_ids[:cut]) for text_ids in ids]
+        labels = [_label_text(self.task, target) for target in loader.targets[: len(chosen)]]  # type: ignore[attr-defined]
+        names = self.task.target_names
+        return pd.DataFrame({"tokens": tokens, names[0] if len(names) == 1 else "labels": labels})
+
 
 # ------------------------------------------------------------------------------------------ reading
 def read_text_table(
@@ -358,9 +394,11 @@ def text_data(
     """Everything a text classifier's Learner needs: tokenised splits, the task, the recipe and the loaders.
 
     Args:
-        source: a CSV / TSV / Parquet / JSON-lines file, or a DataFrame.
+        source: a CSV / TSV / Parquet / JSON-lines file, a DataFrame, or a folder of texts: ``<label>/*.txt``,
+            or ``train/<label>/*.txt`` with ``valid/`` (or ``dev/``) and ``test/`` beside it, as IMDB's (see
+            :func:`read_text_folder`; its table has the columns ``text`` and ``label``).
         text_col: the column holding the texts.
-        target: the label column (or several 0/1 columns for multi-label).
+        target: the label column (or several 0/1 columns for multi-label); a folder's is its folders' names.
         valid_pct: share of rows held out at random (when neither ``valid_col`` nor ``splits`` is given).
         valid_col: a true/false column marking validation rows.
         splits: explicit ``(train_rows, valid_rows)`` positions.
@@ -388,6 +426,16 @@ def text_data(
     """
     _check_settings(valid_pct, batch_size)
     what = f"'{source}'" if isinstance(source, str | Path) else "the DataFrame"
+    if isinstance(source, str | Path) and Path(source).is_dir():
+        if target not in (None, "label") or text_col != "text":
+            raise ConfigError(
+                "a folder of texts has one label per text, its folder's name, and the text in the file; leave "
+                "text_col= and target= out"
+            )
+        source, folder_test = read_text_folder(Path(source), encoding=encoding, drop_empty=drop_empty)
+        target, test = "label", test if test is not None else folder_test
+        if "is_valid" in source.columns and valid_col is None and splits is None:
+            valid_col = "is_valid"  # the folder's valid/ is the validation set, as given
     frame = read_text_table(source, what, encoding=encoding)
     if target is None:
         raise ConfigError("text_data needs target=: the label column (--target NAME)")
@@ -409,6 +457,11 @@ def text_data(
                 f"target '{targets[0]}' is missing in {missing} of {len(frame)} rows of {what}; drop those rows or "
                 "fill them (several labels per text, where an empty cell means none? pass --label-delim)"
             )
+    drawn = valid_col is None and splits is None and valid_rows is not None
+    if drawn and len(targets) == 1 and label_delim is None and task != "multilabel":
+        labels = label_frame.tolist()
+        if not any(isinstance(value, list | tuple | set) for value in labels):
+            train_rows, valid_rows = keep_classes_in_train(train_rows, valid_rows, labels, what)  # type: ignore[arg-type]
     train_labels = label_frame.iloc[train_rows]
     resolved = _task(train_labels, task, label_delim, targets[0])
     train_texts = frame[text_col].iloc[train_rows].tolist()
@@ -633,6 +686,15 @@ def _encode(task: Task, labels: Any, split: str) -> torch.Tensor:
         return task.encode(labels)
     except DataError as error:
         raise DataError(f"{split} texts: {error}") from error
+
+
+def _label_text(task: Task, target: torch.Tensor) -> str:
+    """One encoded target as its label: a class, or a multi-label row's labels joined by ``;``."""
+    if task.kind == "multilabel":
+        return ";".join(str(c) for c, on in zip(task.classes, target.tolist(), strict=True) if on)
+    if task.kind == "binary":
+        return str(task.classes[int(float(target) >= 0.5)])
+    return str(task.classes[int(target)])
 
 
 def _default_batch_size(n_texts: int) -> int:

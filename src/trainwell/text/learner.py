@@ -36,15 +36,30 @@ class TextClassifierLearner(Learner):
     def fine_tune(  # type: ignore[override]
         self, epochs: int, base_lr: float | None = None, *, freeze_epochs: int = 1, **kwargs: Any
     ) -> None:
-        """ULMFiT for an AWD-LSTM classifier (:func:`~trainwell.text.ulmfit.gradual_unfreezing`); the usual
-        head-then-everything fine-tuning for other models."""
-        if hasattr(self.model, "encoder"):
-            from trainwell.text.ulmfit import gradual_unfreezing
+        """ULMFiT for an AWD-LSTM classifier (:func:`~trainwell.text.ulmfit.gradual_unfreezing`: each frozen
+        stage trains ``freeze_epochs`` epochs, 0 none, then everything for ``epochs``); the usual
+        head-then-everything fine-tuning for other models.
 
+        Raises:
+            ConfigError: An option gradual unfreezing has no use for (``lr_mult``: each lower layer group
+                gets 2.6 times less than the one above), or ``freeze_epochs`` below 0.
+        """
+        if hasattr(self.model, "encoder"):
+            from trainwell.text.ulmfit import LR_DECAY, gradual_unfreezing
+
+            unused = sorted(set(kwargs) - {"callbacks", "resume_from"})
+            if unused:
+                raise ConfigError(
+                    f"fine_tune of an AWD-LSTM classifier (ULMFiT's gradual unfreezing) takes no {', '.join(unused)}: "
+                    f"it trains the head, then one more layer group per stage, each group at {LR_DECAY} times less "
+                    "than the one above; it takes epochs, base_lr, freeze_epochs (each stage's epochs), callbacks "
+                    "and resume_from"
+                )
             gradual_unfreezing(
                 self,
                 epochs,
                 base_lr or self.lr,
+                stage_epochs=freeze_epochs,
                 callbacks=kwargs.get("callbacks", ()),
                 resume_from=kwargs.get("resume_from"),
             )
@@ -69,7 +84,9 @@ def text_classifier_learner(
         arch: a registered text architecture (``"ngram_bag"``, alias ``"fast"``; ``"awd_lstm"``, alias
             ``"ulmfit"``, reads padded batches).
         pretrained: for ``awd_lstm``: a language-model directory (or state dict) whose encoder starts the
-            classifier; build ``data`` with that model's vocabulary (``vocab=lm_vocab(lm_dir)``) and sizes.
+            classifier; build ``data`` to read texts as that model did: its vocabulary
+            (``vocab=lm_vocab(lm_dir)``) for a word model, its tokenizer (``tokenizer=lm_tokenizer(lm_dir)``)
+            for a subword one (:func:`~trainwell.text.ulmfit.lm_text_settings` gives either).
         arch_config: extra architecture settings (e.g. ``{"dim": 64, "hidden": 128}``).
         lr: peak learning rate (default: :data:`BAG_LR` for bag models, :data:`MULTILABEL_BAG_LR` for
             multi-label ones, 1e-2 otherwise).
@@ -90,6 +107,14 @@ def text_classifier_learner(
         raise ConfigError(
             f"text_classifier_learner needs data from text_data, got a {data.application!r} bundle"
         )
+    other = {"language_model": ("language-model", "lm_data", "language_model_learner")}
+    other["tagging"] = ("tagging", "tagging_data", "tagging_learner")
+    if data.task.kind in other:
+        what, builder, factory = other[data.task.kind]
+        raise ConfigError(
+            f"text_classifier_learner needs data from text_data, got {what} data ({builder}); build its learner "
+            f"with {factory}(data)"
+        )
     name = resolve_arch(arch)
     recipe: Any = data.recipe
     wanted = models.entry(name).metadata.get("batch_format", "bag")
@@ -100,13 +125,9 @@ def text_classifier_learner(
         )
     config: dict[str, Any] = {"n_embeddings": recipe.n_embeddings, "n_out": data.task.n_outputs}
     if pretrained is not None and not isinstance(pretrained, Mapping):
-        from trainwell.text.ulmfit import lm_vocab
+        from trainwell.text.ulmfit import check_reads_as_lm
 
-        if list(lm_vocab(pretrained)) != list(recipe.vocab):
-            raise ConfigError(
-                f"the data's vocabulary differs from the language model's in '{pretrained}', so its encoder would "
-                "read the wrong words; build the data with text_data(..., vocab=lm_vocab(lm_dir))"
-            )
+        check_reads_as_lm(recipe, pretrained)
         config.update(_lm_sizes(Path(pretrained)))
     config.update(arch_config or {})
     model = create_model(name, **config)
@@ -144,8 +165,13 @@ def _lm_sizes(model_dir: Path) -> dict[str, Any]:
 
 
 def resolve_arch(arch: str) -> str:
-    """A registered text architecture's name from a name or alias; a clear error otherwise."""
+    """A registered text classifier architecture's name from a name or alias; a clear error otherwise."""
     name = ALIASES.get(arch, arch)
+    if name in list_models() and _is_language_model(name):
+        raise ConfigError(
+            f"architecture {arch!r} is a language model, not a text classifier: build it with "
+            f"language_model_learner(lm_data(...)); for a classifier choose one of: {', '.join(text_archs())}"
+        )
     if name not in list_models() or models.entry(name).metadata.get("application") != "text":
         raise ConfigError(f"unknown text architecture {arch!r}; choose one of: {', '.join(text_archs())}")
     return name
@@ -153,5 +179,14 @@ def resolve_arch(arch: str) -> str:
 
 def text_archs() -> list[str]:
     """Registered text classifier architectures (and the aliases the command line accepts)."""
-    names = [name for name in list_models() if models.entry(name).metadata.get("application") == "text"]
+    names = [
+        name
+        for name in list_models()
+        if models.entry(name).metadata.get("application") == "text" and not _is_language_model(name)
+    ]
     return [*names, *(f"{alias} (= {target})" for alias, target in ALIASES.items())]
+
+
+def _is_language_model(name: str) -> bool:
+    """A registered architecture that predicts the next token (``task="language_model"`` in its metadata)."""
+    return models.entry(name).metadata.get("task") == "language_model"

@@ -241,6 +241,7 @@ def language_model_learner(
         raise ConfigError(f"drop_mult must be >= 0 and below 2 (dropouts stay below 1); got {drop_mult}")
     if train_softmax not in ("full", "sampled"):
         raise ConfigError(f"train_softmax must be 'full' or 'sampled'; got {train_softmax!r}")
+    _check_lm_arch(arch)
     vocab_size = int(data.model_hints["vocab_size"])
     asked = {
         "emb_size": emb_size,
@@ -278,6 +279,24 @@ def language_model_learner(
     learn.recipe = data.recipe
     learn.model_spec = {"name": arch, "config": config}
     return learn
+
+
+def _check_lm_arch(arch: str) -> None:
+    """Refuse a text classifier's (or an unknown) architecture by name, before building anything."""
+    from trainwell.models.registry import list_models, models
+
+    if arch in list_models() and models.entry(arch).metadata.get("task") == "language_model":
+        return
+    names = [n for n in list_models() if models.entry(n).metadata.get("task") == "language_model"]
+    kind = (
+        "a text classifier, not a language model"
+        if arch in list_models() and models.entry(arch).metadata.get("application") == "text"
+        else "not a registered language model"
+    )
+    raise ConfigError(
+        f"architecture {arch!r} is {kind}; choose one of: {', '.join(names)} (register your own with "
+        "@register_model(name, application='text', task='language_model'))"
+    )
 
 
 #: The paper's PTB sizes: what a language model trained on a GPU gets when neither the call nor a starting

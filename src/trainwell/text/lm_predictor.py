@@ -310,7 +310,7 @@ class LMPredictor(Generates):
 
         from trainwell.text.tokenize import validate_texts
 
-        texts, _ = validate_texts(texts, name="texts")
+        texts, _ = validate_texts(texts, name="texts", droppable=False)
         ids, offsets = self.recipe.encode_texts(texts)
         lengths = (offsets[1:] - offsets[:-1]).tolist()
         device = next(self.model.parameters()).device

@@ -109,10 +109,11 @@ def fit_texts(
     arch = resolve_arch(model)
     seed_everything(seed)
     batch_format = models.entry(arch).metadata.get("batch_format", "bag")
-    if pretrained is not None and "vocab" not in data_kwargs:
-        from trainwell.text.ulmfit import lm_vocab
+    if pretrained is not None and "vocab" not in data_kwargs and "tokenizer" not in data_kwargs:
+        from trainwell.text.ulmfit import lm_text_settings
 
-        data_kwargs["vocab"] = lm_vocab(pretrained)  # the encoder must read the words it was trained on
+        # The encoder must read the tokens it was trained on: a word model's vocabulary, a subword model's pieces.
+        data_kwargs.update(lm_text_settings(pretrained))
     data = text_data(
         source,
         text_col,

@@ -58,7 +58,7 @@ class TextPredictor(Predictor):
                     "or drop those rows"
                 )
             inputs = inputs.tolist()
-        texts, _ = validate_texts(inputs, name=name)
+        texts, _ = validate_texts(inputs, name=name, droppable=False)
         return texts
 
     @torch.no_grad()

@@ -110,7 +110,7 @@ _MAX_DETOKENIZED_REPEAT = 1000
 
 # ------------------------------------------------------------------------------------------ input checks
 def validate_texts(
-    texts: Iterable[object], *, name: str = "texts", drop_empty: bool = False
+    texts: Iterable[object], *, name: str = "texts", drop_empty: bool = False, droppable: bool = True
 ) -> tuple[list[str], list[int]]:
     """Check that ``texts`` is a non-empty collection of non-blank strings; return them and their positions.
 
@@ -122,6 +122,8 @@ def validate_texts(
         name: How the error messages call the input (a column name, a file).
         drop_empty: Drop empty and whitespace-only texts instead of raising; the returned positions then
             say which inputs were kept (to drop the matching labels).
+        droppable: Whether the caller takes ``drop_empty=True``, which the error for a blank text then offers
+            (a predictor takes no such option: the error asks to fill or drop the text).
 
     Returns:
         ``(kept_texts, kept_positions)``.
@@ -148,6 +150,9 @@ def validate_texts(
             raise DataError(
                 f"{name}[{position}] is empty or only whitespace; remove it or pass drop_empty=True to drop "
                 "blank texts"
+                if droppable
+                else f"{name}[{position}] is empty or only whitespace; a model has nothing to read there: fill "
+                "or drop that text"
             )
         kept.append(text)
         positions.append(position)

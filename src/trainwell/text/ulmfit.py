@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -25,6 +25,8 @@ from torch import nn
 from trainwell.core.errors import ConfigError
 from trainwell.models.registry import register_model
 from trainwell.text.awd_lstm import AWDLSTMEncoder
+from trainwell.text.subword import SubwordTokenizer
+from trainwell.text.tokenize import WordTokenizer
 
 if TYPE_CHECKING:
     from trainwell.learner.events import Callback
@@ -135,16 +137,92 @@ def encoder_state(source: str | Path | Mapping[str, torch.Tensor]) -> dict[str, 
 
 
 def lm_vocab(model_dir: str | Path) -> list[str]:
-    """The vocabulary of a language-model directory, to build classification data the encoder understands."""
+    """The vocabulary of a word-level language-model directory, to build classification data the encoder
+    understands (``text_data(..., vocab=lm_vocab(lm_dir))``).
+
+    Raises:
+        ConfigError: The directory holds no vocabulary, or a subword model, whose pieces are not words: build
+            its classifier's data with :func:`lm_tokenizer` instead.
+    """
     from trainwell.core.artifact import read_metadata
 
     recipe = read_metadata(Path(model_dir)).get("recipe") or {}
+    if recipe.get("tokenizer_name") == "subword":
+        raise ConfigError(
+            f"the language model in '{model_dir}' reads subword pieces, not words; its pieces read as a word "
+            "vocabulary make most words unknown. Build the classifier's data with its tokenizer: "
+            "text_data(..., tokenizer=lm_tokenizer(lm_dir), batch_format='padded')"
+        )
     vocab = recipe.get("vocab")
     if isinstance(vocab, dict):
         vocab = vocab.get("itos")
     if not vocab:
         raise ConfigError(f"'{model_dir}' records no vocabulary; pass a language model directory")
     return list(vocab)
+
+
+def lm_tokenizer(model_dir: str | Path) -> WordTokenizer | SubwordTokenizer:
+    """The tokenizer of a language-model directory, for ``text_data(..., tokenizer=...)``.
+
+    A subword model's classifier must read texts with it (its ids are the model's pieces); a word model's
+    classifier also needs its vocabulary (``vocab=lm_vocab(lm_dir)``). :func:`lm_text_settings` gives both.
+
+    Raises:
+        ConfigError: The model splits text on whitespace, which ``text_data`` does not: use ``vocab=`` alone.
+    """
+    from trainwell.core.artifact import read_metadata
+    from trainwell.text.lm_stream import LMRecipe
+
+    metadata = read_metadata(Path(model_dir))
+    if (metadata.get("task") or {}).get("kind") != "language_model":
+        raise ConfigError(f"'{model_dir}' holds no language model; pass a language-model directory")
+    tokenizer = LMRecipe.from_dict(metadata.get("recipe") or {}).tokenizer
+    if not isinstance(tokenizer, WordTokenizer | SubwordTokenizer):
+        raise ConfigError(
+            f"the language model in '{model_dir}' splits text on whitespace, which text_data does not do; build "
+            "the data with vocab=lm_vocab(lm_dir) and the word tokenizer"
+        )
+    return tokenizer
+
+
+def lm_text_settings(model_dir: str | Path) -> dict[str, Any]:
+    """The :func:`~trainwell.text.text_data` settings that read texts as the language model in ``model_dir``
+    did: ``{"vocab": ...}`` for a word model (and a whitespace one), ``{"tokenizer": ...}`` for a subword
+    model."""
+    from trainwell.core.artifact import read_metadata
+
+    recipe = read_metadata(Path(model_dir)).get("recipe") or {}
+    if recipe.get("tokenizer_name") == "subword":
+        return {"tokenizer": lm_tokenizer(model_dir)}
+    return {"vocab": lm_vocab(model_dir)}
+
+
+def check_reads_as_lm(recipe: Any, model_dir: str | Path) -> None:
+    """Refuse classification data (``recipe``, a :class:`~trainwell.text.recipe.TextRecipe`) that does not read
+    texts as the language model in ``model_dir`` did, whose encoder would then read the wrong tokens."""
+    from trainwell.core.artifact import read_metadata
+
+    lm = read_metadata(Path(model_dir)).get("recipe") or {}
+    subword_lm, subword_data = (
+        lm.get("tokenizer_name") == "subword",
+        recipe.tokenizer.get("kind") == "subword",
+    )
+    if subword_lm and (not subword_data or recipe.tokenizer.get("config") != lm.get("tokenizer")):
+        raise ConfigError(
+            f"the language model in '{model_dir}' reads subword pieces and the data does not read them as it "
+            "does, so its encoder would read the wrong tokens; build the data with its tokenizer: "
+            "text_data(..., tokenizer=lm_tokenizer(lm_dir), batch_format='padded')"
+        )
+    if not subword_lm and subword_data:
+        raise ConfigError(
+            f"the language model in '{model_dir}' reads words, not subword pieces; build the data with its "
+            "vocabulary and the word tokenizer: text_data(..., vocab=lm_vocab(lm_dir), batch_format='padded')"
+        )
+    if not subword_lm and lm_vocab(model_dir) != list(recipe.vocab):
+        raise ConfigError(
+            f"the data's vocabulary differs from the language model's in '{model_dir}', so its encoder would "
+            "read the wrong words; build the data with text_data(..., vocab=lm_vocab(lm_dir))"
+        )
 
 
 def load_encoder(model: AWDLSTMClassifier, source: str | Path | Mapping[str, torch.Tensor]) -> None:
@@ -168,36 +246,47 @@ def gradual_unfreezing(
     epochs: int = 2,
     lr: float = 1e-2,
     *,
+    stage_epochs: int = 1,
     moms: tuple[float, float] = (0.8, 0.7),
     callbacks: Iterable[Callback] = (),
     resume_from: str | Path | None = None,
 ) -> None:
-    """The ULMFiT schedule: head only, then one more layer group per epoch, then everything for ``epochs``.
+    """The ULMFiT schedule: head only, then one more layer group per stage of ``stage_epochs`` epochs (the
+    paper's 1; 0 skips the stages and trains everything at ``lr``), then everything for ``epochs``.
 
-    Each stage is a one-cycle fit; stage ``k`` trains the last ``k + 1`` groups at ``lr / 2**k``, spread over
-    the groups by :data:`LR_DECAY` (discriminative learning rates). The stages are the phases ``"stage 1"``,
+    Each stage is a one-cycle fit; stage ``k`` (from 0) trains the last ``k + 1`` groups, the highest at
+    ``lr / 2**k`` and each one below it at :data:`LR_DECAY` times less than the one above (discriminative
+    learning rates), as in every stage of the paper. The stages are the phases ``"stage 1"``,
     ``"stage 2"``... and ``"unfrozen"``: a checkpoint written in one (``resume_from``, the same call) resumes
     at that stage, the stages before it skipped.
     """
+    if isinstance(stage_epochs, bool) or not isinstance(stage_epochs, int) or stage_epochs < 0:
+        raise ConfigError(
+            f"stage_epochs (fine_tune's freeze_epochs) must be a whole number >= 0, got {stage_epochs!r}"
+        )
     n_groups = len(learn.layer_groups())
     extra = list(callbacks)
     rate = lr
     from trainwell.callbacks.budget import find_budget  # training code: not imported when a model is loaded
     from trainwell.learner import read_checkpoint
 
-    phases = [*(f"stage {stage}" for stage in range(1, n_groups)), "unfrozen"]
+    n_stages = n_groups if stage_epochs else 1  # stages 1 .. n_stages - 1, then the unfrozen fit
+    phases = [*(f"stage {stage}" for stage in range(1, n_stages)), "unfrozen"]
     start = (
         0 if resume_from is None else read_checkpoint(resume_from).phase_index(phases, "gradual unfreezing")
     )
     budget = find_budget(extra, learn.callbacks)
-    for stage in range(1, n_groups):
+    for stage in range(1, n_stages):
         if stage - 1 >= start:
             learn.freeze_to(n_groups - stage)
-            spread = slice(rate / LR_DECAY ** (stage - 1), rate) if stage > 1 else rate
+            # Spread over all the groups, frozen ones included, as fastai's slice(lr / 2.6**4, lr) is: each
+            # trained group then gets 2.6 times less than the one above it at every stage (a slice over the
+            # trained groups alone would need its own low end per stage).
+            spread = slice(rate / LR_DECAY ** (n_groups - 1), rate)
             if budget is not None:
                 budget.share_next_fit(STAGE_SHARE)  # the last stage, everything unfrozen, keeps the most
             with learn.in_phase(f"stage {stage}"):
-                learn.fit_one_cycle(1, spread, moms=moms, callbacks=extra, resume_from=resume_from)
+                learn.fit_one_cycle(stage_epochs, spread, moms=moms, callbacks=extra, resume_from=resume_from)
             resume_from = None
         rate /= 2
     learn.unfreeze()

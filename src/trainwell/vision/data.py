@@ -13,28 +13,30 @@ import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
 from trainwell.core.errors import ConfigError, DataError
-from trainwell.data.bundle import DataBundle, random_split
+from trainwell.data.bundle import DataBundle, keep_classes_in_train, random_split
 from trainwell.data.fingerprint import RowSketch
 from trainwell.data.loader import TensorLoader
 from trainwell.data.task import Task, infer_task, warn_unknown_labels
+from trainwell.vision._sources import TableColumns, file_splits, is_path_list, is_table
 from trainwell.vision.augment import Augmentation
 from trainwell.vision.io import (
     PIXELS_COLUMN,
     LabelledFiles,
     as_image_batch,
-    csv_files,
     decode_images,
-    folder_splits,
     pixel_rows,
     probe_images,
 )
 from trainwell.vision.recipe import ImageRecipe
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Images whose median side is at most this are kept at their own size; larger ones default to DEFAULT_SIZE.
 NATIVE_SIZE_LIMIT = 64
@@ -56,11 +58,11 @@ class ImageDataBundle(DataBundle):
 
 
 def image_data(
-    source: str | Path | np.ndarray | torch.Tensor,
+    source: str | Path | pd.DataFrame | Sequence[str | Path] | np.ndarray | torch.Tensor,
     labels: Sequence[Any] | np.ndarray | torch.Tensor | None = None,
     *,
-    valid: tuple[Any, Any] | str | Path | None = None,
-    test: tuple[Any, Any] | str | Path | None = None,
+    valid: tuple[Any, Any] | str | Path | pd.DataFrame | None = None,
+    test: tuple[Any, Any] | str | Path | pd.DataFrame | None = None,
     path_col: str | None = None,
     label_col: str | None = None,
     label_delim: str | None = None,
@@ -73,16 +75,21 @@ def image_data(
     seed: int = 0,
     n_workers: int | None = None,
     cache: bool | str | Path | None = None,
+    encoding: str = "utf-8",
 ) -> ImageDataBundle:
     """Everything an image Learner needs: decoded, resized images, the task, the recipe and the loaders.
 
     Args:
         source: a folder (``<label>/*.jpg``, or ``train/`` + ``valid/`` [+ ``test/``] with class folders), a
-            CSV of paths and labels (with ``path_col`` and ``label_col``), or an array of images
-            ``(N, H, W[, C])`` / ``(N, C, H, W)``, uint8 or 0..1 floats (with ``labels``).
-        labels: the labels of an array ``source``.
-        valid, test: held-out sets: ``(images, labels)`` arrays, or a folder of class folders.
-        path_col, label_col, label_delim: for a CSV source; ``label_delim`` makes labels multi-label.
+            CSV of paths and labels (with ``path_col`` and ``label_col``; paths relative to the CSV's folder), a
+            DataFrame of them (paths relative to the current folder), a list of image paths (with ``labels``),
+            or an array of images ``(N, H, W[, C])`` / ``(N, C, H, W)``, uint8 or 0..1 floats (with ``labels``).
+        labels: the labels of a list of paths or an array ``source``.
+        valid, test: held-out sets of the source's kind: a folder of class folders for a folder, a CSV or a
+            DataFrame of the same columns for a CSV or a DataFrame, ``(paths, labels)`` for a list of paths,
+            ``(images, labels)`` for an array.
+        path_col, label_col, label_delim: for a CSV or DataFrame source; ``label_delim`` makes labels
+            multi-label.
         valid_pct: share held out at random when no validation set is given.
         size: side (or ``(height, width)``) images are fitted to once; default: their own size when small
             (<= 64 px), else 128.
@@ -98,6 +105,8 @@ def image_data(
             bigger than memory work): ``True`` for the default folder (``$TRAINWELL_CACHE`` or
             ``~/.cache/trainwell/images``), a folder, ``False`` to decode into memory only, or ``None`` (the
             default): memory when the set fits comfortably, else the default cache folder.
+        encoding: text encoding of a CSV source (and of ``valid`` / ``test`` CSVs), e.g. ``"cp1252"`` (Excel
+            on Windows); never guessed.
 
     Example:
         >>> images = np.random.default_rng(0).integers(0, 255, (40, 16, 16), dtype=np.uint8)
@@ -108,8 +117,16 @@ def image_data(
     _check_augmentation(augmentation)
     name = str(source) if isinstance(source, str | Path) else "the images"
     paths: dict[str, list[Path]] | None = None
-    if isinstance(source, str | Path):
-        splits, paths = _file_splits(Path(source), valid, test, path_col, label_col, label_delim)
+    if isinstance(source, str | Path) or is_table(source) or is_path_list(source):
+        if not isinstance(source, str | Path):
+            name = "the DataFrame" if is_table(source) else "the image paths"
+        splits, paths = file_splits(
+            Path(source) if isinstance(source, str) else source,
+            labels,
+            valid,
+            test,
+            TableColumns(path_col, label_col, label_delim, encoding),
+        )
         train_files = splits["train"] if "train" in splits else splits["all"]
         chosen = _chosen_size(size, train_files.paths)
         channels = probe_images(train_files.paths)[1]
@@ -149,6 +166,8 @@ def image_data(
                     "train/<label>/ and valid/<label>/ folders (each split is then read from the disk cache)"
                 )
             train_index, valid_index = random_split(len(images), valid_pct, seed)
+            if not isinstance(task, Task) and not any(isinstance(v, list | tuple) for v in values):
+                train_index, valid_index = keep_classes_in_train(train_index, valid_index, values, name)
             decoded["train"] = (images[train_index], [values[i] for i in train_index])
             decoded["valid"] = (images[valid_index], [values[i] for i in valid_index])
             if paths is not None:
@@ -209,44 +228,6 @@ def image_data(
         chosen_augmentation,
         paths=paths,
     )
-
-
-# ------------------------------------------------------------------------------------------ sources
-def _file_splits(
-    source: Path,
-    valid: Any,
-    test: Any,
-    path_col: str | None,
-    label_col: str | None,
-    label_delim: str | None,
-) -> tuple[dict[str, LabelledFiles], dict[str, list[Path]]]:
-    if source.is_file() and source.suffix.lower() in (".csv", ".tsv", ".txt"):
-        if path_col is None or label_col is None:
-            raise ConfigError(
-                f"'{source}' is a CSV: name its columns with --path-col and --label-col (path_col=, label_col=)"
-            )
-        files, _table = csv_files(source, path_col, label_col, label_delim=label_delim)
-        splits = {"all": files}
-    else:
-        splits = folder_splits(source)
-        if label_delim is not None:
-            raise ConfigError(
-                "label_delim is for a CSV of multi-label images; a folder tree has one label per image"
-            )
-    for key, held in (("valid", valid), ("test", test)):
-        if held is None:
-            continue
-        if not isinstance(held, str | Path):
-            raise ConfigError(f"{key}= must be a folder of class folders when the source is a folder or CSV")
-        from trainwell.vision.io import labelled_folder
-
-        if "all" in splits:
-            splits["train"] = splits.pop("all")
-        splits[key] = labelled_folder(Path(held))
-    for key, files in splits.items():
-        if len(files) == 0:
-            raise DataError(f"the {key} split of '{source}' holds no images")
-    return splits, {key: list(files.paths) for key, files in splits.items()}
 
 
 def _decode(

@@ -143,42 +143,80 @@ def csv_files(
     label_delim: str | None = None,
     root: Path | None = None,
     trained_single_label: bool = False,
+    encoding: str = "utf-8",
 ) -> tuple[LabelledFiles, Any]:
     """Paths (relative to ``root``, default the CSV's folder) and labels from a CSV; also returns the table.
 
     ``trained_single_label``: the labels are read to judge a trained single-label model (``trainwell report``,
-    which takes no ``--label-delim``), so an empty label cell is not pointed to that option.
+    which takes no ``--label-delim``), so an empty label cell is not pointed to that option. ``encoding``: the
+    CSV's (e.g. ``"cp1252"`` from Excel on Windows); a file not in it fails naming the line of its first bad
+    byte.
     """
     import pandas as pd
 
+    from trainwell.data.io import check_encoding, undecodable_error
+
+    check_encoding(encoding)
     csv_path = Path(csv_path)
     if not csv_path.is_file():
         raise DataError(f"CSV file '{csv_path}' does not exist; check the path")
-    table = pd.read_csv(csv_path)
+    try:
+        table = pd.read_csv(csv_path, encoding=encoding)
+    except UnicodeDecodeError as error:
+        raise undecodable_error(csv_path, encoding, error) from None
+    files = table_files(
+        table,
+        path_col,
+        label_col,
+        label_delim=label_delim,
+        base=Path(root) if root is not None else csv_path.parent,
+        name=str(csv_path),
+        trained_single_label=trained_single_label,
+    )
+    return files, table
+
+
+def table_files(
+    table: Any,
+    path_col: str,
+    label_col: str,
+    *,
+    label_delim: str | None = None,
+    base: Path | None = None,
+    name: str = "the DataFrame",
+    trained_single_label: bool = False,
+) -> LabelledFiles:
+    """Paths and labels from a table (a CSV read by :func:`csv_files`, or a DataFrame given as it is): paths
+    relative to ``base`` (default: the current folder); the table is left unchanged."""
+    import pandas as pd
+
     for option, column in (("--path-col", path_col), ("--label-col", label_col)):
         if column not in table.columns:
             raise DataError(
-                f"{option} '{column}' is not a column of {csv_path}; its columns are: "
+                f"{option} '{column}' is not a column of {name}; its columns are: "
                 f"{', '.join(map(str, list(table.columns)[:10]))}. Pass {option} with one of them"
             )
-    base = Path(root) if root is not None else csv_path.parent
-    paths = [Path(p) if Path(p).is_absolute() else base / str(p) for p in table[path_col].astype(str)]
+    paths = [
+        Path(p) if Path(p).is_absolute() or base is None else base / str(p)
+        for p in table[path_col].astype(str)
+    ]
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         raise DataError(
-            f"{len(missing)} image file(s) listed in {csv_path} do not exist, e.g. '{missing[0]}'; "
-            f"paths are read relative to '{base}'"
+            f"{len(missing)} image file(s) listed in {name} do not exist, e.g. '{missing[0]}'; "
+            f"paths are read relative to '{base if base is not None else Path.cwd()}'"
         )
-    blank = table[label_col].map(lambda value: isinstance(value, str) and not value.strip()).astype(bool)
-    table[label_col] = table[label_col].where(~blank, None)  # a cell of spaces is an empty cell
-    labels: list[Any] = table[label_col].tolist()
+    column = table[label_col]
+    blank = column.map(lambda value: isinstance(value, str) and not value.strip()).astype(bool)
+    column = column.where(~blank, None)  # a cell of spaces is an empty cell
+    labels: list[Any] = column.tolist()
     if label_delim is not None:  # an empty cell is an image with no label
         labels = [
             [] if pd.isna(v) else [part.strip() for part in str(v).split(label_delim) if part.strip()]
             for v in labels
         ]
     else:
-        empty = table[label_col].isna().to_numpy()
+        empty = column.isna().to_numpy()
         if empty.any():
             row, count = int(empty.argmax()) + 1, int(empty.sum())
             advice = (
@@ -188,10 +226,10 @@ def csv_files(
                 "then an image with no label)"
             )
             raise DataError(
-                f"--label-col '{label_col}' is empty in data row {row} of {csv_path} ({count} "
+                f"--label-col '{label_col}' is empty in data row {row} of {name} ({count} "
                 f"row{'' if count == 1 else 's'} in all); {advice}"
             )
-    return LabelledFiles(paths, labels), table
+    return LabelledFiles(paths, labels)
 
 
 # ------------------------------------------------------------------------------------------ decoding
@@ -428,11 +466,16 @@ def read_idx(path: str | Path) -> np.ndarray:
     return data.reshape(shape)
 
 
+#: How far past 0..1 a float image may go and still be read as 0..1 (clipped): interpolation overshoots.
+OVERSHOOT = 0.05
+
+
 def as_image_batch(images: Any, source: str = "images") -> np.ndarray:
     """Arrays in common layouts -> ``uint8`` ``(N, C, H, W)``.
 
-    Accepts ``(N, H, W)`` grayscale, ``(N, H, W, C)`` and ``(N, C, H, W)`` with C in 1, 3 (or 4: alpha dropped),
-    as ``uint8`` 0..255 or floats in 0..1.
+    Accepts ``(N, H, W)`` grayscale, ``(N, H, W, C)`` and ``(N, C, H, W)`` with C in 1, 3 or 4, as ``uint8``
+    0..255 or floats in 0..1 (up to :data:`OVERSHOOT` past either end, clipped) or 0..255. Four channels are RGBA, laid on white as a decoded file is (:func:`open_image`),
+    so an array of a transparent PNG gives what the file gives.
     """
     array = images.detach().cpu().numpy() if hasattr(images, "detach") else np.asarray(images)
     if array.ndim == 3:
@@ -443,21 +486,26 @@ def as_image_batch(images: Any, source: str = "images") -> np.ndarray:
         )
     if array.shape[1] not in (1, 3, 4) and array.shape[-1] in (1, 3, 4):
         array = array.transpose(0, 3, 1, 2)
-    if array.shape[1] == 4:
-        array = array[:, :3]
-    if array.shape[1] not in (1, 3):
-        raise DataError(f"{source} must have 1 or 3 channels; got shape {tuple(array.shape)}")
+    rgba = array.shape[1] == 4
+    if array.shape[1] not in (1, 3, 4):
+        raise DataError(f"{source} must have 1, 3 or 4 (RGBA) channels; got shape {tuple(array.shape)}")
     if array.dtype != np.uint8:
         as_float = array.astype(np.float32)
         if not np.isfinite(as_float).all():
             raise DataError(f"{source} hold NaN or infinite values")
         high = float(as_float.max()) if as_float.size else 0.0
-        if as_float.min() < 0 or high > 255:
+        low = float(as_float.min()) if as_float.size else 0.0
+        if low < -OVERSHOOT or high > 255:
             raise DataError(
-                f"{source} must be 0..1 floats or 0..255 values; found values from {as_float.min()} to {high}"
+                f"{source} must be 0..1 floats or 0..255 values; found values from {low} to {high}"
             )
-        scale = 255.0 if high <= 1.0 else 1.0
+        # 0..1 floats up to a resize's overshoot (bicubic gives 1.02): read as 0..1, clipped; a 0..255 picture
+        # whose brightest pixel is 1 is black either way.
+        scale = 255.0 if high <= 1.0 + OVERSHOOT else 1.0
         array = np.clip(np.rint(as_float * scale), 0, 255).astype(np.uint8)
+    if rgba:
+        alpha = array[:, 3:].astype(np.float32) / 255.0
+        array = np.rint(array[:, :3] * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
     array = np.ascontiguousarray(array)
     return array if array.flags.writeable else array.copy()  # torch refuses to share read-only memory
 
@@ -470,7 +518,8 @@ def model_pixels(images: Any, size: tuple[int, int], channels: int, resize: str)
     """What a predictor takes -> ``uint8`` ``(N, C, H, W)`` at a model's ``size`` and ``channels``, fitted as
     :func:`~trainwell.vision.image_data` fitted its training images (``resize``).
 
-    ``images``: a sequence of paths, encoded bytes, Pillow images or arrays (each fitted on its own); a batch
+    ``images``: a sequence of paths (a list, a pandas Series or an array of strings), encoded bytes, Pillow
+    images or arrays (each fitted on its own); a batch
     array ``(N, ...)`` (each image fitted when the batch is of another size); or one image on its own (a path,
     bytes, a Pillow image, an ``(H, W)`` or ``(H, W, C)`` array, or ``(C, H, W)`` of the model's size), taken as
     a batch of one. A string is a path, never a sequence of characters.
@@ -482,6 +531,10 @@ def model_pixels(images: Any, size: tuple[int, int], channels: int, resize: str)
 
     if isinstance(images, str | Path | bytes | Image.Image):
         images = [images]
+    elif _is_array(images) and np.ndim(images) == 1 and np.asarray(images).dtype.kind in "OUS":
+        images = np.asarray(
+            images
+        ).tolist()  # a column of paths (a Series, an array of strings): one image each
     elif _is_array(images) and _one_image(tuple(images.shape), size, channels):
         images = images[None]
     if _is_array(images):

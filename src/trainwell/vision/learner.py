@@ -12,7 +12,7 @@ import torch
 from trainwell.core.errors import ConfigError
 from trainwell.data.bundle import DataBundle
 from trainwell.learner.events import Callback
-from trainwell.learner.learner import Learner
+from trainwell.learner.learner import VALIDATION_SET, Learner
 from trainwell.losses import BCEWithLogits, CrossEntropy, check_label_smoothing
 from trainwell.models.registry import create_model, list_models, models
 from trainwell.vision.transform import AugmentBatch, tta_probabilities
@@ -24,11 +24,26 @@ SMALL_IMAGE = 32
 class VisionLearner(Learner):
     """A Learner for images: adds ``show_results`` and test-time augmentation (``tta``)."""
 
-    def show_results(self, path: str | Path = "results.png", n: int = 16) -> Path:
-        """Write a PNG grid of validation images with their true and predicted labels (wrong ones in red)."""
+    def show_results(
+        self, path: str | Path = "results.png", n: int = 16, *, loader: Iterable[Any] | None = VALIDATION_SET
+    ) -> Path:
+        """Write a PNG grid of images with their true and predicted labels (wrong ones in red): ``n`` spread over
+        ``loader`` (default: the validation set; the training set, said in the title, when there is none).
+
+        ``loader=None`` is refused, as by :meth:`get_preds`: it is what ``data.test`` is without a test set.
+        """
         from trainwell.vision.plots import show_results
 
-        return show_results(self, Path(path), n=n)
+        chosen = self._chosen_loader(loader, "learn.show_results")
+        if chosen is None:
+            chosen, name = self.data.train, "training (there is no validation set)"
+        elif chosen is self.data.valid:
+            name = "validation"
+        elif chosen is self.data.test:
+            name = "test"
+        else:
+            name = "training" if chosen is self.data.train else "images"
+        return show_results(self, Path(path), n=n, loader=chosen, name=name)
 
     def freeze(self) -> None:
         """Train only the head (the last layer group of the network).
@@ -179,7 +194,7 @@ def vision_learner(
             if data.task.kind == "binary"
             else None
         )
-    augment = AugmentBatch(data.augmentation, seed=augment_seed)
+    augment = AugmentBatch("data", seed=augment_seed)  # the learner's data's, read at each fit
     learn = VisionLearner(
         model, data, loss=loss, lr=lr, wd=wd, callbacks=[augment, *extra, *callbacks], **learner_kwargs
     )

@@ -107,9 +107,13 @@ def show_batch(data: ImageDataBundle, path: Path, n: int = 16, augmented: bool =
     return _grid(x.cpu(), titles, ["black"] * len(titles), path, label)
 
 
-def show_results(learn: VisionLearner, path: Path, n: int = 16) -> Path:
-    """Validation images titled ``true / predicted`` (wrong predictions in red)."""
-    loader: Any = learn.data.valid if learn.data.valid is not None else learn.data.train
+def show_results(
+    learn: VisionLearner, path: Path, n: int = 16, *, loader: Any = None, name: str = "validation"
+) -> Path:
+    """Images of ``loader`` (default: the validation set, else the training set) titled ``true / predicted``
+    (wrong predictions in red), under a heading that starts with ``name``."""
+    if loader is None:
+        loader = learn.data.valid if learn.data.valid is not None else learn.data.train
     images, targets = _spread_sample(loader, n)
     learn.model.eval()
     with torch.no_grad():
@@ -123,5 +127,5 @@ def show_results(learn: VisionLearner, path: Path, n: int = 16) -> Path:
         colours.append("black" if shown == truth else "red")
     x = images.float() / 255.0 if images.dtype == torch.uint8 else images
     # The colour is a verdict: say so, or a red title reads as decoration.
-    title = "validation: true / predicted" + (" (wrong in red)" if "red" in colours else "")
+    title = f"{name}: true / predicted" + (" (wrong in red)" if "red" in colours else "")
     return _grid(x.cpu(), titles, colours, path, title)

@@ -84,12 +84,17 @@ class ImagePredictor(Predictor):
         """One row per image: the prediction and one probability column per class.
 
         ``images``: paths, encoded bytes, Pillow images or arrays (each resized as in training), a batch array
-        ``(N, ...)`` of the training size, or one image on its own (see :meth:`pixels`).
+        ``(N, ...)`` of the training size, or one image on its own (see :meth:`pixels`). A pandas Series of
+        paths (a table's column) gives a table with the Series' index.
         """
         from trainwell.data.tables import prediction_table
 
         probabilities = self.predict_proba(images, tta=tta)
-        return prediction_table(self.task, probabilities, range(len(probabilities)))
+        # A pandas Series of paths keeps its rows' labels (as a text model's does), so the table joins back.
+        index = getattr(images, "index", None) if type(images).__name__ == "Series" else None
+        return prediction_table(
+            self.task, probabilities, index if index is not None else range(len(probabilities))
+        )
 
 
 def expand_image_paths(items: Sequence[str | Path]) -> list[Path]:

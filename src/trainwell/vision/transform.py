@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import torch
 from torch.nn import functional as F
@@ -25,19 +25,30 @@ class AugmentBatch(Callback):
     run resumed from a checkpoint sees exactly the augmentations it would have seen.
 
     Args:
-        augmentation: the pipeline to apply (see :class:`~trainwell.vision.augment.Augmentation`).
+        augmentation: the pipeline to apply (see :class:`~trainwell.vision.augment.Augmentation`), or
+            ``"data"`` (what :func:`~trainwell.vision.vision_learner` passes): the one of the learner's data,
+            read at every fit, so data set on the learner later (``learn.data = image_data(..., size=64)``,
+            progressive resizing by hand) is augmented with its own pipeline and size.
         seed: base seed of the per-batch generators.
     """
 
     order = -5  # after the schedules, before MixUp/CutMix (5) which mix augmented images
 
-    def __init__(self, augmentation: Augmentation | None, seed: int = 0) -> None:
-        self.augmentation = augmentation
+    def __init__(self, augmentation: Augmentation | Literal["data"] | None = "data", seed: int = 0) -> None:
+        self.from_data = isinstance(augmentation, str) and augmentation == "data"
+        if isinstance(augmentation, str) and not self.from_data:
+            raise ConfigError(f"AugmentBatch takes an Augmentation, None or 'data'; got {augmentation!r}")
+        self.augmentation: Augmentation | None = None if self.from_data else augmentation  # type: ignore[assignment]
         self.seed = int(seed)
         #: Output ``(height, width)`` of training batches (set by :class:`ProgressiveResize`; an ``int`` is a
         #: square); ``None`` keeps the data's.
         self.size: int | tuple[int, int] | None = None
         self._sized: dict[tuple[int, int], Augmentation] = {}
+
+    def before_fit(self, learn: Learner) -> None:
+        if self.from_data and learn.data.augmentation is not self.augmentation:
+            self.augmentation = learn.data.augmentation
+            self._sized = {}
 
     def _size(self) -> tuple[int, int] | None:
         if self.size is None:
