@@ -7,14 +7,14 @@ items are truly alike. Every fit on them takes a fraction of a second (2,000 rat
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+import process_support
 
 N_USERS, N_ITEMS, N_RATINGS, RANK = 60, 40, 2_000, 2
 
@@ -114,20 +114,6 @@ def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(ranks_a, ranks_b)[0, 1])
 
 
-def cli_env() -> dict[str, str]:
-    """The environment of a command run in a subprocess: single-threaded, wide, no colour settings."""
-    env = dict(os.environ, COLUMNS="200", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg")
-    env.pop("NO_COLOR", None)
-    return env
-
-
 def run_trainwell(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """``trainwell ARGS`` in a fresh interpreter, as a user runs it."""
-    return subprocess.run(
-        [sys.executable, "-m", "trainwell.cli.app", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=cli_env(),
-        timeout=timeout,
-        check=False,
-    )
+    """``trainwell ARGS`` in a process of its own, as a user runs it."""
+    return process_support.run_trainwell(*args, timeout=timeout)

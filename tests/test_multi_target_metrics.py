@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +17,7 @@ import torch
 from rich.console import Console
 from sklearn import metrics as skm
 
+from process_support import run_trainwell
 from trainwell.callbacks import EarlyStopping
 from trainwell.callbacks.progress import ProgressBar
 from trainwell.core.errors import ConfigError
@@ -317,11 +315,7 @@ def test_early_stopping_can_follow_one_target(two_target_learner: Learner) -> No
 @pytest.mark.slow
 def test_cli_fit_shows_each_target(tmp_path: Path) -> None:
     house_table().to_csv(tmp_path / "houses.csv", index=False)
-    command = [sys.executable, "-m", "trainwell.cli.app", "fit", "houses.csv", "--target", "price,area"]
-    env = {**os.environ, "COLUMNS": "200", "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
-    result = subprocess.run(
-        [*command, "--epochs", "1"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
-    )
+    result = run_trainwell("fit", "houses.csv", "--target", "price,area", "--epochs", "1", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     for key in ("rmse[price]", "rmse[area]", "mae[price]", "mae[area]", "r2[price]", "r2[area]"):
         assert f"│ {key} " in result.stdout, result.stdout

@@ -1,15 +1,14 @@
 """Helpers of the command-line tests: small synthetic tables and a runner for the real command.
 
-Every test here runs ``python -m trainwell.cli.app`` in a subprocess, as a user would. Each run is kept short
-(a few hundred rows, two epochs) and single-threaded: the tensors are tiny, and extra intra-op threads on a
+Every test here runs ``python -m trainwell.cli.app`` in a process of its own, as a user would (forked from a
+preloaded interpreter: :mod:`process_support`). Each run is kept short (a few hundred rows, two epochs) and
+single-threaded: the tensors are tiny, and extra intra-op threads on a
 shared 2-core machine only add synchronisation. Independent commands are started side by side.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -17,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from process_support import command_env, run_trainwell
 
 N_ROWS = 400
 EPOCHS = ["--epochs", "2"]
@@ -41,23 +42,13 @@ class CliResult:
 
 
 def cli_env() -> dict[str, str]:
-    env = dict(os.environ, COLUMNS="200", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg")
-    env.pop("NO_COLOR", None)
-    return env
+    return command_env()
 
 
 def run_cli(*args: str | Path, cwd: Path | None = None, timeout: float = 120) -> CliResult:
     """Run ``trainwell ARGS`` in a fresh interpreter and capture everything it printed."""
     text_args = tuple(str(arg) for arg in args)
-    completed = subprocess.run(
-        [sys.executable, "-m", "trainwell.cli.app", *text_args],
-        capture_output=True,
-        text=True,
-        env=cli_env(),
-        cwd=cwd,
-        timeout=timeout,
-        check=False,
-    )
+    completed = run_trainwell(*text_args, cwd=cwd, timeout=timeout)
     return CliResult(text_args, completed.returncode, completed.stdout, completed.stderr)
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import shlex
 import signal
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ import pytest
 from cli_support import CliResult, binary_table, cli_env, run_cli, run_cli_many
 
 from image_files import make_image_folder
+from process_support import run_python
 from ratings_support import low_rank_ratings
 from tagging_samples import pos_sentences, write_conll_file
 from text_samples import reviews, stories
@@ -80,10 +79,8 @@ def run_stopped(
     fit (KILL: at the first batch from there on after a checkpoint was written)."""
     launcher = folder / "launch_and_stop.py"
     launcher.write_text(LAUNCHER)
-    command = [sys.executable, str(launcher), kind, str(fit), str(epoch), str(batch), *args]
-    done = subprocess.run(
-        command, capture_output=True, text=True, env=cli_env(), cwd=folder, timeout=300, check=False
-    )
+    command = [str(launcher), kind, str(fit), str(epoch), str(batch), *args]
+    done = run_python(command, env=cli_env(), cwd=folder, timeout=300)
     return CliResult(tuple(args), done.returncode, done.stdout, done.stderr)
 
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from io import StringIO
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from cli_support import cli_env, run_cli
+from cli_support import run_cli
 
+from process_support import run_trainwell
 from text_samples import reviews
 
 pytestmark = pytest.mark.slow
@@ -29,14 +28,12 @@ def test_fit_and_predict_texts(tmp_path: Path) -> None:
     assert predicted.returncode == 0, predicted.explain()
     table = pd.read_csv(StringIO(predicted.stdout))
     assert (table["prediction"] == reviews(40, 1, shuffle=True)["sentiment"]).mean() >= 0.9
-    piped = subprocess.run(
-        [sys.executable, "-m", "trainwell.cli.app", "predict", str(out), "-"],
+    piped = run_trainwell(
+        "predict",
+        str(out),
+        "-",
         input="a wonderful film with great acting\n\n  \nawful and boring plot\n",
-        capture_output=True,
-        text=True,
-        env=cli_env(),
         timeout=60,
-        check=False,
     )
     assert piped.returncode == 0, piped.stderr
     answers = pd.read_csv(StringIO(piped.stdout))

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import subprocess
-import sys
 from io import StringIO
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from safetensors.torch import save_file
 
 import trainwell
 from image_files import exported_predictions_match, make_image_folder
+from process_support import run_trainwell
 from trainwell.core.errors import ConfigError
 from trainwell.vision import image_data, vision_learner
 from trainwell.vision.augment import Augmentation
@@ -435,27 +434,14 @@ def test_show_results_wraps_long_multi_label_titles(
 @pytest.mark.slow
 def test_command_line_fit_and_predict_on_a_folder(split_folder: Path, tmp_path: Path) -> None:
     out = tmp_path / "model"
-    command = [sys.executable, "-m", "trainwell.cli.app"]
-    fit = subprocess.run(
-        [*command, "fit", str(split_folder), "--out", str(out), "--epochs", "2"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    fit = run_trainwell("fit", split_folder, "--out", out, "--epochs", "2")
     assert fit.returncode == 0, fit.stderr
     assert (out / "model.safetensors").is_file() and (out / "curves.png").is_file()
-    predict = subprocess.run(
-        [*command, "predict", str(out), str(split_folder / "valid" / "vertical"), "--tta"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    predict = run_trainwell("predict", out, split_folder / "valid" / "vertical", "--tta", timeout=60)
     assert predict.returncode == 0, predict.stderr
     table = pd.read_csv(StringIO(predict.stdout))
     assert len(table) == 10 and list(table.columns)[:2] == ["path", "prediction"]
-    wrong = subprocess.run(
-        [*command, "fit", str(split_folder), "--target", "y"], capture_output=True, text=True, timeout=60
-    )
+    wrong = run_trainwell("fit", split_folder, "--target", "y", timeout=60)
     assert wrong.returncode == 2 and "--target is for tables" in wrong.stderr
 
 

@@ -21,9 +21,10 @@ PIPED_WIDTH = 200
 
 
 def _width() -> int | None:
-    """``None`` (rich measures the terminal, or reads COLUMNS) unless no standard stream is a terminal."""
+    """COLUMNS when it is a number, ``None`` (rich measures the terminal) when a standard stream is one, else
+    :data:`PIPED_WIDTH`."""
     if os.environ.get("COLUMNS", "").isdigit():
-        return None
+        return int(os.environ["COLUMNS"])
     for stream in (sys.stdin, sys.stdout, sys.stderr):
         try:
             if stream is not None and os.isatty(stream.fileno()):
@@ -35,6 +36,14 @@ def _width() -> int | None:
 
 out_console = Console(width=_width())
 err_console = Console(stderr=True, width=_width())
+
+
+def fit_consoles() -> None:
+    """Size both consoles for the command about to run, from the environment and streams it runs with: the
+    module is imported once, and a process (an application, a test) may run several commands under other
+    settings. The group calls it before each command."""
+    for console in (out_console, err_console):
+        console.width = _width()  # type: ignore[assignment]  (None: measure the terminal)
 
 
 def fold_cells(table: Table) -> Table:

@@ -32,6 +32,12 @@ class OneValueGroup(TyperGroup):
             refuse_repeated_options(command, ctx, name, rest)
         return name, command, rest
 
+    def invoke(self, ctx: Any) -> Any:
+        from trainwell.cli._common import fit_consoles
+
+        fit_consoles()
+        return super().invoke(ctx)
+
 
 def refuse_repeated_options(command: Any, parent: Any, name: str | None, args: list[str]) -> None:
     """Raise a ``UsageError`` naming the first single-value option of ``command`` that ``args`` give with two
