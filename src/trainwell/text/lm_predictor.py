@@ -259,7 +259,7 @@ class LMPredictor(Generates):
         *,
         text_col: str | None = None,
         encoding: str = "utf-8",
-        errors: Literal["strict", "replace"] = "strict",
+        encoding_errors: Literal["strict", "replace"] = "strict",
         cache: bool = True,
         name: str = "trainwell",
     ) -> list[TokenScores]:
@@ -279,7 +279,11 @@ class LMPredictor(Generates):
         from trainwell.text.lm_stream import read_corpus
 
         texts = read_corpus(
-            source, text_col=text_col, errors=errors, encoding=encoding, whole_files=self.recipe.documents
+            source,
+            text_col=text_col,
+            encoding=encoding,
+            encoding_errors=encoding_errors,
+            whole_files=self.recipe.documents,
         )
         held_out = encode_held_out(self.recipe, texts)
         return score_model(self.model, held_out, name=name, cache=self.recipe.cache if cache else None)
