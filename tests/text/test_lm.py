@@ -249,6 +249,39 @@ def test_sampled_softmax_matches_full_softmax_when_every_word_is_sampled() -> No
     assert abs(float(sampled) - float(full)) < 0.05
 
 
+def test_metrics_and_loss_are_taken_as_by_the_other_learner_factories() -> None:
+    # language_model_learner took neither metrics= nor loss=, unlike text_classifier_learner and the others.
+    torch.manual_seed(0)
+    data = lm_data([REPEATED * 12] * 3, batch_size=2, bptt=8, min_freq=1)
+    sizes = {"emb_size": 8, "hidden_size": 8, "n_layers": 1, "progress": False}
+    assert language_model_learner(data, **sizes).metrics == []  # type: ignore[arg-type]  # the default: none
+    calls = []
+
+    def doubled(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        calls.append(logits.shape)
+        return 2 * torch.nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten())
+
+    learn = language_model_learner(data, metrics=["accuracy"], loss=doubled, **sizes)  # type: ignore[arg-type]
+    learn.fit(1, 1e-2)
+    row = learn.history[-1]
+    assert calls and learn.loss_func is doubled
+    # Accuracy: the share of next tokens ranked first, over the validation stream read as validate reads it.
+    learn.model.eval()
+    learn.model.reset()  # type: ignore[operator]
+    with torch.no_grad():
+        right = [(learn.model(x).argmax(-1) == y).float() for x, y in learn.data.valid]  # type: ignore[union-attr]
+    assert row["accuracy"] == pytest.approx(float(torch.cat([r.flatten() for r in right]).mean()), abs=1e-6)
+    # Perplexity stays the exact cross-entropy per token, not the doubled training loss.
+    scores = learn.validate()
+    assert row["perplexity"] == pytest.approx(scores["perplexity"], rel=1e-5)
+    assert row["valid_loss"] == pytest.approx(scores["loss"], rel=1e-5)
+    assert scores["accuracy"] == pytest.approx(row["accuracy"], abs=1e-6)
+    with pytest.raises(ConfigError, match=r"metric 'rmse' does not fit a multiclass task.*next token"):
+        language_model_learner(data, metrics=["rmse"], **sizes)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="pass loss= or train_softmax='sampled', not both"):
+        language_model_learner(data, loss=doubled, train_softmax="sampled", **sizes)  # type: ignore[arg-type]
+
+
 # ------------------------------------------------------------------------------------------ training
 @pytest.mark.parametrize("softmax", ["full", "sampled"])
 def test_tiny_lm_overfits_a_repetitive_corpus(softmax: str, tmp_path: Path) -> None:
