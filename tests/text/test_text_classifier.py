@@ -58,6 +58,10 @@ def test_export_load_predict_matches_the_learner(tmp_path: Path) -> None:
     table = predictor.predict(pd.DataFrame({"review": valid_texts[:3]}))
     assert list(table.columns) == ["prediction", "probability_pos"]
     assert table["prediction"].tolist() == ["pos" if p >= 0.5 else "neg" for p in expected[:3].tolist()]
+    # One text alone is one prediction, as one image alone is (it was refused: "texts is a single string").
+    torch.testing.assert_close(predictor.predict_proba(valid_texts[0]), expected[:1], rtol=1e-5, atol=1e-6)
+    for predict in (predictor.predict, learn.predict):
+        pd.testing.assert_frame_equal(predict(valid_texts[0]), table.head(1))
 
 
 def test_predictor_rejects_bad_texts(tmp_path: Path) -> None:
@@ -75,8 +79,8 @@ def test_predictor_rejects_bad_texts(tmp_path: Path) -> None:
         DataError, match=r"text column 'review' not found in the input table; columns are: body"
     ):
         predictor.predict(pd.DataFrame({"body": ["x"]}))
-    with pytest.raises(DataError, match="single string"):
-        predictor.predict("one text")
+    with pytest.raises(DataError, match=r"^texts\[0\] is empty or only whitespace"):
+        predictor.predict("  ")  # one text alone is read, and checked, as a list of one
 
 
 def test_predicting_a_csv_with_empty_texts_names_the_data_row(tmp_path: Path) -> None:

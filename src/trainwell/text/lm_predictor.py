@@ -289,14 +289,15 @@ class LMPredictor(Generates):
         return score_model(self.model, held_out, name=name, cache=self.recipe.cache if cache else None)
 
     @torch.no_grad()
-    def predict(self, texts: Sequence[str]) -> pd.DataFrame:
+    def predict(self, texts: str | Sequence[str]) -> pd.DataFrame:
         """What ``predict`` means for a language model, as ``trainwell predict`` reads it: how likely it finds
-        each text (:meth:`score_texts`)."""
+        each text (:meth:`score_texts`; a string alone is one text)."""
         return self.score_texts(texts)
 
     @torch.no_grad()
-    def score_texts(self, texts: Sequence[str], *, max_tokens: int = SCORE_TOKENS) -> pd.DataFrame:
-        """Each text scored on its own, from a fresh hidden state: how likely the model finds it.
+    def score_texts(self, texts: str | Sequence[str], *, max_tokens: int = SCORE_TOKENS) -> pd.DataFrame:
+        """Each text scored on its own, from a fresh hidden state: how likely the model finds it (a string alone
+        is one text: one row).
 
         Texts are batched by length (right padding does not change what a left-to-right model reads) and read
         in windows of at most ``max_tokens`` tokens per call, so a long document costs no more memory than a
@@ -314,7 +315,7 @@ class LMPredictor(Generates):
 
         from trainwell.text.tokenize import validate_texts
 
-        texts, _ = validate_texts(texts, name="texts", droppable=False)
+        texts, _ = validate_texts([texts] if isinstance(texts, str) else texts, name="texts", droppable=False)
         ids, offsets = self.recipe.encode_texts(texts)
         lengths = (offsets[1:] - offsets[:-1]).tolist()
         device = next(self.model.parameters()).device
