@@ -136,6 +136,33 @@ class LanguageModelLearner(Generates, Learner):
     #: The cache pointer's tuning at the end of :func:`fit_language_model` (``None`` before, or untuned).
     cache_report: CacheReport | None = None
 
+    def check_new_data(self, data: DataBundle) -> None:
+        """Refuse language-model data of another vocabulary (or tokenizer): the embedding's and the decoder's rows
+        would mean other words. The same vocabulary read otherwise (another ``batch_size`` or ``bptt``) is taken.
+
+        Raises:
+            ConfigError: How the vocabularies differ, and the way to train this model on other text.
+        """
+        from trainwell.text.vocab import vocab_difference
+
+        old, new = self.data.recipe, data.recipe
+        if not isinstance(old, LMRecipe) or not isinstance(new, LMRecipe):
+            return
+        if new.tokenizer_name != old.tokenizer_name:
+            difference: str | None = (
+                f"tokenizer is {new.tokenizer_name!r}, the Learner's {old.tokenizer_name!r}"
+            )
+        else:
+            found = vocab_difference(new.vocab.itos, old.vocab.itos)
+            difference = None if found is None else f"vocabulary is not the Learner's ({found})"
+        if difference is not None:
+            raise ConfigError(
+                f"learn.data: the new data's {difference}, so the model's embedding and decoder rows would mean "
+                "other words; to train this model on other text, export it and fine-tune from it: learn.export(dir), "
+                "then language_model_learner(lm_data(texts, pretrained=dir), pretrained=dir) carries its weights "
+                "over to the new vocabulary"
+            )
+
     @torch.no_grad()
     def validate(self, loader: Iterable[Any] | None = VALIDATION_SET) -> dict[str, float]:
         """Exact mean loss per token and perplexity over ``loader`` (default: validation), from a fresh state,
