@@ -388,6 +388,7 @@ def text_data(
     test: str | Path | pd.DataFrame | None = None,
     task: str | None = None,
     label_delim: str | None = None,
+    classes: Sequence[str] | None = None,
     tokenizer: str | WordTokenizer | SubwordTokenizer = "word",
     min_freq: int = 2,
     max_vocab: int | None = 100_000,
@@ -418,6 +419,9 @@ def text_data(
         test: a held-out table with the same columns (tokenised with the training vocabulary).
         task: override the inferred task (``binary``, ``multiclass``, ``multilabel``).
         label_delim: labels separated by this string make the task multi-label (``"drama|comedy"``).
+        classes: a folder of texts: keep only the class folders of these names (IMDB's ``train/`` holds
+            ``pos/``, ``neg/`` and the unlabelled ``unsup/``: ``classes=["neg", "pos"]``). Without it every class
+            folder is a class, with a warning for one named as unlabelled texts are (``unsup``, ``unlabeled``).
         tokenizer: ``"word"`` (rules + vocabulary), ``"subword"`` (BPE trained on the training texts), or a
             :class:`WordTokenizer` / :class:`SubwordTokenizer`.
         min_freq, max_vocab: vocabulary limits (word tokenizer).
@@ -448,11 +452,20 @@ def text_data(
                 "text_col= and target= out"
             )
         source, folder_test = read_text_folder(
-            Path(source), encoding=encoding, encoding_errors=encoding_errors, drop_empty=drop_empty
+            Path(source),
+            classes=classes,
+            encoding=encoding,
+            encoding_errors=encoding_errors,
+            drop_empty=drop_empty,
         )
         target, test = "label", test if test is not None else folder_test
         if "is_valid" in source.columns and valid_col is None and splits is None:
             valid_col = "is_valid"  # the folder's valid/ is the validation set, as given
+    elif classes is not None:
+        raise ConfigError(
+            f"classes= picks class folders of a folder of texts; {what} is a table: keep the rows of those labels "
+            "instead (frame[frame[target].isin([...])])"
+        )
     frame = read_text_table(source, what, encoding=encoding, encoding_errors=encoding_errors)
     if target is None:
         raise ConfigError("text_data needs target=: the label column (--target NAME)")
