@@ -115,7 +115,10 @@ class Perplexity(Callback):
     """Exact validation loss per token and ``perplexity = exp(loss)`` in the history row of each epoch.
 
     The Recorder weights batches by rows; language-model windows differ in length (the last one is short),
-    so this callback weights by tokens and overwrites ``valid_loss`` with the exact value.
+    so this callback weights by tokens and overwrites ``valid_loss`` with the exact value. The figure is
+    ``learn.validate()``'s: the validation stream read in ``batch_size`` rows, each from a zeroed state (a little
+    above the cache pointer's one-row reading: see
+    :meth:`~trainwell.text.lm_learner.LanguageModelLearner.validate`).
 
     Args:
         from_loss: the learner's loss is the mean cross-entropy per token in validation (the default loss of

@@ -168,6 +168,15 @@ class LanguageModelLearner(Generates, Learner):
         """Exact mean loss per token and perplexity over ``loader`` (default: validation), from a fresh state,
         and the learner's metrics (``metrics=`` of :func:`language_model_learner`) over the same tokens.
 
+        The loader is read as training reads its stream: cut into ``batch_size`` rows read side by side, every row
+        starting from a zeroed hidden state, and the last ``(n_tokens - 1) % batch_size`` tokens left out. So
+        ``validate(data.test)`` is not the figure of :meth:`evaluate_cache` (``test_perplexity``), ``score`` or
+        ``trainwell report``, which read the text as one row from one state: each row but the first starts
+        mid-text with no context, which costs its first tokens some loss (the gap grows with the number of rows
+        and shrinks with their length), and the tokens counted differ by up to ``batch_size - 1``.
+        ``validate(data.test.new(batch_size=1))`` reads the text as they do and gives their figure (slower: one
+        row). The history's ``perplexity`` is ``validate(data.valid)``'s.
+
         ``loader=None`` is refused, as by :meth:`Learner.validate`: ``learn.validate(data.test)`` without a test
         stream would otherwise answer with the validation text."""
         loader = self._chosen_loader(loader, "learn.validate")
@@ -206,7 +215,11 @@ class LanguageModelLearner(Generates, Learner):
         thetas: Sequence[float] | None = None,
         lambdas: Sequence[float] | None = None,
     ) -> CacheReport:
-        """Tune the cache pointer on validation text, report perplexities with and without it (and on test)."""
+        """Tune the cache pointer on validation text, report perplexities with and without it (and on test).
+
+        The text is read as one row from one hidden state (see :func:`~trainwell.text.cache.evaluate_cache`), so
+        its perplexities without the cache are those of ``validate(loader.new(batch_size=1))``, not of
+        ``validate(data.test)``, which reads ``batch_size`` rows each from a zeroed state (see :meth:`validate`)."""
         from trainwell.text.cache import DEFAULT_LAMBDAS, DEFAULT_THETAS, evaluate_cache
 
         valid, test = self.data.valid, self.data.test

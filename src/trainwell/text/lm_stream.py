@@ -524,7 +524,10 @@ def lm_data(
             ``xxunk``, ``xxeos`` after each line).
         min_freq, max_vocab: Vocabulary limits (word and whitespace tokenizers).
         subword_vocab_size: Pieces learnt by the subword tokenizer.
-        batch_size: Rows read side by side.
+        batch_size: Rows read side by side, in training and in validation (at most that many for short
+            validation and test text). Each row starts from a zeroed hidden state, so a perplexity read in rows
+            is a little above one read as a single row (``loader.new(batch_size=1)``, the cache pointer's and
+            ``score``'s reading).
         bptt: Mean training window and the validation window.
         seed: Split and window lengths.
         encoding: Text encoding of the source's files (a CSV/TSV, a text file, a folder's ``.txt`` files) and
