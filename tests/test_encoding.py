@@ -139,6 +139,51 @@ def test_text_ratings_and_corpus_readers_take_the_encoding(tmp_path: Path) -> No
 
 
 # ------------------------------------------------------------------------------------------ Python API
+def test_the_text_readers_take_one_pair_of_encoding_arguments(tmp_path: Path) -> None:
+    # text_data took encoding= only, lm_data errors=, tagging_data encoding_errors= only: one pair now, named
+    # as the command line's --encoding and --encoding-errors (and pandas' read_csv) name them.
+    import inspect
+
+    from trainwell.text import (
+        LMPredictor,
+        evaluate_language_model,
+        evaluate_texts,
+        lm_data,
+        read_conll,
+        read_text_files,
+        tagging_data,
+        text_data,
+    )
+
+    readers = [text_data, lm_data, tagging_data, read_corpus, read_text_files, read_conll, LMPredictor.score]
+    for reader in [*readers, evaluate_language_model, evaluate_texts]:
+        parameters = inspect.signature(reader).parameters
+        assert {"encoding", "encoding_errors"} <= set(parameters) and "errors" not in parameters, reader
+    folder = tmp_path / "reviews"
+    for label, words in (("neg", "mauvais caf\xe9"), ("pos", "tr\xe8s bon caf\xe9")):
+        (folder / label).mkdir(parents=True)
+        for i in range(6):
+            (folder / label / f"{i}.txt").write_bytes(f"{words} {i}".encode("cp1252"))
+    with pytest.raises(DataError, match="is not utf-8 text"):
+        text_data(folder)
+    assert "café" in text_data(folder, encoding="cp1252", min_freq=1).recipe.vocab  # type: ignore[union-attr]
+    replaced = text_data(folder, encoding_errors="replace", min_freq=1).recipe
+    assert any("\ufffd" in token for token in replaced.vocab)  # type: ignore[union-attr]
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_bytes("le caf\xe9 est chaud .\n".encode("cp1252") * 40)
+    assert "café" in lm_data(corpus, encoding="cp1252", min_freq=1, batch_size=2).recipe.vocab.itos  # type: ignore[union-attr]
+    replaced_lm = lm_data(corpus, encoding_errors="replace", min_freq=1, batch_size=2).recipe
+    assert any("\ufffd" in token for token in replaced_lm.vocab.itos)  # type: ignore[union-attr]
+    conll = tmp_path / "tagged.conll"
+    conll.write_bytes("Le DT\ncaf\xe9 NN\n\nUn DT\nth\xe9 NN\n\n".encode("cp1252") * 5)
+    with pytest.raises(DataError, match="is not UTF-8"):
+        tagging_data(conll)
+    tagged = tagging_data(conll, encoding="cp1252", valid_pct=0)
+    assert ["Le", "café"] in tagged.sentences["train"]  # type: ignore[index]
+    replaced_words = tagging_data(conll, encoding_errors="replace", valid_pct=0).sentences["train"]  # type: ignore[index]
+    assert ["Le", "caf\ufffd"] in replaced_words
+
+
 def test_tabular_data_reads_a_cp1252_table_with_encoding(tmp_path: Path) -> None:
     path = write_cp1252(cp1252_table(), tmp_path / "clients.csv")
     with pytest.raises(DataError, match=re.escape(f"(byte 0xe9 on line 1); {FIX}")):

@@ -66,15 +66,15 @@ def test_a_text_read_as_latin1_scores_as_the_same_text_in_utf8(models: dict[str,
     assert as_latin1 == as_utf8
 
 
-def test_a_conll_file_is_utf8_and_its_bad_bytes_can_be_replaced(
+def test_a_conll_file_takes_its_encoding_and_its_bad_bytes_can_be_replaced(
     models: dict[str, Path], tmp_path: Path
 ) -> None:
     path = tmp_path / "latin1.conll"
     path.write_bytes("The DT\ncaf\xe9 NN\n\n".encode("latin-1"))
     code, _, err = _run("predict", models["tagger"], path)
     assert code == 2 and "--encoding-errors replace" in err
-    code, _, err = _run("predict", models["tagger"], path, "--encoding", "latin-1")
-    assert code == 2 and "CoNLL files are read as UTF-8: drop --encoding" in err  # never silently ignored
+    code, out, err = _run("predict", models["tagger"], path, "--encoding", "latin-1")  # read in its encoding
+    assert code == 0 and "café" in out, err
     code, out, err = _run("predict", models["tagger"], path, "--encoding-errors", "replace")
     assert code == 0, err
     assert "caf\ufffd" in out

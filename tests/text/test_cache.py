@@ -89,6 +89,55 @@ def test_cache_lowers_perplexity_when_rare_words_recur() -> None:
     assert report.valid_perplexity_cache <= report.valid_perplexity
 
 
+def test_validate_reads_rows_from_a_fresh_state_where_the_cache_reads_one_stream() -> None:
+    # validate(data.test) and evaluate_cache's test perplexity without the cache differed (369.9 against 367.9 on
+    # a real corpus): validate reads the stream in batch_size rows, each from a zeroed state, and leaves out the
+    # (n - 1) % rows last tokens; the cache pointer reads it whole as one row. Both are exact for what they read.
+    torch.manual_seed(0)
+    rng = random.Random(0)
+    words = [
+        "the",
+        "a",
+        "cat",
+        "dog",
+        "sat",
+        "ran",
+        "on",
+        "under",
+        "mat",
+        "rug",
+        "and",
+        "then",
+        "it",
+        "was",
+        "big",
+        "small",
+        "red",
+    ]
+    texts = [" ".join(rng.choice(words) for _ in range(20)) for _ in range(12)]
+    held = [" ".join(rng.choice(words) for _ in range(23)) for _ in range(5)]
+    data = lm_data(texts, test=held, batch_size=4, bptt=8, min_freq=1, tokenizer="whitespace")
+    learn = language_model_learner(data, emb_size=8, hidden_size=8, n_layers=1, progress=False)
+    test = data.test
+    ids, rows, length = test.ids, test.batch_size, test.row_length  # type: ignore[union-attr]
+    assert (len(ids) - 1) % rows and test.n_tokens == rows * length < len(ids) - 1  # type: ignore[union-attr]
+    report = evaluate_cache(learn.model, data.valid.ids, ids, thetas=(0.3,), lambdas=(0.0,))  # type: ignore[union-attr]
+    in_rows = learn.validate(test)["perplexity"]
+    assert in_rows != pytest.approx(report.test_perplexity, rel=1e-4)
+    # One row: the cache pointer's figure.
+    assert learn.validate(test.new(batch_size=1))["perplexity"] == pytest.approx(
+        report.test_perplexity, rel=1e-5
+    )  # type: ignore[union-attr]
+    # Rows: each one scored as a stream of its own, the last tokens left out.
+    alone = [
+        stream_probabilities(learn.model, ids[r * length : (r + 1) * length + 1], thetas=())
+        for r in range(rows)
+    ]
+    assert in_rows == pytest.approx(
+        math.exp(-float(torch.cat([a.p_model for a in alone]).log().mean())), rel=1e-5
+    )
+
+
 def test_cache_arguments_are_checked() -> None:
     model = AWDLSTMLanguageModel(20, emb_size=4, hidden_size=4, n_layers=1)
     with pytest.raises(ConfigError, match="window must be a whole number >= 1"):

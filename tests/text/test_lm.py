@@ -121,9 +121,11 @@ def test_ptb_style_files_keep_the_vocabulary_and_map_unk(tmp_path: Path) -> None
 
 def test_non_utf8_file_is_reported_by_name(tmp_path: Path) -> None:
     (tmp_path / "bad.txt").write_bytes(b"caf\xe9 au lait\n")
-    with pytest.raises(DataError, match=r"bad\.txt' is not utf-8 text .*errors='replace'"):
+    with pytest.raises(DataError, match=r"bad\.txt' is not utf-8 text .*encoding_errors='replace'"):
         lm_data(tmp_path / "bad.txt")
-    data = lm_data(tmp_path / "bad.txt", errors="replace", min_freq=1, batch_size=1, bptt=2, valid_pct=0)
+    data = lm_data(
+        tmp_path / "bad.txt", encoding_errors="replace", min_freq=1, batch_size=1, bptt=2, valid_pct=0
+    )
     assert "\ufffd" in "".join(data.recipe.vocab.itos)  # type: ignore[union-attr]
     # The docstring said text files were always read as UTF-8; encoding= reads them (what --encoding does).
     decoded = lm_data(tmp_path / "bad.txt", encoding="cp1252", min_freq=1, batch_size=1, bptt=2, valid_pct=0)
@@ -245,6 +247,39 @@ def test_sampled_softmax_matches_full_softmax_when_every_word_is_sampled() -> No
     sampled = sampled_softmax_loss(features, targets, weight, bias, proposal, 20_000)
     full = torch.nn.functional.cross_entropy(features @ weight.t() + bias, targets)
     assert abs(float(sampled) - float(full)) < 0.05
+
+
+def test_metrics_and_loss_are_taken_as_by_the_other_learner_factories() -> None:
+    # language_model_learner took neither metrics= nor loss=, unlike text_classifier_learner and the others.
+    torch.manual_seed(0)
+    data = lm_data([REPEATED * 12] * 3, batch_size=2, bptt=8, min_freq=1)
+    sizes = {"emb_size": 8, "hidden_size": 8, "n_layers": 1, "progress": False}
+    assert language_model_learner(data, **sizes).metrics == []  # type: ignore[arg-type]  # the default: none
+    calls = []
+
+    def doubled(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        calls.append(logits.shape)
+        return 2 * torch.nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten())
+
+    learn = language_model_learner(data, metrics=["accuracy"], loss=doubled, **sizes)  # type: ignore[arg-type]
+    learn.fit(1, 1e-2)
+    row = learn.history[-1]
+    assert calls and learn.loss_func is doubled
+    # Accuracy: the share of next tokens ranked first, over the validation stream read as validate reads it.
+    learn.model.eval()
+    learn.model.reset()  # type: ignore[operator]
+    with torch.no_grad():
+        right = [(learn.model(x).argmax(-1) == y).float() for x, y in learn.data.valid]  # type: ignore[union-attr]
+    assert row["accuracy"] == pytest.approx(float(torch.cat([r.flatten() for r in right]).mean()), abs=1e-6)
+    # Perplexity stays the exact cross-entropy per token, not the doubled training loss.
+    scores = learn.validate()
+    assert row["perplexity"] == pytest.approx(scores["perplexity"], rel=1e-5)
+    assert row["valid_loss"] == pytest.approx(scores["loss"], rel=1e-5)
+    assert scores["accuracy"] == pytest.approx(row["accuracy"], abs=1e-6)
+    with pytest.raises(ConfigError, match=r"metric 'rmse' does not fit a multiclass task.*next token"):
+        language_model_learner(data, metrics=["rmse"], **sizes)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="pass loss= or train_softmax='sampled', not both"):
+        language_model_learner(data, loss=doubled, train_softmax="sampled", **sizes)  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------------------------------ training

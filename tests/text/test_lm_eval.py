@@ -246,6 +246,11 @@ def test_texts_scored_one_by_one_match_the_stream_and_any_batching(trained: tupl
     assert table.perplexity[0] == pytest.approx(math.exp(-table.log_prob[0] / table.tokens[0]))
     with pytest.raises(DataError, match=r"texts\[1\] is empty .*: fill or drop that text$"):
         predictor.score_texts(["fine", "   "])
+    # One text alone is one row, from the loaded model and from the learner (it was refused: a single string).
+    learn, _ = trained
+    for predict in (predictor.predict, learn.predict):
+        alone = predict(texts[0])
+        assert len(alone) == 1 and alone.log_prob[0] == pytest.approx(table.log_prob[0], rel=1e-5)
 
 
 def test_scoring_texts_builds_no_autograd_graph(trained: tuple) -> None:

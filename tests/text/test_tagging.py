@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from typer.testing import CliRunner
@@ -197,14 +198,16 @@ def test_artifact_predictor_tags_raw_text_and_word_lists(tmp_path: Path) -> None
     table = predictor.predict([text, ["Tom", "lives", "in", "Oslo", "."]])
     assert list(table.columns) == ["words", "tags", "entities"]
     assert table["entities"][1] == "Tom/PER; Oslo/LOC"
+    # One sentence alone is one prediction (tag() refused it: "wrap a single sentence in a list").
+    assert predictor.tag(text) == [tagged]
+    pd.testing.assert_frame_equal(predictor.predict(text), table.head(1))
+    pd.testing.assert_frame_equal(learn.predict(text), table.head(1))
 
 
 def test_predictor_refuses_bad_sentences(tmp_path: Path) -> None:
     _, learn = _trained(n=40, epochs=1)
     learn.export(tmp_path / "tagger")
     predictor = trainwell.load(tmp_path / "tagger")
-    with pytest.raises(DataError, match="wrap a single sentence in a list"):
-        predictor.tag("Mary lives in Paris")
     with pytest.raises(DataError, match="holds the word 'New York'"):
         predictor.tag_words([["New York"]])
     assert predictor.tag_words([[]]) == [[]]

@@ -58,6 +58,10 @@ def test_export_load_predict_matches_the_learner(tmp_path: Path) -> None:
     table = predictor.predict(pd.DataFrame({"review": valid_texts[:3]}))
     assert list(table.columns) == ["prediction", "probability_pos"]
     assert table["prediction"].tolist() == ["pos" if p >= 0.5 else "neg" for p in expected[:3].tolist()]
+    # One text alone is one prediction, as one image alone is (it was refused: "texts is a single string").
+    torch.testing.assert_close(predictor.predict_proba(valid_texts[0]), expected[:1], rtol=1e-5, atol=1e-6)
+    for predict in (predictor.predict, learn.predict):
+        pd.testing.assert_frame_equal(predict(valid_texts[0]), table.head(1))
 
 
 def test_predictor_rejects_bad_texts(tmp_path: Path) -> None:
@@ -75,8 +79,8 @@ def test_predictor_rejects_bad_texts(tmp_path: Path) -> None:
         DataError, match=r"text column 'review' not found in the input table; columns are: body"
     ):
         predictor.predict(pd.DataFrame({"body": ["x"]}))
-    with pytest.raises(DataError, match="single string"):
-        predictor.predict("one text")
+    with pytest.raises(DataError, match=r"^texts\[0\] is empty or only whitespace"):
+        predictor.predict("  ")  # one text alone is read, and checked, as a list of one
 
 
 def test_predicting_a_csv_with_empty_texts_names_the_data_row(tmp_path: Path) -> None:
@@ -139,6 +143,40 @@ def test_learner_refuses_other_bundles() -> None:
     with pytest.raises(ConfigError, match=r"'ngram_bag' is a text classifier, not a language model"):
         language_model_learner(stream, "ngram_bag")
     assert tagging_learner(tagged, progress=False).task.kind == "tagging"
+
+
+def test_new_data_must_read_texts_as_the_learners_did() -> None:
+    # learn.data = text_data(...) of other texts was taken silently: its vocabulary gave the embedding's rows to
+    # other words (and another hash table size to the n-grams), so the model read nonsense.
+    from trainwell.text import language_model_learner, lm_data
+
+    data = text_data(sentiment_frame(60, seed=0), "review", "sentiment", min_freq=1)
+    learn = text_classifier_learner(data, progress=False)
+    other = sentiment_frame(40, seed=5)
+    with pytest.raises(ConfigError) as raised:
+        learn.data = text_data(other, "review", "sentiment", min_freq=1)
+    message = str(raised.value)
+    assert "\n" not in message and learn.data is data
+    assert message.startswith("learn.data: the new data's vocabulary is not the Learner's (")
+    assert "40 tokens as well, but id 10 is 'the' where the Learner's is 'with'), so the model's" in message
+    fix = "vocab=learn.data.recipe.vocab, n_buckets=learn.data.recipe.n_buckets"
+    assert f"text_data(..., tokenizer=learn.data.recipe.text_tokenizer, {fix})" in message
+    recipe = learn.data.recipe
+    same = text_data(other, "review", "sentiment", tokenizer=recipe.text_tokenizer, vocab=recipe.vocab,  # type: ignore[union-attr]
+                     n_buckets=recipe.n_buckets)  # type: ignore[union-attr]  # fmt: skip
+    learn.data = same  # built as the message says: taken
+    assert learn.data is same
+    with pytest.raises(
+        ConfigError, match=r"the new data's n-gram hash table has 8,192 buckets against the Learner's 4,096"
+    ):
+        learn.data = text_data(other, "review", "sentiment", vocab=recipe.vocab, n_buckets=8192)  # type: ignore[union-attr]
+    # A language model's rows are its vocabulary too; the fix there is to fine-tune from its directory.
+    texts = sentiment_frame(40)["review"].tolist()
+    stream = lm_data(texts, batch_size=4, bptt=8, min_freq=1)
+    lm = language_model_learner(stream, progress=False, emb_size=8, hidden_size=8, n_layers=1)
+    lm.data = lm_data(texts, batch_size=2, bptt=6, min_freq=1)  # the same vocabulary read otherwise: taken
+    with pytest.raises(ConfigError, match=r"lm_data\(texts, pretrained=dir\), pretrained=dir\)"):
+        lm.data = lm_data(other["review"].tolist(), batch_size=4, bptt=8, min_freq=1)
 
 
 class _Crash(Callback):

@@ -207,6 +207,43 @@ def test_a_folder_of_class_folders_of_text_files(tmp_path: Path) -> None:
         text_data(tmp_path / "imdb", target="sentiment")
 
 
+def test_classes_keeps_the_named_class_folders_and_unlabelled_ones_are_warned_about(tmp_path: Path) -> None:
+    # IMDB's train/ holds pos/, neg/ and unsup/ (50,000 unlabelled reviews): unsup became a third class.
+    import warnings
+
+    frame, held = sentiment_frame(40, seed=0), sentiment_frame(10, seed=1)
+    _write_texts(tmp_path / "imdb" / "train", frame)
+    _write_texts(tmp_path / "imdb" / "test", held)
+    (tmp_path / "imdb" / "train" / "unsup").mkdir()
+    for index in range(7):
+        (tmp_path / "imdb" / "train" / "unsup" / f"{index}.txt").write_text(f"an unlabelled review {index}")
+    with pytest.warns(UserWarning) as caught:
+        as_class = text_data(tmp_path / "imdb")
+    said = [str(w.message) for w in caught if "unsup" in str(w.message)]
+    assert said == [
+        f"class folder '{tmp_path / 'imdb' / 'train' / 'unsup'}' (7 texts) looks like unlabelled texts, read here "
+        "as the class 'unsup'; pass classes=['neg', 'pos'] to keep only the labelled class folders"
+    ]
+    assert as_class.task.classes == ("neg", "pos", "unsup")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data = text_data(tmp_path / "imdb", classes=["neg", "pos"])
+    assert data.task.classes == ("neg", "pos")
+    texts = data.texts  # type: ignore[attr-defined]
+    assert len(texts["train"]) + len(texts["valid"]) == 40 and len(texts["test"]) == 10
+    wrong = (
+        r"classes= names 'positive', not a class folder of '.*train'; its class folders are: neg, pos, unsup"
+    )
+    with pytest.raises(DataError, match=wrong):
+        text_data(tmp_path / "imdb", classes=["neg", "positive"])
+    with pytest.raises(
+        ConfigError, match=r"classes= takes the names of class folders, e\.g\. classes=\['neg', 'pos'\]"
+    ):
+        text_data(tmp_path / "imdb", classes="pos")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"classes= picks class folders of a folder of texts"):
+        text_data(frame, "review", "sentiment", classes=["neg", "pos"])
+
+
 def test_show_batch_lists_texts_as_the_model_reads_them_beside_their_labels() -> None:
     # Images had data.show_batch(); text data had nothing to look at what the tokenizer and the vocabulary make
     # of the texts (fastai's dls.show_batch()).

@@ -190,10 +190,12 @@ def test_non_utf8_file_names_the_file_and_the_fix(tmp_path: Path) -> None:
     (tmp_path / "good.txt").write_text("fine", encoding="utf-8")
     (tmp_path / "latin.txt").write_bytes("Caf\xe9 cr\xe8me".encode("latin-1"))
     with pytest.raises(
-        DataError, match=r"latin\.txt' is not utf-8 text \(byte 0xe9 on line 1\).*errors='replace'"
+        DataError, match=r"latin\.txt' is not utf-8 text \(byte 0xe9 on line 1\).*encoding_errors='replace'"
     ):
         read_text_files(tmp_path)
-    assert read_text_files(tmp_path, errors="replace")[tmp_path / "latin.txt"] == "Caf\ufffd cr\ufffdme"
+    assert (
+        read_text_files(tmp_path, encoding_errors="replace")[tmp_path / "latin.txt"] == "Caf\ufffd cr\ufffdme"
+    )
 
 
 def test_read_text_files_bad_inputs(tmp_path: Path) -> None:
@@ -201,8 +203,8 @@ def test_read_text_files_bad_inputs(tmp_path: Path) -> None:
         read_text_files(tmp_path / "missing")
     with pytest.raises(DataError, match=r"has no \.txt files"):
         read_text_files(tmp_path)
-    with pytest.raises(ConfigError, match="errors must be 'strict' or 'replace'; got 'ignore'"):
-        read_text_files(tmp_path, errors="ignore")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="encoding_errors must be 'strict' or 'replace'; got 'ignore'"):
+        read_text_files(tmp_path, encoding_errors="ignore")  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------------------------------ subwords

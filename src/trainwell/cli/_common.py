@@ -250,7 +250,7 @@ def text_lines(source: Path, encoding: str = "utf-8", errors: str = "strict") ->
         return stdin_lines(encoding, errors)
     from trainwell.data.io import read_text_file
 
-    return numbered_lines(read_text_file(source, encoding=encoding, errors=errors).splitlines())
+    return numbered_lines(read_text_file(source, encoding=encoding, encoding_errors=errors).splitlines())
 
 
 def missing_target(data: Path, encoding: str) -> Any:

@@ -164,12 +164,10 @@ def predict_tags(
         predictions.insert(0, "line", numbers)  # blank lines are skipped: say which line each answer is for
         emit_table(predictions, out, "predictions")
         return
-    from trainwell.cli._common import refuse_encoding
     from trainwell.text.tagging.conll import read_conll
     from trainwell.text.tagging.scheme import from_iob2
 
-    refuse_encoding(encoding, "CoNLL files")
-    corpus = read_conll(data[0], encoding_errors=encoding_errors)
+    corpus = read_conll(data[0], encoding=encoding, encoding_errors=encoding_errors)
     words = corpus.tokens()
     predicted = predictor.tag_words(words)
     scheme = predictor.task.extra.get("source_scheme", "iob2")

@@ -224,13 +224,14 @@ def fit(
     encoding: Annotated[
         str,
         typer.Option(
-            help=ENCODING_HELP.removesuffix(".") + "; also the .txt files of a language-model corpus."
+            help=ENCODING_HELP.removesuffix(".")
+            + "; also the .txt files of a folder of texts or a language-model corpus, and CoNLL files."
         ),
     ] = "utf-8",
     encoding_errors: Annotated[
         str,
         typer.Option(
-            help="CoNLL files and .txt corpora (read as UTF-8): 'replace' reads bytes that are not UTF-8 as "
+            help="Texts, CoNLL files and .txt corpora: 'replace' reads bytes the encoding cannot decode as "
             "U+FFFD instead of stopping ('strict')."
         ),
     ] = "strict",
@@ -289,7 +290,6 @@ def fit(
             refuse_unread(given, UNREAD_BY_LM, "a language model (--task language_model)")
         if is_tagging_source(data, task):
             refuse_unread(given, UNREAD_BY_TAGGER, "a tagger (tagged sentences, CoNLL files)")
-            refuse_encoding(encoding, "CoNLL files")
             settings: dict[str, Any] = {
                 "out": out,
                 "epochs": epochs,
@@ -299,7 +299,7 @@ def fit(
                 "time_budget": seconds,
             }
             settings.update(tag_col=tag_col, batch_size=batch_size, metrics=metric, embeddings=embeddings)
-            settings["encoding_errors"] = encoding_errors
+            settings.update(encoding=encoding, encoding_errors=encoding_errors)
             settings.update(keeping.pipeline_kwargs)
             fit_tagging(data, settings)
             return
@@ -401,6 +401,7 @@ def fit(
                 drop_empty=drop_empty,
                 pretrained=pretrained,
                 encoding=encoding,
+                encoding_errors=encoding_errors,
                 time_budget=seconds,
                 **chosen_tokenizer,
                 **keeping.pipeline_kwargs,
@@ -541,7 +542,7 @@ def _fit_language_model(
         valid_pct=valid_pct,
         pretrained=pretrained,
         encoding=encoding,
-        errors=encoding_errors,
+        encoding_errors=encoding_errors,
         time_budget=time_budget,
         **sized,
         **resume,

@@ -231,6 +231,15 @@ def check_encoding(encoding: str) -> None:
     )
 
 
+def check_encoding_errors(encoding_errors: str) -> None:
+    """Raise a :class:`ConfigError` unless ``encoding_errors`` is one of the two every reader takes."""
+    if encoding_errors not in ("strict", "replace"):
+        raise ConfigError(
+            f"encoding_errors must be 'strict' or 'replace'; got {encoding_errors!r} (--encoding-errors "
+            "strict|replace)"
+        )
+
+
 def undecodable_error(path: str | Path, encoding: str, error: UnicodeDecodeError | None = None) -> DataError:
     """The one-line error for a file that is not ``encoding`` text: where its first bad byte is, and the fix.
 
@@ -277,29 +286,26 @@ def _encoding_fix(path: Path, encoding: str) -> str:
     return 'pass --encoding latin-1 (Python: encoding="latin-1")'
 
 
-def read_text_file(path: str | Path, *, encoding: str = "utf-8", errors: str = "strict") -> str:
+def read_text_file(path: str | Path, *, encoding: str = "utf-8", encoding_errors: str = "strict") -> str:
     """A whole text file (``.gz`` decompressed) decoded from ``encoding``; a UTF-8 byte-order mark is dropped.
 
     Raises:
-        ConfigError: ``encoding`` or ``errors`` is not one Python knows.
-        DataError: A byte ``encoding`` cannot decode (with ``errors="strict"``): the file, line and byte, and the
+        ConfigError: ``encoding`` or ``encoding_errors`` is not one Python knows.
+        DataError: A byte ``encoding`` cannot decode (with ``encoding_errors="strict"``): the file, line and byte, and the
             ``--encoding`` to pass (or ``--encoding-errors replace``).
     """
     check_encoding(encoding)
-    if errors not in ("strict", "replace"):
-        raise ConfigError(
-            f"errors must be 'strict' or 'replace'; got {errors!r} (--encoding-errors strict|replace)"
-        )
+    check_encoding_errors(encoding_errors)
     path = Path(path)
     with _open_bytes(path) as stream:
         raw = stream.read()
     codec = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
     try:
-        return raw.decode(codec, errors=errors)
+        return raw.decode(codec, errors=encoding_errors)
     except UnicodeDecodeError as error:
         found = undecodable_error(path, encoding, error)
         raise DataError(
-            f"{found}; or --encoding-errors replace (Python: errors='replace') to read bad bytes as U+FFFD"
+            f"{found}; or --encoding-errors replace (Python: encoding_errors='replace') to read bad bytes as U+FFFD"
         ) from None
 
 

@@ -644,7 +644,7 @@ class Learner:
     def data(self) -> DataBundle:
         """The DataBundle trained on. Another one may be set (the next task of continual learning, more rows)
         when its task has the same kind and classes: the loss, the metrics and the model's outputs were made
-        for the Learner's task."""
+        for the Learner's task; an application may ask more (:meth:`check_new_data`: a text model's vocabulary)."""
         return self._data
 
     @data.setter
@@ -661,7 +661,14 @@ class Learner:
                 "it on the same model instead, Learner(learn.model, new_data, ...), replacing the model's head if "
                 "the number of outputs differs"
             )
+        if task is not None:
+            self.check_new_data(data)
         self._data = data
+
+    def check_new_data(self, data: DataBundle) -> None:
+        """Refuse a DataBundle set in place of :attr:`data` (whose task is the Learner's) that the model cannot
+        read as it read the first: applications override it (a text model's vocabulary gives its embedding's
+        rows their words). Raises :class:`ConfigError`; takes anything here."""
 
     # --------------------------------------------------------------------------------------- saving
     def save_checkpoint(self, path: str | Path, settings: Mapping[str, Any] | None = None) -> Path:

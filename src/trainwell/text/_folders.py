@@ -4,10 +4,12 @@ it (IMDB's layout, fastai's ``from_folder``), read into the tables :func:`~train
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
-from trainwell.core.errors import DataError
+from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.warn import warn
 
 if TYPE_CHECKING:
@@ -17,49 +19,137 @@ if TYPE_CHECKING:
 VALID_FOLDERS = ("valid", "validation", "val", "dev")
 
 
+#: Class folder names that hold unlabelled texts in public corpora (IMDB's ``train/unsup``), warned about.
+UNLABELLED_NAMES = ("unsup", "unlabeled", "unlabelled")
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """How the class folders are read: their files' encoding, blank files, and which class folders to keep."""
+
+    encoding: str
+    encoding_errors: Literal["strict", "replace"]
+    drop_empty: bool
+    classes: tuple[str, ...] | None
+
+
 def read_text_folder(
-    root: Path, *, encoding: str = "utf-8", drop_empty: bool = False
+    root: Path,
+    *,
+    classes: Sequence[str] | None = None,
+    encoding: str = "utf-8",
+    encoding_errors: Literal["strict", "replace"] = "strict",
+    drop_empty: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """The texts of ``root/<label>/*.txt``, or of ``root/train/<label>/`` with ``valid/`` (or ``dev/``) and
     ``test/`` beside it (IMDB's layout; fastai's ``from_folder``), as tables of ``text`` and ``label``: the
     training (and validation, marked in ``is_valid``) texts, and the test folder's (``None`` without one).
 
-    Blank files are refused by name, or with ``drop_empty`` left out with a warning.
+    ``classes`` keeps only the class folders of those names (IMDB: ``["neg", "pos"]``, leaving its unlabelled
+    ``unsup`` out); without it every class folder is a class, and one named like unlabelled texts
+    (:data:`UNLABELLED_NAMES`) is warned about once. Blank files are refused by name, or with ``drop_empty`` left
+    out with a warning. The files are ``encoding`` text; ``encoding_errors="replace"`` reads bytes not in it as
+    U+FFFD.
+
+    Raises:
+        ConfigError: ``classes`` is not a list of names.
+        DataError: A folder without class folders, a name of ``classes`` that is not a class folder of the
+            training folder, a blank file (without ``drop_empty``), a file not in ``encoding``.
     """
     import pandas as pd
 
+    reading = _Reading(encoding, encoding_errors, drop_empty, _checked_classes(classes))
     children = {child.name.lower(): child for child in root.iterdir() if child.is_dir()}
     train_dir = children.get("train")
     test_dir = children.get("test")
     if train_dir is None:
-        return _class_texts(root, encoding, drop_empty), None
-    frames = [_class_texts(train_dir, encoding, drop_empty).assign(is_valid=False)]
+        frame = _class_texts(root, reading, training=True)
+        _warn_unlabelled([(root, frame)], reading)
+        return frame, None
+    read = [(train_dir, _class_texts(train_dir, reading, training=True).assign(is_valid=False))]
     valid_dir = next((children[name] for name in VALID_FOLDERS if name in children), None)
     if valid_dir is not None:
-        frames.append(_class_texts(valid_dir, encoding, drop_empty).assign(is_valid=True))
-    frame = pd.concat(frames, ignore_index=True)
+        read.append((valid_dir, _class_texts(valid_dir, reading).assign(is_valid=True)))
+    test = _class_texts(test_dir, reading) if test_dir is not None else None
+    _warn_unlabelled(
+        [*read, *([(test_dir, test)] if test_dir is not None and test is not None else [])], reading
+    )
+    frame = pd.concat([part for _, part in read], ignore_index=True)
     if valid_dir is None:
         frame = frame.drop(columns="is_valid")
-    return frame, _class_texts(test_dir, encoding, drop_empty) if test_dir is not None else None
+    return frame, test
 
 
-def _class_texts(folder: Path, encoding: str, drop_empty: bool) -> pd.DataFrame:
+def _checked_classes(classes: Sequence[str] | None) -> tuple[str, ...] | None:
+    if classes is None:
+        return None
+    if (
+        isinstance(classes, str)
+        or not isinstance(classes, Sequence)
+        or not classes
+        or not all(isinstance(name, str) and name for name in classes)
+    ):
+        raise ConfigError(
+            f"classes= takes the names of class folders, e.g. classes=['neg', 'pos']; got {classes!r}"
+        )
+    return tuple(classes)
+
+
+def _warn_unlabelled(read: list[tuple[Path, pd.DataFrame]], reading: _Reading) -> None:
+    """Warn once when a class folder is named as unlabelled texts are, naming it and the ``classes=`` to pass."""
+    if reading.classes is not None:
+        return
+    for folder, frame in read:
+        labels = sorted(set(frame["label"]))
+        unlabelled = [label for label in labels if label.lower() in UNLABELLED_NAMES]
+        if unlabelled:
+            name = unlabelled[0]
+            count = int((frame["label"] == name).sum())
+            kept = [label for label in labels if label.lower() not in UNLABELLED_NAMES]
+            warn(
+                f"class folder '{folder / name}' ({count:,} texts) looks like unlabelled texts, read here as the "
+                f"class '{name}'; pass classes={kept!r} to keep only the labelled class folders",
+                UserWarning,
+            )
+            return
+
+
+def _class_texts(folder: Path, reading: _Reading, *, training: bool = False) -> pd.DataFrame:
     import pandas as pd
 
     from trainwell.text.tokenize import read_text_files
 
-    classes = sorted(c for c in folder.iterdir() if c.is_dir() and not c.name.startswith("."))
-    if not classes:
+    found = sorted(c for c in folder.iterdir() if c.is_dir() and not c.name.startswith("."))
+    if not found:
         raise DataError(
             f"'{folder}' has no class folders of .txt files; arrange texts as {folder}/<label>/<text>.txt (or "
             "train/<label>/ and valid/<label>/ folders), or pass a CSV of texts and labels"
         )
+    classes = found
+    if reading.classes is not None:
+        names = [c.name for c in found]
+        missing = [name for name in reading.classes if name not in names]
+        if training and missing:
+            raise DataError(
+                f"classes= names {missing[0]!r}, not a class folder of '{folder}'; its class folders are: "
+                f"{', '.join(names)}"
+            )
+        classes = [c for c in found if c.name in reading.classes]
+        if not classes:
+            raise DataError(
+                f"'{folder}' holds none of the class folders classes= names ({', '.join(reading.classes)}); its "
+                f"class folders are: {', '.join(names)}"
+            )
     rows = [
-        (text, path, c.name) for c in classes for path, text in read_text_files(c, encoding=encoding).items()
+        (text, path, c.name)
+        for c in classes
+        for path, text in read_text_files(
+            c, encoding=reading.encoding, encoding_errors=reading.encoding_errors
+        ).items()
     ]
     blank = [path for text, path, _label in rows if not text.strip()]
     if blank:
-        if not drop_empty:
+        if not reading.drop_empty:
             raise DataError(
                 f"text file '{blank[0]}' is empty ({len(blank)} file{'' if len(blank) == 1 else 's'} in all); "
                 "fill or remove them, or pass --drop-empty (Python: drop_empty=True)"

@@ -10,7 +10,11 @@ the similarity of the current state to them into a distribution over the words t
 Nothing is trained: ``θ`` (how peaked the match is) and ``λ`` (how much to trust the cache) are picked on
 validation text from a small grid, then applied to test text.
 
-Evaluation reads the stream with batch size 1 (the cache needs one continuous history). It is vectorised per
+Evaluation reads the stream with batch size 1 (the cache needs one continuous history): every token but the
+first is predicted, from one hidden state carried from the start. Its perplexity without the cache is therefore
+that of ``learn.validate(loader.new(batch_size=1))``, and a little lower than ``learn.validate(loader)`` at the
+loader's batch size, which starts each of its rows from a zeroed state (see
+:meth:`~trainwell.text.lm_learner.LanguageModelLearner.validate`). It is vectorised per
 chunk of ``chunk`` tokens: the chunk's states are scored against the window before it and themselves in one
 matrix product ``(T, window + T)``, masked so each position sees only the ``window`` states before it, and every
 ``θ`` of the grid reuses those scores. Only the probability of the word that really came next is needed for
@@ -190,6 +194,10 @@ def evaluate_cache(
     chunk: int = 256,
 ) -> CacheReport:
     """Tune ``θ`` and ``λ`` on ``valid_ids``; report perplexities with and without the cache (and on test).
+
+    Each stream is read as one row from one hidden state, every token after the first predicted: the
+    perplexities without the cache are ``learn.validate(loader.new(batch_size=1))``'s, not those of a loader read
+    in several rows (each row starts from a zeroed state; see the module docstring).
 
     Example:
         >>> report = evaluate_cache(model, valid_ids, test_ids, window=500)       # doctest: +SKIP

@@ -20,7 +20,7 @@ import numbers
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import torch
@@ -307,23 +307,29 @@ class TextDataBundle(DataBundle):
 
 # ------------------------------------------------------------------------------------------ reading
 def read_text_table(
-    source: str | Path | pd.DataFrame, what: str = "the data", *, encoding: str = "utf-8"
+    source: str | Path | pd.DataFrame,
+    what: str = "the data",
+    *,
+    encoding: str = "utf-8",
+    encoding_errors: Literal["strict", "replace"] = "strict",
 ) -> pd.DataFrame:
     """A CSV, TSV (``.tsv``, ``.tsv.gz``), Parquet or JSON-lines file, or a DataFrame as is.
 
     Text columns are read as strings exactly (no whitespace stripping, no ``"NA"`` -> missing: a review may
     well say "NA"). ``encoding`` is that of CSV, TSV and JSON-lines files (``"cp1252"`` for Excel on
-    Windows); a file not in it fails with the line of its first bad byte.
+    Windows); a file not in it fails with the line of its first bad byte, unless ``encoding_errors="replace"``
+    reads such bytes as U+FFFD.
     """
     import pandas as pd
 
-    from trainwell.data.io import check_encoding, undecodable_error
+    from trainwell.data.io import check_encoding, check_encoding_errors, undecodable_error
 
     if isinstance(source, pd.DataFrame):
         if len(source) == 0:
             raise DataError(f"{what} has no rows")
         return source.reset_index(drop=True)
     check_encoding(encoding)
+    check_encoding_errors(encoding_errors)
     path = Path(source)
     if not path.is_file():
         raise DataError(f"data file '{path}' not found; check the path")
@@ -334,13 +340,19 @@ def read_text_table(
         elif name.endswith((".jsonl", ".jsonl.gz", ".ndjson")):
             # utf-8-sig: pandas' JSON reader does not skip a UTF-8 byte-order mark by itself.
             json_encoding = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
-            frame = pd.read_json(path, lines=True, encoding=json_encoding)
+            frame = pd.read_json(path, lines=True, encoding=json_encoding, encoding_errors=encoding_errors)
         else:
             sep = "\t" if name.endswith((".tsv", ".tsv.gz", ".tab")) else ","
             # QUOTE_NONE for TSV: corpora such as SST-2 hold bare quote characters inside the text.
             quoting = 3 if sep == "\t" else 0
             frame = pd.read_csv(
-                path, sep=sep, quoting=quoting, keep_default_na=False, na_values=[""], encoding=encoding
+                path,
+                sep=sep,
+                quoting=quoting,
+                keep_default_na=False,
+                na_values=[""],
+                encoding=encoding,
+                encoding_errors=encoding_errors,
             )
     except UnicodeDecodeError as error:
         raise undecodable_error(path, encoding, error) from None
@@ -376,6 +388,7 @@ def text_data(
     test: str | Path | pd.DataFrame | None = None,
     task: str | None = None,
     label_delim: str | None = None,
+    classes: Sequence[str] | None = None,
     tokenizer: str | WordTokenizer | SubwordTokenizer = "word",
     min_freq: int = 2,
     max_vocab: int | None = 100_000,
@@ -390,6 +403,7 @@ def text_data(
     seed: int = 0,
     n_workers: int | None = None,
     encoding: str = "utf-8",
+    encoding_errors: Literal["strict", "replace"] = "strict",
 ) -> TextDataBundle:
     """Everything a text classifier's Learner needs: tokenised splits, the task, the recipe and the loaders.
 
@@ -405,6 +419,9 @@ def text_data(
         test: a held-out table with the same columns (tokenised with the training vocabulary).
         task: override the inferred task (``binary``, ``multiclass``, ``multilabel``).
         label_delim: labels separated by this string make the task multi-label (``"drama|comedy"``).
+        classes: a folder of texts: keep only the class folders of these names (IMDB's ``train/`` holds
+            ``pos/``, ``neg/`` and the unlabelled ``unsup/``: ``classes=["neg", "pos"]``). Without it every class
+            folder is a class, with a warning for one named as unlabelled texts are (``unsup``, ``unlabeled``).
         tokenizer: ``"word"`` (rules + vocabulary), ``"subword"`` (BPE trained on the training texts), or a
             :class:`WordTokenizer` / :class:`SubwordTokenizer`.
         min_freq, max_vocab: vocabulary limits (word tokenizer).
@@ -421,8 +438,10 @@ def text_data(
         drop_empty: drop rows whose text is blank instead of raising.
         seed: controls the split and the batch order.
         n_workers: processes for tokenising (default: every CPU for large sets).
-        encoding: text encoding of CSV / TSV / JSON-lines files, e.g. ``"cp1252"`` (Excel on Windows) or
-            ``"latin-1"``; never guessed.
+        encoding: text encoding of CSV / TSV / JSON-lines files and of a folder's ``.txt`` files, e.g.
+            ``"cp1252"`` (Excel on Windows) or ``"latin-1"``; never guessed.
+        encoding_errors: ``"strict"`` stops at a byte not in ``encoding``, naming its file and line;
+            ``"replace"`` reads it as U+FFFD (``--encoding-errors``).
     """
     _check_settings(valid_pct, batch_size)
     what = f"'{source}'" if isinstance(source, str | Path) else "the DataFrame"
@@ -432,11 +451,22 @@ def text_data(
                 "a folder of texts has one label per text, its folder's name, and the text in the file; leave "
                 "text_col= and target= out"
             )
-        source, folder_test = read_text_folder(Path(source), encoding=encoding, drop_empty=drop_empty)
+        source, folder_test = read_text_folder(
+            Path(source),
+            classes=classes,
+            encoding=encoding,
+            encoding_errors=encoding_errors,
+            drop_empty=drop_empty,
+        )
         target, test = "label", test if test is not None else folder_test
         if "is_valid" in source.columns and valid_col is None and splits is None:
             valid_col = "is_valid"  # the folder's valid/ is the validation set, as given
-    frame = read_text_table(source, what, encoding=encoding)
+    elif classes is not None:
+        raise ConfigError(
+            f"classes= picks class folders of a folder of texts; {what} is a table: keep the rows of those labels "
+            "instead (frame[frame[target].isin([...])])"
+        )
+    frame = read_text_table(source, what, encoding=encoding, encoding_errors=encoding_errors)
     if target is None:
         raise ConfigError("text_data needs target=: the label column (--target NAME)")
     targets = [target] if isinstance(target, str) else list(target)
@@ -487,7 +517,9 @@ def text_data(
         split_texts["valid"] = frame[text_col].iloc[valid_rows].tolist()
         split_labels["valid"] = label_frame.iloc[valid_rows]
     if test is not None:
-        test_frame = read_text_table(test, "the test data", encoding=encoding)
+        test_frame = read_text_table(
+            test, "the test data", encoding=encoding, encoding_errors=encoding_errors
+        )
         _column(test_frame, text_col, "--text", "the test data")
         for name in targets:
             _column(test_frame, name, "--target", "the test data")

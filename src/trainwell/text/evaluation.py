@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
@@ -170,6 +170,7 @@ def evaluate_texts(
     task: str | None = None,
     label_delim: str | None = None,
     encoding: str = "utf-8",
+    encoding_errors: Literal["strict", "replace"] = "strict",
 ) -> Evaluation:
     """Cross-validate the text classifier and the text baselines on the same ``cv`` folds.
 
@@ -188,6 +189,7 @@ def evaluate_texts(
         task: override the inferred task (``binary``, ``multiclass``, ``multilabel``).
         label_delim: labels separated by this string in one cell make the task multi-label (``"drama|comedy"``).
         encoding: text encoding of a CSV / TSV / JSON-lines ``source``.
+        encoding_errors: ``"replace"`` reads bytes not in ``encoding`` as U+FFFD instead of stopping.
 
     Returns:
         An :class:`~trainwell.evaluate.Evaluation`: print it for the table ``trainwell evaluate`` prints.
@@ -206,7 +208,7 @@ def evaluate_texts(
 
     check_epochs(epochs)
     what = str(source) if isinstance(source, str | Path) else "the table"
-    frame = read_text_table(source, what, encoding=encoding)
+    frame = read_text_table(source, what, encoding=encoding, encoding_errors=encoding_errors)
     names = [target] if isinstance(target, str) else list(target)
     for option, wanted in (("--text", text_col), *(("--target", name) for name in names)):
         if wanted not in frame.columns:

@@ -14,6 +14,8 @@ from trainwell.learner.learner import Learner
 from trainwell.models.layers import set_prior_bias
 from trainwell.models.registry import create_model, list_models, models
 from trainwell.text.optim import LazyAdamW
+from trainwell.text.recipe import TextRecipe
+from trainwell.text.subword import SubwordTokenizer
 
 __all__ = ["TextClassifierLearner", "text_archs", "text_classifier_learner"]
 
@@ -32,6 +34,33 @@ MULTILABEL_BAG_WD = 0.01
 
 class TextClassifierLearner(Learner):
     """A Learner for text classifiers: ``fine_tune`` is ULMFiT's gradual unfreezing for sequence encoders."""
+
+    def check_new_data(self, data: DataBundle) -> None:
+        """Refuse data that reads texts otherwise than :attr:`data` did (another vocabulary, tokenizer or n-gram
+        hashing): the model's embedding rows would mean other words. Data built on the Learner's recipe is taken
+        (the error names the settings: ``text_data(..., vocab=learn.data.recipe.vocab, ...)``).
+
+        Raises:
+            ConfigError: The first difference, and how to build the data the Learner can read.
+        """
+        old, new = self.data.recipe, data.recipe
+        if not isinstance(old, TextRecipe) or not isinstance(new, TextRecipe):
+            return
+        difference = _reading_difference(new, old)
+        if difference is None:
+            return
+        settings = ["tokenizer=learn.data.recipe.text_tokenizer"]
+        if old.tokenizer["kind"] == "word":
+            settings.append("vocab=learn.data.recipe.vocab")
+        if old.batch_format == "bag" and old.ngrams > 1:
+            settings += ["n_buckets=learn.data.recipe.n_buckets"]
+            settings += ["ngrams=learn.data.recipe.ngrams"] if new.ngrams != old.ngrams else []
+        if new.batch_format != old.batch_format:
+            settings.append(f"batch_format={old.batch_format!r}")
+        raise ConfigError(
+            f"learn.data: the new data's {difference}; build it to read texts as the Learner's data does: "
+            f"text_data(..., {', '.join(settings)})"
+        )
 
     def fine_tune(  # type: ignore[override]
         self, epochs: int, base_lr: float | None = None, *, freeze_epochs: int = 1, **kwargs: Any
@@ -154,6 +183,36 @@ def text_classifier_learner(
     )
     learn.model_spec = {"name": name, "config": config}
     return learn
+
+
+def _reading_difference(new: TextRecipe, old: TextRecipe) -> str | None:
+    """The first way ``new`` turns texts into model inputs otherwise than ``old``, and what it would do to the
+    model (``None``: none), worded to follow "the new data's"."""
+    from trainwell.text.vocab import vocab_difference
+
+    rows = "so the model's embedding rows would mean other"
+    kind = old.tokenizer["kind"]
+    if new.tokenizer["kind"] != kind:
+        return f"tokenizer is a {new.tokenizer['kind']} one, the Learner's a {kind} one, {rows} tokens"
+    new_tokenizer, old_tokenizer = new.text_tokenizer, old.text_tokenizer
+    if isinstance(new_tokenizer, SubwordTokenizer) and isinstance(old_tokenizer, SubwordTokenizer):
+        difference = vocab_difference(new_tokenizer.itos(), old_tokenizer.itos())
+    else:
+        difference = vocab_difference(new.vocab, old.vocab)
+    if difference is not None:
+        return f"vocabulary is not the Learner's ({difference}), {rows} words"
+    if new.tokenizer != old.tokenizer:
+        return f"tokenizer has other settings than the Learner's, {rows} tokens"
+    if new.batch_format != old.batch_format:
+        return f"batches are {new.batch_format!r}, and the model reads {old.batch_format!r} ones"
+    if old.batch_format == "bag" and new.ngrams != old.ngrams:
+        return f"bags hold n-grams of up to {new.ngrams} tokens against the Learner's {old.ngrams}, {rows} n-grams"
+    if old.batch_format == "bag" and old.ngrams > 1 and new.n_buckets != old.n_buckets:
+        return (
+            f"n-gram hash table has {new.n_buckets:,} buckets against the Learner's {old.n_buckets:,}, {rows} "
+            "n-grams"
+        )
+    return None
 
 
 def _lm_sizes(model_dir: Path) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from trainwell.core.errors import ConfigError
@@ -114,12 +115,21 @@ class Perplexity(Callback):
     """Exact validation loss per token and ``perplexity = exp(loss)`` in the history row of each epoch.
 
     The Recorder weights batches by rows; language-model windows differ in length (the last one is short),
-    so this callback weights by tokens and overwrites ``valid_loss`` with the exact value.
+    so this callback weights by tokens and overwrites ``valid_loss`` with the exact value. The figure is
+    ``learn.validate()``'s: the validation stream read in ``batch_size`` rows, each from a zeroed state (a little
+    above the cache pointer's one-row reading: see
+    :meth:`~trainwell.text.lm_learner.LanguageModelLearner.validate`).
+
+    Args:
+        from_loss: the learner's loss is the mean cross-entropy per token in validation (the default loss of
+            :func:`~trainwell.text.lm_learner.language_model_learner`), so it is read as is; otherwise (a loss of
+            your own) the cross-entropy is computed from the predictions, and ``valid_loss`` is that too.
     """
 
     order = -19  # after the Recorder wrote the row, before the progress bar and loggers read it
 
-    def __init__(self) -> None:
+    def __init__(self, from_loss: bool = True) -> None:
+        self.from_loss = from_loss
         self._sum: torch.Tensor | float = 0.0
         self._tokens = 0
 
@@ -129,7 +139,12 @@ class Perplexity(Callback):
     def after_loss(self, learn: Learner) -> None:
         if learn.training:
             return
-        self._sum = self._sum + learn.loss.detach().double() * learn.yb.numel()
+        if self.from_loss:
+            loss = learn.loss.detach()
+        else:
+            logits = learn.pred.detach()
+            loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), learn.yb.reshape(-1))
+        self._sum = self._sum + loss.double() * learn.yb.numel()
         self._tokens += learn.yb.numel()
 
     def combine(self, phase: str, add_up: Callable[[torch.Tensor], torch.Tensor]) -> None:

@@ -406,7 +406,7 @@ def evaluate_language_model(
     seed: int = 0,
     baselines: bool = True,
     encoding: str = "utf-8",
-    errors: Literal["strict", "replace"] = "strict",
+    encoding_errors: Literal["strict", "replace"] = "strict",
     progress: bool = True,
     **fit_kwargs: Any,
 ) -> LMEvaluation:
@@ -418,6 +418,7 @@ def evaluate_language_model(
         source: The corpus (see :func:`~trainwell.text.lm_stream.read_corpus`).
         test: Test text in the same forms; without it, the last ``test_pct`` of the corpus's texts (in their
             order, so a text's neighbours do not leak into training as a random split would let them).
+        encoding, encoding_errors: How the files are decoded (see :func:`~trainwell.text.lm_stream.lm_data`).
         fit_kwargs: Passed to :func:`~trainwell.text.lm_learner.fit_language_model` (``tokenizer``, ``bptt``,
             ``pretrained`` to fine-tune a language model instead of training one from scratch...). Models with
             different vocabularies compare by bits per character, not perplexity.
@@ -433,12 +434,12 @@ def evaluate_language_model(
 
     if not 0 < test_pct < 1:
         raise ConfigError(f"test_pct must be between 0 and 1 (exclusive), got {test_pct}")
-    texts = read_corpus(source, text_col=text_col, errors=errors, encoding=encoding)
+    texts = read_corpus(source, text_col=text_col, encoding=encoding, encoding_errors=encoding_errors)
     if test is not None:
         train_texts = texts
         documents = any("\n" in text for text in texts)  # read as the corpus's texts are (see LMRecipe)
         test_texts = read_corpus(
-            test, text_col=text_col, errors=errors, encoding=encoding, whole_files=documents
+            test, text_col=text_col, encoding=encoding, encoding_errors=encoding_errors, whole_files=documents
         )
         test_source = str(test)
     else:
@@ -452,7 +453,12 @@ def evaluate_language_model(
         test_source = f"the last {n_test:,} of {len(texts):,} texts of {source}"
     started = time.perf_counter()
     learn = fit_language_model(
-        train_texts, epochs=epochs, seed=seed, progress=progress, errors=errors, **fit_kwargs
+        train_texts,
+        epochs=epochs,
+        seed=seed,
+        progress=progress,
+        encoding_errors=encoding_errors,
+        **fit_kwargs,
     ).learn
     seconds = time.perf_counter() - started
     held_out = encode_held_out(learn.recipe, test_texts)

@@ -37,8 +37,9 @@ from trainwell.core.errors import ConfigError
 from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle
 from trainwell.learner.events import Callback
-from trainwell.learner.learner import VALIDATION_SET, Learner
+from trainwell.learner.learner import VALIDATION_SET, Learner, LossLike
 from trainwell.learner.run_files import FitRun
+from trainwell.metrics.function import MetricLike
 from trainwell.models.registry import create_model
 from trainwell.text.lm_callbacks import ActivationRegularization, HiddenStateReset, NgramBaseline, Perplexity
 from trainwell.text.lm_predictor import Generates
@@ -135,9 +136,46 @@ class LanguageModelLearner(Generates, Learner):
     #: The cache pointer's tuning at the end of :func:`fit_language_model` (``None`` before, or untuned).
     cache_report: CacheReport | None = None
 
+    def check_new_data(self, data: DataBundle) -> None:
+        """Refuse language-model data of another vocabulary (or tokenizer): the embedding's and the decoder's rows
+        would mean other words. The same vocabulary read otherwise (another ``batch_size`` or ``bptt``) is taken.
+
+        Raises:
+            ConfigError: How the vocabularies differ, and the way to train this model on other text.
+        """
+        from trainwell.text.vocab import vocab_difference
+
+        old, new = self.data.recipe, data.recipe
+        if not isinstance(old, LMRecipe) or not isinstance(new, LMRecipe):
+            return
+        if new.tokenizer_name != old.tokenizer_name:
+            difference: str | None = (
+                f"tokenizer is {new.tokenizer_name!r}, the Learner's {old.tokenizer_name!r}"
+            )
+        else:
+            found = vocab_difference(new.vocab.itos, old.vocab.itos)
+            difference = None if found is None else f"vocabulary is not the Learner's ({found})"
+        if difference is not None:
+            raise ConfigError(
+                f"learn.data: the new data's {difference}, so the model's embedding and decoder rows would mean "
+                "other words; to train this model on other text, export it and fine-tune from it: learn.export(dir), "
+                "then language_model_learner(lm_data(texts, pretrained=dir), pretrained=dir) carries its weights "
+                "over to the new vocabulary"
+            )
+
     @torch.no_grad()
     def validate(self, loader: Iterable[Any] | None = VALIDATION_SET) -> dict[str, float]:
-        """Exact mean loss per token and perplexity over ``loader`` (default: validation), from a fresh state.
+        """Exact mean loss per token and perplexity over ``loader`` (default: validation), from a fresh state,
+        and the learner's metrics (``metrics=`` of :func:`language_model_learner`) over the same tokens.
+
+        The loader is read as training reads its stream: cut into ``batch_size`` rows read side by side, every row
+        starting from a zeroed hidden state, and the last ``(n_tokens - 1) % batch_size`` tokens left out. So
+        ``validate(data.test)`` is not the figure of :meth:`evaluate_cache` (``test_perplexity``), ``score`` or
+        ``trainwell report``, which read the text as one row from one state: each row but the first starts
+        mid-text with no context, which costs its first tokens some loss (the gap grows with the number of rows
+        and shrinks with their length), and the tokens counted differ by up to ``batch_size - 1``.
+        ``validate(data.test.new(batch_size=1))`` reads the text as they do and gives their figure (slower: one
+        row). The history's ``perplexity`` is ``validate(data.valid)``'s.
 
         ``loader=None`` is refused, as by :meth:`Learner.validate`: ``learn.validate(data.test)`` without a test
         stream would otherwise answer with the validation text."""
@@ -152,16 +190,23 @@ class LanguageModelLearner(Generates, Learner):
         reset = getattr(self.model, "reset", None)
         if callable(reset):
             reset()
+        for metric in self.metrics:
+            metric.reset()
         total, tokens = 0.0, 0
         for x, y in self._on_device(loader):
             with self.forward_context():
                 logits = self.model(x)
             total += float(lm_cross_entropy(logits, y)) * y.numel()
             tokens += y.numel()
+            if self.metrics:
+                activated = self.activate(logits, (x,))
+                for metric in self.metrics:
+                    metric.update(activated, y)
         if callable(reset):
             reset()
         loss = total / max(tokens, 1)
-        return {"loss": loss, "perplexity": math.exp(min(loss, 700.0))}
+        scores = {"loss": loss, "perplexity": math.exp(min(loss, 700.0))}
+        return scores | {metric.name: metric.compute() for metric in self.metrics}
 
     def evaluate_cache(
         self,
@@ -170,7 +215,11 @@ class LanguageModelLearner(Generates, Learner):
         thetas: Sequence[float] | None = None,
         lambdas: Sequence[float] | None = None,
     ) -> CacheReport:
-        """Tune the cache pointer on validation text, report perplexities with and without it (and on test)."""
+        """Tune the cache pointer on validation text, report perplexities with and without it (and on test).
+
+        The text is read as one row from one hidden state (see :func:`~trainwell.text.cache.evaluate_cache`), so
+        its perplexities without the cache are those of ``validate(loader.new(batch_size=1))``, not of
+        ``validate(data.test)``, which reads ``batch_size`` rows each from a zeroed state (see :meth:`validate`)."""
         from trainwell.text.cache import DEFAULT_LAMBDAS, DEFAULT_THETAS, evaluate_cache
 
         valid, test = self.data.valid, self.data.test
@@ -203,6 +252,8 @@ def language_model_learner(
     clip: float | None = 0.25,
     train_softmax: Literal["full", "sampled"] = "full",
     n_samples: int = 1024,
+    loss: LossLike | None = None,
+    metrics: Sequence[MetricLike] | None = None,
     opt: str = "adamw",
     lr: float = 3e-3,
     wd: float = 0.1,
@@ -229,6 +280,15 @@ def language_model_learner(
         train_softmax: ``"full"`` or ``"sampled"`` (see the module docstring); evaluation is always full.
             With ``"sampled"`` the history's ``train_loss`` is the sampled estimate, not the exact loss.
         n_samples: Words drawn per batch by the sampled softmax.
+        loss: The training loss, as for :class:`Learner`: a module or function ``loss(logits (B, T, V), next
+            tokens (B, T)) -> scalar`` (default ``None``: the mean cross-entropy per token, :class:`LMLoss`, with
+            the sampled softmax when asked). Validation still reports the exact cross-entropy per token as
+            ``valid_loss`` and its exponential as ``perplexity``, whatever loss trains.
+        metrics: As for :class:`Learner` and the other learner factories: names (``"accuracy"``: the share of
+            next tokens the model ranks first), functions or multiclass ``Metric`` objects, each scoring every
+            predicted token as a prediction over the vocabulary (:class:`~trainwell.text.lm_metrics.TokenMetric`);
+            ``None`` (the default) or ``[]``: none. ``perplexity`` (and ``perplexity_baseline``) are recorded
+            either way.
         opt, lr, wd, callbacks, device, progress, path: As for :class:`Learner`.
 
     Example:
@@ -241,6 +301,14 @@ def language_model_learner(
         raise ConfigError(f"drop_mult must be >= 0 and below 2 (dropouts stay below 1); got {drop_mult}")
     if train_softmax not in ("full", "sampled"):
         raise ConfigError(f"train_softmax must be 'full' or 'sampled'; got {train_softmax!r}")
+    if loss is not None and train_softmax == "sampled":
+        raise ConfigError(
+            "train_softmax='sampled' is a loss of its own (LMLoss with n_samples); pass loss= or "
+            "train_softmax='sampled', not both"
+        )
+    from trainwell.text.lm_metrics import token_metrics
+
+    built_metrics = token_metrics(metrics)
     _check_lm_arch(arch)
     vocab_size = int(data.model_hints["vocab_size"])
     asked = {
@@ -257,8 +325,10 @@ def language_model_learner(
     proposal = _unigram_proposal(data.train.ids, vocab_size) if sampled else None
     if sampled:
         model.decode_in_training = False  # type: ignore[assignment]
-    loss = LMLoss(model, n_samples=n_samples if sampled else 0, proposal=proposal)
-    extra: list[Callback] = [HiddenStateReset(), Perplexity(), NgramBaseline()]
+    loss_func = (
+        loss if loss is not None else LMLoss(model, n_samples=n_samples if sampled else 0, proposal=proposal)
+    )
+    extra: list[Callback] = [HiddenStateReset(), Perplexity(from_loss=loss is None), NgramBaseline()]
     if alpha or beta:
         extra.append(ActivationRegularization(alpha, beta))
     if clip is not None:
@@ -266,9 +336,9 @@ def language_model_learner(
     learn = LanguageModelLearner(
         model,
         data,
-        loss=loss,
+        loss=loss_func,
         opt=opt,
-        metrics=[],
+        metrics=built_metrics,
         callbacks=[*extra, *callbacks],
         lr=lr,
         wd=wd,

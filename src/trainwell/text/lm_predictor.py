@@ -259,7 +259,7 @@ class LMPredictor(Generates):
         *,
         text_col: str | None = None,
         encoding: str = "utf-8",
-        errors: Literal["strict", "replace"] = "strict",
+        encoding_errors: Literal["strict", "replace"] = "strict",
         cache: bool = True,
         name: str = "trainwell",
     ) -> list[TokenScores]:
@@ -279,20 +279,25 @@ class LMPredictor(Generates):
         from trainwell.text.lm_stream import read_corpus
 
         texts = read_corpus(
-            source, text_col=text_col, errors=errors, encoding=encoding, whole_files=self.recipe.documents
+            source,
+            text_col=text_col,
+            encoding=encoding,
+            encoding_errors=encoding_errors,
+            whole_files=self.recipe.documents,
         )
         held_out = encode_held_out(self.recipe, texts)
         return score_model(self.model, held_out, name=name, cache=self.recipe.cache if cache else None)
 
     @torch.no_grad()
-    def predict(self, texts: Sequence[str]) -> pd.DataFrame:
+    def predict(self, texts: str | Sequence[str]) -> pd.DataFrame:
         """What ``predict`` means for a language model, as ``trainwell predict`` reads it: how likely it finds
-        each text (:meth:`score_texts`)."""
+        each text (:meth:`score_texts`; a string alone is one text)."""
         return self.score_texts(texts)
 
     @torch.no_grad()
-    def score_texts(self, texts: Sequence[str], *, max_tokens: int = SCORE_TOKENS) -> pd.DataFrame:
-        """Each text scored on its own, from a fresh hidden state: how likely the model finds it.
+    def score_texts(self, texts: str | Sequence[str], *, max_tokens: int = SCORE_TOKENS) -> pd.DataFrame:
+        """Each text scored on its own, from a fresh hidden state: how likely the model finds it (a string alone
+        is one text: one row).
 
         Texts are batched by length (right padding does not change what a left-to-right model reads) and read
         in windows of at most ``max_tokens`` tokens per call, so a long document costs no more memory than a
@@ -310,7 +315,7 @@ class LMPredictor(Generates):
 
         from trainwell.text.tokenize import validate_texts
 
-        texts, _ = validate_texts(texts, name="texts", droppable=False)
+        texts, _ = validate_texts([texts] if isinstance(texts, str) else texts, name="texts", droppable=False)
         ids, offsets = self.recipe.encode_texts(texts)
         lengths = (offsets[1:] - offsets[:-1]).tolist()
         device = next(self.model.parameters()).device

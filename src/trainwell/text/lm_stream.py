@@ -398,8 +398,8 @@ def read_corpus(
     source: Source,
     *,
     text_col: str | None = None,
-    errors: Literal["strict", "replace"] = "strict",
     encoding: str = "utf-8",
+    encoding_errors: Literal["strict", "replace"] = "strict",
     whole_files: bool = False,
 ) -> list[str]:
     """The texts of ``source``: a folder of ``.txt`` files (one text each), a ``.txt``/``.txt.gz`` file (one
@@ -408,6 +408,7 @@ def read_corpus(
     of texts.
 
     ``encoding`` is that of the files (``"cp1252"`` for text saved by Windows tools); never guessed.
+    ``encoding_errors="replace"`` reads bytes not in ``encoding`` as U+FFFD instead of stopping (``"strict"``).
 
     Raises:
         DataError: The source is missing, empty, not ``encoding`` text (the file and line are named), or the
@@ -417,14 +418,14 @@ def read_corpus(
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if path.is_dir():
-            return _folder_texts(path, errors, encoding)
+            return _folder_texts(path, encoding, encoding_errors)
         if not path.is_file():
             raise DataError(
                 f"text source {path} does not exist; pass a folder of .txt files, a file or texts"
             )
         if path.suffix.lower() in (".csv", ".tsv"):
-            return _read_table_texts(path, text_col, encoding)
-        content = read_text_file(path, encoding=encoding, errors=errors)
+            return _read_table_texts(path, text_col, encoding, encoding_errors)
+        content = read_text_file(path, encoding=encoding, encoding_errors=encoding_errors)
         if whole_files:
             if not content.strip():
                 raise DataError(f"{path} holds no text; pass a non-empty corpus")
@@ -439,10 +440,10 @@ def read_corpus(
     return texts
 
 
-def _folder_texts(folder: Path, errors: Literal["strict", "replace"], encoding: str) -> list[str]:
+def _folder_texts(folder: Path, encoding: str, encoding_errors: Literal["strict", "replace"]) -> list[str]:
     """The texts of a folder's ``.txt`` files, one each; empty files (nothing but white space) are left out
     with a warning that names them, as blank lines are in a text file, and a folder of only those stops."""
-    files = read_text_files(folder, errors=errors, encoding=encoding)
+    files = read_text_files(folder, encoding=encoding, encoding_errors=encoding_errors)
     empty = [path for path, text in files.items() if not text.strip()]
     if len(empty) == len(files):
         raise DataError(
@@ -458,7 +459,7 @@ def _folder_texts(folder: Path, errors: Literal["strict", "replace"], encoding: 
     return [text for text in files.values() if text.strip()]
 
 
-def _read_table_texts(path: Path, text_col: str | None, encoding: str) -> list[str]:
+def _read_table_texts(path: Path, text_col: str | None, encoding: str, encoding_errors: str) -> list[str]:
     import pandas as pd
 
     from trainwell.data.io import check_encoding, undecodable_error
@@ -466,7 +467,11 @@ def _read_table_texts(path: Path, text_col: str | None, encoding: str) -> list[s
     check_encoding(encoding)
     try:
         frame = pd.read_csv(
-            path, sep="\t" if path.suffix.lower() == ".tsv" else ",", dtype=str, encoding=encoding
+            path,
+            sep="\t" if path.suffix.lower() == ".tsv" else ",",
+            dtype=str,
+            encoding=encoding,
+            encoding_errors=encoding_errors,
         )
     except UnicodeDecodeError as error:
         raise undecodable_error(path, encoding, error) from None
@@ -502,9 +507,9 @@ def lm_data(
     batch_size: int = 64,
     bptt: int = 70,
     seed: int = 0,
-    errors: Literal["strict", "replace"] = "strict",
     pretrained: str | Path | None = None,
     encoding: str = "utf-8",
+    encoding_errors: Literal["strict", "replace"] = "strict",
 ) -> DataBundle:
     """A language-model :class:`DataBundle` from raw text.
 
@@ -519,12 +524,16 @@ def lm_data(
             ``xxunk``, ``xxeos`` after each line).
         min_freq, max_vocab: Vocabulary limits (word and whitespace tokenizers).
         subword_vocab_size: Pieces learnt by the subword tokenizer.
-        batch_size: Rows read side by side.
+        batch_size: Rows read side by side, in training and in validation (at most that many for short
+            validation and test text). Each row starts from a zeroed hidden state, so a perplexity read in rows
+            is a little above one read as a single row (``loader.new(batch_size=1)``, the cache pointer's and
+            ``score``'s reading).
         bptt: Mean training window and the validation window.
         seed: Split and window lengths.
-        errors: ``"replace"`` decodes bytes that are not UTF-8 as U+FFFD instead of raising.
         encoding: Text encoding of the source's files (a CSV/TSV, a text file, a folder's ``.txt`` files) and
             of ``valid`` / ``test``, e.g. ``"cp1252"``; never guessed.
+        encoding_errors: ``"replace"`` reads bytes not in ``encoding`` as U+FFFD instead of stopping
+            (``"strict"``), as ``--encoding-errors`` does.
         pretrained: A language-model directory to fine-tune (ULMFiT's target-corpus step): its tokenizer is
             used and its vocabulary kept, extended with this corpus's words seen ``min_freq`` times (up to
             ``max_vocab`` in all); ``tokenizer`` and ``subword_vocab_size`` are then ignored. Build the learner
@@ -537,13 +546,19 @@ def lm_data(
     """
     if tokenizer not in _TOKENIZERS:
         raise ConfigError(f"tokenizer must be one of {', '.join(_TOKENIZERS)}; got {tokenizer!r}")
-    texts = read_corpus(source, text_col=text_col, errors=errors, encoding=encoding)
+    texts = read_corpus(source, text_col=text_col, encoding=encoding, encoding_errors=encoding_errors)
     # Texts of several lines (the files of a folder): other text files are read whole, as these were.
     documents = any("\n" in text for text in texts)
     if valid is not None:
         train_texts, valid_texts = (
             texts,
-            read_corpus(valid, text_col=text_col, errors=errors, encoding=encoding, whole_files=documents),
+            read_corpus(
+                valid,
+                text_col=text_col,
+                encoding=encoding,
+                encoding_errors=encoding_errors,
+                whole_files=documents,
+            ),
         )
     elif valid_pct and len(texts) >= 2:
         if not 0.0 < valid_pct < 1.0:
@@ -589,7 +604,7 @@ def lm_data(
     test_loader = None
     if test is not None:
         test_texts = read_corpus(
-            test, text_col=text_col, errors=errors, encoding=encoding, whole_files=documents
+            test, text_col=text_col, encoding=encoding, encoding_errors=encoding_errors, whole_files=documents
         )
         test_ids = recipe.encode_many(test_texts)
         test_loader = _eval_loader(test_ids, batch_size, bptt, "test")

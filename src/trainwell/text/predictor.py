@@ -25,7 +25,8 @@ BATCH_TEXTS = 512
 
 
 class TextPredictor(Predictor):
-    """Texts in (a list of strings, or a table with the training text column), decoded predictions out."""
+    """Texts in (one string, a list of strings, or a table with the training text column), decoded predictions
+    out: one row per text (a string alone is one text, as an image alone is one image)."""
 
     application = "text"
     recipe_class = TextRecipe
@@ -35,10 +36,13 @@ class TextPredictor(Predictor):
     def input_names(self) -> list[str]:
         return [self.recipe.text_col]
 
-    def texts(self, inputs: Sequence[str] | pd.DataFrame | pd.Series) -> list[str]:
-        """The texts of ``inputs``: a list, a Series, or a DataFrame holding the training text column."""
+    def texts(self, inputs: str | Sequence[str] | pd.DataFrame | pd.Series) -> list[str]:
+        """The texts of ``inputs``: one string (one text), a list, a Series, or a DataFrame holding the training
+        text column."""
         import pandas as pd
 
+        if isinstance(inputs, str):
+            inputs = [inputs]
         name = "texts"
         if isinstance(inputs, pd.DataFrame):
             column = self.recipe.text_col
@@ -62,8 +66,9 @@ class TextPredictor(Predictor):
         return texts
 
     @torch.no_grad()
-    def predict_proba(self, inputs: Sequence[str] | pd.DataFrame | pd.Series) -> torch.Tensor:
-        """Activated outputs: class probabilities (binary: of the positive class), one row per text."""
+    def predict_proba(self, inputs: str | Sequence[str] | pd.DataFrame | pd.Series) -> torch.Tensor:
+        """Activated outputs: class probabilities (binary: of the positive class), one row per text (one row for
+        a string alone)."""
         texts = self.texts(inputs)
         ids, offsets = self.recipe.encode(texts)
         outputs = []
@@ -76,8 +81,9 @@ class TextPredictor(Predictor):
             outputs.append(self.task.activate(output))
         return torch.cat(outputs)
 
-    def predict(self, inputs: Sequence[str] | pd.DataFrame | pd.Series) -> pd.DataFrame:
-        """One row per text: ``prediction`` and one ``probability_<class>`` column per class."""
+    def predict(self, inputs: str | Sequence[str] | pd.DataFrame | pd.Series) -> pd.DataFrame:
+        """One row per text (one row for a string alone): ``prediction`` and one ``probability_<class>`` column
+        per class."""
         import pandas as pd
 
         from trainwell.data.tables import prediction_table

@@ -482,28 +482,29 @@ def _apply_case(mark: str, word: str) -> str:
 def read_text_files(
     folder: str | os.PathLike[str],
     *,
-    errors: Literal["strict", "replace"] = "strict",
-    recursive: bool = True,
     encoding: str = "utf-8",
+    encoding_errors: Literal["strict", "replace"] = "strict",
+    recursive: bool = True,
 ) -> dict[Path, str]:
     """Read every ``.txt`` file under ``folder`` as ``encoding`` text (UTF-8 by default), in sorted path order.
 
     Args:
         folder: The folder (searched recursively unless ``recursive=False``).
-        errors: ``"strict"`` raises on bytes that are not UTF-8, so a wrongly encoded corpus is noticed;
-            ``"replace"`` decodes them as U+FFFD, only when asked. A UTF-8 byte-order mark is dropped.
-        recursive: Search subfolders too.
         encoding: The files' encoding, e.g. ``"cp1252"`` for text saved by Windows tools; never guessed.
+        encoding_errors: ``"strict"`` raises on bytes not in ``encoding``, so a wrongly encoded corpus is
+            noticed; ``"replace"`` decodes them as U+FFFD, only when asked. A UTF-8 byte-order mark is dropped.
+        recursive: Search subfolders too.
 
     Returns:
         ``{path: text}``; the paths keep labels a folder layout may hold (``train/pos/1.txt``).
 
     Raises:
-        ConfigError: ``errors`` is not ``"strict"`` or ``"replace"``.
+        ConfigError: ``encoding_errors`` is not ``"strict"`` or ``"replace"``.
         DataError: The folder is missing or has no ``.txt`` files, or a file is not valid UTF-8.
     """
-    if errors not in ("strict", "replace"):
-        raise ConfigError(f"errors must be 'strict' or 'replace'; got {errors!r}")
+    from trainwell.data.io import check_encoding_errors, read_text_file
+
+    check_encoding_errors(encoding_errors)
     root = Path(folder)
     if not root.is_dir():
         raise DataError(f"text folder {root} does not exist or is not a folder; pass a folder of .txt files")
@@ -513,9 +514,8 @@ def read_text_files(
     if not paths:
         where = "in it or its subfolders" if recursive else "in it"
         raise DataError(f"text folder {root} has no .txt files {where}; text files must end in .txt")
-    from trainwell.data.io import read_text_file
 
-    return {path: read_text_file(path, encoding=encoding, errors=errors) for path in paths}
+    return {path: read_text_file(path, encoding=encoding, encoding_errors=encoding_errors) for path in paths}
 
 
 def _check_multiple(pad_to_multiple_of: int | None) -> None:

@@ -35,7 +35,7 @@ from trainwell.text.tokenize import (
     _round_up,
 )
 
-__all__ = ["Vocab"]
+__all__ = ["Vocab", "vocab_difference"]
 
 _N_SPECIAL = len(SPECIAL_TOKENS)
 
@@ -268,6 +268,25 @@ class Vocab:
                 "the artifact is corrupted or from another trainwell version"
             )
         return cls(data["itos"])
+
+
+def vocab_difference(new: Sequence[str], old: Sequence[str], whose: str = "the Learner's") -> str | None:
+    """How the token list ``new`` differs from ``old`` in words (``None`` when they are the same, id for id):
+    the sizes, and the first id that holds another token.
+
+    Example:
+        >>> vocab_difference(["xxunk", "film", "good"], ["xxunk", "movie"])
+        "3 tokens against the Learner's 2; id 1 is 'film' where the Learner's is 'movie'"
+    """
+    new, old = list(new), list(old)
+    if new == old:
+        return None
+    first = next((i for i, (a, b) in enumerate(zip(new, old, strict=False)) if a != b), None)
+    where = f"id {first} is {new[first]!r} where {whose} is {old[first]!r}" if first is not None else ""
+    if len(new) == len(old):
+        return f"{len(new):,} tokens as well, but {where}"
+    sizes = f"{len(new):,} tokens against {whose} {len(old):,}"
+    return f"{sizes}; {where}" if where else sizes
 
 
 def _size_limit(max_size: int, pad_to_multiple_of: int | None) -> int:

@@ -143,7 +143,7 @@ def default_tag_column(corpus: TaggedCorpus) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ reading
-def read_conll(path: str | Path, *, encoding_errors: str = "strict") -> TaggedCorpus:
+def read_conll(path: str | Path, *, encoding: str = "utf-8", encoding_errors: str = "strict") -> TaggedCorpus:
     """Read a CoNLL or CoNLL-U file (plain, or gzipped when its name ends in ``.gz``).
 
     The layout is CoNLL-U when the name ends in ``.conllu`` or ``.conllu.gz``, or when the first token line has
@@ -152,19 +152,20 @@ def read_conll(path: str | Path, *, encoding_errors: str = "strict") -> TaggedCo
 
     Args:
         path: the file to read.
-        encoding_errors: what to do with bytes that are not UTF-8, as in :meth:`bytes.decode`: ``"strict"``
+        encoding: the file's text encoding (UTF-8 unless told, e.g. ``"latin-1"``); never guessed.
+        encoding_errors: what to do with bytes not in ``encoding``, as in :meth:`bytes.decode`: ``"strict"``
             stops with an error that says where; ``"replace"`` reads them as U+FFFD.
 
     Returns:
         The sentences with their fields and column names.
 
     Raises:
-        DataError: the file is missing, not UTF-8, not gzip although named ``.gz``, holds no sentences, or
-            has lines whose number of fields differs from the first token line's.
-        ConfigError: ``encoding_errors`` is not a known error handler.
+        DataError: the file is missing, not ``encoding`` text, not gzip although named ``.gz``, holds no
+            sentences, or has lines whose number of fields differs from the first token line's.
+        ConfigError: ``encoding`` or ``encoding_errors`` is not one Python knows.
     """
     path = Path(path)
-    text = _read_text(path, encoding_errors)
+    text = _read_text(path, encoding, encoding_errors)
     lines = text.split("\n")
     other_lines = None
     if _is_conllu(path, lines):
@@ -183,7 +184,10 @@ def read_conll(path: str | Path, *, encoding_errors: str = "strict") -> TaggedCo
     return TaggedCorpus(sentences, column_names, layout, str(path), other_lines)
 
 
-def _read_text(path: Path, encoding_errors: str) -> str:
+def _read_text(path: Path, encoding: str, encoding_errors: str) -> str:
+    from trainwell.data.io import check_encoding
+
+    check_encoding(encoding)
     try:
         codecs.lookup_error(encoding_errors)
     except LookupError:
@@ -205,15 +209,18 @@ def _read_text(path: Path, encoding_errors: str) -> str:
             f"{path} is not a complete gzip file ({error}); decompress it or remove the .gz suffix if it is "
             "plain text."
         ) from None
+    utf8 = codecs.lookup(encoding).name == "utf-8"
     try:
-        text = data.decode("utf-8", errors=encoding_errors)
+        text = data.decode("utf-8" if utf8 else encoding, errors=encoding_errors)
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         where = "of the decompressed data " if path.name.endswith(".gz") else ""
+        name = "UTF-8" if utf8 else encoding
         raise DataError(
-            f"{path} is not UTF-8: byte 0x{data[error.start]:02x} at offset {error.start} {where}(line {line}) "
-            'cannot be decoded. Convert the file to UTF-8, or pass encoding_errors="replace" '
-            "(command line: --encoding-errors replace) to read it with replacement characters."
+            f"{path} is not {name}: byte 0x{data[error.start]:02x} at offset {error.start} {where}(line {line}) "
+            f'cannot be decoded. Pass its encoding (encoding="latin-1"; command line: --encoding latin-1), or '
+            'encoding_errors="replace" (command line: --encoding-errors replace) to read it with replacement '
+            "characters."
         ) from None
     if text.startswith("\ufeff"):  # a byte-order mark some editors write
         text = text[1:]

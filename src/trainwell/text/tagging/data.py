@@ -158,6 +158,7 @@ def read_tagged(
     source: TaggedSource,
     tag_col: str | int | None = None,
     *,
+    encoding: str = "utf-8",
     encoding_errors: str = "strict",
     what: str = "data",
 ) -> tuple[Sentences, Sentences, str]:
@@ -168,7 +169,7 @@ def read_tagged(
     if isinstance(source, str | Path):
         from trainwell.text.tagging.conll import default_tag_column, read_conll
 
-        corpus = read_conll(source, encoding_errors=encoding_errors)
+        corpus = read_conll(source, encoding=encoding, encoding_errors=encoding_errors)
         column = default_tag_column(corpus) if tag_col is None else tag_col
         name = corpus.column_names[column] if isinstance(column, int) else column
         return corpus.tokens(), corpus.column(column), str(name)
@@ -235,6 +236,7 @@ def tagging_data(
     max_vocab: int | None = 100_000,
     lowercase: bool = True,
     rare_word_dropout: float = 0.5,
+    encoding: str = "utf-8",
     encoding_errors: str = "strict",
     embeddings: str | Path | None = None,
     max_embedding_words: int | None = 100_000,
@@ -256,7 +258,8 @@ def tagging_data(
             most ``max_vocab`` of them.
         lowercase: look words up lower-cased (their casing still reaches the model as a casing class).
         rare_word_dropout: chance that a word seen once in training reads as unknown in a training batch.
-        encoding_errors: ``"strict"`` stops at bytes that are not UTF-8; ``"replace"`` reads them as U+FFFD.
+        encoding: the text encoding of the files (UTF-8 unless told, e.g. ``"latin-1"``); never guessed.
+        encoding_errors: ``"strict"`` stops at bytes not in ``encoding``; ``"replace"`` reads them as U+FFFD.
         embeddings: a pretrained word vectors file (GloVe, word2vec or fastText text format): its first
             ``max_embedding_words`` words join the vocabulary and start the word embedding (the tagger's
             ``word_dim`` becomes their size), so words never seen in training still read as what they mean.
@@ -264,12 +267,14 @@ def tagging_data(
     from trainwell.text.tagging.scheme import detect_scheme, to_iob2
 
     train_source, valid_source, test_source = _split_sources(source, valid, test)
-    words, tags, tag_name = read_tagged(train_source, tag_col, encoding_errors=encoding_errors, what="source")
+    words, tags, tag_name = read_tagged(
+        train_source, tag_col, encoding=encoding, encoding_errors=encoding_errors, what="source"
+    )
     splits: dict[str, tuple[Sentences, Sentences]] = {}
     if valid_source is not None:
         train_words, train_tags = words, tags
         valid_words, valid_tags, _ = read_tagged(
-            valid_source, tag_col, encoding_errors=encoding_errors, what="valid"
+            valid_source, tag_col, encoding=encoding, encoding_errors=encoding_errors, what="valid"
         )
         splits["valid"] = (valid_words, valid_tags)
     elif valid_pct:
@@ -281,7 +286,7 @@ def tagging_data(
     splits = {"train": (train_words, train_tags), **splits}
     if test_source is not None:
         test_words, test_tags, _ = read_tagged(
-            test_source, tag_col, encoding_errors=encoding_errors, what="test"
+            test_source, tag_col, encoding=encoding, encoding_errors=encoding_errors, what="test"
         )
         splits["test"] = (test_words, test_tags)
 

@@ -128,12 +128,13 @@ class TaggerPredictor(Predictor):
         """Best paths ``(B, T)`` and every word's tag probabilities ``(B, T, C)``."""
         return self.model.decode(scores, mask), self.model.marginals(scores, mask)  # type: ignore[operator]
 
-    def tag(self, inputs: Sequence[str] | Sequence[Sequence[str]]) -> list[TaggedSentence]:
-        """Tag sentences: raw strings (split into words like the training data) or lists of words."""
+    def tag(self, inputs: str | Sequence[str] | Sequence[Sequence[str]]) -> list[TaggedSentence]:
+        """Tag sentences: raw strings (split into words like the training data) or lists of words; a string
+        alone is one sentence (a list of one tagged sentence)."""
         from trainwell.text.tagging.words import split_words
 
         if isinstance(inputs, str):
-            raise DataError("tag() takes a list of sentences; wrap a single sentence in a list: [text]")
+            inputs = [inputs]
         texts: list[str | None] = [item if isinstance(item, str) else None for item in inputs]
         spans = [split_words(text) if text is not None else None for text in texts]
         sentences = [
@@ -172,9 +173,9 @@ class TaggerPredictor(Predictor):
                 entities.append(Entity(kind, start, end, " ".join(words[start:end]), confidence=confidence))
         return entities
 
-    def predict(self, inputs: Sequence[str] | Sequence[Sequence[str]]) -> pd.DataFrame:
-        """One row per sentence: its words and tags joined by spaces, and its entities as ``text/TYPE`` joined
-        by ``"; "`` (for entity tags)."""
+    def predict(self, inputs: str | Sequence[str] | Sequence[Sequence[str]]) -> pd.DataFrame:
+        """One row per sentence (one row for a string alone): its words and tags joined by spaces, and its
+        entities as ``text/TYPE`` joined by ``"; "`` (for entity tags)."""
         import pandas as pd
 
         tagged = self.tag(inputs)
