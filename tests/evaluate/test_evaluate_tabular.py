@@ -151,10 +151,6 @@ def test_a_delimited_label_column_is_evaluated_with_label_delim(tmp_path: Path) 
 def test_a_time_budget_is_shared_among_the_folds_and_said_when_it_cuts_them() -> None:
     import json
 
-    import torch
-
-    # The first optimizer of a process imports torch._dynamo (seconds, once): not what a fold's share measures.
-    torch.optim.AdamW([torch.zeros(1, requires_grad=True)])
     df = _xor_table(120)
     # 100,000 epochs cannot fit in 0.3 s a fold: each fold's schedule is fitted to its share and cut.
     evaluation = evaluate_table(

@@ -160,8 +160,9 @@ def _budgeted(seconds: float | None, number: int) -> Iterator[list[FoldBudget]]:
     if seconds is None:
         yield found
         return
-    from trainwell.callbacks.budget import budget_each_call
+    from trainwell.callbacks.budget import budget_each_call, load_training_imports
 
+    load_training_imports()  # one-off imports are not the fold's training (fold 0 paid them out of its share)
     with budget_each_call(seconds) as made:
         yield found
     used = [budget for budget in made if budget.fits]
