@@ -43,7 +43,7 @@ def main() -> None:
         return
     import torch
 
-    from trainwell.text.lm_eval import evaluate_language_model
+    from trainwell.text.lm_evaluation import evaluate_language_model
 
     torch.set_num_threads(args.threads)
     learner_kwargs: dict[str, Any] = {}

@@ -23,6 +23,7 @@ EXPECTED: dict[str, str] = {
     "evaluate_table": "trainwell.tabular",
     "evaluate_texts": "trainwell.text",
     "evaluate_tagger": "trainwell.text",
+    "evaluate_language_model": "trainwell.text",
     "evaluate_images": "trainwell.vision",
     "evaluate_ratings": "trainwell.collab",
     "bootstrap_ci": "trainwell.evaluate",

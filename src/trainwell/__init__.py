@@ -78,6 +78,7 @@ _EXPORTS: dict[str, str] = {
     "lm_data": "trainwell.text",
     "language_model_learner": "trainwell.text",
     "fit_language_model": "trainwell.text",
+    "evaluate_language_model": "trainwell.text",
     "tagging_data": "trainwell.text",
     "tagging_learner": "trainwell.text",
     "fit_tagger": "trainwell.text",
@@ -129,6 +130,7 @@ __all__ = [
     "cross_validate",
     "datasets",
     "evaluate_images",
+    "evaluate_language_model",
     "evaluate_ratings",
     "evaluate_table",
     "evaluate_tagger",
@@ -200,6 +202,7 @@ if TYPE_CHECKING:  # what static type checkers and IDEs see
     from trainwell.optim import AdaBelief, create_optimizer
     from trainwell.tabular import evaluate_table, fit_table, tabular_data, tabular_learner
     from trainwell.text import (
+        evaluate_language_model,
         evaluate_tagger,
         evaluate_texts,
         fit_language_model,

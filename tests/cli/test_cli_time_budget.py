@@ -96,8 +96,8 @@ def test_evaluate_shares_the_time_among_the_folds(tmp_path: Path) -> None:
     )
     assert folds.returncode == 0, folds.explain()
     assert (
-        "--time 15s: each of the 3 folds trained within 5.0s; the budget cut 3 of them (fold 1: the 5.0s"
+        "time budget: each fold trained within its share, 5.0s; the budget cut 3 of the 3 short (fold 1: the 5.0s"
         in (folds.stdout)
     ), folds.stdout
     assert lm.returncode == 0, lm.explain()
-    assert "--time: the 6.0s budget trained " in lm.stdout and "of the 300 epochs planned" in lm.stdout
+    assert "time budget: the 6.0s budget trained " in lm.stdout and "of the 300 epochs planned" in lm.stdout

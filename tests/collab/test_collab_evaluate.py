@@ -58,9 +58,11 @@ def test_interactions_are_cross_validated_over_users_each_ranked_once() -> None:
     assert result.baselines["popularity"].values("hit@10").max() < 0.6
     assert {v.outcome for v in result.verdicts() if v.baseline == "popularity"} == {"beats"}
     assert "60 users ranked once each" in (result.subject or "")
-    with pytest.raises(ConfigError, match="--task binary is for ratings"):
+    with pytest.raises(
+        ConfigError, match=r"task='binary' is for ratings; interactions are ranked \(drop task\)"
+    ):
         evaluate_ratings(frame, cv=3, task="binary")
-    with pytest.raises(ConfigError, match="--epochs must be at least 1"):
+    with pytest.raises(ConfigError, match=r"epochs must be at least 1, got 0; pass e\.g\. epochs=5"):
         evaluate_ratings(low_rank_ratings(0).frame, epochs=0)
 
 

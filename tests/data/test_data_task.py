@@ -131,19 +131,19 @@ def test_kind_overrides_inference(targets: list[Any], kind: str, classes: tuple[
             ["a", "b"],
             "ranking",
             ConfigError,
-            "--task 'ranking' is not known; use one of: binary, multiclass, multilabel, regression",
+            "task='ranking' is not known; use one of: binary, multiclass, multilabel, regression",
         ),
         (
             ["a", "b", "c"],
             "binary",
             DataError,
-            "--task binary needs 2 classes but target 'target' has 3; use --task multiclass",
+            "task='binary' needs 2 classes but target 'target' has 3; use task='multiclass'",
         ),
         (
             [12.5, 3.25, 7.0, 12.5, 99.75, 3.25],  # prices: a quantity
             "binary",
             DataError,
-            "--task binary needs 2 classes but target 'target' has 4; it holds a quantity: drop --task (regression)",
+            "task='binary' needs 2 classes but target 'target' has 4; it holds a quantity: drop task (regression)",
         ),
         (
             ["a", "b", "c"],
@@ -206,7 +206,7 @@ def test_the_language_model_task() -> None:
     assert task.encode([[4, 5], [6, 7]]).dtype == torch.long
     again = Task.from_dict(task.to_dict())
     assert again.kind == "language_model" and again.n_outputs == 48
-    with pytest.raises(ConfigError, match="--task language_model reads text, not a target column"):
+    with pytest.raises(ConfigError, match="task='language_model' reads text, not a target column"):
         infer_task(["a", "b"], kind="language_model")
 
 
@@ -428,9 +428,9 @@ def test_label_thresholds_are_checked(
 def test_label_delim_is_refused_on_numbers_and_on_several_columns() -> None:
     from trainwell.core.errors import ConfigError, DataError
 
-    with pytest.raises(DataError, match="target 'price' holds numbers: drop --label-delim"):
+    with pytest.raises(DataError, match="target 'price' holds numbers: drop label_delim"):
         infer_task(pd.Series([1.5, 2.0, 3.25], name="price"), label_delim=";")
-    with pytest.raises(ConfigError, match=r"are separate columns .* drop --label-delim"):
+    with pytest.raises(ConfigError, match=r"are separate columns .* drop label_delim"):
         infer_task(pd.DataFrame({"a": [0, 1], "b": [1, 1]}), label_delim=";")
 
 
@@ -473,5 +473,5 @@ def test_a_single_column_is_the_same_target_as_a_vector() -> None:
 
 
 def test_one_class_per_row_for_several_targets_is_refused() -> None:
-    with pytest.raises(ConfigError, match="--task multiclass predicts one class per row, but there are 2"):
+    with pytest.raises(ConfigError, match="task='multiclass' predicts one class per row, but there are 2"):
         infer_task(np.zeros((6, 2)) + np.arange(6)[:, None], kind="multiclass")

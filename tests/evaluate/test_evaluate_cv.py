@@ -72,14 +72,24 @@ def test_a_metric_undefined_in_some_folds_says_over_how_many_it_is_averaged() ->
 @pytest.mark.parametrize(
     ("k", "targets", "error", "message"),
     [
-        (1, [0, 1] * 10, ConfigError, "--cv must be a whole number of folds of at least 2, got 1"),
+        (
+            1,
+            [0, 1] * 10,
+            ConfigError,
+            "k must be a whole number of folds of at least 2, got 1; pass e.g. k=5",
+        ),
         (
             5,
             [0] * 17 + [1] * 3,
             DataError,
-            "--cv 5 is more than the smallest class count: class '1' has only 3",
+            "k=5 is more than the smallest class count: class '1' has only 3",
         ),
-        (30, list(range(20)), DataError, "--cv 30 needs at least 30 rows, but the table has 20"),
+        (
+            30,
+            list(range(20)),
+            DataError,
+            "k=30 needs at least 30 rows, but the table has 20; pass k=20 or less",
+        ),
     ],
 )
 def test_impossible_fold_counts_are_refused(k: int, targets: list[int], error: type, message: str) -> None:

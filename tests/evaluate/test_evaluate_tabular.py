@@ -76,7 +76,7 @@ def test_command_prints_the_table_and_warnings(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--cv", "1"], "--cv must be at least 2 folds, got 1"),
+        (["--cv", "1"], "--cv must be a whole number of folds of at least 2, got 1; pass e.g. --cv 5"),
         (["--cv", "9"], "--cv 9 is more than the smallest class count: class '1' has only 5 rows"),
         (["--target", "nope"], "'nope' not found"),
         (["--target", "gap"], "target 'gap' is missing in 3 of 30 rows"),
@@ -146,3 +146,25 @@ def test_a_delimited_label_column_is_evaluated_with_label_delim(tmp_path: Path) 
     assert result.exit_code == 0, result.output
     assert "2-fold cross-validation (multilabel, 150 rows)" in result.output
     assert "label priors" in result.output and "logistic" in result.output
+
+
+def test_a_time_budget_is_shared_among_the_folds_and_said_when_it_cuts_them() -> None:
+    import json
+
+    df = _xor_table(120)
+    # 100,000 epochs cannot fit in 0.3 s a fold: each fold's schedule is fitted to its share and cut.
+    evaluation = evaluate_table(
+        df, "y", cv=2, epochs=100_000, lr=1e-2, arch="mlp", baselines=False, time_budget=0.6
+    )
+    assert [budget.fold for budget in evaluation.budgets] == [0, 1]
+    assert all(budget.seconds == pytest.approx(0.3) and budget.shortened for budget in evaluation.budgets)
+    assert "of the 100000 epochs planned" in evaluation.budgets[0].summary
+    assert "time budget: each fold trained within its share, 0.3s; the budget cut 2 of the 2 short" in str(
+        evaluation
+    )
+    saved = json.loads(json.dumps(evaluation.to_dict()))["time_budget"]
+    assert [(fold["fold"], fold["shortened"]) for fold in saved] == [(0, True), (1, True)]
+    # Without a budget nothing is said about one.
+    untimed = evaluate_table(df, "y", cv=2, epochs=1, lr=1e-2, arch="mlp", baselines=False)
+    assert untimed.budgets == [] and "time budget" not in str(untimed)
+    assert "time_budget" not in untimed.to_dict()

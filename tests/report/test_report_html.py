@@ -376,16 +376,22 @@ def test_many_continuous_points_are_drawn_as_a_density_with_its_scale_named() ->
     assert len(few.axes) == 1 and len(few.axes[0].collections[0].get_offsets()) == 300  # a scatter
 
 
-def test_a_numeric_actual_value_is_aligned_as_a_number_in_the_top_losses() -> None:
+def test_top_losses_number_rows_as_the_file_does_and_align_numbers(tmp_path: Path) -> None:
+    from trainwell.data.io import read_table
     from trainwell.data.task import Task
     from trainwell.report.build import _top_losses_section
 
-    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": np.array([1, 5, 3], dtype=np.int64)})
+    path = tmp_path / "rows.csv"
+    pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": np.array([1, 5, 3], dtype=np.int64)}).to_csv(path, index=False)
+    frame = read_table(path)
     task = Task("regression", (), ("y",))
     section = _top_losses_section(
         task, torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 5.0, 3.0]), frame, ["x"], 3
     )
-    assert '<tr><td class="number">1</td><td class="number">5</td><td class="number">2</td>' in section
+    # The worst row (y 5, predicted 2) is the file's second data row, its third line: row 2, as predict counts.
+    assert '<tr><td class="number">2</td><td class="number">5</td><td class="number">2</td>' in section
+    assert path.read_text().splitlines()[2] == "2.0,5"
+    assert "counted from 1 (the first row after the header)" in section
 
 
 def test_a_wide_picture_keeps_a_readable_size_on_a_narrow_window(tmp_path: Path) -> None:

@@ -3,13 +3,14 @@ or a file, and bad input refused in one line before any fold trains."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import typer
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 import trainwell
 from trainwell.cli.evaluate_cmd import evaluate
@@ -26,11 +27,15 @@ def _table(n: int = 150) -> pd.DataFrame:
     return pd.DataFrame({"x": x, "city": city, "y": np.where(score > 0.3, "yes", "no")})
 
 
-def _command(*args: str) -> str:
+def _invoke(*args: str) -> Result:
     app = typer.Typer()
     app.command("evaluate")(evaluate)
     app.command("noop")(lambda: None)  # two commands, so that "evaluate" is a sub-command as in the real app
-    result = CliRunner().invoke(app, ["evaluate", *args], env={"COLUMNS": "200"})
+    return CliRunner().invoke(app, ["evaluate", *args], env={"COLUMNS": "200"})
+
+
+def _command(*args: str) -> str:
+    result = _invoke(*args)
     assert result.exit_code == 0, result.output
     return result.stdout
 
@@ -64,43 +69,88 @@ def test_a_frame_and_its_file_give_the_numbers_the_command_prints(tmp_path: Path
 
 
 @pytest.mark.parametrize(
-    ("change", "error", "message"),
+    ("change", "option", "error", "python", "command_line"),
     [
         (
             {"target": "price"},
+            ["--target", "price"],
             DataError,
             "target column 'price' not found in the table; columns are: x, city, y. Pass --target NAME "
             "(Python: target=).",
+            "Pass --target NAME (Python: target=).",
         ),
         (
             {"cv": 1},
+            ["--cv", "1"],
             ConfigError,
+            "cv must be a whole number of folds of at least 2, got 1; pass e.g. cv=5",
             "--cv must be a whole number of folds of at least 2, got 1; pass e.g. --cv 5",
         ),
-        ({"cv": 12}, DataError, "--cv 12 is more than the smallest class count: class 'no' has only 10 rows"),
+        (
+            {"cv": 12},
+            ["--cv", "12"],
+            DataError,
+            "cv=12 is more than the smallest class count: class 'no' has only 10 rows, so some folds would hold "
+            "none of it; pass cv=10 or less",
+            "--cv 12 is more than the smallest class count: class 'no' has only 10 rows, so some folds would hold "
+            "none of it; pass --cv 10 or less",
+        ),
         (
             {"epochs": 0},
+            ["--epochs", "0"],
             ConfigError,
+            "epochs must be at least 1, got 0; pass e.g. epochs=5 or leave it out",
             "--epochs must be at least 1, got 0; pass e.g. --epochs 5 or leave it out",
         ),
         (
             {"arch": "resnet18"},
+            ["--arch", "resnet18"],
             ConfigError,
-            "arch (--arch) 'resnet18' is not an architecture for tables: auto, mlp or gbdt",
+            "arch='resnet18' is not an architecture for tables: use auto (the default), mlp or gbdt",
+            "--arch resnet18 is not an architecture for tables: use auto (the default), mlp or gbdt",
         ),
-        ({"task": "language_model"}, ConfigError, "--task language_model reads text, not a target column"),
+        (
+            {"task": "ranking"},
+            ["--task", "ranking"],
+            ConfigError,
+            "task='ranking' is not known; use one of: binary, multiclass, multilabel, regression",
+            "--task ranking is not known; use one of: binary, multiclass, multilabel, regression",
+        ),
+        (
+            {"time_budget": "soon"},
+            ["--time", "soon"],
+            ConfigError,
+            "time_budget 'soon' is not a duration longer than zero; write e.g. 90s, 10m",
+            "--time 'soon' is not a duration longer than zero; write e.g. 90s, 10m",
+        ),
     ],
+    ids=["missing-target", "one-fold", "folds-over-rarest-class", "epochs", "arch", "task", "time-budget"],
 )
-def test_bad_input_is_one_line_before_any_fold_trains(change: dict, error: type, message: str) -> None:
+def test_bad_input_names_the_argument_in_python_and_the_option_on_the_command_line(
+    tmp_path: Path, change: dict, option: list[str], error: type, python: str, command_line: str
+) -> None:
     frame = _table(60)
     frame.loc[frame.index[:50], "y"] = "yes"  # 50 yes, 10 no
     frame.loc[frame.index[50:], "y"] = "no"
-    arguments = {"target": "y", "cv": 3, **change}
+    # From Python: refused before any fold trains, in one line naming the keyword (cv=5, not --cv 5).
     with pytest.raises(error) as caught:
-        trainwell.evaluate_table(frame, **arguments)
+        trainwell.evaluate_table(frame, **{"target": "y", "cv": 3, **change})
     text = str(caught.value)
     assert isinstance(caught.value, UserError) and "\n" not in text
-    assert message in text
+    assert python in text
+    if "target" not in change:  # a missing column names both, as every builder's column check does
+        assert "--" not in text
+    # From the command line: the same mistake, one line naming the option, exit code 2.
+    path = tmp_path / "table.csv"
+    frame.to_csv(path, index=False)
+    arguments = ["--target", "y", "--cv", "3", *option] if "target" not in change else ["--cv", "3", *option]
+    result = _invoke(str(path), *arguments)
+    assert result.exit_code == 2, result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert command_line in result.output, result.output
+    if "target" not in change:
+        keyword = next(iter(change))  # named only as an option: --cv, never cv or cv=
+        assert not re.search(rf"(?<![\w-]){keyword}\b", result.output), result.output
 
 
 def test_a_missing_file_is_named() -> None:

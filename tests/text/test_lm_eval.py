@@ -23,11 +23,11 @@ from trainwell.text.lm_eval import (
     TokenScores,
     compare,
     encode_held_out,
-    evaluate_language_model,
     loss_by_band,
     score_model,
     score_ngram,
 )
+from trainwell.text.lm_evaluation import LMEvaluation, evaluate_language_model
 from trainwell.text.lm_learner import fit_language_model
 from trainwell.text.lm_predictor import load_lm
 from trainwell.text.lm_stream import CacheSettings, LMRecipe, LMStreamLoader
@@ -179,18 +179,49 @@ def test_a_fit_without_validation_text_keeps_no_cache() -> None:
 
 # ------------------------------------------------------------------------------------------ evaluate
 def test_evaluate_language_model_holds_out_the_last_texts(tmp_path: Path) -> None:
+    import trainwell
+
     corpus = tmp_path / "stories.txt"
     corpus.write_text("\n".join(stories(200, seed=1)), encoding="utf-8")
-    evaluation = evaluate_language_model(corpus, epochs=2, progress=False, batch_size=8, bptt=12, min_freq=1,
-                                         learner_kwargs=SIZES)  # fmt: skip
+    # One pass over a small grammar of repeated sentences: the model has learned which word follows which.
+    evaluation = trainwell.evaluate_language_model(corpus, epochs=1, lr=2e-2, progress=False, batch_size=8,
+                                                   bptt=12, min_freq=1, learner_kwargs=SIZES)  # fmt: skip
     assert evaluation.n_train_texts == 180 and evaluation.held_out.n_texts == 20
     assert "the last 20 of 200 texts" in evaluation.test_source
     names = [score.name for score in evaluation.scores]
     assert names[-2:] == ["unigram", "Kneser-Ney trigram"]
     assert {score.held_out.n_tokens for score in evaluation.scores} == {evaluation.held_out.n_tokens}
-    result = evaluation.to_dict()
-    assert [v["other"] for v in result["verdicts"]] == ["unigram", "Kneser-Ney trigram"]
-    with pytest.raises(DataError, match="pass the test text with --test"):
+    # An Evaluation like the cross-validations': the best form of the model against the n-grams, on the same tokens
+    assert isinstance(evaluation, trainwell.Evaluation) and isinstance(evaluation, LMEvaluation)
+    assert evaluation.names == ["trainwell", "unigram", "Kneser-Ney trigram"]
+    assert evaluation.metrics[:2] == ["perplexity", "bits_per_char"]
+    best = evaluation.best
+    assert evaluation.mean("perplexity") == pytest.approx(best.perplexity)
+    assert evaluation.mean("bits_per_char") == pytest.approx(best.bits_per_char)
+    assert evaluation.interval("perplexity") == pytest.approx(best.perplexity_interval()[1:])
+    assert evaluation.mean("perplexity", "unigram") == pytest.approx(evaluation.scores[-2].perplexity)
+    verdicts = {(v.metric, v.baseline): v for v in evaluation.verdicts()}
+    unigram = verdicts["perplexity", "unigram"]
+    assert unigram.outcome == "beats" and unigram.paired is not None and unigram.paired.high < 0
+    assert "the paired difference over the same " in unigram.sentence()
+    # The verdicts agree with the paired ratios of perplexities the table prints.
+    for ratio in evaluation.comparisons():
+        assert (
+            ratio.outcome
+            == {"beats": "beats", "worse": "loses", "within": "ties"}[
+                verdicts["perplexity", ratio.other].outcome
+            ]
+        )
+    shown = str(evaluation)
+    assert "language model on held-out text" in shown and "than unigram's on the same tokens" in shown
+    saved = json.loads(evaluation.save(tmp_path / "evaluation.json").read_text())
+    assert saved["task"] == "language_model" and saved["unit"] == "tokens"
+    assert (
+        saved["trainwell"]["summary"]["perplexity"]["over"] == "8 test passages"
+    )  # 20 texts: too few to resample
+    assert [v["baseline"] for v in saved["verdicts"] if v["metric"] == "perplexity"] == names[-2:]
+    assert [v["other"] for v in saved["perplexity_ratios"]] == ["unigram", "Kneser-Ney trigram"]
+    with pytest.raises(DataError, match=r"pass the test text with test='test\.txt'"):
         evaluate_language_model(["one text only ."], progress=False)
 
 

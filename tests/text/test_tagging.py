@@ -115,7 +115,7 @@ def test_bad_sentences_are_refused_with_the_reason(source, message: str) -> None
 
 
 def test_tagging_is_not_a_target_column_task() -> None:
-    with pytest.raises(ConfigError, match="--task tagging reads sentences"):
+    with pytest.raises(ConfigError, match="task='tagging' reads sentences"):
         trainwell.infer_task(["a", "b"], kind="tagging")
 
 

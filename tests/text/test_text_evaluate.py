@@ -87,12 +87,15 @@ def test_texts_from_a_frame_and_from_its_file_give_the_same_evaluation(tmp_path:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"text_col": "body"}, "--text 'body' is not a column of the table; columns are: review, sentiment"),
+        (
+            {"text_col": "body"},
+            "text_col='body' is not a column of the table; columns are: review, sentiment",
+        ),
         (
             {"target": "stars"},
-            "--target 'stars' is not a column of the table; columns are: review, sentiment",
+            "target='stars' is not a column of the table; columns are: review, sentiment",
         ),
-        ({"cv": 1}, "--cv must be a whole number of folds of at least 2, got 1"),
+        ({"cv": 1}, "cv must be a whole number of folds of at least 2, got 1; pass e.g. cv=5"),
     ],
 )
 def test_bad_text_input_is_one_line(change: dict, message: str) -> None:

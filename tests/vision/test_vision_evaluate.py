@@ -119,7 +119,9 @@ def test_bad_image_input_is_one_line(tmp_path: Path) -> None:
         trainwell.evaluate_images(folder, ["red"] * 6)
     with pytest.raises(ConfigError, match=r"evaluate_images needs labels= with an array of images"):
         trainwell.evaluate_images(np.zeros((6, 8, 8), dtype=np.uint8))
-    with pytest.raises(ConfigError, match=r"--cv must be a whole number of folds of at least 2, got 1"):
+    with pytest.raises(
+        ConfigError, match=r"cv must be a whole number of folds of at least 2, got 1; pass e.g. cv=5"
+    ):
         trainwell.evaluate_images(folder, cv=1)
-    with pytest.raises(DataError, match=r"--cv 4 is more than the smallest class count"):
+    with pytest.raises(DataError, match=r"cv=4 is more than the smallest class count"):
         trainwell.evaluate_images(folder, cv=4)

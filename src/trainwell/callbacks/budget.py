@@ -473,6 +473,14 @@ def outside_call_budgets() -> Iterator[float | None]:
         _EACH_CALL.reset(token)
 
 
+def load_training_imports() -> None:
+    """Import now what a process's first fit would import inside its budget: building the first optimizer loads
+    ``torch._dynamo`` (4.6 s on a busy 2-core machine, once per process). Call it before budgets that are
+    shares of one (the folds of an evaluation): the first fold's few seconds went to the import, and the fold
+    was refused as "spent before training began" while the others trained."""
+    torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+
+
 def start_budget(time_budget: float | str | TimeBudget | None) -> TimeBudget | None:
     """A pipeline's ``time_budget=`` as a started :class:`TimeBudget`: a duration, or a budget object to share
     with other work; ``None``: the budget of an enclosing :func:`budget_each_call`, else no budget."""

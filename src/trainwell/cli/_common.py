@@ -114,7 +114,8 @@ def guarded(run: Callable[[], T]) -> T:
         try:
             return run()
         except UserError as error:
-            message = one_line(str(error))
+            # Worded for the command line where the message names settings (--cv 5, not Python's cv=5).
+            message = one_line(error.command_line or str(error))
             if not _said_by_rank_zero(message):
                 err_console.print(Text.assemble(("error:", "bold red"), " ", message), soft_wrap=True)
             raise typer.Exit(2) from None

@@ -2,9 +2,10 @@
 
 Registered on the main command line by ``app.command("evaluate")(evaluate)``. A thin layer: it picks the kind
 of data and calls the application's evaluation (:func:`trainwell.evaluate_table`, :func:`trainwell.evaluate_texts`,
-:func:`trainwell.evaluate_images`, :func:`trainwell.evaluate_ratings`, :func:`trainwell.evaluate_tagger`), then
-prints the :class:`~trainwell.evaluate.Evaluation` it returns; a language model goes to
-:func:`trainwell.text.lm_eval.evaluate_language_model`.
+:func:`trainwell.evaluate_images`, :func:`trainwell.evaluate_ratings`, :func:`trainwell.evaluate_tagger`,
+:func:`trainwell.evaluate_language_model`), then prints the :class:`~trainwell.evaluate.Evaluation` it returns.
+Their errors reach the user worded for the command line (``--cv 5``, not Python's ``cv=5``:
+:meth:`trainwell.UserError.worded`).
 """
 
 from __future__ import annotations
@@ -133,61 +134,55 @@ def evaluate(
     held-out text against n-gram baselines."""
 
     def run() -> None:
-        from trainwell.callbacks.budget import budget_each_call, parse_duration
+        from trainwell.callbacks.budget import parse_duration
+        from trainwell.core.errors import ConfigError
         from trainwell.distributed.spread import spread_position
 
         if spread_position()[0] != 0:
             out_console.quiet = True  # under torchrun the folds are shared out; rank 0 alone reports them
+        # The whole evaluation's training time: the Python call shares it among the folds, and says what it did.
         seconds = None if time_budget is None else parse_duration(time_budget, "--time")
-        if seconds is None:
-            evaluate_all()
-            return
-        calls = 1 if task == "language_model" else max(cv, 1)
-        with budget_each_call(seconds / calls) as budgets:  # every fold's pipeline call gets its share
-            evaluate_all()
-        say_fold_budgets(time_budget, budgets, calls)
-
-    def evaluate_all() -> None:
-        from trainwell.core.errors import ConfigError
-
         if task == "language_model":
-            from trainwell.cli._evaluate_lm import refuse_spread, render_lm
-            from trainwell.text.lm_eval import evaluate_language_model
+            from trainwell.cli._evaluate_lm import refuse_spread
+            from trainwell.text.lm_evaluation import evaluate_language_model
 
             refuse_spread()
             if target is not None:
                 raise ConfigError(
                     "--target is not used by a language model: it predicts the next word of --text"
                 )
-            render_lm(
-                evaluate_language_model(
-                    data,
-                    test=test,
-                    text_col=text,
-                    epochs=epochs,
-                    seed=seed,
-                    baselines=baselines,
-                    encoding=encoding,
-                    pretrained=pretrained,
-                ),
-                out_console,
-                seed,
-            )
+            evaluate_language_model(
+                data,
+                test=test,
+                text_col=text,
+                epochs=epochs,
+                seed=seed,
+                baselines=baselines,
+                encoding=encoding,
+                pretrained=pretrained,
+                time_budget=seconds,
+            ).show(out_console)
             return
         if test is not None or pretrained is not None:
             option = "--test" if test is not None else "--pretrained"
             raise ConfigError(
                 f"{option} is for language models (--task language_model); other models are judged by --cv folds"
             )
-        if cv < 2:
-            raise ConfigError(f"--cv must be at least 2 folds, got {cv}; pass e.g. --cv 5")
         from trainwell.cli._tagging import is_tagging_source
 
         if is_tagging_source(data, task):
             from trainwell.text.tagging.evaluation import evaluate_tagger
 
             render(
-                evaluate_tagger(data, cv=cv, seed=seed, epochs=epochs, tag_col=tag_col, baselines=baselines)
+                evaluate_tagger(
+                    data,
+                    cv=cv,
+                    seed=seed,
+                    epochs=epochs,
+                    tag_col=tag_col,
+                    baselines=baselines,
+                    time_budget=seconds,
+                )
             )
             return
         if data.is_dir() or path_col is not None:
@@ -209,6 +204,7 @@ def evaluate(
                     task=task,
                     baselines=baselines,
                     size=size,
+                    time_budget=seconds,
                 )
             )
             return
@@ -218,6 +214,7 @@ def evaluate(
             "epochs": epochs,
             "task": task,
             "baselines": baselines,
+            "time_budget": seconds,
         }
         if user is not None or item is not None:
             from trainwell.collab.evaluation import evaluate_ratings
@@ -248,10 +245,6 @@ def evaluate(
                 )
             )
             return
-        if arch not in ("auto", "mlp", "tabular_mlp", "gbdt"):
-            raise ConfigError(
-                f"--arch {arch} is not an architecture for tables: use auto (the default), mlp or gbdt"
-            )
         from trainwell.tabular.evaluation import evaluate_table
 
         roles = table_roles(cat_names, cont_names, ignore, date_format)
@@ -268,39 +261,3 @@ def evaluate(
         )
 
     guarded(run)
-
-
-def say_fold_budgets(time_budget: str | None, budgets: list[Any], calls: int) -> None:
-    """What ``evaluate --time`` allowed: each fold's share, and how many folds it cut.
-
-    Under ``torchrun`` each process holds the budgets of its own folds: every process calls this, and they are
-    gathered in fold order first (each fold has the share it has in one process, so the processes together
-    finish sooner rather than train longer).
-    """
-    from trainwell.callbacks.budget import format_duration
-    from trainwell.cli._show import say_budget
-    from trainwell.distributed.spread import gather_results, my_share
-
-    if calls == 1:  # a language model: one fit, in one process
-        used_one = [budget for budget in budgets if budget.fits]
-        if used_one:
-            say_budget(used_one[0], out_console)
-        return
-    share = my_share(calls)
-    # One budget per fold call, in the order of this process's folds (the fold number orders them).
-    numbers = share if len(budgets) == len(share) else list(range(len(budgets)))
-    mine = [
-        (number, budget.seconds, any(fit["shortened"] for fit in budget.fits), budget.summary())
-        for number, budget in zip(numbers, budgets, strict=True)
-        if budget.fits
-    ]
-    used = sorted(row for part in gather_results(mine) for row in part)
-    if not used:
-        return
-    cut = sum(shortened for _, _, shortened, _ in used)
-    out_console.print(
-        f"--time {time_budget}: each of the {len(used)} folds trained within {format_duration(used[0][1])}; the "
-        f"budget cut {cut} of them (fold {used[0][0] + 1}: {used[0][3]})",
-        soft_wrap=True,
-        markup=False,
-    )

@@ -169,8 +169,11 @@ def user_folds(
     numbers = np.unique(users, return_inverse=True)[1]
     _, held = leave_one_out(numbers, times, seed)
     if len(held) < k:
-        raise DataError(
-            f"only {len(held)} users have two or more interactions, fewer than the {k} folds; pass a smaller --cv"
+        raise DataError.worded(
+            lambda say: (
+                f"only {len(held)} users have two or more interactions, fewer than the {k} folds; pass "
+                f"{say('cv', max(2, len(held)))} or less"
+            )
         )
     rng = np.random.default_rng(seed)
     assignment = rng.permutation(len(held)) % k
@@ -193,8 +196,10 @@ def evaluate_interactions(
     baselines: bool,
     source: str,
     time: str | None = None,
+    fold_seconds: float | None = None,
 ) -> Evaluation:
-    """Cross-validate an implicit-feedback recommender over users (see the module docstring)."""
+    """Cross-validate an implicit-feedback recommender over users (see the module docstring); with
+    ``fold_seconds``, each fold trains within them."""
     from trainwell.collab.data import interaction_times, latest_per_pair, ratings_data
     from trainwell.data.task import Task
     from trainwell.distributed.spread import spread_processes
@@ -211,7 +216,9 @@ def evaluate_interactions(
     splits = user_folds(frame, user_col, times, cv, seed)
     fold = ImplicitFold(frame, user_col, item_col, time, epochs=epochs, seed=seed)
     # the baselines come with each fold's run
-    model, _ = cross_validate_spread(fold, splits, seed=seed, processes=spread_processes())
+    model, _ = cross_validate_spread(
+        fold, splits, seed=seed, processes=spread_processes(), fold_seconds=fold_seconds
+    )
     others = (
         {name: CVResult(folds, list(splits)) for name, folds in fold.baselines.items()} if baselines else {}
     )
@@ -239,6 +246,7 @@ def evaluate_ratings(
     baselines: bool = True,
     task: str | None = None,
     encoding: str = "utf-8",
+    time_budget: float | str | None = None,
 ) -> Evaluation:
     """Cross-validate the recommender and the rating baselines on the same ``cv`` random folds; a table
     without ratings (or ``implicit``) is cross-validated over users by ranking (:func:`evaluate_interactions`).
@@ -254,6 +262,11 @@ def evaluate_ratings(
             EASE for interactions).
         task: override the inferred task of the ratings (``regression`` or ``binary``).
         encoding: text encoding of a CSV / TSV ``source``.
+        time_budget: training time of the whole cross-validation: seconds, or ``"10m"``, ``"1h30m"``... Each of
+            the ``cv`` folds trains within its share (the epochs cut and the schedule fitted to them, as
+            ``fit_*(time_budget=)`` does); the baselines and the scoring come on top. What each fold's share
+            allowed is in :attr:`Evaluation.budgets <trainwell.evaluate.Evaluation.budgets>`, and the table
+            says how many folds it cut short.
 
     Returns:
         An :class:`~trainwell.evaluate.Evaluation`: print it for the table ``trainwell evaluate`` prints.
@@ -266,23 +279,35 @@ def evaluate_ratings(
     from trainwell.core.errors import ConfigError
     from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import fold_indices
-    from trainwell.evaluate.evaluation import Evaluation, check_epochs
+    from trainwell.evaluate.evaluation import Evaluation, check_settings
     from trainwell.evaluate.spread import cross_validate_spread
 
-    check_epochs(epochs)
+    fold_seconds = check_settings(cv, epochs, time_budget)
     name = str(source) if not isinstance(source, pd.DataFrame) else "the ratings table"
     frame = source if isinstance(source, pd.DataFrame) else read_ratings(source, encoding=encoding)
     user_col, item_col, rating_col = find_rating_columns(frame, user, item, rating, name, implicit=implicit)
     if rating_col is None:
         if task is not None:
-            raise ConfigError(f"--task {task} is for ratings; interactions are ranked (drop --task)")
+            raise ConfigError.worded(
+                lambda say: (
+                    f"{say('task', task)} is for ratings; interactions are ranked (drop {say('task')})"
+                )
+            )
         return evaluate_interactions(
-            frame, user_col, item_col, cv=cv, seed=seed, epochs=epochs, baselines=baselines, source=name
+            frame,
+            user_col,
+            item_col,
+            cv=cv,
+            seed=seed,
+            epochs=epochs,
+            baselines=baselines,
+            source=name,
+            fold_seconds=fold_seconds,
         )
     columns = (user_col, item_col, rating_col)
     # The whole table through the builder once: every check (missing ids, text ratings...) before any fold.
     resolved = ratings_data(frame, user=user_col, item=item_col, rating=rating_col, task=task).task
-    splits = fold_indices(np.zeros(len(frame)), cv, seed, False)
+    splits = fold_indices(np.zeros(len(frame)), cv, seed, False, keyword="cv")
     metric_names = list(resolved.metric_names)
     fold = RatingsFold(frame, columns, resolved, metric_names, epochs=epochs, seed=seed)
     model, others = cross_validate_spread(
@@ -293,5 +318,6 @@ def evaluate_ratings(
         if baselines
         else None,
         processes=spread_processes(),
+        fold_seconds=fold_seconds,
     )
     return Evaluation(resolved, len(frame), model, others, fold.lrs, predictions=fold.predictions)

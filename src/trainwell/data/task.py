@@ -303,17 +303,24 @@ def infer_task(
     import pandas as pd  # here, not at module level: `import trainwell` stays fast
 
     if kind == "language_model":
-        raise ConfigError(
-            "--task language_model reads text, not a target column; train it with trainwell fit corpus/ "
-            "--task language_model (lm_data(...) in Python)"
+        raise ConfigError.worded(
+            lambda say: (
+                f"{say('task', kind)} reads text, not a target column; train it with "
+                + say.either("fit_language_model(corpus)", "trainwell fit corpus/ --task language_model")
+            )
         )
     if kind == "tagging":
-        raise ConfigError(
-            "--task tagging reads sentences with one tag per word (CoNLL or CoNLL-U files), not a target column; "
-            "train it with trainwell fit train.conll --task tagging (tagging_data(...) in Python)"
+        raise ConfigError.worded(
+            lambda say: (
+                f"{say('task', kind)} reads sentences with one tag per word (CoNLL or CoNLL-U files), "
+                "not a target column; train it with "
+                + say.either("fit_tagger('train.conll')", "trainwell fit train.conll --task tagging")
+            )
         )
     if kind is not None and kind not in TARGET_KINDS:
-        raise ConfigError(f"--task {kind!r} is not known; use one of: {', '.join(TARGET_KINDS)}")
+        raise ConfigError.worded(
+            lambda say: f"{say('task', kind)} is not known; use one of: {', '.join(TARGET_KINDS)}"
+        )
     matrix = _numeric_matrix(targets)
     if matrix is not None:
         # A 2-D array or tensor of numbers holds one target per column (sklearn's y of shape (N, K)), not a
@@ -324,18 +331,23 @@ def infer_task(
             targets = pd.DataFrame(matrix, columns=[f"{name}_{i}" for i in range(matrix.shape[1])])
     if isinstance(targets, pd.DataFrame):
         if label_delim is not None:
-            raise ConfigError(
-                f"--label-delim is for one column holding several labels per cell; the targets "
-                f"{', '.join(map(str, targets.columns))} are separate columns (0/1 columns are multi-label "
-                "without it): drop --label-delim"
+            columns = ", ".join(map(str, targets.columns))
+            raise ConfigError.worded(
+                lambda say: (
+                    f"{say('label_delim')} is for one column holding several labels per cell; the targets "
+                    f"{columns} are separate columns (0/1 columns are multi-label without it): drop "
+                    f"{say('label_delim')}"
+                )
             )
         return _infer_from_frame(targets, kind)
     series = targets if isinstance(targets, pd.Series) else pd.Series(_as_list(targets), dtype=object)
     names = (str(series.name) if series.name is not None else name,)
     if label_delim is not None and pd.api.types.is_numeric_dtype(series.dtype):
-        raise DataError(
-            f"--label-delim is for a column of labels written as text ('a{label_delim}b'); target '{names[0]}' "
-            "holds numbers: drop --label-delim"
+        raise DataError.worded(
+            lambda say: (
+                f"{say('label_delim')} is for a column of labels written as text ('a{label_delim}b'); "
+                f"target '{names[0]}' holds numbers: drop {say('label_delim')}"
+            )
         )
     # A cell of spaces is as empty as a blank one: not a class named "  ".
     blank = series.map(lambda value: isinstance(value, str) and not value.strip())
@@ -389,8 +401,16 @@ def infer_task(
     chosen = kind or ("binary" if len(classes) == 2 else "multiclass")
     if chosen == "binary" and len(classes) != 2:
         quantity = is_numeric and _is_quantity(numeric)
-        advice = "it holds a quantity: drop --task (regression)" if quantity else "use --task multiclass"
-        raise DataError(f"--task binary needs 2 classes but target '{names[0]}' has {len(classes)}; {advice}")
+        raise DataError.worded(
+            lambda say: (
+                f"{say('task', 'binary')} needs 2 classes but target '{names[0]}' has {len(classes)}; "
+                + (
+                    f"it holds a quantity: drop {say('task')} (regression)"
+                    if quantity
+                    else f"use {say('task', 'multiclass')}"
+                )
+            )
+        )
     return Task(chosen, classes, names)
 
 
@@ -414,10 +434,12 @@ def _infer_from_frame(frame: pd.DataFrame, kind: str | None) -> Task:
     if kind == "multilabel" or (kind is None and binary):
         return Task("multilabel", names, names)
     if kind in ("binary", "multiclass"):
-        raise ConfigError(
-            f"--task {kind} predicts one class per row, but there are {len(names)} targets "
-            f"({', '.join(names[:5])}); several targets are multilabel (0/1 columns) or regression: pass one of "
-            "those, or train one model per target"
+        raise ConfigError.worded(
+            lambda say: (
+                f"{say('task', kind)} predicts one class per row, but there are {len(names)} targets "
+                f"({', '.join(names[:5])}); several targets are multilabel (0/1 columns) or regression: pass one of "
+                "those, or train one model per target"
+            )
         )
     # Several targets that are not 0/1 flags are one regression: each must hold numbers.
     for name in names:

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from trainwell.evaluate.cv import CVResult, MetricSummary, OutOfFold, RowBootstrapCVResult
+from trainwell.evaluate.heldout import HeldOutResult
 from trainwell.evaluate.intervals import mean_ci
 from trainwell.metrics import functional
 from trainwell.metrics.registry import RANKING_PREFIXES
@@ -45,11 +46,17 @@ def score(
     return values
 
 
+#: Measures that are not registered metrics (a language model's, over tokens), and whether higher is better.
+MEASURES = {"perplexity": False, "bits_per_char": False}
+
+
 def higher_is_better(metric: str) -> bool:
     """Whether a larger value of ``metric`` (a per-target name such as ``"r2[price]"`` too) is better."""
     metric = split_target_key(metric)[0]
     if metric.startswith(RANKING_PREFIXES):
         return True
+    if metric in MEASURES:
+        return MEASURES[metric]
     return bool(metric_registry.entry(metric).metadata["higher_is_better"])
 
 
@@ -94,11 +101,12 @@ class Verdict:
             }[self.outcome]
         else:
             assert self.paired is not None
-            over = (
-                f"{self.paired.n_rows:,} validation rows (bootstrap within folds)"
-                if self.paired.n_rows is not None
-                else "folds"
-            )
+            if self.paired.over is not None:
+                over = f"{self.paired.over} (bootstrap)"
+            elif self.paired.n_rows is not None:
+                over = f"{self.paired.n_rows:,} validation rows (bootstrap within folds)"
+            else:
+                over = "folds"
             difference = (
                 f"the paired difference over the same {over} is {_interval(self.paired, signed=True)}"
             )
@@ -166,6 +174,8 @@ def verdicts(
 
     Where a baseline ran on the model's folds, the fold-by-fold difference and its t interval come along
     (a paired comparison, tighter than two separate intervals because fold difficulty cancels out).
+    A model judged on one held-out split (:class:`~trainwell.evaluate.heldout.HeldOutResult`) is compared with
+    each baseline scored on the same items by a paired bootstrap over their groups.
     A constant baseline (:class:`RowBootstrapCVResult`) is compared over rows instead: with the model's
     out-of-fold ``model_predictions`` (``(valid_index, predictions, targets)`` per fold, in fold order), the
     mean difference over folds with a paired bootstrap interval over their rows; without them, the model's
@@ -180,7 +190,9 @@ def verdicts(
             if metric not in theirs:
                 continue
             paired = None
-            if isinstance(result, RowBootstrapCVResult) and len(result.out_of_fold) == result.k:
+            if isinstance(model, HeldOutResult):  # one held-out split: paired over its groups of items
+                paired = model.paired_difference(metric, result, level)
+            elif isinstance(result, RowBootstrapCVResult) and len(result.out_of_fold) == result.k:
                 if model_predictions:
                     paired = result.paired_difference(metric, model_predictions, level)
             elif _same_folds(model, result):

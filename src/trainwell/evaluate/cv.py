@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.errors import ConfigError, DataError, Spelling
 from trainwell.evaluate.intervals import mean_ci
 from trainwell.metrics.registry import metric_bounds
 
@@ -32,7 +32,8 @@ class MetricSummary:
     ``n_folds`` folds where it was defined (``None``: not counted).
 
     With ``n_rows`` set, ``low`` and ``high`` are instead a percentile bootstrap interval over that many
-    validation rows, resampled within each fold (:class:`RowBootstrapCVResult`).
+    validation rows, resampled within each fold (:class:`RowBootstrapCVResult`); with ``over`` set, a bootstrap
+    over what it says, such as ``"20 test texts"`` (:class:`~trainwell.evaluate.heldout.HeldOutResult`).
     """
 
     mean: float
@@ -42,18 +43,49 @@ class MetricSummary:
     level: float = 0.95
     n_folds: int | None = None
     n_rows: int | None = None
+    over: str | None = None
 
-    def to_dict(self) -> dict[str, float]:
-        row = {"mean": self.mean, "std": self.std, "low": self.low, "high": self.high, "level": self.level}
+    def to_dict(self) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "mean": self.mean,
+            "std": self.std,
+            "low": self.low,
+            "high": self.high,
+            "level": self.level,
+        }
         if self.n_folds is not None:
             row["n_folds"] = self.n_folds
         if self.n_rows is not None:
             row["n_rows"] = self.n_rows
+        if self.over is not None:
+            row["over"] = self.over
         return row
 
     def of_folds(self, k: int) -> str:
         """`` (2 of 3 folds)`` when the metric was undefined in some of the ``k`` folds, else nothing."""
         return f" ({self.n_folds} of {k} folds)" if self.n_folds is not None and self.n_folds < k else ""
+
+
+@dataclass(frozen=True)
+class FoldBudget:
+    """What a fold's share of an evaluation's time budget allowed (``time_budget=``, ``evaluate --time``).
+
+    Attributes:
+        fold: the fold, from 0.
+        seconds: its share of the budget.
+        used: seconds its fits took.
+        shortened: the budget cut its training short (fewer epochs than planned, the schedule fitted to them).
+        summary: what the budget did, in a sentence (:meth:`~trainwell.callbacks.TimeBudget.summary`).
+    """
+
+    fold: int
+    seconds: float
+    used: float
+    shortened: bool
+    summary: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
 
 
 @dataclass
@@ -65,12 +97,15 @@ class CVResult:
         splits: the ``(train_index, valid_index)`` of each fold.
         seed: the seed the folds were drawn with.
         stratified: whether the folds keep the class ratios.
+        budgets: under a time budget, what each fold's share allowed, in fold order (a fold that trained
+            nothing the budget could cut, such as boosted trees, has none).
     """
 
     folds: list[dict[str, float]]
     splits: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list, repr=False)
     seed: int = 0
     stratified: bool = False
+    budgets: list[FoldBudget] = field(default_factory=list, repr=False)
 
     @property
     def k(self) -> int:
@@ -238,14 +273,29 @@ def join_folds(
     return dataclasses.replace(first, **changes)
 
 
-def check_folds(targets: Sequence[Any] | np.ndarray, k: int, stratified: bool) -> None:
-    """Refuse a fold count the data cannot support, before any training."""
-    n_rows = len(targets)
+def check_fold_count(k: Any, keyword: str = "k") -> None:
+    """Refuse a number of folds that is not a whole number of at least 2 (``keyword``: the argument that gave it,
+    named in the message: ``cv`` for the ``evaluate_*`` calls, whose command-line option is ``--cv``)."""
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 2:
-        raise ConfigError(f"--cv must be a whole number of folds of at least 2, got {k!r}; pass e.g. --cv 5")
+        raise ConfigError.worded(
+            lambda say: (
+                f"{say(keyword)} must be a whole number of folds of at least 2, got {k!r}; pass e.g. "
+                f"{say(keyword, 5)}"
+            )
+        )
+
+
+def check_folds(targets: Sequence[Any] | np.ndarray, k: int, stratified: bool, keyword: str = "k") -> None:
+    """Refuse a fold count the data cannot support, before any training (``keyword``: as in
+    :func:`check_fold_count`)."""
+    n_rows = len(targets)
+    check_fold_count(k, keyword)
     if k > n_rows:
-        raise DataError(
-            f"--cv {k} needs at least {k} rows, but the table has {n_rows}; pass --cv {max(2, n_rows)} or less"
+        raise DataError.worded(
+            lambda say: (
+                f"{say(keyword, k)} needs at least {k} rows, but the table has {n_rows}; pass "
+                f"{say(keyword, max(2, n_rows))} or less"
+            )
         )
     if stratified:
         labels, counts = np.unique(_keys(targets), return_counts=True)
@@ -253,21 +303,25 @@ def check_folds(targets: Sequence[Any] | np.ndarray, k: int, stratified: bool) -
             raise DataError(f"stratified folds need at least 2 classes in the target, found {len(labels)}")
         smallest = int(counts.min())
         rare = str(labels[counts.argmin()])
-        hint = (
-            "; several labels in one cell? pass --label-delim (e.g. --label-delim '|')"
-            if any(mark in rare for mark in "|;,")
-            else ""
-        )
+
+        def hint(say: Spelling) -> str:
+            several = any(mark in rare for mark in "|;,")
+            return f"; several labels in one cell? pass e.g. {say('label_delim', '|')}" if several else ""
+
         if smallest < 2:
-            raise DataError(
-                f"class {rare!r} has only 1 row: stratified folds need at least 2 rows of every class; drop or "
-                f"merge the rarest classes, or collect more rows{hint}"
+            raise DataError.worded(
+                lambda say: (
+                    f"class {rare!r} has only 1 row: stratified folds need at least 2 rows of every "
+                    f"class; drop or merge the rarest classes, or collect more rows{hint(say)}"
+                )
             )
         if k > smallest:
-            raise DataError(
-                f"--cv {k} is more than the smallest class count: class {rare!r} has only {smallest} rows, so "
-                f"some folds would hold none of it; pass --cv {smallest} or less, or collect more rows of that "
-                f"class{hint}"
+            raise DataError.worded(
+                lambda say: (
+                    f"{say(keyword, k)} is more than the smallest class count: class {rare!r} has only "
+                    f"{smallest} rows, so some folds would hold none of it; pass {say(keyword, smallest)} or less, or "
+                    f"collect more rows of that class{hint(say)}"
+                )
             )
 
 
@@ -279,7 +333,12 @@ def _keys(targets: Sequence[Any] | np.ndarray) -> np.ndarray:
 
 
 def fold_indices(
-    targets: Sequence[Any] | np.ndarray, k: int = 5, seed: int = 0, stratified: bool = True
+    targets: Sequence[Any] | np.ndarray,
+    k: int = 5,
+    seed: int = 0,
+    stratified: bool = True,
+    *,
+    keyword: str = "k",
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """``k`` shuffled ``(train_index, valid_index)`` pairs; each row is validated exactly once.
 
@@ -288,8 +347,9 @@ def fold_indices(
         k: number of folds, at least 2.
         seed: seeds the shuffle.
         stratified: keep each class's share in every fold (classification).
+        keyword: the argument ``k`` came from, as an error names it (``"cv"`` from the ``evaluate_*`` calls).
     """
-    check_folds(targets, k, stratified)
+    check_folds(targets, k, stratified, keyword)
     from sklearn.model_selection import KFold, StratifiedKFold
 
     n_rows = len(targets)

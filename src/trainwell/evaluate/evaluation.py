@@ -2,8 +2,10 @@
 metrics on the same folds, their intervals, the verdicts, and the table ``trainwell evaluate`` prints.
 
 The applications make it (:func:`trainwell.evaluate_table`, :func:`trainwell.evaluate_texts`,
-:func:`trainwell.evaluate_images`, :func:`trainwell.evaluate_ratings`, :func:`trainwell.evaluate_tagger`); the
-command line prints it with :func:`render`.
+:func:`trainwell.evaluate_images`, :func:`trainwell.evaluate_ratings`, :func:`trainwell.evaluate_tagger`; a
+language model's, judged on one held-out split instead of folds, is its subclass
+:class:`~trainwell.text.lm_evaluation.LMEvaluation` from :func:`trainwell.evaluate_language_model`); the command
+line prints it with :func:`render`. :func:`check_settings` refuses their common arguments before any work.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
 
     from trainwell.data.task import Task
     from trainwell.evaluate.compare import Verdict
-    from trainwell.evaluate.cv import CVResult, MetricSummary
+    from trainwell.evaluate.cv import CVResult, FoldBudget, MetricSummary
 
 #: The model's name in the table, the verdicts and :meth:`Evaluation.to_dict`.
 MODEL_NAME = "trainwell"
@@ -35,7 +37,10 @@ class Evaluation:
 
     Print it (or call :meth:`show`) for the table ``trainwell evaluate`` prints; read single numbers with
     :meth:`mean` and :meth:`interval`, whole summaries with :meth:`summary`, the comparisons with
-    :meth:`verdicts` and :meth:`beats_baselines`; keep it with :meth:`to_dict` or :meth:`save`.
+    :meth:`verdicts` and :meth:`beats_baselines`; keep it with :meth:`to_dict` or :meth:`save`. Under
+    ``time_budget=``, :attr:`budgets` holds what each fold's share allowed (the table says how many it cut).
+    A language model's (:func:`trainwell.evaluate_language_model`) is judged on one held-out split: the same
+    methods, with intervals over the test texts (``k`` is 1).
 
     Example:
         >>> result = trainwell.evaluate_table("train.csv", target="price", cv=5)    # doctest: +SKIP
@@ -67,6 +72,11 @@ class Evaluation:
     def k(self) -> int:
         """The number of folds."""
         return self.model.k
+
+    @property
+    def budgets(self) -> list[FoldBudget]:
+        """Under ``time_budget=``: what each fold's share allowed, in fold order (empty without a budget)."""
+        return self.model.budgets
 
     @property
     def metrics(self) -> list[str]:
@@ -152,6 +162,7 @@ class Evaluation:
                 **({"archs": self.archs} if self.archs else {}),
             },
             "baselines": {name: result.to_dict(self.level) for name, result in self.baselines.items()},
+            **({"time_budget": [budget.to_dict() for budget in self.budgets]} if self.budgets else {}),
             "verdicts": [
                 {
                     "metric": v.metric,
@@ -177,19 +188,20 @@ class Evaluation:
         output), then a warning line for each baseline the model does not clearly beat."""
         from rich.console import Console
 
-        render(self, console or Console())
+        self._render(console or Console())
 
     def __str__(self) -> str:
         from rich.console import Console
 
         text = io.StringIO()
-        render(
-            self,
-            Console(
-                file=text, width=TEXT_WIDTH, color_system=None, force_terminal=False, force_jupyter=False
-            ),
+        self._render(
+            Console(file=text, width=TEXT_WIDTH, color_system=None, force_terminal=False, force_jupyter=False)
         )
         return text.getvalue()
+
+    def _render(self, console: Any) -> None:
+        """Print what :meth:`show` prints (an evaluation of another design prints its own table)."""
+        render_folds(self, console)
 
     def __repr__(self) -> str:
         headline = self.metrics[0] if self.metrics else None
@@ -216,16 +228,49 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def check_epochs(epochs: int | None) -> None:
-    """Refuse a number of passes per fold below 1 before any fold is trained."""
+def check_settings(
+    cv: Any = None, epochs: int | None = None, time_budget: float | str | None = None
+) -> float | None:
+    """Refuse the settings of an ``evaluate_*`` call before any data is read or fold trained: ``cv`` that is not
+    a number of folds of at least 2, ``epochs`` below 1, a ``time_budget`` that is not a duration. Returns each
+    fold's share of the budget in seconds (``None``: no budget)."""
     from trainwell.core.errors import ConfigError
+    from trainwell.evaluate.cv import check_fold_count
 
+    if cv is not None:
+        check_fold_count(cv, "cv")
     if epochs is not None and epochs < 1:
-        raise ConfigError(f"--epochs must be at least 1, got {epochs}; pass e.g. --epochs 5 or leave it out")
+        raise ConfigError.worded(
+            lambda say: (
+                f"{say('epochs')} must be at least 1, got {epochs}; pass e.g. {say('epochs', 5)} or leave "
+                "it out"
+            )
+        )
+    if time_budget is None:
+        return None
+    from trainwell.callbacks.budget import DURATION_EXAMPLES, parse_duration
+
+    try:
+        seconds = parse_duration(time_budget)
+    except ConfigError:
+        raise ConfigError.worded(
+            lambda say: (
+                f"{say('time_budget')} {time_budget!r} is not a duration longer than zero; write e.g. "
+                f"{DURATION_EXAMPLES} (a bare number is seconds)"
+            )
+        ) from None
+    return seconds / (cv if cv is not None else 1)
 
 
 def render(evaluation: Evaluation, console: Any) -> None:
-    """Print the comparison table, then a warning line for each baseline the model does not clearly beat."""
+    """Print what :meth:`Evaluation.show` prints: the comparison table, then a warning line for each baseline the
+    model does not clearly beat."""
+    evaluation._render(console)
+
+
+def render_folds(evaluation: Evaluation, console: Any) -> None:
+    """Print the cross-validation's table, then a warning line for each baseline the model does not clearly
+    beat."""
     from rich.table import Table
     from rich.text import Text
 
@@ -280,6 +325,8 @@ def render(evaluation: Evaluation, console: Any) -> None:
             + (" (each fold chose as fit --arch auto does)" if len(counts) > 1 else ""),
             soft_wrap=True,
         )
+    if evaluation.budgets:
+        console.print(budget_line(evaluation.budgets), soft_wrap=True, markup=False)
     if evaluation.task.kind == "multilabel":
         console.print(
             "multi-label: every model here decides each label at 0.5, so accuracy and f1 compare like with like; "
@@ -297,3 +344,16 @@ def render(evaluation: Evaluation, console: Any) -> None:
             console.print(
                 Text.assemble(("warning:", "yellow"), " ", verdict.sentence(MODEL_NAME)), soft_wrap=True
             )
+
+
+def budget_line(budgets: list[FoldBudget]) -> str:
+    """One sentence on what a time budget shared over folds allowed: each fold's share, how many it cut short,
+    and the first such fold's summary (else the first fold's)."""
+    from trainwell.callbacks.budget import format_duration
+
+    cut = [budget for budget in budgets if budget.shortened]
+    shown = (cut or budgets)[0]
+    return (
+        f"time budget: each fold trained within its share, {format_duration(shown.seconds)}; the budget cut "
+        f"{len(cut)} of the {len(budgets)} short (fold {shown.fold + 1}: {shown.summary})"
+    )

@@ -147,22 +147,33 @@ def grouped_mean_ci(
         raise ConfigError(
             f"values and groups must hold the same number of items (> 0), got {values.size} and {groups.size}"
         )
-    sums = np.bincount(groups, weights=values)
-    counts = np.bincount(groups).astype(np.float64)
-    sums, counts = sums[counts > 0], counts[counts > 0]
-    point = float(sums.sum() / counts.sum())
-    k = sums.size
-    if k < 2:
+    point = float(values.mean())
+    if np.unique(groups).size < 2:
         return point, math.nan, math.nan
+    means = grouped_resample_means(values[None, :], groups, n_boot, seed)[:, 0]
+    low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+    return point, float(low), float(high)
+
+
+def grouped_resample_means(
+    values: np.ndarray, groups: np.ndarray, n_boot: int = 1000, seed: int = 0
+) -> np.ndarray:
+    """``(n_boot, M)``: the mean of each row of ``values`` ``(M, N)`` in each of ``n_boot`` resamples of whole
+    ``groups`` (the draws of :func:`grouped_mean_ci`, shared by the ``M`` rows: several models scored on the same
+    items are resampled alike, so a function of their means, such as a difference, is paired)."""
+    groups = np.asarray(groups, dtype=np.int64).reshape(-1)
+    present = np.bincount(groups) > 0
+    sums = np.stack([np.bincount(groups, weights=row)[present] for row in values])  # (M, K)
+    counts = np.bincount(groups)[present].astype(np.float64)  # (K,)
+    k = counts.size
     rng = np.random.default_rng(seed)
-    means = np.empty(n_boot)
+    means = np.empty((n_boot, len(values)))
     step = max(1, 4_000_000 // k)  # resamples per block: the weight matrix stays below ~32 MB
     for start in range(0, n_boot, step):
         rows = min(step, n_boot - start)
         weights = rng.multinomial(k, np.full(k, 1.0 / k), size=rows).astype(np.float64)  # (rows, K)
-        means[start : start + rows] = (weights @ sums) / (weights @ counts)
-    low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
-    return point, float(low), float(high)
+        means[start : start + rows] = (weights @ sums.T) / (weights @ counts)[:, None]
+    return means
 
 
 def folds_bootstrap_ci(

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from trainwell.core.warn import warn
-from trainwell.evaluate.cv import CVResult, join_folds
+from trainwell.evaluate.cv import CVResult, FoldBudget, join_folds
 
 if TYPE_CHECKING:
     import numpy as np
@@ -90,6 +90,7 @@ def cross_validate_spread(
     stratified: bool = False,
     baselines: BaselinesFn | None = None,
     processes: Processes | None = None,
+    fold_seconds: float | None = None,
 ) -> tuple[CVResult, dict[str, CVResult]]:
     """Run ``fold`` on every split, and ``baselines`` on the same splits, over ``processes`` if several.
 
@@ -101,6 +102,9 @@ def cross_validate_spread(
         seed, stratified: how the folds were drawn (kept in the model's :class:`~trainwell.evaluate.CVResult`).
         baselines: runs the baselines on some of the splits; ``None``: none here.
         processes: where the folds run (default: this process alone).
+        fold_seconds: each fold's training time: inside a fold, every one-call pipeline given no budget of its
+            own trains within it (:func:`~trainwell.callbacks.budget.budget_each_call`); what it allowed is in
+            the model's :attr:`~trainwell.evaluate.CVResult.budgets`. The baselines are not timed.
 
     Returns:
         The model's per-fold scores and each baseline's, in fold order, in every process.
@@ -124,12 +128,13 @@ def cross_validate_spread(
             for number in share:
                 marks = _marks(fold)
                 train, valid = splits[number]
-                scores = dict(fold(train, valid, number))
-                runs.append((scores, _added(fold, marks)))
+                with _budgeted(fold_seconds, number) as budget:
+                    scores = dict(fold(train, valid, number))
+                runs.append((scores, _added(fold, marks), budget))
         others = baselines([splits[number] for number in share]) if baselines is not None and share else {}
     # The baselines travel whole: a constant one keeps its out-of-fold predictions (its intervals are over rows).
     mine = (share, runs, others, _distinct(held))
-    by_fold: dict[int, tuple[dict[str, float], dict[str, Any]]] = {}
+    by_fold: dict[int, tuple[dict[str, float], dict[str, Any], list[FoldBudget]]] = {}
     baseline_parts: dict[str, list[tuple[list[int], CVResult]]] = {}
     for numbers, their_runs, their_baselines, their_warnings in processes.gather(mine):  # rank 0 holds fold 0
         if rank == 0:  # what only another process's folds met (a column empty in its folds' training rows)
@@ -141,9 +146,30 @@ def cross_validate_spread(
     order = range(len(splits))
     assert sorted(by_fold) == list(order), f"folds {sorted(by_fold)} came back of {len(splits)}"
     _lay_back(fold, [by_fold[number][1] for number in order])
-    model = CVResult([by_fold[number][0] for number in order], list(splits), seed, stratified)
+    budgets = [budget for number in order for budget in by_fold[number][2]]
+    model = CVResult([by_fold[number][0] for number in order], list(splits), seed, stratified, budgets)
     results = {name: join_folds(parts, splits) for name, parts in baseline_parts.items()}
     return model, results
+
+
+@contextlib.contextmanager
+def _budgeted(seconds: float | None, number: int) -> Iterator[list[FoldBudget]]:
+    """Inside, with ``seconds``, fold ``number`` trains within them; the list yielded then holds what its budget
+    allowed, if the fold trained anything under it (boosted trees are fitted whole, untimed)."""
+    found: list[FoldBudget] = []
+    if seconds is None:
+        yield found
+        return
+    from trainwell.callbacks.budget import budget_each_call, load_training_imports
+
+    load_training_imports()  # one-off imports are not the fold's training (fold 0 paid them out of its share)
+    with budget_each_call(seconds) as made:
+        yield found
+    used = [budget for budget in made if budget.fits]
+    if used:
+        shortened = any(fit["shortened"] for budget in used for fit in budget.fits)
+        summary = "; ".join(budget.summary() for budget in used)
+        found.append(FoldBudget(number, seconds, sum(budget.used for budget in used), shortened, summary))
 
 
 @contextlib.contextmanager

@@ -145,6 +145,16 @@ def targets_section(task: Task, predictions: torch.Tensor, targets: torch.Tensor
     return _html.section("predictions", "Predicted against actual", images)
 
 
+#: How the top-losses tables number rows, in words (the note below each table).
+ROW_NUMBERS = "row: the row's number in the data, counted from 1 (the first row after the header), as trainwell predict numbers them"
+
+
+def shown_row(index: int) -> int:
+    """The number a person reads for the row at position ``index`` (from 0) of the data: its row in their file,
+    counted from 1 after the header, as ``trainwell predict`` and the language model's report count them."""
+    return index + 1
+
+
 def top_losses_header(task: Task) -> list[str]:
     """The columns that describe a row's answer in the top-losses table, before its loss."""
     if task.kind == "multilabel":

@@ -112,7 +112,7 @@ def _top_texts_section(
         header = ["row", *_outputs.top_losses_header(task), "loss", "text"]
         rows = [
             [
-                index,
+                _outputs.shown_row(index),
                 *_outputs.top_losses_cells(task, probabilities, targets, index),
                 float(losses[index]),
                 snippet(frame[column].iloc[index]),
@@ -129,7 +129,7 @@ def _top_texts_section(
         header = ["row", "actual", "predicted", "probability", "loss", "text"]
         rows = [
             [
-                index,
+                _outputs.shown_row(index),
                 frame[target].iloc[index],
                 predicted[index],
                 float(confidence[index]),
@@ -142,7 +142,7 @@ def _top_texts_section(
             f"-log of the probability given to the true class), their first {SNIPPET} characters; probability "
             "is that of the predicted class."
         )
-    note = f"The {len(rows)} texts with the highest loss ({what}"
+    note = f"The {len(rows)} texts with the highest loss ({what} {_outputs.ROW_NUMBERS}."
     return _html.section(
         "top-losses",
         "Top losses",

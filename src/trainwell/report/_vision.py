@@ -157,11 +157,19 @@ def _top_images_section(
                 f"'{task.classes[label]}' {how} (p={float(p[label]):.2f}, loss {losses[index]:.2f})"
             )
             cells = _outputs.top_losses_cells(task, probabilities, targets, index)
-            rows.append([index, paths[index].name, *cells, float(losses[index])])
+            rows.append([_outputs.shown_row(index), paths[index].name, *cells, float(losses[index])])
         else:
             result = occlusion_map(holder, pixels[position])
             titles.append(f"{actual[index]} -> {predicted[index]} (loss {losses[index]:.2f})")
-            rows.append([index, paths[index].name, actual[index], predicted[index], float(losses[index])])
+            rows.append(
+                [
+                    _outputs.shown_row(index),
+                    paths[index].name,
+                    actual[index],
+                    predicted[index],
+                    float(losses[index]),
+                ]
+            )
         maps.append(result)
     if multilabel:
         what = (

@@ -540,7 +540,7 @@ def _top_losses_section(
         confidence = chosen.max(dim=-1).values.numpy()
     rows = []
     for index in order.tolist():
-        row: list[Any] = [index]
+        row: list[Any] = [_outputs.shown_row(index)]
         if several:
             row.extend(_outputs.top_losses_cells(task, probabilities, targets, index))
         else:
@@ -556,8 +556,10 @@ def _top_losses_section(
         what = (
             "-log of the probability given to the true class" if task.is_classification else "squared error"
         )
-    note = f"The {len(rows)} rows with the highest loss ({what})" + (
-        "; probability is that of the predicted class." if task.kind in ("binary", "multiclass") else "."
+    note = (
+        f"The {len(rows)} rows with the highest loss ({what})"
+        + ("; probability is that of the predicted class" if task.kind in ("binary", "multiclass") else "")
+        + f". {_outputs.ROW_NUMBERS}."
     )
     return _html.section(
         "top-losses",

@@ -170,6 +170,7 @@ def evaluate_table(
     date_formats: Mapping[str, str] | None = None,
     label_delim: str | None = None,
     encoding: str = "utf-8",
+    time_budget: float | str | None = None,
 ) -> Evaluation:
     """Cross-validate trainwell's tabular model and the classical baselines on the same ``cv`` folds.
 
@@ -195,6 +196,11 @@ def evaluate_table(
         date_formats: date columns read in a given format, ``{"sold": "DD/MM/YYYY"}``.
         label_delim: the separator of a multi-label target held in one text column (``"a;b"``).
         encoding: text encoding of a CSV / TSV / JSON ``source``.
+        time_budget: training time of the whole cross-validation: seconds, or ``"10m"``, ``"1h30m"``... Each of
+            the ``cv`` folds trains within its share (the epochs cut and the schedule fitted to them, as
+            ``fit_*(time_budget=)`` does); the baselines and the scoring come on top. What each fold's share
+            allowed is in :attr:`Evaluation.budgets <trainwell.evaluate.Evaluation.budgets>`, and the table
+            says how many folds it cut short.
 
     Returns:
         An :class:`~trainwell.evaluate.Evaluation`: print it for the table ``trainwell evaluate`` prints.
@@ -218,12 +224,16 @@ def evaluate_table(
     from trainwell.data.task import infer_task
     from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import cross_validate_baselines, fold_indices
-    from trainwell.evaluate.evaluation import Evaluation, check_epochs
+    from trainwell.evaluate.evaluation import Evaluation, check_settings
     from trainwell.evaluate.spread import cross_validate_spread
 
-    check_epochs(epochs)
+    fold_seconds = check_settings(cv, epochs, time_budget)
     if arch not in ARCHS:
-        raise ConfigError(f"arch (--arch) {arch!r} is not an architecture for tables: auto, mlp or gbdt")
+        raise ConfigError.worded(
+            lambda say: (
+                f"{say('arch', arch)} is not an architecture for tables: use auto (the default), mlp or gbdt"
+            )
+        )
     name = str(source) if not isinstance(source, pd.DataFrame) else "the table"
     df = source if isinstance(source, pd.DataFrame) else read_table(source, encoding=encoding)
     names = [target] if isinstance(target, str) else list(target)
@@ -231,13 +241,15 @@ def evaluate_table(
     column: str | list[str] = names[0] if len(names) == 1 else names
     resolved = infer_task(df[column], name=names[0], kind=task, label_delim=label_delim)
     if resolved.kind not in ("binary", "multiclass", "multilabel", "regression"):
-        raise ConfigError(
-            f"evaluate supports binary, multiclass, multi-label and regression targets; '{', '.join(names)}' is "
-            f"{resolved.kind}. Pass --task to override the inferred task"
+        raise ConfigError.worded(
+            lambda say: (
+                f"evaluate supports binary, multiclass, multi-label and regression targets; "
+                f"'{', '.join(names)}' is {resolved.kind}. Pass {say('task')} to override the inferred task"
+            )
         )
     # Folds keep each class's share for single-label targets; label sets are split at random.
     stratified = resolved.kind in ("binary", "multiclass")
-    splits = fold_indices(df[column].to_numpy(), cv, seed, stratified)
+    splits = fold_indices(df[column].to_numpy(), cv, seed, stratified, keyword="cv")
     metric_names = list(resolved.metric_names)
     fold = TabularFold(
         df,
@@ -283,7 +295,13 @@ def evaluate_table(
             )
 
     model, others = cross_validate_spread(
-        fold, splits, seed=seed, stratified=stratified, baselines=run_baselines, processes=spread_processes()
+        fold,
+        splits,
+        seed=seed,
+        stratified=stratified,
+        baselines=run_baselines,
+        processes=spread_processes(),
+        fold_seconds=fold_seconds,
     )
     archs = fold.chosen if fold.arch == "auto" else [fold.arch] * len(fold.lrs)
     return Evaluation(resolved, len(df), model, others, fold.lrs, predictions=fold.predictions, archs=archs)

@@ -45,7 +45,8 @@ _EXPORTS: dict[str, str] = {
     "detokenize": "trainwell.text.tokenize",
     "entity_spans": "trainwell.text.tagging.scheme",
     "evaluate_cache": "trainwell.text.cache",
-    "evaluate_language_model": "trainwell.text.lm_eval",
+    "evaluate_language_model": "trainwell.text.lm_evaluation",
+    "LMEvaluation": "trainwell.text.lm_evaluation",
     "fit_language_model": "trainwell.text.lm_learner",
     "fit_tagger": "trainwell.text.tagging.pipeline",
     "fit_texts": "trainwell.text.pipeline",
@@ -76,6 +77,7 @@ __all__ = [
     "AWDLSTMEncoder",
     "AWDLSTMLanguageModel",
     "BiLSTMTagger",
+    "LMEvaluation",
     "LMPredictor",
     "LazyAdamW",
     "NgramBag",
@@ -135,7 +137,8 @@ if TYPE_CHECKING:
     from trainwell.text.data import TextDataBundle, TextLoader, bucketed_order, text_data
     from trainwell.text.evaluation import evaluate_texts
     from trainwell.text.learner import TextClassifierLearner, text_classifier_learner
-    from trainwell.text.lm_eval import TokenScores, evaluate_language_model
+    from trainwell.text.lm_eval import TokenScores
+    from trainwell.text.lm_evaluation import LMEvaluation, evaluate_language_model
     from trainwell.text.lm_learner import fit_language_model, language_model_learner
     from trainwell.text.lm_predictor import LMPredictor, load_lm
     from trainwell.text.lm_stream import lm_data

@@ -171,6 +171,7 @@ def evaluate_texts(
     label_delim: str | None = None,
     encoding: str = "utf-8",
     encoding_errors: Literal["strict", "replace"] = "strict",
+    time_budget: float | str | None = None,
 ) -> Evaluation:
     """Cross-validate the text classifier and the text baselines on the same ``cv`` folds.
 
@@ -190,6 +191,11 @@ def evaluate_texts(
         label_delim: labels separated by this string in one cell make the task multi-label (``"drama|comedy"``).
         encoding: text encoding of a CSV / TSV / JSON-lines ``source``.
         encoding_errors: ``"replace"`` reads bytes not in ``encoding`` as U+FFFD instead of stopping.
+        time_budget: training time of the whole cross-validation: seconds, or ``"10m"``, ``"1h30m"``... Each of
+            the ``cv`` folds trains within its share (the epochs cut and the schedule fitted to them, as
+            ``fit_*(time_budget=)`` does); the baselines and the scoring come on top. What each fold's share
+            allowed is in :attr:`Evaluation.budgets <trainwell.evaluate.Evaluation.budgets>`, and the table
+            says how many folds it cut short.
 
     Returns:
         An :class:`~trainwell.evaluate.Evaluation`: print it for the table ``trainwell evaluate`` prints.
@@ -202,29 +208,39 @@ def evaluate_texts(
     from trainwell.data.task import infer_task
     from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import fold_indices
-    from trainwell.evaluate.evaluation import Evaluation, check_epochs
+    from trainwell.evaluate.evaluation import Evaluation, check_settings
     from trainwell.evaluate.spread import cross_validate_spread
     from trainwell.text.data import read_text_table
 
-    check_epochs(epochs)
+    fold_seconds = check_settings(cv, epochs, time_budget)
     what = str(source) if isinstance(source, str | Path) else "the table"
     frame = read_text_table(source, what, encoding=encoding, encoding_errors=encoding_errors)
     names = [target] if isinstance(target, str) else list(target)
-    for option, wanted in (("--text", text_col), *(("--target", name) for name in names)):
-        if wanted not in frame.columns:
-            raise DataError(
-                f"{option} '{wanted}' is not a column of {what}; columns are: "
+    absent = [
+        (keyword, wanted)
+        for keyword, wanted in (("text_col", text_col), *(("target", name) for name in names))
+        if wanted not in frame.columns
+    ]
+    if absent:
+        keyword, wanted = absent[0]
+        raise DataError.worded(
+            lambda say: (
+                f"{say(keyword, wanted)} is not a column of {what}; columns are: "
                 f"{', '.join(map(str, list(frame.columns)[:20]))}"
             )
+        )
     labels = frame[names[0]] if len(names) == 1 else frame[names]  # several 0/1 columns: multi-label
     resolved = infer_task(labels, name=names[0], kind=task, label_delim=label_delim)
     if resolved.kind not in ("binary", "multiclass", "multilabel"):
-        raise ConfigError(
-            f"evaluate --text supports binary, multiclass and multi-label targets; '{target}' is {resolved.kind}"
+        raise ConfigError.worded(
+            lambda say: (
+                f"evaluating texts supports binary, multiclass and multi-label targets; '{target}' is "
+                f"{resolved.kind}; pass {say('task')} to override the inferred task"
+            )
         )
     stratified = resolved.kind != "multilabel"
     keys = frame[names].astype(str).agg("|".join, axis=1) if len(names) > 1 else frame[names[0]].astype(str)
-    splits = fold_indices(keys.to_numpy(), cv, seed, stratified)
+    splits = fold_indices(keys.to_numpy(), cv, seed, stratified, keyword="cv")
     metric_names = list(resolved.metric_names)
     fold = TextFold(
         frame,
@@ -246,6 +262,7 @@ def evaluate_texts(
         if baselines
         else None,
         processes=spread_processes(),
+        fold_seconds=fold_seconds,
     )
     return Evaluation(
         resolved,

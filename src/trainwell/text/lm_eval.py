@@ -12,6 +12,9 @@ next-word accuracy, where the loss comes from, and paired comparisons with n-gra
   text-to-text variation both models share cancels out.
 - **The cache pointer** (:mod:`trainwell.text.cache`) is applied with the settings chosen on the validation
   text at the end of training (``recipe.cache``), never tuned on the text being judged.
+
+:func:`trainwell.evaluate_language_model` (:mod:`trainwell.text.lm_evaluation`) trains a model and judges it with
+these pieces.
 """
 
 from __future__ import annotations
@@ -19,13 +22,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.errors import DataError
 from trainwell.evaluate.intervals import grouped_mean_ci
 from trainwell.text.cache import cache_mixture, stream_probabilities
 from trainwell.text.lm_stream import CacheSettings, LMRecipe
@@ -38,12 +41,10 @@ if TYPE_CHECKING:
 __all__ = [
     "Band",
     "HeldOutText",
-    "LMEvaluation",
     "PerplexityRatio",
     "TokenScores",
     "compare",
     "encode_held_out",
-    "evaluate_language_model",
     "loss_by_band",
     "score_model",
     "score_ngram",
@@ -343,131 +344,3 @@ def loss_by_band(scores: TokenScores, vocab: Vocab) -> list[Band]:
             )
         )
     return bands
-
-
-# ------------------------------------------------------------------------------------------ evaluation
-#: Share of the texts held out as test text when none is given (the last ones, in the corpus's order).
-TEST_PCT = 0.1
-
-
-@dataclass
-class LMEvaluation:
-    """What :func:`evaluate_language_model` measured on the held-out test text.
-
-    Attributes:
-        scores: The trained model's scores (then with the cache pointer, when tuned) and each baseline's, all
-            on the same tokens.
-        n_train_texts: Texts the model and the baselines were trained on (validation included).
-        test_source: Where the test text came from, in words.
-        seconds: Time to train the model.
-    """
-
-    scores: list[TokenScores]
-    n_train_texts: int
-    test_source: str
-    seconds: float
-    level: float = 0.95
-    n_models: int = 1
-
-    @property
-    def held_out(self) -> HeldOutText:
-        return self.scores[0].held_out
-
-    @property
-    def best(self) -> TokenScores:
-        """The trained model's best form (with the cache when it is tuned)."""
-        return min(self.scores[: self.n_models], key=lambda score: score.loss)
-
-    def comparisons(self, seed: int = 0) -> list[PerplexityRatio]:
-        """The best form of the model against each baseline, paired on the same tokens."""
-        return [compare(self.best, other, self.level, seed) for other in self.scores[self.n_models :]]
-
-    def to_dict(self, seed: int = 0) -> dict[str, Any]:
-        return {
-            "task": "language_model",
-            "test": self.test_source,
-            "test_texts": self.held_out.n_texts,
-            "test_tokens": self.held_out.n_tokens,
-            "train_texts": self.n_train_texts,
-            "seconds": self.seconds,
-            "level": self.level,
-            "models": {score.name: score.to_dict(self.level, seed) for score in self.scores},
-            "verdicts": [ratio.to_dict() for ratio in self.comparisons(seed)],
-        }
-
-
-def evaluate_language_model(
-    source: Any,
-    *,
-    test: Any = None,
-    test_pct: float = TEST_PCT,
-    text_col: str | None = None,
-    epochs: int | None = None,
-    seed: int = 0,
-    baselines: bool = True,
-    encoding: str = "utf-8",
-    encoding_errors: Literal["strict", "replace"] = "strict",
-    progress: bool = True,
-    **fit_kwargs: Any,
-) -> LMEvaluation:
-    """Train a language model as ``trainwell fit --task language_model`` does, then judge it on test text it
-    never saw, beside n-gram baselines counted on the same training tokens (a unigram and an interpolated
-    Kneser-Ney trigram), every model on the same tokens with the same vocabulary.
-
-    Args:
-        source: The corpus (see :func:`~trainwell.text.lm_stream.read_corpus`).
-        test: Test text in the same forms; without it, the last ``test_pct`` of the corpus's texts (in their
-            order, so a text's neighbours do not leak into training as a random split would let them).
-        encoding, encoding_errors: How the files are decoded (see :func:`~trainwell.text.lm_stream.lm_data`).
-        fit_kwargs: Passed to :func:`~trainwell.text.lm_learner.fit_language_model` (``tokenizer``, ``bptt``,
-            ``pretrained`` to fine-tune a language model instead of training one from scratch...). Models with
-            different vocabularies compare by bits per character, not perplexity.
-
-    Raises:
-        DataError: Too few texts to hold some out; pass ``test``.
-    """
-    import time
-
-    from trainwell.text.lm_learner import fit_language_model
-    from trainwell.text.lm_stream import LMStreamLoader, read_corpus
-    from trainwell.text.ngram import KneserNey
-
-    if not 0 < test_pct < 1:
-        raise ConfigError(f"test_pct must be between 0 and 1 (exclusive), got {test_pct}")
-    texts = read_corpus(source, text_col=text_col, encoding=encoding, encoding_errors=encoding_errors)
-    if test is not None:
-        train_texts = texts
-        documents = any("\n" in text for text in texts)  # read as the corpus's texts are (see LMRecipe)
-        test_texts = read_corpus(
-            test, text_col=text_col, encoding=encoding, encoding_errors=encoding_errors, whole_files=documents
-        )
-        test_source = str(test)
-    else:
-        n_test = round(len(texts) * test_pct)
-        if n_test < 1 or len(texts) - n_test < 2:
-            raise DataError(
-                f"the corpus holds {len(texts)} text{'' if len(texts) == 1 else 's'}: too few to hold out "
-                f"{test_pct:.0%} as test text; pass the test text with --test (Python: test=)"
-            )
-        train_texts, test_texts = texts[:-n_test], texts[-n_test:]
-        test_source = f"the last {n_test:,} of {len(texts):,} texts of {source}"
-    started = time.perf_counter()
-    learn = fit_language_model(
-        train_texts,
-        epochs=epochs,
-        seed=seed,
-        progress=progress,
-        encoding_errors=encoding_errors,
-        **fit_kwargs,
-    ).learn
-    seconds = time.perf_counter() - started
-    held_out = encode_held_out(learn.recipe, test_texts)
-    scores = score_model(learn.model, held_out, cache=learn.recipe.cache)
-    n_models = len(scores)
-    train = learn.data.train
-    if baselines and isinstance(train, LMStreamLoader):
-        ids = train.ids.cpu().numpy()
-        vocab_size = len(learn.recipe.vocab)
-        for order, name in ((1, "unigram"), (3, "Kneser-Ney trigram")):
-            scores.append(score_ngram(KneserNey.fit(ids, vocab_size, order), held_out, name))
-    return LMEvaluation(scores, len(train_texts), test_source, seconds, n_models=n_models)

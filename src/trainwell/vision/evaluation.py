@@ -130,6 +130,7 @@ def evaluate_images(
     size: int | None = None,
     baselines: bool = True,
     task: str | None = None,
+    time_budget: float | str | None = None,
 ) -> Evaluation:
     """Cross-validate the image classifier and the thumbnail baselines on the same ``cv`` folds.
 
@@ -152,6 +153,11 @@ def evaluate_images(
         size: side in pixels the images are fitted to (default: as ``fit_images`` chooses for files, an array's own).
         baselines: also cross-validate the baselines.
         task: override the inferred task (``binary``, ``multiclass``, ``multilabel``).
+        time_budget: training time of the whole cross-validation: seconds, or ``"10m"``, ``"1h30m"``... Each of
+            the ``cv`` folds trains within its share (the epochs cut and the schedule fitted to them, as
+            ``fit_*(time_budget=)`` does); the baselines and the scoring come on top. What each fold's share
+            allowed is in :attr:`Evaluation.budgets <trainwell.evaluate.Evaluation.budgets>`, and the table
+            says how many folds it cut short.
 
     Returns:
         An :class:`~trainwell.evaluate.Evaluation`: print it for the table ``trainwell evaluate`` prints.
@@ -163,11 +169,11 @@ def evaluate_images(
     from trainwell.core.errors import ConfigError, DataError
     from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import cross_validate_baselines, fold_indices
-    from trainwell.evaluate.evaluation import Evaluation, check_epochs
+    from trainwell.evaluate.evaluation import Evaluation, check_settings
     from trainwell.evaluate.spread import cross_validate_spread
     from trainwell.vision.data import _task
 
-    check_epochs(epochs)
+    fold_seconds = check_settings(cv, epochs, time_budget)
     if isinstance(source, str | Path):
         if labels is not None:
             raise ConfigError(
@@ -195,7 +201,7 @@ def evaluate_images(
     if resolved.kind not in ("binary", "multiclass", "multilabel"):
         raise ConfigError(f"evaluate supports image classifiers; '{name}' is {resolved.kind}")
     stratified = resolved.kind != "multilabel"
-    splits = fold_indices(np.array([str(label) for label in labels]), cv, seed, stratified)
+    splits = fold_indices(np.array([str(label) for label in labels]), cv, seed, stratified, keyword="cv")
     metric_names = list(resolved.metric_names)
     fold = ImageFold(images, labels, resolved, metric_names, arch, epochs, lr, seed)
     run_baselines = None
@@ -207,7 +213,13 @@ def evaluate_images(
             return cross_validate_baselines(table, "label", resolved, some, metric_names, seed=seed)
 
     model, others = cross_validate_spread(
-        fold, splits, seed=seed, stratified=stratified, baselines=run_baselines, processes=spread_processes()
+        fold,
+        splits,
+        seed=seed,
+        stratified=stratified,
+        baselines=run_baselines,
+        processes=spread_processes(),
+        fold_seconds=fold_seconds,
     )
     return Evaluation(
         resolved, len(images), model, others, fold.lrs, predictions=fold.predictions, unit="images"

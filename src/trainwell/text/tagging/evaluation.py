@@ -101,6 +101,7 @@ def evaluate_tagger(
     seed: int = 0,
     epochs: int | None = None,
     baselines: bool = True,
+    time_budget: float | str | None = None,
 ) -> Evaluation:
     """Cross-validate the tagger and the tagging baselines on the same ``cv`` folds of sentences.
 
@@ -112,6 +113,11 @@ def evaluate_tagger(
         seed: seeds the folds and every model.
         epochs: passes per fold (default: chosen from the fold's size, as ``fit_tagger`` does).
         baselines: also cross-validate the baselines.
+        time_budget: training time of the whole cross-validation: seconds, or ``"10m"``, ``"1h30m"``... Each of
+            the ``cv`` folds trains within its share (the epochs cut and the schedule fitted to them, as
+            ``fit_*(time_budget=)`` does); the baselines and the scoring come on top. What each fold's share
+            allowed is in :attr:`Evaluation.budgets <trainwell.evaluate.Evaluation.budgets>`, and the table
+            says how many folds it cut short.
 
     Returns:
         An :class:`~trainwell.evaluate.Evaluation`: print it for the table ``trainwell evaluate`` prints.
@@ -122,17 +128,17 @@ def evaluate_tagger(
     """
     from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import fold_indices
-    from trainwell.evaluate.evaluation import Evaluation, check_epochs
+    from trainwell.evaluate.evaluation import Evaluation, check_settings
     from trainwell.evaluate.spread import cross_validate_spread
     from trainwell.text.tagging.data import tagging_data
 
-    check_epochs(epochs)
+    fold_seconds = check_settings(cv, epochs, time_budget)
     # The whole file's task (classes, scheme): every fold is scored on the same tags.
     data = tagging_data(source, tag_col=tag_col, valid_pct=0, test=None, batch_size=32)
     words = data.sentences["train"] + data.sentences.get("valid", [])  # type: ignore[index,union-attr]
     tags = data.tags["train"] + data.tags.get("valid", [])  # type: ignore[index,union-attr]
     pairs: Pairs = list(zip(words, tags, strict=True))
-    splits = fold_indices(np.arange(len(pairs)), cv, seed, False)
+    splits = fold_indices(np.arange(len(pairs)), cv, seed, False, keyword="cv")
     metric_names = list(data.task.metric_names)
     fold = TaggingFold(pairs, data.task, metric_names, epochs=epochs, seed=seed)
     model, others = cross_validate_spread(
@@ -143,5 +149,6 @@ def evaluate_tagger(
         if baselines
         else None,
         processes=spread_processes(),
+        fold_seconds=fold_seconds,
     )
     return Evaluation(data.task, len(pairs), model, others, fold.lrs, unit="sentences")

@@ -1,0 +1,318 @@
+"""A language model judged on held-out test text beside n-gram baselines, as an
+:class:`~trainwell.evaluate.Evaluation`: :func:`evaluate_language_model`, what
+``trainwell evaluate corpus/ --task language_model`` runs.
+
+A language model is not cross-validated: one fit per fold would multiply its training time by k, and a corpus
+usually comes with a test text of its own. The model is trained once, as ``fit_language_model`` trains it, and
+it and the baselines (a unigram and an interpolated Kneser-Ney trigram, counted on the same training tokens)
+are scored on every token of the test text with the same vocabulary (:mod:`trainwell.text.lm_eval`). Intervals
+and the paired comparisons resample whole test texts, or passages of a short test stream
+(:class:`~trainwell.evaluate.heldout.HeldOutResult`), so ``show()``, ``verdicts()``, ``beats_baselines()``,
+``mean()``, ``interval()`` and ``save()`` work as for the cross-validations.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from trainwell.core.errors import ConfigError, DataError
+from trainwell.evaluate.cv import FoldBudget
+from trainwell.evaluate.evaluation import MODEL_NAME, Evaluation
+from trainwell.evaluate.heldout import HeldOutResult, ItemMetric
+from trainwell.text.lm_eval import (
+    HeldOutText,
+    PerplexityRatio,
+    TokenScores,
+    compare,
+    encode_held_out,
+    score_model,
+    score_ngram,
+)
+
+if TYPE_CHECKING:
+    from trainwell.callbacks.budget import TimeBudget
+    from trainwell.data.task import Task
+
+__all__ = ["LMEvaluation", "evaluate_language_model"]
+
+#: Share of the texts held out as test text when none is given (the last ones, in the corpus's order).
+TEST_PCT = 0.1
+
+
+@dataclass(kw_only=True)
+class LMEvaluation(Evaluation):
+    """What :func:`evaluate_language_model` measured on the held-out test text: an
+    :class:`~trainwell.evaluate.Evaluation` of one held-out split instead of folds.
+
+    Its metrics are ``perplexity``, ``bits_per_char`` and (the trained model only) next-word ``accuracy``; the
+    model (``"trainwell"``) is the trained model's best form (with the cache pointer when it was tuned on the
+    validation text and does better), the baselines are the n-gram models. ``mean("perplexity", "unigram")``,
+    ``interval("perplexity")``, ``verdicts()`` and ``save(path)`` read as for a cross-validation; the intervals
+    are a bootstrap over the test texts (or passages).
+
+    Attributes:
+        scores: every model's per-token scores on the same test tokens: the trained model's forms first (then
+            with the cache pointer, when tuned), then each baseline's.
+        n_train_texts: texts the model and the baselines were trained on (validation included).
+        test_source: where the test text came from, in words.
+        seconds: time to train the model.
+        n_models: how many of ``scores`` are forms of the trained model.
+        seed: seeds the bootstrap intervals.
+    """
+
+    scores: list[TokenScores] = field(repr=False)
+    n_train_texts: int
+    test_source: str
+    seconds: float
+    n_models: int = 1
+    seed: int = 0
+
+    @classmethod
+    def judge(
+        cls,
+        scores: list[TokenScores],
+        task: Task,
+        *,
+        n_models: int,
+        n_train_texts: int,
+        test_source: str,
+        seconds: float,
+        lr: float,
+        budget: TimeBudget | None = None,
+        seed: int = 0,
+        level: float = 0.95,
+    ) -> LMEvaluation:
+        """The evaluation of ``scores`` (the model's forms, then the baselines', on the same tokens)."""
+        best = min(scores[:n_models], key=lambda score: score.loss)
+        model = _result(best, seed)
+        if budget is not None and budget.fits:
+            shortened = any(fit["shortened"] for fit in budget.fits)
+            model.budgets = [FoldBudget(0, budget.seconds, budget.used, shortened, budget.summary())]
+        held = best.held_out
+        with_cache = " (with its cache pointer)" if best is not scores[0] else ""
+        return cls(
+            task,
+            held.n_tokens,
+            model,
+            {score.name: _result(score, seed) for score in scores[n_models:]},
+            [lr],
+            level,
+            subject=f"language model{with_cache}, {held.n_tokens:,} tokens of {test_source}",
+            unit="tokens",
+            scores=scores,
+            n_train_texts=n_train_texts,
+            test_source=test_source,
+            seconds=seconds,
+            n_models=n_models,
+            seed=seed,
+        )
+
+    @property
+    def held_out(self) -> HeldOutText:
+        """The test text, as every model read it."""
+        return self.scores[0].held_out
+
+    @property
+    def best(self) -> TokenScores:
+        """The trained model's best form (with the cache when it is tuned): ``"trainwell"`` in the table."""
+        return min(self.scores[: self.n_models], key=lambda score: score.loss)
+
+    def comparisons(self, seed: int | None = None) -> list[PerplexityRatio]:
+        """The best form of the model against each baseline: the ratio of their perplexities on the same tokens,
+        with a paired interval (its outcome is that of :meth:`verdicts` on perplexity)."""
+        chosen = self.seed if seed is None else seed
+        return [compare(self.best, other, self.level, chosen) for other in self.scores[self.n_models :]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """:meth:`Evaluation.to_dict`, with the test text, the training, every form's scores and the ratios."""
+        return {
+            **super().to_dict(),
+            "test": self.test_source,
+            "test_texts": self.held_out.n_texts,
+            "test_tokens": self.held_out.n_tokens,
+            "train_texts": self.n_train_texts,
+            "seconds": self.seconds,
+            "models": {score.name: score.to_dict(self.level, self.seed) for score in self.scores},
+            "perplexity_ratios": [ratio.to_dict() for ratio in self.comparisons()],
+        }
+
+    def __repr__(self) -> str:
+        figures = ", ".join(f"{name} {self.mean('perplexity', name):,.1f}" for name in self.names)
+        return f"<LMEvaluation on {self.held_out.n_tokens:,} held-out tokens; perplexity: {figures}>"
+
+    def _render(self, console: Any) -> None:
+        render_lm(self, console)
+
+
+def _result(score: TokenScores, seed: int) -> HeldOutResult:
+    """A model's :class:`HeldOutResult`: perplexity and bits per character from its loss per token, and its
+    next-word accuracy when its ranks are known (not for the n-grams)."""
+    held = score.held_out
+    items = {
+        "perplexity": ItemMetric(score.nll, exp=True),
+        # bits per character = total loss in bits / characters = mean loss * tokens / (ln 2 * characters)
+        "bits_per_char": ItemMetric(score.nll, scale=held.n_tokens / (math.log(2) * max(held.n_chars, 1))),
+    }
+    if score.rank is not None:
+        items["accuracy"] = ItemMetric((score.rank == 0).astype(np.float64))
+    return HeldOutResult.of(items, held.groups, f"test {held.grouped_by}", seed=seed)
+
+
+def render_lm(evaluation: LMEvaluation, console: Any) -> None:
+    """The models' perplexities on the test text with intervals, then a sentence per baseline."""
+    from rich.table import Table
+    from rich.text import Text
+
+    held = evaluation.held_out
+    level = round(evaluation.level * 100)
+    table = Table(
+        title=f"language model on held-out text ({held.n_tokens:,} tokens of {evaluation.test_source})",
+        caption=f"\\[low, high]: {level}% bootstrap interval over the test {held.grouped_by}",
+    )
+    for name, justify in (
+        ("model", "left"),
+        ("perplexity", "right"),
+        (f"{level}% CI", "right"),
+        ("bits per char", "right"),
+        ("next-word accuracy", "right"),
+    ):
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for score in evaluation.scores:
+        perplexity, low, high = score.perplexity_interval(evaluation.level, evaluation.seed)
+        accuracy = score.accuracy(1)
+        table.add_row(
+            Text(score.name),
+            f"{perplexity:,.1f}",
+            f"[{low:,.1f}, {high:,.1f}]",
+            f"{score.bits_per_char:.3f}",
+            "" if accuracy != accuracy else f"{accuracy:.3f}",  # nan: the n-grams and the cache mixture
+        )
+    console.print(table)
+    best = evaluation.best.name
+    console.print(
+        f"trained on {evaluation.n_train_texts:,} texts in {evaluation.seconds:.0f} s; every model reads the test "
+        "text with the same vocabulary, so the perplexities compare"
+        + (f"; {MODEL_NAME} is {best} in the verdicts" if best != MODEL_NAME else ""),
+        soft_wrap=True,
+    )
+    for budget in evaluation.budgets:  # the one fit's
+        console.print(f"time budget: {budget.summary}", soft_wrap=True, markup=False)
+    for ratio in evaluation.comparisons():
+        line = Text(ratio.sentence())
+        if ratio.outcome != "beats":
+            line = Text.assemble(("warning:", "yellow"), " ", ratio.sentence())
+        console.print(line, soft_wrap=True)
+
+
+def evaluate_language_model(
+    source: Any,
+    *,
+    test: Any = None,
+    test_pct: float = TEST_PCT,
+    text_col: str | None = None,
+    epochs: int | None = None,
+    seed: int = 0,
+    baselines: bool = True,
+    encoding: str = "utf-8",
+    encoding_errors: Literal["strict", "replace"] = "strict",
+    progress: bool = True,
+    time_budget: float | str | None = None,
+    **fit_kwargs: Any,
+) -> LMEvaluation:
+    """Train a language model as ``trainwell fit --task language_model`` does, then judge it on test text it
+    never saw, beside n-gram baselines counted on the same training tokens (a unigram and an interpolated
+    Kneser-Ney trigram), every model on the same tokens with the same vocabulary.
+
+    Args:
+        source: The corpus (see :func:`~trainwell.text.lm_stream.read_corpus`).
+        test: Test text in the same forms; without it, the last ``test_pct`` of the corpus's texts (in their
+            order, so a text's neighbours do not leak into training as a random split would let them).
+        text_col: A table's column of texts.
+        epochs: Passes over the training text (default: chosen from its size, as ``fit_language_model`` does).
+        seed: Seeds the model and the bootstrap intervals.
+        baselines: Also score the n-gram baselines.
+        time_budget: The fit's training time (seconds, or ``"10m"``...): the epochs cut and the schedule fitted to
+            it, as ``fit_language_model(time_budget=)`` does; the baselines and the scoring come on top.
+        fit_kwargs: Passed to :func:`~trainwell.text.lm_learner.fit_language_model` (``tokenizer``, ``bptt``,
+            ``pretrained`` to fine-tune a language model instead of training one from scratch...). Models with
+            different vocabularies compare by bits per character, not perplexity.
+
+    Returns:
+        An :class:`LMEvaluation`, an :class:`~trainwell.evaluate.Evaluation`: print it for the table
+        ``trainwell evaluate --task language_model`` prints.
+
+    Raises:
+        DataError: Too few texts to hold some out; pass ``test``.
+
+    Example:
+        >>> result = evaluate_language_model("corpus/", test="test.txt")     # doctest: +SKIP
+        >>> result.mean("perplexity"), result.mean("perplexity", "Kneser-Ney trigram")  # doctest: +SKIP
+        >>> result.beats_baselines()                                         # doctest: +SKIP
+    """
+    import time
+
+    from trainwell.evaluate.evaluation import check_settings
+    from trainwell.text.lm_learner import fit_language_model
+    from trainwell.text.lm_stream import LMStreamLoader, read_corpus
+    from trainwell.text.ngram import KneserNey
+
+    seconds = check_settings(epochs=epochs, time_budget=time_budget)
+    if not 0 < test_pct < 1:
+        raise ConfigError(f"test_pct must be between 0 and 1 (exclusive), got {test_pct}")
+    texts = read_corpus(source, text_col=text_col, encoding_errors=encoding_errors, encoding=encoding)
+    if test is not None:
+        train_texts = texts
+        documents = any("\n" in text for text in texts)  # read as the corpus's texts are (see LMRecipe)
+        test_texts = read_corpus(
+            test, text_col=text_col, encoding_errors=encoding_errors, encoding=encoding, whole_files=documents
+        )
+        test_source = str(test) if isinstance(test, str | Path) else "the test texts"
+    else:
+        n_test = round(len(texts) * test_pct)
+        if n_test < 1 or len(texts) - n_test < 2:
+            raise DataError.worded(
+                lambda say: (
+                    f"the corpus holds {len(texts)} text{'' if len(texts) == 1 else 's'}: too few to hold "
+                    f"out {test_pct:.0%} as test text; pass the test text with {say('test', 'test.txt')}"
+                )
+            )
+        train_texts, test_texts = texts[:-n_test], texts[-n_test:]
+        corpus = str(source) if isinstance(source, str | Path) else "the corpus"  # not a list's every text
+        test_source = f"the last {n_test:,} of {len(texts):,} texts of {corpus}"
+    started = time.perf_counter()
+    run = fit_language_model(
+        train_texts,
+        epochs=epochs,
+        seed=seed,
+        progress=progress,
+        encoding_errors=encoding_errors,
+        time_budget=seconds,
+        **fit_kwargs,
+    )
+    seconds_trained = time.perf_counter() - started
+    learn = run.learn
+    held_out = encode_held_out(learn.recipe, test_texts)
+    scores = score_model(learn.model, held_out, name=MODEL_NAME, cache=learn.recipe.cache)
+    n_models = len(scores)
+    train = learn.data.train
+    if baselines and isinstance(train, LMStreamLoader):
+        ids = train.ids.cpu().numpy()
+        vocab_size = len(learn.recipe.vocab)
+        for order, name in ((1, "unigram"), (3, "Kneser-Ney trigram")):
+            scores.append(score_ngram(KneserNey.fit(ids, vocab_size, order), held_out, name))
+    return LMEvaluation.judge(
+        scores,
+        learn.task,
+        n_models=n_models,
+        n_train_texts=len(train_texts),
+        test_source=test_source,
+        seconds=seconds_trained,
+        lr=float(run.lr),
+        budget=run.budget,
+        seed=seed,
+    )
