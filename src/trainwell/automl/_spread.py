@@ -14,12 +14,14 @@ beside the model directory, so that the sampler and the median pruner see every 
    search's seed, as it would in one process given its settings; the samplers are seeded ``seed + rank``, so
    that two processes asking at once do not draw the same settings.
 3. The processes gather what only they know (:func:`~trainwell.distributed.spread.gather_over_store`): each
-   trial's kind of model, seconds and cut, their best finished trial, and their defaults' trials' scores and
-   validation predictions. The process holding the best trial's learner resamples its gain over the better
-   defaults' and chooses the trial kept (:func:`~trainwell.automl._gain.check_gain`: the best, or the defaults'
-   when the gain is within the noise), and tells every process. The process that trained the kept trial
-   writes the model directory with ``tuning.json`` (every trial's record, as in one process); rank 0 receives
-   its result, prints it, and removes the journal.
+   trial's kind of model, seconds and cut, their best finished trial, their defaults' trials' scores, and every
+   finished trial's score and validation predictions (a few floats a row each: the reality check compares
+   every trial with the defaults on the same resamples of the rows, as in one process). The process holding
+   the best trial's learner checks its gain over the better defaults' and chooses the trial kept
+   (:func:`~trainwell.automl._gain.check_gain`: the best, or the defaults' when the gain is within the noise,
+   the choice of the best among every process's trials counted), and tells every process. The process that
+   trained the kept trial writes the model directory with ``tuning.json`` (every trial's record, as in one
+   process); rank 0 receives its result, prints it, and removes the journal.
 
 No process group is formed: a process in one would be no longer "rank zero" and could not write the model.
 """
@@ -33,7 +35,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from trainwell.automl._gain import check_gain, default_predictions, default_scores
+from trainwell.automl._gain import check_gain, default_scores
 from trainwell.automl.search import (
     TuneResult,
     _defaults_first_study,
@@ -162,18 +164,18 @@ def _kept_written_once(
         "times": trials.times,
         "cut": trials.cut,
         "kept": (trials.kept["number"], trials.kept["value"]) if trials.kept else None,
-        "defaults": default_predictions(trials),
+        "predictions": trials.predictions,
         "default_scores": default_scores(trials),  # also for a metric not of rows, which has no predictions
     }
     parts = gather_over_store(store, "records", mine)
-    defaults: dict[int, tuple[float, Any]] = {}
+    predictions: dict[int, tuple[float, Any]] = {}
     scores: dict[int, float] = {}
     for process, part in enumerate(parts):
         trials.processes.update(dict.fromkeys(part["kinds"], process))
         trials.kinds.update({number: kinds[index] for number, index in part["kinds"].items()})
         trials.times.update(part["times"])
         trials.cut |= part["cut"]
-        defaults.update(part["defaults"])
+        predictions.update(part["predictions"])
         scores.update(part["default_scores"])
     held = [(part["kept"], holder) for holder, part in enumerate(parts) if part["kept"] is not None]
     if not held:
@@ -182,18 +184,18 @@ def _kept_written_once(
     # The best score, and among equal scores the earliest trial: the study's own best_trial.
     (number, value), holder = min(held, key=lambda pair: (sign * pair[0][1], pair[0][0]))
     checked = None
-    if rank == holder:  # the best trial's predictions are here: resample its gain, choose the trial kept
+    if rank == holder:  # the best trial's learner is here: check its gain, choose the trial kept
         assert trials.kept["number"] == number, (trials.kept["number"], number)
-        checked = check_gain(trials, number, value, trials.kept["learn"], keep, dict(sorted(scores.items())),
-                             dict(sorted(defaults.items())))  # fmt: skip
-    interval, kept = gather_over_store(store, "kept", checked)[holder]
+        checked = check_gain(trials, number, value, keep, dict(sorted(scores.items())),
+                             dict(sorted(predictions.items())))  # fmt: skip
+    interval, selection, kept = gather_over_store(store, "kept", checked)[holder]
     writer = holder if not kept.defaults else trials.processes[kept.number]
     result: TuneResult | None = None
     if rank == writer:  # the kept trial's learner is here: the best's, or a defaults' one
         learn = trials.kept["learn"] if not kept.defaults else trials.defaults[kept.number]
         best = study.get_trials(deepcopy=False)[number]
         result = finish_search(study, best, trials, starts, learn, out, tune_thresholds, keep=keep,
-                               interval=interval, kept=kept)  # fmt: skip
+                               interval=interval, selection=selection, kept=kept)  # fmt: skip
     shared = gather_over_store(
         store, "result", None if result is None else replace(result, run=None, study=None)
     )
