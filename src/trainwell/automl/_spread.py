@@ -21,16 +21,21 @@ beside the model directory, so that the sampler and the median pruner see every 
    (:func:`~trainwell.automl._gain.check_gain`: the best, or the defaults' when the gain is within the noise,
    the choice of the best among every process's trials counted), and tells every process. The process that
    trained the kept trial writes the model directory with ``tuning.json`` (every trial's record, as in one
-   process); rank 0 receives its result, prints it, and removes the journal.
+   process); rank 0 receives its result, prints it, and removes the journal. Rank 0 removes it too when the
+   search stops early: on an error, on Ctrl-C, and on the SIGTERM with which torchrun stops a job (or its other
+   processes when one failed; :func:`~trainwell.distributed.spread.termination_unwinds`). Nothing resumes a
+   search from it.
 
 No process group is formed: a process in one would be no longer "rank zero" and could not write the model.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import tempfile
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -49,7 +54,7 @@ from trainwell.automl.search import (
 from trainwell.automl.space import MixedSpace, Space
 from trainwell.callbacks.budget import TimeBudget
 from trainwell.data.bundle import DataBundle
-from trainwell.distributed.spread import gather_over_store, job_store, spread_position
+from trainwell.distributed.spread import gather_over_store, job_store, spread_position, termination_unwinds
 from trainwell.evaluate.compare import higher_is_better
 
 __all__ = ["run_spread_search"]
@@ -78,11 +83,11 @@ def run_spread_search(
     rank, _ = spread_position()
     store = job_store("tune")
     direction = "maximize" if higher_is_better(chosen) else "minimize"
-    journal: Path | None = None
-    try:
+    # Rank 0 owns the journal, and removes it however the search ends (see _study_journal).
+    with _study_journal(out) if rank == 0 else contextlib.nullcontext() as journal:
         if rank == 0:
+            assert journal is not None
             starts = [kind.start(kind.defaults(data, seed)) for kind in space.kinds]
-            journal = _new_journal(out)
             storage = _journal_storage(optuna, journal)
             _defaults_first_study(optuna, space, starts, direction, seed, pruner, storage=storage,
                                   study_name=STUDY_NAME)  # fmt: skip
@@ -95,11 +100,24 @@ def run_spread_search(
         trials = _Trials(space, data, chosen, direction, seed, budget, progress)
         _refuse_a_spent_budget(budget)
         _take_turns(optuna, study, trials, store, n_trials)
+        # Rank 0 leaves the block (removing the journal) only once every process has finished with the study:
+        # the processes gather after their last trial.
         result = _kept_written_once(study, trials, starts, store, out, tune_thresholds, keep)
-    finally:
-        if journal is not None:  # rank 0, after every process has finished with the study (or on an error)
-            _remove_journal(journal)
     return result
+
+
+@contextlib.contextmanager
+def _study_journal(out: str | Path | None) -> Iterator[Path]:
+    """A new journal for the study (:func:`_new_journal`), removed on leaving however the search ends: done,
+    an error, Ctrl-C, or the SIGTERM with which torchrun stops a job (and its other processes when one failed),
+    which unwinds here as Ctrl-C does (:func:`~trainwell.distributed.spread.termination_unwinds`). Nothing
+    resumes a search from its journal (a search run again starts one of its own), so none is kept."""
+    with termination_unwinds():
+        journal = _new_journal(out)
+        try:
+            yield journal
+        finally:
+            _remove_journal(journal)
 
 
 def _new_journal(out: str | Path | None) -> Path:
