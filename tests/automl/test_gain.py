@@ -96,6 +96,8 @@ def test_resampled_scores_pair_every_model_on_the_rows_bootstrap_ci_draws() -> N
 
     observed, resampled = resampled_scores([first, second], truth, auc, 50, seed=3)
     assert observed.tolist() == [auc(first, truth), auc(second, truth)]
+    # A binary AUC is resampled from one sort per model: the same numbers, to the last bit.
+    assert np.array_equal(resampled_scores([first, second], truth, auc, 50, 3, binary_auc=True)[1], resampled)
     gains = resampled[:, 1] - resampled[:, 0]
     _, low, high = bootstrap_ci(
         lambda pair, targets: auc(pair[:, 1], targets) - auc(pair[:, 0], targets),

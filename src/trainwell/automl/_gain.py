@@ -139,15 +139,31 @@ def resampled_scores(
     score: Callable[[torch.Tensor, torch.Tensor], float],
     resamples: int,
     seed: int,
+    binary_auc: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each model's ``score`` on all rows (M,) and on each of ``resamples`` resamples of them (B, M): the same
     rows for every model in a resample, drawn as :func:`~trainwell.evaluate.intervals.bootstrap_ci` draws them
-    with the same ``seed`` (so one model pair's interval here is that function's paired interval)."""
+    with the same ``seed`` (so one model pair's interval here is that function's paired interval).
+
+    ``binary_auc``: ``score`` is a binary task's ROC AUC (predictions (N,)), which is then resampled from one
+    sort of each model's predictions (:func:`~trainwell.metrics._ranking.resampled_auc`, the same numbers): a
+    sort per model and resample would be most of a search's check."""
     import torch
+
+    from trainwell.metrics._inputs import as_positive
+    from trainwell.metrics._ranking import resampled_auc
 
     rows = len(targets)
     observed = np.array([score(preds, targets) for preds in predictions], dtype=np.float64)
     indices = torch.randint(0, rows, (resamples, rows), generator=torch.Generator().manual_seed(seed))
+    if binary_auc:
+        counts = torch.zeros(resamples, rows, dtype=torch.float64).scatter_add_(
+            1, indices, torch.ones(resamples, rows, dtype=torch.float64)
+        )  # (B, N): how many times each row was drawn
+        positive = as_positive(targets)
+        return observed, torch.stack(
+            [resampled_auc(preds, positive, counts) for preds in predictions], 1
+        ).numpy()
     resampled = np.array(
         [[score(preds[drawn], targets[drawn]) for preds in predictions] for drawn in indices],
         dtype=np.float64,
@@ -269,9 +285,11 @@ def _gain_checks(
     if any(preds.shape != models[0].shape for preds in models):
         return None, None
     metric, task = getattr(functional, trials.chosen), trials.data.task.kind
+    binary_auc = trials.chosen == "roc_auc" and task == "binary" and models[0].dim() == 1
     observed, resampled = resampled_scores(
-        models, targets, lambda preds, truth: float(metric(preds, truth, task)), GAIN_RESAMPLES, trials.seed
-    )
+        models, targets, lambda preds, truth: float(metric(preds, truth, task)), GAIN_RESAMPLES, trials.seed,
+        binary_auc,
+    )  # fmt: skip
     sign = 1.0 if trials.direction == "maximize" else -1.0
     gains, resampled_gains = sign * (observed[1:] - observed[0]), sign * (resampled[:, 1:] - resampled[:, :1])
     of_best = resampled_gains[:, compared.index(best)]
