@@ -6,9 +6,10 @@ training rows (20% of them held out to score the trials) with ``keep="best"``, s
 in hand; the better defaults' trial is trained again with its settings and seed (its validation score is
 checked against the search's record). Both are scored on rows no trial saw: Adult's official test rows, and for
 Titanic and California a fixed 20% of the rows set aside before the search. What ``keep="clear"`` keeps is
-decided from the same search (:func:`trainwell.automl._gain.choose_kept`): the defaults' model when the low bound
-of the best's gain interval is at or below 0. Prints one row per search and a summary, and writes
-``benchmarks/results/tune_keep.json``.
+decided from the same search (:func:`trainwell.automl._gain.choose_kept`) by both rules: now, the defaults'
+model unless the reality check of the best's gain (its choice among the trials counted) gives a p-value below
+0.05; before, the defaults' model when the low bound of the best trial's own 90% interval was at or below 0.
+Prints one row per search and a summary, and writes ``benchmarks/results/tune_keep.json``.
 
     python benchmarks/tune_keep.py --trials 8 --seeds 0 1 2 --datasets titanic california adult
 """
@@ -84,7 +85,10 @@ def one_search(name: str, train: pd.DataFrame, test: pd.DataFrame, trials: int, 
     retrain = _train_trees if record.get("arch") == "gbdt" else _train
     again = retrain(result.run.data, record["params"], seed, [], False)
     choice = choose_kept("clear", result.best_trial, result.best_value, scores, result.direction,
-                         result.improvement_interval, result.metric)  # fmt: skip
+                         result.improvement_interval, result.metric, result.selection)  # fmt: skip
+    # The rule before the reality check: the low bound of the best trial's own interval.
+    by_interval = choose_kept("clear", result.best_trial, result.best_value, scores, result.direction,
+                              result.improvement_interval, result.metric)  # fmt: skip
     recipe = result.run.data.recipe
     best_test = test_score(result.run.learn, recipe, test, target)
     defaults_test = best_test if result.best_trial == defaults else test_score(again, recipe, test, target)
@@ -93,6 +97,7 @@ def one_search(name: str, train: pd.DataFrame, test: pd.DataFrame, trials: int, 
         "dataset": name,
         "seed": seed,
         "metric": result.metric,
+        "sign": sign,
         "seconds": seconds,
         "best_trial": result.best_trial,
         "best_arch": result.arch,
@@ -100,12 +105,16 @@ def one_search(name: str, train: pd.DataFrame, test: pd.DataFrame, trials: int, 
         "defaults_arch": record.get("arch"),
         "valid_gain": result.improvement,
         "gain_interval": result.improvement_interval,
+        "gain_p_value": None if result.selection is None else result.selection.p_value,
+        "trials_compared": None if result.selection is None else result.selection.trials,
         "kept_by_clear": "defaults" if choice.defaults else "best",
+        "kept_by_interval": "defaults" if by_interval.defaults else "best",
         "defaults_retrained_exactly": float(again.history[-1][result.metric]) == record["value"],
         "test_best": best_test,
         "test_defaults": defaults_test,
         "test_gain_of_best": sign * (best_test - defaults_test),
         "test_kept_by_clear": defaults_test if choice.defaults else best_test,
+        "test_kept_by_interval": defaults_test if by_interval.defaults else best_test,
     }
 
 
@@ -117,6 +126,9 @@ def main() -> None:
         "--datasets", nargs="+", default=["titanic", "california", "adult"], choices=list(TARGETS)
     )
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--results", default="tune_keep", help="the name of the JSON file in benchmarks/results"
+    )
     args = parser.parse_args()
     import torch
 
@@ -133,7 +145,8 @@ def main() -> None:
             )
     print_table(
         f"tune --trials {args.trials}: the best trial against the better defaults, validation and held-out rows",
-        ["search", "metric", "best (defaults)", "valid gain [90%]", "keep clear keeps", "test best", "test defaults"],
+        ["search", "metric", "best (defaults)", "valid gain [90%]", "p (trials)", "kept: check (interval)",
+         "test best", "test defaults"],
         [
             (
                 f"{r['dataset']} seed {r['seed']}",
@@ -141,19 +154,26 @@ def main() -> None:
                 f"{r['best_trial']} {r['best_arch']} ({r['defaults_trial']} {r['defaults_arch']})",
                 "-" if r["gain_interval"] is None else
                 f"{r['valid_gain']:+.4f} [{r['gain_interval'][0]:+.4f}, {r['gain_interval'][1]:+.4f}]",
-                r["kept_by_clear"],
+                "-" if r["gain_p_value"] is None else f"{r['gain_p_value']:.3f} ({r['trials_compared']})",
+                f"{r['kept_by_clear']} ({r['kept_by_interval']})",
                 r["test_best"],
                 r["test_defaults"],
             )
             for r in rows
         ],
     )  # fmt: skip
-    changed = [r for r in rows if r["kept_by_clear"] == "defaults" and r["best_trial"] != r["defaults_trial"]]
-    not_worse = sum(r["test_gain_of_best"] <= 0 for r in changed)
-    print(f"keep clear kept the defaults in {len(changed)} of {len(rows)} searches; there the defaults were no worse "
-          f"on held-out rows in {not_worse} of {len(changed)}")  # fmt: skip
+    for rule in ("clear", "interval"):
+        changed = [
+            r for r in rows if r[f"kept_by_{rule}"] == "defaults" and r["best_trial"] != r["defaults_trial"]
+        ]
+        not_worse = sum(r["test_gain_of_best"] <= 0 for r in changed)
+        mean = np.mean([r["sign"] * (r[f"test_kept_by_{rule}"] - r["test_best"]) for r in rows])
+        name = "the reality check" if rule == "clear" else "the interval rule (before)"
+        print(f"{name} kept the defaults in {len(changed)} of {len(rows)} searches; there the defaults were no "
+              f"worse on held-out rows in {not_worse} of {len(changed)}; mean held-out score of what it kept "
+              f"against the best trial's (positive: better): {mean:+.4f}")  # fmt: skip
     path = write_results(
-        "tune_keep",
+        args.results,
         {
             "benchmark": "tune --keep clear against --keep best: held-out score of the best trial and the defaults",
             "trials": args.trials,

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 import trainwell
 from trainwell.automl import TuningDependencyError, tune_table
+from trainwell.automl._gain import SelectionCheck
 from trainwell.automl.search import TUNING_FILE
 from trainwell.automl.table import DEFAULT_DROPOUT, DEFAULT_LAYERS, DEFAULT_WD
 from trainwell.cli.app import app
@@ -72,6 +73,7 @@ def test_the_gain_over_the_defaults_comes_with_its_noise_on_the_validation_rows(
     record = json.loads((tmp_path / "m" / TUNING_FILE).read_text())
     if result.best_trial == 0:  # the defaults won: no gain to resample
         assert result.improvement_interval is None and record["improvement_interval"] is None
+        assert result.selection is None and record["selection"] is None
     else:
         low, high = result.improvement_interval or (None, None)
         assert low is not None and high is not None and low < high
@@ -79,9 +81,14 @@ def test_the_gain_over_the_defaults_comes_with_its_noise_on_the_validation_rows(
             low - 0.02 <= (result.improvement or 0.0) <= high + 0.02
         )  # the gain, measured by the metric itself
         assert record["improvement_interval"] == [low, high]
+        # The reality check compares every finished trial after the defaults' with them.
+        finished = [t for t in result.trials if t["state"] == "complete" and not t["defaults"]]
+        assert result.selection is not None and record["selection"]["trials"] == len(finished)
+        assert record["selection"]["p_value"] == result.selection.p_value
     noisy = SimpleNamespace(metric="roc_auc", best_value=0.90, default_values={}, arch=None, improvement=0.006,
                             default_value=0.894, direction="maximize", improvement_interval=(-0.0234, 0.041),
-                            best_trial=4, kept="best", kept_trial=4, kept_arch=None)  # fmt: skip
+                            best_trial=4, kept="best", kept_trial=4, kept_arch=None,
+                            selection=None)  # fmt: skip
     assert (
         "the gain at [-0.0234, +0.0410], 90%: within their noise: the defaults may do as well on new rows): kept "
         "the best (--keep best)" in verdict(noisy)
@@ -95,6 +102,20 @@ def test_the_gain_over_the_defaults_comes_with_its_noise_on_the_validation_rows(
     assert "clear of their noise): kept the best; confirm it on held-out data" in verdict(noisy)
     noisy.improvement_interval = None  # a metric not of rows
     assert "the gain could not be checked against their noise (roc_auc is not resampled" in verdict(noisy)
+    # The best trial's own interval clears 0, but the best of 7 trials gains as much by chance.
+    noisy.improvement_interval, noisy.kept, noisy.kept_trial = (0.002, 0.03), "defaults", 0
+    noisy.selection = SelectionCheck(p_value=0.12, low=-0.003, trials=7, resamples=200)
+    assert verdict(noisy).endswith(
+        "resampling them puts the gain at [+0.0020, +0.0300], 90%, but p = 0.120 that the best of 7 trials gains "
+        "as much by chance, within their noise: kept the defaults' model (trial 0), which may do as well on new "
+        "rows (--keep best keeps trial 4)"
+    )
+    noisy.selection = SelectionCheck(p_value=0.01, low=0.001, trials=7, resamples=200)
+    noisy.kept, noisy.kept_trial = "best", 4
+    assert (
+        "[+0.0020, +0.0300], 90%; p = 0.010 that the best of 7 trials gains as much by chance: clear of their "
+        "noise): kept the best; confirm" in verdict(noisy)
+    )
 
 
 def test_a_pruned_trial_stops_at_the_first_report(table: pd.DataFrame) -> None:

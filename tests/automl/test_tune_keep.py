@@ -1,6 +1,6 @@
-"""``tune`` keeps the defaults' model when the best trial's gain over them is within the validation rows' noise
-(``keep="clear"``, ``--keep clear``, the default), the best trial's when the gain is clear of it, and the best
-trial's always under ``--keep best``.
+"""``tune`` keeps the defaults' model when the best trial's gain over them is within the validation rows' noise,
+its choice as the best of the trials counted (``keep="clear"``, ``--keep clear``, the default), the best trial's
+when the gain is clear of it, and the best trial's always under ``--keep best``.
 
 The table is built so that the outcome does not hang on chance: one column ``a``, 1 on a few rows that are all
 positive and 0 on rows whose target is a coin toss. With the trees' default leaf size (20) the 12 training rows
@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 import trainwell
 from trainwell.automl import tune_table
-from trainwell.automl._gain import choose_kept
+from trainwell.automl._gain import SelectionCheck, choose_kept
 from trainwell.automl.search import TUNING_FILE
 from trainwell.cli.app import app
 from trainwell.core.errors import ConfigError
@@ -70,6 +70,9 @@ def test_a_gain_within_the_noise_keeps_the_defaults_model(tmp_path: Path) -> Non
     assert best["params"]["min_samples_leaf"] == 5 and not best["defaults"]  # the search found the split...
     low, high = record["improvement_interval"]
     assert record["improvement"] > 0 and low <= 0 < high  # ...whose gain one validation row carries
+    # The reality check compares the three trials after the defaults' with them: the best's gain is chance.
+    check = record["selection"]
+    assert check["trials"] == 3 and check["p_value"] >= 0.05 and check["low"] <= 0
     assert (record["keep"], record["kept"], record["kept_trial"]) == ("clear", "defaults", 0)
     reason = record["kept_reason"]
     assert "within those rows' noise" in reason and f"({record['best_trial']})" in reason
@@ -79,6 +82,9 @@ def test_a_gain_within_the_noise_keeps_the_defaults_model(tmp_path: Path) -> Non
     assert written.std() < 1e-6
     metadata = json.loads((tmp_path / "m" / "trainwell.json").read_text())["training"]
     assert metadata["tuning"]["kept"] == "defaults" and metadata["tuning"]["kept_trial"] == 0
+    assert (
+        metadata["tuning"]["gain_p_value"] == check["p_value"] and metadata["tuning"]["trials_compared"] == 3
+    )
     assert metadata["final"]["roc_auc"] == pytest.approx(record["trials"][0]["value"])
     assert (
         f"within their noise: kept the defaults' model (trial 0), which may do as well on new rows (--keep best "
@@ -91,11 +97,20 @@ def test_a_clear_gain_keeps_the_best_trials_model(tmp_path: Path) -> None:
     record, said = tune_on(tmp_path, table)
     low, _ = record["improvement_interval"]
     assert low > 0 and (record["kept"], record["kept_trial"]) == ("best", record["best_trial"])
-    assert "clear of those rows' noise" in record["kept_reason"]
+    assert record["selection"]["p_value"] < 0.05 and record["selection"]["low"] > 0  # fifteen rows: no chance
+    reason = record["kept_reason"]
+    assert (
+        "p = 0.005 that the best of 3 trials gains as much by chance), is clear of those rows' noise"
+        in reason
+    )
     written = written_probabilities(tmp_path, table)
     rare = torch.as_tensor(table["a"].to_numpy() == 1)
     assert written[rare].min() > written[~rare].max()  # the best trial's trees split the rare rows off
-    assert "clear of their noise): kept the best" in said
+    assert "gains as much by chance: clear of their noise): kept the best" in said
+    info = CliRunner().invoke(app, ["info", str(tmp_path / "m")], env={"COLUMNS": "300"})
+    assert (
+        "the best's gain over the defaults is clear of the noise (p = 0.005, best of 3 trials)" in info.stdout
+    )
 
 
 def test_keep_best_keeps_the_best_trial_within_the_noise(tmp_path: Path) -> None:
@@ -129,21 +144,37 @@ def test_a_keep_that_is_not_a_choice_is_refused(tmp_path: Path) -> None:
     assert done.exit_code == 2 and "'Best' is not a choice" in done.output
 
 
+#: A reality check that calls the gain chance (p at or above 0.05), and one that calls it clear.
+CHANCE = SelectionCheck(p_value=0.12, low=-0.003, trials=7, resamples=200)
+CLEAR = SelectionCheck(p_value=0.01, low=0.004, trials=7, resamples=200)
+
+
 @pytest.mark.parametrize(
-    ("keep", "interval", "defaults", "kept", "reason"),
+    ("keep", "interval", "selection", "defaults", "kept", "reason"),
     [
-        ("clear", (-0.01, 0.03), {0: 0.80, 1: 0.82}, 1, "within those rows' noise: the defaults may do"),
-        ("clear", (0.0, 0.03), {0: 0.80}, 0, "within those rows' noise"),  # a low bound of 0 is no gain
-        ("clear", (0.001, 0.03), {0: 0.80}, 5, "clear of those rows' noise"),
-        ("best", (-0.01, 0.03), {0: 0.80}, 5, "kept all the same (keep best)"),
-        ("clear", None, {0: 0.80}, 5, "could not be checked against the validation rows' noise"),
-        ("clear", None, {}, 5, "no defaults' trial finished, so the gain over them could not be checked"),
+        ("clear", (-0.01, 0.03), CHANCE, {0: 0.80, 1: 0.82}, 1, "within those rows' noise: the defaults may do"),
+        # The best trial's own interval is above 0, but the best of 7 trials gains as much by chance (Titanic's
+        # seed 0 before the check: "clear", then worse on held-out rows): the defaults.
+        ("clear", (0.001, 0.03), CHANCE, {0: 0.80}, 0, "p = 0.120 that the best of 7 trials gains as much by"),
+        ("clear", (0.001, 0.03), CLEAR, {0: 0.80}, 5, "p = 0.010 that the best of 7 trials gains as much by "
+         "chance), is clear of those rows' noise"),
+        ("best", (0.001, 0.03), CHANCE, {0: 0.80}, 5, "kept all the same (keep best)"),
+        # Without a check (a caller holding only the interval), its low bound decides.
+        ("clear", (0.0, 0.03), None, {0: 0.80}, 0, "within those rows' noise"),  # a low bound of 0 is no gain
+        ("clear", (0.001, 0.03), None, {0: 0.80}, 5, "clear of those rows' noise"),
+        ("clear", None, None, {0: 0.80}, 5, "could not be checked against the validation rows' noise"),
+        ("clear", None, None, {}, 5, "no defaults' trial finished, so the gain over them could not be checked"),
     ],
-)
-def test_the_trial_kept_follows_the_low_bound_of_the_gain(
-    keep: str, interval: tuple[float, float] | None, defaults: dict[int, float], kept: int, reason: str
+)  # fmt: skip
+def test_the_trial_kept_follows_the_reality_check_of_the_gain(
+    keep: str,
+    interval: tuple[float, float] | None,
+    selection: SelectionCheck | None,
+    defaults: dict[int, float],
+    kept: int,
+    reason: str,
 ) -> None:
-    choice = choose_kept(keep, 5, 0.85, defaults, "maximize", interval, "roc_auc")
+    choice = choose_kept(keep, 5, 0.85, defaults, "maximize", interval, "roc_auc", selection)
     assert (choice.number, choice.defaults) == (kept, kept != 5)
     assert reason in choice.reason
 

@@ -104,6 +104,11 @@ def test_the_process_that_trained_the_best_trial_writes_it_and_rank_0_is_told(tm
     assert best["process"] == 1 and {t["process"] for t in zero["trials"]} == {0, 1}
     assert (zero["has_run"], one["has_run"]) == (False, True)  # the learner stays where it was trained
     assert zero == {**one, "has_run": False}  # the same record in both processes
+    # The reality check compared the best with every finished trial after the defaults', both processes' alike:
+    # their validation predictions reached the process that checked it.
+    compared = [t for t in zero["trials"] if t["state"] == "complete" and not t["defaults"]]
+    if not best["defaults"]:
+        assert zero["selection"]["trials"] == len(compared) and {t["process"] for t in compared} == {0, 1}
     assert json.loads((tmp_path / "model" / "tuning.json").read_text())["trials"] == zero["trials"]
     assert len(trainwell.load(tmp_path / "model").predict(pd.read_csv(tmp_path / "table.csv").head(3))) == 3
 
@@ -130,6 +135,8 @@ def test_the_defaults_kept_for_a_gain_within_the_noise_are_written_by_the_proces
     assert defaults_process != best_process  # each process trained one of the two
     low, _ = zero["improvement_interval"]
     assert zero["best_trial"] == 1 and trials[1]["value"] > trials[0]["value"] and low <= 0
+    # Checked with the other process's defaults' predictions: the best of one trial, by chance.
+    assert zero["selection"]["trials"] == 1 and zero["selection"]["p_value"] >= 0.05
     assert (zero["kept"], zero["kept_trial"]) == ("defaults", 0)
     # The learner stays where it was trained: the defaults' process holds the run, and wrote the model.
     assert [zero["has_run"], one["has_run"]] == [defaults_process == 0, defaults_process == 1]

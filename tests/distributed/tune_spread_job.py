@@ -59,6 +59,7 @@ def main() -> None:
         "best_trial": result.best_trial,
         "best_value": result.best_value,
         "trials": result.trials,
+        "selection": None if result.selection is None else result.selection.to_dict(),
     }
     (out / f"rank{rank}.json").write_text(json.dumps(said))
 

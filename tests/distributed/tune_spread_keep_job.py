@@ -80,6 +80,7 @@ def main() -> None:
         "kept_trial": result.kept_trial,
         "kept_reason": result.kept_reason,
         "improvement_interval": result.improvement_interval,
+        "selection": None if result.selection is None else result.selection.to_dict(),
         "trials": result.trials,
     }
     (out / f"rank{rank}.json").write_text(json.dumps(said))

@@ -1,29 +1,52 @@
-"""How sure a search's gain over the defaults is, and which trial's model it keeps for that: a paired bootstrap
-over the validation rows of the best trial's predictions and the better defaults' trial's
-(:attr:`~trainwell.automl.search.TuneResult.improvement_interval`), and :func:`choose_kept`.
+"""How sure a search's gain over the defaults is, and which trial's model it keeps for that.
 
 The best of many trials scored on the same validation rows is flattered by having been chosen on them (the
-winner's curse): a gain whose interval reaches zero is no surer than the defaults, so by default
-(``keep="clear"``) the search keeps the better defaults' trial then, and the best trial only when its gain is
-clear of those rows' noise.
+winner's curse): with twenty trials no better than the defaults, the best of them still gains something on
+those rows, and a paired interval of that one trial's gain (which ignores the choice) often calls it clear.
+So the gain is judged by White's (2000) reality check, the textbook test of "is the best of N models really
+better than the benchmark": every finished trial's validation predictions are kept, the validation rows are
+resampled (the same draw for every trial and the defaults), and in each resample the largest gain of any
+trial over the better defaults' trial, each trial's gain recentred as if it were no better than the defaults,
+is what choosing the best gives by chance (:func:`reality_check`). The p-value is the share of resamples
+whose chance gain reaches the best trial's real one. Trials clearly worse than the defaults are recentred as
+Hansen's (2005) consistent test of superior predictive ability recentres them (left at their own, negative,
+mean), so that a search's many poor trials do not make a real gain harder to see.
+
+By default (``keep="clear"``) the search keeps the better defaults' trial unless that p-value is below
+:data:`GAIN_ALPHA` (0.05, the one-sided level of the 90% interval's low bound), and the best trial then.
+:attr:`~trainwell.automl.search.TuneResult.improvement_interval` stays the best trial's own 90% paired
+interval (what the gain is, ignoring the choice); :attr:`~trainwell.automl.search.TuneResult.selection` holds
+the check.
+
+What the check does not see: the trials were not fixed in advance (TPE chose each one from the earlier trials'
+scores on the same rows) and pruned trials are left out; both make it a little lenient, not strict.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 if TYPE_CHECKING:
+    import torch
+
     from trainwell.automl.search import _Trials
-    from trainwell.learner.learner import Learner
 
-__all__ = ["KEEP_CHOICES", "KeptTrial", "better_defaults", "check_gain", "choose_kept", "default_predictions",
-           "default_scores", "improvement_interval"]  # fmt: skip
+__all__ = ["GAIN_ALPHA", "KEEP_CHOICES", "KeptTrial", "SelectionCheck", "better_defaults", "check_gain",
+           "choose_kept", "default_scores", "of_rows", "reality_check", "resampled_scores"]  # fmt: skip
 
-#: Resamples of the validation rows behind :attr:`TuneResult.improvement_interval`, and its coverage.
-GAIN_RESAMPLES, GAIN_LEVEL = 200, 0.9
+#: A gain is clear when the reality check's p-value is below this: the one-sided level of the low bound of
+#: :attr:`TuneResult.improvement_interval`.
+GAIN_ALPHA = 0.05
+#: Resamples of the validation rows behind that interval and the reality check, and the interval's coverage.
+GAIN_RESAMPLES, GAIN_LEVEL = 200, 1 - 2 * GAIN_ALPHA
 #: What ``keep=`` (``--keep``) takes: ``"clear"`` keeps the best trial only when its gain over the defaults is
-#: clear of the validation rows' noise (else the better defaults' trial), ``"best"`` the best trial always.
+#: clear of the validation rows' noise, the choice of the best counted (else the better defaults' trial),
+#: ``"best"`` the best trial always.
 KEEP_CHOICES = ("clear", "best")
 
 
@@ -36,6 +59,116 @@ class KeptTrial:
     number: int
     reason: str
     defaults: bool = False
+
+
+@dataclass(frozen=True)
+class SelectionCheck:
+    """The reality check of the best trial's gain (:func:`reality_check`).
+
+    Attributes:
+        p_value: The share of resamples of the validation rows in which the best of the compared trials, each
+            no better than the defaults, gains as much as the best trial did by chance; the gain is clear below
+            :data:`GAIN_ALPHA`.
+        low: The best trial's gain less the chance gain that the p-value's rule allows (the resamples' chance
+            gain at 1 - :data:`GAIN_ALPHA`): above 0 exactly when the p-value is below :data:`GAIN_ALPHA`.
+        trials: How many trials were compared with the defaults (the finished ones that are not defaults').
+        resamples: How many resamples were counted (those in which every trial's metric is defined).
+    """
+
+    p_value: float
+    low: float
+    trials: int
+    resamples: int
+
+    @property
+    def clear(self) -> bool:
+        """Whether the gain is clear of the noise, the choice of the best counted."""
+        return self.p_value < GAIN_ALPHA
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": "reality check (White 2000; Hansen 2005 recentring)", "p_value": self.p_value,
+                "low": self.low, "trials": self.trials, "resamples": self.resamples,
+                "alpha": GAIN_ALPHA}  # fmt: skip
+
+
+def reality_check(
+    gains: np.ndarray, resampled: np.ndarray, rows: int, alpha: float = GAIN_ALPHA
+) -> SelectionCheck:
+    """White's reality check of the largest of ``gains`` with Hansen's consistent recentring.
+
+    Args:
+        gains: (K,) each compared trial's gain over the benchmark (the better defaults' trial) on all the
+            validation rows, signed so that positive is better.
+        resampled: (B, K) the same gains on each of B resamples of the rows, every trial and the benchmark on
+            the same draw; a resample with an undefined gain (``nan``: AUC of one class) is left out.
+        rows: How many rows were resampled (Hansen's threshold for "clearly worse" grows with it).
+        alpha: The level of :attr:`SelectionCheck.low`.
+
+    In each resample the chance gain is the largest of the trials' resampled gains, each recentred: by its own
+    gain on all rows (as if the trial were exactly as good as the benchmark, the null's least favourable case),
+    except for a trial clearly worse than the benchmark (by more than its resampled spread times
+    ``sqrt(2 log log rows)``), which keeps its own negative mean. The p-value is ``(1 + the resamples whose
+    chance gain reaches the largest gain) / (1 + B)``.
+
+    Example:
+        >>> gains = np.array([0.02, 0.0])
+        >>> noise = np.random.default_rng(0).normal(scale=0.01, size=(200, 2))
+        >>> check = reality_check(gains, gains + noise, rows=500)
+        >>> check.clear, check.trials
+        (True, 2)
+    """
+    resampled = resampled[~np.isnan(resampled).any(axis=1)]
+    count = len(resampled)
+    best = float(gains.max())
+    if count == 0:
+        return SelectionCheck(math.nan, math.nan, len(gains), 0)
+    log_log = math.log(math.log(rows)) if rows > math.e else 0.0
+    clearly_worse = gains < -resampled.std(axis=0) * math.sqrt(max(2.0 * log_log, 0.0))
+    chance = (resampled - np.where(clearly_worse, 0.0, gains)).max(axis=1)  # (B,)
+    p_value = (1 + int((chance >= best).sum())) / (1 + count)
+    # The most resamples whose chance gain may reach the best's for a p-value below alpha: the best's gain must
+    # pass the (allowed + 1)-th largest chance gain, which `low` measures it against.
+    allowed = math.ceil(alpha * (1 + count) - 1) - 1
+    cutoff = float(np.sort(chance)[::-1][allowed]) if 0 <= allowed < count else math.inf
+    return SelectionCheck(p_value, best - cutoff, len(gains), count)
+
+
+def resampled_scores(
+    predictions: Sequence[torch.Tensor],
+    targets: torch.Tensor,
+    score: Callable[[torch.Tensor, torch.Tensor], float],
+    resamples: int,
+    seed: int,
+    binary_auc: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each model's ``score`` on all rows (M,) and on each of ``resamples`` resamples of them (B, M): the same
+    rows for every model in a resample, drawn as :func:`~trainwell.evaluate.intervals.bootstrap_ci` draws them
+    with the same ``seed`` (so one model pair's interval here is that function's paired interval).
+
+    ``binary_auc``: ``score`` is a binary task's ROC AUC (predictions (N,)), which is then resampled from one
+    sort of each model's predictions (:func:`~trainwell.metrics._ranking.resampled_auc`, the same numbers): a
+    sort per model and resample would be most of a search's check."""
+    import torch
+
+    from trainwell.metrics._inputs import as_positive
+    from trainwell.metrics._ranking import resampled_auc
+
+    rows = len(targets)
+    observed = np.array([score(preds, targets) for preds in predictions], dtype=np.float64)
+    indices = torch.randint(0, rows, (resamples, rows), generator=torch.Generator().manual_seed(seed))
+    if binary_auc:
+        counts = torch.zeros(resamples, rows, dtype=torch.float64).scatter_add_(
+            1, indices, torch.ones(resamples, rows, dtype=torch.float64)
+        )  # (B, N): how many times each row was drawn
+        positive = as_positive(targets)
+        return observed, torch.stack(
+            [resampled_auc(preds, positive, counts) for preds in predictions], 1
+        ).numpy()
+    resampled = np.array(
+        [[score(preds[drawn], targets[drawn]) for preds in predictions] for drawn in indices],
+        dtype=np.float64,
+    )
+    return observed, resampled.reshape(resamples, len(predictions))
 
 
 def better_defaults(scores: dict[int, float], direction: str) -> int:
@@ -53,17 +186,21 @@ def choose_kept(
     direction: str,
     interval: tuple[float, float] | None,
     metric: str,
+    selection: SelectionCheck | None = None,
 ) -> KeptTrial:
-    """Which trial's model a search keeps: the ``best`` trial, unless ``keep`` is ``"clear"`` and the low bound
-    of its gain's ``interval`` (:func:`improvement_interval`) is at or below 0, when the better of the finished
-    defaults' trials (``default_scores``, by number) is kept instead. Without an interval (no defaults' trial
-    finished, or a ``metric`` not of rows) the best is kept and the reason says the gain could not be checked.
+    """Which trial's model a search keeps: the ``best`` trial, unless ``keep`` is ``"clear"`` and its gain is
+    within the noise, when the better of the finished defaults' trials (``default_scores``, by number) is kept
+    instead. Within the noise: the reality check's p-value (``selection``, :func:`reality_check`) is at or above
+    :data:`GAIN_ALPHA`; without a check, the low bound of the gain's ``interval`` is at or below 0. Without an
+    interval either (no defaults' trial finished, or a ``metric`` not of rows) the best is kept and the reason
+    says the gain could not be checked.
 
     Example:
-        >>> choose_kept("clear", 5, 0.90, {0: 0.894}, "maximize", (-0.02, 0.04), "roc_auc").number
-        0
         >>> choose_kept("clear", 5, 0.90, {0: 0.894}, "maximize", (0.001, 0.01), "roc_auc").number
         5
+        >>> chance = SelectionCheck(p_value=0.2, low=-0.004, trials=12, resamples=200)
+        >>> choose_kept("clear", 5, 0.90, {0: 0.894}, "maximize", (0.001, 0.01), "roc_auc", chance).number
+        0
     """
     if keep not in KEEP_CHOICES:
         raise ValueError(f"keep must be one of {KEEP_CHOICES}, got {keep!r}")  # checked before the search
@@ -80,11 +217,12 @@ def choose_kept(
         )
     low, high = interval
     gain = (1.0 if direction == "maximize" else -1.0) * (best_value - default_scores[defaults])
+    chance = "" if selection is None else f"; {chance_said(selection)}"
     said = (
         f"the best trial's ({best}) gain over the defaults' trial {defaults}, {gain:+.4f} on the validation rows "
-        f"(90% interval [{low:+.4f}, {high:+.4f}]),"
+        f"(90% interval [{low:+.4f}, {high:+.4f}]{chance}),"
     )
-    if low > 0:
+    if selection.clear if selection is not None else low > 0:
         return KeptTrial(best, f"{said} is clear of those rows' noise")
     if keep == "best":
         return KeptTrial(best, f"{said} is within those rows' noise; kept all the same (keep best)")
@@ -95,21 +233,71 @@ def choose_kept(
     )
 
 
+def chance_said(selection: SelectionCheck) -> str:
+    """The reality check in a few words: ``p = 0.210 that the best of 12 trials gains as much by chance``."""
+    trials = "one trial" if selection.trials == 1 else f"the best of {selection.trials} trials"
+    return f"p = {selection.p_value:.3f} that {trials} gains as much by chance"
+
+
+def of_rows(trials: _Trials) -> bool:
+    """Whether the search's metric is one of rows (:mod:`trainwell.metrics.functional`), which the checks
+    resample: not a ranking's or entity F1."""
+    from trainwell.metrics import functional
+
+    return getattr(functional, trials.chosen, None) is not None and trials.data.valid is not None
+
+
 def check_gain(
     trials: _Trials,
     best: int,
     best_value: float,
-    learn: Learner,
     keep: str,
     default_scores: dict[int, float],
-    defaults: dict[int, tuple[float, Any]] | None = None,
-) -> tuple[tuple[float, float] | None, KeptTrial]:
-    """The ``best`` trial's gain interval (:func:`improvement_interval`, from its learner ``learn``) and the
-    trial kept for it (:func:`choose_kept`); ``default_scores``: each finished defaults' trial's score, by
-    number; ``defaults``: as for :func:`improvement_interval`."""
-    interval = improvement_interval(trials, best, learn, trials.seed, defaults)
-    kept = choose_kept(keep, best, best_value, default_scores, trials.direction, interval, trials.chosen)
-    return interval, kept
+    predictions: dict[int, tuple[float, torch.Tensor]] | None = None,
+) -> tuple[tuple[float, float] | None, SelectionCheck | None, KeptTrial]:
+    """The ``best`` trial's gain interval over the better defaults' trial, the reality check of that gain
+    (:func:`reality_check`), and the trial kept for them (:func:`choose_kept`). ``default_scores``: each finished
+    defaults' trial's score, by number; ``predictions``: each finished trial's score and validation
+    predictions, by number (default: those ``trials`` recorded, :attr:`_Trials.predictions`)."""
+    interval, selection = _gain_checks(
+        trials, best, trials.predictions if predictions is None else predictions
+    )
+    kept = choose_kept(keep, best, best_value, default_scores, trials.direction, interval, trials.chosen,
+                       selection)  # fmt: skip
+    return interval, selection, kept
+
+
+def _gain_checks(
+    trials: _Trials, best: int, predictions: dict[int, tuple[float, torch.Tensor]]
+) -> tuple[tuple[float, float] | None, SelectionCheck | None]:
+    """The interval and the reality check of :func:`check_gain`; ``(None, None)`` when the best is a defaults'
+    trial, none finished, or the metric is not one of rows."""
+    from trainwell.metrics import functional
+
+    n_defaults = len(trials.space.kinds)
+    scores = {number: score for number, (score, _) in predictions.items() if number < n_defaults}
+    targets = trials.targets
+    if best in scores or not scores or best not in predictions or targets is None or not of_rows(trials):
+        return None, None
+    defaults = better_defaults(scores, trials.direction)
+    compared = sorted(number for number in predictions if number >= n_defaults)  # the best among them
+    models = [predictions[number][1] for number in [defaults, *compared]]
+    if any(preds.shape != models[0].shape for preds in models):
+        return None, None
+    metric, task = getattr(functional, trials.chosen), trials.data.task.kind
+    binary_auc = trials.chosen == "roc_auc" and task == "binary" and models[0].dim() == 1
+    observed, resampled = resampled_scores(
+        models, targets, lambda preds, truth: float(metric(preds, truth, task)), GAIN_RESAMPLES, trials.seed,
+        binary_auc,
+    )  # fmt: skip
+    sign = 1.0 if trials.direction == "maximize" else -1.0
+    gains, resampled_gains = sign * (observed[1:] - observed[0]), sign * (resampled[:, 1:] - resampled[:, :1])
+    of_best = resampled_gains[:, compared.index(best)]
+    of_best = of_best[~np.isnan(of_best)]
+    if of_best.size == 0:
+        return None, None
+    low, high = np.quantile(of_best, [(1 - GAIN_LEVEL) / 2, (1 + GAIN_LEVEL) / 2])
+    return (float(low), float(high)), reality_check(gains, resampled_gains, len(targets))
 
 
 def default_scores(trials: _Trials) -> dict[int, float]:
@@ -117,52 +305,3 @@ def default_scores(trials: _Trials) -> dict[int, float]:
     return {
         number: float(learn.history[-1][trials.chosen]) for number, learn in sorted(trials.defaults.items())
     }
-
-
-def default_predictions(trials: _Trials) -> dict[int, tuple[float, Any]]:
-    """Each finished defaults' trial of ``trials``, by number: its score and its validation predictions, which
-    :func:`improvement_interval` resamples (empty when the metric is not one of rows)."""
-    from trainwell.metrics import functional
-
-    if getattr(functional, trials.chosen, None) is None or trials.data.valid is None:
-        return {}
-    return {number: (float(learn.history[-1][trials.chosen]), learn.get_preds()[0])
-            for number, learn in sorted(trials.defaults.items())}  # fmt: skip
-
-
-def improvement_interval(
-    trials: _Trials,
-    best_number: int,
-    learn: Learner,
-    seed: int,
-    defaults: dict[int, tuple[float, Any]] | None = None,
-) -> tuple[float, float] | None:
-    """How sure the best trial's gain over the better defaults' trial is: a paired bootstrap over the validation
-    rows (both models' predictions resampled together), signed so that positive is better; ``None`` when the
-    best is a defaults' trial, none finished, or the metric is not one of rows (ranking, entity F1).
-    ``defaults``: each finished defaults' trial's score and predictions (:func:`default_predictions`, from
-    ``trials``' own learners unless given)."""
-    import torch
-
-    from trainwell.evaluate.intervals import bootstrap_ci
-    from trainwell.metrics import functional
-
-    metric = getattr(functional, trials.chosen, None)
-    finished = set(trials.defaults) if defaults is None else set(defaults)
-    if best_number in finished or not finished or metric is None or trials.data.valid is None:
-        return None
-    if defaults is None:
-        defaults = default_predictions(trials)
-    scores = {number: score for number, (score, _) in defaults.items()}
-    _, default_preds = defaults[better_defaults(scores, trials.direction)]
-    best_preds, targets = learn.get_preds()
-    if targets is None or best_preds.shape != default_preds.shape:
-        return None
-    task, sign = learn.task.kind, 1.0 if trials.direction == "maximize" else -1.0
-
-    def gain(pairs: torch.Tensor, truth: torch.Tensor) -> float:
-        return sign * (float(metric(pairs[:, 0], truth, task)) - float(metric(pairs[:, 1], truth, task)))
-
-    paired = torch.stack([best_preds, default_preds], dim=1)
-    _, low, high = bootstrap_ci(gain, paired, targets, n_boot=GAIN_RESAMPLES, level=GAIN_LEVEL, seed=seed)
-    return (low, high) if low == low else None

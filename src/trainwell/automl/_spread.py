@@ -14,26 +14,33 @@ beside the model directory, so that the sampler and the median pruner see every 
    search's seed, as it would in one process given its settings; the samplers are seeded ``seed + rank``, so
    that two processes asking at once do not draw the same settings.
 3. The processes gather what only they know (:func:`~trainwell.distributed.spread.gather_over_store`): each
-   trial's kind of model, seconds and cut, their best finished trial, and their defaults' trials' scores and
-   validation predictions. The process holding the best trial's learner resamples its gain over the better
-   defaults' and chooses the trial kept (:func:`~trainwell.automl._gain.check_gain`: the best, or the defaults'
-   when the gain is within the noise), and tells every process. The process that trained the kept trial
-   writes the model directory with ``tuning.json`` (every trial's record, as in one process); rank 0 receives
-   its result, prints it, and removes the journal.
+   trial's kind of model, seconds and cut, their best finished trial, their defaults' trials' scores, and every
+   finished trial's score and validation predictions (a few floats a row each: the reality check compares
+   every trial with the defaults on the same resamples of the rows, as in one process). The process holding
+   the best trial's learner checks its gain over the better defaults' and chooses the trial kept
+   (:func:`~trainwell.automl._gain.check_gain`: the best, or the defaults' when the gain is within the noise,
+   the choice of the best among every process's trials counted), and tells every process. The process that
+   trained the kept trial writes the model directory with ``tuning.json`` (every trial's record, as in one
+   process); rank 0 receives its result, prints it, and removes the journal. Rank 0 removes it too when the
+   search stops early: on an error, on Ctrl-C, and on the SIGTERM with which torchrun stops a job (or its other
+   processes when one failed; :func:`~trainwell.distributed.spread.termination_unwinds`). Nothing resumes a
+   search from it.
 
 No process group is formed: a process in one would be no longer "rank zero" and could not write the model.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import tempfile
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from trainwell.automl._gain import check_gain, default_predictions, default_scores
+from trainwell.automl._gain import check_gain, default_scores
 from trainwell.automl.search import (
     TuneResult,
     _defaults_first_study,
@@ -47,7 +54,7 @@ from trainwell.automl.search import (
 from trainwell.automl.space import MixedSpace, Space
 from trainwell.callbacks.budget import TimeBudget
 from trainwell.data.bundle import DataBundle
-from trainwell.distributed.spread import gather_over_store, job_store, spread_position
+from trainwell.distributed.spread import gather_over_store, job_store, spread_position, termination_unwinds
 from trainwell.evaluate.compare import higher_is_better
 
 __all__ = ["run_spread_search"]
@@ -76,11 +83,11 @@ def run_spread_search(
     rank, _ = spread_position()
     store = job_store("tune")
     direction = "maximize" if higher_is_better(chosen) else "minimize"
-    journal: Path | None = None
-    try:
+    # Rank 0 owns the journal, and removes it however the search ends (see _study_journal).
+    with _study_journal(out) if rank == 0 else contextlib.nullcontext() as journal:
         if rank == 0:
+            assert journal is not None
             starts = [kind.start(kind.defaults(data, seed)) for kind in space.kinds]
-            journal = _new_journal(out)
             storage = _journal_storage(optuna, journal)
             _defaults_first_study(optuna, space, starts, direction, seed, pruner, storage=storage,
                                   study_name=STUDY_NAME)  # fmt: skip
@@ -93,11 +100,24 @@ def run_spread_search(
         trials = _Trials(space, data, chosen, direction, seed, budget, progress)
         _refuse_a_spent_budget(budget)
         _take_turns(optuna, study, trials, store, n_trials)
+        # Rank 0 leaves the block (removing the journal) only once every process has finished with the study:
+        # the processes gather after their last trial.
         result = _kept_written_once(study, trials, starts, store, out, tune_thresholds, keep)
-    finally:
-        if journal is not None:  # rank 0, after every process has finished with the study (or on an error)
-            _remove_journal(journal)
     return result
+
+
+@contextlib.contextmanager
+def _study_journal(out: str | Path | None) -> Iterator[Path]:
+    """A new journal for the study (:func:`_new_journal`), removed on leaving however the search ends: done,
+    an error, Ctrl-C, or the SIGTERM with which torchrun stops a job (and its other processes when one failed),
+    which unwinds here as Ctrl-C does (:func:`~trainwell.distributed.spread.termination_unwinds`). Nothing
+    resumes a search from its journal (a search run again starts one of its own), so none is kept."""
+    with termination_unwinds():
+        journal = _new_journal(out)
+        try:
+            yield journal
+        finally:
+            _remove_journal(journal)
 
 
 def _new_journal(out: str | Path | None) -> Path:
@@ -162,18 +182,18 @@ def _kept_written_once(
         "times": trials.times,
         "cut": trials.cut,
         "kept": (trials.kept["number"], trials.kept["value"]) if trials.kept else None,
-        "defaults": default_predictions(trials),
+        "predictions": trials.predictions,
         "default_scores": default_scores(trials),  # also for a metric not of rows, which has no predictions
     }
     parts = gather_over_store(store, "records", mine)
-    defaults: dict[int, tuple[float, Any]] = {}
+    predictions: dict[int, tuple[float, Any]] = {}
     scores: dict[int, float] = {}
     for process, part in enumerate(parts):
         trials.processes.update(dict.fromkeys(part["kinds"], process))
         trials.kinds.update({number: kinds[index] for number, index in part["kinds"].items()})
         trials.times.update(part["times"])
         trials.cut |= part["cut"]
-        defaults.update(part["defaults"])
+        predictions.update(part["predictions"])
         scores.update(part["default_scores"])
     held = [(part["kept"], holder) for holder, part in enumerate(parts) if part["kept"] is not None]
     if not held:
@@ -182,18 +202,18 @@ def _kept_written_once(
     # The best score, and among equal scores the earliest trial: the study's own best_trial.
     (number, value), holder = min(held, key=lambda pair: (sign * pair[0][1], pair[0][0]))
     checked = None
-    if rank == holder:  # the best trial's predictions are here: resample its gain, choose the trial kept
+    if rank == holder:  # the best trial's learner is here: check its gain, choose the trial kept
         assert trials.kept["number"] == number, (trials.kept["number"], number)
-        checked = check_gain(trials, number, value, trials.kept["learn"], keep, dict(sorted(scores.items())),
-                             dict(sorted(defaults.items())))  # fmt: skip
-    interval, kept = gather_over_store(store, "kept", checked)[holder]
+        checked = check_gain(trials, number, value, keep, dict(sorted(scores.items())),
+                             dict(sorted(predictions.items())))  # fmt: skip
+    interval, selection, kept = gather_over_store(store, "kept", checked)[holder]
     writer = holder if not kept.defaults else trials.processes[kept.number]
     result: TuneResult | None = None
     if rank == writer:  # the kept trial's learner is here: the best's, or a defaults' one
         learn = trials.kept["learn"] if not kept.defaults else trials.defaults[kept.number]
         best = study.get_trials(deepcopy=False)[number]
         result = finish_search(study, best, trials, starts, learn, out, tune_thresholds, keep=keep,
-                               interval=interval, kept=kept)  # fmt: skip
+                               interval=interval, selection=selection, kept=kept)  # fmt: skip
     shared = gather_over_store(
         store, "result", None if result is None else replace(result, run=None, study=None)
     )

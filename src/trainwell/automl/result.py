@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trainwell.automl._gain import SelectionCheck
 from trainwell.learner.label_thresholds import ThresholdSummary
 from trainwell.learner.run_files import FitRun
 
@@ -42,10 +43,15 @@ class TuneResult:
         timeout: The seconds the whole search was given, or ``None``.
         improvement_interval: ``(low, high)``, a 90% paired bootstrap interval of :attr:`improvement` over the
             validation rows (the best trial's and the better defaults' predictions resampled together), when the
-            metric is one of rows (:mod:`trainwell.metrics.functional`) and the best is not a defaults' trial;
-            a low bound at or below 0 means the gain is within those rows' noise.
-        keep: The rule that chose the model kept: ``"clear"`` (the best trial only when that low bound is above
-            0, else the better defaults' trial) or ``"best"`` (the best trial always).
+            metric is one of rows (:mod:`trainwell.metrics.functional`) and the best is not a defaults' trial.
+            It is that one trial's interval: it ignores that the trial was chosen as the best of many on the
+            same rows, which flatters its gain.
+        selection: The check that counts that choice (with :attr:`improvement_interval`, else ``None``): a
+            reality check over the same resamples of every finished trial against the better defaults'
+            (:class:`~trainwell.automl._gain.SelectionCheck`: ``p_value``, ``low``, ``trials``); the gain is
+            clear of the rows' noise when ``p_value`` is below 0.05.
+        keep: The rule that chose the model kept: ``"clear"`` (the best trial only when its gain is clear, by
+            :attr:`selection`, else the better defaults' trial) or ``"best"`` (the best trial always).
         kept_trial: The number of the trial whose model :attr:`run` is; ``kept_reason`` says why, in one line;
             :attr:`kept` says whether it is the best trial's or the defaults' in its place.
     """
@@ -64,6 +70,7 @@ class TuneResult:
     default_values: dict[str, float | None] = field(default_factory=dict)
     best_trial: int | None = None
     improvement_interval: tuple[float, float] | None = None
+    selection: SelectionCheck | None = None
     thresholds: ThresholdSummary | None = None
     keep: str = "clear"
     kept_trial: int | None = None
@@ -108,6 +115,7 @@ class TuneResult:
             "improvement_interval": None
             if self.improvement_interval is None
             else list(self.improvement_interval),
+            "selection": None if self.selection is None else self.selection.to_dict(),
             "keep": self.keep,
             "kept": self.kept,
             "kept_trial": self.kept_trial,
@@ -119,8 +127,9 @@ class TuneResult:
     def summary(self) -> dict[str, Any]:
         """What the model directory's ``trainwell.json`` keeps of the search (``trainwell info`` shows it):
         the metric, the best trial, the trial kept (and ``kept: "defaults"`` when the defaults' trial was kept
-        in place of the best), and per kind of model its trials, best score and defaults' score, ``arch`` the
-        kind kept; every trial is in ``tuning.json`` beside it."""
+        in place of the best), the reality check's p-value of the best's gain and the trials it compared
+        (``gain_p_value``, ``trials_compared``, when checked), and per kind of model its trials, best score and
+        defaults' score, ``arch`` the kind kept; every trial is in ``tuning.json`` beside it."""
         finished = [t for t in self.trials if t["state"] == "complete" and t["value"] == t["value"]]
         kinds: dict[str, dict[str, Any]] = {}
         for name, value in self.default_values.items():
@@ -137,6 +146,11 @@ class TuneResult:
             "default_value": self.default_value,
             "kept_trial": self.kept_trial,
             **({"kept": "defaults"} if self.kept == "defaults" else {}),
+            **(
+                {"gain_p_value": self.selection.p_value, "trials_compared": self.selection.trials}
+                if self.selection is not None
+                else {}
+            ),
             **({"arch": self.kept_arch, "kinds": kinds} if self.arch is not None else {}),
             "record": TUNING_FILE,
         }

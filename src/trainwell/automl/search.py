@@ -10,9 +10,10 @@ training rows, with the same seed, and is scored on the same validation rows by 
 curve falls below the median of the earlier ones at the same point of its schedule is stopped early (Optuna's
 median pruner). The best trial's model is kept (never trained again) and written with ``tuning.json``: every
 trial's settings, score, state and time; but when its gain over the better defaults' trial is within the noise
-of the validation rows (the low bound of its 90% paired bootstrap interval at or below 0), the defaults' trial's
-model is kept instead, unless ``keep="best"`` (:func:`~trainwell.automl._gain.choose_kept`): the best of many
-trials on the same rows is flattered by having been chosen on them.
+of the validation rows, the choice of the best among the trials counted (a reality check over resamples of
+those rows, :mod:`trainwell.automl._gain`, with a p-value at or above 0.05), the defaults' trial's model is
+kept instead, unless ``keep="best"`` (:func:`~trainwell.automl._gain.choose_kept`): the best of many trials on
+the same rows is flattered by having been chosen on them.
 
 ``timeout`` bounds the whole search, from the call to the best model in hand: it is one
 :class:`~trainwell.callbacks.TimeBudget` shared by the trials, so the trial running when time runs short is
@@ -35,9 +36,16 @@ import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from trainwell.automl._gain import KEEP_CHOICES, KeptTrial, check_gain, default_scores
+from trainwell.automl._gain import (
+    KEEP_CHOICES,
+    KeptTrial,
+    SelectionCheck,
+    check_gain,
+    default_scores,
+    of_rows,
+)
 from trainwell.automl.pruning import OptunaPruning
 from trainwell.automl.result import TUNING_FILE, TuneResult
 from trainwell.automl.space import ARCH_PARAM, MixedSpace, Range, Space
@@ -49,6 +57,9 @@ from trainwell.learner.events import Callback
 from trainwell.learner.label_thresholds import choose_label_thresholds
 from trainwell.learner.learner import Learner
 from trainwell.learner.run_files import check_fit_settings, write_run
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = [
     "OptunaPruning",
@@ -91,8 +102,8 @@ def check_search_settings(
     if keep not in KEEP_CHOICES:
         raise ConfigError(
             f"keep (--keep) {keep!r} is not a choice: clear (the default: the best trial only when its gain over "
-            "the defaults is clear of the validation rows' noise, else the defaults') or best (the best trial "
-            "always)"
+            "the defaults is clear of the validation rows' noise, the choice of the best counted, else the "
+            "defaults') or best (the best trial always)"
         )
     if timeout is not None:
         parse_duration(timeout, "timeout")  # seconds, or a duration such as "10m": refused in one line
@@ -139,8 +150,9 @@ def run_search(
     """The study shared by every application: the defaults first (one trial per kind of model of a
     :class:`MixedSpace`), then Optuna's TPE sampler with pruning; the best trial's model is kept and written,
     or under ``keep="clear"`` the better defaults' trial's when the best's gain is within the validation rows'
-    noise (see the module docstring); a multi-label model then decides each label at its own threshold unless
-    ``tune_thresholds`` is false. ``budget`` (from :func:`search_budget`) is shared by the trials."""
+    noise, the choice of the best counted (see the module docstring); a multi-label model then decides each
+    label at its own threshold unless ``tune_thresholds`` is false. ``budget`` (from :func:`search_budget`) is
+    shared by the trials."""
     from trainwell.distributed.spread import spread_position
 
     if spread_position()[1] > 1:  # under torchrun: one study, a trial per process at a time
@@ -166,11 +178,13 @@ def run_search(
         raise_none_finished()
     best = study.best_trial
     learn = trials.best_learner(best.number, trials.kinds[best.number], best_params(starts, trials, best))
-    interval, kept = check_gain(trials, best.number, float(best.value), learn, keep, default_scores(trials))
+    interval, selection, kept = check_gain(
+        trials, best.number, float(best.value), keep, default_scores(trials)
+    )
     if kept.defaults:
         learn = trials.defaults[kept.number]  # the defaults' learner, kept when it finished
     return finish_search(study, best, trials, starts, learn, out, tune_thresholds, keep=keep, interval=interval,
-                         kept=kept)  # fmt: skip
+                         selection=selection, kept=kept)  # fmt: skip
 
 
 def raise_none_finished() -> NoReturn:
@@ -195,15 +209,17 @@ def finish_search(
     *,
     keep: str,
     interval: tuple[float, float] | None,
+    selection: SelectionCheck | None,
     kept: KeptTrial,
 ) -> TuneResult:
     """The search's result around ``learn``, the learner of the trial ``kept`` (the ``best`` trial, or the
-    defaults' in its place), written to ``out`` with ``tuning.json`` when given; ``interval``: the best trial's
-    gain interval, as :func:`~trainwell.automl._gain.check_gain` gave it with ``kept``."""
+    defaults' in its place), written to ``out`` with ``tuning.json`` when given; ``interval`` and
+    ``selection``: the best trial's gain interval and its reality check, as
+    :func:`~trainwell.automl._gain.check_gain` gave them with ``kept``."""
     kept_trial = study.get_trials(deepcopy=False)[kept.number] if kept.number != best.number else best
     result = _result(study, trials, best_params(starts, trials, best), learn, tune_thresholds, best=best,
                      kept=(trials.kinds[kept.number], best_params(starts, trials, kept_trial)))  # fmt: skip
-    result.improvement_interval = interval
+    result.improvement_interval, result.selection = interval, selection
     result.keep, result.kept_trial, result.kept_reason = keep, kept.number, kept.reason
     if trials.budget is not None:
         result.timeout = trials.budget.seconds
@@ -281,6 +297,10 @@ class _Trials:
         self.kinds: dict[int, Space] = {}  # each trial's kind of model
         self.kept: dict[str, Any] = {}  # the best finished trial so far: its number, value and learner
         self.defaults: dict[int, Learner] = {}  # each kind's defaults' trial, finished: its learner
+        # Each finished trial's score and validation predictions, when the metric is one of rows: the gain's
+        # checks resample them (a few floats a row: small beside the data); the validation rows' targets.
+        self.predictions: dict[int, tuple[float, torch.Tensor]] = {}
+        self.targets: torch.Tensor | None = None
         self.processes: dict[int, int] = {}  # under torchrun: the rank of the process that trained each trial
 
     def objective(self, trial: Any) -> float:
@@ -303,7 +323,10 @@ class _Trials:
             raise import_optuna().TrialPruned()
         value = float(learn.history[-1][self.chosen])
         if trial.number < len(self.space.kinds) and value == value:
-            self.defaults[trial.number] = learn  # to resample the best trial's gain over it
+            self.defaults[trial.number] = learn  # kept in place of the best when its gain is within the noise
+        if value == value and of_rows(self):
+            preds, self.targets = learn.get_preds()
+            self.predictions[trial.number] = (value, preds)
         kept = self.kept
         if value == value and (
             not kept or _better(value, kept["value"], self.direction)

@@ -107,10 +107,11 @@ def tune_table(
             "dropout": 0.1}``. Under ``auto`` a setting narrows the kind that has it and leaves the other's
             ranges as they are. The defaults' trials are moved into these ranges.
         keep: Which trial's model is kept and written: ``"clear"`` (the default) the best trial only when its
-            gain over the better defaults' trial is clear of the validation rows' noise (the low bound of
-            ``result.improvement_interval`` above 0), else that defaults' trial (``result.kept == "defaults"``:
-            the best of many trials on the same rows is flattered by the choosing); ``"best"`` the best trial
-            always. Where the gain cannot be resampled (no defaults' trial finished) the best is kept;
+            gain over the better defaults' trial is clear of the validation rows' noise, its choice as the best
+            of all the trials on those rows counted (``result.selection.p_value`` below 0.05: a reality check
+            over resamples of the rows), else that defaults' trial (``result.kept == "defaults"``: the best of
+            many trials on the same rows is flattered by the choosing); ``"best"`` the best trial always.
+            Where the gain cannot be resampled (no defaults' trial finished) the best is kept;
             ``result.kept_reason`` says why.
 
     Raises:

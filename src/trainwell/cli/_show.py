@@ -472,8 +472,9 @@ def _loss(value: float) -> str:
 
 def tuning_summary(tuning: dict[str, Any]) -> str:
     """One line on the search a tuned model won: its trials and best trial, and per kind of model searched
-    its trials, best score and defaults' score (the kept one marked), and whether the model is the defaults'
-    trial, kept because the best's gain was within the validation rows' noise."""
+    its trials, best score and defaults' score (the kept one marked), whether the model is the defaults'
+    trial, kept because the best's gain was within the validation rows' noise, and that gain's reality check
+    (its p-value, and how many trials the best was chosen from)."""
     names = {"tabular_mlp": "MLP", "gbdt": "boosted trees"}
     said = f"{_trials(tuning.get('trials'))} on {tuning.get('metric')}, best trial {tuning.get('best_trial')}"
     kinds = tuning.get("kinds")
@@ -486,8 +487,19 @@ def tuning_summary(tuning: dict[str, Any]) -> str:
         )
     else:
         said += f" ({_number(tuning.get('best_value'))}; defaults {_number(tuning.get('default_value'))})"
+    p_value, compared = tuning.get("gain_p_value"), tuning.get("trials_compared")
+    # The reality check of the best's gain, the choice of the best of the compared trials counted.
+    checked = f" (p = {p_value:.3f}, best of {_trials(compared)})" if isinstance(p_value, float) else ""
     if tuning.get("kept") == "defaults":  # the best's gain was within the validation rows' noise
-        said += f"; this is the defaults' trial {tuning.get('kept_trial')}, the best's gain being within the noise"
+        said += (
+            f"; this is the defaults' trial {tuning.get('kept_trial')}, the best's gain being within the noise"
+            f"{checked}"
+        )
+    elif isinstance(p_value, float) and tuning.get("kept_trial") == tuning.get("best_trial"):
+        from trainwell.automl._gain import GAIN_ALPHA
+
+        clear = "clear of" if p_value < GAIN_ALPHA else "within"
+        said += f"; the best's gain over the defaults is {clear} the noise{checked}"
     return said + f"; every trial in {tuning.get('record', 'tuning.json')}"
 
 

@@ -124,9 +124,10 @@ def tune(
         str,
         typer.Option(
             help="Which trial's model to write: clear (default) the best trial only when its gain over the "
-            "better defaults' trial is clear of the validation rows' noise (its 90% bootstrap interval above "
-            "0), else that defaults' trial, which may do as well on new rows; best: the best trial always. A "
-            "metric not of rows (ndcg@10, entity_f1) cannot be checked: the best is kept."
+            "better defaults' trial is clear of the validation rows' noise, counting that it was chosen as the "
+            "best of all the trials on those rows (a reality check over resamples of them, p below 0.05), else "
+            "that defaults' trial, which may do as well on new rows; best: the best trial always. A metric not "
+            "of rows (ndcg@10, entity_f1) cannot be checked: the best is kept."
         ),
     ] = "clear",
 ) -> None:
@@ -135,8 +136,8 @@ def tune(
     dropout, number embedding), each trial picking one, the defaults of both tried first (--arch mlp or gbdt:
     one). Recommenders (--user, --item): learning rate, weight decay, epochs, factors. Taggers (CoNLL files):
     learning rate, weight decay, epochs, width, dropout. The best trial's model is written, or the defaults'
-    when its gain over them is within the validation rows' noise (--keep). Under torchrun --nproc_per_node N,
-    N trials run at a time, one per process, in one study."""
+    when its gain over them is within the validation rows' noise, the choice of the best counted (--keep).
+    Under torchrun --nproc_per_node N, N trials run at a time, one per process, in one study."""
 
     def run() -> None:
         from trainwell.callbacks.budget import parse_duration
@@ -348,8 +349,15 @@ def verdict(result: Any) -> str:
             f"{gain}, on the rows the trials were chosen on; the gain could not be checked against their noise "
             f"({result.metric} is not resampled by rows): kept the best; {confirm}"
         )
+    from trainwell.automl._gain import chance_said
+
     low, high = result.improvement_interval
+    check = result.selection
+    clear = check.clear if check is not None else low > 0
+    # The interval is the best trial's alone; the reality check counts that it was the best of them all.
     span = f"[{low:+.4f}, {high:+.4f}], 90%"
+    if check is not None:
+        span += f"{', but' if low > 0 and not clear else ';'} {chance_said(check)}"
     if result.kept == "defaults":
         kind = f", {_kind(result.kept_arch)}" if several else ""
         return (
@@ -357,7 +365,7 @@ def verdict(result: Any) -> str:
             f"their noise: kept the defaults' model (trial {result.kept_trial}{kind}), which may do as well on new "
             f"rows (--keep best keeps trial {result.best_trial})"
         )
-    if low <= 0:
+    if not clear:
         return (
             f"{gain}, on the rows the trials were chosen on (resampling them puts the gain at {span}: within their "
             f"noise: the defaults may do as well on new rows): kept the best (--keep best); {confirm}"

@@ -22,6 +22,9 @@ import contextlib
 import datetime
 import os
 import pickle
+import signal
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -30,13 +33,16 @@ from trainwell.distributed.setup import launched_by_torchrun
 
 __all__ = ["GATHER_TIMEOUT_S", "SpreadProcesses", "each_process_alone", "gather_over_store", "gather_results",
            "job_store", "my_share", "rank_zero_says", "spread_position", "spread_processes",
-           "trains_together"]  # fmt: skip
+           "termination_unwinds", "trains_together", "wait_for_keys"]  # fmt: skip
 
 #: How long a process that finished its share waits for the slowest one when they gather (a day: a search
 #: may run for hours, and torch's default of 30 minutes would abort it).
 GATHER_TIMEOUT_S = 24 * 3600
 
 _alone = False
+
+#: The longest pause between two looks at the store while a process waits for keys (:func:`wait_for_keys`).
+KEY_POLL_S = 0.5
 
 #: How long a process other than rank 0 waits to learn whether rank 0 stopped on the same error
 #: (:func:`rank_zero_says`) before saying its own.
@@ -140,8 +146,54 @@ def gather_over_store(store: Any, name: str, value: Any) -> list[Any]:
     rank, size = spread_position()
     store.set(f"{name}/{rank}", pickle.dumps(value))
     keys = [f"{name}/{other}" for other in range(size)]
-    store.wait(keys)
+    wait_for_keys(store, keys)
     return [pickle.loads(store.get(key)) for key in keys]
+
+
+def wait_for_keys(store: Any, keys: list[str], timeout_s: float = GATHER_TIMEOUT_S) -> None:
+    """Wait until every one of ``keys`` is in ``store``, up to ``timeout_s``, looking every :data:`KEY_POLL_S`
+    at most. Not the store's own ``wait``: that call blocks in C++ until the keys come, and Python runs no signal
+    handler meanwhile, so a process waiting there for a slower one would neither stop on Ctrl-C nor clean up on
+    torchrun's SIGTERM (:func:`termination_unwinds`) until the keys came or the timeout, a day, ran out.
+
+    Raises:
+        torch.distributed.DistStoreError: The keys were not all there after ``timeout_s``.
+    """
+    import torch.distributed as dist
+
+    deadline, pause = time.monotonic() + timeout_s, 0.01
+    while not store.check(keys):
+        if time.monotonic() > deadline:
+            raise dist.DistStoreError(f"waited {timeout_s:.0f} s for the store's keys {keys}; not all came")
+        time.sleep(pause)
+        pause = min(2 * pause, KEY_POLL_S)
+
+
+@contextlib.contextmanager
+def termination_unwinds() -> Iterator[None]:
+    """Inside, SIGTERM raises ``SystemExit(143)`` (128 + the signal's number, the status a shell gives a process
+    it killed) rather than ending the process where it stands, so that ``finally`` blocks and context managers
+    run: what the process would remove on Ctrl-C it removes then too. torchrun stops its processes with SIGTERM
+    (when it is stopped itself, or when one of them failed), and kills those still running about 30 seconds
+    later. A second SIGTERM stops the process at once. Nothing changes outside the main thread, or where a
+    handler of someone else's has SIGTERM."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield  # someone else handles SIGTERM: leave it to them
+        return
+
+    def unwind(signum: int, frame: Any) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, unwind)
+    try:
+        yield
+    finally:
+        if signal.getsignal(signal.SIGTERM) is unwind:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def rank_zero_says(message: str, wait_s: float = SAME_ERROR_WAIT_S) -> bool:
