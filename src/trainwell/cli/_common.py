@@ -43,7 +43,7 @@ def fit_consoles() -> None:
     module is imported once, and a process (an application, a test) may run several commands under other
     settings. The group calls it before each command."""
     for console in (out_console, err_console):
-        console.width = _width()  # type: ignore[assignment]  (None: measure the terminal)
+        console.width = _width()  # type: ignore[assignment]  # None: measure the terminal
 
 
 def fold_cells(table: Table) -> Table:
