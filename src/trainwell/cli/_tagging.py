@@ -129,7 +129,7 @@ def _show_tagging(result: Any) -> None:
         shown = ", ".join(f"{k} {v:.4f}" for k, v in result.test_metrics.items() if k != "loss")
         out_console.print(f"test set: {shown}")
     if result.model_dir is not None:
-        out_console.print(model_directory_line(result.model_dir))
+        out_console.print(model_directory_line(result.model_dir), soft_wrap=True)
         out_console.print(
             f'tag new text with: echo "Your sentence." | trainwell predict {result.model_dir} -'
         )

@@ -104,7 +104,8 @@ def lr_find(
         steepest = f"; steepest descent at {result.steepest:.2e}" if result.steepest else ""
         out_console.print(
             f"suggested learning rate: {result.suggestion:.2e} (a tenth of the minimum at "
-            f"{result.minimum:.2e}{steepest}); curve written to {out}"
+            f"{result.minimum:.2e}{steepest}); curve written to {out}",
+            soft_wrap=True,  # a path broken over lines cannot be copied
         )
 
     guarded(run)

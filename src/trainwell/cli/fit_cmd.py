@@ -556,7 +556,8 @@ def _fit_language_model(
         shown += f" (a Kneser-Ney trigram on the same text: {bar:.1f})"
     epochs = len(learn.history)
     out_console.print(
-        f"language model: {shown} after {epochs} epoch{'' if epochs == 1 else 's'}; model directory: {out}"
+        f"language model: {shown} after {epochs} epoch{'' if epochs == 1 else 's'}; model directory: {out}",
+        soft_wrap=True,
     )
     if isinstance(perplexity, float) and isinstance(bar, float) and perplexity >= bar:
         out_console.print(
@@ -595,4 +596,4 @@ def report_fit(result: Any) -> None:
     if getattr(recipe, "dates", None):
         out_console.print(f"dates split into parts: {date_summary(recipe)}", soft_wrap=True)
     if result.model_dir is not None:
-        out_console.print(model_directory_line(result.model_dir))
+        out_console.print(model_directory_line(result.model_dir), soft_wrap=True)
