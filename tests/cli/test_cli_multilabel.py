@@ -151,7 +151,7 @@ def test_a_class_of_one_row_gets_advice_that_can_be_followed(tmp_path: Path) -> 
     )
     assert result.exit_code == 2
     assert "has only 1 row: stratified folds need at least 2 rows of every class" in result.output
-    assert "pass --label-delim" in result.output and "--cv 1" not in result.output
+    assert "pass e.g. --label-delim" in result.output and "--cv 1" not in result.output
 
 
 def _write(frame: pd.DataFrame, path: Path) -> Path:

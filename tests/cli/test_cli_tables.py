@@ -43,4 +43,4 @@ def test_output_without_a_terminal_gets_room_and_columns_still_wins(monkeypatch:
         monkeypatch.setattr(sys, name, io.StringIO())  # no file descriptor: not a terminal
     assert _common._width() == PIPED_WIDTH
     monkeypatch.setenv("COLUMNS", "90")
-    assert _common._width() is None  # rich reads COLUMNS itself
+    assert _common._width() == 90

@@ -128,7 +128,10 @@ def test_time_shares_are_said_for_every_fold_under_torchrun(tmp_path: Path) -> N
     )  # fmt: skip
     assert code == 0, err[-3000:] + err_1[-3000:]
     assert (
-        out.count("--time 3m: each of the 3 folds trained within 1m; the budget cut 0 of them (fold 1: ") == 1
+        out.count(
+            "time budget: each fold trained within its share, 1m; the budget cut 0 of the 3 short (fold 1: "
+        )
+        == 1
     )
     assert (out_1, err_1) == ("", "")
 

@@ -247,7 +247,7 @@ def test_task_inference_and_override() -> None:
     frame = make_table()
     assert tabular_data(frame, "rooms").task.kind == "multiclass"
     assert tabular_data(frame, "rooms", task="regression").task.kind == "regression"
-    with pytest.raises(ConfigError, match="--task 'nonsense' is not known"):
+    with pytest.raises(ConfigError, match="task='nonsense' is not known"):
         tabular_data(frame, "rooms", task="nonsense")
 
 

@@ -41,7 +41,7 @@ err_console = Console(stderr=True, width=_width())
 def fit_consoles() -> None:
     """Size both consoles for the command about to run, from the environment and streams it runs with: the
     module is imported once, and a process (an application, a test) may run several commands under other
-    settings. The group calls it before each command."""
+    settings. The group calls it before each command, and :func:`guarded` before what it runs."""
     for console in (out_console, err_console):
         console.width = _width()  # type: ignore[assignment]  # None: measure the terminal
 
@@ -109,6 +109,7 @@ def guarded(run: Callable[[], T]) -> T:
     from trainwell.core.errors import UserError
 
     _shown.clear()
+    fit_consoles()
     with warnings.catch_warnings():
         warnings.showwarning = show_warning
         try:
