@@ -4,6 +4,7 @@ model directory, ONNX, the command line and cross-validation like any tabular mo
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -265,6 +266,14 @@ def test_evaluate_time_counts_the_folds_not_the_choices(tmp_path: Path) -> None:
                                     "--time", "30s"], env={"COLUMNS": "250"})  # fmt: skip
     assert done.exit_code == 0, done.output
     said = " ".join(done.output.split())
-    assert "trainwell here is boosted trees in 3 of 3 folds" in said
-    # The inner choices are not folds (they were counted as such: "each of the 6 folds"); trees have nothing to cut
-    assert "each of the 6 folds" not in said and "folds trained within" not in said
+    # Which kind each fold chose depends on how far its learning-rate sweep got in the time (a loaded machine cut
+    # it, and the MLP then won a fold): the count of folds is what is checked.
+    chosen = re.search(r"trainwell here is .+? in (\d) of (\d) folds", said)
+    assert chosen is not None and chosen[2] == "3", said
+    # The inner choices are not folds (they were counted as such: "each of the 6 folds"); trees have nothing to cut,
+    # so a budget line counts only the folds whose choice was the MLP.
+    assert "of the 6" not in said
+    if chosen[1] == "3":  # trees in every fold
+        assert "trained within" not in said
+    else:
+        assert f" of the {3 - int(chosen[1])} short" in said
