@@ -28,6 +28,35 @@ if os.environ.get("PYTHONPATH"):
 SUBPROCESS_ENV = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"}
 
 
+#: Test files that take minutes (torchrun's processes, commands stopped and resumed), run first: with the files
+#: shared over workers (pytest-xdist, ``--dist loadfile``), one started last would run on alone at the end.
+LONGEST_FIRST = (
+    "distributed/test_distributed.py",
+    "distributed/test_distributed_evaluate.py",
+    "cli/test_cli_resume.py",
+    "cli/test_cli_errors.py",
+    "distributed/test_tune_spread.py",
+    "distributed/test_distributed_errors.py",
+    "learner/test_learner_resume.py",
+    "cli/test_cli_time_budget.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The files of :data:`LONGEST_FIRST` first, in that order; every other test keeps its place (a stable sort,
+    the same in every worker)."""
+    tests = Path(__file__).parent
+
+    def rank(item: pytest.Item) -> int:
+        try:
+            name = item.path.relative_to(tests).as_posix()
+        except ValueError:
+            return len(LONGEST_FIRST)
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _single_thread() -> None:
     torch.set_num_threads(1)

@@ -21,6 +21,7 @@ import pytest
 import torch
 
 import trainwell
+from process_support import run_python
 from trainwell.core.errors import ConfigError
 from trainwell.data import TensorLoader
 
@@ -47,9 +48,7 @@ def torchrun(*args: str | Path, timeout: float = 180) -> subprocess.CompletedPro
 
 
 def test_two_processes_train_the_weights_one_process_trains(tmp_path: Path) -> None:
-    single = subprocess.run(
-        [sys.executable, str(JOB), str(tmp_path / "single"), "40"], capture_output=True, text=True, env=ENV
-    )
+    single = run_python([JOB, tmp_path / "single", "40"], env=ENV)
     assert single.returncode == 0, single.stderr
     double = torchrun(JOB, tmp_path / "double", "20")
     assert double.returncode == 0, double.stderr[-3000:]
@@ -208,12 +207,7 @@ def test_two_processes_train_the_language_model_one_process_trains(tmp_path: Pat
     # Two processes of batch 2 read the rows one process of batch 4 reads (the stream laid out in 4 rows, each
     # process taking 2), the windows have the same lengths everywhere, and the validation perplexity is
     # combined over both shares: with dropout off, weights and history must match the single process's.
-    single = subprocess.run(
-        [sys.executable, str(LM_JOB), str(tmp_path / "single"), "4", "full"],
-        capture_output=True,
-        text=True,
-        env=ENV,
-    )
+    single = run_python([LM_JOB, tmp_path / "single", "4", "full"], env=ENV)
     assert single.returncode == 0, single.stderr[-3000:]
     double = torchrun(LM_JOB, tmp_path / "double", "2", "full")
     assert double.returncode == 0, double.stderr[-3000:]

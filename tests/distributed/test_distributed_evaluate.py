@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from test_distributed import ENV, free_port
 
+from process_support import run_python
 from text_samples import reviews
 from trainwell.datasets import adult_sample
 
@@ -39,13 +40,7 @@ def launch(tmp_path: Path, *args: str | Path, processes: int = 2) -> tuple[int, 
 
 
 def one_process(tmp_path: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "trainwell", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=ENV,
-        cwd=tmp_path,
-    )
+    done = run_python(["-m", "trainwell", *args], env=ENV, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     return done
 
@@ -89,9 +84,7 @@ def test_a_text_classifier_is_cross_validated_under_torchrun_as_in_one_process(t
 def test_spread_folds_keep_every_fold_record_and_idle_processes_wait(tmp_path: Path) -> None:
     # 2 folds over 3 processes: rank 2 has none and only gathers. What rank 0 holds afterwards (scores,
     # learning rates, chosen architectures, out-of-fold predictions) is exactly what one process holds.
-    single = subprocess.run(
-        [sys.executable, str(JOB), str(tmp_path / "single"), "2"], capture_output=True, text=True, env=ENV
-    )
+    single = run_python([JOB, tmp_path / "single", "2"], env=ENV)
     assert single.returncode == 0, single.stderr[-3000:]
     code, ranks = launch(tmp_path, JOB, tmp_path / "spread", "2", processes=3)
     assert code == 0, "".join(err for _, err in ranks)[-3000:]
