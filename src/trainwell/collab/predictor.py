@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from trainwell.collab.ranking import check_k, id_list, item_id, rank_items
+from trainwell.collab.ranking import check_k, id_list, item_id, rank_items, unknown_id_hint
 from trainwell.collab.recipe import CollabRecipe
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.warn import warn
@@ -113,7 +113,10 @@ class CollabPredictor(Predictor):
             raise ConfigError(f"the {type(self.model).__name__} model has no item factors to compare")
         code = int(self.recipe.item_codes([item])[0])
         if code == 0:
-            raise DataError(f"item {item!r} was not in the training ratings; it has no learned factors")
+            raise DataError(
+                f"item {item!r} was not in the training ratings ({unknown_id_hint(item, self.recipe.items, 'items')})"
+                "; it has no learned factors"
+            )
         weights = torch.nn.functional.normalize(vectors().float(), dim=1)
         similarity = weights[1:] @ weights[code]
         similarity[code - 1] = -float("inf")  # not itself
