@@ -27,7 +27,8 @@ BATCH_ROWS = 65536
 class CollabPredictor(Predictor):
     """(user, item) rows in, predicted ratings (or probabilities of "liked") out.
 
-    Ids are matched by their text form (``196`` and ``"196"`` are one user). A user or an item never seen in
+    Ids are matched by their text form (``196`` and ``"196"`` are one user), and an id that is no training id
+    matches one that reads as the same number (``"196.0"`` is 196). A user or an item never seen in
     training is scored as the average known user (or item); :meth:`recommend` for a new user gives the average
     user's ranking, the best non-personal answer.
     """
