@@ -24,9 +24,8 @@ def learn() -> Learner:
     x = torch.randn(200, 3, generator=torch.Generator().manual_seed(0))
     labels = [[name for name, on in zip("abc", row, strict=True) if on] for row in (x > 0.2).tolist()]
     data = tensor_data(x, labels, valid_pct=0.4, batch_size=32, seed=0)
-    learner = Learner(nn.Linear(3, 3), data, progress=False, lr=0.1)
-    learner.fit(2)
-    return learner
+    # Untrained: the counts are checked against scikit-learn on whatever the model decides
+    return Learner(nn.Linear(3, 3), data, progress=False)
 
 
 def _reference(learn: Learner, thresholds: float | tuple[float, ...]) -> np.ndarray:
