@@ -165,9 +165,10 @@ def _trees_predict_row() -> tuple[str, str, str, str] | None:
         for c in cases
     )
     fixed = ", ".join(f"{c['fixed_depth_ratio']:.1f}x" for c in cases)
+    threads = trees.get("machine", {}).get("torch_threads")
     return (
         "Boosted trees predicting test rows, tensors vs scikit-learn (`benchmarks/trees_predict.py`)",
-        shown,
+        shown + (f" ({threads} thread{'s' if threads != 1 else ''} each)" if threads else ""),
         "same outputs; reported",
         f"outputs agree to {max(c['max_difference_relative'] for c in cases):.0e} (relative); the fixed-depth "
         f"walk an ONNX export traces takes {fixed} the time",

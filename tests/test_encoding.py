@@ -232,6 +232,9 @@ def test_fit_and_predict_a_cp1252_table_from_the_command_line(tmp_path: Path) ->
     assert len(predictions) == 12
     assert set(predictions["prediction"]) <= {"bas", "élevé"}  # the accented labels come back decoded
     assert predictions["probability_élevé"].between(0, 1).all()
+    # Past the bytes: read as 'r\ufffdgion' and '\ufffdge', the accented columns are not the model's
+    code, _, stderr = invoke("predict", model, new_rows, "--encoding-errors", "replace")
+    assert code == 2 and "input columns 'région', 'âge' missing from" in stderr, stderr
 
 
 def test_fit_a_cp1252_text_classification_csv_from_the_command_line(tmp_path: Path) -> None:
@@ -302,6 +305,51 @@ def test_encoding_errors_replace_reads_a_latin1_corpus_the_strict_default_refuse
     assert code == 0, err
     assert "café" in trainwell.load(tmp_path / "lm_latin").recipe.vocab.itos
     assert (tmp_path / "lm" / "trainwell.json").exists()
+
+
+def test_encoding_errors_replace_reads_tables_the_strict_default_refuses(tmp_path: Path) -> None:
+    path = write_cp1252(cp1252_table(40), tmp_path / "clients.csv")
+    assert read_table(path, encoding_errors="replace").columns.tolist() == [
+        "r\ufffdgion",
+        "\ufffdge",
+        "niveau",
+    ]
+    data = tabular_data(path, "niveau", encoding_errors="replace")
+    assert "Gen\ufffdve" in data.recipe.categories["r\ufffdgion"]  # type: ignore[attr-defined]
+    ratings = tmp_path / "notes.csv"
+    ratings.write_bytes("utilisateur,film,note\n1,Am\xe9lie,5\n2,Am\xe9lie,4\n".encode("latin-1"))
+    assert read_ratings(ratings, encoding_errors="replace")["film"].tolist() == ["Am\ufffdlie"] * 2
+    # The command line's tables and ratings read it: past the bytes, the next mistake (a column) is the one told
+    code, _, err = invoke(
+        "fit", path, "--target", "nope", "--out", tmp_path / "m", "--encoding-errors", "replace"
+    )
+    assert code == 2 and "target column 'nope' not found" in err and "r\ufffdgion" in err, err
+    code, _, err = invoke(
+        "fit",
+        ratings,
+        "--user",
+        "nope",
+        "--item",
+        "film",
+        "--out",
+        tmp_path / "m",
+        "--encoding-errors",
+        "replace",
+    )
+    assert code == 2 and "'nope' not found" in err and "is not utf-8" not in err, err
+
+
+def test_encoding_errors_reaches_a_table_of_texts(tmp_path: Path) -> None:
+    # The text reader reads the table with the replacement: the accented header is then 'r\ufffdgion', so the
+    # column asked for is named as missing beside the columns read (it was refused before the text reader took
+    # encoding_errors).
+    path = write_cp1252(cp1252_table(20), tmp_path / "avis.csv")
+    code, _, err = invoke(
+        "fit", path, "--text", "r\u00e9gion", "--target", "niveau", "--out", tmp_path / "m", "--encoding-errors",
+        "replace",
+    )  # fmt: skip
+    assert code == 2 and "r\ufffdgion" in err and "is not utf-8" not in err, err
+    assert not (tmp_path / "m").exists()
 
 
 def test_the_advice_follows_the_bytes(tmp_path: Path) -> None:

@@ -190,6 +190,27 @@ def test_recommend_with_seen_leaves_out_what_each_user_rated(model_dir: Path, ra
     assert newcomer["rank"].tolist() == list(range(1, 8))
 
 
+def test_recommend_matches_an_id_written_as_a_float_and_names_the_ids_an_unknown_one_should_be(
+    model_dir: Path,
+) -> None:
+    # uid 3 read from a CSV whose uid column has a gap comes back as 3.0.
+    as_float = trainwell_cli("recommend", model_dir, "3.0", "--top", "5")
+    assert as_float.exit_code == 0, as_float.explain()
+    as_int = trainwell_cli("recommend", model_dir, "3", "--top", "5")
+    float_table, int_table = csv_table(as_float.stdout), csv_table(as_int.stdout)
+    assert float_table["known_user"].all()
+    assert float_table["sku"].tolist() == int_table["sku"].tolist()
+    assert "not in the training ratings" not in as_float.stderr
+    unknown = trainwell_cli("recommend", model_dir, "3.5", "nobody", "--top", "5")
+    assert unknown.exit_code == 0, unknown.explain()
+    users = sorted(int(user) for user in trainwell.load(model_dir).recipe.users)
+    for user in ("3.5", "nobody"):
+        assert (
+            f"user '{user}' was not in the training ratings (its users are whole numbers from {users[0]} to "
+            f"{users[-1]}): ranked for the average user" in unknown.stderr
+        ), unknown.stderr
+
+
 def test_recommend_similar_to_writes_the_neighbours(model_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "similar.csv"
     result = trainwell_cli("recommend", model_dir, "--similar-to", "4", "--top", "5", "--out", out)

@@ -26,6 +26,7 @@ from ratings_support import (
 from trainwell.collab.data import read_ratings
 from trainwell.collab.pipeline import RatingsRun, fit_ratings
 from trainwell.collab.predictor import CollabPredictor
+from trainwell.collab.recipe import CollabRecipe
 from trainwell.core.errors import ConfigError, DataError
 
 NEW_USERS = 5  # users 1..5 rate only validation rows: cold start
@@ -121,6 +122,32 @@ def test_ids_match_by_their_text_form(predictor: CollabPredictor) -> None:
     assert not np.array_equal(scores_for(predictor, 8, items), as_int)
     pd.testing.assert_frame_equal(predictor.recommend("7", k=5), predictor.recommend(7, k=5))
     pd.testing.assert_frame_equal(predictor.similar_items("3", k=4), predictor.similar_items(3, k=4))
+
+
+def test_ids_that_read_as_the_same_number_match(predictor: CollabPredictor) -> None:
+    # "7.0" is how an integer id column with a missing value comes back from a CSV, typed on a command line.
+    items = [1, 2, 3]
+    as_int = scores_for(predictor, 7, items)
+    for spelling in ("7.0", " 7 ", "7.000", "7e0"):
+        assert np.array_equal(scores_for(predictor, spelling, items), as_int), spelling
+    pd.testing.assert_frame_equal(predictor.recommend("7.0", k=5), predictor.recommend(7, k=5))
+    assert predictor.recommend("7.0", k=5)["known_user"].all()
+    pd.testing.assert_frame_equal(predictor.similar_items("3.0", k=4), predictor.similar_items(3, k=4))
+    assert predictor.recipe.user_codes(["7.5", "nan", "inf", "seven"]).tolist() == [0, 0, 0, 0]
+
+
+def test_numeric_text_ids_in_training_match_numbers_and_big_ids_stay_exact() -> None:
+    frame = pd.DataFrame(
+        {"user": ["196.0", "12345678901234567890", "alice"], "item": [1, 2, 3], "rating": [1.0, 2.0, 3.0]}
+    )
+    recipe = CollabRecipe.fit(frame, user_col="user", item_col="item", rating_col="rating")
+    codes = recipe.user_codes([196, 196.0, "196.0", "12345678901234567890", 12345678901234567890])
+    assert (
+        codes.tolist()
+        == [recipe.users.index("196.0") + 1] * 3 + [recipe.users.index("12345678901234567890") + 1] * 2
+    )
+    # A float reads both of these big numbers as one: the match is exact or none.
+    assert recipe.user_codes(["12345678901234567891", "Alice"]).tolist() == [0, 0]
 
 
 def test_unseen_user_is_scored_as_the_average_user(fitted: Fitted) -> None:

@@ -191,7 +191,7 @@ EXPORTED_OTHERWISE = {
 }
 # Architectures that declare more than they strictly need, and why (the opset below works too).
 DECLARED_WITH_MARGIN = {
-    "gbdt": "12 for LessOrEqual; opset 11 writes Not(Greater), equal on the walk's numbers"
+    "gbdt": "12 since the walk compared with LessOrEqual; it compares with Greater now, which opset 11 has"
 }
 
 

@@ -120,6 +120,23 @@ def test_tagging_is_not_a_target_column_task() -> None:
 
 
 # ------------------------------------------------------------------------------------------------ training
+def test_new_data_of_another_vocabulary_is_refused_and_the_same_reading_taken() -> None:
+    data = tagging_data(entity_sentences(50, seed=1), valid_pct=0.2, batch_size=8)
+    learn = tagging_learner(data, arch_config=SMALL, progress=False)
+    other = tagging_data(entity_sentences(50, seed=3), valid_pct=0.2, batch_size=8)
+    assert other.task.classes == data.task.classes and other.recipe.words != data.recipe.words
+    with pytest.raises(ConfigError) as refused:
+        learn.data = other
+    message = str(refused.value)
+    assert message.startswith("learn.data: the new data's word vocabulary is not the Learner's (")
+    assert "the model's word embedding rows would mean other words" in message
+    assert "tagging_learner(new_data)" in message and "\n" not in message
+    assert learn.data is data
+    again = tagging_data(entity_sentences(50, seed=1), valid_pct=0.2, batch_size=16)
+    learn.data = again  # the same training sentences: the same vocabulary
+    assert learn.data is again
+
+
 def test_bilstm_crf_learns_entities_and_clears_the_baseline() -> None:
     data, learn = _trained()
     row = learn.history[-1]

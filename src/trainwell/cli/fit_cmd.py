@@ -231,8 +231,8 @@ def fit(
     encoding_errors: Annotated[
         str,
         typer.Option(
-            help="Texts, CoNLL files and .txt corpora: 'replace' reads bytes the encoding cannot decode as "
-            "U+FFFD instead of stopping ('strict')."
+            help="Tables (in their --encoding), texts, CoNLL files and .txt corpora: 'replace' reads bytes that "
+            "cannot be decoded as U+FFFD instead of stopping ('strict')."
         ),
     ] = "strict",
     resume: Annotated[bool, typer.Option("--resume", help=RESUME_HELP)] = False,
@@ -332,6 +332,7 @@ def fit(
                 seed=seed,
                 implicit=implicit,
                 encoding=encoding,
+                encoding_errors=encoding_errors,
                 time_budget=seconds,
                 **keeping.pipeline_kwargs,
             )
@@ -426,6 +427,7 @@ def fit(
             tune_thresholds=label_thresholds,
             **table_roles(cat_names, cont_names, ignore, date_format),
             encoding=encoding,
+            encoding_errors=encoding_errors,
             time_budget=seconds,
             arch=arch,
             **keeping.pipeline_kwargs,
@@ -458,6 +460,7 @@ def _fit_ratings(
     seed: int,
     implicit: bool,
     encoding: str,
+    encoding_errors: str,
     time_budget: float | None,
     **resume: Any,
 ) -> None:
@@ -487,6 +490,7 @@ def _fit_ratings(
         batch_size=batch_size,
         implicit=implicit,
         encoding=encoding,
+        encoding_errors=encoding_errors,
         time_budget=time_budget,
         **resume,
     )

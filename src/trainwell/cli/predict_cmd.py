@@ -38,8 +38,8 @@ def predict(
     encoding_errors: Annotated[
         str,
         typer.Option(
-            help="Texts, CoNLL files and standard input: 'replace' reads bytes the encoding cannot decode as "
-            "U+FFFD instead of stopping ('strict')."
+            help="Tables, texts, CoNLL files and standard input: 'replace' reads bytes the encoding cannot "
+            "decode as U+FFFD instead of stopping ('strict')."
         ),
     ] = "strict",
     keep: Annotated[
@@ -80,6 +80,10 @@ def predict(
         application = getattr(predictor, "application", None)
         if tta and application != "vision":
             raise ConfigError("--tta (test-time augmentation) is for image models; drop it")
+        if encoding_errors != "strict" and application == "vision":
+            raise ConfigError(
+                "--encoding-errors is for tables and texts; an image model reads no text: drop it"
+            )
         tagger = getattr(getattr(predictor, "task", None), "kind", None) == "tagging"
         if kept and (application == "vision" or tagger):
             raise ConfigError(
@@ -99,7 +103,7 @@ def predict(
         else:
             if len(data) != 1:
                 raise ConfigError(f"a table model predicts one table at a time; got {len(data)} inputs")
-            rows = _read_rows(predictor, data[0], encoding)
+            rows = _read_rows(predictor, data[0], encoding, encoding_errors)
             if not allow_missing_columns:
                 _check_input_columns(getattr(predictor, "input_names", []), rows, data[0])
             predictions = _with_kept(
@@ -110,7 +114,7 @@ def predict(
     guarded(run)
 
 
-def _read_rows(predictor: Any, source: Path, encoding: str) -> Any:
+def _read_rows(predictor: Any, source: Path, encoding: str, errors: str) -> Any:
     """The rows to predict: a table file, or a CSV table on standard input (``-``). A recommender's file
     without a header row (MovieLens' ``u.data``) is read as user, item, ... in the model's own column names."""
     import tempfile
@@ -118,7 +122,7 @@ def _read_rows(predictor: Any, source: Path, encoding: str) -> Any:
     from trainwell.core.errors import UserError
 
     if str(source) != "-":
-        return _read_table_or_ratings(predictor, source, encoding)
+        return _read_table_or_ratings(predictor, source, encoding, errors)
     import sys
 
     with tempfile.TemporaryDirectory(prefix="trainwell-stdin-") as scratch:
@@ -129,22 +133,23 @@ def _read_rows(predictor: Any, source: Path, encoding: str) -> Any:
 
             raise DataError("standard input is empty; pipe a CSV table with a header row into '-'")
         try:
-            return _read_table_or_ratings(predictor, table, encoding)
+            return _read_table_or_ratings(predictor, table, encoding, errors)
         except UserError as error:  # name what the user gave, not the scratch file
             raise type(error)(
                 str(error).replace(f"'{table}'", "standard input").replace(str(table), "standard input")
             ) from None
 
 
-def _read_table_or_ratings(predictor: Any, source: Path, encoding: str) -> Any:
+def _read_table_or_ratings(predictor: Any, source: Path, encoding: str, errors: str) -> Any:
     from trainwell.data.io import read_table
 
     if getattr(predictor, "application", None) != "collab":
-        return read_table(source, encoding=encoding)
+        return read_table(source, encoding=encoding, encoding_errors=errors)
     from trainwell.collab.data import read_ratings
 
     recipe = predictor.recipe
-    return read_ratings(source, encoding=encoding, names=(recipe.user_col, recipe.item_col))
+    names = (recipe.user_col, recipe.item_col)
+    return read_ratings(source, encoding=encoding, names=names, encoding_errors=errors)
 
 
 def _predict_images(predictor: Any, data: list[Path], tta: bool) -> Any:
@@ -175,7 +180,7 @@ def _score_texts(predictor: Any, data: list[Path], encoding: str, errors: str) -
     if source.suffix.lower() in (".csv", ".tsv", ".parquet", ".json", ".jsonl"):
         from trainwell.data.io import list_columns, read_table
 
-        rows = read_table(source, encoding=encoding)
+        rows = read_table(source, encoding=encoding, encoding_errors=errors)
         name = getattr(predictor.recipe, "text_col", None) or "text"  # the column trained on (--text)
         if name not in rows.columns:
             raise DataError(
@@ -236,7 +241,7 @@ def _predict_texts(predictor: Any, data: list[Path], encoding: str, errors: str,
         return predictions
     from trainwell.data.io import read_table
 
-    rows = read_table(data[0], encoding=encoding)
+    rows = read_table(data[0], encoding=encoding, encoding_errors=errors)
     _check_input_columns(predictor.input_names, rows, data[0], can_allow=False)
     return _with_kept(predictor.predict(rows), rows, kept, data[0])
 

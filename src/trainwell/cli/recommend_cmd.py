@@ -62,6 +62,7 @@ def recommend(
     def run() -> None:
         import pandas as pd
 
+        from trainwell.collab.ranking import unknown_id_hint
         from trainwell.core.errors import ConfigError
         from trainwell.export import read_metadata
         from trainwell.export.predictor import load, refuse_generic
@@ -99,14 +100,21 @@ def recommend(
             rated = _seen_items(predictor, seen, encoding) if seen is not None else {}
             parts = []
             left_out = from_seen = 0
-            known_items = set(predictor.recipe.items)
+            recipe = predictor.recipe
             for user in users:
-                exclude = rated.get(_key(user), ())
+                exclude = rated.get(_user_key(recipe, user), ())
                 ranking = predictor.recommend(user, k=top, exclude=exclude, include_seen=include_seen)
-                ranking.insert(0, predictor.recipe.user_col, user)
+                if not ranking["known_user"].all():
+                    err_console.print(
+                        f"user {user!r} was not in the training ratings "
+                        f"({unknown_id_hint(user, recipe.users, 'users')}): ranked for the average user",
+                        soft_wrap=True,
+                        markup=False,
+                    )
+                ranking.insert(0, recipe.user_col, user)
                 parts.append(ranking)
                 left_out += int(ranking.attrs.get("seen_left_out", 0))  # not counting those --seen names too
-                from_seen += len({_key(item) for item in exclude} & known_items)
+                from_seen += len({code for code in recipe.item_codes(exclude).tolist() if code > 0})
             table = pd.concat(parts, ignore_index=True)
             if left_out or from_seen:
                 kept = "; --include-seen keeps what the model keeps" if left_out else ""
@@ -130,10 +138,12 @@ def _item_id(text: str) -> Any:
     return item_id(text)
 
 
-def _key(value: Any) -> str:
+def _user_key(recipe: Any, user: Any) -> str:
+    """Who ``user`` is to the model: its training key (so "196.0" is the user 196), or its own key if new."""
     from trainwell.data.categories import category_key
 
-    return category_key(value)
+    code = int(recipe.user_codes([user])[0])
+    return recipe.users[code - 1] if code > 0 else category_key(user)
 
 
 def _seen_items(predictor: Any, path: Path, encoding: str) -> dict[str, list[Any]]:
@@ -151,7 +161,11 @@ def _seen_items(predictor: Any, path: Path, encoding: str) -> dict[str, list[Any
             f"user and item columns ({recipe.user_col!r}, {recipe.item_col!r}); its columns are "
             f"{list_columns([str(c) for c in table.columns])}"
         )
+    from trainwell.data.categories import category_key
+
     grouped: dict[str, list[Any]] = {}
-    for user, item in zip(table[recipe.user_col].tolist(), table[recipe.item_col].tolist(), strict=True):
-        grouped.setdefault(_key(user), []).append(item)
+    users = table[recipe.user_col].tolist()
+    codes = recipe.user_codes(users).tolist()
+    for user, code, item in zip(users, codes, table[recipe.item_col].tolist(), strict=True):
+        grouped.setdefault(recipe.users[code - 1] if code > 0 else category_key(user), []).append(item)
     return grouped

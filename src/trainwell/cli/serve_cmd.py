@@ -60,6 +60,14 @@ def serve(
         int | None,
         typer.Option(help="Model threads per process, torch's or onnxruntime's (default: the library's)."),
     ] = None,
+    shutdown_grace: Annotated[
+        int,
+        typer.Option(
+            help="Seconds to finish the requests under way on SIGTERM or Ctrl+C before stopping anyway; no new "
+            "connection is accepted meanwhile. After SIGTERM the command exits with status 0.",
+            min=0,
+        ),
+    ] = 25,
     backend: Annotated[
         Backend,
         typer.Option(
@@ -71,14 +79,14 @@ def serve(
     """Serve a model over HTTP: POST /predict, GET /metadata, GET /health; the API is documented at /docs.
 
     Tabular models take JSON rows; vision models take images as base64 in JSON or as multipart file uploads.
+    SIGTERM stops it gracefully: the requests under way are answered (see --shutdown-grace).
     """
 
     def run() -> None:
         from trainwell.core.errors import ConfigError
 
         try:
-            import uvicorn
-
+            from trainwell.cli._server import run_server
             from trainwell.serve.app import MODEL_ENV, OPTIONS_ENV, create_app
             from trainwell.serve.config import ServeConfig
         except ModuleNotFoundError as error:
@@ -114,7 +122,7 @@ def serve(
         app = create_app(model, **config.to_dict())  # loads the model: a bad directory fails here, once
         typer.echo(f"serving {model} with the {app.state.backend} backend", err=True)
         if workers == 1:
-            uvicorn.run(app, host=host, port=port, log_level="info")
+            run_server(app, host=host, port=port, workers=1, grace_s=shutdown_grace)
             return
         # Each worker process builds its own app from the environment (an app object cannot be shared), on the
         # backend "auto" resolved to here, so every worker runs the same engine.
@@ -122,13 +130,8 @@ def serve(
         del app
         os.environ[MODEL_ENV] = str(model.resolve())
         os.environ[OPTIONS_ENV] = json.dumps(resolved)
-        uvicorn.run(
-            "trainwell.serve.app:app_from_env",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="info",
+        run_server(
+            "trainwell.serve.app:app_from_env", host=host, port=port, workers=workers, grace_s=shutdown_grace
         )
 
     guarded(run)

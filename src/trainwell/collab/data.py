@@ -78,18 +78,25 @@ def _normal(name: str) -> str:
 
 
 def read_ratings(
-    source: str | Path, *, encoding: str = "utf-8", names: Sequence[str] = HEADERLESS_NAMES
+    source: str | Path,
+    *,
+    encoding: str = "utf-8",
+    names: Sequence[str] = HEADERLESS_NAMES,
+    encoding_errors: str = "strict",
 ) -> pd.DataFrame:
     """Read a ratings file, naming the columns of one that has no header row (MovieLens' ``u.data``): ``names``
     first (user, item, rating, timestamp; a model's own user and item columns when predicting), then
     ``column_5``...
 
-    ``encoding`` is the text encoding of a CSV/TSV/JSON file, e.g. ``"cp1252"`` (Excel on Windows).
+    ``encoding`` is the text encoding of a CSV/TSV/JSON file, e.g. ``"cp1252"`` (Excel on Windows);
+    ``encoding_errors="replace"`` reads a byte it cannot decode as U+FFFD instead of stopping.
     """
-    frame = read_table(source, encoding=encoding)
+    frame = read_table(source, encoding=encoding, encoding_errors=encoding_errors)
     if headerless(frame.columns):
         given = [*names, *(f"column_{i + 1}" for i in range(len(names), len(frame.columns)))]
-        frame = read_table(source, names=given[: len(frame.columns)], encoding=encoding)
+        frame = read_table(
+            source, names=given[: len(frame.columns)], encoding=encoding, encoding_errors=encoding_errors
+        )
     return frame
 
 
@@ -191,6 +198,7 @@ def ratings_data(
     n_negatives: int = 4,
     seed: int = 0,
     encoding: str = "utf-8",
+    encoding_errors: str = "strict",
 ) -> DataBundle:
     """Everything a collaborative-filtering Learner needs from a ratings (or interactions) table.
 
@@ -222,6 +230,8 @@ def ratings_data(
         n_negatives: Implicit feedback: non-interactions drawn per interaction each epoch.
         seed: Controls the split, the shuffling and the drawn negatives.
         encoding: Text encoding of CSV/TSV/JSON files, e.g. ``"cp1252"`` (Excel on Windows) or ``"latin-1"``.
+        encoding_errors: ``"replace"`` reads a byte ``encoding`` cannot decode as U+FFFD instead of stopping
+            (``"strict"``).
 
     Example:
         >>> frame = pd.DataFrame({"user": [1, 1, 2, 2, 3] * 4, "movie": list("abcab") * 4,
@@ -235,7 +245,11 @@ def ratings_data(
         raise ConfigError(f"rating={rating!r} and target={target!r} name the same thing: pass one of them")
     rating = rating if rating is not None else target
     name = str(source) if not isinstance(source, pd.DataFrame) else "the ratings table"
-    df = source if isinstance(source, pd.DataFrame) else read_ratings(source, encoding=encoding)
+    df = (
+        source
+        if isinstance(source, pd.DataFrame)
+        else read_ratings(source, encoding=encoding, encoding_errors=encoding_errors)
+    )
     if len(df) == 0:
         raise DataError(f"{name} has no rows")
     user_col, item_col, rating_col = find_rating_columns(df, user, item, rating, name, implicit=implicit)
@@ -266,7 +280,11 @@ def ratings_data(
     test_loader = None
     if test is not None:
         test_name = str(test) if not isinstance(test, pd.DataFrame) else "the test table"
-        test_df = test if isinstance(test, pd.DataFrame) else read_ratings(test, encoding=encoding)
+        test_df = (
+            test
+            if isinstance(test, pd.DataFrame)
+            else read_ratings(test, encoding=encoding, encoding_errors=encoding_errors)
+        )
         for column, flag in ((user_col, "--user"), (item_col, "--item"), (rating_col, "--target")):
             check_columns(test_df, [column], test_name, flag)
         test_df = _checked(test_df, user_col, item_col, rating_col, test_name)

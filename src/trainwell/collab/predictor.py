@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from trainwell.collab.ranking import check_k, id_list, item_id, rank_items
+from trainwell.collab.ranking import check_k, id_list, item_id, rank_items, unknown_id_hint
 from trainwell.collab.recipe import CollabRecipe
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.warn import warn
@@ -27,7 +27,8 @@ BATCH_ROWS = 65536
 class CollabPredictor(Predictor):
     """(user, item) rows in, predicted ratings (or probabilities of "liked") out.
 
-    Ids are matched by their text form (``196`` and ``"196"`` are one user). A user or an item never seen in
+    Ids are matched by their text form (``196`` and ``"196"`` are one user), and an id that is no training id
+    matches one that reads as the same number (``"196.0"`` is 196). A user or an item never seen in
     training is scored as the average known user (or item); :meth:`recommend` for a new user gives the average
     user's ranking, the best non-personal answer.
     """
@@ -113,7 +114,10 @@ class CollabPredictor(Predictor):
             raise ConfigError(f"the {type(self.model).__name__} model has no item factors to compare")
         code = int(self.recipe.item_codes([item])[0])
         if code == 0:
-            raise DataError(f"item {item!r} was not in the training ratings; it has no learned factors")
+            raise DataError(
+                f"item {item!r} was not in the training ratings ({unknown_id_hint(item, self.recipe.items, 'items')})"
+                "; it has no learned factors"
+            )
         weights = torch.nn.functional.normalize(vectors().float(), dim=1)
         similarity = weights[1:] @ weights[code]
         similarity[code - 1] = -float("inf")  # not itself

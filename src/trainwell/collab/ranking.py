@@ -66,19 +66,20 @@ def rank_items(
     check_k(k)
     check_user(user)
     recipe = predictor.recipe
+    # Ids are matched by the recipe's codes, so "50.0" is the item 50 here as everywhere (recipe.encode_ids).
     if candidates is None:
         keys = list(recipe.items)
     else:
         wanted = id_list(candidates)
-        known = set(recipe.items)
-        unknown = [item for item in wanted if category_key(item) not in known]
+        codes = recipe.item_codes(wanted).tolist()
+        unknown = [item for item, code in zip(wanted, codes, strict=True) if code == 0]
         if unknown:
             raise DataError(
                 f"candidate items {unknown[:5]} were not in the training ratings; the model cannot rank them"
             )
-        keys = list(dict.fromkeys(category_key(item) for item in wanted))
-    excluded = {category_key(item) for item in id_list(exclude)}
-    known_user = category_key(user) in set(recipe.users)
+        keys = list(dict.fromkeys(recipe.items[code - 1] for code in codes))
+    excluded = {recipe.items[code - 1] for code in recipe.item_codes(id_list(exclude)).tolist() if code > 0}
+    known_user = int(recipe.user_codes([user])[0]) > 0
     seen = set() if include_seen or not known_user else set(_seen_keys(predictor, user))
     seen_left_out = sum(key in seen and key not in excluded for key in keys)
     excluded |= seen
@@ -169,6 +170,30 @@ def check_user(user: Any) -> None:
             f"recommend ranks items for one user, got {type(user).__name__} of {len(user)}; call it once per "
             "user (trainwell recommend MODEL 196 42 takes several)"
         )
+
+
+def unknown_id_hint(value: Any, vocabulary: list[str], kind: str) -> str:
+    """What the training ids of ``kind`` ("users", "items") look like, for a message about ``value``, which is
+    not one of them: their range when all are whole numbers, else the nearest spellings or a few examples.
+
+    >>> unknown_id_hint("7.5", ["1", "2", "40"], "users")
+    'its users are whole numbers from 1 to 40'
+    >>> unknown_id_hint("alise", ["alice", "bob"], "users")
+    "did you mean 'alice'?"
+    """
+    numbers = [int(key) for key in vocabulary if key.lstrip("-").isdigit()]
+    if vocabulary and len(numbers) == len(vocabulary):
+        return f"its {kind} are whole numbers from {min(numbers)} to {max(numbers)}"
+    import difflib
+
+    text = str(value).strip()
+    folded = {key.casefold(): key for key in vocabulary}
+    near = [folded[text.casefold()]] if text.casefold() in folded else []
+    if not near and len(vocabulary) <= 50_000:  # difflib reads every key: bounded for an interactive answer
+        near = difflib.get_close_matches(text, vocabulary, n=3, cutoff=0.75)
+    if near:
+        return f"did you mean {' or '.join(repr(key) for key in near)}?"
+    return f"its {kind} are ids such as {', '.join(repr(key) for key in vocabulary[:3])}"
 
 
 def item_id(key: str) -> Any:

@@ -3,7 +3,9 @@
 A :class:`CollabRecipe` is fitted on the training rows only and is plain data (saved as JSON in the artifact).
 Users and items are categories with the library's one rule (:mod:`trainwell.data.categories`): keys are text,
 so user ``196`` from a CSV and ``"196"`` from a JSON request are the same user; position ``i`` of the
-vocabulary encodes as ``i + 1`` and code 0 means "not seen in training". The models hold the mean of the known
+vocabulary encodes as ``i + 1`` and code 0 means "not seen in training". An id that is not a training key but
+reads as the same number as one matches it (:func:`encode_ids`: ``"196.0"`` typed on a command line, or copied
+from a CSV whose id column picked up a gap, is user 196). The models hold the mean of the known
 rows in row 0 of each embedding, so a new user is scored as the average known user (and a new item as the
 average item): the cold-start answer is the best guess from what is known, never a random vector.
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,13 +26,13 @@ import torch
 
 from trainwell.core.artifact import check_stored_keys
 from trainwell.core.errors import DataError
-from trainwell.data.categories import category_vocabulary, encode_categories
+from trainwell.data.categories import category_key, category_vocabulary, encode_categories
 from trainwell.data.io import list_columns
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["INTERACTION", "CollabRecipe"]
+__all__ = ["INTERACTION", "CollabRecipe", "encode_ids"]
 
 #: The target's name for implicit feedback (an observed interaction is 1, a drawn non-interaction 0).
 INTERACTION = "interaction"
@@ -154,13 +157,13 @@ class CollabRecipe:
         """Codes of user ids (0 for one never seen in training)."""
         import pandas as pd
 
-        return encode_categories(pd.Series(list(values), dtype=object), self.users)
+        return encode_ids(pd.Series(list(values), dtype=object), self.users)
 
     def item_codes(self, values: Any) -> np.ndarray:
         """Codes of item ids (0 for one never seen in training)."""
         import pandas as pd
 
-        return encode_categories(pd.Series(list(values), dtype=object), self.items)
+        return encode_ids(pd.Series(list(values), dtype=object), self.items)
 
     def transform(
         self, df: pd.DataFrame, *, allow_missing_columns: bool = False, source: str = "the data"
@@ -188,7 +191,7 @@ class CollabRecipe:
             )
         rows = len(df)
         columns = [
-            encode_categories(df[name], vocabulary) if name in df.columns else np.zeros(rows, np.int64)
+            encode_ids(df[name], vocabulary) if name in df.columns else np.zeros(rows, np.int64)
             for name, vocabulary in ((self.user_col, self.users), (self.item_col, self.items))
         ]
         return torch.from_numpy(np.stack(columns, axis=1)), torch.zeros((rows, 0), dtype=torch.float32)
@@ -229,3 +232,50 @@ class CollabRecipe:
             f"('{self.item_col}'); rating '{self.rating_col}' from {self.rating_min:g} to {self.rating_max:g}, "
             f"mean {self.rating_mean:.3g}"
         )
+
+
+def encode_ids(values: pd.Series, vocabulary: list[str]) -> np.ndarray:
+    """User or item ids to vocabulary codes (0: never seen), by their text key; an id without a key of its own
+    that reads as the same number as a training id gets that id's code (``"196.0"``, ``" 196 "`` and
+    ``"1.96e2"`` are 196, and 196 is a training id written ``"196.0"``). Numbers are compared exactly, so two
+    large ids that one float cannot tell apart stay apart.
+
+    >>> import pandas as pd
+    >>> encode_ids(pd.Series(["196.0", 196, "196.5", "x"], dtype=object), ["196", "x"]).tolist()
+    [1, 1, 0, 2]
+    """
+    import pandas as pd
+
+    codes = encode_categories(values, vocabulary)
+    missed = np.flatnonzero(codes == 0)
+    if len(missed) == 0:
+        return codes
+    groups, uniques = pd.factorize(values.iloc[missed], use_na_sentinel=True)
+    numbers = [_number_key(value) for value in uniques]
+    if any(number is not None for number in numbers):  # cold-start ids are mostly plain unknown ones
+        by_number: dict[str, int] = {}
+        for position, key in enumerate(vocabulary):
+            spelling = _number_key(key)
+            if spelling is not None:
+                by_number.setdefault(spelling, position + 1)
+        # The trailing 0 is what the missing-value group -1 picks up.
+        lookup = [0 if number is None else by_number.get(number, 0) for number in numbers]
+        codes[missed] = np.asarray([*lookup, 0], dtype=np.int64)[groups]
+    return codes
+
+
+def _number_key(value: object) -> str | None:
+    """The exact number ``value`` reads as, in one spelling (``"196"`` for ``196.0`` and ``"1.96e2"``); None for
+    what is not a finite number (text, booleans, missing values)."""
+    if value is None or isinstance(value, (bool, np.bool_)):
+        return None
+    text = value.strip() if isinstance(value, str) else category_key(value)
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    if not number.is_finite() or abs(number.adjusted()) > 64:  # "1e999999999" would be a huge int
+        return None
+    if number == number.to_integral_value():
+        return str(int(number))
+    return format(number.normalize(), "f")

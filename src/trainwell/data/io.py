@@ -25,6 +25,7 @@ __all__ = [
     "check_column_roles",
     "check_columns",
     "check_encoding",
+    "check_encoding_errors",
     "list_columns",
     "read_table",
     "undecodable_error",
@@ -69,6 +70,7 @@ def read_table(
     names: Sequence[str] | None = None,
     na_values: Sequence[str] = DEFAULT_NA_VALUES,
     encoding: str = "utf-8",
+    encoding_errors: str = "strict",
 ) -> pd.DataFrame:
     """Read a CSV, TSV, Parquet or JSON-lines file into a DataFrame.
 
@@ -88,12 +90,15 @@ def read_table(
         encoding: Text encoding of CSV, TSV and JSON files, e.g. ``"cp1252"`` for a table Excel saved on
             Windows. Never guessed: a file that is not in it fails with the line of the first bad byte. A UTF-8
             byte-order mark is accepted.
+        encoding_errors: ``"strict"`` stops at a byte ``encoding`` cannot decode; ``"replace"`` reads it as
+            U+FFFD (the values holding it then match no training value that was read right).
 
     Returns:
         The table, with at least one row.
 
     Raises:
-        ConfigError: ``encoding`` is not a text encoding Python knows.
+        ConfigError: ``encoding`` is not a text encoding Python knows, or ``encoding_errors`` is neither
+            ``"strict"`` nor ``"replace"``.
         DataError: The file is missing, is a directory, is not ``encoding`` text, cannot be parsed, or has no
             data rows.
 
@@ -105,6 +110,7 @@ def read_table(
         {'a': [1.0, nan], 'b': ['x', 'y']}
     """
     check_encoding(encoding)
+    check_encoding_errors(encoding_errors)
     path = Path(path)
     shown = str(path)
     if not path.exists():
@@ -115,7 +121,7 @@ def read_table(
         )
     kind = _kind_of(path)
     try:
-        table = _read(path, kind, names, list(na_values), encoding)
+        table = _read(path, kind, names, list(na_values), encoding, encoding_errors)
     except pd.errors.EmptyDataError:
         raise DataError(f"'{shown}' has no data rows") from None
     except UnicodeDecodeError as error:
@@ -387,7 +393,7 @@ def _kind_of(path: Path) -> str:
 
 
 def _read(
-    path: Path, kind: str, names: Sequence[str] | None, na_values: list[str], encoding: str
+    path: Path, kind: str, names: Sequence[str] | None, na_values: list[str], encoding: str, errors: str
 ) -> pd.DataFrame:
     if kind == "parquet":
         try:
@@ -405,13 +411,16 @@ def _read(
         # pandas' CSV reader skips a UTF-8 byte-order mark by itself; its JSON reader needs utf-8-sig for it.
         if codecs.lookup(encoding).name == "utf-8":
             encoding = "utf-8-sig"
-        return pd.read_json(path, lines=kind == "jsonl", encoding=encoding, compression="infer")
+        return pd.read_json(
+            path, lines=kind == "jsonl", encoding=encoding, encoding_errors=errors, compression="infer"
+        )
     options = {
         "names": None if names is None else list(names),
         "header": 0 if names is None else None,
         "na_values": na_values,
         "skipinitialspace": True,
         "encoding": encoding,
+        "encoding_errors": errors,
         "compression": "infer",
     }
     sep = "\t" if kind == "tsv" else ","

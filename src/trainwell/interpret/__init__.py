@@ -2,6 +2,14 @@
 which parts of an image a prediction rests on."""
 
 from trainwell.interpret.classification import ClassificationInterpretation, TopLoss
+from trainwell.interpret.multilabel import MultiLabelInterpretation
 from trainwell.interpret.occlusion import OcclusionMap, occlusion_map, plot_occlusion
 
-__all__ = ["ClassificationInterpretation", "OcclusionMap", "TopLoss", "occlusion_map", "plot_occlusion"]
+__all__ = [
+    "ClassificationInterpretation",
+    "MultiLabelInterpretation",
+    "OcclusionMap",
+    "TopLoss",
+    "occlusion_map",
+    "plot_occlusion",
+]

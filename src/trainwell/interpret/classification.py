@@ -1,4 +1,4 @@
-"""Where a classifier goes wrong: confusion matrix, most confused pairs, top losses, calibration.
+"""Where a binary or multiclass classifier goes wrong (multi-label: :mod:`trainwell.interpret.multilabel`): confusion matrix, most confused pairs, top losses, calibration.
 
 :meth:`ClassificationInterpretation.from_learner` streams the model over a loader once. Per batch it keeps
 only four small per-row vectors (loss, actual class, predicted class, probability of the predicted class)
@@ -71,11 +71,7 @@ class ClassificationInterpretation:
         predicted: np.ndarray,
         confidence: np.ndarray,
     ) -> None:
-        if task.kind not in _KINDS:
-            raise ConfigError(
-                f"ClassificationInterpretation needs a binary or multiclass task, got {task.kind!r}; "
-                "use it on a classifier's learner"
-            )
+        _check_task(task)
         n = len(losses)
         if not (len(actual) == len(predicted) == len(confidence) == n):
             raise ConfigError(
@@ -105,11 +101,7 @@ class ClassificationInterpretation:
                 ``new`` method (such as :class:`~trainwell.data.TensorLoader`) can be re-batched.
         """
         task = learn.task
-        if task.kind not in _KINDS:
-            raise ConfigError(
-                f"ClassificationInterpretation needs a binary or multiclass task, got {task.kind!r}; "
-                "use it on a classifier's learner"
-            )
+        _check_task(task)
         source = learn._chosen_loader(loader, "ClassificationInterpretation.from_learner")
         if source is None:
             raise ConfigError("no data to interpret: this DataBundle has no validation set; pass loader=...")
@@ -118,7 +110,7 @@ class ClassificationInterpretation:
         parts: dict[str, list[np.ndarray]] = {"losses": [], "actual": [], "predicted": [], "confidence": []}
         learn.model.eval()
         with torch.no_grad():
-            for batch in learn._on_device(_natural_order(source, batch_size)):
+            for batch in learn._on_device(natural_order(source, batch_size)):
                 *inputs, target = batch
                 with learn.forward_context():
                     output = learn.model(*inputs).float()
@@ -238,7 +230,7 @@ def reliability_bins(
     return sums[keep] / counts[keep], hits[keep] / counts[keep], counts[keep]
 
 
-def _natural_order(loader: Iterable[Any], batch_size: int | None) -> Iterable[Any]:
+def natural_order(loader: Iterable[Any], batch_size: int | None) -> Iterable[Any]:
     new = getattr(loader, "new", None)
     if callable(new) and (batch_size is not None or getattr(loader, "drop_last", False)):
         return new(batch_size=batch_size, shuffle=False, drop_last=False)
@@ -259,6 +251,20 @@ def _summarise(task: Task, loss_func: Any, output: torch.Tensor, target: torch.T
         "predicted": predicted.to(torch.int32).cpu().numpy(),
         "confidence": confidence.cpu().numpy(),
     }
+
+
+def _check_task(task: Task) -> None:
+    if task.kind == "multilabel":
+        raise ConfigError(
+            f"ClassificationInterpretation reads one class per row; this learner is multi-label "
+            f"({len(task.classes)} labels, a yes/no decision each): use trainwell.interpret.MultiLabelInterpretation.from_learner(learn)"
+            " for a 2 x 2 confusion matrix per label (or trainwell report MODEL_DIR for per-label quality)"
+        )
+    if task.kind not in _KINDS:
+        raise ConfigError(
+            f"ClassificationInterpretation needs a binary or multiclass task, got {task.kind!r}; "
+            "use it on a classifier's learner"
+        )
 
 
 def _index_dtype(n_classes: int) -> type[np.integer[Any]]:

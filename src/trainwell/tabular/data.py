@@ -42,6 +42,7 @@ def tabular_data(
     batch_size: int | None = None,
     seed: int = 0,
     encoding: str = "utf-8",
+    encoding_errors: str = "strict",
     date_formats: Mapping[str, str] | None = None,
 ) -> DataBundle:
     """Everything a tabular Learner needs from a table, with the preprocessing fitted on training rows only.
@@ -62,6 +63,8 @@ def tabular_data(
         seed: controls the split, the shuffling and nothing else.
         encoding: text encoding of CSV/TSV/JSON files (``source`` and ``test``), e.g. ``"cp1252"`` for a table
             Excel saved on Windows, or ``"latin-1"``; never guessed.
+        encoding_errors: ``"replace"`` reads a byte ``encoding`` cannot decode as U+FFFD instead of stopping
+            (``"strict"``).
         date_formats: date columns read in a given format, ``{"sold": "DD/MM/YYYY"}``; ``{"*": ...}`` prefers
             a format for every date column it reads (see :meth:`TabularRecipe.fit`).
 
@@ -73,7 +76,11 @@ def tabular_data(
     """
     _check_settings(valid_pct, valid_col, splits, batch_size)
     name = str(source) if not isinstance(source, pd.DataFrame) else "the table"
-    df = source if isinstance(source, pd.DataFrame) else read_table(source, encoding=encoding)
+    df = (
+        source
+        if isinstance(source, pd.DataFrame)
+        else read_table(source, encoding=encoding, encoding_errors=encoding_errors)
+    )
     targets = [target] if isinstance(target, str) else list(target)
     if len(df) == 0:
         raise DataError(f"{name} has no rows")
@@ -128,7 +135,11 @@ def tabular_data(
     )
     test_loader = None
     if test is not None:
-        test_df = test if isinstance(test, pd.DataFrame) else read_table(test, encoding=encoding)
+        test_df = (
+            test
+            if isinstance(test, pd.DataFrame)
+            else read_table(test, encoding=encoding, encoding_errors=encoding_errors)
+        )
         check_columns(
             test_df,
             targets,

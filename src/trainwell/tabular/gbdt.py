@@ -78,7 +78,8 @@ class GradientBoostedTrees(nn.Module):
     """
 
     closed_form = True  # fitted by fit_trees, never by gradient: the training loop skips its batches
-    min_opset = 12  # the ONNX opset the walk's operators need at least
+    # The ONNX opset declared when the walk compared with LessOrEqual; its operators now need 11 (Greater)
+    min_opset = 12
     feature: torch.Tensor
     threshold: torch.Tensor
     left: torch.Tensor
@@ -148,40 +149,39 @@ class GradientBoostedTrees(nn.Module):
         return leaves @ to_output + self.baseline
 
     def _walk(self, inputs: torch.Tensor, tables: _WalkTables, leave_leaves: bool = True) -> torch.Tensor:
-        """The leaf each row reaches in each tree, as an index into the flattened nodes: ``(rows, trees)``.
+        """The leaf each row reaches in each tree, as an index into the tables' flattened nodes:
+        ``(rows, trees)``.
 
         Each step moves every (row, tree) pair one node down; a leaf is its own child, so ``max_depth`` steps
         reach every leaf. With ``leave_leaves`` the pairs at a leaf are dropped from later steps once there are
         enough of them (most paths end long before the deepest does); without, every step does the same
         operations whatever the data, as an export needs."""
-        n_rows, n_features = inputs.shape
+        n_rows = inputs.shape[0]
         n_trees = tables.root.shape[1]
         index = tables.root.dtype
-        # Each input twice: missing as -inf (left of every threshold), then as +inf (right of every threshold);
-        # a node reads the copy that sends a missing value its way.
-        numbers = torch.cat([inputs.nan_to_num(-math.inf), inputs.nan_to_num(math.inf)], dim=1).reshape(-1)
-        categories = tables.categories
-        if categories is not None:  # only trees that split on categories pay for the codes
-            n_codes = categories.shape[1] - 1
-            code = inputs.nan_to_num(-1.0).clamp(-1, n_codes).to(index)
-            code = torch.where((code >= 0) & (code < n_codes), code, n_codes)  # missing or out of range: last
-            codes = torch.cat([code, code], dim=1).reshape(-1)
+        numbers = _split_inputs(inputs, tables)  # (rows, 2 or 3 x inputs): what the nodes read
+        width = numbers.shape[1]
+        numbers = numbers.reshape(-1)
+        categories, category_start = tables.categories, tables.category_start
+        last_code = float(categories.shape[1] - 1) if categories is not None else 0.0
+        if categories is not None:
             categories = categories.reshape(-1)
         node = tables.root.expand(n_rows, n_trees).reshape(-1)
-        row = torch.arange(n_rows, dtype=index, device=inputs.device) * (2 * n_features)
-        offset = row[:, None].expand(n_rows, n_trees).reshape(-1)  # each pair's row in the doubled inputs
-        reached, cell = node, torch.arange(node.numel(), device=inputs.device)  # the pairs still walking
+        row = torch.arange(n_rows, dtype=index, device=inputs.device) * width
+        offset = row[:, None].expand(n_rows, n_trees).reshape(-1)  # each pair's row in ``numbers``
+        reached = node.clone()  # each pair's node when last left behind
+        cell = torch.arange(node.numel(), device=inputs.device)  # the pairs still walking
         for _ in range(self.max_depth):
-            at = _at(tables.nodes, node)  # (pairs, 4): column, left, right, category row
-            where = offset + at[..., 0]
-            go_left = _at(numbers, where) <= _at(tables.threshold, node)
-            if categories is not None:
-                category_row = at[..., 3]
-                by_category = _at(categories, category_row * (n_codes + 1) + _at(codes, where))
-                categorical = category_row > 0
-                # Logical operators, not torch.where on booleans (which onnxruntime does not implement)
-                go_left = (categorical & by_category) | (~categorical & go_left)
-            moved = torch.where(go_left, at[..., 1], at[..., 2])
+            # One gather per field (gathering a node's fields as one row, then reading its columns, costs more)
+            value = _at(numbers, offset + _at(tables.column, node))
+            go_right = value > _at(tables.threshold, node)  # never past a leaf's +inf: a pair there stays
+            if categories is not None and category_start is not None:
+                # A split on categories reads a code (its threshold -inf is below every code) and its row of
+                # ``categories``; any other node reads row 0, all True. Logical operators, not torch.where on
+                # booleans, which onnxruntime does not implement.
+                code = value.clamp(0.0, last_code).to(index)
+                go_right = go_right & _at(categories, _at(category_start, node) + code)
+            moved = _at(tables.left, node) + go_right  # a right child follows its left sibling
             if not leave_leaves:
                 node = moved
                 continue
@@ -189,13 +189,13 @@ class GradientBoostedTrees(nn.Module):
             n_walking = int(torch.count_nonzero(walking))
             if n_walking < COMPACT_SHARE * node.numel():  # enough pairs at their leaf to leave them behind
                 # Each pair's latest node: those at a leaf are final
-                reached = reached.index_copy(0, cell, node)
+                reached.index_copy_(0, cell, node)
                 if n_walking == 0:
                     return reached.reshape(n_rows, n_trees)
                 keep = torch.nonzero(walking).reshape(-1)
                 node, cell, offset = _at(node, keep), _at(cell, keep), _at(offset, keep)
         if leave_leaves:
-            node = reached.index_copy(0, cell, node)
+            node = reached.index_copy_(0, cell, node)
         return node.reshape(n_rows, n_trees)
 
     def _tables(self, device: torch.device) -> _WalkTables:
@@ -226,17 +226,31 @@ def _at(table: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     return table.index_select(0, index.reshape(-1)).reshape(*index.shape, *table.shape[1:])
 
 
+def _split_inputs(inputs: torch.Tensor, tables: _WalkTables) -> torch.Tensor:
+    """What the nodes read, one row per input row: each input twice, missing as -inf (left of every threshold)
+    then as +inf (right of every threshold), so that a split on numbers reads the copy that sends a missing
+    value its way; then, for splits on categories, each input as a code, the last column of ``categories``
+    where it is missing or out of range."""
+    parts = [inputs.nan_to_num(-math.inf), inputs.nan_to_num(math.inf)]
+    if tables.categories is not None:
+        n_codes = tables.categories.shape[1] - 1
+        code = inputs.nan_to_num(-1.0)
+        parts.append(torch.where((code >= 0) & (code < n_codes), code, float(n_codes)).floor())
+    return torch.cat(parts, dim=1)
+
+
 class _WalkTables(NamedTuple):
-    """What the walk reads per node, over all trees' nodes flattened (node ``j`` of tree ``t`` at
-    ``t * n_nodes + j``), indices as int32 (half the memory traffic of int64)."""
+    """What the walk reads per node, one flat array per field over all trees' nodes, each tree's nodes
+    renumbered so that a node's right child directly follows its left one (node ``j`` of tree ``t`` at
+    ``t * n_nodes + j``, ``j`` in that order; indices as int32, half the memory traffic of int64)."""
 
     root: torch.Tensor  # (1, trees): each tree's first node
-    # Per node, read in one gather: the input it splits on (+ n_inputs where a missing value goes right), its
-    # left and right children as flat indices (a leaf is its own), its row of ``categories`` (0: a number)
-    nodes: torch.Tensor
-    threshold: torch.Tensor
-    value: torch.Tensor
-    categories: torch.Tensor | None  # (rows, codes + 1): goes left for each code; the last column: missing
+    column: torch.Tensor  # the column of the split inputs a node reads (see _split_inputs)
+    left: torch.Tensor  # its left child (its right child is the next node); a leaf is its own left child
+    threshold: torch.Tensor  # goes right when the input is above this; +inf at a leaf, -inf on categories
+    value: torch.Tensor  # a leaf's value
+    categories: torch.Tensor | None  # (rows, codes + 1): goes right for each code; the last column: missing
+    category_start: torch.Tensor | None  # where a node's row of ``categories`` starts (0: a split on numbers)
 
     @classmethod
     def build(cls, model: GradientBoostedTrees) -> _WalkTables:
@@ -244,32 +258,73 @@ class _WalkTables(NamedTuple):
         with torch.no_grad():
             n_trees, n_nodes = model.feature.shape
             n_inputs = model.known_codes.shape[0]
-            start = torch.arange(n_trees, device=model.feature.device)[:, None] * n_nodes
+            device = model.feature.device
+            left_child, right_child, leaf = (
+                x.cpu().numpy() for x in (model.left, model.right, model.is_leaf)
+            )
+            order = torch.from_numpy(_siblings_adjacent(left_child, right_child, leaf)).to(device)
+            start = torch.arange(n_trees, device=device)[:, None] * n_nodes
+            place = (order + start).reshape(-1)  # each node's flat index in the tables
             is_leaf = model.is_leaf.reshape(-1)
-            own = torch.arange(is_leaf.numel(), device=is_leaf.device)
-            left = torch.where(is_leaf, own, (model.left + start).reshape(-1))
-            right = torch.where(is_leaf, own, (model.right + start).reshape(-1))
-            column = model.feature.reshape(-1) + n_inputs * (~model.missing_left).reshape(-1).to(own.dtype)
+            left = torch.where(is_leaf, place, _at(place, (model.left + start).reshape(-1)))
+            column = model.feature.reshape(-1) + n_inputs * (~model.missing_left).reshape(-1).to(place.dtype)
+            threshold = model.threshold.reshape(-1).masked_fill(is_leaf, math.inf)
             is_categorical = (model.is_categorical & ~model.is_leaf).reshape(-1)
-            categories = None
-            category_row = torch.zeros_like(own)
+            categories = category_start = None
             if bool(is_categorical.any()):
                 where = torch.nonzero(is_categorical).reshape(-1)
-                category_row[where] = torch.arange(1, len(where) + 1, device=where.device)
                 n_codes = model.left_codes.shape[-1]
+                category_start = torch.zeros_like(place)
+                category_start[where] = torch.arange(1, len(where) + 1, device=device) * (n_codes + 1)
                 sent_left = model.left_codes.reshape(-1, n_codes)[where]
-                known = model.known_codes[model.feature.reshape(-1)[where]]
+                feature = model.feature.reshape(-1)[where]
+                known = model.known_codes[feature]
                 missing_left = model.missing_left.reshape(-1)[where, None]
                 decided = sent_left | (~known & missing_left)  # left; a known code right; else as missing
-                categories = torch.zeros(len(where) + 1, n_codes + 1, dtype=torch.bool, device=where.device)
-                categories[1:, :n_codes] = decided
-                categories[1:, n_codes] = missing_left[:, 0]
+                categories = torch.ones(len(where) + 1, n_codes + 1, dtype=torch.bool, device=device)
+                categories[1:, :n_codes] = ~decided
+                categories[1:, n_codes] = ~missing_left[:, 0]
+                column[where] = 2 * n_inputs + feature  # its input as a code
+                threshold[where] = -math.inf  # decided by ``categories`` alone
+                category_start = _placed(category_start, place).to(index)
+
             return cls(
-                root=start.reshape(1, n_trees).to(index),
-                nodes=torch.stack([column, left, right, category_row], dim=1).to(index),
-                threshold=model.threshold.reshape(-1), value=model.value.detach().reshape(-1),
-                categories=categories,
+                root=start.reshape(1, n_trees).to(index), column=_placed(column, place).to(index),
+                left=_placed(left, place).to(index), threshold=_placed(threshold, place),
+                value=_placed(model.value.detach().reshape(-1), place), categories=categories,
+                category_start=category_start,
             )  # fmt: skip
+
+
+def _placed(values: torch.Tensor, place: torch.Tensor) -> torch.Tensor:
+    """``values`` of each node at its place in the tables."""
+    return torch.empty_like(values).index_copy_(0, place, values)
+
+
+def _siblings_adjacent(left: np.ndarray, right: np.ndarray, is_leaf: np.ndarray) -> np.ndarray:
+    """A new number for each node of each tree (``(trees, nodes)``) in which every node's right child directly
+    follows its left child: breadth first from the root (node 0, kept at 0), all trees at once. Nodes no path
+    reaches (the padding of trees smaller than the largest) take the numbers left over."""
+    n_trees, n_nodes = left.shape
+    order = np.full((n_trees, n_nodes), -1, dtype=np.int64)
+    order[:, 0] = 0
+    used = np.ones(n_trees, dtype=np.int64)
+    tree, node = np.arange(n_trees), np.zeros(n_trees, dtype=np.int64)  # the frontier, sorted by tree
+    while len(tree):
+        inner = ~is_leaf[tree, node]
+        tree, node = tree[inner], node[inner]
+        rank = np.arange(len(tree)) - np.searchsorted(tree, tree)  # position among its tree's inner nodes
+        base = used[tree] + 2 * rank
+        children = np.stack([left[tree, node], right[tree, node]], axis=1)
+        order[tree, children[:, 0]] = base
+        order[tree, children[:, 1]] = base + 1
+        used += 2 * np.bincount(tree, minlength=n_trees)
+        tree, node = np.repeat(tree, 2), children.reshape(-1)
+    unreached = order < 0
+    if unreached.any():  # numbered after the reached ones of their tree, in their old order
+        spare = np.cumsum(unreached, axis=1) - 1 + used[:, None]
+        order[unreached] = spare[unreached]
+    return order
 
 
 def tree_inputs(x_cat: torch.Tensor, x_cont: torch.Tensor) -> np.ndarray:

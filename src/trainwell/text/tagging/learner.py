@@ -15,6 +15,7 @@ from trainwell.learner.events import Callback
 from trainwell.learner.learner import Learner
 from trainwell.models.registry import create_model, list_models, models
 from trainwell.text.tagging.models import IGNORE_INDEX
+from trainwell.text.tagging.recipe import TaggingRecipe
 
 if TYPE_CHECKING:
     from trainwell.data.bundle import DataBundle
@@ -47,7 +48,27 @@ class TaggingLoss:
 
 
 class TaggerLearner(Learner):
-    """A Learner whose metrics see each sentence's best tag path, and whose losses are averaged over words."""
+    """A Learner whose metrics see each sentence's best tag path, and whose losses are averaged over words.
+
+    ``learn.data = ...`` takes data that reads sentences as the Learner's does (:func:`reading_difference`).
+    """
+
+    @property
+    def data(self) -> DataBundle:
+        return self._data
+
+    @data.setter
+    def data(self, data: DataBundle) -> None:
+        current = getattr(self, "_data", None)
+        old, new = getattr(current, "recipe", None), getattr(data, "recipe", None)
+        if isinstance(old, TaggingRecipe) and isinstance(new, TaggingRecipe):
+            difference = reading_difference(new, old)
+            if difference is not None:
+                raise ConfigError(
+                    f"learn.data: the new data's {difference}; tagging_data builds its vocabularies from its "
+                    "own training sentences, so train a tagger on it: tagging_learner(new_data)"
+                )
+        Learner.data.fset(self, data)  # type: ignore[attr-defined]
 
     def activate(self, output: torch.Tensor, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
         words = inputs[0]
@@ -176,6 +197,36 @@ def start_from_vectors(model: torch.nn.Module, matrix: np.ndarray, found: np.nda
         padding = layer.padding_idx
         if padding is not None:
             embedding[padding] = 0.0
+
+
+def reading_difference(new: TaggingRecipe, old: TaggingRecipe) -> str | None:
+    """The first way ``new`` turns sentences into model inputs otherwise than ``old`` (``None``: none), worded to
+    follow "the new data's"."""
+    for name, new_vocab, old_vocab in (("word", new.words, old.words), ("character", new.chars, old.chars)):
+        difference = _vocab_difference(new_vocab, old_vocab)
+        if difference is not None:
+            return (
+                f"{name} vocabulary is not the Learner's ({difference}), so the model's {name} embedding rows "
+                f"would mean other {name}s"
+            )
+    if (new.lowercase, new.max_word_chars) != (old.lowercase, old.max_word_chars):
+        return (
+            f"words are read with lowercase={new.lowercase}, max_word_chars={new.max_word_chars}, the Learner's "
+            f"with lowercase={old.lowercase}, max_word_chars={old.max_word_chars}"
+        )
+    return None
+
+
+def _vocab_difference(new: Sequence[str], old: Sequence[str]) -> str | None:
+    """How the vocabulary ``new`` differs from ``old``: the sizes, and the first id that holds another entry."""
+    if tuple(new) == tuple(old):
+        return None
+    first = next((i for i, (a, b) in enumerate(zip(new, old, strict=False)) if a != b), None)
+    where = f"id {first} is {new[first]!r} where the Learner's is {old[first]!r}" if first is not None else ""
+    if len(new) == len(old):
+        return f"{len(new):,} entries as well, but {where}"
+    sizes = f"{len(new):,} entries against the Learner's {len(old):,}"
+    return f"{sizes}; {where}" if where else sizes
 
 
 def tagger_archs() -> list[str]:

@@ -1,0 +1,138 @@
+"""Where a multi-label classifier goes wrong, label by label.
+
+A multi-label model makes one yes/no decision per label, so a ``C x C`` confusion matrix of classes does not
+exist: each label gets its own 2 x 2 matrix (the layout of ``sklearn.metrics.multilabel_confusion_matrix``),
+and a per-label table of how often the label is found and how often it is given wrongly. Decisions are the
+ones ``predict`` makes: each label's threshold from ``task.label_thresholds`` where the fit chose them, else
+``task.threshold``. Like :class:`~trainwell.interpret.ClassificationInterpretation` it streams the model over
+the loader once and keeps only running counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from trainwell.core.errors import ConfigError
+from trainwell.data.task import Task
+from trainwell.interpret.classification import natural_order
+from trainwell.learner.learner import VALIDATION_SET
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from trainwell.learner.learner import Learner
+
+
+class MultiLabelInterpretation:
+    """Per-label decision counts of a multi-label classifier on one data set. Build it with :meth:`from_learner`.
+
+    Args:
+        task: the multi-label task (its ``classes`` are the labels).
+        confusion: ``(L, 2, 2)`` counts per label, ``[[true negatives, false positives], [false negatives,
+            true positives]]``.
+        exact_rows: rows whose whole set of labels is right.
+        n_rows: rows seen.
+    """
+
+    def __init__(self, task: Task, confusion: np.ndarray, exact_rows: int, n_rows: int) -> None:
+        _check_task(task)
+        confusion = np.asarray(confusion, dtype=np.int64)
+        if confusion.shape != (len(task.classes), 2, 2):
+            raise ConfigError(
+                f"confusion must hold a 2 x 2 matrix per label, shape ({len(task.classes)}, 2, 2); got "
+                f"{confusion.shape}"
+            )
+        self.task = task
+        self._confusion = confusion
+        self.exact_rows = int(exact_rows)
+        self.n_rows = int(n_rows)
+
+    @classmethod
+    def from_learner(
+        cls, learn: Learner, loader: Iterable[Any] | None = VALIDATION_SET, batch_size: int | None = None
+    ) -> MultiLabelInterpretation:
+        """Run ``learn.model`` over ``loader`` (default: the validation set) one batch at a time.
+
+        Args:
+            learn: a learner with a multi-label task.
+            loader: batches ``(*inputs, target)`` with ``(N, L)`` 0/1 targets; by default ``learn.data.valid``.
+            batch_size: rows per batch for this pass; ``None`` keeps the loader's.
+        """
+        task = learn.task
+        _check_task(task)
+        source = learn._chosen_loader(loader, "MultiLabelInterpretation.from_learner")
+        if source is None:
+            raise ConfigError("no data to interpret: this DataBundle has no validation set; pass loader=...")
+        if batch_size is not None and batch_size < 1:
+            raise ConfigError(f"batch_size must be a positive integer, got {batch_size}")
+        n_labels = len(task.classes)
+        confusion = np.zeros((n_labels, 2, 2), dtype=np.int64)
+        exact_rows = n_rows = 0
+        learn.model.eval()
+        with torch.no_grad():
+            for batch in learn._on_device(natural_order(source, batch_size)):
+                *inputs, target = batch
+                with learn.forward_context():
+                    probabilities = task.activate(learn.model(*inputs).float())  # (N, L)
+                limits = torch.as_tensor(task.decision_threshold, dtype=probabilities.dtype)
+                decided = (probabilities >= limits.to(probabilities.device)).cpu()
+                truth = target.reshape(decided.shape).cpu() > 0.5
+                confusion[:, 0, 0] += (~truth & ~decided).sum(0).numpy()
+                confusion[:, 0, 1] += (~truth & decided).sum(0).numpy()
+                confusion[:, 1, 0] += (truth & ~decided).sum(0).numpy()
+                confusion[:, 1, 1] += (truth & decided).sum(0).numpy()
+                exact_rows += int((truth == decided).all(dim=1).sum())
+                n_rows += len(truth)
+        if n_rows == 0:
+            raise ConfigError("the loader yielded no rows; nothing to interpret")
+        return cls(task, confusion, exact_rows, n_rows)
+
+    def confusion_matrices(self) -> np.ndarray:
+        """``(L, 2, 2)`` counts in ``task.classes`` order: ``[[tn, fp], [fn, tp]]`` per label."""
+        return self._confusion.copy()
+
+    def exact_match(self) -> float:
+        """Share of rows given exactly their set of labels (none missed, none added)."""
+        return self.exact_rows / self.n_rows if self.n_rows else float("nan")
+
+    def per_label(self) -> pd.DataFrame:
+        """One row per label: rows that have it, rows the model gives it to, the four counts, precision,
+        recall and F1 (NaN where undefined: precision of a label never given, recall of a label never present).
+        """
+        import pandas as pd
+
+        tn, fp = self._confusion[:, 0, 0], self._confusion[:, 0, 1]
+        fn, tp = self._confusion[:, 1, 0], self._confusion[:, 1, 1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            precision = np.where(tp + fp > 0, tp / (tp + fp), np.nan)
+            recall = np.where(tp + fn > 0, tp / (tp + fn), np.nan)
+            f1 = np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), np.nan)
+        return pd.DataFrame(
+            {
+                "label": list(self.task.classes),
+                "rows_with_it": tp + fn,
+                "predicted": tp + fp,
+                "true_positive": tp,
+                "false_positive": fp,
+                "false_negative": fn,
+                "true_negative": tn,
+                "precision": precision,
+                "recall": recall,
+                "f1": f1,
+            }
+        )
+
+    def __repr__(self) -> str:
+        return f"MultiLabelInterpretation(labels={len(self.task.classes)}, rows={self.n_rows})"
+
+
+def _check_task(task: Task) -> None:
+    if task.kind != "multilabel":
+        raise ConfigError(
+            f"MultiLabelInterpretation needs a multi-label learner, got {task.kind!r}; use "
+            "ClassificationInterpretation for a binary or multiclass one"
+        )
