@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -37,16 +38,27 @@ def defaults(data: DataBundle, seed: int) -> dict[str, Any]:
     return {"lr": 1e-2, "wd": 0.01, "epochs": 4, "layers": "64", "dropout": 0.0, "numeric_embedding": "none"}
 
 
+OUT = Path(".")
+
+
 def train(
     data: DataBundle, params: dict[str, Any], seed: int, callbacks: list[Callback], progress: bool
 ) -> Learner:
     rank, _ = spread_position()
+    # Both processes must train at least one trial, however the machine schedules them: each starts its first
+    # only once the other has one too (on a loaded machine one process could otherwise take all six).
+    (OUT / f"rank{rank}-started").touch()
+    other, deadline = OUT / f"rank{1 - rank}-started", time.monotonic() + 120
+    while not other.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
     slowed = {**params, "lr": params["lr"] * (1e-3 if rank == 0 else 1.0)}
     return _train(data, slowed, seed, callbacks, progress)
 
 
 def main() -> None:
+    global OUT
     table, out = Path(sys.argv[1]), Path(sys.argv[2])
+    OUT = out
     rank, _ = spread_position()
     with each_process_alone():
         data = tabular_data(table, "y", seed=0)
