@@ -32,6 +32,8 @@ def sales(n: int = N_ROWS, fmt: str = "%d/%m/%Y", seed: int = 0) -> pd.DataFrame
 
 
 def fit_quiet(frame: pd.DataFrame, **kwargs: Any) -> TabularRecipe:
+    """The recipe of a few rows, each value with a code of its own (as in the docs) unless told otherwise."""
+    kwargs.setdefault("min_category_count", 1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return TabularRecipe.fit(frame, target="y", **kwargs)

@@ -41,7 +41,10 @@ def mixed_table(n_rows: int = 600, seed: int = 0) -> pd.DataFrame:
 def test_the_trees_answer_as_scikit_learn_does(target: str) -> None:
     frame = mixed_table()
     others = [name for name in ("bought", "kind", "price") if name != target]
-    data = tabular_data(frame, target, ignore=others, cat_names=["colour", "shop"], seed=0)
+    # Every shop keeps a code of its own (min_category_count=1), so that "shop" has too many for a category split.
+    data = tabular_data(
+        frame, target, ignore=others, cat_names=["colour", "shop"], seed=0, min_category_count=1
+    )
     model, config = fit_trees(data, {"max_iter": 40})
     assert json.dumps(config)  # the model spec is plain JSON; the trees are buffers
     # Rows it never saw, with an unseen category and missing numbers

@@ -217,7 +217,7 @@ def test_pandas_extension_dtypes() -> None:
             "y": [0, 1, 0, 1],
         }
     )
-    recipe = TabularRecipe.fit(frame, target="y")
+    recipe = TabularRecipe.fit(frame, target="y", min_category_count=1)
     assert recipe.cat_names == ["grade", "count", "flag", "label", "mixed"]
     assert recipe.cont_names == ["ratio"]
     assert recipe.categories["count"] == ["1", "3"]
@@ -302,3 +302,62 @@ def test_adult_census() -> None:
     assert int((categorical[:, 0] == 0).sum()) == int(table["workclass"].isna().sum()) == 1836
     assert recipe.fill_values["age"] == float(table["age"].median())
     np.testing.assert_allclose(continuous.numpy().mean(axis=0), 0.0, atol=1e-4)
+
+
+# ------------------------------------------------------------------------------------- rare categories
+def _tickets() -> pd.DataFrame:
+    """A ticket column where "A" is common, "B" seen 3 times, "C" twice and "D", "E" once; one value missing."""
+    tickets = ["A"] * 6 + ["B"] * 3 + ["C"] * 2 + ["D", "E", None]
+    return pd.DataFrame({"ticket": tickets, "x": np.arange(len(tickets), dtype=float), "y": [0, 1] * 7})
+
+
+def test_values_rarer_than_min_category_count_share_the_code_of_unseen_values() -> None:
+    recipe = TabularRecipe.fit(_tickets(), target="y")  # the default: 3 rows
+    assert recipe.categories["ticket"] == ["A", "B"] and recipe.rare == {"ticket": 3}
+    assert recipe.cardinalities == [4]  # missing, A, B, and the rare values' shared code
+    assert recipe.unseen_code("ticket") == 3
+    rows = pd.DataFrame({"ticket": ["A", "B", "C", "D", "never seen", None], "x": 0.0})
+    assert recipe.transform(rows)[0][:, 0].tolist() == [1, 2, 3, 3, 3, 0]
+    assert "ticket (2 values, 3 rare ones read as unseen)" in recipe.describe()
+    kept = TabularRecipe.fit(_tickets(), target="y", min_category_count=1)
+    assert kept.categories["ticket"] == ["A", "B", "C", "D", "E"] and kept.rare == {}
+    assert kept.transform(rows)[0][:, 0].tolist() == [1, 2, 3, 4, 0, 0]  # no rare values: unseen reads as missing
+
+
+def test_rare_counts_survive_the_json_round_trip_and_older_recipes_read_unseen_as_missing() -> None:
+    recipe = TabularRecipe.fit(_tickets(), target="y")
+    again = TabularRecipe.from_dict(json.loads(json.dumps(recipe.to_dict())))
+    assert again == recipe
+    older = recipe.to_dict()
+    del older["rare"]  # written before rare values were grouped
+    old = TabularRecipe.from_dict(older)
+    assert old.cardinalities == [3] and old.transform(pd.DataFrame({"ticket": ["C"], "x": [0.0]}))[0].tolist() == [[0]]
+
+
+@pytest.mark.parametrize("value", [0, -1, 2.5, True, "3"])
+def test_a_min_category_count_that_is_not_a_whole_number_of_rows_is_refused(value: object) -> None:
+    from trainwell.tabular import tabular_data
+
+    with pytest.raises(ConfigError, match=r"min_category_count must be a whole number of rows, at least 1 .*"
+                                          r"pass e\.g\. min_category_count=3"):  # fmt: skip
+        tabular_data(_tickets(), "y", min_category_count=value)  # type: ignore[arg-type]
+
+
+def test_the_mlp_trains_the_code_that_new_values_read_as() -> None:
+    # The point of grouping: the code a value unseen in training reads as gets gradient from training rows.
+    # Without rare values that code is 0, which no row of a column without gaps ever uses.
+    from trainwell.tabular import tabular_data, tabular_learner
+
+    frame = pd.concat([_tickets().dropna()] * 4, ignore_index=True)  # "A", "B", "C" common now
+    frame["ticket"] = [f"{t}{i}" if t in "DE" else t for i, t in enumerate(frame["ticket"])]  # 8 one-off tickets
+    for min_count, trained in ((3, True), (1, False)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data = tabular_data(frame, "y", valid_pct=0, seed=0, min_category_count=min_count)
+        learn = tabular_learner(data, progress=False)
+        code = data.recipe.unseen_code("ticket")
+        assert code == (len(data.recipe.categories["ticket"]) + 1 if trained else 0)
+        x_cat, x_cont, y = data.train.tensors  # type: ignore[attr-defined]
+        learn.loss_func(learn.model(x_cat, x_cont), y).backward()
+        gradient = learn.model.embeddings[0].weight.grad[code]
+        assert bool(gradient.abs().sum() > 0) == trained

@@ -4,11 +4,13 @@ A value is compared by its text form so that ``1`` and ``"1"`` (a CSV round trip
 category. Whole floats are written without the fraction (``3.0`` is ``"3"``, matching an integer column that
 picked up a missing value); other floats use Python's shortest ``repr`` (``0.5`` is ``"0.5"``), so the text
 ``"3.0"`` is *not* the float ``3.0``. Booleans are ``"True"``/``"False"``. A vocabulary lists the training keys;
-position ``i`` encodes as ``i + 1`` and 0 is reserved for missing and unseen values.
+position ``i`` encodes as ``i + 1`` and 0 is reserved for missing values, and for unseen ones unless the caller
+gives them a code of their own (``unseen=``: a table groups its rare values with the unseen ones).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,7 +18,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["category_key", "category_vocabulary", "encode_categories"]
+__all__ = ["category_counts", "category_key", "category_vocabulary", "encode_categories"]
 
 
 def category_key(value: object) -> str:
@@ -35,24 +37,39 @@ def category_key(value: object) -> str:
     return str(value)
 
 
-def category_vocabulary(values: pd.Series) -> list[str]:
-    """Distinct non-missing keys, in numeric order when all are numbers, else in text order."""
+def category_vocabulary(values: pd.Series, min_count: int = 1) -> list[str]:
+    """Distinct non-missing keys seen in at least ``min_count`` rows, in numeric order when all are numbers, else
+    in text order."""
+    return _ordered(key for key, count in category_counts(values).items() if count >= min_count)
+
+
+def category_counts(values: pd.Series) -> dict[str, int]:
+    """How many rows hold each non-missing key (values with the same key counted together)."""
     import pandas as pd
 
-    _, uniques = pd.factorize(values, use_na_sentinel=True)
-    keys = sorted({category_key(value) for value in uniques})
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    per_value = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    counts: dict[str, int] = {}
+    for value, count in zip(uniques, per_value, strict=True):
+        key = category_key(value)
+        counts[key] = counts.get(key, 0) + int(count)
+    return counts
+
+
+def _ordered(keys: Iterable[str]) -> list[str]:
+    ordered = sorted(set(keys))
     try:
-        return sorted(keys, key=float)
+        return sorted(ordered, key=float)
     except ValueError:
-        return keys
+        return ordered
 
 
-def encode_categories(values: pd.Series, vocabulary: list[str]) -> np.ndarray:
-    """Map values to vocabulary indices; missing and unseen values to 0."""
+def encode_categories(values: pd.Series, vocabulary: list[str], unseen: int = 0) -> np.ndarray:
+    """Map values to vocabulary indices; missing values to 0 and values not in the vocabulary to ``unseen``."""
     import pandas as pd
 
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     index = {key: position + 1 for position, key in enumerate(vocabulary)}
     # The trailing 0 is what the missing-value code -1 picks up.
-    lookup = np.array([index.get(category_key(value), 0) for value in uniques] + [0], dtype=np.int64)
+    lookup = np.array([index.get(category_key(value), unseen) for value in uniques] + [0], dtype=np.int64)
     return lookup[codes]

@@ -18,7 +18,7 @@ from trainwell.data.fingerprint import RowSketch
 from trainwell.data.io import check_columns, read_table
 from trainwell.data.loader import TensorLoader
 from trainwell.data.task import Task, infer_task
-from trainwell.tabular.recipe import TabularRecipe
+from trainwell.tabular.recipe import MIN_CATEGORY_COUNT, TabularRecipe, check_min_category_count
 
 
 def default_batch_size(n_rows: int) -> int:
@@ -44,6 +44,7 @@ def tabular_data(
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
     date_formats: Mapping[str, str] | None = None,
+    min_category_count: int = MIN_CATEGORY_COUNT,
 ) -> DataBundle:
     """Everything a tabular Learner needs from a table, with the preprocessing fitted on training rows only.
 
@@ -67,6 +68,9 @@ def tabular_data(
             (``"strict"``).
         date_formats: date columns read in a given format, ``{"sold": "DD/MM/YYYY"}``; ``{"*": ...}`` prefers
             a format for every date column it reads (see :meth:`TabularRecipe.fit`).
+        min_category_count: fewest training rows a category value needs for a code of its own (3); rarer
+            values share one code with the values prediction meets that training never saw, so that code is
+            trained (see :mod:`trainwell.tabular.recipe`). 1 keeps every value.
 
     Example:
         >>> import pandas as pd
@@ -75,6 +79,7 @@ def tabular_data(
         'binary'
     """
     _check_settings(valid_pct, valid_col, splits, batch_size)
+    check_min_category_count(min_category_count)
     name = str(source) if not isinstance(source, pd.DataFrame) else "the table"
     df = (
         source
@@ -116,6 +121,7 @@ def tabular_data(
         ignore=[c for c in excluded if c not in targets],
         source=name,
         date_formats=date_formats,
+        min_category_count=min_category_count,
     )
     if recipe.n_cat + recipe.n_cont == 0:
         raise DataError(
