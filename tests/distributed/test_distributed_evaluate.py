@@ -9,34 +9,17 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from test_distributed import ENV, free_port
+from torchrun_support import ENV, launch
 
 from process_support import run_python
 from text_samples import reviews
 from trainwell.datasets import adult_sample
 
 JOB = Path(__file__).with_name("evaluate_spread_job.py")
-
-
-def launch(tmp_path: Path, *args: str | Path, processes: int = 2) -> tuple[int, list[tuple[str, str]]]:
-    """Run ``args`` under torchrun with ``processes`` processes; its exit code and each rank's (stdout, stderr)."""
-    logs = tmp_path / "logs"
-    command = [
-        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(processes),
-        "--master_addr", "127.0.0.1", "--master_port", str(free_port()), "--log-dir", str(logs),
-        "--redirects", "3", *map(str, args),
-    ]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, timeout=240, env=ENV, cwd=tmp_path)
-    ranks = []
-    for rank in range(processes):
-        (folder,) = logs.glob(f"*/attempt_0/{rank}")
-        ranks.append(((folder / "stdout.log").read_text(), (folder / "stderr.log").read_text()))
-    return done.returncode, ranks
 
 
 def one_process(tmp_path: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
