@@ -53,3 +53,10 @@ def launch(tmp_path: Path, *args: str | Path, processes: int = 2) -> tuple[int, 
         (folder,) = logs.glob(f"*/attempt_0/{rank}")
         ranks.append(((folder / "stdout.log").read_text(), (folder / "stderr.log").read_text()))
     return done.returncode, ranks
+
+
+def one_process(tmp_path: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    """``trainwell ARGS`` in one process (no torchrun), in ``tmp_path``; it must succeed."""
+    done = run_python(["-m", "trainwell", *args], env=ENV, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done
