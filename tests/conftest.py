@@ -31,14 +31,16 @@ SUBPROCESS_ENV = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"}
 #: Test files that take minutes (torchrun's processes, commands stopped and resumed), run first: with the files
 #: shared over workers (pytest-xdist, ``--dist loadfile``), one started last would run on alone at the end.
 LONGEST_FIRST = (
-    "distributed/test_distributed.py",
-    "distributed/test_distributed_evaluate.py",
+    "distributed/test_distributed_evaluate_gathered.py",
     "cli/test_cli_resume.py",
-    "cli/test_cli_errors.py",
     "distributed/test_tune_spread.py",
-    "distributed/test_distributed_errors.py",
-    "learner/test_learner_resume.py",
+    "distributed/test_distributed_evaluate.py",
+    "distributed/test_distributed.py",
+    "distributed/test_distributed_cli.py",
     "cli/test_cli_time_budget.py",
+    "learner/test_learner_resume.py",
+    "cli/test_cli_errors.py",
+    "distributed/test_distributed_errors.py",
 )
 
 

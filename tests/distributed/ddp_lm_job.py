@@ -24,7 +24,7 @@ WORDS = ["the", "cat", "dog", "sat", "ran", "on", "under", "a", "mat", "rug", "a
 
 def corpus() -> list[str]:
     generator = random.Random(0)
-    return [" ".join(generator.choice(WORDS) for _ in range(12)) for _ in range(300)]
+    return [" ".join(generator.choice(WORDS) for _ in range(12)) for _ in range(150)]
 
 
 def main() -> None:

@@ -52,7 +52,7 @@ def language_model(out: Path) -> tuple[Learner, Checkpoint, Interrupt]:
 
     generator = random.Random(0)
     words = ["the", "cat", "dog", "sat", "ran", "on", "a", "mat", "and", "slept"]
-    texts = [" ".join(generator.choice(words) for _ in range(12)) for _ in range(200)]
+    texts = [" ".join(generator.choice(words) for _ in range(12)) for _ in range(100)]
     data = lm_data(texts, batch_size=2, bptt=6, min_freq=1, seed=0)
     learn = language_model_learner(data, emb_size=12, hidden_size=16, n_layers=2, progress=False, path=out)
     return maybe_distribute(learn), Checkpoint(every_n_batches=5, every_epoch=False), Interrupt(batch=4)

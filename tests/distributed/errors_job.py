@@ -22,7 +22,7 @@ MISSING = "target column 'zz' not found in t.csv; pass --target NAME"
 def run() -> None:
     mode = sys.argv[1]
     if os.environ["RANK"] == "0":
-        time.sleep(1 if mode != "alone" else 6)  # rank 1 meets its error first, then waits for rank 0's
+        time.sleep(1 if mode != "alone" else 4)  # rank 1 meets its error first, then waits 3 s for rank 0's
         if mode == "alone":
             return
         raise ConfigError(MISSING if mode == "same" else "rank zero's own trouble; fix it")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_distributed_evaluate import launch
+from torchrun_support import launch
 
 JOB = Path(__file__).with_name("errors_job.py")
 

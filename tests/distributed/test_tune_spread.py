@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from test_distributed import ENV, free_port
+from torchrun_support import torchrun
 
 import trainwell
 
@@ -29,12 +28,10 @@ KEEP_JOB = Path(__file__).with_name("tune_spread_keep_job.py")
 def torchrun_tune(folder: Path, *options: str) -> subprocess.CompletedProcess[str]:
     """``trainwell tune`` on ``folder/table.csv`` under two processes; ``--tee 3`` prefixes every line a
     process prints with its rank (``[default0]:``, ``[default1]:``)."""
-    command = [
-        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
-        "--master_port", str(free_port()), "--tee", "3", "-m", "trainwell", "tune", "table.csv",
-        "--target", "y", "--out", "model", *options,
-    ]  # fmt: skip
-    return subprocess.run(command, capture_output=True, text=True, timeout=240, env=ENV, cwd=folder)
+    return torchrun(
+        "-m", "trainwell", "tune", "table.csv", "--target", "y", "--out", "model", *options,
+        options=("--tee", "3"), cwd=folder,
+    )  # fmt: skip
 
 
 def write_table(folder: Path, rows: int = 400) -> pd.DataFrame:
@@ -93,11 +90,7 @@ def test_the_process_that_trained_the_best_trial_writes_it_and_rank_0_is_told(tm
     # Rank 0's trials barely learn (tune_spread_job.py), so the best model is rank 1's to write: rank 0 holds
     # no learner of it, and must still return (and could print) the same record.
     write_table(tmp_path)
-    command = [
-        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
-        "--master_port", str(free_port()), str(JOB), str(tmp_path / "table.csv"), str(tmp_path),
-    ]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, timeout=240, env=ENV, cwd=tmp_path)
+    done = torchrun(JOB, tmp_path / "table.csv", tmp_path, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     zero, one = (json.loads((tmp_path / f"rank{rank}.json").read_text()) for rank in (0, 1))
     best = zero["trials"][zero["best_trial"]]
@@ -122,11 +115,7 @@ def test_the_defaults_kept_for_a_gain_within_the_noise_are_written_by_the_proces
 
     table = rare_table()
     table.to_csv(tmp_path / "table.csv", index=False)
-    command = [
-        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
-        "--master_port", str(free_port()), str(KEEP_JOB), str(tmp_path / "table.csv"), str(tmp_path),
-    ]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, timeout=240, env=ENV, cwd=tmp_path)
+    done = torchrun(KEEP_JOB, tmp_path / "table.csv", tmp_path, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     zero, one = (json.loads((tmp_path / f"rank{rank}.json").read_text()) for rank in (0, 1))
     trials = zero["trials"]

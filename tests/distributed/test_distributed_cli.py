@@ -1,0 +1,75 @@
+"""``torchrun --nproc_per_node 2 -m trainwell ...``: the command line under the real launcher (Gloo, CPU). Each
+application trains in both processes and rank 0 alone reports and writes; a command that does not train is
+refused in one line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from torchrun_support import torchrun
+
+import trainwell
+
+
+def test_the_command_line_trains_under_torchrun_and_writes_once(tmp_path: Path) -> None:
+    frame = trainwell.datasets.adult_sample().head(1200)
+    frame.insert(0, "row_id", range(len(frame)))  # left out with a warning, said once (by rank 0)
+    frame.to_csv(tmp_path / "adult.csv", index=False)
+    done = torchrun(
+        "-m", "trainwell", "fit", tmp_path / "adult.csv", "--target", "income", "--epochs", "2",
+        "--time", "10m", "--out", tmp_path / "model",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("Validation results") == 1  # rank 0 reports; rank 1 trains silently
+    # Both processes plan under the budget (never reached here; test_distributed.py stops a fit on one), and
+    # rank 0 alone says what it allowed.
+    assert done.stdout.count("--time: the 10m budget was not reached: all ") == 1, done.stdout
+    assert done.stderr.count("column 'row_id' left out") == 1, done.stderr
+    predictions = trainwell.load(tmp_path / "model").predict(frame.head(20))
+    assert len(predictions) == 20 and isinstance(predictions, pd.DataFrame)
+
+
+def test_a_text_classifier_trains_under_torchrun(tmp_path: Path) -> None:
+    from text_samples import reviews
+
+    reviews(240, 0).to_csv(tmp_path / "reviews.csv", index=False)
+    done = torchrun(
+        "-m", "trainwell", "fit", tmp_path / "reviews.csv", "--text", "review", "--target", "sentiment",
+        "--epochs", "2", "--out", tmp_path / "model",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("Validation results") == 1
+    assert trainwell.load(tmp_path / "model").predict(["a wonderful film", "dull and boring"]).shape[0] == 2
+
+
+def test_a_tagger_trains_under_torchrun(tmp_path: Path) -> None:
+    # The CRF's transitions get their gradients from the loss, not the forward pass: DDP must still average them.
+    from tagging_samples import entity_sentences, write_conll_file
+
+    data = write_conll_file(tmp_path / "train.conll", entity_sentences(160, seed=1))
+    done = torchrun(
+        "-m", "trainwell", "fit", data, "--epochs", "2", "--batch-size", "16", "--out", tmp_path / "model",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (
+        done.stdout.count("Validation results") == 1 and done.stdout.count("Validation entities by type") == 1
+    )
+    assert trainwell.load(tmp_path / "model").tag(["Tom lives in Oslo."])[0].words == [
+        "Tom",
+        "lives",
+        "in",
+        "Oslo",
+        ".",
+    ]
+
+
+def test_a_command_that_does_not_train_is_refused_under_torchrun(tmp_path: Path) -> None:
+    # `torchrun -m trainwell serve` started a server per process on one port (the second failed with "address
+    # already in use"); predict, report and export wrote their files once per process.
+    done = torchrun("-m", "trainwell", "serve", tmp_path / "model", "--port", "0", timeout=90)
+    assert done.returncode != 0
+    line = "error: trainwell serve does not train, so it runs in one process: start it without torchrun"
+    assert done.stderr.count(line) == 1, done.stderr[-3000:]
+    assert not (tmp_path / "model").exists()
