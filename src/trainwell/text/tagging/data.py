@@ -25,7 +25,7 @@ from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.bundle import DataBundle, random_split
 from trainwell.data.task import Task
 from trainwell.losses import IGNORE_INDEX
-from trainwell.text.data import EpochBatches, epoch_batches
+from trainwell.text.loader import EpochBatches, epoch_batches
 from trainwell.text.tagging.recipe import EncodedSentences, TaggingRecipe, tagging_batch
 from trainwell.text.vocab import Vocab
 
@@ -120,28 +120,18 @@ class TaggingLoader(EpochBatches):
         tags[row_index, column] = self.tags[np.repeat(starts, lengths) + column]
         return tuple(t.to(self.device) for t in (words, casing, chars, torch.from_numpy(tags)))
 
-    def new(
-        self,
-        *,
-        batch_size: int | None = None,
-        shuffle: bool | None = None,
-        drop_last: bool | None = None,
-        whole: bool = False,
-    ) -> TaggingLoader:
-        """A loader over the same sentences with some settings changed; ``whole=True`` reads every sentence
-        in this process, whatever share this loader reads in a distributed job."""
-        clone = TaggingLoader(
+    def _copy(self, *, batch_size: int, shuffle: bool, drop_last: bool) -> TaggingLoader:
+        return TaggingLoader(
             self.encoded,
             self.tags,
-            batch_size or self.batch_size,
-            shuffle=self.shuffle if shuffle is None else shuffle,
-            drop_last=self.drop_last if drop_last is None else drop_last,
+            batch_size,
+            shuffle=shuffle,
+            drop_last=drop_last,
             seed=self.seed,
             rare=self.rare,
             rare_word_dropout=self.rare_word_dropout,
             device=self.device,
         )
-        return self._same_share(clone, whole)
 
 
 @dataclass(repr=False)
