@@ -210,7 +210,7 @@ def evaluate_texts(
     from trainwell.evaluate import fold_indices
     from trainwell.evaluate.evaluation import Evaluation, check_settings
     from trainwell.evaluate.spread import cross_validate_spread
-    from trainwell.text.data import read_text_table
+    from trainwell.text.table import read_text_table
 
     fold_seconds = check_settings(cv, epochs, time_budget)
     what = str(source) if isinstance(source, str | Path) else "the table"
