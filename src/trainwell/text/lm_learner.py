@@ -35,6 +35,7 @@ from trainwell.metrics.function import MetricLike
 from trainwell.text._lm_model import CPU_SIZES as CPU_SIZES
 from trainwell.text._lm_model import DEFAULT_SIZES as DEFAULT_SIZES
 from trainwell.text._lm_model import build_model, check_lm_arch
+from trainwell.text._new_data import check_same_reading
 from trainwell.text.lm_callbacks import ActivationRegularization, HiddenStateReset, NgramBaseline, Perplexity
 from trainwell.text.lm_loss import LMLoss, lm_cross_entropy, sampled_softmax_loss, unigram_proposal
 from trainwell.text.lm_pipeline import LMRun, fit_language_model
@@ -69,25 +70,7 @@ class LanguageModelLearner(Generates, Learner):
         Raises:
             ConfigError: How the vocabularies differ, and the way to train this model on other text.
         """
-        from trainwell.text.vocab import vocab_difference
-
-        old, new = self.data.recipe, data.recipe
-        if not isinstance(old, LMRecipe) or not isinstance(new, LMRecipe):
-            return
-        if new.tokenizer_name != old.tokenizer_name:
-            difference: str | None = (
-                f"tokenizer is {new.tokenizer_name!r}, the Learner's {old.tokenizer_name!r}"
-            )
-        else:
-            found = vocab_difference(new.vocab.itos, old.vocab.itos)
-            difference = None if found is None else f"vocabulary is not the Learner's ({found})"
-        if difference is not None:
-            raise ConfigError(
-                f"learn.data: the new data's {difference}, so the model's embedding and decoder rows would mean "
-                "other words; to train this model on other text, export it and fine-tune from it: learn.export(dir), "
-                "then language_model_learner(lm_data(texts, pretrained=dir), pretrained=dir) carries its weights "
-                "over to the new vocabulary"
-            )
+        check_same_reading(data.recipe, self.data.recipe, LMRecipe, _reading_difference, _reading_fix)
 
     @torch.no_grad()
     def validate(self, loader: Iterable[Any] | None = VALIDATION_SET) -> dict[str, float]:
@@ -275,3 +258,26 @@ def language_model_learner(
     learn.recipe = data.recipe
     learn.model_spec = {"name": arch, "config": config}
     return learn
+
+
+def _reading_difference(new: LMRecipe, old: LMRecipe) -> str | None:
+    """The first way ``new`` turns text into ids otherwise than ``old`` (another tokenizer or vocabulary), and
+    what it would do to the model; ``None`` when they read alike (another ``batch_size`` or ``bptt`` is alike)."""
+    from trainwell.text.vocab import vocab_difference
+
+    if new.tokenizer_name != old.tokenizer_name:
+        difference = f"tokenizer is {new.tokenizer_name!r}, the Learner's {old.tokenizer_name!r}"
+    else:
+        found = vocab_difference(new.vocab.itos, old.vocab.itos)
+        if found is None:
+            return None
+        difference = f"vocabulary is not the Learner's ({found})"
+    return f"{difference}, so the model's embedding and decoder rows would mean other words"
+
+
+def _reading_fix(new: LMRecipe, old: LMRecipe) -> str:
+    return (
+        "to train this model on other text, export it and fine-tune from it: learn.export(dir), "
+        "then language_model_learner(lm_data(texts, pretrained=dir), pretrained=dir) carries its weights "
+        "over to the new vocabulary"
+    )
