@@ -121,8 +121,8 @@ def text_data(
     """
     check_settings(valid_pct, batch_size)
     what = f"'{source}'" if isinstance(source, str | Path) else "the DataFrame"
-    from_file = isinstance(source, str | Path)
-    if isinstance(source, str | Path) and Path(source).is_dir():
+    from_file = isinstance(source, str | Path) and not Path(source).is_dir()
+    if isinstance(source, str | Path) and not from_file:
         source, target, test, valid_col = _read_folder(
             Path(source),
             text_col,
@@ -135,7 +135,6 @@ def text_data(
             encoding,
             encoding_errors,
         )
-        from_file = False
     elif classes is not None:
         raise ConfigError(
             f"classes= picks class folders of a folder of texts; {what} is a table: keep the rows of those labels "
@@ -150,16 +149,12 @@ def text_data(
     if valid_col is not None:
         check_column(frame, valid_col, "--valid-col", what)
     frame = checked_texts(frame, text_col, what, drop_empty, from_file=from_file)
-    train_rows, valid_rows = _split_rows(frame, valid_pct, valid_col, splits, seed)
     label_frame = frame[targets[0]] if len(targets) == 1 else frame[targets]
-    if len(targets) == 1 and label_delim is None and task != "multilabel":
-        check_labels_present(
-            label_frame, targets[0], what
-        )  # in the whole file: the task sees the training rows
-        if valid_col is None and splits is None and valid_rows is not None:  # a drawn split
-            labels = label_frame.tolist()
-            if not any(isinstance(value, list | tuple | set) for value in labels):
-                train_rows, valid_rows = keep_classes_in_train(train_rows, valid_rows, labels, what)  # type: ignore[arg-type]
+    single = len(targets) == 1 and label_delim is None and task != "multilabel"
+    train_rows, valid_rows = _split_rows(frame, valid_pct, valid_col, splits, seed)
+    if single:  # the labels are checked in the whole file: the task below sees the training rows only
+        drawn = valid_col is None and splits is None
+        train_rows, valid_rows = _checked_labels(label_frame, targets[0], train_rows, valid_rows, drawn, what)
     train_labels = label_frame.iloc[train_rows]
     resolved = _task(train_labels, task, label_delim, targets[0])
     split_texts = {"train": frame[text_col].iloc[train_rows].tolist()}
@@ -187,22 +182,32 @@ def text_data(
         )
     bs = batch_size or _default_batch_size(len(train_rows))
     workers = n_workers if n_workers is not None else (None if len(frame) >= 20_000 else 1)
-    loaders = {
-        split: _loader(recipe, resolved, texts, split_labels[split], split, bs, batch_format, seed, workers)
-        for split, texts in split_texts.items()
-    }
+    bundle = _bundle(resolved, recipe, split_texts, split_labels, bs, batch_format, seed, workers)
     # Which rows trained the model, sketched, so a report on training rows can say so (data.fingerprint).
-    loaders["train"].rows_sketch = RowSketch.of(frame.iloc[train_rows], [text_col, *targets])  # type: ignore[attr-defined]
-    hints = {"n_out": resolved.n_outputs, "n_embeddings": recipe.n_embeddings, "batch_format": batch_format}
+    bundle.train.rows_sketch = RowSketch.of(frame.iloc[train_rows], [text_col, *targets])  # type: ignore[attr-defined]
+    return bundle
+
+
+def _bundle(
+    task: Task,
+    recipe: TextRecipe,
+    texts: dict[str, list[str]],
+    labels: dict[str, Any],
+    batch_size: int,
+    batch_format: str,
+    seed: int,
+    n_workers: int | None,
+) -> TextDataBundle:
+    """Every split's loader (:func:`_loader`), in a bundle with the task, the recipe and the raw texts."""
+    loaders = {
+        split: _loader(
+            recipe, task, split_texts, labels[split], split, batch_size, batch_format, seed, n_workers
+        )
+        for split, split_texts in texts.items()
+    }
+    hints = {"n_out": task.n_outputs, "n_embeddings": recipe.n_embeddings, "batch_format": batch_format}
     return TextDataBundle(
-        resolved,
-        loaders["train"],
-        loaders.get("valid"),
-        loaders.get("test"),
-        recipe,
-        "text",
-        hints,
-        texts=split_texts,
+        task, loaders["train"], loaders.get("valid"), loaders.get("test"), recipe, "text", hints, texts=texts
     )
 
 
@@ -297,6 +302,25 @@ def _split_rows(
     if valid_pct > 0:
         return random_split(len(frame), valid_pct, seed)
     return np.arange(len(frame)), None
+
+
+def _checked_labels(
+    labels: pd.Series,
+    target: str,
+    train_rows: np.ndarray,
+    valid_rows: np.ndarray | None,
+    drawn: bool,
+    what: str,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Refuse missing labels of a single-label ``target``; when the validation rows were ``drawn`` at random
+    (not given), move rows so that every class has training rows (:func:`~trainwell.data.bundle.keep_classes_in_train`)."""
+    check_labels_present(labels, target, what)
+    if not drawn or valid_rows is None:
+        return train_rows, valid_rows
+    values = labels.tolist()
+    if any(isinstance(value, list | tuple | set) for value in values):
+        return train_rows, valid_rows
+    return keep_classes_in_train(train_rows, valid_rows, values, what)  # type: ignore[arg-type]
 
 
 def _task(labels: Any, kind: str | None, label_delim: str | None, name: str) -> Task:
