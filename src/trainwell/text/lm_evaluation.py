@@ -229,7 +229,7 @@ def evaluate_language_model(
     Kneser-Ney trigram), every model on the same tokens with the same vocabulary.
 
     Args:
-        source: The corpus (see :func:`~trainwell.text.lm_stream.read_corpus`).
+        source: The corpus (see :func:`~trainwell.text.corpus.read_corpus`).
         test: Test text in the same forms; without it, the last ``test_pct`` of the corpus's texts (in their
             order, so a text's neighbours do not leak into training as a random split would let them).
         text_col: A table's column of texts.

@@ -135,7 +135,7 @@ def _tune_cache(learn: LanguageModelLearner, budget: TimeBudget | None = None) -
     import time
 
     from trainwell.text.cache import evaluate_cache
-    from trainwell.text.lm_stream import CacheSettings
+    from trainwell.text.lm_recipe import CacheSettings
 
     valid = learn.data.valid
     learn.cache_report = None
