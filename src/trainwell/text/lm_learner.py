@@ -32,12 +32,21 @@ from trainwell.data.bundle import DataBundle
 from trainwell.learner.events import Callback
 from trainwell.learner.learner import VALIDATION_SET, Learner, LossLike
 from trainwell.metrics.function import MetricLike
+
+# Imported "as" themselves: names that lived here before the split, kept importable from this module.
 from trainwell.text._lm_model import CPU_SIZES as CPU_SIZES
 from trainwell.text._lm_model import DEFAULT_SIZES as DEFAULT_SIZES
+from trainwell.text._lm_model import UNSEEN_LOGIT_BIAS as UNSEEN_LOGIT_BIAS
 from trainwell.text._lm_model import build_model, check_lm_arch
 from trainwell.text._new_data import check_same_reading
 from trainwell.text.lm_callbacks import ActivationRegularization, HiddenStateReset, NgramBaseline, Perplexity
 from trainwell.text.lm_loss import LMLoss, lm_cross_entropy, sampled_softmax_loss, unigram_proposal
+from trainwell.text.lm_pipeline import CACHE_PROBE_TOKENS as CACHE_PROBE_TOKENS
+from trainwell.text.lm_pipeline import CACHE_TUNE_SHARE as CACHE_TUNE_SHARE
+from trainwell.text.lm_pipeline import CACHE_TUNE_TOKENS as CACHE_TUNE_TOKENS
+from trainwell.text.lm_pipeline import MAX_EPOCHS as MAX_EPOCHS
+from trainwell.text.lm_pipeline import MIN_EPOCHS as MIN_EPOCHS
+from trainwell.text.lm_pipeline import TARGET_STEPS as TARGET_STEPS
 from trainwell.text.lm_pipeline import LMRun, fit_language_model
 from trainwell.text.lm_predictor import Generates
 from trainwell.text.lm_stream import LMRecipe, LMStreamLoader
