@@ -479,14 +479,15 @@ def test_generated_text_echoes_the_prompt_and_never_shows_a_case_mark() -> None:
 
 
 def test_a_language_model_is_sized_for_the_device_it_trains_on() -> None:
-    from trainwell.text.lm_learner import CPU_SIZES, DEFAULT_SIZES, _build_model
+    from trainwell.text._lm_model import build_model
+    from trainwell.text.lm_learner import CPU_SIZES, DEFAULT_SIZES
 
     data = lm_data([REPEATED * 10] * 2, batch_size=2, bptt=5, min_freq=1)
     learn = language_model_learner(data, progress=False, device="cpu")
     config = learn.model_spec["config"]
     assert (config["emb_size"], config["hidden_size"], config["n_layers"]) == (256, 512, 2)
     assert {key: config[key] for key in CPU_SIZES} == CPU_SIZES
-    _, _, gpu = _build_model(data, "awd_lstm_lm", {}, 1.0, None, on_cpu=False)  # what a GPU gets
+    _, _, gpu = build_model(data, "awd_lstm_lm", {}, 1.0, None, on_cpu=False)  # what a GPU gets
     assert {key: gpu[key] for key in DEFAULT_SIZES} == DEFAULT_SIZES
     asked = language_model_learner(data, progress=False, emb_size=8, hidden_size=12, n_layers=1)
     assert asked.model_spec["config"]["hidden_size"] == 12  # what the call asks for wins

@@ -404,22 +404,22 @@ def test_under_a_time_budget_the_cache_is_tuned_on_what_fits_in_its_share(
     # read one at a time: about 70 s more on PTB. Under a budget it now reads what fits in a tenth of it.
     import trainwell.text.cache as cache_module
     from trainwell.callbacks.budget import TimeBudget
-    from trainwell.text import lm_learner
+    from trainwell.text import lm_pipeline
 
     learn, _ = trained
     n_valid = len(learn.data.valid.ids)
-    assert n_valid > lm_learner.CACHE_PROBE_TOKENS  # else there is nothing to cut
+    assert n_valid > lm_pipeline.CACHE_PROBE_TOKENS  # else there is nothing to cut
     read: list[int] = []
     evaluate_cache = cache_module.evaluate_cache
     monkeypatch.setattr(
         cache_module, "evaluate_cache", lambda model, ids: read.append(len(ids)) or evaluate_cache(model, ids)
     )
-    lm_learner._tune_cache(learn)
+    lm_pipeline._tune_cache(learn)
     assert read == [n_valid]
     read.clear()
-    lm_learner._tune_cache(learn, TimeBudget(0.01))  # a tenth of 10 ms: the probe's 1,000 tokens at most
-    assert read == [lm_learner.CACHE_PROBE_TOKENS]
+    lm_pipeline._tune_cache(learn, TimeBudget(0.01))  # a tenth of 10 ms: the probe's 1,000 tokens at most
+    assert read == [lm_pipeline.CACHE_PROBE_TOKENS]
     assert learn.cache_report is not None and learn.cache_report.valid_perplexity > 1
     read.clear()
-    lm_learner._tune_cache(learn, TimeBudget(3600))  # a tenth of an hour: all of it, after the probe
-    assert read == [lm_learner.CACHE_PROBE_TOKENS, n_valid]
+    lm_pipeline._tune_cache(learn, TimeBudget(3600))  # a tenth of an hour: all of it, after the probe
+    assert read == [lm_pipeline.CACHE_PROBE_TOKENS, n_valid]

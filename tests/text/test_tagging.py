@@ -137,6 +137,40 @@ def test_new_data_of_another_vocabulary_is_refused_and_the_same_reading_taken() 
     assert learn.data is again
 
 
+def test_the_tagger_checks_new_data_through_the_learners_hook_and_names_the_first_difference() -> None:
+    # The tagger had its own copy of the text Learners' vocabulary check, in a data setter of its own; it now
+    # answers Learner.check_new_data, as they do, with their wording of the difference.
+    from dataclasses import replace
+
+    from trainwell.text.tagging.learner import TaggerLearner, reading_difference
+
+    assert "data" not in vars(TaggerLearner)  # no setter of its own: the Learner's, which calls the hook
+    data = tagging_data(entity_sentences(40, seed=1), valid_pct=0.2, batch_size=8)
+    learn = tagging_learner(data, arch_config=SMALL, progress=False)
+    recipe = data.recipe
+    words = len(recipe.words)
+    other = replace(recipe, words=(*recipe.words[:5], "zebra", *recipe.words[6:], "okapi"))
+    with pytest.raises(ConfigError) as refused:
+        learn.check_new_data(replace(data, recipe=other))
+    assert str(refused.value) == (
+        f"learn.data: the new data's word vocabulary is not the Learner's ({words + 1:,} words against the "
+        f"Learner's {words:,}; id 5 is 'zebra' where the Learner's is {recipe.words[5]!r}), so the model's word "
+        "embedding rows would mean other words; tagging_data builds its vocabularies from its own training "
+        "sentences, so train a tagger on it: tagging_learner(new_data)"
+    )
+    chars = replace(recipe, chars=(*recipe.chars[:-1], "\u2603"))
+    assert reading_difference(chars, recipe) == (
+        f"character vocabulary is not the Learner's ({len(recipe.chars):,} characters as well, but id "
+        f"{len(recipe.chars) - 1} is '\u2603' where the Learner's is {recipe.chars[-1]!r}), so the model's "
+        "character embedding rows would mean other characters"
+    )
+    assert reading_difference(replace(recipe, max_word_chars=10), recipe) == (
+        f"words are read with lowercase=True, max_word_chars=10, the Learner's with lowercase=True, "
+        f"max_word_chars={recipe.max_word_chars}"
+    )
+    learn.check_new_data(replace(data, recipe=replace(recipe)))  # an equal recipe reads alike: taken
+
+
 def test_bilstm_crf_learns_entities_and_clears_the_baseline() -> None:
     data, learn = _trained()
     row = learn.history[-1]

@@ -313,3 +313,56 @@ def test_bad_settings_are_config_errors() -> None:
         text_data(sentiment_frame(20), "review", "sentiment", valid_pct=1.5)
     with pytest.raises(DataError, match=r"data file .nope\.csv. not found"):
         text_data("nope.csv", "review", "sentiment")
+
+
+# Public names of text/data.py, lm_learner.py and lm_stream.py before each was split by concept, by new home.
+MOVED = {
+    "trainwell.text.data": {
+        "trainwell.text.loader": [
+            "POOL_BATCHES",
+            "EpochBatches",
+            "TextLoader",
+            "bucketed_order",
+            "epoch_batches",
+        ],
+        "trainwell.text.bundle": ["TextDataBundle"],
+        "trainwell.text.table": ["read_text_table"],
+        "trainwell.text.fitting": [
+            "DEFAULT_NGRAMS",
+            "MULTILABEL_NGRAMS",
+            "default_buckets",
+            "default_ngrams",
+            "fit_recipe",
+        ],
+    },
+    "trainwell.text.lm_learner": {
+        "trainwell.text.lm_loss": ["LMLoss", "lm_cross_entropy", "sampled_softmax_loss"],
+        "trainwell.text._lm_model": ["CPU_SIZES", "DEFAULT_SIZES", "UNSEEN_LOGIT_BIAS"],
+        "trainwell.text.lm_pipeline": [
+            "CACHE_PROBE_TOKENS",
+            "CACHE_TUNE_SHARE",
+            "CACHE_TUNE_TOKENS",
+            "LMRun",
+            "MAX_EPOCHS",
+            "MIN_EPOCHS",
+            "TARGET_STEPS",
+            "fit_language_model",
+        ],
+    },
+    "trainwell.text.lm_stream": {
+        "trainwell.text.lm_recipe": ["CacheSettings", "LMRecipe", "TokenizerName", "WhitespaceTokenizer"],
+        "trainwell.text.corpus": ["Source", "read_corpus"],
+    },
+}
+
+
+@pytest.mark.parametrize("old", sorted(MOVED))
+def test_names_moved_out_of_a_split_module_still_import_from_it(old: str) -> None:
+    import importlib
+
+    module = importlib.import_module(old)
+    for home, names in MOVED[old].items():
+        new = importlib.import_module(home)
+        for name in names:
+            assert getattr(module, name) is getattr(new, name), f"{old}.{name}"
+    assert all(hasattr(module, name) for name in module.__all__)

@@ -32,22 +32,22 @@ _EXPORTS: dict[str, str] = {
     "TaggingLoader": "trainwell.text.tagging.data",
     "TaggingRecipe": "trainwell.text.tagging.recipe",
     "TextClassifierLearner": "trainwell.text.learner",
-    "TextDataBundle": "trainwell.text.data",
-    "TextLoader": "trainwell.text.data",
+    "TextDataBundle": "trainwell.text.bundle",
+    "TextLoader": "trainwell.text.loader",
     "TextPredictor": "trainwell.text.predictor",
     "TextRecipe": "trainwell.text.recipe",
     "TextRun": "trainwell.text.pipeline",
     "TokenScores": "trainwell.text.lm_eval",
     "Vocab": "trainwell.text.vocab",
     "WordTokenizer": "trainwell.text.tokenize",
-    "bucketed_order": "trainwell.text.data",
+    "bucketed_order": "trainwell.text.loader",
     "detect_scheme": "trainwell.text.tagging.scheme",
     "detokenize": "trainwell.text.tokenize",
     "entity_spans": "trainwell.text.tagging.scheme",
     "evaluate_cache": "trainwell.text.cache",
     "evaluate_language_model": "trainwell.text.lm_evaluation",
     "LMEvaluation": "trainwell.text.lm_evaluation",
-    "fit_language_model": "trainwell.text.lm_learner",
+    "fit_language_model": "trainwell.text.lm_pipeline",
     "fit_tagger": "trainwell.text.tagging.pipeline",
     "fit_texts": "trainwell.text.pipeline",
     "gradual_unfreezing": "trainwell.text.ulmfit",
@@ -133,15 +133,18 @@ __getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS, __all__)
 
 if TYPE_CHECKING:
     from trainwell.text.awd_lstm import AWDLSTMEncoder, AWDLSTMLanguageModel
+    from trainwell.text.bundle import TextDataBundle
     from trainwell.text.cache import evaluate_cache
-    from trainwell.text.data import TextDataBundle, TextLoader, bucketed_order, text_data
+    from trainwell.text.data import text_data
     from trainwell.text.evaluation import evaluate_texts
     from trainwell.text.learner import TextClassifierLearner, text_classifier_learner
     from trainwell.text.lm_eval import TokenScores
     from trainwell.text.lm_evaluation import LMEvaluation, evaluate_language_model
-    from trainwell.text.lm_learner import fit_language_model, language_model_learner
+    from trainwell.text.lm_learner import language_model_learner
+    from trainwell.text.lm_pipeline import fit_language_model
     from trainwell.text.lm_predictor import LMPredictor, load_lm
     from trainwell.text.lm_stream import lm_data
+    from trainwell.text.loader import TextLoader, bucketed_order
     from trainwell.text.models import NgramBag
     from trainwell.text.optim import LazyAdamW
     from trainwell.text.pipeline import TextRun, fit_texts

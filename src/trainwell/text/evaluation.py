@@ -158,6 +158,49 @@ def _multilabel_text_baselines(
     }
 
 
+def _labelled_texts(
+    source: pd.DataFrame | str | Path,
+    text_col: str,
+    target: str | Sequence[str],
+    task: str | None,
+    label_delim: str | None,
+    encoding: str,
+    encoding_errors: Literal["strict", "replace"],
+) -> tuple[pd.DataFrame, list[str], Any, Task]:
+    """The table of ``source``, its label columns' names, its labels (a column, or several 0/1 columns for
+    multi-label targets) and their task, refusing a missing column or a task that is not classification."""
+    from trainwell.core.errors import ConfigError, DataError
+    from trainwell.data.task import infer_task
+    from trainwell.text.table import read_text_table
+
+    what = str(source) if isinstance(source, str | Path) else "the table"
+    frame = read_text_table(source, what, encoding=encoding, encoding_errors=encoding_errors)
+    names = [target] if isinstance(target, str) else list(target)
+    absent = [
+        (keyword, wanted)
+        for keyword, wanted in (("text_col", text_col), *(("target", name) for name in names))
+        if wanted not in frame.columns
+    ]
+    if absent:
+        keyword, wanted = absent[0]
+        raise DataError.worded(
+            lambda say: (
+                f"{say(keyword, wanted)} is not a column of {what}; columns are: "
+                f"{', '.join(map(str, list(frame.columns)[:20]))}"
+            )
+        )
+    labels = frame[names[0]] if len(names) == 1 else frame[names]  # several 0/1 columns: multi-label
+    resolved = infer_task(labels, name=names[0], kind=task, label_delim=label_delim)
+    if resolved.kind not in ("binary", "multiclass", "multilabel"):
+        raise ConfigError.worded(
+            lambda say: (
+                f"evaluating texts supports binary, multiclass and multi-label targets; '{target}' is "
+                f"{resolved.kind}; pass {say('task')} to override the inferred task"
+            )
+        )
+    return frame, names, labels, resolved
+
+
 def evaluate_texts(
     source: pd.DataFrame | str | Path,
     *,
@@ -204,40 +247,15 @@ def evaluate_texts(
         >>> result = evaluate_texts("reviews.csv", text_col="review", target="sentiment", cv=5)  # doctest: +SKIP
         >>> result.interval("f1"), result.interval("f1", "tf-idf + logistic")                     # doctest: +SKIP
     """
-    from trainwell.core.errors import ConfigError, DataError
-    from trainwell.data.task import infer_task
     from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import fold_indices
     from trainwell.evaluate.evaluation import Evaluation, check_settings
     from trainwell.evaluate.spread import cross_validate_spread
-    from trainwell.text.data import read_text_table
 
     fold_seconds = check_settings(cv, epochs, time_budget)
-    what = str(source) if isinstance(source, str | Path) else "the table"
-    frame = read_text_table(source, what, encoding=encoding, encoding_errors=encoding_errors)
-    names = [target] if isinstance(target, str) else list(target)
-    absent = [
-        (keyword, wanted)
-        for keyword, wanted in (("text_col", text_col), *(("target", name) for name in names))
-        if wanted not in frame.columns
-    ]
-    if absent:
-        keyword, wanted = absent[0]
-        raise DataError.worded(
-            lambda say: (
-                f"{say(keyword, wanted)} is not a column of {what}; columns are: "
-                f"{', '.join(map(str, list(frame.columns)[:20]))}"
-            )
-        )
-    labels = frame[names[0]] if len(names) == 1 else frame[names]  # several 0/1 columns: multi-label
-    resolved = infer_task(labels, name=names[0], kind=task, label_delim=label_delim)
-    if resolved.kind not in ("binary", "multiclass", "multilabel"):
-        raise ConfigError.worded(
-            lambda say: (
-                f"evaluating texts supports binary, multiclass and multi-label targets; '{target}' is "
-                f"{resolved.kind}; pass {say('task')} to override the inferred task"
-            )
-        )
+    frame, names, labels, resolved = _labelled_texts(
+        source, text_col, target, task, label_delim, encoding, encoding_errors
+    )
     stratified = resolved.kind != "multilabel"
     keys = frame[names].astype(str).agg("|".join, axis=1) if len(names) > 1 else frame[names[0]].astype(str)
     splits = fold_indices(keys.to_numpy(), cv, seed, stratified, keyword="cv")

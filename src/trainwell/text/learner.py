@@ -13,6 +13,7 @@ from trainwell.data.bundle import DataBundle
 from trainwell.learner.learner import Learner
 from trainwell.models.layers import set_prior_bias
 from trainwell.models.registry import create_model, list_models, models
+from trainwell.text._new_data import check_same_reading
 from trainwell.text.optim import LazyAdamW
 from trainwell.text.recipe import TextRecipe
 from trainwell.text.subword import SubwordTokenizer
@@ -43,24 +44,7 @@ class TextClassifierLearner(Learner):
         Raises:
             ConfigError: The first difference, and how to build the data the Learner can read.
         """
-        old, new = self.data.recipe, data.recipe
-        if not isinstance(old, TextRecipe) or not isinstance(new, TextRecipe):
-            return
-        difference = _reading_difference(new, old)
-        if difference is None:
-            return
-        settings = ["tokenizer=learn.data.recipe.text_tokenizer"]
-        if old.tokenizer["kind"] == "word":
-            settings.append("vocab=learn.data.recipe.vocab")
-        if old.batch_format == "bag" and old.ngrams > 1:
-            settings += ["n_buckets=learn.data.recipe.n_buckets"]
-            settings += ["ngrams=learn.data.recipe.ngrams"] if new.ngrams != old.ngrams else []
-        if new.batch_format != old.batch_format:
-            settings.append(f"batch_format={old.batch_format!r}")
-        raise ConfigError(
-            f"learn.data: the new data's {difference}; build it to read texts as the Learner's data does: "
-            f"text_data(..., {', '.join(settings)})"
-        )
+        check_same_reading(data.recipe, self.data.recipe, TextRecipe, _reading_difference, _reading_fix)
 
     def fine_tune(  # type: ignore[override]
         self, epochs: int, base_lr: float | None = None, *, freeze_epochs: int = 1, **kwargs: Any
@@ -213,6 +197,19 @@ def _reading_difference(new: TextRecipe, old: TextRecipe) -> str | None:
             "n-grams"
         )
     return None
+
+
+def _reading_fix(new: TextRecipe, old: TextRecipe) -> str:
+    """The ``text_data`` settings that read texts as ``old`` does, where ``new`` reads them otherwise."""
+    settings = ["tokenizer=learn.data.recipe.text_tokenizer"]
+    if old.tokenizer["kind"] == "word":
+        settings.append("vocab=learn.data.recipe.vocab")
+    if old.batch_format == "bag" and old.ngrams > 1:
+        settings += ["n_buckets=learn.data.recipe.n_buckets"]
+        settings += ["ngrams=learn.data.recipe.ngrams"] if new.ngrams != old.ngrams else []
+    if new.batch_format != old.batch_format:
+        settings.append(f"batch_format={old.batch_format!r}")
+    return f"build it to read texts as the Learner's data does: text_data(..., {', '.join(settings)})"
 
 
 def _lm_sizes(model_dir: Path) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from torch import nn
 from trainwell.core.errors import DataError
 from trainwell.evaluate.intervals import grouped_mean_ci
 from trainwell.text.cache import cache_mixture, stream_probabilities
-from trainwell.text.lm_stream import CacheSettings, LMRecipe
+from trainwell.text.lm_recipe import CacheSettings, LMRecipe
 from trainwell.text.tokenize import UNK
 from trainwell.text.vocab import SPECIAL_TOKENS, Vocab
 

@@ -229,7 +229,7 @@ def evaluate_language_model(
     Kneser-Ney trigram), every model on the same tokens with the same vocabulary.
 
     Args:
-        source: The corpus (see :func:`~trainwell.text.lm_stream.read_corpus`).
+        source: The corpus (see :func:`~trainwell.text.corpus.read_corpus`).
         test: Test text in the same forms; without it, the last ``test_pct`` of the corpus's texts (in their
             order, so a text's neighbours do not leak into training as a random split would let them).
         text_col: A table's column of texts.
@@ -238,7 +238,7 @@ def evaluate_language_model(
         baselines: Also score the n-gram baselines.
         time_budget: The fit's training time (seconds, or ``"10m"``...): the epochs cut and the schedule fitted to
             it, as ``fit_language_model(time_budget=)`` does; the baselines and the scoring come on top.
-        fit_kwargs: Passed to :func:`~trainwell.text.lm_learner.fit_language_model` (``tokenizer``, ``bptt``,
+        fit_kwargs: Passed to :func:`~trainwell.text.lm_pipeline.fit_language_model` (``tokenizer``, ``bptt``,
             ``pretrained`` to fine-tune a language model instead of training one from scratch...). Models with
             different vocabularies compare by bits per character, not perplexity.
 
@@ -257,7 +257,7 @@ def evaluate_language_model(
     import time
 
     from trainwell.evaluate.evaluation import check_settings
-    from trainwell.text.lm_learner import fit_language_model
+    from trainwell.text.lm_pipeline import fit_language_model
     from trainwell.text.lm_stream import LMStreamLoader, read_corpus
     from trainwell.text.ngram import KneserNey
 

@@ -12,36 +12,42 @@ regularisers switched on as callbacks (:mod:`trainwell.text.lm_callbacks`):
 - :class:`~trainwell.callbacks.clip.GradientClip` caps the gradient norm (exploding gradients are the classic
   failure of RNN training).
 
-The full softmax over a 10k vocabulary costs more than the LSTM itself on a CPU. ``train_softmax="sampled"``
-trains with a sampled softmax instead (Jean et al. 2015): each batch scores the true next word against
-``n_samples`` words drawn from the smoothed unigram distribution, importance-weighted by ``1 / expected
-count`` so the loss estimates the full cross-entropy, and the decoder stays tied to the embedding. Validation,
-perplexity, the cache and generation always use the full, exactly normalised softmax.
+``train_softmax="sampled"`` trains with a sampled softmax instead of the full one (:mod:`~trainwell.text.lm_loss`);
+the model is built by ``_lm_model``, and :func:`fit_language_model`, the whole job in one call, lives in
+:mod:`~trainwell.text.lm_pipeline` (importable from here as well).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import torch
-import torch.nn.functional as F
-from torch import nn
 
-from trainwell.callbacks.budget import TimeBudget, start_budget
 from trainwell.callbacks.clip import GradientClip
 from trainwell.core.errors import ConfigError
-from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle
 from trainwell.learner.events import Callback
 from trainwell.learner.learner import VALIDATION_SET, Learner, LossLike
-from trainwell.learner.run_files import FitRun
 from trainwell.metrics.function import MetricLike
-from trainwell.models.registry import create_model
+
+# Imported "as" themselves: names that lived here before the split, kept importable from this module.
+from trainwell.text._lm_model import CPU_SIZES as CPU_SIZES
+from trainwell.text._lm_model import DEFAULT_SIZES as DEFAULT_SIZES
+from trainwell.text._lm_model import UNSEEN_LOGIT_BIAS as UNSEEN_LOGIT_BIAS
+from trainwell.text._lm_model import build_model, check_lm_arch
+from trainwell.text._new_data import check_same_reading
 from trainwell.text.lm_callbacks import ActivationRegularization, HiddenStateReset, NgramBaseline, Perplexity
+from trainwell.text.lm_loss import LMLoss, lm_cross_entropy, sampled_softmax_loss, unigram_proposal
+from trainwell.text.lm_pipeline import CACHE_PROBE_TOKENS as CACHE_PROBE_TOKENS
+from trainwell.text.lm_pipeline import CACHE_TUNE_SHARE as CACHE_TUNE_SHARE
+from trainwell.text.lm_pipeline import CACHE_TUNE_TOKENS as CACHE_TUNE_TOKENS
+from trainwell.text.lm_pipeline import MAX_EPOCHS as MAX_EPOCHS
+from trainwell.text.lm_pipeline import MIN_EPOCHS as MIN_EPOCHS
+from trainwell.text.lm_pipeline import TARGET_STEPS as TARGET_STEPS
+from trainwell.text.lm_pipeline import LMRun, fit_language_model
 from trainwell.text.lm_predictor import Generates
 from trainwell.text.lm_stream import LMRecipe, LMStreamLoader
 
@@ -59,76 +65,6 @@ __all__ = [
 ]
 
 
-# ------------------------------------------------------------------------------------------ losses
-def lm_cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """Mean cross-entropy per token: ``logits (B, T, V)``, ``targets (B, T)``."""
-    return F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), targets.reshape(-1))
-
-
-def sampled_softmax_loss(
-    features: torch.Tensor,
-    targets: torch.Tensor,
-    weight: torch.Tensor,
-    bias: torch.Tensor | None,
-    proposal: torch.Tensor,
-    n_samples: int,
-) -> torch.Tensor:
-    """Sampled-softmax cross-entropy: the true word against ``n_samples`` words drawn from ``proposal``.
-
-    Args:
-        features: ``(N, E)`` decoder inputs.
-        targets: ``(N,)`` true next words.
-        weight, bias: The decoder, ``(V, E)`` and ``(V,)``.
-        proposal: ``(V,)`` sampling probabilities (sum 1).
-        n_samples: Words drawn (with replacement) per batch, shared by every position.
-
-    Each sampled logit is corrected by ``-log(n_samples · q(w))`` and a sampled word equal to a position's
-    true word is masked out for that position ("accidental hits"), so the sampled terms estimate the softmax
-    normaliser over the other words without bias and the loss tends to the full cross-entropy as
-    ``n_samples`` grows.
-    """
-    sampled = torch.multinomial(proposal, n_samples, replacement=True)  # (S,)
-    log_expected = torch.log(proposal * n_samples)
-    true_logits = (features * weight[targets]).sum(-1)  # (N,)
-    sampled_logits = features @ weight[sampled].t() - log_expected[sampled]  # (N, S)
-    if bias is not None:
-        true_logits = true_logits + bias[targets]
-        sampled_logits = sampled_logits + bias[sampled]
-    sampled_logits = sampled_logits.masked_fill(sampled[None, :] == targets[:, None], float("-inf"))
-    logits = torch.cat([true_logits[:, None], sampled_logits], dim=1).float()
-    return F.cross_entropy(logits, torch.zeros_like(targets))
-
-
-class LMLoss(nn.Module):
-    """Full softmax cross-entropy, or a sampled softmax in training when the model outputs features.
-
-    With ``n_samples`` set, the model is switched to return its last layer's features in training (its
-    ``decode_in_training`` flag) and this loss applies the decoder on the sampled words only.
-    """
-
-    def __init__(self, model: nn.Module, *, n_samples: int = 0, proposal: torch.Tensor | None = None) -> None:
-        super().__init__()
-        self.model = [model]  # a list: the model's parameters must not become this module's
-        self.n_samples = int(n_samples)
-        self.proposal: torch.Tensor = proposal if proposal is not None else torch.empty(0)
-
-    def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        model = self.model[0]
-        if self.n_samples and model.training:
-            decoder: nn.Linear = model.decoder  # type: ignore[assignment]
-            proposal = self.proposal.to(pred.device)
-            return sampled_softmax_loss(
-                pred.reshape(-1, pred.size(-1)),
-                target.reshape(-1),
-                decoder.weight,
-                decoder.bias,
-                proposal,
-                self.n_samples,
-            )
-        return lm_cross_entropy(pred, target)
-
-
-# ------------------------------------------------------------------------------------------ learner
 class LanguageModelLearner(Generates, Learner):
     """A :class:`Learner` with exact perplexity evaluation, the cache pointer and text generation."""
 
@@ -143,25 +79,7 @@ class LanguageModelLearner(Generates, Learner):
         Raises:
             ConfigError: How the vocabularies differ, and the way to train this model on other text.
         """
-        from trainwell.text.vocab import vocab_difference
-
-        old, new = self.data.recipe, data.recipe
-        if not isinstance(old, LMRecipe) or not isinstance(new, LMRecipe):
-            return
-        if new.tokenizer_name != old.tokenizer_name:
-            difference: str | None = (
-                f"tokenizer is {new.tokenizer_name!r}, the Learner's {old.tokenizer_name!r}"
-            )
-        else:
-            found = vocab_difference(new.vocab.itos, old.vocab.itos)
-            difference = None if found is None else f"vocabulary is not the Learner's ({found})"
-        if difference is not None:
-            raise ConfigError(
-                f"learn.data: the new data's {difference}, so the model's embedding and decoder rows would mean "
-                "other words; to train this model on other text, export it and fine-tune from it: learn.export(dir), "
-                "then language_model_learner(lm_data(texts, pretrained=dir), pretrained=dir) carries its weights "
-                "over to the new vocabulary"
-            )
+        check_same_reading(data.recipe, self.data.recipe, LMRecipe, _reading_difference, _reading_fix)
 
     @torch.no_grad()
     def validate(self, loader: Iterable[Any] | None = VALIDATION_SET) -> dict[str, float]:
@@ -309,7 +227,7 @@ def language_model_learner(
     from trainwell.text.lm_metrics import token_metrics
 
     built_metrics = token_metrics(metrics)
-    _check_lm_arch(arch)
+    check_lm_arch(arch)
     vocab_size = int(data.model_hints["vocab_size"])
     asked = {
         "emb_size": emb_size,
@@ -320,9 +238,9 @@ def language_model_learner(
     from trainwell.core.device import resolve_device
 
     on_cpu = resolve_device(device).type == "cpu"
-    arch, model, config = _build_model(data, arch, asked, drop_mult, pretrained, on_cpu=on_cpu)
+    arch, model, config = build_model(data, arch, asked, drop_mult, pretrained, on_cpu=on_cpu)
     sampled = train_softmax == "sampled" and n_samples < vocab_size
-    proposal = _unigram_proposal(data.train.ids, vocab_size) if sampled else None
+    proposal = unigram_proposal(data.train.ids, vocab_size) if sampled else None
     if sampled:
         model.decode_in_training = False  # type: ignore[assignment]
     loss_func = (
@@ -351,232 +269,24 @@ def language_model_learner(
     return learn
 
 
-def _check_lm_arch(arch: str) -> None:
-    """Refuse a text classifier's (or an unknown) architecture by name, before building anything."""
-    from trainwell.models.registry import list_models, models
+def _reading_difference(new: LMRecipe, old: LMRecipe) -> str | None:
+    """The first way ``new`` turns text into ids otherwise than ``old`` (another tokenizer or vocabulary), and
+    what it would do to the model; ``None`` when they read alike (another ``batch_size`` or ``bptt`` is alike)."""
+    from trainwell.text.vocab import vocab_difference
 
-    if arch in list_models() and models.entry(arch).metadata.get("task") == "language_model":
-        return
-    names = [n for n in list_models() if models.entry(n).metadata.get("task") == "language_model"]
-    kind = (
-        "a text classifier, not a language model"
-        if arch in list_models() and models.entry(arch).metadata.get("application") == "text"
-        else "not a registered language model"
-    )
-    raise ConfigError(
-        f"architecture {arch!r} is {kind}; choose one of: {', '.join(names)} (register your own with "
-        "@register_model(name, application='text', task='language_model'))"
-    )
-
-
-#: The paper's PTB sizes: what a language model trained on a GPU gets when neither the call nor a starting
-#: model sets them.
-DEFAULT_SIZES: dict[str, Any] = {"emb_size": 400, "hidden_size": 1150, "n_layers": 3, "tie_weights": True}
-#: The sizes for a CPU. At equal training time they fit far more epochs: on Tiny Shakespeare (held-out last
-#: 10%, benchmarks/lm_heldout.py) 256/512x2 reached perplexity 32.1 after 12 epochs in 526 s, the paper's sizes
-#: 44.6 after 3 epochs in 669 s, behind a Kneser-Ney trigram's 39.6. The PTB and ULMFiT benchmarks use them too.
-CPU_SIZES: dict[str, Any] = {"emb_size": 256, "hidden_size": 512, "n_layers": 2, "tie_weights": True}
-
-
-def _build_model(
-    data: DataBundle,
-    arch: str,
-    asked: dict[str, Any],
-    drop_mult: float,
-    pretrained: str | Path | None,
-    *,
-    on_cpu: bool = False,
-) -> tuple[str, nn.Module, dict[str, Any]]:
-    """The AWD-LSTM for ``data``: sized by ``asked``, else by the starting model, else :data:`CPU_SIZES` on a
-    CPU and :data:`DEFAULT_SIZES` elsewhere."""
-    vocab_size = int(data.model_hints["vocab_size"])
-    sizes = dict(CPU_SIZES if on_cpu else DEFAULT_SIZES)
-    if pretrained is not None:
-        from trainwell.text.lm_transfer import starting_point, transfer_lm_weights
-
-        name, found, state, old_itos = starting_point(pretrained, asked)
-        arch = name or arch
-        sizes.update(found)
-    sizes.update({key: value for key, value in asked.items() if value is not None})
-    config: dict[str, Any] = {
-        "vocab_size": vocab_size,
-        "emb_size": sizes["emb_size"],
-        "hidden_size": sizes["hidden_size"],
-        "n_layers": sizes["n_layers"],
-        "pad_id": int(data.model_hints.get("pad_id", 1)),
-        "embed_p": 0.1 * drop_mult,
-        "input_p": 0.4 * drop_mult,
-        "hidden_p": 0.25 * drop_mult,
-        "weight_p": 0.5 * drop_mult,
-        "output_p": 0.4 * drop_mult,
-        "tie_weights": sizes["tie_weights"],
-    }
-    model = create_model(arch, **config)
-    ids = data.train.ids  # type: ignore[attr-defined]
-    if pretrained is not None:
-        is_new = transfer_lm_weights(model, state, old_itos, data.recipe.vocab.itos)  # type: ignore[union-attr]
-        _start_unseen_ids_unlikely(model, ids, vocab_size, among=is_new)
+    if new.tokenizer_name != old.tokenizer_name:
+        difference = f"tokenizer is {new.tokenizer_name!r}, the Learner's {old.tokenizer_name!r}"
     else:
-        _start_unseen_ids_unlikely(model, ids, vocab_size)
-    return arch, model, config
+        found = vocab_difference(new.vocab.itos, old.vocab.itos)
+        if found is None:
+            return None
+        difference = f"vocabulary is not the Learner's ({found})"
+    return f"{difference}, so the model's embedding and decoder rows would mean other words"
 
 
-UNSEEN_LOGIT_BIAS = -10.0
-
-
-def _start_unseen_ids_unlikely(
-    model: nn.Module, ids: torch.Tensor, vocab_size: int, among: torch.Tensor | None = None
-) -> None:
-    """Start ids that never occur in the training stream (unused special tokens, fillers) very unlikely.
-
-    Maximum likelihood drives them there anyway; a sampled softmax rarely draws them, so without this they
-    would keep a share of the probability mass that the exact evaluation charges to every real word.
-    """
-    decoder = getattr(model, "decoder", None)
-    if not isinstance(decoder, nn.Linear) or decoder.bias is None:
-        return
-    unseen = torch.bincount(ids.cpu(), minlength=vocab_size) == 0
-    if among is not None:  # a fine-tuned model keeps what it learnt about words this corpus lacks
-        unseen &= among
-    with torch.no_grad():
-        decoder.bias[unseen.to(decoder.bias.device)] = UNSEEN_LOGIT_BIAS
-
-
-def _unigram_proposal(ids: torch.Tensor, vocab_size: int, power: float = 0.75) -> torch.Tensor:
-    """Training-word frequencies to the power 0.75 (word2vec's smoothing), with every word possible."""
-    counts = torch.bincount(ids.cpu(), minlength=vocab_size).double()
-    weights = (counts + 1.0).pow(power)
-    return (weights / weights.sum()).float()
-
-
-# ------------------------------------------------------------------------------------------ one call
-#: Optimizer steps the default schedule aims for, and the bounds on epochs it may choose.
-TARGET_STEPS, MIN_EPOCHS, MAX_EPOCHS = 3000, 2, 50
-
-
-@dataclass
-class LMRun(FitRun):
-    """What :func:`fit_language_model` produced, like every pipeline's run (``learn``, ``data``, ``lr``,
-    ``model_dir``, ``budget``, ``metrics``), plus ``cache``: how the cache pointer's settings were chosen on the
-    validation text (``None`` without validation text or ``tune_cache``).
-
-    It returned the learner itself before; reading a learner's attribute from the run still works for now, with
-    a warning (``run.learn.recipe`` instead of ``run.recipe``).
-    """
-
-    learn: LanguageModelLearner  # the same field, of the language model's learner class
-    cache: CacheReport | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        # Only reached for names the run lacks: the learner's, as scripts written against the old return read.
-        if name.startswith("__") or name == "learn":
-            raise AttributeError(name)
-        learn = self.__dict__.get("learn")
-        if learn is None or not hasattr(learn, name):
-            raise AttributeError(f"'LMRun' object has no attribute '{name}'")
-        warn(
-            f"fit_language_model now returns an LMRun, not the learner: read run.learn.{name} "
-            f"(run.{name} will stop working in a later release)",
-            FutureWarning,
-        )
-        return getattr(learn, name)
-
-
-def fit_language_model(
-    source: Any,
-    *,
-    out: str | Path | None = None,
-    epochs: int | None = None,
-    lr: float | None = None,
-    seed: int = 0,
-    progress: bool = True,
-    pretrained: str | Path | None = None,
-    learner_kwargs: dict[str, Any] | None = None,
-    tune_cache: bool = True,
-    time_budget: float | str | TimeBudget | None = None,
-    callbacks: Sequence[Callback] = (),
-    resume_from: str | Path | None = None,
-    **data_kwargs: Any,
-) -> LMRun:
-    """The whole language-model job: :func:`lm_data`, :func:`language_model_learner`, one-cycle, model directory.
-
-    What ``trainwell fit corpus/ --task language_model`` runs. ``data_kwargs`` go to ``lm_data`` (``valid``,
-    ``tokenizer``, ``batch_size``, ``bptt``...), ``learner_kwargs`` to ``language_model_learner`` (sizes,
-    ``drop_mult``, ``train_softmax``...). Without ``epochs``, about 3,000 optimizer steps (2 to 50 epochs).
-    With ``pretrained`` (a language-model directory) that model is fine-tuned on ``source`` (its tokenizer, its
-    vocabulary extended with the new words, its weights), with discriminative rates: each layer group's rate is
-    2.6 times the one below it, the embedding and decoder at ``lr``.
-
-    With ``tune_cache`` and validation text, the cache pointer's ``theta`` and ``lambda`` are then chosen on (up
-    to :data:`CACHE_TUNE_TOKENS` of) the validation text and kept in the recipe (``recipe.cache``), so judging
-    the model on other text applies them; they are left out when the cache does not lower the perplexity there.
-    Under ``time_budget`` the tuning reads only as much validation text as fits in a tenth of the budget
-    (:data:`CACHE_TUNE_SHARE`). The tuning's figures are in ``run.cache`` (and ``run.learn.cache_report``).
-
-    With ``time_budget`` (seconds, or ``"10m"``...: :class:`~trainwell.callbacks.TimeBudget`), training ends
-    within that time of the call, the epochs cut and the schedule fitted to what fits; the budget is in
-    ``run.budget``. Tuning the cache (a tenth of the budget at most) and writing the model come after it. ``callbacks`` run in the training
-    fit only, e.g. a :class:`~trainwell.callbacks.Checkpoint`; ``resume_from`` names a checkpoint one wrote in
-    the same call, which training continues from exactly.
-
-    Returns:
-        An :class:`LMRun`: the learner (``run.learn``), its data, the peak rate, the model directory, and
-        ``run.metrics``, the final validation row (``perplexity``, ``perplexity_baseline``...).
-    """
-    from trainwell.core.seeding import seed_everything
-    from trainwell.distributed import maybe_distribute
-    from trainwell.learner.run_files import check_fit_settings, write_run
-    from trainwell.text.lm_stream import lm_data
-
-    check_fit_settings(epochs, lr, out)
-    budget = start_budget(time_budget)
-    seed_everything(seed)
-    data = lm_data(source, seed=seed, pretrained=pretrained, **data_kwargs)
-    learn = language_model_learner(data, progress=progress, pretrained=pretrained, **(learner_kwargs or {}))
-    maybe_distribute(learn)
-    n_batches = max(1, len(data.train))  # type: ignore[arg-type]
-    n_epochs = epochs or int(min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(TARGET_STEPS / n_batches))))
-    from trainwell.text.ulmfit import LR_DECAY
-
-    peak = lr or learn.lr
-    n_groups = len(learn.layer_groups())
-    rates: float | slice = slice(peak / LR_DECAY ** (n_groups - 1), peak) if pretrained is not None else peak
-    fit_callbacks = [*([budget] if budget else []), *callbacks]
-    learn.fit_one_cycle(n_epochs, rates, moms=(0.8, 0.7), callbacks=fit_callbacks, resume_from=resume_from)
-    if tune_cache:
-        _tune_cache(learn, budget)
-    model_dir = write_run(learn, Path(out), None) if out is not None else None
-    return LMRun(learn, data, peak, model_dir, budget=budget, cache=learn.cache_report)
-
-
-#: Validation tokens the cache pointer is tuned on at the end of a fit (a read with batch size 1).
-CACHE_TUNE_TOKENS = 50_000
-#: Under a time budget, the share of it the cache pointer's tuning may take once training is done.
-CACHE_TUNE_SHARE = 0.1
-#: Tokens read first under a time budget, to time the read and size the rest to the share.
-CACHE_PROBE_TOKENS = 1_000
-
-
-def _tune_cache(learn: LanguageModelLearner, budget: TimeBudget | None = None) -> None:
-    """Choose the cache pointer's settings on the validation text and keep them in the recipe when they help;
-    under ``budget``, on as much of it as fits in :data:`CACHE_TUNE_SHARE` of the budget's time."""
-    import time
-
-    from trainwell.text.cache import evaluate_cache
-    from trainwell.text.lm_stream import CacheSettings
-
-    valid = learn.data.valid
-    learn.cache_report = None
-    if not isinstance(valid, LMStreamLoader) or len(valid.ids) < 3:
-        return
-    ids, report = valid.ids[:CACHE_TUNE_TOKENS], None
-    if budget is not None and len(ids) > CACHE_PROBE_TOKENS:
-        started = time.perf_counter()
-        report = evaluate_cache(learn.model, ids[:CACHE_PROBE_TOKENS])
-        per_token = (time.perf_counter() - started) / CACHE_PROBE_TOKENS
-        ids = ids[: max(CACHE_PROBE_TOKENS, int(CACHE_TUNE_SHARE * budget.seconds / per_token))]
-    if report is None or len(ids) > CACHE_PROBE_TOKENS:
-        report = evaluate_cache(learn.model, ids)
-    learn.cache_report = report
-    if report.lambda_ > 0 and report.valid_perplexity_cache < report.valid_perplexity:
-        learn.recipe.cache = CacheSettings(report.window, report.theta, report.lambda_)
+def _reading_fix(new: LMRecipe, old: LMRecipe) -> str:
+    return (
+        "to train this model on other text, export it and fine-tune from it: learn.export(dir), "
+        "then language_model_learner(lm_data(texts, pretrained=dir), pretrained=dir) carries its weights "
+        "over to the new vocabulary"
+    )

@@ -17,7 +17,7 @@ from torch import nn
 from trainwell.core.artifact import read_artifact
 from trainwell.core.errors import ArtifactError, ConfigError, DataError
 from trainwell.models.registry import create_model
-from trainwell.text.lm_stream import LMRecipe
+from trainwell.text.lm_recipe import LMRecipe
 from trainwell.text.tokenize import BOS, FAKE_PREFIX, MAJ, PAD, UNK, UP
 
 if TYPE_CHECKING:
@@ -275,8 +275,8 @@ class LMPredictor(Generates):
             >>> scores[0].perplexity_interval()                 # doctest: +SKIP
             (118.2, 112.9, 123.8)
         """
+        from trainwell.text.corpus import read_corpus
         from trainwell.text.lm_eval import encode_held_out, score_model
-        from trainwell.text.lm_stream import read_corpus
 
         texts = read_corpus(
             source,

@@ -12,6 +12,10 @@ epoch and every token is, over time, predicted from a long context. The lengths 
 ``(seed, epoch)``: a run resumed mid-epoch sees exactly the same windows. The number of windows per epoch is
 fixed (the drawn lengths are rescaled to cover the rows exactly), so schedules know the length of a fit in
 advance. Validation and test use fixed windows of ``bptt`` tokens.
+
+Here: the loader (:class:`LMStreamLoader`) and the builder (:func:`lm_data`). The recipe lives in
+:mod:`~trainwell.text.lm_recipe` and the reading of a corpus in :mod:`~trainwell.text.corpus`; their public names
+are importable from here as well.
 """
 
 from __future__ import annotations
@@ -19,21 +23,23 @@ from __future__ import annotations
 import itertools
 import math
 import os
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import torch
 
-from trainwell.core.errors import ArtifactError, ConfigError, DataError
-from trainwell.core.warn import warn
+from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.bundle import DataBundle
-from trainwell.data.io import read_text_file
 from trainwell.data.task import Task
-from trainwell.text.subword import SubwordTokenizer
-from trainwell.text.tokenize import EOS, UNK, WordTokenizer, read_text_files, validate_texts
+
+# Imported "as" themselves: names that lived here before the split, kept importable from this module.
+from trainwell.text.corpus import Source as Source
+from trainwell.text.corpus import read_corpus
+from trainwell.text.lm_recipe import TOKENIZERS, LMRecipe, TokenizerName, fit_lm_recipe
+from trainwell.text.lm_recipe import CacheSettings as CacheSettings
+from trainwell.text.lm_recipe import WhitespaceTokenizer as WhitespaceTokenizer
 from trainwell.text.vocab import Vocab
 
 __all__ = [
@@ -45,189 +51,10 @@ __all__ = [
     "read_corpus",
 ]
 
-TokenizerName = Literal["word", "subword", "whitespace"]
-_TOKENIZERS = ("word", "subword", "whitespace")
 _SHORT_WINDOW_P = 0.05  # AWD-LSTM: 5% of windows are drawn around bptt / 2
 _WINDOW_STD = 5.0
 
 
-# ------------------------------------------------------------------------------------------ tokenizer
-@dataclass(frozen=True)
-class WhitespaceTokenizer:
-    """Split on whitespace only: for corpora that are tokenized already, such as the Penn Treebank.
-
-    Attributes:
-        lower: Lower-case the text first.
-        unk_token: The corpus's own marker for rare words (PTB: ``<unk>``), mapped to ``xxunk``.
-        add_eos: End every text (every line of a line-per-sentence file) with ``xxeos``.
-    """
-
-    lower: bool = False
-    unk_token: str | None = "<unk>"
-    add_eos: bool = True
-
-    def tokenize(self, text: str) -> list[str]:
-        tokens = (text.lower() if self.lower else text).split()
-        if self.unk_token is not None:
-            tokens = [UNK if token == self.unk_token else token for token in tokens]
-        if self.add_eos:
-            tokens.append(EOS)
-        return tokens
-
-    __call__ = tokenize
-
-    def tokenize_many(
-        self, texts: Sequence[object], *, n_workers: int | None = 1, drop_empty: bool = False
-    ) -> list[list[str]]:
-        kept, _ = validate_texts(texts, drop_empty=drop_empty)
-        return [self.tokenize(text) for text in kept]
-
-    def detokenize(self, tokens: Sequence[str]) -> str:
-        words = ["\n" if token == EOS else token for token in tokens]
-        return " ".join(words).replace(" \n ", "\n").strip()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"lower": self.lower, "unk_token": self.unk_token, "add_eos": self.add_eos}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> WhitespaceTokenizer:
-        unknown = sorted(set(data) - {"lower", "unk_token", "add_eos"})
-        if unknown:
-            raise ArtifactError(f"unknown whitespace tokenizer settings {unknown}; the artifact is corrupted")
-        return cls(**data)
-
-
-# ------------------------------------------------------------------------------------------ recipe
-class LMRecipe:
-    """The fitted text preprocessing of a language model: tokenizer settings and vocabulary (plain JSON).
-
-    Attributes:
-        tokenizer_name: ``"word"``, ``"subword"`` or ``"whitespace"``.
-        tokenizer: The tokenizer object (rebuilt from its ``to_dict`` on load).
-        vocab: Token ids; for subwords, the pieces by id.
-        cache: The continuous cache pointer's settings chosen on the validation text at the end of training
-            (``window``, ``theta``, ``lambda``), used when held-out text is scored; ``None`` when not tuned (no
-            validation text, or a recipe written before they were kept) or when the cache did not help.
-        documents: The training texts held line breaks (a folder of ``.txt`` files, each one text): a ``.txt``
-            file of held-out text is then read whole, as one such text, not one text per line (which would start
-            a text at every line, something the model never saw). ``False`` in recipes written before it.
-        text_col: The table column the training texts came from (``--text``), read again by ``predict`` and
-            ``report`` from a table of held-out text; ``None`` for other sources (they read ``text``).
-    """
-
-    def __init__(
-        self,
-        tokenizer_name: TokenizerName,
-        tokenizer: WordTokenizer | SubwordTokenizer | WhitespaceTokenizer,
-        vocab: Vocab,
-        cache: CacheSettings | None = None,
-        documents: bool = False,
-        text_col: str | None = None,
-    ) -> None:
-        self.tokenizer_name = tokenizer_name
-        self.tokenizer = tokenizer
-        self.vocab = vocab
-        self.cache = cache
-        self.documents = documents
-        self.text_col = text_col
-
-    def encode(self, text: str) -> list[int]:
-        """Ids of one text, exactly as the training corpus was encoded."""
-        if isinstance(self.tokenizer, SubwordTokenizer):
-            return self.tokenizer.encode(text)
-        return self.vocab.encode(self.tokenizer.tokenize(text))
-
-    def encode_many(self, texts: Sequence[str]) -> torch.Tensor:
-        """All texts as one stream of ids (tokenize once, look up once)."""
-        return self.encode_texts(texts)[0]
-
-    def encode_texts(self, texts: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
-        """All texts as one stream of ids and the ``offsets`` where each starts (text ``i`` is
-        ``ids[offsets[i]:offsets[i + 1]]``)."""
-        if isinstance(self.tokenizer, SubwordTokenizer):
-            return self.tokenizer.encode_many(texts)
-        return self.vocab.encode_many(self.tokenizer.tokenize_many(texts))
-
-    def decode(self, ids: Sequence[int] | torch.Tensor) -> str:
-        """Readable text of ids (special tokens undone as far as possible)."""
-        if isinstance(self.tokenizer, SubwordTokenizer):
-            return self.tokenizer.decode(ids)
-        return self.tokenizer.detokenize(self.vocab.decode(ids))
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "kind": "language_model",
-            "tokenizer_name": self.tokenizer_name,
-            "tokenizer": self.tokenizer.to_dict(),
-            "vocab": self.vocab.to_dict(),
-        }
-        if self.cache is not None:  # written only when tuned, so recipes without it read as before
-            data["cache"] = self.cache.to_dict()
-        if self.documents:  # written only when true, so older trainwells read the recipe as before
-            data["documents"] = True
-        if self.text_col is not None:  # likewise: only for a model trained on a table
-            data["text_col"] = self.text_col
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> LMRecipe:
-        try:
-            name = data["tokenizer_name"]
-            config = data["tokenizer"]
-            vocab = Vocab.from_dict(data["vocab"])
-        except (KeyError, TypeError) as error:
-            raise ArtifactError(
-                f"language-model recipe is missing {error}; the artifact is corrupted"
-            ) from None
-        tokenizer: WordTokenizer | SubwordTokenizer | WhitespaceTokenizer
-        if name == "word":
-            tokenizer = WordTokenizer.from_dict(config)
-        elif name == "subword":
-            tokenizer = SubwordTokenizer.from_dict(config)
-        elif name == "whitespace":
-            tokenizer = WhitespaceTokenizer.from_dict(config)
-        else:
-            raise ArtifactError(f"unknown tokenizer {name!r} in the language-model recipe")
-        cache = CacheSettings.from_dict(data["cache"]) if data.get("cache") is not None else None
-        text_col = data.get("text_col")
-        return cls(
-            name,
-            tokenizer,
-            vocab,
-            cache,
-            documents=bool(data.get("documents", False)),
-            text_col=text_col if isinstance(text_col, str) else None,
-        )
-
-
-@dataclass(frozen=True)
-class CacheSettings:
-    """The continuous cache pointer's settings (see :mod:`trainwell.text.cache`): the ``window`` of recent
-    states it keeps, how peaked its match is (``theta``) and its weight in the mixture (``lambda_``)."""
-
-    window: int
-    theta: float
-    lambda_: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"window": self.window, "theta": self.theta, "lambda": self.lambda_}
-
-    @classmethod
-    def from_dict(cls, data: Any) -> CacheSettings:
-        try:
-            settings = cls(int(data["window"]), float(data["theta"]), float(data["lambda"]))
-        except (KeyError, TypeError, ValueError) as error:
-            raise ArtifactError(
-                f"the language-model recipe's cache settings are malformed ({error!r}); the artifact is corrupted"
-            ) from None
-        if settings.window < 1 or settings.theta <= 0 or not 0 <= settings.lambda_ < 1:
-            raise ArtifactError(
-                f"the language-model recipe's cache settings are out of range ({data}); the artifact is corrupted"
-            )
-        return settings
-
-
-# ------------------------------------------------------------------------------------------ loader
 class LMStreamLoader:
     """Batches ``(x, y)`` of shape ``(batch_size, T)`` read along ``batch_size`` rows of one token stream.
 
@@ -390,105 +217,6 @@ class LMStreamLoader:
         return f"LMStreamLoader({len(self.ids)} tokens, batch_size={self.batch_size}, bptt={self.bptt} {kind}{share})"
 
 
-# ------------------------------------------------------------------------------------------ sources
-Source = str | os.PathLike[str] | Sequence[str]
-
-
-def read_corpus(
-    source: Source,
-    *,
-    text_col: str | None = None,
-    encoding: str = "utf-8",
-    encoding_errors: Literal["strict", "replace"] = "strict",
-    whole_files: bool = False,
-) -> list[str]:
-    """The texts of ``source``: a folder of ``.txt`` files (one text each), a ``.txt``/``.txt.gz`` file (one
-    text per non-blank line, as in PTB; the whole file as one text with ``whole_files``, as a model trained on
-    a folder of files reads text: :attr:`LMRecipe.documents`), a CSV/TSV with a ``text_col`` column, or a list
-    of texts.
-
-    ``encoding`` is that of the files (``"cp1252"`` for text saved by Windows tools); never guessed.
-    ``encoding_errors="replace"`` reads bytes not in ``encoding`` as U+FFFD instead of stopping (``"strict"``).
-
-    Raises:
-        DataError: The source is missing, empty, not ``encoding`` text (the file and line are named), or the
-            column is absent.
-        ConfigError: ``encoding`` is not a text encoding Python knows.
-    """
-    if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        if path.is_dir():
-            return _folder_texts(path, encoding, encoding_errors)
-        if not path.is_file():
-            raise DataError(
-                f"text source {path} does not exist; pass a folder of .txt files, a file or texts"
-            )
-        if path.suffix.lower() in (".csv", ".tsv"):
-            return _read_table_texts(path, text_col, encoding, encoding_errors)
-        content = read_text_file(path, encoding=encoding, encoding_errors=encoding_errors)
-        if whole_files:
-            if not content.strip():
-                raise DataError(f"{path} holds no text; pass a non-empty corpus")
-            return [content]
-        lines = [line for line in content.splitlines() if line.strip()]
-        if not lines:
-            raise DataError(f"{path} holds no text; pass a non-empty corpus")
-        return lines
-    if isinstance(source, bytes):
-        raise DataError("text source is bytes; decode it to str first or pass a file path")
-    texts, _ = validate_texts(source, name="texts", drop_empty=True)
-    return texts
-
-
-def _folder_texts(folder: Path, encoding: str, encoding_errors: Literal["strict", "replace"]) -> list[str]:
-    """The texts of a folder's ``.txt`` files, one each; empty files (nothing but white space) are left out
-    with a warning that names them, as blank lines are in a text file, and a folder of only those stops."""
-    files = read_text_files(folder, encoding=encoding, encoding_errors=encoding_errors)
-    empty = [path for path, text in files.items() if not text.strip()]
-    if len(empty) == len(files):
-        raise DataError(
-            f"text folder {folder}: its {len(files)} .txt file(s) are all empty; pass a folder holding some text"
-        )
-    if empty:
-        shown = ", ".join(str(path.relative_to(folder)) for path in empty[:5])
-        more = f" and {len(empty) - 5} more" if len(empty) > 5 else ""
-        warn(
-            f"skipped {len(empty)} empty .txt file(s) of {len(files)} in {folder}: {shown}{more}",
-            UserWarning,
-        )
-    return [text for text in files.values() if text.strip()]
-
-
-def _read_table_texts(path: Path, text_col: str | None, encoding: str, encoding_errors: str) -> list[str]:
-    import pandas as pd
-
-    from trainwell.data.io import check_encoding, undecodable_error
-
-    check_encoding(encoding)
-    try:
-        frame = pd.read_csv(
-            path,
-            sep="\t" if path.suffix.lower() == ".tsv" else ",",
-            dtype=str,
-            encoding=encoding,
-            encoding_errors=encoding_errors,
-        )
-    except UnicodeDecodeError as error:
-        raise undecodable_error(path, encoding, error) from None
-    if text_col is None:
-        raise DataError(
-            f"{path} is a table; name its text column with --text (Python: text_col=); columns are: "
-            f"{', '.join(map(str, list(frame.columns)[:20]))}"
-        )
-    if text_col not in frame.columns:
-        raise DataError(
-            f"text column {text_col!r} not found in {path}; columns are: {', '.join(map(str, frame.columns))}"
-        )
-    texts, _ = validate_texts(frame[text_col].fillna("").tolist(), name=f"{path}:{text_col}", drop_empty=True)
-    return texts
-
-
-# ------------------------------------------------------------------------------------------ builder
 #: The column name under which the training texts' sketch is kept (``metadata["training"]["rows_sketch"]``).
 SKETCH_COLUMN = "text"
 
@@ -544,55 +272,27 @@ def lm_data(
         >>> x, y = next(iter(data.train)); x.shape[0], bool((x[:, 1:] == y[:, :-1]).all())
         (4, True)
     """
-    if tokenizer not in _TOKENIZERS:
-        raise ConfigError(f"tokenizer must be one of {', '.join(_TOKENIZERS)}; got {tokenizer!r}")
+    if tokenizer not in TOKENIZERS:
+        raise ConfigError(f"tokenizer must be one of {', '.join(TOKENIZERS)}; got {tokenizer!r}")
     texts = read_corpus(source, text_col=text_col, encoding=encoding, encoding_errors=encoding_errors)
     # Texts of several lines (the files of a folder): other text files are read whole, as these were.
     documents = any("\n" in text for text in texts)
-    if valid is not None:
-        train_texts, valid_texts = (
-            texts,
-            read_corpus(
-                valid,
-                text_col=text_col,
-                encoding=encoding,
-                encoding_errors=encoding_errors,
-                whole_files=documents,
-            ),
-        )
-    elif valid_pct and len(texts) >= 2:
-        if not 0.0 < valid_pct < 1.0:
-            raise ConfigError(f"valid_pct must be between 0 and 1 (exclusive), got {valid_pct}")
-        order = np.random.default_rng(seed).permutation(len(texts))
-        n_valid = min(len(texts) - 1, max(1, round(len(texts) * valid_pct)))
-        held = set(order[:n_valid].tolist())
-        train_texts = [text for i, text in enumerate(texts) if i not in held]
-        valid_texts = [text for i, text in enumerate(texts) if i in held]
-    else:
-        train_texts, valid_texts = texts, []
-    if pretrained is not None:
-        from trainwell.text.lm_transfer import extended_recipe, lm_recipe
-
-        base = lm_recipe(pretrained)
-        tokens = [] if base.tokenizer_name == "subword" else base.tokenizer.tokenize_many(train_texts)
-        recipe = extended_recipe(base, tokens, min_freq, max_vocab)
-        train_ids = recipe.vocab.encode_many(tokens)[0] if tokens else recipe.encode_many(train_texts)
-    else:
-        recipe = _fit_recipe(train_texts, tokenizer, min_freq, max_vocab, subword_vocab_size)
-        train_ids = recipe.encode_many(train_texts)
+    reading: dict[str, Any] = {
+        "text_col": text_col,
+        "encoding": encoding,
+        "encoding_errors": encoding_errors,
+        "whole_files": documents,
+    }
+    train_texts, valid_texts = _held_out(texts, valid, valid_pct, seed, reading)
+    recipe, train_ids = _train_recipe(
+        train_texts, pretrained, tokenizer, min_freq, max_vocab, subword_vocab_size
+    )
     recipe.documents = documents
     table = isinstance(source, str | os.PathLike) and Path(source).suffix.lower() in (".csv", ".tsv")
     recipe.text_col = text_col if table else None
     valid_ids = recipe.encode_many(valid_texts) if valid_texts else None
     if valid_ids is None and valid_pct and valid is None:  # one text: hold out the tail of the stream
-        cut = len(train_ids) - max(2 * batch_size + 1, round(len(train_ids) * valid_pct))
-        if cut < 2 * batch_size + 1:
-            raise DataError(
-                f"the corpus has only {len(train_ids)} tokens: too few to split off validation with "
-                f"batch size {batch_size}; pass more text, a smaller batch size (--batch-size; Python: batch_size=) or "
-                "valid_pct=0"
-            )
-        train_ids, valid_ids = train_ids[:cut], train_ids[cut:]
+        train_ids, valid_ids = _split_tail(train_ids, valid_pct, batch_size)
     train = LMStreamLoader(train_ids, batch_size, bptt, variable=True, seed=seed)
     if len(train_texts) >= 2:  # a sketch of the training texts: a report on them can say so
         import pandas as pd
@@ -601,23 +301,69 @@ def lm_data(
 
         train.rows_sketch = RowSketch.of(pd.DataFrame({SKETCH_COLUMN: train_texts}), [SKETCH_COLUMN])  # type: ignore[attr-defined]
     valid_loader = _eval_loader(valid_ids, batch_size, bptt, "validation")
-    test_loader = None
-    if test is not None:
-        test_texts = read_corpus(
-            test, text_col=text_col, encoding=encoding, encoding_errors=encoding_errors, whole_files=documents
-        )
-        test_ids = recipe.encode_many(test_texts)
-        test_loader = _eval_loader(test_ids, batch_size, bptt, "test")
+    test_ids = recipe.encode_many(read_corpus(test, **reading)) if test is not None else None
     vocab_size = len(recipe.vocab)
     return DataBundle(
         task=Task("language_model", extra={"vocab_size": vocab_size}),
         train=train,
         valid=valid_loader,
-        test=test_loader,
+        test=_eval_loader(test_ids, batch_size, bptt, "test"),
         recipe=recipe,
         application="text",
         model_hints={"vocab_size": vocab_size, "pad_id": Vocab.pad_id},
     )
+
+
+def _held_out(
+    texts: list[str], valid: Source | None, valid_pct: float, seed: int, reading: dict[str, Any]
+) -> tuple[list[str], list[str]]:
+    """The training and validation texts: ``valid``'s texts when given (read as ``reading`` says), else
+    ``valid_pct`` of the texts drawn at random; none from a single text (its stream's tail is held out)."""
+    if valid is not None:
+        return texts, read_corpus(valid, **reading)
+    if not valid_pct or len(texts) < 2:
+        return texts, []
+    if not 0.0 < valid_pct < 1.0:
+        raise ConfigError(f"valid_pct must be between 0 and 1 (exclusive), got {valid_pct}")
+    order = np.random.default_rng(seed).permutation(len(texts))
+    n_valid = min(len(texts) - 1, max(1, round(len(texts) * valid_pct)))
+    held = set(order[:n_valid].tolist())
+    return [text for i, text in enumerate(texts) if i not in held], [
+        text for i, text in enumerate(texts) if i in held
+    ]
+
+
+def _train_recipe(
+    texts: list[str],
+    pretrained: str | Path | None,
+    tokenizer: TokenizerName,
+    min_freq: int,
+    max_vocab: int | None,
+    subword_vocab_size: int,
+) -> tuple[LMRecipe, torch.Tensor]:
+    """The recipe fitted on the training ``texts`` (or a starting model's, its vocabulary extended with their
+    words), and the texts as one stream of its ids."""
+    if pretrained is None:
+        recipe = fit_lm_recipe(texts, tokenizer, min_freq, max_vocab, subword_vocab_size)
+        return recipe, recipe.encode_many(texts)
+    from trainwell.text.lm_transfer import extended_recipe, lm_recipe
+
+    base = lm_recipe(pretrained)
+    tokens = [] if base.tokenizer_name == "subword" else base.tokenizer.tokenize_many(texts)
+    recipe = extended_recipe(base, tokens, min_freq, max_vocab)
+    return recipe, recipe.vocab.encode_many(tokens)[0] if tokens else recipe.encode_many(texts)
+
+
+def _split_tail(ids: torch.Tensor, valid_pct: float, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """A single text's stream cut in two: the training ids, and the last ``valid_pct`` of them to validate on."""
+    cut = len(ids) - max(2 * batch_size + 1, round(len(ids) * valid_pct))
+    if cut < 2 * batch_size + 1:
+        raise DataError(
+            f"the corpus has only {len(ids)} tokens: too few to split off validation with "
+            f"batch size {batch_size}; pass more text, a smaller batch size (--batch-size; Python: batch_size=) or "
+            "valid_pct=0"
+        )
+    return ids[:cut], ids[cut:]
 
 
 def _eval_loader(ids: torch.Tensor | None, batch_size: int, bptt: int, name: str) -> LMStreamLoader | None:
@@ -628,16 +374,3 @@ def _eval_loader(ids: torch.Tensor | None, batch_size: int, bptt: int, name: str
     if len(ids) < 3:
         raise DataError(f"the {name} text has {len(ids)} tokens; it needs at least 3")
     return LMStreamLoader(ids, rows, bptt)
-
-
-def _fit_recipe(
-    texts: list[str], name: TokenizerName, min_freq: int, max_vocab: int | None, subword_vocab_size: int
-) -> LMRecipe:
-    if name == "subword":
-        sub = SubwordTokenizer.train(texts, kind="bpe", vocab_size=subword_vocab_size, drop_empty=True)
-        return LMRecipe(name, sub, Vocab(sub.itos()))
-    tok: WordTokenizer | WhitespaceTokenizer = (
-        WhitespaceTokenizer() if name == "whitespace" else WordTokenizer(add_eos=True)
-    )
-    vocab = Vocab.build(tok.tokenize_many(texts), min_freq=min_freq, max_size=max_vocab)
-    return LMRecipe(name, tok, vocab)

@@ -71,9 +71,9 @@ def starting_point(
 
 
 def lm_recipe(source: str | Path) -> Any:
-    """The :class:`~trainwell.text.lm_stream.LMRecipe` (tokenizer and vocabulary) of a language-model directory."""
+    """The :class:`~trainwell.text.lm_recipe.LMRecipe` (tokenizer and vocabulary) of a language-model directory."""
     from trainwell.core.artifact import read_metadata
-    from trainwell.text.lm_stream import LMRecipe
+    from trainwell.text.lm_recipe import LMRecipe
 
     return LMRecipe.from_dict(_check_language_model(read_metadata(Path(source)), source))
 
@@ -82,7 +82,7 @@ def extended_recipe(
     base: Any, token_lists: Sequence[Sequence[str]], min_freq: int, max_vocab: int | None
 ) -> Any:
     """``base`` with its vocabulary extended by the frequent new tokens of ``token_lists`` (subwords: unchanged)."""
-    from trainwell.text.lm_stream import LMRecipe
+    from trainwell.text.lm_recipe import LMRecipe
 
     if base.tokenizer_name == "subword":
         return base  # the pieces cover any text: nothing to add

@@ -11,7 +11,7 @@ param groups, schedules (``lr`` and ``betas[0]``) and checkpoints.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 
@@ -64,46 +64,43 @@ class LazyAdamW(torch.optim.Optimizer):
                     state["exp_avg_sq"] = torch.zeros_like(param)
                 state["step"] += 1
                 step = float(state["step"])
-                correction1, correction2 = 1 - beta1**step, 1 - beta2**step
-                if param.grad.is_sparse:
-                    _sparse_update(param, state, group, lr, beta1, beta2, correction1, correction2)
-                else:
-                    _dense_update(param, state, group, lr, beta1, beta2, correction1, correction2)
+                settings = _Step(
+                    lr, beta1, beta2, 1 - beta1**step, 1 - beta2**step, group["eps"], group["weight_decay"]
+                )
+                update = _sparse_update if param.grad.is_sparse else _dense_update
+                update(param, state, settings)
         return loss
 
 
-def _dense_update(
-    param: torch.Tensor,
-    state: dict[str, Any],
-    group: dict[str, Any],
-    lr: float,
-    beta1: float,
-    beta2: float,
-    correction1: float,
-    correction2: float,
-) -> None:
+class _Step(NamedTuple):
+    """One parameter's update settings at one step: its group's rate and decay, the moments' rates and their
+    bias corrections (``1 - beta**step``)."""
+
+    lr: float
+    beta1: float
+    beta2: float
+    correction1: float
+    correction2: float
+    eps: float
+    weight_decay: float
+
+
+def _dense_update(param: torch.Tensor, state: dict[str, Any], settings: _Step) -> None:
     grad = param.grad
     assert grad is not None
-    if group["weight_decay"]:
-        param.mul_(1 - lr * group["weight_decay"])
+    lr, beta1, beta2, correction1, correction2, eps, weight_decay = settings
+    if weight_decay:
+        param.mul_(1 - lr * weight_decay)
     state["exp_avg"].lerp_(grad, 1 - beta1)
     state["exp_avg_sq"].mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-    denominator = (state["exp_avg_sq"] / correction2).sqrt_().add_(group["eps"])
+    denominator = (state["exp_avg_sq"] / correction2).sqrt_().add_(eps)
     param.addcdiv_(state["exp_avg"], denominator, value=-lr / correction1)
 
 
-def _sparse_update(
-    param: torch.Tensor,
-    state: dict[str, Any],
-    group: dict[str, Any],
-    lr: float,
-    beta1: float,
-    beta2: float,
-    correction1: float,
-    correction2: float,
-) -> None:
+def _sparse_update(param: torch.Tensor, state: dict[str, Any], settings: _Step) -> None:
     grad = param.grad
     assert grad is not None
+    lr, beta1, beta2, correction1, correction2, eps, weight_decay = settings
     indices, values = grad._indices()[0], grad._values()  # uncoalesced: a row may appear many times
     rows, inverse = torch.unique(indices, return_inverse=True)
     summed = values.new_zeros((len(rows), *values.shape[1:])).index_add_(0, inverse, values)  # (R, dim)
@@ -113,7 +110,7 @@ def _sparse_update(
     )
     state["exp_avg"].index_copy_(0, rows, exp_avg)
     state["exp_avg_sq"].index_copy_(0, rows, exp_avg_sq)
-    update = exp_avg.div_(correction1).div_((exp_avg_sq / correction2).sqrt_().add_(group["eps"]))
-    if group["weight_decay"]:
-        update.add_(param.index_select(0, rows), alpha=group["weight_decay"])
+    update = exp_avg.div_(correction1).div_((exp_avg_sq / correction2).sqrt_().add_(eps))
+    if weight_decay:
+        update.add_(param.index_select(0, rows), alpha=weight_decay)
     param.index_add_(0, rows, update, alpha=-lr)

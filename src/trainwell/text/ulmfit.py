@@ -171,7 +171,7 @@ def lm_tokenizer(model_dir: str | Path) -> WordTokenizer | SubwordTokenizer:
         ConfigError: The model splits text on whitespace, which ``text_data`` does not: use ``vocab=`` alone.
     """
     from trainwell.core.artifact import read_metadata
-    from trainwell.text.lm_stream import LMRecipe
+    from trainwell.text.lm_recipe import LMRecipe
 
     metadata = read_metadata(Path(model_dir))
     if (metadata.get("task") or {}).get("kind") != "language_model":

@@ -270,9 +270,11 @@ class Vocab:
         return cls(data["itos"])
 
 
-def vocab_difference(new: Sequence[str], old: Sequence[str], whose: str = "the Learner's") -> str | None:
+def vocab_difference(
+    new: Sequence[str], old: Sequence[str], whose: str = "the Learner's", *, unit: str = "tokens"
+) -> str | None:
     """How the token list ``new`` differs from ``old`` in words (``None`` when they are the same, id for id):
-    the sizes, and the first id that holds another token.
+    the sizes, and the first id that holds another token. ``unit`` names the entries (``"characters"``...).
 
     Example:
         >>> vocab_difference(["xxunk", "film", "good"], ["xxunk", "movie"])
@@ -284,8 +286,8 @@ def vocab_difference(new: Sequence[str], old: Sequence[str], whose: str = "the L
     first = next((i for i, (a, b) in enumerate(zip(new, old, strict=False)) if a != b), None)
     where = f"id {first} is {new[first]!r} where {whose} is {old[first]!r}" if first is not None else ""
     if len(new) == len(old):
-        return f"{len(new):,} tokens as well, but {where}"
-    sizes = f"{len(new):,} tokens against {whose} {len(old):,}"
+        return f"{len(new):,} {unit} as well, but {where}"
+    sizes = f"{len(new):,} {unit} against {whose} {len(old):,}"
     return f"{sizes}; {where}" if where else sizes
 
 

@@ -25,7 +25,7 @@ from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.bundle import DataBundle, random_split
 from trainwell.data.task import Task
 from trainwell.losses import IGNORE_INDEX
-from trainwell.text.data import EpochBatches, epoch_batches
+from trainwell.text.loader import EpochBatches, epoch_batches
 from trainwell.text.tagging.recipe import EncodedSentences, TaggingRecipe, tagging_batch
 from trainwell.text.vocab import Vocab
 
@@ -120,28 +120,18 @@ class TaggingLoader(EpochBatches):
         tags[row_index, column] = self.tags[np.repeat(starts, lengths) + column]
         return tuple(t.to(self.device) for t in (words, casing, chars, torch.from_numpy(tags)))
 
-    def new(
-        self,
-        *,
-        batch_size: int | None = None,
-        shuffle: bool | None = None,
-        drop_last: bool | None = None,
-        whole: bool = False,
-    ) -> TaggingLoader:
-        """A loader over the same sentences with some settings changed; ``whole=True`` reads every sentence
-        in this process, whatever share this loader reads in a distributed job."""
-        clone = TaggingLoader(
+    def _copy(self, *, batch_size: int, shuffle: bool, drop_last: bool) -> TaggingLoader:
+        return TaggingLoader(
             self.encoded,
             self.tags,
-            batch_size or self.batch_size,
-            shuffle=self.shuffle if shuffle is None else shuffle,
-            drop_last=self.drop_last if drop_last is None else drop_last,
+            batch_size,
+            shuffle=shuffle,
+            drop_last=drop_last,
             seed=self.seed,
             rare=self.rare,
             rare_word_dropout=self.rare_word_dropout,
             device=self.device,
         )
-        return self._same_share(clone, whole)
 
 
 @dataclass(repr=False)
@@ -264,8 +254,55 @@ def tagging_data(
             ``max_embedding_words`` words join the vocabulary and start the word embedding (the tagger's
             ``word_dim`` becomes their size), so words never seen in training still read as what they mean.
     """
-    from trainwell.text.tagging.scheme import detect_scheme, to_iob2
+    splits, tag_name = _read_splits(source, valid, test, tag_col, valid_pct, seed, encoding, encoding_errors)
+    splits, task = _tagging_task(splits, tag_name)
+    vector_words: list[str] = []
+    if embeddings is not None:
+        from trainwell.text.tagging.vectors import read_word_vectors
 
+        vector_words, vectors = read_word_vectors(
+            embeddings, max_words=max_embedding_words, lowercase=lowercase
+        )
+    recipe = TaggingRecipe.fit(
+        splits["train"][0],
+        min_freq=min_freq,
+        max_vocab=max_vocab,
+        lowercase=lowercase,
+        tag_col=tag_name,
+        extra_words=vector_words,
+    )
+    word_vectors = None
+    if embeddings is not None:
+        word_vectors = _vector_rows(recipe, vector_words, vectors)
+        recipe.extra["embeddings"] = {
+            "file": Path(embeddings).name,
+            "words": int(word_vectors[1].sum()),
+            "dim": vectors.shape[1],
+        }
+    return TaggingDataBundle(
+        task,
+        *_loaders(recipe, splits, task.classes, batch_size, seed, rare_word_dropout),
+        recipe=recipe,
+        application="text",
+        model_hints={"n_words": len(recipe.words), "n_chars": len(recipe.chars)},
+        sentences={name: split_words for name, (split_words, _) in splits.items()},
+        tags={name: split_tags for name, (_, split_tags) in splits.items()},
+        word_vectors=word_vectors,
+    )
+
+
+def _read_splits(
+    source: TaggedSource,
+    valid: TaggedSource | None,
+    test: TaggedSource | None,
+    tag_col: str | int | None,
+    valid_pct: float,
+    seed: int,
+    encoding: str,
+    encoding_errors: str,
+) -> tuple[dict[str, tuple[Sentences, Sentences]], str]:
+    """Each split's sentences and tags (``train`` first; ``valid`` read or drawn, ``test`` when given), and the
+    name of the tag column."""
     train_source, valid_source, test_source = _split_sources(source, valid, test)
     words, tags, tag_name = read_tagged(
         train_source, tag_col, encoding=encoding, encoding_errors=encoding_errors, what="source"
@@ -289,46 +326,47 @@ def tagging_data(
             test_source, tag_col, encoding=encoding, encoding_errors=encoding_errors, what="test"
         )
         splits["test"] = (test_words, test_tags)
+    return splits, tag_name
+
+
+def _tagging_task(
+    splits: dict[str, tuple[Sentences, Sentences]], tag_name: str
+) -> tuple[dict[str, tuple[Sentences, Sentences]], Task]:
+    """The splits with entity tags in IOB2 whatever scheme they came in, and the task: every tag of every split,
+    the scheme converted to and the one read."""
+    from trainwell.text.tagging.scheme import detect_scheme, to_iob2
 
     scheme = detect_scheme(sentence for _, split_tags in splits.values() for sentence in split_tags)
     if scheme not in ("iob2", "none"):
         splits = {name: (w, [to_iob2(t, scheme) for t in ts]) for name, (w, ts) in splits.items()}
     classes = ordered_tags([sentence for _, split_tags in splits.values() for sentence in split_tags])
-    task = Task(
-        "tagging",
-        classes,
-        (tag_name,),
-        extra={"scheme": "none" if scheme == "none" else "iob2", "source_scheme": scheme},
-    )
-    vector_words: list[str] = []
-    if embeddings is not None:
-        from trainwell.text.tagging.vectors import read_word_vectors
+    extra = {"scheme": "none" if scheme == "none" else "iob2", "source_scheme": scheme}
+    return splits, Task("tagging", classes, (tag_name,), extra=extra)
 
-        vector_words, vectors = read_word_vectors(
-            embeddings, max_words=max_embedding_words, lowercase=lowercase
-        )
-    recipe = TaggingRecipe.fit(
-        train_words,
-        min_freq=min_freq,
-        max_vocab=max_vocab,
-        lowercase=lowercase,
-        tag_col=tag_name,
-        extra_words=vector_words,
-    )
-    word_vectors = None
-    if embeddings is not None:
-        matrix = np.zeros((len(recipe.words), vectors.shape[1]), dtype=np.float32)
-        found = np.zeros(len(recipe.words), dtype=bool)
-        stoi = recipe.word_vocab.stoi
-        for key, vector in zip(vector_words, vectors, strict=True):
-            if key in stoi:
-                matrix[stoi[key]], found[stoi[key]] = vector, True
-        word_vectors = (matrix, found)
-        recipe.extra["embeddings"] = {
-            "file": Path(embeddings).name,
-            "words": int(found.sum()),
-            "dim": vectors.shape[1],
-        }
+
+def _vector_rows(
+    recipe: TaggingRecipe, vector_words: list[str], vectors: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pretrained vectors by word id ``(n_words, dim)``, and which ids they cover (the rest stay zero)."""
+    matrix = np.zeros((len(recipe.words), vectors.shape[1]), dtype=np.float32)
+    found = np.zeros(len(recipe.words), dtype=bool)
+    stoi = recipe.word_vocab.stoi
+    for key, vector in zip(vector_words, vectors, strict=True):
+        if key in stoi:
+            matrix[stoi[key]], found[stoi[key]] = vector, True
+    return matrix, found
+
+
+def _loaders(
+    recipe: TaggingRecipe,
+    splits: dict[str, tuple[Sentences, Sentences]],
+    classes: Sequence[str],
+    batch_size: int,
+    seed: int,
+    rare_word_dropout: float,
+) -> tuple[TaggingLoader, TaggingLoader | None, TaggingLoader | None]:
+    """The training, validation and test loaders: shuffled training batches that hide words seen once at
+    ``rare_word_dropout``, four times larger ordered ones elsewhere (``None`` for a split there is not)."""
     index = {tag: i for i, tag in enumerate(classes)}
     loaders: dict[str, TaggingLoader] = {}
     for name, (split_words, split_tags) in splits.items():
@@ -347,15 +385,4 @@ def tagging_data(
             )
         else:
             loaders[name] = TaggingLoader(encoded, tag_ids, batch_size * 4)
-    return TaggingDataBundle(
-        task,
-        loaders["train"],
-        loaders.get("valid"),
-        loaders.get("test"),
-        recipe=recipe,
-        application="text",
-        model_hints={"n_words": len(recipe.words), "n_chars": len(recipe.chars)},
-        sentences={name: split_words for name, (split_words, _) in splits.items()},
-        tags={name: split_tags for name, (_, split_tags) in splits.items()},
-        word_vectors=word_vectors,
-    )
+    return loaders["train"], loaders.get("valid"), loaders.get("test")

@@ -14,8 +14,10 @@ from trainwell.core.errors import ConfigError
 from trainwell.learner.events import Callback
 from trainwell.learner.learner import Learner
 from trainwell.models.registry import create_model, list_models, models
+from trainwell.text._new_data import check_same_reading
 from trainwell.text.tagging.models import IGNORE_INDEX
 from trainwell.text.tagging.recipe import TaggingRecipe
+from trainwell.text.vocab import vocab_difference
 
 if TYPE_CHECKING:
     from trainwell.data.bundle import DataBundle
@@ -50,25 +52,18 @@ class TaggingLoss:
 class TaggerLearner(Learner):
     """A Learner whose metrics see each sentence's best tag path, and whose losses are averaged over words.
 
-    ``learn.data = ...`` takes data that reads sentences as the Learner's does (:func:`reading_difference`).
+    ``learn.data = ...`` takes data that reads sentences as the Learner's does (:meth:`check_new_data`).
     """
 
-    @property
-    def data(self) -> DataBundle:
-        return self._data
+    def check_new_data(self, data: DataBundle) -> None:
+        """Refuse data that reads sentences otherwise than :attr:`data` did (another word or character vocabulary,
+        other word keys): the model's embedding rows would mean other words. The same training sentences, read in
+        other batches, are taken.
 
-    @data.setter
-    def data(self, data: DataBundle) -> None:
-        current = getattr(self, "_data", None)
-        old, new = getattr(current, "recipe", None), getattr(data, "recipe", None)
-        if isinstance(old, TaggingRecipe) and isinstance(new, TaggingRecipe):
-            difference = reading_difference(new, old)
-            if difference is not None:
-                raise ConfigError(
-                    f"learn.data: the new data's {difference}; tagging_data builds its vocabularies from its "
-                    "own training sentences, so train a tagger on it: tagging_learner(new_data)"
-                )
-        Learner.data.fset(self, data)  # type: ignore[attr-defined]
+        Raises:
+            ConfigError: The first difference (:func:`reading_difference`), and what to do instead.
+        """
+        check_same_reading(data.recipe, self.data.recipe, TaggingRecipe, reading_difference, _reading_fix)
 
     def activate(self, output: torch.Tensor, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
         words = inputs[0]
@@ -203,7 +198,7 @@ def reading_difference(new: TaggingRecipe, old: TaggingRecipe) -> str | None:
     """The first way ``new`` turns sentences into model inputs otherwise than ``old`` (``None``: none), worded to
     follow "the new data's"."""
     for name, new_vocab, old_vocab in (("word", new.words, old.words), ("character", new.chars, old.chars)):
-        difference = _vocab_difference(new_vocab, old_vocab)
+        difference = vocab_difference(new_vocab, old_vocab, unit=f"{name}s")
         if difference is not None:
             return (
                 f"{name} vocabulary is not the Learner's ({difference}), so the model's {name} embedding rows "
@@ -217,16 +212,11 @@ def reading_difference(new: TaggingRecipe, old: TaggingRecipe) -> str | None:
     return None
 
 
-def _vocab_difference(new: Sequence[str], old: Sequence[str]) -> str | None:
-    """How the vocabulary ``new`` differs from ``old``: the sizes, and the first id that holds another entry."""
-    if tuple(new) == tuple(old):
-        return None
-    first = next((i for i, (a, b) in enumerate(zip(new, old, strict=False)) if a != b), None)
-    where = f"id {first} is {new[first]!r} where the Learner's is {old[first]!r}" if first is not None else ""
-    if len(new) == len(old):
-        return f"{len(new):,} entries as well, but {where}"
-    sizes = f"{len(new):,} entries against the Learner's {len(old):,}"
-    return f"{sizes}; {where}" if where else sizes
+def _reading_fix(new: TaggingRecipe, old: TaggingRecipe) -> str:
+    return (
+        "tagging_data builds its vocabularies from its own training sentences, so train a tagger on it: "
+        "tagging_learner(new_data)"
+    )
 
 
 def tagger_archs() -> list[str]:

@@ -1,0 +1,112 @@
+"""Read a corpus of raw text for a language model: a folder of ``.txt`` files, a text file, a column of a CSV or
+TSV file, or texts in Python."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+from trainwell.core.errors import DataError
+from trainwell.core.warn import warn
+from trainwell.data.io import read_text_file
+from trainwell.text.tokenize import read_text_files, validate_texts
+
+__all__ = ["Source", "read_corpus"]
+
+Source = str | os.PathLike[str] | Sequence[str]
+
+
+def read_corpus(
+    source: Source,
+    *,
+    text_col: str | None = None,
+    encoding: str = "utf-8",
+    encoding_errors: Literal["strict", "replace"] = "strict",
+    whole_files: bool = False,
+) -> list[str]:
+    """The texts of ``source``: a folder of ``.txt`` files (one text each), a ``.txt``/``.txt.gz`` file (one
+    text per non-blank line, as in PTB; the whole file as one text with ``whole_files``, as a model trained on
+    a folder of files reads text: :attr:`LMRecipe.documents`), a CSV/TSV with a ``text_col`` column, or a list
+    of texts.
+
+    ``encoding`` is that of the files (``"cp1252"`` for text saved by Windows tools); never guessed.
+    ``encoding_errors="replace"`` reads bytes not in ``encoding`` as U+FFFD instead of stopping (``"strict"``).
+
+    Raises:
+        DataError: The source is missing, empty, not ``encoding`` text (the file and line are named), or the
+            column is absent.
+        ConfigError: ``encoding`` is not a text encoding Python knows.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if path.is_dir():
+            return _folder_texts(path, encoding, encoding_errors)
+        if not path.is_file():
+            raise DataError(
+                f"text source {path} does not exist; pass a folder of .txt files, a file or texts"
+            )
+        if path.suffix.lower() in (".csv", ".tsv"):
+            return _read_table_texts(path, text_col, encoding, encoding_errors)
+        content = read_text_file(path, encoding=encoding, encoding_errors=encoding_errors)
+        if whole_files:
+            if not content.strip():
+                raise DataError(f"{path} holds no text; pass a non-empty corpus")
+            return [content]
+        lines = [line for line in content.splitlines() if line.strip()]
+        if not lines:
+            raise DataError(f"{path} holds no text; pass a non-empty corpus")
+        return lines
+    if isinstance(source, bytes):
+        raise DataError("text source is bytes; decode it to str first or pass a file path")
+    texts, _ = validate_texts(source, name="texts", drop_empty=True)
+    return texts
+
+
+def _folder_texts(folder: Path, encoding: str, encoding_errors: Literal["strict", "replace"]) -> list[str]:
+    """The texts of a folder's ``.txt`` files, one each; empty files (nothing but white space) are left out
+    with a warning that names them, as blank lines are in a text file, and a folder of only those stops."""
+    files = read_text_files(folder, encoding=encoding, encoding_errors=encoding_errors)
+    empty = [path for path, text in files.items() if not text.strip()]
+    if len(empty) == len(files):
+        raise DataError(
+            f"text folder {folder}: its {len(files)} .txt file(s) are all empty; pass a folder holding some text"
+        )
+    if empty:
+        shown = ", ".join(str(path.relative_to(folder)) for path in empty[:5])
+        more = f" and {len(empty) - 5} more" if len(empty) > 5 else ""
+        warn(
+            f"skipped {len(empty)} empty .txt file(s) of {len(files)} in {folder}: {shown}{more}",
+            UserWarning,
+        )
+    return [text for text in files.values() if text.strip()]
+
+
+def _read_table_texts(path: Path, text_col: str | None, encoding: str, encoding_errors: str) -> list[str]:
+    import pandas as pd
+
+    from trainwell.data.io import check_encoding, undecodable_error
+
+    check_encoding(encoding)
+    try:
+        frame = pd.read_csv(
+            path,
+            sep="\t" if path.suffix.lower() == ".tsv" else ",",
+            dtype=str,
+            encoding=encoding,
+            encoding_errors=encoding_errors,
+        )
+    except UnicodeDecodeError as error:
+        raise undecodable_error(path, encoding, error) from None
+    if text_col is None:
+        raise DataError(
+            f"{path} is a table; name its text column with --text (Python: text_col=); columns are: "
+            f"{', '.join(map(str, list(frame.columns)[:20]))}"
+        )
+    if text_col not in frame.columns:
+        raise DataError(
+            f"text column {text_col!r} not found in {path}; columns are: {', '.join(map(str, frame.columns))}"
+        )
+    texts, _ = validate_texts(frame[text_col].fillna("").tolist(), name=f"{path}:{text_col}", drop_empty=True)
+    return texts

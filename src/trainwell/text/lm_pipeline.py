@@ -1,0 +1,154 @@
+"""The whole language-model job in one call: :func:`fit_language_model` (data, learner, one-cycle, the cache
+pointer's tuning, the model directory) and the :class:`LMRun` it returns."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from trainwell.callbacks.budget import TimeBudget, start_budget
+from trainwell.core.warn import warn
+from trainwell.learner.events import Callback
+from trainwell.learner.run_files import FitRun
+from trainwell.text.lm_stream import LMStreamLoader
+
+if TYPE_CHECKING:
+    from trainwell.text.cache import CacheReport
+    from trainwell.text.lm_learner import LanguageModelLearner
+
+__all__ = ["LMRun", "fit_language_model"]
+
+#: Optimizer steps the default schedule aims for, and the bounds on epochs it may choose.
+TARGET_STEPS, MIN_EPOCHS, MAX_EPOCHS = 3000, 2, 50
+
+
+@dataclass
+class LMRun(FitRun):
+    """What :func:`fit_language_model` produced, like every pipeline's run (``learn``, ``data``, ``lr``,
+    ``model_dir``, ``budget``, ``metrics``), plus ``cache``: how the cache pointer's settings were chosen on the
+    validation text (``None`` without validation text or ``tune_cache``).
+
+    It returned the learner itself before; reading a learner's attribute from the run still works for now, with
+    a warning (``run.learn.recipe`` instead of ``run.recipe``).
+    """
+
+    learn: LanguageModelLearner  # the same field, of the language model's learner class
+    cache: CacheReport | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for names the run lacks: the learner's, as scripts written against the old return read.
+        if name.startswith("__") or name == "learn":
+            raise AttributeError(name)
+        learn = self.__dict__.get("learn")
+        if learn is None or not hasattr(learn, name):
+            raise AttributeError(f"'LMRun' object has no attribute '{name}'")
+        warn(
+            f"fit_language_model now returns an LMRun, not the learner: read run.learn.{name} "
+            f"(run.{name} will stop working in a later release)",
+            FutureWarning,
+        )
+        return getattr(learn, name)
+
+
+def fit_language_model(
+    source: Any,
+    *,
+    out: str | Path | None = None,
+    epochs: int | None = None,
+    lr: float | None = None,
+    seed: int = 0,
+    progress: bool = True,
+    pretrained: str | Path | None = None,
+    learner_kwargs: dict[str, Any] | None = None,
+    tune_cache: bool = True,
+    time_budget: float | str | TimeBudget | None = None,
+    callbacks: Sequence[Callback] = (),
+    resume_from: str | Path | None = None,
+    **data_kwargs: Any,
+) -> LMRun:
+    """The whole language-model job: :func:`lm_data`, :func:`language_model_learner`, one-cycle, model directory.
+
+    What ``trainwell fit corpus/ --task language_model`` runs. ``data_kwargs`` go to ``lm_data`` (``valid``,
+    ``tokenizer``, ``batch_size``, ``bptt``...), ``learner_kwargs`` to ``language_model_learner`` (sizes,
+    ``drop_mult``, ``train_softmax``...). Without ``epochs``, about 3,000 optimizer steps (2 to 50 epochs).
+    With ``pretrained`` (a language-model directory) that model is fine-tuned on ``source`` (its tokenizer, its
+    vocabulary extended with the new words, its weights), with discriminative rates: each layer group's rate is
+    2.6 times the one below it, the embedding and decoder at ``lr``.
+
+    With ``tune_cache`` and validation text, the cache pointer's ``theta`` and ``lambda`` are then chosen on (up
+    to :data:`CACHE_TUNE_TOKENS` of) the validation text and kept in the recipe (``recipe.cache``), so judging
+    the model on other text applies them; they are left out when the cache does not lower the perplexity there.
+    Under ``time_budget`` the tuning reads only as much validation text as fits in a tenth of the budget
+    (:data:`CACHE_TUNE_SHARE`). The tuning's figures are in ``run.cache`` (and ``run.learn.cache_report``).
+
+    With ``time_budget`` (seconds, or ``"10m"``...: :class:`~trainwell.callbacks.TimeBudget`), training ends
+    within that time of the call, the epochs cut and the schedule fitted to what fits; the budget is in
+    ``run.budget``. Tuning the cache (a tenth of the budget at most) and writing the model come after it. ``callbacks`` run in the training
+    fit only, e.g. a :class:`~trainwell.callbacks.Checkpoint`; ``resume_from`` names a checkpoint one wrote in
+    the same call, which training continues from exactly.
+
+    Returns:
+        An :class:`LMRun`: the learner (``run.learn``), its data, the peak rate, the model directory, and
+        ``run.metrics``, the final validation row (``perplexity``, ``perplexity_baseline``...).
+    """
+    from trainwell.core.seeding import seed_everything
+    from trainwell.distributed import maybe_distribute
+    from trainwell.learner.run_files import check_fit_settings, write_run
+    from trainwell.text.lm_learner import language_model_learner
+    from trainwell.text.lm_stream import lm_data
+
+    check_fit_settings(epochs, lr, out)
+    budget = start_budget(time_budget)
+    seed_everything(seed)
+    data = lm_data(source, seed=seed, pretrained=pretrained, **data_kwargs)
+    learn = language_model_learner(data, progress=progress, pretrained=pretrained, **(learner_kwargs or {}))
+    maybe_distribute(learn)
+    n_batches = max(1, len(data.train))  # type: ignore[arg-type]
+    n_epochs = epochs or int(min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(TARGET_STEPS / n_batches))))
+    from trainwell.text.ulmfit import LR_DECAY
+
+    peak = lr or learn.lr
+    n_groups = len(learn.layer_groups())
+    rates: float | slice = slice(peak / LR_DECAY ** (n_groups - 1), peak) if pretrained is not None else peak
+    fit_callbacks = [*([budget] if budget else []), *callbacks]
+    learn.fit_one_cycle(n_epochs, rates, moms=(0.8, 0.7), callbacks=fit_callbacks, resume_from=resume_from)
+    if tune_cache:
+        _tune_cache(learn, budget)
+    model_dir = write_run(learn, Path(out), None) if out is not None else None
+    return LMRun(learn, data, peak, model_dir, budget=budget, cache=learn.cache_report)
+
+
+#: Validation tokens the cache pointer is tuned on at the end of a fit (a read with batch size 1).
+CACHE_TUNE_TOKENS = 50_000
+#: Under a time budget, the share of it the cache pointer's tuning may take once training is done.
+CACHE_TUNE_SHARE = 0.1
+#: Tokens read first under a time budget, to time the read and size the rest to the share.
+CACHE_PROBE_TOKENS = 1_000
+
+
+def _tune_cache(learn: LanguageModelLearner, budget: TimeBudget | None = None) -> None:
+    """Choose the cache pointer's settings on the validation text and keep them in the recipe when they help;
+    under ``budget``, on as much of it as fits in :data:`CACHE_TUNE_SHARE` of the budget's time."""
+    import time
+
+    from trainwell.text.cache import evaluate_cache
+    from trainwell.text.lm_recipe import CacheSettings
+
+    valid = learn.data.valid
+    learn.cache_report = None
+    if not isinstance(valid, LMStreamLoader) or len(valid.ids) < 3:
+        return
+    ids, report = valid.ids[:CACHE_TUNE_TOKENS], None
+    if budget is not None and len(ids) > CACHE_PROBE_TOKENS:
+        started = time.perf_counter()
+        report = evaluate_cache(learn.model, ids[:CACHE_PROBE_TOKENS])
+        per_token = (time.perf_counter() - started) / CACHE_PROBE_TOKENS
+        ids = ids[: max(CACHE_PROBE_TOKENS, int(CACHE_TUNE_SHARE * budget.seconds / per_token))]
+    if report is None or len(ids) > CACHE_PROBE_TOKENS:
+        report = evaluate_cache(learn.model, ids)
+    learn.cache_report = report
+    if report.lambda_ > 0 and report.valid_perplexity_cache < report.valid_perplexity:
+        learn.recipe.cache = CacheSettings(report.window, report.theta, report.lambda_)

@@ -1,0 +1,211 @@
+"""The fitted text preprocessing of a language model, as plain data: the tokenizer (ULMFiT's word rules, BPE
+subwords, or whitespace for corpora tokenized already) and the vocabulary, and the cache pointer's settings
+chosen at the end of training. A predictor or a server reads text through this and the model alone."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from trainwell.core.errors import ArtifactError
+from trainwell.text.subword import SubwordTokenizer
+from trainwell.text.tokenize import EOS, UNK, WordTokenizer, validate_texts
+from trainwell.text.vocab import Vocab
+
+if TYPE_CHECKING:
+    import torch
+
+__all__ = ["CacheSettings", "LMRecipe", "TokenizerName", "WhitespaceTokenizer", "fit_lm_recipe"]
+
+TokenizerName = Literal["word", "subword", "whitespace"]
+TOKENIZERS = ("word", "subword", "whitespace")
+
+
+@dataclass(frozen=True)
+class WhitespaceTokenizer:
+    """Split on whitespace only: for corpora that are tokenized already, such as the Penn Treebank.
+
+    Attributes:
+        lower: Lower-case the text first.
+        unk_token: The corpus's own marker for rare words (PTB: ``<unk>``), mapped to ``xxunk``.
+        add_eos: End every text (every line of a line-per-sentence file) with ``xxeos``.
+    """
+
+    lower: bool = False
+    unk_token: str | None = "<unk>"
+    add_eos: bool = True
+
+    def tokenize(self, text: str) -> list[str]:
+        tokens = (text.lower() if self.lower else text).split()
+        if self.unk_token is not None:
+            tokens = [UNK if token == self.unk_token else token for token in tokens]
+        if self.add_eos:
+            tokens.append(EOS)
+        return tokens
+
+    __call__ = tokenize
+
+    def tokenize_many(
+        self, texts: Sequence[object], *, n_workers: int | None = 1, drop_empty: bool = False
+    ) -> list[list[str]]:
+        kept, _ = validate_texts(texts, drop_empty=drop_empty)
+        return [self.tokenize(text) for text in kept]
+
+    def detokenize(self, tokens: Sequence[str]) -> str:
+        words = ["\n" if token == EOS else token for token in tokens]
+        return " ".join(words).replace(" \n ", "\n").strip()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"lower": self.lower, "unk_token": self.unk_token, "add_eos": self.add_eos}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WhitespaceTokenizer:
+        unknown = sorted(set(data) - {"lower", "unk_token", "add_eos"})
+        if unknown:
+            raise ArtifactError(f"unknown whitespace tokenizer settings {unknown}; the artifact is corrupted")
+        return cls(**data)
+
+
+class LMRecipe:
+    """The fitted text preprocessing of a language model: tokenizer settings and vocabulary (plain JSON).
+
+    Attributes:
+        tokenizer_name: ``"word"``, ``"subword"`` or ``"whitespace"``.
+        tokenizer: The tokenizer object (rebuilt from its ``to_dict`` on load).
+        vocab: Token ids; for subwords, the pieces by id.
+        cache: The continuous cache pointer's settings chosen on the validation text at the end of training
+            (``window``, ``theta``, ``lambda``), used when held-out text is scored; ``None`` when not tuned (no
+            validation text, or a recipe written before they were kept) or when the cache did not help.
+        documents: The training texts held line breaks (a folder of ``.txt`` files, each one text): a ``.txt``
+            file of held-out text is then read whole, as one such text, not one text per line (which would start
+            a text at every line, something the model never saw). ``False`` in recipes written before it.
+        text_col: The table column the training texts came from (``--text``), read again by ``predict`` and
+            ``report`` from a table of held-out text; ``None`` for other sources (they read ``text``).
+    """
+
+    def __init__(
+        self,
+        tokenizer_name: TokenizerName,
+        tokenizer: WordTokenizer | SubwordTokenizer | WhitespaceTokenizer,
+        vocab: Vocab,
+        cache: CacheSettings | None = None,
+        documents: bool = False,
+        text_col: str | None = None,
+    ) -> None:
+        self.tokenizer_name = tokenizer_name
+        self.tokenizer = tokenizer
+        self.vocab = vocab
+        self.cache = cache
+        self.documents = documents
+        self.text_col = text_col
+
+    def encode(self, text: str) -> list[int]:
+        """Ids of one text, exactly as the training corpus was encoded."""
+        if isinstance(self.tokenizer, SubwordTokenizer):
+            return self.tokenizer.encode(text)
+        return self.vocab.encode(self.tokenizer.tokenize(text))
+
+    def encode_many(self, texts: Sequence[str]) -> torch.Tensor:
+        """All texts as one stream of ids (tokenize once, look up once)."""
+        return self.encode_texts(texts)[0]
+
+    def encode_texts(self, texts: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        """All texts as one stream of ids and the ``offsets`` where each starts (text ``i`` is
+        ``ids[offsets[i]:offsets[i + 1]]``)."""
+        if isinstance(self.tokenizer, SubwordTokenizer):
+            return self.tokenizer.encode_many(texts)
+        return self.vocab.encode_many(self.tokenizer.tokenize_many(texts))
+
+    def decode(self, ids: Sequence[int] | torch.Tensor) -> str:
+        """Readable text of ids (special tokens undone as far as possible)."""
+        if isinstance(self.tokenizer, SubwordTokenizer):
+            return self.tokenizer.decode(ids)
+        return self.tokenizer.detokenize(self.vocab.decode(ids))
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "kind": "language_model",
+            "tokenizer_name": self.tokenizer_name,
+            "tokenizer": self.tokenizer.to_dict(),
+            "vocab": self.vocab.to_dict(),
+        }
+        if self.cache is not None:  # written only when tuned, so recipes without it read as before
+            data["cache"] = self.cache.to_dict()
+        if self.documents:  # written only when true, so older trainwells read the recipe as before
+            data["documents"] = True
+        if self.text_col is not None:  # likewise: only for a model trained on a table
+            data["text_col"] = self.text_col
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LMRecipe:
+        try:
+            name = data["tokenizer_name"]
+            config = data["tokenizer"]
+            vocab = Vocab.from_dict(data["vocab"])
+        except (KeyError, TypeError) as error:
+            raise ArtifactError(
+                f"language-model recipe is missing {error}; the artifact is corrupted"
+            ) from None
+        tokenizer: WordTokenizer | SubwordTokenizer | WhitespaceTokenizer
+        if name == "word":
+            tokenizer = WordTokenizer.from_dict(config)
+        elif name == "subword":
+            tokenizer = SubwordTokenizer.from_dict(config)
+        elif name == "whitespace":
+            tokenizer = WhitespaceTokenizer.from_dict(config)
+        else:
+            raise ArtifactError(f"unknown tokenizer {name!r} in the language-model recipe")
+        cache = CacheSettings.from_dict(data["cache"]) if data.get("cache") is not None else None
+        text_col = data.get("text_col")
+        return cls(
+            name,
+            tokenizer,
+            vocab,
+            cache,
+            documents=bool(data.get("documents", False)),
+            text_col=text_col if isinstance(text_col, str) else None,
+        )
+
+
+@dataclass(frozen=True)
+class CacheSettings:
+    """The continuous cache pointer's settings (see :mod:`trainwell.text.cache`): the ``window`` of recent
+    states it keeps, how peaked its match is (``theta``) and its weight in the mixture (``lambda_``)."""
+
+    window: int
+    theta: float
+    lambda_: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"window": self.window, "theta": self.theta, "lambda": self.lambda_}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> CacheSettings:
+        try:
+            settings = cls(int(data["window"]), float(data["theta"]), float(data["lambda"]))
+        except (KeyError, TypeError, ValueError) as error:
+            raise ArtifactError(
+                f"the language-model recipe's cache settings are malformed ({error!r}); the artifact is corrupted"
+            ) from None
+        if settings.window < 1 or settings.theta <= 0 or not 0 <= settings.lambda_ < 1:
+            raise ArtifactError(
+                f"the language-model recipe's cache settings are out of range ({data}); the artifact is corrupted"
+            )
+        return settings
+
+
+def fit_lm_recipe(
+    texts: list[str], name: TokenizerName, min_freq: int, max_vocab: int | None, subword_vocab_size: int
+) -> LMRecipe:
+    """The recipe of tokenizer ``name`` fitted on training ``texts``: BPE pieces learnt from them (subword), or
+    a vocabulary of their tokens seen ``min_freq`` times, at most ``max_vocab`` (word, whitespace)."""
+    if name == "subword":
+        sub = SubwordTokenizer.train(texts, kind="bpe", vocab_size=subword_vocab_size, drop_empty=True)
+        return LMRecipe(name, sub, Vocab(sub.itos()))
+    tok: WordTokenizer | WhitespaceTokenizer = (
+        WhitespaceTokenizer() if name == "whitespace" else WordTokenizer(add_eos=True)
+    )
+    vocab = Vocab.build(tok.tokenize_many(texts), min_freq=min_freq, max_size=max_vocab)
+    return LMRecipe(name, tok, vocab)

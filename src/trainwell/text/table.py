@@ -1,0 +1,72 @@
+"""Read a table of texts: a CSV, TSV, Parquet or JSON-lines file, or a DataFrame, with its texts as written."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from trainwell.core.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["read_text_table"]
+
+
+def read_text_table(
+    source: str | Path | pd.DataFrame,
+    what: str = "the data",
+    *,
+    encoding: str = "utf-8",
+    encoding_errors: Literal["strict", "replace"] = "strict",
+) -> pd.DataFrame:
+    """A CSV, TSV (``.tsv``, ``.tsv.gz``), Parquet or JSON-lines file, or a DataFrame as is.
+
+    Text columns are read as strings exactly (no whitespace stripping, no ``"NA"`` -> missing: a review may
+    well say "NA"). ``encoding`` is that of CSV, TSV and JSON-lines files (``"cp1252"`` for Excel on
+    Windows); a file not in it fails with the line of its first bad byte, unless ``encoding_errors="replace"``
+    reads such bytes as U+FFFD.
+    """
+    import pandas as pd
+
+    from trainwell.data.io import check_encoding, check_encoding_errors, undecodable_error
+
+    if isinstance(source, pd.DataFrame):
+        if len(source) == 0:
+            raise DataError(f"{what} has no rows")
+        return source.reset_index(drop=True)
+    check_encoding(encoding)
+    check_encoding_errors(encoding_errors)
+    path = Path(source)
+    if not path.is_file():
+        raise DataError(f"data file '{path}' not found; check the path")
+    name = path.name.lower()
+    try:
+        if name.endswith((".parquet", ".pq")):
+            frame = pd.read_parquet(path)
+        elif name.endswith((".jsonl", ".jsonl.gz", ".ndjson")):
+            # utf-8-sig: pandas' JSON reader does not skip a UTF-8 byte-order mark by itself.
+            json_encoding = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+            frame = pd.read_json(path, lines=True, encoding=json_encoding, encoding_errors=encoding_errors)
+        else:
+            sep = "\t" if name.endswith((".tsv", ".tsv.gz", ".tab")) else ","
+            # QUOTE_NONE for TSV: corpora such as SST-2 hold bare quote characters inside the text.
+            quoting = 3 if sep == "\t" else 0
+            frame = pd.read_csv(
+                path,
+                sep=sep,
+                quoting=quoting,
+                keep_default_na=False,
+                na_values=[""],
+                encoding=encoding,
+                encoding_errors=encoding_errors,
+            )
+    except UnicodeDecodeError as error:
+        raise undecodable_error(path, encoding, error) from None
+    except (ValueError, OSError) as error:
+        raise DataError(f"cannot read '{path}' as a table ({type(error).__name__}: {error})") from error
+    if len(frame) == 0:
+        raise DataError(f"data file '{path}' has no data rows")
+    frame.columns = [str(column).strip() for column in frame.columns]
+    return frame
