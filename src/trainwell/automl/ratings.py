@@ -18,10 +18,9 @@ from trainwell.automl.search import (
     Range,
     Space,
     TuneResult,
-    check_search_settings,
     run_search,
-    search_budget,
     search_metric,
+    start_search,
 )
 from trainwell.collab.data import ratings_data
 from trainwell.collab.learner import collab_learner, default_settings
@@ -86,26 +85,14 @@ def tune_ratings(
             else f"{arch!r} is not searched"
         )
         raise ConfigError(f"arch (--arch) {arch}: trainwell tune searches the dot_bias recommender; {detail}")
-    check_search_settings(n_trials, timeout, out, keep)
-    budget = search_budget(timeout)
-    seed_everything(seed)
+    settings = start_search(n_trials, timeout, out, seed, pruner, progress, keep)
     data = ratings_data(source, user=user, item=item, rating=rating, seed=seed, **data_kwargs)
     implicit = bool(getattr(data.recipe, "implicit", False))
     default = "ndcg@10" if implicit else {"regression": "rmse", "binary": "roc_auc"}.get(data.task.kind)
     # Implicit fits score the drawn negatives by ROC AUC only: accuracy means nothing against them.
     chosen = search_metric(data, metric, default, [*RANKING_MEASURES, "roc_auc"] if implicit else None)
-    return run_search(
-        data,
-        Space(_default_params, RATINGS_RANGES, _train, RatingsRun).narrowed(search),
-        chosen,
-        n_trials=n_trials,
-        budget=budget,
-        out=out,
-        seed=seed,
-        pruner=pruner,
-        progress=progress,
-        keep=keep,
-    )
+    space = Space(_default_params, RATINGS_RANGES, _train, RatingsRun).narrowed(search)
+    return run_search(data, space, chosen, settings)
 
 
 def _default_params(data: DataBundle, seed: int) -> dict[str, Any]:

@@ -28,10 +28,9 @@ from trainwell.automl.search import (
     Range,
     Space,
     TuneResult,
-    check_search_settings,
     run_search,
-    search_budget,
     search_metric,
+    start_search,
 )
 from trainwell.callbacks.budget import TimeBudget, sweep_time
 from trainwell.core.errors import ConfigError
@@ -126,7 +125,7 @@ def tune_table(
         result.arch, result.best_value, result.improvement  # e.g. ("gbdt", 0.93, 0.002)
         result.kept, result.kept_trial  # e.g. ("best", 18); ("defaults", 0) when the gain was within the noise
     """
-    check_search_settings(n_trials, timeout, out, keep)
+    settings = start_search(n_trials, timeout, out, seed, pruner, progress, keep, tune_thresholds)
     if arch not in ("auto", *MLP_NAMES, *GBDT_NAMES):
         raise ConfigError(
             f"arch (--arch) {arch!r} is not searched for tables: auto (the default: boosted trees and the MLP), "
@@ -137,23 +136,9 @@ def tune_table(
             f"search names {ARCH_PARAM!r}: choose the kinds of model searched with arch= (--arch): auto (both), "
             "mlp or gbdt"
         )
-    budget = search_budget(timeout)
-    seed_everything(seed)
     data = tabular_data(source, target, seed=seed, **data_kwargs)
     chosen = search_metric(data, metric, SEARCH_METRIC.get(data.task.kind))
-    result = run_search(
-        data,
-        table_space(arch, data, search, budget),
-        chosen,
-        n_trials=n_trials,
-        budget=budget,
-        out=out,
-        seed=seed,
-        pruner=pruner,
-        progress=progress,
-        tune_thresholds=tune_thresholds,
-        keep=keep,
-    )
+    result = run_search(data, table_space(arch, data, search, settings.budget), chosen, settings)
     if isinstance(result.run, TableRun) and result.kept_arch is not None:
         result.run.arch = result.kept_arch  # the kind of model kept, as fit_table's run says it
     return result

@@ -15,10 +15,9 @@ from trainwell.automl.search import (
     Range,
     Space,
     TuneResult,
-    check_search_settings,
     run_search,
-    search_budget,
     search_metric,
+    start_search,
 )
 from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
@@ -71,26 +70,14 @@ def tune_tagger(
             not score this task.
         TuningDependencyError: Optuna is not installed.
     """
-    check_search_settings(n_trials, timeout, out, keep)
-    budget = search_budget(timeout)
-    seed_everything(seed)
+    settings = start_search(n_trials, timeout, out, seed, pruner, progress, keep)
     data_kwargs.setdefault("batch_size", DEFAULT_BATCH)
     data = tagging_data(source, tag_col=tag_col, valid=valid, seed=seed, **data_kwargs)
     if data.task.kind != "tagging":  # pragma: no cover - tagging_data always builds a tagging task
         raise ConfigError(f"tune_tagger needs tagged sentences, got a {data.task.kind} task")
     chosen = search_metric(data, metric, data.task.metric_names[0])
-    return run_search(
-        data,
-        Space(_default_params, TAGGER_RANGES, _train, TaggerRun).narrowed(search),
-        chosen,
-        n_trials=n_trials,
-        budget=budget,
-        out=out,
-        seed=seed,
-        pruner=pruner,
-        progress=progress,
-        keep=keep,
-    )
+    space = Space(_default_params, TAGGER_RANGES, _train, TaggerRun).narrowed(search)
+    return run_search(data, space, chosen, settings)
 
 
 def _default_params(data: DataBundle, seed: int) -> dict[str, Any]:
