@@ -1,5 +1,5 @@
 """Helpers of the serve tests (a live uvicorn server, small limits, image files, a crafted pickle, a bounded
-fuzz); fixtures live in conftest.py.
+fuzz, one torch thread while training); fixtures live in conftest.py.
 
 Test modules import these from here, never from ``conftest``: that module name is shared by several test folders.
 """
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import torch
 import uvicorn
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
@@ -38,6 +39,17 @@ class LiveServer:
         self.server.should_exit = True
         self.thread.join(timeout=30)
         assert not self.thread.is_alive(), "the uvicorn thread did not stop"
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Torch on one thread while a fixture trains a model (the tests share a few cores); as before on leaving."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def start_server(app: FastAPI) -> LiveServer:
