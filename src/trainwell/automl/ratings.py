@@ -22,14 +22,13 @@ from trainwell.automl.search import (
     search_metric,
     start_search,
 )
+from trainwell.automl.space import one_cycle_trial
 from trainwell.collab.data import ratings_data
 from trainwell.collab.learner import collab_learner, default_settings
 from trainwell.collab.pipeline import RatingsRun, default_epochs
 from trainwell.core.errors import ConfigError
-from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
 from trainwell.distributed.spread import each_process_alone
-from trainwell.learner.events import Callback
 from trainwell.learner.learner import Learner
 
 __all__ = ["FACTOR_CHOICES", "tune_ratings"]
@@ -112,12 +111,10 @@ RATINGS_RANGES = {
 }
 
 
-def _train(
-    data: DataBundle, params: dict[str, Any], seed: int, callbacks: list[Callback], progress: bool
-) -> Learner:
-    seed_everything(seed)
-    learn = collab_learner(
+def _learner(data: DataBundle, params: dict[str, Any], progress: bool) -> Learner:
+    return collab_learner(
         data, arch="dot_bias", n_factors=int(params["n_factors"]), wd=float(params["wd"]), progress=progress
     )
-    learn.fit_one_cycle(int(params["epochs"]), float(params["lr"]), callbacks=callbacks)
-    return learn
+
+
+_train = one_cycle_trial(_learner)

@@ -32,6 +32,7 @@ from trainwell.automl.search import (
     search_metric,
     start_search,
 )
+from trainwell.automl.space import one_cycle_trial
 from trainwell.callbacks.budget import TimeBudget, sweep_time
 from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
@@ -197,11 +198,8 @@ TABLE_RANGES = {
 }
 
 
-def _train(
-    data: DataBundle, params: dict[str, Any], seed: int, callbacks: list[Callback], progress: bool
-) -> Learner:
-    seed_everything(seed)
-    learn = tabular_learner(
+def _mlp_learner(data: DataBundle, params: dict[str, Any], progress: bool) -> Learner:
+    return tabular_learner(
         data,
         layers=[int(width) for width in str(params["layers"]).split("-")],
         dropout=float(params["dropout"]),
@@ -209,8 +207,9 @@ def _train(
         wd=float(params["wd"]),
         progress=progress,
     )
-    learn.fit_one_cycle(int(params["epochs"]), float(params["lr"]), callbacks=callbacks)
-    return learn
+
+
+_train = one_cycle_trial(_mlp_learner)
 
 
 #: The floor of the trees' L2 range, which stands for no penalty, fit's default: a log scale cannot reach 0, and

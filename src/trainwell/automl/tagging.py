@@ -19,11 +19,10 @@ from trainwell.automl.search import (
     search_metric,
     start_search,
 )
+from trainwell.automl.space import one_cycle_trial
 from trainwell.core.errors import ConfigError
-from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
 from trainwell.distributed.spread import each_process_alone
-from trainwell.learner.events import Callback
 from trainwell.learner.learner import Learner
 from trainwell.text.tagging.data import tagging_data
 from trainwell.text.tagging.learner import TAGGER_LR, TAGGER_WD, tagging_learner
@@ -102,16 +101,14 @@ TAGGER_RANGES = {
 }
 
 
-def _train(
-    data: DataBundle, params: dict[str, Any], seed: int, callbacks: list[Callback], progress: bool
-) -> Learner:
-    seed_everything(seed)
-    learn = tagging_learner(
+def _learner(data: DataBundle, params: dict[str, Any], progress: bool) -> Learner:
+    return tagging_learner(
         data,
         arch_config={"hidden": int(params["hidden"]), "dropout": float(params["dropout"])},
         lr=float(params["lr"]),
         wd=float(params["wd"]),
         progress=progress,
     )
-    learn.fit_one_cycle(int(params["epochs"]), float(params["lr"]), callbacks=callbacks)
-    return learn
+
+
+_train = one_cycle_trial(_learner)
