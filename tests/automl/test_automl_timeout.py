@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from clock_support import FakeClock as Clock
-from trainwell.automl.search import LAST_TRIAL_SHARE, Range, Space, run_search
+from trainwell.automl.search import LAST_TRIAL_SHARE, Range, SearchSettings, Space, run_search
 from trainwell.callbacks import TimeBudget
 from trainwell.data.bundle import DataBundle, tensor_data
 from trainwell.learner import Callback, Learner
@@ -63,17 +63,8 @@ def _search(seconds: float, n_trials: int = 10) -> tuple[Any, Clock, list[Learne
 
     clock, trained = Clock(), []
     budget = TimeBudget(seconds, clock=clock).start()
-    result = run_search(
-        _data(),
-        _space(clock, trained),
-        "rmse",
-        n_trials=n_trials,
-        budget=budget,
-        out=None,
-        seed=0,
-        pruner=optuna.pruners.NopPruner(),
-        progress=False,
-    )
+    settings = SearchSettings(n_trials, budget, out=None, seed=0, pruner=optuna.pruners.NopPruner())
+    result = run_search(_data(), _space(clock, trained), "rmse", settings)
     return result, clock, trained, budget
 
 
@@ -107,17 +98,8 @@ def test_without_a_timeout_every_trial_runs_its_whole_schedule() -> None:
     import optuna
 
     clock, trained = Clock(), []
-    result = run_search(
-        _data(),
-        _space(clock, trained),
-        "rmse",
-        n_trials=3,
-        budget=None,
-        out=None,
-        seed=0,
-        pruner=optuna.pruners.NopPruner(),
-        progress=False,
-    )
+    settings = SearchSettings(n_trials=3, budget=None, out=None, seed=0, pruner=optuna.pruners.NopPruner())
+    result = run_search(_data(), _space(clock, trained), "rmse", settings)
     assert [t["cut_by_time"] for t in result.trials] == [False] * 3
     assert all(len(learn.history) == learn.n_epochs for learn in trained)
     assert result.timeout is None
@@ -159,10 +141,8 @@ def test_no_trial_starts_without_the_time_a_one_step_kind_needs() -> None:
     gradient = dataclasses.replace(_space(clock, trained), arch="gradient")
     space = MixedSpace((_one_step_kind(clock, 8.0), gradient))
     budget = TimeBudget(39.5, clock=clock).start()
-    result = run_search(
-        _data(), space, "rmse", n_trials=10, budget=budget, out=None, seed=0,
-        pruner=optuna.pruners.NopPruner(), progress=False,
-    )  # fmt: skip
+    settings = SearchSettings(n_trials=10, budget=budget, out=None, seed=0, pruner=optuna.pruners.NopPruner())
+    result = run_search(_data(), space, "rmse", settings)
     assert [t["arch"] for t in result.trials] == ["one_step", "gradient"]
     assert [t["cut_by_time"] for t in result.trials] == [False, False]
     assert clock.now - 1000.0 == pytest.approx(32.5) and budget.remaining == pytest.approx(7.0)

@@ -15,7 +15,7 @@ from typing import Any
 
 import optuna
 
-from trainwell.automl.search import Range, Space, run_search
+from trainwell.automl.search import Range, SearchSettings, Space, run_search
 from trainwell.automl.table import _train
 from trainwell.data.bundle import DataBundle
 from trainwell.distributed.spread import each_process_alone, spread_position
@@ -63,8 +63,8 @@ def main() -> None:
     with each_process_alone():
         data = tabular_data(table, "y", seed=0)
         space = Space(defaults, RANGES, train, TableRun, arch="tabular_mlp")
-        result = run_search(data, space, "roc_auc", n_trials=6, budget=None, out=out / "model", seed=0,
-                            pruner=optuna.pruners.NopPruner(), progress=False)  # fmt: skip
+        settings = SearchSettings(6, None, out / "model", seed=0, pruner=optuna.pruners.NopPruner())
+        result = run_search(data, space, "roc_auc", settings)
     said = {
         "has_run": result.run is not None,
         "model_dir": str(result.model_dir),

@@ -24,7 +24,7 @@ import numpy as np
 import optuna
 import pandas as pd
 
-from trainwell.automl.search import Range, Space, run_search
+from trainwell.automl.search import Range, SearchSettings, Space, run_search
 from trainwell.automl.table import _train_trees
 from trainwell.data.bundle import DataBundle
 from trainwell.distributed.spread import each_process_alone, job_store, spread_position
@@ -71,8 +71,8 @@ def main() -> None:
     with each_process_alone():
         data = tabular_data(table, "y", seed=0, valid_col="is_valid")
         space = Space(defaults, {"x": Range(0.0, 1.0)}, train, TableRun, arch="gbdt")
-        result = run_search(data, space, "roc_auc", n_trials=2, budget=None, out=out / "model", seed=0,
-                            pruner=optuna.pruners.NopPruner(), progress=False)  # fmt: skip
+        settings = SearchSettings(2, None, out / "model", seed=0, pruner=optuna.pruners.NopPruner())
+        result = run_search(data, space, "roc_auc", settings)
     said = {
         "has_run": result.run is not None,
         "best_trial": result.best_trial,

@@ -17,13 +17,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 from serve_support import (
     LIMITS,
     VISION_CLASSES,
     LiveServer,
     encoded,
     make_image_folder,
+    one_thread,
     start_server,
 )
 
@@ -41,27 +41,27 @@ def adult() -> pd.DataFrame:
     return adult_sample()
 
 
+def onnx_copy(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> Path:
+    """A copy of ``model_dir`` exported to ONNX (the original stays without ``model.onnx``)."""
+    from trainwell.export.onnx import export_onnx
+
+    out = tmp_path_factory.mktemp(f"onnx-{model_dir.name}") / model_dir.name
+    shutil.copytree(model_dir, out)
+    export_onnx(out)
+    return out
+
+
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory: pytest.TempPathFactory, adult: pd.DataFrame) -> Path:
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with one_thread():
         out = tmp_path_factory.mktemp("serve") / "adult-model"
         trainwell.fit_table(adult.head(TRAIN_ROWS), ADULT_TARGET, out=out, epochs=1, lr=1e-2, progress=False)
-    finally:
-        torch.set_num_threads(previous)
     return out
 
 
 @pytest.fixture(scope="session")
 def onnx_model_dir(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> Path:
-    """A copy of ``model_dir`` exported to ONNX (the original stays without ``model.onnx``)."""
-    from trainwell.export.onnx import export_onnx
-
-    out = tmp_path_factory.mktemp("serve-onnx") / "adult-model"
-    shutil.copytree(model_dir, out)
-    export_onnx(out)
-    return out
+    return onnx_copy(tmp_path_factory, model_dir)
 
 
 @pytest.fixture(scope="session")
@@ -90,29 +90,19 @@ def vision_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small CNN trained for one epoch on 20x20 PNGs of three classes (about 2 s)."""
     from trainwell.vision import image_data, vision_learner
 
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with one_thread():
         root = tmp_path_factory.mktemp("vision-data")
         folder = make_image_folder(root / "images", per_class=16)
         learn = vision_learner(image_data(folder, seed=0), progress=False)
         learn.fit_one_cycle(1)
         out = root / "vision-model"
         learn.export(out)
-    finally:
-        torch.set_num_threads(previous)
     return out
 
 
 @pytest.fixture(scope="session")
 def vision_onnx_model_dir(tmp_path_factory: pytest.TempPathFactory, vision_model_dir: Path) -> Path:
-    """A copy of ``vision_model_dir`` exported to ONNX (the original stays without ``model.onnx``)."""
-    from trainwell.export.onnx import export_onnx
-
-    out = tmp_path_factory.mktemp("vision-onnx") / "vision-model"
-    shutil.copytree(vision_model_dir, out)
-    export_onnx(out)
-    return out
+    return onnx_copy(tmp_path_factory, vision_model_dir)
 
 
 @pytest.fixture(scope="session")

@@ -1,19 +1,26 @@
-"""Helpers of the serve tests (a live uvicorn server, small limits, image files); fixtures live in conftest.py.
+"""Helpers of the serve tests (a live uvicorn server, small limits, image files, a crafted pickle, a bounded
+fuzz, one torch thread while training); fixtures live in conftest.py.
 
 Test modules import these from here, never from ``conftest``: that module name is shared by several test folders.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import pickle
+import shutil
 import socket
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import torch
 import uvicorn
 from fastapi import FastAPI
+from hypothesis import HealthCheck, given, settings
 from PIL import Image
 
 from image_files import make_image_folder as make_shapes_folder
@@ -32,6 +39,17 @@ class LiveServer:
         self.server.should_exit = True
         self.thread.join(timeout=30)
         assert not self.thread.is_alive(), "the uvicorn thread did not stop"
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Torch on one thread while a fixture trains a model (the tests share a few cores); as before on leaving."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def start_server(app: FastAPI) -> LiveServer:
@@ -80,3 +98,49 @@ UNREADABLE_BODIES = [
         "body: invalid JSON: a number has 5001 digits, more than the 4300 read; send numbers of ordinary size",
     ),
 ]
+
+
+class CreatesMarker:
+    """Unpickling this opens (creates) ``path``: what a malicious "model.safetensors" could do."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, tuple[str, str]]:
+        return (open, (str(self.path), "w"))
+
+
+@contextlib.contextmanager
+def pickle_in_place_of_weights(model_dir: Path, tmp_path: Path) -> Iterator[Path]:
+    """A copy of ``model_dir`` whose ``model.safetensors`` is a pickle that creates a marker file when unpickled.
+
+    On leaving, checks that nothing done inside unpickled it (no marker), then that the payload is live:
+    unpickling it does create the marker, so the check above could have failed.
+    """
+    crafted = tmp_path / f"crafted-{model_dir.name}"
+    shutil.copytree(model_dir, crafted)
+    marker = tmp_path / "marker"
+    payload = pickle.dumps(CreatesMarker(marker))
+    (crafted / "model.safetensors").write_bytes(payload)
+    yield crafted
+    assert not marker.exists()
+    pickle.loads(payload).close()
+    assert marker.exists()
+
+
+def fuzz(schema: Any, mode: Any, max_examples: int = 40, **validate: Any) -> None:
+    """Schemathesis' checks (``validate``: options of ``call_and_validate``) on ``max_examples`` requests that
+    ``schema`` generates in ``mode``, the same ones on every run (derandomised, no example database)."""
+
+    @given(case=schema.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=max_examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(case: Any) -> None:
+        case.call_and_validate(**validate)
+
+    check()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import pickle
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +11,7 @@ import pytest
 import schemathesis
 import torch
 from fastapi import FastAPI
-from hypothesis import HealthCheck, given, settings
+from serve_support import fuzz, pickle_in_place_of_weights
 
 from trainwell.core.errors import ArtifactError, ConfigError
 from trainwell.export import read_artifact, save_artifact
@@ -123,27 +121,12 @@ def test_bad_settings_are_refused_before_loading(setting: dict, message: str) ->
     assert str(error.value).startswith(message)
 
 
-class CreatesMarker:
-    """Unpickling this opens (creates) ``path``: what a malicious "model.safetensors" could do."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __reduce__(self) -> tuple[Any, tuple[str, str]]:
-        return (open, (str(self.path), "w"))
-
-
 def test_a_pickle_in_place_of_the_weights_is_refused_without_running(model_dir: Path, tmp_path: Path) -> None:
-    crafted = tmp_path / "crafted-model"
-    shutil.copytree(model_dir, crafted)
-    marker = tmp_path / "marker"
-    payload = pickle.dumps(CreatesMarker(marker))
-    (crafted / "model.safetensors").write_bytes(payload)
-    with pytest.raises(ArtifactError, match="not a safetensors file"):
+    with (
+        pickle_in_place_of_weights(model_dir, tmp_path) as crafted,
+        pytest.raises(ArtifactError, match="not a safetensors file"),
+    ):
         create_app(crafted)
-    assert not marker.exists()
-    pickle.loads(payload).close()  # the payload is live: unpickling it does create the marker
-    assert marker.exists()
 
 
 def test_non_finite_outputs_are_a_422_naming_the_rows(
@@ -179,19 +162,7 @@ def test_fuzz_finds_no_server_error(api_schema: Any, mode: Any) -> None:
     Schemathesis' default checks, among them: no 5xx, status codes and bodies as documented, schema-invalid
     data refused, schema-valid data accepted.
     """
-
-    @given(case=api_schema.as_strategy(generation_mode=mode))
-    @settings(
-        max_examples=40,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    def check(case: Any) -> None:
-        case.call_and_validate()
-
-    check()
+    fuzz(api_schema, mode)
 
 
 def test_training_table_columns_the_model_ignores_are_accepted(tmp_path: Path) -> None:

@@ -9,8 +9,7 @@ import httpx
 import numpy as np
 import pandas as pd
 import pytest
-import torch
-from serve_support import LiveServer, start_server
+from serve_support import LiveServer, one_thread, start_server
 
 import trainwell
 from trainwell.export import load
@@ -58,9 +57,7 @@ def served(
     table = make_table()
     unused = [name for name in TARGETS.values() if isinstance(name, str) and name not in targets]
     out = tmp_path_factory.mktemp("tasks") / "model"
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with one_thread():
         trainwell.fit_table(
             table.drop(columns=unused + (["other"] if "other" not in targets else [])),
             target,
@@ -69,8 +66,6 @@ def served(
             lr=1e-2,
             progress=False,
         )
-    finally:
-        torch.set_num_threads(previous)
     server = start_server(create_app(out))
     yield load(out), server
     server.stop()

@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import pickle
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,9 +16,16 @@ import numpy as np
 import pytest
 import schemathesis
 from fastapi import FastAPI
-from hypothesis import HealthCheck, given, settings
 from PIL import Image
-from serve_support import UNREADABLE_BODIES, VISION_CLASSES, LiveServer, encoded, start_server
+from serve_support import (
+    UNREADABLE_BODIES,
+    VISION_CLASSES,
+    LiveServer,
+    encoded,
+    fuzz,
+    pickle_in_place_of_weights,
+    start_server,
+)
 
 from trainwell.core.errors import ArtifactError
 from trainwell.export import load
@@ -274,29 +279,12 @@ def test_onnx_backend_answers_the_same(
             )
 
 
-class CreatesMarker:
-    """Unpickling this opens (creates) ``path``: what a malicious "model.safetensors" could do."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __reduce__(self) -> tuple[Any, tuple[str, str]]:
-        return (open, (str(self.path), "w"))
-
-
 def test_a_pickle_in_place_of_vision_weights_is_refused(vision_model_dir: Path, tmp_path: Path) -> None:
-    crafted = tmp_path / "crafted-vision-model"
-    shutil.copytree(vision_model_dir, crafted)
-    marker = tmp_path / "marker"
-    payload = pickle.dumps(CreatesMarker(marker))
-    (crafted / "model.safetensors").write_bytes(payload)
-    with pytest.raises(ArtifactError, match="not a safetensors file"):
-        create_app(crafted)
-    with pytest.raises(ArtifactError, match="not a safetensors file"):
-        load(crafted)
-    assert not marker.exists()
-    pickle.loads(payload).close()  # the payload is live: unpickling it does create the marker
-    assert marker.exists()
+    with pickle_in_place_of_weights(vision_model_dir, tmp_path) as crafted:
+        with pytest.raises(ArtifactError, match="not a safetensors file"):
+            create_app(crafted)
+        with pytest.raises(ArtifactError, match="not a safetensors file"):
+            load(crafted)
 
 
 def test_multipart_reader_keeps_binary_content_exactly() -> None:
@@ -329,18 +317,7 @@ def test_fuzz_finds_no_server_error(vision_api_schema: Any, mode: Any) -> None:
     """
     from schemathesis.checks import positive_data_acceptance
 
-    @given(case=vision_api_schema.as_strategy(generation_mode=mode))
-    @settings(
-        max_examples=40,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    def check(case: Any) -> None:
-        case.call_and_validate(excluded_checks=[positive_data_acceptance])
-
-    check()
+    fuzz(vision_api_schema, mode, excluded_checks=[positive_data_acceptance])
 
 
 def test_valid_images_pass_the_response_schema_checks(

@@ -42,6 +42,7 @@ from typing import Any
 
 from trainwell.automl._gain import check_gain, default_scores
 from trainwell.automl.search import (
+    SearchSettings,
     TuneResult,
     _defaults_first_study,
     _refuse_a_spent_budget,
@@ -52,7 +53,6 @@ from trainwell.automl.search import (
     sampler_and_pruner,
 )
 from trainwell.automl.space import MixedSpace, Space
-from trainwell.callbacks.budget import TimeBudget
 from trainwell.data.bundle import DataBundle
 from trainwell.distributed.spread import gather_over_store, job_store, spread_position, termination_unwinds
 from trainwell.evaluate.compare import higher_is_better
@@ -63,46 +63,36 @@ STUDY_NAME = "trainwell-tune"
 
 
 def run_spread_search(
-    data: DataBundle,
-    space: Space | MixedSpace,
-    chosen: str,
-    *,
-    n_trials: int,
-    budget: TimeBudget | None,
-    out: str | Path | None,
-    seed: int,
-    pruner: Any,
-    progress: bool,
-    tune_thresholds: bool = True,
-    keep: str = "clear",
+    data: DataBundle, space: Space | MixedSpace, chosen: str, settings: SearchSettings
 ) -> TuneResult:
     """:func:`~trainwell.automl.search.run_search` with its trials spread over this ``torchrun`` job's
     processes (see the module docstring); every process calls it, and every process returns the search's
     result (its ``run`` is ``None`` except in the process that trained the kept trial)."""
     optuna = import_optuna()
     rank, _ = spread_position()
+    seed, budget = settings.seed, settings.budget
     store = job_store("tune")
     direction = "maximize" if higher_is_better(chosen) else "minimize"
     # Rank 0 owns the journal, and removes it however the search ends (see _study_journal).
-    with _study_journal(out) if rank == 0 else contextlib.nullcontext() as journal:
+    with _study_journal(settings.out) if rank == 0 else contextlib.nullcontext() as journal:
         if rank == 0:
             assert journal is not None
             starts = [kind.start(kind.defaults(data, seed)) for kind in space.kinds]
             storage = _journal_storage(optuna, journal)
-            _defaults_first_study(optuna, space, starts, direction, seed, pruner, storage=storage,
+            _defaults_first_study(optuna, space, starts, direction, seed, settings.pruner, storage=storage,
                                   study_name=STUDY_NAME)  # fmt: skip
             store.set("starts", pickle.dumps(starts))
             store.set("study", str(journal))  # announced once the study holds the defaults' trials
         path = store.get("study").decode()  # waits for rank 0
         starts = pickle.loads(store.get("starts"))
         study = optuna.load_study(study_name=STUDY_NAME, storage=_journal_storage(optuna, Path(path)),
-                                  **sampler_and_pruner(optuna, seed + rank, pruner))  # fmt: skip
-        trials = _Trials(space, data, chosen, direction, seed, budget, progress)
+                                  **sampler_and_pruner(optuna, seed + rank, settings.pruner))  # fmt: skip
+        trials = _Trials(space, data, chosen, direction, seed, budget, settings.progress)
         _refuse_a_spent_budget(budget)
-        _take_turns(optuna, study, trials, store, n_trials)
+        _take_turns(optuna, study, trials, store, settings.n_trials)
         # Rank 0 leaves the block (removing the journal) only once every process has finished with the study:
         # the processes gather after their last trial.
-        result = _kept_written_once(study, trials, starts, store, out, tune_thresholds, keep)
+        result = _kept_written_once(study, trials, starts, store, settings)
     return result
 
 
@@ -168,9 +158,7 @@ def _kept_written_once(
     trials: _Trials,
     starts: list[dict[str, Any]],
     store: Any,
-    out: str | Path | None,
-    tune_thresholds: bool,
-    keep: str,
+    settings: SearchSettings,
 ) -> TuneResult:
     """Gather every process's record of its trials; the process that holds the best trial's learner chooses
     the trial kept (the best, or the defaults' in its place); the process that holds the kept trial's learner
@@ -204,7 +192,7 @@ def _kept_written_once(
     checked = None
     if rank == holder:  # the best trial's learner is here: check its gain, choose the trial kept
         assert trials.kept["number"] == number, (trials.kept["number"], number)
-        checked = check_gain(trials, number, value, keep, dict(sorted(scores.items())),
+        checked = check_gain(trials, number, value, settings.keep, dict(sorted(scores.items())),
                              dict(sorted(predictions.items())))  # fmt: skip
     interval, selection, kept = gather_over_store(store, "kept", checked)[holder]
     writer = holder if not kept.defaults else trials.processes[kept.number]
@@ -212,8 +200,8 @@ def _kept_written_once(
     if rank == writer:  # the kept trial's learner is here: the best's, or a defaults' one
         learn = trials.kept["learn"] if not kept.defaults else trials.defaults[kept.number]
         best = study.get_trials(deepcopy=False)[number]
-        result = finish_search(study, best, trials, starts, learn, out, tune_thresholds, keep=keep,
-                               interval=interval, selection=selection, kept=kept)  # fmt: skip
+        result = finish_search(study, best, trials, starts, learn, settings, interval=interval,
+                               selection=selection, kept=kept)  # fmt: skip
     shared = gather_over_store(
         store, "result", None if result is None else replace(result, run=None, study=None)
     )

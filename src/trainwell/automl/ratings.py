@@ -18,19 +18,17 @@ from trainwell.automl.search import (
     Range,
     Space,
     TuneResult,
-    check_search_settings,
     run_search,
-    search_budget,
     search_metric,
+    start_search,
 )
+from trainwell.automl.space import one_cycle_trial
 from trainwell.collab.data import ratings_data
 from trainwell.collab.learner import collab_learner, default_settings
 from trainwell.collab.pipeline import RatingsRun, default_epochs
 from trainwell.core.errors import ConfigError
-from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
 from trainwell.distributed.spread import each_process_alone
-from trainwell.learner.events import Callback
 from trainwell.learner.learner import Learner
 
 __all__ = ["FACTOR_CHOICES", "tune_ratings"]
@@ -86,26 +84,14 @@ def tune_ratings(
             else f"{arch!r} is not searched"
         )
         raise ConfigError(f"arch (--arch) {arch}: trainwell tune searches the dot_bias recommender; {detail}")
-    check_search_settings(n_trials, timeout, out, keep)
-    budget = search_budget(timeout)
-    seed_everything(seed)
+    settings = start_search(n_trials, timeout, out, seed, pruner, progress, keep)
     data = ratings_data(source, user=user, item=item, rating=rating, seed=seed, **data_kwargs)
     implicit = bool(getattr(data.recipe, "implicit", False))
     default = "ndcg@10" if implicit else {"regression": "rmse", "binary": "roc_auc"}.get(data.task.kind)
     # Implicit fits score the drawn negatives by ROC AUC only: accuracy means nothing against them.
     chosen = search_metric(data, metric, default, [*RANKING_MEASURES, "roc_auc"] if implicit else None)
-    return run_search(
-        data,
-        Space(_default_params, RATINGS_RANGES, _train, RatingsRun).narrowed(search),
-        chosen,
-        n_trials=n_trials,
-        budget=budget,
-        out=out,
-        seed=seed,
-        pruner=pruner,
-        progress=progress,
-        keep=keep,
-    )
+    space = Space(_default_params, RATINGS_RANGES, _train, RatingsRun).narrowed(search)
+    return run_search(data, space, chosen, settings)
 
 
 def _default_params(data: DataBundle, seed: int) -> dict[str, Any]:
@@ -125,12 +111,10 @@ RATINGS_RANGES = {
 }
 
 
-def _train(
-    data: DataBundle, params: dict[str, Any], seed: int, callbacks: list[Callback], progress: bool
-) -> Learner:
-    seed_everything(seed)
-    learn = collab_learner(
+def _learner(data: DataBundle, params: dict[str, Any], progress: bool) -> Learner:
+    return collab_learner(
         data, arch="dot_bias", n_factors=int(params["n_factors"]), wd=float(params["wd"]), progress=progress
     )
-    learn.fit_one_cycle(int(params["epochs"]), float(params["lr"]), callbacks=callbacks)
-    return learn
+
+
+_train = one_cycle_trial(_learner)

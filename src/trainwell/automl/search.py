@@ -35,6 +35,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -51,6 +52,7 @@ from trainwell.automl.result import TUNING_FILE, TuneResult
 from trainwell.automl.space import ARCH_PARAM, MixedSpace, Range, Space
 from trainwell.callbacks.budget import TimeBudget, format_duration, parse_duration
 from trainwell.core.errors import ConfigError, UserError
+from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
 from trainwell.evaluate.compare import higher_is_better
 from trainwell.learner.events import Callback
@@ -64,6 +66,7 @@ if TYPE_CHECKING:
 __all__ = [
     "OptunaPruning",
     "Range",
+    "SearchSettings",
     "Space",
     "TuneResult",
     "TuningDependencyError",
@@ -115,6 +118,41 @@ def search_budget(timeout: float | str | None) -> TimeBudget | None:
     return None if timeout is None else TimeBudget(timeout).start()
 
 
+@dataclass(frozen=True)
+class SearchSettings:
+    """How a study runs, whatever it searches: the settings every ``tune_*`` function passes to
+    :func:`run_search` as they were given (``budget`` from :func:`search_budget`)."""
+
+    n_trials: int
+    budget: TimeBudget | None
+    out: str | Path | None
+    seed: int
+    pruner: Any = None
+    progress: bool = False
+    tune_thresholds: bool = True
+    keep: str = "clear"
+
+
+def start_search(
+    n_trials: int,
+    timeout: float | str | None,
+    out: str | Path | None,
+    seed: int,
+    pruner: Any,
+    progress: bool,
+    keep: str,
+    tune_thresholds: bool = True,
+) -> SearchSettings:
+    """A search's settings, refused in one line before any data is read (:func:`check_search_settings`), with
+    its time budget started and every generator seeded with ``seed``."""
+    check_search_settings(n_trials, timeout, out, keep)
+    settings = SearchSettings(
+        n_trials, search_budget(timeout), out, seed, pruner, progress, tune_thresholds, keep
+    )
+    seed_everything(seed)
+    return settings
+
+
 def search_metric(
     data: DataBundle, metric: str | None, default: str | None, choices: Sequence[str] | None = None
 ) -> str:
@@ -134,42 +172,30 @@ def search_metric(
 
 
 def run_search(
-    data: DataBundle,
-    space: Space | MixedSpace,
-    chosen: str,
-    *,
-    n_trials: int,
-    budget: TimeBudget | None,
-    out: str | Path | None,
-    seed: int,
-    pruner: Any,
-    progress: bool,
-    tune_thresholds: bool = True,
-    keep: str = "clear",
+    data: DataBundle, space: Space | MixedSpace, chosen: str, settings: SearchSettings
 ) -> TuneResult:
     """The study shared by every application: the defaults first (one trial per kind of model of a
     :class:`MixedSpace`), then Optuna's TPE sampler with pruning; the best trial's model is kept and written,
     or under ``keep="clear"`` the better defaults' trial's when the best's gain is within the validation rows'
     noise, the choice of the best counted (see the module docstring); a multi-label model then decides each
-    label at its own threshold unless ``tune_thresholds`` is false. ``budget`` (from :func:`search_budget`) is
-    shared by the trials."""
+    label at its own threshold unless ``tune_thresholds`` is false. The ``settings``' budget is shared by the
+    trials."""
     from trainwell.distributed.spread import spread_position
 
     if spread_position()[1] > 1:  # under torchrun: one study, a trial per process at a time
         from trainwell.automl._spread import run_spread_search
 
-        return run_spread_search(data, space, chosen, n_trials=n_trials, budget=budget, out=out, seed=seed,
-                                 pruner=pruner, progress=progress, tune_thresholds=tune_thresholds,
-                                 keep=keep)  # fmt: skip
+        return run_spread_search(data, space, chosen, settings)
     optuna = import_optuna()
+    seed, budget, keep = settings.seed, settings.budget, settings.keep
     direction = "maximize" if higher_is_better(chosen) else "minimize"
     starts = [kind.start(kind.defaults(data, seed)) for kind in space.kinds]
-    study = _defaults_first_study(optuna, space, starts, direction, seed, pruner)
-    trials = _Trials(space, data, chosen, direction, seed, budget, progress)
+    study = _defaults_first_study(optuna, space, starts, direction, seed, settings.pruner)
+    trials = _Trials(space, data, chosen, direction, seed, budget, settings.progress)
     _refuse_a_spent_budget(budget)
     study.optimize(
         trials.objective,
-        n_trials=n_trials,
+        n_trials=settings.n_trials,
         timeout=None if budget is None else budget.remaining,
         gc_after_trial=False,
         callbacks=[trials.stop_when_time_is_short],
@@ -183,8 +209,8 @@ def run_search(
     )
     if kept.defaults:
         learn = trials.defaults[kept.number]  # the defaults' learner, kept when it finished
-    return finish_search(study, best, trials, starts, learn, out, tune_thresholds, keep=keep, interval=interval,
-                         selection=selection, kept=kept)  # fmt: skip
+    return finish_search(study, best, trials, starts, learn, settings, interval=interval, selection=selection,
+                         kept=kept)  # fmt: skip
 
 
 def raise_none_finished() -> NoReturn:
@@ -204,29 +230,28 @@ def finish_search(
     trials: _Trials,
     starts: list[dict[str, Any]],
     learn: Learner,
-    out: str | Path | None,
-    tune_thresholds: bool,
+    settings: SearchSettings,
     *,
-    keep: str,
     interval: tuple[float, float] | None,
     selection: SelectionCheck | None,
     kept: KeptTrial,
 ) -> TuneResult:
     """The search's result around ``learn``, the learner of the trial ``kept`` (the ``best`` trial, or the
-    defaults' in its place), written to ``out`` with ``tuning.json`` when given; ``interval`` and
+    defaults' in its place), written to ``settings.out`` with ``tuning.json`` when given; ``interval`` and
     ``selection``: the best trial's gain interval and its reality check, as
     :func:`~trainwell.automl._gain.check_gain` gave them with ``kept``."""
     kept_trial = study.get_trials(deepcopy=False)[kept.number] if kept.number != best.number else best
-    result = _result(study, trials, best_params(starts, trials, best), learn, tune_thresholds, best=best,
-                     kept=(trials.kinds[kept.number], best_params(starts, trials, kept_trial)))  # fmt: skip
+    kept_as = (trials.kinds[kept.number], best_params(starts, trials, kept_trial))
+    result = _result(study, trials, best_params(starts, trials, best), learn, settings.tune_thresholds,
+                     best=best, kept=kept_as)  # fmt: skip
     result.improvement_interval, result.selection = interval, selection
-    result.keep, result.kept_trial, result.kept_reason = keep, kept.number, kept.reason
+    result.keep, result.kept_trial, result.kept_reason = settings.keep, kept.number, kept.reason
     if trials.budget is not None:
         result.timeout = trials.budget.seconds
     learn.tuning = result.summary()  # in trainwell.json: what the search tried and which kind won
-    if out is not None:
+    if settings.out is not None:
         record = json.dumps(result.to_dict(), indent=2).encode()
-        result.model_dir = write_run(learn, Path(out), None, {TUNING_FILE: record})
+        result.model_dir = write_run(learn, Path(settings.out), None, {TUNING_FILE: record})
         assert result.run is not None
         result.run.model_dir = result.model_dir
     return result

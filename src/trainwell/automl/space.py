@@ -10,12 +10,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from trainwell.core.errors import ConfigError
+from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
 from trainwell.learner.events import Callback
 from trainwell.learner.learner import Learner
 from trainwell.learner.run_files import FitRun
 
-__all__ = ["ARCH_PARAM", "MixedSpace", "Range", "Space"]
+__all__ = ["ARCH_PARAM", "MixedSpace", "Range", "Space", "one_cycle_trial"]
+
+#: One trial's fit: ``(data, params, seed, callbacks, progress) -> Learner``.
+TrainTrial = Callable[[DataBundle, dict[str, Any], int, list[Callback], bool], Learner]
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,7 @@ class Space:
 
     defaults: Callable[[DataBundle, int], dict[str, Any]]
     ranges: dict[str, Range]
-    train: Callable[[DataBundle, dict[str, Any], int, list[Callback], bool], Learner]
+    train: TrainTrial
     run_class: type[FitRun]
     arch: str | None = None
 
@@ -114,6 +118,22 @@ class Space:
         it)."""
         return {name: self.ranges[name].holds(value) if name in self.ranges else value
                 for name, value in defaults.items()}  # fmt: skip
+
+
+def one_cycle_trial(learner: Callable[[DataBundle, dict[str, Any], bool], Learner]) -> TrainTrial:
+    """A :class:`Space`'s ``train`` for a model fitted by gradient steps: seeded, the learner that
+    ``learner(data, params, progress)`` builds for a trial's settings, fitted one cycle of ``params["epochs"]``
+    epochs at ``params["lr"]`` with the trial's callbacks (pruning, the search's time budget)."""
+
+    def train(
+        data: DataBundle, params: dict[str, Any], seed: int, callbacks: list[Callback], progress: bool
+    ) -> Learner:
+        seed_everything(seed)
+        learn = learner(data, params, progress)
+        learn.fit_one_cycle(int(params["epochs"]), float(params["lr"]), callbacks=callbacks)
+        return learn
+
+    return train
 
 
 #: The categorical parameter by which each trial of a :class:`MixedSpace` picks its kind of model.

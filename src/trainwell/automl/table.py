@@ -28,11 +28,11 @@ from trainwell.automl.search import (
     Range,
     Space,
     TuneResult,
-    check_search_settings,
     run_search,
-    search_budget,
     search_metric,
+    start_search,
 )
+from trainwell.automl.space import one_cycle_trial
 from trainwell.callbacks.budget import TimeBudget, sweep_time
 from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
@@ -126,7 +126,7 @@ def tune_table(
         result.arch, result.best_value, result.improvement  # e.g. ("gbdt", 0.93, 0.002)
         result.kept, result.kept_trial  # e.g. ("best", 18); ("defaults", 0) when the gain was within the noise
     """
-    check_search_settings(n_trials, timeout, out, keep)
+    settings = start_search(n_trials, timeout, out, seed, pruner, progress, keep, tune_thresholds)
     if arch not in ("auto", *MLP_NAMES, *GBDT_NAMES):
         raise ConfigError(
             f"arch (--arch) {arch!r} is not searched for tables: auto (the default: boosted trees and the MLP), "
@@ -137,23 +137,9 @@ def tune_table(
             f"search names {ARCH_PARAM!r}: choose the kinds of model searched with arch= (--arch): auto (both), "
             "mlp or gbdt"
         )
-    budget = search_budget(timeout)
-    seed_everything(seed)
     data = tabular_data(source, target, seed=seed, **data_kwargs)
     chosen = search_metric(data, metric, SEARCH_METRIC.get(data.task.kind))
-    result = run_search(
-        data,
-        table_space(arch, data, search, budget),
-        chosen,
-        n_trials=n_trials,
-        budget=budget,
-        out=out,
-        seed=seed,
-        pruner=pruner,
-        progress=progress,
-        tune_thresholds=tune_thresholds,
-        keep=keep,
-    )
+    result = run_search(data, table_space(arch, data, search, settings.budget), chosen, settings)
     if isinstance(result.run, TableRun) and result.kept_arch is not None:
         result.run.arch = result.kept_arch  # the kind of model kept, as fit_table's run says it
     return result
@@ -212,11 +198,8 @@ TABLE_RANGES = {
 }
 
 
-def _train(
-    data: DataBundle, params: dict[str, Any], seed: int, callbacks: list[Callback], progress: bool
-) -> Learner:
-    seed_everything(seed)
-    learn = tabular_learner(
+def _mlp_learner(data: DataBundle, params: dict[str, Any], progress: bool) -> Learner:
+    return tabular_learner(
         data,
         layers=[int(width) for width in str(params["layers"]).split("-")],
         dropout=float(params["dropout"]),
@@ -224,8 +207,9 @@ def _train(
         wd=float(params["wd"]),
         progress=progress,
     )
-    learn.fit_one_cycle(int(params["epochs"]), float(params["lr"]), callbacks=callbacks)
-    return learn
+
+
+_train = one_cycle_trial(_mlp_learner)
 
 
 #: The floor of the trees' L2 range, which stands for no penalty, fit's default: a log scale cannot reach 0, and

@@ -15,16 +15,14 @@ from trainwell.automl.search import (
     Range,
     Space,
     TuneResult,
-    check_search_settings,
     run_search,
-    search_budget,
     search_metric,
+    start_search,
 )
+from trainwell.automl.space import one_cycle_trial
 from trainwell.core.errors import ConfigError
-from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
 from trainwell.distributed.spread import each_process_alone
-from trainwell.learner.events import Callback
 from trainwell.learner.learner import Learner
 from trainwell.text.tagging.data import tagging_data
 from trainwell.text.tagging.learner import TAGGER_LR, TAGGER_WD, tagging_learner
@@ -71,26 +69,14 @@ def tune_tagger(
             not score this task.
         TuningDependencyError: Optuna is not installed.
     """
-    check_search_settings(n_trials, timeout, out, keep)
-    budget = search_budget(timeout)
-    seed_everything(seed)
+    settings = start_search(n_trials, timeout, out, seed, pruner, progress, keep)
     data_kwargs.setdefault("batch_size", DEFAULT_BATCH)
     data = tagging_data(source, tag_col=tag_col, valid=valid, seed=seed, **data_kwargs)
     if data.task.kind != "tagging":  # pragma: no cover - tagging_data always builds a tagging task
         raise ConfigError(f"tune_tagger needs tagged sentences, got a {data.task.kind} task")
     chosen = search_metric(data, metric, data.task.metric_names[0])
-    return run_search(
-        data,
-        Space(_default_params, TAGGER_RANGES, _train, TaggerRun).narrowed(search),
-        chosen,
-        n_trials=n_trials,
-        budget=budget,
-        out=out,
-        seed=seed,
-        pruner=pruner,
-        progress=progress,
-        keep=keep,
-    )
+    space = Space(_default_params, TAGGER_RANGES, _train, TaggerRun).narrowed(search)
+    return run_search(data, space, chosen, settings)
 
 
 def _default_params(data: DataBundle, seed: int) -> dict[str, Any]:
@@ -115,16 +101,14 @@ TAGGER_RANGES = {
 }
 
 
-def _train(
-    data: DataBundle, params: dict[str, Any], seed: int, callbacks: list[Callback], progress: bool
-) -> Learner:
-    seed_everything(seed)
-    learn = tagging_learner(
+def _learner(data: DataBundle, params: dict[str, Any], progress: bool) -> Learner:
+    return tagging_learner(
         data,
         arch_config={"hidden": int(params["hidden"]), "dropout": float(params["dropout"])},
         lr=float(params["lr"]),
         wd=float(params["wd"]),
         progress=progress,
     )
-    learn.fit_one_cycle(int(params["epochs"]), float(params["lr"]), callbacks=callbacks)
-    return learn
+
+
+_train = one_cycle_trial(_learner)

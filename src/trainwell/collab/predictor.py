@@ -18,13 +18,12 @@ from trainwell.collab.ranking import check_k, id_list, item_id, rank_items, unkn
 from trainwell.collab.recipe import CollabRecipe
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.warn import warn
-from trainwell.data.tables import prediction_table, rows_frame
-from trainwell.export.predictor import Predictor
+from trainwell.export.rows_predictor import RowsPredictor
 
 BATCH_ROWS = 65536
 
 
-class CollabPredictor(Predictor):
+class CollabPredictor(RowsPredictor):
     """(user, item) rows in, predicted ratings (or probabilities of "liked") out.
 
     Ids are matched by their text form (``196`` and ``"196"`` are one user), and an id that is no training id
@@ -40,31 +39,6 @@ class CollabPredictor(Predictor):
     @property
     def input_names(self) -> list[str]:
         return self.recipe.input_names
-
-    @torch.no_grad()
-    def predict_proba(
-        self,
-        rows: pd.DataFrame | list[dict[str, Any]] | Mapping[str, Any] | pd.Series,
-        *,
-        allow_missing_columns: bool = False,
-    ) -> torch.Tensor:
-        """Activated outputs: predicted ratings (regression) or probabilities of the positive label."""
-        frame = rows_frame(rows)
-        x_cat, _ = self.recipe.transform(
-            frame, allow_missing_columns=allow_missing_columns, source="the input rows"
-        )
-        return self._scores(x_cat)
-
-    def predict(
-        self,
-        rows: pd.DataFrame | list[dict[str, Any]] | Mapping[str, Any] | pd.Series,
-        *,
-        allow_missing_columns: bool = False,
-    ) -> pd.DataFrame:
-        """One row per input row: ``prediction`` (and the probability column for a liked/disliked task)."""
-        frame = rows_frame(rows)
-        values = self.predict_proba(frame, allow_missing_columns=allow_missing_columns)
-        return prediction_table(self.task, values, frame.index)
 
     def recommend(
         self,
@@ -195,7 +169,11 @@ class CollabPredictor(Predictor):
             }
         )
 
-    def _scores(self, x_cat: torch.Tensor) -> torch.Tensor:
+    def _outputs(self, frame: pd.DataFrame, allow_missing_columns: bool) -> torch.Tensor:
+        """Predicted ratings (regression) or probabilities of the positive label."""
+        x_cat, _ = self.recipe.transform(
+            frame, allow_missing_columns=allow_missing_columns, source="the input rows"
+        )
         empty = torch.zeros((0, 0), dtype=torch.float32)
         outputs = [
             self.task.activate(self.model(x_cat[start : start + BATCH_ROWS], empty))

@@ -8,14 +8,13 @@ from typing import Any
 import pandas as pd
 import torch
 
-from trainwell.data.tables import prediction_table, rows_frame
-from trainwell.export.predictor import Predictor
+from trainwell.export.rows_predictor import RowsPredictor
 from trainwell.tabular.recipe import TabularRecipe
 
 BATCH_ROWS = 8192
 
 
-class TabularPredictor(Predictor):
+class TabularPredictor(RowsPredictor):
     """Raw rows in, decoded predictions out.
 
     Rows are a DataFrame, a list of ``{column: value}`` dicts, or one row alone as a dict or a Series. Unseen
@@ -33,15 +32,7 @@ class TabularPredictor(Predictor):
     def input_names(self) -> list[str]:
         return self.recipe.columns
 
-    @torch.no_grad()
-    def predict_proba(
-        self,
-        rows: pd.DataFrame | list[dict[str, Any]] | Mapping[str, Any] | pd.Series,
-        *,
-        allow_missing_columns: bool = False,
-    ) -> torch.Tensor:
-        """Activated outputs: probabilities for classification, values for regression."""
-        frame = rows_frame(rows)
+    def _outputs(self, frame: pd.DataFrame, allow_missing_columns: bool) -> torch.Tensor:
         outputs = []
         for start in range(0, len(frame), BATCH_ROWS):
             chunk = frame.iloc[start : start + BATCH_ROWS]
@@ -50,17 +41,6 @@ class TabularPredictor(Predictor):
             )
             outputs.append(self.task.activate(self.model(x_cat, x_cont)))
         return torch.cat(outputs)
-
-    def predict(
-        self,
-        rows: pd.DataFrame | list[dict[str, Any]] | Mapping[str, Any] | pd.Series,
-        *,
-        allow_missing_columns: bool = False,
-    ) -> pd.DataFrame:
-        """A table with one row per input row: the prediction, and one probability column per class."""
-        frame = rows_frame(rows)
-        values = self.predict_proba(frame, allow_missing_columns=allow_missing_columns)
-        return prediction_table(self.task, values, frame.index)
 
 
 def predictor_from_artifact(metadata: dict[str, Any], state: Mapping[str, torch.Tensor]) -> TabularPredictor:

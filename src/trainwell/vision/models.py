@@ -299,48 +299,56 @@ class XResNet(_BodyHeadModel):
                 nn.init.zeros_(module.last_norm().weight)
 
 
-@register_model("xresnet18", application="vision")
-def xresnet18(
-    n_out: int,
-    in_channels: int = 3,
+def _xresnet_variant(
+    name: str,
+    layers: Sequence[int],
+    bottleneck: bool,
+    doc: str,
+    *,
     small_input: bool = False,
-    head_dropout: float = 0.25,
     width: float = 1.0,
-) -> XResNet:
-    """xresnet18: four stages of two basic blocks, widths 64-512 (11M parameters at ``width=1``)."""
-    return XResNet([2, 2, 2, 2], False, n_out, in_channels, small_input, head_dropout, width)
+) -> Callable[..., XResNet]:
+    """Register ``name``, the :class:`XResNet` of these ``layers`` and kind of block; return its factory.
+
+    Every variant takes the same arguments (only two defaults differ): the registry reads them from the
+    factory's signature (:func:`vision_model_names`, the contract tests) and an artifact's config passes them.
+    """
+
+    def factory(
+        n_out: int,
+        in_channels: int = 3,
+        small_input: bool = small_input,
+        head_dropout: float = 0.25,
+        width: float = width,
+    ) -> XResNet:
+        return XResNet(layers, bottleneck, n_out, in_channels, small_input, head_dropout, width)
+
+    factory.__name__ = factory.__qualname__ = name
+    factory.__doc__ = doc
+    register_model(name, application="vision")(factory)
+    return factory
 
 
-@register_model("xresnet18_small", application="vision")
-def xresnet18_small(
-    n_out: int, in_channels: int = 3, small_input: bool = True, head_dropout: float = 0.25, width: float = 0.5
-) -> XResNet:
-    """xresnet18 at half width with the small-image stem: the CPU-friendly choice for 32 px images."""
-    return XResNet([2, 2, 2, 2], False, n_out, in_channels, small_input, head_dropout, width)
-
-
-@register_model("xresnet34", application="vision")
-def xresnet34(
-    n_out: int,
-    in_channels: int = 3,
-    small_input: bool = False,
-    head_dropout: float = 0.25,
-    width: float = 1.0,
-) -> XResNet:
-    """xresnet34: basic blocks ``(3, 4, 6, 3)``, widths 64-512."""
-    return XResNet([3, 4, 6, 3], False, n_out, in_channels, small_input, head_dropout, width)
-
-
-@register_model("xresnet50", application="vision")
-def xresnet50(
-    n_out: int,
-    in_channels: int = 3,
-    small_input: bool = False,
-    head_dropout: float = 0.25,
-    width: float = 1.0,
-) -> XResNet:
-    """xresnet50: bottleneck blocks ``(3, 4, 6, 3)``, output widths 256-2048."""
-    return XResNet([3, 4, 6, 3], True, n_out, in_channels, small_input, head_dropout, width)
+xresnet18 = _xresnet_variant(
+    "xresnet18",
+    (2, 2, 2, 2),
+    False,
+    "xresnet18: four stages of two basic blocks, widths 64-512 (11M parameters at ``width=1``).",
+)
+xresnet18_small = _xresnet_variant(
+    "xresnet18_small",
+    (2, 2, 2, 2),
+    False,
+    "xresnet18 at half width with the small-image stem: the CPU-friendly choice for 32 px images.",
+    small_input=True,
+    width=0.5,
+)
+xresnet34 = _xresnet_variant(
+    "xresnet34", (3, 4, 6, 3), False, "xresnet34: basic blocks ``(3, 4, 6, 3)``, widths 64-512."
+)
+xresnet50 = _xresnet_variant(
+    "xresnet50", (3, 4, 6, 3), True, "xresnet50: bottleneck blocks ``(3, 4, 6, 3)``, output widths 256-2048."
+)
 
 
 def vision_model_names(pattern: str = "*") -> list[str]:
