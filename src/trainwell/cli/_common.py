@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import sys
@@ -223,7 +224,7 @@ def stdin_text(encoding: str = "utf-8", errors: str = "strict") -> str:
     import codecs
 
     from trainwell.core.errors import DataError
-    from trainwell.data.io import check_encoding
+    from trainwell.core.text_encoding import check_encoding
 
     check_encoding(encoding)
     check_encoding_errors(errors)
@@ -258,15 +259,15 @@ def text_lines(source: Path, encoding: str = "utf-8", errors: str = "strict") ->
 def missing_target(data: Path, encoding: str) -> Any:
     """The one-line error for a table given no ``--target``: its columns, and for a file whose columns are
     all numbers (no header row, as MovieLens' ``u.data``), how to read it as ratings."""
-    from trainwell.collab.data import headerless
     from trainwell.core.errors import ConfigError, UserError
-    from trainwell.data.io import list_columns, read_table
 
     hint = "name the column to predict, e.g. --target label"
-    try:
-        frame = read_table(data, encoding=encoding)
-    except UserError:  # an unreadable table says why when read for real
-        frame = None
+    frame = None
+    if data.is_file():  # else said at once, without importing pandas to read it
+        from trainwell.data.io import list_columns, read_table
+
+        with contextlib.suppress(UserError):  # an unreadable table says why when read for real
+            frame = read_table(data, encoding=encoding)
     columns = frame.columns if frame is not None else None
     images = _image_path_column(frame) if frame is not None else None
     if columns is not None and images is not None:
@@ -277,6 +278,8 @@ def missing_target(data: Path, encoding: str) -> Any:
             f"table itself, name the column to predict; columns are: {list_columns([str(c) for c in columns])}"
         )
     elif columns is not None:
+        from trainwell.collab.data import headerless
+
         if headerless(columns):
             hint = (
                 f"its first row was read as the header (columns {list_columns([str(c) for c in columns])}), so it "
@@ -309,7 +312,7 @@ def refuse_encoding(encoding: str, what: str, *, text: bool = True) -> None:
     import codecs
 
     from trainwell.core.errors import ConfigError
-    from trainwell.data.io import check_encoding
+    from trainwell.core.text_encoding import check_encoding
 
     check_encoding(encoding)
     if codecs.lookup(encoding).name != "utf-8":

@@ -68,6 +68,10 @@ def boundary(
         if generate is not None:
             _generate(generate, n, seed, data)
             return
+        from trainwell.cli._early import check_text_options, need_data
+
+        check_text_options(encoding)
+        need_data(data, "points")  # before the imports of scikit-learn and torch: a mistake is said at once
         from trainwell.interpret.boundary import (
             check_models,
             fit_boundaries,
@@ -101,10 +105,11 @@ def boundary(
 
 def _generate(name: str, n: int, seed: int, path: Path) -> None:
     from trainwell.core.errors import ConfigError
-    from trainwell.datasets.generators import generate, sidecar_path, write_csv
 
     if n < 10:
         raise ConfigError(f"--n must be at least 10 points, got {n}")
+    from trainwell.datasets.generators import generate, sidecar_path, write_csv
+
     dataset = generate(name, n, seed)
     write_csv(dataset, path)
     accuracy = float((dataset.optimal_decision() == dataset.y).mean())

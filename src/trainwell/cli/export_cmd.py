@@ -47,12 +47,19 @@ def export(
     """Export a model to ONNX and check onnxruntime against PyTorch; report the largest difference."""
 
     def run() -> None:
+        from trainwell.cli._early import model_kind, need_data, need_model_directory, peek_metadata
         from trainwell.core.errors import ConfigError
-        from trainwell.export import read_metadata
-        from trainwell.export.onnx import check_onnx_exportable, export_onnx
 
         if not onnx:
             raise ConfigError("nothing to export: ONNX is the only format so far; drop --no-onnx")
+        # Before the imports of torch and onnxruntime: a mistake is said at once.
+        need_model_directory(model)
+        kinds = {"vision": "image files", "language_model": "corpus", "tagging": "conll"}
+        for source in data or []:
+            need_data(source, kinds.get(model_kind(peek_metadata(model)), "table"))
+        from trainwell.export import read_metadata
+        from trainwell.export.onnx import check_onnx_exportable, export_onnx
+
         inputs: Any = None
         sources = list(data or [])
         previous = _previous_check(model) if not sources else None

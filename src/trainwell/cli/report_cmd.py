@@ -47,6 +47,15 @@ def report(
     language model: perplexity with intervals, where the loss comes from, the hardest texts, continuations)."""
 
     def run() -> None:
+        from trainwell.cli._early import model_kind, need_data, need_model_directory, peek_metadata
+
+        # Before the imports of the model's stack and the report's: a mistake is said at once.
+        need_model_directory(model)
+        kind = {"rows": "table", "language_model": "corpus", "tagging": "conll"}.get(
+            model_kind(peek_metadata(model))
+        )
+        if kind is not None:  # an image model's data is a folder or a CSV: its reader says what is wrong
+            need_data(data, kind)
         from trainwell.report import build_report
 
         written = build_report(

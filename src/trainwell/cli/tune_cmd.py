@@ -140,16 +140,26 @@ def tune(
     Under torchrun --nproc_per_node N, N trials run at a time, one per process, in one study."""
 
     def run() -> None:
-        from trainwell.callbacks.budget import parse_duration
+        # What the command line can check alone comes first, the training stack's imports after (ready).
+        from trainwell.cli._early import check_text_options, duration_option, need_data
         from trainwell.core.errors import ConfigError
-        from trainwell.distributed import launched_by_torchrun
 
-        if launched_by_torchrun() and os.environ.get("RANK") != "0":
-            out_console.quiet = True  # under torchrun the processes share the trials; rank 0 alone reports
+        check_text_options(encoding)
+
+        def ready(kind: str) -> None:
+            """Past the checks of the options: the data must be there (read as ``kind``, a key of
+            ``_early.MISSING``)."""
+            need_data(data, kind)
+            from trainwell.distributed import launched_by_torchrun
+
+            if launched_by_torchrun() and os.environ.get("RANK") != "0":
+                out_console.quiet = (
+                    True  # under torchrun the processes share the trials; rank 0 alone reports
+                )
 
         common: dict[str, Any] = {
             "n_trials": trials,
-            "timeout": None if timeout is None else parse_duration(timeout, "--timeout"),
+            "timeout": duration_option(timeout, "--timeout"),
             "metric": metric,
             "out": out,
             "seed": seed,
@@ -163,8 +173,6 @@ def tune(
         from trainwell.cli._tagging import is_tagging_source
 
         if is_tagging_source(data, task):
-            from trainwell.automl.tagging import tune_tagger
-
             if target is not None or user is not None or item is not None:
                 raise ConfigError(
                     "tagged sentences need no --target, --user or --item; tags come from --tag-col"
@@ -178,8 +186,12 @@ def tune(
                 key: common[key]
                 for key in ("n_trials", "timeout", "metric", "out", "seed", "valid_pct", "search", "keep")
             }
+            ready("conll")
+            from trainwell.automl.tagging import tune_tagger
+
             result = tune_tagger(data, tag_col=tag_col, **settings)
         elif user is not None or item is not None or implicit:
+            ready("table")
             from trainwell.automl.ratings import tune_ratings
 
             # auto: the recommender tune searches (dot_bias); tune_ratings refuses any other by name.
@@ -192,10 +204,12 @@ def tune(
                 "name what to tune for: --target COLUMN for a table, or --user and --item for a recommender"
             )
         else:
-            from trainwell.automl import tune_table
             from trainwell.cli.fit_cmd import table_roles, target_columns
 
             roles = table_roles(cat_names, cont_names, ignore, date_format)
+            ready("table")
+            from trainwell.automl import tune_table
+
             result = tune_table(
                 data,
                 target_columns(target),
