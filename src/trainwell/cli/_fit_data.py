@@ -27,7 +27,7 @@ NOT_FOR_IMAGES = {
     "--cont-names": "tables",
     "--ignore": "tables",
     "--date-format": "tables",
-    "--encoding-errors": "tables, CoNLL files and .txt corpora",
+    "--encoding-errors": "tables (a CSV of image paths too), CoNLL files and .txt corpora",
     "--task language_model": "text corpora (.txt files)",
     "--task tagging": "tagged sentences (CoNLL files)",
 }

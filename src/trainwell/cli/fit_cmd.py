@@ -231,8 +231,8 @@ def fit(
     encoding_errors: Annotated[
         str,
         typer.Option(
-            help="Tables (in their --encoding), texts, CoNLL files and .txt corpora: 'replace' reads bytes that "
-            "cannot be decoded as U+FFFD instead of stopping ('strict')."
+            help="Tables (in their --encoding; a CSV of image paths too), texts, CoNLL files and .txt corpora: "
+            "'replace' reads bytes that cannot be decoded as U+FFFD instead of stopping ('strict')."
         ),
     ] = "strict",
     resume: Annotated[bool, typer.Option("--resume", help=RESUME_HELP)] = False,
@@ -313,8 +313,10 @@ def fit(
             flag = "--tag-col" if tag_col is not None else "--embeddings"
             raise ConfigError(f"{flag} is for tagged sentences (CoNLL files with --task tagging); drop it")
         image_source = task != "language_model" and is_image_source(data, path_col)
-        if image_source:
-            refuse_for_images(data, given)
+        if image_source:  # a CSV of image paths (--path-col) is read as a table: it takes --encoding-errors
+            refuse_for_images(
+                data, {**given, "--encoding-errors": given["--encoding-errors"] and path_col is None}
+            )
         if recipe is not None and not image_source:
             raise ConfigError(
                 f"--recipe {recipe} is for images (a folder of class folders or --path-col); drop it"
@@ -379,6 +381,7 @@ def fit(
                 augmentation=augment,
                 batch_size=batch_size,
                 encoding=encoding,
+                encoding_errors=encoding_errors,
                 recipe=recipe,
                 time_budget=seconds,
                 **keeping.pipeline_kwargs,

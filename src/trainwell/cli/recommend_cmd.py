@@ -54,7 +54,14 @@ def recommend(
     out: Annotated[
         Path | None, typer.Option(help="CSV to write (default: print to standard output).")
     ] = None,
-    encoding: Annotated[str, typer.Option(help=ENCODING_HELP)] = "utf-8",
+    encoding: Annotated[str, typer.Option(help="--seen: " + ENCODING_HELP)] = "utf-8",
+    encoding_errors: Annotated[
+        str,
+        typer.Option(
+            help="--seen: 'replace' reads bytes the encoding cannot decode as U+FFFD instead of stopping "
+            "('strict')."
+        ),
+    ] = "strict",
 ) -> None:
     """Rank items for users (best first), for a basket of items (--from-items), or list an item's nearest
     neighbours (--similar-to)."""
@@ -64,7 +71,7 @@ def recommend(
         from trainwell.core.errors import ConfigError
 
         # What the command line can check alone comes first, the imports of the model's stack after.
-        check_text_options(encoding)
+        check_text_options(encoding, encoding_errors)
         need_model_directory(model)
         chosen = [
             name
@@ -104,7 +111,7 @@ def recommend(
             ids = [_item_id(part.strip()) for part in from_items.split(",") if part.strip()]
             table = predictor.recommend_from_items(ids, k=top)
         else:
-            rated = _seen_items(predictor, seen, encoding) if seen is not None else {}
+            rated = _seen_items(predictor, seen, encoding, encoding_errors) if seen is not None else {}
             parts = []
             left_out = from_seen = 0
             recipe = predictor.recipe
@@ -153,13 +160,14 @@ def _user_key(recipe: Any, user: Any) -> str:
     return recipe.users[code - 1] if code > 0 else category_key(user)
 
 
-def _seen_items(predictor: Any, path: Path, encoding: str) -> dict[str, list[Any]]:
-    """Each user's rated items in the ratings table ``path`` (read like the training table)."""
+def _seen_items(predictor: Any, path: Path, encoding: str, encoding_errors: str) -> dict[str, list[Any]]:
+    """Each user's rated items in the ratings table ``path`` (read like the training table, in ``encoding``;
+    ``encoding_errors`` ``"replace"`` reads a byte it cannot decode as U+FFFD)."""
     from trainwell.collab.data import read_ratings
     from trainwell.core.errors import DataError
     from trainwell.data.io import list_columns
 
-    table = read_ratings(path, encoding=encoding)
+    table = read_ratings(path, encoding=encoding, encoding_errors=encoding_errors)
     recipe = predictor.recipe
     absent = [name for name in (recipe.user_col, recipe.item_col) if name not in table.columns]
     if absent:
