@@ -12,19 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from image_files import shape_image
 from ratings_support import low_rank_ratings
-from trainwell.cli.app import app
-
-
-def invoke(*args: str | Path) -> tuple[int, str, str]:
-    """``trainwell ARGS`` in this process: exit code, stdout, stderr."""
-    result = CliRunner().invoke(app, [str(arg) for arg in args], env={"COLUMNS": "200"})
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
+from test_encoding import invoke  # trainwell ARGS in this process: exit code, stdout, stderr
 
 
 def latin1_image_csv(folder: Path) -> Path:

@@ -9,7 +9,7 @@ import sys
 import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -56,43 +56,10 @@ def fold_cells(table: Table) -> Table:
 
 
 T = TypeVar("T")
-#: The help of every command's --encoding option.
 #: The largest seed every generator takes (NumPy's are 32-bit).
 MAX_SEED = 2**32 - 1
+#: The help of every command's --encoding option.
 ENCODING_HELP = "Text encoding of CSV/TSV/JSON tables, e.g. cp1252 or latin-1 (default utf-8)."
-#: The column-role options a table's commands share (fit, evaluate, tune), so each says the same.
-CatNames = Annotated[str | None, typer.Option(help="Tables: comma-separated categorical columns.")]
-ContNames = Annotated[str | None, typer.Option(help="Tables: comma-separated continuous columns.")]
-Ignore = Annotated[str | None, typer.Option(help="Tables: comma-separated columns never used as inputs.")]
-PathCol = Annotated[
-    str | None,
-    typer.Option(
-        help="Images from a CSV: its column of image paths, relative to the CSV (report: default as in fit)."
-    ),
-]
-LabelCol = Annotated[
-    str | None, typer.Option(help="Images from a CSV: its column of labels (report: default as in fit).")
-]
-LabelDelim = Annotated[
-    str | None, typer.Option(help="Multi-label: separator between labels in one cell, e.g. ';'.")
-]
-LabelThresholds = Annotated[
-    bool,
-    typer.Option(
-        help="Multi-label: choose each label's decision threshold on the validation rows (--no-label-thresholds: "
-        "0.5 for every label)."
-    ),
-]
-DateFormat = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--date-format",
-        metavar="COLUMN=FORMAT",
-        help="Tables: a date column's format, COLUMN=FORMAT (e.g. sold=DD/MM/YYYY), or a bare FORMAT preferred for "
-        "every date column it reads; repeat for several columns.",
-    ),
-]
-TagColumn = Annotated[str | None, typer.Option(help="Tagging: the column of tags (default as in fit).")]
 _shown: set[str] = set()  # the warnings this command has printed
 
 

@@ -14,7 +14,8 @@ from typing import Annotated
 
 import typer
 
-from trainwell.cli._common import ENCODING_HELP, MAX_SEED, guarded, out_console
+from trainwell.cli import _options as option
+from trainwell.cli._common import MAX_SEED, guarded, out_console
 from trainwell.cli._once import OneValueGroup
 from trainwell.cli.boundary_cmd import boundary
 from trainwell.cli.evaluate_cmd import evaluate
@@ -76,7 +77,7 @@ def lr_find(
     valid_pct: Annotated[float, typer.Option(help="Share of rows held out (not used by the sweep).")] = 0.2,
     task: Annotated[str | None, typer.Option(help=f"Override the inferred task: {TASKS}.")] = None,
     seed: Annotated[int, typer.Option(help="Seed.", min=0, max=MAX_SEED)] = 0,
-    encoding: Annotated[str, typer.Option(help=ENCODING_HELP)] = "utf-8",
+    encoding: option.Encoding = "utf-8",
 ) -> None:
     """Sweep the learning rate, plot the curve and print a suggestion."""
 

@@ -15,20 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from trainwell.cli._common import (
-    ENCODING_HELP,
-    MAX_SEED,
-    CatNames,
-    ContNames,
-    DateFormat,
-    Ignore,
-    LabelCol,
-    LabelDelim,
-    PathCol,
-    TagColumn,
-    guarded,
-    out_console,
-)
+from trainwell.cli import _options as option
+from trainwell.cli._common import MAX_SEED, guarded, out_console
 
 if TYPE_CHECKING:
     from trainwell.evaluate.evaluation import Evaluation
@@ -77,15 +65,15 @@ def evaluate(
             "language model trained on the corpus DATA (a folder of .txt files, a text file, or --text column)."
         ),
     ] = None,
-    label_delim: LabelDelim = None,
-    path_col: PathCol = None,
-    label_col: LabelCol = None,
+    label_delim: option.LabelDelim = None,
+    path_col: option.PathCol = None,
+    label_col: option.LabelCol = None,
     baselines: Annotated[bool, typer.Option(help="Also cross-validate the scikit-learn baselines.")] = True,
     size: Annotated[int | None, typer.Option(help="Images: side in pixels (default as in fit).")] = None,
-    cat_names: CatNames = None,
-    cont_names: ContNames = None,
-    ignore: Ignore = None,
-    date_format: DateFormat = None,
+    cat_names: option.CatNames = None,
+    cont_names: option.ContNames = None,
+    ignore: option.Ignore = None,
+    date_format: option.DateFormat = None,
     text: Annotated[
         str | None,
         typer.Option(help="Texts: the column holding the text (cross-validates a text classifier)."),
@@ -102,11 +90,8 @@ def evaluate(
             "users; automatic for a table of only users, items and times."
         ),
     ] = False,
-    tag_col: TagColumn = None,
-    encoding: Annotated[
-        str,
-        typer.Option(help=ENCODING_HELP),
-    ] = "utf-8",
+    tag_col: option.TagColumn = None,
+    encoding: option.Encoding = "utf-8",
     test: Annotated[
         Path | None,
         typer.Option(

@@ -11,7 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
-from trainwell.cli._common import ENCODING_HELP, guarded, out_console
+from trainwell.cli import _options as option
+from trainwell.cli._common import guarded, out_console
 
 
 def export(
@@ -39,10 +40,7 @@ def export(
         float,
         typer.Option(help="Largest accepted difference between onnxruntime and PyTorch outputs."),
     ] = 1e-4,
-    encoding: Annotated[
-        str,
-        typer.Option(help=ENCODING_HELP),
-    ] = "utf-8",
+    encoding: option.Encoding = "utf-8",
 ) -> None:
     """Export a model to ONNX and check onnxruntime against PyTorch; report the largest difference."""
 

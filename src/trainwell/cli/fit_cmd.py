@@ -12,17 +12,10 @@ from typing import Annotated, Any
 
 import typer
 
+from trainwell.cli import _options as option
 from trainwell.cli._common import (
     ENCODING_HELP,
     MAX_SEED,
-    CatNames,
-    ContNames,
-    DateFormat,
-    Ignore,
-    LabelCol,
-    LabelDelim,
-    LabelThresholds,
-    PathCol,
     guarded,
     missing_target,
     model_directory_line,
@@ -69,12 +62,12 @@ def date_formats(options: list[str] | None) -> dict[str, str] | None:
     if not options:
         return None
     found: dict[str, str] = {}
-    for option in options:
-        column, equals, fmt = option.partition("=")
-        name, fmt = (column.strip(), fmt.strip()) if equals else ("*", option.strip())
+    for given in options:
+        column, equals, fmt = given.partition("=")
+        name, fmt = (column.strip(), fmt.strip()) if equals else ("*", given.strip())
         if not name or not fmt:
             raise ConfigError(
-                f"--date-format {option!r} needs COLUMN=FORMAT (e.g. sold=DD/MM/YYYY) or a FORMAT"
+                f"--date-format {given!r} needs COLUMN=FORMAT (e.g. sold=DD/MM/YYYY) or a FORMAT"
             )
         if name in found:
             raise ConfigError(
@@ -136,10 +129,10 @@ def fit(
     ] = None,
     task: Annotated[str | None, typer.Option(help=f"Override the inferred task: {TASKS}.")] = None,
     metric: Annotated[list[str] | None, typer.Option(help="Metric to report (repeat for several).")] = None,
-    cat_names: CatNames = None,
-    cont_names: ContNames = None,
-    ignore: Ignore = None,
-    date_format: DateFormat = None,
+    cat_names: option.CatNames = None,
+    cont_names: option.ContNames = None,
+    ignore: option.Ignore = None,
+    date_format: option.DateFormat = None,
     text: Annotated[
         str | None, typer.Option(help="Texts: the column holding the text (trains a text classifier).")
     ] = None,
@@ -172,10 +165,10 @@ def fit(
             "only users, items and times."
         ),
     ] = False,
-    path_col: PathCol = None,
-    label_col: LabelCol = None,
-    label_delim: LabelDelim = None,
-    label_thresholds: LabelThresholds = True,
+    path_col: option.PathCol = None,
+    label_col: option.LabelCol = None,
+    label_delim: option.LabelDelim = None,
+    label_thresholds: option.LabelThresholds = True,
     arch: Annotated[
         str,
         typer.Option(

@@ -11,7 +11,8 @@ from typing import Annotated
 
 import typer
 
-from trainwell.cli._common import ENCODING_HELP, MAX_SEED, LabelCol, PathCol, guarded, out_console
+from trainwell.cli import _options as option
+from trainwell.cli._common import MAX_SEED, guarded, out_console
 
 
 def report(
@@ -36,12 +37,9 @@ def report(
         int,
         typer.Option(help="Seed for the bootstrap intervals and the column shuffles.", min=0, max=MAX_SEED),
     ] = 0,
-    encoding: Annotated[
-        str,
-        typer.Option(help=ENCODING_HELP),
-    ] = "utf-8",
-    path_col: PathCol = None,
-    label_col: LabelCol = None,
+    encoding: option.Encoding = "utf-8",
+    path_col: option.PathCol = None,
+    label_col: option.LabelCol = None,
 ) -> None:
     """Write an HTML report: training curves, metrics with intervals, errors and feature importance (for a
     language model: perplexity with intervals, where the loss comes from, the hardest texts, continuations)."""

@@ -12,20 +12,8 @@ from typing import Annotated, Any
 
 import typer
 
-from trainwell.cli._common import (
-    ENCODING_HELP,
-    MAX_SEED,
-    CatNames,
-    ContNames,
-    DateFormat,
-    Ignore,
-    LabelDelim,
-    LabelThresholds,
-    TagColumn,
-    fold_cells,
-    guarded,
-    out_console,
-)
+from trainwell.cli import _options as option
+from trainwell.cli._common import MAX_SEED, fold_cells, guarded, out_console
 
 SHOWN_TRIALS = 8
 #: Table headings for settings whose name is long.
@@ -91,17 +79,14 @@ def tune(
     seed: Annotated[
         int, typer.Option(help="Seed for the split, every trial and the sampler.", min=0, max=MAX_SEED)
     ] = 0,
-    cat_names: CatNames = None,
-    cont_names: ContNames = None,
-    ignore: Ignore = None,
-    date_format: DateFormat = None,
-    label_delim: LabelDelim = None,
-    label_thresholds: LabelThresholds = True,
-    tag_col: TagColumn = None,
-    encoding: Annotated[
-        str,
-        typer.Option(help=ENCODING_HELP),
-    ] = "utf-8",
+    cat_names: option.CatNames = None,
+    cont_names: option.ContNames = None,
+    ignore: option.Ignore = None,
+    date_format: option.DateFormat = None,
+    label_delim: option.LabelDelim = None,
+    label_thresholds: option.LabelThresholds = True,
+    tag_col: option.TagColumn = None,
+    encoding: option.Encoding = "utf-8",
     arch: Annotated[
         str,
         typer.Option(
