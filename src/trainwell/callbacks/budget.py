@@ -15,7 +15,6 @@ take more than ten minutes.
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from trainwell.callbacks._validate import positive_number
+from trainwell.core.duration import DURATION_EXAMPLES as DURATION_EXAMPLES
+from trainwell.core.duration import parse_duration
 from trainwell.core.errors import ConfigError
 from trainwell.learner.events import Callback, CancelFit, CancelTrain
 
@@ -40,43 +41,6 @@ REPLAN_SECONDS = 0.005
 #: A plan that would end this share of its batches (or less) into a new epoch ends at the epoch boundary
 #: instead: a last epoch of a batch or two adds a noisy row to the history and a validation for nothing.
 WHOLE_EPOCH_SLACK = 0.05
-
-_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(s|m|h|d)", re.IGNORECASE)
-_CLOCK = re.compile(r"^(?:(\d+):)?(\d+):(\d{1,2}(?:\.\d*)?)$")
-DURATION_EXAMPLES = "90s, 10m, 1h30m, 1.5h or 1:30:00"
-
-
-def parse_duration(value: Any, name: str = "time budget") -> float:
-    """Seconds in ``value``: a number of seconds, or a string such as ``"90s"``, ``"10m"``, ``"1h30m"``,
-    ``"1.5h"``, ``"1:30:00"`` (hours:minutes:seconds) or ``"10:00"`` (minutes:seconds).
-
-    Raises:
-        ConfigError: ``value`` is not a duration, or is not longer than zero.
-
-    Example:
-        >>> parse_duration("1h30m"), parse_duration("10:00"), parse_duration(45)
-        (5400.0, 600.0, 45.0)
-    """
-    seconds: float | None = None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = float(value)
-    elif isinstance(value, str):
-        text = value.strip().lower()
-        clock = _CLOCK.match(text)
-        if clock:
-            hours, minutes, secs = clock.groups()
-            seconds = int(hours or 0) * 3600.0 + int(minutes) * 60.0 + float(secs)
-        elif re.fullmatch(r"\d+(?:\.\d*)?|\.\d+", text):
-            seconds = float(text)
-        elif text and re.fullmatch(rf"(?:\s*{_PART.pattern}\s*)+", text, re.IGNORECASE):
-            seconds = sum(float(number) * _UNITS[unit.lower()] for number, unit in _PART.findall(text))
-    if seconds is None or not math.isfinite(seconds) or seconds <= 0:
-        raise ConfigError(
-            f"{name} {value!r} is not a duration longer than zero; write e.g. {DURATION_EXAMPLES} "
-            "(a bare number is seconds)"
-        )
-    return seconds
 
 
 def format_duration(seconds: float) -> str:
@@ -175,7 +139,10 @@ class TimeBudget(Callback):
         """Count from now, the time between fits included: the fits then end within ``seconds`` of this call.
 
         The one-call pipelines (``fit_table(..., time_budget=)``...) start their budget as they begin, so that
-        reading the data and the learning-rate finder come out of it too; writing the model comes after."""
+        reading the data and the learning-rate finder come out of it too; writing the model comes after. The
+        process's one-off imports for training (:func:`load_training_imports`) come before: they are not the
+        fit's time."""
+        load_training_imports()
         self._idle_since = self._clock()
         return self
 
@@ -212,6 +179,7 @@ class TimeBudget(Callback):
             return
         self._group = cpu_group()
         self._reset_timing(learn.iteration)
+        load_training_imports()  # once a process, seconds: not the fit's time (the optimizer may not exist yet)
         self._fit_start = self._clock()
         if self._idle_since is not None:  # started: the time since the last fit counts
             self.used += self._fit_start - self._idle_since
@@ -475,9 +443,11 @@ def outside_call_budgets() -> Iterator[float | None]:
 
 def load_training_imports() -> None:
     """Import now what a process's first fit would import inside its budget: building the first optimizer loads
-    ``torch._dynamo`` (4.6 s on a busy 2-core machine, once per process). Call it before budgets that are
-    shares of one (the folds of an evaluation): the first fold's few seconds went to the import, and the fold
-    was refused as "spent before training began" while the others trained."""
+    ``torch._dynamo`` (1-4 s, 4.6 s on a busy 2-core machine, once per process). :meth:`TimeBudget.start` and
+    each budgeted fit call it before reading their clock, so that ``fit --time 30s`` trains for 30 s, not 26;
+    call it too before budgets that are shares of one (the folds of an evaluation): the first fold's few seconds
+    went to the import, and the fold was refused as "spent before training began" while the others trained.
+    After the first call it costs some 20 microseconds."""
     torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import sys
 import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -55,43 +56,10 @@ def fold_cells(table: Table) -> Table:
 
 
 T = TypeVar("T")
-#: The help of every command's --encoding option.
 #: The largest seed every generator takes (NumPy's are 32-bit).
 MAX_SEED = 2**32 - 1
+#: The help of every command's --encoding option.
 ENCODING_HELP = "Text encoding of CSV/TSV/JSON tables, e.g. cp1252 or latin-1 (default utf-8)."
-#: The column-role options a table's commands share (fit, evaluate, tune), so each says the same.
-CatNames = Annotated[str | None, typer.Option(help="Tables: comma-separated categorical columns.")]
-ContNames = Annotated[str | None, typer.Option(help="Tables: comma-separated continuous columns.")]
-Ignore = Annotated[str | None, typer.Option(help="Tables: comma-separated columns never used as inputs.")]
-PathCol = Annotated[
-    str | None,
-    typer.Option(
-        help="Images from a CSV: its column of image paths, relative to the CSV (report: default as in fit)."
-    ),
-]
-LabelCol = Annotated[
-    str | None, typer.Option(help="Images from a CSV: its column of labels (report: default as in fit).")
-]
-LabelDelim = Annotated[
-    str | None, typer.Option(help="Multi-label: separator between labels in one cell, e.g. ';'.")
-]
-LabelThresholds = Annotated[
-    bool,
-    typer.Option(
-        help="Multi-label: choose each label's decision threshold on the validation rows (--no-label-thresholds: "
-        "0.5 for every label)."
-    ),
-]
-DateFormat = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--date-format",
-        metavar="COLUMN=FORMAT",
-        help="Tables: a date column's format, COLUMN=FORMAT (e.g. sold=DD/MM/YYYY), or a bare FORMAT preferred for "
-        "every date column it reads; repeat for several columns.",
-    ),
-]
-TagColumn = Annotated[str | None, typer.Option(help="Tagging: the column of tags (default as in fit).")]
 _shown: set[str] = set()  # the warnings this command has printed
 
 
@@ -223,7 +191,7 @@ def stdin_text(encoding: str = "utf-8", errors: str = "strict") -> str:
     import codecs
 
     from trainwell.core.errors import DataError
-    from trainwell.data.io import check_encoding
+    from trainwell.core.text_encoding import check_encoding
 
     check_encoding(encoding)
     check_encoding_errors(errors)
@@ -258,15 +226,15 @@ def text_lines(source: Path, encoding: str = "utf-8", errors: str = "strict") ->
 def missing_target(data: Path, encoding: str) -> Any:
     """The one-line error for a table given no ``--target``: its columns, and for a file whose columns are
     all numbers (no header row, as MovieLens' ``u.data``), how to read it as ratings."""
-    from trainwell.collab.data import headerless
     from trainwell.core.errors import ConfigError, UserError
-    from trainwell.data.io import list_columns, read_table
 
     hint = "name the column to predict, e.g. --target label"
-    try:
-        frame = read_table(data, encoding=encoding)
-    except UserError:  # an unreadable table says why when read for real
-        frame = None
+    frame = None
+    if data.is_file():  # else said at once, without importing pandas to read it
+        from trainwell.data.io import list_columns, read_table
+
+        with contextlib.suppress(UserError):  # an unreadable table says why when read for real
+            frame = read_table(data, encoding=encoding)
     columns = frame.columns if frame is not None else None
     images = _image_path_column(frame) if frame is not None else None
     if columns is not None and images is not None:
@@ -277,6 +245,8 @@ def missing_target(data: Path, encoding: str) -> Any:
             f"table itself, name the column to predict; columns are: {list_columns([str(c) for c in columns])}"
         )
     elif columns is not None:
+        from trainwell.collab.data import headerless
+
         if headerless(columns):
             hint = (
                 f"its first row was read as the header (columns {list_columns([str(c) for c in columns])}), so it "
@@ -309,7 +279,7 @@ def refuse_encoding(encoding: str, what: str, *, text: bool = True) -> None:
     import codecs
 
     from trainwell.core.errors import ConfigError
-    from trainwell.data.io import check_encoding
+    from trainwell.core.text_encoding import check_encoding
 
     check_encoding(encoding)
     if codecs.lookup(encoding).name != "utf-8":

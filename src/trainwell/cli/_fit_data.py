@@ -27,7 +27,7 @@ NOT_FOR_IMAGES = {
     "--cont-names": "tables",
     "--ignore": "tables",
     "--date-format": "tables",
-    "--encoding-errors": "tables, CoNLL files and .txt corpora",
+    "--encoding-errors": "tables (a CSV of image paths too), CoNLL files and .txt corpora",
     "--task language_model": "text corpora (.txt files)",
     "--task tagging": "tagged sentences (CoNLL files)",
 }
@@ -50,14 +50,13 @@ def not_for_images(flags: list[str], data: Path) -> Exception:
 
 def holds_only_images(data: Path) -> bool:
     """A folder of images with no text a language model or a tagger could read (``.txt`` or CoNLL files)."""
+    if not data.is_dir():  # said without importing NumPy for the image reader
+        return False
     from trainwell.cli._tagging import is_tagging_source
     from trainwell.vision.io import looks_like_image_folder
 
     return (
-        data.is_dir()
-        and looks_like_image_folder(data)
-        and not any(data.rglob("*.txt"))
-        and not is_tagging_source(data, None)
+        looks_like_image_folder(data) and not any(data.rglob("*.txt")) and not is_tagging_source(data, None)
     )
 
 

@@ -81,8 +81,8 @@ def plan_checkpoint(
             in closed form; a checkpoint in ``--out`` without ``--resume``.
     """
     from trainwell.callbacks import Checkpoint
-    from trainwell.core.artifact import FIT_CHECKPOINT_FILE
     from trainwell.core.errors import ConfigError
+    from trainwell.core.model_dir import FIT_CHECKPOINT_FILE
 
     path = out / FIT_CHECKPOINT_FILE
     if path.is_file() and not resume:
@@ -163,7 +163,7 @@ def data_fingerprint(source: Path) -> str:
 def tell_how_to_resume(run: Callable[[], None], out: Path) -> None:
     """Run ``run``; when Ctrl-C stops it and ``out`` holds a checkpoint, say so and print the command that
     continues it (exit code 130). Without a checkpoint the interrupt goes on as before."""
-    from trainwell.core.artifact import FIT_CHECKPOINT_FILE
+    from trainwell.core.model_dir import FIT_CHECKPOINT_FILE
 
     try:
         run()

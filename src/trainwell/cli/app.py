@@ -14,7 +14,8 @@ from typing import Annotated
 
 import typer
 
-from trainwell.cli._common import ENCODING_HELP, MAX_SEED, guarded, out_console
+from trainwell.cli import _options as option
+from trainwell.cli._common import MAX_SEED, guarded, out_console
 from trainwell.cli._once import OneValueGroup
 from trainwell.cli.boundary_cmd import boundary
 from trainwell.cli.evaluate_cmd import evaluate
@@ -76,20 +77,24 @@ def lr_find(
     valid_pct: Annotated[float, typer.Option(help="Share of rows held out (not used by the sweep).")] = 0.2,
     task: Annotated[str | None, typer.Option(help=f"Override the inferred task: {TASKS}.")] = None,
     seed: Annotated[int, typer.Option(help="Seed.", min=0, max=MAX_SEED)] = 0,
-    encoding: Annotated[str, typer.Option(help=ENCODING_HELP)] = "utf-8",
+    encoding: option.Encoding = "utf-8",
 ) -> None:
     """Sweep the learning rate, plot the curve and print a suggestion."""
 
     def run() -> None:
+        from trainwell.cli._early import check_text_options, need_data
         from trainwell.core.errors import ConfigError
-        from trainwell.core.seeding import seed_everything
-        from trainwell.tabular.data import tabular_data
-        from trainwell.tabular.learner import tabular_learner
 
+        check_text_options(encoding)
         if out.is_dir():
             raise ConfigError(
                 f"--out '{out}' is a directory; pass the path of the PNG file to write, e.g. lr_find.png"
             )
+        need_data(data, "table")  # before the imports of the training stack: a mistake is said at once
+        from trainwell.core.seeding import seed_everything
+        from trainwell.tabular.data import tabular_data
+        from trainwell.tabular.learner import tabular_learner
+
         seed_everything(seed)
         learn = tabular_learner(
             tabular_data(
@@ -126,6 +131,9 @@ def info(model: Annotated[Path, typer.Argument(help="Model directory.")]) -> Non
     """Show a model directory's task, inputs, metrics and versions."""
 
     def run() -> None:
+        from trainwell.cli._early import need_model_directory
+
+        need_model_directory(model)
         from trainwell.cli._show import show_info
         from trainwell.export import read_metadata
 

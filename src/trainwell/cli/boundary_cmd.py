@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from trainwell.cli._common import ENCODING_HELP, MAX_SEED, fold_cells, guarded, out_console
+from trainwell.cli import _options as option
+from trainwell.cli._common import MAX_SEED, fold_cells, guarded, out_console
 
 if TYPE_CHECKING:
     from trainwell.datasets.generators import Generator
@@ -53,7 +54,7 @@ def boundary(
     seed: Annotated[
         int, typer.Option(help="Seed for the split, the models and generated data.", min=0, max=MAX_SEED)
     ] = 0,
-    encoding: Annotated[str, typer.Option(help=ENCODING_HELP)] = "utf-8",
+    encoding: option.Encoding = "utf-8",
     grid: Annotated[int, typer.Option(help="Grid points per side where the models are evaluated.")] = 200,
     valid_pct: Annotated[float, typer.Option(help="Share of points held out to measure accuracy.")] = 0.25,
     frames: Annotated[int, typer.Option(help="Frames of the MLP GIF.")] = 30,
@@ -68,6 +69,10 @@ def boundary(
         if generate is not None:
             _generate(generate, n, seed, data)
             return
+        from trainwell.cli._early import check_text_options, need_data
+
+        check_text_options(encoding)
+        need_data(data, "points")  # before the imports of scikit-learn and torch: a mistake is said at once
         from trainwell.interpret.boundary import (
             check_models,
             fit_boundaries,
@@ -101,10 +106,11 @@ def boundary(
 
 def _generate(name: str, n: int, seed: int, path: Path) -> None:
     from trainwell.core.errors import ConfigError
-    from trainwell.datasets.generators import generate, sidecar_path, write_csv
 
     if n < 10:
         raise ConfigError(f"--n must be at least 10 points, got {n}")
+    from trainwell.datasets.generators import generate, sidecar_path, write_csv
+
     dataset = generate(name, n, seed)
     write_csv(dataset, path)
     accuracy = float((dataset.optimal_decision() == dataset.y).mean())

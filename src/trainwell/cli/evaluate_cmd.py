@@ -15,20 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from trainwell.cli._common import (
-    ENCODING_HELP,
-    MAX_SEED,
-    CatNames,
-    ContNames,
-    DateFormat,
-    Ignore,
-    LabelCol,
-    LabelDelim,
-    PathCol,
-    TagColumn,
-    guarded,
-    out_console,
-)
+from trainwell.cli import _options as option
+from trainwell.cli._common import MAX_SEED, guarded, out_console
 
 if TYPE_CHECKING:
     from trainwell.evaluate.evaluation import Evaluation
@@ -77,15 +65,15 @@ def evaluate(
             "language model trained on the corpus DATA (a folder of .txt files, a text file, or --text column)."
         ),
     ] = None,
-    label_delim: LabelDelim = None,
-    path_col: PathCol = None,
-    label_col: LabelCol = None,
+    label_delim: option.LabelDelim = None,
+    path_col: option.PathCol = None,
+    label_col: option.LabelCol = None,
     baselines: Annotated[bool, typer.Option(help="Also cross-validate the scikit-learn baselines.")] = True,
     size: Annotated[int | None, typer.Option(help="Images: side in pixels (default as in fit).")] = None,
-    cat_names: CatNames = None,
-    cont_names: ContNames = None,
-    ignore: Ignore = None,
-    date_format: DateFormat = None,
+    cat_names: option.CatNames = None,
+    cont_names: option.ContNames = None,
+    ignore: option.Ignore = None,
+    date_format: option.DateFormat = None,
     text: Annotated[
         str | None,
         typer.Option(help="Texts: the column holding the text (cross-validates a text classifier)."),
@@ -102,11 +90,8 @@ def evaluate(
             "users; automatic for a table of only users, items and times."
         ),
     ] = False,
-    tag_col: TagColumn = None,
-    encoding: Annotated[
-        str,
-        typer.Option(help=ENCODING_HELP),
-    ] = "utf-8",
+    tag_col: option.TagColumn = None,
+    encoding: option.Encoding = "utf-8",
     test: Annotated[
         Path | None,
         typer.Option(
@@ -134,23 +119,33 @@ def evaluate(
     held-out text against n-gram baselines."""
 
     def run() -> None:
-        from trainwell.callbacks.budget import parse_duration
+        # What the command line can check alone comes first, the training stack's imports after (ready).
+        from trainwell.cli._early import check_text_options, duration_option, need_data
         from trainwell.core.errors import ConfigError
-        from trainwell.distributed.spread import spread_position
 
-        if spread_position()[0] != 0:
-            out_console.quiet = True  # under torchrun the folds are shared out; rank 0 alone reports them
+        check_text_options(encoding)
         # The whole evaluation's training time: the Python call shares it among the folds, and says what it did.
-        seconds = None if time_budget is None else parse_duration(time_budget, "--time")
-        if task == "language_model":
-            from trainwell.cli._evaluate_lm import refuse_spread
-            from trainwell.text.lm_evaluation import evaluate_language_model
+        seconds = duration_option(time_budget, "--time")
 
-            refuse_spread()
+        def ready(kind: str) -> None:
+            """Past the checks of the options: the data must be there (read as ``kind``, a key of
+            ``_early.MISSING``)."""
+            need_data(data, kind)
+            from trainwell.distributed.spread import spread_position
+
+            if spread_position()[0] != 0:
+                out_console.quiet = True  # under torchrun the folds are shared out; rank 0 alone reports them
+
+        if task == "language_model":
             if target is not None:
                 raise ConfigError(
                     "--target is not used by a language model: it predicts the next word of --text"
                 )
+            ready("corpus")
+            from trainwell.cli._evaluate_lm import refuse_spread
+            from trainwell.text.lm_evaluation import evaluate_language_model
+
+            refuse_spread()
             evaluate_language_model(
                 data,
                 test=test,
@@ -171,6 +166,7 @@ def evaluate(
         from trainwell.cli._tagging import is_tagging_source
 
         if is_tagging_source(data, task):
+            ready("conll")
             from trainwell.text.tagging.evaluation import evaluate_tagger
 
             render(
@@ -186,12 +182,13 @@ def evaluate(
             )
             return
         if data.is_dir() or path_col is not None:
-            from trainwell.vision.evaluation import evaluate_images
-
             if target is not None:
                 raise ConfigError(
                     "--target is for tables; image labels come from class folders or --label-col"
                 )
+            ready("images")
+            from trainwell.vision.evaluation import evaluate_images
+
             render(
                 evaluate_images(
                     data,
@@ -217,6 +214,7 @@ def evaluate(
             "time_budget": seconds,
         }
         if user is not None or item is not None:
+            ready("table")
             from trainwell.collab.evaluation import evaluate_ratings
 
             render(
@@ -231,6 +229,7 @@ def evaluate(
             raise missing_target(data, encoding)
         from trainwell.cli.fit_cmd import table_roles, target_columns
 
+        ready("table")
         if text is not None:
             from trainwell.text.evaluation import evaluate_texts
 

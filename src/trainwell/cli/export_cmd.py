@@ -11,7 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
-from trainwell.cli._common import ENCODING_HELP, guarded, out_console
+from trainwell.cli import _options as option
+from trainwell.cli._common import guarded, out_console
 
 
 def export(
@@ -39,20 +40,24 @@ def export(
         float,
         typer.Option(help="Largest accepted difference between onnxruntime and PyTorch outputs."),
     ] = 1e-4,
-    encoding: Annotated[
-        str,
-        typer.Option(help=ENCODING_HELP),
-    ] = "utf-8",
+    encoding: option.Encoding = "utf-8",
 ) -> None:
     """Export a model to ONNX and check onnxruntime against PyTorch; report the largest difference."""
 
     def run() -> None:
+        from trainwell.cli._early import model_kind, need_data, need_model_directory, peek_metadata
         from trainwell.core.errors import ConfigError
-        from trainwell.export import read_metadata
-        from trainwell.export.onnx import check_onnx_exportable, export_onnx
 
         if not onnx:
             raise ConfigError("nothing to export: ONNX is the only format so far; drop --no-onnx")
+        # Before the imports of torch and onnxruntime: a mistake is said at once.
+        need_model_directory(model)
+        kinds = {"vision": "image files", "language_model": "corpus", "tagging": "conll"}
+        for source in data or []:
+            need_data(source, kinds.get(model_kind(peek_metadata(model)), "table"))
+        from trainwell.export import read_metadata
+        from trainwell.export.onnx import check_onnx_exportable, export_onnx
+
         inputs: Any = None
         sources = list(data or [])
         previous = _previous_check(model) if not sources else None

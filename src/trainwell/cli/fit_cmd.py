@@ -12,17 +12,10 @@ from typing import Annotated, Any
 
 import typer
 
+from trainwell.cli import _options as option
 from trainwell.cli._common import (
     ENCODING_HELP,
     MAX_SEED,
-    CatNames,
-    ContNames,
-    DateFormat,
-    Ignore,
-    LabelCol,
-    LabelDelim,
-    LabelThresholds,
-    PathCol,
     guarded,
     missing_target,
     model_directory_line,
@@ -40,7 +33,7 @@ from trainwell.cli._fit_data import (
     refuse_unread,
     tokenizer_setting,
 )
-from trainwell.cli._resume import RESUME_HELP
+from trainwell.cli._resume import RESUME_HELP, FitCheckpoint
 
 TASKS = "binary, multiclass, multilabel, regression, language_model, tagging"
 
@@ -69,12 +62,12 @@ def date_formats(options: list[str] | None) -> dict[str, str] | None:
     if not options:
         return None
     found: dict[str, str] = {}
-    for option in options:
-        column, equals, fmt = option.partition("=")
-        name, fmt = (column.strip(), fmt.strip()) if equals else ("*", option.strip())
+    for given in options:
+        column, equals, fmt = given.partition("=")
+        name, fmt = (column.strip(), fmt.strip()) if equals else ("*", given.strip())
         if not name or not fmt:
             raise ConfigError(
-                f"--date-format {option!r} needs COLUMN=FORMAT (e.g. sold=DD/MM/YYYY) or a FORMAT"
+                f"--date-format {given!r} needs COLUMN=FORMAT (e.g. sold=DD/MM/YYYY) or a FORMAT"
             )
         if name in found:
             raise ConfigError(
@@ -136,10 +129,10 @@ def fit(
     ] = None,
     task: Annotated[str | None, typer.Option(help=f"Override the inferred task: {TASKS}.")] = None,
     metric: Annotated[list[str] | None, typer.Option(help="Metric to report (repeat for several).")] = None,
-    cat_names: CatNames = None,
-    cont_names: ContNames = None,
-    ignore: Ignore = None,
-    date_format: DateFormat = None,
+    cat_names: option.CatNames = None,
+    cont_names: option.ContNames = None,
+    ignore: option.Ignore = None,
+    date_format: option.DateFormat = None,
     text: Annotated[
         str | None, typer.Option(help="Texts: the column holding the text (trains a text classifier).")
     ] = None,
@@ -172,10 +165,10 @@ def fit(
             "only users, items and times."
         ),
     ] = False,
-    path_col: PathCol = None,
-    label_col: LabelCol = None,
-    label_delim: LabelDelim = None,
-    label_thresholds: LabelThresholds = True,
+    path_col: option.PathCol = None,
+    label_col: option.LabelCol = None,
+    label_delim: option.LabelDelim = None,
+    label_thresholds: option.LabelThresholds = True,
     arch: Annotated[
         str,
         typer.Option(
@@ -231,8 +224,8 @@ def fit(
     encoding_errors: Annotated[
         str,
         typer.Option(
-            help="Tables (in their --encoding), texts, CoNLL files and .txt corpora: 'replace' reads bytes that "
-            "cannot be decoded as U+FFFD instead of stopping ('strict')."
+            help="Tables (in their --encoding; a CSV of image paths too), texts, CoNLL files and .txt corpora: "
+            "'replace' reads bytes that cannot be decoded as U+FFFD instead of stopping ('strict')."
         ),
     ] = "strict",
     resume: Annotated[bool, typer.Option("--resume", help=RESUME_HELP)] = False,
@@ -241,20 +234,26 @@ def fit(
     directory."""
 
     def run() -> None:
-        from trainwell.cli._common import check_encoding_errors
+        # What the command line can check alone comes first, and the training stack's imports after it
+        # (ready): a mistake is said at once, not after seconds of imports.
+        from trainwell.cli._early import check_text_options, duration_option, need_data
         from trainwell.core.errors import ConfigError
 
-        check_encoding_errors(encoding_errors)
-        from trainwell.callbacks.budget import parse_duration
+        check_text_options(encoding, encoding_errors)
+        seconds = duration_option(time_budget, "--time")
 
-        seconds = None if time_budget is None else parse_duration(time_budget, "--time")
-        from trainwell.distributed import launched_by_torchrun
+        def ready(kind: str) -> FitCheckpoint:
+            """Past the checks of the options: the data must be there (read as ``kind``, a key of
+            ``_early.MISSING``); then the checkpoint of the fit, with the imports of the training stack."""
+            need_data(data, kind)
+            from trainwell.distributed import launched_by_torchrun
 
-        if launched_by_torchrun() and os.environ.get("RANK") != "0":
-            out_console.quiet = True  # under torchrun every process trains; rank 0 alone reports
-        from trainwell.cli._resume import closed_form_model, plan_checkpoint
+            if launched_by_torchrun() and os.environ.get("RANK") != "0":
+                out_console.quiet = True  # under torchrun every process trains; rank 0 alone reports
+            from trainwell.cli._resume import closed_form_model, plan_checkpoint
 
-        keeping = plan_checkpoint(ctx, out, resume, closed_form_model(arch), seconds)
+            return plan_checkpoint(ctx, out, resume, closed_form_model(arch), seconds)
+
         from trainwell.cli._tagging import fit_tagging, is_tagging_source
 
         if task in ("language_model", "tagging") and holds_only_images(data):
@@ -300,21 +299,24 @@ def fit(
             }
             settings.update(tag_col=tag_col, batch_size=batch_size, metrics=metric, embeddings=embeddings)
             settings.update(encoding=encoding, encoding_errors=encoding_errors)
-            settings.update(keeping.pipeline_kwargs)
+            settings.update(ready("conll").pipeline_kwargs)
             fit_tagging(data, settings)
             return
         if tag_col is not None or embeddings is not None:
             flag = "--tag-col" if tag_col is not None else "--embeddings"
             raise ConfigError(f"{flag} is for tagged sentences (CoNLL files with --task tagging); drop it")
         image_source = task != "language_model" and is_image_source(data, path_col)
-        if image_source:
-            refuse_for_images(data, given)
+        if image_source:  # a CSV of image paths (--path-col) is read as a table: it takes --encoding-errors
+            refuse_for_images(
+                data, {**given, "--encoding-errors": given["--encoding-errors"] and path_col is None}
+            )
         if recipe is not None and not image_source:
             raise ConfigError(
                 f"--recipe {recipe} is for images (a folder of class folders or --path-col); drop it"
             )
         chosen_tokenizer = tokenizer_setting(tokenizer, data, task, text, pretrained, image_source)
         if user is not None or item is not None or implicit:
+            recommender = recommender_arch(arch)
             _fit_ratings(
                 data,
                 user=user,
@@ -328,30 +330,31 @@ def fit(
                 valid_col=valid_col,
                 task=task,
                 metrics=metric,
-                arch=arch,
+                arch=recommender,
                 seed=seed,
                 implicit=implicit,
                 encoding=encoding,
                 encoding_errors=encoding_errors,
                 time_budget=seconds,
-                **keeping.pipeline_kwargs,
+                **ready("table").pipeline_kwargs,
             )
             return
         if task == "language_model":
             _fit_language_model(
                 data, text, out, epochs, lr, seed, valid_pct, pretrained, encoding, encoding_errors, seconds,
-                batch_size, {**keeping.pipeline_kwargs, **chosen_tokenizer},
+                batch_size, {**ready("corpus").pipeline_kwargs, **chosen_tokenizer},
             )  # fmt: skip
             return
         if image_source:
-            from trainwell.vision.pipeline import fit_images
-
             if path_col is None:  # a CSV of paths (--path-col) is a table: it takes --encoding
                 refuse_encoding(encoding, "image folders", text=False)
             if target is not None:
                 raise ConfigError(
                     "--target is for tables; image labels come from class folders or --label-col"
                 )
+            keeping = ready("image csv")
+            from trainwell.vision.pipeline import fit_images
+
             result: Any = fit_images(
                 data,
                 out=out,
@@ -371,6 +374,7 @@ def fit(
                 augmentation=augment,
                 batch_size=batch_size,
                 encoding=encoding,
+                encoding_errors=encoding_errors,
                 recipe=recipe,
                 time_budget=seconds,
                 **keeping.pipeline_kwargs,
@@ -380,6 +384,7 @@ def fit(
         if target is None:
             raise missing_target(data, encoding)
         refuse_for_tables_and_texts(text, arch, size=size, augment=augment, pretrained=pretrained)
+        keeping = ready("table")
         if text is not None:
             from trainwell.text.pipeline import fit_texts
 
@@ -467,19 +472,14 @@ def _fit_ratings(
     """``trainwell fit ratings.csv --user U --item I [--target rating | --implicit]``: a recommender (``resume``:
     the pipeline's ``callbacks`` and ``resume_from``)."""
     from trainwell.collab.pipeline import fit_ratings
-    from trainwell.core.errors import ConfigError
 
-    if arch not in ("auto", "dot_bias", "collab_nn", "ease"):
-        raise ConfigError(
-            f"--arch {arch} is not a recommender; use dot_bias (the default), collab_nn, or ease (--implicit)"
-        )
     result = fit_ratings(
         data,
         user=user,
         item=item,
         rating=rating,
         out=out,
-        arch="dot_bias" if arch == "auto" else arch,
+        arch=arch,
         epochs=epochs,
         lr=lr,
         metrics=metrics,
@@ -583,6 +583,17 @@ def _fit_language_model(
     out_console.print(
         f"judge it on held-out text with: trainwell report {out} --data TEST.txt", soft_wrap=True
     )
+
+
+def recommender_arch(arch: str) -> str:
+    """The recommender ``--arch`` names (``auto``: dot_bias); any other is refused."""
+    from trainwell.core.errors import ConfigError
+
+    if arch not in ("auto", "dot_bias", "collab_nn", "ease"):
+        raise ConfigError(
+            f"--arch {arch} is not a recommender; use dot_bias (the default), collab_nn, or ease (--implicit)"
+        )
+    return "dot_bias" if arch == "auto" else arch
 
 
 def report_fit(result: Any) -> None:

@@ -50,11 +50,13 @@ def generate(
     """Generate text: the prompt followed by sampled tokens."""
 
     def run() -> None:
+        from trainwell.cli._early import need_model_directory
         from trainwell.core.errors import ConfigError
-        from trainwell.text.lm_predictor import load_lm
 
         if top_p == 0:
             raise ConfigError("--top-p 0 keeps no token; give a share above 0, e.g. --top-p 0.9")
+        need_model_directory(model)  # before the imports of torch: a mistake is said at once
+        from trainwell.text.lm_predictor import load_lm
 
         predictor = load_lm(model)
         text = predictor.generate(

@@ -59,11 +59,18 @@ def predict(
 
     def run() -> None:
         from trainwell.cli._common import check_encoding_errors
+        from trainwell.cli._early import model_kind, need_data, need_model_directory, peek_metadata
+
+        # Before the imports of the model's stack: a mistake is said at once.
+        check_encoding_errors(encoding_errors)
+        need_model_directory(model)
+        images = model_kind(peek_metadata(model)) == "vision"
+        for source in data:
+            need_data(source, "image files" if images else "rows")
         from trainwell.core.errors import ConfigError
         from trainwell.export import read_metadata
         from trainwell.export.predictor import load, refuse_generic, refuse_language_model
 
-        check_encoding_errors(encoding_errors)
         refuse_generic(
             read_metadata(model), model, "trainwell predict"
         )  # before load: it needs the user's code

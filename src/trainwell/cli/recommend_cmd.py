@@ -54,26 +54,25 @@ def recommend(
     out: Annotated[
         Path | None, typer.Option(help="CSV to write (default: print to standard output).")
     ] = None,
-    encoding: Annotated[str, typer.Option(help=ENCODING_HELP)] = "utf-8",
+    encoding: Annotated[str, typer.Option(help="--seen: " + ENCODING_HELP)] = "utf-8",
+    encoding_errors: Annotated[
+        str,
+        typer.Option(
+            help="--seen: 'replace' reads bytes the encoding cannot decode as U+FFFD instead of stopping "
+            "('strict')."
+        ),
+    ] = "strict",
 ) -> None:
     """Rank items for users (best first), for a basket of items (--from-items), or list an item's nearest
     neighbours (--similar-to)."""
 
     def run() -> None:
-        import pandas as pd
-
-        from trainwell.collab.ranking import unknown_id_hint
+        from trainwell.cli._early import check_text_options, need_data, need_model_directory
         from trainwell.core.errors import ConfigError
-        from trainwell.export import read_metadata
-        from trainwell.export.predictor import load, refuse_generic
 
-        refuse_generic(read_metadata(model), model, "trainwell recommend")
-        predictor = load(model)
-        if getattr(predictor, "application", None) != "collab":
-            raise ConfigError(
-                f"'{model}' is a {getattr(predictor, 'application', '?')} model; trainwell recommend needs a "
-                "recommender (trainwell fit ratings.csv --user USER_COL --item ITEM_COL)"
-            )
+        # What the command line can check alone comes first, the imports of the model's stack after.
+        check_text_options(encoding, encoding_errors)
+        need_model_directory(model)
         chosen = [
             name
             for name, value in (
@@ -87,21 +86,36 @@ def recommend(
             raise ConfigError(
                 f"pass one of user ids, --similar-to ITEM or --from-items IDS, not {' and '.join(chosen)}"
             )
+        if from_items is not None and seen is not None:
+            raise ConfigError("--seen is for user ids; with --from-items the basket's items are left out")
+        if not chosen:
+            raise ConfigError("name at least one user id, e.g. trainwell recommend model/ 196")
+        if seen is not None:
+            need_data(seen, "table")
+        import pandas as pd
+
+        from trainwell.collab.ranking import unknown_id_hint
+        from trainwell.export import read_metadata
+        from trainwell.export.predictor import load, refuse_generic
+
+        refuse_generic(read_metadata(model), model, "trainwell recommend")
+        predictor = load(model)
+        if getattr(predictor, "application", None) != "collab":
+            raise ConfigError(
+                f"'{model}' is a {getattr(predictor, 'application', '?')} model; trainwell recommend needs a "
+                "recommender (trainwell fit ratings.csv --user USER_COL --item ITEM_COL)"
+            )
         if similar_to is not None:
             table = predictor.similar_items(similar_to, k=top)
         elif from_items is not None:
-            if seen is not None:
-                raise ConfigError("--seen is for user ids; with --from-items the basket's items are left out")
             ids = [_item_id(part.strip()) for part in from_items.split(",") if part.strip()]
             table = predictor.recommend_from_items(ids, k=top)
         else:
-            if not users:
-                raise ConfigError("name at least one user id, e.g. trainwell recommend model/ 196")
-            rated = _seen_items(predictor, seen, encoding) if seen is not None else {}
+            rated = _seen_items(predictor, seen, encoding, encoding_errors) if seen is not None else {}
             parts = []
             left_out = from_seen = 0
             recipe = predictor.recipe
-            for user in users:
+            for user in users or []:  # some, as checked above
                 exclude = rated.get(_user_key(recipe, user), ())
                 ranking = predictor.recommend(user, k=top, exclude=exclude, include_seen=include_seen)
                 if not ranking["known_user"].all():
@@ -146,13 +160,14 @@ def _user_key(recipe: Any, user: Any) -> str:
     return recipe.users[code - 1] if code > 0 else category_key(user)
 
 
-def _seen_items(predictor: Any, path: Path, encoding: str) -> dict[str, list[Any]]:
-    """Each user's rated items in the ratings table ``path`` (read like the training table)."""
+def _seen_items(predictor: Any, path: Path, encoding: str, encoding_errors: str) -> dict[str, list[Any]]:
+    """Each user's rated items in the ratings table ``path`` (read like the training table, in ``encoding``;
+    ``encoding_errors`` ``"replace"`` reads a byte it cannot decode as U+FFFD)."""
     from trainwell.collab.data import read_ratings
     from trainwell.core.errors import DataError
     from trainwell.data.io import list_columns
 
-    table = read_ratings(path, encoding=encoding)
+    table = read_ratings(path, encoding=encoding, encoding_errors=encoding_errors)
     recipe = predictor.recipe
     absent = [name for name in (recipe.user_col, recipe.item_col) if name not in table.columns]
     if absent:

@@ -11,7 +11,8 @@ from typing import Annotated
 
 import typer
 
-from trainwell.cli._common import ENCODING_HELP, MAX_SEED, LabelCol, PathCol, guarded, out_console
+from trainwell.cli import _options as option
+from trainwell.cli._common import MAX_SEED, guarded, out_console
 
 
 def report(
@@ -36,17 +37,23 @@ def report(
         int,
         typer.Option(help="Seed for the bootstrap intervals and the column shuffles.", min=0, max=MAX_SEED),
     ] = 0,
-    encoding: Annotated[
-        str,
-        typer.Option(help=ENCODING_HELP),
-    ] = "utf-8",
-    path_col: PathCol = None,
-    label_col: LabelCol = None,
+    encoding: option.Encoding = "utf-8",
+    path_col: option.PathCol = None,
+    label_col: option.LabelCol = None,
 ) -> None:
     """Write an HTML report: training curves, metrics with intervals, errors and feature importance (for a
     language model: perplexity with intervals, where the loss comes from, the hardest texts, continuations)."""
 
     def run() -> None:
+        from trainwell.cli._early import model_kind, need_data, need_model_directory, peek_metadata
+
+        # Before the imports of the model's stack and the report's: a mistake is said at once.
+        need_model_directory(model)
+        kind = {"rows": "table", "language_model": "corpus", "tagging": "conll"}.get(
+            model_kind(peek_metadata(model))
+        )
+        if kind is not None:  # an image model's data is a folder or a CSV: its reader says what is wrong
+            need_data(data, kind)
         from trainwell.report import build_report
 
         written = build_report(

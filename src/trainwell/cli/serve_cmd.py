@@ -83,8 +83,15 @@ def serve(
     """
 
     def run() -> None:
+        from trainwell.cli._early import need_model_directory
         from trainwell.core.errors import ConfigError
 
+        # Before the imports of the model's stack and the server's: a mistake is said at once.
+        if not 0 <= port <= 65535:
+            raise ConfigError(f"--port must be between 0 and 65535, got {port}; pass e.g. --port 8000")
+        if workers < 1:
+            raise ConfigError(f"--workers must be at least 1, got {workers}; pass e.g. --workers 2")
+        need_model_directory(model)
         try:
             from trainwell.cli._server import run_server
             from trainwell.serve.app import MODEL_ENV, OPTIONS_ENV, create_app
@@ -107,10 +114,6 @@ def serve(
             threads=threads,
             backend=backend.value,
         )
-        if not 0 <= port <= 65535:
-            raise ConfigError(f"--port must be between 0 and 65535, got {port}; pass e.g. --port 8000")
-        if workers < 1:
-            raise ConfigError(f"--workers must be at least 1, got {workers}; pass e.g. --workers 2")
         if host not in LOOPBACK_HOSTS:
             warnings.warn(
                 f"serving on {host}: other machines can reach this server, which has no authentication or TLS; "

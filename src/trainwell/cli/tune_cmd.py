@@ -12,20 +12,8 @@ from typing import Annotated, Any
 
 import typer
 
-from trainwell.cli._common import (
-    ENCODING_HELP,
-    MAX_SEED,
-    CatNames,
-    ContNames,
-    DateFormat,
-    Ignore,
-    LabelDelim,
-    LabelThresholds,
-    TagColumn,
-    fold_cells,
-    guarded,
-    out_console,
-)
+from trainwell.cli import _options as option
+from trainwell.cli._common import MAX_SEED, fold_cells, guarded, out_console
 
 SHOWN_TRIALS = 8
 #: Table headings for settings whose name is long.
@@ -91,17 +79,14 @@ def tune(
     seed: Annotated[
         int, typer.Option(help="Seed for the split, every trial and the sampler.", min=0, max=MAX_SEED)
     ] = 0,
-    cat_names: CatNames = None,
-    cont_names: ContNames = None,
-    ignore: Ignore = None,
-    date_format: DateFormat = None,
-    label_delim: LabelDelim = None,
-    label_thresholds: LabelThresholds = True,
-    tag_col: TagColumn = None,
-    encoding: Annotated[
-        str,
-        typer.Option(help=ENCODING_HELP),
-    ] = "utf-8",
+    cat_names: option.CatNames = None,
+    cont_names: option.ContNames = None,
+    ignore: option.Ignore = None,
+    date_format: option.DateFormat = None,
+    label_delim: option.LabelDelim = None,
+    label_thresholds: option.LabelThresholds = True,
+    tag_col: option.TagColumn = None,
+    encoding: option.Encoding = "utf-8",
     arch: Annotated[
         str,
         typer.Option(
@@ -140,16 +125,26 @@ def tune(
     Under torchrun --nproc_per_node N, N trials run at a time, one per process, in one study."""
 
     def run() -> None:
-        from trainwell.callbacks.budget import parse_duration
+        # What the command line can check alone comes first, the training stack's imports after (ready).
+        from trainwell.cli._early import check_text_options, duration_option, need_data
         from trainwell.core.errors import ConfigError
-        from trainwell.distributed import launched_by_torchrun
 
-        if launched_by_torchrun() and os.environ.get("RANK") != "0":
-            out_console.quiet = True  # under torchrun the processes share the trials; rank 0 alone reports
+        check_text_options(encoding)
+
+        def ready(kind: str) -> None:
+            """Past the checks of the options: the data must be there (read as ``kind``, a key of
+            ``_early.MISSING``)."""
+            need_data(data, kind)
+            from trainwell.distributed import launched_by_torchrun
+
+            if launched_by_torchrun() and os.environ.get("RANK") != "0":
+                out_console.quiet = (
+                    True  # under torchrun the processes share the trials; rank 0 alone reports
+                )
 
         common: dict[str, Any] = {
             "n_trials": trials,
-            "timeout": None if timeout is None else parse_duration(timeout, "--timeout"),
+            "timeout": duration_option(timeout, "--timeout"),
             "metric": metric,
             "out": out,
             "seed": seed,
@@ -163,8 +158,6 @@ def tune(
         from trainwell.cli._tagging import is_tagging_source
 
         if is_tagging_source(data, task):
-            from trainwell.automl.tagging import tune_tagger
-
             if target is not None or user is not None or item is not None:
                 raise ConfigError(
                     "tagged sentences need no --target, --user or --item; tags come from --tag-col"
@@ -178,8 +171,12 @@ def tune(
                 key: common[key]
                 for key in ("n_trials", "timeout", "metric", "out", "seed", "valid_pct", "search", "keep")
             }
+            ready("conll")
+            from trainwell.automl.tagging import tune_tagger
+
             result = tune_tagger(data, tag_col=tag_col, **settings)
         elif user is not None or item is not None or implicit:
+            ready("table")
             from trainwell.automl.ratings import tune_ratings
 
             # auto: the recommender tune searches (dot_bias); tune_ratings refuses any other by name.
@@ -192,10 +189,12 @@ def tune(
                 "name what to tune for: --target COLUMN for a table, or --user and --item for a recommender"
             )
         else:
-            from trainwell.automl import tune_table
             from trainwell.cli.fit_cmd import table_roles, target_columns
 
             roles = table_roles(cat_names, cont_names, ignore, date_format)
+            ready("table")
+            from trainwell.automl import tune_table
+
             result = tune_table(
                 data,
                 target_columns(target),

@@ -33,7 +33,6 @@ of an older format are upgraded by the small functions in :mod:`trainwell.core._
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 import shutil
@@ -52,6 +51,9 @@ import trainwell
 from trainwell.core._migrations import FORMAT_VERSION, migrate
 from trainwell.core.atomic import make_readable
 from trainwell.core.errors import ArtifactError
+from trainwell.core.model_dir import FIT_CHECKPOINT_FILE, METADATA_FILE, WEIGHTS_FILE
+from trainwell.core.model_dir import RESERVED_NAMES as _RESERVED_NAMES
+from trainwell.core.model_dir import check_model_directory as _check_model_directory
 from trainwell.core.warn import warn
 
 T = TypeVar("T")
@@ -73,12 +75,6 @@ __all__ = [
     "to_jsonable",
 ]
 
-WEIGHTS_FILE = "model.safetensors"
-METADATA_FILE = "trainwell.json"
-_RESERVED_NAMES = (WEIGHTS_FILE, METADATA_FILE)
-#: The checkpoint ``trainwell fit --out DIR`` keeps in DIR while it trains (DIR may hold nothing else yet):
-#: the save of the finished model replaces it, so it is gone once the model is written.
-FIT_CHECKPOINT_FILE = "fit-checkpoint.pt"
 #: Files a model directory holds that describe its model, whoever saves it: a save replacing the directory
 #: drops those it does not write again (a stale ONNX export, the old curves, the fit's checkpoint); every other
 #: file is kept.
@@ -371,34 +367,6 @@ def _check_writable_target(target: Path, shown: str) -> None:
         raise ArtifactError(
             f"'{shown}' exists and is not a trainwell model directory; choose another --out (Python: out=, or the path given to export) or delete it"
         )
-
-
-def _check_model_directory(path: Path, shown: str) -> None:
-    """Refuse paths that are not an artifact directory, with the most helpful message for each case."""
-    if not path.exists():
-        raise ArtifactError(f"model directory '{shown}' does not exist{_interrupted_save_hint(path)}")
-    if not path.is_dir():
-        inside = f" (this file belongs in '{path.parent}')" if path.name in _RESERVED_NAMES else ""
-        raise ArtifactError(
-            f"'{shown}' is a file, not a model directory; pass the folder written by `trainwell fit --out`{inside}"
-        )
-    if not (path / METADATA_FILE).is_file():
-        raise ArtifactError(
-            f"'{shown}' is not a trainwell model directory (no {METADATA_FILE}); "
-            f"pass the folder written by `trainwell fit --out`"
-        )
-
-
-def _interrupted_save_hint(path: Path) -> str:
-    """Point at the old artifact left aside if a save was interrupted between its two renames."""
-    absolute = Path(os.path.abspath(path))
-    pattern = f".{glob.escape(absolute.name)}.old-*"
-    backups = [
-        backup for backup in sorted(absolute.parent.glob(pattern)) if (backup / METADATA_FILE).is_file()
-    ]
-    if not backups:
-        return ""
-    return f"; an interrupted save left the previous model in '{backups[-1]}': rename it to '{path}'"
 
 
 def _metadata_document(metadata: Mapping[str, Any], extra_names: Iterable[str] = ()) -> str:

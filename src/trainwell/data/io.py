@@ -18,6 +18,7 @@ from typing import IO, cast
 import pandas as pd
 
 from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.text_encoding import check_encoding, check_encoding_errors
 from trainwell.core.warn import warn
 
 __all__ = [
@@ -211,39 +212,6 @@ def check_column_roles(df: pd.DataFrame, roles: Mapping[str, Sequence[str]], sou
             if name in seen:
                 raise ConfigError(f"column '{name}' is in both {seen[name]} and {flag}; give it one role")
             seen[name] = flag
-
-
-def check_encoding(encoding: str) -> None:
-    """Raise a :class:`ConfigError` unless ``encoding`` names a text encoding Python knows.
-
-    Checked before a file is opened, so that a typo says so instead of surfacing as a reading failure.
-
-    Raises:
-        ConfigError: For example ``unknown encoding 'cp1525'; pass a text encoding Python knows, e.g.
-            --encoding cp1252 (Windows/Excel), latin-1 or utf-8 (Python: encoding="cp1252")``.
-    """
-    try:
-        info = codecs.lookup(encoding)
-    except (LookupError, TypeError):
-        problem = "unknown encoding"
-    else:
-        # base64, rot13, zlib... are codecs too, but between bytes and bytes: no text comes out of them.
-        if getattr(info, "_is_text_encoding", True):
-            return
-        problem = "not a text encoding:"
-    raise ConfigError(
-        f"{problem} {encoding!r}; pass a text encoding Python knows, e.g. --encoding cp1252 (Windows/Excel), "
-        'latin-1 or utf-8 (Python: encoding="cp1252")'
-    )
-
-
-def check_encoding_errors(encoding_errors: str) -> None:
-    """Raise a :class:`ConfigError` unless ``encoding_errors`` is one of the two every reader takes."""
-    if encoding_errors not in ("strict", "replace"):
-        raise ConfigError(
-            f"encoding_errors must be 'strict' or 'replace'; got {encoding_errors!r} (--encoding-errors "
-            "strict|replace)"
-        )
 
 
 def undecodable_error(path: str | Path, encoding: str, error: UnicodeDecodeError | None = None) -> DataError:

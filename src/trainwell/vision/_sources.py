@@ -68,6 +68,7 @@ class TableColumns:
     label_col: str | None
     label_delim: str | None
     encoding: str  # a CSV's
+    encoding_errors: str = "strict"  # "replace": a byte the encoding cannot decode is read as U+FFFD
 
 
 def _table_split(source: Any, columns: TableColumns) -> LabelledFiles:
@@ -81,7 +82,14 @@ def _table_split(source: Any, columns: TableColumns) -> LabelledFiles:
             else f"{what} path_col= and label_col=: the columns of the paths and of the labels"
         )
     if isinstance(source, Path):
-        return csv_files(source, path_col, label_col, label_delim=label_delim, encoding=columns.encoding)[0]
+        return csv_files(
+            source,
+            path_col,
+            label_col,
+            label_delim=label_delim,
+            encoding=columns.encoding,
+            encoding_errors=columns.encoding_errors,
+        )[0]
     return table_files(source, path_col, label_col, label_delim=label_delim)
 
 

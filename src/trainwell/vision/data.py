@@ -76,6 +76,7 @@ def image_data(
     n_workers: int | None = None,
     cache: bool | str | Path | None = None,
     encoding: str = "utf-8",
+    encoding_errors: str = "strict",
 ) -> ImageDataBundle:
     """Everything an image Learner needs: decoded, resized images, the task, the recipe and the loaders.
 
@@ -107,6 +108,8 @@ def image_data(
             default): memory when the set fits comfortably, else the default cache folder.
         encoding: text encoding of a CSV source (and of ``valid`` / ``test`` CSVs), e.g. ``"cp1252"`` (Excel
             on Windows); never guessed.
+        encoding_errors: ``"replace"`` reads a byte of such a CSV that ``encoding`` cannot decode as U+FFFD
+            instead of stopping (``"strict"``), as tables read it.
 
     Example:
         >>> images = np.random.default_rng(0).integers(0, 255, (40, 16, 16), dtype=np.uint8)
@@ -125,7 +128,7 @@ def image_data(
             labels,
             valid,
             test,
-            TableColumns(path_col, label_col, label_delim, encoding),
+            TableColumns(path_col, label_col, label_delim, encoding, encoding_errors),
         )
         train_files = splits["train"] if "train" in splits else splits["all"]
         chosen = _chosen_size(size, train_files.paths)

@@ -144,24 +144,26 @@ def csv_files(
     root: Path | None = None,
     trained_single_label: bool = False,
     encoding: str = "utf-8",
+    encoding_errors: str = "strict",
 ) -> tuple[LabelledFiles, Any]:
     """Paths (relative to ``root``, default the CSV's folder) and labels from a CSV; also returns the table.
 
     ``trained_single_label``: the labels are read to judge a trained single-label model (``trainwell report``,
     which takes no ``--label-delim``), so an empty label cell is not pointed to that option. ``encoding``: the
     CSV's (e.g. ``"cp1252"`` from Excel on Windows); a file not in it fails naming the line of its first bad
-    byte.
+    byte, unless ``encoding_errors`` is ``"replace"``: such a byte is then read as U+FFFD, as tables read it.
     """
     import pandas as pd
 
-    from trainwell.data.io import check_encoding, undecodable_error
+    from trainwell.data.io import check_encoding, check_encoding_errors, undecodable_error
 
     check_encoding(encoding)
+    check_encoding_errors(encoding_errors)
     csv_path = Path(csv_path)
     if not csv_path.is_file():
         raise DataError(f"CSV file '{csv_path}' does not exist; check the path")
     try:
-        table = pd.read_csv(csv_path, encoding=encoding)
+        table = pd.read_csv(csv_path, encoding=encoding, encoding_errors=encoding_errors)
     except UnicodeDecodeError as error:
         raise undecodable_error(csv_path, encoding, error) from None
     files = table_files(

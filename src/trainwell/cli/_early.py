@@ -1,0 +1,101 @@
+"""What a command checks before it imports the training stack (torch, pandas, scikit-learn: seconds).
+
+A mistake the command line can see on its own (a path that does not exist or is not the right kind, an option
+value that is not a duration or an encoding, options that conflict) is said in the first fraction of a second,
+not after the imports. The lines are those the library says when it meets the same mistake later: the data
+readers' own words for a missing file (:data:`MISSING`, checked against the readers by
+``tests/cli/test_cli_early.py``), and the light checks of :mod:`trainwell.core` for durations, encodings and
+model directories. Nothing here imports more than those.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+#: What the reader of each kind of data says of a path that does not exist (``{path}``: the path as given).
+MISSING = {
+    # read_table: tables, texts in a table, ratings
+    "table": "data file '{path}' not found; check the path",
+    # predict's inputs to a model that is not an image model: read_table's words, whatever reads them
+    "rows": "data file '{path}' not found; check the path",
+    # expand_image_paths: predict's inputs to an image model
+    "image files": "'{path}' does not exist; pass image files or folders of images",
+    # read_conll: tagged sentences
+    "conll": "{path} does not exist; pass the path of a CoNLL or CoNLL-U file.",
+    # read_corpus: a language model's text
+    "corpus": "text source {path} does not exist; pass a folder of .txt files, a file or texts",
+    # csv_files: a CSV of image paths (--path-col)
+    "image csv": "CSV file '{path}' does not exist; check the path",
+    # evaluate_images: a folder of class folders or a CSV of image paths
+    "images": "'{path}' not found: pass a folder of class folders (<label>/*.jpg), or a CSV of image paths and "
+    "labels with path_col= and label_col= (--path-col, --label-col)",
+    # read_points: the 2-D points of trainwell boundary
+    "points": "data file {path} not found; pass the path of a CSV with two features and a label",
+}
+#: What read_table says of a folder given as a table.
+TABLE_IS_FOLDER = (
+    "data file '{path}' is a directory, not a file; pass the path of a .csv, .tsv or .parquet file"
+)
+
+
+def need_data(path: Path, kind: str) -> None:
+    """Refuse a ``path`` that does not exist, as the reader of ``kind`` (a key of :data:`MISSING`) would; a
+    table that is a folder too. ``-`` (standard input) passes."""
+    from trainwell.core.errors import DataError
+
+    if str(path) == "-":
+        return
+    if not path.exists():
+        raise DataError(MISSING[kind].format(path=path))
+    if kind == "table" and path.is_dir():
+        raise DataError(TABLE_IS_FOLDER.format(path=path))
+
+
+def peek_metadata(model: Path) -> dict[str, Any]:
+    """A model directory's ``trainwell.json`` read as plain JSON, to choose the words of an early check; ``{}``
+    when it cannot be read (the model's own reading says why, later)."""
+    import json
+
+    from trainwell.core.model_dir import METADATA_FILE
+
+    try:
+        metadata = json.loads((model / METADATA_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def model_kind(metadata: dict[str, Any]) -> str:
+    """``"vision"``, ``"language_model"``, ``"tagging"`` or ``"rows"`` (tables, texts, ratings): how the model's
+    inputs are read."""
+    if metadata.get("application") == "vision":
+        return "vision"
+    task = metadata.get("task")
+    kind = task.get("kind") if isinstance(task, dict) else None
+    return kind if kind in ("language_model", "tagging") else "rows"
+
+
+def need_model_directory(path: Path) -> None:
+    """Refuse a ``path`` that is not a model directory (missing, a file, no ``trainwell.json``)."""
+    from trainwell.core.model_dir import check_model_directory
+
+    check_model_directory(path, str(path))
+
+
+def check_text_options(encoding: str, encoding_errors: str = "strict") -> None:
+    """Refuse an ``--encoding`` Python does not know as a text encoding, and an ``--encoding-errors`` other than
+    strict or replace."""
+    from trainwell.cli._common import check_encoding_errors
+    from trainwell.core.text_encoding import check_encoding
+
+    check_encoding_errors(encoding_errors)
+    check_encoding(encoding)
+
+
+def duration_option(value: str | None, option: str) -> float | None:
+    """Seconds in a ``--time`` or ``--timeout`` (``None`` when not given); a value that is not a duration is
+    refused naming ``option``."""
+    from trainwell.core.duration import parse_duration
+
+    return None if value is None else parse_duration(value, option)

@@ -1,0 +1,49 @@
+"""The options several commands share, defined once so that each command says the same.
+
+A command takes them as ``from trainwell.cli import _options as option`` and ``cat_names: option.CatNames =
+None``: typer reads the type and its ``typer.Option`` from the annotation.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from trainwell.cli._common import ENCODING_HELP
+
+#: The --encoding of a command that reads tables in it and nothing else.
+Encoding = Annotated[str, typer.Option(help=ENCODING_HELP)]
+#: The column roles of the table commands (fit, evaluate, tune).
+CatNames = Annotated[str | None, typer.Option(help="Tables: comma-separated categorical columns.")]
+ContNames = Annotated[str | None, typer.Option(help="Tables: comma-separated continuous columns.")]
+Ignore = Annotated[str | None, typer.Option(help="Tables: comma-separated columns never used as inputs.")]
+PathCol = Annotated[
+    str | None,
+    typer.Option(
+        help="Images from a CSV: its column of image paths, relative to the CSV (report: default as in fit)."
+    ),
+]
+LabelCol = Annotated[
+    str | None, typer.Option(help="Images from a CSV: its column of labels (report: default as in fit).")
+]
+LabelDelim = Annotated[
+    str | None, typer.Option(help="Multi-label: separator between labels in one cell, e.g. ';'.")
+]
+LabelThresholds = Annotated[
+    bool,
+    typer.Option(
+        help="Multi-label: choose each label's decision threshold on the validation rows (--no-label-thresholds: "
+        "0.5 for every label)."
+    ),
+]
+DateFormat = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--date-format",
+        metavar="COLUMN=FORMAT",
+        help="Tables: a date column's format, COLUMN=FORMAT (e.g. sold=DD/MM/YYYY), or a bare FORMAT preferred for "
+        "every date column it reads; repeat for several columns.",
+    ),
+]
+TagColumn = Annotated[str | None, typer.Option(help="Tagging: the column of tags (default as in fit).")]

@@ -1,0 +1,50 @@
+"""A model directory's file names, and the check that a path is one, without torch or NumPy.
+
+:mod:`trainwell.core.artifact` reads and writes the directory; the command line uses this module alone to refuse
+a path that is not a model directory before it imports the training stack (seconds of imports for one line).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from pathlib import Path
+
+from trainwell.core.errors import ArtifactError
+
+__all__ = ["FIT_CHECKPOINT_FILE", "METADATA_FILE", "WEIGHTS_FILE", "check_model_directory"]
+
+WEIGHTS_FILE = "model.safetensors"
+METADATA_FILE = "trainwell.json"
+RESERVED_NAMES = (WEIGHTS_FILE, METADATA_FILE)
+#: The checkpoint ``trainwell fit --out DIR`` keeps in DIR while it trains (DIR may hold nothing else yet):
+#: the save of the finished model replaces it, so it is gone once the model is written.
+FIT_CHECKPOINT_FILE = "fit-checkpoint.pt"
+
+
+def check_model_directory(path: Path, shown: str) -> None:
+    """Refuse paths that are not an artifact directory, with the most helpful message for each case."""
+    if not path.exists():
+        raise ArtifactError(f"model directory '{shown}' does not exist{interrupted_save_hint(path)}")
+    if not path.is_dir():
+        inside = f" (this file belongs in '{path.parent}')" if path.name in RESERVED_NAMES else ""
+        raise ArtifactError(
+            f"'{shown}' is a file, not a model directory; pass the folder written by `trainwell fit --out`{inside}"
+        )
+    if not (path / METADATA_FILE).is_file():
+        raise ArtifactError(
+            f"'{shown}' is not a trainwell model directory (no {METADATA_FILE}); "
+            f"pass the folder written by `trainwell fit --out`"
+        )
+
+
+def interrupted_save_hint(path: Path) -> str:
+    """Point at the old artifact left aside if a save was interrupted between its two renames."""
+    absolute = Path(os.path.abspath(path))
+    pattern = f".{glob.escape(absolute.name)}.old-*"
+    backups = [
+        backup for backup in sorted(absolute.parent.glob(pattern)) if (backup / METADATA_FILE).is_file()
+    ]
+    if not backups:
+        return ""
+    return f"; an interrupted save left the previous model in '{backups[-1]}': rename it to '{path}'"

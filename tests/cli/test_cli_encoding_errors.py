@@ -1,0 +1,85 @@
+"""``--encoding-errors`` where a table is read outside the table commands: the CSV of image paths of
+``fit --path-col`` and the ``--seen`` ratings of ``recommend``, each a real file with a byte that is not UTF-8.
+
+Without the option the command stops in one line naming the file and the fix; with ``--encoding-errors replace``
+the byte is read as U+FFFD and the command goes on. The commands run in-process (typer's runner): the point is
+what they read, not the process.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from image_files import shape_image
+from ratings_support import low_rank_ratings
+from test_encoding import invoke  # trainwell ARGS in this process: exit code, stdout, stderr
+
+
+def latin1_image_csv(folder: Path) -> Path:
+    """16 small images listed in a CSV whose labels are 'café' (Latin-1: 'é' is the single byte 0xe9) and 'bar'."""
+    rng = np.random.default_rng(0)
+    rows = ["file,label"]
+    for index in range(16):
+        label = ("café", "bar")[index % 2]
+        shape_image(("horizontal", "vertical")[index % 2], rng, size=12).save(folder / f"{index}.png")
+        rows.append(f"{index}.png,{label}")
+    path = folder / "photos.csv"
+    path.write_bytes(("\n".join(rows) + "\n").encode("latin-1"))
+    return path
+
+
+@pytest.mark.slow  # one fit of 16 small images: a few seconds
+def test_a_csv_of_image_paths_reads_with_encoding_errors(tmp_path: Path) -> None:
+    photos = latin1_image_csv(tmp_path)
+    fit = ("fit", photos, "--path-col", "file", "--label-col", "label", "--epochs", "1", "--size", "12")
+    code, _, err = invoke(*fit, "--out", tmp_path / "refused")
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 2 and len(lines) == 1, err
+    assert f"'{photos}' is not utf-8 text (byte 0xe9 on line 2)" in lines[0] and "--encoding" in lines[0]
+    assert not (tmp_path / "refused").exists()
+
+    code, _, err = invoke(*fit, "--out", tmp_path / "model", "--encoding-errors", "replace")
+    assert code == 0, err
+    assert (tmp_path / "model" / "trainwell.json").is_file()
+    assert "caf\ufffd" in (tmp_path / "model" / "trainwell.json").read_text(encoding="utf-8")
+
+
+def test_a_folder_of_images_still_refuses_encoding_errors(tmp_path: Path) -> None:
+    for label in ("a", "b"):
+        (tmp_path / "photos" / label).mkdir(parents=True)
+        shape_image("horizontal", np.random.default_rng(0), size=12).save(
+            tmp_path / "photos" / label / "0.png"
+        )
+    code, _, err = invoke("fit", tmp_path / "photos", "--encoding-errors", "replace", "--out", tmp_path / "m")
+    assert code == 2
+    assert (
+        "--encoding-errors is for tables (a CSV of image paths too), CoNLL files and .txt corpora, not images"
+        in err
+    )
+
+
+def test_recommend_reads_seen_ratings_with_encoding_and_errors(tmp_path: Path) -> None:
+    plays = tmp_path / "plays.csv"
+    low_rank_ratings(n_users=12, n_items=10, n_ratings=80).frame[["user", "item"]].to_csv(plays, index=False)
+    model = tmp_path / "recommender"  # fitted in closed form: no training loop
+    code, _, err = invoke("fit", plays, "--user", "user", "--item", "item", "--implicit", "--arch", "ease",
+                          "--out", model)  # fmt: skip
+    assert code == 0, err
+    seen = tmp_path / "seen.csv"
+    seen.write_bytes("user,item,note\n1,1,caf\xe9\n1,2,ok\n".encode("latin-1"))
+
+    code, _, err = invoke("recommend", model, "1", "--seen", seen)
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 2 and len(lines) == 1, err
+    assert f"'{seen}' is not utf-8 text (byte 0xe9 on line 2)" in lines[0] and "--encoding" in lines[0]
+
+    for fix in (("--encoding-errors", "replace"), ("--encoding", "latin-1")):
+        code, out, err = invoke("recommend", model, "1", "--seen", seen, "--top", "10", *fix)
+        assert code == 0, err
+        header, *rows = out.splitlines()
+        items = [row.split(",")[header.split(",").index("item")] for row in rows]
+        assert items and "1" not in items and "2" not in items, out  # left out as seen
+        assert "2 in --seen" in err
