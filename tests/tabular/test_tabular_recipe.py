@@ -321,7 +321,14 @@ def test_values_rarer_than_min_category_count_share_the_code_of_unseen_values() 
     assert "ticket (2 values, 3 rare ones read as unseen)" in recipe.describe()
     kept = TabularRecipe.fit(_tickets(), target="y", min_category_count=1)
     assert kept.categories["ticket"] == ["A", "B", "C", "D", "E"] and kept.rare == {}
-    assert kept.transform(rows)[0][:, 0].tolist() == [1, 2, 3, 4, 0, 0]  # no rare values: unseen reads as missing
+    assert kept.transform(rows)[0][:, 0].tolist() == [
+        1,
+        2,
+        3,
+        4,
+        0,
+        0,
+    ]  # no rare values: unseen reads as missing
 
 
 def test_rare_counts_survive_the_json_round_trip_and_older_recipes_read_unseen_as_missing() -> None:
@@ -331,7 +338,9 @@ def test_rare_counts_survive_the_json_round_trip_and_older_recipes_read_unseen_a
     older = recipe.to_dict()
     del older["rare"]  # written before rare values were grouped
     old = TabularRecipe.from_dict(older)
-    assert old.cardinalities == [3] and old.transform(pd.DataFrame({"ticket": ["C"], "x": [0.0]}))[0].tolist() == [[0]]
+    assert old.cardinalities == [3] and old.transform(pd.DataFrame({"ticket": ["C"], "x": [0.0]}))[
+        0
+    ].tolist() == [[0]]
 
 
 @pytest.mark.parametrize("value", [0, -1, 2.5, True, "3"])
@@ -349,7 +358,9 @@ def test_the_mlp_trains_the_code_that_new_values_read_as() -> None:
     from trainwell.tabular import tabular_data, tabular_learner
 
     frame = pd.concat([_tickets().dropna()] * 4, ignore_index=True)  # "A", "B", "C" common now
-    frame["ticket"] = [f"{t}{i}" if t in "DE" else t for i, t in enumerate(frame["ticket"])]  # 8 one-off tickets
+    frame["ticket"] = [
+        f"{t}{i}" if t in "DE" else t for i, t in enumerate(frame["ticket"])
+    ]  # 8 one-off tickets
     for min_count, trained in ((3, True), (1, False)):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
