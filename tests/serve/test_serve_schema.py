@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -186,3 +187,18 @@ def test_training_table_columns_the_model_ignores_are_accepted(tmp_path: Path) -
     typo = call(strict, "POST", "/predict", json={"rows": [{**row, "nmae": "person 3"}]})
     assert typo.status_code == 422 and "not an input of this model" in typo.text
     assert "name" not in row_schema(strict).get("required", [])
+
+
+def test_a_column_with_rare_values_says_what_an_unlisted_value_reads_as() -> None:
+    import pandas as pd
+
+    from trainwell.serve.schema import request_model
+    from trainwell.tabular.recipe import TabularRecipe
+
+    frame = pd.DataFrame({"ticket": ["A"] * 4 + ["B", "C"], "colour": ["red", "blue"] * 3, "y": [0, 1] * 3})
+    recipe = TabularRecipe.fit(frame, target="y")
+    assert recipe.rare == {"ticket": 2}
+    fields = request_model(recipe, max_rows=10, forbid_extra_fields=True).model_json_schema()
+    described = json.dumps(fields)
+    assert "a value not listed as the column's 2 rare training values" in described  # ticket
+    assert "an unseen value, like null, is read as missing" in described  # colour: no rare value

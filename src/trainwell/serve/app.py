@@ -467,7 +467,7 @@ def _description(predictor: ServablePredictor) -> str:
     return (
         f"Predictions of a trainwell {predictor.application} model ({task.kind}).{classes} "
         "POST rows to /predict: every input field of a row is required and may be null (a missing value); "
-        "unseen categories are read as missing. GET /metadata lists the inputs and their known values."
+        "unseen categories are read as the column's rare values (or as missing). GET /metadata lists the inputs and their known values."
     )
 
 

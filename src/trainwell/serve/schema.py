@@ -4,8 +4,9 @@ The request schema has one field per input column of the recipe, so ``/openapi.j
 tells a client exactly what to send:
 
 - a **categorical** input accepts text, a number, a boolean or ``null``. Values are matched by their text form
-  (``1`` and ``"1"`` are the same category); a value not seen in training, like ``null``, is read as missing.
-  The description lists the known values.
+  (``1`` and ``"1"`` are the same category); ``null`` is read as missing, and a value not seen in training as
+  the column's rare values (those seen in fewer than ``min_category_count`` training rows), or as missing where
+  the column had none. The description lists the known values.
 - a **date** input accepts text in the training format (its description names it) or ``null`` (missing).
 - a **continuous** input accepts a finite number or ``null`` (missing: filled with the training median). A
   value more than :data:`MAX_STANDARD_DEVIATIONS` training standard deviations from the training mean is
@@ -88,11 +89,15 @@ class InputSpec:
     maximum: float | None = None
     date_format: str = ""
     timed: bool = False
+    rare: int = 0
 
 
 def input_specs(recipe: TabularRecipe) -> list[InputSpec]:
     """The API inputs of ``recipe``: its categorical columns, its continuous ones, then its dates."""
-    specs = [InputSpec(name, "categorical", tuple(recipe.categories[name])) for name in recipe.cat_names]
+    specs = [
+        InputSpec(name, "categorical", tuple(recipe.categories[name]), rare=recipe.rare.get(name, 0))
+        for name in recipe.cat_names
+    ]
     for name in recipe.cont_names:
         mean, std = recipe.means[name], recipe.stds[name]
         reach = MAX_STANDARD_DEVIATIONS * std
@@ -152,9 +157,15 @@ def _describe(spec: InputSpec) -> str:
         shown = ", ".join(repr(value) for value in spec.values[:VALUES_IN_DESCRIPTION])
         more = len(spec.values) - VALUES_IN_DESCRIPTION
         listed = f"{shown}, ... ({more} more: GET /metadata lists them all)" if more > 0 else shown
+        unseen = (
+            f"null is read as missing, and a value not listed as the column's {spec.rare} rare training values "
+            "(each seen in too few rows to keep a code of its own)"
+            if spec.rare
+            else "an unseen value, like null, is read as missing"
+        )
         return (
             f'Categorical input. Known values: {listed}. Values are matched by their text form (1 and "1" '
-            "are the same); an unseen value, like null, is read as missing."
+            f"are the same); {unseen}."
         )
     return (
         f"Continuous input (training mean {spec.mean:.6g}, standard deviation {spec.std:.6g}). null means "
