@@ -95,7 +95,9 @@ class InputSpec:
 def input_specs(recipe: TabularRecipe) -> list[InputSpec]:
     """The API inputs of ``recipe``: its categorical columns, its continuous ones, then its dates."""
     specs = [
-        InputSpec(name, "categorical", tuple(recipe.categories[name]), rare=recipe.rare.get(name, 0))
+        InputSpec(
+            name, "categorical", tuple(recipe.categories[name]), rare=getattr(recipe, "rare", {}).get(name, 0)
+        )
         for name in recipe.cat_names
     ]
     for name in recipe.cont_names:
