@@ -18,7 +18,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["category_counts", "category_key", "category_vocabulary", "encode_categories"]
+__all__ = ["category_counts", "category_key", "category_vocabulary", "encode_categories", "vocabulary_of"]
 
 
 def category_key(value: object) -> str:
@@ -40,7 +40,13 @@ def category_key(value: object) -> str:
 def category_vocabulary(values: pd.Series, min_count: int = 1) -> list[str]:
     """Distinct non-missing keys seen in at least ``min_count`` rows, in numeric order when all are numbers, else
     in text order."""
-    return _ordered(key for key, count in category_counts(values).items() if count >= min_count)
+    return vocabulary_of(category_counts(values), min_count)
+
+
+def vocabulary_of(counts: dict[str, int], min_count: int = 1) -> list[str]:
+    """The vocabulary of keys counted by :func:`category_counts`: those with at least ``min_count`` rows, in the
+    order of :func:`category_vocabulary`."""
+    return _ordered(key for key, count in counts.items() if count >= min_count)
 
 
 def category_counts(values: pd.Series) -> dict[str, int]:

@@ -46,7 +46,7 @@ import torch
 from trainwell.core.artifact import check_stored_keys
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.warn import warn
-from trainwell.data.categories import category_counts, category_vocabulary, encode_categories
+from trainwell.data.categories import category_counts, encode_categories, vocabulary_of
 from trainwell.data.dates import (
     DATE_CAT_PARTS,
     DATE_CONT_PARTS,
@@ -335,8 +335,8 @@ class TabularRecipe:
     def _add_categories(self, name: str, values: pd.Series, min_count: int) -> None:
         """Record the vocabulary of a categorical input: the values seen in at least ``min_count`` rows, and how
         many rarer ones share the unseen values' code."""
-        counts = category_counts(values)
-        self.categories[name] = category_vocabulary(values, min_count)
+        counts = category_counts(values)  # once: the vocabulary and the rare values both come from it
+        self.categories[name] = vocabulary_of(counts, min_count)
         rare = len(counts) - len(self.categories[name])
         if rare:
             self.rare[name] = rare
