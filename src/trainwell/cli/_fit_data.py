@@ -27,6 +27,7 @@ NOT_FOR_IMAGES = {
     "--cont-names": "tables",
     "--ignore": "tables",
     "--date-format": "tables",
+    "--min-category-count": "tables",
     "--encoding-errors": "tables (a CSV of image paths too), CoNLL files and .txt corpora",
     "--task language_model": "text corpora (.txt files)",
     "--task tagging": "tagged sentences (CoNLL files)",
@@ -120,10 +121,31 @@ def refuse_for_tables_and_texts(
         )
 
 
+#: The options of fit that only a table's own model reads: texts and ratings refuse them.
+TABLE_ONLY = ("--cat-names", "--cont-names", "--ignore", "--date-format", "--min-category-count")
+
+
+def table_options_given(
+    cat_names: str | None,
+    cont_names: str | None,
+    ignore: str | None,
+    date_format: list[str] | None,
+    min_category_count: int | None,
+) -> dict[str, bool]:
+    """Which of the :data:`TABLE_ONLY` options were given (option -> given), for :func:`refuse_unread`."""
+    return {
+        "--cat-names": cat_names is not None,
+        "--cont-names": cont_names is not None,
+        "--ignore": ignore is not None,
+        "--date-format": bool(date_format),
+        "--min-category-count": min_category_count is not None,
+    }
+
+
 #: The options of fit that neither a language model nor a tagger reads (and --metric, which a tagger does read).
 _UNREAD_BY_TEXT_STREAMS = (
     "--target", "--model", "--drop-empty", "--user", "--item", "--implicit", "--valid-col", "--cat-names",
-    "--cont-names", "--ignore", "--date-format", "--path-col", "--label-col", "--label-delim",
+    "--cont-names", "--ignore", "--date-format", "--min-category-count", "--path-col", "--label-col", "--label-delim",
     "--no-label-thresholds", "--arch", "--size", "--augment", "--recipe",
 )  # fmt: skip
 UNREAD_BY_LM = (*_UNREAD_BY_TEXT_STREAMS, "--metric")

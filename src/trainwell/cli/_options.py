@@ -18,6 +18,14 @@ Encoding = Annotated[str, typer.Option(help=ENCODING_HELP)]
 CatNames = Annotated[str | None, typer.Option(help="Tables: comma-separated categorical columns.")]
 ContNames = Annotated[str | None, typer.Option(help="Tables: comma-separated continuous columns.")]
 Ignore = Annotated[str | None, typer.Option(help="Tables: comma-separated columns never used as inputs.")]
+MinCategoryCount = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        help="Tables: fewest training rows a category value needs for a code of its own; rarer values share one "
+        "code with values never seen in training (default 3; 1 keeps every value).",
+    ),
+]
 PathCol = Annotated[
     str | None,
     typer.Option(

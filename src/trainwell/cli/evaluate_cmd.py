@@ -74,6 +74,7 @@ def evaluate(
     cont_names: option.ContNames = None,
     ignore: option.Ignore = None,
     date_format: option.DateFormat = None,
+    min_category_count: option.MinCategoryCount = None,
     text: Annotated[
         str | None,
         typer.Option(help="Texts: the column holding the text (cross-validates a text classifier)."),
@@ -136,7 +137,15 @@ def evaluate(
             if spread_position()[0] != 0:
                 out_console.quiet = True  # under torchrun the folds are shared out; rank 0 alone reports them
 
+        def not_a_table(what: str) -> None:
+            """Refuse the options only a table's model reads, given with data read as ``what``."""
+            from trainwell.cli._fit_data import TABLE_ONLY, refuse_unread, table_options_given
+
+            given = table_options_given(cat_names, cont_names, ignore, date_format, min_category_count)
+            refuse_unread(given, TABLE_ONLY, what)
+
         if task == "language_model":
+            not_a_table("a language model (--task language_model)")
             if target is not None:
                 raise ConfigError(
                     "--target is not used by a language model: it predicts the next word of --text"
@@ -166,6 +175,7 @@ def evaluate(
         from trainwell.cli._tagging import is_tagging_source
 
         if is_tagging_source(data, task):
+            not_a_table("a tagger (tagged sentences, CoNLL files)")
             ready("conll")
             from trainwell.text.tagging.evaluation import evaluate_tagger
 
@@ -182,6 +192,7 @@ def evaluate(
             )
             return
         if data.is_dir() or path_col is not None:
+            not_a_table("images")
             if target is not None:
                 raise ConfigError(
                     "--target is for tables; image labels come from class folders or --label-col"
@@ -214,6 +225,7 @@ def evaluate(
             "time_budget": seconds,
         }
         if user is not None or item is not None:
+            not_a_table("a recommender (--user, --item)")
             ready("table")
             from trainwell.collab.evaluation import evaluate_ratings
 
@@ -231,6 +243,7 @@ def evaluate(
 
         ready("table")
         if text is not None:
+            not_a_table("a text classifier (--text)")
             from trainwell.text.evaluation import evaluate_texts
 
             render(
@@ -246,7 +259,7 @@ def evaluate(
             return
         from trainwell.tabular.evaluation import evaluate_table
 
-        roles = table_roles(cat_names, cont_names, ignore, date_format)
+        roles = table_roles(cat_names, cont_names, ignore, date_format, min_category_count)
         render(
             evaluate_table(
                 data,

@@ -23,6 +23,7 @@ from trainwell.cli._common import (
     refuse_encoding,
 )
 from trainwell.cli._fit_data import (
+    TABLE_ONLY,
     UNREAD_BY_LM,
     UNREAD_BY_TAGGER,
     holds_only_images,
@@ -31,6 +32,7 @@ from trainwell.cli._fit_data import (
     refuse_for_images,
     refuse_for_tables_and_texts,
     refuse_unread,
+    table_options_given,
     tokenizer_setting,
 )
 from trainwell.cli._resume import RESUME_HELP, FitCheckpoint
@@ -43,16 +45,23 @@ def column_names(text: str | None) -> list[str] | None:
 
 
 def table_roles(
-    cat_names: str | None, cont_names: str | None, ignore: str | None, date_format: list[str] | None = None
+    cat_names: str | None,
+    cont_names: str | None,
+    ignore: str | None,
+    date_format: list[str] | None = None,
+    min_category_count: int | None = None,
 ) -> dict[str, Any]:
-    """The --cat-names, --cont-names, --ignore and --date-format of fit, evaluate and tune, as the table builder
-    takes them."""
-    return {
+    """The --cat-names, --cont-names, --ignore, --date-format and --min-category-count of fit, evaluate and tune,
+    as the table builder takes them (the last left out when not given: the builder's default holds)."""
+    roles: dict[str, Any] = {
         "cat_names": column_names(cat_names),
         "cont_names": column_names(cont_names),
         "ignore": column_names(ignore) or [],
         "date_formats": date_formats(date_format),
     }
+    if min_category_count is not None:
+        roles["min_category_count"] = min_category_count
+    return roles
 
 
 def date_formats(options: list[str] | None) -> dict[str, str] | None:
@@ -133,6 +142,7 @@ def fit(
     cont_names: option.ContNames = None,
     ignore: option.Ignore = None,
     date_format: option.DateFormat = None,
+    min_category_count: option.MinCategoryCount = None,
     text: Annotated[
         str | None, typer.Option(help="Texts: the column holding the text (trains a text classifier).")
     ] = None,
@@ -269,10 +279,7 @@ def fit(
             "--item": item is not None,
             "--implicit": implicit,
             "--valid-col": valid_col is not None,
-            "--cat-names": cat_names is not None,
-            "--cont-names": cont_names is not None,
-            "--ignore": ignore is not None,
-            "--date-format": bool(date_format),
+            **table_options_given(cat_names, cont_names, ignore, date_format, min_category_count),
             "--path-col": path_col is not None,
             "--label-col": label_col is not None,
             "--label-delim": label_delim is not None,
@@ -315,7 +322,11 @@ def fit(
                 f"--recipe {recipe} is for images (a folder of class folders or --path-col); drop it"
             )
         chosen_tokenizer = tokenizer_setting(tokenizer, data, task, text, pretrained, image_source)
-        if user is not None or item is not None or implicit:
+        ratings = user is not None or item is not None or implicit
+        if (ratings or text is not None) and task != "language_model" and not image_source:
+            what = "a recommender (--user, --item)" if ratings else "a text classifier (--text)"
+            refuse_unread(given, TABLE_ONLY, what)
+        if ratings:
             recommender = recommender_arch(arch)
             _fit_ratings(
                 data,
@@ -430,7 +441,7 @@ def fit(
             task=task,
             label_delim=label_delim,
             tune_thresholds=label_thresholds,
-            **table_roles(cat_names, cont_names, ignore, date_format),
+            **table_roles(cat_names, cont_names, ignore, date_format, min_category_count),
             encoding=encoding,
             encoding_errors=encoding_errors,
             time_budget=seconds,

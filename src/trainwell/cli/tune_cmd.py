@@ -83,6 +83,7 @@ def tune(
     cont_names: option.ContNames = None,
     ignore: option.Ignore = None,
     date_format: option.DateFormat = None,
+    min_category_count: option.MinCategoryCount = None,
     label_delim: option.LabelDelim = None,
     label_thresholds: option.LabelThresholds = True,
     tag_col: option.TagColumn = None,
@@ -155,9 +156,12 @@ def tune(
             "search": parse_search(search or []),
             "keep": keep,
         }
+        from trainwell.cli._fit_data import TABLE_ONLY, refuse_unread, table_options_given
         from trainwell.cli._tagging import is_tagging_source
 
+        table_options = table_options_given(cat_names, cont_names, ignore, date_format, min_category_count)
         if is_tagging_source(data, task):
+            refuse_unread(table_options, TABLE_ONLY, "a tagger (tagged sentences, CoNLL files)")
             if target is not None or user is not None or item is not None:
                 raise ConfigError(
                     "tagged sentences need no --target, --user or --item; tags come from --tag-col"
@@ -176,6 +180,7 @@ def tune(
 
             result = tune_tagger(data, tag_col=tag_col, **settings)
         elif user is not None or item is not None or implicit:
+            refuse_unread(table_options, TABLE_ONLY, "a recommender (--user, --item)")
             ready("table")
             from trainwell.automl.ratings import tune_ratings
 
@@ -191,7 +196,7 @@ def tune(
         else:
             from trainwell.cli.fit_cmd import table_roles, target_columns
 
-            roles = table_roles(cat_names, cont_names, ignore, date_format)
+            roles = table_roles(cat_names, cont_names, ignore, date_format, min_category_count)
             ready("table")
             from trainwell.automl import tune_table
 

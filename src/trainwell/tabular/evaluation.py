@@ -57,6 +57,8 @@ class TabularFold:
     date_formats: Mapping[str, str] | None = None
     label_delim: str | None = None
     arch: str = "tabular_mlp"
+    #: Fewest training rows a category value needs for a code of its own (as :func:`~trainwell.tabular_data`).
+    min_category_count: int = 3
     #: The fields it appends to once per fold, gathered from every process under torchrun (evaluate.spread).
     per_fold: ClassVar[tuple[str, ...]] = ("recipes", "chosen", "lrs", "predictions")
     recipes: list[TabularRecipe] = field(default_factory=list)
@@ -87,6 +89,7 @@ class TabularFold:
             cont_names=self.cont_names,
             date_formats=self.date_formats,
             label_delim=self.label_delim,
+            min_category_count=self.min_category_count,
             seed=self.seed,
         )
         if arch in GBDT_NAMES:  # boosted trees: fitted when built, no learning rate or epochs
@@ -148,6 +151,7 @@ class TabularFold:
             cont_names=self.cont_names,
             date_formats=self.date_formats,
             label_delim=self.label_delim,
+            min_category_count=self.min_category_count,
             task=self.task.kind,
             time_budget=seconds,
         )
@@ -169,6 +173,7 @@ def evaluate_table(
     cont_names: Sequence[str] | None = None,
     date_formats: Mapping[str, str] | None = None,
     label_delim: str | None = None,
+    min_category_count: int = 3,
     encoding: str = "utf-8",
     time_budget: float | str | None = None,
 ) -> Evaluation:
@@ -195,6 +200,8 @@ def evaluate_table(
         cat_names, cont_names: declare column types instead of inferring them (as :func:`~trainwell.tabular_data`).
         date_formats: date columns read in a given format, ``{"sold": "DD/MM/YYYY"}``.
         label_delim: the separator of a multi-label target held in one text column (``"a;b"``).
+        min_category_count: fewest training rows a category value needs for a code of its own; rarer values share
+            one code with values never seen (as :func:`~trainwell.tabular_data`; 1 keeps every value).
         encoding: text encoding of a CSV / TSV / JSON ``source``.
         time_budget: training time of the whole cross-validation: seconds, or ``"10m"``, ``"1h30m"``... Each of
             the ``cv`` folds trains within its share (the epochs cut and the schedule fitted to them, as
@@ -226,8 +233,10 @@ def evaluate_table(
     from trainwell.evaluate import cross_validate_baselines, fold_indices
     from trainwell.evaluate.evaluation import Evaluation, check_settings
     from trainwell.evaluate.spread import cross_validate_spread
+    from trainwell.tabular.recipe import check_min_category_count
 
     fold_seconds = check_settings(cv, epochs, time_budget)
+    check_min_category_count(min_category_count)
     if arch not in ARCHS:
         raise ConfigError.worded(
             lambda say: (
@@ -265,6 +274,7 @@ def evaluate_table(
         date_formats,
         label_delim,
         arch=MLP_ALIASES.get(arch, arch),
+        min_category_count=min_category_count,
     )
     run_baselines = None
     if baselines:
