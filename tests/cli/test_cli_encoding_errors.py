@@ -83,3 +83,79 @@ def test_recommend_reads_seen_ratings_with_encoding_and_errors(tmp_path: Path) -
         items = [row.split(",")[header.split(",").index("item")] for row in rows]
         assert items and "1" not in items and "2" not in items, out  # left out as seen
         assert "2 in --seen" in err
+
+
+def not_utf8_line(err: str, path: Path, line: int) -> bool:
+    """Whether ``err`` is one line saying ``path`` is not UTF-8 at ``line`` and naming --encoding."""
+    lines = [text for text in err.splitlines() if text.strip()]
+    return (
+        len(lines) == 1
+        and f"'{path}' is not utf-8 text (byte 0xe9 on line {line})" in lines[0]
+        and ("--encoding" in lines[0])
+    )
+
+
+@pytest.mark.slow  # a fit, a 2-fold evaluation and two reports of 16 small images: seconds each
+def test_evaluate_and_report_read_a_csv_of_image_paths_in_its_encoding(tmp_path: Path) -> None:
+    photos = latin1_image_csv(tmp_path)
+    columns = ("--path-col", "file", "--label-col", "label", "--size", "12")
+    evaluate = ("evaluate", photos, *columns, "--cv", "2", "--epochs", "1", "--no-baselines")
+    code, _, err = invoke(*evaluate)
+    assert code == 2 and not_utf8_line(err, photos, 2), err  # was: the encoding silently ignored
+    code, out, err = invoke(*evaluate, "--encoding", "latin-1")
+    assert code == 0, err
+    assert "accuracy" in out
+
+    model = tmp_path / "model"
+    code, _, err = invoke("fit", photos, *columns, "--epochs", "1", "--encoding", "latin-1", "--out", model)
+    assert code == 0, err
+    report = tmp_path / "report.html"
+    code, _, err = invoke("report", model, "--data", photos, "--out", report)
+    assert code == 2 and not_utf8_line(err, photos, 2) and not report.exists(), err
+    code, _, err = invoke("report", model, "--data", photos, "--out", report, "--encoding", "latin-1")
+    assert code == 0, err
+    assert "café" in report.read_text(encoding="utf-8")
+
+
+def test_evaluate_reads_tables_ratings_and_conll_files_with_encoding_errors(tmp_path: Path) -> None:
+    from tagging_samples import entity_sentences, write_conll_file
+
+    rng = np.random.default_rng(0)
+    table = tmp_path / "table.csv"
+    shops = ("caf\xe9", "bar")
+    rows = [f"{x:.3f},{shops[i % 2]},{int(x > 0)}" for i, x in enumerate(rng.normal(size=60))]
+    table.write_bytes(("x,shop,y\n" + "\n".join(rows) + "\n").encode("latin-1"))
+    evaluate = ("evaluate", table, "--target", "y", "--cv", "2", "--epochs", "1", "--arch", "mlp",
+                "--no-baselines")  # fmt: skip
+    code, _, err = invoke(*evaluate)
+    assert code == 2 and not_utf8_line(err, table, 2), err
+    code, out, err = invoke(*evaluate, "--encoding-errors", "replace")
+    assert code == 0 and "accuracy" in out, err
+
+    ratings = tmp_path / "ratings.csv"
+    frame = low_rank_ratings(n_users=12, n_items=10, n_ratings=80).frame
+    frame["note"] = ["caf\xe9" if i == 0 else "ok" for i in range(len(frame))]
+    ratings.write_bytes(frame.to_csv(index=False).encode("latin-1"))
+    rated = ("evaluate", ratings, "--user", "user", "--item", "item", "--target", "rating", "--cv", "2",
+             "--epochs", "1", "--no-baselines")  # fmt: skip
+    code, _, err = invoke(*rated)
+    assert code == 2 and not_utf8_line(err, ratings, 2), err
+    code, out, err = invoke(*rated, "--encoding", "latin-1")
+    assert code == 0 and "rmse" in out, err
+
+    conll = write_conll_file(tmp_path / "ner.conll", entity_sentences(40))
+    conll.write_bytes(conll.read_bytes().replace(b"Paris", "Pär\xe9s".encode("latin-1")))
+    tagged = ("evaluate", conll, "--cv", "2", "--epochs", "1", "--no-baselines")
+    code, _, err = invoke(*tagged)
+    assert code == 2 and "ner.conll is not UTF-8: byte 0xe4" in err and "--encoding latin-1" in err, err
+    code, out, err = invoke(*tagged, "--encoding-errors", "replace")
+    assert code == 0 and "entity_f1" in out, err
+
+
+def test_evaluate_refuses_encodings_for_a_folder_of_images(tmp_path: Path) -> None:
+    for label in ("a", "b"):
+        (tmp_path / "photos" / label).mkdir(parents=True)
+    for given, said in ((("--encoding", "latin-1"), "--encoding latin-1 applies to tables"),
+                        (("--encoding-errors", "replace"), "is a folder of images: drop it")):  # fmt: skip
+        code, _, err = invoke("evaluate", tmp_path / "photos", *given)
+        assert code == 2 and said in err, err

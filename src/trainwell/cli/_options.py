@@ -14,6 +14,20 @@ from trainwell.cli._common import ENCODING_HELP
 
 #: The --encoding of a command that reads tables in it and nothing else.
 Encoding = Annotated[str, typer.Option(help=ENCODING_HELP)]
+#: The --encoding and --encoding-errors of a command that reads whatever data it is given (evaluate, report).
+DataEncoding = Annotated[
+    str,
+    typer.Option(
+        help="Text encoding of the data: tables (CSV/TSV/JSON), a CSV of image paths, texts, .txt corpora and "
+        "CoNLL files, e.g. cp1252 or latin-1 (default utf-8)."
+    ),
+]
+EncodingErrors = Annotated[
+    str,
+    typer.Option(
+        help="'replace' reads bytes the --encoding cannot decode as U+FFFD instead of stopping ('strict')."
+    ),
+]
 #: The column roles of the table commands (fit, evaluate, tune).
 CatNames = Annotated[str | None, typer.Option(help="Tables: comma-separated categorical columns.")]
 ContNames = Annotated[str | None, typer.Option(help="Tables: comma-separated continuous columns.")]

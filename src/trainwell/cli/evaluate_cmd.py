@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from trainwell.cli import _options as option
-from trainwell.cli._common import MAX_SEED, guarded, out_console
+from trainwell.cli._common import MAX_SEED, guarded, out_console, refuse_encoding
 
 if TYPE_CHECKING:
     from trainwell.evaluate.evaluation import Evaluation
@@ -92,7 +92,8 @@ def evaluate(
         ),
     ] = False,
     tag_col: option.TagColumn = None,
-    encoding: option.Encoding = "utf-8",
+    encoding: option.DataEncoding = "utf-8",
+    encoding_errors: option.EncodingErrors = "strict",
     test: Annotated[
         Path | None,
         typer.Option(
@@ -124,7 +125,8 @@ def evaluate(
         from trainwell.cli._early import check_text_options, duration_option, need_data
         from trainwell.core.errors import ConfigError
 
-        check_text_options(encoding)
+        check_text_options(encoding, encoding_errors)
+        read_as: dict[str, Any] = {"encoding": encoding, "encoding_errors": encoding_errors}
         # The whole evaluation's training time: the Python call shares it among the folds, and says what it did.
         seconds = duration_option(time_budget, "--time")
 
@@ -162,9 +164,9 @@ def evaluate(
                 epochs=epochs,
                 seed=seed,
                 baselines=baselines,
-                encoding=encoding,
                 pretrained=pretrained,
                 time_budget=seconds,
+                **read_as,
             ).show(out_console)
             return
         if test is not None or pretrained is not None:
@@ -188,11 +190,19 @@ def evaluate(
                     tag_col=tag_col,
                     baselines=baselines,
                     time_budget=seconds,
+                    **read_as,
                 )
             )
             return
         if data.is_dir() or path_col is not None:
             not_a_table("images")
+            if path_col is None:  # a folder of images has no text to read
+                refuse_encoding(encoding, "image folders", text=False)
+                if encoding_errors != "strict":
+                    raise ConfigError(
+                        "--encoding-errors is for tables, a CSV of image paths, texts, corpora and CoNLL files; "
+                        f"'{data}' is a folder of images: drop it"
+                    )
             if target is not None:
                 raise ConfigError(
                     "--target is for tables; image labels come from class folders or --label-col"
@@ -213,6 +223,7 @@ def evaluate(
                     baselines=baselines,
                     size=size,
                     time_budget=seconds,
+                    **read_as,
                 )
             )
             return
@@ -231,7 +242,7 @@ def evaluate(
 
             render(
                 evaluate_ratings(
-                    data, user=user, item=item, rating=target, implicit=implicit, encoding=encoding, **common
+                    data, user=user, item=item, rating=target, implicit=implicit, **read_as, **common
                 )
             )
             return
@@ -252,7 +263,7 @@ def evaluate(
                     text_col=text,
                     target=target_columns(target),
                     label_delim=label_delim,
-                    encoding=encoding,
+                    **read_as,
                     **common,
                 )
             )
@@ -268,7 +279,7 @@ def evaluate(
                 **roles,
                 label_delim=label_delim,
                 arch=arch,
-                encoding=encoding,
+                **read_as,
             )
         )
 

@@ -37,7 +37,8 @@ def report(
         int,
         typer.Option(help="Seed for the bootstrap intervals and the column shuffles.", min=0, max=MAX_SEED),
     ] = 0,
-    encoding: option.Encoding = "utf-8",
+    encoding: option.DataEncoding = "utf-8",
+    encoding_errors: option.EncodingErrors = "strict",
     path_col: option.PathCol = None,
     label_col: option.LabelCol = None,
 ) -> None:
@@ -45,9 +46,16 @@ def report(
     language model: perplexity with intervals, where the loss comes from, the hardest texts, continuations)."""
 
     def run() -> None:
-        from trainwell.cli._early import model_kind, need_data, need_model_directory, peek_metadata
+        from trainwell.cli._early import (
+            check_text_options,
+            model_kind,
+            need_data,
+            need_model_directory,
+            peek_metadata,
+        )
 
         # Before the imports of the model's stack and the report's: a mistake is said at once.
+        check_text_options(encoding, encoding_errors)
         need_model_directory(model)
         kind = {"rows": "table", "language_model": "corpus", "tagging": "conll"}.get(
             model_kind(peek_metadata(model))
@@ -57,7 +65,14 @@ def report(
         from trainwell.report import build_report
 
         written = build_report(
-            model, data, out, seed=seed, encoding=encoding, path_col=path_col, label_col=label_col
+            model,
+            data,
+            out,
+            seed=seed,
+            encoding=encoding,
+            encoding_errors=encoding_errors,  # type: ignore[arg-type]  # checked above: strict or replace
+            path_col=path_col,
+            label_col=label_col,
         )
         out_console.print(f"wrote {written} (self-contained HTML; open it in any browser)", soft_wrap=True)
 

@@ -246,6 +246,7 @@ def evaluate_ratings(
     baselines: bool = True,
     task: str | None = None,
     encoding: str = "utf-8",
+    encoding_errors: str = "strict",
     time_budget: float | str | None = None,
 ) -> Evaluation:
     """Cross-validate the recommender and the rating baselines on the same ``cv`` random folds; a table
@@ -262,6 +263,7 @@ def evaluate_ratings(
             EASE for interactions).
         task: override the inferred task of the ratings (``regression`` or ``binary``).
         encoding: text encoding of a CSV / TSV ``source``.
+        encoding_errors: ``"replace"`` reads a byte ``encoding`` cannot decode as U+FFFD instead of stopping.
         time_budget: training time of the whole cross-validation: seconds, or ``"10m"``, ``"1h30m"``... Each of
             the ``cv`` folds trains within its share (the epochs cut and the schedule fitted to them, as
             ``fit_*(time_budget=)`` does); the baselines and the scoring come on top. What each fold's share
@@ -284,7 +286,11 @@ def evaluate_ratings(
 
     fold_seconds = check_settings(cv, epochs, time_budget)
     name = str(source) if not isinstance(source, pd.DataFrame) else "the ratings table"
-    frame = source if isinstance(source, pd.DataFrame) else read_ratings(source, encoding=encoding)
+    frame = (
+        source
+        if isinstance(source, pd.DataFrame)
+        else read_ratings(source, encoding=encoding, encoding_errors=encoding_errors)
+    )
     user_col, item_col, rating_col = find_rating_columns(frame, user, item, rating, name, implicit=implicit)
     if rating_col is None:
         if task is not None:

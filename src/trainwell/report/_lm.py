@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -30,7 +30,13 @@ N_SAMPLES, PROMPT_TOKENS, SAMPLED_WORDS = 3, 10, 20
 
 
 def lm_report_sections(
-    predictor: LMPredictor, data: Path, *, top_k: int, encoding: str = "utf-8", seed: int = 0
+    predictor: LMPredictor,
+    data: Path,
+    *,
+    top_k: int,
+    encoding: str = "utf-8",
+    encoding_errors: Literal["strict", "replace"] = "strict",
+    seed: int = 0,
 ) -> tuple[list[str], list[str]]:
     """Intro paragraphs and sections for the language model of ``predictor`` judged on the texts of ``data``
     (a folder of ``.txt`` files, a text file with one text per line, or a CSV/TSV with a ``text`` column)."""
@@ -45,7 +51,11 @@ def lm_report_sections(
     text_col = (predictor.recipe.text_col or SKETCH_COLUMN) if table else None
     try:
         texts = read_corpus(
-            data, text_col=text_col, encoding=encoding, whole_files=predictor.recipe.documents
+            data,
+            text_col=text_col,
+            encoding=encoding,
+            encoding_errors=encoding_errors,
+            whole_files=predictor.recipe.documents,
         )
     except DataError as error:
         if text_col is None or f"text column {text_col!r} not found" not in str(error):

@@ -19,13 +19,15 @@ from trainwell.report import _html
 MOST_CONFUSED, SENTENCE_CHARS = 15, 400
 
 
-def tagging_report_sections(predictor: Any, path: Path, *, top_k: int) -> tuple[list[str], list[str]]:
-    """Intro paragraphs and sections for a tagger judged on the labelled file ``path``."""
+def tagging_report_sections(
+    predictor: Any, path: Path, *, top_k: int, encoding: str = "utf-8", encoding_errors: str = "strict"
+) -> tuple[list[str], list[str]]:
+    """Intro paragraphs and sections for a tagger judged on the labelled file ``path`` (read in ``encoding``)."""
     from trainwell.evaluate.tagging import counts_from_tags, explain_tagging, per_type_scores
     from trainwell.text.tagging.conll import read_conll
     from trainwell.text.tagging.scheme import detect_scheme, to_iob2
 
-    corpus = read_conll(path)
+    corpus = read_conll(path, encoding=encoding, encoding_errors=encoding_errors)
     tag_col = predictor.recipe.tag_col
     if tag_col not in corpus.column_names:
         raise DataError(

@@ -150,10 +150,14 @@ def _top_texts_section(
     )
 
 
-def read_labelled(data: pd.DataFrame | str | Path, *, encoding: str = "utf-8") -> tuple[pd.DataFrame, str]:
+def read_labelled(
+    data: pd.DataFrame | str | Path, *, encoding: str = "utf-8", encoding_errors: str = "strict"
+) -> tuple[pd.DataFrame, str]:
     """The labelled rows and how to name them in the report (``encoding``: that of a CSV/TSV/JSON file)."""
     if isinstance(data, pd.DataFrame):
         return data.reset_index(drop=True), "the data"
     from trainwell.data.io import read_table
 
-    return read_table(data, encoding=encoding).reset_index(drop=True), str(data)
+    return read_table(data, encoding=encoding, encoding_errors=encoding_errors).reset_index(drop=True), str(
+        data
+    )

@@ -29,9 +29,12 @@ def vision_report_sections(
     top_k: int,
     path_col: str | None = None,
     label_col: str | None = None,
+    encoding: str = "utf-8",
+    encoding_errors: str = "strict",
 ) -> tuple[list[str], list[str]]:
     """Intro paragraphs and sections for an image model judged on labelled images: a folder of class folders,
-    or a CSV of paths and labels (``path_col``/``label_col``, by default those the model was trained from)."""
+    or a CSV of paths and labels (``path_col``/``label_col``, by default those the model was trained from; the
+    CSV read in ``encoding``)."""
     import pandas as pd
 
     from trainwell.data.fingerprint import item_digests
@@ -47,7 +50,7 @@ def vision_report_sections(
     task = predictor.task
     if task.kind not in ("binary", "multiclass", "multilabel"):
         raise ConfigError(f"the report supports image classifiers; this one is {task.kind}")
-    files = _labelled_files(predictor, Path(source), path_col, label_col)
+    files = _labelled_files(predictor, Path(source), path_col, label_col, encoding, encoding_errors)
     given = (
         [label for labels in files.labels for label in labels] if task.kind == "multilabel" else files.labels
     )
@@ -98,7 +101,12 @@ def vision_report_sections(
 
 
 def _labelled_files(
-    predictor: ImagePredictor, source: Path, path_col: str | None, label_col: str | None
+    predictor: ImagePredictor,
+    source: Path,
+    path_col: str | None,
+    label_col: str | None,
+    encoding: str = "utf-8",
+    encoding_errors: str = "strict",
 ) -> LabelledFiles:
     """The images to judge on and their labels, from a folder tree or a CSV."""
     task = predictor.task
@@ -117,6 +125,8 @@ def _labelled_files(
             label_col,
             label_delim=task.label_delim,
             trained_single_label=task.kind != "multilabel",
+            encoding=encoding,
+            encoding_errors=encoding_errors,
         )
         return files
     if task.kind == "multilabel":

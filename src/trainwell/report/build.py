@@ -13,7 +13,7 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -54,6 +54,7 @@ def build_report(
     seed: int = 0,
     top_k: int = TOP_LOSSES,
     encoding: str = "utf-8",
+    encoding_errors: Literal["strict", "replace"] = "strict",
     path_col: str | None = None,
     label_col: str | None = None,
 ) -> Path:
@@ -71,7 +72,9 @@ def build_report(
             directory when ``model_dir`` cannot be written to.
         seed: seeds the bootstrap intervals and the column shuffles.
         top_k: rows listed in the top-losses table.
-        encoding: text encoding of a CSV, TSV or JSON ``data`` file, e.g. ``"cp1252"`` (Excel on Windows).
+        encoding: text encoding of the ``data`` file: a CSV, TSV or JSON table (a CSV of image paths too), a
+            text corpus or a CoNLL file, e.g. ``"cp1252"`` (Excel on Windows).
+        encoding_errors: ``"replace"`` reads a byte ``encoding`` cannot decode as U+FFFD instead of stopping.
         path_col, label_col: for an image model judged on a CSV of paths and labels, its columns (default:
             those of the CSV the model was trained from).
 
@@ -81,6 +84,11 @@ def build_report(
     Example:
         >>> build_report("model/", "valid.csv", "report.html")  # doctest: +SKIP
     """
+    from trainwell.data.io import check_encoding, check_encoding_errors
+
+    check_encoding(encoding)
+    check_encoding_errors(encoding_errors)
+    read_as: dict[str, Any] = {"encoding": encoding, "encoding_errors": encoding_errors}
     destination = _check_out(Path(out) if out is not None else default_out(Path(model_dir)))
     refuse_generic(read_metadata(model_dir), model_dir, "a report")
     predictor = load(model_dir)
@@ -93,7 +101,7 @@ def build_report(
                 "of paths and labels"
             )
         intro, sections = vision_report_sections(
-            predictor, Path(data), top_k=top_k, path_col=path_col, label_col=label_col
+            predictor, Path(data), top_k=top_k, path_col=path_col, label_col=label_col, **read_as
         )
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
         text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
@@ -111,7 +119,7 @@ def build_report(
                     "file with one text per line, or a CSV with a 'text' column)"
                 )
             lm = predictor if isinstance(predictor, LMPredictor) else load_lm(model_dir)
-            intro, sections = lm_report_sections(lm, Path(data), top_k=top_k, encoding=encoding, seed=seed)
+            intro, sections = lm_report_sections(lm, Path(data), top_k=top_k, seed=seed, **read_as)
             sections.insert(0, _training_section(Path(model_dir), lm.metadata))
             text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
             return write_text_atomic(destination, text)
@@ -120,11 +128,11 @@ def build_report(
 
             if isinstance(data, pd.DataFrame):
                 raise ConfigError("a tagger's report needs --data: a labelled CoNLL or CoNLL-U file")
-            intro, sections = tagging_report_sections(predictor, Path(data), top_k=top_k)
+            intro, sections = tagging_report_sections(predictor, Path(data), top_k=top_k, **read_as)
             sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
             text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
             return write_text_atomic(destination, text)
-        frame, source = read_labelled(data, encoding=encoding)
+        frame, source = read_labelled(data, **read_as)
         intro, sections = text_report_sections(predictor, frame, source, top_k=top_k)
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
         text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
@@ -137,7 +145,7 @@ def build_report(
         else:  # read here, in the given encoding; read_ratings_frame reads UTF-8
             from trainwell.collab.data import read_ratings
 
-            frame, source = read_ratings(data, encoding=encoding).reset_index(drop=True), str(data)
+            frame, source = read_ratings(data, **read_as).reset_index(drop=True), str(data)
         intro, sections = collab_report_sections(predictor, frame, source, top_k=top_k)
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
         text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
@@ -153,7 +161,7 @@ def build_report(
             f"is {task.kind}"
         )
     source = str(data) if not isinstance(data, pd.DataFrame) else "the data"
-    frame = read_table(data, encoding=encoding) if not isinstance(data, pd.DataFrame) else data
+    frame = read_table(data, **read_as) if not isinstance(data, pd.DataFrame) else data
     frame = frame.reset_index(drop=True)
     targets = _targets(predictor, frame, source)
     probabilities = predictor.predict_proba(frame)

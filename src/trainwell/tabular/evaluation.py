@@ -175,6 +175,7 @@ def evaluate_table(
     label_delim: str | None = None,
     min_category_count: int = 3,
     encoding: str = "utf-8",
+    encoding_errors: str = "strict",
     time_budget: float | str | None = None,
 ) -> Evaluation:
     """Cross-validate trainwell's tabular model and the classical baselines on the same ``cv`` folds.
@@ -203,6 +204,7 @@ def evaluate_table(
         min_category_count: fewest training rows a category value needs for a code of its own; rarer values share
             one code with values never seen (as :func:`~trainwell.tabular_data`; 1 keeps every value).
         encoding: text encoding of a CSV / TSV / JSON ``source``.
+        encoding_errors: ``"replace"`` reads a byte ``encoding`` cannot decode as U+FFFD instead of stopping.
         time_budget: training time of the whole cross-validation: seconds, or ``"10m"``, ``"1h30m"``... Each of
             the ``cv`` folds trains within its share (the epochs cut and the schedule fitted to them, as
             ``fit_*(time_budget=)`` does); the baselines and the scoring come on top. What each fold's share
@@ -244,7 +246,11 @@ def evaluate_table(
             )
         )
     name = str(source) if not isinstance(source, pd.DataFrame) else "the table"
-    df = source if isinstance(source, pd.DataFrame) else read_table(source, encoding=encoding)
+    df = (
+        source
+        if isinstance(source, pd.DataFrame)
+        else read_table(source, encoding=encoding, encoding_errors=encoding_errors)
+    )
     names = [target] if isinstance(target, str) else list(target)
     check_columns(df, names, name, "--target")
     column: str | list[str] = names[0] if len(names) == 1 else names

@@ -81,9 +81,12 @@ def read_labelled_images(
     path_col: str | None = None,
     label_col: str | None = None,
     label_delim: str | None = None,
+    encoding: str = "utf-8",
+    encoding_errors: str = "strict",
 ) -> tuple[np.ndarray, list[Any]]:
     """Every labelled image under a folder (all of its splits together), or listed in a CSV of paths and labels
-    (``path_col``, ``label_col``; ``label_delim`` for several labels per image), decoded once."""
+    (``path_col``, ``label_col``; ``label_delim`` for several labels per image; the CSV read in ``encoding``),
+    decoded once."""
     from trainwell.core.errors import ConfigError
     from trainwell.vision.data import _chosen_size
     from trainwell.vision.io import csv_files, decode_images, folder_splits, probe_images
@@ -97,7 +100,14 @@ def read_labelled_images(
             raise ConfigError(
                 f"'{source}' is a CSV of images: name its columns with --path-col and --label-col"
             )
-        files, _table = csv_files(source, path_col, label_col, label_delim=label_delim)
+        files, _table = csv_files(
+            source,
+            path_col,
+            label_col,
+            label_delim=label_delim,
+            encoding=encoding,
+            encoding_errors=encoding_errors,
+        )
         paths, labels = files.paths, files.labels
     chosen = _chosen_size(size, paths)
     images, kept = decode_images(paths, chosen, probe_images(paths)[1])
@@ -131,6 +141,8 @@ def evaluate_images(
     baselines: bool = True,
     task: str | None = None,
     time_budget: float | str | None = None,
+    encoding: str = "utf-8",
+    encoding_errors: str = "strict",
 ) -> Evaluation:
     """Cross-validate the image classifier and the thumbnail baselines on the same ``cv`` folds.
 
@@ -158,6 +170,9 @@ def evaluate_images(
             ``fit_*(time_budget=)`` does); the baselines and the scoring come on top. What each fold's share
             allowed is in :attr:`Evaluation.budgets <trainwell.evaluate.Evaluation.budgets>`, and the table
             says how many folds it cut short.
+        encoding: text encoding of a CSV ``source``, e.g. ``"cp1252"``.
+        encoding_errors: ``"replace"`` reads a byte of such a CSV that ``encoding`` cannot decode as U+FFFD
+            instead of stopping.
 
     Returns:
         An :class:`~trainwell.evaluate.Evaluation`: print it for the table ``trainwell evaluate`` prints.
@@ -187,7 +202,13 @@ def evaluate_images(
                 "and labels with path_col= and label_col= (--path-col, --label-col)"
             )
         images, labels = read_labelled_images(
-            Path(source), size, path_col=path_col, label_col=label_col, label_delim=label_delim
+            Path(source),
+            size,
+            path_col=path_col,
+            label_col=label_col,
+            label_delim=label_delim,
+            encoding=encoding,
+            encoding_errors=encoding_errors,
         )
     else:
         from trainwell.vision.data import _array_split, _fit_array

@@ -102,6 +102,8 @@ def evaluate_tagger(
     epochs: int | None = None,
     baselines: bool = True,
     time_budget: float | str | None = None,
+    encoding: str = "utf-8",
+    encoding_errors: str = "strict",
 ) -> Evaluation:
     """Cross-validate the tagger and the tagging baselines on the same ``cv`` folds of sentences.
 
@@ -118,6 +120,8 @@ def evaluate_tagger(
             ``fit_*(time_budget=)`` does); the baselines and the scoring come on top. What each fold's share
             allowed is in :attr:`Evaluation.budgets <trainwell.evaluate.Evaluation.budgets>`, and the table
             says how many folds it cut short.
+        encoding: text encoding of the CoNLL files.
+        encoding_errors: ``"replace"`` reads a byte ``encoding`` cannot decode as U+FFFD instead of stopping.
 
     Returns:
         An :class:`~trainwell.evaluate.Evaluation`: print it for the table ``trainwell evaluate`` prints.
@@ -134,7 +138,15 @@ def evaluate_tagger(
 
     fold_seconds = check_settings(cv, epochs, time_budget)
     # The whole file's task (classes, scheme): every fold is scored on the same tags.
-    data = tagging_data(source, tag_col=tag_col, valid_pct=0, test=None, batch_size=32)
+    data = tagging_data(
+        source,
+        tag_col=tag_col,
+        valid_pct=0,
+        test=None,
+        batch_size=32,
+        encoding=encoding,
+        encoding_errors=encoding_errors,
+    )
     words = data.sentences["train"] + data.sentences.get("valid", [])  # type: ignore[index,union-attr]
     tags = data.tags["train"] + data.tags.get("valid", [])  # type: ignore[index,union-attr]
     pairs: Pairs = list(zip(words, tags, strict=True))
