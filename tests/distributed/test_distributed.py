@@ -84,6 +84,10 @@ def test_processes_under_a_time_budget_stop_together(jobs: Launched) -> None:
     assert other == [batches, epochs]  # the same batches and epochs in both processes
     assert 1 <= epochs < 1000
     assert said["summary"].startswith("the 2.0s budget trained "), said["summary"]
+    # A budget spent before its fit: every process says the longest preparation, so the command line's
+    # processes say the same and rank 0 alone prints it.
+    first, second = said["refusals"]
+    assert first == second and "was spent before training began (9.0s went" in first, said["refusals"]
 
 
 def test_sharded_loaders_read_every_row_once_or_evenly() -> None:

@@ -191,10 +191,13 @@ class TimeBudget(Callback):
         self._per_epoch = max(1, learn.planned_iterations // max(1, learn.n_epochs))
         self._valid_guess = _validation_guess(learn)
         if self._fit_limit <= 0:
-            if not self.fits and self.used > 0:  # spent before any training: a model would be untrained
+            # Every process is here (the limit is agreed): the longest preparation is said, so that all say the
+            # same and torchrun's processes print it once (rank 0's, cli._common.guarded).
+            used = -self._agreed_min(-self.used)
+            if not self.fits and used > 0:  # spent before any training: a model would be untrained
                 raise ConfigError(
                     f"the time budget of {format_duration(self.seconds)} was spent before training began "
-                    f"({format_duration(self.used)} went to preparing it: reading the data, choosing the "
+                    f"({format_duration(used)} went to preparing it: reading the data, choosing the "
                     "learning rate); give more time, or pass --lr to skip the learning-rate finder"
                 )
             raise CancelFit  # nothing left: the fit does not start
