@@ -99,6 +99,12 @@ def test_min_category_count_reaches_the_recipe_from_fit_and_evaluate(tmp_path: P
         assert fitted.exit_code == 0, fitted.output
         recipe = json.loads((out / "trainwell.json").read_text())["recipe"]
         assert bool(recipe.get("rare", {}).get("ticket")) is rare, recipe.get("rare")
+        shown = runner.invoke(app, ["info", str(out)], env={"COLUMNS": "200"})
+        assert shown.exit_code == 0, shown.output
+        said = (
+            f"rare category values │ ticket {recipe['rare']['ticket']} (one shared code" if rare else "rare"
+        )
+        assert (said in shown.output) is rare, shown.output
     with pytest.raises(ConfigError, match="min_category_count must be a whole number of rows"):
         evaluate_table(tickets(), "y", cv=2, epochs=1, min_category_count=0)
     grouped = TabularFold(tickets(), "y", infer_task(tickets()["y"]), ["accuracy"], epochs=1, lr=1e-3)

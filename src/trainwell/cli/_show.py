@@ -328,6 +328,9 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
     elif recipe:
         table.add_row("categorical inputs", ", ".join(recipe.get("cat_names", [])) or "-")
         table.add_row("continuous inputs", ", ".join(recipe.get("cont_names", [])) or "-")
+        if recipe.get("rare"):  # values too rare in training for a code of their own (tabular recipes)
+            counts = ", ".join(f"{name} {count:,}" for name, count in recipe["rare"].items())
+            table.add_row("rare category values", f"{counts} (one shared code, also read for unseen values)")
         if recipe.get("dates"):
             table.add_row("date inputs", date_summary(recipe))
         if recipe.get("dropped"):

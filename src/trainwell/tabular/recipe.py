@@ -498,7 +498,9 @@ class TabularRecipe:
         return f"{kept}, {rare} rare ones read as unseen" if rare else kept
 
     def describe(self) -> str:
-        """A short multi-line summary, as printed by ``trainwell info``."""
+        """A short multi-line summary of the inputs: each categorical input's values (and rare ones), each
+        continuous input's median, the dates, indicators and dropped columns (``trainwell info`` shows the
+        columns and the rare values' counts in its table)."""
         lines = [
             f"tabular recipe: {self.n_cat} categorical inputs ({len(self.na_indicator_names)} missing-value "
             f"indicators), {self.n_cont} continuous inputs; target: {', '.join(self.target_names) or '-'}"
