@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from trainwell.core.errors import ConfigError, DataError
-from trainwell.data.io import check_column_roles, check_columns, read_table
+from trainwell.data.io import check_column_roles, check_columns, read_table, read_text_file
 
 
 def _expected_frame() -> pd.DataFrame:
@@ -109,6 +109,23 @@ def test_directory(tmp_path: Path) -> None:
         DataError, match=f"^data file '{re.escape(str(tmp_path))}' is a directory, not a file; pass the path"
     ):
         read_table(tmp_path)
+
+
+def test_read_text_file_refuses_a_missing_file_or_a_folder_in_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "notes.txt"
+    with pytest.raises(DataError, match=f"^text file '{re.escape(str(missing))}' not found; check the path$"):
+        read_text_file(missing)
+    with pytest.raises(
+        DataError, match=f"^text file '{re.escape(str(missing))}.gz' not found; check the path$"
+    ):
+        read_text_file(f"{missing}.gz")
+    with pytest.raises(
+        DataError,
+        match=f"^text file '{re.escape(str(tmp_path))}' is a directory, not a file; pass the path of a text file$",
+    ):
+        read_text_file(tmp_path)
+    missing.write_text("still read\n", encoding="utf-8")
+    assert read_text_file(missing) == "still read\n"
 
 
 @pytest.mark.parametrize(("name", "content"), [("empty.csv", ""), ("header.csv", "a,b,c\n")])

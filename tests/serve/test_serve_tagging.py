@@ -12,8 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
-from serve_support import LiveServer, start_server
+from serve_support import LiveServer, fuzz, start_server
 
 from tagging_samples import entity_sentences
 from trainwell.export import load
@@ -128,19 +127,7 @@ def test_a_body_not_sent_as_json_is_415(live_tagger: LiveServer) -> None:
 
 def test_fuzz_finds_no_server_error(tagger_dir: Path) -> None:
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(tagger_dir, threads=1, **LIMITS))
-
-    @given(case=schema.as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE))
-    @settings(
-        max_examples=30,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    def check(case: Any) -> None:
-        case.call_and_validate()
-
-    check()
+    fuzz(schema, schemathesis.GenerationMode.POSITIVE, max_examples=30)
 
 
 def test_the_onnx_backend_serves_a_tagger_with_the_same_answers(tagger_dir: Path) -> None:

@@ -10,8 +10,7 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
-from serve_support import LiveServer, start_server
+from serve_support import LiveServer, fuzz, start_server
 
 from text_samples import reviews
 from trainwell.export import load
@@ -85,19 +84,7 @@ def test_concurrent_requests_share_model_calls(live_text: LiveServer) -> None:
 @pytest.mark.parametrize("mode", [schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE])
 def test_fuzz_finds_no_server_error(text_model_dir: Path, mode: Any) -> None:
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(text_model_dir, threads=1, **LIMITS))
-
-    @given(case=schema.as_strategy(generation_mode=mode))
-    @settings(
-        max_examples=40,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    def check(case: Any) -> None:
-        case.call_and_validate()
-
-    check()
+    fuzz(schema, mode, max_examples=40)
 
 
 def test_the_onnx_backend_serves_texts_too(text_model_dir: Path, tmp_path: Path) -> None:

@@ -315,7 +315,8 @@ def test_bad_settings_are_config_errors() -> None:
         text_data("nope.csv", "review", "sentiment")
 
 
-# Public names of text/data.py, lm_learner.py and lm_stream.py before each was split by concept, by new home.
+# Names of text/data.py, lm_learner.py, lm_stream.py and tokenize.py before each was split by concept, by new
+# home (tokenize.py's private padding helpers too: other modules imported them from there).
 MOVED = {
     "trainwell.text.data": {
         "trainwell.text.loader": [
@@ -352,6 +353,25 @@ MOVED = {
     "trainwell.text.lm_stream": {
         "trainwell.text.lm_recipe": ["CacheSettings", "LMRecipe", "TokenizerName", "WhitespaceTokenizer"],
         "trainwell.text.corpus": ["Source", "read_corpus"],
+    },
+    "trainwell.text.tokenize": {
+        "trainwell.text.specials": [
+            "BOS",
+            "EOS",
+            "FAKE_PREFIX",
+            "FLD",
+            "MAJ",
+            "PAD",
+            "REP",
+            "SPECIAL_TOKENS",
+            "UNK",
+            "UP",
+            "WREP",
+            "_check_multiple",
+            "_round_up",
+        ],
+        "trainwell.text._detokenize": ["detokenize"],
+        "trainwell.text.inputs": ["read_text_files", "validate_texts"],
     },
 }
 

@@ -6,6 +6,7 @@ import csv
 import gzip
 import io
 import json
+import re
 import time
 from pathlib import Path
 
@@ -201,6 +202,13 @@ def test_non_utf8_file_names_the_file_and_the_fix(tmp_path: Path) -> None:
 def test_read_text_files_bad_inputs(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="does not exist or is not a folder"):
         read_text_files(tmp_path / "missing")
+    a_file = tmp_path / "one.txt"
+    a_file.write_text("a text", encoding="utf-8")
+    with pytest.raises(
+        DataError, match=f"^text folder {re.escape(str(a_file))} does not exist or is not a folder; pass"
+    ):
+        read_text_files(a_file)
+    a_file.unlink()
     with pytest.raises(DataError, match=r"has no \.txt files"):
         read_text_files(tmp_path)
     with pytest.raises(ConfigError, match="encoding_errors must be 'strict' or 'replace'; got 'ignore'"):

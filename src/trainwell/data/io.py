@@ -114,12 +114,7 @@ def read_table(
     check_encoding_errors(encoding_errors)
     path = Path(path)
     shown = str(path)
-    if not path.exists():
-        raise DataError(f"data file '{shown}' not found; check the path")
-    if path.is_dir():
-        raise DataError(
-            f"data file '{shown}' is a directory, not a file; pass the path of a .csv, .tsv or .parquet file"
-        )
+    _need_file(path, "data file", "a .csv, .tsv or .parquet file")
     kind = _kind_of(path)
     try:
         table = _read(path, kind, names, list(na_values), encoding, encoding_errors)
@@ -260,17 +255,28 @@ def _encoding_fix(path: Path, encoding: str) -> str:
     return 'pass --encoding latin-1 (Python: encoding="latin-1")'
 
 
+def _need_file(path: Path, what: str, kinds: str) -> None:
+    """Refuse a ``path`` that does not exist or is a folder, in one line: ``what`` names the file (``"data
+    file"``), ``kinds`` what to pass instead of a folder (``"a text file"``)."""
+    if not path.exists():
+        raise DataError(f"{what} '{path}' not found; check the path")
+    if path.is_dir():
+        raise DataError(f"{what} '{path}' is a directory, not a file; pass the path of {kinds}")
+
+
 def read_text_file(path: str | Path, *, encoding: str = "utf-8", encoding_errors: str = "strict") -> str:
     """A whole text file (``.gz`` decompressed) decoded from ``encoding``; a UTF-8 byte-order mark is dropped.
 
     Raises:
         ConfigError: ``encoding`` or ``encoding_errors`` is not one Python knows.
-        DataError: A byte ``encoding`` cannot decode (with ``encoding_errors="strict"``): the file, line and byte, and the
-            ``--encoding`` to pass (or ``--encoding-errors replace``).
+        DataError: The file is missing or is a folder; or a byte ``encoding`` cannot decode (with
+            ``encoding_errors="strict"``): the file, line and byte, and the ``--encoding`` to pass (or
+            ``--encoding-errors replace``).
     """
     check_encoding(encoding)
     check_encoding_errors(encoding_errors)
     path = Path(path)
+    _need_file(path, "text file", "a text file")
     with _open_bytes(path) as stream:
         raw = stream.read()
     codec = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding

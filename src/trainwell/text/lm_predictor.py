@@ -18,7 +18,7 @@ from trainwell.core.artifact import read_artifact
 from trainwell.core.errors import ArtifactError, ConfigError, DataError
 from trainwell.models.registry import create_model
 from trainwell.text.lm_recipe import LMRecipe
-from trainwell.text.tokenize import BOS, FAKE_PREFIX, MAJ, PAD, UNK, UP
+from trainwell.text.specials import BOS, FAKE_PREFIX, MAJ, PAD, UNK, UP
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -12,15 +12,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from trainwell.core.artifact import check_stored_keys
 from trainwell.core.errors import ArtifactError, ConfigError, DataError
-from trainwell.text.tokenize import (
-    FAKE_PREFIX,
-    SPECIAL_TOKENS,
-    UNK,
-    WordTokenizer,
-    _check_multiple,
-    _round_up,
-    detokenize,
-)
+from trainwell.text.specials import FAKE_PREFIX, SPECIAL_TOKENS, UNK, _check_multiple, _round_up
+from trainwell.text.tokenize import WordTokenizer, detokenize
 
 if TYPE_CHECKING:
     import tokenizers

@@ -21,11 +21,15 @@ Why our own rules rather than a library: spaCy or NLTK would be a large dependen
 regular expressions, and the special-token scheme has to match the vocabulary and :func:`detokenize` exactly.
 Subword models are trained with HuggingFace ``tokenizers`` (Rust, fast, serialisable to JSON): the word rules
 run first, so the subword vocabulary shares the special tokens and their ids.
+
+This module holds the tokenizer's settings and drivers; the rules themselves are in
+:mod:`trainwell.text._word_rules`, the special tokens in :mod:`trainwell.text.specials`, :func:`detokenize`
+in :mod:`trainwell.text._detokenize`, and :func:`validate_texts` and :func:`read_text_files` in
+:mod:`trainwell.text.inputs`. All of them are importable from here too.
 """
 
 from __future__ import annotations
 
-import html
 import multiprocessing
 import os
 import re
@@ -35,13 +39,28 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, fields
 from itertools import repeat
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.errors import ConfigError
+from trainwell.text._detokenize import detokenize
+from trainwell.text._word_rules import (
+    _NEGATION,
+    _NEWLINES,
+    _TOKEN,
+    _TOKEN_WITH_NEWLINES,
+    _clean_html,
+    _mark_case,
+    _mark_word_repeats,
+    _replace_char_repeat,
+    _replace_char_repeat_lower,
+)
+from trainwell.text.inputs import read_text_files, validate_texts
+from trainwell.text.specials import BOS, EOS, FLD, MAJ, PAD, REP, SPECIAL_TOKENS, UNK, UP, WREP
 
-if TYPE_CHECKING:
-    pass
+# Importable from here before the split, so still (the redundant aliases mark them as re-exported).
+from trainwell.text.specials import FAKE_PREFIX as FAKE_PREFIX
+from trainwell.text.specials import _check_multiple as _check_multiple
+from trainwell.text.specials import _round_up as _round_up
 
 __all__ = [
     "BOS",
@@ -60,107 +79,8 @@ __all__ = [
     "validate_texts",
 ]
 
-UNK, PAD, BOS, EOS, FLD, MAJ, UP, REP, WREP = (
-    "xxunk",
-    "xxpad",
-    "xxbos",
-    "xxeos",
-    "xxfld",
-    "xxmaj",
-    "xxup",
-    "xxrep",
-    "xxwrep",
-)
-# The fixed order of the special tokens: their ids in every vocabulary (xxunk = 0, xxpad = 1, ...).
-SPECIAL_TOKENS: tuple[str, ...] = (UNK, PAD, BOS, EOS, FLD, MAJ, UP, REP, WREP)
-FAKE_PREFIX = "xxfake"  # filler tokens that round a vocabulary up to a multiple of 8; never produced
-
 CaseRule = Literal["mark", "lower", "keep"]
 _CASE_RULES = ("mark", "lower", "keep")
-
-# ------------------------------------------------------------------------------------------ regexes
-_HTML_BREAK = re.compile(r"(?:[ \t]*<br\s*/?\s*>[ \t]*)+", re.IGNORECASE)
-_HTML_TAG = re.compile(
-    r"</?(?:a|b|i|u|em|strong|p|div|span|font|hr|sup|sub|center|blockquote)(?:\s[^<>]{0,200})?/?>",
-    re.IGNORECASE,
-)
-_NEWLINES = re.compile(r"\s*\n\s*")
-_PTB_UNK = re.compile(r"<unk>", re.IGNORECASE)  # the Penn Treebank's marker for rare words
-
-# Alternatives in order of how often they fail fast: most positions start a plain word. Special tokens are
-# plain words to this pattern; "n't" is split off beforehand by _NEGATION, so a word may end in it.
-_TOKEN_BODY = r"""
-    (?:[^\W\d_]\.){2,}             # initialisms: u.s. e.g.
-  | \d+(?:[.,:/]\d+)+              # 1,000  3.5  10:30  7/10
-  | [^\W_]+(?:'[tT]\b)?             # words and plain numbers (80s, mp3); "n't" after _NEGATION
-  | '(?:[sSmMdD]|[lL][lL]|[rR][eE]|[vV][eE])\b    # clitics: 's 'm 'd 'll 're 've
-  | \.\.+                          # an ellipsis shorter than the repetition threshold
-  | [^\w\s]|_                      # any other symbol on its own
-"""
-_TOKEN = re.compile(_TOKEN_BODY, re.VERBOSE)
-_NEGATION = re.compile(r"[nN]'[tT]\b")  # "don't" -> "do n't", "can't" -> "ca n't" (Penn Treebank style)
-_TOKEN_WITH_NEWLINES = re.compile(r"\n|" + _TOKEN_BODY, re.VERBOSE)
-
-# detokenize: which tokens glue to their left or right neighbour
-_NO_SPACE_BEFORE = frozenset(".,!?;:%)]}…") | {"n't", "'s", "'m", "'d", "'ll", "'re", "'ve", "..", "..."}
-_NO_SPACE_AFTER = frozenset("([{$#")
-_DROPPED_ON_DETOKENIZE = frozenset({BOS, EOS, PAD})
-_MAX_DETOKENIZED_REPEAT = 1000
-
-
-# ------------------------------------------------------------------------------------------ input checks
-def validate_texts(
-    texts: Iterable[object], *, name: str = "texts", drop_empty: bool = False, droppable: bool = True
-) -> tuple[list[str], list[int]]:
-    """Check that ``texts`` is a non-empty collection of non-blank strings; return them and their positions.
-
-    Done once, before any work, so a bad row is reported by position instead of surfacing later as an odd
-    shape or a silently empty sequence.
-
-    Args:
-        texts: Any iterable of strings (list, tuple, pandas Series, numpy array).
-        name: How the error messages call the input (a column name, a file).
-        drop_empty: Drop empty and whitespace-only texts instead of raising; the returned positions then
-            say which inputs were kept (to drop the matching labels).
-        droppable: Whether the caller takes ``drop_empty=True``, which the error for a blank text then offers
-            (a predictor takes no such option: the error asks to fill or drop the text).
-
-    Returns:
-        ``(kept_texts, kept_positions)``.
-
-    Raises:
-        DataError: ``texts`` is a single string or empty, holds a non-string, or (without ``drop_empty``) a
-            blank text.
-    """
-    if isinstance(texts, (str, bytes)):
-        raise DataError(f"{name} is a single string; pass a list of texts, e.g. [text]")
-    kept: list[str] = []
-    positions: list[int] = []
-    total = 0
-    for position, text in enumerate(texts):
-        total += 1
-        if not isinstance(text, str):
-            raise DataError(
-                f"{name}[{position}] is {type(text).__name__} ({text!r:.40}), not a string; "
-                "fill or drop missing texts and convert the column to text first"
-            )
-        if not text or text.isspace():
-            if drop_empty:
-                continue
-            raise DataError(
-                f"{name}[{position}] is empty or only whitespace; remove it or pass drop_empty=True to drop "
-                "blank texts"
-                if droppable
-                else f"{name}[{position}] is empty or only whitespace; a model has nothing to read there: fill "
-                "or drop that text"
-            )
-        kept.append(text)
-        positions.append(position)
-    if total == 0:
-        raise DataError(f"{name} is empty; pass at least one text")
-    if not kept:
-        raise DataError(f"all {total} {name} are empty or only whitespace; there is nothing to tokenize")
-    return kept, positions
 
 
 def _check_n_workers(n_workers: int | None) -> int:
@@ -313,63 +233,6 @@ class WordTokenizer:
         return cls(**data)
 
 
-def _clean_html(text: str) -> str:
-    if "<" in text:
-        text = _HTML_BREAK.sub("\n", text)
-        text = _HTML_TAG.sub(" ", text)
-        text = _PTB_UNK.sub(f" {UNK} ", text)
-    if "&" in text:
-        text = html.unescape(text)
-    return text
-
-
-def _replace_char_repeat(match: re.Match[str]) -> str:
-    char = match.group(1)
-    if char.isspace() or char.isdigit():  # runs of spaces vanish anyway; "1000" stays a number
-        return match.group()
-    return f" {REP} {len(match.group())} {char} "
-
-
-def _replace_char_repeat_lower(match: re.Match[str]) -> str:
-    # Lower case here, or "NOOOO" would give "xxrep 4 xxmaj o": the repeated letter's case is the one thing lost.
-    char = match.group(1)
-    if char.isspace() or char.isdigit():
-        return match.group()
-    return f" {REP} {len(match.group())} {char.lower()} "
-
-
-def _mark_word_repeats(tokens: list[str], min_repeat: int) -> list[str]:
-    out: list[str] = []
-    start, n = 0, len(tokens)
-    while start < n:
-        token, end = tokens[start], start + 1
-        while end < n and tokens[end] == token:
-            end += 1
-        if end - start >= min_repeat:
-            out += (WREP, str(end - start), token)
-        else:
-            out += tokens[start:end]
-        start = end
-    return out
-
-
-def _mark_case(tokens: list[str]) -> list[str]:
-    out: list[str] = []
-    append = out.append
-    for token in tokens:
-        if token.islower():  # the common case first: already lower case
-            append(token)
-        elif token.isupper():
-            append(UP if len(token) > 1 else MAJ)
-            append(token.lower())
-        elif token[0].isupper():
-            append(MAJ)
-            append(token.lower())
-        else:  # no cased letter (punctuation, numbers) or mixed case inside a word ("iPhone")
-            append(token.lower())
-    return out
-
-
 def _worker_context() -> multiprocessing.context.BaseContext:
     """``fork`` on Linux, the platform default elsewhere.
 
@@ -386,148 +249,3 @@ def _worker_context() -> multiprocessing.context.BaseContext:
 def _tokenize_joined(config: dict[str, Any], texts: list[str]) -> list[str]:
     tokenizer = WordTokenizer.from_dict(config)
     return [" ".join(tokenizer.tokenize(text)) for text in texts]
-
-
-# ------------------------------------------------------------------------------------------ detokenize
-def detokenize(tokens: Sequence[str]) -> str:
-    """Readable text from word tokens, undoing the special tokens approximately (for generated text).
-
-    ``xxmaj``/``xxup`` restore case, ``xxrep``/``xxwrep`` expand repetitions, ``xxbos``/``xxeos``/``xxpad``
-    and the filler ``xxfake*`` tokens are dropped, and punctuation and clitics attach to their neighbour.
-    Exact inversion is impossible (``"don't"`` and ``"do n't"`` tokenize alike).
-
-    Example:
-        >>> detokenize(["xxbos", "xxmaj", "i", "did", "n't", "like", "it", "xxrep", "4", "!"])
-        "I didn't like it!!!!"
-    """
-    words = _expand_specials(list(tokens))
-    pieces: list[str] = []
-    glue_next = True  # nothing goes before the first word
-    open_quote = False
-    for word in words:
-        if word == "\n":
-            if pieces and pieces[-1] == " ":
-                pieces.pop()
-            pieces.append("\n")
-            glue_next = True
-            continue
-        # A run of one symbol ("!!!!" from xxrep) attaches like the symbol itself.
-        glue = (
-            glue_next
-            or word.lower() in _NO_SPACE_BEFORE
-            or (word[:1] in _NO_SPACE_BEFORE and word == word[:1] * len(word))
-        )
-        glue_next = word in _NO_SPACE_AFTER
-        if word == '"':  # straight quotes alternate between opening and closing
-            glue = glue or open_quote
-            glue_next = not open_quote
-            open_quote = not open_quote
-        if not glue:
-            pieces.append(" ")
-        pieces.append(word)
-    return "".join(pieces).strip(" ")
-
-
-def _expand_specials(tokens: list[str]) -> list[str]:
-    """Apply repetition and case tokens; the result holds plain words (and ``"\\n"``) only."""
-    words: list[str] = []
-    index, n = 0, len(tokens)
-    while index < n:
-        token = tokens[index]
-        index += 1
-        if token in _DROPPED_ON_DETOKENIZE or token.startswith(FAKE_PREFIX):
-            continue
-        if token in (REP, WREP) and index + 1 < n and tokens[index].isdecimal():
-            # Capped: a sampled "xxrep 99999999 !" must not build a gigabyte string.
-            count, target = min(int(tokens[index]), _MAX_DETOKENIZED_REPEAT), tokens[index + 1]
-            index += 2
-            if token == REP:
-                text = target * count
-                # A repeated letter inside a word ("s xxrep 4 o") glues to the letters before it.
-                if words and target.isalpha() and words[-1][-1:].isalpha():
-                    words[-1] += text
-                else:
-                    words.append(text)
-            else:
-                case_mark = target if target in (MAJ, UP) else None
-                if case_mark is not None and index < n:
-                    target = _apply_case(case_mark, tokens[index])
-                    index += 1
-                words.extend([target] * count)
-            continue
-        if token in (MAJ, UP):
-            # A mark at the very end marks nothing and is dropped. A sampled sequence may stack marks or put a dropped token between a mark and its word
-            # ("xxmaj xxup soften"): the marks apply to the next word (xxup wins), never to another mark.
-            marks = {token}
-            while index < n and (tokens[index] in (MAJ, UP) or tokens[index] in _DROPPED_ON_DETOKENIZE):
-                marks.add(tokens[index])
-                index += 1
-            if (
-                index < n
-                and tokens[index] not in SPECIAL_TOKENS
-                and not tokens[index].startswith(FAKE_PREFIX)
-            ):
-                words.append(_apply_case(UP if UP in marks else MAJ, tokens[index]))
-                index += 1
-            continue
-        words.append(token)
-    return words
-
-
-def _apply_case(mark: str, word: str) -> str:
-    return word.upper() if mark == UP else word[:1].upper() + word[1:]
-
-
-# ------------------------------------------------------------------------------------------ files
-def read_text_files(
-    folder: str | os.PathLike[str],
-    *,
-    encoding: str = "utf-8",
-    encoding_errors: Literal["strict", "replace"] = "strict",
-    recursive: bool = True,
-) -> dict[Path, str]:
-    """Read every ``.txt`` file under ``folder`` as ``encoding`` text (UTF-8 by default), in sorted path order.
-
-    Args:
-        folder: The folder (searched recursively unless ``recursive=False``).
-        encoding: The files' encoding, e.g. ``"cp1252"`` for text saved by Windows tools; never guessed.
-        encoding_errors: ``"strict"`` raises on bytes not in ``encoding``, so a wrongly encoded corpus is
-            noticed; ``"replace"`` decodes them as U+FFFD, only when asked. A UTF-8 byte-order mark is dropped.
-        recursive: Search subfolders too.
-
-    Returns:
-        ``{path: text}``; the paths keep labels a folder layout may hold (``train/pos/1.txt``).
-
-    Raises:
-        ConfigError: ``encoding_errors`` is not ``"strict"`` or ``"replace"``.
-        DataError: The folder is missing or has no ``.txt`` files, or a file is not valid UTF-8.
-    """
-    from trainwell.data.io import check_encoding_errors, read_text_file
-
-    check_encoding_errors(encoding_errors)
-    root = Path(folder)
-    if not root.is_dir():
-        raise DataError(f"text folder {root} does not exist or is not a folder; pass a folder of .txt files")
-    paths = sorted(
-        path for path in (root.rglob("*.txt") if recursive else root.glob("*.txt")) if path.is_file()
-    )
-    if not paths:
-        where = "in it or its subfolders" if recursive else "in it"
-        raise DataError(f"text folder {root} has no .txt files {where}; text files must end in .txt")
-
-    return {path: read_text_file(path, encoding=encoding, encoding_errors=encoding_errors) for path in paths}
-
-
-def _check_multiple(pad_to_multiple_of: int | None) -> None:
-    if pad_to_multiple_of is not None and (
-        isinstance(pad_to_multiple_of, bool)
-        or not isinstance(pad_to_multiple_of, int)
-        or pad_to_multiple_of < 1
-    ):
-        raise ConfigError(
-            f"pad_to_multiple_of must be a whole number >= 1 or None; got {pad_to_multiple_of!r}"
-        )
-
-
-def _round_up(size: int, multiple: int | None) -> int:
-    return size if multiple is None else -(-size // multiple) * multiple

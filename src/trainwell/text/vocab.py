@@ -2,7 +2,7 @@
 
 Fixed rules, so every stage (training, export, serving) agrees:
 
-- The special tokens come first, always in the order of :data:`~trainwell.text.tokenize.SPECIAL_TOKENS`:
+- The special tokens come first, always in the order of :data:`~trainwell.text.specials.SPECIAL_TOKENS`:
   ``xxunk`` = 0, ``xxpad`` = 1, ``xxbos`` = 2, ``xxeos`` = 3, ``xxfld`` = 4, ``xxmaj`` = 5, ``xxup`` = 6,
   ``xxrep`` = 7, ``xxwrep`` = 8. Any token outside the vocabulary encodes as ``xxunk``.
 - Then the corpus tokens seen at least ``min_freq`` times, most frequent first, ties in alphabetical order (so
@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from trainwell.core.errors import ArtifactError, ConfigError, DataError
-from trainwell.text.tokenize import (
+from trainwell.text.specials import (
     BOS,
     EOS,
     FAKE_PREFIX,
