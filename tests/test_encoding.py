@@ -21,13 +21,15 @@ import trainwell
 from trainwell.cli.app import app
 from trainwell.collab.data import read_ratings
 from trainwell.core.errors import ConfigError, DataError
-from trainwell.data.io import read_table
+from trainwell.data.io import READ_ANYWAY, read_table
 from trainwell.tabular.data import tabular_data
 from trainwell.tabular.recipe import TabularRecipe
 from trainwell.text.data import read_text_table
 from trainwell.text.lm_stream import read_corpus
 
-FIX = 'pass --encoding cp1252 (Windows/Excel) or --encoding latin-1 (Python: encoding="cp1252")'
+FIX = (
+    f'pass --encoding cp1252 (Windows/Excel) or --encoding latin-1 (Python: encoding="cp1252"); {READ_ANYWAY}'
+)
 CITIES = ["Zürich", "Genève", "Besançon", "Paris"]
 
 
@@ -83,7 +85,8 @@ def test_a_cp1252_file_that_is_not_cp1252_points_to_latin_1(tmp_path: Path) -> N
     with pytest.raises(DataError) as caught:
         read_table(path, encoding="cp1252")
     assert str(caught.value) == (
-        f"'{path}' is not cp1252 text (byte 0x81 on line 3); pass --encoding latin-1 (Python: encoding=\"latin-1\")"
+        f"'{path}' is not cp1252 text (byte 0x81 on line 3); pass --encoding latin-1 (Python: encoding=\"latin-1\"); "
+        f"{READ_ANYWAY}"
     )
     assert read_table(path, encoding="latin-1")["a"].tolist() == ["x", "\x81"]
 
@@ -176,7 +179,7 @@ def test_the_text_readers_take_one_pair_of_encoding_arguments(tmp_path: Path) ->
     assert any("\ufffd" in token for token in replaced_lm.vocab.itos)  # type: ignore[union-attr]
     conll = tmp_path / "tagged.conll"
     conll.write_bytes("Le DT\ncaf\xe9 NN\n\nUn DT\nth\xe9 NN\n\n".encode("cp1252") * 5)
-    with pytest.raises(DataError, match="is not UTF-8"):
+    with pytest.raises(DataError, match="is not utf-8 text"):
         tagging_data(conll)
     tagged = tagging_data(conll, encoding="cp1252", valid_pct=0)
     assert ["Le", "café"] in tagged.sentences["train"]  # type: ignore[index]
@@ -361,7 +364,9 @@ def test_the_advice_follows_the_bytes(tmp_path: Path) -> None:
     quotes.write_bytes("city,n\n“Café”,1\n".encode("cp1252"))  # 0x93/0x94: Latin-1 would misread them
     with pytest.raises(DataError) as caught:
         read_table(quotes)
-    assert str(caught.value).endswith('pass --encoding cp1252 (Windows/Excel; Python: encoding="cp1252")')
+    assert str(caught.value).endswith(
+        f'pass --encoding cp1252 (Windows/Excel; Python: encoding="cp1252"); {READ_ANYWAY}'
+    )
     accents = tmp_path / "accents.csv"
     accents.write_bytes("city,n\nCafé,1\n".encode("latin-1"))  # no 0x80-0x9F byte: both read it alike
     with pytest.raises(DataError, match="cp1252 \\(Windows/Excel\\) or --encoding latin-1"):

@@ -147,7 +147,9 @@ def test_evaluate_reads_tables_ratings_and_conll_files_with_encoding_errors(tmp_
     conll.write_bytes(conll.read_bytes().replace(b"Paris", "Pär\xe9s".encode("latin-1")))
     tagged = ("evaluate", conll, "--cv", "2", "--epochs", "1", "--no-baselines")
     code, _, err = invoke(*tagged)
-    assert code == 2 and "ner.conll is not UTF-8: byte 0xe4" in err and "--encoding latin-1" in err, err
+    assert (
+        code == 2 and "ner.conll' is not utf-8 text (byte 0xe4 on line" in err and "--encoding latin-1" in err
+    ), err
     code, out, err = invoke(*tagged, "--encoding-errors", "replace")
     assert code == 0 and "entity_f1" in out, err
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from trainwell.core.errors import ConfigError, DataError
-from trainwell.data.io import check_column_roles, check_columns, read_table, read_text_file
+from trainwell.data.io import READ_ANYWAY, check_column_roles, check_columns, read_table, read_text_file
 
 
 def _expected_frame() -> pd.DataFrame:
@@ -161,7 +161,7 @@ def test_wrong_encoding(tmp_path: Path) -> None:
         read_table(file)
     assert str(caught.value) == (
         f"'{file}' is not utf-8 text (byte 0xfc on line 2); pass --encoding cp1252 (Windows/Excel) or "
-        '--encoding latin-1 (Python: encoding="cp1252")'
+        f'--encoding latin-1 (Python: encoding="cp1252"); {READ_ANYWAY}'
     )
     assert read_table(file, encoding="latin-1")["city"].tolist() == ["Zürich"]
 

@@ -215,7 +215,7 @@ def test_non_utf8_says_where_and_how_to_read_it_anyway(tmp_path: Path) -> None:
     with pytest.raises(DataError) as caught:
         read_conll(path)
     message = str(caught.value)
-    assert str(path) in message and "byte 0xfc at offset 10" in message and "(line 2)" in message
+    assert message.startswith(f"'{path}' is not utf-8 text (byte 0xfc on line 2); pass --encoding cp1252")
     assert 'encoding_errors="replace"' in message and "--encoding-errors replace" in message
     corpus = read_conll(path, encoding_errors="replace")
     assert corpus.tokens() == [["EU", "M\ufffdnchen"]]

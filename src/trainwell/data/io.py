@@ -32,6 +32,11 @@ __all__ = [
     "undecodable_error",
 ]
 
+#: The end of every "not <encoding> text" error where the bytes, not the encoding given, are the mistake.
+READ_ANYWAY = (
+    'or read such bytes as U+FFFD with --encoding-errors replace (Python: encoding_errors="replace")'
+)
+
 #: Extra strings read as missing, on top of pandas' defaults ('', 'NA', 'N/A', 'NaN', 'nan', 'null', ...).
 #: UCI files such as Adult write a missing value as '?'.
 DEFAULT_NA_VALUES: tuple[str, ...] = ("?",)
@@ -223,7 +228,8 @@ def undecodable_error(path: str | Path, encoding: str, error: UnicodeDecodeError
 
     Returns:
         For example ``'sales.csv' is not utf-8 text (byte 0xe9 on line 3); pass --encoding cp1252
-        (Windows/Excel) or --encoding latin-1 (Python: encoding="cp1252")``.
+        (Windows/Excel) or --encoding latin-1 (Python: encoding="cp1252"); or read such bytes as U+FFFD with
+        --encoding-errors replace (Python: encoding_errors="replace")``.
     """
     path = Path(path)
     found = _first_undecodable(path, encoding)
@@ -235,7 +241,10 @@ def undecodable_error(path: str | Path, encoding: str, error: UnicodeDecodeError
         where = f"byte 0x{error.object[error.start]:02x}"
     else:
         where = "a byte it cannot decode"
-    return DataError(f"'{path}' is not {encoding} text ({where}); {_encoding_fix(path, encoding)}")
+    fix = _encoding_fix(path, encoding)
+    if not fix.startswith("the file is UTF-8"):  # else the encoding given is the mistake, not the bytes
+        fix += f"; {READ_ANYWAY}"
+    return DataError(f"'{path}' is not {encoding} text ({where}); {fix}")
 
 
 def _encoding_fix(path: Path, encoding: str) -> str:

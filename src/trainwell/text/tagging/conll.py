@@ -212,16 +212,10 @@ def _read_text(path: Path, encoding: str, encoding_errors: str) -> str:
     utf8 = codecs.lookup(encoding).name == "utf-8"
     try:
         text = data.decode("utf-8" if utf8 else encoding, errors=encoding_errors)
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        where = "of the decompressed data " if path.name.endswith(".gz") else ""
-        name = "UTF-8" if utf8 else encoding
-        raise DataError(
-            f"{path} is not {name}: byte 0x{data[error.start]:02x} at offset {error.start} {where}(line {line}) "
-            f'cannot be decoded. Pass its encoding (encoding="latin-1"; command line: --encoding latin-1), or '
-            'encoding_errors="replace" (command line: --encoding-errors replace) to read it with replacement '
-            "characters."
-        ) from None
+    except UnicodeDecodeError as error:  # said as every reader says it: the file, the line, the byte, the fix
+        from trainwell.data.io import undecodable_error
+
+        raise undecodable_error(path, encoding, error) from None
     if text.startswith("\ufeff"):  # a byte-order mark some editors write
         text = text[1:]
     if "\r" in text:
