@@ -5,6 +5,8 @@ intervals over rows and its paired bootstrap against the model (:class:`~trainwe
 For each task, one evaluation is built (``evaluate_table`` on a synthetic 600-row table, ``cv=2``, ``epochs=1``,
 ``arch="mlp"``, baselines on), then each report is timed on a fresh deep copy with no interval cached from an
 earlier call, the median of ``--repeats``. ``--profile`` prints cProfile's top functions of one ``to_dict()``.
+The table every fit ends with (:func:`~trainwell.evaluate.explain_validation`, 300 bootstrap resamples per metric)
+is timed too, on 5,000 synthetic validation rows of each task.
 Prints a table and writes ``benchmarks/results/evaluation_report.json``.
 
     python benchmarks/evaluation_report.py --tasks binary multiclass regression --repeats 3
@@ -87,6 +89,41 @@ def timed(function: Any, evaluation: Any, repeats: int) -> float:
     return median(seconds)
 
 
+def explain_seconds(task: str, repeats: int, rows: int = 5000) -> float:
+    """Median seconds of ``explain_validation`` on ``rows`` random predictions and targets of ``task``."""
+    import torch
+
+    from trainwell.data.task import Task
+    from trainwell.evaluate import explain_validation
+
+    generator = torch.Generator().manual_seed(0)
+    if task == "binary":
+        kind = Task("binary", ("no", "yes"))
+        preds, targets = (
+            torch.rand(rows, generator=generator),
+            (torch.rand(rows, generator=generator) < 0.3).float(),
+        )
+    elif task == "multiclass":
+        kind = Task("multiclass", ("a", "b", "c"))
+        preds = torch.softmax(torch.randn(rows, 3, generator=generator), dim=1)
+        targets = torch.randint(0, 3, (rows,), generator=generator)
+    elif task == "multilabel":
+        kind = Task("multilabel", ("a", "b"), ("tags",))
+        preds, targets = (
+            torch.rand(rows, 2, generator=generator),
+            (torch.rand(rows, 2, generator=generator) < 0.3).float(),
+        )
+    else:
+        kind = Task("regression")
+        preds, targets = torch.randn(rows, generator=generator), torch.randn(rows, generator=generator)
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        explain_validation(kind, preds, targets, kind.metric_names)
+        seconds.append(time.perf_counter() - start)
+    return median(seconds)
+
+
 def profile(evaluation: Any, lines: int = 25) -> str:
     profiler = cProfile.Profile()
     profiler.runcall(cold(evaluation).to_dict)
@@ -119,19 +156,21 @@ def main() -> None:
             | ({"paired": [v.paired.low, v.paired.high]} if v.paired is not None else {})
             for v in evaluation.verdicts()
         ]
+        explain = explain_seconds(task, args.repeats)
         results[task] = {
             "to_dict_s": to_dict,
             "str_s": text,
             "str_then_to_dict_s": both,
+            "explain_validation_5000_rows_s": explain,
             "intervals": intervals,
             "verdicts": verdicts,
         }
-        rows.append([task, evaluation.n_rows, to_dict, text, both])
+        rows.append([task, evaluation.n_rows, to_dict, text, both, explain])
         if args.profile:
             print(profile(evaluation))
     print_table(
         f"Evaluation reports, seconds (median of {args.repeats}, each on a fresh copy)",
-        ["task", "rows", "to_dict()", "str()", "str() then to_dict()"],
+        ["task", "rows", "to_dict()", "str()", "str() then to_dict()", "explain_validation, 5,000 rows"],
         rows,
     )
     write_results(

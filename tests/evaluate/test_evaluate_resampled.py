@@ -1,4 +1,4 @@
-"""The vectorised bootstrap against the generic one: every resample scored from its counts must equal the metric
+"""The vectorised bootstrap against the generic one: every resample scored at once must equal the metric
 function on that resample's rows, and an interval must not depend on which path scored it."""
 
 from __future__ import annotations
@@ -9,10 +9,13 @@ import numpy as np
 import pytest
 import torch
 
-from trainwell.evaluate._resampled import resample_counts, resampled_metric
+from trainwell.data.task import Task
+from trainwell.evaluate._resampled import resampled_metric
 from trainwell.evaluate.cv import RowBootstrapCVResult
+from trainwell.evaluate.explain import _functions, explain_validation
 from trainwell.evaluate.intervals import bootstrap_ci, folds_bootstrap_ci
 from trainwell.metrics import functional
+from trainwell.metrics.targets import split_target_key
 
 ROWS, RESAMPLES = 24, 60
 CLASSIFICATION_METRICS = ("accuracy", "error_rate", "f1", "precision", "recall", "log_loss", "roc_auc")
@@ -53,7 +56,7 @@ def _draws(seed: int = 1) -> torch.Tensor:
 def _same(fast: np.ndarray, generic: np.ndarray) -> None:
     assert fast.shape == generic.shape
     assert np.array_equal(np.isnan(fast), np.isnan(generic))
-    np.testing.assert_allclose(fast, generic, rtol=1e-12, atol=1e-12, equal_nan=True)
+    np.testing.assert_array_equal(fast, generic)  # to the bit: the same sums in the same order
 
 
 @pytest.mark.parametrize(("task", "name"), CASES)
@@ -63,11 +66,11 @@ def test_each_resample_scores_as_the_metric_function_on_its_rows(task: str, name
     draws = _draws()
     fast = resampled_metric(name, task)
     assert fast is not None
-    found = fast(preds, targets, resample_counts(draws, ROWS))
+    found = fast(preds, targets, draws)
     expected = np.array([function(preds[rows], targets[rows], task) for rows in draws], dtype=np.float64)
     _same(found, expected)
     if task == "regression":  # one target: a column alone, in its own units
-        column = fast(preds[:, 1], targets[:, 1], resample_counts(draws, ROWS))
+        column = fast(preds[:, 1], targets[:, 1], draws)
         _same(column, np.array([function(preds[rows, 1], targets[rows, 1], task) for rows in draws]))
 
 
@@ -86,7 +89,7 @@ def test_a_constant_target_scores_as_the_metric_function_does(name: str) -> None
     draws = _draws()
     for columns in ([0, 1], [1]):
         found = resampled_metric(name, "regression")(  # type: ignore[misc]
-            preds[:, columns], targets[:, columns], resample_counts(draws, ROWS)
+            preds[:, columns], targets[:, columns], draws
         )
         function = getattr(functional, name)
         expected = [
@@ -98,7 +101,7 @@ def test_a_constant_target_scores_as_the_metric_function_does(name: str) -> None
 def test_a_binary_threshold_moves_the_decisions_as_the_metric_function_does() -> None:
     preds, targets = _data("binary")
     draws = _draws()
-    found = resampled_metric("f1", "binary", threshold=0.7)(preds, targets, resample_counts(draws, ROWS))  # type: ignore[misc]
+    found = resampled_metric("f1", "binary", threshold=0.7)(preds, targets, draws)  # type: ignore[misc]
     expected = [functional.f1(preds[rows], targets[rows], "binary", threshold=0.7) for rows in draws]
     _same(found, np.array(expected))
 
@@ -122,13 +125,9 @@ def test_an_interval_is_the_same_by_either_path(task: str, name: str) -> None:
 
     fast = resampled_metric(name, task)
     generic = folds_bootstrap_ci(metric, folds, n_boot=80, level=0.9, seed=3)
-    assert folds_bootstrap_ci(
-        metric, folds, n_boot=80, level=0.9, seed=3, resampled_fn=fast
-    ) == pytest.approx(generic, rel=1e-12)
+    assert folds_bootstrap_ci(metric, folds, n_boot=80, level=0.9, seed=3, resampled_fn=fast) == generic
     alone = bootstrap_ci(metric, preds, targets, n_boot=80, seed=7)
-    assert bootstrap_ci(metric, preds, targets, n_boot=80, seed=7, resampled_fn=fast) == pytest.approx(
-        alone, rel=1e-12
-    )
+    assert bootstrap_ci(metric, preds, targets, n_boot=80, seed=7, resampled_fn=fast) == alone
 
 
 def _constant_baseline(task: str, target_names: tuple[str, ...] = ()) -> tuple[RowBootstrapCVResult, list]:
@@ -162,7 +161,7 @@ def test_a_constant_baselines_intervals_and_paired_differences_are_the_generic_o
         assert result.resampled_fn(name) is not None
         function = result.metric_fn(name)
         _, low, high = folds_bootstrap_ci(function, parts, n_boot=50, level=0.9, seed=2)
-        assert (summaries[name].low, summaries[name].high) == pytest.approx((low, high), rel=1e-12)
+        assert (summaries[name].low, summaries[name].high) == (low, high)
         pairs = [
             (torch.stack([model_preds, preds], dim=1), targets)
             for (_, model_preds, _), (preds, targets) in zip(model, parts, strict=True)
@@ -176,14 +175,57 @@ def test_a_constant_baselines_intervals_and_paired_differences_are_the_generic_o
         )
         paired = result.paired_difference(name, model, 0.9)
         assert paired is not None
-        assert (paired.mean, paired.low, paired.high) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+        assert (paired.mean, paired.low, paired.high) == expected
 
 
 def test_a_target_the_result_does_not_name_is_a_key_error_as_in_the_generic_path() -> None:
     result, _ = _constant_baseline("regression", ("a", "b"))
     preds, targets = result.out_of_fold[0][1:]
-    counts = resample_counts(_draws()[:, :12] % 12, 12)
+    draws = _draws()[:, :12] % 12
     with pytest.raises(KeyError):
-        result.resampled_fn("rmse[price]")(preds, targets, counts)  # type: ignore[misc]
+        result.resampled_fn("rmse[price]")(preds, targets, draws)  # type: ignore[misc]
     with pytest.raises(KeyError):
         result.metric_fn("rmse[price]")(preds, targets)
+
+
+@pytest.mark.parametrize("name", ["accuracy", "f1", "precision", "recall"])
+def test_per_label_thresholds_decide_column_by_column_as_the_metric_function_does(name: str) -> None:
+    preds, targets = _data("multilabel")
+    draws = _draws()
+    thresholds = (0.3, 0.5, 0.8)
+    found = resampled_metric(name, "multilabel", thresholds)(preds, targets, draws)  # type: ignore[misc]
+    function = getattr(functional, name)
+    expected = [function(preds[rows], targets[rows], "multilabel", threshold=thresholds) for rows in draws]
+    _same(found, np.array(expected))
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        Task("binary", ("no", "yes"), threshold=0.4),
+        Task("multiclass", ("a", "b", "c")),
+        Task("multilabel", ("a", "b", "c"), ("tags",), label_thresholds=(0.3, 0.5, 0.8)),
+        Task("regression", (), ("price", "area")),
+    ],
+    ids=lambda task: task.kind,
+)
+def test_explained_intervals_are_the_generic_bootstraps(task: Task) -> None:
+    preds, targets = _data(task.kind)
+    lines = explain_validation(task, preds, targets, task.metric_names, n_boot=70, seed=4)
+    assert {split_target_key(line.name)[0] for line in lines} >= set(task.metric_names)
+    generic = _functions(
+        task.kind, task.decision_threshold
+    )  # what explain scores each resample with otherwise
+    for line in lines:
+        metric, label = split_target_key(line.name)
+        if metric == "top10_precision":
+            continue
+        columns = slice(None) if label is None else ["price", "area"].index(label)
+        expected = bootstrap_ci(
+            generic[metric],
+            preds[:, columns] if preds.dim() == 2 else preds,
+            targets[:, columns] if targets.dim() == 2 else targets,
+            n_boot=70,
+            seed=4,
+        )
+        assert (line.value, line.low, line.high) == expected, line.name

@@ -218,7 +218,7 @@ class RowBootstrapCVResult(CVResult):
 
     def resampled_fn(self, name: str) -> ResampledFn | None:
         """Metric ``name`` (as :meth:`metric_fn`) scored on every bootstrap resample at once,
-        ``f(preds, targets, counts) -> (B,)``; ``None`` for a metric without a vectorised form."""
+        ``f(preds, targets, draws) -> (B,)``; ``None`` for a metric without a vectorised form."""
         from trainwell.evaluate._resampled import resampled_metric
         from trainwell.metrics.targets import split_target_key, target_labels
 
@@ -227,14 +227,14 @@ class RowBootstrapCVResult(CVResult):
         if function is None or label is None:
             return function
 
-        def one_target(preds: torch.Tensor, targets: torch.Tensor, counts: torch.Tensor) -> np.ndarray:
+        def one_target(preds: torch.Tensor, targets: torch.Tensor, draws: torch.Tensor) -> np.ndarray:
             # As compare.score names several regression targets' columns ("rmse[price]": price's column alone).
             several = self.task == "regression" and targets.dim() == 2 and targets.shape[1] > 1
             labels = target_labels(self.target_names, targets.shape[1]) if several else []
             if label not in labels:
                 raise KeyError(name)
             column = labels.index(label)
-            return function(preds[:, column], targets[:, column], counts)
+            return function(preds[:, column], targets[:, column], draws)
 
         return one_target
 
@@ -277,7 +277,7 @@ class RowBootstrapCVResult(CVResult):
             seed=self.seed,
             resampled_fn=None
             if resampled is None
-            else lambda pair, t, counts: resampled(pair[:, 0], t, counts) - resampled(pair[:, 1], t, counts),
+            else lambda pair, t, draws: resampled(pair[:, 0], t, draws) - resampled(pair[:, 1], t, draws),
         )
         return MetricSummary(point, float("nan"), low, high, level, n_rows=self.n_rows)
 

@@ -1,8 +1,8 @@
 """Confidence intervals: a percentile bootstrap over rows, and a t interval over k-fold results.
 
 The bootstrap draws every resample's row indices in one matrix up front (one random call). Given a
-``resampled_fn`` (:func:`~trainwell.evaluate._resampled.resampled_metric`), every resample is scored at once from
-how many times each row was drawn; otherwise each resample's rows are gathered and scored by ``metric_fn``, one
+``resampled_fn`` (:func:`~trainwell.evaluate._resampled.resampled_metric`), every resample is scored at once with
+array operations over that matrix; otherwise each resample's rows are gathered and scored by ``metric_fn``, one
 call per resample. Both score the same draws, so the interval is the same either way. scipy (a dependency of
 scikit-learn) supplies the t distribution and is imported only when an interval is asked for.
 """
@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from trainwell.core.errors import ConfigError
-from trainwell.evaluate._resampled import ResampledFn, resample_counts
+from trainwell.evaluate._resampled import ResampledFn
 
 MetricFn = Callable[[torch.Tensor, torch.Tensor], float]
 
@@ -43,7 +43,7 @@ def _resample_scores(
     """The metric on each resample of rows ``draws`` (B, N): all at once with ``resampled_fn``, else one
     ``metric_fn`` call per resample. (B,) float64."""
     if resampled_fn is not None:
-        return np.asarray(resampled_fn(preds, targets, resample_counts(draws, len(preds))), dtype=np.float64)
+        return np.asarray(resampled_fn(preds, targets, draws), dtype=np.float64)
     return np.array([metric_fn(preds[rows], targets[rows]) for rows in draws], dtype=np.float64)
 
 
@@ -66,8 +66,8 @@ def bootstrap_ci(
         n_boot: number of resamples (rows drawn with replacement).
         level: coverage of the interval.
         seed: seeds the resampling, so the same call gives the same interval.
-        resampled_fn: the same metric scored on every resample at once, ``f(preds, targets, counts) -> (B,)``
-            with ``counts`` (B, N) how many times each row was drawn (see
+        resampled_fn: the same metric scored on every resample at once, ``f(preds, targets, draws) -> (B,)``
+            with ``draws`` (B, N) each resample's row indices (see
             :func:`~trainwell.evaluate._resampled.resampled_metric`); ``None``: ``metric_fn`` per resample.
 
     Returns:
