@@ -22,6 +22,8 @@ from trainwell.metrics.registry import metric_bounds
 if TYPE_CHECKING:
     import torch
 
+    from trainwell.evaluate._resampled import ResampledFn
+
 #: ``fit_fold(train_index, valid_index, fold) -> {metric name: value}``.
 FoldFn = Callable[[np.ndarray, np.ndarray, int], dict[str, float]]
 
@@ -194,7 +196,12 @@ class RowBootstrapCVResult(CVResult):
             found = {}
             for name in self.metric_names:
                 point, low, high = folds_bootstrap_ci(
-                    self.metric_fn(name), parts, n_boot=self.n_boot, level=level, seed=self.seed
+                    self.metric_fn(name),
+                    parts,
+                    n_boot=self.n_boot,
+                    level=level,
+                    seed=self.seed,
+                    resampled_fn=self.resampled_fn(name),
                 )
                 fold = over_folds[name]
                 found[name] = MetricSummary(point, fold.std, low, high, level, fold.n_folds, self.n_rows)
@@ -208,6 +215,28 @@ class RowBootstrapCVResult(CVResult):
 
         headline = split_target_key(name)[0]
         return lambda preds, targets: score(preds, targets, self.task, [headline], self.target_names)[name]
+
+    def resampled_fn(self, name: str) -> ResampledFn | None:
+        """Metric ``name`` (as :meth:`metric_fn`) scored on every bootstrap resample at once,
+        ``f(preds, targets, draws) -> (B,)``; ``None`` for a metric without a vectorised form."""
+        from trainwell.evaluate._resampled import resampled_metric
+        from trainwell.metrics.targets import split_target_key, target_labels
+
+        headline, label = split_target_key(name)
+        function = resampled_metric(headline, self.task)
+        if function is None or label is None:
+            return function
+
+        def one_target(preds: torch.Tensor, targets: torch.Tensor, draws: torch.Tensor) -> np.ndarray:
+            # As compare.score names several regression targets' columns ("rmse[price]": price's column alone).
+            several = self.task == "regression" and targets.dim() == 2 and targets.shape[1] > 1
+            labels = target_labels(self.target_names, targets.shape[1]) if several else []
+            if label not in labels:
+                raise KeyError(name)
+            column = labels.index(label)
+            return function(preds[:, column], targets[:, column], draws)
+
+        return one_target
 
     def paired_difference(
         self, metric: str, model: Sequence[OutOfFold], level: float = 0.95
@@ -239,13 +268,16 @@ class RowBootstrapCVResult(CVResult):
             if not same or not torch.equal(model_targets.to(targets.dtype), targets):
                 return None
             parts.append((torch.stack([model_preds.to(preds.dtype), preds], dim=1), targets))  # (N, 2, ...)
-        function = self.metric_fn(metric)
+        function, resampled = self.metric_fn(metric), self.resampled_fn(metric)
         point, low, high = folds_bootstrap_ci(
             lambda pair, t: function(pair[:, 0], t) - function(pair[:, 1], t),
             parts,
             n_boot=self.n_boot,
             level=level,
             seed=self.seed,
+            resampled_fn=None
+            if resampled is None
+            else lambda pair, t, draws: resampled(pair[:, 0], t, draws) - resampled(pair[:, 1], t, draws),
         )
         return MetricSummary(point, float("nan"), low, high, level, n_rows=self.n_rows)
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from trainwell.data.task import Task
+from trainwell.evaluate._resampled import resampled_metric
 from trainwell.evaluate.intervals import bootstrap_ci
 from trainwell.metrics import functional
 from trainwell.metrics.targets import target_key, target_labels
@@ -70,7 +71,10 @@ def explain_validation(
         metric = functions.get(name)
         if metric is None:
             continue
-        value, low, high = bootstrap_ci(metric, probabilities, targets, n_boot=n_boot, seed=seed)
+        fast = resampled_metric(name, kind, task.decision_threshold)  # every resample at once, same draws
+        value, low, high = bootstrap_ci(
+            metric, probabilities, targets, n_boot=n_boot, seed=seed, resampled_fn=fast
+        )
         sentence = _sentence(name, value, task, probabilities, targets)
         if unit != "row":
             sentence = _with_unit(sentence, unit)
@@ -97,7 +101,10 @@ def cross_fitted_intervals(
     decisions, truth = summary.decisions.float(), summary.truth.float()
     found = {}
     for name in summary.cross_fitted:
-        _, low, high = bootstrap_ci(functions[name], decisions, truth, n_boot=n_boot, seed=seed)
+        fast = resampled_metric(name, "multilabel", 0.5)
+        _, low, high = bootstrap_ci(
+            functions[name], decisions, truth, n_boot=n_boot, seed=seed, resampled_fn=fast
+        )
         found[name] = (low, high)
     return found
 
@@ -119,11 +126,16 @@ def _explain_targets(
         metric = functions.get(name)
         if metric is None:
             continue
-        value, low, high = bootstrap_ci(metric, predictions, targets, n_boot=n_boot, seed=seed)
+        fast = resampled_metric(name, "regression")
+        value, low, high = bootstrap_ci(
+            metric, predictions, targets, n_boot=n_boot, seed=seed, resampled_fn=fast
+        )
         lines.append(MetricLine(name, value, low, high, _pooled_sentence(name, len(labels))))
         for column, label in enumerate(labels):
             own_predictions, own_targets = predictions[:, column], targets[:, column]
-            value, low, high = bootstrap_ci(metric, own_predictions, own_targets, n_boot=n_boot, seed=seed)
+            value, low, high = bootstrap_ci(
+                metric, own_predictions, own_targets, n_boot=n_boot, seed=seed, resampled_fn=fast
+            )
             sentence = _regression_sentence(name, value, own_targets, f"{label}'s")
             lines.append(MetricLine(target_key(name, label), value, low, high, sentence))
     return lines

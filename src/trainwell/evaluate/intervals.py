@@ -1,8 +1,10 @@
 """Confidence intervals: a percentile bootstrap over rows, and a t interval over k-fold results.
 
-The bootstrap draws every resample's row indices in one matrix up front (one random call, one gather per
-resample); metric functions take whole tensors, so each resample is one vectorised metric call. scipy (a
-dependency of scikit-learn) supplies the t distribution and is imported only when an interval is asked for.
+The bootstrap draws every resample's row indices in one matrix up front (one random call). Given a
+``resampled_fn`` (:func:`~trainwell.evaluate._resampled.resampled_metric`), every resample is scored at once with
+array operations over that matrix; otherwise each resample's rows are gathered and scored by ``metric_fn``, one
+call per resample. Both score the same draws, so the interval is the same either way. scipy (a dependency of
+scikit-learn) supplies the t distribution and is imported only when an interval is asked for.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 import torch
 
 from trainwell.core.errors import ConfigError
+from trainwell.evaluate._resampled import ResampledFn
 
 MetricFn = Callable[[torch.Tensor, torch.Tensor], float]
 
@@ -30,6 +33,20 @@ def _as_tensor(values: Any) -> torch.Tensor:
     return values if isinstance(values, torch.Tensor) else torch.as_tensor(np.asarray(values))
 
 
+def _resample_scores(
+    metric_fn: MetricFn,
+    resampled_fn: ResampledFn | None,
+    preds: torch.Tensor,
+    targets: torch.Tensor,
+    draws: torch.Tensor,
+) -> np.ndarray:
+    """The metric on each resample of rows ``draws`` (B, N): all at once with ``resampled_fn``, else one
+    ``metric_fn`` call per resample. (B,) float64."""
+    if resampled_fn is not None:
+        return np.asarray(resampled_fn(preds, targets, draws), dtype=np.float64)
+    return np.array([metric_fn(preds[rows], targets[rows]) for rows in draws], dtype=np.float64)
+
+
 def bootstrap_ci(
     metric_fn: MetricFn,
     preds: torch.Tensor | np.ndarray,
@@ -37,6 +54,7 @@ def bootstrap_ci(
     n_boot: int = 1000,
     level: float = 0.95,
     seed: int = 0,
+    resampled_fn: ResampledFn | None = None,
 ) -> tuple[float, float, float]:
     """Percentile bootstrap interval of a metric over rows.
 
@@ -48,6 +66,9 @@ def bootstrap_ci(
         n_boot: number of resamples (rows drawn with replacement).
         level: coverage of the interval.
         seed: seeds the resampling, so the same call gives the same interval.
+        resampled_fn: the same metric scored on every resample at once, ``f(preds, targets, draws) -> (B,)``
+            with ``draws`` (B, N) each resample's row indices (see
+            :func:`~trainwell.evaluate._resampled.resampled_metric`); ``None``: ``metric_fn`` per resample.
 
     Returns:
         ``(point, low, high)``: the metric on all rows, and the ``(1 - level) / 2`` and ``(1 + level) / 2``
@@ -72,7 +93,7 @@ def bootstrap_ci(
     point = float(metric_fn(preds_t, targets_t))
     generator = torch.Generator().manual_seed(seed)
     indices = torch.randint(0, n, (n_boot, n), generator=generator)  # (n_boot, N)
-    scores = np.array([metric_fn(preds_t[rows], targets_t[rows]) for rows in indices], dtype=np.float64)
+    scores = _resample_scores(metric_fn, resampled_fn, preds_t, targets_t, indices)
     scores = scores[~np.isnan(scores)]
     if scores.size == 0:
         return point, math.nan, math.nan
@@ -182,6 +203,7 @@ def folds_bootstrap_ci(
     n_boot: int = 1000,
     level: float = 0.95,
     seed: int = 0,
+    resampled_fn: ResampledFn | None = None,
 ) -> tuple[float, float, float]:
     """Mean of a metric over folds, with a percentile bootstrap interval that resamples rows within each fold.
 
@@ -194,7 +216,7 @@ def folds_bootstrap_ci(
     Args:
         metric_fn: ``metric_fn(preds, targets) -> float``.
         folds: each fold's ``(preds, targets)``, rows along the first dimension.
-        n_boot, level, seed: as in :func:`bootstrap_ci`.
+        n_boot, level, seed, resampled_fn: as in :func:`bootstrap_ci`.
 
     Returns:
         ``(point, low, high)``: the mean of the folds' metrics (folds where it is ``nan`` left out, as
@@ -226,7 +248,7 @@ def folds_bootstrap_ci(
             draws = torch.randint(
                 0, len(preds), (n_boot, len(preds)), generator=generator
             )  # (n_boot, N_fold)
-            scores[:, column] = [metric_fn(preds[rows], targets[rows]) for rows in draws]
+            scores[:, column] = _resample_scores(metric_fn, resampled_fn, preds, targets, draws)
         means = np.nanmean(scores, axis=1)
     means = means[~np.isnan(means)]
     if means.size == 0:
