@@ -28,6 +28,11 @@ if TYPE_CHECKING:
     from trainwell.interpret.boundary import BoundaryResult
 
 DEFAULT_MODELS = "logistic,qda,knn,svm,tree,forest,gbm,mlp"
+#: The options of boundary that only drawing reads: --generate refuses them.
+DRAWING_ONLY = (
+    "--target", "--models", "--out", "--gif", "--optimal", "--epochs", "--encoding", "--grid", "--valid-pct",
+    "--frames",
+)  # fmt: skip
 
 
 def boundary(
@@ -66,11 +71,38 @@ def boundary(
     """Draw each classifier's decision boundary on 2-D data (or generate such data with --generate)."""
 
     def run() -> None:
+        from trainwell.cli._fit_data import refuse_unread
+
+        # Every option set away from its default, so that a mode that never reads one refuses it.
+        given = {
+            "--target": target is not None,
+            "--models": models != DEFAULT_MODELS,
+            "--out": out != Path("boundary.png"),
+            "--gif": gif is not None,
+            "--optimal": optimal != "auto",
+            "--epochs": epochs != 60,
+            "--encoding": encoding != "utf-8",
+            "--grid": grid != 200,
+            "--valid-pct": valid_pct != 0.25,
+            "--frames": frames != 30,
+            "--n": n != 600,
+        }
         if generate is not None:
+            refuse_unread(given, DRAWING_ONLY, "--generate (it writes the data and draws nothing)")
             _generate(generate, n, seed, data)
             return
         from trainwell.cli._early import check_text_options, need_data
+        from trainwell.cli._unread import refuse_for
 
+        refuse_for(
+            given,
+            {"--n": "--generate (the number of points to write)"},
+            f"drawing the boundaries of '{data}'",
+        )
+        if "mlp" not in [part.strip() for part in models.split(",")]:
+            refuse_unread(
+                given, ("--gif", "--frames", "--epochs"), "--models without mlp (they are the MLP's)"
+            )
         check_text_options(encoding)
         need_data(data, "points")  # before the imports of scikit-learn and torch: a mistake is said at once
         from trainwell.interpret.boundary import (

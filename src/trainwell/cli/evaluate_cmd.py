@@ -22,6 +22,35 @@ if TYPE_CHECKING:
     from trainwell.evaluate.evaluation import Evaluation
 
 
+#: The options of evaluate that a language model never reads (--text is its column; --target said apart).
+UNREAD_BY_LM = (
+    "--cv", "--label-delim", "--path-col", "--label-col", "--size", "--user", "--item", "--implicit", "--tag-col",
+    "--arch",
+)  # fmt: skip
+#: The options of evaluate that a tagger never reads (--tag-col is its column of tags).
+UNREAD_BY_TAGGER = (
+    "--target", "--label-delim", "--path-col", "--label-col", "--size", "--text", "--user", "--item", "--implicit",
+    "--arch",
+)  # fmt: skip
+#: The options of evaluate that a recommender never reads (--target is its rating; --path-col is read as images).
+UNREAD_BY_RECOMMENDER = ("--label-delim", "--label-col", "--size", "--text", "--tag-col", "--arch")
+#: What each option of evaluate that images never read is for, as the refusal names it.
+NOT_FOR_IMAGES = {
+    "--text": "texts",
+    "--user": "ratings",
+    "--item": "ratings",
+    "--implicit": "ratings",
+    "--tag-col": "tagged sentences (CoNLL files)",
+    "--arch": "tables",
+}
+#: What each option of evaluate that tables and texts never read is for (and texts --arch, a table's).
+NOT_FOR_TABLES = {
+    "--label-col": "images (a CSV of image paths, with --path-col)",
+    "--size": "images",
+    "--tag-col": "tagged sentences (CoNLL files)",
+}
+
+
 def render(evaluation: Evaluation, console: Any = None) -> None:
     """Print the comparison table, then a warning line for each baseline the model does not clearly beat."""
     from trainwell.evaluate.evaluation import render as render_evaluation
@@ -146,12 +175,31 @@ def evaluate(
             given = table_options_given(cat_names, cont_names, ignore, date_format, min_category_count)
             refuse_unread(given, TABLE_ONLY, what)
 
+        from trainwell.cli._fit_data import refuse_unread
+        from trainwell.cli._unread import refuse_for
+
+        # Every option that some kind of data never reads, so that each kind refuses those instead of ignoring them.
+        given = {
+            "--target": target is not None,
+            "--cv": cv != 5,
+            "--label-delim": label_delim is not None,
+            "--path-col": path_col is not None,
+            "--label-col": label_col is not None,
+            "--size": size is not None,
+            "--text": text is not None,
+            "--user": user is not None,
+            "--item": item is not None,
+            "--implicit": implicit,
+            "--tag-col": tag_col is not None,
+            "--arch": arch != "auto",
+        }
         if task == "language_model":
             not_a_table("a language model (--task language_model)")
             if target is not None:
                 raise ConfigError(
                     "--target is not used by a language model: it predicts the next word of --text"
                 )
+            refuse_unread(given, UNREAD_BY_LM, "a language model (--task language_model)")
             ready("corpus")
             from trainwell.cli._evaluate_lm import refuse_spread
             from trainwell.text.lm_evaluation import evaluate_language_model
@@ -178,6 +226,7 @@ def evaluate(
 
         if is_tagging_source(data, task):
             not_a_table("a tagger (tagged sentences, CoNLL files)")
+            refuse_unread(given, UNREAD_BY_TAGGER, "a tagger (tagged sentences, CoNLL files)")
             ready("conll")
             from trainwell.text.tagging.evaluation import evaluate_tagger
 
@@ -207,6 +256,15 @@ def evaluate(
                 raise ConfigError(
                     "--target is for tables; image labels come from class folders or --label-col"
                 )
+            read_as_images = (
+                "a folder of class folders of images"
+                if path_col is None
+                else "a CSV of image paths (--path-col)"
+            )
+            if data.is_dir():  # its labels are its class folders
+                columns = {"--path-col": "a CSV of image paths", "--label-col": "a CSV of image paths"}
+                refuse_for(given, columns, f"a folder of class folders of images ('{data}')")
+            refuse_for(given, NOT_FOR_IMAGES, f"images ('{data}' was read as {read_as_images})")
             ready("images")
             from trainwell.vision.evaluation import evaluate_images
 
@@ -235,8 +293,9 @@ def evaluate(
             "baselines": baselines,
             "time_budget": seconds,
         }
-        if user is not None or item is not None:
+        if user is not None or item is not None or implicit:  # as fit: --implicit alone finds the columns
             not_a_table("a recommender (--user, --item)")
+            refuse_unread(given, UNREAD_BY_RECOMMENDER, "a recommender (--user, --item)")
             ready("table")
             from trainwell.collab.evaluation import evaluate_ratings
 
@@ -252,9 +311,12 @@ def evaluate(
             raise missing_target(data, encoding)
         from trainwell.cli.fit_cmd import table_roles, target_columns
 
-        ready("table")
         if text is not None:
             not_a_table("a text classifier (--text)")
+            refuse_for(given, {**NOT_FOR_TABLES, "--arch": "tables"}, "texts (--text)")
+        refuse_for(given, NOT_FOR_TABLES, "tables")
+        ready("table")
+        if text is not None:
             from trainwell.text.evaluation import evaluate_texts
 
             render(

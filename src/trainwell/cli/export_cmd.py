@@ -52,9 +52,11 @@ def export(
             raise ConfigError("nothing to export: ONNX is the only format so far; drop --no-onnx")
         # Before the imports of torch and onnxruntime: a mistake is said at once.
         need_model_directory(model)
+        metadata = peek_metadata(model)
+        _refuse_encoding(encoding, metadata, bool(data))
         kinds = {"vision": "image files", "language_model": "corpus", "tagging": "conll"}
         for source in data or []:
-            need_data(source, kinds.get(model_kind(peek_metadata(model)), "table"))
+            need_data(source, kinds.get(model_kind(metadata), "table"))
         from trainwell.export import read_metadata
         from trainwell.export.onnx import check_onnx_exportable, export_onnx
 
@@ -123,6 +125,24 @@ def export(
     guarded(run)
 
 
+def _refuse_encoding(encoding: str, metadata: dict[str, Any], data: bool) -> None:
+    """Refuse an ``--encoding`` nothing would be read in: no ``--data`` (the check's inputs are synthesised), or
+    images (``metadata``: the model's ``trainwell.json`` as plain JSON)."""
+    from trainwell.cli._early import model_kind
+    from trainwell.cli._unread import model_words, names_utf8, refuse_for
+    from trainwell.core.text_encoding import check_encoding
+
+    check_encoding(encoding)
+    if names_utf8(encoding):
+        return
+    if not data:
+        refuse_for(
+            {"--encoding": True}, {"--encoding": "the --data files"}, "inputs synthesised from the recipe"
+        )
+    if metadata and model_kind(metadata) == "vision":
+        refuse_for({"--encoding": True}, {"--encoding": "tables and texts"}, model_words(metadata))
+
+
 def _previous_check(model: Path) -> str | None:
     """What the model directory's current ``model.onnx`` was checked on, when that was real data (``"512 given
     rows"``); ``None`` otherwise, or when there is none."""
@@ -169,7 +189,7 @@ def _check_inputs(model: Path, metadata: dict[str, Any], sources: list[Path], en
             raise ConfigError(f"--data was given {len(sources)} times; a tagger is checked on one CoNLL file")
         from trainwell.text.tagging.conll import read_conll
 
-        return read_conll(sources[0]).tokens()
+        return read_conll(sources[0], encoding=encoding).tokens()
     if len(sources) > 1:
         raise ConfigError(
             f"--data was given {len(sources)} times; a tabular model is checked on one table of rows: pass "

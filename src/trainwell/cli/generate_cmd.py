@@ -55,6 +55,11 @@ def generate(
 
         if top_p == 0:
             raise ConfigError("--top-p 0 keeps no token; give a share above 0, e.g. --top-p 0.9")
+        if temperature == 0:  # greedy: the likeliest token, always; nothing sampled
+            from trainwell.cli._fit_data import refuse_unread
+
+            given = {"--top-k": top_k is not None, "--top-p": top_p is not None, "--seed": seed is not None}
+            refuse_unread(given, ("--top-k", "--top-p", "--seed"), "greedy decoding (--temperature 0)")
         need_model_directory(model)  # before the imports of torch: a mistake is said at once
         from trainwell.text.lm_predictor import load_lm
 

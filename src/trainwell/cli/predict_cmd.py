@@ -64,7 +64,9 @@ def predict(
         # Before the imports of the model's stack: a mistake is said at once.
         check_encoding_errors(encoding_errors)
         need_model_directory(model)
-        images = model_kind(peek_metadata(model)) == "vision"
+        metadata = peek_metadata(model)
+        _refuse_unread(metadata, tta=tta, allow_missing_columns=allow_missing_columns, encoding=encoding)
+        images = model_kind(metadata) == "vision"
         for source in data:
             need_data(source, "image files" if images else "rows")
         from trainwell.core.errors import ConfigError
@@ -119,6 +121,33 @@ def predict(
         emit_table(predictions, out, "predictions")
 
     guarded(run)
+
+
+def _refuse_unread(
+    metadata: dict[str, Any], *, tta: bool, allow_missing_columns: bool, encoding: str
+) -> None:
+    """Refuse, before the model is loaded, the options its kind of model never reads (``metadata``: its
+    ``trainwell.json`` as plain JSON; ``{}`` when unreadable, left to the loading to say why)."""
+    if not metadata:
+        return
+    from trainwell.cli._early import model_kind
+    from trainwell.cli._unread import model_words, names_utf8, refuse_for
+    from trainwell.core.errors import ConfigError
+    from trainwell.core.text_encoding import check_encoding
+
+    kind, what = model_kind(metadata), model_words(metadata)
+    if tta and kind != "vision":
+        raise ConfigError("--tta (test-time augmentation) is for image models; drop it")
+    # Image and text models (classifiers, language models, taggers) read no columns to leave out.
+    tables = metadata.get("application") not in ("vision", "text")
+    check_encoding(encoding)
+    given = {"--allow-missing-columns": allow_missing_columns and not tables}
+    given["--encoding"] = kind == "vision" and not names_utf8(encoding)
+    refuse_for(
+        given,
+        {"--allow-missing-columns": "tables and recommenders", "--encoding": "tables and texts"},
+        what,
+    )
 
 
 def _read_rows(predictor: Any, source: Path, encoding: str, errors: str) -> Any:

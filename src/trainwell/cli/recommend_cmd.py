@@ -90,6 +90,9 @@ def recommend(
             raise ConfigError("--seen is for user ids; with --from-items the basket's items are left out")
         if not chosen:
             raise ConfigError("name at least one user id, e.g. trainwell recommend model/ 196")
+        _refuse_unread(
+            chosen[0], seen=seen, include_seen=include_seen, encoding=encoding, errors=encoding_errors
+        )
         if seen is not None:
             need_data(seen, "table")
         import pandas as pd
@@ -143,6 +146,22 @@ def recommend(
         emit_table(table, out)
 
     guarded(run)
+
+
+def _refuse_unread(chosen: str, *, seen: Path | None, include_seen: bool, encoding: str, errors: str) -> None:
+    """Refuse the options what is ``chosen`` (user ids, --similar-to or --from-items) never reads: --seen and
+    --include-seen are for user ids; --encoding and --encoding-errors read --seen alone."""
+    from trainwell.cli._fit_data import refuse_unread
+    from trainwell.cli._unread import names_utf8, refuse_for
+
+    if chosen != "user ids":
+        given = {"--seen": seen is not None, "--include-seen": include_seen}
+        refuse_for(given, {"--seen": "user ids", "--include-seen": "user ids"}, chosen)
+    if seen is None:
+        given = {"--encoding": not names_utf8(encoding), "--encoding-errors": errors != "strict"}
+        refuse_unread(
+            given, ("--encoding", "--encoding-errors"), "recommend without --seen (the only file it reads)"
+        )
 
 
 def _item_id(text: str) -> Any:

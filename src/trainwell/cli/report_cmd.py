@@ -7,7 +7,7 @@ matplotlib) happen inside the command so that ``trainwell --help`` stays instant
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -45,6 +45,48 @@ def report(
     """Write an HTML report: training curves, metrics with intervals, errors and feature importance (for a
     language model: perplexity with intervals, where the loss comes from, the hardest texts, continuations)."""
 
+    def refuse_unread_options(metadata: dict[str, Any]) -> None:
+        """Refuse the options the model's kind never reads (``metadata``: its ``trainwell.json``, ``{}`` when
+        unreadable: the model's own reading says why), and those a folder of images never reads."""
+        from trainwell.cli._common import refuse_encoding
+        from trainwell.cli._early import model_kind
+        from trainwell.cli._unread import model_words, refuse_for
+        from trainwell.core.errors import ConfigError
+
+        given = {
+            "--path-col": path_col is not None,
+            "--label-col": label_col is not None,
+            "--seed": seed != 0,
+        }
+        if not metadata:
+            return
+        # build_report seeds a table model's column shuffles and bootstrap, and a language model's; no other.
+        if model_kind(metadata) != "language_model" and metadata.get("application") in (
+            "vision",
+            "text",
+            "collab",
+        ):
+            seeded = "table models and language models (their intervals and column shuffles)"
+            refuse_for(given, {"--seed": seeded}, model_words(metadata))
+        if metadata.get("application") in ("tabular", "text", "collab"):
+            columns = "image models judged on a CSV of paths and labels"
+            refuse_for(given, {"--path-col": columns, "--label-col": columns}, model_words(metadata))
+        elif (
+            metadata.get("application") == "vision" and data.is_dir()
+        ):  # its labels are its class folders; no text is read
+            columns = "a CSV of paths and labels"
+            refuse_for(
+                given,
+                {"--path-col": columns, "--label-col": columns},
+                f"a folder of class folders ('{data}')",
+            )
+            refuse_encoding(encoding, "image folders", text=False)
+            if encoding_errors != "strict":
+                raise ConfigError(
+                    "--encoding-errors is for tables, a CSV of image paths, texts, corpora and CoNLL files; "
+                    f"'{data}' is a folder of images: drop it"
+                )
+
     def run() -> None:
         from trainwell.cli._early import (
             check_text_options,
@@ -57,9 +99,9 @@ def report(
         # Before the imports of the model's stack and the report's: a mistake is said at once.
         check_text_options(encoding, encoding_errors)
         need_model_directory(model)
-        kind = {"rows": "table", "language_model": "corpus", "tagging": "conll"}.get(
-            model_kind(peek_metadata(model))
-        )
+        metadata = peek_metadata(model)
+        refuse_unread_options(metadata)
+        kind = {"rows": "table", "language_model": "corpus", "tagging": "conll"}.get(model_kind(metadata))
         if kind is not None:  # an image model's data is a folder or a CSV: its reader says what is wrong
             need_data(data, kind)
         from trainwell.report import build_report

@@ -160,12 +160,22 @@ def tune(
         from trainwell.cli._tagging import is_tagging_source
 
         table_options = table_options_given(cat_names, cont_names, ignore, date_format, min_category_count)
+        # The options that some kinds of model never read, so that each kind refuses those instead of ignoring them.
+        given = {
+            "--implicit": implicit,
+            "--valid-col": valid_col is not None,
+            "--label-delim": label_delim is not None,
+            "--no-label-thresholds": not label_thresholds,
+            "--tag-col": tag_col is not None,
+        }
         if is_tagging_source(data, task):
             refuse_unread(table_options, TABLE_ONLY, "a tagger (tagged sentences, CoNLL files)")
             if target is not None or user is not None or item is not None:
                 raise ConfigError(
                     "tagged sentences need no --target, --user or --item; tags come from --tag-col"
                 )
+            unread_by_tagger = ("--implicit", "--valid-col", "--label-delim", "--no-label-thresholds")
+            refuse_unread(given, unread_by_tagger, "a tagger (tagged sentences, CoNLL files)")
             if arch not in ("auto", "bilstm_crf"):
                 raise ConfigError(
                     f"--arch {arch} does not apply to tagged sentences: trainwell tune searches the bilstm_crf "
@@ -178,9 +188,11 @@ def tune(
             ready("conll")
             from trainwell.automl.tagging import tune_tagger
 
-            result = tune_tagger(data, tag_col=tag_col, **settings)
+            result = tune_tagger(data, tag_col=tag_col, encoding=encoding, **settings)
         elif user is not None or item is not None or implicit:
             refuse_unread(table_options, TABLE_ONLY, "a recommender (--user, --item)")
+            unread = ("--label-delim", "--no-label-thresholds", "--tag-col")
+            refuse_unread(given, unread, "a recommender (--user, --item)")
             ready("table")
             from trainwell.automl.ratings import tune_ratings
 
@@ -194,8 +206,10 @@ def tune(
                 "name what to tune for: --target COLUMN for a table, or --user and --item for a recommender"
             )
         else:
+            from trainwell.cli._unread import refuse_for
             from trainwell.cli.fit_cmd import table_roles, target_columns
 
+            refuse_for(given, {"--tag-col": "tagged sentences (CoNLL files)"}, "tables")
             roles = table_roles(cat_names, cont_names, ignore, date_format, min_category_count)
             ready("table")
             from trainwell.automl import tune_table
