@@ -69,8 +69,6 @@ CASES = [
     (["evaluate", "{images}", "--user", "u", "--item", "i"],
      "--user, --item are for ratings, not images ('{images}' was read as a folder of class folders of images): "
      "drop them"),
-    (["evaluate", "{images}", "--arch", "mlp"],
-     "--arch is for tables, not images ('{images}' was read as a folder of class folders of images): drop it"),
     (["evaluate", "{images}", "--tag-col", "ner"],
      "--tag-col is for tagged sentences (CoNLL files), not images ('{images}' was read as a folder of class folders "
      "of images): drop it"),
@@ -157,3 +155,17 @@ def test_an_option_the_data_never_reads_is_refused_in_one_line(
     assert result.exit_code == 2, result.output
     assert lines == [f"error: {said.format(**files)}"], result.output
     assert not Path(files["generated"]).exists()  # --generate refused: nothing written
+
+
+def test_evaluate_takes_an_image_architecture_and_refuses_a_table_one_before_reading_images(
+    files: dict[str, str],
+) -> None:
+    from trainwell.cli.app import app
+
+    result = CliRunner().invoke(app, ["evaluate", files["images"], "--arch", "gbdt"], env={"COLUMNS": "200"})
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 2, result.output
+    assert len(lines) == 1 and lines[0].startswith(
+        "error: arch 'gbdt' is a tabular architecture; choose one of: "
+    )
+    assert "xresnet18" in lines[0]

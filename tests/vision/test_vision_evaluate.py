@@ -125,3 +125,14 @@ def test_bad_image_input_is_one_line(tmp_path: Path) -> None:
         trainwell.evaluate_images(folder, cv=1)
     with pytest.raises(DataError, match=r"cv=4 is more than the smallest class count"):
         trainwell.evaluate_images(folder, cv=4)
+
+
+def test_the_command_line_cross_validates_the_architecture_it_is_given(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    args = ["evaluate", str(_folder(tmp_path / "imgs")), "--cv", "2", "--epochs", "1", "--no-baselines"]
+    said = CliRunner().invoke(app, [*args, "--arch", "xresnet18_small"], env={"COLUMNS": "200"})
+    assert said.exit_code == 0, said.output
+    assert "2-fold cross-validation (binary, 24 images)" in said.output

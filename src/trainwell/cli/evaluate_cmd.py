@@ -41,7 +41,6 @@ NOT_FOR_IMAGES = {
     "--item": "ratings",
     "--implicit": "ratings",
     "--tag-col": "tagged sentences (CoNLL files)",
-    "--arch": "tables",
 }
 #: What each option of evaluate that tables and texts never read is for (and texts --arch, a table's).
 NOT_FOR_TABLES = {
@@ -141,7 +140,8 @@ def evaluate(
         str,
         typer.Option(
             help="Tables: the model cross-validated: auto (default: in each fold, boosted trees or the MLP, "
-            "chosen as fit chooses, on a fifth of the fold's training rows), mlp, or gbdt."
+            "chosen as fit chooses, on a fifth of the fold's training rows), mlp, or gbdt. Images: the "
+            "architecture, as fit takes it (auto: chosen from the images' size)."
         ),
     ] = "auto",
 ) -> None:
@@ -280,6 +280,7 @@ def evaluate(
                     task=task,
                     baselines=baselines,
                     size=size,
+                    arch=arch,
                     time_budget=seconds,
                     **read_as,
                 )

@@ -189,6 +189,10 @@ def evaluate_images(
     from trainwell.vision.data import _task
 
     fold_seconds = check_settings(cv, epochs, time_budget)
+    if arch != "auto":  # an unknown name is said before any image is read
+        from trainwell.vision.learner import _resolve_arch
+
+        _resolve_arch(arch, (0, 0))
     if isinstance(source, str | Path):
         if labels is not None:
             raise ConfigError(
