@@ -159,3 +159,13 @@ def test_an_ease_model_is_reported_without_itself_as_a_bar(tmp_path: Path) -> No
     again = build_report(tmp_path / "m", clicks, tmp_path / "again.html").read_text(encoding="utf-8")
     section = again.split('<section id="training">')[1].split("</section>")[0]
     assert "<h2>Training curves</h2>" not in again and "<img" not in section
+
+
+def test_the_seed_draws_the_metrics_intervals(model_dir: Path, tmp_path: Path) -> None:
+    def metrics(seed: int) -> str:
+        html = build_report(model_dir, held_out(), tmp_path / f"{seed}.html", seed=seed).read_text()
+        start = html.index("95% percentile bootstrap")
+        return html[start : html.index("</table>", start)]
+
+    assert metrics(0) == metrics(0)
+    assert metrics(0) != metrics(1)  # --seed used to be ignored here: every report drew seed 0

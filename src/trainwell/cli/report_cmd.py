@@ -49,25 +49,15 @@ def report(
         """Refuse the options the model's kind never reads (``metadata``: its ``trainwell.json``, ``{}`` when
         unreadable: the model's own reading says why), and those a folder of images never reads."""
         from trainwell.cli._common import refuse_encoding
-        from trainwell.cli._early import model_kind
         from trainwell.cli._unread import model_words, refuse_for
         from trainwell.core.errors import ConfigError
 
         given = {
             "--path-col": path_col is not None,
             "--label-col": label_col is not None,
-            "--seed": seed != 0,
         }
         if not metadata:
             return
-        # build_report seeds a table model's column shuffles and bootstrap, and a language model's; no other.
-        if model_kind(metadata) != "language_model" and metadata.get("application") in (
-            "vision",
-            "text",
-            "collab",
-        ):
-            seeded = "table models and language models (their intervals and column shuffles)"
-            refuse_for(given, {"--seed": seeded}, model_words(metadata))
         if metadata.get("application") in ("tabular", "text", "collab"):
             columns = "image models judged on a CSV of paths and labels"
             refuse_for(given, {"--path-col": columns, "--label-col": columns}, model_words(metadata))

@@ -37,7 +37,7 @@ def read_ratings_frame(data: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, s
 
 
 def collab_report_sections(
-    predictor: CollabPredictor, frame: pd.DataFrame, source: str, *, top_k: int
+    predictor: CollabPredictor, frame: pd.DataFrame, source: str, *, top_k: int, seed: int = 0
 ) -> tuple[list[str], list[str]]:
     """Intro paragraphs and sections for a ratings model judged on the labelled rows of ``frame``."""
     from trainwell.report.build import (
@@ -69,7 +69,7 @@ def collab_report_sections(
     predictions = predictor.predict_proba(frame)
     overlap = _training_overlap(predictor.metadata, frame)
     title = "Metrics on ratings the model trained on" if overlap else "Validation metrics"
-    sections = [_metrics_section(task, predictions, targets, len(frame), source, title=title)]
+    sections = [_metrics_section(task, predictions, targets, len(frame), source, title=title, seed=seed)]
     if task.kind == "regression":
         sections.append(_regression_section(predictions, targets, unit="ratings"))
     sections.append(_cold_start_section(predictor, frame, predictions, targets))

@@ -20,7 +20,13 @@ MOST_CONFUSED, SENTENCE_CHARS = 15, 400
 
 
 def tagging_report_sections(
-    predictor: Any, path: Path, *, top_k: int, encoding: str = "utf-8", encoding_errors: str = "strict"
+    predictor: Any,
+    path: Path,
+    *,
+    top_k: int,
+    encoding: str = "utf-8",
+    encoding_errors: str = "strict",
+    seed: int = 0,
 ) -> tuple[list[str], list[str]]:
     """Intro paragraphs and sections for a tagger judged on the labelled file ``path`` (read in ``encoding``)."""
     from trainwell.evaluate.tagging import counts_from_tags, explain_tagging, per_type_scores
@@ -46,7 +52,7 @@ def tagging_report_sections(
         )
     predicted = predictor.tag_words(words)
     counts = counts_from_tags(gold, predicted, classes)
-    lines = explain_tagging(counts, list(predictor.task.metric_names))
+    lines = explain_tagging(counts, list(predictor.task.metric_names), seed=seed)
     metric_rows = [
         (line.name, line.value, _html.interval(line.low, line.high), line.sentence) for line in lines
     ]

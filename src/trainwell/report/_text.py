@@ -30,7 +30,7 @@ def snippet(text: str, limit: int = SNIPPET) -> str:
 
 
 def text_report_sections(
-    predictor: TextPredictor, frame: pd.DataFrame, source: str, *, top_k: int
+    predictor: TextPredictor, frame: pd.DataFrame, source: str, *, top_k: int, seed: int = 0
 ) -> tuple[list[str], list[str]]:
     """Intro paragraphs and sections for a text model judged on the labelled rows of ``frame``."""
     from trainwell.report.build import (
@@ -76,7 +76,11 @@ def text_report_sections(
     probabilities = predictor.predict_proba(frame)
     overlap = _training_overlap(predictor.metadata, frame)
     title = "Metrics on texts the model trained on" if overlap else "Validation metrics"
-    sections = [_metrics_section(task, probabilities, targets, len(frame), source, unit="text", title=title)]
+    sections = [
+        _metrics_section(
+            task, probabilities, targets, len(frame), source, unit="text", title=title, seed=seed
+        )
+    ]
     if task.kind == "multilabel":
         sections.extend(_outputs.label_sections(task, probabilities, targets, unit="text"))
     else:

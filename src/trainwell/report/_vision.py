@@ -31,6 +31,7 @@ def vision_report_sections(
     label_col: str | None = None,
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
+    seed: int = 0,
 ) -> tuple[list[str], list[str]]:
     """Intro paragraphs and sections for an image model judged on labelled images: a folder of class folders,
     or a CSV of paths and labels (``path_col``/``label_col``, by default those the model was trained from; the
@@ -80,7 +81,11 @@ def vision_report_sections(
     # The images' pixel digests against the sketch of the training images (none in older artifacts: no warning).
     overlap = _training_overlap(predictor.metadata, pd.DataFrame({PIXELS_COLUMN: digests}), unit="images")
     title = "Metrics on images the model trained on" if overlap else "Validation metrics"
-    sections = [_metrics_section(task, probabilities, targets, len(files), where, unit="image", title=title)]
+    sections = [
+        _metrics_section(
+            task, probabilities, targets, len(files), where, unit="image", title=title, seed=seed
+        )
+    ]
     if task.kind == "multilabel":
         sections.extend(_outputs.label_sections(task, probabilities, targets, unit="image"))
     else:

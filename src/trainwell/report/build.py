@@ -101,7 +101,7 @@ def build_report(
                 "of paths and labels"
             )
         intro, sections = vision_report_sections(
-            predictor, Path(data), top_k=top_k, path_col=path_col, label_col=label_col, **read_as
+            predictor, Path(data), top_k=top_k, path_col=path_col, label_col=label_col, seed=seed, **read_as
         )
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
         text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
@@ -128,12 +128,14 @@ def build_report(
 
             if isinstance(data, pd.DataFrame):
                 raise ConfigError("a tagger's report needs --data: a labelled CoNLL or CoNLL-U file")
-            intro, sections = tagging_report_sections(predictor, Path(data), top_k=top_k, **read_as)
+            intro, sections = tagging_report_sections(
+                predictor, Path(data), top_k=top_k, seed=seed, **read_as
+            )
             sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
             text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
             return write_text_atomic(destination, text)
         frame, source = read_labelled(data, **read_as)
-        intro, sections = text_report_sections(predictor, frame, source, top_k=top_k)
+        intro, sections = text_report_sections(predictor, frame, source, top_k=top_k, seed=seed)
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
         text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
         return write_text_atomic(destination, text)
@@ -146,7 +148,7 @@ def build_report(
             from trainwell.collab.data import read_ratings
 
             frame, source = read_ratings(data, **read_as).reset_index(drop=True), str(data)
-        intro, sections = collab_report_sections(predictor, frame, source, top_k=top_k)
+        intro, sections = collab_report_sections(predictor, frame, source, top_k=top_k, seed=seed)
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
         text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
         return write_text_atomic(destination, text)
@@ -175,6 +177,7 @@ def build_report(
             len(frame),
             source,
             title="Metrics on rows the model trained on" if overlap else "Validation metrics",
+            seed=seed,
         ),
     ]
     if task.kind == "multilabel":
@@ -432,8 +435,9 @@ def _metrics_section(
     source: str,
     unit: str = "row",
     title: str = "Validation metrics",
+    seed: int = 0,
 ) -> str:
-    lines = explain_validation(task, probabilities, targets, task.metric_names, unit=unit)
+    lines = explain_validation(task, probabilities, targets, task.metric_names, unit=unit, seed=seed)
     rows = [(line.name, line.value, _html.interval(line.low, line.high), line.sentence) for line in lines]
     body = [
         _html.paragraph(
