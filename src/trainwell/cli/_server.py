@@ -12,8 +12,11 @@ process exits with status 0. What uvicorn does not do by itself:
   connections, before idle ones are closed.
 - With several workers, the parent process held its copy of the listening socket until it exited: the
   kernel kept queueing connections that no worker would accept any more, and reset them all at the end.
-  :class:`WorkerSupervisor` lets go of it as it stops the workers. (The workers themselves run uvicorn's
-  own server, so the settling above is for one worker only.)
+  :class:`WorkerSupervisor` lets go of it as it stops the workers.
+- Its workers run its own server, so with several workers the settling above did not happen: a worker closed
+  the connections it had just accepted. :class:`DrainingWorkerSupervisor` starts each worker as a
+  :class:`DrainingWorker`, which serves with :class:`DrainingServer`; the supervisor stops a worker with
+  SIGTERM, on which it drains as a single server does.
 - It re-raises the signal once it has drained, so the process ended as killed by SIGTERM (status 143), which
   a supervisor reads as a crash. :func:`run_server` makes that last signal a no-op.
 """
@@ -23,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import logging
 import signal
 import socket
 import sys
@@ -31,11 +35,14 @@ from typing import Any
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
+from uvicorn.supervisors.multiprocess import Process
 
 #: Seconds a connection without a request under way is given for one to arrive once the server stops.
 SETTLE_S = 0.5
 #: uvicorn's exit status when the server could not start (the port is taken, the app fails to load).
 STARTUP_FAILURE = 3
+
+logger = logging.getLogger("uvicorn.error")  # the logger uvicorn configures, in the parent and in each worker
 
 
 class DrainingServer(uvicorn.Server):
@@ -58,6 +65,17 @@ class DrainingServer(uvicorn.Server):
         await super().shutdown(sockets)  # closes idle connections, waits up to the grace period, lifespan
 
 
+class DrainingWorker(Process):
+    """uvicorn's worker process, serving with :class:`DrainingServer` (uvicorn builds the server lazily, in the
+    worker, through this property)."""
+
+    @property
+    def server(self) -> uvicorn.Server:
+        if self._server is None:
+            self._server = DrainingServer(config=self.config)
+        return self._server
+
+
 class WorkerSupervisor(Multiprocess):
     """uvicorn's supervisor of several workers, which closes its own copy of the listening socket as it stops
     them (it never accepts on it)."""
@@ -66,6 +84,63 @@ class WorkerSupervisor(Multiprocess):
         for listener in self.sockets:
             listener.close()
         super().terminate_all()
+
+
+class DrainingWorkerSupervisor(WorkerSupervisor):
+    """:class:`WorkerSupervisor` whose workers drain as one server does (uvicorn 0.36 and later, where the
+    supervisor builds each worker itself).
+
+    uvicorn names its own worker class wherever it starts one, so each of those places is written again here
+    to start a :class:`DrainingWorker`: the first workers, the replacement of one that died, SIGHUP (replace
+    them all, one by one) and SIGTTIN (one more). Stopping is uvicorn's: SIGTERM to each worker, which drains.
+    """
+
+    def _start_worker(self) -> DrainingWorker:
+        worker = DrainingWorker(self.config, self.sockets)
+        worker.start()
+        return worker
+
+    def init_processes(self) -> None:
+        self.processes.extend(self._start_worker() for _ in range(self.processes_num))
+
+    def keep_subprocess_alive(self) -> None:
+        for index, worker in enumerate(self.processes):
+            if self.should_exit.is_set():
+                return  # stopping: a worker that ended is not replaced
+            if worker.is_alive(timeout=self.config.timeout_worker_healthcheck):
+                continue
+            worker.kill()  # it may be hung rather than gone
+            worker.join()
+            if worker.exitcode == STARTUP_FAILURE:  # its replacement would fail to start the same way
+                logger.error(f"Worker process [{worker.pid}] could not start, nor would another: stopping.")
+                self.should_exit.set()
+                return
+            logger.info(f"Worker process [{worker.pid}] ended; starting another.")
+            self.processes[index] = self._start_worker()
+
+    def restart_all(self) -> None:
+        for index, old_worker in enumerate(self.processes):
+            if self.should_exit.is_set():
+                return
+            new_worker = self._start_worker()
+            # The old worker serves until its replacement does; one that never gets ready ends the restart.
+            if not new_worker.wait_until_ready(self.config.timeout_worker_healthcheck, self.should_exit):
+                new_worker.kill()
+                new_worker.join()
+                if not self.should_exit.is_set():
+                    logger.error(
+                        f"Worker process [{new_worker.pid}] did not get ready in time; the restart stops here "
+                        f"and worker [{old_worker.pid}] keeps serving."
+                    )
+                return
+            old_worker.terminate()
+            old_worker.join()
+            self.processes[index] = new_worker
+
+    def handle_ttin(self) -> None:
+        logger.info("Received SIGTTIN, starting one more worker.")
+        self.processes_num += 1
+        self.processes.append(self._start_worker())
 
 
 def run_server(
@@ -94,10 +169,12 @@ def run_server(
         return
     listener = config.bind_socket()
     # uvicorn before 0.36 passes the worker's entry point to the supervisor; later versions build it.
+    supervisor: Multiprocess
     if "target" in inspect.signature(Multiprocess).parameters:
-        supervisor = WorkerSupervisor(config, target=uvicorn.Server(config).run, sockets=[listener])  # type: ignore[call-arg]
+        target = DrainingServer(config).run
+        supervisor = WorkerSupervisor(config, target=target, sockets=[listener])  # type: ignore[call-arg]
     else:
-        supervisor = WorkerSupervisor(config, sockets=[listener])
+        supervisor = DrainingWorkerSupervisor(config, sockets=[listener])
     supervisor.run()
 
 

@@ -1,0 +1,132 @@
+"""``trainwell serve --workers 2`` drains on SIGTERM as one worker does: a request sent on a connection a worker
+accepted just before the signal is still answered, and the process exits 0. So does a worker started in place
+of one that died.
+
+The server is the real command on a loopback port, serving the session's small Adult model.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+WORKERS = 2
+CONNECTIONS = 6
+RUNNING = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+)")
+WORKER_STARTED = re.compile(r"Started server process \[(\d+)\]")
+HEALTH = b"GET /health HTTP/1.1\r\nHost: test\r\n\r\n"
+
+
+class Served:
+    """``serve MODEL --port 0 --workers 2``, its port, and its log read line by line."""
+
+    def __init__(self, model_dir: Path) -> None:
+        options = ["--port", "0", "--workers", str(WORKERS), "--threads", "1"]
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "trainwell.cli.serve_cmd", str(model_dir), *options],
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+            env={**os.environ, "OMP_NUM_THREADS": "1"},
+        )
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.log: list[str] = []
+        threading.Thread(target=self._read_lines, daemon=True).start()
+        self.wait_for("Application startup complete", WORKERS)
+        self.port = next(int(found.group(1)) for line in self.log if (found := RUNNING.search(line)))
+
+    def _read_lines(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.lines.put(line)
+        self.lines.put(None)  # the process closed its stderr: it has exited
+
+    def wait_for(self, text: str, count: int) -> None:
+        """Reads the log until ``text`` has appeared ``count`` times in all."""
+        while sum(text in line for line in self.log) < count:
+            line = self.lines.get(timeout=120)
+            assert line is not None, f"the server exited before it logged {text!r}:\n" + "".join(self.log)
+            self.log.append(line)
+
+    def worker_pids(self) -> list[int]:
+        return [int(found.group(1)) for line in self.log if (found := WORKER_STARTED.search(line))]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def wait_until_refused(port: int) -> None:
+    """Returns once no copy of the listening socket is left open: every worker has begun to shut down."""
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except ConnectionRefusedError:
+            return
+        assert time.monotonic() < deadline, "the server kept accepting connections after SIGTERM"
+        time.sleep(0.005)
+
+
+def answer(client: socket.socket) -> bytes:
+    """What the server sent on ``client`` until it closed the connection (a reset reads as what came before)."""
+    received = b""
+    try:
+        while chunk := client.recv(65536):
+            received += chunk
+    except ConnectionResetError:
+        pass
+    return received
+
+
+def check_sigterm_drains(served: Served) -> None:
+    """Connections opened, SIGTERM, and once the workers refuse new connections, a request on each."""
+    clients = [socket.create_connection(("127.0.0.1", served.port), timeout=10) for _ in range(CONNECTIONS)]
+    served.process.send_signal(signal.SIGTERM)
+    wait_until_refused(served.port)
+    for client in clients:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # closed: the answer below is empty
+            client.sendall(HEALTH)
+    answers = [answer(client) for client in clients]
+    returncode = served.process.wait(timeout=30)
+    served.log.extend(line for line in iter(served.lines.get, None))
+    log = "".join(served.log)
+    unanswered = [reply for reply in answers if not reply.startswith(b"HTTP/1.1 200 OK\r\n")]
+    assert not unanswered, (
+        f"{len(unanswered)} of {CONNECTIONS} connections got no answer: {unanswered}\n{log}"
+    )
+    assert all(reply.endswith(b'{"status":"ok"}') for reply in answers), answers
+    assert returncode == 0, log
+
+
+def test_sigterm_answers_requests_on_connections_each_worker_accepted_before_it(model_dir: Path) -> None:
+    served = Served(model_dir)
+    try:
+        check_sigterm_drains(served)
+    finally:
+        served.stop()
+
+
+@pytest.mark.slow  # two workers start twice: about 20 s on two busy cores
+def test_a_worker_started_in_place_of_one_that_died_drains_too(model_dir: Path) -> None:
+    served = Served(model_dir)
+    try:
+        for pid in served.worker_pids():
+            os.kill(pid, signal.SIGKILL)
+        served.wait_for("Application startup complete", 2 * WORKERS)  # only replacements serve now
+        assert len(set(served.worker_pids())) == 2 * WORKERS
+        check_sigterm_drains(served)
+    finally:
+        served.stop()
