@@ -130,3 +130,14 @@ def test_a_worker_started_in_place_of_one_that_died_drains_too(model_dir: Path) 
         check_sigterm_drains(served)
     finally:
         served.stop()
+
+
+def test_the_installed_uvicorn_is_one_whose_workers_drain() -> None:
+    # A uvicorn that starts its workers otherwise falls back to its own (no settling): said here, not found later.
+    import uvicorn
+
+    from trainwell.cli._server import _supervisor_is_known
+
+    assert _supervisor_is_known(), (
+        f"uvicorn {uvicorn.__version__}: DrainingWorkerSupervisor no longer fits it"
+    )

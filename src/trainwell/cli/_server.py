@@ -168,14 +168,31 @@ def run_server(
             sys.exit(STARTUP_FAILURE)
         return
     listener = config.bind_socket()
-    # uvicorn before 0.36 passes the worker's entry point to the supervisor; later versions build it.
-    supervisor: Multiprocess
-    if "target" in inspect.signature(Multiprocess).parameters:
-        target = DrainingServer(config).run
-        supervisor = WorkerSupervisor(config, target=target, sockets=[listener])  # type: ignore[call-arg]
+    # A uvicorn whose supervisor is not built as the one DrainingWorkerSupervisor rewrites keeps its own
+    # workers: they serve and stop, without the settling (said once, in the log).
+    if _supervisor_is_known():
+        supervisor: Multiprocess = DrainingWorkerSupervisor(config, sockets=[listener])
     else:
-        supervisor = DrainingWorkerSupervisor(config, sockets=[listener])
+        logger.warning(
+            "uvicorn %s: its workers are started in a way trainwell does not know; they stop without "
+            "waiting for requests on connections just accepted",
+            uvicorn.__version__,
+        )
+        supervisor = WorkerSupervisor(config, sockets=[listener])
     supervisor.run()
+
+
+def _supervisor_is_known() -> bool:
+    """Whether uvicorn's supervisor and worker have the methods and signatures that
+    :class:`DrainingWorkerSupervisor` rewrites or calls (uvicorn 0.36 to at least 0.55)."""
+    methods = ("init_processes", "keep_subprocess_alive", "restart_all", "handle_ttin", "terminate_all")
+    worker = ("wait_until_ready", "is_alive", "kill", "terminate", "join", "start")
+    return (
+        all(callable(getattr(Multiprocess, name, None)) for name in methods)
+        and all(callable(getattr(Process, name, None)) for name in worker)
+        and list(inspect.signature(Process.__init__).parameters) == ["self", "config", "sockets"]
+        and isinstance(getattr(Process, "server", None), property)
+    )
 
 
 @contextlib.contextmanager
