@@ -161,3 +161,11 @@ def test_evaluate_refuses_encodings_for_a_folder_of_images(tmp_path: Path) -> No
                         (("--encoding-errors", "replace"), "is a folder of images: drop it")):  # fmt: skip
         code, _, err = invoke("evaluate", tmp_path / "photos", *given)
         assert code == 2 and said in err, err
+
+
+def test_a_missing_target_lists_the_columns_of_a_table_read_with_replacement(tmp_path: Path) -> None:
+    table = tmp_path / "t.csv"
+    table.write_bytes("caf\xe9,price\n1,2\n".encode("latin-1"))
+    for command in ("fit", "evaluate"):
+        code, _, err = invoke(command, table, "--encoding-errors", "replace")
+        assert code == 2 and "--target is required" in err and "columns are: caf\ufffd, price" in err, err

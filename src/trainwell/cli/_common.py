@@ -223,7 +223,7 @@ def text_lines(source: Path, encoding: str = "utf-8", errors: str = "strict") ->
     return numbered_lines(read_text_file(source, encoding=encoding, encoding_errors=errors).splitlines())
 
 
-def missing_target(data: Path, encoding: str) -> Any:
+def missing_target(data: Path, encoding: str, encoding_errors: str = "strict") -> Any:
     """The one-line error for a table given no ``--target``: its columns, and for a file whose columns are
     all numbers (no header row, as MovieLens' ``u.data``), how to read it as ratings."""
     from trainwell.core.errors import ConfigError, UserError
@@ -234,7 +234,7 @@ def missing_target(data: Path, encoding: str) -> Any:
         from trainwell.data.io import list_columns, read_table
 
         with contextlib.suppress(UserError):  # an unreadable table says why when read for real
-            frame = read_table(data, encoding=encoding)
+            frame = read_table(data, encoding=encoding, encoding_errors=encoding_errors)
     columns = frame.columns if frame is not None else None
     images = _image_path_column(frame) if frame is not None else None
     if columns is not None and images is not None:

@@ -309,7 +309,7 @@ def evaluate(
         if target is None:
             from trainwell.cli._common import missing_target
 
-            raise missing_target(data, encoding)
+            raise missing_target(data, encoding, encoding_errors)
         from trainwell.cli.fit_cmd import table_roles, target_columns
 
         if text is not None:

@@ -393,7 +393,7 @@ def fit(
             report_fit(result)
             return
         if target is None:
-            raise missing_target(data, encoding)
+            raise missing_target(data, encoding, encoding_errors)
         refuse_for_tables_and_texts(text, arch, size=size, augment=augment, pretrained=pretrained)
         keeping = ready("table")
         if text is not None:
