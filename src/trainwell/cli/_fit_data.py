@@ -37,16 +37,10 @@ NOT_FOR_IMAGES = {
 def not_for_images(flags: list[str], data: Path) -> Exception:
     """The one-line refusal of options given with image data, which would otherwise be silently ignored:
     ``--text is for texts, not images ('photos' was read as ...): drop it``."""
-    from trainwell.core.errors import ConfigError
+    from trainwell.cli._unread import refusal
 
-    domains = list(dict.fromkeys(NOT_FOR_IMAGES[flag] for flag in flags))
-    domain = domains[0] if len(domains) == 1 else f"{', '.join(domains[:-1])} and {domains[-1]}"
     read_as = "a folder of class folders of images" if data.is_dir() else "a CSV of image paths (--path-col)"
-    several = len(flags) > 1
-    return ConfigError(
-        f"{', '.join(flags)} {'are' if several else 'is'} for {domain}, not images ('{data}' was read as "
-        f"{read_as}): drop {'them' if several else 'it'}"
-    )
+    return refusal(flags, NOT_FOR_IMAGES, f"images ('{data}' was read as {read_as})")
 
 
 def holds_only_images(data: Path) -> bool:

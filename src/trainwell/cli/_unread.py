@@ -14,14 +14,18 @@ def refuse_for(given: dict[str, bool], domains: dict[str, str], what: str) -> No
     """Refuse the options of ``domains`` (option -> what it is for) set in ``given`` (option -> whether the user
     set it), which ``what`` never reads: ``--size is for images, not tables: drop it``."""
     unused = [flag for flag in domains if given.get(flag)]
-    if not unused:
-        return
+    if unused:
+        raise refusal(unused, domains, what)
+
+
+def refusal(unused: list[str], domains: dict[str, str], what: str) -> Exception:
+    """The one line refusing ``unused`` (options of ``domains``: option -> what it is for) for ``what``."""
     from trainwell.core.errors import ConfigError
 
     named = list(dict.fromkeys(domains[flag] for flag in unused))
     domain = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
     several = len(unused) > 1
-    raise ConfigError(
+    return ConfigError(
         f"{', '.join(unused)} {'are' if several else 'is'} for {domain}, not {what}: drop {'them' if several else 'it'}"
     )
 
