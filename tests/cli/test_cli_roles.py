@@ -101,9 +101,9 @@ def test_min_category_count_reaches_the_recipe_from_fit_and_evaluate(tmp_path: P
         assert bool(recipe.get("rare", {}).get("ticket")) is rare, recipe.get("rare")
         shown = runner.invoke(app, ["info", str(out)], env={"COLUMNS": "200"})
         assert shown.exit_code == 0, shown.output
-        said = (
-            f"rare category values │ ticket {recipe['rare']['ticket']} (one shared code" if rare else "rare"
-        )
+        count = recipe["rare"]["ticket"] if rare else 0
+        said = f"rare category values │ ticket {count} (seen in fewer than 3 training rows: one shared code"
+        said = said if rare else "rare"
         assert (said in shown.output) is rare, shown.output
     with pytest.raises(ConfigError, match="min_category_count must be a whole number of rows"):
         evaluate_table(tickets(), "y", cv=2, epochs=1, min_category_count=0)

@@ -330,7 +330,11 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
         table.add_row("continuous inputs", ", ".join(recipe.get("cont_names", [])) or "-")
         if recipe.get("rare"):  # values too rare in training for a code of their own (tabular recipes)
             counts = ", ".join(f"{name} {count:,}" for name, count in recipe["rare"].items())
-            table.add_row("rare category values", f"{counts} (one shared code, also read for unseen values)")
+            fewer = recipe.get("min_category_count")  # recipes of the first grouping did not record it
+            seen = f"seen in fewer than {fewer} training rows: " if fewer else ""
+            table.add_row(
+                "rare category values", f"{counts} ({seen}one shared code, also read for unseen values)"
+            )
         if recipe.get("dates"):
             table.add_row("date inputs", date_summary(recipe))
         if recipe.get("dropped"):

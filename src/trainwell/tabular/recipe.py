@@ -122,6 +122,8 @@ class TabularRecipe:
         rare: For each categorical input with values seen in fewer than ``min_category_count`` training rows,
             how many distinct such values were grouped: they and unseen values encode as
             ``len(categories[col]) + 1``.
+        min_category_count: The fewest training rows a value needed for a code of its own when the recipe was
+            fitted (1: every value kept; recipes written before rare values were grouped read as 1).
 
     Example:
         >>> frame = pd.DataFrame({"city": ["a", "b", "a", None, "a"], "area": [1.0, 2.0, None, 3.0, 2.0],
@@ -146,6 +148,7 @@ class TabularRecipe:
     dates: dict[str, str] = field(default_factory=dict)
     date_parts: dict[str, list[str]] = field(default_factory=dict)
     rare: dict[str, int] = field(default_factory=dict)
+    min_category_count: int = 1
 
     @property
     def columns(self) -> list[str]:
@@ -321,7 +324,7 @@ class TabularRecipe:
         # that still hold them, as predict does.
         for name in ignored:
             dropped.setdefault(name, IGNORED_REASON)
-        recipe = cls([], [], {}, {}, [], {}, {}, targets, dropped)
+        recipe = cls([], [], {}, {}, [], {}, {}, targets, dropped, min_category_count=min_category_count)
         for name in cats:
             recipe.cat_names.append(name)
             recipe._add_categories(name, df[name], min_category_count)
@@ -475,7 +478,7 @@ class TabularRecipe:
         """
         # Recipes written before date columns were split have no date keys: they had no date columns.
         # Recipes written before rare values were grouped have no "rare": every value had a code of its own.
-        data = {"dates": {}, "date_parts": {}, "rare": {}, **data}
+        data = {"dates": {}, "date_parts": {}, "rare": {}, "min_category_count": 1, **data}
         check_stored_keys(data, (item.name for item in dataclasses.fields(cls)), "tabular recipe")
         return cls(
             cat_names=[str(name) for name in data["cat_names"]],
@@ -490,6 +493,7 @@ class TabularRecipe:
             dates={str(k): str(v) for k, v in data["dates"].items()},
             date_parts={str(k): [str(part) for part in parts] for k, parts in data["date_parts"].items()},
             rare={str(k): int(v) for k, v in data["rare"].items()},
+            min_category_count=int(data["min_category_count"]),
         )
 
     def _described_values(self, name: str) -> str:
