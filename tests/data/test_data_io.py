@@ -244,3 +244,21 @@ def test_the_shared_adult_test_file_reads_without_a_header(shared_data: Path) ->
     table = read_table(shared_data / "adult" / "adult.test.gz", names=names)
     labels = table["income"].dropna().str.rstrip(".")
     assert len(labels) == 16_281 and set(labels) == {"<=50K", ">50K"}
+
+
+def test_read_text_file_says_a_broken_gz_and_an_undecodable_byte_in_one_line(tmp_path: Path) -> None:
+    broken = tmp_path / "notes.txt.gz"
+    broken.write_bytes(b"plain text, not gzip\n")
+    with pytest.raises(
+        DataError, match=r"^text file '.*notes\.txt\.gz' is not a complete gzip file \(.*\); "
+    ):
+        read_text_file(broken)
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("caf\xe9\n".encode("latin-1"))
+    with pytest.raises(DataError) as caught:
+        read_text_file(latin)
+    said = str(caught.value)
+    assert said.startswith(f"'{latin}' is not utf-8 text (byte 0xe9 on line 1); ") and said.endswith(
+        READ_ANYWAY
+    )
+    assert said.count("--encoding-errors replace") == 1  # said once, not twice

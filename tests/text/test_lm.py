@@ -121,7 +121,7 @@ def test_ptb_style_files_keep_the_vocabulary_and_map_unk(tmp_path: Path) -> None
 
 def test_non_utf8_file_is_reported_by_name(tmp_path: Path) -> None:
     (tmp_path / "bad.txt").write_bytes(b"caf\xe9 au lait\n")
-    with pytest.raises(DataError, match=r"bad\.txt' is not utf-8 text .*encoding_errors='replace'"):
+    with pytest.raises(DataError, match=r"bad\.txt' is not utf-8 text .*encoding_errors=\"replace\""):
         lm_data(tmp_path / "bad.txt")
     data = lm_data(
         tmp_path / "bad.txt", encoding_errors="replace", min_freq=1, batch_size=1, bptt=2, valid_pct=0

@@ -278,7 +278,7 @@ def read_text_file(path: str | Path, *, encoding: str = "utf-8", encoding_errors
 
     Raises:
         ConfigError: ``encoding`` or ``encoding_errors`` is not one Python knows.
-        DataError: The file is missing or is a folder; or a byte ``encoding`` cannot decode (with
+        DataError: The file is missing, a folder, unreadable or a broken ``.gz``; or a byte ``encoding`` cannot decode (with
             ``encoding_errors="strict"``): the file, line and byte, and the ``--encoding`` to pass (or
             ``--encoding-errors replace``).
     """
@@ -286,16 +286,21 @@ def read_text_file(path: str | Path, *, encoding: str = "utf-8", encoding_errors
     check_encoding_errors(encoding_errors)
     path = Path(path)
     _need_file(path, "text file", "a text file")
-    with _open_bytes(path) as stream:
-        raw = stream.read()
+    try:
+        with _open_bytes(path) as stream:
+            raw = stream.read()
+    except (gzip.BadGzipFile, EOFError, zlib.error) as error:
+        raise DataError(
+            f"text file '{path}' is not a complete gzip file ({error}); decompress it again, or drop the .gz suffix "
+            "if it is plain text"
+        ) from None
+    except PermissionError:
+        raise DataError(f"text file '{path}' cannot be read: permission denied; make it readable") from None
     codec = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
     try:
         return raw.decode(codec, errors=encoding_errors)
-    except UnicodeDecodeError as error:
-        found = undecodable_error(path, encoding, error)
-        raise DataError(
-            f"{found}; or --encoding-errors replace (Python: encoding_errors='replace') to read bad bytes as U+FFFD"
-        ) from None
+    except UnicodeDecodeError as error:  # its last words already say --encoding-errors replace
+        raise undecodable_error(path, encoding, error) from None
 
 
 def _open_bytes(path: Path) -> IO[bytes]:
