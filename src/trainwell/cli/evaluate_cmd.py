@@ -168,15 +168,12 @@ def evaluate(
             if spread_position()[0] != 0:
                 out_console.quiet = True  # under torchrun the folds are shared out; rank 0 alone reports them
 
+        from trainwell.cli._fit_data import TABLE_ONLY, refuse_unread, table_options_given
+        from trainwell.cli._unread import refuse_for
+
         def not_a_table(what: str) -> None:
             """Refuse the options only a table's model reads, given with data read as ``what``."""
-            from trainwell.cli._fit_data import TABLE_ONLY, refuse_unread, table_options_given
-
-            given = table_options_given(cat_names, cont_names, ignore, date_format, min_category_count)
             refuse_unread(given, TABLE_ONLY, what)
-
-        from trainwell.cli._fit_data import refuse_unread
-        from trainwell.cli._unread import refuse_for
 
         # Every option that some kind of data never reads, so that each kind refuses those instead of ignoring them.
         given = {
@@ -192,6 +189,7 @@ def evaluate(
             "--implicit": implicit,
             "--tag-col": tag_col is not None,
             "--arch": arch != "auto",
+            **table_options_given(cat_names, cont_names, ignore, date_format, min_category_count),
         }
         if task == "language_model":
             not_a_table("a language model (--task language_model)")
