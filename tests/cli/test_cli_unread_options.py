@@ -83,7 +83,7 @@ CASES = [
      "--arch is not used by a recommender (--user, --item): drop it"),
     # --implicit alone reads the table as interactions, as fit does, and so refuses what a recommender never reads
     (["evaluate", "{ratings}", "--implicit", "--size", "32"],
-     "--size is not used by a recommender (--user, --item): drop it"),
+     "--size is not used by a recommender (--implicit): drop it"),
     (["evaluate", "{texts}", "--text", "review", "--target", "y", "--size", "32"],
      "--size is for images, not texts (--text): drop it"),
     (["evaluate", "{texts}", "--text", "review", "--target", "y", "--arch", "mlp"],

@@ -373,3 +373,20 @@ def test_the_mlp_trains_the_code_that_new_values_read_as() -> None:
         learn.loss_func(learn.model(x_cat, x_cont), y).backward()
         gradient = learn.model.embeddings[0].weight.grad[code]
         assert bool(gradient.abs().sum() > 0) == trained
+
+
+def test_every_entry_point_defaults_to_the_one_rare_value_threshold() -> None:
+    # The fold and the cross-validation cannot import the constant (the recipe loads torch), so they repeat it.
+    import dataclasses
+    import inspect
+
+    from trainwell.cli._options import MinCategoryCount
+    from trainwell.tabular.data import tabular_data
+    from trainwell.tabular.evaluation import TabularFold, evaluate_table
+    from trainwell.tabular.recipe import MIN_CATEGORY_COUNT
+
+    assert inspect.signature(tabular_data).parameters["min_category_count"].default == MIN_CATEGORY_COUNT
+    assert inspect.signature(evaluate_table).parameters["min_category_count"].default == MIN_CATEGORY_COUNT
+    fold_default = {f.name: f.default for f in dataclasses.fields(TabularFold)}["min_category_count"]
+    assert fold_default == MIN_CATEGORY_COUNT
+    assert f"default {MIN_CATEGORY_COUNT};" in MinCategoryCount.__metadata__[0].help

@@ -159,6 +159,12 @@ def refuse_unread(given: dict[str, bool], names: tuple[str, ...], what: str) -> 
         )
 
 
+def recommender_words(user: str | None, item: str | None, implicit: bool) -> str:
+    """How a refusal names a recommender, by the options that made it one: ``a recommender (--implicit)``."""
+    chosen = {"--user": user is not None, "--item": item is not None, "--implicit": implicit}
+    return f"a recommender ({', '.join(flag for flag, given in chosen.items() if given)})"
+
+
 #: What ``fit --tokenizer`` takes, for a text classifier and for a language model.
 TEXT_TOKENIZERS, LM_TOKENIZERS = ("word", "subword"), ("word", "subword", "whitespace")
 

@@ -168,7 +168,7 @@ def evaluate(
             if spread_position()[0] != 0:
                 out_console.quiet = True  # under torchrun the folds are shared out; rank 0 alone reports them
 
-        from trainwell.cli._fit_data import TABLE_ONLY, refuse_unread, table_options_given
+        from trainwell.cli._fit_data import TABLE_ONLY, recommender_words, refuse_unread, table_options_given
         from trainwell.cli._unread import refuse_for
 
         def not_a_table(what: str) -> None:
@@ -293,8 +293,9 @@ def evaluate(
             "time_budget": seconds,
         }
         if user is not None or item is not None or implicit:  # as fit: --implicit alone finds the columns
-            not_a_table("a recommender (--user, --item)")
-            refuse_unread(given, UNREAD_BY_RECOMMENDER, "a recommender (--user, --item)")
+            recommender = recommender_words(user, item, implicit)
+            not_a_table(recommender)
+            refuse_unread(given, UNREAD_BY_RECOMMENDER, recommender)
             ready("table")
             from trainwell.collab.evaluation import evaluate_ratings
 

@@ -29,6 +29,7 @@ from trainwell.cli._fit_data import (
     holds_only_images,
     is_image_source,
     not_for_images,
+    recommender_words,
     refuse_for_images,
     refuse_for_tables_and_texts,
     refuse_unread,
@@ -324,7 +325,7 @@ def fit(
         chosen_tokenizer = tokenizer_setting(tokenizer, data, task, text, pretrained, image_source)
         ratings = user is not None or item is not None or implicit
         if (ratings or text is not None) and task != "language_model" and not image_source:
-            what = "a recommender (--user, --item)" if ratings else "a text classifier (--text)"
+            what = recommender_words(user, item, implicit) if ratings else "a text classifier (--text)"
             refuse_unread(given, TABLE_ONLY, what)
         if ratings:
             recommender = recommender_arch(arch)

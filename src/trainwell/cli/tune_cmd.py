@@ -156,7 +156,7 @@ def tune(
             "search": parse_search(search or []),
             "keep": keep,
         }
-        from trainwell.cli._fit_data import TABLE_ONLY, refuse_unread, table_options_given
+        from trainwell.cli._fit_data import TABLE_ONLY, recommender_words, refuse_unread, table_options_given
         from trainwell.cli._tagging import is_tagging_source
 
         table_options = table_options_given(cat_names, cont_names, ignore, date_format, min_category_count)
@@ -190,9 +190,9 @@ def tune(
 
             result = tune_tagger(data, tag_col=tag_col, encoding=encoding, **settings)
         elif user is not None or item is not None or implicit:
-            refuse_unread(table_options, TABLE_ONLY, "a recommender (--user, --item)")
-            unread = ("--label-delim", "--no-label-thresholds", "--tag-col")
-            refuse_unread(given, unread, "a recommender (--user, --item)")
+            recommender = recommender_words(user, item, implicit)
+            refuse_unread(table_options, TABLE_ONLY, recommender)
+            refuse_unread(given, ("--label-delim", "--no-label-thresholds", "--tag-col"), recommender)
             ready("table")
             from trainwell.automl.ratings import tune_ratings
 
