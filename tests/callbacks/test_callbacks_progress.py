@@ -109,3 +109,11 @@ def test_a_long_fit_says_how_long_after_its_first_epoch(monkeypatch: pytest.Monk
     console = Console(record=True, width=200, force_terminal=False)
     learn.fit(3, callbacks=[ProgressBar(console)])
     assert "to go at this speed" not in console.export_text()
+
+
+def test_epoch_cells_keep_their_width_for_prices_and_squared_prices() -> None:
+    from trainwell.callbacks.progress import _cell
+
+    cells = [_cell(value) for value in (0.8238, 64_659.3, 4_177_235_367.2, 2.05e-6, float("nan"))]
+    assert [cell.strip() for cell in cells] == ["0.8238", "64,659", "4.177e+09", "2.05e-06", "-"]
+    assert {len(cell) for cell in cells} == {11}

@@ -22,6 +22,7 @@ from rich.progress import (
 )
 
 from trainwell.core.device import is_rank_zero
+from trainwell.core.numbers import figure
 from trainwell.learner.events import Callback
 from trainwell.metrics.targets import split_target_key
 
@@ -161,5 +162,8 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         if math.isnan(value):
             return f"{'-':>11}"
-        return f"{value:>11.3g}" if abs(value) < 1e-3 and value != 0 else f"{value:>11.4f}"
+        if abs(value) < 1e-3 and value != 0:
+            return f"{value:>11.3g}"
+        shown = figure(value)  # 4 decimals; a price whole: 64,659
+        return f"{shown if len(shown) <= 11 else f'{value:.4g}':>11}"  # a loss in squared dollars: 4.177e+09
     return f"{value!s:>11}"

@@ -25,9 +25,9 @@ def _number(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     if isinstance(value, float):
-        from trainwell.evaluate.explain import amount
+        from trainwell.core.numbers import figure
 
-        return f"{value:.4f}" if abs(value) < 1e4 else amount(value)  # prices in full: "500,001"
+        return figure(value)  # prices in full: "500,001"
     return str(value)
 
 
@@ -474,7 +474,9 @@ def compared_line(run: Any) -> str:
 
 
 def _loss(value: float) -> str:
-    return f"{value:.4f}" if abs(value) < 1e4 else f"{value:,.0f}"
+    from trainwell.core.numbers import figure
+
+    return figure(value)
 
 
 def tuning_summary(tuning: dict[str, Any]) -> str:

@@ -293,6 +293,8 @@ def trials_table(result: Any) -> Any:
     """The best trials (:data:`SHOWN_TRIALS`) and every defaults' trial, best first."""
     from rich.table import Table
 
+    from trainwell.core.numbers import figure
+
     finished = [t for t in result.trials if t["state"] == "complete"]
     reverse = result.direction == "maximize"
     ranked = sorted(finished, key=lambda t: t["value"], reverse=reverse)[:SHOWN_TRIALS]
@@ -315,7 +317,7 @@ def trials_table(result: Any) -> Any:
         label = f"{trial['number']} (defaults)" if trial["defaults"] else str(trial["number"])
         if trial.get("cut_by_time"):
             label += " (cut)"
-        score = f"{trial['value']:.4f}" if trial["state"] == "complete" else trial["state"]
+        score = figure(trial["value"]) if trial["state"] == "complete" else trial["state"]
         if several:
             settings = ", ".join(
                 f"{COLUMN_NAMES.get(name, name)} {_setting(name, value)}"
@@ -337,8 +339,10 @@ def verdict(result: Any) -> str:
     kind's defaults when there were several: what ``fit --arch auto`` would keep is one of them), and which
     trial's model was kept: the best, or the defaults' when the best's gain is within the validation rows'
     noise."""
+    from trainwell.core.numbers import figure
+
     several = len(result.default_values) > 1
-    best = f"best {result.metric} {result.best_value:.4f}"
+    best = f"best {result.metric} {figure(result.best_value)}"
     if several:
         best += f" ({_kind(result.arch)})"
     if result.improvement is None:
@@ -346,21 +350,19 @@ def verdict(result: Any) -> str:
             f"{best}; the defaults' trial{'s' if several else ''} did not finish, so the gain over them could "
             "not be checked: kept the best"
         )
-    defaults = f"the defaults' {result.default_value:.4f}"
+    defaults = f"the defaults' {figure(result.default_value)}"
     if several:
         each = ", ".join(
-            f"{_kind(name)} {value:.4f}" if value is not None else f"{_kind(name)} did not finish"
+            f"{_kind(name)} {figure(value)}" if value is not None else f"{_kind(name)} did not finish"
             for name, value in result.default_values.items()
         )
         defaults = (
-            f"the better defaults' {result.default_value:.4f} ({each}; fit --arch auto keeps one of them)"
+            f"the better defaults' {figure(result.default_value)} ({each}; fit --arch auto keeps one of them)"
         )
     if result.improvement <= 0:
         return f"{best}; no trial beat {defaults}: keep them"
     direction = "higher" if result.direction == "maximize" else "lower"
-    gain = (
-        f"{best} (trial {result.best_trial}); {result.improvement:.4f} better ({direction}) than {defaults}"
-    )
+    gain = f"{best} (trial {result.best_trial}); {figure(result.improvement)} better ({direction}) than {defaults}"
     confirm = "confirm it on held-out data (trainwell evaluate, or a test set)"
     if result.improvement_interval is None:
         return (
@@ -373,7 +375,7 @@ def verdict(result: Any) -> str:
     check = result.selection
     clear = check.clear if check is not None else low > 0
     # The interval is the best trial's alone; the reality check counts that it was the best of them all.
-    span = f"[{low:+.4f}, {high:+.4f}], 90%"
+    span = f"[{figure(low, signed=True)}, {figure(high, signed=True)}], 90%"
     if check is not None:
         span += f"{', but' if low > 0 and not clear else ';'} {chance_said(check)}"
     if result.kept == "defaults":

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from trainwell.core.numbers import figure
 from trainwell.evaluate.cv import CVResult, MetricSummary, OutOfFold, RowBootstrapCVResult
 from trainwell.evaluate.heldout import HeldOutResult
 from trainwell.evaluate.intervals import mean_ci
@@ -108,7 +109,8 @@ class Verdict:
             else:
                 over = "folds"
             difference = (
-                f"the paired difference over the same {over} is {_interval(self.paired, signed=True)}"
+                f"the paired difference over the same {over} is "
+                f"{_interval(self.paired, signed=True, like=self.model.mean)}"
             )
             reason = {
                 "beats": f" ({difference})",
@@ -124,9 +126,11 @@ def _possessive(name: str) -> str:
     return f"{name}'" if name.endswith("s") else f"{name}'s"
 
 
-def _interval(summary: MetricSummary, signed: bool = False) -> str:
-    number = "+.3f" if signed else ".3f"
-    return f"{summary.mean:{number}} [{summary.low:{number}}, {summary.high:{number}}]"
+def _interval(summary: MetricSummary, signed: bool = False, like: float | None = None) -> str:
+    """``mean [low, high]`` to 3 decimals, whole from 10,000 up (``like``: see :func:`figure`)."""
+    like = summary.mean if like is None else like  # the bounds take the mean's decimals
+    low, mean, high = (figure(value, 3, signed, like) for value in (summary.low, summary.mean, summary.high))
+    return f"{mean} [{low}, {high}]"
 
 
 def judge(

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trainwell.core.numbers import figure
+
 if TYPE_CHECKING:
     import numpy as np
     import torch
@@ -208,7 +210,7 @@ class Evaluation:
         figures = ""
         if headline is not None:
             parts = [
-                f"{name} {self.mean(headline, name):.4f}"
+                f"{name} {figure(self.mean(headline, name))}"
                 for name in self.names
                 if headline in self.summary(name)
             ]
@@ -290,13 +292,14 @@ def render_folds(evaluation: Evaluation, console: Any) -> None:
     for metric, summary in model.items():
         cells: list[Any] = [
             Text(metric),  # Text, not markup: "rmse[price]" would read as a style tag
-            f"{summary.mean:.4f} ± {summary.std:.4f}{summary.of_folds(k)}",
-            f"[{summary.low:.4f}, {summary.high:.4f}]",
+            f"{figure(summary.mean)} ± {figure(summary.std, like=summary.mean)}{summary.of_folds(k)}",
+            f"[{figure(summary.low, like=summary.mean)}, {figure(summary.high, like=summary.mean)}]",
         ]
         partial = partial or bool(summary.of_folds(k))
         for result in evaluation.baselines.values():
             other = result.summary(evaluation.level)[metric]
-            cells.append(f"{other.mean:.4f} [{other.low:.4f}, {other.high:.4f}]{other.of_folds(k)}")
+            low, high = (figure(bound, like=other.mean) for bound in (other.low, other.high))
+            cells.append(f"{figure(other.mean)} [{low}, {high}]{other.of_folds(k)}")
             partial = partial or bool(other.of_folds(k))
         table.add_row(*cells)
     for column in table.columns:  # a narrow terminal wraps long values onto more lines: no figure is cut

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from trainwell.core.numbers import amount
 from trainwell.data.task import Task
 from trainwell.evaluate._resampled import resampled_metric
 from trainwell.evaluate.intervals import bootstrap_ci
@@ -170,12 +171,6 @@ def _regression_sentence(name: str, value: float, targets: torch.Tensor, whose: 
         else f"worse than predicting the mean: always answering {whose} average would err less (R² below 0; "
         "0% = predicting the mean)",
     }[name]
-
-
-def amount(value: float) -> str:
-    """A number for people: 4 significant digits, or whole with thousands separators from 10,000 up ("500,001",
-    not "5e+05"); astronomical values (squared units can run to billions of billions) stay in 4 digits."""
-    return f"{value:,.0f}" if math.isfinite(value) and 1e4 <= abs(value) < 1e12 else f"{value:.4g}"
 
 
 def _functions(

@@ -54,7 +54,7 @@ def format_value(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        from trainwell.evaluate.explain import amount
+        from trainwell.core.numbers import amount
 
         return "" if math.isnan(value) else amount(value)
     return str(value)
