@@ -148,24 +148,24 @@ def csv_files(
 ) -> tuple[LabelledFiles, Any]:
     """Paths (relative to ``root``, default the CSV's folder) and labels from a CSV; also returns the table.
 
+    The CSV is read as :func:`trainwell.data.io.read_table` reads every table: ``.tsv`` and ``.gz`` too, spaces
+    around values dropped (``'cat '`` is the class ``'cat'``).
+
     ``trained_single_label``: the labels are read to judge a trained single-label model (``trainwell report``,
     which takes no ``--label-delim``), so an empty label cell is not pointed to that option. ``encoding``: the
     CSV's (e.g. ``"cp1252"`` from Excel on Windows); a file not in it fails naming the line of its first bad
     byte, unless ``encoding_errors`` is ``"replace"``: such a byte is then read as U+FFFD, as tables read it.
     """
-    import pandas as pd
-
-    from trainwell.data.io import check_encoding, check_encoding_errors, undecodable_error
+    from trainwell.data.io import check_encoding, check_encoding_errors, read_table
 
     check_encoding(encoding)
     check_encoding_errors(encoding_errors)
     csv_path = Path(csv_path)
     if not csv_path.is_file():
         raise DataError(f"CSV file '{csv_path}' does not exist; check the path")
-    try:
-        table = pd.read_csv(csv_path, encoding=encoding, encoding_errors=encoding_errors)
-    except UnicodeDecodeError as error:
-        raise undecodable_error(csv_path, encoding, error) from None
+    # Read as every table is (.gz, .tsv, a byte-order mark, spaces around values, an empty file said in one
+    # line); only pandas' own missing markers, so a label such as '?' stays a label.
+    table = read_table(csv_path, na_values=(), encoding=encoding, encoding_errors=encoding_errors)
     files = table_files(
         table,
         path_col,
