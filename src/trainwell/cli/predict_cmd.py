@@ -20,7 +20,8 @@ def predict(
         list[Path],
         typer.Argument(
             help="Rows to predict (CSV, TSV or Parquet), image files and folders of images, or '-' to read "
-            "standard input: one text per line for text models (as in a .txt file), a CSV table for the others."
+            "standard input: one text per line for text models (as in a .txt file), a CSV table for tables and "
+            "recommenders; image models read files only."
         ),
     ],
     out: Annotated[
@@ -69,6 +70,7 @@ def predict(
         images = model_kind(metadata) == "vision"
         for source in data:
             need_data(source, "image files" if images else "rows")
+            _refuse_other_kind(source, metadata, model)
         from trainwell.core.errors import ConfigError
         from trainwell.export import read_metadata
         from trainwell.export.predictor import load, refuse_generic, refuse_language_model
@@ -148,6 +150,58 @@ def _refuse_unread(
         {"--allow-missing-columns": "tables and recommenders", "--encoding": "tables and texts"},
         what,
     )
+
+
+#: Files that hold rows or texts, never an image (each may end in .gz).
+_NOT_IMAGES = (
+    ".csv",
+    ".tsv",
+    ".tab",
+    ".parquet",
+    ".pq",
+    ".json",
+    ".jsonl",
+    ".ndjson",
+    ".txt",
+    ".conll",
+    ".conllu",
+)
+#: What each kind of model that is not an image model reads, as a refusal of an image says it.
+_READS = {
+    "a table model": "a table (.csv, .tsv, .parquet) of the columns it was trained on",
+    "a text classifier": "texts: a table with its text column, a .txt file of one text a line, or '-'",
+    "a language model": "texts: a .txt file of one text a line, a table's text column, or '-'",
+    "a tagger": "sentences: a CoNLL file, a .txt file of one sentence a line, or '-'",
+    "a recommender": "a table of (user, item) pairs",
+}
+
+
+def _refuse_other_kind(source: Path, metadata: dict[str, Any], model: Path) -> None:
+    """Refuse, before the model is loaded, an input its kind of model cannot read: standard input or a table
+    for an image model, an image for any other (``metadata``: its ``trainwell.json``; ``{}`` says nothing)."""
+    if not metadata:
+        return
+    from trainwell.cli._early import model_kind
+    from trainwell.cli._unread import model_words
+    from trainwell.core.errors import DataError
+    from trainwell.vision.io import IMAGE_SUFFIXES
+
+    if model_kind(metadata) == "vision":
+        if str(source) == "-":
+            raise DataError(
+                "an image model reads image files and folders of them, not standard input ('-'); pass their paths"
+            )
+        if source.is_file() and source.name.lower().removesuffix(".gz").endswith(_NOT_IMAGES):
+            raise DataError(
+                f"'{source}' is not an image: '{model}' is an image model; pass image files (.jpg, .png...) or "
+                "folders of them (for a CSV of image paths and labels, use trainwell evaluate or report)"
+            )
+        return
+    what = model_words(metadata)
+    if source.is_file() and source.suffix.lower() in IMAGE_SUFFIXES and what in _READS:
+        raise DataError(
+            f"'{source}' is an image, and '{model}' is {what}, not an image model; pass {_READS[what]}"
+        )
 
 
 def _read_rows(predictor: Any, source: Path, encoding: str, errors: str) -> Any:
