@@ -21,7 +21,7 @@ def predict(
         typer.Argument(
             help="Rows to predict (CSV, TSV or Parquet), image files and folders of images, or '-' to read "
             "standard input: one text per line for text models (as in a .txt file), a CSV table for tables and "
-            "recommenders; image models read files only."
+            "recommenders; image models read files only (a CSV of image paths too, when trained from one)."
         ),
     ],
     out: Annotated[
@@ -110,7 +110,7 @@ def predict(
         if application == "text":
             predictions = _predict_texts(predictor, data, encoding, encoding_errors, kept)
         elif application == "vision":
-            predictions = _predict_images(predictor, data, tta)
+            predictions = _predict_images(predictor, data, tta, model)
         else:
             if len(data) != 1:
                 raise ConfigError(f"a table model predicts one table at a time; got {len(data)} inputs")
@@ -152,20 +152,6 @@ def _refuse_unread(
     )
 
 
-#: Files that hold rows or texts, never an image (each may end in .gz).
-_NOT_IMAGES = (
-    ".csv",
-    ".tsv",
-    ".tab",
-    ".parquet",
-    ".pq",
-    ".json",
-    ".jsonl",
-    ".ndjson",
-    ".txt",
-    ".conll",
-    ".conllu",
-)
 #: What each kind of model that is not an image model reads, as a refusal of an image says it.
 _READS = {
     "a table model": "a table (.csv, .tsv, .parquet) of the columns it was trained on",
@@ -177,25 +163,24 @@ _READS = {
 
 
 def _refuse_other_kind(source: Path, metadata: dict[str, Any], model: Path) -> None:
-    """Refuse, before the model is loaded, an input its kind of model cannot read: standard input or a table
-    for an image model, an image for any other (``metadata``: its ``trainwell.json``; ``{}`` says nothing)."""
+    """Refuse, before the model is loaded, an input its kind of model cannot read: standard input for an image
+    model, or a table unless it was trained from a CSV of paths (then the table's column of them is read); an
+    image for any other (``metadata``: its ``trainwell.json``; ``{}`` says nothing)."""
     if not metadata:
         return
     from trainwell.cli._early import model_kind
     from trainwell.cli._unread import model_words
     from trainwell.core.errors import DataError
-    from trainwell.vision.io import IMAGE_SUFFIXES
+    from trainwell.vision.io import IMAGE_SUFFIXES, NO_STANDARD_INPUT, is_table_file, not_an_image
 
     if model_kind(metadata) == "vision":
         if str(source) == "-":
-            raise DataError(
-                "an image model reads image files and folders of them, not standard input ('-'); pass their paths"
-            )
-        if source.is_file() and source.name.lower().removesuffix(".gz").endswith(_NOT_IMAGES):
-            raise DataError(
-                f"'{source}' is not an image: '{model}' is an image model; pass image files (.jpg, .png...) or "
-                "folders of them (for a CSV of image paths and labels, use trainwell evaluate or report)"
-            )
+            raise DataError(NO_STANDARD_INPUT)
+        recipe = metadata.get("recipe")
+        extra = (recipe.get("extra") if isinstance(recipe, dict) else None) or {}
+        trained_from_csv = bool((extra.get("csv") or {}).get("path_col"))
+        if source.is_file() and is_table_file(source) and not trained_from_csv:
+            raise DataError(not_an_image(source, f"'{model}'"))
         return
     what = model_words(metadata)
     if source.is_file() and source.suffix.lower() in IMAGE_SUFFIXES and what in _READS:
@@ -242,13 +227,14 @@ def _read_table_or_ratings(predictor: Any, source: Path, encoding: str, errors: 
     return read_ratings(source, encoding=encoding, names=names, encoding_errors=errors)
 
 
-def _predict_images(predictor: Any, data: list[Path], tta: bool) -> Any:
-    """Predictions for image files and folders, with their paths. An unreadable file found inside a folder is
-    skipped with a warning naming it, as ``fit`` skips it; a file named on the command line stops with its name."""
+def _predict_images(predictor: Any, data: list[Path], tta: bool, model: Path) -> Any:
+    """Predictions for image files, folders and (for a model trained from a CSV of paths) tables of paths, with
+    their paths. An unreadable file found inside a folder or listed in a table is skipped with a warning naming
+    it, as ``fit`` skips it; a file named on the command line stops with its name."""
     from trainwell.data.tables import prediction_table
     from trainwell.vision.predictor import expand_image_paths, probabilities_of_files
 
-    paths = expand_image_paths(data)
+    paths = expand_image_paths(data, predictor.path_col, f"'{model}'")
     named = {Path(item) for item in data if Path(item).is_file()}
     probabilities, kept = probabilities_of_files(predictor, paths, tta=tta, named=named)
     predictions = prediction_table(predictor.task, probabilities, range(len(kept)))

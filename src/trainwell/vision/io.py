@@ -29,6 +29,24 @@ if TYPE_CHECKING:
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"})
 RESIZE_METHODS = ("crop", "squish", "pad")
+#: What an image model's command says of standard input ('-'), which it does not read.
+NO_STANDARD_INPUT = (
+    "an image model reads image files and folders of them, not standard input ('-'); pass their paths"
+)
+#: Files that hold rows or texts, never an image (each may end in .gz).
+TABLE_SUFFIXES = (
+    ".csv",
+    ".tsv",
+    ".tab",
+    ".parquet",
+    ".pq",
+    ".json",
+    ".jsonl",
+    ".ndjson",
+    ".txt",
+    ".conll",
+    ".conllu",
+)
 #: Folder names read as the validation and test splits of a folder tree.
 VALID_NAMES = ("valid", "validation", "val")
 TEST_NAMES = ("test",)
@@ -198,16 +216,7 @@ def table_files(
                 f"{option} '{column}' is not a column of {name}; its columns are: "
                 f"{', '.join(map(str, list(table.columns)[:10]))}. Pass {option} with one of them"
             )
-    paths = [
-        Path(p) if Path(p).is_absolute() or base is None else base / str(p)
-        for p in table[path_col].astype(str)
-    ]
-    missing = [str(p) for p in paths if not p.is_file()]
-    if missing:
-        raise DataError(
-            f"{len(missing)} image file(s) listed in {name} do not exist, e.g. '{missing[0]}'; "
-            f"paths are read relative to '{base if base is not None else Path.cwd()}'"
-        )
+    paths = _listed_paths(table[path_col], base, name)
     column = table[label_col]
     blank = column.map(lambda value: isinstance(value, str) and not value.strip()).astype(bool)
     column = column.where(~blank, None)  # a cell of spaces is an empty cell
@@ -232,6 +241,50 @@ def table_files(
                 f"row{'' if count == 1 else 's'} in all); {advice}"
             )
     return LabelledFiles(paths, labels)
+
+
+def _listed_paths(column: Any, base: Path | None, name: str) -> list[Path]:
+    """A table's column of image paths, relative to ``base`` (default: the current folder); each must exist."""
+    paths = [Path(p) if Path(p).is_absolute() or base is None else base / str(p) for p in column.astype(str)]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise DataError(
+            f"{len(missing)} image file(s) listed in {name} do not exist, e.g. '{missing[0]}'; "
+            f"paths are read relative to '{base if base is not None else Path.cwd()}'"
+        )
+    return paths
+
+
+def is_table_file(path: Path) -> bool:
+    """A file that holds rows or texts, never an image: ``.csv``, ``.tsv``, ``.parquet``, ``.txt``... (``.gz`` too)."""
+    return path.name.lower().removesuffix(".gz").endswith(TABLE_SUFFIXES)
+
+
+def listed_image_paths(table_path: Path, path_col: str | None, model: str = "the model") -> list[Path]:
+    """The image files a table lists in ``path_col`` (the column a model trained from a CSV recorded), relative
+    to the table's folder as ``fit`` read them; ``path_col=None`` (a model trained from folders or arrays) is
+    refused, naming ``model``."""
+    from trainwell.data.io import list_columns, read_table
+
+    if path_col is None:
+        raise DataError(not_an_image(table_path, model))
+    rows = read_table(table_path, na_values=())
+    if path_col not in rows.columns:
+        raise DataError(
+            f"'{path_col}' (the column of image paths the model was trained from) is not a column of "
+            f"'{table_path}'; its columns are: {list_columns([str(c) for c in rows.columns])}. Name the paths' "
+            f"column '{path_col}'"
+        )
+    return _listed_paths(rows[path_col].dropna(), table_path.parent, f"'{table_path}'")
+
+
+def not_an_image(source: Path, model: str) -> str:
+    """Why a table given to an image model trained from folders (or arrays) is not read."""
+    return (
+        f"'{source}' is not an image: {model} is an image model (not trained from a CSV of paths, so no column "
+        "of one is known); pass image files (.jpg, .png...) or folders of them (for a CSV of image paths and "
+        "labels, use trainwell evaluate or report)"
+    )
 
 
 # ------------------------------------------------------------------------------------------ decoding
