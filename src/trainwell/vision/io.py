@@ -627,12 +627,24 @@ def _model_image(item: Any, index: int, size: tuple[int, int], channels: int, re
         if batch.shape[1] == channels and tuple(batch.shape[2:]) == size:
             return batch[0]
         item = Image.fromarray(batch[0, 0] if batch.shape[1] == 1 else batch[0].transpose(1, 2, 0))
+    elif isinstance(item, str | Path) and Path(item).is_dir():
+        raise DataError(
+            f"image {index}: '{item}' is a folder; pass its image files, e.g. sorted(Path('{item}').rglob('*.png')) "
+            "(trainwell predict MODEL FOLDER reads them all)"
+        )
     elif isinstance(item, str | Path) and not Path(item).is_file():
         raise DataError(f"image {index}: '{item}' does not exist or is not a file")
+    shown = f"'{item}'" if isinstance(item, str | Path) else f"image {index}"
+    if (isinstance(item, bytes) and not item) or (
+        isinstance(item, str | Path) and Path(item).stat().st_size == 0
+    ):
+        # The cause is what a warning naming the skipped files of a folder says (readable_pixels).
+        raise DataError(f"{shown} is empty (0 bytes); pass a JPEG or PNG file") from ValueError(
+            "empty file (0 bytes)"
+        )
     try:
         return image_array(item, size, channels, resize)
     except DECODE_ERRORS as error:
-        shown = f"'{item}'" if isinstance(item, str | Path) else f"image {index}"
         raise DataError(
-            f"{shown} could not be decoded as an image ({type(error).__name__}); send a JPEG or PNG"
+            f"{shown} could not be decoded as an image ({type(error).__name__}); pass a JPEG or PNG file"
         ) from error

@@ -168,7 +168,7 @@ def readable_pixels(
     if not kept_count:
         shown = skipped[0] if skipped else "no files given"
         raise DataError(
-            f"none of the {len(paths)} images could be decoded, e.g. {shown}; send JPEG or PNG files"
+            f"none of the {len(paths)} images could be decoded, e.g. {shown}; pass JPEG or PNG files"
         )
     if skipped:
         warn_skipped(skipped, len(paths))
