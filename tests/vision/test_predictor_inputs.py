@@ -56,3 +56,19 @@ def test_a_folder_given_to_predict_in_python_names_the_way_to_pass_its_files(
         f"image 0: '{tmp_path}' is a folder; pass its image files, e.g. sorted(Path('{tmp_path}').rglob('*.png')) "
         "(trainwell predict MODEL FOLDER reads them all)"
     )
+
+
+@pytest.mark.parametrize("name", ["model.onnx", "trainwell.json", "history.csv"])
+def test_pretrained_a_file_of_a_model_directory_points_to_the_directory(model: Path, name: str) -> None:
+    # --pretrained model/model.onnx said "cannot read ... as weights safely (UnpicklingError); save a state_dict".
+    from trainwell.core.errors import ConfigError
+    from trainwell.vision.learner import read_weights
+
+    target = model / name
+    if not target.exists():
+        target.write_bytes(b"written by the test")
+    with pytest.raises(ConfigError) as raised:
+        read_weights(target)
+    said = f" '{target}' is a file of the model directory '{model}'; pass the directory itself (or its model.safetensors)"
+    assert str(raised.value) == "pretrained" + said and raised.value.command_line == "--pretrained" + said
+    assert read_weights(model / "model.safetensors").keys() == read_weights(model).keys()
