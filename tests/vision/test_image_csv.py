@@ -77,3 +77,21 @@ def test_an_empty_csv_of_paths_is_one_line_naming_it(tmp_path: Path, content: st
     with pytest.raises(DataError) as raised:
         read_labelled_images(source, None, path_col="path", label_col="label")
     assert str(raised.value) == message
+
+
+def test_labels_that_pandas_reads_as_missing_are_classes_as_folders_of_those_names_are(
+    tmp_path: Path,
+) -> None:
+    # A class 'NA' (North America), 'None' or 'null' was "--label-col 'label' is empty in data row 1"; a folder
+    # of that name was a class. A cell left empty is still no label.
+    rows = _rows(tmp_path, per_class=6)
+    names = ["NA", "None", "null"]
+    source = tmp_path / "labels.csv"
+    source.write_text(_text([(path, names[index % 3]) for index, (path, _label) in enumerate(rows)]))
+    data = image_data(source, path_col="path", label_col="label", valid_pct=0)
+    assert data.task.classes == ("NA", "None", "null")
+    source.write_text(
+        _text([(path, "" if index == 2 else "NA") for index, (path, _label) in enumerate(rows)])
+    )
+    with pytest.raises(DataError, match="--label-col 'label' is empty in data row 3 of"):
+        image_data(source, path_col="path", label_col="label")

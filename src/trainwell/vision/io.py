@@ -182,8 +182,11 @@ def csv_files(
     if not csv_path.is_file():
         raise DataError(f"CSV file '{csv_path}' does not exist; check the path")
     # Read as every table is (.gz, .tsv, a byte-order mark, spaces around values, an empty file said in one
-    # line); only pandas' own missing markers, so a label such as '?' stays a label.
-    table = read_table(csv_path, na_values=(), encoding=encoding, encoding_errors=encoding_errors)
+    # line); only an empty cell is missing, so labels such as 'NA', 'None' or '?' stay labels, as folders of
+    # those names are classes.
+    table = read_table(
+        csv_path, na_values=(), encoding=encoding, encoding_errors=encoding_errors, pandas_na=False
+    )
     files = table_files(
         table,
         path_col,
@@ -268,7 +271,7 @@ def listed_image_paths(table_path: Path, path_col: str | None, model: str = "the
 
     if path_col is None:
         raise DataError(not_an_image(table_path, model))
-    rows = read_table(table_path, na_values=())
+    rows = read_table(table_path, na_values=(), pandas_na=False)
     if path_col not in rows.columns:
         raise DataError(
             f"'{path_col}' (the column of image paths the model was trained from) is not a column of "
