@@ -187,3 +187,20 @@ def test_an_artifact_without_the_image_sketch_reports_without_the_warning(
         warnings.simplefilter("error", UserWarning)
         page = build_report(old, base / "train", tmp_path / "r.html").read_text(encoding="utf-8")
     assert "trained the model" not in page and "<h2>Validation metrics</h2>" in page
+
+
+def test_a_folder_of_splits_is_judged_on_its_test_split_and_says_which(
+    report_html: Path, tmp_path: Path
+) -> None:
+    # photos/ holding train/, valid/ and test/ was judged on valid/ (the images the fit chose on), and the page
+    # said "evaluated on 18 labelled images in photos": which of them, it did not say.
+    base = report_html.parent
+    photos = tmp_path / "photos"
+    shutil.copytree(base / "train", photos / "train")
+    shutil.copytree(base / "valid", photos / "valid")
+    _folder(photos / "test", 4, 7)
+    page = build_report(base / "model", photos, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert f"evaluated on 12 labelled images in {photos / 'test'} (the test split of {photos})" in page
+    (photos / "test").rename(photos / "held")  # train/ and valid/ alone: the validation split, said so
+    page = build_report(base / "model", photos, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert f"evaluated on 18 labelled images in {photos / 'valid'} (the validation split of {photos})" in page

@@ -519,3 +519,27 @@ def test_fit_images_refuses_a_keyword_image_data_does_not_take_before_reading(tm
         fit_images(missing, compile=True)
     with pytest.raises(ConfigError, match="unknown keyword colour=; it takes image_data's settings"):
         fit_images(missing, colour="red")
+
+
+def test_a_test_folder_beside_train_is_scored_at_the_end_of_fit_and_kept(tmp_path: Path) -> None:
+    # photos/train/ + photos/test/ (CIFAR-10's own layout): the test images were decoded, then never scored,
+    # shown or kept; a tagger's test file is scored at the end of its fit, and `trainwell info` shows it.
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    make_image_folder(tmp_path / "photos" / "train", per_class=12, size=12, seed=1)
+    make_image_folder(tmp_path / "photos" / "test", per_class=5, size=12, seed=2)
+    out = tmp_path / "model"
+    result = CliRunner().invoke(
+        app, ["fit", str(tmp_path / "photos"), "--epochs", "1", "--out", str(out)], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    training = json.loads((out / "trainwell.json").read_text())["training"]
+    test = training["test"]
+    metrics = set(training["final"]) - {"fit", "epoch", "train_loss", "valid_loss", "lr", "time"}
+    assert set(test) == {"loss", *metrics} and "accuracy" in metrics  # the validation's metrics
+    assert test["accuracy"] * 10 == pytest.approx(round(test["accuracy"] * 10))  # a share of 10 images
+    assert f"test set (10 images): accuracy {test['accuracy']:.4f}" in result.stdout
+    shown = CliRunner().invoke(app, ["info", str(out)], env={"COLUMNS": "200"})
+    assert "test accuracy" in shown.stdout

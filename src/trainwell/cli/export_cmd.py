@@ -31,7 +31,7 @@ def export(
         list[Path] | None,
         typer.Option(
             help="What to check the export on, ideally validation data: rows for a tabular model (CSV, TSV or "
-            "Parquet); image files or folders of images for a vision model (repeat --data for several); text "
+            "Parquet); image files or folders of images for a vision model (repeat --data for several; a CSV of image paths for one trained from such a CSV); text "
             "(a .txt file, one text per line) for a language model. Default: rows, images or token ids "
             "synthesised from the recipe."
         ),
@@ -173,9 +173,10 @@ def _check_inputs(model: Path, metadata: dict[str, Any], sources: list[Path], en
         from trainwell.export import load
         from trainwell.vision.predictor import expand_image_paths, readable_pixels
 
-        paths = expand_image_paths(sources)
+        predictor = load(model)
+        paths = expand_image_paths(sources, predictor.path_col, f"'{model}'")  # type: ignore[attr-defined]
         named = {source for source in sources if source.is_file()}
-        return torch.cat([pixels for pixels, _paths in readable_pixels(load(model), paths, named=named)])
+        return torch.cat([pixels for pixels, _paths in readable_pixels(predictor, paths, named=named)])
     if (metadata.get("task") or {}).get("kind") == "language_model":
         from trainwell.text.lm_stream import read_corpus
 

@@ -619,6 +619,11 @@ def report_fit(result: Any) -> None:
     if note is not None:
         warnings.warn(note, UserWarning, stacklevel=1)
     say_budget(getattr(result, "budget", None), out_console)
+    test = getattr(result.learn, "test_scores", None)
+    if test:  # an image fit's test/ folder
+        shown = ", ".join(f"{key} {value:.4f}" for key, value in test.items() if key != "loss")
+        rows = getattr(getattr(result.data, "test", None), "n_rows", None)
+        out_console.print(f"test set{f' ({rows} images)' if rows else ''}: {shown}", soft_wrap=True)
     recipe = getattr(getattr(result, "data", None), "recipe", None)
     if getattr(recipe, "dates", None):
         out_console.print(f"dates split into parts: {date_summary(recipe)}", soft_wrap=True)

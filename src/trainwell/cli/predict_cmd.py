@@ -20,7 +20,8 @@ def predict(
         list[Path],
         typer.Argument(
             help="Rows to predict (CSV, TSV or Parquet), image files and folders of images, or '-' to read "
-            "standard input: one text per line for text models (as in a .txt file), a CSV table for the others."
+            "standard input: one text per line for text models (as in a .txt file), a CSV table for tables and "
+            "recommenders; image models read files only (a CSV of image paths too, when trained from one)."
         ),
     ],
     out: Annotated[
@@ -69,6 +70,7 @@ def predict(
         images = model_kind(metadata) == "vision"
         for source in data:
             need_data(source, "image files" if images else "rows")
+            _refuse_other_kind(source, metadata, model)
         from trainwell.core.errors import ConfigError
         from trainwell.export import read_metadata
         from trainwell.export.predictor import load, refuse_generic, refuse_language_model
@@ -108,7 +110,7 @@ def predict(
         if application == "text":
             predictions = _predict_texts(predictor, data, encoding, encoding_errors, kept)
         elif application == "vision":
-            predictions = _predict_images(predictor, data, tta)
+            predictions = _predict_images(predictor, data, tta, model)
         else:
             if len(data) != 1:
                 raise ConfigError(f"a table model predicts one table at a time; got {len(data)} inputs")
@@ -150,6 +152,43 @@ def _refuse_unread(
     )
 
 
+#: What each kind of model that is not an image model reads, as a refusal of an image says it.
+_READS = {
+    "a table model": "a table (.csv, .tsv, .parquet) of the columns it was trained on",
+    "a text classifier": "texts: a table with its text column, a .txt file of one text a line, or '-'",
+    "a language model": "texts: a .txt file of one text a line, a table's text column, or '-'",
+    "a tagger": "sentences: a CoNLL file, a .txt file of one sentence a line, or '-'",
+    "a recommender": "a table of (user, item) pairs",
+}
+
+
+def _refuse_other_kind(source: Path, metadata: dict[str, Any], model: Path) -> None:
+    """Refuse, before the model is loaded, an input its kind of model cannot read: standard input for an image
+    model, or a table unless it was trained from a CSV of paths (then the table's column of them is read); an
+    image for any other (``metadata``: its ``trainwell.json``; ``{}`` says nothing)."""
+    if not metadata:
+        return
+    from trainwell.cli._early import model_kind
+    from trainwell.cli._unread import model_words
+    from trainwell.core.errors import DataError
+    from trainwell.vision.io import IMAGE_SUFFIXES, NO_STANDARD_INPUT, is_table_file, not_an_image
+
+    if model_kind(metadata) == "vision":
+        if str(source) == "-":
+            raise DataError(NO_STANDARD_INPUT)
+        recipe = metadata.get("recipe")
+        extra = (recipe.get("extra") if isinstance(recipe, dict) else None) or {}
+        trained_from_csv = bool((extra.get("csv") or {}).get("path_col"))
+        if source.is_file() and is_table_file(source) and not trained_from_csv:
+            raise DataError(not_an_image(source, f"'{model}'"))
+        return
+    what = model_words(metadata)
+    if source.is_file() and source.suffix.lower() in IMAGE_SUFFIXES and what in _READS:
+        raise DataError(
+            f"'{source}' is an image, and '{model}' is {what}, not an image model; pass {_READS[what]}"
+        )
+
+
 def _read_rows(predictor: Any, source: Path, encoding: str, errors: str) -> Any:
     """The rows to predict: a table file, or a CSV table on standard input (``-``). A recommender's file
     without a header row (MovieLens' ``u.data``) is read as user, item, ... in the model's own column names."""
@@ -188,13 +227,14 @@ def _read_table_or_ratings(predictor: Any, source: Path, encoding: str, errors: 
     return read_ratings(source, encoding=encoding, names=names, encoding_errors=errors)
 
 
-def _predict_images(predictor: Any, data: list[Path], tta: bool) -> Any:
-    """Predictions for image files and folders, with their paths. An unreadable file found inside a folder is
-    skipped with a warning naming it, as ``fit`` skips it; a file named on the command line stops with its name."""
+def _predict_images(predictor: Any, data: list[Path], tta: bool, model: Path) -> Any:
+    """Predictions for image files, folders and (for a model trained from a CSV of paths) tables of paths, with
+    their paths. An unreadable file found inside a folder or listed in a table is skipped with a warning naming
+    it, as ``fit`` skips it; a file named on the command line stops with its name."""
     from trainwell.data.tables import prediction_table
     from trainwell.vision.predictor import expand_image_paths, probabilities_of_files
 
-    paths = expand_image_paths(data)
+    paths = expand_image_paths(data, predictor.path_col, f"'{model}'")
     named = {Path(item) for item in data if Path(item).is_file()}
     probabilities, kept = probabilities_of_files(predictor, paths, tta=tta, named=named)
     predictions = prediction_table(predictor.task, probabilities, range(len(kept)))

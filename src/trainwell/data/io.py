@@ -77,6 +77,7 @@ def read_table(
     na_values: Sequence[str] = DEFAULT_NA_VALUES,
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
+    pandas_na: bool = True,
 ) -> pd.DataFrame:
     """Read a CSV, TSV, Parquet or JSON-lines file into a DataFrame.
 
@@ -98,6 +99,8 @@ def read_table(
             byte-order mark is accepted.
         encoding_errors: ``"strict"`` stops at a byte ``encoding`` cannot decode; ``"replace"`` reads it as
             U+FFFD (the values holding it then match no training value that was read right).
+        pandas_na: ``False`` reads only empty cells and ``na_values`` as missing in a CSV or TSV, not pandas'
+            markers: a label ``NA`` (North America) or ``None`` stays text.
 
     Returns:
         The table, with at least one row.
@@ -122,7 +125,7 @@ def read_table(
     _need_file(path, "data file", "a .csv, .tsv or .parquet file")
     kind = _kind_of(path)
     try:
-        table = _read(path, kind, names, list(na_values), encoding, encoding_errors)
+        table = _read(path, kind, names, list(na_values), encoding, encoding_errors, pandas_na)
     except pd.errors.EmptyDataError:
         raise DataError(f"'{shown}' has no data rows") from None
     except UnicodeDecodeError as error:
@@ -381,7 +384,13 @@ def _kind_of(path: Path) -> str:
 
 
 def _read(
-    path: Path, kind: str, names: Sequence[str] | None, na_values: list[str], encoding: str, errors: str
+    path: Path,
+    kind: str,
+    names: Sequence[str] | None,
+    na_values: list[str],
+    encoding: str,
+    errors: str,
+    pandas_na: bool = True,
 ) -> pd.DataFrame:
     if kind == "parquet":
         try:
@@ -406,6 +415,7 @@ def _read(
         "names": None if names is None else list(names),
         "header": 0 if names is None else None,
         "na_values": na_values,
+        "keep_default_na": pandas_na,
         "skipinitialspace": True,
         "encoding": encoding,
         "encoding_errors": errors,

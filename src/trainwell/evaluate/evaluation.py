@@ -333,7 +333,8 @@ def render_folds(evaluation: Evaluation, console: Any) -> None:
     if evaluation.task.kind == "multilabel":
         console.print(
             "multi-label: every model here decides each label at 0.5, so accuracy and f1 compare like with like; "
-            "trainwell fit then chooses each label's threshold on its validation rows (its f1_tuned is higher). "
+            "trainwell fit then chooses each label's threshold on its validation rows (its f1_tuned, scored on rows "
+            "the thresholds were not chosen on, is often higher, not always). "
             "roc_auc does not depend on thresholds.",
             soft_wrap=True,
         )

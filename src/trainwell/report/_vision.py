@@ -13,7 +13,15 @@ import trainwell
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.interpret.occlusion import occlusion_map, plot_occlusion
 from trainwell.report import _html, _outputs
-from trainwell.vision.io import PIXELS_COLUMN, LabelledFiles, csv_files, folder_splits
+from trainwell.vision.io import (
+    PIXELS_COLUMN,
+    TEST_NAMES,
+    TRAIN_NAMES,
+    VALID_NAMES,
+    LabelledFiles,
+    csv_files,
+    folder_splits,
+)
 
 if TYPE_CHECKING:
     from trainwell.vision.predictor import ImagePredictor
@@ -51,7 +59,7 @@ def vision_report_sections(
     task = predictor.task
     if task.kind not in ("binary", "multiclass", "multilabel"):
         raise ConfigError(f"the report supports image classifiers; this one is {task.kind}")
-    files = _labelled_files(predictor, Path(source), path_col, label_col, encoding, encoding_errors)
+    files, judged = _labelled_files(predictor, Path(source), path_col, label_col, encoding, encoding_errors)
     given = (
         [label for labels in files.labels for label in labels] if task.kind == "multilabel" else files.labels
     )
@@ -72,7 +80,7 @@ def vision_report_sections(
     if len(readable) < len(set(files.paths)):
         kept = [i for i, path in enumerate(files.paths) if path in readable]
         files = LabelledFiles([files.paths[i] for i in kept], [files.labels[i] for i in kept])
-    where = f"{len(files):,} labelled images {'listed in' if Path(source).is_file() else 'in'} {source}"
+    where = f"{len(files):,} labelled images {'listed in' if Path(source).is_file() else 'in'} {judged}"
     index = {str(c): c for c in task.classes}
     if task.kind == "multilabel":
         targets = task.encode([[index[str(label)] for label in labels] for labels in files.labels])
@@ -112,8 +120,10 @@ def _labelled_files(
     label_col: str | None,
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
-) -> LabelledFiles:
-    """The images to judge on and their labels, from a folder tree or a CSV."""
+) -> tuple[LabelledFiles, str]:
+    """The images to judge on and their labels, from a folder tree or a CSV, and where they are in words. Of a
+    folder's ``train/``, ``valid/`` and ``test/`` splits, the test split (held out of every choice the fit made),
+    else the validation split."""
     task = predictor.task
     if source.is_file():
         trained = predictor.recipe.extra.get("csv") or {}
@@ -133,14 +143,20 @@ def _labelled_files(
             encoding=encoding,
             encoding_errors=encoding_errors,
         )
-        return files
+        return files, str(source)
     if task.kind == "multilabel":
         raise ConfigError(
             f"'{source}' is a folder, but a multi-label image model needs a CSV of paths and labels (several "
             "labels per image): pass --data labels.csv with --path-col and --label-col"
         )
     splits = folder_splits(source)
-    return splits.get("valid") or splits.get("test") or splits.get("all") or splits["train"]
+    if "all" in splits:
+        return splits["all"], str(source)
+    key = "test" if "test" in splits else "valid" if "valid" in splits else "train"
+    names = {"test": TEST_NAMES, "valid": VALID_NAMES, "train": TRAIN_NAMES}[key]
+    folder = next(child for child in source.iterdir() if child.is_dir() and child.name.lower() in names)
+    split = {"test": "test", "valid": "validation", "train": "training"}[key]
+    return splits[key], f"{folder} (the {split} split of {source})"
 
 
 def _top_images_section(

@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from trainwell.core.errors import ConfigError, DataError
-from trainwell.vision.io import LabelledFiles, csv_files, folder_splits, labelled_folder, table_files
+from trainwell.vision.io import (
+    LabelledFiles,
+    csv_files,
+    folder_splits,
+    is_image_file,
+    labelled_folder,
+    table_files,
+)
 
 
 def is_table(source: object) -> bool:
@@ -34,9 +41,8 @@ def file_splits(
     columns: TableColumns,
 ) -> tuple[dict[str, LabelledFiles], dict[str, list[Path]]]:
     label_delim = columns.label_delim
-    table = is_table(source) or (
-        isinstance(source, Path) and source.is_file() and source.suffix.lower() in (".csv", ".tsv", ".txt")
-    )
+    # Any file but an image is a table of paths (.csv, .tsv, .csv.gz...): its reader says what it cannot read.
+    table = is_table(source) or (isinstance(source, Path) and source.is_file() and not is_image_file(source))
     if table:
         splits = {"all": _table_split(source, columns)}
     elif isinstance(source, Path):
@@ -56,7 +62,7 @@ def file_splits(
     where = f"'{source}'" if isinstance(source, Path) else "the DataFrame" if table else "the image paths"
     for key, files in splits.items():
         if len(files) == 0:
-            raise DataError(f"the {key} split of {where} holds no images")
+            raise DataError(f"{where if key == 'all' else f'the {key} split of {where}'} holds no images")
     return splits, {key: list(files.paths) for key, files in splits.items()}
 
 

@@ -29,6 +29,24 @@ if TYPE_CHECKING:
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"})
 RESIZE_METHODS = ("crop", "squish", "pad")
+#: What an image model's command says of standard input ('-'), which it does not read.
+NO_STANDARD_INPUT = (
+    "an image model reads image files and folders of them, not standard input ('-'); pass their paths"
+)
+#: Files that hold rows or texts, never an image (each may end in .gz).
+TABLE_SUFFIXES = (
+    ".csv",
+    ".tsv",
+    ".tab",
+    ".parquet",
+    ".pq",
+    ".json",
+    ".jsonl",
+    ".ndjson",
+    ".txt",
+    ".conll",
+    ".conllu",
+)
 #: Folder names read as the validation and test splits of a folder tree.
 VALID_NAMES = ("valid", "validation", "val")
 TEST_NAMES = ("test",)
@@ -148,24 +166,27 @@ def csv_files(
 ) -> tuple[LabelledFiles, Any]:
     """Paths (relative to ``root``, default the CSV's folder) and labels from a CSV; also returns the table.
 
+    The CSV is read as :func:`trainwell.data.io.read_table` reads every table: ``.tsv`` and ``.gz`` too, spaces
+    around values dropped (``'cat '`` is the class ``'cat'``).
+
     ``trained_single_label``: the labels are read to judge a trained single-label model (``trainwell report``,
     which takes no ``--label-delim``), so an empty label cell is not pointed to that option. ``encoding``: the
     CSV's (e.g. ``"cp1252"`` from Excel on Windows); a file not in it fails naming the line of its first bad
     byte, unless ``encoding_errors`` is ``"replace"``: such a byte is then read as U+FFFD, as tables read it.
     """
-    import pandas as pd
-
-    from trainwell.data.io import check_encoding, check_encoding_errors, undecodable_error
+    from trainwell.data.io import check_encoding, check_encoding_errors, read_table
 
     check_encoding(encoding)
     check_encoding_errors(encoding_errors)
     csv_path = Path(csv_path)
     if not csv_path.is_file():
         raise DataError(f"CSV file '{csv_path}' does not exist; check the path")
-    try:
-        table = pd.read_csv(csv_path, encoding=encoding, encoding_errors=encoding_errors)
-    except UnicodeDecodeError as error:
-        raise undecodable_error(csv_path, encoding, error) from None
+    # Read as every table is (.gz, .tsv, a byte-order mark, spaces around values, an empty file said in one
+    # line); only an empty cell is missing, so labels such as 'NA', 'None' or '?' stay labels, as folders of
+    # those names are classes.
+    table = read_table(
+        csv_path, na_values=(), encoding=encoding, encoding_errors=encoding_errors, pandas_na=False
+    )
     files = table_files(
         table,
         path_col,
@@ -198,16 +219,7 @@ def table_files(
                 f"{option} '{column}' is not a column of {name}; its columns are: "
                 f"{', '.join(map(str, list(table.columns)[:10]))}. Pass {option} with one of them"
             )
-    paths = [
-        Path(p) if Path(p).is_absolute() or base is None else base / str(p)
-        for p in table[path_col].astype(str)
-    ]
-    missing = [str(p) for p in paths if not p.is_file()]
-    if missing:
-        raise DataError(
-            f"{len(missing)} image file(s) listed in {name} do not exist, e.g. '{missing[0]}'; "
-            f"paths are read relative to '{base if base is not None else Path.cwd()}'"
-        )
+    paths = _listed_paths(table[path_col], base, name)
     column = table[label_col]
     blank = column.map(lambda value: isinstance(value, str) and not value.strip()).astype(bool)
     column = column.where(~blank, None)  # a cell of spaces is an empty cell
@@ -232,6 +244,50 @@ def table_files(
                 f"row{'' if count == 1 else 's'} in all); {advice}"
             )
     return LabelledFiles(paths, labels)
+
+
+def _listed_paths(column: Any, base: Path | None, name: str) -> list[Path]:
+    """A table's column of image paths, relative to ``base`` (default: the current folder); each must exist."""
+    paths = [Path(p) if Path(p).is_absolute() or base is None else base / str(p) for p in column.astype(str)]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise DataError(
+            f"{len(missing)} image file(s) listed in {name} do not exist, e.g. '{missing[0]}'; "
+            f"paths are read relative to '{base if base is not None else Path.cwd()}'"
+        )
+    return paths
+
+
+def is_table_file(path: Path) -> bool:
+    """A file that holds rows or texts, never an image: ``.csv``, ``.tsv``, ``.parquet``, ``.txt``... (``.gz`` too)."""
+    return path.name.lower().removesuffix(".gz").endswith(TABLE_SUFFIXES)
+
+
+def listed_image_paths(table_path: Path, path_col: str | None, model: str = "the model") -> list[Path]:
+    """The image files a table lists in ``path_col`` (the column a model trained from a CSV recorded), relative
+    to the table's folder as ``fit`` read them; ``path_col=None`` (a model trained from folders or arrays) is
+    refused, naming ``model``."""
+    from trainwell.data.io import list_columns, read_table
+
+    if path_col is None:
+        raise DataError(not_an_image(table_path, model))
+    rows = read_table(table_path, na_values=(), pandas_na=False)
+    if path_col not in rows.columns:
+        raise DataError(
+            f"'{path_col}' (the column of image paths the model was trained from) is not a column of "
+            f"'{table_path}'; its columns are: {list_columns([str(c) for c in rows.columns])}. Name the paths' "
+            f"column '{path_col}'"
+        )
+    return _listed_paths(rows[path_col].dropna(), table_path.parent, f"'{table_path}'")
+
+
+def not_an_image(source: Path, model: str) -> str:
+    """Why a table given to an image model trained from folders (or arrays) is not read."""
+    return (
+        f"'{source}' is not an image: {model} is an image model (not trained from a CSV of paths, so no column "
+        "of one is known); pass image files (.jpg, .png...) or folders of them (for a CSV of image paths and "
+        "labels, use trainwell evaluate or report)"
+    )
 
 
 # ------------------------------------------------------------------------------------------ decoding
@@ -574,12 +630,24 @@ def _model_image(item: Any, index: int, size: tuple[int, int], channels: int, re
         if batch.shape[1] == channels and tuple(batch.shape[2:]) == size:
             return batch[0]
         item = Image.fromarray(batch[0, 0] if batch.shape[1] == 1 else batch[0].transpose(1, 2, 0))
+    elif isinstance(item, str | Path) and Path(item).is_dir():
+        raise DataError(
+            f"image {index}: '{item}' is a folder; pass its image files, e.g. sorted(Path('{item}').rglob('*.png')) "
+            "(trainwell predict MODEL FOLDER reads them all)"
+        )
     elif isinstance(item, str | Path) and not Path(item).is_file():
         raise DataError(f"image {index}: '{item}' does not exist or is not a file")
+    shown = f"'{item}'" if isinstance(item, str | Path) else f"image {index}"
+    if (isinstance(item, bytes) and not item) or (
+        isinstance(item, str | Path) and Path(item).stat().st_size == 0
+    ):
+        # The cause is what a warning naming the skipped files of a folder says (readable_pixels).
+        raise DataError(f"{shown} is empty (0 bytes); pass a JPEG or PNG file") from ValueError(
+            "empty file (0 bytes)"
+        )
     try:
         return image_array(item, size, channels, resize)
     except DECODE_ERRORS as error:
-        shown = f"'{item}'" if isinstance(item, str | Path) else f"image {index}"
         raise DataError(
-            f"{shown} could not be decoded as an image ({type(error).__name__}); send a JPEG or PNG"
+            f"{shown} could not be decoded as an image ({type(error).__name__}); pass a JPEG or PNG file"
         ) from error

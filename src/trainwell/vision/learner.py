@@ -371,6 +371,15 @@ def read_weights(source: str | Path | Mapping[str, torch.Tensor]) -> dict[str, t
         raise ConfigError(
             f"pretrained weights '{path}' do not exist; pass a model directory or a weights file"
         )
+    if (
+        path.suffix != ".safetensors" and (path.parent / "trainwell.json").is_file()
+    ):  # model.onnx, its JSON...
+        raise ConfigError.worded(
+            lambda say: (
+                f"{say('pretrained')} '{path}' is a file of the model directory '{path.parent}'; pass the "
+                "directory itself (or its model.safetensors)"
+            )
+        )
     if path.suffix == ".safetensors":
         from safetensors.torch import load_file
 

@@ -66,7 +66,9 @@ def fit_images(
     ``labels`` (one per image) go with an array ``source``, as for :func:`image_data`; ``data_kwargs`` go to
     it too (``valid``, ``size``, ``batch_size``...).
     Multi-label targets get a decision threshold per label chosen on the validation rows
-    (``tune_thresholds=False``: 0.5 for every label). With ``time_budget`` (seconds, or ``"10m"``...:
+    (``tune_thresholds=False``: 0.5 for every label). A test set (``test=``, or a ``test/`` folder beside
+    ``train/``) is scored once, after training and the thresholds: ``run.learn.test_scores``, kept in the model
+    directory (``trainwell info`` shows it). With ``time_budget`` (seconds, or ``"10m"``...:
     :class:`~trainwell.callbacks.TimeBudget`), training ends within that time of the call, the epochs cut and
     the schedule fitted to what fits. ``metrics`` (names, functions ``fn(preds, targets) -> float`` or Metric
     objects, as for :class:`~trainwell.learner.Learner`): ``None`` reports the task's defaults, ``[]`` none.
@@ -104,6 +106,10 @@ def fit_images(
     else:
         learn.fit_one_cycle(n_epochs, lr, **schedule, callbacks=fit_callbacks, resume_from=resume_from)
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
+    if (
+        data.test is not None
+    ):  # a test/ folder beside train/ (or test=): scored once, kept in the model directory
+        learn.test_scores = learn.validate(data.test)
     model_dir = write_run(learn, Path(out), None) if out is not None else None
     return ImageRun(learn, data, lr, model_dir, thresholds=thresholds, budget=budget)
 

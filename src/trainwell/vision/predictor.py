@@ -16,8 +16,11 @@ from trainwell.core.errors import DataError
 from trainwell.export.predictor import Predictor
 from trainwell.vision.augment import Augmentation
 from trainwell.vision.io import (
+    NO_STANDARD_INPUT,
     decode_error_message,
     is_image_file,
+    is_table_file,
+    listed_image_paths,
     model_pixels,
     warn_skipped,
 )
@@ -44,6 +47,11 @@ class ImagePredictor(Predictor):
     @property
     def input_names(self) -> list[str]:
         return ["image"]
+
+    @property
+    def path_col(self) -> str | None:
+        """The column of image paths of the CSV the model was trained from (``None``: folders or arrays)."""
+        return (self.recipe.extra.get("csv") or {}).get("path_col")
 
     # ------------------------------------------------------------------------------------------ inputs
     def pixels(self, images: Images) -> torch.Tensor:
@@ -97,18 +105,25 @@ class ImagePredictor(Predictor):
         )
 
 
-def expand_image_paths(items: Sequence[str | Path]) -> list[Path]:
-    """Files as given and the images inside folders (sorted), for the command line."""
+def expand_image_paths(
+    items: Sequence[str | Path], path_col: str | None = None, model: str = "the model"
+) -> list[Path]:
+    """Files as given, the images inside folders (sorted), and the images a table lists in ``path_col`` (the
+    column of paths of the CSV a model was trained from; a table is refused without one), for the command line."""
     paths: list[Path] = []
     for item in items:
         path = Path(item)
-        if path.is_dir():
+        if path.is_file() and is_table_file(path):
+            paths.extend(listed_image_paths(path, path_col, model))
+        elif path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.is_file() and is_image_file(p))
             if not found:
                 raise DataError(f"folder '{path}' holds no image files")
             paths.extend(found)
         elif path.is_file():
             paths.append(path)
+        elif str(path) == "-":
+            raise DataError(NO_STANDARD_INPUT)
         else:
             raise DataError(f"'{path}' does not exist; pass image files or folders of images")
     return paths
@@ -153,7 +168,7 @@ def readable_pixels(
     if not kept_count:
         shown = skipped[0] if skipped else "no files given"
         raise DataError(
-            f"none of the {len(paths)} images could be decoded, e.g. {shown}; send JPEG or PNG files"
+            f"none of the {len(paths)} images could be decoded, e.g. {shown}; pass JPEG or PNG files"
         )
     if skipped:
         warn_skipped(skipped, len(paths))

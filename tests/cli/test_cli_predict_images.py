@@ -1,0 +1,115 @@
+"""``trainwell predict`` given the wrong kind of input for its model: standard input or a table for an image model,
+an image for a table model. Each is one line naming the input and what the model reads, said before the model
+is loaded (the model directories here hold only their ``trainwell.json``)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from trainwell.cli.app import app
+
+MODELS = {
+    "photos-model": {"application": "vision", "task": {"kind": "multiclass"}},
+    "table-model": {"application": "tabular", "task": {"kind": "binary"}},
+}
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    for name, metadata in MODELS.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "trainwell.json").write_text(json.dumps(metadata), encoding="utf-8")
+    (tmp_path / "rows.csv").write_text("path,label\ncat.png,cat\n", encoding="utf-8")
+    (tmp_path / "notes.txt.gz").write_bytes(b"")
+    (tmp_path / "cat.png").write_bytes(b"\x89PNG\r\n\x1a\n")  # never decoded
+    return tmp_path
+
+
+def _run(root: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args), env={"COLUMNS": "300"})
+    return result.exit_code, result.stderr.replace(str(root) + "/", "")
+
+
+def test_standard_input_for_an_image_model_is_refused_saying_what_it_reads(root: Path) -> None:
+    # It said "'-' does not exist; pass image files or folders of images", and the help promised a CSV table.
+    code, err = _run(root, "predict", str(root / "photos-model"), "-")
+    assert code == 2
+    assert err.strip() == (
+        "error: an image model reads image files and folders of them, not standard input ('-'); pass their paths"
+    )
+
+
+@pytest.mark.parametrize("name", ["rows.csv", "notes.txt.gz"])
+def test_a_table_or_text_file_for_an_image_model_is_refused_by_name(root: Path, name: str) -> None:
+    # 'rows.csv' "could not be decoded as an image (UnidentifiedImageError); send a JPEG or PNG", after the
+    # model had loaded: as if the CSV of paths fit takes were a broken image.
+    code, err = _run(root, "predict", str(root / "photos-model"), str(root / "cat.png"), str(root / name))
+    assert code == 2
+    assert err.strip() == (
+        f"error: '{name}' is not an image: 'photos-model' is an image model (not trained from a CSV of paths, so no "
+        "column of one is known); pass image files (.jpg, .png...) or folders of them (for a CSV of image paths and "
+        "labels, use trainwell evaluate or report)"
+    )
+
+
+def test_an_image_for_a_table_model_is_refused_by_name(root: Path) -> None:
+    # It was "could not read 'cat.png' as CSV: it holds NUL bytes, so it looks like a binary file or UTF-16 text".
+    code, err = _run(root, "predict", str(root / "table-model"), str(root / "cat.png"))
+    assert code == 2
+    assert err.strip() == (
+        "error: 'cat.png' is an image, and 'table-model' is a table model, not an image model; pass a table (.csv, .tsv, "
+        ".parquet) of the columns it was trained on"
+    )
+
+
+def test_a_model_trained_from_a_csv_of_paths_predicts_and_checks_its_export_on_such_a_csv(
+    tmp_path: Path,
+) -> None:
+    # fit took train.csv (--path-col file), but predict and export --data read test.csv as one broken image.
+    import pandas as pd
+
+    from image_files import make_image_folder
+    from trainwell.vision.pipeline import fit_images
+
+    root = make_image_folder(tmp_path / "imgs", per_class=8, size=12)
+    paths = sorted(root.rglob("*.png"))
+    table = pd.DataFrame(
+        {"file": [str(p.relative_to(tmp_path)) for p in paths], "label": [p.parent.name for p in paths]}
+    )
+    table.to_csv(tmp_path / "train.csv", index=False)
+    model = tmp_path / "model"
+    fit_images(
+        tmp_path / "train.csv", path_col="file", label_col="label", out=model, epochs=1, progress=False
+    )
+    listed = tmp_path / "listed"
+    listed.mkdir()
+    table.iloc[::3][["file"]].assign(file=lambda t: "../" + t["file"]).to_csv(
+        listed / "test.csv", index=False
+    )
+    code, out, err = _output(tmp_path, "predict", str(model), str(listed / "test.csv"))
+    assert code == 0, err
+    named = [str(paths[i]) for i in range(0, len(paths), 3)]
+    code_named, out_named, _ = _output(tmp_path, "predict", str(model), *named)
+    assert code_named == 0
+    from_csv, from_files = pd.read_csv(io.StringIO(out)), pd.read_csv(io.StringIO(out_named))
+    assert len(from_csv) == len(named) == 6
+    assert [Path(p).resolve() for p in from_csv["path"]] == [Path(p).resolve() for p in from_files["path"]]
+    pd.testing.assert_frame_equal(from_csv.drop(columns="path"), from_files.drop(columns="path"))
+    code, out, err = _output(tmp_path, "export", str(model), "--data", str(listed / "test.csv"))
+    assert code == 0, err
+    assert "onnxruntime matches PyTorch on 6 images from" in out
+    (listed / "other.csv").write_text("path\nx.png\n")
+    code, _, err = _output(tmp_path, "predict", str(model), str(listed / "other.csv"))
+    assert (
+        code == 2 and "'file' (the column of image paths the model was trained from) is not a column" in err
+    )
+
+
+def _output(root: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args), env={"COLUMNS": "300"})
+    return result.exit_code, result.stdout, result.stderr.replace(str(root) + "/", "")
