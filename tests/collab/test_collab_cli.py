@@ -355,3 +355,21 @@ def test_a_table_without_a_header_row_and_no_target_says_how_to_read_it(tmp_path
         assert result.exit_code == 2
         assert "its first row was read as the header" in result.stderr
         assert "--user user --item item --target rating" in result.stderr
+
+
+def test_seen_and_report_read_a_headerless_file_in_the_models_columns(
+    model_dir: Path, ratings_csv: Path, tmp_path: Path
+) -> None:
+    # The model was fitted on uid, sku, stars; a file without a header row (MovieLens' u.data) is read in the
+    # model's own columns, as trainwell predict reads it, not as user, item, rating (which the model lacks).
+    ratings = pd.read_csv(ratings_csv)
+    headerless = tmp_path / "seen.data"
+    ratings.to_csv(headerless, sep="\t", header=False, index=False)
+    seen = set(ratings.loc[ratings["uid"] == 3, "sku"])
+    result = trainwell_cli("recommend", model_dir, "3", "--top", "7", "--seen", headerless)
+    assert result.exit_code == 0, result.explain()
+    assert f"left out {len(seen)} items these users already chose: {len(seen)} in --seen" in result.stderr
+    report = trainwell_cli("report", model_dir, "--data", headerless, "--out", tmp_path / "report.html")
+    assert report.exit_code == 0, report.explain()
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert f"evaluated on {len(ratings):,} rated pairs from" in html

@@ -180,14 +180,14 @@ def _user_key(recipe: Any, user: Any) -> str:
 
 
 def _seen_items(predictor: Any, path: Path, encoding: str, encoding_errors: str) -> dict[str, list[Any]]:
-    """Each user's rated items in the ratings table ``path`` (read like the training table, in ``encoding``;
-    ``encoding_errors`` ``"replace"`` reads a byte it cannot decode as U+FFFD)."""
-    from trainwell.collab.data import read_ratings
+    """Each user's rated items in the ratings table ``path`` (a header-less file has the model's columns), read
+    in ``encoding`` (``encoding_errors`` ``"replace"`` reads a byte it cannot decode as U+FFFD)."""
+    from trainwell.collab.data import read_model_ratings
     from trainwell.core.errors import DataError
     from trainwell.data.io import list_columns
 
-    table = read_ratings(path, encoding=encoding, encoding_errors=encoding_errors)
     recipe = predictor.recipe
+    table = read_model_ratings(path, recipe, encoding=encoding, encoding_errors=encoding_errors)
     absent = [name for name in (recipe.user_col, recipe.item_col) if name not in table.columns]
     if absent:
         raise DataError(

@@ -32,6 +32,7 @@ __all__ = [
     "default_collab_batch_size",
     "find_rating_columns",
     "ratings_data",
+    "read_model_ratings",
     "read_ratings",
 ]
 
@@ -98,6 +99,19 @@ def read_ratings(
             source, names=given[: len(frame.columns)], encoding=encoding, encoding_errors=encoding_errors
         )
     return frame
+
+
+def read_model_ratings(
+    source: str | Path, recipe: CollabRecipe, *, encoding: str = "utf-8", encoding_errors: str = "strict"
+) -> pd.DataFrame:
+    """Read a ratings file for a fitted model (``recommend --seen``, ``report --data``): a file without a header
+    row has the model's own columns, user and item (then its rating, then ``timestamp``), as ``trainwell
+    predict`` reads it, so MovieLens' ``u.data`` serves a model fitted on columns named ``uid``, ``movie``..."""
+    names: list[str] = []
+    for name in (recipe.user_col, recipe.item_col, recipe.rating_col or "rating", "timestamp"):
+        if name not in names:
+            names.append(name)
+    return read_ratings(source, encoding=encoding, names=names, encoding_errors=encoding_errors)
 
 
 def headerless(columns: Iterable[Any]) -> bool:
