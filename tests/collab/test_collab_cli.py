@@ -373,3 +373,15 @@ def test_seen_and_report_read_a_headerless_file_in_the_models_columns(
     assert report.exit_code == 0, report.explain()
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert f"evaluated on {len(ratings):,} rated pairs from" in html
+
+
+def test_fit_on_two_labels_says_which_one_recommend_ranks_by(tmp_path: Path) -> None:
+    frame = low_rank_ratings(seed=1, n_ratings=300).frame
+    frame["rating"] = np.where(frame["rating"] >= 3, "liked", "not liked")
+    path = tmp_path / "opinions.csv"
+    frame.to_csv(path, index=False)
+    result = trainwell_cli(
+        "fit", path, "--user", "user", "--item", "item", "--out", tmp_path / "m", "--epochs", "1"
+    )
+    assert result.exit_code == 0, result.explain()
+    assert "scores are the chance of 'liked' (not 'not liked'): recommend ranks items by it" in result.stdout

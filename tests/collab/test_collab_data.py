@@ -193,6 +193,28 @@ def test_text_labels_with_two_values_make_a_binary_task() -> None:
     assert data.recipe.rating_mean == pytest.approx(0.4)
 
 
+@pytest.mark.parametrize(
+    ("disliked", "liked"),
+    [
+        ("not liked", "liked"),
+        ("Not_Interested", "interested"),
+        ("unwatched", "watched"),
+        ("-", "+"),
+        ("\N{THUMBS DOWN SIGN}", "\N{THUMBS UP SIGN}"),
+        ("thumbs down", "thumbs up"),
+        ("no", "yes"),
+        ("disliked", "liked"),
+    ],
+)
+def test_the_liked_label_is_the_positive_class_whichever_sorts_first(disliked: str, liked: str) -> None:
+    # A binary recommender ranks items by the positive class's probability: sorted order would make
+    # 'not liked' (n > l) or '-' ('+' sorts first) the class recommend ranks by.
+    frame = small_ratings().assign(opinion=[liked, disliked, liked, disliked, disliked] * 4)
+    data = ratings_data(frame.drop(columns="rating"), rating="opinion", valid_pct=0)
+    assert data.task.classes == (disliked, liked)
+    assert data.train.tensors[2].tolist() == [1.0, 0.0, 1.0, 0.0, 0.0] * 4
+
+
 def test_two_numeric_values_are_binary_unless_told_regression() -> None:
     frame = small_ratings().assign(rating=[0, 1, 1, 0, 0] * 4)
     assert ratings_data(frame).task.classes == (0, 1)

@@ -521,6 +521,15 @@ def _fit_ratings(
             soft_wrap=True,
         )
     report_fit(result)
+    fitted_task = result.data.task
+    if fitted_task.kind == "binary" and not getattr(recipe, "implicit", False):
+        disliked, liked = (str(label) for label in fitted_task.classes)
+        out_console.print(
+            f"scores are the chance of {liked!r} (not {disliked!r}): recommend ranks items by it; if {liked!r} "
+            "is the one users did not like, write the ratings as 1 (liked) and 0",
+            soft_wrap=True,
+            markup=False,
+        )
     # The model keeps what each user chose in this table: nothing more to pass.
     out_console.print(f"recommend with: trainwell recommend {out} USER_ID", soft_wrap=True)
 
