@@ -385,3 +385,15 @@ def test_fit_on_two_labels_says_which_one_recommend_ranks_by(tmp_path: Path) -> 
     )
     assert result.exit_code == 0, result.explain()
     assert "scores are the chance of 'liked' (not 'not liked'): recommend ranks items by it" in result.stdout
+
+
+def test_from_items_reads_an_id_holding_a_comma_in_double_quotes(tmp_path: Path) -> None:
+    frame = low_rank_ratings(seed=1, n_ratings=300).frame
+    frame["item"] = frame["item"].map(lambda item: f"Film {item}, the sequel" if item == 4 else str(item))
+    fit_ratings(frame, out=tmp_path / "m", epochs=1, progress=False)
+    result = trainwell_cli(
+        "recommend", tmp_path / "m", "--from-items", '"Film 4, the sequel", 7', "--top", "5"
+    )
+    assert result.exit_code == 0, result.explain()
+    expected = trainwell.load(tmp_path / "m").recommend_from_items(["Film 4, the sequel", 7], k=5)
+    assert csv_table(result.stdout)["item"].astype(str).tolist() == expected["item"].astype(str).tolist()

@@ -47,8 +47,8 @@ def recommend(
     from_items: Annotated[
         str | None,
         typer.Option(
-            help="Instead of users: recommend for someone who chose these items (comma-separated ids), e.g. a "
-            "new visitor's basket."
+            help="Instead of users: recommend for someone who chose these items (comma-separated ids; an id "
+            "holding a comma in double quotes: '\"a, b\",c'), e.g. a new visitor's basket."
         ),
     ] = None,
     out: Annotated[
@@ -111,7 +111,7 @@ def recommend(
         if similar_to is not None:
             table = predictor.similar_items(similar_to, k=top)
         elif from_items is not None:
-            ids = [_item_id(part.strip()) for part in from_items.split(",") if part.strip()]
+            ids = [_item_id(part) for part in _basket(from_items)]
             table = predictor.recommend_from_items(ids, k=top)
         else:
             rated = _seen_items(predictor, seen, encoding, encoding_errors) if seen is not None else {}
@@ -162,6 +162,15 @@ def _refuse_unread(chosen: str, *, seen: Path | None, include_seen: bool, encodi
         refuse_unread(
             given, ("--encoding", "--encoding-errors"), "recommend without --seen (the only file it reads)"
         )
+
+
+def _basket(text: str) -> list[str]:
+    """The ids of ``--from-items``: comma-separated, read as one CSV row, so an id holding a comma is given in
+    double quotes (``'"Se7en, the movie",42'``) rather than split into two ids that match nothing."""
+    import csv
+
+    row = next(csv.reader([text], skipinitialspace=True), [])
+    return [part.strip() for part in row if part.strip()]
 
 
 def _item_id(text: str) -> Any:
