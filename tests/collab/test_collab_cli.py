@@ -397,3 +397,9 @@ def test_from_items_reads_an_id_holding_a_comma_in_double_quotes(tmp_path: Path)
     assert result.exit_code == 0, result.explain()
     expected = trainwell.load(tmp_path / "m").recommend_from_items(["Film 4, the sequel", 7], k=5)
     assert csv_table(result.stdout)["item"].astype(str).tolist() == expected["item"].astype(str).tolist()
+
+
+def test_predict_names_standard_input_when_its_columns_are_wrong(model_dir: Path) -> None:
+    result = CliRunner().invoke(app, ["predict", str(model_dir), "-"], input="usr,film\n3,4\n")
+    assert result.exit_code == 2, result.output
+    assert "input columns 'uid', 'sku' missing from standard input; the model was trained on" in result.stderr
