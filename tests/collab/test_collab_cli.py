@@ -385,6 +385,10 @@ def test_fit_on_two_labels_says_which_one_recommend_ranks_by(tmp_path: Path) -> 
     )
     assert result.exit_code == 0, result.explain()
     assert "scores are the chance of 'liked' (not 'not liked'): recommend ranks items by it" in result.stdout
+    # A model directory with a space in its name is printed ready to paste into a shell.
+    spaced = tmp_path / "my model"
+    again = trainwell_cli("fit", path, "--user", "user", "--item", "item", "--out", spaced, "--epochs", "1")
+    assert f"recommend with: trainwell recommend '{spaced}' USER_ID" in again.stdout
 
 
 def test_from_items_reads_an_id_holding_a_comma_in_double_quotes(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ is a thin layer over that application's pipeline function.
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -531,7 +532,10 @@ def _fit_ratings(
             markup=False,
         )
     # The model keeps what each user chose in this table: nothing more to pass.
-    out_console.print(f"recommend with: trainwell recommend {out} USER_ID", soft_wrap=True)
+    # Quoted as a shell needs it, so a directory with a space in its name can be pasted as printed.
+    out_console.print(
+        f"recommend with: trainwell recommend {shlex.quote(str(out))} USER_ID", soft_wrap=True, markup=False
+    )
 
 
 def _fit_language_model(
