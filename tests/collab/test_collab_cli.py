@@ -407,3 +407,25 @@ def test_predict_names_standard_input_when_its_columns_are_wrong(model_dir: Path
     result = CliRunner().invoke(app, ["predict", str(model_dir), "-"], input="usr,film\n3,4\n")
     assert result.exit_code == 2, result.output
     assert "input columns 'uid', 'sku' missing from standard input; the model was trained on" in result.stderr
+
+
+def test_export_checks_on_ratings_named_as_the_model_and_says_which_columns_lack(
+    model_dir: Path, ratings_csv: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    copy = tmp_path / "model"
+    shutil.copytree(model_dir, copy)
+    # A header-less file is read in the model's own columns (uid, sku, stars), as predict reads it.
+    headerless = tmp_path / "check.data"
+    pd.read_csv(ratings_csv).head(50).to_csv(headerless, sep="\t", header=False, index=False)
+    result = trainwell_cli("export", copy, "--onnx", "--data", headerless)
+    assert result.exit_code == 0, result.explain()
+    assert "onnxruntime matches PyTorch on 50 rows from" in result.stdout + result.stderr
+    # A table without them is one line in the command line's words, not the Python keyword.
+    wrong = tmp_path / "wrong.csv"
+    pd.DataFrame({"user": [3], "item": [4]}).to_csv(wrong, index=False)
+    refused = trainwell_cli("export", copy, "--onnx", "--data", wrong)
+    assert refused.exit_code == 2, refused.explain()
+    assert "input columns 'uid', 'sku' missing from" in refused.stderr
+    assert "allow_missing_columns" not in refused.stderr
