@@ -67,6 +67,8 @@ RATING_NAMES = (
     "target",
 )
 HEADERLESS_NAMES = ("user", "item", "rating", "timestamp")
+#: Columns a header-less file of one line is read with at most (the unused ones are dropped).
+_MOST_COLUMNS = 64
 #: Columns that say when: never taken as a user or an item; they order a user's interactions.
 TIME_NAMES = ("timestamp", "time", "date", "datetime", "ts", "createdat", "eventtime", "when")
 
@@ -93,13 +95,37 @@ def read_ratings(
     ``encoding`` is the text encoding of a CSV/TSV/JSON file, e.g. ``"cp1252"`` (Excel on Windows);
     ``encoding_errors="replace"`` reads a byte it cannot decode as U+FFFD instead of stopping.
     """
-    frame = read_table(source, encoding=encoding, encoding_errors=encoding_errors)
+    try:
+        frame = read_table(source, encoding=encoding, encoding_errors=encoding_errors)
+    except DataError as error:
+        if not str(error).endswith("has no data rows"):
+            raise
+        # A single line that is all numbers is one header-less row (one pair piped to predict), not a header.
+        single = _one_headerless_row(source, names, encoding, encoding_errors)
+        if single is None:
+            raise
+        return single
     if headerless(frame.columns):
         given = [*names, *(f"column_{i + 1}" for i in range(len(names), len(frame.columns)))]
         frame = read_table(
             source, names=given[: len(frame.columns)], encoding=encoding, encoding_errors=encoding_errors
         )
     return frame
+
+
+def _one_headerless_row(
+    source: str | Path, names: Sequence[str], encoding: str, encoding_errors: str
+) -> pd.DataFrame | None:
+    """The file's one line as a header-less row named like :func:`read_ratings` names one, or ``None`` when it is
+    not all numbers (a header with no rows under it)."""
+    given = [*names, *(f"column_{i + 1}" for i in range(len(names), _MOST_COLUMNS))]
+    try:
+        frame = read_table(source, names=given, encoding=encoding, encoding_errors=encoding_errors)
+    except DataError:
+        return None
+    width = max((i + 1 for i, column in enumerate(frame.columns) if frame[column].notna().any()), default=0)
+    frame = frame.iloc[:, :width]
+    return frame if len(frame) == 1 and width and headerless(frame.iloc[0].tolist()) else None
 
 
 def read_model_ratings(
