@@ -355,3 +355,77 @@ def test_a_table_without_a_header_row_and_no_target_says_how_to_read_it(tmp_path
         assert result.exit_code == 2
         assert "its first row was read as the header" in result.stderr
         assert "--user user --item item --target rating" in result.stderr
+
+
+def test_seen_and_report_read_a_headerless_file_in_the_models_columns(
+    model_dir: Path, ratings_csv: Path, tmp_path: Path
+) -> None:
+    # The model was fitted on uid, sku, stars; a file without a header row (MovieLens' u.data) is read in the
+    # model's own columns, as trainwell predict reads it, not as user, item, rating (which the model lacks).
+    ratings = pd.read_csv(ratings_csv)
+    headerless = tmp_path / "seen.data"
+    ratings.to_csv(headerless, sep="\t", header=False, index=False)
+    seen = set(ratings.loc[ratings["uid"] == 3, "sku"])
+    result = trainwell_cli("recommend", model_dir, "3", "--top", "7", "--seen", headerless)
+    assert result.exit_code == 0, result.explain()
+    assert f"left out {len(seen)} items these users already chose: {len(seen)} in --seen" in result.stderr
+    report = trainwell_cli("report", model_dir, "--data", headerless, "--out", tmp_path / "report.html")
+    assert report.exit_code == 0, report.explain()
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert f"evaluated on {len(ratings):,} rated pairs from" in html
+
+
+def test_fit_on_two_labels_says_which_one_recommend_ranks_by(tmp_path: Path) -> None:
+    frame = low_rank_ratings(seed=1, n_ratings=300).frame
+    frame["rating"] = np.where(frame["rating"] >= 3, "liked", "not liked")
+    path = tmp_path / "opinions.csv"
+    frame.to_csv(path, index=False)
+    result = trainwell_cli(
+        "fit", path, "--user", "user", "--item", "item", "--out", tmp_path / "m", "--epochs", "1"
+    )
+    assert result.exit_code == 0, result.explain()
+    assert "scores are the chance of 'liked' (not 'not liked'): recommend ranks items by it" in result.stdout
+    # A model directory with a space in its name is printed ready to paste into a shell.
+    spaced = tmp_path / "my model"
+    again = trainwell_cli("fit", path, "--user", "user", "--item", "item", "--out", spaced, "--epochs", "1")
+    assert f"recommend with: trainwell recommend '{spaced}' USER_ID" in again.stdout
+
+
+def test_from_items_reads_an_id_holding_a_comma_in_double_quotes(tmp_path: Path) -> None:
+    frame = low_rank_ratings(seed=1, n_ratings=300).frame
+    frame["item"] = frame["item"].map(lambda item: f"Film {item}, the sequel" if item == 4 else str(item))
+    fit_ratings(frame, out=tmp_path / "m", epochs=1, progress=False)
+    result = trainwell_cli(
+        "recommend", tmp_path / "m", "--from-items", '"Film 4, the sequel", 7', "--top", "5"
+    )
+    assert result.exit_code == 0, result.explain()
+    expected = trainwell.load(tmp_path / "m").recommend_from_items(["Film 4, the sequel", 7], k=5)
+    assert csv_table(result.stdout)["item"].astype(str).tolist() == expected["item"].astype(str).tolist()
+
+
+def test_predict_names_standard_input_when_its_columns_are_wrong(model_dir: Path) -> None:
+    result = CliRunner().invoke(app, ["predict", str(model_dir), "-"], input="usr,film\n3,4\n")
+    assert result.exit_code == 2, result.output
+    assert "input columns 'uid', 'sku' missing from standard input; the model was trained on" in result.stderr
+
+
+def test_export_checks_on_ratings_named_as_the_model_and_says_which_columns_lack(
+    model_dir: Path, ratings_csv: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    copy = tmp_path / "model"
+    shutil.copytree(model_dir, copy)
+    # A header-less file is read in the model's own columns (uid, sku, stars), as predict reads it.
+    headerless = tmp_path / "check.data"
+    pd.read_csv(ratings_csv).head(50).to_csv(headerless, sep="\t", header=False, index=False)
+    result = trainwell_cli("export", copy, "--onnx", "--data", headerless)
+    assert result.exit_code == 0, result.explain()
+    assert "onnxruntime matches PyTorch on 50 rows from" in result.stdout + result.stderr
+    # A table without them is one line in the command line's words, not the Python keyword.
+    wrong = tmp_path / "wrong.csv"
+    pd.DataFrame({"user": [3], "item": [4]}).to_csv(wrong, index=False)
+    refused = trainwell_cli("export", copy, "--onnx", "--data", wrong)
+    assert refused.exit_code == 2, refused.explain()
+    assert "input columns 'uid', 'sku' missing from" in refused.stderr
+    assert "allow_missing_columns" not in refused.stderr

@@ -46,6 +46,19 @@ def test_headerless_tab_file_is_read_as_user_item_rating_timestamp(tmp_path: Pat
     assert (recipe.rating_min, recipe.rating_max, recipe.rating_mean) == (1.0, 5.0, 2.8)
 
 
+def test_a_headerless_file_of_one_row_is_that_row_and_a_header_alone_has_none(tmp_path: Path) -> None:
+    # One pair piped to predict, or a --seen file of one rating: its single line is data, not a header.
+    one = tmp_path / "one.data"
+    one.write_text("196\t242\t3\n")
+    frame = read_ratings(one, names=("uid", "movie"))
+    assert frame.columns.tolist() == ["uid", "movie", "column_3"]
+    assert frame.iloc[0].tolist() == [196, 242, 3]
+    header = tmp_path / "header.csv"
+    header.write_text("user,movie,rating\n")
+    with pytest.raises(DataError, match="has no data rows"):
+        read_ratings(header)
+
+
 def test_headerless_csv_with_three_columns_and_a_header_are_told_apart(tmp_path: Path) -> None:
     headerless = tmp_path / "plain.csv"
     headerless.write_text("1,10,4.5\n2,10,3\n1,11,2\n")
@@ -191,6 +204,28 @@ def test_text_labels_with_two_values_make_a_binary_task() -> None:
     assert "y_range" not in data.model_hints  # a binary model outputs logits
     assert data.train.tensors[2].tolist() == [1.0, 0.0, 1.0, 0.0, 0.0] * 4
     assert data.recipe.rating_mean == pytest.approx(0.4)
+
+
+@pytest.mark.parametrize(
+    ("disliked", "liked"),
+    [
+        ("not liked", "liked"),
+        ("Not_Interested", "interested"),
+        ("unwatched", "watched"),
+        ("-", "+"),
+        ("\N{THUMBS DOWN SIGN}", "\N{THUMBS UP SIGN}"),
+        ("thumbs down", "thumbs up"),
+        ("no", "yes"),
+        ("disliked", "liked"),
+    ],
+)
+def test_the_liked_label_is_the_positive_class_whichever_sorts_first(disliked: str, liked: str) -> None:
+    # A binary recommender ranks items by the positive class's probability: sorted order would make
+    # 'not liked' (n > l) or '-' ('+' sorts first) the class recommend ranks by.
+    frame = small_ratings().assign(opinion=[liked, disliked, liked, disliked, disliked] * 4)
+    data = ratings_data(frame.drop(columns="rating"), rating="opinion", valid_pct=0)
+    assert data.task.classes == (disliked, liked)
+    assert data.train.tensors[2].tolist() == [1.0, 0.0, 1.0, 0.0, 0.0] * 4
 
 
 def test_two_numeric_values_are_binary_unless_told_regression() -> None:

@@ -198,7 +198,14 @@ def _check_inputs(model: Path, metadata: dict[str, Any], sources: list[Path], en
         )
     from trainwell.data.io import read_table
 
-    rows = read_table(sources[0], encoding=encoding)
+    if metadata.get("application") == "collab":  # a header-less file has the model's columns, as in predict
+        from trainwell.collab.data import read_model_ratings
+        from trainwell.collab.recipe import CollabRecipe
+
+        recipe = CollabRecipe.from_dict(metadata.get("recipe") or {})
+        rows = read_model_ratings(sources[0], recipe, encoding=encoding)
+    else:
+        rows = read_table(sources[0], encoding=encoding)
     _check_columns(metadata, rows, sources[0])
     return rows
 
@@ -219,6 +226,8 @@ def _check_columns(metadata: dict[str, Any], rows: Any, source: Path) -> None:
 
     recipe = metadata.get("recipe") or {}
     needed = [*recipe.get("cat_names", []), *recipe.get("cont_names", [])]
+    if metadata.get("application") == "collab":  # a ratings recipe names its two inputs user_col and item_col
+        needed = [recipe.get("user_col"), recipe.get("item_col")]
     absent = [name for name in needed if name not in rows.columns]
     if absent:
         noun = "column" if len(absent) == 1 else "columns"

@@ -7,6 +7,7 @@ is a thin layer over that application's pipeline function.
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -522,8 +523,20 @@ def _fit_ratings(
             soft_wrap=True,
         )
     report_fit(result)
+    fitted_task = result.data.task
+    if fitted_task.kind == "binary" and not getattr(recipe, "implicit", False):
+        disliked, liked = (str(label) for label in fitted_task.classes)
+        out_console.print(
+            f"scores are the chance of {liked!r} (not {disliked!r}): recommend ranks items by it; if {liked!r} "
+            "is the one users did not like, write the ratings as 1 (liked) and 0",
+            soft_wrap=True,
+            markup=False,
+        )
     # The model keeps what each user chose in this table: nothing more to pass.
-    out_console.print(f"recommend with: trainwell recommend {out} USER_ID", soft_wrap=True)
+    # Quoted as a shell needs it, so a directory with a space in its name can be pasted as printed.
+    out_console.print(
+        f"recommend with: trainwell recommend {shlex.quote(str(out))} USER_ID", soft_wrap=True, markup=False
+    )
 
 
 def _fit_language_model(

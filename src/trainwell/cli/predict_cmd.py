@@ -340,6 +340,7 @@ def _check_input_columns(needed: list[str], rows: Any, source: Path, *, can_allo
             else " (a text model has nothing to read without it: rename your text column)"
         )
         raise DataError(
-            f"input {noun} {', '.join(repr(name) for name in absent)} missing from {source}; the model was trained "
+            f"input {noun} {', '.join(repr(name) for name in absent)} missing from "
+            f"{'standard input' if str(source) == '-' else source}; the model was trained "
             f"on: {list_columns(needed)}. Add the {noun}{way_out}"
         )

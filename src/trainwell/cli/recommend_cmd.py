@@ -47,8 +47,8 @@ def recommend(
     from_items: Annotated[
         str | None,
         typer.Option(
-            help="Instead of users: recommend for someone who chose these items (comma-separated ids), e.g. a "
-            "new visitor's basket."
+            help="Instead of users: recommend for someone who chose these items (comma-separated ids; an id "
+            "holding a comma in double quotes: '\"a, b\",c'), e.g. a new visitor's basket."
         ),
     ] = None,
     out: Annotated[
@@ -111,7 +111,7 @@ def recommend(
         if similar_to is not None:
             table = predictor.similar_items(similar_to, k=top)
         elif from_items is not None:
-            ids = [_item_id(part.strip()) for part in from_items.split(",") if part.strip()]
+            ids = [_item_id(part) for part in _basket(from_items)]
             table = predictor.recommend_from_items(ids, k=top)
         else:
             rated = _seen_items(predictor, seen, encoding, encoding_errors) if seen is not None else {}
@@ -164,6 +164,15 @@ def _refuse_unread(chosen: str, *, seen: Path | None, include_seen: bool, encodi
         )
 
 
+def _basket(text: str) -> list[str]:
+    """The ids of ``--from-items``: comma-separated, read as one CSV row, so an id holding a comma is given in
+    double quotes (``'"Se7en, the movie",42'``) rather than split into two ids that match nothing."""
+    import csv
+
+    row = next(csv.reader([text], skipinitialspace=True), [])
+    return [part.strip() for part in row if part.strip()]
+
+
 def _item_id(text: str) -> Any:
     """An id typed on the command line, matched like the training ids (``50`` is the item 50)."""
     from trainwell.collab.ranking import item_id
@@ -180,14 +189,14 @@ def _user_key(recipe: Any, user: Any) -> str:
 
 
 def _seen_items(predictor: Any, path: Path, encoding: str, encoding_errors: str) -> dict[str, list[Any]]:
-    """Each user's rated items in the ratings table ``path`` (read like the training table, in ``encoding``;
-    ``encoding_errors`` ``"replace"`` reads a byte it cannot decode as U+FFFD)."""
-    from trainwell.collab.data import read_ratings
+    """Each user's rated items in the ratings table ``path`` (a header-less file has the model's columns), read
+    in ``encoding`` (``encoding_errors`` ``"replace"`` reads a byte it cannot decode as U+FFFD)."""
+    from trainwell.collab.data import read_model_ratings
     from trainwell.core.errors import DataError
     from trainwell.data.io import list_columns
 
-    table = read_ratings(path, encoding=encoding, encoding_errors=encoding_errors)
     recipe = predictor.recipe
+    table = read_model_ratings(path, recipe, encoding=encoding, encoding_errors=encoding_errors)
     absent = [name for name in (recipe.user_col, recipe.item_col) if name not in table.columns]
     if absent:
         raise DataError(

@@ -8,6 +8,7 @@ Columns are named by the caller or found by name (``user``/``userId``/``customer
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 import re
@@ -32,6 +33,7 @@ __all__ = [
     "default_collab_batch_size",
     "find_rating_columns",
     "ratings_data",
+    "read_model_ratings",
     "read_ratings",
 ]
 
@@ -65,6 +67,8 @@ RATING_NAMES = (
     "target",
 )
 HEADERLESS_NAMES = ("user", "item", "rating", "timestamp")
+#: Columns a header-less file of one line is read with at most (the unused ones are dropped).
+_MOST_COLUMNS = 64
 #: Columns that say when: never taken as a user or an item; they order a user's interactions.
 TIME_NAMES = ("timestamp", "time", "date", "datetime", "ts", "createdat", "eventtime", "when")
 
@@ -91,13 +95,50 @@ def read_ratings(
     ``encoding`` is the text encoding of a CSV/TSV/JSON file, e.g. ``"cp1252"`` (Excel on Windows);
     ``encoding_errors="replace"`` reads a byte it cannot decode as U+FFFD instead of stopping.
     """
-    frame = read_table(source, encoding=encoding, encoding_errors=encoding_errors)
+    try:
+        frame = read_table(source, encoding=encoding, encoding_errors=encoding_errors)
+    except DataError as error:
+        if not str(error).endswith("has no data rows"):
+            raise
+        # A single line that is all numbers is one header-less row (one pair piped to predict), not a header.
+        single = _one_headerless_row(source, names, encoding, encoding_errors)
+        if single is None:
+            raise
+        return single
     if headerless(frame.columns):
         given = [*names, *(f"column_{i + 1}" for i in range(len(names), len(frame.columns)))]
         frame = read_table(
             source, names=given[: len(frame.columns)], encoding=encoding, encoding_errors=encoding_errors
         )
     return frame
+
+
+def _one_headerless_row(
+    source: str | Path, names: Sequence[str], encoding: str, encoding_errors: str
+) -> pd.DataFrame | None:
+    """The file's one line as a header-less row named like :func:`read_ratings` names one, or ``None`` when it is
+    not all numbers (a header with no rows under it)."""
+    given = [*names, *(f"column_{i + 1}" for i in range(len(names), _MOST_COLUMNS))]
+    try:
+        frame = read_table(source, names=given, encoding=encoding, encoding_errors=encoding_errors)
+    except DataError:
+        return None
+    width = max((i + 1 for i, column in enumerate(frame.columns) if frame[column].notna().any()), default=0)
+    frame = frame.iloc[:, :width]
+    return frame if len(frame) == 1 and width and headerless(frame.iloc[0].tolist()) else None
+
+
+def read_model_ratings(
+    source: str | Path, recipe: CollabRecipe, *, encoding: str = "utf-8", encoding_errors: str = "strict"
+) -> pd.DataFrame:
+    """Read a ratings file for a fitted model (``recommend --seen``, ``report --data``): a file without a header
+    row has the model's own columns, user and item (then its rating, then ``timestamp``), as ``trainwell
+    predict`` reads it, so MovieLens' ``u.data`` serves a model fitted on columns named ``uid``, ``movie``..."""
+    names: list[str] = []
+    for name in (recipe.user_col, recipe.item_col, recipe.rating_col or "rating", "timestamp"):
+        if name not in names:
+            names.append(name)
+    return read_ratings(source, encoding=encoding, names=names, encoding_errors=encoding_errors)
 
 
 def headerless(columns: Iterable[Any]) -> bool:
@@ -509,6 +550,24 @@ def _interactions_data(
     return DataBundle(task, train, valid, None, recipe, "collab", hints)
 
 
+#: Label pairs (disliked, liked) that sorted order would put the wrong way round; a negated label ("not liked",
+#: "uninterested") is found by its prefix instead (:func:`liked_last`).
+OPPOSITE_LABELS = (("-", "+"), ("\N{THUMBS DOWN SIGN}", "\N{THUMBS UP SIGN}"), ("thumbsdown", "thumbsup"))
+NEGATING_PREFIXES = ("not", "non", "no", "un", "dis", "dont", "didnt", "never")
+
+
+def liked_last(classes: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Two rating labels ordered ``(disliked, liked)``: a binary recommender ranks items by the second one's
+    probability. Numbers and most text pairs (``disliked``/``liked``, ``no``/``yes``, ``bad``/``good``) already
+    sort that way; a label that negates the other (``not liked``, ``not_interested``) and the pairs of
+    :data:`OPPOSITE_LABELS` (``-``/``+``, thumbs down/up) do not, and are turned round."""
+    if len(classes) != 2 or not all(isinstance(label, str) for label in classes):
+        return classes
+    first, second = (re.sub(r"[\s_\-'’]", "", label.lower()) or label for label in classes)
+    negated = any(second == prefix + first for prefix in NEGATING_PREFIXES)
+    return (classes[1], classes[0]) if negated or (second, first) in OPPOSITE_LABELS else classes
+
+
 def _infer_task(ratings: pd.Series, rating_col: str, kind: str | None) -> Task:
     distinct = ratings.nunique()
     if kind == "binary" and distinct != 2:
@@ -517,7 +576,8 @@ def _infer_task(ratings: pd.Series, rating_col: str, kind: str | None) -> Task:
             "drop --task to predict the rating (regression)"
         )
     if kind == "binary" or (kind is None and distinct == 2):
-        return infer_task(ratings, name=rating_col, kind="binary")
+        binary = infer_task(ratings, name=rating_col, kind="binary")
+        return dataclasses.replace(binary, classes=liked_last(binary.classes))
     numbers = pd.to_numeric(ratings, errors="coerce")
     if numbers.isna().any():
         bad = ratings[numbers.isna()].iloc[0]

@@ -145,9 +145,10 @@ def build_report(
         if isinstance(data, pd.DataFrame):
             frame, source = read_ratings_frame(data)
         else:  # read here, in the given encoding; read_ratings_frame reads UTF-8
-            from trainwell.collab.data import read_ratings
+            from trainwell.collab.data import read_model_ratings
 
-            frame, source = read_ratings(data, **read_as).reset_index(drop=True), str(data)
+            frame = read_model_ratings(data, predictor.recipe, **read_as)  # header-less: the model's columns
+            frame, source = frame.reset_index(drop=True), str(data)
         intro, sections = collab_report_sections(predictor, frame, source, top_k=top_k, seed=seed)
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
         text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
