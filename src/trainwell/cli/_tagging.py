@@ -12,6 +12,8 @@ from trainwell.cli._common import emit_table, fold_cells, model_directory_line, 
 TAGGING_SUFFIXES = (".conll", ".conllu", ".bio", ".iob", ".iob2", ".bioes")
 #: What a CoNLL file written by ``predict --out`` is called.
 CONLL_OUT_SUFFIXES = (".conll", ".conllu", ".txt", ".bio", ".iob")
+#: Tables, which a tagger does not read (``.tsv`` is left out: CoNLL files are often so named).
+TABLE_SUFFIXES = (".csv", ".parquet", ".pq", ".json", ".jsonl", ".ndjson", ".xlsx", ".xls")
 
 
 def _stem_suffix(path: Path) -> str:
@@ -57,8 +59,13 @@ def looks_like_conll(path: Path, n_lines: int = 200) -> bool:
 
 def holds_raw_sentences(path: Path, n_lines: int = 200) -> bool:
     """Whether ``path``, a ``.txt`` file, holds raw sentences, one per line, rather than CoNLL's word per
-    line: its first lines have different numbers of space-separated fields (a CoNLL file's token lines have
-    one count), or it is one line of several words (a CoNLL file of one word would be one sentence of one word).
+    line.
+
+    A CoNLL file's token lines all have one number of fields and its sentences run over several lines, so the
+    first lines are raw sentences when their numbers of space-separated fields differ, or, all of one number
+    above one, when no sentence of the CoNLL reading would have two words: every line stands alone between
+    blank lines, or the whole file is lines of words without a blank line (a CoNLL file ends its sentences with
+    one). A file of one word per line stays CoNLL, and so does one with ``-DOCSTART-`` lines.
     """
     if _stem_suffix(path) != ".txt" or not path.is_file():
         return False
@@ -67,13 +74,29 @@ def holds_raw_sentences(path: Path, n_lines: int = 200) -> bool:
     opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rt", encoding="utf-8", errors="replace") as stream:
-            lines = [line for _, line in zip(range(n_lines), stream, strict=False)]
+            lines = [line for _, line in zip(range(n_lines + 1), stream, strict=False)]
     except OSError:
         return False
-    widths = [
-        len(line.split()) for line in lines if line.strip() and not line.startswith(("-DOCSTART-", "#"))
-    ]
-    return len(set(widths)) > 1 or (len(widths) == 1 and widths[0] > 1)
+    whole = len(lines) <= n_lines
+    lines = lines[:n_lines]
+    if any(line.startswith("-DOCSTART-") for line in lines):
+        return False
+    widths = [len(line.split()) for line in lines if line.strip() and not line.startswith("#")]
+    if len(set(widths)) > 1:
+        return True
+    if not widths or widths[0] < 2:
+        return False
+    blocks, run = [], 0  # lines of each run of non-blank lines: the sentences of the CoNLL reading
+    for line in lines:
+        if line.strip():
+            run += 1
+        elif run:
+            blocks.append(run)
+            run = 0
+    ended = bool(blocks)  # a blank line after a sentence: how a CoNLL file ends each one
+    if run:
+        blocks.append(run)
+    return all(block == 1 for block in blocks) or (whole and not ended)
 
 
 def fit_tagging(data: Path, settings: dict[str, Any]) -> Any:
@@ -156,13 +179,13 @@ def predict_tags(
 
     if len(data) != 1:
         raise ConfigError(f"a tagger tags one file (or '-' for standard input) at a time; got {len(data)}")
+    if str(data[0]) != "-" and _stem_suffix(data[0]) in TABLE_SUFFIXES:
+        raise ConfigError(
+            f"{data[0]} is a table, and a tagger reads sentences: a CoNLL file (one word per line), a .txt of raw "
+            "sentences (one a line), or '-' for standard input"
+        )
     if str(data[0]) == "-" or holds_raw_sentences(data[0]):
-        from trainwell.cli._common import text_lines
-
-        numbers, lines = text_lines(data[0], encoding, encoding_errors)
-        predictions = predictor.predict(lines)
-        predictions.insert(0, "line", numbers)  # blank lines are skipped: say which line each answer is for
-        emit_table(predictions, out, "predictions")
+        _tag_raw_sentences(predictor, data[0], out, encoding, encoding_errors)
         return
     from trainwell.text.tagging.conll import read_conll
     from trainwell.text.tagging.scheme import from_iob2
@@ -201,3 +224,30 @@ def predict_tags(
         rows[tag_col] = [tag for sentence in gold for tag in sentence]
     rows["prediction"] = [tag for sentence in predicted for tag in sentence]
     emit_table(pd.DataFrame(rows), out, "predictions")
+
+
+def _tag_raw_sentences(
+    predictor: Any, source: Path, out: Path | None, encoding: str, encoding_errors: str
+) -> None:
+    """One row per sentence (its line number, words, tags, entities), or with ``--out x.conll`` the words split
+    and tagged as ``word predicted`` lines, a blank line after each sentence."""
+    from trainwell.cli._common import text_lines
+    from trainwell.core.errors import ConfigError
+
+    numbers, lines = text_lines(source, encoding, encoding_errors)
+    if out is not None and _stem_suffix(out) == ".conllu":
+        raise ConfigError(
+            f"--out {out.name}: a .conllu output is the CoNLL-U input with its {predictor.recipe.tag_col} column "
+            "predicted, and raw sentences have none; name the output .conll for 'word predicted' lines"
+        )
+    if out is not None and _stem_suffix(out) in CONLL_OUT_SUFFIXES:
+        from trainwell.text.tagging.conll import write_conll
+
+        tagged = [sentence for sentence in predictor.tag(lines) if sentence.words]
+        words = [sentence.words for sentence in tagged]
+        write_conll(out, words, [[sentence.tags for sentence in tagged]])
+        out_console.print(f"wrote {sum(map(len, words)):,} tagged words to {out}")
+        return
+    predictions = predictor.predict(lines)
+    predictions.insert(0, "line", numbers)  # blank lines are skipped: say which line each answer is for
+    emit_table(predictions, out, "predictions")

@@ -1,0 +1,87 @@
+"""``trainwell predict`` on a tagger, from the files users actually hand it: short raw sentences, tables, raw
+sentences written out as CoNLL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tagging_samples import entity_sentences, write_conll_file
+from trainwell.cli.app import app
+from trainwell.text import tagging_data, tagging_learner
+
+SMALL = {"word_dim": 8, "char_dim": 4, "char_filters": 4, "casing_dim": 2, "hidden": 8, "dropout": 0.1}
+
+
+@pytest.fixture(scope="module")
+def tagger(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tagging_data(entity_sentences(30, seed=1), valid=entity_sentences(10, seed=2), batch_size=16)
+    learn = tagging_learner(data, arch_config=SMALL, progress=False)
+    learn.fit_one_cycle(1)
+    return learn.export(tmp_path_factory.mktemp("tagger") / "m")
+
+
+def _predict(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["predict", *args], env={"COLUMNS": "250"})
+    return result.exit_code, result.output
+
+
+def test_raw_sentences_of_one_length_are_sentences_not_one_conll_sentence(
+    tagger: Path, tmp_path: Path
+) -> None:
+    # Two lines of three words each read as one CoNLL sentence of two words, 'Mary' and 'John', tagged as a pair.
+    sentences = tmp_path / "sentences.txt"
+    sentences.write_text("Mary works here.\nJohn sleeps there.\n", encoding="utf-8")
+    code, output = _predict(str(tagger), str(sentences))
+    assert code == 0, output
+    lines = output.splitlines()
+    assert lines[0] == "line,words,tags,entities" and len(lines) == 3
+    assert lines[1].startswith("1,Mary works here .,") and lines[2].startswith("2,John sleeps there .,")
+    # A CoNLL .txt of one sentence ends with its blank line, and stays CoNLL; so does a word-per-line file.
+    conll = tmp_path / "one.txt"
+    conll.write_text("Tom B-PER\nlives O\n\n", encoding="utf-8")
+    code, output = _predict(str(tagger), str(conll))
+    assert code == 0 and output.splitlines() == ["sentence,word,tag,prediction", *output.splitlines()[1:]]
+    assert len(output.splitlines()) == 3
+    words = tmp_path / "words.txt"
+    words.write_text("Tom\nlives\n", encoding="utf-8")
+    code, output = _predict(str(tagger), str(words))
+    assert code == 0 and output.startswith("sentence,word,prediction") and len(output.splitlines()) == 3
+
+
+@pytest.mark.parametrize("name", ["rows.csv", "rows.parquet", "rows.json", "rows.jsonl", "rows.csv.gz"])
+def test_a_table_is_refused_in_one_line_not_read_as_one_word_per_row(
+    tagger: Path, tmp_path: Path, name: str
+) -> None:
+    # A CSV was read as a CoNLL file of one column: every row one "word", tagged as one long sentence.
+    table = tmp_path / name
+    table.write_text("text,label\nMary works here.,x\n", encoding="utf-8")
+    code, output = _predict(str(tagger), str(table))
+    assert code == 2, output
+    assert output.strip() == (
+        f"error: {table} is a table, and a tagger reads sentences: a CoNLL file (one word per line), a .txt "
+        "of raw sentences (one a line), or '-' for standard input"
+    )
+
+
+def test_raw_sentences_written_to_a_conll_file_are_conll(tagger: Path, tmp_path: Path) -> None:
+    # --out pred.conll wrote the CSV table of raw sentences into a file named .conll.
+    sentences = tmp_path / "sentences.txt"
+    sentences.write_text("Tom lives in Oslo.\n\nMary works for Siemens.\n", encoding="utf-8")
+    out = tmp_path / "pred.conll"
+    code, output = _predict(str(tagger), str(sentences), "--out", str(out))
+    assert code == 0, output
+    assert "wrote 10 tagged words to" in output
+    blocks = [block.splitlines() for block in out.read_text(encoding="utf-8").strip().split("\n\n")]
+    assert [[line.split()[0] for line in block] for block in blocks] == [
+        ["Tom", "lives", "in", "Oslo", "."],
+        ["Mary", "works", "for", "Siemens", "."],
+    ]
+    assert all(len(line.split()) == 2 for block in blocks for line in block)  # word, predicted
+    code, output = _predict(str(tagger), "-", "--out", str(tmp_path / "pred.conllu"))
+    assert code == 2 and "a .conllu output is the CoNLL-U input with its tag column predicted" in output
+    conll = write_conll_file(tmp_path / "test.conll", entity_sentences(2, seed=3))
+    code, output = _predict(str(tagger), str(conll), "--out", str(tmp_path / "pred2.conllu"))
+    assert code == 2 and "a .conllu output is the CoNLL-U input with its tag column predicted" in output
