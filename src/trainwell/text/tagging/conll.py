@@ -113,18 +113,43 @@ class TaggedCorpus:
         if isinstance(name, str) and name in self.column_names:
             return self.column_names.index(name)
         if isinstance(name, str) and not name.isdecimal():
-            raise ConfigError(
-                f"tag column {name!r} not found in {self.source}; columns are: {names}. "
-                "Pass --tag-col NAME (or a 0-based column number)."
+            raise ConfigError.worded(
+                lambda say: (
+                    f"tag column {name!r} not found in {self.source}; columns are: {names}. "
+                    f"Pass {say('tag_col', 'NAME')} (or a 0-based column number)."
+                )
             )
         index = int(name)
         if isinstance(name, bool) or not 0 <= index < len(self.column_names):
-            raise ConfigError(
-                f"column number {name!r} is out of range for {self.source}, which has "
-                f"{len(self.column_names)} columns ({names}); pass --tag-col NAME or a number from 0 to "
-                f"{len(self.column_names) - 1}."
+            raise ConfigError.worded(
+                lambda say: (
+                    f"column number {name!r} is out of range for {self.source}, which has "
+                    f"{len(self.column_names)} columns ({names}); pass {say('tag_col', 'NAME')} or a number from 0 "
+                    f"to {len(self.column_names) - 1}."
+                )
             )
         return index
+
+    def tag_column(self, name: str | int) -> tuple[str, list[list[str]]]:
+        """The name of the column ``name`` points to (by name or 0-based index) and its field of every token,
+        read as the tags: the words' own column is refused.
+
+        Raises:
+            ConfigError: no such column, or it is the words' column.
+        """
+        index = self._column_index(name)
+        words = self.column_names.index("form") if self.format == "conllu" else 0
+        if index == words:
+            others = [
+                column for number, column in enumerate(self.column_names) if number not in (words, 0)
+            ] or ["(none: the file has only words)"]
+            raise ConfigError.worded(
+                lambda say: (
+                    f"tag column {name!r} holds the words ({self.column_names[index]}), not their tags; "
+                    f"pass {say('tag_col', 'NAME')} naming a column of tags: {', '.join(others)}"
+                )
+            )
+        return self.column_names[index], self.column(index)
 
 
 def default_tag_column(corpus: TaggedCorpus) -> str:

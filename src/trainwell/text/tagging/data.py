@@ -160,9 +160,8 @@ def read_tagged(
         from trainwell.text.tagging.conll import default_tag_column, read_conll
 
         corpus = read_conll(source, encoding=encoding, encoding_errors=encoding_errors)
-        column = default_tag_column(corpus) if tag_col is None else tag_col
-        name = corpus.column_names[column] if isinstance(column, int) else column
-        return corpus.tokens(), corpus.column(column), str(name)
+        name, column = corpus.tag_column(default_tag_column(corpus) if tag_col is None else tag_col)
+        return corpus.tokens(), column, name  # the column's name, even when given by its number
     words: Sentences = []
     tags: Sentences = []
     for position, pair in enumerate(source):
