@@ -3,8 +3,10 @@ sentences written out as CoNLL."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -85,3 +87,34 @@ def test_raw_sentences_written_to_a_conll_file_are_conll(tagger: Path, tmp_path:
     conll = write_conll_file(tmp_path / "test.conll", entity_sentences(2, seed=3))
     code, output = _predict(str(tagger), str(conll), "--out", str(tmp_path / "pred2.conllu"))
     assert code == 2 and "a .conllu output is the CoNLL-U input with its tag column predicted" in output
+
+
+def test_the_gold_tags_of_a_file_in_another_layout_are_found(tagger: Path, tmp_path: Path) -> None:
+    # A model trained on two-column 'word tag' lines found no gold in CoNLL-2003's four columns (its tags are
+    # in 'ner', not 'tag'): predict left them out and report refused the file. The file's own tag column is
+    # the gold when every tag in it is one the model knows.
+    from trainwell.report import build_report
+
+    sentences = entity_sentences(12, seed=4)
+    four = tmp_path / "test.conll"
+    four.write_text(
+        "".join(
+            "".join(f"{w} NN B-NP {t}\n" for w, t in zip(words, tags, strict=True)) + "\n"
+            for words, tags in sentences
+        ),
+        encoding="utf-8",
+    )
+    code, output = _predict(str(tagger), str(four))
+    assert code == 0 and output.startswith("sentence,word,tag,prediction"), output
+    gold = pd.read_csv(io.StringIO(output), keep_default_na=False)["tag"]
+    assert list(gold) == [tag for _, tags in sentences for tag in tags]
+    out = tmp_path / "pred.conll"
+    assert _predict(str(tagger), str(four), "--out", str(out))[0] == 0
+    assert all(len(line.split()) == 3 for line in out.read_text(encoding="utf-8").splitlines() if line)
+    page = build_report(tagger, four, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "evaluated on 12 labelled sentences" in page
+    # A column of other tags (chunks here) is no gold: none is shown.
+    chunks = tmp_path / "chunks.conll"
+    chunks.write_text("Mary NNP B-NP\nworks VBZ B-VP\n\n", encoding="utf-8")
+    code, output = _predict(str(tagger), str(chunks))
+    assert code == 0 and output.startswith("sentence,word,prediction"), output

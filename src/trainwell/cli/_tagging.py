@@ -187,7 +187,7 @@ def predict_tags(
     if str(data[0]) == "-" or holds_raw_sentences(data[0]):
         _tag_raw_sentences(predictor, data[0], out, encoding, encoding_errors)
         return
-    from trainwell.text.tagging.conll import read_conll
+    from trainwell.text.tagging.conll import gold_column, read_conll
     from trainwell.text.tagging.scheme import from_iob2
 
     corpus = read_conll(data[0], encoding=encoding, encoding_errors=encoding_errors)
@@ -197,7 +197,8 @@ def predict_tags(
     if scheme in ("iob1", "iobes"):
         predicted = [from_iob2(tags, scheme) for tags in predicted]  # written back in the file's own scheme
     tag_col = predictor.recipe.tag_col
-    gold = corpus.column(tag_col) if tag_col in corpus.column_names else None
+    gold_col = gold_column(corpus, tag_col, predictor.classes)
+    gold = corpus.column(gold_col) if gold_col is not None else None
     if out is not None and _stem_suffix(out) == ".conllu":
         from trainwell.text.tagging.conll import write_conllu
 

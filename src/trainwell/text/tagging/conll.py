@@ -21,7 +21,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import zlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +34,7 @@ __all__ = [
     "TaggedCorpus",
     "default_tag_column",
     "find_split_files",
+    "gold_column",
     "read_conll",
     "write_conll",
 ]
@@ -165,6 +166,33 @@ def default_tag_column(corpus: TaggedCorpus) -> str:
     if corpus.column_names == CONLL2003_COLUMNS:
         return "ner"
     return corpus.column_names[-1]
+
+
+def gold_column(corpus: TaggedCorpus, tag_col: str, classes: Collection[str]) -> str | None:
+    """The column of ``corpus`` that holds the gold tags of a tagger trained on the column ``tag_col``.
+
+    That column when the file has it; else the file's own tag column (:func:`default_tag_column`) when every tag
+    in it is one the tagger knows (IOB1 and IOBES read as IOB2), so a tagger trained on CoNLL-2003's ``ner``
+    scores a two-column ``word tag`` file and the other way round; ``None`` when neither holds the tags.
+
+    Example:
+        >>> corpus = TaggedCorpus([[("EU", "B-ORG")]], ("token", "tag"), "conll", "x")
+        >>> gold_column(corpus, "ner", ["O", "B-ORG"]), gold_column(corpus, "ner", ["NOUN"])
+        ('tag', None)
+    """
+    if tag_col in corpus.column_names:
+        return tag_col
+    own = default_tag_column(corpus)
+    if own == corpus.column_names[0] or (corpus.format == "conllu" and own == "form"):
+        return None  # a file of words alone
+    from trainwell.text.tagging.scheme import detect_scheme, to_iob2
+
+    tags = corpus.column(own)
+    scheme = detect_scheme(tags)
+    known = set(classes)
+    if all(tag in known for sentence in tags for tag in to_iob2(sentence, scheme)):
+        return own
+    return None
 
 
 # ------------------------------------------------------------------------------------------------ reading
