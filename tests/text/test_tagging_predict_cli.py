@@ -118,3 +118,27 @@ def test_the_gold_tags_of_a_file_in_another_layout_are_found(tagger: Path, tmp_p
     chunks.write_text("Mary NNP B-NP\nworks VBZ B-VP\n\n", encoding="utf-8")
     code, output = _predict(str(tagger), str(chunks))
     assert code == 0 and output.startswith("sentence,word,prediction"), output
+
+
+def test_the_hint_after_fit_is_a_command_that_runs_in_a_shell(tmp_path: Path) -> None:
+    # "trainwell predict /tmp/my models/ner -" broke at the space when pasted into a shell.
+    import shlex
+
+    from trainwell.cli._tagging import predict_hint
+
+    hint = predict_hint(tmp_path / "my models" / "ner")
+    assert hint.startswith('tag new text with: echo "Your sentence." | trainwell predict ')
+    command = hint.split(" | ", 1)[1]
+    assert shlex.split(command) == ["trainwell", "predict", str(tmp_path / "my models" / "ner"), "-"]
+
+
+def test_info_of_a_part_of_speech_tagger_says_one_tag_per_word(tmp_path: Path) -> None:
+    # It said "(one tag per word; the data came as none)": 'none' is the scheme of tags that mark no spans.
+    from tagging_samples import pos_sentences
+
+    data = tagging_data(pos_sentences(20, seed=1), valid=pos_sentences(5, seed=2), batch_size=16)
+    learn = tagging_learner(data, arch_config=SMALL, progress=False)
+    learn.export(tmp_path / "pos")
+    result = CliRunner().invoke(app, ["info", str(tmp_path / "pos")], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert "tags from 'tag' (one tag per word)" in result.output and "came as" not in result.output

@@ -153,9 +153,14 @@ def _show_tagging(result: Any) -> None:
         out_console.print(f"test set: {shown}")
     if result.model_dir is not None:
         out_console.print(model_directory_line(result.model_dir), soft_wrap=True)
-        out_console.print(
-            f'tag new text with: echo "Your sentence." | trainwell predict {result.model_dir} -'
-        )
+        out_console.print(predict_hint(result.model_dir), soft_wrap=True, markup=False)
+
+
+def predict_hint(model_dir: Path) -> str:
+    """The line after a fit that shows how to tag new text: a command to paste, the path quoted for a shell."""
+    import shlex
+
+    return f'tag new text with: echo "Your sentence." | trainwell predict {shlex.quote(str(model_dir))} -'
 
 
 def predict_tags(
