@@ -142,3 +142,14 @@ def test_info_of_a_part_of_speech_tagger_says_one_tag_per_word(tmp_path: Path) -
     result = CliRunner().invoke(app, ["info", str(tmp_path / "pos")], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
     assert "tags from 'tag' (one tag per word)" in result.output and "came as" not in result.output
+
+
+def test_a_conllu_output_from_a_conllu_file_without_the_tag_column_says_so(
+    tagger: Path, tmp_path: Path
+) -> None:
+    # A CoNLL-U file without the tagger's column was said to be "not CoNLL-U".
+    conllu = tmp_path / "dev.conllu"
+    conllu.write_text("1\tTom\ttom\tPROPN\tNNP\t_\t0\troot\t0:root\t_\n\n", encoding="utf-8")
+    code, output = _predict(str(tagger), str(conllu), "--out", str(tmp_path / "pred.conllu"))
+    assert code == 2 and f"and '{conllu}' has no tag column to hold them; name the output .conll" in output
+    assert "not CoNLL-U" not in output

@@ -208,9 +208,10 @@ def predict_tags(
         from trainwell.text.tagging.conll import write_conllu
 
         if corpus.format != "conllu" or tag_col not in corpus.column_names:
+            why = "is not CoNLL-U" if corpus.format != "conllu" else f"has no {tag_col} column to hold them"
             raise ConfigError(
                 f"--out {out.name}: a .conllu output is the CoNLL-U input with its {tag_col} column predicted, and "
-                f"'{data[0]}' is not CoNLL-U; name the output .conll for 'word gold predicted' lines"
+                f"'{data[0]}' {why}; name the output .conll for 'word gold predicted' lines"
             )
         write_conllu(out, corpus, tag_col, predicted)
         out_console.print(f"wrote {sum(map(len, words)):,} words to {out}, their {tag_col} predicted")
