@@ -153,3 +153,18 @@ def test_a_conllu_output_from_a_conllu_file_without_the_tag_column_says_so(
     code, output = _predict(str(tagger), str(conllu), "--out", str(tmp_path / "pred.conllu"))
     assert code == 2 and f"and '{conllu}' has no tag column to hold them; name the output .conll" in output
     assert "not CoNLL-U" not in output
+
+
+def test_export_checks_the_onnx_file_on_raw_sentences_too(tagger: Path, tmp_path: Path) -> None:
+    # --data sentences.txt stopped at "line 2: found 5 fields but expected 4", read as a CoNLL file.
+    import shutil
+
+    pytest.importorskip("onnxruntime")
+    model = shutil.copytree(tagger, tmp_path / "m")
+    sentences = tmp_path / "sentences.txt"
+    sentences.write_text("Tom lives in Oslo.\nMary works for Siemens in New York.\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["export", str(model), "--onnx", "--data", str(sentences)], env={"COLUMNS": "250"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "onnxruntime matches PyTorch on 2 sentences from" in result.output
