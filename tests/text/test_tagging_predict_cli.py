@@ -168,3 +168,18 @@ def test_export_checks_the_onnx_file_on_raw_sentences_too(tagger: Path, tmp_path
     )
     assert result.exit_code == 0, result.output
     assert "onnxruntime matches PyTorch on 2 sentences from" in result.output
+
+
+def test_report_on_raw_sentences_says_it_needs_the_gold_tags(tagger: Path, tmp_path: Path) -> None:
+    # It stopped at "line 2: found 5 fields but expected 4 like the first token line".
+    from trainwell.core.errors import DataError
+    from trainwell.report import build_report
+
+    sentences = tmp_path / "sentences.txt"
+    sentences.write_text("Tom lives in Oslo.\nMary works for Siemens in New York.\n", encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        build_report(tagger, sentences, tmp_path / "report.html")
+    assert str(caught.value) == (
+        f"'{sentences}' holds raw sentences, one a line, and the report scores the tagger against gold tags: "
+        "pass a CoNLL file of the same sentences, one word per line with its tag"
+    )

@@ -57,46 +57,12 @@ def looks_like_conll(path: Path, n_lines: int = 200) -> bool:
     return bool(rows) and len(widths) == 1 and min(widths) >= 2 and (blank or len(lines) < n_lines)
 
 
-def holds_raw_sentences(path: Path, n_lines: int = 200) -> bool:
-    """Whether ``path``, a ``.txt`` file, holds raw sentences, one per line, rather than CoNLL's word per
-    line.
+def holds_raw_sentences(path: Path) -> bool:
+    """Whether ``path`` is a .txt of raw sentences, one a line, rather than a CoNLL file (the sniffing lives
+    beside the CoNLL reader, imported only when asked: :func:`trainwell.text.tagging.conll.holds_raw_sentences`)."""
+    from trainwell.text.tagging.conll import holds_raw_sentences as sniff
 
-    A CoNLL file's token lines all have one number of fields and its sentences run over several lines, so the
-    first lines are raw sentences when their numbers of space-separated fields differ, or, all of one number
-    above one, when no sentence of the CoNLL reading would have two words: every line stands alone between
-    blank lines, or the whole file is lines of words without a blank line (a CoNLL file ends its sentences with
-    one). A file of one word per line stays CoNLL, and so does one with ``-DOCSTART-`` lines.
-    """
-    if _stem_suffix(path) != ".txt" or not path.is_file():
-        return False
-    import gzip
-
-    opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
-    try:
-        with opener(path, "rt", encoding="utf-8", errors="replace") as stream:
-            lines = [line for _, line in zip(range(n_lines + 1), stream, strict=False)]
-    except OSError:
-        return False
-    whole = len(lines) <= n_lines
-    lines = lines[:n_lines]
-    if any(line.startswith("-DOCSTART-") for line in lines):
-        return False
-    widths = [len(line.split()) for line in lines if line.strip() and not line.startswith("#")]
-    if len(set(widths)) > 1:
-        return True
-    if not widths or widths[0] < 2:
-        return False
-    blocks, run = [], 0  # lines of each run of non-blank lines: the sentences of the CoNLL reading
-    for line in lines:
-        if line.strip():
-            run += 1
-        elif run:
-            blocks.append(run)
-            run = 0
-    ended = bool(blocks)  # a blank line after a sentence: how a CoNLL file ends each one
-    if run:
-        blocks.append(run)
-    return all(block == 1 for block in blocks) or (whole and not ended)
+    return sniff(path)
 
 
 def fit_tagging(data: Path, settings: dict[str, Any]) -> Any:

@@ -30,9 +30,14 @@ def tagging_report_sections(
 ) -> tuple[list[str], list[str]]:
     """Intro paragraphs and sections for a tagger judged on the labelled file ``path`` (read in ``encoding``)."""
     from trainwell.evaluate.tagging import counts_from_tags, explain_tagging, per_type_scores
-    from trainwell.text.tagging.conll import gold_column, read_conll
+    from trainwell.text.tagging.conll import gold_column, holds_raw_sentences, read_conll
     from trainwell.text.tagging.scheme import detect_scheme, to_iob2
 
+    if holds_raw_sentences(path):
+        raise DataError(
+            f"'{path}' holds raw sentences, one a line, and the report scores the tagger against gold tags: pass a "
+            "CoNLL file of the same sentences, one word per line with its tag"
+        )
     corpus = read_conll(path, encoding=encoding, encoding_errors=encoding_errors)
     tag_col = predictor.recipe.tag_col
     gold_col = gold_column(corpus, tag_col, predictor.classes)

@@ -12,6 +12,7 @@ Two layouts are read, plain or gzipped:
   :func:`write_conllu` puts them back where they were.
 
 :func:`read_conll` picks the layout from the suffix (``.conllu``, ``.conllu.gz``) or else from the content,
+:func:`holds_raw_sentences` tells a ``.txt`` of raw sentences from one of CoNLL columns,
 :func:`find_split_files` finds train / valid / test files in a folder by their names, and :func:`write_conll`
 writes tokens with gold and predicted tags in the layout the official ``conlleval`` script reads.
 """
@@ -24,6 +25,7 @@ import zlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from trainwell.core.atomic import write_bytes_atomic
 from trainwell.core.errors import ConfigError, DataError
@@ -35,6 +37,7 @@ __all__ = [
     "default_tag_column",
     "find_split_files",
     "gold_column",
+    "holds_raw_sentences",
     "read_conll",
     "write_conll",
 ]
@@ -378,6 +381,47 @@ def _conll_column_names(n_fields: int) -> tuple[str, ...]:
     if n_fields == 2:
         return ("token", "tag")
     return ("token", *(f"col{index}" for index in range(1, n_fields)))
+
+
+def holds_raw_sentences(path: str | Path, n_lines: int = 200) -> bool:
+    """Whether ``path``, a ``.txt`` file, holds raw sentences, one per line, rather than CoNLL's word per
+    line.
+
+    A CoNLL file's token lines all have one number of fields and its sentences run over several lines, so the
+    first lines are raw sentences when their numbers of space-separated fields differ, or, all of one number
+    above one, when no sentence of the CoNLL reading would have two words: every line stands alone between
+    blank lines, or the whole file is lines of words without a blank line (a CoNLL file ends its sentences with
+    one). A file of one word per line stays CoNLL, and so does one with ``-DOCSTART-`` lines.
+    """
+    path = Path(path)
+    if not path.name.lower().removesuffix(".gz").endswith(".txt") or not path.is_file():
+        return False
+    opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace") as stream:
+            lines = [line for _, line in zip(range(n_lines + 1), stream, strict=False)]
+    except OSError:
+        return False
+    whole = len(lines) <= n_lines
+    lines = lines[:n_lines]
+    if any(line.startswith("-DOCSTART-") for line in lines):
+        return False
+    widths = [len(line.split()) for line in lines if line.strip() and not line.startswith("#")]
+    if len(set(widths)) > 1:
+        return True
+    if not widths or widths[0] < 2:
+        return False
+    blocks, run = [], 0  # lines of each run of non-blank lines: the sentences of the CoNLL reading
+    for line in lines:
+        if line.strip():
+            run += 1
+        elif run:
+            blocks.append(run)
+            run = 0
+    ended = bool(blocks)  # a blank line after a sentence: how a CoNLL file ends each one
+    if run:
+        blocks.append(run)
+    return all(block == 1 for block in blocks) or (whole and not ended)
 
 
 # ------------------------------------------------------------------------------------------- split files
