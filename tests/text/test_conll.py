@@ -462,3 +462,19 @@ def test_a_tag_column_given_by_number_is_recorded_by_its_name(tmp_path: Path, co
     assert data.recipe.tag_col == "ner" and data.task.target_names == ("ner",)
     conllu = tagging_data(write(tmp_path / "t.conllu", CONLLU_TEXT * 3), tag_col="3", valid_pct=0.3)
     assert conllu.recipe.tag_col == "upos"
+
+
+def test_a_folders_test_file_of_words_alone_is_refused_by_name(tmp_path: Path) -> None:
+    # A test.txt of words only (no gold) in the folder made every test word a tag class: the model learned
+    # hundreds of "tags", lost its entity scores, and scored 0.0 on the test set.
+    from trainwell.core.errors import UserError
+    from trainwell.text import tagging_data
+
+    write(tmp_path / "train.txt", CONLL_TEXT * 3)
+    write(tmp_path / "test.txt", "EU\nrejects\n\nPeter\n")
+    with pytest.raises(UserError) as caught:
+        tagging_data(tmp_path)
+    assert str(caught.value) == (
+        f"{tmp_path / 'test.txt'} (the test file) holds words alone, one column, with no tags to score; add its "
+        "gold tags as a column, or move it out of the folder (predict tags such a file)"
+    )
