@@ -227,7 +227,7 @@ def test_unknown_column_lists_the_columns_and_the_option(tmp_path: Path) -> None
     corpus = read_conll(write(tmp_path / "train.txt", CONLL_TEXT))
     with pytest.raises(ConfigError) as caught:
         corpus.column("upos")
-    assert str(caught.value) == (
+    assert caught.value.command_line == (
         f"tag column 'upos' not found in {tmp_path / 'train.txt'}; columns are: token, pos, chunk, ner. "
         "Pass --tag-col NAME (or a 0-based column number)."
     )
@@ -414,3 +414,67 @@ def test_ud_english_ewt_written_back_line_for_line(shared_data: Path, tmp_path: 
             ] += 1
     assert kinds["word"] == corpus.n_tokens and kinds["blank"] >= len(corpus)
     assert kinds["comment"] > 2 * len(corpus) and kinds["range"] > 0 and kinds["node"] > 0
+
+
+def test_the_column_errors_name_tag_col_to_python_and_the_option_to_the_command_line(tmp_path: Path) -> None:
+    # tagging_data(tag_col="upos") said "Pass --tag-col NAME" to a Python caller.
+    from trainwell.text import tagging_data
+
+    path = write(tmp_path / "train.txt", CONLL_TEXT)
+    with pytest.raises(ConfigError) as caught:
+        tagging_data(path, tag_col="upos")
+    assert str(caught.value).endswith("Pass tag_col='NAME' (or a 0-based column number).")
+    assert caught.value.command_line is not None
+    assert caught.value.command_line.endswith("Pass --tag-col NAME (or a 0-based column number).")
+    with pytest.raises(ConfigError) as caught:
+        tagging_data(path, tag_col=9)
+    assert str(caught.value).endswith("pass tag_col='NAME' or a number from 0 to 3.")
+
+
+@pytest.mark.parametrize(
+    ("layout", "column"), [("conll", 0), ("conll", "token"), ("conllu", "form"), ("conllu", 1)]
+)
+def test_the_words_column_is_refused_as_the_tags(tmp_path: Path, layout: str, column: str | int) -> None:
+    # --tag-col 0 trained a "tagger" whose tags were the words themselves, one class per word.
+    from trainwell.text import tagging_data
+
+    path = (
+        write(tmp_path / "train.txt", CONLL_TEXT)
+        if layout == "conll"
+        else write(tmp_path / "t.conllu", CONLLU_TEXT)
+    )
+    with pytest.raises(ConfigError) as caught:
+        tagging_data(path, tag_col=column)
+    name = "token" if layout == "conll" else "form"
+    assert str(caught.value).startswith(
+        f"tag column {column!r} holds the words ({name}), not their tags; pass tag_col="
+    )
+    assert caught.value.command_line is not None and "; pass --tag-col " in caught.value.command_line
+
+
+@pytest.mark.parametrize("column", [3, "3", "ner"])
+def test_a_tag_column_given_by_number_is_recorded_by_its_name(tmp_path: Path, column: str | int) -> None:
+    # --tag-col 3 (a string from the command line) was recorded as the column '3': predict found no gold
+    # tags, said a CoNLL-U file "is not CoNLL-U", and report refused the file the model was trained on.
+    from trainwell.text import tagging_data
+
+    data = tagging_data(write(tmp_path / "train.txt", CONLL_TEXT * 3), tag_col=column, valid_pct=0.3)
+    assert data.recipe.tag_col == "ner" and data.task.target_names == ("ner",)
+    conllu = tagging_data(write(tmp_path / "t.conllu", CONLLU_TEXT * 3), tag_col="3", valid_pct=0.3)
+    assert conllu.recipe.tag_col == "upos"
+
+
+def test_a_folders_test_file_of_words_alone_is_refused_by_name(tmp_path: Path) -> None:
+    # A test.txt of words only (no gold) in the folder made every test word a tag class: the model learned
+    # hundreds of "tags", lost its entity scores, and scored 0.0 on the test set.
+    from trainwell.core.errors import UserError
+    from trainwell.text import tagging_data
+
+    write(tmp_path / "train.txt", CONLL_TEXT * 3)
+    write(tmp_path / "test.txt", "EU\nrejects\n\nPeter\n")
+    with pytest.raises(UserError) as caught:
+        tagging_data(tmp_path)
+    assert str(caught.value) == (
+        f"{tmp_path / 'test.txt'} (the test file) holds words alone, one column, with no tags to score; add its "
+        "gold tags as a column, or move it out of the folder (predict tags such a file)"
+    )

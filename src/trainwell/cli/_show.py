@@ -286,11 +286,15 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
         network = (arch.get("config") or {}).get("arch")
         table.add_row("architecture", f"{arch.get('name')} ({network})" if network else str(arch.get("name")))
     elif task.get("kind") == "tagging" and recipe:
-        scheme = "entity spans, IOB2" if task.get("scheme") == "iob2" else "one tag per word"
+        scheme = (
+            f"entity spans, IOB2; the data came as {task.get('source_scheme')}"
+            if task.get("scheme") == "iob2"
+            else "one tag per word"
+        )
         table.add_row(
             "inputs",
             f"words (vocabulary {len(recipe.get('words') or [])}, {len(recipe.get('chars') or [])} characters); "
-            f"tags from '{recipe.get('tag_col')}' ({scheme}; the data came as {task.get('source_scheme')})",
+            f"tags from '{recipe.get('tag_col')}' ({scheme})",
         )
         table.add_row("architecture", str(arch.get("name")))
     elif task.get("kind") == "language_model" and recipe:

@@ -12,6 +12,8 @@ from trainwell.cli._common import emit_table, fold_cells, model_directory_line, 
 TAGGING_SUFFIXES = (".conll", ".conllu", ".bio", ".iob", ".iob2", ".bioes")
 #: What a CoNLL file written by ``predict --out`` is called.
 CONLL_OUT_SUFFIXES = (".conll", ".conllu", ".txt", ".bio", ".iob")
+#: Tables, which a tagger does not read (``.tsv`` is left out: CoNLL files are often so named).
+TABLE_SUFFIXES = (".csv", ".parquet", ".pq", ".json", ".jsonl", ".ndjson", ".xlsx", ".xls")
 
 
 def _stem_suffix(path: Path) -> str:
@@ -55,25 +57,12 @@ def looks_like_conll(path: Path, n_lines: int = 200) -> bool:
     return bool(rows) and len(widths) == 1 and min(widths) >= 2 and (blank or len(lines) < n_lines)
 
 
-def holds_raw_sentences(path: Path, n_lines: int = 200) -> bool:
-    """Whether ``path``, a ``.txt`` file, holds raw sentences, one per line, rather than CoNLL's word per
-    line: its first lines have different numbers of space-separated fields (a CoNLL file's token lines have
-    one count), or it is one line of several words (a CoNLL file of one word would be one sentence of one word).
-    """
-    if _stem_suffix(path) != ".txt" or not path.is_file():
-        return False
-    import gzip
+def holds_raw_sentences(path: Path) -> bool:
+    """Whether ``path`` is a .txt of raw sentences, one a line, rather than a CoNLL file (the sniffing lives
+    beside the CoNLL reader, imported only when asked: :func:`trainwell.text.tagging.conll.holds_raw_sentences`)."""
+    from trainwell.text.tagging.conll import holds_raw_sentences as sniff
 
-    opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
-    try:
-        with opener(path, "rt", encoding="utf-8", errors="replace") as stream:
-            lines = [line for _, line in zip(range(n_lines), stream, strict=False)]
-    except OSError:
-        return False
-    widths = [
-        len(line.split()) for line in lines if line.strip() and not line.startswith(("-DOCSTART-", "#"))
-    ]
-    return len(set(widths)) > 1 or (len(widths) == 1 and widths[0] > 1)
+    return sniff(path)
 
 
 def fit_tagging(data: Path, settings: dict[str, Any]) -> Any:
@@ -130,9 +119,14 @@ def _show_tagging(result: Any) -> None:
         out_console.print(f"test set: {shown}")
     if result.model_dir is not None:
         out_console.print(model_directory_line(result.model_dir), soft_wrap=True)
-        out_console.print(
-            f'tag new text with: echo "Your sentence." | trainwell predict {result.model_dir} -'
-        )
+        out_console.print(predict_hint(result.model_dir), soft_wrap=True, markup=False)
+
+
+def predict_hint(model_dir: Path) -> str:
+    """The line after a fit that shows how to tag new text: a command to paste, the path quoted for a shell."""
+    import shlex
+
+    return f'tag new text with: echo "Your sentence." | trainwell predict {shlex.quote(str(model_dir))} -'
 
 
 def predict_tags(
@@ -156,15 +150,15 @@ def predict_tags(
 
     if len(data) != 1:
         raise ConfigError(f"a tagger tags one file (or '-' for standard input) at a time; got {len(data)}")
+    if str(data[0]) != "-" and _stem_suffix(data[0]) in TABLE_SUFFIXES:
+        raise ConfigError(
+            f"{data[0]} is a table, and a tagger reads sentences: a CoNLL file (one word per line), a .txt of raw "
+            "sentences (one a line), or '-' for standard input"
+        )
     if str(data[0]) == "-" or holds_raw_sentences(data[0]):
-        from trainwell.cli._common import text_lines
-
-        numbers, lines = text_lines(data[0], encoding, encoding_errors)
-        predictions = predictor.predict(lines)
-        predictions.insert(0, "line", numbers)  # blank lines are skipped: say which line each answer is for
-        emit_table(predictions, out, "predictions")
+        _tag_raw_sentences(predictor, data[0], out, encoding, encoding_errors)
         return
-    from trainwell.text.tagging.conll import read_conll
+    from trainwell.text.tagging.conll import gold_column, read_conll
     from trainwell.text.tagging.scheme import from_iob2
 
     corpus = read_conll(data[0], encoding=encoding, encoding_errors=encoding_errors)
@@ -174,14 +168,16 @@ def predict_tags(
     if scheme in ("iob1", "iobes"):
         predicted = [from_iob2(tags, scheme) for tags in predicted]  # written back in the file's own scheme
     tag_col = predictor.recipe.tag_col
-    gold = corpus.column(tag_col) if tag_col in corpus.column_names else None
+    gold_col = gold_column(corpus, tag_col, predictor.classes)
+    gold = corpus.column(gold_col) if gold_col is not None else None
     if out is not None and _stem_suffix(out) == ".conllu":
         from trainwell.text.tagging.conll import write_conllu
 
         if corpus.format != "conllu" or tag_col not in corpus.column_names:
+            why = "is not CoNLL-U" if corpus.format != "conllu" else f"has no {tag_col} column to hold them"
             raise ConfigError(
                 f"--out {out.name}: a .conllu output is the CoNLL-U input with its {tag_col} column predicted, and "
-                f"'{data[0]}' is not CoNLL-U; name the output .conll for 'word gold predicted' lines"
+                f"'{data[0]}' {why}; name the output .conll for 'word gold predicted' lines"
             )
         write_conllu(out, corpus, tag_col, predicted)
         out_console.print(f"wrote {sum(map(len, words)):,} words to {out}, their {tag_col} predicted")
@@ -201,3 +197,30 @@ def predict_tags(
         rows[tag_col] = [tag for sentence in gold for tag in sentence]
     rows["prediction"] = [tag for sentence in predicted for tag in sentence]
     emit_table(pd.DataFrame(rows), out, "predictions")
+
+
+def _tag_raw_sentences(
+    predictor: Any, source: Path, out: Path | None, encoding: str, encoding_errors: str
+) -> None:
+    """One row per sentence (its line number, words, tags, entities), or with ``--out x.conll`` the words split
+    and tagged as ``word predicted`` lines, a blank line after each sentence."""
+    from trainwell.cli._common import text_lines
+    from trainwell.core.errors import ConfigError
+
+    numbers, lines = text_lines(source, encoding, encoding_errors)
+    if out is not None and _stem_suffix(out) == ".conllu":
+        raise ConfigError(
+            f"--out {out.name}: a .conllu output is the CoNLL-U input with its {predictor.recipe.tag_col} column "
+            "predicted, and raw sentences have none; name the output .conll for 'word predicted' lines"
+        )
+    if out is not None and _stem_suffix(out) in CONLL_OUT_SUFFIXES:
+        from trainwell.text.tagging.conll import write_conll
+
+        tagged = [sentence for sentence in predictor.tag(lines) if sentence.words]
+        words = [sentence.words for sentence in tagged]
+        write_conll(out, words, [[sentence.tags for sentence in tagged]])
+        out_console.print(f"wrote {sum(map(len, words)):,} tagged words to {out}")
+        return
+    predictions = predictor.predict(lines)
+    predictions.insert(0, "line", numbers)  # blank lines are skipped: say which line each answer is for
+    emit_table(predictions, out, "predictions")

@@ -31,9 +31,10 @@ def export(
         list[Path] | None,
         typer.Option(
             help="What to check the export on, ideally validation data: rows for a tabular model (CSV, TSV or "
-            "Parquet); image files or folders of images for a vision model (repeat --data for several; a CSV of image paths for one trained from such a CSV); text "
-            "(a .txt file, one text per line) for a language model. Default: rows, images or token ids "
-            "synthesised from the recipe."
+            "Parquet); image files or folders of images for a vision model (repeat --data for several; a CSV of "
+            "image paths for one trained from such a CSV); text (a .txt file, one text per line) for a language "
+            "model; a CoNLL file, or a .txt of sentences one a line, for a tagger. Default: rows, images or token "
+            "ids synthesised from the recipe."
         ),
     ] = None,
     tolerance: Annotated[
@@ -188,6 +189,12 @@ def _check_inputs(model: Path, metadata: dict[str, Any], sources: list[Path], en
     if (metadata.get("task") or {}).get("kind") == "tagging":
         if len(sources) > 1:
             raise ConfigError(f"--data was given {len(sources)} times; a tagger is checked on one CoNLL file")
+        from trainwell.cli._tagging import holds_raw_sentences
+
+        if holds_raw_sentences(sources[0]):  # one sentence a line, split into words as predict splits them
+            from trainwell.cli._common import text_lines
+
+            return text_lines(sources[0], encoding)[1]
         from trainwell.text.tagging.conll import read_conll
 
         return read_conll(sources[0], encoding=encoding).tokens()

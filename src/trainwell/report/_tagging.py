@@ -30,17 +30,23 @@ def tagging_report_sections(
 ) -> tuple[list[str], list[str]]:
     """Intro paragraphs and sections for a tagger judged on the labelled file ``path`` (read in ``encoding``)."""
     from trainwell.evaluate.tagging import counts_from_tags, explain_tagging, per_type_scores
-    from trainwell.text.tagging.conll import read_conll
+    from trainwell.text.tagging.conll import gold_column, holds_raw_sentences, read_conll
     from trainwell.text.tagging.scheme import detect_scheme, to_iob2
 
+    if holds_raw_sentences(path):
+        raise DataError(
+            f"'{path}' holds raw sentences, one a line, and the report scores the tagger against gold tags: pass a "
+            "CoNLL file of the same sentences, one word per line with its tag"
+        )
     corpus = read_conll(path, encoding=encoding, encoding_errors=encoding_errors)
     tag_col = predictor.recipe.tag_col
-    if tag_col not in corpus.column_names:
+    gold_col = gold_column(corpus, tag_col, predictor.classes)
+    if gold_col is None:
         raise DataError(
             f"'{path}' has no '{tag_col}' column (it has: {', '.join(corpus.column_names)}); the report needs the "
             f"gold tags the model was trained on"
         )
-    words, gold = corpus.tokens(), corpus.column(tag_col)
+    words, gold = corpus.tokens(), corpus.column(gold_col)
     scheme = detect_scheme(gold)
     if scheme in ("iob1", "iobes"):
         gold = [to_iob2(tags, scheme) for tags in gold]

@@ -12,6 +12,7 @@ Two layouts are read, plain or gzipped:
   :func:`write_conllu` puts them back where they were.
 
 :func:`read_conll` picks the layout from the suffix (``.conllu``, ``.conllu.gz``) or else from the content,
+:func:`holds_raw_sentences` tells a ``.txt`` of raw sentences from one of CoNLL columns,
 :func:`find_split_files` finds train / valid / test files in a folder by their names, and :func:`write_conll`
 writes tokens with gold and predicted tags in the layout the official ``conlleval`` script reads.
 """
@@ -21,9 +22,10 @@ from __future__ import annotations
 import codecs
 import gzip
 import zlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from trainwell.core.atomic import write_bytes_atomic
 from trainwell.core.errors import ConfigError, DataError
@@ -34,6 +36,8 @@ __all__ = [
     "TaggedCorpus",
     "default_tag_column",
     "find_split_files",
+    "gold_column",
+    "holds_raw_sentences",
     "read_conll",
     "write_conll",
 ]
@@ -113,18 +117,43 @@ class TaggedCorpus:
         if isinstance(name, str) and name in self.column_names:
             return self.column_names.index(name)
         if isinstance(name, str) and not name.isdecimal():
-            raise ConfigError(
-                f"tag column {name!r} not found in {self.source}; columns are: {names}. "
-                "Pass --tag-col NAME (or a 0-based column number)."
+            raise ConfigError.worded(
+                lambda say: (
+                    f"tag column {name!r} not found in {self.source}; columns are: {names}. "
+                    f"Pass {say('tag_col', 'NAME')} (or a 0-based column number)."
+                )
             )
         index = int(name)
         if isinstance(name, bool) or not 0 <= index < len(self.column_names):
-            raise ConfigError(
-                f"column number {name!r} is out of range for {self.source}, which has "
-                f"{len(self.column_names)} columns ({names}); pass --tag-col NAME or a number from 0 to "
-                f"{len(self.column_names) - 1}."
+            raise ConfigError.worded(
+                lambda say: (
+                    f"column number {name!r} is out of range for {self.source}, which has "
+                    f"{len(self.column_names)} columns ({names}); pass {say('tag_col', 'NAME')} or a number from 0 "
+                    f"to {len(self.column_names) - 1}."
+                )
             )
         return index
+
+    def tag_column(self, name: str | int) -> tuple[str, list[list[str]]]:
+        """The name of the column ``name`` points to (by name or 0-based index) and its field of every token,
+        read as the tags: the words' own column is refused.
+
+        Raises:
+            ConfigError: no such column, or it is the words' column.
+        """
+        index = self._column_index(name)
+        words = self.column_names.index("form") if self.format == "conllu" else 0
+        if index == words:
+            others = [
+                column for number, column in enumerate(self.column_names) if number not in (words, 0)
+            ] or ["(none: the file has only words)"]
+            raise ConfigError.worded(
+                lambda say: (
+                    f"tag column {name!r} holds the words ({self.column_names[index]}), not their tags; "
+                    f"pass {say('tag_col', 'NAME')} naming a column of tags: {', '.join(others)}"
+                )
+            )
+        return self.column_names[index], self.column(index)
 
 
 def default_tag_column(corpus: TaggedCorpus) -> str:
@@ -140,6 +169,33 @@ def default_tag_column(corpus: TaggedCorpus) -> str:
     if corpus.column_names == CONLL2003_COLUMNS:
         return "ner"
     return corpus.column_names[-1]
+
+
+def gold_column(corpus: TaggedCorpus, tag_col: str, classes: Collection[str]) -> str | None:
+    """The column of ``corpus`` that holds the gold tags of a tagger trained on the column ``tag_col``.
+
+    That column when the file has it; else the file's own tag column (:func:`default_tag_column`) when every tag
+    in it is one the tagger knows (IOB1 and IOBES read as IOB2), so a tagger trained on CoNLL-2003's ``ner``
+    scores a two-column ``word tag`` file and the other way round; ``None`` when neither holds the tags.
+
+    Example:
+        >>> corpus = TaggedCorpus([[("EU", "B-ORG")]], ("token", "tag"), "conll", "x")
+        >>> gold_column(corpus, "ner", ["O", "B-ORG"]), gold_column(corpus, "ner", ["NOUN"])
+        ('tag', None)
+    """
+    if tag_col in corpus.column_names:
+        return tag_col
+    own = default_tag_column(corpus)
+    if own == corpus.column_names[0] or (corpus.format == "conllu" and own == "form"):
+        return None  # a file of words alone
+    from trainwell.text.tagging.scheme import detect_scheme, to_iob2
+
+    tags = corpus.column(own)
+    scheme = detect_scheme(tags)
+    known = set(classes)
+    if all(tag in known for sentence in tags for tag in to_iob2(sentence, scheme)):
+        return own
+    return None
 
 
 # ------------------------------------------------------------------------------------------------ reading
@@ -325,6 +381,47 @@ def _conll_column_names(n_fields: int) -> tuple[str, ...]:
     if n_fields == 2:
         return ("token", "tag")
     return ("token", *(f"col{index}" for index in range(1, n_fields)))
+
+
+def holds_raw_sentences(path: str | Path, n_lines: int = 200) -> bool:
+    """Whether ``path``, a ``.txt`` file, holds raw sentences, one per line, rather than CoNLL's word per
+    line.
+
+    A CoNLL file's token lines all have one number of fields and its sentences run over several lines, so the
+    first lines are raw sentences when their numbers of space-separated fields differ, or, all of one number
+    above one, when no sentence of the CoNLL reading would have two words: every line stands alone between
+    blank lines, or the whole file is lines of words without a blank line (a CoNLL file ends its sentences with
+    one). A file of one word per line stays CoNLL, and so does one with ``-DOCSTART-`` lines.
+    """
+    path = Path(path)
+    if not path.name.lower().removesuffix(".gz").endswith(".txt") or not path.is_file():
+        return False
+    opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace") as stream:
+            lines = [line for _, line in zip(range(n_lines + 1), stream, strict=False)]
+    except OSError:
+        return False
+    whole = len(lines) <= n_lines
+    lines = lines[:n_lines]
+    if any(line.startswith("-DOCSTART-") for line in lines):
+        return False
+    widths = [len(line.split()) for line in lines if line.strip() and not line.startswith("#")]
+    if len(set(widths)) > 1:
+        return True
+    if not widths or widths[0] < 2:
+        return False
+    blocks, run = [], 0  # lines of each run of non-blank lines: the sentences of the CoNLL reading
+    for line in lines:
+        if line.strip():
+            run += 1
+        elif run:
+            blocks.append(run)
+            run = 0
+    ended = bool(blocks)  # a blank line after a sentence: how a CoNLL file ends each one
+    if run:
+        blocks.append(run)
+    return all(block == 1 for block in blocks) or (whole and not ended)
 
 
 # ------------------------------------------------------------------------------------------- split files

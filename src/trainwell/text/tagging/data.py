@@ -160,9 +160,19 @@ def read_tagged(
         from trainwell.text.tagging.conll import default_tag_column, read_conll
 
         corpus = read_conll(source, encoding=encoding, encoding_errors=encoding_errors)
-        column = default_tag_column(corpus) if tag_col is None else tag_col
-        name = corpus.column_names[column] if isinstance(column, int) else column
-        return corpus.tokens(), corpus.column(column), str(name)
+        if len(corpus.column_names) == 1:  # read on, its words would become the tag classes
+            if what == "source":
+                raise DataError(
+                    f"{source} holds words alone, one column, with no tags to train on; add each word's tag "
+                    "beside it (word TAG, a blank line between sentences)"
+                )
+            role = "validation" if what == "valid" else what
+            raise DataError(
+                f"{source} (the {role} file) holds words alone, one column, with no tags to score; add its gold "
+                "tags as a column, or move it out of the folder (predict tags such a file)"
+            )
+        name, column = corpus.tag_column(default_tag_column(corpus) if tag_col is None else tag_col)
+        return corpus.tokens(), column, name  # the column's name, even when given by its number
     words: Sentences = []
     tags: Sentences = []
     for position, pair in enumerate(source):
