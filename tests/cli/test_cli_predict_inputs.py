@@ -17,6 +17,7 @@ from ratings_support import low_rank_ratings
 from tagging_samples import pos_sentences, write_conll_file
 from text_samples import reviews, stories
 from trainwell.cli.app import app
+from trainwell.data.io import read_table
 
 LATIN1_TEXT = "the movie was great \xe9t\xe9\n".encode("latin-1")
 
@@ -120,6 +121,21 @@ def test_out_that_is_a_folder_is_a_one_line_error(models: dict[str, Path], tmp_p
     binary_table(n_rows=300).head(5).to_csv(rows, index=False)
     code, _, err = _run("predict", models["table"], rows, "--out", tmp_path)
     assert code == 2 and f"--out '{tmp_path}' is a directory" in err and "Traceback" not in err
+
+
+def test_out_writes_the_format_its_name_says(models: dict[str, Path], tmp_path: Path) -> None:
+    rows = tmp_path / "rows.csv"
+    binary_table(n_rows=300).head(5).to_csv(rows, index=False)
+    _, printed, _ = _run("predict", models["table"], rows)
+    expected = pd.read_csv(io.StringIO(printed))
+    for name in ("p.parquet", "p.json", "p.jsonl.gz", "p.tsv"):
+        code, _, err = _run("predict", models["table"], rows, "--out", tmp_path / name)
+        assert code == 0 and f"wrote 5 predictions to {tmp_path / name}" in err, err
+        written = read_table(tmp_path / name)
+        assert written["prediction"].tolist() == expected["prediction"].tolist(), name
+        assert written.iloc[:, 1].tolist() == pytest.approx(expected.iloc[:, 1].tolist(), abs=1e-6), name
+    assert (tmp_path / "p.parquet").read_bytes()[:4] == b"PAR1"
+    assert (tmp_path / "p.json").read_text(encoding="utf-8").startswith('[{"prediction":')
 
 
 @pytest.mark.parametrize(

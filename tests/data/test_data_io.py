@@ -11,7 +11,14 @@ import pandas as pd
 import pytest
 
 from trainwell.core.errors import ConfigError, DataError
-from trainwell.data.io import READ_ANYWAY, check_column_roles, check_columns, read_table, read_text_file
+from trainwell.data.io import (
+    READ_ANYWAY,
+    check_column_roles,
+    check_columns,
+    read_table,
+    read_text_file,
+    write_table,
+)
 
 
 def _expected_frame() -> pd.DataFrame:
@@ -262,3 +269,36 @@ def test_read_text_file_says_a_broken_gz_and_an_undecodable_byte_in_one_line(tmp
         READ_ANYWAY
     )
     assert said.count("--encoding-errors replace") == 1  # said once, not twice
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["p.csv", "p.csv.gz", "p.tsv", "p.tsv.gz", "p.parquet", "p.json", "p.jsonl", "p.jsonl.gz", "p.out"],
+)
+def test_write_table_writes_what_its_name_says_and_read_table_reads_it_back(
+    tmp_path: Path, name: str
+) -> None:
+    table = pd.DataFrame(
+        {"prediction": ["café", "no, thanks", None], "probability_yes": [0.25, 0.5, 0.125], "id": [1, 2, 3]}
+    )
+    path = write_table(table, tmp_path / name)
+    raw = path.read_bytes()
+    if name.endswith(".gz"):
+        assert raw[:2] == b"\x1f\x8b"
+        raw = gzip.decompress(raw)
+    if name.startswith("p.parquet"):
+        assert raw[:4] == b"PAR1"
+    elif ".tsv" in name:
+        assert raw.decode().splitlines()[0] == "prediction\tprobability_yes\tid"
+    elif ".jsonl" in name:
+        assert raw.decode().splitlines()[0] == '{"prediction":"café","probability_yes":0.25,"id":1}'
+    elif ".json" in name:
+        assert raw.decode().startswith('[{"prediction":"café"')
+    else:
+        assert raw.decode().splitlines()[:2] == ["prediction,probability_yes,id", "café,0.25,1"]
+    back = read_table(path)
+    assert back["prediction"].tolist()[:2] == ["café", "no, thanks"]
+    assert pd.isna(back["prediction"].iloc[2])
+    assert back["probability_yes"].tolist() == [0.25, 0.5, 0.125]
+    assert back["id"].tolist() == [1, 2, 3]
+    assert not list(tmp_path.glob(".p*"))  # no temp file left beside it

@@ -158,18 +158,20 @@ def model_directory_line(model_dir: Path) -> str:
 
 
 def emit_table(table: Any, out: Path | None, noun: str = "rows") -> None:
-    """A result table as CSV: to ``out`` (written atomically, with a line on standard error), or printed."""
+    """A result table as CSV on standard output, or to ``out`` in the format its name says (CSV, TSV, Parquet,
+    JSON, JSON lines, optionally gzipped: :func:`~trainwell.data.io.write_table`), with a line on standard
+    error."""
     if out is None:
         table.to_csv(sys.stdout, index=False)
         return
-    from trainwell.core.atomic import write_text_atomic
     from trainwell.core.errors import ConfigError
+    from trainwell.data.io import write_table
 
     if out.is_dir():
         raise ConfigError(
-            f"--out '{out}' is a directory; pass the path of the CSV file to write, e.g. {out / 'predictions.csv'}"
+            f"--out '{out}' is a directory; pass the path of the file to write, e.g. {out / 'predictions.csv'}"
         )
-    write_text_atomic(out, table.to_csv(index=False))
+    write_table(table, out)
     err_console.print(f"wrote {len(table)} {noun} to {out}")
 
 

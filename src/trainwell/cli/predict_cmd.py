@@ -25,7 +25,12 @@ def predict(
         ),
     ],
     out: Annotated[
-        Path | None, typer.Option(help="CSV to write (default: print to standard output).")
+        Path | None,
+        typer.Option(
+            help="File to write, in the format its name says: .csv, .tsv, .parquet, .json or .jsonl (text ones "
+            "optionally .gz; a tagger writes .conll, .conllu, .txt, .bio or .iob as CoNLL). Default: CSV on "
+            "standard output."
+        ),
     ] = None,
     allow_missing_columns: Annotated[
         bool, typer.Option(help="Tables: read absent input columns as missing.")

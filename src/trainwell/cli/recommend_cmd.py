@@ -52,7 +52,11 @@ def recommend(
         ),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="CSV to write (default: print to standard output).")
+        Path | None,
+        typer.Option(
+            help="File to write, in the format its name says: .csv, .tsv, .parquet, .json or .jsonl (text ones "
+            "optionally .gz). Default: CSV on standard output."
+        ),
     ] = None,
     encoding: Annotated[str, typer.Option(help="--seen: " + ENCODING_HELP)] = "utf-8",
     encoding_errors: Annotated[

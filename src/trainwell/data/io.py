@@ -383,6 +383,37 @@ def _kind_of(path: Path) -> str:
     )
 
 
+def write_table(table: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``table`` in the format its name says, as :func:`read_table` reads it back: ``.csv`` (and any other
+    name), ``.tsv``, ``.parquet``, ``.jsonl`` (one object a line) or ``.json`` (a list of row objects), the text
+    formats gzipped when the name ends in ``.gz``. UTF-8; written atomically (the old file or the new one).
+
+    Raises:
+        DataError: A Parquet name without pyarrow installed.
+    """
+    from trainwell.core.atomic import write_atomic
+
+    path = Path(path)
+    kind = _kind_of(path)
+    if kind == "parquet":
+        try:
+            import pyarrow  # noqa: F401  (pandas needs it for Parquet)
+        except ImportError:
+            raise DataError(
+                f"writing Parquet file '{path}' needs pyarrow, which is not installed; run: pip install pyarrow, "
+                "or name the file .csv"
+            ) from None
+        return write_atomic(path, lambda stream: table.to_parquet(stream, index=False))
+    if kind in ("json", "jsonl"):
+        text = table.to_json(orient="records", lines=kind == "jsonl", force_ascii=False)
+    else:
+        text = table.to_csv(index=False, sep="\t" if kind == "tsv" else ",")
+    data = text.encode("utf-8")
+    if path.suffix.lower() == ".gz":
+        data = gzip.compress(data, mtime=0)
+    return write_atomic(path, lambda stream: stream.write(data))
+
+
 def _read(
     path: Path,
     kind: str,
