@@ -152,3 +152,33 @@ def test_a_folder_given_as_a_table_is_refused_as_the_reader_refuses_it(tmp_path:
         _read_table(tmp_path)
     assert str(early.value) == str(late.value)
     need_data(Path("-"), "table")  # standard input: read later
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("fit", "{model}"),
+        ("fit", "{model}", "--task", "language_model"),
+        ("evaluate", "{model}", "--target", "y"),
+        ("tune", "{model}", "--task", "tagging"),
+        ("report", "{model}", "--data", "{model}"),
+    ],
+)
+def test_a_model_directory_given_as_data_is_named_as_one(tmp_path: Path, args: tuple[str, ...]) -> None:
+    # Its curves.png read as "1 loose image" of a folder with no class folders, its JSON as a text to learn.
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    model = tmp_path / "ner"
+    model.mkdir()
+    (model / "trainwell.json").write_text(
+        '{"application": "text", "task": {"kind": "tagging"}}', encoding="utf-8"
+    )
+    (model / "curves.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    result = CliRunner().invoke(app, [arg.format(model=model) for arg in args], env={"COLUMNS": "200"})
+    assert result.exit_code == 2, result.output
+    assert (
+        f"error: '{model}' is a model directory (it holds trainwell.json), not data; pass the data to read"
+        in (result.stderr)
+    )

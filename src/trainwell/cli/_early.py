@@ -41,15 +41,28 @@ TABLE_IS_FOLDER = (
 
 def need_data(path: Path, kind: str) -> None:
     """Refuse a ``path`` that does not exist, as the reader of ``kind`` (a key of :data:`MISSING`) would; a
-    table that is a folder too. ``-`` (standard input) passes."""
+    table that is a folder, and a model directory given as data, too. ``-`` (standard input) passes."""
     from trainwell.core.errors import DataError
 
     if str(path) == "-":
         return
     if not path.exists():
         raise DataError(MISSING[kind].format(path=path))
+    refuse_model_directory(path)
     if kind == "table" and path.is_dir():
         raise DataError(TABLE_IS_FOLDER.format(path=path))
+
+
+def refuse_model_directory(path: Path) -> None:
+    """Refuse a model directory given as data: its PNGs would read as one loose image of a folder with no class
+    folders, its JSON as a text (fit, evaluate and tune call it first, before they guess the kind of data)."""
+    from trainwell.core.errors import DataError
+    from trainwell.core.model_dir import METADATA_FILE
+
+    if path.is_dir() and (path / METADATA_FILE).is_file():
+        raise DataError(
+            f"'{path}' is a model directory (it holds {METADATA_FILE}), not data; pass the data to read"
+        )
 
 
 def peek_metadata(model: Path) -> dict[str, Any]:

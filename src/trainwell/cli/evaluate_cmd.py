@@ -151,9 +151,15 @@ def evaluate(
 
     def run() -> None:
         # What the command line can check alone comes first, the training stack's imports after (ready).
-        from trainwell.cli._early import check_text_options, duration_option, need_data
+        from trainwell.cli._early import (
+            check_text_options,
+            duration_option,
+            need_data,
+            refuse_model_directory,
+        )
         from trainwell.core.errors import ConfigError
 
+        refuse_model_directory(data)
         check_text_options(encoding, encoding_errors)
         read_as: dict[str, Any] = {"encoding": encoding, "encoding_errors": encoding_errors}
         # The whole evaluation's training time: the Python call shares it among the folds, and says what it did.

@@ -248,9 +248,15 @@ def fit(
     def run() -> None:
         # What the command line can check alone comes first, and the training stack's imports after it
         # (ready): a mistake is said at once, not after seconds of imports.
-        from trainwell.cli._early import check_text_options, duration_option, need_data
+        from trainwell.cli._early import (
+            check_text_options,
+            duration_option,
+            need_data,
+            refuse_model_directory,
+        )
         from trainwell.core.errors import ConfigError
 
+        refuse_model_directory(data)
         check_text_options(encoding, encoding_errors)
         seconds = duration_option(time_budget, "--time")
 

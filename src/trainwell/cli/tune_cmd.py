@@ -127,9 +127,15 @@ def tune(
 
     def run() -> None:
         # What the command line can check alone comes first, the training stack's imports after (ready).
-        from trainwell.cli._early import check_text_options, duration_option, need_data
+        from trainwell.cli._early import (
+            check_text_options,
+            duration_option,
+            need_data,
+            refuse_model_directory,
+        )
         from trainwell.core.errors import ConfigError
 
+        refuse_model_directory(data)
         check_text_options(encoding)
 
         def ready(kind: str) -> None:
