@@ -423,3 +423,17 @@ def test_under_a_time_budget_the_cache_is_tuned_on_what_fits_in_its_share(
     read.clear()
     lm_pipeline._tune_cache(learn, TimeBudget(3600))  # a tenth of an hour: all of it, after the probe
     assert read == [lm_pipeline.CACHE_PROBE_TOKENS, n_valid]
+
+
+def test_evaluate_reads_a_folder_of_train_valid_test_files_as_those_splits(tmp_path: Path) -> None:
+    # The folder's three files were three texts, the last of them (in name order, ptb.valid.txt) the test text
+    # and ptb.test.txt trained on: the n-gram baselines then scored text they had counted.
+    folder = tmp_path / "ptb"
+    folder.mkdir()
+    (folder / "ptb.train.txt").write_text("\n".join(stories(150, seed=1)), encoding="utf-8")
+    (folder / "ptb.valid.txt").write_text("\n".join(stories(20, seed=2)), encoding="utf-8")
+    (folder / "ptb.test.txt").write_text("\n".join(stories(30, seed=3)), encoding="utf-8")
+    evaluation = evaluate_language_model(folder, epochs=1, progress=False, batch_size=8, bptt=12, min_freq=1,
+                                         learner_kwargs=SIZES, baselines=False)  # fmt: skip
+    assert evaluation.n_train_texts == 150 and evaluation.held_out.n_texts == 30
+    assert evaluation.test_source == str(folder / "ptb.test.txt")
