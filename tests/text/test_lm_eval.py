@@ -233,13 +233,19 @@ def test_cli_evaluate_language_model(tmp_path: Path) -> None:
     test.write_text("\n".join(stories(40, seed=2)), encoding="utf-8")
     runner = CliRunner()
     args = ["evaluate", str(train), "--task", "language_model", "--test", str(test), "--epochs", "1"]
-    result = runner.invoke(app, args)
+    # --tokenizer as fit takes it (evaluate had none, so a PTB model fitted on its own tokens could not be judged
+    # as it was trained): whitespace reads each word as one token and ends each line with xxeos.
+    result = runner.invoke(app, [*args, "--tokenizer", "whitespace"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
+    n_tokens = sum(len(line.split()) + 1 for line in stories(40, seed=2)) - 1  # all but the first predicted
+    assert f"({n_tokens:,} tokens of" in result.output
     assert "language model on held-out text" in result.output and "Kneser-Ney trigram" in result.output
     assert "bootstrap interval over the test texts" in result.output
     assert "than unigram's on the same tokens" in result.output
     wrong = runner.invoke(app, ["evaluate", str(train), "--task", "language_model", "--target", "y"])
     assert wrong.exit_code != 0 and "--target is not used by a language model" in wrong.output
+    bad = runner.invoke(app, [*args, "--tokenizer", "bpe"])
+    assert bad.exit_code == 2 and "--tokenizer 'bpe' is not one for a language model: use word" in bad.output
     misplaced = runner.invoke(app, ["evaluate", str(train), "--target", "y", "--test", str(test)])
     assert misplaced.exit_code != 0 and "--test is for language models" in misplaced.output
 
