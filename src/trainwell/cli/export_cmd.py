@@ -32,7 +32,7 @@ def export(
         typer.Option(
             help="What to check the export on, ideally validation data: rows for a tabular model (CSV, TSV or "
             "Parquet); image files or folders of images for a vision model (repeat --data for several); text "
-            "(a .txt file, one text per line) for a language model. Default: rows, images or token ids "
+            "(a .txt file, one text per line) for a language model or a text classifier (or its table). Default: rows, images or token ids "
             "synthesised from the recipe."
         ),
     ] = None,
@@ -195,6 +195,15 @@ def _check_inputs(model: Path, metadata: dict[str, Any], sources: list[Path], en
             f"--data was given {len(sources)} times; a tabular model is checked on one table of rows: pass "
             "--data FILE once"
         )
+    if metadata.get("application") == "text" and sources[0].name.lower().removesuffix(".gz").endswith(".txt"):
+        # One text a line, as predict reads a .txt (not a CSV whose first text would be its header).
+        from trainwell.cli._common import text_lines
+        from trainwell.core.errors import DataError
+
+        _, texts = text_lines(sources[0], encoding)
+        if not texts:
+            raise DataError(f"{sources[0]} holds no text to check the export on; pass one text per line")
+        return texts
     from trainwell.data.io import read_table
 
     rows = read_table(sources[0], encoding=encoding)
