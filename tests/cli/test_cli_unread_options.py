@@ -89,6 +89,13 @@ CASES = [
     (["evaluate", "{texts}", "--text", "review", "--target", "y", "--arch", "mlp"],
      "--arch is for tables, not texts (--text): drop it"),
     (["evaluate", "{table}", "--target", "y", "--size", "32"], "--size is for images, not tables: drop it"),
+    (["evaluate", "{texts}", "--text", "review", "--target", "y", "--tokenizer", "word"],
+     "--tokenizer is for language models (--task language_model), not texts (--text): drop it"),
+    (["evaluate", "{images}", "--tokenizer", "word"],
+     "--tokenizer is for language models (--task language_model), not images ('{images}' was read as a folder of "
+     "class folders of images): drop it"),
+    (["evaluate", "{conll}", "--tokenizer", "word"],
+     "--tokenizer is not used by a tagger (tagged sentences, CoNLL files): drop it"),
     (["evaluate", "{table}", "--target", "y", "--label-col", "y"],
      "--label-col is for images (a CSV of image paths, with --path-col), not tables: drop it"),
     (["evaluate", "{table}", "--target", "y", "--tag-col", "ner"],

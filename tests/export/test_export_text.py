@@ -41,6 +41,26 @@ def test_export_matches_pytorch_on_synthesised_and_given_texts(model_dir: Path) 
     assert metadata["onnx"]["checked_on"] == "given texts" and metadata["onnx"]["n_texts_checked"] == 50
 
 
+def test_export_checks_on_a_text_file_read_as_predict_reads_it(model_dir: Path, tmp_path: Path) -> None:
+    # predict reads a .txt as one text a line; export --data read it as a CSV, its first text a header:
+    # "text column 'review' not found in the input table; columns are: <the first review>".
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    texts = reviews(20, 3, positive_every=3, filler=None)["review"].tolist()
+    lines = tmp_path / "texts.txt"
+    lines.write_text("\n".join(texts[:10]) + "\n\n" + "\n".join(texts[10:]) + "\n", encoding="utf-8")
+    copy = Path(shutil.copytree(model_dir, tmp_path / "model", ignore=shutil.ignore_patterns("model.onnx")))
+    result = CliRunner().invoke(app, ["export", str(copy), "--data", str(lines)], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert f"onnxruntime matches PyTorch on 20 texts from {lines}" in result.output
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n \n", encoding="utf-8")
+    refused = CliRunner().invoke(app, ["export", str(copy), "--data", str(empty)], env={"COLUMNS": "250"})
+    assert refused.exit_code == 2 and f"{empty} holds no text to check the export on" in refused.output
+
+
 def test_the_bag_needs_opset_13_for_its_length_norm(model_dir: Path, tmp_path: Path) -> None:
     # Weighting each id by its text's length is a repeat_interleave, which the exporter writes from opset 13.
     copy = Path(shutil.copytree(model_dir, tmp_path / "model", ignore=shutil.ignore_patterns("model.onnx")))

@@ -55,6 +55,19 @@ def test_a_missing_text_column_is_a_clear_error(model_dir: Path, tmp_path: Path)
     assert not (tmp_path / "r.html").exists()
 
 
+def test_a_text_file_of_unlabelled_lines_is_named_as_such(model_dir: Path, tmp_path: Path) -> None:
+    # Read as a CSV, its first text was taken for a header: "text column 'review' not found in texts.txt;
+    # ... Columns are: a fine film, with a plot" -- a column list that was the user's review.
+    lines = tmp_path / "texts.txt"
+    lines.write_text("a fine film, with a plot\ndull and slow\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        build_report(model_dir, lines, tmp_path / "r.html")
+    assert str(info.value) == (
+        f"{lines} holds texts one per line, without their labels; the report needs labelled texts: a table "
+        "(CSV, TSV, Parquet or JSON lines) with the columns 'review' and 'sentiment'"
+    )
+
+
 def test_snippets_are_one_line_and_cut_at_a_word() -> None:
     assert snippet("a  b\n  c") == "a b c"
     long = "word " * 200

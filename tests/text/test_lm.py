@@ -515,3 +515,59 @@ def test_nucleus_sampling_keeps_the_likeliest_words_that_hold_top_p() -> None:
     assert wandering != {greedy}
     with pytest.raises(ConfigError, match="top_p must be a number in"):
         generate_text(model, data.recipe, "the", 3, top_p=0.0)
+
+
+def _ptb_folder(folder: Path) -> Path:
+    """A corpus laid out as PTB is: ptb.train.txt.gz, ptb.valid.txt and ptb.test.txt, a sentence a line; words
+    that only the valid file (``valid_only``) or only the test file (``test_only``) hold."""
+    folder.mkdir()
+    with gzip.open(folder / "ptb.train.txt.gz", "wt", encoding="utf-8") as stream:
+        stream.write("a b <unk> c\nb c d N\na <unk> d\n" * 6)
+    (folder / "ptb.valid.txt").write_text("a b valid_only\nc d\n", encoding="utf-8")
+    (folder / "ptb.test.txt").write_text("a test_only b\nd c a\nb b\n", encoding="utf-8")
+    return folder
+
+
+def test_a_folder_of_train_valid_test_files_is_read_as_those_splits(tmp_path: Path) -> None:
+    # Such a folder (PTB's own layout) was read as three texts of which one, drawn at random, was held out: the
+    # model trained on the test file more often than not, and PTB's .gz files were "no .txt files" at all.
+    folder = _ptb_folder(tmp_path / "ptb")
+    data = lm_data(folder, tokenizer="whitespace", min_freq=1, max_vocab=None, batch_size=2, bptt=4)
+    vocab = data.recipe.vocab  # type: ignore[union-attr]
+    assert {token for token in vocab.itos if not token.startswith("xx")} == {"a", "b", "c", "d", "N"}
+    assert data.train.ids.numel() == 6 * 14  # type: ignore[attr-defined]  # the train lines, each with its xxeos
+    assert vocab.decode(data.valid.ids) == ["a", "b", UNK, EOS, "c", "d", EOS]  # type: ignore[union-attr]
+    assert data.test is not None and vocab.decode(data.test.ids)[:4] == ["a", UNK, "b", EOS]  # type: ignore[attr-defined]
+    assert data.recipe.documents is False  # type: ignore[union-attr]  # a sentence a line, as a file of them is
+    # A valid or test text passed by the caller wins over the folder's file.
+    other = tmp_path / "other.txt"
+    other.write_text("d d d\n", encoding="utf-8")
+    chosen = lm_data(folder, valid=other, tokenizer="whitespace", min_freq=1, batch_size=2, bptt=4)
+    assert chosen.valid.ids.numel() == 4  # type: ignore[union-attr]
+    # Two files for one split cannot be told apart: said, not guessed.
+    (folder / "train.txt").write_text("a b\n", encoding="utf-8")
+    with pytest.raises(
+        DataError, match=r"ptb holds 2 train files: ptb\.train\.txt\.gz, train\.txt; keep one"
+    ):
+        lm_data(folder)
+    # A folder of texts that name no split stays a folder of texts, one each.
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    for name in ("chapter1.txt", "chapter2.txt", "trainer.txt"):
+        (texts / name).write_text((REPEATED + "\n") * 4, encoding="utf-8")
+    assert lm_data(texts, min_freq=1, batch_size=2, bptt=4).recipe.documents is True  # type: ignore[union-attr]
+
+
+def test_fit_command_says_which_file_of_a_split_folder_does_what(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    folder = _ptb_folder(tmp_path / "ptb")
+    args = ["fit", str(folder), "--task", "language_model", "--tokenizer", "whitespace", "--epochs", "1",
+            "--batch-size", "2", "--out", str(tmp_path / "lm")]  # fmt: skip
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    said = f"{folder}: trains on ptb.train.txt.gz, validates on ptb.valid.txt; ptb.test.txt is kept out, for judging"
+    assert said in result.output
+    assert f"trainwell report {tmp_path / 'lm'} --data {folder / 'ptb.test.txt'}" in result.output

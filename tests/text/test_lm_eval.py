@@ -233,13 +233,19 @@ def test_cli_evaluate_language_model(tmp_path: Path) -> None:
     test.write_text("\n".join(stories(40, seed=2)), encoding="utf-8")
     runner = CliRunner()
     args = ["evaluate", str(train), "--task", "language_model", "--test", str(test), "--epochs", "1"]
-    result = runner.invoke(app, args)
+    # --tokenizer as fit takes it (evaluate had none, so a PTB model fitted on its own tokens could not be judged
+    # as it was trained): whitespace reads each word as one token and ends each line with xxeos.
+    result = runner.invoke(app, [*args, "--tokenizer", "whitespace"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
+    n_tokens = sum(len(line.split()) + 1 for line in stories(40, seed=2)) - 1  # all but the first predicted
+    assert f"({n_tokens:,} tokens of" in result.output
     assert "language model on held-out text" in result.output and "Kneser-Ney trigram" in result.output
     assert "bootstrap interval over the test texts" in result.output
     assert "than unigram's on the same tokens" in result.output
     wrong = runner.invoke(app, ["evaluate", str(train), "--task", "language_model", "--target", "y"])
     assert wrong.exit_code != 0 and "--target is not used by a language model" in wrong.output
+    bad = runner.invoke(app, [*args, "--tokenizer", "bpe"])
+    assert bad.exit_code == 2 and "--tokenizer 'bpe' is not one for a language model: use word" in bad.output
     misplaced = runner.invoke(app, ["evaluate", str(train), "--target", "y", "--test", str(test)])
     assert misplaced.exit_code != 0 and "--test is for language models" in misplaced.output
 
@@ -423,3 +429,17 @@ def test_under_a_time_budget_the_cache_is_tuned_on_what_fits_in_its_share(
     read.clear()
     lm_pipeline._tune_cache(learn, TimeBudget(3600))  # a tenth of an hour: all of it, after the probe
     assert read == [lm_pipeline.CACHE_PROBE_TOKENS, n_valid]
+
+
+def test_evaluate_reads_a_folder_of_train_valid_test_files_as_those_splits(tmp_path: Path) -> None:
+    # The folder's three files were three texts, the last of them (in name order, ptb.valid.txt) the test text
+    # and ptb.test.txt trained on: the n-gram baselines then scored text they had counted.
+    folder = tmp_path / "ptb"
+    folder.mkdir()
+    (folder / "ptb.train.txt").write_text("\n".join(stories(150, seed=1)), encoding="utf-8")
+    (folder / "ptb.valid.txt").write_text("\n".join(stories(20, seed=2)), encoding="utf-8")
+    (folder / "ptb.test.txt").write_text("\n".join(stories(30, seed=3)), encoding="utf-8")
+    evaluation = evaluate_language_model(folder, epochs=1, progress=False, batch_size=8, bptt=12, min_freq=1,
+                                         learner_kwargs=SIZES, baselines=False)  # fmt: skip
+    assert evaluation.n_train_texts == 150 and evaluation.held_out.n_texts == 30
+    assert evaluation.test_source == str(folder / "ptb.test.txt")

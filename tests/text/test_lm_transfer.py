@@ -102,9 +102,13 @@ def test_sizes_that_differ_from_the_model_and_non_language_models_are_clear_erro
     classifier = text_classifier_learner(text_data(frame, "text", "topic"), progress=False)
     classifier.fit_one_cycle(1, 1e-2)
     classifier.export(tmp_path / "clf")
-    with pytest.raises(ConfigError, match="is not a language model"):
+    with pytest.raises(ConfigError) as info:
         lm_data(_target_texts(), pretrained=tmp_path / "clf")
-    with pytest.raises(ConfigError, match="is not a language model"):
+    # It said "(its recipe kind is None)": a field of trainwell.json, not what the directory holds.
+    assert str(info.value).startswith(
+        f"'{tmp_path / 'clf'}' holds a multiclass text classifier, not a language model;"
+    )
+    with pytest.raises(ConfigError, match="holds a multiclass text classifier, not a language model"):
         language_model_learner(data, pretrained=tmp_path / "clf")
 
 

@@ -218,3 +218,26 @@ def test_gradual_unfreezing_resumes_at_the_stage_of_its_checkpoint(
         assert torch.equal(resumed.model.state_dict()[key], value), key
     strip = [{key: value for key, value in row.items() if key != "time"} for row in reference.history]
     assert [{key: value for key, value in row.items() if key != "time"} for row in resumed.history] == strip
+
+
+def test_a_pretrained_language_model_with_the_fast_model_is_refused_before_any_work(lm_dir: Path) -> None:
+    # `trainwell fit reviews.csv --text review --target sentiment --pretrained lm` (no --model ulmfit) tokenised
+    # every text, then died in the architecture's constructor: "TypeError: NgramBag.__init__() got an unexpected
+    # keyword argument 'emb_size'", a traceback.
+    from trainwell.text import fit_texts
+
+    with pytest.raises(ConfigError) as info:
+        fit_texts(sentiment_frame(40, seed=0), text_col="review", target="sentiment", pretrained=lm_dir)
+    assert str(info.value) == (
+        "pretrained starts an AWD-LSTM classifier from a language model's encoder; the fast model (a bag of "
+        "n-grams) has none: pass model='ulmfit' with it"
+    )
+    assert info.value.command_line == (
+        "--pretrained starts an AWD-LSTM classifier from a language model's encoder; the fast model (a bag of "
+        "n-grams) has none: pass --model ulmfit with it"
+    )
+    data = text_data(sentiment_frame(40, seed=0), "review", "sentiment", vocab=lm_vocab(lm_dir))
+    with pytest.raises(
+        ConfigError, match=r"the fast model \(a bag of n-grams\) has none: pass arch='ulmfit'"
+    ):
+        text_classifier_learner(data, "fast", pretrained=lm_dir)

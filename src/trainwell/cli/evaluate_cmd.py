@@ -30,10 +30,18 @@ UNREAD_BY_LM = (
 #: The options of evaluate that a tagger never reads (--tag-col is its column of tags).
 UNREAD_BY_TAGGER = (
     "--target", "--label-delim", "--path-col", "--label-col", "--size", "--text", "--user", "--item", "--implicit",
-    "--arch",
+    "--arch", "--tokenizer",
 )  # fmt: skip
 #: The options of evaluate that a recommender never reads (--target is its rating; --path-col is read as images).
-UNREAD_BY_RECOMMENDER = ("--label-delim", "--label-col", "--size", "--text", "--tag-col", "--arch")
+UNREAD_BY_RECOMMENDER = (
+    "--label-delim",
+    "--label-col",
+    "--size",
+    "--text",
+    "--tag-col",
+    "--arch",
+    "--tokenizer",
+)
 #: What each option of evaluate that images never read is for, as the refusal names it.
 NOT_FOR_IMAGES = {
     "--text": "texts",
@@ -41,12 +49,14 @@ NOT_FOR_IMAGES = {
     "--item": "ratings",
     "--implicit": "ratings",
     "--tag-col": "tagged sentences (CoNLL files)",
+    "--tokenizer": "language models (--task language_model)",
 }
 #: What each option of evaluate that tables and texts never read is for (and texts --arch, a table's).
 NOT_FOR_TABLES = {
     "--label-col": "images (a CSV of image paths, with --path-col)",
     "--size": "images",
     "--tag-col": "tagged sentences (CoNLL files)",
+    "--tokenizer": "language models (--task language_model)",
 }
 
 
@@ -129,6 +139,13 @@ def evaluate(
             "texts."
         ),
     ] = None,
+    tokenizer: Annotated[
+        str | None,
+        typer.Option(
+            help="Language models: word (the default), subword or whitespace (the text's own tokens, as in PTB), "
+            "as fit takes it."
+        ),
+    ] = None,
     pretrained: Annotated[
         Path | None,
         typer.Option(
@@ -195,6 +212,7 @@ def evaluate(
             "--implicit": implicit,
             "--tag-col": tag_col is not None,
             "--arch": arch != "auto",
+            "--tokenizer": tokenizer is not None,
             **table_options_given(cat_names, cont_names, ignore, date_format, min_category_count),
         }
         if task == "language_model":
@@ -204,6 +222,9 @@ def evaluate(
                     "--target is not used by a language model: it predicts the next word of --text"
                 )
             refuse_unread(given, UNREAD_BY_LM, "a language model (--task language_model)")
+            from trainwell.cli._fit_data import tokenizer_setting
+
+            chosen_tokenizer = tokenizer_setting(tokenizer, data, task, text, pretrained, image_source=False)
             ready("corpus")
             from trainwell.cli._evaluate_lm import refuse_spread
             from trainwell.text.lm_evaluation import evaluate_language_model
@@ -218,6 +239,7 @@ def evaluate(
                 baselines=baselines,
                 pretrained=pretrained,
                 time_budget=seconds,
+                **chosen_tokenizer,
                 **read_as,
             ).show(out_console)
             return

@@ -33,8 +33,8 @@ def export(
             help="What to check the export on, ideally validation data: rows for a tabular model (CSV, TSV or "
             "Parquet); image files or folders of images for a vision model (repeat --data for several; a CSV of "
             "image paths for one trained from such a CSV); text (a .txt file, one text per line) for a language "
-            "model; a CoNLL file, or a .txt of sentences one a line, for a tagger. Default: rows, images or token "
-            "ids synthesised from the recipe."
+            "model or a text classifier (or its table); a CoNLL file, or a .txt of sentences one a line, for a "
+            "tagger. Default: rows, images or token ids synthesised from the recipe."
         ),
     ] = None,
     tolerance: Annotated[
@@ -203,6 +203,15 @@ def _check_inputs(model: Path, metadata: dict[str, Any], sources: list[Path], en
             f"--data was given {len(sources)} times; a tabular model is checked on one table of rows: pass "
             "--data FILE once"
         )
+    if metadata.get("application") == "text" and sources[0].name.lower().removesuffix(".gz").endswith(".txt"):
+        # One text a line, as predict reads a .txt (not a CSV whose first text would be its header).
+        from trainwell.cli._common import text_lines
+        from trainwell.core.errors import DataError
+
+        _, texts = text_lines(sources[0], encoding)
+        if not texts:
+            raise DataError(f"{sources[0]} holds no text to check the export on; pass one text per line")
+        return texts
     from trainwell.data.io import read_table
 
     if metadata.get("application") == "collab":  # a header-less file has the model's columns, as in predict

@@ -564,8 +564,18 @@ def _fit_language_model(
     or a --text column; with ``--pretrained``, that language model fine-tuned on this corpus (``resume``: the
     pipeline's ``callbacks`` and ``resume_from``)."""
     from trainwell.cli._show import say_budget
+    from trainwell.text.corpus import corpus_splits
     from trainwell.text.lm_learner import fit_language_model
 
+    splits = corpus_splits(data) or {}
+    if splits:
+        kept = f"; {splits['test'].name} is kept out, for judging" if "test" in splits else ""
+        held = (
+            f"validates on {splits['valid'].name}"
+            if "valid" in splits
+            else f"holds out {valid_pct:.0%} of it"
+        )
+        out_console.print(f"{data}: trains on {splits['train'].name}, {held}{kept}", soft_wrap=True)
     sized: dict[str, Any] = {} if batch_size is None else {"batch_size": batch_size}  # else lm_data's default
     run = fit_language_model(
         data,
@@ -611,9 +621,8 @@ def _fit_language_model(
     elif cache is not None:
         out_console.print("cache pointer: no gain on the validation text, so none is kept", soft_wrap=True)
     out_console.print(f'sample it with: trainwell generate {out} "your prompt"')
-    out_console.print(
-        f"judge it on held-out text with: trainwell report {out} --data TEST.txt", soft_wrap=True
-    )
+    test = splits.get("test", "TEST.txt")
+    out_console.print(f"judge it on held-out text with: trainwell report {out} --data {test}", soft_wrap=True)
 
 
 def recommender_arch(arch: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -155,12 +156,28 @@ def _top_texts_section(
 
 
 def read_labelled(
-    data: pd.DataFrame | str | Path, *, encoding: str = "utf-8", encoding_errors: str = "strict"
+    data: pd.DataFrame | str | Path,
+    *,
+    columns: Sequence[str] = (),
+    encoding: str = "utf-8",
+    encoding_errors: str = "strict",
 ) -> tuple[pd.DataFrame, str]:
-    """The labelled rows and how to name them in the report (``encoding``: that of a CSV/TSV/JSON file)."""
+    """The labelled rows and how to name them in the report (``encoding``: that of a CSV/TSV/JSON file).
+
+    A ``.txt`` file (one text a line, as ``predict`` reads it) has no labels: refused, naming the table
+    ``columns`` (the text column and the targets) the report needs, rather than read as a CSV whose first text
+    would be a header."""
     if isinstance(data, pd.DataFrame):
         return data.reset_index(drop=True), "the data"
     from trainwell.data.io import read_table
+
+    if Path(data).name.lower().removesuffix(".gz").endswith(".txt"):
+        named = [f"'{name}'" for name in columns]
+        listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+        raise DataError(
+            f"{data} holds texts one per line, without their labels; the report needs labelled texts: a table "
+            f"(CSV, TSV, Parquet or JSON lines) with the column{'s' if len(named) > 1 else ''} {listed}"
+        )
 
     return read_table(data, encoding=encoding, encoding_errors=encoding_errors).reset_index(drop=True), str(
         data

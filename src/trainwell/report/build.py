@@ -134,7 +134,8 @@ def build_report(
             sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
             text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
             return write_text_atomic(destination, text)
-        frame, source = read_labelled(data, **read_as)
+        needed = [predictor.recipe.text_col, *predictor.task.target_names]
+        frame, source = read_labelled(data, columns=needed, **read_as)
         intro, sections = text_report_sections(predictor, frame, source, top_k=top_k, seed=seed)
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
         text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)

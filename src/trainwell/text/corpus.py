@@ -11,9 +11,10 @@ from typing import Literal
 from trainwell.core.errors import DataError
 from trainwell.core.warn import warn
 from trainwell.data.io import read_text_file
+from trainwell.text._splits import split_of
 from trainwell.text.tokenize import read_text_files, validate_texts
 
-__all__ = ["Source", "read_corpus"]
+__all__ = ["Source", "corpus_splits", "read_corpus"]
 
 Source = str | os.PathLike[str] | Sequence[str]
 
@@ -62,6 +63,36 @@ def read_corpus(
         raise DataError("text source is bytes; decode it to str first or pass a file path")
     texts, _ = validate_texts(source, name="texts", drop_empty=True)
     return texts
+
+
+def corpus_splits(source: object) -> dict[str, Path] | None:
+    """The train, valid and test files of a corpus folder laid out as PTB is (``ptb.train.txt``,
+    ``ptb.valid.txt``, ``ptb.test.txt``; ``.txt.gz`` too), named as :func:`~trainwell.text.tagging.conll.find_split_files`
+    reads names; ``None`` when ``source`` is not a folder whose top level holds a train file beside a valid or
+    test one (its ``.txt`` files are then the corpus's texts, one each).
+
+    Each file is then read as a text file is, a text a line; the test file is never trained on.
+
+    Raises:
+        DataError: Two files of the folder point to one split.
+    """
+    if not isinstance(source, str | os.PathLike) or not Path(source).is_dir():
+        return None
+    folder = Path(source)
+    found: dict[str, list[Path]] = {}
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path.name.lower().endswith((".txt", ".txt.gz")):
+            for split in split_of(path.name):
+                found.setdefault(split, []).append(path)
+    if "train" not in found or not found.keys() & {"valid", "test"}:
+        return None
+    for split, paths in found.items():
+        if len(paths) > 1:
+            raise DataError(
+                f"{folder} holds {len(paths)} {split} files: {', '.join(path.name for path in paths)}; keep one "
+                "of them, or pass the training file itself (its validation and test text as options)"
+            )
+    return {split: paths[0] for split, paths in found.items()}
 
 
 def _folder_texts(folder: Path, encoding: str, encoding_errors: Literal["strict", "replace"]) -> list[str]:

@@ -136,6 +136,7 @@ def text_classifier_learner(
             f"architecture {name!r} reads {wanted!r} batches but the data was built with "
             f"batch_format={recipe.batch_format!r}; rebuild it with text_data(..., batch_format={wanted!r})"
         )
+    refuse_bag_pretrained(wanted, pretrained, "arch")
     config: dict[str, Any] = {"n_embeddings": recipe.n_embeddings, "n_out": data.task.n_outputs}
     if pretrained is not None and not isinstance(pretrained, Mapping):
         from trainwell.text.ulmfit import check_reads_as_lm
@@ -231,6 +232,19 @@ def resolve_arch(arch: str) -> str:
     if name not in list_models() or models.entry(name).metadata.get("application") != "text":
         raise ConfigError(f"unknown text architecture {arch!r}; choose one of: {', '.join(text_archs())}")
     return name
+
+
+def refuse_bag_pretrained(batch_format: str, pretrained: object, arch_keyword: str) -> None:
+    """Refuse ``pretrained`` (a language model) for a bag-of-n-grams architecture, which has no encoder to start
+    from it, before any text is read; ``arch_keyword`` is the caller's name for the architecture (``model`` in
+    :func:`~trainwell.text.fit_texts`, ``arch`` here)."""
+    if pretrained is not None and batch_format == "bag":
+        raise ConfigError.worded(
+            lambda say: (
+                f"{say('pretrained')} starts an AWD-LSTM classifier from a language model's encoder; the fast "
+                f"model (a bag of n-grams) has none: pass {say(arch_keyword, 'ulmfit')} with it"
+            )
+        )
 
 
 def text_archs() -> list[str]:

@@ -230,8 +230,10 @@ def evaluate_language_model(
 
     Args:
         source: The corpus (see :func:`~trainwell.text.corpus.read_corpus`).
-        test: Test text in the same forms; without it, the last ``test_pct`` of the corpus's texts (in their
-            order, so a text's neighbours do not leak into training as a random split would let them).
+        test: Test text in the same forms; without it, the test file of a folder laid out as PTB is (its train
+            file trained on, its valid file the validation text: :func:`~trainwell.text.corpus.corpus_splits`),
+            else the last ``test_pct`` of the corpus's texts (in their order, so a text's neighbours do not leak
+            into training as a random split would let them).
         text_col: A table's column of texts.
         epochs: Passes over the training text (default: chosen from its size, as ``fit_language_model`` does).
         seed: Seeds the model and the bootstrap intervals.
@@ -257,6 +259,7 @@ def evaluate_language_model(
     import time
 
     from trainwell.evaluate.evaluation import check_settings
+    from trainwell.text.corpus import corpus_splits
     from trainwell.text.lm_pipeline import fit_language_model
     from trainwell.text.lm_stream import LMStreamLoader, read_corpus
     from trainwell.text.ngram import KneserNey
@@ -264,6 +267,13 @@ def evaluate_language_model(
     seconds = check_settings(epochs=epochs, time_budget=time_budget)
     if not 0 < test_pct < 1:
         raise ConfigError(f"test_pct must be between 0 and 1 (exclusive), got {test_pct}")
+    splits = corpus_splits(source)
+    if (
+        splits is not None
+    ):  # PTB's layout: train on its train file, validate on its valid file, judge on its test
+        source, test = splits["train"], splits.get("test") if test is None else test
+        if "valid" in splits:
+            fit_kwargs.setdefault("valid", splits["valid"])
     texts = read_corpus(source, text_col=text_col, encoding_errors=encoding_errors, encoding=encoding)
     if test is not None:
         train_texts = texts

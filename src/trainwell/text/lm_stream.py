@@ -36,7 +36,7 @@ from trainwell.data.task import Task
 
 # Imported "as" themselves: names that lived here before the split, kept importable from this module.
 from trainwell.text.corpus import Source as Source
-from trainwell.text.corpus import read_corpus
+from trainwell.text.corpus import corpus_splits, read_corpus
 from trainwell.text.lm_recipe import TOKENIZERS, LMRecipe, TokenizerName, fit_lm_recipe
 from trainwell.text.lm_recipe import CacheSettings as CacheSettings
 from trainwell.text.lm_recipe import WhitespaceTokenizer as WhitespaceTokenizer
@@ -242,7 +242,10 @@ def lm_data(
     """A language-model :class:`DataBundle` from raw text.
 
     Args:
-        source: Training text (see :func:`read_corpus` for the accepted forms).
+        source: Training text (see :func:`read_corpus` for the accepted forms). A folder laid out as PTB is,
+            a train file beside valid and/or test files (``ptb.train.txt``, ``ptb.valid.txt``...; see
+            :func:`~trainwell.text.corpus.corpus_splits`), trains on its train file alone, and its valid and test
+            files are ``valid`` and ``test`` unless those are given.
         text_col: The text column of a CSV/TSV source.
         valid: Explicit validation text (same forms); otherwise ``valid_pct`` of the texts is held out.
         test: Optional test text, encoded with the training vocabulary.
@@ -274,6 +277,11 @@ def lm_data(
     """
     if tokenizer not in TOKENIZERS:
         raise ConfigError(f"tokenizer must be one of {', '.join(TOKENIZERS)}; got {tokenizer!r}")
+    splits = corpus_splits(source)
+    if splits is not None:  # PTB's layout: its own training, validation and test files
+        source = splits["train"]
+        valid = splits.get("valid") if valid is None else valid
+        test = splits.get("test") if test is None else test
     texts = read_corpus(source, text_col=text_col, encoding=encoding, encoding_errors=encoding_errors)
     # Texts of several lines (the files of a folder): other text files are read whole, as these were.
     documents = any("\n" in text for text in texts)

@@ -42,10 +42,23 @@ def _check_language_model(metadata: dict[str, Any], source: str | Path) -> dict[
     recipe = metadata.get("recipe") or {}
     if recipe.get("kind") != "language_model":
         raise ConfigError(
-            f"'{source}' is not a language model (its recipe kind is {recipe.get('kind')!r}); pass a directory "
-            "written by trainwell fit --task language_model or fit_language_model(out=...)"
+            f"'{source}' holds {_model_words(metadata)}, not a language model; pass a directory written by "
+            "trainwell fit --task language_model or fit_language_model(out=...)"
         )
     return recipe
+
+
+#: What a model directory of each application holds, as the refusal above names it.
+_APPLICATIONS = {"tabular": "a table model", "vision": "an image model", "collab": "a recommender"}
+
+
+def _model_words(metadata: dict[str, Any]) -> str:
+    """What a model directory holds, from its metadata: ``a binary text classifier``, ``a tagger``..."""
+    task = metadata.get("task")
+    kind = task.get("kind") if isinstance(task, dict) else None
+    if metadata.get("application") == "text":
+        return "a tagger" if kind == "tagging" else f"a {kind} text classifier" if kind else "a text model"
+    return _APPLICATIONS.get(str(metadata.get("application")), "another kind of model")
 
 
 def starting_point(

@@ -18,7 +18,7 @@ from trainwell.learner.label_thresholds import choose_label_thresholds
 from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
 from trainwell.models.registry import models
 from trainwell.text.data import text_data
-from trainwell.text.learner import resolve_arch, text_classifier_learner
+from trainwell.text.learner import refuse_bag_pretrained, resolve_arch, text_classifier_learner
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -109,6 +109,7 @@ def fit_texts(
     arch = resolve_arch(model)
     seed_everything(seed)
     batch_format = models.entry(arch).metadata.get("batch_format", "bag")
+    refuse_bag_pretrained(batch_format, pretrained, "model")
     if pretrained is not None and "vocab" not in data_kwargs and "tokenizer" not in data_kwargs:
         from trainwell.text.ulmfit import lm_text_settings
 

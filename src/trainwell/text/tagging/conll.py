@@ -29,6 +29,7 @@ from typing import Any
 
 from trainwell.core.atomic import write_bytes_atomic
 from trainwell.core.errors import ConfigError, DataError
+from trainwell.text._splits import SPLIT_NAMES, split_of
 
 __all__ = [
     "CONLL2003_COLUMNS",
@@ -425,26 +426,6 @@ def holds_raw_sentences(path: str | Path, n_lines: int = 200) -> bool:
 
 
 # ------------------------------------------------------------------------------------------- split files
-_SPLIT_NAMES = ("train", "valid", "test")
-
-
-def _split_of(name: str) -> list[str]:
-    """The splits a file name points to (usually one; none when the name says nothing about its split)."""
-    lower = name.lower()
-
-    def holds(*words: str) -> bool:  # ``-dev.``, ``_dev.`` or ``.dev.`` inside the name
-        return any(f"{separator}{word}." in lower for separator in "-_." for word in words)
-
-    found = []
-    if lower.startswith("train") or holds("train"):
-        found.append("train")
-    if lower.startswith(("valid", "dev", "testa")) or holds("dev", "valid"):
-        found.append("valid")
-    if (lower.startswith("test") and not lower.startswith("testa")) or holds("test"):
-        found.append("test")
-    return found
-
-
 def _is_data_file(name: str) -> bool:
     lower = name.lower().removesuffix(".gz")
     return lower.endswith(_DATA_SUFFIXES)
@@ -472,10 +453,10 @@ def find_split_files(folder: str | Path) -> dict[str, Path]:
             f"{folder} is not a folder; pass the folder that holds the train / valid / test files."
         )
     names = sorted(entry.name for entry in folder.iterdir() if entry.is_file())
-    candidates: dict[str, list[str]] = {split: [] for split in _SPLIT_NAMES}
+    candidates: dict[str, list[str]] = {split: [] for split in SPLIT_NAMES}
     for name in names:
         if _is_data_file(name):
-            for split in _split_of(name):
+            for split in split_of(name):
                 candidates[split].append(name)
     for split, found in candidates.items():
         if len(found) > 1:
