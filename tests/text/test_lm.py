@@ -565,9 +565,12 @@ def test_fit_command_says_which_file_of_a_split_folder_does_what(tmp_path: Path)
 
     folder = _ptb_folder(tmp_path / "ptb")
     args = ["fit", str(folder), "--task", "language_model", "--tokenizer", "whitespace", "--epochs", "1",
-            "--batch-size", "2", "--out", str(tmp_path / "lm")]  # fmt: skip
+            "--batch-size", "2", "--out", str(tmp_path / "my lm")]  # fmt: skip
     result = CliRunner().invoke(app, args, env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
     said = f"{folder}: trains on ptb.train.txt.gz, validates on ptb.valid.txt; ptb.test.txt is kept out, for judging"
     assert said in result.output
-    assert f"trainwell report {tmp_path / 'lm'} --data {folder / 'ptb.test.txt'}" in result.output
+    # The hints are commands to paste: a directory with a space is quoted for the shell.
+    assert f"trainwell report '{tmp_path / 'my lm'}' --data {folder / 'ptb.test.txt'}" in result.output
+    lm = tmp_path / "my lm"
+    assert f"trainwell generate '{lm}' \"your prompt\"" in result.output

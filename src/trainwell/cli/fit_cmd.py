@@ -620,9 +620,15 @@ def _fit_language_model(
         )
     elif cache is not None:
         out_console.print("cache pointer: no gain on the validation text, so none is kept", soft_wrap=True)
-    out_console.print(f'sample it with: trainwell generate {out} "your prompt"')
-    test = splits.get("test", "TEST.txt")
-    out_console.print(f"judge it on held-out text with: trainwell report {out} --data {test}", soft_wrap=True)
+    quoted, test = shlex.quote(str(out)), shlex.quote(str(splits.get("test", "TEST.txt")))
+    out_console.print(
+        f'sample it with: trainwell generate {quoted} "your prompt"', soft_wrap=True, markup=False
+    )
+    out_console.print(
+        f"judge it on held-out text with: trainwell report {quoted} --data {test}",
+        soft_wrap=True,
+        markup=False,
+    )
 
 
 def recommender_arch(arch: str) -> str:
