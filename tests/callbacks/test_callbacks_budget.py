@@ -426,3 +426,25 @@ def test_gradients_accumulated_when_the_plan_ends_are_applied() -> None:
         100, 0.1, callbacks=[TimeBudget(20, clock=clock), Ticks(clock), GradientAccumulation(3), Steps()]
     )
     assert learn.iteration == 17 and steps[-1] == 16  # the 17th batch, the last, stepped (17 = 4 x 4 + 1)
+
+
+def test_a_budget_a_validation_pass_alone_overruns_says_so() -> None:
+    # One validation pass takes 20 s, four times the budget: the fit validates once all the same, and the
+    # summary says by how much it ran over and why, not just "trained 1.0 of the epochs".
+    clock = Clock()
+    budget = TimeBudget(5, clock=clock)
+    learn = timed_learner()
+    learn.fit_one_cycle(100, 0.1, callbacks=[budget, Ticks(clock, valid=20.0)])
+    assert len(learn.history) == 1
+    assert budget.summary() == (
+        "the 5.0s budget trained 1.0 of the 100 epochs planned (the schedule was fitted to it) in 24s, 19s over it: "
+        "one validation pass took 20s, more than the budget could hold beside training (give more time, or fewer "
+        "validation rows)"
+    )
+
+
+def test_a_budget_kept_within_its_slack_adds_nothing() -> None:
+    clock = Clock()
+    budget = TimeBudget(20, clock=clock)
+    timed_learner().fit_one_cycle(100, 0.1, callbacks=[budget, Ticks(clock, valid=3.0)])
+    assert budget.summary().endswith("(the schedule was fitted to it) in 20s")

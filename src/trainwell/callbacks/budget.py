@@ -41,6 +41,8 @@ REPLAN_SECONDS = 0.005
 #: A plan that would end this share of its batches (or less) into a new epoch ends at the epoch boundary
 #: instead: a last epoch of a batch or two adds a noisy row to the history and a validation for nothing.
 WHOLE_EPOCH_SLACK = 0.05
+#: A budget is said to be overrun when the fits took this share of it, and at least this many seconds, more.
+OVERRUN_SLACK, OVERRUN_SLACK_S = 0.1, 2.0
 
 
 def format_duration(seconds: float) -> str:
@@ -120,6 +122,7 @@ class TimeBudget(Callback):
         self._group: Any = False  # False: one process; else the process group plans are agreed in
         self._epochs_timed = 0  # epochs whose time outside training is measured (kept across fits)
         self._outside = 0.0
+        self._longest_outside = 0.0  # the longest time an epoch spent outside training, for the summary
         self._valid_guess = 0.0
         self._reset_timing(0)
 
@@ -169,7 +172,23 @@ class TimeBudget(Callback):
             what = f"{done:.1f} of the {asked:g} epochs planned"
         else:
             what = f"{trained:,} of the {planned:,} batches planned"
-        return f"the {budget} budget trained {what} (the schedule was fitted to it) in {format_duration(seconds)}"
+        said = f"the {budget} budget trained {what} (the schedule was fitted to it) in {format_duration(seconds)}"
+        return said + self._overrun(seconds)
+
+    def _overrun(self, seconds: float) -> str:
+        """What to add when the fits ran clearly past the budget: by how much, and why when one validation pass
+        (with the epoch's other end-of-epoch work) alone is more than the budget held: a fit validates at least
+        once, so a budget shorter than that cannot be kept."""
+        over = seconds - self.seconds
+        if over <= max(OVERRUN_SLACK_S, OVERRUN_SLACK * self.seconds):
+            return ""
+        said = f", {format_duration(over)} over it"
+        if self._longest_outside > self.seconds / 2:
+            said += (
+                f": one validation pass took {format_duration(self._longest_outside)}, more than the budget could hold "
+                "beside training (give more time, or fewer validation rows)"
+            )
+        return said
 
     # --------------------------------------------------------------------------------------------- events
     def before_fit(self, learn: Learner) -> None:
@@ -268,7 +287,9 @@ class TimeBudget(Callback):
         callback's end-of-epoch work (metrics, checkpoints, logs), measured up to the next epoch or the fit's
         end."""
         if self._epoch_open:
-            self._outside += now - self._epoch_start - self._epoch_train_wall
+            outside = now - self._epoch_start - self._epoch_train_wall
+            self._outside += outside
+            self._longest_outside = max(self._longest_outside, outside)
             self._epochs_timed += 1
         self._epoch_open = False
         self._epoch_train_wall = 0.0
