@@ -60,6 +60,28 @@ def test_a_report_on_the_training_texts_says_so(lm_model: Path, tmp_path: Path) 
     )
 
 
+def test_a_folder_of_train_valid_test_files_is_judged_on_its_test_file(tmp_path: Path) -> None:
+    # It was read whole, the training file included: "100% of these texts trained the model".
+    folder = tmp_path / "ptb"
+    folder.mkdir()
+    (folder / "ptb.train.txt").write_text("\n".join(stories(200)), encoding="utf-8")
+    for name, count, seed in (("ptb.valid.txt", 30, 5), ("ptb.test.txt", 40, 9)):
+        one = stories(2 * count, seed=seed)  # two stories a line: no text as in training
+        lines = [f"{a} {b}" for a, b in zip(one[::2], one[1::2], strict=True)]
+        (folder / name).write_text("\n".join(lines), encoding="utf-8")
+    out = tmp_path / "lm"
+    fit_language_model(folder, out=out, epochs=1, lr=1e-2, progress=False, batch_size=8, bptt=12, min_freq=1,
+                       learner_kwargs={"emb_size": 16, "hidden_size": 24, "n_layers": 1})  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the test file is held out: no training-overlap warning
+        page = build_report(out, folder, tmp_path / "report.html").read_text()
+    assert f"of 40 texts from {folder / 'ptb.test.txt'}" in page
+    assert "judges its test file, ptb.test.txt, which a fit of the folder kept out of every choice" in page
+    (folder / "ptb.test.txt").unlink()
+    page = build_report(out, folder, tmp_path / "report.html").read_text()
+    assert f"of 30 texts from {folder / 'ptb.valid.txt'}" in page and "a little optimistic" in page
+
+
 def test_a_language_model_report_needs_text(lm_model: Path, tmp_path: Path) -> None:
     import pandas as pd
 

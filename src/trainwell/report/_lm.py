@@ -39,13 +39,20 @@ def lm_report_sections(
     seed: int = 0,
 ) -> tuple[list[str], list[str]]:
     """Intro paragraphs and sections for the language model of ``predictor`` judged on the texts of ``data``
-    (a folder of ``.txt`` files, a text file with one text per line, or a CSV/TSV with a ``text`` column)."""
+    (a folder of ``.txt`` files, a text file with one text per line, or a CSV/TSV with a ``text`` column). A
+    folder of train, valid and test files (PTB's layout, :func:`~trainwell.text.corpus.corpus_splits`) is
+    judged on its test file, else its valid file: never on the text a fit of that folder trained on."""
     import pandas as pd
 
     from trainwell.report.build import _training_overlap
+    from trainwell.text.corpus import corpus_splits
     from trainwell.text.lm_eval import encode_held_out, score_model
     from trainwell.text.lm_stream import SKETCH_COLUMN, read_corpus
 
+    splits, folder = corpus_splits(data), data
+    if splits is not None:
+        which = "test" if "test" in splits else "valid"
+        data = splits[which]
     table = data.suffix.lower() in (".csv", ".tsv")
     # The column the model was trained on (--text), else 'text'.
     text_col = (predictor.recipe.text_col or SKETCH_COLUMN) if table else None
@@ -77,6 +84,19 @@ def lm_report_sections(
             )
         )
     ]
+    if splits is not None:
+        intro.append(
+            _html.paragraph(
+                f"{folder} holds {', '.join(f'a {name} file' for name in splits)}: the report judges its {which} "
+                f"file, {data.name}"
+                + (
+                    ", which a fit of the folder kept out of every choice."
+                    if which == "test"
+                    else " (no test file), which a fit of the folder validated on: its figures are a little "
+                    "optimistic."
+                )
+            )
+        )
     overlap = _training_overlap(predictor.metadata, pd.DataFrame({SKETCH_COLUMN: texts}), unit="texts")
     if overlap:
         intro.append(_html.paragraph(overlap))
