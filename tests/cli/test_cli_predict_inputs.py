@@ -102,6 +102,22 @@ def test_a_table_can_come_on_standard_input(models: dict[str, Path]) -> None:
     assert code == 2 and "standard input is not utf-8 text" in err and "stdin.csv" not in err
 
 
+@pytest.mark.parametrize(
+    ("model", "said"),
+    [
+        ("texts", "error: standard input holds no text to predict; pass one text per line"),
+        ("tagger", "error: standard input holds no sentence to tag; pass one per line"),
+        ("lm", "error: standard input holds no text to score; pass one text per line"),
+    ],
+)
+def test_empty_standard_input_is_said_for_every_model_of_lines(
+    models: dict[str, Path], model: str, said: str
+) -> None:
+    # The text classifier said "texts is empty" (the Python argument), the tagger printed a lone header.
+    code, out, err = _run("predict", models[model], "-", stdin=b"\n  \n")
+    assert (code, out, err.strip()) == (2, "", said)
+
+
 def test_a_ratings_file_without_a_header_row_is_read_as_user_and_item(
     models: dict[str, Path], tmp_path: Path
 ) -> None:

@@ -216,13 +216,24 @@ def stdin_lines(encoding: str = "utf-8", errors: str = "strict") -> tuple[list[i
     return numbered_lines(stdin_text(encoding, errors).splitlines())
 
 
-def text_lines(source: Path, encoding: str = "utf-8", errors: str = "strict") -> tuple[list[int], list[str]]:
-    """:func:`stdin_lines` of standard input (``source`` ``-``), or the same of a text file."""
+def text_lines(
+    source: Path, encoding: str = "utf-8", errors: str = "strict", *, empty: str | None = None
+) -> tuple[list[int], list[str]]:
+    """:func:`stdin_lines` of standard input (``source`` ``-``), or the same of a text file. ``empty``: what to
+    say when no line holds text (``"no text to predict; pass one text per line"``), after the source's name."""
     if str(source) == "-":
-        return stdin_lines(encoding, errors)
-    from trainwell.data.io import read_text_file
+        numbers, texts = stdin_lines(encoding, errors)
+    else:
+        from trainwell.data.io import read_text_file
 
-    return numbered_lines(read_text_file(source, encoding=encoding, encoding_errors=errors).splitlines())
+        numbers, texts = numbered_lines(
+            read_text_file(source, encoding=encoding, encoding_errors=errors).splitlines()
+        )
+    if empty is not None and not texts:
+        from trainwell.core.errors import DataError
+
+        raise DataError(f"{'standard input' if str(source) == '-' else source} holds {empty}")
+    return numbers, texts
 
 
 def missing_target(data: Path, encoding: str, encoding_errors: str = "strict") -> Any:

@@ -207,12 +207,14 @@ def _tag_raw_sentences(
     from trainwell.cli._common import text_lines
     from trainwell.core.errors import ConfigError
 
-    numbers, lines = text_lines(source, encoding, encoding_errors)
     if out is not None and _stem_suffix(out) == ".conllu":
         raise ConfigError(
             f"--out {out.name}: a .conllu output is the CoNLL-U input with its {predictor.recipe.tag_col} column "
             "predicted, and raw sentences have none; name the output .conll for 'word predicted' lines"
         )
+    numbers, lines = text_lines(
+        source, encoding, encoding_errors, empty="no sentence to tag; pass one per line"
+    )
     if out is not None and _stem_suffix(out) in CONLL_OUT_SUFFIXES:
         from trainwell.text.tagging.conll import write_conll
 

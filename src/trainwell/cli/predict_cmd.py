@@ -276,7 +276,9 @@ def _score_texts(predictor: Any, data: list[Path], encoding: str, errors: str) -
 
         numbers, texts = text_lines(source, encoding, errors)
     if not texts:
-        raise DataError(f"{source} holds no text to score; pass one text per line")
+        raise DataError(
+            f"{'standard input' if str(source) == '-' else source} holds no text to score; pass one text per line"
+        )
     scores = predictor.score_texts(texts)
     scores.insert(0, column, numbers)
     return scores
@@ -312,11 +314,10 @@ def _predict_texts(predictor: Any, data: list[Path], encoding: str, errors: str,
         )
     if _one_text_per_line(data[0]):
         from trainwell.cli._common import text_lines
-        from trainwell.core.errors import DataError
 
-        numbers, texts = text_lines(data[0], encoding, errors)
-        if not texts and str(data[0]) != "-":
-            raise DataError(f"{data[0]} holds no text to predict; pass one text per line")
+        numbers, texts = text_lines(
+            data[0], encoding, errors, empty="no text to predict; pass one text per line"
+        )
         predictions = predictor.predict(texts)
         predictions.insert(0, "line", numbers)  # blank lines are skipped: say which line each answer is for
         return predictions
