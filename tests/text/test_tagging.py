@@ -455,6 +455,11 @@ def test_conll_text_files_and_their_folders_are_recognised(tmp_path: Path) -> No
     assert not looks_like_conll(prose)
     assert is_tagging_source(folder, None) and is_tagging_source(tmp_path / "plain.txt", None)
     assert not is_tagging_source(prose, None) and not is_tagging_source(folder, "language_model")
+    # A two-line table saved as .txt reads as two CoNLL columns; given a text column (--text), it is a table.
+    table = tmp_path / "two.txt"
+    table.write_text("my review,label\ngreat film,1\n", encoding="utf-8")
+    assert looks_like_conll(table) and is_tagging_source(table, None)
+    assert not is_tagging_source(table, None, "my review")
     runner = CliRunner()
     fitted = runner.invoke(app, ["fit", str(folder), "--epochs", "1", "--out", str(tmp_path / "m")])
     assert fitted.exit_code == 0, fitted.output

@@ -22,14 +22,15 @@ def _stem_suffix(path: Path) -> str:
     return Path(name).suffix
 
 
-def is_tagging_source(data: Path, task: str | None) -> bool:
+def is_tagging_source(data: Path, task: str | None, text: str | None = None) -> bool:
     """Sentences with a tag per word: ``--task tagging``, a CoNLL-type file (by its name, or a ``.txt`` whose
-    first lines read as word-per-line columns), or a folder holding one as its training file."""
+    first lines read as word-per-line columns), or a folder holding one as its training file. A ``.txt`` given
+    with a text column (``--text``) is a table: two lines of as many words read as CoNLL columns too."""
     if task is not None:
         return task == "tagging"
     if data.is_file():
         return _stem_suffix(data) in TAGGING_SUFFIXES or (
-            _stem_suffix(data) == ".txt" and looks_like_conll(data)
+            _stem_suffix(data) == ".txt" and text is None and looks_like_conll(data)
         )
     if data.is_dir():
         files = [p for p in data.iterdir() if p.is_file()]

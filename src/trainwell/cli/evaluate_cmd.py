@@ -250,7 +250,7 @@ def evaluate(
             )
         from trainwell.cli._tagging import is_tagging_source
 
-        if is_tagging_source(data, task):
+        if is_tagging_source(data, task, text):
             not_a_table("a tagger (tagged sentences, CoNLL files)")
             refuse_unread(given, UNREAD_BY_TAGGER, "a tagger (tagged sentences, CoNLL files)")
             ready("conll")

@@ -302,7 +302,7 @@ def fit(
         }
         if task == "language_model":
             refuse_unread(given, UNREAD_BY_LM, "a language model (--task language_model)")
-        if is_tagging_source(data, task):
+        if is_tagging_source(data, task, text):
             refuse_unread(given, UNREAD_BY_TAGGER, "a tagger (tagged sentences, CoNLL files)")
             settings: dict[str, Any] = {
                 "out": out,
