@@ -441,6 +441,11 @@ def test_command_line_fit_and_predict_on_a_folder(split_folder: Path, tmp_path: 
     assert predict.returncode == 0, predict.stderr
     table = pd.read_csv(StringIO(predict.stdout))
     assert len(table) == 10 and list(table.columns)[:2] == ["path", "prediction"]
+    # The answers differ from a plain predict's: the command says what it averaged.
+    assert (
+        "--tta: each image's probabilities blend its plain view (half) with 4 views augmented"
+        in predict.stderr
+    )
     wrong = run_trainwell("fit", split_folder, "--target", "y", timeout=60)
     assert wrong.returncode == 2 and "--target is for tables" in wrong.stderr
 

@@ -236,6 +236,8 @@ def _predict_images(predictor: Any, data: list[Path], tta: bool, model: Path) ->
     """Predictions for image files, folders and (for a model trained from a CSV of paths) tables of paths, with
     their paths. An unreadable file found inside a folder or listed in a table is skipped with a warning naming
     it, as ``fit`` skips it; a file named on the command line stops with its name."""
+    import inspect
+
     from trainwell.data.tables import prediction_table
     from trainwell.vision.predictor import expand_image_paths, probabilities_of_files
 
@@ -244,6 +246,20 @@ def _predict_images(predictor: Any, data: list[Path], tta: bool, model: Path) ->
     probabilities, kept = probabilities_of_files(predictor, paths, tta=tta, named=named)
     predictions = prediction_table(predictor.task, probabilities, range(len(kept)))
     predictions.insert(0, "path", [str(p) for p in kept])
+    if tta:  # the probabilities differ from a plain predict's: say how, or that they do not
+        from trainwell.cli._common import err_console
+        from trainwell.vision.transform import tta_probabilities
+
+        views = inspect.signature(tta_probabilities).parameters["n_views"].default
+        err_console.print(
+            f"--tta: each image's probabilities blend its plain view (half) with {views} views augmented as in "
+            "training"
+            if predictor.augmentation is not None
+            else "--tta: the model trained without augmentation, so there are no views to average: these are the "
+            "plain predictions",
+            soft_wrap=True,
+            markup=False,
+        )
     return predictions
 
 
