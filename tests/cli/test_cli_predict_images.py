@@ -103,6 +103,23 @@ def test_a_model_trained_from_a_csv_of_paths_predicts_and_checks_its_export_on_s
     code, out, err = _output(tmp_path, "export", str(model), "--data", str(listed / "test.csv"))
     assert code == 0, err
     assert "onnxruntime matches PyTorch on 6 images from" in out
+    # --keep copies the CSV's columns beside each image's answer, the rows of skipped images left out.
+    (listed / "broken.png").write_bytes(b"not an image")
+    kept = table.iloc[::3][["file"]].assign(file=lambda t: "../" + t["file"])
+    kept = pd.concat(
+        [kept.iloc[:2], pd.DataFrame({"file": ["broken.png"]}), kept.iloc[2:]], ignore_index=True
+    )
+    kept.insert(0, "id", [f"row{i}" for i in range(len(kept))])
+    kept.to_csv(listed / "keep.csv", index=False)
+    code, out, err = _output(tmp_path, "predict", str(model), str(listed / "keep.csv"), "--keep", "id")
+    assert code == 0, err
+    assert "broken.png" in err  # skipped, by name
+    with_ids = pd.read_csv(io.StringIO(out))
+    assert list(with_ids.columns[:2]) == ["id", "path"]
+    assert with_ids["id"].tolist() == ["row0", "row1", "row3", "row4", "row5", "row6"]
+    pd.testing.assert_frame_equal(with_ids.drop(columns=["id", "path"]), from_csv.drop(columns="path"))
+    code, _, err = _output(tmp_path, "predict", str(model), *named[:2], "--keep", "id")
+    assert code == 2 and "image files and folders have none" in err
     (listed / "other.csv").write_text("path\nx.png\n")
     code, _, err = _output(tmp_path, "predict", str(model), str(listed / "other.csv"))
     assert (

@@ -51,8 +51,8 @@ def predict(
     keep: Annotated[
         str | None,
         typer.Option(
-            help="Tables: comma-separated input columns to copy into the output before the predictions, e.g. "
-            "an ID (PassengerId)."
+            help="Tables (a CSV of image paths too): comma-separated input columns to copy into the output before "
+            "the predictions, e.g. an ID (PassengerId)."
         ),
     ] = None,
 ) -> None:
@@ -101,9 +101,11 @@ def predict(
                 "--encoding-errors is for tables and texts; an image model reads no text: drop it"
             )
         tagger = getattr(getattr(predictor, "task", None), "kind", None) == "tagging"
-        if kept and (application == "vision" or tagger):
+        if kept and tagger:
+            raise ConfigError("--keep copies columns of an input table; tagged sentences have none")
+        if kept and application == "vision" and not _one_table(data):
             raise ConfigError(
-                "--keep copies columns of an input table; images and tagged sentences have none"
+                "--keep copies columns of an input table (a CSV of image paths); image files and folders have none"
             )
         if kept and application == "text" and _one_text_per_line(data[0]):
             raise ConfigError(f"--keep copies columns of an input table; texts on '{data[0]}' have none")
@@ -115,7 +117,7 @@ def predict(
         if application == "text":
             predictions = _predict_texts(predictor, data, encoding, encoding_errors, kept)
         elif application == "vision":
-            predictions = _predict_images(predictor, data, tta, model)
+            predictions = _predict_images(predictor, data, tta, model, kept)
         else:
             if len(data) != 1:
                 raise ConfigError(f"a table model predicts one table at a time; got {len(data)} inputs")
@@ -232,10 +234,18 @@ def _read_table_or_ratings(predictor: Any, source: Path, encoding: str, errors: 
     return read_ratings(source, encoding=encoding, names=names, encoding_errors=errors)
 
 
-def _predict_images(predictor: Any, data: list[Path], tta: bool, model: Path) -> Any:
+def _one_table(data: list[Path]) -> bool:
+    """One table file (a CSV of image paths, for an image model) and nothing else."""
+    from trainwell.vision.io import is_table_file
+
+    return len(data) == 1 and data[0].is_file() and is_table_file(data[0])
+
+
+def _predict_images(predictor: Any, data: list[Path], tta: bool, model: Path, kept: list[str]) -> Any:
     """Predictions for image files, folders and (for a model trained from a CSV of paths) tables of paths, with
-    their paths. An unreadable file found inside a folder or listed in a table is skipped with a warning naming
-    it, as ``fit`` skips it; a file named on the command line stops with its name."""
+    their paths, and the ``kept`` columns of such a table in front. An unreadable file found inside a folder or
+    listed in a table is skipped with a warning naming it, as ``fit`` skips it; a file named on the command line
+    stops with its name."""
     import inspect
 
     from trainwell.data.tables import prediction_table
@@ -243,9 +253,22 @@ def _predict_images(predictor: Any, data: list[Path], tta: bool, model: Path) ->
 
     paths = expand_image_paths(data, predictor.path_col, f"'{model}'")
     named = {Path(item) for item in data if Path(item).is_file()}
-    probabilities, kept = probabilities_of_files(predictor, paths, tta=tta, named=named)
-    predictions = prediction_table(predictor.task, probabilities, range(len(kept)))
-    predictions.insert(0, "path", [str(p) for p in kept])
+    probabilities, readable = probabilities_of_files(predictor, paths, tta=tta, named=named)
+    predictions = prediction_table(predictor.task, probabilities, range(len(readable)))
+    predictions.insert(0, "path", [str(p) for p in readable])
+    if kept:  # one CSV of paths (checked): its rows of the images read, in order
+        from trainwell.data.io import read_table
+
+        rows = read_table(data[0], na_values=(), pandas_na=False)
+        listed = rows.index[rows[predictor.path_col].notna()]  # the rows listed_image_paths read, in order
+        assert len(listed) == len(paths), "one listed path per row with a path"
+        matched, position = [], 0
+        for path in readable:  # a subsequence of paths: the unreadable ones are skipped
+            while paths[position] != path:
+                position += 1
+            matched.append(listed[position])
+            position += 1
+        predictions = _with_kept(predictions, rows.loc[matched], kept, data[0])
     if tta:  # the probabilities differ from a plain predict's: say how, or that they do not
         from trainwell.cli._common import err_console
         from trainwell.vision.transform import tta_probabilities
