@@ -70,3 +70,20 @@ def test_info_shows_task_columns_metrics_and_versions(model_dir: Path) -> None:
     )
     assert rows["created"] == metadata["created"]
     assert result.stderr == ""
+
+
+def test_info_quotes_class_names_that_a_comma_list_would_split() -> None:
+    import io
+
+    from rich.console import Console
+
+    from trainwell.cli._show import show_info
+
+    def classes(names: list[str]) -> str:
+        out = io.StringIO()
+        metadata = {"application": "vision", "task": {"kind": "multiclass", "classes": names}}
+        show_info(metadata, Path("m"), Console(file=out, width=200))
+        return table_rows(out.getvalue())["classes"]
+
+    assert classes(["avión, grand", "chat"]) == "'avión, grand', 'chat'"
+    assert classes(["avion", "chat"]) == "avion, chat"
