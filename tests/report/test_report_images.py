@@ -201,6 +201,8 @@ def test_a_folder_of_splits_is_judged_on_its_test_split_and_says_which(
     _folder(photos / "test", 4, 7)
     page = build_report(base / "model", photos, tmp_path / "r.html").read_text(encoding="utf-8")
     assert f"evaluated on 12 labelled images in {photos / 'test'} (the test split of {photos})" in page
+    assert ">Test metrics<" in page and ">Validation metrics<" not in page
     (photos / "test").rename(photos / "held")  # train/ and valid/ alone: the validation split, said so
     page = build_report(base / "model", photos, tmp_path / "r.html").read_text(encoding="utf-8")
     assert f"evaluated on 18 labelled images in {photos / 'valid'} (the validation split of {photos})" in page
+    assert ">Validation metrics<" in page and ">Test metrics<" not in page

@@ -250,10 +250,10 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
     table.add_row("application", str(metadata.get("application")))
     table.add_row("task", str(task.get("kind")))
     if task.get("classes"):
-        names = [str(name) for name in task["classes"]]
-        if any("," in name or name != name.strip() or not name for name in names):
-            names = [repr(name) for name in names]  # 'avión, grand' is one class, not two
-        table.add_row("classes", ", ".join(names))
+        classes = [str(name) for name in task["classes"]]
+        if any("," in name or name != name.strip() or not name for name in classes):
+            classes = [repr(name) for name in classes]  # 'avión, grand' is one class, not two
+        table.add_row("classes", ", ".join(classes))
     recipe = metadata.get("recipe") or {}
     # An image model read from a CSV of paths and labels: models saved before the task took the label
     # column's name called it "label".

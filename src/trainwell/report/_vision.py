@@ -88,7 +88,16 @@ def vision_report_sections(
         targets = task.encode([index[str(label)] for label in files.labels])
     # The images' pixel digests against the sketch of the training images (none in older artifacts: no warning).
     overlap = _training_overlap(predictor.metadata, pd.DataFrame({PIXELS_COLUMN: digests}), unit="images")
-    title = "Metrics on images the model trained on" if overlap else "Validation metrics"
+    test_split = judged.endswith(
+        f"(the test split of {source})"
+    )  # a folder's test/, held out of every choice
+    title = (
+        "Metrics on images the model trained on"
+        if overlap
+        else "Test metrics"
+        if test_split
+        else "Validation metrics"
+    )
     sections = [
         _metrics_section(
             task, probabilities, targets, len(files), where, unit="image", title=title, seed=seed
