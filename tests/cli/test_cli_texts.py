@@ -83,3 +83,30 @@ def test_predict_reads_a_txt_file_as_one_text_per_line(tmp_path: Path) -> None:
     assert list(answers["line"]) == [1, 3] and list(answers["prediction"]) == ["pos", "neg"]
     kept = run_cli("predict", out, texts, "--keep", "id")
     assert kept.returncode == 2 and "new.txt" in kept.stderr, kept.explain()
+
+
+def test_fit_reads_a_folder_of_class_folders_of_texts(tmp_path: Path) -> None:
+    # IMDB's own layout, train/<label>/*.txt beside test/: Python's text_data read it; fit said "a folder without
+    # images".
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    root = tmp_path / "reviews"
+    for split, frame in (("train", reviews(80)), ("test", reviews(20, seed=1))):
+        for i, (text, label) in enumerate(zip(frame["review"], frame["sentiment"], strict=True)):
+            (root / split / label).mkdir(parents=True, exist_ok=True)
+            (root / split / label / f"{i}.txt").write_text(text, encoding="utf-8")
+    (root / "train" / "unsup").mkdir()  # IMDB's unlabelled reviews: not a class
+    (root / "train" / "unsup" / "0.txt").write_text("no label here", encoding="utf-8")
+    runner = CliRunner()
+    fitted = runner.invoke(app, ["fit", str(root), "--epochs", "2", "--out", str(tmp_path / "m")])
+    assert fitted.exit_code == 0, fitted.output
+    assert "Validation results (binary" in fitted.output
+    assert f"{root}: the class folders neg, pos; unlabelled texts left out" in fitted.output
+    predicted = runner.invoke(app, ["predict", str(tmp_path / "m"), "-"], input="a truly great film\n")
+    assert predicted.exit_code == 0, predicted.output
+    assert list(pd.read_csv(StringIO(predicted.stdout)).columns) == ["line", "prediction", "probability_pos"]
+    refused = runner.invoke(app, ["fit", str(root), "--text", "review", "--out", str(tmp_path / "m2")])
+    assert refused.exit_code == 2
+    assert f"--text is not used by a folder of class folders of texts ('{root}'): drop it" in refused.stderr

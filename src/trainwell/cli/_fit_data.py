@@ -55,6 +55,37 @@ def holds_only_images(data: Path) -> bool:
     )
 
 
+def holds_text_classes(data: Path) -> bool:
+    """A folder of texts sorted into class folders, ``<label>/*.txt``, or ``train/<label>/*.txt`` beside
+    ``valid/`` or ``test/`` (IMDB's layout): two class folders or more that hold ``.txt`` files, and no images."""
+    if not data.is_dir():
+        return False
+    root = data / "train" if (data / "train").is_dir() else data
+    classes = [
+        child
+        for child in root.iterdir()
+        if child.is_dir() and not child.name.startswith(".") and any(child.glob("*.txt"))
+    ]
+    if len(classes) < 2:
+        return False
+    from trainwell.vision.io import looks_like_image_folder
+
+    return not looks_like_image_folder(data)
+
+
+def labelled_classes(data: Path) -> list[str] | None:
+    """The class folders of a folder of texts (:func:`holds_text_classes`) but those named as unlabelled texts are
+    (IMDB's ``train/unsup``: 50,000 reviews with no label, not a class), when there is one; else ``None``."""
+    from trainwell.text._folders import UNLABELLED_NAMES
+
+    root = data / "train" if (data / "train").is_dir() else data
+    names = sorted(
+        child.name for child in root.iterdir() if child.is_dir() and not child.name.startswith(".")
+    )
+    kept = [name for name in names if name.lower() not in UNLABELLED_NAMES]
+    return kept if len(kept) < len(names) else None
+
+
 def is_image_source(data: Path, path_col: str | None) -> bool:
     """A folder of images, or a CSV listing image paths (``--path-col``)."""
     if path_col is not None:

@@ -28,7 +28,9 @@ from trainwell.cli._fit_data import (
     UNREAD_BY_LM,
     UNREAD_BY_TAGGER,
     holds_only_images,
+    holds_text_classes,
     is_image_source,
+    labelled_classes,
     not_for_images,
     recommender_words,
     refuse_for_images,
@@ -248,6 +250,7 @@ def fit(
     def run() -> None:
         # What the command line can check alone comes first, and the training stack's imports after it
         # (ready): a mistake is said at once, not after seconds of imports.
+        nonlocal text, target  # a folder of class folders of texts sets them
         from trainwell.cli._early import (
             check_text_options,
             duration_option,
@@ -320,7 +323,22 @@ def fit(
         if tag_col is not None or embeddings is not None:
             flag = "--tag-col" if tag_col is not None else "--embeddings"
             raise ConfigError(f"{flag} is for tagged sentences (CoNLL files with --task tagging); drop it")
-        image_source = task != "language_model" and is_image_source(data, path_col)
+        # <label>/*.txt, IMDB's layout: the texts are the files, the labels their folders' names.
+        text_folder = task != "language_model" and path_col is None and holds_text_classes(data)
+        labelled: list[str] | None = None
+        folder_classes: dict[str, Any] = {}  # fit_texts' classes=, without the unlabelled texts' folder
+        if text_folder:
+            unread = ("--text", "--target", "--valid-col", "--user", "--item", "--implicit")
+            refuse_unread(given, unread, f"a folder of class folders of texts ('{data}')")
+            text, target = "text", "label"
+            labelled = labelled_classes(data)
+            if labelled is not None:
+                folder_classes["classes"] = labelled
+                out_console.print(
+                    f"{data}: the class folders {', '.join(labelled)}; unlabelled texts left out",
+                    markup=False,
+                )
+        image_source = not text_folder and task != "language_model" and is_image_source(data, path_col)
         if image_source:  # a CSV of image paths (--path-col) is read as a table: it takes --encoding-errors
             refuse_for_images(
                 data, {**given, "--encoding-errors": given["--encoding-errors"] and path_col is None}
@@ -403,7 +421,7 @@ def fit(
         if target is None:
             raise missing_target(data, encoding, encoding_errors)
         refuse_for_tables_and_texts(text, arch, size=size, augment=augment, pretrained=pretrained)
-        keeping = ready("table")
+        keeping = ready("corpus" if text_folder else "table")
         if text is not None:
             from trainwell.text.pipeline import fit_texts
 
@@ -429,6 +447,7 @@ def fit(
                 encoding_errors=encoding_errors,
                 time_budget=seconds,
                 **chosen_tokenizer,
+                **folder_classes,
                 **keeping.pipeline_kwargs,
             )
             report_fit(result)
