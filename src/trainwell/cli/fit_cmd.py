@@ -337,6 +337,7 @@ def fit(
                 out_console.print(
                     f"{data}: the class folders {', '.join(labelled)}; unlabelled texts left out",
                     markup=False,
+                    soft_wrap=True,
                 )
         image_source = not text_folder and task != "language_model" and is_image_source(data, path_col)
         if image_source:  # a CSV of image paths (--path-col) is read as a table: it takes --encoding-errors
