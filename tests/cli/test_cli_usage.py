@@ -28,3 +28,12 @@ def test_usage_errors_are_one_line(args: tuple[str, ...], expected: str) -> None
     assert len(result.stderr_lines) == 1, result.explain()
     assert result.stderr_lines[0].startswith(expected)
     assert "Traceback" not in result.stderr
+
+
+def test_command_summaries_flow_in_the_command_list() -> None:
+    # typer's rich help keeps a docstring's line breaks: 'trainwell --help' cut fit's summary mid-sentence.
+    from trainwell.cli.app import app
+
+    for command in app.registered_commands:
+        paragraphs = (command.help or "").split("\n\n")
+        assert paragraphs[0] and not any("\n" in paragraph for paragraph in paragraphs), command.name

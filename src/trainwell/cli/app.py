@@ -7,6 +7,7 @@ that ``trainwell --help`` is instant.
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -140,6 +141,18 @@ def info(model: Annotated[Path, typer.Argument(help="Model directory.")]) -> Non
         show_info(read_metadata(model), model, out_console)
 
     guarded(run)
+
+
+def _flow_help() -> None:
+    """Each paragraph of a command's docstring on one line: typer's rich help keeps a docstring's line breaks,
+    which cut a command's summary mid-sentence in ``trainwell --help`` on a narrow terminal."""
+    for command in app.registered_commands:
+        if command.help is None and command.callback is not None:
+            doc = inspect.getdoc(command.callback) or ""
+            command.help = "\n\n".join(" ".join(paragraph.split()) for paragraph in doc.split("\n\n"))
+
+
+_flow_help()
 
 
 #: Commands that may run under ``torchrun``: ``fit`` and ``demo`` train one model with every process;
