@@ -85,6 +85,18 @@ def test_predict_reads_a_txt_file_as_one_text_per_line(tmp_path: Path) -> None:
     assert kept.returncode == 2 and "new.txt" in kept.stderr, kept.explain()
 
 
+def imdb_layout(root: Path) -> Path:
+    """Labelled reviews laid out as IMDB ships them: train/<label>/*.txt with an unlabelled train/unsup/, and
+    test/<label>/*.txt beside it."""
+    for split, frame in (("train", reviews(80)), ("test", reviews(20, seed=1))):
+        for i, (text, label) in enumerate(zip(frame["review"], frame["sentiment"], strict=True)):
+            (root / split / label).mkdir(parents=True, exist_ok=True)
+            (root / split / label / f"{i}.txt").write_text(text, encoding="utf-8")
+    (root / "train" / "unsup").mkdir()  # IMDB's unlabelled reviews: not a class
+    (root / "train" / "unsup" / "0.txt").write_text("no label here", encoding="utf-8")
+    return root
+
+
 def test_fit_reads_a_folder_of_class_folders_of_texts(tmp_path: Path) -> None:
     # IMDB's own layout, train/<label>/*.txt beside test/: Python's text_data read it; fit said "a folder without
     # images".
@@ -92,13 +104,7 @@ def test_fit_reads_a_folder_of_class_folders_of_texts(tmp_path: Path) -> None:
 
     from trainwell.cli.app import app
 
-    root = tmp_path / "reviews"
-    for split, frame in (("train", reviews(80)), ("test", reviews(20, seed=1))):
-        for i, (text, label) in enumerate(zip(frame["review"], frame["sentiment"], strict=True)):
-            (root / split / label).mkdir(parents=True, exist_ok=True)
-            (root / split / label / f"{i}.txt").write_text(text, encoding="utf-8")
-    (root / "train" / "unsup").mkdir()  # IMDB's unlabelled reviews: not a class
-    (root / "train" / "unsup" / "0.txt").write_text("no label here", encoding="utf-8")
+    root = imdb_layout(tmp_path / "reviews")
     runner = CliRunner()
     fitted = runner.invoke(app, ["fit", str(root), "--epochs", "2", "--out", str(tmp_path / "m")])
     assert fitted.exit_code == 0, fitted.output
@@ -110,3 +116,59 @@ def test_fit_reads_a_folder_of_class_folders_of_texts(tmp_path: Path) -> None:
     refused = runner.invoke(app, ["fit", str(root), "--text", "review", "--out", str(tmp_path / "m2")])
     assert refused.exit_code == 2
     assert f"--text is not used by a folder of class folders of texts ('{root}'): drop it" in refused.stderr
+
+
+def test_every_command_reads_a_folder_of_class_folders_of_texts_as_fit_does(tmp_path: Path) -> None:
+    # fit read IMDB's layout; evaluate, predict, report and export --data said "is a directory, not a file".
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    root = imdb_layout(tmp_path / "reviews")
+    model = tmp_path / "m"
+    runner = CliRunner()
+    assert runner.invoke(app, ["fit", str(root), "--epochs", "2", "--out", str(model)]).exit_code == 0
+    (root / "test" / "pos" / "blank.txt").write_text(
+        "  \n", encoding="utf-8"
+    )  # fit refuses it; predict skips
+
+    predicted = runner.invoke(app, ["predict", str(model), str(root / "test")])
+    assert predicted.exit_code == 0, predicted.output
+    answers = pd.read_csv(StringIO(predicted.stdout))
+    assert list(answers.columns) == ["path", "prediction", "probability_pos"]
+    assert len(answers) == 20 and str(root / "test" / "pos" / "blank.txt") not in set(answers["path"])
+    assert "left out 1 empty text file(s)" in predicted.stderr
+    mixed = runner.invoke(
+        app, ["predict", str(model), str(root / "test"), str(tmp_path / "m" / "trainwell.json")]
+    )
+    assert (
+        mixed.exit_code == 2
+        and "is not a folder: a text model predicts folders of .txt files" in mixed.stderr
+    )
+
+    report = runner.invoke(
+        app, ["report", str(model), "--data", str(root), "--out", str(tmp_path / "r.html")]
+    )
+    assert report.exit_code == 0, report.output
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "Test metrics" in html and "20 labelled texts from" in html and "(the test split of" in html
+    on_train = runner.invoke(
+        app, ["report", str(model), "--data", str(root / "train"), "--out", str(tmp_path / "t.html")]
+    )
+    assert on_train.exit_code == 0, on_train.output
+    assert "Metrics on texts the model trained on" in (tmp_path / "t.html").read_text(encoding="utf-8")
+
+    exported = runner.invoke(app, ["export", str(model), "--data", str(root / "test")])
+    assert exported.exit_code == 0, exported.output
+    assert "20 texts from" in " ".join(exported.output.split())
+
+    evaluated = runner.invoke(app, ["evaluate", str(root), "--cv", "2", "--epochs", "1", "--no-baselines"])
+    assert evaluated.exit_code == 0, evaluated.output
+    flat = " ".join(evaluated.output.split())
+    assert "2-fold cross-validation (binary, 80 texts)" in flat  # train/ alone: unsup/ and test/ left out
+    assert f"{root / 'test'} left out: the folds are drawn from {root / 'train'}" in flat
+    refused = runner.invoke(app, ["evaluate", str(root), "--target", "label"])
+    assert (
+        refused.exit_code == 2
+        and "--target is not used by a folder of class folders of texts" in refused.stderr
+    )

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from text_samples import reviews
+from trainwell.core.errors import ConfigError
 from trainwell.data.task import infer_task
 from trainwell.text.evaluation import TextFold, evaluate_texts
 
@@ -105,3 +106,22 @@ def test_bad_text_input_is_one_line(change: dict, message: str) -> None:
     arguments = {"text_col": "review", "target": "sentiment", **change}
     with pytest.raises(UserError, match=re.escape(message)):
         trainwell.evaluate_texts(reviews(20), **arguments)
+
+
+def test_a_folder_of_class_folders_is_cross_validated_without_its_test_and_unlabelled_texts(
+    tmp_path: Path,
+) -> None:
+    # IMDB's layout: train/<label>/ (and an unlabelled train/unsup/) beside test/<label>/, as text_data reads it.
+    for split, frame in (("train", reviews(60)), ("test", reviews(20, seed=1))):
+        for i, (text, label) in enumerate(zip(frame["review"], frame["sentiment"], strict=True)):
+            (tmp_path / split / label).mkdir(parents=True, exist_ok=True)
+            (tmp_path / split / label / f"{i}.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "train" / "unsup").mkdir()
+    (tmp_path / "train" / "unsup" / "0.txt").write_text("no label", encoding="utf-8")
+    result = evaluate_texts(tmp_path, cv=2, epochs=1, baselines=False)
+    assert result.task.kind == "binary" and list(result.task.classes) == ["neg", "pos"]
+    assert sum(len(valid) for _train, valid in result.model.splits) == 60
+    with pytest.raises(ConfigError, match="leave text_col= and target= out"):
+        evaluate_texts(tmp_path, target="sentiment", cv=2)
+    with pytest.raises(ConfigError, match="evaluate_texts needs target="):
+        evaluate_texts(reviews(20), text_col="review", cv=2)

@@ -73,17 +73,39 @@ def holds_text_classes(data: Path) -> bool:
     return not looks_like_image_folder(data)
 
 
-def labelled_classes(data: Path) -> list[str] | None:
-    """The class folders of a folder of texts (:func:`holds_text_classes`) but those named as unlabelled texts are
-    (IMDB's ``train/unsup``: 50,000 reviews with no label, not a class), when there is one; else ``None``."""
-    from trainwell.text._folders import UNLABELLED_NAMES
+#: The options a folder of class folders of texts never reads: its texts are its files, its labels their folders.
+UNREAD_BY_TEXT_FOLDER = ("--text", "--target", "--valid-col", "--user", "--item", "--implicit", "--path-col")
 
-    root = data / "train" if (data / "train").is_dir() else data
-    names = sorted(
-        child.name for child in root.iterdir() if child.is_dir() and not child.name.startswith(".")
-    )
-    kept = [name for name in names if name.lower() not in UNLABELLED_NAMES]
-    return kept if len(kept) < len(names) else None
+
+def read_text_classes(
+    data: Path, given: dict[str, bool], *, cross_validated: bool = False
+) -> list[str] | None:
+    """Refuse the options a folder of class folders of texts never reads, and say what is read of it: the class
+    folders when one of unlabelled texts (``unsup``) is left out, and (``cross_validated``) that its ``test/``
+    split is kept out of the folds. Returns the labelled class folders, or ``None`` when every one is a class."""
+    from trainwell.cli._common import out_console
+    from trainwell.text._folders import labelled_classes
+
+    refuse_unread(given, UNREAD_BY_TEXT_FOLDER, f"a folder of class folders of texts ('{data}')")
+    labelled = labelled_classes(data)
+    if labelled is not None:
+        out_console.print(
+            f"{data}: the class folders {', '.join(labelled)}; unlabelled texts left out",
+            markup=False,
+            soft_wrap=True,
+        )
+    if cross_validated and (data / "train").is_dir() and (data / "test").is_dir():
+        out_console.print(
+            f"{data / 'test'} left out: the folds are drawn from {data / 'train'}"
+            + (
+                " and its validation folder"
+                if any((data / name).is_dir() for name in ("valid", "val", "dev"))
+                else ""
+            ),
+            markup=False,
+            soft_wrap=True,
+        )
+    return labelled
 
 
 def is_image_source(data: Path, path_col: str | None) -> bool:

@@ -71,7 +71,9 @@ def evaluate(
     data: Annotated[
         Path,
         typer.Argument(
-            help="A CSV, TSV or Parquet file with one row per example, or a folder of <label>/ images."
+            help="A CSV, TSV or Parquet file with one row per example (texts with --text, ratings with --user "
+            "and --item); a folder of <label>/ images or texts; a corpus (--task language_model); or tagged "
+            "sentences (CoNLL files)."
         ),
     ],
     target: Annotated[
@@ -191,7 +193,14 @@ def evaluate(
             if spread_position()[0] != 0:
                 out_console.quiet = True  # under torchrun the folds are shared out; rank 0 alone reports them
 
-        from trainwell.cli._fit_data import TABLE_ONLY, recommender_words, refuse_unread, table_options_given
+        from trainwell.cli._fit_data import (
+            TABLE_ONLY,
+            holds_text_classes,
+            read_text_classes,
+            recommender_words,
+            refuse_unread,
+            table_options_given,
+        )
         from trainwell.cli._unread import refuse_for
 
         def not_a_table(what: str) -> None:
@@ -269,6 +278,31 @@ def evaluate(
                 )
             )
             return
+        common: dict[str, Any] = {
+            "cv": cv,
+            "seed": seed,
+            "epochs": epochs,
+            "task": task,
+            "baselines": baselines,
+            "time_budget": seconds,
+        }
+        if path_col is None and holds_text_classes(data):  # <label>/*.txt, IMDB's layout
+            folder = f"a folder of class folders of texts ('{data}')"
+            not_a_table(folder)
+            refuse_for(given, {**NOT_FOR_TABLES, "--arch": "tables"}, folder)
+            read_text_classes(data, given, cross_validated=True)
+            ready("corpus")  # a folder: it exists
+            from trainwell.text.evaluation import evaluate_texts
+
+            render(
+                evaluate_texts(
+                    data,
+                    label_delim=label_delim,
+                    **read_as,
+                    **common,
+                )
+            )
+            return
         if data.is_dir() or path_col is not None:
             not_a_table("images")
             if path_col is None:  # a folder of images has no text to read
@@ -312,14 +346,6 @@ def evaluate(
                 )
             )
             return
-        common: dict[str, Any] = {
-            "cv": cv,
-            "seed": seed,
-            "epochs": epochs,
-            "task": task,
-            "baselines": baselines,
-            "time_budget": seconds,
-        }
         if user is not None or item is not None or implicit:  # as fit: --implicit alone finds the columns
             recommender = recommender_words(user, item, implicit)
             not_a_table(recommender)

@@ -33,7 +33,8 @@ def export(
             help="What to check the export on, ideally validation data: rows for a tabular model (CSV, TSV or "
             "Parquet); image files or folders of images for a vision model (repeat --data for several; a CSV of "
             "image paths for one trained from such a CSV); text (a .txt file, one text per line) for a language "
-            "model or a text classifier (or its table); a CoNLL file, or a .txt of sentences one a line, for a "
+            "model or a text classifier (or its table; for a classifier also a folder of .txt files, one text a file); "
+            "a CoNLL file, or a .txt of sentences one a line, for a "
             "tagger. Default: rows, images or token ids synthesised from the recipe."
         ),
     ] = None,
@@ -57,7 +58,8 @@ def export(
         _refuse_encoding(encoding, metadata, bool(data))
         kinds = {"vision": "image files", "language_model": "corpus", "tagging": "conll"}
         for source in data or []:
-            need_data(source, kinds.get(model_kind(metadata), "table"))
+            text_folder = metadata.get("application") == "text" and source.is_dir()  # one text a file
+            need_data(source, "corpus" if text_folder else kinds.get(model_kind(metadata), "table"))
         from trainwell.export import read_metadata
         from trainwell.export.onnx import check_onnx_exportable, export_onnx
 
@@ -203,6 +205,17 @@ def _check_inputs(model: Path, metadata: dict[str, Any], sources: list[Path], en
             f"--data was given {len(sources)} times; a tabular model is checked on one table of rows: pass "
             "--data FILE once"
         )
+    if metadata.get("application") == "text" and sources[0].is_dir():
+        # Every .txt file under it, one text a file, as predict reads a folder (IMDB's test/).
+        from trainwell.core.errors import DataError
+        from trainwell.text.inputs import read_text_files
+
+        texts = [text for text in read_text_files(sources[0], encoding=encoding).values() if text.strip()]
+        if not texts:
+            raise DataError(
+                f"every .txt file under {sources[0]} is empty; there is no text to check the export on"
+            )
+        return texts
     if metadata.get("application") == "text" and sources[0].name.lower().removesuffix(".gz").endswith(".txt"):
         # One text a line, as predict reads a .txt (not a CSV whose first text would be its header).
         from trainwell.cli._common import text_lines

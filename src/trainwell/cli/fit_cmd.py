@@ -30,8 +30,8 @@ from trainwell.cli._fit_data import (
     holds_only_images,
     holds_text_classes,
     is_image_source,
-    labelled_classes,
     not_for_images,
+    read_text_classes,
     recommender_words,
     refuse_for_images,
     refuse_for_tables_and_texts,
@@ -101,8 +101,10 @@ def fit(
     data: Annotated[
         Path,
         typer.Argument(
-            help="A CSV, TSV or Parquet table; a folder of images (<label>/*.jpg, or train/ + valid/); "
-            "or a CSV of image paths with --path-col and --label-col."
+            help="A CSV, TSV or Parquet table (--target; texts with --text, ratings with --user and --item); a "
+            "folder of images (<label>/*.jpg, or train/ + valid/) or of texts (<label>/*.txt); a CSV of image paths "
+            "(--path-col, --label-col); a folder or .txt of text (--task language_model); or tagged sentences "
+            "(CoNLL files)."
         ),
     ],
     target: Annotated[
@@ -244,7 +246,7 @@ def fit(
     ] = "strict",
     resume: Annotated[bool, typer.Option("--resume", help=RESUME_HELP)] = False,
 ) -> None:
-    """Train a model on a table, a folder of images, or tagged sentences (CoNLL files), and write the model
+    """Train a model on a table, images, texts, ratings or tagged sentences (CoNLL files), and write the model
     directory."""
 
     def run() -> None:
@@ -328,17 +330,10 @@ def fit(
         labelled: list[str] | None = None
         folder_classes: dict[str, Any] = {}  # fit_texts' classes=, without the unlabelled texts' folder
         if text_folder:
-            unread = ("--text", "--target", "--valid-col", "--user", "--item", "--implicit")
-            refuse_unread(given, unread, f"a folder of class folders of texts ('{data}')")
             text, target = "text", "label"
-            labelled = labelled_classes(data)
+            labelled = read_text_classes(data, given)
             if labelled is not None:
                 folder_classes["classes"] = labelled
-                out_console.print(
-                    f"{data}: the class folders {', '.join(labelled)}; unlabelled texts left out",
-                    markup=False,
-                    soft_wrap=True,
-                )
         image_source = not text_folder and task != "language_model" and is_image_source(data, path_col)
         if image_source:  # a CSV of image paths (--path-col) is read as a table: it takes --encoding-errors
             refuse_for_images(

@@ -19,7 +19,8 @@ def predict(
     data: Annotated[
         list[Path],
         typer.Argument(
-            help="Rows to predict (CSV, TSV or Parquet), image files and folders of images, or '-' to read "
+            help="Rows to predict (CSV, TSV or Parquet), image files and folders of images, folders of .txt files "
+            "(one text a file) for a text classifier, or '-' to read "
             "standard input: one text per line for text models (as in a .txt file), a CSV table for tables and "
             "recommenders; image models read files only (a CSV of image paths too, when trained from one)."
         ),
@@ -56,7 +57,8 @@ def predict(
         ),
     ] = None,
 ) -> None:
-    """Predict labels and probabilities for new rows, images or texts, with the training preprocessing.
+    """Predict labels and probabilities (values, scores, tags) for new rows, images, texts, ratings or sentences,
+    with the training preprocessing.
 
     A text model reads a table with the training text column, or one text per line of a .txt file or of
     standard input (DATA '-'). A language model scores texts (one per line of a .txt file or of standard input, or a
@@ -107,8 +109,9 @@ def predict(
             raise ConfigError(
                 "--keep copies columns of an input table (a CSV of image paths); image files and folders have none"
             )
-        if kept and application == "text" and _one_text_per_line(data[0]):
-            raise ConfigError(f"--keep copies columns of an input table; texts on '{data[0]}' have none")
+        if kept and application == "text" and (_one_text_per_line(data[0]) or data[0].is_dir()):
+            where = "in" if data[0].is_dir() else "on"
+            raise ConfigError(f"--keep copies columns of an input table; texts {where} '{data[0]}' have none")
         if tagger:
             from trainwell.cli._tagging import predict_tags
 
@@ -347,6 +350,8 @@ def _with_kept(predictions: Any, rows: Any, kept: list[str], source: Path) -> An
 def _predict_texts(predictor: Any, data: list[Path], encoding: str, errors: str, kept: list[str]) -> Any:
     from trainwell.core.errors import ConfigError
 
+    if any(source.is_dir() for source in data):
+        return _predict_text_files(predictor, data, encoding, errors)
     if len(data) != 1:
         raise ConfigError(
             f"a text model predicts one table (or '-' for standard input) at a time; got {len(data)}"
@@ -365,6 +370,35 @@ def _predict_texts(predictor: Any, data: list[Path], encoding: str, errors: str,
     rows = read_table(data[0], encoding=encoding, encoding_errors=errors)
     _check_input_columns(predictor.input_names, rows, data[0], can_allow=False)
     return _with_kept(predictor.predict(rows), rows, kept, data[0])
+
+
+def _predict_text_files(predictor: Any, data: list[Path], encoding: str, errors: str) -> Any:
+    """Predictions for every ``.txt`` file under the folders ``data``, one text a file (as ``fit`` reads a folder
+    of class folders: IMDB's ``test/``), beside each file's path; blank files are left out with a warning."""
+    from trainwell.core.errors import ConfigError, DataError
+    from trainwell.core.warn import warn
+    from trainwell.text.inputs import read_text_files
+
+    others = [source for source in data if not source.is_dir()]
+    if others:
+        raise ConfigError(
+            f"'{others[0]}' is not a folder: a text model predicts folders of .txt files (one text a file) or "
+            "one table or .txt file (one text a line) at a time; pass them in separate commands"
+        )
+    files: dict[Path, str] = {}
+    for folder in data:
+        files.update(read_text_files(folder, encoding=encoding, encoding_errors=errors))  # type: ignore[arg-type]
+    blank = [path for path, text in files.items() if not text.strip()]
+    if len(blank) == len(files):
+        raise DataError(
+            f"every .txt file under {', '.join(map(str, data))} is empty; there is no text to predict"
+        )
+    if blank:
+        warn(f"left out {len(blank)} empty text file(s) (the first: '{blank[0]}')", UserWarning)
+    paths = [path for path in files if files[path].strip()]
+    predictions = predictor.predict([files[path] for path in paths])
+    predictions.insert(0, "path", [str(path) for path in paths])
+    return predictions
 
 
 def _one_text_per_line(source: Path) -> bool:

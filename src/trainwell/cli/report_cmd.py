@@ -22,6 +22,7 @@ def report(
         typer.Option(
             help="Labelled rows to judge the model on, target column included, ideally the validation rows "
             "(CSV, TSV or Parquet); for an image model, a folder of class folders or a CSV of paths and labels; "
+            "for a text classifier, also a folder of class folders of .txt files (its test/ beside train/); "
             "for a language model, held-out text (a text file with one text per line, a folder of .txt files, "
             "or a CSV with a 'text' column)."
         ),
@@ -92,6 +93,8 @@ def report(
         metadata = peek_metadata(model)
         refuse_unread_options(metadata)
         kind = {"rows": "table", "language_model": "corpus", "tagging": "conll"}.get(model_kind(metadata))
+        if kind == "table" and metadata.get("application") == "text" and data.is_dir():
+            kind = "corpus"  # a folder of class folders of texts, its files the texts
         if kind is not None:  # an image model's data is a folder or a CSV: its reader says what is wrong
             need_data(data, kind)
         from trainwell.report import build_report

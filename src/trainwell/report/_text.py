@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -76,7 +76,13 @@ def text_report_sections(
     targets = task.encode(frame[target] if len(names) == 1 else frame[names])
     probabilities = predictor.predict_proba(frame)
     overlap = _training_overlap(predictor.metadata, frame)
-    title = "Metrics on texts the model trained on" if overlap else "Validation metrics"
+    title = (
+        "Metrics on texts the model trained on"
+        if overlap
+        else "Test metrics"
+        if "(the test split of " in source  # a folder's test/, held out of every choice
+        else "Validation metrics"
+    )
     sections = [
         _metrics_section(
             task, probabilities, targets, len(frame), source, unit="text", title=title, seed=seed
@@ -169,6 +175,8 @@ def read_labelled(
     would be a header."""
     if isinstance(data, pd.DataFrame):
         return data.reset_index(drop=True), "the data"
+    if Path(data).is_dir():
+        return _folder_labelled(Path(data), columns, encoding, encoding_errors)
     from trainwell.data.io import read_table
 
     if Path(data).name.lower().removesuffix(".gz").endswith(".txt"):
@@ -182,3 +190,23 @@ def read_labelled(
     return read_table(data, encoding=encoding, encoding_errors=encoding_errors).reset_index(drop=True), str(
         data
     )
+
+
+def _folder_labelled(
+    root: Path, columns: Sequence[str], encoding: str, encoding_errors: str
+) -> tuple[pd.DataFrame, str]:
+    """A folder of texts (``<label>/*.txt``; beside ``train/``, its ``test/`` split, else its ``valid/``) as the
+    labelled rows, its columns named as the model's (``columns``: the text column, then the target)."""
+    from trainwell.core.text_encoding import check_encoding_errors
+    from trainwell.text._folders import judged_texts
+
+    if len(columns) != 2:
+        raise DataError(
+            f"{root} is a folder of texts, one label each (its folder's name); this model predicts "
+            f"{len(columns) - 1} label columns: pass a table with the columns {', '.join(map(repr, columns))}"
+        )
+    check_encoding_errors(encoding_errors)
+    errors: Literal["strict", "replace"] = "replace" if encoding_errors == "replace" else "strict"
+    frame, folder = judged_texts(root, encoding=encoding, encoding_errors=errors)
+    source = f"'{folder}'" if folder == root else f"'{folder}' (the {folder.name} split of {root})"
+    return frame.rename(columns={"text": columns[0], "label": columns[1]}), source

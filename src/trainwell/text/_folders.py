@@ -157,3 +157,42 @@ def _class_texts(folder: Path, reading: _Reading, *, training: bool = False) -> 
         warn(f"dropped {len(blank)} empty text file(s) of '{folder}' (the first: '{blank[0]}')", UserWarning)
     kept = [(text, label) for text, _path, label in rows if text.strip()]
     return pd.DataFrame(kept, columns=["text", "label"])
+
+
+def labelled_classes(root: Path) -> list[str] | None:
+    """The class folders of a folder of texts (of its ``train/`` when it has one) but those named as unlabelled
+    texts are (IMDB's ``train/unsup``: 50,000 reviews with no label, not a class), when there is one; else
+    ``None`` (every class folder is a class)."""
+    folder = root / "train" if (root / "train").is_dir() else root
+    names = sorted(
+        child.name for child in folder.iterdir() if child.is_dir() and not child.name.startswith(".")
+    )
+    kept = [name for name in names if name.lower() not in UNLABELLED_NAMES]
+    return kept if len(kept) < len(names) else None
+
+
+def judged_texts(
+    root: Path,
+    *,
+    encoding: str = "utf-8",
+    encoding_errors: Literal["strict", "replace"] = "strict",
+) -> tuple[pd.DataFrame, Path]:
+    """The labelled texts a model is judged on from a folder of texts (``text``, ``label``), and the folder they
+    came from: its ``test/`` split beside ``train/`` (held out of every choice the fit made), else its ``valid/``
+    split, else its class folders; a class folder of unlabelled texts (``unsup``) is left out, and so are blank
+    files (with a warning).
+
+    Raises:
+        DataError: A folder without class folders of ``.txt`` files, a file not in ``encoding``.
+    """
+    children = {child.name.lower(): child for child in root.iterdir() if child.is_dir()}
+    folder = root
+    if "train" in children:
+        split = next((children[name] for name in ("test", *VALID_FOLDERS) if name in children), None)
+        folder = split if split is not None else children["train"]
+    names = sorted(
+        child.name for child in folder.iterdir() if child.is_dir() and not child.name.startswith(".")
+    )
+    kept = tuple(name for name in names if name.lower() not in UNLABELLED_NAMES)
+    reading = _Reading(encoding, encoding_errors, True, kept if kept and len(kept) < len(names) else None)
+    return _class_texts(folder, reading), folder

@@ -158,10 +158,38 @@ def _multilabel_text_baselines(
     }
 
 
+def _folder_texts(
+    folder: Path,
+    text_col: str,
+    target: str | Sequence[str] | None,
+    encoding: str,
+    encoding_errors: Literal["strict", "replace"],
+) -> tuple[pd.DataFrame, str]:
+    """A folder of texts (``<label>/*.txt``, or ``train/`` beside ``valid/`` and ``test/``) as the table to
+    cross-validate: its training and validation texts, a class folder of unlabelled texts (``unsup``) and the
+    ``test/`` split left out, blank files dropped with a warning."""
+    from trainwell.core.errors import ConfigError
+    from trainwell.text._folders import labelled_classes, read_text_folder
+
+    if target not in (None, "label") or text_col != "text":
+        raise ConfigError(
+            "a folder of texts has one label per text, its folder's name, and the text in the file; leave "
+            "text_col= and target= out"
+        )
+    frame, _test = read_text_folder(
+        folder,
+        classes=labelled_classes(folder),
+        encoding=encoding,
+        encoding_errors=encoding_errors,
+        drop_empty=True,
+    )
+    return frame.drop(columns="is_valid", errors="ignore"), "label"
+
+
 def _labelled_texts(
     source: pd.DataFrame | str | Path,
     text_col: str,
-    target: str | Sequence[str],
+    target: str | Sequence[str] | None,
     task: str | None,
     label_delim: str | None,
     encoding: str,
@@ -174,7 +202,12 @@ def _labelled_texts(
     from trainwell.text.table import read_text_table
 
     what = str(source) if isinstance(source, str | Path) else "the table"
-    frame = read_text_table(source, what, encoding=encoding, encoding_errors=encoding_errors)
+    if isinstance(source, str | Path) and Path(source).is_dir():
+        frame, target = _folder_texts(Path(source), text_col, target, encoding, encoding_errors)
+    elif target is None:
+        raise ConfigError("evaluate_texts needs target=: the label column (--target NAME)")
+    else:
+        frame = read_text_table(source, what, encoding=encoding, encoding_errors=encoding_errors)
     names = [target] if isinstance(target, str) else list(target)
     absent = [
         (keyword, wanted)
@@ -205,7 +238,7 @@ def evaluate_texts(
     source: pd.DataFrame | str | Path,
     *,
     text_col: str = "text",
-    target: str | Sequence[str],
+    target: str | Sequence[str] | None = None,
     cv: int = 5,
     seed: int = 0,
     epochs: int | None = None,
@@ -223,9 +256,13 @@ def evaluate_texts(
     shared out over the processes, with the same numbers.
 
     Args:
-        source: the labelled texts: a DataFrame, or a CSV / TSV / Parquet / JSON-lines file.
+        source: the labelled texts: a DataFrame, a CSV / TSV / Parquet / JSON-lines file, or a folder of texts
+            (``<label>/*.txt``, or ``train/<label>/`` beside ``valid/`` and ``test/``, IMDB's layout: its
+            training and validation texts are cross-validated, its ``test/`` and a class folder of unlabelled
+            texts such as ``unsup`` left out).
         text_col: the column holding the texts.
-        target: the label column, or several 0/1 label columns (multi-label).
+        target: the label column, or several 0/1 label columns (multi-label); a folder's labels are its class
+            folders' names.
         cv: number of folds, at least 2 (stratified for one label per text; label sets are split at random).
         seed: seeds the folds and every model.
         epochs: passes per fold (default: chosen from the fold's size, as ``fit_texts`` does).
