@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -48,3 +50,15 @@ def stories(n: int, seed: int = 0) -> list[str]:
             f"{name} saw the {animal} . the {animal} ran to {name} . then {name} sat down with the {animal} ."
         )
     return texts
+
+
+def imdb_layout(root: Path) -> Path:
+    """Labelled reviews laid out as IMDB ships them: train/<label>/*.txt with an unlabelled train/unsup/, and
+    test/<label>/*.txt beside it."""
+    for split, frame in (("train", reviews(80)), ("test", reviews(20, seed=1))):
+        for i, (text, label) in enumerate(zip(frame["review"], frame["sentiment"], strict=True)):
+            (root / split / label).mkdir(parents=True, exist_ok=True)
+            (root / split / label / f"{i}.txt").write_text(text, encoding="utf-8")
+    (root / "train" / "unsup").mkdir()  # IMDB's unlabelled reviews: not a class
+    (root / "train" / "unsup" / "0.txt").write_text("no label here", encoding="utf-8")
+    return root

@@ -9,9 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from cli_support import PNG_SIGNATURE, run_cli
+from cli_support import PNG_SIGNATURE, run_cli, run_cli_many
 
 import trainwell
+from image_files import make_image_folder
+from text_samples import imdb_layout, reviews
 from trainwell.core.seeding import seed_everything
 from trainwell.export import FORMAT_VERSION
 from trainwell.tabular.data import tabular_data
@@ -87,3 +89,32 @@ def test_info_quotes_class_names_that_a_comma_list_would_split() -> None:
 
     assert classes(["avión, grand", "chat"]) == "'avión, grand', 'chat'"
     assert classes(["avion", "chat"]) == "avion, chat"
+
+
+def test_lr_find_sweeps_the_image_and_text_models_fit_trains(tmp_path: Path) -> None:
+    # lr-find read tables alone: a folder of images was 'a directory, not a file', after --target was demanded.
+    images = make_image_folder(tmp_path / "shapes", per_class=16)
+    texts = imdb_layout(tmp_path / "reviews")
+    table = tmp_path / "reviews.csv"
+    reviews(120).to_csv(table, index=False)
+    runs = run_cli_many(
+        [
+            ("lr-find", images, "--out", tmp_path / "images.png"),
+            ("lr-find", texts, "--out", tmp_path / "texts.png"),
+            ("lr-find", table, "--text", "review", "--target", "sentiment", "--out", tmp_path / "table.png"),
+            ("lr-find", images, "--target", "label"),
+            ("lr-find", table, "--text", "review"),
+        ]
+    )
+    for result, png in zip(runs[:3], ("images", "texts", "table"), strict=True):
+        assert result.returncode == 0, result.explain()
+        assert (tmp_path / f"{png}.png").read_bytes()[:8] == PNG_SIGNATURE
+        assert re.search(
+            r"suggested learning rate: \S+ .*; fit trains this model at \S+ unless given --lr", result.stdout
+        )
+    assert f"{texts}: the class folders neg, pos; unlabelled texts left out" in runs[1].stdout
+    assert (
+        runs[3].returncode == 2
+        and "--target is not used by a folder of class folders of images" in runs[3].stderr
+    )
+    assert runs[4].returncode == 2 and "--target is required for the table" in runs[4].stderr

@@ -10,7 +10,7 @@ import pytest
 from cli_support import run_cli
 
 from process_support import run_trainwell
-from text_samples import reviews
+from text_samples import imdb_layout, reviews
 
 pytestmark = pytest.mark.slow
 
@@ -83,18 +83,6 @@ def test_predict_reads_a_txt_file_as_one_text_per_line(tmp_path: Path) -> None:
     assert list(answers["line"]) == [1, 3] and list(answers["prediction"]) == ["pos", "neg"]
     kept = run_cli("predict", out, texts, "--keep", "id")
     assert kept.returncode == 2 and "new.txt" in kept.stderr, kept.explain()
-
-
-def imdb_layout(root: Path) -> Path:
-    """Labelled reviews laid out as IMDB ships them: train/<label>/*.txt with an unlabelled train/unsup/, and
-    test/<label>/*.txt beside it."""
-    for split, frame in (("train", reviews(80)), ("test", reviews(20, seed=1))):
-        for i, (text, label) in enumerate(zip(frame["review"], frame["sentiment"], strict=True)):
-            (root / split / label).mkdir(parents=True, exist_ok=True)
-            (root / split / label / f"{i}.txt").write_text(text, encoding="utf-8")
-    (root / "train" / "unsup").mkdir()  # IMDB's unlabelled reviews: not a class
-    (root / "train" / "unsup" / "0.txt").write_text("no label here", encoding="utf-8")
-    return root
 
 
 def test_fit_reads_a_folder_of_class_folders_of_texts(tmp_path: Path) -> None:

@@ -15,14 +15,14 @@ from typing import Annotated
 
 import typer
 
-from trainwell.cli import _options as option
-from trainwell.cli._common import MAX_SEED, guarded, out_console
+from trainwell.cli._common import guarded, out_console
 from trainwell.cli._once import OneValueGroup
 from trainwell.cli.boundary_cmd import boundary
 from trainwell.cli.evaluate_cmd import evaluate
 from trainwell.cli.export_cmd import export
-from trainwell.cli.fit_cmd import TASKS, fit, report_fit, target_columns
+from trainwell.cli.fit_cmd import fit, report_fit
 from trainwell.cli.generate_cmd import generate
+from trainwell.cli.lr_find_cmd import lr_find
 from trainwell.cli.predict_cmd import predict
 from trainwell.cli.recommend_cmd import recommend
 from trainwell.cli.report_cmd import report
@@ -68,55 +68,7 @@ def demo(
 app.command()(predict)
 
 
-@app.command("lr-find")
-def lr_find(
-    data: Annotated[Path, typer.Argument(help="A CSV, TSV or Parquet file.")],
-    target: Annotated[str, typer.Option(help="Column to predict.")],
-    out: Annotated[Path, typer.Option(help="PNG file for the loss-vs-learning-rate curve.")] = Path(
-        "lr_find.png"
-    ),
-    valid_pct: Annotated[float, typer.Option(help="Share of rows held out (not used by the sweep).")] = 0.2,
-    task: Annotated[str | None, typer.Option(help=f"Override the inferred task: {TASKS}.")] = None,
-    seed: Annotated[int, typer.Option(help="Seed.", min=0, max=MAX_SEED)] = 0,
-    encoding: option.Encoding = "utf-8",
-) -> None:
-    """Sweep the learning rate, plot the curve and print a suggestion."""
-
-    def run() -> None:
-        from trainwell.cli._early import check_text_options, need_data
-        from trainwell.core.errors import ConfigError
-
-        check_text_options(encoding)
-        if out.is_dir():
-            raise ConfigError(
-                f"--out '{out}' is a directory; pass the path of the PNG file to write, e.g. lr_find.png"
-            )
-        need_data(data, "table")  # before the imports of the training stack: a mistake is said at once
-        from trainwell.core.seeding import seed_everything
-        from trainwell.tabular.data import tabular_data
-        from trainwell.tabular.learner import tabular_learner
-
-        seed_everything(seed)
-        learn = tabular_learner(
-            tabular_data(
-                data, target_columns(target), valid_pct=valid_pct, task=task, seed=seed, encoding=encoding
-            )
-        )
-        result = learn.lr_find()
-        result.plot(out)
-        if result.suggestion is None:
-            out_console.print(f"no suggestion: the loss did not decrease over the sweep (curve in {out})")
-            return
-        steepest = f"; steepest descent at {result.steepest:.2e}" if result.steepest else ""
-        out_console.print(
-            f"suggested learning rate: {result.suggestion:.2e} (a tenth of the minimum at "
-            f"{result.minimum:.2e}{steepest}); curve written to {out}",
-            soft_wrap=True,  # a path broken over lines cannot be copied
-        )
-
-    guarded(run)
-
-
+app.command("lr-find")(lr_find)
 app.command("boundary")(boundary)
 app.command("evaluate")(evaluate)
 app.command("export")(export)

@@ -1,0 +1,137 @@
+"""``trainwell lr-find DATA``: sweep the learning rate of the model ``fit`` would train on DATA (a table, a folder
+of images, texts), plot the loss against it and print a suggestion."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from trainwell.cli import _options as option
+from trainwell.cli._common import MAX_SEED, guarded, out_console
+from trainwell.cli.fit_cmd import TASKS, target_columns
+
+
+def lr_find(
+    data: Annotated[
+        Path,
+        typer.Argument(
+            help="A CSV, TSV or Parquet table (--target; texts with --text); a folder of images (<label>/*.jpg, "
+            "or train/ + valid/) or of texts (<label>/*.txt)."
+        ),
+    ],
+    target: Annotated[
+        str | None, typer.Option(help="Column to predict (a table, or the labels of --text).")
+    ] = None,
+    text: Annotated[
+        str | None,
+        typer.Option(help="Texts: the column holding the text (sweeps the text classifier fit trains)."),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="PNG file for the loss-vs-learning-rate curve.")] = Path(
+        "lr_find.png"
+    ),
+    valid_pct: Annotated[float, typer.Option(help="Share of rows held out (not used by the sweep).")] = 0.2,
+    task: Annotated[str | None, typer.Option(help=f"Override the inferred task: {TASKS}.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed.", min=0, max=MAX_SEED)] = 0,
+    encoding: option.Encoding = "utf-8",
+) -> None:
+    """Sweep the learning rate of the model fit would train on a table, images or texts, plot the curve and
+    print a suggestion."""
+
+    def run() -> None:
+        from trainwell.cli._common import missing_target, refuse_encoding
+        from trainwell.cli._early import check_text_options, need_data, refuse_model_directory
+        from trainwell.cli._fit_data import (
+            holds_text_classes,
+            is_image_source,
+            read_text_classes,
+            refuse_unread,
+        )
+        from trainwell.core.errors import ConfigError
+
+        check_text_options(encoding)
+        if out.is_dir():
+            raise ConfigError(
+                f"--out '{out}' is a directory; pass the path of the PNG file to write, e.g. lr_find.png"
+            )
+        if task in ("language_model", "tagging"):
+            raise ConfigError(
+                f"lr-find sweeps table, image and text classifiers; a {task.replace('_', ' ')} trains at fit's "
+                "default rate: pass fit --lr to choose another"
+            )
+        # Before the imports of the training stack: a mistake is said at once.
+        refuse_model_directory(data)
+        given = {"--target": target is not None, "--text": text is not None}
+        labelled: list[str] | None = None
+        if data.is_dir() and holds_text_classes(data):
+            kind = "texts"
+            labelled = read_text_classes(data, given)
+        elif data.is_dir():
+            is_image_source(data, None)  # a folder without images is said so
+            kind = "images"
+            refuse_unread(given, ("--target", "--text"), f"a folder of class folders of images ('{data}')")
+            refuse_encoding(encoding, "image folders", text=False)
+        else:
+            need_data(data, "table")
+            if target is None:
+                raise missing_target(data, encoding)
+            kind = "texts" if text is not None else "table"
+        from trainwell.core.seeding import seed_everything
+
+        seed_everything(seed)
+        learn = _learner(kind, data, target, text, labelled, valid_pct, task, seed, encoding)
+        result = learn.lr_find()
+        result.plot(out)
+        if result.suggestion is None:
+            out_console.print(f"no suggestion: the loss did not decrease over the sweep (curve in {out})")
+            return
+        steepest = f"; steepest descent at {result.steepest:.2e}" if result.steepest else ""
+        default = (
+            "" if kind == "table" else f"; fit trains this model at {learn.lr:.1e} unless given --lr"
+        )  # a table's fit runs this sweep itself
+        out_console.print(
+            f"suggested learning rate: {result.suggestion:.2e} (a tenth of the minimum at "
+            f"{result.minimum:.2e}{steepest}); curve written to {out}{default}",
+            soft_wrap=True,  # a path broken over lines cannot be copied
+        )
+
+    guarded(run)
+
+
+def _learner(
+    kind: str,
+    data: Path,
+    target: str | None,
+    text: str | None,
+    labelled: list[str] | None,
+    valid_pct: float,
+    task: str | None,
+    seed: int,
+    encoding: str,
+) -> Any:
+    """The Learner fit starts from on ``data``, read as ``kind`` (``table``, ``images``, ``texts``)."""
+    if kind == "images":
+        from trainwell.vision.data import image_data
+        from trainwell.vision.learner import vision_learner
+
+        return vision_learner(image_data(data, valid_pct=valid_pct, task=task, seed=seed))
+    if kind == "texts":
+        from trainwell.text.data import text_data
+        from trainwell.text.learner import text_classifier_learner
+
+        columns: dict[str, Any] = (
+            {"text_col": text, "target": target_columns(target or "")}
+            if text is not None
+            else {"classes": labelled}
+        )
+        bundle = text_data(data, **columns, valid_pct=valid_pct, task=task, seed=seed, encoding=encoding)
+        return text_classifier_learner(bundle)
+    from trainwell.tabular.data import tabular_data
+    from trainwell.tabular.learner import tabular_learner
+
+    return tabular_learner(
+        tabular_data(
+            data, target_columns(target or ""), valid_pct=valid_pct, task=task, seed=seed, encoding=encoding
+        )
+    )
