@@ -4,6 +4,7 @@ from trainwell.automl.ratings import tune_ratings
 from trainwell.automl.search import OptunaPruning, TuneResult, TuningDependencyError
 from trainwell.automl.table import LAYER_CHOICES, tune_table
 from trainwell.automl.tagging import tune_tagger
+from trainwell.automl.texts import tune_texts
 
 __all__ = [
     "LAYER_CHOICES",
@@ -13,4 +14,5 @@ __all__ = [
     "tune_ratings",
     "tune_table",
     "tune_tagger",
+    "tune_texts",
 ]

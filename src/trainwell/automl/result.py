@@ -21,7 +21,7 @@ TUNING_FILE = "tuning.json"
 
 @dataclass
 class TuneResult:
-    """What a search (:func:`~trainwell.automl.tune_table`, ``tune_ratings``, ``tune_tagger``) found.
+    """What a search (:func:`~trainwell.automl.tune_table`, ``tune_ratings``, ``tune_tagger``, ``tune_texts``) found.
 
     Attributes:
         metric, direction: What was optimised (``"maximize"`` or ``"minimize"``).

@@ -1,5 +1,5 @@
-"""``trainwell tune data.csv --target y --trials 20``: search a model's settings with Optuna (tables, and
-recommenders with ``--user``/``--item``).
+"""``trainwell tune data.csv --target y --trials 20``: search a model's settings with Optuna (tables, texts with
+``--text``, recommenders with ``--user``/``--item``, taggers).
 
 Registered on the main command line by ``app.command("tune")(tune)``.
 """
@@ -41,12 +41,17 @@ def tune(
     data: Annotated[
         Path,
         typer.Argument(
-            help="A CSV, TSV or Parquet table; or tagged sentences (a CoNLL/CoNLL-U file, or a folder with "
+            help="A CSV, TSV or Parquet table (texts with --text, ratings with --user and --item); a folder of "
+            "class folders of texts (<label>/*.txt); or tagged sentences (a CoNLL/CoNLL-U file, or a folder with "
             "train/dev files)."
         ),
     ],
     target: Annotated[
         str | None, typer.Option(help="Column to predict (for a recommender: the rating column).")
+    ] = None,
+    text: Annotated[
+        str | None,
+        typer.Option(help="Texts: the column holding the text (searches the fast text classifier)."),
     ] = None,
     user: Annotated[str | None, typer.Option(help="Recommenders: the column naming the user.")] = None,
     item: Annotated[str | None, typer.Option(help="Recommenders: the column naming the item.")] = None,
@@ -94,7 +99,7 @@ def tune(
             help="Tables: the models searched: auto (default, as fit: boosted trees and the MLP, each one's "
             "defaults first, then each trial picks one), mlp, or gbdt (boosted trees: learning rate, leaves, "
             "leaf size, L2 penalty). Recommenders: dot_bias, the only one searched (auto means it); taggers: "
-            "bilstm_crf (auto means it)."
+            "bilstm_crf (auto means it); texts: fast, the bag of n-grams (auto means it)."
         ),
     ] = "auto",
     search: Annotated[
@@ -120,8 +125,9 @@ def tune(
     """Search a model's settings with Optuna (pruned), the defaults first. Tables (--target): boosted trees
     (learning rate, leaves, leaf size, L2 penalty) and the MLP (learning rate, weight decay, epochs, layers,
     dropout, number embedding), each trial picking one, the defaults of both tried first (--arch mlp or gbdt:
-    one). Recommenders (--user, --item): learning rate, weight decay, epochs, factors. Taggers (CoNLL files):
-    learning rate, weight decay, epochs, width, dropout. The best trial's model is written, or the defaults'
+    one). Texts (--text, or a folder of <label>/*.txt): the fast classifier's learning rate, weight decay,
+    epochs, width and dropouts. Recommenders (--user, --item): learning rate, weight decay, epochs, factors.
+    Taggers (CoNLL files): learning rate, weight decay, epochs, width, dropout. The best trial's model is written, or the defaults'
     when its gain over them is within the validation rows' noise, the choice of the best counted (--keep).
     Under torchrun --nproc_per_node N, N trials run at a time, one per process, in one study."""
 
@@ -162,7 +168,14 @@ def tune(
             "search": parse_search(search or []),
             "keep": keep,
         }
-        from trainwell.cli._fit_data import TABLE_ONLY, recommender_words, refuse_unread, table_options_given
+        from trainwell.cli._fit_data import (
+            TABLE_ONLY,
+            holds_text_classes,
+            read_text_classes,
+            recommender_words,
+            refuse_unread,
+            table_options_given,
+        )
         from trainwell.cli._tagging import is_tagging_source
 
         table_options = table_options_given(cat_names, cont_names, ignore, date_format, min_category_count)
@@ -174,11 +187,11 @@ def tune(
             "--no-label-thresholds": not label_thresholds,
             "--tag-col": tag_col is not None,
         }
-        if is_tagging_source(data, task):
+        if is_tagging_source(data, task, text):
             refuse_unread(table_options, TABLE_ONLY, "a tagger (tagged sentences, CoNLL files)")
-            if target is not None or user is not None or item is not None:
+            if target is not None or user is not None or item is not None or text is not None:
                 raise ConfigError(
-                    "tagged sentences need no --target, --user or --item; tags come from --tag-col"
+                    "tagged sentences need no --target, --text, --user or --item; tags come from --tag-col"
                 )
             unread_by_tagger = ("--implicit", "--valid-col", "--label-delim", "--no-label-thresholds")
             refuse_unread(given, unread_by_tagger, "a tagger (tagged sentences, CoNLL files)")
@@ -195,6 +208,42 @@ def tune(
             from trainwell.automl.tagging import tune_tagger
 
             result = tune_tagger(data, tag_col=tag_col, encoding=encoding, **settings)
+        elif text is not None or holds_text_classes(data):
+            folder = text is None  # <label>/*.txt, IMDB's layout
+            what = f"a folder of class folders of texts ('{data}')" if folder else "texts (--text)"
+            refuse_unread(table_options, TABLE_ONLY, what)
+            refuse_unread(
+                {**given, "--user": user is not None, "--item": item is not None},
+                ("--implicit", "--tag-col", "--user", "--item"),
+                what,
+            )
+            if arch not in ("auto", "fast", "ngram_bag"):
+                raise ConfigError(
+                    f"--arch {arch} does not apply to texts: trainwell tune searches the fast bag of n-grams; "
+                    "leave --arch out"
+                )
+            columns: dict[str, Any] = {}
+            if folder:
+                labelled = read_text_classes(
+                    data, {"--target": target is not None, "--valid-col": valid_col is not None}
+                )
+                if labelled is not None:
+                    columns["classes"] = labelled
+                common.pop("valid_col")
+            elif target is None:
+                from trainwell.cli._common import missing_target
+
+                raise missing_target(data, encoding)
+            else:
+                from trainwell.cli.fit_cmd import target_columns
+
+                columns = {"text_col": text, "target": target_columns(target)}
+            ready("corpus" if folder else "table")
+            from trainwell.automl.texts import tune_texts
+
+            result = tune_texts(
+                data, **columns, **common, label_delim=label_delim, tune_thresholds=label_thresholds
+            )
         elif user is not None or item is not None or implicit:
             recommender = recommender_words(user, item, implicit)
             refuse_unread(table_options, TABLE_ONLY, recommender)
@@ -208,8 +257,14 @@ def tune(
                 data, user=user, item=item, rating=target, implicit=implicit, arch=chosen, **common
             )
         elif target is None:
+            if data.is_dir():  # a folder of images, or of nothing tune reads
+                raise ConfigError(
+                    f"'{data}' is a folder: trainwell tune searches tables, texts (a folder of <label>/*.txt), "
+                    "recommenders and taggers (CoNLL files); an image model trains with fit's defaults"
+                )
             raise ConfigError(
-                "name what to tune for: --target COLUMN for a table, or --user and --item for a recommender"
+                "name what to tune for: --target COLUMN for a table, or --user and --item for a recommender "
+                "(texts: --text COLUMN with --target)"
             )
         else:
             from trainwell.cli._unread import refuse_for
