@@ -84,7 +84,7 @@ def read_text_classes(
     folders when one of unlabelled texts (``unsup``) is left out, and (``cross_validated``) that its ``test/``
     split is kept out of the folds. Returns the labelled class folders, or ``None`` when every one is a class."""
     from trainwell.cli._common import out_console
-    from trainwell.text._folders import labelled_classes
+    from trainwell.text._folders import VALID_FOLDERS, labelled_classes
 
     refuse_unread(given, UNREAD_BY_TEXT_FOLDER, f"a folder of class folders of texts ('{data}')")
     labelled = labelled_classes(data)
@@ -95,15 +95,10 @@ def read_text_classes(
             soft_wrap=True,
         )
     if cross_validated and (data / "train").is_dir() and (data / "test").is_dir():
+        valid = next((data / name for name in VALID_FOLDERS if (data / name).is_dir()), None)
+        drawn = f"{data / 'train'}" + (f" and {valid}" if valid is not None else "")
         out_console.print(
-            f"{data / 'test'} left out: the folds are drawn from {data / 'train'}"
-            + (
-                " and its validation folder"
-                if any((data / name).is_dir() for name in ("valid", "val", "dev"))
-                else ""
-            ),
-            markup=False,
-            soft_wrap=True,
+            f"{data / 'test'} left out: the folds are drawn from {drawn}", markup=False, soft_wrap=True
         )
     return labelled
 
