@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from cli_support import run_cli
 
+import trainwell
 from process_support import run_trainwell
 from text_samples import imdb_layout, reviews
 
@@ -98,6 +99,8 @@ def test_fit_reads_a_folder_of_class_folders_of_texts(tmp_path: Path) -> None:
     assert fitted.exit_code == 0, fitted.output
     assert "Validation results (binary" in fitted.output
     assert f"{root}: the class folders neg, pos; unlabelled texts left out" in fitted.output
+    assert "test set (20 texts): accuracy " in fitted.output  # test/ scored once, after training
+    assert trainwell.load(tmp_path / "m").metadata["training"]["test"]["accuracy"] >= 0.0
     predicted = runner.invoke(app, ["predict", str(tmp_path / "m"), "-"], input="a truly great film\n")
     assert predicted.exit_code == 0, predicted.output
     assert list(pd.read_csv(StringIO(predicted.stdout)).columns) == ["line", "prediction", "probability_pos"]

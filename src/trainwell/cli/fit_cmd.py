@@ -657,6 +657,18 @@ def recommender_arch(arch: str) -> str:
     return "dot_bias" if arch == "auto" else arch
 
 
+def _test_count(result: Any) -> str:
+    """`` (200 texts)``: how many examples the test set holds, when its loader can say."""
+    import contextlib
+
+    with contextlib.suppress(AttributeError, TypeError):
+        loader = result.data.test
+        count = int(loader.n_rows) if hasattr(loader, "n_rows") else len(loader.dataset)
+        unit = {"vision": "images", "text": "texts"}.get(getattr(result.data, "application", ""), "rows")
+        return f" ({count:,} {unit})"
+    return ""
+
+
 def report_fit(result: Any) -> None:
     import warnings
 
@@ -669,10 +681,9 @@ def report_fit(result: Any) -> None:
         warnings.warn(note, UserWarning, stacklevel=1)
     say_budget(getattr(result, "budget", None), out_console)
     test = getattr(result.learn, "test_scores", None)
-    if test:  # an image fit's test/ folder
+    if test:  # an image or text fit's test/ folder (or test file)
         shown = ", ".join(f"{key} {value:.4f}" for key, value in test.items() if key != "loss")
-        rows = getattr(getattr(result.data, "test", None), "n_rows", None)
-        out_console.print(f"test set{f' ({rows} images)' if rows else ''}: {shown}", soft_wrap=True)
+        out_console.print(f"test set{_test_count(result)}: {shown}", soft_wrap=True)
     recipe = getattr(getattr(result, "data", None), "recipe", None)
     if getattr(recipe, "dates", None):
         out_console.print(f"dates split into parts: {date_summary(recipe)}", soft_wrap=True)

@@ -88,7 +88,9 @@ def fit_texts(
         model: ``"fast"`` (the n-gram bag) or a registered text architecture.
         epochs, lr: training length and peak learning rate (defaults suit the architecture).
         seed: controls the split, the initialisation and the batch order.
-        valid_pct, valid_col, task, batch_size, test: see :func:`~trainwell.text.text_data`.
+        valid_pct, valid_col, task, batch_size, test: see :func:`~trainwell.text.text_data`. The test texts
+            (``test=``, or a folder's ``test/`` beside ``train/``) are scored once, after training and the
+            thresholds: ``run.learn.test_scores``, kept in the model directory (``trainwell info`` shows them).
         metrics: metric names, functions ``fn(preds, targets) -> float`` or Metric objects (see
             :class:`~trainwell.learner.Learner`); ``None``: the task's defaults, ``[]``: none.
         pretrained: a language-model directory: the classifier (``model="ulmfit"``) starts from its encoder and
@@ -150,5 +152,9 @@ def fit_texts(
     else:
         learn.fit_one_cycle(n_epochs, chosen_lr, callbacks=fit_callbacks, resume_from=resume_from)
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
+    if (
+        data.test is not None
+    ):  # test=, or a folder's test/ beside train/: scored once, kept in the model directory
+        learn.test_scores = learn.validate(data.test)
     model_dir = write_run(learn, Path(out), None) if out is not None else None
     return TextRun(learn, data, chosen_lr, model_dir, thresholds=thresholds, budget=budget)
