@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -386,3 +387,27 @@ def test_names_moved_out_of_a_split_module_still_import_from_it(old: str) -> Non
         for name in names:
             assert getattr(module, name) is getattr(new, name), f"{old}.{name}"
     assert all(hasattr(module, name) for name in module.__all__)
+
+
+def test_validation_phrases_cut_from_training_sentences_are_warned_of() -> None:
+    # SST-2's training rows are phrases of the same sentences: a random fifth held out lies 83% inside other
+    # rows, so the validation score flattered the model and a search picked what memorised best.
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(400)]
+    sentences = [" ".join(rng.choice(words, size=12)) for _ in range(60)]
+    phrases = [
+        " ".join(s.split()[start : start + length])
+        for s in sentences
+        for start, length in ((0, 12), (2, 6), (5, 4))
+    ]
+    frame = pd.DataFrame({"text": phrases, "label": rng.choice(["a", "b"], size=len(phrases))})
+    with pytest.warns(
+        UserWarning,
+        match=r"of the validation texts drawn from the DataFrame appear word for word inside a training text",
+    ):
+        text_data(frame, "text", "label", seed=0)
+    whole = frame.assign(is_valid=[i % 3 == 0 and i >= 90 for i in range(len(frame))])  # chosen: not drawn
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        text_data(frame.iloc[::3], "text", "label", seed=0)  # whole sentences alone: nothing inside another
+        text_data(whole, "text", "label", valid_col="is_valid", seed=0)

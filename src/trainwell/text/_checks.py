@@ -95,3 +95,43 @@ def check_labels_present(labels: pd.Series, target: str, what: str) -> None:
             f"target '{target}' is missing in {missing} of {len(labels)} rows of {what}; drop those rows or "
             "fill them (several labels per text, where an empty cell means none? pass --label-delim)"
         )
+
+
+#: Validation texts sampled for the overlap check, and the share found inside training texts that is warned of.
+OVERLAP_SAMPLE, OVERLAP_SHARE = 200, 0.5
+#: Characters of training text the overlap check searches at most (a sample of the texts beyond it).
+OVERLAP_CHARS = 5_000_000
+
+
+def warn_validation_inside_training(
+    train_texts: list[str], valid_texts: list[str], what: str, seed: int = 0
+) -> float | None:
+    """Warn when most validation texts drawn at random appear word for word inside a training text: phrases cut
+    from the same sentences (SST-2's training phrases, 83% of a random fifth inside another), or documents
+    split into overlapping pieces, make the validation score flatter the model and a search pick the settings
+    that memorise best. Checks a seeded sample of :data:`OVERLAP_SAMPLE` validation texts of two words or more;
+    returns the share found inside (``None``: nothing to check)."""
+    rng = np.random.default_rng(seed)
+    candidates = [text for text in valid_texts if isinstance(text, str) and len(text.split()) >= 2]
+    if not candidates or not train_texts:
+        return None
+    picked = rng.choice(len(candidates), size=min(OVERLAP_SAMPLE, len(candidates)), replace=False)
+    total = sum(len(text) for text in train_texts)
+    searched = train_texts
+    if total > OVERLAP_CHARS:  # a corpus of long documents: a sample of them, in their order
+        keep = np.sort(
+            rng.choice(len(train_texts), size=int(len(train_texts) * OVERLAP_CHARS / total), replace=False)
+        )
+        searched = [train_texts[i] for i in keep]
+    blob = "\n".join(" ".join(str(text).lower().split()) for text in searched)
+    inside = sum(" ".join(candidates[i].lower().split()) in blob for i in picked)
+    share = inside / len(picked)
+    if share >= OVERLAP_SHARE:
+        warn(
+            f"{share:.0%} of the validation texts drawn from {what} appear word for word inside a training text "
+            f"({inside} of {len(picked)} checked): they are pieces of the same texts (phrases cut from one "
+            "sentence, a document split in parts), so the validation scores flatter the model; hold out whole "
+            "texts with --valid-col (Python: valid_col=) or a validation file of their own",
+            UserWarning,
+        )
+    return share

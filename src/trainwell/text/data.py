@@ -22,7 +22,13 @@ from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.bundle import keep_classes_in_train, mask_split, random_split
 from trainwell.data.fingerprint import RowSketch
 from trainwell.data.task import Task, infer_task, warn_unknown_labels
-from trainwell.text._checks import check_column, check_labels_present, check_settings, checked_texts
+from trainwell.text._checks import (
+    check_column,
+    check_labels_present,
+    check_settings,
+    checked_texts,
+    warn_validation_inside_training,
+)
 from trainwell.text._folders import read_text_folder
 from trainwell.text.bundle import TextDataBundle
 
@@ -155,6 +161,11 @@ def text_data(
     if single:  # the labels are checked in the whole file: the task below sees the training rows only
         drawn = valid_col is None and splits is None
         train_rows, valid_rows = _checked_labels(label_frame, targets[0], train_rows, valid_rows, drawn, what)
+    if valid_col is None and splits is None and valid_rows is not None and len(valid_rows):
+        texts = frame[text_col]
+        warn_validation_inside_training(
+            texts.iloc[train_rows].tolist(), texts.iloc[valid_rows].tolist(), what, seed
+        )
     train_labels = label_frame.iloc[train_rows]
     resolved = _task(train_labels, task, label_delim, targets[0])
     split_texts = {"train": frame[text_col].iloc[train_rows].tolist()}
