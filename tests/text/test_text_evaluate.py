@@ -125,3 +125,15 @@ def test_a_folder_of_class_folders_is_cross_validated_without_its_test_and_unlab
         evaluate_texts(tmp_path, target="sentiment", cv=2)
     with pytest.raises(ConfigError, match="evaluate_texts needs target="):
         evaluate_texts(reviews(20), text_col="review", cv=2)
+
+
+def test_folds_over_phrases_of_the_same_sentences_are_warned_of() -> None:
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(400)]
+    sentences = [" ".join(rng.choice(words, size=12)) for _ in range(40)]
+    phrases = [
+        " ".join(s.split()[start : start + n]) for s in sentences for start, n in ((0, 12), (2, 6), (5, 4))
+    ]
+    frame = pd.DataFrame({"text": phrases, "label": rng.choice(["a", "b"], size=len(phrases))})
+    with pytest.warns(UserWarning, match="folds drawn at random cannot keep the pieces of one text together"):
+        evaluate_texts(frame, target="label", cv=2, epochs=1, baselines=False)

@@ -103,14 +103,20 @@ OVERLAP_SAMPLE, OVERLAP_SHARE = 200, 0.5
 OVERLAP_CHARS = 5_000_000
 
 
+#: What to do about validation texts inside training texts, as text_data says it.
+HOLD_OUT_WHOLE = (
+    "hold out whole texts with --valid-col (Python: valid_col=) or a validation file of their own"
+)
+
+
 def warn_validation_inside_training(
-    train_texts: list[str], valid_texts: list[str], what: str, seed: int = 0
+    train_texts: list[str], valid_texts: list[str], what: str, seed: int = 0, fix: str = HOLD_OUT_WHOLE
 ) -> float | None:
     """Warn when most validation texts drawn at random appear word for word inside a training text: phrases cut
     from the same sentences (SST-2's training phrases, 83% of a random fifth inside another), or documents
     split into overlapping pieces, make the validation score flatter the model and a search pick the settings
     that memorise best. Checks a seeded sample of :data:`OVERLAP_SAMPLE` validation texts of two words or more;
-    returns the share found inside (``None``: nothing to check)."""
+    returns the share found inside (``None``: nothing to check). ``fix``: what to do, as the warning says it."""
     rng = np.random.default_rng(seed)
     candidates = [text for text in valid_texts if isinstance(text, str) and len(text.split()) >= 2]
     if not candidates or not train_texts:
@@ -130,8 +136,7 @@ def warn_validation_inside_training(
         warn(
             f"{share:.0%} of the validation texts drawn from {what} appear word for word inside a training text "
             f"({inside} of {len(picked)} checked): they are pieces of the same texts (phrases cut from one "
-            "sentence, a document split in parts), so the validation scores flatter the model; hold out whole "
-            "texts with --valid-col (Python: valid_col=) or a validation file of their own",
+            f"sentence, a document split in parts), so the validation scores flatter the model; {fix}",
             UserWarning,
         )
     return share

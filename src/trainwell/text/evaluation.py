@@ -296,6 +296,19 @@ def evaluate_texts(
     stratified = resolved.kind != "multilabel"
     keys = frame[names].astype(str).agg("|".join, axis=1) if len(names) > 1 else frame[names[0]].astype(str)
     splits = fold_indices(keys.to_numpy(), cv, seed, stratified, keyword="cv")
+    from trainwell.text._checks import warn_validation_inside_training
+
+    # Folds drawn at random over pieces of the same texts (SST-2's phrases) flatter every model alike: said once.
+    texts_of = frame[text_col]
+    first_train, first_valid = splits[0]
+    warn_validation_inside_training(
+        texts_of.iloc[first_train].tolist(),
+        texts_of.iloc[first_valid].tolist(),
+        str(source) if isinstance(source, str | Path) else "the table",
+        seed,
+        fix="folds drawn at random cannot keep the pieces of one text together: judge the model on whole texts "
+        "held out in a file of their own (report --data)",
+    )
     metric_names = list(resolved.metric_names)
     fold = TextFold(
         frame,
