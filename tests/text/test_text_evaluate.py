@@ -131,9 +131,8 @@ def test_folds_over_phrases_of_the_same_sentences_are_warned_of() -> None:
     rng = np.random.default_rng(0)
     words = [f"w{i}" for i in range(400)]
     sentences = [" ".join(rng.choice(words, size=12)) for _ in range(40)]
-    phrases = [
-        " ".join(s.split()[start : start + n]) for s in sentences for start, n in ((0, 12), (2, 6), (5, 4))
-    ]
+    cuts = ((0, 12), (0, 9), (2, 7), (3, 5), (5, 4), (6, 3))
+    phrases = [" ".join(s.split()[start : start + n]) for s in sentences for start, n in cuts]
     frame = pd.DataFrame({"text": phrases, "label": rng.choice(["a", "b"], size=len(phrases))})
     with pytest.warns(UserWarning, match="folds drawn at random cannot keep the pieces of one text together"):
-        evaluate_texts(frame, target="label", cv=2, epochs=1, baselines=False)
+        evaluate_texts(frame, target="label", cv=3, epochs=1, baselines=False)
