@@ -34,13 +34,7 @@ def text_report_sections(
     predictor: TextPredictor, frame: pd.DataFrame, source: str, *, top_k: int, seed: int = 0
 ) -> tuple[list[str], list[str]]:
     """Intro paragraphs and sections for a text model judged on the labelled rows of ``frame``."""
-    from trainwell.report.build import (
-        _classification_sections,
-        _interpretation,
-        _metrics_section,
-        _training_overlap,
-        row_losses,
-    )
+    from trainwell.report.build import _training_overlap, judged_sections, row_losses
 
     task = predictor.task
     names = list(task.target_names)
@@ -76,22 +70,16 @@ def text_report_sections(
     targets = task.encode(frame[target] if len(names) == 1 else frame[names])
     probabilities = predictor.predict_proba(frame)
     overlap = _training_overlap(predictor.metadata, frame)
-    title = (
-        "Metrics on texts the model trained on"
-        if overlap
-        else "Test metrics"
-        if "(the test split of " in source  # a folder's test/, held out of every choice
-        else "Validation metrics"
+    sections = judged_sections(
+        task,
+        probabilities,
+        targets,
+        (len(frame), source),
+        "text",
+        trained_on=bool(overlap),
+        test_split="(the test split of " in source,  # a folder's test/, held out of every choice
+        seed=seed,
     )
-    sections = [
-        _metrics_section(
-            task, probabilities, targets, len(frame), source, unit="text", title=title, seed=seed
-        )
-    ]
-    if task.kind == "multilabel":
-        sections.extend(_outputs.label_sections(task, probabilities, targets, unit="text"))
-    else:
-        sections.extend(_classification_sections(_interpretation(task, probabilities, targets)))
     losses = row_losses(task, probabilities, targets)
     sections.append(_top_texts_section(task, frame, column, target, probabilities, targets, losses, top_k))
     intro = [

@@ -47,13 +47,7 @@ def vision_report_sections(
     import pandas as pd
 
     from trainwell.data.fingerprint import item_digests
-    from trainwell.report.build import (
-        _classification_sections,
-        _interpretation,
-        _metrics_section,
-        _training_overlap,
-        row_losses,
-    )
+    from trainwell.report.build import _training_overlap, judged_sections, row_losses
     from trainwell.vision.predictor import readable_pixels
 
     task = predictor.task
@@ -88,25 +82,18 @@ def vision_report_sections(
         targets = task.encode([index[str(label)] for label in files.labels])
     # The images' pixel digests against the sketch of the training images (none in older artifacts: no warning).
     overlap = _training_overlap(predictor.metadata, pd.DataFrame({PIXELS_COLUMN: digests}), unit="images")
-    test_split = judged.endswith(
-        f"(the test split of {source})"
-    )  # a folder's test/, held out of every choice
-    title = (
-        "Metrics on images the model trained on"
-        if overlap
-        else "Test metrics"
-        if test_split
-        else "Validation metrics"
+    sections = judged_sections(
+        task,
+        probabilities,
+        targets,
+        (len(files), where),
+        "image",
+        trained_on=bool(overlap),
+        test_split=judged.endswith(
+            f"(the test split of {source})"
+        ),  # a folder's test/, held out of every choice
+        seed=seed,
     )
-    sections = [
-        _metrics_section(
-            task, probabilities, targets, len(files), where, unit="image", title=title, seed=seed
-        )
-    ]
-    if task.kind == "multilabel":
-        sections.extend(_outputs.label_sections(task, probabilities, targets, unit="image"))
-    else:
-        sections.extend(_classification_sections(_interpretation(task, probabilities, targets)))
     losses = row_losses(task, probabilities, targets)
     sections.append(_top_images_section(predictor, files.paths, targets, probabilities, losses, top_k))
     kind = "multi-label" if task.kind == "multilabel" else task.kind

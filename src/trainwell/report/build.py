@@ -480,6 +480,38 @@ def _worse_than_the_mean(lines: Sequence[MetricLine], target_names: Sequence[str
     return warning
 
 
+def judged_sections(
+    task: Task,
+    probabilities: torch.Tensor,
+    targets: torch.Tensor,
+    judged: tuple[int, str],
+    unit: str,
+    *,
+    trained_on: bool,
+    test_split: bool,
+    seed: int = 0,
+) -> list[str]:
+    """The metrics of a classifier of texts or images (``unit``) on the ``judged`` examples (their count and how
+    to name them), titled by what they are (the training examples, a folder's test split held out of every choice,
+    or validation examples), then its confusion and calibration, or each label's quality when multi-label."""
+    title = (
+        f"Metrics on {unit}s the model trained on"
+        if trained_on
+        else "Test metrics"
+        if test_split
+        else "Validation metrics"
+    )
+    count, where = judged
+    sections = [
+        _metrics_section(task, probabilities, targets, count, where, unit=unit, title=title, seed=seed)
+    ]
+    if task.kind == "multilabel":
+        sections.extend(_outputs.label_sections(task, probabilities, targets, unit=unit))
+    else:
+        sections.extend(_classification_sections(_interpretation(task, probabilities, targets)))
+    return sections
+
+
 def _classification_sections(interpretation: ClassificationInterpretation) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="trainwell-report-") as scratch:
         confusion = interpretation.plot_confusion_matrix(Path(scratch) / "confusion.png").read_bytes()
