@@ -13,6 +13,7 @@ import pytest
 from cli_support import EPOCHS, PNG_SIGNATURE, CliResult, binary_table, run_cli, run_cli_many
 
 import trainwell
+from text_samples import reviews
 from trainwell.data.bundle import random_split
 from trainwell.tabular.pipeline import TableRun, fit_table
 from trainwell.tabular.recipe import TabularRecipe
@@ -255,3 +256,58 @@ def _history_of(run: TableRun) -> pd.DataFrame:
     """The run's history as history.csv holds it: epochs counted from 1."""
     frame = pd.DataFrame(run.learn.history).drop(columns="time")
     return frame.assign(epoch=range(1, len(frame) + 1))
+
+
+def test_fit_scores_a_test_file_once_after_training(binary_csv: Path, tmp_path: Path) -> None:
+    # fit had no --test: a held-out score took a second command (report --data), and Python's fit_table took
+    # test= without ever scoring it.
+    test = tmp_path / "test.csv"
+    binary_table(seed=7, n_rows=150).to_csv(test, index=False)
+    texts, text_test = tmp_path / "reviews.csv", tmp_path / "reviews_test.csv"
+    reviews(120).to_csv(texts, index=False)
+    reviews(40, seed=5).to_csv(text_test, index=False)
+    runs = run_cli_many(
+        [
+            ("fit", binary_csv, "--target", "y", "--test", test, *EPOCHS, "--out", tmp_path / "t"),
+            ("fit", binary_csv, "--target", "y", "--test", test, "--arch", "gbdt", "--out", tmp_path / "g"),
+            (
+                "fit",
+                texts,
+                "--text",
+                "review",
+                "--target",
+                "sentiment",
+                "--test",
+                text_test,
+                "--out",
+                tmp_path / "x",
+            ),
+            ("fit", binary_csv, "--target", "y", "--test", tmp_path / "missing.csv", "--out", tmp_path / "m"),
+            (
+                "fit",
+                texts,
+                "--text",
+                "review",
+                "--task",
+                "language_model",
+                "--test",
+                text_test,
+                "--out",
+                tmp_path / "l",
+            ),
+        ]
+    )
+    for result, (name, count, unit) in zip(
+        runs[:3], (("t", 150, "rows"), ("g", 150, "rows"), ("x", 40, "texts")), strict=True
+    ):
+        assert result.returncode == 0, result.explain()
+        assert f"test set ({count} {unit}): accuracy " in result.stdout, result.stdout
+        kept = metadata(tmp_path / name)["training"]["test"]
+        assert 0.5 < kept["accuracy"] <= 1.0 and "loss" in kept
+    assert runs[3].returncode == 2 and "missing.csv' not found" in runs[3].stderr
+    assert runs[4].returncode == 2 and "--test is not used by a language model" in runs[4].stderr
+    assert not (tmp_path / "m").exists() and not (tmp_path / "l").exists()
+
+    # Python: the same score, from fit_table's test=.
+    run = fit_table(binary_csv, "y", test=test, epochs=2, progress=False)
+    assert run.learn.test_scores is not None and set(run.learn.test_scores) >= {"accuracy", "roc_auc"}

@@ -74,7 +74,16 @@ def holds_text_classes(data: Path) -> bool:
 
 
 #: The options a folder of class folders of texts never reads: its texts are its files, its labels their folders.
-UNREAD_BY_TEXT_FOLDER = ("--text", "--target", "--valid-col", "--user", "--item", "--implicit", "--path-col")
+UNREAD_BY_TEXT_FOLDER = (
+    "--text",
+    "--target",
+    "--valid-col",
+    "--user",
+    "--item",
+    "--implicit",
+    "--path-col",
+    "--test",
+)  # fmt: skip  (--test: its own test/ beside train/ is its test set)
 
 
 def read_text_classes(
@@ -188,7 +197,7 @@ def table_options_given(
 _UNREAD_BY_TEXT_STREAMS = (
     "--target", "--model", "--drop-empty", "--user", "--item", "--implicit", "--valid-col", "--cat-names",
     "--cont-names", "--ignore", "--date-format", "--min-category-count", "--path-col", "--label-col", "--label-delim",
-    "--no-label-thresholds", "--arch", "--size", "--augment", "--recipe",
+    "--no-label-thresholds", "--arch", "--size", "--augment", "--recipe", "--test",
 )  # fmt: skip
 UNREAD_BY_LM = (*_UNREAD_BY_TEXT_STREAMS, "--metric")
 UNREAD_BY_TAGGER = (*_UNREAD_BY_TEXT_STREAMS, "--text", "--pretrained", "--tokenizer")

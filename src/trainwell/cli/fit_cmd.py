@@ -142,6 +142,14 @@ def fit(
     valid_col: Annotated[
         str | None, typer.Option(help="Column marking validation rows (true/false).")
     ] = None,
+    test: Annotated[
+        Path | None,
+        typer.Option(
+            help="Labelled held-out data, scored once after training and kept for trainwell info: a table (tables, "
+            "texts) or a folder of class folders or CSV of paths (images). A folder's own test/ beside train/ "
+            "is read without it."
+        ),
+    ] = None,
     task: Annotated[str | None, typer.Option(help=f"Override the inferred task: {TASKS}.")] = None,
     metric: Annotated[list[str] | None, typer.Option(help="Metric to report (repeat for several).")] = None,
     cat_names: option.CatNames = None,
@@ -304,7 +312,10 @@ def fit(
             "--metric": bool(metric),
             "--pretrained": pretrained is not None,
             "--encoding-errors": encoding_errors != "strict",
+            "--test": test is not None,
         }
+        if test is not None:
+            need_data(test, "image files" if test.is_dir() else "table")
         if task == "language_model":
             refuse_unread(given, UNREAD_BY_LM, "a language model (--task language_model)")
         if is_tagging_source(data, task, text):
@@ -349,6 +360,7 @@ def fit(
             what = recommender_words(user, item, implicit) if ratings else "a text classifier (--text)"
             refuse_unread(given, TABLE_ONLY, what)
         if ratings:
+            refuse_unread(given, ("--test",), recommender_words(user, item, implicit))
             recommender = recommender_arch(arch)
             _fit_ratings(
                 data,
@@ -410,6 +422,7 @@ def fit(
                 encoding_errors=encoding_errors,
                 recipe=recipe,
                 time_budget=seconds,
+                test=test,
                 **keeping.pipeline_kwargs,
             )
             report_fit(result)
@@ -442,6 +455,7 @@ def fit(
                 encoding=encoding,
                 encoding_errors=encoding_errors,
                 time_budget=seconds,
+                test=test,
                 **chosen_tokenizer,
                 **folder_classes,
                 **keeping.pipeline_kwargs,
@@ -469,6 +483,7 @@ def fit(
             encoding_errors=encoding_errors,
             time_budget=seconds,
             arch=arch,
+            test=test,
             **keeping.pipeline_kwargs,
         )
         report_fit(result)

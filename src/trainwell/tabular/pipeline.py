@@ -129,7 +129,9 @@ def fit_table(
     keeps the MLP for several targets, multi-label targets, without validation rows, and under torchrun. Choosing on the validation rows flatters
     their score a little: ``trainwell evaluate`` makes the choice inside each fold, on rows it does not score.
 
-    ``data_kwargs`` go to :func:`tabular_data` (``valid_pct``, ``valid_col``, ``task``, ``batch_size``...).
+    ``data_kwargs`` go to :func:`tabular_data` (``valid_pct``, ``valid_col``, ``task``, ``batch_size``...);
+    a labelled ``test`` table is scored once after training: ``run.learn.test_scores``, kept in the model
+    directory (``trainwell info`` shows them).
     Without ``lr`` the learning-rate finder picks one; without ``epochs`` the table size does. Multi-label
     targets get a decision threshold per label chosen on the validation rows (``tune_thresholds=False``: 0.5).
     With ``time_budget`` (seconds, or ``"10m"``...: :class:`~trainwell.callbacks.TimeBudget`), training ends
@@ -172,6 +174,7 @@ def fit_table(
             1
         )  # fitted when built, in seconds: one pass that validates (a --time budget has nothing to cut)
         thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
+        _score_test(learn, data)
         model_dir = write_run(learn, Path(out), None) if out is not None else None
         rate = float(getattr(learn.model, "settings", {}).get("learning_rate", 0.1))  # the boosting shrinkage
         return TableRun(learn, data, rate, model_dir, thresholds=thresholds, budget=budget)
@@ -209,10 +212,18 @@ def fit_table(
             )
         learn.compared = compared  # kept in the model directory: what the choice was made on
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
+    _score_test(learn, data)
     model_dir = write_run(learn, Path(out), finder) if out is not None else None
     chosen = "gbdt" if learn is rival else "tabular_mlp"
     return TableRun(learn, data, lr, model_dir, thresholds=thresholds, budget=budget, lr_find=finder,
                     compared=compared, arch=chosen)  # fmt: skip
+
+
+def _score_test(learn: Any, data: Any) -> None:
+    """Score the test table (``test=``) once, after training and the thresholds: ``learn.test_scores``, kept in
+    the model directory (``trainwell info`` shows them)."""
+    if data.test is not None:
+        learn.test_scores = learn.validate(data.test)
 
 
 def _resumed_lr(checkpoint: str | Path) -> float | None:
