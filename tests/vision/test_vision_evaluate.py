@@ -136,3 +136,27 @@ def test_the_command_line_cross_validates_the_architecture_it_is_given(tmp_path:
     said = CliRunner().invoke(app, [*args, "--arch", "xresnet18_small"], env={"COLUMNS": "200"})
     assert said.exit_code == 0, said.output
     assert "2-fold cross-validation (binary, 24 images)" in said.output
+
+
+def test_a_folders_test_split_is_left_out_of_the_folds(tmp_path: Path) -> None:
+    # It was pooled with train/ and valid/: the images fit holds out of every choice were folded in.
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+    from trainwell.vision.evaluation import read_labelled_images
+
+    root = tmp_path / "photos"
+    _folder(root / "train", per_class=8)
+    _folder(root / "valid", per_class=3)
+    _folder(root / "test", per_class=5)
+    images, labels = read_labelled_images(root, None)
+    assert len(images) == len(labels) == 22  # train 16 + valid 6; test's 10 left out
+    result = CliRunner().invoke(
+        app, ["evaluate", str(root), "--cv", "2", "--epochs", "1", "--no-baselines"], env={"COLUMNS": "250"}
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{root / 'test'} left out: the folds are drawn from {root / 'train'} and {root / 'valid'}"
+        in result.output
+    )
+    assert "2-fold cross-validation (binary, 22 images)" in result.output

@@ -93,7 +93,7 @@ def read_text_classes(
     folders when one of unlabelled texts (``unsup``) is left out, and (``cross_validated``) that its ``test/``
     split is kept out of the folds. Returns the labelled class folders, or ``None`` when every one is a class."""
     from trainwell.cli._common import out_console
-    from trainwell.text._folders import VALID_FOLDERS, labelled_classes
+    from trainwell.text._folders import labelled_classes
 
     refuse_unread(given, UNREAD_BY_TEXT_FOLDER, f"a folder of class folders of texts ('{data}')")
     labelled = labelled_classes(data)
@@ -103,13 +103,25 @@ def read_text_classes(
             markup=False,
             soft_wrap=True,
         )
-    if cross_validated and (data / "train").is_dir() and (data / "test").is_dir():
-        valid = next((data / name for name in VALID_FOLDERS if (data / name).is_dir()), None)
-        drawn = f"{data / 'train'}" + (f" and {valid}" if valid is not None else "")
-        out_console.print(
-            f"{data / 'test'} left out: the folds are drawn from {drawn}", markup=False, soft_wrap=True
-        )
+    if cross_validated:
+        say_test_left_out(data)
     return labelled
+
+
+def say_test_left_out(data: Path) -> None:
+    """Say that cross-validation leaves a folder's ``test/`` beside ``train/`` out, and which folders its folds
+    are drawn from (texts and images alike)."""
+    from trainwell.cli._common import out_console
+    from trainwell.text._folders import VALID_FOLDERS
+
+    children = {child.name.lower(): child for child in data.iterdir() if child.is_dir()}
+    if "train" not in children or "test" not in children:
+        return
+    valid = next((children[name] for name in VALID_FOLDERS if name in children), None)
+    drawn = f"{children['train']}" + (f" and {valid}" if valid is not None else "")
+    out_console.print(
+        f"{children['test']} left out: the folds are drawn from {drawn}", markup=False, soft_wrap=True
+    )
 
 
 def is_image_source(data: Path, path_col: str | None) -> bool:

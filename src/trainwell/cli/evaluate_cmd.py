@@ -199,6 +199,7 @@ def evaluate(
             read_text_classes,
             recommender_words,
             refuse_unread,
+            say_test_left_out,
             table_options_given,
         )
         from trainwell.cli._unread import refuse_for
@@ -326,6 +327,8 @@ def evaluate(
                 refuse_for(given, columns, f"a folder of class folders of images ('{data}')")
             refuse_for(given, NOT_FOR_IMAGES, f"images ('{data}' was read as {read_as_images})")
             ready("images")
+            if data.is_dir():
+                say_test_left_out(data)
             from trainwell.vision.evaluation import evaluate_images
 
             render(

@@ -84,15 +84,15 @@ def read_labelled_images(
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
 ) -> tuple[np.ndarray, list[Any]]:
-    """Every labelled image under a folder (all of its splits together), or listed in a CSV of paths and labels
-    (``path_col``, ``label_col``; ``label_delim`` for several labels per image; the CSV read in ``encoding``),
-    decoded once."""
+    """Every labelled image under a folder (its ``train/`` and ``valid/`` splits pooled; a ``test/`` beside them is
+    left out, held out of every choice as ``fit`` holds it), or listed in a CSV of paths and labels (``path_col``,
+    ``label_col``; ``label_delim`` for several labels per image; the CSV read in ``encoding``), decoded once."""
     from trainwell.core.errors import ConfigError
     from trainwell.vision.data import _chosen_size
     from trainwell.vision.io import csv_files, decode_images, folder_splits, probe_images
 
     if source.is_dir():
-        splits = folder_splits(source)
+        splits = {name: files for name, files in folder_splits(source).items() if name != "test"}
         paths = [path for files in splits.values() for path in files.paths]
         labels = [label for files in splits.values() for label in files.labels]
     else:
@@ -151,7 +151,8 @@ def evaluate_images(
     same folds. Under ``torchrun`` the folds are shared out over the processes, with the same numbers.
 
     Args:
-        source: a folder of class folders (``<label>/*.jpg``; a ``train/`` + ``valid/`` split is pooled), a CSV of
+        source: a folder of class folders (``<label>/*.jpg``; a ``train/`` + ``valid/`` split is pooled, a
+            ``test/`` beside them left out), a CSV of
             image paths and labels (with ``path_col`` and ``label_col``), or an array of images ``(N, H, W[, C])``
             / ``(N, C, H, W)``, uint8 or 0..1 floats (with ``labels``).
         labels: the labels of an array ``source``.
