@@ -249,6 +249,8 @@ def finish_search(
     if trials.budget is not None:
         result.timeout = trials.budget.seconds
     learn.tuning = result.summary()  # in trainwell.json: what the search tried and which kind won
+    if trials.data.test is not None:  # a folder's test/ (texts): the kept model scored once, as fit scores it
+        learn.test_scores = learn.validate(trials.data.test)
     if settings.out is not None:
         record = json.dumps(result.to_dict(), indent=2).encode()
         result.model_dir = write_run(learn, Path(settings.out), None, {TUNING_FILE: record})

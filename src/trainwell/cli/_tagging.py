@@ -115,9 +115,9 @@ def _show_tagging(result: Any) -> None:
                 markup=False,
             )
             break
-    if result.test_metrics:
-        shown = ", ".join(f"{k} {v:.4f}" for k, v in result.test_metrics.items() if k != "loss")
-        out_console.print(f"test set: {shown}")
+    from trainwell.cli.fit_cmd import say_test_scores
+
+    say_test_scores(result)  # the folder's test file, as fit says an image or text test set
     if result.model_dir is not None:
         out_console.print(model_directory_line(result.model_dir), soft_wrap=True)
         out_console.print(predict_hint(result.model_dir), soft_wrap=True, markup=False)

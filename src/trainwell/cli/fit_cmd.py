@@ -672,6 +672,14 @@ def recommender_arch(arch: str) -> str:
     return "dot_bias" if arch == "auto" else arch
 
 
+def say_test_scores(result: Any) -> None:
+    """One line of the test set's scores (a folder's test/, or --test), when the run scored one."""
+    test = getattr(result.learn, "test_scores", None)
+    if test:
+        shown = ", ".join(f"{key} {value:.4f}" for key, value in test.items() if key != "loss")
+        out_console.print(f"test set{_test_count(result)}: {shown}", soft_wrap=True)
+
+
 def _test_count(result: Any) -> str:
     """`` (200 texts)``: how many examples the test set holds, when its loader can say."""
     import contextlib
@@ -680,6 +688,8 @@ def _test_count(result: Any) -> str:
         loader = result.data.test
         count = int(loader.n_rows) if hasattr(loader, "n_rows") else len(loader.dataset)
         unit = {"vision": "images", "text": "texts"}.get(getattr(result.data, "application", ""), "rows")
+        if result.data.task.kind == "tagging":
+            unit = "sentences"
         return f" ({count:,} {unit})"
     return ""
 
@@ -695,10 +705,7 @@ def report_fit(result: Any) -> None:
     if note is not None:
         warnings.warn(note, UserWarning, stacklevel=1)
     say_budget(getattr(result, "budget", None), out_console)
-    test = getattr(result.learn, "test_scores", None)
-    if test:  # an image or text fit's test/ folder (or test file)
-        shown = ", ".join(f"{key} {value:.4f}" for key, value in test.items() if key != "loss")
-        out_console.print(f"test set{_test_count(result)}: {shown}", soft_wrap=True)
+    say_test_scores(result)
     recipe = getattr(getattr(result, "data", None), "recipe", None)
     if getattr(recipe, "dates", None):
         out_console.print(f"dates split into parts: {date_summary(recipe)}", soft_wrap=True)

@@ -343,6 +343,10 @@ def show(result: Any) -> None:
 
         said = f"{cut} trial fitted to the time left" if cut == 1 else f"{cut} trials fitted to the time left"
         out_console.print(f"--timeout {format_duration(result.timeout)}: {said}", soft_wrap=True)
+    if result.run is not None and getattr(result.run.learn, "test_scores", None):
+        from trainwell.cli.fit_cmd import say_test_scores
+
+        say_test_scores(result.run)
     if result.model_dir is not None:
         kept = f"the defaults' trial {result.kept_trial}; " if result.kept == "defaults" else ""
         out_console.print(
