@@ -289,3 +289,21 @@ def test_trees_under_a_timeout_are_never_recorded_as_cut(table: pd.DataFrame) ->
     result = tune_table(table, "income", n_trials=3, arch="gbdt", timeout="10m")
     assert [t["cut_by_time"] for t in result.trials] == [False, False, False]
     assert all(t["state"] == "complete" for t in result.trials)
+
+
+def test_tune_scores_a_test_table_no_trial_saw(table: pd.DataFrame, tmp_path: Path) -> None:
+    # fit took --test; tune had none, and a tuned model's held-out score took a second command.
+    data, test = tmp_path / "train.csv", tmp_path / "test.csv"
+    table.head(900).to_csv(data, index=False)
+    table.tail(300).to_csv(test, index=False)
+    out = tmp_path / "m"
+    args = ["tune", str(data), "--target", "income", "--arch", "gbdt", "--trials", "2", "--test", str(test)]
+    result = CliRunner().invoke(app, [*args, "--out", str(out)], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert "test set (300 rows): accuracy " in result.output
+    kept = trainwell.load(out).metadata["training"]["test"]
+    assert 0.5 < kept["accuracy"] <= 1.0
+    refused = CliRunner().invoke(
+        app, ["tune", str(data), "--user", "age", "--item", "sex", "--test", str(test)]
+    )
+    assert refused.exit_code == 2 and "--test is not used by a recommender" in refused.output

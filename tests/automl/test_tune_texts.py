@@ -70,7 +70,9 @@ def test_the_command_line_searches_a_folder_of_class_folders_of_texts(tmp_path: 
         "2 trials" in result.output and "best roc_auc" in result.output and "token_dropout" in result.output
     )
     assert (out / TUNING_FILE).exists()
-    assert "test set (20 texts): accuracy " in result.output  # the kept model scored once on test/, as fit does
+    assert (
+        "test set (20 texts): accuracy " in result.output
+    )  # the kept model scored once on test/, as fit does
     assert trainwell.load(out).metadata["training"]["test"]["accuracy"] >= 0.0
     assert set(trainwell.load(out).task.classes) == {"neg", "pos"}  # unsup/ is not a class
     refused = CliRunner().invoke(app, ["tune", str(root), "--arch", "gbdt"], env=env)

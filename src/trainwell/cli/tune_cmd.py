@@ -80,6 +80,13 @@ def tune(
     ] = Path("model"),
     valid_pct: Annotated[float, typer.Option(help="Share of rows held out to score the trials.")] = 0.2,
     valid_col: Annotated[str | None, typer.Option(help="Column marking validation rows.")] = None,
+    test: Annotated[
+        Path | None,
+        typer.Option(
+            help="A labelled held-out table (tables, texts) no trial sees: the kept model is scored on it once, "
+            "after the search, and the score kept for trainwell info. A folder's own test/ is read without it."
+        ),
+    ] = None,
     task: Annotated[str | None, typer.Option(help="Override the inferred task.")] = None,
     seed: Annotated[
         int, typer.Option(help="Seed for the split, every trial and the sampler.", min=0, max=MAX_SEED)
@@ -186,14 +193,23 @@ def tune(
             "--label-delim": label_delim is not None,
             "--no-label-thresholds": not label_thresholds,
             "--tag-col": tag_col is not None,
+            "--test": test is not None,
         }
+        if test is not None:
+            need_data(test, "table")
         if is_tagging_source(data, task, text):
             refuse_unread(table_options, TABLE_ONLY, "a tagger (tagged sentences, CoNLL files)")
             if target is not None or user is not None or item is not None or text is not None:
                 raise ConfigError(
                     "tagged sentences need no --target, --text, --user or --item; tags come from --tag-col"
                 )
-            unread_by_tagger = ("--implicit", "--valid-col", "--label-delim", "--no-label-thresholds")
+            unread_by_tagger = (
+                "--implicit",
+                "--valid-col",
+                "--label-delim",
+                "--no-label-thresholds",
+                "--test",
+            )
             refuse_unread(given, unread_by_tagger, "a tagger (tagged sentences, CoNLL files)")
             if arch not in ("auto", "bilstm_crf"):
                 raise ConfigError(
@@ -225,7 +241,12 @@ def tune(
             columns: dict[str, Any] = {}
             if folder:
                 labelled = read_text_classes(
-                    data, {"--target": target is not None, "--valid-col": valid_col is not None}
+                    data,
+                    {
+                        "--target": target is not None,
+                        "--valid-col": valid_col is not None,
+                        "--test": test is not None,
+                    },
                 )
                 if labelled is not None:
                     columns["classes"] = labelled
@@ -241,13 +262,17 @@ def tune(
             ready("corpus" if folder else "table")
             from trainwell.automl.texts import tune_texts
 
+            if test is not None:
+                columns["test"] = test
             result = tune_texts(
                 data, **columns, **common, label_delim=label_delim, tune_thresholds=label_thresholds
             )
         elif user is not None or item is not None or implicit:
             recommender = recommender_words(user, item, implicit)
             refuse_unread(table_options, TABLE_ONLY, recommender)
-            refuse_unread(given, ("--label-delim", "--no-label-thresholds", "--tag-col"), recommender)
+            refuse_unread(
+                given, ("--label-delim", "--no-label-thresholds", "--tag-col", "--test"), recommender
+            )
             ready("table")
             from trainwell.automl.ratings import tune_ratings
 
@@ -283,6 +308,7 @@ def tune(
                 label_delim=label_delim,
                 tune_thresholds=label_thresholds,
                 arch=arch,
+                test=test,
             )
         show(result)
 
