@@ -543,3 +543,12 @@ def test_a_test_folder_beside_train_is_scored_at_the_end_of_fit_and_kept(tmp_pat
     assert f"test set (10 images): accuracy {test['accuracy']:.4f}" in result.stdout
     shown = CliRunner().invoke(app, ["info", str(out)], env={"COLUMNS": "200"})
     assert "test accuracy" in shown.stdout
+    # The same test images given with --test to a fit of the training folder alone: the same scores.
+    given = CliRunner().invoke(
+        app,
+        ["fit", str(tmp_path / "photos" / "train"), "--test", str(tmp_path / "photos" / "test"), "--epochs", "1",
+         "--out", str(tmp_path / "given")],
+        env={"COLUMNS": "200"},
+    )  # fmt: skip
+    assert given.exit_code == 0, given.output
+    assert json.loads((tmp_path / "given" / "trainwell.json").read_text())["training"]["test"] == test
