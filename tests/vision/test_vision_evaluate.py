@@ -160,3 +160,14 @@ def test_a_folders_test_split_is_left_out_of_the_folds(tmp_path: Path) -> None:
         in result.output
     )
     assert "2-fold cross-validation (binary, 22 images)" in result.output
+    # The image reader's other names for the splits (training/, val/) are named alike.
+    (root / "train").rename(root / "training")
+    (root / "valid").rename(root / "val")
+    renamed = CliRunner().invoke(
+        app, ["evaluate", str(root), "--cv", "2", "--epochs", "1", "--no-baselines"], env={"COLUMNS": "250"}
+    )
+    assert renamed.exit_code == 0, renamed.output
+    assert (
+        f"{root / 'test'} left out: the folds are drawn from {root / 'training'} and {root / 'val'}"
+        in renamed.output
+    )

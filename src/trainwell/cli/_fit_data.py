@@ -108,17 +108,21 @@ def read_text_classes(
     return labelled
 
 
-def say_test_left_out(data: Path) -> None:
+def say_test_left_out(data: Path, *, images: bool = False) -> None:
     """Say that cross-validation leaves a folder's ``test/`` beside ``train/`` out, and which folders its folds
-    are drawn from (texts and images alike)."""
+    are drawn from, by the names the folder's reader knows (``images``: the image reader's, ``training/`` too)."""
     from trainwell.cli._common import out_console
     from trainwell.text._folders import VALID_FOLDERS
+    from trainwell.vision.io import TRAIN_NAMES, VALID_NAMES
 
+    train_names: tuple[str, ...] = TRAIN_NAMES if images else ("train",)
+    valid_names: tuple[str, ...] = VALID_NAMES if images else VALID_FOLDERS
     children = {child.name.lower(): child for child in data.iterdir() if child.is_dir()}
-    if "train" not in children or "test" not in children:
+    train = next((children[name] for name in train_names if name in children), None)
+    if train is None or "test" not in children:
         return
-    valid = next((children[name] for name in VALID_FOLDERS if name in children), None)
-    drawn = f"{children['train']}" + (f" and {valid}" if valid is not None else "")
+    valid = next((children[name] for name in valid_names if name in children), None)
+    drawn = f"{train}" + (f" and {valid}" if valid is not None else "")
     out_console.print(
         f"{children['test']} left out: the folds are drawn from {drawn}", markup=False, soft_wrap=True
     )

@@ -328,7 +328,7 @@ def evaluate(
             refuse_for(given, NOT_FOR_IMAGES, f"images ('{data}' was read as {read_as_images})")
             ready("images")
             if data.is_dir():
-                say_test_left_out(data)
+                say_test_left_out(data, images=True)
             from trainwell.vision.evaluation import evaluate_images
 
             render(
