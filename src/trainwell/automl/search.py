@@ -58,7 +58,7 @@ from trainwell.evaluate.compare import higher_is_better
 from trainwell.learner.events import Callback
 from trainwell.learner.label_thresholds import choose_label_thresholds
 from trainwell.learner.learner import Learner
-from trainwell.learner.run_files import check_fit_settings, write_run
+from trainwell.learner.run_files import check_fit_settings, score_test_set, write_run
 
 if TYPE_CHECKING:
     import torch
@@ -249,8 +249,7 @@ def finish_search(
     if trials.budget is not None:
         result.timeout = trials.budget.seconds
     learn.tuning = result.summary()  # in trainwell.json: what the search tried and which kind won
-    if trials.data.test is not None:  # a folder's test/ (texts): the kept model scored once, as fit scores it
-        learn.test_scores = learn.validate(trials.data.test)
+    score_test_set(learn)  # a folder's test/ or test=: the kept model scored once, as fit scores it
     if settings.out is not None:
         record = json.dumps(result.to_dict(), indent=2).encode()
         result.model_dir = write_run(learn, Path(settings.out), None, {TUNING_FILE: record})

@@ -240,14 +240,7 @@ def tune(
                 )
             columns: dict[str, Any] = {}
             if folder:
-                labelled = read_text_classes(
-                    data,
-                    {
-                        "--target": target is not None,
-                        "--valid-col": valid_col is not None,
-                        "--test": test is not None,
-                    },
-                )
+                labelled = read_text_classes(data, {**given, "--target": target is not None})
                 if labelled is not None:
                     columns["classes"] = labelled
                 common.pop("valid_col")

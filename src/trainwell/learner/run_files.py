@@ -94,6 +94,15 @@ def check_out_dir(model_dir: Path) -> None:
         )
 
 
+def score_test_set(learn: Learner) -> dict[str, float] | None:
+    """Score the data's test set (a folder's test/ beside train/, or ``test=``) once, after training and any
+    thresholds: ``learn.test_scores``, which the model directory keeps (``trainwell info`` shows them)."""
+    test = getattr(getattr(learn, "data", None), "test", None)
+    if test is not None:
+        learn.test_scores = learn.validate(test)
+    return getattr(learn, "test_scores", None)
+
+
 def write_run(
     learn: Learner, model_dir: Path, finder: LRFindResult | None, extra_files: dict[str, bytes] | None = None
 ) -> Path:

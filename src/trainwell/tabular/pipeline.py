@@ -22,7 +22,7 @@ from trainwell.distributed import broadcast_value, maybe_distribute
 from trainwell.learner.events import Callback
 from trainwell.learner.label_thresholds import choose_label_thresholds
 from trainwell.learner.lr_find import KeptSweep, LRFindResult
-from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
+from trainwell.learner.run_files import FitRun, check_fit_settings, score_test_set, write_run
 from trainwell.metrics.function import MetricLike
 from trainwell.tabular.data import tabular_data
 from trainwell.tabular.learner import GBDT_NAMES, MLP_NAMES, tabular_learner
@@ -174,7 +174,7 @@ def fit_table(
             1
         )  # fitted when built, in seconds: one pass that validates (a --time budget has nothing to cut)
         thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
-        _score_test(learn, data)
+        score_test_set(learn)
         model_dir = write_run(learn, Path(out), None) if out is not None else None
         rate = float(getattr(learn.model, "settings", {}).get("learning_rate", 0.1))  # the boosting shrinkage
         return TableRun(learn, data, rate, model_dir, thresholds=thresholds, budget=budget)
@@ -212,18 +212,11 @@ def fit_table(
             )
         learn.compared = compared  # kept in the model directory: what the choice was made on
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
-    _score_test(learn, data)
+    score_test_set(learn)
     model_dir = write_run(learn, Path(out), finder) if out is not None else None
     chosen = "gbdt" if learn is rival else "tabular_mlp"
     return TableRun(learn, data, lr, model_dir, thresholds=thresholds, budget=budget, lr_find=finder,
                     compared=compared, arch=chosen)  # fmt: skip
-
-
-def _score_test(learn: Any, data: Any) -> None:
-    """Score the test table (``test=``) once, after training and the thresholds: ``learn.test_scores``, kept in
-    the model directory (``trainwell info`` shows them)."""
-    if data.test is not None:
-        learn.test_scores = learn.validate(data.test)
 
 
 def _resumed_lr(checkpoint: str | Path) -> float | None:

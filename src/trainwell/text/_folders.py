@@ -163,12 +163,26 @@ def labelled_classes(root: Path) -> list[str] | None:
     """The class folders of a folder of texts (of its ``train/`` when it has one) but those named as unlabelled
     texts are (IMDB's ``train/unsup``: 50,000 reviews with no label, not a class), when there is one; else
     ``None`` (every class folder is a class)."""
-    folder = root / "train" if (root / "train").is_dir() else root
+    return _labelled_names(root / "train" if (root / "train").is_dir() else root)
+
+
+def _labelled_names(folder: Path) -> list[str] | None:
+    """``folder``'s class folders but those named as unlabelled texts are, when there is one (else ``None``)."""
     names = sorted(
         child.name for child in folder.iterdir() if child.is_dir() and not child.name.startswith(".")
     )
     kept = [name for name in names if name.lower() not in UNLABELLED_NAMES]
     return kept if len(kept) < len(names) else None
+
+
+def check_folder_columns(text_col: str, target: object) -> None:
+    """Refuse a text column or a target named for a folder of texts: its texts are its files, its labels their
+    folders' names (read as the columns ``text`` and ``label``)."""
+    if target not in (None, "label") or text_col != "text":
+        raise ConfigError(
+            "a folder of texts has one label per text, its folder's name, and the text in the file; leave "
+            "text_col= and target= out"
+        )
 
 
 def judged_texts(
@@ -190,9 +204,6 @@ def judged_texts(
     if "train" in children:
         split = next((children[name] for name in ("test", *VALID_FOLDERS) if name in children), None)
         folder = split if split is not None else children["train"]
-    names = sorted(
-        child.name for child in folder.iterdir() if child.is_dir() and not child.name.startswith(".")
-    )
-    kept = tuple(name for name in names if name.lower() not in UNLABELLED_NAMES)
-    reading = _Reading(encoding, encoding_errors, True, kept if kept and len(kept) < len(names) else None)
+    kept = _labelled_names(folder)
+    reading = _Reading(encoding, encoding_errors, True, tuple(kept) if kept else None)
     return _class_texts(folder, reading), folder

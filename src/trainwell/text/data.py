@@ -29,7 +29,7 @@ from trainwell.text._checks import (
     checked_texts,
     warn_validation_inside_training,
 )
-from trainwell.text._folders import read_text_folder
+from trainwell.text._folders import check_folder_columns, read_text_folder
 from trainwell.text.bundle import TextDataBundle
 
 # Imported "as" themselves: names that lived here before the split, kept importable from this module.
@@ -236,11 +236,7 @@ def _read_folder(
 ) -> tuple[pd.DataFrame, str, str | Path | pd.DataFrame | None, str | None]:
     """A folder of texts as a table (``text``, ``label``), with the target, test data and validation column
     it implies: its ``test/`` unless ``test`` is given, its ``valid/`` as the validation rows unless chosen."""
-    if target not in (None, "label") or text_col != "text":
-        raise ConfigError(
-            "a folder of texts has one label per text, its folder's name, and the text in the file; leave "
-            "text_col= and target= out"
-        )
+    check_folder_columns(text_col, target)
     frame, folder_test = read_text_folder(
         folder, classes=classes, encoding=encoding, encoding_errors=encoding_errors, drop_empty=drop_empty
     )

@@ -168,14 +168,9 @@ def _folder_texts(
     """A folder of texts (``<label>/*.txt``, or ``train/`` beside ``valid/`` and ``test/``) as the table to
     cross-validate: its training and validation texts, a class folder of unlabelled texts (``unsup``) and the
     ``test/`` split left out, blank files dropped with a warning."""
-    from trainwell.core.errors import ConfigError
-    from trainwell.text._folders import labelled_classes, read_text_folder
+    from trainwell.text._folders import check_folder_columns, labelled_classes, read_text_folder
 
-    if target not in (None, "label") or text_col != "text":
-        raise ConfigError(
-            "a folder of texts has one label per text, its folder's name, and the text in the file; leave "
-            "text_col= and target= out"
-        )
+    check_folder_columns(text_col, target)
     frame, _test = read_text_folder(
         folder,
         classes=labelled_classes(folder),

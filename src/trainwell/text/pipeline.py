@@ -15,7 +15,7 @@ from trainwell.callbacks.budget import TimeBudget, start_budget
 from trainwell.core.seeding import seed_everything
 from trainwell.distributed import maybe_distribute
 from trainwell.learner.label_thresholds import choose_label_thresholds
-from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
+from trainwell.learner.run_files import FitRun, check_fit_settings, score_test_set, write_run
 from trainwell.models.registry import models
 from trainwell.text.data import text_data
 from trainwell.text.learner import refuse_bag_pretrained, resolve_arch, text_classifier_learner
@@ -152,9 +152,6 @@ def fit_texts(
     else:
         learn.fit_one_cycle(n_epochs, chosen_lr, callbacks=fit_callbacks, resume_from=resume_from)
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
-    if (
-        data.test is not None
-    ):  # test=, or a folder's test/ beside train/: scored once, kept in the model directory
-        learn.test_scores = learn.validate(data.test)
+    score_test_set(learn)  # test=, or a folder's test/ beside train/
     model_dir = write_run(learn, Path(out), None) if out is not None else None
     return TextRun(learn, data, chosen_lr, model_dir, thresholds=thresholds, budget=budget)

@@ -17,7 +17,7 @@ from trainwell.data.bundle import DataBundle
 from trainwell.distributed import maybe_distribute
 from trainwell.learner.events import Callback
 from trainwell.learner.label_thresholds import choose_label_thresholds
-from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
+from trainwell.learner.run_files import FitRun, check_fit_settings, score_test_set, write_run
 from trainwell.metrics.function import MetricLike
 from trainwell.vision.data import image_data
 from trainwell.vision.learner import vision_learner
@@ -106,10 +106,7 @@ def fit_images(
     else:
         learn.fit_one_cycle(n_epochs, lr, **schedule, callbacks=fit_callbacks, resume_from=resume_from)
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
-    if (
-        data.test is not None
-    ):  # a test/ folder beside train/ (or test=): scored once, kept in the model directory
-        learn.test_scores = learn.validate(data.test)
+    score_test_set(learn)  # a test/ folder beside train/ (or test=)
     model_dir = write_run(learn, Path(out), None) if out is not None else None
     return ImageRun(learn, data, lr, model_dir, thresholds=thresholds, budget=budget)
 

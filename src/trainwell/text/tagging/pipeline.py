@@ -16,7 +16,7 @@ from trainwell.callbacks.budget import TimeBudget, start_budget
 from trainwell.core.seeding import seed_everything
 from trainwell.distributed import maybe_distribute
 from trainwell.learner.events import Callback
-from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
+from trainwell.learner.run_files import FitRun, check_fit_settings, score_test_set, write_run
 from trainwell.metrics.function import MetricLike
 from trainwell.text.tagging.data import TaggedSource, tagging_data
 from trainwell.text.tagging.learner import tagging_learner
@@ -108,7 +108,6 @@ def fit_tagger(
     n_epochs = epochs or default_tagger_epochs(len(data.train))  # type: ignore[arg-type]
     fit_callbacks = [*([budget] if budget else []), *callbacks]
     learn.fit_one_cycle(n_epochs, learn.lr, callbacks=fit_callbacks, resume_from=resume_from)
-    test_metrics = learn.validate(data.test) if data.test is not None else None
-    learn.test_scores = test_metrics  # kept in the model directory (training.test), shown by `trainwell info`
+    test_metrics = score_test_set(learn)  # the folder's test file, or test=
     model_dir = write_run(learn, Path(out), None) if out is not None else None
     return TaggerRun(learn, data, learn.lr, model_dir, budget=budget, test_metrics=test_metrics)
