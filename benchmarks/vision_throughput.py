@@ -78,22 +78,33 @@ def main() -> None:
     if args.device == "cuda":
         torch.backends.cudnn.benchmark = True
     configs = [(arch, bf16, cl) for arch in args.archs for bf16 in (False, True) for cl in (False, True)]
-    timers = {config: _step_timer(config[0], args, config[1], config[2]) for config in configs}
-    seconds: dict[tuple[str, bool, bool], list[float]] = {config: [] for config in configs}
+    timers, failures = {}, {}
+    for config in configs:  # one configuration that fails is a row saying why, not the end of the run
+        try:
+            timers[config] = _step_timer(config[0], args, config[1], config[2])
+        except RuntimeError as error:
+            failures[config] = str(error).splitlines()[0]
+    seconds: dict[tuple[str, bool, bool], list[float]] = {config: [] for config in timers}
     for _ in range(args.rounds):
         for config, timer in timers.items():
             seconds[config].append(timer())
     results, rows = [], []
     for arch, bf16, cl in configs:
-        median = statistics.median(seconds[(arch, bf16, cl)])
-        rate = args.steps * args.batch_size / median
-        base = statistics.median(seconds[(arch, False, False)])
-        results.append(
-            {"arch": arch, "bf16": bf16, "channels_last": cl, "images_per_s": rate, "speedup": base / median}
-        )
         precision = "bf16" if bf16 else "fp32"
         layout = "channels_last" if cl else "contiguous"
-        rows.append([arch, precision, layout, f"{rate:,.0f}", f"{base / median:.2f}x"])
+        if (arch, bf16, cl) in failures:
+            error = failures[(arch, bf16, cl)]
+            results.append({"arch": arch, "bf16": bf16, "channels_last": cl, "error": error})
+            rows.append([arch, precision, layout, f"failed: {error}", "-"])
+            continue
+        median = statistics.median(seconds[(arch, bf16, cl)])
+        rate = args.steps * args.batch_size / median
+        base_seconds = seconds.get((arch, False, False))
+        speedup = statistics.median(base_seconds) / median if base_seconds else None
+        results.append(
+            {"arch": arch, "bf16": bf16, "channels_last": cl, "images_per_s": rate, "speedup": speedup}
+        )
+        rows.append([arch, precision, layout, f"{rate:,.0f}", f"{speedup:.2f}x" if speedup else "-"])
     title = f"training images/s, {args.size}px, batch {args.batch_size}, {args.device}"
     print_table(title, ["arch", "precision", "layout", "images/s", "vs fp32 contiguous"], rows)
     payload = {

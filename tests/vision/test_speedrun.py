@@ -60,6 +60,19 @@ def test_batch_norm_biases_learn_64_times_faster() -> None:
     assert torch.allclose(norm.running_mean, 0.4 * x.mean(dim=(0, 2, 3)), atol=1e-6)  # momentum 0.4
 
 
+def test_batch_norm_scale_of_ones_is_not_saved_and_moves_with_the_model() -> None:
+    """The fixed scale (there for CUDA's batch-norm backward) keeps artifacts' keys as they were."""
+    norm = ScaledBiasNorm(4)
+    assert set(norm.state_dict()) == {"raw_bias", "running_mean", "running_var", "num_batches_tracked"}
+    norm = norm.to(torch.float64)
+    assert norm.unit_scale.dtype == torch.float64 and torch.equal(
+        norm.unit_scale, torch.ones(4, dtype=torch.float64)
+    )
+    x = torch.randn(8, 4, 5, 5, dtype=torch.float64).contiguous(memory_format=torch.channels_last)
+    norm(x).sum().backward()
+    assert norm.raw_bias.grad is not None and norm.raw_bias.grad.shape == (4,)
+
+
 def test_whitened_cnn_starts_from_identity_filters_and_scales_its_logits() -> None:
     model = create_model("whitened_cnn", n_out=10, in_channels=3)
     assert isinstance(model, WhitenedCNN)

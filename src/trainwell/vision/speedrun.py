@@ -97,13 +97,17 @@ class ScaledBiasNorm(nn.BatchNorm2d):
         super().__init__(n_features, eps=eps, momentum=momentum, affine=False)
         self.multiplier = float(lr_scale) ** 0.5
         self.raw_bias = nn.Parameter(torch.zeros(n_features))
+        # A fixed scale of ones rather than none: CUDA's batch-norm backward with no weight but a bias returns an
+        # empty bias gradient ("invalid gradient at index 2"); with a weight that needs no gradient it is right.
+        self.unit_scale: torch.Tensor
+        self.register_buffer("unit_scale", torch.ones(n_features), persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.batch_norm(
             x,
             self.running_mean,
             self.running_var,
-            None,
+            self.unit_scale,
             self.raw_bias * self.multiplier,
             self.training,
             float(self.momentum or 0.0),
