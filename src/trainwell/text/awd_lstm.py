@@ -19,6 +19,7 @@ dropped copy each batch fights the module. Here each layer owns its four tensors
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import torch
@@ -34,9 +35,24 @@ __all__ = [
     "LockedDropout",
     "WeightDropLSTM",
     "embedding_dropout",
+    "quiet_cudnn_weights_warning",
 ]
 
 State = tuple[torch.Tensor, torch.Tensor]
+
+
+def quiet_cudnn_weights_warning() -> None:
+    """Silence cuDNN's "not part of single contiguous chunk of memory" warning for this module's LSTM calls.
+
+    cuDNN says it at every call on a GPU: the weights are new tensors each batch by design (DropConnect on the
+    hidden-to-hidden matrix), so there is nothing to flatten. Other modules' RNNs still get the warning.
+    """
+    warnings.filterwarnings(
+        "ignore", message="RNN module weights are not part of single contiguous chunk", module=__name__
+    )
+
+
+quiet_cudnn_weights_warning()
 
 
 def embedding_dropout(
