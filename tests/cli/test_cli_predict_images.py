@@ -130,3 +130,15 @@ def test_a_model_trained_from_a_csv_of_paths_predicts_and_checks_its_export_on_s
 def _output(root: Path, *args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(app, list(args), env={"COLUMNS": "300"})
     return result.exit_code, result.stdout, result.stderr.replace(str(root) + "/", "")
+
+
+def test_a_folder_of_numbered_images_is_predicted_in_numbered_order(tmp_path: Path) -> None:
+    from trainwell.vision.predictor import expand_image_paths
+
+    for name in ("frame10.png", "frame2.png", "frame1.png"):
+        (tmp_path / name).write_bytes(b"\x89PNG\r\n\x1a\n")  # listed, never decoded
+    assert [path.name for path in expand_image_paths([tmp_path])] == [
+        "frame1.png",
+        "frame2.png",
+        "frame10.png",
+    ]

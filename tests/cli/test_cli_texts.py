@@ -129,6 +129,14 @@ def test_every_command_reads_a_folder_of_class_folders_of_texts_as_fit_does(tmp_
     assert list(answers.columns) == ["path", "prediction", "probability_pos"]
     assert len(answers) == 20 and str(root / "test" / "pos" / "blank.txt") not in set(answers["path"])
     assert "left out 1 empty text file(s)" in predicted.stderr
+    numbered = tmp_path / "numbered"
+    numbered.mkdir()
+    for number in (10, 2, 1):
+        (numbered / f"{number}.txt").write_text("a wonderful film", encoding="utf-8")
+    in_order = runner.invoke(app, ["predict", str(model), str(numbered)])
+    assert in_order.exit_code == 0, in_order.output
+    paths = list(pd.read_csv(StringIO(in_order.stdout))["path"])
+    assert paths == [str(numbered / f"{number}.txt") for number in (1, 2, 10)]  # not 1, 10, 2
     mixed = runner.invoke(
         app, ["predict", str(model), str(root / "test"), str(tmp_path / "m" / "trainwell.json")]
     )

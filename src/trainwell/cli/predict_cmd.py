@@ -376,6 +376,7 @@ def _predict_text_files(predictor: Any, data: list[Path], encoding: str, errors:
     """Predictions for every ``.txt`` file under the folders ``data``, one text a file (as ``fit`` reads a folder
     of class folders: IMDB's ``test/``), beside each file's path; blank files are left out with a warning."""
     from trainwell.core.errors import ConfigError, DataError
+    from trainwell.core.paths import natural_key
     from trainwell.core.warn import warn
     from trainwell.text.inputs import read_text_files
 
@@ -386,8 +387,9 @@ def _predict_text_files(predictor: Any, data: list[Path], encoding: str, errors:
             "one table or .txt file (one text a line) at a time; pass them in separate commands"
         )
     files: dict[Path, str] = {}
-    for folder in data:
-        files.update(read_text_files(folder, encoding=encoding, encoding_errors=errors))  # type: ignore[arg-type]
+    for folder in data:  # each folder's files in the order people number them (2.txt before 10.txt)
+        found = read_text_files(folder, encoding=encoding, encoding_errors=errors)  # type: ignore[arg-type]
+        files.update((path, found[path]) for path in sorted(found, key=natural_key))
     blank = [path for path, text in files.items() if not text.strip()]
     if len(blank) == len(files):
         raise DataError(

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from trainwell.core.errors import DataError
+from trainwell.core.paths import natural_sorted
 from trainwell.export.predictor import Predictor
 from trainwell.vision.augment import Augmentation
 from trainwell.vision.io import (
@@ -108,15 +109,16 @@ class ImagePredictor(Predictor):
 def expand_image_paths(
     items: Sequence[str | Path], path_col: str | None = None, model: str = "the model"
 ) -> list[Path]:
-    """Files as given, the images inside folders (sorted), and the images a table lists in ``path_col`` (the
-    column of paths of the CSV a model was trained from; a table is refused without one), for the command line."""
+    """Files as given, the images inside folders (in numbered order: 2.png before 10.png), and the images a table
+    lists in ``path_col`` (the column of paths of the CSV a model was trained from; a table is refused without
+    one), for the command line."""
     paths: list[Path] = []
     for item in items:
         path = Path(item)
         if path.is_file() and is_table_file(path):
             paths.extend(listed_image_paths(path, path_col, model))
         elif path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and is_image_file(p))
+            found = natural_sorted(p for p in path.rglob("*") if p.is_file() and is_image_file(p))
             if not found:
                 raise DataError(f"folder '{path}' holds no image files")
             paths.extend(found)

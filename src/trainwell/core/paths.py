@@ -1,0 +1,40 @@
+"""Ordering file paths as people read them: ``2.png`` before ``10.png``.
+
+A plain sort compares ``"10.png" < "2.png"``, so a folder of numbered files comes back as 1, 10, 100, 11, ...
+:func:`natural_sorted` compares runs of digits as numbers, part by part, and is used wherever a command lists a
+folder's files back to the user (predictions beside their paths).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import PurePath
+from typing import TypeVar
+
+__all__ = ["natural_key", "natural_sorted"]
+
+_DIGITS = re.compile(r"(\d+)")
+P = TypeVar("P", bound=PurePath | str)
+
+
+def natural_key(path: PurePath | str) -> tuple[tuple[tuple[int, int | str], ...], ...]:
+    """A sort key comparing each path part's digit runs as numbers and the rest case-insensitively.
+
+    Ties (``a.txt``/``A.txt``, ``1.txt``/``01.txt``) fall back to the exact text, so the order is total.
+    """
+    return tuple((*_pieces(part), (1, part)) for part in PurePath(path).parts)
+
+
+def _pieces(part: str) -> tuple[tuple[int, int | str], ...]:
+    """``"img10.png"`` -> ``((1, "img"), (0, 10), (1, ".png"))``."""
+    return tuple(
+        (0, int(piece)) if piece.isdigit() else (1, piece.casefold())
+        for piece in _DIGITS.split(part)
+        if piece
+    )
+
+
+def natural_sorted(paths: Iterable[P]) -> list[P]:
+    """``paths`` sorted by :func:`natural_key` (``img2.png`` before ``img10.png``)."""
+    return sorted(paths, key=natural_key)
