@@ -104,6 +104,19 @@ def test_lr_find_sweeps_the_image_and_text_models_fit_trains(tmp_path: Path) -> 
             ("lr-find", table, "--text", "review", "--target", "sentiment", "--out", tmp_path / "table.png"),
             ("lr-find", images, "--target", "label"),
             ("lr-find", table, "--text", "review"),
+            (
+                "lr-find",
+                images,
+                "--arch",
+                "xresnet18",
+                "--size",
+                "16",
+                "--batch-size",
+                "8",
+                "--out",
+                tmp_path / "x.png",
+            ),
+            ("lr-find", table, "--text", "review", "--target", "sentiment", "--size", "24"),
         ]
     )
     for result, png in zip(runs[:3], ("images", "texts", "table"), strict=True):
@@ -118,3 +131,9 @@ def test_lr_find_sweeps_the_image_and_text_models_fit_trains(tmp_path: Path) -> 
         and "--target is not used by a folder of class folders of images" in runs[3].stderr
     )
     assert runs[4].returncode == 2 and "--target is required for the table" in runs[4].stderr
+    # fit's image settings choose the model swept (it was always fit's auto choice at the images' own size)
+    assert "sweeping simple_cnn on 24x24 images" in runs[0].stdout
+    assert runs[5].returncode == 0 and "sweeping xresnet18 on 16x16 images, batch 8" in runs[5].stdout, runs[
+        5
+    ].explain()
+    assert runs[6].returncode == 2 and "--size is not used by a text classifier" in runs[6].stderr

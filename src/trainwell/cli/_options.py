@@ -68,4 +68,16 @@ DateFormat = Annotated[
         "every date column it reads; repeat for several columns.",
     ),
 ]
+ImageSize = Annotated[
+    int | None, typer.Option(help="Images: side in pixels (default: their own when <= 64, else 128).")
+]
+Augment = Annotated[
+    str, typer.Option(help="Images: augmentation preset: auto, default, digits, documents, none.")
+]
+ImageRecipe = Annotated[
+    str | None,
+    typer.Option(
+        help="Images: a named training recipe: speedrun (small photos: whitened CNN, SGD at batch 1024, 10 epochs)."
+    ),
+]
 TagColumn = Annotated[str | None, typer.Option(help="Tagging: the column of tags (default as in fit).")]

@@ -203,18 +203,9 @@ def fit(
             "trees, scikit-learn's, kept as tensors: served and exported like the MLP)."
         ),
     ] = "auto",
-    size: Annotated[
-        int | None, typer.Option(help="Images: side in pixels (default: their own when <= 64, else 128).")
-    ] = None,
-    augment: Annotated[
-        str, typer.Option(help="Images: augmentation preset: auto, default, digits, documents, none.")
-    ] = "auto",
-    recipe: Annotated[
-        str | None,
-        typer.Option(
-            help="Images: a named training recipe: speedrun (small photos: whitened CNN, SGD at batch 1024, 10 epochs)."
-        ),
-    ] = None,
+    size: option.ImageSize = None,
+    augment: option.Augment = "auto",
+    recipe: option.ImageRecipe = None,
     pretrained: Annotated[
         Path | None,
         typer.Option(

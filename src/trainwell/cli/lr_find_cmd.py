@@ -35,6 +35,27 @@ def lr_find(
     task: Annotated[str | None, typer.Option(help=f"Override the inferred task: {TASKS}.")] = None,
     seed: Annotated[int, typer.Option(help="Seed.", min=0, max=MAX_SEED)] = 0,
     encoding: option.Encoding = "utf-8",
+    arch: Annotated[
+        str,
+        typer.Option(
+            help="Images: the architecture fit will train (auto, simple_cnn, xresnet18/34/50, whitened_cnn; "
+            "timm:NAME or torchvision:NAME with the vision extra)."
+        ),
+    ] = "auto",
+    size: option.ImageSize = None,
+    augment: option.Augment = "auto",
+    recipe: option.ImageRecipe = None,
+    pretrained: Annotated[
+        Path | None,
+        typer.Option(
+            help="Images: the model fit will fine-tune (a model directory or .safetensors): its head is swept "
+            "with the body frozen, the phase fit's learning rate starts."
+        ),
+    ] = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(min=1, help="Rows, images or texts per batch (default: as fit chooses them)."),
+    ] = None,
 ) -> None:
     """Sweep the learning rate of the model fit would train on a table, images or texts, plot the curve and
     print a suggestion."""
@@ -77,10 +98,45 @@ def lr_find(
             if target is None:
                 raise missing_target(data, encoding)
             kind = "texts" if text is not None else "table"
+        image_settings = {
+            "--arch": arch != "auto",
+            "--size": size is not None,
+            "--augment": augment != "auto",
+            "--recipe": recipe is not None,
+            "--pretrained": pretrained is not None,
+        }
+        if kind != "images":
+            what = "a text classifier" if kind == "texts" else "a table's model"
+            refuse_unread(image_settings, tuple(image_settings), f"{what} ('{data}'), only by images")
         from trainwell.core.seeding import seed_everything
 
         seed_everything(seed)
-        learn = _learner(kind, data, target, text, labelled, valid_pct, task, seed, encoding)
+        common: dict[str, Any] = {
+            "valid_pct": valid_pct,
+            "task": task,
+            "seed": seed,
+            "batch_size": batch_size,
+        }
+        if kind == "images":
+            from trainwell.vision.pipeline import image_learner
+
+            bundle, learn, _, _ = image_learner(
+                data,
+                arch=arch,
+                pretrained=pretrained,
+                recipe=recipe,
+                size=size,
+                augmentation=augment,
+                **common,
+            )
+            height, width = bundle.recipe.size  # type: ignore[union-attr]
+            batch = bundle.train.batch_size  # type: ignore[attr-defined]
+            arch_name = learn.model_spec["config"]["arch"]
+            out_console.print(
+                f"sweeping {arch_name} on {height}x{width} images, batch {batch}", soft_wrap=True
+            )
+        else:
+            learn = _learner(kind, data, target, text, labelled, encoding, common)
         result = learn.lr_find()
         result.plot(out)
         if result.suggestion is None:
@@ -105,17 +161,11 @@ def _learner(
     target: str | None,
     text: str | None,
     labelled: list[str] | None,
-    valid_pct: float,
-    task: str | None,
-    seed: int,
     encoding: str,
+    common: dict[str, Any],
 ) -> Any:
-    """The Learner fit starts from on ``data``, read as ``kind`` (``table``, ``images``, ``texts``)."""
-    if kind == "images":
-        from trainwell.vision.data import image_data
-        from trainwell.vision.learner import vision_learner
-
-        return vision_learner(image_data(data, valid_pct=valid_pct, task=task, seed=seed))
+    """The Learner fit starts from on ``data``, read as ``kind`` (``table`` or ``texts``); ``common``: the
+    data settings every kind takes (valid_pct, task, seed, batch_size)."""
     if kind == "texts":
         from trainwell.text.data import text_data
         from trainwell.text.learner import text_classifier_learner
@@ -125,13 +175,8 @@ def _learner(
             if text is not None
             else {"classes": labelled}
         )
-        bundle = text_data(data, **columns, valid_pct=valid_pct, task=task, seed=seed, encoding=encoding)
-        return text_classifier_learner(bundle)
+        return text_classifier_learner(text_data(data, **columns, **common, encoding=encoding))
     from trainwell.tabular.data import tabular_data
     from trainwell.tabular.learner import tabular_learner
 
-    return tabular_learner(
-        tabular_data(
-            data, target_columns(target or ""), valid_pct=valid_pct, task=task, seed=seed, encoding=encoding
-        )
-    )
+    return tabular_learner(tabular_data(data, target_columns(target or ""), **common, encoding=encoding))

@@ -76,28 +76,23 @@ def fit_images(
     ``resume_from`` names a checkpoint one wrote in the same call, which training continues from exactly (in
     fine-tuning, at the phase it was written in).
     """
-    if recipe not in (None, "speedrun"):
-        raise ConfigError(f"unknown recipe {recipe!r}; the named recipe is 'speedrun' (or leave it unset)")
     check_fit_settings(epochs, lr, out)
-    _check_data_kwargs(data_kwargs)
     budget = start_budget(time_budget)
-    seed_everything(seed)
-    learner_kwargs = dict(learner_kwargs or {})
-    schedule: dict[str, Any] = {}
-    batch_chosen = data_kwargs.get("batch_size") not in (None, "auto")
-    lr_chosen = "lr" in learner_kwargs
-    if recipe == "speedrun":
-        arch, epochs, schedule = _speedrun_settings(arch, epochs, data_kwargs, learner_kwargs)
-    data = image_data(source, labels, seed=seed, **data_kwargs)
-    if recipe == "speedrun" and not batch_chosen:
-        _fit_batch_to_data(data, learner_kwargs, scale_lr=not lr_chosen)
-    learn = maybe_distribute(
-        vision_learner(
-            data, arch, pretrained=pretrained, metrics=metrics, progress=progress, **learner_kwargs
-        )
+    data, learner, n_epochs, schedule = image_learner(
+        source,
+        labels,
+        arch=arch,
+        epochs=epochs,
+        pretrained=pretrained,
+        metrics=metrics,
+        seed=seed,
+        progress=progress,
+        recipe=recipe,
+        learner_kwargs=learner_kwargs,
+        **data_kwargs,
     )
+    learn = maybe_distribute(learner)
     lr = lr or learn.lr
-    n_epochs = epochs or default_epochs(len(data.train))  # type: ignore[arg-type]
     fit_callbacks = [*([budget] if budget else []), *callbacks]
     if pretrained is not None:
         learn.fine_tune(
@@ -109,6 +104,45 @@ def fit_images(
     score_test_set(learn)  # a test/ folder beside train/ (or test=)
     model_dir = write_run(learn, Path(out), None) if out is not None else None
     return ImageRun(learn, data, lr, model_dir, thresholds=thresholds, budget=budget)
+
+
+def image_learner(
+    source: Any,
+    labels: Any = None,
+    *,
+    arch: str = "auto",
+    epochs: int | None = None,
+    pretrained: str | Path | None = None,
+    metrics: Sequence[MetricLike] | None = None,
+    seed: int = 0,
+    progress: bool = True,
+    recipe: str | None = None,
+    learner_kwargs: dict[str, Any] | None = None,
+    **data_kwargs: Any,
+) -> tuple[DataBundle, Any, int, dict[str, Any]]:
+    """The data, Learner, epochs and one-cycle settings :func:`fit_images` trains with, untrained.
+
+    ``trainwell lr-find`` sweeps this Learner, so its suggestion is for the model, batch size and recipe
+    ``fit`` would train with the same settings. Arguments as for :func:`fit_images`.
+    """
+    if recipe not in (None, "speedrun"):
+        raise ConfigError(f"unknown recipe {recipe!r}; the named recipe is 'speedrun' (or leave it unset)")
+    _check_data_kwargs(data_kwargs)
+    seed_everything(seed)
+    learner_kwargs = dict(learner_kwargs or {})
+    schedule: dict[str, Any] = {}
+    batch_chosen = data_kwargs.get("batch_size") not in (None, "auto")
+    lr_chosen = "lr" in learner_kwargs
+    if recipe == "speedrun":
+        arch, epochs, schedule = _speedrun_settings(arch, epochs, data_kwargs, learner_kwargs)
+    data = image_data(source, labels, seed=seed, **data_kwargs)
+    if recipe == "speedrun" and not batch_chosen:
+        _fit_batch_to_data(data, learner_kwargs, scale_lr=not lr_chosen)
+    learn = vision_learner(
+        data, arch, pretrained=pretrained, metrics=metrics, progress=progress, **learner_kwargs
+    )
+    n_epochs = epochs or default_epochs(len(data.train))  # type: ignore[arg-type]
+    return data, learn, n_epochs, schedule
 
 
 def _check_data_kwargs(data_kwargs: dict[str, Any]) -> None:
