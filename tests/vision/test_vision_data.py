@@ -552,3 +552,24 @@ def test_a_test_folder_beside_train_is_scored_at_the_end_of_fit_and_kept(tmp_pat
     )  # fmt: skip
     assert given.exit_code == 0, given.output
     assert json.loads((tmp_path / "given" / "trainwell.json").read_text())["training"]["test"] == test
+
+
+def test_held_out_images_that_copy_training_images_are_warned_of_by_path(tmp_path: Path) -> None:
+    import shutil
+    import warnings
+
+    make_image_folder(tmp_path / "train", per_class=8)
+    make_image_folder(tmp_path / "valid", per_class=4, seed=1)
+    make_image_folder(tmp_path / "test", per_class=4, seed=2)
+    shutil.copy(tmp_path / "train" / "vertical" / "005.png", tmp_path / "valid" / "vertical" / "copy.png")
+    with pytest.warns(UserWarning, match="pixel-for-pixel copies") as caught:
+        data = image_data(tmp_path)
+    said = [str(w.message) for w in caught if "pixel-for-pixel" in str(w.message)]
+    assert len(said) == 1  # valid/ has the copy; test/ has none
+    assert "1 of 9 validation images (11.1%)" in said[0]
+    assert f"'{tmp_path / 'valid' / 'vertical' / 'copy.png'}'" in said[0]
+    assert f"'{tmp_path / 'train' / 'vertical' / '005.png'}'" in said[0]
+    assert data.valid.n_rows == 9  # type: ignore[union-attr]  # warned of, nothing removed
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # distinct images: not a word
+        image_data(tmp_path / "train", valid_pct=0.25)

@@ -19,8 +19,9 @@ import numpy as np
 import torch
 
 from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle, keep_classes_in_train, random_split
-from trainwell.data.fingerprint import RowSketch
+from trainwell.data.fingerprint import RowSketch, item_digests
 from trainwell.data.loader import TensorLoader
 from trainwell.data.task import Task, infer_task, warn_unknown_labels
 from trainwell.vision._sources import TableColumns, file_splits, is_path_list, is_table
@@ -211,11 +212,13 @@ def image_data(
         gather=gather,
     )
     # Which images trained the model (digests of their pixels), sketched, so a report on them can say so.
-    train.rows_sketch = RowSketch.of(pixel_rows(train_images), [PIXELS_COLUMN])  # type: ignore[attr-defined]
+    train_rows = pixel_rows(train_images)
+    train.rows_sketch = RowSketch.of(train_rows, [PIXELS_COLUMN])  # type: ignore[attr-defined]
     loaders: dict[str, TensorLoader] = {}
     for key in ("valid", "test"):
         if key in decoded and len(decoded[key][0]):
             images, values = decoded[key]
+            warn_copies_of_training(images, train_rows[PIXELS_COLUMN], key, paths, name)
             loaders[key] = TensorLoader(
                 (torch.from_numpy(images), _encode(resolved, values, key)), bs * 2, gather=gather
             )
@@ -275,6 +278,37 @@ def _available_memory() -> int | None:
         return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
     except (ValueError, OSError, AttributeError):
         return None
+
+
+def warn_copies_of_training(
+    images: np.ndarray,
+    train_digests: Any,
+    split: str,
+    paths: dict[str, list[Path]] | None = None,
+    name: str = "the images",
+) -> int:
+    """Warn when held-out images are pixel-for-pixel copies of training images; return how many are.
+
+    A copy scores as well as the training image it repeats, so the held-out metrics flatter the model (the same
+    photo saved in two folders, a data set that ships duplicates, a split drawn after copies were made). The
+    warning names the first copy and its training twin by path when the images came from files.
+    """
+    where = {digest: index for index, digest in enumerate(train_digests)}
+    held = item_digests(images)
+    copies = [index for index, digest in enumerate(held) if digest in where]
+    if copies:
+        noun = {"valid": "validation", "test": "test"}.get(split, split)
+        first = copies[0]
+        example = ""
+        if paths is not None and split in paths and "train" in paths:
+            example = f" (the first: '{paths[split][first]}', the same pixels as '{paths['train'][where[held[first]]]}')"
+        warn(
+            f"{name}: {len(copies):,} of {len(held):,} {noun} images ({len(copies) / len(held):.1%}) are pixel-for-"
+            f"pixel copies of training images{example}; they score as the training images do and flatter the "
+            f"{noun} metrics: remove the copies from one split",
+            UserWarning,
+        )
+    return len(copies)
 
 
 def _fits_in_memory(n_images: int, channels: int, size: tuple[int, int]) -> bool:
