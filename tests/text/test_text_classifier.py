@@ -261,3 +261,23 @@ def test_model_given_for_arch_says_which_name_this_function_takes() -> None:
     data = text_data(pd.DataFrame({"text": ["good", "bad"] * 20, "label": ["p", "n"] * 20}), target="label")
     with pytest.raises(ConfigError, match=r"takes the architecture as arch= \(e.g. arch='ulmfit'\)"):
         text_classifier_learner(data, model="ulmfit")
+
+
+def test_a_folder_of_class_folders_is_a_test_set_for_a_model_trained_on_a_table(tmp_path: Path) -> None:
+    # test= took a table only: IMDB's test/ beside a CSV of training reviews was "a directory, not a file".
+    from text_samples import imdb_layout, reviews
+
+    root = imdb_layout(tmp_path / "imdb")
+    table = tmp_path / "reviews.csv"
+    reviews(120).to_csv(table, index=False)
+    run = fit_texts(table, text_col="review", target="sentiment", test=root / "test", progress=False)
+    assert run.data.test.n_rows == 20  # type: ignore[union-attr]
+    assert (
+        run.learn.test_scores is not None and run.learn.test_scores["roc_auc"] >= 0.95
+    )  # labels read from the folders
+    with pytest.raises(DataError, match="holds train/: pass the folder of the held-out class folders"):
+        text_data(table, "review", "sentiment", test=root)
+    with pytest.raises(ConfigError, match="labels each text with one class folder"):
+        scores = reviews(120).assign(stars=1.0, votes=2.0)  # two numeric targets: one regression
+        scores.to_csv(table, index=False)
+        text_data(table, "review", ["stars", "votes"], test=root / "test")

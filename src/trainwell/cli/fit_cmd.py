@@ -146,8 +146,8 @@ def fit(
         Path | None,
         typer.Option(
             help="Labelled held-out data, scored once after training and kept for trainwell info: a table (tables, "
-            "texts) or a folder of class folders or CSV of paths (images). A folder's own test/ beside train/ "
-            "is read without it."
+            "texts), a folder of class folders (texts: <label>/*.txt; images) or a CSV of paths (images). A "
+            "folder's own test/ beside train/ is read without it."
         ),
     ] = None,
     task: Annotated[str | None, typer.Option(help=f"Override the inferred task: {TASKS}.")] = None,

@@ -253,7 +253,22 @@ def _read_test(
     encoding: str,
     encoding_errors: Literal["strict", "replace"],
 ) -> tuple[list[str], Any]:
-    """The texts and labels of a held-out table, checked as the training table is."""
+    """The texts and labels of a held-out table, checked as the training table is; or of a folder of class
+    folders of ``.txt`` files (IMDB's ``test/``), one text a file, labelled by its folder."""
+    if isinstance(test, str | Path) and Path(test).is_dir():
+        if len(targets) != 1:
+            raise ConfigError(
+                f"test folder '{test}' labels each text with one class folder; a model of {len(targets)} target "
+                "columns is tested on a table holding them"
+            )
+        if any((Path(test) / name).is_dir() for name in ("train", "Train", "TRAIN")):
+            raise DataError(
+                f"test folder '{test}' holds train/: pass the folder of the held-out class folders (its test/)"
+            )
+        folder, _ = read_text_folder(
+            Path(test), encoding=encoding, encoding_errors=encoding_errors, drop_empty=drop_empty
+        )
+        return folder["text"].tolist(), folder["label"].rename(targets[0])
     what = "the test data"
     frame = read_text_table(test, what, encoding=encoding, encoding_errors=encoding_errors)
     for name, flag in [(text_col, "--text"), *((name, "--target") for name in targets)]:
