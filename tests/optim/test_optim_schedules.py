@@ -132,3 +132,16 @@ def test_invalid_arguments_are_named() -> None:
         exponential(-1, 1)
     with pytest.raises(ConfigError, match=r"ratio must be a finite number >= 1\.0, got 0\.5"):
         slanted_triangular(ratio=0.5)
+
+
+def test_one_cycle_can_anneal_in_straight_lines() -> None:
+    """The speed records' triangle: straight up to the peak at pct_start, straight down to 1/div_final."""
+    triangle = one_cycle_lr(div=5.0, div_final=1 / 0.07, pct_start=0.25, anneal="linear")
+    assert triangle(0.0) == pytest.approx(0.2) and triangle(0.125) == pytest.approx(0.6)
+    assert triangle(0.25) == pytest.approx(1.0) and triangle(1.0) == pytest.approx(0.07)
+    assert triangle(0.625) == pytest.approx((1.0 + 0.07) / 2)  # half way down, where a cosine is too
+    assert triangle(0.4) < one_cycle_lr(div=5.0, div_final=1 / 0.07, pct_start=0.25)(
+        0.4
+    )  # a cosine stays higher
+    with pytest.raises(ConfigError, match="anneal must be 'cos' or 'linear'"):
+        one_cycle_lr(anneal="step")

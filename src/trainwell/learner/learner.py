@@ -333,12 +333,16 @@ class Learner:
         div_final: float = 1e5,
         pct_start: float = 0.25,
         moms: tuple[float, float] = (0.95, 0.85),
+        anneal: str = "cos",
         callbacks: Iterable[Callback] = (),
         resume_from: str | Path | None = None,
     ) -> None:
-        """Train with the one-cycle policy (Smith 2018): warm up to ``lr_max``, then anneal; momentum inverse."""
+        """Train with the one-cycle policy (Smith 2018): warm up to ``lr_max``, then anneal; momentum inverse.
+
+        The learning rate's phases are half cosines, or straight lines with ``anneal="linear"``.
+        """
         schedule = ParamScheduler(
-            lr=one_cycle_lr(div=div, div_final=div_final, pct_start=pct_start),
+            lr=one_cycle_lr(div=div, div_final=div_final, pct_start=pct_start, anneal=anneal),
             momentum=one_cycle_momentum(high=moms[0], low=moms[1], pct_start=pct_start),
         )
         self.fit(n_epochs, lr_max, callbacks=[schedule, *callbacks], resume_from=resume_from)
