@@ -26,7 +26,10 @@ together, rebuilt here inside the library rather than as a separate loop:
 
 Not reproduced: freezing the whitening bias after three epochs and ``torch.compile`` (opt-in:
 ``vision_learner(..., compile=True)``, or ``fit_images(..., recipe="speedrun", learner_kwargs={"compile": True})``):
-each is worth a fraction of an epoch.
+each is worth a fraction of an epoch. Changed on purpose: the schedule's phases are cosines where airbench's
+are straight, and the batch-norm biases do not decay where airbench's do; both of airbench's together scored
+79.23% against these choices' 79.24% (10,000 CIFAR-10 training images, 10 epochs, the full test set;
+``fit_one_cycle(anneal="linear")`` gives the straight schedule).
 """
 
 from __future__ import annotations
