@@ -80,4 +80,4 @@ def test_the_command_line_searches_a_folder_of_class_folders_of_texts(tmp_path: 
     images = tmp_path / "photos" / "cat"
     images.mkdir(parents=True)
     folder = CliRunner().invoke(app, ["tune", str(tmp_path / "photos")], env=env)
-    assert folder.exit_code == 2 and "an image model trains with fit's defaults" in folder.output
+    assert folder.exit_code == 2 and "is a folder without images" in folder.output  # images: test_tune_images

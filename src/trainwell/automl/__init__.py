@@ -1,5 +1,6 @@
 """Hyper-parameter search with Optuna (an optional extra: ``pip install 'trainwell[tune]'``)."""
 
+from trainwell.automl.images import tune_images
 from trainwell.automl.ratings import tune_ratings
 from trainwell.automl.search import OptunaPruning, TuneResult, TuningDependencyError
 from trainwell.automl.table import LAYER_CHOICES, tune_table
@@ -11,6 +12,7 @@ __all__ = [
     "OptunaPruning",
     "TuneResult",
     "TuningDependencyError",
+    "tune_images",
     "tune_ratings",
     "tune_table",
     "tune_tagger",

@@ -42,8 +42,8 @@ def tune(
         Path,
         typer.Argument(
             help="A CSV, TSV or Parquet table (texts with --text, ratings with --user and --item); a folder of "
-            "class folders of texts (<label>/*.txt); or tagged sentences (a CoNLL/CoNLL-U file, or a folder with "
-            "train/dev files)."
+            "class folders of texts (<label>/*.txt) or of images (<label>/*.jpg, or train/ + valid/); or tagged "
+            "sentences (a CoNLL/CoNLL-U file, or a folder with train/dev files)."
         ),
     ],
     target: Annotated[
@@ -106,7 +106,8 @@ def tune(
             help="Tables: the models searched: auto (default, as fit: boosted trees and the MLP, each one's "
             "defaults first, then each trial picks one), mlp, or gbdt (boosted trees: learning rate, leaves, "
             "leaf size, L2 penalty). Recommenders: dot_bias, the only one searched (auto means it); taggers: "
-            "bilstm_crf (auto means it); texts: fast, the bag of n-grams (auto means it)."
+            "bilstm_crf (auto means it); texts: fast, the bag of n-grams (auto means it); images: the network of "
+            "every trial (auto: fit's choice, simple_cnn, xresnet18...)."
         ),
     ] = "auto",
     search: Annotated[
@@ -133,7 +134,8 @@ def tune(
     (learning rate, leaves, leaf size, L2 penalty) and the MLP (learning rate, weight decay, epochs, layers,
     dropout, number embedding), each trial picking one, the defaults of both tried first (--arch mlp or gbdt:
     one). Texts (--text, or a folder of <label>/*.txt): the fast classifier's learning rate, weight decay,
-    epochs, width and dropouts. Recommenders (--user, --item): learning rate, weight decay, epochs, factors.
+    epochs, width and dropouts. Images (a folder of <label>/*.jpg, or train/ + valid/): the network's (--arch)
+    learning rate, weight decay, epochs and label smoothing. Recommenders (--user, --item): learning rate, weight decay, epochs, factors.
     Taggers (CoNLL files): learning rate, weight decay, epochs, width, dropout. The best trial's model is written, or the defaults'
     when its gain over them is within the validation rows' noise, the choice of the best counted (--keep).
     Under torchrun --nproc_per_node N, N trials run at a time, one per process, in one study."""
@@ -274,12 +276,32 @@ def tune(
             result = tune_ratings(
                 data, user=user, item=item, rating=target, implicit=implicit, arch=chosen, **common
             )
-        elif target is None:
-            if data.is_dir():  # a folder of images, or of nothing tune reads
+        elif data.is_dir() and user is None and item is None and not implicit:
+            what = f"a folder of class folders of images ('{data}')"
+            from trainwell.cli._fit_data import is_image_source
+
+            is_image_source(data, None)  # a folder of nothing tune reads is said so
+            refuse_unread(table_options, TABLE_ONLY, what)
+            refuse_unread(
+                {**given, "--target": target is not None},
+                ("--target", "--implicit", "--tag-col", "--valid-col", "--label-delim", "--test"),
+                what,
+            )
+            if arch in ("mlp", "gbdt", "fast", "ngram_bag", "dot_bias", "collab_nn", "ease", "bilstm_crf"):
                 raise ConfigError(
-                    f"'{data}' is a folder: trainwell tune searches tables, texts (a folder of <label>/*.txt), "
-                    "recommenders and taggers (CoNLL files); an image model trains with fit's defaults"
+                    f"--arch {arch} is not an image architecture; use auto (fit's choice), simple_cnn, xresnet18, "
+                    "xresnet34, xresnet50 or whitened_cnn"
                 )
+            from trainwell.cli._common import refuse_encoding
+
+            refuse_encoding(encoding, "image folders", text=False)
+            for key in ("valid_col", "encoding"):  # a folder of images has neither
+                common.pop(key)
+            ready("image files")
+            from trainwell.automl.images import tune_images
+
+            result = tune_images(data, arch=arch, **common, tune_thresholds=label_thresholds)
+        elif target is None:
             raise ConfigError(
                 "name what to tune for: --target COLUMN for a table, or --user and --item for a recommender "
                 "(texts: --text COLUMN with --target)"

@@ -1,0 +1,73 @@
+"""The search for image classifiers, with the real Optuna: fit's network and defaults first, the best model
+kept exactly, from Python and from the command line (a folder of class folders of images)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import optuna
+import pytest
+from typer.testing import CliRunner
+
+import trainwell
+from image_files import make_image_folder
+from trainwell.automl.images import DEFAULT_LABEL_SMOOTHING, DEFAULT_LR, DEFAULT_WD, tune_images
+from trainwell.automl.search import TUNING_FILE
+from trainwell.cli.app import app
+from trainwell.core.errors import ConfigError
+from trainwell.vision.pipeline import default_epochs, fit_images
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_search_starts_from_what_fit_does_and_keeps_the_best_model_exactly(tmp_path: Path) -> None:
+    images = make_image_folder(tmp_path / "shapes", per_class=12, size=16)
+    result = tune_images(
+        images,
+        n_trials=3,
+        out=tmp_path / "m",
+        pruner=optuna.pruners.NopPruner(),
+        keep="best",
+        search={"epochs": (2, 4)},
+    )
+    assert result.metric == "roc_auc" and result.direction == "maximize"
+    first = result.trials[0]
+    assert first["defaults"] and (first["params"]["lr"], first["params"]["wd"]) == (DEFAULT_LR, DEFAULT_WD)
+    assert first["params"]["label_smoothing"] == DEFAULT_LABEL_SMOOTHING
+    # Trial 0 is fit_images with its defaults (its epochs moved into the narrowed range): the same score.
+    fitted = fit_images(images, epochs=first["params"]["epochs"], progress=False)
+    assert default_epochs(len(fitted.data.train)) >= first["params"]["epochs"] == 4
+    assert first["value"] == pytest.approx(fitted.learn.history[-1]["roc_auc"], abs=1e-9)
+    values = [t["value"] for t in result.trials]
+    assert result.best_value == max(values) and result.run.learn.history[-1]["roc_auc"] == result.best_value
+    assert json.loads((tmp_path / "m" / TUNING_FILE).read_text())["best_params"] == result.best_params
+    predicted = trainwell.load(tmp_path / "m").predict([next((images / "vertical").iterdir())])
+    assert set(predicted["prediction"]) <= {"horizontal", "vertical"}
+
+
+def test_bad_settings_are_refused_before_a_trial() -> None:
+    with pytest.raises(
+        ConfigError, match="not searched here; the settings are: lr, wd, epochs, label_smoothing"
+    ):
+        tune_images(Path("."), n_trials=1, search={"dim": (16, 64)})
+
+
+def test_the_command_line_searches_a_folder_of_class_folders_of_images(tmp_path: Path) -> None:
+    # tune said "an image model trains with fit's defaults" of a folder of images.
+    images = make_image_folder(tmp_path / "shapes", per_class=10, size=16)
+    runner = CliRunner()
+    out = tmp_path / "m"
+    result = runner.invoke(
+        app,
+        ["tune", str(images), "--trials", "2", "--search", "epochs=2", "--out", str(out), "--keep", "best"],
+    )
+    assert result.exit_code == 0, result.output
+    assert (out / TUNING_FILE).is_file() and (out / "trainwell.json").is_file()
+    refused = runner.invoke(app, ["tune", str(images), "--target", "label"])
+    assert (
+        refused.exit_code == 2
+        and "--target is not used by a folder of class folders of images" in refused.stderr
+    )
+    wrong = runner.invoke(app, ["tune", str(images), "--arch", "mlp"])
+    assert wrong.exit_code == 2 and "--arch mlp is not an image architecture" in wrong.stderr
