@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 import trainwell
 from image_files import make_image_folder
 from trainwell.automl.images import DEFAULT_LABEL_SMOOTHING, DEFAULT_LR, DEFAULT_WD, tune_images
-from trainwell.automl.search import TUNING_FILE
+from trainwell.automl.search import TUNING_FILE, trial_reports
 from trainwell.cli.app import app
 from trainwell.core.errors import ConfigError
 from trainwell.vision.pipeline import default_epochs, fit_images
@@ -23,14 +23,18 @@ pytestmark = pytest.mark.slow
 
 def test_the_search_starts_from_what_fit_does_and_keeps_the_best_model_exactly(tmp_path: Path) -> None:
     images = make_image_folder(tmp_path / "shapes", per_class=12, size=16)
-    result = tune_images(
-        images,
-        n_trials=3,
-        out=tmp_path / "m",
-        pruner=optuna.pruners.NopPruner(),
-        keep="best",
-        search={"epochs": (2, 4)},
-    )
+    lines: list[str] = []
+    with trial_reports(lines.append):  # each trial said as it ends (trainwell tune prints them)
+        result = tune_images(
+            images,
+            n_trials=3,
+            out=tmp_path / "m",
+            pruner=optuna.pruners.NopPruner(),
+            keep="best",
+            search={"epochs": (2, 4)},
+        )
+    assert len(lines) == 3 and lines[0].startswith("trial 1 of 3: roc_auc ")
+    assert "(lr 2.0e-03, wd 0.05, epochs 4, label_smoothing 0.1)" in lines[0]
     assert result.metric == "roc_auc" and result.direction == "maximize"
     first = result.trials[0]
     assert first["defaults"] and (first["params"]["lr"], first["params"]["wd"]) == (DEFAULT_LR, DEFAULT_WD)
@@ -64,6 +68,7 @@ def test_the_command_line_searches_a_folder_of_class_folders_of_images(tmp_path:
     )
     assert result.exit_code == 0, result.output
     assert (out / TUNING_FILE).is_file() and (out / "trainwell.json").is_file()
+    assert "trial 1 of 2: roc_auc " in result.output and "trial 2 of 2: " in result.output
     refused = runner.invoke(app, ["tune", str(images), "--target", "label"])
     assert (
         refused.exit_code == 2

@@ -7,6 +7,7 @@ Registered on the main command line by ``app.command("tune")(tune)``.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -225,7 +226,7 @@ def tune(
             ready("conll")
             from trainwell.automl.tagging import tune_tagger
 
-            result = tune_tagger(data, tag_col=tag_col, encoding=encoding, **settings)
+            result = _reported(lambda: tune_tagger(data, tag_col=tag_col, encoding=encoding, **settings))
         elif text is not None or holds_text_classes(data):
             folder = text is None  # <label>/*.txt, IMDB's layout
             what = f"a folder of class folders of texts ('{data}')" if folder else "texts (--text)"
@@ -259,8 +260,10 @@ def tune(
 
             if test is not None:
                 columns["test"] = test
-            result = tune_texts(
-                data, **columns, **common, label_delim=label_delim, tune_thresholds=label_thresholds
+            result = _reported(
+                lambda: tune_texts(
+                    data, **columns, **common, label_delim=label_delim, tune_thresholds=label_thresholds
+                )
             )
         elif user is not None or item is not None or implicit:
             recommender = recommender_words(user, item, implicit)
@@ -273,8 +276,10 @@ def tune(
 
             # auto: the recommender tune searches (dot_bias); tune_ratings refuses any other by name.
             chosen = "dot_bias" if arch == "auto" else arch
-            result = tune_ratings(
-                data, user=user, item=item, rating=target, implicit=implicit, arch=chosen, **common
+            result = _reported(
+                lambda: tune_ratings(
+                    data, user=user, item=item, rating=target, implicit=implicit, arch=chosen, **common
+                )
             )
         elif data.is_dir() and user is None and item is None and not implicit:
             what = f"a folder of class folders of images ('{data}')"
@@ -300,7 +305,9 @@ def tune(
             ready("image files")
             from trainwell.automl.images import tune_images
 
-            result = tune_images(data, arch=arch, **common, tune_thresholds=label_thresholds)
+            result = _reported(
+                lambda: tune_images(data, arch=arch, **common, tune_thresholds=label_thresholds)
+            )
         elif target is None:
             raise ConfigError(
                 "name what to tune for: --target COLUMN for a table, or --user and --item for a recommender "
@@ -315,19 +322,29 @@ def tune(
             ready("table")
             from trainwell.automl import tune_table
 
-            result = tune_table(
-                data,
-                target_columns(target),
-                **common,
-                **roles,
-                label_delim=label_delim,
-                tune_thresholds=label_thresholds,
-                arch=arch,
-                test=test,
+            result = _reported(
+                lambda: tune_table(
+                    data,
+                    target_columns(target),
+                    **common,
+                    **roles,
+                    label_delim=label_delim,
+                    tune_thresholds=label_thresholds,
+                    arch=arch,
+                    test=test,
+                )
             )
         show(result)
 
     guarded(run)
+
+
+def _reported(search: Callable[[], Any]) -> Any:
+    """Run ``search`` saying each trial as it ends (a search of image trials can run for minutes a trial)."""
+    from trainwell.automl.search import trial_reports
+
+    with trial_reports(lambda line: out_console.print(line, soft_wrap=True, highlight=False)):
+        return search()
 
 
 def parse_search(items: list[str]) -> dict[str, Any]:
