@@ -76,3 +76,15 @@ def test_the_command_line_searches_a_folder_of_class_folders_of_images(tmp_path:
     )
     wrong = runner.invoke(app, ["tune", str(images), "--arch", "mlp"])
     assert wrong.exit_code == 2 and "--arch mlp is not an image architecture" in wrong.stderr
+
+
+def test_the_verdict_counts_images_and_texts_not_rows() -> None:
+    from types import SimpleNamespace
+
+    from trainwell.cli.tune_cmd import _examples
+
+    def of(application: str) -> str:
+        return _examples(SimpleNamespace(run=SimpleNamespace(data=SimpleNamespace(application=application))))
+
+    assert (of("vision"), of("text"), of("tabular")) == ("images", "texts", "rows")
+    assert _examples(SimpleNamespace()) == "rows"

@@ -457,6 +457,12 @@ def _kind(arch: str | None) -> str:
     return KIND_NAMES.get(arch, arch) if arch is not None else "-"
 
 
+def _examples(result: Any) -> str:
+    """What the validation examples are, for the verdict: images, texts, or rows (tables, ratings)."""
+    data = getattr(getattr(result, "run", None), "data", None)
+    return {"vision": "images", "text": "texts"}.get(getattr(data, "application", ""), "rows")
+
+
 def verdict(result: Any) -> str:
     """The best score, with its kind of model when several were searched, against the defaults (the better
     kind's defaults when there were several: what ``fit --arch auto`` would keep is one of them), and which
@@ -464,6 +470,7 @@ def verdict(result: Any) -> str:
     noise."""
     from trainwell.core.numbers import figure
 
+    rows = _examples(result)
     several = len(result.default_values) > 1
     best = f"best {result.metric} {figure(result.best_value)}"
     if several:
@@ -489,8 +496,8 @@ def verdict(result: Any) -> str:
     confirm = "confirm it on held-out data (trainwell evaluate, or a test set)"
     if result.improvement_interval is None:
         return (
-            f"{gain}, on the rows the trials were chosen on; the gain could not be checked against their noise "
-            f"({result.metric} is not resampled by rows): kept the best; {confirm}"
+            f"{gain}, on the {rows} the trials were chosen on; the gain could not be checked against their noise "
+            f"({result.metric} is not resampled by {rows}): kept the best; {confirm}"
         )
     from trainwell.automl._gain import chance_said
 
@@ -504,16 +511,16 @@ def verdict(result: Any) -> str:
     if result.kept == "defaults":
         kind = f", {_kind(result.kept_arch)}" if several else ""
         return (
-            f"{gain}, on the rows the trials were chosen on, but resampling them puts the gain at {span}, within "
+            f"{gain}, on the {rows} the trials were chosen on, but resampling them puts the gain at {span}, within "
             f"their noise: kept the defaults' model (trial {result.kept_trial}{kind}), which may do as well on new "
-            f"rows (--keep best keeps trial {result.best_trial})"
+            f"{rows} (--keep best keeps trial {result.best_trial})"
         )
     if not clear:
         return (
-            f"{gain}, on the rows the trials were chosen on (resampling them puts the gain at {span}: within their "
-            f"noise: the defaults may do as well on new rows): kept the best (--keep best); {confirm}"
+            f"{gain}, on the {rows} the trials were chosen on (resampling them puts the gain at {span}: within their "
+            f"noise: the defaults may do as well on new {rows}): kept the best (--keep best); {confirm}"
         )
     return (
-        f"{gain}, on the rows the trials were chosen on (resampling them puts the gain at {span}: clear of their "
+        f"{gain}, on the {rows} the trials were chosen on (resampling them puts the gain at {span}: clear of their "
         f"noise): kept the best; {confirm}"
     )
