@@ -33,7 +33,7 @@ def test_the_search_starts_from_what_fit_does_and_keeps_the_best_model_exactly(t
             keep="best",
             search={"epochs": (2, 4)},
         )
-    assert len(lines) == 3 and lines[0].startswith("trial 1 of 3: roc_auc ")
+    assert len(lines) == 3 and lines[0].startswith("trial 0 (1 of 3): roc_auc ")
     assert "(lr 2.0e-03, wd 0.05, epochs 4, label_smoothing 0.1)" in lines[0]
     assert result.metric == "roc_auc" and result.direction == "maximize"
     first = result.trials[0]
@@ -68,7 +68,7 @@ def test_the_command_line_searches_a_folder_of_class_folders_of_images(tmp_path:
     )
     assert result.exit_code == 0, result.output
     assert (out / TUNING_FILE).is_file() and (out / "trainwell.json").is_file()
-    assert "trial 1 of 2: roc_auc " in result.output and "trial 2 of 2: " in result.output
+    assert "trial 0 (1 of 2): roc_auc " in result.output and "trial 1 (2 of 2): " in result.output
     refused = runner.invoke(app, ["tune", str(images), "--target", "label"])
     assert (
         refused.exit_code == 2

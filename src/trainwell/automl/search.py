@@ -228,7 +228,7 @@ def trial_reports(say: Callable[[str], None]) -> Iterator[None]:
     """Within this block a search passes ``say`` one line as each trial ends (``trainwell tune`` prints them, so
     a search of trials minutes long is not silent until its table)::
 
-        trial 3 of 8: accuracy 0.4120 (lr 3.1e-03, wd 0.012, epochs 7), 52 s
+        trial 2 (3 of 8): accuracy 0.4120 (lr 3.1e-03, wd 0.012, epochs 7), 52 s
     """
     token = _TRIAL_REPORT.set(say)
     try:
@@ -253,7 +253,8 @@ def _trial_reporter(say: Callable[[str], None], metric: str, n_trials: int) -> C
         else:
             outcome = state.lower()
         said = f" ({settings})" if settings else ""
-        say(f"trial {trial.number + 1} of {n_trials}: {outcome}{said}, {seconds:.0f} s")
+        # Numbered as the table and tuning.json number trials (from 0: the defaults'), with the count beside.
+        say(f"trial {trial.number} ({trial.number + 1} of {n_trials}): {outcome}{said}, {seconds:.0f} s")
 
     return reported
 
