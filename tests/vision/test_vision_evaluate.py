@@ -171,3 +171,19 @@ def test_a_folders_test_split_is_left_out_of_the_folds(tmp_path: Path) -> None:
         f"{root / 'test'} left out: the folds are drawn from {root / 'training'} and {root / 'val'}"
         in renamed.output
     )
+
+
+def test_images_repeated_across_the_folds_are_said_once_by_path(tmp_path: Path) -> None:
+    import shutil
+    import warnings
+
+    folder = _folder(tmp_path / "imgs", per_class=8)
+    for copy in ("a.png", "b.png"):
+        shutil.copy(folder / "red" / "0.png", folder / "red" / copy)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        evaluate_images(folder, cv=2, epochs=1, baselines=False)
+    said = [str(w.message) for w in caught if "pixel" in str(w.message)]
+    assert len(said) == 1, said  # once for the whole set, not again by each fold
+    assert said[0].startswith(f"{folder}: 2 of 18 images repeat another image pixel for pixel (the first: ")
+    assert f"the same pixels as '{folder / 'red' / '0.png'}'" in said[0]

@@ -311,6 +311,40 @@ def warn_copies_of_training(
     return len(copies)
 
 
+def warn_repeated_images(
+    images: np.ndarray, paths: Sequence[Path] | None = None, name: str = "the images"
+) -> int:
+    """Warn when images repeat one another pixel for pixel; return how many are repeats of an earlier one.
+
+    Cross-validation (``trainwell evaluate``) draws its folds from all the images, so a copy can land in the fold
+    that scores its twin's model and flatter the scores (each fold's own check is then not said again). The
+    warning names the first repeat and the image it repeats by path when the images came from files.
+    """
+    first_of: dict[str, int] = {}
+    repeats: list[tuple[int, int]] = []
+    for index, digest in enumerate(item_digests(images)):
+        if digest in first_of:
+            repeats.append((index, first_of[digest]))
+        else:
+            first_of[digest] = index
+    if repeats:
+        example = ""
+        if paths is not None:
+            copy, twin = repeats[0]
+            example = f" (the first: '{paths[copy]}', the same pixels as '{paths[twin]}')"
+        warn(
+            f"{name}: {len(repeats):,} of {len(images):,} images repeat another image pixel for pixel{example}; "
+            "cross-validation can score a copy with a model trained on its twin, which flatters the scores: remove "
+            "the copies",
+            UserWarning,
+        )
+    return len(repeats)
+
+
+#: The start of :func:`warn_copies_of_training`'s warning, which a caller that checked the whole set leaves out.
+COPIES_OF_TRAINING = r".*pixel-for-pixel copies of training images"
+
+
 def _fits_in_memory(n_images: int, channels: int, size: tuple[int, int]) -> bool:
     available = _available_memory()
     return available is None or n_images * channels * size[0] * size[1] <= available // 2

@@ -10,6 +10,7 @@ can get.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,19 +50,21 @@ class ImageFold:
         from trainwell.callbacks.budget import start_budget
         from trainwell.core.seeding import seed_everything
         from trainwell.evaluate import score
-        from trainwell.vision.data import image_data
+        from trainwell.vision.data import COPIES_OF_TRAINING, image_data
         from trainwell.vision.learner import vision_learner
         from trainwell.vision.pipeline import default_epochs
 
         budget = start_budget(None)  # evaluate --time: this fold's share
         seed_everything(self.seed + fold)
-        data = image_data(
-            self.images[train],
-            labels=[self.labels[i] for i in train],
-            valid=(self.images[valid], [self.labels[i] for i in valid]),
-            task=self.task,  # the whole set's classes: a rare label may be absent from a fold
-            seed=self.seed,
-        )
+        with warnings.catch_warnings():  # copies across folds were said once, for the whole set
+            warnings.filterwarnings("ignore", message=COPIES_OF_TRAINING)
+            data = image_data(
+                self.images[train],
+                labels=[self.labels[i] for i in train],
+                valid=(self.images[valid], [self.labels[i] for i in valid]),
+                task=self.task,  # the whole set's classes: a rare label may be absent from a fold
+                seed=self.seed,
+            )
         learn = vision_learner(data, self.arch, progress=False)
         lr = self.lr or learn.lr
         n_epochs = self.epochs or default_epochs(len(data.train))  # type: ignore[arg-type]
@@ -88,7 +91,7 @@ def read_labelled_images(
     left out, held out of every choice as ``fit`` holds it), or listed in a CSV of paths and labels (``path_col``,
     ``label_col``; ``label_delim`` for several labels per image; the CSV read in ``encoding``), decoded once."""
     from trainwell.core.errors import ConfigError
-    from trainwell.vision.data import _chosen_size
+    from trainwell.vision.data import _chosen_size, warn_repeated_images
     from trainwell.vision.io import csv_files, decode_images, folder_splits, probe_images
 
     if source.is_dir():
@@ -111,6 +114,7 @@ def read_labelled_images(
         paths, labels = files.paths, files.labels
     chosen = _chosen_size(size, paths)
     images, kept = decode_images(paths, chosen, probe_images(paths)[1])
+    warn_repeated_images(images, [paths[i] for i in kept], str(source))
     return images, [labels[i] for i in kept]
 
 
@@ -216,13 +220,14 @@ def evaluate_images(
             encoding_errors=encoding_errors,
         )
     else:
-        from trainwell.vision.data import _array_split, _fit_array
+        from trainwell.vision.data import _array_split, _fit_array, warn_repeated_images
 
         if labels is None:
             raise ConfigError("evaluate_images needs labels= with an array of images: one label per image")
         name = "the images"
         array, labels = _array_split(source, labels, name)
         images = _fit_array(array, size, "crop")
+        warn_repeated_images(images, None, name)
     resolved = _task(labels, task, label_delim, name, label_col or "label")
     if resolved.kind not in ("binary", "multiclass", "multilabel"):
         raise ConfigError(f"evaluate supports image classifiers; '{name}' is {resolved.kind}")
