@@ -88,3 +88,23 @@ def test_the_verdict_counts_images_and_texts_not_rows() -> None:
 
     assert (of("vision"), of("text"), of("tabular")) == ("images", "texts", "rows")
     assert _examples(SimpleNamespace()) == "rows"
+
+
+def test_a_pruned_trial_is_said_with_the_share_of_its_epochs() -> None:
+    # The pruner's steps are tenths of the schedule (OptunaPruning), not epochs: "pruned after epoch 41" of 11.
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from trainwell.automl.search import _trial_reporter
+
+    lines: list[str] = []
+    trial = SimpleNamespace(
+        number=5,
+        state=SimpleNamespace(name="PRUNED"),
+        duration=timedelta(seconds=7.2),
+        params={"lr": 3.3e-4, "epochs": 11},
+        last_step=40,
+        value=None,
+    )
+    _trial_reporter(lines.append, "accuracy", 8)(None, trial)
+    assert lines == ["trial 5 (6 of 8): pruned at 40% of its epochs (lr 3.3e-04, epochs 11), 7 s"]

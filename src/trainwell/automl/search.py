@@ -247,9 +247,9 @@ def _trial_reporter(say: Callable[[str], None], metric: str, n_trials: int) -> C
         if state == "COMPLETE":
             outcome = f"{metric} {float(trial.value):.4f}"
         elif state == "PRUNED":
-            outcome = (
-                f"pruned after epoch {int(trial.last_step) + 1}" if trial.last_step is not None else "pruned"
-            )
+            # OptunaPruning reports the share of the schedule done, in tenths: 40 is 40% of the epochs.
+            at = f" at {int(trial.last_step)}% of its epochs" if trial.last_step is not None else ""
+            outcome = f"pruned{at}"
         else:
             outcome = state.lower()
         said = f" ({settings})" if settings else ""
