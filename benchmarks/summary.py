@@ -127,6 +127,7 @@ def rows() -> list[tuple[str, str, str, str]]:
         _distributed_lm_row(),
         _tune_row(),
         *(_tune_texts_row(dataset) for dataset in ("imdb", "sst2")),
+        _tune_images_row(),
         *_continual_rows(),
         *_time_budget_rows(),
     ]
@@ -360,6 +361,31 @@ def _tune_texts_row(dataset: str) -> tuple[str, str, str, str] | None:
         result,
         "reported; no worse than fit",
         beside,
+    )
+
+
+def _tune_images_row() -> tuple[str, str, str, str] | None:
+    """The image classifier search against fit's defaults, scored on test images (``tune_images.json``)."""
+    tune = _load("tune_images")
+    if not tune:
+        return None
+    rows = tune["rows"]
+    defaults = rows["defaults (trial 0)"]
+    best_name = next(name for name in rows if name.startswith("best trial"))
+    best = rows[best_name]
+    p_value = tune.get("selection_p_value")
+    check = f" (reality check p = {p_value:.3f})" if p_value is not None else ""
+    result = (
+        f"{tune['trials']} trials in {tune['search_seconds']:.0f} s ({tune['pruned']} pruned); {best_name}: valid "
+        f"accuracy {best['valid_accuracy']:.4f} against the defaults' {defaults['valid_accuracy']:.4f}{check}; "
+        f"test accuracy {best['accuracy']:.4f} against the defaults' {defaults['accuracy']:.4f}"
+    )
+    return (
+        f"Image classifier, `tune_images`, CIFAR-10 {tune['per_class']} images a class, epochs {tune['epochs']}, "
+        f"`--timeout {tune['timeout']}` (`benchmarks/tune_images.py`)",
+        result,
+        "reported; no worse than fit",
+        f"{tune['test_images']:,} test images no trial saw; fit's defaults alone: {tune['fit_seconds']:.0f} s",
     )
 
 
