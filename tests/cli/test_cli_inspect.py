@@ -137,3 +137,10 @@ def test_lr_find_sweeps_the_image_and_text_models_fit_trains(tmp_path: Path) -> 
         5
     ].explain()
     assert runs[6].returncode == 2 and "--size is not used by a text classifier" in runs[6].stderr
+    fitted = run_cli("fit", images, "--epochs", "1", "--out", tmp_path / "m")
+    assert fitted.returncode == 0, fitted.explain()
+    tuned = run_cli("lr-find", images, "--pretrained", tmp_path / "m", "--out", tmp_path / "p.png")
+    assert (
+        tuned.returncode == 0
+        and "sweeping simple_cnn on 24x24 images, batch 16, its body frozen" in tuned.stdout
+    )

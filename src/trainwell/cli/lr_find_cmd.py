@@ -48,8 +48,8 @@ def lr_find(
     pretrained: Annotated[
         Path | None,
         typer.Option(
-            help="Images: the model fit will fine-tune (a model directory or .safetensors): its head is swept "
-            "with the body frozen, the phase fit's learning rate starts."
+            help="Images: the model fit will fine-tune (a model directory or .safetensors): swept with its body "
+            "frozen, as fine-tuning's first phase trains at the rate given."
         ),
     ] = None,
     batch_size: Annotated[
@@ -129,11 +129,14 @@ def lr_find(
                 augmentation=augment,
                 **common,
             )
+            if pretrained is not None:
+                learn.freeze()  # fine_tune's first phase, the one its learning rate is for
             height, width = bundle.recipe.size  # type: ignore[union-attr]
             batch = bundle.train.batch_size  # type: ignore[attr-defined]
             arch_name = learn.model_spec["config"]["arch"]
+            frozen = ", its body frozen" if pretrained is not None else ""
             out_console.print(
-                f"sweeping {arch_name} on {height}x{width} images, batch {batch}", soft_wrap=True
+                f"sweeping {arch_name} on {height}x{width} images, batch {batch}{frozen}", soft_wrap=True
             )
         else:
             learn = _learner(kind, data, target, text, labelled, encoding, common)
