@@ -64,11 +64,19 @@ def test_the_command_line_searches_a_folder_of_class_folders_of_images(tmp_path:
     out = tmp_path / "m"
     result = runner.invoke(
         app,
-        ["tune", str(images), "--trials", "2", "--search", "epochs=2", "--out", str(out), "--keep", "best"],
+        [
+            *("tune", str(images), "--trials", "2", "--search", "epochs=2"),
+            *("--out", str(out), "--size", "12"),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert (out / TUNING_FILE).is_file() and (out / "trainwell.json").is_file()
     assert "trial 0 (1 of 2): roc_auc " in result.output and "trial 1 (2 of 2): " in result.output
+    assert trainwell.load(out).metadata["recipe"]["size"] == [12, 12]  # fit's --size, for every trial
+    table = tmp_path / "rows.csv"
+    table.write_text("x,y\n1,0\n2,1\n3,0\n4,1\n", encoding="utf-8")
+    sized = runner.invoke(app, ["tune", str(table), "--target", "y", "--size", "12"])
+    assert sized.exit_code == 2 and "--size is not used by a table" in sized.stderr
     refused = runner.invoke(app, ["tune", str(images), "--target", "label"])
     assert (
         refused.exit_code == 2

@@ -130,6 +130,8 @@ def tune(
             "of rows (ndcg@10, entity_f1) cannot be checked: the best is kept."
         ),
     ] = "clear",
+    size: option.ImageSize = None,
+    augment: option.Augment = "auto",
 ) -> None:
     """Search a model's settings with Optuna (pruned), the defaults first. Tables (--target): boosted trees
     (learning rate, leaves, leaf size, L2 penalty) and the MLP (learning rate, weight decay, epochs, layers,
@@ -200,7 +202,14 @@ def tune(
         }
         if test is not None:
             need_data(test, "table")
+        # fit's image settings, which every trial of an image search trains with; refused by the other kinds.
+        image_only = {"--size": size is not None, "--augment": augment != "auto"}
+
+        def refuse_image_settings(what: str) -> None:
+            refuse_unread(image_only, tuple(image_only), what)
+
         if is_tagging_source(data, task, text):
+            refuse_image_settings("a tagger (tagged sentences, CoNLL files)")
             refuse_unread(table_options, TABLE_ONLY, "a tagger (tagged sentences, CoNLL files)")
             if target is not None or user is not None or item is not None or text is not None:
                 raise ConfigError(
@@ -231,6 +240,7 @@ def tune(
             folder = text is None  # <label>/*.txt, IMDB's layout
             what = f"a folder of class folders of texts ('{data}')" if folder else "texts (--text)"
             refuse_unread(table_options, TABLE_ONLY, what)
+            refuse_image_settings(what)
             refuse_unread(
                 {**given, "--user": user is not None, "--item": item is not None},
                 ("--implicit", "--tag-col", "--user", "--item"),
@@ -268,6 +278,7 @@ def tune(
         elif user is not None or item is not None or implicit:
             recommender = recommender_words(user, item, implicit)
             refuse_unread(table_options, TABLE_ONLY, recommender)
+            refuse_image_settings(recommender)
             refuse_unread(
                 given, ("--label-delim", "--no-label-thresholds", "--tag-col", "--test"), recommender
             )
@@ -306,7 +317,14 @@ def tune(
             from trainwell.automl.images import tune_images
 
             result = _reported(
-                lambda: tune_images(data, arch=arch, **common, tune_thresholds=label_thresholds)
+                lambda: tune_images(
+                    data,
+                    arch=arch,
+                    **common,
+                    size=size,
+                    augmentation=augment,
+                    tune_thresholds=label_thresholds,
+                )
             )
         elif target is None:
             raise ConfigError(
@@ -318,6 +336,7 @@ def tune(
             from trainwell.cli.fit_cmd import table_roles, target_columns
 
             refuse_for(given, {"--tag-col": "tagged sentences (CoNLL files)"}, "tables")
+            refuse_image_settings("a table")
             roles = table_roles(cat_names, cont_names, ignore, date_format, min_category_count)
             ready("table")
             from trainwell.automl import tune_table
