@@ -60,19 +60,22 @@ def test_bad_settings_are_refused_before_a_trial() -> None:
 def test_the_command_line_searches_a_folder_of_class_folders_of_images(tmp_path: Path) -> None:
     # tune said "an image model trains with fit's defaults" of a folder of images.
     images = make_image_folder(tmp_path / "shapes", per_class=10, size=16)
+    held_out = make_image_folder(tmp_path / "held", per_class=3, size=16, seed=4)  # --test: no trial sees it
     runner = CliRunner()
     out = tmp_path / "m"
     result = runner.invoke(
         app,
         [
             *("tune", str(images), "--trials", "2", "--search", "epochs=2"),
-            *("--out", str(out), "--size", "12"),
+            *("--out", str(out), "--size", "12", "--test", str(held_out)),
         ],
     )
     assert result.exit_code == 0, result.output
     assert (out / TUNING_FILE).is_file() and (out / "trainwell.json").is_file()
     assert "trial 0 (1 of 2): roc_auc " in result.output and "trial 1 (2 of 2): " in result.output
     assert trainwell.load(out).metadata["recipe"]["size"] == [12, 12]  # fit's --size, for every trial
+    assert "test set (6 images): accuracy " in " ".join(result.output.split())
+    assert "accuracy" in trainwell.load(out).metadata["training"]["test"]
     table = tmp_path / "rows.csv"
     table.write_text("x,y\n1,0\n2,1\n3,0\n4,1\n", encoding="utf-8")
     sized = runner.invoke(app, ["tune", str(table), "--target", "y", "--size", "12"])

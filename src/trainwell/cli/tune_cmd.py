@@ -84,8 +84,9 @@ def tune(
     test: Annotated[
         Path | None,
         typer.Option(
-            help="A labelled held-out table (tables, texts) no trial sees: the kept model is scored on it once, "
-            "after the search, and the score kept for trainwell info. A folder's own test/ is read without it."
+            help="Labelled held-out data no trial sees (a table for tables and texts, a folder of class folders for "
+            "texts and images): the kept model is scored on it once, after the search, and the score kept for "
+            "trainwell info. A folder's own test/ is read without it."
         ),
     ] = None,
     task: Annotated[str | None, typer.Option(help="Override the inferred task.")] = None,
@@ -201,7 +202,7 @@ def tune(
             "--test": test is not None,
         }
         if test is not None:
-            need_data(test, "table")
+            need_data(test, "image files" if test.is_dir() else "table")
         # fit's image settings, which every trial of an image search trains with; refused by the other kinds.
         image_only = {"--size": size is not None, "--augment": augment != "auto"}
 
@@ -300,7 +301,7 @@ def tune(
             refuse_unread(table_options, TABLE_ONLY, what)
             refuse_unread(
                 {**given, "--target": target is not None},
-                ("--target", "--implicit", "--tag-col", "--valid-col", "--label-delim", "--test"),
+                ("--target", "--implicit", "--tag-col", "--valid-col", "--label-delim"),
                 what,
             )
             if arch in ("mlp", "gbdt", "fast", "ngram_bag", "dot_bias", "collab_nn", "ease", "bilstm_crf"):
@@ -323,6 +324,7 @@ def tune(
                     **common,
                     size=size,
                     augmentation=augment,
+                    test=test,  # a folder of class folders or a CSV of paths no trial sees (else test/ beside)
                     tune_thresholds=label_thresholds,
                 )
             )
