@@ -210,6 +210,25 @@ def text_frames(dataset: str) -> tuple[Any, Any, str, str, str]:
     return train, held, "sentence", "label", "dev"
 
 
+def search_record(result: Any, search_seconds: float, fit_seconds: float) -> dict[str, Any]:
+    """What a tune benchmark records of a search (a ``TuneResult``): its trials, time, best settings and the
+    best trial's gain over the defaults with its noise checks."""
+    states = [trial["state"] for trial in result.trials]
+    return {
+        "trials": len(result.trials),
+        "pruned": states.count("pruned"),
+        "search_seconds": search_seconds,
+        "fit_seconds": fit_seconds,
+        "best_params": result.best_params,
+        "default_value": result.default_value,
+        "improvement": result.improvement,
+        "improvement_interval": result.improvement_interval,
+        "selection_p_value": getattr(result.selection, "p_value", None),
+        "trial_values": [trial["value"] for trial in result.trials],
+        "median_trial_seconds": float(np.median([trial["seconds"] for trial in result.trials])),
+    }
+
+
 def held_out_result(run: Any, train: Any, held: Any, held_name: str, wall: float) -> dict[str, Any]:
     """The figures every text benchmark reports for a fitted run: held-out accuracy and loss, sizes, times."""
     scores = run.learn.validate(run.data.test)

@@ -18,10 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import SHARED_DATA, machine_info, print_table, write_results
+from _common import SHARED_DATA, machine_info, print_table, search_record, write_results
 from cifar10 import CACHE, extracted, subset
 
 
@@ -79,27 +77,16 @@ def main() -> None:
         ["model", "valid accuracy", "test accuracy", "test ROC AUC"],
         [(name, r["valid_accuracy"], r["accuracy"], r["roc_auc"]) for name, r in rows.items()],
     )
-    states = [t["state"] for t in result.trials]
     path = write_results(
         "tune_images",
         {
             "benchmark": f"CIFAR-10 {args.per_class} a class: tune_images on train (20% held out), scored on test",
             "per_class": args.per_class,
             "test_images": n_test,
-            "trials": len(result.trials),
-            "pruned": states.count("pruned"),
-            "search_seconds": seconds,
-            "fit_seconds": fit_seconds,
             "timeout": args.timeout,
             "epochs": args.epochs,
-            "best_params": result.best_params,
-            "default_value": result.default_value,
-            "improvement": result.improvement,
-            "improvement_interval": result.improvement_interval,
-            "selection_p_value": getattr(result.selection, "p_value", None),
+            **search_record(result, seconds, fit_seconds),
             "rows": rows,
-            "trial_values": [t["value"] for t in result.trials],
-            "median_trial_seconds": float(np.median([t["seconds"] for t in result.trials])),
             "machine": machine_info(threads=args.threads),
         },
     )

@@ -17,10 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import SHARED_DATA, machine_info, print_table, text_frames, write_results
+from _common import SHARED_DATA, machine_info, print_table, search_record, text_frames, write_results
 
 
 def main() -> None:
@@ -80,23 +78,12 @@ def main() -> None:
         ["model", "valid ROC AUC", f"{held_name} accuracy", f"{held_name} ROC AUC"],
         [(name, r["valid_roc_auc"], r["accuracy"], r["roc_auc"]) for name, r in rows.items()],
     )
-    states = [t["state"] for t in result.trials]
     path = write_results(
         f"tune_texts_{args.dataset}",
         {
             "benchmark": f"{args.dataset}: tune_texts on train (20% held out), scored on {held_name}",
-            "trials": len(result.trials),
-            "pruned": states.count("pruned"),
-            "search_seconds": seconds,
-            "fit_seconds": fit_seconds,
-            "best_params": result.best_params,
-            "default_value": result.default_value,
-            "improvement": result.improvement,
-            "improvement_interval": result.improvement_interval,
-            "selection_p_value": getattr(result.selection, "p_value", None),
+            **search_record(result, seconds, fit_seconds),
             "rows": rows,
-            "trial_values": [t["value"] for t in result.trials],
-            "median_trial_seconds": float(np.median([t["seconds"] for t in result.trials])),
             "machine": machine_info(threads=args.threads),
         },
     )
