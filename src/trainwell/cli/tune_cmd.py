@@ -304,10 +304,16 @@ def tune(
                 ("--target", "--implicit", "--tag-col", "--valid-col", "--label-delim"),
                 what,
             )
-            if arch in ("mlp", "gbdt", "fast", "ngram_bag", "dot_bias", "collab_nn", "ease", "bilstm_crf"):
+            from trainwell.vision.learner import _vision_archs
+
+            if (
+                arch != "auto"
+                and not arch.startswith(("timm:", "torchvision:"))
+                and arch not in _vision_archs()
+            ):
                 raise ConfigError(
-                    f"--arch {arch} is not an image architecture; use auto (fit's choice), simple_cnn, xresnet18, "
-                    "xresnet34, xresnet50 or whitened_cnn"
+                    f"--arch {arch} is not an image architecture; use auto (fit's choice) or one of the registered "
+                    f"image networks: {', '.join(_vision_archs())}"
                 )
             from trainwell.cli._common import refuse_encoding
 
