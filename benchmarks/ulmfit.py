@@ -37,7 +37,8 @@ from _common import (
     write_results,
 )
 
-#: The encoder size used on the CPU (the PTB benchmark's): embedding 256, 2 LSTM layers of 512.
+#: The encoder size used on the CPU (the PTB benchmark's): embedding 256, 2 LSTM layers of 512. On a GPU,
+#: ``--emb 400 --hidden 1150 --layers 3`` is the paper's.
 SIZES = {"emb_size": 256, "hidden_size": 512, "n_layers": 2}
 
 
@@ -60,13 +61,13 @@ def _train_lm(args: argparse.Namespace, texts: list[str], pretrained: str | None
     )
     data_seconds = time.perf_counter() - start
     print(f"data: {data} in {data_seconds:.1f}s")
-    sizes = {} if pretrained else SIZES
+    sizes = {} if pretrained else {"emb_size": args.emb, "hidden_size": args.hidden, "n_layers": args.layers}
     learn = language_model_learner(
         data,
         **sizes,
         **({"pretrained": pretrained} if pretrained else {}),
         drop_mult=args.drop_mult,
-        train_softmax="sampled",
+        train_softmax=args.softmax,
         n_samples=1024,
         lr=args.lr,
         wd=0.1,
@@ -94,6 +95,7 @@ def _train_lm(args: argparse.Namespace, texts: list[str], pretrained: str | None
         "history": learn.history,
         "sample": learn.generate("this movie was", 25, temperature=0.8, seed=0),
         "model_dir": str(args.out),
+        "device": str(learn.device),
     }
 
 
@@ -110,7 +112,7 @@ def lm(args: argparse.Namespace) -> None:
     print_table("ULMFiT step 1: language model", ["corpus", "valid perplexity", "train s"], rows)
     print(f"sample: {result['sample']}")
     payload = {"machine": machine_info(threads=args.threads), "config": vars(args), "result": result}
-    print(f"wrote {write_results('ulmfit_lm_imdb', payload)}")
+    print(f"wrote {write_results(args.name or 'ulmfit_lm_imdb', payload)}")
 
 
 def finetune(args: argparse.Namespace) -> None:
@@ -128,7 +130,7 @@ def finetune(args: argparse.Namespace) -> None:
         "ULMFiT step 2: target LM fine-tuning", ["corpus", "ppl before", "ppl after", "train s"], rows
     )
     payload = {"machine": machine_info(threads=args.threads), "config": vars(args), "result": result}
-    print(f"wrote {write_results(f'ulmfit_lm_{args.dataset}', payload)}")
+    print(f"wrote {write_results(args.name or f'ulmfit_lm_{args.dataset}', payload)}")
 
 
 def classify(args: argparse.Namespace) -> None:
@@ -151,6 +153,7 @@ def classify(args: argparse.Namespace) -> None:
         seed=args.seed,
         progress=False,
         arch_config={"drop_mult": args.drop_mult},
+        time_budget=None if args.minutes is None else args.minutes * 60.0,
     )
     wall = time.perf_counter() - start
     history = run.learn.history
@@ -161,11 +164,16 @@ def classify(args: argparse.Namespace) -> None:
         "history": history,
         "lm_dir": str(args.lm),
     }
+    from trainwell.text.awd_lstm import AWDLSTMEncoder
+
+    encoder = next(module for module in run.learn.model.modules() if isinstance(module, AWDLSTMEncoder))
+    result["encoder"] = f"AWD-LSTM {encoder.emb_size}/{encoder.hidden_size}x{encoder.n_layers}"
+    result["device"] = str(run.learn.device)
     key = f"{held_name}_accuracy"
-    rows = [[f"ULMFiT (AWD-LSTM 256/512x2, {len(history)} epochs)", f"{result[key]:.4f}", f"{wall:.0f}"]]
+    rows = [[f"ULMFiT ({result['encoder']}, {len(history)} epochs)", f"{result[key]:.4f}", f"{wall:.0f}"]]
     print_table(f"ULMFiT step 3: {args.dataset} {held_name} accuracy", ["model", "accuracy", "wall s"], rows)
     payload = {"machine": machine_info(threads=args.threads), "config": vars(args), "result": result}
-    print(f"wrote {write_results(f'ulmfit_{args.dataset}', payload)}")
+    print(f"wrote {write_results(args.name or f'ulmfit_{args.dataset}', payload)}")
 
 
 def main() -> None:
@@ -182,6 +190,7 @@ def main() -> None:
         step.add_argument("--lr", type=float, default=lr)
         step.add_argument("--batch-size", type=int, default=batch)
         step.add_argument("--drop-mult", type=float, default=drop)
+        step.add_argument("--name", default=None, help="results file name (default: ulmfit_<step>_<dataset>)")
         if name != "lm":
             step.add_argument(
                 "--dataset", choices=["imdb", "sst2"], default="imdb" if name == "classify" else "sst2"
@@ -193,9 +202,22 @@ def main() -> None:
             step.add_argument("--min-freq", type=int, default=3)
             # finetune: room above the 30,000 words of the IMDB model for the new corpus's words
             step.add_argument("--max-vocab", type=int, default=30_000 if name == "lm" else 60_000)
+            step.add_argument(
+                "--softmax",
+                choices=["sampled", "full"],
+                default="sampled",
+                help="training softmax: sampled (1,024 words; the CPU's) or full (on a GPU)",
+            )
+            if name == "lm":  # a fine-tuned model keeps its language model's sizes
+                step.add_argument("--emb", type=int, default=SIZES["emb_size"])
+                step.add_argument("--hidden", type=int, default=SIZES["hidden_size"])
+                step.add_argument("--layers", type=int, default=SIZES["n_layers"])
         else:
             step.add_argument("--epochs", type=int, default=1, help="epochs with everything unfrozen")
             step.add_argument("--max-len", type=int, default=400, help="tokens kept per text")
+            step.add_argument(
+                "--minutes", type=float, default=None, help="training budget (default: none; the stages as set)"
+            )
     args = parser.parse_args()
     if not SHARED_DATA.is_dir():
         sys.exit(f"shared data not found at {SHARED_DATA}; set TRAINWELL_SHARED_DATA")
