@@ -216,7 +216,10 @@ def main() -> None:
             step.add_argument("--epochs", type=int, default=1, help="epochs with everything unfrozen")
             step.add_argument("--max-len", type=int, default=400, help="tokens kept per text")
             step.add_argument(
-                "--minutes", type=float, default=None, help="training budget (default: none; the stages as set)"
+                "--minutes",
+                type=float,
+                default=None,
+                help="training budget (default: none; the stages as set)",
             )
     args = parser.parse_args()
     if not SHARED_DATA.is_dir():
