@@ -99,6 +99,65 @@ def test_flip_mirrors_about_half_the_images_exactly() -> None:
     assert 70 < int(flipped.sum()) < 130
 
 
+def test_given_flips_give_exactly_what_drawing_them_into_the_matrices_gives() -> None:
+    # The flips a caller gives are applied to the drawn matrices after they reach the batch's device (no wait
+    # for a GPU there): the same numbers, bit for bit, as drawing the matrices with the flips in them.
+    aug = Augmentation(
+        flip=True, max_rotate=25.0, max_zoom=0.3, max_translate=0.1, p_affine=1.0, min_scale=0.4, p_color=0.0
+    )
+    x = torch.rand(8, 3, 12, 10, generator=seeded(5))
+    mirrored = torch.tensor([True, False, True, True, False, False, True, False])
+    matrices = affine_matrices(
+        8,
+        (12, 10),
+        (12, 10),
+        scale=(0.4, 1.0),
+        ratio=(aug.min_ratio, aug.max_ratio),
+        flip=True,
+        mirrored=mirrored,
+        max_rotate=25.0,
+        max_zoom=0.3,
+        max_translate=0.1,
+        p_affine=1.0,
+        generator=seeded(),
+    )
+    assert torch.equal(aug(x, seeded(), mirrored=mirrored), warp(x, matrices).clamp(0, 1))
+
+
+def test_a_plan_moves_in_one_copy_per_dtype_keeping_shapes_and_dtypes() -> None:
+    plan = {
+        "matrices": torch.rand(4, 2, 3),
+        "shifts": torch.randint(-2, 3, (4, 2)),
+        "brightness": torch.rand(4),
+        "chosen": torch.rand(4) < 0.5,
+    }
+    assert augment.move_plan(plan, torch.device("cpu")) is plan  # already there: nothing copied
+    moved = augment.move_plan(plan, torch.device("meta"))
+    assert list(moved) == list(plan)
+    for name, value in plan.items():
+        assert moved[name].device.type == "meta"
+        assert (moved[name].shape, moved[name].dtype) == (value.shape, value.dtype), name
+
+
+@pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="needs a CUDA device (benchmarks/gpu_checks.sh suite)"
+)
+@pytest.mark.parametrize("preset", ["default", "speedrun"])
+def test_augmenting_a_gpu_batch_never_makes_the_host_wait(preset: str) -> None:
+    aug = Augmentation.default(32) if preset == "default" else Augmentation(flip="alternate", pixel_shift=2)
+    images = torch.randint(0, 256, (64, 3, 32, 32), dtype=torch.uint8, generator=seeded(1)).cuda()
+    mirrored = augment.alternating_flips(images, 1) if aug.flip == "alternate" else None
+    aug(images, seeded(), mirrored=mirrored)  # warm-up: pinned staging memory allocated
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        out = aug(images, seeded(), mirrored=mirrored)
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+    on_cpu = aug(images.cpu(), seeded(), mirrored=None if mirrored is None else mirrored.cpu())
+    assert torch.allclose(out.cpu(), on_cpu, atol=1e-4)
+
+
 def test_alternating_flips_show_every_image_both_ways_in_two_epochs() -> None:
     images = torch.randint(0, 256, (400, 3, 8, 8), dtype=torch.uint8, generator=seeded(3))
     first, second, third = (augment.alternating_flips(images, epoch) for epoch in (0, 1, 2))

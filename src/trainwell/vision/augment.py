@@ -283,10 +283,21 @@ class Augmentation:
         n, channels = x.shape[:2]
         in_size = (int(x.shape[-2]), int(x.shape[-1]))
         out_size = _pair(self.size) if self.size is not None else in_size
-        plan = {
-            name: value.to(x.device)
-            for name, value in self._plan(n, in_size, out_size, generator, mirrored).items()
-        }
+        plan_device = generator.device if generator is not None else torch.device("cpu")
+        # Given flips (alternating_flips of the batch, on its device) are applied after the move, on the batch's
+        # device: reading a GPU batch's flips here would make the host wait for the device at every batch.
+        mirror_later = mirrored is not None and bool(self.flip)
+        drawn_mirrored = torch.zeros(n, dtype=torch.bool, device=plan_device) if mirror_later else mirrored
+        plan = self._plan(n, in_size, out_size, generator, drawn_mirrored)
+        if "blur" in plan and not bool((plan["blur"] > 0).any()):
+            del plan["blur"]  # decided while the plan is on the host
+        reach = int(plan["shifts"].abs().max()) if "shifts" in plan and n else None
+        plan = move_plan(plan, x.device)
+        if mirror_later and "matrices" in plan:
+            assert mirrored is not None
+            # A flip negates the matrices' first column (see affine_matrices), exactly as drawing it would.
+            flip_sign = 1 - 2 * mirrored.to(device=x.device, dtype=plan["matrices"].dtype)
+            plan["matrices"][:, :, 0] *= flip_sign[:, None]
         random_fill = (self.noise_p > 0 and self.max_noise > 0) or (
             self.erase_p > 0 and self.erase_value is None
         )
@@ -294,7 +305,7 @@ class Augmentation:
         largest = 4 * channels * max(in_size[0] * in_size[1], out_size[0] * out_size[1])
         chunk = n if x.device.type != "cpu" else max(1, CPU_CHUNK_BYTES // largest)
         if chunk >= n:
-            return self._render(x, plan, noise_generator)
+            return self._render(x, plan, noise_generator, reach)
         dtype = x.dtype if x.is_floating_point() else torch.float32
         out = torch.empty((n, channels, *out_size), dtype=dtype)
         for start in range(0, n, chunk):
@@ -355,9 +366,14 @@ class Augmentation:
         return plan
 
     def _render(
-        self, x: torch.Tensor, plan: dict[str, torch.Tensor], noise_generator: torch.Generator | None
+        self,
+        x: torch.Tensor,
+        plan: dict[str, torch.Tensor],
+        noise_generator: torch.Generator | None,
+        reach: int | None = None,
     ) -> torch.Tensor:
-        """Apply ``plan`` to the images ``x`` (its rows match them)."""
+        """Apply ``plan`` to the images ``x`` (its rows match them); ``reach``: the largest pixel shift, when
+        known on the host (else read from the plan)."""
         owned = False  # whether x is this call's own intermediate, safe to overwrite
         to_unit = x.dtype == torch.uint8  # scaled by 1 / 255 after the warp, on the (often smaller) output
         if to_unit:
@@ -371,13 +387,13 @@ class Augmentation:
             if self.size is not None:
                 x = center_crop_resize(x, self.size)
         if "shifts" in plan:
-            x, owned = shift_pixels(x, plan["shifts"]), True
+            x, owned = shift_pixels(x, plan["shifts"], reach=reach), True
         if "brightness" in plan:
             x = adjust_brightness_contrast(x, plan["brightness"], plan["contrast"], plan.get("saturation"))
             owned = True
         if "fade" in plan:
             x, owned = low_contrast(x, plan["fade"], plan["fade_level"]), True
-        if "blur" in plan and bool((plan["blur"] > 0).any()):
+        if "blur" in plan and (plan["blur"].device.type != "cpu" or bool((plan["blur"] > 0).any())):
             x, owned = gaussian_blur(x, plan["blur"]), True
         if "noise" in plan:
             x, owned = gaussian_noise(x, plan["noise"], generator=noise_generator), True
@@ -396,6 +412,27 @@ class Augmentation:
         return torch.where(
             chosen, _uniform(n, low, high, generator), torch.full((n,), neutral, device=chosen.device)
         )
+
+
+def move_plan(plan: dict[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:
+    """``plan``'s tensors on ``device``, moved in one copy per dtype (a handful of small copies per batch each
+    cost a launch, and a plain one a wait for the device); to a GPU from pinned memory, without waiting."""
+    if all(value.device == device for value in plan.values()):
+        return plan
+    moved: dict[str, torch.Tensor] = {}
+    by_dtype: dict[torch.dtype, list[str]] = {}
+    for name, value in plan.items():
+        by_dtype.setdefault(value.dtype, []).append(name)
+    pin = device.type == "cuda"
+    for names in by_dtype.values():
+        flat = [plan[name].reshape(-1) for name in names]
+        packed = torch.cat(flat) if len(flat) > 1 else flat[0].contiguous()
+        if pin and packed.device.type == "cpu":
+            packed = packed.pin_memory()
+        packed = packed.to(device, non_blocking=pin)
+        for name, part in zip(names, packed.split([len(f) for f in flat]), strict=True):
+            moved[name] = part.view(plan[name].shape)
+    return {name: moved[name] for name in plan}
 
 
 def alternating_flips(images: torch.Tensor, epoch: int) -> torch.Tensor:

@@ -76,7 +76,9 @@ def _pair(size: Size, name: str = "size") -> tuple[int, int]:
 
 def _per_image(value: float | torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """A scalar or ``(B,)`` parameter as a ``(B, 1, 1, 1)`` tensor on the batch's device and dtype."""
-    tensor = torch.as_tensor(value, dtype=x.dtype).to(x.device)
+    if isinstance(value, (int, float)):  # filled on the device: no copy from the host
+        return torch.full((1, 1, 1, 1), float(value), dtype=x.dtype, device=x.device)
+    tensor = torch.as_tensor(value, dtype=x.dtype, device=x.device)
     return tensor.reshape(-1, 1, 1, 1) if tensor.dim() else tensor.reshape(1, 1, 1, 1)
 
 
@@ -184,17 +186,20 @@ def hflip(x: torch.Tensor) -> torch.Tensor:
     return x.flip(-1)
 
 
-def shift_pixels(x: torch.Tensor, shifts: torch.Tensor) -> torch.Tensor:
+def shift_pixels(x: torch.Tensor, shifts: torch.Tensor, *, reach: int | None = None) -> torch.Tensor:
     """Shift each image of ``x`` by whole pixels ``shifts[i] = (dy, dx)``, filling with reflected borders.
 
     One reflection pad and one gather for the batch: no resampling, so the pixels are exactly the input's.
+    ``reach`` (the largest ``|shift|``, when the caller knows it) spares reading it from ``shifts``: on a GPU that
+    read waits for the device.
     """
     _check_batch(x, "shift_pixels")
     if shifts.shape != (x.size(0), 2):
         raise DataError(
             f"shift_pixels needs one (dy, dx) per image, shape ({x.size(0)}, 2); got {tuple(shifts.shape)}"
         )
-    reach = int(shifts.abs().max()) if shifts.numel() else 0
+    if reach is None:
+        reach = int(shifts.abs().max()) if shifts.numel() else 0
     if reach == 0:
         return x
     height, width = x.shape[-2:]
