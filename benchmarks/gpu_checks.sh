@@ -47,6 +47,9 @@ echo "data: ${TRAINWELL_SHARED_DATA:-../shared/data}"
 case "$MODE" in
   vision)
     "$PY" -c "import torch; assert torch.cuda.is_available(), 'no CUDA device visible to torch'" || exit 1
+    # Where a step's time goes: the model alone, + batch augmentation, the whole Learner; operators, kernel
+    # launches and host waits per step (the defaults ran ~9.7 ms a step here where the model needs under 1).
+    step overhead 150 "$PY" benchmarks/step_overhead.py --device cuda --steps 50 --rounds 3 --threads "$THREADS"
     # bf16 autocast and channels_last: training images/s per architecture, fp32 contiguous as the baseline.
     step throughput 150 "$PY" benchmarks/vision_throughput.py --device cuda --batch-size 512 --steps 30 --rounds 3 \
       --threads "$THREADS"
@@ -95,6 +98,8 @@ case "$MODE" in
     # The same scripts on the CPU with tiny budgets: imports, data paths, result files, logs.
     step throughput 300 "$PY" benchmarks/vision_throughput.py --device cpu --archs simple_cnn --batch-size 32 \
       --steps 2 --rounds 1 --threads 2
+    step overhead 600 "$PY" benchmarks/step_overhead.py --device cpu --recipes defaults --steps 3 --rounds 1 \
+      --name step_overhead_rehearse
     step speedrun 900 "$PY" benchmarks/cifar10.py --recipe speedrun --epochs 1 --widths 8 8 8 --threads 2 \
       --name cifar10_speedrun_rehearse
     step ptb 300 "$PY" benchmarks/ptb.py --minutes 0.1 --emb 32 --hidden 32 --layers 1 --threads 2 --averages \
