@@ -373,13 +373,17 @@ def test_pixel_shift_augmentation_is_seeded_serialisable_and_checked() -> None:
         Augmentation(pixel_shift=1.5)  # type: ignore[arg-type]
 
 
-def test_tta_gives_an_image_the_same_answer_whatever_shares_its_batch() -> None:
+@pytest.mark.parametrize("noise", [False, True], ids=["shared draw", "random pixels: image by image"])
+def test_tta_gives_an_image_the_same_answer_whatever_shares_its_batch(noise: bool) -> None:
     from trainwell.vision.transform import tta_probabilities
 
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 16 * 16, 3)).eval()
     images = torch.randint(0, 256, (5, 3, 16, 16), dtype=torch.uint8)
     augmentation = Augmentation.default(16)
+    if noise:
+        augmentation = dataclasses.replace(augmentation, noise_p=1.0, max_noise=0.2)
+    assert augmentation.fills_at_random() is noise
 
     def tta(batch: torch.Tensor) -> torch.Tensor:
         with torch.no_grad():
@@ -393,3 +397,17 @@ def test_tta_gives_an_image_the_same_answer_whatever_shares_its_batch() -> None:
     with torch.no_grad():  # the augmented views do change the answer: the test is not vacuous
         plain = model(images[:1].float() / 255.0).softmax(-1)
     assert not torch.allclose(alone, plain)
+
+
+@pytest.mark.parametrize("preset", [name for name, aug in PRESETS.items() if not aug.fills_at_random()])
+def test_a_shared_draw_augments_each_image_as_augmenting_it_alone_would(preset: str) -> None:
+    aug = PRESETS[preset]
+    channels = 1 if preset in ("default_grey", "digits", "documents") else 3
+    x = torch.randint(0, 256, (6, channels, 30, 26), dtype=torch.uint8, generator=seeded(2))
+    together = aug(x, seeded(7), shared=True)
+    alone = torch.cat([aug(x[i : i + 1], seeded(7)) for i in range(len(x))])
+    torch.testing.assert_close(together, alone, rtol=0, atol=1e-6)
+    if preset != "none":  # a per-image draw differs: the flag is not vacuous
+        assert not torch.equal(together, aug(x, seeded(7)))
+    with pytest.raises(ConfigError, match="mirrored= or shared=True"):
+        aug(x, seeded(7), shared=True, mirrored=torch.zeros(6, dtype=torch.bool))

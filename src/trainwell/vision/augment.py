@@ -253,6 +253,10 @@ class Augmentation:
         crops = self.min_scale < 1 or self.min_ratio != 1 or self.max_ratio != 1
         return bool(self.flip) or moves or crops
 
+    def fills_at_random(self) -> bool:
+        """Whether some pixels are drawn at random (Gaussian noise, erasing with random values)."""
+        return (self.noise_p > 0 and self.max_noise > 0) or (self.erase_p > 0 and self.erase_value is None)
+
     def _changes_pixels(self) -> bool:
         degrades = (self.blur_p > 0 and self.max_blur > 0) or (self.noise_p > 0 and self.max_noise > 0)
         degrades = degrades or self.streak_p > 0 or self.low_contrast_p > 0 or self.erase_p > 0
@@ -265,11 +269,15 @@ class Augmentation:
         generator: torch.Generator | None = None,
         *,
         mirrored: torch.Tensor | None = None,
+        shared: bool = False,
     ) -> torch.Tensor:
         """Augment a batch ``(B, C, H, W)``, float in ``[0, 1]`` or uint8; returns floats in ``[0, 1]``.
 
         ``mirrored`` (one bool per image) decides the flips instead of the generator, when ``flip`` is on
-        (:func:`alternating_flips` makes it).
+        (:func:`alternating_flips` makes it). ``shared``: one draw of every random choice for the whole batch
+        (every image gets the same crop, flip, colour...: a test-time view), the same as augmenting each image
+        alone with a generator seeded alike, but in one pass; pixels filled at random (noise, random erasing:
+        :meth:`fills_at_random`) still differ image by image.
 
         A float batch comes back as ``x`` itself when nothing applies. Every random parameter is drawn for the
         whole batch first; then the pixels are processed, on the CPU in chunks of about
@@ -286,9 +294,13 @@ class Augmentation:
         plan_device = generator.device if generator is not None else torch.device("cpu")
         # Given flips (alternating_flips of the batch, on its device) are applied after the move, on the batch's
         # device: reading a GPU batch's flips here would make the host wait for the device at every batch.
+        if shared and mirrored is not None:
+            raise ConfigError("Augmentation takes mirrored= or shared=True, not both: shared draws one flip")
         mirror_later = mirrored is not None and bool(self.flip)
         drawn_mirrored = torch.zeros(n, dtype=torch.bool, device=plan_device) if mirror_later else mirrored
-        plan = self._plan(n, in_size, out_size, generator, drawn_mirrored)
+        plan = self._plan(1 if shared else n, in_size, out_size, generator, drawn_mirrored)
+        if shared:
+            plan = {name: value.expand(n, *value.shape[1:]).contiguous() for name, value in plan.items()}
         if "blur" in plan and not bool((plan["blur"] > 0).any()):
             del plan["blur"]  # decided while the plan is on the host
         reach = int(plan["shifts"].abs().max()) if "shifts" in plan and n else None
@@ -298,10 +310,7 @@ class Augmentation:
             # A flip negates the matrices' first column (see affine_matrices), exactly as drawing it would.
             flip_sign = 1 - 2 * mirrored.to(device=x.device, dtype=plan["matrices"].dtype)
             plan["matrices"][:, :, 0] *= flip_sign[:, None]
-        random_fill = (self.noise_p > 0 and self.max_noise > 0) or (
-            self.erase_p > 0 and self.erase_value is None
-        )
-        noise_generator = _generator_on(generator, x.device) if random_fill else None
+        noise_generator = _generator_on(generator, x.device) if self.fills_at_random() else None
         largest = 4 * channels * max(in_size[0] * in_size[1], out_size[0] * out_size[1])
         chunk = n if x.device.type != "cpu" else max(1, CPU_CHUNK_BYTES // largest)
         if chunk >= n:

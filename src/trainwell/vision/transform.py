@@ -170,7 +170,10 @@ def tta_probabilities(
         return plain
 
     def view(i: int) -> torch.Tensor:
-        # One generator per image: a batch-wide draw would give an image the parameters of its position.
+        # Every image gets view i's one draw, whichever images share its batch and wherever it sits in it.
+        if not augmentation.fills_at_random():
+            return augmentation(x, generator=torch.Generator().manual_seed(seed + i), shared=True)
+        # Random pixels (noise) would differ by position in a batch-wide draw: image by image, from one seed.
         return torch.cat(
             [
                 augmentation(x[j : j + 1], generator=torch.Generator().manual_seed(seed + i))
