@@ -292,10 +292,10 @@ class Augmentation:
         in_size = (int(x.shape[-2]), int(x.shape[-1]))
         out_size = _pair(self.size) if self.size is not None else in_size
         plan_device = generator.device if generator is not None else torch.device("cpu")
-        # Given flips (alternating_flips of the batch, on its device) are applied after the move, on the batch's
-        # device: reading a GPU batch's flips here would make the host wait for the device at every batch.
         if shared and mirrored is not None:
             raise ConfigError("Augmentation takes mirrored= or shared=True, not both: shared draws one flip")
+        # Given flips (alternating_flips of the batch, on its device) are applied after the move, on the batch's
+        # device: reading a GPU batch's flips here would make the host wait for the device at every batch.
         mirror_later = mirrored is not None and bool(self.flip)
         drawn_mirrored = torch.zeros(n, dtype=torch.bool, device=plan_device) if mirror_later else mirrored
         plan = self._plan(1 if shared else n, in_size, out_size, generator, drawn_mirrored)
