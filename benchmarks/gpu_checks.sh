@@ -83,7 +83,7 @@ case "$MODE" in
       --minutes "${ULMFIT_LM_MINUTES:-3}" --emb 400 --hidden 1150 --layers 3 --softmax full --batch-size 64 \
       --lr 3e-3 --threads "$THREADS" --out "$LM_DIR" --name ulmfit_lm_imdb_gpu
     step ulmfit_imdb "$(python3 -c "print(int(${ULMFIT_MINUTES:-3} * 60 + 120))")" "$PY" benchmarks/ulmfit.py \
-      classify --dataset imdb --lm "$LM_DIR" --minutes "${ULMFIT_MINUTES:-3}" --batch-size 64 \
+      classify --dataset imdb --lm "$LM_DIR" --minutes "${ULMFIT_MINUTES:-3}" --batch-size 64 --max-len 1000 \
       --threads "$THREADS" --name ulmfit_imdb_gpu
     ;;
   suite)
