@@ -411,3 +411,41 @@ def test_a_shared_draw_augments_each_image_as_augmenting_it_alone_would(preset: 
         assert not torch.equal(together, aug(x, seeded(7)))
     with pytest.raises(ConfigError, match="mirrored= or shared=True"):
         aug(x, seeded(7), shared=True, mirrored=torch.zeros(6, dtype=torch.bool))
+
+
+def test_shifted_tta_averages_one_pixel_shifts_and_mirrors_and_auto_picks_it_for_shift_training() -> None:
+    from torch.nn import functional as F
+
+    from trainwell.vision.transform import describe_tta, tta_probabilities, tta_views_for
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 8 * 8, 4)).eval()
+    images = torch.randint(0, 256, (3, 3, 8, 8), dtype=torch.uint8, generator=seeded(4))
+    x = images.float() / 255
+
+    def probs(view: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            return model(view).softmax(-1)
+
+    padded = F.pad(x, (1, 1, 1, 1), mode="reflect")
+    up_left, down_right = padded[..., :8, :8], padded[..., 2:, 2:]
+    assert torch.equal(up_left[..., 1:, 1:], x[..., :-1, :-1])  # the content moved one pixel down-right
+    speedrun = Augmentation(flip="alternate", pixel_shift=2)
+    assert tta_views_for(speedrun) == "shifted" and tta_views_for(Augmentation.default(8)) == "augmented"
+    assert tta_views_for(None) is None
+    got = tta_probabilities(model, lambda out: out.softmax(-1), images, speedrun)
+    mirrored = [0.5 * (probs(v) + probs(v.flip(-1))) for v in (x, up_left, down_right)]
+    torch.testing.assert_close(got, 0.5 * mirrored[0] + 0.25 * (mirrored[1] + mirrored[2]))
+    unflipped = dataclasses.replace(
+        speedrun, flip=False
+    )  # never shows a mirror image to a model trained without
+    got = tta_probabilities(model, lambda out: out.softmax(-1), images, unflipped)
+    torch.testing.assert_close(got, 0.5 * probs(x) + 0.25 * (probs(up_left) + probs(down_right)))
+    forced = tta_probabilities(
+        model, lambda out: out.softmax(-1), images, Augmentation.default(8), views="shifted"
+    )
+    assert forced.shape == (3, 4) and torch.allclose(forced.sum(-1), torch.ones(3))
+    assert "shifted a pixel up-left and down-right and their mirror images" in describe_tta(speedrun)
+    assert "4 views augmented as in training" in describe_tta(Augmentation.default(8))
+    with pytest.raises(ConfigError, match="TTA views must be one of auto, augmented, shifted; got 'crops'"):
+        tta_probabilities(model, lambda out: out.softmax(-1), images, speedrun, views="crops")

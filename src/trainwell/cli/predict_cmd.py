@@ -249,7 +249,6 @@ def _predict_images(predictor: Any, data: list[Path], tta: bool, model: Path, ke
     their paths, and the ``kept`` columns of such a table in front. An unreadable file found inside a folder or
     listed in a table is skipped with a warning naming it, as ``fit`` skips it; a file named on the command line
     stops with its name."""
-    import inspect
 
     from trainwell.data.tables import prediction_table
     from trainwell.vision.predictor import expand_image_paths, probabilities_of_files
@@ -274,15 +273,10 @@ def _predict_images(predictor: Any, data: list[Path], tta: bool, model: Path, ke
         predictions = _with_kept(predictions, rows.loc[matched], kept, data[0])
     if tta:  # the probabilities differ from a plain predict's: say how, or that they do not
         from trainwell.cli._common import err_console
-        from trainwell.vision.transform import tta_probabilities
+        from trainwell.vision.transform import describe_tta
 
-        views = inspect.signature(tta_probabilities).parameters["n_views"].default
         err_console.print(
-            f"--tta: each image's probabilities blend its plain view (half) with {views} views augmented as in "
-            "training"
-            if predictor.augmentation is not None
-            else "--tta: the model trained without augmentation, so there are no views to average: these are the "
-            "plain predictions",
+            f"--tta: {describe_tta(predictor.augmentation)}",
             soft_wrap=True,
             markup=False,
         )

@@ -64,9 +64,15 @@ class VisionLearner(Learner):
 
     @torch.no_grad()
     def tta(
-        self, loader: Iterable[Any] | None = None, *, n_views: int = 4, plain_weight: float = 0.5
+        self,
+        loader: Iterable[Any] | None = None,
+        *,
+        views: str = "auto",
+        n_views: int = 4,
+        plain_weight: float = 0.5,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Activated predictions blended over augmented views (see :func:`tta_probabilities`), with targets."""
+        """Activated predictions blended over test-time views (``views``: ``"auto"``, ``"augmented"`` or
+        ``"shifted"``, see :func:`tta_probabilities`), with targets."""
         from trainwell.learner._evaluate import _batches
 
         self.model.eval()
@@ -78,6 +84,7 @@ class VisionLearner(Learner):
                     self.task.activate,
                     inputs[0],
                     self.data.augmentation,
+                    views=views,
                     n_views=n_views,
                     plain_weight=plain_weight,
                 )
