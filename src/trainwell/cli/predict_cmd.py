@@ -37,7 +37,10 @@ def predict(
         bool, typer.Option(help="Tables: read absent input columns as missing.")
     ] = False,
     tta: Annotated[
-        bool, typer.Option(help="Images: average over augmented views (test-time augmentation).")
+        bool,
+        typer.Option(
+            help="Images: average over views of each image (test-time augmentation): views augmented as in training, or one-pixel shifts and mirror images for a model trained on pixel shifts."
+        ),
     ] = False,
     encoding: Annotated[
         str, typer.Option(help=ENCODING_HELP.removesuffix(".") + "; also texts read from a file or '-'.")
