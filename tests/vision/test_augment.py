@@ -142,9 +142,13 @@ def test_a_plan_moves_in_one_copy_per_dtype_keeping_shapes_and_dtypes() -> None:
 @pytest.mark.skipif(
     not torch.cuda.is_available(), reason="needs a CUDA device (benchmarks/gpu_checks.sh suite)"
 )
-@pytest.mark.parametrize("preset", ["default", "speedrun"])
+@pytest.mark.parametrize("preset", ["default", "speedrun", "documents"])
 def test_augmenting_a_gpu_batch_never_makes_the_host_wait(preset: str) -> None:
-    aug = Augmentation.default(32) if preset == "default" else Augmentation(flip="alternate", pixel_shift=2)
+    aug = {
+        "default": Augmentation.default(32),
+        "speedrun": Augmentation(flip="alternate", pixel_shift=2),
+        "documents": dataclasses.replace(Augmentation.documents(32), blur_p=1.0),  # blur, noise, streaks
+    }[preset]
     images = torch.randint(0, 256, (64, 3, 32, 32), dtype=torch.uint8, generator=seeded(1)).cuda()
     mirrored = augment.alternating_flips(images, 1) if aug.flip == "alternate" else None
     aug(images, seeded(), mirrored=mirrored)  # warm-up: pinned staging memory allocated
@@ -155,7 +159,10 @@ def test_augmenting_a_gpu_batch_never_makes_the_host_wait(preset: str) -> None:
     finally:
         torch.cuda.set_sync_debug_mode("default")
     on_cpu = aug(images.cpu(), seeded(), mirrored=None if mirrored is None else mirrored.cpu())
-    assert torch.allclose(out.cpu(), on_cpu, atol=1e-4)
+    if aug.fills_at_random():  # noise comes from a generator on the GPU there: other draws
+        assert out.shape == on_cpu.shape and 0 <= float(out.min()) and float(out.max()) <= 1
+    else:
+        assert torch.allclose(out.cpu(), on_cpu, atol=1e-4)
 
 
 def test_alternating_flips_show_every_image_both_ways_in_two_epochs() -> None:

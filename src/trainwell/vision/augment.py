@@ -39,6 +39,7 @@ from trainwell.vision.ops import (
     _uniform,
     adjust_brightness_contrast,
     affine_matrices,
+    blur_radius,
     center_crop_resize,
     erase_boxes,
     gaussian_blur,
@@ -303,7 +304,9 @@ class Augmentation:
             plan = {name: value.expand(n, *value.shape[1:]).contiguous() for name, value in plan.items()}
         if "blur" in plan and not bool((plan["blur"] > 0).any()):
             del plan["blur"]  # decided while the plan is on the host
+        # What the rendering reads on the host is read here, before the move (on a GPU, a read waits for it).
         reach = int(plan["shifts"].abs().max()) if "shifts" in plan and n else None
+        radius = blur_radius(plan["blur"]) if "blur" in plan else None
         plan = move_plan(plan, x.device)
         if mirror_later and "matrices" in plan:
             assert mirrored is not None
@@ -314,7 +317,7 @@ class Augmentation:
         largest = 4 * channels * max(in_size[0] * in_size[1], out_size[0] * out_size[1])
         chunk = n if x.device.type != "cpu" else max(1, CPU_CHUNK_BYTES // largest)
         if chunk >= n:
-            return self._render(x, plan, noise_generator, reach)
+            return self._render(x, plan, noise_generator, reach, radius)
         dtype = x.dtype if x.is_floating_point() else torch.float32
         out = torch.empty((n, channels, *out_size), dtype=dtype)
         for start in range(0, n, chunk):
@@ -380,9 +383,10 @@ class Augmentation:
         plan: dict[str, torch.Tensor],
         noise_generator: torch.Generator | None,
         reach: int | None = None,
+        radius: int | None = None,
     ) -> torch.Tensor:
-        """Apply ``plan`` to the images ``x`` (its rows match them); ``reach``: the largest pixel shift, when
-        known on the host (else read from the plan)."""
+        """Apply ``plan`` to the images ``x`` (its rows match them); ``reach`` (the largest pixel shift) and
+        ``radius`` (the blur kernel's), when known on the host; else read from the plan."""
         owned = False  # whether x is this call's own intermediate, safe to overwrite
         to_unit = x.dtype == torch.uint8  # scaled by 1 / 255 after the warp, on the (often smaller) output
         if to_unit:
@@ -403,7 +407,7 @@ class Augmentation:
         if "fade" in plan:
             x, owned = low_contrast(x, plan["fade"], plan["fade_level"]), True
         if "blur" in plan and (plan["blur"].device.type != "cpu" or bool((plan["blur"] > 0).any())):
-            x, owned = gaussian_blur(x, plan["blur"]), True
+            x, owned = gaussian_blur(x, plan["blur"], radius=radius), True
         if "noise" in plan:
             x, owned = gaussian_noise(x, plan["noise"], generator=noise_generator), True
         if "streaks" in plan:

@@ -305,15 +305,22 @@ def _erase(
 
 
 # ---------------------------------------------------------------------------------- document degradations
-def gaussian_blur(x: torch.Tensor, sigma: float | torch.Tensor) -> torch.Tensor:
+def blur_radius(sigma: float | torch.Tensor) -> int:
+    """The kernel radius :func:`gaussian_blur` uses for the largest of ``sigma``: three of them, at least 1."""
+    return max(1, math.ceil(3 * float(torch.as_tensor(sigma).max())))
+
+
+def gaussian_blur(x: torch.Tensor, sigma: float | torch.Tensor, *, radius: int | None = None) -> torch.Tensor:
     """Blur each image with a Gaussian of standard deviation ``sigma`` pixels (scalar or ``(B,)``; 0 = keep).
 
-    Per-image kernels run as one grouped, separable convolution over all ``B * C`` planes.
+    Per-image kernels run as one grouped, separable convolution over all ``B * C`` planes. ``radius``
+    (:func:`blur_radius` of ``sigma``, when the caller knows it) spares reading ``sigma`` back from a GPU.
     """
     _check_batch(x, "gaussian_blur")
     n, channels, height, width = x.shape
-    sigmas = torch.as_tensor(sigma, dtype=x.dtype).to(x.device).reshape(-1).expand(n)
-    radius = max(1, math.ceil(3 * float(sigmas.max())))
+    sigmas = torch.as_tensor(sigma, dtype=x.dtype, device=x.device).reshape(-1).expand(n)
+    if radius is None:
+        radius = blur_radius(sigmas)
     offsets = torch.arange(-radius, radius + 1, device=x.device, dtype=x.dtype)
     # sigma 0 gives exp(-inf) = 0 off-centre: an exact identity kernel.
     kernel = torch.exp(-(offsets**2) / (2 * sigmas.clamp(min=1e-6).view(-1, 1) ** 2))
