@@ -454,5 +454,14 @@ def test_shifted_tta_averages_one_pixel_shifts_and_mirrors_and_auto_picks_it_for
     assert forced.shape == (3, 4) and torch.allclose(forced.sum(-1), torch.ones(3))
     assert "shifted a pixel up-left and down-right and their mirror images" in describe_tta(speedrun)
     assert "4 views augmented as in training" in describe_tta(Augmentation.default(8))
+    line = torch.randint(
+        0, 256, (2, 3, 1, 5), dtype=torch.uint8
+    )  # one row: no shifted views, the mirrors only
+    line_model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(15, 4)).eval()
+    with torch.no_grad():
+        plain = line_model(line.float() / 255).softmax(-1)
+        mirrored_line = line_model(line.float().flip(-1) / 255).softmax(-1)
+    got = tta_probabilities(line_model, lambda out: out.softmax(-1), line, speedrun)
+    torch.testing.assert_close(got, 0.5 * (plain + mirrored_line))
     with pytest.raises(ConfigError, match="TTA views must be one of auto, augmented, shifted; got 'crops'"):
         tta_probabilities(model, lambda out: out.softmax(-1), images, speedrun, views="crops")

@@ -214,6 +214,8 @@ def tta_probabilities(
             )
 
         height, width = x.shape[-2:]
+        if min(height, width) < 2:  # nothing to shift by a reflected pixel
+            return predict(x)
         padded = F.pad(x, (1, 1, 1, 1), mode="reflect")
         shifted = 0.5 * (predict(padded[..., :height, :width]) + predict(padded[..., 2:, 2:]))
         return plain_weight * predict(x) + (1 - plain_weight) * shifted
