@@ -19,8 +19,10 @@ together, rebuilt here inside the library rather than as a separate loop:
   epoch has 16 steps, the learning rate scaled with it: :func:`speedrun_batch_size`), label smoothing 0.2, a
   warm-up to the peak at 23% of the run then a decay to 7% of it, alternating flips (each image mirrored in
   every other epoch) and 2-pixel translations only, about 10 epochs. The records also evaluate with test-time
-  augmentation; here that is asked for: ``learn.tta()``, ``predict(..., tta=True)`` or ``trainwell predict --tta``
-  (the validation metrics of the fit are those of plain predictions).
+  augmentation, airbench's views (each image, it shifted one pixel up-left and down-right, and their mirror
+  images), which is what TTA gives a model trained on pixel shifts; here it is asked for: ``learn.tta()``,
+  ``predict(..., tta=True)`` or ``trainwell predict --tta`` (the validation metrics of the fit are those of plain
+  predictions).
 - Lookahead (:class:`~trainwell.callbacks.WeightAverage` with ``reset``): every 5 steps the network is pulled
   back to an exponential average of itself whose decay grows with the cube of progress, and the fit ends on it.
 
