@@ -452,7 +452,10 @@ def test_shifted_tta_averages_one_pixel_shifts_and_mirrors_and_auto_picks_it_for
         model, lambda out: out.softmax(-1), images, Augmentation.default(8), views="shifted"
     )
     assert forced.shape == (3, 4) and torch.allclose(forced.sum(-1), torch.ones(3))
-    assert "shifted a pixel up-left and down-right and their mirror images" in describe_tta(speedrun)
+    assert "shifts by one pixel up-left and down-right, and the mirror images of all three" in describe_tta(
+        speedrun
+    )
+    assert describe_tta(unflipped).endswith("up-left and down-right")
     assert "4 views augmented as in training" in describe_tta(Augmentation.default(8))
     line = torch.randint(
         0, 256, (2, 3, 1, 5), dtype=torch.uint8

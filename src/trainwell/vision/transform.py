@@ -170,9 +170,12 @@ def describe_tta(augmentation: Augmentation | None, views: str = "auto", n_views
     if kind is None or n_views < 1:
         return "the model trained without augmentation, so there are no views to average: these are the plain predictions"
     assert augmentation is not None
-    mirrors = " and their mirror images" if augmentation.flip else ""
+    mirrors = ", and the mirror images of all three" if augmentation.flip else ""
     if kind == "shifted":
-        return f"each image's probabilities average it, it shifted a pixel up-left and down-right{mirrors}"
+        return (
+            "each image's probabilities average the image (half) and its shifts by one pixel up-left and "
+            f"down-right{mirrors}"
+        )
     return f"each image's probabilities blend its plain view (half) with {n_views} views augmented as in training"
 
 
