@@ -142,12 +142,13 @@ def test_a_plan_moves_in_one_copy_per_dtype_keeping_shapes_and_dtypes() -> None:
 @pytest.mark.skipif(
     not torch.cuda.is_available(), reason="needs a CUDA device (benchmarks/gpu_checks.sh suite)"
 )
-@pytest.mark.parametrize("preset", ["default", "speedrun", "documents"])
+@pytest.mark.parametrize("preset", ["default", "speedrun", "documents", "erasing"])
 def test_augmenting_a_gpu_batch_never_makes_the_host_wait(preset: str) -> None:
     aug = {
         "default": Augmentation.default(32),
         "speedrun": Augmentation(flip="alternate", pixel_shift=2),
         "documents": dataclasses.replace(Augmentation.documents(32), blur_p=1.0),  # blur, noise, streaks
+        "erasing": dataclasses.replace(Augmentation.default(32), erase_p=0.7),  # boxes of random values
     }[preset]
     images = torch.randint(0, 256, (64, 3, 32, 32), dtype=torch.uint8, generator=seeded(1)).cuda()
     mirrored = augment.alternating_flips(images, 1) if aug.flip == "alternate" else None
@@ -251,6 +252,16 @@ def test_brightness_and_contrast_factors_of_one_change_nothing_and_others_do() -
     assert torch.allclose(grey[:, 0], grey[:, 1], atol=1e-6) and torch.allclose(
         grey[:, 1], grey[:, 2], atol=1e-6
     )
+
+
+def test_random_erasing_with_noise_changes_only_the_rectangle_and_repeats_with_its_seed() -> None:
+    x = torch.full((6, 3, 16, 16), 0.5)
+    out = random_erasing(x, p=1.0, area=(0.1, 0.2), generator=seeded(3))
+    changed = (out != x).any(1)  # (B, H, W): the noise almost surely differs from 0.5 everywhere it lands
+    rows, cols = changed.any(2), changed.any(1)
+    assert torch.equal(changed.sum((1, 2)), rows.sum(1) * cols.sum(1))  # one filled rectangle per image
+    assert bool(changed.flatten(1).any(1).all()) and float(out.min()) >= 0 and float(out.max()) <= 1
+    assert torch.equal(out, random_erasing(x, p=1.0, area=(0.1, 0.2), generator=seeded(3)))
 
 
 def test_random_erasing_fills_one_rectangle_per_chosen_image() -> None:

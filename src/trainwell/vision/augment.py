@@ -307,6 +307,7 @@ class Augmentation:
         # What the rendering reads on the host is read here, before the move (on a GPU, a read waits for it).
         reach = int(plan["shifts"].abs().max()) if "shifts" in plan and n else None
         radius = blur_radius(plan["blur"]) if "blur" in plan else None
+        host_boxes = plan.get("erase")  # _erase picks its images and pixels on the host
         plan = move_plan(plan, x.device)
         if mirror_later and "matrices" in plan:
             assert mirrored is not None
@@ -317,7 +318,7 @@ class Augmentation:
         largest = 4 * channels * max(in_size[0] * in_size[1], out_size[0] * out_size[1])
         chunk = n if x.device.type != "cpu" else max(1, CPU_CHUNK_BYTES // largest)
         if chunk >= n:
-            return self._render(x, plan, noise_generator, reach, radius)
+            return self._render(x, plan, noise_generator, reach, radius, host_boxes)
         dtype = x.dtype if x.is_floating_point() else torch.float32
         out = torch.empty((n, channels, *out_size), dtype=dtype)
         for start in range(0, n, chunk):
@@ -384,9 +385,11 @@ class Augmentation:
         noise_generator: torch.Generator | None,
         reach: int | None = None,
         radius: int | None = None,
+        host_boxes: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Apply ``plan`` to the images ``x`` (its rows match them); ``reach`` (the largest pixel shift) and
-        ``radius`` (the blur kernel's), when known on the host; else read from the plan."""
+        """Apply ``plan`` to the images ``x`` (its rows match them); ``reach`` (the largest pixel shift),
+        ``radius`` (the blur kernel's) and ``host_boxes`` (the erasing boxes), when known on the host; else read
+        from the plan."""
         owned = False  # whether x is this call's own intermediate, safe to overwrite
         to_unit = x.dtype == torch.uint8  # scaled by 1 / 255 after the warp, on the (often smaller) output
         if to_unit:
@@ -413,7 +416,8 @@ class Augmentation:
         if "streaks" in plan:
             x, owned = _draw_streaks(x, plan["streaks"]), True
         if "erase" in plan:
-            x = _erase(x, plan["erase"], self.erase_value, noise_generator, inplace=owned)
+            boxes = host_boxes if host_boxes is not None else plan["erase"]
+            x = _erase(x, boxes, self.erase_value, noise_generator, inplace=owned)
         return x
 
     @staticmethod

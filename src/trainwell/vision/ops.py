@@ -279,24 +279,28 @@ def _erase(
     noise_generator: torch.Generator | None,
     inplace: bool,
 ) -> torch.Tensor:
+    # Which images and where are worked out on the boxes' device (the host, from a plan) and moved together.
     index = boxes[:, 0].nonzero().squeeze(1)
     if len(index) == 0:
         return x
     height, width = x.shape[-2:]
     sizes = torch.tensor([height, width, height, width], dtype=boxes.dtype, device=boxes.device)
-    pixels = (boxes[index, 1:] * sizes).round().to(x.device)
+    pixels = (boxes[index, 1:] * sizes).round()
+    if boxes.device != x.device:
+        pinned = boxes.device.type == "cpu" and x.device.type == "cuda"
+        moved = torch.cat([index.to(pixels.dtype)[:, None], pixels], 1)
+        moved = (moved.pin_memory() if pinned else moved).to(x.device, non_blocking=pinned)
+        index, pixels = moved[:, 0].long(), moved[:, 1:]
     top, left, box_h, box_w = (pixels[:, i].view(-1, 1, 1) for i in range(4))
     box_h, box_w = box_h.clamp(min=1), box_w.clamp(min=1)
-    index = index.to(x.device)
     rows = torch.arange(height, device=x.device).view(1, height, 1)
     cols = torch.arange(width, device=x.device).view(1, 1, width)
     inside = ((rows >= top) & (rows < top + box_h)) & ((cols >= left) & (cols < left + box_w))  # (k, H, W)
     chosen_images = x[index]  # (k, C, H, W), a copy
     mask = inside.unsqueeze(1).expand_as(chosen_images)
-    if value is None:  # noise only for the pixels inside the boxes
-        count = int(mask.sum())
-        noise = torch.rand(count, generator=noise_generator, device=x.device, dtype=x.dtype)
-        chosen_images.masked_scatter_(mask, noise)
+    if value is None:  # noise for the pixels inside the boxes (drawn for whole images: no count to read back)
+        noise = torch.rand(chosen_images.shape, generator=noise_generator, device=x.device, dtype=x.dtype)
+        chosen_images = torch.where(mask, noise, chosen_images)
     else:
         chosen_images.masked_fill_(mask, float(value))
     out = x if inplace else x.clone()
