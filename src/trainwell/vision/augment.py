@@ -34,6 +34,7 @@ from trainwell.vision.ops import (
     _draw_streaks,
     _erase,
     _generator_on,
+    _moved,
     _pair,
     _params_device,
     _uniform,
@@ -440,13 +441,9 @@ def move_plan(plan: dict[str, torch.Tensor], device: torch.device) -> dict[str, 
     by_dtype: dict[torch.dtype, list[str]] = {}
     for name, value in plan.items():
         by_dtype.setdefault(value.dtype, []).append(name)
-    pin = device.type == "cuda"
     for names in by_dtype.values():
         flat = [plan[name].reshape(-1) for name in names]
-        packed = torch.cat(flat) if len(flat) > 1 else flat[0].contiguous()
-        if pin and packed.device.type == "cpu":
-            packed = packed.pin_memory()
-        packed = packed.to(device, non_blocking=pin)
+        packed = _moved(torch.cat(flat) if len(flat) > 1 else flat[0].contiguous(), device)
         for name, part in zip(names, packed.split([len(f) for f in flat]), strict=True):
             moved[name] = part.view(plan[name].shape)
     return {name: moved[name] for name in plan}

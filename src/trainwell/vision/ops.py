@@ -48,6 +48,14 @@ def _generator_on(generator: torch.Generator | None, device: torch.device) -> to
     return torch.Generator(device=device).manual_seed(seed)
 
 
+def _moved(tensor: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """``tensor`` on ``device``; from the host to a GPU through pinned memory, so the host does not wait."""
+    if tensor.device == device:
+        return tensor
+    pinned = tensor.device.type == "cpu" and device.type == "cuda"
+    return (tensor.pin_memory() if pinned else tensor).to(device, non_blocking=pinned)
+
+
 def _check_batch(x: torch.Tensor, where: str, *, allow_uint8: bool = False) -> None:
     ok = isinstance(x, torch.Tensor) and x.dim() == 4
     ok = ok and (x.is_floating_point() or (allow_uint8 and x.dtype == torch.uint8))
@@ -287,9 +295,7 @@ def _erase(
     sizes = torch.tensor([height, width, height, width], dtype=boxes.dtype, device=boxes.device)
     pixels = (boxes[index, 1:] * sizes).round()
     if boxes.device != x.device:
-        pinned = boxes.device.type == "cpu" and x.device.type == "cuda"
-        moved = torch.cat([index.to(pixels.dtype)[:, None], pixels], 1)
-        moved = (moved.pin_memory() if pinned else moved).to(x.device, non_blocking=pinned)
+        moved = _moved(torch.cat([index.to(pixels.dtype)[:, None], pixels], 1), x.device)
         index, pixels = moved[:, 0].long(), moved[:, 1:]
     top, left, box_h, box_w = (pixels[:, i].view(-1, 1, 1) for i in range(4))
     box_h, box_w = box_h.clamp(min=1), box_w.clamp(min=1)
