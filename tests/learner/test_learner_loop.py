@@ -241,7 +241,7 @@ def test_show_training_loop_lists_callbacks_per_event(capsys: pytest.CaptureFixt
     assert list(lines) == [event.value for event in Event]
     assert lines["after_backward"] == "Early, Clip"
     assert lines["after_loss"] == "Recorder, NanGuard"
-    assert lines["after_fit"] == "Early, Recorder"
+    assert lines["after_fit"] == "Early, Recorder, NanGuard"
     assert lines["before_step"] == "-"
     assert capsys.readouterr().out.strip() == text
 
