@@ -32,6 +32,10 @@ each is worth a fraction of an epoch. Changed on purpose: the schedule's phases 
 are straight, and the batch-norm biases do not decay where airbench's do; both of airbench's together scored
 79.23% against these choices' 79.24% (10,000 CIFAR-10 training images, 10 epochs, the full test set;
 ``fit_one_cycle(anneal="linear")`` gives the straight schedule).
+
+On the JPEG copy of CIFAR-10 this project benchmarks with (quality 75, colour at half resolution), airbench94's
+own code (adapted to read those files, fp32 on a CPU) reached 89.70% (90.83% with its TTA) where it averages 94.01%
+on the original arrays; this recipe reached 89.65% (90.53%) on the same data.
 """
 
 from __future__ import annotations
