@@ -216,7 +216,9 @@ def test_the_command_line_fits_recommends_and_exports_onnx(ease_dir: Path, tmp_p
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "ease: fitted in closed form on" in result.output and "(binary, 1 epoch)" in result.output
+    assert (
+        "ease: fitted in closed form on" in result.output and "Validation results (binary)" in result.output
+    )
     assert "train_loss" not in result.output.split("Validation results")[1]  # nothing was trained
     # No batch was trained: curves would be one validation dot on an empty batch axis, so none are drawn.
     assert not (out / "curves.png").exists() and (out / "history.csv").is_file()

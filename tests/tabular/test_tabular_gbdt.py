@@ -136,6 +136,7 @@ def test_the_command_line_fits_and_cross_validates_trees(tmp_path: Path) -> None
                          env={"COLUMNS": "200"})  # fmt: skip
     assert done.exit_code == 0, done.output
     assert "gbdt:" in done.output and "boosting rounds" in done.output
+    assert "Validation results (binary)" in done.output  # trees have no epochs to count
     refused = runner.invoke(app, ["fit", str(table), "--target", "bought", "--arch", "gbdt", "--epochs", "3"])
     assert refused.exit_code == 2 and "epochs (--epochs) and lr (--lr) are for the MLP" in refused.output
     cv = runner.invoke(app, ["evaluate", str(table), "--target", "bought", "--arch", "gbdt", "--cv", "3",

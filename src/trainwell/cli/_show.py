@@ -45,7 +45,11 @@ def show_metrics(learn: Any, console: Console, thresholds: ThresholdSummary | No
     epochs = len(learn.history)
     restored = getattr(learn, "weights_row", None)
     kept = f"; the weights of epoch {restored + 1}" if restored is not None and restored != epochs - 1 else ""
-    table = Table(title=f"{title} ({learn.task.kind}, {epochs} epoch{'' if epochs == 1 else 's'}{kept})")
+    # A model fitted in closed form (boosted trees, EASE) has no epochs to count: its one row is the fit.
+    trained = (
+        "" if getattr(learn.model, "closed_form", False) else f", {epochs} epoch{'' if epochs == 1 else 's'}"
+    )
+    table = Table(title=f"{title} ({learn.task.kind}{trained}{kept})")
     table.add_column("metric")
     table.add_column("value", justify="right")
     table.add_column("95% CI", justify="right")
