@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,7 @@ import torch
 
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.data import DataBundle, Task, TensorLoader, mask_split, random_split, tensor_data
+from trainwell.data.bundle import choose_split
 
 
 # ------------------------------------------------------------------------------------------ random_split
@@ -86,6 +88,43 @@ def test_mask_split_errors_name_the_column(column: list[Any], message: str) -> N
 
 
 # ------------------------------------------------------------------------------------------- tensor_data
+@pytest.mark.parametrize(
+    ("name", "values", "warned"),
+    [
+        ("is_valid", [True, False] * 30, True),
+        ("valid", [1, 0, 0] * 20, True),
+        ("split", ["train", "valid", "train"] * 20, True),
+        ("is_valid", [True] * 60, False),  # one value marks nothing
+        ("split", ["train", "valid", "test"] * 20, False),  # test rows are not a validation mark
+        ("valid_rows", ["a", "b"] * 30, False),
+        ("is_train", [True, False] * 30, False),  # True marks training rows: not offered as valid_col
+        ("validity", [True, False] * 30, False),
+    ],
+)
+def test_a_column_marking_validation_rows_gets_a_hint_when_rows_are_drawn_at_random(
+    name: str, values: list[Any], warned: bool
+) -> None:
+    frame = pd.DataFrame({"x": np.arange(60.0), "y": np.arange(60) % 2, name: values})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _train_rows, valid_rows = choose_split(frame, valid_pct=0.2, seed=0)
+    hints = [str(w.message) for w in caught if "mark of validation rows" in str(w.message)]
+    assert len(valid_rows) == 12
+    assert hints == (
+        [
+            f"column '{name}' looks like a mark of validation rows, but the validation rows were drawn at random; "
+            f"to hold out the rows it marks, pass --valid-col {name} (Python: valid_col='{name}')"
+        ]
+        if warned
+        else []
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        choose_split(frame, valid_pct=0.0)  # no validation rows asked for: nothing to say
+        if warned and name == "is_valid":
+            choose_split(frame, valid_pct=0.2, valid_col=name)  # the hint taken
+
+
 def test_tensor_data_end_to_end_classification() -> None:
     x = np.random.default_rng(0).normal(size=(50, 3))  # float64 in, float32 out
     y = np.array(["spam", "ham"] * 25)

@@ -155,6 +155,21 @@ def test_labels_only_in_the_validation_rows_are_named_in_a_warning(tmp_path: Pat
     assert data.task.classes == ("food", "music", "sport")
 
 
+def test_a_validation_mark_left_unused_gets_a_hint(tmp_path: Path) -> None:
+    # fastai's IMDB sample marks its validation rows in is_valid; a random split passes over them.
+    frame = sentiment_frame(60)
+    frame["is_valid"] = [i >= 48 for i in range(60)]
+    path = write_csv(frame, tmp_path / "reviews.csv")
+    with pytest.warns(
+        UserWarning, match=r"column 'is_valid' looks like a mark of validation rows.*--valid-col is_valid"
+    ):
+        text_data(path, "review", "sentiment")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data = text_data(path, "review", "sentiment", valid_col="is_valid")
+    assert len(data.texts["valid"]) == 12  # type: ignore[attr-defined]
+
+
 def test_a_rare_class_drawn_whole_into_validation_is_kept_for_training() -> None:
     # With one text of a class, text_data failed with "valid texts: target values ['weather'] were not seen"
     # whenever the random split drew it into validation, and worked with another seed; tabular_data, which

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -10,6 +11,7 @@ import numpy as np
 import torch
 
 from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.warn import warn
 from trainwell.data.loader import TensorLoader
 from trainwell.data.task import Task, infer_task
 
@@ -134,7 +136,32 @@ def choose_split(
         return mask_split(df[valid_col].tolist(), source=f"--valid-col '{valid_col}'")
     if valid_pct == 0:
         return np.arange(len(df)), np.arange(0)
+    warn_unused_valid_marker(df)
     return random_split(len(df), valid_pct, seed)
+
+
+#: Column names that mark validation rows in shared datasets (fastai's ``is_valid``, a ``split`` of
+#: train/valid): with no ``valid_col`` given, a column so named and holding only marks gets a warning.
+_VALID_MARKER_NAME = re.compile(
+    r"^(?:is_?)?(?:valid|validation|val)(?:_?(?:set|split|row))?$|^(?:data_?)?split$", re.I
+)
+_TRUTHY = frozenset({True, "1", "true", "True", "TRUE", "yes", "valid", "validation"})
+_FALSY = frozenset({False, "0", "false", "False", "FALSE", "no", "train", "training"})
+
+
+def warn_unused_valid_marker(df: Any) -> None:
+    """Warn when a column of ``df`` looks like a mark of validation rows (named like ``is_valid`` or
+    ``split``, holding only true/false or valid/train, both present) while the rows are split at random."""
+    for name in getattr(df, "columns", ()):
+        if not _VALID_MARKER_NAME.match(str(name)):
+            continue
+        values = set(df[name].dropna().unique().tolist())
+        if values and values <= _TRUTHY | _FALSY and values & _TRUTHY and values & _FALSY:
+            warn(
+                f"column '{name}' looks like a mark of validation rows, but the validation rows were drawn at "
+                f"random; to hold out the rows it marks, pass --valid-col {name} (Python: valid_col='{name}')",
+                UserWarning,
+            )
 
 
 def mask_split(
@@ -142,8 +169,7 @@ def mask_split(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Train and valid indices from a boolean-like column (True/1/"true"/"valid" mark validation rows)."""
     values = np.asarray(is_valid, dtype=object)
-    truthy = {True, "1", "true", "True", "TRUE", "yes", "valid", "validation"}
-    falsy = {False, "0", "false", "False", "FALSE", "no", "train", "training"}
+    truthy, falsy = _TRUTHY, _FALSY
     unknown = sorted({str(v) for v in values if v not in truthy and v not in falsy})
     if unknown:
         raise DataError(f"{source} must hold true/false (or 1/0, valid/train); found {unknown[:5]}")

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from trainwell.core.errors import ConfigError, DataError
-from trainwell.data.bundle import keep_classes_in_train, mask_split, random_split
+from trainwell.data.bundle import keep_classes_in_train, mask_split, random_split, warn_unused_valid_marker
 from trainwell.data.fingerprint import RowSketch
 from trainwell.data.task import Task, infer_task, warn_unknown_labels
 from trainwell.text._checks import (
@@ -322,6 +322,7 @@ def _split_rows(
     if valid_col is not None:
         return mask_split(frame[valid_col].tolist(), f"valid column '{valid_col}'")
     if valid_pct > 0:
+        warn_unused_valid_marker(frame)
         return random_split(len(frame), valid_pct, seed)
     return np.arange(len(frame)), None
 
