@@ -169,11 +169,10 @@ def mask_split(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Train and valid indices from a boolean-like column (True/1/"true"/"valid" mark validation rows)."""
     values = np.asarray(is_valid, dtype=object)
-    truthy, falsy = _TRUTHY, _FALSY
-    unknown = sorted({str(v) for v in values if v not in truthy and v not in falsy})
+    unknown = sorted({str(v) for v in values if v not in _TRUTHY and v not in _FALSY})
     if unknown:
         raise DataError(f"{source} must hold true/false (or 1/0, valid/train); found {unknown[:5]}")
-    mask = np.array([v in truthy for v in values], dtype=bool)
+    mask = np.array([v in _TRUTHY for v in values], dtype=bool)
     if mask.all() or not mask.any():
         which = "every" if mask.all() else "no"
         raise DataError(f"{source} marks {which} row as validation; both train and valid rows are needed")
