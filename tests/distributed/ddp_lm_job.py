@@ -32,7 +32,7 @@ def main() -> None:
     torch.set_num_threads(1)
     out.mkdir(parents=True, exist_ok=True)
     sizes = {"emb_size": 16, "hidden_size": 24, "n_layers": 2, "drop_mult": 0.0, "train_softmax": softmax}
-    learn = fit_language_model(
+    run = fit_language_model(
         corpus(),
         out=out / "model" if is_rank_zero() else None,
         epochs=2,
@@ -42,6 +42,7 @@ def main() -> None:
         bptt=8,
         min_freq=1,
     )
+    learn = run.learn
     after = learn.validate()  # outside the fit: every process reads the whole validation stream
     rank = torch.distributed.get_rank() if world_size() > 1 else 0
     torch.save(learn.model.state_dict(), out / f"weights-{rank}.pt")

@@ -55,7 +55,8 @@ def jobs(tmp_path_factory: pytest.TempPathFactory) -> Launched:
         "+", RESUME_JOB, out / "whole-lm", "whole", "lm",
         "+", RESUME_JOB, out / "resumed-lm", "interrupt", "lm",
     )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
+    done_lines = "\n".join(line for line in done.stderr.splitlines() if line.startswith("several_jobs:"))
+    assert done.returncode == 0, f"{done_lines}\n...\n{done.stderr[-5000:]}"
     return Launched(out, done.stderr)
 
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from process_support import run_python
 
-ENV = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"}
+# PYTHONFAULTHANDLER: a process killed by a signal (an abort in Gloo's C++) prints every thread's Python stack.
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200", "PYTHONFAULTHANDLER": "1"}
 for variable in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
     ENV.pop(variable, None)
 
