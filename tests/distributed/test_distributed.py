@@ -143,6 +143,33 @@ def test_distribute_outside_torchrun_says_how_to_launch() -> None:
         distribute(learn)
 
 
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads thread states from Linux's /proc")
+def test_a_leaving_process_waits_for_its_busy_threads() -> None:
+    # At exit, a backend thread still busy with a finished collective must get to drop it before the
+    # interpreter shuts down (else: SIGABRT). A thread hashing 64 MB in C (the GIL released, as Gloo's workers
+    # run) stands in for it: when the wait returns, the thread has finished.
+    import hashlib
+    import threading
+
+    from trainwell.distributed.setup import let_threads_settle
+
+    data = bytes(64 * 2**20)
+    started, finished = threading.Event(), threading.Event()
+
+    def busy() -> None:
+        started.set()
+        for _ in range(4):
+            hashlib.sha256(data).digest()
+        finished.set()
+
+    thread = threading.Thread(target=busy)
+    thread.start()
+    started.wait()
+    let_threads_settle(timeout=60)
+    assert finished.is_set()
+    thread.join()
+
+
 def test_text_batches_are_shared_out_whole_and_evenly() -> None:
     from trainwell.text.data import TextLoader
 

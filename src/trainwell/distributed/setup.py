@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import threading
 from typing import Any
 
 import torch
@@ -78,21 +79,69 @@ def _leave() -> None:
     A process that destroys its group while another is still working (rank 0 writing the model directory)
     can abort at exit with "terminate called without an active exception": Gloo's receiving thread is still
     blocked on that peer. Meeting at a barrier first means no process leaves while another still talks to it.
+    Then it waits for its own backend threads to finish with what they hold (:func:`let_threads_settle`).
     """
     import datetime
 
     import torch.distributed as dist
 
-    if not dist.is_initialized():
+    if dist.is_initialized():
+        try:
+            if dist.get_backend() == "gloo":  # gives up after the timeout if a process died
+                dist.monitored_barrier(timeout=datetime.timedelta(seconds=LEAVE_TIMEOUT_S))
+            else:
+                dist.barrier()
+        except RuntimeError:
+            pass  # another process has gone: leave anyway
+        dist.destroy_process_group()
+    let_threads_settle()  # also when the script destroyed the group itself: the backend's threads outlive it
+
+
+#: How long a process leaving the job waits, at most, for other threads of its own to go idle.
+SETTLE_TIMEOUT_S = 1.0
+#: How often it looks.
+SETTLE_POLL_S = 0.01
+
+
+def let_threads_settle(timeout: float = SETTLE_TIMEOUT_S) -> None:
+    """Sleep, releasing the GIL, until no other thread of this process is running or waiting to run, two looks
+    in a row (Linux, from ``/proc/self/task``; elsewhere a tenth of a second), or until ``timeout``.
+
+    A Gloo worker thread drops a finished collective a moment after the collective returned; when Python has
+    dropped its own hold on the tensors by then, the worker takes the GIL to release them. Once the interpreter
+    has begun to shut down, a thread that asks for the GIL is made to exit, and exiting from inside a C++
+    destructor aborts the process ("terminate called without an active exception", SIGABRT), after the job's
+    work is done but with a failed exit that torchrun reports as the job's failure. On a busy 2-core machine the
+    worker can lag that long: about one exit in ten before this wait (``gdb`` on the core: the worker in
+    ``~AsyncAllgatherWork``, the main thread in ``Py_FinalizeEx``).
+    """
+    import time
+
+    tasks = "/proc/self/task"
+    if not os.path.isdir(tasks):
+        time.sleep(min(timeout, 0.1))
         return
-    try:
-        if dist.get_backend() == "gloo":  # gives up after the timeout if a process died
-            dist.monitored_barrier(timeout=datetime.timedelta(seconds=LEAVE_TIMEOUT_S))
-        else:
-            dist.barrier()
-    except RuntimeError:
-        pass  # another process has gone: leave anyway
-    dist.destroy_process_group()
+    me = str(threading.get_native_id())
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    while quiet < 2 and time.monotonic() < deadline:
+        time.sleep(SETTLE_POLL_S)
+        quiet = quiet + 1 if not _others_running(tasks, me) else 0
+
+
+def _others_running(tasks: str, me: str) -> bool:
+    """Whether a thread of this process other than ``me`` is running or runnable (state ``R``)."""
+    for tid in os.listdir(tasks):
+        if tid == me:
+            continue
+        try:
+            with open(f"{tasks}/{tid}/stat", encoding="ascii", errors="replace") as stat:
+                state = stat.read().rpartition(")")[2].split()[0]
+        except (OSError, IndexError):
+            continue  # the thread ended while we looked
+        if state == "R":
+            return True
+    return False
 
 
 def broadcast_value(value: Any, source: int = 0) -> Any:
