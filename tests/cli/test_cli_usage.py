@@ -16,6 +16,11 @@ pytestmark = pytest.mark.slow
         (("frobnicate",), "error: No such command 'frobnicate'."),
         (("evaluate", "data.csv", "--target", "y", "--seed", "-1"), "error: Invalid value for '--seed'"),
         (("recommend", "model", "3", "--top", "0"), "error: Invalid value for '--top'"),
+        (  # a glob that caught train.csv and test.csv: where each of them goes
+            ("fit", "test.csv", "train.csv", "--target", "y"),
+            "error: Got unexpected extra argument(s) (train.csv): trainwell fit reads one data source (a file or a "
+            "folder); a labelled test set goes in --test FILE, and rows to answer go to trainwell predict",
+        ),
         (
             ("fit", "data.csv", "--target", "y", "--target", "z"),
             "error: --target was given twice ('y' and 'z') but takes a single value: give --target once (see '",

@@ -294,7 +294,7 @@ def test_no_rows_and_a_bad_test_table_are_refused() -> None:
     with pytest.raises(DataError, match="has no rows"):
         ratings_data(small_ratings().iloc[:0])
     no_rating = small_ratings().drop(columns="rating")
-    with pytest.raises(DataError, match="target column 'rating' not found in the test table"):
+    with pytest.raises(DataError, match="the test DataFrame has no target column 'rating'"):
         ratings_data(small_ratings(), test=no_rating)
     with pytest.raises(DataError, match="item column 'movie' not found in the test table"):
         ratings_data(small_ratings(), test=small_ratings().drop(columns="movie"))

@@ -239,7 +239,19 @@ def test_test_table_is_encoded_with_the_training_recipe(tmp_path: Path) -> None:
     assert torch.equal(x_cat, expected_cat)
     assert torch.allclose(x_cont, expected_cont)
     assert y.tolist() == (test["expensive"] == "yes").astype(float).tolist()
-    with pytest.raises(DataError, match=r"target column 'expensive' not found in the test table"):
+    unlabelled = tmp_path / "kaggle_test.csv"  # rows to answer, as Kaggle's test.csv: no label column
+    test.drop(columns="expensive").to_csv(unlabelled, index=False)
+    with pytest.raises(DataError) as refused:
+        tabular_data(frame, "expensive", test=unlabelled)
+    assert str(refused.value) == (
+        f"the test data {unlabelled} has no target column 'expensive' (its columns: {', '.join(test.columns[:-1])}"
+        "): a test set measures the model on rows whose answers are known. To answer these rows instead, fit "
+        f"without --test, then run: trainwell predict MODEL_DIR {unlabelled} (Python: "
+        "trainwell.load(MODEL_DIR).predict(rows))"
+    )
+    with pytest.raises(
+        DataError, match=r"the test DataFrame has no target column 'expensive' .*learn.predict"
+    ):
         tabular_data(frame, "expensive", test=test.drop(columns="expensive"))
 
 

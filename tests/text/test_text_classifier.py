@@ -277,6 +277,12 @@ def test_a_folder_of_class_folders_is_a_test_set_for_a_model_trained_on_a_table(
     )  # labels read from the folders
     with pytest.raises(DataError, match="holds train/: pass the folder of the held-out class folders"):
         text_data(table, "review", "sentiment", test=root)
+    unlabelled = tmp_path / "to_answer.csv"  # reviews to answer, without their label: for predict, not test=
+    reviews(10).drop(columns="sentiment").to_csv(unlabelled, index=False)
+    with pytest.raises(
+        DataError, match=rf"the test data {unlabelled} has no target column 'sentiment' .* predict"
+    ):
+        text_data(table, "review", "sentiment", test=unlabelled)
     with pytest.raises(ConfigError, match="labels each text with one class folder"):
         scores = reviews(120).assign(stars=1.0, votes=2.0)  # two numeric targets: one regression
         scores.to_csv(table, index=False)

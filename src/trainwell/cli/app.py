@@ -161,7 +161,13 @@ def main() -> None:
     except click_errors.ClickException as error:
         context = getattr(error, "ctx", None)
         command = context.command_path if context is not None else "trainwell"
-        print(f"error: {error.format_message()} (see '{command} --help')", file=sys.stderr)
+        message = error.format_message()
+        if command.endswith(" fit") and message.startswith("Got unexpected extra argument"):
+            message += (
+                ": trainwell fit reads one data source (a file or a folder); a labelled test set goes in --test "
+                "FILE, and rows to answer go to trainwell predict MODEL_DIR FILE once the model is fitted"
+            )
+        print(f"error: {message} (see '{command} --help')", file=sys.stderr)
         raise SystemExit(error.exit_code) from None
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

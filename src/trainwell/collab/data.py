@@ -24,7 +24,7 @@ from trainwell.collab.recipe import CollabRecipe
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.bundle import DataBundle, choose_split
 from trainwell.data.fingerprint import RowSketch
-from trainwell.data.io import check_columns, list_columns, read_table
+from trainwell.data.io import check_columns, check_test_targets, list_columns, read_table
 from trainwell.data.loader import TensorLoader
 from trainwell.data.task import Task, infer_task
 
@@ -326,8 +326,9 @@ def ratings_data(
             if isinstance(test, pd.DataFrame)
             else read_ratings(test, encoding=encoding, encoding_errors=encoding_errors)
         )
-        for column, flag in ((user_col, "--user"), (item_col, "--item"), (rating_col, "--target")):
+        for column, flag in ((user_col, "--user"), (item_col, "--item")):
             check_columns(test_df, [column], test_name, flag)
+        check_test_targets(test_df, rating_col, None if isinstance(test, pd.DataFrame) else test)
         test_df = _checked(test_df, user_col, item_col, rating_col, test_name)
         test_loader = TensorLoader(_encode(recipe, resolved, test_df, test_name), max(4 * bs, 4096))
     hints: dict[str, Any] = {"n_users": recipe.n_users, "n_items": recipe.n_items, "n_out": 1}

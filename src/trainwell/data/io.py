@@ -188,6 +188,37 @@ def check_columns(df: pd.DataFrame, names: str | Sequence[str], source: str, fla
     )
 
 
+def check_test_targets(df: pd.DataFrame, names: str | Sequence[str], source: str | Path | None) -> None:
+    """Raise a :class:`DataError` unless the test table ``df`` holds every target column in ``names``.
+
+    A test set measures the model on rows whose answers are known; a table of rows to be answered (Kaggle's
+    ``test.csv``, without its label column) is for ``trainwell predict``, and the message says so. ``source``
+    is the file the table came from, or None for a DataFrame.
+    """
+    wanted = [names] if isinstance(names, str) else list(names)
+    columns = [str(column) for column in df.columns]
+    missing = [name for name in wanted if name not in columns]
+    if not missing:
+        return
+    noun = "target column" if len(missing) == 1 else "target columns"
+    quoted = ", ".join(f"'{name}'" for name in missing)
+    if source is None:
+        where, fix = (
+            "the test DataFrame",
+            "fit without test=, then call learn.predict(rows) or trainwell.load(MODEL_DIR).predict(rows)",
+        )
+    else:
+        where, fix = (
+            f"the test data {source}",
+            f"fit without --test, then run: trainwell predict MODEL_DIR {source} (Python: "
+            "trainwell.load(MODEL_DIR).predict(rows))",
+        )
+    raise DataError(
+        f"{where} has no {noun} {quoted} (its columns: {list_columns(columns)}): a test set measures the model "
+        f"on rows whose answers are known. To answer these rows instead, {fix}"
+    )
+
+
 def check_column_roles(df: pd.DataFrame, roles: Mapping[str, Sequence[str]], source: str) -> None:
     """Check that every named column exists, has a text name, and has only one role.
 

@@ -15,7 +15,7 @@ from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle, choose_split
 from trainwell.data.fingerprint import RowSketch
-from trainwell.data.io import check_columns, read_table
+from trainwell.data.io import check_columns, check_test_targets, read_table
 from trainwell.data.loader import TensorLoader
 from trainwell.data.task import Task, infer_task
 from trainwell.tabular.recipe import MIN_CATEGORY_COUNT, TabularRecipe, check_min_category_count
@@ -146,12 +146,7 @@ def tabular_data(
             if isinstance(test, pd.DataFrame)
             else read_table(test, encoding=encoding, encoding_errors=encoding_errors)
         )
-        check_columns(
-            test_df,
-            targets,
-            str(test) if not isinstance(test, pd.DataFrame) else "the test table",
-            "--target",
-        )
+        check_test_targets(test_df, targets, None if isinstance(test, pd.DataFrame) else test)
         test_loader = TensorLoader(_encode(recipe, resolved, test_df, "the test table"), max(bs * 4, 1024))
     hints = {"cardinalities": recipe.cardinalities, "n_cont": recipe.n_cont, "n_out": resolved.n_outputs}
     if resolved.kind == "regression":

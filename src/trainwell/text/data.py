@@ -21,6 +21,7 @@ import torch
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.bundle import keep_classes_in_train, mask_split, random_split, warn_unused_valid_marker
 from trainwell.data.fingerprint import RowSketch
+from trainwell.data.io import check_test_targets
 from trainwell.data.task import Task, infer_task, warn_unknown_labels
 from trainwell.text._checks import (
     check_column,
@@ -271,8 +272,8 @@ def _read_test(
         return folder["text"].tolist(), folder["label"].rename(targets[0])
     what = "the test data"
     frame = read_text_table(test, what, encoding=encoding, encoding_errors=encoding_errors)
-    for name, flag in [(text_col, "--text"), *((name, "--target") for name in targets)]:
-        check_column(frame, name, flag, what)
+    check_column(frame, text_col, "--text", what)
+    check_test_targets(frame, targets, test if isinstance(test, str | Path) else None)
     frame = checked_texts(frame, text_col, what, drop_empty, from_file=isinstance(test, str | Path))
     return frame[text_col].tolist(), frame[targets[0]] if len(targets) == 1 else frame[targets]
 
