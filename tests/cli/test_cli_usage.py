@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from cli_support import run_cli
 
@@ -42,3 +44,21 @@ def test_command_summaries_flow_in_the_command_list() -> None:
     for command in app.registered_commands:
         paragraphs = (command.help or "").split("\n\n")
         assert paragraphs[0] and not any("\n" in paragraph for paragraph in paragraphs), command.name
+
+
+def test_a_text_table_without_a_header_row_is_told_to_get_one(tmp_path: Path) -> None:
+    # GoEmotions' TSVs have no header: its first review, a label and an ID were listed as the columns.
+    from trainwell.cli._common import missing_target
+
+    rows = [
+        ("My favourite food is anything I didn't have to cook myself.", "27", "eebbqej"),
+        ("Ok then", "4", "x"),
+    ]
+    headerless = tmp_path / "train.tsv"
+    headerless.write_text("".join("\t".join(row) + "\n" for row in rows), encoding="utf-8")
+    said = str(missing_target(headerless, "utf-8"))
+    assert "a number or a sentence where a column name goes says the file may have none" in said
+    assert "add a header row naming the columns, then pass --target NAME" in said
+    named = tmp_path / "named.tsv"
+    named.write_text("text\tlabel\tid\n" + "".join("\t".join(row) + "\n" for row in rows), encoding="utf-8")
+    assert str(missing_target(named, "utf-8")).endswith("e.g. --target label; columns are: text, label, id")

@@ -266,11 +266,26 @@ def missing_target(data: Path, encoding: str, encoding_errors: str = "strict") -
                 "seems to have none: for ratings (user, item, rating, timestamp, as MovieLens' u.data) pass "
                 "--user user --item item --target rating; otherwise add a header row"
             )
+        elif _looks_like_data(columns):
+            hint = (
+                f"its first row was read as the header (columns {list_columns([str(c) for c in columns])}); a "
+                "number or a sentence where a column name goes says the file may have none: if so, add a header "
+                "row naming the columns, then pass --target NAME"
+            )
         else:
             hint += f"; columns are: {list_columns([str(c) for c in columns])}"
     if data.name.lower().removesuffix(".gz").endswith(".txt"):
         hint += "; for sentences tagged word by word (CoNLL), pass --task tagging"
     return ConfigError(f"--target is required for the table '{data}': {hint}")
+
+
+def _looks_like_data(columns: Any) -> bool:
+    """Whether column names read from a file's first row are some of them data (a file without a header row,
+    as GoEmotions' TSVs): a name that is a number, or one that is a sentence (40 characters, 5 words or more)."""
+    from trainwell.collab.data import headerless
+
+    names = [str(name) for name in columns]
+    return any(headerless([name]) or (len(name) >= 40 and len(name.split()) >= 5) for name in names)
 
 
 def _image_path_column(frame: Any) -> str | None:
