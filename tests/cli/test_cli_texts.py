@@ -47,6 +47,36 @@ def test_fit_and_predict_texts(tmp_path: Path) -> None:
     assert "--allow-missing-columns" not in wrong.stderr  # it would not help a text model
 
 
+def test_a_table_of_texts_and_labels_fitted_without_text_trains_a_text_classifier(tmp_path: Path) -> None:
+    # SST-2's train.tsv (label, sentence) fitted with --target alone stopped at "no input columns left ... Add
+    # feature columns", one line below the warning that named --text sentence.
+    data = tmp_path / "reviews.csv"
+    reviews(400, 0, shuffle=True).to_csv(data, index=False)
+    out = tmp_path / "model"
+    fit = run_cli("fit", data, "--target", "sentiment", "--out", out, "--epochs", "8")
+    assert fit.returncode == 0, fit.explain()
+    assert (
+        "column 'review' is free text and the table's only input: training a text classifier on it (as "
+        + ("--text review)")
+        in fit.stdout.replace("\n", " ")
+    )
+    assert "texts get the right class" in fit.stdout.replace("\n", " ")
+    new = tmp_path / "new.csv"
+    reviews(40, 1, shuffle=True).to_csv(new, index=False)
+    predicted = run_cli("predict", out, new)
+    assert predicted.returncode == 0, predicted.explain()
+    table = pd.read_csv(StringIO(predicted.stdout))
+    assert (table["prediction"] == reviews(40, 1, shuffle=True)["sentiment"]).mean() >= 0.9
+    # A table architecture asked for: no text model in its place, and the error says what would train one.
+    mlp = run_cli("fit", data, "--target", "sentiment", "--arch", "mlp", "--out", tmp_path / "mlp")
+    assert mlp.returncode == 2, mlp.explain()
+    assert mlp.stderr_lines[-1].endswith(
+        "Column 'review' is free text, for a text model: pass --text review (Python: text_data(source, 'review', "
+        "target))."
+    ), mlp.explain()
+    assert not (tmp_path / "mlp").exists()
+
+
 def test_a_missing_text_column_is_one_line(tmp_path: Path) -> None:
     data = tmp_path / "reviews.csv"
     reviews(20, 0, shuffle=True).to_csv(data, index=False)

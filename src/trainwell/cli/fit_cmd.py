@@ -422,12 +422,13 @@ def fit(
             raise missing_target(data, encoding, encoding_errors)
         refuse_for_tables_and_texts(text, arch, size=size, augment=augment, pretrained=pretrained)
         keeping = ready("corpus" if text_folder else "table")
-        if text is not None:
+
+        def fit_text_column(column: str) -> None:
             from trainwell.text.pipeline import fit_texts
 
             result = fit_texts(
                 data,
-                text_col=text,
+                text_col=column,
                 target=target_columns(target),
                 out=out,
                 model=model,
@@ -452,31 +453,49 @@ def fit(
                 **keeping.pipeline_kwargs,
             )
             report_fit(result)
+
+        if text is not None:
+            fit_text_column(text)
             return
         from trainwell.tabular.pipeline import fit_table
+        from trainwell.tabular.recipe import NoInputColumns
 
-        result = fit_table(
-            data,
-            target_columns(target),
-            out=out,
-            epochs=epochs,
-            lr=lr,
-            metrics=metric,
-            seed=seed,
-            batch_size=batch_size,
-            valid_pct=valid_pct,
-            valid_col=valid_col,
-            task=task,
-            label_delim=label_delim,
-            tune_thresholds=label_thresholds,
-            **table_roles(cat_names, cont_names, ignore, date_format, min_category_count),
-            encoding=encoding,
-            encoding_errors=encoding_errors,
-            time_budget=seconds,
-            arch=arch,
-            test=test,
-            **keeping.pipeline_kwargs,
-        )
+        try:
+            result = fit_table(
+                data,
+                target_columns(target),
+                out=out,
+                epochs=epochs,
+                lr=lr,
+                metrics=metric,
+                seed=seed,
+                batch_size=batch_size,
+                valid_pct=valid_pct,
+                valid_col=valid_col,
+                task=task,
+                label_delim=label_delim,
+                tune_thresholds=label_thresholds,
+                **table_roles(cat_names, cont_names, ignore, date_format, min_category_count),
+                encoding=encoding,
+                encoding_errors=encoding_errors,
+                time_budget=seconds,
+                arch=arch,
+                test=test,
+                **keeping.pipeline_kwargs,
+            )
+        except NoInputColumns as error:
+            # A table of texts and their labels, fitted without --text: its one free-text column is the input.
+            if len(error.free_text) != 1 or arch != "auto" or any(given[flag] for flag in TABLE_ONLY):
+                raise
+            (column,) = error.free_text
+            out_console.print(
+                f"{data}: column '{column}' is free text and the table's only input: training a text classifier "
+                f"on it (as --text {column})",
+                markup=False,
+                soft_wrap=True,
+            )
+            fit_text_column(column)
+            return
         report_fit(result)
         from trainwell.cli._show import show_table_choice
 

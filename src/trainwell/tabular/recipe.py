@@ -98,6 +98,19 @@ def check_min_category_count(value: object) -> None:
         )
 
 
+#: How the reason a column was left out as free text begins.
+FREE_TEXT_REASON = "free text"
+
+
+class NoInputColumns(DataError):
+    """No column of the table is left to learn from; :attr:`free_text` names the columns left out as free text
+    (what a text model reads: a table of reviews and their labels)."""
+
+    def __init__(self, message: str, free_text: Sequence[str]) -> None:
+        super().__init__(message)
+        self.free_text = list(free_text)
+
+
 @dataclass
 class TabularRecipe:
     """Preprocessing of a table, fitted on training rows by :meth:`fit` and applied by :meth:`transform`.
@@ -316,9 +329,17 @@ class TabularRecipe:
         conts = [name for name in conts if name not in dropped]
         dates = {name: fmt for name, fmt in dates.items() if name not in dropped}
         if not cats and not conts and not dates:
-            raise DataError(
+            free_text = [name for name, reason in dropped.items() if reason.startswith(FREE_TEXT_REASON)]
+            fix = (
+                f" Column '{free_text[0]}' is free text, for a text model: pass --text {free_text[0]} (Python: "
+                f"text_data(source, '{free_text[0]}', target))."
+                if len(free_text) == 1
+                else " Add feature columns."
+            )
+            raise NoInputColumns(
                 f"no input columns left in {source} besides the target {', '.join(targets)}; "
-                f"columns are: {list_columns([str(c) for c in df.columns])}. Add feature columns."
+                f"columns are: {list_columns([str(c) for c in df.columns])}.{fix}",
+                free_text,
             )
         # Columns the user left out are recorded too (no warning: they asked), so a served model accepts rows
         # that still hold them, as predict does.
@@ -593,7 +614,7 @@ def _choose_columns(
                 words = _median_words(values)
                 if words >= _FREE_TEXT_WORDS:
                     kind = (
-                        f"free text (a median of {words:g} words a row): a table model cannot read it; to learn "
+                        f"{FREE_TEXT_REASON} (a median of {words:g} words a row): a table model cannot read it; to learn "
                         f"from the text, train a text model on it: --text {name}"
                     )
                 else:
