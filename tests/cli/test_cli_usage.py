@@ -62,3 +62,51 @@ def test_a_text_table_without_a_header_row_is_told_to_get_one(tmp_path: Path) ->
     named = tmp_path / "named.tsv"
     named.write_text("text\tlabel\tid\n" + "".join("\t".join(row) + "\n" for row in rows), encoding="utf-8")
     assert str(missing_target(named, "utf-8")).endswith("e.g. --target label; columns are: text, label, id")
+
+
+def test_archives_workbooks_and_idx_arrays_say_how_to_get_at_the_data(tmp_path: Path) -> None:
+    # MovieLens' ml-100k.tgz read as a CSV: "it holds NUL bytes ... pass --encoding utf-16".
+    import gzip
+    import tarfile
+    import zipfile
+
+    import pytest
+
+    from trainwell.cli._common import missing_target
+    from trainwell.cli._fit_data import is_image_source
+    from trainwell.core.errors import DataError
+    from trainwell.data.io import read_table
+
+    table = tmp_path / "u.csv"
+    table.write_text("user,item,rating\n1,2,3\n", encoding="utf-8")
+    tgz = tmp_path / "ml-100k.tgz"
+    with tarfile.open(tgz, "w:gz") as archive:
+        archive.add(table, arcname="ml-100k/u.csv")
+    with pytest.raises(
+        DataError, match=r"is a tar archive: unpack it first \(tar xzf ml-100k.tgz\) and pass"
+    ):
+        read_table(tgz, encoding="utf-8")
+    assert "is a tar archive" in str(missing_target(tgz, "utf-8"))
+    zipped = tmp_path / "data.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.write(table, arcname="u.csv")
+    with pytest.raises(DataError, match=r"is a zip archive: unpack it first \(unzip data.zip\)"):
+        read_table(zipped)
+    (tmp_path / "book.xlsx").write_bytes(zipped.read_bytes())
+    with pytest.raises(DataError, match="is a spreadsheet workbook, not a table file: save the sheet as CSV"):
+        read_table(tmp_path / "book.xlsx")
+    not_a_tar = tmp_path / "rows.tar.gz"  # named like an archive, not one: the reader's own error, one line
+    not_a_tar.write_bytes(gzip.compress(table.read_bytes()))
+    with pytest.raises(DataError, match=r"could not read '.*rows.tar.gz' as CSV: "):
+        read_table(not_a_tar)
+    mnist = tmp_path / "mnist"
+    mnist.mkdir()
+    for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"):
+        (mnist / name).write_bytes(gzip.compress(b"\x00\x00\x08\x01\x00\x00\x00\x00"))
+    with pytest.raises(
+        DataError, match=r"holds IDX arrays .* image_data\(read_idx\('train-images-idx3-ubyte.gz'\)"
+    ):
+        is_image_source(mnist, None)
+    assert "labels=read_idx('train-labels-idx1-ubyte.gz')" in str(
+        missing_target(mnist / "train-images-idx3-ubyte.gz", "utf-8")
+    )

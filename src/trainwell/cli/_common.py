@@ -244,7 +244,12 @@ def missing_target(data: Path, encoding: str, encoding_errors: str = "strict") -
     hint = "name the column to predict, e.g. --target label"
     frame = None
     if data.is_file():  # else said at once, without importing pandas to read it
-        from trainwell.data.io import list_columns, read_table
+        from trainwell.cli._fit_data import refuse_idx
+        from trainwell.data.io import archive_error, list_columns, read_table
+
+        refused = archive_error(data) or refuse_idx(data)
+        if refused is not None:  # no --target would help: say what would
+            return refused
 
         with contextlib.suppress(UserError):  # an unreadable table says why when read for real
             frame = read_table(data, encoding=encoding, encoding_errors=encoding_errors)

@@ -137,6 +137,9 @@ def is_image_source(data: Path, path_col: str | None) -> bool:
         from trainwell.vision.io import looks_like_image_folder
 
         if not looks_like_image_folder(data):
+            idx = refuse_idx(data)
+            if idx is not None:
+                raise idx
             texts = any(data.rglob("*.txt"))
             raise DataError(
                 f"'{data}' is a folder without images; pass a table file, or a folder of <label>/*.jpg images"
@@ -148,6 +151,24 @@ def is_image_source(data: Path, path_col: str | None) -> bool:
             )
         return True
     return False
+
+
+def refuse_idx(data: Path) -> Any:
+    """The one-line error for a file or folder of IDX arrays (MNIST's ``train-images-idx3-ubyte.gz``), which
+    the command line does not read, with the Python call that does; ``None`` when ``data`` holds none."""
+    from trainwell.core.errors import DataError
+
+    files = [data] if data.is_file() else sorted(data.glob("*"))
+    idx = [path.name for path in files if "-idx" in path.name and "-ubyte" in path.name]
+    if not idx:
+        return None
+    images = next((name for name in idx if "images" in name and not name.startswith("t10k")), idx[0])
+    labels = images.replace("images-idx3", "labels-idx1")
+    return DataError(
+        f"'{data}' holds IDX arrays ({', '.join(idx)}), MNIST's format, which the command line does not read: "
+        f"in Python, image_data(read_idx('{images}'), labels=read_idx('{labels}')) from trainwell.vision "
+        "(test=(images, labels) for its t10k files); the command line reads folders of <label>/*.png images"
+    )
 
 
 def refuse_for_images(data: Path, given: dict[str, bool]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import tarfile
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -130,7 +131,7 @@ def read_table(
         raise DataError(f"'{shown}' has no data rows") from None
     except UnicodeDecodeError as error:
         raise undecodable_error(path, encoding, error) from None
-    except (pd.errors.ParserError, gzip.BadGzipFile, zlib.error, EOFError) as error:
+    except (pd.errors.ParserError, gzip.BadGzipFile, zlib.error, EOFError, tarfile.TarError) as error:
         label = {"tsv": "TSV", "parquet": "Parquet", "json": "JSON", "jsonl": "JSON lines"}.get(kind, "CSV")
         fix = "check that it is a Parquet file" if kind == "parquet" else "check the delimiter and encoding"
         raise DataError(f"could not read '{shown}' as {label}: {_short_reason(error)}; {fix}") from None
@@ -305,6 +306,50 @@ def _need_file(path: Path, what: str, kinds: str) -> None:
         raise DataError(f"{what} '{path}' not found; check the path")
     if path.is_dir():
         raise DataError(f"{what} '{path}' is a directory, not a file; pass the path of {kinds}")
+    refused = archive_error(path, what)
+    if refused is not None:
+        raise refused
+
+
+#: Name endings of archives, with the command that unpacks each.
+_ARCHIVES = {
+    ".tar": "tar xf",
+    ".tgz": "tar xzf",
+    ".tar.gz": "tar xzf",
+    ".tbz2": "tar xjf",
+    ".tar.bz2": "tar xjf",
+    ".tar.xz": "tar xJf",
+    ".zip": "unzip",
+}
+_WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+def archive_error(path: Path, what: str = "data file") -> DataError | None:
+    """The error for an archive (MovieLens' ``ml-100k.tgz``) or a spreadsheet workbook given as a table, known
+    by its name and, for archives, its bytes: it says how to get at the table (read as a CSV, its bytes made a
+    nonsense error); ``None`` for any other file."""
+    import zipfile
+
+    name = path.name.lower()
+    if name.endswith(_WORKBOOKS):
+        return DataError(
+            f"{what} '{path}' is a spreadsheet workbook, not a table file: save the sheet as CSV, or read it "
+            "with pandas.read_excel and pass the DataFrame (Python)"
+        )
+    ending = next((end for end in sorted(_ARCHIVES, key=len, reverse=True) if name.endswith(end)), None)
+    if ending is None:
+        return None
+    try:
+        archive = zipfile.is_zipfile(path) if ending == ".zip" else tarfile.is_tarfile(path)
+    except OSError:
+        return None  # unreadable: the read that follows says so
+    if not archive:
+        return None
+    kind = "zip" if ending == ".zip" else "tar"
+    return DataError(
+        f"{what} '{path}' is a {kind} archive: unpack it first ({_ARCHIVES[ending]} {path.name}) and pass "
+        "the table or folder inside"
+    )
 
 
 def read_text_file(path: str | Path, *, encoding: str = "utf-8", encoding_errors: str = "strict") -> str:
