@@ -109,8 +109,8 @@ def read_table(
     Raises:
         ConfigError: ``encoding`` is not a text encoding Python knows, or ``encoding_errors`` is neither
             ``"strict"`` nor ``"replace"``.
-        DataError: The file is missing, is a directory, is not ``encoding`` text, cannot be parsed, or has no
-            data rows.
+        DataError: The file is missing, is a directory, is an archive (``.tgz``, ``.zip``) or a spreadsheet
+            workbook, is not ``encoding`` text, cannot be parsed, or has no data rows.
 
     Example:
         >>> import tempfile, pathlib

@@ -614,8 +614,8 @@ def _choose_columns(
                 words = _median_words(values)
                 if words >= _FREE_TEXT_WORDS:
                     kind = (
-                        f"{FREE_TEXT_REASON} (a median of {words:g} words a row): a table model cannot read it; to learn "
-                        f"from the text, train a text model on it: --text {name}"
+                        f"{FREE_TEXT_REASON} (a median of {words:g} words a row): a table model cannot read it; "
+                        f"to learn from the text, train a text model on it: --text {name}"
                     )
                 else:
                     kind = (
