@@ -137,9 +137,8 @@ def is_image_source(data: Path, path_col: str | None) -> bool:
         from trainwell.vision.io import looks_like_image_folder
 
         if not looks_like_image_folder(data):
-            idx = refuse_idx(data)
-            if idx is not None:
-                raise idx
+            if any(child.name.endswith(IDX_IMAGES_ENDINGS) for child in data.iterdir()):
+                return True  # MNIST's IDX files: read by image_data
             texts = any(data.rglob("*.txt"))
             raise DataError(
                 f"'{data}' is a folder without images; pass a table file, or a folder of <label>/*.jpg images"
@@ -153,21 +152,20 @@ def is_image_source(data: Path, path_col: str | None) -> bool:
     return False
 
 
+#: How the name of an IDX images file (MNIST's ``train-images-idx3-ubyte.gz``) ends.
+IDX_IMAGES_ENDINGS = ("-images-idx3-ubyte", "-images-idx3-ubyte.gz")
+
+
 def refuse_idx(data: Path) -> Any:
-    """The one-line error for a file or folder of IDX arrays (MNIST's ``train-images-idx3-ubyte.gz``), which
-    the command line does not read, with the Python call that does; ``None`` when ``data`` holds none."""
+    """The one-line error for one IDX file (MNIST's ``train-images-idx3-ubyte.gz``) given as the data: its
+    folder is what fit reads; ``None`` for any other file."""
     from trainwell.core.errors import DataError
 
-    files = [data] if data.is_file() else sorted(data.glob("*"))
-    idx = [path.name for path in files if "-idx" in path.name and "-ubyte" in path.name]
-    if not idx:
+    if not data.is_file() or "-idx" not in data.name or "-ubyte" not in data.name:
         return None
-    images = next((name for name in idx if "images" in name and not name.startswith("t10k")), idx[0])
-    labels = images.replace("images-idx3", "labels-idx1")
     return DataError(
-        f"'{data}' holds IDX arrays ({', '.join(idx)}), MNIST's format, which the command line does not read: "
-        f"in Python, image_data(read_idx('{images}'), labels=read_idx('{labels}')) from trainwell.vision "
-        "(test=(images, labels) for its t10k files); the command line reads folders of <label>/*.png images"
+        f"'{data}' is one IDX array file (MNIST's format): pass the folder holding it with its labels file, "
+        f"trainwell fit {data.parent} (train-* for training, t10k-* as the test set; Python: image_data(folder))"
     )
 
 

@@ -31,6 +31,7 @@ from trainwell.vision.io import (
     LabelledFiles,
     as_image_batch,
     decode_images,
+    idx_sets,
     pixel_rows,
     probe_images,
 )
@@ -82,7 +83,8 @@ def image_data(
     """Everything an image Learner needs: decoded, resized images, the task, the recipe and the loaders.
 
     Args:
-        source: a folder (``<label>/*.jpg``, or ``train/`` + ``valid/`` [+ ``test/``] with class folders), a
+        source: a folder (``<label>/*.jpg``, or ``train/`` + ``valid/`` [+ ``test/``] with class folders; or
+            MNIST's IDX files, ``train-images-idx3-ubyte.gz`` and its labels, ``t10k-*`` the test set), a
             CSV of paths and labels (with ``path_col`` and ``label_col``; paths relative to the CSV's folder), a
             DataFrame of them (paths relative to the current folder), a list of image paths (with ``labels``),
             or an array of images ``(N, H, W[, C])`` / ``(N, C, H, W)``, uint8 or 0..1 floats (with ``labels``).
@@ -120,6 +122,11 @@ def image_data(
     _check_settings(valid_pct, batch_size, size)
     _check_augmentation(augmentation)
     name = str(source) if isinstance(source, str | Path) else "the images"
+    idx = idx_sets(Path(source)) if isinstance(source, str | Path) and labels is None else None
+    if idx is not None:  # MNIST's IDX files: its train-* set, and its t10k-* set as the test set
+        source, labels = idx["train"]
+        if test is None and "test" in idx:
+            test = idx["test"]
     paths: dict[str, list[Path]] | None = None
     if isinstance(source, str | Path) or is_table(source) or is_path_list(source):
         if not isinstance(source, str | Path):

@@ -11,6 +11,7 @@ import contextlib
 import gzip
 import io
 import os
+import re
 import struct
 import warnings
 from collections.abc import Iterator, Sequence
@@ -496,6 +497,48 @@ def pixel_rows(images: np.ndarray) -> Any:
 
 
 # ------------------------------------------------------------------------------------------ arrays
+#: An IDX images file's name: ``<set>-images-idx3-ubyte`` (``.gz`` or not), with ``<set>-labels-idx1-ubyte`` beside.
+_IDX_IMAGES = re.compile(r"^(?P<set>.+)-images-idx3-ubyte(?P<gz>\.gz)?$")
+
+
+def idx_sets(folder: Path) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
+    """The image sets of a folder of IDX files (MNIST's, Fashion-MNIST's layout), as ``(images, labels)`` arrays
+    by split: ``train`` from ``train-*``, ``test`` from ``t10k-*`` (or a set whose name ends in ``test``);
+    ``None`` when the folder holds no ``*-images-idx3-ubyte`` file.
+
+    Raises:
+        DataError: An images file without its labels file, or no training set among them.
+    """
+    if not folder.is_dir():
+        return None
+    found = [
+        (match, path)
+        for path in sorted(folder.iterdir())
+        if (match := _IDX_IMAGES.match(path.name)) is not None
+    ]
+    if not found:
+        return None
+    sets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for match, path in found:
+        labels = folder / f"{match['set']}-labels-idx1-ubyte{match['gz'] or ''}"
+        if not labels.is_file():
+            raise DataError(f"IDX images '{path}' have no labels file beside them: expected '{labels.name}'")
+        name = match["set"].lower()
+        split = "test" if "t10k" in name or name.endswith("test") else "train" if "train" in name else None
+        if split is None or split in sets:
+            continue
+        images, values = read_idx(path), read_idx(labels)
+        if len(images) != len(values):
+            raise DataError(f"'{path}' holds {len(images)} images but '{labels}' {len(values)} labels")
+        sets[split] = (images, values)
+    if "train" not in sets:
+        names = ", ".join(path.name for _match, path in found)
+        raise DataError(
+            f"'{folder}' holds IDX images ({names}) but no training set: name it train-images-idx3-ubyte"
+        )
+    return sets
+
+
 def read_idx(path: str | Path) -> np.ndarray:
     """Read an IDX file (MNIST's format), gzipped or not, as a numpy array of its stored shape."""
     path = Path(path)
