@@ -83,3 +83,12 @@ def test_trainwell_fit_reads_a_folder_of_idx_files(tmp_path: Path) -> None:
     one_file = run_trainwell("fit", str(folder / "train-images-idx3-ubyte.gz"), "--out", str(tmp_path / "m2"))
     assert one_file.returncode == 2
     assert f"pass the folder holding it with its labels file, trainwell fit {folder}" in one_file.stderr
+
+
+def test_commands_that_read_image_files_say_an_idx_folder_is_not_one(tmp_path: Path) -> None:
+    from trainwell.vision.io import folder_splits
+
+    with pytest.raises(
+        DataError, match="it holds IDX files, MNIST's format, which trainwell fit and image_data"
+    ):
+        folder_splits(mnist_folder(tmp_path / "mnist"))  # what evaluate and report read

@@ -125,6 +125,11 @@ def labelled_folder(folder: Path, known: set[Any] | None = None) -> LabelledFile
     if not classes:
         loose = [p for p in folder.iterdir() if is_image_file(p)]
         hint = f" (it holds {len(loose)} loose images)" if loose else ""
+        if any(_IDX_IMAGES.match(p.name) for p in folder.iterdir()):
+            hint = (
+                " (it holds IDX files, MNIST's format, which trainwell fit and image_data read but this command "
+                "does not: it needs image files)"
+            )
         raise DataError(
             f"'{folder}' has no class sub-folders{hint}; arrange images as {folder}/<label>/<image>.jpg, "
             "or pass a CSV of paths and labels"
