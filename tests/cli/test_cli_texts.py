@@ -72,6 +72,11 @@ def test_a_table_of_texts_and_labels_fitted_without_text_trains_a_text_classifie
         "target))."
     ), mlp.explain()
     assert not (tmp_path / "mlp").exists()
+    # evaluate reads such a table the same way: the text classifier's folds against TF-IDF.
+    folds = run_cli("evaluate", data, "--target", "sentiment", "--cv", "2")
+    assert folds.returncode == 0, folds.explain()
+    assert f"{said} (as --text review)" in folds.stdout.replace("\n", " ")
+    assert "tf-idf" in folds.stdout
 
 
 def test_a_missing_text_column_is_one_line(tmp_path: Path) -> None:

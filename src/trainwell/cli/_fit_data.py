@@ -152,6 +152,25 @@ def is_image_source(data: Path, path_col: str | None) -> bool:
     return False
 
 
+def free_text_instead(error: Any, data: Path, *, arch: str, table_options: bool) -> str | None:
+    """The column to read as text when a table fitted or evaluated without ``--text`` had no input left but one
+    free-text column (:class:`~trainwell.tabular.recipe.NoInputColumns`, SST-2's label and sentence), said in
+    one line; ``None`` when the user asked for a table model (``--arch``, table options) or the choice is not
+    clear (several free-text columns): the error then stands, naming ``--text``."""
+    from trainwell.cli._common import out_console
+
+    if len(error.free_text) != 1 or arch != "auto" or table_options:
+        return None
+    (column,) = error.free_text
+    out_console.print(
+        f"{data}: column '{column}' is free text and the table's only input: training a text classifier on it "
+        f"(as --text {column})",
+        markup=False,
+        soft_wrap=True,
+    )
+    return str(column)
+
+
 #: How the name of an IDX images file (MNIST's ``train-images-idx3-ubyte.gz``) ends.
 IDX_IMAGES_ENDINGS = ("-images-idx3-ubyte", "-images-idx3-ubyte.gz")
 

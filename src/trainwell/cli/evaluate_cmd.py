@@ -373,25 +373,31 @@ def evaluate(
             refuse_for(given, {**NOT_FOR_TABLES, "--arch": "tables"}, "texts (--text)")
         refuse_for(given, NOT_FOR_TABLES, "tables")
         ready("table")
-        if text is not None:
+
+        def evaluate_text_column(column: str) -> None:
             from trainwell.text.evaluation import evaluate_texts
 
             render(
                 evaluate_texts(
                     data,
-                    text_col=text,
+                    text_col=column,
                     target=target_columns(target),
                     label_delim=label_delim,
                     **read_as,
                     **common,
                 )
             )
+
+        if text is not None:
+            evaluate_text_column(text)
             return
+        from trainwell.cli._fit_data import free_text_instead
         from trainwell.tabular.evaluation import evaluate_table
+        from trainwell.tabular.recipe import NoInputColumns
 
         roles = table_roles(cat_names, cont_names, ignore, date_format, min_category_count)
-        render(
-            evaluate_table(
+        try:
+            evaluation = evaluate_table(
                 data,
                 target_columns(target),
                 **common,
@@ -400,6 +406,13 @@ def evaluate(
                 arch=arch,
                 **read_as,
             )
-        )
+        except NoInputColumns as error:
+            table_options = any(given.get(flag) for flag in TABLE_ONLY)
+            column = free_text_instead(error, data, arch=arch, table_options=table_options)
+            if column is None:
+                raise
+            evaluate_text_column(column)
+            return
+        render(evaluation)
 
     guarded(run)

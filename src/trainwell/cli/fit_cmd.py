@@ -27,6 +27,7 @@ from trainwell.cli._fit_data import (
     TABLE_ONLY,
     UNREAD_BY_LM,
     UNREAD_BY_TAGGER,
+    free_text_instead,
     holds_only_images,
     holds_text_classes,
     is_image_source,
@@ -485,15 +486,10 @@ def fit(
             )
         except NoInputColumns as error:
             # A table of texts and their labels, fitted without --text: its one free-text column is the input.
-            if len(error.free_text) != 1 or arch != "auto" or any(given[flag] for flag in TABLE_ONLY):
+            table_options = any(given[flag] for flag in TABLE_ONLY)
+            column = free_text_instead(error, data, arch=arch, table_options=table_options)
+            if column is None:
                 raise
-            (column,) = error.free_text
-            out_console.print(
-                f"{data}: column '{column}' is free text and the table's only input: training a text classifier "
-                f"on it (as --text {column})",
-                markup=False,
-                soft_wrap=True,
-            )
             fit_text_column(column)
             return
         report_fit(result)
