@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,14 @@ def test_a_text_table_without_a_header_row_is_told_to_get_one(tmp_path: Path) ->
     headerless.write_text("".join("\t".join(row) + "\n" for row in rows), encoding="utf-8")
     said = str(missing_target(headerless, "utf-8"))
     assert "a number or a sentence where a column name goes says the file may have none" in said
-    assert "add a header row naming the columns, then pass --target NAME" in said
+    # A line that does it, in the current folder: the header row, then the file's rows.
+    command = f"(printf 'col1\\tcol2\\tcol3\\n'; cat {headerless}) > train.named.tsv"
+    assert f"add a header row naming the columns, e.g. {command}, then pass --target NAME" in said
+    subprocess.run(["bash", "-c", command], cwd=tmp_path, check=True)
+    assert (tmp_path / "train.named.tsv").read_text(encoding="utf-8").splitlines()[:2] == [
+        "col1\tcol2\tcol3",
+        "\t".join(rows[0]),
+    ]
     named = tmp_path / "named.tsv"
     named.write_text("text\tlabel\tid\n" + "".join("\t".join(row) + "\n" for row in rows), encoding="utf-8")
     assert str(missing_target(named, "utf-8")).endswith("e.g. --target label; columns are: text, label, id")

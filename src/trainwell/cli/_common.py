@@ -275,13 +275,27 @@ def missing_target(data: Path, encoding: str, encoding_errors: str = "strict") -
             hint = (
                 f"its first row was read as the header (columns {list_columns([str(c) for c in columns])}); a "
                 "number or a sentence where a column name goes says the file may have none: if so, add a header "
-                "row naming the columns, then pass --target NAME"
+                f"row naming the columns, e.g. {_header_command(data, len(columns))}, then pass --target NAME"
             )
         else:
             hint += f"; columns are: {list_columns([str(c) for c in columns])}"
     if data.name.lower().removesuffix(".gz").endswith(".txt"):
         hint += "; for sentences tagged word by word (CoNLL), pass --task tagging"
     return ConfigError(f"--target is required for the table '{data}': {hint}")
+
+
+def _header_command(data: Path, width: int) -> str:
+    """A shell line writing ``data`` with a header row of ``width`` placeholder names before its rows, into the
+    current folder (``train.tsv.gz`` to ``train.named.tsv``), with the separator its extension implies."""
+    import shlex
+
+    name = data.name.removesuffix(".gz")
+    separator = "\\t" if name.lower().endswith(".tsv") else ","
+    stem, dot, suffix = name.rpartition(".")
+    target = f"{stem}.named.{suffix}" if dot else f"{name}.named"  # in the current folder
+    header = separator.join(f"col{i + 1}" for i in range(width))
+    reader = "zcat" if data.name.endswith(".gz") else "cat"
+    return f"(printf '{header}\\n'; {reader} {shlex.quote(str(data))}) > {shlex.quote(target)}"
 
 
 def _looks_like_data(columns: Any) -> bool:
