@@ -134,10 +134,10 @@ def is_image_source(data: Path, path_col: str | None) -> bool:
         return True
     if data.is_dir():
         from trainwell.core.errors import DataError
-        from trainwell.vision.io import looks_like_image_folder
+        from trainwell.vision.io import holds_idx_images, looks_like_image_folder
 
         if not looks_like_image_folder(data):
-            if any(child.name.endswith(IDX_IMAGES_ENDINGS) for child in data.iterdir()):
+            if holds_idx_images(data):
                 return True  # MNIST's IDX files: read by image_data
             texts = any(data.rglob("*.txt"))
             raise DataError(
@@ -169,10 +169,6 @@ def free_text_instead(error: Any, data: Path, *, arch: str, table_options: bool)
         soft_wrap=True,
     )
     return str(column)
-
-
-#: How the name of an IDX images file (MNIST's ``train-images-idx3-ubyte.gz``) ends.
-IDX_IMAGES_ENDINGS = ("-images-idx3-ubyte", "-images-idx3-ubyte.gz")
 
 
 def refuse_idx(data: Path) -> Any:

@@ -125,7 +125,7 @@ def labelled_folder(folder: Path, known: set[Any] | None = None) -> LabelledFile
     if not classes:
         loose = [p for p in folder.iterdir() if is_image_file(p)]
         hint = f" (it holds {len(loose)} loose images)" if loose else ""
-        if any(_IDX_IMAGES.match(p.name) for p in folder.iterdir()):
+        if holds_idx_images(folder):
             hint = (
                 " (it holds IDX files, MNIST's format, which trainwell fit and image_data read but this command "
                 "does not: it needs image files)"
@@ -504,6 +504,11 @@ def pixel_rows(images: np.ndarray) -> Any:
 # ------------------------------------------------------------------------------------------ arrays
 #: An IDX images file's name: ``<set>-images-idx3-ubyte`` (``.gz`` or not), with ``<set>-labels-idx1-ubyte`` beside.
 _IDX_IMAGES = re.compile(r"^(?P<set>.+)-images-idx3-ubyte(?P<gz>\.gz)?$")
+
+
+def holds_idx_images(folder: Path) -> bool:
+    """Whether ``folder`` holds an IDX images file (``train-images-idx3-ubyte.gz``, MNIST's)."""
+    return folder.is_dir() and any(_IDX_IMAGES.match(path.name) for path in folder.iterdir())
 
 
 def idx_sets(folder: Path) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
