@@ -6,8 +6,11 @@ is for and what the data was read as (exit 2, as any misuse of the command line)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 #: What --arch takes for a table.
 TABLE_ARCHS = ("auto", "mlp", "tabular_mlp", "gbdt")
@@ -152,23 +155,31 @@ def is_image_source(data: Path, path_col: str | None) -> bool:
     return False
 
 
-def free_text_instead(error: Any, data: Path, *, arch: str, table_options: bool) -> str | None:
-    """The column to read as text when a table fitted or evaluated without ``--text`` had no input left but one
-    free-text column (:class:`~trainwell.tabular.recipe.NoInputColumns`, SST-2's label and sentence), said in
-    one line; ``None`` when the user asked for a table model (``--arch``, table options) or the choice is not
-    clear (several free-text columns): the error then stands, naming ``--text``."""
+def table_else_text(
+    table: Callable[[], T], text: Callable[[str], None], data: Path, *, arch: str, given: dict[str, bool]
+) -> T | None:
+    """``table()`` (a fit or an evaluation of the table ``data``), or, when the table has no input left but one
+    free-text column (:class:`~trainwell.tabular.recipe.NoInputColumns`: SST-2's label and sentence) and no
+    table model was asked for (``--arch``, table options among ``given``), ``text(column)`` instead, said in
+    one line, and ``None``. With several free-text columns the choice is not clear: the error stands, naming
+    ``--text``."""
     from trainwell.cli._common import out_console
+    from trainwell.tabular.recipe import NoInputColumns
 
-    if len(error.free_text) != 1 or arch != "auto" or table_options:
-        return None
-    (column,) = error.free_text
+    try:
+        return table()
+    except NoInputColumns as error:
+        if len(error.free_text) != 1 or arch != "auto" or any(given.get(flag) for flag in TABLE_ONLY):
+            raise
+        (column,) = error.free_text
     out_console.print(
         f"{data}: column '{column}' is free text and the table's only input: training a text classifier on it "
         f"(as --text {column})",
         markup=False,
         soft_wrap=True,
     )
-    return str(column)
+    text(column)
+    return None
 
 
 def refuse_idx(data: Path) -> Any:

@@ -391,13 +391,12 @@ def evaluate(
         if text is not None:
             evaluate_text_column(text)
             return
-        from trainwell.cli._fit_data import free_text_instead
+        from trainwell.cli._fit_data import table_else_text
         from trainwell.tabular.evaluation import evaluate_table
-        from trainwell.tabular.recipe import NoInputColumns
 
         roles = table_roles(cat_names, cont_names, ignore, date_format, min_category_count)
-        try:
-            evaluation = evaluate_table(
+        evaluation = table_else_text(
+            lambda: evaluate_table(
                 data,
                 target_columns(target),
                 **common,
@@ -405,14 +404,13 @@ def evaluate(
                 label_delim=label_delim,
                 arch=arch,
                 **read_as,
-            )
-        except NoInputColumns as error:
-            table_options = any(given.get(flag) for flag in TABLE_ONLY)
-            column = free_text_instead(error, data, arch=arch, table_options=table_options)
-            if column is None:
-                raise
-            evaluate_text_column(column)
-            return
-        render(evaluation)
+            ),
+            evaluate_text_column,
+            data,
+            arch=arch,
+            given=given,
+        )
+        if evaluation is not None:
+            render(evaluation)
 
     guarded(run)

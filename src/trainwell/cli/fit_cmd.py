@@ -27,7 +27,6 @@ from trainwell.cli._fit_data import (
     TABLE_ONLY,
     UNREAD_BY_LM,
     UNREAD_BY_TAGGER,
-    free_text_instead,
     holds_only_images,
     holds_text_classes,
     is_image_source,
@@ -37,6 +36,7 @@ from trainwell.cli._fit_data import (
     refuse_for_images,
     refuse_for_tables_and_texts,
     refuse_unread,
+    table_else_text,
     table_options_given,
     tokenizer_setting,
 )
@@ -459,10 +459,10 @@ def fit(
             fit_text_column(text)
             return
         from trainwell.tabular.pipeline import fit_table
-        from trainwell.tabular.recipe import NoInputColumns
 
-        try:
-            result = fit_table(
+        # A table of texts and their labels, fitted without --text: its one free-text column is the input.
+        result = table_else_text(
+            lambda: fit_table(
                 data,
                 target_columns(target),
                 out=out,
@@ -483,14 +483,13 @@ def fit(
                 arch=arch,
                 test=test,
                 **keeping.pipeline_kwargs,
-            )
-        except NoInputColumns as error:
-            # A table of texts and their labels, fitted without --text: its one free-text column is the input.
-            table_options = any(given[flag] for flag in TABLE_ONLY)
-            column = free_text_instead(error, data, arch=arch, table_options=table_options)
-            if column is None:
-                raise
-            fit_text_column(column)
+            ),
+            fit_text_column,
+            data,
+            arch=arch,
+            given=given,
+        )
+        if result is None:
             return
         report_fit(result)
         from trainwell.cli._show import show_table_choice
