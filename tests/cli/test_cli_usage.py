@@ -115,3 +115,24 @@ def test_archives_workbooks_and_idx_arrays_say_how_to_get_at_the_data(tmp_path: 
     assert f"pass the folder holding it with its labels file, trainwell fit {mnist}" in str(
         missing_target(mnist / "train-images-idx3-ubyte.gz", "utf-8")
     )
+
+
+def test_gzipped_text_files_count_as_text_files(tmp_path: Path) -> None:
+    # Tiny Shakespeare's folder (input.txt.gz) was "a folder without images" with no word of texts.
+    import gzip
+
+    import pytest
+
+    from trainwell.cli._fit_data import holds_text_classes, is_image_source
+    from trainwell.core.errors import DataError
+
+    corpus = tmp_path / "shakespeare"
+    corpus.mkdir()
+    (corpus / "input.txt.gz").write_bytes(gzip.compress(b"First Citizen: Before we proceed any further\n"))
+    with pytest.raises(DataError, match=r"it holds \.txt files: for a language model on them pass --task"):
+        is_image_source(corpus, None)
+    reviews = tmp_path / "reviews"
+    for label in ("pos", "neg"):
+        (reviews / label).mkdir(parents=True)
+        (reviews / label / "1.txt.gz").write_bytes(gzip.compress(f"a {label} review".encode()))
+    assert holds_text_classes(reviews)

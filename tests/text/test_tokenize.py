@@ -185,6 +185,13 @@ def test_read_text_files_in_sorted_order(tmp_path: Path) -> None:
     texts = read_text_files(tmp_path)
     assert texts == {tmp_path / "a.txt": "Café au lait", tmp_path / "pos" / "b.txt": "Great film."}
     assert list(read_text_files(tmp_path, recursive=False)) == [tmp_path / "a.txt"]
+    # Gzipped text files too (Tiny Shakespeare's input.txt.gz was "no .txt files" in its folder).
+    (tmp_path / "pos" / "c.txt.gz").write_bytes(gzip.compress(b"Loved it."))
+    assert read_text_files(tmp_path)[tmp_path / "pos" / "c.txt.gz"] == "Loved it."
+    assert list(read_text_files(tmp_path / "pos")) == [
+        tmp_path / "pos" / "b.txt",
+        tmp_path / "pos" / "c.txt.gz",
+    ]
 
 
 def test_non_utf8_file_names_the_file_and_the_fix(tmp_path: Path) -> None:

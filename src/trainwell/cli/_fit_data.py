@@ -51,11 +51,10 @@ def holds_only_images(data: Path) -> bool:
     if not data.is_dir():  # said without importing NumPy for the image reader
         return False
     from trainwell.cli._tagging import is_tagging_source
+    from trainwell.text.inputs import has_text_files
     from trainwell.vision.io import looks_like_image_folder
 
-    return (
-        looks_like_image_folder(data) and not any(data.rglob("*.txt")) and not is_tagging_source(data, None)
-    )
+    return looks_like_image_folder(data) and not has_text_files(data) and not is_tagging_source(data, None)
 
 
 def holds_text_classes(data: Path) -> bool:
@@ -63,11 +62,13 @@ def holds_text_classes(data: Path) -> bool:
     ``valid/`` or ``test/`` (IMDB's layout): two class folders or more that hold ``.txt`` files, and no images."""
     if not data.is_dir():
         return False
+    from trainwell.text.inputs import has_text_files
+
     root = data / "train" if (data / "train").is_dir() else data
     classes = [
         child
         for child in root.iterdir()
-        if child.is_dir() and not child.name.startswith(".") and any(child.glob("*.txt"))
+        if child.is_dir() and not child.name.startswith(".") and has_text_files(child, recursive=False)
     ]
     if len(classes) < 2:
         return False
@@ -142,7 +143,9 @@ def is_image_source(data: Path, path_col: str | None) -> bool:
         if not looks_like_image_folder(data):
             if holds_idx_images(data):
                 return True  # MNIST's IDX files: read by image_data
-            texts = any(data.rglob("*.txt"))
+            from trainwell.text.inputs import has_text_files
+
+            texts = has_text_files(data)
             raise DataError(
                 f"'{data}' is a folder without images; pass a table file, or a folder of <label>/*.jpg images"
                 + (

@@ -69,6 +69,29 @@ def validate_texts(
     return kept, positions
 
 
+#: The names of text files in a folder of texts: ``.txt``, gzipped or not (Tiny Shakespeare's ``input.txt.gz``).
+TEXT_FILE_PATTERNS = ("*.txt", "*.txt.gz")
+
+
+def text_files(folder: Path, *, recursive: bool = True) -> list[Path]:
+    """The text files (:data:`TEXT_FILE_PATTERNS`) under ``folder`` (or in it only), in sorted path order."""
+    found = {
+        path
+        for pattern in TEXT_FILE_PATTERNS
+        for path in (folder.rglob(pattern) if recursive else folder.glob(pattern))
+        if path.is_file()
+    }
+    return sorted(found)
+
+
+def has_text_files(folder: Path, *, recursive: bool = True) -> bool:
+    """Whether ``folder`` (or its subfolders) holds a text file (:data:`TEXT_FILE_PATTERNS`); stops at the first."""
+    return any(
+        next(iter(folder.rglob(pattern) if recursive else folder.glob(pattern)), None) is not None
+        for pattern in TEXT_FILE_PATTERNS
+    )
+
+
 def read_text_files(
     folder: str | os.PathLike[str],
     *,
@@ -76,7 +99,8 @@ def read_text_files(
     encoding_errors: Literal["strict", "replace"] = "strict",
     recursive: bool = True,
 ) -> dict[Path, str]:
-    """Read every ``.txt`` file under ``folder`` as ``encoding`` text (UTF-8 by default), in sorted path order.
+    """Read every ``.txt`` file (``.txt.gz`` too) under ``folder`` as ``encoding`` text (UTF-8 by default), in
+    sorted path order.
 
     Args:
         folder: The folder (searched recursively unless ``recursive=False``).
@@ -98,11 +122,11 @@ def read_text_files(
     root = Path(folder)
     if not root.is_dir():
         raise DataError(f"text folder {root} does not exist or is not a folder; pass a folder of .txt files")
-    paths = sorted(
-        path for path in (root.rglob("*.txt") if recursive else root.glob("*.txt")) if path.is_file()
-    )
+    paths = text_files(root, recursive=recursive)
     if not paths:
         where = "in it or its subfolders" if recursive else "in it"
-        raise DataError(f"text folder {root} has no .txt files {where}; text files must end in .txt")
+        raise DataError(
+            f"text folder {root} has no .txt files {where}; text files must end in .txt (or .txt.gz)"
+        )
 
     return {path: read_text_file(path, encoding=encoding, encoding_errors=encoding_errors) for path in paths}
