@@ -136,3 +136,23 @@ def test_gzipped_text_files_count_as_text_files(tmp_path: Path) -> None:
         (reviews / label).mkdir(parents=True)
         (reviews / label / "1.txt.gz").write_bytes(gzip.compress(f"a {label} review".encode()))
     assert holds_text_classes(reviews)
+
+
+def test_a_folder_of_neither_images_nor_texts_lists_what_it_holds(tmp_path: Path) -> None:
+    # rt-polarity: one file of sentences per class, rt-polarity.neg.gz and .pos.gz: the error said nothing of them.
+    import pytest
+
+    from trainwell.cli._fit_data import is_image_source
+    from trainwell.core.errors import DataError
+
+    folder = tmp_path / "rt_polarity"
+    folder.mkdir()
+    for name in ("rt-polarity.neg.gz", "rt-polarity.pos.gz"):
+        (folder / name).write_bytes(b"\x1f\x8b")
+    with pytest.raises(DataError) as refused:
+        is_image_source(folder, None)
+    assert str(refused.value) == (
+        f"'{folder}' is a folder without images (it holds rt-polarity.neg.gz, rt-polarity.pos.gz); pass a table "
+        "file (for texts, one with a text and a label column: --text, --target), or a folder of <label>/*.jpg "
+        "images or <label>/*.txt texts"
+    )

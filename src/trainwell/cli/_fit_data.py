@@ -145,14 +145,15 @@ def is_image_source(data: Path, path_col: str | None) -> bool:
                 return True  # MNIST's IDX files: read by image_data
             from trainwell.text.inputs import has_text_files
 
-            texts = has_text_files(data)
+            if has_text_files(data):
+                held = "; it holds .txt files: for a language model on them pass --task language_model"
+            else:  # what it does hold, so that the reader sees why (rt-polarity's one file of texts per class)
+                files = sorted(path.name for path in data.iterdir() if not path.name.startswith("."))
+                shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+                held = f" (it holds {shown})" if files else " (it is empty)"
             raise DataError(
-                f"'{data}' is a folder without images; pass a table file, or a folder of <label>/*.jpg images"
-                + (
-                    "; it holds .txt files: for a language model on them pass --task language_model"
-                    if texts
-                    else ""
-                )
+                f"'{data}' is a folder without images{held}; pass a table file (for texts, one with a text and a "
+                "label column: --text, --target), or a folder of <label>/*.jpg images or <label>/*.txt texts"
             )
         return True
     return False
