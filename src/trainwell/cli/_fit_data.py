@@ -190,8 +190,9 @@ def refuse_idx(data: Path) -> Any:
     """The one-line error for one IDX file (MNIST's ``train-images-idx3-ubyte.gz``) given as the data: its
     folder is what fit reads; ``None`` for any other file."""
     from trainwell.core.errors import DataError
+    from trainwell.vision.io import is_idx_file
 
-    if not data.is_file() or "-idx" not in data.name or "-ubyte" not in data.name:
+    if not data.is_file() or not is_idx_file(data):
         return None
     return DataError(
         f"'{data}' is one IDX array file (MNIST's format): pass the folder holding it with its labels file, "
