@@ -62,3 +62,16 @@ def imdb_layout(root: Path) -> Path:
     (root / "train" / "unsup").mkdir()  # IMDB's unlabelled reviews: not a class
     (root / "train" / "unsup" / "0.txt").write_text("no label here", encoding="utf-8")
     return root
+
+
+def class_files_layout(folder: Path, frame: pd.DataFrame, name: str = "rt-polarity.{label}.gz") -> Path:
+    """``frame``'s reviews laid out as rt-polarity ships them: one file per sentiment (``name`` with the label),
+    one review a line ending in " \\n", gzipped when ``name`` ends in ``.gz``."""
+    import gzip
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for label, rows in frame.groupby("sentiment"):
+        data = "".join(f"{review} \n" for review in rows["review"]).encode()
+        path = folder / name.format(label=label)
+        path.write_bytes(gzip.compress(data) if path.name.endswith(".gz") else data)
+    return folder

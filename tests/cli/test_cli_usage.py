@@ -139,20 +139,21 @@ def test_gzipped_text_files_count_as_text_files(tmp_path: Path) -> None:
 
 
 def test_a_folder_of_neither_images_nor_texts_lists_what_it_holds(tmp_path: Path) -> None:
-    # rt-polarity: one file of sentences per class, rt-polarity.neg.gz and .pos.gz: the error said nothing of them.
+    # The error named no file of the folder, so the reader could not see why it was not data (rt-polarity's one
+    # file of sentences per class was such a folder: now read as texts, tests/cli/test_cli_class_files.py).
     import pytest
 
     from trainwell.cli._fit_data import is_image_source
     from trainwell.core.errors import DataError
 
-    folder = tmp_path / "rt_polarity"
+    folder = tmp_path / "arrays"
     folder.mkdir()
-    for name in ("rt-polarity.neg.gz", "rt-polarity.pos.gz"):
-        (folder / name).write_bytes(b"\x1f\x8b")
+    for name in ("features.npy", "labels.npy"):
+        (folder / name).write_bytes(b"\x93NUMPY\x01\x00")
     with pytest.raises(DataError) as refused:
         is_image_source(folder, None)
     assert str(refused.value) == (
-        f"'{folder}' is a folder without images (it holds rt-polarity.neg.gz, rt-polarity.pos.gz); pass a table "
+        f"'{folder}' is a folder without images (it holds features.npy, labels.npy); pass a table "
         "file (for texts, one with a text and a label column: --text, --target), or a folder of <label>/*.jpg "
         "images or <label>/*.txt texts"
     )

@@ -59,7 +59,9 @@ def holds_only_images(data: Path) -> bool:
 
 def holds_text_classes(data: Path) -> bool:
     """A folder of texts sorted into class folders, ``<label>/*.txt``, or ``train/<label>/*.txt`` beside
-    ``valid/`` or ``test/`` (IMDB's layout): two class folders or more that hold ``.txt`` files, and no images."""
+    ``valid/`` or ``test/`` (IMDB's layout): two class folders or more that hold ``.txt`` files, and no images;
+    or, without class folders, files of one class's texts each, a text a line (rt-polarity's ``.pos`` and
+    ``.neg``, :func:`~trainwell.text._line_files.class_files`)."""
     if not data.is_dir():
         return False
     from trainwell.text.inputs import has_text_files
@@ -71,7 +73,9 @@ def holds_text_classes(data: Path) -> bool:
         if child.is_dir() and not child.name.startswith(".") and has_text_files(child, recursive=False)
     ]
     if len(classes) < 2:
-        return False
+        from trainwell.text._line_files import class_files
+
+        return not classes and class_files(root) is not None  # rt-polarity's one file per class
     from trainwell.vision.io import looks_like_image_folder
 
     return not looks_like_image_folder(data)
@@ -100,6 +104,7 @@ def read_text_classes(
     from trainwell.text._folders import labelled_classes
 
     refuse_unread(given, UNREAD_BY_TEXT_FOLDER, f"a folder of class folders of texts ('{data}')")
+    say_class_files(data)
     labelled = labelled_classes(data)
     if labelled is not None:
         out_console.print(
@@ -110,6 +115,26 @@ def read_text_classes(
     if cross_validated:
         say_test_left_out(data)
     return labelled
+
+
+def say_class_files(data: Path) -> None:
+    """Say how a folder of one file of texts per class is read (a text a line, the label from the file's name),
+    and, when they are ``.txt`` files, how to train a language model on them instead."""
+    from trainwell.cli._common import out_console
+    from trainwell.text._line_files import class_files
+
+    root = data / "train" if (data / "train").is_dir() else data
+    files = class_files(root)
+    if files is None:
+        return
+    shown = ", ".join(f"{label} ({path.name})" for label, path in files.items())
+    corpus = any(path.name.lower().removesuffix(".gz").endswith(".txt") for path in files.values())
+    out_console.print(
+        f"{root}: one file of texts per class, a text a line, labelled by file: {shown}"
+        + ("; for a language model on them instead, pass --task language_model" if corpus else ""),
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 def say_test_left_out(data: Path, *, images: bool = False) -> None:

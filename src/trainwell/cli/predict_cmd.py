@@ -112,7 +112,11 @@ def predict(
             raise ConfigError(
                 "--keep copies columns of an input table (a CSV of image paths); image files and folders have none"
             )
-        if kept and application == "text" and (_one_text_per_line(data[0]) or data[0].is_dir()):
+        if (
+            kept
+            and application == "text"
+            and (data[0].is_dir() or _one_text_per_line(data[0], predictor.input_names, encoding))
+        ):
             where = "in" if data[0].is_dir() else "on"
             raise ConfigError(f"--keep copies columns of an input table; texts {where} '{data[0]}' have none")
         if tagger:
@@ -352,7 +356,7 @@ def _predict_texts(predictor: Any, data: list[Path], encoding: str, errors: str,
         raise ConfigError(
             f"a text model predicts one table (or '-' for standard input) at a time; got {len(data)}"
         )
-    if _one_text_per_line(data[0]):
+    if _one_text_per_line(data[0], predictor.input_names, encoding):
         from trainwell.cli._common import text_lines
 
         numbers, texts = text_lines(
@@ -383,6 +387,8 @@ def _predict_text_files(predictor: Any, data: list[Path], encoding: str, errors:
             "one table or .txt file (one text a line) at a time; pass them in separate commands"
         )
     files: dict[Path, str] = {}
+    for folder in data:
+        _refuse_class_files(folder)
     for folder in data:  # each folder's files in the order people number them (2.txt before 10.txt)
         found = read_text_files(folder, encoding=encoding, encoding_errors=errors)  # type: ignore[arg-type]
         files.update((path, found[path]) for path in sorted(found, key=natural_key))
@@ -399,9 +405,45 @@ def _predict_text_files(predictor: Any, data: list[Path], encoding: str, errors:
     return predictions
 
 
-def _one_text_per_line(source: Path) -> bool:
-    """Standard input (``-``) or a ``.txt`` file (``.txt.gz`` too): one text per line, not a table."""
-    return str(source) == "-" or source.name.lower().removesuffix(".gz").endswith(".txt")
+def _refuse_class_files(folder: Path) -> None:
+    """Refuse a folder without ``.txt`` files that holds files of one text a line (rt-polarity's), which a
+    folder's predictions (one text a file) do not read, naming the command that does: one such file at a time."""
+    from trainwell.core.errors import ConfigError
+    from trainwell.text._line_files import class_files
+    from trainwell.text.inputs import has_text_files
+
+    files = None if has_text_files(folder) else class_files(folder)
+    if files is not None:
+        first = next(iter(files.values()))
+        raise ConfigError(
+            f"'{folder}' holds files of one text a line ({', '.join(path.name for path in files.values())}), not "
+            f".txt files of one text each: predict one such file at a time, e.g. trainwell predict MODEL_DIR {first}"
+        )
+
+
+def _one_text_per_line(source: Path, columns: list[str], encoding: str = "utf-8") -> bool:
+    """Standard input (``-``), a ``.txt`` file (``.txt.gz`` too), or a file named as no table whose first line
+    names none of the model's input ``columns`` (rt-polarity's ``rt-polarity.neg.gz``): one text per line, not a
+    table."""
+    name = source.name.lower().removesuffix(".gz")
+    if str(source) == "-" or name.endswith(".txt"):
+        return True
+    if Path(name).suffix in _TABLE_SUFFIXES or not source.is_file():
+        return False
+    import gzip
+    import re
+
+    try:
+        with gzip.open(source, "rb") if source.name.lower().endswith(".gz") else source.open("rb") as stream:
+            first = stream.readline(65536).decode(encoding, errors="replace")
+    except (OSError, EOFError):
+        return False  # the table reader says what is wrong with it
+    fields = {field.strip().strip('"').strip() for field in re.split(r"[,\t;|]", first)}
+    return not fields & set(columns)
+
+
+#: File endings (before any ``.gz``) of tables, read as such by a text model, whatever their first line.
+_TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".parquet", ".pq", ".json", ".jsonl", ".ndjson")
 
 
 def _check_input_columns(needed: list[str], rows: Any, source: Path, *, can_allow: bool = True) -> None:

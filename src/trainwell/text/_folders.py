@@ -1,5 +1,6 @@
 """Texts laid out in folders for classification: ``<label>/*.txt``, or ``train/`` with ``valid/`` and ``test/`` beside
-it (IMDB's layout, fastai's ``from_folder``), read into the tables :func:`~trainwell.text.text_data` takes.
+it (IMDB's layout, fastai's ``from_folder``), or one file per class of a text a line (rt-polarity's), read into
+the tables :func:`~trainwell.text.text_data` takes.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ def read_text_folder(
     """The texts of ``root/<label>/*.txt``, or of ``root/train/<label>/`` with ``valid/`` (or ``dev/``) and
     ``test/`` beside it (IMDB's layout; fastai's ``from_folder``), as tables of ``text`` and ``label``: the
     training (and validation, marked in ``is_valid``) texts, and the test folder's (``None`` without one).
+    A folder without class folders may hold one file per class instead, a text a line, labelled by the part of
+    the file names that differs (rt-polarity's ``rt-polarity.neg`` and ``.pos``:
+    :func:`~trainwell.text._line_files.class_files`).
 
     ``classes`` keeps only the class folders of those names (IMDB: ``["neg", "pos"]``, leaving its unlabelled
     ``unsup`` out); without it every class folder is a class, and one named like unlabelled texts
@@ -115,36 +119,32 @@ def _warn_unlabelled(read: list[tuple[Path, pd.DataFrame]], reading: _Reading) -
 
 
 def _class_texts(folder: Path, reading: _Reading, *, training: bool = False) -> pd.DataFrame:
+    """The texts of ``folder``'s class folders (a file each), else of its files of one class each (a line each)."""
     import pandas as pd
 
+    from trainwell.text._line_files import class_files
     from trainwell.text.tokenize import read_text_files
 
-    found = sorted(c for c in folder.iterdir() if c.is_dir() and not c.name.startswith("."))
-    if not found:
+    found = {c.name: c for c in sorted(folder.iterdir()) if c.is_dir() and not c.name.startswith(".")}
+    files = None if found else class_files(folder)
+    if files is None and not found:
         raise DataError(
             f"'{folder}' has no class folders of .txt files; arrange texts as {folder}/<label>/<text>.txt (or "
-            "train/<label>/ and valid/<label>/ folders), or pass a CSV of texts and labels"
+            "train/<label>/ and valid/<label>/ folders), or one file per class holding a text a line "
+            f"({folder}/pos.txt, {folder}/neg.txt), or pass a CSV of texts and labels"
         )
-    classes = found
-    if reading.classes is not None:
-        names = [c.name for c in found]
-        missing = [name for name in reading.classes if name not in names]
-        if training and missing:
-            raise DataError(
-                f"classes= names {missing[0]!r}, not a class folder of '{folder}'; its class folders are: "
-                f"{', '.join(names)}"
-            )
-        classes = [c for c in found if c.name in reading.classes]
-        if not classes:
-            raise DataError(
-                f"'{folder}' holds none of the class folders classes= names ({', '.join(reading.classes)}); its "
-                f"class folders are: {', '.join(names)}"
-            )
+    what = "class folder" if files is None else "class file"
+    kept = _kept_classes(folder, list(files or found), reading, what, training=training)
+    if files is not None:
+        return pd.DataFrame(
+            [(line, label) for label in kept for line in _lines(files[label], reading)],
+            columns=["text", "label"],
+        )
     rows = [
-        (text, path, c.name)
-        for c in classes
+        (text, path, name)
+        for name in kept
         for path, text in read_text_files(
-            c, encoding=reading.encoding, encoding_errors=reading.encoding_errors
+            found[name], encoding=reading.encoding, encoding_errors=reading.encoding_errors
         ).items()
     ]
     blank = [path for text, path, _label in rows if not text.strip()]
@@ -155,8 +155,43 @@ def _class_texts(folder: Path, reading: _Reading, *, training: bool = False) -> 
                 "fill or remove them, or pass --drop-empty (Python: drop_empty=True)"
             )
         warn(f"dropped {len(blank)} empty text file(s) of '{folder}' (the first: '{blank[0]}')", UserWarning)
-    kept = [(text, label) for text, _path, label in rows if text.strip()]
-    return pd.DataFrame(kept, columns=["text", "label"])
+    return pd.DataFrame(
+        [(text, label) for text, _path, label in rows if text.strip()], columns=["text", "label"]
+    )
+
+
+def _kept_classes(
+    folder: Path, names: list[str], reading: _Reading, what: str, *, training: bool
+) -> list[str]:
+    """The classes of ``folder`` read: all of ``names`` (its ``what``: class folders or class files), or those
+    ``classes=`` names (a name it lacks refused in the training folder)."""
+    if reading.classes is None:
+        return names
+    missing = [name for name in reading.classes if name not in names]
+    if training and missing:
+        raise DataError(
+            f"classes= names {missing[0]!r}, not a {what} of '{folder}'; its {what}s are: {', '.join(names)}"
+        )
+    kept = [name for name in names if name in reading.classes]
+    if not kept:
+        raise DataError(
+            f"'{folder}' holds none of the {what}s classes= names ({', '.join(reading.classes)}); its {what}s "
+            f"are: {', '.join(names)}"
+        )
+    return kept
+
+
+def _lines(path: Path, reading: _Reading) -> list[str]:
+    """The texts of a file of one class's texts: its non-blank lines, stripped."""
+    from trainwell.data.io import read_text_file
+
+    text = read_text_file(path, encoding=reading.encoding, encoding_errors=reading.encoding_errors)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise DataError(
+            f"'{path}' holds no text; a file of one class's texts holds one a line: fill or remove it"
+        )
+    return lines
 
 
 def labelled_classes(root: Path) -> list[str] | None:

@@ -92,8 +92,10 @@ def text_data(
 
     Args:
         source: a CSV / TSV / Parquet / JSON-lines file, a DataFrame, or a folder of texts: ``<label>/*.txt``,
-            or ``train/<label>/*.txt`` with ``valid/`` (or ``dev/``) and ``test/`` beside it, as IMDB's (see
-            :func:`read_text_folder`; its table has the columns ``text`` and ``label``).
+            or ``train/<label>/*.txt`` with ``valid/`` (or ``dev/``) and ``test/`` beside it, as IMDB's, or one
+            file per class holding a text a line, its label the part of its name that differs (rt-polarity's
+            ``rt-polarity.pos`` and ``.neg``; see :func:`read_text_folder`; its table has the columns ``text`` and
+            ``label``).
         text_col: the column holding the texts.
         target: the label column (or several 0/1 columns for multi-label); a folder's is its folders' names.
         valid_pct: share of rows held out at random (when neither ``valid_col`` nor ``splits`` is given).

@@ -1,0 +1,82 @@
+"""Texts laid out as one file per class, one text a line (rt-polarity's ``rt-polarity.pos`` and ``.neg``), read by
+``text_data`` (the command line's: tests/cli/test_cli_class_files.py)."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from text_samples import class_files_layout, reviews
+from trainwell.core.errors import DataError
+from trainwell.text import text_data
+from trainwell.text._line_files import class_files, file_labels
+
+
+def test_the_files_of_one_class_each_and_their_labels_are_found_by_name(tmp_path: Path) -> None:
+    folder = tmp_path / "rt_polarity"
+    class_files_layout(folder, reviews(20))
+    (folder / "SOURCE.md").write_text("# where the data came from\n")
+    (folder / "vectors.npy").write_bytes(b"\x93NUMPY")
+    assert class_files(folder) == {"neg": folder / "rt-polarity.neg.gz", "pos": folder / "rt-polarity.pos.gz"}
+    assert file_labels(["pos", "neg"]) == ["pos", "neg"]
+    assert file_labels(["quote.tok.gt9.5000", "plot.tok.gt9.5000"]) == [
+        "quote",
+        "plot",
+    ]  # Pang and Lee's SUBJ
+    assert file_labels(["class1", "class2"]) == [
+        "class1",
+        "class2",
+    ]  # cut at separators only, not "1" and "2"
+    assert file_labels(["train_spam", "train_ham"]) == ["spam", "ham"]
+    assert file_labels(["a", "a"]) is None
+
+    ptb = tmp_path / "ptb"  # a corpus cut into splits is not one class a file
+    ptb.mkdir()
+    for split in ("train", "valid", "test"):
+        (ptb / f"ptb.{split}.txt").write_text("the cat sat\n")
+    assert class_files(ptb) is None
+    one = tmp_path / "shakespeare"
+    one.mkdir()
+    (one / "input.txt").write_text("First Citizen:\n")
+    assert class_files(one) is None
+    binary = tmp_path / "binary"
+    binary.mkdir()
+    for name in ("a.dat", "b.dat"):
+        (binary / name).write_bytes(b"\x00\x01\x02")
+    assert class_files(binary) is None
+
+
+def test_text_data_reads_each_line_as_a_text_labelled_by_its_file(tmp_path: Path) -> None:
+    # `trainwell fit ../shared/data/rt_polarity` said "a folder without images": one file of snippets per class.
+    frame = reviews(60)
+    class_files_layout(tmp_path / "mr", frame)
+    with (tmp_path / "mr" / "rt-polarity.pos.gz").open("ab") as stream:
+        stream.write(gzip.compress(b"\n   \n"))  # blank lines separate nothing: skipped
+    data = text_data(tmp_path / "mr", valid_pct=0.25)
+    texts = data.texts  # type: ignore[attr-defined]
+    assert data.task.classes == ("neg", "pos")
+    assert sorted(texts["train"] + texts["valid"]) == sorted(
+        frame["review"]
+    )  # stripped of the " " before "\n"
+    assert len(texts["valid"]) == 15
+
+    picked = text_data(tmp_path / "mr", classes=["pos", "neg"])
+    assert picked.task.classes == ("neg", "pos")
+    with pytest.raises(
+        DataError, match=r"classes= names 'great', not a class file of '.*mr'; its class files are"
+    ):
+        text_data(tmp_path / "mr", classes=["pos", "great"])
+
+    split = tmp_path / "split"  # train/ and test/ folders of class files, as with class folders
+    class_files_layout(split / "train", frame, "{label}.txt")
+    class_files_layout(split / "test", reviews(10, seed=1), "{label}.txt")
+    held = text_data(split)
+    assert len(held.texts["test"]) == 10  # type: ignore[attr-defined]
+
+    (tmp_path / "mr" / "rt-polarity.neutral").write_text("\n\n")
+    with pytest.raises(
+        DataError, match=r"rt-polarity.neutral' holds no text; a file of one class's texts holds one"
+    ):
+        text_data(tmp_path / "mr")
