@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -274,6 +275,29 @@ def test_unknown_classes_are_refused_with_the_known_ones() -> None:
         DataError, match=r"target values \['z'\] were not seen when the task was set up; known classes: a, b"
     ):
         task.encode(["a", "z"])
+
+
+def test_unknown_labels_spelled_otherwise_than_known_classes_are_named_with_their_class(
+    tmp_path: Path,
+) -> None:
+    # UCI Adult's test file writes '>50K.' where its training file has '>50K': `trainwell fit adult_train.csv
+    # --target income --test adult_test.csv` said only that the values were not seen, and not in which file.
+    task = infer_task(["<=50K", ">50K"])
+    with pytest.raises(DataError) as caught:
+        task.encode(["<=50K.", ">50K.", " >50k", "50K"])
+    assert str(caught.value).endswith(
+        "known classes: <=50K, >50K; 3 of them are known classes spelled otherwise (' >50k' for '>50K'): write the "
+        "labels as the training data does"
+    )
+    from trainwell.tabular import tabular_data
+
+    frame = pd.DataFrame({"age": range(60), "income": ["<=50K", ">50K"] * 30})
+    test = tmp_path / "adult_test.csv"
+    frame.assign(income=frame["income"] + ".").to_csv(test, index=False)
+    with pytest.raises(
+        DataError, match=rf"^the test data '{test}': target values \['<=50K.', '>50K.'\] were not"
+    ):
+        tabular_data(frame, "income", test=test)
 
 
 def test_unknown_joined_labels_suggest_a_delimiter_and_the_class_list_is_cut() -> None:

@@ -208,7 +208,7 @@ class Task:
             more = f" ... ({len(self.classes)} in all)" if len(self.classes) > 20 else ""
             raise DataError(
                 f"target values {unknown[:5]} were not seen when the task was set up; known classes: "
-                f"{shown}{more}{_delimiter_hint(self.classes, unknown)}"
+                f"{shown}{more}{_delimiter_hint(self.classes, unknown) or _spelling_hint(self.classes, unknown)}"
             )
         codes = torch.tensor([index[k] for k in keys], dtype=torch.long)
         return codes.float() if self.kind == "binary" else codes
@@ -283,6 +283,24 @@ def _delimiter_hint(classes: Sequence[Any], unknown: Sequence[Any]) -> str:
                 f"label_delim='{mark}') to train a multi-label model"
             )
     return ""
+
+
+def _spelling_hint(classes: Sequence[Any], unknown: Sequence[Any]) -> str:
+    """Advice when unseen labels are known classes spelled otherwise: another case, spaces, or punctuation at
+    an end (UCI Adult's test file writes ``'>50K.'`` where its training file has ``'>50K'``)."""
+
+    def plain(value: Any) -> str:
+        return str(value).strip().strip(".,;:!?'\"").strip().casefold()
+
+    known = {plain(name): name for name in classes}
+    pairs = [(value, known[plain(value)]) for value in unknown if plain(value) in known]
+    if not pairs:
+        return ""
+    value, name = pairs[0]
+    return (
+        f"; {len(pairs)} of them {'is a known class' if len(pairs) == 1 else 'are known classes'} spelled "
+        f"otherwise ({value!r} for {name!r}): write the labels as the training data does"
+    )
 
 
 def infer_task(

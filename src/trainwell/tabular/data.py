@@ -147,7 +147,12 @@ def tabular_data(
             else read_table(test, encoding=encoding, encoding_errors=encoding_errors)
         )
         check_test_targets(test_df, targets, None if isinstance(test, pd.DataFrame) else test)
-        test_loader = TensorLoader(_encode(recipe, resolved, test_df, "the test table"), max(bs * 4, 1024))
+        try:
+            encoded = _encode(recipe, resolved, test_df, "the test table")
+        except DataError as error:  # which table holds the unknown labels: the training data is fine
+            where = "the test table" if isinstance(test, pd.DataFrame) else f"the test data '{test}'"
+            raise DataError(f"{where}: {error}") from None
+        test_loader = TensorLoader(encoded, max(bs * 4, 1024))
     hints = {"cardinalities": recipe.cardinalities, "n_cont": recipe.n_cont, "n_out": resolved.n_outputs}
     if resolved.kind == "regression":
         y = train.tensors[-1].reshape(len(train_df), -1)
