@@ -13,7 +13,8 @@ import torch
 import trainwell
 from trainwell.metrics import functional as F
 from trainwell.text import fit_texts, text_data
-from trainwell.text.data import DEFAULT_NGRAMS, MULTILABEL_NGRAMS
+from trainwell.text.data import MULTILABEL_NGRAMS
+from trainwell.text.fitting import SMALL_CORPUS_NGRAMS
 from trainwell.text.pipeline import MULTILABEL_MIN_EPOCHS, default_epochs
 
 FILLER = [f"word{i}" for i in range(40)]
@@ -118,6 +119,6 @@ def test_multilabel_defaults_use_tokens_alone_and_more_epochs() -> None:
     frame = tagged_frame(200, seed=3)
     assert text_data(frame, "text", "tags", label_delim=";").recipe.ngrams == MULTILABEL_NGRAMS == 1
     frame["loud"] = frame["tags"].str.contains("loud")
-    assert text_data(frame, "text", "loud").recipe.ngrams == DEFAULT_NGRAMS == 3
+    assert text_data(frame, "text", "loud").recipe.ngrams == SMALL_CORPUS_NGRAMS == 2  # 200 texts: few tokens
     assert default_epochs(1000, "multilabel") == MULTILABEL_MIN_EPOCHS
     assert default_epochs(1000) == 3

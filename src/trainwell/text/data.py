@@ -36,8 +36,10 @@ from trainwell.text.bundle import TextDataBundle
 # Imported "as" themselves: names that lived here before the split, kept importable from this module.
 from trainwell.text.fitting import DEFAULT_NGRAMS as DEFAULT_NGRAMS
 from trainwell.text.fitting import MULTILABEL_NGRAMS as MULTILABEL_NGRAMS
+from trainwell.text.fitting import TRIGRAM_TOKENS as TRIGRAM_TOKENS
 from trainwell.text.fitting import default_buckets as default_buckets
-from trainwell.text.fitting import default_ngrams, fit_recipe
+from trainwell.text.fitting import default_ngrams as default_ngrams
+from trainwell.text.fitting import fit_recipe
 from trainwell.text.loader import POOL_BATCHES as POOL_BATCHES
 from trainwell.text.loader import EpochBatches as EpochBatches
 from trainwell.text.loader import TextLoader, bucketed_order, epoch_batches
@@ -111,8 +113,8 @@ def text_data(
             :class:`WordTokenizer` / :class:`SubwordTokenizer`.
         min_freq, max_vocab: vocabulary limits (word tokenizer).
         ngrams, n_buckets, binary: bag settings (see :class:`TextRecipe`). ``ngrams`` defaults to
-            :data:`DEFAULT_NGRAMS` (trigrams), :data:`MULTILABEL_NGRAMS` (tokens alone) for multi-label
-            targets. ``n_buckets`` defaults to the
+            :data:`DEFAULT_NGRAMS` (trigrams) on :data:`TRIGRAM_TOKENS` training tokens or more, bigrams on
+            fewer, :data:`MULTILABEL_NGRAMS` (tokens alone) for multi-label targets (:func:`default_ngrams`). ``n_buckets`` defaults to the
             power of two at or above the training token count, between 2**12 and 2**20 (a small set gets a
             small table and a small artifact).
         vocab: a fixed vocabulary (e.g. a language model's, ``lm_vocab(lm_dir)``) instead of one built from the
@@ -180,7 +182,8 @@ def text_data(
         min_freq=min_freq,
         max_vocab=max_vocab,
         vocab=vocab,
-        ngrams=ngrams if ngrams is not None else default_ngrams(resolved.kind),
+        ngrams=ngrams,
+        kind=resolved.kind,
         n_buckets=n_buckets,
         binary=binary,
         max_len=max_len,

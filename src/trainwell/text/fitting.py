@@ -12,12 +12,27 @@ from trainwell.text.subword import SubwordTokenizer
 from trainwell.text.tokenize import WordTokenizer
 from trainwell.text.vocab import Vocab
 
-__all__ = ["DEFAULT_NGRAMS", "MULTILABEL_NGRAMS", "default_buckets", "default_ngrams", "fit_recipe"]
+__all__ = [
+    "DEFAULT_NGRAMS",
+    "MULTILABEL_NGRAMS",
+    "SMALL_CORPUS_NGRAMS",
+    "TRIGRAM_TOKENS",
+    "default_buckets",
+    "default_ngrams",
+    "fit_recipe",
+]
 
-#: Longest n-gram of a bag by default: trigrams (on IMDB about half a point of accuracy over bigrams at the
-#: same speed) ...
+#: Longest n-gram of a bag by default on a large corpus (:data:`TRIGRAM_TOKENS` training tokens or more) ...
 DEFAULT_NGRAMS = 3
-#: ... but tokens alone for multi-label targets, whose labels each have few positives to fit hashed n-grams
+#: ... and on a smaller one bigrams, whose hashed trigrams are mostly seen once: noise to overfit. Measured with
+#: the defaults (benchmarks/text_ngrams.py; accuracy, n-grams 2 against 3): rt-polarity 5-fold CV
+#: (200,000 tokens) 0.785 / 0.774 (TF-IDF + logistic 0.779); SST-2 dev (734,000) 0.825 / 0.810; IMDB training
+#: subsets on 10,000 test reviews: 5,000 reviews (1.5 million tokens) 0.886 / 0.883, 12,500 (3.8 million) 0.903 /
+#: 0.900, all 25,000 (7.7 million) 0.911 / 0.912.
+SMALL_CORPUS_NGRAMS = 2
+#: Training tokens from which a bag's n-grams go up to :data:`DEFAULT_NGRAMS`.
+TRIGRAM_TOKENS = 6_000_000
+#: Tokens alone for multi-label targets, whose labels each have few positives to fit hashed n-grams
 #: from (GoEmotions, 28 labels, test macro ROC AUC / F1 at per-label thresholds, benchmarks/text_classify.py:
 #: 2,400 training texts, n-grams 3 -> 0.717 / 0.224, 1 -> 0.779 / 0.280; 43,410 texts, 10 epochs, 3 -> 0.863 /
 #: 0.424, 1 -> 0.894 / 0.448; a TF-IDF uni+bigram logistic regression 0.776 / 0.273 and 0.882 / 0.441).
@@ -32,14 +47,16 @@ def fit_recipe(
     min_freq: int = 2,
     max_vocab: int | None = 100_000,
     vocab: Sequence[str] | None = None,
-    ngrams: int = DEFAULT_NGRAMS,
+    ngrams: int | None = None,
+    kind: str = "binary",
     n_buckets: int | None = None,
     binary: bool = True,
     max_len: int | None = None,
     batch_format: str = "bag",
     n_workers: int | None = None,
 ) -> TextRecipe:
-    """Fit the tokenizer (subword) and the vocabulary (word) on training ``texts``."""
+    """Fit the tokenizer (subword) and the vocabulary (word) on training ``texts``; ``ngrams=None`` chooses
+    the bag's longest n-gram from the task's ``kind`` and the training token count (:func:`default_ngrams`)."""
     workers = n_workers if n_workers is not None else (None if len(texts) >= 20_000 else 1)
     if vocab is not None and not (tokenizer == "word" or isinstance(tokenizer, WordTokenizer)):
         raise ConfigError("vocab= fixes a word vocabulary; a subword tokenizer carries its own pieces")
@@ -66,17 +83,24 @@ def fit_recipe(
         tokenizer=config,
         vocab=words,
         batch_format=batch_format,
-        ngrams=ngrams,
+        ngrams=ngrams if ngrams is not None else default_ngrams(kind, n_tokens),
         n_buckets=n_buckets or default_buckets(n_tokens),
         binary=binary,
         max_len=max_len,
     )
 
 
-def default_ngrams(kind: str) -> int:
-    """The longest n-gram of a bag for a task of ``kind``: :data:`MULTILABEL_NGRAMS` for multilabel, else
-    :data:`DEFAULT_NGRAMS`."""
-    return MULTILABEL_NGRAMS if kind == "multilabel" else DEFAULT_NGRAMS
+def default_ngrams(kind: str, n_tokens: int = TRIGRAM_TOKENS) -> int:
+    """The longest n-gram of a bag for a task of ``kind`` trained on ``n_tokens`` tokens: :data:`MULTILABEL_NGRAMS`
+    for multilabel, else :data:`DEFAULT_NGRAMS` from :data:`TRIGRAM_TOKENS` tokens and
+    :data:`SMALL_CORPUS_NGRAMS` below.
+
+    >>> default_ngrams("binary", 180_000), default_ngrams("binary", 7_700_000), default_ngrams("multilabel", 10**7)
+    (2, 3, 1)
+    """
+    if kind == "multilabel":
+        return MULTILABEL_NGRAMS
+    return DEFAULT_NGRAMS if n_tokens >= TRIGRAM_TOKENS else SMALL_CORPUS_NGRAMS
 
 
 def default_buckets(n_tokens: int) -> int:
