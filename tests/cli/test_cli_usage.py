@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -47,7 +46,7 @@ def test_command_summaries_flow_in_the_command_list() -> None:
         assert paragraphs[0] and not any("\n" in paragraph for paragraph in paragraphs), command.name
 
 
-def test_a_text_table_without_a_header_row_is_told_to_get_one(tmp_path: Path) -> None:
+def test_a_text_table_without_a_header_row_is_told_to_name_its_columns(tmp_path: Path) -> None:
     # GoEmotions' TSVs have no header: its first review, a label and an ID were listed as the columns.
     from trainwell.cli._common import missing_target
 
@@ -59,17 +58,12 @@ def test_a_text_table_without_a_header_row_is_told_to_get_one(tmp_path: Path) ->
     headerless.write_text("".join("\t".join(row) + "\n" for row in rows), encoding="utf-8")
     said = str(missing_target(headerless, "utf-8"))
     assert "a number or a sentence where a column name goes says the file may have none" in said
-    # A line that does it, in the current folder: the header row, then the file's rows.
-    command = f"(printf 'col1\\tcol2\\tcol3\\n'; cat {headerless}) > train.named.tsv"
-    assert f"add a header row naming the columns, e.g. {command}, then pass --target NAME" in said
-    subprocess.run(["bash", "-c", command], cwd=tmp_path, check=True)
-    assert (tmp_path / "train.named.tsv").read_text(encoding="utf-8").splitlines()[:2] == [
-        "col1\tcol2\tcol3",
-        "\t".join(rows[0]),
-    ]
-    named = tmp_path / "named.tsv"
-    named.write_text("text\tlabel\tid\n" + "".join("\t".join(row) + "\n" for row in rows), encoding="utf-8")
-    assert str(missing_target(named, "utf-8")).endswith("e.g. --target label; columns are: text, label, id")
+    assert said.endswith("if so, name its columns with --names, e.g. --names col1,col2,col3, and pass --target NAME")
+    named = str(missing_target(headerless, "utf-8", names=["text", "labels", "id"]))
+    assert named.endswith("e.g. --target label; columns are: text, labels, id")
+    with_header = tmp_path / "named.tsv"
+    with_header.write_text("text\tlabel\tid\n" + "".join("\t".join(row) + "\n" for row in rows), encoding="utf-8")
+    assert str(missing_target(with_header, "utf-8")).endswith("e.g. --target label; columns are: text, label, id")
 
 
 def test_archives_workbooks_and_idx_arrays_say_how_to_get_at_the_data(tmp_path: Path) -> None:

@@ -239,11 +239,19 @@ def test_a_headerless_file_takes_the_delimiter_most_of_its_first_lines_use(tmp_p
         "item": [242, 302],
         "rating": [3, 3],
     }
-    # Adult's test file opens with a stray line holding '|': the commas of the rows still decide.
+    # Adult's test file opens with a stray line holding '|': the commas of the rows still decide, and the line,
+    # which holds none, is left out with a warning (it was a row of one text in the age column).
     adult_like = tmp_path / "adult.test"
     adult_like.write_text("|1x3 Cross validator\n25, Private, <=50K.\n38, Self-emp, >50K.\n")
-    table = read_table(adult_like, names=["age", "work", "income"])
-    assert table["income"].tolist()[1:] == ["<=50K.", ">50K."]
+    with pytest.warns(
+        UserWarning, match=r"1 line\(s\) before its first row of data left out, as they hold no ','"
+    ):
+        table = read_table(adult_like, names=["age", "work", "income"])
+    assert table.to_dict("list") == {
+        "age": [25, 38],
+        "work": ["Private", "Self-emp"],
+        "income": ["<=50K.", ">50K."],
+    }
 
 
 def test_the_shared_adult_test_file_reads_without_a_header(shared_data: Path) -> None:

@@ -236,9 +236,12 @@ def text_lines(
     return numbers, texts
 
 
-def missing_target(data: Path, encoding: str, encoding_errors: str = "strict") -> Any:
-    """The one-line error for a table given no ``--target``: its columns, and for a file whose columns are
-    all numbers (no header row, as MovieLens' ``u.data``), how to read it as ratings."""
+def missing_target(
+    data: Path, encoding: str, encoding_errors: str = "strict", *, names: list[str] | None = None
+) -> Any:
+    """The one-line error for a table given no ``--target``: its columns (``names``: those --names gives it), and
+    for a file whose columns are all numbers (no header row, as MovieLens' ``u.data``), how to read it as
+    ratings."""
     from trainwell.core.errors import ConfigError, UserError
 
     hint = "name the column to predict, e.g. --target label"
@@ -252,7 +255,7 @@ def missing_target(data: Path, encoding: str, encoding_errors: str = "strict") -
             return refused
 
         with contextlib.suppress(UserError):  # an unreadable table says why when read for real
-            frame = read_table(data, encoding=encoding, encoding_errors=encoding_errors)
+            frame = read_table(data, names=names, encoding=encoding, encoding_errors=encoding_errors)
     columns = frame.columns if frame is not None else None
     images = _image_path_column(frame) if frame is not None else None
     if columns is not None and images is not None:
@@ -265,17 +268,20 @@ def missing_target(data: Path, encoding: str, encoding_errors: str = "strict") -
     elif columns is not None:
         from trainwell.collab.data import headerless
 
-        if headerless(columns):
+        if names is not None:
+            hint += f"; columns are: {list_columns([str(c) for c in columns])}"
+        elif headerless(columns):
             hint = (
                 f"its first row was read as the header (columns {list_columns([str(c) for c in columns])}), so it "
                 "seems to have none: for ratings (user, item, rating, timestamp, as MovieLens' u.data) pass "
-                "--user user --item item --target rating; otherwise add a header row"
+                "--user user --item item --target rating; otherwise name its columns with --names "
+                f"{_placeholder_names(len(columns))}"
             )
-        elif _looks_like_data(columns):
+        elif looks_like_data(columns):
             hint = (
                 f"its first row was read as the header (columns {list_columns([str(c) for c in columns])}); a "
-                "number or a sentence where a column name goes says the file may have none: if so, add a header "
-                f"row naming the columns, e.g. {_header_command(data, len(columns))}, then pass --target NAME"
+                "number or a sentence where a column name goes says the file may have none: if so, name its "
+                f"columns with --names, e.g. --names {_placeholder_names(len(columns))}, and pass --target NAME"
             )
         else:
             hint += f"; columns are: {list_columns([str(c) for c in columns])}"
@@ -284,21 +290,13 @@ def missing_target(data: Path, encoding: str, encoding_errors: str = "strict") -
     return ConfigError(f"--target is required for the table '{data}': {hint}")
 
 
-def _header_command(data: Path, width: int) -> str:
-    """A shell line writing ``data`` with a header row of ``width`` placeholder names before its rows, into the
-    current folder (``train.tsv.gz`` to ``train.named.tsv``), with the separator its extension implies."""
-    import shlex
-
-    name = data.name.removesuffix(".gz")
-    separator = "\\t" if name.lower().endswith(".tsv") else ","
-    stem, dot, suffix = name.rpartition(".")
-    target = f"{stem}.named.{suffix}" if dot else f"{name}.named"  # in the current folder
-    header = separator.join(f"col{i + 1}" for i in range(width))
-    reader = "zcat" if data.name.endswith(".gz") else "cat"
-    return f"(printf '{header}\\n'; {reader} {shlex.quote(str(data))}) > {shlex.quote(target)}"
+def _placeholder_names(width: int) -> str:
+    """``col1,col2,...`` for ``width`` columns: a --names value to edit (a long table's middle elided)."""
+    names = [f"col{i + 1}" for i in range(width)]
+    return ",".join(names) if width <= 8 else ",".join([*names[:3], "...", names[-1]])
 
 
-def _looks_like_data(columns: Any) -> bool:
+def looks_like_data(columns: Any) -> bool:
     """Whether column names read from a file's first row are some of them data (a file without a header row,
     as GoEmotions' TSVs): a name that is a number, or one that is a sentence (40 characters, 5 words or more)."""
     from trainwell.collab.data import headerless

@@ -32,6 +32,7 @@ NOT_FOR_IMAGES = {
     "--date-format": "tables",
     "--min-category-count": "tables",
     "--encoding-errors": "tables (a CSV of image paths too), CoNLL files and .txt corpora",
+    "--names": "tables, texts and ratings without a header row",
     "--task language_model": "text corpora (.txt files)",
     "--task tagging": "tagged sentences (CoNLL files)",
 }
@@ -91,6 +92,7 @@ UNREAD_BY_TEXT_FOLDER = (
     "--implicit",
     "--path-col",
     "--test",
+    "--names",
 )  # fmt: skip  (--test: its own test/ beside train/ is its test set)
 
 
@@ -288,7 +290,7 @@ def table_options_given(
 _UNREAD_BY_TEXT_STREAMS = (
     "--target", "--model", "--drop-empty", "--user", "--item", "--implicit", "--valid-col", "--cat-names",
     "--cont-names", "--ignore", "--date-format", "--min-category-count", "--path-col", "--label-col", "--label-delim",
-    "--no-label-thresholds", "--arch", "--size", "--augment", "--recipe", "--test",
+    "--no-label-thresholds", "--arch", "--size", "--augment", "--recipe", "--test", "--names",
 )  # fmt: skip
 UNREAD_BY_LM = (*_UNREAD_BY_TEXT_STREAMS, "--metric")
 UNREAD_BY_TAGGER = (*_UNREAD_BY_TEXT_STREAMS, "--text", "--pretrained", "--tokenizer")

@@ -28,6 +28,14 @@ EncodingErrors = Annotated[
         help="'replace' reads bytes the --encoding cannot decode as U+FFFD instead of stopping ('strict')."
     ),
 ]
+#: The column names of a table without a header row (fit, evaluate, tune, lr-find, predict).
+Names = Annotated[
+    str | None,
+    typer.Option(
+        help="A CSV/TSV without a header row (tables, texts, ratings): the names of all its columns, "
+        "comma-separated, in order; its first line is then data (a --test file is read alike).",
+    ),
+]
 #: The column roles of the table commands (fit, evaluate, tune).
 CatNames = Annotated[str | None, typer.Option(help="Tables: comma-separated categorical columns.")]
 ContNames = Annotated[str | None, typer.Option(help="Tables: comma-separated continuous columns.")]

@@ -115,6 +115,7 @@ def evaluate(
     ignore: option.Ignore = None,
     date_format: option.DateFormat = None,
     min_category_count: option.MinCategoryCount = None,
+    names: option.Names = None,
     text: Annotated[
         str | None,
         typer.Option(help="Texts: the column holding the text (cross-validates a text classifier)."),
@@ -204,10 +205,6 @@ def evaluate(
         )
         from trainwell.cli._unread import refuse_for
 
-        def not_a_table(what: str) -> None:
-            """Refuse the options only a table's model reads, given with data read as ``what``."""
-            refuse_unread(given, TABLE_ONLY, what)
-
         # Every option that some kind of data never reads, so that each kind refuses those instead of ignoring them.
         given = {
             "--target": target is not None,
@@ -224,7 +221,14 @@ def evaluate(
             "--arch": arch != "auto",
             "--tokenizer": tokenizer is not None,
             **table_options_given(cat_names, cont_names, ignore, date_format, min_category_count),
+            "--names": names is not None,
         }
+
+        def not_a_table(what: str) -> None:
+            """Refuse the options only a table's model reads (and --names, which texts and ratings read too), given
+            with data read as ``what``."""
+            refuse_unread(given, (*TABLE_ONLY, "--names"), what)
+
         if task == "language_model":
             not_a_table("a language model (--task language_model)")
             if target is not None:
@@ -287,6 +291,11 @@ def evaluate(
             "baselines": baselines,
             "time_budget": seconds,
         }
+        from trainwell.cli.fit_cmd import column_names, table_roles, target_columns
+
+        headerless: dict[str, Any] = (
+            {"names": column_names(names)} if names is not None else {}
+        )  # tables, texts, ratings
         if path_col is None and holds_text_classes(data):  # <label>/*.txt, IMDB's layout
             folder = f"a folder of class folders of texts ('{data}')"
             not_a_table(folder)
@@ -351,25 +360,31 @@ def evaluate(
             return
         if user is not None or item is not None or implicit:  # as fit: --implicit alone finds the columns
             recommender = recommender_words(user, item, implicit)
-            not_a_table(recommender)
+            refuse_unread(given, TABLE_ONLY, recommender)
             refuse_unread(given, UNREAD_BY_RECOMMENDER, recommender)
             ready("table")
             from trainwell.collab.evaluation import evaluate_ratings
 
             render(
                 evaluate_ratings(
-                    data, user=user, item=item, rating=target, implicit=implicit, **read_as, **common
+                    data,
+                    user=user,
+                    item=item,
+                    rating=target,
+                    implicit=implicit,
+                    **read_as,
+                    **common,
+                    **headerless,
                 )
             )
             return
         if target is None:
             from trainwell.cli._common import missing_target
 
-            raise missing_target(data, encoding, encoding_errors)
-        from trainwell.cli.fit_cmd import table_roles, target_columns
+            raise missing_target(data, encoding, encoding_errors, names=column_names(names))
 
         if text is not None:
-            not_a_table("a text classifier (--text)")
+            refuse_unread(given, TABLE_ONLY, "a text classifier (--text)")
             refuse_for(given, {**NOT_FOR_TABLES, "--arch": "tables"}, "texts (--text)")
         refuse_for(given, NOT_FOR_TABLES, "tables")
         ready("table")
@@ -385,6 +400,7 @@ def evaluate(
                     label_delim=label_delim,
                     **read_as,
                     **common,
+                    **headerless,
                 )
             )
 
@@ -404,6 +420,7 @@ def evaluate(
                 label_delim=label_delim,
                 arch=arch,
                 **read_as,
+                **headerless,
             ),
             evaluate_text_column,
             data,

@@ -158,6 +158,7 @@ def fit(
     ignore: option.Ignore = None,
     date_format: option.DateFormat = None,
     min_category_count: option.MinCategoryCount = None,
+    names: option.Names = None,
     text: Annotated[
         str | None, typer.Option(help="Texts: the column holding the text (trains a text classifier).")
     ] = None,
@@ -305,7 +306,11 @@ def fit(
             "--pretrained": pretrained is not None,
             "--encoding-errors": encoding_errors != "strict",
             "--test": test is not None,
+            "--names": names is not None,
         }
+        headerless: dict[str, Any] = (
+            {"names": column_names(names)} if names is not None else {}
+        )  # else the default
         if test is not None:
             need_data(test, "image files" if test.is_dir() else "table")
         if task == "language_model":
@@ -373,6 +378,7 @@ def fit(
                 encoding=encoding,
                 encoding_errors=encoding_errors,
                 time_budget=seconds,
+                **headerless,
                 **ready("table").pipeline_kwargs,
             )
             return
@@ -420,7 +426,7 @@ def fit(
             report_fit(result)
             return
         if target is None:
-            raise missing_target(data, encoding, encoding_errors)
+            raise missing_target(data, encoding, encoding_errors, names=column_names(names))
         refuse_for_tables_and_texts(text, arch, size=size, augment=augment, pretrained=pretrained)
         keeping = ready("corpus" if text_folder else "table")
 
@@ -449,6 +455,7 @@ def fit(
                 encoding_errors=encoding_errors,
                 time_budget=seconds,
                 test=test,
+                **headerless,
                 **chosen_tokenizer,
                 **folder_classes,
                 **keeping.pipeline_kwargs,
@@ -482,6 +489,7 @@ def fit(
                 time_budget=seconds,
                 arch=arch,
                 test=test,
+                **headerless,
                 **keeping.pipeline_kwargs,
             ),
             fit_text_column,

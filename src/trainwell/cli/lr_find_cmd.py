@@ -35,6 +35,7 @@ def lr_find(
     task: Annotated[str | None, typer.Option(help=f"Override the inferred task: {TASKS}.")] = None,
     seed: Annotated[int, typer.Option(help="Seed.", min=0, max=MAX_SEED)] = 0,
     encoding: option.Encoding = "utf-8",
+    names: option.Names = None,
     arch: Annotated[
         str,
         typer.Option(
@@ -83,20 +84,25 @@ def lr_find(
             )
         # Before the imports of the training stack: a mistake is said at once.
         refuse_model_directory(data)
-        given = {"--target": target is not None, "--text": text is not None}
+        given = {"--target": target is not None, "--text": text is not None, "--names": names is not None}
         labelled: list[str] | None = None
+        from trainwell.cli.fit_cmd import column_names
+
+        headerless = column_names(names)
         if data.is_dir() and holds_text_classes(data):
             kind = "texts"
             labelled = read_text_classes(data, given)
         elif data.is_dir():
             is_image_source(data, None)  # a folder without images is said so
             kind = "images"
-            refuse_unread(given, ("--target", "--text"), f"a folder of class folders of images ('{data}')")
+            refuse_unread(
+                given, ("--target", "--text", "--names"), f"a folder of class folders of images ('{data}')"
+            )
             refuse_encoding(encoding, "image folders", text=False)
         else:
             need_data(data, "table")
             if target is None:
-                raise missing_target(data, encoding)
+                raise missing_target(data, encoding, names=headerless)
             kind = "texts" if text is not None else "table"
         image_settings = {
             "--arch": arch != "auto",
@@ -117,6 +123,8 @@ def lr_find(
             "seed": seed,
             "batch_size": batch_size,
         }
+        if headerless is not None:
+            common["names"] = headerless  # a table or texts without a header row
         if kind == "images":
             from trainwell.vision.pipeline import image_learner
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from trainwell.cli import _options as option
 from trainwell.cli._common import ENCODING_HELP, emit_table, guarded
 
 
@@ -59,6 +60,7 @@ def predict(
             "the predictions, e.g. an ID (PassengerId)."
         ),
     ] = None,
+    names: option.Names = None,
 ) -> None:
     """Predict labels and probabilities (values, scores, tags) for new rows, images, texts, ratings or sentences,
     with the training preprocessing.
@@ -77,6 +79,10 @@ def predict(
         need_model_directory(model)
         metadata = peek_metadata(model)
         _refuse_unread(metadata, tta=tta, allow_missing_columns=allow_missing_columns, encoding=encoding)
+        _refuse_names(metadata, names)
+        from trainwell.cli.fit_cmd import column_names
+
+        headerless = column_names(names)
         images = model_kind(metadata) == "vision"
         for source in data:
             need_data(source, "image files" if images else "rows")
@@ -125,13 +131,13 @@ def predict(
             predict_tags(predictor, data, out, encoding, encoding_errors)
             return
         if application == "text":
-            predictions = _predict_texts(predictor, data, encoding, encoding_errors, kept)
+            predictions = _predict_texts(predictor, data, encoding, encoding_errors, kept, headerless)
         elif application == "vision":
             predictions = _predict_images(predictor, data, tta, model, kept)
         else:
             if len(data) != 1:
                 raise ConfigError(f"a table model predicts one table at a time; got {len(data)} inputs")
-            rows = _read_rows(predictor, data[0], encoding, encoding_errors)
+            rows = _read_rows(predictor, data[0], encoding, encoding_errors, headerless)
             if not allow_missing_columns:
                 _check_input_columns(getattr(predictor, "input_names", []), rows, data[0])
             predictions = _with_kept(
@@ -140,6 +146,21 @@ def predict(
         emit_table(predictions, out, "predictions")
 
     guarded(run)
+
+
+def _refuse_names(metadata: dict[str, Any], names: str | None) -> None:
+    """Refuse --names for a model that reads no table of its own columns: images, language models, taggers."""
+    if names is None or not metadata:
+        return
+    from trainwell.cli._unread import model_words
+    from trainwell.core.errors import ConfigError
+
+    what = model_words(metadata)
+    if what not in ("a table model", "a text classifier", "a recommender"):
+        raise ConfigError(
+            f"--names is for tables without a header row (table models, text classifiers, recommenders), not "
+            f"{what}: drop it"
+        )
 
 
 def _refuse_unread(
@@ -206,7 +227,9 @@ def _refuse_other_kind(source: Path, metadata: dict[str, Any], model: Path) -> N
         )
 
 
-def _read_rows(predictor: Any, source: Path, encoding: str, errors: str) -> Any:
+def _read_rows(
+    predictor: Any, source: Path, encoding: str, errors: str, names: list[str] | None = None
+) -> Any:
     """The rows to predict: a table file, or a CSV table on standard input (``-``). A recommender's file
     without a header row (MovieLens' ``u.data``) is read as user, item, ... in the model's own column names."""
     import tempfile
@@ -214,7 +237,7 @@ def _read_rows(predictor: Any, source: Path, encoding: str, errors: str) -> Any:
     from trainwell.core.errors import UserError
 
     if str(source) != "-":
-        return _read_table_or_ratings(predictor, source, encoding, errors)
+        return _read_table_or_ratings(predictor, source, encoding, errors, names)
     import sys
 
     with tempfile.TemporaryDirectory(prefix="trainwell-stdin-") as scratch:
@@ -225,18 +248,20 @@ def _read_rows(predictor: Any, source: Path, encoding: str, errors: str) -> Any:
 
             raise DataError("standard input is empty; pipe a CSV table with a header row into '-'")
         try:
-            return _read_table_or_ratings(predictor, table, encoding, errors)
+            return _read_table_or_ratings(predictor, table, encoding, errors, names)
         except UserError as error:  # name what the user gave, not the scratch file
             raise type(error)(
                 str(error).replace(f"'{table}'", "standard input").replace(str(table), "standard input")
             ) from None
 
 
-def _read_table_or_ratings(predictor: Any, source: Path, encoding: str, errors: str) -> Any:
+def _read_table_or_ratings(
+    predictor: Any, source: Path, encoding: str, errors: str, given: list[str] | None = None
+) -> Any:
     from trainwell.data.io import read_table
 
-    if getattr(predictor, "application", None) != "collab":
-        return read_table(source, encoding=encoding, encoding_errors=errors)
+    if getattr(predictor, "application", None) != "collab" or given is not None:
+        return read_table(source, names=given, encoding=encoding, encoding_errors=errors)
     from trainwell.collab.data import read_ratings
 
     recipe = predictor.recipe
@@ -347,7 +372,14 @@ def _with_kept(predictions: Any, rows: Any, kept: list[str], source: Path) -> An
     return pd.concat([rows[kept].reset_index(drop=True), predictions.reset_index(drop=True)], axis=1)
 
 
-def _predict_texts(predictor: Any, data: list[Path], encoding: str, errors: str, kept: list[str]) -> Any:
+def _predict_texts(
+    predictor: Any,
+    data: list[Path],
+    encoding: str,
+    errors: str,
+    kept: list[str],
+    names: list[str] | None = None,
+) -> Any:
     from trainwell.core.errors import ConfigError
 
     if any(source.is_dir() for source in data):
@@ -356,7 +388,7 @@ def _predict_texts(predictor: Any, data: list[Path], encoding: str, errors: str,
         raise ConfigError(
             f"a text model predicts one table (or '-' for standard input) at a time; got {len(data)}"
         )
-    if _one_text_per_line(data[0], predictor.input_names, encoding):
+    if names is None and _one_text_per_line(data[0], predictor.input_names, encoding):
         from trainwell.cli._common import text_lines
 
         numbers, texts = text_lines(
@@ -367,7 +399,7 @@ def _predict_texts(predictor: Any, data: list[Path], encoding: str, errors: str,
         return predictions
     from trainwell.data.io import read_table
 
-    rows = read_table(data[0], encoding=encoding, encoding_errors=errors)
+    rows = read_table(data[0], names=names, encoding=encoding, encoding_errors=errors)
     _check_input_columns(predictor.input_names, rows, data[0], can_allow=False)
     return _with_kept(predictor.predict(rows), rows, kept, data[0])
 
@@ -458,6 +490,13 @@ def _check_input_columns(needed: list[str], rows: Any, source: Path, *, can_allo
             if can_allow
             else " (a text model has nothing to read without it: rename your text column)"
         )
+        from trainwell.cli._common import looks_like_data
+
+        if looks_like_data(rows.columns):  # no header row: its first row was read as the columns' names
+            way_out = (
+                ", or, as its first row looks like data, not column names: if the file has no header row, name "
+                "its columns with --names, in order"
+            )
         raise DataError(
             f"input {noun} {', '.join(repr(name) for name in absent)} missing from "
             f"{'standard input' if str(source) == '-' else source}; the model was trained "

@@ -98,6 +98,7 @@ def tune(
     ignore: option.Ignore = None,
     date_format: option.DateFormat = None,
     min_category_count: option.MinCategoryCount = None,
+    names: option.Names = None,
     label_delim: option.LabelDelim = None,
     label_thresholds: option.LabelThresholds = True,
     tag_col: option.TagColumn = None,
@@ -181,6 +182,10 @@ def tune(
             "search": parse_search(search or []),
             "keep": keep,
         }
+        if names is not None:  # a table, texts or ratings without a header row: refused by the others below
+            from trainwell.cli.fit_cmd import column_names
+
+            common["names"] = column_names(names)
         from trainwell.cli._fit_data import (
             TABLE_ONLY,
             holds_text_classes,
@@ -200,6 +205,7 @@ def tune(
             "--no-label-thresholds": not label_thresholds,
             "--tag-col": tag_col is not None,
             "--test": test is not None,
+            "--names": names is not None,
         }
         if test is not None:
             need_data(test, "image files" if test.is_dir() else "table")
@@ -222,6 +228,7 @@ def tune(
                 "--label-delim",
                 "--no-label-thresholds",
                 "--test",
+                "--names",
             )
             refuse_unread(given, unread_by_tagger, "a tagger (tagged sentences, CoNLL files)")
             if arch not in ("auto", "bilstm_crf"):
@@ -261,7 +268,7 @@ def tune(
             elif target is None:
                 from trainwell.cli._common import missing_target
 
-                raise missing_target(data, encoding)
+                raise missing_target(data, encoding, names=common.get("names"))
             else:
                 from trainwell.cli.fit_cmd import target_columns
 
@@ -301,7 +308,7 @@ def tune(
             refuse_unread(table_options, TABLE_ONLY, what)
             refuse_unread(
                 {**given, "--target": target is not None},
-                ("--target", "--implicit", "--tag-col", "--valid-col", "--label-delim"),
+                ("--target", "--implicit", "--tag-col", "--valid-col", "--label-delim", "--names"),
                 what,
             )
             from trainwell.vision.learner import _vision_archs

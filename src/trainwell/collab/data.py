@@ -67,8 +67,6 @@ RATING_NAMES = (
     "target",
 )
 HEADERLESS_NAMES = ("user", "item", "rating", "timestamp")
-#: Columns a header-less file of one line is read with at most (the unused ones are dropped).
-_MOST_COLUMNS = 64
 #: Columns that say when: never taken as a user or an item; they order a user's interactions.
 TIME_NAMES = ("timestamp", "time", "date", "datetime", "ts", "createdat", "eventtime", "when")
 
@@ -113,19 +111,33 @@ def read_ratings(
     return frame
 
 
+def read_ratings_named(
+    source: str | Path, names: Sequence[str] | None, encoding: str = "utf-8", encoding_errors: str = "strict"
+) -> pd.DataFrame:
+    """A ratings file read with the column ``names`` given for a file without a header row, else as
+    :func:`read_ratings` reads one (a header row, or MovieLens' user, item, rating, timestamp)."""
+    if names is None:
+        return read_ratings(source, encoding=encoding, encoding_errors=encoding_errors)
+    return read_table(source, names=names, encoding=encoding, encoding_errors=encoding_errors)
+
+
 def _one_headerless_row(
     source: str | Path, names: Sequence[str], encoding: str, encoding_errors: str
 ) -> pd.DataFrame | None:
     """The file's one line as a header-less row named like :func:`read_ratings` names one, or ``None`` when it is
     not all numbers (a header with no rows under it)."""
-    given = [*names, *(f"column_{i + 1}" for i in range(len(names), _MOST_COLUMNS))]
+    from trainwell.data.io import first_row
+
+    first = first_row(source, encoding)
+    if first is None:
+        return None
+    width = len(first.fields)
+    given = [*names, *(f"column_{i + 1}" for i in range(len(names), width))][:width]
     try:
         frame = read_table(source, names=given, encoding=encoding, encoding_errors=encoding_errors)
     except DataError:
         return None
-    width = max((i + 1 for i, column in enumerate(frame.columns) if frame[column].notna().any()), default=0)
-    frame = frame.iloc[:, :width]
-    return frame if len(frame) == 1 and width and headerless(frame.iloc[0].tolist()) else None
+    return frame if len(frame) == 1 and headerless(frame.iloc[0].tolist()) else None
 
 
 def read_model_ratings(
@@ -240,6 +252,7 @@ def ratings_data(
     seed: int = 0,
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
+    names: Sequence[str] | None = None,
 ) -> DataBundle:
     """Everything a collaborative-filtering Learner needs from a ratings (or interactions) table.
 
@@ -273,6 +286,8 @@ def ratings_data(
         encoding: Text encoding of CSV/TSV/JSON files, e.g. ``"cp1252"`` (Excel on Windows) or ``"latin-1"``.
         encoding_errors: ``"replace"`` reads a byte ``encoding`` cannot decode as U+FFFD instead of stopping
             (``"strict"``).
+        names: The names of every column, in order, of a CSV/TSV ``source`` (and ``test``) without a header row
+            (instead of user, item, rating, timestamp).
 
     Example:
         >>> frame = pd.DataFrame({"user": [1, 1, 2, 2, 3] * 4, "movie": list("abcab") * 4,
@@ -289,7 +304,7 @@ def ratings_data(
     df = (
         source
         if isinstance(source, pd.DataFrame)
-        else read_ratings(source, encoding=encoding, encoding_errors=encoding_errors)
+        else read_ratings_named(source, names, encoding, encoding_errors)
     )
     if len(df) == 0:
         raise DataError(f"{name} has no rows")
@@ -324,7 +339,7 @@ def ratings_data(
         test_df = (
             test
             if isinstance(test, pd.DataFrame)
-            else read_ratings(test, encoding=encoding, encoding_errors=encoding_errors)
+            else read_ratings_named(test, names, encoding, encoding_errors)
         )
         for column, flag in ((user_col, "--user"), (item_col, "--item")):
             check_columns(test_df, [column], test_name, flag)

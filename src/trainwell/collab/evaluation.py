@@ -247,6 +247,7 @@ def evaluate_ratings(
     task: str | None = None,
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
+    names: Sequence[str] | None = None,
     time_budget: float | str | None = None,
 ) -> Evaluation:
     """Cross-validate the recommender and the rating baselines on the same ``cv`` random folds; a table
@@ -264,6 +265,7 @@ def evaluate_ratings(
         task: override the inferred task of the ratings (``regression`` or ``binary``).
         encoding: text encoding of a CSV / TSV ``source``.
         encoding_errors: ``"replace"`` reads a byte ``encoding`` cannot decode as U+FFFD instead of stopping.
+        names: the names of every column, in order, of a CSV/TSV ``source`` without a header row.
         time_budget: training time of the whole cross-validation: seconds, or ``"10m"``, ``"1h30m"``... Each of
             the ``cv`` folds trains within its share (the epochs cut and the schedule fitted to them, as
             ``fit_*(time_budget=)`` does); the baselines and the scoring come on top. What each fold's share
@@ -277,7 +279,7 @@ def evaluate_ratings(
         >>> result = evaluate_ratings("ratings.csv", user="user", item="movie", rating="stars")  # doctest: +SKIP
         >>> result.mean("rmse"), result.mean("rmse", "user + item biases")                       # doctest: +SKIP
     """
-    from trainwell.collab.data import find_rating_columns, ratings_data, read_ratings
+    from trainwell.collab.data import find_rating_columns, ratings_data, read_ratings_named
     from trainwell.core.errors import ConfigError
     from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import fold_indices
@@ -289,7 +291,7 @@ def evaluate_ratings(
     frame = (
         source
         if isinstance(source, pd.DataFrame)
-        else read_ratings(source, encoding=encoding, encoding_errors=encoding_errors)
+        else read_ratings_named(source, names, encoding, encoding_errors)
     )
     user_col, item_col, rating_col = find_rating_columns(frame, user, item, rating, name, implicit=implicit)
     if rating_col is None:

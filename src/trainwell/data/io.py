@@ -14,7 +14,7 @@ import tarfile
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, NamedTuple, cast
 
 import pandas as pd
 
@@ -125,6 +125,11 @@ def read_table(
     shown = str(path)
     _need_file(path, "data file", "a .csv, .tsv or .parquet file")
     kind = _kind_of(path)
+    if names is not None and kind in ("json", "jsonl"):
+        raise ConfigError(
+            f"'{path}' is JSON, whose rows name their own fields; --names (Python: names=) is for CSV or TSV "
+            "files without a header row: drop it"
+        )
     try:
         table = _read(path, kind, names, list(na_values), encoding, encoding_errors, pandas_na)
     except pd.errors.EmptyDataError:
@@ -531,6 +536,15 @@ def _read(
     sep = "\t" if kind == "tsv" else ","
     if names is not None:  # no header row to check the delimiter on afterwards: look at the first line
         sep = _first_line_delimiter(path, sep, encoding)
+        check_header_names(path, list(names), sep, encoding)
+        first = first_row(path, encoding, sep)
+        if first is not None and first.preamble and len(names) > 1:
+            options["skiprows"] = first.number
+            warn(
+                f"'{path}': {len(first.preamble)} line(s) before its first row of data left out, as they hold no "
+                f"{'tab' if sep == chr(9) else repr(sep)} between columns (the first: {first.preamble[0][:60]!r})",
+                UserWarning,
+            )
     table = pd.read_csv(path, sep=sep, **options)
     if table.shape[1] == 1 and names is None:
         only = str(table.columns[0])
@@ -538,6 +552,68 @@ def _read(
             if delimiter in only:
                 return pd.read_csv(path, sep=delimiter, **options)
     return table
+
+
+def check_header_names(path: Path, names: list[str], sep: str, encoding: str) -> None:
+    """Refuse ``names`` for a file without a header row that do not name each of its columns once: a blank or
+    repeated name, a count other than the fields of its first data line (pandas would quietly make the extra
+    leading fields an index), or the very names its first line already holds (a header row read as data)."""
+    blank = [index + 1 for index, name in enumerate(names) if not str(name).strip()]
+    if blank:
+        raise ConfigError(
+            f"--names (Python: names=) has a blank name at position {blank[0]}: name every column"
+        )
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ConfigError(
+            f"--names (Python: names=) repeats {repeated[0]!r}: each column needs a name of its own"
+        )
+    first = first_row(path, encoding, sep)
+    if first is None:
+        return  # an empty file: the read says so
+    line, fields = first.line, first.fields
+    if fields == [str(name).strip() for name in names]:
+        raise DataError(
+            f"'{path}' starts with a header row naming these very columns; --names (Python: names=) is for a "
+            "file without one: drop it"
+        )
+    if len(fields) != len(names):
+        raise DataError(
+            f"'{path}' has {len(fields)} columns a row (its line {line[:60]!r}), --names (Python: names=) gives "
+            f"{len(names)}: name every column, in order"
+        )
+
+
+class FirstRow(NamedTuple):
+    """The first row of a file without a header row (:func:`first_row`)."""
+
+    line: str  #: The line, stripped.
+    fields: list[str]  #: Its fields, stripped.
+    number: int  #: Its 0-based line number: the lines before it are blank or a preamble.
+    preamble: list[str]  #: The non-blank lines before it, stripped, that hold no delimiter.
+
+
+def first_row(path: str | Path, encoding: str = "utf-8", sep: str | None = None) -> FirstRow | None:
+    """The first line of a CSV or TSV file that holds its delimiter (``sep``, else the one its first lines use
+    most: :func:`_first_line_delimiter`), with its fields; ``None`` for an empty file. Lines without the
+    delimiter before it are a preamble (UCI Adult's test file opens with ``|1x3 Cross validator``), unless no
+    line holds it (a table of one column): then the first non-blank line is the row."""
+    import csv
+
+    path = Path(path)
+    if sep is None:
+        sep = _first_line_delimiter(path, "\t" if _kind_of(path) == "tsv" else ",", encoding)
+    with _open_bytes(path) as stream:
+        lines = [
+            stream.readline(65536).decode(encoding, errors="replace").strip() for _ in range(_SNIFFED_LINES)
+        ]
+    filled = [index for index, line in enumerate(lines) if line]
+    if not filled:
+        return None
+    index = next((index for index in filled if sep in lines[index]), filled[0])
+    preamble = [lines[i] for i in filled if i < index]
+    fields = [field.strip() for field in next(csv.reader([lines[index]], delimiter=sep))]
+    return FirstRow(lines[index], fields, index, preamble)
 
 
 def _first_line_delimiter(path: Path, default: str, encoding: str) -> str:

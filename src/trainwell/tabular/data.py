@@ -45,6 +45,7 @@ def tabular_data(
     encoding_errors: str = "strict",
     date_formats: Mapping[str, str] | None = None,
     min_category_count: int = MIN_CATEGORY_COUNT,
+    names: Sequence[str] | None = None,
 ) -> DataBundle:
     """Everything a tabular Learner needs from a table, with the preprocessing fitted on training rows only.
 
@@ -71,6 +72,8 @@ def tabular_data(
         min_category_count: fewest training rows a category value needs for a code of its own (3); rarer
             values share one code with the values prediction meets that training never saw, so that code is
             trained (see :mod:`trainwell.tabular.recipe`). 1 keeps every value.
+        names: the names of every column, in order, of a CSV/TSV ``source`` (and ``test``) without a header row
+            (UCI's ``adult.data``); its first line is then a row of data.
 
     Example:
         >>> import pandas as pd
@@ -84,7 +87,7 @@ def tabular_data(
     df = (
         source
         if isinstance(source, pd.DataFrame)
-        else read_table(source, encoding=encoding, encoding_errors=encoding_errors)
+        else read_table(source, names=names, encoding=encoding, encoding_errors=encoding_errors)
     )
     targets = [target] if isinstance(target, str) else list(target)
     if len(df) == 0:
@@ -144,7 +147,7 @@ def tabular_data(
         test_df = (
             test
             if isinstance(test, pd.DataFrame)
-            else read_table(test, encoding=encoding, encoding_errors=encoding_errors)
+            else read_table(test, names=names, encoding=encoding, encoding_errors=encoding_errors)
         )
         check_test_targets(test_df, targets, None if isinstance(test, pd.DataFrame) else test)
         try:

@@ -177,6 +177,7 @@ def evaluate_table(
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
     time_budget: float | str | None = None,
+    names: Sequence[str] | None = None,
 ) -> Evaluation:
     """Cross-validate trainwell's tabular model and the classical baselines on the same ``cv`` folds.
 
@@ -205,6 +206,7 @@ def evaluate_table(
             one code with values never seen (as :func:`~trainwell.tabular_data`; 1 keeps every value).
         encoding: text encoding of a CSV / TSV / JSON ``source``.
         encoding_errors: ``"replace"`` reads a byte ``encoding`` cannot decode as U+FFFD instead of stopping.
+        names: the names of every column, in order, of a CSV / TSV ``source`` without a header row.
         time_budget: training time of the whole cross-validation: seconds, or ``"10m"``, ``"1h30m"``... Each of
             the ``cv`` folds trains within its share (the epochs cut and the schedule fitted to them, as
             ``fit_*(time_budget=)`` does); the baselines and the scoring come on top. What each fold's share
@@ -249,17 +251,17 @@ def evaluate_table(
     df = (
         source
         if isinstance(source, pd.DataFrame)
-        else read_table(source, encoding=encoding, encoding_errors=encoding_errors)
+        else read_table(source, names=names, encoding=encoding, encoding_errors=encoding_errors)
     )
-    names = [target] if isinstance(target, str) else list(target)
-    check_columns(df, names, name, "--target")
-    column: str | list[str] = names[0] if len(names) == 1 else names
-    resolved = infer_task(df[column], name=names[0], kind=task, label_delim=label_delim)
+    targets = [target] if isinstance(target, str) else list(target)
+    check_columns(df, targets, name, "--target")
+    column: str | list[str] = targets[0] if len(targets) == 1 else targets
+    resolved = infer_task(df[column], name=targets[0], kind=task, label_delim=label_delim)
     if resolved.kind not in ("binary", "multiclass", "multilabel", "regression"):
         raise ConfigError.worded(
             lambda say: (
                 f"evaluate supports binary, multiclass, multi-label and regression targets; "
-                f"'{', '.join(names)}' is {resolved.kind}. Pass {say('task')} to override the inferred task"
+                f"'{', '.join(targets)}' is {resolved.kind}. Pass {say('task')} to override the inferred task"
             )
         )
     # Folds keep each class's share for single-label targets; label sets are split at random.
@@ -290,7 +292,7 @@ def evaluate_table(
 
         layout = TabularRecipe.fit(
             df,
-            target=names,
+            target=targets,
             ignore=ignore,
             cat_names=cat_names,
             cont_names=cont_names,

@@ -89,6 +89,7 @@ def text_data(
     n_workers: int | None = None,
     encoding: str = "utf-8",
     encoding_errors: Literal["strict", "replace"] = "strict",
+    names: Sequence[str] | None = None,
 ) -> TextDataBundle:
     """Everything a text classifier's Learner needs: tokenised splits, the task, the recipe and the loaders.
 
@@ -129,6 +130,8 @@ def text_data(
             ``"cp1252"`` (Excel on Windows) or ``"latin-1"``; never guessed.
         encoding_errors: ``"strict"`` stops at a byte not in ``encoding``, naming its file and line;
             ``"replace"`` reads it as U+FFFD (``--encoding-errors``).
+        names: the names of every column, in order, of a CSV / TSV ``source`` (and ``test``) without a header
+            row (GoEmotions' ``train.tsv``: ``["text", "labels", "id"]``); its first line is then a row of data.
     """
     check_settings(valid_pct, batch_size)
     what = f"'{source}'" if isinstance(source, str | Path) else "the DataFrame"
@@ -151,7 +154,7 @@ def text_data(
             f"classes= picks class folders of a folder of texts; {what} is a table: keep the rows of those labels "
             "instead (frame[frame[target].isin([...])])"
         )
-    frame = read_text_table(source, what, encoding=encoding, encoding_errors=encoding_errors)
+    frame = read_text_table(source, what, encoding=encoding, encoding_errors=encoding_errors, names=names)
     if target is None:
         raise ConfigError("text_data needs target=: the label column (--target NAME)")
     targets = [target] if isinstance(target, str) else list(target)
@@ -195,7 +198,7 @@ def text_data(
         split_labels["valid"] = label_frame.iloc[valid_rows]
     if test is not None:
         split_texts["test"], split_labels["test"] = _read_test(
-            test, text_col, targets, drop_empty, encoding, encoding_errors
+            test, text_col, targets, drop_empty, encoding, encoding_errors, names
         )
     bs = batch_size or _default_batch_size(len(train_rows))
     workers = n_workers if n_workers is not None else (None if len(frame) >= 20_000 else 1)
@@ -258,6 +261,7 @@ def _read_test(
     drop_empty: bool,
     encoding: str,
     encoding_errors: Literal["strict", "replace"],
+    names: Sequence[str] | None = None,
 ) -> tuple[list[str], Any]:
     """The texts and labels of a held-out table, checked as the training table is; or of a folder of class
     folders of ``.txt`` files (IMDB's ``test/``), one text a file, labelled by its folder."""
@@ -276,7 +280,7 @@ def _read_test(
         )
         return folder["text"].tolist(), folder["label"].rename(targets[0])
     what = "the test data"
-    frame = read_text_table(test, what, encoding=encoding, encoding_errors=encoding_errors)
+    frame = read_text_table(test, what, encoding=encoding, encoding_errors=encoding_errors, names=names)
     check_column(frame, text_col, "--text", what)
     check_test_targets(frame, targets, test if isinstance(test, str | Path) else None)
     frame = checked_texts(frame, text_col, what, drop_empty, from_file=isinstance(test, str | Path))

@@ -189,6 +189,7 @@ def _labelled_texts(
     label_delim: str | None,
     encoding: str,
     encoding_errors: Literal["strict", "replace"],
+    names: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, list[str], Any, Task]:
     """The table of ``source``, its label columns' names, its labels (a column, or several 0/1 columns for
     multi-label targets) and their task, refusing a missing column or a task that is not classification."""
@@ -202,11 +203,11 @@ def _labelled_texts(
     elif target is None:
         raise ConfigError("evaluate_texts needs target=: the label column (--target NAME)")
     else:
-        frame = read_text_table(source, what, encoding=encoding, encoding_errors=encoding_errors)
-    names = [target] if isinstance(target, str) else list(target)
+        frame = read_text_table(source, what, encoding=encoding, encoding_errors=encoding_errors, names=names)
+    targets = [target] if isinstance(target, str) else list(target)
     absent = [
         (keyword, wanted)
-        for keyword, wanted in (("text_col", text_col), *(("target", name) for name in names))
+        for keyword, wanted in (("text_col", text_col), *(("target", name) for name in targets))
         if wanted not in frame.columns
     ]
     if absent:
@@ -217,8 +218,8 @@ def _labelled_texts(
                 f"{', '.join(map(str, list(frame.columns)[:20]))}"
             )
         )
-    labels = frame[names[0]] if len(names) == 1 else frame[names]  # several 0/1 columns: multi-label
-    resolved = infer_task(labels, name=names[0], kind=task, label_delim=label_delim)
+    labels = frame[targets[0]] if len(targets) == 1 else frame[targets]  # several 0/1 columns: multi-label
+    resolved = infer_task(labels, name=targets[0], kind=task, label_delim=label_delim)
     if resolved.kind not in ("binary", "multiclass", "multilabel"):
         raise ConfigError.worded(
             lambda say: (
@@ -226,7 +227,7 @@ def _labelled_texts(
                 f"{resolved.kind}; pass {say('task')} to override the inferred task"
             )
         )
-    return frame, names, labels, resolved
+    return frame, targets, labels, resolved
 
 
 def evaluate_texts(
@@ -243,6 +244,7 @@ def evaluate_texts(
     encoding: str = "utf-8",
     encoding_errors: Literal["strict", "replace"] = "strict",
     time_budget: float | str | None = None,
+    names: Sequence[str] | None = None,
 ) -> Evaluation:
     """Cross-validate the text classifier and the text baselines on the same ``cv`` folds.
 
@@ -266,6 +268,7 @@ def evaluate_texts(
         label_delim: labels separated by this string in one cell make the task multi-label (``"drama|comedy"``).
         encoding: text encoding of a CSV / TSV / JSON-lines ``source``.
         encoding_errors: ``"replace"`` reads bytes not in ``encoding`` as U+FFFD instead of stopping.
+        names: the names of every column, in order, of a CSV / TSV ``source`` without a header row.
         time_budget: training time of the whole cross-validation: seconds, or ``"10m"``, ``"1h30m"``... Each of
             the ``cv`` folds trains within its share (the epochs cut and the schedule fitted to them, as
             ``fit_*(time_budget=)`` does); the baselines and the scoring come on top. What each fold's share
@@ -285,11 +288,15 @@ def evaluate_texts(
     from trainwell.evaluate.spread import cross_validate_spread
 
     fold_seconds = check_settings(cv, epochs, time_budget)
-    frame, names, labels, resolved = _labelled_texts(
-        source, text_col, target, task, label_delim, encoding, encoding_errors
+    frame, targets, labels, resolved = _labelled_texts(
+        source, text_col, target, task, label_delim, encoding, encoding_errors, names
     )
     stratified = resolved.kind != "multilabel"
-    keys = frame[names].astype(str).agg("|".join, axis=1) if len(names) > 1 else frame[names[0]].astype(str)
+    keys = (
+        frame[targets].astype(str).agg("|".join, axis=1)
+        if len(targets) > 1
+        else frame[targets[0]].astype(str)
+    )
     splits = fold_indices(keys.to_numpy(), cv, seed, stratified, keyword="cv")
     from trainwell.text._checks import warn_validation_inside_training
 
@@ -308,7 +315,7 @@ def evaluate_texts(
     fold = TextFold(
         frame,
         text_col,
-        names[0] if len(names) == 1 else names,
+        targets[0] if len(targets) == 1 else targets,
         resolved,
         metric_names,
         epochs=epochs,

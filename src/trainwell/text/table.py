@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import codecs
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from trainwell.core.errors import DataError
+from trainwell.core.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -20,8 +21,10 @@ def read_text_table(
     *,
     encoding: str = "utf-8",
     encoding_errors: Literal["strict", "replace"] = "strict",
+    names: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """A CSV, TSV (``.tsv``, ``.tsv.gz``), Parquet or JSON-lines file, or a DataFrame as is.
+    """A CSV, TSV (``.tsv``, ``.tsv.gz``), Parquet or JSON-lines file, or a DataFrame as is; ``names`` names every
+    column of a CSV or TSV file without a header row (GoEmotions' ``train.tsv``: text, labels, id).
 
     Text columns are read as strings exactly (no whitespace stripping, no ``"NA"`` -> missing: a review may
     well say "NA"). ``encoding`` is that of CSV, TSV and JSON-lines files (``"cp1252"`` for Excel on
@@ -30,7 +33,7 @@ def read_text_table(
     """
     import pandas as pd
 
-    from trainwell.data.io import check_encoding, check_encoding_errors, undecodable_error
+    from trainwell.data.io import check_encoding, check_encoding_errors, check_header_names, undecodable_error
 
     if isinstance(source, pd.DataFrame):
         if len(source) == 0:
@@ -42,6 +45,15 @@ def read_text_table(
     if not path.is_file():
         raise DataError(f"data file '{path}' not found; check the path")
     name = path.name.lower()
+    if names is not None:  # checked before the read: pandas would quietly make extra leading fields an index
+        if name.endswith((".parquet", ".pq", ".jsonl", ".jsonl.gz", ".ndjson")):
+            raise ConfigError(
+                f"'{path}' names its own columns; --names (Python: names=) is for CSV or TSV files without a "
+                "header row: drop it"
+            )
+        check_header_names(
+            path, list(names), "\t" if name.endswith((".tsv", ".tsv.gz", ".tab")) else ",", encoding
+        )
     try:
         if name.endswith((".parquet", ".pq")):
             frame = pd.read_parquet(path)
@@ -57,6 +69,8 @@ def read_text_table(
                 path,
                 sep=sep,
                 quoting=quoting,
+                header=None if names is not None else "infer",
+                names=None if names is None else list(names),
                 keep_default_na=False,
                 na_values=[""],
                 encoding=encoding,

@@ -1,0 +1,109 @@
+"""--names: tables, texts and ratings in files without a header row (UCI's adult.data, GoEmotions' TSVs), named
+on the command line: fit, evaluate, tune, lr-find and predict read them, and a --test file alike."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from cli_support import EPOCHS, binary_table, run_cli, run_cli_many
+
+import trainwell
+from text_samples import reviews
+from trainwell.core.errors import ConfigError, DataError
+from trainwell.data.io import read_table
+from trainwell.tabular import tabular_data
+
+NAMES = "x1,x2,color,size,y"
+
+
+def _headerless(frame: pd.DataFrame, path: Path, *, preamble: str = "") -> Path:
+    """``frame`` written without its header row (and with a ``preamble`` line first, as UCI's adult.test has)."""
+    path.write_text(preamble + frame.to_csv(index=False, header=False), encoding="utf-8")
+    return path
+
+
+def test_a_headerless_table_is_fitted_tested_and_predicted_with_names(tmp_path: Path) -> None:
+    # `trainwell fit adult.data.gz` listed a row of data as the columns; a shell line adding a header was the way.
+    train = _headerless(binary_table(0), tmp_path / "train.data")
+    test = _headerless(binary_table(1, 100), tmp_path / "test.data", preamble="|1x3 Cross validator\n")
+    rows = _headerless(binary_table(2, 100).head(20).drop(columns="y"), tmp_path / "rows.data")
+    out = tmp_path / "m"
+    told = run_cli("fit", train, "--out", out)
+    assert told.returncode == 2, told.explain()
+    assert "name its columns with --names, e.g. --names col1,col2,col3,col4,col5, and pass --target NAME" in (
+        told.stderr
+    )
+    fitted = run_cli("fit", train, "--names", NAMES, "--target", "y", "--test", test, "--out", out, *EPOCHS)
+    assert fitted.returncode == 0, fitted.explain()
+    assert "test set (100 rows)" in fitted.stdout
+    assert (
+        f"'{test}': 1 line(s) before its first row of data left out, as they hold no ',' between columns (the "
+        "first: '|1x3 Cross validator')" in fitted.stderr
+    )
+    assert trainwell.load(out).metadata["training"]["test"]["accuracy"] > 0.6
+
+    predicted, unnamed, evaluated = run_cli_many(
+        [
+            ("predict", out, rows, "--names", "x1,x2,color,size"),
+            ("predict", out, rows),
+            ("evaluate", train, "--names", NAMES, "--target", "y", "--cv", "2", "--arch", "gbdt"),
+        ]
+    )
+    assert predicted.returncode == 0, predicted.explain()
+    assert (
+        predicted.stdout.splitlines()[0] == "prediction,probability_yes"
+        and len(predicted.stdout.splitlines()) == 21
+    )
+    assert unnamed.returncode == 2 and len(unnamed.stderr_lines) == 1, unnamed.explain()
+    assert (
+        "Add the columns, or, as its first row looks like data, not column names: if the file has no header row, name its columns with --names, in order"
+        in (unnamed.stderr)
+    )
+    assert evaluated.returncode == 0, evaluated.explain()
+    assert "2-fold cross-validation" in evaluated.stdout
+
+
+def test_headerless_texts_are_named_and_mistaken_names_refused(tmp_path: Path) -> None:
+    # GoEmotions' train.tsv: text, labels, id, no header.
+    frame = reviews(200)[["review", "sentiment"]].assign(id=[f"e{i}" for i in range(200)])
+    texts = tmp_path / "train.tsv"
+    texts.write_text(frame.to_csv(sep="\t", index=False, header=False), encoding="utf-8")
+    fitted, counted, swept, images = run_cli_many(
+        [
+            ("fit", texts, "--names", "text,labels,id", "--text", "text", "--target", "labels", "--out",
+             tmp_path / "m", *EPOCHS),
+            ("fit", texts, "--names", "text,labels", "--text", "text", "--target", "labels", "--out", tmp_path / "x"),
+            ("lr-find", texts, "--names", "text,labels,id", "--text", "text", "--target", "labels", "--out",
+             tmp_path / "lr.png"),
+            ("fit", tmp_path / "photos", "--names", "a,b", "--out", tmp_path / "y"),
+        ]
+    )  # fmt: skip
+    assert fitted.returncode == 0, fitted.explain()
+    assert trainwell.load(tmp_path / "m").task.classes == ("neg", "pos")
+    assert counted.returncode == 2 and len(counted.stderr_lines) == 1, counted.explain()
+    assert f"'{texts}' has 3 columns a row (its line " in counted.stderr
+    assert "--names (Python: names=) gives 2: name every column, in order" in counted.stderr
+    assert swept.returncode == 0 and "suggested learning rate" in swept.stdout, swept.explain()
+    assert images.returncode != 0  # no such folder: said by the data check, before --names is looked at
+
+
+def test_read_table_and_the_python_api_take_names(tmp_path: Path) -> None:
+    headed = tmp_path / "headed.csv"
+    headed.write_text("a,b\n1,2\n3,4\n", encoding="utf-8")
+    with pytest.raises(
+        DataError, match=r"starts with a header row naming these very columns; --names .* drop it"
+    ):
+        read_table(headed, names=["a", "b"])
+    with pytest.raises(ConfigError, match=r"--names \(Python: names=\) repeats 'a'"):
+        read_table(headed, names=["a", "a"])
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"a": 1}\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"is JSON, whose rows name their own fields"):
+        read_table(rows, names=["a"])
+
+    train = _headerless(binary_table(0), tmp_path / "train.data")
+    data = tabular_data(train, "y", names=NAMES.split(","), valid_pct=0.25)
+    assert data.task.classes == ("no", "yes")
+    assert sorted(data.recipe.columns) == ["color", "size", "x1", "x2"]  # type: ignore[union-attr]
