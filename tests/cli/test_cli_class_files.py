@@ -34,8 +34,12 @@ def test_fit_evaluate_and_predict_read_a_folder_of_one_file_per_class(tmp_path: 
     assert refused.returncode == 2 and len(refused.stderr_lines) == 1, refused.explain()
     assert (
         f"'{folder}' holds files of one text a line (rt-polarity.neg.gz, rt-polarity.pos.gz), not .txt files of "
-        f"one text each: predict one such file at a time, e.g. trainwell predict MODEL_DIR {folder}/rt-polarity.neg.gz"
+        f"one text each: pass one such file at a time, e.g. trainwell predict MODEL_DIR {folder}/rt-polarity.neg.gz"
         in refused.stderr
+    )
+    exported = run_cli("export", out, "--data", folder / "rt-polarity.pos.gz")  # a text a line, as predict
+    assert exported.returncode == 0 and "onnxruntime matches PyTorch on 100 texts" in exported.stdout, (
+        exported.explain()
     )
     evaluated = run_cli("evaluate", folder, "--cv", "2", "--epochs", "1")
     assert evaluated.returncode == 0, evaluated.explain()

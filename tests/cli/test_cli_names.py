@@ -44,12 +44,18 @@ def test_a_headerless_table_is_fitted_tested_and_predicted_with_names(tmp_path: 
     )
     assert trainwell.load(out).metadata["training"]["test"]["accuracy"] > 0.6
 
-    predicted, unnamed, evaluated = run_cli_many(
+    predicted, unnamed, evaluated, reported, exported = run_cli_many(
         [
             ("predict", out, rows, "--names", "x1,x2,color,size"),
             ("predict", out, rows),
             ("evaluate", train, "--names", NAMES, "--target", "y", "--cv", "2", "--arch", "gbdt"),
+            ("report", out, "--data", test, "--names", NAMES, "--out", tmp_path / "report.html"),
+            ("export", out, "--data", test, "--names", NAMES),
         ]
+    )
+    assert reported.returncode == 0 and (tmp_path / "report.html").exists(), reported.explain()
+    assert exported.returncode == 0 and "onnxruntime matches PyTorch on 100 rows" in exported.stdout, (
+        exported.explain()
     )
     assert predicted.returncode == 0, predicted.explain()
     assert (

@@ -58,12 +58,18 @@ def test_a_text_table_without_a_header_row_is_told_to_name_its_columns(tmp_path:
     headerless.write_text("".join("\t".join(row) + "\n" for row in rows), encoding="utf-8")
     said = str(missing_target(headerless, "utf-8"))
     assert "a number or a sentence where a column name goes says the file may have none" in said
-    assert said.endswith("if so, name its columns with --names, e.g. --names col1,col2,col3, and pass --target NAME")
+    assert said.endswith(
+        "if so, name its columns with --names, e.g. --names col1,col2,col3, and pass --target NAME"
+    )
     named = str(missing_target(headerless, "utf-8", names=["text", "labels", "id"]))
     assert named.endswith("e.g. --target label; columns are: text, labels, id")
     with_header = tmp_path / "named.tsv"
-    with_header.write_text("text\tlabel\tid\n" + "".join("\t".join(row) + "\n" for row in rows), encoding="utf-8")
-    assert str(missing_target(with_header, "utf-8")).endswith("e.g. --target label; columns are: text, label, id")
+    with_header.write_text(
+        "text\tlabel\tid\n" + "".join("\t".join(row) + "\n" for row in rows), encoding="utf-8"
+    )
+    assert str(missing_target(with_header, "utf-8")).endswith(
+        "e.g. --target label; columns are: text, label, id"
+    )
 
 
 def test_archives_workbooks_and_idx_arrays_say_how_to_get_at_the_data(tmp_path: Path) -> None:

@@ -43,6 +43,7 @@ def export(
         typer.Option(help="Largest accepted difference between onnxruntime and PyTorch outputs."),
     ] = 1e-4,
     encoding: option.Encoding = "utf-8",
+    names: option.Names = None,
 ) -> None:
     """Export a model to ONNX and check onnxruntime against PyTorch; report the largest difference."""
 
@@ -56,6 +57,13 @@ def export(
         need_model_directory(model)
         metadata = peek_metadata(model)
         _refuse_encoding(encoding, metadata, bool(data))
+        if names is not None and (not data or model_kind(metadata) != "rows"):  # images, LMs, taggers
+            raise ConfigError(
+                "--names is for --data tables without a header row, checking a model of tables, texts or ratings; "
+                "drop it"
+            )
+        from trainwell.cli.fit_cmd import column_names
+
         kinds = {"vision": "image files", "language_model": "corpus", "tagging": "conll"}
         for source in data or []:
             text_folder = metadata.get("application") == "text" and source.is_dir()  # one text a file
@@ -69,7 +77,7 @@ def export(
         if sources:
             metadata = read_metadata(model)  # a bad model directory is reported before the data is read
             check_onnx_exportable(metadata, model)
-            inputs = _check_inputs(model, metadata, sources, encoding)
+            inputs = _check_inputs(model, metadata, sources, encoding, column_names(names))
         report = export_onnx(model, opset=opset, inputs=inputs, tolerance=tolerance)
         shown = ", ".join(str(source) for source in sources)
         tagger = (read_metadata(model).get("task") or {}).get("kind") == "tagging"
@@ -163,7 +171,9 @@ def _previous_check(model: Path) -> str | None:
     return f"{count} {checked_on}" if count else checked_on
 
 
-def _check_inputs(model: Path, metadata: dict[str, Any], sources: list[Path], encoding: str) -> Any:
+def _check_inputs(
+    model: Path, metadata: dict[str, Any], sources: list[Path], encoding: str, names: list[str] | None = None
+) -> Any:
     """The rows (tabular: one table file) or images (vision: files and folders, decoded) to check on.
 
     An unreadable image found in a folder is skipped with a warning naming it, as ``fit`` and ``predict`` skip
@@ -207,8 +217,11 @@ def _check_inputs(model: Path, metadata: dict[str, Any], sources: list[Path], en
         )
     if metadata.get("application") == "text" and sources[0].is_dir():
         # Every .txt file under it, one text a file, as predict reads a folder (IMDB's test/).
+        from trainwell.cli.predict_cmd import refuse_class_files
         from trainwell.core.errors import DataError
         from trainwell.text.inputs import read_text_files
+
+        refuse_class_files(sources[0], f"trainwell export {model} --data")
 
         texts = [text for text in read_text_files(sources[0], encoding=encoding).values() if text.strip()]
         if not texts:
@@ -216,7 +229,14 @@ def _check_inputs(model: Path, metadata: dict[str, Any], sources: list[Path], en
                 f"every .txt file under {sources[0]} is empty; there is no text to check the export on"
             )
         return texts
-    if metadata.get("application") == "text" and sources[0].name.lower().removesuffix(".gz").endswith(".txt"):
+    from trainwell.cli.predict_cmd import one_text_per_line
+
+    text_col = str((metadata.get("recipe") or {}).get("text_col") or "text")
+    if (
+        metadata.get("application") == "text"
+        and names is None
+        and one_text_per_line(sources[0], [text_col], encoding)
+    ):
         # One text a line, as predict reads a .txt (not a CSV whose first text would be its header).
         from trainwell.cli._common import text_lines
         from trainwell.core.errors import DataError
@@ -232,9 +252,13 @@ def _check_inputs(model: Path, metadata: dict[str, Any], sources: list[Path], en
         from trainwell.collab.recipe import CollabRecipe
 
         recipe = CollabRecipe.from_dict(metadata.get("recipe") or {})
-        rows = read_model_ratings(sources[0], recipe, encoding=encoding)
+        rows = (
+            read_model_ratings(sources[0], recipe, encoding=encoding)
+            if names is None
+            else read_table(sources[0], names=names, encoding=encoding)
+        )
     else:
-        rows = read_table(sources[0], encoding=encoding)
+        rows = read_table(sources[0], names=names, encoding=encoding)
     _check_columns(metadata, rows, sources[0])
     return rows
 

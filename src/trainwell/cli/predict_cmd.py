@@ -121,7 +121,7 @@ def predict(
         if (
             kept
             and application == "text"
-            and (data[0].is_dir() or _one_text_per_line(data[0], predictor.input_names, encoding))
+            and (data[0].is_dir() or one_text_per_line(data[0], predictor.input_names, encoding))
         ):
             where = "in" if data[0].is_dir() else "on"
             raise ConfigError(f"--keep copies columns of an input table; texts {where} '{data[0]}' have none")
@@ -388,7 +388,7 @@ def _predict_texts(
         raise ConfigError(
             f"a text model predicts one table (or '-' for standard input) at a time; got {len(data)}"
         )
-    if names is None and _one_text_per_line(data[0], predictor.input_names, encoding):
+    if names is None and one_text_per_line(data[0], predictor.input_names, encoding):
         from trainwell.cli._common import text_lines
 
         numbers, texts = text_lines(
@@ -420,7 +420,7 @@ def _predict_text_files(predictor: Any, data: list[Path], encoding: str, errors:
         )
     files: dict[Path, str] = {}
     for folder in data:
-        _refuse_class_files(folder)
+        refuse_class_files(folder)
     for folder in data:  # each folder's files in the order people number them (2.txt before 10.txt)
         found = read_text_files(folder, encoding=encoding, encoding_errors=errors)  # type: ignore[arg-type]
         files.update((path, found[path]) for path in sorted(found, key=natural_key))
@@ -437,9 +437,10 @@ def _predict_text_files(predictor: Any, data: list[Path], encoding: str, errors:
     return predictions
 
 
-def _refuse_class_files(folder: Path) -> None:
+def refuse_class_files(folder: Path, command: str = "trainwell predict MODEL_DIR") -> None:
     """Refuse a folder without ``.txt`` files that holds files of one text a line (rt-polarity's), which a
-    folder's predictions (one text a file) do not read, naming the command that does: one such file at a time."""
+    folder's predictions (one text a file) do not read, naming the ``command`` that does: one such file at a
+    time."""
     from trainwell.core.errors import ConfigError
     from trainwell.text._line_files import class_files
     from trainwell.text.inputs import has_text_files
@@ -449,11 +450,11 @@ def _refuse_class_files(folder: Path) -> None:
         first = next(iter(files.values()))
         raise ConfigError(
             f"'{folder}' holds files of one text a line ({', '.join(path.name for path in files.values())}), not "
-            f".txt files of one text each: predict one such file at a time, e.g. trainwell predict MODEL_DIR {first}"
+            f".txt files of one text each: pass one such file at a time, e.g. {command} {first}"
         )
 
 
-def _one_text_per_line(source: Path, columns: list[str], encoding: str = "utf-8") -> bool:
+def one_text_per_line(source: Path, columns: list[str], encoding: str = "utf-8") -> bool:
     """Standard input (``-``), a ``.txt`` file (``.txt.gz`` too), or a file named as no table whose first line
     names none of the model's input ``columns`` (rt-polarity's ``rt-polarity.neg.gz``): one text per line, not a
     table."""

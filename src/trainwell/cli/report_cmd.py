@@ -42,6 +42,7 @@ def report(
     encoding_errors: option.EncodingErrors = "strict",
     path_col: option.PathCol = None,
     label_col: option.LabelCol = None,
+    names: option.Names = None,
 ) -> None:
     """Write an HTML report: training curves, metrics with intervals, errors and feature importance (for a
     language model: perplexity with intervals, where the loss comes from, the hardest texts, continuations)."""
@@ -97,6 +98,7 @@ def report(
             kind = "corpus"  # a folder of class folders of texts, its files the texts
         if kind is not None:  # an image model's data is a folder or a CSV: its reader says what is wrong
             need_data(data, kind)
+        from trainwell.cli.fit_cmd import column_names
         from trainwell.report import build_report
 
         written = build_report(
@@ -108,6 +110,7 @@ def report(
             encoding_errors=encoding_errors,  # type: ignore[arg-type]  # checked above: strict or replace
             path_col=path_col,
             label_col=label_col,
+            names=column_names(names),
         )
         out_console.print(f"wrote {written} (self-contained HTML; open it in any browser)", soft_wrap=True)
 

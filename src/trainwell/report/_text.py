@@ -155,8 +155,10 @@ def read_labelled(
     columns: Sequence[str] = (),
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
+    names: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, str]:
-    """The labelled rows and how to name them in the report (``encoding``: that of a CSV/TSV/JSON file).
+    """The labelled rows and how to name them in the report (``encoding``: that of a CSV/TSV/JSON file;
+    ``names``: the columns of one without a header row).
 
     A ``.txt`` file (one text a line, as ``predict`` reads it) has no labels: refused, naming the table
     ``columns`` (the text column and the targets) the report needs, rather than read as a CSV whose first text
@@ -175,9 +177,8 @@ def read_labelled(
             f"(CSV, TSV, Parquet or JSON lines) with the column{'s' if len(named) > 1 else ''} {listed}"
         )
 
-    return read_table(data, encoding=encoding, encoding_errors=encoding_errors).reset_index(drop=True), str(
-        data
-    )
+    frame = read_table(data, names=names, encoding=encoding, encoding_errors=encoding_errors)
+    return frame.reset_index(drop=True), str(data)
 
 
 def _folder_labelled(

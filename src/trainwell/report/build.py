@@ -57,6 +57,7 @@ def build_report(
     encoding_errors: Literal["strict", "replace"] = "strict",
     path_col: str | None = None,
     label_col: str | None = None,
+    names: Sequence[str] | None = None,
 ) -> Path:
     """Write an HTML report on the model in ``model_dir``, evaluated on the labelled rows ``data``.
 
@@ -77,6 +78,8 @@ def build_report(
         encoding_errors: ``"replace"`` reads a byte ``encoding`` cannot decode as U+FFFD instead of stopping.
         path_col, label_col: for an image model judged on a CSV of paths and labels, its columns (default:
             those of the CSV the model was trained from).
+        names: the names of every column, in order, of a CSV/TSV ``data`` without a header row (a model of
+            tables, texts or ratings).
 
     Returns:
         The path of the written file.
@@ -92,6 +95,18 @@ def build_report(
     destination = _check_out(Path(out) if out is not None else default_out(Path(model_dir)))
     refuse_generic(read_metadata(model_dir), model_dir, "a report")
     predictor = load(model_dir)
+    kind = getattr(getattr(predictor, "task", None), "kind", None)
+    if names is not None and (
+        getattr(predictor, "application", None) == "vision" or kind in (None, "language_model", "tagging")
+    ):
+        raise ConfigError(
+            "--names (Python: names=) is for a table without a header row, judging a model of tables, texts or "
+            f"ratings; '{model_dir}' is not one: drop it"
+        )
+    if names is not None and not isinstance(data, pd.DataFrame) and Path(data).is_dir():
+        raise ConfigError(
+            f"--names (Python: names=) is for a table file without a header row; '{data}' is a folder: drop it"
+        )
     if getattr(predictor, "application", None) == "vision":
         from trainwell.report._vision import vision_report_sections
 
@@ -135,7 +150,7 @@ def build_report(
             text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
             return write_text_atomic(destination, text)
         needed = [predictor.recipe.text_col, *predictor.task.target_names]
-        frame, source = read_labelled(data, columns=needed, **read_as)
+        frame, source = read_labelled(data, columns=needed, names=names, **read_as)
         intro, sections = text_report_sections(predictor, frame, source, top_k=top_k, seed=seed)
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
         text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
@@ -148,7 +163,11 @@ def build_report(
         else:  # read here, in the given encoding; read_ratings_frame reads UTF-8
             from trainwell.collab.data import read_model_ratings
 
-            frame = read_model_ratings(data, predictor.recipe, **read_as)  # header-less: the model's columns
+            frame = (  # header-less without names: the model's columns
+                read_model_ratings(data, predictor.recipe, **read_as)
+                if names is None
+                else read_table(data, names=names, **read_as)
+            )
             frame, source = frame.reset_index(drop=True), str(data)
         intro, sections = collab_report_sections(predictor, frame, source, top_k=top_k, seed=seed)
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
@@ -165,7 +184,7 @@ def build_report(
             f"is {task.kind}"
         )
     source = str(data) if not isinstance(data, pd.DataFrame) else "the data"
-    frame = read_table(data, **read_as) if not isinstance(data, pd.DataFrame) else data
+    frame = read_table(data, names=names, **read_as) if not isinstance(data, pd.DataFrame) else data
     frame = frame.reset_index(drop=True)
     targets = _targets(predictor, frame, source)
     probabilities = predictor.predict_proba(frame)
