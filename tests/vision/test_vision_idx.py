@@ -83,12 +83,42 @@ def test_trainwell_fit_reads_a_folder_of_idx_files(tmp_path: Path) -> None:
     one_file = run_trainwell("fit", str(folder / "train-images-idx3-ubyte.gz"), "--out", str(tmp_path / "m2"))
     assert one_file.returncode == 2
     assert f"pass the folder holding it with its labels file, trainwell fit {folder}" in one_file.stderr
+    # predict read image files only: an IDX file "could not be decoded as an image".
+    test_images = folder / "t10k-images-idx3-ubyte.gz"
+    predicted = run_trainwell("predict", str(tmp_path / "model"), str(test_images))
+    assert predicted.returncode == 0, predicted.stderr[-3000:]
+    lines = predicted.stdout.splitlines()
+    assert lines[0] == "index,prediction,probability_1" and [line.split(",")[0] for line in lines[1:]] == [
+        str(i) for i in range(50)
+    ]
+    answers = np.array([int(line.split(",")[1]) for line in lines[1:]])
+    assert (answers == digits(50, 1)[1]).mean() == accuracy  # the very images fit scored as its test set
+    for source, said in (
+        (
+            folder,
+            f"holds no image files; it holds IDX files (MNIST's format): pass the images file, e.g. {test_images}",
+        ),
+        (
+            folder / "t10k-labels-idx1-ubyte.gz",
+            f"holds labels, not images: pass the images file beside it, {test_images}",
+        ),
+    ):
+        refused = run_trainwell("predict", str(tmp_path / "model"), str(source))
+        assert refused.returncode == 2 and said in refused.stderr, refused.stderr
+    # evaluate read image files only: it cross-validates the train-* set, t10k-* left out as fit holds it out.
+    evaluated = run_trainwell("evaluate", str(folder), "--cv", "2", "--epochs", "1", timeout=180)
+    assert evaluated.returncode == 0, evaluated.stderr[-3000:]
+    assert (
+        "t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz left out: the folds are drawn from "
+        "train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz" in evaluated.stdout
+    )
+    assert "2-fold cross-validation (binary, 200 images)" in " ".join(evaluated.stdout.split())
 
 
 def test_commands_that_read_image_files_say_an_idx_folder_is_not_one(tmp_path: Path) -> None:
     from trainwell.vision.io import folder_splits
 
     with pytest.raises(
-        DataError, match="it holds IDX files, MNIST's format, which trainwell fit and image_data"
+        DataError, match="it holds IDX files, MNIST's format, which trainwell fit, evaluate and"
     ):
-        folder_splits(mnist_folder(tmp_path / "mnist"))  # what evaluate and report read
+        folder_splits(mnist_folder(tmp_path / "mnist"))  # what report reads

@@ -146,6 +146,18 @@ def say_test_left_out(data: Path, *, images: bool = False) -> None:
     from trainwell.text._folders import VALID_FOLDERS
     from trainwell.vision.io import TRAIN_NAMES, VALID_NAMES
 
+    if images:
+        from trainwell.vision.io import idx_files
+
+        held = idx_files(data)
+        if "test" in held and "train" in held:
+            out_console.print(
+                f"{', '.join(path.name for path in held['test'])} left out: the folds are drawn from "
+                f"{', '.join(path.name for path in held['train'])}",
+                markup=False,
+                soft_wrap=True,
+            )
+            return
     train_names: tuple[str, ...] = TRAIN_NAMES if images else ("train",)
     valid_names: tuple[str, ...] = VALID_NAMES if images else VALID_FOLDERS
     children = {child.name.lower(): child for child in data.iterdir() if child.is_dir()}

@@ -282,8 +282,11 @@ def _predict_images(predictor: Any, data: list[Path], tta: bool, model: Path, ke
     listed in a table is skipped with a warning naming it, as ``fit`` skips it; a file named on the command line
     stops with its name."""
     from trainwell.data.tables import prediction_table
+    from trainwell.vision.io import is_idx_file
     from trainwell.vision.predictor import expand_image_paths, probabilities_of_files
 
+    if any(path.is_file() and is_idx_file(path) for path in data):
+        return _predict_idx(predictor, data, tta, kept)
     paths = expand_image_paths(data, predictor.path_col, f"'{model}'")
     named = {Path(item) for item in data if Path(item).is_file()}
     probabilities, readable = probabilities_of_files(predictor, paths, tta=tta, named=named)
@@ -311,6 +314,33 @@ def _predict_images(predictor: Any, data: list[Path], tta: bool, model: Path, ke
             soft_wrap=True,
             markup=False,
         )
+    return predictions
+
+
+def _predict_idx(predictor: Any, data: list[Path], tta: bool, kept: list[str]) -> Any:
+    """Predictions for the images of one IDX file (MNIST's ``t10k-images-idx3-ubyte.gz``), beside each image's
+    0-based position in it, read a chunk at a time."""
+    from trainwell.core.errors import ConfigError, DataError
+    from trainwell.data.tables import prediction_table
+    from trainwell.vision.io import read_idx
+
+    source = data[0]
+    if len(data) != 1 or kept:
+        raise ConfigError(
+            f"an IDX file of images ('{source}') is predicted alone and has no columns to --keep; pass it on its "
+            "own"
+        )
+    if "-labels-" in source.name:
+        images = source.with_name(source.name.replace("-labels-idx1-", "-images-idx3-"))
+        raise DataError(f"'{source}' holds labels, not images: pass the images file beside it, {images}")
+    array = read_idx(source)
+    chunks = [
+        predictor.predict_proba(array[start : start + 4096], tta=tta) for start in range(0, len(array), 4096)
+    ]
+    import torch
+
+    predictions = prediction_table(predictor.task, torch.cat(chunks), range(len(array)))
+    predictions.insert(0, "index", range(len(array)))
     return predictions
 
 

@@ -88,12 +88,19 @@ def read_labelled_images(
     encoding_errors: str = "strict",
 ) -> tuple[np.ndarray, list[Any]]:
     """Every labelled image under a folder (its ``train/`` and ``valid/`` splits pooled; a ``test/`` beside them is
-    left out, held out of every choice as ``fit`` holds it), or listed in a CSV of paths and labels (``path_col``,
-    ``label_col``; ``label_delim`` for several labels per image; the CSV read in ``encoding``), decoded once."""
+    left out, held out of every choice as ``fit`` holds it; of a folder of IDX files, MNIST's, the ``train-*``
+    set, ``t10k-*`` left out alike), or listed in a CSV of paths and labels (``path_col``, ``label_col``;
+    ``label_delim`` for several labels per image; the CSV read in ``encoding``), decoded once."""
     from trainwell.core.errors import ConfigError
-    from trainwell.vision.data import _chosen_size, warn_repeated_images
-    from trainwell.vision.io import csv_files, decode_images, folder_splits, probe_images
+    from trainwell.vision.data import _array_split, _chosen_size, _fit_array, warn_repeated_images
+    from trainwell.vision.io import csv_files, decode_images, folder_splits, idx_sets, probe_images
 
+    idx = idx_sets(source)
+    if idx is not None:
+        array, values = _array_split(*idx["train"], str(source))
+        images = _fit_array(array, size, "crop")
+        warn_repeated_images(images, None, str(source))
+        return images, values
     if source.is_dir():
         splits = {name: files for name, files in folder_splits(source).items() if name != "test"}
         paths = [path for files in splits.values() for path in files.paths]

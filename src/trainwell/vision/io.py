@@ -127,8 +127,8 @@ def labelled_folder(folder: Path, known: set[Any] | None = None) -> LabelledFile
         hint = f" (it holds {len(loose)} loose images)" if loose else ""
         if holds_idx_images(folder):
             hint = (
-                " (it holds IDX files, MNIST's format, which trainwell fit and image_data read but this command "
-                "does not: it needs image files)"
+                " (it holds IDX files, MNIST's format, which trainwell fit, evaluate and image_data read, and "
+                "predict an images file of, but this command does not: it needs image files)"
             )
         raise DataError(
             f"'{folder}' has no class sub-folders{hint}; arrange images as {folder}/<label>/<image>.jpg, "
@@ -518,38 +518,43 @@ def holds_idx_images(folder: Path) -> bool:
     return folder.is_dir() and any(_IDX_IMAGES.match(path.name) for path in folder.iterdir())
 
 
+def idx_files(folder: Path) -> dict[str, tuple[Path, Path]]:
+    """The IDX files of ``folder`` by split, without reading them: ``train`` from ``train-*``, ``test`` from
+    ``t10k-*`` (or a set whose name ends in ``test``), each its images file and the labels file beside it (which
+    may be missing); ``{}`` for a folder holding none."""
+    found: dict[str, tuple[Path, Path]] = {}
+    if not folder.is_dir():
+        return found
+    for path in sorted(folder.iterdir()):
+        match = _IDX_IMAGES.match(path.name)
+        if match is None:
+            continue
+        name = match["set"].lower()
+        split = "test" if "t10k" in name or name.endswith("test") else "train" if "train" in name else None
+        if split is not None and split not in found:
+            found[split] = (path, folder / f"{match['set']}-labels-idx1-ubyte{match['gz'] or ''}")
+    return found
+
+
 def idx_sets(folder: Path) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
     """The image sets of a folder of IDX files (MNIST's, Fashion-MNIST's layout), as ``(images, labels)`` arrays
-    by split: ``train`` from ``train-*``, ``test`` from ``t10k-*`` (or a set whose name ends in ``test``);
-    ``None`` when the folder holds no ``*-images-idx3-ubyte`` file.
+    by split (:func:`idx_files`); ``None`` when the folder holds no ``*-images-idx3-ubyte`` file.
 
     Raises:
         DataError: An images file without its labels file, or no training set among them.
     """
-    if not folder.is_dir():
-        return None
-    found = [
-        (match, path)
-        for path in sorted(folder.iterdir())
-        if (match := _IDX_IMAGES.match(path.name)) is not None
-    ]
-    if not found:
+    if not holds_idx_images(folder):
         return None
     sets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for match, path in found:
-        labels = folder / f"{match['set']}-labels-idx1-ubyte{match['gz'] or ''}"
+    for split, (path, labels) in idx_files(folder).items():
         if not labels.is_file():
             raise DataError(f"IDX images '{path}' have no labels file beside them: expected '{labels.name}'")
-        name = match["set"].lower()
-        split = "test" if "t10k" in name or name.endswith("test") else "train" if "train" in name else None
-        if split is None or split in sets:
-            continue
         images, values = read_idx(path), read_idx(labels)
         if len(images) != len(values):
             raise DataError(f"'{path}' holds {len(images)} images but '{labels}' {len(values)} labels")
         sets[split] = (images, values)
     if "train" not in sets:
-        names = ", ".join(path.name for _match, path in found)
+        names = ", ".join(sorted(path.name for path in folder.iterdir() if _IDX_IMAGES.match(path.name)))
         raise DataError(
             f"'{folder}' holds IDX images ({names}) but no training set: name it train-images-idx3-ubyte"
         )

@@ -120,7 +120,16 @@ def expand_image_paths(
         elif path.is_dir():
             found = natural_sorted(p for p in path.rglob("*") if p.is_file() and is_image_file(p))
             if not found:
-                raise DataError(f"folder '{path}' holds no image files")
+                from trainwell.vision.io import idx_files
+
+                sets = idx_files(path)
+                shown = sets.get("test") or sets.get("train")  # the test set: the one to predict
+                hint = (
+                    f"; it holds IDX files (MNIST's format): pass the images file, e.g. {shown[0]}"
+                    if shown
+                    else ""
+                )
+                raise DataError(f"folder '{path}' holds no image files{hint}")
             paths.extend(found)
         elif path.is_file():
             paths.append(path)
