@@ -109,6 +109,18 @@ def test_read_table_and_the_python_api_take_names(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"is JSON, whose rows name their own fields"):
         read_table(rows, names=["a"])
 
+    gaps = tmp_path / "gaps.tsv"  # a first row with an empty first field still has 3 fields
+    gaps.write_text("\tb\t1\nx\ty\t2\n", encoding="utf-8")
+    read = read_table(gaps, names=["p", "q", "r"])
+    assert read["p"].isna().tolist() == [True, False] and read["r"].tolist() == [1, 2]
+    from trainwell.text.table import read_text_table
+
+    noted = tmp_path / "noted.tsv"  # texts read as written, a preamble line left out as for tables
+    noted.write_text("# reviews\na fine film\tpos\n", encoding="utf-8")
+    with pytest.warns(UserWarning, match=r"1 line\(s\) before its first row of data left out"):
+        texts = read_text_table(noted, names=["text", "label"])
+    assert texts.to_dict("list") == {"text": ["a fine film"], "label": ["pos"]}
+
     train = _headerless(binary_table(0), tmp_path / "train.data")
     data = tabular_data(train, "y", names=NAMES.split(","), valid_pct=0.25)
     assert data.task.classes == ("no", "yes")

@@ -536,15 +536,7 @@ def _read(
     sep = "\t" if kind == "tsv" else ","
     if names is not None:  # no header row to check the delimiter on afterwards: look at the first line
         sep = _first_line_delimiter(path, sep, encoding)
-        check_header_names(path, list(names), sep, encoding)
-        first = first_row(path, encoding, sep)
-        if first is not None and first.preamble and len(names) > 1:
-            options["skiprows"] = first.number
-            warn(
-                f"'{path}': {len(first.preamble)} line(s) before its first row of data left out, as they hold no "
-                f"{'tab' if sep == chr(9) else repr(sep)} between columns (the first: {first.preamble[0][:60]!r})",
-                UserWarning,
-            )
+        options["skiprows"] = preamble_lines(path, check_header_names(path, list(names), sep, encoding), sep)
     table = pd.read_csv(path, sep=sep, **options)
     if table.shape[1] == 1 and names is None:
         only = str(table.columns[0])
@@ -554,10 +546,11 @@ def _read(
     return table
 
 
-def check_header_names(path: Path, names: list[str], sep: str, encoding: str) -> None:
+def check_header_names(path: Path, names: list[str], sep: str, encoding: str) -> FirstRow | None:
     """Refuse ``names`` for a file without a header row that do not name each of its columns once: a blank or
     repeated name, a count other than the fields of its first data line (pandas would quietly make the extra
-    leading fields an index), or the very names its first line already holds (a header row read as data)."""
+    leading fields an index), or the very names its first line already holds (a header row read as data).
+    Returns that first row (:func:`first_row`; ``None`` for an empty file)."""
     blank = [index + 1 for index, name in enumerate(names) if not str(name).strip()]
     if blank:
         raise ConfigError(
@@ -570,7 +563,7 @@ def check_header_names(path: Path, names: list[str], sep: str, encoding: str) ->
         )
     first = first_row(path, encoding, sep)
     if first is None:
-        return  # an empty file: the read says so
+        return None  # an empty file: the read says so
     line, fields = first.line, first.fields
     if fields == [str(name).strip() for name in names]:
         raise DataError(
@@ -582,6 +575,21 @@ def check_header_names(path: Path, names: list[str], sep: str, encoding: str) ->
             f"'{path}' has {len(fields)} columns a row (its line {line[:60]!r}), --names (Python: names=) gives "
             f"{len(names)}: name every column, in order"
         )
+    return first
+
+
+def preamble_lines(path: Path, first: FirstRow | None, sep: str) -> int:
+    """How many lines to skip before ``first``, the first row of a file of several columns without a header row
+    (:func:`first_row`): those before it, said in a warning when some hold text (a preamble, UCI Adult's test
+    file's ``|1x3 Cross validator``, was read as a row of one value)."""
+    if first is None or not first.preamble or len(first.fields) < 2:
+        return 0
+    warn(
+        f"'{path}': {len(first.preamble)} line(s) before its first row of data left out, as they hold no "
+        f"{'tab' if sep == chr(9) else repr(sep)} between columns (the first: {first.preamble[0][:60]!r})",
+        UserWarning,
+    )
+    return first.number
 
 
 class FirstRow(NamedTuple):
@@ -605,15 +613,16 @@ def first_row(path: str | Path, encoding: str = "utf-8", sep: str | None = None)
         sep = _first_line_delimiter(path, "\t" if _kind_of(path) == "tsv" else ",", encoding)
     with _open_bytes(path) as stream:
         lines = [
-            stream.readline(65536).decode(encoding, errors="replace").strip() for _ in range(_SNIFFED_LINES)
+            stream.readline(65536).decode(encoding, errors="replace").rstrip("\r\n")
+            for _ in range(_SNIFFED_LINES)
         ]
-    filled = [index for index, line in enumerate(lines) if line]
+    filled = [index for index, line in enumerate(lines) if line.strip()]
     if not filled:
         return None
     index = next((index for index in filled if sep in lines[index]), filled[0])
-    preamble = [lines[i] for i in filled if i < index]
-    fields = [field.strip() for field in next(csv.reader([lines[index]], delimiter=sep))]
-    return FirstRow(lines[index], fields, index, preamble)
+    preamble = [lines[i].strip() for i in filled if i < index]
+    fields = [field.strip() for field in next(csv.reader([lines[index]], delimiter=sep))]  # "\ta": 2 fields
+    return FirstRow(lines[index].strip(), fields, index, preamble)
 
 
 def _first_line_delimiter(path: Path, default: str, encoding: str) -> str:

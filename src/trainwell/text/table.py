@@ -33,7 +33,13 @@ def read_text_table(
     """
     import pandas as pd
 
-    from trainwell.data.io import check_encoding, check_encoding_errors, check_header_names, undecodable_error
+    from trainwell.data.io import (
+        check_encoding,
+        check_encoding_errors,
+        check_header_names,
+        preamble_lines,
+        undecodable_error,
+    )
 
     if isinstance(source, pd.DataFrame):
         if len(source) == 0:
@@ -45,15 +51,15 @@ def read_text_table(
     if not path.is_file():
         raise DataError(f"data file '{path}' not found; check the path")
     name = path.name.lower()
+    skipped = 0  # lines before the first row of a file without a header row (a preamble)
     if names is not None:  # checked before the read: pandas would quietly make extra leading fields an index
         if name.endswith((".parquet", ".pq", ".jsonl", ".jsonl.gz", ".ndjson")):
             raise ConfigError(
                 f"'{path}' names its own columns; --names (Python: names=) is for CSV or TSV files without a "
                 "header row: drop it"
             )
-        check_header_names(
-            path, list(names), "\t" if name.endswith((".tsv", ".tsv.gz", ".tab")) else ",", encoding
-        )
+        sep = "\t" if name.endswith((".tsv", ".tsv.gz", ".tab")) else ","
+        skipped = preamble_lines(path, check_header_names(path, list(names), sep, encoding), sep)
     try:
         if name.endswith((".parquet", ".pq")):
             frame = pd.read_parquet(path)
@@ -71,6 +77,7 @@ def read_text_table(
                 quoting=quoting,
                 header=None if names is not None else "infer",
                 names=None if names is None else list(names),
+                skiprows=skipped,
                 keep_default_na=False,
                 na_values=[""],
                 encoding=encoding,
