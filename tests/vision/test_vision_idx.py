@@ -113,12 +113,19 @@ def test_trainwell_fit_reads_a_folder_of_idx_files(tmp_path: Path) -> None:
         "train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz" in evaluated.stdout
     )
     assert "2-fold cross-validation (binary, 200 images)" in " ".join(evaluated.stdout.split())
+    # report read image files only: it judges the model on the t10k-* set, as fit scored it.
+    page = tmp_path / "report.html"
+    reported = run_trainwell("report", str(tmp_path / "model"), "--data", str(folder), "--out", str(page))
+    assert reported.returncode == 0, reported.stderr[-3000:]
+    html = page.read_text(encoding="utf-8")
+    assert f"evaluated on 50 labelled images in {test_images} (the test split of {folder})" in html
+    assert "Test metrics" in html and "t10k-images-idx3-ubyte.gz[" in html  # top losses named by position
 
 
 def test_commands_that_read_image_files_say_an_idx_folder_is_not_one(tmp_path: Path) -> None:
     from trainwell.vision.io import folder_splits
 
     with pytest.raises(
-        DataError, match="it holds IDX files, MNIST's format, which trainwell fit, evaluate and"
+        DataError, match="it holds IDX files, MNIST's format, which trainwell fit, evaluate, report"
     ):
-        folder_splits(mnist_folder(tmp_path / "mnist"))  # what report reads
+        folder_splits(mnist_folder(tmp_path / "mnist"))  # the reader of folders of image files

@@ -21,7 +21,8 @@ def report(
         Path,
         typer.Option(
             help="Labelled rows to judge the model on, target column included, ideally the validation rows "
-            "(CSV, TSV or Parquet); for an image model, a folder of class folders or a CSV of paths and labels; "
+            "(CSV, TSV or Parquet); for an image model, a folder of class folders, of IDX files (its t10k-* set) "
+            "or a CSV of paths and labels; "
             "for a text classifier, also a folder of class folders of .txt files (its test/ beside train/); "
             "for a language model, held-out text (a text file with one text per line, a folder of .txt files, "
             "or a CSV with a 'text' column)."

@@ -3,6 +3,7 @@ their occlusion maps (what the model looked at when it went wrong)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,7 +54,14 @@ def vision_report_sections(
     task = predictor.task
     if task.kind not in ("binary", "multiclass", "multilabel"):
         raise ConfigError(f"the report supports image classifiers; this one is {task.kind}")
-    files, judged = _labelled_files(predictor, Path(source), path_col, label_col, encoding, encoding_errors)
+    judged_set = _idx_set(Path(source))
+    if judged_set is None:
+        files, judged = _labelled_files(
+            predictor, Path(source), path_col, label_col, encoding, encoding_errors
+        )
+    else:  # MNIST's IDX files: the arrays of its test set, each image named by its place in the file
+        array, labels, named, judged = judged_set
+        files = LabelledFiles([Path(f"{named.name}[{i}]") for i in range(len(array))], labels)
     given = (
         [label for labels in files.labels for label in labels] if task.kind == "multilabel" else files.labels
     )
@@ -66,7 +74,15 @@ def vision_report_sections(
         )
     # Unreadable files are skipped and named, as fit skips them; the rest are decoded once, a chunk at a time.
     chunks, digests, readable = [], [], set()
-    for pixels, part in readable_pixels(predictor, files.paths, chunk=CHUNK):
+    pieces = (
+        readable_pixels(predictor, files.paths, chunk=CHUNK)
+        if judged_set is None
+        else (
+            (predictor.pixels(judged_set[0][start : start + CHUNK]), files.paths[start : start + CHUNK])
+            for start in range(0, len(files), CHUNK)
+        )
+    )
+    for pixels, part in pieces:
         chunks.append(predictor.predict_proba(pixels))
         digests.extend(item_digests(pixels.numpy()))
         readable.update(part)
@@ -95,7 +111,14 @@ def vision_report_sections(
         seed=seed,
     )
     losses = row_losses(task, probabilities, targets)
-    sections.append(_top_images_section(predictor, files.paths, targets, probabilities, losses, top_k))
+
+    def pixels_of(chosen: list[int]) -> torch.Tensor:
+        if judged_set is None:
+            return predictor.pixels([files.paths[i] for i in chosen])
+        return predictor.pixels(judged_set[0][chosen])
+
+    names = [path.name for path in files.paths]
+    sections.append(_top_images_section(predictor, names, pixels_of, targets, probabilities, losses, top_k))
     kind = "multi-label" if task.kind == "multilabel" else task.kind
     intro = [
         _html.paragraph(
@@ -107,6 +130,21 @@ def vision_report_sections(
     if overlap:
         intro.append(_html.paragraph(overlap))
     return intro, sections
+
+
+def _idx_set(source: Path) -> tuple[np.ndarray, list[object], Path, str] | None:
+    """A folder of IDX files' images to judge on (its test set, held out of every choice the fit made; else its
+    training set), their labels, their file and where they are in words; ``None`` for any other source."""
+    from trainwell.vision.io import idx_files, idx_sets
+
+    sets = idx_sets(source) if source.is_dir() else None
+    if sets is None:
+        return None
+    split = "test" if "test" in sets else "train"
+    images, labels = sets[split]
+    named = idx_files(source)[split][0]
+    words = "test" if split == "test" else "training"
+    return images, labels.tolist(), named, f"{named} (the {words} split of {source})"
 
 
 def _labelled_files(
@@ -157,19 +195,21 @@ def _labelled_files(
 
 def _top_images_section(
     predictor: ImagePredictor,
-    paths: list[Path],
+    names: list[str],
+    pixels_of: Callable[[list[int]], torch.Tensor],
     targets: torch.Tensor,
     probabilities: torch.Tensor,
     losses: np.ndarray,
     k: int,
 ) -> str:
+    """The ``k`` images of highest loss with their occlusion maps (``names``: how the table names each image,
+    ``pixels_of``: the model's pixels of the images at some positions)."""
     task = predictor.task
     multilabel = task.kind == "multilabel"
     order = np.lexsort((np.arange(len(losses)), -losses))[:k]
     predicted = task.decode(probabilities)
     actual = task.decode(targets) if multilabel else [task.classes[int(value)] for value in targets.tolist()]
-    chosen = [paths[i] for i in order.tolist()]
-    pixels = predictor.pixels(chosen)
+    pixels = pixels_of(order.tolist())
     holder = _Holder(predictor)
     maps, titles, rows = [], [], []
     for position, index in enumerate(order.tolist()):
@@ -184,14 +224,14 @@ def _top_images_section(
                 f"'{task.classes[label]}' {how} (p={float(p[label]):.2f}, loss {losses[index]:.2f})"
             )
             cells = _outputs.top_losses_cells(task, probabilities, targets, index)
-            rows.append([_outputs.shown_row(index), paths[index].name, *cells, float(losses[index])])
+            rows.append([_outputs.shown_row(index), names[index], *cells, float(losses[index])])
         else:
             result = occlusion_map(holder, pixels[position])
             titles.append(f"{actual[index]} -> {predicted[index]} (loss {losses[index]:.2f})")
             rows.append(
                 [
                     _outputs.shown_row(index),
-                    paths[index].name,
+                    names[index],
                     actual[index],
                     predicted[index],
                     float(losses[index]),

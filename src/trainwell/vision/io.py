@@ -127,8 +127,8 @@ def labelled_folder(folder: Path, known: set[Any] | None = None) -> LabelledFile
         hint = f" (it holds {len(loose)} loose images)" if loose else ""
         if holds_idx_images(folder):
             hint = (
-                " (it holds IDX files, MNIST's format, which trainwell fit, evaluate and image_data read, and "
-                "predict an images file of, but this command does not: it needs image files)"
+                " (it holds IDX files, MNIST's format, which trainwell fit, evaluate, report and image_data read "
+                "as a folder, and predict as an images file, but not here: this needs image files)"
             )
         raise DataError(
             f"'{folder}' has no class sub-folders{hint}; arrange images as {folder}/<label>/<image>.jpg, "
