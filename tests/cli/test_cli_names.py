@@ -44,16 +44,23 @@ def test_a_headerless_table_is_fitted_tested_and_predicted_with_names(tmp_path: 
     )
     assert trainwell.load(out).metadata["training"]["test"]["accuracy"] > 0.6
 
-    predicted, unnamed, evaluated, reported, exported = run_cli_many(
+    headed = tmp_path / "headed.csv"  # a model fitted on a file with a header row knows no names to read with
+    binary_table(0).to_csv(headed, index=False)
+    predicted, unnamed, evaluated, reported, exported, fitted_headed = run_cli_many(
         [
             ("predict", out, rows, "--names", "x1,x2,color,size"),
-            ("predict", out, rows),
+            ("predict", out, rows),  # the fit's names kept in the model: the inputs' without the target
             ("evaluate", train, "--names", NAMES, "--target", "y", "--cv", "2", "--arch", "gbdt"),
-            ("report", out, "--data", test, "--names", NAMES, "--out", tmp_path / "report.html"),
+            ("report", out, "--data", test, "--out", tmp_path / "report.html"),  # all the fit's names
             ("export", out, "--data", test, "--names", NAMES),
+            ("fit", headed, "--target", "y", "--out", tmp_path / "headed", "--arch", "gbdt"),
         ]
     )
+    assert trainwell.load(out).metadata["training"]["header_names"] == NAMES.split(",")
     assert reported.returncode == 0 and (tmp_path / "report.html").exists(), reported.explain()
+    assert f"'{test}' has no header row: its columns read as the training file's were (--names {NAMES})" in (
+        reported.stderr
+    )
     assert exported.returncode == 0 and "onnxruntime matches PyTorch on 100 rows" in exported.stdout, (
         exported.explain()
     )
@@ -62,13 +69,17 @@ def test_a_headerless_table_is_fitted_tested_and_predicted_with_names(tmp_path: 
         predicted.stdout.splitlines()[0] == "prediction,probability_yes"
         and len(predicted.stdout.splitlines()) == 21
     )
-    assert unnamed.returncode == 2 and len(unnamed.stderr_lines) == 1, unnamed.explain()
-    assert (
-        "Add the columns, or, as its first row looks like data, not column names: if the file has no header row, name its columns with --names, in order"
-        in (unnamed.stderr)
-    )
+    assert unnamed.returncode == 0 and unnamed.stdout == predicted.stdout, unnamed.explain()
+    assert "its columns read as the training file's were (--names x1,x2,color,size)" in unnamed.stderr
     assert evaluated.returncode == 0, evaluated.explain()
     assert "2-fold cross-validation" in evaluated.stdout
+    assert fitted_headed.returncode == 0, fitted_headed.explain()
+    told_names = run_cli("predict", tmp_path / "headed", rows)
+    assert told_names.returncode == 2 and len(told_names.stderr_lines) == 1, told_names.explain()
+    assert (
+        "Add the columns, or, as its first row looks like data, not column names: if the file has no header row, "
+        "name its columns with --names, in order" in told_names.stderr
+    )
 
 
 def test_headerless_texts_are_named_and_mistaken_names_refused(tmp_path: Path) -> None:

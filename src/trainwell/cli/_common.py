@@ -296,6 +296,36 @@ def _placeholder_names(width: int) -> str:
     return ",".join(names) if width <= 8 else ",".join([*names[:3], "...", names[-1]])
 
 
+def header_names(
+    names: str | None, metadata: dict[str, Any], source: Path, encoding: str
+) -> list[str] | None:
+    """The column names to read ``source`` with: those of ``--names``, else, for a model fitted on a file
+    without a header row (``fit --names``, kept in ``trainwell.json``), the same names when ``source``'s first
+    row looks like data and has as many fields as they are, or as the inputs without the targets (said on
+    standard error); else ``None`` (its first row is its header)."""
+    if names is not None:
+        return [name.strip() for name in names.split(",") if name.strip()]
+    stored = (metadata.get("training") or {}).get("header_names")
+    if not stored or not source.is_file():
+        return None
+    from trainwell.data.io import first_row
+
+    first = first_row(source, encoding)
+    if first is None or not looks_like_data(first.fields):
+        return None
+    targets = set((metadata.get("task") or {}).get("target_names") or [])
+    for candidate in (list(stored), [name for name in stored if name not in targets]):
+        if len(first.fields) == len(candidate):
+            err_console.print(
+                f"'{source}' has no header row: its columns read as the training file's were (--names "
+                f"{','.join(candidate)})",
+                markup=False,
+                soft_wrap=True,
+            )
+            return candidate
+    return None
+
+
 def looks_like_data(columns: Any) -> bool:
     """Whether column names read from a file's first row are some of them data (a file without a header row,
     as GoEmotions' TSVs): a name that is a number, or one that is a sentence (40 characters, 5 words or more)."""

@@ -62,8 +62,6 @@ def export(
                 "--names is for --data tables without a header row, checking a model of tables, texts or ratings; "
                 "drop it"
             )
-        from trainwell.cli.fit_cmd import column_names
-
         kinds = {"vision": "image files", "language_model": "corpus", "tagging": "conll"}
         for source in data or []:
             text_folder = metadata.get("application") == "text" and source.is_dir()  # one text a file
@@ -77,7 +75,10 @@ def export(
         if sources:
             metadata = read_metadata(model)  # a bad model directory is reported before the data is read
             check_onnx_exportable(metadata, model)
-            inputs = _check_inputs(model, metadata, sources, encoding, column_names(names))
+            from trainwell.cli._common import header_names
+
+            headerless = header_names(names, metadata, sources[0], encoding)  # --names, or the fit's file's
+            inputs = _check_inputs(model, metadata, sources, encoding, headerless)
         report = export_onnx(model, opset=opset, inputs=inputs, tolerance=tolerance)
         shown = ", ".join(str(source) for source in sources)
         tagger = (read_metadata(model).get("task") or {}).get("kind") == "tagging"

@@ -80,13 +80,13 @@ def predict(
         metadata = peek_metadata(model)
         _refuse_unread(metadata, tta=tta, allow_missing_columns=allow_missing_columns, encoding=encoding)
         _refuse_names(metadata, names)
-        from trainwell.cli.fit_cmd import column_names
-
-        headerless = column_names(names)
         images = model_kind(metadata) == "vision"
         for source in data:
             need_data(source, "image files" if images else "rows")
             _refuse_other_kind(source, metadata, model)
+        from trainwell.cli._common import header_names
+
+        headerless = header_names(names, metadata, data[0], encoding)  # --names, or those of the fit's file
         from trainwell.core.errors import ConfigError
         from trainwell.export import read_metadata
         from trainwell.export.predictor import load, refuse_generic, refuse_language_model

@@ -99,7 +99,7 @@ def report(
             kind = "corpus"  # a folder of class folders of texts, its files the texts
         if kind is not None:  # an image model's data is a folder or a CSV: its reader says what is wrong
             need_data(data, kind)
-        from trainwell.cli.fit_cmd import column_names
+        from trainwell.cli._common import header_names
         from trainwell.report import build_report
 
         written = build_report(
@@ -111,7 +111,7 @@ def report(
             encoding_errors=encoding_errors,  # type: ignore[arg-type]  # checked above: strict or replace
             path_col=path_col,
             label_col=label_col,
-            names=column_names(names),
+            names=header_names(names, metadata, data, encoding),  # --names, or those of the fit's file
         )
         out_console.print(f"wrote {written} (self-contained HTML; open it in any browser)", soft_wrap=True)
 

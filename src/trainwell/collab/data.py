@@ -330,6 +330,8 @@ def ratings_data(
     train = TensorLoader(_encode(recipe, resolved, train_df, name), bs, shuffle=True, seed=seed)
     # Which rows trained the model, sketched, so a report on training rows can say so (data.fingerprint).
     train.rows_sketch = RowSketch.of(train_df, [user_col, item_col, rating_col])  # type: ignore[attr-defined]
+    if names is not None and not isinstance(source, pd.DataFrame):  # kept: predict reads files like it alike
+        train.header_names = list(names)  # type: ignore[attr-defined]
     valid = (
         TensorLoader(_encode(recipe, resolved, valid_df, name), max(4 * bs, 4096)) if len(valid_df) else None
     )

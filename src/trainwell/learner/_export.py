@@ -25,6 +25,9 @@ def learner_metadata(learn: Learner) -> dict[str, Any]:
     history = [_clean(row) for row in learn.history]
     sketch = getattr(learn.data.train, "rows_sketch", None)
     extra: dict[str, Any] = {"rows_sketch": sketch.to_dict()} if sketch is not None else {}
+    header = getattr(learn.data.train, "header_names", None)
+    if header:  # the names a file without a header row was read with (--names), for predict to read its like
+        extra["header_names"] = list(header)
     budget = getattr(learn, "time_budget", None)
     if budget is not None:  # what --time (a TimeBudget) allowed, for `trainwell info`
         extra["time_budget"] = {"seconds": budget.seconds, "summary": budget.summary()}

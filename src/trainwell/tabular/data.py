@@ -139,6 +139,8 @@ def tabular_data(
     )
     # Which rows trained the model, sketched, so a report on training rows can say so (data.fingerprint).
     train.rows_sketch = RowSketch.of(train_df, [*recipe.columns, *targets])  # type: ignore[attr-defined]
+    if names is not None and not isinstance(source, pd.DataFrame):  # kept: predict reads files like it alike
+        train.header_names = list(names)  # type: ignore[attr-defined]
     valid = (
         TensorLoader(_encode(recipe, resolved, valid_df, name), max(bs * 4, 1024)) if len(valid_df) else None
     )

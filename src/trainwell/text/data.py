@@ -205,6 +205,8 @@ def text_data(
     bundle = _bundle(resolved, recipe, split_texts, split_labels, bs, batch_format, seed, workers)
     # Which rows trained the model, sketched, so a report on training rows can say so (data.fingerprint).
     bundle.train.rows_sketch = RowSketch.of(frame.iloc[train_rows], [text_col, *targets])  # type: ignore[attr-defined]
+    if names is not None and isinstance(source, str | Path):  # kept: predict reads files like it alike
+        bundle.train.header_names = list(names)  # type: ignore[attr-defined]
     return bundle
 
 
