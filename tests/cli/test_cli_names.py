@@ -57,6 +57,10 @@ def test_a_headerless_table_is_fitted_tested_and_predicted_with_names(tmp_path: 
         ]
     )
     assert trainwell.load(out).metadata["training"]["header_names"] == NAMES.split(",")
+    shown = run_cli("info", out)
+    assert f"--names {NAMES} (predict, report and export read files like it so)" in " ".join(
+        shown.stdout.split()
+    )
     assert reported.returncode == 0 and (tmp_path / "report.html").exists(), reported.explain()
     assert f"'{test}' has no header row: its columns read as the training file's were (--names {NAMES})" in (
         reported.stderr

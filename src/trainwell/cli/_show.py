@@ -379,6 +379,12 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
                 for name, row in compared.items()
             ),
         )
+    header = training.get("header_names")
+    if isinstance(header, list) and header:  # fitted on a file without a header row (--names)
+        table.add_row(
+            "read without header",
+            Text(f"--names {','.join(map(str, header))} (predict, report and export read files like it so)"),
+        )
     tuning = training.get("tuning")
     if isinstance(tuning, dict) and tuning:  # the search (trainwell tune) this model won
         table.add_row("search", tuning_summary(tuning))
