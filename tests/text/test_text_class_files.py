@@ -41,6 +41,11 @@ def test_the_files_of_one_class_each_and_their_labels_are_found_by_name(tmp_path
     one.mkdir()
     (one / "input.txt").write_text("First Citizen:\n")
     assert class_files(one) is None
+    corpus = tmp_path / "corpus"  # many files are documents of a corpus, not classes
+    corpus.mkdir()
+    for index in range(51):
+        (corpus / f"doc{index}.txt").write_text("a line\n")
+    assert class_files(corpus) is None
     binary = tmp_path / "binary"
     binary.mkdir()
     for name in ("a.dat", "b.dat"):

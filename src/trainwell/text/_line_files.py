@@ -65,8 +65,13 @@ def class_files(folder: Path) -> dict[str, Path] | None:
     """
     if not folder.is_dir():
         return None
-    files = sorted(path for path in folder.iterdir() if _holds_lines(path))
-    if not 2 <= len(files) <= MAX_CLASS_FILES:
+    named = [path for path in folder.iterdir() if _named_as_lines(path)]
+    if (
+        not 2 <= len(named) <= MAX_CLASS_FILES
+    ):  # said by the names alone: a corpus of many files is not opened
+        return None
+    files = sorted(path for path in named if _not_binary(path))
+    if len(files) < 2:
         return None
     labels = file_labels([_stem(path) for path in files])
     if labels is None or any(SPLIT_NAMES & set(re.split(r"[._\- ]", label.lower())) for label in labels):
@@ -120,15 +125,19 @@ def _stem(path: Path) -> str:
     return name
 
 
-def _holds_lines(path: Path) -> bool:
+def _named_as_lines(path: Path) -> bool:
+    """A file whose name says nothing against one text a line: not hidden, documentation, a table, an image..."""
     name = path.name.lower()
     if name.startswith(".") or not path.is_file():
         return False
     bare = name.removesuffix(".gz")
-    if Path(bare).suffix in _NOT_LINES or bare.startswith(_DOCUMENTS) or _IDX_FILE.search(bare):
-        return False
+    return not (Path(bare).suffix in _NOT_LINES or bare.startswith(_DOCUMENTS) or _IDX_FILE.search(bare))
+
+
+def _not_binary(path: Path) -> bool:
+    """No NUL byte in the first 4 KB (decompressed for ``.gz``), and readable."""
     try:
-        if name.endswith(".gz"):
+        if path.name.lower().endswith(".gz"):
             with gzip.open(path, "rb") as stream:
                 start = stream.read(4096)
         else:
