@@ -46,7 +46,7 @@ def test_a_headerless_table_is_fitted_tested_and_predicted_with_names(tmp_path: 
 
     headed = tmp_path / "headed.csv"  # a model fitted on a file with a header row knows no names to read with
     binary_table(0).to_csv(headed, index=False)
-    predicted, unnamed, evaluated, reported, exported, fitted_headed = run_cli_many(
+    predicted, unnamed, evaluated, reported, exported, fitted_headed, tuned = run_cli_many(
         [
             ("predict", out, rows, "--names", "x1,x2,color,size"),
             ("predict", out, rows),  # the fit's names kept in the model: the inputs' without the target
@@ -54,8 +54,12 @@ def test_a_headerless_table_is_fitted_tested_and_predicted_with_names(tmp_path: 
             ("report", out, "--data", test, "--out", tmp_path / "report.html"),  # all the fit's names
             ("export", out, "--data", test, "--names", NAMES),
             ("fit", headed, "--target", "y", "--out", tmp_path / "headed", "--arch", "gbdt"),
+            ("tune", train, "--names", NAMES, "--target", "y", "--trials", "2", "--arch", "gbdt", "--out",
+             tmp_path / "tuned"),
         ]
-    )
+    )  # fmt: skip
+    assert tuned.returncode == 0, tuned.explain()
+    assert trainwell.load(tmp_path / "tuned").metadata["training"]["header_names"] == NAMES.split(",")
     assert trainwell.load(out).metadata["training"]["header_names"] == NAMES.split(",")
     shown = run_cli("info", out)
     assert f"--names {NAMES} (predict, report and export read files like it so)" in " ".join(
