@@ -107,6 +107,19 @@ def test_headerless_texts_are_named_and_mistaken_names_refused(tmp_path: Path) -
     )  # fmt: skip
     assert fitted.returncode == 0, fitted.explain()
     assert trainwell.load(tmp_path / "m").task.classes == ("neg", "pos")
+    lines = tmp_path / "new.txt"  # one text a line, commas and all: not a table of the fit's names
+    lines.write_text(
+        "the story was long, and the acting was wonderful in every scene\nawful\n", encoding="utf-8"
+    )
+    held = tmp_path / "held.tsv"  # a file like the fit's: read with its names, no --names needed
+    held.write_text(frame.head(5).to_csv(sep="\t", index=False, header=False), encoding="utf-8")
+    as_lines, as_table = run_cli_many([("predict", tmp_path / "m", lines), ("predict", tmp_path / "m", held)])
+    assert as_lines.returncode == 0 and as_lines.stdout.splitlines()[0].startswith("line,prediction"), (
+        as_lines.explain()
+    )
+    assert len(as_lines.stdout.splitlines()) == 3 and "no header row" not in as_lines.stderr
+    assert as_table.returncode == 0 and len(as_table.stdout.splitlines()) == 6, as_table.explain()
+    assert "its columns read as the training file's were (--names text,labels,id)" in as_table.stderr
     assert counted.returncode == 2 and len(counted.stderr_lines) == 1, counted.explain()
     assert f"'{texts}' has 3 columns a row (its line " in counted.stderr
     assert "--names (Python: names=) gives 2: name every column, in order" in counted.stderr

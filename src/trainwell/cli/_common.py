@@ -301,21 +301,26 @@ def header_names(
 ) -> list[str] | None:
     """The column names to read ``source`` with: those of ``--names``, else, for a model fitted on a file
     without a header row (``fit --names``, kept in ``trainwell.json``), the same names when ``source``'s first
-    row looks like data and has as many fields as they are, or as the inputs without the targets (said on
-    standard error); else ``None`` (its first row is its header)."""
+    row names none of them and has as many fields (two or more) as they are, or as the inputs without the
+    targets (said on standard error); else ``None`` (its first row is its header, or it is a file of one text a
+    line)."""
     if names is not None:
         return [name.strip() for name in names.split(",") if name.strip()]
     stored = (metadata.get("training") or {}).get("header_names")
     if not stored or not source.is_file():
         return None
+    bare = source.name.lower().removesuffix(".gz")
+    if metadata.get("application") == "text" and not bare.endswith((".csv", ".tsv", ".tab")):
+        return None  # a text model reads any other file (.txt, rt-polarity.neg) one text a line
     from trainwell.data.io import first_row
 
     first = first_row(source, encoding)
-    if first is None or not looks_like_data(first.fields):
+    if first is None or set(first.fields) & set(stored):  # a header row names some of the columns
         return None
     targets = set((metadata.get("task") or {}).get("target_names") or [])
     for candidate in (list(stored), [name for name in stored if name not in targets]):
-        if len(first.fields) == len(candidate):
+        # One name would read any file of lines as a table of one column: a text model reads those as lines.
+        if len(candidate) > 1 and len(first.fields) == len(candidate):
             err_console.print(
                 f"'{source}' has no header row: its columns read as the training file's were (--names "
                 f"{','.join(candidate)})",
