@@ -132,6 +132,10 @@ def tabular_data(
         )
     if len(targets) == 1:
         warn_leaks(train_df, [*recipe.cat_names, *recipe.cont_names], targets[0], resolved)
+    if not isinstance(source, pd.DataFrame):  # what the data's own description says leaks (bank's duration)
+        from trainwell.data.documented import warn_documented_leaks
+
+        warn_documented_leaks(Path(source), [*recipe.cat_names, *recipe.cont_names])
     bs = default_batch_size(len(train_df)) if batch_size is None else int(batch_size)
     # Batch norm cannot train on a batch of one row: drop a last partial batch when there is more than one.
     train = TensorLoader(

@@ -255,6 +255,11 @@ def evaluate_table(
     )
     targets = [target] if isinstance(target, str) else list(target)
     check_columns(df, targets, name, "--target")
+    if not isinstance(source, pd.DataFrame):  # what the data's own description says leaks (bank's duration)
+        from trainwell.data.documented import warn_documented_leaks
+
+        skipped = {*targets, *ignore}
+        warn_documented_leaks(Path(source), [str(c) for c in df.columns if c not in skipped])
     column: str | list[str] = targets[0] if len(targets) == 1 else targets
     resolved = infer_task(df[column], name=targets[0], kind=task, label_delim=label_delim)
     if resolved.kind not in ("binary", "multiclass", "multilabel", "regression"):
