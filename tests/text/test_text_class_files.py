@@ -46,6 +46,11 @@ def test_the_files_of_one_class_each_and_their_labels_are_found_by_name(tmp_path
     for index in range(51):
         (corpus / f"doc{index}.txt").write_text("a line\n")
     assert class_files(corpus) is None
+    uci = tmp_path / "uci"  # UCI's tables: adult.data beside a second table is not two classes
+    uci.mkdir()
+    for name in ("adult.data", "census.data"):
+        (uci / name).write_text("39, State-gov, <=50K\n")
+    assert class_files(uci) is None
     binary = tmp_path / "binary"
     binary.mkdir()
     for name in ("a.dat", "b.dat"):

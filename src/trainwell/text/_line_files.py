@@ -20,12 +20,24 @@ MAX_CLASS_FILES = 50
 #: Names of splits: files named so (``ptb.train.txt``, ``sentiment.dev.0``) are not one class each.
 SPLIT_NAMES = frozenset({"train", "training", "valid", "validation", "val", "dev", "test"})
 
-#: Endings (before any ``.gz``) of files that hold anything but one text a line: documentation, tables, images,
-#: archives, code, configuration and binary data.
+#: Endings (before any ``.gz``) of files that hold anything but one text a line: documentation, tables (UCI's
+#: ``.data`` too), images, archives, code, configuration and binary data.
 _NOT_LINES = frozenset(
     {
         *(".md", ".rst", ".html", ".htm", ".pdf", ".doc", ".docx", ".rtf", ".names", ".log"),
-        *(".csv", ".tsv", ".tab", ".parquet", ".pq", ".json", ".jsonl", ".ndjson", ".conll", ".conllu"),
+        *(
+            ".csv",
+            ".tsv",
+            ".tab",
+            ".parquet",
+            ".pq",
+            ".json",
+            ".jsonl",
+            ".ndjson",
+            ".conll",
+            ".conllu",
+            ".data",
+        ),
         *(".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".svg"),
         *(".tgz", ".tar", ".zip", ".bz2", ".xz", ".7z", ".rar", ".xlsx", ".xls", ".ods"),
         *(".py", ".sh", ".r", ".ipynb", ".js", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".xml"),
