@@ -491,7 +491,9 @@ def one_text_per_line(source: Path, columns: list[str], encoding: str = "utf-8")
     name = source.name.lower().removesuffix(".gz")
     if str(source) == "-" or name.endswith(".txt"):
         return True
-    if Path(name).suffix in _TABLE_SUFFIXES or not source.is_file():
+    from trainwell.core.paths import TABLE_SUFFIXES
+
+    if Path(name).suffix in TABLE_SUFFIXES or not source.is_file():  # a table whatever its first line
         return False
     import gzip
     import re
@@ -503,10 +505,6 @@ def one_text_per_line(source: Path, columns: list[str], encoding: str = "utf-8")
         return False  # the table reader says what is wrong with it
     fields = {field.strip().strip('"').strip() for field in re.split(r"[,\t;|]", first)}
     return not fields & set(columns)
-
-
-#: File endings (before any ``.gz``) of tables, read as such by a text model, whatever their first line.
-_TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".parquet", ".pq", ".json", ".jsonl", ".ndjson")
 
 
 def _check_input_columns(needed: list[str], rows: Any, source: Path, *, can_allow: bool = True) -> None:

@@ -12,7 +12,10 @@ from collections.abc import Iterable
 from pathlib import PurePath
 from typing import TypeVar
 
-__all__ = ["natural_key", "natural_sorted"]
+__all__ = ["TABLE_SUFFIXES", "natural_key", "natural_sorted"]
+
+#: File endings (each may be followed by ``.gz``) of tables: CSV, TSV, Parquet and JSON.
+TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".parquet", ".pq", ".json", ".jsonl", ".ndjson")
 
 _DIGITS = re.compile(r"(\d+)")
 P = TypeVar("P", bound=PurePath | str)

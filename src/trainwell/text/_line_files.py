@@ -14,6 +14,8 @@ import re
 import zlib
 from pathlib import Path
 
+from trainwell.core.paths import TABLE_SUFFIXES
+
 #: The most files a folder of one file per class holds; more are documents of a corpus, not classes.
 MAX_CLASS_FILES = 50
 
@@ -25,19 +27,7 @@ SPLIT_NAMES = frozenset({"train", "training", "valid", "validation", "val", "dev
 _NOT_LINES = frozenset(
     {
         *(".md", ".rst", ".html", ".htm", ".pdf", ".doc", ".docx", ".rtf", ".names", ".log"),
-        *(
-            ".csv",
-            ".tsv",
-            ".tab",
-            ".parquet",
-            ".pq",
-            ".json",
-            ".jsonl",
-            ".ndjson",
-            ".conll",
-            ".conllu",
-            ".data",
-        ),
+        *(*TABLE_SUFFIXES, ".conll", ".conllu", ".data"),
         *(".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".svg"),
         *(".tgz", ".tar", ".zip", ".bz2", ".xz", ".7z", ".rar", ".xlsx", ".xls", ".ods"),
         *(".py", ".sh", ".r", ".ipynb", ".js", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".xml"),

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.paths import TABLE_SUFFIXES as TABLES
 from trainwell.core.warn import warn
 
 if TYPE_CHECKING:
@@ -35,19 +36,7 @@ NO_STANDARD_INPUT = (
     "an image model reads image files and folders of them, not standard input ('-'); pass their paths"
 )
 #: Files that hold rows or texts, never an image (each may end in .gz).
-TABLE_SUFFIXES = (
-    ".csv",
-    ".tsv",
-    ".tab",
-    ".parquet",
-    ".pq",
-    ".json",
-    ".jsonl",
-    ".ndjson",
-    ".txt",
-    ".conll",
-    ".conllu",
-)
+TABLE_SUFFIXES = (*TABLES, ".txt", ".conll", ".conllu")
 #: Folder names read as the validation and test splits of a folder tree.
 VALID_NAMES = ("valid", "validation", "val")
 TEST_NAMES = ("test",)
