@@ -157,3 +157,23 @@ def test_a_folder_of_neither_images_nor_texts_lists_what_it_holds(tmp_path: Path
         "file (for texts, one with a text and a label column: --text, --target), or a folder of <label>/*.jpg "
         "images or <label>/*.txt texts"
     )
+
+
+def test_a_folder_of_tables_names_the_table_to_pass(tmp_path: Path) -> None:
+    # `trainwell fit ../shared/data/goemotions` (train/dev/test TSVs and an emotions.txt) said the folder holds .txt
+    # files and pointed to a language model.
+    import pytest
+
+    from trainwell.cli._fit_data import is_image_source
+    from trainwell.core.errors import DataError
+
+    folder = tmp_path / "goemotions"
+    folder.mkdir()
+    for name in ("train.tsv.gz", "dev.tsv.gz", "emotions.txt"):
+        (folder / name).write_bytes(b"")
+    with pytest.raises(DataError) as refused:
+        is_image_source(folder, None)
+    assert str(refused.value) == (
+        f"'{folder}' is a folder of tables (dev.tsv.gz, train.tsv.gz), not of images: pass one table file, e.g. "
+        f"trainwell fit {folder / 'train.tsv.gz'} --target COLUMN (a labelled test table goes in --test)"
+    )

@@ -182,8 +182,21 @@ def is_image_source(data: Path, path_col: str | None) -> bool:
         if not looks_like_image_folder(data):
             if holds_idx_images(data):
                 return True  # MNIST's IDX files: read by image_data
+            from trainwell.core.paths import TABLE_SUFFIXES
             from trainwell.text.inputs import has_text_files
 
+            tables = sorted(
+                path
+                for path in data.iterdir()
+                if path.name.lower().removesuffix(".gz").endswith(TABLE_SUFFIXES)
+            )
+            if tables:  # GoEmotions' train/dev/test TSVs: the data are its tables, a .txt beside them a note
+                train = next((path for path in tables if "train" in path.name.lower()), tables[0])
+                raise DataError(
+                    f"'{data}' is a folder of tables ({', '.join(path.name for path in tables)}), not of images: "
+                    f"pass one table file, e.g. trainwell fit {train} --target COLUMN (a labelled test table goes "
+                    "in --test)"
+                )
             if has_text_files(data):
                 held = "; it holds .txt files: for a language model on them pass --task language_model"
             else:  # what it does hold, so that the reader sees why (rt-polarity's one file of texts per class)
