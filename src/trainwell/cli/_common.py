@@ -236,6 +236,11 @@ def text_lines(
     return numbers, texts
 
 
+def column_names(text: str | None) -> list[str] | None:
+    """The names of a comma-separated option (``--cat-names a,b``, ``--names ...``), or ``None`` when not given."""
+    return [part.strip() for part in text.split(",") if part.strip()] if text else None
+
+
 def missing_target(
     data: Path, encoding: str, encoding_errors: str = "strict", *, names: list[str] | None = None
 ) -> Any:
@@ -305,7 +310,7 @@ def header_names(
     targets (said on standard error); else ``None`` (its first row is its header, or it is a file of one text a
     line)."""
     if names is not None:
-        return [name.strip() for name in names.split(",") if name.strip()]
+        return column_names(names) or []
     stored = (metadata.get("training") or {}).get("header_names")
     if not stored or not source.is_file():
         return None

@@ -291,7 +291,8 @@ def evaluate(
             "baselines": baselines,
             "time_budget": seconds,
         }
-        from trainwell.cli.fit_cmd import column_names, table_roles, target_columns
+        from trainwell.cli._common import column_names
+        from trainwell.cli.fit_cmd import table_roles, target_columns
 
         headerless: dict[str, Any] = (
             {"names": column_names(names)} if names is not None else {}

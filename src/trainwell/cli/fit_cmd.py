@@ -17,6 +17,7 @@ from trainwell.cli import _options as option
 from trainwell.cli._common import (
     ENCODING_HELP,
     MAX_SEED,
+    column_names,
     guarded,
     missing_target,
     model_directory_line,
@@ -43,10 +44,6 @@ from trainwell.cli._fit_data import (
 from trainwell.cli._resume import RESUME_HELP, FitCheckpoint
 
 TASKS = "binary, multiclass, multilabel, regression, language_model, tagging"
-
-
-def column_names(text: str | None) -> list[str] | None:
-    return [part.strip() for part in text.split(",") if part.strip()] if text else None
 
 
 def table_roles(

@@ -86,7 +86,7 @@ def lr_find(
         refuse_model_directory(data)
         given = {"--target": target is not None, "--text": text is not None, "--names": names is not None}
         labelled: list[str] | None = None
-        from trainwell.cli.fit_cmd import column_names
+        from trainwell.cli._common import column_names
 
         headerless = column_names(names)
         if data.is_dir() and holds_text_classes(data):

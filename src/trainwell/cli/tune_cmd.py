@@ -183,7 +183,7 @@ def tune(
             "keep": keep,
         }
         if names is not None:  # a table, texts or ratings without a header row: refused by the others below
-            from trainwell.cli.fit_cmd import column_names
+            from trainwell.cli._common import column_names
 
             common["names"] = column_names(names)
         from trainwell.cli._fit_data import (
