@@ -242,7 +242,7 @@ def refuse_idx(data: Path) -> Any:
     """The one-line error for one IDX file (MNIST's ``train-images-idx3-ubyte.gz``) given as the data: its
     folder is what fit reads; ``None`` for any other file."""
     from trainwell.core.errors import DataError
-    from trainwell.vision.io import is_idx_file
+    from trainwell.core.paths import is_idx_file
 
     if not data.is_file() or not is_idx_file(data):
         return None

@@ -281,8 +281,8 @@ def _predict_images(predictor: Any, data: list[Path], tta: bool, model: Path, ke
     their paths, and the ``kept`` columns of such a table in front. An unreadable file found inside a folder or
     listed in a table is skipped with a warning naming it, as ``fit`` skips it; a file named on the command line
     stops with its name."""
+    from trainwell.core.paths import is_idx_file
     from trainwell.data.tables import prediction_table
-    from trainwell.vision.io import is_idx_file
     from trainwell.vision.predictor import expand_image_paths, probabilities_of_files
 
     if any(path.is_file() and is_idx_file(path) for path in data):

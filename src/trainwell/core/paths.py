@@ -12,10 +12,18 @@ from collections.abc import Iterable
 from pathlib import PurePath
 from typing import TypeVar
 
-__all__ = ["TABLE_SUFFIXES", "natural_key", "natural_sorted"]
+__all__ = ["TABLE_SUFFIXES", "is_idx_file", "natural_key", "natural_sorted"]
 
 #: File endings (each may be followed by ``.gz``) of tables: CSV, TSV, Parquet and JSON.
 TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".parquet", ".pq", ".json", ".jsonl", ".ndjson")
+#: Any IDX file's name, images or labels: ``<set>-<what>-idx<dims>-ubyte`` (``.gz`` or not).
+_IDX_FILE = re.compile(r"-idx\d-ubyte(?:\.gz)?$")
+
+
+def is_idx_file(path: PurePath) -> bool:
+    """Whether ``path`` is named as an IDX file (MNIST's ``train-images-idx3-ubyte.gz``, its labels file...)."""
+    return _IDX_FILE.search(path.name) is not None
+
 
 _DIGITS = re.compile(r"(\d+)")
 P = TypeVar("P", bound=PurePath | str)

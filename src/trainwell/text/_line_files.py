@@ -14,7 +14,7 @@ import re
 import zlib
 from pathlib import Path
 
-from trainwell.core.paths import TABLE_SUFFIXES
+from trainwell.core.paths import TABLE_SUFFIXES, is_idx_file
 
 #: The most files a folder of one file per class holds; more are documents of a corpus, not classes.
 MAX_CLASS_FILES = 50
@@ -46,7 +46,6 @@ _DOCUMENTS = (
     "citation",
     "authors",
 )
-_IDX_FILE = re.compile(r"-idx\d-ubyte$")
 _SEPARATORS = "._- "
 
 
@@ -133,7 +132,7 @@ def _named_as_lines(path: Path) -> bool:
     if name.startswith(".") or not path.is_file():
         return False
     bare = name.removesuffix(".gz")
-    return not (Path(bare).suffix in _NOT_LINES or bare.startswith(_DOCUMENTS) or _IDX_FILE.search(bare))
+    return not (Path(bare).suffix in _NOT_LINES or bare.startswith(_DOCUMENTS) or is_idx_file(path))
 
 
 def _not_binary(path: Path) -> bool:

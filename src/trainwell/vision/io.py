@@ -24,6 +24,7 @@ import numpy as np
 
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.paths import TABLE_SUFFIXES as TABLES
+from trainwell.core.paths import is_idx_file as is_idx_file
 from trainwell.core.warn import warn
 
 if TYPE_CHECKING:
@@ -493,13 +494,6 @@ def pixel_rows(images: np.ndarray) -> Any:
 # ------------------------------------------------------------------------------------------ arrays
 #: An IDX images file's name: ``<set>-images-idx3-ubyte`` (``.gz`` or not), with ``<set>-labels-idx1-ubyte`` beside.
 _IDX_IMAGES = re.compile(r"^(?P<set>.+)-images-idx3-ubyte(?P<gz>\.gz)?$")
-#: Any IDX file's name, images or labels: ``<set>-<what>-idx<dims>-ubyte`` (``.gz`` or not).
-_IDX_FILE = re.compile(r"-idx\d-ubyte(?:\.gz)?$")
-
-
-def is_idx_file(path: Path) -> bool:
-    """Whether ``path`` is named as an IDX file (MNIST's ``train-images-idx3-ubyte.gz``, its labels file...)."""
-    return _IDX_FILE.search(path.name) is not None
 
 
 def holds_idx_images(folder: Path) -> bool:
