@@ -611,11 +611,7 @@ def first_row(path: str | Path, encoding: str = "utf-8", sep: str | None = None)
     path = Path(path)
     if sep is None:
         sep = _first_line_delimiter(path, "\t" if _kind_of(path) == "tsv" else ",", encoding)
-    with _open_bytes(path) as stream:
-        lines = [
-            stream.readline(65536).decode(encoding, errors="replace").rstrip("\r\n")
-            for _ in range(_SNIFFED_LINES)
-        ]
+    lines = _head_lines(path, encoding)
     filled = [index for index, line in enumerate(lines) if line.strip()]
     if not filled:
         return None
@@ -625,12 +621,20 @@ def first_row(path: str | Path, encoding: str = "utf-8", sep: str | None = None)
     return FirstRow(lines[index].strip(), fields, index, preamble)
 
 
+def _head_lines(path: Path, encoding: str) -> list[str]:
+    """The first :data:`_SNIFFED_LINES` lines of ``path`` (decompressed), without their line ends; bytes not in
+    ``encoding`` read as U+FFFD (the read proper says where they are)."""
+    with _open_bytes(path) as stream:
+        return [
+            stream.readline(65536).decode(encoding, errors="replace").rstrip("\r\n")
+            for _ in range(_SNIFFED_LINES)
+        ]
+
+
 def _first_line_delimiter(path: Path, default: str, encoding: str) -> str:
     """The delimiter of a file without a header row, from its first lines: ``default`` unless another one
     appears in more of them (one stray line, like Adult's ``|1x3 Cross validator``, does not decide)."""
-    with _open_bytes(path) as stream:
-        lines = [stream.readline(65536).decode(encoding, errors="replace") for _ in range(_SNIFFED_LINES)]
-    lines = [line for line in lines if line.strip()]
+    lines = [line for line in _head_lines(path, encoding) if line.strip()]
     counts = {
         delimiter: sum(delimiter in line for line in lines) for delimiter in (default, *_OTHER_DELIMITERS)
     }
