@@ -105,6 +105,48 @@ def test_semicolon_csv_is_detected(tmp_path: Path) -> None:
     _assert_same_values(read_table(file), _expected_frame())
 
 
+def test_decimal_commas_of_a_semicolon_file_are_read_as_numbers_and_said(tmp_path: Path) -> None:
+    # As Excel saves a table where the comma is the decimal mark: read as text, each value looked like an ID.
+    file = tmp_path / "t.csv"
+    file.write_text("price;rate;code;y\n1.234,5;0,25;1,2,3;1\n2,5;-1,5;4,5,6;0\n3;?;7,8,9;1\n")
+    with pytest.warns(UserWarning) as caught:
+        table = read_table(file)
+    assert table["price"].tolist() == [1234.5, 2.5, 3.0]
+    assert table["rate"].tolist()[:2] == [0.25, -1.5] and math.isnan(table["rate"][2])
+    assert table["code"].tolist() == ["1,2,3", "4,5,6", "7,8,9"]  # not numbers: left alone
+    assert [str(w.message) for w in caught] == [
+        f"'{file}': columns 'price', 'rate' write numbers with a decimal comma ('2,5'): read as numbers (2.5)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        (
+            "dot.csv",
+            "a;y\n1,5;1\n2.5;0\n",
+        ),  # a decimal point beside decimal commas: which is meant is unclear
+        ("comma.csv", 'a,y\n"1,234",1\n"2,5",0\n'),  # comma-delimited: "1,234" may as well be a thousand
+    ],
+)
+def test_decimal_commas_that_could_mean_otherwise_stay_text(tmp_path: Path, name: str, content: str) -> None:
+    file = tmp_path / name
+    file.write_text(content)
+    assert not pd.api.types.is_numeric_dtype(read_table(file)["a"])
+
+
+def test_a_column_named_twice_in_the_header_is_refused(tmp_path: Path) -> None:
+    # pandas reads the second 'a' as 'a.1', a column nobody named, and the model would expect it ever after.
+    file = tmp_path / "t.csv"
+    file.write_text("\ufeffa,a,b,b.1,y\n1,2,3,4,0\n5,6,7,8,1\n")
+    with pytest.raises(
+        DataError, match=r"^'.*t\.csv' names 'a' twice in its header row \(pandas would read the "
+    ):
+        read_table(file)
+    file.write_text("a,a.1,y\n1,2,0\n")  # names that only look alike are names
+    assert list(read_table(file).columns) == ["a", "a.1", "y"]
+
+
 def test_missing_file(tmp_path: Path) -> None:
     file = tmp_path / "x.csv"
     with pytest.raises(DataError, match=f"^data file '{re.escape(str(file))}' not found; check the path$"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import re
 import tarfile
 import zlib
 from collections.abc import Mapping, Sequence
@@ -65,6 +66,10 @@ _FLAG_FORMS = {
 _OTHER_DELIMITERS = (";", "\t", "|", ",")
 _MAX_LISTED_COLUMNS = 30
 _SNIFFED_LINES = 5
+# A number written with a decimal comma, optionally with dots between thousands: 0,25 or -1.234,5 (or 1.234).
+_DECIMAL_COMMA = re.compile(r"[+-]?(?:\d+|\d{1,3}(?:\.\d{3})+)(?:,\d+)?")
+# A column name pandas gave the second of two columns named alike: "a.1".
+_MANGLED = re.compile(r".+\.\d+")
 _SCAN_CHUNK = 1 << 20
 # Bytes looked at to tell UTF-8 text from cp1252/Latin-1 text, and codecs that read any Unicode text.
 _SNIFF_BYTES = 4 << 20
@@ -540,9 +545,61 @@ def _read(
     table = pd.read_csv(path, sep=sep, **options)
     if table.shape[1] == 1 and names is None:
         only = str(table.columns[0])
-        for delimiter in _OTHER_DELIMITERS:
-            if delimiter in only:
-                return pd.read_csv(path, sep=delimiter, **options)
+        sep = next((delimiter for delimiter in _OTHER_DELIMITERS if delimiter in only), sep)
+        if sep in only:
+            table = pd.read_csv(path, sep=sep, **options)
+    if names is None:
+        _refuse_repeated_header(table, path, sep, encoding)
+    return _decimal_commas(table, path, sep, set(na_values))
+
+
+def _refuse_repeated_header(table: pd.DataFrame, path: Path, sep: str, encoding: str) -> None:
+    """Refuse a header row that names a column twice: pandas reads the second ``a`` as ``a.1``, a column the
+    user never named, and a model trained on it would expect ``a.1`` of every file it reads."""
+    columns = {str(column) for column in table.columns}
+    if not any(str(column).rpartition(".")[0] in columns for column in columns if _MANGLED.fullmatch(column)):
+        return
+    first = first_row(path, encoding, sep)
+    fields = [field.lstrip("\ufeff").strip() for field in first.fields] if first else []
+    repeated = sorted({field for field in fields if fields.count(field) > 1})
+    if repeated:
+        raise DataError(
+            f"'{path}' names {', '.join(map(repr, repeated))} twice in its header row (pandas would read the "
+            f"second as {repeated[0] + '.1'!r}): give each column a name of its own"
+        )
+
+
+def _decimal_commas(table: pd.DataFrame, path: Path, sep: str, na_strings: set[str]) -> pd.DataFrame:
+    """Read as numbers the text columns of a ``;``- (or tab-) delimited file whose values are all numbers
+    written with a decimal comma (``0,25``; ``1.234,5`` with dots between thousands), as Excel saves a table
+    where the comma is the decimal mark: read as text, each value would look like an ID. Said in a warning.
+    A comma-delimited file is left alone: there a quoted ``1,234`` is as likely a thousand."""
+    if sep == ",":
+        return table
+    read: list[str] = []
+    example = ""
+    for column in table.columns:
+        values = table[column]
+        if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
+            continue
+        text = values.dropna().astype(str).str.strip()
+        text = text[~text.isin(na_strings)]
+        if text.empty or not text.str.contains(",", regex=False).any():
+            continue
+        if not text.str.fullmatch(_DECIMAL_COMMA).all():
+            continue
+        numbers = pd.to_numeric(text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+        table[column] = numbers.reindex(values.index)
+        if not example:
+            example = min(text[text.str.contains(",", regex=False)], key=len)
+        read.append(str(column))
+    if read:
+        number = float(example.replace(".", "").replace(",", "."))
+        warn(
+            f"'{path}': column{'s' if len(read) > 1 else ''} {', '.join(map(repr, read))} write numbers with a decimal "
+            f"comma ({example!r}): read as numbers ({number:g})",
+            UserWarning,
+        )
     return table
 
 
