@@ -3,6 +3,7 @@ per-label thresholds said and listed, and the same reading in fit, evaluate and 
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -87,6 +88,22 @@ def test_evaluate_takes_several_flag_columns_for_texts(tmp_path: Path) -> None:
     assert "every model here decides each label at 0.5" in said
     # It said "(its f1_tuned is higher)": cross-fitted, it can come out lower (tagged CIFAR-10 images: 0.475 against 0.508 at 0.5).
     assert "f1_tuned is higher" not in said and "is often higher, not always" in said
+
+
+def test_label_only_gives_labels_learnt_from_flag_columns_back_as_those_columns(tmp_path: Path) -> None:
+    frame = _tags(240)
+    for label in ("hot", "busy"):
+        frame[label] = frame["tags"].fillna("").str.contains(label).astype(int)
+    path = tmp_path / "flags.csv"
+    frame.drop(columns=["tags"]).to_csv(path, index=False)
+    _invoke("fit", path, "--text", "text", "--target", "hot,busy", "--epochs", "2", "--out", tmp_path / "m")
+    result = CliRunner().invoke(app, ["predict", str(tmp_path / "m"), str(path), "--label-only"])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(io.StringIO(result.stdout))
+    assert list(table.columns) == ["hot", "busy"] and set(table.stack()) <= {0, 1}
+    joined = trainwell.load(tmp_path / "m").predict(frame.head(len(table)))["prediction"].fillna("")
+    assert table["hot"].tolist() == [int("hot" in labels.split(";")) for labels in joined]
+    assert (table["hot"] == frame["hot"]).mean() > 0.8  # the words give the labels away
 
 
 def test_a_report_on_texts_refuses_labels_the_model_does_not_know(tags_csv: Path, tmp_path: Path) -> None:

@@ -79,12 +79,12 @@ def test_a_model_trained_from_a_csv_of_paths_predicts_and_checks_its_export_on_s
     root = make_image_folder(tmp_path / "imgs", per_class=8, size=12)
     paths = sorted(root.rglob("*.png"))
     table = pd.DataFrame(
-        {"file": [str(p.relative_to(tmp_path)) for p in paths], "label": [p.parent.name for p in paths]}
+        {"file": [str(p.relative_to(tmp_path)) for p in paths], "species": [p.parent.name for p in paths]}
     )
     table.to_csv(tmp_path / "train.csv", index=False)
     model = tmp_path / "model"
     fit_images(
-        tmp_path / "train.csv", path_col="file", label_col="label", out=model, epochs=1, progress=False
+        tmp_path / "train.csv", path_col="file", label_col="species", out=model, epochs=1, progress=False
     )
     listed = tmp_path / "listed"
     listed.mkdir()
@@ -118,6 +118,13 @@ def test_a_model_trained_from_a_csv_of_paths_predicts_and_checks_its_export_on_s
     assert list(with_ids.columns[:2]) == ["id", "path"]
     assert with_ids["id"].tolist() == ["row0", "row1", "row3", "row4", "row5", "row6"]
     pd.testing.assert_frame_equal(with_ids.drop(columns=["id", "path"]), from_csv.drop(columns="path"))
+    code, out, err = _output(
+        tmp_path, "predict", str(model), str(listed / "keep.csv"), "--keep", "id", "--label-only"
+    )
+    assert code == 0, err  # a submission file: the label under the column it was trained from
+    labels_only = pd.read_csv(io.StringIO(out))
+    assert list(labels_only.columns) == ["id", "path", "species"]
+    assert labels_only["species"].tolist() == with_ids["prediction"].tolist()
     code, _, err = _output(tmp_path, "predict", str(model), *named[:2], "--keep", "id")
     assert code == 2 and "image files and folders have none" in err
     (listed / "other.csv").write_text("path\nx.png\n")

@@ -201,6 +201,32 @@ def test_keep_copies_input_columns_in_front_of_the_predictions(
     assert code == 2 and "texts on '-' have none" in err
 
 
+def test_label_only_writes_a_submission_file_the_label_under_the_target_name(
+    models: dict[str, Path], tmp_path: Path
+) -> None:
+    frame = binary_table(n_rows=300).head(6).assign(passenger=[f"p{i}" for i in range(6)])
+    rows = tmp_path / "rows.csv"
+    frame.drop(columns=["y"]).to_csv(rows, index=False)
+    code, full, err = _run("predict", models["table"], rows, "--keep", "passenger")
+    assert code == 0, err
+    code, out, err = _run("predict", models["table"], rows, "--keep", "passenger", "--label-only")
+    assert code == 0, err
+    table, whole = pd.read_csv(io.StringIO(out)), pd.read_csv(io.StringIO(full))
+    assert list(table.columns) == ["passenger", "y"]  # as Kaggle's Titanic wants: PassengerId,Survived
+    assert table["y"].tolist() == whole["prediction"].tolist()
+    frame.to_csv(rows, index=False)  # the target among the columns kept: the output cannot hold both
+    code, _, err = _run("predict", models["table"], rows, "--keep", "y", "--label-only")
+    assert code == 2 and "--label-only writes the predictions as column 'y', the training target" in err
+    code, out, err = _run("predict", models["texts"], "-", "--label-only", stdin=b"great film\nawful\n")
+    assert code == 0 and list(pd.read_csv(io.StringIO(out)).columns) == ["line", "sentiment"], err
+    code, out, err = _run("predict", models["ratings"], models["ratings_frame"], "--label-only")
+    ratings = pd.read_csv(io.StringIO(out))
+    assert code == 0 and list(ratings.columns) == ["rating"] and ratings["rating"].notna().all(), err
+    for kind, said in (("lm", "a language model's scores"), ("tagger", "a tagger's tags")):
+        code, _, err = _run("predict", models[kind], "-", "--label-only", stdin=b"the cat sat\n")
+        assert code == 2 and f"--label-only is for classifiers and regressors; {said} have no label" in err
+
+
 def test_an_export_on_synthetic_rows_says_what_it_replaced(models: dict[str, Path], tmp_path: Path) -> None:
     rows = tmp_path / "rows.csv"
     binary_table(n_rows=300).to_csv(rows, index=False)

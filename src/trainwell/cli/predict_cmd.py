@@ -61,6 +61,14 @@ def predict(
         ),
     ] = None,
     names: option.Names = None,
+    label_only: Annotated[
+        bool,
+        typer.Option(
+            help="Classifiers and regressors: write only the predicted label or value, in a column named after the "
+            "training target (e.g. Survived; 0/1 columns for labels trained from such columns), after the --keep "
+            "columns: the shape of a competition's submission file."
+        ),
+    ] = False,
 ) -> None:
     """Predict labels and probabilities (values, scores, tags) for new rows, images, texts, ratings or sentences,
     with the training preprocessing.
@@ -96,6 +104,20 @@ def predict(
         )  # before load: it needs the user's code
         predictor = load(model)
         kept = [name.strip() for name in (keep or "").split(",") if name.strip()]
+        task = getattr(predictor, "task", None)
+        if label_only and getattr(task, "kind", None) not in (
+            "binary",
+            "multiclass",
+            "multilabel",
+            "regression",
+        ):
+            what = {"language_model": "a language model's scores", "tagging": "a tagger's tags"}.get(
+                getattr(task, "kind", None) or str(metadata.get("task", {}).get("kind")),
+                "this model's output",
+            )
+            raise ConfigError(
+                f"--label-only is for classifiers and regressors; {what} have no label: drop it"
+            )
         if ((getattr(predictor, "metadata", None) or {}).get("task") or {}).get("kind") == "language_model":
             if kept:
                 raise ConfigError(
@@ -143,6 +165,8 @@ def predict(
             predictions = _with_kept(
                 predictor.predict(rows, allow_missing_columns=allow_missing_columns), rows, kept, data[0]
             )
+        if label_only:
+            predictions = labels_only(predictions, task, kept)
         emit_table(predictions, out, "predictions")
 
     guarded(run)
@@ -379,6 +403,34 @@ def _score_texts(predictor: Any, data: list[Path], encoding: str, errors: str) -
     scores = predictor.score_texts(texts)
     scores.insert(0, column, numbers)
     return scores
+
+
+def labels_only(predictions: Any, task: Any, kept: list[str]) -> Any:
+    """``predictions`` as a submission file holds them (``--label-only``): the columns in front (``kept``, an
+    image's path, a text's line), then the predicted label or value under the training target's name, the
+    probabilities left out. Labels learnt from several 0/1 columns come back as those columns, 0 or 1."""
+    from trainwell.core.errors import ConfigError
+
+    names = [str(name) for name in task.target_names] or ["label"]  # an image folder's classes name no column
+    front = [
+        column for column in predictions.columns if column in kept or column in ("path", "line", "index")
+    ]
+    if task.kind == "multilabel" and len(names) > 1:
+        chosen = predictions["prediction"].fillna("").astype(str).str.split(task.label_delim or ";")
+        answers = {name: chosen.map(lambda labels, name=name: int(name in labels)) for name in names}
+    elif task.kind == "regression" and len(names) > 1:
+        answers = {name: predictions[f"{name}_predicted"] for name in names}
+    else:
+        answers = {names[0]: predictions["prediction"]}
+    clashes = [name for name in answers if name in front]
+    if clashes:
+        raise ConfigError(
+            f"--label-only writes the predictions as column {clashes[0]!r}, the training target, and --keep copies "
+            "a column of that name too: keep another column"
+        )
+    import pandas as pd
+
+    return pd.concat([predictions[front], pd.DataFrame(answers, index=predictions.index)], axis=1)
 
 
 def _with_kept(predictions: Any, rows: Any, kept: list[str], source: Path) -> Any:
