@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -499,3 +500,18 @@ def test_a_single_column_is_the_same_target_as_a_vector() -> None:
 def test_one_class_per_row_for_several_targets_is_refused() -> None:
     with pytest.raises(ConfigError, match="task='multiclass' predicts one class per row, but there are 2"):
         infer_task(np.zeros((6, 2)) + np.arange(6)[:, None], kind="multiclass")
+
+
+def test_classes_that_differ_only_in_case_or_punctuation_are_warned_of() -> None:
+    # 'Yes' and 'yes' typed by two people: the model learns to tell them apart by chance, and nobody is told.
+    labels = ["Yes"] * 5 + ["yes"] * 3 + ["No"] * 4 + ["no."] * 2
+    with pytest.warns(UserWarning) as caught:
+        task = infer_task(pd.Series(labels, name="answer"))
+    assert task.classes == ("No", "Yes", "no.", "yes")  # only a warning: EMNIST's 'A' and 'a' are two classes
+    assert [str(w.message) for w in caught] == [
+        "target 'answer' has classes that differ only in case, spaces or punctuation: 'Yes' (5 rows) and 'yes' "
+        "(3 rows); 1 more such group(s); if they are one class, write them alike in the data"
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        infer_task(["cat", "dog", "Cat-fish", 1, 1.0])

@@ -289,17 +289,39 @@ def _spelling_hint(classes: Sequence[Any], unknown: Sequence[Any]) -> str:
     """Advice when unseen labels are known classes spelled otherwise: another case, spaces, or punctuation at
     an end (UCI Adult's test file writes ``'>50K.'`` where its training file has ``'>50K'``)."""
 
-    def plain(value: Any) -> str:
-        return str(value).strip().strip(".,;:!?'\"").strip().casefold()
-
-    known = {plain(name): name for name in classes}
-    pairs = [(value, known[plain(value)]) for value in unknown if plain(value) in known]
+    known = {_plain(name): name for name in classes}
+    pairs = [(value, known[_plain(value)]) for value in unknown if _plain(value) in known]
     if not pairs:
         return ""
     value, name = pairs[0]
     return (
         f"; {len(pairs)} of them {'is a known class' if len(pairs) == 1 else 'are known classes'} spelled "
         f"otherwise ({value!r} for {name!r}): write the labels as the training data does"
+    )
+
+
+def _plain(value: Any) -> str:
+    """A label as people read it: without case, outer spaces or punctuation at an end."""
+    return str(value).strip().strip(".,;:!?'\"").strip().casefold()
+
+
+def _warn_look_alike_classes(counts: pd.Series, name: str) -> None:
+    """Warn of classes that differ only in case, spaces or punctuation at an end (``'Yes'`` and ``'yes'``): most
+    often one class typed two ways, which the model then learns to tell apart by chance. Only a warning: in
+    letters' case (EMNIST's ``'A'`` and ``'a'``) the difference is the point."""
+    groups: dict[str, list[Any]] = {}
+    for label in counts.index:
+        if isinstance(label, str):
+            groups.setdefault(_plain(label), []).append(label)
+    alike = [labels for labels in groups.values() if len(labels) > 1]
+    if not alike:
+        return
+    shown = " and ".join(f"{label!r} ({int(counts[label])} rows)" for label in alike[0][:3])
+    more = f"; {len(alike) - 1} more such group(s)" if len(alike) > 1 else ""
+    warn(
+        f"target '{name}' has classes that differ only in case, spaces or punctuation: {shown}{more}; if they are "
+        "one class, write them alike in the data",
+        UserWarning,
     )
 
 
@@ -416,6 +438,7 @@ def infer_task(
             "only once: a class seen once cannot be learned. It looks like an ID or free text; pick another "
             "--target (or, if it is a quantity, pass --task regression)"
         )
+    _warn_look_alike_classes(counts, names[0])
     chosen = kind or ("binary" if len(classes) == 2 else "multiclass")
     if chosen == "binary" and len(classes) != 2:
         quantity = is_numeric and _is_quantity(numeric)
