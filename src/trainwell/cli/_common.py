@@ -272,6 +272,7 @@ def missing_target(
         )
     elif columns is not None:
         from trainwell.collab.data import headerless
+        from trainwell.data.io import looks_like_data
 
         if names is not None:
             hint += f"; columns are: {list_columns([str(c) for c in columns])}"
@@ -334,15 +335,6 @@ def header_names(
             )
             return candidate
     return None
-
-
-def looks_like_data(columns: Any) -> bool:
-    """Whether column names read from a file's first row are some of them data (a file without a header row,
-    as GoEmotions' TSVs): a name that is a number, or one that is a sentence (40 characters, 5 words or more)."""
-    from trainwell.collab.data import headerless
-
-    names = [str(name) for name in columns]
-    return any(headerless([name]) or (len(name) >= 40 and len(name.split()) >= 5) for name in names)
 
 
 def _image_path_column(frame: Any) -> str | None:

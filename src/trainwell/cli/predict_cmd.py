@@ -571,7 +571,7 @@ def _check_input_columns(needed: list[str], rows: Any, source: Path, *, can_allo
             if can_allow
             else " (a text model has nothing to read without it: rename your text column)"
         )
-        from trainwell.cli._common import looks_like_data
+        from trainwell.data.io import looks_like_data
 
         if looks_like_data(rows.columns):  # no header row: its first row was read as the columns' names
             way_out = (

@@ -553,6 +553,22 @@ def _read(
     return _decimal_commas(table, path, sep, set(na_values))
 
 
+def looks_like_data(columns: Sequence[object]) -> bool:
+    """Whether column names read from a file's first row are some of them data (a file without a header row,
+    as GoEmotions' TSVs or MovieLens' ``u.data``): a name that is a number, or one that is a sentence (40
+    characters, 5 words or more)."""
+    names = [str(name) for name in columns]
+    return any(_is_number(name) or (len(name) >= 40 and len(name.split()) >= 5) for name in names)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _refuse_repeated_header(table: pd.DataFrame, path: Path, sep: str, encoding: str) -> None:
     """Refuse a header row that names a column twice: pandas reads the second ``a`` as ``a.1``, a column the
     user never named, and a model trained on it would expect ``a.1`` of every file it reads."""
@@ -561,6 +577,8 @@ def _refuse_repeated_header(table: pd.DataFrame, path: Path, sep: str, encoding:
         return
     first = first_row(path, encoding, sep)
     fields = [field.lstrip("\ufeff").strip() for field in first.fields] if first else []
+    if looks_like_data(fields):  # a file without a header row (MovieLens' u1.base): its reader says so
+        return
     repeated = sorted({field for field in fields if fields.count(field) > 1})
     if repeated:
         raise DataError(
