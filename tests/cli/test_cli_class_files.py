@@ -54,3 +54,39 @@ def test_fit_evaluate_and_predict_read_a_folder_of_one_file_per_class(tmp_path: 
     assert (
         "labelled by file: austen (austen.txt), dickens (dickens.txt); for a language model" in books.stdout
     )
+
+
+def test_files_of_one_class_per_split_train_validate_and_test(tmp_path: Path) -> None:
+    # The Yelp set of style transfer: sentiment.train.0, sentiment.train.1, sentiment.dev.0... was refused as
+    # "not classes", its splits' names taken for a corpus's.
+    folder = tmp_path / "yelp"
+    frame = reviews(160)
+    for split, part in (
+        ("train", frame.iloc[:100]),
+        ("dev", frame.iloc[100:130]),
+        ("test", frame.iloc[130:]),
+    ):
+        class_files_layout(folder, part, f"sentiment.{split}.{{label}}")
+    out = tmp_path / "m"
+    fitted = run_cli("fit", folder, "--out", out, "--epochs", "2")
+    assert fitted.returncode == 0, fitted.explain()
+    assert (
+        f"{folder}: one file of texts per class and split, a text a line, labelled by file: train: neg "
+        "(sentiment.train.neg), pos (sentiment.train.pos); valid: neg (sentiment.dev.neg), pos (sentiment.dev.pos); "
+        "test: neg (sentiment.test.neg), pos (sentiment.test.pos)" in fitted.stdout
+    )
+    assert "test set (30 texts): accuracy" in fitted.stdout
+    evaluated = run_cli("evaluate", folder, "--cv", "2", "--epochs", "1")
+    assert evaluated.returncode == 0, evaluated.explain()
+    assert (
+        "sentiment.test.neg, sentiment.test.pos left out: the folds are drawn from sentiment.train.neg, "
+        "sentiment.train.pos, sentiment.dev.neg, sentiment.dev.pos" in evaluated.stdout
+    )
+    assert "2-fold cross-validation (binary, 130 texts)" in evaluated.stdout
+    reported = run_cli("report", out, "--data", folder)
+    assert reported.returncode == 0, reported.explain()
+    page = (out / "report.html").read_text()
+    assert "its test files: sentiment.test.neg, sentiment.test.pos" in page
+    refused = run_cli("predict", out, folder)
+    assert refused.returncode == 2 and len(refused.stderr_lines) == 1, refused.explain()
+    assert f"e.g. trainwell predict MODEL_DIR {folder}/sentiment.test.neg" in refused.stderr

@@ -145,7 +145,9 @@ def test_a_column_named_twice_in_the_header_is_refused(tmp_path: Path) -> None:
         read_table(file)
     file.write_text("a,a.1,y\n1,2,0\n")  # names that only look alike are names
     assert list(read_table(file).columns) == ["a", "a.1", "y"]
-    file.write_text("1,1,5\n2,1,3\n")  # no header row (MovieLens' u1.base): data, which the callers' hints name
+    file.write_text(
+        "1,1,5\n2,1,3\n"
+    )  # no header row (MovieLens' u1.base): data, which the callers' hints name
     assert list(read_table(file).columns) == ["1", "1.1", "5"]
 
 

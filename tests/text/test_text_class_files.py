@@ -11,7 +11,8 @@ import pytest
 from text_samples import class_files_layout, reviews
 from trainwell.core.errors import DataError
 from trainwell.text import text_data
-from trainwell.text._line_files import class_files, file_labels
+from trainwell.text._folders import judged_texts, read_text_folder
+from trainwell.text._line_files import class_files, file_labels, split_class_files
 
 
 def test_the_files_of_one_class_each_and_their_labels_are_found_by_name(tmp_path: Path) -> None:
@@ -90,3 +91,55 @@ def test_text_data_reads_each_line_as_a_text_labelled_by_its_file(tmp_path: Path
         DataError, match=r"rt-polarity.neutral' holds no text; a file of one class's texts holds one"
     ):
         text_data(tmp_path / "mr")
+
+
+def _split_files(folder: Path, splits: dict[str, int], name: str = "sentiment.{split}.{label}") -> Path:
+    """Reviews laid out as the Yelp set of style transfer ships: one file per split and class, a text a line."""
+    frame = reviews(sum(splits.values()))
+    start = 0
+    for split, count in splits.items():
+        part = frame.iloc[start : start + count]
+        start += count
+        class_files_layout(folder, part, name.format(split=split, label="{label}"))
+    return folder
+
+
+def test_files_of_one_class_per_split_are_found_by_name(tmp_path: Path) -> None:
+    yelp = _split_files(tmp_path / "yelp", {"train": 20, "dev": 8, "test": 8})
+    (yelp / "README.md").write_text("# Yelp\n")
+    sets = split_class_files(yelp)
+    assert sets == {
+        split: {label: yelp / f"sentiment.{name}.{label}" for label in ("neg", "pos")}
+        for split, name in (("train", "train"), ("valid", "dev"), ("test", "test"))
+    }
+    assert class_files(yelp) is None  # named as splits: not six classes
+    other = _split_files(tmp_path / "other", {"train": 20, "test": 8}, "{split}.{label}.txt")
+    assert set(split_class_files(other) or {}) == {"train", "test"}
+    (other / "reference.pos.txt").write_text("a text\n")  # a file of no split: which is it?
+    assert split_class_files(other) is None
+    lone = _split_files(tmp_path / "lone", {"train": 20, "test": 8})
+    (lone / "sentiment.test.pos").unlink()  # a split with one class file: not this layout
+    assert split_class_files(lone) is None
+    ptb = tmp_path / "ptb"  # a corpus cut into splits: one file a split
+    ptb.mkdir()
+    for split in ("train", "valid", "test"):
+        (ptb / f"ptb.{split}.txt").write_text("the cat sat\n")
+    assert split_class_files(ptb) is None
+    assert split_class_files(_split_files(tmp_path / "only", {"train": 20})) is None  # no other split
+
+
+def test_text_data_takes_the_splits_of_files_of_one_class_per_split(tmp_path: Path) -> None:
+    yelp = _split_files(tmp_path / "yelp", {"train": 40, "dev": 12, "test": 10})
+    frame, test = read_text_folder(yelp)
+    assert len(frame) == 52 and int(frame["is_valid"].sum()) == 12
+    assert test is not None and len(test) == 10 and set(test["label"]) == {"neg", "pos"}
+    data = text_data(yelp)
+    texts = data.texts  # type: ignore[attr-defined]
+    assert (len(texts["train"]), len(texts["valid"])) == (40, 12)
+    no_dev = _split_files(tmp_path / "no_dev", {"train": 40, "test": 10})
+    frame, test = read_text_folder(no_dev)
+    assert "is_valid" not in frame and len(frame) == 40 and test is not None and len(test) == 10
+    judged, source = judged_texts(yelp)
+    assert (
+        len(judged) == 10 and source == f"'{yelp}' (its test files: sentiment.test.neg, sentiment.test.pos)"
+    )

@@ -74,9 +74,10 @@ def holds_text_classes(data: Path) -> bool:
         if child.is_dir() and not child.name.startswith(".") and has_text_files(child, recursive=False)
     ]
     if len(classes) < 2:
-        from trainwell.text._line_files import class_files
+        from trainwell.text._line_files import class_files, split_class_files
 
-        return not classes and class_files(root) is not None  # rt-polarity's one file per class
+        # rt-polarity's one file per class; Yelp's sentiment.train.0 beside sentiment.dev.0...
+        return not classes and (class_files(root) is not None or split_class_files(root) is not None)
     from trainwell.vision.io import looks_like_image_folder
 
     return not looks_like_image_folder(data)
@@ -123,11 +124,23 @@ def say_class_files(data: Path) -> None:
     """Say how a folder of one file of texts per class is read (a text a line, the label from the file's name),
     and, when they are ``.txt`` files, how to train a language model on them instead."""
     from trainwell.cli._common import out_console
-    from trainwell.text._line_files import class_files
+    from trainwell.text._line_files import class_files, split_class_files
 
     root = data / "train" if (data / "train").is_dir() else data
     files = class_files(root)
     if files is None:
+        sets = split_class_files(root)
+        if sets is None:
+            return
+        splits = "; ".join(
+            f"{name}: " + ", ".join(f"{label} ({path.name})" for label, path in sets[name].items())
+            for name in sets
+        )
+        out_console.print(
+            f"{root}: one file of texts per class and split, a text a line, labelled by file: {splits}",
+            markup=False,
+            soft_wrap=True,
+        )
         return
     shown = ", ".join(f"{label} ({path.name})" for label, path in files.items())
     corpus = any(path.name.lower().removesuffix(".gz").endswith(".txt") for path in files.values())
@@ -154,6 +167,19 @@ def say_test_left_out(data: Path, *, images: bool = False) -> None:
             out_console.print(
                 f"{', '.join(path.name for path in held['test'])} left out: the folds are drawn from "
                 f"{', '.join(path.name for path in held['train'])}",
+                markup=False,
+                soft_wrap=True,
+            )
+            return
+    else:
+        from trainwell.text._line_files import split_class_files
+
+        sets = split_class_files(data)
+        if sets is not None and "test" in sets:
+            folds = [path.name for name in ("train", "valid") if name in sets for path in sets[name].values()]
+            out_console.print(
+                f"{', '.join(path.name for path in sets['test'].values())} left out: the folds are drawn from "
+                f"{', '.join(folds)}",
                 markup=False,
                 soft_wrap=True,
             )

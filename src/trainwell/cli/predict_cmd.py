@@ -524,14 +524,17 @@ def refuse_class_files(folder: Path, command: str = "trainwell predict MODEL_DIR
     folder's predictions (one text a file) do not read, naming the ``command`` that does: one such file at a
     time."""
     from trainwell.core.errors import ConfigError
-    from trainwell.text._line_files import class_files
+    from trainwell.text._line_files import class_files, split_class_files
     from trainwell.text.inputs import has_text_files
 
-    files = None if has_text_files(folder) else class_files(folder)
-    if files is not None:
-        first = next(iter(files.values()))
+    if has_text_files(folder):
+        return
+    sets = {"": files} if (files := class_files(folder)) is not None else split_class_files(folder)
+    if sets:  # the example a file to predict: a test file when the files are of splits
+        paths = [path for named in sets.values() for path in named.values()]
+        first = next(iter(sets.get("test", sets.get("valid", next(iter(sets.values())))).values()))
         raise ConfigError(
-            f"'{folder}' holds files of one text a line ({', '.join(path.name for path in files.values())}), not "
+            f"'{folder}' holds files of one text a line ({', '.join(path.name for path in paths)}), not "
             f".txt files of one text each: pass one such file at a time, e.g. {command} {first}"
         )
 

@@ -196,6 +196,5 @@ def _folder_labelled(
         )
     check_encoding_errors(encoding_errors)
     errors: Literal["strict", "replace"] = "replace" if encoding_errors == "replace" else "strict"
-    frame, folder = judged_texts(root, encoding=encoding, encoding_errors=errors)
-    source = f"'{folder}'" if folder == root else f"'{folder}' (the {folder.name} split of {root})"
+    frame, source = judged_texts(root, encoding=encoding, encoding_errors=errors)
     return frame.rename(columns={"text": columns[0], "label": columns[1]}), source

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.warn import warn
+from trainwell.text._line_files import split_class_files
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,6 +68,9 @@ def read_text_folder(
     train_dir = children.get("train")
     test_dir = children.get("test")
     if train_dir is None:
+        sets = None if any(not name.startswith(".") for name in children) else split_class_files(root)
+        if sets is not None:  # sentiment.train.0, sentiment.train.1, sentiment.dev.0...
+            return _split_file_texts(root, sets, reading)
         frame = _class_texts(root, reading, training=True)
         _warn_unlabelled([(root, frame)], reading)
         return frame, None
@@ -133,13 +137,9 @@ def _class_texts(folder: Path, reading: _Reading, *, training: bool = False) -> 
             "train/<label>/ and valid/<label>/ folders), or one file per class holding a text a line "
             f"({folder}/pos.txt, {folder}/neg.txt), or pass a CSV of texts and labels"
         )
-    what = "class folder" if files is None else "class file"
-    kept = _kept_classes(folder, list(files or found), reading, what, training=training)
     if files is not None:
-        return pd.DataFrame(
-            [(line, label) for label in kept for line in _lines(files[label], reading)],
-            columns=["text", "label"],
-        )
+        return _file_texts(folder, files, reading, training=training)
+    kept = _kept_classes(folder, list(found), reading, "class folder", training=training)
     rows = [
         (text, path, name)
         for name in kept
@@ -158,6 +158,37 @@ def _class_texts(folder: Path, reading: _Reading, *, training: bool = False) -> 
     return pd.DataFrame(
         [(text, label) for text, _path, label in rows if text.strip()], columns=["text", "label"]
     )
+
+
+def _file_texts(
+    folder: Path, files: dict[str, Path], reading: _Reading, *, training: bool = False
+) -> pd.DataFrame:
+    """The texts of files of one class's texts each (``files``, by label), a line each, as ``text`` and ``label``."""
+    import pandas as pd
+
+    kept = _kept_classes(folder, list(files), reading, "class file", training=training)
+    return pd.DataFrame(
+        [(line, label) for label in kept for line in _lines(files[label], reading)], columns=["text", "label"]
+    )
+
+
+def _split_file_texts(
+    root: Path, sets: dict[str, dict[str, Path]], reading: _Reading
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """:func:`read_text_folder`'s tables for files of one class's texts per split
+    (:func:`~trainwell.text._line_files.split_class_files`): the training and validation files' texts (the
+    latter marked in ``is_valid``), and the test files' (``None`` without them)."""
+    import pandas as pd
+
+    parts = [
+        _file_texts(root, sets[split], reading, training=split == "train").assign(is_valid=split == "valid")
+        for split in ("train", "valid")
+        if split in sets
+    ]
+    frame = pd.concat(parts, ignore_index=True)
+    if "valid" not in sets:
+        frame = frame.drop(columns="is_valid")
+    return frame, _file_texts(root, sets["test"], reading) if "test" in sets else None
 
 
 def _kept_classes(
@@ -225,10 +256,11 @@ def judged_texts(
     *,
     encoding: str = "utf-8",
     encoding_errors: Literal["strict", "replace"] = "strict",
-) -> tuple[pd.DataFrame, Path]:
-    """The labelled texts a model is judged on from a folder of texts (``text``, ``label``), and the folder they
-    came from: its ``test/`` split beside ``train/`` (held out of every choice the fit made), else its ``valid/``
-    split, else its class folders; a class folder of unlabelled texts (``unsup``) is left out, and so are blank
+) -> tuple[pd.DataFrame, str]:
+    """The labelled texts a model is judged on from a folder of texts (``text``, ``label``), and where they came
+    from, quoted for a message: its ``test/`` split beside ``train/`` (held out of every choice the fit made), else
+    its ``valid/`` split, else its class folders (of files of one class's texts per split, the test files, else
+    the validation ones); a class folder of unlabelled texts (``unsup``) is left out, and so are blank
     files (with a warning).
 
     Raises:
@@ -239,6 +271,14 @@ def judged_texts(
     if "train" in children:
         split = next((children[name] for name in ("test", *VALID_FOLDERS) if name in children), None)
         folder = split if split is not None else children["train"]
+    sets = None if any(not name.startswith(".") for name in children) else split_class_files(root)
+    if sets is not None:  # the test files, else the validation ones: split_class_files has one or the other
+        name = "test" if "test" in sets else "valid"
+        files = sets[name]
+        shown = ", ".join(path.name for path in files.values())
+        reading = _Reading(encoding, encoding_errors, True, None)
+        return _file_texts(root, files, reading), f"'{root}' (its {name} files: {shown})"
     kept = _labelled_names(folder)
     reading = _Reading(encoding, encoding_errors, True, tuple(kept) if kept else None)
-    return _class_texts(folder, reading), folder
+    source = f"'{folder}'" if folder == root else f"'{folder}' (the {folder.name} split of {root})"
+    return _class_texts(folder, reading), source

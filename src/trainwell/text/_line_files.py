@@ -47,6 +47,12 @@ _DOCUMENTS = (
     "authors",
 )
 _SEPARATORS = "._- "
+#: Each of :data:`SPLIT_NAMES` as the split it names.
+_SPLIT_OF = {
+    **dict.fromkeys(("train", "training"), "train"),
+    **dict.fromkeys(("valid", "validation", "val", "dev"), "valid"),
+    "test": "test",
+}
 
 
 def class_files(folder: Path) -> dict[str, Path] | None:
@@ -78,6 +84,49 @@ def class_files(folder: Path) -> dict[str, Path] | None:
     if labels is None or any(SPLIT_NAMES & set(re.split(r"[._\- ]", label.lower())) for label in labels):
         return None
     return dict(zip(labels, files, strict=True))
+
+
+def split_class_files(folder: Path) -> dict[str, dict[str, Path]] | None:
+    """Files of one class's texts, a text a line, for each split (the Yelp and Amazon sets of style transfer:
+    ``sentiment.train.0``, ``sentiment.train.1``, ``sentiment.dev.0``...; ``train.pos`` beside ``test.pos``): by split
+    (``train``, ``valid``, ``test``), each the files of its classes by label (:func:`file_labels` within the
+    split). ``None`` unless every file of ``folder`` that may hold lines names exactly one split, the training
+    split and another are there, each with 2 files or more, and all of them have the same labels.
+
+    Example:
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> for name in ("sentiment.train.0", "sentiment.train.1", "sentiment.dev.0", "sentiment.dev.1"):
+        ...     _ = (folder / name).write_text("a text\\n")
+        >>> {split: sorted(files) for split, files in split_class_files(folder).items()}
+        {'train': ['0', '1'], 'valid': ['0', '1']}
+    """
+    if not folder.is_dir():
+        return None
+    named = [path for path in folder.iterdir() if _named_as_lines(path)]
+    if not 4 <= len(named) <= MAX_CLASS_FILES:
+        return None
+    groups: dict[str, list[Path]] = {}
+    for path in named:
+        splits = {_SPLIT_OF[word] for word in re.split(r"[._\- ]", _stem(path).lower()) if word in _SPLIT_OF}
+        if len(splits) != 1:
+            return None  # a file of no split (Yelp's human references), or of two: not this layout
+        groups.setdefault(splits.pop(), []).append(path)
+    if "train" not in groups or len(groups) < 2:
+        return None
+    sets: dict[str, dict[str, Path]] = {}
+    for split in ("train", "valid", "test"):
+        files = sorted(path for path in groups.get(split, []) if _not_binary(path))
+        if split in groups and len(files) < 2:
+            return None
+        labels = file_labels([_stem(path) for path in files]) if files else []
+        if labels is None:
+            return None
+        if files:
+            sets[split] = dict(zip(labels, files, strict=True))
+    if any(set(files) != set(sets["train"]) for files in sets.values()):
+        return None
+    return sets
 
 
 def file_labels(stems: list[str]) -> list[str] | None:
