@@ -157,3 +157,39 @@ def test_read_table_and_the_python_api_take_names(tmp_path: Path) -> None:
     data = tabular_data(train, "y", names=NAMES.split(","), valid_pct=0.25)
     assert data.task.classes == ("no", "yes")
     assert sorted(data.recipe.columns) == ["color", "size", "x1", "x2"]  # type: ignore[union-attr]
+
+
+def test_a_language_model_reads_the_text_column_of_a_headerless_gzipped_table(tmp_path: Path) -> None:
+    # GoEmotions' train.tsv.gz as the corpus: the .gz table was read as lines, the label and id columns and all;
+    # and --names was refused for a language model.
+    import gzip
+
+    frame = reviews(120)[["review", "sentiment"]].assign(id=[f"e{i}" for i in range(120)])
+    corpus = tmp_path / "train.tsv.gz"
+    corpus.write_bytes(gzip.compress(frame.to_csv(sep="\t", index=False, header=False).encode()))
+    held = tmp_path / "held.tsv"  # like the fit's file: read with its names, no --names needed
+    held.write_text(frame.head(4).to_csv(sep="\t", index=False, header=False), encoding="utf-8")
+    model = tmp_path / "lm"
+    lm = ("--task", "language_model", "--text", "review", "--epochs", "1")
+    fitted = run_cli("fit", corpus, *lm, "--names", "review,sentiment,id", "--out", model)
+    assert fitted.returncode == 0, fitted.explain()
+    assert "--names review,sentiment,id" in run_cli("info", model).stdout
+    vocab = set(trainwell.load(model).recipe.vocab.itos)  # type: ignore[attr-defined]
+    assert "e7" not in vocab and "\t" not in "".join(vocab)  # the id column was not read as text
+    scored, exported, reported, evaluated, lines = run_cli_many(
+        [
+            ("predict", model, held),
+            ("export", model, "--data", held),
+            ("report", model, "--data", held),
+            ("evaluate", corpus, *lm, "--names", "review,sentiment,id", "--no-baselines"),
+            ("predict", model, "-", "--names", "a,b"),
+        ]
+    )
+    assert scored.returncode == 0 and scored.stdout.splitlines()[0].startswith("row,tokens"), scored.explain()
+    assert len(scored.stdout.splitlines()) == 5 and "(--names review,sentiment,id)" in scored.stderr
+    assert exported.returncode == 0 and "onnxruntime matches PyTorch" in exported.stdout, exported.explain()
+    assert reported.returncode == 0, reported.explain()
+    assert evaluated.returncode == 0 and "of the last 12 of 120 texts" in evaluated.stdout, (
+        evaluated.explain()
+    )
+    assert lines.returncode == 2 and "standard input is read one text a line: drop it" in lines.stderr

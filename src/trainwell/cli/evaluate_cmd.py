@@ -229,8 +229,8 @@ def evaluate(
             with data read as ``what``."""
             refuse_unread(given, (*TABLE_ONLY, "--names"), what)
 
-        if task == "language_model":
-            not_a_table("a language model (--task language_model)")
+        if task == "language_model":  # --names it reads: a table of texts may have no header row
+            refuse_unread(given, TABLE_ONLY, "a language model (--task language_model)")
             if target is not None:
                 raise ConfigError(
                     "--target is not used by a language model: it predicts the next word of --text"
@@ -240,6 +240,7 @@ def evaluate(
 
             chosen_tokenizer = tokenizer_setting(tokenizer, data, task, text, pretrained, image_source=False)
             ready("corpus")
+            from trainwell.cli._common import column_names
             from trainwell.cli._evaluate_lm import refuse_spread
             from trainwell.text.lm_evaluation import evaluate_language_model
 
@@ -253,6 +254,7 @@ def evaluate(
                 baselines=baselines,
                 pretrained=pretrained,
                 time_budget=seconds,
+                names=None if names is None else column_names(names),
                 **chosen_tokenizer,
                 **read_as,
             ).show(out_console)

@@ -57,10 +57,10 @@ def export(
         need_model_directory(model)
         metadata = peek_metadata(model)
         _refuse_encoding(encoding, metadata, bool(data))
-        if names is not None and (not data or model_kind(metadata) != "rows"):  # images, LMs, taggers
-            raise ConfigError(
-                "--names is for --data tables without a header row, checking a model of tables, texts or ratings; "
-                "drop it"
+        if names is not None and (not data or model_kind(metadata) not in ("rows", "language_model")):
+            raise ConfigError(  # images, taggers
+                "--names is for --data tables without a header row, checking a model of tables, texts or ratings, "
+                "or a language model; drop it"
             )
         kinds = {"vision": "image files", "language_model": "corpus", "tagging": "conll"}
         for source in data or []:
@@ -194,10 +194,11 @@ def _check_inputs(
     if (metadata.get("task") or {}).get("kind") == "language_model":
         from trainwell.text.lm_stream import read_corpus
 
-        # Text files (one text per line), folders of .txt files, CSVs with a text column.
+        # Text files (one text per line), folders of .txt files, tables with the column trained on (--text).
+        text_col = (metadata.get("recipe") or {}).get("text_col") or "text"
         texts: list[str] = []
         for source in sources:
-            texts += read_corpus(source, text_col="text", encoding=encoding)
+            texts += read_corpus(source, text_col=text_col, encoding=encoding, names=names)
         return texts
     if (metadata.get("task") or {}).get("kind") == "tagging":
         if len(sources) > 1:

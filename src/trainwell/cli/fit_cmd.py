@@ -382,7 +382,7 @@ def fit(
         if task == "language_model":
             _fit_language_model(
                 data, text, out, epochs, lr, seed, valid_pct, pretrained, encoding, encoding_errors, seconds,
-                batch_size, {**ready("corpus").pipeline_kwargs, **chosen_tokenizer},
+                batch_size, {**ready("corpus").pipeline_kwargs, **chosen_tokenizer, **headerless},
             )  # fmt: skip
             return
         if image_source:

@@ -123,7 +123,9 @@ def predict(
                 raise ConfigError(
                     "--keep is for table models; a language model's scores keep the line number"
                 )
-            emit_table(_score_texts(predictor, data, encoding, encoding_errors), out, "scored texts")
+            emit_table(
+                _score_texts(predictor, data, encoding, encoding_errors, headerless), out, "scored texts"
+            )
             return
         refuse_language_model(getattr(predictor, "metadata", None), model, "trainwell predict")
         application = getattr(predictor, "application", None)
@@ -173,16 +175,17 @@ def predict(
 
 
 def _refuse_names(metadata: dict[str, Any], names: str | None) -> None:
-    """Refuse --names for a model that reads no table of its own columns: images, language models, taggers."""
+    """Refuse --names for a model that reads no table of its own columns: images, taggers."""
     if names is None or not metadata:
         return
     from trainwell.cli._unread import model_words
     from trainwell.core.errors import ConfigError
 
     what = model_words(metadata)
-    if what not in ("a table model", "a text classifier", "a recommender"):
+    if what not in ("a table model", "a text classifier", "a recommender", "a language model"):
         raise ConfigError(
-            f"--names is for tables without a header row (table models, text classifiers, recommenders), not "
+            f"--names is for tables without a header row (table models, text classifiers, language models, "
+            f"recommenders), not "
             f"{what}: drop it"
         )
 
@@ -368,9 +371,11 @@ def _predict_idx(predictor: Any, data: list[Path], tta: bool, kept: list[str]) -
     return predictions
 
 
-def _score_texts(predictor: Any, data: list[Path], encoding: str, errors: str) -> Any:
+def _score_texts(
+    predictor: Any, data: list[Path], encoding: str, errors: str, names: list[str] | None = None
+) -> Any:
     """A language model's score of each text: numbered lines of a text file or standard input, or the rows of
-    a table's ``text`` column."""
+    a table's ``text`` column (read with ``names`` when it has no header row)."""
     from trainwell.core.errors import ConfigError, DataError
 
     if len(data) != 1:
@@ -379,10 +384,12 @@ def _score_texts(predictor: Any, data: list[Path], encoding: str, errors: str) -
         )
     source = data[0]
     column = "line"
-    if source.suffix.lower() in (".csv", ".tsv", ".parquet", ".json", ".jsonl"):
+    from trainwell.core.paths import is_table_file
+
+    if is_table_file(source):
         from trainwell.data.io import list_columns, read_table
 
-        rows = read_table(source, encoding=encoding, encoding_errors=errors)
+        rows = read_table(source, names=names, encoding=encoding, encoding_errors=errors)
         name = getattr(predictor.recipe, "text_col", None) or "text"  # the column trained on (--text)
         if name not in rows.columns:
             raise DataError(
@@ -394,6 +401,12 @@ def _score_texts(predictor: Any, data: list[Path], encoding: str, errors: str) -
         numbers, texts = [int(i) + 1 for i in rows.index[kept]], rows[name][kept].astype(str).tolist()
     else:  # standard input ('-') or a text file: one text a line
         from trainwell.cli._common import text_lines
+
+        if names is not None:
+            raise ConfigError(
+                f"--names is for a table without a header row; {'standard input' if str(source) == '-' else source} "
+                "is read one text a line: drop it"
+            )
 
         numbers, texts = text_lines(source, encoding, errors)
     if not texts:

@@ -20,6 +20,12 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".parquet", ".pq", ".json", ".jsonl", 
 _IDX_FILE = re.compile(r"-idx\d-ubyte(?:\.gz)?$")
 
 
+def is_table_file(path: PurePath) -> bool:
+    """Whether ``path`` is named as a table (:data:`TABLE_SUFFIXES`, optionally ``.gz``-compressed:
+    GoEmotions' ``train.tsv.gz``), not a text file of one text a line."""
+    return path.name.lower().removesuffix(".gz").endswith(TABLE_SUFFIXES)
+
+
 def is_idx_file(path: PurePath) -> bool:
     """Whether ``path`` is named as an IDX file (MNIST's ``train-images-idx3-ubyte.gz``, its labels file...)."""
     return _IDX_FILE.search(path.name) is not None

@@ -5,12 +5,14 @@ hardest texts with their costliest words marked, and continuations sampled from 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from trainwell.core.errors import DataError
+from trainwell.core.paths import is_table_file
 from trainwell.report import _html
 
 if TYPE_CHECKING:
@@ -37,9 +39,11 @@ def lm_report_sections(
     encoding: str = "utf-8",
     encoding_errors: Literal["strict", "replace"] = "strict",
     seed: int = 0,
+    names: Sequence[str] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Intro paragraphs and sections for the language model of ``predictor`` judged on the texts of ``data``
-    (a folder of ``.txt`` files, a text file with one text per line, or a CSV/TSV with a ``text`` column). A
+    (a folder of ``.txt`` files, a text file with one text per line, or a table with a ``text`` column: its
+    ``names`` when it has no header row). A
     folder of train, valid and test files (PTB's layout, :func:`~trainwell.text.corpus.corpus_splits`) is
     judged on its test file, else its valid file: never on the text a fit of that folder trained on."""
     import pandas as pd
@@ -53,7 +57,7 @@ def lm_report_sections(
     if splits is not None:
         which = "test" if "test" in splits else "valid"
         data = splits[which]
-    table = data.suffix.lower() in (".csv", ".tsv")
+    table = is_table_file(data)
     # The column the model was trained on (--text), else 'text'.
     text_col = (predictor.recipe.text_col or SKETCH_COLUMN) if table else None
     try:
@@ -63,6 +67,7 @@ def lm_report_sections(
             encoding=encoding,
             encoding_errors=encoding_errors,
             whole_files=predictor.recipe.documents,
+            names=names,
         )
     except DataError as error:
         if text_col is None or f"text column {text_col!r} not found" not in str(error):

@@ -96,12 +96,10 @@ def build_report(
     refuse_generic(read_metadata(model_dir), model_dir, "a report")
     predictor = load(model_dir)
     kind = getattr(getattr(predictor, "task", None), "kind", None)
-    if names is not None and (
-        getattr(predictor, "application", None) == "vision" or kind in (None, "language_model", "tagging")
-    ):
+    if names is not None and (getattr(predictor, "application", None) == "vision" or kind == "tagging"):
         raise ConfigError(
             "--names (Python: names=) is for a table without a header row, judging a model of tables, texts or "
-            f"ratings; '{model_dir}' is not one: drop it"
+            f"ratings, or a language model; '{model_dir}' is not one: drop it"
         )
     if names is not None and not isinstance(data, pd.DataFrame) and Path(data).is_dir():
         raise ConfigError(
@@ -134,7 +132,9 @@ def build_report(
                     "file with one text per line, or a CSV with a 'text' column)"
                 )
             lm = predictor if isinstance(predictor, LMPredictor) else load_lm(model_dir)
-            intro, sections = lm_report_sections(lm, Path(data), top_k=top_k, seed=seed, **read_as)
+            intro, sections = lm_report_sections(
+                lm, Path(data), top_k=top_k, seed=seed, names=names, **read_as
+            )
             sections.insert(0, _training_section(Path(model_dir), lm.metadata))
             text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
             return write_text_atomic(destination, text)

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
-from trainwell.core.errors import DataError
+from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.paths import is_table_file
 from trainwell.core.warn import warn
 from trainwell.data.io import read_text_file
 from trainwell.text._splits import split_of
@@ -26,11 +27,13 @@ def read_corpus(
     encoding: str = "utf-8",
     encoding_errors: Literal["strict", "replace"] = "strict",
     whole_files: bool = False,
+    names: Sequence[str] | None = None,
 ) -> list[str]:
     """The texts of ``source``: a folder of ``.txt`` files (one text each), a ``.txt``/``.txt.gz`` file (one
     text per non-blank line, as in PTB; the whole file as one text with ``whole_files``, as a model trained on
-    a folder of files reads text: :attr:`LMRecipe.documents`), a CSV/TSV with a ``text_col`` column, or a list
-    of texts.
+    a folder of files reads text: :attr:`LMRecipe.documents`), a table (CSV, TSV, Parquet, JSON lines; ``.gz``
+    too) with a ``text_col`` column (``names``: the column names of one without a header row), or a list of
+    texts.
 
     ``encoding`` is that of the files (``"cp1252"`` for text saved by Windows tools); never guessed.
     ``encoding_errors="replace"`` reads bytes not in ``encoding`` as U+FFFD instead of stopping (``"strict"``).
@@ -48,8 +51,13 @@ def read_corpus(
             raise DataError(
                 f"text source {path} does not exist; pass a folder of .txt files, a file or texts"
             )
-        if path.suffix.lower() in (".csv", ".tsv"):
-            return _read_table_texts(path, text_col, encoding, encoding_errors)
+        if is_table_file(path):
+            return _read_table_texts(path, text_col, encoding, encoding_errors, names)
+        if names is not None:
+            raise ConfigError(
+                f"'{path}' is read as text, one text a line; --names (Python: names=) is for a table without a "
+                "header row (.csv, .tsv): drop it"
+            )
         content = read_text_file(path, encoding=encoding, encoding_errors=encoding_errors)
         if whole_files:
             if not content.strip():
@@ -114,22 +122,15 @@ def _folder_texts(folder: Path, encoding: str, encoding_errors: Literal["strict"
     return [text for text in files.values() if text.strip()]
 
 
-def _read_table_texts(path: Path, text_col: str | None, encoding: str, encoding_errors: str) -> list[str]:
-    import pandas as pd
+def _read_table_texts(
+    path: Path, text_col: str | None, encoding: str, encoding_errors: str, names: Sequence[str] | None
+) -> list[str]:
+    """The texts of a table's ``text_col`` column, every cell read as written ('NA' and '?' are texts too)."""
+    from trainwell.data.io import read_table
 
-    from trainwell.data.io import check_encoding, undecodable_error
-
-    check_encoding(encoding)
-    try:
-        frame = pd.read_csv(
-            path,
-            sep="\t" if path.suffix.lower() == ".tsv" else ",",
-            dtype=str,
-            encoding=encoding,
-            encoding_errors=encoding_errors,
-        )
-    except UnicodeDecodeError as error:
-        raise undecodable_error(path, encoding, error) from None
+    frame = read_table(
+        path, names=names, na_values=(), pandas_na=False, encoding=encoding, encoding_errors=encoding_errors
+    )
     if text_col is None:
         raise DataError(
             f"{path} is a table; name its text column with --text (Python: text_col=); columns are: "
@@ -139,5 +140,9 @@ def _read_table_texts(path: Path, text_col: str | None, encoding: str, encoding_
         raise DataError(
             f"text column {text_col!r} not found in {path}; columns are: {', '.join(map(str, frame.columns))}"
         )
-    texts, _ = validate_texts(frame[text_col].fillna("").tolist(), name=f"{path}:{text_col}", drop_empty=True)
+    column = frame[text_col]
+    cells = (
+        column.where(column.isna(), column.astype(str)).fillna("").tolist()
+    )  # numbers as written in the file
+    texts, _ = validate_texts(cells, name=f"{path}:{text_col}", drop_empty=True)
     return texts

@@ -14,6 +14,7 @@ and the paired comparisons resample whole test texts, or passages of a short tes
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -222,6 +223,7 @@ def evaluate_language_model(
     encoding_errors: Literal["strict", "replace"] = "strict",
     progress: bool = True,
     time_budget: float | str | None = None,
+    names: Sequence[str] | None = None,
     **fit_kwargs: Any,
 ) -> LMEvaluation:
     """Train a language model as ``trainwell fit --task language_model`` does, then judge it on test text it
@@ -235,6 +237,7 @@ def evaluate_language_model(
             else the last ``test_pct`` of the corpus's texts (in their order, so a text's neighbours do not leak
             into training as a random split would let them).
         text_col: A table's column of texts.
+        names: The column names of a table without a header row, in order (``test`` is read with them too).
         epochs: Passes over the training text (default: chosen from its size, as ``fit_language_model`` does).
         seed: Seeds the model and the bootstrap intervals.
         baselines: Also score the n-gram baselines.
@@ -274,13 +277,17 @@ def evaluate_language_model(
         source, test = splits["train"], splits.get("test") if test is None else test
         if "valid" in splits:
             fit_kwargs.setdefault("valid", splits["valid"])
-    texts = read_corpus(source, text_col=text_col, encoding_errors=encoding_errors, encoding=encoding)
+    reading: dict[str, Any] = {
+        "text_col": text_col,
+        "encoding_errors": encoding_errors,
+        "encoding": encoding,
+        "names": names,
+    }
+    texts = read_corpus(source, **reading)
     if test is not None:
         train_texts = texts
         documents = any("\n" in text for text in texts)  # read as the corpus's texts are (see LMRecipe)
-        test_texts = read_corpus(
-            test, text_col=text_col, encoding_errors=encoding_errors, encoding=encoding, whole_files=documents
-        )
+        test_texts = read_corpus(test, **reading, whole_files=documents)
         test_source = str(test) if isinstance(test, str | Path) else "the test texts"
     else:
         n_test = round(len(texts) * test_pct)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,6 +31,7 @@ import numpy as np
 import torch
 
 from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.paths import is_table_file
 from trainwell.data.bundle import DataBundle
 from trainwell.data.task import Task
 
@@ -238,6 +239,7 @@ def lm_data(
     pretrained: str | Path | None = None,
     encoding: str = "utf-8",
     encoding_errors: Literal["strict", "replace"] = "strict",
+    names: Sequence[str] | None = None,
 ) -> DataBundle:
     """A language-model :class:`DataBundle` from raw text.
 
@@ -246,7 +248,9 @@ def lm_data(
             a train file beside valid and/or test files (``ptb.train.txt``, ``ptb.valid.txt``...; see
             :func:`~trainwell.text.corpus.corpus_splits`), trains on its train file alone, and its valid and test
             files are ``valid`` and ``test`` unless those are given.
-        text_col: The text column of a CSV/TSV source.
+        text_col: The text column of a table source (CSV, TSV, Parquet, JSON lines; ``.gz`` too).
+        names: The column names of a table without a header row (GoEmotions' TSVs), in order; ``valid`` and
+            ``test`` tables are read with them too.
         valid: Explicit validation text (same forms); otherwise ``valid_pct`` of the texts is held out.
         test: Optional test text, encoded with the training vocabulary.
         valid_pct: Share of texts held out when ``valid`` is not given (the stream's tail for one text).
@@ -282,7 +286,9 @@ def lm_data(
         source = splits["train"]
         valid = splits.get("valid") if valid is None else valid
         test = splits.get("test") if test is None else test
-    texts = read_corpus(source, text_col=text_col, encoding=encoding, encoding_errors=encoding_errors)
+    texts = read_corpus(
+        source, text_col=text_col, encoding=encoding, encoding_errors=encoding_errors, names=names
+    )
     # Texts of several lines (the files of a folder): other text files are read whole, as these were.
     documents = any("\n" in text for text in texts)
     reading: dict[str, Any] = {
@@ -290,18 +296,21 @@ def lm_data(
         "encoding": encoding,
         "encoding_errors": encoding_errors,
         "whole_files": documents,
+        "names": names,
     }
     train_texts, valid_texts = _held_out(texts, valid, valid_pct, seed, reading)
     recipe, train_ids = _train_recipe(
         train_texts, pretrained, tokenizer, min_freq, max_vocab, subword_vocab_size
     )
     recipe.documents = documents
-    table = isinstance(source, str | os.PathLike) and Path(source).suffix.lower() in (".csv", ".tsv")
+    table = isinstance(source, str | os.PathLike) and is_table_file(Path(source))
     recipe.text_col = text_col if table else None
     valid_ids = recipe.encode_many(valid_texts) if valid_texts else None
     if valid_ids is None and valid_pct and valid is None:  # one text: hold out the tail of the stream
         train_ids, valid_ids = _split_tail(train_ids, valid_pct, batch_size)
     train = LMStreamLoader(train_ids, batch_size, bptt, variable=True, seed=seed)
+    if names is not None and table:  # kept in the model: predict and report read files like it with them
+        train.header_names = list(names)  # type: ignore[attr-defined]
     if len(train_texts) >= 2:  # a sketch of the training texts: a report on them can say so
         import pandas as pd
 
