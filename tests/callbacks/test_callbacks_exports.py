@@ -10,12 +10,14 @@ import trainwell.callbacks
 
 def test_exported_names() -> None:
     assert sorted(trainwell.callbacks.__all__) == [
-        "CSVLogger", "Checkpoint", "ClosedForm", "EarlyStopping", "GradientAccumulation", "GradientClip", "MixedPrecision",
+        "CSVLogger", "Callback", "CancelBatch", "CancelEpoch", "CancelFit", "CancelStep", "CancelTrain",
+        "CancelValidate", "Checkpoint", "ClosedForm", "EarlyStopping", "GradientAccumulation", "GradientClip", "MixedPrecision",
         "NanGuard", "ParamScheduler", "ProgressBar", "Recorder", "SaveBest", "TimeBudget", "TrackerCallback",
         "WeightAverage",
     ]  # fmt: skip
     for name in trainwell.callbacks.__all__:
         assert getattr(trainwell.callbacks, name).__doc__
+    assert trainwell.callbacks.Callback is trainwell.Callback  # where a callback's author looks for it, too
 
 
 def test_callbacks_import_first_in_a_fresh_interpreter() -> None:

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.data import tensor_data
 from trainwell.data.bundle import DataBundle
@@ -205,6 +206,54 @@ def test_callbacks_run_by_order_then_by_insertion() -> None:
     learn = make_learner(callbacks=[named("late", 5), named("first", -30)])
     learn.fit(1, callbacks=[named("middle-a", 0), named("early", -3), named("middle-b", 0)])
     assert seen == ["first", "early", "middle-a", "middle-b", "late"]
+
+
+def test_a_handler_written_without_the_learner_is_refused_before_training() -> None:
+    # fastai's style, def after_batch(self), failed at the first batch with "takes 1 positional argument but 2".
+    class NoLearner(Callback):
+        def after_batch(self) -> None:  # type: ignore[override]
+            pass
+
+    learn = make_learner()
+    with pytest.raises(ConfigError) as caught:
+        learn.fit(1, callbacks=[NoLearner()])
+    assert str(caught.value) == (
+        "NoLearner.after_batch cannot take the learner: a callback's handlers are written def after_batch(self, "
+        "learn), the learner passed in (learn.epoch, learn.loss...)"
+    )
+    assert learn.history == []  # refused before any training
+
+
+def test_methods_named_like_events_that_are_not_are_warned_of() -> None:
+    # A Keras or Lightning callback ported as is, or a misspelled event: it never ran, and nothing said so.
+    class Ported(Callback):
+        def on_epoch_end(self, learn: Learner) -> None:
+            pass
+
+        def after_epochs(self, learn: Learner) -> None:
+            pass
+
+        def after_loss(self, learn: Learner) -> None:  # an event: no warning
+            pass
+
+        def on_ready(self) -> str:  # named like no event at all: the events are listed
+            return "ready"
+
+    with pytest.warns(UserWarning) as caught:
+        make_learner().fit(1, callbacks=[Ported()])
+    said = sorted(str(w.message) for w in caught if "never runs" in str(w.message))
+    assert (
+        said[0]
+        == "Ported.after_epochs is not an event of the training loop and never runs; write it as after_epoch"
+    )
+    assert (
+        said[1]
+        == "Ported.on_epoch_end is not an event of the training loop and never runs; write it as after_epoch"
+    )
+    assert said[2].startswith(
+        "Ported.on_ready is not an event of the training loop and never runs; the events are: "
+    )
+    assert len(said) == 3
 
 
 def test_an_error_in_a_callback_keeps_its_type_and_traceback_and_gains_a_note() -> None:

@@ -17,8 +17,27 @@ from trainwell.callbacks.recorder import Recorder
 from trainwell.callbacks.schedule import ParamScheduler
 from trainwell.callbacks.tracker import EarlyStopping, SaveBest, TrackerCallback
 
+# The base class and the loop's control exceptions, where a callback's author looks for them (as
+# lightning.pytorch.callbacks.Callback); trainwell.Callback is the same class.
+from trainwell.learner.events import (
+    Callback,
+    CancelBatch,
+    CancelEpoch,
+    CancelFit,
+    CancelStep,
+    CancelTrain,
+    CancelValidate,
+)
+
 __all__ = [
     "CSVLogger",
+    "Callback",
+    "CancelBatch",
+    "CancelEpoch",
+    "CancelFit",
+    "CancelStep",
+    "CancelTrain",
+    "CancelValidate",
     "Checkpoint",
     "ClosedForm",
     "EarlyStopping",

@@ -91,6 +91,34 @@ class CancelFit(Exception):
     """Stop training; ``after_fit`` still runs."""
 
 
+#: How the names of methods that look like event handlers start.
+_EVENT_LIKE = ("before_", "after_", "on_")
+#: Other libraries' names for the loop's events (Keras, PyTorch Lightning): what a callback ported from them has.
+_OTHER_LIBRARIES = {
+    **dict.fromkeys(("on_train_begin", "on_fit_start", "on_train_start"), "before_fit"),
+    **dict.fromkeys(("on_train_end", "on_fit_end"), "after_fit"),
+    **dict.fromkeys(("on_epoch_begin", "on_train_epoch_start", "on_epoch_start"), "before_epoch"),
+    **dict.fromkeys(("on_epoch_end", "on_train_epoch_end"), "after_epoch"),
+    **dict.fromkeys(("on_batch_begin", "on_train_batch_begin", "on_train_batch_start"), "before_batch"),
+    **dict.fromkeys(("on_batch_end", "on_train_batch_end"), "after_batch"),
+    **dict.fromkeys(("on_validation_start", "on_validation_epoch_start", "on_test_begin"), "before_validate"),
+    **dict.fromkeys(("on_validation_end", "on_validation_epoch_end", "on_test_end"), "after_validate"),
+    "on_before_backward": "before_backward",
+    "on_after_backward": "after_backward",
+    "on_before_optimizer_step": "before_step",
+}
+
+
+def _one_edit_apart(word: str, other: str) -> bool:
+    """Whether ``word`` becomes ``other`` by one insertion, deletion or replacement (``after_epochs``)."""
+    if abs(len(word) - len(other)) > 1 or word == other:
+        return False
+    if len(word) == len(other):
+        return sum(a != b for a, b in zip(word, other, strict=True)) == 1
+    short, long = sorted((word, other), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
 class Callback:
     """Base class: define methods named after :class:`Event` members, each taking the learner.
 
@@ -143,6 +171,41 @@ class Callback:
 
     def handled_events(self) -> list[Event]:
         return [event for event in Event if callable(getattr(self, event.value, None))]
+
+    def check_handlers(self) -> None:
+        """Refuse a handler that cannot take the learner (``def after_batch(self)``, fastai's style, failed mid-fit
+        with "takes 1 positional argument but 2 were given"), and warn of a method named like an event that is
+        not one (Keras' and Lightning's ``on_epoch_end``, a misspelled ``after_epochs``): it would never run."""
+        import inspect
+
+        from trainwell.core.errors import ConfigError
+        from trainwell.core.warn import warn
+
+        for event in self.handled_events():
+            handler = getattr(self, event.value)
+            try:
+                inspect.signature(handler).bind(None)
+            except TypeError:
+                raise ConfigError(
+                    f"{self.name}.{event.value} cannot take the learner: a callback's handlers are written "
+                    f"def {event.value}(self, learn), the learner passed in (learn.epoch, learn.loss...)"
+                ) from None
+            except ValueError:  # no signature to read (a builtin): left to the call
+                continue
+        events = {event.value for event in Event}
+        for name in dir(type(self)):
+            if name in events or name.startswith("_") or not name.startswith(_EVENT_LIKE):
+                continue
+            if not callable(getattr(type(self), name, None)) or hasattr(Callback, name):
+                continue
+            alias = _OTHER_LIBRARIES.get(name)
+            close = alias or next((e for e in events if _one_edit_apart(name, e)), None)
+            hint = (
+                f"; write it as {close}"
+                if close
+                else f"; the events are: {', '.join(e.value for e in Event)}"
+            )
+            warn(f"{self.name}.{name} is not an event of the training loop and never runs{hint}", UserWarning)
 
     def __repr__(self) -> str:
         return f"{self.name}()"

@@ -212,6 +212,8 @@ class Learner:
         return next((cb for cb in self.callbacks if isinstance(cb, kind)), None)
 
     def _build_handlers(self, callbacks: Sequence[Callback]) -> None:
+        for callback in callbacks:
+            callback.check_handlers()
         ordered = sorted(callbacks, key=lambda cb: cb.order)  # stable: equal orders keep insertion order
         self._active = ordered
         self._handlers: dict[Event, list[tuple[Callback, Callable[[Learner], None]]]] = {
