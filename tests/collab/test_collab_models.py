@@ -190,7 +190,7 @@ def test_collab_learner_refuses_other_data() -> None:
     ("kwargs", "message"),
     [
         ({"epochs": 0}, "epochs (--epochs) must be a whole number of at least 1, got 0"),
-        ({"lr": 0.0}, "lr (--lr) must be between 0 and 10"),
+        ({"lr": 0.0}, "lr (--lr) must be above 0 and below 10"),
     ],
 )
 def test_fit_ratings_refuses_bad_settings_before_training(kwargs: dict, message: str) -> None:

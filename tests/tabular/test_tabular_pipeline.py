@@ -74,8 +74,8 @@ def test_default_epochs_give_at_least_300_steps_within_5_to_30_epochs(n_batches:
     ("settings", "message"),
     [
         ({"epochs": 0}, "epochs (--epochs) must be a whole number of at least 1, got 0"),
-        ({"lr": 0.0}, "lr (--lr) must be between 0 and 10, got 0.0"),
-        ({"lr": 20.0}, "lr (--lr) must be between 0 and 10, got 20.0"),
+        ({"lr": 0.0}, "lr (--lr) must be above 0 and below 10, got 0.0"),
+        ({"lr": 20.0}, "lr (--lr) must be above 0 and below 10, got 20.0"),
         ({"lr": slice(1e-4, 1e-3)}, "lr (--lr) must be one number, got slice(0.0001, 0.001, None)"),
         ({"epochs": True}, "epochs (--epochs) must be a whole number of at least 1, got True"),
         ({"batch_size": 1}, "--batch-size must be a whole number of at least 2"),

@@ -179,6 +179,12 @@ def test_named_columns_are_checked() -> None:
         DataError, match=r"^categorical column 'c' not found in the training data; columns are"
     ):
         TabularRecipe.fit(frame, target="y", cat_names=["c"])
+    spelled = pd.DataFrame({"Income": [1, 2], "marital_status": ["x", "y"], "age": [30, 40]})
+    for given, meant in (("income", "Income"), ("marital-status", "marital_status"), ("agee", "age")):
+        with pytest.raises(
+            DataError, match=rf"^target column '{given}' not found in t.csv \(did you mean '{meant}'\?\);"
+        ):
+            TabularRecipe.fit(spelled, target=given, source="t.csv")
     with pytest.raises(
         ConfigError, match=r"^column 'y' is in both --target and --cont-names; give it one role$"
     ):

@@ -194,9 +194,24 @@ def check_columns(df: pd.DataFrame, names: str | Sequence[str], source: str, fla
     what = f"{word} {noun}" if word else noun
     quoted = ", ".join(f"'{name}'" for name in missing)
     raise DataError(
-        f"{what} {quoted} not found in {source}; columns are: {list_columns(columns)}. Pass "
+        f"{what} {quoted} not found in {source}{_did_you_mean(missing, columns)}; columns are: "
+        f"{list_columns(columns)}. Pass "
         f"{_FLAG_FORMS.get(flag, f'{flag} NAME')} (Python: {_python_name(flag)}=)."
     )
+
+
+def _did_you_mean(missing: Sequence[str], columns: Sequence[str]) -> str:
+    """``" (did you mean 'Income'?)"`` for a missing name that is a column's but for case, spaces, ``-`` or ``_``,
+    or close to one column's spelling; else nothing."""
+    import difflib
+
+    def plain(name: str) -> str:
+        return "".join(char for char in name.casefold() if char.isalnum())
+
+    name = missing[0]
+    alike = [column for column in columns if plain(column) == plain(name)]
+    close = alike or difflib.get_close_matches(name, columns, n=1, cutoff=0.8)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def check_test_targets(df: pd.DataFrame, names: str | Sequence[str], source: str | Path | None) -> None:

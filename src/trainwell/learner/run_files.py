@@ -59,7 +59,7 @@ def check_fit_settings(epochs: int | None, lr: float | None, out: str | Path | N
             "rates of your own per group, build the learner and call fit_one_cycle(epochs, slice(low, high)))"
         )
     if lr is not None and not 0 < lr < 10:
-        raise ConfigError(f"lr (--lr) must be between 0 and 10, got {lr}")
+        raise ConfigError(f"lr (--lr) must be above 0 and below 10, got {lr}; pass e.g. --lr 0.003")
     if out is not None:
         check_out_dir(Path(out))
 
