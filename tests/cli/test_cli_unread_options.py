@@ -137,7 +137,7 @@ CASES = [
     (["recommend", "{recommender}", "--similar-to", "3", "--seen", "{ratings}"],
      "--seen is for user ids, not --similar-to: drop it"),
     (["recommend", "{recommender}", "1", "--encoding", "latin-1"],
-     "--encoding is not used by recommend without --seen (the only file it reads): drop it"),
+     "--encoding is not used by recommend without --seen or --item-names (the only files it reads): drop it"),
     (["generate", "{lm_model}", "the cat", "--temperature", "0", "--top-k", "5", "--seed", "1"],
      "--top-k, --seed are not used by greedy decoding (--temperature 0): drop them"),
     (["boundary", "{generated}", "--generate", "gaussian", "--models", "logistic"],

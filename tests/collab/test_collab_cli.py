@@ -225,6 +225,37 @@ def test_recommend_similar_to_writes_the_neighbours(model_dir: Path, tmp_path: P
     assert np.allclose(table["similarity"].to_numpy(), expected["similarity"].to_numpy(), atol=1e-5)
 
 
+def test_item_names_list_each_item_with_its_name(model_dir: Path, tmp_path: Path) -> None:
+    # MovieLens' u.item: id|title|date|..., no header row, latin-1, commas inside later titles.
+    items = sorted({int(item) for item in trainwell.load(model_dir).recipe.items})  # type: ignore[attr-defined]
+    titles = {item: f"Film {item}" + (", The (1995)" if item % 3 else " (Été)") for item in items}
+    u_item = tmp_path / "u.item"
+    u_item.write_bytes(
+        "".join(f"{item}|{titles[item]}|01-Jan-1995||0|1\n" for item in items).encode("latin-1")
+    )
+    similar = trainwell_cli("recommend", model_dir, "--similar-to", "4", "--top", "5", "--item-names", u_item,
+                            "--encoding", "latin-1")  # fmt: skip
+    assert similar.exit_code == 0, similar.explain()
+    table = csv_table(similar.stdout)
+    assert table.columns.tolist() == ["rank", "sku", "name", "similarity"]
+    assert table["name"].tolist() == [titles[item] for item in table["sku"]]
+    listed = tmp_path / "titles.csv"  # a header row: the model's item column and a title column
+    pd.DataFrame({"genre": ["x"] * len(items), "sku": items, "title": [titles[i] for i in items]}).to_csv(
+        listed, index=False
+    )
+    users = trainwell_cli("recommend", model_dir, "3", "--top", "4", "--item-names", listed)
+    assert users.exit_code == 0, users.explain()
+    ranked = csv_table(users.stdout)
+    assert ranked.columns.tolist()[:4] == ["uid", "rank", "sku", "name"]
+    assert ranked["name"].tolist() == [titles[item] for item in ranked["sku"]]
+    wrong = tmp_path / "users.csv"  # ids, but of users, with their occupations: no names of items
+    pd.DataFrame(
+        {"sku": items, "job": ["writer", "nurse"] * (len(items) // 2) + ["x"] * (len(items) % 2)}
+    ).to_csv(wrong, index=False)
+    refused = trainwell_cli("recommend", model_dir, "3", "--item-names", wrong)
+    assert refused.exit_code == 2 and "has no column of names beside its ids ('sku')" in refused.stderr
+
+
 def test_recommend_from_items_pools_the_neighbours_of_a_basket(model_dir: Path) -> None:
     result = trainwell_cli("recommend", model_dir, "--from-items", "4, 7", "--top", "5")
     assert result.exit_code == 0, result.explain()

@@ -151,6 +151,18 @@ def test_a_column_named_twice_in_the_header_is_refused(tmp_path: Path) -> None:
     assert list(read_table(file).columns) == ["1", "1.1", "5"]
 
 
+def test_a_pipe_delimited_file_with_commas_in_later_rows_is_read_by_its_pipes(tmp_path: Path) -> None:
+    # MovieLens' u.item: read as CSV it stopped at line 12 ("Expected 1 fields, saw 3"), before the fallback
+    # to the header's delimiter could look.
+    file = tmp_path / "items.csv"
+    file.write_text("id|title|year\n1|Toy Story|1995\n2|GoldenEye|1995\n3|Usual Suspects, The|1995\n")
+    table = read_table(file)
+    assert list(table.columns) == ["id", "title", "year"]
+    assert table["title"].tolist() == ["Toy Story", "GoldenEye", "Usual Suspects, The"]
+    file.write_text('id,text\n1,"a; b, c"\n2,"d; e"\n3,f\n')  # commas vary, and no other delimiter is steady
+    assert list(read_table(file).columns) == ["id", "text"]
+
+
 def test_missing_file(tmp_path: Path) -> None:
     file = tmp_path / "x.csv"
     with pytest.raises(DataError, match=f"^data file '{re.escape(str(file))}' not found; check the path$"):

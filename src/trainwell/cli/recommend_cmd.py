@@ -58,12 +58,20 @@ def recommend(
             "optionally .gz). Default: CSV on standard output."
         ),
     ] = None,
-    encoding: Annotated[str, typer.Option(help="--seen: " + ENCODING_HELP)] = "utf-8",
+    item_names: Annotated[
+        Path | None,
+        typer.Option(
+            help="A table of the items' names, to list each item with its name: MovieLens' u.item (the id, then "
+            "the name; no header row, '|' between fields: pass --encoding latin-1), or a table with the model's "
+            "item column and a name or title column."
+        ),
+    ] = None,
+    encoding: Annotated[str, typer.Option(help="--seen, --item-names: " + ENCODING_HELP)] = "utf-8",
     encoding_errors: Annotated[
         str,
         typer.Option(
-            help="--seen: 'replace' reads bytes the encoding cannot decode as U+FFFD instead of stopping "
-            "('strict')."
+            help="--seen, --item-names: 'replace' reads bytes the encoding cannot decode as U+FFFD instead of "
+            "stopping ('strict')."
         ),
     ] = "strict",
 ) -> None:
@@ -95,10 +103,16 @@ def recommend(
         if not chosen:
             raise ConfigError("name at least one user id, e.g. trainwell recommend model/ 196")
         _refuse_unread(
-            chosen[0], seen=seen, include_seen=include_seen, encoding=encoding, errors=encoding_errors
+            chosen[0],
+            seen=seen,
+            include_seen=include_seen,
+            encoding=encoding,
+            errors=encoding_errors,
+            reads_files=seen is not None or item_names is not None,
         )
-        if seen is not None:
-            need_data(seen, "table")
+        for source in (seen, item_names):
+            if source is not None:
+                need_data(source, "table")
         import pandas as pd
 
         from trainwell.collab.ranking import unknown_id_hint
@@ -147,24 +161,31 @@ def recommend(
                     "on (it keeps them); --include-seen keeps them"
                 )
                 err_console.print(said, soft_wrap=True, markup=False)
+        if item_names is not None:
+            table = _with_names(table, predictor.recipe, item_names, encoding, encoding_errors)
         emit_table(table, out)
 
     guarded(run)
 
 
-def _refuse_unread(chosen: str, *, seen: Path | None, include_seen: bool, encoding: str, errors: str) -> None:
+def _refuse_unread(
+    chosen: str, *, seen: Path | None, include_seen: bool, encoding: str, errors: str, reads_files: bool
+) -> None:
     """Refuse the options what is ``chosen`` (user ids, --similar-to or --from-items) never reads: --seen and
-    --include-seen are for user ids; --encoding and --encoding-errors read --seen alone."""
+    --include-seen are for user ids; --encoding and --encoding-errors read --seen and --item-names alone
+    (``reads_files``: one of them is given)."""
     from trainwell.cli._fit_data import refuse_unread
     from trainwell.cli._unread import names_utf8, refuse_for
 
     if chosen != "user ids":
         given = {"--seen": seen is not None, "--include-seen": include_seen}
         refuse_for(given, {"--seen": "user ids", "--include-seen": "user ids"}, chosen)
-    if seen is None:
+    if not reads_files:
         given = {"--encoding": not names_utf8(encoding), "--encoding-errors": errors != "strict"}
         refuse_unread(
-            given, ("--encoding", "--encoding-errors"), "recommend without --seen (the only file it reads)"
+            given,
+            ("--encoding", "--encoding-errors"),
+            "recommend without --seen or --item-names (the only files it reads)",
         )
 
 
@@ -216,3 +237,56 @@ def _seen_items(predictor: Any, path: Path, encoding: str, encoding_errors: str)
     for user, code, item in zip(users, codes, table[recipe.item_col].tolist(), strict=True):
         grouped.setdefault(recipe.users[code - 1] if code > 0 else category_key(user), []).append(item)
     return grouped
+
+
+#: Words in the name of the column that holds an item's name.
+_NAME_WORDS = ("title", "name", "label", "description")
+
+
+def _with_names(table: Any, recipe: Any, path: Path, encoding: str, encoding_errors: str) -> Any:
+    """``table`` with a ``name`` column after each item id: its name in the table ``path`` (an empty cell for an
+    item it does not name). ``path`` has the model's item column and a column named as names are (title,
+    name...), or else its first column is the id and the first column of text after it the name, as in
+    MovieLens' ``u.item``, which has no header row."""
+    from trainwell.core.errors import DataError
+    from trainwell.data.categories import category_key
+    from trainwell.data.io import list_columns, looks_like_data, read_table
+
+    reading: dict[str, Any] = {"encoding": encoding, "encoding_errors": encoding_errors}
+    names = read_table(path, na_values=(), pandas_na=False, **reading)
+    if looks_like_data(names.columns):  # no header row: its first line was read as the names
+        width = len(names.columns)
+        names = read_table(
+            path, names=[f"column{i + 1}" for i in range(width)], na_values=(), pandas_na=False, **reading
+        )
+    columns = [str(column) for column in names.columns]
+    id_col = recipe.item_col if recipe.item_col in columns else columns[0]
+    others = [column for column in columns if column != id_col]
+    named = [column for column in others if any(word in column.casefold() for word in _NAME_WORDS)]
+    texts = [column for column in others if _names_items(names[column])]
+    name_col = next(iter(named or texts), None)
+    if name_col is None:
+        raise DataError(
+            f"--item-names {path} has no column of names beside its ids ({id_col!r}); its columns are "
+            f"{list_columns(columns)}: pass a table of item ids and their names"
+        )
+    lookup = {
+        category_key(item): str(name) for item, name in zip(names[id_col], names[name_col], strict=True)
+    }
+    shown = "item" if "item" in table.columns else recipe.item_col
+    keys = [category_key(item) for item in table[shown]]
+    if keys and not any(key in lookup for key in keys):
+        raise DataError(
+            f"--item-names {path} names none of these items: its column {id_col!r} holds ids like "
+            f"{', '.join(map(repr, list(lookup)[:3]))}, the model's items are like {', '.join(map(repr, keys[:3]))}"
+        )
+    table = table.copy()
+    table.insert(list(table.columns).index(shown) + 1, "name", [lookup.get(key, "") for key in keys])
+    return table
+
+
+def _names_items(values: Any) -> bool:
+    """Whether a column reads as the items' names: text with letters in most rows, and a different text in most
+    (a title, not a genre, a gender, an occupation or a zip code)."""
+    text = values[values.map(lambda value: isinstance(value, str) and any(char.isalpha() for char in value))]
+    return len(text) > len(values) / 2 and text.nunique() > len(values) / 2

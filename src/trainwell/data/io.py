@@ -554,7 +554,9 @@ def _read(
         "compression": "infer",
     }
     sep = "\t" if kind == "tsv" else ","
-    if names is not None:  # no header row to check the delimiter on afterwards: look at the first line
+    if names is None:  # before parsing: MovieLens' u.item, '|' between fields, has commas in titles
+        sep = _sniffed_delimiter(path, sep, encoding)
+    else:  # no header row to check the delimiter on afterwards: look at the first line
         sep = _first_line_delimiter(path, sep, encoding)
         options["skiprows"] = preamble_lines(path, check_header_names(path, list(names), sep, encoding), sep)
     table = pd.read_csv(path, sep=sep, **options)
@@ -730,6 +732,27 @@ def _first_line_delimiter(path: Path, default: str, encoding: str) -> str:
     }
     best = max(counts, key=lambda delimiter: counts[delimiter])
     return default if counts[default] >= counts[best] else best
+
+
+def _sniffed_delimiter(path: Path, default: str, encoding: str) -> str:
+    """The delimiter of a file with a header row, from its first lines: ``default`` when each of them holds it
+    equally often; else another that each holds equally often (``|`` in a file of titles, some with commas);
+    else, when the header lacks ``default``, the first other one it holds; else ``default``."""
+    lines = [line for line in _head_lines(path, encoding) if line.strip()]
+    if not lines:
+        return default
+
+    def steady(delimiter: str) -> bool:
+        counts = {line.count(delimiter) for line in lines}
+        return len(counts) == 1 and counts.pop() > 0
+
+    if steady(default):
+        return default
+    others = [delimiter for delimiter in _OTHER_DELIMITERS if delimiter != default]
+    chosen = next((delimiter for delimiter in others if steady(delimiter)), None)
+    if chosen is None and default not in lines[0]:
+        chosen = next((delimiter for delimiter in others if delimiter in lines[0]), None)
+    return chosen or default
 
 
 def _refuse_binary(path: Path, encoding: str = "utf-8") -> None:
