@@ -26,6 +26,14 @@ def _tags(n: int = 300, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame({"x": x, "z": z, "text": text, "tags": [tag or None for tag in tags]})
 
 
+def _flags(n: int = 240, seed: int = 0) -> pd.DataFrame:
+    """:func:`_tags` with the labels as two 0/1 columns, ``hot`` and ``busy``, instead of one delimited column."""
+    frame = _tags(n, seed)
+    for label in ("hot", "busy"):
+        frame[label] = frame["tags"].fillna("").str.contains(label).astype(int)
+    return frame.drop(columns=["tags"])
+
+
 def _invoke(*args: str | Path) -> str:
     result = CliRunner().invoke(app, [str(arg) for arg in args], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
@@ -78,11 +86,8 @@ def test_tune_says_the_thresholds_as_fit_does_and_takes_no_label_thresholds(
 
 
 def test_evaluate_takes_several_flag_columns_for_texts(tmp_path: Path) -> None:
-    frame = _tags(240)
-    for label in ("hot", "busy"):
-        frame[label] = frame["tags"].fillna("").str.contains(label).astype(int)
     path = tmp_path / "flags.csv"
-    frame.drop(columns=["tags"]).to_csv(path, index=False)
+    _flags().to_csv(path, index=False)
     said = _invoke("evaluate", path, "--text", "text", "--target", "hot,busy", "--cv", "2", "--epochs", "2")
     assert "2-fold cross-validation (multilabel, 240 texts)" in said and "tf-idf + logistic" in said
     assert "every model here decides each label at 0.5" in said
@@ -91,11 +96,9 @@ def test_evaluate_takes_several_flag_columns_for_texts(tmp_path: Path) -> None:
 
 
 def test_label_only_gives_labels_learnt_from_flag_columns_back_as_those_columns(tmp_path: Path) -> None:
-    frame = _tags(240)
-    for label in ("hot", "busy"):
-        frame[label] = frame["tags"].fillna("").str.contains(label).astype(int)
+    frame = _flags()
     path = tmp_path / "flags.csv"
-    frame.drop(columns=["tags"]).to_csv(path, index=False)
+    frame.to_csv(path, index=False)
     _invoke("fit", path, "--text", "text", "--target", "hot,busy", "--epochs", "2", "--out", tmp_path / "m")
     result = CliRunner().invoke(app, ["predict", str(tmp_path / "m"), str(path), "--label-only"])
     assert result.exit_code == 0, result.output
@@ -123,16 +126,10 @@ def test_a_report_on_texts_refuses_labels_the_model_does_not_know(tags_csv: Path
 def test_a_text_report_on_several_flag_columns(tmp_path: Path) -> None:
     from trainwell.report import build_report
 
-    frame = _tags(200)
-    for label in ("hot", "busy"):
-        frame[label] = frame["tags"].fillna("").str.contains(label).astype(int)
-    frame = frame.drop(columns=["tags"])
+    frame = _flags(200)
     _invoke("fit", _write(frame, tmp_path / "flags.csv"), "--text", "text", "--target", "hot,busy",
             "--epochs", "2", "--out", tmp_path / "model")  # fmt: skip
-    valid = _tags(60, seed=9)
-    for label in ("hot", "busy"):
-        valid[label] = valid["tags"].fillna("").str.contains(label).astype(int)
-    page = build_report(tmp_path / "model", valid.drop(columns=["tags"]), tmp_path / "r.html")
+    page = build_report(tmp_path / "model", _flags(60, seed=9), tmp_path / "r.html")
     text = page.read_text(encoding="utf-8")
     assert "<h2>Per-label quality</h2>" in text and "predicting &#x27;hot&#x27;, &#x27;busy&#x27;" in text
 
