@@ -24,7 +24,7 @@ from trainwell.collab.recipe import CollabRecipe
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.bundle import DataBundle, choose_split
 from trainwell.data.fingerprint import RowSketch
-from trainwell.data.io import check_columns, check_test_targets, list_columns, read_table
+from trainwell.data.io import check_columns, check_test_targets, is_number, list_columns, read_table
 from trainwell.data.loader import TensorLoader
 from trainwell.data.task import Task, infer_task
 
@@ -156,15 +156,7 @@ def read_model_ratings(
 def headerless(columns: Iterable[Any]) -> bool:
     """Whether a table with these column names was read from a file without a header row: every name is a
     number."""
-    return all(_is_number(name) for name in columns)
-
-
-def _is_number(text: object) -> bool:
-    try:
-        float(str(text))
-    except ValueError:
-        return False
-    return True
+    return all(is_number(name) for name in columns)
 
 
 def find_rating_columns(

@@ -575,12 +575,13 @@ def looks_like_data(columns: Sequence[object]) -> bool:
     as GoEmotions' TSVs or MovieLens' ``u.data``): a name that is a number, or one that is a sentence (40
     characters, 5 words or more)."""
     names = [str(name) for name in columns]
-    return any(_is_number(name) or (len(name) >= 40 and len(name.split()) >= 5) for name in names)
+    return any(is_number(name) or (len(name) >= 40 and len(name.split()) >= 5) for name in names)
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: object) -> bool:
+    """Whether ``text`` reads as a number (``'196'``, ``'3.5'``, ``'1e3'``): a data value, not a column's name."""
     try:
-        float(text)
+        float(str(text))
     except ValueError:
         return False
     return True

@@ -68,7 +68,7 @@ def read_text_folder(
     train_dir = children.get("train")
     test_dir = children.get("test")
     if train_dir is None:
-        sets = None if any(not name.startswith(".") for name in children) else split_class_files(root)
+        sets = _files_per_split(root)
         if sets is not None:  # sentiment.train.0, sentiment.train.1, sentiment.dev.0...
             return _split_file_texts(root, sets, reading)
         frame = _class_texts(root, reading, training=True)
@@ -158,6 +158,14 @@ def _class_texts(folder: Path, reading: _Reading, *, training: bool = False) -> 
     return pd.DataFrame(
         [(text, label) for text, _path, label in rows if text.strip()], columns=["text", "label"]
     )
+
+
+def _files_per_split(root: Path) -> dict[str, dict[str, Path]] | None:
+    """The files of one class's texts per split of a folder without class folders
+    (:func:`~trainwell.text._line_files.split_class_files`), or ``None``."""
+    if any(child.is_dir() and not child.name.startswith(".") for child in root.iterdir()):
+        return None
+    return split_class_files(root)
 
 
 def _file_texts(
@@ -271,7 +279,7 @@ def judged_texts(
     if "train" in children:
         split = next((children[name] for name in ("test", *VALID_FOLDERS) if name in children), None)
         folder = split if split is not None else children["train"]
-    sets = None if any(not name.startswith(".") for name in children) else split_class_files(root)
+    sets = _files_per_split(root)
     if sets is not None:  # the test files, else the validation ones: split_class_files has one or the other
         name = "test" if "test" in sets else "valid"
         files = sets[name]
