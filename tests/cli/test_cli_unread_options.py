@@ -126,6 +126,8 @@ CASES = [
      "--label-col is for a CSV of paths and labels, not a folder of class folders ('{images}'): drop it"),
     (["report", "{image_model}", "--data", "{images}", "--encoding", "latin-1"],
      "--encoding latin-1 applies to tables (CSV, TSV, JSON); image folders are read as UTF-8: drop --encoding"),
+    (["report", "{text_model}", "--data", "{texts}", "--item-names", "{table}"],
+     "--item-names names a recommender's items, not those of a text classifier: drop it"),
     # export
     (["export", "{table_model}", "--encoding", "latin-1"],
      "--encoding is for the --data files, not inputs synthesised from the recipe: drop it"),

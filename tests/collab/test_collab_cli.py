@@ -254,6 +254,17 @@ def test_item_names_list_each_item_with_its_name(model_dir: Path, tmp_path: Path
     ).to_csv(wrong, index=False)
     refused = trainwell_cli("recommend", model_dir, "3", "--item-names", wrong)
     assert refused.exit_code == 2 and "has no column of names beside its ids ('sku')" in refused.stderr
+    ratings = tmp_path / "ratings.csv"
+    low_rank_ratings(seed=2, n_ratings=300).frame.rename(
+        columns={"user": "uid", "item": "sku", "rating": "stars"}
+    ).to_csv(ratings, index=False)
+    page = tmp_path / "report.html"
+    reported = trainwell_cli("report", model_dir, "--data", ratings, "--item-names", u_item, "--encoding", "latin-1",
+                             "--out", page)  # fmt: skip
+    assert reported.exit_code == 0, reported.explain()
+    text = page.read_text(encoding="utf-8")
+    neighbours = text[text.index("Nearest items") :]
+    assert sum(f"{item} {title}" in neighbours for item, title in titles.items()) >= 5  # id, then name
 
 
 def test_recommend_from_items_pools_the_neighbours_of_a_basket(model_dir: Path) -> None:

@@ -239,54 +239,22 @@ def _seen_items(predictor: Any, path: Path, encoding: str, encoding_errors: str)
     return grouped
 
 
-#: Words in the name of the column that holds an item's name.
-_NAME_WORDS = ("title", "name", "label", "description")
-
-
 def _with_names(table: Any, recipe: Any, path: Path, encoding: str, encoding_errors: str) -> Any:
-    """``table`` with a ``name`` column after each item id: its name in the table ``path`` (an empty cell for an
-    item it does not name). ``path`` has the model's item column and a column named as names are (title,
-    name...), or else its first column is the id and the first column of text after it the name, as in
-    MovieLens' ``u.item``, which has no header row."""
+    """``table`` with a ``name`` column after each item id: its name in the table ``path``
+    (:func:`~trainwell.collab.names.read_item_names`; an empty cell for an item it does not name)."""
+    from trainwell.collab.names import read_item_names
     from trainwell.core.errors import DataError
     from trainwell.data.categories import category_key
-    from trainwell.data.io import list_columns, looks_like_data, read_table
 
-    reading: dict[str, Any] = {"encoding": encoding, "encoding_errors": encoding_errors}
-    names = read_table(path, na_values=(), pandas_na=False, **reading)
-    if looks_like_data(names.columns):  # no header row: its first line was read as the names
-        width = len(names.columns)
-        names = read_table(
-            path, names=[f"column{i + 1}" for i in range(width)], na_values=(), pandas_na=False, **reading
-        )
-    columns = [str(column) for column in names.columns]
-    id_col = recipe.item_col if recipe.item_col in columns else columns[0]
-    others = [column for column in columns if column != id_col]
-    named = [column for column in others if any(word in column.casefold() for word in _NAME_WORDS)]
-    texts = [column for column in others if _names_items(names[column])]
-    name_col = next(iter(named or texts), None)
-    if name_col is None:
-        raise DataError(
-            f"--item-names {path} has no column of names beside its ids ({id_col!r}); its columns are "
-            f"{list_columns(columns)}: pass a table of item ids and their names"
-        )
-    lookup = {
-        category_key(item): str(name) for item, name in zip(names[id_col], names[name_col], strict=True)
-    }
+    errors: Any = encoding_errors  # checked: strict or replace
+    lookup = read_item_names(path, recipe.item_col, encoding=encoding, encoding_errors=errors)
     shown = "item" if "item" in table.columns else recipe.item_col
     keys = [category_key(item) for item in table[shown]]
     if keys and not any(key in lookup for key in keys):
         raise DataError(
-            f"--item-names {path} names none of these items: its column {id_col!r} holds ids like "
+            f"--item-names {path} names none of these items: it holds ids like "
             f"{', '.join(map(repr, list(lookup)[:3]))}, the model's items are like {', '.join(map(repr, keys[:3]))}"
         )
     table = table.copy()
     table.insert(list(table.columns).index(shown) + 1, "name", [lookup.get(key, "") for key in keys])
     return table
-
-
-def _names_items(values: Any) -> bool:
-    """Whether a column reads as the items' names: text with letters in most rows, and a different text in most
-    (a title, not a genre, a gender, an occupation or a zip code)."""
-    text = values[values.map(lambda value: isinstance(value, str) and any(char.isalpha() for char in value))]
-    return len(text) > len(values) / 2 and text.nunique() > len(values) / 2

@@ -44,6 +44,14 @@ def report(
     path_col: option.PathCol = None,
     label_col: option.LabelCol = None,
     names: option.Names = None,
+    item_names: Annotated[
+        Path | None,
+        typer.Option(
+            help="A recommender: a table of its items' names, shown beside their ids (MovieLens' u.item, read "
+            "in --encoding: pass latin-1 for it; or a table with the model's item column and a name or title "
+            "column)."
+        ),
+    ] = None,
 ) -> None:
     """Write an HTML report: training curves, metrics with intervals, errors and feature importance (for a
     language model: perplexity with intervals, where the loss comes from, the hardest texts, continuations)."""
@@ -99,6 +107,15 @@ def report(
             kind = "corpus"  # a folder of class folders of texts, its files the texts
         if kind is not None:  # an image model's data is a folder or a CSV: its reader says what is wrong
             need_data(data, kind)
+        if item_names is not None:
+            if metadata and metadata.get("application") != "collab":
+                from trainwell.cli._unread import model_words
+                from trainwell.core.errors import ConfigError
+
+                raise ConfigError(
+                    f"--item-names names a recommender's items, not those of {model_words(metadata)}: drop it"
+                )
+            need_data(item_names, "table")
         from trainwell.cli._common import header_names
         from trainwell.report import build_report
 
@@ -112,6 +129,7 @@ def report(
             path_col=path_col,
             label_col=label_col,
             names=header_names(names, metadata, data, encoding),  # --names, or those of the fit's file
+            item_names=item_names,
         )
         out_console.print(f"wrote {written} (self-contained HTML; open it in any browser)", soft_wrap=True)
 

@@ -37,9 +37,16 @@ def read_ratings_frame(data: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, s
 
 
 def collab_report_sections(
-    predictor: CollabPredictor, frame: pd.DataFrame, source: str, *, top_k: int, seed: int = 0
+    predictor: CollabPredictor,
+    frame: pd.DataFrame,
+    source: str,
+    *,
+    top_k: int,
+    seed: int = 0,
+    item_names: dict[str, str] | None = None,
 ) -> tuple[list[str], list[str]]:
-    """Intro paragraphs and sections for a ratings model judged on the labelled rows of ``frame``."""
+    """Intro paragraphs and sections for a ratings model judged on the labelled rows of ``frame``; items are shown
+    with their names in ``item_names`` (by id key, :func:`~trainwell.collab.names.read_item_names`) when given."""
     from trainwell.report.build import (
         _metrics_section,
         _regression_section,
@@ -74,7 +81,7 @@ def collab_report_sections(
         sections.append(_regression_section(predictions, targets, unit="ratings"))
     sections.append(_cold_start_section(predictor, frame, predictions, targets))
     sections.append(_top_losses_section(task, predictions, targets, frame, predictor.input_names, top_k))
-    sections.extend(_items_sections(predictor, frame))
+    sections.extend(_items_sections(predictor, frame, item_names or {}))
     intro = [
         _html.paragraph(
             f"Recommender ({type(predictor.model).__name__}) predicting '{target}' for (user, item) pairs: "
@@ -119,8 +126,14 @@ def _cold_start_section(
     )
 
 
-def _items_sections(predictor: CollabPredictor, frame: pd.DataFrame) -> list[str]:
+def _items_sections(predictor: CollabPredictor, frame: pd.DataFrame, names: dict[str, str]) -> list[str]:
     from trainwell.collab.ranking import item_id
+    from trainwell.data.categories import category_key
+
+    def shown(item: Any) -> str:
+        """An item's id, with its name when ``names`` has one: ``50 Star Wars (1977)``."""
+        name = names.get(category_key(item))
+        return f"{item} {name}" if name else str(item)
 
     recipe, model = predictor.recipe, predictor.model
     sections = []
@@ -133,7 +146,7 @@ def _items_sections(predictor: CollabPredictor, frame: pd.DataFrame) -> list[str
         def listed(positions: np.ndarray) -> list[tuple[Any, float, int]]:
             keys = [recipe.items[i] for i in positions.tolist()]
             return [
-                (item_id(k), float(values[i]), int(counts.get(k, 0)))
+                (shown(item_id(k)), float(values[i]), int(counts.get(k, 0)))
                 for k, i in zip(keys, positions, strict=True)
             ]
 
@@ -161,10 +174,10 @@ def _items_sections(predictor: CollabPredictor, frame: pd.DataFrame) -> list[str
     for item in popular:
         neighbours = predictor.similar_items(item, k=NEIGHBOURS)
         listed_items = ", ".join(
-            f"{n} ({s:.2f})"
+            f"{shown(n)} ({s:.2f})"
             for n, s in zip(neighbours[recipe.item_col], neighbours["similarity"], strict=True)
         )
-        rows.append((item, listed_items))
+        rows.append((shown(item), listed_items))
     if rows:
         sections.append(
             _html.section(

@@ -58,6 +58,7 @@ def build_report(
     path_col: str | None = None,
     label_col: str | None = None,
     names: Sequence[str] | None = None,
+    item_names: str | Path | None = None,
 ) -> Path:
     """Write an HTML report on the model in ``model_dir``, evaluated on the labelled rows ``data``.
 
@@ -80,6 +81,8 @@ def build_report(
             those of the CSV the model was trained from).
         names: the names of every column, in order, of a CSV/TSV ``data`` without a header row (a model of
             tables, texts or ratings).
+        item_names: for a ratings model, a table of its items' names (MovieLens' ``u.item``:
+            :func:`~trainwell.collab.names.read_item_names`, read in ``encoding``), shown beside the item ids.
 
     Returns:
         The path of the written file.
@@ -100,6 +103,10 @@ def build_report(
         raise ConfigError(
             "--names (Python: names=) is for a table without a header row, judging a model of tables, texts or "
             f"ratings, or a language model; '{model_dir}' is not one: drop it"
+        )
+    if item_names is not None and getattr(predictor, "application", None) != "collab":
+        raise ConfigError(
+            f"item_names= (--item-names) names a recommender's items; '{model_dir}' is not a recommender: drop it"
         )
     if names is not None and not isinstance(data, pd.DataFrame) and Path(data).is_dir():
         raise ConfigError(
@@ -169,7 +176,14 @@ def build_report(
                 else read_table(data, names=names, **read_as)
             )
             frame, source = frame.reset_index(drop=True), str(data)
-        intro, sections = collab_report_sections(predictor, frame, source, top_k=top_k, seed=seed)
+        named: dict[str, str] | None = None
+        if item_names is not None:
+            from trainwell.collab.names import read_item_names
+
+            named = read_item_names(item_names, predictor.recipe.item_col, **read_as)
+        intro, sections = collab_report_sections(
+            predictor, frame, source, top_k=top_k, seed=seed, item_names=named
+        )
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
         text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
         return write_text_atomic(destination, text)

@@ -1,0 +1,58 @@
+"""Items' names for people to read beside their ids: a table of ids and names (MovieLens' ``u.item``), read for
+``trainwell recommend --item-names`` and ``trainwell report --item-names``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+__all__ = ["read_item_names"]
+
+#: Words in the name of the column that holds an item's name.
+_NAME_WORDS = ("title", "name", "label", "description")
+
+
+def read_item_names(
+    path: str | Path,
+    item_col: str,
+    *,
+    encoding: str = "utf-8",
+    encoding_errors: Literal["strict", "replace"] = "strict",
+) -> dict[str, str]:
+    """Each item's name by its id's key (:func:`~trainwell.data.categories.category_key`, as the model keys its
+    items), from the table ``path``: its ``item_col`` column (else its first) holds the ids, and the names are in
+    a column named as names are (``title``, ``name``...), else in the first column of distinct texts. A file
+    without a header row (MovieLens' ``u.item``: ``1|Toy Story (1995)|01-Jan-1995|...``, in Latin-1) is read by
+    position.
+
+    Raises:
+        DataError: The file cannot be read, or holds no column of names.
+    """
+    from trainwell.core.errors import DataError
+    from trainwell.data.categories import category_key
+    from trainwell.data.io import list_columns, looks_like_data, read_table
+
+    path = Path(path)
+    reading: dict[str, Any] = {"encoding": encoding, "encoding_errors": encoding_errors}
+    table = read_table(path, na_values=(), pandas_na=False, **reading)
+    if looks_like_data(table.columns):  # no header row: its first line was read as the names
+        headerless = [f"column{i + 1}" for i in range(len(table.columns))]
+        table = read_table(path, names=headerless, na_values=(), pandas_na=False, **reading)
+    columns = [str(column) for column in table.columns]
+    id_col = item_col if item_col in columns else columns[0]
+    others = [column for column in columns if column != id_col]
+    named = [column for column in others if any(word in column.casefold() for word in _NAME_WORDS)]
+    name_col = next(iter(named or [column for column in others if _names_items(table[column])]), None)
+    if name_col is None:
+        raise DataError(
+            f"--item-names {path} has no column of names beside its ids ({id_col!r}); its columns are "
+            f"{list_columns(columns)}: pass a table of item ids and their names"
+        )
+    return {category_key(item): str(name) for item, name in zip(table[id_col], table[name_col], strict=True)}
+
+
+def _names_items(values: Any) -> bool:
+    """Whether a column reads as the items' names: text with letters in most rows, and a different text in most
+    (a title, not a genre, a gender, an occupation or a zip code)."""
+    text = values[values.map(lambda value: isinstance(value, str) and any(char.isalpha() for char in value))]
+    return len(text) > len(values) / 2 and text.nunique() > len(values) / 2
