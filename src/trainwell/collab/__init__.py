@@ -20,6 +20,7 @@ _EXPORTS = {
     "fit_ratings": "trainwell.collab.pipeline",
     "ratings_data": "trainwell.collab.data",
     "evaluate_ratings": "trainwell.collab.evaluation",
+    "read_item_names": "trainwell.collab.names",
 }
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "evaluate_ratings",
     "fit_ratings",
     "ratings_data",
+    "read_item_names",
 ]
 
 
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
     from trainwell.collab.evaluation import evaluate_ratings
     from trainwell.collab.learner import collab_learner
     from trainwell.collab.models import CollabNN, DotBias
+    from trainwell.collab.names import read_item_names
     from trainwell.collab.pipeline import RatingsRun, fit_ratings
     from trainwell.collab.predictor import CollabPredictor
     from trainwell.collab.recipe import CollabRecipe
