@@ -163,6 +163,25 @@ def test_a_pipe_delimited_file_with_commas_in_later_rows_is_read_by_its_pipes(tm
     assert list(read_table(file).columns) == ["id", "text"]
 
 
+def test_double_colon_files_of_movielens_1m_are_read(tmp_path: Path) -> None:
+    # ratings.dat (1::1193::5::978300760) and movies.dat, whose genres hold a varying number of '|'.
+    ratings = tmp_path / "ratings.dat"
+    ratings.write_text("1::1193::5::978300760\n1::661::3::978302109\n2::914::3::978301968\n")
+    table = read_table(ratings, names=["user", "item", "rating", "timestamp"])
+    assert table["item"].tolist() == [1193, 661, 914] and table["rating"].tolist() == [5, 3, 3]
+    movies = tmp_path / "movies.dat"
+    movies.write_text(
+        "1::Toy Story (1995)::Animation|Comedy\n2::Jumanji (1995)::Adventure|Children's|Fantasy\n"
+    )
+    assert read_table(movies, names=["id", "title", "genres"])["title"].tolist() == [
+        "Toy Story (1995)",
+        "Jumanji (1995)",
+    ]
+    headed = tmp_path / "headed.dat"
+    headed.write_text("user::item::rating\n1::1193::5\n2::914::3\n")
+    assert list(read_table(headed).columns) == ["user", "item", "rating"]
+
+
 def test_missing_file(tmp_path: Path) -> None:
     file = tmp_path / "x.csv"
     with pytest.raises(DataError, match=f"^data file '{re.escape(str(file))}' not found; check the path$"):

@@ -15,7 +15,7 @@ import tarfile
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, NamedTuple, cast
+from typing import IO, Literal, NamedTuple, cast
 
 import pandas as pd
 
@@ -63,7 +63,8 @@ _FLAG_FORMS = {
     "--time": "the column that orders the interactions (the command line reads one named timestamp, time, date...)",
 }
 # Delimiters tried when the one implied by the extension leaves the whole header in a single column.
-_OTHER_DELIMITERS = (";", "\t", "|", ",")
+# "::" is MovieLens 1M's and 10M's (ratings.dat: 1::1193::5::978300760), read by pandas' Python parser.
+_OTHER_DELIMITERS = (";", "\t", "|", ",", "::")
 _MAX_LISTED_COLUMNS = 30
 _SNIFFED_LINES = 5
 # A number written with a decimal comma, optionally with dots between thousands: 0,25 or -1.234,5 (or 1.234).
@@ -559,15 +560,20 @@ def _read(
     else:  # no header row to check the delimiter on afterwards: look at the first line
         sep = _first_line_delimiter(path, sep, encoding)
         options["skiprows"] = preamble_lines(path, check_header_names(path, list(names), sep, encoding), sep)
-    table = pd.read_csv(path, sep=sep, **options)
+    table = pd.read_csv(path, sep=sep, engine=_engine(sep), **options)
     if table.shape[1] == 1 and names is None:
         only = str(table.columns[0])
         sep = next((delimiter for delimiter in _OTHER_DELIMITERS if delimiter in only), sep)
         if sep in only:
-            table = pd.read_csv(path, sep=sep, **options)
+            table = pd.read_csv(path, sep=sep, engine=_engine(sep), **options)
     if names is None:
         _refuse_repeated_header(table, path, sep, encoding)
     return _decimal_commas(table, path, sep, set(na_values))
+
+
+def _engine(sep: str) -> Literal["c", "python"]:
+    """pandas' parser for ``sep``: its C parser takes one character, its Python parser longer ones (``::``)."""
+    return "c" if len(sep) == 1 else "python"
 
 
 def looks_like_data(columns: Sequence[object]) -> bool:
@@ -710,7 +716,9 @@ def first_row(path: str | Path, encoding: str = "utf-8", sep: str | None = None)
         return None
     index = next((index for index in filled if sep in lines[index]), filled[0])
     preamble = [lines[i].strip() for i in filled if i < index]
-    fields = [field.strip() for field in next(csv.reader([lines[index]], delimiter=sep))]  # "\ta": 2 fields
+    line = lines[index]
+    row = line.split(sep) if len(sep) > 1 else next(csv.reader([line], delimiter=sep))  # "\ta": 2 fields
+    fields = [field.strip() for field in row]
     return FirstRow(lines[index].strip(), fields, index, preamble)
 
 
@@ -726,13 +734,19 @@ def _head_lines(path: Path, encoding: str) -> list[str]:
 
 def _first_line_delimiter(path: Path, default: str, encoding: str) -> str:
     """The delimiter of a file without a header row, from its first lines: ``default`` unless another one
-    appears in more of them (one stray line, like Adult's ``|1x3 Cross validator``, does not decide)."""
+    appears in more of them (one stray line, like Adult's ``|1x3 Cross validator``, does not decide); of several
+    in as many, the one each of those lines holds equally often (MovieLens 1M's ``movies.dat``: ``::`` twice a
+    line, ``|`` between a varying number of genres)."""
     lines = [line for line in _head_lines(path, encoding) if line.strip()]
     counts = {
         delimiter: sum(delimiter in line for line in lines) for delimiter in (default, *_OTHER_DELIMITERS)
     }
-    best = max(counts, key=lambda delimiter: counts[delimiter])
-    return default if counts[default] >= counts[best] else best
+    most = max(counts.values())
+    if counts[default] >= most:
+        return default
+    tied = [delimiter for delimiter in counts if counts[delimiter] == most]
+    steady = [d for d in tied if len({line.count(d) for line in lines if d in line}) == 1]
+    return (steady or tied)[0]
 
 
 def _sniffed_delimiter(path: Path, default: str, encoding: str) -> str:
