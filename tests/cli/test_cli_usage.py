@@ -177,3 +177,25 @@ def test_a_folder_of_tables_names_the_table_to_pass(tmp_path: Path) -> None:
         f"'{folder}' is a folder of tables (dev.tsv.gz, train.tsv.gz), not of images: pass one table file, e.g. "
         f"trainwell fit {folder / 'train.tsv.gz'} --target COLUMN (a labelled test table goes in --test)"
     )
+
+
+def test_a_folder_holding_headerless_ratings_names_the_file_and_the_options(tmp_path: Path) -> None:
+    # MovieLens' ml-100k/ (u.data beside u.item, u.user, README): "a folder without images (it holds README...)".
+    folder = tmp_path / "ml-100k"
+    folder.mkdir()
+    (folder / "README").write_text("SUMMARY & USAGE LICENSE\n")
+    (folder / "u.item").write_text("1|Toy Story (1995)|01-Jan-1995\n")
+    (folder / "u.data").write_text(
+        "".join(f"{u}\t{i}\t3\t88125094{u}\n" for u in range(1, 9) for i in (1, 2))
+    )
+    fitted = run_cli("fit", folder)
+    assert fitted.returncode == 2 and len(fitted.stderr_lines) == 1, fitted.explain()
+    assert fitted.stderr_lines[0] == (
+        f"error: '{folder}' is a folder without images; its u.data looks like ratings without a header row (user, "
+        f"item, rating[, timestamp]): trainwell fit {folder / 'u.data'} --user user --item item --target rating"
+    )
+    evaluated = run_cli("evaluate", folder)  # it went to the image reader: "no class sub-folders"
+    assert (
+        evaluated.returncode == 2
+        and f"trainwell evaluate {folder / 'u.data'} --user user" in evaluated.stderr
+    )

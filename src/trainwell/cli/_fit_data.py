@@ -197,7 +197,7 @@ def say_test_left_out(data: Path, *, images: bool = False) -> None:
     )
 
 
-def is_image_source(data: Path, path_col: str | None) -> bool:
+def is_image_source(data: Path, path_col: str | None, command: str = "fit") -> bool:
     """A folder of images, or a CSV listing image paths (``--path-col``)."""
     if path_col is not None:
         return True
@@ -220,8 +220,15 @@ def is_image_source(data: Path, path_col: str | None) -> bool:
                 train = next((path for path in tables if "train" in path.name.lower()), tables[0])
                 raise DataError(
                     f"'{data}' is a folder of tables ({', '.join(path.name for path in tables)}), not of images: "
-                    f"pass one table file, e.g. trainwell fit {train} --target COLUMN (a labelled test table goes "
-                    "in --test)"
+                    f"pass one table file, e.g. trainwell {command} {train} --target COLUMN"
+                    + (" (a labelled test table goes in --test)" if command in ("fit", "tune") else "")
+                )
+            ratings = _ratings_file(data)
+            if ratings is not None:  # MovieLens' ml-100k/: u.data beside u.item, u.user... and README
+                raise DataError(
+                    f"'{data}' is a folder without images; its {ratings.name} looks like ratings without a header row "
+                    f"(user, item, rating[, timestamp]): trainwell {command} {ratings} --user user --item item --target "
+                    "rating"
                 )
             if has_text_files(data):
                 held = "; it holds .txt files: for a language model on them pass --task language_model"
@@ -235,6 +242,29 @@ def is_image_source(data: Path, path_col: str | None) -> bool:
             )
         return True
     return False
+
+
+def _ratings_file(folder: Path) -> Path | None:
+    """The largest file of ``folder`` (not hidden, at most 20 looked at) whose first line is 3 or 4 whole numbers,
+    a user, an item, a rating and maybe a time, as MovieLens' ``u.data`` (tab) and ``ratings.dat`` (``::``)
+    are, with no header row; else ``None``."""
+    from trainwell.core.paths import is_idx_file
+    from trainwell.data.io import first_row
+
+    files = sorted(
+        (path for path in folder.iterdir() if path.is_file() and not path.name.startswith(".")),
+        key=lambda path: -path.stat().st_size,
+    )
+    for path in files[:20]:
+        if is_idx_file(path):
+            continue
+        try:
+            first = first_row(path)
+        except (OSError, UnicodeDecodeError, EOFError):
+            continue
+        if first is not None and 3 <= len(first.fields) <= 4 and all(f.isdigit() for f in first.fields):
+            return path
+    return None
 
 
 def table_else_text(

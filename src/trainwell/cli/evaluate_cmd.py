@@ -317,6 +317,12 @@ def evaluate(
             )
             return
         if data.is_dir() or path_col is not None:
+            if (
+                path_col is None
+            ):  # a folder of nothing evaluate reads (tables, ratings) is said so, as fit says it
+                from trainwell.cli._fit_data import is_image_source
+
+                is_image_source(data, None, "evaluate")
             not_a_table("images")
             if path_col is None:  # a folder of images has no text to read
                 refuse_encoding(encoding, "image folders", text=False)

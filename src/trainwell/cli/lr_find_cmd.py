@@ -93,7 +93,7 @@ def lr_find(
             kind = "texts"
             labelled = read_text_classes(data, given)
         elif data.is_dir():
-            is_image_source(data, None)  # a folder without images is said so
+            is_image_source(data, None, "lr-find")  # a folder without images is said so
             kind = "images"
             refuse_unread(
                 given, ("--target", "--text", "--names"), f"a folder of class folders of images ('{data}')"

@@ -304,7 +304,7 @@ def tune(
             what = f"a folder of class folders of images ('{data}')"
             from trainwell.cli._fit_data import is_image_source
 
-            is_image_source(data, None)  # a folder of nothing tune reads is said so
+            is_image_source(data, None, "tune")  # a folder of nothing tune reads is said so
             refuse_unread(table_options, TABLE_ONLY, what)
             refuse_unread(
                 {**given, "--target": target is not None},
