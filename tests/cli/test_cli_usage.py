@@ -177,6 +177,22 @@ def test_a_folder_of_tables_names_the_table_to_pass(tmp_path: Path) -> None:
         f"'{folder}' is a folder of tables (dev.tsv.gz, train.tsv.gz), not of images: pass one table file, e.g. "
         f"trainwell fit {folder / 'train.tsv.gz'} --target COLUMN (a labelled test table goes in --test)"
     )
+    sst2 = tmp_path / "sst2"  # a header row: its columns are named; a test table: its --test is written out
+    sst2.mkdir()
+    for name in ("train.tsv", "test.tsv"):
+        (sst2 / name).write_text("sentence\tlabel\na fine film\t1\n")
+    with pytest.raises(
+        DataError, match=r"--target COLUMN \(its columns: sentence, label; --test .*test.tsv scores"
+    ):
+        is_image_source(sst2, None)
+    (sst2 / "train.tsv").write_text("a fine film\t1\n")  # no header row: --names
+    with pytest.raises(DataError, match=r"\(it has no header row: name its 2 columns with --names; --test "):
+        is_image_source(sst2, None)
+    with pytest.raises(
+        DataError,
+        match=r"trainwell evaluate .*train.tsv --target COLUMN \(it has no header row: name its 2 columns with --names\)$",
+    ):
+        is_image_source(sst2, None, "evaluate")  # evaluate takes no --test for tables
 
 
 def test_a_folder_holding_headerless_ratings_names_the_file_and_the_options(tmp_path: Path) -> None:

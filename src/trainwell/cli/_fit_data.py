@@ -221,7 +221,7 @@ def is_image_source(data: Path, path_col: str | None, command: str = "fit") -> b
                 raise DataError(
                     f"'{data}' is a folder of tables ({', '.join(path.name for path in tables)}), not of images: "
                     f"pass one table file, e.g. trainwell {command} {train} --target COLUMN"
-                    + (" (a labelled test table goes in --test)" if command in ("fit", "tune") else "")
+                    + _table_hints(train, tables, command)
                 )
             ratings = _ratings_file(data)
             if ratings is not None:  # MovieLens' ml-100k/: u.data beside u.item, u.user... and README
@@ -242,6 +242,29 @@ def is_image_source(data: Path, path_col: str | None, command: str = "fit") -> b
             )
         return True
     return False
+
+
+def _table_hints(train: Path, tables: list[Path], command: str) -> str:
+    """What helps pick the options for ``train``, one of a folder's ``tables``: its columns (from its header
+    row) and, for fit and tune, the test table to pass in ``--test``."""
+    from trainwell.data.io import first_row, looks_like_data
+
+    hints = []
+    try:
+        first = first_row(train)
+    except (OSError, UnicodeDecodeError, EOFError, ValueError):
+        first = None
+    if first is not None and looks_like_data(first.fields):
+        hints.append(f"it has no header row: name its {len(first.fields)} columns with --names")
+    elif first is not None:
+        shown = ", ".join(first.fields[:12]) + (", ..." if len(first.fields) > 12 else "")
+        hints.append(f"its columns: {shown}")
+    if command in ("fit", "tune"):
+        test = next((path for path in tables if "test" in path.name.lower() and path != train), None)
+        hints.append(
+            f"--test {test} scores a labelled test table" if test else "a labelled test table goes in --test"
+        )
+    return f" ({'; '.join(hints)})" if hints else ""
 
 
 def _ratings_file(folder: Path) -> Path | None:
