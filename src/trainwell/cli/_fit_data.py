@@ -244,6 +244,31 @@ def is_image_source(data: Path, path_col: str | None, command: str = "fit") -> b
     return False
 
 
+def fasttext_columns(data: Path, text: str | None, target: str | None) -> tuple[str | None, str | None]:
+    """``("text", "label")`` for a file in fastText's format (``__label__pos a great film``: read as those columns,
+    :func:`~trainwell.text._fasttext.read_fasttext`), said on standard output; else ``text`` and ``target`` as
+    given. Other column names given for such a file are refused."""
+    from trainwell.text._fasttext import is_fasttext_file
+
+    if not is_fasttext_file(data):
+        return text, target
+    if text not in (None, "text") or target not in (None, "label"):
+        from trainwell.core.errors import ConfigError
+
+        raise ConfigError(
+            f"'{data}' is in fastText's format (__label__ labels, then the text), read as the columns text and "
+            "label: drop --text and --target"
+        )
+    from trainwell.cli._common import out_console
+
+    out_console.print(
+        f"{data}: fastText's format, a text a line after its __label__ labels: read as --text text --target label",
+        markup=False,
+        soft_wrap=True,
+    )
+    return "text", "label"
+
+
 def _table_hints(train: Path, tables: list[Path], command: str) -> str:
     """What helps pick the options for ``train``, one of a folder's ``tables``: its columns (from its header
     row) and, for fit and tune, the test table to pass in ``--test``."""

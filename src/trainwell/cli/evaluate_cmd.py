@@ -171,6 +171,7 @@ def evaluate(
 
     def run() -> None:
         # What the command line can check alone comes first, the training stack's imports after (ready).
+        nonlocal text, target  # a file in fastText's format sets them
         from trainwell.cli._early import (
             check_text_options,
             duration_option,
@@ -181,6 +182,10 @@ def evaluate(
 
         refuse_model_directory(data)
         check_text_options(encoding, encoding_errors)
+        if task != "language_model":  # __label__pos a great film: the columns text and label
+            from trainwell.cli._fit_data import fasttext_columns
+
+            text, target = fasttext_columns(data, text, target)
         read_as: dict[str, Any] = {"encoding": encoding, "encoding_errors": encoding_errors}
         # The whole evaluation's training time: the Python call shares it among the folds, and says what it did.
         seconds = duration_option(time_budget, "--time")

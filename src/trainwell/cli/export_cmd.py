@@ -232,8 +232,11 @@ def _check_inputs(
             )
         return texts
     from trainwell.cli.predict_cmd import one_text_per_line
+    from trainwell.text._fasttext import is_fasttext_file, read_fasttext
 
     text_col = str((metadata.get("recipe") or {}).get("text_col") or "text")
+    if metadata.get("application") == "text" and names is None and is_fasttext_file(sources[0]):
+        return read_fasttext(sources[0], encoding=encoding)["text"].tolist()  # the texts, without their labels
     if (
         metadata.get("application") == "text"
         and names is None

@@ -28,6 +28,7 @@ from trainwell.cli._fit_data import (
     TABLE_ONLY,
     UNREAD_BY_LM,
     UNREAD_BY_TAGGER,
+    fasttext_columns,
     holds_only_images,
     holds_text_classes,
     is_image_source,
@@ -262,6 +263,8 @@ def fit(
         refuse_model_directory(data)
         check_text_options(encoding, encoding_errors)
         seconds = duration_option(time_budget, "--time")
+        if task != "language_model":  # __label__pos a great film: the columns text and label
+            text, target = fasttext_columns(data, text, target)
 
         def ready(kind: str) -> FitCheckpoint:
             """Past the checks of the options: the data must be there (read as ``kind``, a key of

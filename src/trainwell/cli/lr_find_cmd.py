@@ -62,6 +62,7 @@ def lr_find(
     print a suggestion."""
 
     def run() -> None:
+        nonlocal text, target  # a file in fastText's format sets them
         from trainwell.cli._common import missing_target, refuse_encoding
         from trainwell.cli._early import check_text_options, need_data, refuse_model_directory
         from trainwell.cli._fit_data import (
@@ -73,6 +74,10 @@ def lr_find(
         from trainwell.core.errors import ConfigError
 
         check_text_options(encoding)
+        if task not in ("language_model", "tagging"):  # __label__pos a great film: the columns text and label
+            from trainwell.cli._fit_data import fasttext_columns
+
+            text, target = fasttext_columns(data, text, target)
         if out.is_dir():
             raise ConfigError(
                 f"--out '{out}' is a directory; pass the path of the PNG file to write, e.g. lr_find.png"

@@ -142,10 +142,13 @@ def predict(
             raise ConfigError(
                 "--keep copies columns of an input table (a CSV of image paths); image files and folders have none"
             )
+        from trainwell.text._fasttext import is_fasttext_file
+
         if (
             kept
             and application == "text"
             and (data[0].is_dir() or one_text_per_line(data[0], predictor.input_names, encoding))
+            and not is_fasttext_file(data[0])  # its labels are the column 'label'
         ):
             where = "in" if data[0].is_dir() else "on"
             raise ConfigError(f"--keep copies columns of an input table; texts {where} '{data[0]}' have none")
@@ -483,6 +486,14 @@ def _predict_texts(
         raise ConfigError(
             f"a text model predicts one table (or '-' for standard input) at a time; got {len(data)}"
         )
+    from trainwell.text._fasttext import is_fasttext_file
+
+    if names is None and is_fasttext_file(data[0]):  # __label__pos a great film: the texts, labels kept
+        from trainwell.text._fasttext import read_fasttext
+
+        rows = read_fasttext(data[0], encoding=encoding, encoding_errors=errors)  # type: ignore[arg-type]
+        rows = rows.rename(columns={"text": predictor.input_names[0]})
+        return _with_kept(predictor.predict(rows), rows, kept, data[0])
     if names is None and one_text_per_line(data[0], predictor.input_names, encoding):
         from trainwell.cli._common import text_lines
 

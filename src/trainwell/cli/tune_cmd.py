@@ -147,6 +147,7 @@ def tune(
 
     def run() -> None:
         # What the command line can check alone comes first, the training stack's imports after (ready).
+        nonlocal text, target  # a file in fastText's format sets them
         from trainwell.cli._early import (
             check_text_options,
             duration_option,
@@ -157,6 +158,9 @@ def tune(
 
         refuse_model_directory(data)
         check_text_options(encoding)
+        from trainwell.cli._fit_data import fasttext_columns
+
+        text, target = fasttext_columns(data, text, target)  # __label__pos a great film: text and label
 
         def ready(kind: str) -> None:
             """Past the checks of the options: the data must be there (read as ``kind``, a key of

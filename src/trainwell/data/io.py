@@ -710,7 +710,7 @@ def first_row(path: str | Path, encoding: str = "utf-8", sep: str | None = None)
     path = Path(path)
     if sep is None:
         sep = _first_line_delimiter(path, "\t" if _kind_of(path) == "tsv" else ",", encoding)
-    lines = _head_lines(path, encoding)
+    lines = head_lines(path, encoding)
     filled = [index for index, line in enumerate(lines) if line.strip()]
     if not filled:
         return None
@@ -722,7 +722,7 @@ def first_row(path: str | Path, encoding: str = "utf-8", sep: str | None = None)
     return FirstRow(lines[index].strip(), fields, index, preamble)
 
 
-def _head_lines(path: Path, encoding: str) -> list[str]:
+def head_lines(path: Path, encoding: str) -> list[str]:
     """The first :data:`_SNIFFED_LINES` lines of ``path`` (decompressed), without their line ends; bytes not in
     ``encoding`` read as U+FFFD (the read proper says where they are)."""
     with _open_bytes(path) as stream:
@@ -737,7 +737,7 @@ def _first_line_delimiter(path: Path, default: str, encoding: str) -> str:
     appears in more of them (one stray line, like Adult's ``|1x3 Cross validator``, does not decide); of several
     in as many, the one each of those lines holds equally often (MovieLens 1M's ``movies.dat``: ``::`` twice a
     line, ``|`` between a varying number of genres)."""
-    lines = [line for line in _head_lines(path, encoding) if line.strip()]
+    lines = [line for line in head_lines(path, encoding) if line.strip()]
     counts = {
         delimiter: sum(delimiter in line for line in lines) for delimiter in (default, *_OTHER_DELIMITERS)
     }
@@ -753,7 +753,7 @@ def _sniffed_delimiter(path: Path, default: str, encoding: str) -> str:
     """The delimiter of a file with a header row, from its first lines: ``default`` when each of them holds it
     equally often; else another that each holds equally often (``|`` in a file of titles, some with commas);
     else, when the header lacks ``default``, the first other one it holds; else ``default``."""
-    lines = [line for line in _head_lines(path, encoding) if line.strip()]
+    lines = [line for line in head_lines(path, encoding) if line.strip()]
     if not lines:
         return default
 

@@ -168,7 +168,12 @@ def read_labelled(
     if Path(data).is_dir():
         return _folder_labelled(Path(data), columns, encoding, encoding_errors)
     from trainwell.data.io import read_table
+    from trainwell.text._fasttext import is_fasttext_file, read_fasttext
 
+    if is_fasttext_file(data):  # __label__pos a great film: the model's text column and target
+        errors: Any = encoding_errors
+        frame = read_fasttext(data, encoding=encoding, encoding_errors=errors)
+        return frame.set_axis(list(columns) if len(columns) == 2 else ["text", "label"], axis=1), str(data)
     if Path(data).name.lower().removesuffix(".gz").endswith(".txt"):
         named = [f"'{name}'" for name in columns]
         listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"

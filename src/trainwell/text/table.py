@@ -24,7 +24,9 @@ def read_text_table(
     names: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """A CSV, TSV (``.tsv``, ``.tsv.gz``), Parquet or JSON-lines file, or a DataFrame as is; ``names`` names every
-    column of a CSV or TSV file without a header row (GoEmotions' ``train.tsv``: text, labels, id).
+    column of a CSV or TSV file without a header row (GoEmotions' ``train.tsv``: text, labels, id). A file in
+    fastText's format (``__label__pos a great film``) gives the columns ``text`` and ``label``
+    (:func:`~trainwell.text._fasttext.read_fasttext`).
 
     Text columns are read as strings exactly (no whitespace stripping, no ``"NA"`` -> missing: a review may
     well say "NA"). ``encoding`` is that of CSV, TSV and JSON-lines files (``"cp1252"`` for Excel on
@@ -50,6 +52,15 @@ def read_text_table(
     path = Path(source)
     if not path.is_file():
         raise DataError(f"data file '{path}' not found; check the path")
+    from trainwell.text._fasttext import is_fasttext_file, read_fasttext
+
+    if is_fasttext_file(path):  # __label__pos a great film: the columns text and label
+        if names is not None:
+            raise ConfigError(
+                f"'{path}' is in fastText's format (__label__ labels, then the text), read as the columns text and "
+                "label; --names (Python: names=) is for a CSV or TSV without a header row: drop it"
+            )
+        return read_fasttext(path, encoding=encoding, encoding_errors=encoding_errors)
     name = path.name.lower()
     skipped = 0  # lines before the first row of a file without a header row (a preamble)
     if names is not None:  # checked before the read: pandas would quietly make extra leading fields an index
