@@ -56,3 +56,14 @@ def test_a_line_without_a_label_or_a_text_is_named(tmp_path: Path, content: str,
     path.write_text(content)
     with pytest.raises(DataError, match=message):
         read_fasttext(path)
+
+
+def test_text_data_needs_no_column_names_for_it(tmp_path: Path) -> None:
+    from trainwell.text import text_data
+
+    path = tmp_path / "cooking.txt"
+    path.write_text(
+        "".join(f"__label__{'a __label__b' if i % 3 else 'b'} text number {i} here\n" for i in range(40))
+    )
+    data = text_data(path)
+    assert data.task.kind == "multilabel" and data.task.classes == ("a", "b")

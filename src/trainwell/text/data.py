@@ -155,6 +155,11 @@ def text_data(
             "instead (frame[frame[target].isin([...])])"
         )
     frame = read_text_table(source, what, encoding=encoding, encoding_errors=encoding_errors, names=names)
+    if target is None and text_col == "text" and list(frame.columns) == ["text", "label"]:
+        from trainwell.text._fasttext import is_fasttext_file
+
+        if isinstance(source, str | Path) and is_fasttext_file(source):  # __label__pos a great film
+            target = "label"
     if target is None:
         raise ConfigError("text_data needs target=: the label column (--target NAME)")
     targets = [target] if isinstance(target, str) else list(target)
