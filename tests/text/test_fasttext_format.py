@@ -30,6 +30,9 @@ def test_several_labels_on_a_line_make_lists(tmp_path: Path) -> None:
     path = tmp_path / "cooking.txt"
     path.write_text("__label__baking __label__bread How do I make bread rise?\n__label__eggs Boiled eggs?\n")
     assert read_fasttext(path)["label"].tolist() == [["baking", "bread"], ["eggs"]]
+    from trainwell.text.corpus import read_corpus  # a language model's corpus: the texts alone
+
+    assert read_corpus(path) == ["How do I make bread rise?", "Boiled eggs?"]
 
 
 def test_other_files_are_not_taken_for_it(tmp_path: Path) -> None:

@@ -53,6 +53,10 @@ def read_corpus(
             )
         if is_table_file(path):
             return _read_table_texts(path, text_col, encoding, encoding_errors, names)
+        from trainwell.text._fasttext import is_fasttext_file, read_fasttext
+
+        if is_fasttext_file(path):  # __label__pos a great film: the texts, without their labels
+            return read_fasttext(path, encoding=encoding, encoding_errors=encoding_errors)["text"].tolist()
         if names is not None:
             raise ConfigError(
                 f"'{path}' is read as text, one text a line; --names (Python: names=) is for a table without a "
