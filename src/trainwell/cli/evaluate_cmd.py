@@ -322,12 +322,6 @@ def evaluate(
             )
             return
         if data.is_dir() or path_col is not None:
-            if (
-                path_col is None
-            ):  # a folder of nothing evaluate reads (tables, ratings) is said so, as fit says it
-                from trainwell.cli._fit_data import is_image_source
-
-                is_image_source(data, None, "evaluate")
             not_a_table("images")
             if path_col is None:  # a folder of images has no text to read
                 refuse_encoding(encoding, "image folders", text=False)
@@ -349,6 +343,12 @@ def evaluate(
                 columns = {"--path-col": "a CSV of image paths", "--label-col": "a CSV of image paths"}
                 refuse_for(given, columns, f"a folder of class folders of images ('{data}')")
             refuse_for(given, NOT_FOR_IMAGES, f"images ('{data}' was read as {read_as_images})")
+            if (
+                path_col is None
+            ):  # a folder of nothing evaluate reads (tables, ratings) is said, as fit says it
+                from trainwell.cli._fit_data import is_image_source
+
+                is_image_source(data, None, "evaluate")
             ready("images")
             if data.is_dir():
                 say_test_left_out(data, images=True)

@@ -236,7 +236,9 @@ def _check_inputs(
 
     text_col = str((metadata.get("recipe") or {}).get("text_col") or "text")
     if metadata.get("application") == "text" and names is None and is_fasttext_file(sources[0]):
-        return read_fasttext(sources[0], encoding=encoding)["text"].tolist()  # the texts, without their labels
+        return read_fasttext(sources[0], encoding=encoding)[
+            "text"
+        ].tolist()  # the texts, without their labels
     if (
         metadata.get("application") == "text"
         and names is None
