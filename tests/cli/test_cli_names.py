@@ -176,13 +176,19 @@ def test_a_language_model_reads_the_text_column_of_a_headerless_gzipped_table(tm
     assert "--names review,sentiment,id" in run_cli("info", model).stdout
     vocab = set(trainwell.load(model).recipe.vocab.itos)  # type: ignore[attr-defined]
     assert "e7" not in vocab and "\t" not in "".join(vocab)  # the id column was not read as text
-    scored, exported, reported, evaluated, lines = run_cli_many(
+    fasttext = tmp_path / "labelled.txt"  # fastText's format: the texts are scored, not their labels
+    fasttext.write_text("__label__pos a wonderful film\n__label__neg a dull film\n", encoding="utf-8")
+    plain = tmp_path / "plain.txt"
+    plain.write_text("a wonderful film\na dull film\n", encoding="utf-8")
+    scored, exported, reported, evaluated, lines, labelled, unlabelled = run_cli_many(
         [
             ("predict", model, held),
             ("export", model, "--data", held),
             ("report", model, "--data", held),
             ("evaluate", corpus, *lm, "--names", "review,sentiment,id", "--no-baselines"),
             ("predict", model, "-", "--names", "a,b"),
+            ("predict", model, fasttext),
+            ("predict", model, plain),
         ]
     )
     assert scored.returncode == 0 and scored.stdout.splitlines()[0].startswith("row,tokens"), scored.explain()
@@ -193,3 +199,12 @@ def test_a_language_model_reads_the_text_column_of_a_headerless_gzipped_table(tm
         evaluated.explain()
     )
     assert lines.returncode == 2 and "standard input is read one text a line: drop it" in lines.stderr
+    assert labelled.returncode == 0 and labelled.stdout.splitlines()[0].startswith("row,tokens"), (
+        labelled.explain()
+    )
+    assert (
+        labelled.stdout.splitlines()[1:]
+        == [  # the same scores as the texts alone
+            line.replace("line", "row", 1) for line in unlabelled.stdout.splitlines()[1:]
+        ]
+    )

@@ -411,7 +411,13 @@ def _score_texts(
                 "is read one text a line: drop it"
             )
 
-        numbers, texts = text_lines(source, encoding, errors)
+        from trainwell.text._fasttext import is_fasttext_file, read_fasttext
+
+        if is_fasttext_file(source):  # __label__pos a great film: the texts scored, not their labels
+            texts = read_fasttext(source, encoding=encoding, encoding_errors=errors)["text"].tolist()  # type: ignore[arg-type]
+            column, numbers = "row", list(range(1, len(texts) + 1))
+        else:
+            numbers, texts = text_lines(source, encoding, errors)
     if not texts:
         raise DataError(
             f"{'standard input' if str(source) == '-' else source} holds no text to score; pass one text per line"
