@@ -100,9 +100,16 @@ def test_archives_workbooks_and_idx_arrays_say_how_to_get_at_the_data(tmp_path: 
         archive.write(table, arcname="u.csv")
     with pytest.raises(DataError, match=r"is a zip archive: unpack it first \(unzip data.zip\)"):
         read_table(zipped)
-    (tmp_path / "book.xlsx").write_bytes(zipped.read_bytes())
-    with pytest.raises(DataError, match="is a spreadsheet workbook, not a table file: save the sheet as CSV"):
+    (tmp_path / "book.xlsx").write_bytes(
+        zipped.read_bytes()
+    )  # a zip, not a workbook: openpyxl's error, one line
+    with pytest.raises(
+        DataError, match=r"could not read '.*book.xlsx' as an Excel workbook: .*; check the file"
+    ):
         read_table(tmp_path / "book.xlsx")
+    (tmp_path / "book.ods").write_bytes(zipped.read_bytes())
+    with pytest.raises(DataError, match="is a spreadsheet workbook, not a table file: save the sheet as CSV"):
+        read_table(tmp_path / "book.ods")
     not_a_tar = tmp_path / "rows.tar.gz"  # named like an archive, not one: the reader's own error, one line
     not_a_tar.write_bytes(gzip.compress(table.read_bytes()))
     with pytest.raises(DataError, match=r"could not read '.*rows.tar.gz' as CSV: "):

@@ -182,6 +182,26 @@ def test_double_colon_files_of_movielens_1m_are_read(tmp_path: Path) -> None:
     assert list(read_table(headed).columns) == ["user", "item", "rating"]
 
 
+def test_an_excel_workbook_is_read_by_its_first_sheet_and_written(tmp_path: Path) -> None:
+    pytest.importorskip("openpyxl", reason="openpyxl (trainwell[excel]) reads .xlsx")
+    book = tmp_path / "sales.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        pd.DataFrame({"city": [" Lyon", "Oslo"], "sales": [1.5, None]}).to_excel(
+            writer, sheet_name="Data", index=False
+        )
+        pd.DataFrame({"note": ["draft"]}).to_excel(writer, sheet_name="Notes", index=False)
+    with pytest.warns(UserWarning, match=r"read its first sheet, 'Data'; it also holds 'Notes', not read"):
+        table = read_table(book)
+    assert table["city"].tolist() == ["Lyon", "Oslo"] and math.isnan(
+        table["sales"][1]
+    )  # stripped, as a CSV's
+    bare = tmp_path / "bare.xlsx"  # no header row: --names
+    pd.DataFrame([[1, "a"], [2, "b"]]).to_excel(bare, header=False, index=False)
+    assert read_table(bare, names=["n", "s"]).to_dict("list") == {"n": [1, 2], "s": ["a", "b"]}
+    out = write_table(pd.DataFrame({"prediction": ["yes"], "probability_yes": [0.9]}), tmp_path / "p.xlsx")
+    assert pd.read_excel(out).to_dict("list") == {"prediction": ["yes"], "probability_yes": [0.9]}
+
+
 def test_missing_file(tmp_path: Path) -> None:
     file = tmp_path / "x.csv"
     with pytest.raises(DataError, match=f"^data file '{re.escape(str(file))}' not found; check the path$"):

@@ -426,3 +426,17 @@ def test_validation_phrases_cut_from_training_sentences_are_warned_of() -> None:
         warnings.simplefilter("error", UserWarning)
         text_data(frame.iloc[::3], "text", "label", seed=0)  # whole sentences alone: nothing inside another
         text_data(whole, "text", "label", valid_col="is_valid", seed=0)
+
+
+def test_a_workbook_of_texts_is_read_with_its_texts_as_written(tmp_path: Path) -> None:
+    pytest.importorskip("openpyxl", reason="openpyxl (trainwell[excel]) reads .xlsx")
+    from trainwell.text.table import read_text_table
+
+    book = tmp_path / "reviews.xlsx"
+    pd.DataFrame({"review": ["  NA  ", "a fine film"], "sentiment": ["neg", "pos"]}).to_excel(
+        book, index=False
+    )
+    assert read_text_table(book).to_dict("list") == {
+        "review": ["  NA  ", "a fine film"],
+        "sentiment": ["neg", "pos"],
+    }

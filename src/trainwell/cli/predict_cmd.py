@@ -29,7 +29,7 @@ def predict(
     out: Annotated[
         Path | None,
         typer.Option(
-            help="File to write, in the format its name says: .csv, .tsv, .parquet, .json or .jsonl (text ones "
+            help="File to write, in the format its name says: .csv, .tsv, .parquet, .json, .jsonl or .xlsx (text ones "
             "optionally .gz; a tagger writes .conll, .conllu, .txt, .bio or .iob as CoNLL). Default: CSV on "
             "standard output."
         ),

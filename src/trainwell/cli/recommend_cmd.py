@@ -54,7 +54,7 @@ def recommend(
     out: Annotated[
         Path | None,
         typer.Option(
-            help="File to write, in the format its name says: .csv, .tsv, .parquet, .json or .jsonl (text ones "
+            help="File to write, in the format its name says: .csv, .tsv, .parquet, .json, .jsonl or .xlsx (text ones "
             "optionally .gz). Default: CSV on standard output."
         ),
     ] = None,

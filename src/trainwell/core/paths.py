@@ -15,7 +15,7 @@ from typing import TypeVar
 __all__ = ["TABLE_SUFFIXES", "is_idx_file", "natural_key", "natural_sorted"]
 
 #: File endings (each may be followed by ``.gz``) of tables: CSV, TSV, Parquet and JSON.
-TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".parquet", ".pq", ".json", ".jsonl", ".ndjson")
+TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".parquet", ".pq", ".json", ".jsonl", ".ndjson", ".xlsx", ".xlsm")
 #: Any IDX file's name, images or labels: ``<set>-<what>-idx<dims>-ubyte`` (``.gz`` or not).
 _IDX_FILE = re.compile(r"-idx\d-ubyte(?:\.gz)?$")
 

@@ -12,6 +12,7 @@ import codecs
 import gzip
 import re
 import tarfile
+import zipfile
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -156,7 +157,11 @@ def read_table(
         ) from None
     if len(table) == 0:
         raise DataError(f"'{shown}' has no data rows")
-    if kind != "parquet" and codecs.lookup(encoding).name not in _UNICODE and _is_utf8_text(path):
+    if (
+        kind not in ("parquet", "excel")
+        and codecs.lookup(encoding).name not in _UNICODE
+        and _is_utf8_text(path)
+    ):
         warn(
             f"'{shown}' is UTF-8 text with accents or symbols, read here as {encoding}: they come out wrong "
             "('é' as 'Ã©') and no longer match the training values; drop --encoding",
@@ -348,6 +353,8 @@ _ARCHIVES = {
     ".zip": "unzip",
 }
 _WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".ods")
+#: Workbooks read (their first sheet) with openpyxl, an optional dependency (trainwell[excel]).
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 
 
 def archive_error(path: Path, what: str = "data file") -> DataError | None:
@@ -357,10 +364,19 @@ def archive_error(path: Path, what: str = "data file") -> DataError | None:
     import zipfile
 
     name = path.name.lower()
+    if name.endswith(EXCEL_SUFFIXES):
+        try:
+            import openpyxl  # noqa: F401  (pandas reads .xlsx with it)
+        except ImportError:
+            return DataError(
+                f"{what} '{path}' is an Excel workbook, and reading one needs openpyxl, which is not installed: "
+                "pip install openpyxl (or trainwell[excel]), or save the sheet as CSV"
+            )
+        return None
     if name.endswith(_WORKBOOKS):
         return DataError(
-            f"{what} '{path}' is a spreadsheet workbook, not a table file: save the sheet as CSV, or read it "
-            "with pandas.read_excel and pass the DataFrame (Python)"
+            f"{what} '{path}' is a spreadsheet workbook, not a table file: save the sheet as CSV (or as .xlsx), "
+            "or read it with pandas.read_excel and pass the DataFrame (Python)"
         )
     ending = next((end for end in sorted(_ARCHIVES, key=len, reverse=True) if name.endswith(end)), None)
     if ending is None:
@@ -480,9 +496,9 @@ def _kind_of(path: Path) -> str:
     if suffixes and suffixes[-1] == ".gz":
         suffixes = suffixes[:-1]
     last = suffixes[-1] if suffixes else ""
-    return {".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet", ".pq": "parquet", ".json": "json"}.get(
-        last, "jsonl" if last in (".jsonl", ".ndjson") else "csv"
-    )
+    kinds = {".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet", ".pq": "parquet", ".json": "json"}
+    kinds.update(dict.fromkeys(EXCEL_SUFFIXES, "excel"))
+    return kinds.get(last, "jsonl" if last in (".jsonl", ".ndjson") else "csv")
 
 
 def write_table(table: pd.DataFrame, path: str | Path) -> Path:
@@ -497,6 +513,11 @@ def write_table(table: pd.DataFrame, path: str | Path) -> Path:
 
     path = Path(path)
     kind = _kind_of(path)
+    if kind == "excel":  # a sheet Excel opens as it is (openpyxl: trainwell[excel])
+        refused = archive_error(path, "--out")
+        if refused is not None:
+            raise refused
+        return write_atomic(path, lambda stream: table.to_excel(stream, index=False, engine="openpyxl"))
     if kind == "parquet":
         try:
             import pyarrow  # noqa: F401  (pandas needs it for Parquet)
@@ -525,6 +546,13 @@ def _read(
     errors: str,
     pandas_na: bool = True,
 ) -> pd.DataFrame:
+    if kind == "excel":
+        try:
+            return read_workbook(path, names, na_values, keep_default_na=pandas_na)
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:  # openpyxl's, for a broken file
+            raise DataError(
+                f"could not read '{path}' as an Excel workbook: {_short_reason(error)}; check the file"
+            ) from None
     if kind == "parquet":
         try:
             import pyarrow  # noqa: F401  (pandas needs it for Parquet)
@@ -569,6 +597,30 @@ def _read(
     if names is None:
         _refuse_repeated_header(table, path, sep, encoding)
     return _decimal_commas(table, path, sep, set(na_values))
+
+
+def read_workbook(
+    path: Path, names: Sequence[str] | None, na_values: Sequence[str] = (), *, keep_default_na: bool = True
+) -> pd.DataFrame:
+    """The first sheet of an Excel workbook (``.xlsx``, ``.xlsm``) as a table, its first row the header unless
+    ``names`` names the columns; the other sheets are named in a warning, as they are not read."""
+    with pd.ExcelFile(path, engine="openpyxl") as book:
+        sheets = [str(sheet) for sheet in book.sheet_names]
+        table = pd.read_excel(
+            book,
+            sheet_name=sheets[0],
+            header=0 if names is None else None,
+            names=None if names is None else list(names),
+            na_values=list(na_values),
+            keep_default_na=keep_default_na,
+        )
+    if len(sheets) > 1:
+        warn(
+            f"'{path}': read its first sheet, {sheets[0]!r}; it also holds {', '.join(map(repr, sheets[1:]))}, not "
+            "read: to train on another, save that sheet as CSV (or move it first)",
+            UserWarning,
+        )
+    return table
 
 
 def _engine(sep: str) -> Literal["c", "python"]:

@@ -63,7 +63,16 @@ def read_text_table(
         return read_fasttext(path, encoding=encoding, encoding_errors=encoding_errors)
     name = path.name.lower()
     skipped = 0  # lines before the first row of a file without a header row (a preamble)
-    if names is not None:  # checked before the read: pandas would quietly make extra leading fields an index
+    excel = name.endswith((".xlsx", ".xlsm"))
+    if excel:  # without openpyxl: how to read it
+        from trainwell.data.io import archive_error
+
+        refused = archive_error(path)
+        if refused is not None:
+            raise refused
+    if (
+        names is not None and not excel
+    ):  # checked before the read: pandas would make extra leading fields an index
         if name.endswith((".parquet", ".pq", ".jsonl", ".jsonl.gz", ".ndjson")):
             raise ConfigError(
                 f"'{path}' names its own columns; --names (Python: names=) is for CSV or TSV files without a "
@@ -72,7 +81,11 @@ def read_text_table(
         sep = "\t" if name.endswith((".tsv", ".tsv.gz", ".tab")) else ","
         skipped = preamble_lines(path, check_header_names(path, list(names), sep, encoding), sep)
     try:
-        if name.endswith((".parquet", ".pq")):
+        if excel:  # its first sheet, texts as written (openpyxl: trainwell[excel])
+            from trainwell.data.io import read_workbook
+
+            frame = read_workbook(path, names, [""], keep_default_na=False)
+        elif name.endswith((".parquet", ".pq")):
             frame = pd.read_parquet(path)
         elif name.endswith((".jsonl", ".jsonl.gz", ".ndjson")):
             # utf-8-sig: pandas' JSON reader does not skip a UTF-8 byte-order mark by itself.
