@@ -143,3 +143,17 @@ def test_text_data_takes_the_splits_of_files_of_one_class_per_split(tmp_path: Pa
     assert (
         len(judged) == 10 and source == f"'{yelp}' (its test files: sentiment.test.neg, sentiment.test.pos)"
     )
+
+
+def test_a_model_directory_beside_the_class_files_is_no_class(tmp_path: Path) -> None:
+    folder = class_files_layout(tmp_path / "mr", reviews(40))
+    (folder / "model").mkdir()
+    (folder / "model" / "trainwell.json").write_text("{}")  # trainwell fit mr/ --out mr/model, run again
+    with pytest.warns(UserWarning, match="a model directory trainwell wrote"):
+        assert text_data(folder).task.classes == ("neg", "pos")
+    yelp = _split_files(tmp_path / "yelp", {"train": 20, "test": 8})
+    (yelp / "model").mkdir()
+    (yelp / "model" / "trainwell.json").write_text("{}")
+    assert set(split_class_files(yelp) or {}) == {"train", "test"}
+    frame, test = read_text_folder(yelp)
+    assert len(frame) == 20 and test is not None and len(test) == 8

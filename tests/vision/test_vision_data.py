@@ -573,3 +573,15 @@ def test_held_out_images_that_copy_training_images_are_warned_of_by_path(tmp_pat
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # distinct images: not a word
         image_data(tmp_path / "train", valid_pct=0.25)
+
+
+def test_a_model_directory_inside_the_image_folder_is_no_class(tmp_path: Path) -> None:
+    # `trainwell fit photos/ --out photos/model`, run again, learned a third class 'model' from curves.png.
+    root = make_image_folder(tmp_path / "photos", per_class=6, size=12)
+    model = root / "model"
+    model.mkdir()
+    (model / "trainwell.json").write_text("{}")
+    Image.new("RGB", (12, 12)).save(model / "curves.png")
+    with pytest.warns(UserWarning, match=r"left out '.*photos/model': a model directory trainwell wrote"):
+        data = image_data(root, size=12)
+    assert data.task.classes == ("horizontal", "vertical")

@@ -9,15 +9,45 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import TypeVar
 
-__all__ = ["TABLE_SUFFIXES", "is_idx_file", "natural_key", "natural_sorted"]
+__all__ = [
+    "TABLE_SUFFIXES",
+    "data_folders",
+    "is_idx_file",
+    "is_model_directory",
+    "is_table_file",
+    "natural_key",
+    "natural_sorted",
+]
 
 #: File endings (each may be followed by ``.gz``) of tables: CSV, TSV, Parquet and JSON.
 TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".parquet", ".pq", ".json", ".jsonl", ".ndjson", ".xlsx", ".xlsm")
 #: Any IDX file's name, images or labels: ``<set>-<what>-idx<dims>-ubyte`` (``.gz`` or not).
 _IDX_FILE = re.compile(r"-idx\d-ubyte(?:\.gz)?$")
+
+
+def is_model_directory(path: Path) -> bool:
+    """Whether ``path`` is a model directory ``trainwell fit`` wrote (it holds ``trainwell.json``): inside a
+    folder of data (``trainwell fit photos/ --out photos/model``), not a class of it."""
+    return path.is_dir() and (path / "trainwell.json").is_file()
+
+
+def data_folders(folder: Path) -> list[Path]:
+    """The sub-folders of ``folder`` that may hold data: not hidden, and not a model directory, which is said in
+    a warning (``trainwell fit photos/ --out photos/model`` run again read ``model`` as a class of its plots)."""
+    from trainwell.core.warn import warn
+
+    folders = [child for child in folder.iterdir() if child.is_dir() and not child.name.startswith(".")]
+    models = [child for child in folders if is_model_directory(child)]
+    if models:
+        warn(
+            f"left out {', '.join(repr(str(model)) for model in models)}: a model directory trainwell wrote, not "
+            f"data of '{folder}' (write models outside the data folder)",
+            UserWarning,
+        )
+    return [child for child in folders if child not in models]
 
 
 def is_table_file(path: PurePath) -> bool:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.paths import data_folders, is_model_directory
 from trainwell.core.warn import warn
 from trainwell.text._line_files import split_class_files
 
@@ -129,7 +130,7 @@ def _class_texts(folder: Path, reading: _Reading, *, training: bool = False) -> 
     from trainwell.text._line_files import class_files
     from trainwell.text.tokenize import read_text_files
 
-    found = {c.name: c for c in sorted(folder.iterdir()) if c.is_dir() and not c.name.startswith(".")}
+    found = {c.name: c for c in sorted(data_folders(folder))}  # a model directory written there is no class
     files = None if found else class_files(folder)
     if files is None and not found:
         raise DataError(
@@ -163,7 +164,7 @@ def _class_texts(folder: Path, reading: _Reading, *, training: bool = False) -> 
 def _files_per_split(root: Path) -> dict[str, dict[str, Path]] | None:
     """The files of one class's texts per split of a folder without class folders
     (:func:`~trainwell.text._line_files.split_class_files`), or ``None``."""
-    if any(child.is_dir() and not child.name.startswith(".") for child in root.iterdir()):
+    if any(c.is_dir() and not c.name.startswith(".") and not is_model_directory(c) for c in root.iterdir()):
         return None
     return split_class_files(root)
 
@@ -243,7 +244,9 @@ def labelled_classes(root: Path) -> list[str] | None:
 def _labelled_names(folder: Path) -> list[str] | None:
     """``folder``'s class folders but those named as unlabelled texts are, when there is one (else ``None``)."""
     names = sorted(
-        child.name for child in folder.iterdir() if child.is_dir() and not child.name.startswith(".")
+        child.name
+        for child in folder.iterdir()
+        if child.is_dir() and not child.name.startswith(".") and not is_model_directory(child)
     )
     kept = [name for name in names if name.lower() not in UNLABELLED_NAMES]
     return kept if len(kept) < len(names) else None

@@ -73,8 +73,12 @@ def looks_like_image_folder(path: Path) -> bool:
 
 
 def _walk_limited(root: Path, limit: int) -> list[Path]:
+    """Up to ``limit`` files below ``root``, model directories left out (their curves.png is no data)."""
+    from trainwell.core.paths import is_model_directory
+
     found: list[Path] = []
-    for folder, _dirs, files in os.walk(root):
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [name for name in dirs if not is_model_directory(Path(folder) / name)]
         for name in files:
             found.append(Path(folder) / name)
             if len(found) >= limit:
@@ -110,8 +114,11 @@ def folder_splits(root: Path) -> dict[str, LabelledFiles]:
 
 
 def labelled_folder(folder: Path, known: set[Any] | None = None) -> LabelledFiles:
-    """Images of ``folder/<label>/`` (nested folders below a label count for that label)."""
-    classes = sorted(child for child in folder.iterdir() if child.is_dir() and not child.name.startswith("."))
+    """Images of ``folder/<label>/`` (nested folders below a label count for that label); a model directory
+    written there (``--out photos/model``) is no class, left out with a warning."""
+    from trainwell.core.paths import data_folders
+
+    classes = sorted(data_folders(folder))
     if not classes:
         loose = [p for p in folder.iterdir() if is_image_file(p)]
         hint = f" (it holds {len(loose)} loose images)" if loose else ""
