@@ -202,6 +202,17 @@ def test_an_excel_workbook_is_read_by_its_first_sheet_and_written(tmp_path: Path
     assert pd.read_excel(out).to_dict("list") == {"prediction": ["yes"], "probability_yes": [0.9]}
 
 
+def test_json_objects_are_spread_into_a_column_per_field(tmp_path: Path) -> None:
+    # {"meta": {"src": "web"}} crashed the table model with "unhashable type: 'dict'".
+    file = tmp_path / "rows.jsonl"
+    file.write_text('{"a": 1, "meta": {"src": "web", "n": 2}}\n{"a": 2, "meta": {"src": "app"}}\n')
+    with pytest.warns(
+        UserWarning, match=r"the objects in 'meta' read as a column per field: meta.src, meta.n"
+    ):
+        table = read_table(file)
+    assert list(table.columns) == ["a", "meta.src", "meta.n"] and table["meta.src"].tolist() == ["web", "app"]
+
+
 def test_missing_file(tmp_path: Path) -> None:
     file = tmp_path / "x.csv"
     with pytest.raises(DataError, match=f"^data file '{re.escape(str(file))}' not found; check the path$"):

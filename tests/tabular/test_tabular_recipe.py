@@ -396,3 +396,15 @@ def test_every_entry_point_defaults_to_the_one_rare_value_threshold() -> None:
     fold_default = {f.name: f.default for f in dataclasses.fields(TabularFold)}["min_category_count"]
     assert fold_default == MIN_CATEGORY_COUNT
     assert f"default {MIN_CATEGORY_COUNT};" in MinCategoryCount.__metadata__[0].help
+
+
+def test_a_column_of_lists_is_refused_by_name() -> None:
+    # JSON's "tags": ["a", "b"] crashed the recipe with "unhashable type: 'list'".
+    frame = pd.DataFrame(
+        {"a": [1.0, 2.0, 3.0, 4.0], "tags": [["x"], [], ["x", "y"], ["y"]], "y": [0, 1, 0, 1]}
+    )
+    with pytest.raises(
+        DataError, match=r"^column 'tags' of t.json holds lists or objects, e.g. \['x'\]: .*--ignore tags"
+    ):
+        TabularRecipe.fit(frame, target="y", source="t.json")
+    assert TabularRecipe.fit(frame, target="y", ignore=["tags"]).cont_names == ["a"]

@@ -569,9 +569,10 @@ def _read(
         # pandas' CSV reader skips a UTF-8 byte-order mark by itself; its JSON reader needs utf-8-sig for it.
         if codecs.lookup(encoding).name == "utf-8":
             encoding = "utf-8-sig"
-        return pd.read_json(
+        table = pd.read_json(
             path, lines=kind == "jsonl", encoding=encoding, encoding_errors=errors, compression="infer"
         )
+        return _flattened(table, path)
     options = {
         "names": None if names is None else list(names),
         "header": 0 if names is None else None,
@@ -621,6 +622,26 @@ def read_workbook(
             UserWarning,
         )
     return table
+
+
+def _flattened(table: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """``table`` with its columns of JSON objects spread into a column per field (``"meta": {"src": "web"}`` as
+    ``meta.src``), said in a warning; other columns as they are."""
+    nested = [
+        str(column)
+        for column in table.columns
+        if table[column].dtype == object and table[column].map(lambda value: isinstance(value, dict)).any()
+    ]
+    if not nested:
+        return table
+    flat = pd.json_normalize(table.to_dict("records"), sep=".")
+    added = [str(column) for column in flat.columns if str(column) not in table.columns]
+    warn(
+        f"'{path}': the objects in {', '.join(map(repr, nested))} read as a column per field: "
+        f"{', '.join(added[:8])}{', ...' if len(added) > 8 else ''}",
+        UserWarning,
+    )
+    return flat
 
 
 def _engine(sep: str) -> Literal["c", "python"]:

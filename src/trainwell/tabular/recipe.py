@@ -292,6 +292,7 @@ class TabularRecipe:
         check_column_roles(df, roles, source)
         for name, fmt in formats.items():
             check_date_format(df[name], fmt, name)
+        _refuse_nested(df, {*targets, *ignored}, source)
         cats, conts, dates, dropped = _choose_columns(
             df, targets, cat_names, cont_names, ignored, max_card, formats, preferred
         )
@@ -564,6 +565,22 @@ def _warn_unread_dates(values: pd.Series, parsed: pd.Series, fmt: str, name: str
 
 def _unique(names: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(names))
+
+
+def _refuse_nested(df: pd.DataFrame, skipped: set[str], source: str) -> None:
+    """Refuse an input column holding lists or objects in its cells (JSON's ``"tags": ["a", "b"]``): a table
+    model reads one value a cell (the pandas ``unique`` of the column failed with "unhashable type")."""
+    for name in df.columns:
+        if name in skipped or df[name].dtype != object:
+            continue
+        nested = df[name].map(lambda value: isinstance(value, list | tuple | dict | set))
+        if nested.any():
+            example = df[name][nested].iloc[0]
+            raise DataError(
+                f"column {name!r} of {source} holds lists or objects, e.g. {str(example)[:60]}: a table model reads "
+                f"one value a cell; leave it out with --ignore {name} (Python: ignore=[{name!r}]), or write it as "
+                "one value (its items joined) or as a column each"
+            )
 
 
 def _choose_columns(
