@@ -408,3 +408,14 @@ def test_a_column_of_lists_is_refused_by_name() -> None:
     ):
         TabularRecipe.fit(frame, target="y", source="t.json")
     assert TabularRecipe.fit(frame, target="y", ignore=["tags"]).cont_names == ["a"]
+
+
+def test_an_infinite_input_is_named_without_numpy_warnings_first() -> None:
+    # "warning: invalid value encountered in remainder" came before the error, from the check for row numbers.
+    import warnings
+
+    frame = pd.DataFrame({"a": [1.0, np.inf] + [float(i) for i in range(60)], "y": [0, 1] * 31})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(DataError, match=r"column 'a' holds an infinite value \(data row 2"):
+            TabularRecipe.fit(frame, target="y")

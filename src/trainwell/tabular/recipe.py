@@ -668,7 +668,10 @@ def _is_integer_id(values: pd.Series, name: str) -> bool:
     if not (pd.api.types.is_integer_dtype(values.dtype) or pd.api.types.is_float_dtype(values.dtype)):
         return False
     present = values.dropna()
-    if len(present) < 0.95 * len(values) or not np.all(np.mod(present.to_numpy(dtype=np.float64), 1) == 0):
+    numbers = present.to_numpy(dtype=np.float64)
+    if not np.isfinite(numbers).all():  # an infinite value is no row number (its own check names it)
+        return False
+    if len(present) < 0.95 * len(values) or not np.all(np.mod(numbers, 1) == 0):
         return False
     distinct = present.nunique()
     if distinct < _ID_UNIQUE_SHARE * len(present):
