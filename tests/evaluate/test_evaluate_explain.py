@@ -72,3 +72,19 @@ def test_multilabel_lines_decide_with_the_tasks_label_thresholds() -> None:
     assert abs(lines["f1"].value - functional.f1(scores, targets, "multilabel", (0.35,) * 3)) < 1e-9
     assert lines["f1"].value > functional.f1(scores, targets, "multilabel", 0.5) + 0.2
     assert "its own threshold" in lines["f1"].sentence
+
+
+def test_a_metric_undefined_on_rows_of_one_class_says_so() -> None:
+    # Fitted on 5 rows, the validation row was one: ROC AUC "outranks ... nan% of the time".
+    task = Task("binary", ("no", "yes"))
+    lines = {
+        line.name: line
+        for line in explain_validation(
+            task, torch.tensor([[0.7], [0.6]]), torch.tensor([[1.0], [1.0]]), ["roc_auc"]
+        )
+    }
+    assert (
+        lines["roc_auc"].sentence
+        == "undefined here: the 2 rows it is measured on hold one class only; judge on more rows"
+    )
+    assert "nan" not in lines["top10_precision"].sentence

@@ -248,6 +248,14 @@ def test_a_class_of_one_training_row_fits_trees_without_early_stopping() -> None
     assert trainwell.fit_table(frame, "y", seed=0, progress=False).compared is not None  # auto still compares
 
 
+def test_a_table_of_a_few_rows_fits_trees_without_early_stopping() -> None:
+    # 5 rows: early stopping's tenth is 1 row for 2 classes; scikit-learn's "test_size = 1 should be greater or
+    # equal to the number of classes = 2" stopped the fit.
+    frame = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [2, 3, 1, 5, 5], "y": ["yes", "no", "yes", "no", "yes"]})
+    run = trainwell.fit_table(frame, "y", arch="gbdt", seed=0, progress=False)
+    assert run.learn.model.settings["early_stopping"] is False
+
+
 def test_the_report_on_trees_says_how_they_were_grown(tmp_path: Path) -> None:
     from trainwell.report import build_report
 

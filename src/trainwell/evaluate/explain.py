@@ -76,11 +76,30 @@ def explain_validation(
         value, low, high = bootstrap_ci(
             metric, probabilities, targets, n_boot=n_boot, seed=seed, resampled_fn=fast
         )
-        sentence = _sentence(name, value, task, probabilities, targets)
+        sentence = (
+            _sentence(name, value, task, probabilities, targets)
+            if math.isfinite(value)
+            else _undefined_sentence(name, targets)
+        )
         if unit != "row":
             sentence = _with_unit(sentence, unit)
         lines.append(MetricLine(name, value, low, high, sentence))
     return lines
+
+
+def _undefined_sentence(name: str, targets: torch.Tensor) -> str:
+    """What a metric that came out undefined (NaN) means here: most often a ranking measured on rows of one class
+    (ROC AUC on a validation set of 1 row said "outranks ... nan% of the time")."""
+    if name in ("roc_auc", "top10_precision", "average_precision") and targets.numel():
+        flat = targets.reshape(len(targets), -1)
+        if bool((flat == flat[:1]).all()):
+            rows = (
+                f"{len(targets)} rows it is measured on hold"
+                if len(targets) != 1
+                else "1 row it is measured on holds"
+            )
+            return f"undefined here: the {rows} one class only; judge on more rows"
+    return "undefined on these rows (it needs more rows or more than one class); judge on more rows"
 
 
 def cross_fitted_intervals(

@@ -369,9 +369,11 @@ def fit_trees(
         _, counts = np.unique(target, return_counts=True)
         if len(counts) < 2:
             raise ConfigError("the training rows hold one class only: trees need two or more to split on")
-        if counts.min() < 2 and chosen.get("early_stopping"):
-            # Early stopping holds out a stratified tenth, impossible for a class of one row: a fixed number of
-            # rounds instead (scikit-learn's default).
+        held = math.ceil(float(chosen.get("validation_fraction") or 0.1) * len(target))
+        too_few = counts.min() < 2 or held < len(counts) or len(target) - held < len(counts)
+        if too_few and chosen.get("early_stopping"):
+            # Early stopping holds out a stratified tenth, impossible for a class of one row or a tenth smaller
+            # than the classes (5 rows): a fixed number of rounds instead (scikit-learn's default).
             estimator.set_params(early_stopping=False, max_iter=min(int(chosen["max_iter"]), FIXED_ROUNDS))
             chosen = {**chosen, "early_stopping": False, "max_iter": estimator.max_iter}
     try:
