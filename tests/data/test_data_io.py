@@ -213,6 +213,23 @@ def test_json_objects_are_spread_into_a_column_per_field(tmp_path: Path) -> None
     assert list(table.columns) == ["a", "meta.src", "meta.n"] and table["meta.src"].tolist() == ["web", "app"]
 
 
+def test_numbers_written_with_currency_thousands_or_percent_are_read_as_numbers(tmp_path: Path) -> None:
+    # "$3,221.11" and "20.2%" were categories or IDs: a price left out, a rate of 400 categories.
+    file = tmp_path / "money.csv"
+    file.write_text(
+        'price,rate,count,labels,zip\n"$3,221.11",20.2%,"1,200","2,15",02134\n$12,5%,7,27,10001\n'
+    )
+    with pytest.warns(UserWarning) as caught:
+        table = read_table(file)
+    assert table["price"].tolist() == [3221.11, 12.0] and table["rate"].tolist() == [20.2, 5.0]
+    assert table["count"].tolist() == [1200, 7]
+    assert table["labels"].tolist() == ["2,15", "27"]  # GoEmotions' label lists are no thousands
+    assert [str(w.message) for w in caught] == [
+        f"'{file}': columns 'price', 'rate', 'count' write numbers with a currency sign, thousands commas or % "
+        "('$3,221.11'): read as numbers (3221.11)"
+    ]
+
+
 def test_missing_file(tmp_path: Path) -> None:
     file = tmp_path / "x.csv"
     with pytest.raises(DataError, match=f"^data file '{re.escape(str(file))}' not found; check the path$"):

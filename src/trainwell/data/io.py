@@ -70,6 +70,11 @@ _MAX_LISTED_COLUMNS = 30
 _SNIFFED_LINES = 5
 # A number written with a decimal comma, optionally with dots between thousands: 0,25 or -1.234,5 (or 1.234).
 _DECIMAL_COMMA = re.compile(r"[+-]?(?:\d+|\d{1,3}(?:\.\d{3})+)(?:,\d+)?")
+# A number written with a currency sign, commas between thousands or a percent sign: $3,221.11, 1,200, 20.5%.
+_MARKED_NUMBER = re.compile(
+    r"[+-]?(?:[$€£¥]\s?)?(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d+)?(?:\s?[$€£¥])?%?|[+-]?\.\d+%?"
+)
+_MARKS = re.compile(r"[$€£¥%,]")
 # A column name pandas gave the second of two columns named alike: "a.1".
 _MANGLED = re.compile(r".+\.\d+")
 _SCAN_CHUNK = 1 << 20
@@ -167,7 +172,7 @@ def read_table(
             "('é' as 'Ã©') and no longer match the training values; drop --encoding",
             UserWarning,
         )
-    return _tidy(table, set(na_values) | {""}, shown)
+    return _marked_numbers(_tidy(table, set(na_values) | {""}, shown), shown)
 
 
 def _python_name(flag: str) -> str:
@@ -682,6 +687,35 @@ def _refuse_repeated_header(table: pd.DataFrame, path: Path, sep: str, encoding:
             f"'{path}' names {', '.join(map(repr, repeated))} twice in its header row (pandas would read the "
             f"second as {repeated[0] + '.1'!r}): give each column a name of its own"
         )
+
+
+def _marked_numbers(table: pd.DataFrame, shown: str) -> pd.DataFrame:
+    """Read as numbers the text columns whose every value is a number written with a currency sign, commas
+    between thousands or a percent sign (``$3,221.11``, ``1,200``, ``20.5%``: the number as written, 20.5), said
+    in a warning; read as text, each was a category or an ID."""
+    read: list[str] = []
+    example = ""
+    for column in table.columns:
+        values = table[column]
+        if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
+            continue
+        present = values.dropna()
+        if present.empty or not present.map(lambda value: isinstance(value, str)).all():
+            continue
+        text = present.astype(str).str.strip()
+        if not text.str.contains(_MARKS).any() or not text.str.fullmatch(_MARKED_NUMBER).all():
+            continue
+        table[column] = pd.to_numeric(text.str.replace(r"[$€£¥%,\s]", "", regex=True)).reindex(values.index)
+        example = example or str(text[text.str.contains(_MARKS)].iloc[0])
+        read.append(str(column))
+    if read:
+        number = float(re.sub(r"[$€£¥%,\s]", "", example))
+        warn(
+            f"'{shown}': column{'s' if len(read) > 1 else ''} {', '.join(map(repr, read))} write numbers with a "
+            f"currency sign, thousands commas or % ({example!r}): read as numbers ({number:g})",
+            UserWarning,
+        )
+    return table
 
 
 def _decimal_commas(table: pd.DataFrame, path: Path, sep: str, na_strings: set[str]) -> pd.DataFrame:
