@@ -14,7 +14,7 @@ import re
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Literal, NamedTuple, cast
 
@@ -693,29 +693,14 @@ def _marked_numbers(table: pd.DataFrame, shown: str) -> pd.DataFrame:
     """Read as numbers the text columns whose every value is a number written with a currency sign, commas
     between thousands or a percent sign (``$3,221.11``, ``1,200``, ``20.5%``: the number as written, 20.5), said
     in a warning; read as text, each was a category or an ID."""
-    read: list[str] = []
-    example = ""
-    for column in table.columns:
-        values = table[column]
-        if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
-            continue
-        present = values.dropna()
-        if present.empty or not present.map(lambda value: isinstance(value, str)).all():
-            continue
-        text = present.astype(str).str.strip()
-        if not text.str.contains(_MARKS).any() or not text.str.fullmatch(_MARKED_NUMBER).all():
-            continue
-        table[column] = pd.to_numeric(text.str.replace(r"[$€£¥%,\s]", "", regex=True)).reindex(values.index)
-        example = example or str(text[text.str.contains(_MARKS)].iloc[0])
-        read.append(str(column))
-    if read:
-        number = float(re.sub(r"[$€£¥%,\s]", "", example))
-        warn(
-            f"'{shown}': column{'s' if len(read) > 1 else ''} {', '.join(map(repr, read))} write numbers with a "
-            f"currency sign, thousands commas or % ({example!r}): read as numbers ({number:g})",
-            UserWarning,
-        )
-    return table
+    return _written_numbers(
+        table,
+        shown,
+        _MARKED_NUMBER,
+        _MARKS,
+        lambda value: re.sub(r"[$€£¥%,\s]", "", value),
+        "with a currency sign, thousands commas or %",
+    )
 
 
 def _decimal_commas(table: pd.DataFrame, path: Path, sep: str, na_strings: set[str]) -> pd.DataFrame:
@@ -725,6 +710,29 @@ def _decimal_commas(table: pd.DataFrame, path: Path, sep: str, na_strings: set[s
     A comma-delimited file is left alone: there a quoted ``1,234`` is as likely a thousand."""
     if sep == ",":
         return table
+    return _written_numbers(
+        table,
+        str(path),
+        _DECIMAL_COMMA,
+        re.compile(","),
+        lambda value: value.replace(".", "").replace(",", "."),
+        "with a decimal comma",
+        na_strings,
+    )
+
+
+def _written_numbers(
+    table: pd.DataFrame,
+    shown: str,
+    pattern: re.Pattern[str],
+    marks: re.Pattern[str],
+    plain: Callable[[str], str],
+    written: str,
+    na_strings: Collection[str] = (),
+) -> pd.DataFrame:
+    """``table`` with its text columns read as numbers where every value (missing ones and ``na_strings`` aside)
+    matches ``pattern`` and some hold ``marks``; ``plain`` writes a value as Python reads a number. The columns
+    read are said in one warning, with the shortest marked value as the example (``written``: how)."""
     read: list[str] = []
     example = ""
     for column in table.columns:
@@ -732,21 +740,16 @@ def _decimal_commas(table: pd.DataFrame, path: Path, sep: str, na_strings: set[s
         if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
             continue
         text = values.dropna().astype(str).str.strip()
-        text = text[~text.isin(na_strings)]
-        if text.empty or not text.str.contains(",", regex=False).any():
+        text = text[~text.isin(list(na_strings))]
+        if text.empty or not text.str.contains(marks).any() or not text.str.fullmatch(pattern).all():
             continue
-        if not text.str.fullmatch(_DECIMAL_COMMA).all():
-            continue
-        numbers = pd.to_numeric(text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
-        table[column] = numbers.reindex(values.index)
-        if not example:
-            example = min(text[text.str.contains(",", regex=False)], key=len)
+        table[column] = pd.to_numeric(text.map(plain)).reindex(values.index)
+        example = example or min(text[text.str.contains(marks)], key=len)
         read.append(str(column))
     if read:
-        number = float(example.replace(".", "").replace(",", "."))
         warn(
-            f"'{path}': column{'s' if len(read) > 1 else ''} {', '.join(map(repr, read))} write numbers with a decimal "
-            f"comma ({example!r}): read as numbers ({number:g})",
+            f"'{shown}': column{'s' if len(read) > 1 else ''} {', '.join(map(repr, read))} write numbers {written} "
+            f"({example!r}): read as numbers ({float(plain(example)):g})",
             UserWarning,
         )
     return table
