@@ -63,16 +63,15 @@ def read_text_table(
         return read_fasttext(path, encoding=encoding, encoding_errors=encoding_errors)
     name = path.name.lower()
     skipped = 0  # lines before the first row of a file without a header row (a preamble)
-    excel = name.endswith((".xlsx", ".xlsm"))
-    if excel:  # without openpyxl: how to read it
-        from trainwell.data.io import archive_error
+    from trainwell.data.io import EXCEL_SUFFIXES, archive_error
 
+    excel = name.endswith(EXCEL_SUFFIXES)
+    if excel:  # without openpyxl: how to read it
         refused = archive_error(path)
         if refused is not None:
             raise refused
-    if (
-        names is not None and not excel
-    ):  # checked before the read: pandas would make extra leading fields an index
+    # Checked before the read: pandas would quietly make extra leading fields an index.
+    if names is not None and not excel:
         if name.endswith((".parquet", ".pq", ".jsonl", ".jsonl.gz", ".ndjson")):
             raise ConfigError(
                 f"'{path}' names its own columns; --names (Python: names=) is for CSV or TSV files without a "
