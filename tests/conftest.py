@@ -8,7 +8,10 @@ state.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -25,6 +28,10 @@ if os.environ.get("PYTHONPATH"):
     os.environ["PYTHONPATH"] = os.pathsep.join(
         os.path.abspath(part) for part in os.environ["PYTHONPATH"].split(os.pathsep) if part
     )
+# Archives unpacked and images decoded by the tests go to a folder of this run, not the user's ~/.cache.
+if not os.environ.get("TRAINWELL_CACHE"):
+    os.environ["TRAINWELL_CACHE"] = tempfile.mkdtemp(prefix="trainwell-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["TRAINWELL_CACHE"], ignore_errors=True)
 SUBPROCESS_ENV = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"}
 
 

@@ -236,6 +236,20 @@ def text_lines(
     return numbers, texts
 
 
+def unpacked_data(path: Path | None) -> Path | None:
+    """``path`` as a command reads it: an archive (MovieLens' ``ml-100k.tgz``, ``photos.zip``) is unpacked into
+    the cache once (:mod:`trainwell.core.archives`) and what it holds is read instead, said on standard error;
+    anything else (``None``, ``-`` for standard input, a file, a folder) as it is."""
+    from trainwell.core.archives import archive_kind, unpack  # the standard library's archives, no more
+
+    if path is None or archive_kind(path) is None:  # named like one, not one: the reader says what it is
+        return path
+    result = unpack(path)
+    if os.environ.get("RANK", "0") == "0":  # under torchrun, rank 0 says it for all
+        err_console.print(result.describe(path), soft_wrap=True, markup=False, highlight=False)
+    return result.path
+
+
 def column_names(text: str | None) -> list[str] | None:
     """The names of a comma-separated option (``--cat-names a,b``, ``--names ...``), or ``None`` when not given."""
     return [part.strip() for part in text.split(",") if part.strip()] if text else None
@@ -253,9 +267,9 @@ def missing_target(
     frame = None
     if data.is_file():  # else said at once, without importing pandas to read it
         from trainwell.cli._fit_data import refuse_idx
-        from trainwell.data.io import archive_error, list_columns, read_table
+        from trainwell.data.io import list_columns, read_table, workbook_error
 
-        refused = archive_error(data) or refuse_idx(data)
+        refused = workbook_error(data) or refuse_idx(data)
         if refused is not None:  # no --target would help: say what would
             return refused
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from trainwell.cli import _options as option
-from trainwell.cli._common import MAX_SEED, guarded, out_console, refuse_encoding
+from trainwell.cli._common import MAX_SEED, guarded, out_console, refuse_encoding, unpacked_data
 
 if TYPE_CHECKING:
     from trainwell.evaluate.evaluation import Evaluation
@@ -172,6 +172,8 @@ def evaluate(
     def run() -> None:
         # What the command line can check alone comes first, the training stack's imports after (ready).
         nonlocal text, target  # a file in fastText's format sets them
+        nonlocal data, test  # an archive: what it holds, unpacked
+        data, test = unpacked_data(data), unpacked_data(test)  # type: ignore[assignment]
         from trainwell.cli._early import (
             check_text_options,
             duration_option,

@@ -23,6 +23,7 @@ from trainwell.cli._common import (
     model_directory_line,
     out_console,
     refuse_encoding,
+    unpacked_data,
 )
 from trainwell.cli._fit_data import (
     TABLE_ONLY,
@@ -252,6 +253,8 @@ def fit(
         # What the command line can check alone comes first, and the training stack's imports after it
         # (ready): a mistake is said at once, not after seconds of imports.
         nonlocal text, target  # a folder of class folders of texts sets them
+        nonlocal data, test  # an archive: what it holds, unpacked
+        data, test = unpacked_data(data), unpacked_data(test)  # type: ignore[assignment]
         from trainwell.cli._early import (
             check_text_options,
             duration_option,

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from trainwell.cli import _options as option
-from trainwell.cli._common import MAX_SEED, guarded, out_console
+from trainwell.cli._common import MAX_SEED, guarded, out_console, unpacked_data
 from trainwell.cli.fit_cmd import TASKS, target_columns
 
 
@@ -63,6 +63,8 @@ def lr_find(
 
     def run() -> None:
         nonlocal text, target  # a file in fastText's format sets them
+        nonlocal data  # an archive: what it holds, unpacked
+        data = unpacked_data(data)  # type: ignore[assignment]
         from trainwell.cli._common import missing_target, refuse_encoding
         from trainwell.cli._early import check_text_options, need_data, refuse_model_directory
         from trainwell.cli._fit_data import (

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from trainwell.cli import _options as option
-from trainwell.cli._common import ENCODING_HELP, emit_table, guarded
+from trainwell.cli._common import ENCODING_HELP, emit_table, guarded, unpacked_data
 
 
 def predict(
@@ -85,6 +85,8 @@ def predict(
         # Before the imports of the model's stack: a mistake is said at once.
         check_encoding_errors(encoding_errors)
         need_model_directory(model)
+        nonlocal data  # an archive: what it holds, unpacked
+        data = [unpacked_data(source) or source for source in data]
         metadata = peek_metadata(model)
         _refuse_unread(metadata, tta=tta, allow_missing_columns=allow_missing_columns, encoding=encoding)
         _refuse_names(metadata, names)

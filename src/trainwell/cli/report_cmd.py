@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from trainwell.cli import _options as option
-from trainwell.cli._common import MAX_SEED, guarded, out_console
+from trainwell.cli._common import MAX_SEED, guarded, out_console, unpacked_data
 
 
 def report(
@@ -100,6 +100,8 @@ def report(
         # Before the imports of the model's stack and the report's: a mistake is said at once.
         check_text_options(encoding, encoding_errors)
         need_model_directory(model)
+        nonlocal data  # an archive: what it holds, unpacked
+        data = unpacked_data(data)  # type: ignore[assignment]
         metadata = peek_metadata(model)
         refuse_unread_options(metadata)
         kind = {"rows": "table", "language_model": "corpus", "tagging": "conll"}.get(model_kind(metadata))

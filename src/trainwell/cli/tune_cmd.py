@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from trainwell.cli import _options as option
-from trainwell.cli._common import MAX_SEED, fold_cells, guarded, out_console
+from trainwell.cli._common import MAX_SEED, fold_cells, guarded, out_console, unpacked_data
 
 SHOWN_TRIALS = 8
 #: Table headings for settings whose name is long.
@@ -148,6 +148,8 @@ def tune(
     def run() -> None:
         # What the command line can check alone comes first, the training stack's imports after (ready).
         nonlocal text, target  # a file in fastText's format sets them
+        nonlocal data, test  # an archive: what it holds, unpacked
+        data, test = unpacked_data(data), unpacked_data(test)  # type: ignore[assignment]
         from trainwell.cli._early import (
             check_text_options,
             duration_option,

@@ -7,6 +7,7 @@ folder's files back to the user (predictions beside their paths).
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path, PurePath
@@ -14,6 +15,7 @@ from typing import TypeVar
 
 __all__ = [
     "TABLE_SUFFIXES",
+    "cache_root",
     "data_folders",
     "is_idx_file",
     "is_model_directory",
@@ -26,6 +28,13 @@ __all__ = [
 TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".parquet", ".pq", ".json", ".jsonl", ".ndjson", ".xlsx", ".xlsm")
 #: Any IDX file's name, images or labels: ``<set>-<what>-idx<dims>-ubyte`` (``.gz`` or not).
 _IDX_FILE = re.compile(r"-idx\d-ubyte(?:\.gz)?$")
+
+
+def cache_root() -> Path:
+    """``$TRAINWELL_CACHE``, else ``~/.cache/trainwell``: where trainwell keeps what it can make again (decoded
+    images, unpacked archives)."""
+    base = os.environ.get("TRAINWELL_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "trainwell")
+    return Path(base)
 
 
 def is_model_directory(path: Path) -> bool:

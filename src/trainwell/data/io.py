@@ -135,7 +135,7 @@ def read_table(
     check_encoding_errors(encoding_errors)
     path = Path(path)
     shown = str(path)
-    _need_file(path, "data file", "a .csv, .tsv or .parquet file")
+    path = _need_file(path, "data file", "a .csv, .tsv or .parquet file")
     kind = _kind_of(path)
     if names is not None and kind in ("json", "jsonl"):
         raise ConfigError(
@@ -335,39 +335,44 @@ def _encoding_fix(path: Path, encoding: str) -> str:
     return 'pass --encoding latin-1 (Python: encoding="latin-1")'
 
 
-def _need_file(path: Path, what: str, kinds: str) -> None:
-    """Refuse a ``path`` that does not exist or is a folder, in one line: ``what`` names the file (``"data
-    file"``), ``kinds`` what to pass instead of a folder (``"a text file"``)."""
+def _need_file(path: Path, what: str, kinds: str) -> Path:
+    """The file to read for ``path``: refused in one line when it does not exist or is a folder (``what`` names
+    the file, ``"data file"``; ``kinds`` what to pass instead of a folder, ``"a text file"``) or a workbook that
+    cannot be read; an archive's one file, unpacked into the cache (Kaggle's ``train.csv.zip``)."""
     if not path.exists():
         raise DataError(f"{what} '{path}' not found; check the path")
     if path.is_dir():
         raise DataError(f"{what} '{path}' is a directory, not a file; pass the path of {kinds}")
-    refused = archive_error(path, what)
+    from trainwell.core.archives import archive_kind, member_names, unpack
+    from trainwell.core.paths import is_table_file
+
+    if archive_kind(path) is not None:
+        inside = unpack(path).path
+        if inside.is_dir():
+            tables = sorted(  # the training table first (Kaggle's train.csv beside test.csv)
+                (entry for entry in inside.rglob("*") if is_table_file(entry) and entry.is_file()),
+                key=lambda entry: ("train" not in entry.name.lower(), entry),
+            )
+            example = f", e.g. '{tables[0]}'" if tables else ""
+            raise DataError(
+                f"{what} '{path}' is an archive of {member_names(inside)}, unpacked into '{inside}': pass the "
+                f"file to read{example}"
+            )
+        return inside
+    refused = workbook_error(path, what)
     if refused is not None:
         raise refused
+    return path
 
 
-#: Name endings of archives, with the command that unpacks each.
-_ARCHIVES = {
-    ".tar": "tar xf",
-    ".tgz": "tar xzf",
-    ".tar.gz": "tar xzf",
-    ".tbz2": "tar xjf",
-    ".tar.bz2": "tar xjf",
-    ".tar.xz": "tar xJf",
-    ".zip": "unzip",
-}
 _WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".ods")
 #: Workbooks read (their first sheet) with openpyxl, an optional dependency (trainwell[excel]).
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 
 
-def archive_error(path: Path, what: str = "data file") -> DataError | None:
-    """The error for an archive (MovieLens' ``ml-100k.tgz``) or a spreadsheet workbook given as a table, known
-    by its name and, for archives, its bytes: it says how to get at the table (read as a CSV, its bytes made a
-    nonsense error); ``None`` for any other file."""
-    import zipfile
-
+def workbook_error(path: Path, what: str = "data file") -> DataError | None:
+    """The error for a spreadsheet workbook given as a table that cannot be read: an ``.xlsx`` without openpyxl
+    installed, or an ``.xls``/``.ods`` (how to get at the table); ``None`` for any other file."""
     name = path.name.lower()
     if name.endswith(EXCEL_SUFFIXES):
         try:
@@ -383,20 +388,7 @@ def archive_error(path: Path, what: str = "data file") -> DataError | None:
             f"{what} '{path}' is a spreadsheet workbook, not a table file: save the sheet as CSV (or as .xlsx), "
             "or read it with pandas.read_excel and pass the DataFrame (Python)"
         )
-    ending = next((end for end in sorted(_ARCHIVES, key=len, reverse=True) if name.endswith(end)), None)
-    if ending is None:
-        return None
-    try:
-        archive = zipfile.is_zipfile(path) if ending == ".zip" else tarfile.is_tarfile(path)
-    except OSError:
-        return None  # unreadable: the read that follows says so
-    if not archive:
-        return None
-    kind = "zip" if ending == ".zip" else "tar"
-    return DataError(
-        f"{what} '{path}' is a {kind} archive: unpack it first ({_ARCHIVES[ending]} {path.name}) and pass "
-        "the table or folder inside"
-    )
+    return None
 
 
 def read_text_file(path: str | Path, *, encoding: str = "utf-8", encoding_errors: str = "strict") -> str:
@@ -411,7 +403,7 @@ def read_text_file(path: str | Path, *, encoding: str = "utf-8", encoding_errors
     check_encoding(encoding)
     check_encoding_errors(encoding_errors)
     path = Path(path)
-    _need_file(path, "text file", "a text file")
+    path = _need_file(path, "text file", "a text file")
     try:
         with _open_bytes(path) as stream:
             raw = stream.read()
@@ -519,7 +511,7 @@ def write_table(table: pd.DataFrame, path: str | Path) -> Path:
     path = Path(path)
     kind = _kind_of(path)
     if kind == "excel":  # a sheet Excel opens as it is (openpyxl: trainwell[excel])
-        refused = archive_error(path, "--out")
+        refused = workbook_error(path, "--out")
         if refused is not None:
             raise refused
         return write_atomic(path, lambda stream: table.to_excel(stream, index=False, engine="openpyxl"))

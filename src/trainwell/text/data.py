@@ -134,6 +134,9 @@ def text_data(
             row (GoEmotions' ``train.tsv``: ``["text", "labels", "id"]``); its first line is then a row of data.
     """
     check_settings(valid_pct, batch_size)
+    from trainwell.core.archives import unpacked
+
+    source, test = unpacked(source), unpacked(test)  # reviews.zip: what it holds
     what = f"'{source}'" if isinstance(source, str | Path) else "the DataFrame"
     from_file = isinstance(source, str | Path) and not Path(source).is_dir()
     if isinstance(source, str | Path) and not from_file:

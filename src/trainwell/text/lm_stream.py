@@ -281,6 +281,9 @@ def lm_data(
     """
     if tokenizer not in TOKENIZERS:
         raise ConfigError(f"tokenizer must be one of {', '.join(TOKENIZERS)}; got {tokenizer!r}")
+    from trainwell.core.archives import unpacked
+
+    source, valid, test = unpacked(source), unpacked(valid), unpacked(test)  # corpus.tgz: what it holds
     splits = corpus_splits(source)
     if splits is not None:  # PTB's layout: its own training, validation and test files
         source = splits["train"]

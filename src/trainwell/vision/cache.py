@@ -27,8 +27,9 @@ FORMAT = 1
 
 def default_cache_dir() -> Path:
     """``$TRAINWELL_CACHE`` or ``~/.cache/trainwell``, with an ``images`` folder inside."""
-    base = os.environ.get("TRAINWELL_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "trainwell")
-    return Path(base) / "images"
+    from trainwell.core.paths import cache_root
+
+    return cache_root() / "images"
 
 
 def cache_key(paths: Sequence[Path], size: tuple[int, int], channels: int, method: str) -> str:

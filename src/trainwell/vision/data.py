@@ -121,6 +121,9 @@ def image_data(
     """
     _check_settings(valid_pct, batch_size, size)
     _check_augmentation(augmentation)
+    from trainwell.core.archives import unpacked
+
+    source, valid, test = unpacked(source), unpacked(valid), unpacked(test)  # photos.zip: what it holds
     name = str(source) if isinstance(source, str | Path) else "the images"
     idx = idx_sets(Path(source)) if isinstance(source, str | Path) and labels is None else None
     if idx is not None:  # MNIST's IDX files: its train-* set, and its t10k-* set as the test set

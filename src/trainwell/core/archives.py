@@ -1,0 +1,225 @@
+"""Archives given as data: ``trainwell fit ml-100k.tgz`` reads what is inside, unpacked once into the cache.
+
+Data sets ship as archives (MovieLens' ``ml-100k.tgz``, a Kaggle download's ``titanic.zip``, a folder of photos
+zipped to send). :func:`unpack` extracts one into ``$TRAINWELL_CACHE/unpacked`` (``~/.cache/trainwell`` by
+default), in a folder named after the archive and a hash of its path, size and modification time: the second
+run reads the same folder without unpacking again, and a changed archive gets a new one. What is read is the
+one file or folder the archive holds, when it holds one (``ml-100k/``), else the folder it was unpacked into.
+
+Extraction is safe and whole or nothing:
+
+- tar members go through Python's ``data`` filter (no absolute paths, no ``..``, no links leading out, no device
+  files); zip names are cleaned by :mod:`zipfile` itself;
+- macOS' ``__MACOSX/`` and ``._*`` companions are left out (they would read as a class of images);
+- the archive is unpacked into a hidden temporary folder and renamed when complete, so an interrupted or
+  failed run leaves nothing half-written, and two processes unpacking at once (``torchrun``) keep one copy;
+- the room it needs is checked before the first byte is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import tarfile
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from trainwell.core.errors import DataError
+from trainwell.core.paths import cache_root
+
+__all__ = ["ARCHIVE_ENDINGS", "Unpacked", "archive_kind", "member_names", "unpack", "unpacked"]
+
+S = TypeVar("S")
+
+#: Name endings of the archives read, with the kind each is.
+ARCHIVE_ENDINGS = {
+    ".tar": "tar",
+    ".tgz": "tar",
+    ".tar.gz": "tar",
+    ".tbz2": "tar",
+    ".tar.bz2": "tar",
+    ".txz": "tar",
+    ".tar.xz": "tar",
+    ".zip": "zip",
+}
+#: Left out when unpacking: macOS' resource forks and folder settings, never data.
+_JUNK = re.compile(r"(^|/)(__MACOSX(/|$)|\._[^/]*$|\.DS_Store$)")
+#: Room kept free on the cache's disk beyond what the archive needs.
+_SPARE_BYTES = 64 * 2**20
+
+
+def archive_ending(path: Path) -> str | None:
+    """The archive ending ``path``'s name has (``".tar.gz"``), the longest that matches; ``None`` for others."""
+    name = path.name.lower()
+    return next((end for end in sorted(ARCHIVE_ENDINGS, key=len, reverse=True) if name.endswith(end)), None)
+
+
+def archive_kind(path: Path) -> str | None:
+    """``"zip"`` or ``"tar"`` for a file named as an archive whose bytes are one, else ``None`` (a folder, a
+    missing file, a ``.zip`` that is not a zip: the reader that follows says what is wrong)."""
+    ending = archive_ending(path)
+    if ending is None or not path.is_file():
+        return None
+    try:
+        is_archive = zipfile.is_zipfile(path) if ending == ".zip" else tarfile.is_tarfile(path)
+    except (OSError, EOFError, zlib.error):
+        return None
+    return ARCHIVE_ENDINGS[ending] if is_archive else None
+
+
+@dataclass(frozen=True)
+class Unpacked:
+    """Where an archive's contents are: ``path`` is what to read (the one file or folder inside, or ``folder``),
+    ``folder`` the folder it was unpacked into, ``fresh`` whether this call unpacked it (``False``: reused),
+    ``files`` and ``size`` (bytes) what it held when unpacked (0 when reused: not counted again)."""
+
+    path: Path
+    folder: Path
+    fresh: bool
+    files: int
+    size: int
+
+    def describe(self, archive: Path) -> str:
+        """One line saying what was done: ``unpacked 'ml-100k.tgz' (23 files, 16.0 MB) into '...'; reading ...``."""
+        inside = f"; reading '{self.path.name}' inside" if self.path != self.folder else ""
+        if self.fresh:
+            return (
+                f"unpacked '{archive}' ({self.files:,} file{'s' if self.files != 1 else ''}, {_size(self.size)}) "
+                f"into '{self.folder}'{inside}"
+            )
+        return f"'{archive}' was unpacked before into '{self.folder}'{inside}"
+
+
+def unpacked(source: S) -> S | Path:
+    """What to read for ``source``: for an archive's path, the file or folder it holds (see :func:`unpack`);
+    anything else (a DataFrame, a folder, another file) as it is."""
+    if not isinstance(source, str | os.PathLike) or archive_kind(Path(source)) is None:
+        return source
+    return unpack(Path(source)).path
+
+
+def unpack(archive: str | Path, cache: Path | None = None) -> Unpacked:
+    """Unpack ``archive`` (``.zip``, ``.tar``, ``.tgz``/``.tar.gz``, ``.tbz2``/``.tar.bz2``, ``.txz``/``.tar.xz``)
+    into ``cache`` (default ``cache_root() / "unpacked"``), or find it unpacked there before.
+
+    Raises:
+        DataError: ``archive`` is not an archive, is damaged, holds no files, holds a member that would land
+            outside its folder (a link or a path leading out), or the cache's disk lacks the room.
+    """
+    archive = Path(archive)
+    kind = archive_kind(archive)
+    if kind is None:
+        raise DataError(
+            f"'{archive}' is not a zip or tar archive; pass the archive, or the folder it unpacks to"
+        )
+    root = cache if cache is not None else cache_root() / "unpacked"
+    folder = root / _folder_name(archive)
+    if folder.is_dir():
+        return Unpacked(_what_to_read(folder), folder, False, 0, 0)
+    try:
+        members, files, size = _members(archive, kind)
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error, OSError) as error:
+        raise _damaged(archive, kind, error) from None
+    if not members:
+        raise DataError(f"archive '{archive}' holds no files; check that it is the data set's archive")
+    root.mkdir(parents=True, exist_ok=True)
+    _check_room(archive, root, size)
+    temp = root / f".{folder.name}.{os.getpid()}.partial"
+    shutil.rmtree(temp, ignore_errors=True)
+    try:
+        _extract(archive, kind, members, temp)
+        try:
+            temp.rename(folder)
+        except OSError:
+            if not folder.is_dir():  # not another process's copy, renamed first: a real failure
+                raise
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error) as error:
+        raise _damaged(archive, kind, error) from None
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+    return Unpacked(_what_to_read(folder), folder, True, files, size)
+
+
+def _folder_name(archive: Path) -> str:
+    """``ml-100k-<12 hex>``: the archive's name less its ending, and a hash of its path, size and time."""
+    stat = archive.stat()
+    key = f"{archive.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    stem = archive.name[: -len(archive_ending(archive) or "")] or "archive"
+    stem = re.sub(r"[^\w.-]+", "_", stem).strip("._") or "archive"
+    return f"{stem[:60]}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+
+
+def _members(archive: Path, kind: str) -> tuple[list[str], int, int]:
+    """The names of the members to unpack (files and folders, macOS' companions left out; none when it holds no
+    file), the number of files and their bytes; reading a tar's index reads the whole (compressed) archive, so a damaged one fails here."""
+    if kind == "zip":
+        with zipfile.ZipFile(archive) as opened:
+            infos = [info for info in opened.infolist() if not _JUNK.search(info.filename)]
+            files = [info for info in infos if not info.is_dir()]
+            names = [info.filename for info in infos] if files else []
+            return names, len(files), sum(info.file_size for info in files)
+    with tarfile.open(archive) as opened:
+        entries = [member for member in opened.getmembers() if not _JUNK.search(member.name)]
+        regular = [member for member in entries if member.isfile()]
+        names = [member.name for member in entries] if regular else []
+        return names, len(regular), sum(member.size for member in regular)
+
+
+def _extract(archive: Path, kind: str, members: list[str], temp: Path) -> None:
+    temp.mkdir()
+    if kind == "zip":
+        with zipfile.ZipFile(archive) as opened:
+            opened.extractall(temp, members=members)  # zipfile drops absolute roots and '..' from names
+        return
+    with tarfile.open(archive) as opened:
+        wanted = set(members)
+        try:
+            opened.extractall(
+                temp, members=[m for m in opened.getmembers() if m.name in wanted], filter="data"
+            )
+        except tarfile.FilterError as error:
+            raise DataError(
+                f"archive '{archive}' holds a member that would land outside its folder or is not a plain file "
+                f"({error}); refused: unpack it yourself if you trust it, and pass the folder"
+            ) from None
+
+
+def _check_room(archive: Path, root: Path, size: int) -> None:
+    free = shutil.disk_usage(root).free
+    if size + _SPARE_BYTES > free:
+        raise DataError(
+            f"unpacking '{archive}' needs {_size(size)} and '{root}' has {_size(free)} free: set TRAINWELL_CACHE to "
+            "a folder on a disk with room, or unpack it yourself and pass the folder"
+        )
+
+
+def _damaged(archive: Path, kind: str, error: BaseException) -> DataError:
+    reason = str(error) or type(error).__name__
+    return DataError(f"archive '{archive}' is a damaged {kind} file ({reason}); download or copy it again")
+
+
+def _what_to_read(folder: Path) -> Path:
+    """The one visible file or folder ``folder`` holds (an archive of ``ml-100k/``, or of one table), else
+    ``folder`` itself (Kaggle's ``train.csv`` beside ``test.csv``)."""
+    entries = [entry for entry in folder.iterdir() if not entry.name.startswith(".")]
+    return entries[0] if len(entries) == 1 else folder
+
+
+def _size(count: float) -> str:
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if count < 1000 or unit == "GB":
+            return f"{count:,.0f} {unit}" if unit == "bytes" else f"{count:,.1f} {unit}"
+        count /= 1000
+    return f"{count:,.1f} TB"  # pragma: no cover  (the loop returns at GB)
+
+
+def member_names(folder: Path, limit: int = 6) -> str:
+    """Up to ``limit`` of the visible names in ``folder``, for a message (``train.csv, test.csv``)."""
+    names = sorted(entry.name for entry in folder.iterdir() if not entry.name.startswith("."))
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")

@@ -1,0 +1,94 @@
+"""Commands given an archive read what it holds (unpacked once into the cache), and say where it went."""
+
+from __future__ import annotations
+
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+from cli_support import binary_table
+from typer.testing import CliRunner
+
+from image_files import make_image_folder
+from trainwell.cli.app import app
+
+
+def _run(*args: str | Path) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, [str(arg) for arg in args], env={"COLUMNS": "300"})
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_fit_and_predict_read_images_from_archives(tmp_path: Path) -> None:
+    photos = make_image_folder(tmp_path / "photos", per_class=12, size=16)
+    archive = tmp_path / "photos.tgz"
+    with tarfile.open(archive, "w:gz") as packed:
+        packed.add(photos, arcname="photos")
+    code, _, err = _run("fit", archive, "--epochs", "1", "--out", tmp_path / "model")
+    assert code == 0, err
+    assert f"unpacked '{archive}' (24 files," in err and "; reading 'photos' inside" in err
+    new = tmp_path / "new.zip"  # as a Mac zips a folder: its ._ companions would read as broken images
+    with zipfile.ZipFile(new, "w") as packed:
+        for png in sorted((photos / "vertical").glob("*.png"))[:3]:
+            packed.write(png, f"new/{png.name}")
+            packed.writestr(f"__MACOSX/new/._{png.name}", b"\x00\x05\x16\x07")
+    code, out, err = _run("predict", tmp_path / "model", new)
+    assert code == 0, err
+    assert f"unpacked '{new}' (3 files," in err
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("path,prediction,") and len(lines) == 4
+    assert all("/new/0" in line and "__MACOSX" not in line for line in lines[1:])
+
+
+def test_a_table_archive_trains_and_tests(tmp_path: Path) -> None:
+    frame = binary_table()
+    train, test = tmp_path / "train.csv.zip", tmp_path / "test.zip"
+    for path, rows in ((train, frame[:300]), (test, frame[300:])):
+        with zipfile.ZipFile(path, "w") as packed:
+            packed.writestr(
+                path.name.removesuffix(".zip").removesuffix(".csv") + ".csv", rows.to_csv(index=False)
+            )
+    code, out, err = _run(
+        "fit", train, "--target", "y", "--test", test, "--arch", "gbdt", "--out", tmp_path / "m"
+    )
+    assert code == 0, err
+    assert f"unpacked '{train}'" in err and f"unpacked '{test}'" in err
+    assert "test set (100 rows): accuracy " in out
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (  # MovieLens' ml-100k.tgz: which file to fit, and how
+            {
+                "ml-100k/u.data": "196\t242\t3\t881250949\n186\t302\t3\t891717742\n",
+                "ml-100k/README": "about\n",
+            },
+            "its u.data looks like ratings without a header row (user, item, rating[, timestamp]): trainwell fit "
+            "{folder}/ml-100k/u.data --user user --item item --target rating",
+        ),
+        (  # Kaggle's titanic.zip: its training table, and its test table for --test
+            {"train.csv": "a,y\n1,0\n2,1\n", "test.csv": "a\n3\n"},
+            "is a folder of tables (test.csv, train.csv), not of images: pass one table file, e.g. trainwell fit "
+            "{folder}/train.csv --target COLUMN",
+        ),
+    ],
+    ids=["movielens", "kaggle"],
+)
+def test_an_archive_of_several_files_says_which_to_pass_where_it_was_unpacked(
+    tmp_path: Path, files: dict[str, str], expected: str
+) -> None:
+    archive = tmp_path / "data.tgz"
+    source = tmp_path / "source"
+    with tarfile.open(archive, "w:gz") as packed:
+        for name, text in files.items():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            (source / name).write_text(text, encoding="utf-8")
+            packed.add(source / name, arcname=name)
+    code, _, err = _run("fit", archive)
+    assert code == 2
+    first, second = err.strip().splitlines()
+    folder = first.split(" into '")[1].split("'")[0]
+    assert first.startswith(f"unpacked '{archive}' ({len(files)} files,")
+    assert second.startswith("error: ") and expected.format(folder=folder) in second
+    assert "/unpacked/data-" in folder
