@@ -193,6 +193,13 @@ def test_keep_copies_input_columns_in_front_of_the_predictions(
     assert table["passenger"].tolist() == frame["passenger"].tolist()
     code, _, err = _run("predict", models["table"], rows, "--keep", "id")
     assert code == 2 and "--keep names 'id', not a column of" in err and "passenger" in err
+    numbered = tmp_path / "numbered.csv"  # a Kaggle test file's ids: written back as they came, zeros and all
+    frame.assign(passenger=[f"{i:04d}" for i in range(6)]).to_csv(numbered, index=False)
+    code, out, err = _run("predict", models["table"], numbered, "--keep", "passenger", "--label-only")
+    assert code == 0, err
+    written = pd.read_csv(io.StringIO(out), dtype=str)
+    assert list(written.columns) == ["passenger", "y"]
+    assert written["passenger"].tolist() == [f"{i:04d}" for i in range(6)]
     texts = tmp_path / "texts.csv"
     reviews(4).assign(review_id=[10, 11, 12, 13]).to_csv(texts, index=False)
     code, out, err = _run("predict", models["texts"], texts, "--keep", "review_id")

@@ -91,7 +91,8 @@ def test_archives_workbooks_and_idx_arrays_say_how_to_get_at_the_data(tmp_path: 
     with tarfile.open(tgz, "w:gz") as archive:
         archive.add(table, arcname="ml-100k/u.csv")
     with pytest.raises(  # a folder inside: which file to read, unpacked where
-        DataError, match=r"'.*ml-100k.tgz' is an archive of u.csv, unpacked into '.*ml-100k': pass the file to read, "
+        DataError,
+        match=r"'.*ml-100k.tgz' is an archive of u.csv, unpacked into '.*ml-100k': pass the file to read, "
         r"e.g. '.*ml-100k/u.csv'$",
     ):
         read_table(tgz, encoding="utf-8")

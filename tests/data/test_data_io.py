@@ -435,3 +435,42 @@ def test_write_table_writes_what_its_name_says_and_read_table_reads_it_back(
     assert back["probability_yes"].tolist() == [0.25, 0.5, 0.125]
     assert back["id"].tolist() == [1, 2, 3]
     assert not list(tmp_path.glob(".p*"))  # no temp file left beside it
+
+
+@pytest.mark.parametrize(
+    ("name", "sep", "encoding"),
+    [
+        ("codes.csv", ",", "utf-8"),
+        ("codes.tsv.gz", "\t", "utf-8"),
+        ("codes.dat", "::", "utf-8"),
+        ("codes.csv", ";", "cp1252"),
+    ],
+    ids=["csv", "tsv-gz", "double-colon", "cp1252"],
+)
+def test_whole_numbers_written_with_leading_zeros_are_kept_as_written(
+    tmp_path: Path, name: str, sep: str, encoding: str
+) -> None:
+    # ZIP codes and IDs read as 2134 and 1: `predict --keep id` wrote back ids the submission did not hold.
+    rows = [["id", "zip", "count", "city"], ["0001", "02134", "3", "Bostön"], ["0002", "", "12", "NYC"]]
+    rows += [[f"{n:04d}", "10001", str(n), "NYC"] for n in range(3, 9)]
+    text = "\n".join(sep.join(row) for row in rows) + "\n"
+    path = tmp_path / name
+    if name.endswith(".gz"):
+        path.write_bytes(gzip.compress(text.encode(encoding)))
+    else:
+        path.write_bytes(text.encode(encoding))
+    table = read_table(path, encoding=encoding)
+    assert table["id"].tolist()[:3] == ["0001", "0002", "0003"]
+    assert (
+        table["zip"].iloc[0] == "02134" and pd.isna(table["zip"].iloc[1]) and table["zip"].iloc[2] == "10001"
+    )
+    assert table["count"].dtype.kind == "i" and table["count"].tolist()[:2] == [3, 12]  # no zeros: a number
+
+
+def test_leading_zeros_stay_numbers_beside_other_text_and_in_decimals(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_text("a,b,c,d\n007,0.5,0,-01\nX12,0.25,10,5\n", encoding="utf-8")
+    table = read_table(path)
+    assert table["a"].tolist() == ["007", "X12"]  # text anyway
+    assert table["b"].tolist() == [0.5, 0.25] and table["c"].tolist() == [0, 10]  # '0.5' and '0' are numbers
+    assert table["d"].tolist() == [-1, 5]  # a sign: a number, not a code

@@ -211,6 +211,20 @@ def test_one_list_given_sends_leftover_integers_to_the_other_kind() -> None:
     assert _fit(frame, max_card=3).cont_names == ["price_text", "rooms", "visits", "area"]
 
 
+def test_whole_numbers_kept_as_written_are_read_as_integers_are() -> None:
+    # read_table keeps '01' and '02134' as written: the recipe reads them as it reads the integers they were.
+    months = [f"{1 + i % 12:02d}" for i in range(60)]
+    frame = pd.DataFrame(
+        {"month": months, "zip": [f"{i * 1567:05d}" for i in range(60)], "y": [0.0, 1.0] * 30}
+    )
+    as_written = _fit(frame)
+    as_integers = _fit(frame.assign(month=[int(m) for m in months], zip=[i * 1567 for i in range(60)]))
+    assert (as_written.cat_names, as_written.cont_names) == (as_integers.cat_names, as_integers.cont_names)
+    assert as_written.cat_names == ["month"] and as_written.cont_names == ["zip"]
+    declared = _fit(frame, cat_names=["zip"])  # the leftover integers go to the other kind, as integers do
+    assert (declared.cat_names, declared.cont_names) == (["zip"], ["month"])
+
+
 def test_pandas_extension_dtypes() -> None:
     frame = pd.DataFrame(
         {

@@ -16,7 +16,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Literal, NamedTuple, cast
+from typing import IO, Any, Literal, NamedTuple, cast
 
 import pandas as pd
 
@@ -594,7 +594,8 @@ def _read(
             table = pd.read_csv(path, sep=sep, engine=_engine(sep), **options)
     if names is None:
         _refuse_repeated_header(table, path, sep, encoding)
-    return _decimal_commas(table, path, sep, set(na_values))
+    table = _decimal_commas(table, path, sep, set(na_values))
+    return _leading_zeros(table, path, sep, options)
 
 
 def read_workbook(
@@ -693,6 +694,68 @@ def _marked_numbers(table: pd.DataFrame, shown: str) -> pd.DataFrame:
         lambda value: re.sub(r"[$€£¥%,\s]", "", value),
         "with a currency sign, thousands commas or %",
     )
+
+
+def _leading_zeros(table: pd.DataFrame, path: Path, sep: str, options: dict[str, Any]) -> pd.DataFrame:
+    """``table`` (read from the CSV or TSV ``path`` with ``sep`` and pandas' ``options``) with the columns read as
+    whole numbers kept as written where some value has leading zeros (ZIP codes ``02134``, IDs ``0001``): codes,
+    not amounts, which ``2134`` and ``1`` neither name nor write back (``predict --keep id``). A table model reads
+    them as it reads integers (:mod:`trainwell.tabular.recipe`), so only what is shown and written changes."""
+    whole = [
+        position
+        for position, column in enumerate(table.columns)
+        if pd.api.types.is_integer_dtype(table[column].dtype)
+        or (
+            pd.api.types.is_float_dtype(table[column].dtype)
+            and table[column].notna().any()
+            and bool((table[column].dropna() % 1 == 0).all())
+        )
+    ]
+    suspects = _zero_led(path, sep, whole, options) if whole else []
+    if not suspects:
+        return table
+    written = pd.read_csv(
+        path, sep=sep, engine=_engine(sep), **{**options, "usecols": suspects, "dtype": str}
+    )
+    for position, (_, raw) in zip(suspects, written.items(), strict=True):
+        text = raw.str.strip()
+        present = text.dropna()
+        if present.str.fullmatch(r"\d+").all() and present.str.fullmatch(r"0\d+").any():
+            table[table.columns[position]] = text.set_axis(table.index)
+    return table
+
+
+def _zero_led(path: Path, sep: str, positions: list[int], options: dict[str, Any]) -> list[int]:
+    """Those of the file's columns at ``positions`` where a value starts with a zero and another digit, found with
+    pyarrow's CSV reader (pandas takes several times as long to read the columns as text); all of them when
+    pyarrow cannot read the file as pandas did (a delimiter of two characters, bytes not in the encoding)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyarrow import csv
+
+    if len(sep) != 1:
+        return positions
+    columns = {f"f{position}": position for position in positions}
+    try:
+        table = csv.read_csv(
+            path,
+            read_options=csv.ReadOptions(
+                skip_rows=(1 if options["header"] == 0 else 0) + int(options.get("skiprows") or 0),
+                autogenerate_column_names=True,
+                encoding=options["encoding"],
+            ),
+            parse_options=csv.ParseOptions(delimiter=sep, newlines_in_values=True),
+            convert_options=csv.ConvertOptions(
+                include_columns=list(columns), column_types=dict.fromkeys(columns, pa.string())
+            ),
+        )
+    except (pa.ArrowException, UnicodeError, LookupError, OSError):
+        return positions
+    return [
+        position
+        for name, position in columns.items()
+        if pc.any(pc.match_substring_regex(table[name], r"^\s*0\d")).as_py()
+    ]
 
 
 def _decimal_commas(table: pd.DataFrame, path: Path, sep: str, na_strings: set[str]) -> pd.DataFrame:

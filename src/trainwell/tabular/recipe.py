@@ -703,8 +703,13 @@ def _infer_kind(values: pd.Series, integers_to: str, max_card: int) -> str:
         present = values.dropna()
         if pd.api.types.infer_dtype(present) == "boolean":
             return "cat"
-        if len(present) and pd.to_numeric(present, errors="coerce").notna().all():
-            return "cont"
+        numbers = pd.to_numeric(present, errors="coerce") if len(present) else None
+        if numbers is not None and numbers.notna().all():
+            if not (numbers % 1 == 0).all():
+                return "cont"
+            if integers_to == "max_card":  # whole numbers kept as written ('02134', '01'): as integers are
+                return "cat" if numbers.nunique() <= max_card else "cont"
+            return integers_to
         return "cat"
     return f"unsupported type {dtype}; convert it to numbers or text, or pass it in --ignore"
 
