@@ -14,6 +14,7 @@ import os
 import re
 import struct
 import warnings
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ import numpy as np
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.paths import TABLE_SUFFIXES as TABLES
 from trainwell.core.paths import is_idx_file as is_idx_file
+from trainwell.core.paths import natural_sorted
 from trainwell.core.warn import warn
 
 if TYPE_CHECKING:
@@ -120,8 +122,21 @@ def labelled_folder(folder: Path, known: set[Any] | None = None) -> LabelledFile
 
     classes = sorted(data_folders(folder))
     if not classes:
-        loose = [p for p in folder.iterdir() if is_image_file(p)]
-        hint = f" (it holds {len(loose)} loose images)" if loose else ""
+        loose = natural_sorted(p for p in folder.iterdir() if is_image_file(p) and p.is_file())
+        named = labels_from_names(loose)
+        if named is not None:  # Kaggle's dogs-vs-cats: cat.0.jpg, dog.0.jpg; Oxford pets: Abyssinian_1.jpg
+            counts = Counter(named)
+            shown = ", ".join(f"{label} ({count:,})" for label, count in sorted(counts.items())[:8])
+            more = f" and {len(counts) - 8} more" if len(counts) > 8 else ""
+            warn(
+                f"'{folder}' has no class sub-folders: each image's label is read from its name, the part before "
+                f"its number: {shown}{more}",
+                UserWarning,
+            )
+            return _known_labels(LabelledFiles(loose, named), folder, known)
+        hint = (
+            f" (it holds {len(loose)} loose images, not named <label><number> as cat.1.jpg)" if loose else ""
+        )
         if holds_idx_images(folder):
             hint = (
                 " (it holds IDX files, MNIST's format, which trainwell fit, evaluate, report and image_data read "
@@ -147,13 +162,39 @@ def labelled_folder(folder: Path, known: set[Any] | None = None) -> LabelledFile
             f"hold{'' if len(empty) > 1 else 's'} no images ({', '.join(sorted(IMAGE_SUFFIXES))}); "
             "add images or remove the folder"
         )
+    return _known_labels(LabelledFiles(paths, labels), folder, known)
+
+
+def _known_labels(files: LabelledFiles, folder: Path, known: set[Any] | None) -> LabelledFiles:
+    """``files``, refused when ``known`` (the training folder's labels) lacks one of their labels."""
     if known is not None:
-        unknown = sorted(set(labels) - known)
+        unknown = sorted(set(files.labels) - known)
         if unknown:
             raise DataError(
                 f"'{folder}' has classes the training folder lacks: {unknown[:5]}; every class needs training images"
             )
-    return LabelledFiles(paths, labels)
+    return files
+
+
+#: A file name read as a label then a number (``cat.12``, ``great_pyrenees_173``, ``photo (3)``): the label holds a
+#: letter, and the separators before the number are not part of it.
+_NAMED_LABEL = re.compile(r"(?P<label>.*?[^\W\d_].*?)[\s._-]*\(?\d+\)?")
+
+
+def labels_from_names(paths: Sequence[Path]) -> list[str] | None:
+    """Each image's label read from its name, the part before its number (Kaggle's ``cat.0.jpg``, the Oxford
+    pets' ``great_pyrenees_173.jpg``), when every name reads so, at least two labels have two images each, and
+    labels are fewer than half the images; else ``None`` (``IMG_0001.jpg``... are one camera's, not classes)."""
+    labels: list[str] = []
+    for path in paths:
+        match = _NAMED_LABEL.fullmatch(path.stem)
+        if match is None:
+            return None
+        labels.append(match["label"])
+    counts = Counter(labels)
+    if len(counts) < 2 or min(counts.values()) < 2 or len(counts) * 2 > len(labels):
+        return None
+    return labels
 
 
 def csv_files(
