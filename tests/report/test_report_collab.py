@@ -117,6 +117,15 @@ def test_an_implicit_model_is_reported_on_its_own_validation_with_both_baselines
     assert re.search(r"<td>ease</td><td[^>]*>[^<]*</td><td>[^<]*</td><td>no clear difference</td>", html)
     # Every user's top 10 is within their own group: the held-out item is there, in brackets.
     assert html.count("[") >= 5
+    names = tmp_path / "items.csv"  # each item's name beside its id, in the examples as in a ratings report
+    items = sorted(set(clicks["item"]))
+    pd.DataFrame({"item": items, "title": [f"Title {item}" for item in items]}).to_csv(names, index=False)
+    named = build_report(tmp_path / "m", clicks, tmp_path / "named.html", item_names=names).read_text(
+        encoding="utf-8"
+    )
+    examples = named[named.index("Recommendations to look at") :]
+    assert len(re.findall(r"\[\d+ Title \d+\]", examples)) >= 5  # the held-out item, named, in brackets
+    assert sum(f"{item} Title {item}" in examples for item in items) >= 10
 
 
 def test_an_implicit_report_needs_users_the_model_knows(tmp_path: Path) -> None:

@@ -58,7 +58,7 @@ def collab_report_sections(
     if recipe.implicit:
         from trainwell.report._implicit import implicit_report_sections
 
-        return implicit_report_sections(predictor, frame, source)
+        return implicit_report_sections(predictor, frame, source, item_names=item_names or {})
     for name, what in (
         (recipe.user_col, "user"),
         (recipe.item_col, "item"),
@@ -126,14 +126,19 @@ def _cold_start_section(
     )
 
 
-def _items_sections(predictor: CollabPredictor, frame: pd.DataFrame, names: dict[str, str]) -> list[str]:
-    from trainwell.collab.ranking import item_id
+def named_item(item: Any, names: dict[str, str]) -> str:
+    """An item's id, with its name when ``names`` (by id key) has one: ``50 Star Wars (1977)``."""
     from trainwell.data.categories import category_key
 
+    name = names.get(category_key(item))
+    return f"{item} {name}" if name else str(item)
+
+
+def _items_sections(predictor: CollabPredictor, frame: pd.DataFrame, names: dict[str, str]) -> list[str]:
+    from trainwell.collab.ranking import item_id
+
     def shown(item: Any) -> str:
-        """An item's id, with its name when ``names`` has one: ``50 Star Wars (1977)``."""
-        name = names.get(category_key(item))
-        return f"{item} {name}" if name else str(item)
+        return named_item(item, names)
 
     recipe, model = predictor.recipe, predictor.model
     sections = []

@@ -35,9 +35,15 @@ HEAD_SHARE = 0.1
 
 
 def implicit_report_sections(
-    predictor: CollabPredictor, frame: pd.DataFrame, source: str, *, seed: int = 0
+    predictor: CollabPredictor,
+    frame: pd.DataFrame,
+    source: str,
+    *,
+    seed: int = 0,
+    item_names: dict[str, str] | None = None,
 ) -> tuple[list[str], list[str]]:
-    """Intro paragraphs and sections for an implicit-feedback model judged on the interactions ``frame``."""
+    """Intro paragraphs and sections for an implicit-feedback model judged on the interactions ``frame``; items
+    are shown with their names in ``item_names`` (by id key) when given."""
     from trainwell.collab.baselines import EASE, MAX_EASE_ITEMS
     from trainwell.collab.data import split_latest
     from trainwell.collab.implicit import held_out_ranks, model_scores
@@ -73,7 +79,7 @@ def implicit_report_sections(
         _activity_section(ranks, ranking),
         _item_section(ranks, ranking),
         _coverage_section(scores_of, ranking, rows),
-        _examples_section(predictor, scores_of, ranking, ranks["model"]),
+        _examples_section(predictor, scores_of, ranking, ranks["model"], item_names or {}),
     ]
     skipped = (
         f" {unranked} held-out interactions of users or items the model never saw are not ranked (the model "
@@ -267,8 +273,10 @@ def _examples_section(
     scores_of: Any,
     ranking: HeldOutRanking,
     places: np.ndarray,
+    names: dict[str, str],
 ) -> str:
     from trainwell.collab.ranking import item_id
+    from trainwell.report._collab import named_item
 
     recipe = predictor.recipe
     active = _history_lengths(ranking)
@@ -279,12 +287,13 @@ def _examples_section(
         user = recipe.users[int(ranking.users[row]) - 1]
         held = int(ranking.items[row])
         shown = ", ".join(
-            f"[{item_id(recipe.items[code - 1])}]" if code == held else str(item_id(recipe.items[code - 1]))
+            f"[{named_item(item_id(recipe.items[code - 1]), names)}]"
+            if code == held
+            else named_item(item_id(recipe.items[code - 1]), names)
             for code in top.tolist()
         )
-        table_rows.append(
-            (item_id(user), int(active[row]), item_id(recipe.items[held - 1]), float(places[row]) + 1, shown)
-        )
+        held_item = named_item(item_id(recipe.items[held - 1]), names)
+        table_rows.append((item_id(user), int(active[row]), held_item, float(places[row]) + 1, shown))
     return _html.section(
         "examples",
         "Recommendations to look at",
