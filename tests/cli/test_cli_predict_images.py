@@ -123,7 +123,7 @@ def test_a_model_trained_from_a_csv_of_paths_predicts_and_checks_its_export_on_s
     )
     assert code == 0, err  # a submission file: the label under the column it was trained from
     labels_only = pd.read_csv(io.StringIO(out))
-    assert list(labels_only.columns) == ["id", "path", "species"]
+    assert list(labels_only.columns) == ["id", "species"]  # the ids name the rows: no path
     assert labels_only["species"].tolist() == with_ids["prediction"].tolist()
     code, _, err = _output(tmp_path, "predict", str(model), *named[:2], "--keep", "id")
     assert code == 2 and "image files and folders have none" in err

@@ -1,14 +1,20 @@
-"""A folder of loose images named <label><number> (Kaggle's dogs-vs-cats, the Oxford pets) is read with each
-image's label taken from its name; other loose images are refused as before."""
+"""Images named as data sets name them: a folder of loose images named <label><number> (Kaggle's dogs-vs-cats, the
+Oxford pets) is read with each image's label taken from its name, and a CSV of ids without folder or extension
+(a Kaggle competition's train.csv beside train/) finds its images; other names are refused as before."""
 
 from __future__ import annotations
 
+import io
+import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from image_files import shape_image
+from trainwell.cli.app import app
 from trainwell.core.errors import DataError
 from trainwell.vision import image_data
 from trainwell.vision.io import folder_splits, labels_from_names
@@ -82,3 +88,84 @@ def test_loose_images_not_named_by_label_are_refused_as_before(tmp_path: Path) -
         match=r"'.*camera' has no class sub-folders \(it holds 4 loose images, not named <label><number>",
     ):
         image_data(folder, size=16)
+
+
+def _kaggle(root: Path, folder: str, ids: list[str], suffix: str = ".png") -> None:
+    rng = np.random.default_rng(1)
+    (root / folder).mkdir(parents=True, exist_ok=True)
+    for index, name in enumerate(ids):
+        shape_image(("horizontal", "vertical")[index % 2], rng, 16).save(root / folder / f"{name}{suffix}")
+
+
+@pytest.mark.parametrize(
+    ("folder", "suffix", "listed", "lacking", "pattern"),
+    [
+        ("train", ".png", "{id}", "their folder and extension", "train/<id>.png"),
+        ("train", ".png", "{id}.png", "their folder", "train/<id>"),
+        (".", ".tif", "{id}", "their extension", "./<id>.tif"),
+    ],
+    ids=["folder-and-extension", "folder", "extension"],
+)
+def test_a_csv_of_ids_finds_its_images_in_one_folder_with_one_extension(
+    tmp_path: Path, folder: str, suffix: str, listed: str, lacking: str, pattern: str
+) -> None:
+    # Kaggle's train.csv: 'id' without folder or extension, the images in train/ (test/ beside it too).
+    ids = [f"{index:08x}f0e" for index in range(12)]
+    _kaggle(tmp_path, folder, ids, suffix)
+    _kaggle(tmp_path, "test", [f"t{index}" for index in range(4)], suffix)
+    table = tmp_path / "train.csv"
+    pd.DataFrame({"id": [listed.format(id=i) for i in ids], "label": [i % 2 for i in range(12)]}).to_csv(
+        table, index=False
+    )
+    where = str(tmp_path / folder) if folder != "." else str(tmp_path)
+    shown = pattern.replace(f"{folder}/", "")
+    with pytest.warns(
+        UserWarning,
+        match=rf"lists its images without {lacking}: each read as '{re.escape(where)}/{re.escape(shown)}' \(found for all 12\)",
+    ):
+        data = image_data(table, path_col="id", label_col="label", size=16, augmentation="none")
+    assert sorted(path.name for path in data.paths["train"] + data.paths["valid"])[0] == f"{ids[0]}{suffix}"
+
+
+def test_ids_that_one_folder_and_extension_cannot_complete_are_refused_as_before(tmp_path: Path) -> None:
+    ids = ["a1", "a2", "b1", "b2"]
+    _kaggle(tmp_path, "train", ids[:3])
+    table = tmp_path / "train.csv"
+    pd.DataFrame({"id": ids, "label": [0, 1, 0, 1]}).to_csv(table, index=False)
+    with pytest.raises(DataError, match=r"4 image file\(s\) listed in .*train.csv do not exist, e.g. '.*a1'"):
+        image_data(table, path_col="id", label_col="label", size=16)
+
+
+def test_predict_reads_a_submission_file_of_ids_and_writes_them_back(tmp_path: Path) -> None:
+    ids = [f"{index:04d}" for index in range(16)]
+    _kaggle(tmp_path, "train", ids)
+    pd.DataFrame({"id": ids, "label": ["no", "yes"] * 8}).to_csv(tmp_path / "train.csv", index=False)
+    _kaggle(tmp_path, "test", ["0100", "0101", "0102"])
+    pd.DataFrame({"id": ["0100", "0101", "0102"], "label": ["no"] * 3}).to_csv(
+        tmp_path / "sample.csv", index=False
+    )
+    runner = CliRunner()
+    fitted = runner.invoke(
+        app,
+        [
+            "fit",
+            str(tmp_path / "train.csv"),
+            "--path-col",
+            "id",
+            "--label-col",
+            "label",
+            "--epochs",
+            "1",
+            "--out",
+            str(tmp_path / "m"),
+        ],
+    )
+    assert fitted.exit_code == 0, fitted.stderr
+    predicted = runner.invoke(
+        app, ["predict", str(tmp_path / "m"), str(tmp_path / "sample.csv"), "--keep", "id", "--label-only"]
+    )
+    assert predicted.exit_code == 0, predicted.stderr
+    assert "each read as '" in predicted.stderr and "test/<id>.png'" in predicted.stderr
+    written = pd.read_csv(io.StringIO(predicted.stdout), dtype=str)
+    assert list(written.columns) == ["id", "label"] and written["id"].tolist() == ["0100", "0101", "0102"]
+    assert set(written["label"]) <= {"no", "yes"}

@@ -66,7 +66,8 @@ def predict(
         typer.Option(
             help="Classifiers and regressors: write only the predicted label or value, in a column named after the "
             "training target (e.g. Survived; 0/1 columns for labels trained from such columns), after the --keep "
-            "columns: the shape of a competition's submission file."
+            "columns (without --keep, an image's path or a text's line): the shape of a competition's submission "
+            "file."
         ),
     ] = False,
 ) -> None:
@@ -430,14 +431,15 @@ def _score_texts(
 
 
 def labels_only(predictions: Any, task: Any, kept: list[str]) -> Any:
-    """``predictions`` as a submission file holds them (``--label-only``): the columns in front (``kept``, an
-    image's path, a text's line), then the predicted label or value under the training target's name, the
+    """``predictions`` as a submission file holds them (``--label-only``): the columns in front (``kept``; without
+    it an image's path, a text's line), then the predicted label or value under the training target's name, the
     probabilities left out. Labels learnt from several 0/1 columns come back as those columns, 0 or 1."""
     from trainwell.core.errors import ConfigError
 
     names = [str(name) for name in task.target_names] or ["label"]  # an image folder's classes name no column
-    front = [
-        column for column in predictions.columns if column in kept or column in ("path", "line", "index")
+    # --keep id names the rows as the submission does: the image's path would be a column it does not hold.
+    front = [column for column in predictions.columns if column in kept] or [
+        column for column in predictions.columns if column in ("path", "line", "index")
     ]
     if task.kind == "multilabel" and len(names) > 1:
         chosen = predictions["prediction"].fillna("").astype(str).str.split(task.label_delim or ";")

@@ -291,15 +291,56 @@ def table_files(
 
 
 def _listed_paths(column: Any, base: Path | None, name: str) -> list[Path]:
-    """A table's column of image paths, relative to ``base`` (default: the current folder); each must exist."""
-    paths = [Path(p) if Path(p).is_absolute() or base is None else base / str(p) for p in column.astype(str)]
+    """A table's column of image paths, relative to ``base`` (default: the current folder); each must exist, as
+    written or, for names listed without their folder or extension (Kaggle's ``id`` column beside ``train/``),
+    as one folder under ``base`` and one image extension make them all (said in a warning)."""
+    written = column.astype(str).tolist()
+    paths = [Path(p) if Path(p).is_absolute() or base is None else base / p for p in written]
     missing = [str(p) for p in paths if not p.is_file()]
+    found = _completed_paths(written, base or Path.cwd(), str(column.name)) if missing else None
+    if found is not None:
+        paths, pattern = found
+        warn(
+            f"{name} lists its images without {pattern[1]}: each read as '{pattern[0]}' (found for all "
+            f"{len(paths):,})",
+            UserWarning,
+        )
+        return paths
     if missing:
         raise DataError(
             f"{len(missing)} image file(s) listed in {name} do not exist, e.g. '{missing[0]}'; "
             f"paths are read relative to '{base if base is not None else Path.cwd()}'"
         )
     return paths
+
+
+def _completed_paths(
+    written: list[str], base: Path, column: str
+) -> tuple[list[Path], tuple[str, str]] | None:
+    """The files ``written`` (the table's ``column``) names without folder or image extension, found as
+    ``base/<folder>/<name><extension>`` for one sub-folder (or ``base`` itself) and one extension that complete
+    every name, with the pattern and what the names lack (``("kc/train/<id>.tif", "their folder and
+    extension")``); else ``None``."""
+    if not written or any(Path(name).is_absolute() for name in written) or not base.is_dir():
+        return None
+    folders = [
+        base,
+        *sorted(child for child in base.iterdir() if child.is_dir() and not child.name.startswith(".")),
+    ]
+    for folder in folders:
+        names = {entry.name for entry in folder.iterdir() if entry.is_file()}
+        suffixes = sorted(
+            {Path(entry).suffix for entry in names if Path(entry).suffix.lower() in IMAGE_SUFFIXES}
+        )
+        for suffix in ("", *suffixes):
+            if folder == base and suffix == "":
+                continue  # as written: what was not found
+            if all(f"{name}{suffix}" in names for name in written):
+                parts = (("folder", folder != base), ("extension", bool(suffix)))
+                lacking = " and ".join(part for part, lacks in parts if lacks)
+                shown = f"{folder}/<{column}>{suffix}"
+                return [folder / f"{name}{suffix}" for name in written], (shown, f"their {lacking}")
+    return None
 
 
 def is_table_file(path: Path) -> bool:
