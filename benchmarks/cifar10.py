@@ -20,7 +20,6 @@ those 500 images; both are scored on the 5,000 test images of those 5 classes. A
 from __future__ import annotations
 
 import argparse
-import tarfile
 import time
 from pathlib import Path
 
@@ -34,12 +33,10 @@ FIRST, SECOND = ("airplane", "automobile", "bird", "cat", "deer"), ("dog", "frog
 
 
 def extracted() -> Path:
-    root = CACHE / "cifar10"
-    if not (root / "test" / "truck").is_dir():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(ARCHIVE) as archive:
-            archive.extractall(CACHE, filter="data")
-    return root
+    """The JPEG folders of ``cifar10.tgz``, unpacked once as ``trainwell fit cifar10.tgz`` unpacks it."""
+    from trainwell.core.archives import unpacked
+
+    return Path(unpacked(ARCHIVE))
 
 
 def subset(root: Path, split: str, classes: tuple[str, ...], per_class: int | None, into: Path) -> Path:

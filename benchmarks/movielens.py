@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tarfile
 import time
 from pathlib import Path
 from typing import Any
@@ -42,11 +41,9 @@ COLUMNS = ["user", "item", "rating", "timestamp"]
 
 
 def fold_files(fold: int) -> tuple[Path, Path]:
-    folder = CACHE / "ml-100k"
-    if not (folder / "u5.test").is_file():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(ARCHIVE) as archive:
-            archive.extractall(CACHE, filter="data")
+    from trainwell.core.archives import unpacked
+
+    folder = Path(unpacked(ARCHIVE))  # ml-100k/, unpacked once as trainwell fit ml-100k.tgz unpacks it
     return folder / f"u{fold}.base", folder / f"u{fold}.test"
 
 

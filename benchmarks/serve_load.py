@@ -24,8 +24,8 @@ else the embedded sample, trained for 2 epochs into a temporary directory. Reque
 split (or of the sample).
 
 The image model (``--app vision``): the small CNN that ``vision_learner`` picks for 28x28 images, trained for
-``--vision-epochs`` epochs on ``../shared/data/mnist_png_sample`` (1,000 training PNGs; extracted to a
-temporary folder) when present, else on generated 28x28 PNGs of three shapes. Requests carry one PNG of the
+``--vision-epochs`` epochs on ``../shared/data/mnist_png_sample`` (1,000 training PNGs; unpacked once into
+trainwell's cache, as ``trainwell fit`` unpacks an archive) when present, else on generated 28x28 PNGs of three shapes. Requests carry one PNG of the
 validation split each, base64 in JSON (``{"images": ["..."]}``); the naive endpoint decodes the base64 and
 calls ``ImagePredictor.predict`` once per request. Results: ``benchmarks/results/serve_load_vision.json``.
 
@@ -276,14 +276,13 @@ def train_model(train: Any, out: Path, epochs: int, arch: str = "mlp") -> None:
 
 # ------------------------------------------------------------------------------------------- image model
 def image_folder(scratch: Path) -> tuple[Path, str]:
-    """The MNIST PNG sample extracted under ``scratch`` (``train/`` + ``valid/``), else generated images."""
-    import tarfile
+    """The MNIST PNG sample (``train/`` + ``valid/``, unpacked into trainwell's cache), else generated images under
+    ``scratch``."""
+    from trainwell.core.archives import unpacked
 
     archive = SHARED_DATA / "mnist_png_sample" / "mnist_png_sample.tgz"
     if archive.is_file():
-        with tarfile.open(archive) as bundle:
-            bundle.extractall(scratch, filter="data")
-        return scratch / "mnist_png_sample", "MNIST PNG sample (1,000 train / 200 valid, 28x28 grayscale)"
+        return Path(unpacked(archive)), "MNIST PNG sample (1,000 train / 200 valid, 28x28 grayscale)"
     return generated_images(scratch / "shapes"), "generated 28x28 PNGs of 3 shapes (600 train / 150 valid)"
 
 
