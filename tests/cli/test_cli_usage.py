@@ -200,6 +200,20 @@ def test_a_folder_of_tables_names_the_table_to_pass(tmp_path: Path) -> None:
         match=r"trainwell evaluate .*train.tsv --target COLUMN \(it has no header row: name its 2 columns with --names\)$",
     ):
         is_image_source(sst2, None, "evaluate")  # evaluate takes no --test for tables
+    adult = (
+        tmp_path / "adult"
+    )  # UCI's adult.data and adult.test beside adult.names: "a folder without images"
+    adult.mkdir()
+    for name in ("adult.data", "adult.test"):
+        (adult / name).write_text("39, State-gov, 77516, <=50K\n")
+    (adult / "adult.names").write_text("age: continuous.\n")
+    with pytest.raises(DataError) as refused:
+        is_image_source(adult, None)
+    assert str(refused.value) == (
+        f"'{adult}' is a folder of tables (adult.data, adult.test), not of images: pass one table file, e.g. "
+        f"trainwell fit {adult / 'adult.data'} --target COLUMN (it has no header row: name its 4 columns with "
+        f"--names; --test {adult / 'adult.test'} scores a labelled test table)"
+    )
 
 
 def test_a_folder_holding_headerless_ratings_names_the_file_and_the_options(tmp_path: Path) -> None:

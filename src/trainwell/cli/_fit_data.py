@@ -211,11 +211,10 @@ def is_image_source(data: Path, path_col: str | None, command: str = "fit") -> b
             from trainwell.core.paths import TABLE_SUFFIXES
             from trainwell.text.inputs import has_text_files
 
-            tables = sorted(
-                path
-                for path in data.iterdir()
-                if path.name.lower().removesuffix(".gz").endswith(TABLE_SUFFIXES)
-            )
+            names = {path: path.name.lower().removesuffix(".gz") for path in data.iterdir()}
+            # UCI's adult.data beside adult.test (and adult.names): tables too, by the .data one
+            uci = (".data", ".test") if any(name.endswith(".data") for name in names.values()) else ()
+            tables = sorted(path for path, name in names.items() if name.endswith((*TABLE_SUFFIXES, *uci)))
             if tables:  # GoEmotions' train/dev/test TSVs: the data are its tables, a .txt beside them a note
                 train = next((path for path in tables if "train" in path.name.lower()), tables[0])
                 raise DataError(
