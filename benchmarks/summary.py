@@ -631,6 +631,25 @@ def vision_rows() -> list[tuple[str, str, str, str]]:
                 "same operations, same images, alternating rounds",
             )
         )
+    photos = _load("decode_photos")
+    if photos:
+        width, height = photos["photo_size"]
+        table.append(
+            (
+                f"Decoding {width}x{height} phone photos, libjpeg's scaled decoding vs the full decode "
+                "(`benchmarks/decode_photos.py`)",
+                "; ".join(
+                    f"to {row['size']} px: {row['scaled_images_per_s']:.1f} images/s ({row['speedup']:.1f}x)"
+                    for row in photos["results"]
+                ),
+                "faster, the same picture",
+                "full decode "
+                + ", ".join(f"{row['full_images_per_s']:.1f}" for row in photos["results"])
+                + " images/s; mean pixel difference after the resize at most "
+                + f"{max(row['mean_abs_pixel_difference'] for row in photos['results']):.2f} of 255 "
+                + f"({photos['machine'].get('workers', 1)} process, alternating rounds)",
+            )
+        )
     return table
 
 

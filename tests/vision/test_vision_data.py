@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from PIL import Image
+from PIL import Image, ImageOps
 
 from image_files import make_image_folder
 from trainwell.core.errors import ConfigError, DataError
@@ -318,6 +318,26 @@ def test_exif_orientation_is_applied(tmp_path: Path) -> None:
     path = tmp_path / "rotated.jpg"
     image.save(path, exif=exif.tobytes())
     assert open_image(path, "RGB").size == (10, 20)
+
+
+def test_a_large_jpeg_is_decoded_at_a_reduced_scale_to_the_same_picture(tmp_path: Path) -> None:
+    # A phone's photo for a 64-pixel model: libjpeg decodes an eighth of it, not all 1600x1200 pixels.
+    ramp = np.linspace(0, 255, 1600)[None, :, None] + np.linspace(0, 60, 1200)[:, None, None]
+    pixels = np.clip(np.concatenate([ramp, ramp[:, ::-1], ramp * 0.5], axis=2), 0, 255).astype(np.uint8)
+    path = tmp_path / "photo.jpg"
+    Image.fromarray(pixels).save(path, quality=90)
+    assert open_image(path, "RGB", at_least=64).size == (200, 150)  # an eighth: both sides still >= 64
+    assert open_image(path, "RGB", at_least=500).size == (800, 600)  # a half: 1/4 would be 300 high
+    assert open_image(path, "RGB").size == (1600, 1200)
+    with Image.open(path) as whole:  # the full decode, resized as before: the same picture
+        expected = np.asarray(ImageOps.fit(whole.convert("RGB"), (64, 64), Image.Resampling.BILINEAR))
+    reduced = image_array(path, (64, 64), 3, "crop").transpose(1, 2, 0)
+    assert np.abs(reduced.astype(int) - expected.astype(int)).mean() < 1.5
+    turned = tmp_path / "turned.jpg"  # tagged "rotate 90": still at least 64 on both sides once turned
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(pixels[:, :400]).save(turned, exif=exif.tobytes())
+    assert open_image(turned, "RGB", at_least=64).size == (300, 100)  # 400x1200 at a quarter, turned
 
 
 def test_transparent_pixels_become_white(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ import numpy as np
 from trainwell.core.atomic import write_text_atomic
 from trainwell.vision.io import decode_images
 
-FORMAT = 1
+FORMAT = 2  # 2: large JPEGs decoded at a reduced scale (open_image at_least)
 
 
 def default_cache_dir() -> Path:

@@ -376,8 +376,11 @@ def not_an_image(source: Path, model: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------ decoding
-def open_image(source: Path | bytes | Image.Image, mode: str) -> Image.Image:
-    """Decode to ``mode`` ("RGB" or "L"), applying the EXIF orientation a camera recorded."""
+def open_image(source: Path | bytes | Image.Image, mode: str, at_least: int | None = None) -> Image.Image:
+    """Decode to ``mode`` ("RGB" or "L"), applying the EXIF orientation a camera recorded. ``at_least``: the
+    side the image is resized to after, so a JPEG several times larger (a phone's 4032x3024 photo for 224
+    pixels) is decoded at a half, a quarter or an eighth of its size by libjpeg's scaled decoding, never below
+    ``at_least`` on either side: about a third of the time, the same picture after the resize."""
     from PIL import Image, ImageOps
 
     if isinstance(source, Image.Image):
@@ -385,6 +388,8 @@ def open_image(source: Path | bytes | Image.Image, mode: str) -> Image.Image:
     else:
         handle = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
         image = Image.open(handle)
+        if at_least is not None and image.format == "JPEG":
+            image.draft(None, (at_least, at_least))  # both sides stay >= at_least, whichever way it is turned
         image.load()
     image = ImageOps.exif_transpose(image) or image
     if image.mode.startswith("I"):
@@ -432,7 +437,7 @@ def image_array(
     source: Path | bytes | Image.Image, size: tuple[int, int], channels: int, method: str
 ) -> np.ndarray:
     """One image as ``uint8`` ``(C, H, W)``."""
-    image = fit_size(open_image(source, "L" if channels == 1 else "RGB"), size, method)
+    image = fit_size(open_image(source, "L" if channels == 1 else "RGB", at_least=max(size)), size, method)
     array = np.asarray(image, dtype=np.uint8)
     return array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
 
