@@ -13,7 +13,7 @@ import pytest
 import torch
 from PIL import Image, ImageOps
 
-from image_files import make_image_folder
+from image_files import make_image_folder, shape_image
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.vision import image_data, read_idx
 from trainwell.vision.io import decode_images, image_array, open_image
@@ -338,6 +338,40 @@ def test_a_large_jpeg_is_decoded_at_a_reduced_scale_to_the_same_picture(tmp_path
     exif[0x0112] = 6
     Image.fromarray(pixels[:, :400]).save(turned, exif=exif.tobytes())
     assert open_image(turned, "RGB", at_least=64).size == (300, 100)  # 400x1200 at a quarter, turned
+
+
+def test_iphone_heic_and_avif_photos_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A folder of an iPhone's photos held no images (.heic was no image ending); with pillow-heif they decode.
+    import sys
+
+    import pillow_heif
+
+    from trainwell.vision import io as vision_io
+
+    pillow_heif.register_heif_opener()  # to write the files
+    rng = np.random.default_rng(0)
+    for label, shape in (("cat", "horizontal"), ("dog", "vertical")):
+        (tmp_path / "photos" / label).mkdir(parents=True)
+        for index in range(8):
+            suffix = ".HEIC" if index % 2 else ".avif"
+            shape_image(shape, rng, 24).save(tmp_path / "photos" / label / f"IMG_{index:04d}{suffix}")
+    data = image_data(tmp_path / "photos", size=24, augmentation="none", valid_pct=0.25)
+    assert data.train.n_rows + data.valid.n_rows == 16  # type: ignore[union-attr]
+    photo = tmp_path / "photos" / "cat" / "IMG_0001.HEIC"
+    assert image_array(photo, (24, 24), 3, "crop").shape == (3, 24, 24)
+    assert image_array(photo.read_bytes(), (24, 24), 3, "crop").shape == (
+        3,
+        24,
+        24,
+    )  # a served request's bytes
+    monkeypatch.setitem(sys.modules, "pillow_heif", None)  # not installed: said before any is decoded
+    vision_io.heif_ready.cache_clear()
+    try:
+        with pytest.raises(DataError, match=r"^8 of the images are HEIC photos \(as an iPhone takes them\), e\.g\. "
+                           r"'.*IMG_0001.HEIC', and decoding them needs pillow-heif: pip install pillow-heif"):  # fmt: skip
+            image_data(tmp_path / "photos", size=24)
+    finally:
+        vision_io.heif_ready.cache_clear()
 
 
 def test_transparent_pixels_become_white(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ processes (Pillow releases little of the GIL).
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
 import io
 import os
@@ -32,7 +33,11 @@ from trainwell.core.warn import warn
 if TYPE_CHECKING:
     from PIL import Image
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"})
+#: HEIC/HEIF, the photos iPhones take: decoded by pillow-heif (``trainwell[heif]``) when installed.
+HEIF_SUFFIXES = frozenset({".heic", ".heif"})
+IMAGE_SUFFIXES = frozenset(
+    {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".avif", *HEIF_SUFFIXES}
+)
 RESIZE_METHODS = ("crop", "squish", "pad")
 #: What an image model's command says of standard input ('-'), which it does not read.
 NO_STANDARD_INPUT = (
@@ -376,6 +381,29 @@ def not_an_image(source: Path, model: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------ decoding
+@functools.cache
+def heif_ready() -> bool:
+    """Whether HEIC/HEIF photos decode: pillow-heif is installed (``trainwell[heif]``), its opener then
+    registered with Pillow (once; decoding processes forked after it inherit it)."""
+    try:
+        import pillow_heif
+    except ImportError:
+        return False
+    pillow_heif.register_heif_opener()
+    return True
+
+
+def check_decodable(paths: Sequence[Path]) -> None:
+    """Refuse, before any is decoded, HEIC/HEIF photos (an iPhone's) when pillow-heif is not installed: each
+    would be skipped as unreadable, a folder of them leaving no image at all."""
+    heif = [path for path in paths if Path(path).suffix.lower() in HEIF_SUFFIXES]
+    if heif and not heif_ready():
+        raise DataError(
+            f"{len(heif):,} of the images are HEIC photos (as an iPhone takes them), e.g. '{heif[0]}', and decoding "
+            "them needs pillow-heif: pip install pillow-heif (or trainwell[heif]), or convert them to JPEG"
+        )
+
+
 def open_image(source: Path | bytes | Image.Image, mode: str, at_least: int | None = None) -> Image.Image:
     """Decode to ``mode`` ("RGB" or "L"), applying the EXIF orientation a camera recorded. ``at_least``: the
     side the image is resized to after, so a JPEG several times larger (a phone's 4032x3024 photo for 224
@@ -386,6 +414,8 @@ def open_image(source: Path | bytes | Image.Image, mode: str, at_least: int | No
     if isinstance(source, Image.Image):
         image = source
     else:
+        if source.suffix.lower() in HEIF_SUFFIXES if isinstance(source, Path) else source[4:8] == b"ftyp":
+            heif_ready()  # a served request's bytes may be an iPhone's HEIC photo too (ISO media: 'ftyp')
         handle = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
         image = Image.open(handle)
         if at_least is not None and image.format == "JPEG":
@@ -501,6 +531,7 @@ def decode_images(
     """
     if method not in RESIZE_METHODS:
         raise ConfigError(f"resize method must be one of {', '.join(RESIZE_METHODS)}, got {method!r}")
+    check_decodable(paths)
     n = len(paths)
     images = out if out is not None else np.zeros((n, channels, *size), dtype=np.uint8)
     workers = n_workers if n_workers is not None else min(os.cpu_count() or 1, 8)
@@ -557,6 +588,7 @@ def probe_images(paths: Sequence[Path], limit: int = 200) -> tuple[tuple[int, in
     """Median (height, width) and channel count (1 if every probed image is grayscale) of a sample of files."""
     from PIL import Image
 
+    check_decodable(paths)
     step = max(1, len(paths) // limit)
     heights, widths = [], []
     grayscale = True
