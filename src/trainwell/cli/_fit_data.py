@@ -212,22 +212,23 @@ def is_image_source(data: Path, path_col: str | None, command: str = "fit") -> b
             from trainwell.text.inputs import has_text_files
 
             names = {path: path.name.lower().removesuffix(".gz") for path in data.iterdir()}
-            # UCI's adult.data beside adult.test (and adult.names): tables too, by the .data one
-            uci = (".data", ".test") if any(name.endswith(".data") for name in names.values()) else ()
-            tables = sorted(path for path, name in names.items() if name.endswith((*TABLE_SUFFIXES, *uci)))
+            tables = sorted(path for path, name in names.items() if name.endswith(TABLE_SUFFIXES))
+            ratings = None if tables else _ratings_file(data)
+            if ratings is not None:  # MovieLens' ml-100k/: u.data beside u.item, u.user... and README
+                raise DataError(
+                    f"'{data}' is a folder without images; its {ratings.name} looks like ratings without a header row "
+                    f"(user, item, rating[, timestamp]): trainwell {command} {ratings} --user user --item item --target "
+                    "rating"
+                )
+            if not tables and any(name.endswith(".data") for name in names.values()):
+                # UCI's adult.data beside adult.test (and adult.names): tables too, by the .data one
+                tables = sorted(path for path, name in names.items() if name.endswith((".data", ".test")))
             if tables:  # GoEmotions' train/dev/test TSVs: the data are its tables, a .txt beside them a note
                 train = next((path for path in tables if "train" in path.name.lower()), tables[0])
                 raise DataError(
                     f"'{data}' is a folder of tables ({', '.join(path.name for path in tables)}), not of images: "
                     f"pass one table file, e.g. trainwell {command} {train} --target COLUMN"
                     + _table_hints(train, tables, command)
-                )
-            ratings = _ratings_file(data)
-            if ratings is not None:  # MovieLens' ml-100k/: u.data beside u.item, u.user... and README
-                raise DataError(
-                    f"'{data}' is a folder without images; its {ratings.name} looks like ratings without a header row "
-                    f"(user, item, rating[, timestamp]): trainwell {command} {ratings} --user user --item item --target "
-                    "rating"
                 )
             if has_text_files(data):
                 held = "; it holds .txt files: for a language model on them pass --task language_model"
