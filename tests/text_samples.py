@@ -61,6 +61,12 @@ def imdb_layout(root: Path) -> Path:
             (root / split / label / f"{i}.txt").write_text(text, encoding="utf-8")
     (root / "train" / "unsup").mkdir()  # IMDB's unlabelled reviews: not a class
     (root / "train" / "unsup" / "0.txt").write_text("no label here", encoding="utf-8")
+    # The files beside the class folders in aclImdb_v1.tar.gz: neither texts nor classes.
+    (root / "train" / "labeledBow.feat").write_text("9 0:9 1:1 2:4\n", encoding="utf-8")
+    (root / "train" / "urls_pos.txt").write_text(
+        "http://www.imdb.com/title/tt0453418/usercomments\n", encoding="utf-8"
+    )
+    (root / "imdb.vocab").write_text("the\nand\n", encoding="utf-8")
     return root
 
 

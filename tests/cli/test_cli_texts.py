@@ -131,6 +131,7 @@ def test_fit_reads_a_folder_of_class_folders_of_texts(tmp_path: Path) -> None:
     assert fitted.exit_code == 0, fitted.output
     assert "Validation results (binary" in fitted.output
     assert f"{root}: the class folders neg, pos; unlabelled texts left out" in fitted.output
+    assert "one file of texts per class" not in fitted.output  # train/urls_pos.txt is no class of texts
     assert "test set (20 texts): accuracy " in fitted.output  # test/ scored once, after training
     assert trainwell.load(tmp_path / "m").metadata["training"]["test"]["accuracy"] >= 0.0
     predicted = runner.invoke(app, ["predict", str(tmp_path / "m"), "-"], input="a truly great film\n")

@@ -124,9 +124,15 @@ def say_class_files(data: Path) -> None:
     """Say how a folder of one file of texts per class is read (a text a line, the label from the file's name),
     and, when they are ``.txt`` files, how to train a language model on them instead."""
     from trainwell.cli._common import out_console
+    from trainwell.core.paths import is_model_directory
     from trainwell.text._line_files import class_files, split_class_files
 
     root = data / "train" if (data / "train").is_dir() else data
+    if any(
+        child.is_dir() and not child.name.startswith(".") and not is_model_directory(child)
+        for child in root.iterdir()
+    ):
+        return  # class folders are read (IMDB's train/pos/), the files beside them not (its labeledBow.feat)
     files = class_files(root)
     if files is None:
         sets = split_class_files(root)
