@@ -49,9 +49,26 @@ def test_a_folder_inside_is_what_is_read_and_the_second_run_reuses_it(tmp_path: 
     second = unpack(archive, cache)
     assert not second.fresh and second.path == first.path
     assert second.describe(archive).startswith(f"'{archive}' was unpacked before into '{first.folder}'")
-    assert [entry.name for entry in cache.iterdir()] == [first.folder.name]  # no temporary folder left
-    os.utime(archive, ns=(0, 10**18))  # the archive changed: unpacked again, beside the old copy
-    assert unpack(archive, cache).folder != first.folder
+    # no temporary folder left; the marker names the archive the folder holds
+    assert sorted(entry.name for entry in cache.iterdir()) == [
+        first.folder.name,
+        f"{first.folder.name}.source",
+    ]
+    os.utime(archive, ns=(0, 10**18))  # the archive changed: unpacked again, the old copy removed
+    changed = unpack(archive, cache)
+    assert changed.fresh and changed.folder != first.folder and changed.replaced == 1
+    assert changed.describe(archive).endswith(
+        "; reading 'ml-100k' inside; the copy of its earlier version removed"
+    )
+    assert sorted(entry.name for entry in cache.iterdir()) == [
+        changed.folder.name,
+        f"{changed.folder.name}.source",
+    ]
+    (tmp_path / "other").mkdir()
+    other = _tgz(
+        tmp_path / "other" / "ml-100k.tgz", {"ml-100k/u.data": b"1\t2\t3\n"}
+    )  # same name elsewhere: kept
+    assert unpack(other, cache).replaced == 0 and changed.folder.is_dir()
 
 
 def test_several_files_are_read_as_their_folder_and_one_file_as_itself(tmp_path: Path) -> None:
@@ -146,7 +163,7 @@ def test_a_copy_another_process_finished_first_is_kept(
     monkeypatch.setattr(archives, "_extract", racing)
     result = unpack(archive, cache)
     assert (result.folder / "a.csv").read_text() == "theirs"
-    assert [entry.name for entry in cache.iterdir()] == [result.folder.name]
+    assert [entry.name for entry in cache.iterdir() if entry.is_dir()] == [result.folder.name]
 
 
 def test_the_cache_is_trainwell_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

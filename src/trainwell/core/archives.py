@@ -3,7 +3,8 @@
 Data sets ship as archives (MovieLens' ``ml-100k.tgz``, a Kaggle download's ``titanic.zip``, a folder of photos
 zipped to send). :func:`unpack` extracts one into ``$TRAINWELL_CACHE/unpacked`` (``~/.cache/trainwell`` by
 default), in a folder named after the archive and a hash of its path, size and modification time: the second
-run reads the same folder without unpacking again, and a changed archive gets a new one. What is read is the
+run reads the same folder without unpacking again, and a changed archive gets a new one (the copy of its earlier
+version removed, so the cache keeps one copy per archive). What is read is the
 one file or folder the archive holds, when it holds one (``ml-100k/``), else the folder it was unpacked into.
 
 Extraction is safe and whole or nothing:
@@ -76,21 +77,24 @@ def archive_kind(path: Path) -> str | None:
 class Unpacked:
     """Where an archive's contents are: ``path`` is what to read (the one file or folder inside, or ``folder``),
     ``folder`` the folder it was unpacked into, ``fresh`` whether this call unpacked it (``False``: reused),
-    ``files`` and ``size`` (bytes) what it held when unpacked (0 when reused: not counted again)."""
+    ``files`` and ``size`` (bytes) what it held when unpacked (0 when reused: not counted again), ``replaced``
+    how many copies of the archive's earlier versions (the same path, changed since) were removed."""
 
     path: Path
     folder: Path
     fresh: bool
     files: int
     size: int
+    replaced: int = 0
 
     def describe(self, archive: Path) -> str:
         """One line saying what was done: ``unpacked 'ml-100k.tgz' (23 files, 16.0 MB) into '...'; reading ...``."""
         inside = f"; reading '{self.path.name}' inside" if self.path != self.folder else ""
         if self.fresh:
+            older = "; the copy of its earlier version removed" if self.replaced else ""
             return (
                 f"unpacked '{archive}' ({self.files:,} file{'s' if self.files != 1 else ''}, {_size(self.size)}) "
-                f"into '{self.folder}'{inside}"
+                f"into '{self.folder}'{inside}{older}"
             )
         return f"'{archive}' was unpacked before into '{self.folder}'{inside}"
 
@@ -142,7 +146,29 @@ def unpack(archive: str | Path, cache: Path | None = None) -> Unpacked:
         raise _damaged(archive, kind, error) from None
     finally:
         shutil.rmtree(temp, ignore_errors=True)
-    return Unpacked(_what_to_read(folder), folder, True, files, size)
+    replaced = _replace_older_copies(archive, root, folder)
+    return Unpacked(_what_to_read(folder), folder, True, files, size, replaced)
+
+
+def _replace_older_copies(archive: Path, root: Path, folder: Path) -> int:
+    """Record which archive ``folder`` holds (``<folder>.source`` beside it) and remove the copies unpacked from
+    the same path before it changed; returns how many were removed."""
+    source = str(archive.resolve())
+    removed = 0
+    for marker in root.glob("*.source"):
+        stale = root / marker.stem
+        if stale == folder:
+            continue
+        try:
+            same = marker.read_text(encoding="utf-8") == source
+        except OSError:
+            continue
+        if same:
+            shutil.rmtree(stale, ignore_errors=True)
+            marker.unlink(missing_ok=True)
+            removed += 1
+    (root / f"{folder.name}.source").write_text(source, encoding="utf-8")
+    return removed
 
 
 def _folder_name(archive: Path) -> str:
