@@ -61,6 +61,15 @@ def _flat(folder: Path, prefixes: dict[str, str], per_class: int, start: int = 0
     return folder
 
 
+def test_a_held_out_folder_needs_only_labels_the_training_folder_has() -> None:
+    names = [
+        Path("cat.100.png"),
+        Path("dog.7.png"),
+    ]  # one image a class: too few to find classes, not to judge
+    assert labels_from_names(names) is None
+    assert labels_from_names(names, known={"cat", "dog", "bird"}) == ["cat", "dog"]
+
+
 def test_image_data_reads_labels_from_names_in_a_flat_folder_and_its_splits(tmp_path: Path) -> None:
     prefixes = {"horizontal": "cat", "vertical": "dog"}
     flat = _flat(tmp_path / "train", prefixes, 10)
@@ -75,6 +84,12 @@ def test_image_data_reads_labels_from_names_in_a_flat_folder_and_its_splits(tmp_
         splits = folder_splits(tmp_path)
     assert sorted(splits) == ["train", "valid"] and sorted(set(splits["valid"].labels)) == ["cat", "dog"]
     assert len(splits["valid"]) == 6 and splits["valid"].paths[0].name == "cat.100.png"
+    shape_image("vertical", np.random.default_rng(5), 16).save(tmp_path / "valid" / "bird.1.png")
+    with (
+        pytest.warns(UserWarning),
+        pytest.raises(DataError, match=r"has classes the training folder lacks: \['bird'\]"),
+    ):
+        folder_splits(tmp_path)
 
 
 def test_loose_images_not_named_by_label_are_refused_as_before(tmp_path: Path) -> None:

@@ -128,7 +128,7 @@ def labelled_folder(folder: Path, known: set[Any] | None = None) -> LabelledFile
     classes = sorted(data_folders(folder))
     if not classes:
         loose = natural_sorted(p for p in folder.iterdir() if is_image_file(p) and p.is_file())
-        named = labels_from_names(loose)
+        named = labels_from_names(loose, known)
         if named is not None:  # Kaggle's dogs-vs-cats: cat.0.jpg, dog.0.jpg; Oxford pets: Abyssinian_1.jpg
             counts = Counter(named)
             shown = ", ".join(f"{label} ({count:,})" for label, count in sorted(counts.items())[:8])
@@ -186,16 +186,20 @@ def _known_labels(files: LabelledFiles, folder: Path, known: set[Any] | None) ->
 _NAMED_LABEL = re.compile(r"(?P<label>.*?[^\W\d_].*?)[\s._-]*\(?\d+\)?")
 
 
-def labels_from_names(paths: Sequence[Path]) -> list[str] | None:
+def labels_from_names(paths: Sequence[Path], known: set[Any] | None = None) -> list[str] | None:
     """Each image's label read from its name, the part before its number (Kaggle's ``cat.0.jpg``, the Oxford
     pets' ``great_pyrenees_173.jpg``), when every name reads so, at least two labels have two images each, and
-    labels are fewer than half the images; else ``None`` (``IMG_0001.jpg``... are one camera's, not classes)."""
+    labels are fewer than half the images; else ``None`` (``IMG_0001.jpg``... are one camera's, not classes).
+    With ``known`` (the training folder's labels: a validation or test folder), every name reading so is
+    enough: a test folder may hold one image of a class."""
     labels: list[str] = []
     for path in paths:
         match = _NAMED_LABEL.fullmatch(path.stem)
         if match is None:
             return None
         labels.append(match["label"])
+    if known is not None and labels:
+        return labels  # a label the training folder lacks is then refused by name
     counts = Counter(labels)
     if len(counts) < 2 or min(counts.values()) < 2 or len(counts) * 2 > len(labels):
         return None
