@@ -199,7 +199,38 @@ def test_an_excel_workbook_is_read_by_its_first_sheet_and_written(tmp_path: Path
     pd.DataFrame([[1, "a"], [2, "b"]]).to_excel(bare, header=False, index=False)
     assert read_table(bare, names=["n", "s"]).to_dict("list") == {"n": [1, 2], "s": ["a", "b"]}
     out = write_table(pd.DataFrame({"prediction": ["yes"], "probability_yes": [0.9]}), tmp_path / "p.xlsx")
-    assert pd.read_excel(out).to_dict("list") == {"prediction": ["yes"], "probability_yes": [0.9]}
+    assert pd.read_excel(out, engine="openpyxl").to_dict("list") == {
+        "prediction": ["yes"],
+        "probability_yes": [0.9],
+    }
+
+
+def test_old_excel_and_opendocument_workbooks_are_read_their_codes_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # people.xls: written by xlwt (Excel 97-2003), a 'people' sheet of name, age, zip (text cells '02100'...) and
+    # bought, and a 'notes' sheet. It was refused: "a spreadsheet workbook, not a table file".
+    import importlib.util
+
+    pytest.importorskip("python_calamine", reason="python-calamine (trainwell[excel]) reads .xls")
+    pytest.importorskip("odf", reason="odfpy (trainwell[excel]) reads and writes .ods")
+    with pytest.warns(UserWarning, match=r"read its first sheet, 'people'; it also holds 'notes'"):
+        table = read_table(Path(__file__).parent / "people.xls")
+    assert list(table.columns) == ["name", "age", "zip", "bought"] and len(table) == 8
+    assert table["zip"].tolist()[:2] == ["02100", "02101"] and table["age"].tolist()[:2] == [20, 21]
+    sheet = write_table(table, tmp_path / "people.ods")  # LibreOffice's: written and read back the same
+    assert read_table(sheet).equals(table)
+    with pytest.raises(
+        DataError, match=r"the old Excel format \.xls is read, not written; name the file \.xlsx"
+    ):
+        write_table(table, tmp_path / "out.xls")
+    found = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "odf" else found(name, *a)
+    )
+    with pytest.raises(DataError, match=r"is an OpenDocument spreadsheet, and reading one needs odfpy, which is not "
+                       r"installed: pip install odfpy \(or trainwell\[excel\]\)"):  # fmt: skip
+        read_table(sheet)
 
 
 def test_json_objects_are_spread_into_a_column_per_field(tmp_path: Path) -> None:

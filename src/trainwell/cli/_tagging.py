@@ -13,7 +13,7 @@ TAGGING_SUFFIXES = (".conll", ".conllu", ".bio", ".iob", ".iob2", ".bioes")
 #: What a CoNLL file written by ``predict --out`` is called.
 CONLL_OUT_SUFFIXES = (".conll", ".conllu", ".txt", ".bio", ".iob")
 #: Tables, which a tagger does not read (``.tsv`` is left out: CoNLL files are often so named).
-TABLE_SUFFIXES = (".csv", ".parquet", ".pq", ".json", ".jsonl", ".ndjson", ".xlsx", ".xls")
+TABLE_SUFFIXES = (".csv", ".parquet", ".pq", ".json", ".jsonl", ".ndjson", ".xlsx", ".xlsm", ".xls", ".ods")
 
 
 def _stem_suffix(path: Path) -> str:

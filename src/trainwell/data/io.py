@@ -365,28 +365,41 @@ def _need_file(path: Path, what: str, kinds: str) -> Path:
     return path
 
 
-_WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".ods")
-#: Workbooks read (their first sheet) with openpyxl, an optional dependency (trainwell[excel]).
-EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+#: Workbooks read (their first sheet), each ending with the module pandas reads it with and the package that
+#: holds it, all in the optional extra trainwell[excel]: Excel's .xlsx/.xlsm and old .xls, and OpenDocument's .ods.
+WORKBOOK_ENGINES = {
+    ".xlsx": ("openpyxl", "openpyxl"),
+    ".xlsm": ("openpyxl", "openpyxl"),
+    ".xls": ("calamine", "python-calamine"),  # pandas' xlrd engine is deprecated
+    ".ods": ("odf", "odfpy"),
+}
+WORKBOOK_SUFFIXES = tuple(WORKBOOK_ENGINES)
 
 
-def workbook_error(path: Path, what: str = "data file") -> DataError | None:
-    """The error for a spreadsheet workbook given as a table that cannot be read: an ``.xlsx`` without openpyxl
-    installed, or an ``.xls``/``.ods`` (how to get at the table); ``None`` for any other file."""
+def _workbook_ending(path: Path) -> str | None:
     name = path.name.lower()
-    if name.endswith(EXCEL_SUFFIXES):
-        try:
-            import openpyxl  # noqa: F401  (pandas reads .xlsx with it)
-        except ImportError:
-            return DataError(
-                f"{what} '{path}' is an Excel workbook, and reading one needs openpyxl, which is not installed: "
-                "pip install openpyxl (or trainwell[excel]), or save the sheet as CSV"
-            )
+    return next((ending for ending in WORKBOOK_SUFFIXES if name.endswith(ending)), None)
+
+
+def workbook_error(path: Path, what: str = "data file", *, writing: bool = False) -> DataError | None:
+    """The error for a spreadsheet workbook that cannot be read (or, ``writing``, written): its reader not
+    installed (openpyxl, python-calamine or odfpy: trainwell[excel]), or an old ``.xls`` to write; ``None`` for any other
+    file, and for a workbook that can be."""
+    import importlib.util
+
+    ending = _workbook_ending(path)
+    if ending is None:
         return None
-    if name.endswith(_WORKBOOKS):
+    if writing and ending == ".xls":
         return DataError(
-            f"{what} '{path}' is a spreadsheet workbook, not a table file: save the sheet as CSV (or as .xlsx), "
-            "or read it with pandas.read_excel and pass the DataFrame (Python)"
+            f"{what} '{path}': the old Excel format .xls is read, not written; name the file .xlsx"
+        )
+    module, package = WORKBOOK_ENGINES[ending]
+    if importlib.util.find_spec("python_calamine" if module == "calamine" else module) is None:
+        kind = "an OpenDocument spreadsheet" if ending == ".ods" else "an Excel workbook"
+        return DataError(
+            f"{what} '{path}' is {kind}, and {'writing' if writing else 'reading'} one needs {package}, which is "
+            f"not installed: pip install {package} (or trainwell[excel]), or save the sheet as CSV"
         )
     return None
 
@@ -494,7 +507,7 @@ def _kind_of(path: Path) -> str:
         suffixes = suffixes[:-1]
     last = suffixes[-1] if suffixes else ""
     kinds = {".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet", ".pq": "parquet", ".json": "json"}
-    kinds.update(dict.fromkeys(EXCEL_SUFFIXES, "excel"))
+    kinds.update(dict.fromkeys(WORKBOOK_SUFFIXES, "excel"))
     return kinds.get(last, "jsonl" if last in (".jsonl", ".ndjson") else "csv")
 
 
@@ -510,11 +523,12 @@ def write_table(table: pd.DataFrame, path: str | Path) -> Path:
 
     path = Path(path)
     kind = _kind_of(path)
-    if kind == "excel":  # a sheet Excel opens as it is (openpyxl: trainwell[excel])
-        refused = workbook_error(path, "--out")
+    if kind == "excel":  # a sheet Excel (or LibreOffice: .ods) opens as it is (trainwell[excel])
+        refused = workbook_error(path, "--out", writing=True)
         if refused is not None:
             raise refused
-        return write_atomic(path, lambda stream: table.to_excel(stream, index=False, engine="openpyxl"))
+        engine = WORKBOOK_ENGINES[_workbook_ending(path) or ".xlsx"][0]
+        return write_atomic(path, lambda stream: table.to_excel(stream, index=False, engine=engine))
     if kind == "parquet":
         try:
             import pyarrow  # noqa: F401  (pandas needs it for Parquet)
@@ -601,18 +615,24 @@ def _read(
 def read_workbook(
     path: Path, names: Sequence[str] | None, na_values: Sequence[str] = (), *, keep_default_na: bool = True
 ) -> pd.DataFrame:
-    """The first sheet of an Excel workbook (``.xlsx``, ``.xlsm``) as a table, its first row the header unless
-    ``names`` names the columns; the other sheets are named in a warning, as they are not read."""
-    with pd.ExcelFile(path, engine="openpyxl") as book:
+    """The first sheet of a workbook (Excel's ``.xlsx``, ``.xlsm``, ``.xls``; OpenDocument's ``.ods``) as a table,
+    its first row the header unless ``names`` names the columns; the other sheets are named in a warning, as
+    they are not read."""
+    engine = WORKBOOK_ENGINES[_workbook_ending(path) or ".xlsx"][0]
+    with pd.ExcelFile(path, engine=engine) as book:
         sheets = [str(sheet) for sheet in book.sheet_names]
-        table = pd.read_excel(
-            book,
-            sheet_name=sheets[0],
-            header=0 if names is None else None,
-            names=None if names is None else list(names),
-            na_values=list(na_values),
-            keep_default_na=keep_default_na,
-        )
+        options: dict[str, Any] = {
+            "sheet_name": sheets[0],
+            "header": 0 if names is None else None,
+            "names": None if names is None else list(names),
+            "na_values": list(na_values),
+            "keep_default_na": keep_default_na,
+        }
+        table = pd.read_excel(book, **options)
+        whole = _whole_number_positions(table)
+        if whole:  # a text cell '02134' is read as 2134: what each holds, as written
+            chosen = {**options, "names": None if names is None else [list(names)[i] for i in whole]}
+            table = _kept_as_written(table, whole, pd.read_excel(book, **chosen, usecols=whole, dtype=str))
     if len(sheets) > 1:
         warn(
             f"'{path}': read its first sheet, {sheets[0]!r}; it also holds {', '.join(map(repr, sheets[1:]))}, not "
@@ -701,7 +721,19 @@ def _leading_zeros(table: pd.DataFrame, path: Path, sep: str, options: dict[str,
     whole numbers kept as written where some value has leading zeros (ZIP codes ``02134``, IDs ``0001``): codes,
     not amounts, which ``2134`` and ``1`` neither name nor write back (``predict --keep id``). A table model reads
     them as it reads integers (:mod:`trainwell.tabular.recipe`), so only what is shown and written changes."""
-    whole = [
+    whole = _whole_number_positions(table)
+    suspects = _zero_led(path, sep, whole, options) if whole else []
+    if not suspects:
+        return table
+    written = pd.read_csv(
+        path, sep=sep, engine=_engine(sep), **{**options, "usecols": suspects, "dtype": str}
+    )
+    return _kept_as_written(table, suspects, written)
+
+
+def _whole_number_positions(table: pd.DataFrame) -> list[int]:
+    """The positions of ``table``'s columns of whole numbers (integers, or floats without a fraction)."""
+    return [
         position
         for position, column in enumerate(table.columns)
         if pd.api.types.is_integer_dtype(table[column].dtype)
@@ -711,13 +743,12 @@ def _leading_zeros(table: pd.DataFrame, path: Path, sep: str, options: dict[str,
             and bool((table[column].dropna() % 1 == 0).all())
         )
     ]
-    suspects = _zero_led(path, sep, whole, options) if whole else []
-    if not suspects:
-        return table
-    written = pd.read_csv(
-        path, sep=sep, engine=_engine(sep), **{**options, "usecols": suspects, "dtype": str}
-    )
-    for position, (_, raw) in zip(suspects, written.items(), strict=True):
+
+
+def _kept_as_written(table: pd.DataFrame, positions: list[int], written: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with its columns at ``positions`` replaced by their text as ``written`` holds it (the same
+    columns read as text) where every value is digits and some start with a zero."""
+    for position, (_, raw) in zip(positions, written.items(), strict=True):
         text = raw.str.strip()
         present = text.dropna()
         if present.str.fullmatch(r"\d+").all() and present.str.fullmatch(r"0\d+").any():

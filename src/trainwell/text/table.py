@@ -63,9 +63,9 @@ def read_text_table(
         return read_fasttext(path, encoding=encoding, encoding_errors=encoding_errors)
     name = path.name.lower()
     skipped = 0  # lines before the first row of a file without a header row (a preamble)
-    from trainwell.data.io import EXCEL_SUFFIXES, workbook_error
+    from trainwell.data.io import WORKBOOK_SUFFIXES, workbook_error
 
-    excel = name.endswith(EXCEL_SUFFIXES)
+    excel = name.endswith(WORKBOOK_SUFFIXES)
     if excel:  # without openpyxl: how to read it
         refused = workbook_error(path)
         if refused is not None:
