@@ -311,3 +311,16 @@ def test_fit_scores_a_test_file_once_after_training(binary_csv: Path, tmp_path: 
     # Python: the same score, from fit_table's test=.
     run = fit_table(binary_csv, "y", test=test, epochs=2, progress=False)
     assert run.learn.test_scores is not None and set(run.learn.test_scores) >= {"accuracy", "roc_auc"}
+
+
+def test_a_metric_a_one_row_test_set_cannot_measure_is_said_undefined(tmp_path: Path) -> None:
+    # "test set (1 texts): accuracy 1.0000, roc_auc nan": one row holds one class, so no ranking to measure.
+    frame = binary_table()
+    train, test = tmp_path / "train.csv", tmp_path / "test.csv"
+    frame[:300].to_csv(train, index=False)
+    frame[300:301].to_csv(test, index=False)
+    result = run_cli("fit", train, "--target", "y", "--test", test, "--arch", "gbdt", "--out", tmp_path / "m")
+    assert result.returncode == 0, result.explain()
+    line = next(line for line in result.stdout.splitlines() if line.startswith("test set"))
+    assert line.startswith("test set (1 row): accuracy ") and "roc_auc undefined on these rows" in line
+    assert "nan" not in line

@@ -202,9 +202,29 @@ def test_a_folder_of_tables_names_the_table_to_pass(tmp_path: Path) -> None:
         match=r"trainwell evaluate .*train.tsv --target COLUMN \(it has no header row: name its 2 columns with --names\)$",
     ):
         is_image_source(sst2, None, "evaluate")  # evaluate takes no --test for tables
-    adult = (
-        tmp_path / "adult"
-    )  # UCI's adult.data and adult.test beside adult.names: "a folder without images"
+    hub = (
+        tmp_path / "plain_text"
+    )  # a Hugging Face dataset's shards: one of them is a part of the training rows
+    hub.mkdir()
+    import pandas as pd
+
+    for name in (
+        "train-00000-of-00002.parquet",
+        "train-00001-of-00002.parquet",
+        "test-00000-of-00001.parquet",
+    ):
+        pd.DataFrame({"text": ["a fine film"], "label": [1]}).to_parquet(hub / name)
+    with pytest.raises(DataError) as refused:
+        is_image_source(hub, None)
+    said = str(refused.value)
+    assert (
+        "(it is one of the 2 shards of the training rows (train-00000-of-00002.parquet to train-00001-of-00002.parquet) "
+        'and trainwell reads one table: join them first, e.g. python -c "import glob, pandas as pd; pd.concat('
+        f"pd.read_parquet(f) for f in sorted(glob.glob('{hub}/train-*.parquet'))).to_parquet('train.parquet')\"; "
+        f"its columns: text, label; --test {hub / 'test-00000-of-00001.parquet'} scores a labelled test table)"
+    ) in said
+    # UCI's adult.data and adult.test beside adult.names: "a folder without images"
+    adult = tmp_path / "adult"
     adult.mkdir()
     for name in ("adult.data", "adult.test"):
         (adult / name).write_text("39, State-gov, 77516, <=50K\n")

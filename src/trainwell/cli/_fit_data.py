@@ -6,6 +6,7 @@ is for and what the data was read as (exit 2, as any misuse of the command line)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -281,11 +282,38 @@ def _table_hints(train: Path, tables: list[Path], command: str) -> str:
     from trainwell.data.io import first_row, looks_like_data
 
     hints = []
+    shards = _shard_siblings(train, tables)
+    if (
+        len(shards) > 1
+    ):  # a Hugging Face dataset's train-00000-of-00004.parquet...: one shard is part of the rows
+        pattern = shards[0].parent / (_SHARD.sub("-*", shards[0].name, count=1))
+        suffix = shards[0].name.lower().removesuffix(".gz").rsplit(".", 1)[-1]
+        reader = (
+            "read_parquet"
+            if suffix in ("parquet", "pq")
+            else "read_json"
+            if suffix == "jsonl"
+            else "read_csv"
+        )
+        extra = ", lines=True" if suffix == "jsonl" else ""
+        hints.append(
+            f"it is one of the {len(shards)} shards of the training rows ({shards[0].name} to {shards[-1].name}) and "
+            'trainwell reads one table: join them first, e.g. python -c "import glob, pandas as pd; '
+            f"pd.concat(pd.{reader}(f{extra}) for f in sorted(glob.glob('{pattern}'))).to_parquet('train.parquet')\""
+        )
     try:
-        first = first_row(train)
+        first = None if train.name.lower().endswith((".parquet", ".pq")) else first_row(train)
     except (OSError, UnicodeDecodeError, EOFError, ValueError):
         first = None
-    if first is not None and looks_like_data(first.fields):
+    if train.name.lower().endswith((".parquet", ".pq")):
+        try:
+            import pyarrow.parquet as parquet
+
+            names = parquet.read_schema(train).names
+            hints.append(f"its columns: {', '.join(names[:12])}" + (", ..." if len(names) > 12 else ""))
+        except Exception:  # an unreadable file: its reader says why when read for real
+            pass
+    elif first is not None and looks_like_data(first.fields):
         hints.append(f"it has no header row: name its {len(first.fields)} columns with --names")
     elif first is not None:
         shown = ", ".join(first.fields[:12]) + (", ..." if len(first.fields) > 12 else "")
@@ -296,6 +324,22 @@ def _table_hints(train: Path, tables: list[Path], command: str) -> str:
             f"--test {test} scores a labelled test table" if test else "a labelled test table goes in --test"
         )
     return f" ({'; '.join(hints)})" if hints else ""
+
+
+#: A shard's place in a file name, as the Hugging Face Hub writes them: ``train-00001-of-00004``.
+_SHARD = re.compile(r"-\d{5}-of-\d{5}")
+
+
+def _shard_siblings(table: Path, tables: list[Path]) -> list[Path]:
+    """The shards of ``table``'s split among ``tables`` (``train-00000-of-00004.parquet`` ...), in order; just
+    ``table`` when its name is no shard's."""
+    match = _SHARD.search(table.name)
+    if match is None:
+        return [table]
+    split = table.name[: match.start()]
+    return sorted(
+        path for path in tables if path.name.startswith(split) and _SHARD.search(path.name[len(split) :])
+    )
 
 
 def _ratings_file(folder: Path) -> Path | None:

@@ -690,9 +690,15 @@ def recommender_arch(arch: str) -> str:
 
 def say_test_scores(result: Any) -> None:
     """One line of the test set's scores (a folder's test/, or --test), when the run scored one."""
+    import math
+
     test = getattr(result.learn, "test_scores", None)
     if test:
-        shown = ", ".join(f"{key} {value:.4f}" for key, value in test.items() if key != "loss")
+        shown = ", ".join(
+            f"{key} {value:.4f}" if not math.isnan(value) else f"{key} undefined on these rows"
+            for key, value in test.items()
+            if key != "loss"
+        )
         out_console.print(f"test set{_test_count(result)}: {shown}", soft_wrap=True)
 
 
@@ -703,10 +709,10 @@ def _test_count(result: Any) -> str:
     with contextlib.suppress(AttributeError, TypeError):
         loader = result.data.test
         count = int(loader.n_rows) if hasattr(loader, "n_rows") else len(loader.dataset)
-        unit = {"vision": "images", "text": "texts"}.get(getattr(result.data, "application", ""), "rows")
+        unit = {"vision": "image", "text": "text"}.get(getattr(result.data, "application", ""), "row")
         if result.data.task.kind == "tagging":
-            unit = "sentences"
-        return f" ({count:,} {unit})"
+            unit = "sentence"
+        return f" ({count:,} {unit}{'' if count == 1 else 's'})"
     return ""
 
 
