@@ -92,3 +92,32 @@ def test_an_archive_of_several_files_says_which_to_pass_where_it_was_unpacked(
     assert first.startswith(f"unpacked '{archive}' ({len(files)} files,")
     assert second.startswith("error: ") and expected.format(folder=folder) in second
     assert "/unpacked/data-" in folder
+
+
+def test_the_cache_command_lists_what_is_kept_and_clears_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trainwell.core.archives import unpack
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("TRAINWELL_CACHE", str(cache))
+    archive = tmp_path / "ratings.zip"
+    with zipfile.ZipFile(archive, "w") as packed:
+        packed.writestr("ratings.csv", "user,item,rating\n" + "1,2,3\n" * 100)
+    unpack(archive)
+    (cache / "images").mkdir()
+    (cache / "images" / "abc.npy").write_bytes(
+        b"\0" * 3000
+    )  # a decoded set: its pixels and its list of files
+    (cache / "images" / "abc.json").write_text('{"kept": []}')
+    code, out, err = _run("cache")
+    assert code == 0, err
+    flat = " ".join(out.split())
+    assert f"trainwell's cache: {cache}" in flat
+    assert "decoded images │ 1 │ 3.0 kB" in flat and f"unpacked archives │ 1 │ 617 bytes │ {archive}" in flat
+    assert "3.6 kB in all; trainwell cache --clear removes it" in flat
+    archive.unlink()
+    assert f"{archive} (gone)" in " ".join(_run("cache")[1].split())
+    code, out, err = _run("cache", "--clear")
+    assert code == 0 and out.strip() == f"removed 3.6 kB from {cache}", err
+    assert not (cache / "images").exists() and not (cache / "unpacked").exists()

@@ -18,6 +18,7 @@ import typer
 from trainwell.cli._common import guarded, out_console
 from trainwell.cli._once import OneValueGroup
 from trainwell.cli.boundary_cmd import boundary
+from trainwell.cli.cache_cmd import cache
 from trainwell.cli.evaluate_cmd import evaluate
 from trainwell.cli.export_cmd import export
 from trainwell.cli.fit_cmd import fit, report_fit
@@ -77,6 +78,7 @@ app.command("recommend")(recommend)
 app.command("report")(report)
 app.command("serve")(serve)
 app.command("tune")(tune)
+app.command("cache")(cache)
 
 
 @app.command()

@@ -33,7 +33,15 @@ from typing import TypeVar
 from trainwell.core.errors import DataError
 from trainwell.core.paths import cache_root
 
-__all__ = ["ARCHIVE_ENDINGS", "Unpacked", "archive_kind", "member_names", "unpack", "unpacked"]
+__all__ = [
+    "ARCHIVE_ENDINGS",
+    "Unpacked",
+    "archive_kind",
+    "member_names",
+    "readable_size",
+    "unpack",
+    "unpacked",
+]
 
 S = TypeVar("S")
 
@@ -93,7 +101,7 @@ class Unpacked:
         if self.fresh:
             older = "; the copy of its earlier version removed" if self.replaced else ""
             return (
-                f"unpacked '{archive}' ({self.files:,} file{'s' if self.files != 1 else ''}, {_size(self.size)}) "
+                f"unpacked '{archive}' ({self.files:,} file{'s' if self.files != 1 else ''}, {readable_size(self.size)}) "
                 f"into '{self.folder}'{inside}{older}"
             )
         return f"'{archive}' was unpacked before into '{self.folder}'{inside}"
@@ -219,7 +227,7 @@ def _check_room(archive: Path, root: Path, size: int) -> None:
     free = shutil.disk_usage(root).free
     if size + _SPARE_BYTES > free:
         raise DataError(
-            f"unpacking '{archive}' needs {_size(size)} and '{root}' has {_size(free)} free: set TRAINWELL_CACHE to "
+            f"unpacking '{archive}' needs {readable_size(size)} and '{root}' has {readable_size(free)} free: set TRAINWELL_CACHE to "
             "a folder on a disk with room, or unpack it yourself and pass the folder"
         )
 
@@ -236,7 +244,8 @@ def _what_to_read(folder: Path) -> Path:
     return entries[0] if len(entries) == 1 else folder
 
 
-def _size(count: float) -> str:
+def readable_size(count: float) -> str:
+    """A byte count as people read it: ``13 bytes``, ``12.1 MB`` (powers of 1,000)."""
     for unit in ("bytes", "kB", "MB", "GB"):
         if count < 1000 or unit == "GB":
             return f"{count:,.0f} {unit}" if unit == "bytes" else f"{count:,.1f} {unit}"
