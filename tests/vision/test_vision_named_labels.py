@@ -184,3 +184,48 @@ def test_predict_reads_a_submission_file_of_ids_and_writes_them_back(tmp_path: P
     written = pd.read_csv(io.StringIO(predicted.stdout), dtype=str)
     assert list(written.columns) == ["id", "label"] and written["id"].tolist() == ["0100", "0101", "0102"]
     assert set(written["label"]) <= {"no", "yes"}
+
+
+def test_a_column_of_0_and_1_per_class_labels_the_images(tmp_path: Path) -> None:
+    # Kaggle's Plant Pathology: image_id, healthy, rust, scab (1 in the image's class): "--label-col 'healthy,rust,
+    # scab' is not a column".
+    ids = [f"Train_{index}" for index in range(18)]
+    _kaggle(tmp_path, "images", ids)
+    flags = pd.DataFrame(
+        {"image_id": ids, "healthy": [1, 0, 0] * 6, "rust": [0, 1, 0] * 6, "scab": [0, 0, 1] * 6}
+    )
+    flags.to_csv(tmp_path / "train.csv", index=False)
+    with pytest.warns(UserWarning, match="without their folder and extension"):
+        data = image_data(tmp_path / "train.csv", path_col="image_id", label_col="healthy,rust,scab", size=16)
+    assert data.task.kind == "multiclass" and list(data.task.classes) == ["healthy", "rust", "scab"]
+    several = flags.assign(scab=[1, 0, 1] * 6, rust=[0, 0, 0] * 6)  # an image with two labels, one with none
+    several.to_csv(tmp_path / "multi.csv", index=False)
+    with pytest.warns(UserWarning, match="without their folder and extension"):
+        multi = image_data(
+            tmp_path / "multi.csv", path_col="image_id", label_col="healthy, rust, scab", size=16
+        )
+    assert multi.task.kind == "multilabel"
+    flags.assign(rust=["0", "2", "x"] * 6).to_csv(tmp_path / "bad.csv", index=False)
+    with (
+        pytest.warns(UserWarning),
+        pytest.raises(
+            DataError,
+            match=r"--label-col 'rust' holds '2' in data row 2 of .*bad.csv; several label columns each hold 0 or 1",
+        ),
+    ):
+        image_data(tmp_path / "bad.csv", path_col="image_id", label_col="healthy,rust,scab", size=16)
+    runner = CliRunner()
+    fitted = runner.invoke(app, ["fit", str(tmp_path / "train.csv"), "--path-col", "image_id", "--label-col",
+                                 "healthy,rust,scab", "--epochs", "1", "--out", str(tmp_path / "m")])  # fmt: skip
+    assert fitted.exit_code == 0, fitted.stderr
+    predicted = runner.invoke(app, ["predict", str(tmp_path / "m"), str(tmp_path / "train.csv"), "--keep",
+                                    "image_id", "--label-only"])  # fmt: skip
+    assert predicted.exit_code == 0, predicted.stderr
+    written = pd.read_csv(io.StringIO(predicted.stdout))
+    assert list(written.columns) == [
+        "image_id",
+        "healthy",
+        "rust",
+        "scab",
+    ]  # the submission's columns, 0 or 1
+    assert (written[["healthy", "rust", "scab"]].sum(axis=1) == 1).all()

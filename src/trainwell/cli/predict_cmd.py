@@ -437,6 +437,9 @@ def labels_only(predictions: Any, task: Any, kept: list[str]) -> Any:
     from trainwell.core.errors import ConfigError
 
     names = [str(name) for name in task.target_names] or ["label"]  # an image folder's classes name no column
+    flags = [part.strip() for part in names[0].split(",")]
+    if len(names) == 1 and len(flags) > 1 and set(flags) == {str(label) for label in task.classes}:
+        names = flags  # an image CSV's 0/1 columns, one per class (--label-col healthy,rust,scab): written back so
     # --keep id names the rows as the submission does: the image's path would be a column it does not hold.
     front = [column for column in predictions.columns if column in kept] or [
         column for column in predictions.columns if column in ("path", "line", "index")
@@ -444,6 +447,8 @@ def labels_only(predictions: Any, task: Any, kept: list[str]) -> Any:
     if task.kind == "multilabel" and len(names) > 1:
         chosen = predictions["prediction"].fillna("").astype(str).str.split(task.label_delim or ";")
         answers = {name: chosen.map(lambda labels, name=name: int(name in labels)) for name in names}
+    elif task.kind in ("binary", "multiclass") and len(names) > 1:  # one class an image: 1 in its column
+        answers = {name: (predictions["prediction"].astype(str) == name).astype(int) for name in names}
     elif task.kind == "regression" and len(names) > 1:
         answers = {name: predictions[f"{name}_predicted"] for name in names}
     else:

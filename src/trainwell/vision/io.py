@@ -266,13 +266,16 @@ def table_files(
     relative to ``base`` (default: the current folder); the table is left unchanged."""
     import pandas as pd
 
-    for option, column in (("--path-col", path_col), ("--label-col", label_col)):
+    flags = [part.strip() for part in label_col.split(",")] if label_col not in table.columns else [label_col]
+    for option, column in (("--path-col", path_col), *(("--label-col", flag) for flag in flags)):
         if column not in table.columns:
             raise DataError(
                 f"{option} '{column}' is not a column of {name}; its columns are: "
                 f"{', '.join(map(str, list(table.columns)[:10]))}. Pass {option} with one of them"
             )
     paths = _listed_paths(table[path_col], base, name)
+    if len(flags) > 1:  # a column of 0/1 per class, as Kaggle's Plant Pathology lists them
+        return LabelledFiles(paths, _flag_labels(table, flags, name))
     column = table[label_col]
     blank = column.map(lambda value: isinstance(value, str) and not value.strip()).astype(bool)
     column = column.where(~blank, None)  # a cell of spaces is an empty cell
@@ -297,6 +300,28 @@ def table_files(
                 f"row{'' if count == 1 else 's'} in all); {advice}"
             )
     return LabelledFiles(paths, labels)
+
+
+def _flag_labels(table: Any, flags: list[str], name: str) -> list[Any]:
+    """Each row's labels from its 0/1 columns ``flags`` (``--label-col healthy,rust,scab``): the name of its one
+    column holding 1 when every row has exactly one (one class an image), else the list of them (several
+    labels an image, none allowed)."""
+    import pandas as pd
+
+    values = table[flags].apply(pd.to_numeric, errors="coerce")
+    bad = values.isna() | ~values.isin([0, 1])
+    if bad.to_numpy().any():
+        row, position = (int(index[0]) for index in bad.to_numpy().nonzero())
+        raise DataError(
+            f"--label-col '{flags[position]}' holds {table[flags[position]].iloc[row]!r} in data row {row + 1} of "
+            f"{name}; several label columns each hold 0 or 1 (1: the image has that label)"
+        )
+    chosen = [
+        [flag for flag, value in zip(flags, row, strict=True) if value == 1] for row in values.to_numpy()
+    ]
+    if all(len(labels) == 1 for labels in chosen):
+        return [labels[0] for labels in chosen]
+    return chosen
 
 
 def _listed_paths(column: Any, base: Path | None, name: str) -> list[Path]:
