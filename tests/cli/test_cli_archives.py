@@ -121,3 +121,29 @@ def test_the_cache_command_lists_what_is_kept_and_clears_it(
     code, out, err = _run("cache", "--clear")
     assert code == 0 and out.strip() == f"removed 3.6 kB from {cache}", err
     assert not (cache / "images").exists() and not (cache / "unpacked").exists()
+
+
+def test_fit_reads_an_archive_by_its_address(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # https://files.grouplens.org/datasets/movielens/ml-100k.zip, as fastai's untar_data takes it: over loopback.
+    import functools
+    import http.server
+    import threading
+
+    monkeypatch.setenv("TRAINWELL_CACHE", str(tmp_path / "cache"))
+    site = tmp_path / "site"
+    site.mkdir()
+    with zipfile.ZipFile(site / "rows.zip", "w") as packed:
+        packed.writestr("rows.csv", binary_table().to_csv(index=False))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    address = f"http://127.0.0.1:{httpd.server_address[1]}/rows.zip"
+    try:
+        code, _, err = _run("fit", address, "--target", "y", "--arch", "gbdt", "--out", tmp_path / "m")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert code == 0, err
+    lines = [line for line in err.splitlines() if '"GET ' not in line]  # the server's own log aside
+    assert lines[0].startswith(f"downloaded {address} (") and "/downloads/" in lines[0]
+    assert lines[1].startswith("unpacked '") and lines[1].endswith("; reading 'rows.csv' inside")

@@ -237,15 +237,25 @@ def text_lines(
 
 
 def unpacked_data(path: Path | None) -> Path | None:
-    """``path`` as a command reads it: an archive (MovieLens' ``ml-100k.tgz``, ``photos.zip``) is unpacked into
-    the cache once (:mod:`trainwell.core.archives`) and what it holds is read instead, said on standard error;
-    anything else (``None``, ``-`` for standard input, a file, a folder) as it is."""
+    """``path`` as a command reads it: an ``http(s)://`` address is downloaded into the cache once
+    (:mod:`trainwell.core.downloads`), an archive (MovieLens' ``ml-100k.tgz``, ``photos.zip``) unpacked there once
+    (:mod:`trainwell.core.archives`) and what it holds read instead, each said on standard error; anything else
+    (``None``, ``-`` for standard input, a file, a folder) as it is."""
     from trainwell.core.archives import archive_kind, unpack  # the standard library's archives, no more
+    from trainwell.core.downloads import address_of, fetch, is_address
 
+    said = os.environ.get("RANK", "0") == "0"  # under torchrun, rank 0 says it for all
+    if path is not None and is_address(path):  # https://.../ml-100k.zip: downloaded once, then as a file
+        fetched = fetch(path)
+        if said:
+            err_console.print(
+                fetched.describe(address_of(path)), soft_wrap=True, markup=False, highlight=False
+            )
+        path = fetched.path
     if path is None or archive_kind(path) is None:  # named like one, not one: the reader says what it is
         return path
     result = unpack(path)
-    if os.environ.get("RANK", "0") == "0":  # under torchrun, rank 0 says it for all
+    if said:
         err_console.print(result.describe(path), soft_wrap=True, markup=False, highlight=False)
     return result.path
 

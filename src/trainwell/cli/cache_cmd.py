@@ -13,7 +13,7 @@ import typer
 from trainwell.cli._common import guarded, out_console
 
 #: The cache's parts: its folder name and what it holds, as the listing says it.
-PARTS = (("images", "decoded images"), ("unpacked", "unpacked archives"))
+PARTS = (("images", "decoded images"), ("unpacked", "unpacked archives"), ("downloads", "downloaded files"))
 
 
 def cache(
@@ -87,7 +87,13 @@ def _bytes(entry: Path) -> int:
 
 
 def _holds(folder: Path, entries: list[Path]) -> str:
-    """For unpacked archives, the archives they were unpacked from (and whether each is still there)."""
+    """For unpacked archives, the archives they were unpacked from (and whether each is still there); for
+    downloaded files, their names."""
+    if folder.name == "downloads":
+        names = sorted(
+            child.name for entry in entries for child in entry.iterdir() if not child.name.startswith(".")
+        )
+        return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
     if folder.name != "unpacked" or not entries:
         return ""
     sources = []

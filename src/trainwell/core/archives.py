@@ -108,11 +108,15 @@ class Unpacked:
 
 
 def unpacked(source: S) -> S | Path:
-    """What to read for ``source``: for an archive's path, the file or folder it holds (see :func:`unpack`);
-    anything else (a DataFrame, a folder, another file) as it is."""
-    if not isinstance(source, str | os.PathLike) or archive_kind(Path(source)) is None:
-        return source
-    return unpack(Path(source)).path
+    """What to read for ``source``: for an ``http(s)://`` address, the file downloaded from it
+    (:func:`trainwell.core.downloads.fetch`); for an archive's path (or address), the file or folder it holds
+    (see :func:`unpack`); anything else (a DataFrame, a folder, another file) as it is."""
+    from trainwell.core.downloads import fetch, is_address
+
+    local: S | Path = fetch(source).path if is_address(source) else source  # type: ignore[arg-type]
+    if not isinstance(local, str | os.PathLike) or archive_kind(Path(local)) is None:
+        return local
+    return unpack(Path(local)).path
 
 
 def unpack(archive: str | Path, cache: Path | None = None) -> Unpacked:

@@ -339,6 +339,10 @@ def _need_file(path: Path, what: str, kinds: str) -> Path:
     """The file to read for ``path``: refused in one line when it does not exist or is a folder (``what`` names
     the file, ``"data file"``; ``kinds`` what to pass instead of a folder, ``"a text file"``) or a workbook that
     cannot be read; an archive's one file, unpacked into the cache (Kaggle's ``train.csv.zip``)."""
+    from trainwell.core.downloads import fetch, is_address
+
+    if is_address(path):  # read_table("https://.../train.csv"): downloaded once into the cache
+        path = fetch(path).path
     if not path.exists():
         raise DataError(f"{what} '{path}' not found; check the path")
     if path.is_dir():
