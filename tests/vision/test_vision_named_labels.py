@@ -229,3 +229,19 @@ def test_a_column_of_0_and_1_per_class_labels_the_images(tmp_path: Path) -> None
         "scab",
     ]  # the submission's columns, 0 or 1
     assert (written[["healthy", "rust", "scab"]].sum(axis=1) == 1).all()
+
+
+def test_a_validation_class_typed_otherwise_names_its_training_twin(tmp_path: Path) -> None:
+    # train/Cat beside valid/cat: "has classes the training folder lacks: ['cat']", nothing saying why.
+    rng = np.random.default_rng(3)
+    for split, names in (("train", ("Cat", "dog")), ("valid", ("cat", "dog"))):
+        for name in names:
+            (tmp_path / split / name).mkdir(parents=True)
+            for index in range(3):
+                shape_image("vertical", rng, 16).save(tmp_path / split / name / f"{index}.png")
+    with pytest.raises(
+        DataError,
+        match=r"has classes the training folder lacks: \['cat'\]; every class needs training images \('cat' here is "
+        r"'Cat' in the training folder: name the folders alike\)$",
+    ):
+        folder_splits(tmp_path)

@@ -289,8 +289,8 @@ def _spelling_hint(classes: Sequence[Any], unknown: Sequence[Any]) -> str:
     """Advice when unseen labels are known classes spelled otherwise: another case, spaces, or punctuation at
     an end (UCI Adult's test file writes ``'>50K.'`` where its training file has ``'>50K'``)."""
 
-    known = {_plain(name): name for name in classes}
-    pairs = [(value, known[_plain(value)]) for value in unknown if _plain(value) in known]
+    known = {plain_label(name): name for name in classes}
+    pairs = [(value, known[plain_label(value)]) for value in unknown if plain_label(value) in known]
     if not pairs:
         return ""
     value, name = pairs[0]
@@ -300,7 +300,7 @@ def _spelling_hint(classes: Sequence[Any], unknown: Sequence[Any]) -> str:
     )
 
 
-def _plain(value: Any) -> str:
+def plain_label(value: Any) -> str:
     """A label as people read it: without case, outer spaces or punctuation at an end."""
     return str(value).strip().strip(".,;:!?'\"").strip().casefold()
 
@@ -312,7 +312,7 @@ def _warn_look_alike_classes(counts: pd.Series, name: str) -> None:
     groups: dict[str, list[Any]] = {}
     for label in counts.index:
         if isinstance(label, str):
-            groups.setdefault(_plain(label), []).append(label)
+            groups.setdefault(plain_label(label), []).append(label)
     alike = [labels for labels in groups.values() if len(labels) > 1]
     if not alike:
         return

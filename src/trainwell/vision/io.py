@@ -175,8 +175,18 @@ def _known_labels(files: LabelledFiles, folder: Path, known: set[Any] | None) ->
     if known is not None:
         unknown = sorted(set(files.labels) - known)
         if unknown:
+            from trainwell.data.task import plain_label
+
+            written = {plain_label(label): label for label in known}
+            twins = [
+                f"'{label}' here is '{written[plain_label(label)]}' in the training folder"
+                for label in unknown
+                if plain_label(label) in written
+            ]
+            hint = f" ({', '.join(twins[:5])}: name the folders alike)" if twins else ""
             raise DataError(
-                f"'{folder}' has classes the training folder lacks: {unknown[:5]}; every class needs training images"
+                f"'{folder}' has classes the training folder lacks: {unknown[:5]}; every class needs training "
+                f"images{hint}"
             )
     return files
 
