@@ -37,7 +37,8 @@ def test_fit_and_predict_read_images_from_archives(tmp_path: Path) -> None:
     assert f"unpacked '{new}' (3 files," in err
     lines = out.strip().splitlines()
     assert lines[0].startswith("path,prediction,") and len(lines) == 4
-    assert all("/new/0" in line and "__MACOSX" not in line for line in lines[1:])
+    # each named from the archive given, not the cache: new.zip/new/000.png
+    assert all(line.startswith(f"{new}/new/0") and "__MACOSX" not in line for line in lines[1:])
 
 
 def test_a_table_archive_trains_and_tests(tmp_path: Path) -> None:
@@ -147,3 +148,24 @@ def test_fit_reads_an_archive_by_its_address(tmp_path: Path, monkeypatch: pytest
     lines = [line for line in err.splitlines() if '"GET ' not in line]  # the server's own log aside
     assert lines[0].startswith(f"downloaded {address} (") and "/downloads/" in lines[0]
     assert lines[1].startswith("unpacked '") and lines[1].endswith("; reading 'rows.csv' inside")
+
+
+def test_predictions_name_images_as_their_sources_were_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pandas as pd
+
+    from trainwell.cli.predict_cmd import _as_given
+
+    monkeypatch.setenv("TRAINWELL_CACHE", str(tmp_path / "cache"))
+    downloaded = tmp_path / "cache" / "downloads" / "ab12" / "cat.jpg"
+    inside = tmp_path / "cache" / "unpacked" / "new-77aa" / "new"
+    predictions = pd.DataFrame(
+        {
+            "path": [str(downloaded), str(inside / "1.jpg"), "photos/dog.jpg"],
+            "prediction": ["cat", "dog", "dog"],
+        }
+    )
+    given = [Path("https://host/cat.jpg"), Path("new.zip"), Path("photos")]  # typer's Path of an address
+    shown = _as_given(predictions, given, [downloaded, inside, Path("photos")])
+    assert shown["path"].tolist() == ["https://host/cat.jpg", "new.zip/new/1.jpg", "photos/dog.jpg"]

@@ -86,7 +86,8 @@ def predict(
         # Before the imports of the model's stack: a mistake is said at once.
         check_encoding_errors(encoding_errors)
         need_model_directory(model)
-        nonlocal data  # an archive: what it holds, unpacked
+        nonlocal data  # an address: its file, downloaded; an archive: what it holds, unpacked
+        given = data
         data = [unpacked_data(source) or source for source in data]
         metadata = peek_metadata(model)
         _refuse_unread(metadata, tta=tta, allow_missing_columns=allow_missing_columns, encoding=encoding)
@@ -163,7 +164,7 @@ def predict(
         if application == "text":
             predictions = _predict_texts(predictor, data, encoding, encoding_errors, kept, headerless)
         elif application == "vision":
-            predictions = _predict_images(predictor, data, tta, model, kept)
+            predictions = _as_given(_predict_images(predictor, data, tta, model, kept), given, data)
         else:
             if len(data) != 1:
                 raise ConfigError(f"a table model predicts one table at a time; got {len(data)} inputs")
@@ -178,6 +179,37 @@ def predict(
         emit_table(predictions, out, "predictions")
 
     guarded(run)
+
+
+def _as_given(predictions: Any, given: list[Path], read: list[Path]) -> Any:
+    """``predictions`` with each image's path written as the user gave its source: the address of a downloaded
+    image, ``photos.zip/cat/1.jpg`` for one unpacked from an archive, instead of the cache's own paths."""
+    from trainwell.core.downloads import address_of, is_address
+
+    if "path" not in predictions.columns:
+        return predictions
+    from trainwell.core.paths import cache_root
+
+    unpacked = cache_root() / "unpacked"
+    shown: dict[Path, str] = {}
+    for source, local in zip(given, read, strict=True):
+        if Path(local) == Path(source):
+            continue
+        # An archive's members are named from its top (test1.zip/test1/1.jpg), whichever folder inside is read.
+        root = next((folder for folder in Path(local).parents if folder.parent == unpacked), Path(local))
+        shown[root] = address_of(source) if is_address(source) else str(source)
+    if not shown:
+        return predictions
+
+    def written(path: str) -> str:
+        for local, source in shown.items():
+            if Path(path) == local:
+                return source
+            if Path(path).is_relative_to(local):
+                return f"{source}/{Path(path).relative_to(local).as_posix()}"
+        return path
+
+    return predictions.assign(path=predictions["path"].astype(str).map(written))
 
 
 def _refuse_names(metadata: dict[str, Any], names: str | None) -> None:
