@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tarfile
 import zipfile
 from pathlib import Path
@@ -173,3 +174,21 @@ def test_the_cache_is_trainwell_cache(tmp_path: Path, monkeypatch: pytest.Monkey
         result.folder.parent == tmp_path / "mine" / "unpacked"
         and unpacked(tmp_path / "data.zip") == result.path
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "magic", "said"),
+    [("data.7z", b"7z\xbc\xaf\x27\x1c\x00\x04", "a 7-Zip archive, which trainwell does not unpack: unpack it (7z x data.7z)"),
+     ("data.rar", b"Rar!\x1a\x07\x01\x00", "a RAR archive, which trainwell does not unpack: unpack it (unrar x data.rar)")],
+)  # fmt: skip
+def test_7z_and_rar_archives_are_refused_with_the_command_that_unpacks_them(
+    tmp_path: Path, name: str, magic: bytes, said: str
+) -> None:
+    # read as a CSV: "it holds NUL bytes, so it looks like a binary file or UTF-16 text (then pass --encoding utf-16)"
+    from trainwell.data.io import read_table
+
+    path = tmp_path / name
+    path.write_bytes(magic + b"\x00binary")
+    for reader in (read_table, unpacked):
+        with pytest.raises(DataError, match=re.escape(said)):
+            reader(path)

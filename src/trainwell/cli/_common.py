@@ -241,7 +241,7 @@ def unpacked_data(path: Path | None) -> Path | None:
     (:mod:`trainwell.core.downloads`), an archive (MovieLens' ``ml-100k.tgz``, ``photos.zip``) unpacked there once
     (:mod:`trainwell.core.archives`) and what it holds read instead, each said on standard error; anything else
     (``None``, ``-`` for standard input, a file, a folder) as it is."""
-    from trainwell.core.archives import archive_kind, unpack  # the standard library's archives, no more
+    from trainwell.core.archives import archive_kind, refuse_other_archive, unpack
     from trainwell.core.downloads import address_of, fetch, is_address
 
     said = os.environ.get("RANK", "0") == "0"  # under torchrun, rank 0 says it for all
@@ -252,6 +252,8 @@ def unpacked_data(path: Path | None) -> Path | None:
                 fetched.describe(address_of(path)), soft_wrap=True, markup=False, highlight=False
             )
         path = fetched.path
+    if path is not None:
+        refuse_other_archive(path)  # data.7z, data.rar: the command that unpacks them
     if path is None or archive_kind(path) is None:  # named like one, not one: the reader says what it is
         return path
     result = unpack(path)

@@ -39,6 +39,7 @@ __all__ = [
     "archive_kind",
     "member_names",
     "readable_size",
+    "refuse_other_archive",
     "unpack",
     "unpacked",
 ]
@@ -66,6 +67,22 @@ def archive_ending(path: Path) -> str | None:
     """The archive ending ``path``'s name has (``".tar.gz"``), the longest that matches; ``None`` for others."""
     name = path.name.lower()
     return next((end for end in sorted(ARCHIVE_ENDINGS, key=len, reverse=True) if name.endswith(end)), None)
+
+
+#: Archives Python cannot unpack, with the command that does.
+_OTHER_ARCHIVES = {".7z": ("a 7-Zip", "7z x"), ".rar": ("a RAR", "unrar x")}
+
+
+def refuse_other_archive(path: Path) -> None:
+    """Refuse in one line a 7-Zip or RAR archive (by its name), which trainwell does not unpack: the command
+    that does. Their bytes read as a table made a nonsense error ("holds NUL bytes ... utf-16")."""
+    ending = Path(path).suffix.lower()
+    if ending in _OTHER_ARCHIVES and Path(path).is_file():
+        kind, command = _OTHER_ARCHIVES[ending]
+        raise DataError(
+            f"'{path}' is {kind} archive, which trainwell does not unpack: unpack it ({command} {Path(path).name}) "
+            "and pass the file or folder inside, or pack it again as .zip or .tar.gz"
+        )
 
 
 def archive_kind(path: Path) -> str | None:
@@ -114,7 +131,10 @@ def unpacked(source: S) -> S | Path:
     from trainwell.core.downloads import fetch, is_address
 
     local: S | Path = fetch(source).path if is_address(source) else source  # type: ignore[arg-type]
-    if not isinstance(local, str | os.PathLike) or archive_kind(Path(local)) is None:
+    if not isinstance(local, str | os.PathLike):
+        return local
+    refuse_other_archive(Path(local))
+    if archive_kind(Path(local)) is None:
         return local
     return unpack(Path(local)).path
 

@@ -347,9 +347,10 @@ def _need_file(path: Path, what: str, kinds: str) -> Path:
         raise DataError(f"{what} '{path}' not found; check the path")
     if path.is_dir():
         raise DataError(f"{what} '{path}' is a directory, not a file; pass the path of {kinds}")
-    from trainwell.core.archives import archive_kind, member_names, unpack
+    from trainwell.core.archives import archive_kind, member_names, refuse_other_archive, unpack
     from trainwell.core.paths import is_table_file
 
+    refuse_other_archive(path)
     if archive_kind(path) is not None:
         inside = unpack(path).path
         if inside.is_dir():
