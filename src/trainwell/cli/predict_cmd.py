@@ -162,7 +162,9 @@ def predict(
             predict_tags(predictor, data, out, encoding, encoding_errors)
             return
         if application == "text":
-            predictions = _predict_texts(predictor, data, encoding, encoding_errors, kept, headerless)
+            predictions = _as_given(
+                _predict_texts(predictor, data, encoding, encoding_errors, kept, headerless), given, data
+            )
         elif application == "vision":
             predictions = _as_given(_predict_images(predictor, data, tta, model, kept), given, data)
         else:
@@ -182,8 +184,8 @@ def predict(
 
 
 def _as_given(predictions: Any, given: list[Path], read: list[Path]) -> Any:
-    """``predictions`` with each image's path written as the user gave its source: the address of a downloaded
-    image, ``photos.zip/cat/1.jpg`` for one unpacked from an archive, instead of the cache's own paths."""
+    """``predictions`` with each image's (or text file's) path written as the user gave its source: the address of
+    a downloaded file, ``photos.zip/cat/1.jpg`` for one unpacked from an archive, instead of the cache's paths."""
     from trainwell.core.downloads import address_of, is_address
 
     if "path" not in predictions.columns:
