@@ -241,25 +241,16 @@ def unpacked_data(path: Path | None) -> Path | None:
     (:mod:`trainwell.core.downloads`), an archive (MovieLens' ``ml-100k.tgz``, ``photos.zip``) unpacked there once
     (:mod:`trainwell.core.archives`) and what it holds read instead, each said on standard error; anything else
     (``None``, ``-`` for standard input, a file, a folder) as it is."""
-    from trainwell.core.archives import archive_kind, refuse_other_archive, unpack
-    from trainwell.core.downloads import address_of, fetch, is_address
+    from trainwell.core.archives import unpacked
 
-    said = os.environ.get("RANK", "0") == "0"  # under torchrun, rank 0 says it for all
-    if path is not None and is_address(path):  # https://.../ml-100k.zip: downloaded once, then as a file
-        fetched = fetch(path)
-        if said:
-            err_console.print(
-                fetched.describe(address_of(path)), soft_wrap=True, markup=False, highlight=False
-            )
-        path = fetched.path
-    if path is not None:
-        refuse_other_archive(path)  # data.7z, data.rar: the command that unpacks them
-    if path is None or archive_kind(path) is None:  # named like one, not one: the reader says what it is
-        return path
-    result = unpack(path)
-    if said:
-        err_console.print(result.describe(path), soft_wrap=True, markup=False, highlight=False)
-    return result.path
+    if path is None:
+        return None
+
+    def say(line: str) -> None:
+        if os.environ.get("RANK", "0") == "0":  # under torchrun, rank 0 says it for all
+            err_console.print(line, soft_wrap=True, markup=False, highlight=False)
+
+    return Path(unpacked(path, say))
 
 
 def column_names(text: str | None) -> list[str] | None:

@@ -26,6 +26,7 @@ import shutil
 import tarfile
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -124,19 +125,28 @@ class Unpacked:
         return f"'{archive}' was unpacked before into '{self.folder}'{inside}"
 
 
-def unpacked(source: S) -> S | Path:
+def unpacked(source: S, say: Callable[[str], None] | None = None) -> S | Path:
     """What to read for ``source``: for an ``http(s)://`` address, the file downloaded from it
     (:func:`trainwell.core.downloads.fetch`); for an archive's path (or address), the file or folder it holds
-    (see :func:`unpack`); anything else (a DataFrame, a folder, another file) as it is."""
-    from trainwell.core.downloads import fetch, is_address
+    (see :func:`unpack`); anything else (a DataFrame, a folder, another file) as it is. ``say`` gets a line for
+    each download and unpack (the command line prints them); 7-Zip and RAR archives are refused."""
+    from trainwell.core.downloads import address_of, fetch, is_address
 
-    local: S | Path = fetch(source).path if is_address(source) else source  # type: ignore[arg-type]
+    local: S | Path = source
+    if is_address(source):
+        fetched = fetch(source)  # type: ignore[arg-type]
+        if say is not None:
+            say(fetched.describe(address_of(source)))  # type: ignore[arg-type]
+        local = fetched.path
     if not isinstance(local, str | os.PathLike):
         return local
     refuse_other_archive(Path(local))
     if archive_kind(Path(local)) is None:
         return local
-    return unpack(Path(local)).path
+    result = unpack(Path(local))
+    if say is not None:
+        say(result.describe(Path(local)))
+    return result.path
 
 
 def unpack(archive: str | Path, cache: Path | None = None) -> Unpacked:

@@ -339,31 +339,27 @@ def _need_file(path: Path, what: str, kinds: str) -> Path:
     """The file to read for ``path``: refused in one line when it does not exist or is a folder (``what`` names
     the file, ``"data file"``; ``kinds`` what to pass instead of a folder, ``"a text file"``) or a workbook that
     cannot be read; an archive's one file, unpacked into the cache (Kaggle's ``train.csv.zip``)."""
-    from trainwell.core.downloads import fetch, is_address
+    from trainwell.core.archives import member_names, unpacked
+    from trainwell.core.paths import is_table_file
 
-    if is_address(path):  # read_table("https://.../train.csv"): downloaded once into the cache
-        path = fetch(path).path
+    # An address: its file, downloaded once; an archive (Kaggle's train.csv.zip): what it holds, unpacked once.
+    inside = Path(unpacked(path))
+    if inside != path and inside.is_dir():
+        tables = sorted(  # the training table first (Kaggle's train.csv beside test.csv)
+            (entry for entry in inside.rglob("*") if is_table_file(entry) and entry.is_file()),
+            key=lambda entry: ("train" not in entry.name.lower(), entry),
+        )
+        example = f", e.g. '{tables[0]}'" if tables else ""
+        raise DataError(
+            f"{what} '{path}' is an archive of {member_names(inside)}, unpacked into '{inside}': pass the "
+            f"file to read{example}"
+        )
+    if inside != path:
+        return inside
     if not path.exists():
         raise DataError(f"{what} '{path}' not found; check the path")
     if path.is_dir():
         raise DataError(f"{what} '{path}' is a directory, not a file; pass the path of {kinds}")
-    from trainwell.core.archives import archive_kind, member_names, refuse_other_archive, unpack
-    from trainwell.core.paths import is_table_file
-
-    refuse_other_archive(path)
-    if archive_kind(path) is not None:
-        inside = unpack(path).path
-        if inside.is_dir():
-            tables = sorted(  # the training table first (Kaggle's train.csv beside test.csv)
-                (entry for entry in inside.rglob("*") if is_table_file(entry) and entry.is_file()),
-                key=lambda entry: ("train" not in entry.name.lower(), entry),
-            )
-            example = f", e.g. '{tables[0]}'" if tables else ""
-            raise DataError(
-                f"{what} '{path}' is an archive of {member_names(inside)}, unpacked into '{inside}': pass the "
-                f"file to read{example}"
-            )
-        return inside
     refused = workbook_error(path, what)
     if refused is not None:
         raise refused
