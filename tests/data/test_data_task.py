@@ -278,27 +278,35 @@ def test_unknown_classes_are_refused_with_the_known_ones() -> None:
         task.encode(["a", "z"])
 
 
-def test_unknown_labels_spelled_otherwise_than_known_classes_are_named_with_their_class(
-    tmp_path: Path,
-) -> None:
-    # UCI Adult's test file writes '>50K.' where its training file has '>50K': `trainwell fit adult_train.csv
-    # --target income --test adult_test.csv` said only that the values were not seen, and not in which file.
+def test_labels_written_otherwise_than_known_classes_are_read_as_them_with_a_warning(tmp_path: Path) -> None:
+    # UCI Adult's test file writes '>50K.' where its training file has '>50K': `trainwell fit adult.data --test
+    # adult.test` stopped and asked the user to edit the test file, though which class each label means is plain.
     task = infer_task(["<=50K", ">50K"])
-    with pytest.raises(DataError) as caught:
-        task.encode(["<=50K.", ">50K.", " >50k", "50K"])
-    assert str(caught.value).endswith(
-        "known classes: <=50K, >50K; 3 of them are known classes spelled otherwise (' >50k' for '>50K'): write the "
-        "labels as the training data does"
-    )
+    with pytest.warns(
+        UserWarning, match=r"read as them: ' >50k' as '>50K', '<=50K\.' as '<=50K', '>50K\.' as '>50K'"
+    ):
+        assert task.encode(["<=50K.", ">50K.", " >50k", "<=50K"]).tolist() == [0.0, 1.0, 1.0, 0.0]
     from trainwell.tabular import tabular_data
 
     frame = pd.DataFrame({"age": range(60), "income": ["<=50K", ">50K"] * 30})
     test = tmp_path / "adult_test.csv"
     frame.assign(income=frame["income"] + ".").to_csv(test, index=False)
-    with pytest.raises(
-        DataError, match=rf"^the test data '{test}': target values \['<=50K.', '>50K.'\] were not"
-    ):
-        tabular_data(frame, "income", test=test)
+    with pytest.warns(UserWarning, match="written otherwise"):
+        data = tabular_data(frame, "income", test=test)
+    assert data.test is not None and data.test.tensors[-1].tolist() == [0.0, 1.0] * 30
+
+
+def test_labels_are_refused_when_one_is_no_known_class_or_classes_read_alike() -> None:
+    task = infer_task(["<=50K", ">50K"])
+    with pytest.raises(DataError) as caught:
+        task.encode(["<=50K.", ">50K.", " >50k", "50K"])  # '50K' is no class: nothing is guessed
+    assert str(caught.value).endswith(
+        "known classes: <=50K, >50K; 3 of them are known classes spelled otherwise (' >50k' for '>50K'): write the "
+        "labels as the training data does"
+    )
+    letters = infer_task(["A", "a", "b"] * 3)  # EMNIST's letters: 'A' and 'a' are two classes
+    with pytest.raises(DataError, match="not seen"):
+        letters.encode(["A."])
 
 
 def test_unknown_joined_labels_suggest_a_delimiter_and_the_class_list_is_cut() -> None:

@@ -203,6 +203,19 @@ class Task:
         index = {_key(c): i for i, c in enumerate(self.classes)}
         keys = [_key(v) for v in _as_list(values)]
         unknown = sorted({k for k in keys if k not in index})
+        respelled = _respelled(self.classes, unknown)
+        if respelled:  # UCI Adult's test file writes '>50K.' where its training file has '>50K'
+            pairs = ", ".join(
+                f"{value!r} as {self.classes[code]!r}" for value, code in list(respelled.items())[:4]
+            )
+            warn(
+                f"target values written otherwise than the known classes were read as them: {pairs}"
+                f"{' ...' if len(respelled) > 4 else ''} (case, spaces or punctuation at an end); write the labels "
+                "as the training data does to silence this",
+                UserWarning,
+            )
+            index.update(respelled)
+            unknown = []
         if unknown:
             shown = ", ".join(map(str, self.classes[:20]))
             more = f" ... ({len(self.classes)} in all)" if len(self.classes) > 20 else ""
@@ -297,6 +310,23 @@ def _spelling_hint(classes: Sequence[Any], unknown: Sequence[Any]) -> str:
     return (
         f"; {len(pairs)} of them {'is a known class' if len(pairs) == 1 else 'are known classes'} spelled "
         f"otherwise ({value!r} for {name!r}): write the labels as the training data does"
+    )
+
+
+def _respelled(classes: Sequence[Any], unknown: Sequence[str]) -> dict[str, int]:
+    """The class index of each of ``unknown`` (label keys), when every one is a known class written otherwise
+    (:func:`plain_label`) and no two classes read alike; else nothing (the labels are refused by name)."""
+    if not unknown:
+        return {}
+    plain: dict[str, int] = {}
+    for code, name in enumerate(classes):
+        if plain.setdefault(plain_label(name), code) != code:
+            return {}  # 'A' and 'a' are two classes: which one '.a' means is not for us to guess
+    found = {value: plain.get(plain_label(value)) for value in unknown}
+    return (
+        {value: code for value, code in found.items() if code is not None}
+        if None not in found.values()
+        else {}
     )
 
 
