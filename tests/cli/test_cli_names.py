@@ -208,3 +208,56 @@ def test_a_language_model_reads_the_text_column_of_a_headerless_gzipped_table(tm
             line.replace("line", "row", 1) for line in unlabelled.stdout.splitlines()[1:]
         ]
     )
+
+
+#: UCI's description of a headerless table in C4.5's format: comments after '|', the class values, one
+#: ``name: type.`` a column (a long list of values wrapped after its commas).
+C45_NAMES = """| Made-up data, described as UCI describes adult.data.
+| The class is whether y holds.
+
+yes, no.        | the classes
+
+x1: continuous.
+x2: continuous.
+color: red, green,
+       blue.
+size: S, M, L.
+"""
+
+
+def test_a_c45_names_file_beside_a_headerless_table_names_its_columns_and_the_class(tmp_path: Path) -> None:
+    # `trainwell fit adult.data --test adult.test` needed every column named by hand (--names age,workclass,...)
+    # and --target, though adult.names beside it declares them; then the test file's '>50K.' labels stopped it.
+    uci = tmp_path / "uci"
+    uci.mkdir()
+    (uci / "made.names").write_text(C45_NAMES, encoding="utf-8")
+    train = _headerless(binary_table(0), uci / "made.data")
+    labelled = binary_table(1, 100)
+    test = _headerless(
+        labelled.assign(y=labelled["y"] + "."), uci / "made.test", preamble="|1x3 Cross validator\n"
+    )
+    rows = _headerless(binary_table(2, 100).head(20).drop(columns="y"), tmp_path / "rows.data")
+    out = tmp_path / "m"
+    fitted = run_cli("fit", train, "--test", test, "--out", out, *EPOCHS)
+    assert fitted.returncode == 0, fitted.explain()
+    said = " ".join(fitted.stderr.split())
+    assert f"--target class: the class '{uci / 'made.names'}' declares for '{train}'" in said
+    assert (
+        f"'{train}' has no header row: its columns are named from '{uci / 'made.names'}' (C4.5 format), the class "
+        "'class': yes, no; pass --names (Python: names=) to name them otherwise" in said
+    )
+    assert "were read as them: 'no.' as 'no', 'yes.' as 'yes'" in said
+    assert "test set (100 rows)" in fitted.stdout
+    model = trainwell.load(out)
+    assert model.metadata["training"]["header_names"] == ["x1", "x2", "color", "size", "class"]
+    assert model.metadata["training"]["test"]["accuracy"] > 0.6
+    predicted, evaluated = run_cli_many(
+        [("predict", out, rows), ("evaluate", train, "--folds", "2", "--arch", "gbdt", "--no-baselines")]
+    )
+    assert predicted.returncode == 0 and len(predicted.stdout.splitlines()) == 21, predicted.explain()
+    assert evaluated.returncode == 0 and "2-fold cross-validation" in evaluated.stdout, evaluated.explain()
+    with pytest.warns(UserWarning, match="has no header row: its columns are named from"):
+        frame = read_table(train)  # Python reads it named too, and tabular_data keeps the names for predict
+        data = tabular_data(train, "class")
+    assert list(frame.columns) == ["x1", "x2", "color", "size", "class"]
+    assert data.train.header_names == list(frame.columns)

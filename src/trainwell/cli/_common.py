@@ -313,6 +313,27 @@ def missing_target(
     return ConfigError(f"--target is required for the table '{data}': {hint}")
 
 
+def described_target(data: Path | None, encoding: str, names: Any = None) -> str | None:
+    """The column to predict when ``--target`` is not given: the class a C4.5 ``.names`` file beside a table
+    without a header row declares (UCI's ``adult.names`` beside ``adult.data``), said on standard error; ``None``
+    when ``--names`` is given or there is no such file."""
+    if names or data is None or not data.is_file():
+        return None
+    from trainwell.data.io import described_table
+
+    described = described_table(data, encoding)
+    if described is None:
+        return None
+    if os.environ.get("RANK", "0") == "0":
+        err_console.print(
+            f"--target {described.target}: the class '{described.path}' declares for '{data}'",
+            soft_wrap=True,
+            markup=False,
+            highlight=False,
+        )
+    return str(described.target)
+
+
 def _placeholder_names(width: int) -> str:
     """``col1,col2,...`` for ``width`` columns: a --names value to edit (a long table's middle elided)."""
     names = [f"col{i + 1}" for i in range(width)]

@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from trainwell.cli import _options as option
-from trainwell.cli._common import MAX_SEED, guarded, out_console, refuse_encoding, unpacked_data
+from trainwell.cli._common import (
+    MAX_SEED,
+    described_target,
+    guarded,
+    out_console,
+    refuse_encoding,
+    unpacked_data,
+)
 
 if TYPE_CHECKING:
     from trainwell.evaluate.evaluation import Evaluation
@@ -82,7 +89,7 @@ def evaluate(
             help="Column to predict; several comma-separated: a,b (numbers: one regression; 0/1 flags: multi-label)."
         ),
     ] = None,
-    cv: Annotated[int, typer.Option(help="Number of cross-validation folds (stratified for classes).")] = 5,
+    cv: Annotated[int, typer.Option("--cv", "--folds", help="Number of cross-validation folds (stratified for classes).")] = 5,
     seed: Annotated[
         int, typer.Option(help="Seed for the folds, initialisation and shuffling.", min=0, max=MAX_SEED)
     ] = 0,
@@ -394,7 +401,7 @@ def evaluate(
                 )
             )
             return
-        if target is None:
+        if target is None and (target := described_target(data, encoding, names)) is None:
             from trainwell.cli._common import missing_target
 
             raise missing_target(data, encoding, encoding_errors, names=column_names(names))

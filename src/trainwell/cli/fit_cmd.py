@@ -18,6 +18,7 @@ from trainwell.cli._common import (
     ENCODING_HELP,
     MAX_SEED,
     column_names,
+    described_target,
     guarded,
     missing_target,
     model_directory_line,
@@ -428,7 +429,7 @@ def fit(
             )
             report_fit(result)
             return
-        if target is None:
+        if target is None and (target := described_target(data, encoding, names)) is None:
             raise missing_target(data, encoding, encoding_errors, names=column_names(names))
         refuse_for_tables_and_texts(text, arch, size=size, augment=augment, pretrained=pretrained)
         keeping = ready("corpus" if text_folder else "table")

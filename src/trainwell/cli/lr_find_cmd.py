@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from trainwell.cli import _options as option
-from trainwell.cli._common import MAX_SEED, guarded, out_console, unpacked_data
+from trainwell.cli._common import MAX_SEED, described_target, guarded, out_console, unpacked_data
 from trainwell.cli.fit_cmd import TASKS, target_columns
 
 
@@ -108,7 +108,7 @@ def lr_find(
             refuse_encoding(encoding, "image folders", text=False)
         else:
             need_data(data, "table")
-            if target is None:
+            if target is None and (target := described_target(data, encoding, headerless)) is None:
                 raise missing_target(data, encoding, names=headerless)
             kind = "texts" if text is not None else "table"
         image_settings = {

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from trainwell.cli import _options as option
-from trainwell.cli._common import MAX_SEED, fold_cells, guarded, out_console, unpacked_data
+from trainwell.cli._common import MAX_SEED, described_target, fold_cells, guarded, out_console, unpacked_data
 
 SHOWN_TRIALS = 8
 #: Table headings for settings whose name is long.
@@ -271,7 +271,7 @@ def tune(
                 if labelled is not None:
                     columns["classes"] = labelled
                 common.pop("valid_col")
-            elif target is None:
+            elif target is None and (target := described_target(data, encoding, common.get("names"))) is None:
                 from trainwell.cli._common import missing_target
 
                 raise missing_target(data, encoding, names=common.get("names"))

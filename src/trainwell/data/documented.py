@@ -1,20 +1,26 @@
-"""Leaks a dataset's own documentation warns of: a column known only after the outcome (bank marketing's call
-``duration``: "not known before a call is performed ... should be discarded if the intention is to have a
-realistic predictive model") looks like any other column to a statistical check, but its documentation says it.
+"""What a dataset's own documentation says about its columns.
 
-:func:`documented_leaks` reads the description files beside a data file (``*names*``, ``README``, ``*.md``...)
-for sentences that name an input column together with a warning of that kind.
+Leaks: a column known only after the outcome (bank marketing's call ``duration``: "not known before a call is
+performed ... should be discarded if the intention is to have a realistic predictive model") looks like any other
+column to a statistical check, but its documentation says it. :func:`documented_leaks` reads the description
+files beside a data file (``*names*``, ``README``, ``*.md``...) for sentences that name an input column together
+with a warning of that kind.
+
+Names: a UCI file without a header row (``adult.data``) comes with a ``.names`` file in C4.5's format, which
+lists the class values and then each column as ``name: type.``; :func:`described_columns` reads it, so such a
+file needs no ``--names`` and no ``--target``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from trainwell.core.warn import warn
 
-__all__ = ["documented_leaks", "warn_documented_leaks"]
+__all__ = ["Described", "described_columns", "documented_leaks", "warn_documented_leaks"]
 
 #: Words of a description that say a column is not known when predicting, or leaks the answer.
 LEAK_PHRASES = (
@@ -88,3 +94,121 @@ def _is_description(path: Path) -> bool:
         return named and path.stat().st_size <= _MOST_BYTES
     except OSError:
         return False
+
+
+@dataclass(frozen=True)
+class Described:
+    """A headerless table's columns as its C4.5 ``.names`` file declares them."""
+
+    names: list[str]  # every column, in the file's order
+    target: str  # the class column: declared by name, else the last column, named "class"
+    classes: list[str]  # the class values the description lists (empty when the class is a declared column)
+    path: Path  # the description file
+
+    def summary(self) -> str:
+        """One line for a message: where the names came from and what the class is."""
+        values = (
+            f": {', '.join(self.classes[:6])}{', ...' if len(self.classes) > 6 else ''}"
+            if self.classes
+            else ""
+        )
+        return f"named from '{self.path}' (C4.5 format), the class '{self.target}'{values}"
+
+
+#: Largest ``.names`` file read for column names, in bytes.
+_MOST_NAMES_BYTES = 200_000
+#: A C4.5 declaration: ``name: type.`` (``:=`` declares a column computed from others, absent from the file).
+_DECLARATION = re.compile(r"(?P<name>[^:|]+?)\s*:(?!=)\s*(?P<type>.+)", re.DOTALL)
+
+
+def described_columns(data_file: str | Path, width: int | None = None) -> Described | None:
+    """The columns of ``data_file`` as a C4.5 ``.names`` file beside it declares them (UCI's ``adult.names``
+    for ``adult.data``, ``adult.test`` or ``adult.data.gz``; else the folder's only ``.names`` file), or ``None``
+    when there is none, it is not in that format, or it declares other than ``width`` columns.
+
+    The format: ``|`` starts a comment; the first declaration lists the class values (``>50K, <=50K.``) or
+    names the column that is the class; then one ``name: type.`` a column (``continuous``, ``discrete N``,
+    ``ignore`` or the values). With class values, the class is the file's last column, named ``class``.
+
+    Example:
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = (folder / "wine.names").write_text("| wines\\nred, white.\\n\\nacid: continuous.\\nsugar: continuous.\\n")
+        >>> described = described_columns(folder / "wine.data", width=3)
+        >>> described.names, described.target, described.classes
+        (['acid', 'sugar', 'class'], 'class', ['red', 'white'])
+    """
+    doc = _names_file(Path(data_file))
+    if doc is None:
+        return None
+    try:
+        text = doc.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    described = _parse_c45(text, doc)
+    if described is None or (width is not None and len(described.names) != width):
+        return None
+    return described
+
+
+def _names_file(data_file: Path) -> Path | None:
+    """The ``.names`` file describing ``data_file``: ``<stem>.names`` (``adult.data.gz`` -> ``adult.names``),
+    else the only ``.names`` file of its folder; ``None`` when there is none or it is too big to be one."""
+    folder = data_file.parent
+    bare = data_file.name.removesuffix(".gz")
+    stem = bare.rsplit(".", 1)[0] if "." in bare else bare
+    try:
+        own = folder / f"{stem}.names"
+        if own.is_file():
+            found: Path | None = own
+        else:
+            others = [p for p in folder.iterdir() if p.suffix.lower() == ".names" and p.is_file()]
+            found = others[0] if len(others) == 1 else None
+        return found if found is not None and found.stat().st_size <= _MOST_NAMES_BYTES else None
+    except OSError:
+        return None
+
+
+def _parse_c45(text: str, doc: Path) -> Described | None:
+    """The columns a C4.5 ``.names`` text declares, or ``None`` when it is not one (free prose, as iris.names)."""
+    plain = "\n".join(line.split("|", 1)[0] for line in text.splitlines())
+    # A declaration ends with a period at the end of a line; a long list of values wraps after its commas.
+    pieces = [" ".join(piece.split()) for piece in re.split(r"\.[ \t]*(?:\n|$)", plain)]
+    statements = [piece for piece in pieces if piece]
+    if not plain.rstrip().endswith(".") and statements and ":" not in statements[-1]:
+        statements.pop()  # trailing text that declares nothing (a copy of adult.names ends with a name list)
+    if len(statements) < 2:
+        return None
+    head, *rest = statements
+    columns: list[str] = []
+    for statement in rest:
+        match = _DECLARATION.fullmatch(statement)
+        if match is None:
+            if ":=" in statement:
+                continue  # computed from other columns: not in the data file
+            return None
+        columns.append(match["name"].strip())
+    if not columns or any("," in name for name in columns) or len(set(columns)) < len(columns):
+        return None
+    columns = _unnumbered(columns)
+    if ":" in head:
+        return None
+    if head in columns:  # the class is a declared column
+        return Described(columns, head, [], doc)
+    classes = [value.strip() for value in head.split(",") if value.strip()]
+    if len(classes) < 2:
+        return None
+    target = "class" if "class" not in columns else "target"
+    return Described([*columns, target], target, classes, doc)
+
+
+def _unnumbered(names: list[str]) -> list[str]:
+    """``names`` without an index written before each (``0age``, ``1workclass``...), where every one has it."""
+    for start in (0, 1):
+        prefixes = [str(start + i) for i in range(len(names))]
+        if all(
+            n.startswith(p) and len(n) > len(p) and not n[len(p)].isdigit()
+            for n, p in zip(names, prefixes, strict=True)
+        ):
+            return [n[len(p) :] for n, p in zip(names, prefixes, strict=True)]
+    return names

@@ -30,6 +30,7 @@ __all__ = [
     "check_columns",
     "check_encoding",
     "check_encoding_errors",
+    "described_table",
     "list_columns",
     "read_table",
     "undecodable_error",
@@ -142,6 +143,9 @@ def read_table(
             f"'{path}' is JSON, whose rows name their own fields; --names (Python: names=) is for CSV or TSV "
             "files without a header row: drop it"
         )
+    described = None if names is not None else _described(Path(shown), path, encoding)
+    if described is not None:
+        names = described.names
     try:
         table = _read(path, kind, names, list(na_values), encoding, encoding_errors, pandas_na)
     except pd.errors.EmptyDataError:
@@ -172,7 +176,38 @@ def read_table(
             "('é' as 'Ã©') and no longer match the training values; drop --encoding",
             UserWarning,
         )
-    return _marked_numbers(_tidy(table, set(na_values) | {""}, shown), shown)
+    table = _marked_numbers(_tidy(table, set(na_values) | {""}, shown), shown)
+    if described is not None:  # kept by a model fitted on it, so predict names a new file's columns alike
+        table.attrs["header_names"] = list(described.names)
+    return table
+
+
+def described_table(given: str | Path, encoding: str = "utf-8", path: str | Path | None = None) -> Any:
+    """The columns a C4.5 ``.names`` file beside ``given`` declares for it (UCI's ``adult.names`` for
+    ``adult.data``: :func:`~trainwell.data.documented.described_columns`), when its first row is data (it names
+    none of them) as wide as they are; else ``None``. ``path`` is the file to read, when not ``given`` (an archive
+    member unpacked)."""
+    from trainwell.data.documented import described_columns
+
+    if _kind_of(Path(given)) != "csv":
+        return None
+    described = described_columns(given)
+    row = first_row(path or given, encoding) if described is not None else None
+    if described is None or row is None or len(row.fields) != len(described.names):
+        return None
+    return None if set(row.fields) & set(described.names) else described  # else it has a header row
+
+
+def _described(given: Path, path: Path, encoding: str) -> Any:
+    """:func:`described_table`, said in a warning."""
+    described = described_table(given, encoding, path)
+    if described is not None:
+        warn(
+            f"'{given}' has no header row: its columns are {described.summary()}; pass --names (Python: names=) "
+            "to name them otherwise",
+            UserWarning,
+        )
+    return described
 
 
 def _python_name(flag: str) -> str:

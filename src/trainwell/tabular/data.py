@@ -89,6 +89,8 @@ def tabular_data(
         if isinstance(source, pd.DataFrame)
         else read_table(source, names=names, encoding=encoding, encoding_errors=encoding_errors)
     )
+    if names is None and not isinstance(source, pd.DataFrame):  # those a C4.5 .names file beside it declares
+        names = df.attrs.get("header_names")
     targets = [target] if isinstance(target, str) else list(target)
     if len(df) == 0:
         raise DataError(f"{name} has no rows")
