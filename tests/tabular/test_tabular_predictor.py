@@ -200,7 +200,7 @@ def titanic(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tupl
     """The real Titanic training table and an MLP fitted on it for one epoch (under a second)."""
     table = pd.read_csv(shared_data / "titanic" / "train.csv.gz")
     path = tmp_path_factory.mktemp("titanic") / "model"
-    with pytest.warns(UserWarning):  # PassengerId and Name are left out
+    with pytest.warns(UserWarning):  # PassengerId is left out, Name read as words
         trainwell.fit_table(table, "Survived", out=path, arch="mlp", epochs=1, lr=1e-2, progress=False)
     return table, path
 
@@ -275,7 +275,7 @@ def test_weights_of_another_model_are_refused_naming_the_directory_and_the_weigh
     refused with torch's first line only: "(Error(s) in loading state_dict for TabularMLP:)", no word of
     which weights, nor of which directory."""
     table, path = titanic
-    data = tabular_data(table, "Survived", seed=0, ignore=["PassengerId", "Name"])
+    data = tabular_data(table, "Survived", seed=0, ignore=["PassengerId"])
     narrow = tabular_learner(data, layers=(32, 16), progress=False)
     narrow.export(tmp_path / "narrow")
     mixed = tmp_path / "mixed"
@@ -378,9 +378,12 @@ def test_a_model_onnx_of_another_model_is_refused_when_loaded_not_at_each_reques
     shutil.copytree(path, mixed)
     export_onnx(mixed, inputs=table.head(50))  # its own, checked: the onnx entry of trainwell.json is written
     shutil.copy(other / "model.onnx", mixed / "model.onnx")
+    inputs = trainwell.load(other).recipe.n_cont, trainwell.load(path).recipe.n_cont  # Fare and Name's words
+    assert inputs[0] == inputs[1] - 1
     message = (
-        rf"^{re.escape(str(mixed / 'model.onnx'))} does not fit this model directory: its input x_cont has 1 "
-        r"columns, the recipe in trainwell\.json gives 2; the file comes from another model: re-export it with "
+        rf"^{re.escape(str(mixed / 'model.onnx'))} does not fit this model directory: its input x_cont has "
+        rf"{inputs[0]} columns, the recipe in trainwell\.json gives {inputs[1]}; the file comes from another model: "
+        r"re-export it with "
         rf"`trainwell export {re.escape(str(mixed))} --onnx`$"
     )
     with pytest.raises(ArtifactError, match=message):

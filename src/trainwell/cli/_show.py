@@ -348,6 +348,10 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
             )
         if recipe.get("dates"):
             table.add_row("date inputs", date_summary(recipe))
+        if recipe.get("words"):  # text columns with a value of their own in each row, read as words
+            table.add_row(
+                "text inputs (words)", "; ".join(f"{k}: {', '.join(v)}" for k, v in recipe["words"].items())
+            )
         if recipe.get("dropped"):
             table.add_row("dropped columns", ", ".join(f"{k} ({v})" for k, v in recipe["dropped"].items()))
     if metadata.get("application") not in ("vision", "text"):

@@ -89,7 +89,10 @@ def evaluate(
             help="Column to predict; several comma-separated: a,b (numbers: one regression; 0/1 flags: multi-label)."
         ),
     ] = None,
-    cv: Annotated[int, typer.Option("--cv", "--folds", help="Number of cross-validation folds (stratified for classes).")] = 5,
+    cv: Annotated[
+        int,
+        typer.Option("--cv", "--folds", help="Number of cross-validation folds (stratified for classes)."),
+    ] = 5,
     seed: Annotated[
         int, typer.Option(help="Seed for the folds, initialisation and shuffling.", min=0, max=MAX_SEED)
     ] = 0,

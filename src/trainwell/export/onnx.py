@@ -577,6 +577,12 @@ def _synthetic_rows(recipe: Any, n_rows: int = SYNTHETIC_ROWS, seed: int = 0) ->
         iso = "%Y-%m-%d %H:%M:%S" if timed else "%Y-%m-%d"
         text = pd.Series(moments.strftime(iso if fmt in ("", "ISO8601") else fmt), dtype=object)
         columns[name] = text.where(rng.random(n_rows) >= 0.1, None).to_numpy()
+    for name, words in getattr(recipe, "words", {}).items():  # some words read, an unknown one, or none
+        said = [*words, "<unknown word>"]
+        columns[name] = [
+            None if rng.random() < 0.1 else " ".join(rng.choice(said, size=int(rng.integers(1, 5))))
+            for _ in range(n_rows)
+        ]
     return pd.DataFrame(columns)
 
 

@@ -100,7 +100,7 @@ def metadata_document(
     inputs = []
     for spec in input_specs(recipe):
         entry: dict[str, Any] = {"name": spec.name, "kind": spec.kind}
-        if spec.kind == "categorical":
+        if spec.kind in ("categorical", "text"):
             entry["values"] = list(spec.values)
         elif spec.kind == "date":
             entry["format"] = describe_date_format(spec.date_format)

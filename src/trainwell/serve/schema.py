@@ -71,8 +71,9 @@ class InputSpec:
 
     Attributes:
         name: The column name (the JSON field name).
-        kind: ``"categorical"``, ``"continuous"`` or ``"date"``.
-        values: Known values of a categorical input, as text, in the model's order.
+        kind: ``"categorical"``, ``"continuous"``, ``"date"`` or ``"text"`` (read as the words in ``values``).
+        values: Known values of a categorical input, as text, in the model's order; the words a text input is
+            read as.
         mean, std, median: Training statistics of a continuous input (median = the fill for missing values).
         minimum, maximum: The accepted range of a continuous input.
         date_format: The format of a date input's text (``""`` or ``"ISO8601"``: ISO 8601).
@@ -80,7 +81,7 @@ class InputSpec:
     """
 
     name: str
-    kind: Literal["categorical", "continuous", "date"]
+    kind: Literal["categorical", "continuous", "date", "text"]
     values: tuple[str, ...] = ()
     mean: float | None = None
     std: float | None = None
@@ -93,7 +94,8 @@ class InputSpec:
 
 
 def input_specs(recipe: TabularRecipe) -> list[InputSpec]:
-    """The API inputs of ``recipe``: its categorical columns, its continuous ones, then its dates."""
+    """The API inputs of ``recipe``: its categorical columns, its continuous ones, its dates, then its text
+    columns."""
     specs = [
         InputSpec(
             name, "categorical", tuple(recipe.categories[name]), rare=getattr(recipe, "rare", {}).get(name, 0)
@@ -111,6 +113,7 @@ def input_specs(recipe: TabularRecipe) -> list[InputSpec]:
         InputSpec(name, "date", date_format=fmt, timed="hour" in parts.get(name, ()))
         for name, fmt in getattr(recipe, "dates", {}).items()
     ]
+    specs += [InputSpec(name, "text", tuple(words)) for name, words in getattr(recipe, "words", {}).items()]
     return specs
 
 
@@ -149,6 +152,11 @@ def _date_value(fmt: str) -> Any:
 
 
 def _describe(spec: InputSpec) -> str:
+    if spec.kind == "text":
+        return (
+            f"Text input, read as the words it holds (case and punctuation aside) among: {', '.join(spec.values)}; "
+            "other words are not read. null means no words."
+        )
     if spec.kind == "date":
         return (
             f"Date input, as text in the form {describe_date_format(spec.date_format)}"
@@ -178,6 +186,11 @@ def _describe(spec: InputSpec) -> str:
 
 
 def _row_field(spec: InputSpec) -> Any:
+    if spec.kind == "text":
+        return Annotated[
+            str | None,
+            Field(title=spec.name, description=_describe(spec), examples=[" ".join(spec.values[:3])]),
+        ]
     if spec.kind == "date":
         iso = spec.date_format in ("", "ISO8601")
         moment = datetime.datetime(2020, 1, 31, 8, 30) if spec.timed else datetime.datetime(2020, 1, 31)
@@ -356,9 +369,11 @@ class TaskInfo(BaseModel):
 
 class InputInfo(BaseModel):
     name: str
-    kind: Literal["categorical", "continuous", "date"]
+    kind: Literal["categorical", "continuous", "date", "text"]
     format: str | None = Field(None, description="A date input's text format.")
-    values: list[str] | None = None
+    values: list[str] | None = Field(
+        None, description="A categorical input's values; the words a text input is read as."
+    )
     mean: float | None = None
     std: float | None = None
     median: float | None = None

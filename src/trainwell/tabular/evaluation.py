@@ -293,6 +293,7 @@ def evaluate_table(
     if baselines:
         # The baselines read what the model reads: without the columns its recipe leaves out (IDs, free
         # text), and with dates split into parts. The typing uses no target values, so all rows may decide it.
+        # Text columns the model reads as words (chosen per fold, by the target) the baselines leave out.
         from trainwell.tabular.recipe import TabularRecipe
 
         layout = TabularRecipe.fit(
@@ -312,7 +313,7 @@ def evaluate_table(
                 resolved,
                 some,
                 metric_names,
-                ignore=[*ignore, *layout.dropped],
+                ignore=[*ignore, *layout.dropped, *layout.words],
                 seed=seed,
                 dates=layout.dates,
             )

@@ -61,6 +61,7 @@ from trainwell.data.dates import (
     parse_dates,
 )
 from trainwell.data.io import check_column_roles, list_columns
+from trainwell.tabular.words import WORDS_PER_COLUMN, telling_words, word_flags
 
 __all__ = ["TabularRecipe"]
 
@@ -137,6 +138,9 @@ class TabularRecipe:
             ``len(categories[col]) + 1``.
         min_category_count: The fewest training rows a value needed for a code of its own when the recipe was
             fitted (1: every value kept; recipes written before rare values were grouped read as 1).
+        words: Text columns with a different value in (almost) every row (a name, a description), read as the
+            words of each that say most about the target (:mod:`trainwell.tabular.words`): one continuous
+            input ``"<col>[<word>]"`` a word, 1 where the row holds it, standardised like any number.
 
     Example:
         >>> frame = pd.DataFrame({"city": ["a", "b", "a", None, "a"], "area": [1.0, 2.0, None, 3.0, 2.0],
@@ -162,11 +166,17 @@ class TabularRecipe:
     date_parts: dict[str, list[str]] = field(default_factory=dict)
     rare: dict[str, int] = field(default_factory=dict)
     min_category_count: int = 1
+    words: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def columns(self) -> list[str]:
-        """The table columns the recipe reads: categorical, continuous, then date columns."""
-        return [*self.cat_names, *self.cont_names, *self.dates]
+        """The table columns the recipe reads: categorical, continuous, date, then text columns."""
+        return [*self.cat_names, *self.cont_names, *self.dates, *self.words]
+
+    @property
+    def word_input_names(self) -> list[str]:
+        """The inputs read from the text columns' words: ``"<col>[<word>]"``."""
+        return [word_input(name, word) for name, words in self.words.items() for word in words]
 
     @property
     def date_cat_names(self) -> list[str]:
@@ -190,8 +200,8 @@ class TabularRecipe:
 
     @property
     def n_cont(self) -> int:
-        """Number of continuous inputs: columns and date parts."""
-        return len(self.cont_names) + len(self.date_cont_names)
+        """Number of continuous inputs: columns, date parts and words."""
+        return len(self.cont_input_names)
 
     @property
     def cat_input_names(self) -> list[str]:
@@ -205,8 +215,9 @@ class TabularRecipe:
 
     @property
     def cont_input_names(self) -> list[str]:
-        """Names of the continuous tensor's columns: ``cont_names`` then the continuous date parts."""
-        return [*self.cont_names, *self.date_cont_names]
+        """Names of the continuous tensor's columns: ``cont_names``, the continuous date parts, then the words of
+        the text columns."""
+        return [*self.cont_names, *self.date_cont_names, *self.word_input_names]
 
     @property
     def input_names(self) -> list[str]:
@@ -293,7 +304,7 @@ class TabularRecipe:
         for name, fmt in formats.items():
             check_date_format(df[name], fmt, name)
         _refuse_nested(df, {*targets, *ignored}, source)
-        cats, conts, dates, dropped = _choose_columns(
+        cats, conts, dates, dropped, texts = _choose_columns(
             df, targets, cat_names, cont_names, ignored, max_card, formats, preferred
         )
         for name, fmt in dates.items():
@@ -324,11 +335,28 @@ class TabularRecipe:
                 dropped[name] = "missing in every training row"
             else:
                 _warn_unread_dates(df[name], values, dates[name], name)
-        for name, reason in dropped.items():
-            warn(f"column '{name}' left out of the inputs: {reason}", UserWarning)
         cats = [name for name in cats if name not in dropped]
         conts = [name for name in conts if name not in dropped]
         dates = {name: fmt for name, fmt in dates.items() if name not in dropped}
+        # The words of text columns are inputs beside others; a table of texts and labels alone is for a text
+        # model (NoInputColumns below names it).
+        words = _telling_words(df, texts, targets) if cats or conts or dates else {}
+        for name, reason in dropped.items():
+            if name in words:
+                alone = (
+                    f"; for a model of the text alone: --text {name}"
+                    if reason.startswith(FREE_TEXT_REASON)
+                    else ""
+                )
+                warn(
+                    f"column '{name}' is read as words, not categories ({reason.split(':')[0]}): whether each row "
+                    f"holds each of the words that tell most of the target (up to {WORDS_PER_COLUMN}; trainwell info "
+                    f"lists them){alone}; --ignore {name} leaves it out",
+                    UserWarning,
+                )
+            else:
+                warn(f"column '{name}' left out of the inputs: {reason}", UserWarning)
+        dropped = {name: reason for name, reason in dropped.items() if name not in words}
         if not cats and not conts and not dates:
             free_text = [name for name, reason in dropped.items() if reason.startswith(FREE_TEXT_REASON)]
             fix = (
@@ -355,6 +383,8 @@ class TabularRecipe:
             recipe._add_continuous(name, numbers[name])
         for name, fmt in dates.items():
             recipe._add_date(df, name, fmt, parsed[name], source, min_category_count)
+        for name, chosen in words.items():
+            recipe._add_words(df, name, chosen, source)
         return recipe
 
     def _add_categories(self, name: str, values: pd.Series, min_count: int) -> None:
@@ -387,6 +417,21 @@ class TabularRecipe:
             else:
                 # A missing date already shows as the missing code of its categorical parts.
                 self._add_continuous(derived, values[part], indicator=False)
+
+    def _add_words(self, df: pd.DataFrame, name: str, words: list[str], source: str) -> None:
+        """Record a text column's words and fit each word's input (a missing cell holds no word)."""
+        clashes = [word_input(name, word) for word in words if word_input(name, word) in df.columns]
+        if clashes:
+            raise DataError(
+                f"text column '{name}' of {source} is read as words named {name}[<word>], but {', '.join(clashes)} "
+                f"is already a column; rename it, or pass '{name}' in --ignore"
+            )
+        self.words[name] = list(words)
+        flags = word_flags(df[name], words)
+        for position, word in enumerate(words):
+            self._add_continuous(
+                word_input(name, word), flags[:, position].astype(np.float64), indicator=False
+            )
 
     def _add_continuous(self, name: str, numbers: np.ndarray, *, indicator: bool = True) -> None:
         """Fit the fill value and the standardisation of a continuous input (a column or a date part), and
@@ -440,6 +485,10 @@ class TabularRecipe:
             )
             found = date_part_values(parse_dates(values, fmt, name, check=not lenient), self.date_parts[name])
             parts.update({f"{name}_{part}": numbers for part, numbers in found.items()})
+        for name, words in self.words.items():
+            cells = df[name] if name in df.columns else [None] * rows
+            flags = word_flags(cells, words).astype(np.float64)
+            parts.update({word_input(name, word): flags[:, i] for i, word in enumerate(words)})
         cat_columns = [
             encode_categories(df[name], self.categories[name], self.unseen_code(name))
             if name in df.columns
@@ -500,7 +549,8 @@ class TabularRecipe:
         """
         # Recipes written before date columns were split have no date keys: they had no date columns.
         # Recipes written before rare values were grouped have no "rare": every value had a code of its own.
-        data = {"dates": {}, "date_parts": {}, "rare": {}, "min_category_count": 1, **data}
+        # Recipes written before text columns were read as words have no "words": they left such columns out.
+        data = {"dates": {}, "date_parts": {}, "rare": {}, "min_category_count": 1, "words": {}, **data}
         check_stored_keys(data, (item.name for item in dataclasses.fields(cls)), "tabular recipe")
         return cls(
             cat_names=[str(name) for name in data["cat_names"]],
@@ -516,6 +566,7 @@ class TabularRecipe:
             date_parts={str(k): [str(part) for part in parts] for k, parts in data["date_parts"].items()},
             rare={str(k): int(v) for k, v in data["rare"].items()},
             min_category_count=int(data["min_category_count"]),
+            words={str(k): [str(word) for word in words] for k, words in data["words"].items()},
         )
 
     def _described_values(self, name: str) -> str:
@@ -540,6 +591,8 @@ class TabularRecipe:
         for name, fmt in self.dates.items():
             shown = describe_date_format(fmt) if fmt else "datetime"
             lines.append(f"  date {name} ({shown}): split into {', '.join(self.date_parts[name])}")
+        for name, words in self.words.items():
+            lines.append(f"  text {name}: read as the words {list_columns(words)}")
         if self.na_indicator_names:
             indicators = [name + NA_SUFFIX for name in self.na_indicator_names]
             lines.append(f"  missing-value indicators: {list_columns(indicators)}")
@@ -592,15 +645,17 @@ def _choose_columns(
     max_card: int,
     formats: Mapping[str, str] | None = None,
     preferred: str | None = None,
-) -> tuple[list[str], list[str], dict[str, str], dict[str, str]]:
-    """Split input columns into categorical, continuous and dates (with their format); return them and the
-    inferred columns left out, with the reason. ``formats`` are the dates the user named, ``preferred`` the
-    format they prefer for found ones."""
+) -> tuple[list[str], list[str], dict[str, str], dict[str, str], list[str]]:
+    """Split input columns into categorical, continuous and dates (with their format); return them, the
+    inferred columns left out, with the reason, and which of those are text with a different value in (almost)
+    every row (whose words may be read). ``formats`` are the dates the user named, ``preferred`` the format
+    they prefer for found ones."""
     cats, conts = _unique(cat_names or []), _unique(cont_names or [])
     dates: dict[str, str] = dict(formats or {})
     dropped: dict[str, str] = {}
+    texts: list[str] = []
     if cat_names is not None and cont_names is not None:
-        return cats, conts, dates, dropped
+        return cats, conts, dates, dropped, texts
     integers_to = (
         "max_card" if cat_names is None and cont_names is None else ("cont" if cont_names is None else "cat")
     )
@@ -639,13 +694,26 @@ def _choose_columns(
                         f"a different value in {distinct / len(values):.0%} of rows: an ID or free text; "
                         "pass it in --cat-names to keep it"
                     )
+                texts.append(name)
         if kind == "cat":
             cats.append(name)
         elif kind == "cont":
             conts.append(name)
         else:
             dropped[name] = kind
-    return cats, conts, dates, dropped
+    return cats, conts, dates, dropped, texts
+
+
+def word_input(column: str, word: str) -> str:
+    """The name of the input saying whether text column ``column`` holds ``word``: ``"Name[mr]"``."""
+    return f"{column}[{word}]"
+
+
+def _telling_words(df: pd.DataFrame, texts: Sequence[str], targets: list[str]) -> dict[str, list[str]]:
+    """The words read of each text column (:func:`~trainwell.tabular.words.telling_words`), for the columns
+    with any."""
+    found = {name: telling_words(df[name], df[targets]) for name in texts}
+    return {name: words for name, words in found.items() if words}
 
 
 #: A column of distinct values whose median value has this many words or more is free text, not an ID or a
