@@ -118,6 +118,7 @@ def rows() -> list[tuple[str, str, str, str]]:
     trees = _trees_predict_row()
     if trees:
         table.append(trees)
+    table.extend(_table_words_rows())
     table.extend(vision_rows())
     table.extend(text_rows())
     extra = [
@@ -154,6 +155,37 @@ def _serve_table_row(name: str, model: str, flag: str) -> tuple[str, str, str, s
         f"naive one-request-per-forward FastAPI: {naive['requests_per_s']:.0f} req/s at concurrency 64"
         + (f"; onnxruntime backend {onnx:.2f}x torch" if onnx is not None else ""),
     )
+
+
+def _table_words_rows() -> list[tuple[str, str, str, str]]:
+    found = _load("table_words")
+    if not found:
+        return []
+    titanic, imdb = found["results"]["titanic"], found["results"]["imdb_table"]
+    read, left = titanic["Name read as words"], titanic["Name left out"]
+
+    def scored(run: dict[str, Any]) -> str:
+        accuracy, auc = run["accuracy"], run["roc_auc"]
+        return (
+            f"accuracy {accuracy['mean']:.4f} [{accuracy['low']:.4f}, {accuracy['high']:.4f}], ROC AUC "
+            f"{auc['mean']:.4f} [{auc['low']:.4f}, {auc['high']:.4f}]"
+        )
+
+    words, blind = imdb["text read as words"], imdb["text left out"]
+    return [
+        (
+            "Titanic 5-fold CV, `Name` read as words (`benchmarks/table_words.py`)",
+            scored(read),
+            "no worse than left out",
+            f"left out: {scored(left)}",
+        ),
+        (
+            "IMDB as a table (review text, length in words), 25k/25k (`benchmarks/table_words.py`)",
+            f"test accuracy {words['test_accuracy']:.4f} ({words['words']} words read), {words['seconds']:.0f} s",
+            "reads the text",
+            f"text left out: {blind['test_accuracy']:.4f}; a text model of the review alone: see IMDB rows",
+        ),
+    ]
 
 
 def _trees_predict_row() -> tuple[str, str, str, str] | None:

@@ -61,7 +61,7 @@ from trainwell.data.dates import (
     parse_dates,
 )
 from trainwell.data.io import check_column_roles, list_columns
-from trainwell.tabular.words import WORDS_PER_COLUMN, telling_words, word_flags
+from trainwell.tabular.words import WORDS_OF_FREE_TEXT, WORDS_PER_COLUMN, telling_words, word_flags
 
 __all__ = ["TabularRecipe"]
 
@@ -340,17 +340,15 @@ class TabularRecipe:
         dates = {name: fmt for name, fmt in dates.items() if name not in dropped}
         # The words of text columns are inputs beside others; a table of texts and labels alone is for a text
         # model (NoInputColumns below names it).
-        words = _telling_words(df, texts, targets) if cats or conts or dates else {}
+        words = _telling_words(df, texts, targets, dropped) if cats or conts or dates else {}
         for name, reason in dropped.items():
             if name in words:
-                alone = (
-                    f"; for a model of the text alone: --text {name}"
-                    if reason.startswith(FREE_TEXT_REASON)
-                    else ""
-                )
+                free = reason.startswith(FREE_TEXT_REASON)
+                alone = f"; for a model of the text alone: --text {name}" if free else ""
+                most = WORDS_OF_FREE_TEXT if free else WORDS_PER_COLUMN
                 warn(
                     f"column '{name}' is read as words, not categories ({reason.split(':')[0]}): whether each row "
-                    f"holds each of the words that tell most of the target (up to {WORDS_PER_COLUMN}; trainwell info "
+                    f"holds each of the words that tell most of the target (up to {most}; trainwell info "
                     f"lists them){alone}; --ignore {name} leaves it out",
                     UserWarning,
                 )
@@ -709,10 +707,19 @@ def word_input(column: str, word: str) -> str:
     return f"{column}[{word}]"
 
 
-def _telling_words(df: pd.DataFrame, texts: Sequence[str], targets: list[str]) -> dict[str, list[str]]:
+def _telling_words(
+    df: pd.DataFrame, texts: Sequence[str], targets: list[str], reasons: Mapping[str, str]
+) -> dict[str, list[str]]:
     """The words read of each text column (:func:`~trainwell.tabular.words.telling_words`), for the columns
     with any."""
-    found = {name: telling_words(df[name], df[targets]) for name in texts}
+    found = {
+        name: telling_words(
+            df[name],
+            df[targets],
+            WORDS_OF_FREE_TEXT if reasons[name].startswith(FREE_TEXT_REASON) else WORDS_PER_COLUMN,
+        )
+        for name in texts
+    }
     return {name: words for name, words in found.items() if words}
 
 
