@@ -346,8 +346,11 @@ class TabularRecipe:
                 free = reason.startswith(FREE_TEXT_REASON)
                 alone = f"; for a model of the text alone: --text {name}" if free else ""
                 most = WORDS_OF_FREE_TEXT if free else WORDS_PER_COLUMN
+                why = (
+                    reason.split(":")[0].replace(" (", ", ", 1).removesuffix(")")
+                )  # "free text, a median of..."
                 warn(
-                    f"column '{name}' is read as words, not categories ({reason.split(':')[0]}): whether each row "
+                    f"column '{name}' is read as words, not categories ({why}): whether each row "
                     f"holds each of the words that tell most of the target (up to {most}; trainwell info "
                     f"lists them){alone}; --ignore {name} leaves it out",
                     UserWarning,
