@@ -1,4 +1,5 @@
-"""``trainwell cache``: what trainwell keeps in its cache folder (decoded images, unpacked archives), and
+"""``trainwell cache``: what trainwell keeps in its cache folder (decoded images, unpacked archives, downloads,
+splits joined into one table), and
 ``--clear`` to remove it; everything there is made again when needed."""
 
 from __future__ import annotations
@@ -13,7 +14,12 @@ import typer
 from trainwell.cli._common import guarded, out_console
 
 #: The cache's parts: its folder name and what it holds, as the listing says it.
-PARTS = (("images", "decoded images"), ("unpacked", "unpacked archives"), ("downloads", "downloaded files"))
+PARTS = (
+    ("images", "decoded images"),
+    ("unpacked", "unpacked archives"),
+    ("downloads", "downloaded files"),
+    ("joined", "joined splits"),
+)
 
 
 def cache(
@@ -21,12 +27,13 @@ def cache(
         bool,
         typer.Option(
             "--clear",
-            help="Remove the decoded images and unpacked archives (made again when a command needs them).",
+            help="Remove the decoded images, unpacked archives, downloads and joined splits (made again when a "
+            "command needs them).",
         ),
     ] = False,
 ) -> None:
     """Show what trainwell keeps in its cache folder ($TRAINWELL_CACHE, else ~/.cache/trainwell): decoded
-    images and unpacked archives, with their sizes; --clear removes them."""
+    images, unpacked archives, downloads and joined splits, with their sizes; --clear removes them."""
 
     def run() -> None:
         from rich.table import Table

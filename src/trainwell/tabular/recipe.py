@@ -355,7 +355,9 @@ class TabularRecipe:
                     f"lists them){alone}; --ignore {name} leaves it out",
                     UserWarning,
                 )
-            else:
+            elif cats or conts or dates or not reason.startswith(FREE_TEXT_REASON):
+                # Free text and nothing else: the error below names it, and `trainwell fit` trains a text model
+                # on it; "left out" would say the opposite of what happens.
                 warn(f"column '{name}' left out of the inputs: {reason}", UserWarning)
         dropped = {name: reason for name, reason in dropped.items() if name not in words}
         if not cats and not conts and not dates:

@@ -1,0 +1,253 @@
+"""A folder of tables named by split, read as one dataset: ``trainwell fit imdb/plain_text --target label``.
+
+Datasets ship split into files: the Hugging Face Hub's ``train-00000-of-00002.parquet``,
+``train-00001-of-00002.parquet`` and ``test-00000-of-00001.parquet``; GLUE's ``train.tsv``, ``dev.tsv`` and
+``test.tsv``. :func:`split_tables` finds the splits by the files' names; :func:`read_splits` turns them into what
+a command reads: the training rows (the shards joined), the validation split's rows as the validation rows
+(marked in a column ``is_valid``, passed as ``--valid-col``), and the test split as ``--test`` when it holds the
+target (an unlabelled test split, as Kaggle's, is left for ``trainwell predict``). Joined tables are written
+once as Parquet under ``$TRAINWELL_CACHE/joined`` and read again while their files are unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Splits", "read_splits", "split_tables"]
+
+#: A file's name without its shard number and ending -> the split it holds.
+SPLIT_NAMES = {
+    "train": "train",
+    "training": "train",
+    "valid": "valid",
+    "validation": "valid",
+    "val": "valid",
+    "dev": "valid",
+    "test": "test",
+    "testing": "test",
+}
+#: The column marking the validation split's rows in the joined table.
+VALID_MARK = "is_valid"
+_SHARD = re.compile(r"-\d{5}-of-\d{5}$")
+
+
+@dataclass
+class Splits:
+    """What a command reads of a folder of splits."""
+
+    data: Path  # the training rows (with the validation split's, marked in valid_col)
+    test: Path | None  # the labelled test rows, or None
+    valid_col: str | None  # the column marking the validation split's rows, or None
+    names_applied: bool  # --names was used in joining: the joined tables have a header row
+
+
+def split_tables(folder: Path) -> dict[str, list[Path]] | None:
+    """The tables of ``folder`` by split (``"train"``, ``"valid"``, ``"test"``, and ``"other"`` for the rest,
+    such as ``unsupervised-00000-of-00001.parquet``), each in order; ``None`` unless it holds a training split and
+    something to join or pair it with (shards, a validation or a test split).
+
+    Example:
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> for name in ("train-00000-of-00002.parquet", "train-00001-of-00002.parquet", "dev.tsv", "notes.txt"):
+        ...     _ = (folder / name).write_text("")
+        >>> {split: [path.name for path in paths] for split, paths in split_tables(folder).items()}
+        {'train': ['train-00000-of-00002.parquet', 'train-00001-of-00002.parquet'], 'valid': ['dev.tsv']}
+    """
+    from trainwell.core.paths import TABLE_SUFFIXES
+
+    groups: dict[str, list[Path]] = {}
+    try:
+        files = sorted(path for path in folder.iterdir() if path.is_file() and not path.name.startswith("."))
+    except OSError:
+        return None
+    for path in files:
+        bare = path.name.lower().removesuffix(".gz")
+        suffix = next((suffix for suffix in TABLE_SUFFIXES if bare.endswith(suffix)), None)
+        if suffix is None:
+            continue
+        split = SPLIT_NAMES.get(_SHARD.sub("", bare.removesuffix(suffix)), "other")
+        groups.setdefault(split, []).append(path)
+    train = groups.get("train", [])
+    if not train or (len(train) == 1 and "valid" not in groups and "test" not in groups):
+        return None
+    return groups
+
+
+def read_splits(
+    folder: Path,
+    *,
+    command: str,
+    targets: Sequence[str],
+    test: Path | None,
+    valid_col: str | None,
+    names: list[str] | None,
+    encoding: str,
+    encoding_errors: str,
+    say: Callable[[str], None],
+) -> Splits | None:
+    """The files ``command`` reads for a folder of splits (:func:`split_tables`), said with ``say``; ``None`` when
+    ``folder`` is not one. ``test`` or ``valid_col`` given keep theirs (the folder's split is then left out);
+    ``fit`` and ``tune`` read the validation split; ``evaluate`` folds the training split alone. A test split
+    without every one of ``targets`` is left out."""
+    groups = split_tables(folder)
+    if groups is None:
+        return None
+    train, valid, tests = groups["train"], groups.get("valid", []), groups.get("test", [])
+    notes = []
+    if valid and (valid_col is not None or command not in ("fit", "tune")):
+        why = (
+            "--valid-col marks the validation rows"
+            if valid_col is not None
+            else "folds are drawn from training"
+            if command == "evaluate"
+            else f"{command} reads the training rows"
+        )
+        notes.append(f"{_listed(valid)} left out ({why})")
+        valid = []
+    if tests and (test is not None or command in ("evaluate", "lr-find")):
+        why = "--test given" if test is not None else f"{command} does not score a test table"
+        notes.append(f"{_listed(tests)} left out ({why})")
+        tests = []
+    joined = len(train) > 1 or len(tests) > 1 or bool(valid)
+    mark = None
+    counts = {"train": "", "valid": ""}
+    if joined:
+        frames = [_read(path, names, encoding, encoding_errors) for path in train]
+        counts["train"] = f" ({sum(len(frame) for frame in frames):,} rows)"
+        if valid:
+            valid_frames = [_read(path, names, encoding, encoding_errors) for path in valid]
+            counts["valid"] = f"{sum(len(frame) for frame in valid_frames):,} rows, "
+            mark = VALID_MARK if VALID_MARK not in frames[0].columns else f"{VALID_MARK}_split"
+            frames = [frame.assign(**{mark: False}) for frame in frames]
+            frames += [frame.assign(**{mark: True}) for frame in valid_frames]
+        data = _joined(folder, "train", train + valid, frames, names, encoding)
+    else:
+        data = train[0]
+    test_file = None
+    if tests:
+        test_frames = [_read(path, names, encoding, encoding_errors) for path in tests]
+        absent = [name for name in targets if name not in test_frames[0].columns]
+        if not targets or absent:
+            what = f"no column {absent[0]!r}" if absent else "no --target to score"
+            notes.append(f"{_listed(tests)} left out ({what}: predict it with trainwell predict)")
+        elif joined:
+            test_file = _joined(folder, "test", tests, test_frames, names, encoding)
+        else:
+            test_file = tests[0]
+    parts = [f"training rows from {_listed(train)}{counts['train']}"]
+    if valid and mark is not None:
+        parts.append(
+            f"validation rows from {_listed(valid)} ({counts['valid']}marked in column '{mark}': --valid-col {mark})"
+        )
+    if test_file is not None:
+        parts.append(f"test rows from {_listed(tests)} (--test)")
+    others = groups.get("other", [])
+    if others:
+        notes.append(f"{_listed(others)} left out (no split name: train, validation/dev, test)")
+    say(f"'{folder}': a dataset in splits: {'; '.join(parts + notes)}")
+    if joined:
+        say(f"joined into '{data.parent}' (made once; trainwell cache --clear removes it)")
+    return Splits(data, test_file if test is None else test, mark or valid_col, joined and names is not None)
+
+
+def _listed(paths: Sequence[Path]) -> str:
+    names = [path.name for path in paths]
+    return ", ".join(names) if len(names) <= 3 else f"{names[0]} ... {names[-1]} ({len(names)} files)"
+
+
+def _read(path: Path, names: list[str] | None, encoding: str, encoding_errors: str) -> Any:
+    from trainwell.data.io import read_table
+
+    return read_table(path, names=names, encoding=encoding, encoding_errors=encoding_errors)
+
+
+def _joined(
+    folder: Path,
+    split: str,
+    paths: Sequence[Path],
+    frames: Sequence[Any],
+    names: list[str] | None,
+    encoding: str,
+) -> Path:
+    """``frames`` (read from ``paths``) as one Parquet file under the cache, written once per state of the
+    files; a table whose columns differ from the first's is refused by name."""
+    import pandas as pd
+
+    from trainwell.core.errors import DataError
+    from trainwell.core.paths import cache_root
+
+    first = list(frames[0].columns)
+    for path, frame in zip(paths, frames, strict=True):
+        if set(frame.columns) - {VALID_MARK, f"{VALID_MARK}_split"} != set(first) - {
+            VALID_MARK,
+            f"{VALID_MARK}_split",
+        }:
+            raise DataError(
+                f"'{path}' has the columns {', '.join(map(str, frame.columns))}, not those of '{paths[0].name}' "
+                f"({', '.join(map(str, first))}): the splits of '{folder}' must share their columns"
+            )
+    key = hashlib.sha256()
+    for path in paths:
+        stat = path.stat()
+        key.update(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    key.update(
+        f"{names}|{encoding}|{[list(frame.columns) for frame in frames]}|{[len(f) for f in frames]}".encode()
+    )
+    target = cache_root() / "joined" / f"{folder.resolve().name}-{key.hexdigest()[:16]}" / f"{split}.parquet"
+    if target.is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    table = pd.concat(list(frames), ignore_index=True)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        table.to_parquet(partial, index=False)
+    except (ValueError, TypeError, ImportError) as error:  # pyarrow refuses mixed types, or is absent
+        partial.unlink(missing_ok=True)
+        raise DataError(
+            f"could not join the splits of '{folder}' into one table: {str(error).splitlines()[0]}; join them "
+            "yourself and pass the joined file"
+        ) from None
+    partial.replace(target)
+    return target
+
+
+def command_splits(
+    data: Path,
+    *,
+    command: str,
+    target: str | None,
+    test: Path | None = None,
+    valid_col: str | None = None,
+    names: str | None = None,
+    encoding: str = "utf-8",
+    encoding_errors: str = "strict",
+) -> Splits | None:
+    """:func:`read_splits` for a command's options as given (``--target a,b``, ``--names ...``), said on standard
+    error; ``None`` when ``data`` is no folder of splits."""
+    if not data.is_dir():
+        return None
+    import os
+
+    from trainwell.cli._common import column_names, err_console
+
+    def say(line: str) -> None:
+        if os.environ.get("RANK", "0") == "0":  # under torchrun, rank 0 says it for all
+            err_console.print(line, soft_wrap=True, markup=False, highlight=False)
+
+    return read_splits(
+        data,
+        command=command,
+        targets=column_names(target) or [],
+        test=test,
+        valid_col=valid_col,
+        names=column_names(names),
+        encoding=encoding,
+        encoding_errors=encoding_errors,
+        say=say,
+    )

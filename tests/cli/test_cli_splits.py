@@ -1,0 +1,139 @@
+"""A folder of tables named by split is one dataset: the Hugging Face Hub's train-0000N-of-0000M.parquet shards
+joined, GLUE's dev.tsv as the validation rows, a labelled test split scored as --test, an unlabelled one (Kaggle's
+test.csv) left for predict; evaluate folds the training split alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from cli_support import EPOCHS, binary_table, run_cli, run_cli_many
+
+import trainwell
+from trainwell.cli._splits import split_tables
+
+
+def _touch(folder: Path, *names: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (folder / name).write_text("")
+    return folder
+
+
+def test_splits_are_found_by_the_files_names(tmp_path: Path) -> None:
+    hub = _touch(
+        tmp_path / "hub",
+        "train-00000-of-00002.parquet",
+        "train-00001-of-00002.parquet",
+        "test-00000-of-00001.parquet",
+        "unsupervised-00000-of-00001.parquet",
+        "README.md",
+    )
+    found = split_tables(hub)
+    assert found is not None
+    assert {split: [p.name for p in paths] for split, paths in found.items()} == {
+        "train": ["train-00000-of-00002.parquet", "train-00001-of-00002.parquet"],
+        "test": ["test-00000-of-00001.parquet"],
+        "other": ["unsupervised-00000-of-00001.parquet"],
+    }
+    glue = split_tables(_touch(tmp_path / "glue", "train.tsv.gz", "dev.tsv.gz", "test.tsv.gz"))
+    assert glue is not None and [p.name for p in glue["valid"]] == ["dev.tsv.gz"]
+    assert split_tables(_touch(tmp_path / "one", "train.csv", "notes.txt")) is None  # nothing to join or pair
+    assert split_tables(_touch(tmp_path / "none", "a.csv", "b.csv")) is None
+    assert (
+        split_tables(_touch(tmp_path / "labels", "train_labels.csv", "test.csv")) is None
+    )  # no training split
+
+
+def test_a_hub_dataset_folder_is_fitted_on_its_joined_shards_and_scored_on_its_test_split(
+    tmp_path: Path,
+) -> None:
+    # `trainwell fit imdb/plain_text --target label` said "a folder of tables ... join them first" with a
+    # python one-liner to paste: the Hub's layout is how most datasets now arrive.
+    hub = tmp_path / "plain_text"
+    hub.mkdir()
+    table = binary_table(0)
+    half = len(table) // 2
+    table.iloc[:half].to_parquet(hub / "train-00000-of-00002.parquet")
+    table.iloc[half:].to_parquet(hub / "train-00001-of-00002.parquet")
+    binary_table(1, 100).to_parquet(hub / "test-00000-of-00001.parquet")
+    binary_table(2, 50).drop(columns="y").to_parquet(hub / "unsupervised-00000-of-00001.parquet")
+    out = tmp_path / "m"
+    fitted = run_cli("fit", hub, "--target", "y", "--out", out, *EPOCHS)
+    assert fitted.returncode == 0, fitted.explain()
+    said = " ".join(fitted.stderr.split())
+    assert (
+        f"'{hub}': a dataset in splits: training rows from train-00000-of-00002.parquet, "
+        f"train-00001-of-00002.parquet ({len(table):,} rows); test rows from test-00000-of-00001.parquet (--test); "
+        "unsupervised-00000-of-00001.parquet left out (no split name: train, validation/dev, test)" in said
+    )
+    assert "test set (100 rows)" in fitted.stdout
+    assert trainwell.load(out).metadata["training"]["test"]["accuracy"] > 0.6
+    joined = next((tmp_path / "cache" / "joined").glob("plain_text-*/train.parquet"))
+    assert len(pd.read_parquet(joined)) == len(table)
+    made = joined.stat().st_mtime_ns
+    again, evaluated = run_cli_many(
+        [
+            ("fit", hub, "--target", "y", "--out", tmp_path / "m2", *EPOCHS),
+            ("evaluate", hub, "--target", "y", "--cv", "2", "--arch", "gbdt", "--no-baselines"),
+        ]
+    )
+    assert again.returncode == 0 and joined.stat().st_mtime_ns == made, (
+        again.explain()
+    )  # read again, not rewritten
+    assert evaluated.returncode == 0 and "2-fold cross-validation (binary, 400 rows)" in evaluated.stdout, (
+        evaluated.explain()
+    )
+    assert "test-00000-of-00001.parquet left out (evaluate does not score a test table)" in evaluated.stderr
+
+
+def test_a_dev_split_is_the_validation_rows_and_an_unlabelled_test_split_is_left_for_predict(
+    tmp_path: Path,
+) -> None:
+    glue = tmp_path / "glue"
+    glue.mkdir()
+    binary_table(0).to_csv(glue / "train.csv", index=False)
+    binary_table(1, 80).to_csv(glue / "dev.csv", index=False)
+    binary_table(2, 30).drop(columns="y").to_csv(glue / "test.csv", index=False)  # Kaggle's: no answers
+    out = tmp_path / "m"
+    fitted = run_cli("fit", glue, "--target", "y", "--out", out, *EPOCHS)
+    assert fitted.returncode == 0, fitted.explain()
+    said = " ".join(fitted.stderr.split())
+    assert (
+        "validation rows from dev.csv (80 rows, marked in column 'is_valid': --valid-col is_valid); test.csv left "
+        "out (no column 'y': predict it with trainwell predict)" in said
+    )
+    recipe = trainwell.load(out).recipe
+    assert "is_valid" in recipe.dropped and "is_valid" not in recipe.columns  # the mark is no input
+    joined = pd.read_parquet(next((tmp_path / "cache" / "joined").glob("glue-*/train.parquet")))
+    assert joined["is_valid"].sum() == 80 and len(joined) == len(binary_table(0)) + 80
+    predicted = run_cli("predict", out, glue / "test.csv")
+    assert predicted.returncode == 0 and len(predicted.stdout.splitlines()) == 31, predicted.explain()
+
+
+def test_headerless_splits_are_named_once_and_splits_that_differ_are_refused(tmp_path: Path) -> None:
+    goemotions = tmp_path / "goemotions"  # GoEmotions' TSVs: no header row
+    goemotions.mkdir()
+    for name, seed, rows in (("train", 0, 400), ("dev", 1, 60), ("test", 2, 60)):
+        binary_table(seed, rows).to_csv(goemotions / f"{name}.tsv", sep="\t", index=False, header=False)
+    names = "x1,x2,color,size,y"
+    fitted = run_cli("fit", goemotions, "--names", names, "--target", "y", "--out", tmp_path / "m", *EPOCHS)
+    assert fitted.returncode == 0 and "test set (60 rows)" in fitted.stdout, fitted.explain()
+    assert "training rows from train.tsv (400 rows); validation rows from dev.tsv (60 rows" in fitted.stderr
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    binary_table(0).to_csv(odd / "train.csv", index=False)
+    binary_table(1, 50).rename(columns={"x2": "width"}).to_csv(odd / "valid.csv", index=False)
+    refused = run_cli("fit", odd, "--target", "y", "--out", tmp_path / "m3", *EPOCHS)
+    assert refused.returncode == 2 and len(refused.stderr_lines) == 1, refused.explain()
+    assert (
+        f"'{odd / 'valid.csv'}' has the columns x1, width, color, size, y, is_valid, not those of 'train.csv'"
+        in (refused.stderr)
+    )
+
+
+@pytest.fixture(autouse=True)
+def _cache_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The joined tables go to this test's own cache, where it can look at them."""
+    monkeypatch.setenv("TRAINWELL_CACHE", str(tmp_path / "cache"))
