@@ -73,11 +73,17 @@ def test_a_hub_dataset_folder_is_fitted_on_its_joined_shards_and_scored_on_its_t
     joined = next((tmp_path / "cache" / "joined").glob("plain_text-*/train.parquet"))
     assert len(pd.read_parquet(joined)) == len(table)
     made = joined.stat().st_mtime_ns
-    again, evaluated = run_cli_many(
+    again, evaluated, one = run_cli_many(
         [
             ("fit", hub, "--target", "y", "--out", tmp_path / "m2", *EPOCHS),
             ("evaluate", hub, "--target", "y", "--cv", "2", "--arch", "gbdt", "--no-baselines"),
+            ("fit", hub / "train-00001-of-00002.parquet", "--target", "y", "--out", tmp_path / "m3", *EPOCHS),
         ]
+    )
+    assert one.returncode == 0, one.explain()  # one shard alone is read, and said to be one
+    assert (
+        f"note: 'train-00001-of-00002.parquet' is 1 of the 2 shards of its split; pass the folder '{hub}' to read "
+        "them all" in " ".join(one.stderr.split())
     )
     assert again.returncode == 0 and joined.stat().st_mtime_ns == made, (
         again.explain()

@@ -229,9 +229,7 @@ def command_splits(
     encoding_errors: str = "strict",
 ) -> Splits | None:
     """:func:`read_splits` for a command's options as given (``--target a,b``, ``--names ...``), said on standard
-    error; ``None`` when ``data`` is no folder of splits."""
-    if not data.is_dir():
-        return None
+    error; ``None`` when ``data`` is no folder of splits. One shard of several given alone is said to be one."""
     import os
 
     from trainwell.cli._common import column_names, err_console
@@ -239,6 +237,19 @@ def command_splits(
     def say(line: str) -> None:
         if os.environ.get("RANK", "0") == "0":  # under torchrun, rank 0 says it for all
             err_console.print(line, soft_wrap=True, markup=False, highlight=False)
+
+    if data.is_file():
+        shard = _SHARD.search(data.name.lower().removesuffix(".gz").rsplit(".", 1)[0])
+        siblings = split_tables(data.parent) if shard is not None else None
+        split = next((name for name, paths in (siblings or {}).items() if data in paths), None)
+        if siblings and split and len(siblings[split]) > 1:
+            say(
+                f"note: '{data.name}' is 1 of the {len(siblings[split])} shards of its split; pass the folder "
+                f"'{data.parent}' to read them all (and its other splits)"
+            )
+        return None
+    if not data.is_dir():
+        return None
 
     return read_splits(
         data,
