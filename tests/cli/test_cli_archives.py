@@ -68,10 +68,10 @@ def test_a_table_archive_trains_and_tests(tmp_path: Path) -> None:
             "its u.data looks like ratings without a header row (user, item, rating[, timestamp]): trainwell fit "
             "{folder}/ml-100k/u.data --user user --item item --target rating",
         ),
-        (  # Kaggle's titanic.zip: its training table, and its test table for --test
+        (  # Kaggle's titanic.zip: a dataset in splits, its training table read, the target asked for
             {"train.csv": "a,y\n1,0\n2,1\n", "test.csv": "a\n3\n"},
-            "is a folder of tables (test.csv, train.csv), not of images: pass one table file, e.g. trainwell fit "
-            "{folder}/train.csv --target COLUMN",
+            "--target is required for the table '{folder}/train.csv': name the column to predict, e.g. --target "
+            "label; columns are: a, y",
         ),
     ],
     ids=["movielens", "kaggle"],
@@ -88,7 +88,9 @@ def test_an_archive_of_several_files_says_which_to_pass_where_it_was_unpacked(
             packed.add(source / name, arcname=name)
     code, _, err = _run("fit", archive)
     assert code == 2
-    first, second = err.strip().splitlines()
+    lines = err.strip().splitlines()
+    first, second = lines[0], lines[-1]
+    assert len(lines) == (3 if "train.csv" in files else 2), err  # a folder of splits says how it reads them
     folder = first.split(" into '")[1].split("'")[0]
     assert first.startswith(f"unpacked '{archive}' ({len(files)} files,")
     assert second.startswith("error: ") and expected.format(folder=folder) in second

@@ -56,7 +56,7 @@ def split_tables(folder: Path) -> dict[str, list[Path]] | None:
         >>> folder = Path(tempfile.mkdtemp())
         >>> for name in ("train-00000-of-00002.parquet", "train-00001-of-00002.parquet", "dev.tsv", "notes.txt"):
         ...     _ = (folder / name).write_text("")
-        >>> {split: [path.name for path in paths] for split, paths in split_tables(folder).items()}
+        >>> {split: [path.name for path in paths] for split, paths in sorted(split_tables(folder).items())}
         {'train': ['train-00000-of-00002.parquet', 'train-00001-of-00002.parquet'], 'valid': ['dev.tsv']}
     """
     from trainwell.core.paths import TABLE_SUFFIXES
