@@ -143,3 +143,52 @@ def test_headerless_splits_are_named_once_and_splits_that_differ_are_refused(tmp
 def _cache_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The joined tables go to this test's own cache, where it can look at them."""
     monkeypatch.setenv("TRAINWELL_CACHE", str(tmp_path / "cache"))
+
+
+def _hub_parquet(frame: pd.DataFrame, path: Path, names: list[str]) -> None:
+    """``frame`` written as the Hub writes a split: its integer column 'y' declared a ClassLabel of ``names``."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as parquet
+
+    features = {"y": {"names": names, "_type": "ClassLabel"}, "x1": {"dtype": "float64", "_type": "Value"}}
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    metadata = {
+        **(table.schema.metadata or {}),
+        b"huggingface": json.dumps({"info": {"features": features}}).encode(),
+    }
+    parquet.write_table(table.replace_schema_metadata(metadata), path)
+
+
+def test_class_numbers_the_hub_names_are_read_as_names_and_an_unlabelled_test_split_is_left_out(
+    tmp_path: Path,
+) -> None:
+    # The Hub stores IMDB's label as 0/1 and names them (neg, pos) in the files' features: the model said 0 and 1.
+    hub = tmp_path / "hub"
+    hub.mkdir()
+    table = binary_table(0)
+    coded = table.assign(y=(table["y"] == "yes").astype("int64"))
+    _hub_parquet(coded, hub / "train-00000-of-00001.parquet", ["no", "yes"])
+    unlabelled = binary_table(1, 40).assign(y=-1)  # GLUE's test splits on the Hub: every label -1
+    _hub_parquet(unlabelled, hub / "test-00000-of-00001.parquet", ["no", "yes"])
+    from trainwell.data.io import read_table
+
+    with pytest.warns(
+        UserWarning, match=r"column 'y' holds the class numbers .* \(0 = no, 1 = yes\): read as those"
+    ):
+        read = read_table(hub / "train-00000-of-00001.parquet")
+    assert read["y"].tolist() == table["y"].tolist()
+    with pytest.warns(UserWarning, match="class numbers"):
+        assert read_table(hub / "test-00000-of-00001.parquet")["y"].isna().all()
+    out = tmp_path / "m"
+    fitted = run_cli("fit", hub, "--target", "y", "--out", out, *EPOCHS)
+    assert fitted.returncode == 0, fitted.explain()
+    assert "test-00000-of-00001.parquet left out (no label in column 'y': predict it" in fitted.stderr
+    assert trainwell.load(out).task.classes == ("no", "yes")
+    predicted = run_cli("predict", out, hub / "test-00000-of-00001.parquet")
+    assert predicted.returncode == 0 and predicted.stdout.splitlines()[0] == "prediction,probability_yes"
+    assert set(predicted.stdout.splitlines()[1].split(",")[0:1]) <= {"no", "yes"}, predicted.explain()
+    # A number outside the names (a file edited since): left as numbers, nothing guessed.
+    _hub_parquet(coded.assign(y=coded["y"] + 5), hub / "odd.parquet", ["no", "yes"])
+    assert read_table(hub / "odd.parquet")["y"].min() == 5

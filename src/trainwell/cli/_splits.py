@@ -133,8 +133,17 @@ def read_splits(
     if tests:
         test_frames = [_read(path, names, encoding, encoding_errors) for path in tests]
         absent = [name for name in targets if name not in test_frames[0].columns]
-        if not targets or absent:
-            what = f"no column {absent[0]!r}" if absent else "no --target to score"
+        unlabelled = [
+            name for name in targets if name not in absent and all(f[name].isna().all() for f in test_frames)
+        ]  # the Hub's test splits of GLUE: every label -1, "none"
+        if not targets or absent or unlabelled:
+            what = (
+                f"no column {absent[0]!r}"
+                if absent
+                else f"no label in column {unlabelled[0]!r}"
+                if unlabelled
+                else "no --target to score"
+            )
             notes.append(f"{_listed(tests)} left out ({what}: predict it with trainwell predict)")
         elif joined:
             test_file = _joined(folder, "test", tests, test_frames, names, encoding)

@@ -607,7 +607,7 @@ def _read(
             raise DataError(
                 f"reading Parquet file '{path}' needs pyarrow, which is not installed; run: pip install pyarrow"
             ) from None
-        table = pd.read_parquet(path)
+        table = _class_names(pd.read_parquet(path), path)
         if names is not None:
             table.columns = list(names)
         return table
@@ -646,6 +646,42 @@ def _read(
         _refuse_repeated_header(table, path, sep, encoding)
     table = _decimal_commas(table, path, sep, set(na_values))
     return _leading_zeros(table, path, sep, options)
+
+
+def _class_names(table: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """``table`` (read from the Parquet file ``path``) with each integer column that the Hugging Face Hub's
+    features call a ``ClassLabel`` read as its class names (IMDB's ``label``: 0 = neg, 1 = pos), said in a
+    warning; -1, the Hub's "no label" (an unlabelled test split), is missing. A column with a number outside its
+    names is left as it is."""
+    import json
+
+    import pyarrow.parquet as parquet
+
+    try:
+        stored = (parquet.read_schema(path).metadata or {}).get(b"huggingface", b"{}")
+        features = json.loads(stored).get("info", {}).get("features", {})
+    except (OSError, ValueError, AttributeError):  # no such metadata, or not as the Hub writes it
+        return table
+    for column, feature in features.items() if isinstance(features, dict) else ():
+        kinds = isinstance(feature, dict) and feature.get("_type") == "ClassLabel"
+        names = feature.get("names") if kinds else None
+        if not names or column not in table.columns or not pd.api.types.is_integer_dtype(table[column].dtype):
+            continue
+        codes = table[column].to_numpy()
+        if ((codes < -1) | (codes >= len(names))).any():
+            continue
+        table[column] = pd.Series(
+            [None if code == -1 else str(names[code]) for code in codes], index=table.index
+        )
+        shown = ", ".join(f"{code} = {name}" for code, name in enumerate(names[:6])) + (
+            ", ..." if len(names) > 6 else ""
+        )
+        warn(
+            f"column '{column}' holds the class numbers the dataset's features (the Hugging Face Hub's ClassLabel) "
+            f"name ({shown}): read as those names",
+            UserWarning,
+        )
+    return table
 
 
 def read_workbook(
