@@ -16,9 +16,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-__all__ = ["Splits", "read_splits", "split_tables"]
+__all__ = ["Read", "Splits", "command_splits", "read_splits", "split_tables"]
 
 #: A file's name without its shard number and ending -> the split it holds.
 SPLIT_NAMES = {
@@ -226,19 +226,29 @@ def _joined(
     return target
 
 
+class Read(NamedTuple):
+    """What a command reads: its data, test table, validation mark and column names, after a folder of splits."""
+
+    data: Path
+    test: Path | None
+    valid_col: str | None
+    names: str | None
+
+
 def command_splits(
     data: Path,
-    *,
     command: str,
+    *,
     target: str | None,
     test: Path | None = None,
     valid_col: str | None = None,
     names: str | None = None,
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
-) -> Splits | None:
-    """:func:`read_splits` for a command's options as given (``--target a,b``, ``--names ...``), said on standard
-    error; ``None`` when ``data`` is no folder of splits. One shard of several given alone is said to be one."""
+) -> Read:
+    """What ``command`` reads given these options (``--target a,b``, ``--names ...``): for a folder of splits,
+    :func:`read_splits`' files, said on standard error (``--names`` then spent on joining them); else the options
+    as given, with a note when ``data`` is one shard of several."""
     import os
 
     from trainwell.cli._common import column_names, err_console
@@ -247,6 +257,7 @@ def command_splits(
         if os.environ.get("RANK", "0") == "0":  # under torchrun, rank 0 says it for all
             err_console.print(line, soft_wrap=True, markup=False, highlight=False)
 
+    given = Read(data, test, valid_col, names)
     if data.is_file():
         shard = _SHARD.search(data.name.lower().removesuffix(".gz").rsplit(".", 1)[0])
         siblings = split_tables(data.parent) if shard is not None else None
@@ -256,11 +267,10 @@ def command_splits(
                 f"note: '{data.name}' is 1 of the {len(siblings[split])} shards of its split; pass the folder "
                 f"'{data.parent}' to read them all (and its other splits)"
             )
-        return None
+        return given
     if not data.is_dir():
-        return None
-
-    return read_splits(
+        return given
+    found = read_splits(
         data,
         command=command,
         targets=column_names(target) or [],
@@ -271,3 +281,6 @@ def command_splits(
         encoding_errors=encoding_errors,
         say=say,
     )
+    if found is None:
+        return given
+    return Read(found.data, found.test, found.valid_col, None if found.names_applied else names)

@@ -197,13 +197,10 @@ def evaluate(
         from trainwell.cli._splits import command_splits
 
         nonlocal names  # a folder of splits: the training split's rows, joined
-        split = command_splits(
-            data, command="evaluate", target=target, test=test, names=names, encoding=encoding,
+        data, _, _, names = command_splits(
+            data, "evaluate", target=target, test=test, names=names, encoding=encoding,
             encoding_errors=encoding_errors,
         )  # fmt: skip
-        if split is not None:
-            data = split.data
-            names = None if split.names_applied else names
         if task != "language_model":  # __label__pos a great film: the columns text and label
             from trainwell.cli._fit_data import fasttext_columns
 

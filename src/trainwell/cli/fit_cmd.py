@@ -269,19 +269,10 @@ def fit(
         from trainwell.cli._splits import command_splits
 
         nonlocal names, valid_col  # a folder of splits: the joined rows, the validation split marked
-        split = command_splits(
-            data,
-            command="fit",
-            target=target,
-            test=test,
-            valid_col=valid_col,
-            names=names,
-            encoding=encoding,
+        data, test, valid_col, names = command_splits(
+            data, "fit", target=target, test=test, valid_col=valid_col, names=names, encoding=encoding,
             encoding_errors=encoding_errors,
-        )
-        if split is not None:
-            data, test, valid_col = split.data, split.test, split.valid_col
-            names = None if split.names_applied else names
+        )  # fmt: skip
         seconds = duration_option(time_budget, "--time")
         if task != "language_model":  # __label__pos a great film: the columns text and label
             text, target = fasttext_columns(data, text, target)

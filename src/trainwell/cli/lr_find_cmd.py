@@ -78,11 +78,8 @@ def lr_find(
         check_text_options(encoding)
         from trainwell.cli._splits import command_splits
 
-        nonlocal names  # a folder of splits: the joined rows, the validation split marked
-        split = command_splits(data, command="lr-find", target=target, names=names, encoding=encoding)
-        if split is not None:
-            data = split.data
-            names = None if split.names_applied else names
+        nonlocal names  # a folder of splits: the training split's rows, joined
+        data, _, _, names = command_splits(data, "lr-find", target=target, names=names, encoding=encoding)
         if task not in ("language_model", "tagging"):  # __label__pos a great film: the columns text and label
             from trainwell.cli._fit_data import fasttext_columns
 

@@ -163,18 +163,9 @@ def tune(
         from trainwell.cli._splits import command_splits
 
         nonlocal names, valid_col  # a folder of splits: the joined rows, the validation split marked
-        split = command_splits(
-            data,
-            command="tune",
-            target=target,
-            test=test,
-            valid_col=valid_col,
-            names=names,
-            encoding=encoding,
+        data, test, valid_col, names = command_splits(
+            data, "tune", target=target, test=test, valid_col=valid_col, names=names, encoding=encoding
         )
-        if split is not None:
-            data, test, valid_col = split.data, split.test, split.valid_col
-            names = None if split.names_applied else names
         from trainwell.cli._fit_data import fasttext_columns
 
         text, target = fasttext_columns(data, text, target)  # __label__pos a great film: text and label
