@@ -490,7 +490,7 @@ class TabularRecipe:
             parts.update({f"{name}_{part}": numbers for part, numbers in found.items()})
         for name, words in self.words.items():
             cells = df[name] if name in df.columns else [None] * rows
-            flags = word_flags(cells, words).astype(np.float64)
+            flags = word_flags(cells, words)  # float32: a column at a time becomes float64 below
             parts.update({word_input(name, word): flags[:, i] for i, word in enumerate(words)})
         cat_columns = [
             encode_categories(df[name], self.categories[name], self.unseen_code(name))
