@@ -44,6 +44,11 @@ def test_splits_are_found_by_the_files_names(tmp_path: Path) -> None:
     assert (
         split_tables(_touch(tmp_path / "labels", "train_labels.csv", "test.csv")) is None
     )  # no training split
+    kaggle = _touch(
+        tmp_path / "kaggle", "train.csv", "test.csv"
+    )  # an image competition: the tables list images
+    _touch(kaggle / "train", "0a1b.tif")
+    assert split_tables(kaggle) is None
 
 
 def test_a_hub_dataset_folder_is_fitted_on_its_joined_shards_and_scored_on_its_test_split(

@@ -63,7 +63,10 @@ def split_tables(folder: Path) -> dict[str, list[Path]] | None:
 
     groups: dict[str, list[Path]] = {}
     try:
-        files = sorted(path for path in folder.iterdir() if path.is_file() and not path.name.startswith("."))
+        entries = sorted(path for path in folder.iterdir() if not path.name.startswith("."))
+        files = [path for path in entries if path.is_file()]
+        if any(_holds_images(path) for path in entries if path.is_dir()):
+            return None  # a Kaggle image competition's train.csv beside train/: the tables list images
     except OSError:
         return None
     for path in files:
@@ -77,6 +80,20 @@ def split_tables(folder: Path) -> dict[str, list[Path]] | None:
     if not train or (len(train) == 1 and "valid" not in groups and "test" not in groups):
         return None
     return groups
+
+
+def _holds_images(folder: Path, depth: int = 2) -> bool:
+    """Whether ``folder`` (or a folder in it, ``depth`` levels down) holds an image among its first entries."""
+    from trainwell.vision.io import IMAGE_SUFFIXES
+
+    for count, path in enumerate(folder.iterdir()):
+        if count >= 50:
+            break
+        if path.suffix.lower() in IMAGE_SUFFIXES or (
+            depth > 1 and path.is_dir() and _holds_images(path, depth - 1)
+        ):
+            return True
+    return False
 
 
 def read_splits(
