@@ -44,9 +44,20 @@ def test_splits_are_found_by_the_files_names(tmp_path: Path) -> None:
     assert (
         split_tables(_touch(tmp_path / "labels", "train_labels.csv", "test.csv")) is None
     )  # no training split
-    kaggle = _touch(
-        tmp_path / "kaggle", "train.csv", "test.csv"
-    )  # an image competition: the tables list images
+    from trainwell.cli._splits import _config_folder
+    from trainwell.core.errors import DataError
+
+    repo = _touch(
+        tmp_path / "repo", "README.md"
+    )  # a dataset repository from the Hub: a folder a configuration
+    _touch(repo / "plain_text", "train-00000-of-00001.parquet", "test-00000-of-00001.parquet")
+    assert _config_folder(repo) == repo / "plain_text"
+    _touch(repo / "other", "train.csv", "dev.csv")
+    with pytest.raises(DataError, match=r"holds 2 datasets in splits \(other, plain_text\): pass one folder"):
+        _config_folder(repo)
+    assert _config_folder(hub) is None  # its tables are its own
+    # An image competition: its tables list images.
+    kaggle = _touch(tmp_path / "kaggle", "train.csv", "test.csv")
     _touch(kaggle / "train", "0a1b.tif")
     assert split_tables(kaggle) is None
 

@@ -82,6 +82,31 @@ def split_tables(folder: Path) -> dict[str, list[Path]] | None:
     return groups
 
 
+def _config_folder(folder: Path) -> Path | None:
+    """The one folder of splits inside ``folder`` when it holds no table of its own: a dataset repository
+    downloaded from the Hub keeps its splits in ``data/`` or in a folder per configuration (``plain_text/``).
+    Several configurations are refused by name: which one to read is the user's choice."""
+    from trainwell.core.errors import DataError
+    from trainwell.core.paths import TABLE_SUFFIXES
+
+    try:
+        entries = [path for path in folder.iterdir() if not path.name.startswith(".")]
+        if any(
+            path.is_file() and path.name.lower().removesuffix(".gz").endswith(TABLE_SUFFIXES)
+            for path in entries
+        ):
+            return None
+        inner = sorted(path for path in entries if path.is_dir() and split_tables(path) is not None)
+    except OSError:
+        return None
+    if len(inner) > 1:
+        raise DataError(
+            f"'{folder}' holds {len(inner)} datasets in splits ({', '.join(path.name for path in inner)}): pass one "
+            f"folder, e.g. {inner[0]}"
+        )
+    return inner[0] if inner else None
+
+
 def _holds_images(folder: Path, depth: int = 2) -> bool:
     """Whether ``folder`` (or a folder in it, ``depth`` levels down) holds an image among its first entries."""
     from trainwell.vision.io import IMAGE_SUFFIXES
@@ -287,6 +312,10 @@ def command_splits(
         return given
     if not data.is_dir():
         return given
+    inner = _config_folder(data)
+    if inner is not None:
+        say(f"'{data}': reading the splits in '{inner}'")
+        data = inner
     found = read_splits(
         data,
         command=command,
