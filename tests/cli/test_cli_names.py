@@ -251,8 +251,23 @@ def test_a_c45_names_file_beside_a_headerless_table_names_its_columns_and_the_cl
     model = trainwell.load(out)
     assert model.metadata["training"]["header_names"] == ["x1", "x2", "color", "size", "class"]
     assert model.metadata["training"]["test"]["accuracy"] > 0.6
-    predicted, evaluated = run_cli_many(
-        [("predict", out, rows), ("evaluate", train, "--folds", "2", "--arch", "gbdt", "--no-baselines")]
+    predicted, evaluated, folder = run_cli_many(
+        [
+            ("predict", out, rows),
+            ("evaluate", train, "--folds", "2", "--arch", "gbdt", "--no-baselines"),
+            (
+                "fit",
+                uci,
+                "--out",
+                tmp_path / "mf",
+                *EPOCHS,
+            ),  # the folder alone: made.data, made.test, made.names
+        ]
+    )
+    assert folder.returncode == 0 and "test set (100 rows)" in folder.stdout, folder.explain()
+    assert (
+        f"'{uci}': a dataset in splits: training rows from made.data; test rows from made.test"
+        in folder.stderr
     )
     assert predicted.returncode == 0 and len(predicted.stdout.splitlines()) == 21, predicted.explain()
     assert evaluated.returncode == 0 and "2-fold cross-validation" in evaluated.stdout, evaluated.explain()

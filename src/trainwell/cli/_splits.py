@@ -49,7 +49,8 @@ class Splits:
 def split_tables(folder: Path) -> dict[str, list[Path]] | None:
     """The tables of ``folder`` by split (``"train"``, ``"valid"``, ``"test"``, and ``"other"`` for the rest,
     such as ``unsupervised-00000-of-00001.parquet``), each in order; ``None`` unless it holds a training split and
-    something to join or pair it with (shards, a validation or a test split).
+    something to join or pair it with (shards, a validation or a test split). A folder of UCI's files
+    (``adult.data``, ``adult.test``, ``adult.names``) holds its training and test rows by their endings.
 
     Example:
         >>> import tempfile
@@ -76,6 +77,12 @@ def split_tables(folder: Path) -> dict[str, list[Path]] | None:
             continue
         split = SPLIT_NAMES.get(_SHARD.sub("", bare.removesuffix(suffix)), "other")
         groups.setdefault(split, []).append(path)
+    if "train" not in groups:  # UCI's adult.data beside adult.test: training and test rows by their endings
+        data = [path for path in files if path.name.lower().removesuffix(".gz").endswith(".data")]
+        stem = data[0].name.lower().removesuffix(".gz").removesuffix(".data") if len(data) == 1 else None
+        tests = [path for path in files if stem and path.name.lower().removesuffix(".gz") == f"{stem}.test"]
+        if stem is not None and not groups:
+            groups = {"train": data, **({"test": tests} if tests else {})}
     train = groups.get("train", [])
     if not train or (len(train) == 1 and "valid" not in groups and "test" not in groups):
         return None
@@ -141,6 +148,11 @@ def read_splits(
     if groups is None:
         return None
     train, valid, tests = groups["train"], groups.get("valid", []), groups.get("test", [])
+    if not targets and names is None:  # UCI's adult.data: the class its adult.names declares
+        from trainwell.data.io import described_table
+
+        described = described_table(train[0], encoding)
+        targets = [described.target] if described is not None else []
     notes = []
     if valid and (valid_col is not None or command not in ("fit", "tune")):
         why = (
