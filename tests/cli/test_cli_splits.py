@@ -208,3 +208,99 @@ def test_class_numbers_the_hub_names_are_read_as_names_and_an_unlabelled_test_sp
     # A number outside the names (a file edited since): left as numbers, nothing guessed.
     _hub_parquet(coded.assign(y=coded["y"] + 5), hub / "odd.parquet", ["no", "yes"])
     assert read_table(hub / "odd.parquet")["y"].min() == 5
+
+
+def _image_parquet(
+    path: Path, labels: list[int], names: list[str] | None, seed: int = 0, **extra: object
+) -> None:
+    """Images as the Hub stores them: PNG bytes in a struct column 'image', the labels in 'label' (a ClassLabel of
+    ``names``; with ``names`` None, no features at all)."""
+    import io
+    import json
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as parquet
+
+    from image_files import shape_image
+
+    rng = np.random.default_rng(seed)
+    kinds = ["horizontal", "vertical"]
+    rows = []
+    for value in labels:
+        stream = io.BytesIO()
+        shape_image(kinds[max(value, 0)], rng, 20).save(stream, format="PNG")
+        rows.append({"bytes": stream.getvalue(), "path": None})
+    image_type = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
+    table = pa.table(
+        {"image": pa.array(rows, type=image_type), "label": pa.array(labels, pa.int64()), **extra}
+    )
+    if names is not None:
+        features = {"image": {"_type": "Image"}, "label": {"names": names, "_type": "ClassLabel"}}
+        table = table.replace_schema_metadata(
+            {b"huggingface": json.dumps({"info": {"features": features}}).encode()}
+        )
+    parquet.write_table(table, path)
+
+
+def test_images_stored_in_parquet_as_the_hub_stores_them_are_fitted_as_a_folder_tree(tmp_path: Path) -> None:
+    # The Hub's MNIST or CIFAR-10 is Parquet files of PNG bytes and class numbers: "column 'image' holds nested
+    # values" was all trainwell could say of them.
+    hub = tmp_path / "shapes"
+    hub.mkdir()
+    _image_parquet(hub / "train-00000-of-00001.parquet", [0, 1] * 30, ["horizontal", "vertical"])
+    _image_parquet(hub / "test-00000-of-00001.parquet", [1, 0] * 10, ["horizontal", "vertical"], seed=1)
+    out = tmp_path / "m"
+    fitted = run_cli("fit", hub, "--out", out, *EPOCHS)
+    assert fitted.returncode == 0, fitted.explain()
+    said = " ".join(fitted.stderr.split())
+    assert (
+        f"'{hub}': images in Parquet (column 'image', labels 'label': 2 classes), written once as folders of images "
+        "per split and label (train 60; test 20) in" in said
+    )
+    assert "test set (20 images)" in fitted.stdout
+    model = trainwell.load(out)
+    assert model.application == "vision" and model.task.classes == ("horizontal", "vertical")
+    tree = next((tmp_path / "cache" / "joined").glob("shapes-*-images"))
+    assert sorted(p.name for p in (tree / "train").iterdir()) == ["horizontal", "vertical"]
+    assert len(list((tree / "test" / "vertical").glob("test-*.png"))) == 10
+    one = tmp_path / "one.parquet"  # a single file of images, no features: the labels as they are
+    _image_parquet(one, [0, 1] * 20, None, seed=2)
+    alone = run_cli("fit", one, "--out", tmp_path / "m1", *EPOCHS)
+    assert alone.returncode == 0, alone.explain()
+    assert [str(name) for name in trainwell.load(tmp_path / "m1").task.classes] == ["0", "1"]
+
+
+def test_images_in_parquet_without_a_clear_label_or_with_several_are_refused_by_name(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    vague = tmp_path / "vague.parquet"
+    _image_parquet(vague, [0, 1] * 5, None, kind=pa.array(["a"] * 10), score=pa.array([1.0] * 10))
+    renamed = tmp_path / "renamed.parquet"
+    import pyarrow.parquet as parquet
+
+    parquet.write_table(parquet.read_table(vague).rename_columns(["image", "y", "kind", "score"]), renamed)
+    refused = run_cli("fit", renamed, "--out", tmp_path / "m", *EPOCHS)
+    assert refused.returncode == 2 and len(refused.stderr_lines) == 1, refused.explain()
+    assert (
+        f"'{renamed}' holds images in column 'image'; which column holds the labels is not clear: name the label "
+        "column with --target (columns: y, kind, score)" in refused.stderr
+    )
+    named = run_cli("fit", renamed, "--target", "kind", "--out", tmp_path / "m2", *EPOCHS)
+    assert named.returncode == 2 and "labels 'kind'" in named.stderr, named.explain()  # --target: the labels
+    assert "has a single class ('a'); a classifier needs images of at least two classes" in named.stderr
+    several = tmp_path / "several.parquet"  # a Sequence of ClassLabel: several labels an image
+    table = parquet.read_table(vague).select(["image", "label"])
+    features = {"label": {"feature": {"names": ["x", "y"], "_type": "ClassLabel"}, "_type": "Sequence"}}
+    import json
+
+    parquet.write_table(
+        table.replace_schema_metadata(
+            {b"huggingface": json.dumps({"info": {"features": features}}).encode()}
+        ),
+        several,
+    )
+    told = run_cli("fit", several, "--target", "label", "--out", tmp_path / "m3", *EPOCHS)
+    assert told.returncode == 2 and "column 'label' holds several labels an image" in told.stderr, (
+        told.explain()
+    )

@@ -287,6 +287,7 @@ class Read(NamedTuple):
     test: Path | None
     valid_col: str | None
     names: str | None
+    target: str | None
 
 
 def command_splits(
@@ -311,7 +312,10 @@ def command_splits(
         if os.environ.get("RANK", "0") == "0":  # under torchrun, rank 0 says it for all
             err_console.print(line, soft_wrap=True, markup=False, highlight=False)
 
-    given = Read(data, test, valid_col, names)
+    given = Read(data, test, valid_col, names, target)
+    images = _parquet_images(data, command, target, say)
+    if images is not None:
+        return Read(images, test, valid_col, names, None)
     if data.is_file():
         shard = _SHARD.search(data.name.lower().removesuffix(".gz").rsplit(".", 1)[0])
         siblings = split_tables(data.parent) if shard is not None else None
@@ -341,4 +345,26 @@ def command_splits(
     )
     if found is None:
         return given
-    return Read(found.data, found.test, found.valid_col, None if found.names_applied else names)
+    return Read(found.data, found.test, found.valid_col, None if found.names_applied else names, target)
+
+
+def _parquet_images(data: Path, command: str, target: str | None, say: Callable[[str], None]) -> Path | None:
+    """For images stored in Parquet (one file, or a folder of splits of them: the Hub's MNIST, CIFAR-10), the
+    folder tree of images they are written into (:func:`~trainwell.cli._parquet_images.images_tree`)."""
+    from trainwell.cli._parquet_images import image_column, images_tree
+
+    if data.is_file():
+        splits: dict[str, list[Path]] | None = {"train": [data]}
+    else:
+        inner = _config_folder(data) if data.is_dir() else None
+        splits = split_tables(inner or data) if data.is_dir() else None
+        data = inner or data
+    if not splits:
+        return None
+    column = image_column(splits["train"][0])
+    if column is None:
+        return None
+    kept = {split: paths for split, paths in splits.items() if split in ("train", "valid", "test")}
+    if command == "evaluate":
+        kept = {"train": kept["train"]}
+    return images_tree(data, kept, column, label=target, say=say)

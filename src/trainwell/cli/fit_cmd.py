@@ -269,7 +269,7 @@ def fit(
         from trainwell.cli._splits import command_splits
 
         nonlocal names, valid_col  # a folder of splits: the joined rows, the validation split marked
-        data, test, valid_col, names = command_splits(
+        data, test, valid_col, names, target = command_splits(
             data, "fit", target=target, test=test, valid_col=valid_col, names=names, encoding=encoding,
             encoding_errors=encoding_errors,
         )  # fmt: skip
