@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["image_column", "images_tree"]
+__all__ = ["image_column", "images_tree", "write_images"]
 
 #: Leading bytes of the encodings an image's bytes may be in, and the file ending for each.
 _MAGIC = (
@@ -185,3 +185,22 @@ def _suffix(data: bytes, path: object) -> str:
         return ".webp"
     given = Path(str(path)).suffix.lower() if path else ""
     return given or ".png"
+
+
+def write_images(path: Path, column: str, out: Path) -> list[tuple[int, Path]]:
+    """Every image of column ``column`` of the Parquet file ``path`` written into ``out`` as it is encoded, with
+    its row's 0-based position; rows without bytes are left out."""
+    import pyarrow.parquet as parquet
+
+    written: list[tuple[int, Path]] = []
+    out.mkdir(parents=True, exist_ok=True)
+    position = 0
+    for batch in parquet.ParquetFile(path).iter_batches(columns=[column], batch_size=1024):
+        for image in batch.column(0).to_pylist():
+            data = image.get("bytes") if isinstance(image, dict) else None
+            if data:
+                file = out / f"{position:07d}{_suffix(data, image.get('path'))}"
+                file.write_bytes(data)
+                written.append((position, file))
+            position += 1
+    return written

@@ -285,7 +285,10 @@ def _refuse_other_kind(source: Path, metadata: dict[str, Any], model: Path) -> N
         extra = (recipe.get("extra") if isinstance(recipe, dict) else None) or {}
         trained_from_csv = bool((extra.get("csv") or {}).get("path_col"))
         if source.is_file() and is_table_file(source) and not trained_from_csv:
-            raise DataError(not_an_image(source, f"'{model}'"))
+            from trainwell.cli._parquet_images import image_column
+
+            if image_column(source) is None:  # a Parquet file of images, as the Hub stores them, is read
+                raise DataError(not_an_image(source, f"'{model}'"))
         return
     what = model_words(metadata)
     if source.is_file() and source.suffix.lower() in IMAGE_SUFFIXES and what in _READS:
@@ -354,6 +357,10 @@ def _predict_images(predictor: Any, data: list[Path], tta: bool, model: Path, ke
 
     if any(path.is_file() and is_idx_file(path) for path in data):
         return _predict_idx(predictor, data, tta, kept)
+    from trainwell.cli._parquet_images import image_column
+
+    if len(data) == 1 and data[0].is_file() and image_column(data[0]) is not None:
+        return _predict_parquet_images(predictor, data[0], tta, kept)
     paths = expand_image_paths(data, predictor.path_col, f"'{model}'")
     named = {Path(item) for item in data if Path(item).is_file()}
     probabilities, readable = probabilities_of_files(predictor, paths, tta=tta, named=named)
@@ -381,6 +388,46 @@ def _predict_images(predictor: Any, data: list[Path], tta: bool, model: Path, ke
             soft_wrap=True,
             markup=False,
         )
+    return predictions
+
+
+def _predict_parquet_images(predictor: Any, source: Path, tta: bool, kept: list[str]) -> Any:
+    """Predictions for the images of a Parquet file as the Hub stores them (encoded bytes in a struct column),
+    beside each row's 0-based position in it and the ``kept`` columns of its rows."""
+    import tempfile
+
+    import pandas as pd
+    import pyarrow.parquet as parquet
+
+    from trainwell.cli._parquet_images import image_column, write_images
+    from trainwell.core.errors import DataError
+    from trainwell.data.tables import prediction_table
+    from trainwell.vision.predictor import probabilities_of_files
+
+    column = str(image_column(source))
+    others = [name for name in parquet.read_schema(source).names if name != column]
+    absent = [name for name in kept if name not in others]
+    if absent:
+        raise DataError(
+            f"--keep {absent[0]}: '{source}' has no such column; its columns: {', '.join(others)}"
+        )
+    with tempfile.TemporaryDirectory(prefix="trainwell-images-") as scratch:
+        written = write_images(source, column, Path(scratch))
+        if not written:
+            raise DataError(f"'{source}': no image in column '{column}'")
+        position = {file: row for row, file in written}
+        probabilities, readable = probabilities_of_files(
+            predictor, [file for _, file in written], tta=tta, named=set()
+        )
+        rows = [position[Path(file)] for file in readable]
+    predictions = prediction_table(predictor.task, probabilities, range(len(rows)))
+    predictions.insert(0, "index", rows)
+    if kept:
+        from trainwell.data.io import hub_class_names
+
+        table = hub_class_names(pd.read_parquet(source, columns=kept), source)  # label numbers as their names
+        table = table.iloc[rows].reset_index(drop=True)
+        predictions = pd.concat([table, predictions], axis=1)
     return predictions
 
 

@@ -607,7 +607,7 @@ def _read(
             raise DataError(
                 f"reading Parquet file '{path}' needs pyarrow, which is not installed; run: pip install pyarrow"
             ) from None
-        table = _class_names(pd.read_parquet(path), path)
+        table = hub_class_names(pd.read_parquet(path), path)
         if names is not None:
             table.columns = list(names)
         return table
@@ -648,7 +648,7 @@ def _read(
     return _leading_zeros(table, path, sep, options)
 
 
-def _class_names(table: pd.DataFrame, path: Path) -> pd.DataFrame:
+def hub_class_names(table: pd.DataFrame, path: Path) -> pd.DataFrame:
     """``table`` (read from the Parquet file ``path``) with each integer column that the Hugging Face Hub's
     features call a ``ClassLabel`` read as its class names (IMDB's ``label``: 0 = neg, 1 = pos), said in a
     warning; -1, the Hub's "no label" (an unlabelled test split), is missing. A column with a number outside its
