@@ -267,9 +267,7 @@ def test_images_stored_in_parquet_as_the_hub_stores_them_are_fitted_as_a_folder_
     predicted = run_cli("predict", out, hub / "test-00000-of-00001.parquet", "--keep", "label")
     assert predicted.returncode == 0, predicted.explain()
     lines = predicted.stdout.splitlines()
-    assert (
-        lines[0] == "label,index,prediction,probability_horizontal,probability_vertical" and len(lines) == 21
-    )
+    assert lines[0] == "label,index,prediction,probability_vertical" and len(lines) == 21
     assert [line.split(",")[1] for line in lines[1:4]] == ["0", "1", "2"] and lines[1].startswith("vertical,")
     one = tmp_path / "one.parquet"  # a single file of images, no features: the labels as they are
     _image_parquet(one, [0, 1] * 20, None, seed=2)
