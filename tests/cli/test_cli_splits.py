@@ -309,3 +309,28 @@ def test_images_in_parquet_without_a_clear_label_or_with_several_are_refused_by_
     assert told.returncode == 2 and "column 'label' holds several labels an image" in told.stderr, (
         told.explain()
     )
+
+
+def test_a_language_model_reads_the_validation_split_as_its_validation_text(tmp_path: Path) -> None:
+    # The Hub's wikitext: train, validation and test Parquet files of a 'text' column.
+    from trainwell.cli._splits import command_splits
+
+    wiki = tmp_path / "wikitext"
+    wiki.mkdir()
+    words = ["the", "cat", "sat", "on", "the", "mat", "and", "the", "dog", "ran", "to", "the", "park"]
+    for split, rows in (("train", 300), ("validation", 40), ("test", 40)):
+        lines = [" ".join(words[(i + j) % len(words)] for j in range(8)) for i in range(rows)]
+        pd.DataFrame({"text": lines}).to_parquet(wiki / f"{split}-00000-of-00001.parquet")
+    read = command_splits(wiki, "fit", target=None, task="language_model")
+    assert read.data == wiki / "train-00000-of-00001.parquet"
+    assert read.valid == wiki / "validation-00000-of-00001.parquet" and read.test is None
+    fitted = run_cli(
+        "fit", wiki, "--task", "language_model", "--text", "text", "--out", tmp_path / "lm", *EPOCHS
+    )
+    assert fitted.returncode == 0, fitted.explain()
+    assert (
+        f"'{wiki}': a corpus in splits: training text from train-00000-of-00001.parquet; validation text from "
+        "validation-00000-of-00001.parquet; test-00000-of-00001.parquet kept out, for judging"
+        in " ".join(fitted.stderr.split())
+    )
+    assert "language model: validation perplexity" in fitted.stdout

@@ -288,6 +288,7 @@ class Read(NamedTuple):
     valid_col: str | None
     names: str | None
     target: str | None
+    valid: Path | None = None  # a language model's validation text (the validation split, joined)
 
 
 def command_splits(
@@ -300,6 +301,7 @@ def command_splits(
     names: str | None = None,
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
+    task: str | None = None,
 ) -> Read:
     """What ``command`` reads given these options (``--target a,b``, ``--names ...``): for a folder of splits,
     :func:`read_splits`' files, said on standard error (``--names`` then spent on joining them); else the options
@@ -332,6 +334,8 @@ def command_splits(
     if inner is not None:
         say(f"'{data}': reading the splits in '{inner}'")
         data = inner
+    if task == "language_model":
+        return _corpus_read(data, given, names, encoding, encoding_errors, say)
     found = read_splits(
         data,
         command=command,
@@ -346,6 +350,40 @@ def command_splits(
     if found is None:
         return given
     return Read(found.data, found.test, found.valid_col, None if found.names_applied else names, target)
+
+
+def _corpus_read(
+    folder: Path,
+    given: Read,
+    names: str | None,
+    encoding: str,
+    encoding_errors: str,
+    say: Callable[[str], None],
+) -> Read:
+    """A language model's reading of a folder of splits (the Hub's wikitext: train, validation and test Parquet
+    files of a ``text`` column): the training split as the corpus, the validation split as its validation text,
+    each joined when in shards; the test split kept out, for judging (``trainwell evaluate --test``)."""
+    from trainwell.cli._common import column_names
+
+    groups = split_tables(folder)
+    if groups is None:
+        return given
+    listed = column_names(names)
+    files: dict[str, Path] = {}
+    joined = any(len(groups.get(split, [])) > 1 for split in ("train", "valid"))  # then both, read alike
+    for split in ("train", "valid"):
+        paths = groups.get(split, [])
+        if paths and not joined:
+            files[split] = paths[0]
+        elif paths:
+            frames = [_read(path, listed, encoding, encoding_errors) for path in paths]
+            files[split] = _joined(folder, split, paths, frames, listed, encoding)
+    tests = groups.get("test", [])
+    kept = f"; {_listed(tests)} kept out, for judging (trainwell evaluate MODEL --test ...)" if tests else ""
+    valid = f"; validation text from {_listed(groups['valid'])}" if "valid" in files else ""
+    say(f"'{folder}': a corpus in splits: training text from {_listed(groups['train'])}{valid}{kept}")
+    used_names = None if joined and names is not None else names
+    return given._replace(data=files["train"], names=used_names, valid=files.get("valid"))
 
 
 def _parquet_images(data: Path, command: str, target: str | None, say: Callable[[str], None]) -> Path | None:

@@ -197,7 +197,7 @@ def evaluate(
         from trainwell.cli._splits import command_splits
 
         nonlocal names  # a folder of splits: the training split's rows, joined
-        data, _, _, names, target = command_splits(
+        data, _, _, names, target, _ = command_splits(
             data, "evaluate", target=target, test=test, names=names, encoding=encoding,
             encoding_errors=encoding_errors,
         )  # fmt: skip

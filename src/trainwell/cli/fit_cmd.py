@@ -269,9 +269,9 @@ def fit(
         from trainwell.cli._splits import command_splits
 
         nonlocal names, valid_col  # a folder of splits: the joined rows, the validation split marked
-        data, test, valid_col, names, target = command_splits(
+        data, test, valid_col, names, target, valid_text = command_splits(
             data, "fit", target=target, test=test, valid_col=valid_col, names=names, encoding=encoding,
-            encoding_errors=encoding_errors,
+            encoding_errors=encoding_errors, task=task,
         )  # fmt: skip
         seconds = duration_option(time_budget, "--time")
         if task != "language_model":  # __label__pos a great film: the columns text and label
@@ -396,7 +396,8 @@ def fit(
         if task == "language_model":
             _fit_language_model(
                 data, text, out, epochs, lr, seed, valid_pct, pretrained, encoding, encoding_errors, seconds,
-                batch_size, {**ready("corpus").pipeline_kwargs, **chosen_tokenizer, **headerless},
+                batch_size, {**ready("corpus").pipeline_kwargs, **chosen_tokenizer, **headerless,
+                             **({"valid": valid_text} if valid_text is not None else {})},
             )  # fmt: skip
             return
         if image_source:

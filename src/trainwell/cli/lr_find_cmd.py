@@ -79,7 +79,7 @@ def lr_find(
         from trainwell.cli._splits import command_splits
 
         nonlocal names  # a folder of splits: the training split's rows, joined
-        data, _, _, names, target = command_splits(
+        data, _, _, names, target, _ = command_splits(
             data, "lr-find", target=target, names=names, encoding=encoding
         )
         if task not in ("language_model", "tagging"):  # __label__pos a great film: the columns text and label

@@ -163,7 +163,7 @@ def tune(
         from trainwell.cli._splits import command_splits
 
         nonlocal names, valid_col  # a folder of splits: the joined rows, the validation split marked
-        data, test, valid_col, names, target = command_splits(
+        data, test, valid_col, names, target, _ = command_splits(
             data, "tune", target=target, test=test, valid_col=valid_col, names=names, encoding=encoding
         )
         from trainwell.cli._fit_data import fasttext_columns
