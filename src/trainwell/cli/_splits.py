@@ -7,6 +7,10 @@ a command reads: the training rows (the shards joined), the validation split's r
 (marked in a column ``is_valid``, passed as ``--valid-col``), and the test split as ``--test`` when it holds the
 target (an unlabelled test split, as Kaggle's, is left for ``trainwell predict``). Joined tables are written
 once as Parquet under ``$TRAINWELL_CACHE/joined`` and read again while their files are unchanged.
+
+:func:`command_splits` is what the commands call: it also reads a dataset repository through its one folder of
+splits (``data/``, ``plain_text/``), images stored in Parquet as a folder tree of images
+(:mod:`trainwell.cli._parquet_images`), and, for a language model, the splits as its corpus and validation text.
 """
 
 from __future__ import annotations
