@@ -334,3 +334,38 @@ def test_a_language_model_reads_the_validation_split_as_its_validation_text(tmp_
         in " ".join(fitted.stderr.split())
     )
     assert "language model: validation perplexity" in fitted.stdout
+
+
+def test_tagged_sentences_stored_in_parquet_as_the_hub_stores_conll_are_tagged(tmp_path: Path) -> None:
+    # The Hub's CoNLL-2003: rows of tokens beside lists of tag numbers its features name.
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as parquet
+
+    names = ["O", "B-PER", "B-LOC"]
+    people, places = ["Anna", "Bert", "Carl", "Dora"], ["Paris", "Rome", "Oslo", "Lima"]
+    hub = tmp_path / "conll2003"
+    hub.mkdir()
+    for split, rows in (("train", 200), ("validation", 30), ("test", 30)):
+        tokens, tags = [], []
+        for i in range(rows):
+            tokens.append([people[i % 4], "went", "to", places[(i // 4) % 4], "."])
+            tags.append([1, 0, 0, 2, 0])
+        table = pa.table({"tokens": tokens, "ner_tags": tags})
+        features = {"tokens": {"feature": {"dtype": "string", "_type": "Value"}, "_type": "Sequence"},
+                    "ner_tags": {"feature": {"names": names, "_type": "ClassLabel"}, "_type": "Sequence"}}  # fmt: skip
+        metadata = {b"huggingface": json.dumps({"info": {"features": features}}).encode()}
+        parquet.write_table(table.replace_schema_metadata(metadata), hub / f"{split}-00000-of-00001.parquet")
+    out = tmp_path / "m"
+    fitted = run_cli("fit", hub, "--out", out, *EPOCHS)
+    assert fitted.returncode == 0, fitted.explain()
+    assert (
+        f"'{hub}': tagged sentences in Parquet (words 'tokens', tags ner_tags; the last is tagged unless --tag-col "
+        "names another), written once as CoNLL files (train 200; valid 30; test 30 sentences)"
+        in " ".join(fitted.stderr.split())
+    )
+    assert "test set (30 sentences)" in fitted.stdout
+    assert set(trainwell.load(out).task.classes) >= {"B-PER", "B-LOC", "O"}
+    tree = next((tmp_path / "cache" / "joined").glob("conll2003-*-conll"))
+    assert (tree / "train.txt").read_text().splitlines()[:2] == ["Anna B-PER", "went O"]

@@ -322,6 +322,9 @@ def command_splits(
     images = _parquet_images(data, command, target, say)
     if images is not None:
         return Read(images, test, valid_col, names, None)
+    tagged = _parquet_tagged(data, command, say)
+    if tagged is not None:
+        return Read(tagged, test, valid_col, names, target)
     if data.is_file():
         shard = _SHARD.search(data.name.lower().removesuffix(".gz").rsplit(".", 1)[0])
         siblings = split_tables(data.parent) if shard is not None else None
@@ -390,23 +393,41 @@ def _corpus_read(
     return given._replace(data=files["train"], names=used_names, valid=files.get("valid"))
 
 
+def _hub_splits(data: Path) -> tuple[Path, dict[str, list[Path]]] | None:
+    """A Parquet file (as a training split of its own) or a folder of splits (through its one configuration's
+    folder), with its splits: where the Hub's images and tagged sentences are looked for."""
+    if data.is_file():
+        return data, {"train": [data]}
+    if not data.is_dir():
+        return None
+    inner = _config_folder(data) or data
+    splits = split_tables(inner)
+    if not splits:
+        return None
+    return inner, {split: paths for split, paths in splits.items() if split in ("train", "valid", "test")}
+
+
+def _parquet_tagged(data: Path, command: str, say: Callable[[str], None]) -> Path | None:
+    """For tagged sentences stored in Parquet (the Hub's CoNLL-2003), the folder of CoNLL files they are written
+    into (:func:`~trainwell.cli._parquet_tagged.conll_tree`)."""
+    from trainwell.cli._parquet_tagged import conll_tree, tagged_columns
+
+    found = _hub_splits(data)
+    if found is None or tagged_columns(found[1]["train"][0]) is None:
+        return None
+    folder, splits = found
+    return conll_tree(folder, {"train": splits["train"]} if command == "evaluate" else splits, say)
+
+
 def _parquet_images(data: Path, command: str, target: str | None, say: Callable[[str], None]) -> Path | None:
     """For images stored in Parquet (one file, or a folder of splits of them: the Hub's MNIST, CIFAR-10), the
     folder tree of images they are written into (:func:`~trainwell.cli._parquet_images.images_tree`)."""
     from trainwell.cli._parquet_images import image_column, images_tree
 
-    if data.is_file():
-        splits: dict[str, list[Path]] | None = {"train": [data]}
-    else:
-        inner = _config_folder(data) if data.is_dir() else None
-        splits = split_tables(inner or data) if data.is_dir() else None
-        data = inner or data
-    if not splits:
+    found = _hub_splits(data)
+    column = image_column(found[1]["train"][0]) if found is not None else None
+    if found is None or column is None:
         return None
-    column = image_column(splits["train"][0])
-    if column is None:
-        return None
-    kept = {split: paths for split, paths in splits.items() if split in ("train", "valid", "test")}
-    if command == "evaluate":
-        kept = {"train": kept["train"]}
-    return images_tree(data, kept, column, label=target, say=say)
+    folder, splits = found
+    kept = {"train": splits["train"]} if command == "evaluate" else splits
+    return images_tree(folder, kept, column, label=target, say=say)

@@ -1,0 +1,134 @@
+"""Tagged sentences stored in Parquet, as the Hugging Face Hub stores CoNLL-2003, read as CoNLL files.
+
+The Hub keeps a sequence-labelling dataset as Parquet rows of a sentence's ``tokens`` (a list of words) beside
+one list of tags per layer (``pos_tags``, ``chunk_tags``, ``ner_tags``: numbers the file's features name).
+:func:`tagged_columns` finds such a file's columns, and :func:`conll_tree` writes each split once as a CoNLL file
+(``train.txt``, ``valid.txt``, ``test.txt``: a word and its tags a line, a blank line between sentences) under
+``$TRAINWELL_CACHE/joined``: the folder the tagger reads, its last column (``ner_tags``) tagged by default.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+__all__ = ["conll_tree", "tagged_columns"]
+
+#: Names the Hub gives a sentence's words.
+_WORD_COLUMNS = ("tokens", "words")
+
+
+def tagged_columns(path: Path) -> tuple[str, list[str], dict[str, list[str]]] | None:
+    """``(words column, tag columns, tag names by column)`` of a Parquet file of tagged sentences, else ``None``:
+    a list-of-text column named ``tokens`` or ``words`` beside list columns of tags (numbers or text)."""
+    if not path.name.lower().endswith((".parquet", ".pq")):
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as parquet
+
+        schema = parquet.read_schema(path)
+    except (ImportError, OSError, ValueError):
+        return None
+    lists = {
+        str(field.name): field.type.value_type
+        for field in schema
+        if pa.types.is_list(field.type) or pa.types.is_large_list(field.type)
+    }
+    words = next((name for name in _WORD_COLUMNS if name in lists and pa.types.is_string(lists[name])), None)
+    tags = [
+        name
+        for name, kind in lists.items()
+        if name != words and (pa.types.is_integer(kind) or pa.types.is_string(kind))
+    ]
+    if words is None or not tags:
+        return None
+    try:
+        features = (
+            json.loads((schema.metadata or {}).get(b"huggingface", b"{}")).get("info", {}).get("features", {})
+        )
+    except ValueError:
+        features = {}
+    names: dict[str, list[str]] = {}
+    for name in tags:
+        feature = features.get(name, {}) if isinstance(features, dict) else {}
+        inner = feature.get("feature", {}) if isinstance(feature, dict) else {}
+        if isinstance(inner, dict) and isinstance(inner.get("names"), list):
+            names[name] = [str(tag) for tag in inner["names"]]
+    return words, tags, names
+
+
+def conll_tree(folder: Path, splits: dict[str, list[Path]], say: Callable[[str], None]) -> Path | None:
+    """The splits' tagged sentences written once as CoNLL files (``train.txt``...) in a folder under the cache;
+    said with ``say``. ``None`` when the training split holds no tagged sentences."""
+    from trainwell.core.paths import cache_root
+
+    found = tagged_columns(splits["train"][0])
+    if found is None:
+        return None
+    words, tags, names = found
+    key = hashlib.sha256(f"{words}|{tags}".encode())
+    for paths in splits.values():
+        for path in paths:
+            stat = path.stat()
+            key.update(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    root = cache_root() / "joined" / f"{folder.resolve().name}-{key.hexdigest()[:16]}-conll"
+    if not (root / ".complete").is_file():
+        partial = root.with_name(root.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        counts = {}
+        for split in ("train", "valid", "test"):
+            if split in splits:
+                counts[split] = _write_conll(splits[split], partial / f"{split}.txt", words, tags, names)
+        (partial / ".complete").write_text(json.dumps(counts), encoding="utf-8")
+        shutil.rmtree(root, ignore_errors=True)
+        partial.replace(root)
+    counts = json.loads((root / ".complete").read_text(encoding="utf-8"))
+    shown = "; ".join(f"{split} {count:,}" for split, count in counts.items())
+    say(
+        f"'{folder}': tagged sentences in Parquet (words '{words}', tags {', '.join(tags)}; the last is tagged "
+        f"unless --tag-col names another), written once as CoNLL files ({shown} sentences) in '{root}'"
+    )
+    return root
+
+
+def _write_conll(
+    paths: list[Path], out: Path, words: str, tags: list[str], names: dict[str, list[str]]
+) -> int:
+    """Write the sentences of ``paths`` as one CoNLL file; how many were written (empty ones are left out)."""
+    import pyarrow.parquet as parquet
+
+    sentences = 0
+    with out.open("w", encoding="utf-8") as stream:
+        for path in paths:
+            for batch in parquet.ParquetFile(path).iter_batches(columns=[words, *tags], batch_size=1024):
+                columns = [batch.column(i).to_pylist() for i in range(1 + len(tags))]
+                for row in zip(*columns, strict=True):
+                    tokens, layers = (
+                        row[0] or [],
+                        [_named(layer, names.get(tag)) for tag, layer in zip(tags, row[1:], strict=True)],
+                    )
+                    if not tokens or any(len(layer) != len(tokens) for layer in layers):
+                        continue
+                    for position, token in enumerate(tokens):
+                        fields = ["_".join(str(token).split()) or "_", *(layer[position] for layer in layers)]
+                        stream.write(" ".join(fields) + "\n")
+                    stream.write("\n")
+                    sentences += 1
+    return sentences
+
+
+def _named(layer: Any, names: list[str] | None) -> list[str]:
+    """A sentence's tags as text: numbers through their names."""
+    values = layer or []
+    if names:
+        return [
+            names[value] if isinstance(value, int) and 0 <= value < len(names) else str(value)
+            for value in values
+        ]
+    return ["_".join(str(value).split()) or "_" for value in values]
