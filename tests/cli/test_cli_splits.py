@@ -89,13 +89,17 @@ def test_a_hub_dataset_folder_is_fitted_on_its_joined_shards_and_scored_on_its_t
     joined = next((tmp_path / "cache" / "joined").glob("plain_text-*/train.parquet"))
     assert len(pd.read_parquet(joined)) == len(table)
     made = joined.stat().st_mtime_ns
-    again, evaluated, one = run_cli_many(
+    again, evaluated, one, *others = run_cli_many(
         [
             ("fit", hub, "--target", "y", "--out", tmp_path / "m2", *EPOCHS),
             ("evaluate", hub, "--target", "y", "--cv", "2", "--arch", "gbdt", "--no-baselines"),
             ("fit", hub / "train-00001-of-00002.parquet", "--target", "y", "--out", tmp_path / "m3", *EPOCHS),
+            ("report", out, "--data", hub, "--out", tmp_path / "report.html"),
         ]
     )
+    reported = others[0]
+    assert reported.returncode == 0 and (tmp_path / "report.html").is_file(), reported.explain()
+    assert f"'{hub}': the report reads its test split, test-00000-of-00001.parquet" in reported.stderr
     assert one.returncode == 0, one.explain()  # one shard alone is read, and said to be one
     assert (
         f"note: 'train-00001-of-00002.parquet' is 1 of the 2 shards of its split; pass the folder '{hub}' to read "
@@ -264,6 +268,13 @@ def test_images_stored_in_parquet_as_the_hub_stores_them_are_fitted_as_a_folder_
     tree = next((tmp_path / "cache" / "joined").glob("shapes-*-images"))
     assert sorted(p.name for p in (tree / "train").iterdir()) == ["horizontal", "vertical"]
     assert len(list((tree / "test" / "vertical").glob("test-*.png"))) == 10
+    reported = run_cli("report", out, "--data", hub, "--out", tmp_path / "report.html")
+    assert reported.returncode == 0 and "accuracy" in (tmp_path / "report.html").read_text(), (
+        reported.explain()
+    )
+    assert "written once as folders of images per split and label (test 20)" in " ".join(
+        reported.stderr.split()
+    )
     predicted = run_cli("predict", out, hub / "test-00000-of-00001.parquet", "--keep", "label")
     assert predicted.returncode == 0, predicted.explain()
     lines = predicted.stdout.splitlines()

@@ -63,9 +63,9 @@ def images_tree(
     from trainwell.core.errors import DataError
     from trainwell.core.paths import cache_root
 
-    first = splits["train"][0]
+    first = next(iter(splits.values()))[0]  # the training split's, or a report's test split alone
     chosen, names = _label_column(first, column, label)
-    key = hashlib.sha256(f"{column}|{chosen}".encode())
+    key = hashlib.sha256(f"{column}|{chosen}|{sorted(splits)}".encode())
     for paths in splits.values():
         for path in paths:
             stat = path.stat()
@@ -85,7 +85,7 @@ def images_tree(
                 if split in splits
                 else {}
             )
-        if not counts.get("train"):
+        if not any(counts.values()):
             shutil.rmtree(partial, ignore_errors=True)
             raise DataError(f"'{first}': no labelled image in column '{column}' (labels in '{chosen}')")
         (partial / ".complete").write_text(json.dumps(counts), encoding="utf-8")

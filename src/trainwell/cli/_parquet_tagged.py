@@ -67,11 +67,11 @@ def conll_tree(folder: Path, splits: dict[str, list[Path]], say: Callable[[str],
     said with ``say``. ``None`` when the training split holds no tagged sentences."""
     from trainwell.core.paths import cache_root
 
-    found = tagged_columns(splits["train"][0])
+    found = tagged_columns(next(iter(splits.values()))[0])
     if found is None:
         return None
     words, tags, names = found
-    key = hashlib.sha256(f"{words}|{tags}".encode())
+    key = hashlib.sha256(f"{words}|{tags}|{sorted(splits)}".encode())
     for paths in splits.values():
         for path in paths:
             stat = path.stat()

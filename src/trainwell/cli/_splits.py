@@ -431,3 +431,41 @@ def _parquet_images(data: Path, command: str, target: str | None, say: Callable[
     folder, splits = found
     kept = {"train": splits["train"]} if command == "evaluate" else splits
     return images_tree(folder, kept, column, label=target, say=say)
+
+
+def held_out_split(
+    data: Path, names: str | None = None, encoding: str = "utf-8", encoding_errors: str = "strict"
+) -> Path:
+    """What ``trainwell report --data`` reads of a folder of splits: its test split (else its validation split),
+    joined when in shards, written as images or CoNLL files when stored so in Parquet; said on standard error.
+    Anything else is ``data`` as given."""
+    from trainwell.cli._common import column_names, err_console
+    from trainwell.cli._parquet_images import image_column, images_tree
+    from trainwell.cli._parquet_tagged import conll_tree, tagged_columns
+
+    found = _hub_splits(data) if data.is_dir() else None
+    if found is None:
+        return data
+    folder, splits = found
+    split = "test" if "test" in splits else "valid" if "valid" in splits else None
+    if split is None:
+        return data
+
+    def say(line: str) -> None:
+        err_console.print(line, soft_wrap=True, markup=False, highlight=False)
+
+    paths = splits[split]
+    say(
+        f"'{data}': the report reads its {'test' if split == 'test' else 'validation'} split, {_listed(paths)}"
+    )
+    column = image_column(paths[0])
+    if column is not None:
+        return images_tree(folder, {split: paths}, column, label=None, say=say) / split
+    if tagged_columns(paths[0]) is not None:
+        tree = conll_tree(folder, {split: paths}, say)
+        return data if tree is None else tree / f"{split}.txt"
+    if len(paths) == 1:
+        return paths[0]
+    listed = column_names(names)
+    frames = [_read(path, listed, encoding, encoding_errors) for path in paths]
+    return _joined(folder, split, paths, frames, listed, encoding)

@@ -100,8 +100,11 @@ def report(
         # Before the imports of the model's stack and the report's: a mistake is said at once.
         check_text_options(encoding, encoding_errors)
         need_model_directory(model)
-        nonlocal data  # an archive: what it holds, unpacked
+        nonlocal data  # an archive: what it holds, unpacked; a folder of splits: its test split
         data = unpacked_data(data)  # type: ignore[assignment]
+        from trainwell.cli._splits import held_out_split
+
+        data = held_out_split(data, names, encoding, encoding_errors)
         metadata = peek_metadata(model)
         refuse_unread_options(metadata)
         kind = {"rows": "table", "language_model": "corpus", "tagging": "conll"}.get(model_kind(metadata))
