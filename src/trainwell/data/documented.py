@@ -13,6 +13,8 @@ file needs no ``--names`` and no ``--target``.
 
 from __future__ import annotations
 
+import itertools
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -117,6 +119,8 @@ class Described:
 
 #: Largest ``.names`` file read for column names, in bytes.
 _MOST_NAMES_BYTES = 200_000
+#: Most entries of a folder looked through for its one ``.names`` file.
+_MOST_ENTRIES = 1000
 #: A C4.5 declaration: ``name: type.`` (``:=`` declares a column computed from others, absent from the file).
 _DECLARATION = re.compile(r"(?P<name>[^:|]+?)\s*:(?!=)\s*(?P<type>.+)", re.DOTALL)
 
@@ -161,9 +165,11 @@ def _names_file(data_file: Path) -> Path | None:
         own = folder / f"{stem}.names"
         if own.is_file():
             found: Path | None = own
-        else:
-            others = [p for p in folder.iterdir() if p.suffix.lower() == ".names" and p.is_file()]
-            found = others[0] if len(others) == 1 else None
+        else:  # a folder of many files (images beside a CSV) is not a UCI download: not read to its end
+            with os.scandir(folder) as entries:
+                first = list(itertools.islice(entries, _MOST_ENTRIES + 1))
+            others = [Path(e.path) for e in first if e.name.lower().endswith(".names") and e.is_file()]
+            found = others[0] if len(others) == 1 and len(first) <= _MOST_ENTRIES else None
         return found if found is not None and found.stat().st_size <= _MOST_NAMES_BYTES else None
     except OSError:
         return None
