@@ -76,15 +76,11 @@ def images_tree(
         partial = root.with_name(root.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         for split in ("train", "valid", "test"):
-            counts.update(
-                {
-                    split: sum(
-                        _write_split(p, partial / split, split, column, chosen, names) for p in splits[split]
-                    )
-                }
-                if split in splits
-                else {}
-            )
+            if split in splits:
+                written = [
+                    _write_split(p, partial / split, split, column, chosen, names) for p in splits[split]
+                ]
+                counts[split] = sum(written)
         if not any(counts.values()):
             shutil.rmtree(partial, ignore_errors=True)
             raise DataError(f"'{first}': no labelled image in column '{column}' (labels in '{chosen}')")
