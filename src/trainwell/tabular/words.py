@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,8 +44,6 @@ WORDS_OF_FREE_TEXT = 100
 MIN_WORD_ROWS = 5
 #: How many of the most frequent words are scored against the target.
 CANDIDATES = 2000
-#: Words scored at once: rows x this many flags in memory.
-_CHUNK = 250
 #: Fewest standard errors a word's correlation with the target must lie from zero to be read: with 500 words
 #: scored, chance passes 3.5 about once in four columns.
 MIN_EVIDENCE = 3.5
@@ -97,12 +96,7 @@ def telling_words(values: pd.Series, targets: pd.DataFrame, most: int = WORDS_PE
     answers = _target_matrix(targets)
     if answers.shape[1] == 0:
         return []
-    scores = np.concatenate(
-        [
-            np.abs(_correlations(_flags_of(rows, candidates[start : start + _CHUNK]), answers)).max(axis=1)
-            for start in range(0, len(candidates), _CHUNK)
-        ]
-    )
+    scores = np.abs(_correlations(_sparse_flags(rows, candidates), answers)).max(axis=1)
     scores = np.nan_to_num(scores, nan=0.0) * np.sqrt(len(rows))
     order = np.argsort(-scores, kind="stable")  # ties: the commoner word first
     return [candidates[i] for i in order[:most] if scores[i] >= MIN_EVIDENCE]
@@ -147,10 +141,26 @@ def _target_matrix(targets: pd.DataFrame) -> np.ndarray:
     return np.stack(columns, axis=1) if columns else np.zeros((len(targets), 0))
 
 
-def _correlations(flags: np.ndarray, answers: np.ndarray) -> np.ndarray:
-    """Pearson correlation of each flag column with each answer column: ``(words, answers)``."""
-    x = flags.astype(np.float64) - flags.mean(axis=0)
-    y = answers - answers.mean(axis=0)
-    spread = np.outer(np.sqrt((x**2).sum(axis=0)), np.sqrt((y**2).sum(axis=0)))
+def _sparse_flags(rows: Sequence[set[str]], words: Sequence[str]) -> Any:
+    """:func:`word_flags` of rows already split into words, as a sparse ``(rows, words)`` matrix: one pass over the
+    rows, whatever the number of words."""
+    from scipy import sparse
+
+    position = {word: i for i, word in enumerate(words)}
+    columns = [[position[word] for word in held if word in position] for held in rows]
+    pointers = np.cumsum([0, *map(len, columns)])
+    indices = np.fromiter((i for row in columns for i in row), dtype=np.int64, count=int(pointers[-1]))
+    values = np.ones(len(indices), dtype=np.float64)
+    return sparse.csr_matrix((values, indices, pointers), shape=(len(rows), len(words)))
+
+
+def _correlations(flags: Any, answers: np.ndarray) -> np.ndarray:
+    """Pearson correlation of each 0/1 flag column (a sparse matrix) with each answer column:
+    ``(words, answers)``, from the flags' counts, with no dense copy of the flags."""
+    n = flags.shape[0]
+    share = np.asarray(flags.mean(axis=0)).ravel()  # a 0/1 column's mean; its variance is share * (1 - share)
+    centred = answers - answers.mean(axis=0)
+    covariance = np.asarray(flags.T @ centred) / n  # the flags' own centring adds nothing: centred sums to 0
+    spread = np.outer(np.sqrt(share * (1 - share)), np.sqrt((centred**2).mean(axis=0)))
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (x.T @ y) / spread
+        return covariance / spread
