@@ -79,8 +79,8 @@ def telling_words(values: pd.Series, targets: pd.DataFrame, most: int = WORDS_PE
     Example:
         >>> names = pd.Series([f"{t} Person{i}" for i, t in enumerate(["Mr.", "Mrs.", "Miss."] * 20)])
         >>> survived = pd.DataFrame({"y": [0, 1, 1] * 20})
-        >>> telling_words(names, survived)  # 'person' is in every row: it tells nothing
-        ['mr', 'miss', 'mrs']
+        >>> sorted(telling_words(names, survived))  # 'person' is in every row: it tells nothing
+        ['miss', 'mr', 'mrs']
     """
     if len(values) > _MOST_ROWS:  # the same rows each time: a refit on the same data picks the same words
         picked = np.random.default_rng(0).choice(len(values), _MOST_ROWS, replace=False)
