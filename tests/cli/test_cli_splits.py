@@ -380,3 +380,38 @@ def test_tagged_sentences_stored_in_parquet_as_the_hub_stores_conll_are_tagged(t
     assert set(trainwell.load(out).task.classes) >= {"B-PER", "B-LOC", "O"}
     tree = next((tmp_path / "cache" / "joined").glob("conll2003-*-conll"))
     assert (tree / "train.txt").read_text().splitlines()[:2] == ["Anna B-PER", "went O"]
+
+
+def test_a_dataset_saved_to_disk_is_read_from_its_arrow_files(tmp_path: Path) -> None:
+    # datasets' save_to_disk: dataset_dict.json, then a folder per split of Arrow IPC streams and JSON notes.
+    import json
+
+    import pyarrow as pa
+
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "dataset_dict.json").write_text(json.dumps({"splits": ["train", "test"]}))
+    features = {"y": {"names": ["no", "yes"], "_type": "ClassLabel"}}
+    for split, frame in (("train", binary_table(0)), ("test", binary_table(1, 100))):
+        coded = frame.assign(y=(frame["y"] == "yes").astype("int64"))
+        table = pa.Table.from_pandas(coded, preserve_index=False)
+        table = table.replace_schema_metadata(
+            {b"huggingface": json.dumps({"info": {"features": features}}).encode()}
+        )
+        (saved / split).mkdir()
+        sink = pa.OSFile(str(saved / split / "data-00000-of-00001.arrow"), "wb")
+        with sink, pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
+        (saved / split / "state.json").write_text("{}")
+    from trainwell.data.io import read_table
+
+    with pytest.warns(UserWarning, match=r"\(0 = no, 1 = yes\): read as those names"):
+        read = read_table(saved / "train" / "data-00000-of-00001.arrow")
+    assert read["y"].tolist() == binary_table(0)["y"].tolist()
+    fitted = run_cli("fit", saved, "--target", "y", "--out", tmp_path / "m", *EPOCHS)
+    assert fitted.returncode == 0 and "test set (100 rows)" in fitted.stdout, fitted.explain()
+    assert (
+        f"'{saved}': a dataset in splits: training rows from train/data-00000-of-00001.arrow; test rows from "
+        "test/data-00000-of-00001.arrow (--test)" in " ".join(fitted.stderr.split())
+    )
+    assert trainwell.load(tmp_path / "m").task.classes == ("no", "yes")

@@ -33,13 +33,14 @@ _UNSAFE = re.compile(r"[\\/:*?\"<>|\x00-\x1f]")
 
 def image_column(path: Path) -> str | None:
     """The column of the Parquet file ``path`` holding encoded images (a struct with ``bytes``), else ``None``."""
-    if not path.name.lower().endswith((".parquet", ".pq")):
+    from trainwell.data.columnar import COLUMNAR_SUFFIXES, schema_of
+
+    if not path.name.lower().endswith(COLUMNAR_SUFFIXES):
         return None
     try:
         import pyarrow as pa
-        import pyarrow.parquet as parquet
 
-        schema = parquet.read_schema(path)
+        schema = schema_of(path)
     except (ImportError, OSError, ValueError):
         return None
     for field in schema:
@@ -101,11 +102,10 @@ def images_tree(
 
 def _label_column(path: Path, column: str, label: str | None) -> tuple[str, list[str]]:
     """The label column of ``path`` and its class names (the Hub's ClassLabel), or the reason it has none."""
-    import pyarrow.parquet as parquet
-
     from trainwell.core.errors import DataError
+    from trainwell.data.columnar import schema_of
 
-    schema = parquet.read_schema(path)
+    schema = schema_of(path)
     try:
         features = (
             json.loads((schema.metadata or {}).get(b"huggingface", b"{}")).get("info", {}).get("features", {})
@@ -136,14 +136,13 @@ def _label_column(path: Path, column: str, label: str | None) -> tuple[str, list
 
 def _write_split(path: Path, out: Path, split: str, column: str, label: str, names: Sequence[str]) -> int:
     """Write the labelled images of one Parquet file into ``out/<label>/``; how many were written."""
-    import pyarrow.parquet as parquet
-
     from trainwell.core.errors import DataError
+    from trainwell.data.columnar import batches_of
 
     written = 0
     made: set[Path] = set()
     start = sum(1 for _ in out.glob("*/*")) if out.exists() else 0
-    for batch in parquet.ParquetFile(path).iter_batches(columns=[column, label], batch_size=1024):
+    for batch in batches_of(path, [column, label]):
         images, labels = batch.column(0).to_pylist(), batch.column(1).to_pylist()
         for image, value in zip(images, labels, strict=True):
             name = _label_name(value, names)
@@ -186,12 +185,12 @@ def _suffix(data: bytes, path: object) -> str:
 def write_images(path: Path, column: str, out: Path) -> list[tuple[int, Path]]:
     """Every image of column ``column`` of the Parquet file ``path`` written into ``out`` as it is encoded, with
     its row's 0-based position; rows without bytes are left out."""
-    import pyarrow.parquet as parquet
+    from trainwell.data.columnar import batches_of
 
     written: list[tuple[int, Path]] = []
     out.mkdir(parents=True, exist_ok=True)
     position = 0
-    for batch in parquet.ParquetFile(path).iter_batches(columns=[column], batch_size=1024):
+    for batch in batches_of(path, [column]):
         for image in batch.column(0).to_pylist():
             data = image.get("bytes") if isinstance(image, dict) else None
             if data:

@@ -25,13 +25,14 @@ _WORD_COLUMNS = ("tokens", "words")
 def tagged_columns(path: Path) -> tuple[str, list[str], dict[str, list[str]]] | None:
     """``(words column, tag columns, tag names by column)`` of a Parquet file of tagged sentences, else ``None``:
     a list-of-text column named ``tokens`` or ``words`` beside list columns of tags (numbers or text)."""
-    if not path.name.lower().endswith((".parquet", ".pq")):
+    from trainwell.data.columnar import COLUMNAR_SUFFIXES, schema_of
+
+    if not path.name.lower().endswith(COLUMNAR_SUFFIXES):
         return None
     try:
         import pyarrow as pa
-        import pyarrow.parquet as parquet
 
-        schema = parquet.read_schema(path)
+        schema = schema_of(path)
     except (ImportError, OSError, ValueError):
         return None
     lists = {
@@ -101,12 +102,12 @@ def _write_conll(
     paths: list[Path], out: Path, words: str, tags: list[str], names: dict[str, list[str]]
 ) -> int:
     """Write the sentences of ``paths`` as one CoNLL file; how many were written (empty ones are left out)."""
-    import pyarrow.parquet as parquet
+    from trainwell.data.columnar import batches_of
 
     sentences = 0
     with out.open("w", encoding="utf-8") as stream:
         for path in paths:
-            for batch in parquet.ParquetFile(path).iter_batches(columns=[words, *tags], batch_size=1024):
+            for batch in batches_of(path, [words, *tags]):
                 columns = [batch.column(i).to_pylist() for i in range(1 + len(tags))]
                 for row in zip(*columns, strict=True):
                     tokens, layers = (

@@ -38,6 +38,8 @@ SPLIT_NAMES = {
 #: The column marking the validation split's rows in the joined table.
 VALID_MARK = "is_valid"
 _SHARD = re.compile(r"-\d{5}-of-\d{5}$")
+#: What ``datasets``' ``save_to_disk`` writes beside the data: descriptions, not tables.
+_DATASETS_FILES = ("dataset_dict.json", "dataset_info.json", "state.json")
 
 
 @dataclass
@@ -54,7 +56,8 @@ def split_tables(folder: Path) -> dict[str, list[Path]] | None:
     """The tables of ``folder`` by split (``"train"``, ``"valid"``, ``"test"``, and ``"other"`` for the rest,
     such as ``unsupervised-00000-of-00001.parquet``), each in order; ``None`` unless it holds a training split and
     something to join or pair it with (shards, a validation or a test split). A folder of UCI's files
-    (``adult.data``, ``adult.test``, ``adult.names``) holds its training and test rows by their endings.
+    (``adult.data``, ``adult.test``, ``adult.names``) holds its training and test rows by their endings; one that
+    ``datasets``' ``save_to_disk`` wrote holds a folder of ``.arrow`` files per split.
 
     Example:
         >>> import tempfile
@@ -76,11 +79,21 @@ def split_tables(folder: Path) -> dict[str, list[Path]] | None:
         return None
     for path in files:
         bare = path.name.lower().removesuffix(".gz")
+        if bare in _DATASETS_FILES:
+            continue
         suffix = next((suffix for suffix in TABLE_SUFFIXES if bare.endswith(suffix)), None)
         if suffix is None:
             continue
         split = SPLIT_NAMES.get(_SHARD.sub("", bare.removesuffix(suffix)), "other")
         groups.setdefault(split, []).append(path)
+    if (
+        "train" not in groups
+    ):  # datasets' save_to_disk: a folder per split (train/data-00000-of-00001.arrow...)
+        for folder_of_split in (path for path in entries if path.is_dir()):
+            named = SPLIT_NAMES.get(folder_of_split.name.lower())
+            shards = sorted(folder_of_split.glob("*.arrow")) if named else []
+            if named and shards:
+                groups.setdefault(named, []).extend(shards)
     if "train" not in groups:  # UCI's adult.data beside adult.test: training and test rows by their endings
         data = [path for path in files if path.name.lower().removesuffix(".gz").endswith(".data")]
         stem = data[0].name.lower().removesuffix(".gz").removesuffix(".data") if len(data) == 1 else None
@@ -224,7 +237,11 @@ def read_splits(
 
 
 def _listed(paths: Sequence[Path]) -> str:
-    names = [path.name for path in paths]
+    """File names for a message; a file in a folder named by its split (save_to_disk's) with that folder."""
+    names = [
+        f"{path.parent.name}/{path.name}" if path.parent.name.lower() in SPLIT_NAMES else path.name
+        for path in paths
+    ]
     return ", ".join(names) if len(names) <= 3 else f"{names[0]} ... {names[-1]} ({len(names)} files)"
 
 

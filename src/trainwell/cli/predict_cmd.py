@@ -397,15 +397,15 @@ def _predict_parquet_images(predictor: Any, source: Path, tta: bool, kept: list[
     import tempfile
 
     import pandas as pd
-    import pyarrow.parquet as parquet
 
     from trainwell.cli._parquet_images import image_column, write_images
     from trainwell.core.errors import DataError
+    from trainwell.data.columnar import is_arrow, read_columnar, schema_of
     from trainwell.data.tables import prediction_table
     from trainwell.vision.predictor import probabilities_of_files
 
     column = str(image_column(source))
-    others = [name for name in parquet.read_schema(source).names if name != column]
+    others = [name for name in schema_of(source).names if name != column]
     absent = [name for name in kept if name not in others]
     if absent:
         raise DataError(
@@ -425,7 +425,8 @@ def _predict_parquet_images(predictor: Any, source: Path, tta: bool, kept: list[
     if kept:
         from trainwell.data.io import hub_class_names
 
-        table = hub_class_names(pd.read_parquet(source, columns=kept), source)  # label numbers as their names
+        frame = read_columnar(source)[kept] if is_arrow(source) else pd.read_parquet(source, columns=kept)
+        table = hub_class_names(frame, source)  # label numbers as their names
         table = table.iloc[rows].reset_index(drop=True)
         predictions = pd.concat([table, predictions], axis=1)
     return predictions

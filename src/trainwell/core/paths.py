@@ -26,7 +26,8 @@ __all__ = [
 
 #: File endings (each may be followed by ``.gz``) of tables: CSV, TSV, Parquet and JSON.
 TABLE_SUFFIXES = (
-    ".csv", ".tsv", ".tab", ".parquet", ".pq", ".json", ".jsonl", ".ndjson", ".xlsx", ".xlsm", ".xls", ".ods"
+    ".csv", ".tsv", ".tab", ".parquet", ".pq", ".arrow", ".json", ".jsonl", ".ndjson", ".xlsx", ".xlsm", ".xls",
+    ".ods",
 )  # fmt: skip
 #: Any IDX file's name, images or labels: ``<set>-<what>-idx<dims>-ubyte`` (``.gz`` or not).
 _IDX_FILE = re.compile(r"-idx\d-ubyte(?:\.gz)?$")

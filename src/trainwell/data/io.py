@@ -542,7 +542,14 @@ def _kind_of(path: Path) -> str:
     if suffixes and suffixes[-1] == ".gz":
         suffixes = suffixes[:-1]
     last = suffixes[-1] if suffixes else ""
-    kinds = {".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet", ".pq": "parquet", ".json": "json"}
+    kinds = {
+        ".tsv": "tsv",
+        ".tab": "tsv",
+        ".parquet": "parquet",
+        ".pq": "parquet",
+        ".arrow": "parquet",
+        ".json": "json",
+    }
     kinds.update(dict.fromkeys(WORKBOOK_SUFFIXES, "excel"))
     return kinds.get(last, "jsonl" if last in (".jsonl", ".ndjson") else "csv")
 
@@ -607,7 +614,12 @@ def _read(
             raise DataError(
                 f"reading Parquet file '{path}' needs pyarrow, which is not installed; run: pip install pyarrow"
             ) from None
-        table = hub_class_names(pd.read_parquet(path), path)
+        from trainwell.data.columnar import is_arrow, read_columnar
+
+        read = (
+            read_columnar(path) if is_arrow(path) else pd.read_parquet(path)
+        )  # Arrow: datasets' save_to_disk
+        table = hub_class_names(read, path)
         if names is not None:
             table.columns = list(names)
         return table
@@ -655,10 +667,10 @@ def hub_class_names(table: pd.DataFrame, path: Path) -> pd.DataFrame:
     names is left as it is."""
     import json
 
-    import pyarrow.parquet as parquet
+    from trainwell.data.columnar import schema_of
 
     try:
-        stored = (parquet.read_schema(path).metadata or {}).get(b"huggingface", b"{}")
+        stored = (schema_of(path).metadata or {}).get(b"huggingface", b"{}")
         features = json.loads(stored).get("info", {}).get("features", {})
     except (OSError, ValueError, AttributeError):  # no such metadata, or not as the Hub writes it
         return table

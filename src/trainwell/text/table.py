@@ -72,7 +72,7 @@ def read_text_table(
             raise refused
     # Checked before the read: pandas would quietly make extra leading fields an index.
     if names is not None and not excel:
-        if name.endswith((".parquet", ".pq", ".jsonl", ".jsonl.gz", ".ndjson")):
+        if name.endswith((".parquet", ".pq", ".arrow", ".jsonl", ".jsonl.gz", ".ndjson")):
             raise ConfigError(
                 f"'{path}' names its own columns; --names (Python: names=) is for CSV or TSV files without a "
                 "header row: drop it"
@@ -84,8 +84,11 @@ def read_text_table(
             from trainwell.data.io import read_workbook
 
             frame = read_workbook(path, names, [""], keep_default_na=False)
-        elif name.endswith((".parquet", ".pq")):
-            frame = pd.read_parquet(path)
+        elif name.endswith((".parquet", ".pq", ".arrow")):  # .arrow: datasets' save_to_disk
+            from trainwell.data.columnar import is_arrow, read_columnar
+            from trainwell.data.io import hub_class_names
+
+            frame = hub_class_names(read_columnar(path) if is_arrow(path) else pd.read_parquet(path), path)
         elif name.endswith((".jsonl", ".jsonl.gz", ".ndjson")):
             # utf-8-sig: pandas' JSON reader does not skip a UTF-8 byte-order mark by itself.
             json_encoding = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
