@@ -28,17 +28,19 @@ _MAGIC = (
     (b"II*\x00", ".tif"),
     (b"MM\x00*", ".tif"),
 )
+#: The columnar files images may be stored in (:data:`trainwell.data.columnar.COLUMNAR_SUFFIXES`).
+COLUMNAR = (".parquet", ".pq", ".arrow")
 _UNSAFE = re.compile(r"[\\/:*?\"<>|\x00-\x1f]")
 
 
 def image_column(path: Path) -> str | None:
     """The column of the Parquet file ``path`` holding encoded images (a struct with ``bytes``), else ``None``."""
-    from trainwell.data.columnar import COLUMNAR_SUFFIXES, schema_of
-
-    if not path.name.lower().endswith(COLUMNAR_SUFFIXES):
+    if not path.name.lower().endswith(COLUMNAR):  # before any import: a CSV costs nothing here
         return None
     try:
         import pyarrow as pa
+
+        from trainwell.data.columnar import schema_of
 
         schema = schema_of(path)
     except (ImportError, OSError, ValueError):

@@ -25,12 +25,14 @@ _WORD_COLUMNS = ("tokens", "words")
 def tagged_columns(path: Path) -> tuple[str, list[str], dict[str, list[str]]] | None:
     """``(words column, tag columns, tag names by column)`` of a Parquet file of tagged sentences, else ``None``:
     a list-of-text column named ``tokens`` or ``words`` beside list columns of tags (numbers or text)."""
-    from trainwell.data.columnar import COLUMNAR_SUFFIXES, schema_of
+    from trainwell.cli._parquet_images import COLUMNAR
 
-    if not path.name.lower().endswith(COLUMNAR_SUFFIXES):
+    if not path.name.lower().endswith(COLUMNAR):  # before any import: a CSV costs nothing here
         return None
     try:
         import pyarrow as pa
+
+        from trainwell.data.columnar import schema_of
 
         schema = schema_of(path)
     except (ImportError, OSError, ValueError):
