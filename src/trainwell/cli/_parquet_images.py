@@ -28,23 +28,18 @@ _MAGIC = (
     (b"II*\x00", ".tif"),
     (b"MM\x00*", ".tif"),
 )
-#: The columnar files images may be stored in (:data:`trainwell.data.columnar.COLUMNAR_SUFFIXES`).
-COLUMNAR = (".parquet", ".pq", ".arrow")
 _UNSAFE = re.compile(r"[\\/:*?\"<>|\x00-\x1f]")
 
 
 def image_column(path: Path) -> str | None:
     """The column of the Parquet file ``path`` holding encoded images (a struct with ``bytes``), else ``None``."""
-    if not path.name.lower().endswith(COLUMNAR):  # before any import: a CSV costs nothing here
-        return None
-    try:
-        import pyarrow as pa
+    from trainwell.core.columnar import columnar_schema
 
-        from trainwell.data.columnar import schema_of
-
-        schema = schema_of(path)
-    except (ImportError, OSError, ValueError):
+    schema = columnar_schema(path)
+    if schema is None:
         return None
+    import pyarrow as pa
+
     for field in schema:
         if pa.types.is_struct(field.type) and "bytes" in [child.name for child in field.type]:
             return str(field.name)
@@ -104,17 +99,11 @@ def images_tree(
 
 def _label_column(path: Path, column: str, label: str | None) -> tuple[str, list[str]]:
     """The label column of ``path`` and its class names (the Hub's ClassLabel), or the reason it has none."""
+    from trainwell.core.columnar import hub_features, schema_of
     from trainwell.core.errors import DataError
-    from trainwell.data.columnar import schema_of
 
     schema = schema_of(path)
-    try:
-        features = (
-            json.loads((schema.metadata or {}).get(b"huggingface", b"{}")).get("info", {}).get("features", {})
-        )
-    except ValueError:
-        features = {}
-    features = features if isinstance(features, dict) else {}
+    features = hub_features(schema)
     columns = [str(name) for name in schema.names if name != column]
     classed = [name for name, f in features.items() if isinstance(f, dict) and f.get("_type") == "ClassLabel"]
     chosen = label or (
@@ -138,8 +127,8 @@ def _label_column(path: Path, column: str, label: str | None) -> tuple[str, list
 
 def _write_split(path: Path, out: Path, split: str, column: str, label: str, names: Sequence[str]) -> int:
     """Write the labelled images of one Parquet file into ``out/<label>/``; how many were written."""
+    from trainwell.core.columnar import batches_of
     from trainwell.core.errors import DataError
-    from trainwell.data.columnar import batches_of
 
     written = 0
     made: set[Path] = set()
@@ -187,7 +176,7 @@ def _suffix(data: bytes, path: object) -> str:
 def write_images(path: Path, column: str, out: Path) -> list[tuple[int, Path]]:
     """Every image of column ``column`` of the Parquet file ``path`` written into ``out`` as it is encoded, with
     its row's 0-based position; rows without bytes are left out."""
-    from trainwell.data.columnar import batches_of
+    from trainwell.core.columnar import batches_of
 
     written: list[tuple[int, Path]] = []
     out.mkdir(parents=True, exist_ok=True)

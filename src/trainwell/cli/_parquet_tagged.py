@@ -25,18 +25,13 @@ _WORD_COLUMNS = ("tokens", "words")
 def tagged_columns(path: Path) -> tuple[str, list[str], dict[str, list[str]]] | None:
     """``(words column, tag columns, tag names by column)`` of a Parquet file of tagged sentences, else ``None``:
     a list-of-text column named ``tokens`` or ``words`` beside list columns of tags (numbers or text)."""
-    from trainwell.cli._parquet_images import COLUMNAR
+    from trainwell.core.columnar import columnar_schema, hub_features
 
-    if not path.name.lower().endswith(COLUMNAR):  # before any import: a CSV costs nothing here
+    schema = columnar_schema(path)
+    if schema is None:
         return None
-    try:
-        import pyarrow as pa
+    import pyarrow as pa
 
-        from trainwell.data.columnar import schema_of
-
-        schema = schema_of(path)
-    except (ImportError, OSError, ValueError):
-        return None
     lists = {
         str(field.name): field.type.value_type
         for field in schema
@@ -50,12 +45,7 @@ def tagged_columns(path: Path) -> tuple[str, list[str], dict[str, list[str]]] | 
     ]
     if words is None or not tags:
         return None
-    try:
-        features = (
-            json.loads((schema.metadata or {}).get(b"huggingface", b"{}")).get("info", {}).get("features", {})
-        )
-    except ValueError:
-        features = {}
+    features = hub_features(schema)
     names: dict[str, list[str]] = {}
     for name in tags:
         feature = features.get(name, {}) if isinstance(features, dict) else {}
@@ -104,7 +94,7 @@ def _write_conll(
     paths: list[Path], out: Path, words: str, tags: list[str], names: dict[str, list[str]]
 ) -> int:
     """Write the sentences of ``paths`` as one CoNLL file; how many were written (empty ones are left out)."""
-    from trainwell.data.columnar import batches_of
+    from trainwell.core.columnar import batches_of
 
     sentences = 0
     with out.open("w", encoding="utf-8") as stream:

@@ -399,8 +399,8 @@ def _predict_parquet_images(predictor: Any, source: Path, tta: bool, kept: list[
     import pandas as pd
 
     from trainwell.cli._parquet_images import image_column, write_images
+    from trainwell.core.columnar import is_arrow, read_columnar, schema_of
     from trainwell.core.errors import DataError
-    from trainwell.data.columnar import is_arrow, read_columnar, schema_of
     from trainwell.data.tables import prediction_table
     from trainwell.vision.predictor import probabilities_of_files
 

@@ -614,7 +614,7 @@ def _read(
             raise DataError(
                 f"reading Parquet file '{path}' needs pyarrow, which is not installed; run: pip install pyarrow"
             ) from None
-        from trainwell.data.columnar import is_arrow, read_columnar
+        from trainwell.core.columnar import is_arrow, read_columnar
 
         read = (
             read_columnar(path) if is_arrow(path) else pd.read_parquet(path)
@@ -665,16 +665,13 @@ def hub_class_names(table: pd.DataFrame, path: Path) -> pd.DataFrame:
     features call a ``ClassLabel`` read as its class names (IMDB's ``label``: 0 = neg, 1 = pos), said in a
     warning; -1, the Hub's "no label" (an unlabelled test split), is missing. A column with a number outside its
     names is left as it is."""
-    import json
-
-    from trainwell.data.columnar import schema_of
+    from trainwell.core.columnar import hub_features, schema_of
 
     try:
-        stored = (schema_of(path).metadata or {}).get(b"huggingface", b"{}")
-        features = json.loads(stored).get("info", {}).get("features", {})
-    except (OSError, ValueError, AttributeError):  # no such metadata, or not as the Hub writes it
+        features = hub_features(schema_of(path))
+    except (OSError, ValueError):  # unreadable: its reader said why, or will
         return table
-    for column, feature in features.items() if isinstance(features, dict) else ():
+    for column, feature in features.items():
         kinds = isinstance(feature, dict) and feature.get("_type") == "ClassLabel"
         names = feature.get("names") if kinds else None
         if not names or column not in table.columns or not pd.api.types.is_integer_dtype(table[column].dtype):

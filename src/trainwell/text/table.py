@@ -85,7 +85,7 @@ def read_text_table(
 
             frame = read_workbook(path, names, [""], keep_default_na=False)
         elif name.endswith((".parquet", ".pq", ".arrow")):  # .arrow: datasets' save_to_disk
-            from trainwell.data.columnar import is_arrow, read_columnar
+            from trainwell.core.columnar import is_arrow, read_columnar
             from trainwell.data.io import hub_class_names
 
             frame = hub_class_names(read_columnar(path) if is_arrow(path) else pd.read_parquet(path), path)

@@ -11,7 +11,15 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["COLUMNAR_SUFFIXES", "batches_of", "is_arrow", "read_columnar", "schema_of"]
+__all__ = [
+    "COLUMNAR_SUFFIXES",
+    "batches_of",
+    "columnar_schema",
+    "hub_features",
+    "is_arrow",
+    "read_columnar",
+    "schema_of",
+]
 
 COLUMNAR_SUFFIXES = (".parquet", ".pq", ".arrow")
 
@@ -28,6 +36,31 @@ def schema_of(path: Path) -> Any:
         return parquet.read_schema(path)
     with _open_arrow(path) as reader:
         return reader.schema
+
+
+def columnar_schema(path: Path) -> Any:
+    """The schema of a Parquet or Arrow file, else ``None`` (another file, or one that does not read as either):
+    by the name first, so a CSV costs no import."""
+    if not path.name.lower().endswith(COLUMNAR_SUFFIXES):
+        return None
+    try:
+        return schema_of(path)
+    except (ImportError, OSError, ValueError):  # pyarrow's ArrowInvalid is a ValueError
+        return None
+
+
+def hub_features(schema: Any) -> dict[str, Any]:
+    """The Hugging Face Hub's features a schema's metadata holds (``{"label": {"names": [...], "_type":
+    "ClassLabel"}, ...}``), else ``{}``."""
+    import json
+
+    try:
+        features = (
+            json.loads((schema.metadata or {}).get(b"huggingface", b"{}")).get("info", {}).get("features", {})
+        )
+    except (ValueError, AttributeError):
+        return {}
+    return features if isinstance(features, dict) else {}
 
 
 def batches_of(path: Path, columns: Sequence[str], batch_size: int = 1024) -> Iterator[Any]:
