@@ -196,7 +196,8 @@ def test_declared_columns_are_not_read_as_dates() -> None:
 
 # ------------------------------------------------------------------------------------------ ID-like integers
 @pytest.mark.parametrize(
-    "name", ["PassengerId", "user_id", "ID", "id", "Unnamed: 0", "row index", "customerID"]
+    "name",
+    ["PassengerId", "user_id", "ID", "id", "Unnamed: 0", "row index", "customerID", "__index_level_0__"],
 )
 def test_unique_integers_named_like_an_id_are_left_out(name: str) -> None:
     frame = pd.DataFrame({name: np.arange(100) + 1, "x": np.linspace(0, 1, 100), "y": [0.0, 1.0] * 50})
