@@ -126,3 +126,25 @@ def test_a_model_learns_from_the_words_and_predicts_exports_and_serves_them(
     assert body.model_validate({"rows": [{"Name": "Smith, Mrs. Anne", "fare": 3.0}]}).rows[0]["Name"]
     with pytest.raises(ValueError, match="string"):
         body.model_validate({"rows": [{"Name": 3, "fare": 3.0}]})
+
+
+def test_a_word_that_alone_decides_the_class_is_warned_of_as_a_leak() -> None:
+    # IMDB's CSV: beside each review, its file path, train/pos/1649_8.txt: read as words, 'pos' is the answer.
+    frame = passengers(400)
+    labels = frame["Survived"].map({0: "neg", 1: "pos"})
+    frame = frame.assign(file=[f"train/{label}/{i}_7.txt" for i, label in enumerate(labels)], Survived=labels)
+    from trainwell.tabular import tabular_data
+
+    with pytest.warns(UserWarning) as caught:
+        tabular_data(frame.drop(columns="Name"), "Survived")
+    said = [str(item.message) for item in caught if "holds the word" in str(item.message)]
+    assert len(said) == 1 and said[0].startswith("column 'file' holds the word '")
+    assert (
+        "on exactly the rows whose Survived is '" in said[0]
+        or "on every row but those whose Survived" in said[0]
+    )
+    assert said[0].endswith("drop it with --ignore file (Python: ignore=['file'])")
+    with warnings.catch_warnings(record=True) as quiet:
+        warnings.simplefilter("always")
+        tabular_data(passengers(), "Survived")  # titles tell, but none decides: no leak
+    assert not [item for item in quiet if "holds the word" in str(item.message)]

@@ -134,6 +134,18 @@ def tabular_data(
         )
     if len(targets) == 1:
         warn_leaks(train_df, [*recipe.cat_names, *recipe.cont_names], targets[0], resolved)
+        for column, word, label, held in leaking_words(train_df, recipe.words, targets[0], resolved):
+            where = (
+                f"on exactly the rows whose {targets[0]} is '{label}'"
+                if held
+                else f"on every row but those whose {targets[0]} is '{label}'"
+            )
+            warn(
+                f"column '{column}' holds the word '{word}' {where} (training rows): if the column is not known when "
+                f"predicting (a file path naming the label), it leaks the answer and the scores will flatter the "
+                f"model; drop it with --ignore {column} (Python: ignore=['{column}'])",
+                UserWarning,
+            )
     if not isinstance(source, pd.DataFrame):  # what the data's own description says leaks (bank's duration)
         from trainwell.data.documented import warn_documented_leaks
 
@@ -229,6 +241,37 @@ def warn_leaks(df: pd.DataFrame, columns: Sequence[str], target: str, task: Task
             f" (Python: ignore=['{column}'])",
             UserWarning,
         )
+
+
+def leaking_words(
+    df: pd.DataFrame, words: Mapping[str, Sequence[str]], target: str, task: Task
+) -> list[tuple[str, str, str, bool]]:
+    """``(column, word, class, held)`` for each text column read as words (:mod:`trainwell.tabular.words`) with a
+    word that alone decides a class of ``target`` on the rows of ``df``: the rows holding it (``held``), or the
+    rows without it, are exactly the rows of that class (a file path ``train/pos/123_9.txt`` beside the label
+    ``pos``)."""
+    from trainwell.tabular.words import word_flags
+
+    if len(df) < LEAK_MIN_ROWS or task.kind not in ("binary", "multiclass"):
+        return []
+    labels = df[target].astype(str).where(df[target].notna())
+    present = labels.notna().to_numpy()
+    kept = labels[present].to_numpy()
+    found = []
+    for column, chosen in words.items():
+        flags = word_flags(df[column], chosen)[present] > 0
+        for position, word in enumerate(chosen):
+            held = flags[:, position]
+            if held.all() or not held.any():
+                continue
+            inside, outside = set(kept[held]), set(kept[~held])
+            if len(inside) == 1 and inside.isdisjoint(outside):
+                found.append((column, word, next(iter(inside)), True))
+                break
+            if len(outside) == 1 and outside.isdisjoint(inside):
+                found.append((column, word, next(iter(outside)), False))
+                break
+    return found
 
 
 def _check_settings(valid_pct: float, valid_col: str | None, splits: object, batch_size: int | None) -> None:
