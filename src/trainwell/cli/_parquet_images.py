@@ -9,10 +9,7 @@ the folder tree every image command reads.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -58,35 +55,24 @@ def images_tree(
     ``<split>/<label>/`` under the cache, once per state of the files; said with ``say``. ``label`` names the
     label column (else the file's one ``ClassLabel``, or a column named ``label``). Rows without a label (the
     Hub's -1) are left out; a test split without labels is not written."""
+    from trainwell.cli._splits import made_once
     from trainwell.core.errors import DataError
-    from trainwell.core.paths import cache_root
 
     first = next(iter(splits.values()))[0]  # the training split's, or a report's test split alone
     chosen, names = _label_column(first, column, label)
-    key = hashlib.sha256(f"{column}|{chosen}|{sorted(splits)}".encode())
-    for paths in splits.values():
-        for path in paths:
-            stat = path.stat()
-            key.update(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
-    root = cache_root() / "joined" / f"{folder.resolve().name}-{key.hexdigest()[:16]}-images"
-    counts: dict[str, int] = {}
-    if not (root / ".complete").is_file():
-        partial = root.with_name(root.name + ".partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        for split in ("train", "valid", "test"):
-            if split in splits:
-                written = [
-                    _write_split(p, partial / split, split, column, chosen, names) for p in splits[split]
-                ]
-                counts[split] = sum(written)
+
+    def write(partial: Path) -> dict[str, int]:
+        counts: dict[str, int] = {
+            split: sum(_write_split(p, partial / split, split, column, chosen, names) for p in splits[split])
+            for split in ("train", "valid", "test")
+            if split in splits
+        }
         if not any(counts.values()):
-            shutil.rmtree(partial, ignore_errors=True)
             raise DataError(f"'{first}': no labelled image in column '{column}' (labels in '{chosen}')")
-        (partial / ".complete").write_text(json.dumps(counts), encoding="utf-8")
-        shutil.rmtree(root, ignore_errors=True)
-        partial.replace(root)
-    else:
-        counts = json.loads((root / ".complete").read_text(encoding="utf-8"))
+        return counts
+
+    paths = [path for split in sorted(splits) for path in splits[split]]
+    root, counts = made_once(folder, "images", paths, f"{column}|{chosen}|{sorted(splits)}", write)
     shown = "; ".join(f"{split} {count:,}" for split, count in counts.items() if count)
     left = [split for split, count in counts.items() if not count]
     say(

@@ -9,9 +9,6 @@ one list of tags per layer (``pos_tags``, ``chunk_tags``, ``ner_tags``: numbers 
 
 from __future__ import annotations
 
-import hashlib
-import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -58,30 +55,22 @@ def tagged_columns(path: Path) -> tuple[str, list[str], dict[str, list[str]]] | 
 def conll_tree(folder: Path, splits: dict[str, list[Path]], say: Callable[[str], None]) -> Path | None:
     """The splits' tagged sentences written once as CoNLL files (``train.txt``...) in a folder under the cache;
     said with ``say``. ``None`` when the training split holds no tagged sentences."""
-    from trainwell.core.paths import cache_root
+    from trainwell.cli._splits import made_once
 
     found = tagged_columns(next(iter(splits.values()))[0])
     if found is None:
         return None
     words, tags, names = found
-    key = hashlib.sha256(f"{words}|{tags}|{sorted(splits)}".encode())
-    for paths in splits.values():
-        for path in paths:
-            stat = path.stat()
-            key.update(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
-    root = cache_root() / "joined" / f"{folder.resolve().name}-{key.hexdigest()[:16]}-conll"
-    if not (root / ".complete").is_file():
-        partial = root.with_name(root.name + ".partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.mkdir(parents=True)
-        counts = {}
-        for split in ("train", "valid", "test"):
-            if split in splits:
-                counts[split] = _write_conll(splits[split], partial / f"{split}.txt", words, tags, names)
-        (partial / ".complete").write_text(json.dumps(counts), encoding="utf-8")
-        shutil.rmtree(root, ignore_errors=True)
-        partial.replace(root)
-    counts = json.loads((root / ".complete").read_text(encoding="utf-8"))
+
+    def write(partial: Path) -> dict[str, int]:
+        return {
+            split: _write_conll(splits[split], partial / f"{split}.txt", words, tags, names)
+            for split in ("train", "valid", "test")
+            if split in splits
+        }
+
+    paths = [path for split in sorted(splits) for path in splits[split]]
+    root, counts = made_once(folder, "conll", paths, f"{words}|{tags}|{sorted(splits)}", write)
     shown = "; ".join(f"{split} {count:,}" for split, count in counts.items())
     say(
         f"'{folder}': tagged sentences in Parquet (words '{words}', tags {', '.join(tags)}; the last is tagged "

@@ -24,7 +24,9 @@ from typing import Any, NamedTuple
 
 __all__ = ["Read", "Splits", "command_splits", "read_splits", "split_tables"]
 
-#: A file's name without its shard number and ending -> the split it holds.
+#: A file's name without its shard number and ending -> the split it holds. Whole names only, unlike the
+#: corpora's :func:`trainwell.text._splits.split_of` (``ptb.train.txt``): a table named ``train_labels.csv``
+#: beside an image folder is no training split.
 SPLIT_NAMES = {
     "train": "train",
     "training": "train",
@@ -236,6 +238,44 @@ def read_splits(
     return Splits(data, test_file if test is None else test, mark or valid_col, joined and names is not None)
 
 
+def state_key(paths: Sequence[Path], settings: str) -> str:
+    """A short key of ``settings`` and the state of each of ``paths`` (its place, size and time of change): what
+    a table, images or CoNLL files made from them once are kept under, and made again when one changes."""
+    key = hashlib.sha256(settings.encode())
+    for path in paths:
+        stat = path.stat()
+        key.update(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return key.hexdigest()[:16]
+
+
+def made_once(
+    folder: Path, kind: str, paths: Sequence[Path], settings: str, write: Callable[[Path], dict[str, int]]
+) -> tuple[Path, dict[str, int]]:
+    """A folder under ``$TRAINWELL_CACHE/joined`` that ``write`` fills from ``paths`` (images, CoNLL files), once
+    per state of the files (:func:`state_key`), and the counts ``write`` answered, kept beside it. ``write`` fills
+    a partial folder, renamed into place when done: an interrupted or failed run leaves nothing read later."""
+    import json
+    import shutil
+
+    from trainwell.core.paths import cache_root
+
+    root = cache_root() / "joined" / f"{folder.resolve().name}-{state_key(paths, settings)}-{kind}"
+    done = root / ".complete"
+    if not done.is_file():
+        partial = root.with_name(root.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        try:
+            counts = write(partial)
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+        (partial / ".complete").write_text(json.dumps(counts), encoding="utf-8")
+        shutil.rmtree(root, ignore_errors=True)
+        partial.replace(root)
+    return root, json.loads(done.read_text(encoding="utf-8"))
+
+
 def _listed(paths: Sequence[Path]) -> str:
     """File names for a message; a file in a folder named by its split (save_to_disk's) with that folder."""
     names = [
@@ -276,14 +316,10 @@ def _joined(
                 f"'{path}' has the columns {', '.join(map(str, frame.columns))}, not those of '{paths[0].name}' "
                 f"({', '.join(map(str, first))}): the splits of '{folder}' must share their columns"
             )
-    key = hashlib.sha256()
-    for path in paths:
-        stat = path.stat()
-        key.update(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
-    key.update(
-        f"{names}|{encoding}|{[list(frame.columns) for frame in frames]}|{[len(f) for f in frames]}".encode()
+    settings = f"{names}|{encoding}|{[list(frame.columns) for frame in frames]}|{[len(f) for f in frames]}"
+    target = (
+        cache_root() / "joined" / f"{folder.resolve().name}-{state_key(paths, settings)}" / f"{split}.parquet"
     )
-    target = cache_root() / "joined" / f"{folder.resolve().name}-{key.hexdigest()[:16]}" / f"{split}.parquet"
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
