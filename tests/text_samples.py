@@ -81,3 +81,47 @@ def class_files_layout(folder: Path, frame: pd.DataFrame, name: str = "rt-polari
         path = folder / name.format(label=label)
         path.write_bytes(gzip.compress(data) if path.name.endswith(".gz") else data)
     return folder
+
+
+PAIR_WORDS = [
+    "the",
+    "cat",
+    "sat",
+    "on",
+    "mat",
+    "dog",
+    "ran",
+    "fast",
+    "slow",
+    "big",
+    "red",
+    "blue",
+    "car",
+    "house",
+    "tree",
+    "green",
+    "old",
+    "new",
+    "man",
+    "woman",
+    "child",
+    "ate",
+]
+
+
+def sentence_pairs(n: int, seed: int = 0) -> pd.DataFrame:
+    """``n`` rows of ``sentence1``, ``sentence2`` and ``label``: ``same`` when the second sentence is the first's
+    words shuffled with one changed, ``different`` when its words are drawn anew. Only what the two sides share
+    tells the label: each side alone, or both read as one bag of words, is noise."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for index in range(n):
+        first = list(rng.choice(PAIR_WORDS, 8))
+        if index % 2 == 0:
+            second = list(rng.permutation(first))
+            second[int(rng.integers(8))] = str(rng.choice(PAIR_WORDS))
+            label = "same"
+        else:
+            second, label = list(rng.choice(PAIR_WORDS, 8)), "different"
+        rows.append((" ".join(first), " ".join(second), label))
+    return pd.DataFrame(rows, columns=["sentence1", "sentence2", "label"])

@@ -368,27 +368,32 @@ def _ratings_file(folder: Path) -> Path | None:
 def table_else_text(
     table: Callable[[], T], text: Callable[[str], None], data: Path, *, arch: str, given: dict[str, bool]
 ) -> T | None:
-    """``table()`` (a fit or an evaluation of the table ``data``), or, when the table has no input left but one
-    free-text column (:class:`~trainwell.tabular.recipe.NoInputColumns`: SST-2's label and sentence) and no
-    table model was asked for (``--arch``, table options among ``given``), ``text(column)`` instead, said in
-    one line, and ``None``. With several free-text columns the choice is not clear: the error stands, naming
-    ``--text``."""
+    """``table()`` (a fit or an evaluation of the table ``data``), or, when the table has no input left but
+    free-text columns (:class:`~trainwell.tabular.recipe.NoInputColumns`: SST-2's label and sentence, MRPC's two
+    sentences) and no table model was asked for (``--arch``, table options among ``given``), ``text(columns)``
+    instead (several joined by commas: each row's texts are one example, a pair), said in one line, and
+    ``None``."""
     from trainwell.cli._common import out_console
     from trainwell.tabular.recipe import NoInputColumns
 
     try:
         return table()
     except NoInputColumns as error:
-        if len(error.free_text) != 1 or arch != "auto" or any(given.get(flag) for flag in TABLE_ONLY):
+        if not error.free_text or arch != "auto" or any(given.get(flag) for flag in TABLE_ONLY):
             raise
-        (column,) = error.free_text
-    out_console.print(
-        f"{data}: column '{column}' is free text and the table's only input: training a text classifier on it "
-        f"(as --text {column})",
-        markup=False,
-        soft_wrap=True,
-    )
-    text(column)
+        columns = list(error.free_text)
+    if len(columns) == 1:
+        said = (
+            f"column '{columns[0]}' is free text and the table's only input: training a text classifier on it"
+        )
+    else:
+        named = " and ".join(f"'{column}'" for column in columns)
+        said = (
+            f"columns {named} are free text and the table's only inputs: training a text classifier on each "
+            f"row's {len(columns)} texts as one example"
+        )
+    out_console.print(f"{data}: {said} (as --text {','.join(columns)})", markup=False, soft_wrap=True)
+    text(",".join(columns))
     return None
 
 

@@ -320,9 +320,14 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
         tokenizer = (recipe.get("tokenizer") or {}).get("kind", "word")
         vocab = len(recipe.get("vocab") or [])
         grams = f", n-grams up to {recipe['ngrams']}" if recipe.get("ngrams") else ""
-        table.add_row(
-            "inputs", f"text column '{recipe.get('text_col')}'; {tokenizer} tokens, vocabulary {vocab}{grams}"
+        fields = recipe.get("fields") or []
+        columns = (
+            f"text columns {' and '.join(repr(str(name)) for name in fields)}, one example a row"
+            + (", with the words both share and those only one holds" if len(fields) == 2 and grams else "")
+            if fields
+            else f"text column '{recipe.get('text_col')}'"
         )
+        table.add_row("inputs", f"{columns}; {tokenizer} tokens, vocabulary {vocab}{grams}")
         table.add_row("architecture", str(arch.get("name")))
     elif metadata.get("application") == "collab" and recipe:
         rating = recipe.get("rating_col")

@@ -389,11 +389,22 @@ def _text_check(predictor: Any, inputs: Any) -> _Check:
 
 
 def _synthetic_texts(recipe: Any, n_texts: int = SYNTHETIC_TEXTS, seed: int = 0) -> list[str]:
-    """Texts of 1 to 80 words drawn from the recipe's vocabulary, plus a few unknown words."""
+    """Texts of 1 to 80 words drawn from the recipe's vocabulary, plus a few unknown words; for a recipe of
+    several text columns (a pair), each text that many such fields joined."""
     rng = np.random.default_rng(seed)
     words = [w for w in recipe.vocab if not w.startswith("xx")] or ["word"]
     pool = np.array([*words, "qwertyunseen", "zzzunknown"], dtype=object)
-    return [" ".join(rng.choice(pool, size=int(rng.integers(1, 81)))) for _ in range(n_texts)]
+    n_fields = len(getattr(recipe, "fields", ())) or 1
+    separator = importlib.import_module(TEXT_FIELDS).FIELD_SEP
+
+    def field() -> str:
+        return " ".join(rng.choice(pool, size=int(rng.integers(1, 81))))
+
+    return [separator.join(field() for _ in range(n_fields)) for _ in range(n_texts)]
+
+
+#: The fields of a text model's examples, imported by name as the recipes are.
+TEXT_FIELDS = "trainwell.text.fields"
 
 
 def _synthetic_images(recipe: Any, n_images: int = SYNTHETIC_IMAGES, seed: int = 0) -> torch.Tensor:

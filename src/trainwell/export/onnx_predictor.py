@@ -18,7 +18,7 @@ import pandas as pd
 import torch
 
 from trainwell.core.artifact import metadata_entry, read_metadata
-from trainwell.core.errors import ArtifactError, ConfigError, DataError
+from trainwell.core.errors import ArtifactError, ConfigError
 from trainwell.data.tables import prediction_table, rows_frame
 from trainwell.data.task import Task
 from trainwell.export._onnx_runtime import (
@@ -40,8 +40,8 @@ BATCH_ROWS = 8192
 BATCH_IMAGES = 256
 #: The image decoding of vision models, imported by name like the recipes.
 IMAGE_IO = "trainwell.vision.io"
-#: Text validation of text models, imported by name likewise.
-TEXT_TOKENIZE = "trainwell.text.tokenize"
+#: The texts a text model reads (a column, or the fields of a pair), imported by name likewise.
+TEXT_FIELDS = "trainwell.text.fields"
 
 
 class OnnxPredictor:
@@ -129,7 +129,7 @@ class OnnxPredictor:
         if self.application == "vision":
             return ["image"]
         if self.application == "text":
-            return [self.recipe.text_col]
+            return self.recipe.input_columns
         return self.recipe.columns
 
     def predict_proba(
@@ -173,17 +173,9 @@ class OnnxPredictor:
     # ------------------------------------------------------------------------------------------- texts
     def _predict_texts(self, inputs: Any) -> np.ndarray:
         """Texts (a list, a Series, or a table with the training text column) through the bag-of-n-grams graph."""
-        if isinstance(inputs, pd.DataFrame):
-            column = self.recipe.text_col
-            if column not in inputs.columns:
-                shown = ", ".join(map(str, list(inputs.columns)[:30]))
-                raise DataError(f"text column '{column}' not found in the input table; columns are: {shown}")
-            inputs = inputs[column]
-        if isinstance(inputs, pd.Series):
-            inputs = inputs.tolist()
-        tokenize = importlib.import_module(TEXT_TOKENIZE)
+        fields = importlib.import_module(TEXT_FIELDS)
         recipes = importlib.import_module(RECIPES["text"][0])
-        texts, _ = tokenize.validate_texts(inputs, name="texts", droppable=False)
+        texts = fields.model_texts(inputs, self.recipe.input_columns)
         ids, offsets = self.recipe.encode(texts)
         padded = TOKENS_NAME in self.onnx_input_names  # a sequence model (right-padded ids), else a bag model
         step = BATCH_IMAGES if padded else BATCH_ROWS

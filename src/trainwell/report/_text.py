@@ -45,8 +45,8 @@ def text_report_sections(
             f"the report supports binary, multiclass and multi-label text models; this is {task.kind}"
         )
     target = names[0]
-    column = predictor.recipe.text_col
-    for name, what in ((column, "text"), *((name, "target") for name in names)):
+    columns = predictor.recipe.input_columns
+    for name, what in (*((column, "text") for column in columns), *((name, "target") for name in names)):
         if name not in frame.columns:
             raise DataError(
                 f"{what} column '{name}' not found in {source}; the report needs labelled texts. Columns are: "
@@ -81,12 +81,19 @@ def text_report_sections(
         seed=seed,
     )
     losses = row_losses(task, probabilities, targets)
-    sections.append(_top_texts_section(task, frame, column, target, probabilities, targets, losses, top_k))
+    # A pair's fields are shown side by side, as the model reads them.
+    shown = frame[columns[0]] if len(columns) == 1 else frame[columns].astype(str).agg(" ‖ ".join, axis=1)
+    shown_frame = frame.assign(**{" ‖ ".join(columns): shown})
+    sections.append(
+        _top_texts_section(
+            task, shown_frame, " ‖ ".join(columns), target, probabilities, targets, losses, top_k
+        )
+    )
     intro = [
         _html.paragraph(
             f"{'multi-label' if task.kind == 'multilabel' else task.kind} text classifier predicting "
             f"{', '.join(repr(name) for name in names)} "
-            f"from '{column}' "
+            f"from {' and '.join(repr(column) for column in columns)} "
             f"({', '.join(map(str, task.classes))}), evaluated on {len(frame):,} labelled texts from {source}. "
             f"trainwell {trainwell.__version__}."
         )

@@ -156,7 +156,7 @@ def build_report(
             sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
             text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
             return write_text_atomic(destination, text)
-        needed = [predictor.recipe.text_col, *predictor.task.target_names]
+        needed = [*predictor.recipe.input_columns, *predictor.task.target_names]
         frame, source = read_labelled(data, columns=needed, names=names, **read_as)
         intro, sections = text_report_sections(predictor, frame, source, top_k=top_k, seed=seed)
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))

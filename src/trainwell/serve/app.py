@@ -336,7 +336,9 @@ def _add_text_routes(
     """Texts in: a classifier answers labels and probabilities; a tagger, words, tags and entities (and takes
     sentences already split into words too)."""
     request_type = texts_request_model(
-        max_texts=config.max_rows, forbid_extra_fields=config.forbid_extra_fields
+        max_texts=config.max_rows,
+        forbid_extra_fields=config.forbid_extra_fields,
+        fields=getattr(predictor.recipe, "fields", ()),
     )
     schema, noun = None, "text"
     fields: tuple[str, ...] = ("texts",)

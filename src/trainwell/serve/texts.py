@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import torch
@@ -14,19 +15,28 @@ from trainwell.serve.predictions import ServablePredictor, answers_for
 NonBlankText = Annotated[str, StringConstraints(pattern=r"\S", strict=True)]
 
 
-def texts_request_model(*, max_texts: int, forbid_extra_fields: bool) -> type[BaseModel]:
-    """``{"texts": ["...", ...]}`` with 1 to ``max_texts`` non-blank strings (a 422 names ``texts.N`` otherwise)."""
+def texts_request_model(
+    *, max_texts: int, forbid_extra_fields: bool, fields: Sequence[str] = ()
+) -> type[BaseModel]:
+    """``{"texts": ["...", ...]}`` with 1 to ``max_texts`` non-blank strings (a 422 names ``texts.N`` otherwise);
+    for a model of several text columns (``fields``, a pair), each item is a list of one text a field:
+    ``{"texts": [["first", "second"], ...]}``."""
+    item: Any = NonBlankText
+    description = f"The texts to classify, 1 to {max_texts}; each must hold a non-space character."
+    example: list[Any] = ["A wonderful film, a joy from start to finish."]
+    if fields:
+        item = Annotated[list[NonBlankText], Field(min_length=len(fields), max_length=len(fields))]
+        description = (
+            f"The examples to classify, 1 to {max_texts}; each a list of {len(fields)} texts ({', '.join(fields)}, "
+            "in that order), each holding a non-space character."
+        )
+        example = [["A man is playing a guitar.", "Someone plays an instrument."][: len(fields)]]
     return create_model(
         "TextsRequest",
         __config__=ConfigDict(extra="forbid" if forbid_extra_fields else "ignore"),
         texts=(
-            list[NonBlankText],
-            Field(
-                min_length=1,
-                max_length=max_texts,
-                description=f"The texts to classify, 1 to {max_texts}; each must hold a non-space character.",
-                examples=[["A wonderful film, a joy from start to finish."]],
-            ),
+            list[item],  # type: ignore[valid-type]
+            Field(min_length=1, max_length=max_texts, description=description, examples=[example]),
         ),
     )
 
@@ -48,11 +58,16 @@ def text_metadata(predictor: ServablePredictor, config: ServeConfig, *, backend:
         "task": _task_info(predictor.task),
         "text": {
             "column": recipe.text_col,
+            **({"fields": list(recipe.fields)} if getattr(recipe, "fields", ()) else {}),
             "tokenizer": tokenizer,
             "vocabulary": len(recipe.vocab),
             "max_len": recipe.max_len,
         },
-        "request_format": '{"texts": ["...", ...]}',
+        "request_format": (
+            '{"texts": [[' + ", ".join(f'"<{name}>"' for name in recipe.fields) + "], ...]}"
+            if getattr(recipe, "fields", ())
+            else '{"texts": ["...", ...]}'
+        ),
         "metrics": _metrics(predictor.metadata),
         "versions": _versions(predictor.metadata),
         "limits": text_limits(config),

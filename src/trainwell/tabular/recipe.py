@@ -366,12 +366,18 @@ class TabularRecipe:
         dropped = {name: reason for name, reason in dropped.items() if name not in words}
         if not cats and not conts and not dates:
             free_text = [name for name, reason in dropped.items() if reason.startswith(FREE_TEXT_REASON)]
-            fix = (
-                f" Column '{free_text[0]}' is free text, for a text model: pass --text {free_text[0]} (Python: "
-                f"text_data(source, '{free_text[0]}', target))."
-                if len(free_text) == 1
-                else " Add feature columns."
-            )
+            if len(free_text) == 1:
+                fix = (
+                    f" Column '{free_text[0]}' is free text, for a text model: pass --text {free_text[0]} (Python: "
+                    f"text_data(source, '{free_text[0]}', target))."
+                )
+            elif free_text:
+                fix = (
+                    f" Columns {', '.join(free_text)} are free text, for a text model of each row's texts as one "
+                    f"example: pass --text {','.join(free_text)} (Python: text_data(source, {free_text!r}, target))."
+                )
+            else:
+                fix = " Add feature columns."
             raise NoInputColumns(
                 f"no input columns left in {source} besides the target {', '.join(targets)}; "
                 f"columns are: {list_columns([str(c) for c in df.columns])}.{fix}",

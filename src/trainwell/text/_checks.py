@@ -4,6 +4,7 @@ and labels before it tokenises anything: each refusal names the row or column an
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -40,49 +41,61 @@ def check_column(frame: pd.DataFrame, name: str, flag: str, what: str) -> None:
 
 
 def checked_texts(
-    frame: pd.DataFrame, text_col: str, what: str, drop_empty: bool, *, from_file: bool = True
+    frame: pd.DataFrame,
+    text_col: str | Sequence[str],
+    what: str,
+    drop_empty: bool,
+    *,
+    from_file: bool = True,
 ) -> pd.DataFrame:
-    """Rows with a real text: non-strings and (unless ``drop_empty``) blank texts raise, naming the row.
+    """Rows with a real text in the text column (in each, given several): non-strings and (unless
+    ``drop_empty``) blank texts raise, naming the column and row.
 
     A row is named as a file's data row (from 1, below the header), or a DataFrame's index label; a missing
     cell and one of nothing but white space count alike. Dropped rows are counted in a warning.
     """
-    column = frame[text_col]
+    columns = [text_col] if isinstance(text_col, str) else list(text_col)
 
     def row_name(position: int) -> str:
         return f"data row {position + 1}" if from_file else f"the row at index {frame.index[position]!r}"
 
-    blank = column.map(lambda value: isinstance(value, str) and not value.strip()).to_numpy(dtype=bool)
-    empty = column.isna().to_numpy() | blank
-    if empty.any():
-        rows = np.flatnonzero(empty)
-        if not drop_empty:
-            raise DataError(
-                f"text column '{text_col}' in {what} is empty in {row_name(int(rows[0]))} ({len(rows)} "
-                f"row{'' if len(rows) == 1 else 's'} in all); fill or drop those rows, or pass --drop-empty "
-                "(Python: drop_empty=True)"
+    dropped = np.zeros(len(frame), dtype=bool)
+    for name in columns:
+        column = frame[name]
+        blank = column.map(lambda value: isinstance(value, str) and not value.strip()).to_numpy(dtype=bool)
+        empty = column.isna().to_numpy() | blank
+        if empty.any():
+            rows = np.flatnonzero(empty)
+            if not drop_empty:
+                raise DataError(
+                    f"text column '{name}' in {what} is empty in {row_name(int(rows[0]))} ({len(rows)} "
+                    f"row{'' if len(rows) == 1 else 's'} in all); fill or drop those rows, or pass --drop-empty "
+                    "(Python: drop_empty=True)"
+                )
+            if len(rows) == len(frame):
+                raise DataError(
+                    f"text column '{name}' in {what} is empty in every row; there is nothing to read"
+                )
+            warn(
+                f"dropped {len(rows)} of {len(frame)} rows of {what} whose text column '{name}' is empty (the "
+                f"first: {row_name(int(rows[0]))})",
+                UserWarning,
             )
-        if len(rows) == len(frame):
+        strings = column.map(lambda value: isinstance(value, str)).to_numpy(dtype=bool)
+        other = np.flatnonzero(~empty & ~strings)
+        if len(other):
+            value = column.iloc[int(other[0])]
             raise DataError(
-                f"text column '{text_col}' in {what} is empty in every row; there is nothing to read"
+                f"text column '{name}' in {what} holds {str(value)[:40]} ({type(value).__name__}), not text, in "
+                f"{row_name(int(other[0]))}; convert the column to text first"
             )
-
-        warn(
-            f"dropped {len(rows)} of {len(frame)} rows of {what} whose text column '{text_col}' is empty (the first: "
-            f"{row_name(int(rows[0]))})",
-            UserWarning,
-        )
-    strings = column.map(lambda value: isinstance(value, str)).to_numpy(dtype=bool)
-    other = np.flatnonzero(~empty & ~strings)
-    if len(other):
-        value = column.iloc[int(other[0])]
-        raise DataError(
-            f"text column '{text_col}' in {what} holds {str(value)[:40]} ({type(value).__name__}), not text, in "
-            f"{row_name(int(other[0]))}; convert the column to text first"
-        )
-    if empty.any():
-        frame = frame.loc[~empty].reset_index(drop=True)
-    validate_texts(frame[text_col].tolist(), name=f"text column '{text_col}' row")
+        dropped |= empty
+    if dropped.all():
+        raise DataError(f"every row of {what} has an empty text column; there is nothing to read")
+    if dropped.any():
+        frame = frame.loc[~dropped].reset_index(drop=True)
+    for name in columns:
+        validate_texts(frame[name].tolist(), name=f"text column '{name}' row")
     return frame
 
 

@@ -252,7 +252,7 @@ def _labelled_names(folder: Path) -> list[str] | None:
     return kept if len(kept) < len(names) else None
 
 
-def check_folder_columns(text_col: str, target: object) -> None:
+def check_folder_columns(text_col: object, target: object) -> None:
     """Refuse a text column or a target named for a folder of texts: its texts are its files, its labels their
     folders' names (read as the columns ``text`` and ``label``)."""
     if target not in (None, "label") or text_col != "text":

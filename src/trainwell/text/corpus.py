@@ -141,6 +141,12 @@ def _read_table_texts(
             f"{', '.join(map(str, list(frame.columns)[:20]))}"
         )
     if text_col not in frame.columns:
+        several = [name.strip() for name in text_col.split(",")] if "," in text_col else []
+        if len(several) > 1 and all(name in frame.columns for name in several):
+            raise ConfigError(
+                f"a language model reads one text column; --text {text_col} names {len(several)}, which a "
+                "classifier reads as one example: pass one of them"
+            )
         raise DataError(
             f"text column {text_col!r} not found in {path}; columns are: {', '.join(map(str, frame.columns))}"
         )

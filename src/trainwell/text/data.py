@@ -32,6 +32,7 @@ from trainwell.text._checks import (
 )
 from trainwell.text._folders import check_folder_columns, read_text_folder
 from trainwell.text.bundle import TextDataBundle
+from trainwell.text.fields import joined, text_columns
 
 # Imported "as" themselves: names that lived here before the split, kept importable from this module.
 from trainwell.text.fitting import DEFAULT_NGRAMS as DEFAULT_NGRAMS
@@ -64,7 +65,7 @@ __all__ = [
 
 def text_data(
     source: str | Path | pd.DataFrame,
-    text_col: str = "text",
+    text_col: str | Sequence[str] = "text",
     target: str | Sequence[str] | None = None,
     *,
     valid_pct: float = 0.2,
@@ -99,7 +100,9 @@ def text_data(
             file per class holding a text a line, its label the part of its name that differs (rt-polarity's
             ``rt-polarity.pos`` and ``.neg``; see :func:`read_text_folder`; its table has the columns ``text`` and
             ``label``).
-        text_col: the column holding the texts.
+        text_col: the column holding the texts; or several columns (a list, or names joined by commas), each
+            row's texts then read as one example, tokenised field by field (a pair of sentences: MRPC's
+            ``["sentence1", "sentence2"]``, SNLI's premise and hypothesis; see :mod:`trainwell.text.fields`).
         target: the label column (or several 0/1 columns for multi-label); a folder's is its folders' names.
         valid_pct: share of rows held out at random (when neither ``valid_col`` nor ``splits`` is given).
         valid_col: a true/false column marking validation rows.
@@ -166,11 +169,13 @@ def text_data(
     if target is None:
         raise ConfigError("text_data needs target=: the label column (--target NAME)")
     targets = [target] if isinstance(target, str) else list(target)
-    for name, flag in [(text_col, "--text"), *((name, "--target") for name in targets)]:
+    columns = text_columns(text_col, frame.columns)
+    for name, flag in [*((name, "--text") for name in columns), *((name, "--target") for name in targets)]:
         check_column(frame, name, flag, what)
     if valid_col is not None:
         check_column(frame, valid_col, "--valid-col", what)
-    frame = checked_texts(frame, text_col, what, drop_empty, from_file=from_file)
+    frame = checked_texts(frame, columns, what, drop_empty, from_file=from_file)
+    texts = joined(frame, columns, what)
     label_frame = frame[targets[0]] if len(targets) == 1 else frame[targets]
     single = len(targets) == 1 and label_delim is None and task != "multilabel"
     train_rows, valid_rows = _split_rows(frame, valid_pct, valid_col, splits, seed)
@@ -178,17 +183,16 @@ def text_data(
         drawn = valid_col is None and splits is None
         train_rows, valid_rows = _checked_labels(label_frame, targets[0], train_rows, valid_rows, drawn, what)
     if valid_col is None and splits is None and valid_rows is not None and len(valid_rows):
-        texts = frame[text_col]
         warn_validation_inside_training(
             texts.iloc[train_rows].tolist(), texts.iloc[valid_rows].tolist(), what, seed
         )
     train_labels = label_frame.iloc[train_rows]
     resolved = _task(train_labels, task, label_delim, targets[0])
-    split_texts = {"train": frame[text_col].iloc[train_rows].tolist()}
+    split_texts = {"train": texts.iloc[train_rows].tolist()}
     split_labels: dict[str, Any] = {"train": train_labels}
     recipe = fit_recipe(
         split_texts["train"],
-        text_col,
+        columns[0],
         tokenizer=tokenizer,
         min_freq=min_freq,
         max_vocab=max_vocab,
@@ -200,19 +204,20 @@ def text_data(
         max_len=max_len,
         batch_format=batch_format,
         n_workers=n_workers,
+        fields=columns if len(columns) > 1 else (),
     )
     if valid_rows is not None and len(valid_rows):
-        split_texts["valid"] = frame[text_col].iloc[valid_rows].tolist()
+        split_texts["valid"] = texts.iloc[valid_rows].tolist()
         split_labels["valid"] = label_frame.iloc[valid_rows]
     if test is not None:
         split_texts["test"], split_labels["test"] = _read_test(
-            test, text_col, targets, drop_empty, encoding, encoding_errors, names
+            test, columns, targets, drop_empty, encoding, encoding_errors, names
         )
     bs = batch_size or _default_batch_size(len(train_rows))
     workers = n_workers if n_workers is not None else (None if len(frame) >= 20_000 else 1)
     bundle = _bundle(resolved, recipe, split_texts, split_labels, bs, batch_format, seed, workers)
     # Which rows trained the model, sketched, so a report on training rows can say so (data.fingerprint).
-    bundle.train.rows_sketch = RowSketch.of(frame.iloc[train_rows], [text_col, *targets])  # type: ignore[attr-defined]
+    bundle.train.rows_sketch = RowSketch.of(frame.iloc[train_rows], [*columns, *targets])  # type: ignore[attr-defined]
     if names is not None and isinstance(source, str | Path):  # kept: predict reads files like it alike
         bundle.train.header_names = list(names)  # type: ignore[attr-defined]
     return bundle
@@ -243,7 +248,7 @@ def _bundle(
 
 def _read_folder(
     folder: Path,
-    text_col: str,
+    text_col: str | Sequence[str],
     target: str | Sequence[str] | None,
     test: str | Path | pd.DataFrame | None,
     valid_col: str | None,
@@ -266,7 +271,7 @@ def _read_folder(
 
 def _read_test(
     test: str | Path | pd.DataFrame,
-    text_col: str,
+    columns: list[str],
     targets: list[str],
     drop_empty: bool,
     encoding: str,
@@ -276,6 +281,11 @@ def _read_test(
     """The texts and labels of a held-out table, checked as the training table is; or of a folder of class
     folders of ``.txt`` files (IMDB's ``test/``), one text a file, labelled by its folder."""
     if isinstance(test, str | Path) and Path(test).is_dir():
+        if len(columns) != 1:
+            raise ConfigError(
+                f"test folder '{test}' holds one text a file; a model of the text columns {', '.join(columns)} is "
+                "tested on a table holding them"
+            )
         if len(targets) != 1:
             raise ConfigError(
                 f"test folder '{test}' labels each text with one class folder; a model of {len(targets)} target "
@@ -291,10 +301,12 @@ def _read_test(
         return folder["text"].tolist(), folder["label"].rename(targets[0])
     what = "the test data"
     frame = read_text_table(test, what, encoding=encoding, encoding_errors=encoding_errors, names=names)
-    check_column(frame, text_col, "--text", what)
+    for name in columns:
+        check_column(frame, name, "--text", what)
     check_test_targets(frame, targets, test if isinstance(test, str | Path) else None)
-    frame = checked_texts(frame, text_col, what, drop_empty, from_file=isinstance(test, str | Path))
-    return frame[text_col].tolist(), frame[targets[0]] if len(targets) == 1 else frame[targets]
+    frame = checked_texts(frame, columns, what, drop_empty, from_file=isinstance(test, str | Path))
+    texts = joined(frame, columns, what).tolist()
+    return texts, frame[targets[0]] if len(targets) == 1 else frame[targets]
 
 
 def _loader(

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
+from trainwell.text.fields import joined, text_columns
+
 if TYPE_CHECKING:
     import pandas as pd
     import torch
@@ -35,7 +37,7 @@ class TextFold:
     """A fold function for :func:`trainwell.evaluate.cross_validate` that trains a text classifier."""
 
     frame: pd.DataFrame
-    text_col: str
+    text_col: str | list[str]
     target: str | list[str]
     task: Task
     metric_names: Sequence[str]
@@ -160,7 +162,7 @@ def _multilabel_text_baselines(
 
 def _folder_texts(
     folder: Path,
-    text_col: str,
+    text_col: str | Sequence[str],
     target: str | Sequence[str] | None,
     encoding: str,
     encoding_errors: Literal["strict", "replace"],
@@ -183,16 +185,17 @@ def _folder_texts(
 
 def _labelled_texts(
     source: pd.DataFrame | str | Path,
-    text_col: str,
+    text_col: str | Sequence[str],
     target: str | Sequence[str] | None,
     task: str | None,
     label_delim: str | None,
     encoding: str,
     encoding_errors: Literal["strict", "replace"],
     names: Sequence[str] | None = None,
-) -> tuple[pd.DataFrame, list[str], Any, Task]:
+) -> tuple[pd.DataFrame, list[str], Any, Task, list[str]]:
     """The table of ``source``, its label columns' names, its labels (a column, or several 0/1 columns for
-    multi-label targets) and their task, refusing a missing column or a task that is not classification."""
+    multi-label targets), their task and the text columns, refusing a missing column or a task that is not
+    classification."""
     from trainwell.core.errors import ConfigError, DataError
     from trainwell.data.task import infer_task
     from trainwell.text.table import read_text_table
@@ -205,9 +208,13 @@ def _labelled_texts(
     else:
         frame = read_text_table(source, what, encoding=encoding, encoding_errors=encoding_errors, names=names)
     targets = [target] if isinstance(target, str) else list(target)
+    columns = text_columns(text_col, frame.columns)
     absent = [
         (keyword, wanted)
-        for keyword, wanted in (("text_col", text_col), *(("target", name) for name in targets))
+        for keyword, wanted in (
+            *(("text_col", name) for name in columns),
+            *(("target", name) for name in targets),
+        )
         if wanted not in frame.columns
     ]
     if absent:
@@ -227,13 +234,13 @@ def _labelled_texts(
                 f"{resolved.kind}; pass {say('task')} to override the inferred task"
             )
         )
-    return frame, targets, labels, resolved
+    return frame, targets, labels, resolved, columns
 
 
 def evaluate_texts(
     source: pd.DataFrame | str | Path,
     *,
-    text_col: str = "text",
+    text_col: str | Sequence[str] = "text",
     target: str | Sequence[str] | None = None,
     cv: int = 5,
     seed: int = 0,
@@ -257,7 +264,8 @@ def evaluate_texts(
             (``<label>/*.txt``, or ``train/<label>/`` beside ``valid/`` and ``test/``, IMDB's layout: its
             training and validation texts are cross-validated, its ``test/`` and a class folder of unlabelled
             texts such as ``unsup`` left out).
-        text_col: the column holding the texts.
+        text_col: the column holding the texts, or several (a pair of sentences; see
+            :func:`~trainwell.text.text_data`).
         target: the label column, or several 0/1 label columns (multi-label); a folder's labels are its class
             folders' names.
         cv: number of folds, at least 2 (stratified for one label per text; label sets are split at random).
@@ -288,7 +296,7 @@ def evaluate_texts(
     from trainwell.evaluate.spread import cross_validate_spread
 
     fold_seconds = check_settings(cv, epochs, time_budget)
-    frame, targets, labels, resolved = _labelled_texts(
+    frame, targets, labels, resolved, columns = _labelled_texts(
         source, text_col, target, task, label_delim, encoding, encoding_errors, names
     )
     stratified = resolved.kind != "multilabel"
@@ -301,7 +309,7 @@ def evaluate_texts(
     from trainwell.text._checks import warn_validation_inside_training
 
     # Folds drawn at random over pieces of the same texts (SST-2's phrases) flatter every model alike: said once.
-    texts_of = frame[text_col]
+    texts_of = joined(frame, columns, str(source) if isinstance(source, str | Path) else "the table")
     first_train, first_valid = splits[0]
     warn_validation_inside_training(
         texts_of.iloc[first_train].tolist(),
@@ -314,7 +322,7 @@ def evaluate_texts(
     metric_names = list(resolved.metric_names)
     fold = TextFold(
         frame,
-        text_col,
+        columns[0] if len(columns) == 1 else columns,
         targets[0] if len(targets) == 1 else targets,
         resolved,
         metric_names,
@@ -322,7 +330,7 @@ def evaluate_texts(
         seed=seed,
         label_delim=label_delim,
     )
-    texts = frame[text_col].astype(str).tolist()
+    texts = texts_of.astype(str).tolist()
     model, others = cross_validate_spread(
         fold,
         splits,

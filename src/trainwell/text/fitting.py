@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 
 from trainwell.core.errors import ConfigError
+from trainwell.text.fields import field_parts
 from trainwell.text.recipe import TextRecipe
 from trainwell.text.subword import SubwordTokenizer
 from trainwell.text.tokenize import WordTokenizer
@@ -54,9 +55,13 @@ def fit_recipe(
     max_len: int | None = None,
     batch_format: str = "bag",
     n_workers: int | None = None,
+    fields: Sequence[str] = (),
 ) -> TextRecipe:
     """Fit the tokenizer (subword) and the vocabulary (word) on training ``texts``; ``ngrams=None`` chooses
-    the bag's longest n-gram from the task's ``kind`` and the training token count (:func:`default_ngrams`)."""
+    the bag's longest n-gram from the task's ``kind`` and the training token count (:func:`default_ngrams`).
+    With ``fields`` (several text columns), each text is those fields joined, and each field is read alone."""
+    if fields:  # the words of each field, not the joined string with its separators
+        texts = [piece for part in field_parts(texts, len(fields)) for piece in part]
     workers = n_workers if n_workers is not None else (None if len(texts) >= 20_000 else 1)
     if vocab is not None and not (tokenizer == "word" or isinstance(tokenizer, WordTokenizer)):
         raise ConfigError("vocab= fixes a word vocabulary; a subword tokenizer carries its own pieces")
@@ -87,6 +92,7 @@ def fit_recipe(
         n_buckets=n_buckets or default_buckets(n_tokens),
         binary=binary,
         max_len=max_len,
+        fields=tuple(fields),
     )
 
 

@@ -56,7 +56,7 @@ class TextRun(FitRun):
 def fit_texts(
     source: str | Path | pd.DataFrame,
     *,
-    text_col: str = "text",
+    text_col: str | Sequence[str] = "text",
     target: str | list[str] | None = None,
     out: str | Path | None = None,
     model: str = "fast",
@@ -83,7 +83,9 @@ def fit_texts(
 
     Args:
         source: a CSV / TSV / Parquet file or a DataFrame with a text column and a label column.
-        text_col, target: the text and label columns (``--text``, ``--target``).
+        text_col, target: the text and label columns (``--text``, ``--target``); several text columns (a
+            list, or names joined by commas) make each row's texts one example, a pair of sentences
+            (:func:`~trainwell.text.text_data`).
         out: the model directory to write (checked before any work).
         model: ``"fast"`` (the n-gram bag) or a registered text architecture.
         epochs, lr: training length and peak learning rate (defaults suit the architecture).

@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from trainwell.core.errors import DataError
 from trainwell.export.predictor import Predictor
+from trainwell.text.fields import model_texts
 from trainwell.text.recipe import TextRecipe, bag_batch, padded_batch
-from trainwell.text.tokenize import validate_texts
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,36 +33,13 @@ class TextPredictor(Predictor):
 
     @property
     def input_names(self) -> list[str]:
-        return [self.recipe.text_col]
+        return self.recipe.input_columns
 
     def texts(self, inputs: str | Sequence[str] | pd.DataFrame | pd.Series) -> list[str]:
         """The texts of ``inputs``: one string (one text), a list, a Series, or a DataFrame holding the training
-        text column."""
-        import pandas as pd
-
-        if isinstance(inputs, str):
-            inputs = [inputs]
-        name = "texts"
-        if isinstance(inputs, pd.DataFrame):
-            column = self.recipe.text_col
-            if column not in inputs.columns:
-                shown = ", ".join(map(str, list(inputs.columns)[:30]))
-                raise DataError(f"text column '{column}' not found in the input table; columns are: {shown}")
-            inputs, name = inputs[column], f"text column '{column}' row"
-        if isinstance(inputs, pd.Series):
-            # A blank cell reads as NaN: said as an empty text of a data row (from 1), not as "a float".
-            empty = inputs.isna() | inputs.map(lambda value: isinstance(value, str) and not value.strip())
-            if empty.any():
-                rows = np.flatnonzero(empty.to_numpy(dtype=bool))
-                where = f"text column '{inputs.name}'" if inputs.name is not None else "the texts"
-                raise DataError(
-                    f"{where} is empty in data row {rows[0] + 1} of the input ({len(rows)} "
-                    f"row{'' if len(rows) == 1 else 's'} in all); a text model has nothing to read there: fill "
-                    "or drop those rows"
-                )
-            inputs = inputs.tolist()
-        texts, _ = validate_texts(inputs, name=name, droppable=False)
-        return texts
+        text column; for a model of several text columns (a pair), a DataFrame holding them or tuples of one
+        text a column (:func:`~trainwell.text.fields.model_texts`)."""
+        return model_texts(inputs, self.recipe.input_columns)
 
     @torch.no_grad()
     def predict_proba(self, inputs: str | Sequence[str] | pd.DataFrame | pd.Series) -> torch.Tensor:

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from trainwell.core.errors import ArtifactError, ConfigError
+from trainwell.text.fields import FLD_ID, check_fields, field_parts, pair_features
 from trainwell.text.subword import SubwordTokenizer
 from trainwell.text.tokenize import WordTokenizer
 from trainwell.text.vocab import Vocab
@@ -54,7 +55,10 @@ class TextRecipe:
         ngrams: Longest n-gram added to a bag (1 = tokens only).
         n_buckets: Hash buckets shared by all n-grams of length 2 and more.
         binary: Keep each id once per text (bag format).
-        max_len: Keep only the first ``max_len`` tokens of a text (``None``: all).
+        max_len: Keep only the first ``max_len`` tokens of a text (``None``: all); of each field's.
+        fields: The text columns of a model that reads several texts an example (a pair of sentences), in order;
+            empty for one text column (``text_col``, the first of them otherwise). See
+            :mod:`trainwell.text.fields`.
     """
 
     text_col: str
@@ -66,6 +70,7 @@ class TextRecipe:
     binary: bool = True
     max_len: int | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    fields: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.batch_format not in BATCH_FORMATS:
@@ -80,6 +85,7 @@ class TextRecipe:
             isinstance(self.max_len, bool) or not isinstance(self.max_len, int) or self.max_len < 1
         ):
             raise ConfigError(f"max_len must be a whole number >= 1 or None; got {self.max_len!r}")
+        object.__setattr__(self, "fields", check_fields(self.fields))
         if self.tokenizer.get("kind") not in ("word", "subword"):
             raise ConfigError(
                 f"tokenizer kind must be 'word' or 'subword'; got {self.tokenizer.get('kind')!r}"
@@ -107,9 +113,20 @@ class TextRecipe:
 
     @property
     def n_embeddings(self) -> int:
-        """Rows of the embedding table a model needs: tokens, then the n-gram buckets (bag format)."""
-        uses_buckets = self.batch_format == "bag" and self.ngrams > 1
+        """Rows of the embedding table a model needs: tokens, then the buckets of the n-grams and of a pair's
+        shared and lone words (bag format)."""
+        uses_buckets = self.batch_format == "bag" and (self.ngrams > 1 or self.pairs)
         return self.n_tokens + (self.n_buckets if uses_buckets else 0)
+
+    @property
+    def input_columns(self) -> list[str]:
+        """The columns a table given to the predictor must hold: the fields, or the one text column."""
+        return list(self.fields) or [self.text_col]
+
+    @property
+    def pairs(self) -> bool:
+        """Whether a bag of this recipe reads a pair's shared and lone words (two fields, bag format)."""
+        return self.batch_format == "bag" and len(self.fields) == 2
 
     @property
     def pad_id(self) -> int:
@@ -119,6 +136,23 @@ class TextRecipe:
     def encode(self, texts: Sequence[str], *, n_workers: int | None = 1) -> tuple[np.ndarray, np.ndarray]:
         """Token ids of validated texts as flat ``int64`` ids and offsets (text ``i`` is
         ``ids[offsets[i]:offsets[i + 1]]``), truncated to ``max_len``; bag format adds n-grams."""
+        parts: list[tuple[np.ndarray, np.ndarray]] = []
+        if self.fields:
+            parts = [self._token_ids(part, n_workers) for part in field_parts(texts, len(self.fields))]
+            ids, offsets = rows_joined(parts, FLD_ID)
+        else:
+            ids, offsets = self._token_ids(texts, n_workers)
+        if self.batch_format == "bag":
+            ids, offsets = add_ngrams(
+                ids, offsets, self.ngrams, self.n_tokens, self.n_buckets, binary=self.binary
+            )
+            if self.pairs:
+                crossed = pair_features(parts[0], parts[1], self.n_tokens, self.n_buckets)
+                ids, offsets = rows_joined([(ids, offsets), crossed])
+        return ids, offsets
+
+    def _token_ids(self, texts: Sequence[str], n_workers: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids of ``texts`` as flat ids and offsets, truncated to ``max_len``."""
         tokenizer = self.text_tokenizer
         if isinstance(tokenizer, WordTokenizer):
             assert self.word_vocab is not None
@@ -130,10 +164,6 @@ class TextRecipe:
         ids, offsets = ids_t.numpy(), offsets_t.numpy()
         if self.max_len is not None:
             ids, offsets = truncate(ids, offsets, self.max_len)
-        if self.batch_format == "bag":
-            ids, offsets = add_ngrams(
-                ids, offsets, self.ngrams, self.n_tokens, self.n_buckets, binary=self.binary
-            )
         return ids, offsets
 
     # -------------------------------------------------------------------------------- serialisation
@@ -148,6 +178,7 @@ class TextRecipe:
             "binary": self.binary,
             "max_len": self.max_len,
             "extra": dict(self.extra),
+            **({"fields": list(self.fields)} if self.fields else {}),
         }
 
     @classmethod
@@ -162,6 +193,7 @@ class TextRecipe:
             "binary",
             "max_len",
             "extra",
+            "fields",
         }
         unknown = sorted(set(data) - known)
         if unknown or "text_col" not in data or "tokenizer" not in data:
@@ -180,6 +212,7 @@ class TextRecipe:
                 binary=bool(data.get("binary", True)),
                 max_len=None if data.get("max_len") is None else int(data["max_len"]),
                 extra=dict(data.get("extra", {})),
+                fields=tuple(map(str, data.get("fields", ()))),
             )
         except (TypeError, ValueError) as error:
             raise ArtifactError(f"the text recipe in trainwell.json is malformed: {error}") from error
@@ -245,6 +278,32 @@ def add_ngrams(
     text_of_key = keys // size
     counts = np.bincount(text_of_key, minlength=len(lengths)).astype(np.int64)
     return keys - text_of_key * size, _offsets_from_lengths(counts)
+
+
+def rows_joined(
+    parts: Sequence[tuple[np.ndarray, np.ndarray]], sep_id: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row ``i`` of every part (flat ids + offsets, as many rows each) one after the other, ``sep_id`` between
+    two parts when given: a pair's sides as one row, ``a1 a2 xxfld b1 b2``."""
+    n_rows = len(parts[0][1]) - 1
+    seps = 0 if sep_id is None else len(parts) - 1
+    pool = np.concatenate([ids for ids, _ in parts] + [np.array([sep_id or 0], dtype=np.int64)])
+    bases = np.cumsum([0] + [len(ids) for ids, _ in parts])
+    # Every piece of every row, row by row: part 0 of row i, (a separator,) part 1 of row i...
+    starts, lengths = [], []
+    for index, (_, offsets) in enumerate(parts):
+        if index and seps:
+            starts.append(np.full(n_rows, bases[-1], dtype=np.int64))
+            lengths.append(np.ones(n_rows, dtype=np.int64))
+        starts.append(bases[index] + offsets[:-1])
+        lengths.append(np.diff(offsets))
+    start = np.stack(starts, axis=1).reshape(-1)
+    length = np.stack(lengths, axis=1).reshape(-1)
+    total = int(length.sum())
+    within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(length) - length, length)
+    ids = pool[np.repeat(start, length) + within]
+    row_lengths = length.reshape(n_rows, -1).sum(axis=1)
+    return ids, _offsets_from_lengths(row_lengths)
 
 
 def rows_of(ids: np.ndarray, offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,258 @@
+"""Texts of several columns read as one example: a pair of sentences (GLUE's MRPC and RTE, SNLI's premise and
+hypothesis, Quora's question pairs) or a title beside a body.
+
+A row's fields are joined into one string, ``"<first> xxfld <second>"`` (:data:`FIELD_SEP`; ``xxfld`` is the
+special token with a fixed id in every vocabulary), so every part that holds texts (splits, loaders, top losses,
+reports) holds one string a row. The recipe cuts that string back into its fields and tokenises each alone
+(:meth:`~trainwell.text.recipe.TextRecipe.encode`): a field's words never run into the next one's, and a bag
+model of a pair reads which words both sides share and which only one holds (:func:`pair_features`), what a
+paraphrase or an entailment turns on more than the words themselves.
+
+No torch here: the predictor, the server and the ONNX runner read a model's fields through these functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from trainwell.core.errors import ConfigError, DataError
+from trainwell.text.specials import FLD, SPECIAL_TOKENS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "FIELD_SEP",
+    "field_parts",
+    "joined",
+    "model_texts",
+    "pair_features",
+    "text_columns",
+    "texts_of_inputs",
+]
+
+#: What stands between two fields of a row's text.
+FIELD_SEP = f" {FLD} "
+#: The id of ``xxfld`` in every vocabulary, word or subword (the special tokens' fixed order).
+FLD_ID = SPECIAL_TOKENS.index(FLD)
+
+
+def text_columns(text_col: str | Sequence[str], columns: Sequence[Any] | None = None) -> list[str]:
+    """The text column(s) ``text_col`` names: one name, a list of names, or names joined by commas
+    (``"sentence1,sentence2"``, as ``--text`` takes them) unless a column of ``columns`` bears that whole name.
+
+    Raises:
+        ConfigError: no name, an empty one, or one named twice.
+    """
+    if isinstance(text_col, str):
+        names = (
+            [text_col]
+            if "," not in text_col or (columns is not None and text_col in columns)
+            else [part.strip() for part in text_col.split(",")]
+        )
+    else:
+        names = list(text_col)
+    if not names or any(not isinstance(name, str) or not name.strip() for name in names):
+        raise ConfigError(
+            f"text columns must be one or more column names (--text sentence1,sentence2); got {text_col!r}"
+        )
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ConfigError(f"text column {twice[0]!r} is named twice in {text_col!r}; name each column once")
+    return names
+
+
+def joined(frame: pd.DataFrame, columns: Sequence[str], what: str = "the data") -> pd.Series:
+    """One string a row: the column's texts, or the fields of several columns joined by :data:`FIELD_SEP`.
+
+    Raises:
+        DataError: a field holding ``xxfld`` itself, which would read as two fields (its column and row said).
+    """
+    if len(columns) == 1:
+        return frame[columns[0]]
+    for name in columns:
+        marked = frame[name].str.contains(FLD, regex=False).to_numpy(dtype=bool)
+        if marked.any():
+            row = int(np.flatnonzero(marked)[0])
+            raise DataError(
+                f"text column '{name}' in {what} holds the word '{FLD}' (data row {row + 1}), which trainwell puts "
+                f"between the fields of a row's text; replace it in that column first"
+            )
+    texts = frame[columns[0]].astype(str)
+    for name in columns[1:]:
+        texts = texts + FIELD_SEP + frame[name].astype(str)
+    return texts.rename(" + ".join(columns))
+
+
+def field_parts(texts: Sequence[str], n_fields: int) -> list[list[str]]:
+    """The ``n_fields`` fields of each joined text, field by field: ``parts[f][i]`` is field ``f`` of text ``i``.
+
+    Raises:
+        DataError: a text that is not ``n_fields`` fields joined by :data:`FIELD_SEP` (its position said).
+    """
+    parts: list[list[str]] = [[] for _ in range(n_fields)]
+    for position, text in enumerate(texts):
+        pieces = text.split(FIELD_SEP)
+        if len(pieces) != n_fields:
+            raise DataError(
+                f"text {position} reads as {len(pieces)} field(s), not {n_fields}: a model of {n_fields} text "
+                "columns takes a table holding them, or one tuple of texts a row"
+            )
+        for field, piece in enumerate(pieces):
+            parts[field].append(piece)
+    return parts
+
+
+def texts_of_inputs(inputs: Any, columns: Sequence[str]) -> Any:
+    """What a predictor of several text ``columns`` was handed, as joined texts: a table holding the columns is
+    joined; a tuple (or list) of one text per field is one example; a list of such tuples is one a row.
+    A table is returned as it is when it lacks a column (the caller names the missing one)."""
+    import pandas as pd
+
+    names = ", ".join(columns)
+    if isinstance(inputs, pd.DataFrame):
+        if any(name not in inputs.columns for name in columns):
+            return inputs
+        blank = [name for name in columns if _blank(inputs[name])]
+        if blank:
+            empty = np.flatnonzero(_blank_mask(inputs[blank[0]]))
+            raise DataError(
+                f"text column '{blank[0]}' is empty in data row {empty[0] + 1} of the input ({len(empty)} "
+                f"row{'' if len(empty) == 1 else 's'} in all); a text model has nothing to read there: fill or "
+                "drop those rows"
+            )
+        return joined(inputs, columns, "the input").tolist()
+    if isinstance(inputs, str | pd.Series):
+        raise DataError(
+            f"this model reads {len(columns)} texts an example ({names}); pass a table with those columns, "
+            f"or one tuple of {len(columns)} texts an example"
+        )
+    rows = [inputs] if isinstance(inputs, tuple) and all(isinstance(item, str) for item in inputs) else inputs
+    texts = []
+    for position, row in enumerate(rows):
+        if isinstance(row, str) or not isinstance(row, Sequence) or len(row) != len(columns):
+            raise DataError(
+                f"example {position} is {str(row)[:60]!r}, not {len(columns)} texts ({names}); pass one tuple of "
+                f"{len(columns)} texts an example"
+            )
+        for field, text in zip(columns, row, strict=True):
+            if not isinstance(text, str) or not text.strip():
+                raise DataError(
+                    f"example {position}'s {field} is {str(text)[:40]!r}, not a text; a text model has nothing to "
+                    "read there: fill or drop that example"
+                )
+            if FLD in text:
+                raise DataError(
+                    f"example {position}'s {field} holds the word '{FLD}', which trainwell puts between fields; "
+                    "replace it first"
+                )
+        texts.append(FIELD_SEP.join(row))
+    return texts
+
+
+def model_texts(inputs: Any, columns: Sequence[str]) -> list[str]:
+    """The texts a text classifier of the input ``columns`` reads in ``inputs``, checked: one string (one text), a
+    list or Series of strings, or a table holding the columns; for several columns (fields), a table holding
+    them or tuples of one text a field (:func:`texts_of_inputs`), joined.
+
+    Raises:
+        DataError: a missing column, a blank text or a non-text (its column and row said).
+    """
+    import pandas as pd
+
+    from trainwell.text.inputs import validate_texts
+
+    if len(columns) > 1:
+        inputs = texts_of_inputs(inputs, columns)
+    if isinstance(inputs, str):
+        inputs = [inputs]
+    name = "texts"
+    if isinstance(inputs, pd.DataFrame):
+        absent = [column for column in columns if column not in inputs.columns]
+        if absent:
+            shown = ", ".join(map(str, list(inputs.columns)[:30]))
+            raise DataError(f"text column '{absent[0]}' not found in the input table; columns are: {shown}")
+        inputs, name = inputs[columns[0]], f"text column '{columns[0]}' row"
+    if isinstance(inputs, pd.Series):
+        # A blank cell reads as NaN: said as an empty text of a data row (from 1), not as "a float".
+        empty = inputs.isna().to_numpy(dtype=bool) | inputs.map(
+            lambda value: isinstance(value, str) and not value.strip()
+        ).to_numpy(dtype=bool)
+        if empty.any():
+            rows = np.flatnonzero(empty)
+            where = f"text column '{inputs.name}'" if inputs.name is not None else "the texts"
+            raise DataError(
+                f"{where} is empty in data row {rows[0] + 1} of the input ({len(rows)} "
+                f"row{'' if len(rows) == 1 else 's'} in all); a text model has nothing to read there: fill "
+                "or drop those rows"
+            )
+        inputs = inputs.tolist()
+    texts, _ = validate_texts(inputs, name=name, droppable=False)
+    return texts
+
+
+def _blank_mask(column: pd.Series) -> np.ndarray:
+    blank = column.map(lambda value: not isinstance(value, str) or not value.strip())
+    return (column.isna() | blank.astype(bool)).to_numpy(dtype=bool)
+
+
+def _blank(column: pd.Series) -> bool:
+    return bool(_blank_mask(column).any())
+
+
+# Salts of the three kinds of word a pair's sides may hold; kept apart from the n-gram hashes' lengths (2-5).
+_SHARED, _FIRST_ONLY, _SECOND_ONLY = 11, 12, 13
+_HASH_MODULUS = 2**31 - 1
+_HASH_MULTIPLIER = 1_000_003
+_HASH_SALT = 7_919
+
+
+def pair_features(
+    first: tuple[np.ndarray, np.ndarray],
+    second: tuple[np.ndarray, np.ndarray],
+    n_tokens: int,
+    n_buckets: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of a pair, the hashed ids of the words (not special tokens) both sides hold, those only the first
+    holds and those only the second holds: ``n_tokens + hash(word, kind) % n_buckets``, each once, as flat ids
+    and offsets (row ``i`` is ``ids[offsets[i]:offsets[i + 1]]``).
+
+    ``first`` and ``second`` are each side's token ids and offsets, one entry a row. A bag of these tells a
+    model "the second sentence drops 'not'" or "shares 'Paris'", which a bag of both sides' words cannot.
+    """
+    n_rows = len(first[1]) - 1
+    specials = len(SPECIAL_TOKENS)
+
+    def keys(ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        rows = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(offsets))
+        kept = ids >= specials
+        return np.unique(rows[kept] * n_tokens + ids[kept].astype(np.int64))
+
+    a, b = keys(*first), keys(*second)
+    shared = np.intersect1d(a, b, assume_unique=True)
+    groups = [
+        (shared, _SHARED),
+        (np.setdiff1d(a, b, assume_unique=True), _FIRST_ONLY),
+        (np.setdiff1d(b, a, assume_unique=True), _SECOND_ONLY),
+    ]
+    all_keys = []
+    for group, salt in groups:
+        words = group % n_tokens
+        hashed = (words * _HASH_MULTIPLIER + salt * _HASH_SALT) % _HASH_MODULUS
+        all_keys.append((group // n_tokens) * (n_tokens + n_buckets) + n_tokens + hashed % n_buckets)
+    merged = np.unique(np.concatenate(all_keys))  # sorted by row, each id once
+    row_of = merged // (n_tokens + n_buckets)
+    offsets = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row_of, minlength=n_rows), out=offsets[1:])
+    return merged - row_of * (n_tokens + n_buckets), offsets
+
+
+def check_fields(fields: Sequence[str]) -> tuple[str, ...]:
+    """A recipe's ``fields``: none (one text column) or two or more column names."""
+    fields = tuple(fields)
+    if len(fields) == 1 or any(not isinstance(name, str) or not name for name in fields):
+        raise ConfigError(f"fields must be two or more column names, or none; got {list(fields)!r}")
+    return fields

@@ -1,0 +1,65 @@
+"""Serving a model of sentence pairs on real loopback HTTP: each item of ``texts`` is a list of its two texts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from serve_support import start_server
+
+from text_samples import sentence_pairs
+from trainwell.export import load
+from trainwell.serve import create_app
+from trainwell.text import fit_texts
+
+LIMITS: dict[str, Any] = {"max_rows": 5, "max_body_bytes": 20_000, "batch_wait_ms": 50.0}
+
+
+@pytest.fixture(scope="module")
+def pair_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("served-pairs") / "model"
+    fit_texts(
+        sentence_pairs(800), text_col=["sentence1", "sentence2"], target="label", out=out, progress=False
+    )
+    return out
+
+
+@pytest.mark.parametrize("backend", ["torch", "onnx"])
+def test_pairs_get_the_python_predictors_answers_and_bad_ones_are_422(
+    pair_model_dir: Path, tmp_path: Path, backend: str
+) -> None:
+    model_dir = pair_model_dir
+    if backend == "onnx":
+        pytest.importorskip("onnxruntime", reason="the onnx backend needs the onnx extra")
+        import shutil
+
+        from trainwell.export.onnx import export_onnx
+
+        model_dir = tmp_path / "model"
+        shutil.copytree(pair_model_dir, model_dir)
+        export_onnx(model_dir)
+    server = start_server(create_app(model_dir, threads=1, backend=backend, **LIMITS))
+    try:
+        frame = sentence_pairs(4, seed=8)
+        pairs = frame[["sentence1", "sentence2"]].to_numpy().tolist()
+        response = httpx.post(f"{server.url}/predict", json={"texts": pairs}, timeout=60)
+        assert response.status_code == 200, response.text
+        answers = response.json()["predictions"]
+        expected = load(pair_model_dir).predict(frame)
+        for answer, probability in zip(answers, expected["probability_same"], strict=True):
+            assert abs(answer["probabilities"]["same"] - probability) < 1e-4
+        metadata = httpx.get(f"{server.url}/metadata", timeout=60).json()
+        assert metadata["text"]["fields"] == ["sentence1", "sentence2"]
+        assert metadata["request_format"] == '{"texts": [["<sentence1>", "<sentence2>"], ...]}'
+        for body, where in (
+            ({"texts": ["one string"]}, ["texts", 0]),
+            ({"texts": [["a", "b", "c"]]}, ["texts", 0]),
+            ({"texts": [["a", "b"], ["a", " "]]}, ["texts", 1, 1]),
+        ):
+            bad = httpx.post(f"{server.url}/predict", json=body, timeout=60)
+            assert bad.status_code == 422, bad.text
+            assert where in [problem["loc"] for problem in bad.json()["detail"]], bad.text
+    finally:
+        server.stop()

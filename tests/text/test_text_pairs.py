@@ -1,0 +1,184 @@
+"""Texts of two columns read as one example (a pair of sentences): the data, the recipe's field-by-field
+encoding and the words both sides share, the predictor, ONNX and the report."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import trainwell
+from text_samples import sentence_pairs
+from trainwell.core.errors import ArtifactError, ConfigError, DataError
+from trainwell.text import fit_texts, text_data
+from trainwell.text.fields import FIELD_SEP, FLD_ID, field_parts, pair_features, text_columns
+from trainwell.text.recipe import TextRecipe, rows_joined
+
+
+@pytest.fixture(scope="module")
+def pair_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("pairs") / "model"
+    fit_texts(
+        sentence_pairs(1200), text_col=["sentence1", "sentence2"], target="label", out=out, progress=False
+    )
+    return out
+
+
+def test_text_columns_are_read_from_a_list_or_names_joined_by_commas() -> None:
+    assert text_columns("review") == ["review"]
+    assert text_columns("sentence1, sentence2") == ["sentence1", "sentence2"]
+    assert text_columns(["premise", "hypothesis"]) == ["premise", "hypothesis"]
+    assert text_columns("a,b", columns=["a,b", "c"]) == ["a,b"]  # a column of that whole name
+    with pytest.raises(ConfigError, match="named twice"):
+        text_columns("a,a")
+    with pytest.raises(ConfigError, match="one or more column names"):
+        text_columns("a,,b")
+
+
+def test_rows_joined_puts_each_rows_parts_one_after_the_other() -> None:
+    first = (np.array([1, 2, 3, 4, 5]), np.array([0, 2, 5]))
+    second = (np.array([7, 8, 9]), np.array([0, 1, 3]))
+    ids, offsets = rows_joined([first, second], sep_id=4)
+    assert ids.tolist() == [1, 2, 4, 7, 3, 4, 5, 4, 8, 9] and offsets.tolist() == [0, 4, 10]
+    ids, offsets = rows_joined([first, second])
+    assert ids.tolist() == [1, 2, 7, 3, 4, 5, 8, 9] and offsets.tolist() == [0, 3, 8]
+
+
+def test_pair_features_tell_shared_words_from_those_one_side_holds() -> None:
+    # Row 0: "a b" against "b c": b shared, a only in the first, c only in the second. Row 1: the same words.
+    a, b, c = 20, 21, 22
+    first = (np.array([2, a, b, 2, a]), np.array([0, 3, 5]))  # 2 = xxbos, a special token: never a feature
+    second = (np.array([2, b, c, 2, a]), np.array([0, 3, 5]))
+    ids, offsets = pair_features(first, second, n_tokens=30, n_buckets=1024)
+    assert offsets.tolist() == [0, 3, 4]
+    assert (ids >= 30).all() and (ids < 30 + 1024).all()
+    shared_a = ids[3]  # row 1: a on both sides
+    row0 = set(ids[:3].tolist())
+    assert len(row0) == 3 and shared_a not in row0  # "a shared" is another feature than "a only in the first"
+    again, _ = pair_features(
+        (np.array([a]), np.array([0, 1])), (np.array([a]), np.array([0, 1])), n_tokens=30, n_buckets=1024
+    )
+    assert again.tolist() == [shared_a]  # the same word shared, the same id: a pure function of the word
+
+
+def test_text_data_joins_the_fields_and_the_recipe_reads_each_alone() -> None:
+    frame = sentence_pairs(200)
+    data = text_data(frame, "sentence1,sentence2", "label", batch_format="padded", seed=0)
+    recipe = data.recipe
+    assert recipe.fields == ("sentence1", "sentence2") and recipe.input_columns == ["sentence1", "sentence2"]
+    assert data.texts["train"][0].count(FIELD_SEP) == 1
+    ids, _offsets = recipe.encode([f"the cat{FIELD_SEP}a dog"])
+    tokens = [recipe.vocab[i] for i in ids.tolist()]
+    # each field tokenised alone (its own xxbos), xxfld between them
+    assert tokens[: tokens.index("xxfld")] == ["xxbos", "the", "cat"] and tokens.count("xxbos") == 2
+    assert ids.tolist().count(FLD_ID) == 1
+    assert TextRecipe.from_dict(recipe.to_dict()) == recipe
+    old = recipe.to_dict()
+    old.pop("fields")  # a recipe written before fields: one text column
+    assert TextRecipe.from_dict(old).fields == ()
+    with pytest.raises(DataError, match="reads as 1 field"):
+        recipe.encode(["no separator here"])
+
+
+def test_a_pair_model_reads_what_the_two_sides_share_which_one_bag_of_both_cannot() -> None:
+    frame = sentence_pairs(1200)
+    pair = fit_texts(frame, text_col=["sentence1", "sentence2"], target="label", progress=False)
+    both = frame.assign(both=frame["sentence1"] + " " + frame["sentence2"])
+    one_bag = fit_texts(both, text_col="both", target="label", progress=False)
+    pair_accuracy = pair.learn.validate()["accuracy"]
+    bag_accuracy = one_bag.learn.validate()["accuracy"]
+    assert pair_accuracy >= 0.95, pair_accuracy
+    assert pair_accuracy - bag_accuracy >= 0.15, (pair_accuracy, bag_accuracy)
+
+
+def test_an_empty_field_is_named_by_its_column_and_row() -> None:
+    frame = sentence_pairs(40)
+    frame.loc[5, "sentence2"] = "  "
+    with pytest.raises(
+        DataError, match=r"text column 'sentence2' in the DataFrame is empty in the row at index 5"
+    ):
+        text_data(frame, ["sentence1", "sentence2"], "label")
+    frame.loc[7, "sentence1"] = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        data = text_data(frame, ["sentence1", "sentence2"], "label", drop_empty=True)
+    assert sum(len(texts) for texts in data.texts.values()) == 38  # both rows dropped, each warned of
+    assert sum("whose text column" in str(w.message) for w in caught) == 2
+
+
+def test_a_field_holding_the_separator_word_is_refused_by_column() -> None:
+    frame = sentence_pairs(40)
+    frame.loc[3, "sentence1"] = "a xxfld b"
+    with pytest.raises(DataError, match=r"text column 'sentence1' .* holds the word 'xxfld' \(data row 4\)"):
+        text_data(frame, ["sentence1", "sentence2"], "label")
+
+
+def test_a_missing_text_column_is_named() -> None:
+    with pytest.raises(DataError, match="sentence3"):
+        text_data(sentence_pairs(40), ["sentence1", "sentence3"], "label")
+
+
+def test_the_predictor_takes_a_table_or_tuples_of_texts(pair_model: Path) -> None:
+    predictor = trainwell.load(pair_model)
+    frame = sentence_pairs(60, seed=5)
+    from_table = predictor.predict(frame)
+    assert (from_table["prediction"] == frame["label"]).mean() >= 0.9
+    pairs = list(zip(frame["sentence1"], frame["sentence2"], strict=True))
+    from_tuples = predictor.predict(pairs)
+    assert np.allclose(from_tuples["probability_same"], from_table["probability_same"])
+    one = predictor.predict(pairs[0])  # one tuple is one example
+    assert len(one) == 1 and one["prediction"].iloc[0] == from_table["prediction"].iloc[0]
+    with pytest.raises(DataError, match=r"reads 2 texts an example \(sentence1, sentence2\)"):
+        predictor.predict("a lone sentence")
+    with pytest.raises(DataError, match=r"example 1 is .*not 2 texts"):
+        predictor.predict([pairs[0], ("only one",)])
+    with pytest.raises(DataError, match="example 0's sentence2 is ''"):
+        predictor.predict([("a sentence", "")])
+    with pytest.raises(DataError, match="text column 'sentence2' not found"):
+        predictor.predict(frame[["sentence1"]])
+    blank = frame.head(3).copy()
+    blank.loc[1, "sentence2"] = None
+    with pytest.raises(DataError, match="text column 'sentence2' is empty in data row 2"):
+        predictor.predict(blank)
+
+
+def test_onnx_gives_the_pytorch_answers_for_pairs(pair_model: Path, tmp_path: Path) -> None:
+    pytest.importorskip("onnxruntime", reason="the ONNX check needs the onnx extra")
+    import shutil
+
+    from trainwell.export.onnx import export_onnx
+    from trainwell.export.onnx_predictor import OnnxPredictor
+
+    copy = tmp_path / "model"
+    shutil.copytree(pair_model, copy)
+    export_onnx(copy)  # checked against PyTorch on pairs synthesised from the recipe
+    frame = sentence_pairs(30, seed=9)
+    expected = trainwell.load(copy).predict(frame)["probability_same"].to_numpy()
+    got = OnnxPredictor(copy).predict(frame)["probability_same"].to_numpy()
+    assert np.abs(expected - got).max() < 1e-4
+
+
+def test_the_report_shows_both_sides_of_a_pair(pair_model: Path, tmp_path: Path) -> None:
+    from trainwell.report import build_report
+
+    data = tmp_path / "held_out.csv"
+    sentence_pairs(80, seed=11).to_csv(data, index=False)
+    page = build_report(pair_model, data, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert (
+        "from &#x27;sentence1&#x27; and &#x27;sentence2&#x27;" in page
+        or "from 'sentence1' and 'sentence2'" in page
+    )
+    assert " ‖ " in page  # the top losses show each pair's two sides
+
+
+def test_field_parts_cuts_joined_texts_field_by_field() -> None:
+    assert field_parts([f"a{FIELD_SEP}b", f"c{FIELD_SEP}d"], 2) == [["a", "c"], ["b", "d"]]
+
+
+def test_a_recipe_of_one_field_is_refused() -> None:
+    recipe = text_data(sentence_pairs(40), "sentence1", "label").recipe
+    broken = {**recipe.to_dict(), "fields": ["sentence1"]}
+    with pytest.raises((ConfigError, ArtifactError), match="two or more column names"):
+        TextRecipe.from_dict(broken)
