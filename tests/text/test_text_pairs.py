@@ -46,21 +46,32 @@ def test_rows_joined_puts_each_rows_parts_one_after_the_other() -> None:
     assert ids.tolist() == [1, 2, 7, 3, 4, 5, 8, 9] and offsets.tolist() == [0, 3, 8]
 
 
+def _features(first: list[list[int]], second: list[list[int]]) -> list[set[int]]:
+    """Each row's pair features of the sides ``first[i]`` and ``second[i]`` (token ids), as sets."""
+
+    def flat(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        return np.array([i for row in rows for i in row], dtype=np.int64), np.cumsum([0, *map(len, rows)])
+
+    ids, offsets = pair_features(flat(first), flat(second), n_tokens=300, n_buckets=1 << 16)
+    assert (ids >= 300).all() and (ids < 300 + (1 << 16)).all()
+    return [set(ids[offsets[i] : offsets[i + 1]].tolist()) for i in range(len(first))]
+
+
 def test_pair_features_tell_shared_words_from_those_one_side_holds() -> None:
-    # Row 0: "a b" against "b c": b shared, a only in the first, c only in the second. Row 1: the same words.
-    a, b, c = 20, 21, 22
-    first = (np.array([2, a, b, 2, a]), np.array([0, 3, 5]))  # 2 = xxbos, a special token: never a feature
-    second = (np.array([2, b, c, 2, a]), np.array([0, 3, 5]))
-    ids, offsets = pair_features(first, second, n_tokens=30, n_buckets=1024)
-    assert offsets.tolist() == [0, 3, 4]
-    assert (ids >= 30).all() and (ids < 30 + 1024).all()
-    shared_a = ids[3]  # row 1: a on both sides
-    row0 = set(ids[:3].tolist())
-    assert len(row0) == 3 and shared_a not in row0  # "a shared" is another feature than "a only in the first"
-    again, _ = pair_features(
-        (np.array([a]), np.array([0, 1])), (np.array([a]), np.array([0, 1])), n_tokens=30, n_buckets=1024
+    a, b, c, d = 20, 21, 22, 200
+    shared_a, a_first, a_second, shared_b = _features(
+        [[2, a], [2, a], [2, c], [2, b]], [[2, a], [2, c], [2, a], [2, b]]
     )
-    assert again.tolist() == [shared_a]  # the same word shared, the same id: a pure function of the word
+    # "a" on both sides, on the first only, on the second only: three features of a; "b" shared another one
+    assert shared_a - a_first - a_second - shared_b
+    assert a_first - shared_a - a_second and a_second - shared_a - a_first
+    (again,) = _features([[5, a, 7]], [[a, 2]])  # special tokens (ids below 9) are never words of a pair
+    assert again == shared_a
+    # word-blind: the more the sides share, the more "share in common" steps the bag holds, whatever the words
+    alike, apart = _features([[a, b, c, d], [a, b, c, d]], [[a, b, c, d], [30, 31, 32, 33]])
+    (other_words,) = _features([[40, 41, 42, 43]], [[40, 41, 42, 43]])
+    blind = alike & other_words
+    assert len(blind) >= 10 and not blind & apart
 
 
 def test_text_data_joins_the_fields_and_the_recipe_reads_each_alone() -> None:

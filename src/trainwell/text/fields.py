@@ -205,9 +205,28 @@ def _blank(column: pd.Series) -> bool:
 
 # Salts of the three kinds of word a pair's sides may hold; kept apart from the n-gram hashes' lengths (2-5).
 _SHARED, _FIRST_ONLY, _SECOND_ONLY = 11, 12, 13
+# Salts of the word-blind measures of how much the sides share: counts by rarity, and the share of words in common.
+_COUNTED, _OVERLAP, _WEIGHTED_OVERLAP = 21, 22, 23
 _HASH_MODULUS = 2**31 - 1
 _HASH_MULTIPLIER = 1_000_003
 _HASH_SALT = 7_919
+#: Counts of words in common (or on one side only) of a rarity are read up to this many ("4 or more").
+MAX_COUNT = 4
+#: The share of words in common is read in steps of a tenth.
+OVERLAP_STEPS = 10
+
+
+def _hashed(values: np.ndarray, salt: int) -> np.ndarray:
+    return (values * _HASH_MULTIPLIER + salt * _HASH_SALT) % _HASH_MODULUS
+
+
+def _thermometer(rows: np.ndarray, bases: np.ndarray, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each ``(row, base, level)``, the ids ``hash(base, 1) ... hash(base, level)``: a count or a share read
+    as "at least 1", "at least 2"..., so a linear model of the bag reads more as more."""
+    levels = levels.astype(np.int64)
+    repeated_rows = np.repeat(rows, levels)
+    steps = np.arange(int(levels.sum()), dtype=np.int64) - np.repeat(np.cumsum(levels) - levels, levels) + 1
+    return repeated_rows, _hashed(np.repeat(bases, levels) * 16 + steps, 0)
 
 
 def pair_features(
@@ -216,12 +235,17 @@ def pair_features(
     n_tokens: int,
     n_buckets: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per row of a pair, the hashed ids of the words (not special tokens) both sides hold, those only the first
-    holds and those only the second holds: ``n_tokens + hash(word, kind) % n_buckets``, each once, as flat ids
-    and offsets (row ``i`` is ``ids[offsets[i]:offsets[i + 1]]``).
+    """Per row of a pair, the hashed ids (``n_tokens + hash % n_buckets``) of what the two sides share, as flat
+    ids and offsets (row ``i`` is ``ids[offsets[i]:offsets[i + 1]]``):
 
-    ``first`` and ``second`` are each side's token ids and offsets, one entry a row. A bag of these tells a
-    model "the second sentence drops 'not'" or "shares 'Paris'", which a bag of both sides' words cannot.
+    - each word (not a special token) both sides hold, each only the first holds, each only the second holds: a
+      bag of these tells a model "the second sentence drops 'not'" or "shares 'Paris'";
+    - word-blind measures, which carry over to words seen in few training pairs: how many words of each rarity
+      (the log2 of the word's frequency rank, the vocabulary's order) are shared or on one side only, and the
+      share of the two sides' words in common (Jaccard), plain and weighted by rarity, each read as "at least
+      k" steps (:func:`_thermometer`).
+
+    ``first`` and ``second`` are each side's token ids and offsets, one entry a row.
     """
     n_rows = len(first[1]) - 1
     specials = len(SPECIAL_TOKENS)
@@ -238,16 +262,41 @@ def pair_features(
         (np.setdiff1d(a, b, assume_unique=True), _FIRST_ONLY),
         (np.setdiff1d(b, a, assume_unique=True), _SECOND_ONLY),
     ]
-    all_keys = []
+    rows_of: list[np.ndarray] = []
+    hashes_of: list[np.ndarray] = []
     for group, salt in groups:
-        words = group % n_tokens
-        hashed = (words * _HASH_MULTIPLIER + salt * _HASH_SALT) % _HASH_MODULUS
-        all_keys.append((group // n_tokens) * (n_tokens + n_buckets) + n_tokens + hashed % n_buckets)
-    merged = np.unique(np.concatenate(all_keys))  # sorted by row, each id once
-    row_of = merged // (n_tokens + n_buckets)
+        rows, words = group // n_tokens, group % n_tokens
+        rows_of.append(rows)
+        hashes_of.append(_hashed(words, salt))
+        # how many words of each rarity: (row, rarity) counted, read as at least 1..MAX_COUNT
+        rarity = np.log2(words).astype(np.int64)
+        counted, counts = np.unique(rows * 64 + rarity, return_counts=True)
+        thermometer_rows, thermometer_ids = _thermometer(
+            counted // 64, (_COUNTED * 8 + salt) * 64 + counted % 64, np.minimum(counts, MAX_COUNT)
+        )
+        rows_of.append(thermometer_rows)
+        hashes_of.append(thermometer_ids)
+    # the share of words in common, plain and weighted by rarity
+    for salt, weight in ((_OVERLAP, None), (_WEIGHTED_OVERLAP, "rarity")):
+
+        def total(group: np.ndarray, weight: str | None = weight) -> np.ndarray:
+            weights = None if weight is None else np.log2(group % n_tokens)
+            return np.bincount(group // n_tokens, weights=weights, minlength=n_rows)
+
+        union = total(a) + total(b) - total(shared)
+        share = np.divide(total(shared), union, out=np.zeros(n_rows), where=union > 0)
+        steps = np.floor(share * OVERLAP_STEPS + 1e-9).astype(np.int64)
+        thermometer_rows, thermometer_ids = _thermometer(
+            np.arange(n_rows, dtype=np.int64), np.full(n_rows, salt, dtype=np.int64), steps
+        )
+        rows_of.append(thermometer_rows)
+        hashes_of.append(_hashed(thermometer_ids, salt))
+    size = n_tokens + n_buckets
+    merged = np.unique(np.concatenate(rows_of) * size + n_tokens + np.concatenate(hashes_of) % n_buckets)
+    row_of = merged // size
     offsets = np.zeros(n_rows + 1, dtype=np.int64)
     np.cumsum(np.bincount(row_of, minlength=n_rows), out=offsets[1:])
-    return merged - row_of * (n_tokens + n_buckets), offsets
+    return merged - row_of * size, offsets
 
 
 def check_fields(fields: Sequence[str]) -> tuple[str, ...]:
