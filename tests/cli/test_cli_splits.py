@@ -415,3 +415,56 @@ def test_a_dataset_saved_to_disk_is_read_from_its_arrow_files(tmp_path: Path) ->
         "test/data-00000-of-00001.arrow (--test)" in " ".join(fitted.stderr.split())
     )
     assert trainwell.load(tmp_path / "m").task.classes == ("no", "yes")
+
+
+def test_the_hubs_class_column_is_the_target_and_joined_files_are_named_by_the_folder(tmp_path: Path) -> None:
+    # GLUE's MRPC as the Hub stores it (sentence1, sentence2, a ClassLabel label, idx) needed --target label, and
+    # every later line named the joined file in the cache ('.../joined/mrpc-<hash>/train.parquet: columns ...').
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from text_samples import sentence_pairs
+
+    mrpc = tmp_path / "mrpc"
+    mrpc.mkdir()
+    for split, n, seed in (("train", 600, 0), ("validation", 120, 1), ("test", 60, 2)):
+        frame = sentence_pairs(n, seed)
+        coded = frame.assign(y=(frame["label"] == "same").astype("int64") if split != "test" else -1)
+        _hub_parquet(
+            coded.drop(columns="label"), mrpc / f"{split}-00000-of-00001.parquet", ["different", "same"]
+        )
+    out = tmp_path / "m"
+    fitted = run_cli("fit", mrpc, "--out", out, *EPOCHS)
+    assert fitted.returncode == 0, fitted.explain()
+    err = " ".join(fitted.stderr.split())
+    assert (
+        "--target y: the class column the dataset's features (the Hugging Face Hub's ClassLabel) name" in err
+    )
+    said = " ".join(fitted.stdout.split())
+    assert (
+        f"{mrpc} (training and validation splits): columns 'sentence1' and 'sentence2' are free text" in said
+    )
+    assert "joined" not in said
+    assert trainwell.load(out).recipe.fields == ("sentence1", "sentence2")
+    wrong = run_cli("fit", mrpc, "--target", "nope", *EPOCHS)
+    assert wrong.returncode == 2
+    assert f"not found in {mrpc} (training and validation splits); columns are" in wrong.stderr, (
+        wrong.explain()
+    )
+    # One class column is the target; with two, which to predict is the user's say.
+    import json
+
+    import pyarrow.parquet as parquet
+
+    from trainwell.cli._common import hub_class_column
+
+    one = tmp_path / "one.parquet"
+    _hub_parquet(binary_table(0).assign(y=1), one, ["no", "yes"])
+    assert hub_class_column(one) == "y" and hub_class_column(tmp_path / "absent.csv") is None
+    table = parquet.read_table(one)
+    features = json.loads(table.schema.metadata[b"huggingface"])
+    features["info"]["features"]["x1"] = {"names": ["a", "b"], "_type": "ClassLabel"}
+    two = tmp_path / "two.parquet"
+    metadata = {**table.schema.metadata, b"huggingface": json.dumps(features).encode()}
+    parquet.write_table(table.replace_schema_metadata(metadata), two)
+    assert hub_class_column(two) is None

@@ -61,6 +61,21 @@ MAX_SEED = 2**32 - 1
 #: The help of every command's --encoding option.
 ENCODING_HELP = "Text encoding of CSV/TSV/JSON tables, e.g. cp1252 or latin-1 (default utf-8)."
 _shown: set[str] = set()  # the warnings this command has printed
+#: Files this command made for the user's data (the joined splits of a folder in the cache), and how its
+#: messages name them instead: the folder the user gave and the split, not a hashed path in the cache.
+_aliases: dict[str, str] = {}
+
+
+def alias_path(made: Path, shown: str) -> None:
+    """Name the file ``made`` (for the user's data, in the cache) ``shown`` in this command's messages."""
+    _aliases[str(made)] = shown
+
+
+def shown_paths(text: str) -> str:
+    """``text`` with each file this command made for the user's data named as :func:`alias_path` said."""
+    for made, shown in _aliases.items():
+        text = text.replace(made, shown)
+    return text
 
 
 def _said_by_rank_zero(message: str) -> bool:
@@ -77,6 +92,7 @@ def guarded(run: Callable[[], T]) -> T:
     from trainwell.core.errors import UserError
 
     _shown.clear()
+    _aliases.clear()
     fit_consoles()
     with warnings.catch_warnings():
         warnings.showwarning = show_warning
@@ -84,7 +100,7 @@ def guarded(run: Callable[[], T]) -> T:
             return run()
         except UserError as error:
             # Worded for the command line where the message names settings (--cv 5, not Python's cv=5).
-            message = one_line(error.command_line or str(error))
+            message = shown_paths(one_line(error.command_line or str(error)))
             if not _said_by_rank_zero(message):
                 err_console.print(Text.assemble(("error:", "bold red"), " ", message), soft_wrap=True)
             raise typer.Exit(2) from None
@@ -140,7 +156,7 @@ def show_warning(
     reaches rank 0 with its results, as :mod:`trainwell.evaluate.spread` sends them)."""
     if os.environ.get("RANK", "0") != "0":  # under torchrun rank 0 speaks for all
         return
-    say_warning(one_line(str(message)))
+    say_warning(shown_paths(one_line(str(message))))
 
 
 def say_warning(text: str) -> None:
@@ -314,24 +330,57 @@ def missing_target(
 
 
 def described_target(data: Path | None, encoding: str, names: Any = None) -> str | None:
-    """The column to predict when ``--target`` is not given: the class a C4.5 ``.names`` file beside a table
-    without a header row declares (UCI's ``adult.names`` beside ``adult.data``), said on standard error; ``None``
-    when ``--names`` is given or there is no such file."""
-    if names or data is None or not data.is_file():
+    """The column to predict when ``--target`` is not given (:func:`declared_target`), said on standard error;
+    ``None`` when ``--names`` is given or nothing declares one."""
+    if names or data is None:
         return None
+    declared = declared_target(data, encoding)
+    if declared is None:
+        return None
+    if os.environ.get("RANK", "0") == "0":
+        err_console.print(declared[1], soft_wrap=True, markup=False, highlight=False)
+    return declared[0]
+
+
+def declared_target(data: Path, encoding: str) -> tuple[str, str] | None:
+    """The class column a table's own description declares, and the line that says so: the one column a Parquet
+    or Arrow file's Hugging Face Hub features call a ``ClassLabel``, or the class a C4.5 ``.names`` file beside a
+    table without a header row declares (UCI's ``adult.names`` beside ``adult.data``); else ``None``."""
+    if not data.is_file():
+        return None
+    labelled = hub_class_column(data)
+    if labelled is not None:
+        return labelled, (
+            f"--target {labelled}: the class column the dataset's features (the Hugging Face Hub's ClassLabel) "
+            f"name in '{data}'"
+        )
     from trainwell.data.io import described_table
 
     described = described_table(data, encoding)
     if described is None:
         return None
-    if os.environ.get("RANK", "0") == "0":
-        err_console.print(
-            f"--target {described.target}: the class '{described.path}' declares for '{data}'",
-            soft_wrap=True,
-            markup=False,
-            highlight=False,
-        )
-    return str(described.target)
+    return str(
+        described.target
+    ), f"--target {described.target}: the class '{described.path}' declares for '{data}'"
+
+
+def hub_class_column(data: Path) -> str | None:
+    """The one column a Parquet or Arrow file's Hugging Face Hub features call a ``ClassLabel`` (GLUE's and IMDB's
+    ``label``), else ``None`` (no such features, or several class columns: which to predict is the user's say)."""
+    if not data.name.lower().endswith((".parquet", ".pq", ".arrow")):
+        return None
+    from trainwell.core.columnar import hub_features, schema_of
+
+    try:
+        features = hub_features(schema_of(data))
+    except (OSError, ValueError):  # unreadable: its reader says why
+        return None
+    classes = [
+        str(column)
+        for column, feature in features.items()
+        if isinstance(feature, dict) and feature.get("_type") == "ClassLabel"
+    ]
+    return classes[0] if len(classes) == 1 else None
 
 
 def _placeholder_names(width: int) -> str:

@@ -373,7 +373,7 @@ def table_else_text(
     sentences) and no table model was asked for (``--arch``, table options among ``given``), ``text(columns)``
     instead (several joined by commas: each row's texts are one example, a pair), said in one line, and
     ``None``."""
-    from trainwell.cli._common import out_console
+    from trainwell.cli._common import out_console, shown_paths
     from trainwell.tabular.recipe import NoInputColumns
 
     try:
@@ -392,7 +392,9 @@ def table_else_text(
             f"columns {named} are free text and the table's only inputs: training a text classifier on each "
             f"row's {len(columns)} texts as one example"
         )
-    out_console.print(f"{data}: {said} (as --text {','.join(columns)})", markup=False, soft_wrap=True)
+    out_console.print(
+        shown_paths(f"{data}: {said} (as --text {','.join(columns)})"), markup=False, soft_wrap=True
+    )
     text(",".join(columns))
     return None
 

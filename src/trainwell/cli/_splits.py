@@ -44,6 +44,10 @@ _SHARD = re.compile(r"-\d{5}-of-\d{5}$")
 _DATASETS_FILES = ("dataset_dict.json", "dataset_info.json", "state.json")
 
 
+#: The cache folder of the joined splits.
+_JOINED = "joined"
+
+
 @dataclass
 class Splits:
     """What a command reads of a folder of splits."""
@@ -52,6 +56,7 @@ class Splits:
     test: Path | None  # the labelled test rows, or None
     valid_col: str | None  # the column marking the validation split's rows, or None
     names_applied: bool  # --names was used in joining: the joined tables have a header row
+    declared: tuple[str, str] | None = None  # the class column the files declare, and the line saying so
 
 
 def split_tables(folder: Path) -> dict[str, list[Path]] | None:
@@ -167,11 +172,14 @@ def read_splits(
     if groups is None:
         return None
     train, valid, tests = groups["train"], groups.get("valid", []), groups.get("test", [])
-    if not targets and names is None:  # UCI's adult.data: the class its adult.names declares
-        from trainwell.data.io import described_table
+    declared = None
+    if (
+        not targets and names is None
+    ):  # the Hub's ClassLabel column; UCI's adult.data: the class adult.names declares
+        from trainwell.cli._common import declared_target
 
-        described = described_table(train[0], encoding)
-        targets = [described.target] if described is not None else []
+        declared = declared_target(train[0], encoding)
+        targets = [declared[0]] if declared is not None else []
     notes = []
     if valid and (valid_col is not None or command not in ("fit", "tune")):
         why = (
@@ -235,7 +243,9 @@ def read_splits(
     say(f"'{folder}': a dataset in splits: {'; '.join(parts + notes)}")
     if joined:
         say(f"joined into '{data.parent}' (made once; trainwell cache --clear removes it)")
-    return Splits(data, test_file if test is None else test, mark or valid_col, joined and names is not None)
+    return Splits(
+        data, test_file if test is None else test, mark or valid_col, joined and names is not None, declared
+    )
 
 
 def state_key(paths: Sequence[Path], settings: str) -> str:
@@ -259,7 +269,7 @@ def made_once(
 
     from trainwell.core.paths import cache_root
 
-    root = cache_root() / "joined" / f"{folder.resolve().name}-{state_key(paths, settings)}-{kind}"
+    root = cache_root() / _JOINED / f"{folder.resolve().name}-{state_key(paths, settings)}-{kind}"
     done = root / ".complete"
     if not done.is_file():
         partial = root.with_name(root.name + ".partial")
@@ -318,7 +328,7 @@ def _joined(
             )
     settings = f"{names}|{encoding}|{[list(frame.columns) for frame in frames]}|{[len(f) for f in frames]}"
     target = (
-        cache_root() / "joined" / f"{folder.resolve().name}-{state_key(paths, settings)}" / f"{split}.parquet"
+        cache_root() / _JOINED / f"{folder.resolve().name}-{state_key(paths, settings)}" / f"{split}.parquet"
     )
     if target.is_file():
         return target
@@ -409,6 +419,15 @@ def command_splits(
     )
     if found is None:
         return given
+    from trainwell.cli._common import alias_path
+
+    for made, split in ((found.data, "training"), (found.test, "test")):
+        if made is not None and _JOINED in made.parts:
+            both = " and validation" if split == "training" and found.valid_col and valid_col is None else ""
+            alias_path(made, f"{data} ({split}{both} split{'s' if both else ''})")
+    if target is None and found.declared is not None:
+        target = found.declared[0]
+        say(found.declared[1])
     return Read(found.data, found.test, found.valid_col, None if found.names_applied else names, target)
 
 
