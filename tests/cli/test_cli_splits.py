@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from cli_support import EPOCHS, binary_table, run_cli, run_cli_many
@@ -468,3 +469,68 @@ def test_the_hubs_class_column_is_the_target_and_joined_files_are_named_by_the_f
     metadata = {**table.schema.metadata, b"huggingface": json.dumps(features).encode()}
     parquet.write_table(table.replace_schema_metadata(metadata), two)
     assert hub_class_column(two) is None
+
+
+def test_the_hubs_lists_of_class_numbers_are_a_multi_label_target(tmp_path: Path) -> None:
+    # GoEmotions as the Hub stores it: labels a list of class numbers a row, named by a sequence of ClassLabel.
+    # The folder needed --target, and a Parquet file of lists of labels stopped with "unhashable type:
+    # 'numpy.ndarray'" (pyarrow reads list cells as arrays).
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as parquet
+
+    names = ["joy", "anger", "fear"]
+    words = {0: "happy glad", 1: "furious mad", 2: "scared afraid"}
+    rng = np.random.default_rng(0)
+
+    def split(path: Path, n: int) -> None:
+        labels = [sorted(set(rng.choice(3, size=int(rng.integers(1, 3))).tolist())) for _ in range(n)]
+        texts = [" ".join(["the", "day", *(words[code] for code in row)]) for row in labels]
+        features = {
+            "text": {"dtype": "string", "_type": "Value"},
+            "labels": {"feature": {"names": names, "_type": "ClassLabel"}, "_type": "Sequence"},
+        }
+        table = pa.table({"text": texts, "labels": labels})
+        metadata = {b"huggingface": json.dumps({"info": {"features": features}}).encode()}
+        parquet.write_table(table.replace_schema_metadata(metadata), path)
+
+    hub = tmp_path / "simplified"
+    hub.mkdir()
+    split(hub / "train-00000-of-00001.parquet", 300)
+    split(hub / "validation-00000-of-00001.parquet", 60)
+    split(hub / "test-00000-of-00001.parquet", 60)
+    from trainwell.data.io import read_table
+
+    with pytest.warns(
+        UserWarning, match=r"\(0 = joy, 1 = anger, 2 = fear\), several a row: read as those names"
+    ):
+        read = read_table(hub / "test-00000-of-00001.parquet")
+    assert all(isinstance(cell, list) and set(cell) <= set(names) for cell in read["labels"])
+    out = tmp_path / "m"
+    fitted = run_cli("fit", hub, "--out", out, *EPOCHS)
+    assert fitted.returncode == 0, fitted.explain()
+    assert "--target labels: the class column" in " ".join(fitted.stderr.split())
+    model = trainwell.load(out)
+    assert model.task.kind == "multilabel" and set(model.task.classes) == set(names)
+    said = " ".join(fitted.stdout.split())
+    assert "test set (60 " in said and "lack are left out" not in fitted.stderr, said
+    # Lists of labels in a Parquet file with no features: read as lists too, a multi-label target.
+    plain = tmp_path / "plain.parquet"
+    parquet.write_table(pa.table({"text": read["text"], "labels": read["labels"]}), plain)
+    fitted = run_cli("fit", plain, "--text", "text", "--target", "labels", *EPOCHS)
+    assert fitted.returncode == 0, fitted.explain()
+
+
+def test_what_an_older_trainwell_made_in_the_cache_is_made_again(tmp_path: Path) -> None:
+    from trainwell.cli import _splits
+
+    paths = [_touch(tmp_path / "f", "a.csv") / "a.csv"]
+    now = _splits.state_key(paths, "x")
+    assert _splits.state_key(paths, "x") == now
+    before = _splits.MADE_FORMAT
+    try:
+        _splits.MADE_FORMAT = before - 1
+        assert _splits.state_key(paths, "x") != now
+    finally:
+        _splits.MADE_FORMAT = before

@@ -366,20 +366,16 @@ def declared_target(data: Path, encoding: str) -> tuple[str, str] | None:
 
 def hub_class_column(data: Path) -> str | None:
     """The one column a Parquet or Arrow file's Hugging Face Hub features call a ``ClassLabel`` (GLUE's and IMDB's
-    ``label``), else ``None`` (no such features, or several class columns: which to predict is the user's say)."""
+    ``label``) or a sequence of them (GoEmotions' ``labels``, multi-label), else ``None`` (no such features, or several class columns: which to predict is the user's say)."""
     if not data.name.lower().endswith((".parquet", ".pq", ".arrow")):
         return None
-    from trainwell.core.columnar import hub_features, schema_of
+    from trainwell.core.columnar import class_feature, hub_features, schema_of
 
     try:
         features = hub_features(schema_of(data))
     except (OSError, ValueError):  # unreadable: its reader says why
         return None
-    classes = [
-        str(column)
-        for column, feature in features.items()
-        if isinstance(feature, dict) and feature.get("_type") == "ClassLabel"
-    ]
+    classes = [str(column) for column, feature in features.items() if class_feature(feature) is not None]
     return classes[0] if len(classes) == 1 else None
 
 

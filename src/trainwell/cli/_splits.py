@@ -44,6 +44,9 @@ _SHARD = re.compile(r"-\d{5}-of-\d{5}$")
 _DATASETS_FILES = ("dataset_dict.json", "dataset_info.json", "state.json")
 
 
+#: The version of what is made from the user's files in the cache: raised when reading them changes (2: the Hub's
+#: lists of class numbers read as lists of names), so an older reading's files are made again, not read.
+MADE_FORMAT = 2
 #: The cache folder of the joined splits.
 _JOINED = "joined"
 
@@ -250,8 +253,9 @@ def read_splits(
 
 def state_key(paths: Sequence[Path], settings: str) -> str:
     """A short key of ``settings`` and the state of each of ``paths`` (its place, size and time of change): what
-    a table, images or CoNLL files made from them once are kept under, and made again when one changes."""
-    key = hashlib.sha256(settings.encode())
+    a table, images or CoNLL files made from them once are kept under, and made again when one changes, or when
+    :data:`MADE_FORMAT` does (a reading that changed: what an older trainwell made is not read as this one's)."""
+    key = hashlib.sha256(f"{MADE_FORMAT}|{settings}".encode())
     for path in paths:
         stat = path.stat()
         key.update(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())

@@ -63,6 +63,23 @@ def hub_features(schema: Any) -> dict[str, Any]:
     return features if isinstance(features, dict) else {}
 
 
+def class_feature(feature: Any) -> tuple[list[str], bool] | None:
+    """The class names of a Hub feature that is a ``ClassLabel`` (one class a row), or a sequence of them (several
+    a row: GoEmotions' ``labels``, written ``{"feature": {...ClassLabel}, "_type": "Sequence"}``, ``"List"`` by
+    newer ``datasets``, or ``[{...ClassLabel}]``), with whether it is the latter; else ``None``."""
+    several = False
+    if isinstance(feature, list) and len(feature) == 1:
+        feature, several = feature[0], True
+    elif isinstance(feature, dict) and feature.get("_type") in ("Sequence", "List", "LargeList"):
+        feature, several = feature.get("feature"), True
+    if not isinstance(feature, dict) or feature.get("_type") != "ClassLabel":
+        return None
+    names = feature.get("names")
+    if not isinstance(names, list) or not names:
+        return None
+    return [str(name) for name in names], several
+
+
 def batches_of(path: Path, columns: Sequence[str], batch_size: int = 1024) -> Iterator[Any]:
     """The rows of ``columns`` of a Parquet or Arrow file, a record batch at a time."""
     import pyarrow.parquet as parquet

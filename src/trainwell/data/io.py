@@ -662,35 +662,80 @@ def _read(
 
 def hub_class_names(table: pd.DataFrame, path: Path) -> pd.DataFrame:
     """``table`` (read from the Parquet file ``path``) with each integer column that the Hugging Face Hub's
-    features call a ``ClassLabel`` read as its class names (IMDB's ``label``: 0 = neg, 1 = pos), said in a
-    warning; -1, the Hub's "no label" (an unlabelled test split), is missing. A column with a number outside its
-    names is left as it is."""
-    from trainwell.core.columnar import hub_features, schema_of
+    features call a ``ClassLabel`` read as its class names (IMDB's ``label``: 0 = neg, 1 = pos), and each column
+    of lists of such numbers that they call a sequence of them (GoEmotions' ``labels``: several a row) read as
+    lists of names, said in a warning; -1, the Hub's "no label" (an unlabelled test split), is missing. A column
+    with a number outside its names is left as it is. List columns (read by pyarrow as arrays) hold lists, as every
+    reader of labels expects (a row's several labels)."""
+    from trainwell.core.columnar import class_feature, hub_features, schema_of
 
+    table = _plain_lists(table)
     try:
         features = hub_features(schema_of(path))
     except (OSError, ValueError):  # unreadable: its reader said why, or will
         return table
     for column, feature in features.items():
-        kinds = isinstance(feature, dict) and feature.get("_type") == "ClassLabel"
-        names = feature.get("names") if kinds else None
-        if not names or column not in table.columns or not pd.api.types.is_integer_dtype(table[column].dtype):
+        declared = class_feature(feature)
+        if declared is None or column not in table.columns:
             continue
-        codes = table[column].to_numpy()
-        if ((codes < -1) | (codes >= len(names))).any():
-            continue
-        table[column] = pd.Series(
-            [None if code == -1 else str(names[code]) for code in codes], index=table.index
-        )
+        names, several = declared
+        if several:
+            lists = _class_lists(table[column], names)
+            if lists is None:
+                continue
+            table[column] = lists
+        else:
+            if not pd.api.types.is_integer_dtype(table[column].dtype):
+                continue
+            codes = table[column].to_numpy()
+            if ((codes < -1) | (codes >= len(names))).any():
+                continue
+            table[column] = pd.Series(
+                [None if code == -1 else str(names[code]) for code in codes], index=table.index
+            )
         shown = ", ".join(f"{code} = {name}" for code, name in enumerate(names[:6])) + (
             ", ..." if len(names) > 6 else ""
         )
         warn(
             f"column '{column}' holds the class numbers the dataset's features (the Hugging Face Hub's ClassLabel) "
-            f"name ({shown}): read as those names",
+            f"name ({shown}){', several a row' if several else ''}: read as those names",
             UserWarning,
         )
     return table
+
+
+def _plain_lists(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with the cells of list columns, which pyarrow gives as NumPy arrays, as Python lists."""
+    import numpy as np
+
+    for column in table.columns:
+        if table[column].dtype != object:
+            continue
+        present = table[column].dropna()
+        if len(present) and isinstance(present.iloc[0], np.ndarray):
+            table[column] = table[column].map(
+                lambda cell: cell.tolist() if isinstance(cell, np.ndarray) else cell
+            )
+    return table
+
+
+def _class_lists(column: pd.Series, names: list[str]) -> pd.Series | None:
+    """A column of lists of class numbers as lists of ``names``; ``None`` when a cell is not a list of whole
+    numbers within them (left as it is)."""
+    import numpy as np
+
+    converted = []
+    for cell in column:
+        if cell is None or (isinstance(cell, float) and cell != cell):
+            converted.append(None)
+            continue
+        values = np.asarray(cell)
+        if values.ndim != 1 or (len(values) and not np.issubdtype(values.dtype, np.integer)):
+            return None
+        if ((values < 0) | (values >= len(names))).any():
+            return None
+        converted.append([names[int(code)] for code in values])
+    return pd.Series(converted, index=column.index, dtype=object)
 
 
 def read_workbook(
