@@ -724,7 +724,7 @@ def _class_lists(column: pd.Series, names: list[str]) -> pd.Series | None:
     numbers within them (left as it is)."""
     import numpy as np
 
-    converted = []
+    converted: list[list[str] | None] = []
     for cell in column:
         if cell is None or (isinstance(cell, float) and cell != cell):
             converted.append(None)
