@@ -6,6 +6,7 @@ import tarfile
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from cli_support import binary_table
 from typer.testing import CliRunner
@@ -60,7 +61,7 @@ def test_a_table_archive_trains_and_tests(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("files", "expected"),
     [
-        (  # MovieLens' ml-100k.tgz: which file to fit, and how
+        (  # MovieLens' ml-100k.tgz with a target it lacks: which file to fit, and how
             {
                 "ml-100k/u.data": "196\t242\t3\t881250949\n186\t302\t3\t891717742\n",
                 "ml-100k/README": "about\n",
@@ -86,7 +87,7 @@ def test_an_archive_of_several_files_says_which_to_pass_where_it_was_unpacked(
             (source / name).parent.mkdir(parents=True, exist_ok=True)
             (source / name).write_text(text, encoding="utf-8")
             packed.add(source / name, arcname=name)
-    code, _, err = _run("fit", archive)
+    code, _, err = _run("fit", archive, *(["--target", "stars"] if "ml-100k/u.data" in files else []))
     assert code == 2
     lines = err.strip().splitlines()
     first, second = lines[0], lines[-1]
@@ -171,3 +172,37 @@ def test_predictions_name_images_as_their_sources_were_given(
     given = [Path("https://host/cat.jpg"), Path("new.zip"), Path("photos")]  # typer's Path of an address
     shown = _as_given(predictions, given, [downloaded, inside, Path("photos")])
     assert shown["path"].tolist() == ["https://host/cat.jpg", "new.zip/new/1.jpg", "photos/dog.jpg"]
+
+
+def test_a_folder_of_one_archive_is_read_as_the_archive_and_movielens_as_its_ratings(tmp_path: Path) -> None:
+    # MovieLens as shipped (ml-100k.tgz, a SOURCE.md beside it): fit on the folder read the archive's bytes as a
+    # table and stopped with "_csv.Error: new-line character seen in unquoted field".
+    rng = np.random.default_rng(0)
+    source = tmp_path / "source" / "ml-100k"
+    source.mkdir(parents=True)
+    rows = [
+        f"{u}\t{i}\t{int(rng.integers(1, 6))}\t88125{u:02d}{i:02d}\n"
+        for u in range(1, 41)
+        for i in range(1, 16)
+    ]
+    (source / "u.data").write_text("".join(rows))
+    (source / "u.item").write_text("1|Toy Story (1995)|01-Jan-1995\n")
+    (source / "README").write_text("SUMMARY & USAGE LICENSE\n")
+    shipped = tmp_path / "movielens_100k"
+    shipped.mkdir()
+    (shipped / "SOURCE.md").write_text("# MovieLens 100k\n")
+    with tarfile.open(shipped / "ml-100k.tgz", "w:gz") as packed:
+        packed.add(source, arcname="ml-100k")
+    code, out, err = _run("fit", shipped, "--epochs", "2", "--out", tmp_path / "model")
+    assert code == 0, err
+    said = " ".join(err.split())
+    assert f"'{shipped}' holds one archive and no other data: reading ml-100k.tgz" in said
+    assert (
+        "u.data holds ratings without a header row (user, item, rating[, timestamp]): fit reads it as" in said
+    )
+    assert "recommend with: trainwell recommend" in out
+    from trainwell.core.archives import lone_archive
+
+    assert lone_archive(shipped) == shipped / "ml-100k.tgz"
+    (shipped / "notes.csv").write_text("a\n1\n")  # data beside it: the folder is read as it is
+    assert lone_archive(shipped) is None

@@ -245,16 +245,24 @@ def test_a_folder_holding_headerless_ratings_names_the_file_and_the_options(tmp_
     (folder / "README").write_text("SUMMARY & USAGE LICENSE\n")
     (folder / "u.item").write_text("1|Toy Story (1995)|01-Jan-1995\n")
     (folder / "u.data").write_text(
-        "".join(f"{u}\t{i}\t3\t88125094{u}\n" for u in range(1, 9) for i in (1, 2))
+        "".join(f"{u}\t{i}\t{1 + (u * i) % 5}\t88125094{u}\n" for u in range(1, 31) for i in range(1, 11))
     )
-    fitted = run_cli("fit", folder)
+    # With a target the file lacks: the file and the options that read it.
+    fitted = run_cli("fit", folder, "--target", "stars")
     assert fitted.returncode == 2 and len(fitted.stderr_lines) == 1, fitted.explain()
     assert fitted.stderr_lines[0] == (
         f"error: '{folder}' is a folder without images; its u.data looks like ratings without a header row (user, "
         f"item, rating[, timestamp]): trainwell fit {folder / 'u.data'} --user user --item item --target rating"
     )
-    evaluated = run_cli("evaluate", folder)  # it went to the image reader: "no class sub-folders"
+    # With none: read so, and said.
+    fitted = run_cli("fit", folder, "--epochs", "2", "--out", tmp_path / "model")
+    assert fitted.returncode == 0, fitted.explain()
     assert (
-        evaluated.returncode == 2
-        and f"trainwell evaluate {folder / 'u.data'} --user user" in evaluated.stderr
+        f"'{folder}': u.data holds ratings without a header row (user, item, rating[, timestamp]): fit reads it as "
+        f"trainwell fit {folder / 'u.data'} --user user --item item --target rating"
+    ) in " ".join(fitted.stderr.split())
+    evaluated = run_cli("evaluate", folder, "--cv", "2", "--epochs", "1")  # it went to the image reader once
+    assert evaluated.returncode == 0, evaluated.explain()
+    assert f"evaluate reads it as trainwell evaluate {folder / 'u.data'} --user user" in " ".join(
+        evaluated.stderr.split()
     )

@@ -6,6 +6,7 @@ is for and what the data was read as (exit 2, as any misuse of the command line)
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -221,7 +222,9 @@ def is_image_source(data: Path, path_col: str | None, command: str = "fit") -> b
             names = {path: path.name.lower().removesuffix(".gz") for path in data.iterdir()}
             tables = sorted(path for path, name in names.items() if name.endswith(TABLE_SUFFIXES))
             ratings = None if tables else _ratings_file(data)
-            if ratings is not None:  # MovieLens' ml-100k/: u.data beside u.item, u.user... and README
+            if (
+                ratings is not None
+            ):  # with --target, or --user without --item...: how to read it  # MovieLens' ml-100k/: u.data beside u.item, u.user... and README
                 raise DataError(
                     f"'{data}' is a folder without images; its {ratings.name} looks like ratings without a header row "
                     f"(user, item, rating[, timestamp]): trainwell {command} {ratings} --user user --item item --target "
@@ -342,10 +345,45 @@ def _shard_siblings(table: Path, tables: list[Path]) -> list[Path]:
     )
 
 
+def ratings_folder(
+    data: Path, user: str | None, item: str | None, target: str | None, command: str
+) -> tuple[Path, str | None, str | None, str | None]:
+    """MovieLens' ``ml-100k/`` (``u.data``, ratings without a header row, beside ``u.item``, ``u.user``... and no
+    images or tables), given with none of ``--user``, ``--item``, ``--target`` (or ``--target rating``), read as
+    its ratings file: ``(file, "user", "item", "rating")``, the columns the ratings reader names a headerless
+    file's, said in one line; anything else as it is."""
+    unchanged = data, user, item, target
+    if user is not None or item is not None or target not in (None, "rating") or not data.is_dir():
+        return unchanged
+    from trainwell.core.paths import TABLE_SUFFIXES
+    from trainwell.vision.io import holds_idx_images, looks_like_image_folder
+
+    if any(child.name.lower().removesuffix(".gz").endswith(TABLE_SUFFIXES) for child in data.iterdir()):
+        return unchanged
+    if holds_idx_images(data) or looks_like_image_folder(data):
+        return unchanged
+    ratings = _ratings_file(data)
+    if ratings is None:
+        return unchanged
+    if os.environ.get("RANK", "0") == "0":
+        from trainwell.cli._common import err_console
+
+        err_console.print(
+            f"'{data}': {ratings.name} holds ratings without a header row (user, item, rating[, timestamp]): "
+            f"{command} reads it as trainwell {command} {ratings} --user user --item item --target rating",
+            soft_wrap=True,
+            markup=False,
+            highlight=False,
+        )
+    return ratings, "user", "item", "rating"
+
+
 def _ratings_file(folder: Path) -> Path | None:
     """The largest file of ``folder`` (not hidden, at most 20 looked at) whose first line is 3 or 4 whole numbers,
     a user, an item, a rating and maybe a time, as MovieLens' ``u.data`` (tab) and ``ratings.dat`` (``::``)
     are, with no header row; else ``None``."""
+    import csv
+
     from trainwell.core.paths import is_idx_file
     from trainwell.data.io import first_row
 
@@ -358,7 +396,7 @@ def _ratings_file(folder: Path) -> Path | None:
             continue
         try:
             first = first_row(path)
-        except (OSError, UnicodeDecodeError, EOFError):
+        except (OSError, UnicodeDecodeError, EOFError, csv.Error):  # not text (an archive): no ratings
             continue
         if first is not None and 3 <= len(first.fields) <= 4 and all(f.isdigit() for f in first.fields):
             return path

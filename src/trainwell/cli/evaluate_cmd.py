@@ -183,6 +183,7 @@ def evaluate(
         # What the command line can check alone comes first, the training stack's imports after (ready).
         nonlocal text, target  # a file in fastText's format sets them
         nonlocal data, test  # an archive: what it holds, unpacked
+        nonlocal user, item  # MovieLens' folder: its ratings file's columns
         data, test = unpacked_data(data), unpacked_data(test)  # type: ignore[assignment]
         from trainwell.cli._early import (
             check_text_options,
@@ -202,9 +203,12 @@ def evaluate(
             encoding_errors=encoding_errors,
         )  # fmt: skip
         if task != "language_model":  # __label__pos a great film: the columns text and label
-            from trainwell.cli._fit_data import fasttext_columns
+            from trainwell.cli._fit_data import fasttext_columns, ratings_folder
 
             text, target = fasttext_columns(data, text, target)
+            data, user, item, target = ratings_folder(
+                data, user, item, target, "evaluate"
+            )  # MovieLens' ml-100k/
         read_as: dict[str, Any] = {"encoding": encoding, "encoding_errors": encoding_errors}
         # The whole evaluation's training time: the Python call shares it among the folds, and says what it did.
         seconds = duration_option(time_budget, "--time")

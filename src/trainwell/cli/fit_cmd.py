@@ -35,6 +35,7 @@ from trainwell.cli._fit_data import (
     holds_text_classes,
     is_image_source,
     not_for_images,
+    ratings_folder,
     read_text_classes,
     recommender_words,
     refuse_for_images,
@@ -255,6 +256,7 @@ def fit(
         # (ready): a mistake is said at once, not after seconds of imports.
         nonlocal text, target  # a folder of class folders of texts sets them
         nonlocal data, test  # an archive: what it holds, unpacked
+        nonlocal user, item  # MovieLens' folder: its ratings file's columns
         data, test = unpacked_data(data), unpacked_data(test)  # type: ignore[assignment]
         from trainwell.cli._early import (
             check_text_options,
@@ -276,6 +278,7 @@ def fit(
         seconds = duration_option(time_budget, "--time")
         if task != "language_model":  # __label__pos a great film: the columns text and label
             text, target = fasttext_columns(data, text, target)
+            data, user, item, target = ratings_folder(data, user, item, target, "fit")  # MovieLens' ml-100k/
 
         def ready(kind: str) -> FitCheckpoint:
             """Past the checks of the options: the data must be there (read as ``kind``, a key of

@@ -149,6 +149,7 @@ def tune(
         # What the command line can check alone comes first, the training stack's imports after (ready).
         nonlocal text, target  # a file in fastText's format sets them
         nonlocal data, test  # an archive: what it holds, unpacked
+        nonlocal user, item  # MovieLens' folder: its ratings file's columns
         data, test = unpacked_data(data), unpacked_data(test)  # type: ignore[assignment]
         from trainwell.cli._early import (
             check_text_options,
@@ -166,9 +167,10 @@ def tune(
         data, test, valid_col, names, target, _ = command_splits(
             data, "tune", target=target, test=test, valid_col=valid_col, names=names, encoding=encoding
         )
-        from trainwell.cli._fit_data import fasttext_columns
+        from trainwell.cli._fit_data import fasttext_columns, ratings_folder
 
         text, target = fasttext_columns(data, text, target)  # __label__pos a great film: text and label
+        data, user, item, target = ratings_folder(data, user, item, target, "tune")  # MovieLens' ml-100k/
 
         def ready(kind: str) -> None:
             """Past the checks of the options: the data must be there (read as ``kind``, a key of

@@ -140,6 +140,11 @@ def unpacked(source: S, say: Callable[[str], None] | None = None) -> S | Path:
         local = fetched.path
     if not isinstance(local, str | os.PathLike):
         return local
+    inside = lone_archive(Path(local))
+    if inside is not None:  # MovieLens' folder of ml-100k.tgz (and its SOURCE.md): the archive is the data
+        if say is not None:
+            say(f"'{local}' holds one archive and no other data: reading {inside.name}")
+        local = inside
     refuse_other_archive(Path(local))
     if archive_kind(Path(local)) is None:
         return local
@@ -147,6 +152,30 @@ def unpacked(source: S, say: Callable[[str], None] | None = None) -> S | Path:
     if say is not None:
         say(result.describe(Path(local)))
     return result.path
+
+
+#: Files beside data that describe it (a dataset's README, SOURCE.md, LICENSE), not data themselves.
+_DESCRIPTIONS = re.compile(
+    r"^(readme|license|licence|citation|source|notice|copying)\b|\.(md|rst|html?)$", re.I
+)
+
+
+def lone_archive(folder: Path) -> Path | None:
+    """The one archive a folder holds beside nothing but descriptions of it (README, SOURCE.md...) and no
+    folders, as a dataset is often shipped; else ``None``."""
+    if not folder.is_dir():
+        return None
+    archives: list[Path] = []
+    for child in folder.iterdir():
+        if child.name.startswith("."):
+            continue
+        if child.is_dir():
+            return None
+        if archive_kind(child) is not None:
+            archives.append(child)
+        elif not _DESCRIPTIONS.search(child.name):
+            return None
+    return archives[0] if len(archives) == 1 else None
 
 
 def unpack(archive: str | Path, cache: Path | None = None) -> Unpacked:
