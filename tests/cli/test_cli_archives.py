@@ -201,8 +201,13 @@ def test_a_folder_of_one_archive_is_read_as_the_archive_and_movielens_as_its_rat
         "u.data holds ratings without a header row (user, item, rating[, timestamp]): fit reads it as" in said
     )
     assert "recommend with: trainwell recommend" in out
-    from trainwell.core.archives import lone_archive
+    from trainwell.core.archives import lone_data_file
 
-    assert lone_archive(shipped) == shipped / "ml-100k.tgz"
+    assert lone_data_file(shipped) == shipped / "ml-100k.tgz"
     (shipped / "notes.csv").write_text("a\n1\n")  # data beside it: the folder is read as it is
-    assert lone_archive(shipped) is None
+    assert lone_data_file(shipped) is None
+    alone = tmp_path / "imdb_sample"  # one table beside its description: the table is the data
+    alone.mkdir()
+    (alone / "SOURCE.md").write_text("# a sample\n")
+    (alone / "texts.csv").write_text("a\n1\n")
+    assert lone_data_file(alone) == alone / "texts.csv"

@@ -534,3 +534,19 @@ def test_what_an_older_trainwell_made_in_the_cache_is_made_again(tmp_path: Path)
         assert _splits.state_key(paths, "x") != now
     finally:
         _splits.MADE_FORMAT = before
+
+
+def test_splits_whose_first_lines_are_data_rows_are_told_to_take_names(tmp_path: Path) -> None:
+    # GoEmotions' train.tsv and dev.tsv have no header row: "'dev.tsv.gz' has the columns Is this in New
+    # Orleans??..., 27, edgurhb, not those of 'train.tsv.gz' (My favourite food is anything..., 27, eebbqej)".
+    folder = tmp_path / "goemotions"
+    folder.mkdir()
+    (folder / "train.tsv").write_text("My favourite food\t27\teebbqej\nWhy not\t2\tab\n")
+    (folder / "dev.tsv").write_text("Is this New Orleans\t27\tedgurhb\nyes\t3\tcd\n")
+    refused = run_cli("fit", folder, "--target", "x")
+    assert refused.returncode == 2, refused.explain()
+    said = " ".join(refused.stderr.split())
+    assert (
+        "their first lines are rows of data, not headers; name the 3 columns with --names, e.g. --names col1,col2,col3"
+        in said
+    )

@@ -11,7 +11,7 @@ from cli_support import run_cli
 
 import trainwell
 from process_support import run_trainwell
-from text_samples import imdb_layout, reviews
+from text_samples import imdb_layout, reviews, stories
 
 pytestmark = pytest.mark.slow
 
@@ -87,17 +87,26 @@ def test_a_missing_text_column_is_one_line(tmp_path: Path) -> None:
     assert "body" in result.stderr and "review" in result.stderr
 
 
-def test_a_folder_of_text_files_without_a_task_points_to_the_language_model(tmp_path: Path) -> None:
+def test_a_folder_of_text_files_alone_trains_a_language_model(tmp_path: Path) -> None:
     # `trainwell fit corpus/` (the README's language-model command without --task) said only that the folder
-    # holds no images.
+    # holds no images; then that it needed --task language_model, the only model text files alone make.
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "a.txt").write_text("the cat sat on the mat .\n", encoding="utf-8")
-    result = run_cli("fit", corpus, "--out", tmp_path / "m")
+    result = run_cli("fit", corpus, "--target", "label", "--out", tmp_path / "m")  # a target: not a corpus
     assert result.returncode == 2 and len(result.stderr_lines) == 1, result.explain()
-    assert "is a folder without images" in result.stderr
     assert "it holds .txt files: for a language model on them pass --task language_model" in result.stderr
     assert not (tmp_path / "m").exists()
+    (corpus / "a.txt").write_text(" ".join(stories(400, 0)), encoding="utf-8")
+    result = run_cli("fit", corpus, "--epochs", "1", "--out", tmp_path / "m", timeout=300)
+    assert result.returncode == 0, result.explain()
+    assert (
+        f"'{corpus}' holds text files alone: training a language model on them (as --task language_model)"
+        in (" ".join(result.stderr.split()))
+    )
+    assert type(trainwell.load(tmp_path / "m")).__name__ == "LMPredictor"
+    refused = run_cli("fit", corpus, "--arch", "xresnet18", "--out", tmp_path / "m2")
+    assert refused.returncode == 2 and "--arch" in refused.stderr, refused.explain()
 
 
 def test_predict_reads_a_txt_file_as_one_text_per_line(tmp_path: Path) -> None:

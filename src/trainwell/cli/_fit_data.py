@@ -60,6 +60,27 @@ def holds_only_images(data: Path) -> bool:
     return looks_like_image_folder(data) and not has_text_files(data) and not is_tagging_source(data, None)
 
 
+def is_corpus_folder(data: Path) -> bool:
+    """A folder of text files and nothing else a model reads (Tiny Shakespeare's ``input.txt``, PTB's
+    ``ptb.train.txt``...): no images, tables, class folders or tagged sentences; what only a language model
+    reads."""
+    if not data.is_dir():
+        return False
+    from trainwell.cli._tagging import is_tagging_source
+    from trainwell.core.paths import TABLE_SUFFIXES
+    from trainwell.text.inputs import has_text_files
+    from trainwell.vision.io import looks_like_image_folder
+
+    if any(child.name.lower().removesuffix(".gz").endswith(TABLE_SUFFIXES) for child in data.iterdir()):
+        return False
+    return (
+        has_text_files(data)
+        and not looks_like_image_folder(data)
+        and not holds_text_classes(data)
+        and not is_tagging_source(data, None)
+    )
+
+
 def holds_text_classes(data: Path) -> bool:
     """A folder of texts sorted into class folders, ``<label>/*.txt``, or ``train/<label>/*.txt`` beside
     ``valid/`` or ``test/`` (IMDB's layout): two class folders or more that hold ``.txt`` files, and no images;

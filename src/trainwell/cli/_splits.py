@@ -326,6 +326,21 @@ def _joined(
             VALID_MARK,
             f"{VALID_MARK}_split",
         }:
+            marks = {VALID_MARK, f"{VALID_MARK}_split"}
+            own = [column for column in frame.columns if column not in marks]
+            theirs = [column for column in first if column not in marks]
+            if names is None and len(own) == len(theirs) and len(set(own) & set(theirs)) * 2 < len(own):
+                # As many fields, most named otherwise: the first lines are rows of data (GoEmotions' TSVs, whose
+                # label may be the same in both)
+                from trainwell.cli._common import _placeholder_names
+
+                raise DataError(
+                    f"the splits of '{folder}' name their columns otherwise ('{paths[0].name}' opens with "
+                    f"{', '.join(repr(str(c)[:30]) for c in theirs[:3])}..., '{path.name}' with "
+                    f"{', '.join(repr(str(c)[:30]) for c in own[:3])}...): their first lines are rows of data, not "
+                    f"headers; name the {len(theirs)} columns with --names, e.g. --names "
+                    f"{_placeholder_names(len(theirs))}"
+                )
             raise DataError(
                 f"'{path}' has the columns {', '.join(map(str, frame.columns))}, not those of '{paths[0].name}' "
                 f"({', '.join(map(str, first))}): the splits of '{folder}' must share their columns"

@@ -19,6 +19,7 @@ from trainwell.cli._common import (
     MAX_SEED,
     column_names,
     described_target,
+    err_console,
     guarded,
     missing_target,
     model_directory_line,
@@ -33,6 +34,7 @@ from trainwell.cli._fit_data import (
     fasttext_columns,
     holds_only_images,
     holds_text_classes,
+    is_corpus_folder,
     is_image_source,
     not_for_images,
     ratings_folder,
@@ -256,7 +258,7 @@ def fit(
         # (ready): a mistake is said at once, not after seconds of imports.
         nonlocal text, target  # a folder of class folders of texts sets them
         nonlocal data, test  # an archive: what it holds, unpacked
-        nonlocal user, item  # MovieLens' folder: its ratings file's columns
+        nonlocal user, item, task  # MovieLens' folder: its ratings file's columns; a corpus: a language model
         data, test = unpacked_data(data), unpacked_data(test)  # type: ignore[assignment]
         from trainwell.cli._early import (
             check_text_options,
@@ -356,6 +358,15 @@ def fit(
             labelled = read_text_classes(data, given)
             if labelled is not None:
                 folder_classes["classes"] = labelled
+        if task is None and target is None and text is None and path_col is None and is_corpus_folder(data):
+            task = "language_model"  # Tiny Shakespeare's, PTB's folder: text files alone are a corpus
+            err_console.print(
+                f"'{data}' holds text files alone: training a language model on them (as --task language_model)",
+                soft_wrap=True,
+                markup=False,
+                highlight=False,
+            )
+            refuse_unread(given, UNREAD_BY_LM, "a language model (--task language_model)")
         image_source = not text_folder and task != "language_model" and is_image_source(data, path_col)
         if image_source:  # a CSV of image paths (--path-col) is read as a table: it takes --encoding-errors
             refuse_for_images(

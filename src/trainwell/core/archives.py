@@ -140,10 +140,11 @@ def unpacked(source: S, say: Callable[[str], None] | None = None) -> S | Path:
         local = fetched.path
     if not isinstance(local, str | os.PathLike):
         return local
-    inside = lone_archive(Path(local))
+    inside = lone_data_file(Path(local))
     if inside is not None:  # MovieLens' folder of ml-100k.tgz (and its SOURCE.md): the archive is the data
         if say is not None:
-            say(f"'{local}' holds one archive and no other data: reading {inside.name}")
+            what = "one archive" if archive_kind(inside) is not None else "one table"
+            say(f"'{local}' holds {what} and no other data: reading {inside.name}")
         local = inside
     refuse_other_archive(Path(local))
     if archive_kind(Path(local)) is None:
@@ -160,22 +161,25 @@ _DESCRIPTIONS = re.compile(
 )
 
 
-def lone_archive(folder: Path) -> Path | None:
-    """The one archive a folder holds beside nothing but descriptions of it (README, SOURCE.md...) and no
-    folders, as a dataset is often shipped; else ``None``."""
+def lone_data_file(folder: Path) -> Path | None:
+    """The one archive or table a folder holds beside nothing but descriptions of it (README, SOURCE.md...) and
+    no folders, as a dataset is often shipped (MovieLens' ``ml-100k.tgz``, a Kaggle download's one CSV); else
+    ``None``."""
+    from trainwell.core.paths import TABLE_SUFFIXES
+
     if not folder.is_dir():
         return None
-    archives: list[Path] = []
+    found: list[Path] = []
     for child in folder.iterdir():
         if child.name.startswith("."):
             continue
         if child.is_dir():
             return None
-        if archive_kind(child) is not None:
-            archives.append(child)
+        if archive_kind(child) is not None or child.name.lower().removesuffix(".gz").endswith(TABLE_SUFFIXES):
+            found.append(child)
         elif not _DESCRIPTIONS.search(child.name):
             return None
-    return archives[0] if len(archives) == 1 else None
+    return found[0] if len(found) == 1 else None
 
 
 def unpack(archive: str | Path, cache: Path | None = None) -> Unpacked:
