@@ -69,8 +69,8 @@ def test_a_table_archive_trains_and_tests(tmp_path: Path) -> None:
             "its u.data looks like ratings without a header row (user, item, rating[, timestamp]): trainwell fit "
             "{folder}/ml-100k/u.data --user user --item item --target rating",
         ),
-        (  # Kaggle's titanic.zip: a dataset in splits, its training table read, the target asked for
-            {"train.csv": "a,y\n1,0\n2,1\n", "test.csv": "a\n3\n"},
+        (  # a dataset in splits whose test table has every column: its training table read, the target asked for
+            {"train.csv": "a,y\n1,0\n2,1\n", "test.csv": "a,y\n3,\n"},
             "--target is required for the table '{folder}/train.csv': name the column to predict, e.g. --target "
             "label; columns are: a, y",
         ),

@@ -550,3 +550,24 @@ def test_splits_whose_first_lines_are_data_rows_are_told_to_take_names(tmp_path:
         "their first lines are rows of data, not headers; name the 3 columns with --names, e.g. --names col1,col2,col3"
         in said
     )
+
+
+def test_the_column_a_competitions_test_table_lacks_is_the_target(tmp_path: Path) -> None:
+    # Kaggle's titanic/ (train.csv, test.csv without Survived) stopped at "--target is required".
+    folder = tmp_path / "titanic"
+    folder.mkdir()
+    table = binary_table(0)
+    table.to_csv(folder / "train.csv", index=False)
+    binary_table(1, 30).drop(columns="y").to_csv(folder / "test.csv", index=False)
+    out = tmp_path / "m"
+    fitted = run_cli("fit", folder, "--out", out, *EPOCHS)
+    assert fitted.returncode == 0, fitted.explain()
+    said = " ".join(fitted.stderr.split())
+    assert "--target y: the one column 'train.csv' has and 'test.csv' lacks" in said
+    assert "test.csv left out (no column 'y': predict it with trainwell predict)" in said
+    predicted = run_cli("predict", out, folder / "test.csv")
+    assert predicted.returncode == 0 and len(predicted.stdout.splitlines()) == 31, predicted.explain()
+    # Two columns lacking: which is the target is not clear, and it is asked for.
+    binary_table(1, 30).drop(columns=["y", "x1"]).to_csv(folder / "test.csv", index=False)
+    asked = run_cli("fit", folder, *EPOCHS)
+    assert asked.returncode == 2 and "--target is required" in asked.stderr, asked.explain()

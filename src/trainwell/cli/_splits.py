@@ -182,6 +182,8 @@ def read_splits(
         from trainwell.cli._common import declared_target
 
         declared = declared_target(train[0], encoding)
+        if declared is None and tests:  # Kaggle's train.csv and test.csv: the column the test table lacks
+            declared = _competition_target(train[0], tests[0], encoding)
         targets = [declared[0]] if declared is not None else []
     notes = []
     if valid and (valid_col is not None or command not in ("fit", "tune")):
@@ -303,6 +305,40 @@ def _read(path: Path, names: list[str] | None, encoding: str, encoding_errors: s
     from trainwell.data.io import read_table
 
     return read_table(path, names=names, encoding=encoding, encoding_errors=encoding_errors)
+
+
+def _competition_target(train: Path, test: Path, encoding: str) -> tuple[str, str] | None:
+    """The one column of ``train`` that ``test`` lacks, all others shared (Kaggle's ``train.csv`` beside the
+    ``test.csv`` to predict: Titanic's ``Survived``, House Prices' ``SalePrice``), with the line saying so."""
+    train_columns, test_columns = _header(train, encoding), _header(test, encoding)
+    if not train_columns or not test_columns:
+        return None
+    lacking = [column for column in train_columns if column not in test_columns]
+    if len(lacking) != 1 or len(train_columns) != len(test_columns) + 1:
+        return None
+    return lacking[0], (
+        f"--target {lacking[0]}: the one column '{train.name}' has and '{test.name}' lacks (a competition's "
+        "layout: the test table is the one to predict)"
+    )
+
+
+def _header(path: Path, encoding: str) -> list[str] | None:
+    """The column names of a table file without reading its rows (a Parquet or Arrow file's schema, a CSV or
+    TSV file's first row); ``None`` for a workbook or a file that cannot be read so."""
+    from trainwell.core.columnar import columnar_schema
+
+    try:
+        schema = columnar_schema(path)
+        if schema is not None:
+            return [str(name) for name in schema.names]
+        if path.name.lower().endswith((".xlsx", ".xlsm", ".xls", ".ods", ".json", ".jsonl", ".ndjson")):
+            return None
+        from trainwell.data.io import first_row
+
+        row = first_row(path, encoding)
+    except (OSError, ValueError, UnicodeDecodeError, EOFError):
+        return None
+    return [field.strip('"') for field in row.fields] if row is not None else None
 
 
 def _joined(
