@@ -571,3 +571,20 @@ def test_the_column_a_competitions_test_table_lacks_is_the_target(tmp_path: Path
     binary_table(1, 30).drop(columns=["y", "x1"]).to_csv(folder / "test.csv", index=False)
     asked = run_cli("fit", folder, *EPOCHS)
     assert asked.returncode == 2 and "--target is required" in asked.stderr, asked.explain()
+
+
+def test_the_one_column_named_as_a_target_is_the_target(tmp_path: Path) -> None:
+    # SST-2's train.tsv and dev.tsv (sentence, label) stopped at "--target is required ... e.g. --target label".
+    folder = tmp_path / "sst2"
+    folder.mkdir()
+    table = binary_table(0).rename(columns={"y": "Label"})
+    table.to_csv(folder / "train.tsv", sep="\t", index=False)
+    binary_table(1, 40).rename(columns={"y": "Label"}).to_csv(folder / "dev.tsv", sep="\t", index=False)
+    fitted = run_cli("fit", folder, "--out", tmp_path / "m", *EPOCHS)
+    assert fitted.returncode == 0, fitted.explain()
+    assert "--target Label: the one column of" in fitted.stderr
+    assert "named as a target is (label, labels, target, class)" in " ".join(fitted.stderr.split())
+    two = tmp_path / "two.csv"
+    table.assign(target=1).to_csv(two, index=False)  # Label and target: which is meant is not clear
+    asked = run_cli("fit", two, *EPOCHS)
+    assert asked.returncode == 2 and "--target is required" in asked.stderr, asked.explain()

@@ -342,10 +342,15 @@ def described_target(data: Path | None, encoding: str, names: Any = None) -> str
     return declared[0]
 
 
+#: Column names that say "the column to predict" (SST-2's and IMDB's ``label``), compared in lower case.
+TARGET_NAMES = ("label", "labels", "target", "class")
+
+
 def declared_target(data: Path, encoding: str) -> tuple[str, str] | None:
     """The class column a table's own description declares, and the line that says so: the one column a Parquet
-    or Arrow file's Hugging Face Hub features call a ``ClassLabel``, or the class a C4.5 ``.names`` file beside a
-    table without a header row declares (UCI's ``adult.names`` beside ``adult.data``); else ``None``."""
+    or Arrow file's Hugging Face Hub features call a ``ClassLabel``, the class a C4.5 ``.names`` file beside a
+    table without a header row declares (UCI's ``adult.names`` beside ``adult.data``), or the one column named as a
+    target is (:data:`TARGET_NAMES`: SST-2's ``label``); else ``None``."""
     if not data.is_file():
         return None
     labelled = hub_class_column(data)
@@ -357,16 +362,26 @@ def declared_target(data: Path, encoding: str) -> tuple[str, str] | None:
     from trainwell.data.io import described_table
 
     described = described_table(data, encoding)
-    if described is None:
+    if described is not None:
+        return str(described.target), (
+            f"--target {described.target}: the class '{described.path}' declares for '{data}'"
+        )
+    from trainwell.cli._splits import table_header
+
+    named = [
+        column for column in table_header(data, encoding) or [] if column.strip().lower() in TARGET_NAMES
+    ]
+    if len(named) != 1:
         return None
-    return str(
-        described.target
-    ), f"--target {described.target}: the class '{described.path}' declares for '{data}'"
+    return named[0], (
+        f"--target {named[0]}: the one column of '{data}' named as a target is ({', '.join(TARGET_NAMES)})"
+    )
 
 
 def hub_class_column(data: Path) -> str | None:
     """The one column a Parquet or Arrow file's Hugging Face Hub features call a ``ClassLabel`` (GLUE's and IMDB's
-    ``label``) or a sequence of them (GoEmotions' ``labels``, multi-label), else ``None`` (no such features, or several class columns: which to predict is the user's say)."""
+    ``label``) or a sequence of them (GoEmotions' ``labels``, multi-label), else ``None`` (no such features, or
+    several class columns: which to predict is the user's say)."""
     if not data.name.lower().endswith((".parquet", ".pq", ".arrow")):
         return None
     from trainwell.core.columnar import class_feature, hub_features, schema_of

@@ -310,7 +310,7 @@ def _read(path: Path, names: list[str] | None, encoding: str, encoding_errors: s
 def _competition_target(train: Path, test: Path, encoding: str) -> tuple[str, str] | None:
     """The one column of ``train`` that ``test`` lacks, all others shared (Kaggle's ``train.csv`` beside the
     ``test.csv`` to predict: Titanic's ``Survived``, House Prices' ``SalePrice``), with the line saying so."""
-    train_columns, test_columns = _header(train, encoding), _header(test, encoding)
+    train_columns, test_columns = table_header(train, encoding), table_header(test, encoding)
     if not train_columns or not test_columns:
         return None
     lacking = [column for column in train_columns if column not in test_columns]
@@ -322,7 +322,7 @@ def _competition_target(train: Path, test: Path, encoding: str) -> tuple[str, st
     )
 
 
-def _header(path: Path, encoding: str) -> list[str] | None:
+def table_header(path: Path, encoding: str) -> list[str] | None:
     """The column names of a table file without reading its rows (a Parquet or Arrow file's schema, a CSV or
     TSV file's first row); ``None`` for a workbook or a file that cannot be read so."""
     from trainwell.core.columnar import columnar_schema
