@@ -36,6 +36,13 @@ def test_a_table_of_two_sentences_trains_one_model_of_each_pair(tmp_path: Path) 
     sentence_pairs(5, seed=4)[["sentence1"]].to_csv(lone, index=False)
     refused = run_cli("predict", out, lone)
     assert refused.returncode == 2 and "sentence2" in refused.stderr, refused.explain()
+    lines = tmp_path / "lines.txt"
+    lines.write_text("the cat sat\nbig red car\n")
+    one_a_line = run_cli("predict", out, lines)
+    assert one_a_line.returncode == 2, one_a_line.explain()
+    assert "this model reads 2 texts an example (the columns sentence1, sentence2): pass a table" in " ".join(
+        one_a_line.stderr.split()
+    )
 
 
 def test_text_names_both_columns_and_evaluate_reads_them_alike(tmp_path: Path) -> None:

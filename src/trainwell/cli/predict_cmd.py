@@ -577,6 +577,14 @@ def _predict_texts(
 ) -> Any:
     from trainwell.core.errors import ConfigError
 
+    columns = list(predictor.input_names)
+    if len(columns) > 1 and any(
+        source.is_dir() or (names is None and one_text_per_line(source, columns, encoding)) for source in data
+    ):
+        raise ConfigError(
+            f"this model reads {len(columns)} texts an example (the columns {', '.join(columns)}): pass a table "
+            "holding them (CSV, TSV, Parquet...), not one text a line or a file"
+        )
     if any(source.is_dir() for source in data):
         return _predict_text_files(predictor, data, encoding, errors)
     if len(data) != 1:
