@@ -588,3 +588,26 @@ def test_the_one_column_named_as_a_target_is_the_target(tmp_path: Path) -> None:
     table.assign(target=1).to_csv(two, index=False)  # Label and target: which is meant is not clear
     asked = run_cli("fit", two, *EPOCHS)
     assert asked.returncode == 2 and "--target is required" in asked.stderr, asked.explain()
+
+
+def test_a_report_passes_over_a_test_split_without_the_target(tmp_path: Path) -> None:
+    # Kaggle's titanic/: the report read test.csv and stopped at "target column 'Survived' not found".
+    folder = tmp_path / "comp"
+    folder.mkdir()
+    binary_table(0).to_csv(folder / "train.csv", index=False)
+    binary_table(1, 30).drop(columns="y").to_csv(folder / "test.csv", index=False)
+    out = tmp_path / "m"
+    assert run_cli("fit", folder, "--out", out, *EPOCHS).returncode == 0
+    refused = run_cli("report", out, "--data", folder)
+    assert refused.returncode == 2, refused.explain()
+    assert (
+        "its test split, test.csv, has no column 'y' (the table to predict, not labelled rows)"
+        in " ".join(refused.stderr.split())
+    )
+    binary_table(2, 40).to_csv(folder / "valid.csv", index=False)
+    reported = run_cli("report", out, "--data", folder, "--out", tmp_path / "r.html")
+    assert reported.returncode == 0, reported.explain()
+    assert (
+        "its test split has no column 'y' (the table to predict); the report reads its validation split"
+        in (" ".join(reported.stderr.split()))
+    )

@@ -561,11 +561,17 @@ def _parquet_images(data: Path, command: str, target: str | None, say: Callable[
 
 
 def held_out_split(
-    data: Path, names: str | None = None, encoding: str = "utf-8", encoding_errors: str = "strict"
+    data: Path,
+    names: str | None = None,
+    encoding: str = "utf-8",
+    encoding_errors: str = "strict",
+    *,
+    targets: Sequence[str] = (),
 ) -> Path:
     """What ``trainwell report --data`` reads of a folder of splits: its test split (else its validation split),
     joined when in shards, written as images or CoNLL files when stored so in Parquet; said on standard error.
-    Anything else is ``data`` as given."""
+    A test table without the model's ``targets`` (Kaggle's ``test.csv``, the one to predict) is passed over for
+    the validation split, or refused by name when there is none. Anything else is ``data`` as given."""
     from trainwell.cli._common import column_names, err_console
     from trainwell.cli._parquet_images import image_column, images_tree
     from trainwell.cli._parquet_tagged import conll_tree, tagged_columns
@@ -577,13 +583,29 @@ def held_out_split(
     split = "test" if "test" in splits else "valid" if "valid" in splits else None
     if split is None:
         return data
+    header = table_header(splits[split][0], encoding) if names is None else None
+    lacking = [name for name in targets if header is not None and name not in header]
+    if split == "test" and lacking:
+        if "valid" not in splits:
+            from trainwell.core.errors import DataError
+
+            raise DataError(
+                f"'{data}': its test split, {_listed(splits['test'])}, has no column '{lacking[0]}' (the table to "
+                "predict, not labelled rows) and there is no validation split; pass --data labelled rows the model "
+                "has not seen"
+            )
+        split = "valid"
+        passed_over = f"its test split has no column '{lacking[0]}' (the table to predict); "
+    else:
+        passed_over = ""
 
     def say(line: str) -> None:
         err_console.print(line, soft_wrap=True, markup=False, highlight=False)
 
     paths = splits[split]
     say(
-        f"'{data}': the report reads its {'test' if split == 'test' else 'validation'} split, {_listed(paths)}"
+        f"'{data}': {passed_over}the report reads its {'test' if split == 'test' else 'validation'} split, "
+        f"{_listed(paths)}"
     )
     column = image_column(paths[0])
     if column is not None:

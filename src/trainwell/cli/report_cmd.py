@@ -104,8 +104,9 @@ def report(
         data = unpacked_data(data)  # type: ignore[assignment]
         from trainwell.cli._splits import held_out_split
 
-        data = held_out_split(data, names, encoding, encoding_errors)
         metadata = peek_metadata(model)
+        targets = [str(name) for name in (metadata.get("task") or {}).get("target_names") or []]
+        data = held_out_split(data, names, encoding, encoding_errors, targets=targets)
         refuse_unread_options(metadata)
         kind = {"rows": "table", "language_model": "corpus", "tagging": "conll"}.get(model_kind(metadata))
         if kind == "table" and metadata.get("application") == "text" and data.is_dir():
