@@ -51,6 +51,14 @@ def test_text_names_both_columns_and_evaluate_reads_them_alike(tmp_path: Path) -
     evaluated = run_cli("evaluate", data, "--text", "sentence1,sentence2", "--target", "label", "--cv", "2")
     assert evaluated.returncode == 0, evaluated.explain()
     assert "tf-idf + logistic" in evaluated.stdout
+    pairs_only = tmp_path / "pairs_only.csv"
+    sentence_pairs(300).to_csv(pairs_only, index=False)
+    swept = run_cli(
+        "lr-find", pairs_only, "--target", "label", cwd=tmp_path
+    )  # as fit: the text model of the pairs
+    assert swept.returncode == 0, swept.explain()
+    assert "columns 'sentence1' and 'sentence2' are free text" in " ".join(swept.stdout.split())
+    assert "suggested learning rate" in swept.stdout and "fit trains this model at" in swept.stdout
     language_model = run_cli(
         "fit", data, "--text", "sentence1,sentence2", "--task", "language_model", "--epochs", "1"
     )

@@ -159,6 +159,23 @@ def lr_find(
             out_console.print(
                 f"sweeping {arch_name} on {height}x{width} images, batch {batch}{frozen}", soft_wrap=True
             )
+        elif kind == "table":  # a table of texts and labels alone: the text classifier fit would train
+            from trainwell.cli._fit_data import table_else_text
+
+            made: dict[str, Any] = {}
+
+            def text_learner(column: str) -> None:
+                made["learn"] = _learner("texts", data, target, column, labelled, encoding, common)
+
+            table_learn = table_else_text(
+                lambda: _learner(kind, data, target, text, labelled, encoding, common),
+                text_learner,
+                data,
+                arch=arch,
+                given=given,
+            )
+            learn = made["learn"] if table_learn is None else table_learn
+            kind = "texts" if table_learn is None else kind
         else:
             learn = _learner(kind, data, target, text, labelled, encoding, common)
         result = learn.lr_find()
