@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from cli_support import run_cli
 
+import trainwell
 from text_samples import sentence_pairs
 
 pytestmark = pytest.mark.slow
@@ -59,6 +60,10 @@ def test_text_names_both_columns_and_evaluate_reads_them_alike(tmp_path: Path) -
     assert swept.returncode == 0, swept.explain()
     assert "columns 'sentence1' and 'sentence2' are free text" in " ".join(swept.stdout.split())
     assert "suggested learning rate" in swept.stdout and "fit trains this model at" in swept.stdout
+    tuned = run_cli("tune", pairs_only, "--target", "label", "--trials", "2", "--out", tmp_path / "tuned")
+    assert tuned.returncode == 0, tuned.explain()  # tune searched a table model and stopped: no input columns
+    assert "columns 'sentence1' and 'sentence2' are free text" in " ".join(tuned.stdout.split())
+    assert trainwell.load(tmp_path / "tuned").recipe.fields == ("sentence1", "sentence2")
     language_model = run_cli(
         "fit", data, "--text", "sentence1,sentence2", "--task", "language_model", "--epochs", "1"
     )

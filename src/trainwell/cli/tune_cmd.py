@@ -369,19 +369,46 @@ def tune(
             roles = table_roles(cat_names, cont_names, ignore, date_format, min_category_count)
             ready("table")
             from trainwell.automl import tune_table
+            from trainwell.cli._fit_data import table_else_text
 
-            result = _reported(
-                lambda: tune_table(
-                    data,
-                    target_columns(target),
-                    **common,
-                    **roles,
-                    label_delim=label_delim,
-                    tune_thresholds=label_thresholds,
-                    arch=arch,
-                    test=test,
+            searched: dict[str, Any] = {}
+
+            def text_search(column: str) -> None:  # a table of texts and labels alone: the text classifier's
+                from trainwell.automl.texts import tune_texts
+
+                extra: dict[str, Any] = {"test": test} if test is not None else {}
+                searched["result"] = _reported(
+                    lambda: tune_texts(
+                        data,
+                        text_col=column,
+                        target=target_columns(target),
+                        **extra,
+                        **common,
+                        label_delim=label_delim,
+                        tune_thresholds=label_thresholds,
+                    )
                 )
+
+            result = table_else_text(
+                lambda: _reported(
+                    lambda: tune_table(
+                        data,
+                        target_columns(target),
+                        **common,
+                        **roles,
+                        label_delim=label_delim,
+                        tune_thresholds=label_thresholds,
+                        arch=arch,
+                        test=test,
+                    )
+                ),
+                text_search,
+                data,
+                arch=arch,
+                given={**given, **table_options},
             )
+            if result is None:
+                result = searched["result"]
         show(result)
 
     guarded(run)
