@@ -121,9 +121,7 @@ def rows() -> list[tuple[str, str, str, str]]:
     table.extend(_table_words_rows())
     table.extend(vision_rows())
     table.extend(text_rows())
-    pairs = _text_pairs_row()
-    if pairs:
-        table.append(pairs)
+    table.extend(_text_pairs_rows())
     extra = [
         _movielens_row(),
         _movielens_implicit_row(),
@@ -191,24 +189,33 @@ def _table_words_rows() -> list[tuple[str, str, str, str]]:
     ]
 
 
-def _text_pairs_row() -> tuple[str, str, str, str] | None:
+def _text_pairs_rows() -> list[tuple[str, str, str, str]]:
     found = _load("text_pairs")
-    if not found:
-        return None
-    models = found["models"]
-    pair, joined = (
-        models["trainwell, the two sentences as a pair"],
-        models["trainwell, the two sentences as one text"],
-    )
-    cosine = models["TF-IDF cosine similarity + logistic regression"]
-    return (
-        f"IMDB sentence pairs, same review or not, {found['train_pairs'] // 1000}k/{found['test_pairs'] // 1000}k "
-        "(`benchmarks/text_pairs.py`)",
-        f"test accuracy {pair['test_accuracy']:.4f}, ROC AUC {pair['test_roc_auc']:.4f}, {pair['seconds']:.0f} s",
-        "beats one text of both",
-        f"one text of both {joined['test_accuracy']:.4f} / {joined['test_roc_auc']:.4f}; TF-IDF cosine "
-        f"{cosine['test_accuracy']:.4f} / {cosine['test_roc_auc']:.4f}",
-    )
+    if not found or "tasks" not in found:
+        return []
+    rows = []
+    for key, title in (
+        ("same_review", "IMDB sentence pairs, same review or not"),
+        ("reviews_agree", "IMDB review pairs, sentiments agree or not"),
+    ):
+        task = found["tasks"].get(key)
+        if not task:
+            continue
+        models = task["models"]
+        pair = models["trainwell, the two sentences as a pair"]
+        joined = models["trainwell, the two sentences as one text"]
+        cosine = models["TF-IDF cosine similarity + logistic regression"]
+        rows.append(
+            (
+                f"{title}, {task['train_pairs'] // 1000}k/{task['test_pairs'] // 1000}k (`benchmarks/text_pairs.py`)",
+                f"test accuracy {pair['test_accuracy']:.4f}, ROC AUC {pair['test_roc_auc']:.4f}, "
+                f"{pair['seconds']:.0f} s",
+                "beats one text of both",
+                f"one text of both {joined['test_accuracy']:.4f} / {joined['test_roc_auc']:.4f}; TF-IDF cosine "
+                f"{cosine['test_accuracy']:.4f} / {cosine['test_roc_auc']:.4f}",
+            )
+        )
+    return rows
 
 
 def _trees_predict_row() -> tuple[str, str, str, str] | None:

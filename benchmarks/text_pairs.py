@@ -1,10 +1,15 @@
-"""What reading two texts as a pair is worth: "are these two sentences from the same review?" on IMDB.
+"""What reading two texts as a pair is worth, on two pair tasks made from IMDB's reviews.
 
 GLUE's MRPC, SNLI and Quora's question pairs are not in ../shared/data, so the pair task here is made from real
 text that is: two sentences of one IMDB review (``same``) against two sentences of two reviews (``different``),
 half and half; the training pairs come from the 25,000 training reviews, the test pairs from the 25,000 test
 reviews (no review on both sides). What tells them apart is what the sides share (a film's or an actor's name,
 a topic, a tone), the thing a pair model reads and one bag of both sentences' words does not.
+
+The second task asks whether two reviews agree: two IMDB reviews (their first 100 words), ``agree`` when both
+are positive or both negative, ``differ`` otherwise; 20,000 training pairs from the training reviews, 10,000 test
+pairs from the test reviews. Each side's sentiment decides it, and no word both sides share does: a product of
+the two sides' readings, which the pair model's head reads (``[w, u * v, |u - v|]``) and a bag cannot.
 
 Four models on the same pairs, each with its defaults:
 
@@ -17,7 +22,7 @@ Four models on the same pairs, each with its defaults:
 
 Prints a table and writes ``benchmarks/results/text_pairs.json``.
 
-    python benchmarks/text_pairs.py [--train-pairs 40000] [--test-pairs 10000]
+    python benchmarks/text_pairs.py [--train-pairs 40000] [--agree-pairs 20000] [--test-pairs 10000]
 """
 
 from __future__ import annotations
@@ -73,6 +78,23 @@ def sentence_pairs(texts: pd.Series, n_pairs: int, seed: int) -> pd.DataFrame:
             )
     order = rng.permutation(len(rows))
     return pd.DataFrame([rows[i] for i in order], columns=["sentence1", "sentence2", "label"])
+
+
+def review_pairs(frame: pd.DataFrame, text: str, label: str, n_pairs: int, seed: int) -> pd.DataFrame:
+    """``n_pairs`` pairs of two different reviews (their first 100 words), ``agree`` when their labels are the
+    same, ``differ`` otherwise."""
+    rng = np.random.default_rng(seed)
+    first = rng.integers(len(frame), size=n_pairs)
+    second = (first + rng.integers(1, len(frame), size=n_pairs)) % len(frame)
+    words = frame[text].str.replace(r"<br\s*/?>", " ", regex=True).str.split().str[:100].str.join(" ")
+    labels = frame[label].to_numpy()
+    return pd.DataFrame(
+        {
+            "sentence1": words.to_numpy()[first],
+            "sentence2": words.to_numpy()[second],
+            "label": np.where(labels[first] == labels[second], "same", "different"),
+        }
+    )
 
 
 def trainwell_pair(train: pd.DataFrame, test: pd.DataFrame, *, joined: bool) -> dict[str, Any]:
@@ -147,42 +169,53 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train-pairs", type=int, default=40_000)
     parser.add_argument("--test-pairs", type=int, default=10_000)
+    parser.add_argument("--agree-pairs", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     if not (SHARED_DATA / "imdb").exists():
         print(f"skipped: {SHARED_DATA / 'imdb'} is absent (the shared datasets are needed)")
         return
-    reviews_train, reviews_test, text, _, _ = text_frames("imdb")
-    train = sentence_pairs(reviews_train[text], args.train_pairs, args.seed)
-    test = sentence_pairs(reviews_test[text], args.test_pairs, args.seed + 1)
-    models = {
-        "trainwell, the two sentences as a pair": lambda: trainwell_pair(train, test, joined=False),
-        "trainwell, the two sentences as one text": lambda: trainwell_pair(train, test, joined=True),
-        "TF-IDF + logistic regression, one text": lambda: tfidf_joined(train, test),
-        "TF-IDF cosine similarity + logistic regression": lambda: tfidf_cosine(train, test),
+    reviews_train, reviews_test, text, label, _ = text_frames("imdb")
+    tasks = {
+        "same_review": (
+            "IMDB sentence pairs, same review or not",
+            "two sentences of one IMDB review (same) or of two reviews (different), half and half",
+            sentence_pairs(reviews_train[text], args.train_pairs, args.seed),
+            sentence_pairs(reviews_test[text], args.test_pairs, args.seed + 1),
+        ),
+        "reviews_agree": (
+            "IMDB review pairs, their sentiments agree or not",
+            "two IMDB reviews (first 100 words): same when both are positive or both negative",
+            review_pairs(reviews_train, text, label, args.agree_pairs, args.seed),
+            review_pairs(reviews_test, text, label, args.test_pairs, args.seed + 1),
+        ),
     }
-    results: dict[str, Any] = {}
-    rows = []
-    for name, run in models.items():
-        found = run()
-        results[name] = found
-        rows.append((name, found["test_accuracy"], found["test_roc_auc"], found["seconds"]))
-    print_table(
-        f"IMDB sentence pairs, same review or not: {len(train):,} training / {len(test):,} test pairs",
-        ["model", "test accuracy", "test ROC AUC", "seconds"],
-        rows,
-    )
-    write_results(
-        "text_pairs",
-        {
-            "machine": machine_info(),
-            "task": "two sentences of one IMDB review (same) or of two reviews (different), half and half",
+    payload: dict[str, Any] = {"machine": machine_info(), "seed": args.seed, "tasks": {}}
+    for key, (title, task, train, test) in tasks.items():
+        models: dict[str, tuple[Any, dict[str, Any]]] = {
+            "trainwell, the two sentences as a pair": (trainwell_pair, {"joined": False}),
+            "trainwell, the two sentences as one text": (trainwell_pair, {"joined": True}),
+            "TF-IDF + logistic regression, one text": (tfidf_joined, {}),
+            "TF-IDF cosine similarity + logistic regression": (tfidf_cosine, {}),
+        }
+        results: dict[str, Any] = {}
+        rows = []
+        for name, (run, options) in models.items():
+            found = run(train, test, **options)
+            results[name] = found
+            rows.append((name, found["test_accuracy"], found["test_roc_auc"], found["seconds"]))
+        print_table(
+            f"{title}: {len(train):,} training / {len(test):,} test pairs",
+            ["model", "test accuracy", "test ROC AUC", "seconds"],
+            rows,
+        )
+        payload["tasks"][key] = {
+            "task": task,
             "train_pairs": len(train),
             "test_pairs": len(test),
-            "seed": args.seed,
             "models": results,
-        },
-    )
+        }
+    write_results("text_pairs", payload)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@ special token with a fixed id in every vocabulary), so every part that holds tex
 reports) holds one string a row. The recipe cuts that string back into its fields and tokenises each alone
 (:meth:`~trainwell.text.recipe.TextRecipe.encode`): a field's words never run into the next one's, and a bag
 model of a pair reads which words both sides share and which only one holds (:func:`pair_features`), what a
-paraphrase or an entailment turns on more than the words themselves.
+paraphrase or an entailment turns on more than the words themselves, and each side's own bag, pooled apart so
+that its head reads their product and difference (:class:`~trainwell.text.models.NgramBag`'s ``pairs``): whether
+two reviews agree is a product of their two readings, which no bag of words holds.
 
 No torch here: the predictor, the server and the ONNX runner read a model's fields through these functions.
 """

@@ -37,6 +37,11 @@ class NgramBag(nn.Module):
         token_dropout: Share of a text's ids dropped at random in training (a cheap augmentation).
         norm: ``"sqrt"`` (sum / sqrt(length)), ``"mean"`` or ``"sum"``.
         sparse: Sparse embedding gradients (pair with ``LazyAdamW``; dense optimizers need ``False``).
+        pairs: The texts are pairs (a recipe of two fields, ``TextRecipe.pairs``): each example's ids hold, beside
+            the bag of both sides' n-grams and what they share, each side's own bag, its ids shifted by one and two
+            times ``n_embeddings``. The three are pooled apart through the one table, and the head reads the shared
+            bag with the sides' product and absolute difference (``[w, u * v, |u - v|]``, as InferSent and
+            Sentence-BERT classify pairs): "both sides are positive" is a product, which no single bag holds.
     """
 
     def __init__(
@@ -49,6 +54,7 @@ class NgramBag(nn.Module):
         token_dropout: float = 0.2,
         norm: str = "sqrt",
         sparse: bool = True,
+        pairs: bool = False,
     ) -> None:
         super().__init__()
         if norm not in _NORMS:
@@ -57,12 +63,15 @@ class NgramBag(nn.Module):
             raise ConfigError(f"dropout and token_dropout must be in [0, 1); got {dropout}, {token_dropout}")
         self.norm = norm
         self.token_dropout = token_dropout
+        self.pairs = pairs
+        self.n_embeddings = n_embeddings
         self.embedding = nn.EmbeddingBag(n_embeddings, dim, mode="sum", sparse=sparse)
         nn.init.normal_(self.embedding.weight, std=0.02)
         layers: list[nn.Module] = [nn.Dropout(dropout)]
+        width = 3 * dim if pairs else dim
         if hidden:
-            layers += [nn.Linear(dim, hidden), nn.ReLU(), nn.Dropout(dropout)]
-        layers.append(nn.Linear(hidden or dim, n_out))
+            layers += [nn.Linear(width, hidden), nn.ReLU(), nn.Dropout(dropout)]
+        layers.append(nn.Linear(hidden or width, n_out))
         self.head = nn.Sequential(*layers)
 
     def forward(self, ids: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
@@ -72,6 +81,8 @@ class NgramBag(nn.Module):
         # Each text's length; written with cat and sub (not torch.diff) so the graph exports to ONNX.
         ends = torch.cat([offsets[1:], offsets.new_full((1,), ids.shape[0])])
         lengths = ends - offsets
+        if self.pairs:
+            return self.head(self._pair_features(ids, offsets, ends, lengths))
         weights = None
         if self.norm != "sum":
             scale = lengths.clamp(min=1).float()
@@ -79,6 +90,27 @@ class NgramBag(nn.Module):
             weights = torch.repeat_interleave(scale, lengths, output_size=len(ids))
         pooled = self.embedding(ids, offsets, per_sample_weights=weights)  # (B, dim)
         return self.head(pooled)
+
+    def _pair_features(
+        self, ids: torch.Tensor, offsets: torch.Tensor, ends: torch.Tensor, lengths: torch.Tensor
+    ) -> torch.Tensor:
+        """``[w, u * v, |u - v|]``: the shared bag ``w`` and the two sides' bags ``u``, ``v``, each pooled with
+        its own length's norm; an id's region (``id // n_embeddings``) says which bag it is in."""
+        region = torch.div(ids, self.n_embeddings, rounding_mode="floor")
+        rows = ids - region * self.n_embeddings
+        pooled = []
+        for which in range(3):
+            member = (region == which).float()
+            # members of each bag: a running count read at the bag's ends (exports to ONNX, unlike index_add)
+            running = torch.cat([member.new_zeros(1), torch.cumsum(member, 0)])
+            count = running[ends] - running[offsets]
+            scale = torch.ones_like(count)
+            if self.norm != "sum":
+                scale = count.clamp(min=1).rsqrt() if self.norm == "sqrt" else count.clamp(min=1).reciprocal()
+            weights = torch.repeat_interleave(scale, lengths, output_size=len(ids)) * member
+            pooled.append(self.embedding(rows, offsets, per_sample_weights=weights))
+        shared, first, second = pooled
+        return torch.cat([shared, first * second, (first - second).abs()], dim=-1)
 
     @property
     def min_opset(self) -> int:

@@ -125,7 +125,9 @@ class TextRecipe:
 
     @property
     def pairs(self) -> bool:
-        """Whether a bag of this recipe reads a pair's shared and lone words (two fields, bag format)."""
+        """Whether a bag of this recipe reads a pair's shared and lone words and each side's own bag, in regions
+        of ids above :attr:`n_embeddings` (two fields, bag format: :class:`~trainwell.text.models.NgramBag`'s
+        ``pairs``)."""
         return self.batch_format == "bag" and len(self.fields) == 2
 
     @property
@@ -146,9 +148,18 @@ class TextRecipe:
             ids, offsets = add_ngrams(
                 ids, offsets, self.ngrams, self.n_tokens, self.n_buckets, binary=self.binary
             )
-            if self.pairs:
+            if self.pairs:  # what the sides share, then each side's own bag in a region of its own
                 crossed = pair_features(parts[0], parts[1], self.n_tokens, self.n_buckets)
-                ids, offsets = rows_joined([(ids, offsets), crossed])
+                size = self.n_embeddings
+                sides = [
+                    add_ngrams(*part, self.ngrams, self.n_tokens, self.n_buckets, binary=self.binary)
+                    for part in parts
+                ]
+                shifted = [
+                    (side_ids + (index + 1) * size, side_offsets)
+                    for index, (side_ids, side_offsets) in enumerate(sides)
+                ]
+                ids, offsets = rows_joined([(ids, offsets), crossed, *shifted])
         return ids, offsets
 
     def _token_ids(self, texts: Sequence[str], n_workers: int | None) -> tuple[np.ndarray, np.ndarray]:
