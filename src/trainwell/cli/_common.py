@@ -314,13 +314,13 @@ def missing_target(
                 f"its first row was read as the header (columns {list_columns([str(c) for c in columns])}), so it "
                 "seems to have none: for ratings (user, item, rating, timestamp, as MovieLens' u.data) pass "
                 "--user user --item item --target rating; otherwise name its columns with --names "
-                f"{_placeholder_names(len(columns))}"
+                f"{placeholder_names(len(columns))}"
             )
         elif looks_like_data(columns):
             hint = (
                 f"its first row was read as the header (columns {list_columns([str(c) for c in columns])}); a "
                 "number or a sentence where a column name goes says the file may have none: if so, name its "
-                f"columns with --names, e.g. --names {_placeholder_names(len(columns))}, and pass --target NAME"
+                f"columns with --names, e.g. --names {placeholder_names(len(columns))}, and pass --target NAME"
             )
         else:
             hint += f"; columns are: {list_columns([str(c) for c in columns])}"
@@ -394,7 +394,7 @@ def hub_class_column(data: Path) -> str | None:
     return classes[0] if len(classes) == 1 else None
 
 
-def _placeholder_names(width: int) -> str:
+def placeholder_names(width: int) -> str:
     """``col1,col2,...`` for ``width`` columns: a --names value to edit (a long table's middle elided)."""
     names = [f"col{i + 1}" for i in range(width)]
     return ",".join(names) if width <= 8 else ",".join([*names[:3], "...", names[-1]])

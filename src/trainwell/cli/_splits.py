@@ -176,9 +176,8 @@ def read_splits(
         return None
     train, valid, tests = groups["train"], groups.get("valid", []), groups.get("test", [])
     declared = None
-    if (
-        not targets and names is None
-    ):  # the Hub's ClassLabel column; UCI's adult.data: the class adult.names declares
+    # The Hub's ClassLabel column; UCI's adult.data: the class adult.names declares; a column named label...
+    if not targets and names is None:
         from trainwell.cli._common import declared_target
 
         declared = declared_target(train[0], encoding)
@@ -368,14 +367,14 @@ def _joined(
             if names is None and len(own) == len(theirs) and len(set(own) & set(theirs)) * 2 < len(own):
                 # As many fields, most named otherwise: the first lines are rows of data (GoEmotions' TSVs, whose
                 # label may be the same in both)
-                from trainwell.cli._common import _placeholder_names
+                from trainwell.cli._common import placeholder_names
 
                 raise DataError(
                     f"the splits of '{folder}' name their columns otherwise ('{paths[0].name}' opens with "
                     f"{', '.join(repr(str(c)[:30]) for c in theirs[:3])}..., '{path.name}' with "
                     f"{', '.join(repr(str(c)[:30]) for c in own[:3])}...): their first lines are rows of data, not "
                     f"headers; name the {len(theirs)} columns with --names, e.g. --names "
-                    f"{_placeholder_names(len(theirs))}"
+                    f"{placeholder_names(len(theirs))}"
                 )
             raise DataError(
                 f"'{path}' has the columns {', '.join(map(str, frame.columns))}, not those of '{paths[0].name}' "
