@@ -125,3 +125,11 @@ def sentence_pairs(n: int, seed: int = 0) -> pd.DataFrame:
             second, label = list(rng.choice(PAIR_WORDS, 8)), "different"
         rows.append((" ".join(first), " ".join(second), label))
     return pd.DataFrame(rows, columns=["sentence1", "sentence2", "label"])
+
+
+def pair_model(out: Path, n: int = 1200) -> Path:
+    """A text model of :func:`sentence_pairs` (``n`` rows) written to ``out``."""
+    from trainwell.text import fit_texts
+
+    fit_texts(sentence_pairs(n), text_col=["sentence1", "sentence2"], target="label", out=out, progress=False)
+    return out

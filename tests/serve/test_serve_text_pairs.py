@@ -9,21 +9,17 @@ import httpx
 import pytest
 from serve_support import start_server
 
+from text_samples import pair_model as fit_pair_model
 from text_samples import sentence_pairs
 from trainwell.export import load
 from trainwell.serve import create_app
-from trainwell.text import fit_texts
 
 LIMITS: dict[str, Any] = {"max_rows": 5, "max_body_bytes": 20_000, "batch_wait_ms": 50.0}
 
 
 @pytest.fixture(scope="module")
 def pair_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("served-pairs") / "model"
-    fit_texts(
-        sentence_pairs(800), text_col=["sentence1", "sentence2"], target="label", out=out, progress=False
-    )
-    return out
+    return fit_pair_model(tmp_path_factory.mktemp("served-pairs") / "model", 800)
 
 
 @pytest.mark.parametrize("backend", ["torch", "onnx"])

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import trainwell
+from text_samples import pair_model as fit_pair_model
 from text_samples import sentence_pairs
 from trainwell.core.errors import ArtifactError, ConfigError, DataError
 from trainwell.text import fit_texts, text_data
@@ -20,11 +21,7 @@ from trainwell.text.recipe import TextRecipe, rows_joined
 
 @pytest.fixture(scope="module")
 def pair_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("pairs") / "model"
-    fit_texts(
-        sentence_pairs(1200), text_col=["sentence1", "sentence2"], target="label", out=out, progress=False
-    )
-    return out
+    return fit_pair_model(tmp_path_factory.mktemp("pairs") / "model", 1200)
 
 
 def test_text_columns_are_read_from_a_list_or_names_joined_by_commas() -> None:
