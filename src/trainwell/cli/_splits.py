@@ -257,9 +257,10 @@ def state_key(paths: Sequence[Path], settings: str) -> str:
     a table, images or CoNLL files made from them once are kept under, and made again when one changes, or when
     :data:`MADE_FORMAT` does (a reading that changed: what an older trainwell made is not read as this one's)."""
     key = hashlib.sha256(f"{MADE_FORMAT}|{settings}".encode())
+    from trainwell.core.paths import file_state
+
     for path in paths:
-        stat = path.stat()
-        key.update(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+        key.update(f"{file_state(path)}\n".encode())
     return key.hexdigest()[:16]
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from trainwell.core.errors import DataError
-from trainwell.core.paths import cache_root
+from trainwell.core.paths import cache_root, file_state
 
 __all__ = [
     "ARCHIVE_ENDINGS",
@@ -248,8 +248,7 @@ def _replace_older_copies(archive: Path, root: Path, folder: Path) -> int:
 
 def _folder_name(archive: Path) -> str:
     """``ml-100k-<12 hex>``: the archive's name less its ending, and a hash of its path, size and time."""
-    stat = archive.stat()
-    key = f"{archive.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    key = file_state(archive)
     stem = archive.name[: -len(archive_ending(archive) or "")] or "archive"
     stem = re.sub(r"[^\w.-]+", "_", stem).strip("._") or "archive"
     return f"{stem[:60]}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"

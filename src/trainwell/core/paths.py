@@ -40,6 +40,13 @@ def cache_root() -> Path:
     return Path(base)
 
 
+def file_state(path: Path) -> str:
+    """``<resolved path>|<size>|<time of change, ns>``: what the keys of things made once from a file (an unpacked
+    archive, joined splits, decoded images) hash, so that a changed file is made again."""
+    stat = path.stat()
+    return f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+
+
 def is_model_directory(path: Path) -> bool:
     """Whether ``path`` is a model directory ``trainwell fit`` wrote (it holds ``trainwell.json``): inside a
     folder of data (``trainwell fit photos/ --out photos/model``), not a class of it."""

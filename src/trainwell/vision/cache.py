@@ -34,9 +34,10 @@ def default_cache_dir() -> Path:
 
 def cache_key(paths: Sequence[Path], size: tuple[int, int], channels: int, method: str) -> str:
     digest = hashlib.sha256(f"{FORMAT}|{size[0]}x{size[1]}|{channels}|{method}".encode())
+    from trainwell.core.paths import file_state
+
     for path in paths:
-        stat = path.stat()
-        digest.update(f"\n{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+        digest.update(f"\n{file_state(path)}".encode())
     return digest.hexdigest()[:32]
 
 
