@@ -5,6 +5,7 @@ test.csv) left for predict; evaluate folds the training split alone."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -166,6 +167,15 @@ def _cache_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRAINWELL_CACHE", str(tmp_path / "cache"))
 
 
+def _with_features(table: Any, features: dict[str, Any]) -> Any:
+    """The Arrow ``table`` with the Hugging Face Hub's ``features`` as its only schema metadata."""
+    import json
+
+    return table.replace_schema_metadata(
+        {b"huggingface": json.dumps({"info": {"features": features}}).encode()}
+    )
+
+
 def _hub_parquet(frame: pd.DataFrame, path: Path, names: list[str]) -> None:
     """``frame`` written as the Hub writes a split: its integer column 'y' declared a ClassLabel of ``names``."""
     import json
@@ -221,7 +231,6 @@ def _image_parquet(
     """Images as the Hub stores them: PNG bytes in a struct column 'image', the labels in 'label' (a ClassLabel of
     ``names``; with ``names`` None, no features at all)."""
     import io
-    import json
 
     import numpy as np
     import pyarrow as pa
@@ -242,9 +251,7 @@ def _image_parquet(
     )
     if names is not None:
         features = {"image": {"_type": "Image"}, "label": {"names": names, "_type": "ClassLabel"}}
-        table = table.replace_schema_metadata(
-            {b"huggingface": json.dumps({"info": {"features": features}}).encode()}
-        )
+        table = _with_features(table, features)
     parquet.write_table(table, path)
 
 
@@ -309,12 +316,9 @@ def test_images_in_parquet_without_a_clear_label_or_with_several_are_refused_by_
     several = tmp_path / "several.parquet"  # a Sequence of ClassLabel: several labels an image
     table = parquet.read_table(vague).select(["image", "label"])
     features = {"label": {"feature": {"names": ["x", "y"], "_type": "ClassLabel"}, "_type": "Sequence"}}
-    import json
 
     parquet.write_table(
-        table.replace_schema_metadata(
-            {b"huggingface": json.dumps({"info": {"features": features}}).encode()}
-        ),
+        _with_features(table, features),
         several,
     )
     told = run_cli("fit", several, "--target", "label", "--out", tmp_path / "m3", *EPOCHS)
@@ -350,7 +354,6 @@ def test_a_language_model_reads_the_validation_split_as_its_validation_text(tmp_
 
 def test_tagged_sentences_stored_in_parquet_as_the_hub_stores_conll_are_tagged(tmp_path: Path) -> None:
     # The Hub's CoNLL-2003: rows of tokens beside lists of tag numbers its features name.
-    import json
 
     import pyarrow as pa
     import pyarrow.parquet as parquet
@@ -367,8 +370,7 @@ def test_tagged_sentences_stored_in_parquet_as_the_hub_stores_conll_are_tagged(t
         table = pa.table({"tokens": tokens, "ner_tags": tags})
         features = {"tokens": {"feature": {"dtype": "string", "_type": "Value"}, "_type": "Sequence"},
                     "ner_tags": {"feature": {"names": names, "_type": "ClassLabel"}, "_type": "Sequence"}}  # fmt: skip
-        metadata = {b"huggingface": json.dumps({"info": {"features": features}}).encode()}
-        parquet.write_table(table.replace_schema_metadata(metadata), hub / f"{split}-00000-of-00001.parquet")
+        parquet.write_table(_with_features(table, features), hub / f"{split}-00000-of-00001.parquet")
     out = tmp_path / "m"
     fitted = run_cli("fit", hub, "--out", out, *EPOCHS)
     assert fitted.returncode == 0, fitted.explain()
@@ -396,9 +398,7 @@ def test_a_dataset_saved_to_disk_is_read_from_its_arrow_files(tmp_path: Path) ->
     for split, frame in (("train", binary_table(0)), ("test", binary_table(1, 100))):
         coded = frame.assign(y=(frame["y"] == "yes").astype("int64"))
         table = pa.Table.from_pandas(coded, preserve_index=False)
-        table = table.replace_schema_metadata(
-            {b"huggingface": json.dumps({"info": {"features": features}}).encode()}
-        )
+        table = _with_features(table, features)
         (saved / split).mkdir()
         sink = pa.OSFile(str(saved / split / "data-00000-of-00001.arrow"), "wb")
         with sink, pa.ipc.new_stream(sink, table.schema) as writer:
@@ -475,7 +475,6 @@ def test_the_hubs_lists_of_class_numbers_are_a_multi_label_target(tmp_path: Path
     # GoEmotions as the Hub stores it: labels a list of class numbers a row, named by a sequence of ClassLabel.
     # The folder needed --target, and a Parquet file of lists of labels stopped with "unhashable type:
     # 'numpy.ndarray'" (pyarrow reads list cells as arrays).
-    import json
 
     import pyarrow as pa
     import pyarrow.parquet as parquet
@@ -491,9 +490,7 @@ def test_the_hubs_lists_of_class_numbers_are_a_multi_label_target(tmp_path: Path
             "text": {"dtype": "string", "_type": "Value"},
             "labels": {"feature": {"names": names, "_type": "ClassLabel"}, "_type": "Sequence"},
         }
-        table = pa.table({"text": texts, "labels": labels})
-        metadata = {b"huggingface": json.dumps({"info": {"features": features}}).encode()}
-        parquet.write_table(table.replace_schema_metadata(metadata), path)
+        parquet.write_table(_with_features(pa.table({"text": texts, "labels": labels}), features), path)
 
     hub = tmp_path / "simplified"
     hub.mkdir()
