@@ -1,10 +1,11 @@
-"""Hyper-parameter search for text classifiers: the fast bag of n-grams' learning rate, decay, epochs, width and
+"""Hyper-parameter search for text models: the fast bag of n-grams' learning rate, decay, epochs, width and
 dropouts.
 
 The same study as for tables, recommenders and taggers (:func:`~trainwell.automl.search.run_search`): trial 0 is
 what ``trainwell fit reviews.csv --text review --target sentiment`` does, every trial trains on the same texts
 (one vocabulary, fitted once on the training texts) with the same seed and is scored on the same validation
-texts. Binary and multi-label targets optimise ``roc_auc``, several classes ``accuracy``, as for tables. The
+texts. Binary and multi-label targets optimise ``roc_auc``, several classes ``accuracy``, a regression ``rmse``,
+as for tables. The
 bag model is searched because it trains in seconds a trial; an AWD-LSTM (ULMFiT) classifier trains for minutes.
 """
 
@@ -92,8 +93,10 @@ def tune_texts(
         )
     settings = start_search(n_trials, timeout, out, seed, pruner, progress, keep, tune_thresholds)
     data = text_data(source, text_col, target, seed=seed, batch_format="bag", **data_kwargs)
-    if data.task.kind not in ("binary", "multiclass", "multilabel"):
-        raise ConfigError(f"tune_texts searches text classifiers; the target is {data.task.kind}")
+    if data.task.kind not in ("binary", "multiclass", "multilabel", "regression"):
+        raise ConfigError(
+            f"tune_texts searches text classifiers and regressions; the target is {data.task.kind}"
+        )
     chosen = search_metric(data, metric, SEARCH_METRIC.get(data.task.kind))
     space = Space(_default_params, TEXT_RANGES, _train, TextRun).narrowed(search)
     return run_search(data, space, chosen, settings)

@@ -450,8 +450,20 @@ def infer_task(
     is_numeric = is_numeric and not bool(pd.isna(numeric).any())
     if kind == "regression" or (kind is None and is_numeric and _is_quantity(numeric)):
         if not is_numeric:
+            words = (
+                present[pd.isna(pd.to_numeric(present, errors="coerce"))]
+                if present.dtype == object
+                else present
+            )
+            example = words.iloc[0] if len(words) else present.iloc[0]
+            cells = (
+                f"{len(words)} cell{'s' if len(words) != 1 else ''} of text"
+                if len(words) < len(present)
+                else "text"
+            )
             raise DataError(
-                f"target '{names[0]}' holds text, e.g. {present.iloc[0]!r}; a regression target must be numbers"
+                f"target '{names[0]}' holds {cells}, e.g. {example!r}; a regression target must be numbers: fix "
+                "or drop those rows"
             )
         return Task("regression", (), names)
     classes = tuple(sorted(present.map(_jsonable).unique().tolist(), key=_sort_key))

@@ -3,9 +3,85 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import nn
+
+
+class TargetScale(nn.Module):
+    """``x * std + mean``: the last layer of a regression model, so the network works at the scale of
+    standardised targets (the output layer's init and the optimizer's steps suit numbers near 0 with a spread of 1)
+    while the model answers in the target's own units, for the predictor, ONNX and the server alike. The
+    training targets' mean and standard deviation are buffers: saved with the weights, never trained.
+
+    With ``low``, ``high`` (the training targets' range) an answer outside the range seen is moved to its end
+    when not training: a rating of -1.8 on a scale of 1 to 10 is never closer to the truth than 1. Training sees
+    the unclipped output, so an overshoot still has a gradient.
+
+    >>> TargetScale([10.0], [2.0])(torch.tensor([[0.5]]))
+    tensor([[11.]])
+    >>> TargetScale([5.0], [2.0], low=[1.0], high=[10.0]).eval()(torch.tensor([[-3.0], [4.0]]))
+    tensor([[ 1.],
+            [10.]])
+    """
+
+    mean: torch.Tensor
+    std: torch.Tensor
+
+    def __init__(
+        self,
+        mean: Sequence[float],
+        std: Sequence[float],
+        low: Sequence[float] | None = None,
+        high: Sequence[float] | None = None,
+    ) -> None:
+        super().__init__()
+        self.register_buffer("mean", _floats(mean))
+        self.register_buffer("std", _floats(std))
+        self.low: torch.Tensor | None = None
+        self.high: torch.Tensor | None = None
+        if low is not None and high is not None:
+            del self.low, self.high
+            self.register_buffer("low", _floats(low))
+            self.register_buffer("high", _floats(high))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = x * self.std.to(x.dtype) + self.mean.to(x.dtype)
+        if self.training or self.low is None or self.high is None:
+            return y
+        return torch.minimum(torch.maximum(y, self.low.to(y.dtype)), self.high.to(y.dtype))
+
+
+def _floats(values: Sequence[float]) -> torch.Tensor:
+    return torch.tensor([float(v) for v in values], dtype=torch.float32)
+
+
+def target_scale(
+    mean: Sequence[float] | None,
+    std: Sequence[float] | None,
+    value_range: Sequence[Sequence[float]] | None = None,
+) -> list[nn.Module]:
+    """``[TargetScale(...)]`` for a regression model's head, ``[]`` without statistics (a classifier).
+    ``value_range``: ``[low, high]``, each one number per target, the range answers are kept in."""
+    if mean is None:
+        return []
+    low, high = (None, None) if value_range is None else value_range
+    return [TargetScale(mean, std if std is not None else [1.0] * len(mean), low, high)]
+
+
+def target_statistics(targets: torch.Tensor) -> dict[str, Any]:
+    """A regression bundle's hints, per target column: ``target_mean``, ``target_std`` (a spread of 0, one
+    value in every row, becomes 1 so nothing divides by it) and ``target_range`` (``[lows, highs]``)."""
+    y = targets.float().reshape(len(targets), -1)
+    std = y.std(0) if len(y) > 1 else torch.ones(y.shape[1])
+    std = torch.where(torch.isfinite(std) & (std > 1e-6), std, torch.ones_like(std))
+    return {
+        "target_mean": y.mean(0).tolist(),
+        "target_std": std.tolist(),
+        "target_range": [y.min(0).values.tolist(), y.max(0).values.tolist()],
+    }
 
 
 @torch.no_grad()

@@ -38,11 +38,11 @@ def text_report_sections(
 
     task = predictor.task
     names = list(task.target_names)
-    if task.kind not in ("binary", "multiclass", "multilabel") or (
-        len(names) != 1 and task.kind != "multilabel"
+    if task.kind not in ("binary", "multiclass", "multilabel", "regression") or (
+        len(names) != 1 and task.kind not in ("multilabel", "regression")
     ):
         raise ConfigError(
-            f"the report supports binary, multiclass and multi-label text models; this is {task.kind}"
+            f"the report supports binary, multiclass, multi-label and regression text models; this is {task.kind}"
         )
     target = names[0]
     columns = predictor.recipe.input_columns
@@ -89,18 +89,30 @@ def text_report_sections(
             task, shown_frame, " ‖ ".join(columns), target, probabilities, targets, losses, top_k
         )
     )
+    sep = ", "
     intro = [
         _html.paragraph(
-            f"{'multi-label' if task.kind == 'multilabel' else task.kind} text classifier predicting "
-            f"{', '.join(repr(name) for name in names)} "
-            f"from {' and '.join(repr(column) for column in columns)} "
-            f"({', '.join(map(str, task.classes))}), evaluated on {len(frame):,} labelled texts from {source}. "
+            f"{_model_words(task)} predicting {', '.join(repr(name) for name in names)} "
+            f"from {' and '.join(repr(column) for column in columns)}"
+            f"{f' ({sep.join(map(str, task.classes))})' if task.classes else ''}, evaluated on {len(frame):,} "
+            f"labelled texts from {source}. "
             f"trainwell {trainwell.__version__}."
         )
     ]
     if overlap:
         intro.append(_html.paragraph(overlap))
     return intro, sections
+
+
+def _model_words(task: Any) -> str:
+    """How the report's first line names the model: "binary text classifier", "text regression"..."""
+    if task.kind == "regression":
+        return (
+            "text regression"
+            if len(task.target_names) == 1
+            else f"text regression ({len(task.target_names)} targets)"
+        )
+    return f"{'multi-label' if task.kind == 'multilabel' else task.kind} text classifier"
 
 
 def _top_texts_section(
@@ -114,7 +126,7 @@ def _top_texts_section(
     k: int,
 ) -> str:
     order = np.lexsort((np.arange(len(losses)), -losses))[:k]
-    if task.kind == "multilabel":
+    if task.kind == "multilabel" or len(task.target_names) > 1:
         header = ["row", *_outputs.top_losses_header(task), "loss", "text"]
         rows = [
             [
@@ -126,6 +138,20 @@ def _top_texts_section(
             for index in order.tolist()
         ]
         what = f"{_outputs.loss_words(task)}), their first {SNIPPET} characters."
+    elif task.kind == "regression":
+        predicted = probabilities.reshape(-1).tolist()
+        header = ["row", "actual", "predicted", "error", "text"]
+        rows = [
+            [
+                _outputs.shown_row(index),
+                frame[target].iloc[index],
+                float(predicted[index]),
+                float(predicted[index]) - float(targets.reshape(-1)[index]),
+                snippet(frame[column].iloc[index]),
+            ]
+            for index in order.tolist()
+        ]
+        what = f"the squared error; error is predicted minus actual), their first {SNIPPET} characters."
     else:
         predicted = task.decode(probabilities)
         if task.kind == "binary":

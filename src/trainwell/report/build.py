@@ -524,9 +524,10 @@ def judged_sections(
     test_split: bool,
     seed: int = 0,
 ) -> list[str]:
-    """The metrics of a classifier of texts or images (``unit``) on the ``judged`` examples (their count and how
-    to name them), titled by what they are (the training examples, a folder's test split held out of every choice,
-    or validation examples), then its confusion and calibration, or each label's quality when multi-label."""
+    """The metrics of a model of texts or images (``unit``) on the ``judged`` examples (their count and how to
+    name them), titled by what they are (the training examples, a folder's test split held out of every choice,
+    or validation examples), then its confusion and calibration, each label's quality when multi-label, or its
+    predictions against the true values when a regression."""
     title = (
         f"Metrics on {unit}s the model trained on"
         if trained_on
@@ -540,6 +541,10 @@ def judged_sections(
     ]
     if task.kind == "multilabel":
         sections.extend(_outputs.label_sections(task, probabilities, targets, unit=unit))
+    elif has_several_outputs(task):
+        sections.append(_outputs.targets_section(task, probabilities, targets))
+    elif task.kind == "regression":
+        sections.append(_regression_section(probabilities, targets, unit=f"{unit}s"))
     else:
         sections.extend(_classification_sections(_interpretation(task, probabilities, targets)))
     return sections

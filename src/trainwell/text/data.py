@@ -23,6 +23,7 @@ from trainwell.data.bundle import keep_classes_in_train, mask_split, random_spli
 from trainwell.data.fingerprint import RowSketch
 from trainwell.data.io import check_test_targets
 from trainwell.data.task import Task, infer_task, warn_unknown_labels
+from trainwell.models.layers import target_statistics
 from trainwell.text._checks import (
     check_column,
     check_labels_present,
@@ -180,14 +181,14 @@ def text_data(
     single = len(targets) == 1 and label_delim is None and task != "multilabel"
     train_rows, valid_rows = _split_rows(frame, valid_pct, valid_col, splits, seed)
     if single:  # the labels are checked in the whole file: the task below sees the training rows only
-        drawn = valid_col is None and splits is None
+        drawn = valid_col is None and splits is None and not _is_quantity(label_frame, task)
         train_rows, valid_rows = _checked_labels(label_frame, targets[0], train_rows, valid_rows, drawn, what)
     if valid_col is None and splits is None and valid_rows is not None and len(valid_rows):
         warn_validation_inside_training(
             texts.iloc[train_rows].tolist(), texts.iloc[valid_rows].tolist(), what, seed
         )
     train_labels = label_frame.iloc[train_rows]
-    resolved = _task(train_labels, task, label_delim, targets[0])
+    resolved = labels_task(train_labels, task, label_delim, targets[0])
     split_texts = {"train": texts.iloc[train_rows].tolist()}
     split_labels: dict[str, Any] = {"train": train_labels}
     recipe = fit_recipe(
@@ -241,6 +242,8 @@ def _bundle(
         for split, split_texts in texts.items()
     }
     hints = {"n_out": task.n_outputs, "n_embeddings": recipe.n_embeddings, "batch_format": batch_format}
+    if task.kind == "regression":
+        hints.update(target_statistics(loaders["train"].targets))
     return TextDataBundle(
         task, loaders["train"], loaders.get("valid"), loaders.get("test"), recipe, "text", hints, texts=texts
     )
@@ -378,11 +381,27 @@ def _checked_labels(
     return keep_classes_in_train(train_rows, valid_rows, values, what)  # type: ignore[arg-type]
 
 
-def _task(labels: Any, kind: str | None, label_delim: str | None, name: str) -> Task:
+def _is_quantity(labels: Any, kind: str | None) -> bool:
+    """Whether single-label ``labels`` are numbers to predict (``kind`` regression, or unset and some value not a
+    whole number: a score of 3.7), not classes: integers are classes unless ``--task regression`` says so."""
     import pandas as pd
 
-    if kind == "regression":
-        raise ConfigError("text regression is not supported yet; use --task binary, multiclass or multilabel")
+    if kind is not None or not isinstance(labels, pd.Series):
+        return kind == "regression"
+    present = labels.dropna()
+    if not len(present) or not pd.api.types.is_numeric_dtype(present) or pd.api.types.is_bool_dtype(present):
+        return False
+    values = present.to_numpy(dtype=float)
+    return bool(np.isfinite(values).all() and (values != np.round(values)).any())
+
+
+def labels_task(labels: Any, kind: str | None, label_delim: str | None, name: str) -> Task:
+    """The task of a text model's ``labels`` (a Series, or a DataFrame of several targets): whole numbers are
+    classes, numbers some not whole a regression (:func:`_is_quantity`), one class refused; ``kind`` overrides."""
+    import pandas as pd
+
+    if label_delim is None and _is_quantity(labels, kind):
+        return infer_task(labels, name=name, kind="regression")
     if (
         isinstance(labels, pd.Series)
         and kind is None

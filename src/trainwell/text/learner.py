@@ -138,6 +138,8 @@ def text_classifier_learner(
         )
     refuse_bag_pretrained(wanted, pretrained, "arch")
     config: dict[str, Any] = {"n_embeddings": recipe.n_embeddings, "n_out": data.task.n_outputs}
+    if data.task.kind == "regression":  # the head answers in the target's units (models.layers.TargetScale)
+        config.update({key: data.model_hints[key] for key in ("target_mean", "target_std", "target_range")})
     if getattr(recipe, "pairs", False) and name == "ngram_bag":
         config["pairs"] = True  # a pair's sides pooled apart (the recipe puts them in regions of their own)
     if pretrained is not None and not isinstance(pretrained, Mapping):

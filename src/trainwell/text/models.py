@@ -13,10 +13,13 @@ the whole forward and backward pass.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from torch import nn
 
 from trainwell.core.errors import ConfigError
+from trainwell.models.layers import target_scale
 from trainwell.models.registry import register_model
 
 __all__ = ["NgramBag"]
@@ -42,6 +45,9 @@ class NgramBag(nn.Module):
             times ``n_embeddings``. The three are pooled apart through the one table, and the head reads the shared
             bag with the sides' product and absolute difference (``[w, u * v, |u - v|]``, as InferSent and
             Sentence-BERT classify pairs): "both sides are positive" is a product, which no single bag holds.
+        target_mean, target_std, target_range: a regression's training targets' statistics: the head ends in
+            :class:`~trainwell.models.layers.TargetScale`, so the network learns standardised numbers and
+            answers in the target's units, within the range seen.
     """
 
     def __init__(
@@ -55,6 +61,9 @@ class NgramBag(nn.Module):
         norm: str = "sqrt",
         sparse: bool = True,
         pairs: bool = False,
+        target_mean: Sequence[float] | None = None,
+        target_std: Sequence[float] | None = None,
+        target_range: Sequence[Sequence[float]] | None = None,
     ) -> None:
         super().__init__()
         if norm not in _NORMS:
@@ -72,7 +81,7 @@ class NgramBag(nn.Module):
         if hidden:
             layers += [nn.Linear(width, hidden), nn.ReLU(), nn.Dropout(dropout)]
         layers.append(nn.Linear(hidden or width, n_out))
-        self.head = nn.Sequential(*layers)
+        self.head = nn.Sequential(*layers, *target_scale(target_mean, target_std, target_range))
 
     def forward(self, ids: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
         """``ids``: flat ``(N,)`` token and n-gram ids; ``offsets``: ``(B,)`` start of each text -> ``(B, n_out)``."""

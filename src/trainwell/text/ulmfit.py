@@ -15,7 +15,7 @@ outputs three ways (the last real token, the maximum and the mean over real toke
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from trainwell.core.errors import ConfigError
+from trainwell.models.layers import target_scale
 from trainwell.models.registry import register_model
 from trainwell.text.awd_lstm import AWDLSTMEncoder
 from trainwell.text.subword import SubwordTokenizer
@@ -41,7 +42,9 @@ STAGE_SHARE = 0.15
 class ConcatPoolingHead(nn.Module):
     """``[last, max, mean]`` of the encoder outputs over the real tokens -> BN, dropout, linear, ReLU -> linear."""
 
-    def __init__(self, width: int, n_out: int, hidden: int = 50, dropout: float = 0.1) -> None:
+    def __init__(
+        self, width: int, n_out: int, hidden: int = 50, dropout: float = 0.1, scale: Sequence[nn.Module] = ()
+    ) -> None:
         super().__init__()
         self.layers = nn.Sequential(
             nn.BatchNorm1d(3 * width),
@@ -51,6 +54,7 @@ class ConcatPoolingHead(nn.Module):
             nn.BatchNorm1d(hidden),
             nn.Dropout(dropout),
             nn.Linear(hidden, n_out),
+            *scale,  # a regression's TargetScale
         )
 
     def forward(self, outputs: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -76,6 +80,8 @@ class AWDLSTMClassifier(nn.Module):
         pad_id: the padding id.
         drop_mult: scales every dropout of the encoder (the paper's 0.5 for classification).
         head_hidden, head_dropout: the head's hidden width and dropout.
+        target_mean, target_std, target_range: a regression's training targets' statistics (the head ends in
+            :class:`~trainwell.models.layers.TargetScale`).
     """
 
     #: The ONNX opset an export needs at least: the head's max pooling over real tokens uses nan_to_num (opset
@@ -93,6 +99,9 @@ class AWDLSTMClassifier(nn.Module):
         drop_mult: float = 0.5,
         head_hidden: int = 50,
         head_dropout: float = 0.1,
+        target_mean: Sequence[float] | None = None,
+        target_std: Sequence[float] | None = None,
+        target_range: Sequence[Sequence[float]] | None = None,
     ) -> None:
         super().__init__()
         self.pad_id = pad_id
@@ -108,7 +117,8 @@ class AWDLSTMClassifier(nn.Module):
             weight_p=0.5 * drop_mult,
             output_p=0.4 * drop_mult,
         )
-        self.head = ConcatPoolingHead(emb_size, n_out, head_hidden, head_dropout)
+        scale = target_scale(target_mean, target_std, target_range)
+        self.head = ConcatPoolingHead(emb_size, n_out, head_hidden, head_dropout, scale)
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         self.encoder.reset()  # every text starts from a zero state: batches are independent texts
