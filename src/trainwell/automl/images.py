@@ -1,10 +1,10 @@
-"""Hyper-parameter search for image classifiers: the learning rate, weight decay, epochs and label smoothing of
-the network ``trainwell fit`` trains.
+"""Hyper-parameter search for image models: the learning rate, weight decay, epochs and label smoothing (of a
+single-label classifier) of the network ``trainwell fit`` trains.
 
 The same study as for tables, texts, recommenders and taggers (:func:`~trainwell.automl.search.run_search`):
 trial 0 is what ``trainwell fit photos/`` does, every trial trains on the same decoded images (decoded once) with
 the same seed and augmentation and is scored on the same validation images. Binary and multi-label targets
-optimise ``roc_auc``, several classes ``accuracy``. The architecture is one for the whole study (``arch``, as
+optimise ``roc_auc``, several classes ``accuracy``, a regression ``rmse``. The architecture is one for the whole study (``arch``, as
 fit's ``--arch``), since networks of different sizes make trials of very different lengths; ``search=`` narrows
 the other settings. A trial is a whole training run: on a CPU, images of more than a few thousand make a trial
 take minutes, so give a ``timeout``.
@@ -43,13 +43,17 @@ DEFAULT_LR, DEFAULT_WD, DEFAULT_LABEL_SMOOTHING = (
     float(_LEARNER_DEFAULTS[name].default) for name in ("lr", "wd", "label_smoothing")
 )
 
-#: What an image classifier search tries (``search=`` narrows them; multi-label targets leave label smoothing out).
+#: What an image model search tries (``search=`` narrows them; multi-label and regression targets leave label
+#: smoothing out).
 IMAGE_RANGES = {
     "lr": Range(3e-4, 3e-2, log=True),
     "wd": Range(1e-3, 0.3, log=True),
     "epochs": Range(3, 40, whole=True),
     "label_smoothing": Range(0.0, 0.3),
 }
+
+#: The tasks whose loss vision_learner smooths: single-label classes.
+SMOOTHED = ("binary", "multiclass")
 
 
 # Under torchrun each process trains its trials alone (run_search shares them out).
@@ -71,7 +75,7 @@ def tune_images(
     tune_thresholds: bool = True,
     **data_kwargs: Any,
 ) -> TuneResult:
-    """Search an image classifier's learning rate, weight decay, epochs and label smoothing.
+    """Search an image model's learning rate, weight decay, epochs and (single-label classes) label smoothing.
 
     Args:
         source, labels, data_kwargs: As for :func:`~trainwell.vision.image_data` (a folder of class folders,
@@ -81,7 +85,8 @@ def tune_images(
             fit chooses for these images).
         n_trials, timeout, metric, out, seed, pruner, progress, search, keep: As for
             :func:`~trainwell.automl.tune_table` (the settings: :data:`IMAGE_RANGES`); the default metric is
-            ``roc_auc`` for binary and multi-label targets, ``accuracy`` for several classes.
+            ``roc_auc`` for binary and multi-label targets, ``accuracy`` for several classes, ``rmse`` for a
+            regression.
         tune_thresholds: a multi-label model decides each label at a threshold chosen on the validation images
             (``False``: 0.5 for every label), as after ``fit_images``.
 
@@ -109,16 +114,18 @@ def tune_images(
             "wd": DEFAULT_WD,
             "epochs": default_epochs(len(bundle.train)),  # type: ignore[arg-type]
         }
-        if bundle.task.kind != "multilabel":
+        if bundle.task.kind in SMOOTHED:
             params["label_smoothing"] = DEFAULT_LABEL_SMOOTHING
         return params
 
     # Narrowed before any image is decoded, so that a misspelt setting is said at once.
     space = Space(defaults, dict(IMAGE_RANGES), one_cycle_trial(learner), ImageRun).narrowed(search)
     data = image_data(source, labels, seed=seed, **data_kwargs)
-    if data.task.kind not in ("binary", "multiclass", "multilabel"):
-        raise ConfigError(f"tune_images searches image classifiers; the target is {data.task.kind}")
-    if data.task.kind == "multilabel":  # vision_learner smooths single labels only
+    if data.task.kind not in ("binary", "multiclass", "multilabel", "regression"):
+        raise ConfigError(
+            f"tune_images searches image classifiers and regressions; the target is {data.task.kind}"
+        )
+    if data.task.kind not in SMOOTHED:  # vision_learner smooths single labels only
         ranges = {name: bound for name, bound in space.ranges.items() if name != "label_smoothing"}
         space = dataclasses.replace(space, ranges=ranges)
     chosen = search_metric(data, metric, SEARCH_METRIC.get(data.task.kind))

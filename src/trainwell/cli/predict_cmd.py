@@ -384,11 +384,16 @@ def _predict_images(predictor: Any, data: list[Path], tta: bool, model: Path, ke
         from trainwell.vision.transform import describe_tta
 
         err_console.print(
-            f"--tta: {describe_tta(predictor.augmentation)}",
+            f"--tta: {describe_tta(predictor.augmentation, what=_averaged(predictor.task))}",
             soft_wrap=True,
             markup=False,
         )
     return predictions
+
+
+def _averaged(task: Any) -> str:
+    """What test-time augmentation averages for ``task``, in words."""
+    return "predicted numbers" if task.kind == "regression" else "probabilities"
 
 
 def _predict_parquet_images(predictor: Any, source: Path, tta: bool, kept: list[str]) -> Any:

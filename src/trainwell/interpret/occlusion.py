@@ -1,9 +1,10 @@
 """Occlusion maps (Zeiler and Fergus 2014): which parts of an image the prediction depends on.
 
 A grey patch slides over the image; at each position the drop in the probability of the class of interest is
-recorded. Where covering the image hurts the prediction most, the model was looking. Model-agnostic (no
-gradients, no hooks), so it works for any image classifier; the occluded copies run through the model in
-batches.
+recorded. Where covering the image hurts the prediction most, the model was looking. For a regression the map
+records the change of the predicted number instead: how much lower (or higher) it is with that area covered.
+Model-agnostic (no gradients, no hooks), so it works for any image model; the occluded copies run through the
+model in batches.
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ class OcclusionMap:
 
     Attributes:
         image: the image, float ``(C, H, W)`` in 0..1.
-        heat: ``(H, W)``: drop of the class probability when that area is covered (positive = evidence for).
-        target: index of the class explained.
+        heat: ``(H, W)``: drop of the class probability when that area is covered (positive = evidence for);
+            for a regression, drop of the predicted number (positive = covering it lowers the number).
+        target: index of the class explained (of the target, for a regression).
         label: its name.
-        probability: the class probability on the whole image.
+        probability: the class probability on the whole image (the predicted number, for a regression).
+        quantity: whether the map explains a predicted number (a regression) rather than a class probability.
     """
 
     image: torch.Tensor
@@ -37,6 +40,7 @@ class OcclusionMap:
     target: int
     label: str
     probability: float
+    quantity: bool = False
 
     def plot(self, path: str | Path | None = None, *, title: str | None = None) -> bytes:
         """The image beside the image with the heat map overlaid; PNG bytes (also written to ``path``)."""
@@ -44,6 +48,9 @@ class OcclusionMap:
 
 
 def _class_probability(task: Any, output: torch.Tensor, target: int) -> torch.Tensor:
+    if _is_regression(task):  # the predicted number of target ``target``
+        values = task.activate(output.float())
+        return values if values.ndim == 1 else values[:, target]
     probabilities = task.activate(output.float()) if task is not None else torch.softmax(output.float(), -1)
     if probabilities.ndim == 1:  # binary: the probability of the positive class
         return probabilities if target == 1 else 1 - probabilities
@@ -61,7 +68,8 @@ def occlusion_map(
     fill: float = 0.5,
     batch_size: int = 128,
 ) -> OcclusionMap:
-    """Slide a patch over ``image`` and record the drop in the probability of ``target``.
+    """Slide a patch over ``image`` and record the drop in the probability of ``target`` (for a regression
+    model: the drop in the predicted number).
 
     Args:
         learn: a Learner (its model and task are used), a loaded image model (``trainwell.load(dir)``), or a
@@ -69,7 +77,8 @@ def occlusion_map(
         image: ``(C, H, W)``, ``uint8`` or floats in 0..1 (what the model takes). A loaded model also takes
             whatever its ``predict`` takes for one image (a path, encoded bytes, a Pillow image, an array of
             another size or channel count) and fits it to the training size as ``predict`` does.
-        target: class index to explain (default: the predicted class).
+        target: class index to explain (default: the predicted class); for a regression, the index of the
+            target (default: 0, the first or only one).
         patch: side of the square patch in pixels (default: about a seventh of the image side).
         stride: step between patch positions (default: half the patch).
         fill: value of the patch on the 0..1 scale (default: mid-grey, 0.5).
@@ -104,7 +113,9 @@ def occlusion_map(
         probabilities = (
             task.activate(output.float()) if task is not None else torch.softmax(output.float(), -1)
         )
-        if target is None:
+        if _is_regression(task):
+            target = _checked_target(task, output, 0 if target is None else target)
+        elif target is None:
             target = (
                 int((probabilities >= 0.5).item()) if probabilities.ndim == 1 else int(probabilities.argmax())
             )
@@ -133,9 +144,29 @@ def occlusion_map(
         heat[top : top + side, left : left + side] += drop
         counts[top : top + side, left : left + side] += 1
     heat = heat / counts.clamp_min(1)
+    if _is_regression(task):
+        names = list(getattr(task, "target_names", ()) or ())
+        label = str(names[target]) if target < len(names) else "prediction"
+        return OcclusionMap(x.cpu(), heat, target, label, base, quantity=True)
     classes = getattr(task, "classes", None)
     label = str(classes[target]) if classes and target < len(classes) else str(target)
     return OcclusionMap(x.cpu(), heat, target, label, base)
+
+
+def _is_regression(task: Any) -> bool:
+    return getattr(task, "kind", None) == "regression"
+
+
+def _checked_target(task: Any, output: torch.Tensor, target: int) -> int:
+    """The index of the regression target to explain, refused when the model has no such output."""
+    n_outputs = output.reshape(len(output), -1).shape[1]
+    if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < n_outputs:
+        names = ", ".join(f"{i} ({name})" for i, name in enumerate(getattr(task, "target_names", ())))
+        raise ConfigError(
+            f"occlusion_map: target={target!r} is not an output of this regression model; pass the index of "
+            f"one of its {n_outputs} target(s): {names or 0}"
+        )
+    return target
 
 
 def _model_image(learn: Any, image: Any) -> torch.Tensor:
@@ -175,7 +206,8 @@ PAIRS_PER_ROW = 3
 def plot_occlusion(
     maps: list[OcclusionMap], path: str | Path | None = None, *, titles: list[str] | None = None
 ) -> bytes:
-    """Each map as a pair: the image, then the heat map over it (red: evidence for the class, blue: against;
+    """Each map as a pair: the image, then the heat map over it (red: evidence for the class, or for a higher
+    number in a regression; blue: against;
     each map on its own scale, the change of probability at full colour in its title). One pair a row for one
     or two maps, three pairs a row for more (ten maps in one column were a page-long strip). PNG bytes."""
     import matplotlib
@@ -217,12 +249,19 @@ def plot_occlusion(
             vmax=limit,
             alpha=0.55,
         )
-        title = (
-            titles[index] if titles and index < len(titles) else f"{result.label}: p={result.probability:.2f}"
+        default = (
+            f"{result.label}: {result.probability:.4g}"
+            if result.quantity
+            else f"{result.label}: p={result.probability:.2f}"
         )
+        title = titles[index] if titles and index < len(titles) else default
         pair[0].set_title(textwrap.fill(title, 30), fontsize=9)
         # Say the scale: a map whose strongest patch moves p by 0.001 is drawn as deep as one moving it by 0.9.
-        heat_title = f"red: for '{result.label}', blue: against; full colour: p moves {strongest:.2g}"
+        heat_title = (
+            f"red: covering lowers it, blue: raises it; full colour: {strongest:.3g}"
+            if result.quantity
+            else f"red: for '{result.label}', blue: against; full colour: p moves {strongest:.2g}"
+        )
         pair[1].set_title(textwrap.fill(heat_title, 30), fontsize=9)
     figure.tight_layout()
     buffer = io.BytesIO()

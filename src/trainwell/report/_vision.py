@@ -1,5 +1,6 @@
-"""The report's sections for an image classifier: metrics, confusion, calibration, and the worst images with
-their occlusion maps (what the model looked at when it went wrong)."""
+"""The report's sections for an image model: metrics, confusion and calibration (a classifier) or predictions
+against the true values (a regression), and the worst images with their occlusion maps (what the model looked
+at when it went wrong)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import trainwell
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.interpret.occlusion import occlusion_map, plot_occlusion
 from trainwell.report import _html, _outputs
+from trainwell.vision.data import numeric_labels
 from trainwell.vision.io import (
     PIXELS_COLUMN,
     TEST_NAMES,
@@ -23,6 +25,7 @@ from trainwell.vision.io import (
     csv_files,
     folder_splits,
 )
+from trainwell.vision.plots import shown_number
 
 if TYPE_CHECKING:
     from trainwell.vision.predictor import ImagePredictor
@@ -52,8 +55,9 @@ def vision_report_sections(
     from trainwell.vision.predictor import readable_pixels
 
     task = predictor.task
-    if task.kind not in ("binary", "multiclass", "multilabel"):
-        raise ConfigError(f"the report supports image classifiers; this one is {task.kind}")
+    if task.kind not in ("binary", "multiclass", "multilabel", "regression"):
+        raise ConfigError(f"the report supports image classifiers and regressions; this one is {task.kind}")
+    regression = task.kind == "regression"
     judged_set = _idx_set(Path(source))
     if judged_set is None:
         files, judged = _labelled_files(
@@ -62,11 +66,16 @@ def vision_report_sections(
     else:  # MNIST's IDX files: the arrays of its test set, each image named by its place in the file
         array, labels, named, judged = judged_set
         files = LabelledFiles([Path(f"{named.name}[{i}]") for i in range(len(array))], labels)
+    if regression:  # every label a number, a cell that is not one named by its row
+        column = label_col or (predictor.recipe.extra.get("csv") or {}).get("label_col")
+        files = LabelledFiles(
+            files.paths, numeric_labels(files.labels, judged, column if Path(source).is_file() else None)
+        )
     given = (
         [label for labels in files.labels for label in labels] if task.kind == "multilabel" else files.labels
     )
     known = {str(c) for c in task.classes}
-    unknown = sorted({str(label) for label in given} - known)
+    unknown = [] if regression else sorted({str(label) for label in given} - known)
     if unknown:
         raise DataError(
             f"'{source}' has labels the model does not know: {unknown[:5]}; its classes are "
@@ -92,7 +101,9 @@ def vision_report_sections(
         files = LabelledFiles([files.paths[i] for i in kept], [files.labels[i] for i in kept])
     where = f"{len(files):,} labelled images {'listed in' if Path(source).is_file() else 'in'} {judged}"
     index = {str(c): c for c in task.classes}
-    if task.kind == "multilabel":
+    if regression:
+        targets = task.encode(files.labels)
+    elif task.kind == "multilabel":
         targets = task.encode([[index[str(label)] for label in labels] for labels in files.labels])
     else:
         targets = task.encode([index[str(label)] for label in files.labels])
@@ -120,9 +131,14 @@ def vision_report_sections(
     names = [path.name for path in files.paths]
     sections.append(_top_images_section(predictor, names, pixels_of, targets, probabilities, losses, top_k))
     kind = "multi-label" if task.kind == "multilabel" else task.kind
+    what = (
+        f"image regression predicting {', '.join(repr(str(name)) for name in task.target_names) or 'a number'}"
+        if regression
+        else f"{kind} image classifier ({', '.join(map(str, task.classes))})"
+    )
     intro = [
         _html.paragraph(
-            f"{kind} image classifier ({', '.join(map(str, task.classes))}), evaluated on {where}. "
+            f"{what}, evaluated on {where}. "
             f"Images are {predictor.recipe.size[0]}x{predictor.recipe.size[1]}, {predictor.recipe.channels} "
             f"channel(s). trainwell {trainwell.__version__}."
         )
@@ -206,9 +222,15 @@ def _top_images_section(
     ``pixels_of``: the model's pixels of the images at some positions)."""
     task = predictor.task
     multilabel = task.kind == "multilabel"
+    regression = task.kind == "regression"
     order = np.lexsort((np.arange(len(losses)), -losses))[:k]
     predicted = task.decode(probabilities)
-    actual = task.decode(targets) if multilabel else [task.classes[int(value)] for value in targets.tolist()]
+    if regression:
+        predicted, actual = [shown_number(v) for v in predicted], [shown_number(v) for v in targets.tolist()]
+    else:
+        actual = (
+            task.decode(targets) if multilabel else [task.classes[int(value)] for value in targets.tolist()]
+        )
     pixels = pixels_of(order.tolist())
     holder = _Holder(predictor)
     maps, titles, rows = [], [], []
@@ -227,7 +249,8 @@ def _top_images_section(
             rows.append([_outputs.shown_row(index), names[index], *cells, float(losses[index])])
         else:
             result = occlusion_map(holder, pixels[position])
-            titles.append(f"{actual[index]} -> {predicted[index]} (loss {losses[index]:.2f})")
+            error = f"squared error {losses[index]:.3g}" if regression else f"loss {losses[index]:.2f}"
+            titles.append(f"{actual[index]} -> {predicted[index]} ({error})")
             rows.append(
                 [
                     _outputs.shown_row(index),
@@ -245,6 +268,13 @@ def _top_images_section(
             "label's probability, i.e. what the model took as evidence for it."
         )
         header = ["image", "file", *_outputs.top_losses_header(task), "loss"]
+    elif regression:
+        what = (
+            f"The {len(maps)} images predicted worst (the largest squared error), each with its actual -> "
+            "predicted number and its occlusion map: red areas are where covering the image lowers the "
+            "predicted number, blue where it raises it, i.e. what the model read the number from."
+        )
+        header = ["image", "file", "actual", "predicted", "squared error"]
     else:
         what = (
             f"The {len(maps)} images with the highest loss (-log of the probability given to the true class), "

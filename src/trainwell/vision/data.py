@@ -24,6 +24,7 @@ from trainwell.data.bundle import DataBundle, keep_classes_in_train, random_spli
 from trainwell.data.fingerprint import RowSketch, item_digests
 from trainwell.data.loader import TensorLoader
 from trainwell.data.task import Task, infer_task, warn_unknown_labels
+from trainwell.models.layers import target_statistics
 from trainwell.vision._sources import TableColumns, file_splits, is_path_list, is_table
 from trainwell.vision.augment import Augmentation
 from trainwell.vision.io import (
@@ -98,8 +99,10 @@ def image_data(
         size: side (or ``(height, width)``) images are fitted to once; default: their own size when small
             (<= 64 px), else 128.
         resize: ``crop`` (centre), ``squish`` or ``pad``.
-        task: override the inferred task (``binary``, ``multiclass``, ``multilabel``), or a whole
-            :class:`~trainwell.data.task.Task` whose classes to keep.
+        task: override the inferred task (``binary``, ``multiclass``, ``multilabel``, ``regression``), or a
+            whole :class:`~trainwell.data.task.Task` whose classes to keep. Labels that are numbers, some of
+            them not whole (an age of 3.7), are inferred as a regression; whole numbers are classes (digits)
+            unless ``task="regression"``.
         augmentation: an :class:`Augmentation`, a preset name (``"default"``, ``"digits"``, ``"documents"``,
             ``"none"``) or ``"auto"`` (digits-style for small grayscale images, else the photo default).
         batch_size: images per training batch (default: 128, fewer for small sets).
@@ -142,6 +145,15 @@ def image_data(
             TableColumns(path_col, label_col, label_delim, encoding, encoding_errors),
         )
         train_files = splits["train"] if "train" in splits else splits["all"]
+        quantity = _is_quantity(train_files.labels, task.kind if isinstance(task, Task) else task)
+        if quantity:  # every split's labels as numbers, a cell that is not one named by its row
+            splits = {
+                key: LabelledFiles(
+                    files.paths,
+                    numeric_labels(files.labels, _split_name(name, key, valid, test), label_col, label_delim),
+                )
+                for key, files in splits.items()
+            }
         chosen = _chosen_size(size, train_files.paths)
         channels = probe_images(train_files.paths)[1]
         cache_dir = _cache_dir(cache, sum(len(files) for files in splits.values()), channels, chosen)
@@ -164,6 +176,12 @@ def image_data(
         decoded = {
             key: (_fit_array(images, size, resize), values) for key, (images, values) in decoded.items()
         }
+        quantity = _is_quantity(decoded["train"][1], task.kind if isinstance(task, Task) else task)
+        if quantity:
+            decoded = {
+                key: (images, numeric_labels(values, "the images" if key == "train" else f"the {key} images"))
+                for key, (images, values) in decoded.items()
+            }
     if "valid" not in decoded and "all" not in decoded and valid_pct > 0:
         # train/ (and test/) without valid/: the validation images come out of train/.
         decoded["all"] = decoded.pop("train")
@@ -180,7 +198,11 @@ def image_data(
                     "train/<label>/ and valid/<label>/ folders (each split is then read from the disk cache)"
                 )
             train_index, valid_index = random_split(len(images), valid_pct, seed)
-            if not isinstance(task, Task) and not any(isinstance(v, list | tuple) for v in values):
+            if (
+                not quantity
+                and not isinstance(task, Task)
+                and not any(isinstance(v, list | tuple) for v in values)
+            ):
                 train_index, valid_index = keep_classes_in_train(train_index, valid_index, values, name)
             decoded["train"] = (images[train_index], [values[i] for i in train_index])
             decoded["valid"] = (images[valid_index], [values[i] for i in valid_index])
@@ -195,7 +217,9 @@ def image_data(
     train_images, train_labels = decoded["train"]
     # A Task given whole (cross-validation folds) keeps every fold's classes those of the whole data set.
     resolved = (
-        task if isinstance(task, Task) else _task(train_labels, task, label_delim, name, label_col or "label")
+        task
+        if isinstance(task, Task)
+        else _task(train_labels, "regression" if quantity else task, label_delim, name, label_col or "label")
     )
     recipe = ImageRecipe.fit(train_images, resize=resize)
     chosen_augmentation = _augmentation(augmentation, recipe)
@@ -233,6 +257,8 @@ def image_data(
                 (torch.from_numpy(images), _encode(resolved, values, key)), bs * 2, gather=gather
             )
     hints = {"n_out": resolved.n_outputs, "in_channels": recipe.channels, "size": list(recipe.size)}
+    if resolved.kind == "regression":  # the model answers in the target's units (models.layers.TargetScale)
+        hints.update(target_statistics(train.tensors[-1]))
     return ImageDataBundle(
         resolved,
         train,
@@ -416,9 +442,7 @@ def _task(
     if not labels:
         raise DataError(f"{name} holds no labelled images")
     if kind == "regression":
-        raise ConfigError(
-            "image regression is not supported yet; use --task binary, multiclass or multilabel"
-        )
+        return infer_task(numeric_labels(labels, name, column, label_delim), name=column, kind="regression")
     if kind is None and not isinstance(labels[0], list | tuple):
         distinct = len({str(v) for v in labels})
         if distinct < 2:
@@ -427,6 +451,90 @@ def _task(
             )
         kind = "binary" if distinct == 2 else "multiclass"  # integer labels are classes, never quantities
     return infer_task(labels, name=column, kind=kind, label_delim=label_delim)
+
+
+def _is_quantity(labels: Sequence[Any], kind: str | None) -> bool:
+    """Whether single-label ``labels`` are numbers to predict: ``kind`` is ``"regression"``, or it is unset and
+    every label is a number, some of them not whole (an age of 3.7). Whole numbers are classes (digits 0 to 9)
+    unless ``--task regression`` says otherwise, as for texts."""
+    if kind is not None:
+        return kind == "regression"
+    if not labels or not all(_is_number(value) for value in labels):
+        return False
+    values = np.asarray(labels, dtype=float)
+    finite = values[np.isfinite(values)]
+    return bool((finite != np.round(finite)).any())
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
+def numeric_labels(
+    labels: Sequence[Any], name: str, column: str | None = None, label_delim: str | None = None
+) -> list[float]:
+    """``labels`` (in the order of their rows) as the numbers of a regression target, numbers written as text
+    too (``"3.5"``).
+
+    Raises:
+        DataError: A label is no finite number (text, empty, NaN): the message names ``name`` (the CSV, or
+            what the images are), the label ``column`` (``None``: not from a table) and the row.
+        ConfigError: ``label_delim`` is given: a regression target is one number per image.
+    """
+    if label_delim is not None:
+        raise ConfigError(
+            f"{name}: label_delim (--label-delim) splits several class labels in one cell; a regression "
+            "target is one number per image: drop --label-delim, or drop --task regression"
+        )
+    values: list[float] = []
+    for row, label in enumerate(labels, start=1):
+        value = _number(label)
+        if value is None:
+            flags = (
+                [part.strip() for part in column.split(",")] if column is not None and "," in column else []
+            )
+            fix = "fix the cell or drop the row" if column else "give each image a number as its label"
+            several = bool(flags) and (isinstance(label, list) or str(label) in flags)
+            advice = (
+                "several --label-col columns are 0/1 flags of classes; image regression reads one column of "
+                "numbers: pass that column alone"
+                if several
+                else f"a regression target needs a number for every image: {fix}, or leave --task regression out "
+                "to train a classifier"
+            )
+            where = (
+                f"--label-col '{column}' holds {label!r} in data row {row}"
+                if column
+                else f"the label of image {row} is {label!r}"
+            )
+            what = "not a finite number" if _is_number(label) else "not a number"
+            raise DataError(f"{name}: {where}, {what}; {advice}")
+        values.append(value)
+    return values
+
+
+def _number(label: Any) -> float | None:
+    """A label as a finite float, or ``None`` when it is none (text, a list, NaN, an infinity)."""
+    if _is_number(label):
+        value = float(label)
+    elif isinstance(label, str):
+        try:
+            value = float(label.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _split_name(name: str, key: str, valid: Any, test: Any) -> str:
+    """How an error names the split ``key`` of ``name``: a held-out CSV or folder by its path."""
+    if key not in ("valid", "test"):
+        return name
+    held = {"valid": valid, "test": test}[key]
+    if isinstance(held, str | Path):
+        return str(held)
+    return f"the {key} split of {name}"
 
 
 def _encode(task: Task, labels: list[Any], split: str) -> torch.Tensor:

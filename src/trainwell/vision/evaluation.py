@@ -1,11 +1,11 @@
-"""Cross-validation of the image classifier on labelled images, beside pixel baselines: :func:`evaluate_images`,
+"""Cross-validation of the image model on labelled images, beside pixel baselines: :func:`evaluate_images`,
 what ``trainwell evaluate images/`` runs.
 
 The images are decoded once; each fold then builds ``image_data`` from its own training images, so the
 normalisation statistics are measured on that fold's training images only (no leakage), and trains exactly as
 :func:`~trainwell.vision.pipeline.fit_images` does. The baselines (majority class, logistic regression,
-HistGradientBoosting) see each image as the pixels of an 8x8 thumbnail: what a model with no notion of images
-can get.
+HistGradientBoosting; for a regression the mean, ridge and HistGradientBoosting) see each image as the pixels of
+an 8x8 thumbnail: what a model with no notion of images can get.
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ def evaluate_images(
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
 ) -> Evaluation:
-    """Cross-validate the image classifier and the thumbnail baselines on the same ``cv`` folds.
+    """Cross-validate the image model and the thumbnail baselines on the same ``cv`` folds.
 
     Each fold measures its normalisation on its own training images and trains as :func:`~trainwell.fit_images`
     does; the baselines (majority class, logistic regression, HistGradientBoosting on 8x8 thumbnails) run on the
@@ -169,14 +169,16 @@ def evaluate_images(
         labels: the labels of an array ``source``.
         path_col, label_col: a CSV ``source``'s columns of image paths (relative to the CSV) and of labels.
         label_delim: the separator of several labels per image in a CSV (multi-label).
-        cv: number of folds, at least 2 (stratified for one label per image; label sets are split at random).
+        cv: number of folds, at least 2 (stratified for one class per image; label sets and numbers are split at
+            random).
         seed: seeds the folds and every model.
         epochs: passes per fold (default: chosen from the fold's size, as ``fit_images`` does).
         lr: peak learning rate (default: the learner's).
         arch: the architecture, as :func:`~trainwell.vision_learner` takes it (default: chosen from the images).
         size: side in pixels the images are fitted to (default: as ``fit_images`` chooses for files, an array's own).
         baselines: also cross-validate the baselines.
-        task: override the inferred task (``binary``, ``multiclass``, ``multilabel``).
+        task: override the inferred task (``binary``, ``multiclass``, ``multilabel``, ``regression``); labels
+            that are numbers, some not whole, are a regression, as for :func:`~trainwell.vision.image_data`.
         time_budget: training time of the whole cross-validation: seconds, or ``"10m"``, ``"1h30m"``... Each of
             the ``cv`` folds trains within its share (the epochs cut and the schedule fitted to them, as
             ``fit_*(time_budget=)`` does); the baselines and the scoring come on top. What each fold's share
@@ -198,7 +200,7 @@ def evaluate_images(
     from trainwell.evaluate import cross_validate_baselines, fold_indices
     from trainwell.evaluate.evaluation import Evaluation, check_settings
     from trainwell.evaluate.spread import cross_validate_spread
-    from trainwell.vision.data import _task
+    from trainwell.vision.data import _is_quantity, _task, numeric_labels
 
     fold_seconds = check_settings(cv, epochs, time_budget)
     if arch != "auto":  # an unknown name is said before any image is read
@@ -235,10 +237,11 @@ def evaluate_images(
         array, labels = _array_split(source, labels, name)
         images = _fit_array(array, size, "crop")
         warn_repeated_images(images, None, name)
+    if _is_quantity(labels, task):  # numbers, some not whole (or task="regression"): a regression
+        labels = numeric_labels(labels, name, label_col, label_delim)
+        task = "regression"
     resolved = _task(labels, task, label_delim, name, label_col or "label")
-    if resolved.kind not in ("binary", "multiclass", "multilabel"):
-        raise ConfigError(f"evaluate supports image classifiers; '{name}' is {resolved.kind}")
-    stratified = resolved.kind != "multilabel"
+    stratified = resolved.kind in ("binary", "multiclass")
     splits = fold_indices(np.array([str(label) for label in labels]), cv, seed, stratified, keyword="cv")
     metric_names = list(resolved.metric_names)
     fold = ImageFold(images, labels, resolved, metric_names, arch, epochs, lr, seed)

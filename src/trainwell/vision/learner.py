@@ -180,6 +180,10 @@ def vision_learner(
         "std": list(recipe.std),
         "channels_last": bool(channels_last),
     }
+    if data.task.kind == "regression":  # the model answers in the target's units (models.layers.TargetScale)
+        spec_config.update(
+            {key: data.model_hints[key] for key in ("target_mean", "target_std", "target_range")}
+        )
     model = create_model("image_classifier", **spec_config)
     weights = None if pretrained is None or from_hub else read_weights(pretrained)  # type: ignore[arg-type]
     if from_hub:

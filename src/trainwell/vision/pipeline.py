@@ -56,7 +56,8 @@ def fit_images(
     resume_from: str | Path | None = None,
     **data_kwargs: Any,
 ) -> ImageRun:
-    """Train an image classifier the recommended way and write it to ``out`` (when given).
+    """Train an image model (a classifier, or a regression of a number) the recommended way and write it to
+    ``out`` (when given).
 
     From scratch: one-cycle training at ``lr``. With ``pretrained`` weights: :meth:`Learner.fine_tune` (head
     first with the body frozen, then everything with discriminative learning rates).

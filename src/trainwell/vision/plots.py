@@ -77,11 +77,18 @@ def _grid(images: torch.Tensor, titles: list[str], colours: list[str], path: Pat
 
 
 def _label(task: Any, target: torch.Tensor) -> str:
+    if task.kind == "regression":
+        return ";".join(shown_number(value) for value in target.reshape(-1).tolist())
     if task.kind == "multilabel":
         return ";".join(str(c) for c, on in zip(task.classes, target.tolist(), strict=True) if on) or "-"
     if task.kind == "binary":
         return str(task.classes[int(target.item() >= 0.5)])
     return str(task.classes[int(target.item())])
+
+
+def shown_number(value: float) -> str:
+    """A regression target or prediction as a title shows it: 4 significant digits (``12.25``, ``0.003712``)."""
+    return f"{value:.4g}"
 
 
 def _spread_sample(loader: Any, n: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -111,7 +118,8 @@ def show_results(
     learn: VisionLearner, path: Path, n: int = 16, *, loader: Any = None, name: str = "validation"
 ) -> Path:
     """Images of ``loader`` (default: the validation set, else the training set) titled ``true / predicted``
-    (wrong predictions in red), under a heading that starts with ``name``."""
+    (wrong predictions in red; for a regression, the numbers, in red where the error is more than a quarter
+    of the training targets' standard deviation), under a heading that starts with ``name``."""
     if loader is None:
         loader = learn.data.valid if learn.data.valid is not None else learn.data.train
     images, targets = _spread_sample(loader, n)
@@ -120,12 +128,28 @@ def show_results(
         probabilities = learn.task.activate(learn.model(images.to(learn.device)).float()).cpu()
     predicted = learn.task.decode(probabilities)
     titles, colours = [], []
+    regression = learn.task.kind == "regression"
+    tolerance = _tolerance(learn) if regression else None
     for target, guess in zip(targets, predicted, strict=True):
         truth = _label(learn.task, target)
-        shown = ";".join(map(str, guess)) if isinstance(guess, list) else str(guess)
+        if regression:
+            shown = _label(learn.task, torch.as_tensor(guess))
+            error = (torch.as_tensor(guess, dtype=torch.float32) - target.float().reshape(-1)).abs().max()
+            wrong = tolerance is not None and bool((error > tolerance).item())
+        else:
+            shown = ";".join(map(str, guess)) if isinstance(guess, list) else str(guess)
+            wrong = shown != truth
         titles.append(f"{truth} / {shown}")
-        colours.append("black" if shown == truth else "red")
+        colours.append("red" if wrong else "black")
     x = images.float() / 255.0 if images.dtype == torch.uint8 else images
     # The colour is a verdict: say so, or a red title reads as decoration.
-    title = f"{name}: true / predicted" + (" (wrong in red)" if "red" in colours else "")
+    wrong_words = f"off by more than {tolerance:.3g} in red" if regression else "wrong in red"
+    title = f"{name}: true / predicted" + (f" ({wrong_words})" if "red" in colours else "")
     return _grid(x.cpu(), titles, colours, path, title)
+
+
+def _tolerance(learn: VisionLearner) -> float | None:
+    """The error of a regression's prediction drawn in red: a quarter of the training targets' standard
+    deviation (the smallest, with several targets); ``None`` when the data does not say it."""
+    spread = (getattr(learn.data, "model_hints", None) or {}).get("target_std")
+    return 0.25 * min(spread) if spread else None

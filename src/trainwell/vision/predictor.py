@@ -71,7 +71,8 @@ class ImagePredictor(Predictor):
     # ------------------------------------------------------------------------------------- predicting
     @torch.no_grad()
     def predict_proba(self, images: Images, *, tta: bool = False) -> torch.Tensor:
-        """Activated outputs (class probabilities), optionally averaged over test-time augmented views."""
+        """Activated outputs (class probabilities, or a regression's numbers in the target's units), optionally
+        averaged over test-time augmented views."""
         pixels = self.pixels(images)
         outputs = []
         augmentation = self.augmentation if tta else None
@@ -90,7 +91,8 @@ class ImagePredictor(Predictor):
         return Augmentation.from_dict(config) if config else None
 
     def predict(self, images: Images, *, tta: bool = False) -> pd.DataFrame:
-        """One row per image: the prediction and one probability column per class.
+        """One row per image: the prediction and one probability column per class (a regression: the predicted
+        number alone).
 
         ``images``: paths, encoded bytes, Pillow images or arrays (each resized as in training), a batch array
         ``(N, ...)`` of the training size, or one image on its own (see :meth:`pixels`). A pandas Series of

@@ -164,8 +164,11 @@ def tta_views_for(augmentation: Augmentation | None, views: str = "auto") -> str
     return "shifted" if augmentation.pixel_shift > 0 else "augmented"
 
 
-def describe_tta(augmentation: Augmentation | None, views: str = "auto", n_views: int = 4) -> str:
-    """What :func:`tta_probabilities` averages, in words (``trainwell predict --tta`` says it)."""
+def describe_tta(
+    augmentation: Augmentation | None, views: str = "auto", n_views: int = 4, what: str = "probabilities"
+) -> str:
+    """What :func:`tta_probabilities` averages, in words (``trainwell predict --tta`` says it); ``what`` names
+    the outputs averaged (``"predicted numbers"`` for a regression)."""
     kind = tta_views_for(augmentation, views)
     if kind is None or n_views < 1:
         return "the model trained without augmentation, so there are no views to average: these are the plain predictions"
@@ -173,10 +176,10 @@ def describe_tta(augmentation: Augmentation | None, views: str = "auto", n_views
     mirrors = ", and the mirror images of all three" if augmentation.flip else ""
     if kind == "shifted":
         return (
-            "each image's probabilities average the image (half) and its shifts by one pixel up-left and "
+            f"each image's {what} average the image (half) and its shifts by one pixel up-left and "
             f"down-right{mirrors}"
         )
-    return f"each image's probabilities blend its plain view (half) with {n_views} views augmented as in training"
+    return f"each image's {what} blend its plain view (half) with {n_views} views augmented as in training"
 
 
 @torch.no_grad()
