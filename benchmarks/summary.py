@@ -122,6 +122,7 @@ def rows() -> list[tuple[str, str, str, str]]:
     table.extend(vision_rows())
     table.extend(text_rows())
     table.extend(_text_pairs_rows())
+    table.extend(_imdb_ratings_rows())
     extra = [
         _movielens_row(),
         _movielens_implicit_row(),
@@ -213,6 +214,30 @@ def _text_pairs_rows() -> list[tuple[str, str, str, str]]:
                 "beats one text of both",
                 f"one text of both {joined['test_accuracy']:.4f} / {joined['test_roc_auc']:.4f}; TF-IDF cosine "
                 f"{cosine['test_accuracy']:.4f} / {cosine['test_roc_auc']:.4f}",
+            )
+        )
+    return rows
+
+
+def _imdb_ratings_rows() -> list[tuple[str, str, str, str]]:
+    """Text regression: IMDB's star ratings from the review text, against TF-IDF + ridge (``imdb_ratings.json``)."""
+    found = _load("imdb_ratings")
+    if not found:
+        return []
+    rows = []
+    for size in found["sizes"].values():
+        models = size["models"]
+        ours = models["trainwell, fast n-gram bag"]
+        ridge = models["TF-IDF words and bigrams + ridge"]
+        mean = models["the training ratings' mean"]
+        rows.append(
+            (
+                f"IMDB star ratings from the text (regression), {size['train_rows'] // 1000}k/"
+                f"{size['test_rows'] // 1000}k (`benchmarks/text_regression.py`)",
+                f"test RMSE {ours['rmse']:.3f}, R² {ours['r2']:.3f} in {ours['seconds']:.0f} s",
+                "beats TF-IDF + ridge",
+                f"TF-IDF bigrams + ridge {ridge['rmse']:.3f} / {ridge['r2']:.3f} ({ridge['seconds']:.0f} s); "
+                f"the mean {mean['rmse']:.3f}",
             )
         )
     return rows

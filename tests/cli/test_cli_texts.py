@@ -60,7 +60,7 @@ def test_a_table_of_texts_and_labels_fitted_without_text_trains_a_text_classifie
     out = tmp_path / "model"
     fit = run_cli("fit", data, "--target", "sentiment", "--out", out, "--epochs", "8")
     assert fit.returncode == 0, fit.explain()
-    said = "column 'review' is free text and the table's only input: training a text classifier on it"
+    said = "column 'review' is free text and the table's only input: training a text model on it"
     assert f"{said} (as --text review)" in fit.stdout.replace("\n", " ")
     assert "texts get the right class" in fit.stdout.replace("\n", " ")
     assert_predicts_new_reviews(out, tmp_path)

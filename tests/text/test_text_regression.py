@@ -22,7 +22,8 @@ from trainwell.export import load
 from trainwell.models.layers import TargetScale
 from trainwell.text import evaluate_texts, fit_texts, text_data
 
-#: R² of the bag model below on the held-out texts: 0.93 (measured); predicting the mean scores 0.
+#: R² of the bag model below on the held-out texts: 0.907 to 0.913 over three seeds of the texts and the model;
+#: predicting the mean scores 0.
 MIN_R2 = 0.75
 
 

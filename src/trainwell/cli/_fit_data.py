@@ -442,13 +442,11 @@ def table_else_text(
             raise
         columns = list(error.free_text)
     if len(columns) == 1:
-        said = (
-            f"column '{columns[0]}' is free text and the table's only input: training a text classifier on it"
-        )
+        said = f"column '{columns[0]}' is free text and the table's only input: training a text model on it"
     else:
         named = " and ".join(f"'{column}'" for column in columns)
         said = (
-            f"columns {named} are free text and the table's only inputs: training a text classifier on each "
+            f"columns {named} are free text and the table's only inputs: training a text model on each "
             f"row's {len(columns)} texts as one example"
         )
     out_console.print(

@@ -128,7 +128,7 @@ def evaluate(
     names: option.Names = None,
     text: Annotated[
         str | None,
-        typer.Option(help="Texts: the column holding the text (cross-validates a text classifier)."),
+        typer.Option(help="Texts: the column holding the text (cross-validates a text model)."),
     ] = None,
     user: Annotated[
         str | None,

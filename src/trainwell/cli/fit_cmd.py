@@ -163,7 +163,10 @@ def fit(
     min_category_count: option.MinCategoryCount = None,
     names: option.Names = None,
     text: Annotated[
-        str | None, typer.Option(help="Texts: the column holding the text (trains a text classifier).")
+        str | None,
+        typer.Option(
+            help="Texts: the column holding the text (trains a text classifier, or a regression of a number)."
+        ),
     ] = None,
     tokenizer: Annotated[
         str | None,
