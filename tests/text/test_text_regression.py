@@ -19,6 +19,7 @@ from process_support import run_trainwell
 from text_samples import BAD, FILLER, GOOD
 from trainwell.core.errors import DataError
 from trainwell.export import load
+from trainwell.losses import MSE
 from trainwell.models.layers import TargetScale
 from trainwell.text import evaluate_texts, fit_texts, text_data
 
@@ -148,6 +149,24 @@ def test_a_pair_of_texts_can_predict_a_number() -> None:
     assert run.learn.test_scores["r2"] > 0.5
 
 
+def test_several_scores_train_as_one_regression_each_in_its_own_units() -> None:
+    # An essay's several trait scores (Kaggle's English Language Learning): one model, each target's error in its
+    # own standard deviations so that the one in large units does not own the loss, each scored by name.
+    frame = scored_reviews(600).assign(points=lambda f: f["score"] * 100 + 0.5)
+    run = fit_texts(frame, text_col="review", target=["score", "points"], epochs=10, progress=False)
+    assert run.data.task.kind == "regression" and run.data.task.target_names == ("score", "points")
+    loss = run.learn.loss_func
+    assert isinstance(loss, MSE) and loss.scale is not None
+    assert float(loss.scale[1] / loss.scale[0]) == pytest.approx(100, rel=1e-3)
+    scores = run.learn.validate()
+    assert scores["r2[score]"] > 0.5 and scores["r2[points]"] > 0.5
+    result = evaluate_texts(
+        frame, text_col="review", target=["score", "points"], cv=2, epochs=5, baselines=True
+    )
+    assert "rmse[points]" in result.model.metric_names
+    assert "rmse[points]" in result.baselines["mean"].metric_names
+
+
 def test_cross_validation_scores_a_regression_beside_the_mean_and_a_ridge() -> None:
     result = evaluate_texts(scored_reviews(400), text_col="review", target="score", cv=2, epochs=8)
     assert result.task.kind == "regression"
@@ -196,12 +215,21 @@ def test_predict_report_export_and_evaluate_from_the_command_line(
     )
 
 
-def test_fit_from_the_command_line_says_regression(frames: dict[str, pd.DataFrame], tmp_path: Path) -> None:
-    csv = tmp_path / "scores.csv"
-    frames["train"].iloc[:400].to_csv(csv, index=False)
+def test_fit_from_the_command_line_says_regression_and_names_each_target(
+    frames: dict[str, pd.DataFrame], tmp_path: Path
+) -> None:
+    points = {name: frame.assign(points=frame["score"] * 10 + 0.5) for name, frame in frames.items()}
+    csv, test = tmp_path / "scores.csv", tmp_path / "test.csv"
+    points["train"].iloc[:400].to_csv(csv, index=False)
+    points["test"].to_csv(test, index=False)
     result = run_trainwell(
-        "fit", csv, "--text", "review", "--target", "score", "--epochs", "3", "--out", tmp_path / "m"
-    )
+        "fit", csv, "--text", "review", "--target", "score,points", "--epochs", "3", "--test", test,
+        "--out", tmp_path / "m",
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "Validation results (regression" in result.stdout + result.stderr
-    assert load(tmp_path / "m").task.kind == "regression"
+    # each target's score under its name ("rmse[points]" is no style for the console to swallow)
+    assert re.search(
+        r"test set \(300 texts\): rmse [0-9.]+, rmse\[score\] [0-9.]+, rmse\[points\]", result.stdout
+    )
+    assert load(tmp_path / "m").task.target_names == ("score", "points")

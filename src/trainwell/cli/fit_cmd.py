@@ -725,7 +725,8 @@ def say_test_scores(result: Any) -> None:
             for key, value in test.items()
             if key != "loss"
         )
-        out_console.print(f"test set{_test_count(result)}: {shown}", soft_wrap=True)
+        # markup off: a target's score is keyed "rmse[price]", which rich would read as a style and drop
+        out_console.print(f"test set{_test_count(result)}: {shown}", soft_wrap=True, markup=False)
 
 
 def _test_count(result: Any) -> str:

@@ -7,8 +7,8 @@ that models and loops never have to.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
@@ -160,6 +160,16 @@ def loss_for_task(task: Task) -> nn.Module:
     return create_loss(task.loss_name)
 
 
+def several_targets_loss(task: Task, hints: Mapping[str, Any]) -> MSE | None:
+    """The default loss of several regression targets: the MSE of each target's error over its training standard
+    deviation (the bundle's ``target_std`` hint), so a target in large units does not drown the others; ``None``
+    for one target or a classifier (the task's own loss)."""
+    scale = hints.get("target_std")
+    if task.kind == "regression" and scale and len(scale) > 1:
+        return MSE(scale=scale)
+    return None
+
+
 __all__ = [
     "IGNORE_INDEX",
     "MAE",
@@ -172,4 +182,5 @@ __all__ = [
     "create_loss",
     "loss_for_task",
     "losses",
+    "several_targets_loss",
 ]

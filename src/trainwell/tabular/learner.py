@@ -8,6 +8,7 @@ from typing import Any
 from trainwell.core.errors import ConfigError
 from trainwell.data.bundle import DataBundle
 from trainwell.learner.learner import Learner
+from trainwell.losses import several_targets_loss
 from trainwell.models.registry import create_model
 
 
@@ -43,12 +44,8 @@ def tabular_learner(
         return _trees_learner(data, learner_kwargs)
     arch = MLP_NAMES.get(arch, arch)
     config: dict[str, Any] = dict(data.model_hints)
-    scale = config.get("target_std")
-    if "loss" not in learner_kwargs and data.task.kind == "regression" and scale and len(scale) > 1:
-        # Several targets: each one's error in its own standard deviations, so none owns the loss.
-        from trainwell.losses import MSE
-
-        learner_kwargs["loss"] = MSE(scale=scale)
+    if "loss" not in learner_kwargs:  # several targets: each one's error in its own standard deviations
+        learner_kwargs["loss"] = several_targets_loss(data.task, config)
     config.update(layers=list(layers), dropout=dropout, numeric_embedding=numeric_embedding)
     model = create_model(arch, **config)
     learn = Learner(model, data, lr=lr, wd=wd, **learner_kwargs)

@@ -78,7 +78,7 @@ class TextFold:
         self.vocabularies.append(frozenset(run.data.recipe.vocab))  # type: ignore[union-attr]
         self.lrs.append(float(run.lr))
         self.predictions.append((valid, preds, targets))
-        return score(preds, targets, self.task.kind, self.metric_names)
+        return score(preds, targets, self.task.kind, self.metric_names, self.task.target_names)
 
 
 def text_baselines(
@@ -119,11 +119,11 @@ def text_baselines(
             full = torch.zeros(len(valid), task.n_outputs if task.kind == "multiclass" else 2)
             full[:, torch.as_tensor(model.classes_)] = probabilities
             preds = full[:, 1] if task.kind == "binary" else full
-            results[name].append(score(preds, encoded[valid], task.kind, metric_names))
+            results[name].append(score(preds, encoded[valid], task.kind, metric_names, task.target_names))
             out_of_fold[name].append((valid, preds, encoded[valid]))
     # the majority class's intervals come from its rows (see RowBootstrapCVResult)
     return {
-        name: baseline_result(name, folds, splits, out_of_fold[name], task.kind)
+        name: baseline_result(name, folds, splits, out_of_fold[name], task.kind, task.target_names)
         for name, folds in results.items()
     }
 
@@ -160,10 +160,10 @@ def _regression_text_baselines(
             model.fit(corpus[train], y[train] if y.shape[1] > 1 else y[train, 0])
             answers = np.clip(np.asarray(model.predict(corpus[valid])).reshape(len(valid), -1), low, high)
             preds = torch.as_tensor(answers, dtype=torch.float32).reshape(encoded[valid].shape)
-            results[name].append(score(preds, encoded[valid], task.kind, metric_names))
+            results[name].append(score(preds, encoded[valid], task.kind, metric_names, task.target_names))
             out_of_fold[name].append((valid, preds, encoded[valid]))
     return {
-        name: baseline_result(name, folds, splits, out_of_fold[name], task.kind)
+        name: baseline_result(name, folds, splits, out_of_fold[name], task.kind, task.target_names)
         for name, folds in results.items()
     }
 
@@ -197,10 +197,10 @@ def _multilabel_text_baselines(
         ):
             model.fit(train_matrix, y[train])
             preds = torch.from_numpy(model.predict_proba(valid_matrix))
-            results[name].append(score(preds, encoded[valid], task.kind, metric_names))
+            results[name].append(score(preds, encoded[valid], task.kind, metric_names, task.target_names))
             out_of_fold[name].append((valid, preds, encoded[valid]))
     return {
-        name: baseline_result(name, folds, splits, out_of_fold[name], task.kind)
+        name: baseline_result(name, folds, splits, out_of_fold[name], task.kind, task.target_names)
         for name, folds in results.items()
     }
 

@@ -11,6 +11,7 @@ from torch import nn
 from trainwell.core.errors import ConfigError
 from trainwell.data.bundle import DataBundle
 from trainwell.learner.learner import Learner
+from trainwell.losses import several_targets_loss
 from trainwell.models.layers import set_prior_bias
 from trainwell.models.registry import create_model, list_models, models
 from trainwell.text._new_data import check_same_reading
@@ -174,6 +175,8 @@ def text_classifier_learner(
     last = head[-1] if isinstance(head, nn.Sequential) and len(head) else None
     if bag and pretrained is None and targets is not None and isinstance(last, nn.Linear):
         set_prior_bias(last, data.task.kind, targets)
+    if learner_kwargs.get("loss") is None:  # several targets: each one's error in its own standard deviations
+        learner_kwargs["loss"] = several_targets_loss(data.task, data.model_hints)
     learn = TextClassifierLearner(
         model, data, lr=lr or default_lr, wd=default_wd if wd is None else wd, **learner_kwargs
     )

@@ -13,7 +13,7 @@ from trainwell.core.errors import ConfigError
 from trainwell.data.bundle import DataBundle
 from trainwell.learner.events import Callback
 from trainwell.learner.learner import VALIDATION_SET, Learner
-from trainwell.losses import BCEWithLogits, CrossEntropy, check_label_smoothing
+from trainwell.losses import BCEWithLogits, CrossEntropy, check_label_smoothing, several_targets_loss
 from trainwell.models.registry import create_model, list_models, models
 from trainwell.vision.transform import AugmentBatch, tta_probabilities
 
@@ -197,6 +197,8 @@ def vision_learner(
     if channels_last:
         model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     loss = learner_kwargs.pop("loss", None)
+    if loss is None:  # several targets: each one's error in its own standard deviations
+        loss = several_targets_loss(data.task, data.model_hints)
     if loss is None and label_smoothing:
         loss = (
             CrossEntropy(label_smoothing=label_smoothing)
