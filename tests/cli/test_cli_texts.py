@@ -5,6 +5,7 @@ from __future__ import annotations
 from io import StringIO
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from cli_support import run_cli
@@ -77,6 +78,50 @@ def test_a_table_of_texts_and_labels_fitted_without_text_trains_a_text_classifie
     assert folds.returncode == 0, folds.explain()
     assert f"{said} (as --text review)" in folds.stdout.replace("\n", " ")
     assert "tf-idf" in folds.stdout
+
+
+def test_leaks_are_named_again_under_the_scores_and_ignoring_them_leaves_a_text_model(tmp_path: Path) -> None:
+    # IMDB's table as shipped (file, label, rating, text): the rating and the file path decide the label, and
+    # fit's scores of 1.0 rested on them a screen below the warnings; left out, the text alone trains.
+    frame = reviews(300, 0, shuffle=True)
+    rng = np.random.default_rng(0)
+    rating = np.where(
+        frame["sentiment"] == "pos", rng.integers(7, 11, len(frame)), rng.integers(1, 5, len(frame))
+    )
+    frame = frame.assign(
+        rating=rating,
+        file=[
+            f"train/{label}/{i}_{r}.txt"
+            for i, (label, r) in enumerate(zip(frame["sentiment"], rating, strict=True))
+        ],
+    )
+    data = tmp_path / "imdb.csv"
+    frame.to_csv(data, index=False)
+    leaky = run_cli(
+        "fit", data, "--target", "sentiment", "--arch", "mlp", "--epochs", "2", "--out", tmp_path / "m"
+    )
+    assert leaky.returncode == 0, leaky.explain()
+    assert leaky.stderr_lines[-1] == (
+        "warning: these scores rest on columns 'rating' and 'file', warned of above as leaking the answer: if they "
+        "are not known when predicting, the scores flatter the model; refit with --ignore rating,file"
+    ), leaky.explain()
+    clean = run_cli(
+        "fit",
+        data,
+        "--target",
+        "sentiment",
+        "--ignore",
+        "rating,file",
+        "--epochs",
+        "8",
+        "--out",
+        tmp_path / "t",
+    )
+    assert clean.returncode == 0, clean.explain()
+    said = "column 'review' is free text and the table's only input: training a text model on it (as --text review)"
+    assert said in clean.stdout.replace("\n", " ")
+    assert "leaking" not in clean.stderr
+    assert trainwell.load(tmp_path / "t").metadata["application"] == "text"
 
 
 def test_a_missing_text_column_is_one_line(tmp_path: Path) -> None:

@@ -335,6 +335,10 @@ def test_a_column_that_alone_decides_the_target_is_named_as_a_leak() -> None:
         "column 'rating' alone decides 'label' on the training rows"
     )
     assert "--ignore rating" in leaks[0]
+    with pytest.warns(UserWarning):
+        assert tabular_data(_leak_table(), "label").leaks == (
+            "rating",
+        )  # fit names it again under its scores
     # The review column is free text: the advice is a text model, not --cat-names.
     review = next(m for m in messages if m.startswith("column 'review' left out"))
     assert "free text (a median of 12 words a row)" in review and "--text review" in review

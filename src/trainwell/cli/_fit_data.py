@@ -429,7 +429,7 @@ def table_else_text(
 ) -> T | None:
     """``table()`` (a fit or an evaluation of the table ``data``), or, when the table has no input left but
     free-text columns (:class:`~trainwell.tabular.recipe.NoInputColumns`: SST-2's label and sentence, MRPC's two
-    sentences) and no table model was asked for (``--arch``, table options among ``given``), ``text(columns)``
+    sentences) and no table model was asked for (``--arch``, table options but ``--ignore`` among ``given``), ``text(columns)``
     instead (several joined by commas: each row's texts are one example, a pair), said in one line, and
     ``None``."""
     from trainwell.cli._common import out_console, shown_paths
@@ -438,7 +438,8 @@ def table_else_text(
     try:
         return table()
     except NoInputColumns as error:
-        if not error.free_text or arch != "auto" or any(given.get(flag) for flag in TABLE_ONLY):
+        # --ignore only leaves columns out (IMDB's leaking rating and file path): what is left may be text alone
+        if not error.free_text or arch != "auto" or any(given.get(f) for f in TABLE_ONLY if f != "--ignore"):
             raise
         columns = list(error.free_text)
     if len(columns) == 1:

@@ -51,7 +51,6 @@ def demo(
     """Train on the embedded sample of UCI Adult (income > 50K?) and write a model directory."""
 
     def run() -> None:
-        from trainwell.cli._show import show_table_choice
         from trainwell.datasets import ADULT_TARGET, adult_sample_path
         from trainwell.tabular.pipeline import fit_table
 
@@ -60,8 +59,7 @@ def demo(
             f"predict '{ADULT_TARGET}'."
         )
         result = fit_table(adult_sample_path(), ADULT_TARGET, out=out, epochs=epochs)
-        report_fit(result)
-        show_table_choice(result, out_console)  # what --arch auto compared, as fit says it
+        report_fit(result)  # with what --arch auto compared, as fit says it
 
     guarded(run)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shlex
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -529,9 +530,6 @@ def fit(
         if result is None:
             return
         report_fit(result)
-        from trainwell.cli._show import show_table_choice
-
-        show_table_choice(result, out_console)
 
     from trainwell.cli._resume import tell_how_to_resume
 
@@ -746,7 +744,7 @@ def _test_count(result: Any) -> str:
 def report_fit(result: Any) -> None:
     import warnings
 
-    from trainwell.cli._show import date_summary, say_budget, show_metrics
+    from trainwell.cli._show import date_summary, say_budget, show_metrics, show_table_choice
     from trainwell.learner.run_files import overfitting_note
 
     show_metrics(result.learn, out_console, getattr(result, "thresholds", None))
@@ -760,3 +758,19 @@ def report_fit(result: Any) -> None:
         out_console.print(f"dates split into parts: {date_summary(recipe)}", soft_wrap=True)
     if result.model_dir is not None:
         out_console.print(model_directory_line(result.model_dir), soft_wrap=True)
+    if hasattr(result, "compared"):  # a table's: what --arch auto compared, how the trees were grown
+        show_table_choice(result, out_console)
+    leaks = getattr(getattr(result, "data", None), "leaks", ())
+    if leaks:  # said again under the scores they flatter: the warnings are a screen above by now
+        warnings.warn(leak_reminder(leaks), UserWarning, stacklevel=1)
+
+
+def leak_reminder(leaks: Sequence[str]) -> str:
+    """The line under a fit's scores when inputs were warned of as leaking the answer."""
+    named = " and ".join(f"'{column}'" for column in leaks)
+    plural = len(leaks) > 1
+    return (
+        f"these scores rest on {'columns' if plural else 'column'} {named}, warned of above as leaking the answer: "
+        f"if {'they are' if plural else 'it is'} not known when predicting, the scores flatter the model; refit "
+        f"with --ignore {','.join(leaks)}"
+    )

@@ -36,6 +36,8 @@ class DataBundle:
         model_hints: what a model factory needs to fit the data (input sizes, cardinalities...).
         augmentation: a training-only batch transform (kept beside the recipe, never in it); the
             application's learner factory installs the callback that applies it.
+        leaks: input columns warned of as leaking the answer (one alone decides the target on the training
+            rows, or the data's own description says so): ``trainwell fit`` names them again beside its scores.
     """
 
     task: Task
@@ -46,6 +48,7 @@ class DataBundle:
     application: str = "generic"
     model_hints: dict[str, Any] = field(default_factory=dict)
     augmentation: Any = None
+    leaks: tuple[str, ...] = ()
 
     def loaders(self) -> dict[str, Iterable[Any]]:
         found = {"train": self.train, "valid": self.valid, "test": self.test}

@@ -74,15 +74,18 @@ def documented_leaks(data_file: Path, columns: Sequence[str]) -> list[tuple[str,
     return list(found.values())
 
 
-def warn_documented_leaks(data_file: Path, columns: Sequence[str]) -> None:
-    """Warn, once per column, of the inputs the data's own description says leak (:func:`documented_leaks`)."""
-    for column, doc, sentence in documented_leaks(data_file, columns):
+def warn_documented_leaks(data_file: Path, columns: Sequence[str]) -> list[str]:
+    """Warn, once per column, of the inputs the data's own description says leak (:func:`documented_leaks`);
+    returns those columns."""
+    found = documented_leaks(data_file, columns)
+    for column, doc, sentence in found:
         shown = sentence if len(sentence) <= 200 else sentence[:197] + "..."
         warn(
             f"'{doc}' beside the data says of column '{column}': \"{shown}\"; if it is not known when predicting, "
             f"drop it with --ignore {column} (Python: ignore=['{column}'])",
             UserWarning,
         )
+    return [column for column, _doc, _sentence in found]
 
 
 def _is_description(path: Path) -> bool:

@@ -132,9 +132,11 @@ def tabular_data(
         raise DataError(
             f"{name}: every input column was dropped ({recipe.dropped}); nothing is left to learn from"
         )
+    leaks: list[str] = []
     if len(targets) == 1:
-        warn_leaks(train_df, [*recipe.cat_names, *recipe.cont_names], targets[0], resolved)
+        leaks += warn_leaks(train_df, [*recipe.cat_names, *recipe.cont_names], targets[0], resolved)
         for column, word, label, held in leaking_words(train_df, recipe.words, targets[0], resolved):
+            leaks.append(column)
             where = (
                 f"on exactly the rows whose {targets[0]} is '{label}'"
                 if held
@@ -149,7 +151,7 @@ def tabular_data(
     if not isinstance(source, pd.DataFrame):  # what the data's own description says leaks (bank's duration)
         from trainwell.data.documented import warn_documented_leaks
 
-        warn_documented_leaks(Path(source), [*recipe.cat_names, *recipe.cont_names])
+        leaks += warn_documented_leaks(Path(source), [*recipe.cat_names, *recipe.cont_names])
     bs = default_batch_size(len(train_df)) if batch_size is None else int(batch_size)
     # Batch norm cannot train on a batch of one row: drop a last partial batch when there is more than one.
     train = TensorLoader(
@@ -181,7 +183,9 @@ def tabular_data(
         y = train.tensors[-1].reshape(len(train_df), -1)
         hints["target_mean"] = y.mean(0).tolist()
         hints["target_std"] = y.std(0).clamp_min(1e-6).nan_to_num(1.0).tolist()
-    return DataBundle(resolved, train, valid, test_loader, recipe, "tabular", hints)
+    return DataBundle(
+        resolved, train, valid, test_loader, recipe, "tabular", hints, leaks=tuple(dict.fromkeys(leaks))
+    )
 
 
 #: Fewer training rows than this, and a column deciding the target could be chance: no leak warning.
@@ -224,12 +228,12 @@ def leaking_columns(df: pd.DataFrame, columns: Sequence[str], target: str, task:
     return found
 
 
-def warn_leaks(df: pd.DataFrame, columns: Sequence[str], target: str, task: Task) -> None:
+def warn_leaks(df: pd.DataFrame, columns: Sequence[str], target: str, task: Task) -> list[str]:
     """Warn, once per column, about inputs that alone decide the target (:func:`leaking_columns`): a perfect
     validation score from a column the model will not have when it predicts is the commonest way to fool
-    oneself."""
-
-    for column in leaking_columns(df, columns, target, task):
+    oneself. Returns those columns."""
+    found = leaking_columns(df, columns, target, task)
+    for column in found:
         rule = (
             "each of its values goes with one class"
             if task.kind != "regression"
@@ -241,6 +245,7 @@ def warn_leaks(df: pd.DataFrame, columns: Sequence[str], target: str, task: Task
             f" (Python: ignore=['{column}'])",
             UserWarning,
         )
+    return found
 
 
 def leaking_words(
