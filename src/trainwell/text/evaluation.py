@@ -9,7 +9,7 @@ text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -95,9 +95,6 @@ def text_baselines(
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    from trainwell.evaluate import score
-    from trainwell.evaluate.baselines import baseline_result
-
     encoded = task.encode(labels)
     corpus = np.asarray(texts, dtype=object)
     if task.kind == "multilabel":
@@ -109,23 +106,15 @@ def text_baselines(
         "majority class": lambda: DummyClassifier(strategy="most_frequent"),
         "tf-idf + logistic": lambda: make_pipeline(TfidfVectorizer(**TFIDF), LogisticRegression(**LOGISTIC)),
     }
-    results: dict[str, list[dict[str, float]]] = {name: [] for name in makers}
-    out_of_fold: dict[str, list[Any]] = {name: [] for name in makers}
-    for train, valid in splits:
-        for name, make in makers.items():
-            model = make()
-            model.fit(corpus[train], y[train])
-            probabilities = torch.as_tensor(model.predict_proba(corpus[valid]), dtype=torch.float32)
-            full = torch.zeros(len(valid), task.n_outputs if task.kind == "multiclass" else 2)
-            full[:, torch.as_tensor(model.classes_)] = probabilities
-            preds = full[:, 1] if task.kind == "binary" else full
-            results[name].append(score(preds, encoded[valid], task.kind, metric_names, task.target_names))
-            out_of_fold[name].append((valid, preds, encoded[valid]))
+
+    def answer(model: Any, texts: np.ndarray, _train: np.ndarray) -> torch.Tensor:
+        probabilities = torch.as_tensor(model.predict_proba(texts), dtype=torch.float32)
+        full = torch.zeros(len(texts), task.n_outputs if task.kind == "multiclass" else 2)
+        full[:, torch.as_tensor(model.classes_)] = probabilities
+        return full[:, 1] if task.kind == "binary" else full
+
     # the majority class's intervals come from its rows (see RowBootstrapCVResult)
-    return {
-        name: baseline_result(name, folds, splits, out_of_fold[name], task.kind, task.target_names)
-        for name, folds in results.items()
-    }
+    return _baselines_by_fold(makers, corpus, y, encoded, task, splits, metric_names, answer)
 
 
 def _regression_text_baselines(
@@ -143,23 +132,44 @@ def _regression_text_baselines(
     from sklearn.linear_model import Ridge
     from sklearn.pipeline import make_pipeline
 
-    from trainwell.evaluate import score
-    from trainwell.evaluate.baselines import baseline_result
-
     y = encoded.float().reshape(len(encoded), -1).numpy()
     makers = {
         "mean": lambda: DummyRegressor(strategy="mean"),
         "tf-idf + ridge": lambda: make_pipeline(TfidfVectorizer(**TFIDF), Ridge(**RIDGE)),
     }
+
+    def answer(model: Any, texts: np.ndarray, train: np.ndarray) -> torch.Tensor:
+        answers = np.asarray(model.predict(texts)).reshape(len(texts), -1)
+        clipped = np.clip(answers, y[train].min(0), y[train].max(0))
+        return torch.as_tensor(clipped, dtype=torch.float32).reshape(len(texts), *encoded.shape[1:])
+
+    return _baselines_by_fold(
+        makers, corpus, y if y.shape[1] > 1 else y[:, 0], encoded, task, splits, metric_names, answer
+    )
+
+
+def _baselines_by_fold(
+    makers: Mapping[str, Callable[[], Any]],
+    corpus: np.ndarray,
+    y: np.ndarray,
+    encoded: torch.Tensor,
+    task: Task,
+    splits: Sequence[tuple[np.ndarray, np.ndarray]],
+    metric_names: Sequence[str],
+    answer: Callable[[Any, np.ndarray, np.ndarray], torch.Tensor],
+) -> dict[str, CVResult]:
+    """Each of ``makers``' models fitted on each fold's training texts (``y``: their targets as scikit-learn takes
+    them) and scored on its validation texts by what ``answer(model, texts, training rows)`` predicts."""
+    from trainwell.evaluate import score
+    from trainwell.evaluate.baselines import baseline_result
+
     results: dict[str, list[dict[str, float]]] = {name: [] for name in makers}
     out_of_fold: dict[str, list[Any]] = {name: [] for name in makers}
     for train, valid in splits:
-        low, high = y[train].min(0), y[train].max(0)
         for name, make in makers.items():
             model = make()
-            model.fit(corpus[train], y[train] if y.shape[1] > 1 else y[train, 0])
-            answers = np.clip(np.asarray(model.predict(corpus[valid])).reshape(len(valid), -1), low, high)
-            preds = torch.as_tensor(answers, dtype=torch.float32).reshape(encoded[valid].shape)
+            model.fit(corpus[train], y[train])
+            preds = answer(model, corpus[valid], train)
             results[name].append(score(preds, encoded[valid], task.kind, metric_names, task.target_names))
             out_of_fold[name].append((valid, preds, encoded[valid]))
     return {
