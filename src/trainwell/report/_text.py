@@ -89,12 +89,11 @@ def text_report_sections(
             task, shown_frame, " ‖ ".join(columns), target, probabilities, targets, losses, top_k
         )
     )
-    sep = ", "
+    classes = f" ({', '.join(map(str, task.classes))})" if task.classes else ""  # none for a regression
     intro = [
         _html.paragraph(
             f"{_model_words(task)} predicting {', '.join(repr(name) for name in names)} "
-            f"from {' and '.join(repr(column) for column in columns)}"
-            f"{f' ({sep.join(map(str, task.classes))})' if task.classes else ''}, evaluated on {len(frame):,} "
+            f"from {' and '.join(repr(column) for column in columns)}{classes}, evaluated on {len(frame):,} "
             f"labelled texts from {source}. "
             f"trainwell {trainwell.__version__}."
         )
