@@ -6,6 +6,7 @@ its baselines and the search."""
 from __future__ import annotations
 
 import re
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,20 @@ def test_numbers_not_whole_are_a_regression_and_whole_numbers_stay_classes() -> 
     assert hints["target_std"] == pytest.approx([float(trained.std())], rel=1e-5)
     (low,), (high,) = hints["target_range"]
     assert (low, high) == pytest.approx((float(trained.min()), float(trained.max())))
+
+
+def test_many_whole_numbers_read_as_classes_are_said_to_be_perhaps_a_quantity() -> None:
+    frame = scored_reviews(400)
+    frame["percent"] = (frame["score"] * 10).round().astype(int)  # 13 to 95: scores, not 60-odd classes
+    with pytest.warns(
+        UserWarning, match=r"target 'percent' holds \d+ different whole numbers \(\d+ to \d+\), read as"
+    ):
+        assert text_data(frame, "review", "percent", valid_pct=0).task.kind == "multiclass"
+    stars = frame.assign(stars=frame["score"].round().astype(int))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a few stars are classes, said nothing of
+        text_data(stars, "review", "stars", valid_pct=0)
+        text_data(stars.astype({"stars": str}), "review", "stars", valid_pct=0)
 
 
 def test_a_random_validation_split_of_numbers_moves_no_row_to_training() -> None:

@@ -121,6 +121,11 @@ def test_float_labels_are_a_regression_and_whole_numbers_stay_classes() -> None:
     forced = image_data(images, labels=whole, task="regression", augmentation="none")
     assert forced.task.kind == "regression"
     assert forced.train.tensors[-1].dtype == torch.float32  # type: ignore[attr-defined]
+    # many whole numbers (PetFinder's Pawpularity, 1 to 100) stay classes, said to be perhaps a quantity
+    ages = [20 + i % 30 for i in range(80)]
+    many = rng.integers(0, 255, (80, 12, 12), dtype=np.uint8)
+    with pytest.warns(UserWarning, match=r"target 'label' holds 30 different whole numbers \(20 to 49\)"):
+        assert image_data(many, labels=ages, augmentation="none", valid_pct=0).task.kind == "multiclass"
 
 
 def test_only_a_regression_model_holds_the_target_scale() -> None:

@@ -497,6 +497,32 @@ def infer_task(
     return Task(chosen, classes, names)
 
 
+def warn_whole_number_classes(labels: Any, name: str, examples: str) -> None:
+    """Warn when ``labels``, read as classes because texts and images take whole numbers as classes (digits,
+    stars), are more than :data:`MAX_INTEGER_CLASSES` different whole numbers: a score of 1 to 100 or an age is
+    more likely a quantity, which ``--task regression`` learns as one (``examples``: what the labels are of,
+    "texts" or "images"). Labels written as text (class folders named by numbers) are names, not numbers: no
+    warning. A table's target of that many whole numbers is a regression without asking."""
+    import pandas as pd
+
+    series = labels if isinstance(labels, pd.Series) else pd.Series(list(labels), dtype=object)
+    present = series.dropna()
+    if any(isinstance(value, str) for value in present):  # folders named 1 to 102 (Oxford's flowers): names
+        return
+    numbers = pd.to_numeric(present, errors="coerce")
+    if not len(present) or numbers.isna().any() or pd.api.types.is_bool_dtype(present):
+        return
+    values = numbers.to_numpy(dtype=float)
+    distinct = len(np.unique(values))
+    if distinct > MAX_INTEGER_CLASSES and np.all(values == np.round(values)):
+        warn(
+            f"target '{name}' holds {distinct} different whole numbers ({values.min():g} to {values.max():g}), "
+            f"read as {distinct} classes of {examples}; if it is a quantity (a score, an age, a count), pass "
+            "--task regression (Python: task='regression') to learn it as a number",
+            UserWarning,
+        )
+
+
 #: Rows from which a class target whose values are mostly unique is refused as an ID (below it, too few to say).
 MIN_ROWS_FOR_ID_CHECK = 20
 

@@ -22,7 +22,7 @@ from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.bundle import keep_classes_in_train, mask_split, random_split, warn_unused_valid_marker
 from trainwell.data.fingerprint import RowSketch
 from trainwell.data.io import check_test_targets
-from trainwell.data.task import Task, infer_task, warn_unknown_labels
+from trainwell.data.task import Task, infer_task, warn_unknown_labels, warn_whole_number_classes
 from trainwell.models.layers import target_statistics
 from trainwell.text._checks import (
     check_column,
@@ -417,6 +417,7 @@ def labels_task(labels: Any, kind: str | None, label_delim: str | None, name: st
         if len(present) == len(labels) and kind is None:
             distinct = present.map(str).nunique()
             kind = "binary" if distinct == 2 else "multiclass"  # integer labels are classes, never quantities
+            warn_whole_number_classes(present, name, "texts")
     return infer_task(labels, name=name, kind=kind, label_delim=label_delim)
 
 

@@ -23,7 +23,7 @@ from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle, keep_classes_in_train, random_split
 from trainwell.data.fingerprint import RowSketch, item_digests
 from trainwell.data.loader import TensorLoader
-from trainwell.data.task import Task, infer_task, warn_unknown_labels
+from trainwell.data.task import Task, infer_task, warn_unknown_labels, warn_whole_number_classes
 from trainwell.models.layers import target_statistics
 from trainwell.vision._sources import TableColumns, file_splits, is_path_list, is_table
 from trainwell.vision.augment import Augmentation
@@ -450,6 +450,7 @@ def _task(
                 f"{name} has a single class ({labels[0]!r}); a classifier needs images of at least two classes"
             )
         kind = "binary" if distinct == 2 else "multiclass"  # integer labels are classes, never quantities
+        warn_whole_number_classes(labels, column, "images")
     return infer_task(labels, name=column, kind=kind, label_delim=label_delim)
 
 
