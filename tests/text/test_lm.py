@@ -79,6 +79,17 @@ def test_lm_data_from_folder_list_and_csv(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"text column 'text' not found .* columns are: review"):
         lm_data(tmp_path / "t.csv", text_col="text")
 
+    # A DataFrame reads its text column, as the same table's file does (it had read its column names as the text)
+    import pandas as pd
+
+    frame = pd.read_csv(tmp_path / "t.csv").assign(stars=7)
+    from_frame = lm_data(frame, text_col="review", batch_size=2, bptt=5, min_freq=1)
+    assert from_frame.recipe.vocab == from_csv.recipe.vocab  # type: ignore[union-attr]
+    with pytest.raises(
+        DataError, match=r"the DataFrame is a table; name its text column .* columns are: review, stars"
+    ):
+        lm_data(frame)
+
     from_list = lm_data([REPEATED * 20], batch_size=2, bptt=5, min_freq=1, tokenizer="subword",
                         subword_vocab_size=40)  # fmt: skip
     assert from_list.valid is not None  # one text: the tail of the stream is held out

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.paths import is_table_file
@@ -32,8 +32,8 @@ def read_corpus(
     """The texts of ``source``: a folder of ``.txt`` files (one text each), a ``.txt``/``.txt.gz`` file (one
     text per non-blank line, as in PTB; the whole file as one text with ``whole_files``, as a model trained on
     a folder of files reads text: :attr:`LMRecipe.documents`), a table (CSV, TSV, Parquet, JSON lines; ``.gz``
-    too) with a ``text_col`` column (``names``: the column names of one without a header row), or a list of
-    texts.
+    too) or a DataFrame with a ``text_col`` column (``names``: the column names of a file without a header row),
+    or a list of texts.
 
     ``encoding`` is that of the files (``"cp1252"`` for text saved by Windows tools); never guessed.
     ``encoding_errors="replace"`` reads bytes not in ``encoding`` as U+FFFD instead of stopping (``"strict"``).
@@ -73,6 +73,8 @@ def read_corpus(
         return lines
     if isinstance(source, bytes):
         raise DataError("text source is bytes; decode it to str first or pass a file path")
+    if type(source).__name__ == "DataFrame":  # iterating one would give its column names as the texts
+        return _column_texts(source, text_col, "the DataFrame")
     texts, _ = validate_texts(source, name="texts", drop_empty=True)
     return texts
 
@@ -135,6 +137,11 @@ def _read_table_texts(
     frame = read_table(
         path, names=names, na_values=(), pandas_na=False, encoding=encoding, encoding_errors=encoding_errors
     )
+    return _column_texts(frame, text_col, str(path))
+
+
+def _column_texts(frame: Any, text_col: str | None, path: str) -> list[str]:
+    """The texts of ``frame``'s ``text_col`` column (a table file's, or a DataFrame given as it is)."""
     if text_col is None:
         raise DataError(
             f"{path} is a table; name its text column with --text (Python: text_col=); columns are: "
