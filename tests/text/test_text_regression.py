@@ -211,9 +211,10 @@ def test_predict_report_export_and_evaluate_from_the_command_line(
         ("predict", model, test_csv, "--keep", "score"),
         ("report", model, "--data", test_csv, "--out", tmp_path / "report.html"),
         ("export", model, "--data", test_csv),
+        ("info", model),
     ]
     with ThreadPoolExecutor(max_workers=2) as pool:  # independent commands, side by side
-        predicted, reported, exported = pool.map(lambda args: run_trainwell(*args), commands)
+        predicted, reported, exported, info = pool.map(lambda args: run_trainwell(*args), commands)
     assert predicted.returncode == 0, predicted.stderr
     table = pd.read_csv(pd.io.common.StringIO(predicted.stdout))
     assert list(table.columns) == ["score", "prediction"] and len(table) == 300
@@ -223,6 +224,12 @@ def test_predict_report_export_and_evaluate_from_the_command_line(
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "text regression predicting &#x27;score&#x27; from &#x27;review&#x27;" in html
     assert "Predicted against actual" in html and "error is predicted minus actual" in html
+
+    assert info.returncode == 0, info.stderr
+    low, high = frames["train"]["score"].min(), frames["train"]["score"].max()
+    assert re.search(
+        rf"answers kept within\s*│\s*{low:.4g} to {high:.4g} \(the training targets' range\)", info.stdout
+    )
 
     assert exported.returncode == 0, exported.stderr
     assert re.search(r"onnxruntime matches PyTorch on 300 (rows|texts)", exported.stdout + exported.stderr), (

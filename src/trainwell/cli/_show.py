@@ -268,6 +268,18 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
         or ", ".join(task.get("target_names", []))
         or ("the next token" if task.get("kind") == "language_model" else ""),
     )
+    kept_within = (metadata.get("architecture") or {}).get("config", {}).get("target_range")
+    if task.get("kind") == "regression" and kept_within:  # a text or image model's TargetScale
+        names = task.get("target_names") or ["prediction"]
+        lows, highs = kept_within
+        table.add_row(
+            "answers kept within",
+            "; ".join(
+                f"{name} {low:.4g} to {high:.4g}" if len(names) > 1 else f"{low:.4g} to {high:.4g}"
+                for name, low, high in zip(names, lows, highs, strict=False)
+            )
+            + " (the training targets' range)",
+        )
     thresholds = task.get("label_thresholds") or []
     if thresholds and len(thresholds) == len(task.get("classes") or []):
         table.add_row(
