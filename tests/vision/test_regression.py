@@ -334,3 +334,21 @@ def test_the_server_answers_numbers(live_server: str, model_dir: Path, squares: 
     assert [answer["prediction"] for answer in answers] == pytest.approx(expected, abs=1e-5)
     assert metadata["task"]["kind"] == "regression"
     assert metadata["task"]["target_names"] == ["value"]
+
+
+def test_tune_takes_a_csv_of_images_from_the_command_line(squares: dict[str, Any], tmp_path: Path) -> None:
+    # `trainwell tune images.csv --path-col path --label-col value` had no --path-col: only folders were tuned.
+    out = tmp_path / "tuned"
+    result = run_trainwell(
+        "tune", squares["train"], "--path-col", "path", "--label-col", "value", "--trials", "1",
+        "--augment", "none", "--out", out, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "rmse" in result.stdout and "0 (defaults)" in result.stdout
+    assert load(out).task.kind == "regression"
+    alone = run_trainwell("tune", squares["train"], "--label-col", "value", "--out", tmp_path / "x")
+    assert alone.returncode == 2
+    assert alone.stderr.strip().splitlines()[-1] == (
+        "error: --label-col names the labels of a CSV of images: pass its --path-col too"
+    )
+    assert not (tmp_path / "x").exists()

@@ -38,6 +38,18 @@ def _setting(name: str, value: Any) -> str:
     return str(value)
 
 
+def _check_image_arch(arch: str) -> None:
+    """Refuse an ``--arch`` that names no image network, before any image is read."""
+    from trainwell.core.errors import ConfigError
+    from trainwell.vision.learner import _vision_archs
+
+    if arch != "auto" and not arch.startswith(("timm:", "torchvision:")) and arch not in _vision_archs():
+        raise ConfigError(
+            f"--arch {arch} is not an image architecture; use auto (fit's choice) or one of the registered image "
+            f"networks: {', '.join(_vision_archs())}"
+        )
+
+
 def tune(
     data: Annotated[
         Path,
@@ -101,6 +113,8 @@ def tune(
     names: option.Names = None,
     label_delim: option.LabelDelim = None,
     label_thresholds: option.LabelThresholds = True,
+    path_col: option.PathCol = None,
+    label_col: option.LabelCol = None,
     tag_col: option.TagColumn = None,
     encoding: option.Encoding = "utf-8",
     arch: Annotated[
@@ -139,7 +153,8 @@ def tune(
     (learning rate, leaves, leaf size, L2 penalty) and the MLP (learning rate, weight decay, epochs, layers,
     dropout, number embedding), each trial picking one, the defaults of both tried first (--arch mlp or gbdt:
     one). Texts (--text, or a folder of <label>/*.txt): the fast classifier's learning rate, weight decay,
-    epochs, width and dropouts. Images (a folder of <label>/*.jpg, or train/ + valid/): the network's (--arch)
+    epochs, width and dropouts. Images (a folder of <label>/*.jpg, or train/ + valid/, or a CSV with --path-col
+    and --label-col): the network's (--arch)
     learning rate, weight decay, epochs and label smoothing. Recommenders (--user, --item): learning rate, weight decay, epochs, factors.
     Taggers (CoNLL files): learning rate, weight decay, epochs, width, dropout. The best trial's model is written, or the defaults'
     when its gain over them is within the validation rows' noise, the choice of the best counted (--keep).
@@ -229,7 +244,37 @@ def tune(
         def refuse_image_settings(what: str) -> None:
             refuse_unread(image_only, tuple(image_only), what)
 
-        if is_tagging_source(data, task, text):
+        if path_col is None and label_col is not None:
+            raise ConfigError("--label-col names the labels of a CSV of images: pass its --path-col too")
+        if path_col is not None:  # a CSV of image paths and labels (a Kaggle competition's train.csv)
+            what = "a CSV of images (--path-col)"
+            refuse_unread(table_options, TABLE_ONLY, what)
+            refuse_unread(
+                {**given, "--target": target is not None, "--text": text is not None, "--user": user is not None,
+                 "--item": item is not None},
+                ("--target", "--text", "--user", "--item", "--implicit", "--tag-col", "--valid-col", "--names"),
+                what,
+            )  # fmt: skip
+            _check_image_arch(arch)
+            common.pop("valid_col")
+            ready("image csv")
+            from trainwell.automl.images import tune_images
+
+            result = _reported(
+                lambda: tune_images(
+                    data,
+                    arch=arch,
+                    **common,
+                    path_col=path_col,
+                    label_col=label_col,
+                    label_delim=label_delim,
+                    size=size,
+                    augmentation=augment,
+                    test=test,
+                    tune_thresholds=label_thresholds,
+                )
+            )
+        elif is_tagging_source(data, task, text):
             refuse_image_settings("a tagger (tagged sentences, CoNLL files)")
             refuse_unread(table_options, TABLE_ONLY, "a tagger (tagged sentences, CoNLL files)")
             if target is not None or user is not None or item is not None or text is not None:
@@ -325,17 +370,7 @@ def tune(
                 ("--target", "--implicit", "--tag-col", "--valid-col", "--label-delim", "--names"),
                 what,
             )
-            from trainwell.vision.learner import _vision_archs
-
-            if (
-                arch != "auto"
-                and not arch.startswith(("timm:", "torchvision:"))
-                and arch not in _vision_archs()
-            ):
-                raise ConfigError(
-                    f"--arch {arch} is not an image architecture; use auto (fit's choice) or one of the registered "
-                    f"image networks: {', '.join(_vision_archs())}"
-                )
+            _check_image_arch(arch)
             from trainwell.cli._common import refuse_encoding
 
             refuse_encoding(encoding, "image folders", text=False)
