@@ -251,7 +251,7 @@ def test_a_c45_names_file_beside_a_headerless_table_names_its_columns_and_the_cl
     model = trainwell.load(out)
     assert model.metadata["training"]["header_names"] == ["x1", "x2", "color", "size", "class"]
     assert model.metadata["training"]["test"]["accuracy"] > 0.6
-    predicted, evaluated, folder = run_cli_many(
+    predicted, evaluated, folder, reported = run_cli_many(
         [
             ("predict", out, rows),
             ("evaluate", train, "--folds", "2", "--arch", "gbdt", "--no-baselines"),
@@ -262,8 +262,13 @@ def test_a_c45_names_file_beside_a_headerless_table_names_its_columns_and_the_cl
                 tmp_path / "mf",
                 *EPOCHS,
             ),  # the folder alone: made.data, made.test, made.names
+            # its test split read with the model's names (it had been refused as lacking the column 'class')
+            ("report", out, "--data", uci, "--out", tmp_path / "report.html"),
         ]
     )
+    assert reported.returncode == 0, reported.explain()
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Test metrics" in html and f"(the test split of {uci})" in html
     assert folder.returncode == 0 and "test set (100 rows)" in folder.stdout, folder.explain()
     assert (
         f"'{uci}': a dataset in splits: training rows from made.data; test rows from made.test"

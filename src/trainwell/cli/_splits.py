@@ -567,22 +567,23 @@ def held_out_split(
     encoding_errors: str = "strict",
     *,
     targets: Sequence[str] = (),
-) -> Path:
+) -> tuple[Path, str | None]:
     """What ``trainwell report --data`` reads of a folder of splits: its test split (else its validation split),
     joined when in shards, written as images or CoNLL files when stored so in Parquet; said on standard error.
     A test table without the model's ``targets`` (Kaggle's ``test.csv``, the one to predict) is passed over for
-    the validation split, or refused by name when there is none. Anything else is ``data`` as given."""
+    the validation split, or refused by name when there is none. Anything else is ``data`` as given. Returns the
+    path and which split it is (``"test"``, ``"valid"``; ``None``: ``data`` as given)."""
     from trainwell.cli._common import column_names, err_console
     from trainwell.cli._parquet_images import image_column, images_tree
     from trainwell.cli._parquet_tagged import conll_tree, tagged_columns
 
     found = _hub_splits(data) if data.is_dir() else None
     if found is None:
-        return data
+        return data, None
     folder, splits = found
     split = "test" if "test" in splits else "valid" if "valid" in splits else None
     if split is None:
-        return data
+        return data, None
     header = table_header(splits[split][0], encoding) if names is None else None
     lacking = [name for name in targets if header is not None and name not in header]
     if split == "test" and lacking:
@@ -609,12 +610,12 @@ def held_out_split(
     )
     column = image_column(paths[0])
     if column is not None:
-        return images_tree(folder, {split: paths}, column, label=None, say=say) / split
+        return images_tree(folder, {split: paths}, column, label=None, say=say) / split, split
     if tagged_columns(paths[0]) is not None:
         tree = conll_tree(folder, {split: paths}, say)
-        return data if tree is None else tree / f"{split}.txt"
+        return (data, None) if tree is None else (tree / f"{split}.txt", split)
     if len(paths) == 1:
-        return paths[0]
+        return paths[0], split
     listed = column_names(names)
     frames = [_read(path, listed, encoding, encoding_errors) for path in paths]
-    return _joined(folder, split, paths, frames, listed, encoding)
+    return _joined(folder, split, paths, frames, listed, encoding), split

@@ -106,7 +106,13 @@ def report(
 
         metadata = peek_metadata(model)
         targets = [str(name) for name in (metadata.get("task") or {}).get("target_names") or []]
-        data = held_out_split(data, names, encoding, encoding_errors, targets=targets)
+        given = data
+        # a model fitted on files without a header row (UCI's adult.data) reads the test split with their names
+        stored = (metadata.get("training") or {}).get("header_names")
+        listed = names if names is not None or not stored else ",".join(map(str, stored))
+        data, split = held_out_split(data, listed, encoding, encoding_errors, targets=targets)
+        # a folder's test split, held out of every choice: its metrics are test metrics, named so
+        data_name = f"{data} (the test split of {given})" if split == "test" else None
         refuse_unread_options(metadata)
         kind = {"rows": "table", "language_model": "corpus", "tagging": "conll"}.get(model_kind(metadata))
         if kind == "table" and metadata.get("application") == "text" and data.is_dir():
@@ -136,6 +142,7 @@ def report(
             label_col=label_col,
             names=header_names(names, metadata, data, encoding),  # --names, or those of the fit's file
             item_names=item_names,
+            data_name=data_name,
         )
         out_console.print(f"wrote {written} (self-contained HTML; open it in any browser)", soft_wrap=True)
 

@@ -59,6 +59,7 @@ def build_report(
     label_col: str | None = None,
     names: Sequence[str] | None = None,
     item_names: str | Path | None = None,
+    data_name: str | None = None,
 ) -> Path:
     """Write an HTML report on the model in ``model_dir``, evaluated on the labelled rows ``data``.
 
@@ -83,6 +84,9 @@ def build_report(
             tables, texts or ratings).
         item_names: for a ratings model, a table of its items' names (MovieLens' ``u.item``:
             :func:`~trainwell.collab.names.read_item_names`, read in ``encoding``), shown beside the item ids.
+        data_name: how the report names a table ``data`` of a table or text model (default: its path); a name
+            saying ``(the test split of FOLDER)`` (``trainwell report --data`` on a folder of splits) titles its
+            metrics test metrics.
 
     Returns:
         The path of the written file.
@@ -158,7 +162,7 @@ def build_report(
             return write_text_atomic(destination, text)
         needed = [*predictor.recipe.input_columns, *predictor.task.target_names]
         frame, source = read_labelled(data, columns=needed, names=names, **read_as)
-        intro, sections = text_report_sections(predictor, frame, source, top_k=top_k, seed=seed)
+        intro, sections = text_report_sections(predictor, frame, data_name or source, top_k=top_k, seed=seed)
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
         text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
         return write_text_atomic(destination, text)
@@ -197,7 +201,7 @@ def build_report(
             f"trainwell report supports binary, multiclass, multi-label and regression models; '{model_dir}' "
             f"is {task.kind}"
         )
-    source = str(data) if not isinstance(data, pd.DataFrame) else "the data"
+    source = data_name or (str(data) if not isinstance(data, pd.DataFrame) else "the data")
     frame = read_table(data, names=names, **read_as) if not isinstance(data, pd.DataFrame) else data
     frame = frame.reset_index(drop=True)
     targets = _targets(predictor, frame, source)
@@ -211,7 +215,11 @@ def build_report(
             targets,
             len(frame),
             source,
-            title="Metrics on rows the model trained on" if overlap else "Validation metrics",
+            title="Metrics on rows the model trained on"
+            if overlap
+            else "Test metrics"
+            if "(the test split of " in source  # a folder's test split, held out of every choice
+            else "Validation metrics",
             seed=seed,
         ),
     ]
