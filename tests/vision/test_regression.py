@@ -283,6 +283,20 @@ def test_predict_report_and_export_from_the_command_line(model_dir: Path, square
     np.testing.assert_allclose(onnx_out.reshape(-1), expected, atol=1e-4)
 
 
+def test_an_empty_number_is_said_to_need_a_number_not_label_delim(tmp_path: Path) -> None:
+    csv, _values = write_squares(tmp_path, 12, seed=4)
+    lines = csv.read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3].split(",")[0] + ","  # data row 3: a path without its number
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        image_data(csv, path_col="path", label_col="value", task="regression")
+    message = str(caught.value)
+    assert (
+        "--label-col 'value' is empty in data row 3" in message and "a number to predict is needed" in message
+    )
+    assert "--label-delim" not in message
+
+
 def test_fit_refuses_a_label_that_is_not_a_number_in_one_line(tmp_path: Path) -> None:
     csv, _values = write_squares(tmp_path, 12, seed=4)
     text = csv.read_text(encoding="utf-8").replace("4.png,", "4.png,n/a #", 1)

@@ -299,9 +299,14 @@ def table_files(
         empty = column.isna().to_numpy()
         if empty.any():
             row, count = int(empty.argmax()) + 1, int(empty.sum())
+            present = column[~empty]
+            numbers = len(present) > 0 and bool(pd.to_numeric(present, errors="coerce").notna().all())
             advice = (
                 "the model is single-label, so every image needs a label: fill the cell, or drop the row"
                 if trained_single_label
+                else "the other cells are numbers, and a number to predict is needed for every image: fill the cell, "
+                "or drop the row"
+                if numbers
                 else "give each image its label, or pass --label-delim for multi-label images (an empty cell is "
                 "then an image with no label)"
             )
