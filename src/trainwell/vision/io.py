@@ -299,8 +299,9 @@ def table_files(
         empty = column.isna().to_numpy()
         if empty.any():
             row, count = int(empty.argmax()) + 1, int(empty.sum())
-            present = column[~empty]
-            numbers = len(present) > 0 and bool(pd.to_numeric(present, errors="coerce").notna().all())
+            present = pd.to_numeric(column[~empty], errors="coerce")
+            # numbers, some not whole (a regression's, as image_data infers it): not classes missing a label
+            numbers = len(present) > 0 and bool(present.notna().all() and (present != present.round()).any())
             advice = (
                 "the model is single-label, so every image needs a label: fill the cell, or drop the row"
                 if trained_single_label
