@@ -366,3 +366,18 @@ def test_tune_takes_a_csv_of_images_from_the_command_line(squares: dict[str, Any
         "error: --label-col names the labels of a CSV of images: pass its --path-col too"
     )
     assert not (tmp_path / "x").exists()
+
+
+def test_lr_find_takes_a_csv_of_images_from_the_command_line(squares: dict[str, Any], tmp_path: Path) -> None:
+    # `trainwell lr-find images.csv --path-col path` was "No such option": only folders were swept.
+    curve = tmp_path / "lr.png"
+    result = run_trainwell(
+        "lr-find", squares["train"], "--path-col", "path", "--label-col", "value", "--out", curve, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert "suggested learning rate" in result.stdout and curve.is_file()
+    alone = run_trainwell("lr-find", squares["train"], "--label-col", "value", "--out", tmp_path / "x.png")
+    assert alone.returncode == 2
+    assert alone.stderr.strip().splitlines()[-1] == (
+        "error: --label-col and --label-delim read the labels of a CSV of images: pass its --path-col too"
+    )

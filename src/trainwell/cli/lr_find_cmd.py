@@ -18,7 +18,7 @@ def lr_find(
         Path,
         typer.Argument(
             help="A CSV, TSV or Parquet table (--target; texts with --text); a folder of images (<label>/*.jpg, "
-            "or train/ + valid/) or of texts (<label>/*.txt)."
+            "or train/ + valid/; a CSV of them with --path-col) or of texts (<label>/*.txt)."
         ),
     ],
     target: Annotated[
@@ -46,6 +46,9 @@ def lr_find(
     size: option.ImageSize = None,
     augment: option.Augment = "auto",
     recipe: option.ImageRecipe = None,
+    path_col: option.PathCol = None,
+    label_col: option.LabelCol = None,
+    label_delim: option.LabelDelim = None,
     pretrained: Annotated[
         Path | None,
         typer.Option(
@@ -102,7 +105,15 @@ def lr_find(
         from trainwell.cli._common import column_names
 
         headerless = column_names(names)
-        if data.is_dir() and holds_text_classes(data):
+        if path_col is None and (label_col is not None or label_delim is not None):
+            raise ConfigError(
+                "--label-col and --label-delim read the labels of a CSV of images: pass its --path-col too"
+            )
+        if path_col is not None:  # a CSV of image paths and labels, as fit reads it
+            need_data(data, "image csv")
+            kind = "images"
+            refuse_unread(given, ("--target", "--text", "--names"), f"a CSV of images ('{data}')")
+        elif data.is_dir() and holds_text_classes(data):
             kind = "texts"
             labelled = read_text_classes(data, given)
         elif data.is_dir():
@@ -141,6 +152,12 @@ def lr_find(
         if kind == "images":
             from trainwell.vision.pipeline import image_learner
 
+            csv: dict[str, Any] = {
+                "path_col": path_col,
+                "label_col": label_col,
+                "label_delim": label_delim,
+                "encoding": encoding,
+            }
             bundle, learn, _, _ = image_learner(
                 data,
                 arch=arch,
@@ -148,6 +165,7 @@ def lr_find(
                 recipe=recipe,
                 size=size,
                 augmentation=augment,
+                **(csv if path_col is not None else {}),
                 **common,
             )
             if pretrained is not None:
