@@ -101,6 +101,27 @@ def test_binary_export_matches_pytorch_on_validation_rows(binary_dir: Path) -> N
     assert [p.name for p in binary_dir.iterdir() if p.name.startswith(".")] == []
 
 
+def test_the_file_says_how_to_decode_its_outputs_without_trainwell_json(binary_dir: Path) -> None:
+    export_onnx(binary_dir)
+    card = session_for(binary_dir / "model.onnx").get_modelmeta().custom_metadata_map
+    assert card["trainwell_version"] == trainwell.__version__
+    assert (card["application"], card["task"]) == ("tabular", "binary")
+    assert json.loads(card["classes"]) == ["no", "yes"] and json.loads(card["targets"]) == ["y"]
+    assert float(card["threshold"]) == 0.5
+    assert "sigmoid" in card["output"] and "'yes'" in card["output"]
+    assert "x_cat" in card["inputs"] and "trainwell.json" in card["inputs"]
+    # A program holding only the file and the encoded rows answers as trainwell does.
+    rows = valid_rows(50)
+    x_cat, x_cont = load(binary_dir).recipe.transform(rows)
+    logits = session_for(binary_dir / "model.onnx").run(
+        None, {"x_cat": x_cat.numpy(), "x_cont": x_cont.numpy()}
+    )
+    positive = 1 / (1 + np.exp(-logits[0].reshape(-1))) >= float(card["threshold"])
+    classes = json.loads(card["classes"])
+    answers = [classes[int(flag)] for flag in positive]
+    assert answers == list(load(binary_dir).predict(rows)["prediction"])
+
+
 def test_batch_axis_is_dynamic(binary_dir: Path) -> None:
     export_onnx(binary_dir, opset=13)
     predictor = load(binary_dir)
@@ -125,10 +146,15 @@ def test_other_tasks_export_on_synthetic_rows(trained: dict[str, Path], tmp_path
     expected = load(model_dir).predict(rows)
     actual = OnnxPredictor(model_dir, threads=1).predict(rows)
     pd.testing.assert_frame_equal(actual, expected, check_exact=False, atol=1e-5, rtol=1e-6)
+    card = session_for(model_dir / "model.onnx").get_modelmeta().custom_metadata_map
+    assert card["task"] == kind and json.loads(card["targets"]) == ["y"]
     if kind == "multiclass":
+        assert json.loads(card["classes"]) == ["0", "1", "2", "3"] and "softmax" in card["output"]
+        assert "threshold" not in card
         assert list(actual.columns) == ["prediction", *[f"probability_{c}" for c in ["0", "1", "2", "3"]]]
         assert (actual["prediction"] == expected["prediction"]).all()
     else:
+        assert "classes" not in card and "target's own units" in card["output"]
         assert list(actual.columns) == ["prediction"]
         assert actual["prediction"].abs().min() > 1_000  # the regression outputs really are large
 

@@ -4,6 +4,7 @@ PyTorch predictor's table, and the command checks on real image files or on synt
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 from pathlib import Path
@@ -84,6 +85,12 @@ def test_export_on_synthesised_images_matches_pytorch(model_dir: Path) -> None:
     (graph_input,) = session.get_inputs()
     assert graph_input.type == "tensor(float)"
     assert graph_input.shape[1:] == [3, SIZE, SIZE] and isinstance(graph_input.shape[0], str)
+    # The file says what to feed it and what its outputs are, for a runtime without trainwell.
+    card = session.get_modelmeta().custom_metadata_map
+    assert (card["application"], card["task"]) == ("vision", "multiclass")
+    assert json.loads(card["classes"]) == list(load(model_dir).task.classes)
+    assert (card["image_size"], card["channels"]) == (f"{SIZE}x{SIZE}", "3")
+    assert card["resize"] == load(model_dir).recipe.resize and "0..1" in card["inputs"]
 
 
 def test_export_on_image_files_and_the_graph_on_any_batch(model_dir: Path, new_images: list[Path]) -> None:

@@ -63,6 +63,9 @@ def test_onnxruntime_scores_text_as_the_predictor_does(lm_dir: Path) -> None:
         export_onnx(lm_dir)
     predictor = load_lm(lm_dir)
     session = ort.InferenceSession(str(lm_dir / "model.onnx"), providers=["CPUExecutionProvider"])
+    card = session.get_modelmeta().custom_metadata_map
+    assert (card["application"], card["task"]) == ("language_model", "language_model")
+    assert "classes" not in card and "log_probs" in card["output"] and "tokens" in card["inputs"]
     text = stories(3, seed=11)[1]
     ids = predictor.recipe.encode_texts([text])[0].numpy()[None, :]
     states = {

@@ -3,6 +3,7 @@ grouped by length, the best path in numpy; and it serves on the onnx backend."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,11 @@ def test_onnx_tagger_gives_the_pytorch_tags(tmp_path: Path, crf: bool) -> None:
     model_dir = _tagger(tmp_path, entity_sentences(150, seed=1), crf)
     report = export_onnx(model_dir)
     assert report.max_scaled_diff < 1e-4 and report.n_rows_checked == 192
+    import onnxruntime as ort
+
+    card = ort.InferenceSession(str(report.path)).get_modelmeta().custom_metadata_map
+    assert card["task"] == "tagging" and json.loads(card["classes"]) == list(load(model_dir).task.classes)
+    assert "words, casing" in card["inputs"] and "CRF" in card["output"]
     sentences = [words for words, _ in entity_sentences(60, seed=8)] + [["Zyx"], ["a"] * 45]
     torch_tags = load(model_dir).tag_words(sentences)
     onnx_predictor = OnnxTaggerPredictor(model_dir)

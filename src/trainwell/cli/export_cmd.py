@@ -116,6 +116,12 @@ def export(
             + (" and length; token ids from trainwell's tokenizer)" if report.unit == "tokens" else ")"),
             soft_wrap=True,
         )
+        out_console.print(
+            "the file names its task, classes and how to read its outputs in its metadata (onnxruntime: "
+            "InferenceSession(path).get_modelmeta().custom_metadata_map)",
+            soft_wrap=True,
+            markup=False,
+        )
         # Regression values above 1 are held to the tolerance relative to their size: say so when it matters.
         relative = (
             f"{report.max_scaled_diff:.2e} relative to the outputs' size, "

@@ -45,6 +45,7 @@ from trainwell.core.atomic import make_readable, write_text_atomic
 from trainwell.core.errors import ArtifactError, ConfigError, DataError, add_note
 from trainwell.data.tables import rows_frame
 from trainwell.data.task import Task
+from trainwell.export._onnx_card import describe, stamp
 from trainwell.export._onnx_runtime import (
     INPUT_NAMES,
     ONNX_FILE,
@@ -200,7 +201,9 @@ def export_onnx(
 
     A tabular graph takes ``x_cat`` (int64, ``(batch, n_cat)``) and ``x_cont`` (float32, ``(batch, n_cont)``),
     the recipe's encoded rows; a vision graph takes ``pixels`` (float32, ``(batch, C, H, W)``, 0..1). Both
-    return the raw outputs ``logits`` (``(batch, n_outputs)``); the batch axis is dynamic. The file is written atomically and only once the check passes: every activated output must
+    return the raw outputs ``logits`` (``(batch, n_outputs)``); the batch axis is dynamic. The file's
+    ``metadata_props`` name the task, the classes in output order, the decision thresholds and how to read the
+    outputs (:mod:`trainwell.export._onnx_card`), so it can be used without ``trainwell.json``. The file is written atomically and only once the check passes: every activated output must
     satisfy ``|onnx - torch| <= tolerance * max(1, |torch|)``. ``trainwell.json`` then gets an ``"onnx"`` entry
     (file, opset, inputs, outputs, differences, rows checked), everything else in it kept as it was.
 
@@ -269,6 +272,7 @@ def export_onnx(
     try:
         example = check.part(0, 2)
         _torch_export(exported, example, check.input_names, temp_path, opset, check.axes, check.output_names)
+        stamp(temp_path, describe(predictor, application))  # the file says what its outputs mean
         session = open_session(ort, temp_path, threads=torch.get_num_threads())
         if check.compare is not None:
             abs_diff, scaled_diff = check.compare(exported, session)

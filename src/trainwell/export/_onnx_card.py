@@ -1,0 +1,148 @@
+"""What ``model.onnx`` says of itself: the task, the classes in output order and how to decode the outputs.
+
+An ONNX file taken away from its model directory (into onnxruntime-web, a C# or Java service, a phone) should
+still say what its numbers mean. The exporter writes these strings into the graph's ``metadata_props``, which
+every runtime reads back (``InferenceSession(...).get_modelmeta().custom_metadata_map`` in onnxruntime):
+
+- ``trainwell_version``, ``application`` (tabular, collab, vision, text, language_model, generic), ``task``;
+- ``classes`` (JSON, in output order) for a classifier or tagger, ``targets`` (JSON) for the target columns;
+- ``threshold`` (binary) or ``label_thresholds`` (JSON, multilabel) where decisions compare probabilities;
+- ``output``: a sentence on turning the output into an answer (softmax, sigmoid, or values as they are);
+- ``inputs``: a sentence on what the inputs hold; images add ``image_size`` (``HxW``), ``channels`` and
+  ``resize``.
+
+Vocabularies (a language model's, a tokenizer's) and table encodings stay in ``trainwell.json``: they are
+large, and the inputs of those graphs are codes only the recipe can make.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from trainwell.data.task import Task
+
+__all__ = ["describe", "stamp"]
+
+#: Classes kept in the card up to this many (a tagger's or classifier's); a vocabulary is never written.
+MAX_CARD_CLASSES = 10_000
+
+_INPUTS = {
+    "tabular": (
+        "x_cat: int64 (batch, categorical columns) codes and x_cont: float32 (batch, numeric columns), the rows "
+        "as the recipe in trainwell.json encodes them (trainwell.export.OnnxPredictor does it)"
+    ),
+    "collab": "x_cat: int64 (batch, 2) user and item codes, numbered as in trainwell.json's recipe",
+    "text": (
+        "token ids as the tokenizer and vocabulary in trainwell.json make them (trainwell.export.OnnxPredictor "
+        "does it)"
+    ),
+    "language_model": (
+        "tokens: int64 (batch, time) ids from the vocabulary in trainwell.json, and each layer's state "
+        "(zeros to start a text)"
+    ),
+    "generic": "the tensors the model was trained on, batch first",
+}
+
+
+def describe(predictor: Any, application: str) -> dict[str, str]:
+    """The ``metadata_props`` of a model's ONNX file (all values strings, as ONNX wants them)."""
+    from trainwell import __version__  # the package root imports the exporter lazily, never at import time
+
+    task: Task | None = getattr(predictor, "task", None)
+    stored = (getattr(predictor, "metadata", None) or {}).get("task")
+    if task is None and stored:  # a language model's predictor keeps its task in the metadata only
+        task = Task.from_dict(stored)
+    card = {"trainwell_version": __version__, "application": application}
+    if task is not None:
+        card["task"] = task.kind
+        if task.target_names:
+            card["targets"] = json.dumps([str(name) for name in task.target_names])
+        if task.kind != "language_model" and task.classes and len(task.classes) <= MAX_CARD_CLASSES:
+            card["classes"] = json.dumps([_plain(label) for label in task.classes])
+        if task.kind == "binary":
+            card["threshold"] = repr(float(task.threshold))
+        elif task.kind == "multilabel":
+            thresholds = task.label_thresholds or (task.threshold,) * len(task.classes)
+            card["label_thresholds"] = json.dumps([float(value) for value in thresholds])
+        card["output"] = _output(task)
+    card["inputs"] = _inputs(predictor, application)
+    if application == "vision":
+        recipe = predictor.recipe
+        card["image_size"] = f"{recipe.size[0]}x{recipe.size[1]}"
+        card["channels"] = str(recipe.channels)
+        card["resize"] = recipe.resize
+    return card
+
+
+def stamp(path: Path, card: dict[str, str]) -> None:
+    """Write ``card`` into the ONNX file's ``metadata_props`` (replacing keys of the same name)."""
+    import onnx
+
+    model = onnx.load(str(path))
+    kept = [prop for prop in model.metadata_props if prop.key not in card]
+    del model.metadata_props[:]
+    model.metadata_props.extend(kept)
+    for key, value in card.items():
+        prop = model.metadata_props.add()
+        prop.key, prop.value = key, value
+    onnx.save(model, str(path))
+
+
+def _output(task: Task) -> str:
+    kind = task.kind
+    if kind == "binary":
+        positive = _plain(task.classes[1])
+        return (
+            f"logits (batch, 1): sigmoid gives the probability of {positive!r} (the second of classes); "
+            "answer it when that probability is at least threshold"
+        )
+    if kind == "multiclass":
+        return "logits (batch, classes): softmax gives each class's probability, in the order of classes"
+    if kind == "multilabel":
+        return (
+            "logits (batch, labels): sigmoid gives each label's probability, in the order of classes; a label "
+            "applies when its probability is at least its entry in label_thresholds"
+        )
+    if kind == "regression":
+        count = max(1, len(task.target_names))
+        which = "the value" if count == 1 else "one value per entry of targets"
+        return f"logits (batch, {count}): {which} in the target's own units, as it is (no activation)"
+    if kind == "tagging":
+        return (
+            "logits (batch, time, tags): each word's tag scores, in the order of classes; trainwell decodes the "
+            "best tag sequence from them (over the CRF's transitions in model.safetensors, where the tagger has one)"
+        )
+    return (
+        "log_probs (batch, time, vocabulary): the log-probability of every next token after each position; "
+        "features: the last layer's output; h0_out, c0_out...: the state to pass as h0, c0... with the next window"
+    )
+
+
+def _inputs(predictor: Any, application: str) -> str:
+    if application == "vision":
+        recipe = predictor.recipe
+        colour = "RGB" if recipe.channels == 3 else "grayscale"
+        return (
+            f"pixels: float32 (batch, {recipe.channels}, {recipe.size[0]}, {recipe.size[1]}), {colour} on the "
+            f"0..1 scale (uint8 / 255), the image fitted to {recipe.size[0]}x{recipe.size[1]} by "
+            f"'{recipe.resize}'; the graph normalises them itself"
+        )
+    task = getattr(predictor, "task", None)
+    if application == "text" and task is not None and task.kind == "tagging":
+        return (
+            "words, casing: int64 (batch, time) and chars: int64 (batch, time, characters) of sentences of one "
+            "length, coded as the recipe in trainwell.json codes them"
+        )
+    return _INPUTS.get(application, _INPUTS["generic"])
+
+
+def _plain(label: Any) -> Any:
+    """A class label as JSON holds it (numpy scalars become Python numbers; anything else its text)."""
+    if isinstance(label, (str, int, float, bool)) or label is None:
+        return label
+    item = getattr(label, "item", None)
+    if callable(item):
+        return item()
+    return str(label)
