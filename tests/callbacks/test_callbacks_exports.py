@@ -11,8 +11,9 @@ import trainwell.callbacks
 def test_exported_names() -> None:
     assert sorted(trainwell.callbacks.__all__) == [
         "CSVLogger", "Callback", "CancelBatch", "CancelEpoch", "CancelFit", "CancelStep", "CancelTrain",
-        "CancelValidate", "Checkpoint", "ClosedForm", "EarlyStopping", "GradientAccumulation", "GradientClip", "MixedPrecision",
-        "NanGuard", "ParamScheduler", "ProgressBar", "Recorder", "SaveBest", "TimeBudget", "TrackerCallback",
+        "CancelValidate", "Checkpoint", "ClosedForm", "EarlyStopping", "GradientAccumulation", "GradientClip", "MLflowLogger",
+        "MixedPrecision", "NanGuard", "ParamScheduler", "ProgressBar", "Recorder", "SaveBest", "TensorBoardLogger",
+        "TimeBudget", "TrackerCallback",
         "WeightAverage",
     ]  # fmt: skip
     for name in trainwell.callbacks.__all__:

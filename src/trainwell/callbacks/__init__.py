@@ -11,10 +11,12 @@ from trainwell.callbacks.clip import GradientClip
 from trainwell.callbacks.closed_form import ClosedForm
 from trainwell.callbacks.csv_logger import CSVLogger
 from trainwell.callbacks.mixed_precision import MixedPrecision
+from trainwell.callbacks.mlflow_logger import MLflowLogger
 from trainwell.callbacks.nan_guard import NanGuard
 from trainwell.callbacks.progress import ProgressBar
 from trainwell.callbacks.recorder import Recorder
 from trainwell.callbacks.schedule import ParamScheduler
+from trainwell.callbacks.tensorboard import TensorBoardLogger
 from trainwell.callbacks.tracker import EarlyStopping, SaveBest, TrackerCallback
 
 # The base class and the loop's control exceptions, where a callback's author looks for them (as
@@ -43,12 +45,14 @@ __all__ = [
     "EarlyStopping",
     "GradientAccumulation",
     "GradientClip",
+    "MLflowLogger",
     "MixedPrecision",
     "NanGuard",
     "ParamScheduler",
     "ProgressBar",
     "Recorder",
     "SaveBest",
+    "TensorBoardLogger",
     "TimeBudget",
     "TrackerCallback",
     "WeightAverage",

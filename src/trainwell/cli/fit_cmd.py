@@ -48,6 +48,7 @@ from trainwell.cli._fit_data import (
     table_options_given,
     tokenizer_setting,
 )
+from trainwell.cli._loggers import LOG_HELP
 from trainwell.cli._resume import RESUME_HELP, FitCheckpoint
 
 TASKS = "binary, multiclass, multilabel, regression, language_model, tagging"
@@ -253,6 +254,7 @@ def fit(
         ),
     ] = "strict",
     resume: Annotated[bool, typer.Option("--resume", help=RESUME_HELP)] = False,
+    log: Annotated[list[str] | None, typer.Option(help=LOG_HELP)] = None,
 ) -> None:
     """Train a model on a table, images, texts, ratings or tagged sentences (CoNLL files), and write the model
     directory."""
@@ -274,6 +276,9 @@ def fit(
 
         refuse_model_directory(data)
         check_text_options(encoding, encoding_errors)
+        from trainwell.cli._loggers import parse_log
+
+        log_targets = parse_log(log)
         from trainwell.cli._splits import command_splits
 
         nonlocal names, valid_col  # a folder of splits: the joined rows, the validation split marked
@@ -296,7 +301,14 @@ def fit(
                 out_console.quiet = True  # under torchrun every process trains; rank 0 alone reports
             from trainwell.cli._resume import closed_form_model, plan_checkpoint
 
-            return plan_checkpoint(ctx, out, resume, closed_form_model(arch), seconds)
+            closed_form = closed_form_model(arch)
+            keeping = plan_checkpoint(ctx, out, resume, closed_form, seconds)
+            if log_targets:
+                from trainwell.cli._loggers import make_loggers
+
+                loggers.extend(make_loggers(log_targets, out, closed_form))
+                keeping.callbacks.extend(loggers)
+            return keeping
 
         from trainwell.cli._tagging import fit_tagging, is_tagging_source
 
@@ -531,9 +543,18 @@ def fit(
             return
         report_fit(result)
 
+    loggers: list[Any] = []  # --log's callbacks, made once the options are checked
+
+    def run_and_log() -> None:
+        run()
+        if loggers:
+            from trainwell.cli._loggers import finish_loggers
+
+            finish_loggers(loggers, out)
+
     from trainwell.cli._resume import tell_how_to_resume
 
-    guarded(lambda: tell_how_to_resume(run, out))
+    guarded(lambda: tell_how_to_resume(run_and_log, out))
 
 
 def _fit_ratings(

@@ -1,0 +1,158 @@
+"""Log a fit to TensorBoard: losses, learning rates, every metric, and the run's settings as hyper-parameters."""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from trainwell.callbacks._run_info import (
+    batch_scalars,
+    epoch_scalars,
+    hyperparameters,
+    metric_tags,
+    need_package,
+)
+from trainwell.callbacks._validate import positive_int
+from trainwell.core.device import is_rank_zero
+from trainwell.core.errors import ConfigError
+from trainwell.learner.events import Callback
+
+if TYPE_CHECKING:
+    from trainwell.learner.learner import Learner
+
+#: Characters of the model's description kept in the run's text (a large network's is long).
+MAX_MODEL_TEXT = 20_000
+
+
+def default_run_name(prefix: str = "") -> str:
+    """``prefix-YYYYmmdd-HHMMSS`` (or the time alone): a run folder name that sorts by start."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return f"{prefix}-{stamp}" if prefix else stamp
+
+
+class TensorBoardLogger(Callback):
+    """Write the fit as TensorBoard event files in ``log_dir``; watch it with ``tensorboard --logdir runs``.
+
+    What is written, on one step axis (training batches over every fit of this learner, so fine-tuning's
+    unfrozen phase goes on from its frozen one):
+
+    - every ``every_n_batches`` training batches: ``train/batch_loss``, ``train/lr`` and ``train/momentum``
+      (of the head's parameter group; ``train/lr_group0``... for each group with discriminative rates);
+    - each epoch: ``train/loss``, ``valid/loss``, each metric as ``valid/<name>``, ``time/epoch_seconds`` and
+      ``epoch`` (counted from 1 over every fit, as ``curves.png`` counts);
+    - once: the settings (task, architecture, optimizer, learning rate, weight decay, epochs, batch size,
+      rows, parameters) in the HParams tab with the validation numbers as its metrics, and the settings and
+      the model's layers as text.
+
+    Reading a loss every ``every_n_batches`` batches is what costs: on a GPU it waits for the batch to finish.
+    Only rank 0 writes. A fit resumed from a checkpoint writes on in the interrupted run's folder, dropping
+    whatever that run had written past the checkpoint. A relative ``log_dir`` is under ``learn.path``.
+
+    Needs the package ``tensorboard`` (``pip install 'trainwell[tensorboard]'``).
+
+    Args:
+        log_dir: the run's folder (default ``runs/<YYYYmmdd-HHMMSS>``); runs side by side under one parent
+            are compared by pointing TensorBoard at the parent.
+        every_n_batches: training batches between two readings of the batch loss and learning rate.
+
+    Example:
+        >>> learn.fit_one_cycle(5, callbacks=[TensorBoardLogger("runs/baseline")])  # doctest: +SKIP
+    """
+
+    order = 70  # after the Recorder's row, before a Checkpoint (85) saves this logger's step
+    runs_in_lr_find = False  # the learning-rate finder's sweep is undone: no training to log
+
+    def __init__(self, log_dir: str | Path | None = None, every_n_batches: int = 10) -> None:
+        need_package("TensorBoardLogger", "tensorboard", "tensorboard")
+        if log_dir is not None and (not isinstance(log_dir, (str, Path)) or not str(log_dir)):
+            raise ConfigError(
+                f"TensorBoardLogger log_dir must be a folder path, got {log_dir!r}; pass e.g. log_dir='runs/first'"
+            )
+        self.log_dir: Path | None = Path(log_dir) if log_dir is not None else None
+        self.every_n_batches = positive_int(
+            "TensorBoardLogger", "every_n_batches", every_n_batches, example=10
+        )
+        #: Training batches seen over every fit (the x axis); kept in checkpoints.
+        self.step = 0
+        #: Where the events went (``log_dir`` under ``learn.path``), set at the first fit.
+        self.run_dir: Path | None = None
+        self._writer: Any = None
+        self._purge_step: int | None = None
+        self._described = False
+
+    # ------------------------------------------------------------------------------------------- events
+    def before_fit(self, learn: Learner) -> None:
+        if self.run_dir is None:
+            self.run_dir = learn.path / (self.log_dir or Path("runs") / default_run_name())
+
+    def after_batch(self, learn: Learner) -> None:
+        if not learn.training or learn.loss.numel() == 0:
+            return
+        self.step += 1
+        if self.step % self.every_n_batches or not is_rank_zero():
+            return
+        writer = self._open(learn)
+        for tag, value in batch_scalars(learn).items():
+            if math.isfinite(value):
+                writer.add_scalar(tag, value, self.step)
+
+    def after_epoch(self, learn: Learner) -> None:
+        if not is_rank_zero() or not learn.history:
+            return
+        writer = self._open(learn)
+        row = learn.history[-1]
+        for tag, value in epoch_scalars(row).items():
+            writer.add_scalar(tag, value, self.step)
+        writer.add_scalar("epoch", learn.recorder.shown_epoch(int(row["epoch"])), self.step)
+        writer.flush()
+
+    def teardown(self, learn: Learner) -> None:
+        if self._writer is not None:
+            self._writer.close()  # a later fit of this learner opens it again (a new events file, same run)
+            self._writer = None
+
+    def checkpoint_state(self) -> dict[str, Any] | None:
+        return {"step": self.step, "run_dir": None if self.run_dir is None else str(self.run_dir)}
+
+    def load_checkpoint_state(self, state: dict[str, Any]) -> None:
+        self.step = int(state["step"])
+        if state.get(
+            "run_dir"
+        ):  # the interrupted run's folder, not a new one (a default name has a new time)
+            self.run_dir = Path(state["run_dir"])
+        self._purge_step = self.step + 1  # what the interrupted run wrote after the checkpoint is dropped
+        self._described = True  # the settings were written by the run that is resumed
+
+    # ------------------------------------------------------------------------------------------- writing
+    def _open(self, learn: Learner) -> Any:
+        if self._writer is None:
+            from torch.utils.tensorboard import SummaryWriter
+
+            assert self.run_dir is not None
+            self._writer = SummaryWriter(str(self.run_dir), purge_step=self._purge_step)
+            self._purge_step = None
+        if not self._described:
+            self._described = True
+            self._describe(learn)
+        return self._writer
+
+    def _describe(self, learn: Learner) -> None:
+        from torch.utils.tensorboard.summary import hparams
+
+        settings = hyperparameters(learn)
+        # The HParams tab: the settings, and as metrics the validation numbers logged under these tags.
+        experiment, start, end = hparams(settings, {tag: math.nan for tag in metric_tags(learn)})
+        for summary in (experiment, start, end):
+            self._writer.file_writer.add_summary(summary)
+        lines = [
+            "| setting | value |",
+            "|---|---|",
+            *(f"| {key} | {value} |" for key, value in settings.items()),
+        ]
+        self._writer.add_text("run/settings", "\n".join(lines), self.step)
+        layers = repr(learn.model)
+        if len(layers) > MAX_MODEL_TEXT:
+            layers = layers[:MAX_MODEL_TEXT] + "\n..."
+        self._writer.add_text("run/model", "    " + layers.replace("\n", "\n    "), self.step)

@@ -1,0 +1,76 @@
+"""``trainwell fit --log``: the fit logged to TensorBoard and MLflow as a user runs it, read back with each
+tool's own reader; misspelt destinations refused in one line before anything is read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cli_support import EPOCHS, run_cli
+
+pytest.importorskip("tensorboard", reason="--log needs the tensorboard and mlflow extras")
+pytest.importorskip("mlflow", reason="--log needs the tensorboard and mlflow extras")
+
+from mlflow.tracking import MlflowClient
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+pytestmark = pytest.mark.slow
+
+
+def test_fit_logs_to_tensorboard_and_mlflow_with_the_model_as_artifacts(
+    binary_csv: Path, tmp_path: Path
+) -> None:
+    result = run_cli(
+        "fit", binary_csv, "--target", "y", "--arch", "mlp", "--out", "model", *EPOCHS, "--log", "tensorboard,mlflow",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.explain()
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    assert run_dir.name.startswith("model-")
+    assert (
+        f"logging to TensorBoard in 'runs/{run_dir.name}' (watch: tensorboard --logdir runs)" in result.stderr
+    )
+    assert f"logged to TensorBoard: runs/{run_dir.name}" in result.stderr
+    events = EventAccumulator(str(run_dir))
+    events.Reload()
+    assert [event.value for event in events.Scalars("epoch")] == [1, 2]
+    assert len(events.Scalars("valid/accuracy")) == 2
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    (run,) = client.search_runs([client.get_experiment_by_name("trainwell").experiment_id])
+    assert f"logged to MLflow: run {run.info.run_id} ('model') in experiment 'trainwell'" in result.stderr
+    assert run.info.status == "FINISHED" and run.data.params["task"] == "binary"
+    assert run.data.tags["trainwell.model_dir"] == str(tmp_path / "model")
+    assert len(client.get_metric_history(run.info.run_id, "valid/loss")) == 2
+    stored = {item.path for item in client.list_artifacts(run.info.run_id, "model")}
+    assert {"model/trainwell.json", "model/model.safetensors", "model/curves.png"} <= stored
+    assert "INFO" not in result.stderr  # MLflow's notes on making its tables are not the user's business
+
+
+def test_a_model_fitted_in_closed_form_is_said_to_log_nothing(binary_csv: Path, tmp_path: Path) -> None:
+    result = run_cli(
+        "fit", binary_csv, "--target", "y", "--arch", "gbdt", "--out", "trees", "--log", "tensorboard=tb/trees",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.explain()
+    assert "--log: boosted trees (--arch gbdt) is fitted in closed form, without epochs: nothing to log" in (
+        result.stderr
+    )
+    assert "logging to" not in result.stderr and not (tmp_path / "tb").exists()
+    assert (tmp_path / "trees" / "trainwell.json").is_file()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("wandb", "--log 'wandb': not a destination; pass tensorboard, mlflow or both"),
+        ("mlflow=", "--log 'mlflow=': nothing after '='; pass e.g. --log mlflow=sqlite:///mlflow.db"),
+        ("tensorboard,tensorboard", "--log tensorboard is given twice"),
+    ],
+)
+def test_bad_destinations_are_one_line_before_any_data_is_read(
+    tmp_path: Path, value: str, message: str
+) -> None:
+    result = run_cli("fit", tmp_path / "missing.csv", "--target", "y", "--log", value, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
