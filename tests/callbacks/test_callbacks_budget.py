@@ -448,3 +448,50 @@ def test_a_budget_kept_within_its_slack_adds_nothing() -> None:
     budget = TimeBudget(20, clock=clock)
     timed_learner().fit_one_cycle(100, 0.1, callbacks=[budget, Ticks(clock, valid=3.0)])
     assert budget.summary().endswith("(the schedule was fitted to it) in 20s")
+
+
+class SlowerAfter(Callback):
+    """Training batches take ``seconds`` more from batch ``after`` on (a machine that got busy)."""
+
+    order = 100
+
+    def __init__(self, clock: Clock, after: int, seconds: float) -> None:
+        self.clock, self.after, self.seconds = clock, after, seconds
+
+    def after_batch(self, learn: Learner) -> None:
+        if learn.training and learn.iteration > self.after:
+            self.clock.now += self.seconds
+
+
+def test_a_plan_that_changes_mid_fit_moves_the_schedule_on_without_a_jump() -> None:
+    clock = Clock()
+    learn, ticks = timed_learner(), Ticks(clock)
+    budget = TimeBudget(40, clock=clock)
+    # The plan is the 400 batches asked for until the speed is known, then about 35; from batch 10 on every
+    # batch takes 3 s instead of 1 and the plan shrinks again.
+    learn.fit_one_cycle(100, 0.1, callbacks=[budget, ticks, SlowerAfter(clock, 10, 2.0)])
+    assert budget.fits[0]["shortened"] and clock.now - 1000.0 <= 40
+    steps = [abs(b - a) for a, b in zip(ticks.lrs[:-2], ticks.lrs[1:-1], strict=True)]
+    # Each batch moves the rate by a fraction of the peak, as a schedule planned for this many batches does;
+    # re-planning alone had jumped it by 40% of the peak at once. The plan's last batch is the schedule's end:
+    # the fit ends annealed however late its plan shrank.
+    assert max(steps) < 0.25 * 0.1
+    assert max(ticks.lrs) == pytest.approx(0.1, rel=0.1) and ticks.lrs[-1] < 0.1 * 1e-3
+
+
+def test_a_resumed_fit_goes_on_with_the_schedule_where_it_was(tmp_path: Path) -> None:
+    clock = Clock()
+    straight, ticks = timed_learner(tmp_path / "straight"), Ticks(clock)
+    straight.fit_one_cycle(100, 0.1, callbacks=[TimeBudget(20, clock=clock), ticks])
+
+    clock = Clock()
+    first, before = timed_learner(tmp_path), Ticks(clock)
+    with pytest.raises(KeyboardInterrupt):  # the checkpoint is the second epoch's end (batch 8)
+        first.fit_one_cycle(
+            100, 0.1, callbacks=[TimeBudget(20, clock=clock), before, Checkpoint(), Interrupt(10)]
+        )
+    resumed, after = timed_learner(tmp_path), Ticks(clock)
+    resumed.fit_one_cycle(
+        100, 0.1, callbacks=[TimeBudget(20, clock=clock), after], resume_from=tmp_path / "checkpoint.pt"
+    )
+    assert before.lrs[:8] + after.lrs == pytest.approx(ticks.lrs)  # the progress was in the checkpoint

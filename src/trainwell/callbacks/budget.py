@@ -124,6 +124,7 @@ class TimeBudget(Callback):
         self._outside = 0.0
         self._longest_outside = 0.0  # the longest time an epoch spent outside training, for the summary
         self._valid_guess = 0.0
+        self._progress = 0.0  # the schedules' progress for the next training batch (learn.progress)
         self._reset_timing(0)
 
     # ------------------------------------------------------------------------------------------------ API
@@ -209,6 +210,7 @@ class TimeBudget(Callback):
         self._planned = learn.planned_iterations
         self._per_epoch = max(1, learn.planned_iterations // max(1, learn.n_epochs))
         self._valid_guess = _validation_guess(learn)
+        self._progress = learn.iteration / max(1, learn.n_iterations)
         if self._fit_limit <= 0:
             # Every process is here (the limit is agreed): the longest preparation is said, so that all say the
             # same and torchrun's processes print it once (rank 0's, cli._common.guarded).
@@ -228,6 +230,9 @@ class TimeBudget(Callback):
         self._fit_start = self._clock() - float(state["fit_elapsed"])
         # The fits before this one (fine_tune's frozen phase), for the summary; older checkpoints hold none.
         self.fits = [dict(fit) for fit in state.get("fits", self.fits)]
+        # The schedules' progress at the checkpoint's batch (older checkpoints: the batches done over the plan).
+        if "progress" in state:
+            self._progress = float(state["progress"])
 
     def checkpoint_state(self) -> dict[str, Any] | None:
         return {
@@ -235,6 +240,7 @@ class TimeBudget(Callback):
             "fit_limit": self._fit_limit,
             "fit_elapsed": self._clock() - self._fit_start,
             "fits": [dict(fit) for fit in self.fits],
+            "progress": self._progress,
         }
 
     def before_epoch(self, learn: Learner) -> None:
@@ -273,6 +279,19 @@ class TimeBudget(Callback):
             # Nothing of this epoch trained yet: end the fit here, rather than validate unchanged weights again.
             raise CancelFit if self._epoch_batches == 0 else CancelTrain
         self._epoch_batches += 1
+        # The schedules' progress moves on by this batch's share of what is left of the plan: iteration /
+        # n_iterations while the plan holds, and no jump when it changes (a plan cut from the epochs asked for
+        # to those that fit once the speed is known, or moved by a slower or faster stretch): the learning rate
+        # goes on from where it was, faster or slower. The plan's last batch is the schedule's end, so a fit
+        # whose plan shrank in its last batches still ends annealed. While the plan is the one asked for, the
+        # progress is exactly the plain one: a budget the fit does not reach changes nothing.
+        left = max(1, learn.n_iterations - learn.iteration)
+        if learn.n_iterations >= self._planned:
+            learn.progress = None
+            self._progress = (learn.iteration + 1) / learn.n_iterations
+        else:
+            learn.progress = self._progress if left > 1 else 1.0
+            self._progress += (1.0 - self._progress) / left
 
     def after_train(self, learn: Learner) -> None:
         if self._sweep:

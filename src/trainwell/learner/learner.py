@@ -164,6 +164,10 @@ class Learner:
         self.n_iterations = 1
         self.planned_iterations = 1
         self.batch_index = 0
+        #: The fit's progress when a callback changes ``n_iterations`` mid-fit (:class:`TimeBudget`): advanced
+        #: each batch by its share of what is left, so the schedules stay continuous when the plan changes;
+        #: ``None``: ``iteration / n_iterations``.
+        self.progress: float | None = None
         self.training = False
         self.batch: tuple[torch.Tensor, ...] = ()
         self.xb: tuple[torch.Tensor, ...] = ()
@@ -180,7 +184,10 @@ class Learner:
 
     @property
     def pct_train(self) -> float:
-        """Progress through the current fit, from 0 to 1 (what schedules are functions of)."""
+        """Progress through the current fit, from 0 to 1 (what schedules are functions of): batches done over
+        batches planned, or :attr:`progress` where a callback that re-plans the fit keeps it."""
+        if self.progress is not None:
+            return min(1.0, self.progress)
         return min(1.0, self.iteration / max(1, self.n_iterations))
 
     @property
