@@ -70,6 +70,12 @@ def test_a_rare_label_gets_a_low_threshold_and_test_f1_rises(tuned: tuple[object
     scores = learn.validate(run.data.test)  # type: ignore[attr-defined]
     assert scores["f1"] == pytest.approx(F.f1(probabilities, targets, "multilabel", task.label_thresholds))
     assert scores["f1"] > at_half + 0.1
+    # The scores the model directory keeps for its test set are those at the thresholds, named as the history
+    # names them (the history's f1 is at 0.5): f1_tuned, with no f1 beside it to be read as the final f1's peer.
+    kept = learn.test_scores
+    assert kept["f1_tuned"] == pytest.approx(scores["f1"]) and "f1" not in kept and "roc_auc" in kept
+    stored = json.loads((tuned[1] / "trainwell.json").read_text())["training"]["test"]
+    assert stored["f1_tuned"] == pytest.approx(scores["f1"])
 
 
 def test_the_history_reports_the_cross_fitted_f1_and_keeps_the_one_at_half(
