@@ -81,7 +81,9 @@ def test_allow_missing_columns_reads_the_column_as_missing_and_writes_the_file(
     assert result.returncode == 0, result.explain()
     out = without_size.parent / "out" / "predictions.csv"
     assert result.stdout == ""
-    assert result.stderr_lines == [f"wrote {N_WITHOUT_SIZE} predictions to {out}"]
+    assert result.stderr_lines == [
+        f"wrote {N_WITHOUT_SIZE} predictions to {out} (made the folder '{out.parent}' for it)"
+    ]
     table = pd.read_csv(out)
     expected = trainwell.load(model_dir).predict(read_table(without_size).assign(size=np.nan))
     np.testing.assert_allclose(table["probability_yes"], expected["probability_yes"], rtol=0, atol=1e-6)
@@ -101,3 +103,20 @@ def test_cli_predictions_on_validation_rows_equal_the_learners(
     assert targets.tolist() == (frame["y"].iloc[valid_index] == "yes").astype(float).tolist()
     cli_probabilities = pd.read_csv(io.StringIO(result.stdout))["probability_yes"].to_numpy()[valid_index]
     np.testing.assert_allclose(cli_probabilities, probabilities.numpy(), rtol=0, atol=1e-5)
+
+
+def test_an_out_of_no_table_format_or_a_folder_is_refused_before_predicting(
+    model_dir: Path, binary_csv: Path, tmp_path: Path
+) -> None:
+    odd, folder = run_cli_many(
+        [
+            ["predict", model_dir, binary_csv, "--out", tmp_path / "preds.foo"],
+            ["predict", model_dir, binary_csv, "--out", tmp_path],
+        ]
+    )
+    assert odd.returncode == 2 and odd.stderr_lines == [
+        f"error: --out '{tmp_path / 'preds.foo'}': '.foo' is not a format the table is written in; name the file "
+        ".csv, .tsv, .parquet, .json, .jsonl or .xlsx (.csv.gz and the like compress a text format)"
+    ]
+    assert folder.returncode == 2 and "is a directory; pass the path of the file to write" in folder.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -173,22 +173,53 @@ def model_directory_line(model_dir: Path) -> str:
     return f"model directory: {model_dir}" + (f" (training curves: {curves})" if curves.is_file() else "")
 
 
-def emit_table(table: Any, out: Path | None, noun: str = "rows") -> None:
-    """A result table as CSV on standard output, or to ``out`` in the format its name says (CSV, TSV, Parquet,
-    JSON, JSON lines, optionally gzipped: :func:`~trainwell.data.io.write_table`), with a line on standard
-    error."""
+#: The endings a result table is written in (:func:`~trainwell.data.io.write_table`; a name without one is CSV),
+#: each text format also gzipped with ``.gz`` after it.
+TABLE_OUT_SUFFIXES = (
+    ".csv", ".txt", ".tsv", ".tab", ".parquet", ".pq", ".arrow", ".json", ".jsonl", ".ndjson",
+    ".xlsx", ".xlsm", ".xls", ".ods",
+)  # fmt: skip
+
+
+def check_table_out(out: Path | None) -> None:
+    """Refuse, before any work, an ``--out`` that is a folder or whose ending names no format a table is written
+    in (``preds.foo`` had been written as CSV under that name)."""
     if out is None:
-        table.to_csv(sys.stdout, index=False)
         return
     from trainwell.core.errors import ConfigError
-    from trainwell.data.io import write_table
 
     if out.is_dir():
         raise ConfigError(
             f"--out '{out}' is a directory; pass the path of the file to write, e.g. {out / 'predictions.csv'}"
         )
+    suffixes = [suffix.lower() for suffix in out.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    if suffixes and suffixes[-1] not in TABLE_OUT_SUFFIXES:
+        raise ConfigError(
+            f"--out '{out}': '{suffixes[-1]}' is not a format the table is written in; name the file .csv, .tsv, "
+            ".parquet, .json, .jsonl or .xlsx (.csv.gz and the like compress a text format)"
+        )
+
+
+def emit_table(table: Any, out: Path | None, noun: str = "rows") -> None:
+    """A result table as CSV on standard output, or to ``out`` in the format its name says (CSV, TSV, Parquet,
+    JSON, JSON lines, optionally gzipped: :func:`~trainwell.data.io.write_table`), with a line on standard
+    error (which says so when the file's folder had to be made)."""
+    if out is None:
+        table.to_csv(sys.stdout, index=False)
+        return
+    from trainwell.data.io import write_table
+
+    check_table_out(out)
+    missing = next((parent for parent in reversed(out.parent.parents) if not parent.exists()), None)
+    if missing is None and not out.parent.exists():
+        missing = out.parent
     write_table(table, out)
-    err_console.print(f"wrote {len(table)} {noun} to {out}")
+    made = f" (made the folder '{missing}' for it)" if missing is not None else ""
+    err_console.print(
+        f"wrote {len(table)} {noun} to {out}{made}", soft_wrap=True, markup=False, highlight=False
+    )
 
 
 def check_encoding_errors(errors: str) -> None:

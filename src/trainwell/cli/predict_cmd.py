@@ -80,12 +80,13 @@ def predict(
     """
 
     def run() -> None:
-        from trainwell.cli._common import check_encoding_errors
+        from trainwell.cli._common import check_encoding_errors, check_table_out
         from trainwell.cli._early import model_kind, need_data, need_model_directory, peek_metadata
 
         # Before the imports of the model's stack: a mistake is said at once.
         check_encoding_errors(encoding_errors)
         need_model_directory(model)
+        check_table_out(out)
         nonlocal data  # an address: its file, downloaded; an archive: what it holds, unpacked
         given = data
         data = [unpacked_data(source) or source for source in data]

@@ -85,6 +85,9 @@ def recommend(
         # What the command line can check alone comes first, the imports of the model's stack after.
         check_text_options(encoding, encoding_errors)
         need_model_directory(model)
+        from trainwell.cli._common import check_table_out
+
+        check_table_out(out)
         chosen = [
             name
             for name, value in (
