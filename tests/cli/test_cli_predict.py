@@ -50,7 +50,11 @@ def test_predictions_go_to_stdout_and_equal_the_python_predictor(
 ) -> None:
     with_unseen, _, result, _ = predicted
     assert result.returncode == 0, result.explain()
-    assert result.stderr.strip() == ""
+    # The unseen categories are said, once, beside predictions that cannot show them.
+    assert result.stderr_lines == [
+        f"note: {2 * N_UNSEEN} cell(s) hold values the model has no code for (new, or too rare in training), read "
+        f"as missing: color: 'purple' ({N_UNSEEN}); size: 'XXL' ({N_UNSEEN})"
+    ]
     table = pd.read_csv(io.StringIO(result.stdout))
     assert list(table.columns) == ["prediction", "probability_yes"]
     assert len(table) == 400 + N_UNSEEN

@@ -177,11 +177,51 @@ def predict(
             predictions = _with_kept(
                 predictor.predict(rows, allow_missing_columns=allow_missing_columns), rows, kept, data[0]
             )
+            _say_unknown_categories(predictor, rows)
         if label_only:
             predictions = labels_only(predictions, task, kept)
         emit_table(predictions, out, "predictions")
 
     guarded(run)
+
+
+#: Values, and columns, a note on unknown category values names before "and N more".
+SHOWN_UNKNOWN = 3
+
+
+def _say_unknown_categories(predictor: Any, rows: Any) -> None:
+    """A note on standard error when rows hold category values the model has no code for: they are read as
+    missing (or as the column's rare values), which a prediction table alone never shows."""
+    recipe = getattr(predictor, "recipe", None)
+    found = recipe.unknown_categories(rows) if hasattr(recipe, "unknown_categories") else {}
+    if not found:
+        return
+    from trainwell.cli._common import err_console
+
+    def column(name: str, values: dict[str, int]) -> str:
+        shown = ", ".join(f"{value!r} ({count})" for value, count in list(values.items())[:SHOWN_UNKNOWN])
+        more = f" and {len(values) - SHOWN_UNKNOWN} more" if len(values) > SHOWN_UNKNOWN else ""
+        return f"{name}: {shown}{more}"
+
+    cells = sum(sum(values.values()) for values in found.values())
+    names = list(found)
+    listed = "; ".join(column(name, found[name]) for name in names[:SHOWN_UNKNOWN])
+    if len(names) > SHOWN_UNKNOWN:
+        listed += f"; and {len(names) - SHOWN_UNKNOWN} more columns"
+    rare = [name for name in names if recipe.unseen_code(name)]
+    if not rare:
+        read_as = "read as missing"
+    elif len(rare) == len(names):
+        read_as = "read as each column's rare values"
+    else:
+        read_as = f"read as missing (as the column's rare values in {', '.join(rare)})"
+    err_console.print(
+        f"note: {cells} cell(s) hold values the model has no code for (new, or too rare in training), "
+        f"{read_as}: {listed}",
+        soft_wrap=True,
+        markup=False,
+        highlight=False,
+    )
 
 
 def _as_given(predictions: Any, given: list[Path], read: list[Path]) -> Any:

@@ -237,6 +237,22 @@ class TabularRecipe:
             self.na_indicator_names
         )
 
+    def unknown_categories(self, df: pd.DataFrame) -> dict[str, dict[str, int]]:
+        """For each categorical column of ``df``, the values the model has no code of its own for (new, or too
+        rare in training to get one), with their row counts: read as missing, or as the column's rare values
+        where it had some. Columns with none are left out."""
+        from trainwell.data.categories import category_counts
+
+        found: dict[str, dict[str, int]] = {}
+        for name in self.cat_names:
+            if name not in df.columns:
+                continue
+            known = set(self.categories[name])
+            unknown = {key: count for key, count in category_counts(df[name]).items() if key not in known}
+            if unknown:
+                found[name] = dict(sorted(unknown.items(), key=lambda item: -item[1]))
+        return found
+
     def unseen_code(self, name: str) -> int:
         """The index a value of categorical input ``name`` not in its vocabulary takes: the rare values' shared
         index, or 0 (as missing) when the column had no rare values."""
