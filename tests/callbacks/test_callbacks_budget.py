@@ -495,3 +495,29 @@ def test_a_resumed_fit_goes_on_with_the_schedule_where_it_was(tmp_path: Path) ->
         100, 0.1, callbacks=[TimeBudget(20, clock=clock), after], resume_from=tmp_path / "checkpoint.pt"
     )
     assert before.lrs[:8] + after.lrs == pytest.approx(ticks.lrs)  # the progress was in the checkpoint
+
+
+class FasterAfter(Callback):
+    """Training batches take ``seconds`` more until batch ``until`` (a machine busy at first)."""
+
+    order = 100
+
+    def __init__(self, clock: Clock, until: int, seconds: float) -> None:
+        self.clock, self.until, self.seconds = clock, until, seconds
+
+    def after_batch(self, learn: Learner) -> None:
+        if learn.training and learn.iteration <= self.until:
+            self.clock.now += self.seconds
+
+
+def test_the_plan_follows_the_speed_now_not_the_fits_average() -> None:
+    # 100 batches at 2 s, then 1 s: planned on the average of every batch so far, the fit kept expecting slower
+    # batches than came, ran its schedule ahead of itself and spent 36 of its 264 batches near the floor; the
+    # recent batches' speed plans for what is coming.
+    clock = Clock()
+    learn, ticks = timed_learner(), Ticks(clock)
+    learn.fit_one_cycle(
+        100, 0.1, callbacks=[TimeBudget(400, clock=clock), ticks, FasterAfter(clock, 100, 1.0)]
+    )
+    assert clock.now - 1000.0 <= 400 and len(ticks.lrs) == 264
+    assert sum(lr < 0.1 * 0.01 for lr in ticks.lrs) <= 22

@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 #: carries one-off costs, is left out of it; until then the plan uses every batch, that one included.
 TIMED_BEFORE_PLANNING = 3
 
+#: The weight of each new batch in the moving average of a batch's time the plan rests on (about the last 32
+#: batches count), so a change of speed mid-fit is followed within tens of batches.
+RECENT_WEIGHT = 1 / 32
+
 #: Seconds between two plans (every batch is planned near the end of the plan).
 REPLAN_SECONDS = 0.005
 #: A plan that would end this share of its batches (or less) into a new epoch ends at the epoch boundary
@@ -344,14 +348,17 @@ class TimeBudget(Callback):
         self._rough_time += seconds
         self._rough_count += 1
         if learn.iteration > self._first_iteration + 1:
-            self._train_time += seconds
             self._timed += 1
+            # The speed now, not the fit's average: a machine that gets busy mid-fit (another job on the cores)
+            # is planned for within some tens of batches, instead of overrunning the budget by its slowdown.
+            weight = max(RECENT_WEIGHT, 1.0 / self._timed)  # the plain mean until enough batches are timed
+            self._recent += (seconds - self._recent) * weight
 
     def _reset_timing(self, iteration: int) -> None:
         self._running = False
         self._first_iteration = iteration
-        self._train_time = 0.0
         self._timed = 0
+        self._recent = 0.0  # a moving average of the recent training batches' time
         self._rough_time = 0.0
         self._rough_count = 0
         self._mark = None
@@ -373,7 +380,7 @@ class TimeBudget(Callback):
             # would cut the plan short. Stop only when the next batch alone would not fit.
             rough = self._rough_time / self._rough_count if self._rough_count else 0.0
             return done if left < rough else learn.n_iterations
-        per_batch = self._train_time / self._timed
+        per_batch = self._recent
         if self._epochs_timed:
             outside = max(0.0, self._outside / self._epochs_timed)
         else:
