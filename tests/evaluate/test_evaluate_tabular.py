@@ -70,7 +70,12 @@ def test_command_prints_the_table_and_warnings(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "3-fold cross-validation (binary, 300 rows)" in result.output
     assert "HistGradientBoosting" in result.output and "majority class" in result.output
-    assert "warning: trainwell's" in result.output
+    # One line per baseline, each metric with its paired difference.
+    assert "warning: trainwell is worse than HistGradientBoosting on accuracy -" in result.output
+    assert (
+        "(the differences trainwell minus HistGradientBoosting, paired over the same folds)" in result.output
+    )
+    assert "note: trainwell does not clearly beat logistic on accuracy " in result.output
 
 
 @pytest.mark.parametrize(
@@ -159,9 +164,12 @@ def test_a_time_budget_is_shared_among_the_folds_and_said_when_it_cuts_them() ->
     assert [budget.fold for budget in evaluation.budgets] == [0, 1]
     assert all(budget.seconds == pytest.approx(0.3) and budget.shortened for budget in evaluation.budgets)
     assert "of the 100000 epochs planned" in evaluation.budgets[0].summary
-    assert "time budget: each fold trained within its share, 0.3s; the budget cut 2 of the 2 short" in str(
-        evaluation
+    assert (
+        "time budget: each fold trained within its share, 0.3s; the budget cut 2 of the 2 folds short"
+        in str(evaluation)
     )
+    shown = " ".join(str(evaluation).split())
+    assert "note: over 2 folds each t interval rests on 1 degree of freedom (t = 12.7 for 95%)" in shown
     saved = json.loads(json.dumps(evaluation.to_dict()))["time_budget"]
     assert [(fold["fold"], fold["shortened"]) for fold in saved] == [(0, True), (1, True)]
     # Without a budget nothing is said about one.

@@ -88,10 +88,9 @@ def test_printing_it_shows_the_table_evaluate_prints() -> None:
     assert text == console.export_text()
     assert "4-fold cross-validation (binary, 40 rows)" in text
     assert "0.9075 ± 0.0096" in text  # the model's mean accuracy ± its std over folds
-    lines = [line for line in text.splitlines() if line.startswith("warning:")]
-    assert (
-        len(lines) == 1 and lines[0].startswith("warning: trainwell's f1 0.787 [") and "close's" in lines[0]
-    )
+    # No clear gain is a note (a warning is for a model clearly worse), one line per baseline.
+    lines = [line for line in text.splitlines() if line.startswith(("warning:", "note:"))]
+    assert len(lines) == 1 and lines[0].startswith("note: trainwell's f1 0.787 [") and "close's" in lines[0]
     shown = Console(width=200, record=True, color_system=None)
     evaluation.show(shown)
     assert shown.export_text() == text
@@ -111,3 +110,39 @@ def test_save_writes_the_dictionary_as_strict_json(tmp_path: Path) -> None:
     assert saved == json.loads(json.dumps(expected))
     assert [v["outcome"] for v in saved["verdicts"]] == ["beats", "beats", "beats", "within"]
     assert sorted(p.name for p in path.parent.iterdir()) == ["evaluation.json"]  # no temporary file left
+
+
+def test_verdicts_are_one_line_per_baseline_a_warning_only_when_clearly_worse() -> None:
+    from trainwell.evaluate.compare import Verdict, judge, verdict_lines
+    from trainwell.evaluate.cv import MetricSummary
+
+    ours, theirs = MetricSummary(0.80, 0.01, 0.78, 0.82), MetricSummary(0.79, 0.01, 0.77, 0.81)
+    within = judge("accuracy", "logistic", ours, theirs, MetricSummary(0.01, 0.02, -0.02, 0.04))
+    worse = judge("f1", "logistic", ours, theirs, MetricSummary(-0.05, 0.01, -0.08, -0.02))
+    close = judge("accuracy", "trees", ours, theirs, MetricSummary(0.01, 0.02, -0.02, 0.04))
+    beats = judge("roc_auc", "trees", ours, theirs, MetricSummary(0.03, 0.01, 0.01, 0.05))
+    assert [v.outcome for v in (within, worse, close, beats)] == ["within", "worse", "within", "beats"]
+    lines = verdict_lines([within, worse, close, beats])
+    assert lines == [
+        (
+            "warning",
+            "trainwell is worse than logistic on f1 -0.050 [-0.080, -0.020], and does not clearly beat it on "
+            "accuracy +0.010 [-0.020, +0.040] (the differences trainwell minus logistic, paired over the same "
+            "folds; an interval that includes zero is no clear difference)",
+        ),
+        ("note", close.sentence()),  # one metric: the whole sentence
+    ]
+    assert isinstance(close, Verdict) and close.sentence().startswith(
+        "trainwell's accuracy 0.800 [0.780, 0.820]"
+    )
+
+
+def test_two_folds_are_said_to_be_too_few_and_a_difference_stays_within_its_range() -> None:
+    from trainwell.evaluate.compare import verdicts
+    from trainwell.evaluate.cv import CVResult
+
+    splits = [(np.arange(0, 5), np.arange(5, 10)), (np.arange(5, 10), np.arange(0, 5))]
+    model = CVResult(folds=[{"f1": 0.9}, {"f1": 0.1}], splits=splits)
+    other = CVResult(folds=[{"f1": 0.1}, {"f1": 0.9}], splits=splits)
+    (verdict,) = verdicts(model, {"other": other})
+    assert verdict.paired is not None and (verdict.paired.low, verdict.paired.high) == (-1.0, 1.0)

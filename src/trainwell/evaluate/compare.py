@@ -18,7 +18,7 @@ from trainwell.evaluate.cv import CVResult, MetricSummary, OutOfFold, RowBootstr
 from trainwell.evaluate.heldout import HeldOutResult
 from trainwell.evaluate.intervals import mean_ci
 from trainwell.metrics import functional
-from trainwell.metrics.registry import RANKING_PREFIXES
+from trainwell.metrics.registry import RANKING_PREFIXES, metric_bounds
 from trainwell.metrics.registry import metrics as metric_registry
 from trainwell.metrics.targets import split_target_key, target_key, target_labels
 
@@ -102,12 +102,7 @@ class Verdict:
             }[self.outcome]
         else:
             assert self.paired is not None
-            if self.paired.over is not None:
-                over = f"{self.paired.over} (bootstrap)"
-            elif self.paired.n_rows is not None:
-                over = f"{self.paired.n_rows:,} validation rows (bootstrap within folds)"
-            else:
-                over = "folds"
+            over = _paired_over(self.paired)
             difference = (
                 f"the paired difference over the same {over} is "
                 f"{_interval(self.paired, signed=True, like=self.model.mean)}"
@@ -119,6 +114,61 @@ class Verdict:
             }[self.outcome]
         verb = {"beats": "beats", "worse": "is worse than", "within": "does not beat"}[self.outcome]
         return f"{ours} {verb} {theirs}{reason}"
+
+    def short(self) -> str:
+        """The metric and its figures, for a line that groups several metrics: the paired difference (model
+        minus baseline) with its interval, else both intervals."""
+        if self.paired is not None and self.paired.low == self.paired.low:
+            return f"{self.metric} {_interval(self.paired, signed=True, like=self.model.mean)}"
+        return f"{self.metric} {_interval(self.model)} against {_interval(self.other)}"
+
+
+def verdict_lines(found: Sequence[Verdict], model_name: str = "trainwell") -> list[tuple[str, str]]:
+    """What a person needs to read of ``found`` (verdicts that are not "beats"): one line per baseline, as
+    ``(kind, line)``: ``"warning"`` when the model is clearly worse on some metric, ``"note"`` when it only
+    shows no clear gain (a difference whose interval includes zero), each metric with its figures. One metric
+    keeps the full sentence (:meth:`Verdict.sentence`); an undefined comparison keeps its own line."""
+    by_baseline: dict[str, list[Verdict]] = {}
+    for verdict in found:
+        if verdict.outcome != "beats":
+            by_baseline.setdefault(verdict.baseline, []).append(verdict)
+    lines: list[tuple[str, str]] = []
+    for baseline, group in by_baseline.items():
+        lines.extend(("note", v.sentence(model_name)) for v in group if v.outcome == "undefined")
+        worse = [v for v in group if v.outcome == "worse"]
+        within = [v for v in group if v.outcome == "within"]
+        kind = "warning" if worse else "note"
+        if len(worse) + len(within) == 1:
+            lines.append((kind, (worse or within)[0].sentence(model_name)))
+            continue
+        if not (worse or within):
+            continue
+        parts = []
+        if worse:
+            parts.append(f"is worse than {baseline} on {'; '.join(v.short() for v in worse)}")
+        if within:
+            verb = "does not clearly beat it" if worse else f"does not clearly beat {baseline}"
+            parts.append(f"{verb} on {'; '.join(v.short() for v in within)}")
+        paired = [v.paired for v in worse + within if v.paired is not None and v.paired.low == v.paired.low]
+        zero = "; an interval that includes zero is no clear difference" if within else ""
+        legend = (
+            f" (the differences {model_name} minus {baseline}, paired over the same {_paired_over(paired[0])}{zero})"
+            if paired
+            else " (the intervals overlap)"
+            if within
+            else ""
+        )
+        lines.append((kind, f"{model_name} " + ", and ".join(parts) + legend))
+    return lines
+
+
+def _paired_over(paired: MetricSummary) -> str:
+    """What a paired difference was resampled or taken over."""
+    if paired.over is not None:
+        return f"{paired.over} (bootstrap)"
+    if paired.n_rows is not None:
+        return f"{paired.n_rows:,} validation rows (bootstrap within folds)"
+    return "folds"
 
 
 def _possessive(name: str) -> str:
@@ -201,7 +251,12 @@ def verdicts(
                     paired = result.paired_difference(metric, model_predictions, level)
             elif _same_folds(model, result):
                 difference = model.values(metric) - result.values(metric)
-                paired = MetricSummary(*mean_ci(difference, level), level)
+                mean, std, low, high = mean_ci(difference, level)
+                # A t interval of few folds reaches past what a difference can be (-1.69 for an F1 over 2 folds).
+                floor, ceiling = metric_bounds(metric)
+                paired = MetricSummary(
+                    mean, std, max(low, floor - ceiling), min(high, ceiling - floor), level
+                )
             found.append(judge(metric, name, ours[metric], theirs[metric], paired))
     return found
 

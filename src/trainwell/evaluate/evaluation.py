@@ -338,16 +338,28 @@ def render_folds(evaluation: Evaluation, console: Any) -> None:
             "roc_auc does not depend on thresholds.",
             soft_wrap=True,
         )
+    from trainwell.evaluate.heldout import HeldOutResult
+
+    if evaluation.model.k == 2 and not isinstance(evaluation.model, HeldOutResult):
+        from scipy import stats
+
+        t = float(stats.t.ppf((1 + evaluation.level) / 2, df=1))
+        console.print(
+            f"note: over 2 folds each t interval rests on 1 degree of freedom (t = {t:.1f} for "
+            f"{evaluation.level:.0%}), too wide to tell models apart; use --cv 5 (the default) or more",
+            soft_wrap=True,
+            markup=False,
+        )
+    from trainwell.evaluate.compare import verdict_lines
     from trainwell.metrics.targets import split_target_key
 
-    for verdict in evaluation.verdicts():
-        # Headline metrics only: with several targets, one line per target and baseline drowns the message
-        # (the table above shows every target's figures; to_dict keeps every verdict).
-        if verdict.outcome != "beats" and split_target_key(verdict.metric)[1] is None:
-            # Text, not markup: the sentence holds brackets that rich would read as style tags.
-            console.print(
-                Text.assemble(("warning:", "yellow"), " ", verdict.sentence(MODEL_NAME)), soft_wrap=True
-            )
+    # Headline metrics only: with several targets, one line per target and baseline drowns the message (the
+    # table above shows every target's figures; to_dict keeps every verdict). One line per baseline.
+    headline = [verdict for verdict in evaluation.verdicts() if split_target_key(verdict.metric)[1] is None]
+    for kind, line in verdict_lines(headline, MODEL_NAME):
+        # Text, not markup: the sentence holds brackets that rich would read as style tags.
+        style = "yellow" if kind == "warning" else "cyan"
+        console.print(Text.assemble((f"{kind}:", style), " ", line), soft_wrap=True)
 
 
 def budget_line(budgets: list[FoldBudget]) -> str:
@@ -359,5 +371,5 @@ def budget_line(budgets: list[FoldBudget]) -> str:
     shown = (cut or budgets)[0]
     return (
         f"time budget: each fold trained within its share, {format_duration(shown.seconds)}; the budget cut "
-        f"{len(cut)} of the {len(budgets)} short (fold {shown.fold + 1}: {shown.summary})"
+        f"{len(cut)} of the {len(budgets)} folds short (fold {shown.fold + 1}: {shown.summary})"
     )
