@@ -22,7 +22,7 @@ from trainwell.core.errors import ArtifactError, ConfigError
 from trainwell.export.onnx import OnnxPredictor
 from trainwell.serve import ServeConfig, create_app
 from trainwell.serve.app import MODEL_ENV, OPTIONS_ENV, app_from_env
-from trainwell.serve.backends import onnx_parity_passed, resolve_backend
+from trainwell.serve.backends import auto_choice_reason, onnx_parity_passed, resolve_backend
 
 TOLERANCE = 1e-5
 
@@ -128,6 +128,14 @@ def test_auto_keeps_pytorch_when_the_export_measured_onnx_slower(
     directory = copy_with_onnx_entry(onnx_model_dir, tmp_path / "model", {"speed": speed})
     assert resolve_backend(directory, "auto") == expected
     assert resolve_backend(directory, "onnx") == "onnx"  # asked for by name, it is used
+    # The server says why it left a checked model.onnx aside.
+    reason = auto_choice_reason(directory)
+    if expected == "onnx":
+        assert reason is None
+    else:
+        assert reason == (
+            "the export timed onnxruntime at 2 ms a batch against PyTorch's 1 ms; --backend onnx serves it anyway"
+        )
 
 
 def test_the_export_times_both_runtimes_on_a_servers_batch(onnx_model_dir: Path) -> None:

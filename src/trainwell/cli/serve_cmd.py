@@ -123,7 +123,15 @@ def serve(
             )
         _check_port_free(host, port)
         app = create_app(model, **config.to_dict())  # loads the model: a bad directory fails here, once
-        typer.echo(f"serving {model} with the {app.state.backend} backend", err=True)
+        reason = None
+        if backend.value == "auto" and app.state.backend == "torch":
+            from trainwell.serve.backends import auto_choice_reason
+
+            reason = auto_choice_reason(model)
+        typer.echo(
+            f"serving {model} with the {app.state.backend} backend" + (f" ({reason})" if reason else ""),
+            err=True,
+        )
         if workers == 1:
             run_server(app, host=host, port=port, workers=1, grace_s=shutdown_grace)
             return

@@ -21,7 +21,14 @@ from trainwell.core.artifact import check_weights, read_metadata
 from trainwell.core.errors import ConfigError
 from trainwell.export.predictor import load, refuse_generic
 
-__all__ = ["BACKENDS", "ONNX_FILE", "load_predictor", "onnx_parity_passed", "resolve_backend"]
+__all__ = [
+    "BACKENDS",
+    "ONNX_FILE",
+    "auto_choice_reason",
+    "load_predictor",
+    "onnx_parity_passed",
+    "resolve_backend",
+]
 
 #: The settings accepted for ``backend``; ``"auto"`` resolves to one of the other two.
 BACKENDS = ("auto", "torch", "onnx")
@@ -53,6 +60,31 @@ def onnx_measured_slower(metadata: dict[str, Any]) -> bool:
     if not isinstance(onnx_ms, (int, float)) or not isinstance(torch_ms, (int, float)):
         return False
     return bool(math.isfinite(onnx_ms) and math.isfinite(torch_ms) and onnx_ms > SLOWER * torch_ms > 0)
+
+
+def auto_choice_reason(model_dir: str | Path) -> str | None:
+    """Why ``"auto"`` keeps PyTorch for ``model_dir`` although it has a ``model.onnx`` (said when the server
+    starts), or ``None`` when it has none or takes it."""
+    directory = Path(model_dir)
+    if not (directory / ONNX_FILE).is_file():
+        return None
+    metadata = read_metadata(directory)
+    if (metadata.get("task") or {}).get("kind") == "language_model":
+        return f"a language model's {ONNX_FILE} is one step of a stream, for other ONNX runtimes"
+    if not onnx_parity_passed(metadata):
+        return (
+            f"its {ONNX_FILE} has no passing parity check in trainwell.json (left over from an earlier model?); "
+            f"re-export it with `trainwell export {directory} --onnx`"
+        )
+    if not _onnxruntime_installed():
+        return "onnxruntime is not installed (pip install 'trainwell[onnx]')"
+    if onnx_measured_slower(metadata):
+        speed = metadata["onnx"]["speed"]
+        return (
+            f"the export timed onnxruntime at {speed['onnxruntime_ms']:.3g} ms a batch against PyTorch's "
+            f"{speed['torch_ms']:.3g} ms; --backend onnx serves it anyway"
+        )
+    return None
 
 
 def resolve_backend(model_dir: str | Path, backend: str = "auto") -> str:
