@@ -152,6 +152,12 @@ def test_predict_scores_pairs_like_the_python_api(model_dir: Path, tmp_path: Pat
     expected = trainwell.load(model_dir).predict(pairs)["prediction"].to_numpy()
     assert np.allclose(table["prediction"].to_numpy(), expected, atol=1e-5)
     assert ((table["prediction"] > 0.6) & (table["prediction"] < 5.4)).all()
+    # The new user is said: the table alone cannot show that it got the average user's score.
+    assert (
+        "note: 1 cell(s) hold users or items the model never saw, scored as the average known user or item: "
+        in (" ".join(result.stderr.split()))
+    )
+    assert "uid: '999' (1)" in result.stderr
 
 
 # --------------------------------------------------------------------------------------------- recommend

@@ -70,6 +70,11 @@ def test_served_predictions_equal_the_predictor(
     answers = [answer["prediction"] for answer in response.json()["predictions"]]
     np.testing.assert_allclose(answers, expected, rtol=1e-5, atol=1e-5)
     assert answers[0] != answers[2]  # a known user's taste differs from the average user's
+    # Each answer says whether its user and item were known: a new one is scored as the average one.
+    flags = [(answer["known_user"], answer["known_item"]) for answer in response.json()["predictions"]]
+    assert flags == [(True, True), (True, True), (False, True), (True, False)]
+    documented = httpx.get(f"{servers[backend].url}/openapi.json", timeout=30).json()["components"]["schemas"]
+    assert {"known_user", "known_item"} <= set(documented["Prediction"]["properties"])
 
 
 def test_metadata_lists_users_and_items(servers: dict[str, LiveServer]) -> None:

@@ -192,7 +192,7 @@ SHOWN_UNKNOWN = 3
 def _say_unknown_categories(predictor: Any, rows: Any) -> None:
     """A note on standard error when rows hold category values the model has no code for: they are read as
     missing (or as the column's rare values), which a prediction table alone never shows."""
-    recipe = getattr(predictor, "recipe", None)
+    recipe: Any = getattr(predictor, "recipe", None)
     found = recipe.unknown_categories(rows) if hasattr(recipe, "unknown_categories") else {}
     if not found:
         return
@@ -208,16 +208,22 @@ def _say_unknown_categories(predictor: Any, rows: Any) -> None:
     listed = "; ".join(column(name, found[name]) for name in names[:SHOWN_UNKNOWN])
     if len(names) > SHOWN_UNKNOWN:
         listed += f"; and {len(names) - SHOWN_UNKNOWN} more columns"
-    rare = [name for name in names if recipe.unseen_code(name)]
-    if not rare:
+    rare = [name for name in names if getattr(recipe, "unseen_code", lambda _: 0)(name)]
+    if getattr(predictor, "application", None) == "collab":
+        read_as = "scored as the average known user or item"
+    elif not rare:
         read_as = "read as missing"
     elif len(rare) == len(names):
         read_as = "read as each column's rare values"
     else:
         read_as = f"read as missing (as the column's rare values in {', '.join(rare)})"
+    what = (
+        "users or items the model never saw"
+        if getattr(predictor, "application", None) == "collab"
+        else "values the model has no code for (new, or too rare in training)"
+    )
     err_console.print(
-        f"note: {cells} cell(s) hold values the model has no code for (new, or too rare in training), "
-        f"{read_as}: {listed}",
+        f"note: {cells} cell(s) hold {what}, {read_as}: {listed}",
         soft_wrap=True,
         markup=False,
         highlight=False,

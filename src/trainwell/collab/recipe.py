@@ -165,6 +165,26 @@ class CollabRecipe:
 
         return encode_ids(pd.Series(list(values), dtype=object), self.items)
 
+    def known(self, df: pd.DataFrame) -> np.ndarray:
+        """``bool`` ``(N, 2)``: whether each row's user and item are among the training ids (an absent column:
+        unknown in every row)."""
+        x_cat, _ = self.transform(df, allow_missing_columns=True)
+        return (x_cat > 0).numpy()
+
+    def unknown_categories(self, df: pd.DataFrame) -> dict[str, dict[str, int]]:
+        """The users and items of ``df`` the model never saw, with their row counts (scored as the average
+        known user or item), by column; columns with none are left out."""
+        known = self.known(df)
+        found: dict[str, dict[str, int]] = {}
+        for column, name in enumerate(self.cat_names):
+            if name not in df.columns:
+                continue
+            values = df[name][~known[:, column]].dropna()
+            counts = values.astype(str).value_counts()
+            if len(counts):
+                found[name] = {str(key): int(count) for key, count in counts.items()}
+        return found
+
     def transform(
         self, df: pd.DataFrame, *, allow_missing_columns: bool = False, source: str = "the data"
     ) -> tuple[torch.Tensor, torch.Tensor]:

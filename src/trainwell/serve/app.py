@@ -320,7 +320,8 @@ def _json_predict_route(
         "/predict",
         summary=f"Predict {' or '.join(fields)}",
         description=f"One answer per {noun}, in order. Concurrent requests share model calls.",
-        response_model=schema or response_model(predictor.task),
+        response_model=schema
+        or response_model(predictor.task, recommender=getattr(predictor, "application", None) == "collab"),
         responses=_ERRORS,
         dependencies=[Depends(require_json)],
     )(predict)

@@ -48,11 +48,21 @@ def predict_rows(predictor: ServablePredictor, rows: list[dict[str, Any]]) -> li
 
     Returns:
         ``{"prediction": ..., "probabilities": {label: p}}`` per row for classification,
-        ``{"prediction": value}`` (several targets: ``{"prediction": {target: value}}``) for regression.
+        ``{"prediction": value}`` (several targets: ``{"prediction": {target: value}}``) for regression; a
+        recommender's answers add ``known_user`` and ``known_item`` (false: never seen in training, scored as
+        the average known user or item).
     """
     # One code path for both backends: a numpy result is viewed as a tensor (no copy), so labels, the
     # finiteness check and the JSON floats come from the same operations whichever engine ran the model.
-    return answers_for(predictor.task, torch.as_tensor(predictor.predict_proba(rows)), len(rows))
+    answers = answers_for(predictor.task, torch.as_tensor(predictor.predict_proba(rows)), len(rows))
+    if predictor.application == "collab":  # a user or item never seen is scored as the average one: say so
+        import pandas as pd
+
+        known = predictor.recipe.known(pd.DataFrame(rows))
+        for answer, (user, item) in zip(answers, known.tolist(), strict=True):
+            if answer is not None:
+                answer.update(known_user=bool(user), known_item=bool(item))
+    return answers
 
 
 def predict_images(predictor: ServablePredictor, images: list[np.ndarray]) -> list[dict[str, Any] | None]:

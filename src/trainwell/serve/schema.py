@@ -289,12 +289,30 @@ def images_request_body(
     }
 
 
-def response_model(task: Task) -> type[BaseModel]:
+#: The fields a recommender's answers add (:func:`~trainwell.serve.predictions.predict_rows`).
+KNOWN_FIELDS: dict[str, Any] = {
+    "known_user": (
+        bool,
+        Field(
+            description="False: the user was not in the training ratings; scored as the average known user."
+        ),
+    ),
+    "known_item": (
+        bool,
+        Field(
+            description="False: the item was not in the training ratings; scored as the average known item."
+        ),
+    ),
+}
+
+
+def response_model(task: Task, *, recommender: bool = False) -> type[BaseModel]:
     """The body of a successful ``POST /predict``: ``{"predictions": [...]}``, one entry per row, in order.
 
     Classification entries are ``{"prediction": label, "probabilities": {label: p, ...}}`` (multilabel: the
     prediction is the list of labels at or above the threshold); regression entries are
-    ``{"prediction": value}``, or ``{"prediction": {target: value, ...}}`` for several targets.
+    ``{"prediction": value}``, or ``{"prediction": {target: value, ...}}`` for several targets; a
+    ``recommender``'s add ``known_user`` and ``known_item``.
     """
     if task.kind == "regression":
         names = list(task.target_names)
@@ -304,7 +322,7 @@ def response_model(task: Task) -> type[BaseModel]:
             prediction: Any = (values, Field(description="The predicted value of each target."))
         else:
             prediction = (float, Field(description=f"The predicted {names[0] if names else 'value'}."))
-        item = create_model("Prediction", prediction=prediction)
+        item = create_model("Prediction", prediction=prediction, **(KNOWN_FIELDS if recommender else {}))
     else:
         classes: dict[str, Any] = {
             f"c{i}": (float, Field(alias=str(label), ge=0.0, le=1.0)) for i, label in enumerate(task.classes)
@@ -322,6 +340,7 @@ def response_model(task: Task) -> type[BaseModel]:
             "Prediction",
             prediction=label_field,
             probabilities=(probabilities, Field(description="The probability of each class.")),
+            **(KNOWN_FIELDS if recommender else {}),
         )
     return create_model("PredictResponse", predictions=(list[item], ...))  # type: ignore[valid-type]
 
