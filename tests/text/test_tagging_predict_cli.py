@@ -47,6 +47,7 @@ def test_raw_sentences_of_one_length_are_sentences_not_one_conll_sentence(
     code, output = _predict(str(tagger), str(conll))
     assert code == 0 and output.splitlines() == ["sentence,word,tag,prediction", *output.splitlines()[1:]]
     assert len(output.splitlines()) == 3
+    assert output.splitlines()[1].startswith("1,Tom,B-PER,")  # numbered from 1, as raw sentences' lines are
     words = tmp_path / "words.txt"
     words.write_text("Tom\nlives\n", encoding="utf-8")
     code, output = _predict(str(tagger), str(words))

@@ -181,9 +181,9 @@ TABLE_OUT_SUFFIXES = (
 )  # fmt: skip
 
 
-def check_table_out(out: Path | None) -> None:
+def check_table_out(out: Path | None, also: tuple[str, ...] = ()) -> None:
     """Refuse, before any work, an ``--out`` that is a folder or whose ending names no format a table is written
-    in (``preds.foo`` had been written as CSV under that name)."""
+    in (``preds.foo`` had been written as CSV under that name), nor one of ``also`` (a tagger's ``.conll``)."""
     if out is None:
         return
     from trainwell.core.errors import ConfigError
@@ -195,7 +195,7 @@ def check_table_out(out: Path | None) -> None:
     suffixes = [suffix.lower() for suffix in out.suffixes]
     if suffixes and suffixes[-1] == ".gz":
         suffixes = suffixes[:-1]
-    if suffixes and suffixes[-1] not in TABLE_OUT_SUFFIXES:
+    if suffixes and suffixes[-1] not in (*TABLE_OUT_SUFFIXES, *also):
         raise ConfigError(
             f"--out '{out}': '{suffixes[-1]}' is not a format the table is written in; name the file .csv, .tsv, "
             ".parquet, .json, .jsonl or .xlsx (.csv.gz and the like compress a text format)"

@@ -191,7 +191,8 @@ def predict_tags(
         out_console.print(f"wrote {sum(map(len, words)):,} tagged words to {out}")
         return
     rows: dict[str, list[Any]] = {
-        "sentence": [i for i, sentence in enumerate(words) for _ in sentence],
+        # numbered from 1, as the lines of raw sentences and the epochs are
+        "sentence": [i for i, sentence in enumerate(words, start=1) for _ in sentence],
         "word": [word for sentence in words for word in sentence],
     }
     if gold is not None:

@@ -86,11 +86,16 @@ def predict(
         # Before the imports of the model's stack: a mistake is said at once.
         check_encoding_errors(encoding_errors)
         need_model_directory(model)
-        check_table_out(out)
         nonlocal data  # an address: its file, downloaded; an archive: what it holds, unpacked
         given = data
         data = [unpacked_data(source) or source for source in data]
         metadata = peek_metadata(model)
+        if model_kind(metadata) == "tagging":  # a tagger also writes CoNLL files
+            from trainwell.cli._tagging import CONLL_OUT_SUFFIXES
+
+            check_table_out(out, CONLL_OUT_SUFFIXES)
+        else:
+            check_table_out(out)
         _refuse_unread(metadata, tta=tta, allow_missing_columns=allow_missing_columns, encoding=encoding)
         _refuse_names(metadata, names)
         images = model_kind(metadata) == "vision"
