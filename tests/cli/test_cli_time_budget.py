@@ -3,6 +3,7 @@ says what the budget allowed; a value that is not a duration is a one-line error
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -43,6 +44,11 @@ def test_every_application_trains_within_the_time(tmp_path: Path) -> None:
     for (name, _), done in zip(commands.items(), runs, strict=True):
         assert done.returncode == 0, f"{name}: {done.explain()}"
         assert BUDGET_LINE in done.stdout and "of the 400 epochs planned" in done.stdout, name
+        # The results' title counts the epochs trained, a part one included, as the budget line does.
+        trained = re.search(r"budget trained ([\d.]+) of the 400 epochs planned", done.stdout)
+        title = re.search(r"results \(\w+, ([\d.]+) epochs?\)", done.stdout)
+        if trained and title and name != "language model":
+            assert abs(float(title.group(1)) - float(trained.group(1))) <= 0.51, (name, title.group(0))
     info = run_cli("info", "model_0", cwd=tmp_path)  # the model directory records what the budget allowed
     assert info.returncode == 0 and "time budget" in info.stdout and "budget trained" in info.stdout, (
         info.explain()
@@ -96,7 +102,7 @@ def test_evaluate_shares_the_time_among_the_folds(tmp_path: Path) -> None:
     )
     assert folds.returncode == 0, folds.explain()
     assert (
-        "time budget: each fold trained within its share, 5.0s; the budget cut 3 of the 3 short (fold 1: the 5.0s"
+        "time budget: each fold trained within its share, 5.0s; the budget cut 3 of the 3 folds short (fold 1: the 5.0s"
         in (folds.stdout)
     ), folds.stdout
     assert lm.returncode == 0, lm.explain()

@@ -46,9 +46,14 @@ def show_metrics(learn: Any, console: Console, thresholds: ThresholdSummary | No
     restored = getattr(learn, "weights_row", None)
     kept = f"; the weights of epoch {restored + 1}" if restored is not None and restored != epochs - 1 else ""
     # A model fitted in closed form (boosted trees, EASE) has no epochs to count: its one row is the fit.
-    trained = (
-        "" if getattr(learn.model, "closed_form", False) else f", {epochs} epoch{'' if epochs == 1 else 's'}"
-    )
+    counted = f"{epochs} epoch{'' if epochs == 1 else 's'}"
+    budget = getattr(learn, "time_budget", None)
+    fits = getattr(budget, "fits", None) or []
+    if len(fits) == 1 and fits[0]["shortened"] and fits[0]["batches_per_epoch"]:
+        # A time budget that ended the fit within an epoch: how much was trained, not the rows of the history.
+        done = fits[0]["trained_batches"] / fits[0]["batches_per_epoch"]
+        counted = f"{done:.1f} epochs" if abs(done - round(done)) > 0.05 else counted
+    trained = "" if getattr(learn.model, "closed_form", False) else f", {counted}"
     table = Table(title=f"{title} ({learn.task.kind}{trained}{kept})")
     table.add_column("metric")
     table.add_column("value", justify="right")

@@ -155,13 +155,13 @@ def recommend(
                 from_seen += len({code for code in recipe.item_codes(exclude).tolist() if code > 0})
             table = pd.concat(parts, ignore_index=True)
             if left_out or from_seen:
-                kept = "; --include-seen keeps what the model keeps" if left_out else ""
+                kept = "; --include-seen ranks those the model remembers too" if left_out else ""
                 said = (
                     f"left out {left_out + from_seen:,} items these users already chose: {from_seen:,} in --seen, "
-                    f"{left_out:,} more from the data the model was fitted on (it keeps them){kept}"
+                    f"{left_out:,} more from the data the model was fitted on (the model remembers them){kept}"
                     if seen is not None
                     else f"left out {left_out:,} items these users already chose in the data the model was fitted "
-                    "on (it keeps them); --include-seen keeps them"
+                    "on (the model remembers them); --include-seen ranks them too"
                 )
                 err_console.print(said, soft_wrap=True, markup=False)
         if item_names is not None:
