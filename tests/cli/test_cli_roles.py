@@ -102,7 +102,8 @@ def test_min_category_count_reaches_the_recipe_from_fit_and_evaluate(tmp_path: P
         shown = runner.invoke(app, ["info", str(out)], env={"COLUMNS": "200"})
         assert shown.exit_code == 0, shown.output
         count = recipe["rare"]["ticket"] if rare else 0
-        said = f"rare category values │ ticket {count} (seen in fewer than 3 training rows: one shared code"
+        values = f"{count} value{'' if count == 1 else 's'}"
+        said = f"rare category values │ ticket {values} (seen in fewer than 3 training rows: one shared code"
         said = said if rare else "rare"
         assert (said in shown.output) is rare, shown.output
     with pytest.raises(ConfigError, match="min_category_count must be a whole number of rows"):

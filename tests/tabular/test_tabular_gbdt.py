@@ -198,6 +198,8 @@ def test_the_command_line_says_what_auto_kept_and_info_shows_both(tmp_path: Path
         .split()
     )
     assert "architecture gbdt" in info and "boosted trees valid_loss" in info and "(kept)" in info
+    # Trees are fitted in one pass: no epochs and no training loss to show.
+    assert " epochs " not in f" {info} " and "final train_loss" not in info
 
 
 def test_evaluate_chooses_in_each_fold_on_rows_it_does_not_score() -> None:

@@ -362,7 +362,9 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
         table.add_row("categorical inputs", ", ".join(recipe.get("cat_names", [])) or "-")
         table.add_row("continuous inputs", ", ".join(recipe.get("cont_names", [])) or "-")
         if recipe.get("rare"):  # values too rare in training for a code of their own (tabular recipes)
-            counts = ", ".join(f"{name} {count:,}" for name, count in recipe["rare"].items())
+            counts = ", ".join(
+                f"{name} {count:,} value{'' if count == 1 else 's'}" for name, count in recipe["rare"].items()
+            )
             fewer = recipe.get("min_category_count")  # recipes of the first grouping did not record it
             seen = f"seen in fewer than {fewer} training rows: " if fewer else ""
             table.add_row(
@@ -382,14 +384,16 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
         table.add_row("trees", trees_summary((arch.get("config") or {}).get("settings") or {}))
     training = metadata.get("training", {})
     final = training.get("final", {})
-    table.add_row("epochs", str(training.get("epochs")))
+    closed_form = arch.get("name") in ("gbdt", "ease")  # fitted in one pass: no epochs, no training loss
+    if not closed_form:
+        table.add_row("epochs", str(training.get("epochs")))
     if training.get("weights_from_epoch"):  # SaveBest loaded an earlier epoch back: its row is the "final"
         table.add_row("weights", f"epoch {training['weights_from_epoch']}'s (the best one, loaded back)")
     budget = training.get("time_budget")
     if isinstance(budget, dict) and budget.get("summary"):
         table.add_row("time budget", str(budget["summary"]))
     for key, value in final.items():
-        if key not in ("fit", "epoch", "lr", "time"):
+        if key not in ("fit", "epoch", "lr", "time") and not (closed_form and key == "train_loss"):
             table.add_row(Text(f"final {key}"), _number(value))  # Text: "final rmse[price]" is no markup
     for key, value in (training.get("test") or {}).items():
         table.add_row(Text(f"test {key}"), _number(value))
