@@ -523,3 +523,11 @@ def test_classes_that_differ_only_in_case_or_punctuation_are_warned_of() -> None
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         infer_task(["cat", "dog", "Cat-fish", 1, 1.0])
+
+
+def test_labels_written_as_numbers_are_classes_in_numeric_order() -> None:
+    # GoEmotions' labels are ids in text ("0,15"): 2 comes before 10, not after 19, in every column and list.
+    task = infer_task(pd.Series(["0,15", "2", "10", "19,2", "1"]), label_delim=",")
+    assert task.kind == "multilabel" and task.classes == ("0", "1", "2", "10", "15", "19")
+    mixed = infer_task(pd.Series(["b", "10", "a", "9", "b"]), kind="multiclass")
+    assert mixed.classes == ("9", "10", "a", "b")  # numbers first, then text

@@ -6,6 +6,7 @@ back to labels. Nothing downstream re-guesses it: builders infer it once and sto
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -695,10 +696,18 @@ def _key(value: Any) -> str:
     return str(value)
 
 
-def _sort_key(value: Any) -> tuple[int, Any]:
-    # Numbers sort numerically before text; False < True; mixed types never raise.
+def _sort_key(value: Any) -> tuple[int, Any, str]:
+    # Numbers sort numerically before text, numbers written as text too (GoEmotions' label ids "0,15": 2 before
+    # 10, not after 19); False < True; mixed types never raise.
     if isinstance(value, bool):
-        return (0, int(value))
+        return (0, int(value), "")
     if isinstance(value, int | float):
-        return (1, value)
-    return (2, str(value))
+        return (1, value, "")
+    text = str(value)
+    if _NUMBER_TEXT.fullmatch(text):
+        return (1, float(text), text)
+    return (2, 0, text)
+
+
+#: A label written as a plain decimal number ("7", "-2", "3.5").
+_NUMBER_TEXT = re.compile(r"-?\d+(\.\d+)?")
