@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from trainwell.data.task import Task
-from trainwell.evaluate.explain import explain_validation, top_precision
+from trainwell.evaluate.explain import explain_validation, share, top_precision
 from trainwell.metrics import functional
 
 
@@ -72,6 +72,11 @@ def test_multilabel_lines_decide_with_the_tasks_label_thresholds() -> None:
     assert abs(lines["f1"].value - functional.f1(scores, targets, "multilabel", (0.35,) * 3)) < 1e-9
     assert lines["f1"].value > functional.f1(scores, targets, "multilabel", 0.5) + 0.2
     assert "its own threshold" in lines["f1"].sentence
+    # Accuracy over label decisions is high when labels are rare: the sentence gives the all-"no" figure.
+    accuracy = {line.name: line for line in explain_validation(task, scores, targets, ["accuracy"], n_boot=20)}
+    assert f"answering no to every label would score {share(1 - float(targets.mean()))}" in (
+        accuracy["accuracy"].sentence
+    )
 
 
 def test_a_metric_undefined_on_rows_of_one_class_says_so() -> None:

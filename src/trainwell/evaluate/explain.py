@@ -253,8 +253,11 @@ def _sentence(name: str, value: float, task: Task, probabilities: torch.Tensor, 
     if kind == "multilabel":
         # The report judges the decisions the model makes: at each label's threshold when it has them.
         decided = "; each label decided at its own threshold" if task.label_thresholds else "; at 0.5"
+        # Most decisions are "no" when labels are rare: answering no to every label scores this much.
+        all_no = 1.0 - float(targets.float().mean()) if targets.numel() else float("nan")
         return {
-            "accuracy": f"{percent} of all label decisions (row x label, yes or no) are right{decided}",
+            "accuracy": f"{percent} of all label decisions (row x label, yes or no) are right{decided}; "
+            f"answering no to every label would score {share(all_no)}",
             "error_rate": f"{percent} of all label decisions are wrong{decided}",
             "roc_auc": f"averaged over labels, a row with the label outranks a row without it {percent} of the "
             "time; it is not accuracy",
