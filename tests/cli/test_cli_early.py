@@ -59,6 +59,15 @@ def run_fresh(*args: str, cwd: Path) -> tuple[int, list[str], str]:
             ("evaluate", "table.csv", "--target", "y", "--time", "1x"),
             "error: --time '1x' is not a duration longer than zero",
         ),
+        (
+            ("fit", "table.csv", "--target", "y", "--task", "ranking"),
+            "error: --task ranking is not known; use one of: binary, multiclass, multilabel, regression, "
+            "language_model, tagging (the first four for a table",
+        ),
+        (
+            ("fit", "table.csv", "--target", "y", "--log", "wandb"),
+            "error: --log 'wandb': not a destination; pass tensorboard, mlflow or both",
+        ),
         (("predict", "nope", "rows.csv"), "error: model directory 'nope' does not exist"),
         (
             ("recommend", "table.csv", "1"),

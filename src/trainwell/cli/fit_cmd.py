@@ -279,6 +279,11 @@ def fit(
         from trainwell.cli._loggers import parse_log
 
         log_targets = parse_log(log)
+        if task is not None and task not in TASKS.split(", "):  # said at once, not after the data is read
+            raise ConfigError(
+                f"--task {task} is not known; use one of: {TASKS} (the first four for a table, texts or images; "
+                "language_model for a corpus; tagging for CoNLL files)"
+            )
         from trainwell.cli._splits import command_splits
 
         nonlocal names, valid_col  # a folder of splits: the joined rows, the validation split marked
