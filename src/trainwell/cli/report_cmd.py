@@ -31,8 +31,8 @@ def report(
     out: Annotated[
         Path | None,
         typer.Option(
-            help="The HTML file to write [default: report.html inside MODEL, or MODEL-report.html here when "
-            "MODEL is read-only]."
+            help="The HTML file to write (default: report.html inside MODEL, or MODEL-report.html here when "
+            "MODEL is read-only)."
         ),
     ] = None,
     seed: Annotated[
