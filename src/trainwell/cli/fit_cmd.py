@@ -120,8 +120,8 @@ def fit(
     out: Annotated[
         Path,
         typer.Option(
-            help="Model directory to write (artifact, history.csv, PNG curves); it holds fit-checkpoint.pt while "
-            "training (see --resume)."
+            help="Model directory to write (artifact, history.csv, and PNG curves of a model trained in epochs, "
+            "not of boosted trees); it holds fit-checkpoint.pt while training (see --resume)."
         ),
     ] = Path("model"),
     epochs: Annotated[
