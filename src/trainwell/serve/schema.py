@@ -13,7 +13,8 @@ tells a client exactly what to send:
   refused: it is a data error, and the model's arithmetic would overflow.
 - **every input is required** (it may be ``null``): a misspelt or forgotten field is reported instead of being
   read silently as missing. Unknown fields are refused too unless the server ignores them
-  (``forbid_extra_fields=False``).
+  (``forbid_extra_fields=False``); the training table's columns the model does not use (the target, columns
+  left out as IDs or by ``--ignore``) are accepted and ignored, as ``trainwell predict`` takes them.
 
 Rows are validated as ``TypedDict`` s, so a validated row is already the plain dict the predictor reads.
 
@@ -246,7 +247,14 @@ def request_model(recipe: TabularRecipe, *, max_rows: int, forbid_extra_fields: 
     row = TypedDict("Row", fields)  # type: ignore[misc,operator]
     row.__pydantic_config__ = ConfigDict(extra=extra)  # type: ignore[attr-defined]
     rows_doc = f"1 to {max_rows} rows; every input field is required and may be null (missing). " + (
-        "Unknown fields are refused." if forbid_extra_fields else "Unknown fields are ignored."
+        (
+            "Unknown fields are refused; the training table's columns the model does not use (the target, "
+            "columns left out) are accepted and ignored, so a row can be sent as the table holds it."
+            if unused
+            else "Unknown fields are refused."
+        )
+        if forbid_extra_fields
+        else "Unknown fields are ignored."
     )
     return create_model(
         "PredictRequest",
