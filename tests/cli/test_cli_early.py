@@ -191,3 +191,5 @@ def test_a_model_directory_given_as_data_is_named_as_one(tmp_path: Path, args: t
         f"error: '{model}' is a model directory (it holds trainwell.json), not data; pass the data to read"
         in (result.stderr)
     )
+    scored = f"to score this fitted one on labelled rows: trainwell report {model} --data FILE"
+    assert (scored in " ".join(result.stderr.split())) is (args[0] == "evaluate")

@@ -53,15 +53,22 @@ def need_data(path: Path, kind: str) -> None:
         raise DataError(TABLE_IS_FOLDER.format(path=path))
 
 
-def refuse_model_directory(path: Path) -> None:
+def refuse_model_directory(path: Path, command: str = "") -> None:
     """Refuse a model directory given as data: its PNGs would read as one loose image of a folder with no class
-    folders, its JSON as a text (fit, evaluate and tune call it first, before they guess the kind of data)."""
+    folders, its JSON as a text (fit, evaluate and tune call it first, before they guess the kind of data).
+    ``command``: ``"evaluate"`` adds where a fitted model is scored (Keras users look for model.evaluate)."""
     from trainwell.core.errors import DataError
     from trainwell.core.model_dir import METADATA_FILE
 
     if path.is_dir() and (path / METADATA_FILE).is_file():
+        scored = (
+            f" (evaluate cross-validates a new model on data; to score this fitted one on labelled rows: trainwell "
+            f"report {path} --data FILE)"
+            if command == "evaluate"
+            else ""
+        )
         raise DataError(
-            f"'{path}' is a model directory (it holds {METADATA_FILE}), not data; pass the data to read"
+            f"'{path}' is a model directory (it holds {METADATA_FILE}), not data; pass the data to read{scored}"
         )
 
 

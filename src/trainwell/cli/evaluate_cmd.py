@@ -193,7 +193,7 @@ def evaluate(
         )
         from trainwell.core.errors import ConfigError
 
-        refuse_model_directory(data)
+        refuse_model_directory(data, "evaluate")
         check_text_options(encoding, encoding_errors)
         from trainwell.cli._splits import command_splits
 
