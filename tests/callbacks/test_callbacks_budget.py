@@ -261,6 +261,8 @@ def test_a_started_budget_counts_the_time_before_and_between_fits() -> None:
     learn.fit_one_cycle(100, 0.1, callbacks=[budget, Ticks(clock)])
     # 14.5 s were left: three epochs (13.5 s); a 13th batch and its validation would end at 20.5 s.
     assert learn.iteration == 12 and budget.used == pytest.approx(19.0)
+    # 19 s from the start, not the fit's 13.5 s: the summary says where it counts from.
+    assert budget.summary().endswith("in 19s from the start, reading the data included")
     clock.now += 2.0
     assert budget.remaining == pytest.approx(0.0, abs=1e-9)
 
