@@ -458,7 +458,10 @@ def _training_overlap(metadata: dict[str, Any], frame: pd.DataFrame, unit: str =
             f"about {share(found / sampled)} of these {unit} trained the model (95% interval {low_percent}% to "
             f"{high_percent}%: {found} of {sampled} of them, a random sample, checked {against})"
         )
-    advice = f"report on {unit} it has not seen (a test file, or the {unit} the fit held out)"
+    advice = (
+        f"report on {unit} it has not seen: a test file, or validation {unit} you split off before fitting "
+        f"(fit keeps no copy of the {unit} it held out)"
+    )
     # Said on the terminal too: the page's warning is easy to miss behind "wrote report.html".
     warn(
         f"{found_words}: the report's metrics measure the fit, not new {unit}; {advice}",
