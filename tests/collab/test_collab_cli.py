@@ -224,11 +224,18 @@ def test_recommend_similar_to_writes_the_neighbours(model_dir: Path, tmp_path: P
     assert result.stdout == ""
     assert "wrote 5 rows to" in result.stderr
     table = pd.read_csv(out)
-    assert table.columns.tolist() == ["rank", "sku", "similarity"]
+    assert table.columns.tolist() == ["rank", "sku", "similarity", "seen_by"]
     assert 4 not in table["sku"].tolist()
     expected = trainwell.load(model_dir).similar_items(4, k=5)
     assert table["sku"].tolist() == expected["sku"].tolist()
     assert np.allclose(table["similarity"].to_numpy(), expected["similarity"].to_numpy(), atol=1e-5)
+    every = trainwell_cli("recommend", model_dir, "--similar-to", "4", "--top", "5", "--min-users", "1")
+    assert every.exit_code == 0, every.explain()
+    assert csv_table(every.stdout)["sku"].tolist() == (
+        trainwell.load(model_dir).similar_items(4, k=5, min_users=1)["sku"].tolist()
+    )
+    ranking = trainwell_cli("recommend", model_dir, "3", "--min-users", "2")
+    assert ranking.exit_code == 2 and "--min-users is for --similar-to and --from-items" in ranking.stderr
 
 
 def test_item_names_list_each_item_with_its_name(model_dir: Path, tmp_path: Path) -> None:
@@ -243,7 +250,7 @@ def test_item_names_list_each_item_with_its_name(model_dir: Path, tmp_path: Path
                             "--encoding", "latin-1")  # fmt: skip
     assert similar.exit_code == 0, similar.explain()
     table = csv_table(similar.stdout)
-    assert table.columns.tolist() == ["rank", "sku", "name", "similarity"]
+    assert table.columns.tolist() == ["rank", "sku", "name", "similarity", "seen_by"]
     assert table["name"].tolist() == [titles[item] for item in table["sku"]]
     listed = tmp_path / "titles.csv"  # a header row: the model's item column and a title column
     pd.DataFrame({"genre": ["x"] * len(items), "sku": items, "title": [titles[i] for i in items]}).to_csv(

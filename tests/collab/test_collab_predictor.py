@@ -271,8 +271,8 @@ def test_similar_items_are_ranked_by_cosine_and_never_the_item_itself(predictor:
     vectors = predictor.model.item_factors.weight.detach().double()[1:]
     unit = torch.nn.functional.normalize(vectors, dim=1).numpy()
     for item in (items[0], items[7], items[-1]):
-        table = predictor.similar_items(item, k=6)
-        assert table.columns.tolist() == ["rank", "item", "similarity"]
+        table = predictor.similar_items(item, k=6, min_users=1)  # every item, however few chose it
+        assert table.columns.tolist() == ["rank", "item", "similarity", "seen_by"]
         assert table["rank"].tolist() == [1, 2, 3, 4, 5, 6]
         assert item not in table["item"].tolist()
         position = items.index(item)
@@ -281,9 +281,19 @@ def test_similar_items_are_ranked_by_cosine_and_never_the_item_itself(predictor:
         best = np.argsort(-cosine, kind="stable")[:6]
         assert table["item"].tolist() == [items[i] for i in best]
         assert np.allclose(table["similarity"].to_numpy(), cosine[best], atol=1e-5)
-    everything = predictor.similar_items(items[0], k=1_000)
+    everything = predictor.similar_items(items[0], k=1_000, min_users=1)
     assert len(everything) == len(items) - 1
     assert items[0] not in everything["item"].tolist()
+    # By default the neighbours are items enough users chose: seen_by counts them in the fitted rows.
+    counts = everything.set_index("item")["seen_by"]
+    few = int(counts.median())
+    kept = predictor.similar_items(items[0], k=1_000, min_users=few)
+    assert (
+        set(kept["item"]) == {item for item, n in counts.items() if n >= few}
+        and (kept["seen_by"] >= few).all()
+    )
+    with pytest.raises(ConfigError, match="min_users must be a whole number of at least 1"):
+        predictor.similar_items(items[0], min_users=0)
 
 
 def test_similar_items_follow_the_generating_model(fitted: Fitted) -> None:

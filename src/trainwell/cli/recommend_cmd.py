@@ -66,6 +66,14 @@ def recommend(
             "item column and a name or title column."
         ),
     ] = None,
+    min_users: Annotated[
+        int | None,
+        typer.Option(
+            help="--similar-to, --from-items: draw the neighbours from items at least this many users chose "
+            "(default 5; a film two people rated has factors those two alone shaped); 1 keeps every item.",
+            min=1,
+        ),
+    ] = None,
     encoding: Annotated[str, typer.Option(help="--seen, --item-names: " + ENCODING_HELP)] = "utf-8",
     encoding_errors: Annotated[
         str,
@@ -129,12 +137,20 @@ def recommend(
                 f"'{model}' is a {getattr(predictor, 'application', '?')} model; trainwell recommend needs a "
                 "recommender (trainwell fit ratings.csv --user USER_COL --item ITEM_COL)"
             )
+        from trainwell.collab.ranking import MIN_NEIGHBOUR_USERS
+
+        neighbours = {"min_users": MIN_NEIGHBOUR_USERS if min_users is None else min_users}
         if similar_to is not None:
-            table = predictor.similar_items(similar_to, k=top)
+            table = predictor.similar_items(similar_to, k=top, **neighbours)
         elif from_items is not None:
             ids = [_item_id(part) for part in _basket(from_items)]
-            table = predictor.recommend_from_items(ids, k=top)
+            table = predictor.recommend_from_items(ids, k=top, **neighbours)
         else:
+            if min_users is not None:
+                raise ConfigError(
+                    "--min-users is for --similar-to and --from-items (neighbours by their factors); a user's "
+                    "ranking scores every item: drop it"
+                )
             rated = _seen_items(predictor, seen, encoding, encoding_errors) if seen is not None else {}
             parts = []
             left_out = from_seen = 0

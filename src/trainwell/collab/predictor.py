@@ -14,13 +14,26 @@ import numpy as np
 import pandas as pd
 import torch
 
-from trainwell.collab.ranking import check_k, id_list, item_id, rank_items, unknown_id_hint
+from trainwell.collab.ranking import (
+    MIN_NEIGHBOUR_USERS,
+    check_k,
+    id_list,
+    item_id,
+    rank_items,
+    unknown_id_hint,
+    users_per_item,
+)
 from trainwell.collab.recipe import CollabRecipe
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.warn import warn
 from trainwell.export.rows_predictor import RowsPredictor
 
 BATCH_ROWS = 65536
+
+
+def check_min_users(min_users: Any) -> None:
+    if isinstance(min_users, bool) or not isinstance(min_users, int) or min_users < 1:
+        raise ConfigError(f"min_users must be a whole number of at least 1, got {min_users!r}; pass e.g. 5")
 
 
 class CollabPredictor(RowsPredictor):
@@ -77,12 +90,16 @@ class CollabPredictor(RowsPredictor):
         return table
 
     @torch.no_grad()
-    def similar_items(self, item: Any, k: int = 10) -> pd.DataFrame:
-        """The ``k`` items whose factors point the most the same way as ``item``'s (cosine similarity).
+    def similar_items(self, item: Any, k: int = 10, *, min_users: int = MIN_NEIGHBOUR_USERS) -> pd.DataFrame:
+        """The ``k`` items whose factors point the most the same way as ``item``'s (cosine similarity), among
+        those at least ``min_users`` users chose (``seen_by`` says how many did).
 
-        Two films liked by the same people end up with similar factors, whatever their genre labels say.
+        Two films liked by the same people end up with similar factors, whatever their genre labels say; a film
+        two people rated has factors those two alone shaped, and its cosine says little (``min_users=1`` keeps
+        it).
         """
         check_k(k)
+        check_min_users(min_users)
         vectors = getattr(self.model, "item_vectors", None)
         if vectors is None:
             raise ConfigError(f"the {type(self.model).__name__} model has no item factors to compare")
@@ -95,18 +112,29 @@ class CollabPredictor(RowsPredictor):
         weights = torch.nn.functional.normalize(vectors().float(), dim=1)
         similarity = weights[1:] @ weights[code]
         similarity[code - 1] = -float("inf")  # not itself
-        top = torch.topk(similarity, min(k, len(similarity) - 1))
-        return pd.DataFrame(
-            {
-                "rank": np.arange(1, len(top.indices) + 1),
-                self.recipe.item_col: [item_id(self.recipe.items[i]) for i in top.indices.tolist()],
-                "similarity": top.values.numpy(),
-            }
-        )
+        counts = users_per_item(self)
+        if counts is not None:
+            similarity[torch.from_numpy(counts[1:] < min_users)] = -float("inf")
+        available = int(torch.isfinite(similarity).sum())
+        top = torch.topk(similarity, min(k, available))
+        found: dict[str, Any] = {
+            "rank": np.arange(1, len(top.indices) + 1),
+            self.recipe.item_col: [item_id(self.recipe.items[i]) for i in top.indices.tolist()],
+            "similarity": top.values.numpy(),
+        }
+        if counts is not None:
+            found["seen_by"] = counts[1:][top.indices.numpy()]
+        return pd.DataFrame(found)
 
     @torch.no_grad()
     def recommend_from_items(
-        self, items: Iterable[Any], k: int = 10, *, exclude_given: bool = True, exclude: Iterable[Any] = ()
+        self,
+        items: Iterable[Any],
+        k: int = 10,
+        *,
+        exclude_given: bool = True,
+        exclude: Iterable[Any] = (),
+        min_users: int = MIN_NEIGHBOUR_USERS,
     ) -> pd.DataFrame:
         """The ``k`` best items for someone described only by items they chose: a new visitor's basket, a
         session, a user who joined after training.
@@ -121,6 +149,8 @@ class CollabPredictor(RowsPredictor):
             k: How many items to return (fewer when fewer are left).
             exclude_given: Leave the given items out of the answer.
             exclude: Other items to leave out; unknown ones are ignored.
+            min_users: For a factor model, rank only items at least this many users chose (their cosine means
+                something; see :meth:`similar_items`).
 
         Returns:
             Columns ``rank``, the item column and ``score``.
@@ -130,6 +160,7 @@ class CollabPredictor(RowsPredictor):
             DataError: No item is given, or none of them was in the training ratings.
         """
         check_k(k)
+        check_min_users(min_users)
         given = id_list(items)
         if not given:
             raise DataError("no items given; name at least one item the user chose, e.g. --from-items 50,172")
@@ -154,6 +185,9 @@ class CollabPredictor(RowsPredictor):
                 raise ConfigError(f"the {type(self.model).__name__} model has no item factors to compare")
             weights = torch.nn.functional.normalize(vectors().double(), dim=1)
             scores = (weights @ weights[known].T).mean(1)
+            counts = users_per_item(self)
+            if counts is not None:
+                scores[torch.from_numpy(counts < min_users)] = -float("inf")
         scores[0] = -float("inf")  # the code of unknown items
         if exclude_given:
             scores[known] = -float("inf")

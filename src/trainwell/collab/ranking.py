@@ -114,6 +114,22 @@ def _seen_keys(predictor: Any, user: Any) -> list[str]:
     return [keys[int(item) - 1] for item in items[offsets[code] : offsets[code + 1]] if item > 0]
 
 
+#: Neighbours (similar items, items for a basket) are drawn from items at least this many users chose: an item
+#: of two ratings has factors its few raters alone shaped, and topped Star Wars' neighbours on MovieLens at 0.83.
+MIN_NEIGHBOUR_USERS = 5
+
+
+def users_per_item(predictor: Any) -> np.ndarray | None:
+    """How many users chose each item (indexed by item code, 0 for unknown ids), from the model's record of the
+    training and validation rows; ``None`` when the model keeps none."""
+    history = _training_history(predictor)
+    if history is None:
+        return None
+    _, items = history
+    items = np.asarray(items, dtype=np.int64)
+    return np.bincount(items[items > 0], minlength=len(predictor.recipe.items) + 1)
+
+
 def _training_history(predictor: Any) -> tuple[np.ndarray, np.ndarray] | None:
     """``(offsets, item codes)`` of what every user chose (CSR by user code), cached on the predictor: the
     model's ``seen_*`` record (training and validation rows), or for an EASE model written before it was kept,
