@@ -49,7 +49,7 @@ def test_time_shares_are_said_for_every_fold_under_torchrun(tmp_path: Path) -> N
     assert code == 0, err[-3000:] + err_1[-3000:]
     assert (
         out.count(
-            "time budget: each fold trained within its share, 1m; the budget cut 0 of the 3 short (fold 1: "
+            "time budget: each fold trained within its share, 1m; the budget cut 0 of the 3 folds short (fold 1: "
         )
         == 1
     )

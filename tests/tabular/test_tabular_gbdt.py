@@ -290,4 +290,4 @@ def test_evaluate_time_counts_the_folds_not_the_choices(tmp_path: Path) -> None:
     if chosen[1] == "3":  # trees in every fold
         assert "trained within" not in said
     else:
-        assert f" of the {3 - int(chosen[1])} short" in said
+        assert f" of the {3 - int(chosen[1])} folds short" in said
