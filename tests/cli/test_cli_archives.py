@@ -186,7 +186,9 @@ def test_a_folder_of_one_archive_is_read_as_the_archive_and_movielens_as_its_rat
         for i in range(1, 16)
     ]
     (source / "u.data").write_text("".join(rows))
-    (source / "u.item").write_text("1|Toy Story (1995)|01-Jan-1995\n")
+    # Latin-1, as MovieLens ships it (its titles hold accented letters)
+    titles = "".join(f"{i}|Film {i} (Été {1990 + i})|01-Jan-1995\n" for i in range(1, 16))
+    (source / "u.item").write_bytes(titles.encode("latin-1"))
     (source / "README").write_text("SUMMARY & USAGE LICENSE\n")
     shipped = tmp_path / "movielens_100k"
     shipped.mkdir()
@@ -201,6 +203,15 @@ def test_a_folder_of_one_archive_is_read_as_the_archive_and_movielens_as_its_rat
         "u.data holds ratings without a header row (user, item, rating[, timestamp]): fit reads it as" in said
     )
     assert "recommend with: trainwell recommend" in out
+    # The films' names, from u.item, are kept in the model: recommend shows them without --item-names.
+    assert (tmp_path / "model" / "item_names.csv").is_file()
+    code, out, err = _run(
+        "recommend", tmp_path / "model", "--similar-to", "3", "--top", "2", "--min-users", "1"
+    )
+    assert code == 0, err
+    header, first, *_ = out.splitlines()
+    assert header == "rank,item,name,similarity,seen_by" and first.split(",")[2].startswith("Film ")
+    assert "(Été 19" in out
     from trainwell.core.archives import lone_data_file
 
     assert lone_data_file(shipped) == shipped / "ml-100k.tgz"

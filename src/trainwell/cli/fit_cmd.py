@@ -265,6 +265,7 @@ def fit(
         nonlocal text, target  # a folder of class folders of texts sets them
         nonlocal data, test  # an archive: what it holds, unpacked
         nonlocal user, item, task  # MovieLens' folder: its ratings file's columns; a corpus: a language model
+        folder_names: dict[str, str] | None = None  # MovieLens' folder: its items' names (u.item)
         data, test = unpacked_data(data), unpacked_data(test)  # type: ignore[assignment]
         from trainwell.cli._early import (
             check_text_options,
@@ -294,7 +295,12 @@ def fit(
         seconds = duration_option(time_budget, "--time")
         if task != "language_model":  # __label__pos a great film: the columns text and label
             text, target = fasttext_columns(data, text, target)
+            folder = data
             data, user, item, target = ratings_folder(data, user, item, target, "fit")  # MovieLens' ml-100k/
+            if data != folder:  # its u.item names the films: kept in the model, for recommend and report
+                from trainwell.collab.names import folder_item_names
+
+                folder_names = folder_item_names(folder, "item")
 
         def ready(kind: str) -> FitCheckpoint:
             """Past the checks of the options: the data must be there (read as ``kind``, a key of
@@ -424,6 +430,7 @@ def fit(
                 encoding=encoding,
                 encoding_errors=encoding_errors,
                 time_budget=seconds,
+                item_names=folder_names,
                 **headerless,
                 **ready("table").pipeline_kwargs,
             )
@@ -582,10 +589,11 @@ def _fit_ratings(
     encoding: str,
     encoding_errors: str,
     time_budget: float | None,
+    item_names: dict[str, str] | None = None,
     **resume: Any,
 ) -> None:
     """``trainwell fit ratings.csv --user U --item I [--target rating | --implicit]``: a recommender (``resume``:
-    the pipeline's ``callbacks`` and ``resume_from``)."""
+    the pipeline's ``callbacks`` and ``resume_from``; ``item_names``: the folder's names of the items, kept)."""
     from trainwell.collab.pipeline import fit_ratings
 
     result = fit_ratings(
@@ -607,6 +615,7 @@ def _fit_ratings(
         encoding=encoding,
         encoding_errors=encoding_errors,
         time_budget=time_budget,
+        item_names=item_names,
         **resume,
     )
     recipe: Any = result.data.recipe

@@ -182,6 +182,12 @@ def recommend(
                 err_console.print(said, soft_wrap=True, markup=False)
         if item_names is not None:
             table = _with_names(table, predictor.recipe, item_names, encoding, encoding_errors)
+        else:
+            from trainwell.collab.names import stored_item_names
+
+            stored = stored_item_names(model)  # the names fit kept from the ratings folder (u.item)
+            if stored:
+                table = _named(table, predictor.recipe, stored)
         emit_table(table, out)
 
     guarded(run)
@@ -274,6 +280,16 @@ def _with_names(table: Any, recipe: Any, path: Path, encoding: str, encoding_err
             f"--item-names {path} names none of these items: it holds ids like "
             f"{', '.join(map(repr, list(lookup)[:3]))}, the model's items are like {', '.join(map(repr, keys[:3]))}"
         )
+    return _named(table, recipe, lookup)
+
+
+def _named(table: Any, recipe: Any, lookup: dict[str, str]) -> Any:
+    """``table`` with a ``name`` column after its item ids, from ``lookup`` (id key -> name; an empty cell for
+    an item it does not name)."""
+    from trainwell.data.categories import category_key
+
+    shown = "item" if "item" in table.columns else recipe.item_col
+    keys = [category_key(item) for item in table[shown]]
     table = table.copy()
     table.insert(list(table.columns).index(shown) + 1, "name", [lookup.get(key, "") for key in keys])
     return table

@@ -6,7 +6,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["read_item_names"]
+__all__ = [
+    "ITEM_NAMES_FILE",
+    "folder_item_names",
+    "names_file",
+    "read_item_names",
+    "stored_item_names",
+]
+
+#: The file of a model directory that keeps its items' names (``item,name``, UTF-8), written by ``fit`` from the
+#: ratings folder's own list (MovieLens' ``u.item``), read by ``recommend`` and ``report`` without --item-names.
+ITEM_NAMES_FILE = "item_names.csv"
+#: Files of a ratings folder that name its items: MovieLens 100k's ``u.item``, the later releases' movies.csv.
+FOLDER_NAME_FILES = ("u.item", "movies.csv")
 
 #: Words in the name of the column that holds an item's name.
 _NAME_WORDS = ("title", "name", "label", "description")
@@ -56,3 +68,43 @@ def _names_items(values: Any) -> bool:
     (a title, not a genre, a gender, an occupation or a zip code)."""
     text = values[values.map(lambda value: isinstance(value, str) and any(char.isalpha() for char in value))]
     return len(text) > len(values) / 2 and text.nunique() > len(values) / 2
+
+
+def folder_item_names(folder: Path, item_col: str) -> dict[str, str] | None:
+    """The items' names a ratings folder holds beside its ratings (:data:`FOLDER_NAME_FILES`), read as UTF-8,
+    else Latin-1 (MovieLens 100k's ``u.item`` is); ``None`` when it holds none or they cannot be read."""
+    from trainwell.core.errors import DataError
+
+    for name in FOLDER_NAME_FILES:
+        path = Path(folder) / name
+        if not path.is_file():
+            continue
+        for encoding in ("utf-8", "latin-1"):
+            try:
+                return read_item_names(path, item_col, encoding=encoding)
+            except (DataError, UnicodeDecodeError):
+                continue
+    return None
+
+
+def names_file(names: dict[str, str]) -> bytes:
+    """``names`` as the model directory keeps them (:data:`ITEM_NAMES_FILE`)."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["item", "name"])
+    writer.writerows(names.items())
+    return buffer.getvalue().encode("utf-8")
+
+
+def stored_item_names(model_dir: str | Path) -> dict[str, str] | None:
+    """The names a model directory keeps (:data:`ITEM_NAMES_FILE`), or ``None``."""
+    import csv
+
+    path = Path(model_dir) / ITEM_NAMES_FILE
+    if not path.is_file():
+        return None
+    with path.open(newline="", encoding="utf-8") as stream:
+        return {row["item"]: row["name"] for row in csv.DictReader(stream)}

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,7 @@ def fit_ratings(
     time_budget: float | str | TimeBudget | None = None,
     callbacks: Sequence[Callback] = (),
     resume_from: str | Path | None = None,
+    item_names: Mapping[str, str] | None = None,
     **data_kwargs: Any,
 ) -> RatingsRun:
     """Train a recommender on a ratings table the recommended way and write it to ``out`` (when given).
@@ -72,7 +73,8 @@ def fit_ratings(
     Metric objects, as for :class:`~trainwell.learner.Learner`): ``None`` reports the task's defaults (ROC AUC
     for implicit feedback), ``[]`` none. ``callbacks`` run in the training fit only, e.g. a
     :class:`~trainwell.callbacks.Checkpoint`; ``resume_from`` names a checkpoint one wrote in the same call,
-    which training continues from exactly (``ease`` has no training to resume).
+    which training continues from exactly (``ease`` has no training to resume). ``item_names`` (id -> name)
+    are kept in the model directory (``item_names.csv``), for ``recommend`` and ``report`` to show.
     """
     check_fit_settings(epochs, lr, out)
     if target is not None and rating is not None and target != rating:
@@ -99,5 +101,10 @@ def fit_ratings(
         n_epochs = epochs or default_epochs(len(data.train), implicit)  # type: ignore[arg-type]
         fit_callbacks = [*([budget] if budget else []), *callbacks]
         learn.fit_one_cycle(n_epochs, lr, callbacks=fit_callbacks, resume_from=resume_from)
-    model_dir = write_run(learn, Path(out), None) if out is not None else None
+    extra = None
+    if item_names:
+        from trainwell.collab.names import ITEM_NAMES_FILE, names_file
+
+        extra = {ITEM_NAMES_FILE: names_file(dict(item_names))}
+    model_dir = write_run(learn, Path(out), None, extra) if out is not None else None
     return RatingsRun(learn, data, lr, model_dir, budget=budget)

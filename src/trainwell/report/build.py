@@ -180,7 +180,9 @@ def build_report(
                 else read_table(data, names=names, **read_as)
             )
             frame, source = frame.reset_index(drop=True), str(data)
-        named: dict[str, str] | None = None
+        from trainwell.collab.names import stored_item_names
+
+        named = stored_item_names(model_dir)  # kept by fit from the ratings folder (u.item), if it had them
         if item_names is not None:
             from trainwell.collab.names import read_item_names
 
