@@ -96,6 +96,15 @@ def metric_tags(learn: Learner) -> list[str]:
     return tags
 
 
+def batch_due(logger: Any, learn: Learner) -> bool:
+    """Count a training batch on ``logger.step`` (the loggers' x axis, across fits); whether it is one of the
+    batches logged (every ``logger.every_n_batches``)."""
+    if not learn.training or learn.loss.numel() == 0:
+        return False
+    logger.step += 1
+    return logger.step % logger.every_n_batches == 0
+
+
 def batch_scalars(learn: Learner) -> dict[str, float]:
     """The batch just trained: its loss and the learning rate (and momentum) of the head's parameter group,
     and of every group when there are several (discriminative learning rates)."""

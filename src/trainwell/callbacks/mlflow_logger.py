@@ -8,7 +8,13 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trainwell.callbacks._run_info import batch_scalars, epoch_scalars, hyperparameters, need_package
+from trainwell.callbacks._run_info import (
+    batch_due,
+    batch_scalars,
+    epoch_scalars,
+    hyperparameters,
+    need_package,
+)
 from trainwell.callbacks._validate import positive_int
 from trainwell.core.device import is_rank_zero
 from trainwell.core.errors import ConfigError, UserError
@@ -110,10 +116,7 @@ class MLflowLogger(Callback):
         self._log_params({f"{prefix}{key}": value for key, value in settings.items()})
 
     def after_batch(self, learn: Learner) -> None:
-        if not learn.training or learn.loss.numel() == 0:
-            return
-        self.step += 1
-        if self.step % self.every_n_batches or not is_rank_zero():
+        if not batch_due(self, learn) or not is_rank_zero():
             return
         self._queue(batch_scalars(learn))
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trainwell.callbacks._run_info import (
+    batch_due,
     batch_scalars,
     epoch_scalars,
     hyperparameters,
@@ -88,10 +89,7 @@ class TensorBoardLogger(Callback):
             self.run_dir = learn.path / (self.log_dir or Path("runs") / default_run_name())
 
     def after_batch(self, learn: Learner) -> None:
-        if not learn.training or learn.loss.numel() == 0:
-            return
-        self.step += 1
-        if self.step % self.every_n_batches or not is_rank_zero():
+        if not batch_due(self, learn) or not is_rank_zero():
             return
         writer = self._open(learn)
         for tag, value in batch_scalars(learn).items():
