@@ -73,7 +73,9 @@ def test_multilabel_lines_decide_with_the_tasks_label_thresholds() -> None:
     assert lines["f1"].value > functional.f1(scores, targets, "multilabel", 0.5) + 0.2
     assert "its own threshold" in lines["f1"].sentence
     # Accuracy over label decisions is high when labels are rare: the sentence gives the all-"no" figure.
-    accuracy = {line.name: line for line in explain_validation(task, scores, targets, ["accuracy"], n_boot=20)}
+    accuracy = {
+        line.name: line for line in explain_validation(task, scores, targets, ["accuracy"], n_boot=20)
+    }
     assert f"answering no to every label would score {share(1 - float(targets.mean()))}" in (
         accuracy["accuracy"].sentence
     )
