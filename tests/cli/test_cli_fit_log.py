@@ -74,3 +74,34 @@ def test_bad_destinations_are_one_line_before_any_data_is_read(
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_tune_logs_every_trial_as_a_run_of_its_own(binary_csv: Path, tmp_path: Path) -> None:
+    result = run_cli(
+        "tune", binary_csv, "--target", "y", "--arch", "mlp", "--trials", "2", "--out", "best",
+        "--search", "epochs=1:2", "--log", "tensorboard,mlflow", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.explain()
+    (root,) = (tmp_path / "runs").iterdir()
+    assert root.name.startswith("best-tune-") and sorted(p.name for p in root.iterdir()) == [
+        "trial-000",
+        "trial-001",
+    ]
+    events = EventAccumulator(str(root / "trial-001"))
+    events.Reload()
+    settings = events.Tensors("run/settings/text_summary")[0].tensor_proto.string_val[0].decode()
+    assert "| trial.lr |" in settings and "| trial.epochs |" in settings
+    assert f"logged 2 trials to TensorBoard: runs/{root.name}" in result.stderr
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    runs = client.search_runs([client.get_experiment_by_name("trainwell").experiment_id])
+    parent = next(run for run in runs if run.info.run_name == "tune best")
+    children = [run for run in runs if run.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
+    assert sorted(run.info.run_name for run in children) == ["trial 0", "trial 1"]
+    assert all(run.info.status == "FINISHED" and "trial.lr" in run.data.params for run in children)
+    assert parent.info.status == "FINISHED"
+    stored = {item.path for item in client.list_artifacts(parent.info.run_id, "model")}
+    assert {"model/trainwell.json", "model/tuning.json"} <= stored
+    assert (
+        f"logged to MLflow: the search as run {parent.info.run_id}, its 2 trials as child runs"
+        in result.stderr
+    )

@@ -219,6 +219,24 @@ def run_search(
                          kept=kept)  # fmt: skip
 
 
+#: What each trial's fit gets besides pruning and the budget (:func:`trial_callbacks`): experiment loggers.
+_TRIAL_CALLBACKS: ContextVar[Callable[[int, dict[str, Any]], list[Callback]] | None] = ContextVar(
+    "trainwell_trial_callbacks", default=None
+)
+
+
+@contextmanager
+def trial_callbacks(make: Callable[[int, dict[str, Any]], list[Callback]]) -> Iterator[None]:
+    """Within this block every trial's fit also runs ``make(trial number, its settings)``'s callbacks, such as
+    a :class:`~trainwell.callbacks.TensorBoardLogger` per trial (``trainwell tune --log``). Trials run in one
+    process; under torchrun they are not logged."""
+    token = _TRIAL_CALLBACKS.set(make)
+    try:
+        yield
+    finally:
+        _TRIAL_CALLBACKS.reset(token)
+
+
 #: Where a search says each trial as it ends (:func:`trial_reports`); ``None``: silent, as in Python by default.
 _TRIAL_REPORT: ContextVar[Callable[[str], None] | None] = ContextVar("trainwell_trial_report", default=None)
 
@@ -390,6 +408,9 @@ class _Trials:
         pruning = OptunaPruning(trial, self.chosen)
         fits_before = len(budget.fits) if budget is not None else 0
         callbacks: list[Callback] = [pruning] if budget is None else [pruning, budget]
+        make_loggers = _TRIAL_CALLBACKS.get()
+        if make_loggers is not None:  # trainwell tune --log: each trial logged as a run of its own
+            callbacks.extend(make_loggers(trial.number, dict(params)))
         learn = kind.train(self.data, params, self.seed, callbacks, self.progress)
         self.times[trial.number] = time.perf_counter() - started
         if budget is not None:

@@ -67,6 +67,16 @@ def hyperparameters(learn: Learner) -> dict[str, str | int | float | bool]:
     return {key: value for key, value in values.items() if value is not None}
 
 
+def plain_params(params: dict[str, Any] | None) -> dict[str, str | int | float | bool]:
+    """A logger's extra settings as plain values (numbers, text, flags; anything else its text), names as text."""
+    plain: dict[str, str | int | float | bool] = {}
+    for key, value in (params or {}).items():
+        if hasattr(value, "item") and callable(value.item):  # a numpy or torch scalar
+            value = value.item()
+        plain[str(key)] = value if isinstance(value, (str, int, float, bool)) else str(value)
+    return plain
+
+
 def epoch_scalars(row: dict[str, Any]) -> dict[str, float]:
     """A history row's numbers under the loggers' names: ``train/loss``, ``valid/loss``, ``valid/<metric>``
     (``valid/rmse[price]`` for one of several targets) and ``time/epoch_seconds``; missing values left out."""

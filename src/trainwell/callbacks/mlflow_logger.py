@@ -14,6 +14,7 @@ from trainwell.callbacks._run_info import (
     epoch_scalars,
     hyperparameters,
     need_package,
+    plain_params,
 )
 from trainwell.callbacks._validate import positive_int
 from trainwell.core.device import is_rank_zero
@@ -57,6 +58,7 @@ class MLflowLogger(Callback):
         tracking_uri: where runs are stored (``sqlite:///mlflow.db``, ``http://host:5000``...).
         tags: extra tags for the run.
         every_n_batches: training batches between two readings of the batch loss and learning rate.
+        params: more settings to log beside the fit's own (a search's trial: ``trial.leaves``...).
 
     Example:
         >>> learn.fine_tune(3, callbacks=[MLflowLogger("pets", run_name="xresnet18")])  # doctest: +SKIP
@@ -72,6 +74,7 @@ class MLflowLogger(Callback):
         tracking_uri: str | None = None,
         tags: dict[str, str] | None = None,
         every_n_batches: int = 10,
+        params: dict[str, Any] | None = None,
     ) -> None:
         need_package("MLflowLogger", "mlflow", "mlflow")
         for name, value in (
@@ -86,6 +89,7 @@ class MLflowLogger(Callback):
         self.tracking_uri = tracking_uri
         self.tags = {str(key): str(value) for key, value in (tags or {}).items()}
         self.every_n_batches = positive_int("MLflowLogger", "every_n_batches", every_n_batches, example=10)
+        self.params = plain_params(params)
         #: Training batches seen over every fit (the metrics' step); kept in checkpoints.
         self.step = 0
         #: The run logged into, set when the first fit starts.
@@ -110,7 +114,7 @@ class MLflowLogger(Callback):
         elif self._owned:
             self._call("reopen the run", self._client.update_run, self.run_id, status="RUNNING")
         prefix = "" if self._fits == 1 else f"fit{self._fits}."
-        settings = hyperparameters(learn)
+        settings = {**hyperparameters(learn), **self.params}
         if self._fits > 1:  # the settings a later fit changes (a parameter cannot be logged twice)
             settings = {key: settings[key] for key in ("epochs", "lr", "phase") if key in settings}
         self._log_params({f"{prefix}{key}": value for key, value in settings.items()})

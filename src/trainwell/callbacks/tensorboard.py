@@ -14,6 +14,7 @@ from trainwell.callbacks._run_info import (
     hyperparameters,
     metric_tags,
     need_package,
+    plain_params,
 )
 from trainwell.callbacks._validate import positive_int
 from trainwell.core.device import is_rank_zero
@@ -57,6 +58,7 @@ class TensorBoardLogger(Callback):
         log_dir: the run's folder (default ``runs/<YYYYmmdd-HHMMSS>``); runs side by side under one parent
             are compared by pointing TensorBoard at the parent.
         every_n_batches: training batches between two readings of the batch loss and learning rate.
+        params: more settings to record beside the fit's own (a search's trial: ``trial.leaves``...).
 
     Example:
         >>> learn.fit_one_cycle(5, callbacks=[TensorBoardLogger("runs/baseline")])  # doctest: +SKIP
@@ -65,7 +67,12 @@ class TensorBoardLogger(Callback):
     order = 70  # after the Recorder's row, before a Checkpoint (85) saves this logger's step
     runs_in_lr_find = False  # the learning-rate finder's sweep is undone: no training to log
 
-    def __init__(self, log_dir: str | Path | None = None, every_n_batches: int = 10) -> None:
+    def __init__(
+        self,
+        log_dir: str | Path | None = None,
+        every_n_batches: int = 10,
+        params: dict[str, Any] | None = None,
+    ) -> None:
         need_package("TensorBoardLogger", "tensorboard", "tensorboard")
         if log_dir is not None and (not isinstance(log_dir, (str, Path)) or not str(log_dir)):
             raise ConfigError(
@@ -75,6 +82,7 @@ class TensorBoardLogger(Callback):
         self.every_n_batches = positive_int(
             "TensorBoardLogger", "every_n_batches", every_n_batches, example=10
         )
+        self.params = plain_params(params)
         #: Training batches seen over every fit (the x axis); kept in checkpoints.
         self.step = 0
         #: Where the events went (``log_dir`` under ``learn.path``), set at the first fit.
@@ -139,7 +147,7 @@ class TensorBoardLogger(Callback):
     def _describe(self, learn: Learner) -> None:
         from torch.utils.tensorboard.summary import hparams
 
-        settings = hyperparameters(learn)
+        settings = {**hyperparameters(learn), **self.params}
         # The HParams tab: the settings, and as metrics the validation numbers logged under these tags.
         experiment, start, end = hparams(settings, {tag: math.nan for tag in metric_tags(learn)})
         for summary in (experiment, start, end):

@@ -156,3 +156,130 @@ def _shown(path: Path) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+class TrialLogs:
+    """``trainwell tune --log``: every trial logged as a run of its own. TensorBoard: a folder per trial under
+    one root (``runs/<model>-tune-<time>/trial-003``), so its HParams tab compares the trials' settings and
+    scores side by side; MLflow: a parent run for the search, each trial a child run of it, and the kept model
+    directory as the parent's artifacts. Each trial's searched settings are logged as ``trial.<name>``."""
+
+    def __init__(self, targets: list[LogTarget], out: Path) -> None:
+        from trainwell.callbacks.tensorboard import default_run_name
+        from trainwell.cli._common import err_console
+
+        self.targets, self.out = targets, out
+        self.root: Path | None = None
+        self.trials = 0
+        self.parent: str | None = None
+        self._client: Any = None
+        for target in targets:
+            if target.kind == "tensorboard":
+                shown = (
+                    Path(target.where)
+                    if target.where
+                    else Path("runs") / default_run_name(f"{out.name or 'model'}-tune")
+                )
+                self.root = shown.absolute()
+                err_console.print(
+                    f"logging each trial to TensorBoard in '{shown}/trial-NNN' (watch: tensorboard --logdir {shown})",
+                    soft_wrap=True,
+                    markup=False,
+                    highlight=False,
+                )
+
+    def loggers_for(self, number: int, params: dict[str, Any]) -> list[Any]:
+        """The callbacks of trial ``number`` (its searched settings ``params``)."""
+        from trainwell.callbacks import MLflowLogger, TensorBoardLogger
+
+        self.trials += 1
+        settings = {f"trial.{name}": value for name, value in params.items()}
+        loggers: list[Any] = []
+        for target in self.targets:
+            if target.kind == "tensorboard":
+                assert self.root is not None
+                loggers.append(TensorBoardLogger(self.root / f"trial-{number:03d}", params=settings))
+            else:
+                parent = self._parent(target.where)
+                loggers.append(
+                    MLflowLogger(
+                        self._experiment(),
+                        run_name=f"trial {number}",
+                        tracking_uri=target.where,
+                        tags={"mlflow.parentRunId": parent, "trainwell.trial": str(number)},
+                        params=settings,
+                    )
+                )
+        return loggers
+
+    def finish(self, succeeded: bool) -> None:
+        """After the search: the parent run gets the kept model directory and ends; where the logs are is said."""
+        from trainwell.cli._common import err_console
+
+        if os.environ.get("RANK", "0") != "0":
+            return
+        if self.root is not None:
+            err_console.print(
+                f"logged {self.trials} trials to TensorBoard: {_shown(self.root)}",
+                soft_wrap=True,
+                markup=False,
+                highlight=False,
+            )
+        if self._client is None or self.parent is None:
+            return
+        try:
+            if succeeded and (self.out / "trainwell.json").is_file():
+                self._client.log_artifacts(self.parent, str(self.out), "model")
+            self._client.set_terminated(self.parent, status="FINISHED" if succeeded else "FAILED")
+        except Exception as error:  # MLflow's own types: the search's result stands
+            err_console.print(
+                f"warning: MLflow: could not close the search's run {self.parent}: {str(error).splitlines()[0]}",
+                soft_wrap=True,
+                markup=False,
+            )
+            return
+        err_console.print(
+            f"logged to MLflow: the search as run {self.parent}, its {self.trials} trials as child runs, in "
+            f"experiment '{self._experiment()}'",
+            soft_wrap=True,
+            markup=False,
+            highlight=False,
+        )
+
+    def _experiment(self) -> str:
+        return os.environ.get("MLFLOW_EXPERIMENT_NAME") or "trainwell"
+
+    def _parent(self, uri: str | None) -> str:
+        """The search's own run, started with the first trial."""
+        if self.parent is None:
+            import logging
+
+            from mlflow.tracking import MlflowClient
+
+            from trainwell.core.errors import UserError
+
+            quiet = logging.getLogger("mlflow.store.db.utils")
+            level = quiet.level
+            quiet.setLevel(max(level, logging.WARNING))
+            try:
+                self._client = MlflowClient(uri)
+                found = self._client.get_experiment_by_name(self._experiment())
+                experiment = (
+                    found.experiment_id
+                    if found is not None
+                    else self._client.create_experiment(self._experiment())
+                )
+                run = self._client.create_run(
+                    experiment,
+                    run_name=f"tune {self.out.absolute().name}",
+                    tags={"trainwell": "tune", "trainwell.model_dir": str(self.out.absolute())},
+                )
+            except Exception as error:  # MLflow's own types
+                raise UserError(
+                    f"--log mlflow could not start the search's run in '{uri or 'the default store'}' "
+                    f"({str(error).splitlines()[0][:200]}); check the tracking URI and that its server is up"
+                ) from error
+            finally:
+                quiet.setLevel(level)
+            self.parent = run.info.run_id
+        return self.parent

@@ -148,6 +148,14 @@ def tune(
     ] = "clear",
     size: option.ImageSize = None,
     augment: option.Augment = "auto",
+    log: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Also log every trial to tensorboard (a folder per trial under runs/<model>-tune-<time>; "
+            "tensorboard=DIR) and/or mlflow (a run for the search, each trial a child run; mlflow=URI), e.g. "
+            "--log tensorboard,mlflow."
+        ),
+    ] = None,
 ) -> None:
     """Search a model's settings with Optuna (pruned), the defaults first. Tables (--target): boosted trees
     (learning rate, leaves, leaf size, L2 penalty) and the MLP (learning rate, weight decay, epochs, layers,
@@ -446,7 +454,25 @@ def tune(
                 result = searched["result"]
         show(result)
 
-    guarded(run)
+    def run_and_log() -> None:
+        from trainwell.cli._loggers import TrialLogs, parse_log
+
+        targets = parse_log(log)
+        if not targets:
+            run()
+            return
+        from trainwell.automl.search import trial_callbacks
+
+        logs = TrialLogs(targets, out)
+        with trial_callbacks(logs.loggers_for):
+            try:
+                run()
+            except BaseException:
+                logs.finish(succeeded=False)
+                raise
+        logs.finish(succeeded=True)
+
+    guarded(run_and_log)
 
 
 def _reported(search: Callable[[], Any]) -> Any:
