@@ -212,6 +212,8 @@ def test_a_folder_of_one_archive_is_read_as_the_archive_and_movielens_as_its_rat
     header, first, *_ = out.splitlines()
     assert header == "rank,item,name,similarity,seen_by" and first.split(",")[2].startswith("Film ")
     assert "(Été 19" in out
+    code, out, err = _run("info", tmp_path / "model")
+    assert code == 0 and "15 kept in item_names.csv" in out, err
     from trainwell.core.archives import lone_data_file
 
     assert lone_data_file(shipped) == shipped / "ml-100k.tgz"

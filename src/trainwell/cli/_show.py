@@ -358,6 +358,13 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
             f"{len(recipe.get('users') or [])} users ('{recipe.get('user_col')}'), {len(recipe.get('items') or [])} "
             f"items ('{recipe.get('item_col')}'); {scale}",
         )
+        from trainwell.collab.names import ITEM_NAMES_FILE, stored_item_names
+
+        names = stored_item_names(path)  # kept by fit from the ratings folder (MovieLens' u.item)
+        if names:
+            table.add_row(
+                "item names", f"{len(names):,} kept in {ITEM_NAMES_FILE} (recommend and report show them)"
+            )
     elif recipe:
         table.add_row("categorical inputs", ", ".join(recipe.get("cat_names", [])) or "-")
         table.add_row("continuous inputs", ", ".join(recipe.get("cont_names", [])) or "-")
