@@ -269,3 +269,33 @@ def test_mlflow_bad_settings() -> None:
         MLflowLogger(experiment=" ")
     with pytest.raises(ConfigError, match="MLflowLogger every_n_batches must be a whole number >= 1"):
         MLflowLogger(every_n_batches=-1)
+
+
+def test_mlflow_resumed_against_another_store_goes_on_in_a_new_run_there(tmp_path: Path) -> None:
+    learn = linear_learner(path=tmp_path)
+    first = MLflowLogger(tracking_uri=store(tmp_path), every_n_batches=1)
+    with pytest.raises(KeyboardInterrupt):
+        learn.fit(3, callbacks=[first, Checkpoint(), Interrupt()])
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    again = MLflowLogger(tracking_uri=other, every_n_batches=1)
+    with pytest.warns(RuntimeWarning, match="is not in .*other.db.*logs to a new run there"):
+        linear_learner(path=tmp_path).fit(
+            3, callbacks=[again, Checkpoint()], resume_from=tmp_path / "checkpoint.pt"
+        )
+    assert again.run_id != first.run_id and not again.broken
+    assert run_of(other, again).info.status == "FINISHED"
+    assert [value for _, value in history_of(other, again, "epoch")] == [2, 3]  # from the checkpoint on
+
+
+def test_the_loggers_see_the_epoch_a_pruner_ends_the_fit_at() -> None:
+    from trainwell.callbacks import TensorBoardLogger as Logger
+    from trainwell.learner import CancelFit
+
+    class Prune(Callback):
+        order = 50  # as OptunaPruning
+
+        def after_epoch(self, learn: Learner) -> None:
+            if learn.epoch == 1:
+                raise CancelFit
+
+    assert Logger.order < Prune.order and MLflowLogger.order < Prune.order

@@ -105,3 +105,33 @@ def test_tune_logs_every_trial_as_a_run_of_its_own(binary_csv: Path, tmp_path: P
         f"logged to MLflow: the search as run {parent.info.run_id}, its 2 trials as child runs"
         in result.stderr
     )
+
+
+def test_destinations_with_their_places_in_one_value_and_a_folder_that_cannot_be_made(
+    binary_csv: Path, tmp_path: Path
+) -> None:
+    from trainwell.cli._loggers import LogTarget, parse_log
+
+    assert parse_log(["tensorboard=tb/a,mlflow=sqlite:///x.db"]) == [
+        LogTarget("tensorboard", "tb/a"),
+        LogTarget("mlflow", "sqlite:///x.db"),
+    ]
+    assert parse_log(["tensorboard,mlflow=sqlite:///x.db"]) == [
+        LogTarget("tensorboard", None),
+        LogTarget("mlflow", "sqlite:///x.db"),
+    ]
+    (tmp_path / "taken").write_text("a file where the folder would go")
+    result = run_cli("fit", binary_csv, "--target", "y", "--log", "tensorboard=taken/run", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--log tensorboard: cannot make the folder 'taken/run'" in result.stderr
+
+
+def test_a_time_budget_trains_the_mlp_with_mlflow_set_up_before_it(binary_csv: Path, tmp_path: Path) -> None:
+    # MLflow's import and a new store took 3 s of a 3 s budget: the MLP trained no batch and was kept untrained.
+    result = run_cli(
+        "fit", binary_csv, "--target", "y", "--arch", "mlp", "--time", "4s", "--out", "m", "--log", "mlflow",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.explain()
+    history = (tmp_path / "m" / "history.csv").read_text().splitlines()
+    assert len(history) >= 2  # a header and at least one epoch

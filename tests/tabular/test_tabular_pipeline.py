@@ -202,3 +202,12 @@ def test_fit_table_reports_a_metric_function_by_its_name(tmp_path: Path) -> None
     assert run.metrics["share_right"] == pytest.approx(run.metrics["accuracy"])
     saved = json.loads((tmp_path / "m" / "trainwell.json").read_text())["training"]
     assert saved["metrics"] == ["accuracy", "share_right"]
+
+
+def test_an_mlp_that_trained_no_epoch_never_beats_the_trees() -> None:
+    from trainwell.tabular.pipeline import _better_trees
+
+    assert _better_trees({"valid_loss": 0.33}, {})  # a budget spent before the MLP's first batch: trees kept
+    assert not _better_trees({}, {"valid_loss": 0.35})  # trees without a loss: the MLP
+    assert _better_trees({"valid_loss": 0.30}, {"valid_loss": 0.35})
+    assert not _better_trees({"valid_loss": 0.36}, {"valid_loss": 0.35})

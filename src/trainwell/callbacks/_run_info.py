@@ -64,6 +64,9 @@ def hyperparameters(learn: Learner) -> dict[str, str | int | float | bool]:
     for key, value in (spec.get("config") or {}).items():
         if isinstance(value, (str, int, float, bool)):
             values[f"arch.{key}"] = value
+    if getattr(learn.model, "closed_form", False):  # trees, EASE: no optimizer, rate or batches to speak of
+        for key in ("optimizer", "lr", "lr_first_group", "wd", "epochs", "batch_size"):
+            values.pop(key, None)
     return {key: value for key, value in values.items() if value is not None}
 
 

@@ -64,7 +64,7 @@ class MLflowLogger(Callback):
         >>> learn.fine_tune(3, callbacks=[MLflowLogger("pets", run_name="xresnet18")])  # doctest: +SKIP
     """
 
-    order = 70  # after the Recorder's row, before a Checkpoint (85) saves this logger's run
+    order = 40  # after every writer of the epoch row (5 at most), before pruning (50) may end the fit there
     runs_in_lr_find = False
 
     def __init__(
@@ -94,6 +94,8 @@ class MLflowLogger(Callback):
         self.step = 0
         #: The run logged into, set when the first fit starts.
         self.run_id: str | None = None
+        #: The architecture the fits logged were of (a pipeline may keep another: trees over the MLP).
+        self.logged_arch = ""
         #: The tracking store the run is in (``tracking_uri``, else MLflow's default), set with the run.
         self.store: str | None = None
         self._client: Any = None
@@ -102,6 +104,13 @@ class MLflowLogger(Callback):
         self._pending: list[Any] = []
         self._finished = False
         self._broken = False
+
+    def start(self) -> MLflowLogger:
+        """Start the run now, before any fit (the first fit starts it otherwise): importing MLflow and making a
+        new store take seconds, which would otherwise come out of a time budget's training. Only on rank 0."""
+        if self.run_id is None and is_rank_zero():
+            self._start_run()
+        return self
 
     # ------------------------------------------------------------------------------------------- events
     def before_fit(self, learn: Learner) -> None:
@@ -115,6 +124,8 @@ class MLflowLogger(Callback):
             self._call("reopen the run", self._client.update_run, self.run_id, status="RUNNING")
         prefix = "" if self._fits == 1 else f"fit{self._fits}."
         settings = {**hyperparameters(learn), **self.params}
+        if self._fits == 1:
+            self.logged_arch = str(settings.get("arch", ""))
         if self._fits > 1:  # the settings a later fit changes (a parameter cannot be logged twice)
             settings = {key: settings[key] for key in ("epochs", "lr", "phase") if key in settings}
         self._log_params({f"{prefix}{key}": value for key, value in settings.items()})
@@ -152,11 +163,31 @@ class MLflowLogger(Callback):
         self.step = int(state["step"])
         self._fits = int(state["fits"])
         if state.get("run_id") and state["run_id"] != fresh:
+            if self._client is not None and not self._exists(state["run_id"]):
+                # Another store than the interrupted fit's (./mlflow.db of another folder): go on in this one.
+                warn(
+                    f"MLflowLogger: the interrupted fit's run {state['run_id']} is not in '{self.store}'; the "
+                    f"resumed fit logs to a new run there ({fresh}), from the checkpoint on",
+                    RuntimeWarning,
+                )
+                return
             if fresh is not None and self._owned and self._client is not None:
                 self._call("delete the empty run", self._client.delete_run, fresh)
             self.run_id, self._owned = state["run_id"], bool(state["owned"])
             if self._owned and self._client is not None:
                 self._call("reopen the run", self._client.update_run, self.run_id, status="RUNNING")
+
+    def _exists(self, run_id: str) -> bool:
+        try:
+            self._client.get_run(run_id)
+        except Exception:  # MLflow's RESOURCE_DOES_NOT_EXIST, a store that cannot answer
+            return False
+        return True
+
+    @property
+    def broken(self) -> bool:
+        """Whether a call to the store failed (one warning said so) and the logging stopped."""
+        return self._broken
 
     # ------------------------------------------------------------------------------------------- artifacts
     def log_model_dir(self, directory: str | Path, artifact_path: str = "model") -> None:
@@ -167,10 +198,24 @@ class MLflowLogger(Callback):
         directory = Path(directory)
         from trainwell.core.artifact import read_metadata
 
-        scores = (read_metadata(directory).get("training") or {}).get("test") or {}
+        metadata = read_metadata(directory)
+        training = metadata.get("training") or {}
+        scores = training.get("test") or {}
         self._queue(
             {f"test/{name}": value for name, value in scores.items() if isinstance(value, (int, float))}
         )
+        # The model kept: its architecture, and its final validation numbers when it is not the one the fits
+        # logged (fit --arch auto keeping the boosted trees it compared the MLP with).
+        kept = str((metadata.get("architecture") or {}).get("name") or "")
+        if kept:
+            self._call("tag the kept model", self._client.set_tag, self.run_id, "trainwell.kept_arch", kept)
+        if kept and kept != self.logged_arch:
+            final = training.get("final") or {}
+            self._queue({
+                f"kept/{name}": value
+                for name, value in final.items()
+                if isinstance(value, (int, float)) and name not in ("fit", "epoch", "lr", "time")
+            })  # fmt: skip
         self._flush()
         self._call(
             "store the model directory",

@@ -64,7 +64,7 @@ class TensorBoardLogger(Callback):
         >>> learn.fit_one_cycle(5, callbacks=[TensorBoardLogger("runs/baseline")])  # doctest: +SKIP
     """
 
-    order = 70  # after the Recorder's row, before a Checkpoint (85) saves this logger's step
+    order = 40  # after every writer of the epoch row (5 at most), before pruning (50) may end the fit there
     runs_in_lr_find = False  # the learning-rate finder's sweep is undone: no training to log
 
     def __init__(
@@ -74,6 +74,9 @@ class TensorBoardLogger(Callback):
         params: dict[str, Any] | None = None,
     ) -> None:
         need_package("TensorBoardLogger", "tensorboard", "tensorboard")
+        # Imported now (about a second), not at the first batch: inside a fit it is training time lost.
+        import torch.utils.tensorboard  # noqa: F401
+
         if log_dir is not None and (not isinstance(log_dir, (str, Path)) or not str(log_dir)):
             raise ConfigError(
                 f"TensorBoardLogger log_dir must be a folder path, got {log_dir!r}; pass e.g. log_dir='runs/first'"

@@ -9,8 +9,11 @@ training stack is imported, so a misspelt name or a missing package is said at o
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,8 +24,14 @@ LOG_HELP = (
     "Also log the fit to tensorboard (event files in runs/<model>-<time>; tensorboard=DIR for another folder) "
     "and/or mlflow (a run in MLFLOW_TRACKING_URI or ./mlflow.db; mlflow=URI for another store), e.g. --log "
     "tensorboard,mlflow: losses, learning rates, metrics per epoch, the settings; MLflow also keeps the model "
-    "directory. Needs pip install 'trainwell[tensorboard]' or 'trainwell[mlflow]'."
+    "directory. Needs trainwell's tensorboard or mlflow extra (pip install)."
 )
+#: A comma that starts another destination (``tensorboard=runs/a,mlflow=sqlite:///x.db``); commas inside a URI
+#: stay.
+_NEXT = re.compile(r",\s*(?=(?:tensorboard|mlflow)\b)", re.IGNORECASE)
+#: MLflow's HTTP retries while a run starts, unless set: its default (7 retries, backing off) kept a command
+#: silent for four minutes before saying a server was unreachable.
+QUICK_HTTP = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2", "MLFLOW_HTTP_REQUEST_TIMEOUT": "10"}
 
 
 @dataclass(frozen=True)
@@ -44,7 +53,9 @@ def parse_log(values: list[str] | None) -> list[LogTarget]:
 
     targets: list[LogTarget] = []
     for value in values or []:
-        parts = [value] if "=" in value else [part for part in value.split(",") if part.strip()]
+        parts = [part for part in _NEXT.split(value) if part.strip()]
+        if "=" not in value:
+            parts = [part for part in value.split(",") if part.strip()]
         if not parts:
             raise ConfigError("--log is empty; pass tensorboard, mlflow or both (--log tensorboard,mlflow)")
         for part in parts:
@@ -75,11 +86,16 @@ def parse_log(values: list[str] | None) -> list[LogTarget]:
     return targets
 
 
-def make_loggers(targets: list[LogTarget], out: Path, closed_form: str | None = None) -> list[Any]:
+def make_loggers(
+    targets: list[LogTarget], out: Path, closed_form: str | None = None, resume: bool = False
+) -> list[Any]:
     """The callbacks of ``targets`` for a fit writing the model directory ``out``, each said on standard error
     (where to look while it trains); none for a model fitted in ``closed_form`` (words naming it), which has
-    no epochs to log."""
+    no epochs to log. The MLflow run is started here, before the fit's time budget starts, and a TensorBoard
+    folder that cannot be made is refused in one line. A ``resume``'s loggers go on where the interrupted
+    fit's did."""
     from trainwell.cli._common import err_console
+    from trainwell.core.errors import ConfigError
 
     quiet = os.environ.get("RANK", "0") != "0"  # under torchrun, rank 0 logs and says so for all
     if closed_form is not None:
@@ -100,10 +116,27 @@ def make_loggers(targets: list[LogTarget], out: Path, closed_form: str | None = 
             folder = (
                 Path(target.where) if target.where else Path("runs") / default_run_name(out.name or "model")
             )
+            if not resume:
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                except OSError as error:
+                    raise ConfigError(
+                        f"--log tensorboard: cannot make the folder '{folder}' ({error.strerror or error}); "
+                        "pass tensorboard=DIR with a folder you can write"
+                    ) from None
+                if any(folder.glob("events.out.tfevents.*")) and not quiet:
+                    err_console.print(
+                        f"note: '{folder}' already holds a run's events; this fit's are written beside them and "
+                        "TensorBoard shows both as one run: pass tensorboard=DIR with a new folder to keep them apart",
+                        soft_wrap=True,
+                        markup=False,
+                        highlight=False,
+                    )
             loggers.append(TensorBoardLogger(folder.absolute()))
+            where = "the interrupted fit's folder" if resume else f"'{folder}'"
             if not quiet:
                 err_console.print(
-                    f"logging to TensorBoard in '{folder}' (watch: tensorboard --logdir {folder.parent})",
+                    f"logging to TensorBoard in {where} (watch: tensorboard --logdir {folder.parent})",
                     soft_wrap=True,
                     markup=False,
                     highlight=False,
@@ -112,15 +145,33 @@ def make_loggers(targets: list[LogTarget], out: Path, closed_form: str | None = 
             from trainwell.callbacks import MLflowLogger
 
             experiment = os.environ.get("MLFLOW_EXPERIMENT_NAME") or "trainwell"
-            loggers.append(
-                MLflowLogger(
-                    experiment,
-                    run_name=out.absolute().name or "model",
-                    tracking_uri=target.where,
-                    tags={"trainwell.model_dir": str(out.absolute())},
-                )
+            logger = MLflowLogger(
+                experiment,
+                run_name=out.absolute().name or "model",
+                tracking_uri=target.where,
+                tags={"trainwell.model_dir": str(out.absolute())},
             )
+            uri = target.where or os.environ.get("MLFLOW_TRACKING_URI") or ""
+            if uri.startswith(("http://", "https://")) and not quiet:
+                err_console.print(
+                    f"connecting to MLflow at {uri}", soft_wrap=True, markup=False, highlight=False
+                )
+            with quick_http():
+                logger.start()  # seconds of imports and store set-up, before the time budget starts
+            loggers.append(logger)
     return loggers
+
+
+@contextlib.contextmanager
+def quick_http() -> Iterator[None]:
+    """MLflow's HTTP retries cut to :data:`QUICK_HTTP` within the block (unless the environment sets them)."""
+    added = {name: value for name, value in QUICK_HTTP.items() if name not in os.environ}
+    os.environ.update(added)
+    try:
+        yield
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
 
 
 def finish_loggers(loggers: list[Any], out: Path) -> None:
@@ -135,6 +186,10 @@ def finish_loggers(loggers: list[Any], out: Path) -> None:
         if isinstance(logger, MLflowLogger):
             if logger.run_id is None:
                 line = "--log mlflow: nothing was logged: the model was fitted in closed form, without epochs"
+            elif logger.broken:
+                line = (
+                    f"--log mlflow: the logging to run {logger.run_id} stopped early (see the warning above)"
+                )
             else:
                 if (out / "trainwell.json").is_file():
                     logger.log_model_dir(out)
@@ -142,6 +197,12 @@ def finish_loggers(loggers: list[Any], out: Path) -> None:
                     f"logged to MLflow: run {logger.run_id} ('{logger.run_name}') in experiment "
                     f"'{logger.experiment}' at {logger.store}"
                 )
+                kept = _kept_arch(out)
+                if kept and logger.logged_arch and kept != logger.logged_arch:
+                    line += (
+                        f"; the model kept is {kept} (tagged trainwell.kept_arch, its scores as kept/...), the "
+                        f"run's curves are of the {logger.logged_arch} it was compared with"
+                    )
         elif logger.run_dir is None or not logger.run_dir.exists():
             line = (
                 "--log tensorboard: nothing was logged: the model was fitted in closed form, without epochs"
@@ -149,6 +210,17 @@ def finish_loggers(loggers: list[Any], out: Path) -> None:
         else:
             line = f"logged to TensorBoard: {_shown(logger.run_dir)}"
         err_console.print(line, soft_wrap=True, markup=False, highlight=False)
+
+
+def _kept_arch(out: Path) -> str:
+    """The architecture of the model written in ``out`` (``""`` when unreadable)."""
+    import json
+
+    try:
+        metadata = json.loads((out / "trainwell.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    return str((metadata.get("architecture") or {}).get("name") or "")
 
 
 def _shown(path: Path) -> str:

@@ -317,7 +317,7 @@ def fit(
             if log_targets:
                 from trainwell.cli._loggers import make_loggers
 
-                loggers.extend(make_loggers(log_targets, out, closed_form))
+                loggers.extend(make_loggers(log_targets, out, closed_form, resume=resume))
                 keeping.callbacks.extend(loggers)
             return keeping
 

@@ -228,9 +228,12 @@ def _resumed_lr(checkpoint: str | Path) -> float | None:
 
 
 def _better_trees(trees: dict[str, Any], mlp: dict[str, Any]) -> bool:
-    """Whether the trees' validation loss is below the MLP's (by :data:`TREES_MARGIN`); a missing or NaN loss
-    keeps the MLP."""
+    """Whether the trees' validation loss is below the MLP's (by :data:`TREES_MARGIN`); the trees' loss missing
+    or NaN keeps the MLP, the MLP's missing or NaN (no epoch trained: a time budget spent before its first
+    batch) keeps the trees."""
     ours, theirs = trees.get("valid_loss"), mlp.get("valid_loss")
-    if not isinstance(ours, float) or not isinstance(theirs, float) or ours != ours:
+    if not isinstance(ours, float) or ours != ours:
         return False
+    if not isinstance(theirs, float):
+        return True  # an MLP that trained no epoch has no loss to compare: it would be kept untrained
     return theirs != theirs or ours < theirs * (1 - TREES_MARGIN)
