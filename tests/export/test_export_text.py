@@ -35,6 +35,10 @@ def test_export_matches_pytorch_on_synthesised_and_given_texts(model_dir: Path) 
     synthetic = export_onnx(model_dir)
     assert synthetic.max_abs_diff <= 1e-4 and synthetic.unit == "texts" and synthetic.synthetic
     assert synthetic.input_names == ["ids", "offsets"]
+    import onnxruntime as ort
+
+    card = ort.InferenceSession(str(synthetic.path)).get_modelmeta().custom_metadata_map
+    assert "offsets: int64 (batch)" in card["inputs"] and "EmbeddingBag" in card["inputs"]
     given = export_onnx(model_dir, inputs=reviews(50, 1, positive_every=3, filler=None))
     assert given.max_abs_diff <= 1e-4 and given.n_rows_checked == 50
     metadata = trainwell.export.read_metadata(model_dir)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tagging_samples import entity_sentences, pos_sentences
@@ -37,6 +38,15 @@ def test_onnx_tagger_gives_the_pytorch_tags(tmp_path: Path, crf: bool) -> None:
     card = ort.InferenceSession(str(report.path)).get_modelmeta().custom_metadata_map
     assert card["task"] == "tagging" and json.loads(card["classes"]) == list(load(model_dir).task.classes)
     assert "words, casing" in card["inputs"] and "CRF" in card["output"]
+    # The decoding rules travel in the file: what the ONNX predictor reads from the weights, to 6 decimals.
+    onnx_tagger = OnnxTaggerPredictor(model_dir)
+    for key, expected in (
+        ("transitions", onnx_tagger.follow),
+        ("start", onnx_tagger.start),
+        ("end", onnx_tagger.end),
+    ):
+        assert np.allclose(json.loads(card[key]), expected.numpy(), atol=1e-5), key
+    assert ("a CRF tagger" in card["decode"]) is crf
     sentences = [words for words, _ in entity_sentences(60, seed=8)] + [["Zyx"], ["a"] * 45]
     torch_tags = load(model_dir).tag_words(sentences)
     onnx_predictor = OnnxTaggerPredictor(model_dir)

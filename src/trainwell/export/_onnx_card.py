@@ -33,10 +33,18 @@ _INPUTS = {
         "x_cat: int64 (batch, categorical columns) codes and x_cont: float32 (batch, numeric columns), the rows "
         "as the recipe in trainwell.json encodes them (trainwell.export.OnnxPredictor does it)"
     ),
-    "collab": "x_cat: int64 (batch, 2) user and item codes, numbered as in trainwell.json's recipe",
+    "collab": (
+        "x_cat: int64 (batch, 2) user and item codes: an id's place in trainwell.json's recipe users / items "
+        "lists plus 1, and 0 for an id never seen in training (scored as the average user or item)"
+    ),
     "text": (
-        "token ids as the tokenizer and vocabulary in trainwell.json make them (trainwell.export.OnnxPredictor "
-        "does it)"
+        "the n-gram bag's ids: int64 (n_ids), every text's token and n-gram ids one text after another, and "
+        "offsets: int64 (batch), where each text's ids begin (an EmbeddingBag's layout); the ids as the tokenizer "
+        "and vocabulary in trainwell.json make them (trainwell.export.OnnxPredictor does it)"
+    ),
+    "text_tokens": (
+        "tokens: int64 (batch, time), each text's token ids right-padded with the recipe's pad id, as the "
+        "tokenizer and vocabulary in trainwell.json make them (trainwell.export.OnnxPredictor does it)"
     ),
     "language_model": (
         "tokens: int64 (batch, time) ids from the vocabulary in trainwell.json, and each layer's state "
@@ -68,6 +76,8 @@ def describe(predictor: Any, application: str) -> dict[str, str]:
             card["label_thresholds"] = json.dumps([float(value) for value in thresholds])
         card["output"] = _output(task)
     card["inputs"] = _inputs(predictor, application)
+    if task is not None and task.kind == "tagging":
+        card.update(_tag_rules(predictor))
     if application == "vision":
         recipe = predictor.recipe
         card["image_size"] = f"{recipe.size[0]}x{recipe.size[1]}"
@@ -120,6 +130,37 @@ def _output(task: Task) -> str:
     )
 
 
+def _tag_rules(predictor: Any) -> dict[str, str]:
+    """A tagger's decoding rules, so that a runtime finds the best tag sequence as trainwell does:
+    ``transitions`` (tag -> next tag), ``start`` and ``end`` scores (JSON, the scheme's forbidden moves as
+    -10000), and ``decode`` saying how they combine with the logits."""
+    state = predictor.model.state_dict()
+    prefix = "crf." if "crf.transitions" in state else ""
+    if f"{prefix}follow_penalty" not in state:
+        return {}
+    follow, start = state[f"{prefix}follow_penalty"].clone(), state[f"{prefix}start_penalty"].clone()
+    end = 0.0 * start
+    emissions = "the logits' log-softmax (a tagger without a CRF)"
+    if prefix:
+        follow, start, end = follow + state["crf.transitions"], start + state["crf.start"], state["crf.end"]
+        emissions = "the logits as they are (a CRF tagger)"
+
+    def listed(tensor: Any) -> str:
+        return json.dumps([[round(float(v), 6) for v in row] for row in tensor.tolist()] if tensor.dim() == 2 else
+                          [round(float(v), 6) for v in tensor.tolist()])  # fmt: skip
+
+    return {
+        "transitions": listed(follow),
+        "start": listed(start),
+        "end": listed(end),
+        "decode": (
+            "Viterbi over each sentence: the best tags maximise start[first] + the sum of each word's emission "
+            "score for its tag + transitions[tag, next tag] + end[last], where the emission scores are "
+            f"{emissions}; tags in the order of classes"
+        ),
+    }
+
+
 def _inputs(predictor: Any, application: str) -> str:
     if application == "vision":
         recipe = predictor.recipe
@@ -127,7 +168,8 @@ def _inputs(predictor: Any, application: str) -> str:
         return (
             f"pixels: float32 (batch, {recipe.channels}, {recipe.size[0]}, {recipe.size[1]}), {colour} on the "
             f"0..1 scale (uint8 / 255), the image fitted to {recipe.size[0]}x{recipe.size[1]} by "
-            f"'{recipe.resize}'; the graph normalises them itself"
+            f"'{recipe.resize}' with Pillow's bilinear resampling, after its EXIF orientation; the graph normalises "
+            "them itself"
         )
     task = getattr(predictor, "task", None)
     if application == "text" and task is not None and task.kind == "tagging":
@@ -135,6 +177,8 @@ def _inputs(predictor: Any, application: str) -> str:
             "words, casing: int64 (batch, time) and chars: int64 (batch, time, characters) of sentences of one "
             "length, coded as the recipe in trainwell.json codes them"
         )
+    if application == "text" and getattr(getattr(predictor, "recipe", None), "batch_format", "bag") != "bag":
+        return _INPUTS["text_tokens"]
     return _INPUTS.get(application, _INPUTS["generic"])
 
 
