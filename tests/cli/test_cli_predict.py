@@ -124,3 +124,12 @@ def test_an_out_of_no_table_format_or_a_folder_is_refused_before_predicting(
     ]
     assert folder.returncode == 2 and "is a directory; pass the path of the file to write" in folder.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_known_value_in_another_case_is_named(model_dir: Path, binary_csv: Path, tmp_path: Path) -> None:
+    rows = pd.read_csv(binary_csv).head(2).assign(color="RED")
+    path = tmp_path / "shouted.csv"
+    rows.to_csv(path, index=False)
+    (result,) = run_cli_many([["predict", model_dir, path]])
+    assert result.returncode == 0, result.explain()
+    assert "color: 'RED' (2; did you mean 'red'?)" in " ".join(result.stderr.split())

@@ -203,8 +203,15 @@ def _say_unknown_categories(predictor: Any, rows: Any) -> None:
         return
     from trainwell.cli._common import err_console
 
+    categories = getattr(recipe, "categories", {}) or {}
+
+    def one(name: str, value: str, count: int) -> str:
+        # A known value written in another case ('female' for 'Female') is named: the likely slip.
+        same = [known for known in categories.get(name, []) if str(known).casefold() == value.casefold()]
+        return f"{value!r} ({count}; did you mean {same[0]!r}?)" if same else f"{value!r} ({count})"
+
     def column(name: str, values: dict[str, int]) -> str:
-        shown = ", ".join(f"{value!r} ({count})" for value, count in list(values.items())[:SHOWN_UNKNOWN])
+        shown = ", ".join(one(name, value, count) for value, count in list(values.items())[:SHOWN_UNKNOWN])
         more = f" and {len(values) - SHOWN_UNKNOWN} more" if len(values) > SHOWN_UNKNOWN else ""
         return f"{name}: {shown}{more}"
 
@@ -221,7 +228,7 @@ def _say_unknown_categories(predictor: Any, rows: Any) -> None:
     elif len(rare) == len(names):
         read_as = "read as each column's rare values"
     else:
-        read_as = f"read as missing (as the column's rare values in {', '.join(rare)})"
+        read_as = f"read as missing, or in {', '.join(rare)} as that column's rare values"
     what = (
         "users or items the model never saw"
         if getattr(predictor, "application", None) == "collab"

@@ -346,7 +346,8 @@ def render_folds(evaluation: Evaluation, console: Any) -> None:
         t = float(stats.t.ppf((1 + evaluation.level) / 2, df=1))
         console.print(
             f"note: over 2 folds each t interval rests on 1 degree of freedom (t = {t:.1f} for "
-            f"{evaluation.level:.0%}), too wide to tell models apart; use --cv 5 (the default) or more",
+            f"{evaluation.level:.0%}), too wide to tell models apart fold by fold (comparisons bootstrapped over "
+            "the validation rows still can); use --cv 5 (the default) or more",
             soft_wrap=True,
             markup=False,
         )
