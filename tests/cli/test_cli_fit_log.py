@@ -99,6 +99,9 @@ def test_tune_logs_every_trial_as_a_run_of_its_own(binary_csv: Path, tmp_path: P
     assert sorted(run.info.run_name for run in children) == ["trial 0", "trial 1"]
     assert all(run.info.status == "FINISHED" and "trial.lr" in run.data.params for run in children)
     assert parent.info.status == "FINISHED"
+    parent = client.get_run(parent.info.run_id)  # read again: its outcome was logged after the search
+    assert {"best/roc_auc", "best_trial", "kept_trial"} <= set(parent.data.metrics)
+    assert parent.data.tags["trainwell.kept"] in ("best", "defaults")
     stored = {item.path for item in client.list_artifacts(parent.info.run_id, "model")}
     assert {"model/trainwell.json", "model/tuning.json"} <= stored
     assert (

@@ -302,6 +302,7 @@ class TrialLogs:
         try:
             if succeeded and (self.out / "trainwell.json").is_file():
                 self._client.log_artifacts(self.parent, str(self.out), "model")
+                self._log_outcome()
             self._client.set_terminated(self.parent, status="FINISHED" if succeeded else "FAILED")
         except Exception as error:  # MLflow's own types: the search's result stands
             err_console.print(
@@ -321,6 +322,28 @@ class TrialLogs:
     def _experiment(self) -> str:
         return os.environ.get("MLFLOW_EXPERIMENT_NAME") or "trainwell"
 
+    def _log_outcome(self) -> None:
+        """The search's run gets what tuning.json says of it: the best and kept trials, their values."""
+        import json
+
+        path = self.out / "tuning.json"
+        if not path.is_file():
+            return
+        record = json.loads(path.read_text(encoding="utf-8"))
+        metric = str(record.get("metric", "value"))
+        numbers = {
+            f"best/{metric}": record.get("best_value"),
+            f"defaults/{metric}": record.get("default_value"),
+            "best_trial": record.get("best_trial"),
+            "kept_trial": record.get("kept_trial"),
+        }
+        for key, value in numbers.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                self._client.log_metric(self.parent, key, float(value))
+        for key in ("kept", "kept_reason", "arch"):
+            if record.get(key) is not None:
+                self._client.set_tag(self.parent, f"trainwell.{key}", str(record[key])[:5000])
+
     def _parent(self, uri: str | None) -> str:
         """The search's own run, started with the first trial."""
         if self.parent is None:
@@ -334,18 +357,19 @@ class TrialLogs:
             level = quiet.level
             quiet.setLevel(max(level, logging.WARNING))
             try:
-                self._client = MlflowClient(uri)
-                found = self._client.get_experiment_by_name(self._experiment())
-                experiment = (
-                    found.experiment_id
-                    if found is not None
-                    else self._client.create_experiment(self._experiment())
-                )
-                run = self._client.create_run(
-                    experiment,
-                    run_name=f"tune {self.out.absolute().name}",
-                    tags={"trainwell": "tune", "trainwell.model_dir": str(self.out.absolute())},
-                )
+                with quick_http():  # an unreachable server is said in seconds, as for fit
+                    self._client = MlflowClient(uri)
+                    found = self._client.get_experiment_by_name(self._experiment())
+                    experiment = (
+                        found.experiment_id
+                        if found is not None
+                        else self._client.create_experiment(self._experiment())
+                    )
+                    run = self._client.create_run(
+                        experiment,
+                        run_name=f"tune {self.out.absolute().name}",
+                        tags={"trainwell": "tune", "trainwell.model_dir": str(self.out.absolute())},
+                    )
             except Exception as error:  # MLflow's own types
                 raise UserError(
                     f"--log mlflow could not start the search's run in '{uri or 'the default store'}' "
