@@ -138,3 +138,12 @@ def test_a_time_budget_trains_the_mlp_with_mlflow_set_up_before_it(binary_csv: P
     assert result.returncode == 0, result.explain()
     history = (tmp_path / "m" / "history.csv").read_text().splitlines()
     assert len(history) >= 2  # a header and at least one epoch
+
+
+def test_a_fit_that_fails_before_training_leaves_no_empty_mlflow_run(tmp_path: Path) -> None:
+    (tmp_path / "bad.csv").write_text("x,y\n1,a\n2,a\n3,a\n", encoding="utf-8")  # one class: nothing to learn
+    result = run_cli("fit", "bad.csv", "--target", "y", "--log", "mlflow", cwd=tmp_path)
+    assert result.returncode == 2, result.explain()
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name("trainwell")
+    assert experiment is None or client.search_runs([experiment.experiment_id]) == []

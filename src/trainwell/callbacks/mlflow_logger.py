@@ -112,6 +112,16 @@ class MLflowLogger(Callback):
             self._start_run()
         return self
 
+    def abandon(self) -> None:
+        """The work this run was started for stopped on an error: a run no fit reached (the data could not be
+        read) is deleted, one a fit logged into is ended ``FAILED`` (as its fit's end already did)."""
+        if self._client is None or self.run_id is None or not self._owned:
+            return
+        if self._fits == 0:
+            self._call("delete the run no fit reached", self._client.delete_run, self.run_id)
+        else:
+            self._call("end the run", self._client.set_terminated, self.run_id, status="FAILED")
+
     # ------------------------------------------------------------------------------------------- events
     def before_fit(self, learn: Learner) -> None:
         if not is_rank_zero():

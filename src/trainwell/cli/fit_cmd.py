@@ -558,7 +558,12 @@ def fit(
     loggers: list[Any] = []  # --log's callbacks, made once the options are checked
 
     def run_and_log() -> None:
-        run()
+        try:
+            run()
+        except BaseException:
+            for logger in loggers:  # an MLflow run started before the data was read: deleted, or FAILED
+                getattr(logger, "abandon", lambda: None)()
+            raise
         if loggers:
             from trainwell.cli._loggers import finish_loggers
 
