@@ -127,9 +127,8 @@ class TensorBoardLogger(Callback):
 
     def load_checkpoint_state(self, state: dict[str, Any]) -> None:
         self.step = int(state["step"])
-        if state.get(
-            "run_dir"
-        ):  # the interrupted run's folder, not a new one (a default name has a new time)
+        # The interrupted run's folder, not a new one (a default name has a new time).
+        if state.get("run_dir"):
             self.run_dir = Path(state["run_dir"])
         self._purge_step = self.step + 1  # what the interrupted run wrote after the checkpoint is dropped
         self._described = True  # the settings were written by the run that is resumed
