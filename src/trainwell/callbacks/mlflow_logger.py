@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -108,7 +109,8 @@ class MLflowLogger(Callback):
     def start(self) -> MLflowLogger:
         """Start the run now, before any fit (the first fit starts it otherwise): importing MLflow and making a
         new store take seconds, which would otherwise come out of a time budget's training. Only on rank 0."""
-        if self.run_id is None and is_rank_zero():
+        # Before torchrun's processes have joined their group each says it is rank 0: RANK tells them apart.
+        if self.run_id is None and is_rank_zero() and os.environ.get("RANK", "0") == "0":
             self._start_run()
         return self
 
