@@ -304,7 +304,7 @@ def test_the_loggers_see_the_epoch_a_pruner_ends_the_fit_at() -> None:
 def test_mlflow_started_early_under_torchrun_starts_a_run_on_rank_0_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # fit --log starts the run before the processes join their group, when each reads as rank 0.
+    # fit --track starts the run before the processes join their group, when each reads as rank 0.
     uri = store(tmp_path)
     monkeypatch.setenv("RANK", "1")
     assert MLflowLogger(tracking_uri=uri).start().run_id is None

@@ -65,8 +65,8 @@ def run_fresh(*args: str, cwd: Path) -> tuple[int, list[str], str]:
             "language_model, tagging (the first four for a table",
         ),
         (
-            ("fit", "table.csv", "--target", "y", "--log", "wandb"),
-            "error: --log 'wandb': not a destination; pass tensorboard, mlflow or both",
+            ("fit", "table.csv", "--target", "y", "--track", "wandb"),
+            "error: --track 'wandb': not a destination; pass tensorboard, mlflow or both",
         ),
         (("predict", "nope", "rows.csv"), "error: model directory 'nope' does not exist"),
         (

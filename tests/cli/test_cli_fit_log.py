@@ -1,4 +1,4 @@
-"""``trainwell fit --log``: the fit logged to TensorBoard and MLflow as a user runs it, read back with each
+"""``trainwell fit --track``: the fit logged to TensorBoard and MLflow as a user runs it, read back with each
 tool's own reader; misspelt destinations refused in one line before anything is read."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from cli_support import EPOCHS, run_cli
 
-pytest.importorskip("tensorboard", reason="--log needs the tensorboard and mlflow extras")
-pytest.importorskip("mlflow", reason="--log needs the tensorboard and mlflow extras")
+pytest.importorskip("tensorboard", reason="--track needs the tensorboard and mlflow extras")
+pytest.importorskip("mlflow", reason="--track needs the tensorboard and mlflow extras")
 
 from mlflow.tracking import MlflowClient
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
@@ -21,7 +21,7 @@ def test_fit_logs_to_tensorboard_and_mlflow_with_the_model_as_artifacts(
     binary_csv: Path, tmp_path: Path
 ) -> None:
     result = run_cli(
-        "fit", binary_csv, "--target", "y", "--arch", "mlp", "--out", "model", *EPOCHS, "--log", "tensorboard,mlflow",
+        "fit", binary_csv, "--target", "y", "--arch", "mlp", "--out", "model", *EPOCHS, "--track", "tensorboard,mlflow",
         cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.explain()
@@ -48,12 +48,13 @@ def test_fit_logs_to_tensorboard_and_mlflow_with_the_model_as_artifacts(
 
 def test_a_model_fitted_in_closed_form_is_said_to_log_nothing(binary_csv: Path, tmp_path: Path) -> None:
     result = run_cli(
-        "fit", binary_csv, "--target", "y", "--arch", "gbdt", "--out", "trees", "--log", "tensorboard=tb/trees",
+        "fit", binary_csv, "--target", "y", "--arch", "gbdt", "--out", "trees", "--track", "tensorboard=tb/trees",
         cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.explain()
-    assert "--log: boosted trees (--arch gbdt) is fitted in closed form, without epochs: nothing to log" in (
-        result.stderr
+    assert (
+        "--track: boosted trees (--arch gbdt) is fitted in closed form, without epochs: nothing to log"
+        in (result.stderr)
     )
     assert "logging to" not in result.stderr and not (tmp_path / "tb").exists()
     assert (tmp_path / "trees" / "trainwell.json").is_file()
@@ -62,15 +63,15 @@ def test_a_model_fitted_in_closed_form_is_said_to_log_nothing(binary_csv: Path, 
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("wandb", "--log 'wandb': not a destination; pass tensorboard, mlflow or both"),
-        ("mlflow=", "--log 'mlflow=': nothing after '='; pass e.g. --log mlflow=sqlite:///mlflow.db"),
-        ("tensorboard,tensorboard", "--log tensorboard is given twice"),
+        ("wandb", "--track 'wandb': not a destination; pass tensorboard, mlflow or both"),
+        ("mlflow=", "--track 'mlflow=': nothing after '='; pass e.g. --track mlflow=sqlite:///mlflow.db"),
+        ("tensorboard,tensorboard", "--track tensorboard is given twice"),
     ],
 )
 def test_bad_destinations_are_one_line_before_any_data_is_read(
     tmp_path: Path, value: str, message: str
 ) -> None:
-    result = run_cli("fit", tmp_path / "missing.csv", "--target", "y", "--log", value, cwd=tmp_path)
+    result = run_cli("fit", tmp_path / "missing.csv", "--target", "y", "--track", value, cwd=tmp_path)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -79,7 +80,7 @@ def test_bad_destinations_are_one_line_before_any_data_is_read(
 def test_tune_logs_every_trial_as_a_run_of_its_own(binary_csv: Path, tmp_path: Path) -> None:
     result = run_cli(
         "tune", binary_csv, "--target", "y", "--arch", "mlp", "--trials", "2", "--out", "best",
-        "--search", "epochs=1:2", "--log", "tensorboard,mlflow", cwd=tmp_path,
+        "--search", "epochs=1:2", "--track", "tensorboard,mlflow", cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.explain()
     (root,) = (tmp_path / "runs").iterdir()
@@ -124,15 +125,15 @@ def test_destinations_with_their_places_in_one_value_and_a_folder_that_cannot_be
         LogTarget("mlflow", "sqlite:///x.db"),
     ]
     (tmp_path / "taken").write_text("a file where the folder would go")
-    result = run_cli("fit", binary_csv, "--target", "y", "--log", "tensorboard=taken/run", cwd=tmp_path)
+    result = run_cli("fit", binary_csv, "--target", "y", "--track", "tensorboard=taken/run", cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert "--log tensorboard: cannot make the folder 'taken/run'" in result.stderr
+    assert "--track tensorboard: cannot make the folder 'taken/run'" in result.stderr
 
 
 def test_a_time_budget_trains_the_mlp_with_mlflow_set_up_before_it(binary_csv: Path, tmp_path: Path) -> None:
     # MLflow's import and a new store took 3 s of a 3 s budget: the MLP trained no batch and was kept untrained.
     result = run_cli(
-        "fit", binary_csv, "--target", "y", "--arch", "mlp", "--time", "4s", "--out", "m", "--log", "mlflow",
+        "fit", binary_csv, "--target", "y", "--arch", "mlp", "--time", "4s", "--out", "m", "--track", "mlflow",
         cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.explain()
@@ -142,8 +143,18 @@ def test_a_time_budget_trains_the_mlp_with_mlflow_set_up_before_it(binary_csv: P
 
 def test_a_fit_that_fails_before_training_leaves_no_empty_mlflow_run(tmp_path: Path) -> None:
     (tmp_path / "bad.csv").write_text("x,y\n1,a\n2,a\n3,a\n", encoding="utf-8")  # one class: nothing to learn
-    result = run_cli("fit", "bad.csv", "--target", "y", "--log", "mlflow", cwd=tmp_path)
+    result = run_cli("fit", "bad.csv", "--target", "y", "--track", "mlflow", cwd=tmp_path)
     assert result.returncode == 2, result.explain()
     client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
     experiment = client.get_experiment_by_name("trainwell")
     assert experiment is None or client.search_runs([experiment.experiment_id]) == []
+
+
+def test_torchrun_passes_the_option_through_to_trainwell() -> None:
+    # Named --log, torchrun's own parser took it for an abbreviation of its --log-dir / --logs-specs and stopped.
+    from torch.distributed.run import get_args_parser
+
+    args = get_args_parser().parse_args(
+        ["--nproc_per_node", "2", "-m", "trainwell", "fit", "t.csv", "--target", "y", "--track", "tensorboard"]
+    )
+    assert args.training_script_args[-2:] == ["--track", "tensorboard"]

@@ -228,7 +228,7 @@ _TRIAL_CALLBACKS: ContextVar[Callable[[int, dict[str, Any]], list[Callback]] | N
 @contextmanager
 def trial_callbacks(make: Callable[[int, dict[str, Any]], list[Callback]]) -> Iterator[None]:
     """Within this block every trial's fit also runs ``make(trial number, its settings)``'s callbacks, such as
-    a :class:`~trainwell.callbacks.TensorBoardLogger` per trial (``trainwell tune --log``). Trials run in one
+    a :class:`~trainwell.callbacks.TensorBoardLogger` per trial (``trainwell tune --track``). Trials run in one
     process; under torchrun they are not logged."""
     token = _TRIAL_CALLBACKS.set(make)
     try:
@@ -409,7 +409,7 @@ class _Trials:
         fits_before = len(budget.fits) if budget is not None else 0
         callbacks: list[Callback] = [pruning] if budget is None else [pruning, budget]
         make_loggers = _TRIAL_CALLBACKS.get()
-        if make_loggers is not None:  # trainwell tune --log: each trial logged as a run of its own
+        if make_loggers is not None:  # trainwell tune --track: each trial logged as a run of its own
             callbacks.extend(make_loggers(trial.number, dict(params)))
         learn = kind.train(self.data, params, self.seed, callbacks, self.progress)
         self.times[trial.number] = time.perf_counter() - started

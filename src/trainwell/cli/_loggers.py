@@ -1,8 +1,8 @@
-"""``trainwell fit --log``: where the fit is logged besides the model directory (TensorBoard, MLflow).
+"""``trainwell fit --track``: where the fit is logged besides the model directory (TensorBoard, MLflow).
 
-``--log tensorboard`` writes event files in ``runs/<model>-<time>`` (``--log tensorboard=DIR``: in DIR);
-``--log mlflow`` records a run in MLflow's store (``MLFLOW_TRACKING_URI``, else ``sqlite:///mlflow.db`` here;
-``--log mlflow=URI``: in URI), in the experiment ``MLFLOW_EXPERIMENT_NAME`` or ``trainwell``, named after the
+``--track tensorboard`` writes event files in ``runs/<model>-<time>`` (``--track tensorboard=DIR``: in DIR);
+``--track mlflow`` records a run in MLflow's store (``MLFLOW_TRACKING_URI``, else ``sqlite:///mlflow.db`` here;
+``--track mlflow=URI``: in URI), in the experiment ``MLFLOW_EXPERIMENT_NAME`` or ``trainwell``, named after the
 model directory, with the model directory as its artifacts once written. The option is read before the
 training stack is imported, so a misspelt name or a missing package is said at once.
 """
@@ -22,7 +22,7 @@ from typing import Any
 DESTINATIONS = {"tensorboard": ("tensorboard", "tensorboard"), "mlflow": ("mlflow", "mlflow")}
 LOG_HELP = (
     "Also log the fit to tensorboard (event files in runs/<model>-<time>; tensorboard=DIR for another folder) "
-    "and/or mlflow (a run in MLFLOW_TRACKING_URI or ./mlflow.db; mlflow=URI for another store), e.g. --log "
+    "and/or mlflow (a run in MLFLOW_TRACKING_URI or ./mlflow.db; mlflow=URI for another store), e.g. --track "
     "tensorboard,mlflow: losses, learning rates, metrics per epoch, the settings; MLflow also keeps the model "
     "directory. Needs trainwell's tensorboard or mlflow extra (pip install)."
 )
@@ -36,14 +36,14 @@ QUICK_HTTP = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2", "MLFLOW_HTTP_REQUEST_TIMEO
 
 @dataclass(frozen=True)
 class LogTarget:
-    """One ``--log`` destination: ``kind`` (tensorboard or mlflow) and where (``None``: the default)."""
+    """One ``--track`` destination: ``kind`` (tensorboard or mlflow) and where (``None``: the default)."""
 
     kind: str
     where: str | None = None
 
 
 def parse_log(values: list[str] | None) -> list[LogTarget]:
-    """``--log`` values (repeated, or comma-separated without ``=``) as destinations, each at most once.
+    """``--track`` values (repeated, or comma-separated without ``=``) as destinations, each at most once.
 
     Raises:
         ConfigError: an unknown destination, an empty ``=``, one given twice.
@@ -57,27 +57,29 @@ def parse_log(values: list[str] | None) -> list[LogTarget]:
         if "=" not in value:
             parts = [part for part in value.split(",") if part.strip()]
         if not parts:
-            raise ConfigError("--log is empty; pass tensorboard, mlflow or both (--log tensorboard,mlflow)")
+            raise ConfigError(
+                "--track is empty; pass tensorboard, mlflow or both (--track tensorboard,mlflow)"
+            )
         for part in parts:
             kind, _, where = part.partition("=")
             kind = kind.strip().lower()
             if kind not in DESTINATIONS:
                 raise ConfigError(
-                    f"--log {part!r}: not a destination; pass tensorboard, mlflow or both (--log tensorboard,mlflow)"
+                    f"--track {part!r}: not a destination; pass tensorboard, mlflow or both (--track tensorboard,mlflow)"
                 )
             if "=" in part and not where.strip():
                 example = "tensorboard=runs/first" if kind == "tensorboard" else "mlflow=sqlite:///mlflow.db"
                 raise ConfigError(
-                    f"--log {part!r}: nothing after '='; pass e.g. --log {example}, or --log {kind}"
+                    f"--track {part!r}: nothing after '='; pass e.g. --track {example}, or --track {kind}"
                 )
             if any(target.kind == kind for target in targets):
-                raise ConfigError(f"--log {kind} is given twice; give each destination once")
+                raise ConfigError(f"--track {kind} is given twice; give each destination once")
             module, extra = DESTINATIONS[kind]
             if importlib.util.find_spec(module) is None:
                 from trainwell.callbacks._run_info import LoggerDependencyError
 
                 error = LoggerDependencyError(
-                    f"--log {kind} needs the package '{module}', which is not installed: pip install "
+                    f"--track {kind} needs the package '{module}', which is not installed: pip install "
                     f"'trainwell[{extra}]'"
                 )
                 error.name = module
@@ -101,7 +103,7 @@ def make_loggers(
     if closed_form is not None:
         if not quiet:
             err_console.print(
-                f"--log: {closed_form} is fitted in closed form, without epochs: nothing to log",
+                f"--track: {closed_form} is fitted in closed form, without epochs: nothing to log",
                 soft_wrap=True,
                 markup=False,
                 highlight=False,
@@ -121,7 +123,7 @@ def make_loggers(
                     folder.mkdir(parents=True, exist_ok=True)
                 except OSError as error:
                     raise ConfigError(
-                        f"--log tensorboard: cannot make the folder '{folder}' ({error.strerror or error}); "
+                        f"--track tensorboard: cannot make the folder '{folder}' ({error.strerror or error}); "
                         "pass tensorboard=DIR with a folder you can write"
                     ) from None
                 if any(folder.glob("events.out.tfevents.*")) and not quiet:
@@ -185,11 +187,11 @@ def finish_loggers(loggers: list[Any], out: Path) -> None:
     for logger in loggers:
         if isinstance(logger, MLflowLogger):
             if logger.run_id is None:
-                line = "--log mlflow: nothing was logged: the model was fitted in closed form, without epochs"
-            elif logger.broken:
                 line = (
-                    f"--log mlflow: the logging to run {logger.run_id} stopped early (see the warning above)"
+                    "--track mlflow: nothing was logged: the model was fitted in closed form, without epochs"
                 )
+            elif logger.broken:
+                line = f"--track mlflow: the logging to run {logger.run_id} stopped early (see the warning above)"
             else:
                 if (out / "trainwell.json").is_file():
                     logger.log_model_dir(out)
@@ -205,7 +207,7 @@ def finish_loggers(loggers: list[Any], out: Path) -> None:
                     )
         elif logger.run_dir is None or not logger.run_dir.exists():
             line = (
-                "--log tensorboard: nothing was logged: the model was fitted in closed form, without epochs"
+                "--track tensorboard: nothing was logged: the model was fitted in closed form, without epochs"
             )
         else:
             line = f"logged to TensorBoard: {_shown(logger.run_dir)}"
@@ -231,7 +233,7 @@ def _shown(path: Path) -> str:
 
 
 class TrialLogs:
-    """``trainwell tune --log``: every trial logged as a run of its own. TensorBoard: a folder per trial under
+    """``trainwell tune --track``: every trial logged as a run of its own. TensorBoard: a folder per trial under
     one root (``runs/<model>-tune-<time>/trial-003``), so its HParams tab compares the trials' settings and
     scores side by side; MLflow: a parent run for the search, each trial a child run of it, and the kept model
     directory as the parent's artifacts. Each trial's searched settings are logged as ``trial.<name>``."""
@@ -372,7 +374,7 @@ class TrialLogs:
                     )
             except Exception as error:  # MLflow's own types
                 raise UserError(
-                    f"--log mlflow could not start the search's run in '{uri or 'the default store'}' "
+                    f"--track mlflow could not start the search's run in '{uri or 'the default store'}' "
                     f"({str(error).splitlines()[0][:200]}); check the tracking URI and that its server is up"
                 ) from error
             finally:

@@ -39,7 +39,7 @@ EVERY_SECONDS = 120.0
 #: time divided by this after it).
 MAX_OVERHEAD = 0.02
 #: Options that do not describe the fit: where it goes, and whether it resumes.
-NOT_RECORDED = ("out", "resume", "log")  # where the fit is logged changes nothing of it
+NOT_RECORDED = ("out", "resume", "track")  # where the fit is logged changes nothing of it
 #: Files up to this size are hashed whole to fingerprint the data; larger ones by their first and last part.
 HASHED_WHOLE = 256 * 2**20
 HASHED_PART = 16 * 2**20

@@ -254,7 +254,7 @@ def fit(
         ),
     ] = "strict",
     resume: Annotated[bool, typer.Option("--resume", help=RESUME_HELP)] = False,
-    log: Annotated[list[str] | None, typer.Option(help=LOG_HELP)] = None,
+    track: Annotated[list[str] | None, typer.Option(help=LOG_HELP)] = None,
 ) -> None:
     """Train a model on a table, images, texts, ratings or tagged sentences (CoNLL files), and write the model
     directory."""
@@ -279,7 +279,7 @@ def fit(
         check_text_options(encoding, encoding_errors)
         from trainwell.cli._loggers import parse_log
 
-        log_targets = parse_log(log)
+        log_targets = parse_log(track)
         if task is not None and task not in TASKS.split(", "):  # said at once, not after the data is read
             raise ConfigError(
                 f"--task {task} is not known; use one of: {TASKS} (the first four for a table, texts or images; "
@@ -555,7 +555,7 @@ def fit(
             return
         report_fit(result)
 
-    loggers: list[Any] = []  # --log's callbacks, made once the options are checked
+    loggers: list[Any] = []  # --track's callbacks, made once the options are checked
 
     def run_and_log() -> None:
         try:

@@ -148,12 +148,12 @@ def tune(
     ] = "clear",
     size: option.ImageSize = None,
     augment: option.Augment = "auto",
-    log: Annotated[
+    track: Annotated[
         list[str] | None,
         typer.Option(
             help="Also log every trial to tensorboard (a folder per trial under runs/<model>-tune-<time>; "
             "tensorboard=DIR) and/or mlflow (a run for the search, each trial a child run; mlflow=URI), e.g. "
-            "--log tensorboard,mlflow."
+            "--track tensorboard,mlflow."
         ),
     ] = None,
 ) -> None:
@@ -457,7 +457,7 @@ def tune(
     def run_and_log() -> None:
         from trainwell.cli._loggers import TrialLogs, parse_log
 
-        targets = parse_log(log)
+        targets = parse_log(track)
         if not targets:
             run()
             return
