@@ -118,7 +118,7 @@ def make_loggers(
             folder = (
                 Path(target.where) if target.where else Path("runs") / default_run_name(out.name or "model")
             )
-            if not resume:
+            if not resume and not quiet:  # rank 0 writes the events: the others make no folder of their own
                 try:
                     folder.mkdir(parents=True, exist_ok=True)
                 except OSError as error:
@@ -126,7 +126,7 @@ def make_loggers(
                         f"--track tensorboard: cannot make the folder '{folder}' ({error.strerror or error}); "
                         "pass tensorboard=DIR with a folder you can write"
                     ) from None
-                if any(folder.glob("events.out.tfevents.*")) and not quiet:
+                if any(folder.glob("events.out.tfevents.*")):
                     err_console.print(
                         f"note: '{folder}' already holds a run's events; this fit's are written beside them and "
                         "TensorBoard shows both as one run: pass tensorboard=DIR with a new folder to keep them apart",
