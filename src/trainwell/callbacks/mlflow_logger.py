@@ -276,13 +276,7 @@ class MLflowLogger(Callback):
         from mlflow.entities import Param
 
         params = [Param(key, str(value)) for key, value in values.items()]
-        for start in range(0, len(params), MAX_PARAMS_PER_CALL):
-            self._call(
-                "log the parameters",
-                self._client.log_batch,
-                self.run_id,
-                params=params[start : start + MAX_PARAMS_PER_CALL],
-            )
+        self._send("log the parameters", "params", params, MAX_PARAMS_PER_CALL)
 
     def _queue(self, values: dict[str, float]) -> None:
         from mlflow.entities import Metric
@@ -296,13 +290,12 @@ class MLflowLogger(Callback):
 
     def _flush(self) -> None:
         pending, self._pending = self._pending, []
-        for start in range(0, len(pending), MAX_METRICS_PER_CALL):
-            self._call(
-                "log the metrics",
-                self._client.log_batch,
-                self.run_id,
-                metrics=pending[start : start + MAX_METRICS_PER_CALL],
-            )
+        self._send("log the metrics", "metrics", pending, MAX_METRICS_PER_CALL)
+
+    def _send(self, what: str, field: str, items: list[Any], size: int) -> None:
+        """``items`` (params or metrics) in ``log_batch`` calls of at most ``size``, MLflow's limit."""
+        for start in range(0, len(items), size):
+            self._call(what, self._client.log_batch, self.run_id, **{field: items[start : start + size]})
 
     def _call(self, what: str, function: Any, *args: Any, **kwargs: Any) -> None:
         """Call the tracking store; a failure costs the logging, not the fit (one warning, then silence)."""

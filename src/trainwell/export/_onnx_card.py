@@ -21,6 +21,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from trainwell.data.task import Task
 
 __all__ = ["describe", "stamp"]
@@ -145,9 +147,8 @@ def _tag_rules(predictor: Any) -> dict[str, str]:
         follow, start, end = follow + state["crf.transitions"], start + state["crf.start"], state["crf.end"]
         emissions = "the logits as they are (a CRF tagger)"
 
-    def listed(tensor: Any) -> str:
-        return json.dumps([[round(float(v), 6) for v in row] for row in tensor.tolist()] if tensor.dim() == 2 else
-                          [round(float(v), 6) for v in tensor.tolist()])  # fmt: skip
+    def listed(tensor: Any) -> str:  # a matrix or a vector, to 6 decimals
+        return json.dumps(torch.round(tensor.double(), decimals=6).tolist())
 
     return {
         "transitions": listed(follow),
