@@ -53,9 +53,8 @@ def parse_log(values: list[str] | None) -> list[LogTarget]:
 
     targets: list[LogTarget] = []
     for value in values or []:
-        parts = [part for part in _NEXT.split(value) if part.strip()]
-        if "=" not in value:
-            parts = [part for part in value.split(",") if part.strip()]
+        pieces = _NEXT.split(value) if "=" in value else value.split(",")  # a URI may hold commas
+        parts = [part for part in pieces if part.strip()]
         if not parts:
             raise ConfigError(
                 "--track is empty; pass tensorboard, mlflow or both (--track tensorboard,mlflow)"
