@@ -534,7 +534,7 @@ def table_options_given(
 _UNREAD_BY_TEXT_STREAMS = (
     "--target", "--model", "--drop-empty", "--user", "--item", "--implicit", "--valid-col", "--cat-names",
     "--cont-names", "--ignore", "--date-format", "--min-category-count", "--path-col", "--label-col", "--label-delim",
-    "--no-label-thresholds", "--arch", "--size", "--augment", "--recipe", "--test",
+    "--label-names", "--no-label-thresholds", "--arch", "--size", "--augment", "--recipe", "--test",
 )  # fmt: skip
 UNREAD_BY_LM = (*_UNREAD_BY_TEXT_STREAMS, "--metric")
 UNREAD_BY_TAGGER = (*_UNREAD_BY_TEXT_STREAMS, "--text", "--pretrained", "--tokenizer", "--names")

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from trainwell.cli._common import ENCODING_HELP
+from trainwell.cli._label_names import HELP as LABEL_NAMES_HELP
 
 #: The --encoding of a command that reads tables in it and nothing else.
 Encoding = Annotated[str, typer.Option(help=ENCODING_HELP)]
@@ -60,6 +61,7 @@ LabelCol = Annotated[
 LabelDelim = Annotated[
     str | None, typer.Option(help="Multi-label: separator between labels in one cell, e.g. ';'.")
 ]
+LabelNames = Annotated[str | None, typer.Option(metavar="FILE|NAMES", help=LABEL_NAMES_HELP)]
 LabelThresholds = Annotated[
     bool,
     typer.Option(

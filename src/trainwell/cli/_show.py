@@ -263,6 +263,13 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
         if any("," in name or name != name.strip() or not name for name in classes):
             classes = [repr(name) for name in classes]  # 'avión, grand' is one class, not two
         table.add_row("classes", ", ".join(classes))
+    codes = task.get("label_codes") or []
+    if codes and len(codes) == len(task.get("classes") or []):
+        shown = ", ".join(f"{code}={name}" for code, name in list(zip(codes, task["classes"], strict=True))[:6])
+        more = f" ... ({len(codes)} in all)" if len(codes) > 6 else ""
+        table.add_row(
+            "label names", f"given to the data's labels: {shown}{more}; files may write a label either way"
+        )
     recipe = metadata.get("recipe") or {}
     # An image model read from a CSV of paths and labels: models saved before the task took the label
     # column's name called it "label".

@@ -202,6 +202,7 @@ def fit(
     path_col: option.PathCol = None,
     label_col: option.LabelCol = None,
     label_delim: option.LabelDelim = None,
+    label_names: option.LabelNames = None,
     label_thresholds: option.LabelThresholds = True,
     arch: Annotated[
         str,
@@ -280,6 +281,10 @@ def fit(
         from trainwell.cli._loggers import parse_log
 
         log_targets = parse_log(track)
+        from trainwell.cli._label_names import read_label_names
+
+        class_names = read_label_names(label_names)
+        named: dict[str, Any] = {"label_names": class_names} if class_names is not None else {}
         if task is not None and task not in TASKS.split(", "):  # said at once, not after the data is read
             raise ConfigError(
                 f"--task {task} is not known; use one of: {TASKS} (the first four for a table, texts or images; "
@@ -340,6 +345,7 @@ def fit(
             "--path-col": path_col is not None,
             "--label-col": label_col is not None,
             "--label-delim": label_delim is not None,
+            "--label-names": label_names is not None,
             "--no-label-thresholds": not label_thresholds,
             "--arch": arch != "auto",
             "--size": size is not None,
@@ -409,7 +415,7 @@ def fit(
             what = recommender_words(user, item, implicit) if ratings else "a text classifier (--text)"
             refuse_unread(given, TABLE_ONLY, what)
         if ratings:
-            refuse_unread(given, ("--test",), recommender_words(user, item, implicit))
+            refuse_unread(given, ("--test", "--label-names"), recommender_words(user, item, implicit))
             recommender = recommender_arch(arch)
             _fit_ratings(
                 data,
@@ -475,6 +481,7 @@ def fit(
                 recipe=recipe,
                 time_budget=seconds,
                 test=test,
+                **named,
                 **keeping.pipeline_kwargs,
             )
             report_fit(result)
@@ -512,6 +519,7 @@ def fit(
                 **headerless,
                 **chosen_tokenizer,
                 **folder_classes,
+                **named,
                 **keeping.pipeline_kwargs,
             )
             report_fit(result)
@@ -544,6 +552,7 @@ def fit(
                 arch=arch,
                 test=test,
                 **headerless,
+                **named,
                 **keeping.pipeline_kwargs,
             ),
             fit_text_column,

@@ -112,6 +112,7 @@ def tune(
     min_category_count: option.MinCategoryCount = None,
     names: option.Names = None,
     label_delim: option.LabelDelim = None,
+    label_names: option.LabelNames = None,
     label_thresholds: option.LabelThresholds = True,
     path_col: option.PathCol = None,
     label_col: option.LabelCol = None,
@@ -184,6 +185,10 @@ def tune(
 
         refuse_model_directory(data)
         check_text_options(encoding)
+        from trainwell.cli._label_names import read_label_names
+
+        class_names = read_label_names(label_names)
+        named: dict[str, Any] = {"label_names": class_names} if class_names is not None else {}
         from trainwell.cli._splits import command_splits
 
         nonlocal names, valid_col  # a folder of splits: the joined rows, the validation split marked
@@ -239,6 +244,7 @@ def tune(
             "--implicit": implicit,
             "--valid-col": valid_col is not None,
             "--label-delim": label_delim is not None,
+            "--label-names": label_names is not None,
             "--no-label-thresholds": not label_thresholds,
             "--tag-col": tag_col is not None,
             "--test": test is not None,
@@ -280,6 +286,7 @@ def tune(
                     augmentation=augment,
                     test=test,
                     tune_thresholds=label_thresholds,
+                    **named,
                 )
             )
         elif is_tagging_source(data, task, text):
@@ -293,6 +300,7 @@ def tune(
                 "--implicit",
                 "--valid-col",
                 "--label-delim",
+                "--label-names",
                 "--no-label-thresholds",
                 "--test",
                 "--names",
@@ -347,7 +355,12 @@ def tune(
                 columns["test"] = test
             result = _reported(
                 lambda: tune_texts(
-                    data, **columns, **common, label_delim=label_delim, tune_thresholds=label_thresholds
+                    data,
+                    **columns,
+                    **common,
+                    **named,
+                    label_delim=label_delim,
+                    tune_thresholds=label_thresholds,
                 )
             )
         elif user is not None or item is not None or implicit:
@@ -355,7 +368,9 @@ def tune(
             refuse_unread(table_options, TABLE_ONLY, recommender)
             refuse_image_settings(recommender)
             refuse_unread(
-                given, ("--label-delim", "--no-label-thresholds", "--tag-col", "--test"), recommender
+                given,
+                ("--label-delim", "--label-names", "--no-label-thresholds", "--tag-col", "--test"),
+                recommender,
             )
             ready("table")
             from trainwell.automl.ratings import tune_ratings
@@ -396,6 +411,7 @@ def tune(
                     augmentation=augment,
                     test=test,  # a folder of class folders or a CSV of paths no trial sees (else test/ beside)
                     tune_thresholds=label_thresholds,
+                    **named,
                 )
             )
         elif target is None:
@@ -429,6 +445,7 @@ def tune(
                         **common,
                         label_delim=label_delim,
                         tune_thresholds=label_thresholds,
+                        **named,
                     )
                 )
 
@@ -441,6 +458,7 @@ def tune(
                         **roles,
                         label_delim=label_delim,
                         tune_thresholds=label_thresholds,
+                        **named,
                         arch=arch,
                         test=test,
                     )

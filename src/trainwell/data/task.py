@@ -7,7 +7,7 @@ back to labels. Nothing downstream re-guesses it: builders infer it once and sto
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -79,6 +79,9 @@ class Task:
         label_thresholds: multilabel only: one decision threshold per class, in ``classes`` order, usually
             chosen on validation rows at the end of a fit (:mod:`trainwell.metrics.thresholds`); empty means
             ``threshold`` for every label (what older model directories hold).
+        ``extra["label_codes"]``: where the classes are names given to the data's own labels (GoEmotions'
+            ids 0 to 27 named admiration ... neutral, :func:`name_labels`), those labels in ``classes`` order:
+            :meth:`encode` reads either.
     """
 
     kind: str
@@ -162,6 +165,28 @@ class Task:
         return _METRICS[self.kind]
 
     @property
+    def label_codes(self) -> tuple[Any, ...]:
+        """The data's own labels in ``classes`` order where the classes are names given to them, else ``()``."""
+        return tuple(self.extra.get("label_codes", ()))
+
+    def label_index(self) -> dict[str, int]:
+        """Each label's output index by its text: the classes, and the data's own labels they name."""
+        index = {_key(c): i for i, c in enumerate(self.classes)}
+        for i, code in enumerate(self.label_codes):
+            index.setdefault(_key(code), i)
+        return index
+
+    def unknown_classes(self, labels: Iterable[Any]) -> list[str]:
+        """The distinct ``labels`` (as text, sorted) that are neither a class nor a label a class names."""
+        index = self.label_index()
+        return sorted({str(label) for label in labels if _key(label) not in index})
+
+    def as_class(self, label: Any) -> Any:
+        """The class ``label`` stands for (itself, or the name given to it); ``label`` unchanged if none."""
+        found = self.label_index().get(_key(label))
+        return label if found is None else self.classes[found]
+
+    @property
     def is_classification(self) -> bool:
         return self.kind != "regression"
 
@@ -194,14 +219,14 @@ class Task:
             # A copy in both cases: pandas may hand out read-only arrays, which torch warns about.
             return torch.from_numpy((array.reshape(len(array), -1) if array.ndim > 1 else array).copy())
         if self.kind == "multilabel":
-            return torch.from_numpy(_multilabel_matrix(values, self.classes, self.label_delim)).float()
+            return torch.from_numpy(_multilabel_matrix(values, self, self.label_delim)).float()
         if self.kind == "language_model":
             return torch.as_tensor(values, dtype=torch.long)  # token ids
         if self.kind == "tagging":
             raise ConfigError(
                 "tagging targets are sequences: the tagging recipe encodes them (text.tagging_data)"
             )
-        index = {_key(c): i for i, c in enumerate(self.classes)}
+        index = self.label_index()
         keys = [_key(v) for v in _as_list(values)]
         unknown = sorted({k for k in keys if k not in index})
         respelled = _respelled(self.classes, unknown)
@@ -261,6 +286,8 @@ class Task:
         if self.kind == "tagging":
             data["scheme"] = self.extra.get("scheme", "none")
             data["source_scheme"] = self.extra.get("source_scheme", data["scheme"])
+        if self.label_codes:
+            data["label_codes"] = [_jsonable(c) for c in self.label_codes]
         return data
 
     @classmethod
@@ -276,6 +303,69 @@ class Task:
         )
 
 
+def name_labels(task: Task, names: Mapping[Any, str] | Sequence[str]) -> Task:
+    """``task`` with its classes named: ``names`` maps each label as the data writes it to the name shown and
+    predicted (``{"0": "admiration", ...}``), or lists the names of the labels 0, 1, 2 ... in order (a file
+    of one name per line, as GoEmotions' emotions.txt). The classes keep their order; the data's own labels
+    stay readable (:attr:`Task.label_codes`), so held-out files written with them are scored alike."""
+    if task.kind not in ("binary", "multiclass", "multilabel"):
+        raise ConfigError.worded(
+            lambda say: (
+                f"{say('label_names')} names the classes of a classifier; target "
+                f"'{', '.join(task.target_names)}' is a {task.kind} task: drop {say('label_names')}"
+            )
+        )
+    if task.label_codes:
+        raise ConfigError(
+            f"the classes of this task are named already ({', '.join(map(str, task.classes[:5]))})"
+        )
+    given: dict[str, str] = (
+        {_key(code): str(name) for code, name in names.items()}
+        if isinstance(names, Mapping)
+        else {str(i): str(name) for i, name in enumerate(names)}
+    )
+    missing = [c for c in task.classes if _key(c) not in given]
+    if missing:
+        how = (
+            f"it names the labels 0 to {len(given) - 1} by position"
+            if not isinstance(names, Mapping)
+            else f"it names {', '.join(list(given)[:5])}{' ...' if len(given) > 5 else ''}"
+        )
+        raise DataError.worded(
+            lambda say: (
+                f"{say('label_names')} has no name for the label(s) {', '.join(map(str, missing[:5]))}"
+                f"{' ...' if len(missing) > 5 else ''} of target '{', '.join(task.target_names)}': {how}; "
+                "give one name per label (LABEL=NAME pairs for labels that are not 0, 1, 2 ...)"
+            )
+        )
+    named = [given[_key(c)] for c in task.classes]
+    twice = sorted({name for name in named if named.count(name) > 1})
+    if twice:
+        raise DataError.worded(
+            lambda say: f"{say('label_names')} gives the name(s) {', '.join(twice[:5])} to several labels"
+        )
+    codes = {_key(c): c for c in task.classes}
+    crossed = [
+        name for name, code in zip(named, task.classes, strict=True) if name in codes and name != _key(code)
+    ]
+    if crossed:
+        raise DataError.worded(
+            lambda say: (
+                f"{say('label_names')} names a label {crossed[0]!r}, which is another label of the data: a "
+                "file written either way could not be read; pick names that are not labels"
+            )
+        )
+    return Task(
+        task.kind,
+        tuple(named),
+        task.target_names,
+        threshold=task.threshold,
+        label_delim=task.label_delim,
+        extra={**task.extra, "label_codes": tuple(task.classes)},
+        label_thresholds=task.label_thresholds,
+    )
+
+
 def _extra_from_dict(data: dict[str, Any]) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if "vocab_size" in data:
@@ -283,6 +373,8 @@ def _extra_from_dict(data: dict[str, Any]) -> dict[str, Any]:
     for key in ("scheme", "source_scheme"):
         if key in data:
             extra[key] = str(data[key])
+    if data.get("label_codes"):
+        extra["label_codes"] = tuple(data["label_codes"])
     return extra
 
 
@@ -357,7 +449,12 @@ def _warn_look_alike_classes(counts: pd.Series, name: str) -> None:
 
 
 def infer_task(
-    targets: Any, *, name: str = "target", kind: str | None = None, label_delim: str | None = None
+    targets: Any,
+    *,
+    name: str = "target",
+    kind: str | None = None,
+    label_delim: str | None = None,
+    label_names: Mapping[Any, str] | Sequence[str] | None = None,
 ) -> Task:
     """Infer the task from target values (a Series, a DataFrame of several targets, an array or a list).
 
@@ -365,12 +462,20 @@ def infer_task(
     ``{name}_0``, ``{name}_1``...) -> regression (or multilabel if all 0/1); lists of labels or strings
     split by ``label_delim`` -> multilabel; bool or two distinct values -> binary; text or integers with at most
     :data:`MAX_INTEGER_CLASSES` distinct values -> multiclass; other numbers -> regression. ``kind`` overrides.
+    ``label_names`` names the classes (:func:`name_labels`).
 
     >>> infer_task(["cat", "dog", "cat"]).kind
     'binary'
     >>> infer_task([0.5, 1.25, 3.0, 2.0]).kind
     'regression'
+    >>> infer_task(["1", "0", "1"], label_names=["negative", "positive"]).classes
+    ('negative', 'positive')
     """
+    task = _inferred(targets, name=name, kind=kind, label_delim=label_delim)
+    return task if label_names is None else name_labels(task, label_names)
+
+
+def _inferred(targets: Any, *, name: str, kind: str | None, label_delim: str | None) -> Task:
     import pandas as pd  # here, not at module level: `import trainwell` stays fast
 
     if kind == "language_model":
@@ -612,7 +717,7 @@ def unknown_labels(task: Task, values: Any) -> dict[str, int]:
 
     if task.kind != "multilabel" or isinstance(values, pd.DataFrame):
         return {}
-    known = {_key(c) for c in task.classes}
+    known = set(task.label_index())
     counts: dict[str, int] = {}
     for labels in _as_list(values):
         if isinstance(labels, str):
@@ -641,16 +746,16 @@ def warn_unknown_labels(task: Task, values: Any, where: str) -> None:
         )
 
 
-def _multilabel_matrix(values: Any, classes: Sequence[Any], delim: str | None = None) -> np.ndarray:
+def _multilabel_matrix(values: Any, task: Task, delim: str | None = None) -> np.ndarray:
     import pandas as pd  # here, not at module level: `import trainwell` stays fast
 
     if isinstance(values, pd.DataFrame):
         return values.to_numpy(dtype=np.float32, copy=True)
     array = _numeric_array(values) if not isinstance(values, pd.Series) else None
-    if array is not None and array.ndim == 2 and array.shape[1] == len(classes):
+    if array is not None and array.ndim == 2 and array.shape[1] == len(task.classes):
         return array.astype(np.float32)
-    index = {_key(c): i for i, c in enumerate(classes)}
-    matrix = np.zeros((len(values), len(classes)), dtype=np.float32)
+    index = task.label_index()
+    matrix = np.zeros((len(values), len(task.classes)), dtype=np.float32)
     for row, labels in enumerate(_as_list(values)):
         if labels is None or (isinstance(labels, float) and labels != labels):
             continue  # an empty cell: no label

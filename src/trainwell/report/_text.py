@@ -61,7 +61,7 @@ def text_report_sections(
         given = infer_task(
             frame[target], name=target, kind="multilabel", label_delim=task.label_delim
         ).classes
-        unknown = sorted({str(label) for label in given} - {str(label) for label in task.classes})
+        unknown = task.unknown_classes(given)
         if unknown:
             raise DataError(
                 f"{source} has labels the model does not know: {unknown[:5]}; its labels are "

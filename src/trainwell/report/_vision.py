@@ -74,12 +74,11 @@ def vision_report_sections(
     given = (
         [label for labels in files.labels for label in labels] if task.kind == "multilabel" else files.labels
     )
-    known = {str(c) for c in task.classes}
-    unknown = [] if regression else sorted({str(label) for label in given} - known)
+    unknown = [] if regression else task.unknown_classes(given)
     if unknown:
         raise DataError(
             f"'{source}' has labels the model does not know: {unknown[:5]}; its classes are "
-            f"{', '.join(sorted(known))}"
+            f"{', '.join(sorted(map(str, task.classes)))}"
         )
     # Unreadable files are skipped and named, as fit skips them; the rest are decoded once, a chunk at a time.
     chunks, digests, readable = [], [], set()
@@ -100,13 +99,12 @@ def vision_report_sections(
         kept = [i for i, path in enumerate(files.paths) if path in readable]
         files = LabelledFiles([files.paths[i] for i in kept], [files.labels[i] for i in kept])
     where = f"{len(files):,} labelled images {'listed in' if Path(source).is_file() else 'in'} {judged}"
-    index = {str(c): c for c in task.classes}
     if regression:
         targets = task.encode(files.labels)
     elif task.kind == "multilabel":
-        targets = task.encode([[index[str(label)] for label in labels] for labels in files.labels])
+        targets = task.encode([[task.as_class(label) for label in labels] for labels in files.labels])
     else:
-        targets = task.encode([index[str(label)] for label in files.labels])
+        targets = task.encode([task.as_class(label) for label in files.labels])
     # The images' pixel digests against the sketch of the training images (none in older artifacts: no warning).
     overlap = _training_overlap(predictor.metadata, pd.DataFrame({PIXELS_COLUMN: digests}), unit="images")
     sections = judged_sections(

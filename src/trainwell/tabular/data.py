@@ -39,6 +39,7 @@ def tabular_data(
     ignore: Sequence[str] | None = None,
     task: str | None = None,
     label_delim: str | None = None,
+    label_names: Mapping[Any, str] | Sequence[str] | None = None,
     batch_size: int | None = None,
     seed: int = 0,
     encoding: str = "utf-8",
@@ -61,6 +62,8 @@ def tabular_data(
         ignore: columns never used as inputs (IDs, leaks).
         task: ``binary``, ``multiclass``, ``multilabel`` or ``regression`` to override inference.
         label_delim: for multi-label targets held as text, the separator between labels.
+        label_names: names for the target's labels, shown and predicted in their place: a list naming the
+            labels 0, 1, 2 ..., or ``{label: name}`` (:func:`~trainwell.data.task.name_labels`).
         batch_size: rows per training batch (default: about 100 batches per epoch).
         seed: controls the split, the shuffling and nothing else.
         encoding: text encoding of CSV/TSV/JSON files (``source`` and ``test``), e.g. ``"cp1252"`` for a table
@@ -108,7 +111,9 @@ def tabular_data(
             "than columns. Collect more rows or drop columns (--ignore)"
         )
     target_values: Any = df[targets[0]] if len(targets) == 1 else df[targets]
-    resolved = infer_task(target_values, name=targets[0], kind=task, label_delim=label_delim)
+    resolved = infer_task(
+        target_values, name=targets[0], kind=task, label_delim=label_delim, label_names=label_names
+    )
     train_index, valid_index = choose_split(
         df, valid_pct=valid_pct, valid_col=valid_col, splits=splits, seed=seed
     )

@@ -11,7 +11,7 @@ formats). Their public names are importable from here as well.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -22,7 +22,7 @@ from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.bundle import keep_classes_in_train, mask_split, random_split, warn_unused_valid_marker
 from trainwell.data.fingerprint import RowSketch
 from trainwell.data.io import check_test_targets
-from trainwell.data.task import Task, infer_task, warn_unknown_labels, warn_whole_number_classes
+from trainwell.data.task import Task, infer_task, name_labels, warn_unknown_labels, warn_whole_number_classes
 from trainwell.models.layers import target_statistics
 from trainwell.text._checks import (
     check_column,
@@ -75,6 +75,7 @@ def text_data(
     test: str | Path | pd.DataFrame | None = None,
     task: str | None = None,
     label_delim: str | None = None,
+    label_names: Mapping[Any, str] | Sequence[str] | None = None,
     classes: Sequence[str] | None = None,
     tokenizer: str | WordTokenizer | SubwordTokenizer = "word",
     min_freq: int = 2,
@@ -111,6 +112,9 @@ def text_data(
         test: a held-out table with the same columns (tokenised with the training vocabulary).
         task: override the inferred task (``binary``, ``multiclass``, ``multilabel``).
         label_delim: labels separated by this string make the task multi-label (``"drama|comedy"``).
+        label_names: names for the labels as the data writes them, shown and predicted in their place: a list
+            naming the labels 0, 1, 2 ... (GoEmotions' emotions.txt), or ``{label: name}``
+            (:func:`~trainwell.data.task.name_labels`).
         classes: a folder of texts: keep only the class folders of these names (IMDB's ``train/`` holds
             ``pos/``, ``neg/`` and the unlabelled ``unsup/``: ``classes=["neg", "pos"]``). Without it every class
             folder is a class, with a warning for one named as unlabelled texts are (``unsup``, ``unlabeled``).
@@ -189,6 +193,8 @@ def text_data(
         )
     train_labels = label_frame.iloc[train_rows]
     resolved = labels_task(train_labels, task, label_delim, targets[0])
+    if label_names is not None:
+        resolved = name_labels(resolved, label_names)
     split_texts = {"train": texts.iloc[train_rows].tolist()}
     split_labels: dict[str, Any] = {"train": train_labels}
     recipe = fit_recipe(

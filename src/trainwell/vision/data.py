@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +23,7 @@ from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle, keep_classes_in_train, random_split
 from trainwell.data.fingerprint import RowSketch, item_digests
 from trainwell.data.loader import TensorLoader
-from trainwell.data.task import Task, infer_task, warn_unknown_labels, warn_whole_number_classes
+from trainwell.data.task import Task, infer_task, name_labels, warn_unknown_labels, warn_whole_number_classes
 from trainwell.models.layers import target_statistics
 from trainwell.vision._sources import TableColumns, file_splits, is_path_list, is_table
 from trainwell.vision.augment import Augmentation
@@ -69,6 +69,7 @@ def image_data(
     path_col: str | None = None,
     label_col: str | None = None,
     label_delim: str | None = None,
+    label_names: Mapping[Any, str] | Sequence[str] | None = None,
     valid_pct: float = 0.2,
     size: Size | None = None,
     resize: str = "crop",
@@ -95,6 +96,8 @@ def image_data(
             ``(images, labels)`` for an array.
         path_col, label_col, label_delim: for a CSV or DataFrame source; ``label_delim`` makes labels
             multi-label.
+        label_names: names for the labels, shown and predicted in their place: a list naming the labels 0, 1,
+            2 ... (CIFAR-10's as arrays), or ``{label: name}`` (:func:`~trainwell.data.task.name_labels`).
         valid_pct: share held out at random when no validation set is given.
         size: side (or ``(height, width)``) images are fitted to once; default: their own size when small
             (<= 64 px), else 128.
@@ -221,6 +224,8 @@ def image_data(
         if isinstance(task, Task)
         else _task(train_labels, "regression" if quantity else task, label_delim, name, label_col or "label")
     )
+    if label_names is not None:
+        resolved = name_labels(resolved, label_names)
     recipe = ImageRecipe.fit(train_images, resize=resize)
     chosen_augmentation = _augmentation(augmentation, recipe)
     # Recorded for test-time augmentation in the predictor, which must only use what training used (digits and
