@@ -68,6 +68,18 @@ def run_fresh(*args: str, cwd: Path) -> tuple[int, list[str], str]:
             ("fit", "table.csv", "--target", "y", "--track", "wandb"),
             "error: --track 'wandb': not a destination; pass tensorboard, mlflow or both",
         ),
+        (
+            ("fit", "table.csv", "--target", "y", "--metric", "f1", "--metric", "acuracy"),
+            "error: unknown metric 'acuracy'; did you mean 'accuracy'? known metrics: accuracy, balanced_accuracy",
+        ),
+        (
+            ("tune", "table.csv", "--target", "y", "--metric", "rmse[price", "--trials", "1"),
+            "error: unknown metric 'rmse[price'; known metrics: accuracy, balanced_accuracy",
+        ),
+        (
+            ("fit", "table.csv", "--target", "y", "--label-names", "names.txt"),
+            "error: --label-names names.txt: no such file; give a file of one name per line, or the names",
+        ),
         (("predict", "nope", "rows.csv"), "error: model directory 'nope' does not exist"),
         (
             ("recommend", "table.csv", "1"),

@@ -45,13 +45,19 @@ def test_names_of_text_labels_by_pairs() -> None:
 @pytest.mark.parametrize(
     ("labels", "names", "said"),
     [
-        (["0", "1", "5"], ["a", "b"], "has no name for the label(s) 5 of target 'target': it names the labels 0 to 1"),
+        (
+            ["0", "1", "5"],
+            ["a", "b"],
+            "has no name for the label(s) 5 of target 'target': it names the labels 0 to 1",
+        ),
         (["0", "1", "2"], ["a", "b", "a"], "gives the name(s) a to several labels"),
         (["0", "1"], {"0": "1", "1": "0"}, "names a label '1', which is another label of the data"),
         (["x", "y"], ["a", "b"], "has no name for the label(s) x, y"),
     ],
 )
-def test_names_that_cannot_stand_for_the_labels_are_refused(labels: list[str], names: object, said: str) -> None:
+def test_names_that_cannot_stand_for_the_labels_are_refused(
+    labels: list[str], names: object, said: str
+) -> None:
     with pytest.raises(DataError, match="label_names") as caught:
         infer_task(labels, label_names=names)  # type: ignore[arg-type]
     assert said in str(caught.value)
@@ -59,7 +65,9 @@ def test_names_that_cannot_stand_for_the_labels_are_refused(labels: list[str], n
 
 
 def test_a_regression_target_takes_no_names() -> None:
-    with pytest.raises(ConfigError, match="names the classes of a classifier; target 'y' is a regression task"):
+    with pytest.raises(
+        ConfigError, match="names the classes of a classifier; target 'y' is a regression task"
+    ):
         infer_task([0.5, 1.7, 2.25, 3.1], name="y", label_names=["a"])
     named = infer_task(["0", "1"], label_names=["a", "b"])
     with pytest.raises(ConfigError, match="named already"):

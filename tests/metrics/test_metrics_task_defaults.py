@@ -48,3 +48,11 @@ def test_a_plain_function_is_a_metric_named_after_it_and_a_lambda_must_be_named(
         "has none; use a def (its name is used) or trainwell.metrics.metric_function(fn, name='my_metric')"
     )
     assert get_metric(metric_function(lambda preds, targets: 0.0, name="zero"), "binary").name == "zero"
+
+
+def test_the_names_the_command_line_checks_early_are_the_registered_metrics() -> None:
+    from trainwell.core.metric_names import ALIASES, BUILTIN_METRICS
+    from trainwell.metrics import ALIASES as REGISTRY_ALIASES
+    from trainwell.metrics import list_metrics
+
+    assert sorted(BUILTIN_METRICS) == list_metrics() and ALIASES is REGISTRY_ALIASES

@@ -281,6 +281,9 @@ def fit(
         from trainwell.cli._loggers import parse_log
 
         log_targets = parse_log(track)
+        from trainwell.core.metric_names import check_metric_names
+
+        check_metric_names(metric)  # a misspelt name said at once, not after the data is read
         from trainwell.cli._label_names import read_label_names
 
         class_names = read_label_names(label_names)

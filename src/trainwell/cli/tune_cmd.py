@@ -185,6 +185,9 @@ def tune(
 
         refuse_model_directory(data)
         check_text_options(encoding)
+        from trainwell.core.metric_names import check_metric_names
+
+        check_metric_names([metric] if metric is not None else None)
         from trainwell.cli._label_names import read_label_names
 
         class_names = read_label_names(label_names)

@@ -6,7 +6,6 @@ Each entry's factory is a :class:`Metric` subclass; its metadata (``description`
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import torch
 
 from trainwell.core.errors import ConfigError
+from trainwell.core.metric_names import ALIASES, unknown_metric
 from trainwell.core.registry import Registry
 from trainwell.metrics._inputs import check_task
 from trainwell.metrics.function import FunctionMetric
@@ -36,8 +36,8 @@ from trainwell.metrics.targets import split_target_key
 
 metrics: Registry[type[Metric]] = Registry("metric")
 
-#: Other spellings accepted by :func:`get_metric` and :func:`describe_metric`.
-ALIASES: dict[str, str] = {"auc": "roc_auc"}
+#: Other spellings accepted by :func:`get_metric` and :func:`describe_metric`: ``ALIASES``, from
+#: :mod:`trainwell.core.metric_names`.
 
 _DEFAULTS: dict[str, tuple[str, ...]] = {
     "binary": ("accuracy", "roc_auc", "f1"),
@@ -90,13 +90,7 @@ def _resolve(name: str) -> str:
     canonical = ALIASES.get(name, name)
     if canonical in metrics:
         return canonical
-    known = metrics.names()
-    close = difflib.get_close_matches(name, [*known, *ALIASES], n=1)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    aliases = ", ".join(f"{alias} = {target}" for alias, target in ALIASES.items())
-    raise ConfigError(
-        f"unknown metric {name!r}; {hint}known metrics: {', '.join(known)} (aliases: {aliases})"
-    )
+    raise unknown_metric(name, metrics.names(), ALIASES)
 
 
 def list_metrics(pattern: str = "*", task: str | None = None) -> list[str]:
