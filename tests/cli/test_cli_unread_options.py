@@ -128,6 +128,8 @@ CASES = [
     (["predict", "{image_model}", "{images}", "--encoding", "latin-1"],
      "--encoding is for tables and texts, not an image model: drop it"),
     # report
+    (["report", "{table_model}", "--data", "{table}", "--out", "rep"],
+     "--out 'rep': the report is an HTML page, and a browser opens it by its name; pass rep.html"),
     (["report", "{table_model}", "--data", "{table}", "--path-col", "p"],
      "--path-col is for image models judged on a CSV of paths and labels, not a table model: drop it"),
     (["report", "{image_model}", "--data", "{images}", "--label-col", "y"],

@@ -88,6 +88,22 @@ def report(
                     f"'{data}' is a folder of images: drop it"
                 )
 
+    def check_html_out(path: Path | None) -> None:
+        """Refuse an ``--out`` a browser would not open as the report: a folder, or a name not ending .html."""
+        if path is None:
+            return
+        from trainwell.core.errors import ConfigError
+
+        if path.is_dir():
+            raise ConfigError(
+                f"--out '{path}' is a directory; pass the HTML file to write, e.g. {path / 'report.html'}"
+            )
+        if path.suffix.lower() not in (".html", ".htm"):
+            named = path.with_name(path.name + ".html") if not path.suffix else path.with_suffix(".html")
+            raise ConfigError(
+                f"--out '{path}': the report is an HTML page, and a browser opens it by its name; pass {named}"
+            )
+
     def run() -> None:
         from trainwell.cli._early import (
             check_text_options,
@@ -100,6 +116,7 @@ def report(
         # Before the imports of the model's stack and the report's: a mistake is said at once.
         check_text_options(encoding, encoding_errors)
         need_model_directory(model)
+        check_html_out(out)
         nonlocal data  # an archive: what it holds, unpacked; a folder of splits: its test split
         data = unpacked_data(data)  # type: ignore[assignment]
         from trainwell.cli._splits import held_out_split
