@@ -205,15 +205,16 @@ def test_a_column_of_0_and_1_per_class_labels_the_images(tmp_path: Path) -> None
             tmp_path / "multi.csv", path_col="image_id", label_col="healthy, rust, scab", size=16
         )
     assert multi.task.kind == "multilabel"
-    flags.assign(rust=["0", "2", "x"] * 6).to_csv(tmp_path / "bad.csv", index=False)
-    with (
-        pytest.warns(UserWarning),
-        pytest.raises(
-            DataError,
-            match=r"--label-col 'rust' holds '2' in data row 2 of .*bad.csv; several label columns each hold 0 or 1",
+    for cells, said in (
+        (
+            ["0", "2", "0"],
+            r"holds 2 in data row 2 of .*bad.csv; several label columns each hold 0 or 1 .*fix the cell",
         ),
+        (["0", "1", "x"], r"holds 'x' in data row 3 of .*bad.csv; several label columns each hold 0 or 1"),
     ):
-        image_data(tmp_path / "bad.csv", path_col="image_id", label_col="healthy,rust,scab", size=16)
+        flags.assign(rust=cells * 6).to_csv(tmp_path / "bad.csv", index=False)
+        with pytest.warns(UserWarning), pytest.raises(DataError, match=f"--label-col 'rust' {said}"):
+            image_data(tmp_path / "bad.csv", path_col="image_id", label_col="healthy,rust,scab", size=16)
     runner = CliRunner()
     fitted = runner.invoke(app, ["fit", str(tmp_path / "train.csv"), "--path-col", "image_id", "--label-col",
                                  "healthy,rust,scab", "--epochs", "1", "--out", str(tmp_path / "m")])  # fmt: skip

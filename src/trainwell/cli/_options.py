@@ -56,7 +56,12 @@ PathCol = Annotated[
     ),
 ]
 LabelCol = Annotated[
-    str | None, typer.Option(help="Images from a CSV: its column of labels (report: default as in fit).")
+    str | None,
+    typer.Option(
+        help="Images from a CSV: its column of labels; several comma-separated: 0/1 columns of classes, or "
+        "numbers to predict together (x,y: a point in each image, kept in place: squished, not cropped, and never "
+        "flipped or turned by the augmentation) (report: default as in fit)."
+    ),
 ]
 LabelDelim = Annotated[
     str | None, typer.Option(help="Multi-label: separator between labels in one cell, e.g. ';'.")

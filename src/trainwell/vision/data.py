@@ -72,7 +72,7 @@ def image_data(
     label_names: Mapping[Any, str] | Sequence[str] | None = None,
     valid_pct: float = 0.2,
     size: Size | None = None,
-    resize: str = "crop",
+    resize: str | None = None,
     task: str | Task | None = None,
     augmentation: Augmentation | str | None = "auto",
     batch_size: int | None = None,
@@ -101,7 +101,8 @@ def image_data(
         valid_pct: share held out at random when no validation set is given.
         size: side (or ``(height, width)``) images are fitted to once; default: their own size when small
             (<= 64 px), else 128.
-        resize: ``crop`` (centre), ``squish`` or ``pad``.
+        resize: ``crop`` (centre), ``squish`` or ``pad``; default ``crop``, and ``squish`` for several numbers an
+            image (a point's ``x,y``: each stays at the same fraction of the width and height).
         task: override the inferred task (``binary``, ``multiclass``, ``multilabel``, ``regression``), or a
             whole :class:`~trainwell.data.task.Task` whose classes to keep. Labels that are numbers, some of
             them not whole (an age of 3.7), are inferred as a regression; whole numbers are classes (digits)
@@ -149,6 +150,7 @@ def image_data(
         )
         train_files = splits["train"] if "train" in splits else splits["all"]
         quantity = _is_quantity(train_files.labels, task.kind if isinstance(task, Task) else task)
+        resize = resize or _default_resize(train_files.labels, quantity)
         if quantity:  # every split's labels as numbers, a cell that is not one named by its row
             splits = {
                 key: LabelledFiles(
@@ -176,10 +178,11 @@ def image_data(
                 if not isinstance(held, tuple) or len(held) != 2:
                     raise ConfigError(f"{key}= must be an (images, labels) pair when the source is an array")
                 decoded[key] = _array_split(held[0], held[1], f"the {key} images")
+        quantity = _is_quantity(decoded["train"][1], task.kind if isinstance(task, Task) else task)
+        resize = resize or _default_resize(decoded["train"][1], quantity)
         decoded = {
             key: (_fit_array(images, size, resize), values) for key, (images, values) in decoded.items()
         }
-        quantity = _is_quantity(decoded["train"][1], task.kind if isinstance(task, Task) else task)
         if quantity:
             decoded = {
                 key: (images, numeric_labels(values, "the images" if key == "train" else f"the {key} images"))
@@ -227,7 +230,7 @@ def image_data(
     if label_names is not None:
         resolved = name_labels(resolved, label_names)
     recipe = ImageRecipe.fit(train_images, resize=resize)
-    chosen_augmentation = _augmentation(augmentation, recipe)
+    chosen_augmentation = _augmentation(augmentation, recipe, points=_several_targets(resolved))
     # Recorded for test-time augmentation in the predictor, which must only use what training used (digits and
     # text are never mirrored).
     if chosen_augmentation is not None:
@@ -447,7 +450,10 @@ def _task(
     if not labels:
         raise DataError(f"{name} holds no labelled images")
     if kind == "regression":
-        return infer_task(numeric_labels(labels, name, column, label_delim), name=column, kind="regression")
+        values = numeric_labels(labels, name, column, label_delim)
+        if isinstance(values[0], list):  # several numbers an image: one target per label column
+            return infer_task(_target_frame(values, column, name), kind="regression")
+        return infer_task(values, name=column, kind="regression")
     if kind is None and not isinstance(labels[0], list | tuple):
         distinct = len({str(v) for v in labels})
         if distinct < 2:
@@ -459,12 +465,28 @@ def _task(
     return infer_task(labels, name=column, kind=kind, label_delim=label_delim)
 
 
+def _target_frame(values: list[Any], column: str, name: str) -> pd.DataFrame:
+    """Several numbers an image as a table of targets, named by the label columns they came from (``x,y``)."""
+    import pandas as pd
+
+    widths = {len(row) if isinstance(row, list) else 1 for row in values}
+    if len(widths) > 1:
+        raise DataError(f"{name}: the images have {sorted(widths)} numbers each; give every image as many")
+    names = [part.strip() for part in column.split(",")]
+    if len(names) != len(values[0]):
+        names = [f"{column}_{index}" for index in range(len(values[0]))]
+    return pd.DataFrame(values, columns=names)
+
+
 def _is_quantity(labels: Sequence[Any], kind: str | None) -> bool:
-    """Whether single-label ``labels`` are numbers to predict: ``kind`` is ``"regression"``, or it is unset and
-    every label is a number, some of them not whole (an age of 3.7). Whole numbers are classes (digits 0 to 9)
+    """Whether ``labels`` are numbers to predict: ``kind`` is ``"regression"``, or it is unset and every label is
+    a number, some of them not whole (an age of 3.7), or a list of numbers (a point: several columns of numbers
+    not all 0 or 1, :func:`~trainwell.vision.io.table_files`). Whole numbers alone are classes (digits 0 to 9)
     unless ``--task regression`` says otherwise, as for texts."""
     if kind is not None:
         return kind == "regression"
+    if labels and all(isinstance(value, list) and value and all(map(_is_number, value)) for value in labels):
+        return True  # several numbers an image (--label-col x,y, not 0/1 flags): several targets to predict
     if not labels or not all(_is_number(value) for value in labels):
         return False
     values = np.asarray(labels, dtype=float)
@@ -478,9 +500,9 @@ def _is_number(value: Any) -> bool:
 
 def numeric_labels(
     labels: Sequence[Any], name: str, column: str | None = None, label_delim: str | None = None
-) -> list[float]:
+) -> list[Any]:
     """``labels`` (in the order of their rows) as the numbers of a regression target, numbers written as text
-    too (``"3.5"``).
+    too (``"3.5"``); a label that is a list of numbers (several targets: a point) as a list of floats.
 
     Raises:
         DataError: A label is no finite number (text, empty, NaN): the message names ``name`` (the CSV, or
@@ -492,8 +514,11 @@ def numeric_labels(
             f"{name}: label_delim (--label-delim) splits several class labels in one cell; a regression "
             "target is one number per image: drop --label-delim, or drop --task regression"
         )
-    values: list[float] = []
+    values: list[Any] = []
     for row, label in enumerate(labels, start=1):
+        if isinstance(label, list) and label and all(_number(part) is not None for part in label):
+            values.append([_number(part) for part in label])  # a point: several targets of one image
+            continue
         value = _number(label)
         if value is None:
             flags = (
@@ -571,11 +596,17 @@ def _check_augmentation(choice: object) -> None:
     )
 
 
-def _augmentation(choice: Augmentation | str | None, recipe: ImageRecipe) -> Augmentation | None:
+def _augmentation(
+    choice: Augmentation | str | None, recipe: ImageRecipe, points: bool = False
+) -> Augmentation | None:
+    """The augmentation ``choice`` names; ``auto`` picks the preset from the images, and for several numbers an
+    image (``points``: a point's ``x,y``) keeps only its changes of colour: a flip, a crop or a turn would move
+    the point away from its numbers (``--augment default`` asks for them anyway)."""
     _check_augmentation(choice)
     if choice is None or isinstance(choice, Augmentation):
         return choice
-    if choice == "auto":
+    auto = choice == "auto"
+    if auto:
         small_gray = recipe.channels == 1 and max(recipe.size) <= NATIVE_SIZE_LIMIT
         choice = "digits" if small_gray else "default"
     presets = {
@@ -584,7 +615,24 @@ def _augmentation(choice: Augmentation | str | None, recipe: ImageRecipe) -> Aug
         "documents": Augmentation.documents,
         "none": Augmentation.none,
     }
-    return presets[choice]()
+    chosen = presets[str(choice)]()
+    if auto and points:
+        chosen = dataclasses.replace(
+            chosen, flip=False, max_rotate=0.0, max_zoom=0.0, max_translate=0.0, min_scale=1.0, max_scale=1.0,
+            min_ratio=1.0, max_ratio=1.0, erase_p=0.0, pixel_shift=0,
+        )  # fmt: skip
+    return chosen
+
+
+def _several_targets(task: Task) -> bool:
+    """Whether ``task`` predicts several numbers an image (a point): what no geometric change may move."""
+    return task.kind == "regression" and len(task.target_names) > 1
+
+
+def _default_resize(labels: Sequence[Any], quantity: bool) -> str:
+    """``squish`` for several numbers an image (a point stays at its fraction of the width and height), else
+    ``crop``."""
+    return "squish" if quantity and bool(labels) and isinstance(labels[0], list) else "crop"
 
 
 def _photo_default(recipe: ImageRecipe) -> Augmentation:

@@ -74,7 +74,7 @@ class ImageFold:
         self.means.append(tuple(data.recipe.mean))  # type: ignore[union-attr]
         self.lrs.append(float(lr))
         self.predictions.append((valid, preds, targets))
-        return score(preds, targets, self.task.kind, self.metric_names)
+        return score(preds, targets, self.task.kind, self.metric_names, self.task.target_names)
 
 
 def read_labelled_images(
@@ -92,7 +92,14 @@ def read_labelled_images(
     set, ``t10k-*`` left out alike), or listed in a CSV of paths and labels (``path_col``, ``label_col``;
     ``label_delim`` for several labels per image; the CSV read in ``encoding``), decoded once."""
     from trainwell.core.errors import ConfigError
-    from trainwell.vision.data import _array_split, _chosen_size, _fit_array, warn_repeated_images
+    from trainwell.vision.data import (
+        _array_split,
+        _chosen_size,
+        _default_resize,
+        _fit_array,
+        _is_quantity,
+        warn_repeated_images,
+    )
     from trainwell.vision.io import csv_files, decode_images, folder_splits, idx_sets, probe_images
 
     idx = idx_sets(source)
@@ -120,7 +127,8 @@ def read_labelled_images(
         )
         paths, labels = files.paths, files.labels
     chosen = _chosen_size(size, paths)
-    images, kept = decode_images(paths, chosen, probe_images(paths)[1])
+    resize = _default_resize(labels, _is_quantity(labels, None))  # a point's x,y: squished, as fit does
+    images, kept = decode_images(paths, chosen, probe_images(paths)[1], resize)
     warn_repeated_images(images, [paths[i] for i in kept], str(source))
     return images, [labels[i] for i in kept]
 
@@ -248,10 +256,16 @@ def evaluate_images(
     run_baselines = None
     if baselines:
         table = thumbnails(images)
-        table["label"] = labels
+        several = len(resolved.target_names) > 1 and resolved.kind == "regression"
+        targets = list(resolved.target_names) if several else ["label"]
+        if several:  # a point's x and y: a column each
+            for index, target in enumerate(targets):
+                table[target] = [row[index] for row in labels]
+        else:
+            table["label"] = labels
 
         def run_baselines(some: Sequence[tuple[np.ndarray, np.ndarray]]) -> dict[str, Any]:
-            return cross_validate_baselines(table, "label", resolved, some, metric_names, seed=seed)
+            return cross_validate_baselines(table, targets, resolved, some, metric_names, seed=seed)
 
     model, others = cross_validate_spread(
         fold,

@@ -319,18 +319,40 @@ def table_files(
 
 
 def _flag_labels(table: Any, flags: list[str], name: str) -> list[Any]:
-    """Each row's labels from its 0/1 columns ``flags`` (``--label-col healthy,rust,scab``): the name of its one
-    column holding 1 when every row has exactly one (one class an image), else the list of them (several
-    labels an image, none allowed)."""
+    """Each row's labels from its columns ``flags``: of 0/1 flags (``--label-col healthy,rust,scab``), the name of
+    its one column holding 1 when every row has exactly one (one class an image), else the list of them (several
+    labels an image, none allowed); of numbers not all 0 or 1 (``--label-col x,y``, a point in each image), the
+    row's numbers, in the columns' order: several targets of one regression."""
     import pandas as pd
 
     values = table[flags].apply(pd.to_numeric, errors="coerce")
-    bad = values.isna() | ~values.isin([0, 1])
-    if bad.to_numpy().any():
-        row, position = (int(index[0]) for index in bad.to_numpy().nonzero())
+    numbers = values.to_numpy(dtype=float, na_value=np.nan)
+    if not np.isfinite(numbers).all():
+        row, position = (int(index[0]) for index in (~np.isfinite(numbers)).nonzero())
         raise DataError(
-            f"--label-col '{flags[position]}' holds {table[flags[position]].iloc[row]!r} in data row {row + 1} of "
-            f"{name}; several label columns each hold 0 or 1 (1: the image has that label)"
+            f"--label-col '{flags[position]}' holds {_cell(table, flags[position], row)} in data row {row + 1} of "
+            f"{name}; several label columns each hold 0 or 1 (1: the image has that label), or each a number to "
+            "predict (a point's x,y): fix the cell, or drop the row"
+        )
+    if not np.isin(numbers, (0, 1)).all():
+        # Numbers to predict (a point's x,y) vary: more than two values, or values not whole. A column of two
+        # whole values beside them, or a 2 among 0/1 flags, is a flag column mistyped or mixed in.
+        measured = [
+            len(np.unique(column)) > 2 or bool((column != np.round(column)).any()) for column in numbers.T
+        ]
+        if all(measured):
+            return numbers.tolist()
+        odd = ~np.isin(numbers, (0, 1)) & ~np.array(measured)
+        if odd.any():
+            row, position = (int(index[0]) for index in odd.nonzero())
+            raise DataError(
+                f"--label-col '{flags[position]}' holds {_cell(table, flags[position], row)} in data row {row + 1} "
+                f"of {name}; several label columns each hold 0 or 1 (1: the image has that label): fix the cell"
+            )
+        position, numeric = measured.index(False), flags[measured.index(True)]
+        raise DataError(
+            f"--label-col '{flags[position]}' holds 0/1 flags while '{numeric}' holds numbers to predict, in {name}; "
+            "one model predicts classes or numbers: pass the number columns alone (x,y), or the flags alone"
         )
     chosen = [
         [flag for flag, value in zip(flags, row, strict=True) if value == 1] for row in values.to_numpy()
@@ -338,6 +360,12 @@ def _flag_labels(table: Any, flags: list[str], name: str) -> list[Any]:
     if all(len(labels) == 1 for labels in chosen):
         return [labels[0] for labels in chosen]
     return chosen
+
+
+def _cell(table: Any, column: str, row: int) -> str:
+    """A table's cell as an error shows it: text quoted (``'x'``), a number as written (``2``, not np.int64(2))."""
+    value = table[column].iloc[row]
+    return repr(value) if isinstance(value, str) else str(value.item() if hasattr(value, "item") else value)
 
 
 def _listed_paths(column: Any, base: Path | None, name: str) -> list[Path]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -86,8 +87,11 @@ def _label(task: Any, target: torch.Tensor) -> str:
     return str(task.classes[int(target.item())])
 
 
-def shown_number(value: float) -> str:
-    """A regression target or prediction as a title shows it: 4 significant digits (``12.25``, ``0.003712``)."""
+def shown_number(value: float | Sequence[float]) -> str:
+    """A regression target or prediction as a title shows it: 4 significant digits (``12.25``, ``0.003712``);
+    several targets' values joined by ``;`` (a point: ``0.5;0.3125``)."""
+    if isinstance(value, Sequence):
+        return ";".join(f"{part:.4g}" for part in value)
     return f"{value:.4g}"
 
 
