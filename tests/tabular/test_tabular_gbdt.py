@@ -291,3 +291,21 @@ def test_evaluate_time_counts_the_folds_not_the_choices(tmp_path: Path) -> None:
         assert "trained within" not in said
     else:
         assert f" of the {3 - int(chosen[1])} folds short" in said
+
+
+def test_a_learner_of_trees_says_that_epochs_and_rates_change_nothing() -> None:
+    # A tour: lr_find gave "points=0, suggestion=none" and fit_one_cycle(3, lr) three identical rows, unsaid.
+    import warnings
+
+    data = tabular_data(mixed_table(300), "bought", ignore=["kind", "price"], seed=0)
+    learn = trainwell.tabular_learner(data, arch="gbdt", progress=False)
+    with pytest.raises(
+        ConfigError, match="GradientBoostedTrees is fitted in closed form when the learner is built"
+    ):
+        learn.lr_find()
+    with pytest.warns(UserWarning, match=r"a fit only validates it, so 3 epochs give the same scores as one"):
+        learn.fit_one_cycle(3, 1e-2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        learn.fit(1)  # what the pipelines run: one validating pass, nothing to say
+    assert len({row["valid_loss"] for row in learn.history}) == 1

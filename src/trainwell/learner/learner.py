@@ -329,6 +329,14 @@ class Learner:
         """
         if int(n_epochs) != n_epochs or n_epochs < 1:
             raise ConfigError(f"n_epochs must be a positive whole number, got {n_epochs}")
+        if getattr(self.model, "closed_form", False) and (n_epochs > 1 or lr is not None):
+            warn(
+                f"{type(self.model).__name__} was fitted in closed form when the learner was built (no gradient "
+                f"steps): a fit only validates it, so {n_epochs} epoch{'s' if n_epochs > 1 else ''} give the same "
+                "scores as one and a learning rate changes nothing; to fit it otherwise, build the learner again "
+                "with other settings",
+                UserWarning,
+            )
         self.set_lrs(self.lr if lr is None else lr)
         run_callbacks = list(callbacks)
         self._fit(int(n_epochs), run_callbacks, resume_from)
@@ -413,6 +421,12 @@ class Learner:
     ) -> Any:
         """Sweep the learning rate; see :func:`trainwell.learner.lr_find.lr_find`."""
         from trainwell.learner.lr_find import lr_find
+
+        if getattr(self.model, "closed_form", False):
+            raise ConfigError(
+                f"lr_find sweeps the learning rate of gradient training; {type(self.model).__name__} is fitted in "
+                "closed form when the learner is built and has no learning rate to find"
+            )
 
         return lr_find(self, start_lr=start_lr, end_lr=end_lr, num_it=num_it, time_limit=time_limit)
 
