@@ -224,6 +224,31 @@ def test_a_handler_written_without_the_learner_is_refused_before_training() -> N
     assert learn.history == []  # refused before any training
 
 
+def test_a_callback_class_or_an_object_of_another_kind_is_refused_in_one_line() -> None:
+    # A tour: the class itself gave "check_handlers() missing 1 required positional argument: 'self'", and an
+    # object not derived from Callback "'Plain' object has no attribute 'check_handlers'".
+    class Recording(Callback):
+        def after_batch(self, learn: Learner) -> None:
+            pass
+
+    class Plain:
+        def after_batch(self, learn: Learner) -> None:
+            pass
+
+    learn = make_learner()
+    for given, said in (
+        (Recording, "callbacks holds the class Recording, not an object of it: pass Recording()"),
+        (
+            Plain(),
+            "callbacks holds a Plain, which is not a trainwell Callback: subclass trainwell.callbacks.Callback",
+        ),
+    ):
+        with pytest.raises(ConfigError) as caught:
+            learn.fit(1, callbacks=[given])  # type: ignore[list-item]
+        assert str(caught.value).startswith(said)
+    assert learn.history == []
+
+
 def test_methods_named_like_events_that_are_not_are_warned_of() -> None:
     # A Keras or Lightning callback ported as is, or a misspelled event: it never ran, and nothing said so.
     class Ported(Callback):

@@ -220,6 +220,7 @@ class Learner:
 
     def _build_handlers(self, callbacks: Sequence[Callback]) -> None:
         for callback in callbacks:
+            _check_callback(callback)
             callback.check_handlers()
         ordered = sorted(callbacks, key=lambda cb: cb.order)  # stable: equal orders keep insertion order
         self._active = ordered
@@ -933,3 +934,20 @@ def _explain_output_mismatch(learn: Learner, error: Exception) -> None:
 
 def _name(thing: object) -> str:
     return getattr(thing, "__name__", None) or type(thing).__name__
+
+
+def _check_callback(callback: object) -> None:
+    """Refuse, in one line, what is not a :class:`Callback` object: the class itself (``callbacks=[Recorder]``),
+    or an object of another kind (a Keras or Lightning callback, a function)."""
+    if isinstance(callback, Callback):
+        return
+    if isinstance(callback, type) and issubclass(callback, Callback):
+        raise ConfigError(
+            f"callbacks holds the class {callback.__name__}, not an object of it: pass {callback.__name__}()"
+        )
+    kind = callback.__name__ if isinstance(callback, type) else type(callback).__name__
+    raise ConfigError(
+        f"callbacks holds {'the class ' if isinstance(callback, type) else 'a '}{kind}, which is not a trainwell "
+        "Callback: subclass trainwell.callbacks.Callback and define its events (before_fit, after_batch, "
+        "after_epoch...; see learn.show_training_loop())"
+    )
