@@ -37,6 +37,7 @@ _EXPORTS: dict[str, str] = {
     "Task": "trainwell.data",
     "TensorLoader": "trainwell.data",
     "infer_task": "trainwell.data",
+    "read_table": "trainwell.data",
     "tensor_data": "trainwell.data",
     # learner and loop
     "Learner": "trainwell.learner",

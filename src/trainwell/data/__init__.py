@@ -1,8 +1,9 @@
 """Data: the task, the bundle of loaders, splits and the fast in-memory loader."""
 
 from trainwell.data.bundle import DataBundle, mask_split, random_split, tensor_data
+from trainwell.data.io import read_table
 from trainwell.data.loader import TensorLoader
-from trainwell.data.task import TARGET_KINDS, TASK_KINDS, Task, infer_task
+from trainwell.data.task import TARGET_KINDS, TASK_KINDS, Task, infer_task, name_labels
 
 __all__ = [
     "TARGET_KINDS",
@@ -12,6 +13,8 @@ __all__ = [
     "TensorLoader",
     "infer_task",
     "mask_split",
+    "name_labels",
     "random_split",
+    "read_table",
     "tensor_data",
 ]
