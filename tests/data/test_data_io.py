@@ -272,6 +272,11 @@ def test_directory(tmp_path: Path) -> None:
         DataError, match=f"^data file '{re.escape(str(tmp_path))}' is a directory, not a file; pass the path"
     ):
         read_table(tmp_path)
+    # Kaggle's titanic/ in Python: say which tables it holds, the training one first.
+    for name in ("test.csv", "train.csv"):
+        (tmp_path / name).write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r": it holds train.csv, test.csv, e.g. pass '.*train.csv'$"):
+        read_table(tmp_path)
 
 
 def test_read_text_file_refuses_a_missing_file_or_a_folder_in_one_line(tmp_path: Path) -> None:

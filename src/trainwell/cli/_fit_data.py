@@ -242,7 +242,9 @@ def is_image_source(data: Path, path_col: str | None, command: str = "fit") -> b
 
             names = {path: path.name.lower().removesuffix(".gz") for path in data.iterdir()}
             tables = sorted(path for path, name in names.items() if name.endswith(TABLE_SUFFIXES))
-            ratings = None if tables else _ratings_file(data)
+            from trainwell.collab.names import ratings_file_in
+
+            ratings = None if tables else ratings_file_in(data)
             if (
                 ratings is not None
             ):  # with --target, or --user without --item...: how to read it  # MovieLens' ml-100k/: u.data beside u.item, u.user... and README
@@ -383,7 +385,9 @@ def ratings_folder(
         return unchanged
     if holds_idx_images(data) or looks_like_image_folder(data):
         return unchanged
-    ratings = _ratings_file(data)
+    from trainwell.collab.names import ratings_file_in
+
+    ratings = ratings_file_in(data)
     if ratings is None:
         return unchanged
     if os.environ.get("RANK", "0") == "0":
@@ -397,31 +401,6 @@ def ratings_folder(
             highlight=False,
         )
     return ratings, "user", "item", "rating"
-
-
-def _ratings_file(folder: Path) -> Path | None:
-    """The largest file of ``folder`` (not hidden, at most 20 looked at) whose first line is 3 or 4 whole numbers,
-    a user, an item, a rating and maybe a time, as MovieLens' ``u.data`` (tab) and ``ratings.dat`` (``::``)
-    are, with no header row; else ``None``."""
-    import csv
-
-    from trainwell.core.paths import is_idx_file
-    from trainwell.data.io import first_row
-
-    files = sorted(
-        (path for path in folder.iterdir() if path.is_file() and not path.name.startswith(".")),
-        key=lambda path: -path.stat().st_size,
-    )
-    for path in files[:20]:
-        if is_idx_file(path):
-            continue
-        try:
-            first = first_row(path)
-        except (OSError, UnicodeDecodeError, EOFError, csv.Error):  # not text (an archive): no ratings
-            continue
-        if first is not None and 3 <= len(first.fields) <= 4 and all(f.isdigit() for f in first.fields):
-            return path
-    return None
 
 
 def table_else_text(

@@ -22,6 +22,7 @@ import torch
 
 from trainwell.collab.recipe import CollabRecipe
 from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle, choose_split
 from trainwell.data.fingerprint import RowSketch
 from trainwell.data.io import check_columns, check_test_targets, is_number, list_columns, read_table
@@ -109,6 +110,30 @@ def read_ratings(
             source, names=given[: len(frame.columns)], encoding=encoding, encoding_errors=encoding_errors
         )
     return frame
+
+
+def ratings_source(source: str | Path) -> str | Path:
+    """The file to read for ``source``: a folder (or an archive of one) holding no table but a ratings file
+    without a header row beside other files (MovieLens' ``ml-100k/``: ``u.data`` beside ``u.item``, ``u.user``...)
+    gives that file, said in a warning, as ``trainwell fit ml-100k/`` reads it; anything else is itself."""
+    from trainwell.collab.names import ratings_file_in
+    from trainwell.core.archives import unpacked
+    from trainwell.core.paths import TABLE_SUFFIXES
+
+    folder = Path(unpacked(source))
+    if not folder.is_dir() or any(
+        child.name.lower().removesuffix(".gz").endswith(TABLE_SUFFIXES) for child in folder.iterdir()
+    ):
+        return source
+    found = ratings_file_in(folder)
+    if found is None:
+        return source
+    warn(
+        f"'{source}': {found.name} holds ratings without a header row (user, item, rating[, timestamp]): read as "
+        f"that file, its columns named so",
+        UserWarning,
+    )
+    return found
 
 
 def read_ratings_named(
@@ -293,6 +318,8 @@ def ratings_data(
         raise ConfigError(f"rating={rating!r} and target={target!r} name the same thing: pass one of them")
     rating = rating if rating is not None else target
     name = str(source) if not isinstance(source, pd.DataFrame) else "the ratings table"
+    if not isinstance(source, pd.DataFrame):
+        source = ratings_source(source)  # MovieLens' ml-100k/ (or its .tgz): its u.data
     df = (
         source
         if isinstance(source, pd.DataFrame)

@@ -1,5 +1,8 @@
 """Items' names for people to read beside their ids: a table of ids and names (MovieLens' ``u.item``), read for
-``trainwell recommend --item-names`` and ``trainwell report --item-names``."""
+``trainwell recommend --item-names`` and ``trainwell report --item-names``; and the ratings file of a folder that
+holds one beside them (MovieLens' ``u.data``), found alike by the command line and :func:`ratings_data`.
+
+Nothing here imports torch: the command line looks into folders before the training stack is loaded."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ __all__ = [
     "ITEM_NAMES_FILE",
     "folder_item_names",
     "names_file",
+    "ratings_file_in",
     "read_item_names",
     "stored_item_names",
 ]
@@ -108,3 +112,28 @@ def stored_item_names(model_dir: str | Path) -> dict[str, str] | None:
         return None
     with path.open(newline="", encoding="utf-8") as stream:
         return {row["item"]: row["name"] for row in csv.DictReader(stream)}
+
+
+def ratings_file_in(folder: Path) -> Path | None:
+    """The largest file of ``folder`` (not hidden, at most 20 looked at) whose first line is 3 or 4 whole numbers,
+    a user, an item, a rating and maybe a time, as MovieLens' ``u.data`` (tab) and ``ratings.dat`` (``::``)
+    are, with no header row; else ``None``."""
+    import csv
+
+    from trainwell.core.paths import is_idx_file
+    from trainwell.data.io import first_row
+
+    files = sorted(
+        (path for path in folder.iterdir() if path.is_file() and not path.name.startswith(".")),
+        key=lambda path: -path.stat().st_size,
+    )
+    for path in files[:20]:
+        if is_idx_file(path):
+            continue
+        try:
+            first = first_row(path)
+        except (OSError, UnicodeDecodeError, EOFError, csv.Error):  # not text (an archive): no ratings
+            continue
+        if first is not None and 3 <= len(first.fields) <= 4 and all(f.isdigit() for f in first.fields):
+            return path
+    return None

@@ -74,7 +74,8 @@ def fit_ratings(
     for implicit feedback), ``[]`` none. ``callbacks`` run in the training fit only, e.g. a
     :class:`~trainwell.callbacks.Checkpoint`; ``resume_from`` names a checkpoint one wrote in the same call,
     which training continues from exactly (``ease`` has no training to resume). ``item_names`` (id -> name)
-    are kept in the model directory (``item_names.csv``), for ``recommend`` and ``report`` to show.
+    are kept in the model directory (``item_names.csv``), for ``recommend`` and ``report`` to show; a ratings
+    folder's own list is read when not given (MovieLens' ``ml-100k/`` or its archive: ``u.item``'s titles).
     """
     check_fit_settings(epochs, lr, out)
     if target is not None and rating is not None and target != rating:
@@ -82,6 +83,12 @@ def fit_ratings(
     rating = rating if rating is not None else target
     budget = start_budget(time_budget)
     seed_everything(seed)
+    if item_names is None and isinstance(source, str | Path):  # MovieLens' folder: its u.item names the films
+        from trainwell.collab.names import folder_item_names
+        from trainwell.core.archives import unpacked
+
+        folder = Path(unpacked(source))
+        item_names = folder_item_names(folder, "item") if folder.is_dir() else None
     data = ratings_data(source, user=user, item=item, rating=rating, seed=seed, **data_kwargs)
     options: dict[str, Any] = {} if wd is None else {"wd": wd}
     learn = collab_learner(

@@ -394,7 +394,16 @@ def _need_file(path: Path, what: str, kinds: str) -> Path:
     if not path.exists():
         raise DataError(f"{what} '{path}' not found; check the path")
     if path.is_dir():
-        raise DataError(f"{what} '{path}' is a directory, not a file; pass the path of {kinds}")
+        tables = sorted(  # the training table first (Kaggle's titanic/: train.csv beside test.csv)
+            (entry for entry in path.iterdir() if is_table_file(entry) and entry.is_file()),
+            key=lambda entry: ("train" not in entry.name.lower(), entry.name),
+        )
+        held = (
+            f": it holds {', '.join(entry.name for entry in tables[:5])}, e.g. pass '{tables[0]}'"
+            if tables
+            else ""
+        )
+        raise DataError(f"{what} '{path}' is a directory, not a file; pass the path of {kinds}{held}")
     refused = workbook_error(path, what)
     if refused is not None:
         raise refused
