@@ -155,6 +155,17 @@ def test_torchrun_passes_the_option_through_to_trainwell() -> None:
     from torch.distributed.run import get_args_parser
 
     args = get_args_parser().parse_args(
-        ["--nproc_per_node", "2", "-m", "trainwell", "fit", "t.csv", "--target", "y", "--track", "tensorboard"]
+        [
+            "--nproc_per_node",
+            "2",
+            "-m",
+            "trainwell",
+            "fit",
+            "t.csv",
+            "--target",
+            "y",
+            "--track",
+            "tensorboard",
+        ]
     )
     assert args.training_script_args[-2:] == ["--track", "tensorboard"]

@@ -103,6 +103,17 @@ def test_list_of_dicts_and_extra_columns_are_accepted(predictor: CollabPredictor
     assert np.allclose(from_dicts, from_frame, atol=1e-7)
 
 
+def test_user_item_pairs_are_accepted_as_learn_predict_documents(fitted: Fitted) -> None:
+    # A tour: learn.predict([(196, 242)]) was refused ("rows must be a DataFrame...") though documented.
+    predictor = fitted.run.learn.predictor()
+    from_pairs = predictor.predict([(10, 3), (11, 4)])["prediction"].to_numpy()
+    from_dicts = predictor.predict([{"user": 10, "item": 3}, {"user": 11, "item": 4}])[
+        "prediction"
+    ].to_numpy()
+    assert np.allclose(from_pairs, from_dicts, atol=1e-7)
+    assert np.allclose(fitted.run.learn.predict((10, 3))["prediction"].to_numpy(), from_pairs[:1], atol=1e-7)
+
+
 def test_missing_input_columns_are_refused_unless_allowed(predictor: CollabPredictor) -> None:
     with pytest.raises(DataError, match="column 'user' missing from the input rows"):
         predictor.predict(pd.DataFrame({"item": [1, 2]}))

@@ -190,8 +190,9 @@ def test_unknown_metric_lists_known_names() -> None:
     assert str(caught.value) == (
         "unknown metric 'acuracy'; did you mean 'accuracy'? known metrics: accuracy, balanced_accuracy, "
         "entity_f1, entity_precision, entity_recall, error_rate, f1, log_loss, mae, precision, r2, recall, rmse, "
-        "roc_auc, tag_accuracy (aliases: auc = roc_auc)"
+        "roc_auc, tag_accuracy (aliases: auc = roc_auc, acc = accuracy)"
     )
+    assert get_metric("acc", "binary").name == "accuracy"  # Keras' spelling (had been "did you mean 'auc'?")
     with pytest.raises(ConfigError, match=r"unknown metric 'psnr'; known metrics: accuracy, "):
         describe_metric("psnr")
 

@@ -53,6 +53,34 @@ class CollabPredictor(RowsPredictor):
     def input_names(self) -> list[str]:
         return self.recipe.input_names
 
+    def predict_proba(self, rows: Any, *, allow_missing_columns: bool = False) -> torch.Tensor:
+        """As :meth:`RowsPredictor.predict_proba`; ``rows`` may also be ``(user, item)`` pairs (a list of them,
+        or one pair)."""
+        return super().predict_proba(self._pairs(rows), allow_missing_columns=allow_missing_columns)
+
+    def predict(self, rows: Any, *, allow_missing_columns: bool = False) -> pd.DataFrame:
+        """As :meth:`RowsPredictor.predict`; ``rows`` may also be ``(user, item)`` pairs (a list of them, or one
+        pair): ``predictor.predict([(196, 242), (196, 50)])``."""
+        return super().predict(self._pairs(rows), allow_missing_columns=allow_missing_columns)
+
+    def _pairs(self, rows: Any) -> Any:
+        """``(user, item)`` pairs as rows of the user and item columns; any other rows unchanged."""
+
+        def pair(value: Any) -> bool:
+            return (
+                isinstance(value, tuple | list)
+                and len(value) == 2
+                and not any(isinstance(part, Mapping | tuple | list) for part in value)
+            )
+
+        if pair(rows):  # one pair alone
+            rows = [rows]
+        if isinstance(rows, list | tuple) and rows and all(pair(row) for row in rows):
+            return pd.DataFrame(
+                [tuple(row) for row in rows], columns=[self.recipe.user_col, self.recipe.item_col]
+            )
+        return rows
+
     def recommend(
         self,
         user: Any,

@@ -15,7 +15,7 @@ BUILTIN_METRICS: tuple[str, ...] = (
     "log_loss", "mae", "precision", "r2", "recall", "rmse", "roc_auc", "tag_accuracy",
 )  # fmt: skip
 #: Other spellings of them.
-ALIASES: dict[str, str] = {"auc": "roc_auc"}
+ALIASES: dict[str, str] = {"auc": "roc_auc", "acc": "accuracy"}  # acc: Keras' spelling
 
 
 def unknown_metric(name: str, known: Iterable[str], aliases: Mapping[str, str] = ALIASES) -> ConfigError:

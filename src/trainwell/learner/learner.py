@@ -714,7 +714,8 @@ class Learner:
         ``inputs`` are what the application's predictor reads: a DataFrame of rows (tables), images (paths,
         bytes, Pillow images, arrays), texts, ``(user, item)`` pairs, or tensors for a model on your own
         architecture; the recipe (category codes, normalisation, vocabulary) is applied as at training, and the
-        answer is a table: ``prediction`` and a ``probability_<class>`` column per class, or the values.
+        answer is a table: ``prediction`` and ``probability_<class>`` columns (a binary task's positive class
+        alone, every class otherwise), or the values.
         ``options`` go to the predictor's ``predict`` (``tta=True`` for images...). Each call copies the
         weights: for many calls, take ``learn.predictor()`` once.
 
