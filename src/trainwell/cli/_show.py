@@ -265,7 +265,9 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
         table.add_row("classes", ", ".join(classes))
     codes = task.get("label_codes") or []
     if codes and len(codes) == len(task.get("classes") or []):
-        shown = ", ".join(f"{code}={name}" for code, name in list(zip(codes, task["classes"], strict=True))[:6])
+        shown = ", ".join(
+            f"{code}={name}" for code, name in list(zip(codes, task["classes"], strict=True))[:6]
+        )
         more = f" ... ({len(codes)} in all)" if len(codes) > 6 else ""
         table.add_row(
             "label names", f"given to the data's labels: {shown}{more}; files may write a label either way"

@@ -38,6 +38,9 @@ class DataBundle:
             application's learner factory installs the callback that applies it.
         leaks: input columns warned of as leaking the answer (one alone decides the target on the training
             rows, or the data's own description says so): ``trainwell fit`` names them again beside its scores.
+        rows: each held-out split's rows as read, in its loader's order, where the application keeps them
+            (tables: ``rows["valid"]``, a DataFrame): :class:`~trainwell.interpret.ClassificationInterpretation`
+            shows them beside the top losses.
     """
 
     task: Task
@@ -49,6 +52,7 @@ class DataBundle:
     model_hints: dict[str, Any] = field(default_factory=dict)
     augmentation: Any = None
     leaks: tuple[str, ...] = ()
+    rows: dict[str, Any] = field(default_factory=dict)
 
     def loaders(self) -> dict[str, Iterable[Any]]:
         found = {"train": self.train, "valid": self.valid, "test": self.test}

@@ -90,6 +90,21 @@ def plot_top_losses(top: Sequence[TopLoss], path: Path, rows: pd.DataFrame | Non
     return _save(figure, path)
 
 
+def plot_top_loss_images(top: Sequence[TopLoss], images: Any, path: Path) -> Path:
+    """The images of ``top`` (``images``: every interpreted row's, uint8 (N, C, H, W)) in a grid, each titled
+    actual -> predicted with the probability and the loss, the worst first."""
+    from trainwell.vision.plots import image_grid
+
+    chosen = images[[item.index for item in top]].float() / 255.0
+    titles = [
+        f"{item.actual} -> {item.predicted} (p={item.probability:.2f}, loss {item.loss:.2f}, row {item.index})"
+        for item in top
+    ]
+    return image_grid(
+        chosen.cpu(), titles, ["firebrick"] * len(titles), path, f"Top {len(top)} losses: actual -> predicted"
+    )
+
+
 def plot_calibration(
     mean_probability: np.ndarray,
     frequency: np.ndarray,

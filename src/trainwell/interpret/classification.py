@@ -83,6 +83,10 @@ class ClassificationInterpretation:
         self.actual = np.asarray(actual, dtype=_index_dtype(len(task.classes)))
         self.predicted = np.asarray(predicted, dtype=self.actual.dtype)
         self.confidence = np.asarray(confidence, dtype=np.float32)
+        #: What each row is, shown beside its loss by :meth:`plot_top_losses`: the rows as read (a table's, a text
+        #: per row), or ``images`` (uint8, (N, C, H, W)); set by :meth:`from_learner` for a split it knows.
+        self.rows: pd.DataFrame | None = None
+        self.images: torch.Tensor | None = None
 
     @classmethod
     def from_learner(
@@ -118,7 +122,9 @@ class ClassificationInterpretation:
                     parts[key].append(values)
         if not parts["losses"]:
             raise ConfigError("the loader yielded no batches; nothing to interpret")
-        return cls(task, **{key: np.concatenate(values) for key, values in parts.items()})
+        result = cls(task, **{key: np.concatenate(values) for key, values in parts.items()})
+        result.rows, result.images = _shown_rows(learn, source, result.n_rows)
+        return result
 
     @property
     def n_rows(self) -> int:
@@ -189,16 +195,19 @@ class ClassificationInterpretation:
         return plot_confusion_matrix(self.confusion_matrix(), self.task.classes, Path(path), normalize)
 
     def plot_top_losses(self, path: str | Path, k: int = 9, rows: pd.DataFrame | None = None) -> Path:
-        """Write a table PNG of the top ``k`` losses; with ``rows`` (one per loader row, same order), add
-        the first few column values of each listed row."""
+        """Write a PNG of the top ``k`` losses: the images themselves, titled (an image model's validation or
+        test set), else a table with the first few columns of each row: ``rows`` (one per loader row, same
+        order), or the rows :meth:`from_learner` kept (a table's as read, a text per row)."""
         if rows is not None and len(rows) != self.n_rows:
             raise ConfigError(
                 f"rows must hold one row per interpreted row ({self.n_rows}), got {len(rows)}; "
                 "pass the DataFrame the loader was built from, in the same order"
             )
-        from trainwell.interpret._plots import plot_top_losses
+        from trainwell.interpret._plots import plot_top_loss_images, plot_top_losses
 
-        return plot_top_losses(self.top_losses(k), Path(path), rows)
+        if rows is None and self.images is not None:
+            return plot_top_loss_images(self.top_losses(k), self.images, Path(path))
+        return plot_top_losses(self.top_losses(k), Path(path), rows if rows is not None else self.rows)
 
     def plot_calibration(self, path: str | Path, n_bins: int = 10) -> Path:
         """Write a reliability diagram (see :meth:`calibration`) with the diagonal of perfect calibration."""
@@ -228,6 +237,27 @@ def reliability_bins(
     hits = np.bincount(bins, weights=np.asarray(outcome, dtype=np.float64), minlength=n_bins)
     keep = counts > 0
     return sums[keep] / counts[keep], hits[keep] / counts[keep], counts[keep]
+
+
+def _shown_rows(learn: Learner, source: Any, n_rows: int) -> tuple[pd.DataFrame | None, torch.Tensor | None]:
+    """What the rows of ``source`` are, when it is the learner's validation or test loader: the rows its data
+    kept (a table's), its texts, or its images (uint8); ``(None, None)`` for a loader of one's own."""
+    import pandas as pd
+
+    data = learn.data
+    split = "valid" if source is data.valid else "test" if source is data.test else None
+    if split is None:
+        return None, None
+    rows = getattr(data, "rows", {}).get(split)
+    texts = (getattr(data, "texts", None) or {}).get(split)
+    if rows is None and texts is not None:
+        rows = pd.DataFrame({"text": list(texts)})
+    if rows is not None and len(rows) == n_rows:  # the target beside "actual" says nothing more
+        return rows.drop(columns=[c for c in learn.task.target_names if c in rows.columns]), None
+    tensors = getattr(source, "tensors", None)
+    if data.application == "vision" and tensors and tensors[0].dim() == 4 and len(tensors[0]) == n_rows:
+        return None, tensors[0]
+    return None, None
 
 
 def natural_order(loader: Iterable[Any], batch_size: int | None) -> Iterable[Any]:

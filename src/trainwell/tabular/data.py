@@ -188,8 +188,19 @@ def tabular_data(
         y = train.tensors[-1].reshape(len(train_df), -1)
         hints["target_mean"] = y.mean(0).tolist()
         hints["target_std"] = y.std(0).clamp_min(1e-6).nan_to_num(1.0).tolist()
+    shown = {"valid": valid_df.reset_index(drop=True)} if valid is not None else {}  # beside top losses
+    if test_loader is not None:
+        shown["test"] = test_df.reset_index(drop=True)
     return DataBundle(
-        resolved, train, valid, test_loader, recipe, "tabular", hints, leaks=tuple(dict.fromkeys(leaks))
+        resolved,
+        train,
+        valid,
+        test_loader,
+        recipe,
+        "tabular",
+        hints,
+        leaks=tuple(dict.fromkeys(leaks)),
+        rows=shown,
     )
 
 

@@ -39,7 +39,7 @@ def _wrapped(text: str, width: int = TITLE_CHARS) -> str:
     return "\n".join(lines)
 
 
-def _grid(images: torch.Tensor, titles: list[str], colours: list[str], path: Path, title: str) -> Path:
+def image_grid(images: torch.Tensor, titles: list[str], colours: list[str], path: Path, title: str) -> Path:
     """``images`` float (N, C, H, W) in 0..1."""
     import matplotlib
 
@@ -115,7 +115,7 @@ def show_batch(data: ImageDataBundle, path: Path, n: int = 16, augmented: bool =
         x = data.augmentation(x, generator=torch.Generator().manual_seed(0))
     titles = [_label(data.task, t) for t in targets]
     label = "augmented training images" if augmented else "training images"
-    return _grid(x.cpu(), titles, ["black"] * len(titles), path, label)
+    return image_grid(x.cpu(), titles, ["black"] * len(titles), path, label)
 
 
 def show_results(
@@ -149,7 +149,7 @@ def show_results(
     # The colour is a verdict: say so, or a red title reads as decoration.
     wrong_words = f"off by more than {tolerance:.3g} in red" if regression else "wrong in red"
     title = f"{name}: true / predicted" + (f" ({wrong_words})" if "red" in colours else "")
-    return _grid(x.cpu(), titles, colours, path, title)
+    return image_grid(x.cpu(), titles, colours, path, title)
 
 
 def _tolerance(learn: VisionLearner) -> float | None:
