@@ -211,3 +211,9 @@ def test_an_mlp_that_trained_no_epoch_never_beats_the_trees() -> None:
     assert not _better_trees({}, {"valid_loss": 0.35})  # trees without a loss: the MLP
     assert _better_trees({"valid_loss": 0.30}, {"valid_loss": 0.35})
     assert not _better_trees({"valid_loss": 0.36}, {"valid_loss": 0.35})
+
+
+def test_learner_kwargs_shape_the_mlp_as_in_the_other_pipelines() -> None:
+    run = fit_table(small_table(), "y", arch="mlp", epochs=1, lr=1e-2, progress=False,
+                    learner_kwargs={"layers": (32,), "dropout": 0.0})  # fmt: skip
+    assert run.learn.model_spec["config"]["layers"] == [32] and run.learn.model_spec["config"]["dropout"] == 0.0

@@ -115,6 +115,7 @@ def fit_table(
     time_budget: float | str | TimeBudget | None = None,
     arch: str = "auto",
     gbdt_settings: dict[str, Any] | None = None,
+    learner_kwargs: dict[str, Any] | None = None,
     callbacks: Sequence[Callback] = (),
     resume_from: str | Path | None = None,
     **data_kwargs: Any,
@@ -129,7 +130,9 @@ def fit_table(
     keeps the MLP for several targets, multi-label targets, without validation rows, and under torchrun. Choosing on the validation rows flatters
     their score a little: ``trainwell evaluate`` makes the choice inside each fold, on rows it does not score.
 
-    ``data_kwargs`` go to :func:`tabular_data` (``valid_pct``, ``valid_col``, ``task``, ``batch_size``...);
+    ``learner_kwargs`` go to :func:`tabular_learner` (the MLP's ``layers``, ``dropout``, ``wd``; ``device``...), as
+    ``fit_texts`` and ``fit_images`` take them; ``data_kwargs`` to :func:`tabular_data` (``valid_pct``,
+    ``valid_col``, ``task``, ``batch_size``...);
     a labelled ``test`` table is scored once after training: ``run.learn.test_scores``, kept in the model
     directory (``trainwell info`` shows them).
     Without ``lr`` the learning-rate finder picks one; without ``epochs`` the table size does. Multi-label
@@ -167,7 +170,13 @@ def fit_table(
     if trees:
         learn = maybe_distribute(
             tabular_learner(
-                data, arch=arch, metrics=metrics, progress=progress, gbdt_settings=gbdt_settings, seed=seed
+                data,
+                arch=arch,
+                metrics=metrics,
+                progress=progress,
+                gbdt_settings=gbdt_settings,
+                seed=seed,
+                **(learner_kwargs or {}),
             )
         )
         learn.fit(
@@ -181,12 +190,18 @@ def fit_table(
     rival = None  # arch="auto": boosted trees, fitted first (seconds), kept if they beat the MLP
     if arch == "auto" and epochs is None and lr is None and trees_apply(data):  # epochs, lr: the MLP's
         rival = tabular_learner(
-            data, arch="gbdt", metrics=metrics, progress=False, seed=seed, gbdt_settings=gbdt_settings
+            data,
+            arch="gbdt",
+            metrics=metrics,
+            progress=False,
+            seed=seed,
+            gbdt_settings=gbdt_settings,
+            **(learner_kwargs or {}),
         )
         rival.fit(1)  # the budget is the MLP's to plan by; the trees took their seconds from it already
         seed_everything(seed)  # the MLP starts where it would have without the trees
     learn = maybe_distribute(tabular_learner(data, arch=MLP_NAMES.get(arch, "tabular_mlp"), metrics=metrics,
-                                             progress=progress))  # fmt: skip
+                                             progress=progress, **(learner_kwargs or {})))  # fmt: skip
     finder = None
     if lr is None and resume_from is not None:
         lr = _resumed_lr(resume_from)
