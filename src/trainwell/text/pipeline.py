@@ -101,7 +101,7 @@ def fit_texts(
             on those rows after training (:func:`~trainwell.learner.label_thresholds.tune_label_thresholds`); the
             model directory keeps them and decodes with them. ``False`` keeps 0.5 for every label.
         time_budget: seconds, or ``"10m"``... (:class:`~trainwell.callbacks.TimeBudget`): training ends within
-            that time of the call, the epochs cut and the schedule fitted to what fits.
+            that time of the call (writing ``out`` and scoring a test set come after), the epochs cut and the schedule fitted to what fits.
         callbacks: run in the training fits only, e.g. a :class:`~trainwell.callbacks.Checkpoint`.
         resume_from: a checkpoint one wrote in the same call: training continues from it exactly (in gradual
             unfreezing, at the stage it was written in).

@@ -76,7 +76,7 @@ def fit_tagger(
             ``None``: entity F1, precision, recall and tag accuracy for entity tags, tag accuracy for others;
             ``[]``: none).
         time_budget: seconds, or ``"10m"``... (:class:`~trainwell.callbacks.TimeBudget`): training ends within
-            that time of the call, the epochs cut and the schedule fitted to what fits.
+            that time of the call (writing ``out`` and scoring a test set come after), the epochs cut and the schedule fitted to what fits.
         callbacks: run in the training fit only, e.g. a :class:`~trainwell.callbacks.Checkpoint`.
         resume_from: a checkpoint one wrote in the same call: training continues from it exactly.
         **data_kwargs: more :func:`~trainwell.text.tagging.data` settings (``min_freq``, ``lowercase``,
