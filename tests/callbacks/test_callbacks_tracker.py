@@ -182,6 +182,22 @@ def test_save_best_also_restores_after_an_early_stop() -> None:
     assert torch.equal(learn.model.weight, per_epoch.weights[1]["weight"])
 
 
+def test_the_stop_and_the_restored_epoch_are_said_under_the_rows(capsys: pytest.CaptureFixture[str]) -> None:
+    # A tour: an early stop printed nothing, and the rows ended as if the schedule had been cut for no reason.
+    values = [3.0, 1.0, 2.0, 2.0, 0.5]
+    learn = linear_learner(progress=True)
+    learn.fit(5, callbacks=[Scripted("valid_loss", values), SaveBest(), EarlyStopping(patience=2)])
+    said = capsys.readouterr().err
+    assert (
+        "EarlyStopping: valid_loss has not improved on 1 (epoch 2) for 2 epochs: stopping after epoch 4"
+        in said
+    )
+    assert "SaveBest: the model holds epoch 2's weights, its best valid_loss (1)" in said
+    quiet = linear_learner()  # progress=False: nothing printed
+    quiet.fit(5, callbacks=[Scripted("valid_loss", values), EarlyStopping(patience=2)])
+    assert capsys.readouterr().err == ""
+
+
 class Interrupt(Callback):
     order = 100  # after Checkpoint (85) and EarlyStopping (90)
 

@@ -150,6 +150,20 @@ class ProgressBar(Callback):
             self._task = None
 
 
+def say(learn: Learner, text: str) -> None:
+    """Print ``text`` under the epoch rows, where a fit with a progress bar prints them (nothing without one:
+    ``progress=False`` keeps a fit quiet)."""
+    for callback in learn._active:
+        if (
+            isinstance(callback, ProgressBar)
+            and getattr(callback, "_enabled", False)
+            and callback.print_epochs
+        ):
+            assert callback.console is not None
+            callback.console.print(text, highlight=False, soft_wrap=True, markup=False)
+            return
+
+
 def _description(learn: Learner, phase: str) -> str:
     """``epoch 3/12 train``: the last epoch is the one the planned batches end in (fewer than asked for when
     a :class:`~trainwell.callbacks.TimeBudget` shortened the plan)."""

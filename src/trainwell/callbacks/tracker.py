@@ -133,6 +133,19 @@ class EarlyStopping(TrackerCallback):
         self._observe(self._current(learn), learn.epoch)
         if self.wait >= self.patience:
             self.stopped_epoch = learn.epoch
+            from trainwell.callbacks.progress import say
+
+            shown = learn.recorder.shown_epoch
+            best = (
+                f"on {self.best_value:.4g} (epoch {shown(self.best_epoch)})"
+                if self.best_value is not None and self.best_epoch is not None
+                else "at all"
+            )
+            say(
+                learn,
+                f"EarlyStopping: {self.monitor} has not improved {best} for {self.wait} epochs: stopping after "
+                f"epoch {shown(learn.epoch)}",
+            )
             raise CancelFit
 
 
@@ -211,6 +224,14 @@ class SaveBest(TrackerCallback):
             ]
             if rows:
                 learn.weights_row = rows[-1]
+            if self.best_epoch is not None and self.best_epoch != learn.epoch and self.best_value is not None:
+                from trainwell.callbacks.progress import say
+
+                say(
+                    learn,
+                    f"SaveBest: the model holds epoch {learn.recorder.shown_epoch(self.best_epoch)}'s weights, its "
+                    f"best {self.monitor} ({self.best_value:.4g})",
+                )
 
 
 def _finite(value: Any) -> float | None:
