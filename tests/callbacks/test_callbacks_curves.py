@@ -166,3 +166,15 @@ def test_labels_and_legends_stay_clear_of_the_data_and_the_next_panel(
     ]
     assert epochs == ["1"]
     plots._pyplot().close(figure)
+
+
+def test_the_recorder_draws_the_curves_of_a_fit_in_python(tmp_path: Path) -> None:
+    # fastai's recorder.plot_loss: a tour found curves.png only through fit_*(out=...).
+    from trainwell.core.errors import ConfigError
+
+    learn = Learner(nn.Linear(3, 1), regression_data(), progress=False, device="cpu", lr=0.05)
+    with pytest.raises(ConfigError, match="nothing to plot yet: no training batch has run"):
+        learn.recorder.plot(tmp_path / "none.png")
+    learn.fit(2)
+    written = learn.recorder.plot(tmp_path / "curves.png")
+    assert written == tmp_path / "curves.png" and written.read_bytes().startswith(b"\x89PNG")

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from ratings_support import low_rank_ratings
 
 import trainwell
+from ratings_support import low_rank_ratings
 from trainwell.core.errors import DataError
 
 
@@ -21,7 +21,7 @@ def movielens_folder(root: Path) -> Path:
     frame = low_rank_ratings(n_ratings=1_200).frame
     stamps = 880_000_000 + np.arange(len(frame))
     lines = [
-        f"{user}\t{item}\t{int(round(rating))}\t{stamp}"
+        f"{user}\t{item}\t{rating:.0f}\t{stamp}"
         for user, item, rating, stamp in zip(
             frame["user"], frame["item"], frame["rating"], stamps, strict=True
         )

@@ -377,13 +377,13 @@ def test_show_results_says_which_images_it_shows_and_takes_a_loader(
     root = make_image_folder(tmp_path / "split" / "train", per_class=10)
     make_image_folder(tmp_path / "split" / "test", per_class=3, seed=2)
     shown: list[tuple[str, int]] = []
-    grid = plots._grid
+    grid = plots.image_grid
 
     def spy(images: torch.Tensor, titles: list[str], colours: list[str], path: Path, title: str) -> Path:
         shown.append((title.split(":")[0], len(images)))
         return grid(images, titles, colours, path, title)
 
-    monkeypatch.setattr(plots, "_grid", spy)
+    monkeypatch.setattr(plots, "image_grid", spy)
     data = image_data(tmp_path / "split", valid_pct=0.25)
     learn = vision_learner(data, progress=False)
     learn.show_results(tmp_path / "valid.png", n=4)
@@ -406,7 +406,7 @@ def test_show_results_wraps_long_multi_label_titles(
     # 160-pixel image: the titles ran into each other and none could be read.
     from matplotlib.axes import Axes
 
-    from trainwell.vision.plots import TITLE_CHARS, _wrapped
+    from trainwell.learner.plots import TITLE_CHARS, _wrapped
 
     rows = [
         (str(path.relative_to(image_folder)), f"{path.parent.name};long_label_one;long_label_two")

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
 
+from trainwell.core.errors import ConfigError
 from trainwell.learner.events import Callback
 from trainwell.metrics.targets import metric_values
 
@@ -45,6 +47,17 @@ class Recorder(Callback):
         self._epoch_start = 0.0
         self.resumed = False
         self.earlier_epochs = 0
+
+    def plot(self, path: str | Path = "curves.png") -> Path:
+        """Write the training curves as ``curves.png`` in a model directory shows them: the batch losses with each
+        epoch's train and validation loss, the validation metrics, the learning rate (fastai's
+        ``recorder.plot_loss`` and more, in one PNG). A relative ``path`` is under the current folder."""
+        from trainwell.learner.plots import plot_history
+
+        self._flush_losses()
+        if not self.losses:
+            raise ConfigError("nothing to plot yet: no training batch has run; call fit first")
+        return plot_history(self.history, self.lrs, self.losses, Path(path), epoch_ends=self.epoch_ends)
 
     # --------------------------------------------------------------------------------- events
     def before_fit(self, learn: Learner) -> None:

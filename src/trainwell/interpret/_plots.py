@@ -93,7 +93,7 @@ def plot_top_losses(top: Sequence[TopLoss], path: Path, rows: pd.DataFrame | Non
 def plot_top_loss_images(top: Sequence[TopLoss], images: Any, path: Path) -> Path:
     """The images of ``top`` (``images``: every interpreted row's, uint8 (N, C, H, W)) in a grid, each titled
     actual -> predicted with the probability and the loss, the worst first."""
-    from trainwell.vision.plots import image_grid
+    from trainwell.learner.plots import image_grid
 
     chosen = images[[item.index for item in top]].float() / 255.0
     titles = [

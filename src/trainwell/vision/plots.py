@@ -2,79 +2,17 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
 
+from trainwell.learner.plots import image_grid
+
 if TYPE_CHECKING:
     from trainwell.vision.data import ImageDataBundle
     from trainwell.vision.learner import VisionLearner
-
-
-#: Characters of a title line under one image (at 8 points it is about the image's width).
-TITLE_CHARS = 20
-
-
-def _wrapped(text: str, width: int = TITLE_CHARS) -> str:
-    """``text`` in lines of at most ``width`` characters, broken after a space or a label separator (``;``),
-    so that long titles (several labels of a multi-label image) do not run into their neighbours; a
-    ``true / predicted`` title too long for one line puts each side on lines of its own."""
-    import re
-
-    if len(text) > width and " / " in text:
-        truth, _, guess = text.partition(" / ")
-        return f"{_wrapped(truth + ' /', width)}\n{_wrapped(guess, width)}"
-    lines: list[str] = []
-    line = ""
-    for piece in re.split(r"(?<=[ ;])", text):
-        if line and len(line) + len(piece.rstrip()) > width:
-            lines.append(line.rstrip())
-            line = ""
-        line += piece
-    if line.strip():
-        lines.append(line.rstrip())
-    return "\n".join(lines)
-
-
-def image_grid(images: torch.Tensor, titles: list[str], colours: list[str], path: Path, title: str) -> Path:
-    """``images`` float (N, C, H, W) in 0..1."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from trainwell.core.atomic import write_bytes_atomic
-
-    n = len(images)
-    cols = min(8, max(1, math.ceil(math.sqrt(n))))
-    rows = math.ceil(n / cols)
-    titles = [_wrapped(text) for text in titles]
-    title_lines = max((text.count("\n") + 1 for text in titles), default=1)
-    figure, axes = plt.subplots(
-        rows, cols, figsize=(cols * 1.6, rows * (1.6 + 0.15 * title_lines) + 0.4), squeeze=False
-    )
-    for index, axis in enumerate(axes.flat):
-        axis.axis("off")
-        if index >= n:
-            continue
-        image = images[index].clamp(0, 1)
-        if image.shape[0] == 1:
-            axis.imshow(image[0].numpy(), cmap="gray", vmin=0, vmax=1)
-        else:
-            axis.imshow(image.permute(1, 2, 0).numpy())
-        axis.set_title(titles[index], fontsize=8, color=colours[index])
-    figure.suptitle(title, fontsize=10)
-    figure.tight_layout()
-    import io
-
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    plt.close(figure)
-    write_bytes_atomic(path, buffer.getvalue())
-    return path
 
 
 def _label(task: Any, target: torch.Tensor) -> str:
