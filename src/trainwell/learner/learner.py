@@ -253,6 +253,16 @@ class Learner:
         print(text)
         return text
 
+    def summary(self) -> str:
+        """The model as this learner trains it (printed and returned): each layer group's layers with their output
+        shape on a batch of the data (``B`` rows), parameters and whether they train (``freeze`` shows), the
+        totals, the data's splits, the loss, the optimizer and the metrics."""
+        from trainwell.learner.summary import summary
+
+        text = summary(self)
+        print(text)
+        return text
+
     # ------------------------------------------------------------------------------------- optimizer
     def layer_groups(self) -> list[nn.Module]:
         """Groups of layers that share a learning rate: the model's own split when it defines one.

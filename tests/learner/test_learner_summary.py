@@ -1,0 +1,45 @@
+"""``learn.summary()``: each layer group's layers with their output shapes on a batch, their parameters and
+whether they train, as ``freeze`` leaves them; then the totals, the data, the loss and the optimizer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import trainwell
+
+
+def _learner() -> trainwell.Learner:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=200), "colour": rng.choice(["red", "blue"], 200)})
+    frame["y"] = np.where(frame["x"] > 0, "yes", "no")
+    return trainwell.tabular_learner(trainwell.tabular_data(frame, "y", seed=0), progress=False)
+
+
+def test_the_summary_lists_the_layers_with_their_shapes_and_the_totals(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    learn = _learner()
+    text = learn.summary()
+    assert capsys.readouterr().out.strip() == text.strip()  # printed and returned
+    lines = text.splitlines()
+    assert lines[0] == "TabularMLP: binary (2 classes: no, yes), on cpu"
+    head = next(line for line in lines if line.startswith("2 ") and " head " in line)
+    assert head.split()[3:] == ["B", "x", "1", "129", "yes"]  # B x 1, 128 weights and a bias
+    total = sum(p.numel() for p in learn.model.parameters())
+    assert f"parameters: {total:,} ({total:,} trainable, 0 frozen)" in text
+    assert "data: train 160 rows in " in text and "valid 40 rows in 1 batch;" in text + ";"
+    assert "loss: BCEWithLogits; optimizer: adamw (lr 0.003, weight decay 0.01); metrics: accuracy" in text
+
+
+def test_the_summary_shows_what_freeze_leaves_training(capsys: pytest.CaptureFixture[str]) -> None:
+    learn = _learner()
+    learn.freeze()
+    text = learn.summary()
+    trainable = sum(p.numel() for p in learn.model.parameters() if p.requires_grad)
+    total = sum(p.numel() for p in learn.model.parameters())
+    assert f"({trainable:,} trainable, {total - trainable:,} frozen)" in text
+    rows = {line.split()[1]: line.split()[-1] for line in text.splitlines()[3:] if line[:1].isdigit()}
+    assert rows["head"] == "yes" and rows["embeddings"] == "no"
+    assert rows["body"] == "partly"  # batch norm keeps training while frozen
