@@ -29,7 +29,7 @@ def test_the_summary_lists_the_layers_with_their_shapes_and_the_totals(
     assert head.split()[3:] == ["B", "x", "1", "129", "yes"]  # B x 1, 128 weights and a bias
     total = sum(p.numel() for p in learn.model.parameters())
     assert f"parameters: {total:,} ({total:,} trainable, 0 frozen)" in text
-    assert "data: train 160 rows in " in text and "valid 40 rows in 1 batch;" in text + ";"
+    assert "data: train 160 rows in " in text and "; valid 40 rows in 1 batch\n" in text
     assert "loss: BCEWithLogits; optimizer: adamw (lr 0.003, weight decay 0.01); metrics: accuracy" in text
 
 
