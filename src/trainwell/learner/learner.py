@@ -717,6 +717,55 @@ class Learner:
         rank 0 writes the file), as the :class:`~trainwell.callbacks.Checkpoint` callback does."""
         return _checkpoint.save(self, path, settings)
 
+    def save(self, path: str | Path) -> Path:
+        """Write the model's weights to a ``.safetensors`` file (the suffix added when missing; a relative path
+        is under :attr:`path`), to come back to with :meth:`load`: fastai's ``learn.save``, without pickle. The
+        weights alone: :meth:`save_checkpoint` keeps the optimizer and the schedule to resume a fit, and
+        :meth:`export` a model directory to predict with."""
+        from safetensors.torch import save
+
+        from trainwell.core.atomic import write_bytes_atomic
+
+        target = _weights_path(self.path, path)
+        state = {key: value.detach().to("cpu").contiguous() for key, value in self.model.state_dict().items()}
+        return write_bytes_atomic(target, save(state, metadata={"model": type(self.model).__name__}))
+
+    def load(self, path: str | Path) -> Learner:
+        """Put back weights :meth:`save` wrote (or a model directory's, or any ``.safetensors`` of this model's
+        layers); every layer must match by name and shape, or nothing is loaded. Returns the learner."""
+        from safetensors.torch import load_file
+
+        source = Path(path)
+        if source.is_dir() and (source / "model.safetensors").is_file():
+            source = source / "model.safetensors"
+        else:
+            source = _weights_path(self.path, path)
+        if not source.is_file():
+            raise ConfigError(
+                f"no weights at '{source}'; pass the file learn.save wrote, or a model directory"
+            )
+        state = load_file(str(source))
+        own = self.model.state_dict()
+        missing = [key for key in own if key not in state]
+        unexpected = [key for key in state if key not in own]
+        reshaped = [key for key in own if key in state and state[key].shape != own[key].shape]
+        if missing or unexpected or reshaped:
+            said = "; ".join(
+                f"{what} {', '.join(keys[:3])}{' ...' if len(keys) > 3 else ''}"
+                for what, keys in (
+                    ("missing", missing),
+                    ("not in this model", unexpected),
+                    ("shaped otherwise", reshaped),
+                )
+                if keys
+            )
+            raise ConfigError(
+                f"'{source}' holds the weights of another model ({said}); load weights saved from this architecture "
+                "and data (the same classes, vocabulary, columns)"
+            )
+        self.model.load_state_dict({key: state[key].to(own[key].device) for key in own})
+        return self
+
     def predict(self, inputs: Any, **options: Any) -> Any:
         """Decoded predictions for new raw inputs, as the exported model gives them: ``learn.predict(rows)``
         is ``trainwell.load(learn.export(dir)).predict(rows)`` without the files.
@@ -962,3 +1011,11 @@ def _check_callback(callback: object) -> None:
         "Callback: subclass trainwell.callbacks.Callback and define its events (before_fit, after_batch, "
         "after_epoch...; see learn.show_training_loop())"
     )
+
+
+def _weights_path(base: Path, path: str | Path) -> Path:
+    """Where :meth:`Learner.save` writes ``path``: under ``base`` when relative, ``.safetensors`` added."""
+    target = Path(path)
+    if target.suffix != ".safetensors":
+        target = target.with_name(target.name + ".safetensors")
+    return target if target.is_absolute() else base / target

@@ -1,13 +1,17 @@
-"""``learn.summary()``: each layer group's layers with their output shapes on a batch, their parameters and
+"""``learn.summary()`` and ``learn.save``/``load``: each layer group's layers with their output shapes on a batch, their parameters and
 whether they train, as ``freeze`` leaves them; then the totals, the data, the loss and the optimizer."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 import trainwell
+from trainwell.core.errors import ConfigError
 
 
 def _learner() -> trainwell.Learner:
@@ -43,3 +47,23 @@ def test_the_summary_shows_what_freeze_leaves_training(capsys: pytest.CaptureFix
     rows = {line.split()[1]: line.split()[-1] for line in text.splitlines()[3:] if line[:1].isdigit()}
     assert rows["head"] == "yes" and rows["embeddings"] == "no"
     assert rows["body"] == "partly"  # batch norm keeps training while frozen
+
+
+def test_weights_saved_and_loaded_come_back_exactly(tmp_path: Path) -> None:
+    # fastai's learn.save / learn.load, as safetensors: a tour had found only checkpoints and exports.
+    learn = _learner()
+    learn.path = tmp_path
+    learn.fit(1)
+    written = learn.save("stage-1")
+    assert written == tmp_path / "stage-1.safetensors"
+    kept = {key: value.clone() for key, value in learn.model.state_dict().items()}
+    learn.fit(1)
+    assert learn.load("stage-1") is learn
+    assert all(torch.equal(kept[key], value) for key, value in learn.model.state_dict().items())
+    learn.export(tmp_path / "model")
+    learn.load(tmp_path / "model")  # a model directory's weights
+    other = trainwell.tabular_learner(learn.data, layers=(16,), progress=False)
+    with pytest.raises(ConfigError, match=r"holds the weights of another model \(.*shaped otherwise"):
+        other.load(written)
+    with pytest.raises(ConfigError, match="no weights at"):
+        learn.load("nowhere")
