@@ -186,6 +186,9 @@ def test_fine_tune_from_an_artifact_with_a_different_head(tmp_path: Path) -> Non
     assert torch.equal(learn.model.state_dict()[body_key], pre.model.state_dict()[body_key])
     learn.fine_tune(1, 3e-3, freeze_epochs=1)
     assert len(learn.history) == 2
+    scratch = vision_learner(data, progress=False)  # no pretrained=: the frozen epoch only delays training
+    with pytest.warns(UserWarning, match="this model starts from random weights"):
+        scratch.fine_tune(1, 3e-3)
 
 
 def test_fine_tune_normalises_as_the_pretrained_model_did(tmp_path: Path) -> None:
@@ -669,7 +672,10 @@ def test_freezing_a_network_of_one_layer_group_names_the_network(image_folder: P
     register_model("test_one_group", application="vision")(one_group)
     try:
         learn = vision_learner(image_data(image_folder), arch="test_one_group", progress=False)
-        with pytest.raises(ConfigError, match="cannot freeze the 'test_one_group' network") as caught:
+        with (
+            pytest.warns(UserWarning, match="starts from random weights"),
+            pytest.raises(ConfigError, match="cannot freeze the 'test_one_group' network") as caught,
+        ):
             learn.fine_tune(1)
         assert "ImageClassifier" not in str(caught.value)
         assert learn.history == []

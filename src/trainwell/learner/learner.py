@@ -136,6 +136,9 @@ class Learner:
         if not any(isinstance(cb, NanGuard) for cb in self.callbacks):
             self.callbacks.append(NanGuard(action="stop"))  # a diverging run stops with a clear message
         self.model_spec: dict[str, Any] | None = None  # {"name": registered architecture, "config": {...}}
+        #: Whether the model starts from pretrained weights: ``False`` where an application's learner built it from
+        #: scratch (``fine_tune``'s frozen phase then only delays training, and says so), ``None`` when unknown.
+        self.pretrained: bool | None = None
         self.forward_context: Callable[[], contextlib.AbstractContextManager[Any]] = contextlib.nullcontext
         #: What training batches are run through: the model itself, or a wrapper a callback sets for the fit
         #: (``DistributedDataParallel``), so that ``learn.model`` and its state dict stay plain. Validation
@@ -393,6 +396,13 @@ class Learner:
         """
         base_lr = base_lr or self.lr
         callbacks = list(callbacks)
+        if self.pretrained is False and freeze_epochs > 0 and resume_from is None:
+            warn(
+                "fine_tune trains the head alone first, the body frozen, so as to keep what pretrained weights know; "
+                "this model starts from random weights (no pretrained=), so the frozen epochs only delay training: "
+                "fit_one_cycle trains it all from the start (or pass freeze_epochs=0)",
+                UserWarning,
+            )
         phases = ["frozen", "unfrozen"] if freeze_epochs > 0 else ["unfrozen"]
         start = 0 if resume_from is None else read_checkpoint(resume_from).phase_index(phases, "fine_tune")
         if phases[start] == "frozen":

@@ -184,6 +184,7 @@ def text_classifier_learner(
         model, data, lr=lr or default_lr, wd=default_wd if wd is None else wd, **learner_kwargs
     )
     learn.model_spec = {"name": name, "config": config}
+    learn.pretrained = pretrained is not None
     return learn
 
 

@@ -212,6 +212,7 @@ def vision_learner(
         model, data, loss=loss, lr=lr, wd=wd, callbacks=[augment, *extra, *callbacks], **learner_kwargs
     )
     learn.model_spec = {"name": "image_classifier", "config": spec_config}
+    learn.pretrained = pretrained is not None
     if compile:
         from trainwell.learner._compile import compile_model
 
