@@ -54,6 +54,7 @@ EXPECTED: dict[str, str] = {
     "fit_table": "trainwell.tabular",
     "get_metric": "trainwell.metrics",
     "infer_task": "trainwell.data",
+    "read_table": "trainwell.data",
     "list_models": "trainwell.models",
     "load": "trainwell.export",
     "seed_everything": "trainwell.core",

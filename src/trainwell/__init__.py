@@ -152,6 +152,7 @@ __all__ = [
     "load",
     "occlusion_map",
     "ratings_data",
+    "read_table",
     "seed_everything",
     "tabular_data",
     "tabular_learner",
@@ -182,7 +183,7 @@ if TYPE_CHECKING:  # what static type checkers and IDEs see
     from trainwell import callbacks, datasets, export
     from trainwell.collab import collab_learner, evaluate_ratings, fit_ratings, ratings_data
     from trainwell.core import ArtifactError, ConfigError, DataError, UserError, seed_everything
-    from trainwell.data import DataBundle, Task, TensorLoader, infer_task, tensor_data
+    from trainwell.data import DataBundle, Task, TensorLoader, infer_task, read_table, tensor_data
     from trainwell.evaluate import Evaluation, bootstrap_ci, cross_validate
     from trainwell.export import load
     from trainwell.interpret import ClassificationInterpretation, occlusion_map
