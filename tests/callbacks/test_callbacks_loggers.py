@@ -128,6 +128,21 @@ def test_a_resumed_fit_writes_on_in_the_same_folder_without_the_steps_it_replays
         assert [value for _, value in found[tag]] == pytest.approx([value for _, value in expected[tag]])
 
 
+def test_a_logger_joining_a_resumed_fit_or_a_trained_learner_goes_on_from_its_batches(tmp_path: Path) -> None:
+    # A fit interrupted without a logger and resumed with one had started its steps at 0 again.
+    learn = linear_learner(path=tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        learn.fit(3, callbacks=[Checkpoint(), Interrupt()])
+    resumed = linear_learner(path=tmp_path)
+    logger = TensorBoardLogger("runs/late", every_n_batches=1)
+    resumed.fit(3, callbacks=[logger, Checkpoint()], resume_from=tmp_path / "checkpoint.pt")
+    steps = [step for step, _ in scalars(logger.run_dir)["train/batch_loss"]]
+    assert steps == list(range(BATCHES_PER_EPOCH + 1, 3 * BATCHES_PER_EPOCH + 1))  # after the checkpoint's 4
+    later = TensorBoardLogger("runs/second", every_n_batches=1)
+    resumed.fit(1, callbacks=[later])  # a second fit of the same learner: batches 13 to 16
+    assert [step for step, _ in scalars(later.run_dir)["train/batch_loss"]] == list(range(13, 17))
+
+
 def test_the_learning_rate_finder_and_other_ranks_write_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -96,6 +96,9 @@ class TensorBoardLogger(Callback):
 
     # ------------------------------------------------------------------------------------------- events
     def before_fit(self, learn: Learner) -> None:
+        # The learner's batches so far: a logger added to a learner already trained (or to a fit resumed from a
+        # checkpoint written without it) carries on that axis instead of starting again at 0.
+        self.step = max(self.step, len(learn.recorder.lrs))
         if self.run_dir is None:
             self.run_dir = learn.path / (self.log_dir or Path("runs") / default_run_name())
 
