@@ -53,6 +53,8 @@ def test_a_point_per_image_is_one_regression_of_its_columns_kept_in_place(tmp_pa
     pixels = np.random.default_rng(0).integers(0, 255, (20, 3, 8, 8), dtype=np.uint8)
     arrays = image_data(pixels, labels=np.linspace(0, 1, 40).reshape(20, 2))
     assert arrays.task.target_names == ("label_0", "label_1")
+    flags = image_data(pixels, labels=np.eye(2, dtype=int)[np.arange(20) % 2].tolist())  # multi-hot rows
+    assert flags.task.kind == "multilabel" and flags.augmentation is not None and flags.augmentation.flip
 
 
 def test_both_coordinates_are_learned_and_answered_by_name(tmp_path: Path) -> None:

@@ -486,7 +486,9 @@ def _is_quantity(labels: Sequence[Any], kind: str | None) -> bool:
     if kind is not None:
         return kind == "regression"
     if labels and all(isinstance(value, list) and value and all(map(_is_number, value)) for value in labels):
-        return True  # several numbers an image (--label-col x,y, not 0/1 flags): several targets to predict
+        # Several numbers an image (--label-col x,y): several targets to predict; rows of 0 and 1 alone are the
+        # flags of a multi-label image (a multi-hot array).
+        return not all(part in (0, 1) for value in labels for part in value)
     if not labels or not all(_is_number(value) for value in labels):
         return False
     values = np.asarray(labels, dtype=float)
