@@ -76,3 +76,17 @@ def test_an_image_models_top_losses_are_the_images(tmp_path: Path) -> None:
     assert [learn.task.classes[i] for i in interpretation.actual] == ["red" if r else "blue" for r in reds]
     written = interpretation.plot_top_losses(tmp_path / "top.png", k=4)
     assert Image.open(written).size[0] > 200  # a grid of images, not a table of numbers
+
+
+def test_a_tables_data_shows_its_first_training_rows_as_read() -> None:
+    import pytest
+
+    from trainwell.core.errors import ConfigError
+
+    frame = _table()
+    data = trainwell.tabular_data(frame, "y", seed=0)
+    shown = data.show_batch(5)
+    assert list(shown.columns) == list(frame.columns) and len(shown) == 5
+    assert set(shown["ticket"]) <= set(frame["ticket"])
+    with pytest.raises(ConfigError, match="show_batch: this data keeps no rows of its 'test' split"):
+        data.show_batch(split="test")

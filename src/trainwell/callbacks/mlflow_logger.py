@@ -128,7 +128,9 @@ class MLflowLogger(Callback):
     def before_fit(self, learn: Learner) -> None:
         if not is_rank_zero():
             return
-        self.step = max(self.step, len(learn.recorder.lrs))  # the learner's batches so far, as TensorBoardLogger
+        self.step = max(
+            self.step, len(learn.recorder.lrs)
+        )  # the learner's batches so far, as TensorBoardLogger
         self._fits += 1
         self._finished = False
         if self.run_id is None:

@@ -54,6 +54,18 @@ class DataBundle:
     leaks: tuple[str, ...] = ()
     rows: dict[str, Any] = field(default_factory=dict)
 
+    def show_batch(self, n: int = 8, split: str = "train") -> Any:
+        """The first ``n`` rows of ``split`` as read, beside their target (a table's: a look at what was read before
+        training on it); images and texts have their own (a PNG grid, the tokens the model reads)."""
+        rows = self.rows.get(split)
+        if rows is None:
+            kept = ", ".join(self.rows) or "none"
+            raise ConfigError(
+                f"show_batch: this data keeps no rows of its {split!r} split to show (it keeps: {kept}); tables "
+                "keep their first training rows and their held-out rows, tensor_data none"
+            )
+        return rows.head(n)
+
     def loaders(self) -> dict[str, Iterable[Any]]:
         found = {"train": self.train, "valid": self.valid, "test": self.test}
         return {name: loader for name, loader in found.items() if loader is not None}

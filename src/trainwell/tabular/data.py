@@ -188,7 +188,9 @@ def tabular_data(
         y = train.tensors[-1].reshape(len(train_df), -1)
         hints["target_mean"] = y.mean(0).tolist()
         hints["target_std"] = y.std(0).clamp_min(1e-6).nan_to_num(1.0).tolist()
-    shown = {"valid": valid_df.reset_index(drop=True)} if valid is not None else {}  # beside top losses
+    shown = {"train": train_df.head(SHOWN_TRAINING_ROWS).reset_index(drop=True)}  # show_batch's
+    if valid is not None:  # beside top losses
+        shown["valid"] = valid_df.reset_index(drop=True)
     if test_loader is not None:
         shown["test"] = test_df.reset_index(drop=True)
     return DataBundle(
@@ -204,6 +206,8 @@ def tabular_data(
     )
 
 
+#: Training rows a table's DataBundle keeps as read, for ``data.show_batch()``.
+SHOWN_TRAINING_ROWS = 64
 #: Fewer training rows than this, and a column deciding the target could be chance: no leak warning.
 LEAK_MIN_ROWS = 50
 

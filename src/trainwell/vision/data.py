@@ -53,7 +53,9 @@ class ImageDataBundle(DataBundle):
 
     paths: dict[str, list[Path]] | None = None
 
-    def show_batch(self, path: str | Path = "batch.png", n: int = 16, augmented: bool = True) -> Path:
+    def show_batch(  # type: ignore[override]  # a PNG of the images, where a table gives rows
+        self, path: str | Path = "batch.png", n: int = 16, augmented: bool = True
+    ) -> Path:
         """Write a PNG grid of training images with their labels, augmented as the model will see them."""
         from trainwell.vision.plots import show_batch
 
