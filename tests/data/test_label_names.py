@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from trainwell.cli._label_names import read_label_names
 from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.label_names import read_label_names
 from trainwell.data.task import Task, infer_task, name_labels
 
 EMOTIONS = ["admiration", "amusement", "anger", "neutral"]
@@ -76,14 +76,13 @@ def test_a_regression_target_takes_no_names() -> None:
 
 def test_the_option_reads_a_file_a_list_or_pairs(tmp_path: Path) -> None:
     lines = tmp_path / "emotions.txt"
-    lines.write_text("\ufeffadmiration\namusement\n\nanger, fury\n", encoding="utf-8")
+    lines.write_text("\ufeffadmiration\namusement\nanger, fury\n\n", encoding="utf-8")
     assert read_label_names(str(lines)) == ["admiration", "amusement", "anger, fury"]
     tabbed = tmp_path / "names.tsv"
     tabbed.write_text("7\tseven\n3\tthree\n", encoding="utf-8")
     assert read_label_names(str(tabbed)) == {"7": "seven", "3": "three"}
     assert read_label_names("no, yes") == ["no", "yes"]
     assert read_label_names("1=positive,0=negative") == {"1": "positive", "0": "negative"}
-    assert read_label_names(None) is None
 
 
 @pytest.mark.parametrize(
@@ -93,12 +92,14 @@ def test_the_option_reads_a_file_a_list_or_pairs(tmp_path: Path) -> None:
         ("a,,b", "holds an empty name"),
         ("0=a,b", "mixes LABEL=NAME pairs with a bare name ('b')"),
         ("0=a,0=b", "names label '0' twice ('a' and 'b')"),
+        ("0=a,=b", "'=b' is a LABEL=NAME pair with one side empty"),
     ],
 )
 def test_the_option_refuses_what_it_cannot_read(spec: str, said: str) -> None:
     with pytest.raises(ConfigError) as caught:
         read_label_names(spec)
-    assert said in str(caught.value)
+    assert said.removeprefix("--label-names ") in str(caught.value)
+    assert caught.value.command_line.startswith("--label-names ")
 
 
 def test_a_file_of_no_names_is_refused(tmp_path: Path) -> None:
@@ -106,3 +107,31 @@ def test_a_file_of_no_names_is_refused(tmp_path: Path) -> None:
     empty.write_text("\n \n", encoding="utf-8")
     with pytest.raises(ConfigError, match="holds no names"):
         read_label_names(str(empty))
+
+
+def test_a_blank_line_inside_a_file_is_refused_rather_than_shifting_the_names(tmp_path: Path) -> None:
+    # Skipped, a blank line had given every later label its neighbour's name.
+    names = tmp_path / "names.txt"
+    names.write_text("admiration\n\nanger\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="line 2 is blank, and each line names the label of its place"):
+        read_label_names(str(names))
+
+
+def test_python_takes_a_file_or_a_text_as_the_command_line_does(tmp_path: Path) -> None:
+    # A path had been read one character at a time ("gives the name(s) /, a, d ... to several labels").
+    names = tmp_path / "moods.txt"
+    names.write_text("sunny\nrainy\nbusy\n", encoding="utf-8")
+    assert infer_task(["0", "2", "1"], label_names=names).classes == ("sunny", "rainy", "busy")
+    assert infer_task(["0", "2", "1"], label_names=str(names)).classes == ("sunny", "rainy", "busy")
+    assert infer_task(["1", "0"], label_names="0=no,1=yes").classes == ("no", "yes")
+
+
+def test_a_name_holding_the_label_separator_or_naming_nothing(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"names a label 'joy, happiness', which holds the separator ','"):
+        infer_task(["0,1", "1"], label_delim=",", label_names=["anger", "joy, happiness"])
+    with pytest.warns(UserWarning, match=r"names 2 \(other\), which no training row of target 'y' holds"):
+        infer_task(["0", "1"], name="y", label_names=["died", "survived", "other"])
+    with pytest.raises(DataError, match=r"gives the name\(s\) joy to several labels"):
+        infer_task(["0", "1"], label_names=["anger", "joy", "joy"])  # the third names nothing, still a twin
+    with pytest.raises(DataError, match="it names label 0 alone"):
+        infer_task(["0", "1"], label_names=["anger"])

@@ -216,4 +216,6 @@ def test_an_mlp_that_trained_no_epoch_never_beats_the_trees() -> None:
 def test_learner_kwargs_shape_the_mlp_as_in_the_other_pipelines() -> None:
     run = fit_table(small_table(), "y", arch="mlp", epochs=1, lr=1e-2, progress=False,
                     learner_kwargs={"layers": (32,), "dropout": 0.0})  # fmt: skip
-    assert run.learn.model_spec["config"]["layers"] == [32] and run.learn.model_spec["config"]["dropout"] == 0.0
+    assert (
+        run.learn.model_spec["config"]["layers"] == [32] and run.learn.model_spec["config"]["dropout"] == 0.0
+    )

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from trainwell.cli._common import ENCODING_HELP
-from trainwell.cli._label_names import HELP as LABEL_NAMES_HELP
+from trainwell.core.label_names import HELP as LABEL_NAMES_HELP
 
 #: The --encoding of a command that reads tables in it and nothing else.
 Encoding = Annotated[str, typer.Option(help=ENCODING_HELP)]

@@ -284,9 +284,9 @@ def fit(
         from trainwell.core.metric_names import check_metric_names
 
         check_metric_names(metric)  # a misspelt name said at once, not after the data is read
-        from trainwell.cli._label_names import read_label_names
+        from trainwell.core.label_names import label_names_given
 
-        class_names = read_label_names(label_names)
+        class_names = label_names_given(label_names)
         named: dict[str, Any] = {"label_names": class_names} if class_names is not None else {}
         if task is not None and task not in TASKS.split(", "):  # said at once, not after the data is read
             raise ConfigError(

@@ -188,9 +188,9 @@ def tune(
         from trainwell.core.metric_names import check_metric_names
 
         check_metric_names([metric] if metric is not None else None)
-        from trainwell.cli._label_names import read_label_names
+        from trainwell.core.label_names import label_names_given
 
-        class_names = read_label_names(label_names)
+        class_names = label_names_given(label_names)
         named: dict[str, Any] = {"label_names": class_names} if class_names is not None else {}
         from trainwell.cli._splits import command_splits
 

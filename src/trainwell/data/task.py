@@ -7,7 +7,7 @@ back to labels. Nothing downstream re-guesses it: builders infer it once and sto
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -19,6 +19,8 @@ from trainwell.core.warn import warn
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from trainwell.core.label_names import LabelNames
 
 TaskKind = Literal["binary", "multiclass", "multilabel", "regression", "language_model", "tagging"]
 #: Tasks inferred from a target column.
@@ -303,11 +305,14 @@ class Task:
         )
 
 
-def name_labels(task: Task, names: Mapping[Any, str] | Sequence[str]) -> Task:
+def name_labels(task: Task, names: LabelNames) -> Task:
     """``task`` with its classes named: ``names`` maps each label as the data writes it to the name shown and
-    predicted (``{"0": "admiration", ...}``), or lists the names of the labels 0, 1, 2 ... in order (a file
-    of one name per line, as GoEmotions' emotions.txt). The classes keep their order; the data's own labels
-    stay readable (:attr:`Task.label_codes`), so held-out files written with them are scored alike."""
+    predicted (``{"0": "admiration", ...}``), or lists the names of the labels 0, 1, 2 ... in order; a path or a
+    text is read as ``--label-names`` reads it (a file of one name per line, as GoEmotions' emotions.txt;
+    ``"neg,pos"``; ``"0=neg,1=pos"``). The classes keep their order; the data's own labels stay readable
+    (:attr:`Task.label_codes`), so held-out files written with them are scored alike."""
+    from trainwell.core.label_names import label_names_given
+
     if task.kind not in ("binary", "multiclass", "multilabel"):
         raise ConfigError.worded(
             lambda say: (
@@ -319,31 +324,39 @@ def name_labels(task: Task, names: Mapping[Any, str] | Sequence[str]) -> Task:
         raise ConfigError(
             f"the classes of this task are named already ({', '.join(map(str, task.classes[:5]))})"
         )
-    given: dict[str, str] = (
-        {_key(code): str(name) for code, name in names.items()}
-        if isinstance(names, Mapping)
-        else {str(i): str(name) for i, name in enumerate(names)}
+    listed = label_names_given(names)
+    assert listed is not None
+    given = (
+        {_key(code): name for code, name in listed.items()}
+        if isinstance(listed, dict)
+        else {str(i): name for i, name in enumerate(listed)}
     )
+    target = ", ".join(task.target_names)
+    every = list(given.values())
+    twice = sorted({name for name in every if every.count(name) > 1})
+    if twice:
+        raise DataError.worded(
+            lambda say: f"{say('label_names')} gives the name(s) {', '.join(twice[:5])} to several labels"
+        )
     missing = [c for c in task.classes if _key(c) not in given]
     if missing:
         how = (
-            f"it names the labels 0 to {len(given) - 1} by position"
-            if not isinstance(names, Mapping)
+            (
+                "it names label 0 alone"
+                if len(given) == 1
+                else f"it names the labels 0 to {len(given) - 1} by position"
+            )
+            if not isinstance(listed, dict)
             else f"it names {', '.join(list(given)[:5])}{' ...' if len(given) > 5 else ''}"
         )
         raise DataError.worded(
             lambda say: (
                 f"{say('label_names')} has no name for the label(s) {', '.join(map(str, missing[:5]))}"
-                f"{' ...' if len(missing) > 5 else ''} of target '{', '.join(task.target_names)}': {how}; "
+                f"{' ...' if len(missing) > 5 else ''} of target '{target}': {how}; "
                 "give one name per label (LABEL=NAME pairs for labels that are not 0, 1, 2 ...)"
             )
         )
     named = [given[_key(c)] for c in task.classes]
-    twice = sorted({name for name in named if named.count(name) > 1})
-    if twice:
-        raise DataError.worded(
-            lambda say: f"{say('label_names')} gives the name(s) {', '.join(twice[:5])} to several labels"
-        )
     codes = {_key(c): c for c in task.classes}
     crossed = [
         name for name, code in zip(named, task.classes, strict=True) if name in codes and name != _key(code)
@@ -354,6 +367,23 @@ def name_labels(task: Task, names: Mapping[Any, str] | Sequence[str]) -> Task:
                 f"{say('label_names')} names a label {crossed[0]!r}, which is another label of the data: a "
                 "file written either way could not be read; pick names that are not labels"
             )
+        )
+    split = [name for name in named if task.label_delim and task.label_delim in name]
+    if split:
+        raise DataError.worded(
+            lambda say: (
+                f"{say('label_names')} names a label {split[0]!r}, which holds the separator "
+                f"{task.label_delim!r} between labels: a prediction of it could not be read back; pick a name "
+                "without it"
+            )
+        )
+    unused = [code for code in given if code not in {_key(c) for c in task.classes}]
+    if unused:
+        shown = ", ".join(f"{code} ({given[code]})" for code in unused[:5])
+        warn(
+            f"label_names (--label-names) names {shown}{' ...' if len(unused) > 5 else ''}, which no training row "
+            f"of target '{target}' holds: the model cannot predict {'it' if len(unused) == 1 else 'them'}",
+            UserWarning,
         )
     return Task(
         task.kind,
@@ -454,7 +484,7 @@ def infer_task(
     name: str = "target",
     kind: str | None = None,
     label_delim: str | None = None,
-    label_names: Mapping[Any, str] | Sequence[str] | None = None,
+    label_names: LabelNames | None = None,
 ) -> Task:
     """Infer the task from target values (a Series, a DataFrame of several targets, an array or a list).
 

@@ -12,6 +12,7 @@ import pandas as pd
 import torch
 
 from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.label_names import LabelNames
 from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle, choose_split
 from trainwell.data.fingerprint import RowSketch
@@ -39,7 +40,7 @@ def tabular_data(
     ignore: Sequence[str] | None = None,
     task: str | None = None,
     label_delim: str | None = None,
-    label_names: Mapping[Any, str] | Sequence[str] | None = None,
+    label_names: LabelNames | None = None,
     batch_size: int | None = None,
     seed: int = 0,
     encoding: str = "utf-8",
@@ -63,7 +64,8 @@ def tabular_data(
         task: ``binary``, ``multiclass``, ``multilabel`` or ``regression`` to override inference.
         label_delim: for multi-label targets held as text, the separator between labels.
         label_names: names for the target's labels, shown and predicted in their place: a list naming the
-            labels 0, 1, 2 ..., or ``{label: name}`` (:func:`~trainwell.data.task.name_labels`).
+            labels 0, 1, 2 ..., ``{label: name}``, or a file or a text as ``--label-names`` reads them
+            (:func:`~trainwell.data.task.name_labels`).
         batch_size: rows per training batch (default: about 100 batches per epoch).
         seed: controls the split, the shuffling and nothing else.
         encoding: text encoding of CSV/TSV/JSON files (``source`` and ``test``), e.g. ``"cp1252"`` for a table

@@ -11,7 +11,7 @@ formats). Their public names are importable from here as well.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -53,6 +53,8 @@ from trainwell.text.tokenize import WordTokenizer
 if TYPE_CHECKING:
     import pandas as pd
 
+    from trainwell.core.label_names import LabelNames
+
 __all__ = [
     "TextDataBundle",
     "TextLoader",
@@ -75,7 +77,7 @@ def text_data(
     test: str | Path | pd.DataFrame | None = None,
     task: str | None = None,
     label_delim: str | None = None,
-    label_names: Mapping[Any, str] | Sequence[str] | None = None,
+    label_names: LabelNames | None = None,
     classes: Sequence[str] | None = None,
     tokenizer: str | WordTokenizer | SubwordTokenizer = "word",
     min_freq: int = 2,
@@ -113,7 +115,8 @@ def text_data(
         task: override the inferred task (``binary``, ``multiclass``, ``multilabel``).
         label_delim: labels separated by this string make the task multi-label (``"drama|comedy"``).
         label_names: names for the labels as the data writes them, shown and predicted in their place: a list
-            naming the labels 0, 1, 2 ... (GoEmotions' emotions.txt), or ``{label: name}``
+            naming the labels 0, 1, 2 ..., ``{label: name}``, or a file of one name per line (GoEmotions'
+            emotions.txt) or a text (``"0=neg,1=pos"``) as ``--label-names`` reads them
             (:func:`~trainwell.data.task.name_labels`).
         classes: a folder of texts: keep only the class folders of these names (IMDB's ``train/`` holds
             ``pos/``, ``neg/`` and the unlabelled ``unsup/``: ``classes=["neg", "pos"]``). Without it every class

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,6 +40,8 @@ from trainwell.vision.recipe import ImageRecipe
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from trainwell.core.label_names import LabelNames
 
 #: Images whose median side is at most this are kept at their own size; larger ones default to DEFAULT_SIZE.
 NATIVE_SIZE_LIMIT = 64
@@ -71,7 +73,7 @@ def image_data(
     path_col: str | None = None,
     label_col: str | None = None,
     label_delim: str | None = None,
-    label_names: Mapping[Any, str] | Sequence[str] | None = None,
+    label_names: LabelNames | None = None,
     valid_pct: float = 0.2,
     size: Size | None = None,
     resize: str | None = None,
@@ -99,7 +101,8 @@ def image_data(
         path_col, label_col, label_delim: for a CSV or DataFrame source; ``label_delim`` makes labels
             multi-label.
         label_names: names for the labels, shown and predicted in their place: a list naming the labels 0, 1,
-            2 ... (CIFAR-10's as arrays), or ``{label: name}`` (:func:`~trainwell.data.task.name_labels`).
+            2 ... (CIFAR-10's as arrays), ``{label: name}``, or a file or a text as ``--label-names`` reads them
+            (:func:`~trainwell.data.task.name_labels`).
         valid_pct: share held out at random when no validation set is given.
         size: side (or ``(height, width)``) images are fitted to once; default: their own size when small
             (<= 64 px), else 128.
