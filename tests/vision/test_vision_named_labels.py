@@ -208,7 +208,7 @@ def test_a_column_of_0_and_1_per_class_labels_the_images(tmp_path: Path) -> None
     for cells, said in (
         (
             ["0", "2", "0"],
-            r"holds 2 in data row 2 of .*bad.csv; several label columns each hold 0 or 1 .*fix the cell",
+            r"holds 2 in data row 2 of .*bad.csv, where its other cells are 0 or 1 .*fix the cell",
         ),
         (["0", "1", "x"], r"holds 'x' in data row 3 of .*bad.csv; several label columns each hold 0 or 1"),
     ):

@@ -88,6 +88,11 @@ def test_cross_validation_scores_each_coordinate_against_the_baselines(tmp_path:
 @pytest.mark.parametrize(
     ("columns", "said"),
     [
+        # A tour: one 2 in each of two flag columns had trained a regression of the flags, unsaid.
+        (
+            {"flag": [0, 1, 1, 0, 1, 0, 0, 1, 1, 0, 1, 2], "big": [1, 0, 0, 1, 1, 0, 2, 1, 0, 0, 1, 0]},
+            "--label-col 'big' holds 2 in data row 7 of .*, where its other cells are 0 or 1",
+        ),
         (
             {"x": [0.1, 0.5, 0.9] * 4, "visible": [0, 1, 1] * 4},
             "--label-col 'visible' holds 0/1 flags while 'x' holds numbers to predict",
@@ -103,3 +108,16 @@ def test_columns_that_are_not_all_numbers_to_predict_are_refused(
     table.to_csv(tmp_path / "mixed.csv", index=False)
     with pytest.raises(DataError, match=said):
         image_data(tmp_path / "mixed.csv", path_col="path", label_col=",".join(columns), size=16)
+
+
+def test_numbers_to_predict_are_not_read_as_classes_when_a_task_asks_for_them(tmp_path: Path) -> None:
+    # A tour: --task multilabel had made each distinct coordinate a "label" (0.0938, 0.125...).
+    from trainwell.core.errors import ConfigError
+
+    points = write_points(tmp_path, n=12)
+    with pytest.raises(
+        ConfigError, match=r"holds numbers to predict in each image .* --task multilabel cannot"
+    ):
+        image_data(points, path_col="path", label_col="x,y", task="multilabel", size=16)
+    with pytest.raises(ConfigError, match=r"--label-col names 'x' twice \(x,x\)"):
+        image_data(points, path_col="path", label_col="x,x", size=16)

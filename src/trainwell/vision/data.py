@@ -459,6 +459,13 @@ def _task(
         if isinstance(values[0], list):  # several numbers an image: one target per label column
             return infer_task(_target_frame(values, column, name), kind="regression")
         return infer_task(values, name=column, kind="regression")
+    if isinstance(labels[0], list) and _is_quantity(
+        labels, None
+    ):  # several numbers an image, asked as classes
+        raise ConfigError(
+            f"{name}: --label-col '{column}' holds numbers to predict in each image (not 0/1 flags of classes), which "
+            f"--task {kind} cannot read as labels: leave --task out (one regression of {column})"
+        )
     if kind is None and not isinstance(labels[0], list | tuple):
         distinct = len({str(v) for v in labels})
         if distinct < 2:

@@ -277,6 +277,9 @@ def table_files(
     import pandas as pd
 
     flags = [part.strip() for part in label_col.split(",")] if label_col not in table.columns else [label_col]
+    twice = sorted({flag for flag in flags if flags.count(flag) > 1})
+    if twice:
+        raise ConfigError(f"--label-col names '{twice[0]}' twice ({label_col}); name each label column once")
     for option, column in (("--path-col", path_col), *(("--label-col", flag) for flag in flags)):
         if column not in table.columns:
             raise DataError(
@@ -318,6 +321,11 @@ def table_files(
     return LabelledFiles(paths, labels)
 
 
+#: A label column whose values are 0 or 1 in at least this share of rows holds flags of a class (its other values
+#: are typos); numbers to predict (a point's x,y) are seldom exactly 0 or 1.
+FLAG_SHARE = 0.9
+
+
 def _flag_labels(table: Any, flags: list[str], name: str) -> list[Any]:
     """Each row's labels from its columns ``flags``: of 0/1 flags (``--label-col healthy,rust,scab``), the name of
     its one column holding 1 when every row has exactly one (one class an image), else the list of them (several
@@ -334,22 +342,27 @@ def _flag_labels(table: Any, flags: list[str], name: str) -> list[Any]:
             f"{name}; several label columns each hold 0 or 1 (1: the image has that label), or each a number to "
             "predict (a point's x,y): fix the cell, or drop the row"
         )
-    if not np.isin(numbers, (0, 1)).all():
-        # Numbers to predict (a point's x,y) vary: more than two values, or values not whole. A column of two
-        # whole values beside them, or a 2 among 0/1 flags, is a flag column mistyped or mixed in.
-        measured = [
-            len(np.unique(column)) > 2 or bool((column != np.round(column)).any()) for column in numbers.T
+    # Per column: flags when mostly 0 and 1, or two whole values (0 and 2: one of them mistyped).
+    flags_like = np.array(
+        [
+            np.isin(column, (0, 1)).mean() >= FLAG_SHARE
+            or (len(np.unique(column)) <= 2 and bool((column == np.round(column)).all()))
+            for column in numbers.T
         ]
-        if all(measured):
+    )
+    if not np.isin(numbers, (0, 1)).all():
+        # Numbers to predict (a point's x,y) are seldom exactly 0 or 1; a column that mostly is holds flags, and
+        # its other values are typos, or it is a flag beside numbers: either is refused, naming it.
+        if not flags_like.any():
             return numbers.tolist()
-        odd = ~np.isin(numbers, (0, 1)) & ~np.array(measured)
+        odd = ~np.isin(numbers, (0, 1)) & flags_like
         if odd.any():
             row, position = (int(index[0]) for index in odd.nonzero())
             raise DataError(
                 f"--label-col '{flags[position]}' holds {_cell(table, flags[position], row)} in data row {row + 1} "
-                f"of {name}; several label columns each hold 0 or 1 (1: the image has that label): fix the cell"
+                f"of {name}, where its other cells are 0 or 1 (1: the image has that label): fix the cell"
             )
-        position, numeric = measured.index(False), flags[measured.index(True)]
+        position, numeric = int(flags_like.argmax()), flags[int((~flags_like).argmax())]
         raise DataError(
             f"--label-col '{flags[position]}' holds 0/1 flags while '{numeric}' holds numbers to predict, in {name}; "
             "one model predicts classes or numbers: pass the number columns alone (x,y), or the flags alone"
