@@ -3,6 +3,7 @@ written with the codes are scored alike (fit's --test, report --data), and a wro
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +55,11 @@ def test_a_table_target_of_codes_is_trained_and_predicted_by_name(tmp_path: Path
     assert "label names" in info and "given to the data's labels: 0=none, 1=one, 2=two" in info
     report = _invoke("report", tmp_path / "model", "--data", test, "--out", tmp_path / "report.html")
     assert "wrote" in report and (tmp_path / "report.html").is_file()
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    section = page[page.index('id="top-losses"') :]
+    first = re.findall(r"<tr>(.*?)</tr>", section[: section.index("</section>")], re.S)[1]
+    actual, predicted = re.findall(r"<td[^>]*>(.*?)</td>", first)[1:3]
+    assert actual in COUNTS and predicted in COUNTS  # the file's code 1 shown as 'one', as predictions are
 
 
 def test_trees_kept_by_auto_answer_by_name_too(tmp_path: Path) -> None:

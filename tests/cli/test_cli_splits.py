@@ -608,7 +608,7 @@ def test_a_report_passes_over_a_test_split_without_the_target(tmp_path: Path) ->
         "its test split has no column 'y' (the table to predict); the report reads its validation split"
         in (" ".join(reported.stderr.split()))
     )
-    assert "Validation metrics" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "Metrics on held-out data" in (tmp_path / "r.html").read_text(encoding="utf-8")
     binary_table(1, 30).to_csv(folder / "test.csv", index=False)  # labelled now: held out of every choice
     tested = run_cli("report", out, "--data", folder, "--out", tmp_path / "t.html")
     assert tested.returncode == 0, tested.explain()

@@ -61,7 +61,7 @@ def test_report_breaks_the_error_down_by_what_the_model_knew(model_dir: Path, tm
     html = build_report(model_dir, path, tmp_path / "report.html").read_text(encoding="utf-8")
     for heading in (
         "Training curves",
-        "Validation metrics",
+        "Metrics on held-out data",
         "Predicted against actual",
         "Error by what the model knew",
         "Top losses",

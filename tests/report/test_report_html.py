@@ -19,7 +19,7 @@ from trainwell.report import build_report, row_losses
 
 HEADINGS = (
     "Training curves",
-    "Validation metrics",
+    "Metrics on held-out data",
     "Confusion matrix",
     "Calibration",
     "Top losses",
@@ -133,7 +133,7 @@ def test_a_report_on_the_training_rows_says_so(model_dir: Path, adult: pd.DataFr
     assert "of 800, every one checked against a sketch of its 640 training rows" in html  # a count, exact
     unseen = adult_sample().iloc[1000:1400]  # rows the fit never read
     clean = build_report(model_dir, unseen, tmp_path / "u.html").read_text(encoding="utf-8")
-    assert "trained the model" not in clean and "<h2>Validation metrics</h2>" in clean
+    assert "trained the model" not in clean and "<h2>Metrics on held-out data</h2>" in clean
 
 
 def test_the_row_sketch_estimates_the_share_of_training_rows() -> None:

@@ -18,7 +18,7 @@ from trainwell.core.errors import ConfigError, DataError
 from trainwell.report import build_report
 from trainwell.vision import image_data, vision_learner
 
-HEADINGS = ("Training curves", "Validation metrics", "Confusion matrix", "Calibration", "Top losses")
+HEADINGS = ("Training curves", "Metrics on held-out data", "Confusion matrix", "Calibration", "Top losses")
 
 
 def _folder(root: Path, per_class: int, seed: int) -> Path:
@@ -125,7 +125,7 @@ def test_a_multilabel_image_model_is_reported_from_a_csv(tmp_path: Path) -> None
     )
     assert result.exit_code == 0, result.output
     text = (tmp_path / "r.html").read_text(encoding="utf-8")
-    for heading in ("Validation metrics", "Per-label quality", "Calibration", "Top losses"):
+    for heading in ("Metrics on held-out data", "Per-label quality", "Calibration", "Top losses"):
         assert f"<h2>{heading}</h2>" in text
     assert "multi-label image classifier" in text and "30 labelled images listed in" in text
     assert "missed" in text and "occlusion map of its worst-decided label" in text
@@ -186,7 +186,7 @@ def test_an_artifact_without_the_image_sketch_reports_without_the_warning(
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         page = build_report(old, base / "train", tmp_path / "r.html").read_text(encoding="utf-8")
-    assert "trained the model" not in page and "<h2>Validation metrics</h2>" in page
+    assert "trained the model" not in page and "<h2>Metrics on held-out data</h2>" in page
 
 
 def test_a_folder_of_splits_is_judged_on_its_test_split_and_says_which(
@@ -201,8 +201,8 @@ def test_a_folder_of_splits_is_judged_on_its_test_split_and_says_which(
     _folder(photos / "test", 4, 7)
     page = build_report(base / "model", photos, tmp_path / "r.html").read_text(encoding="utf-8")
     assert f"evaluated on 12 labelled images in {photos / 'test'} (the test split of {photos})" in page
-    assert ">Test metrics<" in page and ">Validation metrics<" not in page
+    assert ">Test metrics<" in page and ">Metrics on held-out data<" not in page
     (photos / "test").rename(photos / "held")  # train/ and valid/ alone: the validation split, said so
     page = build_report(base / "model", photos, tmp_path / "r.html").read_text(encoding="utf-8")
     assert f"evaluated on 18 labelled images in {photos / 'valid'} (the validation split of {photos})" in page
-    assert ">Validation metrics<" in page and ">Test metrics<" not in page
+    assert ">Metrics on held-out data<" in page and ">Test metrics<" not in page

@@ -68,7 +68,7 @@ def _table_after(text: str, heading: str) -> list[list[str]]:
 def test_multilabel_report_judges_each_label(multilabel_report: Path) -> None:
     text = multilabel_report.read_text(encoding="utf-8")
     for heading in (
-        "Validation metrics",
+        "Metrics on held-out data",
         "Per-label quality",
         "Calibration",
         "Top losses",
@@ -102,7 +102,7 @@ def test_several_targets_get_a_plot_each(targets_report: Path) -> None:
     assert "regression (2 targets) model predicting 'price', 'area'" in html.unescape(text)
     plots = text.split("<h2>Predicted against actual</h2>", 1)[1].split("</section>", 1)[0]
     assert plots.count("<img ") == 2 and 'alt="price: predicted against actual"' in plots
-    metrics = [row[0] for row in _table_after(text, "Validation metrics")]
+    metrics = [row[0] for row in _table_after(text, "Metrics on held-out data")]
     assert "rmse[price]" in metrics and "rmse[area]" in metrics
     header = text.split("<h2>Top losses</h2>", 1)[1].split("</thead>", 1)[0]
     assert "price predicted" in header and "area predicted" in header

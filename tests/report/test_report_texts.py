@@ -31,7 +31,13 @@ def test_report_lists_the_worst_texts_escaped(model_dir: Path, tmp_path: Path) -
     path = tmp_path / "labelled.csv"
     rows.to_csv(path, index=False)
     html = build_report(model_dir, path, tmp_path / "report.html").read_text(encoding="utf-8")
-    for heading in ("Training curves", "Validation metrics", "Confusion matrix", "Calibration", "Top losses"):
+    for heading in (
+        "Training curves",
+        "Metrics on held-out data",
+        "Confusion matrix",
+        "Calibration",
+        "Top losses",
+    ):
         assert f"<h2>{heading}</h2>" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script" not in html.lower()
     assert "texts" in html and re.search(r"<th>text</th>", html)
@@ -79,7 +85,7 @@ def test_text_report_renders_in_headless_chromium(model_dir: Path, tmp_path: Pat
     path = tmp_path / "labelled.csv"
     reviews(40, 3).to_csv(path, index=False)
     dom = dump_dom(build_report(model_dir, path, tmp_path / "report.html"), tmp_path / "profile")
-    for heading in ("Validation metrics", "Confusion matrix", "Top losses"):
+    for heading in ("Metrics on held-out data", "Confusion matrix", "Top losses"):
         assert heading in dom
 
 
@@ -108,7 +114,7 @@ def test_a_multilabel_text_report_judges_each_label(tmp_path: Path) -> None:
     valid = _topics(80, 1)
     valid.to_csv(path, index=False)
     text = build_report(out, path, tmp_path / "report.html").read_text(encoding="utf-8")
-    for heading in ("Validation metrics", "Per-label quality", "Calibration", "Top losses"):
+    for heading in ("Metrics on held-out data", "Per-label quality", "Calibration", "Top losses"):
         assert f"<h2>{heading}</h2>" in text
     assert "multi-label text classifier predicting" in text
     body = text.split("<h2>Per-label quality</h2>", 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]

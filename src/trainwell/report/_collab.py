@@ -75,7 +75,7 @@ def collab_report_sections(
     targets = task.encode(frame[target])
     predictions = predictor.predict_proba(frame)
     overlap = _training_overlap(predictor.metadata, frame)
-    title = "Metrics on ratings the model trained on" if overlap else "Validation metrics"
+    title = "Metrics on ratings the model trained on" if overlap else "Metrics on held-out data"
     sections = [_metrics_section(task, predictions, targets, len(frame), source, title=title, seed=seed)]
     if task.kind == "regression":
         sections.append(_regression_section(predictions, targets, unit="ratings"))

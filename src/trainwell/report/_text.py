@@ -161,7 +161,9 @@ def _top_texts_section(
         rows = [
             [
                 _outputs.shown_row(index),
-                frame[target].iloc[index],
+                task.as_class(
+                    frame[target].iloc[index]
+                ),  # a code of the file, by the name the model gives it
                 predicted[index],
                 float(confidence[index]),
                 float(losses[index]),

@@ -221,7 +221,7 @@ def build_report(
             if overlap
             else "Test metrics"
             if "(the test split of " in source  # a folder's test split, held out of every choice
-            else "Validation metrics",
+            else "Metrics on held-out data",
             seed=seed,
         ),
     ]
@@ -482,7 +482,7 @@ def _metrics_section(
     n_rows: int,
     source: str,
     unit: str = "row",
-    title: str = "Validation metrics",
+    title: str = "Metrics on held-out data",
     seed: int = 0,
 ) -> str:
     lines = explain_validation(task, probabilities, targets, task.metric_names, unit=unit, seed=seed)
@@ -546,7 +546,7 @@ def judged_sections(
         if trained_on
         else "Test metrics"
         if test_split
-        else "Validation metrics"
+        else "Metrics on held-out data"
     )
     count, where = judged
     sections = [
@@ -641,7 +641,12 @@ def _top_losses_section(
         if several:
             row.extend(_outputs.top_losses_cells(task, probabilities, targets, index))
         else:
-            row.extend([_cell(frame[task.target_names[0]].iloc[index]), _cell(predicted[index])])
+            actual = frame[task.target_names[0]].iloc[
+                index
+            ]  # as the file writes it: a code named by label_names
+            row.extend(
+                [_cell(task.as_class(actual) if task.is_classification else actual), _cell(predicted[index])]
+            )
             if task.is_classification:
                 row.append(float(confidence[index]))
         row.append(float(losses[index]))
