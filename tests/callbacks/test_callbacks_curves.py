@@ -173,7 +173,7 @@ def test_the_recorder_draws_the_curves_of_a_fit_in_python(tmp_path: Path) -> Non
     from trainwell.core.errors import ConfigError
 
     learn = Learner(nn.Linear(3, 1), regression_data(), progress=False, device="cpu", lr=0.05)
-    with pytest.raises(ConfigError, match="nothing to plot yet: no training batch has run"):
+    with pytest.raises(ConfigError, match=r"nothing to plot: no training batch has run \(call fit first"):
         learn.recorder.plot(tmp_path / "none.png")
     learn.fit(2)
     written = learn.recorder.plot(tmp_path / "curves.png")

@@ -309,3 +309,10 @@ def test_a_learner_of_trees_says_that_epochs_and_rates_change_nothing() -> None:
         warnings.simplefilter("error")
         learn.fit(1)  # what the pipelines run: one validating pass, nothing to say
     assert len({row["valid_loss"] for row in learn.history}) == 1
+    with pytest.raises(
+        ConfigError, match="fitted in closed form when the learner is built: there is nothing to fine-tune"
+    ):
+        learn.fine_tune(2)
+    from trainwell.learner.summary import summary
+
+    assert "fitted in closed form when the learner was built (no optimizer" in summary(learn)

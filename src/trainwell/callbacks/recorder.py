@@ -56,7 +56,10 @@ class Recorder(Callback):
 
         self._flush_losses()
         if not self.losses:
-            raise ConfigError("nothing to plot yet: no training batch has run; call fit first")
+            raise ConfigError(
+                "nothing to plot: no training batch has run (call fit first; a model fitted in closed form, as "
+                "boosted trees, trains none: its scores are in learn.history)"
+            )
         return plot_history(self.history, self.lrs, self.losses, Path(path), epoch_ends=self.epoch_ends)
 
     # --------------------------------------------------------------------------------- events

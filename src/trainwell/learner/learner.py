@@ -256,15 +256,14 @@ class Learner:
         print(text)
         return text
 
-    def summary(self) -> str:
-        """The model as this learner trains it (printed and returned): each layer group's layers with their output
-        shape on a batch of the data (``B`` rows), parameters and whether they train (``freeze`` shows), the
-        totals, the data's splits, the loss, the optimizer and the metrics."""
+    def summary(self) -> None:
+        """Print the model as this learner trains it: each layer group's layers with their output shape on a
+        batch of the data (``B`` rows), parameters and whether they train (``freeze`` shows), the totals, the
+        data's splits, the loss, the optimizer and the metrics (as Keras' ``model.summary()``: printed once, in a
+        script or a notebook; :func:`trainwell.learner.summary.summary` returns the text)."""
         from trainwell.learner.summary import summary
 
-        text = summary(self)
-        print(text)
-        return text
+        print(summary(self))
 
     # ------------------------------------------------------------------------------------- optimizer
     def layer_groups(self) -> list[nn.Module]:
@@ -394,6 +393,11 @@ class Learner:
         (:class:`~trainwell.callbacks.Checkpoint` in ``callbacks``) resumes the same call at its phase, the
         frozen one skipped when the checkpoint comes from the unfrozen one.
         """
+        if getattr(self.model, "closed_form", False):
+            raise ConfigError(
+                f"{type(self.model).__name__} is fitted in closed form when the learner is built: there is nothing "
+                "to fine-tune (no layers to freeze, no gradient steps); build the learner on the new data instead"
+            )
         base_lr = base_lr or self.lr
         callbacks = list(callbacks)
         if self.pretrained is False and freeze_epochs > 0 and resume_from is None:

@@ -59,10 +59,19 @@ def summary(learn: Learner) -> str:
     )
     lines.append(f"data: {_data_words(learn)}")
     metrics = ", ".join(metric.name for metric in learn.metrics) or "none"
-    lines.append(
-        f"loss: {type(learn.loss_func).__name__}; optimizer: {learn.opt_name if isinstance(learn.opt_name, str) else getattr(learn.opt_name, '__name__', learn.opt_name)}"
-        f" (lr {learn.lr:g}, weight decay {learn.wd:g}); metrics: {metrics}"
-    )
+    if getattr(model, "closed_form", False):
+        lines.append(
+            f"loss: {type(learn.loss_func).__name__}; fitted in closed form when the learner was built (no optimizer, "
+            f"no learning rate; a fit only validates it); metrics: {metrics}"
+        )
+    else:
+        optimizer = (
+            learn.opt_name if isinstance(learn.opt_name, str) else getattr(learn.opt_name, "__name__", "")
+        )
+        lines.append(
+            f"loss: {type(learn.loss_func).__name__}; optimizer: {optimizer} (lr {learn.lr:g}, weight decay "
+            f"{learn.wd:g}); metrics: {metrics}"
+        )
     return "\n".join(lines)
 
 
