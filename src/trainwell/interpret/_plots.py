@@ -69,18 +69,26 @@ def plot_top_losses(top: Sequence[TopLoss], path: Path, rows: pd.DataFrame | Non
     # Whose probability it is, said in the header: the table is often read without the docstring.
     header = ["row", "actual", "predicted", "p(predicted)", "loss"]
     shown = [str(c) for c in rows.columns[:MAX_ROW_COLUMNS]] if rows is not None else []
+    # Fewer columns, more of each: a text model's one column of texts gets the room of four.
+    limit = {1: 72, 2: 36}.get(len(shown), 18)
     cells = []
     for item in top:
         line = [str(item.index), str(item.actual), str(item.predicted), f"{item.probability:.3f}"]
         line.append(f"{item.loss:.4f}")
         if rows is not None:
-            line.extend(_short(value) for value in rows.iloc[item.index, :MAX_ROW_COLUMNS].tolist())
+            line.extend(_short(value, limit) for value in rows.iloc[item.index, :MAX_ROW_COLUMNS].tolist())
         cells.append(line)
-    width = 1.4 * (len(header) + len(shown)) + 1
-    figure, axis = plt.subplots(figsize=(width, 0.28 * (len(cells) + 1) + 0.4))
+    inches = [1.2] * len(header) + [0.095 * limit] * len(shown)  # about a character of 9-point text each
+    figure, axis = plt.subplots(figsize=(sum(inches) + 0.6, 0.28 * (len(cells) + 1) + 0.4))
     axis.axis("off")
     if cells:
-        table = axis.table(cellText=cells, colLabels=header + shown, loc="upper center", cellLoc="center")
+        table = axis.table(
+            cellText=cells,
+            colLabels=header + shown,
+            colWidths=[width / sum(inches) for width in inches],
+            loc="upper center",
+            cellLoc="center",
+        )
         table.auto_set_font_size(False)
         table.set_fontsize(9)
         table.scale(1.0, 1.3)
