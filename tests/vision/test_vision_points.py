@@ -67,9 +67,12 @@ def test_both_coordinates_are_learned_and_answered_by_name(tmp_path: Path) -> No
     predictor = load(tmp_path / "model")
     answers = predictor.predict([tmp_path / "points" / "0.png", tmp_path / "points" / "1.png"])
     assert list(answers.columns) == ["x_predicted", "y_predicted"]
-    done = run_trainwell("predict", str(tmp_path / "model"), str(tmp_path / "points" / "3.png"), "--tta")
+    done = run_trainwell("predict", str(tmp_path / "model"), str(tmp_path / "points" / "3.png"))
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == "path,x_predicted,y_predicted"
+    # A tour: test-time augmentation had pulled the points toward the middle (colour views alone).
+    refused = run_trainwell("predict", str(tmp_path / "model"), str(tmp_path / "points" / "3.png"), "--tta")
+    assert refused.returncode == 2 and "this model predicts x, y in each image" in refused.stderr
     report = run_trainwell("report", str(tmp_path / "model"), "--data", str(points), "--out",
                            str(tmp_path / "report.html"))  # fmt: skip
     assert report.returncode == 0, report.stderr

@@ -221,6 +221,8 @@ def _top_images_section(
     task = predictor.task
     multilabel = task.kind == "multilabel"
     regression = task.kind == "regression"
+    several = regression and len(task.target_names) > 1  # a point's x, y: its numbers' spread scales them
+    spread = targets.float().std(dim=0).clamp_min(1e-12) if several else None
     order = np.lexsort((np.arange(len(losses)), -losses))[:k]
     predicted = task.decode(probabilities)
     if regression:
@@ -245,6 +247,19 @@ def _top_images_section(
             )
             cells = _outputs.top_losses_cells(task, probabilities, targets, index)
             rows.append([_outputs.shown_row(index), names[index], *cells, float(losses[index])])
+        elif several and spread is not None:  # a point: the map of the number predicted worst, in its SDs
+            worst = int(((probabilities[index] - targets[index]).abs() / spread).argmax())
+            result = occlusion_map(holder, pixels[position], target=worst)
+            titles.append(f"{actual[index]} -> {predicted[index]} ({task.target_names[worst]} worst)")
+            rows.append(
+                [
+                    _outputs.shown_row(index),
+                    names[index],
+                    actual[index],
+                    predicted[index],
+                    float(losses[index]),
+                ]
+            )
         else:
             result = occlusion_map(holder, pixels[position])
             error = f"squared error {losses[index]:.3g}" if regression else f"loss {losses[index]:.2f}"
@@ -266,6 +281,13 @@ def _top_images_section(
             "label's probability, i.e. what the model took as evidence for it."
         )
         header = ["image", "file", *_outputs.top_losses_header(task), "loss"]
+    elif several:
+        what = (
+            f"The {len(maps)} images predicted worst ({_outputs.loss_words(task)}), each with its actual -> "
+            f"predicted {', '.join(task.target_names)} and the occlusion map of the number it predicted worst: red "
+            "areas are where covering the image lowers that number, blue where it raises it."
+        )
+        header = ["image", "file", "actual", "predicted", "squared error (SDs²)"]
     elif regression:
         what = (
             f"The {len(maps)} images predicted worst (the largest squared error), each with its actual -> "

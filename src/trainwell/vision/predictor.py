@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import numpy as np
 import torch
 
-from trainwell.core.errors import DataError
+from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.paths import natural_sorted
 from trainwell.export.predictor import Predictor
 from trainwell.vision.augment import Augmentation
@@ -73,6 +73,12 @@ class ImagePredictor(Predictor):
     def predict_proba(self, images: Images, *, tta: bool = False) -> torch.Tensor:
         """Activated outputs (class probabilities, or a regression's numbers in the target's units), optionally
         averaged over test-time augmented views."""
+        if tta and self.task.kind == "regression" and len(self.task.target_names) > 1:
+            raise ConfigError(
+                f"tta (--tta) averages answers over augmented views of each image; this model predicts "
+                f"{', '.join(self.task.target_names)} in each image, and views that move no pixel (only their "
+                "colours change) pull such answers toward the middle: predict without tta"
+            )
         pixels = self.pixels(images)
         outputs = []
         augmentation = self.augmentation if tta else None
