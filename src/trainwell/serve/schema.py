@@ -286,7 +286,7 @@ def images_request_body(
     media_types = ", ".join(f"image/{name.lower()}" for name in formats)
     return {
         "required": True,
-        "description": "The images to classify: base64 strings in JSON, or files in a multipart form.",
+        "description": "The images to predict for: base64 strings in JSON, or files in a multipart form.",
         "content": {
             "application/json": {"schema": json_model.model_json_schema()},
             "multipart/form-data": {
