@@ -55,3 +55,10 @@ def test_a_folder_without_ratings_is_refused_naming_it(tmp_path: Path) -> None:
     (tmp_path / "notes" / "README").write_text("no ratings here\n", encoding="utf-8")
     with pytest.raises(DataError, match="is a directory, not a file"):
         trainwell.ratings_data(tmp_path / "notes")
+
+
+def test_cross_validation_reads_the_folder_alike(tmp_path: Path) -> None:
+    folder = movielens_folder(tmp_path)
+    with pytest.warns(UserWarning, match="u.data holds ratings without a header row"):
+        result = trainwell.evaluate_ratings(folder, cv=2, epochs=1, seed=0)
+    assert result.task.kind == "regression" and "rmse" in result.model.summary()

@@ -279,7 +279,7 @@ def evaluate_ratings(
         >>> result = evaluate_ratings("ratings.csv", user="user", item="movie", rating="stars")  # doctest: +SKIP
         >>> result.mean("rmse"), result.mean("rmse", "user + item biases")                       # doctest: +SKIP
     """
-    from trainwell.collab.data import find_rating_columns, ratings_data, read_ratings_named
+    from trainwell.collab.data import find_rating_columns, ratings_data, ratings_source, read_ratings_named
     from trainwell.core.errors import ConfigError
     from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import fold_indices
@@ -291,7 +291,7 @@ def evaluate_ratings(
     frame = (
         source
         if isinstance(source, pd.DataFrame)
-        else read_ratings_named(source, names, encoding, encoding_errors)
+        else read_ratings_named(ratings_source(source), names, encoding, encoding_errors)  # ml-100k/: u.data
     )
     user_col, item_col, rating_col = find_rating_columns(frame, user, item, rating, name, implicit=implicit)
     if rating_col is None:
