@@ -112,6 +112,8 @@ def test_user_item_pairs_are_accepted_as_learn_predict_documents(fitted: Fitted)
     ].to_numpy()
     assert np.allclose(from_pairs, from_dicts, atol=1e-7)
     assert np.allclose(fitted.run.learn.predict((10, 3))["prediction"].to_numpy(), from_pairs[:1], atol=1e-7)
+    with pytest.warns(UserWarning, match=r"users or items the model never saw, .*: user 99999"):
+        predictor.predict([(99999, 3)])
 
 
 def test_missing_input_columns_are_refused_unless_allowed(predictor: CollabPredictor) -> None:

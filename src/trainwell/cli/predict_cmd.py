@@ -179,9 +179,12 @@ def predict(
             rows = _read_rows(predictor, data[0], encoding, encoding_errors, headerless)
             if not allow_missing_columns:
                 _check_input_columns(getattr(predictor, "input_names", []), rows, data[0])
-            predictions = _with_kept(
-                predictor.predict(rows, allow_missing_columns=allow_missing_columns), rows, kept, data[0]
-            )
+            import warnings
+
+            with warnings.catch_warnings():  # a recommender's unseen ids: said once, by the note below
+                warnings.filterwarnings("ignore", message="users or items the model never saw")
+                answers = predictor.predict(rows, allow_missing_columns=allow_missing_columns)
+            predictions = _with_kept(answers, rows, kept, data[0])
             _say_unknown_categories(predictor, rows)
         if label_only:
             predictions = labels_only(predictions, task, kept)

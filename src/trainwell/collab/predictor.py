@@ -36,6 +36,11 @@ def check_min_users(min_users: Any) -> None:
         raise ConfigError(f"min_users must be a whole number of at least 1, got {min_users!r}; pass e.g. 5")
 
 
+#: How :meth:`CollabPredictor.predict` begins its warning of ids the model never saw (``trainwell predict`` says
+#: its own note instead).
+UNSEEN_IDS = "users or items the model never saw, scored as the average known user or item"
+
+
 class CollabPredictor(RowsPredictor):
     """(user, item) rows in, predicted ratings (or probabilities of "liked") out.
 
@@ -60,8 +65,20 @@ class CollabPredictor(RowsPredictor):
 
     def predict(self, rows: Any, *, allow_missing_columns: bool = False) -> pd.DataFrame:
         """As :meth:`RowsPredictor.predict`; ``rows`` may also be ``(user, item)`` pairs (a list of them, or one
-        pair): ``predictor.predict([(196, 242), (196, 50)])``."""
-        return super().predict(self._pairs(rows), allow_missing_columns=allow_missing_columns)
+        pair): ``predictor.predict([(196, 242), (196, 50)])``. Users or items the model never saw are scored as
+        the average known user or item, said in a warning."""
+        from trainwell.data.tables import rows_frame
+
+        frame = rows_frame(self._pairs(rows))
+        answers = super().predict(frame, allow_missing_columns=allow_missing_columns)
+        unknown = self.recipe.unknown_categories(frame)
+        if unknown:
+            listed = "; ".join(
+                f"{column} {', '.join(list(values)[:3])}{' ...' if len(values) > 3 else ''}"
+                for column, values in unknown.items()
+            )
+            warn(f"{UNSEEN_IDS}: {listed}", UserWarning)
+        return answers
 
     def _pairs(self, rows: Any) -> Any:
         """``(user, item)`` pairs as rows of the user and item columns; any other rows unchanged."""
