@@ -1,5 +1,5 @@
 """``evaluate`` and ``tune`` take the column roles ``fit`` takes (--cat-names, --cont-names, --ignore), so the
-hint "pass it in --cont-names to keep it" works wherever it is printed; ``tune`` takes several targets."""
+hint "pass it in --cont-names (Python: cont_names=[...]) to keep it" works wherever it is printed; ``tune`` takes several targets."""
 
 from __future__ import annotations
 

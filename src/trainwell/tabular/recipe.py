@@ -372,7 +372,7 @@ class TabularRecipe:
                 warn(
                     f"column '{name}' is read as words, not categories ({why}): whether each row "
                     f"holds each of the words that tell most of the target (up to {most}; trainwell info "
-                    f"lists them){alone}; --ignore {name} leaves it out",
+                    f"lists them){alone}; --ignore {name} (Python: ignore=[{str(name)!r}]) leaves it out",
                     UserWarning,
                 )
             elif cats or conts or dates or not reason.startswith(FREE_TEXT_REASON):
@@ -703,10 +703,10 @@ def _choose_columns(
             dates[name] = ""
             continue
         if _is_integer_id(values, str(name)):
-            flag = "--cont-names" if kind == "cont" else "--cat-names"
+            flag = "cont-names" if kind == "cont" else "cat-names"
             dropped[name] = (
-                f"named like an ID, with a different whole number in (almost) every row; pass it in {flag} "
-                "to keep it"
+                f"named like an ID, with a different whole number in (almost) every row; pass it in --{flag} "
+                f"(Python: {flag.replace('-', '_')}=[{str(name)!r}]) to keep it"
             )
             continue
         if kind == "cat" and _is_text(values) and len(values) > _ID_MIN_ROWS:
