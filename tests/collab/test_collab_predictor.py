@@ -185,6 +185,13 @@ def test_unseen_user_and_item_get_the_average_pair_score(predictor: CollabPredic
     assert score == pytest.approx(float(bounded(model, np.array([raw]))[0]), abs=1e-5)
 
 
+def test_recommend_ranks_for_several_users_in_turn(predictor: CollabPredictor) -> None:
+    both = predictor.recommend([10, 11], 3)
+    assert list(both.columns[:2]) == ["user", "rank"] and both["user"].tolist() == [10] * 3 + [11] * 3
+    alone = predictor.recommend(11, 3)
+    assert both[both["user"] == 11]["item"].tolist() == alone["item"].tolist()
+
+
 def test_recommend_for_an_unknown_user_ranks_by_the_average_users_scores(predictor: CollabPredictor) -> None:
     items = all_items(predictor)
     average = average_user_scores(predictor.model, np.arange(1, len(items) + 1))
@@ -221,9 +228,9 @@ def test_recommend_leaves_out_excluded_items(predictor: CollabPredictor) -> None
     pd.testing.assert_frame_equal(as_text, ranking)
 
 
-def test_one_item_to_exclude_is_that_item_and_several_users_are_refused(predictor: CollabPredictor) -> None:
+def test_one_item_to_exclude_is_that_item_and_a_set_of_users_is_refused(predictor: CollabPredictor) -> None:
     # exclude="12" left out the items 1 and 2 (a string is iterable), exclude=12 failed as not iterable, and
-    # recommend([196, 42]) failed deep in pandas ("unhashable type: 'list'").
+    # recommend([196, 42]) failed deep in pandas ("unhashable type: 'list'"); a list now ranks each in turn.
     full = predictor.recommend(20, include_seen=True, k=5)
     top = full["item"].iloc[0]
     for one in (top, str(top)):
@@ -231,8 +238,8 @@ def test_one_item_to_exclude_is_that_item_and_several_users_are_refused(predicto
         assert ranking["item"].tolist() == full["item"].tolist()[1:5]
     basket = predictor.recommend_from_items(str(top), k=3)
     pd.testing.assert_frame_equal(basket, predictor.recommend_from_items([top], k=3))
-    with pytest.raises(ConfigError, match="one user, got list of 2; call it once per user"):
-        predictor.recommend([20, 21])
+    with pytest.raises(ConfigError, match="one user, got set of 2; call it once per user"):
+        predictor.recommend({20, 21})
 
 
 def test_recommend_leaves_out_what_the_user_rated_in_training_and_validation(fitted: Fitted) -> None:

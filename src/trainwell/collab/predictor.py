@@ -110,7 +110,8 @@ class CollabPredictor(RowsPredictor):
         """The ``k`` items with the highest predicted score for ``user``, best first.
 
         Args:
-            user: A user id as in the training table.
+            user: A user id as in the training table; or several (a list): each one's ranking in turn, under a
+                first column of the user (as ``trainwell recommend MODEL 196 42`` prints them).
             k: How many items to return (fewer when fewer are left).
             exclude: Items to leave out besides those the model keeps, e.g. rated since it was fitted.
             candidates: Rank only these items (ids); unknown ones are an error. Default: every training item.
@@ -122,6 +123,19 @@ class CollabPredictor(RowsPredictor):
             ``known_user`` (False: the user is new and the ranking is the average user's);
             ``attrs["seen_left_out"]`` counts the items left out as already chosen.
         """
+        if isinstance(user, list | tuple | np.ndarray | pd.Series):
+            if not len(user):
+                raise ConfigError("recommend got no user; pass a user id, or several in a list")
+            rankings = []
+            for one in list(user):
+                ranking_table = self.recommend(
+                    one, k, exclude=exclude, candidates=candidates, include_seen=include_seen
+                )
+                ranking_table.insert(0, self.recipe.user_col, one)
+                rankings.append(ranking_table)
+            table = pd.concat(rankings, ignore_index=True)
+            table.attrs["seen_left_out"] = sum(part.attrs["seen_left_out"] for part in rankings)
+            return table
         ranking = rank_items(self, user, k, exclude=exclude, candidates=candidates, include_seen=include_seen)
         table = pd.DataFrame(
             {

@@ -184,7 +184,7 @@ def check_user(user: Any) -> None:
     if isinstance(user, (list, tuple, set, frozenset, dict, np.ndarray)) or hasattr(user, "to_numpy"):
         raise ConfigError(
             f"recommend ranks items for one user, got {type(user).__name__} of {len(user)}; call it once per "
-            "user (trainwell recommend MODEL 196 42 takes several)"
+            "user, or pass them in a list (trainwell recommend MODEL 196 42 takes several)"
         )
 
 
