@@ -247,23 +247,15 @@ def _top_images_section(
             )
             cells = _outputs.top_losses_cells(task, probabilities, targets, index)
             rows.append([_outputs.shown_row(index), names[index], *cells, float(losses[index])])
-        elif several and spread is not None:  # a point: the map of the number predicted worst, in its SDs
-            worst = int(((probabilities[index] - targets[index]).abs() / spread).argmax())
-            result = occlusion_map(holder, pixels[position], target=worst)
-            titles.append(f"{actual[index]} -> {predicted[index]} ({task.target_names[worst]} worst)")
-            rows.append(
-                [
-                    _outputs.shown_row(index),
-                    names[index],
-                    actual[index],
-                    predicted[index],
-                    float(losses[index]),
-                ]
-            )
         else:
-            result = occlusion_map(holder, pixels[position])
-            error = f"squared error {losses[index]:.3g}" if regression else f"loss {losses[index]:.2f}"
-            titles.append(f"{actual[index]} -> {predicted[index]} ({error})")
+            if several and spread is not None:  # a point: the map of the number predicted worst, in its SDs
+                worst = int(((probabilities[index] - targets[index]).abs() / spread).argmax())
+                result = occlusion_map(holder, pixels[position], target=worst)
+                titles.append(f"{actual[index]} -> {predicted[index]} ({task.target_names[worst]} worst)")
+            else:
+                result = occlusion_map(holder, pixels[position])
+                error = f"squared error {losses[index]:.3g}" if regression else f"loss {losses[index]:.2f}"
+                titles.append(f"{actual[index]} -> {predicted[index]} ({error})")
             rows.append(
                 [
                     _outputs.shown_row(index),
