@@ -39,8 +39,8 @@ class DataBundle:
         leaks: input columns warned of as leaking the answer (one alone decides the target on the training
             rows, or the data's own description says so): ``trainwell fit`` names them again beside its scores.
         rows: each held-out split's rows as read, in its loader's order, where the application keeps them
-            (tables: ``rows["valid"]``, a DataFrame): :class:`~trainwell.interpret.ClassificationInterpretation`
-            shows them beside the top losses.
+            (tables: their first training rows, and ``rows["valid"]`` and ``rows["test"]`` up to 200,000 rows
+            each): :class:`~trainwell.interpret.ClassificationInterpretation` shows them beside the top losses.
     """
 
     task: Task

@@ -191,9 +191,10 @@ def tabular_data(
         hints["target_mean"] = y.mean(0).tolist()
         hints["target_std"] = y.std(0).clamp_min(1e-6).nan_to_num(1.0).tolist()
     shown = {"train": train_df.head(SHOWN_TRAINING_ROWS).reset_index(drop=True)}  # show_batch's
-    if valid is not None:  # beside top losses
+    # Beside top losses: held-out rows as read, up to a size whose copy costs little beside the tensors.
+    if valid is not None and len(valid_df) <= SHOWN_HELD_OUT_ROWS:
         shown["valid"] = valid_df.reset_index(drop=True)
-    if test_loader is not None:
+    if test_loader is not None and len(test_df) <= SHOWN_HELD_OUT_ROWS:
         shown["test"] = test_df.reset_index(drop=True)
     return DataBundle(
         resolved,
@@ -210,6 +211,9 @@ def tabular_data(
 
 #: Training rows a table's DataBundle keeps as read, for ``data.show_batch()``.
 SHOWN_TRAINING_ROWS = 64
+#: Held-out rows a table's DataBundle keeps as read (``data.rows``) at most; a larger split keeps none, and top
+#: losses then name rows by number (``plot_top_losses(rows=...)`` takes them).
+SHOWN_HELD_OUT_ROWS = 200_000
 #: Fewer training rows than this, and a column deciding the target could be chance: no leak warning.
 LEAK_MIN_ROWS = 50
 
