@@ -378,11 +378,8 @@ def ratings_folder(
     unchanged = data, user, item, target
     if user is not None or item is not None or target not in (None, "rating") or not data.is_dir():
         return unchanged
-    from trainwell.core.paths import TABLE_SUFFIXES
     from trainwell.vision.io import holds_idx_images, looks_like_image_folder
 
-    if any(child.name.lower().removesuffix(".gz").endswith(TABLE_SUFFIXES) for child in data.iterdir()):
-        return unchanged
     if holds_idx_images(data) or looks_like_image_folder(data):
         return unchanged
     from trainwell.collab.names import ratings_file_in

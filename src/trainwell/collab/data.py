@@ -118,14 +118,9 @@ def ratings_source(source: str | Path) -> str | Path:
     gives that file, said in a warning, as ``trainwell fit ml-100k/`` reads it; anything else is itself."""
     from trainwell.collab.names import ratings_file_in
     from trainwell.core.archives import unpacked
-    from trainwell.core.paths import TABLE_SUFFIXES
 
     folder = Path(unpacked(source))
-    if not folder.is_dir() or any(
-        child.name.lower().removesuffix(".gz").endswith(TABLE_SUFFIXES) for child in folder.iterdir()
-    ):
-        return source
-    found = ratings_file_in(folder)
+    found = ratings_file_in(folder) if folder.is_dir() else None
     if found is None:
         return source
     warn(

@@ -117,11 +117,15 @@ def stored_item_names(model_dir: str | Path) -> dict[str, str] | None:
 def ratings_file_in(folder: Path) -> Path | None:
     """The largest file of ``folder`` (not hidden, at most 20 looked at) whose first line is 3 or 4 whole numbers,
     a user, an item, a rating and maybe a time, as MovieLens' ``u.data`` (tab) and ``ratings.dat`` (``::``)
-    are, with no header row; else ``None``."""
+    are, with no header row; ``None`` when there is none, or when the folder holds a table (CSV, TSV,
+    Parquet...), which is what it is read as."""
     import csv
 
-    from trainwell.core.paths import is_idx_file
+    from trainwell.core.paths import TABLE_SUFFIXES, is_idx_file
     from trainwell.data.io import first_row
+
+    if any(child.name.lower().removesuffix(".gz").endswith(TABLE_SUFFIXES) for child in folder.iterdir()):
+        return None
 
     files = sorted(
         (path for path in folder.iterdir() if path.is_file() and not path.name.startswith(".")),

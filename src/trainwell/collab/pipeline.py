@@ -68,9 +68,9 @@ def fit_ratings(
     ``batch_size``, ``implicit``...). The learning rate and weight decay default to values measured on
     MovieLens (the learning-rate finder reads a sparse embedding model poorly); epochs follow the table's size.
     With ``time_budget`` (seconds, or ``"10m"``...: :class:`~trainwell.callbacks.TimeBudget`), training ends
-    within that time of the call (writing ``out`` and scoring a test set come after, in seconds), the epochs cut and the schedule fitted to what fits (``ease``, solved in
-    closed form, has no epochs to cut). ``metrics`` (names, functions ``fn(preds, targets) -> float`` or
-    Metric objects, as for :class:`~trainwell.learner.Learner`): ``None`` reports the task's defaults (ROC AUC
+    within that time of the call (writing ``out`` and scoring a test set come after, in seconds), the epochs cut
+    and the schedule fitted to what fits (``ease``, solved in closed form, has no epochs to cut). ``metrics``
+    (names, functions ``fn(preds, targets) -> float`` or Metric objects, as for :class:`~trainwell.learner.Learner`): ``None`` reports the task's defaults (ROC AUC
     for implicit feedback), ``[]`` none. ``callbacks`` run in the training fit only, e.g. a
     :class:`~trainwell.callbacks.Checkpoint`; ``resume_from`` names a checkpoint one wrote in the same call,
     which training continues from exactly (``ease`` has no training to resume). ``item_names`` (id -> name)

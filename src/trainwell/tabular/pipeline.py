@@ -138,7 +138,8 @@ def fit_table(
     Without ``lr`` the learning-rate finder picks one; without ``epochs`` the table size does. Multi-label
     targets get a decision threshold per label chosen on the validation rows (``tune_thresholds=False``: 0.5).
     With ``time_budget`` (seconds, or ``"10m"``...: :class:`~trainwell.callbacks.TimeBudget`), training ends
-    within that time of the call (writing ``out`` and scoring a test set come after, in seconds), the epochs cut and the schedule fitted to what fits. ``metrics`` (names,
+    within that time of the call (writing ``out`` and scoring a test set come after, in seconds), the epochs
+    cut and the schedule fitted to what fits. ``metrics`` (names,
     functions ``fn(preds, targets) -> float`` or Metric objects, as for :class:`~trainwell.learner.Learner`):
     ``None`` reports the task's defaults, ``[]`` none.
 

@@ -85,7 +85,7 @@ def fit_language_model(
     (:data:`CACHE_TUNE_SHARE`). The tuning's figures are in ``run.cache`` (and ``run.learn.cache_report``).
 
     With ``time_budget`` (seconds, or ``"10m"``...: :class:`~trainwell.callbacks.TimeBudget`), training ends
-    within that time of the call (writing ``out`` and scoring a test set come after, in seconds), the epochs cut and the schedule fitted to what fits; the budget is in
+    within that time of the call, the epochs cut and the schedule fitted to what fits; the budget is in
     ``run.budget``. Tuning the cache (a tenth of the budget at most) and writing the model come after it. ``callbacks`` run in the training
     fit only, e.g. a :class:`~trainwell.callbacks.Checkpoint`; ``resume_from`` names a checkpoint one wrote in
     the same call, which training continues from exactly.

@@ -70,7 +70,8 @@ def fit_images(
     (``tune_thresholds=False``: 0.5 for every label). A test set (``test=``, or a ``test/`` folder beside
     ``train/``) is scored once, after training and the thresholds: ``run.learn.test_scores``, kept in the model
     directory (``trainwell info`` shows it). With ``time_budget`` (seconds, or ``"10m"``...:
-    :class:`~trainwell.callbacks.TimeBudget`), training ends within that time of the call (writing ``out`` and scoring a test set come after, in seconds), the epochs cut and
+    :class:`~trainwell.callbacks.TimeBudget`), training ends within that time of the call (writing ``out`` and
+    scoring a test set come after, in seconds), the epochs cut and
     the schedule fitted to what fits. ``metrics`` (names, functions ``fn(preds, targets) -> float`` or Metric
     objects, as for :class:`~trainwell.learner.Learner`): ``None`` reports the task's defaults, ``[]`` none.
     ``callbacks`` run in the training fits only, e.g. a :class:`~trainwell.callbacks.Checkpoint`;
