@@ -183,7 +183,7 @@ def test_the_command_line_prints_the_trials_and_writes_the_record(
         "income",
         "--trials",
         "2",
-        "--timeout",
+        "--time",
         "10m",
         "--out",
         str(tmp_path / "m"),
@@ -191,7 +191,7 @@ def test_the_command_line_prints_the_trials_and_writes_the_record(
     result = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "0 (defaults)" in result.stdout and "best roc_auc" in result.stdout
-    assert "--timeout 10m: 0 trials fitted to the time left" in result.stdout
+    assert "--time 10m: 0 trials fitted to the time left" in result.stdout
     record = json.loads((tmp_path / "m" / TUNING_FILE).read_text())
     assert record["timeout"] == 600 and [t["cut_by_time"] for t in record["trials"]] == [False, False]
 

@@ -78,7 +78,7 @@ def test_a_budget_the_fit_does_not_reach_and_one_that_is_not_a_duration(tmp_path
         "(a bare number is seconds)"
     ), wrong.explain()
     assert tune.returncode != 0 and tune.stderr_lines[-1].startswith(
-        "error: --timeout '1 hour' is not a duration longer than zero; write e.g. 90s, 10m"
+        "error: --time '1 hour' is not a duration longer than zero; write e.g. 90s, 10m"
     ), tune.explain()
 
 

@@ -286,7 +286,7 @@ def _shown(value: Any) -> str:
 
 def raise_none_finished() -> NoReturn:
     """The one-line error of a search in which no trial finished."""
-    raise ConfigError("no trial finished (all were pruned or failed); run more trials or a longer --timeout")
+    raise ConfigError("no trial finished (all were pruned or failed); run more trials or a longer --time (timeout=)")
 
 
 def best_params(starts: list[dict[str, Any]], trials: _Trials, best: Any) -> dict[str, Any]:
@@ -363,7 +363,7 @@ def _refuse_a_spent_budget(budget: TimeBudget | None) -> None:
     """A one-line error when the defaults (the learning-rate finder) used up the whole budget."""
     if budget is not None and budget.remaining <= 0:
         raise ConfigError(
-            f"the --timeout of {format_duration(budget.seconds)} was spent before the first trial began, on "
+            f"the --time (timeout=) of {format_duration(budget.seconds)} was spent before the first trial began, on "
             "reading the data and choosing the defaults (the learning-rate finder); give the search more time"
         )
 

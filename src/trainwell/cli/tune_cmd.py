@@ -80,8 +80,10 @@ def tune(
     timeout: Annotated[
         str | None,
         typer.Option(
+            "--time",
+            "--timeout",
             help="Time for the whole search, e.g. 600 (seconds), 10m or 1h30m: the trial running when it runs "
-            "short is fitted to what is left (default: no limit)."
+            "short is fitted to what is left (default: no limit). --timeout is the same option.",
         ),
     ] = None,
     metric: Annotated[
@@ -216,7 +218,7 @@ def tune(
 
         common: dict[str, Any] = {
             "n_trials": trials,
-            "timeout": duration_option(timeout, "--timeout"),
+            "timeout": duration_option(timeout, "--time"),
             "metric": metric,
             "out": out,
             "seed": seed,
@@ -557,7 +559,7 @@ def show(result: Any) -> None:
         from trainwell.callbacks.budget import format_duration
 
         said = f"{cut} trial fitted to the time left" if cut == 1 else f"{cut} trials fitted to the time left"
-        out_console.print(f"--timeout {format_duration(result.timeout)}: {said}", soft_wrap=True)
+        out_console.print(f"--time {format_duration(result.timeout)}: {said}", soft_wrap=True)
     if result.run is not None and getattr(result.run.learn, "test_scores", None):
         from trainwell.cli.fit_cmd import say_test_scores
 
