@@ -373,6 +373,21 @@ def test_check_columns_message() -> None:
     )
 
 
+def test_check_columns_says_when_the_header_row_reads_as_data(tmp_path: Path) -> None:
+    """A file without a header row (UCI's adult.data) read with its first row as the names: --target income is
+    missing, and the message says how to name the columns rather than only listing values as names."""
+    file = tmp_path / "adult.csv"
+    file.write_text("39,State-gov,77516,<=50K\n50,Self-emp,83311,>50K\n")
+    with pytest.raises(DataError) as caught:
+        check_columns(read_table(file), "income", "adult.csv", "--target")
+    assert str(caught.value).endswith(
+        "Pass --target NAME (Python: target=). Its first row reads as data, not column names: if the file has "
+        "no header row, name its columns (--names col1,col2,col3,col4; Python: names=)."
+    )
+    named = read_table(file, names=["age", "work", "weight", "income"])
+    check_columns(named, "income", "adult.csv", "--target")
+
+
 def test_check_columns_cuts_long_column_lists() -> None:
     table = pd.DataFrame({f"c{i}": [i] for i in range(40)})
     with pytest.raises(

@@ -336,7 +336,7 @@ def missing_target(
         )
     elif columns is not None:
         from trainwell.collab.data import headerless
-        from trainwell.data.io import looks_like_data
+        from trainwell.data.io import looks_like_data, placeholder_names
 
         if names is not None:
             hint += f"; columns are: {list_columns([str(c) for c in columns])}"
@@ -423,12 +423,6 @@ def hub_class_column(data: Path) -> str | None:
         return None
     classes = [str(column) for column, feature in features.items() if class_feature(feature) is not None]
     return classes[0] if len(classes) == 1 else None
-
-
-def placeholder_names(width: int) -> str:
-    """``col1,col2,...`` for ``width`` columns: a --names value to edit (a long table's middle elided)."""
-    names = [f"col{i + 1}" for i in range(width)]
-    return ",".join(names) if width <= 8 else ",".join([*names[:3], "...", names[-1]])
 
 
 def header_names(

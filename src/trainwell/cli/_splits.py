@@ -368,7 +368,7 @@ def _joined(
             if names is None and len(own) == len(theirs) and len(set(own) & set(theirs)) * 2 < len(own):
                 # As many fields, most named otherwise: the first lines are rows of data (GoEmotions' TSVs, whose
                 # label may be the same in both)
-                from trainwell.cli._common import placeholder_names
+                from trainwell.data.io import placeholder_names
 
                 raise DataError(
                     f"the splits of '{folder}' name their columns otherwise ('{paths[0].name}' opens with "

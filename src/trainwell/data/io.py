@@ -239,10 +239,16 @@ def check_columns(df: pd.DataFrame, names: str | Sequence[str], source: str, fla
     noun = "column" if len(missing) == 1 else "columns"
     what = f"{word} {noun}" if word else noun
     quoted = ", ".join(f"'{name}'" for name in missing)
+    headerless = (
+        " Its first row reads as data, not column names: if the file has no header row, name its columns "
+        f"(--names {placeholder_names(len(columns))}; Python: names=)."
+        if looks_like_data(columns)
+        else ""
+    )
     raise DataError(
         f"{what} {quoted} not found in {source}{_did_you_mean(missing, columns)}; columns are: "
         f"{list_columns(columns)}. Pass "
-        f"{_FLAG_FORMS.get(flag, f'{flag} NAME')} (Python: {_python_name(flag)}=)."
+        f"{_FLAG_FORMS.get(flag, f'{flag} NAME')} (Python: {_python_name(flag)}=).{headerless}"
     )
 
 
@@ -808,6 +814,12 @@ def looks_like_data(columns: Sequence[object]) -> bool:
     characters, 5 words or more)."""
     names = [str(name) for name in columns]
     return any(is_number(name) or (len(name) >= 40 and len(name.split()) >= 5) for name in names)
+
+
+def placeholder_names(width: int) -> str:
+    """``col1,col2,...`` for ``width`` columns: a --names value to edit (a long table's middle elided)."""
+    names = [f"col{i + 1}" for i in range(width)]
+    return ",".join(names) if width <= 8 else ",".join([*names[:3], "...", names[-1]])
 
 
 def is_number(text: object) -> bool:
