@@ -179,6 +179,25 @@ def test_auto_keeps_the_architecture_with_the_lower_validation_loss(tmp_path: Pa
         trainwell.fit_table(frame, "bought", arch="forest")
 
 
+def test_auto_keeps_the_trees_when_the_time_is_spent_before_the_mlp_can_train(tmp_path: Path) -> None:
+    """evaluate --time 45s --cv 3 on California housing (20,640 rows) stopped with "the time budget of 3.8s was
+    spent before training began": each fold's choice had a quarter of its share, which the trees used up, and
+    the MLP's fit refused. The trees are a trained model: auto keeps them, warning that nothing was compared."""
+    with pytest.warns(UserWarning, match=r"^the time budget of 1ms was spent on reading the data and the boosted "
+                      r"trees before the MLP could train, so the trees are kept without being compared"):  # fmt: skip
+        run = trainwell.fit_table(
+            threshold_table(), "y", out=tmp_path / "m", time_budget=0.001, progress=False
+        )
+    assert run.arch == "gbdt" and run.compared is None and isinstance(run.learn.model, GradientBoostedTrees)
+    assert run.learn.final_row["valid_loss"] < 0.3  # trained: the thresholds are learnt
+    assert json.loads((tmp_path / "m" / "trainwell.json").read_text())["architecture"]["name"] == "gbdt"
+    with (
+        pytest.raises(ConfigError, match=r"the time budget of 1ms was spent before training began"),
+        pytest.warns(UserWarning, match="the learning-rate finder would have taken more"),
+    ):
+        trainwell.fit_table(threshold_table(), "y", arch="mlp", time_budget=0.001, progress=False)  # no trees
+
+
 def test_the_command_line_says_what_auto_kept_and_info_shows_both(tmp_path: Path) -> None:
     table = tmp_path / "t.csv"
     threshold_table().to_csv(table, index=False)

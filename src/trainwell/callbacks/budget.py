@@ -50,13 +50,15 @@ OVERRUN_SLACK, OVERRUN_SLACK_S = 0.1, 2.0
 
 
 def format_duration(seconds: float) -> str:
-    """``seconds`` for people: ``"45s"``, ``"9m 52s"``, ``"1h 30m"``.
+    """``seconds`` for people: ``"45s"``, ``"9m 52s"``, ``"1h 30m"``; under 0.05 s in milliseconds (``"1ms"``).
 
     Example:
-        >>> format_duration(45.2), format_duration(592), format_duration(5400)
-        ('45s', '9m 52s', '1h 30m')
+        >>> format_duration(45.2), format_duration(592), format_duration(5400), format_duration(0.001)
+        ('45s', '9m 52s', '1h 30m', '1ms')
     """
     seconds = max(0.0, seconds)
+    if 0 < seconds < 0.05:
+        return f"{seconds * 1000:.0f}ms"
     if seconds < 60:
         return f"{seconds:.0f}s" if seconds >= 10 else f"{seconds:.1f}s"
     minutes, secs = divmod(round(seconds), 60)

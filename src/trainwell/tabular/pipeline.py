@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from trainwell.callbacks.budget import TimeBudget, start_budget, sweep_time
+from trainwell.callbacks.budget import TimeBudget, format_duration, start_budget, sweep_time
 from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.core.warn import warn
@@ -183,11 +183,7 @@ def fit_table(
         learn.fit(
             1
         )  # fitted when built, in seconds: one pass that validates (a --time budget has nothing to cut)
-        thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
-        score_test_set(learn)
-        model_dir = write_run(learn, Path(out), None) if out is not None else None
-        rate = float(getattr(learn.model, "settings", {}).get("learning_rate", 0.1))  # the boosting shrinkage
-        return TableRun(learn, data, rate, model_dir, thresholds=thresholds, budget=budget)
+        return _trees_run(learn, data, out, seed, progress, tune_thresholds, budget)
     rival = None  # arch="auto": boosted trees, fitted first (seconds), kept if they beat the MLP
     if arch == "auto" and epochs is None and lr is None and trees_apply(data):  # epochs, lr: the MLP's
         rival = tabular_learner(
@@ -200,6 +196,15 @@ def fit_table(
             **(learner_kwargs or {}),
         )
         rival.fit(1)  # the budget is the MLP's to plan by; the trees took their seconds from it already
+        # Nothing left for the MLP (a short --time on a large table, or a choice inside evaluate's fold share): the
+        # trees are a trained model, kept, where the MLP's fit would refuse as spent before training began.
+        if budget is not None and budget.remaining <= 0:
+            warn(
+                f"the time budget of {format_duration(budget.seconds)} was spent on reading the data and the "
+                "boosted trees before the MLP could train, so the trees are kept without being compared with it; "
+                "give more time (--time, Python: time_budget=) to compare them"
+            )
+            return _trees_run(rival, data, out, seed, progress, tune_thresholds, budget)
         seed_everything(seed)  # the MLP starts where it would have without the trees
     learn = maybe_distribute(tabular_learner(data, arch=MLP_NAMES.get(arch, "tabular_mlp"), metrics=metrics,
                                              progress=progress, **(learner_kwargs or {})))  # fmt: skip
@@ -233,6 +238,23 @@ def fit_table(
     chosen = "gbdt" if learn is rival else "tabular_mlp"
     return TableRun(learn, data, lr, model_dir, thresholds=thresholds, budget=budget, lr_find=finder,
                     compared=compared, arch=chosen)  # fmt: skip
+
+
+def _trees_run(
+    learn: Any,
+    data: DataBundle,
+    out: str | Path | None,
+    seed: int,
+    progress: bool,
+    tune_thresholds: bool,
+    budget: TimeBudget | None,
+) -> TableRun:
+    """The run of fitted boosted trees: thresholds chosen, the test set scored, the model directory written."""
+    thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
+    score_test_set(learn)
+    model_dir = write_run(learn, Path(out), None) if out is not None else None
+    rate = float(getattr(learn.model, "settings", {}).get("learning_rate", 0.1))  # the boosting shrinkage
+    return TableRun(learn, data, rate, model_dir, thresholds=thresholds, budget=budget, arch="gbdt")
 
 
 def _resumed_lr(checkpoint: str | Path) -> float | None:
