@@ -7,6 +7,7 @@ validation pass (one batch) half a second.
 
 from __future__ import annotations
 
+import itertools
 import time
 from pathlib import Path
 from typing import Any
@@ -523,3 +524,29 @@ def test_the_plan_follows_the_speed_now_not_the_fits_average() -> None:
     )
     assert clock.now - 1000.0 <= 400 and len(ticks.lrs) == 264
     assert sum(lr < 0.1 * 0.01 for lr in ticks.lrs) <= 22
+
+
+def test_a_plan_that_grows_back_to_the_one_asked_for_does_not_raise_the_rate_again() -> None:
+    # A machine busy at first (5 s batches) cut the plan of 20 batches to what fitted; then it got fast (0.2 s) and
+    # the whole plan fitted again. The progress went back to batches done over the 20 planned, behind where the
+    # cut plan had taken it: the learning rate climbed again mid-anneal (0.0016, 0.0011, 0.0015, 0.0020 by epoch).
+    clock = Clock()
+    learn, ticks = timed_learner(), Ticks(clock, train=0.2, valid=0.1)
+    budget = TimeBudget(40, clock=clock)
+    learn.fit_one_cycle(5, 0.1, callbacks=[budget, ticks, FasterAfter(clock, 6, 4.8)])
+    assert learn.iteration == 20 and clock.now - 1000.0 <= 40  # the whole plan, within the budget
+    peak = ticks.lrs.index(max(ticks.lrs))
+    after = ticks.lrs[peak:]
+    assert all(b <= a for a, b in itertools.pairwise(after)), ticks.lrs  # down from the peak, never up again
+    assert ticks.lrs[-1] < 0.1 * 1e-3  # and annealed at the end
+    assert budget.summary().startswith("the 40s budget was not reached: all 20 batches in ")
+
+
+def test_a_budget_the_whole_plan_just_fits_says_so_rather_than_not_reached() -> None:
+    # "the 20s budget was not reached: all 1,500 batches in 20s" read as a contradiction.
+    clock = Clock()
+    learn = timed_learner()
+    budget = TimeBudget(18.2, clock=clock)
+    learn.fit_one_cycle(4, 0.1, callbacks=[budget, Ticks(clock)])  # 4 epochs of 4.5 s: 18 s
+    assert learn.iteration == 16
+    assert budget.summary() == "the 18s budget was just enough: all 16 batches in 18.0s"

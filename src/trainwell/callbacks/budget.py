@@ -131,6 +131,7 @@ class TimeBudget(Callback):
         self._longest_outside = 0.0  # the longest time an epoch spent outside training, for the summary
         self._valid_guess = 0.0
         self._progress = 0.0  # the schedules' progress for the next training batch (learn.progress)
+        self._cut = False  # whether this fit's plan has been below the one asked for (progress then kept)
         self._reset_timing(0)
 
     # ------------------------------------------------------------------------------------------------ API
@@ -174,7 +175,10 @@ class TimeBudget(Callback):
         since = " from the start, reading the data included" if self._idle_since is not None else ""
         if not any(fit["shortened"] for fit in self.fits):
             ran = f"all {planned:,} batches" if trained == planned else f"{trained:,} of {planned:,} batches"
-            return f"the {budget} budget was not reached: {ran} in {format_duration(seconds)}{since}"
+            took = format_duration(seconds)
+            if took == budget:  # "the 20s budget was not reached: ... in 20s" read as a contradiction
+                return f"the {budget} budget was just enough: {ran} in {seconds:.1f}s{since}"
+            return f"the {budget} budget was not reached: {ran} in {took}{since}"
 
         per_epoch = self.fits[-1]["batches_per_epoch"]
         if len(self.fits) == 1 and per_epoch:
@@ -220,6 +224,7 @@ class TimeBudget(Callback):
         self._per_epoch = max(1, learn.planned_iterations // max(1, learn.n_epochs))
         self._valid_guess = _validation_guess(learn)
         self._progress = learn.iteration / max(1, learn.n_iterations)
+        self._cut = False
         if self._fit_limit <= 0:
             # Every process is here (the limit is agreed): the longest preparation is said, so that all say the
             # same and torchrun's processes print it once (rank 0's, cli._common.guarded).
@@ -242,6 +247,7 @@ class TimeBudget(Callback):
         # The schedules' progress at the checkpoint's batch (older checkpoints: the batches done over the plan).
         if "progress" in state:
             self._progress = float(state["progress"])
+        self._cut = bool(state.get("cut", False))
 
     def checkpoint_state(self) -> dict[str, Any] | None:
         return {
@@ -250,6 +256,7 @@ class TimeBudget(Callback):
             "fit_elapsed": self._clock() - self._fit_start,
             "fits": [dict(fit) for fit in self.fits],
             "progress": self._progress,
+            "cut": self._cut,
         }
 
     def before_epoch(self, learn: Learner) -> None:
@@ -292,10 +299,13 @@ class TimeBudget(Callback):
         # n_iterations while the plan holds, and no jump when it changes (a plan cut from the epochs asked for
         # to those that fit once the speed is known, or moved by a slower or faster stretch): the learning rate
         # goes on from where it was, faster or slower. The plan's last batch is the schedule's end, so a fit
-        # whose plan shrank in its last batches still ends annealed. While the plan is the one asked for, the
-        # progress is exactly the plain one: a budget the fit does not reach changes nothing.
+        # whose plan shrank in its last batches still ends annealed. Until the plan is first cut, the progress
+        # is exactly the plain one: a budget the fit does not reach changes nothing. A plan that grows back to
+        # the one asked for (a machine that got faster) keeps the kept progress: the plain ratio is behind it,
+        # and going back to it would raise the learning rate again mid-anneal.
         left = max(1, learn.n_iterations - learn.iteration)
-        if learn.n_iterations >= self._planned:
+        self._cut = self._cut or learn.n_iterations < self._planned
+        if not self._cut:
             learn.progress = None
             self._progress = (learn.iteration + 1) / learn.n_iterations
         else:
