@@ -87,6 +87,29 @@ def test_marginals_are_each_words_tag_probability_over_all_paths(seed: int) -> N
         assert found[row, n:].eq(0).all()
 
 
+def test_a_text_of_twenty_thousand_words_keeps_its_confidences() -> None:
+    """A served tagger given one text of 150,000 words answered 500 (NaN confidences), and at 20,000 words its
+    smallest confidence had fallen from 0.30 to 0.005: float32 forward-backward scores summed to hundreds of
+    thousands and lost their digits. Each step's scores now stay relative: float32 gives float64's answer."""
+    torch.manual_seed(0)
+    crf = _random_crf(9, ["O", "B-LOC", "I-LOC", "B-MISC", "I-MISC", "B-ORG", "I-ORG", "B-PER", "I-PER"])
+    sentence = torch.randn(1, 5, 9) * 8  # a trained encoder's scores are of this size
+    emissions = sentence.repeat(1, 4000, 1)  # the same sentence, 20,000 words on one line
+    mask = torch.ones(1, 20_000, dtype=torch.bool)
+    found = crf.marginals(emissions, mask).detach()
+    rules = [part.detach().double() for part in crf.rules()]
+    with torch.no_grad():
+        from trainwell.text.tagging.crf import marginals
+
+        reference = marginals(emissions.double(), mask, *rules)
+    assert torch.isfinite(found).all()
+    torch.testing.assert_close(found.double(), reference, atol=1e-4, rtol=0)
+    # Far from its ends, every copy of the sentence is read alike, as the first copies are.
+    torch.testing.assert_close(found[0, 10_000:10_005], found[0, 10:15], atol=1e-4, rtol=0)
+    decoded = crf.decode(emissions, mask)
+    assert decoded[0].tolist() == viterbi(emissions.double(), mask, *rules)[0].tolist()
+
+
 def test_decoding_never_breaks_the_iob2_rules() -> None:
     classes = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
     crf = _random_crf(5, classes)

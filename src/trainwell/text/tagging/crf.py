@@ -69,7 +69,10 @@ def viterbi(
         candidates = best.unsqueeze(2) + transitions  # (B, C_prev, C)
         top, index = candidates.max(dim=1)
         step = mask[:, t].unsqueeze(1)
-        best = torch.where(step, top + scores[:, t], best)
+        top = top + scores[:, t]
+        # Kept near 0 (the best path's score subtracted, the same for every tag, so no choice changes): summed
+        # over thousands of words, float32 scores lose the precision that tells close paths apart.
+        best = torch.where(step, top - top.max(dim=1, keepdim=True).values, best)
         back.append(torch.where(step, index, torch.arange(n_tags, device=scores.device).expand(batch, -1)))
     best = best + end
     path = torch.empty(batch, length, dtype=torch.long, device=scores.device)
@@ -91,22 +94,31 @@ def marginals(
     end: torch.Tensor,
 ) -> torch.Tensor:
     """Each word's probability of each tag over all tag paths, ``(B, T, C)`` (0 after a sentence's last word),
-    by the forward-backward algorithm in log space; arguments as in :func:`viterbi`."""
+    by the forward-backward algorithm in log space; arguments as in :func:`viterbi`.
+
+    Each step's forward and backward scores are kept relative to their log-sum-exp over the tags (a constant
+    per step, which the word's normalisation over tags takes out again): summed over a text of 20,000 words,
+    float32 log-scores in the hundreds of thousands had lost the digits a probability is read from, and
+    confidences fell to nothing, then to NaN."""
     batch, length, n_tags = scores.shape
     mask = mask.bool()
-    alphas = [start + scores[:, 0]]
+
+    def centred(values: torch.Tensor) -> torch.Tensor:
+        return values - torch.logsumexp(values, dim=1, keepdim=True)
+
+    alphas = [centred(start + scores[:, 0])]
     for t in range(1, length):
-        step = torch.logsumexp(alphas[-1].unsqueeze(2) + transitions, dim=1) + scores[:, t]
+        step = centred(torch.logsumexp(alphas[-1].unsqueeze(2) + transitions, dim=1) + scores[:, t])
         alphas.append(torch.where(mask[:, t].unsqueeze(1), step, alphas[-1]))
     alpha = torch.stack(alphas, dim=1)  # (B, T, C)
-    betas = [end.expand(batch, n_tags)]
+    last = centred(end.expand(batch, n_tags))
+    betas = [last]
     for t in range(length - 2, -1, -1):
         ahead = betas[0] + scores[:, t + 1]  # (B, C): from tag j at t + 1 to the end
-        step = torch.logsumexp(transitions.unsqueeze(0) + ahead.unsqueeze(1), dim=2)
-        betas.insert(0, torch.where(mask[:, t + 1].unsqueeze(1), step, end.expand(batch, n_tags)))
+        step = centred(torch.logsumexp(transitions.unsqueeze(0) + ahead.unsqueeze(1), dim=2))
+        betas.insert(0, torch.where(mask[:, t + 1].unsqueeze(1), step, last))
     beta = torch.stack(betas, dim=1)
-    log_partition = torch.logsumexp(alpha[:, -1] + end, dim=1)  # alphas past the end repeat the last real one
-    probabilities = torch.exp(alpha + beta - log_partition[:, None, None])
+    probabilities = torch.softmax(alpha + beta, dim=2)  # alpha + beta - log Z, each word's tags summing to 1
     return probabilities * mask.unsqueeze(2)
 
 
