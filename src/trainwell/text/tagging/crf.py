@@ -112,12 +112,12 @@ def marginals(
         alphas.append(torch.where(mask[:, t].unsqueeze(1), step, alphas[-1]))
     alpha = torch.stack(alphas, dim=1)  # (B, T, C)
     last = centred(end.expand(batch, n_tags))
-    betas = [last]
+    betas = [last]  # from the last step back to the first
     for t in range(length - 2, -1, -1):
-        ahead = betas[0] + scores[:, t + 1]  # (B, C): from tag j at t + 1 to the end
+        ahead = betas[-1] + scores[:, t + 1]  # (B, C): from tag j at t + 1 to the end
         step = centred(torch.logsumexp(transitions.unsqueeze(0) + ahead.unsqueeze(1), dim=2))
-        betas.insert(0, torch.where(mask[:, t + 1].unsqueeze(1), step, last))
-    beta = torch.stack(betas, dim=1)
+        betas.append(torch.where(mask[:, t + 1].unsqueeze(1), step, last))
+    beta = torch.stack(betas[::-1], dim=1)
     probabilities = torch.softmax(alpha + beta, dim=2)  # alpha + beta - log Z, each word's tags summing to 1
     return probabilities * mask.unsqueeze(2)
 
