@@ -148,6 +148,9 @@ def main() -> None:
     like every other user mistake, instead of click's framed box.
     """
     refuse_torchrun(sys.argv[1:])
+    from trainwell.cli._pipes import keep_going_unread
+
+    keep_going_unread(sys.argv[1:])  # fit ... | head: the fit goes on when head has read its lines
     try:  # typer >= 0.26 ships its own copy of click
         from typer._click import exceptions as click_errors
     except ImportError:  # pragma: no cover - older typer

@@ -1,0 +1,59 @@
+"""``trainwell fit ... | head``: a reader that stops reading ends what the command prints, not the command.
+
+Click exited with 1 in silence at the first write after the reader had gone, in the middle of training, and left
+the fit's checkpoint in the model directory (the next fit there refused it). A command whose work is a file goes
+on and writes it; one whose answer is what it prints stops, as Unix tools do.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cli_support import binary_table, cli_env
+
+pytestmark = pytest.mark.slow
+
+
+def _piped(args: list[str], cwd: Path, lines: int) -> tuple[int, str]:
+    """Run ``trainwell ARGS | head -LINES``: read that many lines of standard output, then close it."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "trainwell.cli.app", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=cwd,
+        env=cli_env(),
+        text=True,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    for _ in range(lines):
+        process.stdout.readline()
+    process.stdout.close()
+    error = process.stderr.read()
+    return process.wait(timeout=300), error
+
+
+def test_a_fit_whose_output_is_closed_goes_on_and_writes_its_model(tmp_path: Path) -> None:
+    binary_table(n_rows=400).to_csv(tmp_path / "t.csv", index=False)
+    code, error = _piped(["fit", "t.csv", "--target", "y", "--arch", "mlp", "--epochs", "6", "--out", "m"],
+                         tmp_path, lines=2)  # fmt: skip
+    assert code == 0, error
+    assert "note: standard output was closed by its reader; the command goes on" in error
+    written = sorted(path.name for path in (tmp_path / "m").iterdir())
+    assert "model.safetensors" in written and "fit-checkpoint.pt" not in written, written
+    assert "Traceback" not in error
+
+
+def test_a_command_that_answers_on_its_output_stops_when_it_is_closed(tmp_path: Path) -> None:
+    binary_table(n_rows=400).to_csv(tmp_path / "t.csv", index=False)
+    fitted = subprocess.run(
+        [sys.executable, "-m", "trainwell.cli.app", "fit", "t.csv", "--target", "y", "--arch", "gbdt", "--out", "m"],
+        cwd=tmp_path, env=cli_env(), capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert fitted.returncode == 0, fitted.stderr
+    big = binary_table(n_rows=20_000)
+    big.to_csv(tmp_path / "many.csv", index=False)
+    code, error = _piped(["predict", "m", "many.csv"], tmp_path, lines=1)
+    assert code == 1 and "Traceback" not in error and "note: standard output" not in error, error
