@@ -54,7 +54,7 @@ def test_the_plan_uses_the_budget_and_the_schedule_ends_annealed() -> None:
     learn.fit_one_cycle(100, 0.1, callbacks=[budget, ticks])
     # An epoch costs 4 s of training and 0.5 s of validation: 4 epochs (18 s), then one more batch and its
     # validation (19.5 s); an 18th batch would end at 20.5 s.
-    assert learn.iteration == 17
+    assert learn.iteration == 17 and budget.epochs_trained() == 4.25  # 4 batches an epoch
     assert clock.now - 1000.0 == pytest.approx(19.5)
     assert len(learn.history) == 5 and learn.history[-1]["valid_loss"] == learn.history[-1]["valid_loss"]
     # The one-cycle schedule was fitted to 17 batches: warm-up to the peak, then down near the floor.

@@ -3,6 +3,7 @@ says what the budget allowed; a value that is not a duration is a one-line error
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -53,6 +54,14 @@ def test_every_application_trains_within_the_time(tmp_path: Path) -> None:
     assert info.returncode == 0 and "time budget" in info.stdout and "budget trained" in info.stdout, (
         info.explain()
     )
+    # Its epochs row counts as the fit's title did ("1.2 epochs"), not the history's rows, a part one included.
+    said = " ".join(info.stdout.split())
+    written = json.loads((tmp_path / "model_0" / "trainwell.json").read_text())["training"]
+    if "epochs_trained" in written:
+        rows = written["epochs"]
+        assert (
+            f"epochs │ {written['epochs_trained']:.1f} (the time budget ended epoch {rows} early)" in said
+        ), said
     for index, name in enumerate(commands):
         history = pd.read_csv(tmp_path / f"model_{index}" / "history.csv")
         assert 1 <= len(history) < 400, name

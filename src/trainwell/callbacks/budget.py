@@ -162,6 +162,14 @@ class TimeBudget(Callback):
         (``fine_tune`` gives its frozen phase a quarter at most). A fit that needs less leaves the rest."""
         self._next_share = min(1.0, positive_number(self.name, "fraction", fraction, example="0.25"))
 
+    def epochs_trained(self) -> float | None:
+        """Epochs' worth of batches the one fit it cut within an epoch trained (``1.2``); ``None`` when it used
+        several fits, did not cut the fit, or the fit ended on an epoch's end (the history's rows say it)."""
+        if len(self.fits) != 1 or not self.fits[0]["shortened"] or not self.fits[0]["batches_per_epoch"]:
+            return None
+        done = self.fits[0]["trained_batches"] / self.fits[0]["batches_per_epoch"]
+        return done if abs(done - round(done)) > 0.05 else None
+
     def summary(self) -> str:
         """One sentence on what the budget did over the fits that used it."""
         if not self.fits:

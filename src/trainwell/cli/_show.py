@@ -48,11 +48,9 @@ def show_metrics(learn: Any, console: Console, thresholds: ThresholdSummary | No
     # A model fitted in closed form (boosted trees, EASE) has no epochs to count: its one row is the fit.
     counted = f"{epochs} epoch{'' if epochs == 1 else 's'}"
     budget = getattr(learn, "time_budget", None)
-    fits = getattr(budget, "fits", None) or []
-    if len(fits) == 1 and fits[0]["shortened"] and fits[0]["batches_per_epoch"]:
-        # A time budget that ended the fit within an epoch: how much was trained, not the rows of the history.
-        done = fits[0]["trained_batches"] / fits[0]["batches_per_epoch"]
-        counted = f"{done:.1f} epochs" if abs(done - round(done)) > 0.05 else counted
+    # A time budget that ended the fit within an epoch: how much was trained, not the rows of the history.
+    done = budget.epochs_trained() if budget is not None else None
+    counted = f"{done:.1f} epochs" if done is not None else counted
     trained = "" if getattr(learn.model, "closed_form", False) else f", {counted}"
     table = Table(title=f"{title} ({learn.task.kind}{trained}{kept})")
     table.add_column("metric")
@@ -402,7 +400,9 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
     final = training.get("final", {})
     closed_form = arch.get("name") in ("gbdt", "ease")  # fitted in one pass: no epochs, no training loss
     if not closed_form:
-        table.add_row("epochs", str(training.get("epochs")))
+        done, rows = training.get("epochs_trained"), training.get("epochs")
+        cut = f"{done:.1f} (the time budget ended epoch {rows} early)" if isinstance(done, float) else None
+        table.add_row("epochs", cut or str(rows))
     if training.get("weights_from_epoch"):  # SaveBest loaded an earlier epoch back: its row is the "final"
         table.add_row("weights", f"epoch {training['weights_from_epoch']}'s (the best one, loaded back)")
     budget = training.get("time_budget")
