@@ -23,6 +23,11 @@ pytestmark = pytest.mark.slow
             "error: Got unexpected extra argument(s) (train.csv): trainwell fit reads one data source (a file or a "
             "folder); a labelled test set goes in --test FILE, and rows to answer go to trainwell predict",
         ),
+        (  # a Keras user's evaluate(model, data)
+            ("evaluate", "model", "test.csv"),
+            "error: Got unexpected extra argument(s) (test.csv): trainwell evaluate reads one data source, on which "
+            "it cross-validates a new model; to score a fitted model on labelled data: trainwell report MODEL_DIR",
+        ),
         (
             ("fit", "data.csv", "--target", "y", "--target", "z"),
             "error: --target was given twice ('y' and 'z') but takes a single value: give --target once (see '",

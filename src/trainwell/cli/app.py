@@ -170,6 +170,11 @@ def main() -> None:
                 ": trainwell fit reads one data source (a file or a folder); a labelled test set goes in --test "
                 "FILE, and rows to answer go to trainwell predict MODEL_DIR FILE once the model is fitted"
             )
+        elif command.endswith(" evaluate") and message.startswith("Got unexpected extra argument"):
+            message += (
+                ": trainwell evaluate reads one data source, on which it cross-validates a new model; to score a "
+                "fitted model on labelled data: trainwell report MODEL_DIR --data FILE"
+            )
         print(f"error: {message} (see '{command} --help')", file=sys.stderr)
         raise SystemExit(error.exit_code) from None
     except KeyboardInterrupt:
