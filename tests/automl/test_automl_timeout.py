@@ -108,7 +108,9 @@ def test_without_a_timeout_every_trial_runs_its_whole_schedule() -> None:
 def test_a_timeout_spent_before_the_first_trial_trains_is_a_clear_error() -> None:
     from trainwell.core.errors import ConfigError
 
-    with pytest.raises(ConfigError, match=r"--time \(timeout=\) of 1\.5s was spent before the first trial began"):
+    with pytest.raises(
+        ConfigError, match=r"--time \(timeout=\) of 1\.5s was spent before the first trial began"
+    ):
         _search(1.5)  # the defaults alone take 2 s
 
 

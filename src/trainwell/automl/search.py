@@ -286,7 +286,9 @@ def _shown(value: Any) -> str:
 
 def raise_none_finished() -> NoReturn:
     """The one-line error of a search in which no trial finished."""
-    raise ConfigError("no trial finished (all were pruned or failed); run more trials or a longer --time (timeout=)")
+    raise ConfigError(
+        "no trial finished (all were pruned or failed); run more trials or a longer --time (timeout=)"
+    )
 
 
 def best_params(starts: list[dict[str, Any]], trials: _Trials, best: Any) -> dict[str, Any]:

@@ -110,7 +110,8 @@ def _show_tagging(result: Any) -> None:
         if isinstance(score, float) and isinstance(bar, float) and score <= bar:
             out_console.print(
                 f"warning: {name} {score:.4f} is not above the most-frequent-tag baseline's {bar:.4f}: the model "
-                "has not learned to read context yet; train longer (--epochs) or check the tags",
+                "has not learned to read context yet; train longer "
+                f"({'a longer --time' if result.budget is not None else '--epochs'}) or check the tags",
                 soft_wrap=True,
                 markup=False,
             )

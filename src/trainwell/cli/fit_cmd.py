@@ -721,15 +721,16 @@ def _fit_language_model(
     shown = f"validation perplexity {perplexity:.1f}" if isinstance(perplexity, float) else "trained"
     if isinstance(bar, float):
         shown += f" (a Kneser-Ney trigram on the same text: {bar:.1f})"
-    epochs = len(learn.history)
-    out_console.print(
-        f"language model: {shown} after {epochs} epoch{'' if epochs == 1 else 's'}; model directory: {out}",
-        soft_wrap=True,
-    )
+    budget = getattr(learn, "time_budget", None)
+    done = budget.epochs_trained() if budget is not None else None  # 2.3, as the budget's line says
+    epochs = f"{done:.1f} epochs" if done is not None else f"{len(learn.history)} epochs"
+    epochs = "1 epoch" if epochs == "1 epochs" else epochs
+    out_console.print(f"language model: {shown} after {epochs}; model directory: {out}", soft_wrap=True)
     if isinstance(perplexity, float) and isinstance(bar, float) and perplexity >= bar:
+        longer = "a longer --time" if budget is not None else "--epochs"
         out_console.print(
             f"warning: the model's perplexity {perplexity:.1f} is not below the Kneser-Ney trigram's {bar:.1f}: "
-            "it has not yet learned more than word counts; train longer (--epochs, --time) or on more text",
+            f"it has not yet learned more than word counts; train longer ({longer}) or on more text",
             soft_wrap=True,
         )
     cache = run.cache
