@@ -141,9 +141,22 @@ def test_bad_rows_are_refused(binary: tuple[Learner, TabularPredictor], rows: ob
     _, predictor = binary
     with pytest.raises(
         DataError,
-        match=r"rows has no rows; pass at least one row|rows must be a DataFrame, a list of dicts, or one row as a dict or a Series; got",
+        match=r"rows has no rows; pass at least one row|rows must be a DataFrame, a list of dicts, one row as a "
+        r"dict or a Series, or the path of a table file; got|rows 'area,rooms' is no file; pass the path of a table",
     ):
         predictor.predict(rows)  # type: ignore[arg-type]
+
+
+def test_a_table_file_is_read_as_trainwell_predict_reads_it(
+    binary: tuple[Learner, TabularPredictor], frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    """``trainwell.load(model).predict("new.csv")`` was refused (a str is not rows) where the command line reads the
+    file: a path (str or Path) of a table file is read with read_table."""
+    _, predictor = binary
+    frame.head(20).to_csv(tmp_path / "new.csv", index=False)
+    expected = predictor.predict(frame.head(20))
+    for path in (tmp_path / "new.csv", str(tmp_path / "new.csv")):
+        pd.testing.assert_frame_equal(predictor.predict(path), expected)
 
 
 def test_multiclass_has_one_probability_column_per_class(frame: pd.DataFrame, tmp_path: Path) -> None:

@@ -723,9 +723,9 @@ def _fit_language_model(
         shown += f" (a Kneser-Ney trigram on the same text: {bar:.1f})"
     budget = getattr(learn, "time_budget", None)
     done = budget.epochs_trained() if budget is not None else None  # 2.3, as the budget's line says
-    epochs = f"{done:.1f} epochs" if done is not None else f"{len(learn.history)} epochs"
-    epochs = "1 epoch" if epochs == "1 epochs" else epochs
-    out_console.print(f"language model: {shown} after {epochs}; model directory: {out}", soft_wrap=True)
+    counted = f"{done:.1f} epochs" if done is not None else f"{len(learn.history)} epochs"
+    counted = "1 epoch" if counted == "1 epochs" else counted
+    out_console.print(f"language model: {shown} after {counted}; model directory: {out}", soft_wrap=True)
     if isinstance(perplexity, float) and isinstance(bar, float) and perplexity >= bar:
         longer = "a longer --time" if budget is not None else "--epochs"
         out_console.print(

@@ -5,7 +5,9 @@ Every predictor (PyTorch, ONNX, the HTTP server) shares these two functions, so 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,13 +21,27 @@ if TYPE_CHECKING:
 
 
 def rows_frame(
-    rows: pd.DataFrame | list[dict[str, Any]] | Mapping[str, Any] | pd.Series, what: str = "rows"
+    rows: pd.DataFrame | list[dict[str, Any]] | Mapping[str, Any] | pd.Series | str | os.PathLike[str],
+    what: str = "rows",
 ) -> pd.DataFrame:
-    """``rows`` as a DataFrame: a DataFrame as is, a list of ``{column: value}`` dicts, or one row alone as a
-    ``{column: value}`` dict (what a JSON object decodes to) or a Series (``table.iloc[0]``, index kept)."""
+    """``rows`` as a DataFrame: a DataFrame as is, a list of ``{column: value}`` dicts, one row alone as a
+    ``{column: value}`` dict (what a JSON object decodes to) or a Series (``table.iloc[0]``, index kept), or the
+    path of a table file (CSV, TSV, Parquet, JSON...: :func:`~trainwell.read_table`), as ``trainwell predict``
+    reads it."""
     import pandas as pd
 
-    if isinstance(rows, pd.DataFrame):
+    if isinstance(rows, (str, os.PathLike)):
+        from trainwell.data.io import read_table
+
+        path = Path(rows)
+        if not path.is_file():
+            shown = str(rows) if len(str(rows)) <= 60 else str(rows)[:57] + "..."
+            raise DataError(
+                f"{what} {shown!r} is no file; pass the path of a table file (CSV, TSV, Parquet, JSON), a "
+                "DataFrame, a list of dicts, or one row as a dict or a Series"
+            )
+        frame = read_table(path)
+    elif isinstance(rows, pd.DataFrame):
         frame = rows
     elif isinstance(rows, pd.Series):
         frame = rows.to_frame().T.infer_objects()
@@ -43,8 +59,8 @@ def rows_frame(
         frame = pd.DataFrame(rows)
     else:
         raise DataError(
-            f"{what} must be a DataFrame, a list of dicts, or one row as a dict or a Series; got "
-            f"{type(rows).__name__}"
+            f"{what} must be a DataFrame, a list of dicts, one row as a dict or a Series, or the path of a table "
+            f"file; got {type(rows).__name__}"
         )
     if len(frame) == 0:
         raise DataError(f"{what} has no rows; pass at least one row")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any, TypeAlias
 
@@ -11,9 +12,9 @@ import torch
 from trainwell.data.tables import prediction_table, rows_frame
 from trainwell.export.predictor import Predictor
 
-#: Table rows as a caller passes them: a DataFrame, a list of ``{column: value}`` dicts, or one row alone as a
-#: dict or a Series (read by :func:`~trainwell.data.tables.rows_frame`).
-Rows: TypeAlias = pd.DataFrame | list[dict[str, Any]] | Mapping[str, Any] | pd.Series
+#: Table rows as a caller passes them: a DataFrame, a list of ``{column: value}`` dicts, one row alone as a
+#: dict or a Series, or the path of a table file (read by :func:`~trainwell.data.tables.rows_frame`).
+Rows: TypeAlias = pd.DataFrame | list[dict[str, Any]] | Mapping[str, Any] | pd.Series | str | os.PathLike[str]
 
 
 class RowsPredictor(Predictor):
