@@ -218,7 +218,7 @@ def emit_table(table: Any, out: Path | None, noun: str = "rows") -> None:
     write_table(table, out)
     made = f" (made the folder '{missing}' for it)" if missing is not None else ""
     err_console.print(
-        f"wrote {len(table)} {noun} to {out}{made}", soft_wrap=True, markup=False, highlight=False
+        f"wrote {len(table):,} {noun} to {out}{made}", soft_wrap=True, markup=False, highlight=False
     )
 
 
