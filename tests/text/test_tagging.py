@@ -314,6 +314,17 @@ def test_predict_tags_the_raw_sentences_of_a_text_file(tmp_path: Path) -> None:
     conll = write_conll_file(tmp_path / "test.txt", entity_sentences(3, seed=9))  # a CoNLL .txt stays CoNLL
     columns = CliRunner().invoke(app, ["predict", str(tmp_path / "tagger"), str(conll)])
     assert columns.exit_code == 0 and columns.output.startswith("sentence,word,tag,prediction")
+    assert "holds one word a line" not in columns.stderr
+    # One word a line and nothing else reads either way: the reading taken is said, with the other's form.
+    words = tmp_path / "words.txt"
+    words.write_text("Tom\nlives\n\nOslo\n", encoding="utf-8")
+    said = CliRunner().invoke(app, ["predict", str(tmp_path / "tagger"), str(words)], env={"COLUMNS": "250"})
+    rows = said.stdout.splitlines()
+    assert said.exit_code == 0 and rows[0] == "sentence,word,prediction", said.output
+    assert rows[1].startswith("1,Tom,") and rows[3].startswith("2,Oslo,")
+    assert f"'{words}' holds one word a line: read as CoNLL, a blank line ending each sentence" in " ".join(
+        said.stderr.split()
+    )
 
 
 def test_command_line_errors_are_one_line(tmp_path: Path) -> None:

@@ -165,6 +165,17 @@ def predict_tags(
 
     corpus = read_conll(data[0], encoding=encoding, encoding_errors=encoding_errors)
     words = corpus.tokens()
+    if (
+        len(corpus.column_names) == 1
+    ):  # one word a line and nothing else: raw sentences of one word each read alike
+        from trainwell.cli._common import err_console
+
+        err_console.print(
+            f"'{data[0]}' holds one word a line: read as CoNLL, a blank line ending each sentence (raw sentences "
+            "go one a line, their words separated by spaces)",
+            soft_wrap=True,
+            markup=False,
+        )
     predicted = predictor.tag_words(words)
     scheme = predictor.task.extra.get("source_scheme", "iob2")
     if scheme in ("iob1", "iobes"):
