@@ -43,6 +43,15 @@ def test_perplexity_falls_from_hundreds_beside_accuracy() -> None:
     assert metric_panels(history) == [["perplexity"], ["accuracy"]]
 
 
+def test_a_baseline_is_drawn_in_its_metrics_panel_whatever_its_scale() -> None:
+    # A language model's first epochs: perplexity 1,326 then 251 against a Kneser-Ney trigram's 48.5, more than ten
+    # times apart, so the trigram took a fourth panel of its own (a flat line) and pushed the figure off the page.
+    history = _rows(perplexity=[1326.0, 262.0, 251.0], perplexity_baseline=[48.5, 48.5, 48.5])
+    assert metric_panels(history) == [["perplexity", "perplexity_baseline"]]
+    history = _rows(entity_f1=[0.0, 0.6], tag_accuracy=[0.78, 0.9], entity_f1_baseline=[0.6, 0.6])
+    assert metric_panels(history) == [["entity_f1", "tag_accuracy", "entity_f1_baseline"]]
+
+
 def test_per_target_values_and_bookkeeping_are_not_drawn() -> None:
     history = _rows(rmse=[3.0, 2.0], **{"rmse[price]": [5.0, 4.0]})
     for row in history:

@@ -98,7 +98,9 @@ def metric_panels(history: Sequence[dict[str, Any]]) -> list[list[str]]:
     and AUC, all within 1, share a panel) except for the ranking measures (``hit@10``, ``ndcg@10``: a few
     hundredths), which take their own. Groups are formed from the smallest scale up, a new one starting
     whenever a metric is more than ``SHARED_SCALE_RATIO`` times the group's smallest; past
-    ``MAX_METRIC_PANELS`` the largest metrics share the last panel."""
+    ``MAX_METRIC_PANELS`` the largest metrics share the last panel. A baseline's score of a metric
+    (``perplexity_baseline``, :func:`baseline_of`) is drawn in its metric's panel whatever its scale: a
+    Kneser-Ney trigram's 48 beside a first epoch's perplexity of 1,326 took a panel of its own, a flat line."""
     skip = {"fit", "epoch", "train_loss", "valid_loss", "lr", "time"}
     names: list[str] = []
     for row in history:  # every row: a metric missing from the first epoch (validation skipped) still counts
@@ -116,14 +118,19 @@ def metric_panels(history: Sequence[dict[str, Any]]) -> list[list[str]]:
         floor = 1e-6 if split_target_key(name)[0].startswith(RANKING_PREFIXES) else 1.0
         return max([floor] + [v for v in values if math.isfinite(v)])
 
+    baselines = {name: of for name in names if (of := baseline_of(name, names)) is not None}
     groups: list[list[str]] = []
     smallest = 0.0
-    for name in sorted(names, key=scale):  # sorted() is stable: equal scales keep the history's order
+    for name in sorted(
+        (n for n in names if n not in baselines), key=scale
+    ):  # stable: equal scales keep order
         if groups and (scale(name) <= smallest * SHARED_SCALE_RATIO or len(groups) == MAX_METRIC_PANELS):
             groups[-1].append(name)
         else:
             groups.append([name])
             smallest = scale(name)
+    for name, of in baselines.items():
+        next(group for group in groups if of in group).append(name)
     order = {name: i for i, name in enumerate(names)}
     return sorted((sorted(group, key=order.__getitem__) for group in groups), key=lambda g: order[g[0]])
 
