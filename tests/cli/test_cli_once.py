@@ -108,3 +108,17 @@ def test_repeatable_options_still_repeat(table: Path, tmp_path: Path) -> None:
         "b=YYYY-MM-DD",
     )  # fmt: skip
     assert code == 2 and "missing.csv" in said and "given twice" not in said
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [("fit", "--lr"), ("fit", "--valid-pct"), ("tune", "--valid-pct"), ("lr-find", "--valid-pct")],
+)
+def test_nan_for_a_number_option_is_refused_naming_it(
+    table: Path, tmp_path: Path, command: str, option: str
+) -> None:
+    # fit --lr nan passed click's range check (NaN compares false) and failed in "Checkpoint settings must be a
+    # dict of plain values ... got {'target': 'income', 'lr': nan, ...}", naming neither the option nor the fix.
+    code, said = invoke(command, table, "--target", "y", option, "NaN", "--out", tmp_path / "m")
+    assert code == 2 and f"Invalid value for '{option}': 'NaN' is not a number; give a number" in said, said
+    assert not (tmp_path / "m").exists()

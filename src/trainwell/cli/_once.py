@@ -6,6 +6,10 @@ would predict Age and feed Survived to the model as an input. :class:`OneValueGr
 twice with different values, whatever the command and the option; an option declared as a list (``--search``,
 ``--date-format``) is meant to be repeated and is left alone. The same option given twice with the same value is
 accepted: nothing is lost.
+
+The same first reading refuses ``nan`` as the value of a number option (``--lr nan``, ``--valid-pct nan``): click
+reads it as a float that passes every range check (NaN compares false), and it went on to fail far from the
+option, in a message about checkpoint settings.
 """
 
 from __future__ import annotations
@@ -66,12 +70,27 @@ def refuse_repeated_options(command: Any, parent: Any, name: str | None, args: l
     except UsageError:  # a parser that raises even when resilient: the command's own parse reports it
         return
     for param in dict.fromkeys(order):  # in the order given: the first repeated option is the one reported
+        _refuse_nan(param, values.get(param.name), context)
         given = values.get(param.name) if param.name in single else None
         if not isinstance(given, list) or len(given) < 2:
             continue
         shown = [_shown(param, value) for value in given]
         if len(set(shown)) > 1:
             raise UsageError(_message(param, shown), ctx=context)
+
+
+def _refuse_nan(param: Any, given: Any, context: Any) -> None:
+    """A ``UsageError`` when a number option (``float``) is given ``nan``, which no range check catches."""
+    bare = getattr(param, "bare_type", None)  # typer >= 0.29 keeps the annotation's type, not a click type
+    kind = bare() if callable(bare) else getattr(getattr(param, "type", None), "name", None)
+    if kind != "float":
+        return
+    for value in given if isinstance(given, list) else [given]:
+        if isinstance(value, str) and value.strip().lower() in ("nan", "+nan", "-nan"):
+            name = next((opt for opt in param.opts if opt.startswith("--")), param.opts[0])
+            raise UsageError(
+                f"Invalid value for '{name}': {value!r} is not a number; give a number", ctx=context
+            )
 
 
 def _shown(param: Any, value: Any) -> str:
