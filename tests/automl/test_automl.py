@@ -130,6 +130,39 @@ def test_a_pruned_trial_stops_at_the_first_report(table: pd.DataFrame) -> None:
     assert result.best_value == result.default_value
 
 
+class CtrlC(trainwell.Callback):
+    """What Ctrl-C does to a trial's fit: a KeyboardInterrupt at its third batch."""
+
+    def before_batch(self, learn: Any) -> None:
+        if learn.training and learn.iteration == 2:
+            raise KeyboardInterrupt
+
+
+def test_ctrl_c_in_a_trial_ends_the_search_and_keeps_the_trials_finished_before(
+    table: pd.DataFrame, tmp_path: Path
+) -> None:
+    # Optuna logged the interrupt as a failed trial with a 50-line traceback, and both finished trials were lost.
+    from trainwell.automl.search import trial_callbacks
+
+    with (
+        trial_callbacks(lambda number, _: [CtrlC()] if number == 2 else []),
+        pytest.warns(
+            UserWarning,
+            match=r"^interrupted \(Ctrl-C\) in trial 2: the search stopped there, and the "
+            r"best of the 2 finished trials is kept",
+        ),  # fmt: skip
+    ):
+        result = tune_table(table, "income", n_trials=5, arch="mlp", out=tmp_path / "m", keep="best")
+    assert [t["state"] for t in result.trials] == ["complete", "complete", "interrupted"]
+    assert result.best_trial in (0, 1) and (tmp_path / "m" / TUNING_FILE).exists()
+    with (
+        trial_callbacks(lambda number, _: [CtrlC()]),
+        pytest.raises(KeyboardInterrupt),  # nothing finished: a plain interrupt, as anywhere else
+    ):
+        tune_table(table, "income", n_trials=3, arch="mlp", out=tmp_path / "none")
+    assert not (tmp_path / "none").exists()
+
+
 def test_the_learning_rate_finder_keeps_to_its_share_of_the_timeout(
     table: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -143,7 +143,7 @@ def _take_turns(optuna: Any, study: Any, trials: _Trials, store: Any, n_trials: 
             break
         trial = study.ask()
         try:
-            value = trials.objective(trial)
+            value = trials.train_trial(trial)  # Ctrl-C under torchrun ends every process
         except optuna.TrialPruned:
             study.tell(trial, state=TrialState.PRUNED)
             continue

@@ -55,6 +55,7 @@ from trainwell.automl.space import ARCH_PARAM, MixedSpace, Range, Space
 from trainwell.callbacks.budget import TimeBudget, format_duration, parse_duration
 from trainwell.core.errors import ConfigError, UserError
 from trainwell.core.seeding import seed_everything
+from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle
 from trainwell.evaluate.compare import higher_is_better
 from trainwell.learner.events import Callback
@@ -206,7 +207,15 @@ def run_search(
             *([_trial_reporter(report, chosen, settings.n_trials)] if report else []),
         ],
     )
-    if not any(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials):
+    finished = sum(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
+    if trials.interrupted is not None:
+        if not finished:
+            raise KeyboardInterrupt  # nothing to keep: the command line says so, as for any Ctrl-C
+        warn(
+            f"interrupted (Ctrl-C) in trial {trials.interrupted}: the search stopped there, and the best of the "
+            f"{finished} finished trial{'' if finished == 1 else 's'} is kept (Ctrl-C again stops at once)"
+        )
+    if not finished:
         raise_none_finished()
     best = study.best_trial
     learn = trials.best_learner(best.number, trials.kinds[best.number], best_params(starts, trials, best))
@@ -262,7 +271,9 @@ def _trial_reporter(say: Callable[[str], None], metric: str, n_trials: int) -> C
         state = trial.state.name
         seconds = trial.duration.total_seconds() if trial.duration is not None else 0.0
         settings = ", ".join(f"{name} {_shown(value)}" for name, value in trial.params.items())
-        if state == "COMPLETE":
+        if trial.user_attrs.get("interrupted"):
+            outcome = "interrupted (Ctrl-C): the search stops here"
+        elif state == "COMPLETE":
             outcome = f"{metric} {float(trial.value):.4f}"
         elif state == "PRUNED":
             # OptunaPruning reports the share of the schedule done, in tenths: 40 is 40% of the epochs.
@@ -401,8 +412,21 @@ class _Trials:
         self.predictions: dict[int, tuple[float, torch.Tensor]] = {}
         self.targets: torch.Tensor | None = None
         self.processes: dict[int, int] = {}  # under torchrun: the rank of the process that trained each trial
+        self.interrupted: int | None = None  # the trial Ctrl-C stopped, which ended the search there
 
     def objective(self, trial: Any) -> float:
+        """:meth:`train_trial`; Ctrl-C (KeyboardInterrupt) in a trial ends the search there, the trial told to
+        the study as pruned and marked ``interrupted``, so that the trials finished before it are kept (Optuna
+        logged the interrupt as a failed trial with its traceback, and every finished trial was lost)."""
+        try:
+            return self.train_trial(trial)
+        except KeyboardInterrupt:
+            self.interrupted = trial.number
+            trial.set_user_attr("interrupted", True)
+            trial.study.stop()
+            raise import_optuna().TrialPruned() from None
+
+    def train_trial(self, trial: Any) -> float:
         budget = self.budget
         started, left = time.perf_counter(), budget.remaining if budget is not None else 0.0
         kind = self.kinds[trial.number] = self.space.pick(trial)
@@ -522,7 +546,7 @@ def _trial_record(
     """One trial as ``tuning.json`` lists it (see :class:`TuneResult`)."""
     return {
         "number": trial.number,
-        "state": trial.state.name.lower(),
+        "state": "interrupted" if trial.user_attrs.get("interrupted") else trial.state.name.lower(),
         "value": trial.value,
         **({"arch": kind.arch} if kind is not None and kind.arch is not None else {}),
         "params": _settings(trial.params),
