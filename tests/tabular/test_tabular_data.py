@@ -367,3 +367,25 @@ def test_a_regression_input_that_is_the_target_scaled_is_a_leak() -> None:
         UserWarning, match="column 'price_in_cents' alone decides 'price'.*it is the target, scaled"
     ):
         tabular_data(table, "price")
+
+
+def test_a_source_or_target_of_the_wrong_kind_is_a_one_line_error() -> None:
+    # Each of these stopped in an internal TypeError or AttributeError ('DataFrame' object has no attribute 'dtype').
+    frame = pd.DataFrame(
+        {"age": [30, 40, 50, 60] * 5, "hours": [1.0, 2.0, 3.0, 4.0] * 5, "y": ["a", "b"] * 10}
+    )
+    twice = frame.set_axis(["age", "age", "y"], axis=1)
+    with pytest.raises(
+        DataError, match=r"^the table names the column 'age' twice; give each column a name of its"
+    ):
+        tabular_data(twice, "y")
+    with pytest.raises(ConfigError, match=r"^target \(--target\) must name the column to predict .*got None"):
+        tabular_data(frame, None)  # type: ignore[arg-type]
+    with pytest.raises(
+        DataError, match=r"got ndarray \(an array: pd.DataFrame\(array, columns=\[...\]\) names"
+    ):
+        tabular_data(frame.to_numpy(), "y")  # type: ignore[arg-type]
+    with pytest.raises(
+        DataError, match=r"^source must be a table file's path or a pandas DataFrame, got int$"
+    ):
+        tabular_data(42, "y")  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -88,12 +89,19 @@ def tabular_data(
     """
     _check_settings(valid_pct, valid_col, splits, batch_size)
     check_min_category_count(min_category_count)
+    _check_source(source, target)
     name = str(source) if not isinstance(source, pd.DataFrame) else "the table"
     df = (
         source
         if isinstance(source, pd.DataFrame)
         else read_table(source, names=names, encoding=encoding, encoding_errors=encoding_errors)
     )
+    repeated = df.columns[df.columns.duplicated()]
+    if len(repeated):  # a file's repeated header is refused as it is read; a DataFrame's only here
+        raise DataError(
+            f"{name} names the column {str(repeated[0])!r} twice; give each column a name of its own "
+            "(df.columns = [...])"
+        )
     if names is None and not isinstance(source, pd.DataFrame):  # those a C4.5 .names file beside it declares
         names = df.attrs.get("header_names")
     targets = [target] if isinstance(target, str) else list(target)
@@ -303,6 +311,27 @@ def leaking_words(
                 found.append((column, word, next(iter(outside)), False))
                 break
     return found
+
+
+def _check_source(source: Any, target: Any) -> None:
+    """Refuse, before anything is read, a source that is neither a table file's path nor a DataFrame, and a
+    missing target (a ``TypeError`` from deep inside said neither)."""
+    if not isinstance(source, (pd.DataFrame, str, os.PathLike)):
+        array = (
+            " (an array: pd.DataFrame(array, columns=[...]) names its columns)"
+            if hasattr(source, "shape")
+            else ""
+        )
+        raise DataError(
+            f"source must be a table file's path or a pandas DataFrame, got {type(source).__name__}{array}"
+        )
+    if not (isinstance(target, str) or (isinstance(target, Sequence) and target and all(
+        isinstance(name, str) for name in target
+    ))):  # fmt: skip
+        raise ConfigError(
+            f"target (--target) must name the column to predict (or a list of columns), got {target!r}; pass e.g. "
+            "target='income'"
+        )
 
 
 def _check_settings(valid_pct: float, valid_col: str | None, splits: object, batch_size: int | None) -> None:
