@@ -74,3 +74,19 @@ def test_a_read_only_folder_is_named_in_one_line(tmp_path: Path) -> None:
     assert export.stderr.strip().startswith(
         f"error: cannot write in '{folder / 'model'}': read-only file system"
     )
+
+
+def test_an_existing_read_only_model_directory_is_refused_before_training(tmp_path: Path) -> None:
+    # The model directory itself mounted read-only (its parent writable): the fit trained, then failed to save.
+    table = tmp_path / "adult.csv"
+    trainwell.datasets.adult_sample().head(300).to_csv(table, index=False)
+    model = tmp_path / "model"
+    trainwell.fit_table(table, "income", out=model, epochs=1, progress=False)
+    (fit,) = _in_read_only(
+        model,
+        [sys.executable, "-m", "trainwell", "fit", str(table), "--target", "income", "--out", str(model)],
+    )
+    assert fit.returncode == 2 and fit.stderr.strip() == (
+        f"error: --out '{model}' cannot be written: it is read-only for this process; choose another --out"
+    ), fit.stderr
+    assert "epoch" not in fit.stdout

@@ -86,6 +86,12 @@ def check_out_dir(model_dir: Path) -> None:
         )
     if not absolute.exists():
         return
+    if absolute.is_dir() and not os.access(absolute, os.W_OK | os.X_OK):
+        # The fit's checkpoints go inside it, and its files are replaced: a read-only directory (or mount) failed
+        # only as the model was saved, the training time lost.
+        raise ConfigError(
+            f"--out '{model_dir}' cannot be written: it is read-only for this process; choose another --out"
+        )
     is_model = absolute.is_dir() and (absolute / METADATA_FILE).is_file()
     is_empty = absolute.is_dir() and not any(absolute.iterdir())
     if not (is_model or is_empty or holds_only_a_fit_checkpoint(absolute)):
