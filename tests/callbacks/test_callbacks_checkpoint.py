@@ -148,12 +148,12 @@ class CtrlC(Callback):
 
     order = 50
 
-    def __init__(self, epoch: int, batch: int, training: bool = True) -> None:
-        self.epoch, self.batch, self.training = epoch, batch, training
+    def __init__(self, epoch: int, batch: int, training: bool = True, sent: int = signal.SIGINT) -> None:
+        self.epoch, self.batch, self.training, self.sent = epoch, batch, training, sent
 
     def after_batch(self, learn: Learner) -> None:
         if learn.training == self.training and (learn.epoch, learn.batch_index) == (self.epoch, self.batch):
-            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), self.sent)
 
 
 @pytest.mark.parametrize(("training", "position"), [(True, (1, 3, 8)), (False, (1, 0, 5))])
@@ -179,6 +179,19 @@ def test_ctrl_c_writes_the_checkpoint_after_the_batch_then_stops(
     resumed.fit_one_cycle(2, 0.05, resume_from=tmp_path / "checkpoint.pt")
     assert torch.equal(resumed.model.weight, reference.model.weight)
     assert [row["valid_loss"] for row in resumed.history] == [row["valid_loss"] for row in reference.history]
+
+
+def test_sigterm_writes_the_checkpoint_as_ctrl_c_does_and_says_which_signal(tmp_path: Path) -> None:
+    """kill, a container's stop or a job scheduler sends SIGTERM: the fit ended at once (exit 143) and lost what
+    it had trained since the last write; now it is saved as for Ctrl-C, and the interrupt names the signal."""
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    learn = linear_learner(regression_data(80, batch_size=12), path=tmp_path)
+    checkpoint = Checkpoint(every_epoch=False, every_n_batches=100, save_on_interrupt=True)
+    with pytest.raises(KeyboardInterrupt, match=r"^SIGTERM$"):
+        learn.fit_one_cycle(2, 0.05, callbacks=[checkpoint, CtrlC(epoch=1, batch=2, sent=signal.SIGTERM)])
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the process's own again
+    state = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    assert (state["epoch"], state["next_batch"], state["iteration"]) == (1, 3, 8)
 
 
 def test_without_save_on_interrupt_ctrl_c_is_left_alone(tmp_path: Path) -> None:

@@ -39,8 +39,8 @@ kind, stop_fit, stop_epoch, stop_batch = sys.argv[1], *map(int, sys.argv[2:5])
 
 
 class Stop(Callback):
-    # SIGINT before the checkpoint sees the batch (Ctrl-C); SIGKILL after it (nothing written after that).
-    order = 50 if kind == "INT" else 100
+    # SIGINT (Ctrl-C) or SIGTERM before the checkpoint sees the batch; SIGKILL after it (nothing written after).
+    order = 50 if kind in ("INT", "TERM") else 100
 
     def __init__(self, fit, checkpoint):
         self.fit, self.checkpoint = fit, checkpoint
@@ -48,8 +48,8 @@ class Stop(Callback):
     def after_batch(self, learn):
         if not learn.training or self.fit != stop_fit or (learn.epoch, learn.batch_index) < (stop_epoch, stop_batch):
             return
-        if kind == "INT" and (learn.epoch, learn.batch_index) == (stop_epoch, stop_batch):
-            os.kill(os.getpid(), signal.SIGINT)
+        if kind in ("INT", "TERM") and (learn.epoch, learn.batch_index) == (stop_epoch, stop_batch):
+            os.kill(os.getpid(), signal.SIGINT if kind == "INT" else signal.SIGTERM)
         elif kind == "KILL" and self.checkpoint.writes > 0:
             os.kill(os.getpid(), signal.SIGKILL)
 
@@ -75,7 +75,7 @@ main()
 def run_stopped(
     folder: Path, args: list[str], kind: str = "INT", fit: int = 0, epoch: int = 1, batch: int = 0
 ) -> CliResult:
-    """``trainwell ARGS`` stopped by ``kind`` (INT or KILL) at a training batch of the ``fit``-th checkpointed
+    """``trainwell ARGS`` stopped by ``kind`` (INT, TERM or KILL) at a training batch of the ``fit``-th checkpointed
     fit (KILL: at the first batch from there on after a checkpoint was written)."""
     launcher = folder / "launch_and_stop.py"
     launcher.write_text(LAUNCHER)
@@ -160,6 +160,24 @@ def test_ctrl_c_then_resume_writes_the_model_of_a_fit_never_stopped(tmp_path: Pa
     assert_same_model(tmp_path / "run", tmp_path / "full")
     if "--time" in args:  # the budget went on from the time it had left, and says so
         assert "--time: the 10m budget was not reached: all " in resumed.stdout, resumed.explain()
+
+
+def test_sigterm_writes_the_checkpoint_as_ctrl_c_does_then_resumes(tmp_path: Path) -> None:
+    """kill, docker stop or a job scheduler's SIGTERM ended the fit at once (exit 143, nothing said): the batch
+    under way ends, the checkpoint is written and the command to continue printed, as for Ctrl-C."""
+    binary_table().to_csv(tmp_path / "table.csv", index=False)
+    args = ["fit", "table.csv", "--target", "y", "--arch", "mlp", "--epochs", "3"]
+    reference, stopped = side_by_side(
+        tmp_path, [*args, "--out", "full"], [*args, "--out", "run"], kind="TERM"
+    )
+    assert reference.returncode == 0, reference.explain()
+    assert stopped.returncode == 143, stopped.explain()  # as a shell reports a process SIGTERM ended
+    assert stopped.stderr_lines[-1].startswith(
+        "stopped by SIGTERM: the fit's checkpoint (in epoch 2 of 3, after 1 of its batches) is in 'run/"
+    ), stopped.explain()
+    resumed = run_cli(*args, "--out", "run", "--resume", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.explain()
+    assert_same_model(tmp_path / "run", tmp_path / "full")
 
 
 def test_a_process_killed_outright_resumes_from_its_last_checkpoint(tmp_path: Path) -> None:

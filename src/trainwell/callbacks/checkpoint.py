@@ -52,9 +52,11 @@ class Checkpoint(Callback):
             took divided by this share, so writing takes at most this share of the fit's time: at ``0.02``, a
             write of 0.5 s waits for 25 s of training. The first write's time is estimated from the bytes to
             write (:data:`ASSUMED_WRITE_SPEED`). ``None``: every trigger writes.
-        save_on_interrupt: on Ctrl-C (SIGINT), finish the batch in progress (or the epoch's validation), write
-            the checkpoint, then raise ``KeyboardInterrupt``: a resume then loses nothing. A second Ctrl-C
-            stops at once. Only in the main thread of one process that leaves SIGINT to Python's default.
+        save_on_interrupt: on Ctrl-C (SIGINT), or SIGTERM (what ``kill``, a container's stop and a job
+            scheduler send), finish the batch in progress (or the epoch's validation), write the checkpoint,
+            then raise ``KeyboardInterrupt`` (``KeyboardInterrupt("SIGTERM")`` for SIGTERM): a resume then loses
+            nothing. A second signal stops at once. Only in the main thread of one process, for a signal whose
+            handler is still Python's default.
         settings: plain values (str, numbers, bools, ``None``, lists and dicts of them) kept in the file,
             describing the run, so that a resume can check it is the same one
             (:func:`~trainwell.learner.read_checkpoint`).
@@ -117,7 +119,8 @@ class Checkpoint(Callback):
         self._last_write = 0.0
         self._write_cost: float | None = None
         self._interrupted = False
-        self._previous_handler: Any = None
+        self._signal = "SIGINT"  # the signal that asked the fit to stop
+        self._previous_handlers: dict[int, Any] = {}
 
     # --------------------------------------------------------------------------------------------- events
     def before_fit(self, learn: Learner) -> None:
@@ -132,7 +135,7 @@ class Checkpoint(Callback):
             return
         if self._interrupted:
             self._save(learn)
-            raise KeyboardInterrupt
+            raise self._stop()
         counted = self.every_n_batches is not None and learn.iteration % self.every_n_batches == 0
         timed = self.every_seconds is not None
         if not (counted or timed):
@@ -145,18 +148,22 @@ class Checkpoint(Callback):
     def after_epoch(self, learn: Learner) -> None:
         if self._interrupted:  # Ctrl-C during validation: the epoch is whole now
             self._save(learn)
-            raise KeyboardInterrupt
+            raise self._stop()
         if self.every_epoch and self._agreed(self._affordable(learn, self._clock())):
             self._save(learn)
 
     def after_fit(self, learn: Learner) -> None:
         if self._interrupted:  # Ctrl-C after the last epoch's end: stop before what follows the fit
-            raise KeyboardInterrupt
+            raise self._stop()
 
     def teardown(self, learn: Learner) -> None:
-        if self._previous_handler is not None:
-            signal.signal(signal.SIGINT, self._previous_handler)
-            self._previous_handler = None
+        for number, handler in self._previous_handlers.items():
+            signal.signal(number, handler)
+        self._previous_handlers = {}
+
+    def _stop(self) -> KeyboardInterrupt:
+        """The interrupt that ends the fit, naming SIGTERM when that was the signal (Ctrl-C's is plain)."""
+        return KeyboardInterrupt("SIGTERM") if self._signal == "SIGTERM" else KeyboardInterrupt()
 
     # ----------------------------------------------------------------------------------------------- work
     def _save(self, learn: Learner) -> None:
@@ -195,14 +202,17 @@ class Checkpoint(Callback):
         (the processes of a distributed fit would stop on different batches and wait for each other)."""
         if threading.current_thread() is not threading.main_thread() or _distributed():
             return
-        if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-            return  # someone else handles Ctrl-C: leave it to them
-        self._previous_handler = signal.signal(signal.SIGINT, self._on_interrupt)
+        defaults = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
+        for number, default in defaults.items():
+            if signal.getsignal(number) is default:  # someone else handles it: leave it to them
+                self._previous_handlers[number] = signal.signal(number, self._on_interrupt)
 
     def _on_interrupt(self, signum: int, frame: Any) -> None:
         self._interrupted = True
-        # A second Ctrl-C stops at once, as usual.
-        signal.signal(signal.SIGINT, self._previous_handler or signal.default_int_handler)
+        self._signal = "SIGTERM" if signum == signal.SIGTERM else "SIGINT"
+        # A second signal stops at once, as usual.
+        for number, handler in self._previous_handlers.items():
+            signal.signal(number, handler)
 
     def __repr__(self) -> str:
         extra = "".join(

@@ -167,20 +167,22 @@ def tell_how_to_resume(run: Callable[[], None], out: Path) -> None:
 
     try:
         run()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as error:
         path = out / FIT_CHECKPOINT_FILE
         if not path.is_file():
             raise
+        terminated = str(error) == "SIGTERM"  # kill, a container's stop: the checkpoint written as for Ctrl-C
+        code = 143 if terminated else 130  # as a shell reports a process the signal ended
         if os.environ.get("RANK", "0") != "0":  # under torchrun, rank 0 says it for all
-            raise typer.Exit(130) from None
+            raise typer.Exit(code) from None
         err_console.print(
-            f"interrupted: the fit's checkpoint ({_position(_read(path))}) is in '{path}'; continue it with: "
-            f"{resume_command(sys.argv)}",
+            f"{'stopped by SIGTERM' if terminated else 'interrupted'}: the fit's checkpoint "
+            f"({_position(_read(path))}) is in '{path}'; continue it with: {resume_command(sys.argv)}",
             soft_wrap=True,
             markup=False,
             highlight=False,
         )
-        raise typer.Exit(130) from None
+        raise typer.Exit(code) from None
 
 
 def resume_command(argv: list[str]) -> str:

@@ -81,7 +81,9 @@ def load_state(path: str | Path, mmap: bool = False) -> dict[str, Any]:
         # torch's reason runs to several lines of advice on its own serialisation: its first sentence says enough.
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         reason = reason.split(". ")[0][:120]
-        if "_use_new_zipfile_serialization" in reason:  # torch's advice to re-save: not bytes torch.save writes
+        if (
+            "_use_new_zipfile_serialization" in reason
+        ):  # torch's advice to re-save: not bytes torch.save writes
             reason = "not what torch.save writes"
         raise ArtifactError(
             f"checkpoint '{path}' is corrupted or not a trainwell checkpoint ({reason}); delete it to start afresh"
