@@ -184,7 +184,8 @@ def test_ctrl_c_writes_the_checkpoint_after_the_batch_then_stops(
 def test_sigterm_writes_the_checkpoint_as_ctrl_c_does_and_says_which_signal(tmp_path: Path) -> None:
     """kill, a container's stop or a job scheduler sends SIGTERM: the fit ended at once (exit 143) and lost what
     it had trained since the last write; now it is saved as for Ctrl-C, and the interrupt names the signal."""
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:  # ours not taken: the signal would end the run
+        pytest.skip("SIGTERM is handled by someone else in this test run")
     learn = linear_learner(regression_data(80, batch_size=12), path=tmp_path)
     checkpoint = Checkpoint(every_epoch=False, every_n_batches=100, save_on_interrupt=True)
     with pytest.raises(KeyboardInterrupt, match=r"^SIGTERM$"):
