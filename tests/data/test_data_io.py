@@ -525,3 +525,13 @@ def test_leading_zeros_stay_numbers_beside_other_text_and_in_decimals(tmp_path: 
     assert table["a"].tolist() == ["007", "X12"]  # text anyway
     assert table["b"].tolist() == [0.5, 0.25] and table["c"].tolist() == [0, 10]  # '0.5' and '0' are numbers
     assert table["d"].tolist() == [-1, 5]  # a sign: a number, not a code
+
+
+def test_a_compressed_table_cut_short_says_so_rather_than_blaming_the_delimiter(tmp_path: Path) -> None:
+    import gzip
+
+    whole = gzip.compress(("a,b\n" + "".join(f"{i},{i * 2}\n" for i in range(5000))).encode())
+    cut = tmp_path / "t.csv.gz"
+    cut.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(DataError, match=r"as CSV: .*; the file is cut short or not the archive its name says; "):
+        read_table(cut)

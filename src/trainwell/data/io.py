@@ -155,6 +155,9 @@ def read_table(
     except (pd.errors.ParserError, gzip.BadGzipFile, zlib.error, EOFError, tarfile.TarError) as error:
         label = {"tsv": "TSV", "parquet": "Parquet", "json": "JSON", "jsonl": "JSON lines"}.get(kind, "CSV")
         fix = "check that it is a Parquet file" if kind == "parquet" else "check the delimiter and encoding"
+        if isinstance(error, (gzip.BadGzipFile, zlib.error, EOFError, tarfile.TarError)):
+            # The compression, not the table: a download or copy cut short, or a file that is not what it is named.
+            fix = "the file is cut short or not the archive its name says; download or copy it again"
         raise DataError(f"could not read '{shown}' as {label}: {_short_reason(error)}; {fix}") from None
     except (ValueError, OSError) as error:
         # pyarrow's ArrowInvalid is a ValueError; pandas' JSON reader raises plain ValueErrors.
