@@ -108,6 +108,9 @@ def tabular_data(
     if len(df) == 0:
         raise DataError(f"{name} has no rows")
     check_columns(df, targets, name, "--target")
+    both = next((name for name in ignore or [] if name in targets), None)
+    if both is not None:  # it was dropped from the inputs as asked, and trained on as the target in silence
+        raise ConfigError(f"column '{both}' is in both --target and --ignore; give it one role")
     excluded = [*targets, *(ignore or [])]
     if valid_col is not None:
         check_columns(df, [valid_col], name, "--valid-col")
