@@ -7,6 +7,7 @@ import math
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -528,10 +529,31 @@ def test_leading_zeros_stay_numbers_beside_other_text_and_in_decimals(tmp_path: 
 
 
 def test_a_compressed_table_cut_short_says_so_rather_than_blaming_the_delimiter(tmp_path: Path) -> None:
-    import gzip
-
     whole = gzip.compress(("a,b\n" + "".join(f"{i},{i * 2}\n" for i in range(5000))).encode())
     cut = tmp_path / "t.csv.gz"
     cut.write_bytes(whole[: len(whole) // 2])
-    with pytest.raises(DataError, match=r"as CSV: .*; the file is cut short or not the archive its name says; "):
+    with pytest.raises(
+        DataError, match=r"as CSV: .*; the file is cut short or not the archive its name says; "
+    ):
         read_table(cut)
+
+
+def test_a_header_cell_left_empty_is_said_and_not_taken_for_a_saved_index(tmp_path: Path) -> None:
+    # Adult with fnlwgt's header cell empty: read as 'Unnamed: 2', then dropped in silence as "named like an ID".
+    from trainwell.tabular.recipe import TabularRecipe
+
+    rng = np.random.default_rng(0)
+    file = tmp_path / "t.csv"
+    frame = pd.DataFrame(
+        {"age": rng.integers(20, 60, 200), "w": rng.permutation(200) * 1000 + 7, "y": [0, 1] * 100}
+    )
+    file.write_text(frame.to_csv(index=False).replace("age,w,y", "age,,y", 1))
+    with pytest.warns(UserWarning, match=r"^column 2 of '.*t\.csv' has no name in the header row: read as "):
+        table = read_table(file)
+    assert list(table.columns) == ["age", "Unnamed: 1", "y"]
+    recipe = TabularRecipe.fit(table, target="y")
+    assert "Unnamed: 1" in recipe.cont_names  # an input, not dropped as an index pandas saved
+    frame.to_csv(file)  # a saved index: the first column, no name, a number a row
+    indexed = read_table(file)  # nothing to say of it
+    with pytest.warns(UserWarning, match="column 'Unnamed: 0' left out of the inputs: named like an ID"):
+        assert "Unnamed: 0" in TabularRecipe.fit(indexed, target="y").dropped

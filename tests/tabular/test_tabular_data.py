@@ -392,6 +392,8 @@ def test_a_source_or_target_of_the_wrong_kind_is_a_one_line_error() -> None:
 
 
 def test_the_target_among_the_ignored_columns_is_refused() -> None:
-    frame = pd.DataFrame({"age": [30, 40, 50, 60] * 5, "hours": [1.0, 2.0, 3.0, 4.0] * 5, "y": ["a", "b"] * 10})
+    frame = pd.DataFrame(
+        {"age": [30, 40, 50, 60] * 5, "hours": [1.0, 2.0, 3.0, 4.0] * 5, "y": ["a", "b"] * 10}
+    )
     with pytest.raises(ConfigError, match=r"^column 'y' is in both --target and --ignore; give it one role$"):
         tabular_data(frame, "y", ignore=["hours", "y"])

@@ -180,9 +180,28 @@ def read_table(
             UserWarning,
         )
     table = _marked_numbers(_tidy(table, set(na_values) | {""}, shown), shown)
+    if names is None and kind in ("csv", "tsv"):
+        _say_unnamed(table, shown)
     if described is not None:  # kept by a model fitted on it, so predict names a new file's columns alike
         table.attrs["header_names"] = list(described.names)
     return table
+
+
+def _say_unnamed(table: pd.DataFrame, shown: str) -> None:
+    """Warn of a header cell left empty past the first column, which pandas names ``Unnamed: N`` (the first
+    column's is usually the index pandas saved beside the data, and says nothing)."""
+    unnamed = [
+        (position, str(column))
+        for position, column in enumerate(table.columns)
+        if position > 0 and re.fullmatch(r"Unnamed: \d+", str(column))
+    ]
+    if unnamed:
+        position, column = unnamed[0]
+        more = f" (and {len(unnamed) - 1} more)" if len(unnamed) > 1 else ""
+        warn(
+            f"column {position + 1} of '{shown}' has no name in the header row{more}: read as '{column}'; name it "
+            "in the file's first line to use a name of your own"
+        )
 
 
 def described_table(given: str | Path, encoding: str = "utf-8", path: str | Path | None = None) -> Any:

@@ -77,10 +77,11 @@ _ID_FRACTION = 0.95
 _ID_MIN_ROWS = 50
 _PRESENT, _MISSING = 1, 2
 # An integer column named like an identifier (PassengerId, user_id, "Unnamed: 0" from a saved index) with a
-# different value in every row is a row label: as a number it only lets the model memorise rows.
+# different value in every row is a row label: as a number it only lets the model memorise rows. A later column
+# with no name in its header ("Unnamed: 2") is no saved index: Adult's fnlwgt left unnamed was dropped as one.
 # "__index_level_0__": the index pandas kept in a Parquet file (datasets on the Hub made from a DataFrame).
 _ID_NAME = re.compile(
-    r"(?:^|[_\W])(?:id|idx|index)$|^(?:id|idx)(?:[_\W]|$)|^unnamed: ?\d+$|^__index_level_\d+__$",
+    r"(?:^|[_\W])(?:id|idx|index)$|^(?:id|idx)(?:[_\W]|$)|^unnamed: ?0$|^__index_level_\d+__$",
     re.IGNORECASE,
 )
 _CAMEL_ID = re.compile(r"[a-z0-9](?:Id|ID)$")
