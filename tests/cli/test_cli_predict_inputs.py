@@ -193,6 +193,8 @@ def test_keep_copies_input_columns_in_front_of_the_predictions(
     assert table["passenger"].tolist() == frame["passenger"].tolist()
     code, _, err = _run("predict", models["table"], rows, "--keep", "id")
     assert code == 2 and "--keep names 'id', not a column of" in err and "passenger" in err
+    code, _, err = _run("predict", models["table"], rows, "--keep", "Passenger")
+    assert code == 2 and "(did you mean 'passenger'?)" in err, err
     numbered = tmp_path / "numbered.csv"  # a Kaggle test file's ids: written back as they came, zeros and all
     frame.assign(passenger=[f"{i:04d}" for i in range(6)]).to_csv(numbered, index=False)
     code, out, err = _run("predict", models["table"], numbered, "--keep", "passenger", "--label-only")

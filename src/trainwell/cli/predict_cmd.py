@@ -618,13 +618,14 @@ def _with_kept(predictions: Any, rows: Any, kept: list[str], source: Path) -> An
     if not kept:
         return predictions
     from trainwell.core.errors import DataError
-    from trainwell.data.io import list_columns
+    from trainwell.data.io import did_you_mean, list_columns
 
     absent = [name for name in kept if name not in rows.columns]
     if absent:
+        columns = [str(c) for c in rows.columns]
         raise DataError(
-            f"--keep names {', '.join(repr(n) for n in absent)}, not a column of {source}; columns are: "
-            f"{list_columns([str(c) for c in rows.columns])}"
+            f"--keep names {', '.join(repr(n) for n in absent)}, not a column of {source}"
+            f"{did_you_mean(absent, columns)}; columns are: {list_columns(columns)}"
         )
     clashes = [name for name in kept if name in predictions.columns]
     if clashes:

@@ -268,13 +268,13 @@ def check_columns(df: pd.DataFrame, names: str | Sequence[str], source: str, fla
         else ""
     )
     raise DataError(
-        f"{what} {quoted} not found in {source}{_did_you_mean(missing, columns)}; columns are: "
+        f"{what} {quoted} not found in {source}{did_you_mean(missing, columns)}; columns are: "
         f"{list_columns(columns)}. Pass "
         f"{_FLAG_FORMS.get(flag, f'{flag} NAME')} (Python: {_python_name(flag)}=).{headerless}"
     )
 
 
-def _did_you_mean(missing: Sequence[str], columns: Sequence[str]) -> str:
+def did_you_mean(missing: Sequence[str], columns: Sequence[str]) -> str:
     """``" (did you mean 'Income'?)"`` for a missing name that is a column's but for case, spaces, ``-`` or ``_``,
     or close to one column's spelling; else nothing."""
     import difflib
