@@ -557,3 +557,17 @@ def test_a_header_cell_left_empty_is_said_and_not_taken_for_a_saved_index(tmp_pa
     indexed = read_table(file)  # nothing to say of it
     with pytest.warns(UserWarning, match="column 'Unnamed: 0' left out of the inputs: named like an ID"):
         assert "Unnamed: 0" in TabularRecipe.fit(indexed, target="y").dropped
+
+
+def test_json_written_shows_slashes_as_they_are_and_reads_back_the_same(tmp_path: Path) -> None:
+    # pandas escapes every "/": "Mary\/PER" in a tagger's entities. Backslashes of the data must survive too.
+    import json
+
+    values = ["Mary/PER", "a\\/b", "c\\\\/d", "http://x.org/y"]
+    for name in ("t.json", "t.jsonl"):
+        path = tmp_path / name
+        write_table(pd.DataFrame({"v": values}), path)
+        assert "\\/" not in path.read_text(encoding="utf-8").replace("\\\\", "")
+        lines = path.read_text(encoding="utf-8").splitlines()
+        rows = json.loads(lines[0]) if name == "t.json" else [json.loads(line) for line in lines]
+        assert [row["v"] for row in rows] == values

@@ -311,6 +311,15 @@ def test_predict_tags_the_raw_sentences_of_a_text_file(tmp_path: Path) -> None:
     one.write_text("Tom lives in Oslo.\n", encoding="utf-8")
     single = CliRunner().invoke(app, ["predict", str(tmp_path / "tagger"), str(one)])
     assert single.exit_code == 0 and single.output.splitlines()[1].startswith("1,Tom lives in Oslo .,")
+    as_json = tmp_path / "tagged.json"  # lists, as the server answers: not the table's space-joined strings
+    written = CliRunner().invoke(
+        app, ["predict", str(tmp_path / "tagger"), str(sentences), "--out", str(as_json)]
+    )
+    assert written.exit_code == 0, written.output
+    records = json.loads(as_json.read_text(encoding="utf-8"))
+    assert [record["line"] for record in records] == [1, 3]
+    assert records[1]["words"] == ["Tom", "lives", "in", "Oslo", "."] and len(records[1]["tags"]) == 5
+    assert len(records[1]["confidences"]) == 5 and isinstance(records[1]["entities"], list)
     conll = write_conll_file(tmp_path / "test.txt", entity_sentences(3, seed=9))  # a CoNLL .txt stays CoNLL
     columns = CliRunner().invoke(app, ["predict", str(tmp_path / "tagger"), str(conll)])
     assert columns.exit_code == 0 and columns.output.startswith("sentence,word,tag,prediction")

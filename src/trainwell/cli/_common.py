@@ -217,8 +217,9 @@ def emit_table(table: Any, out: Path | None, noun: str = "rows") -> None:
         missing = out.parent
     write_table(table, out)
     made = f" (made the folder '{missing}' for it)" if missing is not None else ""
+    counted = noun.removesuffix("s") if len(table) == 1 else noun  # 1 prediction, 2 predictions
     err_console.print(
-        f"wrote {len(table):,} {noun} to {out}{made}", soft_wrap=True, markup=False, highlight=False
+        f"wrote {len(table):,} {counted} to {out}{made}", soft_wrap=True, markup=False, highlight=False
     )
 
 

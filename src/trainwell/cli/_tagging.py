@@ -237,6 +237,17 @@ def _tag_raw_sentences(
         write_conll(out, words, [[sentence.tags for sentence in tagged]])
         out_console.print(f"wrote {sum(map(len, words)):,} tagged words to {out}")
         return
+    if out is not None and _stem_suffix(out) in (".json", ".jsonl"):
+        import pandas as pd
+
+        # JSON holds lists: each sentence's words, tags, confidences and entities (with their characters), as the
+        # server answers, not the table's space-joined strings.
+        tagged = [
+            {"line": number, **sentence.to_dict()}
+            for number, sentence in zip(numbers, predictor.tag(lines), strict=True)
+        ]
+        emit_table(pd.DataFrame(tagged), out, "predictions")
+        return
     predictions = predictor.predict(lines)
     predictions.insert(0, "line", numbers)  # blank lines are skipped: say which line each answer is for
     emit_table(predictions, out, "predictions")

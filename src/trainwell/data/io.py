@@ -620,6 +620,9 @@ def write_table(table: pd.DataFrame, path: str | Path) -> Path:
         return write_atomic(path, lambda stream: table.to_parquet(stream, index=False))
     if kind in ("json", "jsonl"):
         text = table.to_json(orient="records", lines=kind == "jsonl", force_ascii=False)
+        # pandas escapes every "/" ("Mary\/PER"): valid JSON, but not what a reader expects to see. Each "\/"
+        # is such an escape (a backslash of the data is itself escaped, "\\"), so the plain "/" reads the same.
+        text = text.replace("\\/", "/")
     else:
         text = table.to_csv(index=False, sep="\t" if kind == "tsv" else ",")
     data = text.encode("utf-8")
