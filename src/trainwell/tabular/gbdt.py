@@ -145,8 +145,10 @@ class GradientBoostedTrees(nn.Module):
         leaves = _at(tables.value, node)  # (rows, trees)
         # Each tree's value goes to its output (a class's trees to that class): a product with a one-hot map,
         # which exports to ONNX where index_add's repeated indices do not.
-        to_output = (self.output[:, None] == torch.arange(self.n_out, device=leaves.device)).to(leaves.dtype)
-        return leaves @ to_output + self.baseline
+        # Summed in float64: a float32 product's rounding followed the batch's shape (BLAS blocks by it), so one
+        # row got 86436.336 among 3 rows and 86436.344 among 20; the float32 answer is now the row's own.
+        to_output = (self.output[:, None] == torch.arange(self.n_out, device=leaves.device)).to(torch.float64)
+        return (leaves.to(torch.float64) @ to_output + self.baseline.to(torch.float64)).to(leaves.dtype)
 
     def _walk(self, inputs: torch.Tensor, tables: _WalkTables, leave_leaves: bool = True) -> torch.Tensor:
         """The leaf each row reaches in each tree, as an index into the tables' flattened nodes:
