@@ -520,9 +520,27 @@ def test_classes_that_differ_only_in_case_or_punctuation_are_warned_of() -> None
         "target 'answer' has classes that differ only in case, spaces or punctuation: 'Yes' (5 rows) and 'yes' "
         "(3 rows); 1 more such group(s); if they are one class, write them alike in the data"
     ]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        infer_task(["cat", "dog", "Cat-fish", 1, 1.0])
+    assert not [w for w in caught if "differ only in case" in str(w.message)]
+
+
+def test_classes_written_partly_as_numbers_and_partly_as_words_are_warned_of() -> None:
+    # Adult's income as '<=50K'/'>50K' in half the rows and as codes 0-6 in the others: learned as 9 classes.
+    labels = ["<=50K"] * 10 + [">50K"] * 6 + [str(code) for code in range(7)] * 2
+    with pytest.warns(UserWarning) as caught:
+        task = infer_task(pd.Series(labels, name="income"))
+    assert len(task.classes) == 9
+    assert [str(w.message) for w in caught] == [
+        "target 'income' writes some classes as numbers ('0', '1', '2', '3' ... (7 in all): 14 rows) and others as "
+        "words ('<=50K', '>50K': 16 rows), so it is learned as 9 classes; if the numbers code the words (or the data "
+        "joins two codings), write every label one way"
+    ]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        infer_task(["cat", "dog", "Cat-fish", 1, 1.0])
+        infer_task(["3"] * 40 + ["N/A"])  # a stray cell (under 5% of the rows) is no second coding
+        infer_task(["cat", "dog"] * 10)
 
 
 def test_labels_written_as_numbers_are_classes_in_numeric_order() -> None:

@@ -478,6 +478,48 @@ def _warn_look_alike_classes(counts: pd.Series, name: str) -> None:
     )
 
 
+#: Each of the two kinds of label must hold at least this share of the rows for a mix to be said: a stray "N/A"
+#: among numbers is a cell, not a second way of writing the classes.
+MIXED_LABELS_SHARE = 0.05
+
+
+def _warn_mixed_classes(counts: pd.Series, name: str) -> None:
+    """Warn of classes written partly as numbers and partly as words (``'0'``..``'6'`` beside ``'<=50K'`` and
+    ``'>50K'``): most often two codings of the data joined, which the model learns as that many classes."""
+    numbers = [label for label in counts.index if _number_like(label)]
+    words = [label for label in counts.index if not _number_like(label)]
+    if not numbers or not words:
+        return
+    total = float(counts.sum())
+    in_numbers, in_words = float(counts[numbers].sum()), float(counts[words].sum())
+    if min(in_numbers, in_words) < MIXED_LABELS_SHARE * total:
+        return
+
+    def listed(labels: list[Any]) -> str:
+        shown = ", ".join(repr(label) for label in labels[:4])
+        return shown + (f" ... ({len(labels)} in all)" if len(labels) > 4 else "")
+
+    warn(
+        f"target '{name}' writes some classes as numbers ({listed(sorted(numbers, key=_sort_key))}: "
+        f"{int(in_numbers)} rows) and others as words ({listed(sorted(words, key=_sort_key))}: {int(in_words)} "
+        f"rows), so it is learned as {len(counts)} classes; if the numbers code the words (or the data joins two "
+        "codings), write every label one way",
+        UserWarning,
+    )
+
+
+def _number_like(label: Any) -> bool:
+    if isinstance(label, bool):
+        return False
+    if isinstance(label, int | float):
+        return True
+    try:
+        float(str(label))
+    except ValueError:
+        return False
+    return True
+
+
 def infer_task(
     targets: Any,
     *,
@@ -617,6 +659,7 @@ def _inferred(targets: Any, *, name: str, kind: str | None, label_delim: str | N
             "--target (or, if it is a quantity, pass --task regression)"
         )
     _warn_look_alike_classes(counts, names[0])
+    _warn_mixed_classes(counts, names[0])
     chosen = kind or ("binary" if len(classes) == 2 else "multiclass")
     if chosen == "binary" and len(classes) != 2:
         quantity = is_numeric and _is_quantity(numeric)
