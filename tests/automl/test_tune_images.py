@@ -116,6 +116,7 @@ def test_a_pruned_trial_is_said_with_the_share_of_its_epochs() -> None:
         params={"lr": 3.3e-4, "epochs": 11},
         last_step=40,
         value=None,
+        user_attrs={},
     )
     _trial_reporter(lines.append, "accuracy", 8)(None, trial)
     assert lines == ["trial 5 (6 of 8): pruned at 40% of its epochs (lr 3.3e-04, epochs 11), 7 s"]

@@ -50,8 +50,9 @@ def test_raw_sentences_of_one_length_are_sentences_not_one_conll_sentence(
     assert output.splitlines()[1].startswith("1,Tom,B-PER,")  # numbered from 1, as raw sentences' lines are
     words = tmp_path / "words.txt"
     words.write_text("Tom\nlives\n", encoding="utf-8")
-    code, output = _predict(str(tagger), str(words))
-    assert code == 0 and output.startswith("sentence,word,prediction") and len(output.splitlines()) == 3
+    result = CliRunner().invoke(app, ["predict", str(tagger), str(words)], env={"COLUMNS": "250"})
+    assert result.exit_code == 0 and result.stdout.startswith("sentence,word,prediction")
+    assert len(result.stdout.splitlines()) == 3 and "holds one word a line: read as CoNLL" in result.stderr
 
 
 @pytest.mark.parametrize("name", ["rows.csv", "rows.parquet", "rows.json", "rows.jsonl", "rows.csv.gz"])
