@@ -360,12 +360,16 @@ def test_tune_takes_a_csv_of_images_from_the_command_line(squares: dict[str, Any
     assert result.returncode == 0, result.stderr
     assert "rmse" in result.stdout and "0 (defaults)" in result.stdout
     assert load(out).task.kind == "regression"
-    alone = run_trainwell("tune", squares["train"], "--label-col", "value", "--out", tmp_path / "x")
-    assert alone.returncode == 2
-    assert alone.stderr.strip().splitlines()[-1] == (
-        "error: --label-col names the labels of a CSV of images: pass its --path-col too"
-    )
-    assert not (tmp_path / "x").exists()
+    for command in (
+        "tune",
+        "fit",
+    ):  # fit read the CSV as a table: an MLP on the path strings, --label-col unread
+        alone = run_trainwell(command, squares["train"], "--label-col", "value", "--out", tmp_path / "x")
+        assert alone.returncode == 2
+        assert alone.stderr.strip().splitlines()[-1] == (
+            "error: --label-col names the labels of a CSV of images: pass its --path-col too"
+        )
+        assert not (tmp_path / "x").exists()
 
 
 def test_lr_find_takes_a_csv_of_images_from_the_command_line(squares: dict[str, Any], tmp_path: Path) -> None:

@@ -301,6 +301,9 @@ def fit(
             encoding_errors=encoding_errors, task=task,
         )  # fmt: skip
         seconds = duration_option(time_budget, "--time")
+        if path_col is None and label_col is not None and not data.is_dir():
+            # Read as a table, the CSV of images trained an MLP on its path strings, --label-col unread.
+            raise ConfigError("--label-col names the labels of a CSV of images: pass its --path-col too")
         if task != "language_model":  # __label__pos a great film: the columns text and label
             text, target = fasttext_columns(data, text, target)
             folder = data
