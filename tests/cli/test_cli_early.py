@@ -51,6 +51,9 @@ def run_fresh(*args: str, cwd: Path) -> tuple[int, list[str], str]:
     ("args", "expected"),
     [
         (("fit", "nope.csv", "--target", "y"), "error: data file 'nope.csv' not found; check the path"),
+        # Without --target a mistyped path was "--target is required for the table 'nodir'"
+        (("fit", "nodir/"), "error: data file 'nodir' not found; check the path"),
+        (("tune", "nodir/"), "error: data file 'nodir' not found; check the path"),
         (
             ("fit", "nope.csv", "--task", "tagging"),
             "error: nope.csv does not exist; pass the path of a CoNLL or CoNLL-U file.",

@@ -312,8 +312,11 @@ def missing_target(
     """The one-line error for a table given no ``--target``: its columns (``names``: those --names gives it), and
     for a file whose columns are all numbers (no header row, as MovieLens' ``u.data``), how to read it as
     ratings."""
-    from trainwell.core.errors import ConfigError, UserError
+    from trainwell.cli._early import MISSING
+    from trainwell.core.errors import ConfigError, DataError, UserError
 
+    if str(data) != "-" and not data.exists():  # a mistyped path: no --target would help
+        return DataError(MISSING["table"].format(path=data))
     hint = "name the column to predict, e.g. --target label"
     frame = None
     if data.is_file():  # else said at once, without importing pandas to read it

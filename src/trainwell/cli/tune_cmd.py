@@ -420,6 +420,7 @@ def tune(
                 )
             )
         elif target is None:
+            ready("table")  # a mistyped path is said as such: no --target would help
             raise ConfigError(
                 "name what to tune for: --target COLUMN for a table, or --user and --item for a recommender "
                 "(texts: --text COLUMN with --target)"
