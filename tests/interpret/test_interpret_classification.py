@@ -222,6 +222,30 @@ def test_every_plot_writes_a_png(
     assert sorted(p.name for p in tmp_path.glob("*.png")) == sorted(p.name for p in written[:5])
 
 
+def test_plots_have_default_files_and_take_fastais_top_losses_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, multiclass: tuple[Learner, ClassificationInterpretation]
+) -> None:
+    # plot_top_losses(9) stopped in "expected str, bytes or os.PathLike object, not int", plot_confusion_matrix()
+    # in a missing argument, while show_batch() and recorder.plot() wrote batch.png and curves.png.
+    learn, interp = multiclass
+    monkeypatch.chdir(tmp_path)
+    written = [
+        interp.plot_top_losses(4),
+        interp.plot_confusion_matrix(),
+        interp.plot_calibration(),
+        learn.lr_find(num_it=20).plot(),
+    ]
+    assert [path.name for path in written] == [
+        "top_losses.png",
+        "confusion.png",
+        "calibration.png",
+        "lr_find.png",
+    ]
+    assert all((tmp_path / path).read_bytes()[:8] == PNG_SIGNATURE for path in written)
+    with pytest.raises(ConfigError, match=r"^path must be a file name for the PNG, got 2\.5"):
+        interp.plot_top_losses(2.5)  # type: ignore[arg-type]
+
+
 def test_bad_inputs_say_what_to_do(multiclass: tuple[Learner, ClassificationInterpretation]) -> None:
     _, interp = multiclass
     with pytest.raises(ConfigError, match=r"rows must hold one row per interpreted row \(120\), got 3"):

@@ -188,16 +188,24 @@ class ClassificationInterpretation:
             outcome = (self.actual == self.predicted).astype(np.float64)
         return reliability_bins(probability, outcome, n_bins)
 
-    def plot_confusion_matrix(self, path: str | Path, normalize: bool = False) -> Path:
-        """Write the confusion matrix as a PNG, counts (or row shares if ``normalize``) in the cells."""
+    def plot_confusion_matrix(self, path: str | Path = "confusion.png", normalize: bool = False) -> Path:
+        """Write the confusion matrix as a PNG (``confusion.png`` in the current folder by default, as
+        ``show_batch`` writes ``batch.png``), counts (or row shares if ``normalize``) in the cells."""
         from trainwell.interpret._plots import plot_confusion_matrix
 
         return plot_confusion_matrix(self.confusion_matrix(), self.task.classes, Path(path), normalize)
 
-    def plot_top_losses(self, path: str | Path, k: int = 9, rows: pd.DataFrame | None = None) -> Path:
-        """Write a PNG of the top ``k`` losses: the images themselves, titled (an image model's validation or
-        test set), else a table with the first few columns of each row: ``rows`` (one per loader row, same
-        order), or the rows :meth:`from_learner` kept (a table's as read, a text per row)."""
+    def plot_top_losses(
+        self, path: str | Path | int = "top_losses.png", k: int = 9, rows: pd.DataFrame | None = None
+    ) -> Path:
+        """Write a PNG of the top ``k`` losses (``top_losses.png`` by default): the images themselves, titled (an
+        image model's validation or test set), else a table with the first few columns of each row: ``rows``
+        (one per loader row, same order), or the rows :meth:`from_learner` kept (a table's as read, a text per
+        row). A number first is ``k``, as fastai's ``plot_top_losses(9)`` reads."""
+        if isinstance(path, int) and not isinstance(path, bool):
+            k, path = path, "top_losses.png"
+        if not isinstance(path, str | Path):
+            raise ConfigError(f"path must be a file name for the PNG, got {path!r}; pass e.g. 'top_losses.png'")
         if rows is not None and len(rows) != self.n_rows:
             raise ConfigError(
                 f"rows must hold one row per interpreted row ({self.n_rows}), got {len(rows)}; "
@@ -209,8 +217,9 @@ class ClassificationInterpretation:
             return plot_top_loss_images(self.top_losses(k), self.images, Path(path))
         return plot_top_losses(self.top_losses(k), Path(path), rows if rows is not None else self.rows)
 
-    def plot_calibration(self, path: str | Path, n_bins: int = 10) -> Path:
-        """Write a reliability diagram (see :meth:`calibration`) with the diagonal of perfect calibration."""
+    def plot_calibration(self, path: str | Path = "calibration.png", n_bins: int = 10) -> Path:
+        """Write a reliability diagram (see :meth:`calibration`; ``calibration.png`` by default) with the
+        diagonal of perfect calibration."""
         from trainwell.interpret._plots import plot_calibration
 
         mean_probability, frequency, counts = self.calibration(n_bins)

@@ -804,8 +804,9 @@ class Learner:
 
         return learner_predictor(self)
 
-    def export(self, path: str | Path, *, extra_files: dict[str, bytes] | None = None) -> Path:
-        """Write a safe artifact: ``model.safetensors`` + ``trainwell.json`` (see :mod:`trainwell.export`)."""
+    def export(self, path: str | Path = "model", *, extra_files: dict[str, bytes] | None = None) -> Path:
+        """Write a safe artifact: ``model.safetensors`` + ``trainwell.json`` (see :mod:`trainwell.export`), in
+        ``model/`` by default, as ``trainwell fit`` writes it."""
         from trainwell.learner._export import export_learner
 
         return export_learner(self, path, extra_files=extra_files)

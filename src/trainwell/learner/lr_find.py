@@ -54,9 +54,10 @@ class LRFindResult:
     minimum: float | None = None
     stopped_for_time: bool = False
 
-    def plot(self, path: str | Path, trained_at: float | None = None) -> Path:
-        """Write the loss-versus-learning-rate curve as a PNG; ``trained_at``, the peak rate a fit used, is
-        marked too when it is not the suggestion."""
+    def plot(self, path: str | Path = "lr_find.png", trained_at: float | None = None) -> Path:
+        """Write the loss-versus-learning-rate curve as a PNG (``lr_find.png`` by default, the name a model
+        directory gives it); ``trained_at``, the peak rate a fit used, is marked too when it is not the
+        suggestion."""
         from trainwell.learner.plots import plot_lr_find
 
         return plot_lr_find(self, Path(path), trained_at=trained_at)
