@@ -100,9 +100,23 @@ def test_loose_images_not_named_by_label_are_refused_as_before(tmp_path: Path) -
         shape_image("vertical", rng, 16).save(folder / f"IMG_{index:04d}.png")
     with pytest.raises(
         DataError,
-        match=r"'.*camera' has no class sub-folders \(it holds 4 loose images, not named <label><number>",
+        match=r"'.*camera' has no class sub-folders \(it holds 4 loose images named <label><number>, but labels "
+        r"are read from names only for two labels or more, each with two images at least\)",
     ):
         image_data(folder, size=16)
+
+
+def test_loose_images_named_by_label_score_a_model_that_knows_the_labels(tmp_path: Path) -> None:
+    # report m1 --data newimgs (cat_0100.jpg, ship_0100.jpg...: one image a label) was refused, "not named
+    # <label><number>", though they were: the training rule (two images a label) held for data to score too.
+    rng = np.random.default_rng(0)
+    for label in ("horizontal", "vertical"):
+        shape_image(label, rng, 16).save(tmp_path / f"{label}_0100.png")
+    with pytest.warns(UserWarning, match="each image's label is read from its name"):
+        files = folder_splits(tmp_path, known={"horizontal", "vertical", "square"})["all"]
+    assert sorted(files.labels) == ["horizontal", "vertical"]
+    with pytest.raises(DataError, match=r"named <label><number>, but labels are read from names only"):
+        folder_splits(tmp_path)
 
 
 def _kaggle(root: Path, folder: str, ids: list[str], suffix: str = ".png") -> None:

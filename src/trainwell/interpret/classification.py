@@ -205,7 +205,9 @@ class ClassificationInterpretation:
         if isinstance(path, int) and not isinstance(path, bool):
             k, path = path, "top_losses.png"
         if not isinstance(path, str | Path):
-            raise ConfigError(f"path must be a file name for the PNG, got {path!r}; pass e.g. 'top_losses.png'")
+            raise ConfigError(
+                f"path must be a file name for the PNG, got {path!r}; pass e.g. 'top_losses.png'"
+            )
         if rows is not None and len(rows) != self.n_rows:
             raise ConfigError(
                 f"rows must hold one row per interpreted row ({self.n_rows}), got {len(rows)}; "

@@ -197,7 +197,7 @@ def _labelled_files(
             f"'{source}' is a folder, but a multi-label image model needs a CSV of paths and labels (several "
             "labels per image): pass --data labels.csv with --path-col and --label-col"
         )
-    splits = folder_splits(source)
+    splits = folder_splits(source, known=set(task.classes))  # cat_0100.jpg alone is a cat to score
     if "all" in splits:
         return splits["all"], str(source)
     key = "test" if "test" in splits else "valid" if "valid" in splits else "train"

@@ -93,8 +93,10 @@ def _walk_limited(root: Path, limit: int) -> list[Path]:
     return found
 
 
-def folder_splits(root: Path) -> dict[str, LabelledFiles]:
-    """Read ``root/<label>/*`` or ``root/{train,valid,test}/<label>/*``; keys are the splits present."""
+def folder_splits(root: Path, known: set[Any] | None = None) -> dict[str, LabelledFiles]:
+    """Read ``root/<label>/*`` or ``root/{train,valid,test}/<label>/*``; keys are the splits present.
+    ``known``: the labels a fitted model knows (scoring it), so that loose images named ``cat_0100.jpg`` read
+    as labelled however few they are (see :func:`labels_from_names`)."""
     root = Path(root)
     if not root.exists():
         raise DataError(f"image folder '{root}' does not exist; check the path")
@@ -106,7 +108,7 @@ def folder_splits(root: Path) -> dict[str, LabelledFiles]:
     train_dir = next((children[n] for n in TRAIN_NAMES if n in children), None)
     valid_dir = next((children[n] for n in VALID_NAMES if n in children), None)
     if train_dir is None and valid_dir is None:
-        return {"all": labelled_folder(root)}
+        return {"all": labelled_folder(root, known)}
     if train_dir is None:
         raise DataError(
             f"'{root}' has a '{valid_dir.name}' folder but no 'train' folder; add train/<label>/ images"  # type: ignore[union-attr]
@@ -139,8 +141,16 @@ def labelled_folder(folder: Path, known: set[Any] | None = None) -> LabelledFile
                 UserWarning,
             )
             return _known_labels(LabelledFiles(loose, named), folder, known)
+        readable = bool(loose) and all(_NAMED_LABEL.fullmatch(path.stem) for path in loose)
         hint = (
-            f" (it holds {len(loose)} loose images, not named <label><number> as cat.1.jpg)" if loose else ""
+            (
+                f" (it holds {len(loose)} loose images named <label><number>, but labels are read from names only "
+                "for two labels or more, each with two images at least)"
+                if readable
+                else f" (it holds {len(loose)} loose images, not all named <label><number> as cat.1.jpg)"
+            )
+            if loose
+            else ""
         )
         if holds_idx_images(folder):
             hint = (
