@@ -108,7 +108,7 @@ def folder_splits(root: Path, known: set[Any] | None = None) -> dict[str, Labell
     train_dir = next((children[n] for n in TRAIN_NAMES if n in children), None)
     valid_dir = next((children[n] for n in VALID_NAMES if n in children), None)
     if train_dir is None and valid_dir is None:
-        return {"all": labelled_folder(root, known)}
+        return {"all": labelled_folder(root, names_known=known)}
     if train_dir is None:
         raise DataError(
             f"'{root}' has a '{valid_dir.name}' folder but no 'train' folder; add train/<label>/ images"  # type: ignore[union-attr]
@@ -122,15 +122,19 @@ def folder_splits(root: Path, known: set[Any] | None = None) -> dict[str, Labell
     return splits
 
 
-def labelled_folder(folder: Path, known: set[Any] | None = None) -> LabelledFiles:
+def labelled_folder(
+    folder: Path, known: set[Any] | None = None, names_known: set[Any] | None = None
+) -> LabelledFiles:
     """Images of ``folder/<label>/`` (nested folders below a label count for that label); a model directory
-    written there (``--out photos/model``) is no class, left out with a warning."""
+    written there (``--out photos/model``) is no class, left out with a warning. ``known``: the training
+    folder's labels, which every label here must be one of; ``names_known``: labels known only to read loose
+    images' names by (a fitted model's classes: its caller says which it does not know)."""
     from trainwell.core.paths import data_folders
 
     classes = sorted(data_folders(folder))
     if not classes:
         loose = natural_sorted(p for p in folder.iterdir() if is_image_file(p) and p.is_file())
-        named = labels_from_names(loose, known)
+        named = labels_from_names(loose, known if known is not None else names_known)
         if named is not None:  # Kaggle's dogs-vs-cats: cat.0.jpg, dog.0.jpg; Oxford pets: Abyssinian_1.jpg
             counts = Counter(named)
             shown = ", ".join(f"{label} ({count:,})" for label, count in sorted(counts.items())[:8])
