@@ -52,6 +52,9 @@ def test_report_has_the_sections_and_occlusion_maps(report_html: Path) -> None:
     sources = re.findall(r'<img [^>]*src="([^"]*)"', text)
     assert len(sources) >= 4 and all(s.startswith("data:image/png;base64,") for s in sources)
     assert "http://" not in text and "https://" not in text and "<script" not in text.lower()
+    # Each top-loss image by its path under the folder: every class folder holds a 0.png, named once each.
+    files = re.findall(r"<td>((?:red|blue|green)/\d+\.png)</td>", text)
+    assert files and len(files) == len(set(files)), files
 
 
 def test_unknown_class_folder_is_a_clear_error(report_html: Path, tmp_path: Path) -> None:

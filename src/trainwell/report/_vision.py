@@ -126,7 +126,10 @@ def vision_report_sections(
             return predictor.pixels([files.paths[i] for i in chosen])
         return predictor.pixels(judged_set[0][chosen])
 
-    names = [path.name for path in files.paths]
+    # Each image by its path under the folder (or the CSV's folder) judged: airplane/0019.jpg and ship/0019.jpg,
+    # not 0019.jpg twice.
+    root = Path(source) if Path(source).is_dir() else Path(source).parent
+    names = [_under(path, root) for path in files.paths]
     sections.append(_top_images_section(predictor, names, pixels_of, targets, probabilities, losses, top_k))
     kind = "multi-label" if task.kind == "multilabel" else task.kind
     what = (
@@ -205,6 +208,14 @@ def _labelled_files(
     folder = next(child for child in source.iterdir() if child.is_dir() and child.name.lower() in names)
     split = {"test": "test", "valid": "validation", "train": "training"}[key]
     return splits[key], f"{folder} (the {split} split of {source})"
+
+
+def _under(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` when it lies under it (``airplane/0019.jpg``), else its name."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError):
+        return path.name
 
 
 def _top_images_section(
