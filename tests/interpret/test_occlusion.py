@@ -80,7 +80,10 @@ def test_each_map_says_the_change_its_full_colour_stands_for(
     monkeypatch.setattr(plt, "close", drawn.append)
     plot_occlusion([result], tmp_path / "occlusion.png")
     title = drawn[0].axes[1].get_title().replace("\n", " ")  # type: ignore[attr-defined]
-    assert f"red: for '{result.label}', blue: against; full colour: p moves {strongest:.2g}" == title
+    assert f"'{result.label}': full colour, p moves {strongest:.2g}" == title
+    # What the colours mean is said once, above the grid: three lines of it over every map ran into the row above.
+    legend = drawn[0].get_suptitle()  # type: ignore[attr-defined]
+    assert legend.startswith("Occlusion maps: red where the image speaks for the label named") and "blue" in legend
 
 
 def test_bad_input_is_a_clear_error() -> None:
@@ -111,7 +114,7 @@ def test_many_maps_are_laid_out_three_pairs_a_row(tmp_path: Path) -> None:
     with Image.open(tmp_path / "occlusion.png") as picture:
         width, height = picture.size
     assert width > height  # 3 rows of up to 3 pairs
-    assert width > 3 * 200 and height < 3 * 260
+    assert width > 3 * 200 and height < 3 * 260 + 50  # 3 rows, and the legend above them once
 
 
 # ------------------------------------------------------------------------------ a model loaded from disk

@@ -224,7 +224,7 @@ def plot_occlusion(
     figure, grid = plt.subplots(
         rows,
         len(ratios),
-        figsize=(4.4 * per_row + 0.6 * (per_row - 1), 2.4 * rows + 0.2),
+        figsize=(4.4 * per_row + 0.6 * (per_row - 1), 2.5 * rows + 0.5),
         squeeze=False,
         gridspec_kw={"width_ratios": ratios},
     )
@@ -257,13 +257,21 @@ def plot_occlusion(
         title = titles[index] if titles and index < len(titles) else default
         pair[0].set_title(textwrap.fill(title, 30), fontsize=9)
         # Say the scale: a map whose strongest patch moves p by 0.001 is drawn as deep as one moving it by 0.9.
+        # The colours' meaning is said once above the grid: three lines of it over every map ran into the
+        # images of the row above.
         heat_title = (
-            f"red: covering lowers it, blue: raises it; full colour: {strongest:.3g}"
+            f"full colour: {strongest:.3g}"
             if result.quantity
-            else f"red: for '{result.label}', blue: against; full colour: p moves {strongest:.2g}"
+            else f"'{result.label}': full colour, p moves {strongest:.2g}"
         )
         pair[1].set_title(textwrap.fill(heat_title, 30), fontsize=9)
-    figure.tight_layout()
+    legend = (
+        "Occlusion maps: red where covering the image lowers the number, blue where it raises it"
+        if maps[0].quantity
+        else "Occlusion maps: red where the image speaks for the label named (covering it lowers p), blue against"
+    )
+    figure.suptitle(legend, fontsize=10)
+    figure.tight_layout(h_pad=1.2)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
     plt.close(figure)
