@@ -210,11 +210,12 @@ def _per_label_png(rows: Sequence[tuple[Any, ...]]) -> bytes:
         ((3, "precision", "tab:blue"), (4, "recall", "tab:orange"), (5, "F1", "tab:green"))
     ):
         values = [0.0 if np.isnan(row[column]) else row[column] for row in shown]
-        axis.barh(positions + (offset - 1) * height, values, height=height, color=color, label=name)
+        # Precision on top of its group, F1 at the bottom: the bars read top-down in the legend's order.
+        axis.barh(positions + (1 - offset) * height, values, height=height, color=color, label=name)
     axis.set_yticks(positions, labels=[f"{row[0]} ({row[1]})" for row in shown])
     axis.set_xlim(0, 1)
     axis.set_xlabel("at the model's decision threshold (rows with the label in brackets)")
-    axis.set_title("Per-label precision, recall and F1", pad=22)
+    axis.set_title("Per-label precision, recall and F1", pad=30)  # room for the legend below it
     # Just above the bars, whatever the number of labels (below them, it drifted away on tall plots).
     axis.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
     axis.grid(axis="x", alpha=0.3)
