@@ -83,7 +83,10 @@ def test_each_map_says_the_change_its_full_colour_stands_for(
     assert f"'{result.label}': full colour, p moves {strongest:.2g}" == title
     # What the colours mean is said once, above the grid: three lines of it over every map ran into the row above.
     legend = drawn[0].get_suptitle()  # type: ignore[attr-defined]
-    assert legend.startswith("Occlusion maps: red where the image speaks for the label named") and "blue" in legend
+    assert (
+        legend.startswith("Occlusion maps: red where the image speaks for the label named")
+        and "blue" in legend
+    )
 
 
 def test_bad_input_is_a_clear_error() -> None:
@@ -188,6 +191,22 @@ def test_a_learner_given_an_image_of_other_channels_says_what_it_takes(digits: t
         ConfigError, match=r"takes images of 1 channel, 28x28 \(C, H, W\); got shape \(1, 64, 64\)"
     ):
         occlusion_map(learn, torch.ones(1, 64, 64))  # it ran, on an image predict would have resized first
+
+
+@pytest.mark.data
+def test_a_learner_explains_a_file_as_its_predict_reads_it(digits: tuple[Path, Path]) -> None:
+    # occlusion_map(learn, "cat.jpg") was refused ("takes the image as a tensor") where learn.predict reads files.
+    from trainwell.vision import image_data, vision_learner
+
+    _, folder = digits
+    learn = vision_learner(image_data(folder, seed=0), "simple_cnn", arch_config=NARROW, progress=False)
+    path = sorted((folder / "2").glob("*.png"))[0]
+    explained = occlusion_map(learn, path)
+    expected = learn.predict([path])
+    assert explained.label == expected["prediction"][0] and explained.heat.shape == (28, 28)
+    assert explained.probability == pytest.approx(
+        float(expected[f"probability_{explained.label}"][0]), abs=1e-5
+    )
 
 
 @pytest.mark.data

@@ -173,6 +173,12 @@ def _model_image(learn: Any, image: Any) -> torch.Tensor:
     """``image`` as the model takes it: a loaded image model (its ``pixels`` fits any image to the training size
     and channels, as its ``predict`` does) decodes it; anything else must already be a tensor."""
     pixels = getattr(learn, "pixels", None)
+    if not callable(pixels) and not isinstance(image, torch.Tensor) and _image_learner(learn):
+        # A file, an array or a Pillow image for a learner: read as learn.predict reads it (its predictor's own
+        # resizing and channels), as for a loaded model, rather than refused.
+        from trainwell.learner._export import learner_predictor
+
+        pixels = learner_predictor(learn).pixels
     if callable(pixels):
         if isinstance(image, torch.Tensor):
             image = image.cpu().numpy()
@@ -183,6 +189,13 @@ def _model_image(learn: Any, image: Any) -> torch.Tensor:
             f"{type(image).__name__}; or pass the model loaded with trainwell.load(dir), which reads files too"
         )
     return image
+
+
+def _image_learner(learn: Any) -> bool:
+    """Whether ``learn`` is a Learner of an image model that ``trainwell.load`` could rebuild (a predictor
+    of its own reads files)."""
+    data = getattr(learn, "data", None)
+    return getattr(data, "application", None) == "vision" and getattr(learn, "model_spec", None) is not None
 
 
 def _check_shape(recipe: Any, image: torch.Tensor) -> None:
