@@ -52,8 +52,8 @@ def test_a_table_or_text_file_for_an_image_model_is_refused_by_name(root: Path, 
     assert code == 2
     assert err.strip() == (
         f"error: '{name}' is not an image: 'photos-model' is an image model (not trained from a CSV of paths, so no "
-        "column of one is known); pass image files (.jpg, .png...) or folders of them (for a CSV of image paths and "
-        "labels, use trainwell evaluate or report)"
+        "column of one is known); name the table's column of image paths with --path-col, or pass image files (.jpg, "
+        ".png...) or folders of them"
     )
 
 
@@ -132,6 +132,33 @@ def test_a_model_trained_from_a_csv_of_paths_predicts_and_checks_its_export_on_s
     assert (
         code == 2 and "'file' (the column of image paths the model was trained from) is not a column" in err
     )
+
+
+def test_a_folder_trained_model_predicts_a_csv_of_paths_named_by_path_col(tmp_path: Path) -> None:
+    # A competition's test.csv of ids and paths, for a model trained from class folders: refused, "not trained
+    # from a CSV of paths", with no option to name the column.
+    import pandas as pd
+
+    from image_files import make_image_folder
+
+    make_image_folder(tmp_path / "train", per_class=12)
+    model = tmp_path / "model"
+    fitted = CliRunner().invoke(app, ["fit", str(tmp_path / "train"), "--arch", "simple_cnn", "--epochs", "1",
+                                      "--out", str(model)])  # fmt: skip
+    assert fitted.exit_code == 0, fitted.output
+    images = sorted((tmp_path / "train").rglob("*.png"))[:4]
+    (tmp_path / "test.csv").write_text(
+        "id,image\n" + "".join(f"t{i},{p.relative_to(tmp_path).as_posix()}\n" for i, p in enumerate(images))
+    )
+    code, out, err = _output(tmp_path, "predict", str(model), str(tmp_path / "test.csv"), "--path-col", "image",
+                             "--keep", "id")  # fmt: skip
+    assert code == 0, err
+    table = pd.read_csv(io.StringIO(out))
+    assert table["id"].tolist() == ["t0", "t1", "t2", "t3"]
+    code, direct, _ = _output(tmp_path, "predict", str(model), *map(str, images))
+    assert table["prediction"].tolist() == pd.read_csv(io.StringIO(direct))["prediction"].tolist()
+    code, _, err = _output(tmp_path, "predict", str(model), str(tmp_path / "test.csv"), "--path-col", "img")
+    assert code == 2 and "'img' (--path-col) is not a column of 'test.csv'; its columns are: id, image" in err
 
 
 def _output(root: Path, *args: str) -> tuple[int, str, str]:

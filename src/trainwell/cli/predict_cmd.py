@@ -61,6 +61,13 @@ def predict(
         ),
     ] = None,
     names: option.Names = None,
+    path_col: Annotated[
+        str | None,
+        typer.Option(
+            help="Images: the column of image paths of a table given (relative to its folder), e.g. a "
+            "competition's test.csv; default: the one of the CSV the model was trained from."
+        ),
+    ] = None,
     label_only: Annotated[
         bool,
         typer.Option(
@@ -96,12 +103,18 @@ def predict(
             check_table_out(out, CONLL_OUT_SUFFIXES)
         else:
             check_table_out(out)
-        _refuse_unread(metadata, tta=tta, allow_missing_columns=allow_missing_columns, encoding=encoding)
+        _refuse_unread(
+            metadata,
+            tta=tta,
+            allow_missing_columns=allow_missing_columns,
+            encoding=encoding,
+            path_col=path_col,
+        )
         _refuse_names(metadata, names)
         images = model_kind(metadata) == "vision"
         for source in data:
             need_data(source, "image files" if images else "rows")
-            _refuse_other_kind(source, metadata, model)
+            _refuse_other_kind(source, metadata, model, path_col)
         from trainwell.cli._common import header_names
 
         headerless = header_names(names, metadata, data[0], encoding)  # --names, or those of the fit's file
@@ -172,7 +185,7 @@ def predict(
                 _predict_texts(predictor, data, encoding, encoding_errors, kept, headerless), given, data
             )
         elif application == "vision":
-            predictions = _as_given(_predict_images(predictor, data, tta, model, kept), given, data)
+            predictions = _as_given(_predict_images(predictor, data, tta, model, kept, path_col), given, data)
         else:
             if len(data) != 1:
                 raise ConfigError(f"a table model predicts one table at a time; got {len(data)} inputs")
@@ -293,7 +306,12 @@ def _refuse_names(metadata: dict[str, Any], names: str | None) -> None:
 
 
 def _refuse_unread(
-    metadata: dict[str, Any], *, tta: bool, allow_missing_columns: bool, encoding: str
+    metadata: dict[str, Any],
+    *,
+    tta: bool,
+    allow_missing_columns: bool,
+    encoding: str,
+    path_col: str | None = None,
 ) -> None:
     """Refuse, before the model is loaded, the options its kind of model never reads (``metadata``: its
     ``trainwell.json`` as plain JSON; ``{}`` when unreadable, left to the loading to say why)."""
@@ -307,6 +325,10 @@ def _refuse_unread(
     kind, what = model_kind(metadata), model_words(metadata)
     if tta and kind != "vision":
         raise ConfigError("--tta (test-time augmentation) is for image models; drop it")
+    if path_col is not None and kind != "vision":
+        raise ConfigError(
+            f"--path-col names a table's column of image paths, for image models; {what} reads none"
+        )
     # Image and text models (classifiers, language models, taggers) read no columns to leave out.
     tables = metadata.get("application") not in ("vision", "text")
     check_encoding(encoding)
@@ -329,7 +351,9 @@ _READS = {
 }
 
 
-def _refuse_other_kind(source: Path, metadata: dict[str, Any], model: Path) -> None:
+def _refuse_other_kind(
+    source: Path, metadata: dict[str, Any], model: Path, path_col: str | None = None
+) -> None:
     """Refuse, before the model is loaded, an input its kind of model cannot read: standard input for an image
     model, or a table unless it was trained from a CSV of paths (then the table's column of them is read); an
     image for any other (``metadata``: its ``trainwell.json``; ``{}`` says nothing)."""
@@ -346,7 +370,7 @@ def _refuse_other_kind(source: Path, metadata: dict[str, Any], model: Path) -> N
         recipe = metadata.get("recipe")
         extra = (recipe.get("extra") if isinstance(recipe, dict) else None) or {}
         trained_from_csv = bool((extra.get("csv") or {}).get("path_col"))
-        if source.is_file() and is_table_file(source) and not trained_from_csv:
+        if source.is_file() and is_table_file(source) and not trained_from_csv and path_col is None:
             from trainwell.cli._parquet_images import image_column
 
             if image_column(source) is None:  # a Parquet file of images, as the Hub stores them, is read
@@ -408,7 +432,9 @@ def _one_table(data: list[Path]) -> bool:
     return len(data) == 1 and data[0].is_file() and is_table_file(data[0])
 
 
-def _predict_images(predictor: Any, data: list[Path], tta: bool, model: Path, kept: list[str]) -> Any:
+def _predict_images(
+    predictor: Any, data: list[Path], tta: bool, model: Path, kept: list[str], path_col: str | None = None
+) -> Any:
     """Predictions for image files, folders and (for a model trained from a CSV of paths) tables of paths, with
     their paths, and the ``kept`` columns of such a table in front. An unreadable file found inside a folder or
     listed in a table is skipped with a warning naming it, as ``fit`` skips it; a file named on the command line
@@ -423,7 +449,10 @@ def _predict_images(predictor: Any, data: list[Path], tta: bool, model: Path, ke
 
     if len(data) == 1 and data[0].is_file() and image_column(data[0]) is not None:
         return _predict_parquet_images(predictor, data[0], tta, kept)
-    paths = expand_image_paths(data, predictor.path_col, f"'{model}'")
+    column = (
+        path_col or predictor.path_col
+    )  # --path-col, else the column of the CSV the model was trained from
+    paths = expand_image_paths(data, column, f"'{model}'", given=path_col is not None)
     named = {Path(item) for item in data if Path(item).is_file()}
     probabilities, readable = probabilities_of_files(predictor, paths, tta=tta, named=named)
     predictions = prediction_table(predictor.task, probabilities, range(len(readable)))
@@ -432,7 +461,7 @@ def _predict_images(predictor: Any, data: list[Path], tta: bool, model: Path, ke
         from trainwell.data.io import read_table
 
         rows = read_table(data[0], na_values=(), pandas_na=False)
-        listed = rows.index[rows[predictor.path_col].notna()]  # the rows listed_image_paths read, in order
+        listed = rows.index[rows[column].notna()]  # the rows listed_image_paths read, in order
         assert len(listed) == len(paths), "one listed path per row with a path"
         matched, position = [], 0
         for path in readable:  # a subsequence of paths: the unreadable ones are skipped

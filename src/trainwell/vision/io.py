@@ -453,7 +453,9 @@ def is_table_file(path: Path) -> bool:
     return path.name.lower().removesuffix(".gz").endswith(TABLE_SUFFIXES)
 
 
-def listed_image_paths(table_path: Path, path_col: str | None, model: str = "the model") -> list[Path]:
+def listed_image_paths(
+    table_path: Path, path_col: str | None, model: str = "the model", given: bool = False
+) -> list[Path]:
     """The image files a table lists in ``path_col`` (the column a model trained from a CSV recorded), relative
     to the table's folder as ``fit`` read them; ``path_col=None`` (a model trained from folders or arrays) is
     refused, naming ``model``."""
@@ -463,10 +465,10 @@ def listed_image_paths(table_path: Path, path_col: str | None, model: str = "the
         raise DataError(not_an_image(table_path, model))
     rows = read_table(table_path, na_values=(), pandas_na=False)
     if path_col not in rows.columns:
+        whose = "--path-col" if given else "the column of image paths the model was trained from"
         raise DataError(
-            f"'{path_col}' (the column of image paths the model was trained from) is not a column of "
-            f"'{table_path}'; its columns are: {list_columns([str(c) for c in rows.columns])}. Name the paths' "
-            f"column '{path_col}'"
+            f"'{path_col}' ({whose}) is not a column of '{table_path}'; its columns are: "
+            f"{list_columns([str(c) for c in rows.columns])}. Name its column of image paths with --path-col"
         )
     return _listed_paths(rows[path_col].dropna(), table_path.parent, f"'{table_path}'")
 
@@ -475,8 +477,8 @@ def not_an_image(source: Path, model: str) -> str:
     """Why a table given to an image model trained from folders (or arrays) is not read."""
     return (
         f"'{source}' is not an image: {model} is an image model (not trained from a CSV of paths, so no column "
-        "of one is known); pass image files (.jpg, .png...) or folders of them (for a CSV of image paths and "
-        "labels, use trainwell evaluate or report)"
+        "of one is known); name the table's column of image paths with --path-col, or pass image files (.jpg, "
+        ".png...) or folders of them"
     )
 
 

@@ -115,16 +115,16 @@ class ImagePredictor(Predictor):
 
 
 def expand_image_paths(
-    items: Sequence[str | Path], path_col: str | None = None, model: str = "the model"
+    items: Sequence[str | Path], path_col: str | None = None, model: str = "the model", given: bool = False
 ) -> list[Path]:
     """Files as given, the images inside folders (in numbered order: 2.png before 10.png), and the images a table
     lists in ``path_col`` (the column of paths of the CSV a model was trained from; a table is refused without
-    one), for the command line."""
+    one), for the command line; ``given``: ``path_col`` is the user's (``--path-col``), not the model's."""
     paths: list[Path] = []
     for item in items:
         path = Path(item)
         if path.is_file() and is_table_file(path):
-            paths.extend(listed_image_paths(path, path_col, model))
+            paths.extend(listed_image_paths(path, path_col, model, given))
         elif path.is_dir():
             found = natural_sorted(p for p in path.rglob("*") if p.is_file() and is_image_file(p))
             if not found:
