@@ -123,7 +123,7 @@ def test_metadata_describes_the_images(client: httpx.Client, image_predictor: An
     assert (body["image"]["height"], body["image"]["width"]) == recipe.size
     assert body["image"]["channels"] == recipe.channels == 3
     assert {"PNG", "JPEG"} <= set(body["formats"])
-    assert set(body["request_formats"]) == {"application/json", "multipart/form-data"}
+    assert set(body["request_formats"]) == {"application/json", "multipart/form-data", "image/*"}
     assert body["limits"]["max_images"] == 4 and body["limits"]["max_body_bytes"] == 40_000
 
 
@@ -215,9 +215,12 @@ def test_malformed_requests_are_400_or_415(client: httpx.Client) -> None:
     text = client.post("/predict", content=b"hello", headers={"content-type": "text/plain"})
     assert error_of(text, 415)["message"] == (
         "body: content type 'text/plain' is not accepted; send application/json "
-        '({"images": ["<base64>", ...]}; curl: -H \'Content-Type: application/json\') or multipart/form-data '
-        '(files in the field "images"; curl: -F images=@cat.png)'
+        '({"images": ["<base64>", ...]}; curl: -H \'Content-Type: application/json\'), multipart/form-data '
+        '(files in the field "images"; curl: -F images=@cat.png) or one image as the body (curl: --data-binary '
+        "@cat.png -H 'Content-Type: image/png')"
     )
+    empty = client.post("/predict", content=b"", headers={"content-type": "image/png"})
+    assert error_of(empty, 422)["message"] == "body: the body holds no image; send an image file"
     # Without a content type the body was read as JSON here, but not by the JSON endpoints: now both refuse it.
     untyped = client.post("/predict", content=json.dumps({"images": [b64(b"x")]}).encode())
     assert error_of(untyped, 415)["message"].startswith(
@@ -225,6 +228,16 @@ def test_malformed_requests_are_400_or_415(client: httpx.Client) -> None:
     )
     extra = client.post("/predict", json={"images": [b64(b"x")], "id": 3})
     assert error_of(extra, 422)["message"].startswith("id: Extra inputs are not permitted")
+
+
+def test_one_image_sent_as_the_body_is_predicted_as_its_json_form(
+    client: httpx.Client, request_images: list[bytes]
+) -> None:
+    # curl --data-binary @cat.jpg -H 'Content-Type: image/jpeg', a common client's way, was a 415.
+    raw = client.post("/predict", content=request_images[0], headers={"content-type": "image/png"})
+    as_json = client.post("/predict", json={"images": [b64(request_images[0])]})
+    assert raw.status_code == 200 and raw.json() == as_json.json()
+    assert "--data-binary @image.png" in client.get("/docs").text
 
 
 def test_json_python_cannot_read_is_400_not_500(client: httpx.Client) -> None:

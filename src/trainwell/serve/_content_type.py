@@ -18,6 +18,7 @@ __all__ = [
     "CURL_JSON",
     "UnsupportedMediaType",
     "content_type_problem",
+    "is_image",
     "is_json",
     "media_type",
     "require_json",
@@ -27,8 +28,9 @@ __all__ = [
 CURL_JSON = "-H 'Content-Type: application/json'"
 _JSON_EXPECTED = f"application/json (curl: {CURL_JSON})"
 _IMAGES_EXPECTED = (
-    f'application/json ({{"images": ["<base64>", ...]}}; curl: {CURL_JSON}) or multipart/form-data '
-    '(files in the field "images"; curl: -F images=@cat.png)'
+    f'application/json ({{"images": ["<base64>", ...]}}; curl: {CURL_JSON}), multipart/form-data '
+    '(files in the field "images"; curl: -F images=@cat.png) or one image as the body (curl: --data-binary '
+    "@cat.png -H 'Content-Type: image/png')"
 )
 
 
@@ -51,11 +53,16 @@ def is_json(media: str) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
+def is_image(media: str) -> bool:
+    """An image type (``image/png``, ``image/jpeg``...): the image endpoint reads such a body as one image file."""
+    return media.startswith("image/")
+
+
 def content_type_problem(content_type: str, *, multipart: bool = False) -> dict[str, Any] | None:
     """``None`` when a body of ``content_type`` (the header's value, ``""`` when absent) is read as JSON (or as
     multipart/form-data, with ``multipart``); else the problem to answer with a 415."""
     received = media_type(content_type)
-    if is_json(received) or (multipart and received == "multipart/form-data"):
+    if is_json(received) or (multipart and (received == "multipart/form-data" or is_image(received))):
         return None
     shown = f"content type {received!r} is not accepted" if received else "the request has no Content-Type"
     expected = _IMAGES_EXPECTED if multipart else _JSON_EXPECTED

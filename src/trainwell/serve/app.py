@@ -464,7 +464,8 @@ def _description(predictor: ServablePredictor) -> str:
         height, width = predictor.recipe.size
         return (
             f"Predictions of a trainwell vision model ({task.kind}).{classes} POST images to /predict as JSON "
-            '{"images": ["<base64>", ...]} or as files in the multipart/form-data field "images" (or "file"); '
+            '{"images": ["<base64>", ...]}, as files in the multipart/form-data field "images" (or "file"), or '
+            "one image as the body with its own Content-Type (image/png...); "
             f"each is fitted to {height}x{width} as in training. GET /metadata lists the formats and limits."
         )
     return (

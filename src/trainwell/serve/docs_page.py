@@ -95,6 +95,9 @@ def _operation(
             # carry a real file's base64 in a page).
             sent = " ".join(f"-F '{name}=@{name.rstrip('s')}.png'" for name in files)
             out.append(f"<pre>curl -X POST {_e(base + path)} {_e(sent)}</pre>")
+        if content_type == "image/*":  # one image file as the body
+            sent = "--data-binary @image.png -H 'Content-Type: image/png'"
+            out.append(f"<pre>curl -X POST {_e(base + path)} {_e(sent)}</pre>")
     if method == "get":
         out.append(f"<pre>curl {_e(base + path)}</pre>")
     return "".join(out)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from trainwell.serve._content_type import content_type_problem, media_type
+from trainwell.serve._content_type import content_type_problem, is_image, media_type
 from trainwell.serve._errors import unreadable_json_problem
 from trainwell.serve._multipart import MultipartError, boundary_of, parse_multipart
 from trainwell.vision.io import DECODE_ERRORS as PILLOW_ERRORS
@@ -141,6 +141,19 @@ def encoded_images(
         raise ImageRequestError(415, [problem])
     if media_type(content_type) == "multipart/form-data":
         items = _multipart_items(body, content_type, max_images=max_images, forbid=forbid_extra_fields)
+    elif is_image(media_type(content_type)):  # curl --data-binary @cat.png -H 'Content-Type: image/png'
+        if not body:
+            raise ImageRequestError(
+                422,
+                [
+                    {
+                        "loc": ["body"],
+                        "msg": "the body holds no image; send an image file",
+                        "type": "empty_body",
+                    }
+                ],
+            )
+        items = [EncodedImage(["body"], "the image ", body)]
     else:
         items = _json_items(body, request_model)
     return items

@@ -157,6 +157,7 @@ def _vision_metadata(predictor: ServablePredictor, config: ServeConfig, *, backe
         "request_formats": {
             "application/json": '{"images": ["<base64 of an image file>", ...]}',
             "multipart/form-data": "one or more image files in the form field 'images' (or 'files')",
+            "image/*": "one image file as the whole body, sent with its type (image/png, image/jpeg...)",
         },
         "metrics": _metrics(predictor.metadata),
         "versions": _versions(predictor.metadata),

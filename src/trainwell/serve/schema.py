@@ -286,13 +286,17 @@ def images_request_body(
     media_types = ", ".join(f"image/{name.lower()}" for name in formats)
     return {
         "required": True,
-        "description": "The images to predict for: base64 strings in JSON, or files in a multipart form.",
+        "description": (
+            "The images to predict for: base64 strings in JSON, files in a multipart form, or one image file as "
+            "the body, sent with its own type (image/png...)."
+        ),
         "content": {
             "application/json": {"schema": json_model.model_json_schema()},
             "multipart/form-data": {
                 "schema": {"type": "object", "properties": {"images": files}, "required": ["images"]},
                 "encoding": {"images": {"contentType": media_types or "application/octet-stream"}},
             },
+            "image/*": {"schema": {"type": "string", "format": "binary", "description": "One image file."}},
         },
     }
 
