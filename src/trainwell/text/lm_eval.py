@@ -150,7 +150,8 @@ class TokenScores:
         return float(self.nll.sum()) / math.log(2) / max(self.held_out.n_chars, 1)
 
     def perplexity_interval(self, level: float = 0.95, seed: int = 0) -> tuple[float, float, float]:
-        """``(perplexity, low, high)``: a bootstrap over the held-out texts (or passages)."""
+        """``(perplexity, low, high)``: a bootstrap over the held-out texts (or passages); ``low`` and ``high``
+        are NaN for a single one (a file too short to cut into passages): resampling one group says nothing."""
         loss, low, high = grouped_mean_ci(self.nll, self.held_out.groups, level=level, seed=seed)
         return _exp(loss), _exp(low), _exp(high)
 
