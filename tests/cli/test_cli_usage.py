@@ -13,7 +13,7 @@ pytestmark = pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (("fit", "data.csv"), "error: --target is required for the table 'data.csv'"),
+        (("fit", "data.csv"), "error: data file 'data.csv' not found; check the path"),  # before --target
         (("fit", "data.csv", "--target", "y", "--epochs", "abc"), "error: Invalid value for '--epochs'"),
         (("frobnicate",), "error: No such command 'frobnicate'."),
         (("evaluate", "data.csv", "--target", "y", "--seed", "-1"), "error: Invalid value for '--seed'"),
