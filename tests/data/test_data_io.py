@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import math
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -555,6 +556,11 @@ def test_a_header_cell_left_empty_is_said_and_not_taken_for_a_saved_index(tmp_pa
     assert "Unnamed: 1" in recipe.cont_names  # an input, not dropped as an index pandas saved
     frame.to_csv(file)  # a saved index: the first column, no name, a number a row
     indexed = read_table(file)  # nothing to say of it
+    headerless = tmp_path / "u.item"  # MovieLens: no header row, an empty date in its first line
+    headerless.write_text("1|Toy Story (1995)||01-Jan-1995\n2|GoldenEye (1995)||01-Jan-1995\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an empty value of a data row, not a column without a name
+        read_table(headerless)
     with pytest.warns(UserWarning, match="column 'Unnamed: 0' left out of the inputs: named like an ID"):
         assert "Unnamed: 0" in TabularRecipe.fit(indexed, target="y").dropped
 

@@ -195,7 +195,9 @@ def _say_unnamed(table: pd.DataFrame, shown: str) -> None:
         for position, column in enumerate(table.columns)
         if position > 0 and re.fullmatch(r"Unnamed: \d+", str(column))
     ]
-    if unnamed:
+    # A first row that reads as data (MovieLens' u.item, no header row) has empty values, not unnamed columns:
+    # the reader that finds so (or the missing column it names) says what to do.
+    if unnamed and not looks_like_data(table.columns):
         position, column = unnamed[0]
         more = f" (and {len(unnamed) - 1} more)" if len(unnamed) > 1 else ""
         warn(
