@@ -143,12 +143,36 @@ def test_a_baseline_is_dashed_in_its_metrics_colour(tmp_path: Path, monkeypatch:
     history = _rows(**{"hit@10": [0.06, 0.07], "hit@10_popularity": [0.05, 0.05], "hit@10_ease": [0.1, 0.1]})
     plots.plot_history(history, [0.1] * 4, [1.0] * 4, tmp_path / "curves.png")
     lines = {line.get_label(): line for line in drawn[0].axes[1].lines}
+    # Each baseline in the metric's colour, and each its own mark: both were one blue "x--", told apart by none.
+    styles = {
+        (lines[name].get_linestyle(), lines[name].get_marker())
+        for name in ("hit@10_popularity", "hit@10_ease")
+    }
+    assert styles == {("--", "x"), (":", "+")}
     for baseline in ("hit@10_popularity", "hit@10_ease"):
-        assert lines[baseline].get_linestyle() == "--" and lines[baseline].get_marker() == "x"
         assert lines[baseline].get_color() == lines["hit@10"].get_color()
     assert lines["hit@10"].get_linestyle() == "-"
+    assert drawn[0].axes[1].get_title() == "Validation metrics"
     assert plots.baseline_of("f1_macro", ["f1", "f1_macro"]) is None  # a metric of its own
     plots._pyplot().close(drawn[0])
+
+
+def test_four_panels_or_more_go_in_two_rows_titled_by_the_models_metrics(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Implicit feedback: roc_auc, then hit@10 and ndcg@10 with four baselines in one title that ran into the next
+    # panel's, on a figure 2,212 pixels wide whose learning-rate panel a report's page cut off.
+    drawn = _keep_figures(monkeypatch)
+    history = _rows(
+        roc_auc=[0.8, 0.82],
+        **{"hit@10": [0.06, 0.08], "ndcg@10": [0.03, 0.04], "hit@10_popularity": [0.05, 0.05]},
+    )
+    plots.plot_history(history, [0.1] * 4, [1.0] * 4, tmp_path / "curves.png")
+    figure = drawn[0]
+    visible = [axis for axis in figure.axes if axis.get_visible()]
+    assert len(visible) == 4 and figure.get_size_inches()[0] <= 10.5  # two panels a row
+    assert visible[2].get_title() == "Validation: hit@10, ndcg@10"
+    plots._pyplot().close(figure)
 
 
 def test_labels_and_legends_stay_clear_of_the_data_and_the_next_panel(

@@ -369,12 +369,13 @@ def _shard_siblings(table: Path, tables: list[Path]) -> list[Path]:
 
 
 def ratings_folder(
-    data: Path, user: str | None, item: str | None, target: str | None, command: str
+    data: Path, user: str | None, item: str | None, target: str | None, command: str, implicit: bool = False
 ) -> tuple[Path, str | None, str | None, str | None]:
     """MovieLens' ``ml-100k/`` (``u.data``, ratings without a header row, beside ``u.item``, ``u.user``... and no
     images or tables), given with none of ``--user``, ``--item``, ``--target`` (or ``--target rating``), read as
     its ratings file: ``(file, "user", "item", "rating")``, the columns the ratings reader names a headerless
-    file's, said in one line; anything else as it is."""
+    file's, said in one line (with ``implicit``, no target: the rows are interactions); anything else as it
+    is."""
     unchanged = data, user, item, target
     if user is not None or item is not None or target not in (None, "rating") or not data.is_dir():
         return unchanged
@@ -387,17 +388,18 @@ def ratings_folder(
     ratings = ratings_file_in(data)
     if ratings is None:
         return unchanged
+    read_as = "--implicit" if implicit else "--target rating"
     if os.environ.get("RANK", "0") == "0":
         from trainwell.cli._common import err_console
 
         err_console.print(
             f"'{data}': {ratings.name} holds ratings without a header row (user, item, rating[, timestamp]): "
-            f"{command} reads it as trainwell {command} {ratings} --user user --item item --target rating",
+            f"{command} reads it as trainwell {command} {ratings} --user user --item item {read_as}",
             soft_wrap=True,
             markup=False,
             highlight=False,
         )
-    return ratings, "user", "item", "rating"
+    return ratings, "user", "item", None if implicit else "rating"
 
 
 def table_else_text(

@@ -307,7 +307,9 @@ def fit(
         if task != "language_model":  # __label__pos a great film: the columns text and label
             text, target = fasttext_columns(data, text, target)
             folder = data
-            data, user, item, target = ratings_folder(data, user, item, target, "fit")  # MovieLens' ml-100k/
+            data, user, item, target = ratings_folder(
+                data, user, item, target, "fit", implicit
+            )  # MovieLens' ml-100k/
             if data != folder:  # its u.item names the films: kept in the model, for recommend and report
                 from trainwell.collab.names import folder_item_names
 

@@ -203,7 +203,9 @@ def tune(
         from trainwell.cli._fit_data import fasttext_columns, ratings_folder
 
         text, target = fasttext_columns(data, text, target)  # __label__pos a great film: text and label
-        data, user, item, target = ratings_folder(data, user, item, target, "tune")  # MovieLens' ml-100k/
+        data, user, item, target = ratings_folder(
+            data, user, item, target, "tune", implicit
+        )  # MovieLens' ml-100k/
 
         def ready(kind: str) -> None:
             """Past the checks of the options: the data must be there (read as ``kind``, a key of

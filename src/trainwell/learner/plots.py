@@ -139,6 +139,10 @@ def metric_panels(history: Sequence[dict[str, Any]]) -> list[list[str]]:
 BASELINE_SUFFIXES = ("_baseline", "_biases", "_popularity", "_ease")
 
 
+#: How the baselines of one metric are drawn, in turn: dashed with crosses, dotted with pluses, dash-dot squares.
+BASELINE_STYLES = ("x--", "+:", "s-.")
+
+
 def baseline_of(name: str, names: Sequence[str]) -> str | None:
     """The metric that ``name`` is a baseline's score of (``hit@10_popularity`` -> ``hit@10``), if it is one of
     ``names``; ``None`` for a metric of the model itself (``f1_macro`` is not a baseline of ``f1``)."""
@@ -180,7 +184,16 @@ def plot_history(
     panels = metric_panels(history)
     n_axes = 2 + max(1, len(panels))
     # Constrained layout: long tick labels (0.00175) push panels apart instead of running into the next one.
-    figure, axes = plt.subplots(1, n_axes, figsize=(5 * n_axes, 4.4), layout="constrained")
+    # Four panels or more go in two rows: in one, 20 inches wide, the last ran off a report's page.
+    columns = n_axes if n_axes <= 3 else -(-n_axes // 2)
+    rows = -(-n_axes // columns)
+    figure, grid = plt.subplots(
+        rows, columns, figsize=(5 * columns, 4.4 * rows), layout="constrained", squeeze=False
+    )
+    axes = list(grid.ravel())
+    for spare in axes[n_axes:]:  # an odd number of panels in two rows: the last cell stays empty
+        spare.set_visible(False)
+    axes = axes[:n_axes]
     loss_axis, metric_axes, lr_axis = axes[0], list(axes[1:-1]), axes[-1]
     if losses:
         loss_axis.plot(range(1, len(losses) + 1), losses, color="tab:blue", alpha=0.25, label="batch loss")
@@ -206,10 +219,16 @@ def plot_history(
             if of is None:
                 colors[name] = axis.plot(epochs, values, "o-", label=name)[0].get_color()
             else:  # a bar the model must clear, not a curve of its own (marked: one epoch draws no line)
-                axis.plot(epochs, values, "x--", color=colors[of], linewidth=1.2, label=name)
+                # Each baseline of a metric its own mark: popularity's and EASE's hit@10 were one blue "x--".
+                seen = sum(baseline_of(other, names) == of for other in names[: names.index(name)])
+                style = BASELINE_STYLES[seen % len(BASELINE_STYLES)]
+                axis.plot(epochs, values, style, color=colors[of], linewidth=1.2, label=name)
         axis.set_xlabel("epoch")
         _epoch_ticks(axis, len(epochs))
-        axis.set_title("Validation metrics" if len(panels) <= 1 else "Validation: " + ", ".join(names))
+        # Named by the model's own metrics: the baselines' are in the legend, and listing them all ran the title
+        # into the next panel's.
+        own = [name for name in names if baseline_of(name, names) is None]
+        axis.set_title("Validation metrics" if len(panels) <= 1 else "Validation: " + ", ".join(own))
         if names:
             _legend_below(axis)
     lr_axis.plot(range(1, len(lrs) + 1), lrs, color="tab:green")
