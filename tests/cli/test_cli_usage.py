@@ -271,3 +271,10 @@ def test_a_folder_holding_headerless_ratings_names_the_file_and_the_options(tmp_
     assert f"evaluate reads it as trainwell evaluate {folder / 'u.data'} --user user" in " ".join(
         evaluated.stderr.split()
     )
+    # --implicit: the rows as interactions (refused as "drop --target rating", a target the route itself added).
+    implicit = run_cli("fit", folder, "--implicit", "--epochs", "1", "--out", tmp_path / "interactions")
+    assert implicit.returncode == 0, implicit.explain()
+    assert (
+        f"fit reads it as trainwell fit {folder / 'u.data'} --user user --item item --implicit"
+        in " ".join(implicit.stderr.split())
+    )
