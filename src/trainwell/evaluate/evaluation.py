@@ -329,7 +329,7 @@ def render_folds(evaluation: Evaluation, console: Any) -> None:
             soft_wrap=True,
         )
     if evaluation.budgets:
-        console.print(budget_line(evaluation.budgets), soft_wrap=True, markup=False)
+        console.print(budget_line(evaluation.budgets, evaluation.k), soft_wrap=True, markup=False)
     if evaluation.task.kind == "multilabel":
         console.print(
             "multi-label: every model here decides each label at 0.5, so accuracy and f1 compare like with like; "
@@ -363,14 +363,20 @@ def render_folds(evaluation: Evaluation, console: Any) -> None:
         console.print(Text.assemble((f"{kind}:", style), " ", line), soft_wrap=True)
 
 
-def budget_line(budgets: list[FoldBudget]) -> str:
+def budget_line(budgets: list[FoldBudget], k: int | None = None) -> str:
     """One sentence on what a time budget shared over folds allowed: each fold's share, how many it cut short,
-    and the first such fold's summary (else the first fold's)."""
+    and the first such fold's summary (else the first fold's). ``k``: the evaluation's folds, when some trained
+    in one step that no budget plans (boosted trees), so that the count says which folds it speaks of."""
     from trainwell.callbacks.budget import format_duration
 
     cut = [budget for budget in budgets if budget.shortened]
     shown = (cut or budgets)[0]
+    planned = len(budgets)
+    if k is not None and planned < k:  # "cut 1 of the 1 folds short" in a 3-fold run read as a wrong sum
+        which = f"{planned} fold{'s' if planned != 1 else ''} trained by epochs (the other {k - planned} in one step)"
+    else:
+        which = f"{planned} fold{'s' if planned != 1 else ''}"
     return (
         f"time budget: each fold trained within its share, {format_duration(shown.seconds)}; the budget cut "
-        f"{len(cut)} of the {len(budgets)} folds short (fold {shown.fold + 1}: {shown.summary})"
+        f"{len(cut)} of the {which} short (fold {shown.fold + 1}: {shown.summary})"
     )
