@@ -128,6 +128,7 @@ class TabularFold:
         # named a budget no option set.
         with outside_call_budgets() as seconds, warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="the time budget of .* was spent on reading the data")
+            warnings.filterwarnings("ignore", message="the learning-rate finder would have taken more than")
             # Under --time the choice gets a quarter of a fold's share on top of it (fit makes it within its own)
             run = self._inner_fit(order, n_inner, fold, None if seconds is None else CHOICE_SHARE * seconds)
         self.chosen.append(run.arch)
