@@ -185,7 +185,9 @@ def test_recommend_with_seen_leaves_out_what_each_user_rated(model_dir: Path, ra
     # whole of ratings_csv here): without --seen, the same ranking, and a note of how many were left out.
     plain = trainwell_cli("recommend", model_dir, "3", "--top", "7")
     assert csv_table(plain.stdout)["sku"].tolist() == known["sku"].tolist()
-    assert f"left out {len(seen)} items these users already chose" in plain.stderr
+    assert (
+        f"left out {len(seen)} items this user already chose" in plain.stderr
+    )  # one user: not "these users"
     # --include-seen ranks every item: the best include ones user 3 already rated.
     every = csv_table(trainwell_cli("recommend", model_dir, "3", "--top", "7", "--include-seen").stdout)
     assert seen & set(every["sku"])
@@ -423,7 +425,7 @@ def test_seen_and_report_read_a_headerless_file_in_the_models_columns(
     seen = set(ratings.loc[ratings["uid"] == 3, "sku"])
     result = trainwell_cli("recommend", model_dir, "3", "--top", "7", "--seen", headerless)
     assert result.exit_code == 0, result.explain()
-    assert f"left out {len(seen)} items these users already chose: {len(seen)} in --seen" in result.stderr
+    assert f"left out {len(seen)} items this user already chose: {len(seen)} in --seen" in result.stderr
     report = trainwell_cli("report", model_dir, "--data", headerless, "--out", tmp_path / "report.html")
     assert report.exit_code == 0, report.explain()
     html = (tmp_path / "report.html").read_text(encoding="utf-8")

@@ -231,7 +231,7 @@ def test_the_command_line_fits_recommends_and_exports_onnx(ease_dir: Path, tmp_p
     chose = seen_in_training(trainwell.load(out), "u0-1")
     result = runner.invoke(app, ["recommend", str(out), "u0-1", "--top", "1000"])
     assert result.exit_code == 0, result.output
-    assert f"left out {len(chose)} items these users already chose" in result.output
+    assert f"left out {len(chose)} items this user already chose" in result.output
     listed = [
         int(line.split(",")[2]) for line in result.output.strip().splitlines() if line.startswith("u0-1,")
     ]

@@ -171,12 +171,13 @@ def recommend(
                 from_seen += len({code for code in recipe.item_codes(exclude).tolist() if code > 0})
             table = pd.concat(parts, ignore_index=True)
             if left_out or from_seen:
+                who = "these users" if len(parts) > 1 else "this user"  # "these users" for one read as a slip
                 kept = "; --include-seen ranks those the model remembers too" if left_out else ""
                 said = (
-                    f"left out {left_out + from_seen:,} items these users already chose: {from_seen:,} in --seen, "
+                    f"left out {left_out + from_seen:,} items {who} already chose: {from_seen:,} in --seen, "
                     f"{left_out:,} more from the data the model was fitted on (the model remembers them){kept}"
                     if seen is not None
-                    else f"left out {left_out:,} items these users already chose in the data the model was fitted "
+                    else f"left out {left_out:,} items {who} already chose in the data the model was fitted "
                     "on (the model remembers them); --include-seen ranks them too"
                 )
                 err_console.print(said, soft_wrap=True, markup=False)
