@@ -246,3 +246,19 @@ def test_an_ease_model_on_the_onnx_backend_ranks_baskets_and_neighbours_as_pytor
         assert [entry["item"] for entry in neighbours.json()["items"]] == expected["movie"].tolist()
     finally:
         server.stop()
+
+
+def test_recommend_names_the_items_when_the_model_keeps_their_names(tmp_path: Path) -> None:
+    # `trainwell recommend` printed MovieLens' titles, kept by fit; POST /recommend answered bare item ids.
+    from fastapi.testclient import TestClient
+
+    names = {f"m{i}": f"Film {i}" for i in range(20)}
+    out = tmp_path / "named"
+    trainwell.fit_ratings(ratings(), out=out, epochs=1, seed=0, progress=False, item_names=names)
+    client = TestClient(create_app(out, threads=1))
+    for body, key in (({"user": 100, "k": 3}, "score"), ({"similar_to": "m1", "k": 3}, "similarity"),
+                      ({"from_items": ["m1", "m2"], "k": 3}, "score")):  # fmt: skip
+        items = client.post("/recommend", json=body).json()["items"]
+        assert len(items) == 3 and all(
+            item["name"] == names[item["item"]] and key in item for item in items
+        ), items

@@ -193,6 +193,11 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(AnnouncePredictions, batcher=batcher)  # type: ignore[arg-type]
     app.add_middleware(BodySizeLimit, max_body_bytes=config.max_body_bytes)  # type: ignore[arg-type]
+    if predictor.application == "collab" and isinstance(model, str | os.PathLike):
+        from trainwell.collab.names import stored_item_names
+
+        # MovieLens' titles, kept by fit: /recommend names the items it answers with.
+        app.state.item_names = stored_item_names(os.fspath(model))
     routes = {"vision": _add_image_routes, "text": _add_text_routes, "collab": _add_collab_routes}
     add_routes = routes.get(predictor.application, _add_routes)
     add_routes(app, predictor, config, batcher, used_backend)

@@ -105,6 +105,8 @@ def add_recommend_route(app: FastAPI, predictor: Any, config: ServeConfig) -> No
     """Register ``POST /recommend`` on ``app`` for the ratings model ``predictor``."""
     request_type = recommend_request_model(forbid_extra_fields=config.forbid_extra_fields)
     companion = TorchCompanion(predictor)
+    names: dict[str, str] | None = getattr(app.state, "item_names", None)
+    companion.names = names
 
     async def recommend(body: Any) -> Response:
         request: Any = body
@@ -143,7 +145,7 @@ def add_recommend_route(app: FastAPI, predictor: Any, config: ServeConfig) -> No
             "known_user": ranking.known_user,
             "seen_left_out": ranking.seen_left_out,
             "items": [
-                {"item": item, "score": score}
+                {"item": item, **_name(names, item), "score": score}
                 for item, score in zip(ranking.items, ranking.scores, strict=True)
             ],
         }
@@ -179,6 +181,9 @@ class TorchCompanion:
         self._predictor = predictor if hasattr(predictor, "similar_items") else None
         self._model_dir = getattr(predictor, "model_dir", None)
         self._lock = threading.Lock()  # requests arriving together build it once
+        self.names: dict[str, str] | None = (
+            None  # the items' names the model directory keeps, for the answers
+        )
 
     def get(self) -> Any | None:
         """The PyTorch predictor (built now if need be), or ``None`` without a model directory to build it
@@ -203,6 +208,16 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         "says why.",
     },
 }
+
+
+def _name(names: dict[str, str] | None, item: Any) -> dict[str, str]:
+    """``{"name": ...}`` for an item the model's stored names know (MovieLens' titles), else nothing."""
+    if not names:
+        return {}
+    from trainwell.data.categories import category_key
+
+    name = names.get(category_key(item))
+    return {"name": name} if name is not None else {}
 
 
 def _json(answer: dict[str, Any]) -> Response:
@@ -249,7 +264,7 @@ async def _from_items(companion: TorchCompanion, request: Any) -> Response:
             "from_items": request.from_items,
             "known_items": known,
             "items": [
-                {"item": item, "score": float(score)}
+                {"item": item, **_name(companion.names, item), "score": float(score)}
                 for item, score in zip(table[item_col].tolist(), table["score"].tolist(), strict=True)
             ],
         }
@@ -280,7 +295,7 @@ async def _similar_to(companion: TorchCompanion, request: Any) -> Response:
         {
             "similar_to": request.similar_to,
             "items": [
-                {"item": item, "similarity": float(similarity)}
+                {"item": item, **_name(companion.names, item), "similarity": float(similarity)}
                 for item, similarity in zip(
                     table[item_col].tolist(), table["similarity"].tolist(), strict=True
                 )
