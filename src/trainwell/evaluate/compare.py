@@ -129,17 +129,24 @@ def verdict_lines(found: Sequence[Verdict], model_name: str = "trainwell") -> li
     shows no clear gain (a difference whose interval includes zero), each metric with its figures. One metric
     keeps the full sentence (:meth:`Verdict.sentence`); an undefined comparison keeps its own line."""
     by_baseline: dict[str, list[Verdict]] = {}
+    beaten: dict[str, list[Verdict]] = {}
     for verdict in found:
         if verdict.outcome != "beats":
             by_baseline.setdefault(verdict.baseline, []).append(verdict)
+        else:
+            beaten.setdefault(verdict.baseline, []).append(verdict)
     lines: list[tuple[str, str]] = []
     for baseline, group in by_baseline.items():
         lines.extend(("note", v.sentence(model_name)) for v in group if v.outcome == "undefined")
         worse = [v for v in group if v.outcome == "worse"]
         within = [v for v in group if v.outcome == "within"]
         kind = "warning" if worse else "note"
+        # The metrics it does beat the baseline on, said too: a line naming roc_auc and f1 alone left a reader
+        # wondering what became of accuracy.
+        wins = beaten.get(baseline, [])
+        beats = f"; it beats {baseline} on {'; '.join(v.short() for v in wins)}" if wins else ""
         if len(worse) + len(within) == 1:
-            lines.append((kind, (worse or within)[0].sentence(model_name)))
+            lines.append((kind, (worse or within)[0].sentence(model_name) + beats))
             continue
         if not (worse or within):
             continue
@@ -158,7 +165,7 @@ def verdict_lines(found: Sequence[Verdict], model_name: str = "trainwell") -> li
             if within
             else ""
         )
-        lines.append((kind, f"{model_name} " + ", and ".join(parts) + legend))
+        lines.append((kind, f"{model_name} " + ", and ".join(parts) + legend + beats))
     return lines
 
 
