@@ -328,9 +328,13 @@ def _check_source(source: Any, target: Any) -> None:
         raise DataError(
             f"source must be a table file's path or a pandas DataFrame, got {type(source).__name__}{array}"
         )
-    if not (isinstance(target, str) or (isinstance(target, Sequence) and target and all(
-        isinstance(name, str) for name in target
-    ))):  # fmt: skip
+    if isinstance(target, str):
+        return
+    try:
+        names = list(target)  # a list, a tuple, a pandas Index of column names
+    except TypeError:
+        names = []
+    if not names or not all(isinstance(name, str) for name in names):
         raise ConfigError(
             f"target (--target) must name the column to predict (or a list of columns), got {target!r}; pass e.g. "
             "target='income'"
