@@ -76,6 +76,12 @@ def test_an_image_models_top_losses_are_the_images(tmp_path: Path) -> None:
     assert [learn.task.classes[i] for i in interpretation.actual] == ["red" if r else "blue" for r in reds]
     written = interpretation.plot_top_losses(tmp_path / "top.png", k=4)
     assert Image.open(written).size[0] > 200  # a grid of images, not a table of numbers
+    # Each image named by its file (its class folder and name), where "row 36" said nothing of which it was.
+    assert interpretation.paths is not None and len(interpretation.paths) == interpretation.n_rows
+    assert [path.split("/")[0] for path in interpretation.paths] == [
+        learn.task.classes[i] for i in interpretation.actual
+    ]
+    assert all((tmp_path / "photos" / path).is_file() for path in interpretation.paths)
 
 
 def test_a_tables_data_shows_its_first_training_rows_as_read() -> None:

@@ -98,14 +98,18 @@ def plot_top_losses(top: Sequence[TopLoss], path: Path, rows: pd.DataFrame | Non
     return _save(figure, path)
 
 
-def plot_top_loss_images(top: Sequence[TopLoss], images: Any, path: Path) -> Path:
+def plot_top_loss_images(
+    top: Sequence[TopLoss], images: Any, path: Path, files: Sequence[str] | None = None
+) -> Path:
     """The images of ``top`` (``images``: every interpreted row's, uint8 (N, C, H, W)) in a grid, each titled
-    actual -> predicted with the probability and the loss, the worst first."""
+    actual -> predicted with the probability and the loss, the worst first, and its file (``files``, one per
+    row) or else its row."""
     from trainwell.learner.plots import image_grid
 
     chosen = images[[item.index for item in top]].float() / 255.0
     titles = [
-        f"{item.actual} -> {item.predicted} (p={item.probability:.2f}, loss {item.loss:.2f}, row {item.index})"
+        f"{item.actual} -> {item.predicted} (p={item.probability:.2f}, loss {item.loss:.2f}, "
+        + (f"{files[item.index]})" if files is not None else f"row {item.index})")
         for item in top
     ]
     return image_grid(

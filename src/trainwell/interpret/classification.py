@@ -87,6 +87,9 @@ class ClassificationInterpretation:
         #: per row), or ``images`` (uint8, (N, C, H, W)); set by :meth:`from_learner` for a split it knows.
         self.rows: pd.DataFrame | None = None
         self.images: torch.Tensor | None = None
+        #: Each image's file, when the images were read from files (a folder, a CSV of paths): the top losses
+        #: name them, where a row number told a user nothing of which image it was.
+        self.paths: list[str] | None = None
 
     @classmethod
     def from_learner(
@@ -124,6 +127,8 @@ class ClassificationInterpretation:
             raise ConfigError("the loader yielded no batches; nothing to interpret")
         result = cls(task, **{key: np.concatenate(values) for key, values in parts.items()})
         result.rows, result.images = _shown_rows(learn, source, result.n_rows)
+        if result.images is not None:
+            result.paths = _image_paths(learn, source, result.n_rows)
         return result
 
     @property
@@ -216,7 +221,7 @@ class ClassificationInterpretation:
         from trainwell.interpret._plots import plot_top_loss_images, plot_top_losses
 
         if rows is None and self.images is not None:
-            return plot_top_loss_images(self.top_losses(k), self.images, Path(path))
+            return plot_top_loss_images(self.top_losses(k), self.images, Path(path), self.paths)
         return plot_top_losses(self.top_losses(k), Path(path), rows if rows is not None else self.rows)
 
     def plot_calibration(self, path: str | Path = "calibration.png", n_bins: int = 10) -> Path:
@@ -269,6 +274,20 @@ def _shown_rows(learn: Learner, source: Any, n_rows: int) -> tuple[pd.DataFrame 
     if data.application == "vision" and tensors and tensors[0].dim() == 4 and len(tensors[0]) == n_rows:
         return None, tensors[0]
     return None, None
+
+
+def _image_paths(learn: Learner, source: Any, n_rows: int) -> list[str] | None:
+    """The files of ``source``'s images (the learner's validation or test split, read from files), each as its
+    last folder and name (``airplane/0019.jpg``: two class folders may both hold a 0019.jpg); else ``None``."""
+    data = learn.data
+    split = "valid" if source is data.valid else "test" if source is data.test else None
+    files = (getattr(data, "paths", None) or {}).get(split) if split else None
+    if not files or len(files) != n_rows:
+        return None
+    return [
+        Path(file).parent.name + "/" + Path(file).name if Path(file).parent.name else Path(file).name
+        for file in files
+    ]
 
 
 def natural_order(loader: Iterable[Any], batch_size: int | None) -> Iterable[Any]:
