@@ -156,3 +156,23 @@ def test_bad_input_names_the_argument_in_python_and_the_option_on_the_command_li
 def test_a_missing_file_is_named() -> None:
     with pytest.raises(DataError, match=r"data file 'no/such.csv' not found; check the path"):
         trainwell.evaluate_table("no/such.csv", target="y")
+
+
+def test_the_metrics_asked_for_score_the_model_and_the_baselines(tmp_path: Path) -> None:
+    # evaluate had no --metric: a model trained for log loss could not be judged by it ("No such option").
+    path = tmp_path / "table.csv"
+    _table().to_csv(path, index=False)
+    evaluation = trainwell.evaluate_table(path, "y", cv=3, arch="gbdt", metrics=["log_loss", "auc"])
+    assert list(evaluation.summary()) == ["log_loss", "roc_auc"]
+    assert evaluation.mean("log_loss", "logistic") > 0 and "accuracy" not in evaluation.summary()
+    printed = _command(str(path), "--target", "y", "--cv", "3", "--arch", "gbdt", "--metric", "log_loss")
+    assert "│ log_loss" in printed and "│ accuracy" not in printed
+    with pytest.raises(
+        ConfigError, match=r"^--metric 'rmse' does not score a binary evaluation; use one of: accur"
+    ):
+        trainwell.evaluate_table(path, "y", cv=3, metrics=["rmse"])
+    refused = _invoke(str(path), "--text", "city", "--target", "y", "--metric", "log_loss")
+    assert (
+        refused.exit_code == 2
+        and "--metric is not used by a text classifier (--text): drop it" in refused.output
+    )

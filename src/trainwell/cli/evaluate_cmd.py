@@ -99,6 +99,13 @@ def evaluate(
     epochs: Annotated[
         int | None, typer.Option(help="Passes over each fold (default: chosen from the fold size).")
     ] = None,
+    metric: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Tables: a metric to score the model and the baselines by, e.g. log_loss (repeat for several; "
+            "default: accuracy, roc_auc, f1, or rmse, mae, r2)."
+        ),
+    ] = None,
     time_budget: Annotated[
         str | None,
         typer.Option(
@@ -212,6 +219,9 @@ def evaluate(
         read_as: dict[str, Any] = {"encoding": encoding, "encoding_errors": encoding_errors}
         # The whole evaluation's training time: the Python call shares it among the folds, and says what it did.
         seconds = duration_option(time_budget, "--time")
+        from trainwell.core.metric_names import check_metric_names
+
+        check_metric_names(metric)  # a misspelt name said at once, not after the folds are drawn
 
         def ready(kind: str) -> None:
             """Past the checks of the options: the data must be there (read as ``kind``, a key of
@@ -250,15 +260,16 @@ def evaluate(
             "--tokenizer": tokenizer is not None,
             **table_options_given(cat_names, cont_names, ignore, date_format, min_category_count),
             "--names": names is not None,
+            "--metric": bool(metric),
         }
 
         def not_a_table(what: str) -> None:
             """Refuse the options only a table's model reads (and --names, which texts and ratings read too), given
             with data read as ``what``."""
-            refuse_unread(given, (*TABLE_ONLY, "--names"), what)
+            refuse_unread(given, (*TABLE_ONLY, "--names", "--metric"), what)
 
         if task == "language_model":  # --names it reads: a table of texts may have no header row
-            refuse_unread(given, TABLE_ONLY, "a language model (--task language_model)")
+            refuse_unread(given, (*TABLE_ONLY, "--metric"), "a language model (--task language_model)")
             if target is not None:
                 raise ConfigError(
                     "--target is not used by a language model: it predicts the next word of --text"
@@ -397,7 +408,7 @@ def evaluate(
             return
         if user is not None or item is not None or implicit:  # as fit: --implicit alone finds the columns
             recommender = recommender_words(user, item, implicit)
-            refuse_unread(given, TABLE_ONLY, recommender)
+            refuse_unread(given, (*TABLE_ONLY, "--metric"), recommender)
             refuse_unread(given, UNREAD_BY_RECOMMENDER, recommender)
             ready("table")
             from trainwell.collab.evaluation import evaluate_ratings
@@ -421,7 +432,7 @@ def evaluate(
             raise missing_target(data, encoding, encoding_errors, names=column_names(names))
 
         if text is not None:
-            refuse_unread(given, TABLE_ONLY, "a text classifier (--text)")
+            refuse_unread(given, (*TABLE_ONLY, "--metric"), "a text classifier (--text)")
             refuse_for(given, {**NOT_FOR_TABLES, "--arch": "tables"}, "texts (--text)")
         refuse_for(given, NOT_FOR_TABLES, "tables")
         ready("table")
@@ -458,6 +469,7 @@ def evaluate(
                 arch=arch,
                 **read_as,
                 **headerless,
+                metrics=metric or None,
             ),
             evaluate_text_column,
             data,

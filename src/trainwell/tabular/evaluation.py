@@ -163,6 +163,53 @@ class TabularFold:
         )
 
 
+#: The metrics an evaluation of a table scores the model and the baselines by, for ``metrics=`` (``--metric``).
+EVALUATION_METRICS = {
+    "binary": (
+        "accuracy",
+        "balanced_accuracy",
+        "roc_auc",
+        "f1",
+        "precision",
+        "recall",
+        "log_loss",
+        "error_rate",
+    ),
+    "multiclass": (
+        "accuracy",
+        "balanced_accuracy",
+        "roc_auc",
+        "f1",
+        "precision",
+        "recall",
+        "log_loss",
+        "error_rate",
+    ),
+    "multilabel": ("accuracy", "roc_auc", "f1", "precision", "recall", "log_loss"),
+    "regression": ("rmse", "mae", "r2"),
+}
+
+
+def evaluation_metrics(metrics: Sequence[str], kind: str) -> list[str]:
+    """The metrics asked for (``auc`` and ``acc`` read as ``roc_auc`` and ``accuracy``), each refused in one line
+    unless an evaluation of a ``kind`` task scores it."""
+    from trainwell.core.errors import ConfigError
+    from trainwell.core.metric_names import ALIASES
+
+    known = EVALUATION_METRICS.get(kind, ())
+    chosen: list[str] = []
+    for given in metrics:
+        name = ALIASES.get(given, given)
+        if name not in known:
+            raise ConfigError(
+                f"--metric {given!r} does not score a {kind} evaluation; use one of: {', '.join(known)} "
+                "(Python: metrics=)"
+            )
+        if name not in chosen:
+            chosen.append(name)
+    return chosen
+
+
 def evaluate_table(
     source: pd.DataFrame | str | Path,
     target: str | Sequence[str],
@@ -184,6 +231,7 @@ def evaluate_table(
     encoding_errors: str = "strict",
     time_budget: float | str | None = None,
     names: Sequence[str] | None = None,
+    metrics: Sequence[str] | None = None,
 ) -> Evaluation:
     """Cross-validate trainwell's tabular model and the classical baselines on the same ``cv`` folds.
 
@@ -218,6 +266,8 @@ def evaluate_table(
             ``fit_*(time_budget=)`` does); the baselines and the scoring come on top. What each fold's share
             allowed is in :attr:`Evaluation.budgets <trainwell.evaluate.Evaluation.budgets>`, and the table
             says how many folds it cut short.
+        metrics: the metrics to score the model and the baselines by (``--metric``; default the task's: accuracy,
+            ROC AUC, F1; RMSE, MAE, R²), among :data:`EVALUATION_METRICS` for the task, e.g. ``["log_loss"]``.
 
     Returns:
         An :class:`~trainwell.evaluate.Evaluation`: print it for the table ``trainwell evaluate`` prints.
@@ -278,7 +328,7 @@ def evaluate_table(
     # Folds keep each class's share for single-label targets; label sets are split at random.
     stratified = resolved.kind in ("binary", "multiclass")
     splits = fold_indices(df[column].to_numpy(), cv, seed, stratified, keyword="cv")
-    metric_names = list(resolved.metric_names)
+    metric_names = list(resolved.metric_names) if not metrics else evaluation_metrics(metrics, resolved.kind)
     fold = TabularFold(
         df,
         column,
