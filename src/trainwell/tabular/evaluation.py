@@ -164,27 +164,12 @@ class TabularFold:
 
 
 #: The metrics an evaluation of a table scores the model and the baselines by, for ``metrics=`` (``--metric``).
+_ONE_LABEL_METRICS = (
+    "accuracy", "balanced_accuracy", "roc_auc", "f1", "precision", "recall", "log_loss", "error_rate"
+)  # fmt: skip
 EVALUATION_METRICS = {
-    "binary": (
-        "accuracy",
-        "balanced_accuracy",
-        "roc_auc",
-        "f1",
-        "precision",
-        "recall",
-        "log_loss",
-        "error_rate",
-    ),
-    "multiclass": (
-        "accuracy",
-        "balanced_accuracy",
-        "roc_auc",
-        "f1",
-        "precision",
-        "recall",
-        "log_loss",
-        "error_rate",
-    ),
+    "binary": _ONE_LABEL_METRICS,
+    "multiclass": _ONE_LABEL_METRICS,
     "multilabel": ("accuracy", "roc_auc", "f1", "precision", "recall", "log_loss"),
     "regression": ("rmse", "mae", "r2"),
 }
