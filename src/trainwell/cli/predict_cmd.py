@@ -449,9 +449,8 @@ def _predict_images(
 
     if len(data) == 1 and data[0].is_file() and image_column(data[0]) is not None:
         return _predict_parquet_images(predictor, data[0], tta, kept)
-    column = (
-        path_col or predictor.path_col
-    )  # --path-col, else the column of the CSV the model was trained from
+    # --path-col, else the column of the CSV the model was trained from
+    column = path_col or predictor.path_col
     paths = expand_image_paths(data, column, f"'{model}'", given=path_col is not None)
     named = {Path(item) for item in data if Path(item).is_file()}
     probabilities, readable = probabilities_of_files(predictor, paths, tta=tta, named=named)

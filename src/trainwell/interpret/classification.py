@@ -261,7 +261,7 @@ def _shown_rows(learn: Learner, source: Any, n_rows: int) -> tuple[pd.DataFrame 
     import pandas as pd
 
     data = learn.data
-    split = "valid" if source is data.valid else "test" if source is data.test else None
+    split = _split_of(data, source)
     if split is None:
         return None, None
     rows = getattr(data, "rows", {}).get(split)
@@ -279,15 +279,16 @@ def _shown_rows(learn: Learner, source: Any, n_rows: int) -> tuple[pd.DataFrame 
 def _image_paths(learn: Learner, source: Any, n_rows: int) -> list[str] | None:
     """The files of ``source``'s images (the learner's validation or test split, read from files), each as its
     last folder and name (``airplane/0019.jpg``: two class folders may both hold a 0019.jpg); else ``None``."""
-    data = learn.data
-    split = "valid" if source is data.valid else "test" if source is data.test else None
-    files = (getattr(data, "paths", None) or {}).get(split) if split else None
+    split = _split_of(learn.data, source)
+    files = (getattr(learn.data, "paths", None) or {}).get(split) if split else None
     if not files or len(files) != n_rows:
         return None
-    return [
-        Path(file).parent.name + "/" + Path(file).name if Path(file).parent.name else Path(file).name
-        for file in files
-    ]
+    return [Path(Path(file).parent.name, Path(file).name).as_posix() for file in files]
+
+
+def _split_of(data: Any, source: Any) -> str | None:
+    """``"valid"`` or ``"test"`` when ``source`` is that loader of ``data``; ``None`` for a loader of one's own."""
+    return "valid" if source is data.valid else "test" if source is data.test else None
 
 
 def natural_order(loader: Iterable[Any], batch_size: int | None) -> Iterable[Any]:
