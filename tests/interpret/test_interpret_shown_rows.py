@@ -82,6 +82,10 @@ def test_an_image_models_top_losses_are_the_images(tmp_path: Path) -> None:
         learn.task.classes[i] for i in interpretation.actual
     ]
     assert all((tmp_path / "photos" / path).is_file() for path in interpretation.paths)
+    # top_losses() names each image's file too, where its index alone needed a second lookup.
+    top = interpretation.top_losses(3)
+    assert [loss.path for loss in top] == [interpretation.paths[loss.index] for loss in top]
+    assert all(loss.path is not None and loss.path.split("/")[0] == loss.actual for loss in top)
 
 
 def test_a_tables_data_shows_its_first_training_rows_as_read() -> None:

@@ -41,6 +41,7 @@ class TopLoss:
         actual: the true label.
         predicted: the predicted label.
         probability: the probability the model gave its predicted label.
+        path: the image's file, when the rows are images read from files (as ``paths`` names them); else None.
     """
 
     index: int
@@ -48,6 +49,7 @@ class TopLoss:
     actual: Any
     predicted: Any
     probability: float
+    path: str | None = None
 
 
 class ClassificationInterpretation:
@@ -174,6 +176,7 @@ class ClassificationInterpretation:
                 actual=classes[int(self.actual[i])],
                 predicted=classes[int(self.predicted[i])],
                 probability=float(self.confidence[i]),
+                path=self.paths[int(i)] if self.paths is not None else None,
             )
             for i in chosen
         ]
