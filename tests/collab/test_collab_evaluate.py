@@ -64,6 +64,19 @@ def test_interactions_are_cross_validated_over_users_each_ranked_once() -> None:
         evaluate_ratings(frame, cv=3, task="binary")
     with pytest.raises(ConfigError, match=r"epochs must be at least 1, got 0; pass e\.g\. epochs=5"):
         evaluate_ratings(low_rank_ratings(0).frame, epochs=0)
+    with pytest.raises(
+        ConfigError,
+        match=r"^metrics is for ratings; interactions are ranked by hit@10 and NDCG@10 \(drop metrics\)",
+    ):
+        evaluate_ratings(frame, cv=3, metrics=["rmse"])
+
+
+def test_ratings_are_judged_by_the_metrics_asked_for() -> None:
+    # evaluate --metric was for tables only: a recommender could not be judged by MAE alone.
+    result = evaluate_ratings(low_rank_ratings(0).frame, cv=2, epochs=2, metrics=["mae"])
+    assert result.model.metric_names == ["mae"] and result.baselines["global mean"].metric_names == ["mae"]
+    with pytest.raises(ConfigError, match=r"^--metric 'accuracy' does not score a regression evaluation"):
+        evaluate_ratings(low_rank_ratings(0).frame, cv=2, metrics=["accuracy"])
 
 
 def test_the_command_line_prints_the_baselines_beside_the_model(tmp_path: Path) -> None:

@@ -37,6 +37,25 @@ def test_each_fold_fits_its_own_vocabulary() -> None:
     assert "zebra" in fold.vocabularies[0] and "zebra" not in fold.vocabularies[1]
 
 
+def test_texts_are_judged_by_the_metrics_asked_for() -> None:
+    # evaluate --metric was for tables only: a text classifier could not be judged by log loss or balanced accuracy.
+    result = evaluate_texts(
+        reviews(60),
+        text_col="review",
+        target="sentiment",
+        cv=2,
+        epochs=1,
+        metrics=["log_loss", "balanced_accuracy"],
+    )
+    assert result.model.metric_names == ["log_loss", "balanced_accuracy"]
+    assert result.baselines["tf-idf + logistic"].metric_names == ["log_loss", "balanced_accuracy"]
+    assert result.mean("log_loss") > 0 and result.mean("log_loss", "majority class") > 0
+    with pytest.raises(
+        ConfigError, match=r"^--metric 'rmse' does not score a binary evaluation; use one of: accur"
+    ):
+        evaluate_texts(reviews(60), text_col="review", target="sentiment", cv=2, metrics=["rmse"])
+
+
 def _topics(n: int, seed: int = 0) -> pd.DataFrame:
     """Texts about sport, food or both, '|'-separated; 'rain' is a rare third label."""
     rng = np.random.default_rng(seed)

@@ -138,6 +138,18 @@ def test_the_command_line_cross_validates_the_architecture_it_is_given(tmp_path:
     assert "2-fold cross-validation (binary, 24 images)" in said.output
 
 
+def test_images_are_judged_by_the_metrics_asked_for(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    # evaluate --metric was for tables only ("--metric is not used by images: drop it").
+    args = ["evaluate", str(_folder(tmp_path / "imgs")), "--cv", "2", "--epochs", "1", "--metric", "log_loss"]
+    said = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert said.exit_code == 0, said.output
+    assert "│ log_loss" in said.output and "│ accuracy" not in said.output and "logistic" in said.output
+
+
 def test_a_folders_test_split_is_left_out_of_the_folds(tmp_path: Path) -> None:
     # It was pooled with train/ and valid/: the images fit holds out of every choice were folded in.
     from typer.testing import CliRunner

@@ -102,8 +102,9 @@ def evaluate(
     metric: Annotated[
         list[str] | None,
         typer.Option(
-            help="Tables: a metric to score the model and the baselines by, e.g. log_loss (repeat for several; "
-            "default: accuracy, roc_auc, f1, or rmse, mae, r2)."
+            help="A metric to score the model and the baselines by, e.g. log_loss (repeat for several; default: "
+            "accuracy, roc_auc, f1, or rmse, mae, r2). Tables, texts, images and ratings; taggers, language models "
+            "and interactions are judged by their own."
         ),
     ] = None,
     time_budget: Annotated[
@@ -263,10 +264,12 @@ def evaluate(
             "--metric": bool(metric),
         }
 
-        def not_a_table(what: str) -> None:
-            """Refuse the options only a table's model reads (and --names, which texts and ratings read too), given
-            with data read as ``what``."""
-            refuse_unread(given, (*TABLE_ONLY, "--names", "--metric"), what)
+        def not_a_table(what: str, *read: str) -> None:
+            """Refuse the options only a table's model reads (and --names and --metric, which texts and ratings read
+            too), given with data read as ``what``, except those in ``read``."""
+            refuse_unread(
+                given, tuple(o for o in (*TABLE_ONLY, "--names", "--metric") if o not in read), what
+            )
 
         if task == "language_model":  # --names it reads: a table of texts may have no header row
             refuse_unread(given, (*TABLE_ONLY, "--metric"), "a language model (--task language_model)")
@@ -340,7 +343,7 @@ def evaluate(
         )  # tables, texts, ratings
         if path_col is None and holds_text_classes(data):  # <label>/*.txt, IMDB's layout
             folder = f"a folder of class folders of texts ('{data}')"
-            not_a_table(folder)
+            not_a_table(folder, "--metric")
             refuse_for(given, {**NOT_FOR_TABLES, "--arch": "tables"}, folder)
             read_text_classes(data, given, cross_validated=True)
             ready("corpus")  # a folder: it exists
@@ -350,13 +353,14 @@ def evaluate(
                 evaluate_texts(
                     data,
                     label_delim=label_delim,
+                    metrics=metric or None,
                     **read_as,
                     **common,
                 )
             )
             return
         if data.is_dir() or path_col is not None:
-            not_a_table("images")
+            not_a_table("images", "--metric")
             if path_col is None:  # a folder of images has no text to read
                 refuse_encoding(encoding, "image folders", text=False)
                 if encoding_errors != "strict":
@@ -402,13 +406,14 @@ def evaluate(
                     size=size,
                     arch=arch,
                     time_budget=seconds,
+                    metrics=metric or None,
                     **read_as,
                 )
             )
             return
         if user is not None or item is not None or implicit:  # as fit: --implicit alone finds the columns
             recommender = recommender_words(user, item, implicit)
-            refuse_unread(given, (*TABLE_ONLY, "--metric"), recommender)
+            refuse_unread(given, TABLE_ONLY, recommender)
             refuse_unread(given, UNREAD_BY_RECOMMENDER, recommender)
             ready("table")
             from trainwell.collab.evaluation import evaluate_ratings
@@ -420,6 +425,7 @@ def evaluate(
                     item=item,
                     rating=target,
                     implicit=implicit,
+                    metrics=metric or None,
                     **read_as,
                     **common,
                     **headerless,
@@ -432,7 +438,7 @@ def evaluate(
             raise missing_target(data, encoding, encoding_errors, names=column_names(names))
 
         if text is not None:
-            refuse_unread(given, (*TABLE_ONLY, "--metric"), "a text classifier (--text)")
+            refuse_unread(given, TABLE_ONLY, "a text classifier (--text)")
             refuse_for(given, {**NOT_FOR_TABLES, "--arch": "tables"}, "texts (--text)")
         refuse_for(given, NOT_FOR_TABLES, "tables")
         ready("table")
@@ -446,6 +452,7 @@ def evaluate(
                     text_col=column,
                     target=target_columns(target),
                     label_delim=label_delim,
+                    metrics=metric or None,
                     **read_as,
                     **common,
                     **headerless,

@@ -249,6 +249,7 @@ def evaluate_ratings(
     encoding_errors: str = "strict",
     names: Sequence[str] | None = None,
     time_budget: float | str | None = None,
+    metrics: Sequence[str] | None = None,
 ) -> Evaluation:
     """Cross-validate the recommender and the rating baselines on the same ``cv`` random folds; a table
     without ratings (or ``implicit``) is cross-validated over users by ranking (:func:`evaluate_interactions`).
@@ -271,6 +272,8 @@ def evaluate_ratings(
             ``fit_*(time_budget=)`` does); the baselines and the scoring come on top. What each fold's share
             allowed is in :attr:`Evaluation.budgets <trainwell.evaluate.Evaluation.budgets>`, and the table
             says how many folds it cut short.
+        metrics: the metrics to score the model and the baselines by (``--metric``; default the task's; not for interactions, ranked by their own), among
+            :data:`~trainwell.evaluate.compare.EVALUATION_METRICS` for the task, e.g. ``["log_loss"]``.
 
     Returns:
         An :class:`~trainwell.evaluate.Evaluation`: print it for the table ``trainwell evaluate`` prints.
@@ -283,6 +286,7 @@ def evaluate_ratings(
     from trainwell.core.errors import ConfigError
     from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import fold_indices
+    from trainwell.evaluate.compare import evaluation_metrics
     from trainwell.evaluate.evaluation import Evaluation, check_settings
     from trainwell.evaluate.spread import cross_validate_spread
 
@@ -301,6 +305,13 @@ def evaluate_ratings(
                     f"{say('task', task)} is for ratings; interactions are ranked (drop {say('task')})"
                 )
             )
+        if metrics:
+            raise ConfigError.worded(
+                lambda say: (
+                    f"{say('metrics')} is for ratings; interactions are ranked by hit@10 and NDCG@10 (drop "
+                    f"{say('metrics')})"
+                )
+            )
         return evaluate_interactions(
             frame,
             user_col,
@@ -316,7 +327,7 @@ def evaluate_ratings(
     # The whole table through the builder once: every check (missing ids, text ratings...) before any fold.
     resolved = ratings_data(frame, user=user_col, item=item_col, rating=rating_col, task=task).task
     splits = fold_indices(np.zeros(len(frame)), cv, seed, False, keyword="cv")
-    metric_names = list(resolved.metric_names)
+    metric_names = evaluation_metrics(metrics, resolved)
     fold = RatingsFold(frame, columns, resolved, metric_names, epochs=epochs, seed=seed)
     model, others = cross_validate_spread(
         fold,

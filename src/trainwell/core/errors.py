@@ -15,6 +15,7 @@ OPTION_NAMES: dict[str, str] = {
     "text_col": "--text",
     "time_budget": "--time",
     "date_formats": "--date-format",
+    "metrics": "--metric",
 }
 
 _UNSET: Any = object()

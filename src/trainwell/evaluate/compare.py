@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -21,6 +22,45 @@ from trainwell.metrics import functional
 from trainwell.metrics.registry import RANKING_PREFIXES, metric_bounds
 from trainwell.metrics.registry import metrics as metric_registry
 from trainwell.metrics.targets import split_target_key, target_key, target_labels
+
+if TYPE_CHECKING:
+    from trainwell.data.task import Task
+
+
+#: The metrics a cross-validation can score the model and the baselines by, for ``metrics=`` (``evaluate
+#: --metric``), by task: every one is computed from the probabilities (or numbers) each fold predicts.
+_ONE_LABEL_METRICS = (
+    "accuracy", "balanced_accuracy", "roc_auc", "f1", "precision", "recall", "log_loss", "error_rate"
+)  # fmt: skip
+EVALUATION_METRICS = {
+    "binary": _ONE_LABEL_METRICS,
+    "multiclass": _ONE_LABEL_METRICS,
+    "multilabel": ("accuracy", "roc_auc", "f1", "precision", "recall", "log_loss"),
+    "regression": ("rmse", "mae", "r2"),
+}
+
+
+def evaluation_metrics(metrics: Sequence[str] | None, task: Task) -> list[str]:
+    """The metrics an evaluation of ``task`` scores: its own (``task.metric_names``) when ``metrics`` is empty,
+    else those named (``auc`` and ``acc`` read as ``roc_auc`` and ``accuracy``), each refused in one line unless
+    :data:`EVALUATION_METRICS` lists it for the task's kind."""
+    from trainwell.core.errors import ConfigError
+    from trainwell.core.metric_names import ALIASES
+
+    if not metrics:
+        return list(task.metric_names)
+    known = EVALUATION_METRICS.get(task.kind, ())
+    chosen: list[str] = []
+    for given in metrics:
+        name = ALIASES.get(given, given)
+        if name not in known:
+            raise ConfigError(
+                f"--metric {given!r} does not score a {task.kind} evaluation; use one of: {', '.join(known)} "
+                "(Python: metrics=)"
+            )
+        if name not in chosen:
+            chosen.append(name)
+    return chosen
 
 
 def score(

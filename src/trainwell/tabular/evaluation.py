@@ -163,38 +163,6 @@ class TabularFold:
         )
 
 
-#: The metrics an evaluation of a table scores the model and the baselines by, for ``metrics=`` (``--metric``).
-_ONE_LABEL_METRICS = (
-    "accuracy", "balanced_accuracy", "roc_auc", "f1", "precision", "recall", "log_loss", "error_rate"
-)  # fmt: skip
-EVALUATION_METRICS = {
-    "binary": _ONE_LABEL_METRICS,
-    "multiclass": _ONE_LABEL_METRICS,
-    "multilabel": ("accuracy", "roc_auc", "f1", "precision", "recall", "log_loss"),
-    "regression": ("rmse", "mae", "r2"),
-}
-
-
-def evaluation_metrics(metrics: Sequence[str], kind: str) -> list[str]:
-    """The metrics asked for (``auc`` and ``acc`` read as ``roc_auc`` and ``accuracy``), each refused in one line
-    unless an evaluation of a ``kind`` task scores it."""
-    from trainwell.core.errors import ConfigError
-    from trainwell.core.metric_names import ALIASES
-
-    known = EVALUATION_METRICS.get(kind, ())
-    chosen: list[str] = []
-    for given in metrics:
-        name = ALIASES.get(given, given)
-        if name not in known:
-            raise ConfigError(
-                f"--metric {given!r} does not score a {kind} evaluation; use one of: {', '.join(known)} "
-                "(Python: metrics=)"
-            )
-        if name not in chosen:
-            chosen.append(name)
-    return chosen
-
-
 def evaluate_table(
     source: pd.DataFrame | str | Path,
     target: str | Sequence[str],
@@ -252,7 +220,7 @@ def evaluate_table(
             allowed is in :attr:`Evaluation.budgets <trainwell.evaluate.Evaluation.budgets>`, and the table
             says how many folds it cut short.
         metrics: the metrics to score the model and the baselines by (``--metric``; default the task's: accuracy,
-            ROC AUC, F1; RMSE, MAE, R²), among :data:`EVALUATION_METRICS` for the task, e.g. ``["log_loss"]``.
+            ROC AUC, F1; RMSE, MAE, R²), among :data:`~trainwell.evaluate.compare.EVALUATION_METRICS` for the task, e.g. ``["log_loss"]``.
 
     Returns:
         An :class:`~trainwell.evaluate.Evaluation`: print it for the table ``trainwell evaluate`` prints.
@@ -276,6 +244,7 @@ def evaluate_table(
     from trainwell.data.task import infer_task
     from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import cross_validate_baselines, fold_indices
+    from trainwell.evaluate.compare import evaluation_metrics
     from trainwell.evaluate.evaluation import Evaluation, check_settings
     from trainwell.evaluate.spread import cross_validate_spread
     from trainwell.tabular.recipe import check_min_category_count
@@ -313,7 +282,7 @@ def evaluate_table(
     # Folds keep each class's share for single-label targets; label sets are split at random.
     stratified = resolved.kind in ("binary", "multiclass")
     splits = fold_indices(df[column].to_numpy(), cv, seed, stratified, keyword="cv")
-    metric_names = list(resolved.metric_names) if not metrics else evaluation_metrics(metrics, resolved.kind)
+    metric_names = evaluation_metrics(metrics, resolved)
     fold = TabularFold(
         df,
         column,

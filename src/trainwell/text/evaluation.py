@@ -300,6 +300,7 @@ def evaluate_texts(
     encoding_errors: Literal["strict", "replace"] = "strict",
     time_budget: float | str | None = None,
     names: Sequence[str] | None = None,
+    metrics: Sequence[str] | None = None,
 ) -> Evaluation:
     """Cross-validate the text classifier and the text baselines on the same ``cv`` folds.
 
@@ -333,6 +334,8 @@ def evaluate_texts(
             ``fit_*(time_budget=)`` does); the baselines and the scoring come on top. What each fold's share
             allowed is in :attr:`Evaluation.budgets <trainwell.evaluate.Evaluation.budgets>`, and the table
             says how many folds it cut short.
+        metrics: the metrics to score the model and the baselines by (``--metric``; default the task's), among
+            :data:`~trainwell.evaluate.compare.EVALUATION_METRICS` for the task, e.g. ``["log_loss"]``.
 
     Returns:
         An :class:`~trainwell.evaluate.Evaluation`: print it for the table ``trainwell evaluate`` prints.
@@ -343,6 +346,7 @@ def evaluate_texts(
     """
     from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import fold_indices
+    from trainwell.evaluate.compare import evaluation_metrics
     from trainwell.evaluate.evaluation import Evaluation, check_settings
     from trainwell.evaluate.spread import cross_validate_spread
 
@@ -370,7 +374,7 @@ def evaluate_texts(
         fix="folds drawn at random cannot keep the pieces of one text together: judge the model on whole texts "
         "held out in a file of their own (report --data)",
     )
-    metric_names = list(resolved.metric_names)
+    metric_names = evaluation_metrics(metrics, resolved)
     fold = TextFold(
         frame,
         columns[0] if len(columns) == 1 else columns,

@@ -162,6 +162,7 @@ def evaluate_images(
     time_budget: float | str | None = None,
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
+    metrics: Sequence[str] | None = None,
 ) -> Evaluation:
     """Cross-validate the image model and the thumbnail baselines on the same ``cv`` folds.
 
@@ -195,6 +196,8 @@ def evaluate_images(
         encoding: text encoding of a CSV ``source``, e.g. ``"cp1252"``.
         encoding_errors: ``"replace"`` reads a byte of such a CSV that ``encoding`` cannot decode as U+FFFD
             instead of stopping.
+        metrics: the metrics to score the model and the baselines by (``--metric``; default the task's), among
+            :data:`~trainwell.evaluate.compare.EVALUATION_METRICS` for the task, e.g. ``["log_loss"]``.
 
     Returns:
         An :class:`~trainwell.evaluate.Evaluation`: print it for the table ``trainwell evaluate`` prints.
@@ -206,6 +209,7 @@ def evaluate_images(
     from trainwell.core.errors import ConfigError, DataError
     from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import cross_validate_baselines, fold_indices
+    from trainwell.evaluate.compare import evaluation_metrics
     from trainwell.evaluate.evaluation import Evaluation, check_settings
     from trainwell.evaluate.spread import cross_validate_spread
     from trainwell.vision.data import _is_quantity, _task, numeric_labels
@@ -251,7 +255,7 @@ def evaluate_images(
     resolved = _task(labels, task, label_delim, name, label_col or "label")
     stratified = resolved.kind in ("binary", "multiclass")
     splits = fold_indices(np.array([str(label) for label in labels]), cv, seed, stratified, keyword="cv")
-    metric_names = list(resolved.metric_names)
+    metric_names = evaluation_metrics(metrics, resolved)
     fold = ImageFold(images, labels, resolved, metric_names, arch, epochs, lr, seed)
     run_baselines = None
     if baselines:
