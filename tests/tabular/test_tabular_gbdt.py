@@ -211,6 +211,12 @@ def test_the_command_line_says_what_auto_kept_and_info_shows_both(tmp_path: Path
         "--arch auto: validation loss the MLP" in said
         and "kept boosted trees (--arch mlp fits the other" in said
     )
+    # Said above the MLP's epoch rows too, which were followed by the trees' scores, explained only under them.
+    said_first = said.index("boosted trees fitted first: validation loss")
+    assert (
+        said_first < said.index("epoch train_loss")
+        and "is kept if its validation loss ends no higher" in said
+    )
     info = " ".join(
         runner.invoke(app, ["info", str(tmp_path / "m")], env={"COLUMNS": "250"})
         .output.replace("│", " ")

@@ -220,6 +220,8 @@ def fit_table(
         finder
     )  # in the fit's checkpoints: a resumed fit writes lr_find.png too, not sweeping again
     fit_callbacks = [*([budget] if budget else []), *callbacks, sweep]
+    if rival is not None:
+        fit_callbacks.append(_SayRival(rival.final_row.get("valid_loss")))
     learn.fit_one_cycle(n_epochs, lr, callbacks=fit_callbacks, resume_from=resume_from)
     finder = sweep.result
     compared = None
@@ -263,6 +265,26 @@ def _resumed_lr(checkpoint: str | Path) -> float | None:
 
     rates = read_checkpoint(checkpoint).peak_lrs
     return rates[-1] if rates else None
+
+
+class _SayRival(Callback):
+    """Says, above the MLP's epoch rows, that the boosted trees were fitted first and what they must beat: the
+    rows of one model were followed by the scores of another, explained only under them."""
+
+    order = 60  # after the progress bar has started (it prints the line)
+
+    def __init__(self, loss: Any) -> None:
+        self.loss = loss
+
+    def before_fit(self, learn: Any) -> None:
+        from trainwell.callbacks.progress import say
+
+        if isinstance(self.loss, float) and self.loss == self.loss:
+            say(
+                learn,
+                f"boosted trees fitted first: validation loss {self.loss:.4f}; the MLP trains below and is kept "
+                "if its validation loss ends no higher",
+            )
 
 
 def _better_trees(trees: dict[str, Any], mlp: dict[str, Any]) -> bool:
