@@ -286,7 +286,7 @@ def test_recommend_from_items_pools_the_neighbours_of_a_basket(model_dir: Path) 
     result = trainwell_cli("recommend", model_dir, "--from-items", "4, 7", "--top", "5")
     assert result.exit_code == 0, result.explain()
     table = csv_table(result.stdout)
-    assert table.columns.tolist() == ["rank", "sku", "score"]
+    assert table.columns.tolist() == ["rank", "sku", "similarity"]  # pooled cosine, not a rating
     assert not {4, 7} & set(table["sku"])
     predictor = trainwell.load(model_dir)
     assert table["sku"].tolist() == predictor.recommend_from_items([4, 7], k=5)["sku"].tolist()
@@ -294,7 +294,7 @@ def test_recommend_from_items_pools_the_neighbours_of_a_basket(model_dir: Path) 
     alone = predictor.recommend_from_items([4], k=5)
     similar = predictor.similar_items(4, k=5)
     assert alone["sku"].tolist() == similar["sku"].tolist()
-    np.testing.assert_allclose(alone["score"], similar["similarity"], atol=1e-5)
+    np.testing.assert_allclose(alone["similarity"], similar["similarity"], atol=1e-5)
 
 
 @pytest.mark.parametrize(

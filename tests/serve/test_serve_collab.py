@@ -132,7 +132,12 @@ def test_recommend_from_items_answers_like_the_predictor_on_either_backend(
     answer = response.json()
     assert answer["from_items"] == body["from_items"] and answer["known_items"] == 2
     assert [entry["item"] for entry in answer["items"]] == expected["movie"].tolist()
-    np.testing.assert_allclose([e["score"] for e in answer["items"]], expected["score"], rtol=1e-5, atol=1e-6)
+    # A factor model's answer is the basket's pooled cosine: named "similarity", as similar_to names it, where
+    # "score" read like a user's predicted rating (4.7 for a user, 0.90 for a basket, under one name).
+    assert all(set(entry) == {"item", "similarity"} for entry in answer["items"])
+    np.testing.assert_allclose(
+        [e["similarity"] for e in answer["items"]], expected["similarity"], rtol=1e-5, atol=1e-6
+    )
     assert not {"m0", "m2", "m4"} & {entry["item"] for entry in answer["items"]}
     url = f"{servers[backend].url}/recommend"
     for bad, words in (
@@ -257,7 +262,7 @@ def test_recommend_names_the_items_when_the_model_keeps_their_names(tmp_path: Pa
     trainwell.fit_ratings(ratings(), out=out, epochs=1, seed=0, progress=False, item_names=names)
     client = TestClient(create_app(out, threads=1))
     for body, key in (({"user": 100, "k": 3}, "score"), ({"similar_to": "m1", "k": 3}, "similarity"),
-                      ({"from_items": ["m1", "m2"], "k": 3}, "score")):  # fmt: skip
+                      ({"from_items": ["m1", "m2"], "k": 3}, "similarity")):  # fmt: skip
         items = client.post("/recommend", json=body).json()["items"]
         assert len(items) == 3 and all(
             item["name"] == names[item["item"]] and key in item for item in items

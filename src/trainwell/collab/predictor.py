@@ -198,10 +198,11 @@ class CollabPredictor(RowsPredictor):
         """The ``k`` best items for someone described only by items they chose: a new visitor's basket, a
         session, a user who joined after training.
 
-        An ``ease`` model scores them exactly as it would score a training user with those items (``score`` is
-        then the probability of choosing the item, as in :meth:`recommend`). A factor model has no exact answer
+        An ``ease`` model scores them exactly as it would score a training user with those items (``score``:
+        the probability of choosing the item, as in :meth:`recommend`). A factor model has no exact answer
         without retraining; it ranks items by their mean cosine similarity to the given items' factors
-        (``score`` is that similarity, in [-1, 1]), the neighbours :meth:`similar_items` lists, pooled.
+        (``similarity``, in [-1, 1], as :meth:`similar_items` names it: the neighbours it lists, pooled; not a
+        rating, which ``score`` is in a user's ranking).
 
         Args:
             items: Item ids as in the training table; ids the model never saw are skipped.
@@ -212,7 +213,7 @@ class CollabPredictor(RowsPredictor):
                 something; see :meth:`similar_items`).
 
         Returns:
-            Columns ``rank``, the item column and ``score``.
+            Columns ``rank``, the item column and ``score`` (``ease``) or ``similarity`` (factors).
 
         Raises:
             ConfigError: ``k`` is not a whole number of at least 1, or the model has no item factors.
@@ -236,9 +237,11 @@ class CollabPredictor(RowsPredictor):
                 UserWarning,
             )
         from_items = getattr(self.model, "scores_from_items", None)
+        measure = "score"
         if from_items is not None:
             scores = self.task.activate(from_items(known)).double()
         else:
+            measure = "similarity"
             vectors = getattr(self.model, "item_vectors", None)
             if vectors is None:
                 raise ConfigError(f"the {type(self.model).__name__} model has no item factors to compare")
@@ -258,7 +261,7 @@ class CollabPredictor(RowsPredictor):
             {
                 "rank": np.arange(1, len(order) + 1),
                 self.recipe.item_col: [item_id(self.recipe.items[i - 1]) for i in order.tolist()],
-                "score": values[order].astype(np.float32),
+                measure: values[order].astype(np.float32),
             }
         )
 

@@ -8,7 +8,8 @@ serves ``/predict`` (PyTorch or ONNX).
 
 Instead of a user, ``{"from_items": [50, 172], "k": 10}`` ranks items for someone known only by the items
 they chose (a new visitor's basket), as ``CollabPredictor.recommend_from_items`` does; the answer then holds
-``from_items`` and ``known_items`` (how many of them the model knows) instead of ``user``. And
+``from_items`` and ``known_items`` (how many of them the model knows) instead of ``user``, and each item's
+``similarity`` to the basket (a factor model's pooled cosine) or ``score`` (EASE's probability). And
 ``{"similar_to": 50, "k": 10}`` lists an item's nearest neighbours, as ``CollabPredictor.similar_items`` does:
 ``{"similar_to": 50, "items": [{"item": 181, "similarity": 0.83}, ...]}``. Exactly one of ``user``,
 ``from_items`` and ``similar_to`` is sent.
@@ -162,7 +163,8 @@ def add_recommend_route(app: FastAPI, predictor: Any, config: ServeConfig) -> No
         description=(
             "The k items with the highest predicted score for the user, best first, leaving out `exclude`. "
             "A user the model never saw gets the average user's ranking (known_user: false). With `from_items` "
-            "instead of `user`: the items that go best with those. With `similar_to`: the k items most similar "
+            "instead of `user`: the items that go best with those (each with its `similarity` to them, the cosine of "
+            "learned weights pooled; EASE: its `score`, a probability). With `similar_to`: the k items most similar "
             "to that item, by the cosine of their learned weights. Both are answered by PyTorch on either "
             "backend (on onnx, the model is built from model.safetensors on first use)."
         ),
@@ -259,13 +261,16 @@ async def _from_items(companion: TorchCompanion, request: Any) -> Response:
         return _refuse("from_items", str(error), "unknown_items")
     known = int((predictor.recipe.item_codes(request.from_items) > 0).sum())
     item_col = predictor.recipe.item_col
+    measure = (
+        "similarity" if "similarity" in table.columns else "score"
+    )  # factors' cosine; EASE's probability
     return _json(
         {
             "from_items": request.from_items,
             "known_items": known,
             "items": [
-                {"item": item, **_name(companion.names, item), "score": float(score)}
-                for item, score in zip(table[item_col].tolist(), table["score"].tolist(), strict=True)
+                {"item": item, **_name(companion.names, item), measure: float(value)}
+                for item, value in zip(table[item_col].tolist(), table[measure].tolist(), strict=True)
             ],
         }
     )
