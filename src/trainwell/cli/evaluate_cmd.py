@@ -183,9 +183,10 @@ def evaluate(
         ),
     ] = "auto",
 ) -> None:
-    """Cross-validate a model on a table, a folder of images, texts, ratings or tagged sentences (CoNLL files),
-    with confidence intervals, against baselines; a language model (--task language_model) is judged on
-    held-out text against n-gram baselines."""
+    """Cross-validate a model against baselines on the same folds, with confidence intervals and verdicts.
+
+    Tables, folders of images, texts, ratings and tagged sentences (CoNLL files) are cross-validated; a language
+    model (--task language_model) is judged on held-out text against n-gram baselines."""
 
     def run() -> None:
         # What the command line can check alone comes first, the training stack's imports after (ready).

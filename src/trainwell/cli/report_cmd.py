@@ -53,8 +53,10 @@ def report(
         ),
     ] = None,
 ) -> None:
-    """Write an HTML report: training curves, metrics with intervals, errors and feature importance (for a
-    language model: perplexity with intervals, where the loss comes from, the hardest texts, continuations)."""
+    """Write a self-contained HTML report of a model: curves, metrics with intervals, errors, importance.
+
+    Training curves, metrics with intervals, the confusion and top losses, feature importance; for a language
+    model: perplexity with intervals, where the loss comes from, the hardest texts, continuations."""
 
     def refuse_unread_options(metadata: dict[str, Any]) -> None:
         """Refuse the options the model's kind never reads (``metadata``: its ``trainwell.json``, ``{}`` when

@@ -160,7 +160,9 @@ def tune(
         ),
     ] = None,
 ) -> None:
-    """Search a model's settings with Optuna (pruned), the defaults first. Tables (--target): boosted trees
+    """Search a model's settings with Optuna (pruned), the defaults first, and write the best trial's model.
+
+    Tables (--target): boosted trees
     (learning rate, leaves, leaf size, L2 penalty) and the MLP (learning rate, weight decay, epochs, layers,
     dropout, number embedding), each trial picking one, the defaults of both tried first (--arch mlp or gbdt:
     one). Texts (--text, or a folder of <label>/*.txt): the fast classifier's learning rate, weight decay,
