@@ -103,6 +103,7 @@ def guarded(run: Callable[[], T]) -> T:
             message = shown_paths(one_line(error.command_line or str(error)))
             if not _said_by_rank_zero(message):
                 err_console.print(Text.assemble(("error:", "bold red"), " ", message), soft_wrap=True)
+            _failing()
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             # Ctrl-C under torchrun reaches every process: rank 0 says it for all of them.
@@ -114,7 +115,17 @@ def guarded(run: Callable[[], T]) -> T:
             if reason is None:
                 raise
             err_console.print(Text.assemble(("error:", "bold red"), " ", reason), soft_wrap=True)
+            _failing()
             raise typer.Exit(2) from None
+
+
+def _failing() -> None:
+    """Under torchrun, tell the process group this process ends on an error, which may be its own alone: it
+    leaves at once rather than wait at exit for processes blocked on it (``distributed.setup.mark_failed``).
+    Looked up, not imported: an error said before training never loads torch."""
+    setup = sys.modules.get("trainwell.distributed.setup")
+    if setup is not None:
+        setup.mark_failed()
 
 
 #: What keeps a file from being written: a read-only file system or folder, a full disk or quota.

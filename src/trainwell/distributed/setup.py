@@ -66,7 +66,33 @@ def init_distributed(backend: str | None = None) -> tuple[int, int]:
         torch.cuda.set_device(local_device())
     dist.init_process_group(chosen, init_method="env://")
     atexit.register(_leave)
+    _watch_for_failure()
     return dist.get_rank(), dist.get_world_size()
+
+
+_failed = False
+
+
+def mark_failed() -> None:
+    """Say that this process is ending on an error: at exit it leaves the job at once instead of meeting the
+    others at the barrier (:func:`_leave`). The command line calls it on the errors it turns into an exit code;
+    an exception nobody caught marks it itself (:func:`_watch_for_failure`)."""
+    global _failed
+    _failed = True
+
+
+def _watch_for_failure() -> None:
+    """Mark the process failed (:func:`mark_failed`) when an exception reaches the top, before the hook in place
+    prints it."""
+    import sys
+
+    shown = sys.excepthook
+
+    def hook(kind: type[BaseException], value: BaseException, traceback: Any) -> None:
+        mark_failed()
+        shown(kind, value, traceback)
+
+    sys.excepthook = hook
 
 
 #: How long a process leaving the job waits for the others at exit before it leaves anyway.
@@ -80,11 +106,19 @@ def _leave() -> None:
     can abort at exit with "terminate called without an active exception": Gloo's receiving thread is still
     blocked on that peer. Meeting at a barrier first means no process leaves while another still talks to it.
     Then it waits for its own backend threads to finish with what they hold (:func:`let_threads_settle`).
+
+    A process that failed (:func:`mark_failed`: an error in one process alone, a callback's bug on rank 1) does
+    not wait: the others are blocked in the collective it will never join (the next batch's gradients), so no
+    barrier is ever met, and the job hung until the launcher's timeout with nothing but the first traceback.
+    Leaving at once lets ``torchrun`` see the failed process and stop the others.
     """
     import datetime
 
     import torch.distributed as dist
 
+    if _failed:
+        let_threads_settle()
+        return
     if dist.is_initialized():
         try:
             if dist.get_backend() == "gloo":  # gives up after the timeout if a process died
