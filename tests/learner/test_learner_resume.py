@@ -196,6 +196,30 @@ def test_resuming_a_different_fit_is_a_config_error(tmp_path: Path) -> None:
         dropout_learner(tmp_path, 0.25).fit_one_cycle(3, resume_from=tmp_path / "checkpoint.pt")
 
 
+def test_resuming_with_another_rate_or_schedule_is_a_config_error(tmp_path: Path) -> None:
+    # Both were accepted and went on with the checkpoint's rates: fit_one_cycle(2, 1e-2) from a checkpoint of
+    # fit_one_cycle(2, 3e-3) kept 3e-3, and a plain fit held the rate the schedule was at, neither the call's.
+    learn = dropout_learner(tmp_path, 0.25)
+    learn.fit_one_cycle(2, 3e-3, callbacks=[Checkpoint()])
+    checkpoint = tmp_path / "checkpoint.pt"
+    with pytest.raises(
+        ConfigError,
+        match=r"comes from a fit at peak learning rate 0\.003 and this call asks for 0\.01; resume with the same "
+        r"call \(lr 0\.003\), or start afresh without resume_from$",
+    ):
+        dropout_learner(tmp_path, 0.25).fit_one_cycle(2, 1e-2, resume_from=checkpoint)
+    with pytest.raises(
+        ConfigError, match=r"comes from a fit with a schedule \(fit_one_cycle's, or a ParamSch"
+    ):
+        dropout_learner(tmp_path, 0.25).fit(2, 3e-3, resume_from=checkpoint)
+    with pytest.raises(
+        ConfigError, match=r"comes from a fit with other schedules \(ParamScheduler\) than this"
+    ):
+        dropout_learner(tmp_path, 0.25).fit_one_cycle(2, 3e-3, pct_start=0.5, resume_from=checkpoint)
+    assert set(read_checkpoint(checkpoint).peak_lrs) == {3e-3}  # what --resume reads to ask for the same rate
+    dropout_learner(tmp_path, 0.25).fit_one_cycle(2, 3e-3, resume_from=checkpoint)  # the same call resumes
+
+
 def test_resuming_with_another_model_or_optimizer_is_a_config_error(tmp_path: Path) -> None:
     learn = dropout_learner(tmp_path, 0.25)
     learn.fit_one_cycle(2, callbacks=[Checkpoint()])

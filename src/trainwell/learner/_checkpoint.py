@@ -56,6 +56,7 @@ def save(learn: Learner, path: str | Path, settings: Mapping[str, Any] | None = 
         "n_iterations": learn.n_iterations,
         "planned_iterations": learn.planned_iterations,
         "phase": learn.fit_phase,
+        "call": getattr(learn, "_asked", None) or describe_call(learn),
         "settings": dict(settings or {}),
         "rng": own["rng"],
         "epoch_rng": own["epoch_rng"],
@@ -121,6 +122,7 @@ def restore(learn: Learner, path: str | Path) -> None:
                 f"{planned} batches; resume with a time budget too (callbacks=[TimeBudget(...)], fit --time), "
                 "which continues with the time that was left"
             )
+    _check_same_call(state.get("call"), describe_call(learn), path)  # checkpoints before it hold none
     learn.n_iterations = state["n_iterations"]
     try:
         learn.model.load_state_dict(state["model"])
@@ -152,6 +154,71 @@ def restore(learn: Learner, path: str | Path) -> None:
     set_rng_states(own["rng"])
     learn._epoch_rng = own.get("epoch_rng")
     learn._pending_callback_states = {**(state.get("callbacks") or {}), **(own.get("callbacks") or {})}
+
+
+#: Where a call's schedules are sampled to tell one schedule from another (both ends, the warm-up's usual ends).
+_SAMPLED_PCTS = (0.0, 0.1, 0.25, 0.3, 0.5, 0.75, 0.9, 1.0)
+
+
+def describe_call(learn: Learner) -> dict[str, Any]:
+    """What a fit's call asked for that a checkpoint cannot carry over by itself: each parameter group's peak
+    learning rate when the fit began, and the values of its schedules (:class:`ParamScheduler` callbacks) at a
+    few points of training. A resume with another (``fit_one_cycle(3, 1e-2)`` from a checkpoint of
+    ``fit_one_cycle(3, 3e-3)``, or a plain ``fit`` from a one-cycle one) was accepted and went on with the
+    checkpoint's rates, neither the call's nor the schedule's."""
+    from trainwell.callbacks.schedule import ParamScheduler
+
+    groups = learn.opt.param_groups if learn.opt is not None else []
+    schedules = []
+    for callback in getattr(learn, "_active", ()):
+        if isinstance(callback, ParamScheduler):
+            named = {"lr": callback.lr, "momentum": callback.momentum, **callback.others}
+            schedules.append(
+                {
+                    name: [round(float(schedule(pct)), 12) for pct in _SAMPLED_PCTS]
+                    for name, schedule in sorted(named.items())
+                    if schedule is not None
+                }
+            )
+    return {"lrs": [float(group.get("max_lr", group["lr"])) for group in groups], "schedules": schedules}
+
+
+def _check_same_call(written: Any, asked: dict[str, Any], path: str | Path) -> None:
+    """Refuse a resume whose call asks for other peak learning rates or schedules than the one that wrote the
+    checkpoint (``written``: its :func:`describe_call`, ``None`` in older checkpoints)."""
+    import math
+
+    if not isinstance(written, dict):
+        return
+    lrs, asked_lrs = list(written.get("lrs") or []), asked["lrs"]
+    if len(lrs) == len(asked_lrs) and not all(
+        math.isclose(a, b, rel_tol=1e-6) for a, b in zip(lrs, asked_lrs, strict=True)
+    ):
+        raise ConfigError(
+            f"checkpoint '{path}' comes from a fit at peak learning rate {_rates(lrs)} and this call asks for "
+            f"{_rates(asked_lrs)}; resume with the same call (lr {_rates(lrs)}), or start afresh without "
+            "resume_from"
+        )
+    schedules, asked_schedules = written.get("schedules"), asked["schedules"]
+    if schedules is not None and schedules != asked_schedules:
+        if schedules and asked_schedules:
+            differ = "with other schedules (ParamScheduler) than this call's"
+        else:
+            differ = (
+                "with a schedule (fit_one_cycle's, or a ParamScheduler) and this call has none"
+                if schedules
+                else "without a schedule and this call has one"
+            )
+        raise ConfigError(
+            f"checkpoint '{path}' comes from a fit {differ}; resume with the same call and settings "
+            "(fit_one_cycle for a one-cycle fit, with the same div, pct_start...), or start afresh without "
+            "resume_from"
+        )
+
+
+def _rates(lrs: Sequence[float]) -> str:
+    distinct = list(dict.fromkeys(lrs))
+    return f"{distinct[0]:.6g}" if len(distinct) == 1 else "[" + ", ".join(f"{lr:.6g}" for lr in lrs) + "]"
 
 
 def _phase_name(phase: str) -> str:
@@ -216,8 +283,14 @@ def read_checkpoint(path: str | Path) -> CheckpointInfo:
         planned_iterations=int(state.get("planned_iterations", state["n_iterations"])),
         phase=str(state.get("phase", "")),
         settings=dict(state.get("settings") or {}),
-        peak_lrs=tuple(float(group["max_lr"]) for group in groups if "max_lr" in group),
+        peak_lrs=tuple(_call_lrs(state) or (float(group["max_lr"]) for group in groups if "max_lr" in group)),
     )
+
+
+def _call_lrs(state: Mapping[str, Any]) -> list[float]:
+    """The peak learning rates the fit's call asked for (before any callback changed them), if recorded."""
+    call = state.get("call")
+    return [float(lr) for lr in call.get("lrs") or []] if isinstance(call, dict) else []
 
 
 def _distributed() -> bool:

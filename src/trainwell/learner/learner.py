@@ -465,6 +465,7 @@ class Learner:
         self.planned_iterations = self.n_iterations  # what the call asked for; a TimeBudget may plan fewer
         self.forward_context = contextlib.nullcontext
         self._build_handlers([*self.callbacks, *run_callbacks])
+        self._asked = _checkpoint.describe_call(self)  # kept in checkpoints: a resume must be the same call
         if resume_from is not None:
             _checkpoint.restore(self, resume_from)
         try:
