@@ -172,6 +172,34 @@ def test_unchecked_onnx_file_is_torch_for_auto_and_refused_for_onnx(
     )
 
 
+def test_weights_replaced_after_the_export_are_served_with_pytorch_and_refused_for_onnx(
+    onnx_model_dir: Path, tmp_path: Path
+) -> None:
+    # New weights copied over model.safetensors: auto served the old model.onnx as the model, without a word
+    # (probabilities 0.54 apart from trainwell.load's, 15 of 100 labels different).
+    from safetensors.torch import load_file, save_file
+
+    directory = copy_with_onnx_entry(onnx_model_dir, tmp_path / "model", {"speed": None})
+    assert resolve_backend(directory, "auto") == "onnx"  # the weights the export checked
+    weights = load_file(directory / "model.safetensors")
+    first = next(iter(weights))
+    weights[first] = weights[first] + 1.0
+    save_file(weights, directory / "model.safetensors", metadata={"format": "pt"})
+    assert resolve_backend(directory, "auto") == "torch"
+    assert auto_choice_reason(directory) == (
+        "model.safetensors changed since `trainwell export` checked model.onnx against the weights, so model.onnx "
+        f"may be another model's; re-export it with `trainwell export {directory} --onnx`"
+    )
+    with pytest.raises(
+        ConfigError, match=r"^backend 'onnx': model\.safetensors changed since .* or pass --backend"
+    ):
+        resolve_backend(directory, "onnx")
+    from trainwell.export.onnx import export_onnx
+
+    export_onnx(directory)  # checked again: these weights are the export's
+    assert resolve_backend(directory, "onnx") == "onnx"
+
+
 def test_parity_record_rules() -> None:
     good = {"file": "model.onnx", "max_scaled_diff": 3e-8, "tolerance": 1e-4}
     assert onnx_parity_passed({"onnx": good})

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from trainwell.core.errors import ArtifactError
 
-__all__ = ["FIT_CHECKPOINT_FILE", "METADATA_FILE", "WEIGHTS_FILE", "check_model_directory"]
+__all__ = ["FIT_CHECKPOINT_FILE", "METADATA_FILE", "WEIGHTS_FILE", "check_model_directory", "file_digest"]
 
 WEIGHTS_FILE = "model.safetensors"
 METADATA_FILE = "trainwell.json"
@@ -20,6 +20,17 @@ RESERVED_NAMES = (WEIGHTS_FILE, METADATA_FILE)
 #: The checkpoint ``trainwell fit --out DIR`` keeps in DIR while it trains (DIR may hold nothing else yet):
 #: the save of the finished model replaces it, so it is gone once the model is written.
 FIT_CHECKPOINT_FILE = "fit-checkpoint.pt"
+
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a file's bytes, hex: what an export records of the weights it was checked against."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def check_model_directory(path: Path, shown: str) -> None:

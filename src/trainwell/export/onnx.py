@@ -304,7 +304,13 @@ def export_onnx(
         application=application,
         speed=speed,
     )
-    _add_metadata_entry(directory, "onnx", _metadata_entry(report, tolerance, str(ort.__version__)))
+    entry = _metadata_entry(report, tolerance, str(ort.__version__))
+    # What the check ran against, so that a server can tell an export from other weights (model.safetensors
+    # replaced by hand beside it) and not serve the old graph as the new model.
+    from trainwell.core.model_dir import WEIGHTS_FILE, file_digest
+
+    entry["sha256"] = {name: file_digest(directory / name) for name in (WEIGHTS_FILE, ONNX_FILE)}
+    _add_metadata_entry(directory, "onnx", entry)
     return report
 
 

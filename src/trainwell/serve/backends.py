@@ -4,7 +4,8 @@
 - ``"onnx"``: onnxruntime on ``model.onnx`` (written by ``trainwell export MODEL --onnx``); needs the ``onnx``
   extra. The export must have recorded a passing parity check in ``trainwell.json``: a ``model.onnx`` left
   over from an earlier model has no such record once the model is trained again, and is refused.
-- ``"auto"``: ``"onnx"`` when it can be used (the file, a passing parity record, onnxruntime installed) and the
+- ``"auto"``: ``"onnx"`` when it can be used (the file, a passing parity record of these very weights and graph,
+  onnxruntime installed) and the
   export did not measure it slower than PyTorch on a server's batch (boosted trees, for one: PyTorch's walk
   leaves the rows at a leaf behind, the exported one walks every row to the deepest leaf), else ``"torch"``.
   Both give the same answers (the export checked it).
@@ -51,6 +52,31 @@ def onnx_parity_passed(metadata: dict[str, Any]) -> bool:
     return bool(numbers[0] <= numbers[1])
 
 
+def onnx_out_of_date(directory: Path, metadata: dict[str, Any]) -> str | None:
+    """Which file of ``directory`` changed since the ONNX export checked them (``model.safetensors`` replaced by
+    other weights, ``model.onnx`` by another graph), or ``None`` when both are the ones checked or the export
+    recorded no digests (before trainwell recorded them)."""
+    from trainwell.core.model_dir import WEIGHTS_FILE, file_digest
+
+    recorded = (metadata.get("onnx") or {}).get("sha256")
+    if not isinstance(recorded, dict):
+        return None
+    if (directory / WEIGHTS_FILE).is_file():
+        check_weights(directory)  # damaged weights are said as damaged, not as other weights
+    for name in (WEIGHTS_FILE, ONNX_FILE):
+        path = directory / name
+        if name in recorded and path.is_file() and file_digest(path) != recorded[name]:
+            return name
+    return None
+
+
+def _stale_words(directory: Path, changed: str) -> str:
+    return (
+        f"{changed} changed since `trainwell export` checked {ONNX_FILE} against the weights, so {ONNX_FILE} may "
+        f"be another model's; re-export it with `trainwell export {directory} --onnx`"
+    )
+
+
 def onnx_measured_slower(metadata: dict[str, Any]) -> bool:
     """Whether the ONNX export timed onnxruntime more than :data:`SLOWER` times PyTorch on a server's batch."""
     speed = (metadata.get("onnx") or {}).get("speed")
@@ -76,6 +102,9 @@ def auto_choice_reason(model_dir: str | Path) -> str | None:
             f"its {ONNX_FILE} has no passing parity check in trainwell.json (left over from an earlier model?); "
             f"re-export it with `trainwell export {directory} --onnx`"
         )
+    changed = onnx_out_of_date(directory, metadata)
+    if changed is not None:
+        return _stale_words(directory, changed)
     if not _onnxruntime_installed():
         return "onnxruntime is not installed (pip install 'trainwell[onnx]')"
     if onnx_measured_slower(metadata):
@@ -113,10 +142,10 @@ def resolve_backend(model_dir: str | Path, backend: str = "auto") -> str:
         return "torch"
     has_file = (directory / ONNX_FILE).is_file()
     passed = has_file and onnx_parity_passed(metadata)
+    changed = onnx_out_of_date(directory, metadata) if passed else None
     if backend == "auto":
-        return (
-            "onnx" if passed and _onnxruntime_installed() and not onnx_measured_slower(metadata) else "torch"
-        )
+        usable = passed and changed is None and _onnxruntime_installed()
+        return "onnx" if usable and not onnx_measured_slower(metadata) else "torch"
     if not has_file:
         raise ConfigError(
             f"backend 'onnx' needs {ONNX_FILE} in the model directory '{directory}', which has none; write it "
@@ -128,6 +157,8 @@ def resolve_backend(model_dir: str | Path, backend: str = "auto") -> str:
             f"(it may be left over from an earlier model); re-export it with `trainwell export {directory} "
             "--onnx`, or pass --backend torch"
         )
+    if changed is not None:
+        raise ConfigError(f"backend 'onnx': {_stale_words(directory, changed)}, or pass --backend torch")
     return backend
 
 
