@@ -90,6 +90,17 @@ def test_a_language_models_text_file_takes_encoding_errors(models: dict[str, Pat
     assert code == 0 and len(pd.read_csv(io.StringIO(out))) == 1, err
 
 
+def test_a_text_per_line_is_cut_at_line_ends_only(models: dict[str, Path], tmp_path: Path) -> None:
+    # U+0085 and U+2028 inside a review cut it in two: 5 predictions for 3 lines, numbered past the file's end.
+    text = "first review\x85 continues here\nsecond\u2028 review\nthird\n"
+    path = tmp_path / "texts.txt"
+    path.write_text(text, encoding="utf-8")
+    for source, stdin in ((path, None), ("-", text.encode())):
+        code, out, err = _run("predict", models["texts"], source, stdin=stdin)
+        assert code == 0, err
+        assert pd.read_csv(io.StringIO(out))["line"].tolist() == [1, 2, 3]
+
+
 def test_a_table_can_come_on_standard_input(models: dict[str, Path]) -> None:
     frame = binary_table(n_rows=300).head(20)
     code, out, err = _run("predict", models["table"], "-", stdin=frame.to_csv(index=False).encode())

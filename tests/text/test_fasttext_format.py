@@ -26,6 +26,19 @@ def test_a_file_of_labelled_lines_is_told_and_read(tmp_path: Path) -> None:
     assert is_fasttext_file(packed) and len(read_fasttext(packed)) == 2
 
 
+def test_a_line_holding_u0085_or_u2028_is_one_line(tmp_path: Path) -> None:
+    # Raw IMDB reviews hold U+0085: str.splitlines cut the review there, and the file was refused at a "line"
+    # without its label ("line 6 has no __label__<name> label before its text").
+    path = tmp_path / "reviews.txt"
+    path.write_text("__label__pos a good\x85 film\r\n__label__neg dull\u2028 and long\n__label__pos fine\n")
+    frame = read_fasttext(path)
+    assert frame["text"].tolist() == [
+        "a good film",
+        "dull and long",
+        "fine",
+    ]  # spaces as the format reads them
+
+
 def test_several_labels_on_a_line_make_lists(tmp_path: Path) -> None:
     path = tmp_path / "cooking.txt"
     path.write_text("__label__baking __label__bread How do I make bread rise?\n__label__eggs Boiled eggs?\n")

@@ -16,6 +16,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from trainwell.core.text_encoding import file_lines
+
 #: Width of tables written to a file or a pipe: rich would assume 80 columns and cut wide tables (tune's
 #: trials, evaluate's comparisons) with "…"; a table is only as wide as it needs, up to this.
 PIPED_WIDTH = 200
@@ -272,7 +274,7 @@ def stdin_text(encoding: str = "utf-8", errors: str = "strict") -> str:
 def stdin_lines(encoding: str = "utf-8", errors: str = "strict") -> tuple[list[int], list[str]]:
     """The non-blank lines of standard input and their 1-based line numbers (blank lines are skipped, so the
     numbers say which input line each prediction answers), decoded as :func:`stdin_text` does."""
-    return numbered_lines(stdin_text(encoding, errors).splitlines())
+    return numbered_lines(file_lines(stdin_text(encoding, errors)))
 
 
 def text_lines(
@@ -286,7 +288,7 @@ def text_lines(
         from trainwell.data.io import read_text_file
 
         numbers, texts = numbered_lines(
-            read_text_file(source, encoding=encoding, encoding_errors=errors).splitlines()
+            file_lines(read_text_file(source, encoding=encoding, encoding_errors=errors))
         )
     if empty is not None and not texts:
         from trainwell.core.errors import DataError

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from trainwell.core.errors import ConfigError
+from trainwell.core.text_encoding import file_lines
 
 #: How the option is described in every command that takes it.
 HELP = (
@@ -51,7 +52,7 @@ def read_label_names(spec: str) -> list[str] | dict[str, str]:
             raise refused(
                 f"{spec}: cannot read it as UTF-8 text ({error}); give a file of one name per line"
             ) from None
-        lines = text.splitlines()
+        lines = file_lines(text)
         while lines and not lines[-1].strip():
             lines.pop()  # a file's last line may end in blank ones
         blank = [number for number, line in enumerate(lines, start=1) if not line.strip()]

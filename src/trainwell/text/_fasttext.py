@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 from trainwell.core.errors import DataError
 from trainwell.core.paths import is_table_file
+from trainwell.core.text_encoding import file_lines
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,7 +58,7 @@ def read_fasttext(
     path = Path(path)
     rows: list[tuple[str, list[str]]] = []
     text_of = read_text_file(path, encoding=encoding, encoding_errors=encoding_errors)
-    for number, line in enumerate(text_of.splitlines(), start=1):
+    for number, line in enumerate(file_lines(text_of), start=1):
         words = line.split()
         if not words:
             continue

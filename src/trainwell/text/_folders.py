@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.paths import data_folders, is_model_directory
+from trainwell.core.text_encoding import file_lines
 from trainwell.core.warn import warn
 from trainwell.text._line_files import split_class_files
 
@@ -226,7 +227,7 @@ def _lines(path: Path, reading: _Reading) -> list[str]:
     from trainwell.data.io import read_text_file
 
     text = read_text_file(path, encoding=reading.encoding, encoding_errors=reading.encoding_errors)
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    lines = [line.strip() for line in file_lines(text) if line.strip()]
     if not lines:
         raise DataError(
             f"'{path}' holds no text; a file of one class's texts holds one a line: fill or remove it"

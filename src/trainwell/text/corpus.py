@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.paths import is_table_file
+from trainwell.core.text_encoding import file_lines
 from trainwell.core.warn import warn
 from trainwell.data.io import read_text_file
 from trainwell.text._splits import split_of
@@ -67,7 +68,7 @@ def read_corpus(
             if not content.strip():
                 raise DataError(f"{path} holds no text; pass a non-empty corpus")
             return [content]
-        lines = [line for line in content.splitlines() if line.strip()]
+        lines = [line for line in file_lines(content) if line.strip()]
         if not lines:
             raise DataError(f"{path} holds no text; pass a non-empty corpus")
         return lines
