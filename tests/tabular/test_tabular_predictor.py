@@ -14,7 +14,7 @@ import pytest
 import torch
 
 import trainwell
-from trainwell.core.errors import ArtifactError, DataError
+from trainwell.core.errors import ArtifactError, ConfigError, DataError
 from trainwell.export import read_artifact
 from trainwell.learner.learner import Learner
 from trainwell.tabular import predictor as predictor_module
@@ -401,5 +401,11 @@ def test_a_model_onnx_of_another_model_is_refused_when_loaded_not_at_each_reques
     )
     with pytest.raises(ArtifactError, match=message):
         OnnxPredictor(mixed)
-    with pytest.raises(ArtifactError, match=message):
-        create_app(mixed)  # backend auto: onnx, since trainwell.json says the export was checked
+    # The server knows the file is not the one the export checked (its digest): auto serves with PyTorch, and
+    # onnx refuses to start.
+    assert create_app(mixed).state.backend == "torch"
+    with pytest.raises(
+        ConfigError,
+        match=r"model\.onnx changed since `trainwell export` checked it against the weights, so model\.onnx may",
+    ):
+        create_app(mixed, backend="onnx")

@@ -71,8 +71,9 @@ def onnx_out_of_date(directory: Path, metadata: dict[str, Any]) -> str | None:
 
 
 def _stale_words(directory: Path, changed: str) -> str:
+    checked = "it" if changed == ONNX_FILE else ONNX_FILE
     return (
-        f"{changed} changed since `trainwell export` checked {ONNX_FILE} against the weights, so {ONNX_FILE} may "
+        f"{changed} changed since `trainwell export` checked {checked} against the weights, so {ONNX_FILE} may "
         f"be another model's; re-export it with `trainwell export {directory} --onnx`"
     )
 

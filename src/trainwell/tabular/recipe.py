@@ -146,6 +146,8 @@ class TabularRecipe:
         words: Text columns with a different value in (almost) every row (a name, a description), read as the
             words of each that say most about the target (:mod:`trainwell.tabular.words`): one continuous
             input ``"<col>[<word>]"`` a word, 1 where the row holds it, standardised like any number.
+        missing_words: Continuous columns written as text because a few cells hold a word among the numbers
+            (``unknown``, ``-``, ``n.a.``), and those words, read as missing in training and prediction alike.
 
     Example:
         >>> frame = pd.DataFrame({"city": ["a", "b", "a", None, "a"], "area": [1.0, 2.0, None, 3.0, 2.0],
@@ -172,6 +174,7 @@ class TabularRecipe:
     rare: dict[str, int] = field(default_factory=dict)
     min_category_count: int = 1
     words: dict[str, list[str]] = field(default_factory=dict)
+    missing_words: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def columns(self) -> list[str]:
@@ -325,9 +328,12 @@ class TabularRecipe:
         for name, fmt in formats.items():
             check_date_format(df[name], fmt, name)
         _refuse_nested(df, {*targets, *ignored}, source)
+        strays: dict[str, list[str]] = {}
         cats, conts, dates, dropped, texts = _choose_columns(
-            df, targets, cat_names, cont_names, ignored, max_card, formats, preferred
+            df, targets, cat_names, cont_names, ignored, max_card, formats, preferred, strays
         )
+        for name, found in strays.items():
+            _warn_stray_words(df[name], name, found)
         for name, fmt in dates.items():
             twin = None if name in formats or fmt == preferred else day_month_twin(df[name], fmt)
             if twin is not None:
@@ -343,7 +349,9 @@ class TabularRecipe:
                 "that form (trainwell info lists the date columns found and their forms)",
                 UserWarning,
             )
-        numbers = {name: _to_numbers(df[name], name, _DECLARED_TEXT) for name in conts}
+        numbers = {
+            name: _to_numbers(_masked(df[name], strays.get(name)), name, _DECLARED_TEXT) for name in conts
+        }
         for name in cats:
             if df[name].isna().all():
                 dropped[name] = "missing in every training row"
@@ -405,6 +413,7 @@ class TabularRecipe:
         for name in ignored:
             dropped.setdefault(name, IGNORED_REASON)
         recipe = cls([], [], {}, {}, [], {}, {}, targets, dropped, min_category_count=min_category_count)
+        recipe.missing_words = {name: found for name, found in strays.items() if name in conts}
         for name in cats:
             recipe.cat_names.append(name)
             recipe._add_categories(name, df[name], min_category_count)
@@ -534,7 +543,7 @@ class TabularRecipe:
             if name in parts:
                 numbers = parts[name]
             elif name in df.columns:
-                numbers = _to_numbers(df[name], name, _TEXT_IN_NUMBERS)
+                numbers = _to_numbers(_masked(df[name], self.missing_words.get(name)), name, _TEXT_IN_NUMBERS)
             else:
                 numbers = np.full(rows, np.nan)
             missing = np.isnan(numbers)
@@ -580,7 +589,9 @@ class TabularRecipe:
         # Recipes written before date columns were split have no date keys: they had no date columns.
         # Recipes written before rare values were grouped have no "rare": every value had a code of its own.
         # Recipes written before text columns were read as words have no "words": they left such columns out.
-        data = {"dates": {}, "date_parts": {}, "rare": {}, "min_category_count": 1, "words": {}, **data}
+        # Recipes written before a few words among numbers were read as missing have no "missing_words".
+        data = {"dates": {}, "date_parts": {}, "rare": {}, "min_category_count": 1, "words": {}, "missing_words": {},
+                **data}  # fmt: skip
         check_stored_keys(data, (item.name for item in dataclasses.fields(cls)), "tabular recipe")
         return cls(
             cat_names=[str(name) for name in data["cat_names"]],
@@ -597,6 +608,9 @@ class TabularRecipe:
             rare={str(k): int(v) for k, v in data["rare"].items()},
             min_category_count=int(data["min_category_count"]),
             words={str(k): [str(word) for word in words] for k, words in data["words"].items()},
+            missing_words={
+                str(k): [str(word) for word in words] for k, words in data["missing_words"].items()
+            },
         )
 
     def _described_values(self, name: str) -> str:
@@ -675,11 +689,13 @@ def _choose_columns(
     max_card: int,
     formats: Mapping[str, str] | None = None,
     preferred: str | None = None,
+    strays: dict[str, list[str]] | None = None,
 ) -> tuple[list[str], list[str], dict[str, str], dict[str, str], list[str]]:
     """Split input columns into categorical, continuous and dates (with their format); return them, the
     inferred columns left out, with the reason, and which of those are text with a different value in (almost)
     every row (whose words may be read). ``formats`` are the dates the user named, ``preferred`` the format
-    they prefer for found ones."""
+    they prefer for found ones. Text columns of numbers but for a few words (:func:`_stray_words`) are
+    continuous, their words put in ``strays``."""
     cats, conts = _unique(cat_names or []), _unique(cont_names or [])
     dates: dict[str, str] = dict(formats or {})
     dropped: dict[str, str] = {}
@@ -695,6 +711,12 @@ def _choose_columns(
             continue
         values = df[name]
         kind = _infer_kind(values, integers_to, max_card)
+        found = _stray_words(values, integers_to, max_card) if kind == "cat" and _is_text(values) else None
+        if found:
+            conts.append(name)
+            if strays is not None:
+                strays[name] = found
+            continue
         if kind == "cat" and _is_text(values):
             fmt = find_date_format(values, preferred)
             if fmt is not None:
@@ -819,6 +841,54 @@ def _infer_kind(values: pd.Series, integers_to: str, max_card: int) -> str:
             return integers_to
         return "cat"
     return f"unsupported type {dtype}; convert it to numbers or text, or pass it in --ignore"
+
+
+#: At most this many distinct words, on at most this share of a column's values, make the rest of a column of
+#: numbers continuous, the words read as missing (``unknown``, ``-``, ``n.a.``); more is a column of categories.
+_MAX_STRAY_WORDS = 5
+_MAX_STRAY_SHARE = 0.1
+_MIN_STRAY_NUMBERS = 10
+
+
+def _stray_words(values: pd.Series, integers_to: str, max_card: int) -> list[str] | None:
+    """The few words of a text column that is numbers but for them (``unknown``, ``-``, ``n.a.``: markers of a
+    missing value pandas does not know), most frequent first, when the numbers alone would be a continuous
+    column; ``None`` otherwise. A word holding a digit is a number in a form not read here (``(12.5)``), and
+    keeps the column as it is. Read whole, one stray word made 99% of the numbers categories or words."""
+    present = values.dropna()
+    text = present.astype(str).str.strip()
+    text = text[text != ""]
+    numbers = pd.to_numeric(text, errors="coerce")
+    words = text[numbers.isna()]
+    numbers = numbers.dropna()
+    if words.empty or len(numbers) < _MIN_STRAY_NUMBERS or len(words) > _MAX_STRAY_SHARE * len(text):
+        return None
+    counts = words.value_counts()
+    if len(counts) > _MAX_STRAY_WORDS or any(any(c.isdigit() for c in str(word)) for word in counts.index):
+        return None
+    whole = bool((numbers % 1 == 0).all())
+    if whole and (integers_to == "cat" or (integers_to == "max_card" and numbers.nunique() <= max_card)):
+        return None  # whole numbers of few values are categories, the words among them too: nothing is lost
+    return [str(word) for word in counts.index]
+
+
+def _masked(values: pd.Series, words: Sequence[str] | None) -> pd.Series:
+    """``values`` with the cells holding one of ``words`` (around spaces) read as missing."""
+    if not words:
+        return values
+    return values.mask(values.astype(str).str.strip().isin(list(words)))
+
+
+def _warn_stray_words(values: pd.Series, name: str, words: Sequence[str]) -> None:
+    text = values.dropna().astype(str).str.strip()
+    counts = text[text.isin(list(words))].value_counts()
+    said = ", ".join(f"{word!r} ({count} row{'s' if count > 1 else ''})" for word, count in counts.items())
+    warn(
+        f"column '{name}' holds numbers but for {int(counts.sum())} of its {len(text)} training values, read as "
+        f"missing: {said}; pass it in --cat-names (Python: cat_names=[{str(name)!r}]) to read every value as a "
+        "category instead",
+        UserWarning,
+    )
 
 
 _DECLARED_TEXT = (
