@@ -121,6 +121,25 @@ def test_decimal_commas_of_a_semicolon_file_are_read_as_numbers_and_said(tmp_pat
     ]
 
 
+def test_thousands_dots_of_a_file_of_decimal_commas_are_read_as_thousands(tmp_path: Path) -> None:
+    # 1.250 (a German 1250) was read as 1.25 beside 980, the column's order scrambled, only 'preis' said.
+    file = tmp_path / "t.csv"
+    file.write_text(
+        "einwohner;preis;jahr;ziel\n1.250;3,5;2.5;1\n980;2,5;1.0;0\n12.000;1,25;;1\n?;4,75;3.25;0\n"
+    )
+    with pytest.warns(UserWarning) as caught:
+        table = read_table(file)
+    assert table["einwohner"].tolist()[:3] == [1250, 980, 12000] and math.isnan(table["einwohner"][3])
+    assert table["jahr"].tolist()[:2] == [2.5, 1.0]  # 3.25: not three digits after the dot, left as read
+    assert [str(w.message) for w in caught][-1] == (
+        f"'{file}': column 'einwohner' writes whole numbers with dots between thousands, as a file of decimal "
+        "commas does ('1.250'): read as 1,250, not 1.25"
+    )
+    plain = tmp_path / "plain.csv"  # no decimal comma anywhere: a dot is a decimal point
+    plain.write_text("a;y\n1.250;1\n980;0\n")
+    assert read_table(plain)["a"].tolist() == [1.25, 980.0]
+
+
 @pytest.mark.parametrize(
     ("name", "content"),
     [

@@ -698,7 +698,11 @@ def _read(
             table = pd.read_csv(path, sep=sep, engine=_engine(sep), **options)
     if names is None:
         _refuse_repeated_header(table, path, sep, encoding)
+    before = [column for column in table.columns if pd.api.types.is_numeric_dtype(table[column].dtype)]
     table = _decimal_commas(table, path, sep, set(na_values))
+    numeric = [column for column in table.columns if pd.api.types.is_numeric_dtype(table[column].dtype)]
+    if len(numeric) > len(before):  # some text was read as numbers: the file writes decimals with a comma
+        table = _thousands_dots(table, path, sep, options)
     return _leading_zeros(table, path, sep, options)
 
 
@@ -981,6 +985,53 @@ def _decimal_commas(table: pd.DataFrame, path: Path, sep: str, na_strings: set[s
     )
 
 
+#: A whole number with dots between thousands (1.250, 12.000.000), or without any (980).
+_THOUSANDS_DOTS = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)")
+
+
+def _thousands_dots(table: pd.DataFrame, path: Path, sep: str, options: dict[str, Any]) -> pd.DataFrame:
+    """``table`` (read from ``path``, a file whose decimals are written with a comma) with the columns pandas read
+    as decimals where every value is a whole number with dots between thousands (``1.250`` for 1250, ``980``):
+    in such a file a dot is no decimal mark, and ``1.250`` read as 1.25 beside ``980`` scrambled the column's
+    order with no word said. Said in a warning."""
+    suspects = [
+        position
+        for position, column in enumerate(table.columns)
+        if pd.api.types.is_float_dtype(table[column].dtype)
+        and bool((table[column].dropna() % 1 != 0).any())  # 1.25: a dot the reader took for a decimal mark
+    ]
+    if not suspects:
+        return table
+    written = pd.read_csv(
+        path, sep=sep, engine=_engine(sep), **{**options, "usecols": suspects, "dtype": str}
+    )
+    read: list[str] = []
+    example = ""
+    for position, (_, raw) in zip(suspects, written.items(), strict=True):
+        text = raw.dropna().astype(str).str.strip()
+        if (
+            text.empty
+            or not text.str.fullmatch(_THOUSANDS_DOTS).all()
+            or not text.str.contains(".", regex=False).any()
+        ):
+            continue
+        column = table.columns[position]
+        table[column] = pd.to_numeric(
+            raw.astype(str).str.strip().str.replace(".", "", regex=False).where(raw.notna())
+        )
+        table[column] = table[column].set_axis(table.index)
+        example = example or min(text[text.str.contains(".", regex=False)], key=len)
+        read.append(str(column))
+    if read:
+        warn(
+            f"'{path}': column{'s' if len(read) > 1 else ''} {', '.join(map(repr, read))} "
+            f"{'write' if len(read) > 1 else 'writes'} whole numbers with dots between thousands, as a file of "
+            f"decimal commas does ({example!r}): read as {int(example.replace('.', '')):,}, not {float(example):g}",
+            UserWarning,
+        )
+    return table
+
+
 def _written_numbers(
     table: pd.DataFrame,
     shown: str,
@@ -1008,7 +1059,8 @@ def _written_numbers(
         read.append(str(column))
     if read:
         warn(
-            f"'{shown}': column{'s' if len(read) > 1 else ''} {', '.join(map(repr, read))} write numbers {written} "
+            f"'{shown}': column{'s' if len(read) > 1 else ''} {', '.join(map(repr, read))} "
+            f"{'write' if len(read) > 1 else 'writes'} numbers {written} "
             f"({example!r}): read as numbers ({float(plain(example)):g})",
             UserWarning,
         )
