@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ast
 import importlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -191,3 +193,17 @@ def test_the_pipelines_take_their_inputs_alike(tmp_path: Path) -> None:
                                       bptt=8, learner_kwargs={"emb_size": 8, "hidden_size": 8, "n_layers": 1})  # fmt: skip
     scores = trainwell.load(tmp_path / "lm").predict(["name1 saw the cat ."])
     assert list(scores.columns) == ["tokens", "unknown", "log_prob", "perplexity"] and lm is not None
+
+
+def test_each_subpackage_is_an_attribute_of_the_root_package() -> None:
+    # The README writes trainwell.continual.Consolidation and trainwell.metrics.metric_function: after a bare
+    # `import trainwell` they failed ("module 'trainwell' has no attribute 'continual'") unless something else
+    # had imported the subpackage first.
+    code = (
+        "import trainwell, sys\n"
+        "assert 'trainwell.continual' not in sys.modules\n"
+        "print(trainwell.continual.Consolidation.__name__, trainwell.metrics.metric_function.__name__,"
+        " trainwell.distributed.distribute.__name__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["Consolidation", "metric_function", "distribute"], done.stderr

@@ -100,6 +100,13 @@ _EXPORTS: dict[str, str] = {
     "seed_everything": "trainwell.core",
 }
 _SUBMODULES = ("callbacks", "datasets", "export")
+#: Subpackages reachable as attributes, imported on first use (``trainwell.continual.Consolidation``, as the
+#: README writes it), though not in ``__all__``: ``import trainwell`` then ``trainwell.metrics`` failed unless
+#: something had imported it already.
+_LAZY_PACKAGES = (
+    "automl", "collab", "continual", "core", "data", "distributed", "evaluate", "interpret", "learner", "losses",
+    "metrics", "models", "optim", "report", "serve", "tabular", "text", "vision",
+)  # fmt: skip
 
 __all__ = [
     "AdaBelief",
@@ -170,7 +177,7 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(_EXPORTS[name]), name)
         globals()[name] = value  # later lookups skip this function
         return value
-    if name in _SUBMODULES:
+    if name in _SUBMODULES or name in _LAZY_PACKAGES:
         return importlib.import_module(f"trainwell.{name}")
     raise AttributeError(f"module 'trainwell' has no attribute {name!r}")
 

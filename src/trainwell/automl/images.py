@@ -120,6 +120,9 @@ def tune_images(
 
     # Narrowed before any image is decoded, so that a misspelt setting is said at once.
     space = Space(defaults, dict(IMAGE_RANGES), one_cycle_trial(learner), ImageRun).narrowed(search)
+    from trainwell.core.keywords import check_passed_keywords
+
+    check_passed_keywords(tune_images, data_kwargs, image_data)
     data = image_data(source, labels, seed=seed, **data_kwargs)
     if data.task.kind not in ("binary", "multiclass", "multilabel", "regression"):
         raise ConfigError(

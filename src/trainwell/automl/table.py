@@ -137,6 +137,9 @@ def tune_table(
             f"search names {ARCH_PARAM!r}: choose the kinds of model searched with arch= (--arch): auto (both), "
             "mlp or gbdt"
         )
+    from trainwell.core.keywords import check_passed_keywords
+
+    check_passed_keywords(tune_table, data_kwargs, tabular_data)
     data = tabular_data(source, target, seed=seed, **data_kwargs)
     chosen = search_metric(data, metric, SEARCH_METRIC.get(data.task.kind))
     result = run_search(data, table_space(arch, data, search, settings.budget), chosen, settings)

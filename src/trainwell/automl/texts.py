@@ -91,6 +91,9 @@ def tune_texts(
             f"model (--model) {model}: trainwell tune searches the fast bag of n-grams (--model fast); an "
             "AWD-LSTM classifier trains for minutes a trial: fit it with its defaults"
         )
+    from trainwell.core.keywords import check_passed_keywords
+
+    check_passed_keywords(tune_texts, data_kwargs, text_data)
     settings = start_search(n_trials, timeout, out, seed, pruner, progress, keep, tune_thresholds)
     data = text_data(source, text_col, target, seed=seed, batch_format="bag", **data_kwargs)
     if data.task.kind not in ("binary", "multiclass", "multilabel", "regression"):

@@ -89,6 +89,9 @@ def fit_ratings(
 
         folder = Path(unpacked(source))
         item_names = folder_item_names(folder, "item") if folder.is_dir() else None
+    from trainwell.core.keywords import check_passed_keywords
+
+    check_passed_keywords(fit_ratings, data_kwargs, ratings_data)
     data = ratings_data(source, user=user, item=item, rating=rating, seed=seed, **data_kwargs)
     options: dict[str, Any] = {} if wd is None else {"wd": wd}
     learn = collab_learner(

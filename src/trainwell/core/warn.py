@@ -9,6 +9,7 @@ work on the user's code, and a script sees its own file and line.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import warnings
 from pathlib import Path
@@ -16,6 +17,9 @@ from pathlib import Path
 __all__ = ["warn"]
 
 _PACKAGE = str(Path(__file__).resolve().parent.parent)
+#: Frames of the standard library's that stand between trainwell and its caller: a function of trainwell's
+#: decorated with a context manager (``tune_table``) is called through contextlib's wrapper.
+_PASSED_THROUGH = (str(Path(contextlib.__file__).resolve()),)
 
 
 def warn(message: str, category: type[Warning] = UserWarning) -> None:
@@ -29,6 +33,7 @@ def warn(message: str, category: type[Warning] = UserWarning) -> None:
 
 def _inside(filename: str) -> bool:
     try:
-        return str(Path(filename).resolve()).startswith(_PACKAGE)
+        resolved = str(Path(filename).resolve())
+        return resolved.startswith(_PACKAGE) or resolved in _PASSED_THROUGH
     except OSError:  # "<stdin>", "<doctest ...>": not a file of the package
         return False

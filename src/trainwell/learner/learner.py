@@ -10,7 +10,7 @@ import contextlib
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -48,6 +48,9 @@ from trainwell.optim import (
     split_param_groups,
 )
 
+if TYPE_CHECKING:
+    from trainwell.learner.lr_find import LRFindResult
+
 LossLike = nn.Module | Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
@@ -77,7 +80,9 @@ class Learner:
             :class:`Metric` objects; ``None`` uses the task's defaults, ``[]`` computes none.
         callbacks: extra callbacks kept for every fit.
         lr: default learning rate (``fit_one_cycle`` uses it as the peak).
-        wd: weight decay, applied decoupled and never to biases or normalisation layers.
+        wd: weight decay, never applied to biases or normalisation layers; decoupled from the gradient (AdamW's
+            way) with ``"adamw"`` (the default) and ``"adabelief"``, an L2 term in the gradient with ``"sgd"`` and
+            ``"adam"`` and with an optimizer class of your own (``trainwell.optim`` lists each one's).
         device: ``"cpu"``, ``"cuda"``, ... or ``None`` for the best available.
         path: folder where callbacks and ``export`` write files by default.
         progress: show a live progress bar and a line per epoch.
@@ -443,7 +448,7 @@ class Learner:
         num_it: int = 100,
         *,
         time_limit: float | None = None,
-    ) -> Any:
+    ) -> LRFindResult:
         """Sweep the learning rate; see :func:`trainwell.learner.lr_find.lr_find`."""
         from trainwell.learner.lr_find import lr_find
 

@@ -165,6 +165,9 @@ def fit_table(
             "boosted trees (arch='gbdt') are fitted in seconds and keep no checkpoint, so there is nothing to "
             "resume: fit again without resume_from (--resume)"
         )
+    from trainwell.core.keywords import check_passed_keywords
+
+    check_passed_keywords(fit_table, data_kwargs, tabular_data)
     budget = start_budget(time_budget)
     seed_everything(seed)
     data = tabular_data(source, target, seed=seed, **data_kwargs)
