@@ -208,3 +208,24 @@ def test_a_model_directory_given_as_data_is_named_as_one(tmp_path: Path, args: t
     )
     scored = f"to score this fitted one on labelled rows: trainwell report {model} --data FILE"
     assert (scored in " ".join(result.stderr.split())) is (args[0] == "evaluate")
+
+
+def test_info_reads_a_model_directory_without_the_training_stack(tmp_path: Path) -> None:
+    # `trainwell info` reads trainwell.json alone, yet imported torch (through the metrics' descriptions and the
+    # artifact module): 1.9 s here for a table of text, 10-20 s on a busy machine.
+    import pandas as pd
+
+    import trainwell
+
+    frame = pd.DataFrame({"x": [float(i % 7) for i in range(60)], "y": ["a", "b", "c"] * 20})
+    trainwell.fit_table(frame, "y", out=tmp_path / "model", arch="gbdt", progress=False)
+    done = subprocess.run(
+        [sys.executable, "-c", RUN_REPORTING_IMPORTS, "info", "model"],
+        capture_output=True, text=True, env=command_env(), cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "multiclass" in done.stdout
+    heavy = [
+        line.removeprefix("heavy:").strip() for line in done.stderr.splitlines() if line.startswith("heavy:")
+    ]
+    assert heavy == [""], done.stderr

@@ -11,8 +11,6 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from trainwell.metrics import describe_metric
-from trainwell.metrics.targets import target_keys
 
 if TYPE_CHECKING:
     from trainwell.learner.label_thresholds import ThresholdSummary
@@ -37,6 +35,9 @@ def show_metrics(learn: Any, console: Console, thresholds: ThresholdSummary | No
     ``thresholds``: the run's :class:`~trainwell.learner.label_thresholds.ThresholdSummary` (multi-label),
     whose intervals the ``_tuned`` rows show.
     """
+    from trainwell.metrics import describe_metric  # with torch: here, not on `trainwell info`'s path
+    from trainwell.metrics.targets import target_keys
+
     if not learn.history:
         return
     row = learn.final_row

@@ -88,7 +88,7 @@ def info(model: Annotated[Path, typer.Argument(help="Model directory.")]) -> Non
 
         need_model_directory(model)
         from trainwell.cli._show import show_info
-        from trainwell.export import read_metadata
+        from trainwell.core.artifact import read_metadata  # not trainwell.export's: torch stays unloaded
 
         show_info(read_metadata(model), model, out_console)
 

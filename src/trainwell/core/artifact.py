@@ -40,12 +40,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path, PurePath, PurePosixPath
-from typing import Any, TypeVar
-
-import numpy as np
-import safetensors
-import torch
-from safetensors.torch import load_file, save_file
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import trainwell
 from trainwell.core._migrations import FORMAT_VERSION, migrate
@@ -55,6 +50,9 @@ from trainwell.core.model_dir import FIT_CHECKPOINT_FILE, METADATA_FILE, WEIGHTS
 from trainwell.core.model_dir import RESERVED_NAMES as _RESERVED_NAMES
 from trainwell.core.model_dir import check_model_directory as _check_model_directory
 from trainwell.core.warn import warn
+
+if TYPE_CHECKING:
+    import torch
 
 T = TypeVar("T")
 
@@ -160,9 +158,12 @@ def to_jsonable(obj: Any, path: str = "metadata") -> Any:
         ArtifactError: If a value (or a dict key) has a type JSON cannot hold; the message names its path.
 
     Example:
+        >>> import numpy as np
         >>> to_jsonable({"best": np.float32(0.5), "shape": (2, 3)})
         {'best': 0.5, 'shape': [2, 3]}
     """
+    import numpy as np
+
     if obj is None or isinstance(obj, (bool, str)):
         return obj
     if isinstance(obj, np.generic):
@@ -186,7 +187,8 @@ def to_jsonable(obj: Any, path: str = "metadata") -> Any:
         return converted
     if isinstance(obj, (list, tuple)):
         return [to_jsonable(item, f"{path}[{index}]") for index, item in enumerate(obj)]
-    hint = " (for a tensor use .item() or .tolist())" if isinstance(obj, torch.Tensor) else ""
+    tensor = type(obj).__module__.startswith("torch") and type(obj).__name__ == "Tensor"
+    hint = " (for a tensor use .item() or .tolist())" if tensor else ""
     raise ArtifactError(
         f"{path} is a {_type_name(obj)}, which cannot be stored in {METADATA_FILE}; convert it to "
         f"str, int, float, bool, None, list or dict before saving{hint}"
@@ -312,6 +314,9 @@ def read_artifact(directory: str | Path) -> tuple[dict[str, Any], dict[str, torc
         ArtifactError: For everything :func:`read_metadata` refuses, and if ``model.safetensors`` is missing,
             corrupted, truncated or not a safetensors file.
     """
+    import safetensors
+    from safetensors.torch import load_file
+
     metadata = read_metadata(directory)
     weights_path = _weights_path(directory)
     try:
@@ -332,6 +337,8 @@ def check_weights(directory: str | Path) -> None:
     Raises:
         ArtifactError: ``model.safetensors`` is missing, corrupted, truncated or not a safetensors file.
     """
+    import safetensors
+
     weights_path = _weights_path(directory)
     try:
         with safetensors.safe_open(str(weights_path), framework="pt"):  # reads the header, maps the file
@@ -372,6 +379,8 @@ def _check_writable_target(target: Path, shown: str) -> None:
 def _metadata_document(metadata: Mapping[str, Any], extra_names: Iterable[str] = ()) -> str:
     """The text of ``trainwell.json``: the caller's metadata plus the format and version stamps, and the
     extra files written beside it (so that a later save replacing the directory knows them as its own)."""
+    import torch
+
     document = to_jsonable(metadata)
     if not isinstance(document, dict):
         raise ArtifactError(f"metadata must be a dict, got {_type_name(metadata)}")
@@ -387,6 +396,8 @@ def _metadata_document(metadata: Mapping[str, Any], extra_names: Iterable[str] =
 
 def _prepare_tensors(state_dict: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """Detached, contiguous CPU tensors that share no storage (safetensors refuses shared storage)."""
+    import torch
+
     prepared: dict[str, torch.Tensor] = {}
     seen_storages: set[int] = set()
     for key, value in state_dict.items():
@@ -435,6 +446,8 @@ def _write_contents(
     staging: Path, tensors: dict[str, torch.Tensor], document: str, extra_files: Mapping[str, bytes]
 ) -> None:
     """Write and fsync every file; trainwell.json goes last so its presence marks a complete directory."""
+    from safetensors.torch import save_file
+
     weights_path = staging / WEIGHTS_FILE
     save_file(tensors, weights_path, metadata={"format": "pt"})
     make_readable(weights_path)
