@@ -133,3 +133,17 @@ def test_a_known_value_in_another_case_is_named(model_dir: Path, binary_csv: Pat
     (result,) = run_cli_many([["predict", model_dir, path]])
     assert result.returncode == 0, result.explain()
     assert "color: 'RED' (2; did you mean 'red'?)" in " ".join(result.stderr.split())
+
+
+def test_an_input_column_written_otherwise_is_answered_with_the_column_meant(tmp_path: Path) -> None:
+    # --target and --keep said "did you mean 'Age'?"; a predict table with 'age' for 'Age' listed the columns only.
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    frame = pd.DataFrame({"Age": [float(i % 9) for i in range(60)], "y": ["a", "b"] * 30})
+    trainwell.fit_table(frame, "y", out=tmp_path / "model", arch="gbdt", progress=False)
+    frame.rename(columns={"Age": "age"}).head(3).to_csv(tmp_path / "new.csv", index=False)
+    done = CliRunner().invoke(app, ["predict", str(tmp_path / "model"), str(tmp_path / "new.csv")])
+    assert done.exit_code == 2 and "input column 'Age' missing from" in done.output
+    assert "(did you mean 'age'?)" in done.output

@@ -440,3 +440,21 @@ def test_a_workbook_of_texts_is_read_with_its_texts_as_written(tmp_path: Path) -
         "review": ["  NA  ", "a fine film"],
         "sentiment": ["neg", "pos"],
     }
+
+
+def test_a_misspelt_text_or_target_column_is_answered_with_the_column_meant() -> None:
+    # A table model's --target said "did you mean 'label'?"; with --text, the same slip listed the columns only.
+    from trainwell.core.errors import DataError
+
+    frame = pd.DataFrame({"text": ["good film", "bad film"] * 10, "label": ["pos", "neg"] * 10})
+    with pytest.raises(DataError, match=r"text column 'Text' not found in .* \(did you mean 'text'\?\)"):
+        text_data(frame, "Text", "label")
+    with pytest.raises(DataError, match=r"target column 'lable' not found in .* \(did you mean 'label'\?\)"):
+        text_data(frame, "text", "lable")
+
+
+def test_the_same_column_as_texts_and_target_is_refused_first() -> None:
+    # It warned with five whole reviews quoted as classes ("and 195 more") before the target's own error.
+    frame = pd.DataFrame({"text": [f"review number {i}" for i in range(40)], "label": ["pos", "neg"] * 20})
+    with pytest.raises(ConfigError, match=r"^text_col and target both name the column 'text': the texts are"):
+        text_data(frame, "text", "text")

@@ -11,7 +11,6 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-
 if TYPE_CHECKING:
     from trainwell.learner.label_thresholds import ThresholdSummary
 

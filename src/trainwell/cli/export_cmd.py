@@ -297,8 +297,11 @@ def _check_columns(metadata: dict[str, Any], rows: Any, source: Path) -> None:
     absent = [name for name in needed if name not in rows.columns]
     if absent:
         noun = "column" if len(absent) == 1 else "columns"
+        from trainwell.data.io import did_you_mean
+
         raise DataError(
-            f"input {noun} {', '.join(repr(name) for name in absent)} missing from {source}; the model was "
+            f"input {noun} {', '.join(repr(name) for name in absent)} missing from {source}"
+            f"{did_you_mean(absent, [str(column) for column in rows.columns])}; the model was "
             f"trained on: {list_columns(needed)}. Pass rows with the training columns (the validation rows) "
             "to --data"
         )

@@ -806,8 +806,11 @@ def _check_input_columns(needed: list[str], rows: Any, source: Path, *, can_allo
                 ", or, as its first row looks like data, not column names: if the file has no header row, name "
                 "its columns with --names, in order"
             )
+        from trainwell.data.io import did_you_mean
+
         raise DataError(
             f"input {noun} {', '.join(repr(name) for name in absent)} missing from "
-            f"{'standard input' if str(source) == '-' else source}; the model was trained "
+            f"{'standard input' if str(source) == '-' else source}"
+            f"{did_you_mean(absent, [str(column) for column in rows.columns])}; the model was trained "
             f"on: {list_columns(needed)}. Add the {noun}{way_out}"
         )

@@ -289,8 +289,11 @@ def _targets(predictor: TabularPredictor, frame: pd.DataFrame, source: str) -> t
         )
     absent = [name for name in predictor.input_names if name not in frame.columns]
     if absent:
+        from trainwell.data.io import did_you_mean
+
         raise DataError(
-            f"input columns {', '.join(repr(name) for name in absent)} missing from {source}; the model was "
+            f"input columns {', '.join(repr(name) for name in absent)} missing from {source}"
+            f"{did_you_mean(absent, [str(column) for column in frame.columns])}; the model was "
             f"trained on: {list_columns(predictor.input_names)}. Pass rows with the training columns"
         )
     for name in names if predictor.task.label_delim is None else ():  # delimited labels: empty = none

@@ -511,8 +511,11 @@ class TabularRecipe:
         """
         absent = [name for name in self.columns if name not in df.columns]
         if absent and not allow_missing_columns:
+            from trainwell.data.io import did_you_mean
+
             raise DataError(
-                f"input columns missing from {source}: {', '.join(absent)}; the recipe needs "
+                f"input columns missing from {source}: {', '.join(absent)}"
+                f"{did_you_mean(absent, [str(column) for column in df.columns])}; the recipe needs "
                 f"{list_columns(self.columns)}. Add them, or pass "
                 "allow_missing_columns=True to treat them as missing"
             )

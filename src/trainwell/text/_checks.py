@@ -33,9 +33,12 @@ _PYTHON_NAMES = {"--text": "text_col", "--target": "target", "--valid-col": "val
 def check_column(frame: pd.DataFrame, name: str, flag: str, what: str) -> None:
     """Refuse a table without the column ``name``, naming the columns it has and the option (``flag``) to set."""
     if name not in frame.columns:
+        from trainwell.data.io import did_you_mean
+
         shown = ", ".join(map(str, list(frame.columns)[:30]))
+        close = did_you_mean([name], [str(column) for column in frame.columns])
         raise DataError(
-            f"{flag.strip('-')} column '{name}' not found in {what}; columns are: {shown}. Pass {flag} NAME "
+            f"{flag.strip('-')} column '{name}' not found in {what}{close}; columns are: {shown}. Pass {flag} NAME "
             f"(Python: {_PYTHON_NAMES.get(flag, flag)}=)"
         )
 

@@ -155,8 +155,12 @@ def _column_texts(frame: Any, text_col: str | None, path: str) -> list[str]:
                 f"a language model reads one text column; --text {text_col} names {len(several)}, which a "
                 "classifier reads as one example: pass one of them"
             )
+        from trainwell.data.io import did_you_mean
+
+        close = did_you_mean([text_col], [str(column) for column in frame.columns])
         raise DataError(
-            f"text column {text_col!r} not found in {path}; columns are: {', '.join(map(str, frame.columns))}"
+            f"text column {text_col!r} not found in {path}{close}; columns are: "
+            f"{', '.join(map(str, frame.columns))}"
         )
     column = frame[text_col]
     cells = (

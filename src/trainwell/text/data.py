@@ -178,6 +178,14 @@ def text_data(
         raise ConfigError("text_data needs target=: the label column (--target NAME)")
     targets = [target] if isinstance(target, str) else list(target)
     columns = text_columns(text_col, frame.columns)
+    both = [name for name in targets if name in columns]
+    if both:  # else the texts were read as labels: a page of reviews quoted as classes, then "1000 values"
+        raise ConfigError.worded(
+            lambda say: (
+                f"{say('text_col')} and {say('target')} both name the column '{both[0]}': the texts are what the "
+                "model reads, the target what it predicts; name the label column as the target"
+            )
+        )
     for name, flag in [*((name, "--text") for name in columns), *((name, "--target") for name in targets)]:
         check_column(frame, name, flag, what)
     if valid_col is not None:

@@ -274,9 +274,12 @@ def _labelled_texts(
     ]
     if absent:
         keyword, wanted = absent[0]
+        from trainwell.data.io import did_you_mean
+
+        close = did_you_mean([wanted], [str(column) for column in frame.columns])
         raise DataError.worded(
             lambda say: (
-                f"{say(keyword, wanted)} is not a column of {what}; columns are: "
+                f"{say(keyword, wanted)} is not a column of {what}{close}; columns are: "
                 f"{', '.join(map(str, list(frame.columns)[:20]))}"
             )
         )

@@ -175,8 +175,13 @@ def model_texts(inputs: Any, columns: Sequence[str]) -> list[str]:
     if isinstance(inputs, pd.DataFrame):
         absent = [column for column in columns if column not in inputs.columns]
         if absent:
+            from trainwell.data.io import did_you_mean
+
             shown = ", ".join(map(str, list(inputs.columns)[:30]))
-            raise DataError(f"text column '{absent[0]}' not found in the input table; columns are: {shown}")
+            close = did_you_mean([absent[0]], [str(column) for column in inputs.columns])
+            raise DataError(
+                f"text column '{absent[0]}' not found in the input table{close}; columns are: {shown}"
+            )
         inputs, name = inputs[columns[0]], f"text column '{columns[0]}' row"
     if isinstance(inputs, pd.Series):
         # A blank cell reads as NaN: said as an empty text of a data row (from 1), not as "a float".
