@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import sys
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -44,3 +45,34 @@ def test_output_without_a_terminal_gets_room_and_columns_still_wins(monkeypatch:
     assert _common._width() == PIPED_WIDTH
     monkeypatch.setenv("COLUMNS", "90")
     assert _common._width() == 90
+
+
+def test_positive_names_the_class_a_binary_tables_scores_are_of(tmp_path: Path) -> None:
+    # fraud/legit: the scores were legit's (the later in sorted order), with no way to ask for fraud's.
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    rows = pd.DataFrame({"x": [float(i % 10) for i in range(80)]})
+    rows["status"] = ["fraud" if x > 6 else "legit" for x in rows["x"]]
+    rows.to_csv(tmp_path / "t.csv", index=False)
+    args = [
+        "fit",
+        str(tmp_path / "t.csv"),
+        "--target",
+        "status",
+        "--arch",
+        "gbdt",
+        "--out",
+        str(tmp_path / "m"),
+    ]
+    done = CliRunner().invoke(app, [*args, "--positive", "fraud"], env={"COLUMNS": "200"})
+    assert done.exit_code == 0, done.output
+    assert "for 'fraud' at threshold 0.5" in done.output
+    predicted = CliRunner().invoke(app, ["predict", str(tmp_path / "m"), str(tmp_path / "t.csv")])
+    assert predicted.stdout.splitlines()[0] == "prediction,probability_fraud"
+    refused = CliRunner().invoke(app, [*args, "--positive", "frau"])
+    assert refused.exit_code == 2 and "--positive frau is not a class of target 'status'" in refused.output
+    texts = CliRunner().invoke(app, [*args, "--text", "status", "--positive", "fraud"])
+    assert texts.exit_code == 2 and "--positive is not used by a text classifier" in texts.output

@@ -549,3 +549,27 @@ def test_labels_written_as_numbers_are_classes_in_numeric_order() -> None:
     assert task.kind == "multilabel" and task.classes == ("0", "1", "2", "10", "15", "19")
     mixed = infer_task(pd.Series(["b", "10", "a", "9", "b"]), kind="multiclass")
     assert mixed.classes == ("9", "10", "a", "b")  # numbers first, then text
+
+
+def test_a_binary_tasks_scores_are_of_the_label_the_other_negates_or_the_one_named() -> None:
+    # F1 and the probability were of 'no churn', the later in sorted order: "churn F1 0.85" was no churn's.
+    from trainwell.data.task import infer_task
+
+    assert infer_task(["churn", "no churn", "no churn"]).classes == ("no churn", "churn")
+    assert infer_task(["Not_Interested", "interested"]).classes == ("Not_Interested", "interested")
+    assert infer_task(["+", "-", "-"]).classes == ("-", "+")
+    assert infer_task(["no", "yes"]).classes == ("no", "yes")  # already so
+    assert infer_task(["fraud", "legit"]).classes == ("fraud", "legit")
+    assert infer_task(["fraud", "legit"], positive="fraud").classes == ("legit", "fraud")
+    assert infer_task([0, 1, 1], positive="0").classes == (
+        1,
+        0,
+    )  # compared as text, as the command line gives it
+    with pytest.raises(
+        ConfigError, match=r"^positive='frau' is not a class of target 'target'; its classes are"
+    ):
+        infer_task(["fraud", "legit"], positive="frau")
+    with pytest.raises(
+        ConfigError, match=r"^positive='a' names the class a binary target's scores are of; target"
+    ):
+        infer_task(["a", "b", "c"], positive="a")

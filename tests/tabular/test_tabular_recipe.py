@@ -176,7 +176,9 @@ def test_a_few_words_among_numbers_are_missing_values_of_a_continuous_column() -
     categorical, continuous = again.transform(rows)
     assert categorical[:, 0].tolist() == [2, 1, 2]  # missing, present, missing
     assert continuous[0, 0] == continuous[2, 0]  # both filled with the training median
-    with pytest.raises(DataError, match="continuous column 'x' holds text that is not a number, e.g. 'n/k'"):
+    with pytest.raises(
+        DataError, match=r"continuous column 'x' holds text that is not a number, e\.g\. 'n/k'"
+    ):
         again.transform(pd.DataFrame({"x": ["n/k"]}))  # a word training never met is still refused
     # Where the numbers are few whole values, categories lose nothing; a word with a digit is a number written
     # in a form not read here; many words make a column of categories: each left as it was.

@@ -33,6 +33,7 @@ NOT_FOR_IMAGES = {
     "--ignore": "tables",
     "--date-format": "tables",
     "--min-category-count": "tables",
+    "--positive": "tables",
     "--encoding-errors": "tables (a CSV of image paths too), CoNLL files and .txt corpora",
     "--names": "tables, texts and ratings without a header row",
     "--task language_model": "text corpora (.txt files)",
@@ -488,7 +489,14 @@ def refuse_for_tables_and_texts(
 
 
 #: The options of fit that only a table's own model reads: texts and ratings refuse them.
-TABLE_ONLY = ("--cat-names", "--cont-names", "--ignore", "--date-format", "--min-category-count")
+TABLE_ONLY = (
+    "--cat-names",
+    "--cont-names",
+    "--ignore",
+    "--date-format",
+    "--min-category-count",
+    "--positive",
+)
 
 
 def table_options_given(
@@ -511,7 +519,8 @@ def table_options_given(
 #: The options of fit that neither a language model nor a tagger reads (and --metric, which a tagger does read).
 _UNREAD_BY_TEXT_STREAMS = (
     "--target", "--model", "--drop-empty", "--user", "--item", "--implicit", "--valid-col", "--cat-names",
-    "--cont-names", "--ignore", "--date-format", "--min-category-count", "--path-col", "--label-col", "--label-delim",
+    "--cont-names", "--ignore", "--date-format", "--min-category-count", "--positive", "--path-col", "--label-col",
+    "--label-delim",
     "--label-names", "--no-label-thresholds", "--arch", "--size", "--augment", "--recipe", "--test",
 )  # fmt: skip
 UNREAD_BY_LM = (*_UNREAD_BY_TEXT_STREAMS, "--metric")

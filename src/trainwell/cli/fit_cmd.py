@@ -203,6 +203,14 @@ def fit(
     label_col: option.LabelCol = None,
     label_delim: option.LabelDelim = None,
     label_names: option.LabelNames = None,
+    positive: Annotated[
+        str | None,
+        typer.Option(
+            metavar="LABEL",
+            help="Tables with a binary target: the class its probability, F1, precision and recall are of "
+            "(default: the later in sorted order, or the one the other negates: churn of churn / no churn).",
+        ),
+    ] = None,
     label_thresholds: option.LabelThresholds = True,
     arch: Annotated[
         str,
@@ -354,6 +362,7 @@ def fit(
             "--label-col": label_col is not None,
             "--label-delim": label_delim is not None,
             "--label-names": label_names is not None,
+            "--positive": positive is not None,
             "--no-label-thresholds": not label_thresholds,
             "--arch": arch != "auto",
             "--size": size is not None,
@@ -502,6 +511,8 @@ def fit(
         def fit_text_column(column: str) -> None:
             from trainwell.text.pipeline import fit_texts
 
+            refuse_unread(given, ("--positive",), "a text classifier")
+
             result = fit_texts(
                 data,
                 text_col=column,
@@ -561,6 +572,7 @@ def fit(
                 test=test,
                 **headerless,
                 **named,
+                **({"positive": positive} if positive is not None else {}),
                 **keeping.pipeline_kwargs,
             ),
             fit_text_column,

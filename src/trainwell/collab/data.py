@@ -8,7 +8,6 @@ Columns are named by the caller or found by name (``user``/``userId``/``customer
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import numbers
 import re
@@ -582,24 +581,6 @@ def _interactions_data(
     return DataBundle(task, train, valid, None, recipe, "collab", hints)
 
 
-#: Label pairs (disliked, liked) that sorted order would put the wrong way round; a negated label ("not liked",
-#: "uninterested") is found by its prefix instead (:func:`liked_last`).
-OPPOSITE_LABELS = (("-", "+"), ("\N{THUMBS DOWN SIGN}", "\N{THUMBS UP SIGN}"), ("thumbsdown", "thumbsup"))
-NEGATING_PREFIXES = ("not", "non", "no", "un", "dis", "dont", "didnt", "never")
-
-
-def liked_last(classes: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Two rating labels ordered ``(disliked, liked)``: a binary recommender ranks items by the second one's
-    probability. Numbers and most text pairs (``disliked``/``liked``, ``no``/``yes``, ``bad``/``good``) already
-    sort that way; a label that negates the other (``not liked``, ``not_interested``) and the pairs of
-    :data:`OPPOSITE_LABELS` (``-``/``+``, thumbs down/up) do not, and are turned round."""
-    if len(classes) != 2 or not all(isinstance(label, str) for label in classes):
-        return classes
-    first, second = (re.sub(r"[\s_\-'’]", "", label.lower()) or label for label in classes)
-    negated = any(second == prefix + first for prefix in NEGATING_PREFIXES)
-    return (classes[1], classes[0]) if negated or (second, first) in OPPOSITE_LABELS else classes
-
-
 def _infer_task(ratings: pd.Series, rating_col: str, kind: str | None) -> Task:
     distinct = ratings.nunique()
     if kind == "binary" and distinct != 2:
@@ -609,7 +590,7 @@ def _infer_task(ratings: pd.Series, rating_col: str, kind: str | None) -> Task:
         )
     if kind == "binary" or (kind is None and distinct == 2):
         binary = infer_task(ratings, name=rating_col, kind="binary")
-        return dataclasses.replace(binary, classes=liked_last(binary.classes))
+        return binary  # (disliked, liked): infer_task puts a negated label first (positive_last)
     numbers = pd.to_numeric(ratings, errors="coerce")
     if numbers.isna().any():
         bad = ratings[numbers.isna()].iloc[0]

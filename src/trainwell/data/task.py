@@ -6,6 +6,7 @@ back to labels. Nothing downstream re-guesses it: builders infer it once and sto
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -520,6 +521,55 @@ def _number_like(label: Any) -> bool:
     return True
 
 
+#: Label pairs (negative, positive) that sorted order would put the wrong way round; a negated label ("not liked",
+#: "no churn", "non-fraud") is found by its prefix instead (:func:`positive_last`).
+OPPOSITE_LABELS = (("-", "+"), ("\N{THUMBS DOWN SIGN}", "\N{THUMBS UP SIGN}"), ("thumbsdown", "thumbsup"))
+NEGATING_PREFIXES = ("not", "non", "no", "un", "dis", "dont", "didnt", "never")
+
+
+def positive_last(classes: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Two labels ordered ``(negative, positive)``: a binary task's probability, F1 and the rest are of the second.
+    Numbers and most text pairs (``no``/``yes``, ``neg``/``pos``, ``disliked``/``liked``) already sort that way; a
+    label that negates the other (``no churn``/``churn``, ``not liked``, ``non_fraud``) and the pairs of
+    :data:`OPPOSITE_LABELS` (``-``/``+``, thumbs down/up) do not, and are turned round.
+
+    >>> positive_last(("churn", "no churn"))
+    ('no churn', 'churn')
+    """
+    if len(classes) != 2 or not all(isinstance(label, str) for label in classes):
+        return classes
+    first, second = (re.sub(r"[\s_\-'’]", "", label.lower()) or label for label in classes)
+    negated = any(second == prefix + first for prefix in NEGATING_PREFIXES)
+    return (classes[1], classes[0]) if negated or (second, first) in OPPOSITE_LABELS else classes
+
+
+def with_positive(task: Task, positive: Any) -> Task:
+    """``task`` with the class ``positive`` (compared as text) second: the class a binary task's probability,
+    F1, precision and recall are of.
+
+    Raises:
+        ConfigError: ``task`` is not binary, or has no class ``positive``.
+    """
+    if task.kind != "binary":
+        raise ConfigError.worded(
+            lambda say: (
+                f"{say('positive', positive)} names the class a binary target's scores are of; target "
+                f"'{task.target_names[0]}' is {task.kind}: drop {say('positive')}"
+            )
+        )
+    matches = [label for label in task.classes if str(label) == str(positive)]
+    if not matches:
+        shown = ", ".join(repr(label) for label in task.classes)
+        raise ConfigError.worded(
+            lambda say: (
+                f"{say('positive', positive)} is not a class of target '{task.target_names[0]}'; its classes are "
+                f"{shown}"
+            )
+        )
+    other = next(label for label in task.classes if label != matches[0])
+    return dataclasses.replace(task, classes=(other, matches[0]))
+
+
 def infer_task(
     targets: Any,
     *,
@@ -527,6 +577,7 @@ def infer_task(
     kind: str | None = None,
     label_delim: str | None = None,
     label_names: LabelNames | None = None,
+    positive: Any = None,
 ) -> Task:
     """Infer the task from target values (a Series, a DataFrame of several targets, an array or a list).
 
@@ -534,7 +585,9 @@ def infer_task(
     ``{name}_0``, ``{name}_1``...) -> regression (or multilabel if all 0/1); lists of labels or strings
     split by ``label_delim`` -> multilabel; bool or two distinct values -> binary; text or integers with at most
     :data:`MAX_INTEGER_CLASSES` distinct values -> multiclass; other numbers -> regression. ``kind`` overrides.
-    ``label_names`` names the classes (:func:`name_labels`).
+    ``label_names`` names the classes (:func:`name_labels`). A binary task's second class is the one its
+    probability and scores are of: the later in sorted order, unless one label negates the other
+    (:func:`positive_last`: ``churn`` of ``churn``/``no churn``); ``positive`` names it instead.
 
     >>> infer_task(["cat", "dog", "cat"]).kind
     'binary'
@@ -544,7 +597,8 @@ def infer_task(
     ('negative', 'positive')
     """
     task = _inferred(targets, name=name, kind=kind, label_delim=label_delim)
-    return task if label_names is None else name_labels(task, label_names)
+    task = task if label_names is None else name_labels(task, label_names)
+    return task if positive is None else with_positive(task, positive)
 
 
 def _inferred(targets: Any, *, name: str, kind: str | None, label_delim: str | None) -> Task:
@@ -673,7 +727,7 @@ def _inferred(targets: Any, *, name: str, kind: str | None, label_delim: str | N
                 )
             )
         )
-    return Task(chosen, classes, names)
+    return Task(chosen, positive_last(classes) if chosen == "binary" else classes, names)
 
 
 def warn_whole_number_classes(labels: Any, name: str, examples: str) -> None:

@@ -42,6 +42,7 @@ def tabular_data(
     task: str | None = None,
     label_delim: str | None = None,
     label_names: LabelNames | None = None,
+    positive: Any = None,
     batch_size: int | None = None,
     seed: int = 0,
     encoding: str = "utf-8",
@@ -67,6 +68,8 @@ def tabular_data(
         label_names: names for the target's labels, shown and predicted in their place: a list naming the
             labels 0, 1, 2 ..., ``{label: name}``, or a file or a text as ``--label-names`` reads them
             (:func:`~trainwell.data.task.name_labels`).
+        positive: a binary target's class that its probability, F1, precision and recall are of (default: the
+            later in sorted order, unless one label negates the other: ``churn`` of ``churn``/``no churn``).
         batch_size: rows per training batch (default: about 100 batches per epoch).
         seed: controls the split, the shuffling and nothing else.
         encoding: text encoding of CSV/TSV/JSON files (``source`` and ``test``), e.g. ``"cp1252"`` for a table
@@ -125,7 +128,12 @@ def tabular_data(
         )
     target_values: Any = df[targets[0]] if len(targets) == 1 else df[targets]
     resolved = infer_task(
-        target_values, name=targets[0], kind=task, label_delim=label_delim, label_names=label_names
+        target_values,
+        name=targets[0],
+        kind=task,
+        label_delim=label_delim,
+        label_names=label_names,
+        positive=positive,
     )
     train_index, valid_index = choose_split(
         df, valid_pct=valid_pct, valid_col=valid_col, splits=splits, seed=seed
