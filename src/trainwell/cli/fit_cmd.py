@@ -548,6 +548,7 @@ def fit(
             return
         from trainwell.tabular.pipeline import fit_table
 
+        chosen_positive: dict[str, Any] = {"positive": positive} if positive is not None else {}
         # A table of texts and their labels, fitted without --text: its one free-text column is the input.
         result = table_else_text(
             lambda: fit_table(
@@ -572,7 +573,7 @@ def fit(
                 test=test,
                 **headerless,
                 **named,
-                **({"positive": positive} if positive is not None else {}),
+                **chosen_positive,
                 **keeping.pipeline_kwargs,
             ),
             fit_text_column,
