@@ -267,6 +267,27 @@ def test_an_output_that_is_not_a_number_is_refused_naming_the_row(titanic: tuple
 
 
 @pytest.mark.data
+def test_weights_holding_nan_are_blamed_not_the_rows(
+    titanic: tuple[pd.DataFrame, Path], tmp_path: Path
+) -> None:
+    # A NaN written over one tensor of model.safetensors: "an input is far outside the training data; check the
+    # values of those rows", for every row of any table.
+    from safetensors.torch import load_file, save_file
+
+    table, path = titanic
+    broken = tmp_path / "broken"
+    shutil.copytree(path, broken)
+    weights = load_file(broken / "model.safetensors")
+    name = next(key for key, value in weights.items() if value.is_floating_point() and value.numel() > 1)
+    weights[name] = torch.full_like(weights[name], float("nan"))
+    save_file(weights, broken / "model.safetensors", metadata={"format": "pt"})
+    with pytest.raises(
+        DataError, match=r"not a finite number for any of the 5 rows: it answers NaN whatever it"
+    ):
+        trainwell.load(broken).predict(table.head(5))
+
+
+@pytest.mark.data
 def test_one_row_as_a_dict_or_a_series(titanic: tuple[pd.DataFrame, Path]) -> None:
     """One row as a dict (what a JSON object decodes to) or as a Series (``table.iloc[0]``) is predicted
     like the same row in a list; it was refused ("rows must be a DataFrame or a list of dicts, got dict")."""

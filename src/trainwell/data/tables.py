@@ -102,6 +102,12 @@ def _refuse_not_finite(matrix: np.ndarray) -> None:
     bad = np.flatnonzero(~np.isfinite(matrix).all(axis=1))
     if len(bad) == 0:
         return
+    if len(bad) == len(matrix) > 1:  # every row: the model answers NaN, whatever it is given
+        raise DataError(
+            f"the model's output is not a finite number for any of the {len(matrix)} rows: it answers NaN whatever "
+            "it reads, so its weights likely hold NaN (a damaged model.safetensors, or a fit that diverged); "
+            "restore the model directory or fit it again"
+        )
     shown = ", ".join(str(position + 1) for position in bad[:5]) + (", ..." if len(bad) > 5 else "")
     rows = "data row" if len(bad) == 1 else "data rows"
     raise DataError(
