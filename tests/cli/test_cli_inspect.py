@@ -38,6 +38,9 @@ def test_lr_find_writes_the_curve_and_prints_the_suggestion(binary_csv: Path, tm
     assert match.group(1) == f"{sweep.suggestion:.2e}"
     assert match.group(2) == f"{sweep.minimum:.2e}"
     assert float(match.group(1)) == pytest.approx(float(match.group(2)) / 10, rel=0.02)
+    # A name without a suffix gets .png: `--out sweep` wrote a PNG named sweep, which no viewer opens.
+    bare = run_cli("lr-find", binary_csv, "--target", "y", "--out", tmp_path / "sweep")
+    assert bare.returncode == 0 and (tmp_path / "sweep.png").read_bytes()[:8] == PNG_SIGNATURE
 
 
 def table_rows(stdout: str) -> dict[str, str]:
