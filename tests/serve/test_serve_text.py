@@ -55,7 +55,10 @@ def test_texts_get_the_python_predictors_answers(live_text: LiveServer, text_mod
         ({"texts": ["ok", 3]}, ["texts", 1]),
         ({"texts": ["a"] * 6}, ["texts"]),
         ({"texts": ["fine"], "extra": 1}, ["extra"]),
-        ({"text": ["fine"]}, ["texts"]),
+        ({"text": ["fine"]}, ["text"]),
+        ({"rows": [{"review": "fine"}, {"review": " "}]}, ["rows", 1, "review"]),
+        ({"rows": [{"text": "fine"}]}, ["body"]),  # not the column the model reads
+        ({"texts": ["fine"], "rows": [{"review": "fine"}]}, ["body"]),
     ],
 )
 def test_bad_requests_are_422_naming_the_text(live_text: LiveServer, body: Any, where: list[Any]) -> None:
@@ -111,7 +114,27 @@ def test_the_onnx_backend_serves_texts_too(text_model_dir: Path, tmp_path: Path)
 def test_a_missing_texts_field_is_not_told_to_send_null(live_text: LiveServer) -> None:
     response = httpx.post(f"{live_text.url}/predict", json={"text": ["fine"]}, timeout=60)
     message = response.json()["message"]
-    assert "texts: Field required (the request needs it" in message and "send null" not in message
+    assert message.startswith("text: Extra inputs are not permitted") and "send null" not in message
+    neither = httpx.post(f"{live_text.url}/predict", json={}, timeout=60).json()["message"]
+    assert 'send the texts as {"texts": [...]} or as rows holding the column review' in neither
+
+
+def test_rows_as_a_table_model_takes_them_are_read_by_their_text_column(
+    live_text: LiveServer, text_model_dir: Path
+) -> None:
+    # {"rows": [...]}, the README's body for /predict and what `trainwell predict` reads from a table, was
+    # refused by a text model ("texts: Field required; rows: Extra inputs are not permitted").
+    rows = [{"review": "a wonderful film with great acting", "id": 7}, {"review": "awful and boring plot"}]
+    response = httpx.post(f"{live_text.url}/predict", json={"rows": rows}, timeout=60)
+    assert response.status_code == 200, response.text
+    texts = httpx.post(
+        f"{live_text.url}/predict", json={"texts": [row["review"] for row in rows]}, timeout=60
+    )
+    assert response.json() == texts.json()
+    missing = httpx.post(f"{live_text.url}/predict", json={"rows": [{"text": "fine"}]}, timeout=60)
+    assert missing.json()["message"] == (
+        "body: rows.0 has no text in column 'review': the model reads review (other keys are ignored)"
+    )
 
 
 def test_an_empty_text_is_named_in_words_not_as_a_pattern(live_text: LiveServer) -> None:
@@ -137,11 +160,11 @@ def test_a_field_the_request_has_not_is_named_as_such(live_text: LiveServer) -> 
     # {"rows": ...} sent to a text model was told "(not an input of this model (GET /metadata lists the
     # inputs))": brackets in brackets, and "rows" is no model input but a field the body does not take.
     response = httpx.post(
-        f"{live_text.url}/predict", json={"texts": ["fine"], "rows": [{"a": 1}]}, timeout=60
+        f"{live_text.url}/predict", json={"texts": ["fine"], "images": [{"a": 1}]}, timeout=60
     )
     assert response.status_code == 422, response.text
     message = response.json()["message"]
     assert (
         message
-        == "rows: Extra inputs are not permitted (not a field of this request: GET /docs shows the body)"
+        == "images: Extra inputs are not permitted (not a field of this request: GET /docs shows the body)"
     )

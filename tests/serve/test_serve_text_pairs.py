@@ -48,7 +48,13 @@ def test_pairs_get_the_python_predictors_answers_and_bad_ones_are_422(
             assert abs(answer["probabilities"]["same"] - probability) < 1e-4
         metadata = httpx.get(f"{server.url}/metadata", timeout=60).json()
         assert metadata["text"]["fields"] == ["sentence1", "sentence2"]
-        assert metadata["request_format"] == '{"texts": [["<sentence1>", "<sentence2>"], ...]}'
+        assert metadata["request_format"] == (
+            '{"texts": [["<sentence1>", "<sentence2>"], ...]} or {"rows": [{"sentence1": ..., "sentence2": ...}, ...]}'
+        )
+        # Rows as a table model takes them, each pair's two columns read (other keys ignored): the same answers.
+        rows = frame[["sentence1", "sentence2"]].assign(id=range(4)).to_dict("records")
+        as_rows = httpx.post(f"{server.url}/predict", json={"rows": rows}, timeout=60)
+        assert as_rows.status_code == 200 and as_rows.json()["predictions"] == answers, as_rows.text
         for body, where in (
             ({"texts": ["one string"]}, ["texts", 0]),
             ({"texts": [["a", "b", "c"]]}, ["texts", 0]),

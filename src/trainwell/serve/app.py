@@ -345,6 +345,7 @@ def _add_text_routes(
         max_texts=config.max_rows,
         forbid_extra_fields=config.forbid_extra_fields,
         fields=getattr(predictor.recipe, "fields", ()),
+        text_col=getattr(predictor.recipe, "text_col", None),
     )
     schema, noun = None, "text"
     fields: tuple[str, ...] = ("texts",)
