@@ -405,7 +405,7 @@ def test_missing_weights(artifact: Path) -> None:
         read_artifact(artifact)
     assert str(caught.value) == (
         f"model directory '{artifact}' has no model.safetensors (the weights); the directory is incomplete: "
-        f"re-export the model with `trainwell fit --out`"
+        "restore it from where it was copied, or write it again (`trainwell fit --out`, learn.export)"
     )
 
 

@@ -70,6 +70,27 @@ def test_bad_requests_are_422_naming_the_text(live_text: LiveServer, body: Any, 
 def test_oversized_body_is_413(live_text: LiveServer) -> None:
     response = httpx.post(f"{live_text.url}/predict", json={"texts": ["word " * 5000]}, timeout=60)
     assert response.status_code == 413
+    # The body every other error has (it was {"message": ..., "detail": []}), and words for texts too.
+    problem = response.json()["detail"][0]
+    assert problem["loc"] == ["body"] and problem["type"] == "body_too_large"
+    assert "send fewer rows, texts or images per request" in problem["msg"]
+
+
+def test_a_compressed_body_is_415_naming_the_encoding(live_text: LiveServer) -> None:
+    # A gzipped body was read as the JSON itself: "invalid JSON: not UTF-8 text (invalid start byte at byte 1)".
+    import gzip
+    import json
+
+    body = gzip.compress(json.dumps({"texts": ["fine"]}).encode())
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    response = httpx.post(f"{live_text.url}/predict", content=body, headers=headers, timeout=60)
+    assert response.status_code == 415
+    assert (
+        response.json()["message"]
+        == "body: Content-Encoding 'gzip' is not accepted; send the body uncompressed"
+    )
+    health = httpx.get(f"{live_text.url}/health", timeout=60)  # the connection's end did not harm the server
+    assert health.status_code == 200
 
 
 def test_concurrent_requests_share_model_calls(live_text: LiveServer) -> None:

@@ -352,7 +352,8 @@ def _weights_path(directory: str | Path) -> Path:
     if not weights_path.is_file():
         raise ArtifactError(
             f"model directory '{directory}' has no {WEIGHTS_FILE} (the weights); the directory is "
-            f"incomplete: re-export the model with `trainwell fit --out`"
+            "incomplete: restore it from where it was copied, or write it again (`trainwell fit --out`, "
+            "learn.export)"
         )
     return weights_path
 

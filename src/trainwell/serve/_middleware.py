@@ -25,15 +25,27 @@ class BodyTooLarge(HTTPException):
         super().__init__(
             status_code=413,
             detail=(
-                f"body: the request body is {received}, over the limit of {limit} bytes; send fewer rows or images per "
+                f"body: the request body is {received}, over the limit of {limit} bytes; send fewer rows, texts or images per "
                 "request (or start the server with a larger --max-body-bytes)"
             ),
         )
 
 
+class EncodedBody(HTTPException):
+    """A body sent compressed (``Content-Encoding: gzip``), which the server does not decompress (415): it was
+    read as the JSON itself and refused as "not UTF-8 text", which says nothing of the encoding."""
+
+    def __init__(self, encoding: str) -> None:
+        super().__init__(
+            status_code=415,
+            detail=f"body: Content-Encoding {encoding!r} is not accepted; send the body uncompressed",
+        )
+
+
 class BodySizeLimit:
     """Answer 413 to bodies over ``max_body_bytes``: from the ``Content-Length`` header before reading
-    anything, and by counting the bytes of a body streamed without one (chunked)."""
+    anything, and by counting the bytes of a body streamed without one (chunked). A compressed body is answered
+    415 (:class:`EncodedBody`)."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
@@ -42,6 +54,11 @@ class BodySizeLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        encoding = _header(scope, b"content-encoding")
+        if encoding is not None and encoding.strip().lower() not in ("", "identity"):
+            await _drain(receive, self.max_body_bytes)
+            await _send_error(send, EncodedBody(encoding.strip()))
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body_bytes:
@@ -114,6 +131,13 @@ class AnnouncePredictions:
             ticket.close()
 
 
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
 def _content_length(scope: Scope) -> int | None:
     for name, value in scope["headers"]:
         if name == b"content-length":
@@ -125,7 +149,15 @@ def _content_length(scope: Scope) -> int | None:
 
 
 async def _send_error(send: Send, error: HTTPException) -> None:
-    body = json.dumps({"message": error.detail, "detail": []}).encode()
+    # The body every other error has (error_body's): the message, and one problem with its place and kind.
+    message = str(error.detail)
+    problem = {
+        "loc": ["body"],
+        "field": "body",
+        "msg": message.removeprefix("body: "),
+        "type": "body_too_large" if error.status_code == 413 else "unsupported_media_type",
+    }
+    body = json.dumps({"message": message, "detail": [problem]}, separators=(",", ":")).encode()
     await send(
         {
             "type": "http.response.start",
