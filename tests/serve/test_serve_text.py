@@ -189,3 +189,17 @@ def test_a_field_the_request_has_not_is_named_as_such(live_text: LiveServer) -> 
         message
         == "images: Extra inputs are not permitted (not a field of this request: GET /docs shows the body)"
     )
+
+
+def test_every_answer_carries_a_request_id(live_text: LiveServer) -> None:
+    # A production server's answers name the request, so a client's logs and the server's can be joined.
+    given = httpx.post(
+        f"{live_text.url}/predict", json={"texts": ["fine"]}, headers={"X-Request-ID": "abc-123"}, timeout=60
+    )
+    assert given.headers["x-request-id"] == "abc-123"
+    made = httpx.get(f"{live_text.url}/health", timeout=60).headers["x-request-id"]
+    assert (
+        len(made) == 32 and made != httpx.get(f"{live_text.url}/health", timeout=60).headers["x-request-id"]
+    )
+    refused = httpx.post(f"{live_text.url}/predict", json={"texts": ["word " * 5000]}, timeout=60)
+    assert refused.status_code == 413 and len(refused.headers["x-request-id"]) == 32

@@ -7,6 +7,7 @@ buffers the body) so they add nothing measurable to a request.
 from __future__ import annotations
 
 import json
+import uuid
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,6 +30,40 @@ class BodyTooLarge(HTTPException):
                 "request (or start the server with a larger --max-body-bytes)"
             ),
         )
+
+
+#: A request id taken from the client: printable ASCII, at most this long (else one is made up).
+_MAX_REQUEST_ID = 128
+
+
+class RequestId:
+    """Every answer carries an ``X-Request-ID`` header: the client's own (a load balancer's or a tracing
+    proxy's), so its logs and the client's can be joined, or a new random one when it sent none (or one longer
+    than 128 characters, or with characters that do not belong in a header)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = _header(scope, b"x-request-id")
+        usable = (
+            given is not None
+            and 0 < len(given) <= _MAX_REQUEST_ID
+            and given.isascii()
+            and given.isprintable()
+        )
+        request_id = given if usable and given is not None else uuid.uuid4().hex
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
+                message = {**message, "headers": [*headers, (b"x-request-id", request_id.encode("ascii"))]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
 
 
 class EncodedBody(HTTPException):
