@@ -208,3 +208,27 @@ def test_onnx_export_of_a_model_of_two_inputs_names_them_in_order(tmp_path: Path
     assert report.input_names == ["input_0", "input_1"] and report.max_scaled_diff <= 1e-4
     with pytest.raises(DataError, match="same number of rows"):
         export_onnx(path, inputs=(x_cont, x_cat[:5]))
+
+
+@pytest.mark.usefixtures("registered")
+def test_create_model_records_the_spec_and_a_wrong_spec_is_refused_at_export(tmp_path: Path) -> None:
+    # The spec had to be typed again by hand, and a wrong one (width 32 for 16) was exported, then refused by
+    # trainwell.load ("9 weights of another shape ... restore the directory").
+    trainwell.seed_everything(0)
+    x = torch.randn(60, 5)
+    data = trainwell.tensor_data(x, (x[:, 0] > 0).long(), task="binary", batch_size=16)
+    learn = Learner(trainwell.create_model(NAME, width=4, n_out=1), data, progress=False)
+    assert learn.model_spec == {"name": NAME, "config": {"width": 4, "n_out": 1}}
+    learn.fit(1)
+    assert isinstance(trainwell.load(learn.export(tmp_path / "model")), GenericPredictor)
+    learn.model_spec = {"name": NAME, "config": {"width": 32, "n_out": 1}}
+    with pytest.raises(
+        ConfigError,
+        match=r"builds another model than the one trained: 3 weight\(s\) differ, e\.g\. 'hidden\.weight' "
+        r"\(\(4, 5\) in the model, \(32, 5\) as the spec builds it\)",
+    ):
+        learn.export(tmp_path / "wrong")
+    assert not (tmp_path / "wrong").exists()
+    learn.model_spec = {"name": NAME, "config": {"depth": 3}}
+    with pytest.raises(ConfigError, match=r"config does not build 'test_generic_tiny_net' \(TypeError: "):
+        learn.export(tmp_path / "wrong")

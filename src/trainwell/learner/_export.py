@@ -90,6 +90,41 @@ def _check_model_spec(learn: Learner) -> None:
             f"learn.model_spec names the architecture {name!r}, which is not registered: decorate the function "
             f"that builds your module with @register_model({name!r}) (from trainwell.models), or fix the name"
         )
+    if not type(model).__module__.startswith("trainwell."):  # a model of the user's own: its spec is theirs
+        _check_rebuilt(model, name, spec["config"])
+
+
+def _check_rebuilt(model: Any, name: str, config: dict[str, Any]) -> None:
+    """Refuse a ``model_spec`` whose config builds another model than ``model`` (other layers or sizes): the
+    export was written, and ``trainwell.load`` refused it ("9 weights of another shape"). Built on the meta
+    device: shapes only, no memory."""
+    import torch
+
+    from trainwell.models import create_model
+
+    try:
+        with torch.device("meta"):
+            rebuilt = create_model(name, **config)
+    except Exception as error:  # the user's builder, given the spec's config
+        raise ConfigError(
+            f"learn.model_spec's config does not build {name!r} ({type(error).__name__}: {error}); "
+            "give the keyword arguments the model was built with"
+        ) from error
+    ours, theirs = model.state_dict(), rebuilt.state_dict()
+    differ = [key for key in ours if key not in theirs or tuple(theirs[key].shape) != tuple(ours[key].shape)]
+    differ += [key for key in theirs if key not in ours]
+    if differ:
+        key = differ[0]
+        shapes = (
+            f"{tuple(ours[key].shape)} in the model, {tuple(theirs[key].shape)} as the spec builds it"
+            if key in ours and key in theirs
+            else ("only in the model" if key in ours else "only in what the spec builds")
+        )
+        raise ConfigError(
+            f"learn.model_spec {{'name': {name!r}, 'config': {config!r}}} builds another model than the one "
+            f"trained: {len(differ)} weight(s) differ, e.g. {key!r} ({shapes}); give the keyword arguments the "
+            "model was built with (trainwell.create_model records them in learn.model_spec)"
+        )
 
 
 def _weights_epoch(learn: Learner) -> dict[str, int]:

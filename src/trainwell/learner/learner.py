@@ -140,7 +140,9 @@ class Learner:
         self.callbacks.extend(callbacks)
         if not any(isinstance(cb, NanGuard) for cb in self.callbacks):
             self.callbacks.append(NanGuard(action="stop"))  # a diverging run stops with a clear message
-        self.model_spec: dict[str, Any] | None = None  # {"name": registered architecture, "config": {...}}
+        # {"name": registered architecture, "config": {...}}: what create_model built the model from, if it did
+        spec = getattr(model, "trainwell_model_spec", None)
+        self.model_spec: dict[str, Any] | None = dict(spec) if isinstance(spec, dict) else None
         #: Whether the model starts from pretrained weights: ``False`` where an application's learner built it from
         #: scratch (``fine_tune``'s frozen phase then only delays training, and says so), ``None`` when unknown.
         self.pretrained: bool | None = None

@@ -5,6 +5,7 @@ That is what lets an artifact rebuild its model from ``trainwell.json`` without 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 from collections.abc import Callable, Mapping
@@ -51,10 +52,21 @@ def register_model(
     return models.register(name, **metadata)
 
 
+#: The attribute where :func:`create_model` leaves the name and keywords a module was built with, which a
+#: :class:`~trainwell.learner.Learner` takes as its ``model_spec`` (what ``export`` records to rebuild it).
+SPEC_ATTRIBUTE = "trainwell_model_spec"
+
+
 def create_model(name: str, **config: Any) -> nn.Module:
-    """Build a registered architecture: ``create_model("tabular_mlp", cardinalities=[3], n_cont=2, n_out=1)``."""
+    """Build a registered architecture: ``create_model("tabular_mlp", cardinalities=[3], n_cont=2, n_out=1)``.
+
+    The module remembers how it was built (``{"name": name, "config": config}``): a Learner given it can
+    ``export`` it without setting ``learn.model_spec`` by hand."""
     _load_builtins()
-    return models.get(name)(**config)
+    module = models.get(name)(**config)
+    with contextlib.suppress(AttributeError, TypeError):  # a builder's object without attributes of its own
+        object.__setattr__(module, SPEC_ATTRIBUTE, {"name": name, "config": dict(config)})
+    return module
 
 
 def accepts_option(name: str, option: str) -> bool:
