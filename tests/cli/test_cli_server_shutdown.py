@@ -16,6 +16,7 @@ import textwrap
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -184,3 +185,34 @@ def test_sigterm_ends_the_process_with_status_0() -> None:
             process.wait()
     assert process.returncode == 0  # not -15: uvicorn re-raises the signal once it has drained
     assert stdout == "returned\n"
+
+
+STOPPED_WHILE_LOADING = textwrap.dedent(
+    """
+    import os, signal, sys, time
+    import trainwell.serve.app as served
+
+    def loading(*args, **kwargs):  # SIGTERM arrives while the model loads
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)
+        raise AssertionError("the signal did not stop the load")
+
+    served.create_app = loading
+    from trainwell.cli.app import app
+    sys.argv = ["trainwell", "serve", sys.argv[1], "--port", "0"]
+    app()
+    """
+)
+
+
+def test_sigterm_while_the_model_loads_ends_with_status_0_too(tmp_path: Path) -> None:
+    # Before the server ran, SIGTERM killed the process (143), which a supervisor reads as a crash.
+    (tmp_path / "trainwell.json").write_text("{}")
+    done = subprocess.run(
+        [sys.executable, "-c", STOPPED_WHILE_LOADING, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "stopped by SIGTERM before serving" in done.stderr

@@ -6,9 +6,12 @@ Registered on the main command line by ``app.command("serve")(serve)``; also run
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sys
 import warnings
+from collections.abc import Iterator
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -145,7 +148,34 @@ def serve(
             "trainwell.serve.app:app_from_env", host=host, port=port, workers=workers, grace_s=shutdown_grace
         )
 
-    guarded(run)
+    with _stopping_quietly_before_serving():
+        guarded(run)
+
+
+@contextlib.contextmanager
+def _stopping_quietly_before_serving() -> Iterator[None]:
+    """Inside, SIGTERM while the model loads (a deployment rolled back, ``docker stop`` at start-up) ends the
+    command with status 0, as it does once the server runs: it was killed by the signal (143), which a
+    supervisor reads as a crash. The server's own handling takes over while it runs
+    (:func:`~trainwell.cli._server.run_server`); the handler before is put back after."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or (
+        signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL  # someone else's handler: theirs to keep
+    ):
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        print("stopped by SIGTERM before serving", file=sys.stderr)
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _check_port_free(host: str, port: int) -> None:
