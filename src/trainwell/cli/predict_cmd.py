@@ -708,7 +708,41 @@ def _predict_texts(
 
     rows = read_table(data[0], names=names, encoding=encoding, encoding_errors=errors)
     _check_input_columns(predictor.input_names, rows, data[0], can_allow=False)
-    return _with_kept(predictor.predict(rows), rows, kept, data[0])
+    return _with_kept(_predicted_but_empty(predictor, rows, data[0]), rows, kept, data[0])
+
+
+def _predicted_but_empty(predictor: Any, rows: Any, source: Path) -> Any:
+    """``predictor``'s answers for the rows of a table, those whose text is empty left blank and said in a
+    warning: one empty review refused the whole file, where a file of lines skips its blank lines and a folder
+    its empty files."""
+    import warnings
+
+    import numpy as np
+
+    empty = np.zeros(len(rows), dtype=bool)
+    for column in predictor.input_names:
+        empty |= (
+            rows[column].map(lambda value: not isinstance(value, str) or not value.strip()).to_numpy(bool)
+        )
+    if not empty.any():
+        return predictor.predict(rows)
+    positions = np.flatnonzero(empty)
+    shown = ", ".join(str(position + 1) for position in positions[:5]) + (
+        ", ..." if len(positions) > 5 else ""
+    )
+    if empty.all():
+        from trainwell.core.errors import DataError
+
+        raise DataError(f"{source}: every text is empty ({len(rows)} rows); a text model has nothing to read")
+    warnings.warn(
+        f"{source}: {len(positions)} row{'s' if len(positions) > 1 else ''} with an empty text (data row"
+        f"{'s' if len(positions) > 1 else ''} {shown}) left without a prediction",
+        UserWarning,
+        stacklevel=1,
+    )
+    answered = predictor.predict(rows.iloc[np.flatnonzero(~empty)].reset_index(drop=True))
+    answered.index = np.flatnonzero(~empty)
+    return answered.reindex(range(len(rows))).reset_index(drop=True)
 
 
 def _predict_text_files(predictor: Any, data: list[Path], encoding: str, errors: str) -> Any:
