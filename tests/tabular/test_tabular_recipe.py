@@ -288,9 +288,23 @@ def test_pandas_extension_dtypes() -> None:
 
 def test_constant_column_keeps_unit_std() -> None:
     frame = pd.DataFrame({"c": [4.0, 4.0, 4.0], "d": [1.0, 2.0, 3.0], "y": [0, 1, 0]})
-    recipe = TabularRecipe.fit(frame, target="y")
+    recipe = TabularRecipe.fit(frame, target="y", cont_names=["c", "d"])  # declared: kept
     assert recipe.stds["c"] == 1.0 and recipe.means["c"] == 4.0
     assert recipe.transform(frame)[1][:, 0].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_a_column_of_one_value_is_left_out_and_said() -> None:
+    # A constant column ('A' in every row) was kept as an input in silence: a code that tells nothing.
+    frame = pd.DataFrame(
+        {"k": ["A"] * 6, "c": [4.0] * 6, "d": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "y": [0, 1] * 3}
+    )
+    with pytest.warns(
+        UserWarning, match=r"column 'k' left out of the inputs: the same value in every training row"
+    ):
+        recipe = TabularRecipe.fit(frame, target="y")
+    assert recipe.input_names == ["d"] and set(recipe.dropped) == {"k", "c"}
+    gappy = frame.assign(k=["A", None, "A", "A", None, "A"])  # present or missing: that tells something
+    assert "k" in _fit(gappy).cat_names
 
 
 def test_json_round_trip_gives_identical_transform() -> None:

@@ -713,6 +713,13 @@ def _choose_columns(
         if name in taken:
             continue
         values = df[name]
+        if len(values) > 1 and values.notna().all() and values.nunique() == 1:
+            only = values.iloc[0]
+            dropped[name] = (
+                f"the same value in every training row ({only!r}): nothing to learn from it; pass it in "
+                f"--cat-names (Python: cat_names=[{str(name)!r}]) to keep it"
+            )
+            continue
         kind = _infer_kind(values, integers_to, max_card)
         found = _stray_words(values, integers_to, max_card) if kind == "cat" and _is_text(values) else None
         if found:
