@@ -596,3 +596,15 @@ def test_json_written_shows_slashes_as_they_are_and_reads_back_the_same(tmp_path
         lines = path.read_text(encoding="utf-8").splitlines()
         rows = json.loads(lines[0]) if name == "t.json" else [json.loads(line) for line in lines]
         assert [row["v"] for row in rows] == values
+
+
+@pytest.mark.parametrize("title", ["Report generated 2024-01-01\n", "Sales by region,,\n\n"])
+def test_a_title_line_above_the_header_is_left_out_and_said(tmp_path: Path, title: str) -> None:
+    # --target was "not found"; the columns listed were the title's: "Report generated 2024-01-01, Unnamed: 1".
+    file = tmp_path / "report.csv"
+    file.write_text(title + "a,b,target\n1,2,x\n3,4,y\n")
+    with pytest.warns(UserWarning, match=r"line\(s\) above its header row left out, as they name no columns"):
+        table = read_table(file)
+    assert list(table.columns) == ["a", "b", "target"] and table["a"].tolist() == [1, 3]
+    file.write_text("id,,\n1,2,3\n4,5,6\n")  # a header of one name above data: kept as read
+    assert list(read_table(file).columns) == ["id", "Unnamed: 1", "Unnamed: 2"]

@@ -697,6 +697,7 @@ def _read(
         if sep in only:
             table = pd.read_csv(path, sep=sep, engine=_engine(sep), **options)
     if names is None:
+        table = _below_a_title(table, path, sep, options)
         _refuse_repeated_header(table, path, sep, encoding)
     before = [column for column in table.columns if pd.api.types.is_numeric_dtype(table[column].dtype)]
     table = _decimal_commas(table, path, sep, set(na_values))
@@ -704,6 +705,38 @@ def _read(
     if len(numeric) > len(before):  # some text was read as numbers: the file writes decimals with a comma
         table = _thousands_dots(table, path, sep, options)
     return _leading_zeros(table, path, sep, options)
+
+
+def _below_a_title(table: pd.DataFrame, path: Path, sep: str, options: dict[str, Any]) -> pd.DataFrame:
+    """``table`` read again from the header row when the file opens with a title line above it (a report's
+    "Sales 2024, generated 01-01"): its header came out as that title and unnamed columns, and ``--target``
+    listed "Report generated 2024-01-01, Unnamed: 1, Unnamed: 2" as the columns. The lines before the first one
+    holding the delimiter are left out, said in a warning."""
+    columns = [str(column) for column in table.columns]
+    if not all(re.fullmatch(r"Unnamed: \d+", column) for column in columns[1:]):
+        return table  # (one column: pandas made the fields the title line lacks an index of the rows)
+    import csv
+
+    lines = head_lines(path, str(options["encoding"]))[:_TITLE_LINES]
+    for number, line in enumerate(lines):  # noqa: B007  (number: the header's, after the loop)
+        fields = next(csv.reader([line], delimiter=sep)) if len(sep) == 1 else line.split(sep)
+        if sum(bool(field.strip()) for field in fields) >= 2:  # the header: two names or more
+            break
+    else:
+        return table
+    titles = [line.strip() for line in lines[:number] if line.strip()]
+    if not titles or looks_like_data([field.strip() for field in fields]):
+        return table  # a header of one name above rows of data: its other cells are unnamed, as read
+    warn(
+        f"'{path}': {number} line(s) above its header row left out, as they name no columns (a title: "
+        f"{titles[0].strip(sep + ' ')[:60]!r}); the header is line {number + 1}",
+        UserWarning,
+    )
+    return pd.read_csv(path, sep=sep, engine=_engine(sep), **{**options, "skiprows": number})
+
+
+#: How many lines a title above a table's header may take.
+_TITLE_LINES = 5
 
 
 def hub_class_names(table: pd.DataFrame, path: Path) -> pd.DataFrame:
