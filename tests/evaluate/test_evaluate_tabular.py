@@ -176,3 +176,21 @@ def test_a_time_budget_is_shared_among_the_folds_and_said_when_it_cuts_them() ->
     untimed = evaluate_table(df, "y", cv=2, epochs=1, lr=1e-2, arch="mlp", baselines=False)
     assert untimed.budgets == [] and "time budget" not in str(untimed)
     assert "time_budget" not in untimed.to_dict()
+
+
+def test_folds_that_trained_less_than_an_epoch_are_said_to_be_barely_trained() -> None:
+    # California housing, --time 30s over 5 folds: each trained 0.1 of its 5 epochs, and the table read as a fair
+    # comparison of trainwell with the baselines.
+    from trainwell.evaluate.cv import FoldBudget
+    from trainwell.evaluate.evaluation import budget_line
+
+    said = "the 6.0s budget trained 0.1 of the 5 epochs planned"
+    cut = [FoldBudget(fold, 6.0, 6.0, True, said, 0.1 + fold / 100) for fold in range(3)]
+    assert budget_line(cut).endswith(
+        "; 3 folds trained less than one epoch (as little as 0.1): trainwell's scores here are a barely trained "
+        "model's, not what it does given time: give more --time"
+    )
+    enough = [FoldBudget(fold, 6.0, 6.0, True, said, 2.5) for fold in range(3)]
+    assert "barely" not in budget_line(enough) and "barely" not in budget_line(
+        [*enough[:2], FoldBudget(2, 6, 6, True, said)]
+    )

@@ -78,6 +78,7 @@ class FoldBudget:
         used: seconds its fits took.
         shortened: the budget cut its training short (fewer epochs than planned, the schedule fitted to them).
         summary: what the budget did, in a sentence (:meth:`~trainwell.callbacks.TimeBudget.summary`).
+        epochs: the epochs' worth of batches its fit trained (the fewest of its fits'), when known.
     """
 
     fold: int
@@ -85,6 +86,7 @@ class FoldBudget:
     used: float
     shortened: bool
     summary: str
+    epochs: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -376,7 +376,15 @@ def budget_line(budgets: list[FoldBudget], k: int | None = None) -> str:
         which = f"{planned} fold{'s' if planned != 1 else ''} trained by epochs (the other {k - planned} in one step)"
     else:
         which = f"{planned} fold{'s' if planned != 1 else ''}"
-    return (
+    line = (
         f"time budget: each fold trained within its share, {format_duration(shown.seconds)}; the budget cut "
         f"{len(cut)} of the {which} short (fold {shown.fold + 1}: {shown.summary})"
     )
+    barely = [budget.epochs for budget in budgets if budget.epochs is not None and budget.epochs < 1]
+    if barely:  # California housing, --time 30s over 5 folds: 0.1 of 5 epochs, printed as a fair comparison
+        line += (
+            f"; {len(barely)} fold{'s' if len(barely) != 1 else ''} trained less than one epoch (as little as "
+            f"{min(barely):.1f}): trainwell's scores here are a barely trained model's, not what it does given "
+            "time: give more --time"
+        )
+    return line

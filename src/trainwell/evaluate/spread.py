@@ -170,7 +170,16 @@ def _budgeted(seconds: float | None, number: int) -> Iterator[list[FoldBudget]]:
     if used:
         shortened = any(fit["shortened"] for budget in used for fit in budget.fits)
         summary = "; ".join(budget.summary() for budget in used)
-        found.append(FoldBudget(number, seconds, sum(budget.used for budget in used), shortened, summary))
+        trained = [
+            fit["trained_batches"] / fit["batches_per_epoch"]
+            for budget in used
+            for fit in budget.fits
+            if fit.get("batches_per_epoch")
+        ]
+        epochs = min(trained) if trained else None
+        found.append(
+            FoldBudget(number, seconds, sum(budget.used for budget in used), shortened, summary, epochs)
+        )
 
 
 @contextlib.contextmanager
