@@ -465,7 +465,8 @@ def _description(predictor: ServablePredictor) -> str:
     if predictor.application == "text":
         return (
             f"Predictions of a trainwell text model ({task.kind}).{classes} POST texts to /predict as JSON "
-            '{"texts": ["...", ...]}; each must hold a non-space character. GET /metadata lists the limits.'
+            '{"texts": ["...", ...]}, or as rows holding the text column (one of the two); each must hold a '
+            "non-space character. GET /metadata lists the limits."
         )
     if predictor.application == "vision":
         height, width = predictor.recipe.size

@@ -100,8 +100,8 @@ def texts_request_model(
                 default=None,
                 min_length=1,
                 max_length=max_texts,
-                description=f"Instead of texts: rows as for a table model, each holding {', '.join(columns)} "
-                "(other keys are ignored).",
+                description=f"Instead of texts (send one of the two): rows as for a table model, each holding "
+                f"{', '.join(columns)} (other keys are ignored).",
             ),
         ),
     )
