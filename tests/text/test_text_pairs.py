@@ -211,3 +211,27 @@ def test_a_pair_model_reads_whether_two_sides_agree_which_shared_words_cannot_te
     run = fit_texts(frame, text_col=["first", "second"], target="label", progress=False)
     assert run.learn.model.pairs
     assert run.learn.validate()["accuracy"] >= 0.95
+
+
+def test_a_short_text_column_naming_the_label_is_warned_of() -> None:
+    # --text text,file: the file path (train/pos/12_9.txt) named the label; ROC AUC 1.0 in one epoch and no word,
+    # where the same column in a table is warned of.
+    rng = np.random.default_rng(0)
+    labels = rng.choice(["pos", "neg"], 120)
+    frame = pd.DataFrame(
+        {
+            "text": [
+                f"a film of {rng.integers(1000)} minutes that I {w}"
+                for w in rng.choice(["saw", "liked"], 120)
+            ],
+            "file": [f"train/{label}/{i}_7.txt" for i, label in enumerate(labels)],
+            "label": labels,
+        }
+    )
+    with pytest.warns(
+        UserWarning, match=r"text column 'file' holds the word '(neg|pos)' on exactly the training rows"
+    ):
+        text_data(frame, ["text", "file"], "label", seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a short column that names nothing is not warned of
+        text_data(frame.assign(file=[f"part_{i % 7}" for i in range(120)]), ["text", "file"], "label", seed=0)

@@ -156,3 +156,54 @@ def warn_validation_inside_training(
             UserWarning,
         )
     return share
+
+
+#: A text column is short (a file path, a code, a title) when its median row has at most this many words: its
+#: words are checked for one that names the label. Long texts (a review) hold such words for good reasons.
+SHORT_TEXT_WORDS = 10
+#: Fewest training rows for the check (a word on 3 of 5 rows agreeing with a class is chance).
+LABEL_WORD_MIN_ROWS = 50
+#: The training rows looked at, at most.
+LABEL_WORD_ROWS = 20_000
+
+
+def warn_label_words(
+    frame: pd.DataFrame, columns: Sequence[str], labels: pd.Series, target: str
+) -> list[str]:
+    """Warn of each short text column of an example of several (``--text text,file``) holding a word on
+    exactly the training rows of one class (``train/pos/123_9.txt`` beside the label ``pos``): a column that
+    names the answer, which predictions will not have. A table's columns are checked so; given as a text,
+    the same column trained to ROC AUC 1.0 in one epoch with no word said. Returns the columns warned of."""
+    import re
+
+    if len(frame) < LABEL_WORD_MIN_ROWS:
+        return []
+    from collections import Counter
+
+    rows = slice(0, LABEL_WORD_ROWS)  # a word that names the label does so on any rows: these are enough
+    kept = labels.astype(str).to_numpy()[rows]
+    totals = Counter(kept.tolist())
+    warned = []
+    for column in columns:
+        cells = frame[column].iloc[rows].fillna("").astype(str)
+        if float(cells.str.split().str.len().median()) > SHORT_TEXT_WORDS:
+            continue
+        classes_of: dict[str, Counter[str]] = {}
+        for cell, label in zip(cells, kept, strict=True):
+            for word in set(re.findall(r"[^\W_]+", cell.lower())):
+                classes_of.setdefault(word, Counter())[label] += 1
+        floor = max(5, len(kept) // 100)
+        for word, classes in sorted(classes_of.items()):
+            if len(classes) != 1:
+                continue
+            label, count = next(iter(classes.items()))
+            if floor <= count == totals[label] < len(kept):  # on the rows of that class, and on them alone
+                warn(
+                    f"text column '{column}' holds the word '{word}' on exactly the training rows whose {target} is "
+                    f"'{label}': if the column is not known when predicting (a file path naming the label), it "
+                    "leaks the answer and the scores will flatter the model; leave it out of --text (Python: "
+                    "text_col=)"
+                )
+                warned.append(column)
+                break
+    return warned

@@ -204,6 +204,10 @@ def text_data(
         )
     train_labels = label_frame.iloc[train_rows]
     resolved = labels_task(train_labels, task, label_delim, targets[0])
+    if single and len(columns) > 1 and resolved.kind in ("binary", "multiclass"):
+        from trainwell.text._checks import warn_label_words
+
+        warn_label_words(frame.iloc[train_rows], columns, train_labels, targets[0])
     if label_names is not None:
         resolved = name_labels(resolved, label_names)
     split_texts = {"train": texts.iloc[train_rows].tolist()}
