@@ -49,8 +49,17 @@ def test_fit_and_predict_texts(tmp_path: Path) -> None:
     renamed = tmp_path / "renamed.csv"
     reviews(5, 1, shuffle=True).rename(columns={"review": "body"}).to_csv(renamed, index=False)
     wrong = run_cli("predict", out, renamed)
-    assert wrong.returncode == 2 and "rename your text column" in wrong.stderr, wrong.explain()
+    assert wrong.returncode == 2 and "name the column holding the texts with --text" in wrong.stderr, (
+        wrong.explain()
+    )
     assert "--allow-missing-columns" not in wrong.stderr  # it would not help a text model
+    # --text names it (a table of reviews in 'body' had to be renamed by hand for a model trained on 'review').
+    named = run_cli("predict", out, renamed, "--text", "body")
+    assert named.returncode == 0, named.explain()
+    expected = trainwell.load(out).predict(pd.read_csv(renamed).rename(columns={"body": "review"}))
+    assert pd.read_csv(StringIO(named.stdout))["prediction"].tolist() == expected["prediction"].tolist()
+    table = run_cli("predict", out, renamed, "--text", "body,extra")
+    assert table.returncode == 2 and "--text names 2 column(s); the model reads 1 text(s)" in table.stderr
 
 
 def test_a_table_of_texts_and_labels_fitted_without_text_trains_a_text_classifier(tmp_path: Path) -> None:

@@ -61,6 +61,13 @@ def predict(
         ),
     ] = None,
     names: option.Names = None,
+    text: Annotated[
+        str | None,
+        typer.Option(
+            help="Text models: the column of the table holding the texts, when not named as in training (e.g. "
+            "review for a model trained on text; a pair's two, comma-separated, in the model's order).",
+        ),
+    ] = None,
     path_col: Annotated[
         str | None,
         typer.Option(
@@ -180,9 +187,16 @@ def predict(
 
             predict_tags(predictor, data, out, encoding, encoding_errors)
             return
+        if text is not None and application != "text":
+            raise ConfigError(
+                f"--text names the texts of a text model; this is a {application} model: drop it"
+            )
         if application == "text":
+            renamed = _text_columns(text, predictor.input_names)
             predictions = _as_given(
-                _predict_texts(predictor, data, encoding, encoding_errors, kept, headerless), given, data
+                _predict_texts(predictor, data, encoding, encoding_errors, kept, headerless, renamed),
+                given,
+                data,
             )
         elif application == "vision":
             predictions = _as_given(_predict_images(predictor, data, tta, model, kept, path_col), given, data)
@@ -663,6 +677,21 @@ def _with_kept(predictions: Any, rows: Any, kept: list[str], source: Path) -> An
     return pd.concat([rows[kept].reset_index(drop=True), predictions.reset_index(drop=True)], axis=1)
 
 
+def _text_columns(given: str | None, trained: list[str]) -> dict[str, str]:
+    """``{column of the table: the model's text column}`` for ``--text`` (``{}`` without it)."""
+    if given is None:
+        return {}
+    from trainwell.core.errors import ConfigError
+
+    columns = [name.strip() for name in given.split(",") if name.strip()]
+    if len(columns) != len(trained):
+        raise ConfigError(
+            f"--text names {len(columns)} column(s); the model reads {len(trained)} text(s) an example "
+            f"({', '.join(trained)}): name {'one' if len(trained) == 1 else 'them, in that order'}"
+        )
+    return dict(zip(columns, trained, strict=True))
+
+
 def _predict_texts(
     predictor: Any,
     data: list[Path],
@@ -670,6 +699,7 @@ def _predict_texts(
     errors: str,
     kept: list[str],
     names: list[str] | None = None,
+    renamed: dict[str, str] | None = None,
 ) -> Any:
     from trainwell.core.errors import ConfigError
 
@@ -695,7 +725,7 @@ def _predict_texts(
         rows = read_fasttext(data[0], encoding=encoding, encoding_errors=errors)  # type: ignore[arg-type]
         rows = rows.rename(columns={"text": predictor.input_names[0]})
         return _with_kept(predictor.predict(rows), rows, kept, data[0])
-    if names is None and one_text_per_line(data[0], predictor.input_names, encoding):
+    if names is None and not renamed and one_text_per_line(data[0], predictor.input_names, encoding):
         from trainwell.cli._common import text_lines
 
         numbers, texts = text_lines(
@@ -707,6 +737,11 @@ def _predict_texts(
     from trainwell.data.io import read_table
 
     rows = read_table(data[0], names=names, encoding=encoding, encoding_errors=errors)
+    if renamed:
+        _check_input_columns(list(renamed), rows, data[0], can_allow=False)
+        rows = rows.drop(
+            columns=[name for name in renamed.values() if name not in renamed], errors="ignore"
+        ).rename(columns=renamed)
     _check_input_columns(predictor.input_names, rows, data[0], can_allow=False)
     return _with_kept(_predicted_but_empty(predictor, rows, data[0]), rows, kept, data[0])
 
@@ -831,7 +866,7 @@ def _check_input_columns(needed: list[str], rows: Any, source: Path, *, can_allo
         way_out = (
             f", or pass --allow-missing-columns to read {'it' if len(absent) == 1 else 'them'} as missing in every row"
             if can_allow
-            else " (a text model has nothing to read without it: rename your text column)"
+            else " (a text model has nothing to read without it), or name the column holding the texts with --text"
         )
         from trainwell.data.io import looks_like_data
 
