@@ -754,11 +754,11 @@ def _predicted_but_empty(predictor: Any, rows: Any, source: Path) -> Any:
 
     import numpy as np
 
+    from trainwell.text.fields import blank_mask
+
     empty = np.zeros(len(rows), dtype=bool)
     for column in predictor.input_names:
-        empty |= (
-            rows[column].map(lambda value: not isinstance(value, str) or not value.strip()).to_numpy(bool)
-        )
+        empty |= blank_mask(rows[column])
     if not empty.any():
         return predictor.predict(rows)
     positions = np.flatnonzero(empty)

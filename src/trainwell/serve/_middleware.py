@@ -174,25 +174,19 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 def _content_length(scope: Scope) -> int | None:
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
+    value = _header(scope, b"content-length")
+    try:
+        return None if value is None else int(value)
+    except ValueError:
+        return None
 
 
 async def _send_error(send: Send, error: HTTPException) -> None:
-    # The body every other error has (error_body's): the message, and one problem with its place and kind.
-    message = str(error.detail)
-    problem = {
-        "loc": ["body"],
-        "field": "body",
-        "msg": message.removeprefix("body: "),
-        "type": "body_too_large" if error.status_code == 413 else "unsupported_media_type",
-    }
-    body = json.dumps({"message": message, "detail": [problem]}, separators=(",", ":")).encode()
+    from trainwell.serve._errors import error_body  # the body every other error has
+
+    kind = "body_too_large" if error.status_code == 413 else "unsupported_media_type"
+    problem = {"loc": ["body"], "msg": str(error.detail).removeprefix("body: "), "type": kind}
+    body = json.dumps(error_body([problem]), separators=(",", ":")).encode()
     await send(
         {
             "type": "http.response.start",

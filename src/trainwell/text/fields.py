@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FIELD_SEP",
+    "blank_mask",
     "field_parts",
     "joined",
     "model_texts",
@@ -120,7 +121,7 @@ def texts_of_inputs(inputs: Any, columns: Sequence[str]) -> Any:
             return inputs
         blank = [name for name in columns if _blank(inputs[name])]
         if blank:
-            empty = np.flatnonzero(_blank_mask(inputs[blank[0]]))
+            empty = np.flatnonzero(blank_mask(inputs[blank[0]]))
             raise DataError(
                 f"text column '{blank[0]}' is empty in data row {empty[0] + 1} of the input ({len(empty)} "
                 f"row{'' if len(empty) == 1 else 's'} in all); a text model has nothing to read there: fill or "
@@ -201,13 +202,14 @@ def model_texts(inputs: Any, columns: Sequence[str]) -> list[str]:
     return texts
 
 
-def _blank_mask(column: pd.Series) -> np.ndarray:
+def blank_mask(column: pd.Series) -> np.ndarray:
+    """Where ``column`` holds no text: missing, not a string, or spaces only."""
     blank = column.map(lambda value: not isinstance(value, str) or not value.strip())
     return (column.isna() | blank.astype(bool)).to_numpy(dtype=bool)
 
 
 def _blank(column: pd.Series) -> bool:
-    return bool(_blank_mask(column).any())
+    return bool(blank_mask(column).any())
 
 
 # Salts of the three kinds of word a pair's sides may hold; kept apart from the n-gram hashes' lengths (2-5).
