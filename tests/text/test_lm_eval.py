@@ -187,7 +187,7 @@ def test_evaluate_language_model_holds_out_the_last_texts(tmp_path: Path) -> Non
     evaluation = trainwell.evaluate_language_model(corpus, epochs=1, lr=2e-2, progress=False, batch_size=8,
                                                    bptt=12, min_freq=1, learner_kwargs=SIZES)  # fmt: skip
     assert evaluation.n_train_texts == 180 and evaluation.held_out.n_texts == 20
-    assert "the last 20 of 200 texts" in evaluation.test_source
+    assert f"the last 20 texts of 200 in {corpus}" == evaluation.test_source
     names = [score.name for score in evaluation.scores]
     assert names[-2:] == ["unigram", "Kneser-Ney trigram"]
     assert {score.held_out.n_tokens for score in evaluation.scores} == {evaluation.held_out.n_tokens}

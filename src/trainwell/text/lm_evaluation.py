@@ -196,7 +196,8 @@ def render_lm(evaluation: LMEvaluation, console: Any) -> None:
     console.print(table)
     best = evaluation.best.name
     console.print(
-        f"trained on {evaluation.n_train_texts:,} texts in {evaluation.seconds:.0f} s; every model reads the test "
+        f"trained on {evaluation.n_train_texts:,} text{'' if evaluation.n_train_texts == 1 else 's'} in "
+        f"{evaluation.seconds:.0f} s; every model reads the test "
         "text with the same vocabulary, so the perplexities compare"
         + (f"; {MODEL_NAME} is {best} in the verdicts" if best != MODEL_NAME else ""),
         soft_wrap=True,
@@ -300,7 +301,8 @@ def evaluate_language_model(
             )
         train_texts, test_texts = texts[:-n_test], texts[-n_test:]
         corpus = str(source) if isinstance(source, str | Path) else "the corpus"  # not a list's every text
-        test_source = f"the last {n_test:,} of {len(texts):,} texts of {corpus}"
+        held = "the last text" if n_test == 1 else f"the last {n_test:,} texts"
+        test_source = f"{held} of {len(texts):,} in {corpus}"
     started = time.perf_counter()
     run = fit_language_model(
         train_texts,
