@@ -179,6 +179,18 @@ def test_predict_reads_a_txt_file_as_one_text_per_line(tmp_path: Path) -> None:
     assert list(answers["line"]) == [1, 3] and list(answers["prediction"]) == ["pos", "neg"]
     kept = run_cli("predict", out, texts, "--keep", "id")
     assert kept.returncode == 2 and "new.txt" in kept.stderr, kept.explain()
+    # Several such files in one command (a shell's *.txt): it said "predicts one table at a time".
+    more = tmp_path / "more.txt"
+    more.write_text("boring plot\n", encoding="utf-8")
+    (tmp_path / "blank.txt").write_text("\n \n", encoding="utf-8")
+    both = run_cli("predict", out, texts, more, tmp_path / "blank.txt", texts)
+    assert both.returncode == 0, both.explain()
+    answers = pd.read_csv(StringIO(both.stdout))
+    assert list(answers["path"]) == [str(texts), str(texts), str(more)] and list(answers["line"]) == [1, 3, 1]
+    assert list(answers["prediction"]) == ["pos", "neg", "neg"]
+    assert "left out 1 file(s) without text (the first: '" in both.stderr and "blank.txt" in both.stderr
+    mixed = run_cli("predict", out, texts, data)
+    assert mixed.returncode == 2 and "several .txt files of one text a line" in mixed.stderr, mixed.explain()
 
 
 def test_fit_reads_a_folder_of_class_folders_of_texts(tmp_path: Path) -> None:

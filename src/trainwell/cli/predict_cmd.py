@@ -21,7 +21,8 @@ def predict(
         list[Path],
         typer.Argument(
             help="Rows to predict (CSV, TSV or Parquet), image files and folders of images, folders of .txt files "
-            "(one text a file) for a text classifier, or '-' to read "
+            "(one text a file) or .txt files (one text a line, each answer beside its path and line) for a text "
+            "classifier, or '-' to read "
             "standard input: one text per line for text models (as in a .txt file), a CSV table for tables and "
             "recommenders; image models read files only (a CSV of image paths too, when trained from one)."
         ),
@@ -714,8 +715,16 @@ def _predict_texts(
     if any(source.is_dir() for source in data):
         return _predict_text_files(predictor, data, encoding, errors)
     if len(data) != 1:
+        if (
+            names is None
+            and not renamed
+            and all(str(source) != "-" and one_text_per_line(source, columns, encoding) for source in data)
+        ):
+            return _predict_line_files(predictor, data, encoding, errors)
         raise ConfigError(
-            f"a text model predicts one table (or '-' for standard input) at a time; got {len(data)}"
+            f"a text model predicts one table (or '-' for standard input) at a time, or several .txt files of "
+            f"one text a line; got {len(data)} inputs: {', '.join(str(source) for source in data[:3])}"
+            + (", ..." if len(data) > 3 else "")
         )
     from trainwell.text._fasttext import is_fasttext_file
 
@@ -744,6 +753,36 @@ def _predict_texts(
         ).rename(columns=renamed)
     _check_input_columns(predictor.input_names, rows, data[0], can_allow=False)
     return _with_kept(_predicted_but_empty(predictor, rows, data[0]), rows, kept, data[0])
+
+
+def _predict_line_files(predictor: Any, data: list[Path], encoding: str, errors: str) -> Any:
+    """Predictions for the texts of several files of one text a line (``trainwell predict model/ a.txt b.txt``,
+    a shell's ``*.txt``), each beside its file's path and line: one command, as a folder of files is. A file
+    without text is left out with a warning; when no file holds one, the error says so."""
+    from trainwell.cli._common import text_lines
+    from trainwell.core.errors import DataError
+    from trainwell.core.warn import warn
+
+    paths: list[str] = []
+    lines: list[int] = []
+    texts: list[str] = []
+    empty: list[Path] = []
+    given = list(dict.fromkeys(data))  # a file named twice is predicted once, as a folder named twice is
+    for source in given:
+        numbers, found = text_lines(source, encoding, errors)
+        if not found:
+            empty.append(source)
+        paths += [str(source)] * len(found)
+        lines += numbers
+        texts += found
+    if not texts:
+        raise DataError(f"none of the {len(given)} files holds a text to predict; pass one text per line")
+    if empty:
+        warn(f"left out {len(empty)} file(s) without text (the first: '{empty[0]}')", UserWarning)
+    predictions = predictor.predict(texts)
+    predictions.insert(0, "line", lines)
+    predictions.insert(0, "path", paths)
+    return predictions
 
 
 def _predicted_but_empty(predictor: Any, rows: Any, source: Path) -> Any:
