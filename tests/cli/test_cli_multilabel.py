@@ -134,17 +134,51 @@ def test_a_text_report_on_several_flag_columns(tmp_path: Path) -> None:
     assert "<h2>Per-label quality</h2>" in text and "predicting &#x27;hot&#x27;, &#x27;busy&#x27;" in text
 
 
-def test_a_missing_text_label_is_counted_in_the_whole_file(tmp_path: Path) -> None:
+def test_texts_without_a_label_are_counted_in_the_whole_file_and_left_out(tmp_path: Path) -> None:
+    # Rows still to be labelled stopped the run ("drop those rows or fill them"), which the command line could
+    # not do: they are left out with a warning, as a table's are.
     frame = _tags(200)
     frame["one"] = frame["tags"].fillna("none").str.split("|").str[0]
     frame.loc[[5, 150], "one"] = None
+    frame.loc[7, "one"] = "  "
     result = CliRunner().invoke(
         app,
-        ["fit", str(_write(frame, tmp_path / "t.csv")), "--text", "text", "--target", "one"],
+        [
+            "fit",
+            str(_write(frame, tmp_path / "t.csv")),
+            "--text",
+            "text",
+            "--target",
+            "one",
+            "--epochs",
+            "1",
+            "--out",
+            str(tmp_path / "m"),
+        ],
         env={"COLUMNS": "200"},
     )
-    assert result.exit_code == 2
-    assert "target 'one' is missing in 2 of 200 rows" in result.output and "--label-delim" in result.output
+    assert result.exit_code == 0, result.output
+    assert "target 'one' is missing in 3 of 200 rows of " in result.output
+    assert "(the first: data row 6): those rows are left out of training and validation" in result.output
+    assert "--label-delim" not in result.output  # single labels: no hint of several
+    frame["one"] = frame["tags"]  # 'a|b' cells beside empty ones: the hint of several labels a row
+    hinted = CliRunner().invoke(
+        app,
+        [
+            "fit",
+            str(_write(frame, tmp_path / "t2.csv")),
+            "--text",
+            "text",
+            "--target",
+            "one",
+            "--epochs",
+            "1",
+            "--out",
+            str(tmp_path / "m2"),
+        ],
+        env={"COLUMNS": "200"},
+    )
+    assert "where an empty cell means none? pass --label-delim" in hinted.output, hinted.output
 
 
 def test_a_class_of_one_row_gets_advice_that_can_be_followed(tmp_path: Path) -> None:

@@ -155,6 +155,27 @@ def test_explicit_splits_are_row_positions() -> None:
         tabular_data(frame, "expensive", splits=([0, 1, 200], [3]))
 
 
+def test_rows_without_a_target_are_left_out_of_every_split_with_a_warning(tmp_path: Path) -> None:
+    # They stopped the run ("drop those rows or fill them"), which the command line could not do.
+    frame = make_table()
+    frame.loc[[3, 10, 11], "expensive"] = None
+    frame.loc[12, "expensive"] = "  "
+    with pytest.warns(UserWarning, match=r"target 'expensive' is missing in 4 of 200 rows of the table \(the "
+                      r"first: data row 4\): those rows are left out of training and validation; trainwell "
+                      r"predict answers them$"):  # fmt: skip
+        data = tabular_data(frame, "expensive", splits=(range(10, 60), [0, 1, 2, 3]))
+    assert data.train.n_rows == 47 and data.valid.n_rows == 3  # type: ignore[union-attr]
+    assert data.task.classes == ("no", "yes")  # no class of blanks
+    test = make_table(40, seed=1)
+    test.loc[0, "expensive"] = None
+    with pytest.warns(UserWarning, match="1 of 40 rows of the test table .* left out of the test scores"):
+        data = tabular_data(make_table(), "expensive", test=test)
+    assert data.test.n_rows == 39  # type: ignore[union-attr]
+    frame["expensive"] = None  # none labelled: the column is refused by name
+    with pytest.raises(DataError, match="target 'expensive' has no values"):
+        tabular_data(frame, "expensive")
+
+
 def test_a_split_that_leaves_one_training_row_is_refused() -> None:
     with pytest.raises(DataError, match=r"leaves 1 training row\(s\) after the validation split"):
         tabular_data(make_table(), "expensive", splits=([5], list(range(6, 200))))

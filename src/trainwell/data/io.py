@@ -18,6 +18,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, Literal, NamedTuple, cast
 
+import numpy as np
 import pandas as pd
 
 from trainwell.core.errors import ConfigError, DataError
@@ -288,6 +289,57 @@ def did_you_mean(missing: Sequence[str], columns: Sequence[str]) -> str:
     alike = [column for column in columns if plain(column) == plain(name)]
     close = alike or difflib.get_close_matches(name, columns, n=1, cutoff=0.8)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def labelled_rows(
+    df: pd.DataFrame,
+    names: str | Sequence[str],
+    source: str | Path,
+    *,
+    label_delim: str | None = None,
+    left_out_of: str = "training and validation",
+) -> pd.Series:
+    """Which rows of ``df`` hold every target column in ``names`` (a blank text is as missing as an empty cell),
+    as a boolean Series; when some do not, a warning says how many rows are left out and why.
+
+    A row without its answer cannot train or judge a model, and filling one in is rarely right: the rows still to
+    be labelled (a table labelled as it goes, Kaggle's train and test joined) are for ``trainwell predict``.
+    Labels separated by ``label_delim`` read an empty cell as a row with no label, which is kept. When no row
+    holds a target, every row is kept for the task inference to refuse the column by name. ``left_out_of``: what
+    the warning says the rows are left out of."""
+    wanted = [names] if isinstance(names, str) else list(names)
+    present = pd.Series(True, index=df.index)
+    if label_delim is not None:
+        return present
+    for name in wanted:
+        column = df[name]
+        blank = column.map(lambda value: isinstance(value, str) and not value.strip()).astype(bool)
+        present &= ~(column.isna() | blank)
+    missing = int((~present).sum())
+    if missing == 0 or missing == len(df):
+        return pd.Series(True, index=df.index)
+    what = f"target '{wanted[0]}' is" if len(wanted) == 1 else f"targets {', '.join(wanted)} are"
+    first = int(np.flatnonzero(~present.to_numpy())[0])
+    delimited = any(
+        isinstance(value, str) and any(mark in value for mark in LABEL_MARKS)
+        for name in wanted
+        for value in df[name][present].head(1000)
+    )
+    warn(
+        f"{what} missing in {missing:,} of {len(df):,} rows of {source} (the first: data row {first + 1}): those "
+        f"rows are left out of {left_out_of}; trainwell predict answers them"
+        + (
+            " (several labels a row, where an empty cell means none? pass --label-delim; Python: label_delim=)"
+            if delimited
+            else ""
+        ),
+        UserWarning,
+    )
+    return present
+
+
+#: What separates several labels in one cell ('drama|comedy'), for labelled_rows' hint.
+LABEL_MARKS = ("|", ";")
 
 
 def check_test_targets(df: pd.DataFrame, names: str | Sequence[str], source: str | Path | None) -> None:

@@ -17,7 +17,7 @@ from trainwell.core.label_names import LabelNames
 from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle, choose_split
 from trainwell.data.fingerprint import RowSketch
-from trainwell.data.io import check_columns, check_test_targets, read_table
+from trainwell.data.io import check_columns, check_test_targets, labelled_rows, read_table
 from trainwell.data.loader import TensorLoader
 from trainwell.data.task import Task, infer_task
 from trainwell.tabular.recipe import MIN_CATEGORY_COUNT, TabularRecipe, check_min_category_count
@@ -126,9 +126,10 @@ def tabular_data(
             f"{name} has {n_inputs} input columns but only {len(df)} rows; a model cannot learn from fewer rows "
             "than columns. Collect more rows or drop columns (--ignore)"
         )
+    labelled = labelled_rows(df, targets, name, label_delim=label_delim).to_numpy()
     target_values: Any = df[targets[0]] if len(targets) == 1 else df[targets]
     resolved = infer_task(
-        target_values,
+        target_values[labelled],
         name=targets[0],
         kind=task,
         label_delim=label_delim,
@@ -138,6 +139,7 @@ def tabular_data(
     train_index, valid_index = choose_split(
         df, valid_pct=valid_pct, valid_col=valid_col, splits=splits, seed=seed
     )
+    train_index, valid_index = train_index[labelled[train_index]], valid_index[labelled[valid_index]]
     if len(train_index) < 2:
         raise DataError(
             f"{name} leaves {len(train_index)} training row(s) after the validation split; at least 2 are needed. "
@@ -198,6 +200,9 @@ def tabular_data(
             else read_table(test, names=names, encoding=encoding, encoding_errors=encoding_errors)
         )
         check_test_targets(test_df, targets, None if isinstance(test, pd.DataFrame) else test)
+        where = "the test table" if isinstance(test, pd.DataFrame) else f"the test data {test}"
+        kept = labelled_rows(test_df, targets, where, label_delim=label_delim, left_out_of="the test scores")
+        test_df = test_df[kept.to_numpy()]
         try:
             encoded = _encode(recipe, resolved, test_df, "the test table")
         except DataError as error:  # which table holds the unknown labels: the training data is fine

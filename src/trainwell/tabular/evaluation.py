@@ -240,7 +240,7 @@ def evaluate_table(
         >>> print(result)                                                              # doctest: +SKIP
     """
     from trainwell.core.errors import ConfigError
-    from trainwell.data.io import check_columns, read_table
+    from trainwell.data.io import check_columns, labelled_rows, read_table
     from trainwell.data.task import infer_task
     from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import cross_validate_baselines, fold_indices
@@ -270,6 +270,9 @@ def evaluate_table(
 
         skipped = {*targets, *ignore}
         warn_documented_leaks(Path(source), [str(c) for c in df.columns if c not in skipped])
+    labelled = labelled_rows(df, targets, name, label_delim=label_delim, left_out_of="the folds")
+    if not labelled.all():
+        df = df[labelled.to_numpy()].reset_index(drop=True)
     column: str | list[str] = targets[0] if len(targets) == 1 else targets
     resolved = infer_task(df[column], name=targets[0], kind=task, label_delim=label_delim)
     if resolved.kind not in ("binary", "multiclass", "multilabel", "regression"):

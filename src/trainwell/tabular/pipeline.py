@@ -281,11 +281,12 @@ class _SayRival(Callback):
 
     def before_fit(self, learn: Any) -> None:
         from trainwell.callbacks.progress import say
+        from trainwell.core.numbers import figure
 
         if isinstance(self.loss, float) and self.loss == self.loss:
             say(
                 learn,
-                f"boosted trees fitted first: validation loss {self.loss:.4f}; the MLP trains below and is kept "
+                f"boosted trees fitted first: validation loss {figure(self.loss)}; the MLP trains below and is kept "
                 "if its validation loss ends no higher",
             )
 

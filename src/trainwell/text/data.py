@@ -391,9 +391,15 @@ def _checked_labels(
     drawn: bool,
     what: str,
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Refuse missing labels of a single-label ``target``; when the validation rows were ``drawn`` at random
-    (not given), move rows so that every class has training rows (:func:`~trainwell.data.bundle.keep_classes_in_train`)."""
-    check_labels_present(labels, target, what)
+    """Leave out the rows of a single-label ``target`` without a label, with a warning (refuse a column of none);
+    when the validation rows were ``drawn`` at random (not given), move rows so that every class has training
+    rows (:func:`~trainwell.data.bundle.keep_classes_in_train`)."""
+    from trainwell.data.io import labelled_rows
+
+    labelled = labelled_rows(labels.to_frame(target), target, what).to_numpy()
+    check_labels_present(labels[labelled], target, what)
+    train_rows = train_rows[labelled[train_rows]]
+    valid_rows = None if valid_rows is None else valid_rows[labelled[valid_rows]]
     if not drawn or valid_rows is None:
         return train_rows, valid_rows
     values = labels.tolist()
