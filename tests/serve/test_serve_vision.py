@@ -355,6 +355,17 @@ def test_large_images_are_decoded_off_the_event_loop_with_the_same_answers(
     assert_same_as_predictor(response.json()["predictions"], image_predictor, [big])
 
 
+def test_a_large_jpeg_is_decoded_as_predict_decodes_its_file(image_predictor: Any, tmp_path: Path) -> None:
+    # The server decoded the whole JPEG, where a file is decoded scaled down by libjpeg first: the same photo
+    # sent to the server and given to `trainwell predict` had probabilities 0.258 and 0.256.
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 255, (480, 640, 3), dtype=np.uint8)
+    path = tmp_path / "photo.jpg"
+    Image.fromarray(pixels).save(path, quality=90)
+    served = images_module.decode_image(path.read_bytes(), image_predictor.recipe)
+    assert np.array_equal(served, image_predictor.pixels([path])[0].numpy())
+
+
 def test_images_over_the_pixel_limit_are_refused_before_decoding(
     image_predictor: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

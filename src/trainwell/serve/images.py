@@ -317,8 +317,9 @@ def decode_image(data: bytes, recipe: ImageRecipe) -> np.ndarray:
                 "smaller image"
             )
         try:
-            image.load()
-            return image_array(image, recipe.size, recipe.channels, recipe.resize)
+            # From the bytes, as a file is read (a JPEG several times the model's size decoded scaled down by
+            # libjpeg): the decoded image would give other pixels than `trainwell predict` of the same file.
+            return image_array(data, recipe.size, recipe.channels, recipe.resize)
         except DECODE_ERRORS as error:
             raise _undecodable(error) from error
 
