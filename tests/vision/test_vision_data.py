@@ -416,6 +416,22 @@ def test_sixteen_bit_grayscale_is_scaled_not_clipped(tmp_path: Path) -> None:
     np.testing.assert_array_equal(image_array(Image.fromarray(small), (8, 8), 1, "crop")[0], small)
 
 
+def test_a_floating_point_tiff_is_scaled_to_eight_bits(tmp_path: Path) -> None:
+    # A TIFF of mode F with values in 0..1 (what numpy pipelines write) arrived all black: predicted as a black
+    # image, in silence.
+    ramp = np.linspace(0.0, 1.0, 64, dtype=np.float32).reshape(8, 8)
+    path = tmp_path / "ramp.tiff"
+    Image.fromarray(ramp, mode="F").save(path)
+    assert Image.open(path).mode == "F"
+    np.testing.assert_array_equal(
+        image_array(path, (8, 8), 1, "crop")[0], np.round(ramp * 255).astype(np.uint8)
+    )
+    wide = (ramp * 255).astype(np.float32)  # floats already of 0..255 keep their values; NaN reads as black
+    wide[0, 0] = np.nan
+    read = image_array(Image.fromarray(wide, mode="F"), (8, 8), 3, "crop")
+    assert read[0, 0, 0] == 0 and np.array_equal(read[1, 4], np.round(wide[4]).astype(np.uint8))
+
+
 def test_decode_in_worker_processes_matches_one_process(
     image_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -524,7 +524,7 @@ def open_image(source: Path | bytes | Image.Image, mode: str, at_least: int | No
             image.draft(None, (at_least, at_least))  # both sides stay >= at_least, whichever way it is turned
         image.load()
     image = ImageOps.exif_transpose(image) or image
-    if image.mode.startswith("I"):
+    if image.mode.startswith("I") or image.mode == "F":
         image = _to_eight_bits(image)
     if image.mode != mode:
         if image.mode in ("RGBA", "LA", "P") and mode == "RGB":
@@ -537,15 +537,25 @@ def open_image(source: Path | bytes | Image.Image, mode: str, at_least: int | No
 
 
 def _to_eight_bits(image: Image.Image) -> Image.Image:
-    """A 16-bit (or 32-bit integer) grayscale image as 8-bit ``L``, its range scaled down rather than clipped.
+    """A 16-bit, 32-bit integer or floating-point grayscale image as 8-bit ``L``, its range scaled rather than
+    clipped.
 
     Pillow's own conversion clips every value above 255 to white, so a 16-bit PNG (scans, microscopy, depth
     maps; Pillow reads them as ``I;16`` or ``I``) would arrive almost blank. 16-bit images are scaled by
-    1/257 (65535 -> 255); integer images whose values fit in 8 bits are kept as they are.
+    1/257 (65535 -> 255); integer images whose values fit in 8 bits are kept as they are. A floating-point
+    image (a TIFF of mode ``F``) whose values lie within 0..1 is scaled by 255: it arrived black. Its values
+    read as missing (NaN) are black.
     """
     from PIL import Image
 
     array = np.asarray(image)
+    if image.mode == "F":
+        array = np.nan_to_num(array.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+        if array.size and float(array.min()) >= 0.0 and float(array.max()) <= 1.0:
+            array = array * 255.0
+        elif array.size and float(array.max()) > 255.0:
+            array = array / 257.0
+        return Image.fromarray(np.clip(array.round(), 0, 255).astype(np.uint8))
     if image.mode.startswith("I;16") or (array.size and int(array.max()) > 255):
         array = np.clip(array.astype(np.float64) / 257.0, 0, 255).round()
     return Image.fromarray(np.clip(array, 0, 255).astype(np.uint8))
