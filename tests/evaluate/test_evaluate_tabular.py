@@ -193,3 +193,32 @@ def test_folds_that_trained_less_than_an_epoch_are_said_to_be_barely_trained() -
     assert "barely" not in budget_line(enough) and "barely" not in budget_line(
         [*enough[:2], FoldBudget(2, 6, 6, True, said)]
     )
+
+
+def test_lr_reaches_each_fold_and_texts_refuse_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A short --time told evaluate's users to "pass --lr to skip the learning-rate finder", which it had not.
+    path = tmp_path / "xor.csv"
+    _xor_table(120).to_csv(path, index=False)
+    seen: dict[str, object] = {}
+    real = evaluate_table
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.update(kwargs)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("trainwell.tabular.evaluation.evaluate_table", spy)
+    argv = ["evaluate", str(path), "--target", "y", "--cv", "2", "--epochs", "1", "--lr", "0.004"]
+    result = CliRunner().invoke(_app(), argv, env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert seen["lr"] == 0.004
+    texts = tmp_path / "texts.csv"
+    pd.DataFrame({"text": ["good film", "bad film"] * 20, "label": ["pos", "neg"] * 20}).to_csv(
+        texts, index=False
+    )
+    refused = CliRunner().invoke(
+        _app(), ["evaluate", str(texts), "--text", "text", "--target", "label", "--lr", "0.01"]
+    )
+    assert (
+        refused.exit_code == 2
+        and "--lr is for tables and images, not texts (--text): drop it" in refused.output
+    )

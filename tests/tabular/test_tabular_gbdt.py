@@ -198,6 +198,27 @@ def test_auto_keeps_the_trees_when_the_time_is_spent_before_the_mlp_can_train(tm
         trainwell.fit_table(threshold_table(), "y", arch="mlp", time_budget=0.001, progress=False)  # no trees
 
 
+def test_auto_keeps_the_trees_when_the_learning_rate_finder_spends_what_they_left(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """evaluate --time 60s --cv 5 on California housing stopped the whole run with "the time budget of 3.0s was
+    spent before training began ... pass --lr": the trees had left a little time, which the finder spent."""
+    import time
+
+    from trainwell.learner import Learner
+
+    def slow_finder(self: Learner, time_limit: float | None = None, **kwargs: object) -> None:
+        time.sleep(3.2)  # past the 3 s budget, which the trees (well under a second) left most of
+
+    monkeypatch.setattr(Learner, "lr_find", slow_finder)
+    monkeypatch.setattr("trainwell.tabular.pipeline.choose_lr", lambda finder: 1e-3)
+    with pytest.warns(
+        UserWarning, match=r"^the time budget of 3\.0s was spent on reading the data and the boosted"
+    ):
+        run = trainwell.fit_table(threshold_table(), "y", time_budget=3.0, progress=False)
+    assert run.arch == "gbdt" and run.compared is None
+
+
 def test_the_command_line_says_what_auto_kept_and_info_shows_both(tmp_path: Path) -> None:
     table = tmp_path / "t.csv"
     threshold_table().to_csv(table, index=False)

@@ -68,6 +68,11 @@ def format_duration(seconds: float) -> str:
     return f"{hours}h {minutes}m" if minutes else f"{hours}h"
 
 
+class BudgetSpent(ConfigError):
+    """A :class:`TimeBudget` was spent before its first fit could train a batch: the model would be untrained.
+    A caller with a trained model in hand (``fit_table``'s boosted trees) keeps it instead."""
+
+
 class TimeBudget(Callback):
     """Fit within ``seconds`` of wall-clock time, with the schedule fitted to the time.
 
@@ -238,7 +243,7 @@ class TimeBudget(Callback):
             # same and torchrun's processes print it once (rank 0's, cli._common.guarded).
             used = -self._agreed_min(-self.used)
             if not self.fits and used > 0:  # spent before any training: a model would be untrained
-                raise ConfigError(
+                raise BudgetSpent(
                     f"the time budget of {format_duration(self.seconds)} was spent before training began "
                     f"({format_duration(used)} went to preparing it: reading the data, choosing the "
                     "learning rate); give more time, or pass --lr to skip the learning-rate finder"

@@ -32,12 +32,12 @@ if TYPE_CHECKING:
 #: The options of evaluate that a language model never reads (--text is its column; --target said apart).
 UNREAD_BY_LM = (
     "--cv", "--label-delim", "--path-col", "--label-col", "--size", "--user", "--item", "--implicit", "--tag-col",
-    "--arch",
+    "--arch", "--lr",
 )  # fmt: skip
 #: The options of evaluate that a tagger never reads (--tag-col is its column of tags).
 UNREAD_BY_TAGGER = (
     "--target", "--label-delim", "--path-col", "--label-col", "--size", "--text", "--user", "--item", "--implicit",
-    "--arch", "--tokenizer",
+    "--arch", "--tokenizer", "--lr",
 )  # fmt: skip
 #: The options of evaluate that a recommender never reads (--target is its rating; --path-col is read as images).
 UNREAD_BY_RECOMMENDER = (
@@ -48,6 +48,7 @@ UNREAD_BY_RECOMMENDER = (
     "--tag-col",
     "--arch",
     "--tokenizer",
+    "--lr",
 )
 #: What each option of evaluate that images never read is for, as the refusal names it.
 NOT_FOR_IMAGES = {
@@ -59,6 +60,8 @@ NOT_FOR_IMAGES = {
     "--tokenizer": "language models (--task language_model)",
 }
 #: What each option of evaluate that tables and texts never read is for (and texts --arch, a table's).
+#: The options of evaluate that texts never read: what each is for, as the refusal names it.
+TABLES_AND_IMAGES = {"--arch": "tables", "--lr": "tables and images"}
 NOT_FOR_TABLES = {
     "--label-col": "images (a CSV of image paths, with --path-col)",
     "--size": "images",
@@ -98,6 +101,13 @@ def evaluate(
     ] = 0,
     epochs: Annotated[
         int | None, typer.Option(help="Passes over each fold (default: chosen from the fold size).")
+    ] = None,
+    lr: Annotated[
+        float | None,
+        typer.Option(
+            help="Peak learning rate of each fold's network (tables, images; default: found by the learning-rate "
+            "finder in each fold).",
+        ),
     ] = None,
     metric: Annotated[
         list[str] | None,
@@ -259,6 +269,7 @@ def evaluate(
             "--implicit": implicit,
             "--tag-col": tag_col is not None,
             "--arch": arch != "auto",
+            "--lr": lr is not None,
             "--tokenizer": tokenizer is not None,
             **table_options_given(cat_names, cont_names, ignore, date_format, min_category_count),
             "--names": names is not None,
@@ -345,7 +356,7 @@ def evaluate(
         if path_col is None and holds_text_classes(data):  # <label>/*.txt, IMDB's layout
             folder = f"a folder of class folders of texts ('{data}')"
             not_a_table(folder, "--metric")
-            refuse_for(given, {**NOT_FOR_TABLES, "--arch": "tables"}, folder)
+            refuse_for(given, {**NOT_FOR_TABLES, **TABLES_AND_IMAGES}, folder)
             read_text_classes(data, given, cross_validated=True)
             ready("corpus")  # a folder: it exists
             from trainwell.text.evaluation import evaluate_texts
@@ -402,6 +413,7 @@ def evaluate(
                     cv=cv,
                     seed=seed,
                     epochs=epochs,
+                    lr=lr,
                     task=task,
                     baselines=baselines,
                     size=size,
@@ -440,7 +452,7 @@ def evaluate(
 
         if text is not None:
             refuse_unread(given, TABLE_ONLY, "a text classifier (--text)")
-            refuse_for(given, {**NOT_FOR_TABLES, "--arch": "tables"}, "texts (--text)")
+            refuse_for(given, {**NOT_FOR_TABLES, **TABLES_AND_IMAGES}, "texts (--text)")
         refuse_for(given, NOT_FOR_TABLES, "tables")
         ready("table")
 
@@ -475,6 +487,7 @@ def evaluate(
                 **roles,
                 label_delim=label_delim,
                 arch=arch,
+                lr=lr,
                 **read_as,
                 **headerless,
                 metrics=metric or None,
