@@ -50,6 +50,7 @@ def jobs(tmp_path_factory: pytest.TempPathFactory) -> Launched:
         "+", HERE / "ddp_torch_loader_job.py", out / "torch-loader",
         "+", HERE / "ddp_lr_find_job.py", out / "lr-find",
         "+", HERE / "ddp_budget_job.py", out / "budget",
+        "+", HERE / "ddp_batchnorm_job.py", out / "batchnorm",
         "+", RESUME_JOB, out / "whole-table", "whole",
         "+", RESUME_JOB, out / "resumed-table", "interrupt",
         "+", RESUME_JOB, out / "whole-lm", "whole", "lm",
@@ -75,6 +76,13 @@ def test_two_processes_train_the_weights_one_process_trains(tmp_path: Path, jobs
     for mine, theirs in zip(one["history"], two["history"], strict=True):
         for name in ("train_loss", "valid_loss", "accuracy", "roc_auc", "f1", "median_score"):
             assert theirs[name] == pytest.approx(mine[name], rel=1e-5, abs=1e-6), name
+
+
+def test_the_recorded_validation_scores_are_the_kept_models(jobs: Launched) -> None:
+    # Each process kept the batch-norm statistics of its own last batches, so an epoch's validation mixed two
+    # models while rank 0's was saved: Titanic's history said ROC AUC 0.8876, the saved model scored 0.8873.
+    scores = json.loads((jobs.out / "batchnorm" / "scores.json").read_text())
+    assert scores["recorded"] == pytest.approx(scores["kept"], rel=1e-5, abs=1e-6)
 
 
 def test_processes_under_a_time_budget_stop_together(jobs: Launched) -> None:

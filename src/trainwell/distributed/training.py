@@ -9,8 +9,8 @@ combined across processes (sums all-reduced, score lists gathered; callbacks tha
 them through :meth:`~trainwell.learner.events.Callback.combine`) before the epoch's row is written, so every
 process holds the same history, and early stopping or save-best decide the same way everywhere.
 
-Batch normalisation keeps per-process statistics, as ``DistributedDataParallel`` does by default; the exported
-model is rank 0's. Each process draws its own random numbers (dropout, augmentation), and checkpoints keep each
+Batch normalisation keeps per-process statistics while training, as ``DistributedDataParallel`` does by
+default; every process validates with rank 0's (handed out before each validation), the model exported. Each process draws its own random numbers (dropout, augmentation), and checkpoints keep each
 process's, so a resumed distributed fit continues exactly.
 """
 
@@ -61,6 +61,15 @@ class DistributedTraining(Callback):
     def after_train(self, learn: Learner) -> None:
         for callback in learn.callbacks:  # the same list, in the same order, in every process
             callback.combine("train", _all_reduce_sum)
+
+    def before_validate(self, learn: Learner) -> None:
+        # DDP hands rank 0's buffers out before each training step, so each process ends the epoch with the
+        # batch-norm statistics of its own last batch: every process validates with rank 0's, the model saved,
+        # so that the epoch's scores are that model's (they mixed two models, 0.8876 for one that scores 0.8873).
+        import torch.distributed as dist
+
+        for buffer in learn.model.buffers():
+            dist.broadcast(buffer.data, src=0)
 
     def after_validate(self, learn: Learner) -> None:
         for callback in learn.callbacks:

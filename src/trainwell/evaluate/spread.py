@@ -6,7 +6,8 @@ it may not import: the processes come in as a :class:`Processes` (one process by
 :func:`trainwell.distributed.spread.spread_processes`). Under ``torchrun --nproc_per_node N``, process ``r``
 trains folds ``r``, ``r + N``... each alone and with the rows and seed it has in one process, then runs the
 baselines on those same folds. The results then meet in every process and are put back in fold order, so the
-evaluation is the one a single process computes, number for number.
+evaluation is the one a single process computes, number for number, when that process runs on one thread as
+torchrun's do (more threads add sums in another order, which can tip the learning-rate finder's choice).
 
 A fold function keeps what it learns of each fold besides its scores (learning rates, predictions, fitted
 recipes) in list fields it appends to, named by its ``per_fold`` class attribute (a field may also be a dict
