@@ -655,3 +655,30 @@ def test_a_model_directory_inside_the_image_folder_is_no_class(tmp_path: Path) -
     with pytest.warns(UserWarning, match=r"left out '.*photos/model': a model directory trainwell wrote"):
         data = image_data(root, size=12)
     assert data.task.classes == ("horizontal", "vertical")
+
+
+def test_fit_and_predict_read_a_folder_alike(tmp_path: Path) -> None:
+    # predict left out a class folder that is a link (fit read it), read a hidden folder's images (fit did not),
+    # and fit's resume fingerprint stopped on a link to no file with a FileNotFoundError traceback.
+    from trainwell.cli._resume import data_fingerprint
+    from trainwell.vision.io import labelled_folder
+    from trainwell.vision.predictor import expand_image_paths
+
+    elsewhere = make_image_folder(tmp_path / "elsewhere", classes=("vertical",), per_class=4)
+    root = make_image_folder(tmp_path / "photos", classes=("horizontal",), per_class=5)
+    (root / "vertical").symlink_to(elsewhere / "vertical", target_is_directory=True)
+    make_image_folder(root / ".thumbnails", classes=("small",), per_class=3)
+    (root / "horizontal" / "gone.png").symlink_to(tmp_path / "nowhere.png")
+    (root / "horizontal" / "nested").symlink_to(
+        root, target_is_directory=True
+    )  # a loop: each folder read once
+    read = labelled_folder(root)
+    assert (
+        sorted(read.labels) == ["horizontal"] * 6 + ["vertical"] * 4
+    )  # the link to no file is kept, to be named
+    assert {p.name for p in read.paths} >= {"gone.png", "000.png"}
+    assert sorted(map(str, expand_image_paths([root]))) == sorted(map(str, read.paths))
+    assert data_fingerprint(root) != data_fingerprint(elsewhere)  # no FileNotFoundError
+    with pytest.warns(UserWarning, match=r"skipped 1 unreadable image file\(s\) of 10: .*gone\.png"):
+        data = image_data(root, size=16, valid_pct=0.3, seed=0)
+    assert data.task.classes == ("horizontal", "vertical")

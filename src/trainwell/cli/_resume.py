@@ -150,11 +150,21 @@ def data_fingerprint(source: Path) -> str:
                 stream.seek(size - HASHED_PART)
                 digest.update(stream.read(HASHED_PART))
     elif source.is_dir():
-        for folder, folders, files in os.walk(source):
+        visited: set[str] = set()  # links to folders followed, as the data's readers follow them, each once
+        for folder, folders, files in os.walk(source, followlinks=True):
+            real = os.path.realpath(folder)
+            if real in visited:
+                folders[:] = []
+                continue
+            visited.add(real)
             folders.sort()
             for name in sorted(files):
                 file = Path(folder, name)
-                digest.update(f"{file.relative_to(source).as_posix()}\0{file.stat().st_size}\n".encode())
+                try:
+                    size = file.stat().st_size
+                except OSError:  # a link to no file: the data's readers skip it, saying so
+                    size = -1
+                digest.update(f"{file.relative_to(source).as_posix()}\0{size}\n".encode())
     else:
         return ""
     return digest.hexdigest()

@@ -72,6 +72,42 @@ def is_image_file(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".")
 
 
+def image_files(folder: Path) -> list[Path]:
+    """The image files below ``folder``, in the order found, as ``fit`` reads a class folder and ``predict`` a
+    folder: links to folders followed (each folder once; a link back to the folder or above it is not), hidden
+    files and folders and model directories (their ``curves.png``) left out. A link to no file is kept, for the
+    decoding to skip it by name as it skips a corrupt file."""
+    from trainwell.core.paths import is_model_directory
+
+    top = os.path.realpath(folder)
+
+    def encloses_top(path: str) -> bool:  # a link back to the folder or above it (the walk would never end)
+        real = os.path.realpath(path)
+        return top == real or top.startswith(real.rstrip(os.sep) + os.sep)
+
+    found: list[Path] = []
+    visited: set[str] = set()
+    for current, dirs, files in os.walk(folder, followlinks=True):
+        real = os.path.realpath(current)
+        if real in visited:
+            dirs[:] = []
+            continue
+        visited.add(real)
+        dirs[:] = [
+            name
+            for name in dirs
+            if not name.startswith(".")
+            and not is_model_directory(Path(current) / name)
+            and not encloses_top(os.path.join(current, name))
+        ]
+        found.extend(
+            path
+            for name in files
+            if is_image_file(path := Path(current) / name) and (path.is_file() or path.is_symlink())
+        )
+    return found
+
+
 def looks_like_image_folder(path: Path) -> bool:
     """A directory holding image files somewhere below it (what ``trainwell fit`` treats as image data)."""
     if not path.is_dir():
@@ -169,7 +205,7 @@ def labelled_folder(
     labels: list[str] = []
     empty: list[str] = []
     for class_dir in classes:
-        files = sorted(p for p in class_dir.rglob("*") if p.is_file() and is_image_file(p))
+        files = sorted(image_files(class_dir))
         if not files:
             empty.append(class_dir.name)
             continue

@@ -19,7 +19,7 @@ from trainwell.vision.augment import Augmentation
 from trainwell.vision.io import (
     NO_STANDARD_INPUT,
     decode_error_message,
-    is_image_file,
+    image_files,
     is_table_file,
     listed_image_paths,
     model_pixels,
@@ -126,7 +126,7 @@ def expand_image_paths(
         if path.is_file() and is_table_file(path):
             paths.extend(listed_image_paths(path, path_col, model, given))
         elif path.is_dir():
-            found = natural_sorted(p for p in path.rglob("*") if p.is_file() and is_image_file(p))
+            found = natural_sorted(image_files(path))  # as fit reads a class folder
             if not found:
                 from trainwell.vision.io import idx_files
 
