@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 import trainwell
 from image_files import make_image_folder
 from trainwell.cli.app import app
-from trainwell.core.errors import DataError
+from trainwell.core.errors import ConfigError, DataError
 from trainwell.vision.pipeline import fit_images
 
 
@@ -46,15 +46,45 @@ def test_an_empty_file_and_a_file_that_is_no_image_are_said_as_such(model: Path,
     )
 
 
-def test_a_folder_given_to_predict_in_python_names_the_way_to_pass_its_files(
+def test_a_folder_a_csv_or_a_table_of_paths_are_predicted_in_python_as_on_the_command_line(
     model: Path, tmp_path: Path
 ) -> None:
-    # It said "image 0: '...' does not exist or is not a file" of a folder that exists.
+    # A folder was refused, a CSV of paths "could not be decoded as an image", a DataFrame a bare KeyError: None.
+    import pandas as pd
+
+    predictor = trainwell.load(model)
+    folder = make_image_folder(tmp_path / "new", per_class=3, size=12)
+    (folder / "vertical" / "gone.png").symlink_to(tmp_path / "nowhere.png")
+    with pytest.warns(
+        UserWarning, match=r"skipped 1 unreadable image file\(s\) of 7: .*gone\.png: a link to"
+    ):
+        table = predictor.predict(folder)
+    files = sorted(str(path) for path in folder.rglob("*.png") if path.is_file())
+    assert table.columns[0] == "path" and sorted(table["path"]) == files
+    expected = predictor.predict([Path(path) for path in table["path"]])
+    assert table.drop(columns="path").equals(expected)
+    listed = pd.DataFrame({"file": [str(Path(path).relative_to(tmp_path)) for path in files], "n": range(6)})
+    listed.to_csv(tmp_path / "list.csv", index=False)
+    from_csv = predictor.predict(tmp_path / "list.csv", path_col="file")
+    assert list(from_csv["path"]) == files and from_csv["prediction"].equals(table.set_index("path").loc[files,
+           "prediction"].reset_index(drop=True))  # fmt: skip
+    frame = pd.DataFrame({"file": files}, index=[10, 11, 12, 13, 14, 15])
+    assert list(predictor.predict(frame, path_col="file").index) == [10, 11, 12, 13, 14, 15]
+    with pytest.raises(
+        ConfigError, match=r"^a table of images needs path_col= naming its column of image paths"
+    ):
+        predictor.predict(frame)  # trained from folders: no column known
+    with pytest.raises(
+        DataError, match=r"^the table has no column 'fil' of image paths \(did you mean 'file'"
+    ):
+        predictor.predict(frame, path_col="fil")
+    with pytest.raises(DataError, match=r"^folder '.*' holds no image files"):
+        (tmp_path / "empty").mkdir()
+        predictor.predict(tmp_path / "empty")
     with pytest.raises(DataError) as raised:
-        trainwell.load(model).predict(str(tmp_path))
-    assert str(raised.value) == (
-        f"image 0: '{tmp_path}' is a folder; pass its image files, e.g. sorted(Path('{tmp_path}').rglob('*.png')) "
-        "(trainwell predict MODEL FOLDER reads them all)"
+        predictor.predict([folder])
+    assert str(raised.value).startswith(
+        f"image 0: '{folder}' is a folder; pass it on its own (predict('{folder}')"
     )
 
 

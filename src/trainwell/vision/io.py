@@ -728,7 +728,14 @@ def warn_skipped(messages: Sequence[str], total: int) -> None:
 
 
 def decode_error_message(path: Path, error: BaseException) -> str:
-    """How a skipped file is named: ``"path: Error: first line of the reason"``."""
+    """How a skipped file is named: ``"path: Error: first line of the reason"`` (a link to no file: where it
+    leads)."""
+    if Path(path).is_symlink() and not Path(path).exists():
+        return f"{path}: a link to '{os.readlink(path)}', which does not exist"
+    if isinstance(error, DataError) and str(error).startswith(
+        f"'{path}' "
+    ):  # the reason names the path already
+        return f"{path}: {str(error).splitlines()[0][len(str(path)) + 3 :][:120]}"
     return f"{path}: {type(error).__name__}: {str(error).splitlines()[0][:120] if str(error) else ''}"
 
 
@@ -954,11 +961,13 @@ def _model_image(item: Any, index: int, size: tuple[int, int], channels: int, re
         item = Image.fromarray(batch[0, 0] if batch.shape[1] == 1 else batch[0].transpose(1, 2, 0))
     elif isinstance(item, str | Path) and Path(item).is_dir():
         raise DataError(
-            f"image {index}: '{item}' is a folder; pass its image files, e.g. sorted(Path('{item}').rglob('*.png')) "
-            "(trainwell predict MODEL FOLDER reads them all)"
+            f"image {index}: '{item}' is a folder; pass it on its own (predict('{item}') reads every image below "
+            "it, each beside its path) or its image files"
         )
+    elif isinstance(item, str | Path) and Path(item).is_symlink() and not Path(item).exists():
+        raise DataError(f"'{item}' is a link to '{os.readlink(item)}', which does not exist")
     elif isinstance(item, str | Path) and not Path(item).is_file():
-        raise DataError(f"image {index}: '{item}' does not exist or is not a file")
+        raise DataError(f"'{item}' does not exist or is not a file")
     shown = f"'{item}'" if isinstance(item, str | Path) else f"image {index}"
     if (isinstance(item, bytes) and not item) or (
         isinstance(item, str | Path) and Path(item).stat().st_size == 0

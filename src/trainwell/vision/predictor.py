@@ -68,6 +68,24 @@ class ImagePredictor(Predictor):
         recipe = self.recipe
         return torch.from_numpy(model_pixels(images, recipe.size, recipe.channels, recipe.resize))
 
+    def _listed_column(self, frame: pd.DataFrame, path_col: str | None) -> pd.Series:
+        """The column of image paths of ``frame``: ``path_col``, else the one the model was trained from."""
+        column = path_col or self.path_col
+        if column is None:
+            raise ConfigError(
+                "a table of images needs path_col= naming its column of image paths (this model was trained from "
+                "folders or arrays, so it knows none)"
+            )
+        if column not in frame.columns:
+            from trainwell.data.io import did_you_mean, list_columns
+
+            names = [str(name) for name in frame.columns]
+            raise DataError(
+                f"the table has no column '{column}' of image paths{did_you_mean([column], names)}; its columns are "
+                f"{list_columns(names)}: name the column with path_col="
+            )
+        return frame[column]
+
     # ------------------------------------------------------------------------------------- predicting
     @torch.no_grad()
     def predict_proba(self, images: Images, *, tta: bool = False) -> torch.Tensor:
@@ -96,22 +114,45 @@ class ImagePredictor(Predictor):
         config = self.recipe.extra.get("augmentation")
         return Augmentation.from_dict(config) if config else None
 
-    def predict(self, images: Images, *, tta: bool = False) -> pd.DataFrame:
+    def predict(self, images: Images, *, tta: bool = False, path_col: str | None = None) -> pd.DataFrame:
         """One row per image: the prediction and one probability column per class (a regression: the predicted
         number alone).
 
         ``images``: paths, encoded bytes, Pillow images or arrays (each resized as in training), a batch array
         ``(N, ...)`` of the training size, or one image on its own (see :meth:`pixels`). A pandas Series of
-        paths (a table's column) gives a table with the Series' index.
+        paths (a table's column) gives a table with the Series' index, and so does a DataFrame, whose paths are
+        in ``path_col`` (default: the column of paths the model was trained from). A folder (every image below
+        it, in numbered order) or a CSV of paths (relative to it) gives a table with a ``path`` column first,
+        as ``trainwell predict`` does; their unreadable files are skipped with a warning naming them.
         """
         from trainwell.data.tables import prediction_table
 
+        if _is_frame(images):
+            images = self._listed_column(images, path_col)  # type: ignore[arg-type]
+        elif isinstance(images, str | Path) and (
+            Path(images).is_dir() or (Path(images).is_file() and is_table_file(Path(images)))
+        ):
+            given = path_col is not None
+            paths = expand_image_paths([images], path_col or self.path_col, given=given)
+            probabilities, kept = probabilities_of_files(self, paths, tta=tta)
+            table = prediction_table(self.task, probabilities, range(len(kept)))
+            table.insert(0, "path", [str(path) for path in kept])
+            return table
+        elif path_col is not None:
+            raise ConfigError(
+                f"path_col={path_col!r} names the column of paths of a table: pass a DataFrame or a CSV's path "
+                "with it, or leave it out"
+            )
         probabilities = self.predict_proba(images, tta=tta)
         # A pandas Series of paths keeps its rows' labels (as a text model's does), so the table joins back.
         index = getattr(images, "index", None) if type(images).__name__ == "Series" else None
         return prediction_table(
             self.task, probabilities, index if index is not None else range(len(probabilities))
         )
+
+
+def _is_frame(value: Any) -> bool:
+    return type(value).__name__ == "DataFrame" and hasattr(value, "columns")
 
 
 def expand_image_paths(
