@@ -253,6 +253,19 @@ def test_artifact_predictor_tags_raw_text_and_word_lists(tmp_path: Path) -> None
     assert predictor.tag(text) == [tagged]
     pd.testing.assert_frame_equal(predictor.predict(text), table.head(1))
     pd.testing.assert_frame_equal(learn.predict(text), table.head(1))
+    # A DataFrame was tagged as its column names, a file's path as the sentence "data / sents . txt".
+    frame = pd.DataFrame({"sentence": [text, "Tom lives in Oslo ."], "id": [1, 2]}, index=[7, 9])
+    from_frame = predictor.predict(frame)
+    assert list(from_frame.index) == [7, 9] and list(from_frame["entities"]) == list(table["entities"])
+    assert predictor.predict(frame["sentence"]).equals(from_frame)
+    with pytest.raises(ConfigError, match=r"which column of the table holds the sentences\? pass text_col="):
+        predictor.predict(frame.rename(columns={"sentence": "body", "id": "note"}))
+    file = tmp_path / "sents.txt"
+    file.write_text(f"{text}\n\nTom lives in Oslo .\n", encoding="utf-8")
+    from_file = predictor.predict(file)
+    assert list(from_file["line"]) == [1, 3] and list(from_file["entities"]) == list(table["entities"])
+    with pytest.warns(UserWarning, match=r"names a file but was tagged as a sentence; pass Path\("):
+        predictor.predict(str(file))
 
 
 def test_predictor_refuses_bad_sentences(tmp_path: Path) -> None:

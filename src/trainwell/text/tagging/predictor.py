@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -128,13 +129,14 @@ class TaggerPredictor(Predictor):
         """Best paths ``(B, T)`` and every word's tag probabilities ``(B, T, C)``."""
         return self.model.decode(scores, mask), self.model.marginals(scores, mask)  # type: ignore[operator]
 
-    def tag(self, inputs: str | Sequence[str] | Sequence[Sequence[str]]) -> list[TaggedSentence]:
+    def tag(self, inputs: Any, *, text_col: str | None = None) -> list[TaggedSentence]:
         """Tag sentences: raw strings (split into words like the training data) or lists of words; a string
-        alone is one sentence (a list of one tagged sentence)."""
+        alone is one sentence (a list of one tagged sentence). A text file (a ``Path``) is read one sentence a
+        line, blank lines left out; a pandas Series of strings, or a DataFrame's ``text_col`` (default: its one
+        column, or the one named ``text`` or ``sentence``), one sentence a row."""
         from trainwell.text.tagging.words import split_words
 
-        if isinstance(inputs, str):
-            inputs = [inputs]
+        inputs = _sentences_of(inputs, text_col)
         texts: list[str | None] = [item if isinstance(item, str) else None for item in inputs]
         spans = [split_words(text) if text is not None else None for text in texts]
         sentences = [
@@ -173,19 +175,87 @@ class TaggerPredictor(Predictor):
                 entities.append(Entity(kind, start, end, " ".join(words[start:end]), confidence=confidence))
         return entities
 
-    def predict(self, inputs: str | Sequence[str] | Sequence[Sequence[str]]) -> pd.DataFrame:
+    def predict(self, inputs: Any, *, text_col: str | None = None) -> pd.DataFrame:
         """One row per sentence (one row for a string alone): its words and tags joined by spaces, and its
-        entities as ``text/TYPE`` joined by ``"; "`` (for entity tags)."""
+        entities as ``text/TYPE`` joined by ``"; "`` (for entity tags). Takes what :meth:`tag` takes; a Series or
+        DataFrame gives a table with its index, a text file one with each sentence's ``line``."""
         import pandas as pd
 
-        tagged = self.tag(inputs)
+        lines = None
+        if isinstance(inputs, PurePath):
+            lines, sentences = _file_sentences(Path(inputs))
+            tagged = self.tag(sentences)
+        else:
+            tagged = self.tag(inputs, text_col=text_col)
         table: dict[str, list[Any]] = {
             "words": [" ".join(t.words) for t in tagged],
             "tags": [" ".join(t.tags) for t in tagged],
         }
         if self.marks_entities:
             table["entities"] = ["; ".join(f"{e.text}/{e.type}" for e in t.entities) for t in tagged]
+        if hasattr(inputs, "index") and hasattr(inputs, "iloc"):  # a Series or DataFrame: its rows' labels
+            return pd.DataFrame(table, index=inputs.index)
+        if lines is not None:
+            return pd.DataFrame({"line": lines, **table})
         return pd.DataFrame(table)
+
+
+def _sentences_of(inputs: Any, text_col: str | None) -> Any:
+    """What :meth:`TaggerPredictor.tag` reads of ``inputs``: a list of sentences (strings or lists of words).
+    A DataFrame was tagged as its column names, a file's path as a sentence of words ``data / sents . txt``."""
+    from trainwell.core.errors import ConfigError
+
+    if isinstance(inputs, PurePath):
+        return _file_sentences(Path(inputs))[1]
+    if type(inputs).__name__ == "DataFrame" and hasattr(inputs, "columns"):
+        names = [str(name) for name in inputs.columns]
+        column = text_col
+        if column is None:
+            named = [name for name in names if name.lower() in ("text", "sentence")]
+            if len(names) == 1 or len(named) == 1:
+                column = names[0] if len(names) == 1 else named[0]
+            else:
+                raise ConfigError(
+                    f"which column of the table holds the sentences? pass text_col= (its columns: "
+                    f"{', '.join(names[:8])}{', ...' if len(names) > 8 else ''})"
+                )
+        if column not in names:
+            from trainwell.data.io import did_you_mean
+
+            raise DataError(
+                f"the table has no column '{column}'{did_you_mean([column], names)}; pass text_col="
+            )
+        inputs = inputs[column]
+    if type(inputs).__name__ == "Series":
+        return [
+            value if isinstance(value, str) else ("" if value != value else str(value)) for value in inputs
+        ]
+    if isinstance(inputs, str):
+        if text_col is None and "\n" not in inputs and " " not in inputs.strip() and Path(inputs).is_file():
+            from trainwell.core.warn import warn
+
+            warn(
+                f"'{inputs}' names a file but was tagged as a sentence; pass Path('{inputs}') to tag the "
+                "file's lines",
+                UserWarning,
+            )
+        return [inputs]
+    return inputs
+
+
+def _file_sentences(path: Path) -> tuple[list[int], list[str]]:
+    """The line numbers and sentences of a text file of one sentence a line, blank lines left out."""
+    from trainwell.core.text_encoding import file_lines
+    from trainwell.data.io import read_text_file
+
+    numbered = [
+        (number, line)
+        for number, line in enumerate(file_lines(read_text_file(path)), start=1)
+        if line.strip()
+    ]
+    if not numbered:
+        raise DataError(f"'{path}' holds no sentence; pass one sentence a line")
+    return [number for number, _ in numbered], [line for _, line in numbered]
 
 
 def _check_sentences(sentences: Sequence[Sequence[str]]) -> list[list[str]]:
