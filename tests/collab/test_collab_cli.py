@@ -148,7 +148,12 @@ def test_predict_scores_pairs_like_the_python_api(model_dir: Path, tmp_path: Pat
     result = trainwell_cli("predict", model_dir, path)
     assert result.exit_code == 0, result.explain()
     table = csv_table(result.stdout)
-    assert table.columns.tolist() == ["prediction"]
+    assert table.columns.tolist() == ["uid", "sku", "prediction"]  # a score alone said not whose, nor of what
+    assert table["uid"].astype(str).tolist() == ["3", "3", "17", "999"]
+    assert csv_table(trainwell_cli("predict", model_dir, path, "--keep", "sku").stdout).columns.tolist() == [
+        "sku",
+        "prediction",
+    ]
     expected = trainwell.load(model_dir).predict(pairs)["prediction"].to_numpy()
     assert np.allclose(table["prediction"].to_numpy(), expected, atol=1e-5)
     assert ((table["prediction"] > 0.6) & (table["prediction"] < 5.4)).all()

@@ -371,3 +371,36 @@ def test_the_rating_column_may_be_named_target_as_in_tabular_data() -> None:
     ).recipe == (data.recipe)
     with pytest.raises(ConfigError, match=r"rating='stars' and target='score' name the same thing: pass one"):
         ratings_data(frame, user="user", item="movie", rating="stars", target="score")
+
+
+def test_a_few_ratings_off_the_scale_and_pairs_rated_twice_are_warned_of() -> None:
+    # A 50 and a -3 among 1..5 ratings stretched every answer toward them (recommended scores of 19.7), and pairs
+    # rated twice with different ratings trained in silence.
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "user": rng.integers(1, 60, 3000),
+            "item": rng.integers(1, 80, 3000),
+            "rating": rng.integers(1, 6, 3000),
+        }
+    ).drop_duplicates(["user", "item"], ignore_index=True)
+    typos = frame.copy()
+    typos.loc[[4, 9], "rating"] = [50, -3]
+    with pytest.warns(UserWarning, match=r"^2 ratings of the ratings table lie outside the scale 1 to 5 that the "
+                      r"other [\d,]+ use: 50 \(data row 5\), -3 \(data row 10\); .* fix or drop those rows of "
+                      r"'rating'$"):  # fmt: skip
+        ratings_data(typos)
+    twice = pd.concat(
+        [frame, frame.head(3).assign(rating=lambda f: np.where(f["rating"] == 1, 2, 1))], ignore_index=True
+    )
+    first = frame.iloc[0]
+    with pytest.warns(UserWarning, match=rf"^3 \(user, item\) pairs of the ratings table are rated more than once "
+                      rf"with different ratings \(the first: user {first['user']}, item {first['item']}: "):  # fmt: skip
+        ratings_data(twice)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a clean table, and a pair rated twice alike, say nothing
+        ratings_data(pd.concat([frame, frame.head(2)], ignore_index=True))
+        prices = frame.assign(rating=rng.lognormal(3, 1, len(frame)))  # amounts, no scale: nothing is off it
+        ratings_data(prices)

@@ -116,6 +116,15 @@ def test_user_item_pairs_are_accepted_as_learn_predict_documents(fitted: Fitted)
         predictor.predict([(99999, 3)])
 
 
+def test_rows_without_a_user_or_an_item_are_refused(predictor: CollabPredictor) -> None:
+    # Scored as the average user or item, in silence (the note on unseen ids did not count them).
+    with pytest.raises(DataError, match=r"^2 of 3 rows lack a user or an item \(the first: data row 2, its 'item' "
+                       r"is empty\); a recommender scores a user and an item: fill or drop those rows$"):  # fmt: skip
+        predictor.predict(pd.DataFrame({"user": [3, 3, None], "item": [1, None, 2]}))
+    with pytest.raises(DataError, match="lack a user or an item"):
+        predictor.predict([{"user": " ", "item": 1}])
+
+
 def test_missing_input_columns_are_refused_unless_allowed(predictor: CollabPredictor) -> None:
     with pytest.raises(DataError, match="column 'user' missing from the input rows"):
         predictor.predict(pd.DataFrame({"item": [1, 2]}))

@@ -212,6 +212,9 @@ def predict(
             with warnings.catch_warnings():  # a recommender's unseen ids: said once, by the note below
                 warnings.filterwarnings("ignore", message="users or items the model never saw")
                 answers = predictor.predict(rows, allow_missing_columns=allow_missing_columns)
+            if application == "collab" and not kept:  # a score alone does not say whose it is, nor of what
+                recipe = predictor.recipe
+                kept = [name for name in (recipe.user_col, recipe.item_col) if name in rows.columns]
             predictions = _with_kept(answers, rows, kept, data[0])
             _say_unknown_categories(predictor, rows)
         if label_only:

@@ -333,6 +333,9 @@ def ratings_data(
         )
     df = _checked(df, user_col, item_col, rating_col, name)
     resolved = _infer_task(df[rating_col], rating_col, task)
+    warn_repeated_pairs(df, user_col, item_col, rating_col, name)
+    if resolved.kind == "regression":
+        warn_off_scale(df[rating_col], rating_col, name)
     train_index, valid_index = _split(df, valid_pct, valid_col, splits, seed, name)
     train_df, valid_df = df.iloc[train_index], df.iloc[valid_index]
     targets = resolved.encode(train_df[rating_col]).numpy()
@@ -425,6 +428,63 @@ def _check_settings(valid_pct: float, batch_size: int | None, task: str | None) 
             f"--task {task!r} does not fit ratings; a ratings model predicts a score (regression) or liked/not "
             "(binary)"
         )
+
+
+def warn_repeated_pairs(df: pd.DataFrame, user_col: str, item_col: str, rating_col: str, source: str) -> None:
+    """Warn of (user, item) pairs rated more than once with different ratings: each rating trains as a row of
+    its own, the model answers their mean, and one pair can be in training and validation at once."""
+    pairs = df[[user_col, item_col, rating_col]]
+    repeated = pairs[pairs.duplicated([user_col, item_col], keep=False)]
+    if repeated.empty:
+        return
+    spread = repeated.groupby([user_col, item_col], sort=False)[rating_col].nunique()
+    conflicting = spread[spread > 1]
+    if conflicting.empty:
+        return
+    user, item = conflicting.index[0]
+    ratings = repeated.loc[(repeated[user_col] == user) & (repeated[item_col] == item), rating_col].tolist()
+    shown = ", ".join(
+        f"{value:g}" if isinstance(value, int | float) else repr(value) for value in ratings[:4]
+    )
+    warn(
+        f"{len(conflicting):,} (user, item) pair{'s' if len(conflicting) > 1 else ''} of {source} "
+        f"{'are' if len(conflicting) > 1 else 'is'} rated more than once with different ratings (the "
+        f"first: user {_shown_id(user)}, item {_shown_id(item)}: {shown}): each rating trains as a row of its own and one pair can "
+        "be in training and validation at once; keep one rating a pair (the latest) if the others are outdated",
+        UserWarning,
+    )
+
+
+def _shown_id(value: Any) -> str:
+    """A user or item id as a message shows it: a string quoted, a number plain (``196``, not ``np.int64(196)``)."""
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+#: A rating scale: at most this many distinct values, which hold all but OFF_SCALE_SHARE of the ratings.
+SCALE_VALUES, OFF_SCALE_SHARE = 21, 0.001
+
+
+def warn_off_scale(ratings: pd.Series, rating_col: str, source: str) -> None:
+    """Warn of a few ratings outside the scale the others use (a 50 or a -3 among ratings of 1 to 5, a typo):
+    the model's range stretches to hold them and every answer drifts toward them."""
+    numbers = pd.to_numeric(ratings, errors="coerce")
+    counts = numbers.value_counts()
+    common = counts[counts >= max(2, OFF_SCALE_SHARE * len(numbers))]
+    if len(common) < 2 or len(common) > SCALE_VALUES:
+        return  # no scale (amounts, counts): nothing is off it
+    low, high = float(common.index.min()), float(common.index.max())
+    off = (numbers < low) | (numbers > high)
+    if not off.any() or off.sum() > OFF_SCALE_SHARE * len(numbers) + 1:
+        return
+    positions = np.flatnonzero(off.to_numpy())
+    shown = ", ".join(f"{numbers.iloc[i]:g} (data row {i + 1})" for i in positions[:3])
+    warn(
+        f"{len(positions)} rating{'s' if len(positions) > 1 else ''} of {source} lie outside the scale {low:g} to "
+        f"{high:g} that the other {len(numbers) - len(positions):,} use: {shown}{', ...' if len(positions) > 3 else ''}; "
+        f"the model's range stretches to hold them and every answer drifts: fix or drop those rows of "
+        f"'{rating_col}'",
+        UserWarning,
+    )
 
 
 def _checked(

@@ -70,6 +70,7 @@ class CollabPredictor(RowsPredictor):
         from trainwell.data.tables import rows_frame
 
         frame = rows_frame(self._pairs(rows))
+        self._refuse_empty_ids(frame)
         answers = super().predict(frame, allow_missing_columns=allow_missing_columns)
         unknown = self.recipe.unknown_categories(frame)
         if unknown:
@@ -79,6 +80,25 @@ class CollabPredictor(RowsPredictor):
             )
             warn(f"{UNSEEN_IDS}: {listed}", UserWarning)
         return answers
+
+    def _refuse_empty_ids(self, frame: pd.DataFrame) -> None:
+        """Refuse rows without a user or an item: they were scored as the average one, in silence."""
+        columns = [name for name in (self.recipe.user_col, self.recipe.item_col) if name in frame.columns]
+        empty = {
+            name: (
+                frame[name].isna()
+                | frame[name].map(lambda value: isinstance(value, str) and not value.strip())
+            ).to_numpy(dtype=bool)
+            for name in columns
+        }
+        either = np.logical_or.reduce(list(empty.values())) if empty else np.zeros(len(frame), dtype=bool)
+        if either.any():
+            first = int(np.flatnonzero(either)[0])
+            blank = next(name for name in columns if empty[name][first])
+            raise DataError(
+                f"{int(either.sum())} of {len(frame)} rows lack a user or an item (the first: data row {first + 1}, "
+                f"its '{blank}' is empty); a recommender scores a user and an item: fill or drop those rows"
+            )
 
     def _pairs(self, rows: Any) -> Any:
         """``(user, item)`` pairs as rows of the user and item columns; any other rows unchanged."""
