@@ -491,3 +491,25 @@ def test_export_checks_on_ratings_named_as_the_model_and_says_which_columns_lack
     assert refused.exit_code == 2, refused.explain()
     assert "input columns 'uid', 'sku' missing from" in refused.stderr
     assert "allow_missing_columns" not in refused.stderr
+
+
+def test_a_ratings_table_without_user_and_item_flags_is_pointed_at_the_recommender(tmp_path: Path) -> None:
+    # fit ratings.csv suggested "--target label"; fit ratings.csv --target rating trained a table model on ids
+    # read as numbers, in silence (recommend then refused the model).
+    frame = low_rank_ratings(0, n_ratings=300).frame.rename(columns={"item": "movie"})
+    frame["timestamp"] = np.arange(len(frame))
+    path = tmp_path / "ratings.csv"
+    frame.round({"rating": 0}).to_csv(path, index=False)
+    asked = trainwell_cli("fit", path)
+    assert asked.exit_code == 2
+    assert (
+        "for ratings, pass --user user --item movie --target rating (a recommender); to predict a column"
+        in (" ".join(asked.stderr.split()))
+    )
+    tabled = trainwell_cli("fit", path, "--target", "rating", "--epochs", "1", "--out", tmp_path / "m")
+    assert tabled.exit_code == 0, tabled.explain()
+    assert (
+        f"warning: '{path}' looks like a table of ratings ('user' rates 'movie'): as a table its ids are inputs "
+        f"like any other, read as numbers or categories; a recommender learns each user's and item's taste: "
+        f"trainwell fit {path} --user user --item movie --target rating"
+    ) in " ".join(tabled.stderr.split())

@@ -352,7 +352,7 @@ def missing_target(
             f"table itself, name the column to predict; columns are: {list_columns([str(c) for c in columns])}"
         )
     elif columns is not None:
-        from trainwell.collab.data import headerless
+        from trainwell.collab.data import headerless, ratings_columns
         from trainwell.data.io import looks_like_data, placeholder_names
 
         if names is not None:
@@ -369,6 +369,13 @@ def missing_target(
                 f"its first row was read as the header (columns {list_columns([str(c) for c in columns])}); a "
                 "number or a sentence where a column name goes says the file may have none: if so, name its "
                 f"columns with --names, e.g. --names {placeholder_names(len(columns))}, and pass --target NAME"
+            )
+        elif (roles := ratings_columns(columns)) is not None:
+            user, item, rating = roles
+            hint = (
+                f"for ratings, pass --user {user} --item {item}{f' --target {rating}' if rating else ''} (a "
+                "recommender); to predict a column of the table, name it with --target NAME; columns are: "
+                f"{list_columns([str(c) for c in columns])}"
             )
         else:
             hint += f"; columns are: {list_columns([str(c) for c in columns])}"

@@ -527,6 +527,39 @@ UNREAD_BY_LM = (*_UNREAD_BY_TEXT_STREAMS, "--metric")
 UNREAD_BY_TAGGER = (*_UNREAD_BY_TEXT_STREAMS, "--text", "--pretrained", "--tokenizer", "--names")
 
 
+def warn_ratings_as_table(data: Path, targets: str | list[str], encoding: str, names: Any = None) -> None:
+    """Warn when a table is fitted to predict a rating (``--target rating``) from columns named as a user and an
+    item: as a table its ids are read as numbers or categories, where a recommender learns each one's taste."""
+    from trainwell.collab.data import PLAIN_RATING_NAMES, ratings_columns
+
+    targets = [targets] if isinstance(targets, str) else targets
+    if (
+        len(targets) != 1
+        or not data.is_file()
+        or targets[0].lower().replace("_", "") not in PLAIN_RATING_NAMES
+    ):
+        return
+    from trainwell.core.errors import UserError
+    from trainwell.data.io import read_table
+
+    try:
+        columns = read_table(data, names=names, encoding=encoding, encoding_errors="replace").columns
+    except UserError:
+        return  # said when the table is read for real
+    roles = ratings_columns(columns)
+    if roles is None:
+        return
+    from trainwell.core.warn import warn
+
+    user, item, _ = roles
+    warn(
+        f"'{data}' looks like a table of ratings ('{user}' rates '{item}'): as a table its ids are inputs like any "
+        f"other, read as numbers or categories; a recommender learns each user's and item's taste: trainwell fit "
+        f"{data} --user {user} --item {item} --target {targets[0]}",
+        UserWarning,
+    )
+
+
 def refuse_unread(given: dict[str, bool], names: tuple[str, ...], what: str) -> None:
     """Refuse the options among ``names`` set in ``given`` (option -> whether the user set it) that ``what`` (a
     language model, a tagger) never reads: ``--target is not used by a language model (...): drop it``."""

@@ -546,8 +546,10 @@ def fit(
         if text is not None:
             fit_text_column(text)
             return
+        from trainwell.cli._fit_data import warn_ratings_as_table
         from trainwell.tabular.pipeline import fit_table
 
+        warn_ratings_as_table(data, target_columns(target), encoding, headerless.get("names"))
         chosen_positive: dict[str, Any] = {"positive": positive} if positive is not None else {}
         # A table of texts and their labels, fitted without --text: its one free-text column is the input.
         result = table_else_text(

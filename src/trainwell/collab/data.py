@@ -79,6 +79,23 @@ def _normal(name: str) -> str:
     return re.sub(r"[\s_\-]", "", name.lower())
 
 
+#: The rating names that say a ratings table on their own (``label`` and ``target`` say any table's target).
+PLAIN_RATING_NAMES = ("rating", "ratings", "stars", "star", "rate", "grade")
+
+
+def ratings_columns(columns: Iterable[Any]) -> tuple[str, str, str | None] | None:
+    """The user, item and rating columns ``columns`` are named like (the rating ``None`` when none is), or ``None``
+    when no user or no item column is: what a table given to a table model's commands would train as a
+    recommender with ``--user``/``--item``."""
+    names = [str(column) for column in columns]
+    user = next((name for name in names if _normal(name) in USER_NAMES), None)
+    item = next((name for name in names if _normal(name) in ITEM_NAMES and name != user), None)
+    if user is None or item is None:
+        return None
+    rating = next((name for name in names if _normal(name) in PLAIN_RATING_NAMES), None)
+    return user, item, rating
+
+
 def read_ratings(
     source: str | Path,
     *,
