@@ -468,6 +468,10 @@ def test_shifted_tta_averages_one_pixel_shifts_and_mirrors_and_auto_picks_it_for
     )
     assert describe_tta(unflipped).endswith("up-left and down-right")
     assert "4 views augmented as in training" in describe_tta(Augmentation.default(8))
+    # --augment none records a resize alone: --tta said it blended 4 augmented views, each the image itself.
+    resize_only = Augmentation.none(8)
+    assert tta_views_for(resize_only) is None and "no views to average" in describe_tta(resize_only)
+    assert torch.equal(tta_probabilities(model, lambda out: out.softmax(-1), images, resize_only), probs(x))
     line = torch.randint(
         0, 256, (2, 3, 1, 5), dtype=torch.uint8
     )  # one row: no shifted views, the mirrors only

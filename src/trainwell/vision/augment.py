@@ -259,11 +259,16 @@ class Augmentation:
         """Whether some pixels are drawn at random (Gaussian noise, erasing with random values)."""
         return (self.noise_p > 0 and self.max_noise > 0) or (self.erase_p > 0 and self.erase_value is None)
 
-    def _changes_pixels(self) -> bool:
+    def changes_views(self) -> bool:
+        """Whether a test-time view made by this augmentation differs from the image: a resize alone, to the size
+        the images have already, does not (``--augment none``)."""
         degrades = (self.blur_p > 0 and self.max_blur > 0) or (self.noise_p > 0 and self.max_noise > 0)
         degrades = degrades or self.streak_p > 0 or self.low_contrast_p > 0 or self.erase_p > 0
         colours = self.p_color > 0 and (self.brightness > 0 or self.contrast > 0 or self.saturation > 0)
-        return self._geometric() or self.size is not None or colours or degrades or self.pixel_shift > 0
+        return self._geometric() or colours or degrades or self.pixel_shift > 0
+
+    def _changes_pixels(self) -> bool:
+        return self.changes_views() or self.size is not None
 
     def __call__(
         self,

@@ -157,7 +157,7 @@ def tta_views_for(augmentation: Augmentation | None, views: str = "auto") -> str
     prediction alone) without augmentation."""
     if views not in TTA_VIEWS:
         raise ConfigError(f"TTA views must be one of {', '.join(TTA_VIEWS)}; got {views!r}")
-    if augmentation is None:
+    if augmentation is None or not augmentation.changes_views():  # trained without (--augment none)
         return None
     if views != "auto":
         return views
