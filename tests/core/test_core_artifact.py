@@ -507,13 +507,20 @@ def test_a_replacing_save_keeps_the_files_it_does_not_own(tmp_path: Path) -> Non
     (model / "model.onnx").write_bytes(b"an export of the old weights")
     (model / "notes.txt").write_text("mine")
     (model / "report.html").write_text("<html>old model</html>")
+    (model / "old.html").write_text("<!DOCTYPE html>\n<html>\n<head><title>trainwell report: model</title>")
     (model / ".gitignore").write_text("*.onnx\n")
     (model / "extra").mkdir()
     (model / "extra" / "data.csv").write_text("a,b\n")
-    with pytest.warns(UserWarning, match=r"kept \.gitignore, extra, notes\.txt, report\.html in .* replaced"):
+    with (
+        pytest.warns(UserWarning, match=r"kept \.gitignore, extra, notes\.txt, report\.html in .* replaced"),
+        pytest.warns(
+            UserWarning, match=r"removed old\.html from .*: the report of the model this save replaced"
+        ),
+    ):
         save_artifact(model, {"w": torch.zeros(1)}, {}, extra_files={"curves.png": b"new"})
     names = sorted(path.name for path in model.iterdir())
-    # The old model's own files go (a stale ONNX export, its history); the new ones and the user's stay.
+    # The old model's own files go (a stale ONNX export, its history, trainwell's report of it, which described
+    # it beside the new model); the new ones and the user's stay (an HTML page of theirs too).
     assert names == [".gitignore", "curves.png", "extra", "model.safetensors", "notes.txt", "report.html",
                      "trainwell.json"]  # fmt: skip
     assert (model / "curves.png").read_bytes() == b"new" and (model / "notes.txt").read_text() == "mine"

@@ -174,10 +174,10 @@ def test_without_out_the_report_goes_into_the_model_directory(
     written = build_report(model, data)
     # Beside the model it judges: reports on two models never overwrite each other's ./report.html
     assert written == model / "report.html" and not (tmp_path / "report.html").exists()
-    # ...and a save over the directory keeps it (a file no save wrote)
-    with pytest.warns(UserWarning, match="report.html"):
+    # ...and a save over the directory removes it, saying so: it described the old model beside the new one
+    with pytest.warns(UserWarning, match="removed report.html from .*: the report of the model this save replaced"):
         trainwell.fit_table(adult_sample().head(300), "income", out=model, epochs=1, progress=False)
-    assert written.is_file()
+    assert not written.exists()
     # A model directory that cannot be written to: the current directory, named after the model
     model.chmod(0o555)
     try:

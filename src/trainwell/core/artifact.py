@@ -46,7 +46,7 @@ import trainwell
 from trainwell.core._migrations import FORMAT_VERSION, migrate
 from trainwell.core.atomic import make_readable
 from trainwell.core.errors import ArtifactError
-from trainwell.core.model_dir import FIT_CHECKPOINT_FILE, METADATA_FILE, WEIGHTS_FILE
+from trainwell.core.model_dir import FIT_CHECKPOINT_FILE, METADATA_FILE, REPORT_TITLE, WEIGHTS_FILE
 from trainwell.core.model_dir import RESERVED_NAMES as _RESERVED_NAMES
 from trainwell.core.model_dir import check_model_directory as _check_model_directory
 from trainwell.core.warn import warn
@@ -237,10 +237,16 @@ def save_artifact(
     staging.mkdir()
     try:
         _write_contents(staging, tensors, document, extra_files)
-        kept = _keep_other_files(target, staging)
+        kept, reports = _keep_other_files(target, staging)
         _move_into_place(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    if reports:
+        warn(
+            f"removed {', '.join(reports)} from '{shown}': the report of the model this save replaced (trainwell "
+            f"report {shown} --data ROWS writes one of the new model)",
+            UserWarning,
+        )
     if kept:
         warn(
             f"kept {', '.join(kept)} in '{shown}' from the model directory this save replaced (files it does not "
@@ -467,19 +473,19 @@ def _write_contents(
         _fsync_directory(Path(folder))
 
 
-def _keep_other_files(target: Path, staging: Path) -> list[str]:
+def _keep_other_files(target: Path, staging: Path) -> tuple[list[str], list[str]]:
     """Link (or copy) into ``staging`` what an existing artifact at ``target`` holds besides its model's files
-    (:data:`MODEL_FILES`, the extra files its save wrote) and what the new save writes: notes, a report, a
-    folder of the user's. Returns their names. The old directory is left whole until the swap, so a failed save
-    loses nothing."""
+    (:data:`MODEL_FILES`, the extra files its save wrote), the reports ``trainwell report`` wrote of it and what
+    the new save writes: notes, a folder of the user's. Returns their names, and the reports' (left out: they
+    describe the old model). The old directory is left whole until the swap, so a failed save loses nothing."""
     if not target.is_dir() or target.is_symlink():  # a link's folder keeps its own files
-        return []
+        return [], []
     try:
         written = json.loads((target / METADATA_FILE).read_text(encoding="utf-8")).get("extra_files") or []
     except (OSError, ValueError, AttributeError):  # a damaged trainwell.json: only the model files are known
         written = []
     owned = MODEL_FILES | {str(name).split("/")[0] for name in written}
-    kept = []
+    kept, reports = [], []
     for entry in sorted(target.iterdir(), key=lambda path: path.name):
         name = entry.name
         if (
@@ -489,12 +495,27 @@ def _keep_other_files(target: Path, staging: Path) -> list[str]:
             or (staging / name).exists()
         ):
             continue
+        if _is_trainwell_report(entry):
+            reports.append(name)
+            continue
         if entry.is_dir() and not entry.is_symlink():
             shutil.copytree(entry, staging / name, symlinks=True, copy_function=_link_or_copy)
         else:
             _link_or_copy(entry, staging / name)
         kept.append(name)
-    return kept
+    return kept, reports
+
+
+def _is_trainwell_report(path: Path) -> bool:
+    """Whether ``path`` is an HTML page ``trainwell report`` wrote (its title says so), not a file of the user's."""
+    if path.suffix.lower() != ".html" or not path.is_file() or path.is_symlink():
+        return False
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(2048)
+    except OSError:
+        return False
+    return f"<title>{REPORT_TITLE}".encode() in head
 
 
 def _link_or_copy(source: str | Path, destination: str | Path) -> None:

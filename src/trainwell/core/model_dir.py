@@ -20,6 +20,9 @@ RESERVED_NAMES = (WEIGHTS_FILE, METADATA_FILE)
 #: The checkpoint ``trainwell fit --out DIR`` keeps in DIR while it trains (DIR may hold nothing else yet):
 #: the save of the finished model replaces it, so it is gone once the model is written.
 FIT_CHECKPOINT_FILE = "fit-checkpoint.pt"
+#: How the title of every page ``trainwell report`` writes begins: a save replacing a model directory drops such
+#: a page, which describes the old model.
+REPORT_TITLE = "trainwell report"
 
 
 def file_digest(path: Path) -> str:

@@ -23,6 +23,7 @@ import trainwell
 from trainwell.core.artifact import read_metadata
 from trainwell.core.atomic import write_text_atomic
 from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.model_dir import REPORT_TITLE
 from trainwell.core.warn import warn
 from trainwell.data.io import list_columns, read_table
 from trainwell.data.task import Task
@@ -128,7 +129,7 @@ def build_report(
             predictor, Path(data), top_k=top_k, path_col=path_col, label_col=label_col, seed=seed, **read_as
         )
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
-        text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
+        text = _html.page(f"{REPORT_TITLE}: {Path(model_dir).name}", intro, sections)
         return write_text_atomic(destination, text)
     if getattr(predictor, "application", None) == "text":
         from trainwell.report._text import read_labelled, text_report_sections
@@ -147,7 +148,7 @@ def build_report(
                 lm, Path(data), top_k=top_k, seed=seed, names=names, **read_as
             )
             sections.insert(0, _training_section(Path(model_dir), lm.metadata))
-            text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
+            text = _html.page(f"{REPORT_TITLE}: {Path(model_dir).name}", intro, sections)
             return write_text_atomic(destination, text)
         if predictor.task.kind == "tagging":
             from trainwell.report._tagging import tagging_report_sections
@@ -158,13 +159,13 @@ def build_report(
                 predictor, Path(data), top_k=top_k, seed=seed, **read_as
             )
             sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
-            text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
+            text = _html.page(f"{REPORT_TITLE}: {Path(model_dir).name}", intro, sections)
             return write_text_atomic(destination, text)
         needed = [*predictor.recipe.input_columns, *predictor.task.target_names]
         frame, source = read_labelled(data, columns=needed, names=names, **read_as)
         intro, sections = text_report_sections(predictor, frame, data_name or source, top_k=top_k, seed=seed)
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
-        text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
+        text = _html.page(f"{REPORT_TITLE}: {Path(model_dir).name}", intro, sections)
         return write_text_atomic(destination, text)
     if getattr(predictor, "application", None) == "collab":
         from trainwell.report._collab import collab_report_sections, read_ratings_frame
@@ -191,7 +192,7 @@ def build_report(
             predictor, frame, source, top_k=top_k, seed=seed, item_names=named
         )
         sections.insert(0, _training_section(Path(model_dir), predictor.metadata))
-        text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
+        text = _html.page(f"{REPORT_TITLE}: {Path(model_dir).name}", intro, sections)
         return write_text_atomic(destination, text)
     if not isinstance(predictor, TabularPredictor):
         raise ConfigError(
@@ -244,7 +245,7 @@ def build_report(
     ]
     if overlap:
         intro.append(_html.paragraph(overlap))
-    text = _html.page(f"trainwell report: {Path(model_dir).name}", intro, sections)
+    text = _html.page(f"{REPORT_TITLE}: {Path(model_dir).name}", intro, sections)
     return write_text_atomic(destination, text)
 
 
