@@ -188,13 +188,21 @@ def test_nothing_finished_is_an_error(table: pd.DataFrame) -> None:
         ({"n_trials": 0}, "--trials must be a whole number"),
         ({"timeout": -5}, "timeout -5 is not a duration longer than zero"),
         ({"timeout": "8 seconds"}, "timeout '8 seconds' is not a duration longer than zero"),
-        ({"metric": "rmse"}, "does not score a binary task here; use one of: accuracy, roc_auc, f1"),
+        ({"metric": "rmse"}, "does not score a binary task here; use one of: accuracy, roc_auc, f1, "),
         ({"valid_pct": 0}, "needs validation rows"),
     ],
 )
 def test_bad_settings_are_refused(table: pd.DataFrame, settings: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         tune_table(table, "income", **settings)
+
+
+def test_a_metric_the_task_scores_when_asked_judges_the_search(table: pd.DataFrame) -> None:
+    # tune --metric log_loss was refused ("does not score a binary task here"), which fit and evaluate take.
+    result = tune_table(table, "income", n_trials=2, metric="log_loss", arch="gbdt")
+    scores = [trial["value"] for trial in result.trials]
+    assert result.metric == "log_loss" and all(0 < score < 1 for score in scores)
+    assert result.direction == "minimize" and result.best_value == min(scores)  # a loss: lower is better
 
 
 def test_without_optuna_the_error_says_how_to_install_it(

@@ -175,7 +175,9 @@ def test_without_out_the_report_goes_into_the_model_directory(
     # Beside the model it judges: reports on two models never overwrite each other's ./report.html
     assert written == model / "report.html" and not (tmp_path / "report.html").exists()
     # ...and a save over the directory removes it, saying so: it described the old model beside the new one
-    with pytest.warns(UserWarning, match="removed report.html from .*: the report of the model this save replaced"):
+    with pytest.warns(
+        UserWarning, match="removed report.html from .*: the report of the model this save replaced"
+    ):
         trainwell.fit_table(adult_sample().head(300), "income", out=model, epochs=1, progress=False)
     assert not written.exists()
     # A model directory that cannot be written to: the current directory, named after the model

@@ -165,8 +165,13 @@ def search_metric(
         raise ConfigError(
             "a search needs validation rows to score trials; pass --valid-pct above 0 or --valid-col"
         )
-    chosen = metric or default
+    from trainwell.core.metric_names import ALIASES
+    from trainwell.evaluate.compare import EVALUATION_METRICS
+
+    chosen = ALIASES.get(metric, metric) if metric else default
     known = list(data.task.metric_names if choices is None else choices)
+    if choices is None:  # those fit and evaluate score when asked (log_loss), each trial then scores it too
+        known += [name for name in EVALUATION_METRICS.get(data.task.kind, ()) if name not in known]
     if chosen is None or chosen not in known:
         raise ConfigError(
             f"--metric {chosen!r} does not score a {data.task.kind} task here; use one of: {', '.join(known)}"
@@ -183,6 +188,15 @@ def run_search(
     noise, the choice of the best counted (see the module docstring); a multi-label model then decides each
     label at its own threshold unless ``tune_thresholds`` is false. The ``settings``' budget is shared by the
     trials."""
+    from trainwell.learner.learner import scoring_also
+
+    with scoring_also([chosen]):  # a metric the task does not score by default: every trial's learner does
+        return _run_search(data, space, chosen, settings)
+
+
+def _run_search(
+    data: DataBundle, space: Space | MixedSpace, chosen: str, settings: SearchSettings
+) -> TuneResult:
     from trainwell.distributed.spread import spread_position
 
     if spread_position()[1] > 1:  # under torchrun: one study, a trial per process at a time

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -838,12 +839,32 @@ def _describe_task(task: Any) -> str:
     return f"{task.kind} of {shown}" if task.classes else task.kind
 
 
+#: Metrics every Learner built with the task's default metrics scores besides them, inside :func:`scoring_also`.
+_ALSO_SCORED: ContextVar[tuple[str, ...]] = ContextVar("trainwell_also_scored", default=())
+
+
+@contextlib.contextmanager
+def scoring_also(names: Sequence[str]) -> Iterator[None]:
+    """Inside, a Learner given no ``metrics=`` scores ``names`` besides its task's own: a search judged by a
+    metric the task does not report by default (``tune --metric log_loss``) reads it in every trial's row,
+    whichever application builds the trial's learner."""
+    token = _ALSO_SCORED.set(tuple(names))
+    try:
+        yield
+    finally:
+        _ALSO_SCORED.reset(token)
+
+
 def _build_metrics(task: Any, metrics: Sequence[MetricLike] | None) -> list[Metric]:
-    """The Learner's metric objects: the task's defaults for ``None``, none for an empty list."""
+    """The Learner's metric objects: the task's defaults for ``None`` (with any :func:`scoring_also` adds), none
+    for an empty list."""
     if isinstance(metrics, str | Metric) or callable(metrics):
         shown = getattr(metrics, "__name__", None) or repr(metrics)
         raise ConfigError(f"metrics must be a list, e.g. metrics=[{shown}], got one {type(metrics).__name__}")
-    chosen = task.metric_names if metrics is None else list(metrics)
+    if metrics is None:
+        chosen = [*task.metric_names, *(name for name in _ALSO_SCORED.get() if name not in task.metric_names)]
+    else:
+        chosen = list(metrics)
     built = [
         m
         if isinstance(m, Metric)
