@@ -385,3 +385,31 @@ def test_lr_find_takes_a_csv_of_images_from_the_command_line(squares: dict[str, 
     assert alone.stderr.strip().splitlines()[-1] == (
         "error: --label-col and --label-delim read the labels of a CSV of images: pass its --path-col too"
     )
+
+
+def test_a_report_says_what_it_needs_of_its_images(
+    model_dir: Path, squares: dict[str, Any], tmp_path: Path
+) -> None:
+    # report --data one.jpg said "'one.jpg' is a CSV: name its columns"; a label that is no number advised
+    # "leave --task regression out to train a classifier", which report has not; size="big" was "--size must be
+    # at least 8 pixels".
+    from trainwell.report.build import build_report
+
+    one = sorted((squares["root"] / "test").glob("*.png"))[0]
+    with pytest.raises(
+        DataError, match=r"is one image; a report judges the model on labelled images: pass a"
+    ):
+        build_report(model_dir, one, tmp_path / "r.html")
+    worded = tmp_path / "worded.csv"
+    header, *rows = squares["test"].read_text(encoding="utf-8").splitlines()
+    rows = [f"{squares['test'].parent / row.split(',')[0]},{row.split(',', 1)[1]}" for row in rows]
+    rows[2] = rows[2].split(",")[0] + ",about six"
+    worded.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        build_report(model_dir, worded, tmp_path / "r.html")
+    assert "this model predicts a number for every image" in str(caught.value)
+    assert "--task regression" not in str(caught.value)
+    with pytest.raises(
+        ConfigError, match=r"^size is the image side in whole pixels \(64, or height and width"
+    ):
+        image_data(np.zeros((4, 8, 8), dtype=np.uint8), labels=[0, 1, 0, 1], size="big")  # type: ignore[arg-type]

@@ -24,6 +24,7 @@ from trainwell.vision.io import (
     LabelledFiles,
     csv_files,
     folder_splits,
+    is_image_file,
 )
 from trainwell.vision.plots import shown_number
 
@@ -69,7 +70,8 @@ def vision_report_sections(
     if regression:  # every label a number, a cell that is not one named by its row
         column = label_col or (predictor.recipe.extra.get("csv") or {}).get("label_col")
         files = LabelledFiles(
-            files.paths, numeric_labels(files.labels, judged, column if Path(source).is_file() else None)
+            files.paths,
+            numeric_labels(files.labels, judged, column if Path(source).is_file() else None, judged=True),
         )
     given = (
         [label for labels in files.labels for label in labels] if task.kind == "multilabel" else files.labels
@@ -176,6 +178,11 @@ def _labelled_files(
     folder's ``train/``, ``valid/`` and ``test/`` splits, the test split (held out of every choice the fit made),
     else the validation split."""
     task = predictor.task
+    if source.is_file() and is_image_file(source):
+        raise DataError(
+            f"'{source}' is one image; a report judges the model on labelled images: pass a folder of class "
+            "folders (photos/<label>/*.jpg, or its test/ split) or a CSV of image paths and labels"
+        )
     if source.is_file():
         trained = predictor.recipe.extra.get("csv") or {}
         path_col = path_col or trained.get("path_col")

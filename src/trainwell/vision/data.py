@@ -513,14 +513,20 @@ def _is_number(value: Any) -> bool:
 
 
 def numeric_labels(
-    labels: Sequence[Any], name: str, column: str | None = None, label_delim: str | None = None
+    labels: Sequence[Any],
+    name: str,
+    column: str | None = None,
+    label_delim: str | None = None,
+    *,
+    judged: bool = False,
 ) -> list[Any]:
     """``labels`` (in the order of their rows) as the numbers of a regression target, numbers written as text
     too (``"3.5"``); a label that is a list of numbers (several targets: a point) as a list of floats.
 
     Raises:
         DataError: A label is no finite number (text, empty, NaN): the message names ``name`` (the CSV, or
-            what the images are), the label ``column`` (``None``: not from a table) and the row.
+            what the images are), the label ``column`` (``None``: not from a table) and the row. ``judged``: the
+            labels judge a trained regression model (``trainwell report``), which no task flag changes.
         ConfigError: ``label_delim`` is given: a regression target is one number per image.
     """
     if label_delim is not None:
@@ -544,6 +550,9 @@ def numeric_labels(
                 "several --label-col columns are 0/1 flags of classes; image regression reads one column of "
                 "numbers: pass that column alone"
                 if several
+                else f"this model predicts a number for every image: {fix}, or judge it on images labelled with "
+                "numbers"
+                if judged
                 else f"a regression target needs a number for every image: {fix}, or leave --task regression out "
                 "to train a classifier"
             )
@@ -671,5 +680,11 @@ def _check_settings(valid_pct: float, batch_size: int | None, size: Size | None)
     if not 0 <= valid_pct < 1:
         raise ConfigError(f"--valid-pct must be at least 0 and less than 1, got {valid_pct}")
     sides = (size,) if isinstance(size, int) else tuple(size or ())
-    if any(not isinstance(s, numbers.Integral) or s < 8 for s in sides):
-        raise ConfigError(f"--size must be at least 8 pixels, got {size!r}")
+    if any(not isinstance(s, numbers.Integral) or isinstance(s, bool) for s in sides):
+        raise ConfigError.worded(
+            lambda say: (
+                f"{say('size')} is the image side in whole pixels (64, or height and width: (48, 64)), got {size!r}"
+            )
+        )
+    if any(s < 8 for s in sides):
+        raise ConfigError.worded(lambda say: f"{say('size')} must be at least 8 pixels, got {size!r}")
