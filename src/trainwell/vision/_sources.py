@@ -125,16 +125,21 @@ def _held_files(
     if table:
         if is_table(held) or (isinstance(held, str | Path) and Path(held).is_file()):
             return _table_split(Path(held) if isinstance(held, str) else held, columns)
-        raise ConfigError(
-            f"{key}= must be a CSV file or a DataFrame with the columns '{columns.path_col}' and '{columns.label_col}' when the "
-            f"source is a CSV or a DataFrame; got {_shown(held)}"
+        raise ConfigError.worded(
+            lambda say: (
+                f"{say(key)} must be a CSV file or a DataFrame with the columns '{columns.path_col}' and "
+                f"'{columns.label_col}' when the training images are listed in one; got {_shown(held)}"
+            )
         )
     if folder:
         if isinstance(held, str | Path) and Path(held).is_dir():
             return labelled_folder(Path(held))
-        raise ConfigError(
-            f"{key}= must be a folder of class folders when the source is a folder; got {_shown(held)} (for "
-            "a CSV of paths and labels, make the source a CSV too, with path_col= and label_col=)"
+        raise ConfigError.worded(
+            lambda say: (
+                f"{say(key)} must be a folder of class folders when the training images are one; got "
+                f"{_shown(held)} (a CSV of image paths and labels is taken when the training images are listed in "
+                f"a CSV too, with {say('path_col')} and {say('label_col')})"
+            )
         )
     if isinstance(held, tuple) and len(held) == 2 and is_path_list(held[0]):
         return _listed_files(held[0], held[1], f"the {key} image paths")
