@@ -73,7 +73,9 @@ def test_oversized_body_is_413(live_text: LiveServer) -> None:
     # The body every other error has (it was {"message": ..., "detail": []}), and words for texts too.
     problem = response.json()["detail"][0]
     assert problem["loc"] == ["body"] and problem["type"] == "body_too_large"
-    assert "send fewer rows, texts or images per request" in problem["msg"]
+    assert (
+        "send fewer texts per request (or start the server with a larger --max-body-bytes)" in problem["msg"]
+    )
 
 
 def test_a_compressed_body_is_415_naming_the_encoding(live_text: LiveServer) -> None:

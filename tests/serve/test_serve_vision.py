@@ -193,7 +193,24 @@ def test_oversized_body_is_413(client: httpx.Client) -> None:
     assert len(big) > 40_000
     body = error_of(client.post("/predict", files=[("images", ("big.png", big, "image/png"))]), 413)
     assert "over the limit of 40000 bytes" in body["message"]
+    assert "send fewer images per request, or smaller ones" in body["message"]  # not "fewer rows, texts"
     assert client.get("/health").status_code == 200
+
+
+def test_an_image_model_takes_a_phones_photo_by_default(vision_model_dir: Path) -> None:
+    # The 1 MB default refused one 3.5 MB photo, advising to "send fewer rows, texts or images".
+    from fastapi.testclient import TestClient
+
+    from trainwell.serve.app import create_app
+
+    photo = encoded(
+        Image.fromarray(np.random.default_rng(1).integers(0, 256, (1100, 1100, 3), dtype=np.uint8))
+    )
+    assert len(photo) > 3_000_000
+    with TestClient(create_app(vision_model_dir, backend="torch")) as served:
+        answer = served.post("/predict", files=[("images", ("photo.png", photo, "image/png"))])
+        assert answer.status_code == 200, answer.text
+        assert served.get("/metadata").json()["limits"]["max_body_bytes"] == 32_000_000
 
 
 def test_malformed_requests_are_400_or_415(client: httpx.Client) -> None:

@@ -51,8 +51,12 @@ def serve(
         int, typer.Option(help="Most images in one request to a vision model (more: 422).")
     ] = 64,
     max_body_bytes: Annotated[
-        int, typer.Option(help="Largest request body in bytes (larger: 413).")
-    ] = 1_000_000,
+        int | None,
+        typer.Option(
+            help="Largest request body in bytes (larger: 413). Default: 32000000 for an image model (a few phone "
+            "photos), 1000000 for others."
+        ),
+    ] = None,
     forbid_extra_fields: Annotated[
         bool,
         typer.Option(

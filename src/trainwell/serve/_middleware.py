@@ -22,12 +22,17 @@ class BodyTooLarge(HTTPException):
     """The request body is over the limit (413). An ``HTTPException`` so that FastAPI's body reader, which
     turns other errors into a 400, lets it through to the exception handlers."""
 
-    def __init__(self, limit: int, received: str) -> None:
+    def __init__(self, limit: int, received: str, items: str = "rows, texts or images") -> None:
+        fewer = (
+            "send fewer images per request, or smaller ones (the model reads them at its own size)"
+            if items == "images"
+            else f"send fewer {items} per request"
+        )
         super().__init__(
             status_code=413,
             detail=(
-                f"body: the request body is {received}, over the limit of {limit} bytes; send fewer rows, texts or images per "
-                "request (or start the server with a larger --max-body-bytes)"
+                f"body: the request body is {received}, over the limit of {limit} bytes; {fewer} (or start the "
+                "server with a larger --max-body-bytes)"
             ),
         )
 
@@ -82,9 +87,10 @@ class BodySizeLimit:
     anything, and by counting the bytes of a body streamed without one (chunked). A compressed body is answered
     415 (:class:`EncodedBody`)."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, items: str = "rows, texts or images") -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.items = items  # what a request holds, as the 413 names it ("images": send fewer or smaller)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -99,7 +105,7 @@ class BodySizeLimit:
         if declared is not None and declared > self.max_body_bytes:
             if declared <= DRAIN_BYTES:
                 await _drain(receive)  # a client that sends all before it reads must not be cut off mid-send
-            await _send_error(send, BodyTooLarge(self.max_body_bytes, f"{declared} bytes"))
+            await _send_error(send, BodyTooLarge(self.max_body_bytes, f"{declared} bytes", self.items))
             return
         received = 0
         started = False
@@ -110,7 +116,9 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
-                    raise BodyTooLarge(self.max_body_bytes, f"more than {self.max_body_bytes} bytes")
+                    raise BodyTooLarge(
+                        self.max_body_bytes, f"more than {self.max_body_bytes} bytes", self.items
+                    )
             return message
 
         async def watching_send(message: Message) -> None:

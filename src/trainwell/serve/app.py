@@ -113,7 +113,7 @@ def create_app(
     batch_wait_ms: float = 2.0,
     max_rows: int = 1000,
     max_images: int = 64,
-    max_body_bytes: int = 1_000_000,
+    max_body_bytes: int | None = None,
     forbid_extra_fields: bool = True,
     threads: int | None = None,
     backend: str = "auto",
@@ -128,7 +128,7 @@ def create_app(
             request is in flight).
         max_rows: Most rows in one request.
         max_images: Most images in one request (vision models).
-        max_body_bytes: Largest request body, in bytes.
+        max_body_bytes: Largest request body, in bytes (default: 32 MB for an image model, 1 MB for others).
         forbid_extra_fields: Refuse fields that are not inputs of the model (else ignore them).
         threads: Intra-op threads for the model calls, torch's and onnxruntime's (``None``: their defaults).
         backend: ``"torch"``, ``"onnx"`` (needs ``model.onnx``: ``trainwell export MODEL --onnx``) or
@@ -192,7 +192,14 @@ def create_app(
     app.state.batcher, app.state.batch_stats = batcher, batcher.stats
     install_error_handlers(app)
     app.add_middleware(AnnouncePredictions, batcher=batcher)  # type: ignore[arg-type]
-    app.add_middleware(BodySizeLimit, max_body_bytes=config.max_body_bytes)  # type: ignore[arg-type]
+    items = {"vision": "images", "text": "sentences" if tagger else "texts"}.get(
+        predictor.application, "rows"
+    )
+    app.add_middleware(
+        BodySizeLimit,  # type: ignore[arg-type]
+        max_body_bytes=config.body_limit(predictor.application),
+        items=items,
+    )
     app.add_middleware(RequestId)  # type: ignore[arg-type]  # outermost: every answer, a 413 too, carries it
     if predictor.application == "collab" and isinstance(model, str | os.PathLike):
         from trainwell.collab.names import stored_item_names

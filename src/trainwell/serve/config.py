@@ -9,6 +9,10 @@ from typing import Any
 from trainwell.core.errors import ConfigError
 from trainwell.serve.backends import BACKENDS
 
+#: The largest request body by default: rows and texts (1 MB), and images (32 MB: a few phone photos of 3 to
+#: 8 MB each; the pixel limit guards what decoding them costs).
+BODY_BYTES, IMAGE_BODY_BYTES = 1_000_000, 32_000_000
+
 
 @dataclass(frozen=True)
 class ServeConfig:
@@ -20,7 +24,8 @@ class ServeConfig:
             The server never waits when no other request is in flight, so a lone client pays nothing.
         max_rows: Most rows in one request (more: 422).
         max_images: Most images in one request to a vision model (more: 422).
-        max_body_bytes: Largest request body in bytes (larger: 413).
+        max_body_bytes: Largest request body in bytes (larger: 413); ``None``: :data:`IMAGE_BODY_BYTES` for an
+            image model (a phone's photo is several megabytes), :data:`BODY_BYTES` for any other.
         forbid_extra_fields: Refuse a row holding a field that is not an input of the model (422); when
             ``False`` such fields are ignored.
         threads: Intra-op threads for the model calls (torch's, and onnxruntime's on the onnx backend);
@@ -34,7 +39,7 @@ class ServeConfig:
     batch_wait_ms: float = 2.0
     max_rows: int = 1000
     max_images: int = 64
-    max_body_bytes: int = 1_000_000
+    max_body_bytes: int | None = None
     forbid_extra_fields: bool = True
     threads: int | None = None
     backend: str = "auto"
@@ -43,7 +48,8 @@ class ServeConfig:
         _check_count("max_batch", self.max_batch, "e.g. --max-batch 64")
         _check_count("max_rows", self.max_rows, "e.g. --max-rows 1000")
         _check_count("max_images", self.max_images, "e.g. --max-images 64")
-        _check_count("max_body_bytes", self.max_body_bytes, "e.g. --max-body-bytes 1000000")
+        if self.max_body_bytes is not None:
+            _check_count("max_body_bytes", self.max_body_bytes, "e.g. --max-body-bytes 1000000")
         if self.threads is not None:
             _check_count("threads", self.threads, "e.g. --threads 1, or leave it out for torch's default")
         wait = self.batch_wait_ms
@@ -63,6 +69,12 @@ class ServeConfig:
             )
         if not isinstance(self.forbid_extra_fields, bool):
             raise ConfigError(f"forbid_extra_fields must be True or False, got {self.forbid_extra_fields!r}")
+
+    def body_limit(self, application: str) -> int:
+        """The largest request body a server of a model of ``application`` takes: ``max_body_bytes`` if set."""
+        if self.max_body_bytes is not None:
+            return self.max_body_bytes
+        return IMAGE_BODY_BYTES if application == "vision" else BODY_BYTES
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as plain JSON data (``ServeConfig(**config.to_dict())`` rebuilds them)."""

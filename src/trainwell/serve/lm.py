@@ -137,7 +137,7 @@ def create_lm_app(predictor: Any, config: ServeConfig) -> FastAPI:
     app.state.path_hints = PATH_HINTS
     install_error_handlers(app)
     app.add_middleware(AnnouncePredictions, batcher=batcher, path="/score")  # type: ignore[arg-type]
-    app.add_middleware(BodySizeLimit, max_body_bytes=config.max_body_bytes)  # type: ignore[arg-type]
+    app.add_middleware(BodySizeLimit, max_body_bytes=config.body_limit("text"), items="texts")  # type: ignore[arg-type]
     app.add_middleware(RequestId)  # type: ignore[arg-type]
     metadata = lm_metadata(predictor, config)
 

@@ -129,7 +129,7 @@ def metadata_document(
         "versions": _versions(metadata),
         "limits": {
             "max_rows": config.max_rows,
-            "max_body_bytes": config.max_body_bytes,
+            "max_body_bytes": config.body_limit(predictor.application),
             "max_batch": config.max_batch,
             "batch_wait_ms": config.batch_wait_ms,
             "forbid_extra_fields": config.forbid_extra_fields,
@@ -164,7 +164,7 @@ def _vision_metadata(predictor: ServablePredictor, config: ServeConfig, *, backe
         "limits": {
             "max_images": config.max_images,
             "max_image_pixels": MAX_IMAGE_PIXELS,
-            "max_body_bytes": config.max_body_bytes,
+            "max_body_bytes": config.body_limit("vision"),
             "max_batch": config.max_batch,
             "batch_wait_ms": config.batch_wait_ms,
             "forbid_extra_fields": config.forbid_extra_fields,

@@ -140,7 +140,7 @@ def text_limits(config: ServeConfig) -> dict[str, Any]:
     """The ``limits`` of ``GET /metadata`` for models that take texts."""
     return {
         "max_texts": config.max_rows,
-        "max_body_bytes": config.max_body_bytes,
+        "max_body_bytes": config.body_limit("text"),
         "max_batch": config.max_batch,
         "batch_wait_ms": config.batch_wait_ms,
         "forbid_extra_fields": config.forbid_extra_fields,
