@@ -682,3 +682,25 @@ def test_fit_and_predict_read_a_folder_alike(tmp_path: Path) -> None:
     with pytest.warns(UserWarning, match=r"skipped 1 unreadable image file\(s\) of 10: .*gone\.png"):
         data = image_data(root, size=16, valid_pct=0.3, seed=0)
     assert data.task.classes == ("horizontal", "vertical")
+
+
+def test_a_few_colour_images_among_grey_ones_are_warned_of(tmp_path: Path) -> None:
+    # One colour JPEG among 60 grayscale PNGs turned the whole model to colour, in silence.
+    import warnings
+
+    root = make_image_folder(tmp_path / "scans", per_class=30, mode="L")
+    shape_image("vertical", np.random.default_rng(5), 24, "RGB").save(root / "vertical" / "photo.jpg")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        data = image_data(root, size=16, seed=0)
+    said = [str(w.message) for w in caught if "in colour (the first" in str(w.message)]
+    assert said == [
+        f"1 of the 61 images looked at is in colour (the first: '{root / 'vertical' / 'photo.jpg'}'), the others "
+        "grayscale: the model reads every image in colour (3 channels); if those are grey pictures saved in "
+        "colour, convert them to grayscale for a grayscale model"
+    ]
+    assert data.model_hints["in_channels"] == 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # all grey, or all in colour: nothing to say
+        image_data(make_image_folder(tmp_path / "grey", per_class=10, mode="L"), size=16)
+        image_data(make_image_folder(tmp_path / "colour", per_class=10), size=16)

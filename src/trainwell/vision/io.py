@@ -739,6 +739,11 @@ def decode_error_message(path: Path, error: BaseException) -> str:
     return f"{path}: {type(error).__name__}: {str(error).splitlines()[0][:120] if str(error) else ''}"
 
 
+#: Colour images among grayscale ones, at most this share of those looked at, are warned of: a stray file, or
+#: grey pictures saved in colour, that turn the whole model to colour.
+FEW_IN_COLOUR = 0.05
+
+
 def probe_images(paths: Sequence[Path], limit: int = 200) -> tuple[tuple[int, int], int]:
     """Median (height, width) and channel count (1 if every probed image is grayscale) of a sample of files."""
     from PIL import Image
@@ -746,19 +751,28 @@ def probe_images(paths: Sequence[Path], limit: int = 200) -> tuple[tuple[int, in
     check_decodable(paths)
     step = max(1, len(paths) // limit)
     heights, widths = [], []
-    grayscale = True
+    colour: list[Path] = []
     for path in list(paths)[::step][:limit]:
         try:
             with Image.open(path) as image:
                 width, height = image.size
-                grayscale = grayscale and image.mode in ("L", "1", "I;16", "I")
+                if image.mode not in ("L", "1", "I;16", "I", "F"):
+                    colour.append(Path(path))
         except Exception:  # corrupt files are reported by decode_images
             continue
         heights.append(height)
         widths.append(width)
     if not heights:
         raise DataError(f"none of the probed image files could be opened, e.g. '{paths[0]}'")
-    return (int(np.median(heights)), int(np.median(widths))), 1 if grayscale else 3
+    if colour and len(colour) <= FEW_IN_COLOUR * len(heights):
+        warn(
+            f"{len(colour)} of the {len(heights)} images looked at {'is' if len(colour) == 1 else 'are'} in colour "
+            f"(the first: '{colour[0]}'), the "
+            "others grayscale: the model reads every image in colour (3 channels); if those are grey pictures "
+            "saved in colour, convert them to grayscale for a grayscale model",
+            UserWarning,
+        )
+    return (int(np.median(heights)), int(np.median(widths))), 3 if colour else 1
 
 
 def pixel_rows(images: np.ndarray) -> Any:
