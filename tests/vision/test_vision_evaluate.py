@@ -152,6 +152,8 @@ def test_images_are_judged_by_the_metrics_asked_for(tmp_path: Path) -> None:
 
 def test_a_folders_test_split_is_left_out_of_the_folds(tmp_path: Path) -> None:
     # It was pooled with train/ and valid/: the images fit holds out of every choice were folded in.
+    import shutil
+
     from typer.testing import CliRunner
 
     from trainwell.cli.app import app
@@ -183,6 +185,16 @@ def test_a_folders_test_split_is_left_out_of_the_folds(tmp_path: Path) -> None:
         f"{root / 'test'} left out: the folds are drawn from {root / 'training'} and {root / 'val'}"
         in renamed.output
     )
+    # Without test/, train/ and valid/ were pooled into the folds without a word.
+    shutil.rmtree(root / "test")
+    pooled = CliRunner().invoke(
+        app, ["evaluate", str(root), "--cv", "2", "--epochs", "1", "--no-baselines"], env={"COLUMNS": "250"}
+    )
+    assert pooled.exit_code == 0, pooled.output
+    assert (
+        f"the folds are drawn from {root / 'training'} and {root / 'val'} together (each fold holds out its own "
+        "share, not the folder's split)"
+    ) in " ".join(pooled.output.split())
 
 
 def test_images_repeated_across_the_folds_are_said_once_by_path(tmp_path: Path) -> None:

@@ -184,7 +184,8 @@ def say_class_files(data: Path) -> None:
 
 def say_test_left_out(data: Path, *, images: bool = False) -> None:
     """Say that cross-validation leaves a folder's ``test/`` beside ``train/`` out, and which folders its folds
-    are drawn from, by the names the folder's reader knows (``images``: the image reader's, ``training/`` too)."""
+    are drawn from (``train/`` and ``valid/`` pooled), by the names the folder's reader knows (``images``: the
+    image reader's, ``training/`` too)."""
     from trainwell.cli._common import out_console
     from trainwell.text._folders import VALID_FOLDERS
     from trainwell.vision.io import TRAIN_NAMES, VALID_NAMES
@@ -218,13 +219,15 @@ def say_test_left_out(data: Path, *, images: bool = False) -> None:
     valid_names: tuple[str, ...] = VALID_NAMES if images else VALID_FOLDERS
     children = {child.name.lower(): child for child in data.iterdir() if child.is_dir()}
     train = next((children[name] for name in train_names if name in children), None)
-    if train is None or "test" not in children:
-        return
     valid = next((children[name] for name in valid_names if name in children), None)
+    if train is None or ("test" not in children and valid is None):
+        return
     drawn = f"{train}" + (f" and {valid}" if valid is not None else "")
-    out_console.print(
-        f"{children['test']} left out: the folds are drawn from {drawn}", markup=False, soft_wrap=True
+    pooled = (
+        " together (each fold holds out its own share, not the folder's split)" if valid is not None else ""
     )
+    left = f"{children['test']} left out: " if "test" in children else ""
+    out_console.print(f"{left}the folds are drawn from {drawn}{pooled}", markup=False, soft_wrap=True)
 
 
 def is_image_source(data: Path, path_col: str | None, command: str = "fit") -> bool:
