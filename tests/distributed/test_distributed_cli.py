@@ -73,3 +73,10 @@ def test_a_command_that_does_not_train_is_refused_under_torchrun(tmp_path: Path)
     line = "error: trainwell serve does not train, so it runs in one process: start it without torchrun"
     assert done.stderr.count(line) == 1, done.stderr[-3000:]
     assert not (tmp_path / "model").exists()
+
+
+def test_a_usage_mistake_under_torchrun_is_said_once(tmp_path: Path) -> None:
+    # Every process printed "error: No such option: --epoch", one line per process.
+    done = torchrun("-m", "trainwell", "fit", tmp_path / "t.csv", "--epoch", "2", timeout=90)
+    assert done.returncode != 0
+    assert done.stderr.count("error: No such option: --epoch") == 1, done.stderr[-3000:]

@@ -175,7 +175,8 @@ def main() -> None:
                 ": trainwell evaluate reads one data source, on which it cross-validates a new model; to score a "
                 "fitted model on labelled data: trainwell report MODEL_DIR --data FILE"
             )
-        print(f"error: {message} (see '{command} --help')", file=sys.stderr)
+        if os.environ.get("RANK", "0") == "0":  # under torchrun every process parses alike: one says it
+            print(f"error: {message} (see '{command} --help')", file=sys.stderr)
         raise SystemExit(error.exit_code) from None
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
