@@ -418,3 +418,24 @@ def test_the_target_among_the_ignored_columns_is_refused() -> None:
     )
     with pytest.raises(ConfigError, match=r"^column 'y' is in both --target and --ignore; give it one role$"):
         tabular_data(frame, "y", ignore=["hours", "y"])
+
+
+def test_like_reads_new_rows_as_the_first_data_did_and_a_learner_refuses_other_readings() -> None:
+    # Continual learning on tables: task B's data coded its categories and scaled its numbers by its own rows,
+    # and learn.data = B trained on them as if they were A's, in silence.
+    first = make_table(200, seed=0)
+    second = make_table(120, seed=1)
+    second.loc[:5, "city"] = "lima"  # a category the first data never held: it shifted every later code
+    a = tabular_data(first, "expensive")
+    learn = tabular_learner(a)
+    with pytest.raises(ConfigError, match=r"^learn.data: the new data was prepared with another recipe .* "
+                       r"tabular_data\(rows, target, like=learn.data\)$"):  # fmt: skip
+        learn.data = tabular_data(second, "expensive")
+    b = tabular_data(second, "expensive", like=a)
+    learn.data = b  # taken: read as the first
+    assert b.recipe is a.recipe and b.task == a.task and b.model_hints == a.model_hints
+    with pytest.raises(ConfigError, match=r"like= takes the columns' roles and the task from its data; drop "
+                       r"cat_names="):  # fmt: skip
+        tabular_data(second, "expensive", like=a, cat_names=["city"])
+    with pytest.raises(ConfigError, match="like= holds data predicting expensive, not price"):
+        tabular_data(second, "price", like=a)

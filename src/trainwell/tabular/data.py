@@ -50,6 +50,7 @@ def tabular_data(
     date_formats: Mapping[str, str] | None = None,
     min_category_count: int = MIN_CATEGORY_COUNT,
     names: Sequence[str] | None = None,
+    like: DataBundle | None = None,
 ) -> DataBundle:
     """Everything a tabular Learner needs from a table, with the preprocessing fitted on training rows only.
 
@@ -83,6 +84,10 @@ def tabular_data(
             trained (see :mod:`trainwell.tabular.recipe`). 1 keeps every value.
         names: the names of every column, in order, of a CSV/TSV ``source`` (and ``test``) without a header row
             (UCI's ``adult.data``); its first line is then a row of data.
+        like: a bundle of :func:`tabular_data` whose preprocessing and task are taken as they are instead of
+            fitted on these rows: the next task of continual learning, more rows for a Learner trained on the
+            first (``learn.data = tabular_data(rows, target, like=learn.data)``), read by the model as it read
+            those; a label it does not know is refused.
 
     Example:
         >>> import pandas as pd
@@ -91,6 +96,8 @@ def tabular_data(
         'binary'
     """
     _check_settings(valid_pct, valid_col, splits, batch_size)
+    _check_like(like, cat_names=cat_names, cont_names=cont_names, task=task, label_names=label_names,
+                positive=positive, date_formats=date_formats)  # fmt: skip
     check_min_category_count(min_category_count)
     _check_source(source, target)
     name = str(source) if not isinstance(source, pd.DataFrame) else "the table"
@@ -128,13 +135,22 @@ def tabular_data(
         )
     labelled = labelled_rows(df, targets, name, label_delim=label_delim).to_numpy()
     target_values: Any = df[targets[0]] if len(targets) == 1 else df[targets]
-    resolved = infer_task(
-        target_values[labelled],
-        name=targets[0],
-        kind=task,
-        label_delim=label_delim,
-        label_names=label_names,
-        positive=positive,
+    if like is not None and list(like.task.target_names) != targets:
+        raise ConfigError(
+            f"like= holds data predicting {', '.join(like.task.target_names)}, not {', '.join(targets)}; pass the "
+            "same target, or leave like= out"
+        )
+    resolved = (
+        like.task
+        if like is not None
+        else infer_task(
+            target_values[labelled],
+            name=targets[0],
+            kind=task,
+            label_delim=label_delim,
+            label_names=label_names,
+            positive=positive,
+        )
     )
     train_index, valid_index = choose_split(
         df, valid_pct=valid_pct, valid_col=valid_col, splits=splits, seed=seed
@@ -146,16 +162,22 @@ def tabular_data(
             "Use more rows or a smaller validation share"
         )
     train_df, valid_df = df.iloc[train_index], df.iloc[valid_index]
-    recipe = TabularRecipe.fit(
-        train_df,
-        target=targets,
-        cat_names=cat_names,
-        cont_names=cont_names,
-        ignore=[c for c in excluded if c not in targets],
-        source=name,
-        date_formats=date_formats,
-        min_category_count=min_category_count,
+    recipe = (
+        like.recipe
+        if like is not None
+        else TabularRecipe.fit(
+            train_df,
+            target=targets,
+            cat_names=cat_names,
+            cont_names=cont_names,
+            ignore=[c for c in excluded if c not in targets],
+            source=name,
+            date_formats=date_formats,
+            min_category_count=min_category_count,
+        )
     )
+    if like is not None:
+        check_columns(df, recipe.columns, name, "like= (the columns its data was read from)")
     if recipe.n_cat + recipe.n_cont == 0:
         raise DataError(
             f"{name}: every input column was dropped ({recipe.dropped}); nothing is left to learn from"
@@ -214,6 +236,11 @@ def tabular_data(
         y = train.tensors[-1].reshape(len(train_df), -1)
         hints["target_mean"] = y.mean(0).tolist()
         hints["target_std"] = y.std(0).clamp_min(1e-6).nan_to_num(1.0).tolist()
+        if like is not None:  # the model's scaling of the target is the first data's
+            hints["target_mean"], hints["target_std"] = (
+                like.model_hints["target_mean"],
+                like.model_hints["target_std"],
+            )
     shown = {"train": train_df.head(SHOWN_TRAINING_ROWS).reset_index(drop=True)}  # show_batch's
     # Beside top losses: held-out rows as read, up to a size whose copy costs little beside the tensors.
     if valid is not None and len(valid_df) <= SHOWN_HELD_OUT_ROWS:
@@ -231,6 +258,21 @@ def tabular_data(
         leaks=tuple(dict.fromkeys(leaks)),
         rows=shown,
     )
+
+
+def _check_like(like: DataBundle | None, **given: Any) -> None:
+    """Refuse ``like=`` that is no table's bundle, or beside settings it fixes (the columns' roles, the task)."""
+    if like is None:
+        return
+    if not isinstance(like, DataBundle) or like.application != "tabular":
+        raise ConfigError(
+            f"like= takes a bundle of tabular_data (learn.data of a table's Learner), got {type(like).__name__}"
+        )
+    set_too = [name for name, value in given.items() if value is not None]
+    if set_too:
+        raise ConfigError(
+            f"like= takes the columns' roles and the task from its data; drop {', '.join(f'{n}=' for n in set_too)}"
+        )
 
 
 #: Training rows a table's DataBundle keeps as read, for ``data.show_batch()``.

@@ -48,9 +48,33 @@ def tabular_learner(
         learner_kwargs["loss"] = several_targets_loss(data.task, config)
     config.update(layers=list(layers), dropout=dropout, numeric_embedding=numeric_embedding)
     model = create_model(arch, **config)
-    learn = Learner(model, data, lr=lr, wd=wd, **learner_kwargs)
+    learn = TabularLearner(model, data, lr=lr, wd=wd, **learner_kwargs)
     learn.model_spec = {"name": arch, "config": config}
     return learn
+
+
+class TabularLearner(Learner):
+    """A Learner of a table's network: data set in place of :attr:`data` (the next task of continual learning)
+    must read the columns as the first did."""
+
+    def check_new_data(self, data: DataBundle) -> None:
+        """Refuse data prepared with another recipe (its categories coded otherwise, its numbers scaled by other
+        means): the model's embedding rows and weights would read other values, in silence. Data built with
+        ``tabular_data(..., like=learn.data)`` is taken.
+
+        Raises:
+            ConfigError: The first difference, and how to build the data the Learner can read.
+        """
+        old, new = self.data.recipe, data.recipe
+        if old is None or new is None or old is new or old.to_dict() == new.to_dict():  # type: ignore[attr-defined]
+            return
+        mine, theirs = old.to_dict(), new.to_dict()  # type: ignore[attr-defined]
+        differs = next((key for key in mine if mine.get(key) != theirs.get(key)), "columns")
+        raise ConfigError(
+            f"learn.data: the new data was prepared with another recipe (its {differs} differ: categories coded "
+            "otherwise, numbers scaled by other means), which the model would read as the old data's in silence; "
+            "build it with the Learner's: tabular_data(rows, target, like=learn.data)"
+        )
 
 
 #: Names of the architectures a table takes by name on the command line.
