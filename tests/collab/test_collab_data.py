@@ -247,7 +247,7 @@ def test_two_numeric_values_are_binary_unless_told_regression() -> None:
             {"rating": ["good", "bad", "ok", "bad", "ok"] * 4},
             {},
             DataError,
-            "rating column 'rating' holds 'good', which is not a number",
+            r"rating column 'rating' holds 'good' in data row 1 \(20 rows in all\), which is not a number",
         ),
         (
             {"rating": [4] * 20},

@@ -670,10 +670,13 @@ def _infer_task(ratings: pd.Series, rating_col: str, kind: str | None) -> Task:
         return binary  # (disliked, liked): infer_task puts a negated label first (positive_last)
     numbers = pd.to_numeric(ratings, errors="coerce")
     if numbers.isna().any():
-        bad = ratings[numbers.isna()].iloc[0]
+        position = int(np.flatnonzero(numbers.isna().to_numpy())[0])
+        bad = ratings.iloc[position]
+        count = int(numbers.isna().sum())
         raise DataError(
-            f"rating column '{rating_col}' holds {bad!r}, which is not a number; ratings must be numbers (or "
-            "exactly two labels, such as liked/disliked)"
+            f"rating column '{rating_col}' holds {bad!r} in data row {position + 1}"
+            f"{f' ({count:,} rows in all)' if count > 1 else ''}, which is not a number; ratings must be numbers "
+            "(or exactly two labels, such as liked/disliked)"
         )
     if not np.isfinite(numbers.to_numpy(dtype=np.float64)).all():
         raise DataError(f"rating column '{rating_col}' holds an infinite value; fix or drop that row")

@@ -194,12 +194,22 @@ def unknown_id_hint(value: Any, vocabulary: list[str], kind: str) -> str:
 
     >>> unknown_id_hint("7.5", ["1", "2", "40"], "users")
     'its users are whole numbers from 1 to 40'
+    >>> unknown_id_hint("2", ["1", "3", "40"], "items")
+    'its 3 items are whole numbers from 1 to 40, not every one of them: 2 is not among those trained on (its ratings were all in the validation rows, or it has none)'
     >>> unknown_id_hint("alise", ["alice", "bob"], "users")
     "did you mean 'alice'?"
     """
     numbers = [int(key) for key in vocabulary if key.lstrip("-").isdigit()]
     if vocabulary and len(numbers) == len(vocabulary):
-        return f"its {kind} are whole numbers from {min(numbers)} to {max(numbers)}"
+        low, high = min(numbers), max(numbers)
+        inside = str(value).strip().lstrip("-").isdigit() and low <= int(str(value).strip()) <= high
+        if inside and len(numbers) < high - low + 1:  # within the range, yet not one of them: a gap
+            return (
+                f"its {len(numbers):,} {kind} are whole numbers from {low} to {high}, not every one of them: "
+                f"{str(value).strip()} is not among those trained on (its ratings were all in the validation rows, "
+                "or it has none)"
+            )
+        return f"its {kind} are whole numbers from {low} to {high}"
     import difflib
 
     text = str(value).strip()

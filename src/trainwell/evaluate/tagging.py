@@ -160,7 +160,12 @@ def explain_tagging(
             if len(rest)
             else (np.nan, np.nan)
         )
-        sentence = sentences[name].format(percent=f"{100 * value:.1f}%", words=n_words, entities=n_entities)
+        if name == "entity_precision" and value != value:  # no entity marked: no share of them is right
+            sentence = "the model marks no entity, so none of its entities can be judged right or wrong"
+        else:
+            sentence = sentences[name].format(
+                percent=f"{100 * value:.1f}%", words=n_words, entities=n_entities
+            )
         lines.append(
             MetricLine(name, value, low, high, f"{sentence}; interval over {n_sentences:,} sentences")
         )
