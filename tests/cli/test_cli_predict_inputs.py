@@ -241,7 +241,9 @@ def test_label_only_writes_a_submission_file_the_label_under_the_target_name(
     assert code == 0 and list(pd.read_csv(io.StringIO(out)).columns) == ["line", "sentiment"], err
     code, out, err = _run("predict", models["ratings"], models["ratings_frame"], "--label-only")
     ratings = pd.read_csv(io.StringIO(out))
-    assert code == 0 and list(ratings.columns) == ["rating"] and ratings["rating"].notna().all(), err
+    assert (
+        code == 0 and list(ratings.columns) == ["user", "item", "rating"] and ratings["rating"].notna().all()
+    ), err
     for kind, said in (("lm", "a language model's scores"), ("tagger", "a tagger's tags")):
         code, _, err = _run("predict", models[kind], "-", "--label-only", stdin=b"the cat sat\n")
         assert code == 2 and f"--label-only is for classifiers and regressors; {said} have no label" in err
