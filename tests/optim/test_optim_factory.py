@@ -99,6 +99,13 @@ def test_bad_names_options_and_lr_are_reported() -> None:
     params = [nn.Parameter(torch.zeros(2))]
     with pytest.raises(ConfigError, match="unknown optimizer 'lamb'; known: adabelief, adam, adamw, sgd"):
         create_optimizer("lamb", params, lr=0.1)
+    # A Learner given a misspelt name built and failed at its first fit, with no suggestion.
+    from trainwell.data import tensor_data
+    from trainwell.learner import Learner
+
+    data = tensor_data(torch.randn(20, 3), torch.arange(20) % 2)
+    with pytest.raises(ConfigError, match=r"unknown optimizer 'adamm' \(did you mean 'adam'\?\); known: "):
+        Learner(nn.Linear(3, 1), data, opt="adamm")
     with pytest.raises(ConfigError, match="unknown option 'momentum' for optimizer 'adamw'; accepted: betas"):
         create_optimizer("adamw", params, lr=0.1, momentum=0.9)
     with pytest.raises(ConfigError, match="lr must be a finite number > 0, got 0"):

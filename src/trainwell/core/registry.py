@@ -63,8 +63,12 @@ class Registry(Generic[T]):
         try:
             return self._entries[name]
         except KeyError:
+            import difflib
+
             known = ", ".join(sorted(self._entries)) or "(none registered)"
-            raise ConfigError(f"unknown {self.kind} {name!r}; known: {known}") from None
+            close = difflib.get_close_matches(str(name), list(self._entries), n=1, cutoff=0.7)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(f"unknown {self.kind} {name!r}{hint}; known: {known}") from None
 
     def names(self, pattern: str = "*") -> list[str]:
         return sorted(n for n in self._entries if fnmatch.fnmatchcase(n, pattern))

@@ -128,6 +128,10 @@ class Learner:
         self.data = data
         self.task = data.task
         self.loss_func: LossLike = loss if loss is not None else loss_for_task(self.task)
+        if isinstance(opt, str):
+            from trainwell.optim.factory import optimizers
+
+            optimizers.entry(opt)  # a misspelt name is said now, not at the first fit
         self.opt_name = opt
         self.opt: torch.optim.Optimizer | None = None
         self.metrics: list[Metric] = _build_metrics(self.task, metrics)
