@@ -90,7 +90,8 @@ def test_printing_it_shows_the_table_evaluate_prints() -> None:
     assert "0.9075 ± 0.0096" in text  # the model's mean accuracy ± its std over folds
     # No clear gain is a note (a warning is for a model clearly worse), one line per baseline.
     lines = [line for line in text.splitlines() if line.startswith(("warning:", "note:"))]
-    assert len(lines) == 1 and lines[0].startswith("note: trainwell's f1 0.787 [") and "close's" in lines[0]
+    assert len(lines) == 2 and lines[0].startswith("note: trainwell's f1 0.787 [") and "close's" in lines[0]
+    assert lines[1].startswith("note: trainwell beats weak on accuracy +")  # beaten on every metric: said too
     shown = Console(width=200, record=True, color_system=None)
     evaluation.show(shown)
     assert shown.export_text() == text

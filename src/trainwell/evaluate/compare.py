@@ -206,6 +206,18 @@ def verdict_lines(found: Sequence[Verdict], model_name: str = "trainwell") -> li
             else ""
         )
         lines.append((kind, f"{model_name} " + ", and ".join(parts) + legend + beats))
+    for baseline, wins in beaten.items():  # beaten on every metric: said too (it said nothing at all)
+        if baseline in by_baseline:
+            continue
+        paired = [v.paired for v in wins if v.paired is not None and v.paired.low == v.paired.low]
+        legend = (
+            f" (the differences {model_name} minus {baseline}, paired over the same {_paired_over(paired[0])})"
+            if paired
+            else ""
+        )
+        lines.append(
+            ("note", f"{model_name} beats {baseline} on {'; '.join(v.short() for v in wins)}{legend}")
+        )
     return lines
 
 
