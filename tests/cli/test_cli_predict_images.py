@@ -159,6 +159,22 @@ def test_a_folder_trained_model_predicts_a_csv_of_paths_named_by_path_col(tmp_pa
     assert table["prediction"].tolist() == pd.read_csv(io.StringIO(direct))["prediction"].tolist()
     code, _, err = _output(tmp_path, "predict", str(model), str(tmp_path / "test.csv"), "--path-col", "img")
     assert code == 2 and "'img' (--path-col) is not a column of 'test.csv'; its columns are: id, image" in err
+    # One listed file missing stopped every prediction; a folder skips a file it cannot read, and so does a list.
+    listed = [p.relative_to(tmp_path).as_posix() for p in images[:2]]
+    (tmp_path / "gone.csv").write_text(f"id,image\nt0,{listed[0]}\nt1,train/gone.png\nt2,{listed[1]}\n")
+    code, out, err = _output(tmp_path, "predict", str(model), str(tmp_path / "gone.csv"), "--path-col", "image",
+                             "--keep", "id")  # fmt: skip
+    assert code == 0, err
+    assert pd.read_csv(io.StringIO(out))["id"].tolist() == ["t0", "t2"]
+    assert "skipped 1 unreadable image file(s) of 3: train/gone.png: does not exist or is not a file" in err
+    # Paths written as Windows writes them are read with / (they were "do not exist").
+    (tmp_path / "windows.csv").write_text("id,image\n" + "".join(f"w{i},{p.replace('/', chr(92))}\n"
+                                                                   for i, p in enumerate(listed)))  # fmt: skip
+    code, out, err = _output(
+        tmp_path, "predict", str(model), str(tmp_path / "windows.csv"), "--path-col", "image"
+    )
+    assert code == 0 and "writes its paths with backslashes, as Windows does: read with / instead" in err, err
+    assert pd.read_csv(io.StringIO(out))["prediction"].tolist() == table["prediction"].tolist()[:2]
 
 
 def _output(root: Path, *args: str) -> tuple[int, str, str]:

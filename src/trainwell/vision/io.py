@@ -431,10 +431,12 @@ def _cell(table: Any, column: str, row: int) -> str:
     return repr(value) if isinstance(value, str) else str(value.item() if hasattr(value, "item") else value)
 
 
-def _listed_paths(column: Any, base: Path | None, name: str) -> list[Path]:
+def _listed_paths(column: Any, base: Path | None, name: str, *, some_missing: bool = False) -> list[Path]:
     """A table's column of image paths, relative to ``base`` (default: the current folder); each must exist, as
     written or, for names listed without their folder or extension (Kaggle's ``id`` column beside ``train/``),
-    as one folder under ``base`` and one image extension make them all (said in a warning)."""
+    as one folder under ``base`` and one image extension make them all (said in a warning). ``some_missing``
+    (predicting): files that do not exist are kept, for the decoding to skip by name as it skips a corrupt one,
+    unless none exists."""
     written = column.astype(str).tolist()
     paths = [Path(p) if Path(p).is_absolute() or base is None else base / p for p in written]
     missing = [str(p) for p in paths if not p.is_file()]
@@ -447,10 +449,26 @@ def _listed_paths(column: Any, base: Path | None, name: str) -> list[Path]:
             UserWarning,
         )
         return paths
+    if missing and os.sep == "/" and any("\\" in path for path in written):  # Windows' separators, here
+        posix = [path.replace("\\", "/") for path in written]
+        mended = [Path(p) if Path(p).is_absolute() or base is None else base / p for p in posix]
+        if all(path.is_file() for path in mended):
+            warn(
+                f"{name} writes its paths with backslashes, as Windows does: read with / instead", UserWarning
+            )
+            return mended
+    if missing and some_missing and len(missing) < len(paths):
+        return paths
     if missing:
+        windows = any("\\" in path and "/" not in path for path in written)
         raise DataError(
             f"{len(missing)} image file(s) listed in {name} do not exist, e.g. '{missing[0]}'; "
             f"paths are read relative to '{base if base is not None else Path.cwd()}'"
+            + (
+                "; they are written with backslashes, as Windows writes them: write them with /"
+                if windows
+                else ""
+            )
         )
     return paths
 
@@ -506,7 +524,7 @@ def listed_image_paths(
             f"'{path_col}' ({whose}) is not a column of '{table_path}'; its columns are: "
             f"{list_columns([str(c) for c in rows.columns])}. Name its column of image paths with --path-col"
         )
-    return _listed_paths(rows[path_col].dropna(), table_path.parent, f"'{table_path}'")
+    return _listed_paths(rows[path_col].dropna(), table_path.parent, f"'{table_path}'", some_missing=True)
 
 
 def not_an_image(source: Path, model: str) -> str:
