@@ -153,7 +153,9 @@ def test_a_csv_source_takes_a_validation_csv_of_the_same_columns(tmp_path: Path)
     )
     assert data.train.n_rows == 20 and data.valid.n_rows == 8  # type: ignore[union-attr]
     assert all(p.parent.parent.name == "valid" for p in data.paths["valid"])  # type: ignore[attr-defined]
-    with pytest.raises(ConfigError, match=r"valid= .*a folder of class folders when the source is a folder"):
+    with pytest.raises(
+        ConfigError, match=r"^valid must be a folder of class folders when the training images are one"
+    ):
         image_data(tmp_path / "train", valid=tmp_path / "valid.csv")
 
 
@@ -460,7 +462,7 @@ def test_bad_settings_fail_before_reading(image_folder: Path, monkeypatch: pytes
     # An unknown augmentation was found only once every image had been decoded.
     monkeypatch.setattr("trainwell.vision.data.decode_images", no_reading)
     monkeypatch.setattr("trainwell.vision.data.probe_images", no_reading)
-    with pytest.raises(ConfigError, match="--size"):
+    with pytest.raises(ConfigError, match=r"^size must be at least 8 pixels"):
         image_data(image_folder, size=4)
     with pytest.raises(ConfigError, match="--batch-size"):
         image_data(image_folder, batch_size=1)
