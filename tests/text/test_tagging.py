@@ -355,6 +355,10 @@ def test_command_line_errors_are_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["fit", str(train), "--out", str(tmp_path / "m")])
     assert result.exit_code == 2
     assert "line 2" in result.output and "Traceback" not in result.output
+    # lr-find of a CoNLL file asked for --target, as of a table.
+    (tmp_path / "good.conll").write_text("EU B-ORG\nrejects O\n\nPeter B-PER\n", encoding="utf-8")
+    swept = CliRunner().invoke(app, ["lr-find", str(tmp_path / "good.conll")], env={"COLUMNS": "250"})
+    assert swept.exit_code == 2 and "a tagger trains at fit's default rate: pass fit --lr" in swept.output
     table = tmp_path / "rows.csv"
     table.write_text("a,b\n1,2\n3,4\n", encoding="utf-8")
     odd = tmp_path / "train.txt"  # neither a table with --target nor lines that read as CoNLL columns

@@ -96,9 +96,15 @@ def lr_find(
             )
         if not out.suffix:  # `--out lrf` wrote a PNG named lrf, which nothing opens as a picture
             out = out.with_name(out.name + ".png")
-        if task in ("language_model", "tagging"):
+        from trainwell.cli._tagging import is_tagging_source
+
+        sequences = task
+        if task is None and data.exists() and is_tagging_source(data, None, text):  # a CoNLL file: no --task
+            sequences = "tagging"
+        if sequences in ("language_model", "tagging"):
             raise ConfigError(
-                f"lr-find sweeps table, image and text classifiers; a {task.replace('_', ' ')} trains at fit's "
+                f"lr-find sweeps table, image and text classifiers; a "
+                f"{'tagger' if sequences == 'tagging' else 'language model'} trains at fit's "
                 "default rate: pass fit --lr to choose another"
             )
         # Before the imports of the training stack: a mistake is said at once.
