@@ -110,6 +110,10 @@ def test_the_gain_over_the_defaults_comes_with_its_noise_on_the_validation_rows(
         "as much by chance, within their noise: kept the defaults' model (trial 0), which may do as well on new "
         "rows (--keep best keeps trial 4)"
     )
+    assert verdict(noisy).count(" but ") == 1  # "but resampling ... but p = ..." read as two objections
+    noisy.improvement_interval = (0.00002, 0.0017)
+    assert "puts the gain at [+2e-05, +0.0017], 90%" in verdict(noisy)  # not "+0.0000", as if no gain
+    noisy.improvement_interval = (0.002, 0.03)
     noisy.selection = SelectionCheck(p_value=0.01, low=0.001, trials=7, resamples=200)
     noisy.kept, noisy.kept_trial = "best", 4
     assert (
@@ -232,7 +236,7 @@ def test_the_command_line_prints_the_trials_and_writes_the_record(
     result = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "0 (defaults)" in result.stdout and "best roc_auc" in result.stdout
-    assert "--time 10m: 0 trials fitted to the time left" in result.stdout
+    assert "--time 10m: 2 trials within it, none cut short" in result.stdout
     record = json.loads((tmp_path / "m" / TUNING_FILE).read_text())
     assert record["timeout"] == 600 and [t["cut_by_time"] for t in record["trials"]] == [False, False]
 

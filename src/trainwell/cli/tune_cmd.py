@@ -563,7 +563,14 @@ def show(result: Any) -> None:
     if result.timeout is not None:
         from trainwell.callbacks.budget import format_duration
 
-        said = f"{cut} trial fitted to the time left" if cut == 1 else f"{cut} trials fitted to the time left"
+        finished = sum(t.get("state") == "complete" for t in result.trials)
+        if cut == 0:
+            said = f"{finished} trial{'' if finished == 1 else 's'} within it, none cut short"
+        else:
+            said = (
+                f"{cut} of the {len(result.trials)} trials cut short, each one's schedule fitted to the time left "
+                "(its score is of fewer epochs than the others')"
+            )
         out_console.print(f"--time {format_duration(result.timeout)}: {said}", soft_wrap=True)
     if result.run is not None and getattr(result.run.learn, "test_scores", None):
         from trainwell.cli.fit_cmd import say_test_scores
@@ -574,6 +581,17 @@ def show(result: Any) -> None:
         out_console.print(
             f"model directory: {result.model_dir} ({kept}every trial in tuning.json)", soft_wrap=True
         )
+
+
+def _bound(value: float) -> str:
+    """An end of the gain's interval: to 4 decimals, or to one significant digit where those round a number
+    other than zero to it ("+0.0000" read as no gain at all)."""
+    from trainwell.core.numbers import figure
+
+    shown = figure(value, signed=True)
+    if value != 0 and shown.lstrip("+-").strip("0.") == "":
+        return f"{value:+.1g}"
+    return shown
 
 
 def trials_table(result: Any) -> Any:
@@ -669,13 +687,13 @@ def verdict(result: Any) -> str:
     check = result.selection
     clear = check.clear if check is not None else low > 0
     # The interval is the best trial's alone; the reality check counts that it was the best of them all.
-    span = f"[{figure(low, signed=True)}, {figure(high, signed=True)}], 90%"
+    span = f"[{_bound(low)}, {_bound(high)}], 90%"
     if check is not None:
         span += f"{', but' if low > 0 and not clear else ';'} {chance_said(check)}"
     if result.kept == "defaults":
         kind = f", {_kind(result.kept_arch)}" if several else ""
         return (
-            f"{gain}, on the {rows} the trials were chosen on, but resampling them puts the gain at {span}, within "
+            f"{gain}, on the {rows} the trials were chosen on; resampling them puts the gain at {span}, within "
             f"their noise: kept the defaults' model (trial {result.kept_trial}{kind}), which may do as well on new "
             f"{rows} (--keep best keeps trial {result.best_trial})"
         )
