@@ -513,3 +513,21 @@ def test_a_ratings_table_without_user_and_item_flags_is_pointed_at_the_recommend
         f"like any other, read as numbers or categories; a recommender learns each user's and item's taste: "
         f"trainwell fit {path} --user user --item movie --target rating"
     ) in " ".join(tabled.stderr.split())
+
+
+def test_a_held_out_table_of_ratings_is_scored_once_after_training(tmp_path: Path) -> None:
+    # MovieLens' u1.base beside u1.test: fit refused --test ("not used by a recommender").
+    frame = low_rank_ratings(0, n_ratings=600).frame
+    frame.iloc[:500].to_csv(tmp_path / "base.csv", index=False)
+    frame.iloc[500:].to_csv(tmp_path / "test.csv", index=False)
+    done = trainwell_cli("fit", tmp_path / "base.csv", "--user", "user", "--item", "item", "--target", "rating",
+                         "--test", tmp_path / "test.csv", *FIT_OPTIONS, "--out", tmp_path / "m")  # fmt: skip
+    assert done.exit_code == 0, done.explain()
+    assert "test set (100 rows): rmse " in done.stdout
+    scored = trainwell.load(tmp_path / "m").metadata["training"]["test"]
+    predicted = trainwell.load(tmp_path / "m").predict(frame.iloc[500:])["prediction"].to_numpy()
+    expected = float(np.sqrt(np.mean((predicted - frame.iloc[500:]["rating"].to_numpy()) ** 2)))
+    assert scored["rmse"] == pytest.approx(expected, rel=1e-4)
+    refused = trainwell_cli("fit", tmp_path / "base.csv", "--user", "user", "--item", "item", "--implicit",
+                            "--test", tmp_path / "test.csv", "--out", tmp_path / "i")  # fmt: skip
+    assert refused.exit_code == 2 and "--test is not used by" in refused.stderr

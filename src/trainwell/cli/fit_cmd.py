@@ -432,7 +432,11 @@ def fit(
             what = recommender_words(user, item, implicit) if ratings else "a text classifier (--text)"
             refuse_unread(given, TABLE_ONLY, what)
         if ratings:
-            refuse_unread(given, ("--test", "--label-names"), recommender_words(user, item, implicit))
+            refuse_unread(  # a table of ratings held out is scored once; interactions hold out each user's latest
+                given,
+                ("--test", "--label-names") if implicit else ("--label-names",),
+                recommender_words(user, item, implicit),
+            )
             recommender = recommender_arch(arch)
             _fit_ratings(
                 data,
@@ -454,6 +458,7 @@ def fit(
                 encoding_errors=encoding_errors,
                 time_budget=seconds,
                 item_names=folder_names,
+                **({"test": test} if test is not None else {}),
                 **headerless,
                 **ready("table").pipeline_kwargs,
             )

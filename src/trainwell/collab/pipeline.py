@@ -19,7 +19,7 @@ from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.distributed import maybe_distribute
 from trainwell.learner.events import Callback
-from trainwell.learner.run_files import FitRun, check_fit_settings, write_run
+from trainwell.learner.run_files import FitRun, check_fit_settings, score_test_set, write_run
 from trainwell.metrics.function import MetricLike
 
 MIN_EPOCHS, MAX_EPOCHS, MIN_STEPS = 5, 30, 500
@@ -111,6 +111,7 @@ def fit_ratings(
         n_epochs = epochs or default_epochs(len(data.train), implicit)  # type: ignore[arg-type]
         fit_callbacks = [*([budget] if budget else []), *callbacks]
         learn.fit_one_cycle(n_epochs, lr, callbacks=fit_callbacks, resume_from=resume_from)
+    score_test_set(learn)  # test= (--test): scored once, after training
     extra = None
     if item_names:
         from trainwell.collab.names import ITEM_NAMES_FILE, names_file
