@@ -55,19 +55,40 @@ def test_raw_sentences_of_one_length_are_sentences_not_one_conll_sentence(
     assert len(result.stdout.splitlines()) == 3 and "holds one word a line: read as CoNLL" in result.stderr
 
 
-@pytest.mark.parametrize("name", ["rows.csv", "rows.parquet", "rows.json", "rows.jsonl", "rows.csv.gz"])
-def test_a_table_is_refused_in_one_line_not_read_as_one_word_per_row(
+@pytest.mark.parametrize("name", ["rows.csv", "rows.parquet", "rows.jsonl", "rows.csv.gz"])
+def test_a_table_of_sentences_is_tagged_row_by_row_not_read_as_one_word_per_row(
     tagger: Path, tmp_path: Path, name: str
 ) -> None:
-    # A CSV was read as a CoNLL file of one column: every row one "word", tagged as one long sentence.
+    # A CSV was read as a CoNLL file of one column: every row one "word", tagged as one long sentence; then it was
+    # refused, even with --text naming its column of sentences.
     table = tmp_path / name
-    table.write_text("text,label\nMary works here.,x\n", encoding="utf-8")
+    frame = pd.DataFrame({"text": ["Mary works here.", "Tom sleeps."], "label": ["x", "y"]})
+    if name.endswith(".parquet"):
+        frame.to_parquet(table)
+    elif name.endswith(".jsonl"):
+        frame.to_json(table, orient="records", lines=True)
+    else:
+        frame.to_csv(table, index=False)
+    code, output = _predict(str(tagger), str(table), "--keep", "label")
+    assert code == 0, output
+    answers = pd.read_csv(io.StringIO(output))
+    assert list(answers.columns[:2]) == ["label", "words"] and list(answers["label"]) == ["x", "y"]
+    assert list(answers["words"]) == ["Mary works here .", "Tom sleeps ."]
+    named = _predict(str(tagger), str(table), "--text", "label")  # the column named, whatever it holds
+    assert named[0] == 0 and pd.read_csv(io.StringIO(named[1]))["words"].tolist() == ["x", "y"]
+
+
+def test_a_table_whose_sentences_are_not_told_apart_is_refused_in_one_line(
+    tagger: Path, tmp_path: Path
+) -> None:
+    table = tmp_path / "rows.csv"
+    table.write_text("body,note\nMary works here.,x\n", encoding="utf-8")
     code, output = _predict(str(tagger), str(table))
-    assert code == 2, output
-    assert output.strip() == (
-        f"error: {table} is a table, and a tagger reads sentences: a CoNLL file (one word per line), a .txt "
-        "of raw sentences (one a line), or '-' for standard input"
+    assert code == 2 and output.strip() == (
+        f"error: {table} is a table of 2 columns (body, note): name its column of sentences with --text"
     )
+    code, output = _predict(str(tagger), str(table), "--text", "bdy")
+    assert code == 2 and "--text names 'bdy', not a column of" in output and "did you mean 'body'" in output
 
 
 def test_raw_sentences_written_to_a_conll_file_are_conll(tagger: Path, tmp_path: Path) -> None:

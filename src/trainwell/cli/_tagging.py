@@ -137,9 +137,13 @@ def predict_tags(
     out: Path | None,
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
+    *,
+    text: str | None = None,
+    kept: list[str] | None = None,
 ) -> None:
     """Tag raw sentences (one per line of standard input, ``-``, or of a ``.txt`` file that does not read as
-    CoNLL columns: :func:`holds_raw_sentences`) or a CoNLL file's words.
+    CoNLL columns: :func:`holds_raw_sentences`; or a table's column of them, ``text`` or the one it holds, each
+    answer beside the ``kept`` columns) or a CoNLL file's words.
 
     A CoNLL file's predictions are one row per word (sentence, word, gold tag when the file has one,
     predicted tag); with ``--out x.conll`` they are written as ``word gold predicted`` lines, the format CoNLL's
@@ -153,10 +157,12 @@ def predict_tags(
     if len(data) != 1:
         raise ConfigError(f"a tagger tags one file (or '-' for standard input) at a time; got {len(data)}")
     if str(data[0]) != "-" and _stem_suffix(data[0]) in TABLE_SUFFIXES:
-        raise ConfigError(
-            f"{data[0]} is a table, and a tagger reads sentences: a CoNLL file (one word per line), a .txt of raw "
-            "sentences (one a line), or '-' for standard input"
-        )
+        _tag_table(predictor, data[0], out, encoding, encoding_errors, text, kept or [])
+        return
+    if text is not None:
+        raise ConfigError(f"--text names a table's column of sentences; '{data[0]}' is no table: drop it")
+    if kept:
+        raise ConfigError("--keep copies columns of an input table; tagged sentences have none")
     if str(data[0]) == "-" or holds_raw_sentences(data[0]):
         _tag_raw_sentences(predictor, data[0], out, encoding, encoding_errors)
         return
@@ -211,6 +217,50 @@ def predict_tags(
         rows[tag_col] = [tag for sentence in gold for tag in sentence]
     rows["prediction"] = [tag for sentence in predicted for tag in sentence]
     emit_table(pd.DataFrame(rows), out, "predictions")
+
+
+def _tag_table(
+    predictor: Any,
+    source: Path,
+    out: Path | None,
+    encoding: str,
+    encoding_errors: str,
+    text: str | None,
+    kept: list[str],
+) -> None:
+    """One row per row of a table of raw sentences: its ``text`` column (or the one column, or the one named
+    text or sentence) tagged, beside the ``kept`` columns; a row without a sentence is left untagged."""
+    from trainwell.core.errors import ConfigError, DataError
+    from trainwell.data.io import did_you_mean, list_columns, read_table
+
+    if out is not None and _stem_suffix(out) in (*CONLL_OUT_SUFFIXES, ".conllu"):
+        raise ConfigError(
+            f"--out {out.name}: a table's sentences are answered as a table: name the output .csv"
+        )
+    rows = read_table(source, encoding=encoding, encoding_errors=encoding_errors)
+    columns = [str(column) for column in rows.columns]
+    if text is not None and text not in columns:
+        raise DataError(
+            f"--text names '{text}', not a column of {source}{did_you_mean([text], columns)}; columns are: "
+            f"{list_columns(columns)}"
+        )
+    absent = [name for name in kept if name not in columns]
+    if absent:
+        raise DataError(f"--keep names {', '.join(map(repr, absent))}, not a column of {source}")
+    try:
+        predictions = predictor.predict(rows, text_col=text)
+    except ConfigError as error:  # which column: said with the option that names it
+        raise ConfigError(
+            f"{source} is a table of {len(columns)} columns ({list_columns(columns)}): name its column of "
+            "sentences with --text"
+        ) from error
+    import pandas as pd
+
+    emit_table(
+        pd.concat([rows[kept].reset_index(drop=True), predictions.reset_index(drop=True)], axis=1),
+        out,
+        "predictions",
+    )
 
 
 def _tag_raw_sentences(

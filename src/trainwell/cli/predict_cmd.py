@@ -167,8 +167,6 @@ def predict(
                 "--encoding-errors is for tables and texts; an image model reads no text: drop it"
             )
         tagger = getattr(getattr(predictor, "task", None), "kind", None) == "tagging"
-        if kept and tagger:
-            raise ConfigError("--keep copies columns of an input table; tagged sentences have none")
         if kept and application == "vision" and not _one_table(data):
             raise ConfigError(
                 "--keep copies columns of an input table (a CSV of image paths); image files and folders have none"
@@ -178,6 +176,7 @@ def predict(
         if (
             kept
             and application == "text"
+            and not tagger
             and (data[0].is_dir() or one_text_per_line(data[0], predictor.input_names, encoding))
             and not is_fasttext_file(data[0])  # its labels are the column 'label'
         ):
@@ -186,7 +185,7 @@ def predict(
         if tagger:
             from trainwell.cli._tagging import predict_tags
 
-            predict_tags(predictor, data, out, encoding, encoding_errors)
+            predict_tags(predictor, data, out, encoding, encoding_errors, text=text, kept=kept)
             return
         if text is not None and application != "text":
             raise ConfigError(
