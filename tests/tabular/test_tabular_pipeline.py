@@ -167,7 +167,9 @@ def test_a_finder_stopped_for_time_still_gives_a_written_model(
         run = fit_table(adult_sample().head(600), ADULT_TARGET, out=tmp_path / "m", epochs=2, time_budget=60)
     assert run.lr_find is not None and run.lr_find.stopped_for_time
     assert run.lr == pytest.approx(3e-3)
-    assert {"model.safetensors", "lr_find.png", "curves.png"} <= {p.name for p in (tmp_path / "m").iterdir()}
+    written = {p.name for p in (tmp_path / "m").iterdir()}
+    # The sweep's plot is left out: a stub from 1e-7 to 2.5e-7 showed in the report as if it were the sweep.
+    assert {"model.safetensors", "curves.png"} <= written and "lr_find.png" not in written
 
 
 def multilabel_table(n_rows: int = 200, seed: int = 0) -> pd.DataFrame:

@@ -140,7 +140,7 @@ def write_run(
                 epoch_ends=learn.recorder.epoch_ends,
             )
             extra["curves.png"] = curves.read_bytes()
-        if finder is not None:
+        if finder is not None and not finder.stopped_for_time:  # a sweep stopped for time plots a stub of it
             # The fit's peak rate (the suggestion kept within bounds) is marked: the plot says what was used.
             groups = learn.opt.param_groups if learn.opt is not None else []
             peak = float(groups[-1]["max_lr"]) if groups and "max_lr" in groups[-1] else None
