@@ -159,6 +159,12 @@ def test_a_folder_trained_model_predicts_a_csv_of_paths_named_by_path_col(tmp_pa
     assert table["prediction"].tolist() == pd.read_csv(io.StringIO(direct))["prediction"].tolist()
     code, _, err = _output(tmp_path, "predict", str(model), str(tmp_path / "test.csv"), "--path-col", "img")
     assert code == 2 and "'img' (--path-col) is not a column of 'test.csv'; its columns are: id, image" in err
+    # A text file among images said "'notes.txt' has no data rows", nothing of images.
+    (tmp_path / "notes.txt").write_text("just some notes\n")
+    code, _, err = _output(
+        tmp_path, "predict", str(model), str(tmp_path / "notes.txt"), "--path-col", "image"
+    )
+    assert code == 2 and "'notes.txt' is not an image, and as a table of image paths it cannot be read" in err
     # One listed file missing stopped every prediction; a folder skips a file it cannot read, and so does a list.
     listed = [p.relative_to(tmp_path).as_posix() for p in images[:2]]
     (tmp_path / "gone.csv").write_text(f"id,image\nt0,{listed[0]}\nt1,train/gone.png\nt2,{listed[1]}\n")

@@ -517,7 +517,13 @@ def listed_image_paths(
 
     if path_col is None:
         raise DataError(not_an_image(table_path, model))
-    rows = read_table(table_path, na_values=(), pandas_na=False)
+    try:
+        rows = read_table(table_path, na_values=(), pandas_na=False)
+    except DataError as error:  # notes.txt given among images: "has no data rows" said nothing of images
+        raise DataError(
+            f"'{table_path}' is not an image, and as a table of image paths it cannot be read ({error}); pass "
+            f"image files, folders of them, or a CSV with the column '{path_col}'"
+        ) from error
     if path_col not in rows.columns:
         whose = "--path-col" if given else "the column of image paths the model was trained from"
         raise DataError(
