@@ -129,7 +129,7 @@ def metadata_document(
         "versions": _versions(metadata),
         "limits": {
             "max_rows": config.max_rows,
-            "max_body_bytes": config.body_limit(predictor.application),
+            "max_body_bytes": config.body_limit(str(predictor.application)),
             "max_batch": config.max_batch,
             "batch_wait_ms": config.batch_wait_ms,
             "forbid_extra_fields": config.forbid_extra_fields,

@@ -7,7 +7,7 @@ import numbers
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import torch
@@ -163,7 +163,7 @@ def tabular_data(
         )
     train_df, valid_df = df.iloc[train_index], df.iloc[valid_index]
     recipe = (
-        like.recipe
+        cast(TabularRecipe, like.recipe)
         if like is not None
         else TabularRecipe.fit(
             train_df,
