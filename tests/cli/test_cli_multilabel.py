@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -141,11 +142,12 @@ def test_texts_without_a_label_are_counted_in_the_whole_file_and_left_out(tmp_pa
     frame["one"] = frame["tags"].fillna("none").str.split("|").str[0]
     frame.loc[[5, 150], "one"] = None
     frame.loc[7, "one"] = "  "
-    result = CliRunner().invoke(
-        app,
-        [
+
+    def fitted(name: str) -> Any:
+        table = str(_write(frame, tmp_path / f"{name}.csv"))
+        args = [
             "fit",
-            str(_write(frame, tmp_path / "t.csv")),
+            table,
             "--text",
             "text",
             "--target",
@@ -153,31 +155,17 @@ def test_texts_without_a_label_are_counted_in_the_whole_file_and_left_out(tmp_pa
             "--epochs",
             "1",
             "--out",
-            str(tmp_path / "m"),
-        ],
-        env={"COLUMNS": "200"},
-    )
+            str(tmp_path / name),
+        ]
+        return CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+
+    result = fitted("t")
     assert result.exit_code == 0, result.output
     assert "target 'one' is missing in 3 of 200 rows of " in result.output
     assert "(the first: data row 6): those rows are left out of training and validation" in result.output
     assert "--label-delim" not in result.output  # single labels: no hint of several
     frame["one"] = frame["tags"]  # 'a|b' cells beside empty ones: the hint of several labels a row
-    hinted = CliRunner().invoke(
-        app,
-        [
-            "fit",
-            str(_write(frame, tmp_path / "t2.csv")),
-            "--text",
-            "text",
-            "--target",
-            "one",
-            "--epochs",
-            "1",
-            "--out",
-            str(tmp_path / "m2"),
-        ],
-        env={"COLUMNS": "200"},
-    )
+    hinted = fitted("t2")
     assert "where an empty cell means none? pass --label-delim" in hinted.output, hinted.output
 
 

@@ -150,13 +150,11 @@ def data_fingerprint(source: Path) -> str:
                 stream.seek(size - HASHED_PART)
                 digest.update(stream.read(HASHED_PART))
     elif source.is_dir():
-        visited: set[str] = set()  # links to folders followed, as the data's readers follow them, each once
-        for folder, folders, files in os.walk(source, followlinks=True):
-            real = os.path.realpath(folder)
-            if real in visited:
-                folders[:] = []
-                continue
-            visited.add(real)
+        from trainwell.core.paths import walk_following_links
+
+        for folder, folders, files in walk_following_links(
+            source
+        ):  # links followed, as the data's readers do
             folders.sort()
             for name in sorted(files):
                 file = Path(folder, name)

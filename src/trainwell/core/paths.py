@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePath
 from typing import TypeVar
 
@@ -67,6 +67,27 @@ def data_folders(folder: Path) -> list[Path]:
             UserWarning,
         )
     return [child for child in folders if child not in models]
+
+
+def walk_following_links(root: Path) -> Iterator[tuple[str, list[str], list[str]]]:
+    """``os.walk(root)`` (top down: a caller may prune ``dirs`` in place) that follows links to folders, as the
+    data's readers do, each real folder once, and never into a link back to ``root`` or above it (the walk would
+    not end)."""
+    top = os.path.realpath(root)
+    visited: set[str] = set()
+    for current, dirs, files in os.walk(root, followlinks=True):
+        real = os.path.realpath(current)
+        if real in visited:
+            dirs[:] = []
+            continue
+        visited.add(real)
+        dirs[:] = [name for name in dirs if not _encloses(os.path.realpath(os.path.join(current, name)), top)]
+        yield current, dirs, files
+
+
+def _encloses(folder: str, path: str) -> bool:
+    """Whether the real path ``folder`` is ``path`` or a folder above it."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def is_table_file(path: PurePath) -> bool:

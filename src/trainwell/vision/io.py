@@ -77,28 +77,12 @@ def image_files(folder: Path) -> list[Path]:
     folder: links to folders followed (each folder once; a link back to the folder or above it is not), hidden
     files and folders and model directories (their ``curves.png``) left out. A link to no file is kept, for the
     decoding to skip it by name as it skips a corrupt file."""
-    from trainwell.core.paths import is_model_directory
-
-    top = os.path.realpath(folder)
-
-    def encloses_top(path: str) -> bool:  # a link back to the folder or above it (the walk would never end)
-        real = os.path.realpath(path)
-        return top == real or top.startswith(real.rstrip(os.sep) + os.sep)
+    from trainwell.core.paths import is_model_directory, walk_following_links
 
     found: list[Path] = []
-    visited: set[str] = set()
-    for current, dirs, files in os.walk(folder, followlinks=True):
-        real = os.path.realpath(current)
-        if real in visited:
-            dirs[:] = []
-            continue
-        visited.add(real)
+    for current, dirs, files in walk_following_links(folder):
         dirs[:] = [
-            name
-            for name in dirs
-            if not name.startswith(".")
-            and not is_model_directory(Path(current) / name)
-            and not encloses_top(os.path.join(current, name))
+            name for name in dirs if not name.startswith(".") and not is_model_directory(Path(current) / name)
         ]
         found.extend(
             path
