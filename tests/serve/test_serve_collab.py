@@ -89,6 +89,16 @@ def test_a_row_without_the_item_is_refused_by_name(servers: dict[str, LiveServer
     response = httpx.post(f"{servers['torch'].url}/predict", json={"rows": [{"user": 100}]}, timeout=30)
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == "rows.0.movie"
+    # null was scored as the average item (known_item false), where predict refuses such a row.
+    for empty in (None, " "):
+        rows = [{"user": 100, "movie": 5}, {"user": 100, "movie": empty}]
+        refused = httpx.post(f"{servers['torch'].url}/predict", json={"rows": rows}, timeout=30)
+        assert refused.status_code == 422 and refused.json()["detail"][0] == {
+            "loc": ["rows", 1, "movie"],
+            "field": "rows.1.movie",
+            "msg": "a recommender scores a user and an item: send both, not null",
+            "type": "id_missing",
+        }
 
 
 @pytest.mark.parametrize("backend", ["torch", "onnx"])

@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime
 import math
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import (
     BaseModel,
@@ -79,6 +79,8 @@ class InputSpec:
         minimum, maximum: The accepted range of a continuous input.
         date_format: The format of a date input's text (``""`` or ``"ISO8601"``: ISO 8601).
         timed: Whether the model reads a date input's hour (its training dates had times of day).
+        required_value: A categorical input that may not be null: a recommender's user and item (a row without
+            one was scored as the average one).
     """
 
     name: str
@@ -92,14 +94,20 @@ class InputSpec:
     date_format: str = ""
     timed: bool = False
     rare: int = 0
+    required_value: bool = False
 
 
 def input_specs(recipe: TabularRecipe) -> list[InputSpec]:
     """The API inputs of ``recipe``: its categorical columns, its continuous ones, its dates, then its text
     columns."""
+    ids = {getattr(recipe, "user_col", None), getattr(recipe, "item_col", None)} - {None}  # a recommender's
     specs = [
         InputSpec(
-            name, "categorical", tuple(recipe.categories[name]), rare=getattr(recipe, "rare", {}).get(name, 0)
+            name,
+            "categorical",
+            tuple(recipe.categories[name]),
+            rare=getattr(recipe, "rare", {}).get(name, 0),
+            required_value=name in ids,
         )
         for name in recipe.cat_names
     ]
@@ -131,6 +139,22 @@ _CATEGORICAL_SCHEMA = {
     "anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}, {"type": "null"}]
 }
 CategoricalValue = Annotated[Any, PlainValidator(_categorical_value), WithJsonSchema(_CATEGORICAL_SCHEMA)]
+
+
+def _id_value(value: Any) -> Scalar:
+    """A recommender's user or item: a JSON scalar, never null (a row without one scores nothing)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise PydanticCustomError(
+            "id_missing", "a recommender scores a user and an item: send both, not null"
+        )
+    return cast(Scalar, _categorical_value(value))
+
+
+IdValue = Annotated[
+    Any,
+    PlainValidator(_id_value),
+    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]}),
+]
 
 
 def _date_value(fmt: str) -> Any:
@@ -169,7 +193,10 @@ def _describe(spec: InputSpec) -> str:
         more = len(spec.values) - VALUES_IN_DESCRIPTION
         listed = f"{shown}, ... ({more} more: GET /metadata lists them all)" if more > 0 else shown
         unseen = (
-            f"null is read as missing, and a value not listed as the column's {spec.rare} rare training values "
+            "null is refused (a recommender scores a user and an item), and an id training never saw is scored as "
+            "the average one (known_user, known_item say which)"
+            if spec.required_value
+            else f"null is read as missing, and a value not listed as the column's {spec.rare} rare training values "
             "(each seen in too few rows to keep a code of its own)"
             if spec.rare
             else "an unseen value, like null, is read as missing"
@@ -210,9 +237,8 @@ def _row_field(spec: InputSpec) -> Any:
         ]
     if spec.kind == "categorical":
         example: Any = spec.values[0] if spec.values else None
-        return Annotated[
-            CategoricalValue, Field(title=spec.name, description=_describe(spec), examples=[example])
-        ]
+        kind = IdValue if spec.required_value else CategoricalValue
+        return Annotated[kind, Field(title=spec.name, description=_describe(spec), examples=[example])]
     number = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=spec.minimum, le=spec.maximum)]
     return Annotated[
         number | None,
