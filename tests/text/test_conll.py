@@ -85,6 +85,14 @@ def test_blank_lines_never_make_empty_sentences(tmp_path: Path) -> None:
     assert read_conll(write(tmp_path / "b.txt", no_final_newline)).sentences == CONLL_SENTENCES
 
 
+def test_comment_lines_before_a_sentence_are_dropped(tmp_path: Path) -> None:
+    # "# a comment" on line 1 was read as the first token line: "line 2: found 4 fields ... but expected 3".
+    text = "# a comment\n" + CONLL_TEXT.replace("\n\n", "\n\n# source: news wire\n", 1)
+    assert read_conll(write(tmp_path / "c.conll", text)).sentences == CONLL_SENTENCES
+    hashed = read_conll(write(tmp_path / "h.conll", "a O\n# O\n"))  # a word '#' inside a sentence is a word
+    assert hashed.sentences == [[("a", "O"), ("#", "O")]]
+
+
 def test_docstart_lines_are_dropped(tmp_path: Path) -> None:
     text = (
         "-DOCSTART- -X- -X- O\n\n"

@@ -362,6 +362,8 @@ def _parse_conll(lines: list[str], path: Path) -> tuple[list[list[tuple[str, ...
                 sentences.append(sentence)
                 sentence = []
             continue
+        if not sentence and line.startswith("# "):  # a comment before a sentence (as CoNLL-U writes them)
+            continue
         if len(fields) != n_fields:
             if n_fields:
                 raise DataError(
