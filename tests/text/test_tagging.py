@@ -64,6 +64,23 @@ def test_iob1_input_is_trained_as_iob2_and_remembered() -> None:
     assert sorted(map(tuple, data.tags["train"] + data.tags["valid"])) == sorted(tuple(t) for _, t in iob2)
 
 
+def test_an_entity_begun_with_i_in_iob2_data_is_warned_of() -> None:
+    # "EU O", then "I-PER" right after O in a file of B- starts trained without a word ("the data came as iob2").
+    sentences = entity_sentences(40)
+    words, tags = sentences[3]
+    slipped = ["O", "I-PER", *tags[2:]] if len(tags) > 2 else ["O", "I-PER"]
+    sentences[3] = (words[: len(slipped)], slipped)
+    with pytest.warns(UserWarning, match=r"^1 entity begins with an I- tag, where IOB2 begins each with B- \(the "
+                      r"first: 'I-PER' after 'O', word 2 of (train|valid) sentence \d+: .*\); it is read as beginning one"):  # fmt: skip
+        data = tagging_data(sentences, valid_pct=0.25, seed=0)
+    assert data.task.extra["source_scheme"] == "iob2"
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # clean IOB2 says nothing
+        tagging_data(entity_sentences(40), valid_pct=0.25, seed=0)
+
+
 def test_part_of_speech_tags_get_tag_accuracy_only() -> None:
     data = tagging_data(pos_sentences(40), valid_pct=0.25)
     assert data.task.extra["scheme"] == "none"

@@ -347,11 +347,35 @@ def _tagging_task(
     from trainwell.text.tagging.scheme import detect_scheme, to_iob2
 
     scheme = detect_scheme(sentence for _, split_tags in splits.values() for sentence in split_tags)
+    if scheme == "iob2":
+        _warn_inside_starts(splits)
     if scheme not in ("iob2", "none"):
         splits = {name: (w, [to_iob2(t, scheme) for t in ts]) for name, (w, ts) in splits.items()}
     classes = ordered_tags([sentence for _, split_tags in splits.values() for sentence in split_tags])
     extra = {"scheme": "none" if scheme == "none" else "iob2", "source_scheme": scheme}
     return splits, Task("tagging", classes, (tag_name,), extra=extra)
+
+
+def _warn_inside_starts(splits: dict[str, tuple[Sentences, Sentences]]) -> None:
+    """Warn of entities that begin with ``I-`` in IOB2 data (a slip: ``O I-PER``), which are read as beginning
+    one: the first named by its split, sentence and word, with the tag before it."""
+    from trainwell.core.warn import warn
+    from trainwell.text.tagging.scheme import inside_starts
+
+    found = {name: inside_starts(split_tags) for name, (_, split_tags) in splits.items()}
+    total = sum(len(starts) for starts in found.values())
+    if not total:
+        return
+    name, starts = next((name, starts) for name, starts in found.items() if starts)
+    sentence, word, tag, before = starts[0]
+    after = f"after '{before}'" if before else "at the sentence's start"
+    warn(
+        f"{total:,} entit{'y begins' if total == 1 else 'ies begin'} with an I- tag, where IOB2 begins each with "
+        f"B- (the first: '{tag}' {after}, word {word + 1} of {name} sentence {sentence + 1}: "
+        f"'{' '.join(splits[name][0][sentence][max(0, word - 2) : word + 2])}'); "
+        f"{'it is' if total == 1 else 'they are'} read as beginning one: check the tags",
+        UserWarning,
+    )
 
 
 def _vector_rows(

@@ -93,6 +93,25 @@ def entity_spans(tags: Sequence[str]) -> list[tuple[str, int, int]]:
 
 
 # ---------------------------------------------------------------------------------------------- schemes
+def inside_starts(sequences: Iterable[Sequence[str]]) -> list[tuple[int, int, str, str]]:
+    """The entities of IOB2 tag sequences that begin with ``I-`` (after ``O``, another type, or at a sentence's
+    start) where IOB2 begins each with ``B-``: ``(sentence, word, tag, tag before)``, counted from 0 (``""``
+    before a sentence's first word). An annotation slip that IOB2 reads as the start of an entity all the same.
+
+    >>> inside_starts([["O", "I-PER", "I-PER"], ["B-LOC", "I-LOC", "I-ORG"]])
+    [(0, 1, 'I-PER', 'O'), (1, 2, 'I-ORG', 'I-LOC')]
+    """
+    found = []
+    for row, tags in enumerate(sequences):
+        previous, previous_type = "", ""
+        for column, tag in enumerate(tags):
+            prefix, kind = split_tag(tag) if tag != "O" else ("O", "")
+            if prefix == "I" and kind != previous_type:
+                found.append((row, column, tag, previous))
+            previous, previous_type = tag, kind
+    return found
+
+
 def detect_scheme(sequences: Iterable[Sequence[str]]) -> str:
     """The tag scheme of a dataset's tag sequences: ``"iob1"``, ``"iob2"``, ``"iobes"`` or ``"none"``.
 
