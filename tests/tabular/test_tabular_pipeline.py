@@ -221,3 +221,41 @@ def test_learner_kwargs_shape_the_mlp_as_in_the_other_pipelines() -> None:
     assert (
         run.learn.model_spec["config"]["layers"] == [32] and run.learn.model_spec["config"]["dropout"] == 0.0
     )
+
+
+def test_the_command_line_sets_the_optimizer_and_weight_decay(tmp_path: Path) -> None:
+    # fit had no --wd nor --opt: Python alone could set them (learner_kwargs).
+    import json
+
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    table = tmp_path / "t.csv"
+    adult_sample().head(300).to_csv(table, index=False)
+    args = [
+        "fit",
+        str(table),
+        "--target",
+        ADULT_TARGET,
+        "--arch",
+        "mlp",
+        "--epochs",
+        "1",
+        "--out",
+        str(tmp_path / "m"),
+    ]
+    done = CliRunner().invoke(app, [*args, "--wd", "0.123", "--opt", "adabelief"], env={"COLUMNS": "200"})
+    assert done.exit_code == 0, done.output
+    training = json.loads((tmp_path / "m" / "trainwell.json").read_text())["training"]
+    assert training["optimizer"] == "adabelief" and training["weight_decay"] == 0.123
+    wrong = CliRunner().invoke(app, [*args, "--opt", "adamm"], env={"COLUMNS": "200"})
+    assert wrong.exit_code == 2 and "unknown optimizer 'adamm' (did you mean 'adam'?)" in wrong.output
+    texts = tmp_path / "texts.csv"
+    pd.DataFrame({"review": ["good film", "bad film"] * 20, "label": ["pos", "neg"] * 20}).to_csv(
+        texts, index=False
+    )
+    sparse = CliRunner().invoke(
+        app, ["fit", str(texts), "--text", "review", "--target", "label", "--opt", "sgd"]
+    )
+    assert sparse.exit_code == 2 and "--opt is for tables and images" in sparse.output

@@ -141,6 +141,19 @@ def fit(
         float | None,
         typer.Option(help="Peak learning rate (default: LR finder for tables, 2e-3 for images)."),
     ] = None,
+    wd: Annotated[
+        float | None,
+        typer.Option(
+            help="Decoupled weight decay of the network (tables, images, texts, ratings; default: each model's, "
+            "e.g. 0.01 for a table's MLP, 0.05 for images). Biases and norm layers never decay."
+        ),
+    ] = None,
+    opt: Annotated[
+        str | None,
+        typer.Option(
+            help="Optimizer of the network: adamw (the default), adabelief, adam or sgd (tables and images)."
+        ),
+    ] = None,
     batch_size: Annotated[
         int | None, typer.Option(help="Rows or images per batch (default: chosen from the data size).")
     ] = None,
@@ -296,6 +309,15 @@ def fit(
 
         class_names = label_names_given(label_names)
         named: dict[str, Any] = {"label_names": class_names} if class_names is not None else {}
+        if wd is not None and not (wd >= 0 and wd == wd and wd != float("inf")):
+            raise ConfigError(f"--wd must be a finite number of at least 0, got {wd}; pass e.g. --wd 0.01")
+        if opt is not None:
+            from trainwell.optim.factory import optimizers
+
+            optimizers.entry(opt)  # a misspelt name said at once, with the names known
+        chosen_learner = {name: value for name, value in (("wd", wd), ("opt", opt)) if value is not None}
+        if chosen_learner:
+            named["learner_kwargs"] = chosen_learner
         if task is not None and task not in TASKS.split(", "):  # said at once, not after the data is read
             raise ConfigError(
                 f"--task {task} is not known; use one of: {TASKS} (the first four for a table, texts or images; "
@@ -373,6 +395,8 @@ def fit(
             "--encoding-errors": encoding_errors != "strict",
             "--test": test is not None,
             "--names": names is not None,
+            "--wd": wd is not None,
+            "--opt": opt is not None,
         }
         headerless: dict[str, Any] = (
             {"names": column_names(names)} if names is not None else {}
@@ -427,6 +451,11 @@ def fit(
                 f"--recipe {recipe} is for images (a folder of class folders or --path-col); drop it"
             )
         chosen_tokenizer = tokenizer_setting(tokenizer, data, task, text, pretrained, image_source)
+        if opt is not None and (text is not None or text_folder) and not image_source:
+            raise ConfigError(
+                "--opt is for tables and images; a text model trains with the optimizer its embeddings need (the "
+                "rows of the words in a batch updated alone): drop it"
+            )
         ratings = user is not None or item is not None or implicit
         if (ratings or text is not None) and task != "language_model" and not image_source:
             what = recommender_words(user, item, implicit) if ratings else "a text classifier (--text)"
@@ -434,7 +463,7 @@ def fit(
         if ratings:
             refuse_unread(  # a table of ratings held out is scored once; interactions hold out each user's latest
                 given,
-                ("--test", "--label-names") if implicit else ("--label-names",),
+                ("--test", "--label-names", "--opt") if implicit else ("--label-names", "--opt"),
                 recommender_words(user, item, implicit),
             )
             recommender = recommender_arch(arch)
@@ -459,6 +488,7 @@ def fit(
                 time_budget=seconds,
                 item_names=folder_names,
                 **({"test": test} if test is not None else {}),
+                **({"wd": wd} if wd is not None else {}),
                 **headerless,
                 **ready("table").pipeline_kwargs,
             )

@@ -53,6 +53,7 @@ def learner_metadata(learn: Learner) -> dict[str, Any]:
             "optimizer": learn.opt_name
             if isinstance(learn.opt_name, str)
             else getattr(learn.opt_name, "__name__", "custom"),
+            "weight_decay": float(learn.wd) if isinstance(learn.wd, int | float) else None,
             "metrics": [metric.name for metric in learn.metrics],
             "epochs": len(history),
             "final": _clean(learn.final_row) if history else {},
