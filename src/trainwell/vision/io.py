@@ -422,7 +422,11 @@ def _listed_paths(column: Any, base: Path | None, name: str, *, some_missing: bo
     (predicting): files that do not exist are kept, for the decoding to skip by name as it skips a corrupt one,
     unless none exists."""
     written = column.astype(str).tolist()
-    paths = [Path(p) if Path(p).is_absolute() or base is None else base / p for p in written]
+
+    def resolved(names: list[str]) -> list[Path]:
+        return [Path(p) if Path(p).is_absolute() or base is None else base / p for p in names]
+
+    paths = resolved(written)
     missing = [str(p) for p in paths if not p.is_file()]
     found = _completed_paths(written, base or Path.cwd(), str(column.name)) if missing else None
     if found is not None:
@@ -434,8 +438,7 @@ def _listed_paths(column: Any, base: Path | None, name: str, *, some_missing: bo
         )
         return paths
     if missing and os.sep == "/" and any("\\" in path for path in written):  # Windows' separators, here
-        posix = [path.replace("\\", "/") for path in written]
-        mended = [Path(p) if Path(p).is_absolute() or base is None else base / p for p in posix]
+        mended = resolved([path.replace("\\", "/") for path in written])
         if all(path.is_file() for path in mended):
             warn(
                 f"{name} writes its paths with backslashes, as Windows does: read with / instead", UserWarning

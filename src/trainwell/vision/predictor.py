@@ -15,6 +15,7 @@ import torch
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.paths import natural_sorted
 from trainwell.export.predictor import Predictor
+from trainwell.vision._sources import is_table
 from trainwell.vision.augment import Augmentation
 from trainwell.vision.io import (
     NO_STANDARD_INPUT,
@@ -127,7 +128,7 @@ class ImagePredictor(Predictor):
         """
         from trainwell.data.tables import prediction_table
 
-        if _is_frame(images):
+        if is_table(images):
             images = self._listed_column(images, path_col)  # type: ignore[arg-type]
         elif isinstance(images, str | Path) and (
             Path(images).is_dir() or (Path(images).is_file() and is_table_file(Path(images)))
@@ -149,10 +150,6 @@ class ImagePredictor(Predictor):
         return prediction_table(
             self.task, probabilities, index if index is not None else range(len(probabilities))
         )
-
-
-def _is_frame(value: Any) -> bool:
-    return type(value).__name__ == "DataFrame" and hasattr(value, "columns")
 
 
 def expand_image_paths(
