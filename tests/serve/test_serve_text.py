@@ -160,10 +160,39 @@ def test_rows_as_a_table_model_takes_them_are_read_by_their_text_column(
     )
 
 
-def test_an_empty_text_is_named_in_words_not_as_a_pattern(live_text: LiveServer) -> None:
-    response = httpx.post(f"{live_text.url}/predict", json={"texts": ["fine", "  "]}, timeout=60)
-    assert response.status_code == 422
-    assert response.json()["message"] == "texts.1: Text is empty or only spaces: send some words"
+def test_an_empty_text_refuses_the_batch_naming_its_index_and_the_fix(
+    live_text: LiveServer, text_model_dir: Path
+) -> None:
+    # A user's batch with one empty text: refused as a whole, as an empty image or a row without a recommender's
+    # user is (and as the Python predictor raises), with a 422 that names the text, its kind and the way out.
+    texts = ["a wonderful film", "", "awful and boring plot", "  "]
+    response = httpx.post(f"{live_text.url}/predict", json={"texts": texts}, timeout=60)
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert [(problem["field"], problem["type"]) for problem in detail] == [
+        ("texts.1", "text_empty"),
+        ("texts.3", "text_empty"),
+    ]
+    assert detail[0]["msg"] == (
+        "Text is empty or only spaces: a text model has nothing to read there. The request is refused as a whole "
+        "(none of its texts was scored): send some words here, or leave this text out"
+    )
+    assert response.json()["message"].startswith("texts.1: Text is empty or only spaces")
+    # The same of a text sent in a row.
+    rows = httpx.post(
+        f"{live_text.url}/predict", json={"rows": [{"review": "fine"}, {"review": ""}]}, timeout=60
+    )
+    assert [(p["field"], p["type"]) for p in rows.json()["detail"]] == [("rows.1.review", "text_empty")]
+    # Following the advice works: the other texts get the Python predictor's answers.
+    kept = [text for text in texts if text.strip()]
+    again = httpx.post(f"{live_text.url}/predict", json={"texts": kept}, timeout=60)
+    assert again.status_code == 200, again.text
+    expected = load(text_model_dir).predict(kept)["prediction"].tolist()
+    assert [answer["prediction"] for answer in again.json()["predictions"]] == expected
+    # The API says so where a client reads it.
+    refused = httpx.get(f"{live_text.url}/openapi.json", timeout=60).json()["paths"]["/predict"]["post"]
+    assert "text_empty" in refused["responses"]["422"]["description"]
+    assert "refused as a whole" in refused["responses"]["422"]["description"]
 
 
 def test_a_form_body_is_415_naming_the_json_type(live_text: LiveServer) -> None:

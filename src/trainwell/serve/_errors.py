@@ -27,6 +27,13 @@ from trainwell.serve.schema import MAX_STANDARD_DEVIATIONS
 #: Problems listed in ``detail`` (a 1,000-row request can have thousands) and in the one-line ``message``.
 MAX_LISTED, MAX_IN_MESSAGE = 50, 5
 
+#: An empty text in a batch: refused with the request, as every invalid item is (an empty image, a row without a
+#: recommender's user); a 200 would have to answer it with something that is not a prediction.
+EMPTY_TEXT = (
+    "Text is empty or only spaces: a text model has nothing to read there. The request is refused as a whole "
+    "(none of its texts was scored): send some words here, or leave this text out"
+)
+
 _HINTS = {
     "extra_forbidden": "not an input of this model: GET /metadata lists the inputs",
     "missing": "every input must be present; send null for a missing value",
@@ -56,7 +63,7 @@ def error_body(problems: Sequence[dict[str, Any]]) -> dict[str, Any]:
         elif (
             kind == "string_pattern_mismatch"
         ):  # the other pattern served: a text needs a non-space character
-            message = "Text is empty or only spaces: send some words"
+            kind, message = "text_empty", EMPTY_TEXT
         elif kind == "missing" and len(loc) <= 1:
             # A field of the body itself ("texts", "user"), not an input column: null would not do either.
             message = f"{message} (the request needs it; GET /docs shows the body)"

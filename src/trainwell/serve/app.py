@@ -21,6 +21,10 @@ type, a missing or unknown field, too many or no rows are 422, a body that is no
 the size limit is 413, and a body sent without ``Content-Type: application/json`` (curl's ``-d`` alone) is 415
 on every endpoint (:mod:`trainwell.serve._content_type`). For images: invalid base64, an undecodable or
 oversized image (named by its index and file name), no images or too many are 422; malformed multipart is 400.
+An item the server cannot read (a row's invalid value, a text empty or only spaces, an undecodable image, a
+recommender's row without a user) refuses the whole request, with a 422 naming it by its index, as
+``trainwell.load(dir).predict`` raises for it; an item it reads but the model knows nothing of (a recommender's
+unknown user) is scored and flagged in its answer.
 An unknown path is a 404 listing the endpoints, a method the path does not take a 405 naming the ones it takes. A 5xx
 is a bug: its JSON names the exception, and the server's log has the traceback.
 
@@ -86,7 +90,12 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         "model": ErrorResponse,
         "description": "The body is not sent as application/json (curl: -H 'Content-Type: application/json').",
     },
-    422: {"model": ErrorResponse, "description": "A row or field is invalid; the message names it."},
+    422: {
+        "model": ErrorResponse,
+        "description": "A row, a text or a field is invalid (a text empty or only spaces: type text_empty); the "
+        "message names each by its index (rows.3.age, texts.1). The request is refused as a whole (nothing in "
+        "it is scored): mend or leave out the items named and send it again.",
+    },
 }
 _IMAGE_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "The body is not valid JSON or not well-formed multipart."},
