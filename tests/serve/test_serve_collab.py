@@ -75,6 +75,9 @@ def test_served_predictions_equal_the_predictor(
     assert flags == [(True, True), (True, True), (False, True), (True, False)]
     documented = httpx.get(f"{servers[backend].url}/openapi.json", timeout=30).json()["components"]["schemas"]
     assert {"known_user", "known_item"} <= set(documented["Prediction"]["properties"])
+    # Its ids are said by those flags: no table model's `unseen` beside them, in the answers or the schema.
+    assert not any("unseen" in answer for answer in response.json()["predictions"])
+    assert "unseen" not in documented["Prediction"]["properties"]
 
 
 def test_metadata_lists_users_and_items(servers: dict[str, LiveServer]) -> None:

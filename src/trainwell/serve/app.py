@@ -6,7 +6,9 @@ Endpoints:
 - ``GET /metadata``: the task, the inputs a row needs (categorical ones with their known values, continuous
   ones with their training mean and standard deviation), final training metrics, versions and limits.
 - ``POST /predict``: ``{"rows": [{column: value, ...}, ...]}`` in, ``{"predictions": [...]}`` out, one entry
-  per row in order. Concurrent requests are merged into one model call (:mod:`trainwell.serve.batching`).
+  per row in order; each entry's ``unseen`` names the row's category values the model has no code for
+  (``{"workclass": "Space-force"}``, ``{}`` when none), as ``trainwell predict`` notes them for a file.
+  Concurrent requests are merged into one model call (:mod:`trainwell.serve.batching`).
   A vision model takes images instead: JSON ``{"images": ["<base64>", ...]}`` or a ``multipart/form-data``
   form with files in the field ``images`` (or ``image``, ``files``, ``file``); each request's images are decoded
   and fitted to the training size (:mod:`trainwell.serve.images`), and the images of concurrent requests share
@@ -23,8 +25,9 @@ on every endpoint (:mod:`trainwell.serve._content_type`). For images: invalid ba
 oversized image (named by its index and file name), no images or too many are 422; malformed multipart is 400.
 An item the server cannot read (a row's invalid value, a text empty or only spaces, an undecodable image, a
 recommender's row without a user) refuses the whole request, with a 422 naming it by its index, as
-``trainwell.load(dir).predict`` raises for it; an item it reads but the model knows nothing of (a recommender's
-unknown user) is scored and flagged in its answer.
+``trainwell.load(dir).predict`` raises for it; an item it reads but the model knows nothing of (a category
+value never seen in training, a recommender's unknown user) is scored and flagged in its answer (``unseen``,
+``known_user``).
 An unknown path is a 404 listing the endpoints, a method the path does not take a 405 naming the ones it takes. A 5xx
 is a bug: its JSON names the exception, and the server's log has the traceback.
 
@@ -258,7 +261,10 @@ def _add_routes(
     )
 
     _health_and_metadata(app, metadata, "Task, inputs, metrics, versions and limits", MetadataResponse)
-    _json_predict_route(app, predictor, batcher, request_type, ("rows",), "row", _NOT_FINITE)
+    recommender = predictor.application == "collab"
+    # A table model's answers name the categories it has no code for; a recommender's, its unknown ids.
+    schema = response_model(predictor.task, recommender=recommender, unseen=not recommender)
+    _json_predict_route(app, predictor, batcher, request_type, ("rows",), "row", _NOT_FINITE, schema)
 
 
 def _add_collab_routes(
@@ -342,8 +348,7 @@ def _json_predict_route(
         "/predict",
         summary=f"Predict {' or '.join(fields)}",
         description=f"One answer per {noun}, in order. Concurrent requests share model calls.",
-        response_model=schema
-        or response_model(predictor.task, recommender=getattr(predictor, "application", None) == "collab"),
+        response_model=schema or response_model(predictor.task),
         responses=_ERRORS,
         dependencies=[Depends(require_json)],
     )(predict)
@@ -495,7 +500,8 @@ def _description(predictor: ServablePredictor) -> str:
     return (
         f"Predictions of a trainwell {predictor.application} model ({task.kind}).{classes} "
         "POST rows to /predict: every input field of a row is required and may be null (a missing value); "
-        "unseen categories are read as the column's rare values (or as missing). GET /metadata lists the inputs and their known values."
+        "unseen categories are read as the column's rare values (or as missing), and each answer's unseen names "
+        "them, so a caller can distrust those rows. GET /metadata lists the inputs and their known values."
     )
 
 

@@ -15,7 +15,14 @@ from trainwell.serve.config import ServeConfig
 from trainwell.serve.images import MAX_IMAGE_PIXELS, accepted_formats
 from trainwell.serve.schema import input_specs
 
-__all__ = ["ServablePredictor", "answers_for", "metadata_document", "predict_images", "predict_rows"]
+__all__ = [
+    "ServablePredictor",
+    "answers_for",
+    "metadata_document",
+    "predict_images",
+    "predict_rows",
+    "unseen_categories",
+]
 
 
 class ServablePredictor(Protocol):
@@ -48,9 +55,10 @@ def predict_rows(predictor: ServablePredictor, rows: list[dict[str, Any]]) -> li
 
     Returns:
         ``{"prediction": ..., "probabilities": {label: p}}`` per row for classification,
-        ``{"prediction": value}`` (several targets: ``{"prediction": {target: value}}``) for regression; a
-        recommender's answers add ``known_user`` and ``known_item`` (false: never seen in training, scored as
-        the average known user or item).
+        ``{"prediction": value}`` (several targets: ``{"prediction": {target: value}}``) for regression. A
+        table model's answers add ``unseen`` (:func:`unseen_categories`: the row's categorical values the model
+        has no code for, by column; ``{}`` when it knows them all); a recommender's add ``known_user`` and
+        ``known_item`` instead (false: never seen in training, scored as the average known user or item).
     """
     # One code path for both backends: a numpy result is viewed as a tensor (no copy), so labels, the
     # finiteness check and the JSON floats come from the same operations whichever engine ran the model.
@@ -62,7 +70,30 @@ def predict_rows(predictor: ServablePredictor, rows: list[dict[str, Any]]) -> li
         for answer, (user, item) in zip(answers, known.tolist(), strict=True):
             if answer is not None:
                 answer.update(known_user=bool(user), known_item=bool(item))
+    elif hasattr(predictor.recipe, "categories"):  # said as `trainwell predict` notes them, but row by row
+        for answer, unseen in zip(answers, unseen_categories(predictor.recipe, rows), strict=True):
+            if answer is not None:
+                answer["unseen"] = unseen
     return answers
+
+
+def unseen_categories(recipe: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For each row, its categorical inputs holding a value the model has no code of its own for, with the value
+    as sent: ``{"workclass": "Space-force"}``. Such a value was never seen in training (or in too few rows to
+    get a code); the model reads it as the column's rare values, or as missing where the column had none, and
+    scores the row all the same. Values are matched by their text form, as the recipe encodes them (``1`` and
+    ``"1"`` are the same); ``null`` is missing, not unseen."""
+    from trainwell.data.categories import category_key
+
+    known = {name: set(recipe.categories[name]) for name in recipe.cat_names}
+    return [
+        {
+            name: value
+            for name, values in known.items()
+            if (value := row.get(name)) is not None and category_key(value) not in values
+        }
+        for row in rows
+    ]
 
 
 def predict_images(predictor: ServablePredictor, images: list[np.ndarray]) -> list[dict[str, Any] | None]:

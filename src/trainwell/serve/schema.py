@@ -201,6 +201,8 @@ def _describe(spec: InputSpec) -> str:
             if spec.rare
             else "an unseen value, like null, is read as missing"
         )
+        if not spec.required_value:
+            unseen += " (the answer's unseen names an unseen value)"
         return (
             f'Categorical input. Known values: {listed}. Values are matched by their text form (1 and "1" '
             f"are the same); {unseen}."
@@ -344,14 +346,31 @@ KNOWN_FIELDS: dict[str, Any] = {
 }
 
 
-def response_model(task: Task, *, recommender: bool = False) -> type[BaseModel]:
+#: The field a table model's answers add (:func:`~trainwell.serve.predictions.unseen_categories`).
+UNSEEN_FIELD: dict[str, Any] = {
+    "unseen": (
+        dict[str, Scalar],
+        Field(
+            description="The row's categorical inputs holding a value the model has no code for (never seen in "
+            "training, or in too few rows to get one), each with the value sent. The row is scored all the same, "
+            "the value read as the column's rare values or as missing: distrust its prediction where this is not "
+            "empty. {} when the model knows every value.",
+            examples=[{}, {"workclass": "Space-force"}],
+        ),
+    ),
+}
+
+
+def response_model(task: Task, *, recommender: bool = False, unseen: bool = False) -> type[BaseModel]:
     """The body of a successful ``POST /predict``: ``{"predictions": [...]}``, one entry per row, in order.
 
     Classification entries are ``{"prediction": label, "probabilities": {label: p, ...}}`` (multilabel: the
     prediction is the list of labels at or above the threshold); regression entries are
     ``{"prediction": value}``, or ``{"prediction": {target: value, ...}}`` for several targets; a
-    ``recommender``'s add ``known_user`` and ``known_item``.
+    ``recommender``'s add ``known_user`` and ``known_item``; with ``unseen`` (a table model's), each adds
+    ``unseen``: the categorical values the model has no code for, by column.
     """
+    flags = {**(KNOWN_FIELDS if recommender else {}), **(UNSEEN_FIELD if unseen else {})}
     if task.kind == "regression":
         names = list(task.target_names)
         if len(names) > 1:
@@ -360,7 +379,7 @@ def response_model(task: Task, *, recommender: bool = False) -> type[BaseModel]:
             prediction: Any = (values, Field(description="The predicted value of each target."))
         else:
             prediction = (float, Field(description=f"The predicted {names[0] if names else 'value'}."))
-        item = create_model("Prediction", prediction=prediction, **(KNOWN_FIELDS if recommender else {}))
+        item = create_model("Prediction", prediction=prediction, **flags)
     else:
         classes: dict[str, Any] = {
             f"c{i}": (float, Field(alias=str(label), ge=0.0, le=1.0)) for i, label in enumerate(task.classes)
@@ -378,7 +397,7 @@ def response_model(task: Task, *, recommender: bool = False) -> type[BaseModel]:
             "Prediction",
             prediction=label_field,
             probabilities=(probabilities, Field(description="The probability of each class.")),
-            **(KNOWN_FIELDS if recommender else {}),
+            **flags,
         )
     return create_model("PredictResponse", predictions=(list[item], ...))  # type: ignore[valid-type]
 
