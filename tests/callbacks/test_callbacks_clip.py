@@ -69,3 +69,19 @@ def test_small_gradients_are_untouched_and_last_norm_is_recorded() -> None:
 def test_bad_arguments_name_the_parameter(kwargs: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
         GradientClip(**kwargs)
+
+
+def test_a_fits_clip_stands_in_for_the_learners_own() -> None:
+    """A language model's learner clips at 0.25; ``fit(callbacks=[GradientClip(1e6)])`` (fit --clip) must clip at
+    1e6 alone for that fit, not at both (the tighter winning), and the learner's own is back for the next fit."""
+    own, given = GradientClip(max_norm=0.01), GradientClip(max_norm=1e6)
+    before, after = GradSpy(order=25), GradSpy(order=35)
+    learn = linear_learner(callbacks=[own, before, after])
+    learn.fit(1, callbacks=[given])
+    assert [cb for cb in learn._active if isinstance(cb, GradientClip)] == [given]
+    assert own.last_norm is None and given.last_norm is not None
+    for raw, clipped in zip(before.grads, after.grads, strict=True):
+        for g_raw, g_clipped in zip(raw, clipped, strict=True):
+            torch.testing.assert_close(g_clipped, g_raw)  # 0.01 would have cut these
+    learn.fit(1)
+    assert own.last_norm is not None

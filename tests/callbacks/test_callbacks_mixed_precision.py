@@ -107,7 +107,9 @@ def test_float16_scales_the_loss_and_unscales_before_later_callbacks(monkeypatch
 def test_dtype_must_be_known() -> None:
     with pytest.raises(
         ConfigError,
-        match=re.escape("MixedPrecision dtype must be one of 'bfloat16', 'float16', 'auto', got 'fp8'"),
+        match=re.escape(
+            "MixedPrecision dtype must be one of 'bfloat16', 'float16', 'float32', 'auto', got 'fp8'"
+        ),
     ):
         MixedPrecision("fp8")
 
@@ -151,3 +153,15 @@ def test_scaler_settings_are_checked() -> None:
         MixedPrecision("float16", init_scale=0)
     with pytest.raises(ConfigError, match=re.escape("growth_interval must be a whole number >= 1; got 1.5")):
         MixedPrecision("float16", growth_interval=1.5)
+
+
+def test_a_fits_float32_stands_in_for_the_learners_bfloat16() -> None:
+    """An image learner on a GPU holds MixedPrecision('bfloat16'); fit --precision fp32 gives the fit
+    MixedPrecision('float32'), which must run that fit in full precision, not beside the learner's autocast."""
+    learn = linear_learner(regression_data(32, batch_size=16), callbacks=[MixedPrecision("bfloat16")])
+    spy = PredDtypes()
+    learn.fit(1, callbacks=[MixedPrecision("float32"), spy])
+    assert spy.dtypes == {torch.float32}
+    again = PredDtypes()
+    learn.fit(1, callbacks=[again])  # the learner's own is back
+    assert again.dtypes == {torch.bfloat16}

@@ -34,6 +34,7 @@ class GradientClip(Callback):
     """
 
     order = 30
+    one_per_fit = True  # one given to a fit replaces the learner's (a language model's 0.25) for that fit
 
     def __init__(self, max_norm: float = 1.0, norm_type: float = 2.0) -> None:
         self.max_norm = positive_number("GradientClip", "max_norm", max_norm)

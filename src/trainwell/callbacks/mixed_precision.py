@@ -16,7 +16,7 @@ from trainwell.learner.events import Callback, CancelStep
 if TYPE_CHECKING:
     from trainwell.learner.learner import Learner
 
-DTYPES = ("bfloat16", "float16", "auto")
+DTYPES = ("bfloat16", "float16", "float32", "auto")
 
 
 def _float16_device_ok(device: torch.device) -> bool:
@@ -38,12 +38,14 @@ class MixedPrecision(Callback):
       part of a checkpoint, so a resumed float16 fit skips the same steps as an uninterrupted one and ends
       exactly like it.
     * ``"auto"``: bfloat16 where supported, otherwise full precision with a warning.
+    * ``"float32"``: full precision. Passed to a fit, it stands in for the learner's own mixed precision (an image
+      learner's bfloat16 on a GPU) for that fit, as any ``MixedPrecision`` given to a fit does.
 
     The autocast context is installed in ``before_fit`` and removed in ``after_fit`` (and in ``teardown``
     when a fit ends by an error).
 
     Args:
-        dtype: ``"bfloat16"``, ``"float16"`` or ``"auto"``.
+        dtype: ``"bfloat16"``, ``"float16"``, ``"float32"`` or ``"auto"``.
         init_scale: float16 only: the loss scale to start from.
         growth_interval: float16 only: steps without an overflow before the scale doubles.
 
@@ -56,6 +58,7 @@ class MixedPrecision(Callback):
     """
 
     order = 20
+    one_per_fit = True  # two autocasts and two loss scalers would fight: a fit's replaces the learner's
 
     def __init__(
         self, dtype: str = "bfloat16", *, init_scale: float = 2.0**16, growth_interval: int = 2000
@@ -72,6 +75,8 @@ class MixedPrecision(Callback):
         self.scaler: torch.amp.GradScaler | None = None
 
     def _choose(self, device: torch.device) -> torch.dtype | None:
+        if self.dtype == "float32":
+            return None
         if self.dtype == "float16":
             if not _float16_device_ok(device):
                 raise ConfigError(

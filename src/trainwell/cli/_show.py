@@ -18,6 +18,19 @@ if TYPE_CHECKING:
 AT_HALF = "; every label decided at 0.5, as during training"
 
 
+def _steering(training: dict[str, Any]) -> str:
+    """The optimizer and what steered it, in one line: ``adamw, weight decay 0.01, gradients clipped at 1,
+    bfloat16 forward`` (each part only where the model directory recorded it)."""
+    parts = [str(training.get("optimizer") or "?")]
+    if training.get("weight_decay") is not None:
+        parts.append(f"weight decay {training['weight_decay']:g}")
+    if training.get("gradient_clip") is not None:
+        parts.append(f"gradients clipped at {training['gradient_clip']:g}")
+    if training.get("precision"):
+        parts.append(f"{training['precision']} forward")
+    return ", ".join(parts)
+
+
 def _number(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
@@ -403,6 +416,14 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
         done, rows = training.get("epochs_trained"), training.get("epochs")
         cut = f"{done:.1f} (the time budget ended epoch {rows} early)" if isinstance(done, float) else None
         table.add_row("epochs", cut or str(rows))
+        table.add_row("training", _steering(training))
+        stop = training.get("early_stopping")
+        if isinstance(stop, dict) and stop.get("stopped_after_epoch"):
+            table.add_row(
+                "early stop",
+                f"after epoch {stop['stopped_after_epoch']}: {stop.get('monitor')} had not improved for "
+                f"{stop.get('patience')} epochs",
+            )
     if training.get("weights_from_epoch"):  # SaveBest loaded an earlier epoch back: its row is the "final"
         table.add_row("weights", f"epoch {training['weights_from_epoch']}'s (the best one, loaded back)")
     budget = training.get("time_budget")

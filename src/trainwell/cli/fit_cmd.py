@@ -50,6 +50,7 @@ from trainwell.cli._fit_data import (
 )
 from trainwell.cli._loggers import LOG_HELP
 from trainwell.cli._resume import RESUME_HELP, FitCheckpoint
+from trainwell.cli._training import Clip, Patience, Precision, refuse_for_closed_form, training_options
 
 TASKS = "binary, multiclass, multilabel, regression, language_model, tagging"
 
@@ -154,6 +155,9 @@ def fit(
             help="Optimizer of the network: adamw (the default), adabelief, adam or sgd (tables and images)."
         ),
     ] = None,
+    clip: Clip = None,
+    precision: Precision = None,
+    patience: Patience = None,
     batch_size: Annotated[
         int | None, typer.Option(help="Rows or images per batch (default: chosen from the data size).")
     ] = None,
@@ -315,6 +319,7 @@ def fit(
             from trainwell.optim.factory import optimizers
 
             optimizers.entry(opt)  # a misspelt name said at once, with the names known
+        training = training_options(clip, precision, patience)
         chosen_learner = {name: value for name, value in (("wd", wd), ("opt", opt)) if value is not None}
         if chosen_learner:
             named["learner_kwargs"] = chosen_learner
@@ -356,7 +361,9 @@ def fit(
             from trainwell.cli._resume import closed_form_model, plan_checkpoint
 
             closed_form = closed_form_model(arch)
+            refuse_for_closed_form(training, closed_form)
             keeping = plan_checkpoint(ctx, out, resume, closed_form, seconds)
+            keeping.callbacks.extend(training.callbacks())
             if log_targets:
                 from trainwell.cli._loggers import make_loggers
 
@@ -397,6 +404,7 @@ def fit(
             "--names": names is not None,
             "--wd": wd is not None,
             "--opt": opt is not None,
+            **training.given,
         }
         headerless: dict[str, Any] = (
             {"names": column_names(names)} if names is not None else {}

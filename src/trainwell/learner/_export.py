@@ -58,6 +58,7 @@ def learner_metadata(learn: Learner) -> dict[str, Any]:
             "epochs": len(history),
             "final": _clean(learn.final_row) if history else {},
             **_weights_epoch(learn),
+            **_steering(learn),
             "history": history,
             **extra,
         },
@@ -135,6 +136,28 @@ def _weights_epoch(learn: Learner) -> dict[str, int]:
     if row is None or row == len(learn.history) - 1:
         return {}
     return {"weights_from_epoch": int(row) + 1}
+
+
+def _steering(learn: Learner) -> dict[str, Any]:
+    """How the last fit's callbacks steered the training: ``gradient_clip`` (the largest norm kept),
+    ``precision`` (the forward pass's float type: ``float32`` unless a MixedPrecision ran in 16 bits) and
+    ``early_stopping`` (its monitor, patience and the epoch it stopped after, counted from 1, or ``None``)."""
+    from trainwell.callbacks import EarlyStopping, GradientClip, MixedPrecision
+
+    found: dict[str, Any] = {"precision": "float32"}
+    for callback in getattr(learn, "_active", ()):
+        if isinstance(callback, GradientClip):
+            found["gradient_clip"] = float(callback.max_norm)
+        elif isinstance(callback, MixedPrecision) and callback.active_dtype is not None:
+            found["precision"] = str(callback.active_dtype).removeprefix("torch.")
+        elif isinstance(callback, EarlyStopping):
+            stopped = callback.stopped_epoch
+            found["early_stopping"] = {
+                "monitor": callback.monitor,
+                "patience": callback.patience,
+                "stopped_after_epoch": None if stopped is None else learn.recorder.shown_epoch(stopped),
+            }
+    return found
 
 
 def export_learner(learn: Learner, path: str | Path, *, extra_files: dict[str, bytes] | None = None) -> Path:

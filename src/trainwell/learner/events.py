@@ -141,6 +141,11 @@ class Callback:
     #: record or save the training (early stopping, best weights, checkpoints, logs, the NaN guard): in the
     #: sweep they would stop it early, write its epochs to files, or keep its weights.
     runs_in_lr_find: ClassVar[bool] = True
+    #: Whether a fit holds at most one callback of this kind: one passed to a fit (``fit(..., callbacks=)``) then
+    #: stands in for the learner's own for that fit, instead of running beside it. ``True`` for
+    #: :class:`~trainwell.callbacks.GradientClip` and :class:`~trainwell.callbacks.MixedPrecision`: a language
+    #: model's default clip at 0.25 and a fit's ``GradientClip(1.0)`` would both clip, the tighter winning.
+    one_per_fit: ClassVar[bool] = False
 
     @property
     def name(self) -> str:

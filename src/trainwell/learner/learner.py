@@ -259,7 +259,7 @@ class Learner:
 
     def show_training_loop(self, callbacks: Iterable[Callback] = ()) -> str:
         """Which callbacks run at each event, in order (printed and returned)."""
-        self._build_handlers([*self.callbacks, *callbacks])
+        self._build_handlers(_with_fit_callbacks(self.callbacks, callbacks))
         lines = []
         for event in Event:
             names = [cb.name for cb, _ in self._handlers[event]]
@@ -476,7 +476,7 @@ class Learner:
         self.n_iterations = n_epochs * len(train_loader)  # type: ignore[arg-type]
         self.planned_iterations = self.n_iterations  # what the call asked for; a TimeBudget may plan fewer
         self.forward_context = contextlib.nullcontext
-        self._build_handlers([*self.callbacks, *run_callbacks])
+        self._build_handlers(_with_fit_callbacks(self.callbacks, run_callbacks))
         self._asked = _checkpoint.describe_call(self)  # kept in checkpoints: a resume must be the same call
         if resume_from is not None:
             _checkpoint.restore(self, resume_from)
@@ -923,6 +923,15 @@ class _DeviceLoader:
             if not isinstance(batch, (tuple, list)) or not all(isinstance(t, torch.Tensor) for t in batch):
                 raise ConfigError(_batch_problem(batch, self.loader))
             yield tuple(t.to(self.device, non_blocking=non_blocking) for t in batch)
+
+
+def _with_fit_callbacks(own: Iterable[Callback], given: Iterable[Callback]) -> list[Callback]:
+    """The callbacks of one fit: the learner's ``own``, then those ``given`` to the fit, where a given callback of
+    a kind that runs once a fit (``one_per_fit``: a :class:`~trainwell.callbacks.GradientClip`, a
+    :class:`~trainwell.callbacks.MixedPrecision`) stands in for the learner's own of that kind."""
+    given = list(given)  # each one is checked to be a Callback after, in _build_handlers
+    replaced = {type(callback) for callback in given if getattr(callback, "one_per_fit", False)}
+    return [*(callback for callback in own if type(callback) not in replaced), *given]
 
 
 def _loader_name(loader: Any) -> str:

@@ -1,0 +1,122 @@
+"""fit's options on how the network trains: ``--clip``, ``--precision`` and ``--patience``.
+
+They are checked when the command starts (before any data is read, without importing torch) and become the
+callbacks of the training fit, given to the pipeline with its checkpoint's: a fit's
+:class:`~trainwell.callbacks.GradientClip` or :class:`~trainwell.callbacks.MixedPrecision` stands in for the
+learner's own (a language model's clip at 0.25, an image learner's bfloat16 on a GPU).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from trainwell.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from trainwell.learner.events import Callback
+
+#: --precision's values and the MixedPrecision dtype each names.
+PRECISIONS = {
+    "bf16": "bfloat16",
+    "bfloat16": "bfloat16",
+    "fp16": "float16",
+    "float16": "float16",
+    "fp32": "float32",
+    "float32": "float32",
+    "auto": "auto",
+}
+
+Clip = Annotated[
+    float | None,
+    typer.Option(
+        help="Cap the gradients' total norm at this value before each step (default: none, but 0.25 for language "
+        "models and 5 for taggers, which this replaces).",
+    ),
+]
+Precision = Annotated[
+    str | None,
+    typer.Option(
+        metavar="bf16|fp16|fp32|auto",
+        help="Float type of the forward pass: bf16 (bfloat16, CPU and recent GPUs), fp16 (CUDA, with loss "
+        "scaling), fp32, or auto (bf16 where supported). Default: bf16 for images on a GPU, fp32 elsewhere.",
+    ),
+]
+Patience = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        help="Stop when the validation loss has not improved for this many epochs, and keep the best epoch's "
+        "weights (the learning-rate schedule is not shortened).",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class TrainingOptions:
+    """fit's ``--clip``, ``--precision`` and ``--patience``, checked (``precision``: a MixedPrecision dtype)."""
+
+    clip: float | None = None
+    precision: str | None = None
+    patience: int | None = None
+
+    @property
+    def given(self) -> dict[str, bool]:
+        """Each option and whether it was given, for the checks that refuse options a kind of data never reads."""
+        return {
+            "--clip": self.clip is not None,
+            "--precision": self.precision is not None,
+            "--patience": self.patience is not None,
+        }
+
+    def callbacks(self) -> list[Callback]:
+        """The training fit's callbacks these options ask for (torch is imported here, not at the start)."""
+        from trainwell.callbacks import EarlyStopping, GradientClip, MixedPrecision, SaveBest
+        from trainwell.cli._patience import NeedsValidation
+
+        chosen: list[Callback] = []
+        if self.clip is not None:
+            chosen.append(GradientClip(self.clip))
+        if self.precision is not None:
+            chosen.append(MixedPrecision(self.precision))
+        if self.patience is not None:
+            patience = self.patience
+            chosen += [NeedsValidation(patience), EarlyStopping(patience=patience), SaveBest("valid_loss")]
+        return chosen
+
+
+def training_options(clip: float | None, precision: str | None, patience: int | None) -> TrainingOptions:
+    """Check fit's ``--clip``, ``--precision`` and ``--patience``; each wrong value refused in one line.
+
+    Example:
+        >>> training_options(1.0, "BF16", None)
+        TrainingOptions(clip=1.0, precision='bfloat16', patience=None)
+    """
+    if clip is not None and not (math.isfinite(clip) and clip > 0):
+        raise ConfigError(
+            f"--clip must be a finite number above 0 (the largest gradient norm kept), got {clip}; pass e.g. "
+            "--clip 1.0, or leave it out to train without clipping"
+        )
+    dtype = None
+    if precision is not None:
+        dtype = PRECISIONS.get(precision.strip().lower())
+        if dtype is None:
+            raise ConfigError(
+                f"--precision {precision!r} is not known; use bf16, fp16, fp32 or auto (e.g. --precision bf16)"
+            )
+    return TrainingOptions(clip=clip, precision=dtype, patience=patience)
+
+
+def refuse_for_closed_form(options: TrainingOptions, closed_form: str | None) -> None:
+    """A model fitted in closed form (boosted trees, EASE) has no gradients, steps nor epochs to stop."""
+    given = [name for name, was in options.given.items() if was]
+    if closed_form is not None and given:
+        one = len(given) == 1
+        raise ConfigError(
+            f"{', '.join(given)} {'steers' if one else 'steer'} the training of a network, and {closed_form} "
+            f"fit in closed form, without gradients nor epochs: drop {'it' if one else 'them'}, or choose a "
+            "network's --arch"
+        )
