@@ -19,6 +19,7 @@ from trainwell.cli._common import guarded, out_console
 from trainwell.cli._once import OneValueGroup
 from trainwell.cli.boundary_cmd import boundary
 from trainwell.cli.cache_cmd import cache
+from trainwell.cli.compare_cmd import compare
 from trainwell.cli.evaluate_cmd import evaluate
 from trainwell.cli.export_cmd import export
 from trainwell.cli.fit_cmd import fit, report_fit
@@ -69,6 +70,7 @@ app.command()(predict)
 
 app.command("lr-find")(lr_find)
 app.command("boundary")(boundary)
+app.command("compare")(compare)
 app.command("evaluate")(evaluate)
 app.command("export")(export)
 app.command("generate")(generate)
