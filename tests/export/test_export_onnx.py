@@ -159,6 +159,55 @@ def test_other_tasks_export_on_synthetic_rows(trained: dict[str, Path], tmp_path
         assert actual["prediction"].abs().min() > 1_000  # the regression outputs really are large
 
 
+def renamed_output(path: Path, name: str) -> None:
+    """Rename the one output of the graph in ``path`` (as a file written by another version would name it)."""
+    import onnx
+
+    model = onnx.load(str(path))
+    old = model.graph.output[0].name
+    for node in model.graph.node:
+        node.output[:] = [name if output == old else output for output in node.output]
+    model.graph.output[0].name = name
+    onnx.save(model, str(path))
+
+
+def test_a_regression_graph_answers_predictions_and_one_answering_logits_still_reads(
+    trained: dict[str, Path], tmp_path: Path
+) -> None:
+    # A regression's outputs are values, not logits: the graph, trainwell.json and the file's card say so.
+    model_dir = Path(shutil.copytree(trained["regression"], tmp_path / "regression"))
+    report = export_onnx(model_dir)
+    assert report.output_names == ["predictions"]
+    assert read_metadata(model_dir)["onnx"]["outputs"] == ["predictions"]
+    session = session_for(model_dir / "model.onnx")
+    assert [item.name for item in session.get_outputs()] == ["predictions"]
+    card = session.get_modelmeta().custom_metadata_map
+    assert card["output"].startswith("predictions (batch, 1): the value in the target's own units")
+    rows = make_table("regression", seed=4, n_rows=60)
+    expected = load(model_dir).predict(rows)
+    pd.testing.assert_frame_equal(
+        OnnxPredictor(model_dir, threads=1).predict(rows), expected, check_exact=False, atol=1e-5, rtol=1e-6
+    )
+    # A file exported before, whose output is named logits, is read as it was.
+    renamed_output(model_dir / "model.onnx", "logits")
+    assert [item.name for item in session_for(model_dir / "model.onnx").get_outputs()] == ["logits"]
+    pd.testing.assert_frame_equal(
+        OnnxPredictor(model_dir, threads=1).predict(rows), expected, check_exact=False, atol=1e-5, rtol=1e-6
+    )
+    # Any other name is no trainwell graph: refused, naming the one expected.
+    renamed_output(model_dir / "model.onnx", "scores")
+    with pytest.raises(ArtifactError, match=r"outputs \['scores'\].*the output 'predictions'"):
+        OnnxPredictor(model_dir, threads=1)
+
+
+def test_a_classifier_graph_answering_predictions_is_refused(binary_dir: Path) -> None:
+    # Classifiers keep their logits; a 'predictions' output would be a regression's values, not scores.
+    export_onnx(binary_dir)
+    renamed_output(binary_dir / "model.onnx", "predictions")
+    with pytest.raises(ArtifactError, match=r"outputs \['predictions'\].*the output 'logits'"):
+        OnnxPredictor(binary_dir, threads=1)
+
+
 def test_onnx_predictor_matches_torch_predictor(binary_dir: Path) -> None:
     export_onnx(binary_dir, inputs=valid_rows())
     rows = valid_rows(300)

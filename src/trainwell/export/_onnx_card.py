@@ -7,7 +7,8 @@ every runtime reads back (``InferenceSession(...).get_modelmeta().custom_metadat
 - ``trainwell_version``, ``application`` (tabular, collab, vision, text, language_model, generic), ``task``;
 - ``classes`` (JSON, in output order) for a classifier or tagger, ``targets`` (JSON) for the target columns;
 - ``threshold`` (binary) or ``label_thresholds`` (JSON, multilabel) where decisions compare probabilities;
-- ``output``: a sentence on turning the output into an answer (softmax, sigmoid, or values as they are);
+- ``output``: a sentence on turning the output into an answer (softmax, sigmoid, or values as they are),
+  beginning with the output's name (``logits``; a regression's ``predictions``);
 - ``inputs``: a sentence on what the inputs hold; images add ``image_size`` (``HxW``), ``channels`` and
   ``resize``.
 
@@ -120,7 +121,7 @@ def _output(task: Task) -> str:
     if kind == "regression":
         count = max(1, len(task.target_names))
         which = "the value" if count == 1 else "one value per entry of targets"
-        return f"logits (batch, {count}): {which} in the target's own units, as it is (no activation)"
+        return f"predictions (batch, {count}): {which} in the target's own units, as it is (no activation)"
     if kind == "tagging":
         return (
             "logits (batch, time, tags): each word's tag scores, in the order of classes; trainwell decodes the "

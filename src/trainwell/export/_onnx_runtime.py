@@ -2,7 +2,9 @@
 
 The graph's inputs depend on the application: tabular graphs take the encoded rows ``x_cat`` (int64) and
 ``x_cont`` (float32); vision graphs take ``pixels``, float32 ``(batch, C, H, W)`` on the 0..1 scale (the
-model normalises them itself). Both answer ``logits``.
+model normalises them itself). A classifier's or tagger's graph answers ``logits`` (scores an activation turns into
+probabilities); a regression's answers ``predictions``, the values themselves (:func:`output_name`). Files a
+regression was exported to before that answer ``logits``: they are read all the same (:func:`readable_outputs`).
 """
 
 from __future__ import annotations
@@ -28,7 +30,10 @@ APPLICATION_INPUTS = {
     "vision": (PIXELS_NAME,),
     "text": (*TEXT_INPUTS, TOKENS_NAME),
 }
+#: The output of a classifier's (or tagger's) graph: raw scores, before the sigmoid or softmax.
 OUTPUT_NAME = "logits"
+#: The output of a regression's graph: the predicted values, in the target's units (no activation).
+VALUES_NAME = "predictions"
 INSTALL_HINT = "pip install 'trainwell[onnx]' (or: pip install onnx onnxruntime)"
 # Applications whose recipe the ONNX predictor can rebuild; imported by name, like export.predictor does.
 RECIPES = {
@@ -37,6 +42,25 @@ RECIPES = {
     "vision": ("trainwell.vision.recipe", "ImageRecipe"),
     "text": ("trainwell.text.recipe", "TextRecipe"),
 }
+
+
+def output_name(task: Task | None) -> str:
+    """The name of the graph's output for ``task``: ``predictions`` for a regression (values, not logits),
+    ``logits`` for every other task."""
+    return VALUES_NAME if task is not None and task.kind == "regression" else OUTPUT_NAME
+
+
+def readable_outputs(task: Task | None) -> tuple[str, ...]:
+    """The output names a graph of ``task`` may have: :func:`output_name`, and for a regression also ``logits``,
+    the name its files were exported with before (they stay readable)."""
+    name = output_name(task)
+    return (name,) if name == OUTPUT_NAME else (name, OUTPUT_NAME)
+
+
+def run_graph(session: Any, feeds: dict[str, np.ndarray]) -> np.ndarray:
+    """The one output of a classifier's, regression's, vision or text graph, whatever its name (``logits`` or
+    ``predictions``: :func:`output_name`), as an array."""
+    return np.asarray(session.run(None, feeds)[0])
 
 
 class OnnxDependencyError(UserError, ModuleNotFoundError):
@@ -82,7 +106,7 @@ def run_onnx(session: Any, x_cat: torch.Tensor, x_cont: torch.Tensor) -> np.ndar
     """Raw outputs of the ONNX graph; inputs the graph does not declare (never read) are not fed."""
     feeds = {"x_cat": x_cat.numpy(), "x_cont": x_cont.numpy()}
     declared = [item.name for item in session.get_inputs()]
-    return np.asarray(session.run([OUTPUT_NAME], {name: feeds[name] for name in declared})[0])
+    return run_graph(session, {name: feeds[name] for name in declared})
 
 
 def unit_pixels(pixels: np.ndarray | torch.Tensor) -> np.ndarray:
@@ -99,7 +123,7 @@ def unit_pixels(pixels: np.ndarray | torch.Tensor) -> np.ndarray:
 
 def run_onnx_pixels(session: Any, pixels: np.ndarray | torch.Tensor) -> np.ndarray:
     """Raw outputs of a vision graph for ``uint8`` (or 0..1 float) pixels ``(N, C, H, W)``."""
-    return np.asarray(session.run([OUTPUT_NAME], {PIXELS_NAME: unit_pixels(pixels)})[0])
+    return run_graph(session, {PIXELS_NAME: unit_pixels(pixels)})
 
 
 def run_onnx_text(
@@ -112,13 +136,13 @@ def run_onnx_text(
             offsets.numpy() if isinstance(offsets, torch.Tensor) else offsets, dtype=np.int64
         ),
     }
-    return np.asarray(session.run([OUTPUT_NAME], feeds)[0])
+    return run_graph(session, feeds)
 
 
 def run_onnx_tokens(session: Any, tokens: np.ndarray | torch.Tensor) -> np.ndarray:
     """Raw outputs of a sequence text graph for right-padded ids ``(batch, time)``."""
     array = tokens.numpy() if isinstance(tokens, torch.Tensor) else tokens
-    return np.asarray(session.run([OUTPUT_NAME], {TOKENS_NAME: np.asarray(array, dtype=np.int64)})[0])
+    return run_graph(session, {TOKENS_NAME: np.asarray(array, dtype=np.int64)})
 
 
 def activate(task: Task, output: np.ndarray) -> np.ndarray:

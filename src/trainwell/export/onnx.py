@@ -14,9 +14,14 @@ distribution with the column's training mean and standard deviation, plus missin
 giving the same table as the PyTorch predictor; it needs only ``model.onnx`` and ``trainwell.json``.
 Both need the optional packages ``onnx`` and ``onnxruntime`` (``pip install 'trainwell[onnx]'``).
 
+Every graph answers one output: ``logits`` for a classifier (its scores before the sigmoid or softmax),
+``predictions`` for a regression (the values themselves, in the target's units): see
+:func:`~trainwell.export._onnx_runtime.output_name`. A regression's ``model.onnx`` exported before it was so named
+answers ``logits``, and is still read.
+
 Vision models: the graph takes ``pixels``, float32 ``(batch, C, H, W)`` on the 0..1 scale at the recipe's size
-(the model normalises them itself), and answers ``logits``. The check runs on the images you pass (paths,
-encoded bytes, Pillow images or arrays, fitted to the recipe's size as the predictor does), else on
+(the model normalises them itself), and answers ``logits`` (a regression's, ``predictions``). The check runs on
+the images you pass (paths, encoded bytes, Pillow images or arrays, fitted to the recipe's size as the predictor does), else on
 :data:`SYNTHETIC_IMAGES` images synthesised at the recipe's size: one all black, one all white, the rest
 uniformly random ``uint8`` pixels. Random pixels exercise every weight of the network but not the
 statistics of real photographs: pass validation images (``trainwell export --data FOLDER``) when you have them.
@@ -58,6 +63,8 @@ from trainwell.export._onnx_runtime import (
     activate,
     import_onnxruntime,
     open_session,
+    output_name,
+    run_graph,
     run_onnx,
     run_onnx_pixels,
     run_onnx_text,
@@ -164,8 +171,9 @@ class _Check:
     model: torch.nn.Module | None = None
     #: Items reported as checked, when ``n_items`` counts batches (a tagger checks groups of sentences).
     n_reported: int | None = None
-    #: The graph's outputs (default: the one ``logits``), and their dynamic axes in ``axes``.
-    output_names: tuple[str, ...] = (OUTPUT_NAME,)
+    #: The graph's outputs (default: the task's one, ``logits`` or ``predictions``: :func:`output_name`), and
+    #: their dynamic axes in ``axes``.
+    output_names: tuple[str, ...] | None = None
     #: ``compare(model, session) -> (abs_diff, scaled_diff)`` for a graph that is not checked batch by batch
     #: on activated outputs (a language model carries its state from window to window).
     compare: Callable[[torch.nn.Module, Any], tuple[float, float]] | None = None
@@ -201,7 +209,8 @@ def export_onnx(
 
     A tabular graph takes ``x_cat`` (int64, ``(batch, n_cat)``) and ``x_cont`` (float32, ``(batch, n_cont)``),
     the recipe's encoded rows; a vision graph takes ``pixels`` (float32, ``(batch, C, H, W)``, 0..1). Both
-    return the raw outputs ``logits`` (``(batch, n_outputs)``); the batch axis is dynamic. The file's
+    return the raw outputs ``(batch, n_outputs)``, named ``logits`` for a classifier and ``predictions`` for a
+    regression (values, not logits); the batch axis is dynamic. The file's
     ``metadata_props`` name the task, the classes in output order, the decision thresholds and how to read the
     outputs (:mod:`trainwell.export._onnx_card`), so it can be used without ``trainwell.json``. The file is written atomically and only once the check passes: every activated output must
     satisfy ``|onnx - torch| <= tolerance * max(1, |torch|)``. ``trainwell.json`` then gets an ``"onnx"`` entry
@@ -271,7 +280,8 @@ def export_onnx(
     temp_path = Path(temp_name)
     try:
         example = check.part(0, 2)
-        _torch_export(exported, example, check.input_names, temp_path, opset, check.axes, check.output_names)
+        outputs = check.output_names or (output_name(_task_of(predictor)),)
+        _torch_export(exported, example, check.input_names, temp_path, opset, check.axes, outputs)
         stamp(temp_path, describe(predictor, application))  # the file says what its outputs mean
         session = open_session(ort, temp_path, threads=torch.get_num_threads())
         if check.compare is not None:
@@ -352,7 +362,7 @@ def _generic_check(predictor: Any, inputs: Any) -> _Check:
     def run(session: Any, *x: torch.Tensor) -> np.ndarray:
         declared = {item.name for item in session.get_inputs()}  # an input never read is left out
         feeds = {name: tensor.numpy() for name, tensor in zip(names, x, strict=True) if name in declared}
-        return np.asarray(session.run([OUTPUT_NAME], feeds)[0])
+        return run_graph(session, feeds)
 
     return _Check(tensors, names, run, CHECK_BATCH_ROWS, len(tensors[0]))
 
@@ -424,6 +434,12 @@ def _synthetic_images(recipe: Any, n_images: int = SYNTHETIC_IMAGES, seed: int =
     pixels = rng.integers(0, 256, size=shape, dtype=np.uint8)
     pixels[0], pixels[1] = 0, 255
     return torch.from_numpy(pixels)
+
+
+def _task_of(predictor: Any) -> Task | None:
+    """The task of ``predictor`` (a language model's lives in its metadata only; its check names its outputs)."""
+    task = getattr(predictor, "task", None)
+    return task if isinstance(task, Task) else None
 
 
 def _check_settings(opset: int, tolerance: float) -> None:

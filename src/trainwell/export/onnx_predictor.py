@@ -24,12 +24,12 @@ from trainwell.data.task import Task
 from trainwell.export._onnx_runtime import (
     APPLICATION_INPUTS,
     ONNX_FILE,
-    OUTPUT_NAME,
     RECIPES,
     TOKENS_NAME,
     activate,
     import_onnxruntime,
     open_session,
+    readable_outputs,
     run_onnx,
     run_onnx_pixels,
     run_onnx_text,
@@ -90,14 +90,17 @@ class OnnxPredictor:
         self.onnx_input_names = [item.name for item in self.session.get_inputs()]
         outputs = [item.name for item in self.session.get_outputs()]
         expected = APPLICATION_INPUTS[application]
+        # A regression's graph answers 'predictions'; one exported before that, 'logits': both are read.
+        readable = readable_outputs(self.task)
         if (
             not set(self.onnx_input_names) <= set(expected)
             or not self.onnx_input_names
-            or outputs != [OUTPUT_NAME]
+            or len(outputs) != 1
+            or outputs[0] not in readable
         ):
             raise ArtifactError(
                 f"{path} has inputs {self.onnx_input_names} and outputs {outputs}; trainwell expects inputs "
-                f"among {list(expected)} and the output '{OUTPUT_NAME}': re-export with `trainwell export`"
+                f"among {list(expected)} and the output '{readable[0]}': re-export with `trainwell export`"
             )
         self._check_fits_recipe(path)
 
