@@ -194,24 +194,42 @@ TABLE_OUT_SUFFIXES = (
 )  # fmt: skip
 
 
-def check_table_out(out: Path | None, also: tuple[str, ...] = ()) -> None:
-    """Refuse, before any work, an ``--out`` that is a folder or whose ending names no format a table is written
-    in (``preds.foo`` had been written as CSV under that name), nor one of ``also`` (a tagger's ``.conll``)."""
+def check_table_out(
+    out: Path | None, also: tuple[str, ...] = (), option: str = "--out", example: str = "predictions.csv"
+) -> None:
+    """Refuse, before any work, an ``--out`` (or ``option``) that is a folder or whose ending names no format a
+    table is written in (``preds.foo`` had been written as CSV under that name), nor one of ``also`` (a tagger's
+    ``.conll``)."""
     if out is None:
         return
     from trainwell.core.errors import ConfigError
 
     if out.is_dir():
         raise ConfigError(
-            f"--out '{out}' is a directory; pass the path of the file to write, e.g. {out / 'predictions.csv'}"
+            f"{option} '{out}' is a directory; pass the path of the file to write, e.g. {out / example}"
         )
     suffixes = [suffix.lower() for suffix in out.suffixes]
     if suffixes and suffixes[-1] == ".gz":
         suffixes = suffixes[:-1]
     if suffixes and suffixes[-1] not in (*TABLE_OUT_SUFFIXES, *also):
         raise ConfigError(
-            f"--out '{out}': '{suffixes[-1]}' is not a format the table is written in; name the file .csv, .tsv, "
+            f"{option} '{out}': '{suffixes[-1]}' is not a format the table is written in; name the file .csv, .tsv, "
             ".parquet, .json, .jsonl or .xlsx (.csv.gz and the like compress a text format)"
+        )
+
+
+def check_json_out(path: Path | None, example: str) -> None:
+    """Refuse, before any work, a ``--json`` that is a folder or whose folder does not exist (``example``: the
+    file name the message suggests)."""
+    if path is None:
+        return
+    from trainwell.core.errors import ConfigError
+
+    if path.is_dir():
+        raise ConfigError(f"--json '{path}' is a directory; pass the file to write, e.g. {path / example}")
+    if not path.parent.is_dir():
+        raise ConfigError(
+            f"--json '{path}': its folder '{path.parent}' does not exist; create it or choose another"
         )
 
 

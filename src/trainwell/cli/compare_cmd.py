@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from trainwell.cli import _options as option
-from trainwell.cli._common import MAX_SEED, guarded, out_console, unpacked_data
+from trainwell.cli._common import MAX_SEED, check_json_out, guarded, out_console, unpacked_data
 
 #: The applications whose models compare reads labelled rows for.
 SUPPORTED = "table models (binary, multiclass, multi-label, regression)"
@@ -72,7 +72,7 @@ def compare(
         metadata = peek_metadata(model_a), peek_metadata(model_b)
         for name, path, found in zip("AB", (model_a, model_b), metadata, strict=True):
             refuse_unsupported(name, path, found)
-        check_json_out(json_out)
+        check_json_out(json_out, "compare.json")
         if metric:
             from trainwell.core.metric_names import check_metric_names
 
@@ -262,20 +262,4 @@ def need_labels(target_names: Any, frame: Any, source: Path) -> None:
             f"target column {', '.join(map(repr, absent))} not found in '{source}': compare needs labelled rows "
             f"(the models' target beside their inputs), such as a held-out split. Columns are: "
             f"{list_columns([str(column) for column in frame.columns])}"
-        )
-
-
-def check_json_out(path: Path | None) -> None:
-    """Refuse a ``--json`` that is a folder or whose folder does not exist, before any work."""
-    if path is None:
-        return
-    from trainwell.core.errors import ConfigError
-
-    if path.is_dir():
-        raise ConfigError(
-            f"--json '{path}' is a directory; pass the file to write, e.g. {path / 'compare.json'}"
-        )
-    if not path.parent.is_dir():
-        raise ConfigError(
-            f"--json '{path}': its folder '{path.parent}' does not exist; create it or choose another"
         )

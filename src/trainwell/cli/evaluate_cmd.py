@@ -19,6 +19,7 @@ from trainwell.cli import _options as option
 from trainwell.cli._common import (
     MAX_SEED,
     described_target,
+    err_console,
     guarded,
     out_console,
     refuse_encoding,
@@ -184,6 +185,21 @@ def evaluate(
             "instead of training from scratch; its vocabulary is extended with the corpus's words."
         ),
     ] = None,
+    oof: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write each row's out-of-fold prediction, made by the fold's model that held it out, to "
+            "this table (CSV, TSV, Parquet...): row, fold, actual, prediction and each class's probability "
+            "(tables, and texts in a table).",
+        ),
+    ] = None,
+    json_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--json",
+            help="Also write the evaluation (each fold's values, intervals, verdicts) to this JSON file.",
+        ),
+    ] = None,
     arch: Annotated[
         str,
         typer.Option(
@@ -214,6 +230,10 @@ def evaluate(
 
         refuse_model_directory(data, "evaluate")
         check_text_options(encoding, encoding_errors)
+        from trainwell.cli._common import check_json_out, check_table_out
+
+        check_table_out(oof, option="--oof", example="oof.csv")
+        check_json_out(json_out, "evaluation.json")
         from trainwell.cli._splits import command_splits
 
         nonlocal names  # a folder of splits: the training split's rows, joined
@@ -274,7 +294,21 @@ def evaluate(
             **table_options_given(cat_names, cont_names, ignore, date_format, min_category_count),
             "--names": names is not None,
             "--metric": bool(metric),
+            "--oof": oof is not None,
         }
+
+        def finish(evaluation: Evaluation) -> None:
+            """Print the evaluation, then write what --json and --oof ask for."""
+            render(evaluation)
+            if json_out is not None:
+                evaluation.save(json_out)
+                err_console.print(
+                    f"wrote the evaluation to {json_out}", soft_wrap=True, markup=False, highlight=False
+                )
+            if oof is not None:
+                from trainwell.cli._common import emit_table
+
+                emit_table(evaluation.out_of_fold(), oof, noun="out-of-fold predictions")
 
         def not_a_table(what: str, *read: str) -> None:
             """Refuse the options only a table's model reads (and --names and --metric, which texts and ratings read
@@ -289,7 +323,7 @@ def evaluate(
                 raise ConfigError(
                     "--target is not used by a language model: it predicts the next word of --text"
                 )
-            refuse_unread(given, UNREAD_BY_LM, "a language model (--task language_model)")
+            refuse_unread(given, (*UNREAD_BY_LM, "--oof"), "a language model (--task language_model)")
             from trainwell.cli._fit_data import tokenizer_setting
 
             chosen_tokenizer = tokenizer_setting(tokenizer, data, task, text, pretrained, image_source=False)
@@ -299,19 +333,21 @@ def evaluate(
             from trainwell.text.lm_evaluation import evaluate_language_model
 
             refuse_spread()
-            evaluate_language_model(
-                data,
-                test=test,
-                text_col=text,
-                epochs=epochs,
-                seed=seed,
-                baselines=baselines,
-                pretrained=pretrained,
-                time_budget=seconds,
-                names=None if names is None else column_names(names),
-                **chosen_tokenizer,
-                **read_as,
-            ).show(out_console)
+            finish(
+                evaluate_language_model(
+                    data,
+                    test=test,
+                    text_col=text,
+                    epochs=epochs,
+                    seed=seed,
+                    baselines=baselines,
+                    pretrained=pretrained,
+                    time_budget=seconds,
+                    names=None if names is None else column_names(names),
+                    **chosen_tokenizer,
+                    **read_as,
+                )
+            )
             return
         if test is not None or pretrained is not None:
             option = "--test" if test is not None else "--pretrained"
@@ -322,11 +358,11 @@ def evaluate(
 
         if is_tagging_source(data, task, text):
             not_a_table("a tagger (tagged sentences, CoNLL files)")
-            refuse_unread(given, UNREAD_BY_TAGGER, "a tagger (tagged sentences, CoNLL files)")
+            refuse_unread(given, (*UNREAD_BY_TAGGER, "--oof"), "a tagger (tagged sentences, CoNLL files)")
             ready("conll")
             from trainwell.text.tagging.evaluation import evaluate_tagger
 
-            render(
+            finish(
                 evaluate_tagger(
                     data,
                     cv=cv,
@@ -357,11 +393,12 @@ def evaluate(
             folder = f"a folder of class folders of texts ('{data}')"
             not_a_table(folder, "--metric")
             refuse_for(given, {**NOT_FOR_TABLES, **TABLES_AND_IMAGES}, folder)
+            refuse_unread(given, ("--oof",), f"{folder}, whose texts have no row numbers")
             read_text_classes(data, given, cross_validated=True)
             ready("corpus")  # a folder: it exists
             from trainwell.text.evaluation import evaluate_texts
 
-            render(
+            finish(
                 evaluate_texts(
                     data,
                     label_delim=label_delim,
@@ -393,6 +430,7 @@ def evaluate(
                 columns = {"--path-col": "a CSV of image paths", "--label-col": "a CSV of image paths"}
                 refuse_for(given, columns, f"a folder of class folders of images ('{data}')")
             refuse_for(given, NOT_FOR_IMAGES, f"images ('{data}' was read as {read_as_images})")
+            refuse_unread(given, ("--oof",), "images, whose evaluation keeps no row numbers")
             if (
                 path_col is None
             ):  # a folder of nothing evaluate reads (tables, ratings) is said, as fit says it
@@ -404,7 +442,7 @@ def evaluate(
                 say_test_left_out(data, images=True)
             from trainwell.vision.evaluation import evaluate_images
 
-            render(
+            finish(
                 evaluate_images(
                     data,
                     path_col=path_col,
@@ -427,11 +465,11 @@ def evaluate(
         if user is not None or item is not None or implicit:  # as fit: --implicit alone finds the columns
             recommender = recommender_words(user, item, implicit)
             refuse_unread(given, TABLE_ONLY, recommender)
-            refuse_unread(given, UNREAD_BY_RECOMMENDER, recommender)
+            refuse_unread(given, (*UNREAD_BY_RECOMMENDER, "--oof"), recommender)
             ready("table")
             from trainwell.collab.evaluation import evaluate_ratings
 
-            render(
+            finish(
                 evaluate_ratings(
                     data,
                     user=user,
@@ -459,7 +497,7 @@ def evaluate(
         def evaluate_text_column(column: str) -> None:
             from trainwell.text.evaluation import evaluate_texts
 
-            render(
+            finish(
                 evaluate_texts(
                     data,
                     text_col=column,
@@ -498,6 +536,6 @@ def evaluate(
             given=given,
         )
         if evaluation is not None:
-            render(evaluation)
+            finish(evaluation)
 
     guarded(run)

@@ -21,6 +21,7 @@ from trainwell.core.numbers import figure
 
 if TYPE_CHECKING:
     import numpy as np
+    import pandas as pd
     import torch
 
     from trainwell.data.task import Task
@@ -68,6 +69,10 @@ class Evaluation:
     unit: str = "rows"
     #: The architecture each fold used (``arch="auto"`` chooses per fold).
     archs: list[str] = field(default_factory=list)
+    #: The data row each evaluated row is (counted from 1, as ``predict`` counts them), for
+    #: :meth:`out_of_fold`: the indices of ``predictions`` are positions among the rows kept, and rows without a
+    #: target are left out. ``None``: the rows are the data's own, in order (or have no row numbers: images).
+    source_rows: np.ndarray | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------------------------------ numbers
     @property
@@ -184,6 +189,43 @@ class Evaluation:
         text = json.dumps(_finite(self.to_dict()), indent=2, ensure_ascii=False, allow_nan=False)
         return write_text_atomic(path, text + "\n")
 
+    def out_of_fold(self) -> pd.DataFrame:
+        """Each row's prediction by the model of the fold that held it out (what scikit-learn's
+        ``cross_val_predict`` gives, for stacking or a look at the errors), in the data's order: ``row`` (the
+        data row, counted from 1), ``fold`` (from 1), ``actual``, then the columns ``predict`` writes
+        (``prediction`` and a ``probability_<class>`` per class; a regression's value or values).
+
+        Raises:
+            ConfigError: an evaluation that kept no out-of-fold predictions (ratings of interactions, taggers and
+                language models are judged on other units than rows).
+        """
+        import numpy as np
+        import pandas as pd
+        import torch
+
+        from trainwell.core.errors import ConfigError
+        from trainwell.data.tables import prediction_table
+
+        if len(self.predictions) != self.k:
+            raise ConfigError(
+                f"this evaluation ({self.subject or self.task.kind}) kept no out-of-fold prediction of each "
+                f"{self.unit.rstrip('s')}: out_of_fold (--oof) is for tables, texts and images"
+            )
+        order = np.concatenate([index for index, _, _ in self.predictions])
+        folds = np.concatenate(
+            [np.full(len(index), fold + 1) for fold, (index, _, _) in enumerate(self.predictions)]
+        )
+        values = torch.cat([preds.detach().float().cpu() for _, preds, _ in self.predictions])
+        targets = torch.cat([encoded.detach().cpu() for _, _, encoded in self.predictions])
+        rows = order + 1 if self.source_rows is None else np.asarray(self.source_rows)[order]
+        table = pd.DataFrame({"row": rows, "fold": folds})
+        actual = _actual(self.task, targets)
+        for name, column in actual.items():
+            table[name] = column
+        predicted = prediction_table(self.task, values, pd.RangeIndex(len(order)))
+        table = pd.concat([table, predicted], axis=1)
+        return table.sort_values("row", kind="stable").reset_index(drop=True)
+
     # ---------------------------------------------------------------------------------------- showing
     def show(self, console: Any = None) -> None:
         """Print the table ``trainwell evaluate`` prints (to ``console``, a ``rich`` Console; default: standard
@@ -217,6 +259,26 @@ class Evaluation:
             figures = f"; {headline}: " + ", ".join(parts)
         subject = self.subject or f"{self.task.kind}, {self.n_rows:,} {self.unit}"  # as the table's title
         return f"<Evaluation {self.k}-fold cross-validation of {subject}{figures}>"
+
+
+def _actual(task: Task, targets: torch.Tensor) -> dict[str, list[Any]]:
+    """The encoded ``targets`` as the data held them: ``actual`` (a class; a multi-label row's labels joined as
+    ``predict`` joins them; a number), or ``<name>_actual`` for each of several regression targets."""
+    matrix = targets.reshape(len(targets), -1)
+    if task.kind == "regression":
+        names = list(task.target_names) or ["actual"]
+        if len(names) == 1:
+            return {"actual": matrix[:, 0].tolist()}
+        return {f"{name}_actual": matrix[:, position].tolist() for position, name in enumerate(names)}
+    if task.kind == "multilabel":
+        delim = task.label_delim or ";"
+        return {
+            "actual": [
+                delim.join(str(label) for label, on in zip(task.classes, row, strict=True) if on > 0.5)
+                for row in matrix.tolist()
+            ]
+        }
+    return {"actual": [task.classes[int(code)] for code in matrix[:, 0].tolist()]}
 
 
 def _finite(value: Any) -> Any:

@@ -271,7 +271,9 @@ def evaluate_table(
         skipped = {*targets, *ignore}
         warn_documented_leaks(Path(source), [str(c) for c in df.columns if c not in skipped])
     labelled = labelled_rows(df, targets, name, label_delim=label_delim, left_out_of="the folds")
+    source_rows = None  # the data rows of the rows kept, where some were left out
     if not labelled.all():
+        source_rows = labelled.to_numpy().nonzero()[0] + 1
         df = df[labelled.to_numpy()].reset_index(drop=True)
     column: str | list[str] = targets[0] if len(targets) == 1 else targets
     resolved = infer_task(df[column], name=targets[0], kind=task, label_delim=label_delim)
@@ -341,4 +343,13 @@ def evaluate_table(
         fold_seconds=fold_seconds,
     )
     archs = fold.chosen if fold.arch == "auto" else [fold.arch] * len(fold.lrs)
-    return Evaluation(resolved, len(df), model, others, fold.lrs, predictions=fold.predictions, archs=archs)
+    return Evaluation(
+        resolved,
+        len(df),
+        model,
+        others,
+        fold.lrs,
+        predictions=fold.predictions,
+        archs=archs,
+        source_rows=source_rows,
+    )
