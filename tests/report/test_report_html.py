@@ -430,3 +430,44 @@ def test_a_share_written_as_a_percent_is_aligned_as_a_number() -> None:
 
     cells = table(["share"], [("13.7%",), ("0.0%",), ("of 12%",), ("%",)])
     assert cells.count('<td class="number">') == 2 and "<td>of 12%</td>" in cells and "<td>%</td>" in cells
+
+
+def test_without_data_the_report_shows_what_the_model_directory_recorded(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    # report had to be given --data: a look at a saved model's curves and figures needed its data at hand.
+    import json
+
+    import typer
+    from typer.testing import CliRunner
+
+    from trainwell.cli.report_cmd import report
+
+    app = typer.Typer()
+    app.command("report")(report)
+    app.command("unused")(lambda: None)
+    out = tmp_path / "recorded.html"
+    done = CliRunner().invoke(app, ["report", str(model_dir), "--out", str(out)], env={"COLUMNS": "200"})
+    assert done.exit_code == 0, done.output
+    page = out.read_text(encoding="utf-8")
+    final = json.loads((model_dir / "trainwell.json").read_text())["training"]["final"]
+    assert (
+        "No data was given" in page
+        and "<h2>Recorded figures</h2>" in page
+        and "<h2>Training curves</h2>" in page
+    )
+    assert (
+        "A binary model of table data predicting &#x27;income&#x27;" in page or "predicting 'income'" in page
+    )
+    assert f"<td>accuracy</td><td class=\"number\">{final['accuracy']:.4f}</td>" in page, page
+    assert "<h2>Top losses</h2>" not in page and "data:image/png;base64," in page  # curves.png embedded
+    refused = CliRunner().invoke(
+        app,
+        ["report", str(model_dir), "--names", "a,b", "--out", str(tmp_path / "x.html")],
+        env={"COLUMNS": "200"},
+    )
+    assert (
+        refused.exit_code == 2
+        and "--names reads the labelled rows of --data, and none was given" in refused.output
+    )
+    assert not (tmp_path / "x.html").exists()

@@ -18,16 +18,17 @@ from trainwell.cli._common import MAX_SEED, guarded, out_console, unpacked_data
 def report(
     model: Annotated[Path, typer.Argument(help="Model directory written by `trainwell fit`.")],
     data: Annotated[
-        Path,
+        Path | None,
         typer.Option(
-            help="Labelled rows to judge the model on, target column included, ideally the validation rows "
+            help="Labelled rows to judge the model on, target column included, ideally rows it has not trained on "
+            "(without --data: a report of what the model directory recorded, its figures without intervals) "
             "(CSV, TSV or Parquet); for an image model, a folder of class folders, of IDX files (its t10k-* set) "
             "or a CSV of paths and labels; "
             "for a text classifier, also a folder of class folders of .txt files (its test/ beside train/); "
             "for a language model, held-out text (a text file with one text per line, a folder of .txt files, "
             "or a CSV with a 'text' column)."
         ),
-    ],
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -75,7 +76,7 @@ def report(
             columns = "image models judged on a CSV of paths and labels"
             refuse_for(given, {"--path-col": columns, "--label-col": columns}, model_words(metadata))
         elif (
-            metadata.get("application") == "vision" and data.is_dir()
+            metadata.get("application") == "vision" and data is not None and data.is_dir()
         ):  # its labels are its class folders; no text is read
             columns = "a CSV of paths and labels"
             refuse_for(
@@ -120,7 +121,11 @@ def report(
         need_model_directory(model)
         check_html_out(out)
         nonlocal data  # an archive: what it holds, unpacked; a folder of splits: its test split
-        data = unpacked_data(data)  # type: ignore[assignment]
+        if data is None:
+            _recorded_report()
+            return
+        data = unpacked_data(data)
+        assert data is not None  # a path in, a path out
         from trainwell.cli._splits import held_out_split
 
         metadata = peek_metadata(model)
@@ -164,5 +169,32 @@ def report(
             data_name=data_name,
         )
         out_console.print(f"wrote {written} (self-contained HTML; open it in any browser)", soft_wrap=True)
+
+    def _recorded_report() -> None:
+        """``report MODEL`` without --data: the options that read the data are refused, the rest written."""
+        from trainwell.core.errors import ConfigError
+
+        reading = {
+            "--names": names is not None,
+            "--path-col": path_col is not None,
+            "--label-col": label_col is not None,
+            "--item-names": item_names is not None,
+            "--encoding": encoding != "utf-8",
+            "--encoding-errors": encoding_errors != "strict",
+        }
+        given = [name for name, was in reading.items() if was]
+        if given:
+            raise ConfigError(
+                f"{', '.join(given)} {'reads' if len(given) == 1 else 'read'} the labelled rows of --data, and none "
+                f"was given: pass --data FILE, or drop {'it' if len(given) == 1 else 'them'}"
+            )
+        from trainwell.report import build_report
+
+        written = build_report(model, None, out, seed=seed)
+        out_console.print(
+            f"wrote {written} (what the model directory recorded, without --data: no intervals, errors nor "
+            "importance; self-contained HTML)",
+            soft_wrap=True,
+        )
 
     guarded(run)

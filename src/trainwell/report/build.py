@@ -49,7 +49,7 @@ SUPPORTED = ("binary", "multiclass", "multilabel", "regression")
 
 def build_report(
     model_dir: str | Path,
-    data: pd.DataFrame | str | Path,
+    data: pd.DataFrame | str | Path | None,
     out: str | Path | None = None,
     *,
     seed: int = 0,
@@ -62,7 +62,9 @@ def build_report(
     item_names: str | Path | None = None,
     data_name: str | None = None,
 ) -> Path:
-    """Write an HTML report on the model in ``model_dir``, evaluated on the labelled rows ``data``.
+    """Write an HTML report on the model in ``model_dir``, evaluated on the labelled rows ``data`` (``None``: a
+    report of what the model directory recorded: the training curves and history, the validation and test
+    figures fit measured, without intervals, and how it was trained).
 
     Args:
         model_dir: a model directory written by ``trainwell fit``: a classifier or regression of tables, texts
@@ -101,7 +103,15 @@ def build_report(
     check_encoding_errors(encoding_errors)
     read_as: dict[str, Any] = {"encoding": encoding, "encoding_errors": encoding_errors}
     destination = _check_out(Path(out) if out is not None else default_out(Path(model_dir)))
-    refuse_generic(read_metadata(model_dir), model_dir, "a report")
+    metadata = read_metadata(model_dir)
+    if data is None:
+        from trainwell.report._recorded import recorded_sections
+
+        intro, sections = recorded_sections(Path(model_dir), metadata)
+        return write_text_atomic(
+            destination, _html.page(f"{REPORT_TITLE}: {Path(model_dir).name}", intro, sections)
+        )
+    refuse_generic(metadata, model_dir, "a report")
     predictor = load(model_dir)
     kind = getattr(getattr(predictor, "task", None), "kind", None)
     if names is not None and (getattr(predictor, "application", None) == "vision" or kind == "tagging"):
