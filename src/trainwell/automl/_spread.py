@@ -24,7 +24,8 @@ beside the model directory, so that the sampler and the median pruner see every 
    process); rank 0 receives its result, prints it, and removes the journal. Rank 0 removes it too when the
    search stops early: on an error, on Ctrl-C, and on the SIGTERM with which torchrun stops a job (or its other
    processes when one failed; :func:`~trainwell.distributed.spread.termination_unwinds`). Nothing resumes a
-   search from it.
+   search from it. A study kept across runs (``storage=``, ``--storage``) is refused under torchrun
+   (:func:`~trainwell.automl.search.check_search_settings`): this journal is the run's own.
 
 No process group is formed: a process in one would be no longer "rank zero" and could not write the model.
 """

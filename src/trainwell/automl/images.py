@@ -72,6 +72,8 @@ def tune_images(
     progress: bool = False,
     search: dict[str, Any] | None = None,
     keep: str = "clear",
+    storage: str | Path | None = None,
+    study_name: str | None = None,
     tune_thresholds: bool = True,
     **data_kwargs: Any,
 ) -> TuneResult:
@@ -83,7 +85,8 @@ def tune_images(
             ``augmentation``, ``task``...). A ``test/`` split is scored once, on the kept model.
         arch: The network of every trial, as for :func:`~trainwell.vision.vision_learner` (``"auto"``: what
             fit chooses for these images).
-        n_trials, timeout, metric, out, seed, pruner, progress, search, keep: As for
+        n_trials, timeout, metric, out, seed, pruner, progress, search, keep, storage,
+            study_name: As for
             :func:`~trainwell.automl.tune_table` (the settings: :data:`IMAGE_RANGES`); the default metric is
             ``roc_auc`` for binary and multi-label targets, ``accuracy`` for several classes, ``rmse`` for a
             regression.
@@ -95,7 +98,18 @@ def tune_images(
             searched, or a metric that does not score this task.
         TuningDependencyError: Optuna is not installed.
     """
-    settings = start_search(n_trials, timeout, out, seed, pruner, progress, keep, tune_thresholds)
+    settings = start_search(
+        n_trials,
+        timeout,
+        out,
+        seed,
+        pruner,
+        progress,
+        keep,
+        tune_thresholds,
+        storage=storage,
+        study_name=study_name,
+    )
 
     def learner(bundle: DataBundle, params: dict[str, Any], progress: bool) -> Learner:
         return vision_learner(

@@ -58,6 +58,8 @@ def tune_ratings(
     progress: bool = False,
     search: dict[str, Any] | None = None,
     keep: str = "clear",
+    storage: str | Path | None = None,
+    study_name: str | None = None,
     **data_kwargs: Any,
 ) -> TuneResult:
     """Search learning rate, weight decay, epochs and the number of factors of a ``dot_bias`` recommender.
@@ -67,7 +69,8 @@ def tune_ratings(
             ``valid_pct``, ``valid_col``, ``task``, ``batch_size``...).
         arch: ``"dot_bias"`` (the only searched architecture: ``ease`` chooses its one setting on the
             training interactions already).
-        n_trials, timeout, metric, out, seed, pruner, progress, search, keep: As for
+        n_trials, timeout, metric, out, seed, pruner, progress, search, keep, storage,
+            study_name: As for
             :func:`~trainwell.automl.tune_table` (the settings: :data:`RATINGS_RANGES`);
             the default metric is ``rmse`` for ratings, ``roc_auc`` for liked/disliked, ``ndcg@10`` for
             implicit feedback (a ranking measure, whose gain is not resampled: ``keep`` keeps the best trial).
@@ -84,7 +87,9 @@ def tune_ratings(
             else f"{arch!r} is not searched"
         )
         raise ConfigError(f"arch (--arch) {arch}: trainwell tune searches the dot_bias recommender; {detail}")
-    settings = start_search(n_trials, timeout, out, seed, pruner, progress, keep)
+    settings = start_search(
+        n_trials, timeout, out, seed, pruner, progress, keep, storage=storage, study_name=study_name
+    )
     data = ratings_data(source, user=user, item=item, rating=rating, seed=seed, **data_kwargs)
     implicit = bool(getattr(data.recipe, "implicit", False))
     default = "ndcg@10" if implicit else {"regression": "rmse", "binary": "roc_auc"}.get(data.task.kind)

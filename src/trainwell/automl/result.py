@@ -54,6 +54,12 @@ class TuneResult:
             :attr:`selection`, else the better defaults' trial) or ``"best"`` (the best trial always).
         kept_trial: The number of the trial whose model :attr:`run` is; ``kept_reason`` says why, in one line;
             :attr:`kept` says whether it is the best trial's or the defaults' in its place.
+        study_name, storage: The study kept across runs (``storage=``, ``--storage``; a URL's password hidden),
+            else ``None``; :attr:`trials` then lists every stored trial, ``trials_before`` of them stored by
+            earlier runs.
+        refitted: When the trial kept is an earlier run's (its model is not in hand), its settings were trained
+            again for :attr:`run`: ``{"trial", "stored_value", "refit_value"}``, the score stored then and the
+            refit's (the same seed and data: equal on the same machine); else ``None``.
     """
 
     metric: str
@@ -75,6 +81,17 @@ class TuneResult:
     keep: str = "clear"
     kept_trial: int | None = None
     kept_reason: str | None = None
+    study_name: str | None = None
+    storage: str | None = None
+    trials_before: int = 0
+    refitted: dict[str, Any] | None = None
+
+    def stored(self) -> dict[str, Any]:
+        """The study kept across runs, as the records say it (empty in memory)."""
+        if self.storage is None:
+            return {}
+        return {"study": {"storage": self.storage, "name": self.study_name, "trials": len(self.trials),
+                          "trials_before": self.trials_before}}  # fmt: skip
 
     @property
     def kept(self) -> str:
@@ -120,6 +137,8 @@ class TuneResult:
             "kept": self.kept,
             "kept_trial": self.kept_trial,
             "kept_reason": self.kept_reason,
+            **self.stored(),
+            **({"refitted": self.refitted} if self.refitted is not None else {}),
             "trials": self.trials,
             "note": "best of the trials on the same validation rows: confirm on held-out data",
         }
@@ -152,5 +171,7 @@ class TuneResult:
                 else {}
             ),
             **({"arch": self.kept_arch, "kinds": kinds} if self.arch is not None else {}),
+            **self.stored(),
+            **({"refitted": self.refitted} if self.refitted is not None else {}),
             "record": TUNING_FILE,
         }

@@ -21,6 +21,11 @@ fitted to what is left (its schedule shortened, ``cut_by_time`` in its record) i
 no trial starts once less than a quarter of a typical trial's time is left, or under a :class:`MixedSpace`
 less than a whole typical trial of a kind fitted in one step (boosted trees), which nothing can cut.
 
+With ``storage=`` (``--storage tune.db``) the study is kept across runs (:mod:`trainwell.automl._storage`): the
+same search run again resumes it, ``n_trials`` more trials after the stored ones, its defaults' trials not run
+again, and the best trial of all the runs is kept (one of an earlier run trained again from its settings); a
+stored study made for other data, metric, seed or ranges is refused.
+
 Under ``torchrun --nproc_per_node N`` the search runs N trials at a time, one per process, each trained by
 its process alone, all in one study (:mod:`trainwell.automl._spread`): the sampler and the pruner see every
 process's trials, ``n_trials`` and ``timeout`` are the whole search's, and the kept model is written once,
@@ -32,10 +37,11 @@ Choosing the best of many trials on the same validation rows flatters that score
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +52,6 @@ from trainwell.automl._gain import (
     KeptTrial,
     SelectionCheck,
     check_gain,
-    default_scores,
     of_rows,
 )
 from trainwell.automl.pruning import OptunaPruning
@@ -65,6 +70,8 @@ from trainwell.learner.run_files import check_fit_settings, score_test_set, writ
 
 if TYPE_CHECKING:
     import torch
+
+    from trainwell.automl._storage import StoredStudy
 
 __all__ = [
     "OptunaPruning",
@@ -99,9 +106,15 @@ def import_optuna() -> Any:
 
 
 def check_search_settings(
-    n_trials: int, timeout: float | str | None, out: str | Path | None, keep: str = "clear"
-) -> None:
-    """Refuse a search's settings, and a missing Optuna, before any data is read."""
+    n_trials: int,
+    timeout: float | str | None,
+    out: str | Path | None,
+    keep: str = "clear",
+    storage: str | Path | None = None,
+    study_name: str | None = None,
+) -> StoredStudy | None:
+    """Refuse a search's settings, and a missing Optuna, before any data is read; the stored study that
+    ``storage`` and ``study_name`` name (``None``: a study in memory)."""
     import_optuna()
     if isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1:
         raise ConfigError(f"--trials must be a whole number of at least 1, got {n_trials!r}")
@@ -114,6 +127,19 @@ def check_search_settings(
     if timeout is not None:
         parse_duration(timeout, "timeout")  # seconds, or a duration such as "10m": refused in one line
     check_fit_settings(None, None, out)
+    from trainwell.automl._storage import resolve_storage
+
+    study = resolve_storage(storage, study_name)
+    if study is not None:
+        from trainwell.distributed.spread import spread_position
+
+        if spread_position()[1] > 1:
+            raise ConfigError(
+                "--storage (storage=) is not kept under torchrun: a spread search keeps its study in a journal "
+                "of its own for that run; run the search without torchrun to keep it in --storage, or leave "
+                "--storage out"
+            )
+    return study
 
 
 def search_budget(timeout: float | str | None) -> TimeBudget | None:
@@ -134,6 +160,8 @@ class SearchSettings:
     progress: bool = False
     tune_thresholds: bool = True
     keep: str = "clear"
+    #: Where the study is kept across runs (``storage=``, ``study_name=``); ``None``: in memory.
+    study: StoredStudy | None = None
 
 
 def start_search(
@@ -145,12 +173,16 @@ def start_search(
     progress: bool,
     keep: str,
     tune_thresholds: bool = True,
+    *,
+    storage: str | Path | None = None,
+    study_name: str | None = None,
 ) -> SearchSettings:
     """A search's settings, refused in one line before any data is read (:func:`check_search_settings`), with
-    its time budget started and every generator seeded with ``seed``."""
-    check_search_settings(n_trials, timeout, out, keep)
+    its time budget started and every generator seeded with ``seed``; ``storage`` and ``study_name``: the study
+    kept across runs (:mod:`trainwell.automl._storage`)."""
+    study = check_search_settings(n_trials, timeout, out, keep, storage, study_name)
     settings = SearchSettings(
-        n_trials, search_budget(timeout), out, seed, pruner, progress, tune_thresholds, keep
+        n_trials, search_budget(timeout), out, seed, pruner, progress, tune_thresholds, keep, study
     )
     seed_everything(seed)
     return settings
@@ -206,21 +238,31 @@ def _run_search(
     optuna = import_optuna()
     seed, budget, keep = settings.seed, settings.budget, settings.keep
     direction = "maximize" if higher_is_better(chosen) else "minimize"
-    starts = [kind.start(kind.defaults(data, seed)) for kind in space.kinds]
-    study = _defaults_first_study(optuna, space, starts, direction, seed, settings.pruner)
     trials = _Trials(space, data, chosen, direction, seed, budget, settings.progress)
+    said: AbstractContextManager[None] = nullcontext()  # a stored study's database errors, in one line
+    if settings.study is None:
+        starts = [kind.start(kind.defaults(data, seed)) for kind in space.kinds]
+        study = _defaults_first_study(optuna, space, starts, direction, seed, settings.pruner)
+    else:  # kept across runs: made, or resumed with the trials of the earlier runs
+        from trainwell.automl._storage import recall_trials, storage_errors, stored_study
+
+        study, starts, trials.before = stored_study(optuna, space, data, chosen, direction, settings)
+        trials.stored = settings.study
+        recall_trials(trials, study)
+        said = storage_errors(settings.study, opening=False)
     _refuse_a_spent_budget(budget)
     report = _TRIAL_REPORT.get()
-    study.optimize(
-        trials.objective,
-        n_trials=settings.n_trials,
-        timeout=None if budget is None else budget.remaining,
-        gc_after_trial=False,
-        callbacks=[
-            trials.stop_when_time_is_short,
-            *([_trial_reporter(report, chosen, settings.n_trials)] if report else []),
-        ],
-    )
+    with said:
+        study.optimize(
+            trials.objective,
+            n_trials=settings.n_trials,
+            timeout=None if budget is None else budget.remaining,
+            gc_after_trial=False,
+            callbacks=[
+                trials.stop_when_time_is_short,
+                *([_trial_reporter(report, chosen, settings.n_trials)] if report else []),
+            ],
+        )
     finished = sum(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
     if trials.interrupted is not None:
         if not finished:
@@ -232,12 +274,12 @@ def _run_search(
     if not finished:
         raise_none_finished()
     best = study.best_trial
-    learn = trials.best_learner(best.number, trials.kinds[best.number], best_params(starts, trials, best))
     interval, selection, kept = check_gain(
-        trials, best.number, float(best.value), keep, default_scores(trials)
+        trials, best.number, float(best.value), keep, _default_scores(study, len(space.kinds))
     )
-    if kept.defaults:
-        learn = trials.defaults[kept.number]  # the defaults' learner, kept when it finished
+    # The best trial's learner, or the defaults' kept in its place; an earlier run's trial is trained again.
+    kept_trial = study.get_trials(deepcopy=False)[kept.number] if kept.number != best.number else best
+    learn = trials.kept_learner(kept_trial, best_params(starts, trials, kept_trial))
     return finish_search(study, best, trials, starts, learn, settings, interval=interval, selection=selection,
                          kept=kept)  # fmt: skip
 
@@ -279,7 +321,9 @@ def trial_reports(say: Callable[[str], None]) -> Iterator[None]:
 
 
 def _trial_reporter(say: Callable[[str], None], metric: str, n_trials: int) -> Callable[[Any, Any], None]:
-    """An Optuna callback saying one finished trial: its score, or that it was pruned or failed."""
+    """An Optuna callback saying one finished trial: its score, or that it was pruned or failed, and which of
+    this run's ``n_trials`` it is (a resumed study's trials are numbered after its earlier runs')."""
+    count = itertools.count(1)
 
     def reported(study: Any, trial: Any) -> None:
         state = trial.state.name
@@ -297,7 +341,7 @@ def _trial_reporter(say: Callable[[str], None], metric: str, n_trials: int) -> C
             outcome = state.lower()
         said = f" ({settings})" if settings else ""
         # Numbered as the table and tuning.json number trials (from 0: the defaults'), with the count beside.
-        say(f"trial {trial.number} ({trial.number + 1} of {n_trials}): {outcome}{said}, {seconds:.0f} s")
+        say(f"trial {trial.number} ({next(count)} of {n_trials}): {outcome}{said}, {seconds:.0f} s")
 
     return reported
 
@@ -344,6 +388,13 @@ def finish_search(
                      best=best, kept=kept_as)  # fmt: skip
     result.improvement_interval, result.selection = interval, selection
     result.keep, result.kept_trial, result.kept_reason = settings.keep, kept.number, kept.reason
+    if trials.stored is not None:
+        result.study_name, result.storage = trials.stored.name, trials.stored.shown
+        result.trials_before = trials.before
+    if trials.refitted is not None:
+        stored_value = float(kept_trial.value)
+        refit_value = float(learn.history[-1][trials.chosen]) if learn.history else float("nan")
+        result.refitted = {"trial": trials.refitted, "stored_value": stored_value, "refit_value": refit_value}
     if trials.budget is not None:
         result.timeout = trials.budget.seconds
     learn.tuning = result.summary()  # in trainwell.json: what the search tried and which kind won
@@ -369,12 +420,17 @@ def _defaults_first_study(
     (``starts``), in the order of ``space.kinds``. ``stored``: the ``storage`` and ``study_name`` of a study
     shared by several processes (default: in memory)."""
     study = optuna.create_study(direction=direction, **sampler_and_pruner(optuna, seed, pruner), **stored)
+    enqueue_defaults(study, space, starts)
+    return study
+
+
+def enqueue_defaults(study: Any, space: Space | MixedSpace, starts: list[dict[str, Any]]) -> None:
+    """Queue each kind's defaults' trial (``starts``) in ``study``, in the order of ``space.kinds``."""
     for kind, start in zip(space.kinds, starts, strict=True):
         picked = {ARCH_PARAM: kind.arch} if isinstance(space, MixedSpace) else {}
         study.enqueue_trial(
             {**picked, **{name: value for name, value in start.items() if _searched(kind, name)}}
         )
-    return study
 
 
 def sampler_and_pruner(optuna: Any, seed: int, pruner: Any) -> dict[str, Any]:
@@ -427,6 +483,9 @@ class _Trials:
         self.targets: torch.Tensor | None = None
         self.processes: dict[int, int] = {}  # under torchrun: the rank of the process that trained each trial
         self.interrupted: int | None = None  # the trial Ctrl-C stopped, which ended the search there
+        self.stored: StoredStudy | None = None  # where the study is kept across runs (storage=)
+        self.before = 0  # the trials a stored study held before this run
+        self.refitted: int | None = None  # an earlier run's trial kept, whose settings were trained again
 
     def objective(self, trial: Any) -> float:
         """:meth:`train_trial`; Ctrl-C (KeyboardInterrupt) in a trial ends the search there, the trial told to
@@ -459,14 +518,21 @@ class _Trials:
                 self.budgeted.add(trial.number)
                 if budget.fits[-1]["shortened"]:
                     self.cut.add(trial.number)
+        if self.stored is not None:  # for the record of a later run
+            trial.set_user_attr("seconds", round(self.times[trial.number], 3))
+            trial.set_user_attr("cut_by_time", trial.number in self.cut)
         if pruning.pruned or not learn.history:  # pruned, or no time was left to train at all
             raise import_optuna().TrialPruned()
         value = float(learn.history[-1][self.chosen])
         if trial.number < len(self.space.kinds) and value == value:
             self.defaults[trial.number] = learn  # kept in place of the best when its gain is within the noise
         if value == value and of_rows(self):
-            preds, self.targets = learn.get_preds()
-            self.predictions[trial.number] = (value, preds)
+            preds, targets = learn.get_preds()
+            self.predictions[trial.number], self.targets = (value, preds), targets
+            if self.stored is not None:  # the gain's check of a later run compares this trial too
+                from trainwell.automl._storage import kept_predictions
+
+                kept_predictions(trial, trial.study, preds, targets)
         kept = self.kept
         if value == value and (
             not kept or _better(value, kept["value"], self.direction)
@@ -487,12 +553,16 @@ class _Trials:
         ]
         return self.budget is not None and self.budget.remaining < max(needs)
 
-    def best_learner(self, number: int, kind: Space, params: dict[str, Any]) -> Learner:
-        """The best trial's learner, as kept when it finished."""
-        if self.kept.get("number") == number:
+    def kept_learner(self, trial: Any, params: dict[str, Any]) -> Learner:
+        """The learner of ``trial`` (its settings ``params``), the trial kept: the best finished trial's or a
+        defaults' one, as kept when it finished. A trial of an earlier run of a stored study has no learner
+        here: its settings are trained again, with the same data and seed (:attr:`refitted`)."""
+        if self.kept.get("number") == trial.number:
             return self.kept["learn"]  # type: ignore[no-any-return]
-        # Not expected (the kept trial is Optuna's best by the same rule); train it again rather than guess.
-        return kind.train(self.data, params, self.seed, [], self.progress)
+        if trial.number in self.defaults:
+            return self.defaults[trial.number]
+        self.refitted = trial.number
+        return self.kinds[trial.number].train(self.data, params, self.seed, [], self.progress)
 
 
 def _result(
@@ -568,6 +638,18 @@ def _trial_record(
         "defaults": trial.number < n_defaults,
         "cut_by_time": trial.number in cut,
         **({"process": processes[trial.number]} if processes and trial.number in processes else {}),
+    }
+
+
+def _default_scores(study: Any, n_defaults: int) -> dict[int, float]:
+    """Each finished defaults' trial of ``study`` (of this run or, when stored, an earlier one), by number: its
+    score."""
+    from optuna.trial import TrialState
+
+    return {
+        trial.number: float(trial.value)
+        for trial in study.get_trials(deepcopy=False)[:n_defaults]
+        if trial.state == TrialState.COMPLETE
     }
 
 

@@ -67,6 +67,8 @@ def tune_table(
     tune_thresholds: bool = True,
     search: dict[str, Any] | None = None,
     keep: str = "clear",
+    storage: str | Path | None = None,
+    study_name: str | None = None,
     arch: str = "auto",
     **data_kwargs: Any,
 ) -> TuneResult:
@@ -113,6 +115,11 @@ def tune_table(
             many trials on the same rows is flattered by the choosing); ``"best"`` the best trial always.
             Where the gain cannot be resampled (no defaults' trial finished) the best is kept;
             ``result.kept_reason`` says why.
+        storage, study_name: Keep the study across runs, in ``storage`` (a file: ``tune.db`` SQLite, any other
+            name an Optuna journal; or a database URL such as ``sqlite:///tune.db``), as ``study_name``
+            (default ``"trainwell"``): run the same search again and it resumes, ``n_trials`` more trials after
+            the stored ones, the best of them all kept (an earlier run's trained again); a study made for other
+            data, metric, seed or ranges is refused (see :mod:`trainwell.automl._storage`).
 
     Raises:
         ConfigError: ``n_trials`` below 1, a bad ``timeout``, an ``arch`` not searched, a ``search`` setting
@@ -126,7 +133,18 @@ def tune_table(
         result.arch, result.best_value, result.improvement  # e.g. ("gbdt", 0.93, 0.002)
         result.kept, result.kept_trial  # e.g. ("best", 18); ("defaults", 0) when the gain was within the noise
     """
-    settings = start_search(n_trials, timeout, out, seed, pruner, progress, keep, tune_thresholds)
+    settings = start_search(
+        n_trials,
+        timeout,
+        out,
+        seed,
+        pruner,
+        progress,
+        keep,
+        tune_thresholds,
+        storage=storage,
+        study_name=study_name,
+    )
     if arch not in ("auto", *MLP_NAMES, *GBDT_NAMES):
         raise ConfigError(
             f"arch (--arch) {arch!r} is not searched for tables: auto (the default: boosted trees and the MLP), "

@@ -51,6 +51,8 @@ def tune_tagger(
     progress: bool = False,
     search: dict[str, Any] | None = None,
     keep: str = "clear",
+    storage: str | Path | None = None,
+    study_name: str | None = None,
     **data_kwargs: Any,
 ) -> TuneResult:
     """Search the BiLSTM-CRF tagger's learning rate, weight decay, epochs, hidden width and dropout.
@@ -59,7 +61,8 @@ def tune_tagger(
         source, tag_col, valid, data_kwargs: As for :func:`~trainwell.text.tagging.fit_tagger` (a CoNLL or
             CoNLL-U file, or a folder with train/dev/test files; ``valid_pct``, ``min_freq``,
             ``encoding_errors``...).
-        n_trials, timeout, metric, out, seed, pruner, progress, search, keep: As for
+        n_trials, timeout, metric, out, seed, pruner, progress, search, keep, storage,
+            study_name: As for
             :func:`~trainwell.automl.tune_table` (the settings: :data:`TAGGER_RANGES`);
             the default metric is ``entity_f1`` for entity tags and ``tag_accuracy`` for others (neither is
             resampled by rows, so ``keep`` keeps the best trial and ``kept_reason`` says the gain was not checked).
@@ -69,7 +72,9 @@ def tune_tagger(
             not score this task.
         TuningDependencyError: Optuna is not installed.
     """
-    settings = start_search(n_trials, timeout, out, seed, pruner, progress, keep)
+    settings = start_search(
+        n_trials, timeout, out, seed, pruner, progress, keep, storage=storage, study_name=study_name
+    )
     data_kwargs.setdefault("batch_size", DEFAULT_BATCH)
     data = tagging_data(source, tag_col=tag_col, valid=valid, seed=seed, **data_kwargs)
     if data.task.kind != "tagging":  # pragma: no cover - tagging_data always builds a tagging task

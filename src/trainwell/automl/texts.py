@@ -64,6 +64,8 @@ def tune_texts(
     progress: bool = False,
     search: dict[str, Any] | None = None,
     keep: str = "clear",
+    storage: str | Path | None = None,
+    study_name: str | None = None,
     tune_thresholds: bool = True,
     **data_kwargs: Any,
 ) -> TuneResult:
@@ -75,7 +77,8 @@ def tune_texts(
             ``label_delim``, ``ngrams``, ``classes``...).
         model: ``"fast"`` (alias ``"ngram_bag"``): the only searched model (an AWD-LSTM classifier trains
             for minutes a trial).
-        n_trials, timeout, metric, out, seed, pruner, progress, search, keep: As for
+        n_trials, timeout, metric, out, seed, pruner, progress, search, keep, storage,
+            study_name: As for
             :func:`~trainwell.automl.tune_table` (the settings: :data:`TEXT_RANGES`); the default metric is
             ``roc_auc`` for binary and multi-label targets, ``accuracy`` for several classes.
         tune_thresholds: a multi-label model decides each label at a threshold chosen on the validation texts
@@ -94,7 +97,18 @@ def tune_texts(
     from trainwell.core.keywords import check_passed_keywords
 
     check_passed_keywords(tune_texts, data_kwargs, text_data)
-    settings = start_search(n_trials, timeout, out, seed, pruner, progress, keep, tune_thresholds)
+    settings = start_search(
+        n_trials,
+        timeout,
+        out,
+        seed,
+        pruner,
+        progress,
+        keep,
+        tune_thresholds,
+        storage=storage,
+        study_name=study_name,
+    )
     data = text_data(source, text_col, target, seed=seed, batch_format="bag", **data_kwargs)
     if data.task.kind not in ("binary", "multiclass", "multilabel", "regression"):
         raise ConfigError(

@@ -74,7 +74,8 @@ def tune(
     trials: Annotated[
         int,
         typer.Option(
-            help="Trials to run, the library's defaults first (under torchrun: over all processes)."
+            help="Trials to run now, the library's defaults first (under torchrun: over all processes); with "
+            "--storage, trials added to those stored: the same command again runs that many more."
         ),
     ] = 20,
     timeout: Annotated[
@@ -149,6 +150,23 @@ def tune(
             "of rows (ndcg@10, entity_f1) cannot be checked: the best is kept."
         ),
     ] = "clear",
+    storage: Annotated[
+        str | None,
+        typer.Option(
+            help="Keep the study across runs: a file (NAME.db, .sqlite or .sqlite3: SQLite; any other name, e.g. "
+            "tune.log: an Optuna journal file, for a shared filesystem) or a database URL (sqlite:///tune.db, "
+            "postgresql://USER@HOST/DB). The same command again resumes it: --trials more trials, the sampler "
+            "seeing the stored ones, the defaults not tried again, and the best of all the runs written (an "
+            "earlier run's trained again from its settings). Refused for a study of other data, target, "
+            "validation rows, --metric, --seed, --arch or --search, and under torchrun."
+        ),
+    ] = None,
+    study_name: Annotated[
+        str | None,
+        typer.Option(
+            help="The study's name in --storage (default: trainwell): one file can keep several searches."
+        ),
+    ] = None,
     size: option.ImageSize = None,
     augment: option.Augment = "auto",
     track: Annotated[
@@ -171,7 +189,9 @@ def tune(
     learning rate, weight decay, epochs and label smoothing. Recommenders (--user, --item): learning rate, weight decay, epochs, factors.
     Taggers (CoNLL files): learning rate, weight decay, epochs, width, dropout. The best trial's model is written, or the defaults'
     when its gain over them is within the validation rows' noise, the choice of the best counted (--keep).
-    Under torchrun --nproc_per_node N, N trials run at a time, one per process, in one study."""
+    With --storage tune.db the study is kept: the same command again runs --trials more trials and writes the
+    best of all the runs. Under torchrun --nproc_per_node N, N trials run at a time, one per process, in one
+    study."""
 
     def run() -> None:
         # What the command line can check alone comes first, the training stack's imports after (ready).
@@ -232,6 +252,8 @@ def tune(
             "encoding": encoding,
             "search": parse_search(search or []),
             "keep": keep,
+            "storage": storage,
+            "study_name": study_name,
         }
         if names is not None:  # a table, texts or ratings without a header row: refused by the others below
             from trainwell.cli._common import column_names
@@ -322,7 +344,18 @@ def tune(
                 )
             settings = {
                 key: common[key]
-                for key in ("n_trials", "timeout", "metric", "out", "seed", "valid_pct", "search", "keep")
+                for key in (
+                    "n_trials",
+                    "timeout",
+                    "metric",
+                    "out",
+                    "seed",
+                    "valid_pct",
+                    "search",
+                    "keep",
+                    "storage",
+                    "study_name",
+                )
             }
             ready("conll")
             from trainwell.automl.tagging import tune_tagger
@@ -555,6 +588,8 @@ def show(result: Any) -> None:
     sentence against the defaults."""
     out_console.print(fold_cells(trials_table(result)))
     out_console.print(verdict(result), soft_wrap=True)
+    for line in stored_lines(result):
+        out_console.print(line, soft_wrap=True, highlight=False)
     if result.thresholds is not None:  # a multi-label model: the best settings' thresholds, as fit says
         from trainwell.learner.label_thresholds import say_threshold_note
 
@@ -581,6 +616,33 @@ def show(result: Any) -> None:
         out_console.print(
             f"model directory: {result.model_dir} ({kept}every trial in tuning.json)", soft_wrap=True
         )
+
+
+def stored_lines(result: Any) -> list[str]:
+    """A study kept across runs (--storage): how many trials it holds, how many of them earlier runs', and
+    whether the model written is an earlier run's best trial trained again."""
+    if result.storage is None:
+        return []
+    total, before = len(result.trials), result.trials_before
+    lines = [
+        f"study {result.study_name!r} in {result.storage}: {total} trial{'' if total == 1 else 's'} stored "
+        f"({before} before this run, {total - before} in it); the same command again runs --trials more"
+    ]
+    refit = result.refitted
+    if refit is not None:
+        from trainwell.core.numbers import figure
+
+        same = refit["refit_value"] == refit["stored_value"]
+        lines.append(
+            f"the model written is trial {refit['trial']}'s, from an earlier run: its settings were trained again "
+            f"(same data and seed), {result.metric} {figure(refit['refit_value'])}"
+            + (
+                " as stored"
+                if same
+                else f"; {figure(refit['stored_value'])} stored (not bit-for-bit the same fit)"
+            )
+        )
+    return lines
 
 
 def _bound(value: float) -> str:

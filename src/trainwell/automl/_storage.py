@@ -1,0 +1,417 @@
+"""A search kept across runs: ``storage=`` (``--storage``) and ``study_name=`` (``--study-name``).
+
+Where the study is kept (:func:`resolve_storage`):
+
+- a database URL (anything with ``://``: ``sqlite:///tune.db``, ``postgresql://user@host/db``,
+  ``mysql://...``) goes to Optuna as it is (a server's driver, such as ``psycopg2``, must be installed);
+- a file path ending ``.db``, ``.sqlite`` or ``.sqlite3`` is a SQLite database (``sqlite:///`` that path);
+- any other file path (``tune.log``, ``tune.jsonl``, ``tune.journal``) is an Optuna journal file
+  (``JournalFileBackend``: an append-only log behind a lock file, for a filesystem without SQLite's locking,
+  such as NFS).
+
+A folder that does not exist yet is made. Without ``study_name`` the study is named :data:`DEFAULT_STUDY_NAME`.
+
+Running the same search again resumes the study (:func:`stored_study`): ``n_trials`` more trials are run, the
+sampler and the pruner seeing every stored trial (the sampler seeded with ``seed`` plus the count of stored
+trials, so that a run does not draw an earlier run's settings again); the defaults' trials, queued when the study was made, are not
+queued again, and their settings (the learning-rate finder's choice among them) are read back from the study
+instead of worked out again. The study keeps what makes its trials comparable (:func:`fingerprint`, in its
+``user_attrs``): the data (task, row counts, a digest of the fitted recipe and the validation rows), the metric
+and its direction, the seed, and every searched setting's range; a run that differs in any of them is refused
+in one line naming the difference. Each finished trial keeps its validation predictions (under
+:data:`PREDICTIONS_STORED_MAX` numbers), so that the gain's reality check compares every stored trial with the
+defaults, as in one run.
+
+The best trial of all the runs is the one kept. Its model exists only in the run that trained it: when it is an
+earlier run's, its settings are trained again (the same data and seed, so on the same machine the same fit) and
+the record says so (``refitted``: the stored score and the refit's), as does ``trainwell tune``.
+
+Under ``torchrun`` a search keeps its own journal (:mod:`trainwell.automl._spread`), so ``storage`` is refused
+there.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from trainwell.automl.space import ARCH_PARAM, MixedSpace, Space
+from trainwell.core.errors import ConfigError
+from trainwell.core.warn import warn
+from trainwell.data.bundle import DataBundle
+
+if TYPE_CHECKING:
+    import torch
+
+    from trainwell.automl.search import SearchSettings, _Trials
+
+__all__ = [
+    "DEFAULT_STUDY_NAME",
+    "PREDICTIONS_STORED_MAX",
+    "StoredStudy",
+    "fingerprint",
+    "recall_trials",
+    "resolve_storage",
+    "stored_study",
+]
+
+#: The study's name when none is given.
+DEFAULT_STUDY_NAME = "trainwell"
+SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+#: The study's user_attrs: what made it (:func:`fingerprint`), and the defaults' trials' settings.
+MADE_FOR, STARTS = "trainwell", "trainwell_starts"
+#: A trial's user_attrs: its seconds, whether the timeout cut it, its validation predictions.
+SECONDS, CUT, PREDICTIONS = "seconds", "cut_by_time", "valid_predictions"
+#: The study's user_attr holding the validation rows' targets (with the predictions).
+TARGETS = "valid_targets"
+#: Validation predictions of more numbers than this are not stored (the gain's check then compares only the
+#: trials of the run in hand).
+PREDICTIONS_STORED_MAX = 1_000_000
+#: What a study's user_attrs record, in its version.
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class StoredStudy:
+    """Where a study is kept: ``given`` as the user wrote it, and either a database ``url`` or a ``journal``
+    file; ``name`` the study's name."""
+
+    given: str
+    name: str
+    url: str | None = None
+    journal: Path | None = None
+
+    @property
+    def shown(self) -> str:
+        """The storage as said in messages and records: a URL's password hidden."""
+        if self.url is None or "@" not in self.url:
+            return self.given
+        try:
+            from sqlalchemy.engine import make_url
+
+            return make_url(self.url).render_as_string(hide_password=True)
+        except Exception:  # not a URL sqlalchemy reads: said without its credentials
+            return self.url.split("://", 1)[0] + "://***"
+
+
+def resolve_storage(storage: str | Path | None, study_name: str | None) -> StoredStudy | None:
+    """Where ``storage`` keeps the study named ``study_name`` (see the module docstring), refused in one line
+    before any data is read; ``None`` without a storage (a study in memory)."""
+    if storage is None:
+        if study_name is not None:
+            raise ConfigError(
+                f"--study-name (study_name=) {study_name!r} names a study kept in a --storage (storage=); pass "
+                "--storage FILE too, e.g. --storage tune.db"
+            )
+        return None
+    text = str(storage).strip()
+    if not text:
+        raise ConfigError(
+            "--storage (storage=) is empty; pass a file such as tune.db, or a URL such as sqlite:///tune.db"
+        )
+    name = DEFAULT_STUDY_NAME if study_name is None else str(study_name).strip()
+    if not name:
+        raise ConfigError("--study-name (study_name=) is empty; pass a name such as --study-name adult")
+    if "://" in text:
+        return StoredStudy(text, name, url=text)
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise ConfigError(
+            f"--storage {text} is a folder; name a file in it: {path / 'tune.db'} (SQLite) or {path / 'tune.log'} "
+            "(an Optuna journal)"
+        )
+    path = path.resolve()
+    if path.suffix.lower() in SQLITE_SUFFIXES:
+        return StoredStudy(text, name, url=f"sqlite:///{path}")
+    return StoredStudy(text, name, journal=path)
+
+
+@contextmanager
+def storage_errors(where: StoredStudy, opening: bool = True) -> Iterator[None]:
+    """Optuna's and the database's errors on opening (``opening``) or writing the storage, as one-line
+    :class:`~trainwell.core.errors.ConfigError` naming it and the fix (the original kept as the cause). While
+    trials run (not ``opening``) only the database's own errors are said so: any other error is a trial's,
+    and keeps its traceback."""
+    try:
+        yield
+    except (ImportError, OSError, json.JSONDecodeError) as error:
+        if not opening:
+            raise
+        _opening_error(where, error)
+    except Exception as error:
+        said = _database_error(error)
+        if said is None:
+            raise
+        raise ConfigError(f"--storage {where.shown}: {said}") from error
+
+
+def _opening_error(where: StoredStudy, error: Exception) -> NoReturn:
+    """Raise the one line for a storage that could not be opened: a driver missing, a file that cannot be read
+    or written, a file that is not a journal."""
+    if isinstance(error, ImportError):  # a server's driver (psycopg2, pymysql) missing
+        scheme = where.shown.split("://", 1)[0]
+        raise ConfigError(
+            f"--storage {where.shown}: the database driver for {scheme!r} is not installed ({error}); install it "
+            "(postgresql: pip install psycopg2-binary; mysql: pip install pymysql), or pass a file such as tune.db"
+        ) from error
+    if isinstance(error, OSError):  # the journal file or its lock, a folder that cannot be made
+        raise ConfigError(
+            f"--storage {where.shown}: cannot open it ({error.strerror or error}); check the file and its folder "
+            "can be written, or pass another file"
+        ) from error
+    assert isinstance(error, json.JSONDecodeError)
+    raise ConfigError(
+        f"--storage {where.shown} is not an Optuna journal file (line {error.lineno} is not one of its "
+        "records); pass another file (a path ending .db is a SQLite database)"
+    ) from error
+
+
+def _database_error(error: Exception) -> str | None:
+    """The one line for a database's error (sqlalchemy's), or ``None`` for any other exception."""
+    try:
+        from sqlalchemy import exc
+    except ModuleNotFoundError:
+        return None
+    if isinstance(error, exc.ArgumentError):  # a URL sqlalchemy cannot read, or an unknown scheme
+        return (
+            f"not a database URL Optuna can open ({error}); pass sqlite:///FILE.db, postgresql://USER@HOST/DB, "
+            "mysql://..., or a file: FILE.db (SQLite) or FILE.log (an Optuna journal)"
+        )
+    if not isinstance(error, exc.DBAPIError):
+        return None
+    first = str(getattr(error, "orig", None) or error).splitlines()[0]
+    if "locked" in first:
+        return (
+            f"the database is locked ({first}): another process is writing to it; wait for it to finish, or pass "
+            "another file (trials finished before are kept in it: run again to resume)"
+        )
+    if "not a database" in first:
+        return (
+            f"is not a SQLite database ({first}); pass another file, or one ending .log for an Optuna journal"
+        )
+    return f"the database could not be used ({first}); check the file or server, or pass another --storage"
+
+
+def open_study(
+    optuna: Any, where: StoredStudy, direction: str, sampling: dict[str, Any]
+) -> tuple[Any, list[str]]:
+    """The study ``where`` names, made when missing (``sampling``: its sampler and pruner), and the names of
+    the other studies its storage holds."""
+    with storage_errors(where):
+        if where.journal is not None:
+            from optuna.storages.journal import JournalFileBackend
+
+            where.journal.parent.mkdir(parents=True, exist_ok=True)
+            storage: Any = optuna.storages.JournalStorage(JournalFileBackend(str(where.journal)))
+        else:
+            assert where.url is not None
+            if where.url.startswith("sqlite:///"):
+                Path(where.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            storage = where.url
+        names = optuna.get_all_study_names(storage)
+        study = optuna.create_study(
+            storage=storage, study_name=where.name, direction=direction, load_if_exists=True, **sampling
+        )
+    return study, [name for name in names if name != where.name]
+
+
+def stored_study(
+    optuna: Any,
+    space: Space | MixedSpace,
+    data: DataBundle,
+    chosen: str,
+    direction: str,
+    settings: SearchSettings,
+) -> tuple[Any, list[dict[str, Any]], int]:
+    """The stored study of ``settings.study`` (see the module docstring): made, with the defaults' trials
+    queued, when new; else checked against this search (:func:`refuse_a_mismatch`). Returns the study, the
+    defaults' trials' settings, and how many trials it held before this run (those waiting to run not
+    counted)."""
+    from optuna.trial import TrialState
+
+    from trainwell.automl.search import enqueue_defaults, sampler_and_pruner
+
+    where = settings.study
+    assert where is not None
+    study, others = open_study(
+        optuna, where, direction, sampler_and_pruner(optuna, settings.seed, settings.pruner)
+    )
+    made = fingerprint(data, space, chosen, direction, settings.seed)
+    held = study.get_trials(deepcopy=False)
+    stored = study.user_attrs.get(MADE_FOR)
+    if stored is None and held:
+        raise ConfigError(
+            f"the study {where.name!r} in --storage {where.shown} was not made by trainwell tune (it holds "
+            f"{len(held)} trials of its own); pass another --study-name"
+        )
+    if stored is None:
+        if others:  # a mistyped name would start afresh without a word
+            warn(
+                f"the study {where.name!r} is new in {where.shown}, which holds: {', '.join(sorted(others))}; "
+                "this search starts afresh (pass --study-name NAME to resume one of those)"
+            )
+        starts = [kind.start(kind.defaults(data, settings.seed)) for kind in space.kinds]
+        starts = json.loads(json.dumps(starts, default=_plain))  # as the storage will give them back
+        with storage_errors(where):
+            study.set_user_attr(MADE_FOR, made)
+            study.set_user_attr(STARTS, starts)
+            enqueue_defaults(study, space, starts)
+        return study, starts, 0
+    refuse_a_mismatch(stored, made, where)
+    before = sum(trial.state != TrialState.WAITING for trial in held)
+    # Seeded as in the first run, the sampler would draw that run's settings again, trial for trial.
+    study.sampler = sampler_and_pruner(optuna, settings.seed + before, settings.pruner)["sampler"]
+    return study, list(study.user_attrs[STARTS]), before
+
+
+def _plain(value: Any) -> Any:
+    """A numpy number as a plain one, for JSON."""
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not a setting a study can keep")
+
+
+def fingerprint(
+    data: DataBundle, space: Space | MixedSpace, chosen: str, direction: str, seed: int
+) -> dict[str, Any]:
+    """What makes a study's trials comparable with this search's: the data (its task, row counts, and a digest
+    of its fitted recipe and validation rows), the metric and direction, the seed, and each kind of model's
+    searched settings."""
+    rows = [getattr(loader, "n_rows", None) for loader in (data.train, data.valid)]
+    digest = hashlib.sha256()
+    recipe = data.recipe.to_dict() if data.recipe is not None else None
+    digest.update(
+        json.dumps([data.application, data.task.kind, rows, recipe], sort_keys=True, default=str).encode()
+    )
+    valid_rows = data.rows.get("valid")
+    if valid_rows is not None:
+        import pandas as pd
+
+        digest.update(pd.util.hash_pandas_object(valid_rows, index=False).to_numpy().tobytes())
+    return {
+        "format": FORMAT,
+        "task": data.task.kind,
+        "application": data.application,
+        "rows": rows,
+        "data": digest.hexdigest(),
+        "metric": chosen,
+        "direction": direction,
+        "seed": seed,
+        "space": {
+            kind.arch or "model": {name: _said(bound) for name, bound in kind.ranges.items()}
+            for kind in space.kinds
+        },
+    }
+
+
+def _said(bound: Any) -> str:
+    return bound.describe() + (
+        ", whole numbers" if bound.whole and bound.fixed is None and not bound.choices else ""
+    )
+
+
+def refuse_a_mismatch(stored: dict[str, Any], made: dict[str, Any], where: StoredStudy) -> None:
+    """Refuse, in one line, a stored study made for another search than this one: the first difference named,
+    with the fix."""
+    study = f"the study {where.name!r} in --storage {where.shown}"
+    fresh = "or pass another --study-name for a new study"
+    if stored.get("format") != FORMAT:
+        raise ConfigError(f"{study} was made by another version of trainwell tune; {fresh}")
+    if [stored[key] for key in ("task", "application", "rows", "data")] != [
+        made[key] for key in ("task", "application", "rows", "data")
+    ]:
+        raise ConfigError(
+            f"{study} was made for other data ({_data_said(stored)}; this run: {_data_said(made)}"
+            f"{', other values' if stored['rows'] == made['rows'] else ''}); tune the same data, target, "
+            f"validation rows (--valid-pct, --valid-col) and --seed to resume it, {fresh}"
+        )
+    if stored["metric"] != made["metric"] or stored["direction"] != made["direction"]:
+        raise ConfigError(
+            f"{study} was made to {stored['direction']} {stored['metric']}, this run to {made['direction']} "
+            f"{made['metric']}; pass --metric {stored['metric']} to resume it, {fresh}"
+        )
+    if stored["seed"] != made["seed"]:
+        raise ConfigError(
+            f"{study} was made with --seed {stored['seed']}, this run has {made['seed']}; pass --seed {stored['seed']} to resume it, {fresh}"
+        )
+    if stored["space"] != made["space"]:
+        raise ConfigError(
+            f"{study} searched other settings ({_space_difference(stored['space'], made['space'])}); pass the same --arch and --search to resume it, {fresh}"
+        )
+
+
+def _data_said(made: dict[str, Any]) -> str:
+    train, valid = made["rows"]
+    return f"a {made['task']} task, {train} training and {valid} validation rows"
+
+
+def _space_difference(stored: dict[str, Any], made: dict[str, Any]) -> str:
+    """The first searched setting that differs, as ``lr 0.0001 to 0.03 (log scale) then, 0.001 to 0.01 now``."""
+    if list(stored) != list(made):
+        return f"models {', '.join(stored)} then, {', '.join(made)} now"
+    for kind, ranges in made.items():
+        for name in dict.fromkeys([*stored[kind], *ranges]):
+            then, now = stored[kind].get(name, "not searched"), ranges.get(name, "not searched")
+            if then != now:
+                return f"{name} {then} then, {now} now"
+    return "their ranges differ"
+
+
+def kept_predictions(trial: Any, study: Any, preds: torch.Tensor, targets: torch.Tensor | None) -> None:
+    """Store a finished trial's validation predictions (and once, the rows' targets) in the study, for the
+    gain's check of a later run; none over :data:`PREDICTIONS_STORED_MAX` numbers."""
+    if preds.numel() > PREDICTIONS_STORED_MAX:
+        return
+    trial.set_user_attr(PREDICTIONS, _packed(preds))
+    if targets is not None and TARGETS not in study.user_attrs:
+        study.set_user_attr(TARGETS, _packed(targets))
+
+
+def _packed(tensor: torch.Tensor) -> dict[str, Any]:
+    array = tensor.detach().cpu().contiguous().numpy()
+    return {
+        "dtype": str(array.dtype),
+        "shape": list(array.shape),
+        "data": base64.b64encode(array.tobytes()).decode(),
+    }
+
+
+def _unpacked(packed: dict[str, Any]) -> torch.Tensor:
+    import numpy as np
+    import torch
+
+    array = np.frombuffer(base64.b64decode(packed["data"]), dtype=packed["dtype"]).reshape(packed["shape"])
+    return torch.from_numpy(array.copy())
+
+
+def recall_trials(trials: _Trials, study: Any) -> None:
+    """What ``trials`` records of each trial, for the stored trials of earlier runs: its kind of model, its
+    seconds, whether the timeout cut it, and its validation predictions (with the rows' targets)."""
+    from optuna.trial import TrialState
+
+    kinds = trials.space.kinds
+    for trial in study.get_trials(deepcopy=False):
+        if not trial.state.is_finished():
+            continue
+        if trial.number < len(kinds):
+            trials.kinds[trial.number] = kinds[trial.number]
+        else:
+            arch = trial.params.get(ARCH_PARAM)
+            trials.kinds[trial.number] = next((kind for kind in kinds if kind.arch == arch), kinds[0])
+        seconds = trial.user_attrs.get(SECONDS)
+        if seconds is None and trial.duration is not None:
+            seconds = trial.duration.total_seconds()
+        trials.times[trial.number] = float(seconds or 0.0)
+        if trial.user_attrs.get(CUT):
+            trials.cut.add(trial.number)
+        packed = trial.user_attrs.get(PREDICTIONS)
+        if trial.state == TrialState.COMPLETE and packed is not None:
+            trials.predictions[trial.number] = (float(trial.value), _unpacked(packed))
+    if TARGETS in study.user_attrs and trials.targets is None:
+        trials.targets = _unpacked(study.user_attrs[TARGETS])
