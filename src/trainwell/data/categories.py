@@ -11,7 +11,7 @@ gives them a code of their own (``unseen=``: a table groups its rare values with
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -51,9 +51,7 @@ def vocabulary_of(counts: dict[str, int], min_count: int = 1) -> list[str]:
 
 def category_counts(values: pd.Series) -> dict[str, int]:
     """How many rows hold each non-missing key (values with the same key counted together)."""
-    import pandas as pd
-
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes, uniques = _factorize(values)
     per_value = np.bincount(codes[codes >= 0], minlength=len(uniques))
     counts: dict[str, int] = {}
     for value, count in zip(uniques, per_value, strict=True):
@@ -72,10 +70,28 @@ def _ordered(keys: Iterable[str]) -> list[str]:
 
 def encode_categories(values: pd.Series, vocabulary: list[str], unseen: int = 0) -> np.ndarray:
     """Map values to vocabulary indices; missing values to 0 and values not in the vocabulary to ``unseen``."""
-    import pandas as pd
-
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes, uniques = _factorize(values)
     index = {key: position + 1 for position, key in enumerate(vocabulary)}
     # The trailing 0 is what the missing-value code -1 picks up.
     lookup = np.array([index.get(category_key(value), unseen) for value in uniques] + [0], dtype=np.int64)
     return lookup[codes]
+
+
+def _factorize(values: pd.Series) -> tuple[np.ndarray, Any]:
+    """``pd.factorize(values)``: a code per row (-1 for a missing value) and the distinct values, each of whose
+    rows shares one key. Python holds ``True == 1 == 1.0``, so factorize gave ``[1, True]`` one code and the key of
+    whichever came first: in a server's batch, one client's ``True`` changed the code of another's ``1``. A
+    column of objects that may mix booleans with other values is factorized by its keys instead."""
+    import pandas as pd
+
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) in ("mixed", "mixed-integer"):
+        missing = values.isna().to_numpy()
+        keys = np.array(
+            [
+                None if absent else category_key(value)
+                for value, absent in zip(values.tolist(), missing, strict=True)
+            ],
+            dtype=object,
+        )
+        return pd.factorize(keys, use_na_sentinel=True)
+    return pd.factorize(values, use_na_sentinel=True)
