@@ -362,6 +362,10 @@ def fit(
 
             closed_form = closed_form_model(arch)
             refuse_for_closed_form(training, closed_form)
+            if os.environ.get("RANK", "0") == "0":  # under torchrun rank 0 writes --out, for all
+                from trainwell.core.out_lock import hold_out_dir
+
+                hold_out_dir(out)
             keeping = plan_checkpoint(ctx, out, resume, closed_form, seconds)
             keeping.callbacks.extend(training.callbacks())
             if log_targets:
@@ -864,7 +868,9 @@ def report_fit(result: Any) -> None:
     from trainwell.learner.run_files import overfitting_note
 
     show_metrics(result.learn, out_console, getattr(result, "thresholds", None))
-    note = overfitting_note(result.learn.history)
+    # The weights of the best epoch loaded back (--patience): the model kept is not the one that overfitted.
+    kept_best = getattr(result.learn, "weights_row", None) is not None
+    note = None if kept_best else overfitting_note(result.learn.history)
     if note is not None:
         warnings.warn(note, UserWarning, stacklevel=1)
     say_budget(getattr(result, "budget", None), out_console)

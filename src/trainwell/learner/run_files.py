@@ -182,7 +182,7 @@ def overfitting_note(history: Sequence[dict[str, Any]]) -> str | None:
     return (
         f"the validation loss rose from {low:.4g} at epoch {best['epoch']} to {end:.4g} at epoch {last['epoch']} "
         f"while the training loss fell: the model overfits its training rows; train fewer epochs (--epochs "
-        f"{best['epoch']}), or gather more rows"
+        f"{best['epoch']}), stop early with the best epoch kept (--patience 2), or gather more rows"
     )
 
 

@@ -1,0 +1,76 @@
+"""One writer per model directory: two fits given the same ``--out`` (the default ``model`` in two terminals)
+wrote their checkpoints over each other and left a directory holding one fit's weights beside the other's
+history. A fit holds an exclusive lock on a small file beside its directory until it ends; a second fit is
+refused in one line, naming the process that holds it.
+
+The lock is an advisory ``flock`` (POSIX), released by the operating system when the process ends however it
+ends, so a killed fit never leaves a stale lock: only a hidden file, which the next fit takes over. Where
+``fcntl`` is missing (Windows) no lock is taken.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import time
+from pathlib import Path
+from typing import IO
+
+from trainwell.core.errors import ConfigError
+
+_held: dict[Path, IO[str]] = {}
+
+
+def lock_path(out: Path) -> Path:
+    """The lock file of the model directory ``out``: hidden, beside it (``out`` itself may not exist yet)."""
+    return out.parent / f".{out.name}.trainwell-lock"
+
+
+def hold_out_dir(out: Path, what: str = "fit") -> None:
+    """Take the lock on ``out`` for this process (until it exits), or refuse when another process holds it.
+
+    Nothing is locked when ``out``'s folder does not exist yet (a fit makes it when it writes) or is read-only
+    (the fit says so when it writes), nor twice by the same process.
+
+    Raises:
+        ConfigError: another process holds the lock.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return
+    out = Path(out).absolute()
+    if out in _held or not out.parent.is_dir():
+        return
+    path = lock_path(out)
+    try:
+        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held open until the process ends
+    except OSError:
+        return
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise ConfigError(
+            f"--out '{out}' is being written by another trainwell {holder}: two fits into one directory would "
+            "mix their checkpoints and files; wait for it to end, or pass another --out"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{what} (process {os.getpid()}, since {time.strftime('%H:%M:%S')})")
+    handle.flush()
+    _held[out] = handle
+    atexit.register(_release, out)
+
+
+def _release(out: Path) -> None:
+    handle = _held.pop(out, None)
+    if handle is None:
+        return
+    try:
+        lock_path(out).unlink(missing_ok=True)  # removed while still held: no one can take a file about to go
+    except OSError:
+        pass
+    handle.close()
