@@ -50,6 +50,8 @@ def test_a_second_writer_is_refused_while_the_first_holds_the_directory(tmp_path
         assert refused.returncode == 2, refused.stderr
         assert refused.stderr.startswith(f"error: --out '{out}' is being written by another trainwell fit")
         assert not out.exists()  # the second fit wrote nothing
+        search = run_trainwell("tune", table, "--target", "y", "--trials", "2", "--out", out)
+        assert search.returncode == 2 and "is being written by another trainwell fit" in search.stderr
     finally:
         holder.kill()  # a killed fit leaves its lock file, but no lock: the next one takes it
         holder.wait()

@@ -235,6 +235,10 @@ def tune(
             need_data(data, kind)
             from trainwell.distributed import launched_by_torchrun
 
+            if os.environ.get("RANK", "0") == "0":  # one search (or fit) writing --out at a time
+                from trainwell.core.out_lock import hold_out_dir
+
+                hold_out_dir(out, "tune")
             if launched_by_torchrun() and os.environ.get("RANK") != "0":
                 out_console.quiet = (
                     True  # under torchrun the processes share the trials; rank 0 alone reports
