@@ -75,7 +75,7 @@ class TrainingOptions:
     def callbacks(self) -> list[Callback]:
         """The training fit's callbacks these options ask for (torch is imported here, not at the start)."""
         from trainwell.callbacks import EarlyStopping, GradientClip, MixedPrecision, SaveBest
-        from trainwell.cli._patience import NeedsValidation
+        from trainwell.cli._fit_callbacks import NeedsValidation
 
         chosen: list[Callback] = []
         if self.clip is not None:

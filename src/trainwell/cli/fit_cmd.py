@@ -362,11 +362,17 @@ def fit(
 
             closed_form = closed_form_model(arch)
             refuse_for_closed_form(training, closed_form)
-            if os.environ.get("RANK", "0") == "0":  # under torchrun rank 0 writes --out, for all
-                from trainwell.core.out_lock import hold_out_dir
+            if os.environ.get("RANK", "0") == "0":  # rank 0 writes --out, for all
+                from trainwell.core.out_lock import hold_out_dir, refuse_if_held
 
-                hold_out_dir(out)
+                refuse_if_held(out)  # said at once, not after the data is read
+                if closed_form is not None:
+                    hold_out_dir(out)  # fitted in seconds, without callbacks: held before the data is read
             keeping = plan_checkpoint(ctx, out, resume, closed_form, seconds)
+            if os.environ.get("RANK", "0") == "0" and closed_form is None:
+                from trainwell.cli._fit_callbacks import HoldOutDir
+
+                keeping.callbacks.append(HoldOutDir(out))  # held as training begins, the data checked
             keeping.callbacks.extend(training.callbacks())
             if log_targets:
                 from trainwell.cli._loggers import make_loggers

@@ -11,6 +11,7 @@ ends, so a killed fit never leaves a stale lock: only a hidden file, which the n
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -51,12 +52,9 @@ def hold_out_dir(out: Path, what: str = "fit") -> None:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         handle.seek(0)
-        holder = handle.read().strip() or "another process"
+        holder = handle.read().strip()
         handle.close()
-        raise ConfigError(
-            f"--out '{out}' is being written by another trainwell {holder}: two fits into one directory would "
-            "mix their checkpoints and files; wait for it to end, or pass another --out"
-        ) from None
+        raise _held_elsewhere(out, holder) from None
     handle.seek(0)
     handle.truncate()
     handle.write(f"{what} (process {os.getpid()}, since {time.strftime('%H:%M:%S')})")
@@ -65,12 +63,44 @@ def hold_out_dir(out: Path, what: str = "fit") -> None:
     atexit.register(_release, out)
 
 
+def refuse_if_held(out: Path) -> None:
+    """Refuse at once, before any work, when another process holds ``out`` (this one takes it later, as its
+    training begins: :func:`hold_out_dir`); creates nothing.
+
+    Raises:
+        ConfigError: another process holds the lock.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return
+    out = Path(out).absolute()
+    path = lock_path(out)
+    if out in _held or not path.is_file():
+        return
+    try:
+        handle = open(path, encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError:
+        return
+    with handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise _held_elsewhere(out, handle.read().strip()) from None
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _held_elsewhere(out: Path, holder: str) -> ConfigError:
+    return ConfigError(
+        f"--out '{out}' is being written by another trainwell {holder or 'process'}: two fits into one directory "
+        "would mix their checkpoints and files; wait for it to end, or pass another --out"
+    )
+
+
 def _release(out: Path) -> None:
     handle = _held.pop(out, None)
     if handle is None:
         return
-    try:
-        lock_path(out).unlink(missing_ok=True)  # removed while still held: no one can take a file about to go
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):  # removed while still held: no one can take a file about to go
+        lock_path(out).unlink(missing_ok=True)
     handle.close()
