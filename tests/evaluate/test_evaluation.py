@@ -149,3 +149,18 @@ def test_two_folds_are_said_to_be_too_few_and_a_difference_stays_within_its_rang
     other = CVResult(folds=[{"f1": 0.1}, {"f1": 0.9}], splits=splits)
     (verdict,) = verdicts(model, {"other": other})
     assert verdict.paired is not None and (verdict.paired.low, verdict.paired.high) == (-1.0, 1.0)
+
+
+def test_baselines_on_the_models_folds_carry_its_seed_and_stratification() -> None:
+    # evaluate_table's baselines were saved as "seed 7, not stratified" on stratified folds drawn with seed 7,
+    # and a recommender's and a tagger's baselines as seed 0.
+    y = np.array([0, 1] * 20)
+    splits = fold_indices(y, 4, seed=7)
+    task = infer_task(y)
+    model = CVResult(_result(MODEL, splits).folds, splits, seed=7, stratified=True)
+    same = CVResult(_result(WEAK, splits).folds, splits)
+    other = CVResult(_result(CLOSE, splits).folds, fold_indices(y, 4, seed=8))  # folds of its own: left alone
+    evaluation = Evaluation(task, 40, model, {"same": same, "other": other}, [1e-3] * 4)
+    saved = evaluation.to_dict()["baselines"]
+    assert (saved["same"]["seed"], saved["same"]["stratified"]) == (7, True)
+    assert (saved["other"]["seed"], saved["other"]["stratified"]) == (0, False)

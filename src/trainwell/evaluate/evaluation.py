@@ -74,6 +74,16 @@ class Evaluation:
     #: target are left out. ``None``: the rows are the data's own, in order (or have no row numbers: images).
     source_rows: np.ndarray | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        # The baselines are scored on the model's folds: they were drawn with its seed and stratification,
+        # which the applications' baseline results did not all carry (to_dict said 0 and "not stratified").
+        for result in self.baselines.values():
+            if len(result.splits) == len(self.model.splits) and all(
+                len(ours[1]) == len(theirs[1]) and (ours[1] == theirs[1]).all()
+                for ours, theirs in zip(self.model.splits, result.splits, strict=True)
+            ):
+                result.seed, result.stratified = self.model.seed, self.model.stratified
+
     # ------------------------------------------------------------------------------------------ numbers
     @property
     def k(self) -> int:
