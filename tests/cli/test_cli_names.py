@@ -281,3 +281,27 @@ def test_a_c45_names_file_beside_a_headerless_table_names_its_columns_and_the_cl
         data = tabular_data(train, "class")
     assert list(frame.columns) == ["x1", "x2", "color", "size", "class"]
     assert data.train.header_names == list(frame.columns)
+
+
+def test_a_headerless_row_holding_a_columns_name_as_a_value_is_still_data(tmp_path: Path) -> None:
+    # A column of x and y beside a target named y: predict read the first row '0.84<TAB>y' as a header (it named
+    # a column) and refused the file for lacking the inputs, instead of reading it with the training file's names.
+    rows = [(round(i / 100, 2), "xy"[i % 2], int(i > 50)) for i in range(100)]
+    (tmp_path / "train.tsv").write_text("".join(f"{a}\t{b}\t{y}\n" for a, b, y in rows))
+    (tmp_path / "new.tsv").write_text("".join(f"{a}\t{b}\n" for a, b, _ in rows[:5]))
+    (tmp_path / "named.tsv").write_text("a\tb\n0.5\ty\n")
+    fitted = run_cli("fit", tmp_path / "train.tsv", "--names", "a,b,y", "--target", "y", "--arch", "gbdt",
+                     "--out", tmp_path / "m")  # fmt: skip
+    assert fitted.returncode == 0, fitted.explain()
+    headerless, headed = run_cli_many(
+        [
+            ("predict", tmp_path / "m", tmp_path / "new.tsv"),
+            ("predict", tmp_path / "m", tmp_path / "named.tsv"),
+        ]
+    )
+    assert headerless.returncode == 0, headerless.explain()
+    assert (
+        "has no header row: its columns read as the training file's were (--names a,b)" in headerless.stderr
+    )
+    assert len(headerless.stdout.splitlines()) == 6
+    assert headed.returncode == 0 and len(headed.stdout.splitlines()) == 2, headed.explain()

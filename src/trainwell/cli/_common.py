@@ -486,7 +486,11 @@ def header_names(
     from trainwell.data.io import first_row
 
     first = first_row(source, encoding)
-    if first is None or set(first.fields) & set(stored):  # a header row names some of the columns
+    if first is None:
+        return None
+    # A header row names its columns; a row of data may hold a value spelled as a column's name ('y' in a column
+    # of x and y, the target named y): a header is a row more than half of whose fields are column names.
+    if 2 * sum(field in set(stored) for field in first.fields) > len(first.fields):
         return None
     targets = set((metadata.get("task") or {}).get("target_names") or [])
     for candidate in (list(stored), [name for name in stored if name not in targets]):
