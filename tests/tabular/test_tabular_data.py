@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -439,3 +440,27 @@ def test_like_reads_new_rows_as_the_first_data_did_and_a_learner_refuses_other_r
         tabular_data(second, "expensive", like=a, cat_names=["city"])
     with pytest.raises(ConfigError, match="like= holds data predicting expensive, not price"):
         tabular_data(second, "price", like=a)
+
+
+def test_validation_rows_that_copy_training_rows_are_warned_of() -> None:
+    # A table concatenated with itself was split with copies on both sides, and its validation scores were read
+    # as honest (images and texts were checked for repeats; tables were not).
+    import warnings
+
+    from trainwell.datasets import adult_sample
+
+    rows = adult_sample().head(300)
+    with pytest.warns(
+        UserWarning, match=r"of 120 validation rows of the table \(\d+%\) are exact copies"
+    ) as said:
+        data = tabular_data(pd.concat([rows, rows], ignore_index=True), "income", seed=0)
+    copied = [str(w.message) for w in said if "exact copies" in str(w.message)]
+    row, original = (
+        int(n) for n in re.search(r"data row (\d+), a copy of data row (\d+)", copied[0]).groups()
+    )
+    assert abs(row - original) == 300  # the two copies of one row, numbered as the table's rows
+    assert len(data.valid.tensors[0]) == 120  # warned, nothing dropped
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the same rows once: no copies, no warning of them
+        warnings.filterwarnings("ignore", message="^(?!.*exact copies)")
+        tabular_data(rows, "income", seed=0)
