@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
+import pytest
 
 from trainwell.evaluate import CVResult, fold_indices
 from trainwell.evaluate.cv import RowBootstrapCVResult, join_folds
@@ -139,3 +140,48 @@ def test_a_warning_every_fold_meets_is_said_once() -> None:
         "column 'text' is read as words (a median of 180.5 words a row)",
         "fold 1 alone met this",
     ]
+
+
+def test_under_a_budget_the_baselines_run_first_and_the_folds_share_what_is_left(monkeypatch) -> None:
+    # evaluate --time 50s took 83 s: the baselines and the data reading came on top of the folds' shares.
+    import contextlib
+    import time
+
+    import trainwell.evaluate.spread as spread
+    from trainwell.evaluate.evaluation import check_settings
+
+    clock = [1000.0]  # a clock of its own: the test reads no real time
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    given: list[float] = []
+
+    @contextlib.contextmanager
+    def recorded(seconds, number):  # the share each fold is given, as _budgeted receives it
+        given.append(seconds)
+        yield []
+
+    monkeypatch.setattr(spread, "_budgeted", recorded)
+    order: list[str] = []
+    share = check_settings(cv=3, time_budget=3.0)
+    assert isinstance(share, spread.FoldShare) and share == 1.0  # still each fold's equal share, as a float
+
+    def baselines(splits):
+        order.append("baselines")
+        clock[0] += 0.9  # slow baselines: 0.9 s of the 3 s come out of the folds' shares
+        return {}
+
+    def fold(train, valid, number):
+        order.append(f"fold {number}")
+        clock[0] += 0.1
+        return {"n": float(len(valid))}
+
+    y = np.arange(30.0)
+    cross_validate_spread(fold, fold_indices(y, 3, 0, False), baselines=baselines, fold_seconds=share)
+    assert order == ["baselines", "fold 0", "fold 1", "fold 2"]
+    assert given == pytest.approx([0.7, 1.0, 1.9])  # (3 - 0.9) / 3; then what fold 0 left, shared by two...
+    starved = spread.FoldShare.of(3.0, 3)
+    clock[0] += 10  # spent before the folds began: each still gets half its equal share
+    assert starved.now(3) == 0.5
+    given.clear()
+    order.clear()
+    cross_validate_spread(fold, fold_indices(y, 3, 0, False), baselines=baselines, fold_seconds=1.0)
+    assert order == ["fold 0", "fold 1", "fold 2", "baselines"] and given == [1.0, 1.0, 1.0]  # a plain float

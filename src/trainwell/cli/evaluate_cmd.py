@@ -122,9 +122,10 @@ def evaluate(
         str | None,
         typer.Option(
             "--time",
-            help="Training time of the whole evaluation, e.g. 10m: each of the --cv folds trains within its share "
-            "(a language model: its one fit within all of it), the epochs cut and the schedule fitted to them; "
-            "the baselines and the scoring come on top.",
+            help="Time of the whole evaluation, e.g. 10m: reading the data and the baselines (scored first) come out "
+            "of it, and each of the --cv folds trains within its share of what is left, at least half an equal "
+            "share (a language model: its one fit within all of it, the baselines on top), the epochs cut and the "
+            "schedule fitted to them.",
         ),
     ] = None,
     task: Annotated[

@@ -269,7 +269,8 @@ def evaluate_ratings(
         names: the names of every column, in order, of a CSV/TSV ``source`` without a header row.
         time_budget: training time of the whole cross-validation: seconds, or ``"10m"``, ``"1h30m"``... Each of
             the ``cv`` folds trains within its share (the epochs cut and the schedule fitted to them, as
-            ``fit_*(time_budget=)`` does); the baselines and the scoring come on top. What each fold's share
+            ``fit_*(time_budget=)`` does); reading the data and the baselines (scored first) come out of
+            it, each fold given its share of what is left (at least half an equal share). What each fold's share
             allowed is in :attr:`Evaluation.budgets <trainwell.evaluate.Evaluation.budgets>`, and the table
             says how many folds it cut short.
         metrics: the metrics to score the model and the baselines by (``--metric``; default the task's; not for interactions, ranked by their own), among

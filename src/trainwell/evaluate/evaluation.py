@@ -307,7 +307,9 @@ def check_settings(
 ) -> float | None:
     """Refuse the settings of an ``evaluate_*`` call before any data is read or fold trained: ``cv`` that is not
     a number of folds of at least 2, ``epochs`` below 1, a ``time_budget`` that is not a duration. Returns each
-    fold's share of the budget in seconds (``None``: no budget)."""
+    fold's share of the budget in seconds (``None``: no budget), a :class:`~trainwell.evaluate.spread.FoldShare`
+    that keeps the call's deadline: the time reading the data and scoring the baselines takes comes out of the
+    folds' shares, so that the whole call ends near its budget."""
     from trainwell.core.errors import ConfigError
     from trainwell.evaluate.cv import check_fold_count
 
@@ -333,7 +335,9 @@ def check_settings(
                 f"{DURATION_EXAMPLES} (a bare number is seconds)"
             )
         ) from None
-    return seconds / (cv if cv is not None else 1)
+    from trainwell.evaluate.spread import FoldShare
+
+    return FoldShare.of(seconds, cv if cv is not None else 1)
 
 
 def render(evaluation: Evaluation, console: Any) -> None:

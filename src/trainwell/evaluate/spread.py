@@ -106,7 +106,9 @@ def cross_validate_spread(
         processes: where the folds run (default: this process alone).
         fold_seconds: each fold's training time: inside a fold, every one-call pipeline given no budget of its
             own trains within it (:func:`~trainwell.callbacks.budget.budget_each_call`); what it allowed is in
-            the model's :attr:`~trainwell.evaluate.CVResult.budgets`. The baselines are not timed.
+            the model's :attr:`~trainwell.evaluate.CVResult.budgets`. A :class:`FoldShare` (what
+            :func:`~trainwell.evaluate.evaluation.check_settings` returns) also keeps the call's deadline: the
+            baselines run first, and each fold is given what is left, shared among the folds still to run.
 
     Returns:
         The model's per-fold scores and each baseline's, in fold order, in every process.
@@ -125,15 +127,26 @@ def cross_validate_spread(
     if size > 1 and rank == 0:
         _say_spread(len(splits), size)
     runs = []
+    # Under a budget the baselines come first, so the time they take comes out of the folds' shares.
+    timed = isinstance(fold_seconds, FoldShare)
+    others: dict[str, CVResult] = {}
     with _held_warnings(hold=rank != 0) as held:  # rank 0 says the others' warnings (module docstring)
+        if timed and baselines is not None and share:
+            others = baselines([splits[number] for number in share])
         with processes.alone():
-            for number in share:
+            for position, number in enumerate(share):
                 marks = _marks(fold)
                 train, valid = splits[number]
-                with _budgeted(fold_seconds, number) as budget:
+                seconds = (
+                    fold_seconds.now(len(share) - position)
+                    if isinstance(fold_seconds, FoldShare)
+                    else fold_seconds
+                )
+                with _budgeted(seconds, number) as budget:
                     scores = dict(fold(train, valid, number))
                 runs.append((scores, _added(fold, marks), budget))
-        others = baselines([splits[number] for number in share]) if baselines is not None and share else {}
+        if not timed and baselines is not None and share:
+            others = baselines([splits[number] for number in share])
     # The baselines travel whole: a constant one keeps its out-of-fold predictions (its intervals are over rows).
     mine = (share, runs, others, _distinct(held))
     by_fold: dict[int, tuple[dict[str, float], dict[str, Any], list[FoldBudget]]] = {}
@@ -152,6 +165,36 @@ def cross_validate_spread(
     model = CVResult([by_fold[number][0] for number in order], list(splits), seed, stratified, budgets)
     results = {name: join_folds(parts, splits) for name, parts in baseline_parts.items()}
     return model, results
+
+
+class FoldShare(float):
+    """Each fold's share of an evaluation's time budget, in seconds (a float, as before), which also knows the
+    deadline of the whole call: :func:`cross_validate_spread` gives each fold what is left of the budget by then,
+    shared among the folds still to run, so reading the data, drawing thumbnails and scoring the baselines (run
+    first under a budget) no longer come on top of the folds' training (``evaluate --time 50s`` took 83 s).
+    A fold is never given less than :data:`FoldShare.FLOOR` of its first share: slow baselines on a busy machine
+    (22 s of 30 on Titanic) left the model a tenth of an epoch a fold, and a verdict against the baselines of a
+    model barely trained misleads more than a call that ends a little late."""
+
+    #: The smallest part of its first share a fold is given, when the budget is spent before it.
+    FLOOR = 0.5
+    deadline: float
+    total: float
+
+    @classmethod
+    def of(cls, seconds: float, folds: int) -> FoldShare:
+        import time
+
+        share = cls(seconds / folds)
+        share.total, share.deadline = seconds, time.monotonic() + seconds
+        return share
+
+    def now(self, folds_left: int) -> float:
+        """The share of a fold starting now, with ``folds_left`` folds of this process to run (it included)."""
+        import time
+
+        left = (self.deadline - time.monotonic()) / max(folds_left, 1)
+        return max(left, self.FLOOR * float(self))
 
 
 @contextlib.contextmanager
