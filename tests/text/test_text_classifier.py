@@ -77,9 +77,25 @@ def test_predictor_rejects_bad_texts(tmp_path: Path) -> None:
             "texts[1] is empty or only whitespace; a model has nothing to read there: fill or drop that text"
         )
     with pytest.raises(
-        DataError, match=r"text column 'review' not found in the input table; columns are: body"
+        DataError,
+        match=r"text column 'review' not found in the input table; columns are: body. A column of texts named "
+        r"otherwise is read with text_col= \(predict --text NAME\)",
     ):
         predictor.predict(pd.DataFrame({"body": ["x"]}))
+    # The command line read it with --text body; Python had no text_col= (a TypeError).
+    named = pd.DataFrame({"id": [7, 8], "body": ["fine film", "bad film"]}, index=[10, 11])
+    pd.testing.assert_frame_equal(
+        predictor.predict(named, text_col="body"),
+        predictor.predict(pd.DataFrame({"review": ["fine film", "bad film"]}, index=[10, 11])),
+    )
+    with pytest.raises(
+        DataError, match=r"^text_col= 'bdy' is not a column of the input table \(did you mean 'body'"
+    ):
+        predictor.predict(named, text_col="bdy")
+    with pytest.raises(
+        ConfigError, match=r"^text_col= names a table's column of texts, and the inputs are a list"
+    ):
+        predictor.predict(["fine"], text_col="body")
     with pytest.raises(DataError, match=r"^texts\[0\] is empty or only whitespace"):
         predictor.predict("  ")  # one text alone is read, and checked, as a list of one
 

@@ -181,7 +181,8 @@ def model_texts(inputs: Any, columns: Sequence[str]) -> list[str]:
             shown = ", ".join(map(str, list(inputs.columns)[:30]))
             close = did_you_mean([absent[0]], [str(column) for column in inputs.columns])
             raise DataError(
-                f"text column '{absent[0]}' not found in the input table{close}; columns are: {shown}"
+                f"text column '{absent[0]}' not found in the input table{close}; columns are: {shown}. A column "
+                f"of texts named otherwise is read with text_col= (predict --text NAME)"
             )
         inputs, name = inputs[columns[0]], f"text column '{columns[0]}' row"
     if isinstance(inputs, pd.Series):

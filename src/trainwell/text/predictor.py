@@ -35,17 +35,30 @@ class TextPredictor(Predictor):
     def input_names(self) -> list[str]:
         return self.recipe.input_columns
 
-    def texts(self, inputs: str | Sequence[str] | pd.DataFrame | pd.Series) -> list[str]:
+    def texts(
+        self,
+        inputs: str | Sequence[str] | pd.DataFrame | pd.Series,
+        text_col: str | Sequence[str] | None = None,
+    ) -> list[str]:
         """The texts of ``inputs``: one string (one text), a list, a Series, or a DataFrame holding the training
-        text column; for a model of several text columns (a pair), a DataFrame holding them or tuples of one
-        text a column (:func:`~trainwell.text.fields.model_texts`)."""
-        return model_texts(inputs, self.recipe.input_columns)
+        text column (or ``text_col``, the column holding them when it is named otherwise: ``--text`` of predict);
+        for a model of several text columns (a pair), a DataFrame holding them (``text_col``: a name each, in
+        the training order) or tuples of one text a column (:func:`~trainwell.text.fields.model_texts`)."""
+        columns = self.recipe.input_columns
+        if text_col is not None:
+            inputs = _named_as_in_training(inputs, text_col, columns)
+        return model_texts(inputs, columns)
 
     @torch.no_grad()
-    def predict_proba(self, inputs: str | Sequence[str] | pd.DataFrame | pd.Series) -> torch.Tensor:
+    def predict_proba(
+        self,
+        inputs: str | Sequence[str] | pd.DataFrame | pd.Series,
+        *,
+        text_col: str | Sequence[str] | None = None,
+    ) -> torch.Tensor:
         """Activated outputs: class probabilities (binary: of the positive class), one row per text (one row for
-        a string alone)."""
-        texts = self.texts(inputs)
+        a string alone); ``text_col`` as for :meth:`texts`."""
+        texts = self.texts(inputs, text_col)
         ids, offsets = self.recipe.encode(texts)
         outputs = []
         for start in range(0, len(texts), BATCH_TEXTS):
@@ -57,16 +70,55 @@ class TextPredictor(Predictor):
             outputs.append(self.task.activate(output))
         return torch.cat(outputs)
 
-    def predict(self, inputs: str | Sequence[str] | pd.DataFrame | pd.Series) -> pd.DataFrame:
+    def predict(
+        self,
+        inputs: str | Sequence[str] | pd.DataFrame | pd.Series,
+        *,
+        text_col: str | Sequence[str] | None = None,
+    ) -> pd.DataFrame:
         """One row per text (one row for a string alone): ``prediction`` and one ``probability_<class>`` column
-        per class."""
+        per class. ``text_col``: a table's column of texts named otherwise than in training (``body`` for
+        ``review``), as :meth:`texts` reads it.
+
+        Example:
+            >>> trainwell.load("reviews-model").predict(new_table, text_col="body")  # doctest: +SKIP
+        """
         import pandas as pd
 
         from trainwell.data.tables import prediction_table
 
-        probabilities = self.predict_proba(inputs)
+        probabilities = self.predict_proba(inputs, text_col=text_col)
         index = inputs.index if isinstance(inputs, pd.DataFrame | pd.Series) else range(len(probabilities))
         return prediction_table(self.task, probabilities, pd.Index(index))
+
+
+def _named_as_in_training(inputs: Any, text_col: str | Sequence[str], columns: Sequence[str]) -> pd.DataFrame:
+    """The text columns ``text_col`` of the table ``inputs``, renamed as the model's training ``columns``."""
+    import pandas as pd
+
+    from trainwell.core.errors import ConfigError, DataError
+
+    names = [text_col] if isinstance(text_col, str) else list(text_col)
+    if not isinstance(inputs, pd.DataFrame):
+        raise ConfigError(
+            f"text_col= names a table's column of texts, and the inputs are a {type(inputs).__name__}: pass a "
+            "DataFrame, or the texts alone without text_col="
+        )
+    if len(names) != len(columns):
+        raise ConfigError(
+            f"text_col= names {len(names)} column(s) and the model reads {len(columns)} ({', '.join(columns)}): "
+            "name one column of the table for each, in that order"
+        )
+    absent = [name for name in names if name not in inputs.columns]
+    if absent:
+        from trainwell.data.io import did_you_mean
+
+        close = did_you_mean([absent[0]], [str(column) for column in inputs.columns])
+        shown = ", ".join(map(str, list(inputs.columns)[:30]))
+        raise DataError(
+            f"text_col= '{absent[0]}' is not a column of the input table{close}; columns are: {shown}"
+        )
+    return inputs[names].set_axis(list(columns), axis=1)
 
 
 def predictor_from_artifact(metadata: dict[str, Any], state: Mapping[str, torch.Tensor]) -> Any:
