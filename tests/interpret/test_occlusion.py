@@ -61,8 +61,8 @@ def test_uint8_images_binary_tasks_and_plain_models() -> None:
 
 def test_plot_writes_a_png(tmp_path: Path) -> None:
     maps = [occlusion_map(Holder(), torch.ones(3, 16, 16), patch=4) for _ in range(2)]
-    data = plot_occlusion(maps, tmp_path / "occlusion.png")
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    written = plot_occlusion(maps, tmp_path / "occlusion.png")
+    assert written == tmp_path / "occlusion.png" and written.png[:8] == b"\x89PNG\r\n\x1a\n"
     with Image.open(tmp_path / "occlusion.png") as picture:
         assert picture.size[1] > picture.size[0] * 0.8
 

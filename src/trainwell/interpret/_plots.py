@@ -1,4 +1,9 @@
-"""PNG plots of a classification interpretation (matplotlib Agg, saved atomically by the learner helpers)."""
+"""PNG plots of a classification interpretation (matplotlib Agg, saved atomically by the learner helpers), each
+returned as a :class:`~trainwell.core.plot_file.PlotFile`: a ``Path`` that Jupyter shows inline.
+
+``owner`` is what a plot is of (the model and the data it was run on): written under the plot's default name in
+the current folder, a plot warns when it replaces one of another owner (:func:`~trainwell.core.plot_file.save_png`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from trainwell.core.plot_file import PlotFile, warn_if_replacing
 from trainwell.learner.plots import _pyplot, _save
 
 if TYPE_CHECKING:
@@ -21,9 +27,13 @@ MAX_ROW_COLUMNS = 4
 #: took a minute at 120 classes): the colour alone tells the counts, on a figure of at most MAX_FIGURE_INCHES.
 MAX_WRITTEN_CLASSES = 50
 MAX_FIGURE_INCHES = 16.0
+#: What an interpretation's plots are of, as the warning about a replaced default-named plot says it.
+_OWNER = "model or data set"
 
 
-def plot_confusion_matrix(matrix: np.ndarray, classes: Sequence[Any], path: Path, normalize: bool) -> Path:
+def plot_confusion_matrix(
+    matrix: np.ndarray, classes: Sequence[Any], path: Path, normalize: bool, *, owner: object | None = None
+) -> PlotFile:
     """Heat map of ``matrix`` (rows actual, columns predicted) with the value written in every cell."""
     plt = _pyplot()
     values = matrix.astype(np.float64)
@@ -60,10 +70,14 @@ def plot_confusion_matrix(matrix: np.ndarray, classes: Sequence[Any], path: Path
     axis.set_title(
         title if written else f"{title}: {len(names)} classes, the colour tells the {bar.ax.get_ylabel()}"
     )
+    if owner is not None:
+        warn_if_replacing(path, owner=owner, default_name="confusion.png", what="confusion matrix", of=_OWNER)
     return _save(figure, path)
 
 
-def plot_top_losses(top: Sequence[TopLoss], path: Path, rows: pd.DataFrame | None) -> Path:
+def plot_top_losses(
+    top: Sequence[TopLoss], path: Path, rows: pd.DataFrame | None, *, owner: object | None = None
+) -> PlotFile:
     """A table: row index, actual, predicted, probability, loss, and the first columns of ``rows``."""
     plt = _pyplot()
     # Whose probability it is, said in the header: the table is often read without the docstring.
@@ -95,12 +109,19 @@ def plot_top_losses(top: Sequence[TopLoss], path: Path, rows: pd.DataFrame | Non
     else:
         axis.text(0.5, 0.5, "no rows", ha="center", va="center")
     axis.set_title(f"Top {len(cells)} losses (loss: -log of the probability given to the actual class)")
+    if owner is not None:
+        warn_if_replacing(path, owner=owner, default_name="top_losses.png", what="top losses", of=_OWNER)
     return _save(figure, path)
 
 
 def plot_top_loss_images(
-    top: Sequence[TopLoss], images: Any, path: Path, files: Sequence[str] | None = None
-) -> Path:
+    top: Sequence[TopLoss],
+    images: Any,
+    path: Path,
+    files: Sequence[str] | None = None,
+    *,
+    owner: object | None = None,
+) -> PlotFile:
     """The images of ``top`` (``images``: every interpreted row's, uint8 (N, C, H, W)) in a grid, each titled
     actual -> predicted with the probability and the loss, the worst first, and its file (``files``, one per
     row) or else its row."""
@@ -112,9 +133,10 @@ def plot_top_loss_images(
         + (f"{files[item.index]})" if files is not None else f"row {item.index})")
         for item in top
     ]
-    return image_grid(
-        chosen.cpu(), titles, ["firebrick"] * len(titles), path, f"Top {len(top)} losses: actual -> predicted"
-    )
+    if owner is not None:
+        warn_if_replacing(path, owner=owner, default_name="top_losses.png", what="top losses", of=_OWNER)
+    heading = f"Top {len(top)} losses: actual -> predicted"
+    return image_grid(chosen.cpu(), titles, ["firebrick"] * len(titles), path, heading)
 
 
 def plot_calibration(
@@ -126,7 +148,8 @@ def plot_calibration(
     *,
     axis_labels: tuple[str, str] | None = None,
     title: str = "Calibration (count per bin beside each point)",
-) -> Path:
+    owner: object | None = None,
+) -> PlotFile:
     """Reliability diagram: observed frequency against mean predicted probability, with the diagonal.
 
     ``axis_labels`` (x, y) replace the default wording (the positive class for binary, the predicted class's
@@ -152,6 +175,10 @@ def plot_calibration(
     # Below the panel: a badly calibrated model puts points in any corner, and a legend inside would hide them.
     axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False)
     axis.grid(alpha=0.3)
+    if owner is not None:
+        warn_if_replacing(
+            path, owner=owner, default_name="calibration.png", what="calibration plot", of=_OWNER
+        )
     return _save(figure, path)
 
 

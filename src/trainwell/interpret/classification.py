@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from trainwell.core.errors import ConfigError
+from trainwell.core.plot_file import PlotFile
 from trainwell.data.task import Task
 from trainwell.interpret._row_losses import row_losses
 from trainwell.learner._evaluate import ordered
@@ -92,6 +93,10 @@ class ClassificationInterpretation:
         #: Each image's file, when the images were read from files (a folder, a CSV of paths): the top losses
         #: name them, where a row number told a user nothing of which image it was.
         self.paths: list[str] | None = None
+        #: What the plots are of, for the warning when a default-named plot replaces another's: the model and
+        #: the loader (set by :meth:`from_learner`; a run again on the same model and data is the same owner),
+        #: else this interpretation.
+        self._plot_owner: tuple[object, ...] = (self,)
 
     @classmethod
     def from_learner(
@@ -128,6 +133,7 @@ class ClassificationInterpretation:
         if not parts["losses"]:
             raise ConfigError("the loader yielded no batches; nothing to interpret")
         result = cls(task, **{key: np.concatenate(values) for key, values in parts.items()})
+        result._plot_owner = (learn.model, source)
         result.rows, result.images = _shown_rows(learn, source, result.n_rows)
         if result.images is not None:
             result.paths = _image_paths(learn, source, result.n_rows)
@@ -196,20 +202,31 @@ class ClassificationInterpretation:
             outcome = (self.actual == self.predicted).astype(np.float64)
         return reliability_bins(probability, outcome, n_bins)
 
-    def plot_confusion_matrix(self, path: str | Path = "confusion.png", normalize: bool = False) -> Path:
+    def plot_confusion_matrix(self, path: str | Path = "confusion.png", normalize: bool = False) -> PlotFile:
         """Write the confusion matrix as a PNG (``confusion.png`` in the current folder by default, as
-        ``show_batch`` writes ``batch.png``), counts (or row shares if ``normalize``) in the cells."""
+        ``show_batch`` writes ``batch.png``), counts (or row shares if ``normalize``) in the cells.
+
+        Returns the file as a ``Path`` that Jupyter shows inline (:class:`~trainwell.core.plot_file.PlotFile`;
+        its ``png`` is the figure as drawn). The default name is shared: when ``confusion.png`` holds the matrix
+        of another model (or of other data) written by this process, it is replaced with a ``UserWarning``; pass
+        ``path`` to keep each, e.g. ``plot_confusion_matrix("confusion_resnet.png")``."""
         from trainwell.interpret._plots import plot_confusion_matrix
 
-        return plot_confusion_matrix(self.confusion_matrix(), self.task.classes, Path(path), normalize)
+        return plot_confusion_matrix(
+            self.confusion_matrix(), self.task.classes, Path(path), normalize, owner=self._plot_owner
+        )
 
     def plot_top_losses(
         self, path: str | Path | int = "top_losses.png", k: int = 9, rows: pd.DataFrame | None = None
-    ) -> Path:
+    ) -> PlotFile:
         """Write a PNG of the top ``k`` losses (``top_losses.png`` by default): the images themselves, titled (an
         image model's validation or test set), else a table with the first few columns of each row: ``rows``
         (one per loader row, same order), or the rows :meth:`from_learner` kept (a table's as read, a text per
-        row). A number first is ``k``, as fastai's ``plot_top_losses(9)`` reads."""
+        row). A number first is ``k``, as fastai's ``plot_top_losses(9)`` reads.
+
+        Returns the file as a ``Path`` that Jupyter shows inline; ``top_losses.png`` holding another model's
+        (or other data's) top losses written by this process is replaced with a ``UserWarning``, as by
+        :meth:`plot_confusion_matrix`."""
         if isinstance(path, int) and not isinstance(path, bool):
             k, path = path, "top_losses.png"
         if not isinstance(path, str | Path):
@@ -223,18 +240,24 @@ class ClassificationInterpretation:
             )
         from trainwell.interpret._plots import plot_top_loss_images, plot_top_losses
 
+        owner = self._plot_owner
         if rows is None and self.images is not None:
-            return plot_top_loss_images(self.top_losses(k), self.images, Path(path), self.paths)
-        return plot_top_losses(self.top_losses(k), Path(path), rows if rows is not None else self.rows)
+            return plot_top_loss_images(self.top_losses(k), self.images, Path(path), self.paths, owner=owner)
+        shown = rows if rows is not None else self.rows
+        return plot_top_losses(self.top_losses(k), Path(path), shown, owner=owner)
 
-    def plot_calibration(self, path: str | Path = "calibration.png", n_bins: int = 10) -> Path:
+    def plot_calibration(self, path: str | Path = "calibration.png", n_bins: int = 10) -> PlotFile:
         """Write a reliability diagram (see :meth:`calibration`; ``calibration.png`` by default) with the
-        diagonal of perfect calibration."""
+        diagonal of perfect calibration. Returns the file as a ``Path`` that Jupyter shows inline;
+        ``calibration.png`` holding another model's diagram is replaced with a warning, as by
+        :meth:`plot_confusion_matrix`."""
         from trainwell.interpret._plots import plot_calibration
 
         mean_probability, frequency, counts = self.calibration(n_bins)
         binary = self.task.kind == "binary"
-        return plot_calibration(mean_probability, frequency, counts, Path(path), binary)
+        return plot_calibration(
+            mean_probability, frequency, counts, Path(path), binary, owner=self._plot_owner
+        )
 
     def __repr__(self) -> str:
         return f"ClassificationInterpretation(task={self.task.kind}, rows={self.n_rows})"

@@ -5,6 +5,10 @@ recorded. Where covering the image hurts the prediction most, the model was look
 records the change of the predicted number instead: how much lower (or higher) it is with that area covered.
 Model-agnostic (no gradients, no hooks), so it works for any image model; the occluded copies run through the
 model in batches.
+
+:meth:`OcclusionMap.plot` writes ``occlusion.png`` (or ``path``) and returns it as a
+:class:`~trainwell.core.plot_file.PlotFile`, a ``Path`` that Jupyter shows inline, like every other plot; the PNG
+bytes it returned before are its ``png`` (or ``read_bytes()``), and ``plot(None)`` still returns bytes alone.
 """
 
 from __future__ import annotations
@@ -13,12 +17,13 @@ import io
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import torch
 from torch.nn import functional as F
 
 from trainwell.core.errors import ConfigError
+from trainwell.core.plot_file import PlotFile, save_png, warn_if_replacing
 
 
 @dataclass(frozen=True)
@@ -42,8 +47,19 @@ class OcclusionMap:
     probability: float
     quantity: bool = False
 
-    def plot(self, path: str | Path | None = None, *, title: str | None = None) -> bytes:
-        """The image beside the image with the heat map overlaid; PNG bytes (also written to ``path``)."""
+    @overload
+    def plot(self, path: str | Path = ..., *, title: str | None = None) -> PlotFile: ...
+    @overload
+    def plot(self, path: None, *, title: str | None = None) -> bytes: ...
+    def plot(
+        self, path: str | Path | None = "occlusion.png", *, title: str | None = None
+    ) -> PlotFile | bytes:
+        """The image beside the image with the heat map overlaid, written to ``path`` (``occlusion.png`` in the
+        current folder by default) and returned as a ``Path`` that Jupyter shows inline, as every plot is.
+
+        Its ``png`` attribute (or ``read_bytes()``) holds the PNG bytes; ``path=None`` writes no file and returns
+        the bytes alone (what ``plot()`` returned before). ``occlusion.png`` holding the map of another image
+        written by this process is replaced with a ``UserWarning``: pass ``path`` to keep each."""
         return plot_occlusion([self], path, titles=[title] if title else None)
 
 
@@ -216,13 +232,26 @@ def _check_shape(recipe: Any, image: torch.Tensor) -> None:
 PAIRS_PER_ROW = 3
 
 
+@overload
+def plot_occlusion(
+    maps: list[OcclusionMap], path: None = None, *, titles: list[str] | None = None
+) -> bytes: ...
+@overload
+def plot_occlusion(
+    maps: list[OcclusionMap], path: str | Path, *, titles: list[str] | None = None
+) -> PlotFile: ...
 def plot_occlusion(
     maps: list[OcclusionMap], path: str | Path | None = None, *, titles: list[str] | None = None
-) -> bytes:
+) -> PlotFile | bytes:
     """Each map as a pair: the image, then the heat map over it (red: evidence for the class, or for a higher
     number in a regression; blue: against;
     each map on its own scale, the change of probability at full colour in its title). One pair a row for one
-    or two maps, three pairs a row for more (ten maps in one column were a page-long strip). PNG bytes."""
+    or two maps, three pairs a row for more (ten maps in one column were a page-long strip).
+
+    Given a ``path``, the PNG is written there and returned as a ``Path`` that Jupyter shows inline (its ``png``
+    holds the bytes); ``occlusion.png`` in the current folder holding other maps written by this process is
+    replaced with a ``UserWarning``. Without one, nothing is written and the PNG bytes are returned (to embed
+    in a page, as the HTML report does)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -289,8 +318,9 @@ def plot_occlusion(
     figure.savefig(buffer, format="png", dpi=100)
     plt.close(figure)
     data = buffer.getvalue()
-    if path is not None:
-        from trainwell.core.atomic import write_bytes_atomic
-
-        write_bytes_atomic(Path(path), data)
-    return data
+    if path is None:
+        return data
+    warn_if_replacing(
+        path, owner=tuple(maps), default_name="occlusion.png", what="occlusion maps", of="image"
+    )
+    return save_png(path, data)

@@ -1,7 +1,8 @@
 """PNG plots of training: the learning-rate sweep, the training curves and grids of images (matplotlib, Agg
 backend).
 
-matplotlib is imported inside the functions so that ``import trainwell`` stays fast.
+Each returns the file it wrote as a :class:`~trainwell.core.plot_file.PlotFile`: a ``Path`` that Jupyter shows
+inline. matplotlib is imported inside the functions so that ``import trainwell`` stays fast.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trainwell.core.plot_file import PlotFile, save_png, warn_if_replacing
 from trainwell.metrics.targets import split_target_key
 
 if TYPE_CHECKING:
@@ -28,18 +30,17 @@ def _pyplot() -> Any:
     return plt
 
 
-def _save(figure: Any, path: Path) -> Path:
-    """Save atomically (a reader never sees half a PNG), readable by others like every file trainwell writes."""
+def _save(figure: Any, path: Path) -> PlotFile:
+    """Save atomically (a reader never sees half a PNG), readable by others like every file trainwell writes;
+    the figure is closed. A plot under a default name calls ``warn_if_replacing`` first."""
     import io
-
-    from trainwell.core.atomic import write_bytes_atomic
 
     buffer = io.BytesIO()
     try:
         figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     finally:
         _pyplot().close(figure)
-    return write_bytes_atomic(path, buffer.getvalue())
+    return save_png(path, buffer.getvalue())
 
 
 #: The loss axis of the learning-rate plot stops this many times the fall from the start to the minimum above
@@ -47,9 +48,12 @@ def _save(figure: Any, path: Path) -> Path:
 LR_PLOT_HEADROOM = 1.0
 
 
-def plot_lr_find(result: LRFindResult, path: Path, trained_at: float | None = None) -> Path:
+def plot_lr_find(result: LRFindResult, path: Path, trained_at: float | None = None) -> PlotFile:
     """Loss against learning rate (log scale) with the suggestion marked, and ``trained_at``, the peak rate a
-    fit then trained at, when it differs (a fit keeps the suggestion within bounds)."""
+    fit then trained at, when it differs (a fit keeps the suggestion within bounds).
+
+    Returns the PNG written to ``path`` as a ``Path`` that Jupyter shows inline. Written to ``lr_find.png`` in
+    the current folder, it warns when that file held the plot of another sweep written by this process."""
     plt = _pyplot()
     figure, axis = plt.subplots(figsize=(6, 4))
     points = [(lr, loss) for lr, loss in zip(result.lrs, result.losses, strict=True) if math.isfinite(loss)]
@@ -82,6 +86,7 @@ def plot_lr_find(result: LRFindResult, path: Path, trained_at: float | None = No
     axis.set_title("Learning-rate finder")
     axis.legend()
     axis.grid(alpha=0.3)
+    warn_if_replacing(path, owner=result, default_name="lr_find.png", what="learning-rate plot", of="sweep")
     return _save(figure, path)
 
 
@@ -173,13 +178,17 @@ def plot_history(
     losses: Sequence[float],
     path: Path,
     epoch_ends: Sequence[int] | None = None,
-) -> Path:
+) -> PlotFile:
     """Panels side by side: batch losses with train/valid epoch losses, the validation metrics per epoch (a
     panel per group of comparable scale, see ``metric_panels``; a baseline's score dashed in its metric's
     colour), the learning rate per batch.
 
     ``epoch_ends`` (the recorder's) places each epoch's losses at the batch where it ended; without it, or
-    when it does not match the history, epochs are spaced evenly."""
+    when it does not match the history, epochs are spaced evenly.
+
+    Returns the PNG written to ``path`` as a ``Path`` that Jupyter shows inline. Written to ``curves.png`` in
+    the current folder, it warns when that file held the curves of another learner (another ``history``)
+    written by this process."""
     plt = _pyplot()
     panels = metric_panels(history)
     n_axes = 2 + max(1, len(panels))
@@ -236,6 +245,7 @@ def plot_history(
     lr_axis.set_title("Learning rate")
     for axis in axes:
         axis.grid(alpha=0.3)
+    warn_if_replacing(path, owner=history, default_name="curves.png", what="training curves", of="learner")
     return _save(figure, path)
 
 
@@ -264,15 +274,19 @@ def _wrapped(text: str, width: int = TITLE_CHARS) -> str:
     return "\n".join(lines)
 
 
-def image_grid(images: torch.Tensor, titles: list[str], colours: list[str], path: Path, title: str) -> Path:
+def image_grid(
+    images: torch.Tensor,
+    titles: list[str],
+    colours: list[str],
+    path: Path,
+    title: str,
+) -> PlotFile:
     """A PNG grid of ``images`` (float (N, C, H, W) in 0..1), each titled in its colour (a batch, validation
-    results, top losses), written atomically to ``path``."""
+    results, top losses), written atomically to ``path`` and returned as a ``Path`` that Jupyter shows inline."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from trainwell.core.atomic import write_bytes_atomic
 
     n = len(images)
     cols = min(8, max(1, math.ceil(math.sqrt(n))))
@@ -299,5 +313,4 @@ def image_grid(images: torch.Tensor, titles: list[str], colours: list[str], path
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
     plt.close(figure)
-    write_bytes_atomic(path, buffer.getvalue())
-    return path
+    return save_png(path, buffer.getvalue())

@@ -1,4 +1,5 @@
-"""Image grids as PNG files: a training batch as the model sees it, and validation results."""
+"""Image grids as PNG files: a training batch as the model sees it, and validation results. Each is returned
+as a :class:`~trainwell.core.plot_file.PlotFile`, a ``Path`` that Jupyter shows inline."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from trainwell.core.plot_file import PlotFile, warn_if_replacing
 from trainwell.learner.plots import image_grid
 
 if TYPE_CHECKING:
@@ -44,8 +46,10 @@ def _spread_sample(loader: Any, n: int) -> tuple[torch.Tensor, torch.Tensor]:
     return tensors[0][index.to(tensors[0].device)].cpu(), tensors[-1][index.to(tensors[-1].device)].cpu()
 
 
-def show_batch(data: ImageDataBundle, path: Path, n: int = 16, augmented: bool = True) -> Path:
-    """The first ``n`` images of a training batch with their labels."""
+def show_batch(data: ImageDataBundle, path: Path, n: int = 16, augmented: bool = True) -> PlotFile:
+    """The first ``n`` images of a training batch with their labels, written to ``path`` and returned as a
+    ``Path`` that Jupyter shows inline. Written to ``batch.png`` in the current folder, it warns when that file
+    held the batch of other data written by this process."""
     images, targets = next(iter(data.train))[:2]
     images, targets = images[:n], targets[:n]
     x = images.float() / 255.0
@@ -53,15 +57,19 @@ def show_batch(data: ImageDataBundle, path: Path, n: int = 16, augmented: bool =
         x = data.augmentation(x, generator=torch.Generator().manual_seed(0))
     titles = [_label(data.task, t) for t in targets]
     label = "augmented training images" if augmented else "training images"
+    warn_if_replacing(path, owner=data, default_name="batch.png", what="training images", of="data set")
     return image_grid(x.cpu(), titles, ["black"] * len(titles), path, label)
 
 
 def show_results(
     learn: VisionLearner, path: Path, n: int = 16, *, loader: Any = None, name: str = "validation"
-) -> Path:
+) -> PlotFile:
     """Images of ``loader`` (default: the validation set, else the training set) titled ``true / predicted``
     (wrong predictions in red; for a regression, the numbers, in red where the error is more than a quarter
-    of the training targets' standard deviation), under a heading that starts with ``name``."""
+    of the training targets' standard deviation), under a heading that starts with ``name``.
+
+    Returns the PNG written to ``path`` as a ``Path`` that Jupyter shows inline. Written to ``results.png`` in
+    the current folder, it warns when that file held the results of another model written by this process."""
     if loader is None:
         loader = learn.data.valid if learn.data.valid is not None else learn.data.train
     images, targets = _spread_sample(loader, n)
@@ -87,6 +95,8 @@ def show_results(
     # The colour is a verdict: say so, or a red title reads as decoration.
     wrong_words = f"off by more than {tolerance:.3g} in red" if regression else "wrong in red"
     title = f"{name}: true / predicted" + (f" ({wrong_words})" if "red" in colours else "")
+    owner = (learn.model, loader)
+    warn_if_replacing(path, owner=owner, default_name="results.png", what="results", of="model or data set")
     return image_grid(x.cpu(), titles, colours, path, title)
 
 
