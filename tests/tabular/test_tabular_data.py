@@ -91,7 +91,7 @@ def test_batch_size_reaches_the_training_loader() -> None:
 
 @pytest.mark.parametrize("bad", [0, 1, -4, 2.5, True])
 def test_bad_batch_size_is_refused_before_the_file_is_read(bad: object) -> None:
-    with pytest.raises(ConfigError, match=r"--batch-size must be a whole number of at least 2 .*, got"):
+    with pytest.raises(ConfigError, match=r"^batch_size must be a whole number of at least 2 .*, got"):
         tabular_data("does-not-exist.csv", "y", batch_size=bad)  # type: ignore[arg-type]
 
 
@@ -120,7 +120,7 @@ def test_valid_pct_zero_trains_on_every_row() -> None:
 
 @pytest.mark.parametrize("bad", [1.0, 1.5, -0.1, float("nan")])
 def test_bad_valid_pct_is_refused_before_the_file_is_read(bad: float) -> None:
-    with pytest.raises(ConfigError, match=r"--valid-pct must be at least 0 and less than 1, got"):
+    with pytest.raises(ConfigError, match=r"^valid_pct must be at least 0 and less than 1, got"):
         tabular_data("does-not-exist.csv", "y", valid_pct=bad)
 
 

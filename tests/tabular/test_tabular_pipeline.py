@@ -78,8 +78,8 @@ def test_default_epochs_give_at_least_300_steps_within_5_to_30_epochs(n_batches:
         ({"lr": 20.0}, "lr (--lr) must be above 0 and below 10, got 20.0"),
         ({"lr": slice(1e-4, 1e-3)}, "lr (--lr) must be one number, got slice(0.0001, 0.001, None)"),
         ({"epochs": True}, "epochs (--epochs) must be a whole number of at least 1, got True"),
-        ({"batch_size": 1}, "--batch-size must be a whole number of at least 2"),
-        ({"valid_pct": 1.5}, "--valid-pct must be at least 0 and less than 1, got 1.5"),
+        ({"batch_size": 1}, "batch_size must be a whole number of at least 2"),
+        ({"valid_pct": 1.5}, "valid_pct must be at least 0 and less than 1, got 1.5"),
     ],
 )
 def test_bad_settings_are_refused_before_the_data_is_read(settings: dict[str, object], message: str) -> None:

@@ -325,7 +325,9 @@ def test_non_string_texts_and_one_class_target_are_errors() -> None:
 def test_bad_settings_are_config_errors() -> None:
     with pytest.raises(ConfigError, match="batch_format"):
         text_data(sentiment_frame(20), "review", "sentiment", batch_format="ragged")
-    with pytest.raises(ConfigError, match="valid-pct"):
+    with pytest.raises(
+        ConfigError, match=r"^valid_pct must be at least 0 and less than 1, got 1.5; pass e.g. valid_pct=0.2$"
+    ):
         text_data(sentiment_frame(20), "review", "sentiment", valid_pct=1.5)
     with pytest.raises(DataError, match=r"data file .nope\.csv. not found"):
         text_data("nope.csv", "review", "sentiment")

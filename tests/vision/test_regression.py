@@ -201,7 +201,7 @@ def test_plots_and_occlusion_maps_show_numbers(run: Any, tmp_path: Path) -> None
         prediction = float(learn.model.eval()(image[None]).reshape(-1)[0])
     assert result.probability == pytest.approx(prediction, abs=1e-4)
     assert result.heat.shape == (SIDE, SIDE)
-    assert result.plot().startswith(b"\x89PNG")
+    assert result.plot(tmp_path / "occlusion.png").png.startswith(b"\x89PNG")
     with pytest.raises(ConfigError, match=r"target=3 is not an output of this regression model"):
         occlusion_map(learn, image, target=3)
 

@@ -464,7 +464,10 @@ def test_bad_settings_fail_before_reading(image_folder: Path, monkeypatch: pytes
     monkeypatch.setattr("trainwell.vision.data.probe_images", no_reading)
     with pytest.raises(ConfigError, match=r"^size must be at least 8 pixels"):
         image_data(image_folder, size=4)
-    with pytest.raises(ConfigError, match="--batch-size"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^batch_size must be a whole number of at least 2 \(batch normalisation needs two images per batch\), got 1",
+    ):
         image_data(image_folder, batch_size=1)
     with pytest.raises(ConfigError, match=r"augmentation \(--augment\) must be an Augmentation or a preset"):
         image_data(image_folder, augmentation="wild")

@@ -430,16 +430,9 @@ def chosen_items(data: DataBundle) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _check_settings(valid_pct: float, batch_size: int | None, task: str | None) -> None:
-    if batch_size is not None and (
-        isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1
-    ):
-        raise ConfigError(
-            f"--batch-size must be a whole number of at least 1, got {batch_size!r}; pass e.g. 1024"
-        )
-    if not 0 <= valid_pct < 1:
-        raise ConfigError(
-            f"--valid-pct must be at least 0 and less than 1, got {valid_pct}; pass e.g. --valid-pct 0.1"
-        )
+    from trainwell.data.bundle import check_split_settings
+
+    check_split_settings(valid_pct, batch_size, valid_pct_example=0.1)
     if task is not None and task not in ("regression", "binary"):
         raise ConfigError(
             f"--task {task!r} does not fit ratings; a ratings model predicts a score (regression) or liked/not "

@@ -131,6 +131,40 @@ def keep_classes_in_train(
     return train, valid
 
 
+def check_split_settings(
+    valid_pct: float,
+    batch_size: int | None,
+    *,
+    fewest_rows: int = 1,
+    why: str = "",
+    valid_pct_example: float = 0.2,
+) -> None:
+    """Refuse a ``valid_pct`` outside [0, 1) and a ``batch_size`` that is not a whole number of at least
+    ``fewest_rows`` (``why``: the reason for that least, said in brackets), in one line each, naming the
+    setting as the caller spells it (Python keyword, or command-line option)."""
+    import numbers
+
+    if batch_size is not None and (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, numbers.Integral)
+        or batch_size < fewest_rows
+    ):
+        reason = f" ({why})" if why else ""
+        raise ConfigError.worded(
+            lambda say: (
+                f"{say('batch_size')} must be a whole number of at least {fewest_rows}{reason}, got {batch_size!r}; "
+                f"pass e.g. {say('batch_size', 64)}"
+            )
+        )
+    if not 0 <= valid_pct < 1:
+        raise ConfigError.worded(
+            lambda say: (
+                f"{say('valid_pct')} must be at least 0 and less than 1, got {valid_pct}; pass e.g. "
+                f"{say('valid_pct', valid_pct_example)}"
+            )
+        )
+
+
 def choose_split(
     df: Any,
     *,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import numbers
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -16,7 +15,7 @@ import torch
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.label_names import LabelNames
 from trainwell.core.warn import warn
-from trainwell.data.bundle import DataBundle, choose_split
+from trainwell.data.bundle import DataBundle, check_split_settings, choose_split
 from trainwell.data.fingerprint import RowSketch, row_hashes
 from trainwell.data.io import check_columns, check_test_targets, labelled_rows, read_table
 from trainwell.data.loader import TensorLoader
@@ -434,18 +433,14 @@ def _check_source(source: Any, target: Any) -> None:
 
 def _check_settings(valid_pct: float, valid_col: str | None, splits: object, batch_size: int | None) -> None:
     """Refuse bad settings before the table is read, so a mistake costs nothing."""
-    if batch_size is not None and (
-        isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 2
-    ):
-        # The tabular model normalises each layer over the batch, which needs at least two rows.
-        raise ConfigError(
-            f"--batch-size must be a whole number of at least 2 (batch normalisation needs two rows per batch), "
-            f"got {batch_size!r}; pass e.g. --batch-size 64"
-        )
-    if valid_col is None and splits is None and not 0 <= valid_pct < 1:
-        raise ConfigError(
-            f"--valid-pct must be at least 0 and less than 1, got {valid_pct}; pass e.g. --valid-pct 0.2"
-        )
+    # The tabular model normalises each layer over the batch, which needs at least two rows.
+    given_split = valid_col is not None or splits is not None  # valid_pct is not read then
+    check_split_settings(
+        0.2 if given_split else valid_pct,
+        batch_size,
+        fewest_rows=2,
+        why="batch normalisation needs two rows per batch",
+    )
 
 
 def _encode(recipe: TabularRecipe, task: Task, df: pd.DataFrame, source: str) -> tuple[torch.Tensor, ...]:

@@ -3,13 +3,12 @@ and labels before it tokenises anything: each refusal names the row or column an
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.errors import DataError
 from trainwell.core.warn import warn
 from trainwell.text.tokenize import validate_texts
 
@@ -19,12 +18,9 @@ if TYPE_CHECKING:
 
 def check_settings(valid_pct: float, batch_size: int | None) -> None:
     """Refuse a batch size that is not a whole number of at least 1, and a held-out share outside [0, 1)."""
-    if batch_size is not None and (
-        isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1
-    ):
-        raise ConfigError(f"--batch-size must be a whole number of at least 1, got {batch_size!r}")
-    if not 0 <= valid_pct < 1:
-        raise ConfigError(f"--valid-pct must be at least 0 and less than 1, got {valid_pct}")
+    from trainwell.data.bundle import check_split_settings
+
+    check_split_settings(valid_pct, batch_size)
 
 
 _PYTHON_NAMES = {"--text": "text_col", "--target": "target", "--valid-col": "valid_col"}

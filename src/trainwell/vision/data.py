@@ -673,12 +673,11 @@ def _photo_default(recipe: ImageRecipe) -> Augmentation:
 
 
 def _check_settings(valid_pct: float, batch_size: int | None, size: Size | None) -> None:
-    if batch_size is not None and (
-        isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 2
-    ):
-        raise ConfigError(f"--batch-size must be a whole number of at least 2, got {batch_size!r}")
-    if not 0 <= valid_pct < 1:
-        raise ConfigError(f"--valid-pct must be at least 0 and less than 1, got {valid_pct}")
+    from trainwell.data.bundle import check_split_settings
+
+    check_split_settings(
+        valid_pct, batch_size, fewest_rows=2, why="batch normalisation needs two images per batch"
+    )
     sides = (size,) if isinstance(size, int) else tuple(size or ())
     if any(not isinstance(s, numbers.Integral) or isinstance(s, bool) for s in sides):
         raise ConfigError.worded(
