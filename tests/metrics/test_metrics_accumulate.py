@@ -36,6 +36,9 @@ ONE_SHOT: dict[str, Callable[..., float]] = {
     "precision": functional.precision,
     "recall": functional.recall,
     "log_loss": functional.log_loss,
+    "average_precision": functional.average_precision,
+    "mcc": functional.mcc,
+    "brier": functional.brier,
     "rmse": functional.rmse,
     "mae": functional.mae,
     "r2": functional.r2,
@@ -79,7 +82,7 @@ TAGGING = {"tag_accuracy", "entity_f1", "entity_precision", "entity_recall"}
 def test_every_metric_is_covered() -> None:
     assert set(list_metrics()) == set(ONE_SHOT) | TAGGING
     assert set(list_metrics(task="tagging")) == TAGGING
-    assert len(CASES) == 26
+    assert len(CASES) == 35
 
 
 @pytest.mark.parametrize(("name", "task"), CASES)
@@ -188,9 +191,10 @@ def test_unknown_metric_lists_known_names() -> None:
     with pytest.raises(ConfigError) as caught:
         get_metric("acuracy", "binary")
     assert str(caught.value) == (
-        "unknown metric 'acuracy'; did you mean 'accuracy'? known metrics: accuracy, balanced_accuracy, "
-        "entity_f1, entity_precision, entity_recall, error_rate, f1, log_loss, mae, precision, r2, recall, rmse, "
-        "roc_auc, tag_accuracy (aliases: auc = roc_auc, acc = accuracy)"
+        "unknown metric 'acuracy'; did you mean 'accuracy'? known metrics: accuracy, average_precision, "
+        "balanced_accuracy, brier, entity_f1, entity_precision, entity_recall, error_rate, f1, log_loss, mae, mcc, "
+        "precision, r2, recall, rmse, roc_auc, tag_accuracy (aliases: auc = roc_auc, acc = accuracy, "
+        "pr_auc = average_precision)"
     )
     assert get_metric("acc", "binary").name == "accuracy"  # Keras' spelling (had been "did you mean 'auc'?")
     with pytest.raises(ConfigError, match=r"unknown metric 'psnr'; known metrics: accuracy, "):
@@ -202,7 +206,8 @@ def test_metric_for_the_wrong_task_names_metric_task_and_what_fits() -> None:
         get_metric("rmse", "multiclass")
     assert str(caught.value) == (
         "metric 'rmse' does not fit a multiclass task (it fits: regression); "
-        "metrics for multiclass: accuracy, balanced_accuracy, error_rate, f1, log_loss, precision, recall, roc_auc"
+        "metrics for multiclass: accuracy, average_precision, balanced_accuracy, brier, error_rate, f1, log_loss, "
+        "mcc, precision, recall, roc_auc"
     )
     with pytest.raises(
         ConfigError, match=r"metric 'accuracy' does not fit a regression task .*: mae, r2, rmse$"
@@ -241,7 +246,7 @@ def test_public_names_are_pinned() -> None:
     assert sorted(metrics_package.__all__) == sorted(
         [
             "ALIASES", "F1", "MAE", "R2", "RMSE", "Accuracy", "BalancedAccuracy", "ErrorRate", "LogLoss", "Metric",
-            "Precision", "Recall",
+            "Precision", "Recall", "AveragePrecision", "BrierScore", "MatthewsCorrelation",
             "EntityF1", "EntityPrecision", "EntityRecall", "TagAccuracy", "FunctionMetric", "MetricFunction",
             "Reduction", "RocAuc", "default_metrics", "describe_metric", "functional", "get_metric", "list_metrics",
             "metric_function", "metrics", "register_metric",

@@ -11,11 +11,16 @@ from trainwell.core.errors import ConfigError
 
 #: Every metric trainwell registers, by name.
 BUILTIN_METRICS: tuple[str, ...] = (
-    "accuracy", "balanced_accuracy", "entity_f1", "entity_precision", "entity_recall", "error_rate", "f1",
-    "log_loss", "mae", "precision", "r2", "recall", "rmse", "roc_auc", "tag_accuracy",
+    "accuracy", "average_precision", "balanced_accuracy", "brier", "entity_f1", "entity_precision",
+    "entity_recall", "error_rate", "f1", "log_loss", "mae", "mcc", "precision", "r2", "recall", "rmse", "roc_auc",
+    "tag_accuracy",
 )  # fmt: skip
 #: Other spellings of them.
-ALIASES: dict[str, str] = {"auc": "roc_auc", "acc": "accuracy"}  # acc: Keras' spelling
+ALIASES: dict[str, str] = {
+    "auc": "roc_auc",
+    "acc": "accuracy",  # Keras' spelling
+    "pr_auc": "average_precision",  # the area under the precision-recall curve, as it is often called
+}
 
 
 def unknown_metric(name: str, known: Iterable[str], aliases: Mapping[str, str] = ALIASES) -> ConfigError:

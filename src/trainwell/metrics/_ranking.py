@@ -1,4 +1,5 @@
-"""Area under the ROC curve from ranks (the Mann-Whitney U statistic), column by column, in torch.
+"""Area under the ROC curve from ranks (the Mann-Whitney U statistic), and average precision (area under the
+precision-recall curve), column by column, in torch.
 
 AUC equals the probability that a random positive is scored above a random negative, ties counting half.
 With average ranks for tied scores that probability is ``(R_pos - n_pos (n_pos + 1) / 2) / (n_pos n_neg)``,
@@ -81,3 +82,60 @@ def resampled_auc(scores: torch.Tensor, positive: torch.Tensor, counts: torch.Te
         auc = u_statistic / (n_positive * n_negative)
         aucs.append(torch.where((n_positive > 0) & (n_negative > 0), auc, torch.full_like(auc, float("nan"))))
     return torch.cat(aucs)
+
+
+def resampled_average_precision(
+    scores: torch.Tensor, positive: torch.Tensor, counts: torch.Tensor
+) -> torch.Tensor:
+    """Average precision of ``scores`` (N,) against boolean ``positive`` (N,) on each of B resamples of the rows,
+    given as ``counts`` (B, N): how many times each row was drawn (one row of ones: the rows as they are).
+
+    Average precision is the area under the precision-recall curve as a step sum, scikit-learn's
+    ``average_precision_score``: going down the distinct scores, each group of tied scores adds the share of all
+    positives it holds times the precision of flagging every row scored at or above it. One sort of the scores
+    serves every resample. Counts are whole numbers in float64, so exact; a group a resample never drew adds an
+    exact zero, and the terms are summed one after another (``cumsum``), so a resample's value is, to the last
+    bit, the value of its rows scored as they are (with counts of ones).
+
+    Returns:
+        float64 tensor (B,); NaN for a resample without a positive, where it is undefined.
+    """
+    sorted_scores, order = scores.to(torch.float64).sort(descending=True)
+    starts_group = torch.ones_like(sorted_scores, dtype=torch.bool)
+    starts_group[1:] = sorted_scores[1:] != sorted_scores[:-1]
+    group = (
+        starts_group.long().cumsum(dim=0) - 1
+    )  # (N,) each sorted row's group of tied scores, highest first
+    n_groups = int(group[-1]) + 1 if len(group) else 0
+    is_positive = positive[order].to(torch.float64)
+    values = []
+    for block in counts.split(max(1, RESAMPLED_BLOCK // max(1, len(order)))):
+        drawn = block[:, order].to(torch.float64)  # (b, N)
+        positives = drawn.new_zeros(len(drawn), n_groups).index_add_(1, group, drawn * is_positive)
+        rows = drawn.new_zeros(len(drawn), n_groups).index_add_(1, group, drawn)
+        flagged_positive, flagged = (
+            positives.cumsum(dim=1),
+            rows.cumsum(dim=1),
+        )  # (b, G) at or above each group
+        precision = torch.where(
+            flagged > 0, flagged_positive / flagged.clamp(min=1), torch.zeros_like(flagged)
+        )
+        area = (positives * precision).cumsum(dim=1)[:, -1] if n_groups else drawn.new_zeros(len(drawn))
+        n_positive = positives.sum(dim=1)
+        values.append(
+            torch.where(n_positive > 0, area / n_positive.clamp(min=1), torch.full_like(area, float("nan")))
+        )
+    return torch.cat(values) if values else torch.empty(0, dtype=torch.float64)
+
+
+def column_average_precision(scores: torch.Tensor, positive: torch.Tensor) -> torch.Tensor:
+    """Average precision of each column of ``scores`` (N, K) against boolean ``positive`` (N, K).
+
+    Returns:
+        float64 tensor (K,); NaN for a column without a positive.
+    """
+    ones = torch.ones(1, scores.shape[0], dtype=torch.float64, device=scores.device)
+    columns = [
+        resampled_average_precision(scores[:, k], positive[:, k], ones) for k in range(scores.shape[1])
+    ]
+    return torch.cat(columns) if columns else torch.empty(0, dtype=torch.float64, device=scores.device)

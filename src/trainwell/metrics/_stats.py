@@ -97,7 +97,9 @@ def f1_stats(preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: T
         actual = _class_counts(truth, ones, n_classes)
     else:
         # Binary (N,) and multilabel (N, L) alike: count over rows, keep one entry per label.
-        decisions, truth = decisions.reshape(preds.shape[0], -1), truth.reshape(preds.shape[0], -1)
+        # (N, 1) or (N, L); the width given, since -1 cannot be read from zero rows.
+        shape = (preds.shape[0], preds.shape[1] if preds.dim() == 2 else 1)
+        decisions, truth = decisions.reshape(shape), truth.reshape(shape)
         true_positive = (decisions & truth).sum(dim=0, dtype=dtype)
         predicted = decisions.sum(dim=0, dtype=dtype)
         actual = truth.sum(dim=0, dtype=dtype)
@@ -136,6 +138,70 @@ def share_value(stats: Stats, task: str, missed: str) -> float:
         seen = (true_positive + stats["false_positive"] + stats["false_negative"]) > 0
         per_class = per_class[seen]
     return float(per_class.mean()) if per_class.numel() else _NAN
+
+
+def mcc_from_counts(
+    true_positive: torch.Tensor,
+    false_positive: torch.Tensor,
+    false_negative: torch.Tensor,
+    rows: torch.Tensor | float,
+    task: str,
+) -> torch.Tensor:
+    """Matthews correlation from per-class counts (..., C) over ``rows`` rows -> (...): the correlation between
+    the true and the predicted one-hot classes, in [-1, 1] (0 = no better than chance, 1 = perfect).
+
+    Multiclass: Gorodkin's R_K, scikit-learn's ``matthews_corrcoef``, ``(c s - t.p) / sqrt((s² - t.t)(s² - p.p))``
+    with ``t`` and ``p`` each class's true and predicted rows, ``c`` the right ones and ``s`` all rows. Binary: the
+    usual ``(tp tn - fp fn) / sqrt((tp+fp)(tp+fn)(tn+fp)(tn+fn))`` (the same number for two classes); multilabel:
+    each label's, averaged over labels. Where the denominator is 0 (one class in the targets or in the
+    decisions) the value is 0, as scikit-learn scores it.
+    """
+    if task == "multiclass":
+        actual, predicted = true_positive + false_negative, true_positive + false_positive
+        covariance = true_positive.sum(dim=-1) * rows - (actual * predicted).sum(dim=-1)
+        spreads = (rows * rows - actual.square().sum(dim=-1)) * (rows * rows - predicted.square().sum(dim=-1))
+        return torch.where(
+            spreads > 0, covariance / spreads.clamp(min=1).sqrt(), torch.zeros_like(covariance)
+        )
+    true_negative = rows - true_positive - false_positive - false_negative
+    numerator = true_positive * true_negative - false_positive * false_negative
+    spreads = (
+        (true_positive + false_positive)
+        * (true_positive + false_negative)
+        * (true_negative + false_positive)
+        * (true_negative + false_negative)
+    )
+    per_label = torch.where(spreads > 0, numerator / spreads.clamp(min=1).sqrt(), torch.zeros_like(numerator))
+    return per_label.mean(dim=-1)
+
+
+def mcc_value(stats: Stats, task: str) -> float:
+    """Matthews correlation from :func:`f1_stats`' counts (see :func:`mcc_from_counts`); ``nan`` on no rows."""
+    rows = stats["rows"]
+    if float(rows) == 0:
+        return _NAN
+    counts = stats["true_positive"], stats["false_positive"], stats["false_negative"]
+    return float(mcc_from_counts(*counts, rows, task))
+
+
+def brier_errors(probabilities: torch.Tensor, targets: torch.Tensor, task: str) -> torch.Tensor:
+    """Each row's squared error of its probabilities: multiclass (N,), the sum over classes of ``(p_k - y_k)²``
+    with ``y`` the one-hot truth; binary (N,) and multilabel (N, L), ``(p - y)²`` of each decision."""
+    if task == "multiclass":
+        truth = torch.nn.functional.one_hot(targets, probabilities.shape[1]).to(probabilities.dtype)
+        return (probabilities - truth).square().sum(dim=1)
+    return (probabilities - as_positive(targets).to(probabilities.dtype)).square()
+
+
+def brier_stats(preds: torch.Tensor, targets: torch.Tensor, task: str) -> Stats:
+    """Summed squared errors of the probabilities (:func:`brier_errors`) and how many were summed."""
+    errors = brier_errors(preds.to(accumulation_dtype(preds.device)), targets, task)
+    return {"squared_error_sum": errors.sum(), "count": _count(preds, errors.numel())}
+
+
+def brier_value(stats: Stats) -> float:
+    count = float(stats["count"])
+    return float(stats["squared_error_sum"]) / count if count > 0 else _NAN
 
 
 def log_loss_stats(preds: torch.Tensor, targets: torch.Tensor, task: str, eps: float) -> Stats:

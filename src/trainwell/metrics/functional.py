@@ -10,9 +10,15 @@ Inputs per task (predictions are already activated, i.e. probabilities, not logi
   for one target's value in its own units.
 
 A binary or multilabel decision is ``preds >= threshold`` (0.5 unless told; multilabel may give one threshold
-per label, compared column by column), the same rule that decodes predictions; a multiclass decision is the most probable class. A value that is undefined for the data (AUC
-with one class present, any metric on zero rows) is returned as ``float('nan')`` rather than raised, so
-that one odd validation batch does not stop training.
+per label, compared column by column), the same rule that decodes predictions; a multiclass decision is the
+most probable class. A value that is undefined for the data (AUC with one class present, average precision
+without a positive, any metric on zero rows) is returned as ``float('nan')`` rather than raised, so that one odd
+validation batch does not stop training. Matthews correlation, whose 0/0 (one class only) scikit-learn scores 0,
+is 0 there too.
+
+For imbalanced classes, beside ROC AUC: :func:`average_precision` (compare it with the base rate, a random
+ranking's score), :func:`mcc` (decisions: 0 for a model that answers the common class everywhere) and
+:func:`brier` (how far the probabilities are from what happened; lower is better).
 
 Example:
     >>> import torch
@@ -29,7 +35,7 @@ import torch
 from trainwell.core.errors import ConfigError
 from trainwell.metrics import _stats
 from trainwell.metrics._inputs import as_positive, check_inputs, check_threshold
-from trainwell.metrics._ranking import column_auc
+from trainwell.metrics._ranking import column_auc, column_average_precision
 
 #: Probabilities are clipped to ``[LOG_LOSS_EPS, 1 - LOG_LOSS_EPS]`` so that a confident miss costs ~34.5, not inf.
 LOG_LOSS_EPS = 1e-15
@@ -47,6 +53,12 @@ def _prepare(
     raise ConfigError(
         f"metric {metric!r} does not fit a {task} task; it fits: {', '.join(fits)}. Pick a metric for {task}."
     )
+
+
+def _columns(preds: torch.Tensor) -> tuple[int, int]:
+    """Scores as columns: binary (N,) is one column, (N, 1); the width is given, as -1 cannot be read from zero
+    rows."""
+    return preds.shape[0], preds.shape[1] if preds.dim() == 2 else 1
 
 
 def accuracy(
@@ -104,9 +116,67 @@ def roc_auc(preds: torch.Tensor, targets: torch.Tensor, task: str) -> float:
         positive = targets.unsqueeze(1) == classes
     else:
         positive = as_positive(targets)
-    per_column = column_auc(preds.reshape(preds.shape[0], -1), positive.reshape(preds.shape[0], -1))
+    shape = _columns(preds)
+    per_column = column_auc(preds.reshape(shape), positive.reshape(shape))
     defined = per_column[~per_column.isnan()]
     return float(defined.mean()) if defined.numel() > 0 else float("nan")
+
+
+def average_precision(preds: torch.Tensor, targets: torch.Tensor, task: str) -> float:
+    """Average precision: the area under the precision-recall curve, scikit-learn's ``average_precision_score``.
+
+    Going down the distinct scores, each step adds the share of the positives it reaches times the precision of
+    flagging every row scored at or above it (a step sum, no interpolation; tied scores form one step). A random
+    ranking scores about the base rate (the share of positives), a perfect one 1: on rare positives it says more
+    than ROC AUC, which rows of the common class flatter.
+
+    Binary: of the positive-class probability. Multiclass: one-vs-rest average precision of each class,
+    macro-averaged. Multilabel: of each label, macro-averaged. Classes or labels without a positive row are left
+    out of the mean (scikit-learn scores them 0 with a warning).
+
+    Returns:
+        The average precision, or ``nan`` when no class (binary: the data) has a positive row.
+    """
+    preds, targets = _prepare(preds, targets, task, "average_precision", CLASSIFICATION_TASKS)
+    if preds.device.type == "mps":  # float64, which MPS lacks, as roc_auc
+        preds, targets = preds.cpu(), targets.cpu()
+    if task == "multiclass":
+        positive = targets.unsqueeze(1) == torch.arange(preds.shape[1], device=preds.device)
+    else:
+        positive = as_positive(targets)
+    shape = _columns(preds)
+    per_column = column_average_precision(preds.reshape(shape), positive.reshape(shape))
+    defined = per_column[~per_column.isnan()]
+    return float(defined.mean()) if defined.numel() > 0 else float("nan")
+
+
+def mcc(
+    preds: torch.Tensor, targets: torch.Tensor, task: str, threshold: float | Sequence[float] = 0.5
+) -> float:
+    """Matthews correlation coefficient of the decisions, in [-1, 1]: 0 = no better than chance, 1 = perfect.
+
+    It weighs all four cells of the confusion matrix, so a model that answers the common class for every row
+    scores 0, however high its accuracy. Binary: ``(tp tn - fp fn) / sqrt((tp+fp)(tp+fn)(tn+fp)(tn+fn))``.
+    Multiclass: the multiclass generalisation (Gorodkin's R_K), as scikit-learn's ``matthews_corrcoef``.
+    Multilabel: each label's binary MCC, averaged over labels. Where the denominator is 0 (one class only in
+    the targets or in the decisions) the value is 0, as in scikit-learn.
+    """
+    preds, targets = _prepare(preds, targets, task, "mcc", CLASSIFICATION_TASKS)
+    stats = _stats.f1_stats(preds, targets, task, check_threshold(threshold, task))
+    return _stats.mcc_value(stats, task)
+
+
+def brier(preds: torch.Tensor, targets: torch.Tensor, task: str) -> float:
+    """Brier score: the mean squared error of the probabilities (lower is better, 0 = perfect).
+
+    Binary: mean of ``(p - y)²`` over rows, in [0, 1] (scikit-learn's ``brier_score_loss``; always answering
+    the base rate ``r`` scores ``r (1 - r)``). Multiclass: Brier's original definition, the sum over classes of
+    ``(p_k - y_k)²`` with ``y`` the one-hot truth, averaged over rows, in [0, 2] (scikit-learn's multiclass
+    ``brier_score_loss``; for two classes it is twice the binary figure). Multilabel: mean of ``(p - y)²`` over
+    all N * L label decisions, i.e. each label's binary Brier score averaged over labels.
+    """
+    preds, targets = _prepare(preds, targets, task, "brier", CLASSIFICATION_TASKS)
+    return _stats.brier_value(_stats.brier_stats(preds, targets, task))
 
 
 def f1(

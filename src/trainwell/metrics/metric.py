@@ -3,8 +3,9 @@
 A :class:`Metric` keeps its running state in named tensors, each declared with a reduction:
 
 - ``"sum"``: batches (and processes) combine by adding; the tensor keeps one fixed size however many rows
-  are seen. Every metric here but ROC AUC uses only sums.
-- ``"cat"``: batches combine by concatenating along the first axis (ROC AUC needs every score to rank).
+  are seen. Every metric here but ROC AUC and average precision uses only sums.
+- ``"cat"``: batches combine by concatenating along the first axis (ROC AUC and average precision need every
+  score to rank).
 
 That declaration is all a distributed run needs: all-reduce (sum) the ``"sum"`` states, all-gather the
 ``"cat"`` states, write them back with :meth:`Metric.load_state`, then call :meth:`Metric.compute`.
@@ -39,6 +40,7 @@ from trainwell.metrics.functional import (
     LOG_LOSS_EPS,
     REGRESSION_TASKS,
     SINGLE_LABEL_TASKS,
+    average_precision,
     roc_auc,
 )
 
@@ -300,6 +302,28 @@ class RocAuc(Metric):
         return roc_auc(states["preds"], states["targets"], self.task)
 
 
+class AveragePrecision(RocAuc):
+    """Average precision, the area under the precision-recall curve (multiclass: one-vs-rest, macro); keeps
+    every score, as :class:`RocAuc` does."""
+
+    name = "average_precision"
+    description = (
+        "area under the precision-recall curve: precision of the top-scored rows, averaged over the positives "
+        "(random ranking = base rate, 1 = perfect)"
+    )
+    task_descriptions: ClassVar[Mapping[str, str]] = {
+        "multiclass": "for each class against the rest, area under its precision-recall curve, averaged over "
+        "classes (random ranking = the class's share)",
+        "multilabel": "for each label, area under its precision-recall curve, averaged over labels (random "
+        "ranking = the label's share, 1 = perfect)",
+    }
+
+    def _value(self, states: States) -> float:
+        if states["preds"].numel() == 0:
+            return float("nan")
+        return average_precision(states["preds"], states["targets"], self.task)
+
+
 class F1(Metric):
     """F1 of the positive class (binary) or macro F1 (multiclass, multilabel), from running counts."""
 
@@ -356,6 +380,51 @@ class Recall(F1):
 
     def _value(self, states: States) -> float:
         return _stats.share_value(states, self.task, "false_negative")
+
+
+class MatthewsCorrelation(F1):
+    """Matthews correlation coefficient of the decisions (multiclass: its multiclass form; multilabel: averaged
+    over labels), from the same running counts as :class:`F1`."""
+
+    name = "mcc"
+    bounds = (-1.0, 1.0)
+    description = (
+        "correlation between the decisions and the truth, weighing every cell of the confusion matrix "
+        "(0 = chance, 1 = perfect, -1 = always wrong)"
+    )
+    task_descriptions: ClassVar[Mapping[str, str]] = {
+        "multiclass": "correlation between the predicted and the true classes over all classes (0 = chance, "
+        "1 = perfect)",
+        "multilabel": "correlation between each label's decisions and its truth, averaged over labels (0 = "
+        "chance, 1 = perfect)",
+    }
+
+    def _value(self, states: States) -> float:
+        return _stats.mcc_value(states, self.task)
+
+
+class BrierScore(Metric):
+    """Mean squared error of the probabilities (multiclass: summed over classes, per row)."""
+
+    name = "brier"
+    bounds = (0.0, 2.0)
+    description = (
+        "mean squared gap between the probability given and what happened (0 = perfect, lower is better)"
+    )
+    task_descriptions: ClassVar[Mapping[str, str]] = {
+        "multiclass": "squared gaps between each class's probability and what happened, summed over classes "
+        "and averaged over rows (0 = perfect, 2 = sure and wrong)",
+        "multilabel": "mean squared gap between each label's probability and what happened (0 = perfect)",
+    }
+    higher_is_better = False
+    tasks = CLASSIFICATION_TASKS
+    reductions: ClassVar[Mapping[str, Reduction]] = {"squared_error_sum": "sum", "count": "sum"}
+
+    def _batch_states(self, preds: torch.Tensor, targets: torch.Tensor) -> States:
+        return _stats.brier_stats(preds, targets, self.task)
+
+    def _value(self, states: States) -> float:
+        return _stats.brier_value(states)
 
 
 class LogLoss(Metric):

@@ -23,9 +23,12 @@ from trainwell.metrics.metric import (
     R2,
     RMSE,
     Accuracy,
+    AveragePrecision,
     BalancedAccuracy,
+    BrierScore,
     ErrorRate,
     LogLoss,
+    MatthewsCorrelation,
     Metric,
     Precision,
     Recall,
@@ -70,10 +73,13 @@ for _metric_class in (
     ErrorRate,
     BalancedAccuracy,
     RocAuc,
+    AveragePrecision,
     F1,
     Precision,
     Recall,
+    MatthewsCorrelation,
     LogLoss,
+    BrierScore,
     RMSE,
     MAE,
     R2,
@@ -112,7 +118,8 @@ def get_metric(
     """A fresh metric object by name (or alias) for ``task``, or one that calls a function of your own.
 
     Args:
-        name: e.g. ``"accuracy"``, ``"roc_auc"`` (alias ``"auc"``), ``"rmse"``; see :func:`list_metrics`. Or a
+        name: e.g. ``"accuracy"``, ``"roc_auc"`` (alias ``"auc"``), ``"average_precision"`` (alias
+            ``"pr_auc"``), ``"mcc"``, ``"brier"``, ``"rmse"``; see :func:`list_metrics`. Or a
             named function ``fn(preds, targets) -> float`` (or a :func:`metric_function`), called on the whole
             validation set: see :mod:`trainwell.metrics.function`.
         task: ``"binary"``, ``"multiclass"``, ``"multilabel"`` or ``"regression"``.
