@@ -5,7 +5,9 @@ evaluation reports are functions of sums over rows, so every resample's sums com
 where the generic path gathers each resample's rows and runs :mod:`trainwell.metrics.functional` on them, B
 times. Counts (right decisions, true positives per class) are one matrix product with how many times each row
 was drawn; losses, errors and target sums are gathered by ``draws`` and summed along each resample's rows; AUC
-comes from one sort of the scores (:func:`~trainwell.metrics._ranking.resampled_auc`).
+and average precision come from one sort of the scores (:func:`~trainwell.metrics._ranking.resampled_auc`,
+:func:`~trainwell.metrics._ranking.resampled_average_precision`); Matthews correlation from the same counts as
+F1, through the same formula as the metric (:func:`~trainwell.metrics._stats.mcc_from_counts`).
 
 The numbers are :mod:`~trainwell.metrics.functional`'s on each resample's rows, to the bit: decisions are made
 by the same code (:mod:`trainwell.metrics._stats`), counts are whole numbers in float64 (exact in any order),
@@ -22,8 +24,8 @@ import numpy as np
 import torch
 
 from trainwell.metrics._inputs import Threshold, as_positive, check_inputs, check_threshold
-from trainwell.metrics._ranking import resampled_auc
-from trainwell.metrics._stats import _decisions, _truth
+from trainwell.metrics._ranking import resampled_auc, resampled_average_precision
+from trainwell.metrics._stats import _decisions, _truth, brier_errors, mcc_from_counts
 from trainwell.metrics.functional import LOG_LOSS_EPS
 
 #: ``f(preds, targets, draws) -> scores``: the metric on each resample's rows, ``draws`` (B, N) -> (B,) float64.
@@ -55,10 +57,15 @@ def resampled_metric(name: str, task: str, threshold: float | Sequence[float] = 
             return lambda p, t, d: _accuracy(_inputs(p, t, task, name), task, decided, d, flip)
         if name in ("f1", "precision", "recall"):
             return lambda p, t, d: _shares(_inputs(p, t, task, name), task, decided, d, name)
+        if name == "mcc":
+            return lambda p, t, d: _mcc(_inputs(p, t, task, name), task, decided, d)
         if name == "log_loss":
             return lambda p, t, d: _log_loss(_inputs(p, t, task, name), task, d)
-        if name == "roc_auc":
-            return lambda p, t, d: _roc_auc(_inputs(p, t, task, name), task, d)
+        if name == "brier":
+            return lambda p, t, d: _brier(_inputs(p, t, task, name), task, d)
+        if name in ("roc_auc", "average_precision"):
+            ranking = resampled_auc if name == "roc_auc" else resampled_average_precision
+            return lambda p, t, d: _ranked(_inputs(p, t, task, name), task, d, ranking)
         if name == "balanced_accuracy" and task in _SINGLE_LABEL:
             return lambda p, t, d: _balanced_accuracy(_inputs(p, t, task, name), task, decided, d)
     if task == "regression":
@@ -135,14 +142,11 @@ def _balanced_accuracy(
     return _masked_mean(correct / rows.clamp(min=1), rows > 0)
 
 
-def _shares(
-    inputs: tuple[torch.Tensor, torch.Tensor],
-    task: str,
-    threshold: Threshold,
-    draws: torch.Tensor,
-    name: str,
-) -> np.ndarray:
-    """F1, precision or recall from each resample's true positives, predicted and actual positives per class."""
+def _confusion(
+    inputs: tuple[torch.Tensor, torch.Tensor], task: str, threshold: Threshold, draws: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Each resample's true positives, false positives and false negatives per class (B, C), as
+    :func:`~trainwell.metrics._stats.f1_stats` counts them (binary: of the positive class, C = 1)."""
     preds, targets = inputs
     decisions, truth = _decisions(preds, task, threshold), _truth(targets, task)
     if task == "multiclass":
@@ -155,6 +159,25 @@ def _shares(
     true_positive = _counted(hit_rows, counts)  # (B, C)
     false_positive = _counted(decided_rows, counts) - true_positive
     false_negative = _counted(actual_rows, counts) - true_positive
+    return true_positive, false_positive, false_negative
+
+
+def _mcc(
+    inputs: tuple[torch.Tensor, torch.Tensor], task: str, threshold: Threshold, draws: torch.Tensor
+) -> np.ndarray:
+    rows = torch.tensor(float(draws.shape[1]), dtype=torch.float64)  # as the metric's 0-dim row count
+    return mcc_from_counts(*_confusion(inputs, task, threshold, draws), rows, task).numpy()
+
+
+def _shares(
+    inputs: tuple[torch.Tensor, torch.Tensor],
+    task: str,
+    threshold: Threshold,
+    draws: torch.Tensor,
+    name: str,
+) -> np.ndarray:
+    """F1, precision or recall from each resample's true positives, predicted and actual positives per class."""
+    true_positive, false_positive, false_negative = _confusion(inputs, task, threshold, draws)
     if name == "f1":
         denominator = 2 * true_positive + false_positive + false_negative
         numerator = 2 * true_positive
@@ -181,7 +204,20 @@ def _log_loss(inputs: tuple[torch.Tensor, torch.Tensor], task: str, draws: torch
     return (_sums(losses, draws) / (draws.shape[1] * losses[0].numel())).numpy()
 
 
-def _roc_auc(inputs: tuple[torch.Tensor, torch.Tensor], task: str, draws: torch.Tensor) -> np.ndarray:
+def _brier(inputs: tuple[torch.Tensor, torch.Tensor], task: str, draws: torch.Tensor) -> np.ndarray:
+    preds, targets = inputs
+    errors = brier_errors(preds.to(torch.float64), targets, task)  # (N,) or (N, L), as the metric sums them
+    return (_sums(errors, draws) / (draws.shape[1] * errors[0].numel())).numpy()
+
+
+def _ranked(
+    inputs: tuple[torch.Tensor, torch.Tensor],
+    task: str,
+    draws: torch.Tensor,
+    ranking: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
+) -> np.ndarray:
+    """ROC AUC or average precision (``ranking``, one column's value on every resample): of the positive class,
+    or macro over classes (one against the rest) or labels, those undefined in a resample left out."""
     preds, targets = inputs
     if task == "multiclass":
         positive = targets.unsqueeze(1) == torch.arange(preds.shape[1])
@@ -190,8 +226,8 @@ def _roc_auc(inputs: tuple[torch.Tensor, torch.Tensor], task: str, draws: torch.
     scores, positive = preds.reshape(len(preds), -1), positive.reshape(len(preds), -1)
     counts = resample_counts(draws, len(preds))  # (B, N)
     per_column = torch.stack(
-        [resampled_auc(scores[:, k], positive[:, k], counts) for k in range(scores.shape[1])], dim=1
-    )  # (B, K): nan where a resample holds one class of that column
+        [ranking(scores[:, k], positive[:, k], counts) for k in range(scores.shape[1])], dim=1
+    )  # (B, K): nan where a resample holds no value it needs in that column (AUC: both classes)
     return _masked_mean(per_column, ~per_column.isnan())
 
 

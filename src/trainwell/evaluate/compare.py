@@ -30,20 +30,25 @@ if TYPE_CHECKING:
 #: The metrics a cross-validation can score the model and the baselines by, for ``metrics=`` (``evaluate
 #: --metric``), by task: every one is computed from the probabilities (or numbers) each fold predicts.
 _ONE_LABEL_METRICS = (
-    "accuracy", "balanced_accuracy", "roc_auc", "f1", "precision", "recall", "log_loss", "error_rate"
+    "accuracy", "balanced_accuracy", "roc_auc", "f1", "precision", "recall", "log_loss", "error_rate",
+    "average_precision", "mcc", "brier",
+)  # fmt: skip
+_MULTILABEL_METRICS = (
+    "accuracy", "roc_auc", "f1", "precision", "recall", "log_loss", "average_precision", "mcc", "brier"
 )  # fmt: skip
 EVALUATION_METRICS = {
     "binary": _ONE_LABEL_METRICS,
     "multiclass": _ONE_LABEL_METRICS,
-    "multilabel": ("accuracy", "roc_auc", "f1", "precision", "recall", "log_loss"),
+    "multilabel": _MULTILABEL_METRICS,
     "regression": ("rmse", "mae", "r2"),
 }
 
 
 def evaluation_metrics(metrics: Sequence[str] | None, task: Task) -> list[str]:
     """The metrics an evaluation of ``task`` scores: its own (``task.metric_names``) when ``metrics`` is empty,
-    else those named (``auc`` and ``acc`` read as ``roc_auc`` and ``accuracy``), each refused in one line unless
-    :data:`EVALUATION_METRICS` lists it for the task's kind."""
+    else those named (``auc``, ``acc`` and ``pr_auc`` read as ``roc_auc``, ``accuracy`` and
+    ``average_precision``), each refused in one line unless :data:`EVALUATION_METRICS` lists it for the task's
+    kind."""
     from trainwell.core.errors import ConfigError
     from trainwell.core.metric_names import ALIASES
 

@@ -207,6 +207,9 @@ def _functions(
         "roc_auc": lambda p, t: functional.roc_auc(p, t, kind),
         "f1": lambda p, t: functional.f1(p, t, kind, threshold),
         "log_loss": lambda p, t: functional.log_loss(p, t, kind),
+        "average_precision": lambda p, t: functional.average_precision(p, t, kind),
+        "mcc": lambda p, t: functional.mcc(p, t, kind, threshold),
+        "brier": lambda p, t: functional.brier(p, t, kind),
     }
     if kind in ("binary", "multiclass"):
         found["balanced_accuracy"] = lambda p, t: functional.balanced_accuracy(p, t, kind, threshold)
@@ -247,6 +250,13 @@ def _sentence(name: str, value: float, task: Task, probabilities: torch.Tensor, 
             "it is not accuracy",
             "f1": f"balance of precision and recall for '{positive}' at threshold {task.threshold:g}",
             "log_loss": "average surprise at the true class (lower is better; 0.693 = a coin flip)",
+            # A random ranking's precision is the base rate at every depth: the figure to beat, not 0.5.
+            "average_precision": f"precision of the highest-scored rows, averaged over the '{positive}' rows "
+            f"they reach: {percent}, against {share(base_rate)} (the base rate) for a random ranking",
+            "mcc": f"correlation of the decisions at threshold {task.threshold:g} with the truth: "
+            f"{value:.3f} (0 = chance, or one answer for every row; 1 = perfect)",
+            "brier": f"mean squared gap between the probability of '{positive}' and what happened (lower is "
+            f"better; always answering the base rate would score {base_rate * (1 - base_rate):.4f})",
             "top10_precision": f"among the 10% highest-scored rows, {percent} are '{positive}', against a "
             f"base rate of {100 * base_rate:.0f}%",
         }[name]
@@ -255,6 +265,10 @@ def _sentence(name: str, value: float, task: Task, probabilities: torch.Tensor, 
         decided = "; each label decided at its own threshold" if task.label_thresholds else "; at 0.5"
         # Most decisions are "no" when labels are rare: answering no to every label scores this much.
         all_no = 1.0 - float(targets.float().mean()) if targets.numel() else float("nan")
+        # Each label's share of positive rows; a random ranking's average precision for a label is its share
+        # (labels no row holds have no precision curve and are left out of that mean, as the metric leaves them).
+        rates = (targets.reshape(len(targets), -1) > 0.5).double().mean(dim=0)
+        held = rates[rates > 0] if bool((rates > 0).any()) else rates
         return {
             "accuracy": f"{percent} of all label decisions (row x label, yes or no) are right{decided}; "
             f"answering no to every label would score {share(all_no)}",
@@ -264,7 +278,17 @@ def _sentence(name: str, value: float, task: Task, probabilities: torch.Tensor, 
             "f1": "balance of precision and recall, averaged over the labels (a rare label counts as much as a "
             f"common one){decided}",
             "log_loss": "average surprise at each right yes/no decision (lower is better; 0.693 = a coin flip)",
+            "average_precision": "averaged over labels, precision of the highest-scored rows over the rows with "
+            f"the label they reach: {percent}, against {share(float(held.mean()))} for a random ranking (the labels' "
+            "mean base rate)",
+            "mcc": f"correlation of each label's decisions with its truth, averaged over labels: {value:.3f} "
+            f"(0 = chance, 1 = perfect){decided}",
+            "brier": "mean squared gap between each label's probability and what happened (lower is better; "
+            f"answering each label's base rate would score {float((rates * (1 - rates)).mean()):.4f})",
         }[name]
+    # Each class's share of the rows, of the classes present (a class no row holds has no precision curve).
+    counts = torch.bincount(targets.long().reshape(-1), minlength=probabilities.shape[-1]).double()
+    class_rates = counts[counts > 0] / max(1, len(targets))
     return {
         "accuracy": f"{percent} of rows get the right class",
         "error_rate": f"{percent} of rows get a wrong class",
@@ -273,6 +297,13 @@ def _sentence(name: str, value: float, task: Task, probabilities: torch.Tensor, 
         "it is not accuracy",
         "f1": "balance of precision and recall, averaged over classes",
         "log_loss": "average surprise at the true answer (lower is better)",
+        "average_precision": "averaged over classes, precision of the highest-scored rows for a class over "
+        f"that class's rows they reach: {percent}, against {share(1 / max(1, len(class_rates)))} for a random "
+        "ranking",
+        "mcc": f"correlation of the predicted classes with the true ones: {value:.3f} (0 = chance, 1 = perfect)",
+        "brier": "squared gaps between each class's probability and what happened, summed over classes and "
+        "averaged over rows (lower is better; 2 = sure and wrong; always answering the class shares would "
+        f"score {1 - float(class_rates.square().sum()):.4f})",
     }[name]
 
 
