@@ -3,6 +3,8 @@
 The choosing itself is a pure function (:func:`trainwell.metrics.thresholds.choose_thresholds`); this module
 applies it to a trained Learner: the thresholds go into the task (so ``export``, ``predict``, ``serve`` and the
 metrics decode with them), and the last history row gets the threshold-dependent metrics as they now stand.
+Scored again on the rows they were chosen on, those metrics flatter the model: ``learn.validate()`` on them
+warns (:func:`warn_in_sample_thresholds`) and names the cross-fitted figures; new rows are scored in silence.
 
 Every one-call pipeline with multi-label targets (``fit_table``, ``fit_images``, ``fit_texts``) ends with
 :func:`choose_label_thresholds`.
@@ -27,12 +29,15 @@ __all__ = [
     "choose_label_thresholds",
     "say_threshold_note",
     "tune_label_thresholds",
+    "warn_in_sample_thresholds",
 ]
 
 #: Metrics whose value depends on the decision threshold (and so change when the thresholds do).
 THRESHOLD_METRICS = ("accuracy", "error_rate", "f1")
 #: The suffix of their values at the chosen thresholds in the last history row (``"f1_tuned"``).
 TUNED_SUFFIX = "_tuned"
+#: The suffix of their values at 0.5 in ``learn.threshold_figures`` (``"f1 at 0.5"``).
+AT_HALF_SUFFIX = " at 0.5"
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,12 @@ def tune_label_thresholds(learn: Any, *, seed: int = 0) -> ThresholdSummary | No
         row = learn.history[-1]
         for name in names:
             row[f"{name}{TUNED_SUFFIX}"] = cross_fitted[name]
+    # validate() on these very rows scores at thresholds chosen on them: it warns, and names the honest figures.
+    learn.thresholds_chosen_on = learn.data.valid
+    learn.threshold_figures = {
+        **{f"{name}{TUNED_SUFFIX}": value for name, value in cross_fitted.items()},
+        **{f"{name}{AT_HALF_SUFFIX}": value for name, value in at_half.items()},
+    }
     return ThresholdSummary(
         thresholds={str(label): value for label, value in zip(tuned.classes, choice.thresholds, strict=True)},
         global_threshold=choice.global_threshold,
@@ -159,6 +170,30 @@ def say_threshold_note(summary: ThresholdSummary) -> None:
     from rich.console import Console
 
     Console(stderr=True).print(summary.note(), soft_wrap=True, markup=False)
+
+
+def warn_in_sample_thresholds(learn: Any, results: dict[str, float]) -> None:
+    """Warn, in one line, that ``results`` (``learn.validate()`` on the rows the thresholds were chosen on) score
+    the threshold metrics at thresholds fitted to those very rows, and name the honest figures to read."""
+    from trainwell.core.warn import warn
+
+    shown = [name for name in THRESHOLD_METRICS if name in results]
+    if not shown:
+        return
+    figures = getattr(learn, "threshold_figures", {}) or {}
+    flattered = ", ".join(f"{name} {results[name]:.4f}" for name in shown)
+    tuned = ", ".join(f"{name} {value:.4f}" for name, value in figures.items() if name.endswith(TUNED_SUFFIX))
+    half = ", ".join(
+        f"{name.removesuffix(AT_HALF_SUFFIX)} {value:.4f}"
+        for name, value in figures.items()
+        if name.endswith(AT_HALF_SUFFIX)
+    )
+    honest = f"read the fit's cross-fitted {tuned} (learn.history[-1]; at 0.5: {half}), or " if tuned else ""
+    warn(
+        f"learn.validate() scored the rows the label thresholds were chosen on, at those thresholds, so its "
+        f"{flattered} flatter the model: {honest}validate on new labelled rows, learn.validate(new_rows)",
+        UserWarning,
+    )
 
 
 def _registered(metric: Any) -> bool:

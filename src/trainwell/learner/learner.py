@@ -7,11 +7,13 @@ mixed precision, checkpoints...) is a callback hooked on the events of :mod:`tra
 from __future__ import annotations
 
 import contextlib
+import importlib
+import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import torch
 from torch import nn
@@ -168,6 +170,11 @@ class Learner:
         self.fit_phase = ""
         #: A hyper-parameter search's summary when this is its best trial's model (``trainwell tune``), exported.
         self.tuning: dict[str, Any] | None = None
+        #: The loader of the rows a multi-label model's thresholds were chosen on, and the honest figures of that
+        #: choice (set by :func:`~trainwell.learner.label_thresholds.tune_label_thresholds`): :meth:`validate` on
+        #: those very rows warns that its threshold metrics flatter the model, and names these.
+        self.thresholds_chosen_on: Iterable[Any] | None = None
+        self.threshold_figures: dict[str, float] = {}
         self._reset_state()
 
     # ----------------------------------------------------------------------------------------------- state
@@ -660,11 +667,23 @@ class Learner:
         return mover(self.device) if callable(mover) else _DeviceLoader(loader, self.device)
 
     # ------------------------------------------------------------------------------------ evaluation
-    def validate(self, loader: Iterable[Any] | None = VALIDATION_SET) -> dict[str, float]:
+    def validate(self, loader: Any = VALIDATION_SET) -> dict[str, float]:
         """Loss and metrics on ``loader`` (default: the validation set), without training.
+
+        ``loader`` is a loader of ``(inputs..., target)`` batches (``data.valid``, ``data.test``), or, for the
+        Learner of a table, a text classifier or images, new labelled examples as :meth:`loader_for` reads them: a
+        DataFrame or a table file's path (a table's rows; a text classifier's texts and labels), a folder of class
+        folders (images), preprocessed with the Learner's own recipe (never fitted again) and scored in the order
+        given. Rows without their target are left out of the scores, with a warning that counts them, as a test
+        set's are (:func:`~trainwell.data.io.labelled_rows`).
 
         ``loader=None`` is refused rather than read as the default: it is what ``learn.validate(data.test)``
         passes when the data was built without a test set, and the validation rows would answer in its place.
+
+        A multi-label model whose thresholds were chosen on the validation rows (``fit_table`` and the other
+        one-call pipelines choose them) scores its ``f1``, ``accuracy`` and ``error_rate`` on those very rows at
+        them, which flatters it: ``validate()`` on them warns, and names the cross-fitted figures of the fit
+        (``f1_tuned`` in ``learn.history[-1]``) to read instead; new rows give an honest figure, with no warning.
 
         Returns ``{"loss": ..., metric name: value}``. A regression model of several targets also gets each
         target's value in its own units, ``"rmse[price]"``, ``"r2[area]"``..., after the headlines, which pool
@@ -675,27 +694,63 @@ class Learner:
         Example:
             >>> learn.validate()  # doctest: +SKIP
             {'loss': 0.12, 'rmse': 0.31, 'rmse[price]': 40210.5, 'rmse[area]': 6.2, 'mae': ..., 'r2': ...}
+            >>> learn.validate(new_rows_df)  # doctest: +SKIP
+            {'loss': 0.35, 'accuracy': 0.84, ...}
         """
         from trainwell.learner._evaluate import evaluate
+        from trainwell.learner.label_thresholds import warn_in_sample_thresholds
 
-        return evaluate(self, self._chosen_loader(loader, "learn.validate"))
+        chosen = self._chosen_loader(loader, "learn.validate")
+        results = evaluate(self, chosen)
+        if chosen is not None and chosen is self.thresholds_chosen_on:
+            warn_in_sample_thresholds(self, results)
+        return results
 
     def get_preds(
         self,
-        loader: Iterable[Any] | None = VALIDATION_SET,
+        loader: Any = VALIDATION_SET,
         *,
         activate: bool = True,
         with_targets: bool = True,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Predictions over ``loader`` (default: validation) in order, activated by the task unless told not to.
 
+        ``loader`` is a loader, or new examples as :meth:`validate` takes them, for which the targets are
+        optional: rows without the target column(s) give ``(predictions, None)``. Where the column is there but
+        some rows lack their target, those rows are left out with a warning that counts them (their predictions
+        and targets stay side by side); ``with_targets=False`` predicts every row.
+
         ``loader=None`` is refused, as by :meth:`validate`: ``learn.get_preds(data.test)`` without a test set
         would otherwise give the validation rows' predictions."""
         from trainwell.learner._evaluate import predictions
 
-        return predictions(self, self._chosen_loader(loader, "learn.get_preds"), activate, with_targets)
+        targets = "optional" if with_targets else "none"
+        chosen = self._chosen_loader(loader, "learn.get_preds", targets=targets)
+        with_targets = with_targets and getattr(chosen, "targets_known", True)
+        return predictions(self, chosen, activate, with_targets)
 
-    def _chosen_loader(self, loader: Iterable[Any] | None, method: str) -> Iterable[Any] | None:
+    def loader_for(self, examples: Any, *, with_targets: bool = True) -> Iterable[Any]:
+        """A loader of new examples, read as the training data was, in the order given and never shuffled: what
+        :meth:`validate` and :meth:`get_preds` build when given examples rather than a loader (fastai's
+        ``dls.test_dl``), to pass to them, to :meth:`~trainwell.vision.VisionLearner.tta` or to an interpretation.
+
+        ``examples``: for a table's Learner, a DataFrame or a table file's path (CSV, TSV, Parquet, JSON) holding
+        the input columns; for a text classifier's, a DataFrame or a table file holding the text column(s); for
+        images, a folder of class folders, a list of image paths (without targets) or a CSV / DataFrame of paths
+        and labels in the training CSV's columns. The preprocessing is the Learner's recipe as fitted on the
+        training data (category codes, scaling, vocabulary, image size): nothing is fitted again.
+        ``with_targets``: the examples hold their targets (rows without one are left out, with a warning);
+        ``False`` reads the inputs alone, every row.
+
+        Raises:
+            ConfigError: ``examples`` is something else, or the Learner is of another kind (a loader is needed).
+            DataError: The examples lack an input column, or ``with_targets`` and their target.
+        """
+        return self._examples_loader(examples, "learn.loader_for", "required" if with_targets else "none")
+
+    def _chosen_loader(self, loader: Any, method: str, *, targets: str = "required") -> Iterable[Any] | None:
+        """``loader`` as ``method`` reads it: the validation set for the default, a loader as given, new examples
+        read by :meth:`_examples_loader` (``targets``: ``"required"``, ``"optional"`` or ``"none"``)."""
         if loader is VALIDATION_SET:
             return self.data.valid
         if loader is None:
@@ -703,7 +758,32 @@ class Learner:
                 f"{method}(None): there is no data to read; a DataBundle's test is None when it was built "
                 f"without one (pass test= to tabular_data, ratings_data...), and {method}() reads the validation set"
             )
-        return loader
+        if _is_examples(loader):
+            return self._examples_loader(loader, method, targets)
+        _check_is_loader(loader, method)
+        if targets == "required" and getattr(loader, "targets_known", True) is False:
+            raise ConfigError(
+                f"{method} needs the examples' targets, and this loader was read without them "
+                "(learn.loader_for(examples, with_targets=False)): read labelled examples with with_targets=True"
+            )
+        return cast("Iterable[Any]", loader)
+
+    def _examples_loader(self, examples: Any, method: str, targets: str) -> Iterable[Any]:
+        """New examples (a DataFrame, a file or folder, a list of paths) as a loader of the application's: each
+        application's learner module has a ``new_examples_loader`` (found by name, a layer above)."""
+        module = _READS_EXAMPLES.get(self.data.application)
+        if module is None:
+            raise ConfigError(
+                f"{method} reads a table's rows, texts or images only for the Learner of a table, a text "
+                f"classifier or images; this one's data is {self.data.application!r}: pass a loader of "
+                "(inputs..., target) batches (data.valid, data.test, tensor_data(x, y, valid_pct=0).train)"
+            )
+        loader, known = importlib.import_module(module).new_examples_loader(
+            self, examples, method=method, targets=targets
+        )
+        # Whether its targets are the examples' or stand-ins, which get_preds gives as None and scores refuse.
+        loader.targets_known = known
+        return cast("Iterable[Any]", loader)
 
     @property
     def data(self) -> DataBundle:
@@ -932,6 +1012,49 @@ def _with_fit_callbacks(own: Iterable[Callback], given: Iterable[Callback]) -> l
     given = list(given)  # each one is checked to be a Callback after, in _build_handlers
     replaced = {type(callback) for callback in given if getattr(callback, "one_per_fit", False)}
     return [*(callback for callback in own if type(callback) not in replaced), *given]
+
+
+#: Where each application's learner module is, which reads new examples into a loader (``new_examples_loader``).
+_READS_EXAMPLES = {
+    "tabular": "trainwell.tabular.learner",
+    "text": "trainwell.text.learner",
+    "vision": "trainwell.vision.learner",
+}
+
+
+def _is_examples(thing: Any) -> bool:
+    """Raw examples rather than a loader: a DataFrame, a file or folder's path, or a list of paths."""
+    if isinstance(thing, (str, os.PathLike)) or type(thing).__name__ == "DataFrame":
+        return True
+    return (
+        isinstance(thing, (list, tuple))
+        and len(thing) > 0
+        and all(isinstance(item, (str, os.PathLike)) for item in thing)
+    )
+
+
+def _check_is_loader(loader: Any, method: str) -> None:
+    """Refuse in one line what is no loader of batches, before a batch is read (a DataBundle, an array...)."""
+    if isinstance(loader, DataBundle):
+        found = "a DataBundle, which holds several loaders: pass one, data.valid or data.test"
+    elif isinstance(loader, torch.Tensor) or (hasattr(loader, "shape") and hasattr(loader, "dtype")):
+        found = (
+            f"a {type(loader).__name__} (tensor_data(x, y, valid_pct=0).train makes a loader of inputs and targets; "
+            "learn.predict(x) predicts without targets)"
+        )
+    elif (
+        isinstance(loader, (Mapping, bytes))
+        or type(loader).__name__ == "Series"
+        or not hasattr(loader, "__iter__")
+    ):
+        found = f"an object of type {type(loader).__name__}"
+    else:
+        return
+    raise ConfigError(
+        f"{method} takes a loader of (inputs..., target) batches (data.valid, data.test) or, for the Learner of a "
+        f"table, a text classifier or images, new examples (a DataFrame or a table file; a folder or a list of "
+        f"image paths); got {found}"
+    )
 
 
 def _loader_name(loader: Any) -> str:

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
-from trainwell.core.errors import ConfigError
+import torch
+
+from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.bundle import DataBundle
 from trainwell.learner.learner import Learner
 from trainwell.losses import several_targets_loss
 from trainwell.models.registry import create_model
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from trainwell.data.loader import TensorLoader
 
 
 def tabular_learner(
@@ -55,7 +64,9 @@ def tabular_learner(
 
 class TabularLearner(Learner):
     """A Learner of a table's network: data set in place of :attr:`data` (the next task of continual learning)
-    must read the columns as the first did."""
+    must read the columns as the first did. ``validate``, ``get_preds`` and ``loader_for`` take new rows as well as
+    loaders (a DataFrame or a table file, read with the fitted recipe: :func:`new_examples_loader`), as every
+    Learner of tabular data does, boosted trees' too."""
 
     def check_new_data(self, data: DataBundle) -> None:
         """Refuse data prepared with another recipe (its categories coded otherwise, its numbers scaled by other
@@ -94,3 +105,85 @@ def _trees_learner(data: DataBundle, learner_kwargs: dict[str, Any]) -> Learner:
     learn = Learner(model, data, callbacks=callbacks, **learner_kwargs)
     learn.model_spec = {"name": "gbdt", "config": config}
     return learn
+
+
+def new_examples_loader(
+    learn: Learner, examples: Any, *, method: str, targets: str
+) -> tuple[TensorLoader, bool]:
+    """New rows of a table (a DataFrame or a table file's path) as a loader, encoded by ``learn``'s recipe as
+    fitted (never again), in the order given; and whether it holds the rows' targets.
+
+    ``targets``: ``"required"`` (scores), ``"optional"`` (read when the table holds the target columns) or
+    ``"none"``. Rows whose target is missing are left out with a warning, as from a test table
+    (:func:`~trainwell.data.io.labelled_rows`); a table holding no target at all is read whole, without targets,
+    unless they are required.
+    """
+    from trainwell.data.io import labelled_rows, list_columns
+    from trainwell.data.loader import TensorLoader
+    from trainwell.tabular.recipe import TabularRecipe
+
+    frame, name = _new_rows(learn, examples, method)
+    recipe = cast(TabularRecipe, learn.data.recipe)
+    task = learn.task
+    names = list(task.target_names)
+    absent = [column for column in names if column not in frame.columns]
+    unlabelled = bool(absent) or bool(frame[names].isna().all().all())
+    if targets == "required" and unlabelled:
+        said = (
+            f"no target column {', '.join(map(repr, absent))}"
+            if absent
+            else f"no value of {', '.join(names)}"
+        )
+        raise DataError(
+            f"{method}: {name} holds {said} (its columns: {list_columns([str(c) for c in frame.columns])}); scores "
+            "need the answers: learn.get_preds(rows) or learn.predict(rows) predict rows without them"
+        )
+    known = targets != "none" and not unlabelled
+    if known:
+        kept = labelled_rows(
+            frame, names, name, label_delim=task.label_delim, left_out_of=f"{method}'s rows, in order"
+        )
+        frame = frame[kept.to_numpy()]
+    x_cat, x_cont = recipe.transform(frame, source=name)
+    if known:
+        values: Any = frame[names[0]] if len(names) == 1 else frame[names]
+        try:
+            y = task.encode(values)
+        except DataError as error:  # a label the model does not know: say which table holds it
+            raise DataError(f"{method}: {name}: {error}") from None
+    else:  # a stand-in the loop carries along: get_preds gives None for the targets
+        y = torch.zeros(len(frame))
+    batch_size = max(len(frame), 1) if len(frame) <= NEW_ROWS_BATCH else NEW_ROWS_BATCH
+    return TensorLoader((x_cat, x_cont, y), batch_size), known
+
+
+#: Rows per batch of new rows read by :func:`new_examples_loader` (an evaluation pass: no gradients are kept).
+NEW_ROWS_BATCH = 4096
+
+
+def _new_rows(learn: Learner, examples: Any, method: str) -> tuple[pd.DataFrame, str]:
+    """The rows of ``examples`` (a DataFrame, or a table file read as the training file was) and their name."""
+    import pandas as pd
+
+    from trainwell.data.io import read_table
+
+    if isinstance(examples, pd.DataFrame):
+        frame, name = examples, "the DataFrame"
+    elif isinstance(examples, (str, os.PathLike)):
+        path = Path(examples)
+        if not path.is_file():
+            raise DataError(
+                f"{method}: '{examples}' is no file; pass a table file's path (CSV, TSV, Parquet, JSON) or a DataFrame"
+            )
+        frame, name = read_table(path, names=getattr(learn.data.train, "header_names", None)), f"'{examples}'"
+    else:
+        raise ConfigError(
+            f"{method} of a table's Learner takes a DataFrame or a table file's path of rows, or a loader of "
+            f"batches (data.valid, data.test); got a {type(examples).__name__}"
+        )
+    if len(frame) == 0:
+        raise DataError(f"{method}: {name} has no rows")
+    repeated = frame.columns[frame.columns.duplicated()]
+    if len(repeated):
+        raise DataError(f"{method}: {name} names the column {str(repeated[0])!r} twice")
+    return frame, name

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import torch
 from torch import nn
 
-from trainwell.core.errors import ConfigError
+from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.bundle import DataBundle
 from trainwell.learner.learner import Learner
 from trainwell.losses import several_targets_loss
@@ -19,7 +21,12 @@ from trainwell.text.optim import LazyAdamW
 from trainwell.text.recipe import TextRecipe
 from trainwell.text.subword import SubwordTokenizer
 
-__all__ = ["TextClassifierLearner", "text_archs", "text_classifier_learner"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from trainwell.text.loader import TextLoader
+
+__all__ = ["TextClassifierLearner", "new_examples_loader", "text_archs", "text_classifier_learner"]
 
 #: Short names the command line accepts for registered architectures.
 ALIASES = {"fast": "ngram_bag", "bag": "ngram_bag", "ulmfit": "awd_lstm"}
@@ -278,3 +285,96 @@ def text_archs() -> list[str]:
 def _is_language_model(name: str) -> bool:
     """A registered architecture that predicts the next token (``task="language_model"`` in its metadata)."""
     return models.entry(name).metadata.get("task") == "language_model"
+
+
+#: Texts per batch of new examples read by :func:`new_examples_loader` (an evaluation pass, no gradients kept).
+NEW_TEXTS_BATCH = 256
+
+
+def new_examples_loader(
+    learn: Learner, examples: Any, *, method: str, targets: str
+) -> tuple[TextLoader, bool]:
+    """New texts of a text classifier (a DataFrame or a table file holding the text column(s), or a folder of
+    class folders of ``.txt`` files) as a loader, tokenised by ``learn``'s recipe (its vocabulary, never built
+    again), in the order given; and whether it holds their labels.
+
+    ``targets``: ``"required"``, ``"optional"`` (read when the table holds the label column(s)) or ``"none"``.
+    Rows without their label are left out with a warning, as from a test table
+    (:func:`~trainwell.data.io.labelled_rows`).
+    """
+    from trainwell.data.io import labelled_rows, list_columns
+    from trainwell.text.fields import model_texts
+    from trainwell.text.loader import TextLoader
+
+    task = learn.task
+    if task.kind in ("language_model", "tagging") or not isinstance(learn.data.recipe, TextRecipe):
+        raise ConfigError(
+            f"{method} reads new texts for a text classifier; this Learner's task is {task.kind}: pass a loader of "
+            "its batches (data.valid, data.test)"
+        )
+    recipe = learn.data.recipe
+    frame, name = _new_texts(learn, examples, method)
+    names = list(task.target_names)
+    absent = [column for column in names if column not in frame.columns]
+    unlabelled = bool(absent) or bool(frame[names].isna().all().all())
+    if targets == "required" and unlabelled:
+        said = (
+            f"no label column {', '.join(map(repr, absent))}" if absent else f"no value of {', '.join(names)}"
+        )
+        raise DataError(
+            f"{method}: {name} holds {said} (its columns: {list_columns([str(c) for c in frame.columns])}); scores "
+            "need the answers: learn.get_preds(texts) or learn.predict(texts) predict texts without them"
+        )
+    known = targets != "none" and not unlabelled
+    if known:
+        kept = labelled_rows(
+            frame, names, name, label_delim=task.label_delim, left_out_of=f"{method}'s texts, in order"
+        )
+        frame = frame[kept.to_numpy()]
+    texts = model_texts(frame, recipe.input_columns)
+    ids, offsets = recipe.encode(texts)
+    if known:
+        try:
+            encoded = task.encode(frame[names[0]] if len(names) == 1 else frame[names])
+        except DataError as error:  # a label the model does not know: say which data holds it
+            raise DataError(f"{method}: {name}: {error}") from None
+    else:  # a stand-in the loop carries along: get_preds gives None for the targets
+        encoded = torch.zeros(len(texts), dtype=torch.long)
+    loader = TextLoader(
+        ids, offsets, encoded, NEW_TEXTS_BATCH, batch_format=recipe.batch_format, pad_id=recipe.pad_id
+    )
+    return loader, known
+
+
+def _new_texts(learn: Learner, examples: Any, method: str) -> tuple[pd.DataFrame, str]:
+    """The table of ``examples``: a DataFrame, a table file (read as the training file was), or a folder of
+    class folders (its column ``label`` named as the Learner's target); and how to name it."""
+    import pandas as pd
+
+    from trainwell.text._folders import read_text_folder
+    from trainwell.text.table import read_text_table
+
+    if isinstance(examples, pd.DataFrame):
+        return read_text_table(examples, f"{method}: the DataFrame"), "the DataFrame"
+    if not isinstance(examples, (str, os.PathLike)):
+        raise ConfigError(
+            f"{method} of a text classifier takes a DataFrame, a table file's path or a folder of class folders "
+            f"of texts, or a loader of batches (data.valid, data.test); got a {type(examples).__name__}"
+        )
+    path, name = Path(examples), f"'{examples}'"
+    if not path.is_dir():
+        header = getattr(learn.data.train, "header_names", None)
+        return read_text_table(path, f"{method}: {name}", names=header), name
+    frame, test = read_text_folder(path)
+    if test is not None or "is_valid" in frame.columns:
+        raise DataError(
+            f"{method}: {name} holds train/, valid/ or test/ folders; pass the folder of the class folders to read "
+            f"(e.g. '{path / 'test'}')"
+        )
+    names = list(learn.task.target_names)
+    if len(names) != 1:
+        raise DataError(
+            f"{method}: {name} labels each text with one class folder; a model of the {len(names)} target "
+            "columns is scored on a table holding them"
+        )
+    return frame.rename(columns={"label": names[0]}), name

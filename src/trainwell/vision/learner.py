@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
-from trainwell.core.errors import ConfigError
+from trainwell.core.errors import ConfigError, DataError
 from trainwell.data.bundle import DataBundle
 from trainwell.learner.events import Callback
 from trainwell.learner.learner import VALIDATION_SET, Learner
 from trainwell.losses import BCEWithLogits, CrossEntropy, check_label_smoothing, several_targets_loss
 from trainwell.models.registry import create_model, list_models, models
 from trainwell.vision.transform import AugmentBatch, tta_probabilities
+
+if TYPE_CHECKING:
+    from trainwell.data.loader import TensorLoader
+    from trainwell.vision.io import LabelledFiles
 
 #: Largest side (pixels) for which "auto" picks the small CNN rather than an xresnet.
 SMALL_IMAGE = 32
@@ -72,12 +77,15 @@ class VisionLearner(Learner):
         plain_weight: float = 0.5,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Activated predictions blended over test-time views (``views``: ``"auto"``, ``"augmented"`` or
-        ``"shifted"``, see :func:`tta_probabilities`), with targets."""
+        ``"shifted"``, see :func:`tta_probabilities`), with targets, over ``loader`` (default: the validation set)
+        or labelled new images as :meth:`~trainwell.learner.Learner.loader_for` reads them (a folder of class
+        folders)."""
         from trainwell.learner._evaluate import _batches
 
         self.model.eval()
         outputs, targets = [], []
-        for *inputs, target in _batches(self, loader if loader is not None else self.data.valid):
+        chosen = self.data.valid if loader is None else self._chosen_loader(loader, "learn.tta")
+        for *inputs, target in _batches(self, chosen):
             with self.forward_context():
                 probs = tta_probabilities(
                     self.model,
@@ -428,3 +436,84 @@ def load_weights(model: torch.nn.Module, source: str | Path | Mapping[str, torch
         # A timm/torchvision network's own weights (as its library saves them): the wrapper holds it as ``net``.
         state = {f"net.{key}": value for key, value in state.items()}
     load_pretrained_weights(network, state)
+
+
+#: Images per batch of new images read by :func:`new_examples_loader` (an evaluation pass, no gradients kept).
+NEW_IMAGES_BATCH = 256
+
+
+def new_examples_loader(
+    learn: Learner, examples: Any, *, method: str, targets: str
+) -> tuple[TensorLoader, bool]:
+    """New images as a loader, decoded and fitted to ``learn``'s recipe (its size, channels and resizing), in the
+    order given; and whether it holds their labels. ``examples``: a folder of class folders (labelled), a list of
+    image paths (no labels: ``targets`` must not be ``"required"``), or a CSV / DataFrame of paths and labels in
+    the columns the training CSV had. An image that cannot be decoded is left out with a warning naming it."""
+    from trainwell.data.loader import TensorLoader
+    from trainwell.vision.io import decode_images
+    from trainwell.vision.recipe import ImageRecipe
+
+    recipe = learn.data.recipe
+    assert isinstance(recipe, ImageRecipe), "a vision bundle holds an ImageRecipe"
+    files, name = _new_images(learn, examples, method, recipe, targets)
+    known = files.labels is not None and targets != "none"
+    images, kept = decode_images(files.paths, recipe.size, recipe.channels, recipe.resize)
+    if known:
+        labels = [files.labels[i] for i in kept]
+        if learn.task.kind == "regression":
+            from trainwell.vision.data import numeric_labels
+
+            labels = numeric_labels(labels, name, judged=True)
+        try:
+            encoded = learn.task.encode(labels)
+        except DataError as error:  # a label the model does not know: say which images hold it
+            raise DataError(f"{method}: {name}: {error}") from None
+    else:  # a stand-in the loop carries along: get_preds gives None for the targets
+        encoded = torch.zeros(len(images))
+    return TensorLoader((torch.from_numpy(images), encoded), NEW_IMAGES_BATCH), known
+
+
+def _new_images(
+    learn: Learner, examples: Any, method: str, recipe: Any, targets: str
+) -> tuple[LabelledFiles, str]:
+    """The files (and labels, or ``None``) of ``examples``, and how to name them."""
+    from trainwell.vision._sources import is_path_list, is_table
+    from trainwell.vision.io import LabelledFiles, csv_files, folder_splits, table_files
+
+    if is_path_list(examples):
+        if targets == "required":
+            raise DataError(
+                f"{method}: a list of image paths holds no labels; pass a folder of class folders, or a CSV / "
+                "DataFrame of paths and labels, to score; learn.get_preds(paths) predicts them"
+            )
+        paths = [Path(path) for path in examples]
+        missing = [str(path) for path in paths if not path.is_file()]
+        if missing:
+            raise DataError(f"{method}: {len(missing)} of the image paths do not exist, e.g. '{missing[0]}'")
+        return LabelledFiles(paths, None), "the image paths"  # type: ignore[arg-type]
+    csv = recipe.extra.get("csv") or {}
+    is_file = isinstance(examples, (str, os.PathLike)) and Path(examples).is_file()
+    if is_table(examples) or is_file:
+        if not csv:
+            raise ConfigError(
+                f"{method}: the model was trained on a folder or a list of images, not a CSV of paths and labels; "
+                "pass a folder of class folders, or a list of image paths"
+            )
+        delim = learn.task.label_delim
+        if is_file:
+            files = csv_files(Path(examples), csv["path_col"], csv["label_col"], label_delim=delim)[0]
+            return files, f"'{examples}'"
+        return table_files(examples, csv["path_col"], csv["label_col"], label_delim=delim), "the DataFrame"
+    if not isinstance(examples, (str, os.PathLike)):
+        raise ConfigError(
+            f"{method} of an image Learner takes a folder of class folders, a list of image paths or a CSV / "
+            f"DataFrame of paths and labels, or a loader of batches (data.valid, data.test); got a "
+            f"{type(examples).__name__}"
+        )
+    splits = folder_splits(Path(examples), known={str(label) for label in learn.task.classes or ()})
+    if "all" not in splits:
+        raise DataError(
+            f"{method}: '{examples}' holds train/ (and valid/, test/) folders; pass the folder of the class "
+            f"folders to read (e.g. '{Path(examples) / 'test'}')"
+        )
+    return splits["all"], f"'{examples}'"
