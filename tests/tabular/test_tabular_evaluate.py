@@ -177,3 +177,20 @@ def test_the_metrics_asked_for_score_the_model_and_the_baselines(tmp_path: Path)
     )
     assert texts.exit_code == 0, texts.output
     assert "│ log_loss" in texts.output and "│ accuracy" not in texts.output
+
+
+def test_what_the_recipe_meets_is_said_once_not_again_by_the_baselines_layout() -> None:
+    # evaluate_table said "column 'id' left out of the inputs" twice: once laying out the baselines' columns,
+    # once in the folds.
+    import warnings
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"id": np.arange(1000, 1120), "x": rng.normal(size=120)})
+    frame["y"] = np.where(frame["x"] + rng.normal(scale=0.5, size=120) > 0, "a", "b")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        trainwell.evaluate_table(frame, "y", cv=2, arch="gbdt")
+    said = [str(w.message) for w in caught if "column 'id' left out of the inputs" in str(w.message)]
+    assert len(said) == 1, said
