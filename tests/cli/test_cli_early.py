@@ -73,11 +73,11 @@ def run_fresh(*args: str, cwd: Path) -> tuple[int, list[str], str]:
         ),
         (
             ("fit", "table.csv", "--target", "y", "--metric", "f1", "--metric", "acuracy"),
-            "error: unknown metric 'acuracy'; did you mean 'accuracy'? known metrics: accuracy, balanced_accuracy",
+            "error: unknown metric 'acuracy'; did you mean 'accuracy'? known metrics: accuracy, average_precision",
         ),
         (
             ("tune", "table.csv", "--target", "y", "--metric", "rmse[price", "--trials", "1"),
-            "error: unknown metric 'rmse[price'; known metrics: accuracy, balanced_accuracy",
+            "error: unknown metric 'rmse[price'; known metrics: accuracy, average_precision",
         ),
         (
             ("fit", "table.csv", "--target", "y", "--label-names", "names.txt"),

@@ -177,7 +177,7 @@ def test_under_a_budget_the_baselines_run_first_and_the_folds_share_what_is_left
     y = np.arange(30.0)
     cross_validate_spread(fold, fold_indices(y, 3, 0, False), baselines=baselines, fold_seconds=share)
     assert order == ["baselines", "fold 0", "fold 1", "fold 2"]
-    assert given == pytest.approx([0.7, 1.0, 1.9])  # (3 - 0.9) / 3; then what fold 0 left, shared by two...
+    assert given == pytest.approx([0.7, 1.0, 1.0])  # (3 - 0.9) / 3; then what is left, at most an equal share
     starved = spread.FoldShare.of(3.0, 3)
     clock[0] += 10  # spent before the folds began: each still gets half its equal share
     assert starved.now(3) == 0.5

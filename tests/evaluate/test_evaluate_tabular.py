@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -156,16 +157,19 @@ def test_a_time_budget_is_shared_among_the_folds_and_said_when_it_cuts_them() ->
     import json
 
     df = _xor_table(120)
-    # 100,000 epochs cannot fit in 0.3 s a fold: each fold's schedule is fitted to its share and cut.
+    # 100,000 epochs cannot fit in 0.3 s a fold: each fold's schedule is fitted to its share and cut. The share
+    # is what is left of the whole call's 0.6 s when the fold starts (reading the data came out of it), shared
+    # among the folds still to run, and never under half an equal share.
     evaluation = evaluate_table(
         df, "y", cv=2, epochs=100_000, lr=1e-2, arch="mlp", baselines=False, time_budget=0.6
     )
     assert [budget.fold for budget in evaluation.budgets] == [0, 1]
-    assert all(budget.seconds == pytest.approx(0.3) and budget.shortened for budget in evaluation.budgets)
+    assert all(0.15 <= budget.seconds <= 0.3 and budget.shortened for budget in evaluation.budgets)
     assert "of the 100000 epochs planned" in evaluation.budgets[0].summary
-    assert (
-        "time budget: each fold trained within its share, 0.3s; the budget cut 2 of the 2 folds short"
-        in str(evaluation)
+    assert re.search(
+        r"time budget: each fold trained within its share, [0-9.]+s( to [0-9.]+s \(what was left, shared among the "
+        r"folds to run\))?; the budget cut 2 of the 2 folds short",
+        " ".join(str(evaluation).split()),
     )
     shown = " ".join(str(evaluation).split())
     assert "note: over 2 folds each t interval rests on 1 degree of freedom (t = 12.7 for 95%)" in shown

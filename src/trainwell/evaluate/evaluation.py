@@ -452,8 +452,14 @@ def budget_line(budgets: list[FoldBudget], k: int | None = None) -> str:
         which = f"{planned} fold{'s' if planned != 1 else ''} trained by epochs (the other {k - planned} in one step)"
     else:
         which = f"{planned} fold{'s' if planned != 1 else ''}"
+    low, high = min(budget.seconds for budget in budgets), max(budget.seconds for budget in budgets)
+    shares = (
+        format_duration(low)
+        if format_duration(low) == format_duration(high)
+        else f"{format_duration(low)} to {format_duration(high)} (what was left, shared among the folds to run)"
+    )
     line = (
-        f"time budget: each fold trained within its share, {format_duration(shown.seconds)}; the budget cut "
+        f"time budget: each fold trained within its share, {shares}; the budget cut "
         f"{len(cut)} of the {which} short (fold {shown.fold + 1}: {shown.summary})"
     )
     barely = [budget.epochs for budget in budgets if budget.epochs is not None and budget.epochs < 1]

@@ -170,7 +170,7 @@ def cross_validate_spread(
 class FoldShare(float):
     """Each fold's share of an evaluation's time budget, in seconds (a float, as before), which also knows the
     deadline of the whole call: :func:`cross_validate_spread` gives each fold what is left of the budget by then,
-    shared among the folds still to run, so reading the data, drawing thumbnails and scoring the baselines (run
+    shared among the folds still to run (never more than an equal share), so reading the data, drawing thumbnails and scoring the baselines (run
     first under a budget) no longer come on top of the folds' training (``evaluate --time 50s`` took 83 s).
     A fold is never given less than :data:`FoldShare.FLOOR` of its first share: slow baselines on a busy machine
     (22 s of 30 on Titanic) left the model a tenth of an epoch a fold, and a verdict against the baselines of a
@@ -194,7 +194,9 @@ class FoldShare(float):
         import time
 
         left = (self.deadline - time.monotonic()) / max(folds_left, 1)
-        return max(left, self.FLOOR * float(self))
+        # Never more than an equal share: folds run side by side under torchrun, and a fold given the time another
+        # process's folds use would train longer than they do, and the folds' scores would not be alike.
+        return min(float(self), max(left, self.FLOOR * float(self)))
 
 
 @contextlib.contextmanager
