@@ -113,7 +113,8 @@ def evaluate(
     metric: Annotated[
         list[str] | None,
         typer.Option(
-            help="A metric to score the model and the baselines by, e.g. log_loss (repeat for several; default: "
+            help="A metric to score the model and the baselines by, e.g. log_loss, mcc, average_precision or brier "
+            "(repeat for several; default: "
             "accuracy, roc_auc, f1, or rmse, mae, r2). Tables, texts, images and ratings; taggers, language models "
             "and interactions are judged by their own."
         ),
