@@ -515,7 +515,9 @@ def test_the_hubs_lists_of_class_numbers_are_a_multi_label_target(tmp_path: Path
     # Lists of labels in a Parquet file with no features: read as lists too, a multi-label target.
     plain = tmp_path / "plain.parquet"
     parquet.write_table(pa.table({"text": read["text"], "labels": read["labels"]}), plain)
-    fitted = run_cli("fit", plain, "--text", "text", "--target", "labels", "--out", tmp_path / "plain-model", *EPOCHS)
+    fitted = run_cli(
+        "fit", plain, "--text", "text", "--target", "labels", "--out", tmp_path / "plain-model", *EPOCHS
+    )
     assert fitted.returncode == 0, fitted.explain()
 
 
