@@ -79,6 +79,20 @@ def collab_report_sections(
     sections = [_metrics_section(task, predictions, targets, len(frame), source, title=title, seed=seed)]
     if task.kind == "regression":
         sections.append(_regression_section(predictions, targets, unit="ratings"))
+    if task.kind == "regression":  # ratings as numbers: how each user's are ordered, which RMSE does not ask
+        from trainwell.report._ratings_ranking import ranking_section
+
+        lowest = getattr(recipe, "rating_min", None)
+        ranking = ranking_section(
+            frame[recipe.user_col],
+            frame[recipe.item_col],
+            targets.reshape(-1).double().numpy(),
+            predictions.reshape(-1).double().numpy(),
+            lowest=float(lowest) if lowest is not None else float(targets.min()),
+            seed=seed,
+        )
+        if ranking is not None:
+            sections.append(ranking)
     sections.append(_cold_start_section(predictor, frame, predictions, targets))
     sections.append(_top_losses_section(task, predictions, targets, frame, predictor.input_names, top_k))
     sections.extend(_items_sections(predictor, frame, item_names or {}))

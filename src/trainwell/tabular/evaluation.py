@@ -310,9 +310,9 @@ def evaluate_table(
         # The baselines read what the model reads: without the columns its recipe leaves out (IDs, free
         # text), and with dates split into parts. The typing uses no target values, so all rows may decide it.
         # Text columns the model reads as words (chosen per fold, by the target) the baselines leave out.
-        from trainwell.tabular.recipe import TabularRecipe
-
         import warnings
+
+        from trainwell.tabular.recipe import TabularRecipe
 
         with warnings.catch_warnings():  # the folds say what the recipe meets (an ID left out), once: not twice
             warnings.simplefilter("ignore")
