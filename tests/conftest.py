@@ -72,6 +72,16 @@ def _single_thread() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _a_working_folder_of_its_own(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test runs in an empty folder of its own: a command given no --out writes model/ there, not into the
+    repository (a test's fit wrote the repository's model/), and two tests running side by side never write one
+    folder (nor hold its lock: fit holds its --out while it trains)."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+
+
+@pytest.fixture(autouse=True)
 def _same_random_state_for_every_test() -> None:
     """Each test starts from seed 0, so a result never depends on which tests ran before it (or in which order)."""
     from trainwell.core.seeding import seed_everything

@@ -656,7 +656,15 @@ def fit(
 
     from trainwell.cli._resume import tell_how_to_resume
 
-    guarded(lambda: tell_how_to_resume(run_and_log, out))
+    def held_while_running() -> None:
+        from trainwell.core.out_lock import release_out_dir
+
+        try:
+            tell_how_to_resume(run_and_log, out)
+        finally:
+            release_out_dir(out)  # at once, not when the process ends: it may go on (a test, a notebook)
+
+    guarded(held_while_running)
 
 
 def _fit_ratings(

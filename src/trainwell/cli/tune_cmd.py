@@ -537,7 +537,15 @@ def tune(
                 raise
         logs.finish(succeeded=True)
 
-    guarded(run_and_log)
+    def held_while_running() -> None:
+        from trainwell.core.out_lock import release_out_dir
+
+        try:
+            run_and_log()
+        finally:
+            release_out_dir(out)  # at once, not when the process ends: it may go on (a test, a notebook)
+
+    guarded(held_while_running)
 
 
 def _reported(search: Callable[[], Any]) -> Any:

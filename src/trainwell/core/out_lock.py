@@ -97,6 +97,12 @@ def _held_elsewhere(out: Path, holder: str) -> ConfigError:
     )
 
 
+def release_out_dir(out: Path) -> None:
+    """Let go of ``out`` when this process holds it (a command that ran in a process that goes on: a test's
+    ``CliRunner``, a notebook calling the command's function); a process that ends lets go by itself."""
+    _release(Path(out).absolute())
+
+
 def _release(out: Path) -> None:
     handle = _held.pop(out, None)
     if handle is None:
