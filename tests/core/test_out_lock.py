@@ -68,3 +68,21 @@ def test_a_fit_that_ends_removes_its_lock_file(tmp_path: Path) -> None:
     assert not lock_path(out).exists() and not out.exists()
     hold_out_dir(tmp_path / "missing" / "model")  # no folder yet: nothing to lock, nothing made
     assert not (tmp_path / "missing").exists()
+
+
+def test_a_command_run_in_a_process_that_goes_on_lets_go_when_it_ends(tmp_path: Path) -> None:
+    # A CliRunner test (or a notebook calling the command) held --out until the process ended: the next test's
+    # fit into the same folder was refused as "being written by another trainwell fit".
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+    from trainwell.core import out_lock
+
+    table = tmp_path / "t.csv"
+    table.write_text("x,y\n" + "".join(f"{i},{i % 2}\n" for i in range(60)))
+    out = tmp_path / "model"
+    for _ in range(2):  # the second fit into the same folder is not refused
+        done = CliRunner().invoke(app, ["fit", str(table), "--target", "y", "--arch", "mlp", "--epochs", "1",
+                                        "--out", str(out)])  # fmt: skip
+        assert done.exit_code == 0, done.output
+        assert out.absolute() not in out_lock._held and not lock_path(out).exists()
