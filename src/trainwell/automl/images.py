@@ -22,6 +22,7 @@ from trainwell.automl.search import (
     Range,
     Space,
     TuneResult,
+    one_time_setting,
     run_search,
     search_metric,
     start_search,
@@ -65,6 +66,7 @@ def tune_images(
     arch: str = "auto",
     n_trials: int = 20,
     timeout: float | str | None = None,
+    time_budget: float | str | None = None,
     metric: str | None = None,
     out: str | Path | None = None,
     seed: int = 0,
@@ -98,6 +100,7 @@ def tune_images(
             searched, or a metric that does not score this task.
         TuningDependencyError: Optuna is not installed.
     """
+    timeout = one_time_setting(timeout, time_budget)
     settings = start_search(
         n_trials,
         timeout,

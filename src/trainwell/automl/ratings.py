@@ -18,6 +18,7 @@ from trainwell.automl.search import (
     Range,
     Space,
     TuneResult,
+    one_time_setting,
     run_search,
     search_metric,
     start_search,
@@ -51,6 +52,7 @@ def tune_ratings(
     arch: str = "dot_bias",
     n_trials: int = 20,
     timeout: float | str | None = None,
+    time_budget: float | str | None = None,
     metric: str | None = None,
     out: str | Path | None = None,
     seed: int = 0,
@@ -79,6 +81,7 @@ def tune_ratings(
         ConfigError: Another ``arch``, ``n_trials`` below 1, a bad ``timeout``, or a metric that does not fit.
         TuningDependencyError: Optuna is not installed.
     """
+    timeout = one_time_setting(timeout, time_budget)
     if arch != "dot_bias":
         detail = (
             "ease has no training settings to search: its regularisation is chosen on the training interactions "

@@ -95,6 +95,20 @@ class TuningDependencyError(UserError, ModuleNotFoundError):
     """Optuna is not installed; the message says how to install it."""
 
 
+def one_time_setting(timeout: float | str | None, time_budget: float | str | None) -> float | str | None:
+    """The search's time from ``timeout=`` or ``time_budget=`` (the name ``fit_*`` and ``evaluate_*`` give the
+    same setting); both at once are refused."""
+    if time_budget is None:
+        return timeout
+    if timeout is not None:
+        from trainwell.core.errors import ConfigError
+
+        raise ConfigError(
+            f"time_budget= and timeout= are one setting, given twice ({time_budget!r}, {timeout!r}): pass one"
+        )
+    return time_budget
+
+
 def import_optuna() -> Any:
     try:
         import optuna

@@ -28,6 +28,7 @@ from trainwell.automl.search import (
     Range,
     Space,
     TuneResult,
+    one_time_setting,
     run_search,
     search_metric,
     start_search,
@@ -59,6 +60,7 @@ def tune_table(
     *,
     n_trials: int = 20,
     timeout: float | str | None = None,
+    time_budget: float | str | None = None,
     metric: str | None = None,
     out: str | Path | None = None,
     seed: int = 0,
@@ -92,7 +94,7 @@ def tune_table(
             :mod:`trainwell.automl.search`).
         timeout: Seconds (or a duration such as ``"10m"``) the whole search may take, data reading included
             (the trial running when time runs short is fitted to what is left; see
-            :mod:`trainwell.automl.search`).
+            :mod:`trainwell.automl.search`); ``time_budget=``, the name ``fit_*`` gives it, is the same.
         metric: The validation metric to optimise (default per task, see the module docstring).
         out: Model directory for the best settings' model, with ``tuning.json``.
         seed: Seeds the split, every trial's training and the sampler.
@@ -133,6 +135,7 @@ def tune_table(
         result.arch, result.best_value, result.improvement  # e.g. ("gbdt", 0.93, 0.002)
         result.kept, result.kept_trial  # e.g. ("best", 18); ("defaults", 0) when the gain was within the noise
     """
+    timeout = one_time_setting(timeout, time_budget)
     settings = start_search(
         n_trials,
         timeout,

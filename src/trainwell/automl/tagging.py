@@ -15,6 +15,7 @@ from trainwell.automl.search import (
     Range,
     Space,
     TuneResult,
+    one_time_setting,
     run_search,
     search_metric,
     start_search,
@@ -44,6 +45,7 @@ def tune_tagger(
     valid: Any = None,
     n_trials: int = 20,
     timeout: float | str | None = None,
+    time_budget: float | str | None = None,
     metric: str | None = None,
     out: str | Path | None = None,
     seed: int = 0,
@@ -72,6 +74,7 @@ def tune_tagger(
             not score this task.
         TuningDependencyError: Optuna is not installed.
     """
+    timeout = one_time_setting(timeout, time_budget)
     settings = start_search(
         n_trials, timeout, out, seed, pruner, progress, keep, storage=storage, study_name=study_name
     )

@@ -21,6 +21,7 @@ from trainwell.automl.search import (
     Range,
     Space,
     TuneResult,
+    one_time_setting,
     run_search,
     search_metric,
     start_search,
@@ -57,6 +58,7 @@ def tune_texts(
     model: str = "fast",
     n_trials: int = 20,
     timeout: float | str | None = None,
+    time_budget: float | str | None = None,
     metric: str | None = None,
     out: str | Path | None = None,
     seed: int = 0,
@@ -89,6 +91,7 @@ def tune_texts(
             metric that does not score this task.
         TuningDependencyError: Optuna is not installed.
     """
+    timeout = one_time_setting(timeout, time_budget)
     if model not in ("fast", "ngram_bag"):
         raise ConfigError(
             f"model (--model) {model}: trainwell tune searches the fast bag of n-grams (--model fast); an "
