@@ -376,3 +376,34 @@ def test_a_confusion_matrix_of_many_classes_stays_a_readable_picture(
     assert max(figure.get_size_inches()) <= MAX_FIGURE_INCHES
     assert "colour" in figure.axes[0].get_title()
     assert (tmp_path / "breeds.png").stat().st_size < 1_000_000
+
+
+def test_the_top_losses_title_says_what_the_loss_is(
+    multiclass: tuple[Learner, ClassificationInterpretation],
+    binary: tuple[Learner, ClassificationInterpretation],
+    tmp_path: Path,
+) -> None:
+    # An image learner's label smoothing ranked the rows by a loss the title called "-log of the probability given
+    # to the actual class" (3.333 against 3.311 by hand).
+    for _, interp in (multiclass, binary):
+        assert interp.loss_is_nll is True
+    smoothed = ClassificationInterpretation.from_learner(
+        _multiclass_learner(CrossEntropy(label_smoothing=0.1))
+    )
+    assert smoothed.loss_is_nll is False
+    from matplotlib.axes import Axes
+
+    titles: list[str] = []
+    original = Axes.set_title
+    with pytest.MonkeyPatch.context() as patch:  # the titles the plots set, as drawn
+        patch.setattr(
+            Axes,
+            "set_title",
+            lambda axis, text, *a, **k: titles.append(text) or original(axis, text, *a, **k),
+        )
+        multiclass[1].plot_top_losses(tmp_path / "plain.png", k=3)
+        smoothed.plot_top_losses(tmp_path / "smoothed.png", k=3)
+    assert titles == [
+        "Top 3 losses (loss: -log of the probability given to the actual class)",
+        "Top 3 losses (loss: the training loss of the row, which label smoothing or class weights make more than -log p)",
+    ]

@@ -76,9 +76,16 @@ def plot_confusion_matrix(
 
 
 def plot_top_losses(
-    top: Sequence[TopLoss], path: Path, rows: pd.DataFrame | None, *, owner: object | None = None
+    top: Sequence[TopLoss],
+    path: Path,
+    rows: pd.DataFrame | None,
+    *,
+    owner: object | None = None,
+    loss_is_nll: bool | None = None,
 ) -> PlotFile:
-    """A table: row index, actual, predicted, probability, loss, and the first columns of ``rows``."""
+    """A table: row index, actual, predicted, probability, loss, and the first columns of ``rows``; the title
+    says what the loss is (``loss_is_nll``: -log of the actual class's probability, or ``False``: not only that,
+    ``None``: not known)."""
     plt = _pyplot()
     # Whose probability it is, said in the header: the table is often read without the docstring.
     header = ["row", "actual", "predicted", "p(predicted)", "loss"]
@@ -108,7 +115,12 @@ def plot_top_losses(
         table.scale(1.0, 1.3)
     else:
         axis.text(0.5, 0.5, "no rows", ha="center", va="center")
-    axis.set_title(f"Top {len(cells)} losses (loss: -log of the probability given to the actual class)")
+    meaning = {
+        True: "-log of the probability given to the actual class",
+        False: "the training loss of the row, which label smoothing or class weights make more than -log p",
+        None: "the training loss of the row",
+    }[loss_is_nll]
+    axis.set_title(f"Top {len(cells)} losses (loss: {meaning})")
     if owner is not None:
         warn_if_replacing(path, owner=owner, default_name="top_losses.png", what="top losses", of=_OWNER)
     return _save(figure, path)

@@ -97,6 +97,10 @@ class ClassificationInterpretation:
         #: the loader (set by :meth:`from_learner`; a run again on the same model and data is the same owner),
         #: else this interpretation.
         self._plot_owner: tuple[object, ...] = (self,)
+        #: Whether each row's loss is -log of the probability given to its actual class (plain cross-entropy), as
+        #: the table of top losses then says; label smoothing (images' default) or class weights make it another
+        #: number, ranked all the same. ``None``: not known (built from vectors).
+        self.loss_is_nll: bool | None = None
 
     @classmethod
     def from_learner(
@@ -121,7 +125,13 @@ class ClassificationInterpretation:
             raise ConfigError("no data to interpret: this DataBundle has no validation set; pass loader=...")
         if batch_size is not None and batch_size < 1:
             raise ConfigError(f"batch_size must be a positive integer, got {batch_size}")
-        parts: dict[str, list[np.ndarray]] = {"losses": [], "actual": [], "predicted": [], "confidence": []}
+        parts: dict[str, list[np.ndarray]] = {
+            "losses": [],
+            "nll": [],
+            "actual": [],
+            "predicted": [],
+            "confidence": [],
+        }
         learn.model.eval()
         with torch.no_grad():
             for batch in learn._on_device(natural_order(source, batch_size)):
@@ -132,7 +142,9 @@ class ClassificationInterpretation:
                     parts[key].append(values)
         if not parts["losses"]:
             raise ConfigError("the loader yielded no batches; nothing to interpret")
+        nll = np.concatenate(parts.pop("nll"))
         result = cls(task, **{key: np.concatenate(values) for key, values in parts.items()})
+        result.loss_is_nll = bool(np.allclose(result.losses, nll, rtol=1e-3, atol=1e-4))
         result._plot_owner = (learn.model, source)
         result.rows, result.images = _shown_rows(learn, source, result.n_rows)
         if result.images is not None:
@@ -244,7 +256,9 @@ class ClassificationInterpretation:
         if rows is None and self.images is not None:
             return plot_top_loss_images(self.top_losses(k), self.images, Path(path), self.paths, owner=owner)
         shown = rows if rows is not None else self.rows
-        return plot_top_losses(self.top_losses(k), Path(path), shown, owner=owner)
+        return plot_top_losses(
+            self.top_losses(k), Path(path), shown, owner=owner, loss_is_nll=self.loss_is_nll
+        )
 
     def plot_calibration(self, path: str | Path = "calibration.png", n_bins: int = 10) -> PlotFile:
         """Write a reliability diagram (see :meth:`calibration`; ``calibration.png`` by default) with the
@@ -332,8 +346,16 @@ def _summarise(task: Task, loss_func: Any, output: torch.Tensor, target: torch.T
         confidence = torch.where(predicted == 1, probabilities, 1.0 - probabilities)
     else:
         confidence, predicted = probabilities.max(dim=-1)
+    actual = target.reshape(-1).long()
+    if task.kind == "binary":
+        given = torch.where(actual == 1, probabilities.reshape(-1), 1.0 - probabilities.reshape(-1))
+    else:
+        given = probabilities.gather(-1, actual[:, None]).reshape(-1)
     return {
         "losses": row_losses(loss_func, output, target).detach().cpu().numpy(),
+        # -log of the probability given to the actual class: what the loss is, unless label smoothing or class
+        # weights change it (the table of top losses says which).
+        "nll": (-torch.log(given.double().clamp_min(1e-12))).float().cpu().numpy(),
         "actual": target.reshape(-1).to(torch.int32).cpu().numpy(),
         "predicted": predicted.to(torch.int32).cpu().numpy(),
         "confidence": confidence.cpu().numpy(),
