@@ -464,3 +464,17 @@ def test_validation_rows_that_copy_training_rows_are_warned_of() -> None:
         warnings.simplefilter("error")  # the same rows once: no copies, no warning of them
         warnings.filterwarnings("ignore", message="^(?!.*exact copies)")
         tabular_data(rows, "income", seed=0)
+
+
+def test_the_rows_kept_as_read_keep_their_index_in_the_source() -> None:
+    # data.rows["valid"] was renumbered from 0: a top loss (its position in the split) led nowhere in the user's
+    # table, whose first validation rows were id4, id11... found only by merging on every column.
+    from trainwell.datasets import adult_sample
+
+    frame = adult_sample().head(200)
+    frame.index = [f"id{i}" for i in range(len(frame))]
+    data = tabular_data(frame, "income", seed=0)
+    valid = data.rows["valid"]
+    assert valid.index.str.startswith("id").all()
+    pd.testing.assert_frame_equal(valid, frame.loc[valid.index])
+    assert set(data.rows["train"].index) <= set(frame.index)

@@ -242,12 +242,14 @@ def tabular_data(
                 like.model_hints["target_mean"],
                 like.model_hints["target_std"],
             )
-    shown = {"train": train_df.head(SHOWN_TRAINING_ROWS).reset_index(drop=True)}  # show_batch's
-    # Beside top losses: held-out rows as read, up to a size whose copy costs little beside the tensors.
+    # show_batch's, and beside top losses: held-out rows as read, up to a size whose copy costs little beside the
+    # tensors. Each keeps its index in the source (a DataFrame's own labels; a file's rows from 0), so a top loss
+    # (its position in the split) leads back to its row: data.rows["valid"].index[top.index].
+    shown = {"train": train_df.head(SHOWN_TRAINING_ROWS)}
     if valid is not None and len(valid_df) <= SHOWN_HELD_OUT_ROWS:
-        shown["valid"] = valid_df.reset_index(drop=True)
+        shown["valid"] = valid_df
     if test_loader is not None and len(test_df) <= SHOWN_HELD_OUT_ROWS:
-        shown["test"] = test_df.reset_index(drop=True)
+        shown["test"] = test_df
     return DataBundle(
         resolved,
         train,
