@@ -153,3 +153,23 @@ def test_show_batch_of_other_data_is_warned(tmp_path: Path, monkeypatch: pytest.
         one.show_batch(n=4)
     with pytest.warns(UserWarning, match=r"'batch.png' held the training images of another data set"):
         other.show_batch(n=4)
+
+
+def test_a_sweep_run_again_on_the_same_model_replaces_its_plot_in_silence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each sweep was its own owner: lr_find().plot() run twice on one learner warned of "another sweep".
+    import dataclasses
+
+    monkeypatch.chdir(tmp_path)
+    first, second = _learner(0, epochs=0), _learner(5, epochs=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sweep = first.lr_find(num_it=20)
+        sweep.plot()
+        first.lr_find(num_it=20).plot()
+    assert "plot_owner" not in dataclasses.asdict(
+        sweep
+    )  # a checkpoint keeps the sweep's numbers, not its model
+    with pytest.warns(UserWarning, match=r"'lr_find.png' held the learning-rate plot of another sweep"):
+        second.lr_find(num_it=20).plot()

@@ -279,9 +279,14 @@ def lr_find(
         if learn.opt is not None:
             learn.opt.zero_grad(set_to_none=True)
     if finder.stopped_for_time:
-        return LRFindResult(finder.lrs, finder.losses, finder.raw_losses, stopped_for_time=True)
-    suggestion, steepest, minimum = suggest(finder.lrs, finder.losses)
-    return LRFindResult(finder.lrs, finder.losses, finder.raw_losses, suggestion, steepest, minimum)
+        result = LRFindResult(finder.lrs, finder.losses, finder.raw_losses, stopped_for_time=True)
+    else:
+        suggestion, steepest, minimum = suggest(finder.lrs, finder.losses)
+        result = LRFindResult(finder.lrs, finder.losses, finder.raw_losses, suggestion, steepest, minimum)
+    # What the sweep was of, for the warning when a default-named plot replaces another's: a sweep run again on
+    # the same model replaces its lr_find.png in silence. An attribute, not a field: checkpoints keep the fields.
+    result.plot_owner = learn.model  # type: ignore[attr-defined]
+    return result
 
 
 __all__ = ["LRFindResult", "LRFinder", "lr_find", "suggest"]

@@ -86,7 +86,8 @@ def plot_lr_find(result: LRFindResult, path: Path, trained_at: float | None = No
     axis.set_title("Learning-rate finder")
     axis.legend()
     axis.grid(alpha=0.3)
-    warn_if_replacing(path, owner=result, default_name="lr_find.png", what="learning-rate plot", of="sweep")
+    owner = getattr(result, "plot_owner", None) or result
+    warn_if_replacing(path, owner=owner, default_name="lr_find.png", what="learning-rate plot", of="sweep")
     return _save(figure, path)
 
 
