@@ -79,6 +79,11 @@ EXPECTED: dict[str, str] = {
     "tagging_data": "trainwell.text",
     "tagging_learner": "trainwell.text",
     "fit_tagger": "trainwell.text",
+    "tune_images": "trainwell.automl",
+    "tune_ratings": "trainwell.automl",
+    "tune_table": "trainwell.automl",
+    "tune_tagger": "trainwell.automl",
+    "tune_texts": "trainwell.automl",
 }
 EXPECTED_ALL = sorted(EXPECTED)
 SUBPACKAGES = (

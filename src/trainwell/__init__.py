@@ -84,6 +84,12 @@ _EXPORTS: dict[str, str] = {
     "tagging_learner": "trainwell.text",
     "fit_tagger": "trainwell.text",
     "evaluate_tagger": "trainwell.text",
+    # hyper-parameter search (Optuna, the tune extra)
+    "tune_images": "trainwell.automl",
+    "tune_ratings": "trainwell.automl",
+    "tune_table": "trainwell.automl",
+    "tune_tagger": "trainwell.automl",
+    "tune_texts": "trainwell.automl",
     # artifacts
     "load": "trainwell.export",
     # evaluation and interpretation
@@ -168,6 +174,11 @@ __all__ = [
     "tensor_data",
     "text_classifier_learner",
     "text_data",
+    "tune_images",
+    "tune_ratings",
+    "tune_table",
+    "tune_tagger",
+    "tune_texts",
     "vision_learner",
 ]
 
@@ -188,6 +199,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # what static type checkers and IDEs see
     from trainwell import callbacks, datasets, export
+    from trainwell.automl import tune_images, tune_ratings, tune_table, tune_tagger, tune_texts
     from trainwell.collab import collab_learner, evaluate_ratings, fit_ratings, ratings_data
     from trainwell.core import ArtifactError, ConfigError, DataError, UserError, seed_everything
     from trainwell.data import DataBundle, Task, TensorLoader, infer_task, read_table, tensor_data
