@@ -38,7 +38,7 @@ __all__ = ["INTERACTION", "CollabRecipe", "encode_ids"]
 INTERACTION = "interaction"
 
 
-@dataclass
+@dataclass(repr=False)
 class CollabRecipe:
     """Users, items and the rating scale, fitted by :meth:`fit` and applied by :meth:`transform`.
 
@@ -68,6 +68,13 @@ class CollabRecipe:
     rating_min: float
     rating_max: float
     rating_mean: float
+
+    def __repr__(self) -> str:
+        from trainwell.core.reprs import dataclass_repr
+
+        return dataclass_repr(
+            self
+        )  # a user id, an item, a word of the vocabulary each: cut to a few and a count
 
     @classmethod
     def fit(

@@ -117,7 +117,7 @@ class NoInputColumns(DataError):
         self.free_text = list(free_text)
 
 
-@dataclass
+@dataclass(repr=False)
 class TabularRecipe:
     """Preprocessing of a table, fitted on training rows by :meth:`fit` and applied by :meth:`transform`.
 
@@ -175,6 +175,13 @@ class TabularRecipe:
     min_category_count: int = 1
     words: dict[str, list[str]] = field(default_factory=dict)
     missing_words: dict[str, list[str]] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        from trainwell.core.reprs import dataclass_repr
+
+        return dataclass_repr(
+            self
+        )  # a user id, an item, a word of the vocabulary each: cut to a few and a count
 
     @property
     def columns(self) -> list[str]:

@@ -42,7 +42,7 @@ _HASH_MULTIPLIER = 1_000_003
 _HASH_SALT = 7_919
 
 
-@dataclass(frozen=True)
+@dataclass(repr=False, frozen=True)
 class TextRecipe:
     """How raw texts become model inputs; JSON-serialisable (:meth:`to_dict` / :meth:`from_dict`).
 
@@ -71,6 +71,13 @@ class TextRecipe:
     max_len: int | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
     fields: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        from trainwell.core.reprs import dataclass_repr
+
+        return dataclass_repr(
+            self
+        )  # a user id, an item, a word of the vocabulary each: cut to a few and a count
 
     def __post_init__(self) -> None:
         if self.batch_format not in BATCH_FORMATS:
