@@ -8,6 +8,7 @@ import re
 import pytest
 import torch
 from callbacks_helpers import linear_learner
+from torch import nn
 
 from trainwell.callbacks import GradientClip
 from trainwell.core.errors import ConfigError
@@ -85,3 +86,26 @@ def test_a_fits_clip_stands_in_for_the_learners_own() -> None:
             torch.testing.assert_close(g_clipped, g_raw)  # 0.01 would have cut these
     learn.fit(1)
     assert own.last_norm is not None
+
+
+@pytest.mark.parametrize("norm_type", [2.0, math.inf])
+def test_sparse_gradients_are_clipped_as_their_dense_twins_are(norm_type: float) -> None:
+    # A text model's bag of n-grams has sparse gradients: fit --clip crashed on them ("linalg_vector_norm ...
+    # SparseCPU") with a traceback of 150 lines.
+    from types import SimpleNamespace
+
+    torch.manual_seed(0)
+    sparse = nn.EmbeddingBag(20, 4, mode="sum", sparse=True)
+    dense = nn.EmbeddingBag(20, 4, mode="sum", sparse=False)
+    dense.load_state_dict(sparse.state_dict())
+    head_a, head_b = nn.Linear(4, 1), nn.Linear(4, 1)
+    head_b.load_state_dict(head_a.state_dict())
+    words, offsets = torch.tensor([1, 2, 2, 5, 7, 1]), torch.tensor([0, 3])
+    for bag, head in ((sparse, head_a), (dense, head_b)):
+        (head(bag(words, offsets)) ** 2).sum().mul(50).backward()
+    clip = GradientClip(max_norm=0.1, norm_type=norm_type)
+    clip.after_backward(SimpleNamespace(model=nn.ModuleList([sparse, head_a])))  # type: ignore[arg-type]
+    expected = torch.nn.utils.clip_grad_norm_([*dense.parameters(), *head_b.parameters()], 0.1, norm_type)
+    assert clip.last_norm is not None and float(clip.last_norm) == pytest.approx(float(expected), rel=1e-5)
+    torch.testing.assert_close(sparse.weight.grad.to_dense(), dense.weight.grad)
+    torch.testing.assert_close(head_a.weight.grad, head_b.weight.grad)

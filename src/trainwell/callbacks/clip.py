@@ -45,9 +45,30 @@ class GradientClip(Callback):
 
     def after_backward(self, learn: Learner) -> None:
         params = [p for p in learn.model.parameters() if p.grad is not None]
-        if params:
+        if not params:
+            return
+        if any(p.grad is not None and p.grad.is_sparse for p in params):
+            # A text model's bag of n-grams has sparse gradients (its rows of the words in the batch alone), which
+            # torch's clip_grad_norm_ cannot take ("linalg_vector_norm ... SparseCPU"): fit --clip crashed.
+            self.last_norm = _clip_with_sparse(
+                [p.grad for p in params if p.grad is not None], self.max_norm, self.norm_type
+            )
+        else:
             self.last_norm = torch.nn.utils.clip_grad_norm_(params, self.max_norm, self.norm_type)
 
     def __repr__(self) -> str:
         norm = "inf" if math.isinf(self.norm_type) else self.norm_type
         return f"GradientClip(max_norm={self.max_norm}, norm_type={norm})"
+
+
+def _clip_with_sparse(grads: list[torch.Tensor], max_norm: float, norm_type: float) -> torch.Tensor:
+    """``clip_grad_norm_`` for gradients some of which are sparse: the total norm over every value (a sparse
+    gradient's repeated rows summed first), and every gradient scaled by ``max_norm / (total + 1e-6)`` when that
+    is below 1, as torch scales them."""
+    norms = [torch.linalg.vector_norm(g.coalesce().values() if g.is_sparse else g, norm_type) for g in grads]
+    stacked = torch.stack([norm.to(norms[0].device) for norm in norms])
+    total = stacked.max() if math.isinf(norm_type) else torch.linalg.vector_norm(stacked, norm_type)
+    coefficient = torch.clamp(max_norm / (total + 1e-6), max=1.0)
+    for grad in grads:
+        grad.mul_(coefficient.to(grad.device))
+    return total
