@@ -478,3 +478,18 @@ def test_the_rows_kept_as_read_keep_their_index_in_the_source() -> None:
     assert valid.index.str.startswith("id").all()
     pd.testing.assert_frame_equal(valid, frame.loc[valid.index])
     assert set(data.rows["train"].index) <= set(frame.index)
+
+
+def test_a_column_marking_validation_rows_is_not_an_input() -> None:
+    # IMDB's sample: is_valid, warned of as a mark of validation rows, became a categorical input, and predict
+    # then demanded it of new rows (and the README's "--ignore rating,file trains a text model" did not hold).
+    from trainwell.datasets import adult_sample
+
+    frame = adult_sample().head(300).copy()
+    frame["is_valid"] = [i % 5 == 0 for i in range(len(frame))]
+    with pytest.warns(UserWarning, match="column 'is_valid' looks like a mark of validation rows"):
+        data = tabular_data(frame, "income", seed=0)
+    assert "is_valid" not in [*data.recipe.cat_names, *data.recipe.cont_names]
+    assert data.recipe.dropped["is_valid"].startswith("marks validation rows")
+    kept = tabular_data(frame, "income", seed=0, cat_names=["is_valid", "workclass"], cont_names=["age"])
+    assert "is_valid" in kept.recipe.cat_names  # named as an input: kept

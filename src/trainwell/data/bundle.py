@@ -202,14 +202,20 @@ _TRUTHY = frozenset({True, "1", "true", "True", "TRUE", "yes", "valid", "validat
 _FALSY = frozenset({False, "0", "false", "False", "FALSE", "no", "train", "training"})
 
 
+def is_valid_marker(values: Any, name: str) -> bool:
+    """Whether a column looks like a mark of validation rows: named like ``is_valid`` or ``split``, holding only
+    true/false or valid/train, both present."""
+    if not _VALID_MARKER_NAME.match(str(name)):
+        return False
+    found = set(values.dropna().unique().tolist())
+    return bool(found and found <= _TRUTHY | _FALSY and found & _TRUTHY and found & _FALSY)
+
+
 def warn_unused_valid_marker(df: Any) -> None:
-    """Warn when a column of ``df`` looks like a mark of validation rows (named like ``is_valid`` or
-    ``split``, holding only true/false or valid/train, both present) while the rows are split at random."""
+    """Warn when a column of ``df`` looks like a mark of validation rows (:func:`is_valid_marker`) while the
+    rows are split at random (a table's recipe leaves it out of the inputs)."""
     for name in getattr(df, "columns", ()):
-        if not _VALID_MARKER_NAME.match(str(name)):
-            continue
-        values = set(df[name].dropna().unique().tolist())
-        if values and values <= _TRUTHY | _FALSY and values & _TRUTHY and values & _FALSY:
+        if is_valid_marker(df[name], str(name)):
             warn(
                 f"column '{name}' looks like a mark of validation rows, but the validation rows were drawn at "
                 f"random; to hold out the rows it marks, pass --valid-col {name} (Python: valid_col='{name}')",

@@ -46,6 +46,7 @@ import torch
 from trainwell.core.artifact import check_stored_keys
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.warn import warn
+from trainwell.data.bundle import is_valid_marker
 from trainwell.data.categories import category_counts, encode_categories, vocabulary_of
 from trainwell.data.dates import (
     DATE_CAT_PARTS,
@@ -725,6 +726,13 @@ def _choose_columns(
             dropped[name] = (
                 f"the same value in every training row ({only!r}): nothing to learn from it; pass it in "
                 f"--cat-names (Python: cat_names=[{str(name)!r}]) to keep it"
+            )
+            continue
+        if is_valid_marker(values, str(name)):
+            # As an input it is noise a new row does not have: predict then demanded it (IMDB's sample).
+            dropped[name] = (
+                f"marks validation rows (true/false or valid/train), which a new row does not have; pass "
+                f"--valid-col {name} to hold out the rows it marks, or --cat-names {name} to keep it as an input"
             )
             continue
         kind = _infer_kind(values, integers_to, max_card)
