@@ -9,7 +9,9 @@ from trainwell.core.reprs import shortened
 
 
 def test_a_ratings_recipe_prints_a_few_ids_and_their_count() -> None:
-    frame = pd.DataFrame({"user": [f"u{i}" for i in range(3000)], "item": [f"i{i % 700}" for i in range(3000)]})
+    frame = pd.DataFrame(
+        {"user": [f"u{i}" for i in range(3000)], "item": [f"i{i % 700}" for i in range(3000)]}
+    )
     frame["rating"] = [1 + i % 5 for i in range(3000)]
     recipe = ratings_data(frame, user="user", item="item", rating="rating", seed=0).recipe
     shown = repr(recipe)

@@ -143,7 +143,11 @@ def test_an_implicit_report_needs_users_the_model_knows(tmp_path: Path) -> None:
 
 def test_collab_report_renders_in_headless_chromium(model_dir: Path, tmp_path: Path) -> None:
     dom = dump_dom(build_report(model_dir, held_out(), tmp_path / "report.html"), tmp_path / "profile")
-    for heading in ("Error by what the model knew", "How each user's rated items are ordered", "Nearest items"):
+    for heading in (
+        "Error by what the model knew",
+        "How each user's rated items are ordered",
+        "Nearest items",
+    ):
         assert heading in dom
 
 

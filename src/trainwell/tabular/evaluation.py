@@ -314,7 +314,8 @@ def evaluate_table(
 
         from trainwell.tabular.recipe import TabularRecipe
 
-        with warnings.catch_warnings():  # the folds say what the recipe meets (an ID left out), once: not twice
+        # The folds say what the recipe meets (an ID left out), once: not twice.
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             layout = TabularRecipe.fit(
                 df,
