@@ -291,6 +291,41 @@ def did_you_mean(missing: Sequence[str], columns: Sequence[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def labelled_examples(
+    frame: pd.DataFrame,
+    names: Sequence[str],
+    source: str,
+    method: str,
+    targets: str,
+    unit: str,
+    label_delim: str | None,
+) -> tuple[pd.DataFrame, bool]:
+    """New examples' rows for ``method`` (``learn.validate``...) and whether their targets ``names`` are read:
+    ``targets`` ``"required"`` (scores: a table without them is refused, in one line), ``"optional"`` (read when
+    the table holds them) or ``"none"``. Rows missing their target are left out with :func:`labelled_rows`'
+    warning; ``unit`` names them (``rows``, ``texts``)."""
+    absent = [column for column in names if column not in frame.columns]
+    unlabelled = bool(absent) or bool(frame[list(names)].isna().all().all())
+    if targets == "required" and unlabelled:
+        what = "target" if unit == "rows" else "label"
+        said = (
+            f"no {what} column {', '.join(map(repr, absent))}"
+            if absent
+            else f"no value of {', '.join(names)}"
+        )
+        raise DataError(
+            f"{method}: {source} holds {said} (its columns: {list_columns([str(c) for c in frame.columns])}); scores "
+            f"need the answers: learn.get_preds({unit}) or learn.predict({unit}) predict {unit} without them"
+        )
+    known = targets != "none" and not unlabelled
+    if known:
+        kept = labelled_rows(
+            frame, names, source, label_delim=label_delim, left_out_of=f"{method}'s {unit}, in order"
+        )
+        frame = frame[kept.to_numpy()]
+    return frame, known
+
+
 def labelled_rows(
     df: pd.DataFrame,
     names: str | Sequence[str],

@@ -118,7 +118,7 @@ def new_examples_loader(
     (:func:`~trainwell.data.io.labelled_rows`); a table holding no target at all is read whole, without targets,
     unless they are required.
     """
-    from trainwell.data.io import labelled_rows, list_columns
+    from trainwell.data.io import labelled_examples
     from trainwell.data.loader import TensorLoader
     from trainwell.tabular.recipe import TabularRecipe
 
@@ -126,24 +126,7 @@ def new_examples_loader(
     recipe = cast(TabularRecipe, learn.data.recipe)
     task = learn.task
     names = list(task.target_names)
-    absent = [column for column in names if column not in frame.columns]
-    unlabelled = bool(absent) or bool(frame[names].isna().all().all())
-    if targets == "required" and unlabelled:
-        said = (
-            f"no target column {', '.join(map(repr, absent))}"
-            if absent
-            else f"no value of {', '.join(names)}"
-        )
-        raise DataError(
-            f"{method}: {name} holds {said} (its columns: {list_columns([str(c) for c in frame.columns])}); scores "
-            "need the answers: learn.get_preds(rows) or learn.predict(rows) predict rows without them"
-        )
-    known = targets != "none" and not unlabelled
-    if known:
-        kept = labelled_rows(
-            frame, names, name, label_delim=task.label_delim, left_out_of=f"{method}'s rows, in order"
-        )
-        frame = frame[kept.to_numpy()]
+    frame, known = labelled_examples(frame, names, name, method, targets, "rows", task.label_delim)
     x_cat, x_cont = recipe.transform(frame, source=name)
     if known:
         values: Any = frame[names[0]] if len(names) == 1 else frame[names]

@@ -302,7 +302,7 @@ def new_examples_loader(
     Rows without their label are left out with a warning, as from a test table
     (:func:`~trainwell.data.io.labelled_rows`).
     """
-    from trainwell.data.io import labelled_rows, list_columns
+    from trainwell.data.io import labelled_examples
     from trainwell.text.fields import model_texts
     from trainwell.text.loader import TextLoader
 
@@ -315,22 +315,7 @@ def new_examples_loader(
     recipe = learn.data.recipe
     frame, name = _new_texts(learn, examples, method)
     names = list(task.target_names)
-    absent = [column for column in names if column not in frame.columns]
-    unlabelled = bool(absent) or bool(frame[names].isna().all().all())
-    if targets == "required" and unlabelled:
-        said = (
-            f"no label column {', '.join(map(repr, absent))}" if absent else f"no value of {', '.join(names)}"
-        )
-        raise DataError(
-            f"{method}: {name} holds {said} (its columns: {list_columns([str(c) for c in frame.columns])}); scores "
-            "need the answers: learn.get_preds(texts) or learn.predict(texts) predict texts without them"
-        )
-    known = targets != "none" and not unlabelled
-    if known:
-        kept = labelled_rows(
-            frame, names, name, label_delim=task.label_delim, left_out_of=f"{method}'s texts, in order"
-        )
-        frame = frame[kept.to_numpy()]
+    frame, known = labelled_examples(frame, names, name, method, targets, "texts", task.label_delim)
     texts = model_texts(frame, recipe.input_columns)
     ids, offsets = recipe.encode(texts)
     if known:
