@@ -36,25 +36,12 @@ def hold_out_dir(out: Path, what: str = "fit") -> None:
     Raises:
         ConfigError: another process holds the lock.
     """
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        return
     out = Path(out).absolute()
     if out in _held or not out.parent.is_dir():
         return
-    path = lock_path(out)
-    try:
-        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held open until the process ends
-    except OSError:
+    handle = _locked(out, "a+")  # held open until the command or the process ends
+    if handle is None:
         return
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.seek(0)
-        holder = handle.read().strip()
-        handle.close()
-        raise _held_elsewhere(out, holder) from None
     handle.seek(0)
     handle.truncate()
     handle.write(f"{what} (process {os.getpid()}, since {time.strftime('%H:%M:%S')})")
@@ -70,24 +57,37 @@ def refuse_if_held(out: Path) -> None:
     Raises:
         ConfigError: another process holds the lock.
     """
+    out = Path(out).absolute()
+    if out in _held or not lock_path(out).is_file():
+        return
+    handle = _locked(out, "r")
+    if handle is not None:
+        handle.close()  # free: let go at once
+
+
+def _locked(out: Path, mode: str) -> IO[str] | None:
+    """``out``'s lock file opened in ``mode`` and locked by this process; ``None`` where no lock can be taken
+    (no ``fcntl``: Windows; a file that cannot be opened).
+
+    Raises:
+        ConfigError: another process holds the lock (named from what it wrote in the file).
+    """
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
-        return
-    out = Path(out).absolute()
-    path = lock_path(out)
-    if out in _held or not path.is_file():
-        return
+        return None
     try:
-        handle = open(path, encoding="utf-8")  # noqa: SIM115 - closed below
+        handle = open(lock_path(out), mode, encoding="utf-8")  # noqa: SIM115 - the caller closes it
     except OSError:
-        return
-    with handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise _held_elsewhere(out, handle.read().strip()) from None
-        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        return None
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip()
+        handle.close()
+        raise _held_elsewhere(out, holder) from None
+    return handle
 
 
 def _held_elsewhere(out: Path, holder: str) -> ConfigError:
