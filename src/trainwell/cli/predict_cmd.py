@@ -16,7 +16,13 @@ from trainwell.cli._common import ENCODING_HELP, emit_table, guarded, unpacked_d
 
 
 def predict(
-    model: Annotated[Path, typer.Argument(help="Model directory written by `trainwell fit`.")],
+    model: Annotated[
+        Path,
+        typer.Argument(
+            help="Model directory written by `trainwell fit`, or its model.onnx to run the exported graph with "
+            "onnxruntime."
+        ),
+    ],
     data: Annotated[
         list[Path],
         typer.Argument(
@@ -96,11 +102,13 @@ def predict(
 
     def run() -> None:
         from trainwell.cli._common import check_encoding_errors, check_table_out
-        from trainwell.cli._early import model_kind, need_data, need_model_directory, peek_metadata
+        from trainwell.cli._early import model_kind, need_data, peek_metadata
+        from trainwell.core.model_dir import model_directory_of
 
         # Before the imports of the model's stack: a mistake is said at once.
         check_encoding_errors(encoding_errors)
-        need_model_directory(model)
+        nonlocal model  # MODEL/model.onnx (run by onnxruntime) or another file of it: its directory
+        model, onnx_graph = model_directory_of(model, str(model))
         nonlocal data  # an address: its file, downloaded; an archive: what it holds, unpacked
         given = data
         data = [unpacked_data(source) or source for source in data]
@@ -133,7 +141,12 @@ def predict(
         refuse_generic(
             read_metadata(model), model, "trainwell predict"
         )  # before load: it needs the user's code
-        predictor = load(model)
+        if onnx_graph:  # the exported graph, checked (parity, digests) as a server checks it
+            from trainwell.serve.backends import load_predictor
+
+            predictor = load_predictor(model, "onnx")[0]
+        else:
+            predictor = load(model)
         kept = [name.strip() for name in (keep or "").split(",") if name.strip()]
         task = getattr(predictor, "task", None)
         if label_only and getattr(task, "kind", None) not in (

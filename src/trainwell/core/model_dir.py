@@ -12,10 +12,20 @@ from pathlib import Path
 
 from trainwell.core.errors import ArtifactError
 
-__all__ = ["FIT_CHECKPOINT_FILE", "METADATA_FILE", "WEIGHTS_FILE", "check_model_directory", "file_digest"]
+__all__ = [
+    "FIT_CHECKPOINT_FILE",
+    "METADATA_FILE",
+    "ONNX_FILE",
+    "WEIGHTS_FILE",
+    "check_model_directory",
+    "file_digest",
+    "model_directory_of",
+]
 
 WEIGHTS_FILE = "model.safetensors"
 METADATA_FILE = "trainwell.json"
+#: The graph ``trainwell export MODEL --onnx`` writes beside the weights.
+ONNX_FILE = "model.onnx"
 RESERVED_NAMES = (WEIGHTS_FILE, METADATA_FILE)
 #: The checkpoint ``trainwell fit --out DIR`` keeps in DIR while it trains (DIR may hold nothing else yet):
 #: the save of the finished model replaces it, so it is gone once the model is written.
@@ -50,6 +60,31 @@ def check_model_directory(path: Path, shown: str) -> None:
             f"'{shown}' is not a trainwell model directory (no {METADATA_FILE}); "
             f"pass the folder written by `trainwell fit --out`"
         )
+
+
+def model_directory_of(path: Path, shown: str) -> tuple[Path, bool]:
+    """The model directory ``path`` names, and whether it named the directory's ONNX graph.
+
+    A user who points at a file of a model directory (``model/model.onnx`` to run the exported graph, or
+    ``model/trainwell.json``, ``model/model.safetensors``) means that model: the directory is what holds the
+    recipe that reads raw inputs, so the file resolves to it. Any other path is checked as a directory
+    (:func:`check_model_directory`); an ONNX file outside a model directory is refused naming what is missing.
+    """
+    if path.is_file() and (path.parent / METADATA_FILE).is_file():
+        if path.name in (*RESERVED_NAMES, ONNX_FILE):
+            return path.parent, path.name == ONNX_FILE
+        if path.suffix.lower() == ".onnx":
+            raise ArtifactError(
+                f"'{shown}' is not the graph of its model directory '{path.parent}' (that is {ONNX_FILE}, written "
+                f"by `trainwell export {path.parent} --onnx`); pass the directory, or its {ONNX_FILE}"
+            )
+    if path.is_file() and path.suffix.lower() == ".onnx":
+        raise ArtifactError(
+            f"'{shown}' is not part of a trainwell model directory (no {METADATA_FILE} beside it, whose recipe reads "
+            f"the raw inputs); pass the folder written by `trainwell fit --out`, or its {ONNX_FILE}"
+        )
+    check_model_directory(path, shown)
+    return path, False
 
 
 def interrupted_save_hint(path: Path) -> str:
