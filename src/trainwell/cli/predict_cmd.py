@@ -91,6 +91,13 @@ def predict(
             "file."
         ),
     ] = False,
+    at_least_one: Annotated[
+        bool,
+        typer.Option(
+            help="Multi-label models: give a row with no label over its threshold its likeliest label instead of "
+            "an empty prediction. Off by default: such rows stay empty, and a line on standard error counts them."
+        ),
+    ] = False,
 ) -> None:
     """Predict labels and probabilities (values, scores, tags) for new rows, images, texts, ratings or sentences,
     with the training preprocessing.
@@ -127,6 +134,7 @@ def predict(
             path_col=path_col,
         )
         _refuse_names(metadata, names)
+        _refuse_at_least_one(metadata, at_least_one)
         images = model_kind(metadata) == "vision"
         for source in data:
             need_data(source, "image files" if images else "rows")
@@ -229,6 +237,9 @@ def predict(
                 kept = [name for name in (recipe.user_col, recipe.item_col) if name in rows.columns]
             predictions = _with_kept(answers, rows, kept, data[0])
             _say_unknown_categories(predictor, rows)
+        if getattr(task, "kind", None) == "multilabel":
+            predictions = _without_empty(predictions, task, at_least_one)
+        predictions = _kept_labels_named(predictions, task, kept)
         if label_only:
             predictions = labels_only(predictions, task, kept)
         emit_table(predictions, out, "predictions")
@@ -317,6 +328,111 @@ def _as_given(predictions: Any, given: list[Path], read: list[Path]) -> Any:
         return path
 
     return predictions.assign(path=predictions["path"].astype(str).map(written))
+
+
+def _refuse_at_least_one(metadata: dict[str, Any], at_least_one: bool) -> None:
+    """Refuse --at-least-one, before the model is loaded, for a model that is not multi-label: its every row has
+    an answer already."""
+    kind = (metadata.get("task") or {}).get("kind") if metadata else None
+    if not at_least_one or kind in (None, "multilabel"):
+        return
+    from trainwell.cli._unread import model_words
+    from trainwell.core.errors import ConfigError
+
+    raise ConfigError(
+        f"--at-least-one gives a multi-label model's rows without a label their likeliest one; {model_words(metadata)} "
+        f"({kind}) answers every row already: drop it"
+    )
+
+
+def _without_empty(predictions: Any, task: Any, at_least_one: bool) -> Any:
+    """A multi-label model's ``predictions`` with the rows that hold no label (none over its threshold) counted
+    on standard error, and with ``at_least_one`` given their likeliest label (:meth:`Task.decode`, from the
+    table's own probabilities). A row without any prediction (an empty text) is neither."""
+    import numpy as np
+    import torch
+
+    from trainwell.cli._common import err_console
+
+    answered = predictions["prediction"].notna()
+    empty = answered & (predictions["prediction"].astype(str) == "")
+    count, total = int(empty.sum()), int(answered.sum())
+    share = f"{count:,} of {total:,} predictions ({count / max(total, 1):.1%})"
+    if at_least_one:
+        said = (
+            f"--at-least-one: {share} held no label over its threshold and hold their likeliest label instead"
+            if count
+            else "--at-least-one: every prediction holds a label over its threshold; none was changed"
+        )
+    elif count:
+        said = (
+            f"note: {share} hold no label: no label's probability reached its threshold; --at-least-one gives "
+            "each its likeliest label"
+        )
+    else:
+        return predictions
+    err_console.print(said, soft_wrap=True, markup=False, highlight=False)
+    if not (at_least_one and count):
+        return predictions
+    rows = np.flatnonzero(empty.to_numpy())
+    columns = [predictions.columns.get_loc(f"probability_{label}") for label in task.classes]
+    probabilities = torch.from_numpy(
+        np.ascontiguousarray(predictions.iloc[rows, columns].to_numpy(np.float32))
+    )
+    chosen = task.decode(
+        probabilities, at_least_one=True
+    )  # (rows, classes), as prediction_table decoded them
+    predictions = predictions.copy()
+    predictions.iloc[rows, predictions.columns.get_loc("prediction")] = [
+        (task.label_delim or ";").join(map(str, labels)) for labels in chosen
+    ]
+    return predictions
+
+
+def _kept_labels_named(predictions: Any, task: Any, kept: list[str]) -> Any:
+    """``predictions`` with the kept columns that hold the training target (``--keep labels``) written in the
+    class names the model predicts, where the model was trained with names given to codes (``--label-names``:
+    GoEmotions' ``3,17`` as ``annoyance,joy``), said in one line: codes beside names read as two answers that
+    disagree. Values that are no known code are left as they are."""
+    codes = getattr(task, "label_codes", ())
+    targets = [
+        name for name in kept if name in getattr(task, "target_names", ()) and name in predictions.columns
+    ]
+    if not codes or not targets:
+        return predictions
+    import numpy as np
+    import pandas as pd
+
+    multilabel = task.kind == "multilabel"
+    joiner = task.label_delim or ";"
+
+    def named(value: Any) -> Any:
+        if isinstance(value, list | tuple | np.ndarray):  # a Parquet file's lists of labels
+            return joiner.join(str(task.as_class(part)) for part in value)
+        if pd.isna(value):
+            return value
+        if multilabel and task.label_delim and isinstance(value, str):
+            parts = [part.strip() for part in value.split(task.label_delim) if part.strip()]
+            return joiner.join(str(task.as_class(part)) for part in parts)
+        return task.as_class(value)
+
+    from trainwell.cli._common import err_console
+
+    given = predictions
+    predictions = predictions.copy()
+    for name in targets:
+        predictions[name] = predictions[name].map(named)
+    if all(predictions[name].astype(str).equals(given[name].astype(str)) for name in targets):
+        return given  # written as the names already
+    pairs = ", ".join(f"{code} as {label}" for code, label in list(zip(codes, task.classes, strict=True))[:3])
+    err_console.print(
+        f"note: --keep {', '.join(targets)}: the training target's labels, written as codes, are written as the "
+        f"names the model predicts ({pairs} ...)",
+        soft_wrap=True,
+        markup=False,
+        highlight=False,
+    )
+    return predictions
 
 
 def _refuse_names(metadata: dict[str, Any], names: str | None) -> None:
@@ -613,8 +729,6 @@ def _score_texts(
         kept = rows[name].notna() & rows[name].astype(str).str.strip().astype(bool)
         numbers, texts = [int(i) + 1 for i in rows.index[kept]], rows[name][kept].astype(str).tolist()
     else:  # standard input ('-') or a text file: one text a line
-        from trainwell.cli._common import text_lines
-
         if names is not None:
             raise ConfigError(
                 f"--names is for a table without a header row; {'standard input' if str(source) == '-' else source} "
@@ -627,7 +741,9 @@ def _score_texts(
             texts = read_fasttext(source, encoding=encoding, encoding_errors=errors)["text"].tolist()  # type: ignore[arg-type]
             column, numbers = "row", list(range(1, len(texts) + 1))
         else:
-            numbers, texts = text_lines(source, encoding, errors)
+            numbers, texts, blank = numbered_texts(source, encoding, errors)
+            if texts:
+                say_blank_lines({source: blank})
     if not texts:
         raise DataError(
             f"{'standard input' if str(source) == '-' else source} holds no text to score; pass one text per line"
@@ -750,11 +866,13 @@ def _predict_texts(
         rows = rows.rename(columns={"text": predictor.input_names[0]})
         return _with_kept(predictor.predict(rows), rows, kept, data[0])
     if names is None and not renamed and one_text_per_line(data[0], predictor.input_names, encoding):
-        from trainwell.cli._common import text_lines
+        numbers, texts, blank = numbered_texts(data[0], encoding, errors)
+        if not texts:
+            from trainwell.core.errors import DataError
 
-        numbers, texts = text_lines(
-            data[0], encoding, errors, empty="no text to predict; pass one text per line"
-        )
+            where = "standard input" if str(data[0]) == "-" else data[0]
+            raise DataError(f"{where} holds no text to predict; pass one text per line")
+        say_blank_lines({data[0]: blank})
         predictions = predictor.predict(texts)
         predictions.insert(0, "line", numbers)  # blank lines are skipped: say which line each answer is for
         return predictions
@@ -774,7 +892,6 @@ def _predict_line_files(predictor: Any, data: list[Path], encoding: str, errors:
     """Predictions for the texts of several files of one text a line (``trainwell predict model/ a.txt b.txt``,
     a shell's ``*.txt``), each beside its file's path and line: one command, as a folder of files is. A file
     without text is left out with a warning; when no file holds one, the error says so."""
-    from trainwell.cli._common import text_lines
     from trainwell.core.errors import DataError
     from trainwell.core.warn import warn
 
@@ -782,11 +899,13 @@ def _predict_line_files(predictor: Any, data: list[Path], encoding: str, errors:
     lines: list[int] = []
     texts: list[str] = []
     empty: list[Path] = []
+    blanks: dict[Path, list[int]] = {}
     given = list(dict.fromkeys(data))  # a file named twice is predicted once, as a folder named twice is
     for source in given:
-        numbers, found = text_lines(source, encoding, errors)
+        numbers, found, blanks[source] = numbered_texts(source, encoding, errors)
         if not found:
             empty.append(source)
+            del blanks[source]  # said as a file left out, not line by line
         paths += [str(source)] * len(found)
         lines += numbers
         texts += found
@@ -794,6 +913,7 @@ def _predict_line_files(predictor: Any, data: list[Path], encoding: str, errors:
         raise DataError(f"none of the {len(given)} files holds a text to predict; pass one text per line")
     if empty:
         warn(f"left out {len(empty)} file(s) without text (the first: '{empty[0]}')", UserWarning)
+    say_blank_lines(blanks)
     predictions = predictor.predict(texts)
     predictions.insert(0, "line", lines)
     predictions.insert(0, "path", paths)
@@ -885,6 +1005,60 @@ def refuse_class_files(folder: Path, command: str = "trainwell predict MODEL_DIR
             f"'{folder}' holds files of one text a line ({', '.join(path.name for path in paths)}), not "
             f".txt files of one text each: pass one such file at a time, e.g. {command} {first}"
         )
+
+
+def numbered_texts(source: Path, encoding: str, errors: str) -> tuple[list[int], list[str], list[int]]:
+    """The texts of a file of one text a line (or of standard input, ``-``), their 1-based line numbers, and the
+    numbers of the blank lines skipped (:func:`~trainwell.cli._common.text_lines`, which does not count those)."""
+    from trainwell.cli._common import numbered_lines, stdin_text
+    from trainwell.core.text_encoding import file_lines
+
+    if str(source) == "-":
+        lines = file_lines(stdin_text(encoding, errors))
+    else:
+        from trainwell.data.io import read_text_file
+
+        lines = file_lines(read_text_file(source, encoding=encoding, encoding_errors=errors))
+    numbers, texts = numbered_lines(lines)
+    kept = set(numbers)
+    return numbers, texts, [number for number in range(1, len(lines) + 1) if number not in kept]
+
+
+#: Blank lines a note names by number before "...".
+SHOWN_BLANK_LINES = 5
+
+
+def say_blank_lines(blank: dict[Path, list[int]]) -> None:
+    """One line on standard error counting the blank lines skipped in each file of one text a line (``blank``:
+    their numbers, by file), when there are any: the output then has fewer rows than the input has lines, and its
+    ``line`` column, not its row order, says which line each answer is for. Nothing when there are none."""
+    found = {source: numbers for source, numbers in blank.items() if numbers}
+    if not found:
+        return
+    from trainwell.cli._common import err_console
+
+    count = sum(len(numbers) for numbers in found.values())
+    lines = "blank line" if count == 1 else "blank lines"
+    if len(found) == 1:
+        source, numbers = next(iter(found.items()))
+        shown = ", ".join(map(str, numbers[:SHOWN_BLANK_LINES])) + (
+            ", ..." if len(numbers) > SHOWN_BLANK_LINES else ""
+        )
+        where = f"of {_named(source)} ({'line' if count == 1 else 'lines'} {shown})"
+    else:
+        where = (
+            "(" + ", ".join(f"{_named(source)}: {len(numbers)}" for source, numbers in found.items()) + ")"
+        )
+    err_console.print(
+        f"note: skipped {count} {lines} {where}; the column 'line' gives each answer's line",
+        soft_wrap=True,
+        markup=False,
+        highlight=False,
+    )
+
+
+def _named(source: Path) -> str:
+    return "standard input" if str(source) == "-" else f"'{source}'"
 
 
 def one_text_per_line(source: Path, columns: list[str], encoding: str = "utf-8") -> bool:

@@ -67,9 +67,12 @@ def rows_frame(
     return frame
 
 
-def prediction_table(task: Task, values: np.ndarray | torch.Tensor, index: pd.Index) -> pd.DataFrame:
+def prediction_table(
+    task: Task, values: np.ndarray | torch.Tensor, index: pd.Index, *, at_least_one: bool = False
+) -> pd.DataFrame:
     """One row per input row: ``prediction`` then ``probability_<class>`` columns (classification), or the
-    predicted value(s) (regression). ``values`` are activated outputs (probabilities or values)."""
+    predicted value(s) (regression). ``values`` are activated outputs (probabilities or values);
+    ``at_least_one``: as :meth:`Task.decode` takes it (multilabel: no row left without a label)."""
     import pandas as pd
 
     array = values.detach().cpu().numpy() if isinstance(values, torch.Tensor) else np.asarray(values)
@@ -81,7 +84,7 @@ def prediction_table(task: Task, values: np.ndarray | torch.Tensor, index: pd.In
         for position, name in enumerate(names):
             result[f"{name}_predicted" if len(names) > 1 else "prediction"] = matrix[:, position]
         return result
-    decoded = task.decode(torch.from_numpy(np.ascontiguousarray(array)))
+    decoded = task.decode(torch.from_numpy(np.ascontiguousarray(array)), at_least_one=at_least_one)
     result["prediction"] = (
         # Joined with the separator the labels came with in training (";" for 0/1 columns or lists).
         [(task.label_delim or ";").join(map(str, labels)) for labels in decoded]

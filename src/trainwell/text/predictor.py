@@ -75,21 +75,32 @@ class TextPredictor(Predictor):
         inputs: str | Sequence[str] | pd.DataFrame | pd.Series,
         *,
         text_col: str | Sequence[str] | None = None,
+        at_least_one: bool = False,
     ) -> pd.DataFrame:
         """One row per text (one row for a string alone): ``prediction`` and one ``probability_<class>`` column
         per class. ``text_col``: a table's column of texts named otherwise than in training (``body`` for
-        ``review``), as :meth:`texts` reads it.
+        ``review``), as :meth:`texts` reads it. ``at_least_one`` (multi-label models): a text with no label over
+        its threshold gets its likeliest label, not an empty prediction (off by default:
+        :meth:`~trainwell.data.task.Task.decode`).
 
         Example:
             >>> trainwell.load("reviews-model").predict(new_table, text_col="body")  # doctest: +SKIP
+            >>> trainwell.load("emotions-model").predict(["so glad you came"], at_least_one=True)  # doctest: +SKIP
         """
         import pandas as pd
 
         from trainwell.data.tables import prediction_table
 
+        if at_least_one and self.task.kind != "multilabel":
+            from trainwell.core.errors import ConfigError
+
+            raise ConfigError(
+                f"at_least_one= is for multi-label models; this {self.task.kind} model gives every text one "
+                "answer already: drop it"
+            )
         probabilities = self.predict_proba(inputs, text_col=text_col)
         index = inputs.index if isinstance(inputs, pd.DataFrame | pd.Series) else range(len(probabilities))
-        return prediction_table(self.task, probabilities, pd.Index(index))
+        return prediction_table(self.task, probabilities, pd.Index(index), at_least_one=at_least_one)
 
 
 def _named_as_in_training(inputs: Any, text_col: str | Sequence[str], columns: Sequence[str]) -> pd.DataFrame:
