@@ -95,6 +95,7 @@ _EXPORTS: dict[str, str] = {
     # evaluation and interpretation
     "ClassificationInterpretation": "trainwell.interpret",
     "occlusion_map": "trainwell.interpret",
+    "permutation_importance": "trainwell.report",
     "bootstrap_ci": "trainwell.evaluate",
     "cross_validate": "trainwell.evaluate",
     "Evaluation": "trainwell.evaluate",
@@ -164,6 +165,7 @@ __all__ = [
     "lm_data",
     "load",
     "occlusion_map",
+    "permutation_importance",
     "ratings_data",
     "read_table",
     "seed_everything",
@@ -221,6 +223,7 @@ if TYPE_CHECKING:  # what static type checkers and IDEs see
     from trainwell.metrics import get_metric
     from trainwell.models import create_model, list_models
     from trainwell.optim import AdaBelief, create_optimizer
+    from trainwell.report import permutation_importance
     from trainwell.tabular import evaluate_table, fit_table, tabular_data, tabular_learner
     from trainwell.text import (
         evaluate_language_model,

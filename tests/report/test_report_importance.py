@@ -56,3 +56,31 @@ def test_a_regression_report_says_the_error_rises(tmp_path: Path) -> None:
     page = build_report(tmp_path / "model", tmp_path / "new.csv", tmp_path / "report.html").read_text()
     assert "rise in rmse" in page and "drop in rmse" not in page
     assert main_metric(Task("binary", (0, 1))).loss_of_quality == "drop in roc_auc"
+
+
+def test_top_level_importance_reads_a_model_directory_and_a_labelled_file(tmp_path: Path) -> None:
+    # The user's call: a model directory and a test file, no encoded targets to build by hand.
+    import pytest
+
+    import trainwell
+    from trainwell.core.errors import ConfigError, DataError
+
+    generator = np.random.default_rng(1)
+    frame = pd.DataFrame({"size": generator.uniform(20, 200, 400), "noise": generator.normal(size=400)})
+    frame["big"] = np.where(frame["size"] + generator.normal(scale=20, size=400) > 110, "yes", "no")
+    trainwell.fit_table(frame.head(300), "big", out=tmp_path / "model", arch="gbdt", progress=False)
+    frame.tail(100).to_csv(tmp_path / "test.csv", index=False)
+
+    result = trainwell.permutation_importance(tmp_path / "model", str(tmp_path / "test.csv"), seed=3)
+    assert [item.column for item in result] == ["size", "noise"]
+    assert result[0].importance > 0.2 > abs(result[1].importance)
+    # The same figures from a loaded predictor and a DataFrame: the path forms are only conveniences.
+    assert (
+        trainwell.permutation_importance(trainwell.load(tmp_path / "model"), frame.tail(100), seed=3)
+        == result
+    )
+
+    with pytest.raises(DataError, match=r"target column 'big' not found in the rows; permutation_importance"):
+        trainwell.permutation_importance(tmp_path / "model", frame.tail(100).drop(columns="big"))
+    with pytest.raises(ConfigError, match=r"columns 'sise' not found in the rows"):
+        trainwell.permutation_importance(tmp_path / "model", frame.tail(100), columns=["sise"])

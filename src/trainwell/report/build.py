@@ -22,10 +22,10 @@ import torch
 import trainwell
 from trainwell.core.artifact import read_metadata
 from trainwell.core.atomic import write_text_atomic
-from trainwell.core.errors import ConfigError, DataError
+from trainwell.core.errors import ConfigError
 from trainwell.core.model_dir import REPORT_TITLE
 from trainwell.core.warn import warn
-from trainwell.data.io import list_columns, read_table
+from trainwell.data.io import read_table
 from trainwell.data.task import Task
 from trainwell.evaluate.explain import MetricLine, explain_validation, share
 from trainwell.export.predictor import load, refuse_generic
@@ -35,7 +35,7 @@ from trainwell.metrics.targets import split_target_key
 from trainwell.report import _html, _outputs
 from trainwell.report._outputs import has_several_outputs
 from trainwell.report._plots import importance_png, predicted_vs_actual_png
-from trainwell.report.importance import main_metric, permutation_importance
+from trainwell.report.importance import labelled_targets, main_metric, permutation_importance
 from trainwell.tabular.predictor import TabularPredictor
 
 DEFAULT_OUT = "report.html"
@@ -217,7 +217,7 @@ def build_report(
     source = data_name or (str(data) if not isinstance(data, pd.DataFrame) else "the data")
     frame = read_table(data, names=names, **read_as) if not isinstance(data, pd.DataFrame) else data
     frame = frame.reset_index(drop=True)
-    targets = _targets(predictor, frame, source)
+    targets = labelled_targets(predictor, frame, source, "the report")
     probabilities = predictor.predict_proba(frame)
     overlap = _training_overlap(predictor.metadata, frame)
     sections = [
@@ -286,37 +286,6 @@ def _check_out(path: Path) -> Path:
     if blocking is not None:
         raise ConfigError(f"--out '{path}' cannot be created: '{blocking}' is a file; choose another --out")
     return path
-
-
-def _targets(predictor: TabularPredictor, frame: pd.DataFrame, source: str) -> torch.Tensor:
-    """Check the rows hold the target(s) and every input column, then encode the target."""
-    names = list(predictor.task.target_names)
-    absent_targets = [name for name in names if name not in frame.columns]
-    if absent_targets:
-        plural = "s" if len(absent_targets) > 1 else ""
-        raise DataError(
-            f"target column{plural} {_quoted(absent_targets)} not found in {source}; the report needs labelled "
-            f"rows. Columns are: {list_columns([str(c) for c in frame.columns])}"
-        )
-    absent = [name for name in predictor.input_names if name not in frame.columns]
-    if absent:
-        from trainwell.data.io import did_you_mean
-
-        raise DataError(
-            f"input columns {', '.join(repr(name) for name in absent)} missing from {source}"
-            f"{did_you_mean(absent, [str(column) for column in frame.columns])}; the model was "
-            f"trained on: {list_columns(predictor.input_names)}. Pass rows with the training columns"
-        )
-    for name in names if predictor.task.label_delim is None else ():  # delimited labels: empty = none
-        missing = int(frame[name].isna().sum())
-        if missing:
-            raise DataError(
-                f"target column '{name}' is missing in {missing} of {len(frame)} rows of {source}; "
-                "drop those rows or fill them"
-            )
-    if len(frame) < 2:
-        raise DataError(f"{source} has {len(frame)} row; the report needs at least 2 labelled rows")
-    return predictor.task.encode(frame[names[0]] if len(names) == 1 else frame[names])
 
 
 def row_losses(task: Task, probabilities: torch.Tensor, targets: torch.Tensor) -> np.ndarray:

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 import torch
 
-from trainwell.core.errors import ConfigError
+from trainwell.core.errors import ConfigError, DataError
+from trainwell.data.io import did_you_mean, list_columns, read_table
 from trainwell.data.task import Task
 from trainwell.metrics import functional
 
@@ -75,10 +77,42 @@ def main_metric(task: Task) -> MainMetric:
     )
 
 
+def labelled_targets(
+    model: ProbabilityModel, frame: pd.DataFrame, source: str, needed_by: str
+) -> torch.Tensor:
+    """The encoded targets of ``frame``, after checking it holds the target(s) and every input column of
+    ``model``; ``needed_by`` (``"the report"``) names who needs labelled rows in the errors."""
+    names = list(model.task.target_names)
+    absent_targets = [name for name in names if name not in frame.columns]
+    if absent_targets:
+        plural = "s" if len(absent_targets) > 1 else ""
+        raise DataError(
+            f"target column{plural} {', '.join(map(repr, absent_targets))} not found in {source}; {needed_by} "
+            f"needs labelled rows. Columns are: {list_columns([str(c) for c in frame.columns])}"
+        )
+    absent = [name for name in model.input_names if name not in frame.columns]
+    if absent:
+        raise DataError(
+            f"input columns {', '.join(repr(name) for name in absent)} missing from {source}"
+            f"{did_you_mean(absent, [str(column) for column in frame.columns])}; the model was "
+            f"trained on: {list_columns(model.input_names)}. Pass rows with the training columns"
+        )
+    for name in names if model.task.label_delim is None else ():  # delimited labels: empty = none
+        missing = int(frame[name].isna().sum())
+        if missing:
+            raise DataError(
+                f"target column '{name}' is missing in {missing} of {len(frame)} rows of {source}; "
+                "drop those rows or fill them"
+            )
+    if len(frame) < 2:
+        raise DataError(f"{source} has {len(frame)} row; {needed_by} needs at least 2 labelled rows")
+    return model.task.encode(frame[names[0]] if len(names) == 1 else frame[names])
+
+
 def permutation_importance(
-    model: ProbabilityModel,
-    rows: pd.DataFrame,
-    targets: torch.Tensor,
+    model: ProbabilityModel | str | Path,
+    rows: pd.DataFrame | str | Path,
+    targets: torch.Tensor | None = None,
     *,
     columns: Sequence[str] | None = None,
     n_repeats: int = 3,
@@ -91,26 +125,59 @@ def permutation_importance(
     not use the column on these rows.
 
     Args:
-        model: a predictor with ``task``, ``input_names`` and ``predict_proba(rows)``.
-        rows: the labelled rows, with every input column.
-        targets: the encoded targets of ``rows`` (``task.encode``).
+        model: a table model's directory, or a predictor with ``task``, ``input_names`` and
+            ``predict_proba(rows)`` (``trainwell.load(directory)`` gives one).
+        rows: labelled rows with every input column, as a DataFrame or a table file (``test.csv``).
+        targets: the encoded targets of ``rows`` (``task.encode``); ``None`` reads them from the rows' target
+            column(s), the ones the model was trained to predict.
         columns: columns to shuffle; ``None`` means every input column of the model.
         n_repeats: shuffles per column (averaged).
         seed: seeds the permutations.
+
+    Example:
+        >>> for item in trainwell.permutation_importance("model/", "test.csv")[:3]:    # doctest: +SKIP
+        ...     print(item.column, round(item.importance, 3))
     """
     if n_repeats < 1:
         raise ConfigError(f"n_repeats must be a positive integer, got {n_repeats}")
-    metric = main_metric(model.task)
+    if isinstance(model, str | Path):
+        from trainwell.export.predictor import load
+
+        predictor: ProbabilityModel = load(model)
+    else:
+        predictor = model
+    source = "the rows"
+    if isinstance(rows, str | Path):
+        source = f"'{rows}'"
+        rows = read_table(rows)
+    if not isinstance(rows, pd.DataFrame):
+        raise ConfigError(
+            f"permutation_importance needs rows as a DataFrame or a table file's path, got {type(rows).__name__}"
+        )
+    if not hasattr(predictor, "predict_proba") or not hasattr(predictor, "input_names"):
+        raise ConfigError(
+            f"permutation_importance shuffles the input columns of a table model; {type(predictor).__name__} has "
+            "none: pass a table model's directory or trainwell.load(directory)"
+        )
+    if targets is None:
+        targets = labelled_targets(predictor, rows, source, "permutation_importance")
+    unknown = [column for column in columns or () if column not in rows.columns]
+    if unknown:
+        raise ConfigError(
+            f"columns {', '.join(map(repr, unknown))} not found in {source}; "
+            f"its columns: {list_columns([str(c) for c in rows.columns])}"
+        )
+    metric = main_metric(predictor.task)
     sign = 1.0 if metric.higher_is_better else -1.0
-    base = metric.function(model.predict_proba(rows), targets)
+    base = metric.function(predictor.predict_proba(rows), targets)
     generator = np.random.default_rng(seed)
     results = []
-    for column in columns if columns is not None else model.input_names:
+    for column in columns if columns is not None else predictor.input_names:
         drops = []
         for _ in range(n_repeats):
             shuffled = rows.copy()
             shuffled[column] = _permuted(rows[column], generator)
-            score = metric.function(model.predict_proba(shuffled), targets)
+            score = metric.function(predictor.predict_proba(shuffled), targets)
             drops.append(sign * (base - score))
         results.append(FeatureImportance(str(column), float(np.mean(drops)), float(np.std(drops))))
     return sorted(results, key=lambda item: -item.importance)  # stable: ties keep column order
