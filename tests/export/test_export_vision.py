@@ -116,7 +116,7 @@ def test_onnx_predictor_table_equals_the_torch_predictor(model_dir: Path, new_im
     assert onnx_predictor.application == "vision" and onnx_predictor.input_names == ["image"]
     expected = torch_predictor.predict(new_images)
     actual = onnx_predictor.predict(new_images)
-    assert list(actual.columns) == ["prediction", *[f"probability_{label}" for label in CLASSES]]
+    assert list(actual.columns) == ["path", "prediction", *[f"probability_{label}" for label in CLASSES]]
     pd.testing.assert_frame_equal(actual, expected, check_exact=False, atol=1e-4, rtol=0)
     assert (actual["prediction"] == expected["prediction"]).all()
     # Encoded bytes, Pillow images, single arrays (resized when of another size) and a uint8 batch.

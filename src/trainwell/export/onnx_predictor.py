@@ -40,6 +40,8 @@ BATCH_ROWS = 8192
 BATCH_IMAGES = 256
 #: The image decoding of vision models, imported by name like the recipes.
 IMAGE_IO = "trainwell.vision.io"
+#: How images given by path are read and named in the table (files, folders, CSVs of paths), likewise.
+IMAGE_PATHS = "trainwell.vision.predictor"
 #: The texts a text model reads (a column, or the fields of a pair), imported by name likewise.
 TEXT_FIELDS = "trainwell.text.fields"
 
@@ -127,6 +129,14 @@ class OnnxPredictor:
                 )
 
     @property
+    def path_col(self) -> str | None:
+        """A vision model's column of image paths in the CSV it was trained from (``None``: none), which a CSV of
+        paths given to :meth:`predict` is read by."""
+        if self.application != "vision":
+            return None
+        return (self.recipe.extra.get("csv") or {}).get("path_col")
+
+    @property
     def input_names(self) -> list[str]:
         """The raw columns the model reads (``["image"]`` for a vision model)."""
         if self.application == "vision":
@@ -161,8 +171,17 @@ class OnnxPredictor:
         return np.concatenate(chunks)
 
     def predict(self, rows: Any, *, allow_missing_columns: bool = False, tta: bool = False) -> pd.DataFrame:
-        """A table with one row per input row (or image): the prediction, and one probability column per class."""
+        """A table with one row per input row (or image): the prediction, and one probability column per class;
+        images given by path (one, a list of files and folders, a CSV of paths, a Series) have their path first,
+        as :meth:`~trainwell.vision.predictor.ImagePredictor.predict` gives them."""
         if self.application == "vision":
+            # Paths in any form: each image's path first, as the PyTorch predictor and `trainwell predict` give.
+            by_path = importlib.import_module(IMAGE_PATHS)
+            paths = by_path.given_paths(rows)
+            if paths is not None:
+                index = rows.index if isinstance(rows, pd.Series) else None
+                table: pd.DataFrame = by_path.path_predictions(self, paths, tta=tta, index=index)
+                return table
             values = self._predict_images(rows, tta=tta)
             return prediction_table(self.task, values, range(len(values)))
         if self.application == "text":

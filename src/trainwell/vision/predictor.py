@@ -117,39 +117,85 @@ class ImagePredictor(Predictor):
 
     def predict(self, images: Images, *, tta: bool = False, path_col: str | None = None) -> pd.DataFrame:
         """One row per image: the prediction and one probability column per class (a regression: the predicted
-        number alone).
+        number alone), after a ``path`` column when the images were given by path.
 
         ``images``: paths, encoded bytes, Pillow images or arrays (each resized as in training), a batch array
-        ``(N, ...)`` of the training size, or one image on its own (see :meth:`pixels`). A pandas Series of
-        paths (a table's column) gives a table with the Series' index, and so does a DataFrame, whose paths are
-        in ``path_col`` (default: the column of paths the model was trained from). A folder (every image below
-        it, in numbered order) or a CSV of paths (relative to it) gives a table with a ``path`` column first,
-        as ``trainwell predict`` does; their unreadable files are skipped with a warning naming them.
+        ``(N, ...)`` of the training size, or one image on its own (see :meth:`pixels`). Paths, in whatever form,
+        give their rows in the order given with each image's path first, as ``trainwell predict`` writes them:
+        one path, a list of files and folders (every image below a folder, in numbered order), a CSV of paths
+        (relative to it), a pandas Series of paths (a table's column: its index is kept, so the table joins
+        back) or a DataFrame, whose paths are in ``path_col`` (default: the column of paths the model was
+        trained from). An unreadable file found in a folder or listed in a CSV is skipped with a warning naming
+        it; one named in the input stops with its name.
         """
         from trainwell.data.tables import prediction_table
 
+        index = None
         if is_table(images):
             images = self._listed_column(images, path_col)  # type: ignore[arg-type]
-        elif isinstance(images, str | Path) and (
-            Path(images).is_dir() or (Path(images).is_file() and is_table_file(Path(images)))
-        ):
-            given = path_col is not None
-            paths = expand_image_paths([images], path_col or self.path_col, given=given)
-            probabilities, kept = probabilities_of_files(self, paths, tta=tta)
-            table = prediction_table(self.task, probabilities, range(len(kept)))
-            table.insert(0, "path", [str(path) for path in kept])
-            return table
-        elif path_col is not None:
+            path_col = None  # read: the paths are the column's
+        if (
+            type(images).__name__ == "Series"
+        ):  # a table's column keeps its rows' labels, so the table joins back
+            index = images.index  # type: ignore[union-attr]
+        paths = given_paths(images)
+        if paths is not None:
+            return path_predictions(self, paths, tta=tta, path_col=path_col, index=index)
+        if path_col is not None:
             raise ConfigError(
                 f"path_col={path_col!r} names the column of paths of a table: pass a DataFrame or a CSV's path "
                 "with it, or leave it out"
             )
         probabilities = self.predict_proba(images, tta=tta)
-        # A pandas Series of paths keeps its rows' labels (as a text model's does), so the table joins back.
-        index = getattr(images, "index", None) if type(images).__name__ == "Series" else None
         return prediction_table(
             self.task, probabilities, index if index is not None else range(len(probabilities))
         )
+
+
+def given_paths(images: Any) -> list[str | Path] | None:
+    """``images`` as a list of paths when they are paths (one path, or a list, tuple, pandas Series or array of
+    them), else ``None`` (encoded bytes, Pillow images, arrays, or a mix)."""
+    if isinstance(images, str | Path):
+        return [images]
+    if type(images).__name__ == "Series" or (isinstance(images, np.ndarray) and images.dtype.kind in "OUS"):
+        images = list(images)  # type: ignore[call-overload]
+    if isinstance(images, list | tuple) and images and all(isinstance(item, str | Path) for item in images):
+        return list(images)
+    return None
+
+
+def path_predictions(
+    predictor: Any,
+    items: Sequence[str | Path],
+    *,
+    tta: bool = False,
+    path_col: str | None = None,
+    index: Any = None,
+) -> pd.DataFrame:
+    """One row per image of ``items`` (image files, folders, CSVs of paths), its path in a ``path`` column first,
+    in the order given (a folder's images in numbered order): what every form of paths gives, in Python (the
+    PyTorch and the ONNX predictor alike) as on the command line.
+
+    A file named in ``items`` that cannot be decoded stops with its name; one found in a folder or listed in a
+    table is skipped with a warning. ``path_col``: the column of paths of a CSV in ``items`` (default: the one the
+    model was trained from). ``index``: the rows' labels (a pandas Series' index), kept when every item is a file.
+    """
+    from trainwell.data.tables import prediction_table
+
+    files = [Path(item) for item in items]
+    named = {path for path in files if path.is_file() and not is_table_file(path)}
+    if path_col is not None and not any(path.is_file() and is_table_file(path) for path in files):
+        raise ConfigError(
+            f"path_col={path_col!r} names the column of paths of a table: pass a DataFrame or a CSV's path "
+            "with it, or leave it out"
+        )
+    trained = getattr(predictor, "path_col", None)
+    paths = expand_image_paths(items, path_col or trained, given=path_col is not None)
+    probabilities, kept = probabilities_of_files(predictor, paths, tta=tta, named=named)
+    one_each = index is not None and len(named) == len(files) == len(kept)
+    table = prediction_table(predictor.task, probabilities, index if one_each else range(len(kept)))
+    table.insert(0, "path", [str(path) for path in kept])
+    return table
 
 
 def expand_image_paths(
@@ -187,7 +233,7 @@ def expand_image_paths(
 
 
 def readable_pixels(
-    predictor: ImagePredictor,
+    predictor: Any,
     paths: Sequence[Path],
     *,
     named: Collection[Path] = (),
@@ -232,13 +278,14 @@ def readable_pixels(
 
 
 def probabilities_of_files(
-    predictor: ImagePredictor, paths: Sequence[Path], *, tta: bool = False, named: Collection[Path] = ()
+    predictor: Any, paths: Sequence[Path], *, tta: bool = False, named: Collection[Path] = ()
 ) -> tuple[torch.Tensor, list[Path]]:
     """The predicted probabilities of the readable files among ``paths`` and those files, in order; unreadable
     files are skipped as :func:`readable_pixels` says."""
     outputs, kept = [], []
     for pixels, part in readable_pixels(predictor, paths, named=named):
-        outputs.append(predictor.predict_proba(pixels, tta=tta))
+        # torch's predictor answers tensors, the ONNX predictor arrays
+        outputs.append(torch.as_tensor(predictor.predict_proba(pixels, tta=tta)))
         kept.extend(part)
     return torch.cat(outputs), kept
 
