@@ -33,7 +33,7 @@ def _accuracy(train: Any, held: Any, text_col: str, target: str, ngrams: int) ->
 
     frame = pd.concat([train.assign(is_valid=False), held.assign(is_valid=True)], ignore_index=True)
     torch.manual_seed(0)
-    data = text_data(frame, text_col, target, valid_col="is_valid", ngrams=ngrams)
+    data = text_data(frame, target, text_col=text_col, valid_col="is_valid", ngrams=ngrams)
     learn = text_classifier_learner(data, progress=False)
     learn.fit_one_cycle(default_epochs(len(data.train)), 2e-3)
     return float(learn.validate()["accuracy"])

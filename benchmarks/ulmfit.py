@@ -144,7 +144,7 @@ def classify(args: argparse.Namespace) -> None:
         target=target,
         test=held,
         valid_pct=0.05,
-        model="ulmfit",
+        arch="ulmfit",
         pretrained=args.lm,
         epochs=args.epochs,
         lr=args.lr,

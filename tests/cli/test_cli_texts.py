@@ -78,8 +78,8 @@ def test_a_table_of_texts_and_labels_fitted_without_text_trains_a_text_classifie
     mlp = run_cli("fit", data, "--target", "sentiment", "--arch", "mlp", "--out", tmp_path / "mlp")
     assert mlp.returncode == 2, mlp.explain()
     assert mlp.stderr_lines[-1].endswith(
-        "Column 'review' is free text, for a text model: pass --text review (Python: text_data(source, 'review', "
-        "target))."
+        "Column 'review' is free text, for a text model: pass --text review (Python: text_data(source, "
+        "target, text_col='review'))."
     ), mlp.explain()
     assert not (tmp_path / "mlp").exists()
     # evaluate reads such a table the same way: the text classifier's folds against TF-IDF.

@@ -97,8 +97,8 @@ def test_onnx_predictor_equals_the_torch_predictor(model_dir: Path) -> None:
 def test_the_ulmfit_classifier_exports_too(tmp_path: Path) -> None:
     data = text_data(
         reviews(60, 3, positive_every=3, filler=None),
-        "review",
         "sentiment",
+        text_col="review",
         batch_format="padded",
         min_freq=1,
     )

@@ -46,7 +46,9 @@ def test_a_text_models_top_losses_show_their_texts(tmp_path: Path) -> None:
     texts = [
         f"a {rng.choice(words[label])} film about {rng.choice(['cats', 'dogs', 'ships'])}" for label in labels
     ]
-    data = trainwell.text_data(pd.DataFrame({"text": texts, "label": labels}), "text", "label", seed=0)
+    data = trainwell.text_data(
+        pd.DataFrame({"text": texts, "label": labels}), "label", text_col="text", seed=0
+    )
     learn = trainwell.text_classifier_learner(data, progress=False)
     learn.fit_one_cycle(2, 5e-2)
     interpretation = ClassificationInterpretation.from_learner(learn)

@@ -47,7 +47,7 @@ def test_the_predictor_keeps_its_copy_of_the_weights_while_training_goes_on() ->
 def test_a_text_classifier_predicts_from_texts() -> None:
     trainwell.seed_everything(0)
     learn = text_classifier_learner(
-        text_data(reviews(120), "review", "sentiment", min_freq=1), progress=False
+        text_data(reviews(120), "sentiment", text_col="review", min_freq=1), progress=False
     )
     learn.fit_one_cycle(2)
     answer = learn.predict(["filler words and a good word " + reviews(2)["review"][0]])

@@ -37,13 +37,13 @@ def test_a_multi_label_bag_model_starts_at_the_priors_with_its_own_defaults() ->
         + [("a film", "neutral")] * 31
     )
     frame = pd.DataFrame(rows, columns=["text", "emotions"])
-    data = text_data(frame, "text", "emotions", label_delim=";", valid_pct=0.0, seed=0)
+    data = text_data(frame, "emotions", text_col="text", label_delim=";", valid_pct=0.0, seed=0)
     learn = text_classifier_learner(data, progress=False)
     assert (learn.lr, learn.wd) == (MULTILABEL_BAG_LR, MULTILABEL_BAG_WD)
     rates = data.train.targets.float().mean(0)
     bias = learn.model.head[-1].bias
     assert torch.allclose(torch.sigmoid(bias), rates.clamp(1e-4, 1 - 1e-4), atol=1e-5)
     binary = text_data(
-        frame.assign(emotions=frame["emotions"].str.contains("joy")), "text", "emotions", seed=0
+        frame.assign(emotions=frame["emotions"].str.contains("joy")), "emotions", text_col="text", seed=0
     )
     assert text_classifier_learner(binary, progress=False).lr == BAG_LR  # IMDB's measured default

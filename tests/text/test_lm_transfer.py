@@ -85,7 +85,12 @@ def test_the_classifier_starts_from_the_fine_tuned_model(lm_dir: Path, tmp_path:
     assert len(tuned.layer_groups()) == 3
     frame = topic_frame(120, seed=2)
     data = text_data(
-        frame, "text", "topic", vocab=lm_vocab(tmp_path / "tuned"), batch_format="padded", batch_size=16
+        frame,
+        "topic",
+        text_col="text",
+        vocab=lm_vocab(tmp_path / "tuned"),
+        batch_format="padded",
+        batch_size=16,
     )
     learn = text_classifier_learner(data, "ulmfit", pretrained=tmp_path / "tuned", progress=False)
     _metadata, state = read_artifact(tmp_path / "tuned")
@@ -99,7 +104,7 @@ def test_sizes_that_differ_from_the_model_and_non_language_models_are_clear_erro
     with pytest.raises(ConfigError, match="hidden_size=32 differs from the language model's 24"):
         language_model_learner(data, pretrained=lm_dir, hidden_size=32, progress=False)
     frame = topic_frame(60, seed=0)
-    classifier = text_classifier_learner(text_data(frame, "text", "topic"), progress=False)
+    classifier = text_classifier_learner(text_data(frame, "topic", text_col="text"), progress=False)
     classifier.fit_one_cycle(1, 1e-2)
     classifier.export(tmp_path / "clf")
     with pytest.raises(ConfigError) as info:

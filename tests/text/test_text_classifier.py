@@ -24,7 +24,7 @@ from trainwell.text.optim import LazyAdamW
 
 def test_bag_model_learns_an_easy_sentiment_set() -> None:
     torch.manual_seed(0)  # the result must not depend on which tests ran before
-    data = text_data(sentiment_frame(400), "review", "sentiment", seed=0)
+    data = text_data(sentiment_frame(400), "sentiment", text_col="review", seed=0)
     learn = text_classifier_learner(data, progress=False)
     learn.fit_one_cycle(8, 0.02)
     assert learn.history[-1]["accuracy"] >= 0.95
@@ -32,11 +32,11 @@ def test_bag_model_learns_an_easy_sentiment_set() -> None:
 
 def test_multiclass_and_multilabel_train_and_predict(tmp_path: Path) -> None:
     torch.manual_seed(0)
-    data = text_data(topic_frame(300), "text", "topic", seed=0)
+    data = text_data(topic_frame(300), "topic", text_col="text", seed=0)
     learn = text_classifier_learner(data, progress=False)
     learn.fit_one_cycle(8, 0.02)
     assert learn.history[-1]["accuracy"] >= 0.9
-    labelled = text_data(topic_frame(300, multilabel=True), "text", "topic", label_delim="|", seed=0)
+    labelled = text_data(topic_frame(300, multilabel=True), "topic", text_col="text", label_delim="|", seed=0)
     multi = text_classifier_learner(labelled, progress=False, arch_config={"hidden": 16})
     multi.fit_one_cycle(8, 0.02)
     predictor = trainwell.load(multi.export(tmp_path / "multi"))
@@ -47,7 +47,7 @@ def test_multiclass_and_multilabel_train_and_predict(tmp_path: Path) -> None:
 
 def test_export_load_predict_matches_the_learner(tmp_path: Path) -> None:
     frame = sentiment_frame(300)
-    data = text_data(frame, "review", "sentiment", seed=1)
+    data = text_data(frame, "sentiment", text_col="review", seed=1)
     learn = text_classifier_learner(data, progress=False)
     learn.fit_one_cycle(2)
     expected, _ = learn.get_preds()
@@ -66,7 +66,7 @@ def test_export_load_predict_matches_the_learner(tmp_path: Path) -> None:
 
 
 def test_predictor_rejects_bad_texts(tmp_path: Path) -> None:
-    data = text_data(sentiment_frame(60), "review", "sentiment")
+    data = text_data(sentiment_frame(60), "sentiment", text_col="review")
     learn = text_classifier_learner(data, progress=False)
     predictor = trainwell.load(learn.export(tmp_path / "model"))
     # It said "remove it or pass drop_empty=True", an option no predict takes (learn.predict neither).
@@ -106,7 +106,7 @@ def test_predicting_a_csv_with_empty_texts_names_the_data_row(tmp_path: Path) ->
 
     from trainwell.cli.app import app
 
-    data = text_data(sentiment_frame(60), "review", "sentiment")
+    data = text_data(sentiment_frame(60), "sentiment", text_col="review")
     model = text_classifier_learner(data, progress=False).export(tmp_path / "model")
     new = tmp_path / "new.csv"
     new.write_text('review\na fine film\n""\nboring\n"   "\n', encoding="utf-8")
@@ -135,7 +135,7 @@ def test_fit_texts_writes_a_model_directory(tmp_path: Path) -> None:
         "neg",
     ]
     with pytest.raises(ConfigError, match="unknown text architecture 'lstm9'"):
-        fit_texts(path, text_col="review", target="sentiment", model="lstm9")
+        fit_texts(path, text_col="review", target="sentiment", arch="lstm9")
 
 
 def test_learner_refuses_other_bundles() -> None:
@@ -155,7 +155,7 @@ def test_learner_refuses_other_bundles() -> None:
     with pytest.raises(ConfigError, match=r"got tagging data \(tagging_data\); .*tagging_learner"):
         text_classifier_learner(tagged)
     # The language model's architecture was offered as a classifier, then refused for its batch format.
-    data = text_data(sentiment_frame(40), "review", "sentiment", batch_format="padded")
+    data = text_data(sentiment_frame(40), "sentiment", text_col="review", batch_format="padded")
     with pytest.raises(
         ConfigError, match=r"'awd_lstm_lm' is a language model.*language_model_learner"
     ) as raised:
@@ -171,11 +171,11 @@ def test_new_data_must_read_texts_as_the_learners_did() -> None:
     # other words (and another hash table size to the n-grams), so the model read nonsense.
     from trainwell.text import language_model_learner, lm_data
 
-    data = text_data(sentiment_frame(60, seed=0), "review", "sentiment", min_freq=1)
+    data = text_data(sentiment_frame(60, seed=0), "sentiment", text_col="review", min_freq=1)
     learn = text_classifier_learner(data, progress=False)
     other = sentiment_frame(40, seed=5)
     with pytest.raises(ConfigError) as raised:
-        learn.data = text_data(other, "review", "sentiment", min_freq=1)
+        learn.data = text_data(other, "sentiment", text_col="review", min_freq=1)
     message = str(raised.value)
     assert "\n" not in message and learn.data is data
     assert message.startswith("learn.data: the new data's vocabulary is not the Learner's (")
@@ -183,14 +183,14 @@ def test_new_data_must_read_texts_as_the_learners_did() -> None:
     fix = "vocab=learn.data.recipe.vocab, n_buckets=learn.data.recipe.n_buckets"
     assert f"text_data(..., tokenizer=learn.data.recipe.text_tokenizer, {fix})" in message
     recipe = learn.data.recipe
-    same = text_data(other, "review", "sentiment", tokenizer=recipe.text_tokenizer, vocab=recipe.vocab,  # type: ignore[union-attr]
+    same = text_data(other, "sentiment", text_col="review", tokenizer=recipe.text_tokenizer, vocab=recipe.vocab,  # type: ignore[union-attr]
                      n_buckets=recipe.n_buckets)  # type: ignore[union-attr]  # fmt: skip
     learn.data = same  # built as the message says: taken
     assert learn.data is same
     with pytest.raises(
         ConfigError, match=r"the new data's n-gram hash table has 8,192 buckets against the Learner's 4,096"
     ):
-        learn.data = text_data(other, "review", "sentiment", vocab=recipe.vocab, n_buckets=8192)  # type: ignore[union-attr]
+        learn.data = text_data(other, "sentiment", text_col="review", vocab=recipe.vocab, n_buckets=8192)  # type: ignore[union-attr]
     # A language model's rows are its vocabulary too; the fix there is to fine-tune from its directory.
     texts = sentiment_frame(40)["review"].tolist()
     stream = lm_data(texts, batch_size=4, bptt=8, min_freq=1)
@@ -212,7 +212,7 @@ class _Crash(Callback):
 
 def _bag_learner(folder: Path) -> Learner:
     seed_everything(0)
-    data = text_data(sentiment_frame(160), "review", "sentiment", seed=2)
+    data = text_data(sentiment_frame(160), "sentiment", text_col="review", seed=2)
     return text_classifier_learner(data, progress=False, device="cpu", path=folder)
 
 
@@ -297,14 +297,14 @@ def test_a_folder_of_class_folders_is_a_test_set_for_a_model_trained_on_a_table(
         run.learn.test_scores is not None and run.learn.test_scores["roc_auc"] >= 0.95
     )  # labels read from the folders
     with pytest.raises(DataError, match="holds train/: pass the folder of the held-out class folders"):
-        text_data(table, "review", "sentiment", test=root)
+        text_data(table, "sentiment", text_col="review", test=root)
     unlabelled = tmp_path / "to_answer.csv"  # reviews to answer, without their label: for predict, not test=
     reviews(10).drop(columns="sentiment").to_csv(unlabelled, index=False)
     with pytest.raises(
         DataError, match=rf"the test data {unlabelled} has no target column 'sentiment' .* predict"
     ):
-        text_data(table, "review", "sentiment", test=unlabelled)
+        text_data(table, "sentiment", text_col="review", test=unlabelled)
     with pytest.raises(ConfigError, match="labels each text with one class folder"):
         scores = reviews(120).assign(stars=1.0, votes=2.0)  # two numeric targets: one regression
         scores.to_csv(table, index=False)
-        text_data(table, "review", ["stars", "votes"], test=root / "test")
+        text_data(table, ["stars", "votes"], text_col="review", test=root / "test")

@@ -111,7 +111,7 @@ def test_text_data_from_csv_binary(tmp_path: Path) -> None:
     frame = sentiment_frame(200)
     frame.loc[0, "review"] = "Zyzzyva appears only here."
     path = write_csv(frame, tmp_path / "reviews.csv")
-    data = text_data(path, "review", "sentiment", splits=(list(range(1, 200)), [0]), seed=0)
+    data = text_data(path, "sentiment", text_col="review", splits=(list(range(1, 200)), [0]), seed=0)
     assert data.application == "text" and data.task.kind == "binary"
     assert data.task.classes == ("neg", "pos")
     recipe = data.recipe
@@ -133,9 +133,9 @@ def test_text_data_multiclass_multilabel_and_tsv(tmp_path: Path) -> None:
     frame = topic_frame(90)
     path = tmp_path / "topics.tsv"
     frame.to_csv(path, sep="\t", index=False)
-    assert text_data(path, "text", "topic").task.kind == "multiclass"
+    assert text_data(path, "topic", text_col="text").task.kind == "multiclass"
     labelled = topic_frame(90, multilabel=True)
-    data = text_data(labelled, "text", "topic", label_delim="|")
+    data = text_data(labelled, "topic", text_col="text", label_delim="|")
     assert data.task.kind == "multilabel" and data.task.classes == ("food", "music", "sport")
     assert next(iter(data.train))[-1].shape[1] == 3
 
@@ -151,7 +151,7 @@ def test_labels_only_in_the_validation_rows_are_named_in_a_warning(tmp_path: Pat
     with pytest.warns(
         UserWarning, match=r"valid texts: label\(s\) the training rows lack .*: weather \(2 rows\)"
     ):
-        data = text_data(path, "text", "topic", label_delim="|", valid_col="is_valid")
+        data = text_data(path, "topic", text_col="text", label_delim="|", valid_col="is_valid")
     assert data.task.classes == ("food", "music", "sport")
 
 
@@ -163,10 +163,10 @@ def test_a_validation_mark_left_unused_gets_a_hint(tmp_path: Path) -> None:
     with pytest.warns(
         UserWarning, match=r"column 'is_valid' looks like a mark of validation rows.*--valid-col is_valid"
     ):
-        text_data(path, "review", "sentiment")
+        text_data(path, "sentiment", text_col="review")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        data = text_data(path, "review", "sentiment", valid_col="is_valid")
+        data = text_data(path, "sentiment", text_col="review", valid_col="is_valid")
     assert len(data.texts["valid"]) == 12  # type: ignore[attr-defined]
 
 
@@ -182,12 +182,14 @@ def test_a_rare_class_drawn_whole_into_validation_is_kept_for_training() -> None
     with pytest.warns(
         UserWarning, match=r"drew every row of class\(es\) 'weather'; one row of each was moved"
     ):
-        data = text_data(frame, "text", "topic", seed=seed)
+        data = text_data(frame, "topic", text_col="text", seed=seed)
     assert data.task.classes == ("food", "music", "sport", "weather")
     assert "rain and wind all week" in data.texts["train"]  # type: ignore[attr-defined]
     assert len(data.texts["train"]) + len(data.texts["valid"]) == 41  # type: ignore[attr-defined]
     with pytest.raises(DataError, match=r"valid texts: target values \['weather'\] were not seen"):
-        text_data(frame, "text", "topic", splits=(range(36), range(36, 41)))  # a split of one's own is kept
+        text_data(
+            frame, "topic", text_col="text", splits=(range(36), range(36, 41))
+        )  # a split of one's own is kept
 
 
 def _write_texts(root: Path, frame: pd.DataFrame) -> None:
@@ -257,7 +259,7 @@ def test_classes_keeps_the_named_class_folders_and_unlabelled_ones_are_warned_ab
     ):
         text_data(tmp_path / "imdb", classes="pos")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match=r"classes= picks class folders of a folder of texts"):
-        text_data(frame, "review", "sentiment", classes=["neg", "pos"])
+        text_data(frame, "sentiment", text_col="review", classes=["neg", "pos"])
 
 
 def test_show_batch_lists_texts_as_the_model_reads_them_beside_their_labels() -> None:
@@ -266,12 +268,12 @@ def test_show_batch_lists_texts_as_the_model_reads_them_beside_their_labels() ->
     frame = pd.DataFrame(
         {"text": ["The film was GREAT, great fun!", "Dull. Zzyzx."] * 10, "label": ["pos", "neg"] * 10}
     )
-    data = text_data(frame, "text", "label", valid_pct=0, max_len=6)
+    data = text_data(frame, "label", text_col="text", valid_pct=0, max_len=6)
     table = data.show_batch(n=2)  # type: ignore[attr-defined]
     assert table.columns.tolist() == ["tokens", "label"] and table["label"].tolist() == ["pos", "neg"]
     assert table["tokens"][0] == "xxbos xxmaj the film was xxup"  # cut at max_len=6, as the model reads it
     assert table["tokens"][1] == "xxbos xxmaj dull . xxmaj zzyzx"
-    subword = text_data(frame, "text", "label", tokenizer="subword", valid_pct=0.2, seed=0)
+    subword = text_data(frame, "label", text_col="text", tokenizer="subword", valid_pct=0.2, seed=0)
     shown = subword.show_batch(n=3, split="valid")  # type: ignore[attr-defined]
     assert len(shown) == 3 and all(isinstance(tokens, str) and tokens for tokens in shown["tokens"])
     with pytest.raises(ConfigError, match="show_batch: this data has no 'test' split; it has train, valid"):
@@ -279,7 +281,9 @@ def test_show_batch_lists_texts_as_the_model_reads_them_beside_their_labels() ->
 
 
 def test_text_data_subword_and_padded(tmp_path: Path) -> None:
-    data = text_data(sentiment_frame(120), "review", "sentiment", tokenizer="subword", batch_format="padded")
+    data = text_data(
+        sentiment_frame(120), "sentiment", text_col="review", tokenizer="subword", batch_format="padded"
+    )
     tokens, target = next(iter(data.train))
     assert tokens.ndim == 2 and len(tokens) == len(target)
     assert data.recipe.to_dict()["tokenizer"]["kind"] == "subword"  # type: ignore[union-attr]
@@ -290,14 +294,14 @@ def test_missing_text_column_lists_the_columns() -> None:
     with pytest.raises(
         DataError, match=r"text column 'body' not found in the DataFrame; columns are: review, sentiment"
     ):
-        text_data(sentiment_frame(20), "body", "sentiment")
+        text_data(sentiment_frame(20), "sentiment", text_col="body")
 
 
 def test_empty_text_names_the_row_and_can_be_dropped(tmp_path: Path) -> None:
     frame = sentiment_frame(40)
     frame.loc[7, "review"] = "   "
     with pytest.raises(DataError, match=r"is empty in the row at index 7 \(1 row in all\)"):
-        text_data(frame, "review", "sentiment")
+        text_data(frame, "sentiment", text_col="review")
     frame.loc[9, "review"] = None
     path = write_csv(frame, tmp_path / "holes.csv")
     # A file's rows are counted as its reader counts them, from 1 below the header; a blank cell (read as
@@ -305,32 +309,32 @@ def test_empty_text_names_the_row_and_can_be_dropped(tmp_path: Path) -> None:
     with pytest.raises(
         DataError, match=r"'review' in '.*holes\.csv' is empty in data row 8 \(2 rows in all\)"
     ):
-        text_data(path, "review", "sentiment")
+        text_data(path, "sentiment", text_col="review")
     with pytest.warns(
         UserWarning, match=r"dropped 2 of 40 rows of .*holes\.csv.* empty \(the first: data row 8\)"
     ):
-        data = text_data(path, "review", "sentiment", drop_empty=True, valid_pct=0.0)
+        data = text_data(path, "sentiment", text_col="review", drop_empty=True, valid_pct=0.0)
     assert data.train.n_rows == 38  # type: ignore[attr-defined]
 
 
 def test_non_string_texts_and_one_class_target_are_errors() -> None:
     numbers = pd.DataFrame({"text": [1, 2, 3, 4], "label": ["a", "b", "a", "b"]})
     with pytest.raises(DataError, match=r"holds 1 \(int\d*\), not text, in the row at index 0"):
-        text_data(numbers, "text", "label")
+        text_data(numbers, "label", text_col="text")
     one_class = sentiment_frame(20).assign(sentiment="pos")
     with pytest.raises(DataError, match=r"target 'sentiment' has a single class \('pos'\)"):
-        text_data(one_class, "review", "sentiment")
+        text_data(one_class, "sentiment", text_col="review")
 
 
 def test_bad_settings_are_config_errors() -> None:
     with pytest.raises(ConfigError, match="batch_format"):
-        text_data(sentiment_frame(20), "review", "sentiment", batch_format="ragged")
+        text_data(sentiment_frame(20), "sentiment", text_col="review", batch_format="ragged")
     with pytest.raises(
         ConfigError, match=r"^valid_pct must be at least 0 and less than 1, got 1.5; pass e.g. valid_pct=0.2$"
     ):
-        text_data(sentiment_frame(20), "review", "sentiment", valid_pct=1.5)
+        text_data(sentiment_frame(20), "sentiment", text_col="review", valid_pct=1.5)
     with pytest.raises(DataError, match=r"data file .nope\.csv. not found"):
-        text_data("nope.csv", "review", "sentiment")
+        text_data("nope.csv", "sentiment", text_col="review")
 
 
 # Names of text/data.py, lm_learner.py, lm_stream.py and tokenize.py before each was split by concept, by new
@@ -422,12 +426,14 @@ def test_validation_phrases_cut_from_training_sentences_are_warned_of() -> None:
         UserWarning,
         match=r"of the validation texts drawn from the DataFrame appear word for word inside a training text",
     ):
-        text_data(frame, "text", "label", seed=0)
+        text_data(frame, "label", text_col="text", seed=0)
     whole = frame.assign(is_valid=[i % 3 == 0 and i >= 90 for i in range(len(frame))])  # chosen: not drawn
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
-        text_data(frame.iloc[::3], "text", "label", seed=0)  # whole sentences alone: nothing inside another
-        text_data(whole, "text", "label", valid_col="is_valid", seed=0)
+        text_data(
+            frame.iloc[::3], "label", text_col="text", seed=0
+        )  # whole sentences alone: nothing inside another
+        text_data(whole, "label", text_col="text", valid_col="is_valid", seed=0)
 
 
 def test_a_workbook_of_texts_is_read_with_its_texts_as_written(tmp_path: Path) -> None:
@@ -450,13 +456,13 @@ def test_a_misspelt_text_or_target_column_is_answered_with_the_column_meant() ->
 
     frame = pd.DataFrame({"text": ["good film", "bad film"] * 10, "label": ["pos", "neg"] * 10})
     with pytest.raises(DataError, match=r"text column 'Text' not found in .* \(did you mean 'text'\?\)"):
-        text_data(frame, "Text", "label")
+        text_data(frame, "label", text_col="Text")
     with pytest.raises(DataError, match=r"target column 'lable' not found in .* \(did you mean 'label'\?\)"):
-        text_data(frame, "text", "lable")
+        text_data(frame, "lable", text_col="text")
 
 
 def test_the_same_column_as_texts_and_target_is_refused_first() -> None:
     # It warned with five whole reviews quoted as classes ("and 195 more") before the target's own error.
     frame = pd.DataFrame({"text": [f"review number {i}" for i in range(40)], "label": ["pos", "neg"] * 20})
     with pytest.raises(ConfigError, match=r"^text_col and target both name the column 'text': the texts are"):
-        text_data(frame, "text", "text")
+        text_data(frame, "text", text_col="text")

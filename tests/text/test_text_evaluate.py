@@ -157,3 +157,47 @@ def test_folds_over_phrases_of_the_same_sentences_are_warned_of() -> None:
     frame = pd.DataFrame({"text": phrases, "label": rng.choice(["a", "b"], size=len(phrases))})
     with pytest.warns(UserWarning, match="folds drawn at random cannot keep the pieces of one text together"):
         evaluate_texts(frame, target="label", cv=3, epochs=1, baselines=False)
+
+
+#: An AWD-LSTM classifier small enough to train a fold in a second.
+SMALL_AWD_LSTM = {"emb_size": 8, "hidden_size": 16, "n_layers": 1, "head_hidden": 8}
+
+
+def test_the_architecture_learning_rate_and_learner_settings_reach_every_fold() -> None:
+    # evaluate_texts took no architecture or learning rate: what fit_texts(arch=..., lr=...) trains could not be
+    # cross-validated. Each fold's learner is what the keywords ask for, and its settings are those passed.
+    frame = reviews(40)
+    bag = evaluate_texts(frame, text_col="review", target="sentiment", cv=2, epochs=1, baselines=False)
+    assert bag.archs == ["ngram_bag", "ngram_bag"]
+    lstm = evaluate_texts(
+        frame,
+        text_col="review",
+        target="sentiment",
+        cv=2,
+        epochs=1,
+        lr=0.02,
+        arch="awd_lstm",
+        arch_config=SMALL_AWD_LSTM,
+        learner_kwargs={"wd": 0.0},
+        baselines=False,
+    )
+    assert lstm.archs == ["awd_lstm", "awd_lstm"] and lstm.lrs == [0.02, 0.02]
+    fold = TextFold(
+        frame,
+        "review",
+        "sentiment",
+        infer_task(frame["sentiment"]),
+        ["accuracy"],
+        arch="awd_lstm",
+        epochs=1,
+        learner_kwargs={"arch_config": SMALL_AWD_LSTM},
+    )
+    fold(np.arange(0, 20), np.arange(20, 40), 0)
+    assert fold.archs == ["awd_lstm"] and fold.lrs != [0.02]  # no lr: the architecture's default
+
+
+def test_a_bad_architecture_or_learning_rate_stops_before_any_fold() -> None:
+    with pytest.raises(ConfigError, match=r"^unknown text architecture 'lstm'; choose one of: .*ngram_bag"):
+        evaluate_texts(reviews(40), text_col="review", target="sentiment", cv=2, arch="lstm")
+    with pytest.raises(ConfigError, match=r"^lr \(--lr\) must be above 0 and below 10, got -1"):
+        evaluate_texts(reviews(40), text_col="review", target="sentiment", cv=2, lr=-1)

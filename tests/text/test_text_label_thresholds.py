@@ -123,8 +123,10 @@ def test_thresholds_are_kept_at_half_when_asked() -> None:
 
 def test_multilabel_defaults_use_tokens_alone_and_more_epochs() -> None:
     frame = tagged_frame(200, seed=3)
-    assert text_data(frame, "text", "tags", label_delim=";").recipe.ngrams == MULTILABEL_NGRAMS == 1
+    assert text_data(frame, "tags", text_col="text", label_delim=";").recipe.ngrams == MULTILABEL_NGRAMS == 1
     frame["loud"] = frame["tags"].str.contains("loud")
-    assert text_data(frame, "text", "loud").recipe.ngrams == SMALL_CORPUS_NGRAMS == 2  # 200 texts: few tokens
+    assert (
+        text_data(frame, "loud", text_col="text").recipe.ngrams == SMALL_CORPUS_NGRAMS == 2
+    )  # 200 texts: few tokens
     assert default_epochs(1000, "multilabel") == MULTILABEL_MIN_EPOCHS
     assert default_epochs(1000) == 3

@@ -74,7 +74,7 @@ def test_pair_features_tell_shared_words_from_those_one_side_holds() -> None:
 
 def test_text_data_joins_the_fields_and_the_recipe_reads_each_alone() -> None:
     frame = sentence_pairs(200)
-    data = text_data(frame, "sentence1,sentence2", "label", batch_format="padded", seed=0)
+    data = text_data(frame, "label", text_col="sentence1,sentence2", batch_format="padded", seed=0)
     recipe = data.recipe
     assert recipe.fields == ("sentence1", "sentence2") and recipe.input_columns == ["sentence1", "sentence2"]
     assert data.texts["train"][0].count(FIELD_SEP) == 1
@@ -108,11 +108,11 @@ def test_an_empty_field_is_named_by_its_column_and_row() -> None:
     with pytest.raises(
         DataError, match=r"text column 'sentence2' in the DataFrame is empty in the row at index 5"
     ):
-        text_data(frame, ["sentence1", "sentence2"], "label")
+        text_data(frame, "label", text_col=["sentence1", "sentence2"])
     frame.loc[7, "sentence1"] = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        data = text_data(frame, ["sentence1", "sentence2"], "label", drop_empty=True)
+        data = text_data(frame, "label", text_col=["sentence1", "sentence2"], drop_empty=True)
     assert sum(len(texts) for texts in data.texts.values()) == 38  # both rows dropped, each warned of
     assert sum("whose text column" in str(w.message) for w in caught) == 2
 
@@ -121,12 +121,12 @@ def test_a_field_holding_the_separator_word_is_refused_by_column() -> None:
     frame = sentence_pairs(40)
     frame.loc[3, "sentence1"] = "a xxfld b"
     with pytest.raises(DataError, match=r"text column 'sentence1' .* holds the word 'xxfld' \(data row 4\)"):
-        text_data(frame, ["sentence1", "sentence2"], "label")
+        text_data(frame, "label", text_col=["sentence1", "sentence2"])
 
 
 def test_a_missing_text_column_is_named() -> None:
     with pytest.raises(DataError, match="sentence3"):
-        text_data(sentence_pairs(40), ["sentence1", "sentence3"], "label")
+        text_data(sentence_pairs(40), "label", text_col=["sentence1", "sentence3"])
 
 
 def test_the_predictor_takes_a_table_or_tuples_of_texts(pair_model: Path) -> None:
@@ -187,7 +187,7 @@ def test_field_parts_cuts_joined_texts_field_by_field() -> None:
 
 
 def test_a_recipe_of_one_field_is_refused() -> None:
-    recipe = text_data(sentence_pairs(40), "sentence1", "label").recipe
+    recipe = text_data(sentence_pairs(40), "label", text_col="sentence1").recipe
     broken = {**recipe.to_dict(), "fields": ["sentence1"]}
     with pytest.raises((ConfigError, ArtifactError), match="two or more column names"):
         TextRecipe.from_dict(broken)
@@ -231,7 +231,12 @@ def test_a_short_text_column_naming_the_label_is_warned_of() -> None:
     with pytest.warns(
         UserWarning, match=r"text column 'file' holds the word '(neg|pos)' on exactly the training rows"
     ):
-        text_data(frame, ["text", "file"], "label", seed=0)
+        text_data(frame, "label", text_col=["text", "file"], seed=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a short column that names nothing is not warned of
-        text_data(frame.assign(file=[f"part_{i % 7}" for i in range(120)]), ["text", "file"], "label", seed=0)
+        text_data(
+            frame.assign(file=[f"part_{i % 7}" for i in range(120)]),
+            "label",
+            text_col=["text", "file"],
+            seed=0,
+        )

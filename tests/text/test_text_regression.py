@@ -62,11 +62,11 @@ def run(frames: dict[str, pd.DataFrame], tmp_path_factory: pytest.TempPathFactor
 
 def test_numbers_not_whole_are_a_regression_and_whole_numbers_stay_classes() -> None:
     frame = scored_reviews(200)
-    assert text_data(frame, "review", "score").task.kind == "regression"
+    assert text_data(frame, "score", text_col="review").task.kind == "regression"
     stars = frame.assign(stars=frame["score"].round().astype(int))
-    assert text_data(stars, "review", "stars").task.kind == "multiclass"  # 1 to 10 stars: classes
-    assert text_data(stars, "review", "stars", task="regression").task.kind == "regression"
-    data = text_data(frame, "review", "score")
+    assert text_data(stars, "stars", text_col="review").task.kind == "multiclass"  # 1 to 10 stars: classes
+    assert text_data(stars, "stars", text_col="review", task="regression").task.kind == "regression"
+    data = text_data(frame, "score", text_col="review")
     trained = data.train.targets.float()
     hints = data.model_hints
     assert hints["target_mean"] == pytest.approx([float(trained.mean())], rel=1e-5)
@@ -81,18 +81,18 @@ def test_many_whole_numbers_read_as_classes_are_said_to_be_perhaps_a_quantity() 
     with pytest.warns(
         UserWarning, match=r"target 'percent' holds \d+ different whole numbers \(\d+ to \d+\), read as"
     ):
-        assert text_data(frame, "review", "percent", valid_pct=0).task.kind == "multiclass"
+        assert text_data(frame, "percent", text_col="review", valid_pct=0).task.kind == "multiclass"
     stars = frame.assign(stars=frame["score"].round().astype(int))
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a few stars are classes, said nothing of
-        text_data(stars, "review", "stars", valid_pct=0)
-        text_data(stars.astype({"stars": str}), "review", "stars", valid_pct=0)
+        text_data(stars, "stars", text_col="review", valid_pct=0)
+        text_data(stars.astype({"stars": str}), "stars", text_col="review", valid_pct=0)
 
 
 def test_a_random_validation_split_of_numbers_moves_no_row_to_training() -> None:
     # Classes move a validation row to training when the draw left a class none; a number is no class.
     frame = scored_reviews(200)
-    data = text_data(frame, "review", "score", valid_pct=0.2, seed=3)
+    data = text_data(frame, "score", text_col="review", valid_pct=0.2, seed=3)
     assert len(data.valid.targets) == 40
 
 
@@ -100,7 +100,7 @@ def test_a_score_that_is_not_a_number_is_refused_naming_it() -> None:
     frame = scored_reviews(50).astype({"score": object})
     frame.loc[7, "score"] = "about six"
     with pytest.raises(DataError, match=r"target 'score' holds 1 cell of text, e.g. 'about six'"):
-        text_data(frame, "review", "score", task="regression")
+        text_data(frame, "score", text_col="review", task="regression")
 
 
 def test_the_bag_learns_the_score_and_answers_in_its_units(run: Any, frames: dict[str, pd.DataFrame]) -> None:
@@ -131,7 +131,7 @@ def test_the_ulmfit_classifier_learns_a_regression_too(frames: dict[str, pd.Data
         frames["train"].iloc[:600],
         text_col="review",
         target="score",
-        model="ulmfit",
+        arch="ulmfit",
         epochs=6,
         lr=1e-2,
         arch_config=config,

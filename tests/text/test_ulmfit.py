@@ -17,7 +17,7 @@ from trainwell.text.ulmfit import AWDLSTMClassifier, gradual_unfreezing, lm_voca
 def _classifier_data(lm_dir: Path) -> trainwell.DataBundle:
     frame = sentiment_frame(240, seed=0)
     return text_data(
-        frame, "review", "sentiment", vocab=lm_vocab(lm_dir), batch_format="padded", batch_size=16
+        frame, "sentiment", text_col="review", vocab=lm_vocab(lm_dir), batch_format="padded", batch_size=16
     )
 
 
@@ -123,11 +123,11 @@ def test_a_subword_language_model_starts_a_classifier_that_reads_its_pieces(
     frame = sentiment_frame(240, seed=0)
     with pytest.raises(ConfigError, match=r"reads subword pieces, not words; .*tokenizer=lm_tokenizer"):
         lm_vocab(subword_lm_dir)
-    words = text_data(frame, "review", "sentiment", batch_format="padded")
+    words = text_data(frame, "sentiment", text_col="review", batch_format="padded")
     with pytest.raises(ConfigError, match=r"reads subword pieces .* tokenizer=lm_tokenizer\(lm_dir\)"):
         text_classifier_learner(words, "ulmfit", pretrained=subword_lm_dir)
     data = text_data(
-        frame, "review", "sentiment", tokenizer=lm_tokenizer(subword_lm_dir), batch_format="padded"
+        frame, "sentiment", text_col="review", tokenizer=lm_tokenizer(subword_lm_dir), batch_format="padded"
     )
     learn = text_classifier_learner(data, "ulmfit", pretrained=subword_lm_dir, progress=False)
     _metadata, state = trainwell.core.artifact.read_artifact(subword_lm_dir)  # type: ignore[attr-defined]
@@ -138,7 +138,7 @@ def test_a_subword_language_model_starts_a_classifier_that_reads_its_pieces(
         frame,
         text_col="review",
         target="sentiment",
-        model="ulmfit",
+        arch="ulmfit",
         pretrained=subword_lm_dir,
         epochs=1,
         progress=False,
@@ -168,7 +168,9 @@ def test_export_and_predict_a_ulmfit_classifier(lm_dir: Path, tmp_path: Path) ->
 
 
 def test_a_different_vocabulary_is_a_clear_error(lm_dir: Path) -> None:
-    data = text_data(sentiment_frame(120, seed=0), "review", "sentiment", batch_format="padded", min_freq=1)
+    data = text_data(
+        sentiment_frame(120, seed=0), "sentiment", text_col="review", batch_format="padded", min_freq=1
+    )
     with pytest.raises(ConfigError, match="vocab=lm_vocab"):
         text_classifier_learner(data, "awd_lstm", pretrained=lm_dir, progress=False)
 
@@ -236,7 +238,7 @@ def test_a_pretrained_language_model_with_the_fast_model_is_refused_before_any_w
         "--pretrained starts an AWD-LSTM classifier from a language model's encoder; the fast model (a bag of "
         "n-grams) has none: pass --model ulmfit with it"
     )
-    data = text_data(sentiment_frame(40, seed=0), "review", "sentiment", vocab=lm_vocab(lm_dir))
+    data = text_data(sentiment_frame(40, seed=0), "sentiment", text_col="review", vocab=lm_vocab(lm_dir))
     with pytest.raises(
         ConfigError, match=r"the fast model \(a bag of n-grams\) has none: pass arch='ulmfit'"
     ):

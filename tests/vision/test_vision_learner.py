@@ -285,7 +285,9 @@ def test_fine_tune_from_a_model_directory_keeps_its_architecture_at_another_size
     from trainwell.text import text_classifier_learner, text_data
 
     texts = pd.DataFrame({"text": ["good film", "bad film"] * 10, "label": ["pos", "neg"] * 10})
-    text_classifier_learner(text_data(texts, "text", "label"), progress=False).export(tmp_path / "text")
+    text_classifier_learner(text_data(texts, "label", text_col="text"), progress=False).export(
+        tmp_path / "text"
+    )
     with pytest.raises(ConfigError, match=r"holds a text model, not an image model"):
         vision_learner(target, pretrained=tmp_path / "text", progress=False)
 

@@ -112,7 +112,7 @@ def tune_texts(
         storage=storage,
         study_name=study_name,
     )
-    data = text_data(source, text_col, target, seed=seed, batch_format="bag", **data_kwargs)
+    data = text_data(source, target, text_col=text_col, seed=seed, batch_format="bag", **data_kwargs)
     if data.task.kind not in ("binary", "multiclass", "multilabel", "regression"):
         raise ConfigError(
             f"tune_texts searches text classifiers and regressions; the target is {data.task.kind}"

@@ -402,12 +402,12 @@ class TabularRecipe:
             if len(free_text) == 1:
                 fix = (
                     f" Column '{free_text[0]}' is free text, for a text model: pass --text {free_text[0]} (Python: "
-                    f"text_data(source, '{free_text[0]}', target))."
+                    f"text_data(source, target, text_col='{free_text[0]}'))."
                 )
             elif free_text:
                 fix = (
                     f" Columns {', '.join(free_text)} are free text, for a text model of each row's texts as one "
-                    f"example: pass --text {','.join(free_text)} (Python: text_data(source, {free_text!r}, target))."
+                    f"example: pass --text {','.join(free_text)} (Python: text_data(source, target, text_col={free_text!r}))."
                 )
             else:
                 fix = " Add feature columns."

@@ -68,9 +68,9 @@ __all__ = [
 
 def text_data(
     source: str | Path | pd.DataFrame,
-    text_col: str | Sequence[str] = "text",
     target: str | Sequence[str] | None = None,
-    *,
+    *old_order: str | Sequence[str] | None,
+    text_col: str | Sequence[str] = "text",
     valid_pct: float = 0.2,
     valid_col: str | None = None,
     splits: tuple[Sequence[int], Sequence[int]] | None = None,
@@ -104,10 +104,16 @@ def text_data(
             file per class holding a text a line, its label the part of its name that differs (rt-polarity's
             ``rt-polarity.pos`` and ``.neg``; see :func:`read_text_folder`; its table has the columns ``text`` and
             ``label``).
-        text_col: the column holding the texts; or several columns (a list, or names joined by commas), each
-            row's texts then read as one example, tokenised field by field (a pair of sentences: MRPC's
-            ``["sentence1", "sentence2"]``, SNLI's premise and hypothesis; see :mod:`trainwell.text.fields`).
         target: the label column (or several 0/1 columns for multi-label); a folder's is its folders' names.
+            Second by position, as in ``tabular_data(source, target)`` and ``image_data(source, labels)``.
+        old_order: the order before, ``text_data(source, text_col, target)``, is still read so, with a
+            ``DeprecationWarning`` that gives the call in the new order: three values by position can mean
+            nothing else. (Two by position, ``text_data(df, "review")``, name the target; that call used to
+            stop for want of one, so no working call changed meaning.)
+        text_col: the column holding the texts (default ``"text"``); or several columns (a list, or names
+            joined by commas), each row's texts then read as one example, tokenised field by field (a pair of
+            sentences: MRPC's ``["sentence1", "sentence2"]``, SNLI's premise and hypothesis; see
+            :mod:`trainwell.text.fields`).
         valid_pct: share of rows held out at random (when neither ``valid_col`` nor ``splits`` is given).
         valid_col: a true/false column marking validation rows.
         splits: explicit ``(train_rows, valid_rows)`` positions.
@@ -144,6 +150,8 @@ def text_data(
         names: the names of every column, in order, of a CSV / TSV ``source`` (and ``test``) without a header
             row (GoEmotions' ``train.tsv``: ``["text", "labels", "id"]``); its first line is then a row of data.
     """
+    if old_order:
+        target, text_col = _read_old_order(target, old_order, text_col)
     check_settings(valid_pct, batch_size)
     from trainwell.core.archives import unpacked
 
@@ -268,6 +276,40 @@ def _bundle(
     return TextDataBundle(
         task, loaders["train"], loaders.get("valid"), loaders.get("test"), recipe, "text", hints, texts=texts
     )
+
+
+def _read_old_order(
+    second: str | Sequence[str] | None,
+    rest: tuple[str | Sequence[str] | None, ...],
+    text_col: str | Sequence[str],
+) -> tuple[str | Sequence[str] | None, str | Sequence[str]]:
+    """``(target, text_col)`` of a call in the order before, ``text_data(source, text_col, target)``, with a
+    ``DeprecationWarning`` that writes the call in the new order; anything else given by position is refused."""
+    from trainwell.core.warn import warn
+
+    if len(rest) > 1:
+        raise ConfigError(
+            f"text_data takes 2 values by position (source, target), got {2 + len(rest)}; pass text_col= and "
+            "the other settings by keyword"
+        )
+    if second is None:  # text_data(source, None, "label"): None is no column of texts
+        raise ConfigError(
+            "text_data(source, None, ...): the second value by position is the target; pass "
+            "text_data(source, target, text_col=...)"
+        )
+    if text_col != "text":
+        raise ConfigError(
+            f"text_col= given twice: as {text_col!r} and by position as {second!r} (the order before, "
+            f"text_data(source, text_col, target)); pass text_data(source, target, text_col=...)"
+        )
+    target = rest[0]
+    warn(
+        f"text_data(source, {second!r}, {target!r}) is the order before: the target now comes second, as in "
+        f"tabular_data(source, target); write text_data(source, {target!r}, text_col={second!r}). The old order "
+        "is still read, for now",
+        DeprecationWarning,
+    )
+    return target, second
 
 
 def _read_folder(

@@ -44,16 +44,22 @@ class TextFold:
     target: str | list[str]
     task: Task
     metric_names: Sequence[str]
-    model: str = "fast"
+    arch: str = "fast"
     epochs: int | None = None
     seed: int = 0
     label_delim: str | None = None
+    lr: float | None = None
+    arch_config: dict[str, Any] | None = None
+    #: More :func:`~trainwell.text.text_classifier_learner` settings, as ``fit_texts(learner_kwargs=)`` takes them.
+    learner_kwargs: dict[str, Any] | None = None
     #: The fields it appends to once per fold, gathered from every process under torchrun (evaluate.spread).
-    per_fold: ClassVar[tuple[str, ...]] = ("vocabularies", "lrs", "predictions")
+    per_fold: ClassVar[tuple[str, ...]] = ("vocabularies", "lrs", "predictions", "archs")
     #: Per fold: the vocabulary fitted on that fold's training texts (proof of no leakage across folds).
     vocabularies: list[frozenset[str]] = field(default_factory=list)
     lrs: list[float] = field(default_factory=list)
     predictions: list[tuple[np.ndarray, torch.Tensor, torch.Tensor]] = field(default_factory=list)
+    #: The registered architecture each fold's learner built (``"fast"`` is ``ngram_bag``).
+    archs: list[str] = field(default_factory=list)
 
     def __call__(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
         from trainwell.evaluate import score
@@ -63,8 +69,11 @@ class TextFold:
             self.frame,
             text_col=self.text_col,
             target=self.target,
-            model=self.model,
+            arch=self.arch,
             epochs=self.epochs,
+            lr=self.lr,
+            arch_config=self.arch_config,
+            learner_kwargs=self.learner_kwargs,
             seed=self.seed + fold,
             task=self.task.kind,
             splits=(train.tolist(), valid.tolist()),
@@ -78,6 +87,7 @@ class TextFold:
         self.vocabularies.append(frozenset(run.data.recipe.vocab))  # type: ignore[union-attr]
         self.lrs.append(float(run.lr))
         self.predictions.append((valid, preds, targets))
+        self.archs.append(str((run.learn.model_spec or {}).get("name", self.arch)))
         return score(preds, targets, self.task.kind, self.metric_names, self.task.target_names)
 
 
@@ -296,6 +306,10 @@ def evaluate_texts(
     cv: int = 5,
     seed: int = 0,
     epochs: int | None = None,
+    lr: float | None = None,
+    arch: str = "fast",
+    arch_config: dict[str, Any] | None = None,
+    learner_kwargs: dict[str, Any] | None = None,
     baselines: bool = True,
     task: str | None = None,
     label_delim: str | None = None,
@@ -324,6 +338,12 @@ def evaluate_texts(
             random).
         seed: seeds the folds and every model.
         epochs: passes per fold (default: chosen from the fold's size, as ``fit_texts`` does).
+        lr: the peak learning rate (default: the architecture's, as ``fit_texts`` takes it).
+        arch: the model cross-validated, as ``fit_texts(arch=)`` takes it: ``"fast"`` (the n-gram bag) or a
+            registered text architecture (``"awd_lstm"``, trained from scratch: a language model's encoder is
+            ``fit_texts(pretrained=)``'s, which folds do not take). Each fold's is in ``Evaluation.archs``.
+        arch_config, learner_kwargs: the architecture's settings (``{"hidden_size": 256}``) and more
+            :func:`~trainwell.text.text_classifier_learner` ones (``wd``...), as ``fit_texts`` takes them.
         baselines: also cross-validate the baselines.
         task: override the inferred task (``binary``, ``multiclass``, ``multilabel``, ``regression``); numbers,
             some not whole, are a regression (against the mean and TF-IDF + ridge regression), whole numbers
@@ -353,8 +373,14 @@ def evaluate_texts(
     from trainwell.evaluate.compare import evaluation_metrics
     from trainwell.evaluate.evaluation import Evaluation, check_settings
     from trainwell.evaluate.spread import cross_validate_spread
+    from trainwell.learner.run_files import check_fit_settings
+    from trainwell.text.learner import resolve_arch
 
     fold_seconds = check_settings(cv, epochs, time_budget)
+    check_fit_settings(
+        epochs, lr, None
+    )  # a bad lr or architecture stops here, before the baselines and the folds
+    resolve_arch(arch)
     frame, targets, labels, resolved, columns = _labelled_texts(
         source, text_col, target, task, label_delim, encoding, encoding_errors, names
     )
@@ -385,9 +411,13 @@ def evaluate_texts(
         targets[0] if len(targets) == 1 else targets,
         resolved,
         metric_names,
+        arch=arch,
         epochs=epochs,
         seed=seed,
         label_delim=label_delim,
+        lr=lr,
+        arch_config=arch_config,
+        learner_kwargs=learner_kwargs,
     )
     texts = texts_of.astype(str).tolist()
     model, others = cross_validate_spread(
@@ -409,4 +439,5 @@ def evaluate_texts(
         fold.lrs,
         predictions=fold.predictions,
         unit="texts",
+        archs=fold.archs,
     )

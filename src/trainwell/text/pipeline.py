@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trainwell.callbacks.budget import TimeBudget, start_budget
+from trainwell.core.errors import ConfigError
+from trainwell.core.renamed import renamed_keyword
 from trainwell.core.seeding import seed_everything
 from trainwell.distributed import maybe_distribute
 from trainwell.learner.label_thresholds import choose_label_thresholds
@@ -59,7 +61,7 @@ def fit_texts(
     text_col: str | Sequence[str] = "text",
     target: str | list[str] | None = None,
     out: str | Path | None = None,
-    model: str = "fast",
+    arch: str = "fast",
     epochs: int | None = None,
     lr: float | None = None,
     seed: int = 0,
@@ -87,7 +89,9 @@ def fit_texts(
             list, or names joined by commas) make each row's texts one example, a pair of sentences
             (:func:`~trainwell.text.text_data`).
         out: the model directory to write (checked before any work).
-        model: ``"fast"`` (the n-gram bag) or a registered text architecture.
+        arch: ``"fast"`` (the n-gram bag) or a registered text architecture (``"ulmfit"``...), named
+            ``arch`` as in the other ``fit_*`` and ``evaluate_*`` calls; ``model=``, its name before, still
+            works, with a ``DeprecationWarning``.
         epochs, lr: training length and peak learning rate (defaults suit the architecture).
         seed: controls the split, the initialisation and the batch order.
         valid_pct, valid_col, task, batch_size, test: see :func:`~trainwell.text.text_data`. The test texts
@@ -95,7 +99,7 @@ def fit_texts(
             thresholds: ``run.learn.test_scores``, kept in the model directory (``trainwell info`` shows them).
         metrics: metric names, functions ``fn(preds, targets) -> float`` or Metric objects (see
             :class:`~trainwell.learner.Learner`); ``None``: the task's defaults, ``[]``: none.
-        pretrained: a language-model directory: the classifier (``model="ulmfit"``) starts from its encoder and
+        pretrained: a language-model directory: the classifier (``arch="ulmfit"``) starts from its encoder and
             vocabulary and is trained by gradual unfreezing (ULMFiT).
         tune_thresholds: for multilabel targets with validation rows, choose each label's decision threshold
             on those rows after training (:func:`~trainwell.learner.label_thresholds.tune_label_thresholds`); the
@@ -108,12 +112,13 @@ def fit_texts(
         **data_kwargs: more :func:`~trainwell.text.text_data` settings (``label_delim``, ``ngrams``,
             ``tokenizer``, ``drop_empty``...).
     """
+    arch = renamed_keyword(data_kwargs, "model", "arch", arch, "fast", "fit_texts")
     check_fit_settings(epochs, lr, out)
     budget = start_budget(time_budget)
-    arch = resolve_arch(model)
+    arch = resolve_arch(arch)
     seed_everything(seed)
     batch_format = models.entry(arch).metadata.get("batch_format", "bag")
-    refuse_bag_pretrained(batch_format, pretrained, "model")
+    refuse_bag_pretrained(batch_format, pretrained, "arch")
     if pretrained is not None and "vocab" not in data_kwargs and "tokenizer" not in data_kwargs:
         from trainwell.text.ulmfit import lm_text_settings
 
@@ -121,8 +126,8 @@ def fit_texts(
         data_kwargs.update(lm_text_settings(pretrained))
     data = text_data(
         source,
-        text_col,
         target,
+        text_col=text_col,
         valid_pct=valid_pct,
         valid_col=valid_col,
         task=task,
@@ -132,15 +137,15 @@ def fit_texts(
         batch_format=batch_format,
         **data_kwargs,
     )
+    options = dict(learner_kwargs or {})
+    if arch_config is not None:
+        if "arch_config" in options:
+            raise ConfigError(
+                "arch_config is given twice, as arch_config= and in learner_kwargs=: pass it once"
+            )
+        options["arch_config"] = arch_config
     learn = text_classifier_learner(
-        data,
-        arch,
-        pretrained=pretrained,
-        arch_config=arch_config,
-        lr=lr,
-        metrics=metrics,
-        progress=progress,
-        **(learner_kwargs or {}),
+        data, arch, pretrained=pretrained, lr=lr, metrics=metrics, progress=progress, **options
     )
     maybe_distribute(learn)
     chosen_lr = lr or learn.lr

@@ -1,0 +1,15 @@
+"""The one-call functions name a setting alike across applications: the architecture is ``arch`` in every
+``fit_*`` and ``evaluate_*`` call (a notebook's user guesses it once)."""
+
+from __future__ import annotations
+
+import inspect
+
+import trainwell
+
+
+def test_every_one_call_function_names_the_architecture_arch() -> None:
+    # fit_texts(model=) was the odd one out: fit_table, fit_images, fit_ratings and fit_tagger take arch=.
+    for name in ("fit_texts", "evaluate_texts", "evaluate_table", "evaluate_images", "evaluate_ratings"):
+        parameters = inspect.signature(getattr(trainwell, name)).parameters
+        assert "arch" in parameters and "model" not in parameters, name
