@@ -138,3 +138,25 @@ def test_users_whose_held_out_item_no_fold_trained_on_are_not_counted_as_ranked(
         "implicit feedback: 480 interactions, 58 users ranked once each (2 more held out, on items their fold "
         "never trained on)" in " ".join(result.output.split())
     )
+
+
+def test_the_architecture_and_its_settings_reach_every_fold() -> None:
+    # evaluate_ratings took no arch: collab_nn, or EASE on interactions, could not be cross-validated.
+    frame = low_rank_ratings(0).frame
+    default = evaluate_ratings(frame, cv=2, epochs=1, baselines=False)
+    assert default.archs == ["dot_bias", "dot_bias"] and default.lrs[0] != 0.02
+    mlp = evaluate_ratings(frame, cv=2, epochs=1, arch="collab_nn", lr=0.02, baselines=False)
+    assert mlp.archs == ["collab_nn", "collab_nn"] and mlp.lrs == [0.02, 0.02]
+    assert not np.allclose(mlp.model.values("rmse"), default.model.values("rmse"))
+    ranked = evaluate_ratings(grouped_interactions(), cv=2, arch="ease", baselines=False)
+    assert ranked.archs == ["ease", "ease"] and ranked.model.values("hit@10").min() > 0.9
+
+
+def test_an_architecture_that_cannot_fit_the_table_stops_before_any_fold() -> None:
+    frame = low_rank_ratings(0).frame
+    with pytest.raises(
+        ConfigError, match=r"^arch='tabular_mlp' is not a recommender's architecture; use one of: collab_nn"
+    ):
+        evaluate_ratings(frame, cv=2, arch="tabular_mlp")
+    with pytest.raises(ConfigError, match=r"^arch='ease' ranks items from interactions .* pass implicit=True"):
+        evaluate_ratings(frame, cv=2, arch="ease")

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,47 @@ if TYPE_CHECKING:
     from trainwell.evaluate.evaluation import Evaluation
 
 
+@dataclass(frozen=True)
+class FitSettings:
+    """What :func:`evaluate_ratings` passes on to each fold's :func:`~trainwell.collab.fit_ratings`: the
+    architecture and the settings fit takes beside it (``None``: fit's default)."""
+
+    arch: str = "dot_bias"
+    n_factors: int = 50
+    lr: float | None = None
+    wd: float | None = None
+
+    def keywords(self) -> dict[str, Any]:
+        return {"arch": self.arch, "n_factors": self.n_factors, "lr": self.lr, "wd": self.wd}
+
+
+def built_arch(learn: Any, asked: str) -> str:
+    """The registered architecture ``learn``'s model was built as (what was ``asked`` for, where it keeps none)."""
+    spec = getattr(learn, "model_spec", None) or {}
+    return str(spec.get("name", asked))
+
+
+def check_arch(arch: str, implicit: bool) -> None:
+    """Refuse an architecture that is no recommender, or EASE for ratings, before any fold trains."""
+    from trainwell.core.errors import ConfigError
+    from trainwell.models.registry import list_models, models
+
+    names = [name for name in list_models() if models.entry(name).metadata.get("application") == "collab"]
+    if arch not in names:
+        raise ConfigError.worded(
+            lambda say: (
+                f"{say('arch', arch)} is not a recommender's architecture; use one of: {', '.join(names)}"
+            )
+        )
+    if arch == "ease" and not implicit:
+        raise ConfigError.worded(
+            lambda say: (
+                f"{say('arch', 'ease')} ranks items from interactions (implicit feedback) and cannot predict "
+                f"ratings; pass {say('implicit', True)}, or choose dot_bias for ratings"
+            )
+        )
+
+
 @dataclass
 class RatingsFold:
     """A fold function for :func:`trainwell.evaluate.cross_validate` that trains a recommender."""
@@ -42,10 +83,14 @@ class RatingsFold:
     metric_names: Sequence[str]
     epochs: int | None = None
     seed: int = 0
+    #: The model and its settings, as :func:`~trainwell.collab.fit_ratings` takes them.
+    settings: FitSettings = field(default_factory=FitSettings)
     #: The fields it appends to once per fold, gathered from every process under torchrun (evaluate.spread).
-    per_fold: ClassVar[tuple[str, ...]] = ("lrs", "predictions")
+    per_fold: ClassVar[tuple[str, ...]] = ("lrs", "predictions", "archs")
     lrs: list[float] = field(default_factory=list)
     predictions: list[tuple[np.ndarray, torch.Tensor, torch.Tensor]] = field(default_factory=list)
+    #: The architecture each fold's learner built.
+    archs: list[str] = field(default_factory=list)
 
     def __call__(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
         from trainwell.collab.pipeline import fit_ratings
@@ -62,11 +107,13 @@ class RatingsFold:
             task=self.task.kind,
             splits=(train.tolist(), valid.tolist()),
             progress=False,
+            **self.settings.keywords(),
         )
         preds, targets = run.learn.get_preds()
         assert targets is not None
         self.lrs.append(float(run.lr))
         self.predictions.append((valid, preds, targets))
+        self.archs.append(built_arch(run.learn, self.settings.arch))
         return score(preds, targets, self.task.kind, self.metric_names)
 
 
@@ -115,9 +162,13 @@ class ImplicitFold:
     time: str | None
     epochs: int | None = None
     seed: int = 0
+    #: The model and its settings, as :func:`~trainwell.collab.fit_ratings` takes them.
+    settings: FitSettings = field(default_factory=FitSettings)
     #: The fields it appends to once per fold, gathered from every process under torchrun (evaluate.spread).
-    per_fold: ClassVar[tuple[str, ...]] = ("lrs", "baselines", "ranked")
+    per_fold: ClassVar[tuple[str, ...]] = ("lrs", "baselines", "ranked", "archs")
     lrs: list[float] = field(default_factory=list)
+    #: The architecture each fold's learner built.
+    archs: list[str] = field(default_factory=list)
     baselines: dict[str, list[dict[str, float]]] = field(default_factory=dict)
     #: Users each fold ranked: its held-out ones, less those whose item (or who) its training rows never saw.
     ranked: list[int] = field(default_factory=list)
@@ -136,9 +187,11 @@ class ImplicitFold:
             seed=self.seed + fold,
             splits=(train.tolist(), valid.tolist()),
             progress=False,
+            **self.settings.keywords(),
         )
         row = run.learn.history[-1]
         self.lrs.append(float(run.lr))
+        self.archs.append(built_arch(run.learn, self.settings.arch))
         rankings = [
             cb for cb in run.learn.callbacks if isinstance(cb, RankingMetrics) and "model" in cb.ranks
         ]
@@ -197,9 +250,10 @@ def evaluate_interactions(
     source: str,
     time: str | None = None,
     fold_seconds: float | None = None,
+    settings: FitSettings | None = None,
 ) -> Evaluation:
     """Cross-validate an implicit-feedback recommender over users (see the module docstring); with
-    ``fold_seconds``, each fold trains within them."""
+    ``fold_seconds``, each fold trains within them; ``settings``: the model, as ``fit_ratings`` takes it."""
     from trainwell.collab.data import interaction_times, latest_per_pair, ratings_data
     from trainwell.data.task import Task
     from trainwell.distributed.spread import spread_processes
@@ -214,7 +268,9 @@ def evaluate_interactions(
     frame = frame.iloc[keep].reset_index(drop=True)
     times = None if times is None else times[keep]
     splits = user_folds(frame, user_col, times, cv, seed)
-    fold = ImplicitFold(frame, user_col, item_col, time, epochs=epochs, seed=seed)
+    fold = ImplicitFold(
+        frame, user_col, item_col, time, epochs=epochs, seed=seed, settings=settings or FitSettings()
+    )
     # the baselines come with each fold's run
     model, _ = cross_validate_spread(
         fold, splits, seed=seed, processes=spread_processes(), fold_seconds=fold_seconds
@@ -230,7 +286,7 @@ def evaluate_interactions(
         f" ({held - ranked} more held out, on items their fold never trained on)" if ranked < held else ""
     )
     subject = f"implicit feedback: {len(frame)} interactions, {ranked} users ranked once each{unranked}"
-    return Evaluation(task, len(frame), model, others, fold.lrs, subject=subject)
+    return Evaluation(task, len(frame), model, others, fold.lrs, subject=subject, archs=fold.archs)
 
 
 def evaluate_ratings(
@@ -243,6 +299,10 @@ def evaluate_ratings(
     cv: int = 5,
     seed: int = 0,
     epochs: int | None = None,
+    lr: float | None = None,
+    arch: str = "dot_bias",
+    n_factors: int = 50,
+    wd: float | None = None,
     baselines: bool = True,
     task: str | None = None,
     encoding: str = "utf-8",
@@ -261,6 +321,12 @@ def evaluate_ratings(
         cv: number of folds, at least 2.
         seed: seeds the folds and every model.
         epochs: passes per fold (default: chosen from the fold's size, as ``fit_ratings`` does).
+        lr, wd: the peak learning rate and weight decay (default: those measured on MovieLens, as
+            ``fit_ratings`` takes them).
+        arch: the model cross-validated, as ``fit_ratings(arch=)`` takes it: ``"dot_bias"`` (matrix
+            factorisation with biases), ``"collab_nn"``, or ``"ease"`` for interactions. Each fold's is in
+            ``Evaluation.archs``.
+        n_factors: the width of ``dot_bias``'s factors.
         baselines: also cross-validate the baselines (the global mean and user + item biases; popularity and
             EASE for interactions).
         task: override the inferred task of the ratings (``regression`` or ``binary``).
@@ -290,8 +356,11 @@ def evaluate_ratings(
     from trainwell.evaluate.compare import evaluation_metrics
     from trainwell.evaluate.evaluation import Evaluation, check_settings
     from trainwell.evaluate.spread import cross_validate_spread
+    from trainwell.learner.run_files import check_fit_settings
 
     fold_seconds = check_settings(cv, epochs, time_budget)
+    check_fit_settings(epochs, lr, None)
+    settings = FitSettings(arch, n_factors, lr, wd)
     name = str(source) if not isinstance(source, pd.DataFrame) else "the ratings table"
     frame = (
         source
@@ -299,6 +368,7 @@ def evaluate_ratings(
         else read_ratings_named(ratings_source(source), names, encoding, encoding_errors)  # ml-100k/: u.data
     )
     user_col, item_col, rating_col = find_rating_columns(frame, user, item, rating, name, implicit=implicit)
+    check_arch(arch, implicit=rating_col is None)
     if rating_col is None:
         if task is not None:
             raise ConfigError.worded(
@@ -323,13 +393,14 @@ def evaluate_ratings(
             baselines=baselines,
             source=name,
             fold_seconds=fold_seconds,
+            settings=settings,
         )
     columns = (user_col, item_col, rating_col)
     # The whole table through the builder once: every check (missing ids, text ratings...) before any fold.
     resolved = ratings_data(frame, user=user_col, item=item_col, rating=rating_col, task=task).task
     splits = fold_indices(np.zeros(len(frame)), cv, seed, False, keyword="cv")
     metric_names = evaluation_metrics(metrics, resolved)
-    fold = RatingsFold(frame, columns, resolved, metric_names, epochs=epochs, seed=seed)
+    fold = RatingsFold(frame, columns, resolved, metric_names, epochs=epochs, seed=seed, settings=settings)
     model, others = cross_validate_spread(
         fold,
         splits,
@@ -340,4 +411,6 @@ def evaluate_ratings(
         processes=spread_processes(),
         fold_seconds=fold_seconds,
     )
-    return Evaluation(resolved, len(frame), model, others, fold.lrs, predictions=fold.predictions)
+    return Evaluation(
+        resolved, len(frame), model, others, fold.lrs, predictions=fold.predictions, archs=fold.archs
+    )
