@@ -177,11 +177,19 @@ def test_mistakes_are_one_line_that_names_the_fix(models: dict[str, Path]) -> No
         "target column 'y' not found in '" in lines[3]
         and "unlabelled.csv': compare needs labelled rows" in lines[3]
     )
-    assert "A is a binary of 'y' (no, yes) but B is a multiclass of 'k'" in lines[4]
+    mlp, gbdt, positive_no = (f"'{models[name]}'" for name in ("mlp", "gbdt", "positive_no"))
+    assert (
+        f"A {mlp} is a binary of 'y' (no, yes) but B '{models['classes_gbdt']}' is a multiclass of 'k'"
+        in lines[4]
+    )
     assert "same --target" in lines[4]
     assert (
-        "A scores 'yes' as the positive class but B scores 'no'" in lines[5] and "--positive yes" in lines[5]
+        f"A {gbdt} scores 'yes' as the positive class but B {positive_no} scores 'no'" in lines[5]
+        and "--positive yes" in lines[5]
     )
-    assert "trainwell compare supports table models" in lines[6] and "an image model" in lines[6]
+    assert (
+        f"A {mlp} is a table model but B '{as_images}' is an image model: compare judges two models"
+        in lines[6]
+    )
     assert "--metric 'rmse' does not score a binary evaluation" in lines[7]
     assert "--json" in lines[8] and "is a directory" in lines[8]

@@ -1,9 +1,10 @@
-"""``trainwell compare MODEL_A MODEL_B --data labelled.csv``: is B really better than A on these rows, or is the
+"""``trainwell compare MODEL_A MODEL_B --data labelled``: is B really better than A on these examples, or is the
 difference noise?
 
-Both model directories are scored on the same labelled rows as ``trainwell report`` scores one (the same reading,
-checks and predictions); the statistics are :mod:`trainwell.evaluate.paired`'s. Registered on the main command
-line by ``app.command("compare")(compare)``. Heavy imports (torch, pandas) happen inside the command so that
+Both model directories are scored on the same labelled examples as ``trainwell report`` scores one (the same
+reading, checks and predictions: rows of a table, texts, images, rated pairs; :mod:`trainwell.cli._compared`); the
+statistics are :mod:`trainwell.evaluate.paired`'s. Registered on the main command line by
+``app.command("compare")(compare)``. Heavy imports (torch, pandas) happen inside the command so that
 ``trainwell --help`` stays instant.
 """
 
@@ -17,20 +18,31 @@ import typer
 from trainwell.cli import _options as option
 from trainwell.cli._common import MAX_SEED, check_json_out, guarded, out_console, unpacked_data
 
-#: The applications whose models compare reads labelled rows for.
-SUPPORTED = "table models (binary, multiclass, multi-label, regression)"
+#: The models compare reads labelled examples for.
+SUPPORTED = (
+    "classifiers and regressions of tables, texts and images (binary, multiclass, multi-label, regression) and "
+    "ratings models"
+)
+#: The applications of :data:`SUPPORTED` (a text application's language models and taggers are not).
+APPLICATIONS = ("tabular", "text", "vision", "collab")
+#: The tasks of :data:`SUPPORTED`.
+TASKS = ("binary", "multiclass", "multilabel", "regression")
 
 
 def compare(
     model_a: Annotated[
         Path, typer.Argument(help="Model directory A (the reference), written by `trainwell fit`.")
     ],
-    model_b: Annotated[Path, typer.Argument(help="Model directory B (the challenger), for the same target.")],
+    model_b: Annotated[
+        Path, typer.Argument(help="Model directory B (the challenger), of the same kind and target.")
+    ],
     data: Annotated[
         Path,
         typer.Option(
-            help="Labelled rows neither model trained on, target column included (CSV, TSV or Parquet), or a "
-            "folder of splits (its test split is read)."
+            help="Labelled examples neither model trained on, as `trainwell report --data` reads them: a table "
+            "(CSV, TSV or Parquet) with the target column; for text classifiers also a folder of class folders of "
+            ".txt files; for image models a folder of class folders or a CSV of paths and labels; or a folder of "
+            "splits (its test split is read)."
         ),
     ],
     metric: Annotated[
@@ -55,12 +67,15 @@ def compare(
     encoding: option.DataEncoding = "utf-8",
     encoding_errors: option.EncodingErrors = "strict",
     names: option.Names = None,
+    path_col: option.PathCol = None,
+    label_col: option.LabelCol = None,
 ) -> None:
-    """Compare two models on the same labelled rows: each metric for A and B, the difference B - A with a 95%
+    """Compare two models on the same labelled examples: each metric for A and B, the difference B - A with a 95%
     paired bootstrap interval, and a verdict.
 
-    The same resampled rows score both models, so what makes a row easy or hard cancels out. A difference whose
-    interval holds 0 is no clear difference. Classifiers also get McNemar's test on their right decisions."""
+    Tables, texts, images and ratings. The same resampled examples score both models, so what makes an example
+    easy or hard cancels out. A difference whose interval holds 0 is no clear difference. Classifiers also get
+    McNemar's test on their right decisions."""
 
     def run() -> None:
         from trainwell.cli._early import check_text_options, need_data, need_model_directory, peek_metadata
@@ -72,6 +87,7 @@ def compare(
         metadata = peek_metadata(model_a), peek_metadata(model_b)
         for name, path, found in zip("AB", (model_a, model_b), metadata, strict=True):
             refuse_unsupported(name, path, found)
+        refuse_other_kinds(model_a, model_b, metadata)
         check_json_out(json_out, "compare.json")
         if metric:
             from trainwell.core.metric_names import check_metric_names
@@ -79,6 +95,7 @@ def compare(
             check_metric_names(metric)
         nonlocal data  # an archive: what it holds, unpacked; a folder of splits: its test split
         data = unpacked_data(data)  # type: ignore[assignment]
+        application = metadata[0].get("application") or metadata[1].get("application")
         if data.is_dir():
             from trainwell.cli._splits import held_out_split
 
@@ -87,7 +104,11 @@ def compare(
             stored = (metadata[0].get("training") or {}).get("header_names")
             listed = names if names is not None or not stored else ",".join(map(str, stored))
             data, _ = held_out_split(data, listed, encoding, encoding_errors, targets=targets)
-        need_data(data, "table")
+        refuse_unread_options(application, metadata[0])
+        if application == "vision":
+            need_data(data, "images")
+        else:  # a text classifier's folder of class folders: its files are the texts
+            need_data(data, "corpus" if application == "text" and data.is_dir() else "table")
         compared = score_both(metadata[0])
         show(compared)
         if json_out is not None:
@@ -96,43 +117,61 @@ def compare(
             write_text_atomic(json_out, to_json(compared))
             out_console.print(f"wrote {json_out}", soft_wrap=True, markup=False, highlight=False)
 
-    def score_both(metadata: dict[str, Any]) -> Any:
-        """Both models' predictions of the rows of ``data``, compared (:class:`PairedComparison`)."""
-        import warnings
+    def refuse_unread_options(application: str | None, metadata: dict[str, Any]) -> None:
+        """Refuse --path-col and --label-col but for image models judged on a CSV, and --names for images."""
+        from trainwell.cli._unread import model_words, refuse_for
 
-        from trainwell.cli._common import header_names, say_warning
-        from trainwell.data.io import read_table
+        given = {"--path-col": path_col is not None, "--label-col": label_col is not None}
+        columns = "image models judged on a CSV of paths and labels"
+        if application != "vision":
+            refuse_for(given, {"--path-col": columns, "--label-col": columns}, model_words(metadata))
+            return
+        refuse_for({"--names": names is not None}, {"--names": "tables and texts"}, "image models")
+        if data.is_dir():  # its labels are its class folders
+            columns = "a CSV of paths and labels"
+            refuse_for(
+                given,
+                {"--path-col": columns, "--label-col": columns},
+                f"a folder of class folders ('{data}')",
+            )
+
+    def score_both(metadata: dict[str, Any]) -> Any:
+        """Both models' predictions of the examples of ``data``, compared (:class:`PairedComparison`)."""
+        from trainwell.cli._common import header_names
+        from trainwell.cli._compared import judged_examples
         from trainwell.evaluate.compare import evaluation_metrics
         from trainwell.evaluate.paired import compare_predictions
         from trainwell.export.predictor import load
-        from trainwell.report.build import _targets, _training_overlap
 
-        predictors = [load_table_model(load, path) for path in (model_a, model_b)]
-        check_same_task(predictors[0].task, predictors[1].task)
-        listed = header_names(names, metadata, data, encoding)  # --names, or those of A's training file
-        frame = read_table(data, names=listed, encoding=encoding, encoding_errors=encoding_errors)
-        frame = frame.reset_index(drop=True)
-        need_labels(predictors[0].task.target_names, frame, data)
-        targets = [_targets(predictor, frame, str(data)) for predictor in predictors]
-        for name, predictor in zip("AB", predictors, strict=True):
-            with warnings.catch_warnings():  # its own warning speaks of a report: said here, naming the model
-                warnings.simplefilter("ignore", UserWarning)
-                overlap = _training_overlap(predictor.metadata, frame)
-            if overlap:
-                say_warning(f"model {name}: {overlap.removeprefix('Warning: ')}")
+        paths = (model_a, model_b)
+        predictors = (load_model(load, model_a), load_model(load, model_b))
+        check_same_task(predictors[0].task, predictors[1].task, paths)
+        judged = judged_examples(
+            predictors,
+            paths,
+            data,
+            # --names, or those of A's training file
+            names=None
+            if predictors[0].application == "vision"
+            else header_names(names, metadata, data, encoding),
+            path_col=path_col,
+            label_col=label_col,
+            encoding=encoding,
+            encoding_errors=encoding_errors,
+        )
         task = predictors[0].task
         chosen = evaluation_metrics(metric, task)
         compared = compare_predictions(
             task.kind,
-            predictors[0].predict_proba(frame),
-            predictors[1].predict_proba(frame),
-            targets[0],
+            judged.probabilities[0],
+            judged.probabilities[1],
+            judged.targets,
             chosen,
             thresholds=(predictors[0].task.decision_threshold, predictors[1].task.decision_threshold),
             n_boot=resamples,
             seed=seed,
         )
-        return compared, task
+        return compared, task, judged
 
     def show(found: Any) -> None:
         from rich.table import Table
@@ -140,15 +179,17 @@ def compare(
         from trainwell.cli._common import fold_cells
         from trainwell.core.numbers import figure
 
-        compared, task = found
+        compared, task, judged = found
         out_console.print(
             f"A = {model_a}, B = {model_b}: {task.kind} models of {', '.join(map(repr, task.target_names))}, "
-            f"judged on the same {compared.n_rows:,} labelled rows of {data}",
+            f"judged on the same {compared.n_rows:,} labelled {judged.unit} of {judged.where}",
             soft_wrap=True,
             markup=False,
             highlight=False,
         )
-        table = Table(title=f"B - A, 95% paired bootstrap interval over rows ({compared.n_boot:,} resamples)")
+        table = Table(
+            title=f"B - A, 95% paired bootstrap interval over {judged.unit} ({compared.n_boot:,} resamples)"
+        )
         for column in ("metric", "A", "B", "B - A", "95% interval", "verdict"):
             table.add_column(column, justify="left" if column in ("metric", "verdict") else "right")
         for row in compared.metrics:
@@ -166,16 +207,20 @@ def compare(
             )
         out_console.print(fold_cells(table))
         if compared.mcnemar is not None:
-            out_console.print(compared.mcnemar.sentence(), soft_wrap=True, markup=False, highlight=False)
+            out_console.print(
+                compared.mcnemar.sentence(unit=judged.unit), soft_wrap=True, markup=False, highlight=False
+            )
 
     def to_json(found: Any) -> str:
         import json
 
-        compared, task = found
+        compared, task, judged = found
         document = {
             "model_a": str(model_a),
             "model_b": str(model_b),
             "data": str(data),
+            "examples": judged.where,
+            "unit": judged.unit,
             "target_names": list(task.target_names),
             **compared.to_dict(),
         }
@@ -185,11 +230,14 @@ def compare(
 
 
 def refuse_unsupported(name: str, path: Path, metadata: dict[str, Any]) -> None:
-    """Refuse, before the imports, a model of a kind compare does not read labelled rows for."""
+    """Refuse, before the imports, a model of a kind compare does not read labelled examples for: a language
+    model, a tagger."""
+    from trainwell.cli._early import model_kind
     from trainwell.core.errors import ConfigError
 
-    application = metadata.get("application")
-    if metadata and application != "tabular":
+    if metadata and (
+        metadata.get("application") not in APPLICATIONS or model_kind(metadata) not in ("rows", "vision")
+    ):
         from trainwell.cli._unread import model_words
 
         raise ConfigError(
@@ -198,27 +246,37 @@ def refuse_unsupported(name: str, path: Path, metadata: dict[str, Any]) -> None:
         )
 
 
-def load_table_model(load: Any, path: Path) -> Any:
-    """The predictor of the model directory ``path``, refused unless it is a table model of a supported task."""
+def refuse_other_kinds(model_a: Path, model_b: Path, metadata: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """Refuse, before the imports, two models of different kinds (a text classifier and a table model): they
+    read different examples, so no example scores both."""
+    from trainwell.cli._unread import model_words
     from trainwell.core.errors import ConfigError
-    from trainwell.tabular.predictor import TabularPredictor
+
+    first, second = metadata
+    if first and second and first.get("application") != second.get("application"):
+        raise ConfigError(
+            f"A '{model_a}' is {model_words(first)} but B '{model_b}' is {model_words(second)}: compare judges two "
+            "models of the same kind and target on the same examples; compare models fitted on the same data"
+        )
+
+
+def load_model(load: Any, path: Path) -> Any:
+    """The predictor of the model directory ``path``, refused unless it is of a supported kind and task."""
+    from trainwell.core.errors import ConfigError
 
     predictor = load(path)
     kind = getattr(getattr(predictor, "task", None), "kind", None)
-    if not isinstance(predictor, TabularPredictor) or kind not in (
-        "binary",
-        "multiclass",
-        "multilabel",
-        "regression",
-    ):
+    if getattr(predictor, "application", None) not in APPLICATIONS or kind not in TASKS:
         raise ConfigError(
             f"trainwell compare supports {SUPPORTED}; '{path}' is not one (a {kind or 'model'} of another kind)"
         )
     return predictor
 
 
-def check_same_task(first: Any, second: Any) -> None:
-    """Refuse two models that do not predict the same thing: another target, kind of task or set of classes."""
+def check_same_task(first: Any, second: Any, paths: tuple[Path, Path]) -> None:
+    """Refuse two models that do not predict the same thing: another target, kind of task or set of classes
+    (``paths``: the models' directories, A's then B's, named by the refusal)."""
+    a, b = (f"'{path}'" for path in paths)
     from trainwell.core.errors import ConfigError
 
     def described(task: Any) -> str:
@@ -229,37 +287,27 @@ def check_same_task(first: Any, second: Any) -> None:
         return f"{task.kind} of {targets}{classes}"
 
     fix = "compare models fitted on the same target (fit both with the same --target and --task)"
-    if tuple(first.target_names) != tuple(second.target_names) or first.kind != second.kind:
-        raise ConfigError(f"A is a {described(first)} but B is a {described(second)}; {fix}")
+    # A binary and a multiclass model of one target: their label sets differ, said as such.
+    single_label = {first.kind, second.kind} <= {"binary", "multiclass"}
+    if tuple(first.target_names) != tuple(second.target_names) or (
+        first.kind != second.kind and not single_label
+    ):
+        raise ConfigError(f"A {a} is a {described(first)} but B {b} is a {described(second)}; {fix}")
     if first.kind == "regression":
         return
-    if set(map(str, first.classes)) != set(map(str, second.classes)):
+    if set(map(str, first.classes)) != set(map(str, second.classes)) or first.kind != second.kind:
         raise ConfigError(
-            f"A and B know different classes of {first.target_names[0]!r}: A {', '.join(map(str, first.classes))}; "
+            f"A {a} and B {b} know different classes of {first.target_names[0]!r}: A {', '.join(map(str, first.classes))}; "
             f"B {', '.join(map(str, second.classes))}; {fix}, on training data with the same classes"
         )
     if tuple(map(str, first.classes)) != tuple(map(str, second.classes)):
         if first.kind == "binary":
             raise ConfigError(
-                f"A scores {first.classes[1]!r} as the positive class but B scores {second.classes[1]!r}: their "
+                f"A {a} scores {first.classes[1]!r} as the positive class but B {b} scores {second.classes[1]!r}: their "
                 f"roc_auc and f1 measure different things; refit one with --positive {first.classes[1]}"
             )
         raise ConfigError(
-            f"A and B order the classes of {first.target_names[0]!r} differently "
+            f"A {a} and B {b} order the classes of {first.target_names[0]!r} differently "
             f"({', '.join(map(str, first.classes))} against {', '.join(map(str, second.classes))}); refit one "
             "from the same training file"
-        )
-
-
-def need_labels(target_names: Any, frame: Any, source: Path) -> None:
-    """Refuse rows without the target column(s): compare needs labelled rows."""
-    from trainwell.core.errors import DataError
-    from trainwell.data.io import list_columns
-
-    absent = [name for name in target_names if name not in frame.columns]
-    if absent:
-        raise DataError(
-            f"target column {', '.join(map(repr, absent))} not found in '{source}': compare needs labelled rows "
-            f"(the models' target beside their inputs), such as a held-out split. Columns are: "
-            f"{list_columns([str(column) for column in frame.columns])}"
         )

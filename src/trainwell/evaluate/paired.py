@@ -1,4 +1,4 @@
-"""Two models judged on the same labelled rows: is B really better than A, or is the difference noise?
+"""Two models judged on the same labelled rows (of a table, texts, images...): is B really better than A, or is the difference noise?
 
 Both models' predictions of the same rows are scored by the same metric functions
 (:mod:`trainwell.metrics.functional`, each model at its own decision threshold). The difference B - A gets a
@@ -99,18 +99,21 @@ class McNemar:
     p_exact: float
     p_mid: float
 
-    def sentence(self, alpha: float = 0.05) -> str:
+    def sentence(self, alpha: float = 0.05, unit: str = "rows") -> str:
         """The test in plain words, e.g. ``"A alone is right on 12 rows, B alone on 30: McNemar exact p =
-        0.0076 (mid-p 0.0054); the decisions differ beyond chance"``."""
+        0.0076 (mid-p 0.0054); the decisions differ beyond chance"`` (``unit``: what the examples are, ``texts``,
+        ``images``...)."""
         if self.a_only + self.b_only == 0:
-            return "A and B are right and wrong on exactly the same rows: McNemar's test has nothing to weigh"
+            return (
+                f"A and B are right and wrong on exactly the same {unit}: McNemar's test has nothing to weigh"
+            )
         reading = (
             f"{'B' if self.b_only > self.a_only else 'A'} decides right more often beyond chance"
             if self.p_mid < alpha
             else "no clear difference in right decisions"
         )
         return (
-            f"A alone is right on {self.a_only:,} rows, B alone on {self.b_only:,}: McNemar exact p = "
+            f"A alone is right on {self.a_only:,} {unit}, B alone on {self.b_only:,}: McNemar exact p = "
             f"{self.p_exact:.4g} (mid-p {self.p_mid:.4g}); {reading}"
         )
 
