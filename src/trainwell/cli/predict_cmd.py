@@ -64,7 +64,8 @@ def predict(
         str | None,
         typer.Option(
             help="Tables (a CSV of image paths too): comma-separated input columns to copy into the output before "
-            "the predictions, e.g. an ID (PassengerId)."
+            "the predictions, e.g. an ID (PassengerId). The training target, when the model names its codes "
+            "(--label-names), is copied as those names, as the predictions are."
         ),
     ] = None,
     names: option.Names = None,
@@ -103,8 +104,11 @@ def predict(
     with the training preprocessing.
 
     A text model reads a table with the training text column, or one text per line of a .txt file or of
-    standard input (DATA '-'). A language model scores texts (one per line of a .txt file or of standard input, or a
-    table's 'text' column): how likely it finds each, as its log-probability and perplexity.
+    standard input (DATA '-'): blank lines are skipped and counted on standard error, and the column 'line' gives
+    each answer's line. A multi-label model's rows with no label over its threshold are counted too
+    (--at-least-one gives them their likeliest label). A language model scores texts (one per line of a .txt file
+    or of standard input, or a table's 'text' column): how likely it finds each, as its log-probability and
+    perplexity.
     """
 
     def run() -> None:
@@ -424,10 +428,13 @@ def _kept_labels_named(predictions: Any, task: Any, kept: list[str]) -> Any:
         predictions[name] = predictions[name].map(named)
     if all(predictions[name].astype(str).equals(given[name].astype(str)) for name in targets):
         return given  # written as the names already
-    pairs = ", ".join(f"{code} as {label}" for code, label in list(zip(codes, task.classes, strict=True))[:3])
+    named_codes = list(zip(codes, task.classes, strict=True))
+    pairs = ", ".join(f"{code} as {label}" for code, label in named_codes[:3]) + (
+        " ..." if len(codes) > 3 else ""
+    )
     err_console.print(
         f"note: --keep {', '.join(targets)}: the training target's labels, written as codes, are written as the "
-        f"names the model predicts ({pairs} ...)",
+        f"names the model predicts ({pairs})",
         soft_wrap=True,
         markup=False,
         highlight=False,
