@@ -183,3 +183,19 @@ def test_mismatched_predictions_and_no_resamples_are_refused() -> None:
         compare_predictions("binary", weak, weak, targets, ["accuracy"], n_boot=0)
     with pytest.raises(ConfigError, match="same rows"):
         mcnemar([True, False], [True])
+
+
+def test_mcnemar_sentence_names_the_examples_and_counts_one_in_the_singular() -> None:
+    # compare says texts or images for those models; "1 texts" read as a slip.
+    one = mcnemar([True, False, False], [False, True, True])
+    assert one.sentence(unit="texts").startswith(
+        "A alone is right on 1 text, B alone on 2: McNemar exact p = "
+    )
+    assert mcnemar([True] * 3, [True] * 3).sentence(unit="images") == (
+        "A and B are right and wrong on exactly the same images: McNemar's test has nothing to weigh"
+    )
+    assert (
+        mcnemar([True, True], [False, False])
+        .sentence()
+        .startswith("A alone is right on 2 rows, B alone on 0")
+    )

@@ -113,7 +113,7 @@ class McNemar:
             else "no clear difference in right decisions"
         )
         return (
-            f"A alone is right on {self.a_only:,} {unit}, B alone on {self.b_only:,}: McNemar exact p = "
+            f"A alone is right on {_counted(self.a_only, unit)}, B alone on {self.b_only:,}: McNemar exact p = "
             f"{self.p_exact:.4g} (mid-p {self.p_mid:.4g}); {reading}"
         )
 
@@ -300,3 +300,8 @@ def compare_predictions(
 def _finite(value: float) -> float | None:
     """``value``, or ``None`` for JSON where it is not a number."""
     return value if math.isfinite(value) else None
+
+
+def _counted(count: int, unit: str) -> str:
+    """``"12 texts"``, ``"1 text"``: ``count`` of ``unit`` (a plural: rows, texts, images, ratings)."""
+    return f"{count:,} {unit.removesuffix('s') if count == 1 else unit}"
