@@ -259,9 +259,10 @@ class Task:
         """Activated outputs -> labels (a list per row for multilabel, floats for regression).
 
         ``at_least_one`` (multilabel only; off by default): a row whose every label falls short of its
-        threshold gets its likeliest label instead of none (GoEmotions: about one test text in twenty gets no
-        label at the tuned thresholds), as for a user who needs one answer a row. Rows with a label over the
-        threshold are decoded as without it.
+        threshold gets its likeliest label instead of none, for a user who needs one answer a row; rows with a
+        label over its threshold are decoded as without it. The likeliest is the highest probability, not the
+        label nearest its threshold: on GoEmotions' test texts left without a label (6.7%, fast bag model, 30 s)
+        it is one of the text's true labels in 31% of them, the highest probability over threshold in 28%.
         """
         if self.kind == "binary":
             positive = (probabilities.reshape(-1) >= self.threshold).tolist()
