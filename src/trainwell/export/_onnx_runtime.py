@@ -89,7 +89,8 @@ def import_onnxruntime() -> Any:
 def open_session(ort: Any, path: Path, *, threads: int | None) -> Any:
     options = ort.SessionOptions()
     # Errors only: onnxruntime's graph-optimiser notes (ANSI-coloured, about names inside a subgraph) reached
-    # every export, predict and serve of a text model as if something were wrong.
+    # every export, predict and serve of a text model as if something were wrong. The graphs exported now draw
+    # none (the bag of n-grams is no longer a loop: export._traceable); a model.onnx exported before still does.
     options.log_severity_level = 3
     if threads is not None:
         options.intra_op_num_threads = threads

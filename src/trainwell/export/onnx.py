@@ -71,6 +71,7 @@ from trainwell.export._onnx_runtime import (
     run_onnx_tokens,
     unit_pixels,
 )
+from trainwell.export._traceable import traceable_layers
 from trainwell.export.onnx_predictor import OnnxPredictor
 from trainwell.export.predictor import load, refuse_generic
 
@@ -281,7 +282,8 @@ def export_onnx(
     try:
         example = check.part(0, 2)
         outputs = check.output_names or (output_name(_task_of(predictor)),)
-        _torch_export(exported, example, check.input_names, temp_path, opset, check.axes, outputs)
+        with traceable_layers(exported):  # a bag of ragged texts as a running sum, not a loop over the texts
+            _torch_export(exported, example, check.input_names, temp_path, opset, check.axes, outputs)
         stamp(temp_path, describe(predictor, application))  # the file says what its outputs mean
         session = open_session(ort, temp_path, threads=torch.get_num_threads())
         if check.compare is not None:
