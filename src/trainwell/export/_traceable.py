@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TypeGuard
 
 import torch
 import torch.nn.functional as F
@@ -70,7 +71,7 @@ class RunningSumBag(nn.Module):
         return pooled.to(bag.weight.dtype)
 
 
-def _swappable(module: nn.Module) -> bool:
+def _swappable(module: nn.Module) -> TypeGuard[nn.EmbeddingBag]:
     """A bag this form computes exactly: summed or averaged rows (a maximum has no running form), no
     renormalisation of the rows it reads (``max_norm`` rewrites the weights as it goes)."""
     return type(module) is nn.EmbeddingBag and module.mode in ("sum", "mean") and module.max_norm is None
