@@ -67,6 +67,32 @@ def test_the_plan_uses_the_budget_and_the_schedule_ends_annealed() -> None:
     )
 
 
+def test_a_fit_cut_early_in_its_first_epoch_says_how_little_it_trained() -> None:
+    # PTB in a minute on two cores: 3 of 230 batches, then the validation pass. The one row of the history was
+    # read as "1 epoch": 0.013 epochs was taken for the whole number 0, so for no cut at all.
+    clock = Clock()
+    data = regression_data(2_000, batch_size=15)  # 1,500 training rows: 100 batches an epoch
+    learn = linear_learner(data)
+    budget = TimeBudget(3.5, clock=clock)
+    learn.fit_one_cycle(10, 0.1, callbacks=[budget, Ticks(clock, valid=0.0)])
+    assert learn.iteration == 3 and len(learn.history) == 1
+    assert budget.epochs_trained() == pytest.approx(0.03)
+    assert budget.trained() == "0.03 epochs (3 of 100 batches)"
+    assert budget.summary().startswith("the 3.5s budget trained 0.03 of the 10 epochs planned")
+
+
+def test_several_fits_count_every_batch_not_the_rows() -> None:
+    # Gradual unfreezing: a whole stage, then 2 batches of the next fit: two history rows, 1.5 epochs' worth.
+    clock = Clock()
+    learn, budget = timed_learner(), TimeBudget(6.6, clock=clock)
+    learn.fit_one_cycle(1, 0.1, callbacks=[budget, Ticks(clock, valid=0.0)])
+    assert budget.epochs_trained() is None  # one whole epoch: the history's row says it
+    learn.fit_one_cycle(10, 0.1, callbacks=[budget, Ticks(clock, valid=0.0)])
+    assert len(learn.history) == 2 and [fit["trained_batches"] for fit in budget.fits] == [4, 2]
+    assert budget.epochs_trained() == pytest.approx(1.5)
+    assert budget.trained() == "1.5 epochs (6 batches, 4 an epoch)"
+
+
 def test_a_cut_fit_would_have_stopped_at_the_peak() -> None:
     # What the budget avoids: the same 17 batches of a 100-epoch schedule end during its warm-up.
     learn, ticks = timed_learner(), Ticks(Clock())

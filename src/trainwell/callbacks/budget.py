@@ -27,6 +27,7 @@ from trainwell.callbacks._validate import positive_number
 from trainwell.core.duration import DURATION_EXAMPLES as DURATION_EXAMPLES
 from trainwell.core.duration import parse_duration
 from trainwell.core.errors import ConfigError
+from trainwell.core.numbers import format_epochs
 from trainwell.learner.events import Callback, CancelFit, CancelTrain
 
 if TYPE_CHECKING:
@@ -151,6 +152,11 @@ class TimeBudget(Callback):
             pending = 0.0
         return max(0.0, self.seconds - self.used - pending)
 
+    def clock(self) -> float:
+        """The budget's clock now (``time.perf_counter``'s, or the one a test passed), for work that keeps to a
+        share of the budget (a language model's validation pass: ``text.lm_callbacks.BudgetedValidation``)."""
+        return self._clock()
+
     def start(self) -> TimeBudget:
         """Count from now, the time between fits included: the fits then end within ``seconds`` of this call.
 
@@ -168,12 +174,31 @@ class TimeBudget(Callback):
         self._next_share = min(1.0, positive_number(self.name, "fraction", fraction, example="0.25"))
 
     def epochs_trained(self) -> float | None:
-        """Epochs' worth of batches the one fit it cut within an epoch trained (``1.2``); ``None`` when it used
-        several fits, did not cut the fit, or the fit ended on an epoch's end (the history's rows say it)."""
-        if len(self.fits) != 1 or not self.fits[0]["shortened"] or not self.fits[0]["batches_per_epoch"]:
+        """Epochs' worth of batches the fits trained (``4.25``; ``0.03`` for 40 batches of an epoch of 1,327),
+        when the budget cut a fit within an epoch; ``None`` when the history's rows, one per epoch begun, already
+        say it (no fit was cut, or each ended within :data:`WHOLE_EPOCH_SLACK` of an epoch's end).
+
+        Every fit counts: gradual unfreezing's whole first stage and 7 batches of the next are ``1.01`` epochs,
+        though the history holds two rows. (A fit cut a few batches into its first epoch was once said to have
+        trained "1 epoch", its one row: ``0.03`` was read as the whole number 0, so as no cut at all.)"""
+        if not any(fit["shortened"] for fit in self.fits):
             return None
-        done = self.fits[0]["trained_batches"] / self.fits[0]["batches_per_epoch"]
-        return done if abs(done - round(done)) > 0.05 else None
+        done = sum(fit["trained_batches"] / max(1, fit["batches_per_epoch"]) for fit in self.fits)
+        rows = sum(_epochs_begun(fit) for fit in self.fits)
+        return None if abs(done - rows) <= WHOLE_EPOCH_SLACK else done
+
+    def trained(self) -> str | None:
+        """What the fits trained, in words for a summary, when the history's rows would not say it (see
+        :meth:`epochs_trained`): ``"0.03 epochs (40 of 1,327 batches)"``, ``"2.3 epochs (3,052 batches, 1,327 an
+        epoch)"``; ``None`` when they do."""
+        done = self.epochs_trained()
+        if done is None:
+            return None
+        batches = sum(fit["trained_batches"] for fit in self.fits)
+        per_epoch = self.fits[-1]["batches_per_epoch"]
+        if done < 1:
+            return f"{format_epochs(done)} epochs ({batches:,} of {per_epoch:,} batches)"
+        return f"{format_epochs(done)} epochs ({batches:,} batches, {per_epoch:,} an epoch)"
 
     def summary(self) -> str:
         """One sentence on what the budget did over the fits that used it."""
@@ -196,7 +221,7 @@ class TimeBudget(Callback):
         per_epoch = self.fits[-1]["batches_per_epoch"]
         if len(self.fits) == 1 and per_epoch:
             done, asked = trained / per_epoch, planned / per_epoch
-            what = f"{done:.1f} of the {asked:g} epochs planned"
+            what = f"{format_epochs(done)} of the {asked:g} epochs planned"
         else:
             what = f"{trained:,} of the {planned:,} batches planned"
         said = f"the {budget} budget trained {what} (the schedule was fitted to it) in {format_duration(seconds)}"
@@ -362,6 +387,7 @@ class TimeBudget(Callback):
                 "trained_batches": learn.iteration,
                 "batches_per_epoch": self._per_epoch,
                 "seconds": seconds,
+                "epochs_begun": _rows_of_this_fit(learn),  # one history row per epoch begun
                 # The fit ended because the budget's plan did (a fit stopped early by another callback, as
                 # EarlyStopping does, was not), or the budget left no time to start it.
                 "shortened": (learn.iteration >= learn.n_iterations < self._planned)
@@ -448,6 +474,20 @@ class TimeBudget(Callback):
 
     def __repr__(self) -> str:
         return f"TimeBudget({format_duration(self.seconds)!r})"
+
+
+def _epochs_begun(fit: dict[str, Any]) -> int:
+    """The epochs a fit began (one history row each); fits recorded before it was kept: from its batches."""
+    if "epochs_begun" in fit:
+        return int(fit["epochs_begun"])
+    return math.ceil(fit["trained_batches"] / max(1, fit["batches_per_epoch"]) - WHOLE_EPOCH_SLACK)
+
+
+def _rows_of_this_fit(learn: Learner) -> int:
+    """The history rows the fit that is ending wrote (a resumed one's, those before its checkpoint included)."""
+    recorder = getattr(learn, "recorder", None)
+    fit = getattr(recorder, "fit_count", None)
+    return sum(1 for row in learn.history if row.get("fit") == fit) if fit is not None else 0
 
 
 def _validation_guess(learn: Learner) -> float:

@@ -62,8 +62,8 @@ def show_metrics(learn: Any, console: Console, thresholds: ThresholdSummary | No
     counted = f"{epochs} epoch{'' if epochs == 1 else 's'}"
     budget = getattr(learn, "time_budget", None)
     # A time budget that ended the fit within an epoch: how much was trained, not the rows of the history.
-    done = budget.epochs_trained() if budget is not None else None
-    counted = f"{done:.1f} epochs" if done is not None else counted
+    done = budget.trained() if budget is not None else None  # "0.008 epochs (7 of 825 batches)"
+    counted = done if done is not None else counted
     trained = "" if getattr(learn.model, "closed_form", False) else f", {counted}"
     table = Table(title=f"{title} ({learn.task.kind}{trained}{kept})")
     table.add_column("metric")
@@ -414,7 +414,13 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
     closed_form = arch.get("name") in ("gbdt", "ease")  # fitted in one pass: no epochs, no training loss
     if not closed_form:
         done, rows = training.get("epochs_trained"), training.get("epochs")
-        cut = f"{done:.1f} (the time budget ended epoch {rows} early)" if isinstance(done, float) else None
+        from trainwell.core.numbers import format_epochs  # no torch: `trainwell info` stays quick
+
+        cut = (
+            f"{format_epochs(done)} (the time budget ended epoch {rows} early)"
+            if isinstance(done, float)
+            else None
+        )
         table.add_row("epochs", cut or str(rows))
         table.add_row("training", _steering(training))
         stop = training.get("early_stopping")

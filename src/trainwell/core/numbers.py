@@ -22,3 +22,16 @@ def figure(value: float, decimals: int = 4, signed: bool = False, like: float | 
     if math.isfinite(value) and size >= 1e4:
         return f"{value:{sign},.0f}" if abs(value) < 1e12 else f"{value:{sign}.4g}"
     return f"{value:{sign}.{decimals}f}"
+
+
+def format_epochs(epochs: float) -> str:
+    """A number of epochs for people: one decimal (``"2.3"``), and below one tenth of an epoch one significant
+    digit or two (``"0.03"``, ``"0.008"``), where one decimal would say ``"0.0"`` of a fit that trained.
+
+    Example:
+        >>> format_epochs(2.31), format_epochs(0.31), format_epochs(0.0302), format_epochs(0.0084), format_epochs(3)
+        ('2.3', '0.3', '0.03', '0.008', '3.0')
+    """
+    if 0 < epochs < 0.095:
+        return f"{epochs:.2g}" if epochs >= 0.01 else f"{epochs:.1g}"
+    return f"{epochs:.1f}"
