@@ -15,7 +15,8 @@ from typer.testing import CliRunner, Result
 import trainwell
 from trainwell.cli.evaluate_cmd import evaluate
 from trainwell.core.errors import ConfigError, DataError, UserError
-from trainwell.evaluate.cv import RowBootstrapCVResult
+from trainwell.evaluate.cv import RowBootstrapCVResult, fold_indices
+from trainwell.tabular.evaluation import TabularFold
 
 
 def _table(n: int = 150) -> pd.DataFrame:
@@ -194,3 +195,102 @@ def test_what_the_recipe_meets_is_said_once_not_again_by_the_baselines_layout() 
         trainwell.evaluate_table(frame, "y", cv=2, arch="gbdt")
     said = [str(w.message) for w in caught if "column 'id' left out of the inputs" in str(w.message)]
     assert len(said) == 1, said
+
+
+def test_learner_settings_reach_each_folds_model() -> None:
+    # evaluate_table took no learner_kwargs: the MLP fit_table(learner_kwargs={"layers": [8]}) trains could not be
+    # cross-validated. Each fold's model is built with them.
+    frame = _table(90)
+    result = trainwell.evaluate_table(
+        frame, "y", cv=2, epochs=1, lr=1e-2, arch="mlp", learner_kwargs={"layers": [8], "dropout": 0.0}
+    )
+    assert result.archs == ["tabular_mlp", "tabular_mlp"]
+    fold = TabularFold(
+        frame,
+        "y",
+        trainwell.infer_task(frame["y"]),
+        ["accuracy"],
+        epochs=1,
+        lr=1e-2,
+        learner_kwargs={"layers": [8]},
+    )
+    fold(np.arange(0, 45), np.arange(45, 90), 0)
+    assert fold.specs[0]["name"] == "tabular_mlp" and fold.specs[0]["config"]["layers"] == [8]
+    with pytest.raises(
+        TypeError, match="layer"
+    ):  # passed on to the learner, which names what it does not take
+        trainwell.evaluate_table(
+            frame, "y", cv=2, epochs=1, lr=1e-2, arch="mlp", learner_kwargs={"layer": [8]}
+        )
+
+
+def _grouped(n_groups: int = 24, per_group: int = 5) -> pd.DataFrame:
+    """Rows in groups (a patient's visits): each group's rows share a level that a feature and the label follow."""
+    rng = np.random.default_rng(0)
+    patient = np.repeat([f"p{g}" for g in range(n_groups)], per_group)
+    level = np.repeat(rng.normal(size=n_groups), per_group)
+    return pd.DataFrame(
+        {
+            "patient": patient,
+            "x": np.round(level + rng.normal(scale=0.5, size=len(patient)), 1),
+            "y": np.where(level + rng.normal(scale=0.7, size=len(patient)) > 0, "sick", "well"),
+        }
+    )
+
+
+def test_grouped_folds_keep_each_group_in_one_fold() -> None:
+    frame = _grouped()
+    result = trainwell.evaluate_table(
+        frame, "y", cv=3, epochs=1, lr=1e-2, arch="mlp", groups="patient", baselines=True
+    )
+    seen: set[str] = set()
+    for train, valid in result.model.splits:
+        held = set(frame["patient"].iloc[valid])
+        assert held.isdisjoint(frame["patient"].iloc[train])  # no patient both trained on and scored
+        assert held.isdisjoint(seen)  # and each patient scored in one fold only
+        seen |= held
+    assert seen == set(frame["patient"]) and result.model.stratified
+    # The baselines are scored on the same grouped folds.
+    assert all(
+        np.array_equal(a[1], b[1])
+        for a, b in zip(result.model.splits, result.baselines["majority class"].splits, strict=True)
+    )
+    # One group per row, given as values: the same folds as the column.
+    by_values = trainwell.evaluate_table(
+        frame, "y", cv=3, epochs=1, lr=1e-2, arch="mlp", groups=frame["patient"].to_numpy(), baselines=False
+    )
+    assert all(
+        np.array_equal(a[1], b[1]) for a, b in zip(result.model.splits, by_values.model.splits, strict=True)
+    )
+    # Without groups, random folds split patients across folds: a visit is scored beside its copy trained on.
+    with pytest.warns(UserWarning, match="are exact copies of training rows"):
+        loose = trainwell.evaluate_table(frame, "y", cv=3, epochs=1, lr=1e-2, arch="mlp", baselines=False)
+    assert any(
+        not set(frame["patient"].iloc[valid]).isdisjoint(frame["patient"].iloc[train])
+        for train, valid in loose.model.splits
+    )
+
+
+def test_grouped_folds_of_a_regression_are_whole_groups_of_about_equal_size() -> None:
+    groups = np.repeat(np.arange(10), [9, 8, 7, 6, 5, 4, 3, 2, 1, 1])
+    folds = fold_indices(np.zeros(len(groups)), 3, seed=1, stratified=False, groups=groups)
+    assert sorted(np.concatenate([valid for _, valid in folds]).tolist()) == list(range(len(groups)))
+    assert all(np.intersect1d(groups[train], groups[valid]).size == 0 for train, valid in folds)
+    assert max(len(v) for _, v in folds) - min(len(v) for _, v in folds) <= 2
+
+
+def test_bad_groups_are_refused_before_any_fold() -> None:
+    frame = _grouped(n_groups=4)
+    with pytest.raises(DataError, match=r"^groups='patients' is not a column of the table \(did you mean"):
+        trainwell.evaluate_table(frame, "y", cv=2, groups="patients")
+    with pytest.raises(
+        DataError, match=r"^groups holds 3 values for the 20 rows of the table; pass one group"
+    ):
+        trainwell.evaluate_table(frame, "y", cv=2, groups=["a", "b", "c"])
+    with pytest.raises(
+        DataError, match=r"^the rows fall in 4 groups, fewer than the 5 folds of cv=5: .* pass cv=4 or less"
+    ):
+        trainwell.evaluate_table(frame, "y", cv=5, groups="patient")
+    gaps = frame.assign(patient=frame["patient"].where(frame.index % 7 != 0))
+    with pytest.raises(DataError, match=r"^groups is missing for 3 of the 20 rows cross-validated"):
+        trainwell.evaluate_table(gaps, "y", cv=2, groups="patient")

@@ -2,6 +2,9 @@
 scores others; this module draws the folds and summarises the scores with intervals.
 
 Folds come from scikit-learn (``StratifiedKFold`` for classes, ``KFold`` otherwise), shuffled from ``seed``.
+Grouped folds (``groups=``: a patient's rows, a user's sessions) keep every group in one fold, so no fold is
+scored on a group it trained on: ``StratifiedGroupKFold`` for classes, else the groups dealt, largest first, to
+the fold with the fewest rows (:func:`group_fold_indices`).
 Applications supply the fold function (the tabular one builds ``tabular_data(df, target, splits=...)``, so the
 preprocessing is fitted on each fold's training rows only).
 """
@@ -373,6 +376,7 @@ def fold_indices(
     stratified: bool = True,
     *,
     keyword: str = "k",
+    groups: Sequence[Any] | np.ndarray | None = None,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """``k`` shuffled ``(train_index, valid_index)`` pairs; each row is validated exactly once.
 
@@ -382,7 +386,11 @@ def fold_indices(
         seed: seeds the shuffle.
         stratified: keep each class's share in every fold (classification).
         keyword: the argument ``k`` came from, as an error names it (``"cv"`` from the ``evaluate_*`` calls).
+        groups: one group per row: the rows of a group are validated in the same fold, never split across
+            folds (:func:`group_fold_indices`).
     """
+    if groups is not None:
+        return group_fold_indices(targets, groups, k, seed, stratified, keyword=keyword)
     check_folds(targets, k, stratified, keyword)
     from sklearn.model_selection import KFold, StratifiedKFold
 
@@ -394,6 +402,90 @@ def fold_indices(
     else:
         pairs = KFold(n_splits=k, shuffle=True, random_state=seed).split(placeholder)
     return [(np.asarray(train, dtype=np.int64), np.asarray(valid, dtype=np.int64)) for train, valid in pairs]
+
+
+def group_fold_indices(
+    targets: Sequence[Any] | np.ndarray,
+    groups: Sequence[Any] | np.ndarray,
+    k: int = 5,
+    seed: int = 0,
+    stratified: bool = True,
+    *,
+    keyword: str = "k",
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``k`` ``(train_index, valid_index)`` pairs in which the rows of each group are all validated in one fold.
+
+    Rows of one group (a patient, a user, the photos of one scene) are alike in ways new groups will not be:
+    folds that split a group score the model on what it half saw. With ``stratified``, scikit-learn's
+    ``StratifiedGroupKFold`` (shuffled from ``seed``) keeps the class shares as close as whole groups allow;
+    otherwise the groups, shuffled from ``seed``, are dealt largest first to the fold with the fewest rows
+    (``GroupKFold``'s rule, which scikit-learn shuffles only from 1.6 on).
+
+    Args:
+        targets: one target per row (class labels when ``stratified``).
+        groups: one group per row (any values; missing ones are refused by the caller, which can name them).
+        k, seed, stratified, keyword: as for :func:`fold_indices`.
+
+    Raises:
+        DataError: Fewer groups than folds, or groups that leave a fold without rows.
+
+    Example:
+        >>> folds = group_fold_indices([0, 1] * 6, ["a", "a", "b", "b", "c", "c"] * 2, k=3, stratified=False)
+        >>> sorted(sorted({"abc"[i // 2 % 3] for i in valid}) for _, valid in folds)
+        [['a'], ['b'], ['c']]
+    """
+    import pandas as pd
+
+    n_rows = len(targets)
+    if len(groups) != n_rows:
+        raise ConfigError(f"groups hold {len(groups)} values for {n_rows} rows; pass one group per row")
+    codes, uniques = pd.factorize(pd.Series(np.asarray(groups, dtype=object)), use_na_sentinel=False)
+    n_groups = len(uniques)
+    check_fold_count(k, keyword)
+    if n_groups < k:
+        raise DataError.worded(
+            lambda say: (
+                f"the rows fall in {n_groups} groups, fewer than the {k} folds of {say(keyword, k)}: a group is "
+                f"never split across folds, so each fold needs one of its own; pass {say(keyword, max(2, n_groups))} "
+                "or less, or groups that split the rows finer"
+            )
+        )
+    if stratified:
+        check_folds(targets, k, stratified, keyword)
+        from sklearn.model_selection import StratifiedGroupKFold
+
+        splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
+        pairs = [
+            (np.asarray(train, dtype=np.int64), np.asarray(valid, dtype=np.int64))
+            for train, valid in splitter.split(np.zeros((n_rows, 1)), _keys(targets), codes)
+        ]
+    else:
+        pairs = _dealt_groups(codes, n_groups, k, seed)
+    if any(len(valid) == 0 for _, valid in pairs):
+        raise DataError.worded(
+            lambda say: (
+                f"{say(keyword, k)} left a fold without rows: the {n_groups} groups cannot be dealt into {k} "
+                f"folds of whole groups with every class in each; pass a smaller {say(keyword)}"
+            )
+        )
+    return pairs
+
+
+def _dealt_groups(codes: np.ndarray, n_groups: int, k: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Groups (``codes``: each row's group number) shuffled from ``seed`` and dealt, largest first, each to the
+    fold with the fewest rows so far: folds of whole groups and about equal size."""
+    sizes = np.bincount(codes, minlength=n_groups)
+    order = np.random.default_rng(seed).permutation(n_groups)
+    order = order[np.argsort(-sizes[order], kind="stable")]  # largest first; ties in the shuffled order
+    fold_of_group = np.empty(n_groups, dtype=np.int64)
+    fold_rows = np.zeros(k, dtype=np.int64)
+    for group in order:
+        fold = int(fold_rows.argmin())
+        fold_of_group[group] = fold
+        fold_rows[fold] += sizes[group]
+    fold_of_row = fold_of_group[codes]
+    everything = np.arange(len(codes), dtype=np.int64)
+    return [(everything[fold_of_row != fold], everything[fold_of_row == fold]) for fold in range(k)]
 
 
 def cross_validate(

@@ -60,14 +60,19 @@ class TabularFold:
     arch: str = "tabular_mlp"
     #: Fewest training rows a category value needs for a code of its own (as :func:`~trainwell.tabular_data`).
     min_category_count: int = 3
+    #: More :func:`~trainwell.tabular_learner` settings (``layers``, ``dropout``, ``wd``...), as
+    #: ``fit_table(learner_kwargs=)`` takes them; ``gbdt_settings`` among them for boosted trees.
+    learner_kwargs: dict[str, Any] | None = None
     #: The fields it appends to once per fold, gathered from every process under torchrun (evaluate.spread).
-    per_fold: ClassVar[tuple[str, ...]] = ("recipes", "chosen", "lrs", "predictions")
+    per_fold: ClassVar[tuple[str, ...]] = ("recipes", "chosen", "lrs", "predictions", "specs")
     recipes: list[TabularRecipe] = field(default_factory=list)
     #: With ``arch="auto"``, the architecture each fold chose (on an inner split of its training rows).
     chosen: list[str] = field(default_factory=list)
     lrs: list[float] = field(default_factory=list)
     #: ``(valid_index, probabilities, encoded targets)`` of each fold, for out-of-fold analysis.
     predictions: list[tuple[np.ndarray, torch.Tensor, torch.Tensor]] = field(default_factory=list)
+    #: Each fold's model as its learner built it: ``{"name": architecture, "config": {...}}``.
+    specs: list[dict[str, Any]] = field(default_factory=list)
 
     def __call__(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
         from trainwell.callbacks.budget import start_budget, sweep_time
@@ -93,12 +98,14 @@ class TabularFold:
             min_category_count=self.min_category_count,
             seed=self.seed,
         )
+        options = dict(self.learner_kwargs or {})
         if arch in GBDT_NAMES:  # boosted trees: fitted when built, no learning rate or epochs
-            learn = tabular_learner(data, arch=arch, progress=False, seed=self.seed + fold)
+            learn = tabular_learner(data, arch=arch, progress=False, seed=self.seed + fold, **options)
             learn.fit(1)  # fitted when built: nothing for a budget to cut
             lr = float("nan")
         else:
-            learn = tabular_learner(data, arch=arch, progress=False)
+            options.pop("gbdt_settings", None)  # the trees' own, as fit_table keeps them from the MLP
+            learn = tabular_learner(data, arch=arch, progress=False, **options)
             lr = self.lr if self.lr is not None else choose_lr(learn.lr_find(time_limit=sweep_time(budget)))
             n_batches = len(data.train)  # type: ignore[arg-type]
             learn.fit_one_cycle(
@@ -109,6 +116,7 @@ class TabularFold:
         self.recipes.append(data.recipe)  # type: ignore[arg-type]  # tabular_data always sets a TabularRecipe
         self.lrs.append(float(lr))
         self.predictions.append((valid, preds, targets))
+        self.specs.append(dict(learn.model_spec or {"name": arch}))
         return score(preds, targets, self.task.kind, self.metric_names, self.task.target_names)
 
     def _choose(self, train: np.ndarray, fold: int) -> str:
@@ -143,6 +151,8 @@ class TabularFold:
     def _inner_fit(self, order: np.ndarray, n_inner: int, fold: int, seconds: float | None) -> Any:
         from trainwell.tabular.pipeline import fit_table
 
+        options = dict(self.learner_kwargs or {})
+        gbdt_settings = options.pop("gbdt_settings", None)
         return fit_table(
             self.df,
             self.target,
@@ -160,6 +170,8 @@ class TabularFold:
             min_category_count=self.min_category_count,
             task=self.task.kind,
             time_budget=seconds,
+            gbdt_settings=gbdt_settings,
+            learner_kwargs=options,
         )
 
 
@@ -172,6 +184,8 @@ def evaluate_table(
     epochs: int | None = None,
     lr: float | None = None,
     arch: str = "auto",
+    learner_kwargs: dict[str, Any] | None = None,
+    groups: str | Sequence[Any] | np.ndarray | pd.Series | None = None,
     baselines: bool = True,
     task: str | None = None,
     ignore: Sequence[str] = (),
@@ -203,6 +217,15 @@ def evaluate_table(
         arch: the model cross-validated: ``"auto"`` (each fold chooses between boosted trees and the MLP as
             ``fit_table`` does, on a fifth of its training rows held out, never on the rows it is scored on),
             ``"mlp"`` or ``"gbdt"``.
+        learner_kwargs: more :func:`~trainwell.tabular_learner` settings for each fold's model (the MLP's
+            ``layers``, ``dropout``, ``wd``; ``gbdt_settings`` for boosted trees), as ``fit_table`` takes them.
+            Each fold's model is in ``Evaluation``'s per-fold architectures, its settings in
+            :class:`TabularFold`'s ``specs``.
+        groups: grouped folds: a column of the table (``"patient_id"``), or one value per row. The rows of a
+            group are always validated together, never split across folds, so the scores say how the model
+            does on groups it never trained on (new patients, not new visits of known ones); class shares are
+            kept as whole groups allow. The column stays an input, as ``fit_table`` would read it: put it in
+            ``ignore`` too when the model should not.
         baselines: also cross-validate the baselines.
         task: override the inferred task (``binary``, ``multiclass``, ``multilabel``, ``regression``).
         ignore: columns never used as inputs.
@@ -287,7 +310,8 @@ def evaluate_table(
         )
     # Folds keep each class's share for single-label targets; label sets are split at random.
     stratified = resolved.kind in ("binary", "multiclass")
-    splits = fold_indices(df[column].to_numpy(), cv, seed, stratified, keyword="cv")
+    row_groups = _row_groups(groups, df, labelled, name)
+    splits = fold_indices(df[column].to_numpy(), cv, seed, stratified, keyword="cv", groups=row_groups)
     metric_names = evaluation_metrics(metrics, resolved)
     fold = TabularFold(
         df,
@@ -304,6 +328,7 @@ def evaluate_table(
         label_delim,
         arch=MLP_ALIASES.get(arch, arch),
         min_category_count=min_category_count,
+        learner_kwargs=learner_kwargs,
     )
     run_baselines = None
     if baselines:
@@ -359,3 +384,51 @@ def evaluate_table(
         archs=archs,
         source_rows=source_rows,
     )
+
+
+def _row_groups(
+    groups: str | Sequence[Any] | np.ndarray | pd.Series | None,
+    df: pd.DataFrame,
+    labelled: pd.Series,
+    name: str,
+) -> np.ndarray | None:
+    """Each kept row's group, from ``groups`` (a column of ``df``, or one value per row of the table as read,
+    before rows without a target were left out: ``labelled`` marks those kept); missing groups are refused."""
+    import numpy as np
+
+    from trainwell.core.errors import DataError
+
+    if groups is None:
+        return None
+    if isinstance(groups, str):
+        if groups not in df.columns:
+            from trainwell.data.io import did_you_mean
+
+            close = did_you_mean([groups], [str(column) for column in df.columns])
+            raise DataError.worded(
+                lambda say: (
+                    f"{say('groups', groups)} is not a column of {name}{close}; columns are: "
+                    f"{', '.join(map(str, list(df.columns)[:20]))}. Pass a column, or one group per row"
+                )
+            )
+        values = df[groups]
+    else:
+        every = pd.Series(list(groups) if not isinstance(groups, pd.Series | np.ndarray) else groups)
+        if len(every) != len(labelled):
+            raise DataError.worded(
+                lambda say: (
+                    f"{say('groups')} holds {len(every)} values for the {len(labelled)} rows of {name}; pass one "
+                    "group per row, or the name of a column"
+                )
+            )
+        values = every[labelled.to_numpy()].reset_index(drop=True)
+    missing = int(values.isna().sum())
+    if missing:
+        raise DataError.worded(
+            lambda say: (
+                f"{say('groups')} is missing for {missing} of the {len(values)} rows cross-validated: every row "
+                "needs a group to keep it in one fold; fill them (each its own group, if nothing ties it to "
+                "others) or leave those rows out"
+            )
+        )
+    return values.to_numpy(dtype=object)
