@@ -800,12 +800,17 @@ def _fit_language_model(
     row = run.metrics
     perplexity, bar = row.get("perplexity"), row.get("perplexity_baseline")
     shown = f"validation perplexity {perplexity:.1f}" if isinstance(perplexity, float) else "trained"
+    read, whole = row.get("valid_tokens"), row.get("valid_tokens_total")
+    if isinstance(perplexity, float) and isinstance(read, int) and isinstance(whole, int):
+        # BudgetedValidation: a pass over all of it would have taken more of the --time budget than its share
+        shown += f" on {read:,} of the {whole:,} validation tokens (as many as the --time budget allowed)"
     if isinstance(bar, float):
         shown += f" (a Kneser-Ney trigram on the same text: {bar:.1f})"
     budget = getattr(learn, "time_budget", None)
-    done = budget.epochs_trained() if budget is not None else None  # 2.3, as the budget's line says
-    counted = f"{done:.1f} epochs" if done is not None else f"{len(learn.history)} epochs"
-    counted = "1 epoch" if counted == "1 epochs" else counted
+    # "0.03 epochs (40 of 1,327 batches)" when the budget cut an epoch short: the history's one row is no epoch.
+    done = budget.trained() if budget is not None else None
+    rows = len(learn.history)
+    counted = done if done is not None else f"{rows} epoch{'' if rows == 1 else 's'}"
     out_console.print(f"language model: {shown} after {counted}; model directory: {out}", soft_wrap=True)
     if isinstance(perplexity, float) and isinstance(bar, float) and perplexity >= bar:
         longer = "a longer --time" if budget is not None else "--epochs"

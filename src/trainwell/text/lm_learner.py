@@ -39,7 +39,13 @@ from trainwell.text._lm_model import DEFAULT_SIZES as DEFAULT_SIZES
 from trainwell.text._lm_model import UNSEEN_LOGIT_BIAS as UNSEEN_LOGIT_BIAS
 from trainwell.text._lm_model import build_model, check_lm_arch
 from trainwell.text._new_data import check_same_reading
-from trainwell.text.lm_callbacks import ActivationRegularization, HiddenStateReset, NgramBaseline, Perplexity
+from trainwell.text.lm_callbacks import (
+    ActivationRegularization,
+    BudgetedValidation,
+    HiddenStateReset,
+    NgramBaseline,
+    Perplexity,
+)
 from trainwell.text.lm_loss import LMLoss, lm_cross_entropy, sampled_softmax_loss, unigram_proposal
 from trainwell.text.lm_pipeline import CACHE_PROBE_TOKENS as CACHE_PROBE_TOKENS
 from trainwell.text.lm_pipeline import CACHE_TUNE_SHARE as CACHE_TUNE_SHARE
@@ -246,7 +252,12 @@ def language_model_learner(
     loss_func = (
         loss if loss is not None else LMLoss(model, n_samples=n_samples if sampled else 0, proposal=proposal)
     )
-    extra: list[Callback] = [HiddenStateReset(), Perplexity(from_loss=loss is None), NgramBaseline()]
+    extra: list[Callback] = [
+        HiddenStateReset(),
+        Perplexity(from_loss=loss is None),
+        NgramBaseline(),
+        BudgetedValidation(),  # under a time budget, a validation pass keeps to a share of it
+    ]
     if alpha or beta:
         extra.append(ActivationRegularization(alpha, beta))
     if clip is not None:

@@ -1,0 +1,46 @@
+"""``trainwell fit --task language_model --time``: the closing line says how much was trained when the budget cut
+the first epoch short (PTB in a minute trained 3 of 230 batches and was said to have trained "1 epoch")."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from text_samples import stories
+from trainwell.callbacks.budget import TimeBudget
+from trainwell.cli.app import app
+from trainwell.core.numbers import format_epochs
+
+
+class SteppingClock:
+    """A clock that moves one second each time it is read: a fit's batches then take a few seconds each."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+def test_a_budget_cut_in_the_first_epoch_is_said_in_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(TimeBudget.__init__, "__kwdefaults__", {"clock": SteppingClock()})
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(stories(1600)) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app,
+        ["fit", str(corpus), "--task", "language_model", "--time", "15s", "--batch-size", "2", "--out", "lm"],
+    )
+    assert result.exit_code == 0, result.output
+    printed = " ".join(result.output.split())
+    said = re.search(r"after (\S+) epochs \((\d+) of ([\d,]+) batches\); model directory", printed)
+    assert said is not None, printed
+    trained, per_epoch = int(said.group(2)), int(said.group(3).replace(",", ""))
+    assert 1 <= trained < per_epoch / 20  # a few batches of an epoch of many: "1 epoch" before
+    assert said.group(1) == format_epochs(trained / per_epoch)
+    assert f"budget trained {said.group(1)} of the" in printed  # the budget's line says the same
