@@ -192,7 +192,8 @@ def fit(
         typer.Option(
             help="Texts and language models: word (rules with special tokens for case, repeats and unknown "
             "words; the default), subword (BPE pieces learnt on the training text) or, for a language model, "
-            "whitespace (the text's own tokens, as in PTB)."
+            "whitespace (the text's own tokens, as in PTB; the default for a corpus with its own <unk>, all of "
+            "its words kept)."
         ),
     ] = None,
     model: Annotated[

@@ -16,10 +16,25 @@ from trainwell.text.vocab import Vocab
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["CacheSettings", "LMRecipe", "TokenizerName", "WhitespaceTokenizer", "fit_lm_recipe"]
+__all__ = [
+    "CacheSettings",
+    "LMRecipe",
+    "TokenizerName",
+    "WhitespaceTokenizer",
+    "closed_vocabulary",
+    "fit_lm_recipe",
+]
 
 TokenizerName = Literal["word", "subword", "whitespace"]
 TOKENIZERS = ("word", "subword", "whitespace")
+
+#: The word and whitespace vocabularies' ``min_freq`` on other corpora: a word seen once is left to ``xxunk``, so
+#: that the unknown token is trained on the rare words and means something for the words of new text.
+DEFAULT_MIN_FREQ = 2
+#: The share of a corpus's whitespace tokens that its own ``<unk>`` must make up for it to be read as tokenized
+#: already over a closed vocabulary (PTB's training text 5.1%, WikiText-103's about 0.4%): a text that mentions
+#: the marker in passing is not such a corpus.
+CLOSED_VOCABULARY_SHARE = 0.001
 
 
 @dataclass(frozen=True)
@@ -196,11 +211,48 @@ class CacheSettings:
         return settings
 
 
+def closed_vocabulary(texts: Sequence[str], marker: str = "<unk>") -> bool:
+    """Whether ``texts`` are tokenized already over a closed vocabulary: their own ``marker`` for the words left
+    out stands as a token of its own (at least :data:`CLOSED_VOCABULARY_SHARE` of their whitespace tokens), as in
+    the Penn Treebank (``ptb.train.txt``: 9,999 types, ``<unk>`` among them, each line a sentence) and WikiText.
+
+    Such a corpus has made its vocabulary already: every type it keeps is a word of the benchmark's vocabulary,
+    and its rare words are ``<unk>`` already, which trains the unknown token. Cutting it again (``min_freq``)
+    would move words of the standard vocabulary to the unknown token, and the perplexity would no longer be the
+    one published for the corpus.
+
+    Example:
+        >>> closed_vocabulary(["the <unk> sat on the mat", "a <unk> ran"]), closed_vocabulary(["a cat sat"])
+        (True, False)
+    """
+    tokens = marked = 0
+    for text in texts:
+        words = text.split()
+        tokens += len(words)
+        marked += words.count(marker)
+    return marked > 0 and marked >= CLOSED_VOCABULARY_SHARE * tokens
+
+
 def fit_lm_recipe(
-    texts: list[str], name: TokenizerName, min_freq: int, max_vocab: int | None, subword_vocab_size: int
+    texts: list[str],
+    name: TokenizerName | None,
+    min_freq: int | None,
+    max_vocab: int | None,
+    subword_vocab_size: int,
 ) -> LMRecipe:
     """The recipe of tokenizer ``name`` fitted on training ``texts``: BPE pieces learnt from them (subword), or
-    a vocabulary of their tokens seen ``min_freq`` times, at most ``max_vocab`` (word, whitespace)."""
+    a vocabulary of their tokens seen ``min_freq`` times, at most ``max_vocab`` (word, whitespace).
+
+    ``None`` chooses by the corpus (:func:`closed_vocabulary`): a corpus tokenized already over a closed
+    vocabulary with its own ``<unk>`` (PTB, WikiText) is read with the whitespace tokenizer, every training type
+    kept (``min_freq`` 1): PTB's 10,000 words (``<unk>`` as ``xxunk``, the end of each line as ``xxeos``) are
+    then its vocabulary, as in the published results. Other text is read with the word tokenizer, words seen
+    :data:`DEFAULT_MIN_FREQ` times kept."""
+    closed = (name is None or min_freq is None) and name != "subword" and closed_vocabulary(texts)
+    if name is None:
+        name = "whitespace" if closed else "word"
+    if min_freq is None:
+        min_freq = 1 if closed else DEFAULT_MIN_FREQ
     if name == "subword":
         sub = SubwordTokenizer.train(texts, kind="bpe", vocab_size=subword_vocab_size, drop_empty=True)
         return LMRecipe(name, sub, Vocab(sub.itos()))

@@ -38,7 +38,7 @@ from trainwell.data.task import Task
 # Imported "as" themselves: names that lived here before the split, kept importable from this module.
 from trainwell.text.corpus import Source as Source
 from trainwell.text.corpus import corpus_splits, read_corpus
-from trainwell.text.lm_recipe import TOKENIZERS, LMRecipe, TokenizerName, fit_lm_recipe
+from trainwell.text.lm_recipe import DEFAULT_MIN_FREQ, TOKENIZERS, LMRecipe, TokenizerName, fit_lm_recipe
 from trainwell.text.lm_recipe import CacheSettings as CacheSettings
 from trainwell.text.lm_recipe import WhitespaceTokenizer as WhitespaceTokenizer
 from trainwell.text.vocab import Vocab
@@ -229,8 +229,8 @@ def lm_data(
     valid: Source | None = None,
     test: Source | None = None,
     valid_pct: float = 0.1,
-    tokenizer: TokenizerName = "word",
-    min_freq: int = 2,
+    tokenizer: TokenizerName | None = None,
+    min_freq: int | None = None,
     max_vocab: int | None = 60_000,
     subword_vocab_size: int = 8000,
     batch_size: int = 64,
@@ -256,8 +256,11 @@ def lm_data(
         valid_pct: Share of texts held out when ``valid`` is not given (the stream's tail for one text).
         tokenizer: ``"word"`` (rules with ULMFiT's special tokens), ``"subword"`` (BPE learnt on the training
             text) or ``"whitespace"`` (already tokenized corpora such as PTB: split on spaces, ``<unk>`` ->
-            ``xxunk``, ``xxeos`` after each line).
-        min_freq, max_vocab: Vocabulary limits (word and whitespace tokenizers).
+            ``xxunk``, ``xxeos`` after each line). ``None`` (the default): whitespace for a corpus tokenized
+            already over a closed vocabulary with its own ``<unk>`` (PTB, WikiText:
+            :func:`~trainwell.text.lm_recipe.closed_vocabulary`), else word.
+        min_freq, max_vocab: Vocabulary limits (word and whitespace tokenizers). ``min_freq=None`` (the
+            default): 1 for a closed-vocabulary corpus (every type it kept: PTB's 10,000 words), else 2.
         subword_vocab_size: Pieces learnt by the subword tokenizer.
         batch_size: Rows read side by side, in training and in validation (at most that many for short
             validation and test text). Each row starts from a zeroed hidden state, so a perplexity read in rows
@@ -279,7 +282,7 @@ def lm_data(
         >>> x, y = next(iter(data.train)); x.shape[0], bool((x[:, 1:] == y[:, :-1]).all())
         (4, True)
     """
-    if tokenizer not in TOKENIZERS:
+    if tokenizer is not None and tokenizer not in TOKENIZERS:
         raise ConfigError(f"tokenizer must be one of {', '.join(TOKENIZERS)}; got {tokenizer!r}")
     from trainwell.core.archives import unpacked
 
@@ -356,8 +359,8 @@ def _held_out(
 def _train_recipe(
     texts: list[str],
     pretrained: str | Path | None,
-    tokenizer: TokenizerName,
-    min_freq: int,
+    tokenizer: TokenizerName | None,
+    min_freq: int | None,
     max_vocab: int | None,
     subword_vocab_size: int,
 ) -> tuple[LMRecipe, torch.Tensor]:
@@ -370,7 +373,7 @@ def _train_recipe(
 
     base = lm_recipe(pretrained)
     tokens = [] if base.tokenizer_name == "subword" else base.tokenizer.tokenize_many(texts)
-    recipe = extended_recipe(base, tokens, min_freq, max_vocab)
+    recipe = extended_recipe(base, tokens, DEFAULT_MIN_FREQ if min_freq is None else min_freq, max_vocab)
     return recipe, recipe.vocab.encode_many(tokens)[0] if tokens else recipe.encode_many(texts)
 
 
