@@ -17,6 +17,7 @@ from trainwell.losses import several_targets_loss
 from trainwell.models.layers import set_prior_bias
 from trainwell.models.registry import create_model, list_models, models
 from trainwell.text._new_data import check_same_reading
+from trainwell.text.majority import MajorityBaseline
 from trainwell.text.optim import LazyAdamW
 from trainwell.text.recipe import TextRecipe
 from trainwell.text.subword import SubwordTokenizer
@@ -187,6 +188,8 @@ def text_classifier_learner(
         set_prior_bias(last, data.task.kind, targets)
     if learner_kwargs.get("loss") is None:  # several targets: each one's error in its own standard deviations
         learner_kwargs["loss"] = several_targets_loss(data.task, data.model_hints)
+    # Warns at the end of training when the accuracy is no better than answering the most common class.
+    learner_kwargs["callbacks"] = [MajorityBaseline(), *learner_kwargs.get("callbacks", ())]
     learn = TextClassifierLearner(
         model, data, lr=lr or default_lr, wd=default_wd if wd is None else wd, **learner_kwargs
     )
