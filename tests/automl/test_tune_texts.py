@@ -53,7 +53,15 @@ def test_the_search_starts_from_what_fit_does_and_keeps_the_best_model_exactly(t
 
 
 def test_only_the_fast_model_is_searched_and_metrics_must_score_the_task() -> None:
-    with pytest.raises(ConfigError, match="trainwell tune searches the fast bag of n-grams"):
+    with pytest.raises(ConfigError, match=r"^arch='ulmfit': trainwell tune searches the fast bag of n-grams"):
+        tune_texts(reviews(40), text_col="review", target="sentiment", arch="ulmfit")
+    # model=, the name before arch=, is still read, with a warning that names arch=.
+    with (
+        pytest.warns(
+            DeprecationWarning, match=r"^tune_texts\(model='ulmfit'\) is now tune_texts\(arch='ulmfit'\)"
+        ),
+        pytest.raises(ConfigError, match=r"^arch='ulmfit': trainwell tune searches"),
+    ):
         tune_texts(reviews(40), text_col="review", target="sentiment", model="ulmfit")
     with pytest.raises(ConfigError, match="--metric 'rmse' does not score a binary task"):
         tune_texts(reviews(40), text_col="review", target="sentiment", n_trials=1, metric="rmse")

@@ -55,7 +55,7 @@ def tune_texts(
     *,
     text_col: str = "text",
     target: str | list[str] | None = None,
-    model: str = "fast",
+    arch: str = "fast",
     n_trials: int = 20,
     timeout: float | str | None = None,
     time_budget: float | str | None = None,
@@ -77,8 +77,8 @@ def tune_texts(
         source, text_col, target, data_kwargs: As for :func:`~trainwell.fit_texts` (a table with a text
             column, or a folder of class folders of ``.txt`` files; ``valid_pct``, ``valid_col``, ``task``,
             ``label_delim``, ``ngrams``, ``classes``...).
-        model: ``"fast"`` (alias ``"ngram_bag"``): the only searched model (an AWD-LSTM classifier trains
-            for minutes a trial).
+        arch: ``"fast"`` (alias ``"ngram_bag"``): the only searched model (an AWD-LSTM classifier trains
+            for minutes a trial); ``model=``, its name before, still works, with a ``DeprecationWarning``.
         n_trials, timeout, metric, out, seed, pruner, progress, search, keep, storage,
             study_name: As for
             :func:`~trainwell.automl.tune_table` (the settings: :data:`TEXT_RANGES`); the default metric is
@@ -87,15 +87,18 @@ def tune_texts(
             (``False``: 0.5 for every label), as after ``fit_texts``.
 
     Raises:
-        ConfigError: Another ``model``, ``n_trials`` below 1, a bad ``timeout``, no validation texts, or a
+        ConfigError: Another ``arch``, ``n_trials`` below 1, a bad ``timeout``, no validation texts, or a
             metric that does not score this task.
         TuningDependencyError: Optuna is not installed.
     """
+    from trainwell.core.renamed import renamed_keyword
+
+    arch = renamed_keyword(data_kwargs, "model", "arch", arch, "fast", "tune_texts")
     timeout = one_time_setting(timeout, time_budget)
-    if model not in ("fast", "ngram_bag"):
+    if arch not in ("fast", "ngram_bag"):
         raise ConfigError(
-            f"model (--model) {model}: trainwell tune searches the fast bag of n-grams (--model fast); an "
-            "AWD-LSTM classifier trains for minutes a trial: fit it with its defaults"
+            f"arch={arch!r}: trainwell tune searches the fast bag of n-grams (arch='fast'); an AWD-LSTM "
+            "classifier trains for minutes a trial: fit it with its defaults"
         )
     from trainwell.core.keywords import check_passed_keywords
 
