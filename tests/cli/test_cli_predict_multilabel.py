@@ -23,8 +23,7 @@ WORDS = {0: "sun", 1: "rain", 2: "crowd"}
 
 def _weather(n: int, seed: int) -> pd.DataFrame:
     """Texts with none to all three labels written as ids ('0,2'; empty: none), no header row: a text holds a
-    word for each of its labels, so a text of filler words alone has none. (A column whose ids are all written as
-    '0,1' would be read as decimal commas by predict's table reader.)"""
+    word for each of its labels, so a text of filler words alone has none."""
     rng = np.random.default_rng(seed)
     rows = []
     for _ in range(n):
@@ -130,3 +129,17 @@ def test_blank_lines_of_a_text_file_are_said_and_the_line_column_numbers_the_ans
     assert f"note: skipped 4 blank lines ('{texts}': 3, '{other}': 1); the column 'line'" in together.stderr
     other.write_text("sun\nrain\n", encoding="utf-8")
     assert "skipped" not in run_cli("predict", model, other).stderr  # no blank line: nothing said
+
+
+def test_kept_codes_that_look_like_decimal_commas_are_read_as_labels(
+    weather: tuple[Path, Path], tmp_path: Path
+) -> None:
+    # A TSV whose label column holds only '0', '1' and '0,1': read_table took '0,1' for 0.1 (a decimal comma)
+    # and the kept column came out as 0.0, 1.0, 0.1; predict now reads a text model's table as fit reads it.
+    model, _ = weather
+    test = tmp_path / "two.tsv"
+    test.write_text("the sun day\t0\nthe rain day\t1\nsun and rain\t0,1\na walk\t0,1\n", encoding="utf-8")
+    result = run_cli("predict", model, test, "--names", "text,labels", "--keep", "labels")
+    table = _table(result)
+    assert table["labels"].tolist() == ["sunny", "rainy", "sunny,rainy", "sunny,rainy"]
+    assert "decimal comma" not in result.stderr

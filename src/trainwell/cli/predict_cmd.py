@@ -883,9 +883,11 @@ def _predict_texts(
         predictions = predictor.predict(texts)
         predictions.insert(0, "line", numbers)  # blank lines are skipped: say which line each answer is for
         return predictions
-    from trainwell.data.io import read_table
+    from trainwell.text.table import read_text_table
 
-    rows = read_table(data[0], names=names, encoding=encoding, encoding_errors=errors)
+    # Read as fit read it: texts exactly ("NA" is a word), and a kept target '0,1' of labels (--label-delim ,)
+    # as written, where read_table took it for a number with a decimal comma (0.1) in a TSV.
+    rows = read_text_table(data[0], str(data[0]), encoding=encoding, encoding_errors=errors, names=names)  # type: ignore[arg-type]
     if renamed:
         _check_input_columns(list(renamed), rows, data[0], can_allow=False)
         rows = rows.drop(
