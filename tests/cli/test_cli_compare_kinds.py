@@ -176,9 +176,15 @@ def test_models_of_another_kind_or_label_set_are_one_line_naming_both(models: di
     pd.read_csv(folder / "held.csv").rename(columns={"sentiment": "mood"}).to_csv(
         folder / "moods.csv", index=False
     )
+    language_model = folder / "language_model"  # refused by its trainwell.json alone, before any loading
+    language_model.mkdir(exist_ok=True)
+    (language_model / "trainwell.json").write_text(
+        json.dumps({"application": "text", "task": {"kind": "language_model"}}), encoding="utf-8"
+    )
     results = run_cli_many(
         [
             ["compare", models["text_0"], models["image_24"], "--data", folder / "held.csv"],
+            ["compare", models["text_0"], language_model, "--data", folder / "held.csv"],
             ["compare", models["text_0"], models["text_3"], "--data", folder / "held.csv"],
             ["compare", models["text_0"], models["text_1"], "--data", folder / "moods.csv"],
             ["compare", models["text_0"], models["text_1"], "--data", folder / "held.csv", "--path-col", "x"],
@@ -196,6 +202,10 @@ def test_models_of_another_kind_or_label_set_are_one_line_naming_both(models: di
     lines = [one_error(result) for result in results]
     text_0, text_3, image_24 = (f"'{models[name]}'" for name in ("text_0", "text_3", "image_24"))
     assert f"A {text_0} is a text classifier but B {image_24} is an image model" in lines[0]
+    assert (
+        f"model B '{language_model}' is a language model: judge it alone with trainwell report {language_model}"
+        in lines.pop(1)
+    )
     assert (
         f"A {text_0} and B {text_3} know different classes of 'sentiment': A neg, pos; B mixed, neg, pos"
         in lines[1]

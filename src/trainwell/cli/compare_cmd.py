@@ -53,7 +53,7 @@ def compare(
         ),
     ] = None,
     resamples: Annotated[
-        int, typer.Option(help="Bootstrap resamples of the rows for each interval.", min=1, max=100_000)
+        int, typer.Option(help="Bootstrap resamples of the examples for each interval.", min=1, max=100_000)
     ] = 1000,
     seed: Annotated[
         int,
