@@ -93,6 +93,29 @@ def test_several_fits_count_every_batch_not_the_rows() -> None:
     assert budget.trained() == "1.5 epochs (6 batches, 4 an epoch)"
 
 
+class BoundsValidation(Callback):
+    """Tells the budget each validation pass keeps to ``seconds`` (as a language model's BudgetedValidation does)."""
+
+    def __init__(self, budget: TimeBudget, seconds: float) -> None:
+        self.budget, self.seconds = budget, seconds
+
+    def before_fit(self, learn: Learner) -> None:
+        self.budget.bound_validation(self.seconds)
+
+
+@pytest.mark.parametrize(("bound", "batches"), [(None, 9), (1.0, 14)])
+def test_a_bounded_validation_leaves_the_first_plan_its_time(bound: float | None, batches: int) -> None:
+    # 17 validation batches: a whole pass guessed at 5.7 training batches' time, kept free by the first plan
+    # (the batches are timed at 1 s, validation at 0). PTB's guess kept 57 s of a 1m budget for a pass that read a
+    # fifth of the text in 15 s, and 4 batches were trained; bounded to 1 s, the plan trains 5 more here.
+    clock = Clock()
+    learn = linear_learner(regression_data(1_000, batch_size=15, valid_pct=0.5))
+    budget = TimeBudget(15, clock=clock)
+    bounded = [BoundsValidation(budget, bound)] if bound is not None else []
+    learn.fit_one_cycle(10, 0.1, callbacks=[budget, Ticks(clock, valid=0.0), *bounded])
+    assert learn.iteration == batches
+
+
 def test_a_cut_fit_would_have_stopped_at_the_peak() -> None:
     # What the budget avoids: the same 17 batches of a 100-epoch schedule end during its warm-up.
     learn, ticks = timed_learner(), Ticks(Clock())

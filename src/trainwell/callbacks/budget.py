@@ -136,6 +136,9 @@ class TimeBudget(Callback):
         self._outside = 0.0
         self._longest_outside = 0.0  # the longest time an epoch spent outside training, for the summary
         self._valid_guess = 0.0
+        self._valid_cap = (
+            math.inf
+        )  # seconds a validation pass keeps to (bound_validation), for the first plan
         self._progress = 0.0  # the schedules' progress for the next training batch (learn.progress)
         self._cut = False  # whether this fit's plan has been below the one asked for (progress then kept)
         self._reset_timing(0)
@@ -156,6 +159,13 @@ class TimeBudget(Callback):
         """The budget's clock now (``time.perf_counter``'s, or the one a test passed), for work that keeps to a
         share of the budget (a language model's validation pass: ``text.lm_callbacks.BudgetedValidation``)."""
         return self._clock()
+
+    def bound_validation(self, seconds: float) -> None:
+        """Plan this fit's first epochs with a validation pass of ``seconds`` at most, for a callback that stops
+        the pass there (``text.lm_callbacks.BudgetedValidation``): the guess from the validation set's length
+        alone (:func:`_validation_guess`) would keep time for a whole pass. Once an epoch is timed, its measured
+        time is used, as always."""
+        self._valid_cap = positive_number(self.name, "seconds", seconds, example="12")
 
     def start(self) -> TimeBudget:
         """Count from now, the time between fits included: the fits then end within ``seconds`` of this call.
@@ -261,6 +271,7 @@ class TimeBudget(Callback):
         self._planned = learn.planned_iterations
         self._per_epoch = max(1, learn.planned_iterations // max(1, learn.n_epochs))
         self._valid_guess = _validation_guess(learn)
+        self._valid_cap = math.inf
         self._progress = learn.iteration / max(1, learn.n_iterations)
         self._cut = False
         if self._fit_limit <= 0:
@@ -438,7 +449,7 @@ class TimeBudget(Callback):
         if self._epochs_timed:
             outside = max(0.0, self._outside / self._epochs_timed)
         else:
-            outside = self._valid_guess * per_batch
+            outside = min(self._valid_guess * per_batch, self._valid_cap)
         per_epoch = self._per_epoch
         epoch_now = done // per_epoch  # whose validation is still to come
 

@@ -246,6 +246,8 @@ class BudgetedValidation(Callback):
             return
         if isinstance(learn.data.valid, LMStreamLoader):
             self._budget = find_budget(active)
+        if self._budget is not None:  # the plan keeps time for the share a pass reads, not for the whole text
+            self._budget.bound_validation(VALID_SHARE * self._budget.seconds)
 
     def before_validate(self, learn: Learner) -> None:
         self._read = self._columns = self._tokens = 0
