@@ -3,6 +3,7 @@ where rare words recur within a short window."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 
@@ -11,7 +12,13 @@ import torch
 
 from trainwell.core.errors import ConfigError
 from trainwell.text.awd_lstm import AWDLSTMLanguageModel
-from trainwell.text.cache import cache_perplexity, evaluate_cache, stream_probabilities
+from trainwell.text.cache import (
+    cache_perplexity,
+    evaluate_cache,
+    positions_read,
+    stream_probabilities,
+    stream_rows,
+)
 from trainwell.text.lm_learner import language_model_learner
 from trainwell.text.lm_stream import lm_data
 
@@ -138,9 +145,50 @@ def test_validate_reads_rows_from_a_fresh_state_where_the_cache_reads_one_stream
     )
 
 
+def test_rows_cut_the_stream_into_contiguous_spans_each_warmed_up_on_its_context() -> None:
+    for n, rows, context in ((20, 3, 2), (82_430, 32, 500), (1_000, 7, 0), (10, 5, 100), (101, 4, 25)):
+        spans = stream_rows(n, rows, context)
+        assert len(spans) <= rows and spans[0][:2] == (0, 0) and spans[-1][2] == n
+        for (_, _, end), (_, start, _) in itertools.pairwise(spans):
+            assert start == end  # the scored spans follow one another: every position once, in order
+        assert all(start - first == min(context, start) and end > start for first, start, end in spans)
+        reads = [end - first for first, _, end in spans]
+        assert max(reads) - min(reads[:-1] or reads) == 0  # every row but the last reads as many positions
+    assert stream_rows(10, 5, 100) == [(0, 0, 10)]  # too short for a second row
+    assert positions_read(82_430, window=500) == (32, 32 * stream_rows(82_430, 32, 500)[0][2])
+    assert positions_read(1_000, window=500) == (1, 1_000)  # a short stream: one row, read exactly
+
+
+def test_rows_warmed_up_on_the_whole_text_before_them_read_exactly_the_single_stream() -> None:
+    # With a context as long as the stream, each row's state and cache are the single read's: the cut, the
+    # per-row caches and the order the scores come back in are checked exactly (a context shorter than the
+    # stream differs only by what an LSTM forgets: see test_lm_eval's trained model).
+    torch.manual_seed(0)
+    model = AWDLSTMLanguageModel(20, emb_size=6, hidden_size=8, n_layers=2)
+    ids = torch.randint(0, 20, (90,))
+    one = stream_probabilities(model, ids, window=7, thetas=(0.5, 2.0), chunk=6, rows=1)
+    cut = stream_probabilities(model, ids, window=7, thetas=(0.5, 2.0), chunk=6, rows=4, context=89)
+    assert torch.allclose(cut.p_model, one.p_model, atol=1e-6)
+    assert torch.allclose(cut.p_cache, one.p_cache, atol=1e-6)
+    assert torch.equal(cut.rank, one.rank) and torch.equal(cut.has_cache, one.has_cache)
+    assert torch.allclose(one.p_cache[1], _reference(model, ids, 7, 2.0), atol=1e-5)
+    # Without a context each row starts from a zeroed state and an empty cache: not the single read.
+    cold = stream_probabilities(model, ids, window=7, thetas=(0.5, 2.0), chunk=6, rows=4, context=0)
+    assert not torch.allclose(cold.p_cache, one.p_cache, atol=1e-3)
+    starts = [start for _, start, _ in stream_rows(89, 4, 0)]
+    assert torch.equal(cold.has_cache.logical_not().nonzero()[:, 0], torch.tensor(starts))  # empty caches
+    # The same settings give the same numbers, run after run.
+    again = stream_probabilities(model, ids, window=7, thetas=(0.5, 2.0), chunk=6, rows=4, context=89)
+    assert torch.equal(again.p_model, cut.p_model) and torch.equal(again.p_cache, cut.p_cache)
+
+
 def test_cache_arguments_are_checked() -> None:
     model = AWDLSTMLanguageModel(20, emb_size=4, hidden_size=4, n_layers=1)
     with pytest.raises(ConfigError, match="window must be a whole number >= 1"):
         stream_probabilities(model, torch.arange(10), window=0)
     with pytest.raises(ConfigError, match=r"lambdas must be numbers in \[0, 1\)"):
         evaluate_cache(model, torch.arange(10), lambdas=(1.0,))
+    with pytest.raises(ConfigError, match="rows must be a whole number >= 1; got 0"):
+        stream_probabilities(model, torch.arange(10), rows=0)
+    with pytest.raises(ConfigError, match="context must be a whole number >= 0; got -1"):
+        stream_probabilities(model, torch.arange(10), context=-1)

@@ -443,3 +443,90 @@ def test_evaluate_reads_a_folder_of_train_valid_test_files_as_those_splits(tmp_p
                                          learner_kwargs=SIZES, baselines=False)  # fmt: skip
     assert evaluation.n_train_texts == 150 and evaluation.held_out.n_texts == 30
     assert evaluation.test_source == str(folder / "ptb.test.txt")
+
+
+# ------------------------------------------------------------------------------- scoring in rows, on a budget
+def test_held_out_text_read_in_rows_scores_as_the_single_stream(trained: tuple) -> None:
+    # evaluate --task language_model scored PTB's 82k test tokens one after the other (minutes on a CPU). The
+    # stream is now read in rows side by side, each warmed up on the text before it: the same scores, with and
+    # without the cache, as the single read's, to float noise and what the LSTM forgets beyond the context.
+    learn, _ = trained
+    held = encode_held_out(learn.recipe, stories(300, seed=5))
+    cache = CacheSettings(100, learn.recipe.cache.theta, learn.recipe.cache.lambda_)
+    one = score_model(learn.model, held, cache=cache, rows=1)
+    rows = score_model(learn.model, held, cache=cache, rows=6)
+    for single, batched in zip(one, rows, strict=True):
+        assert np.abs(batched.nll - single.nll).max() < 1e-3
+        assert batched.perplexity == pytest.approx(single.perplexity, rel=1e-5)
+    assert np.array_equal(rows[0].rank, one[0].rank)
+    assert rows[1].perplexity < rows[0].perplexity  # the cache still helps: each row keeps its own
+    # Rows started cold (no context) are what the warm-up avoids: the rows' first tokens lose their history.
+    cold = stream_probabilities(learn.model, torch.from_numpy(held.ids), thetas=(), rows=6, context=0)
+    cold_loss = float(-cold.p_model.double().log().mean())
+    assert abs(cold_loss - one[0].loss) > 10 * abs(rows[0].loss - one[0].loss)
+
+
+def test_training_share_keeps_the_judging_within_the_calls_time() -> None:
+    from trainwell.text._lm_judging import FLOOR, training_share
+
+    assert training_share(50.0, 55.0, 10.0) == pytest.approx(0.9)  # train until 10 s before the deadline
+    assert training_share(50.0, 80.0, 10.0) == 1.0  # time to spare: the whole budget, never more
+    assert training_share(50.0, 50.0, 40.0) == FLOOR  # never less than half of what is left
+    assert training_share(0.0, 10.0, 5.0) == 1.0  # a spent budget: left for the budget to refuse
+
+
+def test_the_judging_is_ready_before_training_and_its_time_kept_out_of_the_budget(trained: tuple) -> None:
+    from itertools import count
+
+    from trainwell.callbacks.budget import TimeBudget
+    from trainwell.text._lm_judging import FLOOR, PROBE_COLUMNS, PROBE_WINDOW, JudgingReserve, training_share
+    from trainwell.text.cache import positions_read
+
+    learn, _ = trained
+    ticks = count()
+    clock = lambda: float(next(ticks))  # noqa: E731  a fake clock: each reading is one second after the last
+    texts = stories(400, seed=9)
+    budget = TimeBudget(300, clock=lambda: 0.0).start()  # its clock stands still: 300 s remain
+    reserve = JudgingReserve(texts, budget=budget, deadline=290.0, tune_share=0.1, clock=clock)
+    # It prepares (reading its clock at 0 and 1), times the probe (2, 3), then reads the deadline (4).
+    reserve.before_fit(learn)
+    held = reserve.held_out
+    assert held is not None and held.n_texts == 400
+    assert [score.name for score in reserve.baseline_scores] == ["unigram", "Kneser-Ney trigram"]
+    assert reserve.baseline_seconds == 1.0
+    rows, positions = positions_read(held.n_tokens, window=PROBE_WINDOW)
+    probe = min(held.n_tokens, rows * PROBE_COLUMNS)
+    assert probe < held.n_tokens  # a probe, not the whole text
+    _, probed = positions_read(probe, window=PROBE_WINDOW, rows=rows, context=0)
+    assert reserve.foreseen == pytest.approx(positions / probed)  # one second for the probe, scaled
+    remaining, call_left, tuning = 300.0, 290.0 - 4.0, 0.1 * 300
+    share = training_share(remaining, call_left, reserve.foreseen + tuning)
+    assert FLOOR < share < 1 and reserve.reserved == pytest.approx(remaining * (1 - share))
+    # The fit then ends when the foreseen scoring and the cache's tuning still end by the deadline.
+    assert 4.0 + remaining * share + reserve.foreseen + tuning == pytest.approx(290.0)
+    # A deadline too near: training keeps half of what is left, the call ends late.
+    near = JudgingReserve(
+        texts, budget=TimeBudget(300, clock=lambda: 0.0).start(), deadline=50.0, clock=clock
+    )
+    near.before_fit(learn)
+    assert near.reserved == pytest.approx(300.0 * (1 - FLOOR))
+    # Without a budget it only prepares.
+    unbudgeted = JudgingReserve(texts, baselines=False, clock=clock)
+    unbudgeted.before_fit(learn)
+    assert unbudgeted.held_out is not None and unbudgeted.reserved is None and not unbudgeted.baseline_scores
+
+
+def test_evaluate_on_a_budget_says_what_the_judging_took(tmp_path: Path) -> None:
+    train, test = tmp_path / "train.txt", tmp_path / "test.txt"
+    train.write_text("\n".join(stories(150, seed=1)), encoding="utf-8")
+    test.write_text("\n".join(stories(40, seed=2)), encoding="utf-8")
+    evaluation = evaluate_language_model(train, test=test, time_budget=30, progress=False, batch_size=8, bptt=12,
+                                         min_freq=1, learner_kwargs=SIZES)  # fmt: skip
+    timing = evaluation.timing
+    assert timing is not None and timing.budget == 30.0
+    assert timing.foreseen is not None and timing.reserved is not None and timing.scoring > 0
+    assert [score.name for score in evaluation.scores][-2:] == ["unigram", "Kneser-Ney trigram"]
+    shown = str(evaluation)
+    assert "judging: scoring the model on the test text took" in shown and "of its 30s budget" in shown
+    saved = json.loads(evaluation.save(tmp_path / "evaluation.json").read_text())
+    assert saved["timing"]["budget_seconds"] == 30.0 and saved["timing"]["scoring_seconds"] > 0

@@ -202,13 +202,15 @@ def score_model(
     name: str = "trainwell",
     cache: CacheSettings | None = None,
     chunk: int = 256,
+    rows: int | None = None,
 ) -> list[TokenScores]:
-    """The model's scores on ``held_out`` (read with batch size 1 and a continuous hidden state), and with
-    ``cache`` its scores with the cache pointer as well (named ``"<name> + cache"``)."""
+    """The model's scores on ``held_out`` (read as one history: in up to ``rows`` rows side by side, each warmed
+    up on the text before it, :func:`~trainwell.text.cache.stream_probabilities`; ``rows=1``: one row, exactly),
+    and with ``cache`` its scores with the cache pointer as well (named ``"<name> + cache"``)."""
     thetas = (cache.theta,) if cache is not None else ()
     window = cache.window if cache is not None else 1
     probabilities = stream_probabilities(
-        model, torch.from_numpy(held_out.ids), window=window, thetas=thetas, chunk=chunk
+        model, torch.from_numpy(held_out.ids), window=window, thetas=thetas, chunk=chunk, rows=rows
     )
     p_model = probabilities.p_model.double().numpy()
     scores = [

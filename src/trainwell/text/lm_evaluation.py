@@ -30,19 +30,63 @@ from trainwell.text.lm_eval import (
     PerplexityRatio,
     TokenScores,
     compare,
-    encode_held_out,
     score_model,
-    score_ngram,
 )
 
 if TYPE_CHECKING:
     from trainwell.callbacks.budget import TimeBudget
     from trainwell.data.task import Task
 
-__all__ = ["LMEvaluation", "evaluate_language_model"]
+__all__ = ["JudgingTime", "LMEvaluation", "evaluate_language_model"]
 
 #: Share of the texts held out as test text when none is given (the last ones, in the corpus's order).
 TEST_PCT = 0.1
+
+
+@dataclass
+class JudgingTime:
+    """Where the time of :func:`evaluate_language_model` went beside training, and what its budget kept for it.
+
+    Attributes:
+        scoring: Seconds scoring the model (and its cache) on the test text, after training.
+        baselines: Seconds encoding the test text and counting and scoring the n-gram baselines, as training
+            began (inside the budget).
+        foreseen: Seconds the scoring was foreseen to take, from a timed probe (``None``: no budget).
+        reserved: Seconds of the budget kept from training for the scoring and the cache's tuning (``None``: no
+            budget).
+        call: Seconds of the whole call, reading the data included.
+        budget: The call's time budget in seconds (``None``: none).
+    """
+
+    scoring: float
+    baselines: float
+    foreseen: float | None
+    reserved: float | None
+    call: float
+    budget: float | None
+
+    def sentence(self) -> str:
+        """What the judging took, in words, beside the budget."""
+        from trainwell.callbacks.budget import format_duration as say
+
+        said = f"scoring the model on the test text took {say(self.scoring)} after training"
+        if self.foreseen is not None and self.reserved is not None:
+            said += (
+                f" ({say(self.foreseen)} foreseen; {say(self.reserved)} of the budget kept from training for it"
+                " and the cache's tuning)"
+            )
+        said += f", the baselines {say(self.baselines)}; the call took {say(self.call)}"
+        return said + (f" of its {say(self.budget)} budget" if self.budget is not None else "")
+
+    def to_dict(self) -> dict[str, float | None]:
+        return {
+            "scoring_seconds": self.scoring,
+            "baseline_seconds": self.baselines,
+            "foreseen_scoring_seconds": self.foreseen,
+            "reserved_seconds": self.reserved,
+            "call_seconds": self.call,
+            "budget_seconds": self.budget,
+        }
 
 
 @dataclass(kw_only=True)
@@ -64,6 +108,7 @@ class LMEvaluation(Evaluation):
         seconds: time to train the model.
         n_models: how many of ``scores`` are forms of the trained model.
         seed: seeds the bootstrap intervals.
+        timing: what the judging took beside training (``None`` when built by hand with :meth:`judge`).
     """
 
     scores: list[TokenScores] = field(repr=False)
@@ -72,6 +117,7 @@ class LMEvaluation(Evaluation):
     seconds: float
     n_models: int = 1
     seed: int = 0
+    timing: JudgingTime | None = None
 
     @classmethod
     def judge(
@@ -138,6 +184,7 @@ class LMEvaluation(Evaluation):
             "test_tokens": self.held_out.n_tokens,
             "train_texts": self.n_train_texts,
             "seconds": self.seconds,
+            **({"timing": self.timing.to_dict()} if self.timing is not None else {}),
             "models": {score.name: score.to_dict(self.level, self.seed) for score in self.scores},
             "perplexity_ratios": [ratio.to_dict() for ratio in self.comparisons()],
         }
@@ -204,6 +251,8 @@ def render_lm(evaluation: LMEvaluation, console: Any) -> None:
     )
     for budget in evaluation.budgets:  # the one fit's
         console.print(f"time budget: {budget.summary}", soft_wrap=True, markup=False)
+    if evaluation.timing is not None:
+        console.print(f"judging: {evaluation.timing.sentence()}", soft_wrap=True, markup=False)
     for ratio in evaluation.comparisons():
         line = Text(ratio.sentence())
         if ratio.outcome != "beats":
@@ -242,8 +291,10 @@ def evaluate_language_model(
         epochs: Passes over the training text (default: chosen from its size, as ``fit_language_model`` does).
         seed: Seeds the model and the bootstrap intervals.
         baselines: Also score the n-gram baselines.
-        time_budget: The fit's training time (seconds, or ``"10m"``...): the epochs cut and the schedule fitted to
-            it, as ``fit_language_model(time_budget=)`` does; the baselines and the scoring come on top.
+        time_budget: The whole call's time (seconds, or ``"10m"``...): training is fitted to what is left of it
+            once the data is read and the baselines scored, less the time the model's scoring (timed on a probe of
+            the test text) and the cache's tuning will take after it, never less than half of what was left
+            (:class:`~trainwell.text._lm_judging.JudgingReserve`). ``timing`` says what each part took.
         fit_kwargs: Passed to :func:`~trainwell.text.lm_pipeline.fit_language_model` (``tokenizer``, ``bptt``,
             ``pretrained`` to fine-tune a language model instead of training one from scratch...). Models with
             different vocabularies compare by bits per character, not perplexity.
@@ -262,12 +313,14 @@ def evaluate_language_model(
     """
     import time
 
+    from trainwell.callbacks.budget import TimeBudget
     from trainwell.evaluate.evaluation import check_settings
+    from trainwell.text._lm_judging import JudgingReserve
     from trainwell.text.corpus import corpus_splits
-    from trainwell.text.lm_pipeline import fit_language_model
-    from trainwell.text.lm_stream import LMStreamLoader, read_corpus
-    from trainwell.text.ngram import KneserNey
+    from trainwell.text.lm_pipeline import CACHE_TUNE_SHARE, fit_language_model
+    from trainwell.text.lm_stream import read_corpus
 
+    called = time.perf_counter()
     seconds = check_settings(epochs=epochs, time_budget=time_budget)
     if not 0 < test_pct < 1:
         raise ConfigError(f"test_pct must be between 0 and 1 (exclusive), got {test_pct}")
@@ -303,6 +356,15 @@ def evaluate_language_model(
         corpus = str(source) if isinstance(source, str | Path) else "the corpus"  # not a list's every text
         held = "the last text" if n_test == 1 else f"the last {n_test:,} texts"
         test_source = f"{held} of {len(texts):,} in {corpus}"
+    budget = None if seconds is None else TimeBudget(seconds)
+    judging = JudgingReserve(
+        test_texts,
+        baselines=baselines,
+        budget=budget,
+        deadline=getattr(seconds, "deadline", None),  # the call's, set as its settings were checked
+        tune_share=CACHE_TUNE_SHARE if fit_kwargs.get("tune_cache", True) else 0.0,
+    )
+    callbacks = [*fit_kwargs.pop("callbacks", ()), judging]
     started = time.perf_counter()
     run = fit_language_model(
         train_texts,
@@ -310,21 +372,22 @@ def evaluate_language_model(
         seed=seed,
         progress=progress,
         encoding_errors=encoding_errors,
-        time_budget=seconds,
+        time_budget=budget,
+        callbacks=callbacks,
         **fit_kwargs,
     )
-    seconds_trained = time.perf_counter() - started
     learn = run.learn
-    held_out = encode_held_out(learn.recipe, test_texts)
-    scores = score_model(learn.model, held_out, name=MODEL_NAME, cache=learn.recipe.cache)
+    if judging.held_out is None:  # no fit began (resumed at its end): ready it now
+        judging.prepare(learn)
+    # The fit's time, less the judging's preparation and probe done at its start.
+    seconds_trained = time.perf_counter() - started - judging.baseline_seconds - judging.probe_seconds
+    assert judging.held_out is not None
+    scoring_started = time.perf_counter()
+    scores = score_model(learn.model, judging.held_out, name=MODEL_NAME, cache=learn.recipe.cache)
+    scoring = time.perf_counter() - scoring_started
     n_models = len(scores)
-    train = learn.data.train
-    if baselines and isinstance(train, LMStreamLoader):
-        ids = train.ids.cpu().numpy()
-        vocab_size = len(learn.recipe.vocab)
-        for order, name in ((1, "unigram"), (3, "Kneser-Ney trigram")):
-            scores.append(score_ngram(KneserNey.fit(ids, vocab_size, order), held_out, name))
-    return LMEvaluation.judge(
+    scores += judging.baseline_scores
+    evaluation = LMEvaluation.judge(
         scores,
         learn.task,
         n_models=n_models,
@@ -335,3 +398,8 @@ def evaluate_language_model(
         budget=run.budget,
         seed=seed,
     )
+    evaluation.timing = JudgingTime(
+        scoring, judging.baseline_seconds, judging.foreseen, judging.reserved, time.perf_counter() - called,
+        None if seconds is None else getattr(seconds, "total", float(seconds)),
+    )  # fmt: skip
+    return evaluation

@@ -1,0 +1,157 @@
+"""Judging a language model within the time budget of the whole call: what the judging needs is made ready as
+training begins, and the time scoring the model will take afterwards is foreseen and kept out of training.
+
+``trainwell evaluate corpus/ --task language_model --time 60s`` trained for its 60 s, then tuned the cache,
+counted the n-gram baselines and scored the test text on top (4 min 8 s in all on PTB, the test text read one
+token after the other). Now :class:`JudgingReserve`, a callback of the one fit, does at its start, inside the
+budget, what needs the vocabulary but not the trained model (encoding the test text, counting and scoring the
+baselines), then times the model's scoring on a probe of the test text and asks the budget
+(:meth:`~trainwell.callbacks.TimeBudget.share_next_fit`) to end training early enough for the cache's tuning and
+that scoring to end by the call's deadline, as the folds of ``evaluate --time`` share theirs
+(:class:`~trainwell.evaluate.spread.FoldShare`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import torch
+
+from trainwell.callbacks.budget import TimeBudget
+from trainwell.learner.events import Callback
+from trainwell.text.cache import positions_read, stream_probabilities
+from trainwell.text.lm_eval import HeldOutText, TokenScores, encode_held_out, score_ngram
+from trainwell.text.lm_stream import LMStreamLoader
+
+if TYPE_CHECKING:
+    from trainwell.learner.learner import Learner
+
+__all__ = ["JudgingReserve", "training_share"]
+
+#: Positions of each row the probe reads to time the model's scoring (one batched window or so).
+PROBE_COLUMNS = 32
+#: The least share of what the budget has left that training keeps, however long the judging is foreseen to take:
+#: a verdict against the baselines on a model barely trained misleads more than a call that ends a little late
+#: (as :attr:`FoldShare.FLOOR <trainwell.evaluate.spread.FoldShare.FLOOR>` keeps for folds).
+FLOOR = 0.5
+#: The cache window the probe reads with (the one every tuning uses: :func:`~trainwell.text.cache.evaluate_cache`).
+PROBE_WINDOW = 500
+
+
+def training_share(remaining: float, call_left: float, reserve: float) -> float:
+    """The share of the ``remaining`` seconds of a fit's budget that training may use so that ``reserve`` seconds of
+    work after it still end within the ``call_left`` seconds the whole call has: never more than all of it, never
+    less than :data:`FLOOR`.
+
+    Example:
+        >>> training_share(remaining=50.0, call_left=55.0, reserve=10.0)  # the fit ends 10 s before the deadline
+        0.9
+        >>> training_share(remaining=50.0, call_left=50.0, reserve=40.0)  # the judging would take most of it
+        0.5
+    """
+    if remaining <= 0:
+        return 1.0
+    return min(1.0, max(FLOOR, (call_left - reserve) / remaining))
+
+
+class JudgingReserve(Callback):
+    """At the start of a language model's fit: encode ``test_texts`` with the fitted vocabulary, count and score the
+    n-gram baselines on the training tokens, and, under ``budget``, keep from training the time the model's scoring
+    (timed on a probe) and the cache's tuning will take after it, so the call ends by ``deadline``.
+
+    Args:
+        test_texts: The held-out texts.
+        baselines: Count and score the unigram and Kneser-Ney trigram baselines.
+        budget: The fit's budget (``None``: no reserve, only the preparation).
+        deadline: When the whole call should end, on ``clock``'s scale.
+        tune_share: The share of the budget the cache's tuning may take after training (with validation text).
+        clock: Seconds from a fixed point (``time.monotonic``, as :class:`~trainwell.evaluate.spread.FoldShare`).
+
+    Attributes:
+        held_out: The test text, encoded (once the fit has begun).
+        baseline_scores: The baselines' scores on it.
+        baseline_seconds: Time encoding it and counting and scoring the baselines took.
+        foreseen: Seconds the model's scoring is foreseen to take (``None``: no budget).
+        reserved: Seconds kept from training for the work after it (the scoring and the cache's tuning).
+        probe_seconds: Time the probe's scoring took.
+    """
+
+    order = TimeBudget.order - 1  # before the budget plans the fit, so that the plan keeps the reserve out
+    runs_in_lr_find = False
+
+    def __init__(
+        self,
+        test_texts: Sequence[str],
+        *,
+        baselines: bool = True,
+        budget: TimeBudget | None = None,
+        deadline: float | None = None,
+        tune_share: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.test_texts = list(test_texts)
+        self.baselines = baselines
+        self.budget = budget
+        self.deadline = deadline
+        self.tune_share = tune_share
+        self.clock = clock
+        self.held_out: HeldOutText | None = None
+        self.baseline_scores: list[TokenScores] = []
+        self.baseline_seconds = 0.0
+        self.foreseen: float | None = None
+        self.reserved: float | None = None
+        self.probe_seconds = 0.0
+
+    def before_fit(self, learn: Learner) -> None:
+        if self.held_out is not None:  # a second fit of the same call (none today): ready already
+            return
+        self.prepare(learn)
+        if self.budget is None or self.held_out is None:
+            return
+        self.foreseen = self.time_scoring(learn.model, self.held_out)
+        valid = getattr(learn.data, "valid", None)
+        tuning = self.tune_share * self.budget.seconds if isinstance(valid, LMStreamLoader) else 0.0
+        remaining = self.budget.remaining
+        call_left = remaining if self.deadline is None else self.deadline - self.clock()
+        share = training_share(remaining, call_left, self.foreseen + tuning)
+        self.reserved = remaining * (1 - share)
+        if share < 1:
+            self.budget.share_next_fit(share)
+
+    def prepare(self, learn: Learner) -> None:
+        """Encode the test text and score the baselines (before the fit, or after it when no fit began)."""
+        from trainwell.text.ngram import KneserNey
+
+        started = self.clock()
+        held_out = encode_held_out(learn.recipe, self.test_texts)  # type: ignore[attr-defined]
+        train = learn.data.train
+        if self.baselines and isinstance(train, LMStreamLoader):
+            ids = train.ids.cpu().numpy()
+            vocab_size = len(learn.recipe.vocab)  # type: ignore[attr-defined]
+            for order, name in ((1, "unigram"), (3, "Kneser-Ney trigram")):
+                self.baseline_scores.append(
+                    score_ngram(KneserNey.fit(ids, vocab_size, order), held_out, name)
+                )
+        self.held_out = held_out
+        self.baseline_seconds = self.clock() - started
+
+    def time_scoring(self, model: torch.nn.Module, held_out: HeldOutText) -> float:
+        """Seconds scoring ``held_out`` with ``model`` (and the cache) will take: a probe of :data:`PROBE_COLUMNS`
+        positions of each row, read as the whole text will be, timed and scaled to every position it reads."""
+        n = held_out.n_tokens
+        rows, positions = positions_read(n, window=PROBE_WINDOW, cached=True)
+        probe = min(n, rows * PROBE_COLUMNS)
+        started = self.clock()
+        stream_probabilities(
+            model,
+            torch.from_numpy(held_out.ids[: probe + 1]),
+            window=PROBE_WINDOW,
+            thetas=(0.1,),
+            rows=rows,
+            context=0,
+        )
+        took = self.probe_seconds = self.clock() - started
+        _, probed = positions_read(probe, window=PROBE_WINDOW, rows=rows, context=0)
+        return took * positions / max(probed, 1)
