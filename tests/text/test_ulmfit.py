@@ -232,7 +232,7 @@ def test_a_pretrained_language_model_with_the_fast_model_is_refused_before_any_w
         fit_texts(sentiment_frame(40, seed=0), text_col="review", target="sentiment", pretrained=lm_dir)
     assert str(info.value) == (
         "pretrained starts an AWD-LSTM classifier from a language model's encoder; the fast model (a bag of "
-        "n-grams) has none: pass model='ulmfit' with it"
+        "n-grams) has none: pass arch='ulmfit' with it"
     )
     assert info.value.command_line == (
         "--pretrained starts an AWD-LSTM classifier from a language model's encoder; the fast model (a bag of "

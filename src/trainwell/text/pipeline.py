@@ -20,7 +20,7 @@ from trainwell.learner.label_thresholds import choose_label_thresholds
 from trainwell.learner.run_files import FitRun, check_fit_settings, score_test_set, write_run
 from trainwell.models.registry import models
 from trainwell.text.data import text_data
-from trainwell.text.learner import refuse_bag_pretrained, resolve_arch, text_classifier_learner
+from trainwell.text.learner import resolve_arch, text_classifier_learner
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -118,7 +118,7 @@ def fit_texts(
     arch = resolve_arch(arch)
     seed_everything(seed)
     batch_format = models.entry(arch).metadata.get("batch_format", "bag")
-    refuse_bag_pretrained(batch_format, pretrained, "arch")
+    _refuse_bag_pretrained(batch_format, pretrained)
     if pretrained is not None and "vocab" not in data_kwargs and "tokenizer" not in data_kwargs:
         from trainwell.text.ulmfit import lm_text_settings
 
@@ -162,3 +162,16 @@ def fit_texts(
     score_test_set(learn)  # test=, or a folder's test/ beside train/
     model_dir = write_run(learn, Path(out), None) if out is not None else None
     return TextRun(learn, data, chosen_lr, model_dir, thresholds=thresholds, budget=budget)
+
+
+def _refuse_bag_pretrained(batch_format: str, pretrained: object) -> None:
+    """:func:`~trainwell.text.learner.refuse_bag_pretrained`'s refusal as ``fit_texts`` words it: its
+    architecture is ``arch=`` in Python but ``--model`` on the command line (``--arch`` is tables' and images')."""
+    if pretrained is not None and batch_format == "bag":
+        raise ConfigError.worded(
+            lambda say: (
+                f"{say('pretrained')} starts an AWD-LSTM classifier from a language model's encoder; the fast "
+                f"model (a bag of n-grams) has none: pass {say('arch', 'ulmfit')} with it"
+            ),
+            options={"arch": "--model"},
+        )
