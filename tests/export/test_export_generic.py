@@ -118,10 +118,12 @@ def test_an_unregistered_architecture_is_one_line_naming_it(tmp_path: Path) -> N
         trainwell.load(path)
     message = str(caught.value)
     assert "\n" not in message
+    # it names the class and both fixes (it said only "import the module that registers it")
     assert message == (
-        f"model directory '{path}': the model's architecture '{NAME}' is not registered in this process: "
-        "import the module that "
-        f"registers it (@register_model('{NAME}')) before loading the model"
+        f"model directory '{path}' holds your own architecture '{NAME}' (built by TinyNet of module {__name__}), "
+        "which trainwell.json records by name, not as code, and this process has not registered: import "
+        f"{__name__} (where @register_model('{NAME}') decorates TinyNet) before loading, or pass the class: "
+        f"trainwell.load('{path}', model=TinyNet)"
     )
 
 

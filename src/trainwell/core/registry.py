@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -55,6 +56,21 @@ class Registry(Generic[T]):
                 f"{self.kind} {name!r} is already registered (by {_origin(existing.factory)}); choose another name"
             )
         self._entries[name] = Entry(name, factory, dict(metadata))
+
+    @contextmanager
+    def lent(self, name: str, factory: T) -> Iterator[None]:
+        """``factory`` as ``name`` while the block runs, and the table as it was afterwards: for one use that
+        should leave no entry behind (``trainwell.load(dir, model=MyNet)`` builds the model it names with your
+        class, then forgets it), where :meth:`register` keeps the entry for the life of the process."""
+        previous = self._entries.get(name)
+        self._entries[name] = Entry(name, factory)
+        try:
+            yield
+        finally:
+            if previous is None:
+                self._entries.pop(name, None)
+            else:
+                self._entries[name] = previous
 
     def get(self, name: str) -> T:
         return self.entry(name).factory

@@ -72,7 +72,7 @@ from trainwell.export._onnx_runtime import (
     unit_pixels,
 )
 from trainwell.export._traceable import traceable_layers
-from trainwell.export.onnx_predictor import OnnxPredictor
+from trainwell.export.onnx_predictor import OnnxPredictor, generic_input_names
 from trainwell.export.predictor import load, refuse_generic
 
 __all__ = [
@@ -205,6 +205,7 @@ def export_onnx(
     opset: int = DEFAULT_OPSET,
     inputs: pd.DataFrame | Any | None = None,
     tolerance: float = 1e-4,
+    model: Any = None,
 ) -> OnnxReport:
     """Export a model directory to ``model.onnx`` and check it against PyTorch with onnxruntime.
 
@@ -227,6 +228,8 @@ def export_onnx(
             in training, batch first (a tuple of them for a model called as ``model(a, b)``); its graph takes
             ``input`` (or ``input_0``, ``input_1``...) and the batch axis is dynamic.
         tolerance: Largest accepted (scaled) difference; ``1e-4`` suits float32 models.
+        model: For a model on your own ``nn.Module`` that this process has not registered: its class, as
+            ``trainwell.load(model_dir, model=...)`` takes it (the graph, once written, needs no class).
 
     Returns:
         The report, with the largest differences found.
@@ -252,7 +255,7 @@ def export_onnx(
     if inputs is None:
         check_onnx_exportable(read_metadata(directory), directory)
     ort = import_onnxruntime()
-    predictor = load(directory)
+    predictor = load(directory, model=model)
     generic = getattr(predictor, "application", None) == "generic"
     if not generic and getattr(predictor, "application", None) not in RECIPES:
         raise ArtifactError(
@@ -359,7 +362,7 @@ def _generic_check(predictor: Any, inputs: Any) -> _Check:
         raise DataError(
             "inputs has no rows to check the export on; pass tensors shaped as in training, batch first"
         )
-    names = ("input",) if len(tensors) == 1 else tuple(f"input_{index}" for index in range(len(tensors)))
+    names = generic_input_names(len(tensors))
 
     def run(session: Any, *x: torch.Tensor) -> np.ndarray:
         declared = {item.name for item in session.get_inputs()}  # an input never read is left out
@@ -378,9 +381,35 @@ def _vision_check(predictor: Any, inputs: Any) -> _Check:
         pixels = predictor.pixels(inputs)  # uint8 (N, C, H, W); names an image it cannot decode
     # Both engines get the same float32 0..1 pixels, divided exactly as the model divides uint8 ones.
     unit = torch.from_numpy(unit_pixels(pixels))
+    architecture = (predictor.metadata.get("architecture") or {}).get("name")
+    # trainwell's image model reads 0..1 floats as it reads uint8 pixels; a network of the user's own was trained
+    # on the uint8 pixels alone, and is exported behind the graph's 0..1 input as what it took.
+    model = None if architecture == IMAGE_MODEL else BytePixels(predictor.model)
     return _Check(
-        (unit,), (PIXELS_NAME,), lambda session, x: run_onnx_pixels(session, x), CHECK_BATCH_IMAGES, len(unit)
+        (unit,),
+        (PIXELS_NAME,),
+        lambda session, x: run_onnx_pixels(session, x),
+        CHECK_BATCH_IMAGES,
+        len(unit),
+        model=model,
     )
+
+
+#: The architecture of every image model trainwell builds (normalisation inside, 0..1 floats or uint8 pixels in).
+IMAGE_MODEL = "image_classifier"
+
+
+class BytePixels(torch.nn.Module):
+    """A network trained on ``uint8`` pixels, behind the vision graph's float32 0..1 ``pixels``: the graph turns
+    them back into the bytes the network took (``round(pixels * 255)``, exact for pixels that were bytes), so
+    onnxruntime answers what the PyTorch predictor answers on the same images."""
+
+    def __init__(self, network: torch.nn.Module) -> None:
+        super().__init__()
+        self.network = network
+
+    def forward(self, pixels: torch.Tensor) -> torch.Tensor:
+        return self.network((pixels * 255.0).round().clamp(0, 255).to(torch.uint8))
 
 
 def _text_check(predictor: Any, inputs: Any) -> _Check:

@@ -18,7 +18,7 @@ import pandas as pd
 import torch
 
 from trainwell.core.artifact import metadata_entry, read_metadata
-from trainwell.core.errors import ArtifactError, ConfigError
+from trainwell.core.errors import ArtifactError, ConfigError, DataError
 from trainwell.data.tables import prediction_table, rows_frame
 from trainwell.data.task import Task
 from trainwell.export._onnx_runtime import (
@@ -30,6 +30,7 @@ from trainwell.export._onnx_runtime import (
     import_onnxruntime,
     open_session,
     readable_outputs,
+    run_graph,
     run_onnx,
     run_onnx_pixels,
     run_onnx_text,
@@ -37,6 +38,26 @@ from trainwell.export._onnx_runtime import (
 )
 
 BATCH_ROWS = 8192
+#: numpy's type for each onnxruntime input type a model of your own may declare.
+ONNX_TYPES = {
+    "tensor(float)": np.float32,
+    "tensor(double)": np.float64,
+    "tensor(float16)": np.float16,
+    "tensor(int64)": np.int64,
+    "tensor(int32)": np.int32,
+    "tensor(int16)": np.int16,
+    "tensor(int8)": np.int8,
+    "tensor(uint8)": np.uint8,
+    "tensor(bool)": np.bool_,
+}
+
+
+def generic_input_names(count: int) -> tuple[str, ...]:
+    """The inputs of a graph of your own architecture's (as :func:`~trainwell.export.export_onnx` names them):
+    ``input`` alone, or ``input_0``, ``input_1``... for a model called with several."""
+    return ("input",) if count == 1 else tuple(f"input_{index}" for index in range(count))
+
+
 BATCH_IMAGES = 256
 #: The image decoding of vision models, imported by name like the recipes.
 IMAGE_IO = "trainwell.vision.io"
@@ -73,15 +94,20 @@ class OnnxPredictor:
         self.model_dir = directory
         self.metadata = read_metadata(directory)
         self.application = application = self.metadata.get("application")
-        if application not in RECIPES:
+        if application not in (*RECIPES, "generic"):
             raise ArtifactError(
                 f"model directory '{directory}' is for application {application!r}; the ONNX predictor "
-                f"supports: {', '.join(RECIPES)}"
+                f"supports: {', '.join(RECIPES)}, generic"
             )
-        module_name, class_name = RECIPES[application]
-        recipe_class = getattr(importlib.import_module(module_name), class_name)
         self.task = metadata_entry(self.metadata, "task", Task.from_dict)
-        self.recipe = metadata_entry(self.metadata, "recipe", recipe_class.from_dict)
+        if (
+            application == "generic"
+        ):  # a model of the user's own: tensors in, its graph needs no class of theirs
+            self.recipe: Any = self.metadata.get("recipe")
+        else:
+            module_name, class_name = RECIPES[application]
+            recipe_class = getattr(importlib.import_module(module_name), class_name)
+            self.recipe = metadata_entry(self.metadata, "recipe", recipe_class.from_dict)
         path = directory / ONNX_FILE
         if not path.is_file():
             raise ArtifactError(
@@ -91,7 +117,7 @@ class OnnxPredictor:
         self.session = open_session(ort, path, threads=threads)
         self.onnx_input_names = [item.name for item in self.session.get_inputs()]
         outputs = [item.name for item in self.session.get_outputs()]
-        expected = APPLICATION_INPUTS[application]
+        expected = APPLICATION_INPUTS.get(application) or generic_input_names(len(self.onnx_input_names))
         # A regression's graph answers 'predictions'; one exported before that, 'logits': both are read.
         readable = readable_outputs(self.task)
         if (
@@ -117,7 +143,7 @@ class OnnxPredictor:
             expected = {name: [self.recipe.channels, *self.recipe.size] for name in self.onnx_input_names}
             what = "channels x height x width"
         else:
-            return  # texts: token ids of any length
+            return  # texts: token ids of any length; a model of the user's own: what its graph declares
         for item in self.session.get_inputs():
             found = list(item.shape[1:])
             if all(isinstance(size, int) for size in found) and found != expected[item.name]:
@@ -143,6 +169,8 @@ class OnnxPredictor:
             return ["image"]
         if self.application == "text":
             return self.recipe.input_columns
+        if self.application == "generic":  # the graph's own: input, or input_0, input_1...
+            return list(self.onnx_input_names)
         return self.recipe.columns
 
     def predict_proba(
@@ -159,6 +187,8 @@ class OnnxPredictor:
             return self._predict_images(rows, tta=tta)
         if self.application == "text":
             return self._predict_texts(rows)
+        if self.application == "generic":
+            return self._predict_tensors(rows)
         frame = rows_frame(rows)
         chunks = []
         for start in range(0, len(frame), BATCH_ROWS):
@@ -188,9 +218,59 @@ class OnnxPredictor:
             values = self._predict_texts(rows)
             index = rows.index if isinstance(rows, pd.DataFrame | pd.Series) else range(len(values))
             return prediction_table(self.task, values, index)
+        if self.application == "generic":
+            values = self._predict_tensors(rows)
+            count, width = len(values), self.task.n_outputs
+            if values.size != count * width:
+                raise DataError(
+                    f"the model's outputs have shape {values.shape}, not one row of {width} per input as a "
+                    f"{self.task.kind} table needs; use predictor.predict_proba(inputs) for the array"
+                )
+            return prediction_table(self.task, values, range(count))
         frame = rows_frame(rows)
         values = self.predict_proba(frame, allow_missing_columns=allow_missing_columns)
         return prediction_table(self.task, values, frame.index)
+
+    # --------------------------------------------------------------------------- a model of your own
+    def _predict_tensors(self, inputs: Any) -> np.ndarray:
+        """Tensors or arrays shaped as in training (a tuple of them for a model called as ``model(a, b)``), as
+        :class:`~trainwell.export.generic.GenericPredictor` takes them, each in the type its graph input declares."""
+        parts = inputs if isinstance(inputs, tuple) else (inputs,)
+        declared = {item.name: item.type for item in self.session.get_inputs()}
+        names = generic_input_names(len(parts))
+        if not set(declared) <= set(names):
+            raise DataError(
+                f"this model takes {len(declared)} input(s) ({', '.join(declared)}); got {len(parts)}: pass a "
+                "tensor or array, or a tuple of them in the order the model takes them"
+            )
+        arrays = {}
+        for name, part in zip(names, parts, strict=True):
+            array = part.detach().cpu().numpy() if isinstance(part, torch.Tensor) else np.asarray(part)
+            if array.ndim == 0:
+                raise DataError(
+                    f"{name} is a single number; inputs are batched (first dimension = rows): pass x[None]"
+                )
+            if name in declared:  # an input the model never read is not in its graph
+                arrays[name] = array.astype(ONNX_TYPES.get(declared[name], array.dtype), copy=False)
+        rows = {len(array) for array in arrays.values()}
+        if len(rows) > 1:
+            shapes = ", ".join(str(array.shape) for array in arrays.values())
+            raise DataError(
+                f"the model's inputs must have the same number of rows (first dimension), got {shapes}"
+            )
+        count = rows.pop() if rows else 0
+        if not count:
+            raise DataError("no rows to predict: the inputs have 0 rows")
+        chunks = [
+            activate(
+                self.task,
+                run_graph(
+                    self.session, {name: array[start : start + BATCH_ROWS] for name, array in arrays.items()}
+                ),
+            )
+            for start in range(0, count, BATCH_ROWS)
+        ]
+        return np.concatenate(chunks)
 
     # ------------------------------------------------------------------------------------------- texts
     def _predict_texts(self, inputs: Any) -> np.ndarray:

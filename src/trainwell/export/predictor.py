@@ -9,7 +9,7 @@ architecture must have been registered by your code before loading.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -18,7 +18,7 @@ import torch
 from trainwell.core.artifact import metadata_entry, read_artifact
 from trainwell.core.errors import ArtifactError, ConfigError
 from trainwell.data.task import Task
-from trainwell.models.registry import model_from_artifact
+from trainwell.models.registry import list_models, model_from_artifact, models
 
 # application -> the module whose ``predictor_from_artifact`` serves it
 _PREDICTOR_MODULES = {
@@ -31,24 +31,90 @@ _PREDICTOR_MODULES = {
 APPLICATIONS = tuple(_PREDICTOR_MODULES)
 
 
-def load(path: str | Path) -> Any:
+def load(path: str | Path, *, model: Callable[..., torch.nn.Module] | torch.nn.Module | None = None) -> Any:
     """The predictor for the model directory ``path`` (e.g. :class:`~trainwell.tabular.TabularPredictor`).
 
-    A model on your own architecture (``learn.model_spec`` naming a registered function) loads as a
-    :class:`~trainwell.export.generic.GenericPredictor` once the module that registers it is imported.
+    ``trainwell.json`` records how to build the model (an architecture's name and its keyword arguments), never
+    code. A model on your own ``nn.Module`` is built by your class: register it before loading (import the
+    module where ``@register_model("my_net")`` decorates it), or pass it here as ``model``: the class (or a
+    function) that builds it from the recorded keywords, or a module already built, which the weights are
+    loaded into. ``model`` is used for this load only; nothing stays registered. A model whose inputs are
+    tensors (application ``"generic"``) loads as a :class:`~trainwell.export.generic.GenericPredictor`.
 
     Example:
         >>> predictor = trainwell.load("model/")            # doctest: +SKIP
         >>> predictor.predict(new_rows)                      # doctest: +SKIP
+        >>> trainwell.load("mine/", model=MyNet)             # your own nn.Module, not registered  # doctest: +SKIP
     """
     metadata, state = read_artifact(path)
     source = f"model directory '{path}'"
+    spec = metadata.get("architecture")
+    name = spec.get("name") if isinstance(spec, dict) else None
     try:
-        return predictor_from_parts(metadata, state, source)
+        if model is None:
+            _need_registered(metadata, path)
+            return predictor_from_parts(metadata, state, source)
+        with models.lent(str(name), _builder(model, name, path)):
+            return predictor_from_parts(metadata, state, source)
     except ArtifactError as error:  # a damaged entry or weights: say which directory
         if str(error).startswith(source):
             raise
         raise ArtifactError(f"{source}: {error}") from error
+
+
+def _need_registered(metadata: dict[str, Any], path: str | Path) -> None:
+    """Refuse, in one line that names the class and both fixes, a directory whose architecture is one of the
+    user's own that this process has not registered (``architecture.built_by``: ``module:QualifiedName`` of the
+    class or function registered for it, recorded by ``export``; older directories name only the architecture).
+    """
+    spec = metadata.get("architecture")
+    name = spec.get("name") if isinstance(spec, dict) else None
+    if not isinstance(name, str) or name in list_models():
+        return  # registered, or a malformed entry that the loading says as such
+    origin = spec.get("built_by") if isinstance(spec, dict) else None
+    if isinstance(origin, str) and ":" in origin:  # module:qualified name, as entry points write them
+        module, qualified = origin.split(":", 1)
+        cls = qualified.rsplit(".", 1)[-1]
+        if module == "__main__":  # defined in the script that trained it: nothing to import
+            where = f" (built by {cls}, of the script that trained it)"
+            imported = f"define {cls} and register it with @register_model({name!r})"
+        else:
+            where = f" (built by {cls} of module {module})"
+            imported = f"import {module} (where @register_model({name!r}) decorates {cls})"
+    else:
+        cls, where = "MyNet", ""
+        imported = f"import the module whose @register_model({name!r}) registers it"
+    raise ArtifactError(
+        f"model directory '{path}' holds your own architecture {name!r}{where}, which trainwell.json records by "
+        f"name, not as code, and this process has not registered: {imported} before loading, or pass the class: "
+        f"trainwell.load({str(path)!r}, model={cls})"
+    )
+
+
+def _builder(
+    model: Callable[..., torch.nn.Module] | torch.nn.Module, name: str | None, path: str | Path
+) -> Callable[..., torch.nn.Module]:
+    """What builds the model of ``load(path, model=...)``: the class or function itself, or for a module already
+    built, that module (its keywords are its own). Refuses ``model=`` for one of trainwell's own architectures,
+    which it would replace."""
+    if name in list_models() and _origin(models.get(name)).startswith("trainwell."):
+        raise ConfigError(
+            f"model= builds an architecture of your own; '{path}' holds trainwell's {name!r}, which trainwell "
+            "builds itself: drop model="
+        )
+    if isinstance(model, torch.nn.Module):
+        built = model
+        return lambda **config: built
+    if not callable(model):
+        raise ConfigError(
+            f"model= takes the class (or function) that builds the model, or a module already built; got "
+            f"{type(model).__name__}"
+        )
+    return model
+
+
+def _origin(factory: Any) -> str:
+    return str(getattr(factory, "__module__", "") or "")
 
 
 def predictor_from_parts(metadata: dict[str, Any], state: Mapping[str, torch.Tensor], source: str) -> Any:

@@ -12,7 +12,7 @@ import torch
 from trainwell.core.artifact import save_artifact
 from trainwell.core.device import is_rank_zero
 from trainwell.core.errors import ConfigError
-from trainwell.models.registry import list_models
+from trainwell.models.registry import list_models, models
 
 if TYPE_CHECKING:
     from trainwell.learner.learner import Learner
@@ -43,11 +43,17 @@ def learner_metadata(learn: Learner) -> dict[str, Any]:
     tuning = getattr(learn, "tuning", None)
     if tuning:  # the search this model won (trainwell tune): its metric, trials and kinds of model
         extra["tuning"] = _clean(tuning)
+    architecture = learn.model_spec
+    builder = models.get(architecture["name"]) if isinstance(architecture, dict) else None
+    module = str(getattr(builder, "__module__", None) or "trainwell.")
+    if isinstance(architecture, dict) and not module.startswith("trainwell."):
+        # the user's own class (or function) that builds it: named, so that loading without it says which
+        architecture = {**architecture, "built_by": f"{module}:{getattr(builder, '__qualname__', '?')}"}
     return {
         "application": learn.data.application,
         "task": learn.task.to_dict(),
         "recipe": recipe,
-        "architecture": learn.model_spec,
+        "architecture": architecture,
         "training": {
             "loss": _loss_name(learn.loss_func),
             "optimizer": learn.opt_name
