@@ -37,6 +37,15 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     three = reviews(200, 2, shuffle=True)
     three.loc[three.index % 5 == 0, "sentiment"] = "mixed"
     three.to_csv(folder / "three.csv", index=False)
+    for name, frame in (
+        ("tags.csv", reviews(200, 3)),
+        ("tags_held.csv", held),
+    ):  # a second label on long texts
+        tags = [
+            f"{mood}|long" if len(text) > 40 else mood
+            for text, mood in zip(frame["review"], frame["sentiment"], strict=True)
+        ]
+        frame.assign(sentiment=tags).to_csv(folder / name, index=False)
     make_image_folder(folder / "photos" / "train", per_class=12, seed=0)
     make_image_folder(folder / "photos" / "test", per_class=8, seed=1)
     ratings = low_rank_ratings(0, n_ratings=1200).frame
@@ -48,6 +57,7 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "text_0": ["fit", *texts, "--epochs", "1", "--seed", "0"],
         "text_1": ["fit", *texts, "--epochs", "3", "--seed", "1"],
         "text_3": ["fit", folder / "three.csv", *texts[1:], "--epochs", "1"],
+        "tags": ["fit", folder / "tags.csv", *texts[1:], "--label-delim", "|", "--epochs", "2"],
         "image_24": ["fit", folder / "photos", "--arch", "simple_cnn", "--epochs", "1"],
         "image_16": ["fit", folder / "photos", "--arch", "simple_cnn", "--epochs", "1", "--size", "16", "--seed", "1"],
         "rating_1": ["fit", *rated, "--epochs", "1"],
@@ -109,6 +119,29 @@ def test_text_classifiers_compare_on_a_table_and_on_a_folder_of_class_folders(
     for by_folder, by_table in zip(folder["metrics"], found["metrics"], strict=True):
         assert by_folder["a"] == pytest.approx(by_table["a"], abs=1e-6)
         assert by_folder["b"] == pytest.approx(by_table["b"], abs=1e-6)
+
+
+def test_multi_label_text_models_compare_each_label_decided_and_refuse_a_label_they_do_not_know(
+    models: dict[str, Path],
+) -> None:
+    result, found = compared(
+        models, "tags", "tags", "tags_held.csv", "--metric", "f1", "--metric", "log_loss"
+    )
+    assert (found["task"], found["rows"], found["mcnemar"]) == ("multilabel", 60, None)
+    held = pd.read_csv(models["folder"] / "tags_held.csv")
+    tags = trainwell.load(models["tags"])
+    targets = tags.task.encode(held["sentiment"])
+    for row in found["metrics"]:
+        expected, _ = expected_scores(tags, tags, held, targets, row["metric"])
+        assert row["a"] == pytest.approx(expected, abs=1e-6) and row["difference_interval"] == [0, 0]
+    assert "McNemar" not in result.stdout
+    # A label the models never learnt was scored as if it were not there.
+    odd = models["folder"] / "tags_odd.csv"
+    held.assign(sentiment=[f"{held['sentiment'][0]}|weird", *held["sentiment"][1:]]).to_csv(odd, index=False)
+    refused = run_cli("compare", models["tags"], models["tags"], "--data", odd)
+    assert one_error(refused).endswith(
+        f"{odd} has labels the models do not know: ['weird']; their labels are long, neg, pos"
+    )
 
 
 def test_image_models_of_different_sizes_compare_on_a_test_split_and_on_a_csv_of_paths(

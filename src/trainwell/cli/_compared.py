@@ -160,6 +160,20 @@ def _text_examples(
                 f"{source}; columns are: {list_columns([str(column) for column in frame.columns])}. Compare on a "
                 "table holding the text columns of both models"
             )
+    if (
+        task.kind == "multilabel" and len(targets) == 1
+    ):  # delimited labels: one the models do not know is refused
+        from trainwell.data.task import infer_task
+
+        given = infer_task(
+            frame[targets[0]], name=targets[0], kind="multilabel", label_delim=task.label_delim
+        )
+        unknown = task.unknown_classes(given.classes)
+        if unknown:
+            raise DataError(
+                f"{source} has labels the models do not know: {unknown[:5]}; their labels are "
+                f"{', '.join(map(str, task.classes))}"
+            )
     try:
         encoded = task.encode(frame[targets[0]] if len(targets) == 1 else frame[targets])
     except DataError as error:  # a label the models do not know: say which data holds it
