@@ -5,7 +5,9 @@ your own) exports once its architecture is registered (``@register_model("my_net
 it, and ``learn.model_spec = {"name": "my_net", "config": {...}}``). Such an artifact has no recipe: its inputs
 are tensors exactly as the model took them in training, so there is no raw format (rows, images, texts) to
 decode, and the command line cannot read inputs for it or rebuild it without your code. In Python, import the
-module that registers the architecture, then ``trainwell.load(dir)`` returns a :class:`GenericPredictor`.
+module that registers the architecture, then ``trainwell.load(dir)`` returns a :class:`GenericPredictor`; or pass
+the class without registering it: ``trainwell.load(dir, model=MyNet)``. Its ONNX export
+(``export_onnx(dir, inputs=x)``) runs in :class:`~trainwell.export.OnnxPredictor` with no class at all.
 """
 
 from __future__ import annotations

@@ -74,7 +74,10 @@ class OnnxPredictor:
     rows (or fits the images to the training size) exactly as in training, onnxruntime runs the model, and
     the activation is applied in numpy. A vision model takes what
     :meth:`~trainwell.vision.predictor.ImagePredictor.predict` takes: a list of paths, encoded bytes, Pillow
-    images or arrays, or a ``uint8`` array ``(N, C, H, W)`` at the training size.
+    images or arrays, or a ``uint8`` array ``(N, C, H, W)`` at the training size. A model on your own
+    architecture (application ``"generic"``) takes what
+    :class:`~trainwell.export.generic.GenericPredictor` takes, tensors or arrays (a tuple for several inputs),
+    and needs no class of yours: the graph is the model.
 
     Args:
         model_dir: A model directory holding ``model.onnx`` (written by :func:`export_onnx`).
@@ -297,8 +300,9 @@ class OnnxPredictor:
     def _predict_images(self, images: Any, *, tta: bool) -> np.ndarray:
         if tta:
             raise ConfigError(
-                "test-time augmentation runs on the PyTorch predictor only; use trainwell.load(dir), or "
-                "predict without tta"
+                "test-time augmentation runs on the PyTorch predictor only: predict with the model directory "
+                "(trainwell.load(dir), or the directory rather than its model.onnx on the command line), or without "
+                "tta"
             )
         pixels = self.pixels(images)
         chunks = [
