@@ -73,6 +73,12 @@ def test_the_onnx_predictor_names_the_paths_as_the_pytorch_one(
     assert list(by_onnx.columns) == list(by_torch.columns) and by_onnx.columns[0] == "path"
     assert list(by_onnx["path"]) == list(by_torch["path"]) and len(by_onnx) == 4
     np.testing.assert_allclose(by_onnx["probability_vertical"], by_torch["probability_vertical"], atol=1e-5)
+    # and on the command line, given the model's model.onnx (onnxruntime's answers were arrays, not tensors)
+    result = CliRunner().invoke(app, ["predict", str(copy / "model.onnx"), str(a), str(folder)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(io.StringIO(result.stdout))
+    assert list(table["path"]) == list(by_torch["path"])
+    np.testing.assert_allclose(table["probability_vertical"], by_torch["probability_vertical"], atol=1e-5)
 
 
 def test_the_command_line_names_files_and_folders_in_the_order_given(model: Path, images: Path) -> None:
