@@ -101,7 +101,7 @@ def test_a_hub_dataset_folder_is_fitted_on_its_joined_shards_and_scored_on_its_t
     )
     reported = others[0]
     assert reported.returncode == 0 and (tmp_path / "report.html").is_file(), reported.explain()
-    assert f"'{hub}': the report reads its test split, test-00000-of-00001.parquet" in reported.stderr
+    assert f"'{hub}': judged on its test split, test-00000-of-00001.parquet" in reported.stderr
     assert one.returncode == 0, one.explain()  # one shard alone is read, and said to be one
     assert (
         f"note: 'train-00001-of-00002.parquet' is 1 of the 2 shards of its split; pass the folder '{hub}' to read "
@@ -607,7 +607,7 @@ def test_a_report_passes_over_a_test_split_without_the_target(tmp_path: Path) ->
     reported = run_cli("report", out, "--data", folder, "--out", tmp_path / "r.html")
     assert reported.returncode == 0, reported.explain()
     assert (
-        "its test split has no column 'y' (the table to predict); the report reads its validation split"
+        "its test split has no column 'y' (the table to predict); judged on its validation split"
         in (" ".join(reported.stderr.split()))
     )
     assert "Metrics on held-out data" in (tmp_path / "r.html").read_text(encoding="utf-8")

@@ -69,7 +69,7 @@ def test_a_text_file_of_unlabelled_lines_is_named_as_such(model_dir: Path, tmp_p
     with pytest.raises(DataError) as info:
         build_report(model_dir, lines, tmp_path / "r.html")
     assert str(info.value) == (
-        f"{lines} holds texts one per line, without their labels; the report needs labelled texts: a table "
+        f"{lines} holds texts one per line, without their labels; judging a model needs labelled texts: a table "
         "(CSV, TSV, Parquet or JSON lines) with the columns 'review' and 'sentiment'"
     )
 

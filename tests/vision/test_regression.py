@@ -399,7 +399,7 @@ def test_a_report_says_what_it_needs_of_its_images(
 
     one = sorted((squares["root"] / "test").glob("*.png"))[0]
     with pytest.raises(
-        DataError, match=r"is one image; a report judges the model on labelled images: pass a"
+        DataError, match=r"is one image; a model is judged on labelled images: pass a"
     ):
         build_report(model_dir, one, tmp_path / "r.html")
     worded = tmp_path / "worded.csv"

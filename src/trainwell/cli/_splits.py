@@ -605,7 +605,7 @@ def held_out_split(
 
     paths = splits[split]
     say(
-        f"'{data}': {passed_over}the report reads its {'test' if split == 'test' else 'validation'} split, "
+        f"'{data}': {passed_over}judged on its {'test' if split == 'test' else 'validation'} split, "
         f"{_listed(paths)}"
     )
     column = image_column(paths[0])

@@ -49,7 +49,7 @@ def text_report_sections(
     for name, what in (*((column, "text") for column in columns), *((name, "target") for name in names)):
         if name not in frame.columns:
             raise DataError(
-                f"{what} column '{name}' not found in {source}; the report needs labelled texts. Columns are: "
+                f"{what} column '{name}' not found in {source}; judging a model needs labelled texts. Columns are: "
                 f"{', '.join(map(str, list(frame.columns)[:20]))}"
             )
     for name in names if task.label_delim is None else ():  # delimited labels: an empty cell is no label
@@ -212,7 +212,7 @@ def read_labelled(
         named = [f"'{name}'" for name in columns]
         listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
         raise DataError(
-            f"{data} holds texts one per line, without their labels; the report needs labelled texts: a table "
+            f"{data} holds texts one per line, without their labels; judging a model needs labelled texts: a table "
             f"(CSV, TSV, Parquet or JSON lines) with the column{'s' if len(named) > 1 else ''} {listed}"
         )
 

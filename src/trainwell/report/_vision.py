@@ -180,7 +180,7 @@ def _labelled_files(
     task = predictor.task
     if source.is_file() and is_image_file(source):
         raise DataError(
-            f"'{source}' is one image; a report judges the model on labelled images: pass a folder of class "
+            f"'{source}' is one image; a model is judged on labelled images: pass a folder of class "
             "folders (photos/<label>/*.jpg, or its test/ split) or a CSV of image paths and labels"
         )
     if source.is_file():
