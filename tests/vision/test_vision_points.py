@@ -66,7 +66,7 @@ def test_both_coordinates_are_learned_and_answered_by_name(tmp_path: Path) -> No
     assert final["r2[x]"] > 0.6 and final["r2[y]"] > 0.6, final
     predictor = load(tmp_path / "model")
     answers = predictor.predict([tmp_path / "points" / "0.png", tmp_path / "points" / "1.png"])
-    assert list(answers.columns) == ["x_predicted", "y_predicted"]
+    assert list(answers.columns) == ["path", "x_predicted", "y_predicted"]  # as the command line writes them
     done = run_trainwell("predict", str(tmp_path / "model"), str(tmp_path / "points" / "3.png"))
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == "path,x_predicted,y_predicted"
