@@ -93,6 +93,16 @@ def test_trainwell_fit_reads_a_folder_of_idx_files(tmp_path: Path) -> None:
     ]
     answers = np.array([int(line.split(",")[1]) for line in lines[1:]])
     assert (answers == digits(50, 1)[1]).mean() == accuracy  # the very images fit scored as its test set
+    # The exported graph reads the same IDX file (its chunks are numpy arrays, which torch.cat refused).
+    from trainwell.export.onnx import export_onnx
+
+    export_onnx(tmp_path / "model")
+    by_onnx = run_trainwell("predict", str(tmp_path / "model" / "model.onnx"), str(test_images))
+    assert by_onnx.returncode == 0, by_onnx.stderr[-3000:]
+    onnx_lines = by_onnx.stdout.splitlines()
+    assert onnx_lines[0] == lines[0] and [line.split(",")[1] for line in onnx_lines] == [
+        line.split(",")[1] for line in lines
+    ]
     for source, said in (
         (
             folder,

@@ -702,7 +702,9 @@ def _predict_idx(predictor: Any, data: list[Path], tta: bool, kept: list[str]) -
     ]
     import torch
 
-    predictions = prediction_table(predictor.task, torch.cat(chunks), range(len(array)))
+    # torch.as_tensor: MODEL/model.onnx runs on onnxruntime, whose chunks are numpy arrays.
+    probabilities = torch.cat([torch.as_tensor(chunk) for chunk in chunks])
+    predictions = prediction_table(predictor.task, probabilities, range(len(array)))
     predictions.insert(0, "index", range(len(array)))
     return predictions
 
