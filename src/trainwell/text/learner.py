@@ -128,10 +128,10 @@ def text_classifier_learner(
     The model's sparse embedding gradients are handled by :class:`~trainwell.text.optim.LazyAdamW` (the default
     ``opt`` here); pass ``opt=`` and ``arch_config={"sparse": False}`` to use another optimizer.
     """
-    if "model" in learner_kwargs:  # fit_texts and --model call the architecture "model"; this function, arch
+    if "model" in learner_kwargs:  # the command line's --model; fit_texts' model= until it became arch=
         raise ConfigError(
-            f"text_classifier_learner takes the architecture as arch= (e.g. arch={learner_kwargs['model']!r}); "
-            "model= is fit_texts' name for it"
+            f"text_classifier_learner takes the architecture as arch= (e.g. arch={learner_kwargs['model']!r}), as "
+            "every trainwell function does"
         )
     if data.application != "text" or data.recipe is None:
         raise ConfigError(
