@@ -155,7 +155,9 @@ def test_rows_cut_the_stream_into_contiguous_spans_each_warmed_up_on_its_context
         reads = [end - first for first, _, end in spans]
         assert max(reads) - min(reads[:-1] or reads) == 0  # every row but the last reads as many positions
     assert stream_rows(10, 5, 100) == [(0, 0, 10)]  # too short for a second row
-    assert positions_read(82_430, window=500) == (32, 32 * stream_rows(82_430, 32, 500)[0][2])
+    # PTB's test text with the cache: 16 rows, each warmed up on the window (500) and 200 tokens more.
+    assert positions_read(90_786, window=500) == (16, 16 * stream_rows(90_786, 16, 700)[0][2])
+    assert positions_read(90_786, window=500, cached=False) == (32, 32 * stream_rows(90_786, 32, 200)[0][2])
     assert positions_read(1_000, window=500) == (1, 1_000)  # a short stream: one row, read exactly
 
 

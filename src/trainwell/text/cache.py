@@ -14,7 +14,7 @@ Evaluation reads the stream as one history: every token but the first is predict
 and with the ``window`` states before it in the cache. Read as one row (batch size 1) that is exact, and slow: 82k
 tokens of PTB's test text took minutes on a CPU, one token after the other. So a long stream is cut into up to
 :data:`MAX_ROWS` contiguous rows read side by side, each carrying its own hidden state and its own cache, and each
-warmed up on the ``context`` tokens before its first scored one (at least ``window`` with the cache): the cache of
+warmed up on the ``context`` tokens before its first scored one (``window`` more with the cache): the cache of
 every token holds the same states as in the single read, and each state differs from it only by what the text
 more than ``context`` tokens back left in it (see :func:`stream_probabilities`; ``rows=1`` reads one row).
 Without the cache the perplexity is then that of ``learn.validate(loader.new(batch_size=1))`` (exactly in one
@@ -111,11 +111,15 @@ def _check(window: int, thetas: Sequence[float], chunk: int, *, allow_none: bool
 
 #: Rows the held-out stream is cut into at most, read side by side as a language model's batches are.
 MAX_ROWS = 32
-#: Tokens each row reads before its first scored token, without the cache (with it: at least ``window``), so that
-#: its hidden state carries the text before it as the single stream's does.
+#: Tokens each row reads before its first scored token, without the cache (with it: ``window`` more, so that the
+#: states in its cache are warmed up too), so that its hidden state carries the text before it as the single
+#: stream's does.
 CONTEXT = 200
-#: A row scores at least this many times its context: the warm-up adds at most a quarter to the reading.
-ROW_CONTEXTS = 4
+#: A row scores at least this many times its context: the warm-up adds at most an eighth to the reading (on a CPU
+#: the decoder's softmax over the vocabulary, as costly per token in a batch as alone, is most of the time).
+ROW_CONTEXTS = 8
+#: Positions of each row read in one step at least (unless ``chunk`` is smaller).
+MIN_STEP = 32
 
 
 def stream_rows(n: int, rows: int, context: int) -> list[tuple[int, int, int]]:
@@ -143,10 +147,10 @@ def stream_rows(n: int, rows: int, context: int) -> list[tuple[int, int, int]]:
 
 def _plan(n: int, window: int, scored_cache: bool, rows: int | None, context: int | None) -> tuple[int, int]:
     """``(rows, context)`` of a read of ``n`` predicted positions: by default as many rows as the stream holds,
-    each at least :data:`ROW_CONTEXTS` times its context, up to :data:`MAX_ROWS`; the context at least the cache's
-    window, so each row's cache holds the states before it as the single stream's does."""
+    each at least :data:`ROW_CONTEXTS` times its context, up to :data:`MAX_ROWS`; the context :data:`CONTEXT`, and the
+    cache's window more, so each row's cache holds the states before it, warmed up, as the single stream's does."""
     if context is None:
-        context = max(CONTEXT, window) if scored_cache else CONTEXT
+        context = CONTEXT + window if scored_cache else CONTEXT
     if rows is None:
         rows = max(1, min(MAX_ROWS, n // (ROW_CONTEXTS * max(context, 1))))
     return rows, context
@@ -178,13 +182,14 @@ def stream_probabilities(
     alone).
 
     The stream is cut into ``rows`` contiguous rows read side by side (a batch of ``rows``), each carrying its
-    hidden state and its own cache from one window of ``chunk // rows`` tokens to the next, as one row of a
+    hidden state and its own cache from one window of ``chunk // rows`` tokens (:data:`MIN_STEP` at least) to the next, as one row of a
     language model's batches does. A row starts ``context`` tokens before its first scored token, from a zeroed
     state: it reads them only to carry the text before it into its state and its cache. Each scored token's state
     then differs from the single stream's (``rows=1``, exact) only by what the text more than ``context`` tokens
     back left in it, which an LSTM has mostly forgotten (the perplexities agree to 1e-5, relative, in the tests).
-    With the cache scored the context is at least ``window``, so every token's cache holds the same ``window``
-    states before it as in the single stream. Default ``rows``: as many as the stream holds, each
+    With the cache scored the default context is ``window`` more, so every token's cache holds the same ``window``
+    states before it as in the single stream, each warmed up on :data:`CONTEXT` tokens at least (with a context
+    of just ``window`` the states a row reads first, from a zeroed state, would sit in its first tokens' caches). Default ``rows``: as many as the stream holds, each
     scoring at least :data:`ROW_CONTEXTS` times its context, up to :data:`MAX_ROWS` (a short stream is read in one
     row: exactly). The result depends only on the stream and these settings: it is the same from run to run.
 
@@ -223,7 +228,9 @@ def stream_probabilities(
     history_h = torch.empty(len(spans), 0, 0, device=device)
     history_y = torch.empty(len(spans), 0, dtype=torch.long, device=device)
     p_model_parts, p_cache_parts, rank_parts, top_parts = [], [], [], []
-    step = max(1, chunk // len(spans))
+    # chunk // rows positions of each row a step, but not so few that the per-call cost of the recurrent layers
+    # outweighs the batch (8 positions of 32 rows cost as much per token as 32 of 32 rows took six times over).
+    step = max(min(chunk, MIN_STEP), chunk // len(spans))
     for offset in range(0, length, step):
         x, y = inputs[:, offset : offset + step], targets[:, offset : offset + step]  # (R, T)
         h = model.features(x).float()  # type: ignore[operator]  # (R, T, E)
