@@ -802,11 +802,13 @@ def _fit_language_model(
     perplexity, bar = row.get("perplexity"), row.get("perplexity_baseline")
     shown = f"validation perplexity {perplexity:.1f}" if isinstance(perplexity, float) else "trained"
     read, whole = row.get("valid_tokens"), row.get("valid_tokens_total")
+    same = "text"
     if isinstance(perplexity, float) and isinstance(read, int) and isinstance(whole, int):
         # BudgetedValidation: a pass over all of it would have taken more of the --time budget than its share
-        shown += f" on {read:,} of the {whole:,} validation tokens (as many as the --time budget allowed)"
+        shown += f" on {read:,} of the {whole:,} validation tokens, as many as the --time budget allowed"
+        same = "tokens"
     if isinstance(bar, float):
-        shown += f" (a Kneser-Ney trigram on the same text: {bar:.1f})"
+        shown += f" (a Kneser-Ney trigram on the same {same}: {bar:.1f})"
     budget = getattr(learn, "time_budget", None)
     # "0.03 epochs (40 of 1,327 batches)" when the budget cut an epoch short: the history's one row is no epoch.
     done = budget.trained() if budget is not None else None
