@@ -58,7 +58,8 @@ def _subject(metadata: dict[str, Any]) -> str:
 def _figures_section(training: dict[str, Any]) -> str:
     final = {key: value for key, value in (training.get("final") or {}).items() if key not in _NOT_FIGURES}
     test = dict(training.get("test") or {})
-    if "loss" in test and "valid_loss" in final:  # the test set's loss, beside the validation rows' on one row
+    # The test set's loss, beside the validation rows' on one row.
+    if "loss" in test and "valid_loss" in final:
         test["valid_loss"] = test.pop("loss")
     names = list(dict.fromkeys([*final, *test]))
     if not names:
