@@ -279,3 +279,23 @@ def test_every_command_reads_a_folder_of_class_folders_of_texts_as_fit_does(tmp_
         refused.exit_code == 2
         and "--target is not used by a folder of class folders of texts" in refused.stderr
     )
+
+
+def test_arch_names_a_text_models_architecture_as_model_does(tmp_path: Path) -> None:
+    # --arch was refused for texts ("for images, ratings and tables"), though fit_texts takes arch= and every other
+    # model's architecture is --arch on the command line.
+    data = tmp_path / "reviews.csv"
+    reviews(120, 0, shuffle=True).to_csv(data, index=False)
+    common = ("fit", data, "--text", "review", "--target", "sentiment", "--epochs", "1")
+    by_arch = run_cli(*common, "--arch", "ulmfit", "--out", tmp_path / "a")
+    by_model = run_cli(*common, "--model", "ulmfit", "--out", tmp_path / "b")
+    assert by_arch.returncode == 0, by_arch.explain()
+    assert by_model.returncode == 0, by_model.explain()
+    built = [trainwell.load(tmp_path / name).metadata["architecture"]["name"] for name in ("a", "b")]
+    assert built[0] == built[1] and "awd" in built[0]  # the AWD-LSTM classifier, not the bag
+    both = run_cli(*common, "--arch", "fast", "--model", "ulmfit", "--out", tmp_path / "c")
+    assert both.returncode == 2
+    assert (
+        "--arch fast and --model ulmfit both name the text model's architecture: give one (--arch)"
+        in both.stderr
+    )

@@ -483,11 +483,9 @@ def refuse_for_tables_and_texts(
         )
     if unused:
         words = "is" if len(unused) == 1 else "are"
-        model_flag = "; a text model's architecture is --model" if text is not None else ""
         domain = "images, ratings and tables" if unused == ["--arch"] else "images"
         raise ConfigError(
             f"{', '.join(unused)} {words} for {domain}, not {what}: drop {'it' if len(unused) == 1 else 'them'}"
-            f"{model_flag}"
         )
 
 

@@ -198,7 +198,10 @@ def fit(
     ] = None,
     model: Annotated[
         str,
-        typer.Option(help="Texts: the model (fast: bag of n-grams; ulmfit: AWD-LSTM, with --pretrained LM)."),
+        typer.Option(
+            help="Texts: the model (fast: bag of n-grams; ulmfit: AWD-LSTM, with --pretrained LM); --arch says the "
+            "same, as for every other model."
+        ),
     ] = "fast",
     drop_empty: Annotated[
         bool, typer.Option(help="Texts: drop rows whose text is empty instead of stopping.")
@@ -237,7 +240,8 @@ def fit(
             "torchvision:NAME with the vision extra). Ratings: dot_bias (default) or collab_nn; "
             "interactions (--implicit) also ease, a closed-form item-to-item model. Tables: auto (default: boosted "
             "trees and the MLP, the one with the lower validation loss kept), mlp, or gbdt (gradient-boosted "
-            "trees, scikit-learn's, kept as tensors: served and exported like the MLP)."
+            "trees, scikit-learn's, kept as tensors: served and exported like the MLP). Texts: fast (default) or "
+            "ulmfit, as --model."
         ),
     ] = "auto",
     size: option.ImageSize = None,
@@ -292,6 +296,7 @@ def fit(
         nonlocal text, target  # a folder of class folders of texts sets them
         nonlocal data, test  # an archive: what it holds, unpacked
         nonlocal user, item, task  # MovieLens' folder: its ratings file's columns; a corpus: a language model
+        nonlocal model, arch  # texts: --arch names the text model, as --model does
         folder_names: dict[str, str] | None = None  # MovieLens' folder: its items' names (u.item)
         data, test = unpacked_data(data), unpacked_data(test)  # type: ignore[assignment]
         from trainwell.cli._early import (
@@ -451,6 +456,14 @@ def fit(
             labelled = read_text_classes(data, given)
             if labelled is not None:
                 folder_classes["classes"] = labelled
+        if text is not None and task != "language_model" and arch != "auto":
+            # A text model's architecture is --arch as every other model's (fit_texts' arch=); --model stays.
+            if model not in ("fast", arch):
+                raise ConfigError(
+                    f"--arch {arch} and --model {model} both name the text model's architecture: give one (--arch)"
+                )
+            model, arch = arch, "auto"
+            given.update({"--arch": False, "--model": model != "fast"})
         if task is None and target is None and text is None and path_col is None and is_corpus_folder(data):
             task = "language_model"  # Tiny Shakespeare's, PTB's folder: text files alone are a corpus
             err_console.print(
