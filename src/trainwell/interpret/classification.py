@@ -369,6 +369,12 @@ def _check_task(task: Task) -> None:
             f"({len(task.classes)} labels, a yes/no decision each): use trainwell.interpret.MultiLabelInterpretation.from_learner(learn)"
             " for a 2 x 2 confusion matrix per label (or trainwell report MODEL_DIR for per-label quality)"
         )
+    if task.kind == "regression":
+        raise ConfigError(
+            "ClassificationInterpretation needs a binary or multiclass task, got 'regression': this learner "
+            "predicts numbers; use trainwell.interpret.RegressionInterpretation.from_learner(learn) for predicted "
+            "against actual, residuals, the largest errors and the error by range of the actual value"
+        )
     if task.kind not in _KINDS:
         raise ConfigError(
             f"ClassificationInterpretation needs a binary or multiclass task, got {task.kind!r}; "

@@ -1,0 +1,224 @@
+"""PNG plots of a regression interpretation (matplotlib Agg, saved atomically), each returned as a
+:class:`~trainwell.core.plot_file.PlotFile`: a ``Path`` that Jupyter shows inline.
+
+Every figure draws one panel per chosen target (``columns``), so a model of several targets is read at a glance
+and a model of one gets one plain panel. ``owner`` is what a plot is of, for the warning when a plot under its
+default name replaces another model's (:func:`~trainwell.core.plot_file.warn_if_replacing`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from trainwell.core.plot_file import PlotFile, warn_if_replacing
+from trainwell.interpret._plots import MAX_ROW_COLUMNS, _short
+from trainwell.learner.plots import _pyplot, _save
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from trainwell.interpret.regression import RegressionInterpretation
+
+_OWNER = "model or data set"
+#: Past this many points a scatter's markers shrink and fade, so dense regions still read as dense.
+_DENSE_POINTS = 2000
+
+
+def _panels(n: int, inches: float = 4.2) -> tuple[Any, Any, list[Any]]:
+    plt = _pyplot()
+    cols = min(n, 4)
+    rows = math.ceil(n / cols)
+    figure, axes = plt.subplots(rows, cols, figsize=(inches * cols, inches * rows), squeeze=False)
+    flat = list(axes.flat)
+    for axis in flat[n:]:
+        axis.axis("off")
+    return figure, axes, flat[:n]
+
+
+def _scatter_style(n_points: int) -> dict[str, Any]:
+    dense = n_points > _DENSE_POINTS
+    return {"s": 6 if dense else 14, "alpha": 0.25 if dense else 0.6, "rasterized": dense}
+
+
+def _finish(figure: Any, path: Path, owner: object | None, default_name: str, what: str) -> PlotFile:
+    figure.tight_layout()
+    if owner is not None:
+        warn_if_replacing(path, owner=owner, default_name=default_name, what=what, of=_OWNER)
+    return _save(figure, path)
+
+
+def plot_predicted_vs_actual(
+    interp: RegressionInterpretation, columns: Sequence[int], path: Path, *, owner: object | None = None
+) -> PlotFile:
+    """Predicted (y) against actual (x) per target, with ``y = x`` over the range both span."""
+    figure, _, axes = _panels(len(columns))
+    summary = interp.summary()
+    for axis, column in zip(axes, columns, strict=True):
+        name = interp.targets[column]
+        actual, predicted = interp.actual[:, column], interp.predicted[:, column]
+        axis.scatter(actual, predicted, color="tab:blue", **_scatter_style(len(actual)))
+        low = float(min(actual.min(), predicted.min()))
+        high = float(max(actual.max(), predicted.max()))
+        axis.plot([low, high], [low, high], linestyle="--", color="gray", label="exact (y = x)")
+        axis.set_xlabel(f"actual {name}")
+        axis.set_ylabel(f"predicted {name}")
+        figures = summary.loc[name]
+        axis.set_title(f"{name}: RMSE {figures['rmse']:.4g}, R² {figures['r2']:.3f}", fontsize=10)
+        axis.legend(loc="upper left", frameon=False, fontsize=8)
+        axis.grid(alpha=0.3)
+    return _finish(figure, path, owner, "predicted_vs_actual.png", "predicted-against-actual plot")
+
+
+def plot_residuals(
+    interp: RegressionInterpretation, columns: Sequence[int], path: Path, *, owner: object | None = None
+) -> PlotFile:
+    """Residual (``actual - predicted``, y) against predicted (x) per target, with the zero line."""
+    figure, _, axes = _panels(len(columns))
+    for axis, column in zip(axes, columns, strict=True):
+        name = interp.targets[column]
+        predicted = interp.predicted[:, column]
+        residual = interp.actual[:, column] - predicted
+        axis.scatter(predicted, residual, color="tab:orange", **_scatter_style(len(residual)))
+        axis.axhline(0.0, linestyle="--", color="gray")
+        axis.set_xlabel(f"predicted {name}")
+        axis.set_ylabel("residual (actual - predicted)")
+        axis.set_title(f"{name}: above 0 = predicted too low", fontsize=10)
+        axis.grid(alpha=0.3)
+    return _finish(figure, path, owner, "residuals.png", "residual plot")
+
+
+def plot_residual_histogram(
+    interp: RegressionInterpretation,
+    columns: Sequence[int],
+    path: Path,
+    bins: int,
+    *,
+    owner: object | None = None,
+) -> PlotFile:
+    """Histogram of residuals per target, with zero and the mean residual (the bias) marked."""
+    figure, _, axes = _panels(len(columns))
+    for axis, column in zip(axes, columns, strict=True):
+        name = interp.targets[column]
+        residual = interp.actual[:, column] - interp.predicted[:, column]
+        axis.hist(residual, bins=bins, color="tab:green", alpha=0.75)
+        axis.axvline(0.0, linestyle="--", color="gray", label="0")
+        bias = float(residual.mean())
+        axis.axvline(bias, color="firebrick", label=f"bias (mean) {bias:+.4g}")
+        axis.set_xlabel("residual (actual - predicted)")
+        axis.set_ylabel("rows")
+        axis.set_title(f"{name}: residuals", fontsize=10)
+        axis.legend(loc="upper right", frameon=False, fontsize=8)
+    return _finish(figure, path, owner, "residual_histogram.png", "residual histogram")
+
+
+def plot_error_by_range(
+    interp: RegressionInterpretation,
+    columns: Sequence[int],
+    by_range: pd.DataFrame,
+    path: Path,
+    *,
+    owner: object | None = None,
+) -> PlotFile:
+    """A bar of MAE per bin of the actual value per target (rows written on each bar), the overall MAE a line."""
+    figure, _, axes = _panels(len(columns), inches=4.8)
+    summary = interp.summary()
+    for axis, column in zip(axes, columns, strict=True):
+        name = interp.targets[column]
+        bins = by_range[by_range["target"] == name]
+        labels = [
+            f"{low:.3g} to {high:.3g}"
+            for low, high in zip(bins["actual_from"], bins["actual_to"], strict=True)
+        ]
+        positions = np.arange(len(bins))
+        bars = axis.bar(positions, bins["mae"].fillna(0.0), color="tab:purple", alpha=0.8)
+        for bar, rows in zip(bars, bins["rows"], strict=True):
+            axis.annotate(
+                f"{int(rows)} rows",
+                (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                ha="center",
+                va="bottom",
+                fontsize=7,
+            )
+        overall = float(summary.loc[name, "mae"])
+        # Said in the title, not a legend: a legend in the panel covers the tallest bar's label.
+        axis.axhline(overall, linestyle="--", color="gray")
+        axis.set_ylim(0.0, 1.12 * max(float(bins["mae"].max(skipna=True) or 0.0), overall, 1e-12))
+        axis.set_xticks(positions, labels=labels, rotation=30, ha="right", fontsize=8)
+        axis.set_xlabel(f"actual {name} (bins of about equal rows)")
+        axis.set_ylabel("mean absolute error")
+        axis.set_title(
+            f"{name}: MAE by range of the actual value\n(dashed: overall MAE {overall:.4g})", fontsize=10
+        )
+    return _finish(figure, path, owner, "error_by_range.png", "error-by-range plot")
+
+
+def plot_top_loss_table(top: pd.DataFrame, path: Path, *, owner: object | None = None) -> PlotFile:
+    """The table of :meth:`RegressionInterpretation.top_losses`: the row, its numbers, then the first columns of
+    what the row is (its file, its text, its columns as read)."""
+    plt = _pyplot()
+    numeric = [c for c in top.columns if _is_figure(c)]
+    shown = [c for c in top.columns if c not in numeric][:MAX_ROW_COLUMNS]
+    limit = {1: 72, 2: 36}.get(len(shown), 18)
+    header = ["row", *map(str, numeric), *map(str, shown)]
+    cells = [
+        [
+            str(index),
+            *(f"{top.at[index, c]:.4g}" for c in numeric),
+            *(_short(top.at[index, c], limit) for c in shown),
+        ]
+        for index in top.index
+    ]
+    inches = [0.7] + [max(0.9, 0.085 * len(str(c)) + 0.25) for c in numeric] + [0.095 * limit] * len(shown)
+    figure, axis = plt.subplots(figsize=(sum(inches) + 0.6, 0.28 * (len(cells) + 1) + 0.5))
+    axis.axis("off")
+    if cells:
+        table = axis.table(
+            cellText=cells,
+            colLabels=header,
+            colWidths=[width / sum(inches) for width in inches],
+            loc="upper center",
+            cellLoc="center",
+        )
+        table.auto_set_font_size(False)
+        table.set_fontsize(9)
+        table.scale(1.0, 1.3)
+    else:
+        axis.text(0.5, 0.5, "no rows", ha="center", va="center")
+    ranked = "the loss (all targets)" if "loss" in top.columns else "absolute error"
+    axis.set_title(f"Top {len(cells)} errors by {ranked} (residual = actual - predicted)")
+    if owner is not None:
+        warn_if_replacing(path, owner=owner, default_name="top_losses.png", what="top losses", of=_OWNER)
+    return _save(figure, path)
+
+
+def plot_top_loss_images(
+    top: pd.DataFrame, images: Any, path: Path, *, owner: object | None = None
+) -> PlotFile:
+    """The images of ``top`` in a grid, the worst first, each titled with its numbers and its file (or row)."""
+    from trainwell.learner.plots import image_grid
+
+    chosen = images[list(top.index)].float() / 255.0
+    titles = []
+    for index in top.index:
+        if "actual" in top.columns:
+            numbers = f"actual {top.at[index, 'actual']:.3g}, predicted {top.at[index, 'predicted']:.3g}"
+        else:
+            numbers = f"loss {top.at[index, 'loss']:.3g}"
+        where = top.at[index, "file"] if "file" in top.columns else f"row {index}"
+        titles.append(f"{numbers} ({where})")
+    if owner is not None:
+        warn_if_replacing(path, owner=owner, default_name="top_losses.png", what="top losses", of=_OWNER)
+    return image_grid(chosen.cpu(), titles, ["firebrick"] * len(titles), path, f"Top {len(top)} errors")
+
+
+def _is_figure(column: Any) -> bool:
+    """Whether ``column`` of a top-losses table is one of its numbers (not a column of the row as read)."""
+    text = str(column)
+    return text in ("actual", "predicted", "residual", "abs_error", "loss") or text.endswith(
+        (" actual", " predicted", " residual")
+    )
