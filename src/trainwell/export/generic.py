@@ -121,12 +121,18 @@ class GenericPredictor(Predictor):
             raise DataError("no rows to predict: the inputs have 0 rows")
         return torch.cat(outputs)
 
-    def predict(self, inputs: GenericInputs, *, batch_size: int = BATCH_ROWS) -> pd.DataFrame:
+    def predict(
+        self, inputs: GenericInputs, *, batch_size: int = BATCH_ROWS, at_least_one: bool = False
+    ) -> pd.DataFrame:
         """One row per input row, as every predictor gives: the decoded ``prediction`` and one
         ``probability_<class>`` column per class (classification), or the predicted value(s) (regression).
         A model whose outputs are not one row of the task's width per input (a sequence per row, say) is read
-        with :meth:`predict_proba`."""
+        with :meth:`predict_proba`. ``at_least_one`` (multi-label models; refused for others): a row with no
+        label over its threshold gets its likeliest label (:meth:`~trainwell.data.task.Task.decode`)."""
+        from trainwell.data.at_least_one import refuse_at_least_one
         from trainwell.data.tables import prediction_table
+
+        refuse_at_least_one(self.task, at_least_one)
 
         values = self.predict_proba(inputs, batch_size=batch_size)
         rows, width = len(values), self.task.n_outputs
@@ -135,7 +141,7 @@ class GenericPredictor(Predictor):
                 f"the model's outputs have shape {tuple(values.shape)}, not one row of {width} per input as a "
                 f"{self.task.kind} table needs; use predictor.predict_proba(inputs) for the tensor"
             )
-        return prediction_table(self.task, values, range(rows))
+        return prediction_table(self.task, values, range(rows), at_least_one=at_least_one)
 
     def _float_dtype(self) -> torch.dtype:
         floats = (p.dtype for p in itertools.chain(self.model.parameters(), self.model.buffers()))

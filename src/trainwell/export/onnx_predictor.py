@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import torch
 
 from trainwell.core.artifact import metadata_entry, read_metadata
 from trainwell.core.errors import ArtifactError, ConfigError, DataError
+from trainwell.data.at_least_one import refuse_at_least_one
 from trainwell.data.tables import prediction_table, rows_frame
 from trainwell.data.task import Task
 from trainwell.export._onnx_runtime import (
@@ -203,24 +205,32 @@ class OnnxPredictor:
             chunks.append(activate(self.task, run_onnx(self.session, x_cat, x_cont)))
         return np.concatenate(chunks)
 
-    def predict(self, rows: Any, *, allow_missing_columns: bool = False, tta: bool = False) -> pd.DataFrame:
+    def predict(
+        self, rows: Any, *, allow_missing_columns: bool = False, tta: bool = False, at_least_one: bool = False
+    ) -> pd.DataFrame:
         """A table with one row per input row (or image): the prediction, and one probability column per class;
         images given by path (one, a list of files and folders, a CSV of paths, a Series) have their path first,
-        as :meth:`~trainwell.vision.predictor.ImagePredictor.predict` gives them."""
+        as :meth:`~trainwell.vision.predictor.ImagePredictor.predict` gives them. ``at_least_one`` (multi-label
+        models; refused for others): a row with no label over its threshold gets its likeliest label, as the
+        PyTorch predictor gives it (:meth:`~trainwell.data.task.Task.decode`)."""
+        refuse_at_least_one(self.task, at_least_one)
+        decoded = partial(prediction_table, self.task, at_least_one=at_least_one)
         if self.application == "vision":
             # Paths in any form: each image's path first, as the PyTorch predictor and `trainwell predict` give.
             by_path = importlib.import_module(IMAGE_PATHS)
             paths = by_path.given_paths(rows)
             if paths is not None:
                 index = rows.index if isinstance(rows, pd.Series) else None
-                table: pd.DataFrame = by_path.path_predictions(self, paths, tta=tta, index=index)
+                table: pd.DataFrame = by_path.path_predictions(
+                    self, paths, tta=tta, index=index, at_least_one=at_least_one
+                )
                 return table
             values = self._predict_images(rows, tta=tta)
-            return prediction_table(self.task, values, range(len(values)))
+            return decoded(values, range(len(values)))
         if self.application == "text":
             values = self._predict_texts(rows)
             index = rows.index if isinstance(rows, pd.DataFrame | pd.Series) else range(len(values))
-            return prediction_table(self.task, values, index)
+            return decoded(values, index)
         if self.application == "generic":
             values = self._predict_tensors(rows)
             count, width = len(values), self.task.n_outputs
@@ -229,10 +239,10 @@ class OnnxPredictor:
                     f"the model's outputs have shape {values.shape}, not one row of {width} per input as a "
                     f"{self.task.kind} table needs; use predictor.predict_proba(inputs) for the array"
                 )
-            return prediction_table(self.task, values, range(count))
+            return decoded(values, range(count))
         frame = rows_frame(rows)
         values = self.predict_proba(frame, allow_missing_columns=allow_missing_columns)
-        return prediction_table(self.task, values, frame.index)
+        return decoded(values, frame.index)
 
     # --------------------------------------------------------------------------- a model of your own
     def _predict_tensors(self, inputs: Any) -> np.ndarray:

@@ -882,12 +882,20 @@ class Learner:
         architecture; the recipe (category codes, normalisation, vocabulary) is applied as at training, and the
         answer is a table: ``prediction`` and ``probability_<class>`` columns (a binary task's positive class
         alone, every class otherwise), or the values.
-        ``options`` go to the predictor's ``predict`` (``tta=True`` for images...). Each call copies the
-        weights: for many calls, take ``learn.predictor()`` once.
+        ``options`` go to the predictor's ``predict`` (``tta=True`` for images; ``at_least_one=True`` for a
+        multi-label model: a row with no label over its threshold gets its likeliest label). Each call copies
+        the weights: for many calls, take ``learn.predictor()`` once.
 
         Raises:
-            ConfigError: The model cannot be rebuilt by name (no ``learn.model_spec``: see :meth:`export`).
+            ConfigError: The model cannot be rebuilt by name (no ``learn.model_spec``: see :meth:`export`), or
+                ``at_least_one=True`` for a model that is not multi-label.
         """
+        from trainwell.data.at_least_one import refuse_at_least_one
+
+        # Said before the weights are copied, and for every predictor alike (a recommender's or a tagger's
+        # predict takes no at_least_one and would answer a TypeError).
+        items = {"vision": "image", "text": "text"}.get(str(getattr(self.data, "application", "")), "row")
+        refuse_at_least_one(self.task, bool(options.get("at_least_one")), items=items)
         return self.predictor().predict(inputs, **options)
 
     def predictor(self) -> Any:

@@ -8,7 +8,9 @@ from typing import Any
 import pandas as pd
 import torch
 
-from trainwell.export.rows_predictor import RowsPredictor
+from trainwell.data.at_least_one import refuse_at_least_one
+from trainwell.data.tables import prediction_table, rows_frame
+from trainwell.export.rows_predictor import Rows, RowsPredictor
 from trainwell.tabular.recipe import TabularRecipe
 
 BATCH_ROWS = 8192
@@ -31,6 +33,22 @@ class TabularPredictor(RowsPredictor):
     @property
     def input_names(self) -> list[str]:
         return self.recipe.columns
+
+    def predict(
+        self, rows: Rows, *, allow_missing_columns: bool = False, at_least_one: bool = False
+    ) -> pd.DataFrame:
+        """A table with one row per input row (its index kept): the prediction, and one probability column per
+        class for a classifier (:meth:`RowsPredictor.predict`). ``at_least_one`` (multi-label models; refused
+        for others): a row with no label over its threshold gets its likeliest label instead of an empty
+        prediction (off by default: :meth:`~trainwell.data.task.Task.decode`).
+
+        Example:
+            >>> trainwell.load("tags-model").predict(new_rows, at_least_one=True)  # doctest: +SKIP
+        """
+        refuse_at_least_one(self.task, at_least_one)
+        frame = rows_frame(rows)
+        values = self.predict_proba(frame, allow_missing_columns=allow_missing_columns)
+        return prediction_table(self.task, values, frame.index, at_least_one=at_least_one)
 
     def _outputs(self, frame: pd.DataFrame, allow_missing_columns: bool) -> torch.Tensor:
         outputs = []

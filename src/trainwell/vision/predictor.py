@@ -115,7 +115,14 @@ class ImagePredictor(Predictor):
         config = self.recipe.extra.get("augmentation")
         return Augmentation.from_dict(config) if config else None
 
-    def predict(self, images: Images, *, tta: bool = False, path_col: str | None = None) -> pd.DataFrame:
+    def predict(
+        self,
+        images: Images,
+        *,
+        tta: bool = False,
+        path_col: str | None = None,
+        at_least_one: bool = False,
+    ) -> pd.DataFrame:
         """One row per image: the prediction and one probability column per class (a regression: the predicted
         number alone), after a ``path`` column when the images were given by path.
 
@@ -126,10 +133,14 @@ class ImagePredictor(Predictor):
         (relative to it), a pandas Series of paths (a table's column: its index is kept, so the table joins
         back) or a DataFrame, whose paths are in ``path_col`` (default: the column of paths the model was
         trained from). An unreadable file found in a folder or listed in a CSV is skipped with a warning naming
-        it; one named in the input stops with its name.
+        it; one named in the input stops with its name. ``at_least_one`` (multi-label models; refused for others):
+        an image with no label over its threshold gets its likeliest label instead of an empty prediction (off by
+        default: :meth:`~trainwell.data.task.Task.decode`).
         """
+        from trainwell.data.at_least_one import refuse_at_least_one
         from trainwell.data.tables import prediction_table
 
+        refuse_at_least_one(self.task, at_least_one, items="image")
         index = None
         if is_table(images):
             images = self._listed_column(images, path_col)  # type: ignore[arg-type]
@@ -140,7 +151,9 @@ class ImagePredictor(Predictor):
             index = images.index  # type: ignore[union-attr]
         paths = given_paths(images)
         if paths is not None:
-            return path_predictions(self, paths, tta=tta, path_col=path_col, index=index)
+            return path_predictions(
+                self, paths, tta=tta, path_col=path_col, index=index, at_least_one=at_least_one
+            )
         if path_col is not None:
             raise ConfigError(
                 f"path_col={path_col!r} names the column of paths of a table: pass a DataFrame or a CSV's path "
@@ -148,7 +161,10 @@ class ImagePredictor(Predictor):
             )
         probabilities = self.predict_proba(images, tta=tta)
         return prediction_table(
-            self.task, probabilities, index if index is not None else range(len(probabilities))
+            self.task,
+            probabilities,
+            index if index is not None else range(len(probabilities)),
+            at_least_one=at_least_one,
         )
 
 
@@ -171,6 +187,7 @@ def path_predictions(
     tta: bool = False,
     path_col: str | None = None,
     index: Any = None,
+    at_least_one: bool = False,
 ) -> pd.DataFrame:
     """One row per image of ``items`` (image files, folders, CSVs of paths), its path in a ``path`` column first,
     in the order given (a folder's images in numbered order): what every form of paths gives, in Python (the
@@ -179,6 +196,8 @@ def path_predictions(
     A file named in ``items`` that cannot be decoded stops with its name; one found in a folder or listed in a
     table is skipped with a warning. ``path_col``: the column of paths of a CSV in ``items`` (default: the one the
     model was trained from). ``index``: the rows' labels (a pandas Series' index), kept when every item is a file.
+    ``at_least_one``: as :meth:`ImagePredictor.predict` takes it (the caller refuses it for a model that is not
+    multi-label).
     """
     from trainwell.data.tables import prediction_table
 
@@ -193,7 +212,9 @@ def path_predictions(
     paths = expand_image_paths(items, path_col or trained, given=path_col is not None)
     probabilities, kept = probabilities_of_files(predictor, paths, tta=tta, named=named)
     one_each = index is not None and len(named) == len(files) == len(kept)
-    table = prediction_table(predictor.task, probabilities, index if one_each else range(len(kept)))
+    table = prediction_table(
+        predictor.task, probabilities, index if one_each else range(len(kept)), at_least_one=at_least_one
+    )
     table.insert(0, "path", [str(path) for path in kept])
     return table
 
