@@ -82,6 +82,14 @@ def serve(
             "auto: onnx when model.onnx passed its parity check, else torch."
         ),
     ] = Backend.auto,
+    at_least_one: Annotated[
+        bool,
+        typer.Option(
+            help="Multi-label models: answer a row with no label over its threshold with its likeliest label "
+            'instead of an empty list, unless a request sends "at_least_one": false. Off by default, when a '
+            'request\'s "at_least_one": true asks it.'
+        ),
+    ] = False,
 ) -> None:
     """Serve a model over HTTP: POST /predict, GET /metadata, GET /health; the API is documented at /docs.
 
@@ -120,6 +128,7 @@ def serve(
             forbid_extra_fields=forbid_extra_fields,
             threads=threads,
             backend=backend.value,
+            at_least_one=at_least_one,
         )
         if host not in LOOPBACK_HOSTS:
             warnings.warn(

@@ -8,6 +8,10 @@ Endpoints:
 - ``POST /predict``: ``{"rows": [{column: value, ...}, ...]}`` in, ``{"predictions": [...]}`` out, one entry
   per row in order; each entry's ``unseen`` names the row's category values the model has no code for
   (``{"workclass": "Space-force"}``, ``{}`` when none), as ``trainwell predict`` notes them for a file.
+  A multi-label model's body may add ``"at_least_one": true`` (a row with no label over its threshold is
+  answered with its likeliest label, as ``predict(at_least_one=True)`` gives it; ``false``: an empty list), the
+  server's default being ``create_app(at_least_one=)`` (``trainwell serve --at-least-one``); any other model
+  refuses ``true`` with a 422.
   Concurrent requests are merged into one model call (:mod:`trainwell.serve.batching`).
   A vision model takes images instead: JSON ``{"images": ["<base64>", ...]}`` or a ``multipart/form-data``
   form with files in the field ``images`` (or ``image``, ``files``, ``file``); each request's images are decoded
@@ -66,11 +70,18 @@ from trainwell.serve.images import (
     ImageRequestError,
     accepted_formats,
     decode_images,
-    encoded_images,
+    image_request,
     images_request_model,
     pixel_count,
 )
-from trainwell.serve.predictions import ServablePredictor, metadata_document, predict_images, predict_rows
+from trainwell.serve.predictions import (
+    ServablePredictor,
+    at_least_one_problem,
+    metadata_document,
+    predict_images,
+    predict_rows,
+    with_likeliest_labels,
+)
 from trainwell.serve.schema import (
     ErrorResponse,
     MetadataResponse,
@@ -78,6 +89,7 @@ from trainwell.serve.schema import (
     images_request_body,
     request_model,
     response_model,
+    with_at_least_one,
 )
 from trainwell.serve.texts import predict_texts, text_metadata, texts_request_model
 
@@ -129,6 +141,7 @@ def create_app(
     forbid_extra_fields: bool = True,
     threads: int | None = None,
     backend: str = "auto",
+    at_least_one: bool = False,
 ) -> FastAPI:
     """The FastAPI application serving ``model``.
 
@@ -146,6 +159,8 @@ def create_app(
         backend: ``"torch"``, ``"onnx"`` (needs ``model.onnx``: ``trainwell export MODEL --onnx``) or
             ``"auto"`` (onnx when ``model.onnx`` passed its parity check, else torch). With a loaded
             predictor, ``"auto"`` or the predictor's own backend.
+        at_least_one: Multi-label models only: answer a row with no label over its threshold with its likeliest
+            label unless the request says ``"at_least_one": false`` (default: only when it says ``true``).
 
     Returns:
         The application; serve it with any ASGI server (``trainwell serve`` uses uvicorn). ``app.state``
@@ -154,8 +169,9 @@ def create_app(
 
     Raises:
         ArtifactError: The directory is not a loadable model directory.
-        ConfigError: A setting is out of range, the model is of an application the server cannot serve, or
-            ``backend="onnx"`` and the directory has no parity-checked ``model.onnx``.
+        ConfigError: A setting is out of range, the model is of an application the server cannot serve,
+            ``backend="onnx"`` and the directory has no parity-checked ``model.onnx``, or ``at_least_one`` for
+            a model that is not multi-label.
         OnnxDependencyError: ``backend="onnx"`` and onnxruntime is not installed.
 
     Example:
@@ -171,8 +187,10 @@ def create_app(
         forbid_extra_fields=forbid_extra_fields,
         threads=threads,
         backend=backend,
+        at_least_one=at_least_one,
     )
     predictor, used_backend = _predictor_and_backend(model, config)
+    _check_at_least_one(predictor, config)
     if ((getattr(predictor, "metadata", None) or {}).get("task") or {}).get("kind") == "language_model":
         from trainwell.serve.lm import create_lm_app
 
@@ -264,7 +282,7 @@ def _add_routes(
     recommender = predictor.application == "collab"
     # A table model's answers name the categories it has no code for; a recommender's, its unknown ids.
     schema = response_model(predictor.task, recommender=recommender, unseen=not recommender)
-    _json_predict_route(app, predictor, batcher, request_type, ("rows",), "row", _NOT_FINITE, schema)
+    _json_predict_route(app, predictor, config, batcher, request_type, ("rows",), "row", _NOT_FINITE, schema)
 
 
 def _add_collab_routes(
@@ -307,6 +325,7 @@ def answer_head(app: FastAPI, path: str, endpoint: Callable[..., Any]) -> None:
 def _json_predict_route(
     app: FastAPI,
     predictor: ServablePredictor,
+    config: ServeConfig,
     batcher: MicroBatcher[Any, Any],
     request_type: Any,
     fields: tuple[str, ...],
@@ -316,9 +335,14 @@ def _json_predict_route(
 ) -> None:
     """``POST /predict`` for a JSON body whose field lists the items (rows, texts, or a tagger's texts or
     lists of words: the first of ``fields`` sent), batched with others; ``schema`` documents the answer
-    (default: the task's predictions with probabilities)."""
+    (default: the task's predictions with probabilities). The body's ``at_least_one`` (:func:`with_at_least_one`)
+    is applied to this request's answers alone, after the batch's model call."""
+    request_type = with_at_least_one(request_type, predictor.task, noun)
 
     async def predict(body: Any, request: Request) -> Response:
+        refused = at_least_one_problem(predictor.task, body.at_least_one, noun)
+        if refused is not None:
+            return JSONResponse(error_body([refused]), 422)
         field = next(name for name in fields if getattr(body, name) is not None)
         items: list[Any] = getattr(body, field)
         try:
@@ -333,6 +357,8 @@ def _json_predict_route(
                 {"loc": [field, index], "msg": not_finite, "type": "output_not_finite"} for index in failed
             ]
             return JSONResponse(error_body(problems), status_code=422)
+        if _wants_at_least_one(body.at_least_one, config):
+            answers = with_likeliest_labels(predictor.task, answers)
         content = json.dumps({"predictions": answers}, allow_nan=False, separators=(",", ":"))
         return Response(content, media_type="application/json")
 
@@ -385,7 +411,7 @@ def _add_text_routes(
         metadata = text_metadata(predictor, config, backend=backend)
         summary = "Task, text column, tokenizer, metrics, versions and limits"
     _health_and_metadata(app, metadata, summary)
-    _json_predict_route(app, predictor, batcher, request_type, fields, noun, _NOT_FINITE_TEXT, schema)
+    _json_predict_route(app, predictor, config, batcher, request_type, fields, noun, _NOT_FINITE_TEXT, schema)
 
 
 def _add_image_routes(
@@ -396,12 +422,19 @@ def _add_image_routes(
     backend: str,
 ) -> None:
     metadata = metadata_document(predictor, config, backend=backend)
-    json_model = images_request_model(
-        max_images=config.max_images, forbid_extra_fields=config.forbid_extra_fields
+    json_model = with_at_least_one(
+        images_request_model(max_images=config.max_images, forbid_extra_fields=config.forbid_extra_fields),
+        predictor.task,
+        "image",
     )
-    body_schema = images_request_body(json_model, max_images=config.max_images, formats=accepted_formats())
+    body_schema = images_request_body(
+        json_model,
+        max_images=config.max_images,
+        formats=accepted_formats(),
+        multilabel=predictor.task.kind == "multilabel",
+    )
     parse = partial(
-        encoded_images,
+        image_request,
         request_model=json_model,
         max_images=config.max_images,
         forbid_extra_fields=config.forbid_extra_fields,
@@ -423,7 +456,10 @@ def _add_image_routes(
         body = await request.body()  # over the size limit: BodyTooLarge, a 413
         content_type = request.headers.get("content-type", "")
         try:
-            items = parse(body, content_type)  # JSON or multipart, base64: cheap
+            items, at_least_one = parse(body, content_type)  # JSON or multipart, base64: cheap
+            refused = at_least_one_problem(predictor.task, at_least_one, "image")
+            if refused is not None:
+                raise ImageRequestError(422, [refused])
             if pixel_count(items) <= INLINE_DECODE_PIXELS:
                 images = decode(items)
             else:
@@ -443,8 +479,27 @@ def _add_image_routes(
                 for index in failed
             ]
             return JSONResponse(error_body(problems), status_code=422)
+        if _wants_at_least_one(at_least_one, config):
+            answers = with_likeliest_labels(predictor.task, answers)
         content = json.dumps({"predictions": answers}, allow_nan=False, separators=(",", ":"))
         return Response(content, media_type="application/json")
+
+
+def _wants_at_least_one(asked: bool | None, config: ServeConfig) -> bool:
+    """What a request's answers get: its own ``at_least_one`` where it says one, else the server's default."""
+    return config.at_least_one if asked is None else asked
+
+
+def _check_at_least_one(predictor: Any, config: ServeConfig) -> None:
+    """Refuse ``at_least_one`` (``--at-least-one``) at start-up for a model that is not multi-label, before any
+    route is built: every request would get answers it did not ask to change."""
+    if not config.at_least_one:
+        return
+    kind = getattr(getattr(predictor, "task", None), "kind", None)
+    if kind != "multilabel":
+        from trainwell.data.at_least_one import at_least_one_refusal
+
+        raise ConfigError(at_least_one_refusal(str(kind), option="at_least_one (--at-least-one)"))
 
 
 _NOT_FINITE_TEXT = "the model's output for this text is not a finite number; the model may be damaged"

@@ -33,6 +33,9 @@ class ServeConfig:
         backend: What runs the model: ``"torch"``, ``"onnx"`` (``model.onnx`` from ``trainwell export --onnx``)
             or ``"auto"`` (onnx when the directory has a parity-checked ``model.onnx``, else torch); see
             :mod:`trainwell.serve.backends`.
+        at_least_one: Multi-label models only (refused for others when the app is created): a row with no label
+            over its threshold is answered with its likeliest label instead of an empty list, unless the request
+            says ``"at_least_one": false``; off by default, when a request's ``"at_least_one": true`` asks it.
     """
 
     max_batch: int = 64
@@ -43,6 +46,7 @@ class ServeConfig:
     forbid_extra_fields: bool = True
     threads: int | None = None
     backend: str = "auto"
+    at_least_one: bool = False
 
     def __post_init__(self) -> None:
         _check_count("max_batch", self.max_batch, "e.g. --max-batch 64")
@@ -69,6 +73,8 @@ class ServeConfig:
             )
         if not isinstance(self.forbid_extra_fields, bool):
             raise ConfigError(f"forbid_extra_fields must be True or False, got {self.forbid_extra_fields!r}")
+        if not isinstance(self.at_least_one, bool):
+            raise ConfigError(f"at_least_one must be True or False, got {self.at_least_one!r}")
 
     def body_limit(self, application: str) -> int:
         """The largest request body a server of a model of ``application`` takes: ``max_body_bytes`` if set."""

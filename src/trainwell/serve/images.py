@@ -38,6 +38,7 @@ __all__ = [
     "decode_image",
     "decode_images",
     "encoded_images",
+    "image_request",
     "images_request_model",
     "pixel_count",
     "read_images",
@@ -46,6 +47,9 @@ __all__ = [
 #: Multipart field names holding image files: "images" as documented, and the names clients commonly send
 #: (curl users write ``-F file=@cat.jpg``). Every file in any of them is an image, answered in form order.
 FILE_FIELDS = ("images", "image", "files", "file")
+#: The form field of a multipart request that asks ``at_least_one`` (``true`` or ``false``), as the JSON body's
+#: field of that name does.
+AT_LEAST_ONE_FIELD = "at_least_one"
 _FIELD_WORDS = "'images' (or 'image', 'files', 'file')"
 #: Largest image accepted, in pixels (width x height), checked from the header before decoding: a small
 #: compressed file can expand to gigabytes.
@@ -136,11 +140,36 @@ def encoded_images(
     Raises:
         ImageRequestError: As :func:`read_images`, except for problems found only by decoding.
     """
+    items, _ = image_request(
+        body, content_type, request_model, max_images=max_images, forbid_extra_fields=forbid_extra_fields
+    )
+    return items
+
+
+def image_request(
+    body: bytes,
+    content_type: str,
+    request_model: type[BaseModel],
+    *,
+    max_images: int,
+    forbid_extra_fields: bool,
+) -> tuple[list[EncodedImage], bool | None]:
+    """The request's images, still encoded (:func:`encoded_images`), and what it asks of ``at_least_one``:
+    the JSON body's field or the multipart form's field of that name (``true`` or ``false``), ``None`` where it
+    says nothing (an image sent as the whole body never does).
+
+    Raises:
+        ImageRequestError: As :func:`encoded_images`; 422 for an ``at_least_one`` form field that is neither
+            ``true`` nor ``false``.
+    """
     problem = content_type_problem(content_type, multipart=True)
     if problem is not None:
         raise ImageRequestError(415, [problem])
+    at_least_one: bool | None = None
     if media_type(content_type) == "multipart/form-data":
-        items = _multipart_items(body, content_type, max_images=max_images, forbid=forbid_extra_fields)
+        items, at_least_one = _multipart_items(
+            body, content_type, max_images=max_images, forbid=forbid_extra_fields
+        )
     elif is_image(media_type(content_type)):  # curl --data-binary @cat.png -H 'Content-Type: image/png'
         if not body:
             raise ImageRequestError(
@@ -155,11 +184,11 @@ def encoded_images(
             )
         items = [EncodedImage(["body"], "the image ", body)]
     else:
-        items = _json_items(body, request_model)
-    return items
+        items, at_least_one = _json_items(body, request_model)
+    return items, at_least_one
 
 
-def _json_items(body: bytes, request_model: type[BaseModel]) -> list[EncodedImage]:
+def _json_items(body: bytes, request_model: type[BaseModel]) -> tuple[list[EncodedImage], bool | None]:
     try:
         document = json.loads(body)
     except (ValueError, RecursionError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
@@ -189,7 +218,7 @@ def _json_items(body: bytes, request_model: type[BaseModel]) -> list[EncodedImag
             )
     if problems:
         raise ImageRequestError(422, problems)
-    return items
+    return items, getattr(parsed, "at_least_one", None)
 
 
 def _b64decode(text: str) -> bytes:
@@ -197,7 +226,9 @@ def _b64decode(text: str) -> bytes:
     return base64.b64decode("".join(text.split()), validate=True)
 
 
-def _multipart_items(body: bytes, content_type: str, *, max_images: int, forbid: bool) -> list[EncodedImage]:
+def _multipart_items(
+    body: bytes, content_type: str, *, max_images: int, forbid: bool
+) -> tuple[list[EncodedImage], bool | None]:
     try:
         parts = parse_multipart(body, boundary_of(content_type))
     except MultipartError as error:
@@ -211,6 +242,8 @@ def _multipart_items(body: bytes, content_type: str, *, max_images: int, forbid:
                 }
             ],
         ) from error
+    at_least_one = _form_at_least_one([part for part in parts if part.name == AT_LEAST_ONE_FIELD])
+    parts = [part for part in parts if part.name != AT_LEAST_ONE_FIELD]
     unknown = sorted({part.name for part in parts if part.name not in FILE_FIELDS})
     if unknown and forbid:
         raise ImageRequestError(
@@ -248,7 +281,7 @@ def _multipart_items(body: bytes, content_type: str, *, max_images: int, forbid:
                 }
             ],
         )
-    return [
+    items = [
         EncodedImage(
             ["images", index],
             f"file {part.filename!r} " if part.filename else "the image ",
@@ -256,6 +289,28 @@ def _multipart_items(body: bytes, content_type: str, *, max_images: int, forbid:
         )
         for index, part in enumerate(files)
     ]
+    return items, at_least_one
+
+
+def _form_at_least_one(parts: list[Any]) -> bool | None:
+    """The value of the form's ``at_least_one`` fields (``None``: none sent); a value other than ``true`` or
+    ``false``, or two that disagree, is a 422."""
+    values = {part.content.decode("utf-8", errors="replace").strip().lower() for part in parts}
+    if not values:
+        return None
+    if len(values) > 1 or not values <= {"true", "false"}:
+        shown = ", ".join(sorted(repr(value) for value in values))
+        raise ImageRequestError(
+            422,
+            [
+                {
+                    "loc": [AT_LEAST_ONE_FIELD],
+                    "msg": f"the form field at_least_one holds {shown}; send true or false (once)",
+                    "type": "bool_parsing",
+                }
+            ],
+        )
+    return values == {"true"}
 
 
 def pixel_count(items: list[EncodedImage]) -> int:

@@ -18,10 +18,12 @@ from trainwell.serve.schema import input_specs
 __all__ = [
     "ServablePredictor",
     "answers_for",
+    "at_least_one_problem",
     "metadata_document",
     "predict_images",
     "predict_rows",
     "unseen_categories",
+    "with_likeliest_labels",
 ]
 
 
@@ -129,6 +131,41 @@ def answers_for(task: Task, values: torch.Tensor, n_items: int) -> list[dict[str
     return [answer if ok else None for answer, ok in zip(answers, finite, strict=True)]
 
 
+def at_least_one_problem(task: Task, wanted: bool | None, items: str = "row") -> dict[str, Any] | None:
+    """The 422 problem (``{"loc", "msg", "type"}``, as :func:`~trainwell.serve._errors.error_body` reads it) of a
+    request asking ``"at_least_one": true`` of a model that is not multi-label, else ``None``: said, not
+    ignored, as ``predict(at_least_one=True)`` raises for it (``false`` asks for nothing and passes)."""
+    if not wanted or task.kind == "multilabel":
+        return None
+    from trainwell.data.at_least_one import at_least_one_refusal
+
+    return {
+        "loc": ["at_least_one"],
+        "msg": at_least_one_refusal(task.kind, option="at_least_one", items=items),
+        "type": "at_least_one_not_multilabel",
+    }
+
+
+def with_likeliest_labels(task: Task, answers: list[dict[str, Any] | None]) -> list[dict[str, Any] | None]:
+    """A multi-label model's ``answers`` (:func:`answers_for`) with each empty ``prediction`` (no label over its
+    threshold) given its likeliest label, as :meth:`Task.decode` gives it with ``at_least_one``; the other answers
+    as they were. Applied per request after the batch's model call, so requests that ask it and requests that
+    do not can share one batch."""
+    empty = [index for index, answer in enumerate(answers) if answer is not None and not answer["prediction"]]
+    if task.kind != "multilabel" or not empty:
+        return answers
+    labels = [str(label) for label in task.classes]
+    # float32, as the predictors' outputs are: the numbers compared with the thresholds are the same ones.
+    probabilities = torch.tensor(
+        [[answers[index]["probabilities"][label] for label in labels] for index in empty],  # type: ignore[index]
+        dtype=torch.float32,
+    )
+    filled = list(answers)
+    for index, chosen in zip(empty, task.decode(probabilities, at_least_one=True), strict=True):
+        filled[index] = {**answers[index], "prediction": chosen}  # type: ignore[dict-item]
+    return filled
+
+
 def metadata_document(
     predictor: ServablePredictor, config: ServeConfig, *, backend: str = "torch"
 ) -> dict[str, Any]:
@@ -153,7 +190,7 @@ def metadata_document(
     return {
         "application": predictor.application,
         "backend": backend,
-        "task": _task_info(task),
+        "task": _task_info(task, config.at_least_one),
         "inputs": inputs,
         "dropped_columns": dict(recipe.dropped),
         "metrics": _metrics(metadata),
@@ -175,7 +212,7 @@ def _vision_metadata(predictor: ServablePredictor, config: ServeConfig, *, backe
     return {
         "application": "vision",
         "backend": backend,
-        "task": _task_info(predictor.task),
+        "task": _task_info(predictor.task, config.at_least_one),
         "image": {
             "height": height,
             "width": width,
@@ -207,13 +244,18 @@ def _vision_metadata(predictor: ServablePredictor, config: ServeConfig, *, backe
 THRESHOLD_TASKS = ("binary", "multilabel")
 
 
-def _task_info(task: Task) -> dict[str, Any]:
+def _task_info(task: Task, at_least_one: bool = False) -> dict[str, Any]:
+    """The ``task`` of ``GET /metadata``; a multi-label model's says whether the server answers a row with no
+    label over its threshold with its likeliest label by default (``at_least_one``: ``trainwell serve
+    --at-least-one``; a request's ``"at_least_one"`` decides for itself)."""
     threshold = {"threshold": task.threshold} if task.kind in THRESHOLD_TASKS else {}
+    decided = {"at_least_one": at_least_one} if task.kind == "multilabel" else {}
     return {
         "kind": task.kind,
         "classes": list(task.classes),
         "target_names": list(task.target_names),
         **threshold,
+        **decided,
         "label_thresholds": (
             {str(label): value for label, value in zip(task.classes, task.label_thresholds, strict=True)}
             if task.label_thresholds

@@ -39,6 +39,7 @@ from pydantic import (
     create_model,
     model_serializer,
 )
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 from typing_extensions import NotRequired, TypedDict
 
@@ -56,6 +57,7 @@ __all__ = [
     "input_specs",
     "request_model",
     "response_model",
+    "with_at_least_one",
 ]
 
 #: Continuous inputs further than this from the training mean, in training standard deviations, are refused.
@@ -292,10 +294,11 @@ def request_model(recipe: TabularRecipe, *, max_rows: int, forbid_extra_fields: 
 
 
 def images_request_body(
-    json_model: type[BaseModel], *, max_images: int, formats: list[str]
+    json_model: type[BaseModel], *, max_images: int, formats: list[str], multilabel: bool = False
 ) -> dict[str, Any]:
     """The OpenAPI ``requestBody`` of ``POST /predict`` for a vision model: the JSON body (``json_model``, from
-    :func:`trainwell.serve.images.images_request_model`) or a ``multipart/form-data`` form of files.
+    :func:`trainwell.serve.images.images_request_model`) or a ``multipart/form-data`` form of files (and, for a
+    ``multilabel`` model, the optional form field ``at_least_one``: :func:`with_at_least_one`).
 
     The server reads the body itself (FastAPI's form support needs an extra package), so the body is declared
     here rather than derived from a function signature.
@@ -311,6 +314,13 @@ def images_request_body(
             "or 'file' (curl: -F file=@cat.png), several files in any of them."
         ),
     }
+    form: dict[str, Any] = {"images": files}
+    if multilabel:
+        form["at_least_one"] = {
+            "type": "string",
+            "enum": ["true", "false"],
+            "description": at_least_one_doc("image"),
+        }
     media_types = ", ".join(f"image/{name.lower()}" for name in formats)
     return {
         "required": True,
@@ -321,12 +331,36 @@ def images_request_body(
         "content": {
             "application/json": {"schema": json_model.model_json_schema()},
             "multipart/form-data": {
-                "schema": {"type": "object", "properties": {"images": files}, "required": ["images"]},
+                "schema": {"type": "object", "properties": form, "required": ["images"]},
                 "encoding": {"images": {"contentType": media_types or "application/octet-stream"}},
             },
             "image/*": {"schema": {"type": "string", "format": "binary", "description": "One image file."}},
         },
     }
+
+
+def at_least_one_doc(items: str = "row") -> str:
+    """The description of a multi-label model's request field ``at_least_one`` (``items``: what it answers)."""
+    return (
+        f"Optional. true: a {items} with no label at or above its threshold is answered with its likeliest label "
+        f"instead of an empty list (the other {items}s as without it); false: such a {items} gets an empty list. "
+        "Left out: the server's default (GET /metadata: task.at_least_one; trainwell serve --at-least-one)."
+    )
+
+
+def with_at_least_one(request_type: type[BaseModel], task: Task, items: str = "row") -> type[BaseModel]:
+    """``request_type`` (a JSON body of ``POST /predict``) with the optional boolean field ``at_least_one``.
+
+    A multi-label model's schema documents it (:func:`at_least_one_doc`). For any other model it is left out of
+    the schema yet read, so that ``true`` is refused with a 422 that says why
+    (:func:`~trainwell.serve.predictions.at_least_one_problem`) rather than as an unknown field, or silently
+    ignored where unknown fields are. ``null`` is no boolean: leave the field out for the server's default.
+    """
+    if task.kind == "multilabel":
+        field: Any = (bool, Field(None, strict=True, description=at_least_one_doc(items), examples=[True]))
+    else:
+        field = (SkipJsonSchema[bool], Field(None, strict=True))
+    return create_model(request_type.__name__, __base__=request_type, at_least_one=field)
 
 
 #: The fields a recommender's answers add (:func:`~trainwell.serve.predictions.predict_rows`).
@@ -389,7 +423,10 @@ def response_model(task: Task, *, recommender: bool = False, unseen: bool = Fals
         if task.kind == "multilabel":
             label_field: Any = (
                 list[Scalar],
-                Field(description="The labels whose probability is at or above their threshold."),
+                Field(
+                    description="The labels whose probability is at or above their threshold; with at_least_one, "
+                    "the likeliest label where none is."
+                ),
             )
         else:
             label_field = (Scalar, Field(description="The most likely class.", json_schema_extra=enum))
@@ -432,14 +469,22 @@ class TaskInfo(BaseModel):
         description="Multi-label: each label's decision threshold, chosen on the validation rows (else the "
         "threshold for every label).",
     )
+    at_least_one: bool | None = Field(
+        None,
+        description="Multi-label: whether a row with no label at or above its threshold is answered with its "
+        "likeliest label when the request leaves at_least_one out (trainwell serve --at-least-one). Absent for "
+        "other tasks.",
+    )
 
     # No return annotation: pydantic would document the answer as that type instead of this model.
     @model_serializer(mode="wrap")
     def _leave_out_no_threshold(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
-        """``threshold`` is left out, not null, where the task has none."""
+        """``threshold`` and ``at_least_one`` are left out, not null, where the task has none."""
         data = handler(self)
-        if isinstance(data, dict) and data.get("threshold") is None:
-            data.pop("threshold", None)
+        if isinstance(data, dict):
+            for name in ("threshold", "at_least_one"):
+                if data.get(name) is None:
+                    data.pop(name, None)
         return data
 
 

@@ -121,7 +121,7 @@ def text_metadata(predictor: ServablePredictor, config: ServeConfig, *, backend:
     return {
         "application": "text",
         "backend": backend,
-        "task": _task_info(predictor.task),
+        "task": _task_info(predictor.task, config.at_least_one),
         "text": {
             "column": recipe.text_col,
             **({"fields": list(recipe.fields)} if getattr(recipe, "fields", ()) else {}),
