@@ -213,3 +213,26 @@ def test_images_ask_it_in_json_or_in_the_form(tagged_images: tuple[Path, list[Pa
     body = schema["paths"]["/predict"]["post"]["requestBody"]["content"]
     assert "at_least_one" in body["multipart/form-data"]["schema"]["properties"]
     assert json.dumps(body["application/json"]).count("at_least_one") >= 1
+
+
+def test_the_onnx_backend_answers_alike(
+    tags_model: Path, tmp_path: Path, servers: tuple[LiveServer, LiveServer]
+) -> None:
+    pytest.importorskip("onnxruntime")
+    import shutil
+
+    from trainwell.export.onnx import export_onnx
+
+    plain_server, _ = servers
+    copy = tmp_path / "onnx-model"
+    shutil.copytree(tags_model, copy)
+    export_onnx(copy)
+    server = start_server(create_app(copy, threads=1, backend="onnx"))
+    try:
+        assert httpx.get(f"{server.url}/metadata", timeout=60).json()["backend"] == "onnx"
+        body = {"rows": _rows(), "at_least_one": True}
+        by_onnx = [answer["prediction"] for answer in _post(server.url, body).json()["predictions"]]
+    finally:
+        server.stop()
+    by_torch = [answer["prediction"] for answer in _post(plain_server.url, body).json()["predictions"]]
+    assert by_onnx == by_torch and [] not in by_onnx
