@@ -67,6 +67,7 @@ EXPECTED: dict[str, str] = {
     "vision_learner": "trainwell.vision",
     "fit_images": "trainwell.vision",
     "occlusion_map": "trainwell.interpret",
+    "RegressionInterpretation": "trainwell.interpret",
     "permutation_importance": "trainwell.report",
     "ratings_data": "trainwell.collab",
     "collab_learner": "trainwell.collab",

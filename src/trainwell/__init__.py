@@ -95,6 +95,7 @@ _EXPORTS: dict[str, str] = {
     # evaluation and interpretation
     "ClassificationInterpretation": "trainwell.interpret",
     "occlusion_map": "trainwell.interpret",
+    "RegressionInterpretation": "trainwell.interpret",
     "permutation_importance": "trainwell.report",
     "bootstrap_ci": "trainwell.evaluate",
     "cross_validate": "trainwell.evaluate",
@@ -132,6 +133,7 @@ __all__ = [
     "Evaluation",
     "Event",
     "Learner",
+    "RegressionInterpretation",
     "Task",
     "TensorLoader",
     "UserError",
@@ -207,7 +209,7 @@ if TYPE_CHECKING:  # what static type checkers and IDEs see
     from trainwell.data import DataBundle, Task, TensorLoader, infer_task, read_table, tensor_data
     from trainwell.evaluate import Evaluation, bootstrap_ci, cross_validate
     from trainwell.export import load
-    from trainwell.interpret import ClassificationInterpretation, occlusion_map
+    from trainwell.interpret import ClassificationInterpretation, RegressionInterpretation, occlusion_map
     from trainwell.learner import (
         Callback,
         CancelBatch,
