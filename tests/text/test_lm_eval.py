@@ -486,9 +486,10 @@ def test_the_judging_is_ready_before_training_and_its_time_kept_out_of_the_budge
     ticks = count()
     clock = lambda: float(next(ticks))  # noqa: E731  a fake clock: each reading is one second after the last
     texts = stories(400, seed=9)
-    budget = TimeBudget(300, clock=lambda: 0.0).start()  # its clock stands still: 300 s remain
-    reserve = JudgingReserve(texts, budget=budget, deadline=290.0, tune_share=0.1, clock=clock)
-    # It prepares (reading its clock at 0 and 1), times the probe (2, 3), then reads the deadline (4).
+    budget = TimeBudget(1000, clock=lambda: 0.0).start()  # its clock stands still: 1,000 s remain
+    reserve = JudgingReserve(texts, budget=budget, deadline=990.0, tune_share=0.1, clock=clock)
+    # It prepares (reading its clock at 0 and 1), reads a first probe (2 to 3), times the probe (3 to 4), then
+    # reads the deadline (6).
     reserve.before_fit(learn)
     held = reserve.held_out
     assert held is not None and held.n_texts == 400
@@ -499,11 +500,11 @@ def test_the_judging_is_ready_before_training_and_its_time_kept_out_of_the_budge
     assert probe < held.n_tokens  # a probe, not the whole text
     _, probed = positions_read(probe, window=PROBE_WINDOW, rows=rows, context=0)
     assert reserve.foreseen == pytest.approx(positions / probed)  # one second for the probe, scaled
-    remaining, call_left, tuning = 300.0, 290.0 - 4.0, 0.1 * 300
+    remaining, call_left, tuning = 1000.0, 990.0 - 6.0, 0.1 * 1000
     share = training_share(remaining, call_left, reserve.foreseen + tuning)
     assert FLOOR < share < 1 and reserve.reserved == pytest.approx(remaining * (1 - share))
     # The fit then ends when the foreseen scoring and the cache's tuning still end by the deadline.
-    assert 4.0 + remaining * share + reserve.foreseen + tuning == pytest.approx(290.0)
+    assert 6.0 + remaining * share + reserve.foreseen + tuning == pytest.approx(990.0)
     # A deadline too near: training keeps half of what is left, the call ends late.
     near = JudgingReserve(
         texts, budget=TimeBudget(300, clock=lambda: 0.0).start(), deadline=50.0, clock=clock
