@@ -69,6 +69,9 @@ def test_predictor_rejects_bad_texts(tmp_path: Path) -> None:
     data = text_data(sentiment_frame(60), "sentiment", text_col="review")
     learn = text_classifier_learner(data, progress=False)
     predictor = trainwell.load(learn.export(tmp_path / "model"))
+    with pytest.raises(ConfigError, match=r"^at_least_one= is for multi-label models; this binary model gives "
+                       r"every text one answer already: drop it$"):  # fmt: skip
+        predictor.predict(["fine"], at_least_one=True)
     # It said "remove it or pass drop_empty=True", an option no predict takes (learn.predict neither).
     for predict in (predictor.predict, learn.predict):
         with pytest.raises(DataError) as raised:

@@ -89,15 +89,10 @@ class TextPredictor(Predictor):
         """
         import pandas as pd
 
+        from trainwell.data.at_least_one import refuse_at_least_one
         from trainwell.data.tables import prediction_table
 
-        if at_least_one and self.task.kind != "multilabel":
-            from trainwell.core.errors import ConfigError
-
-            raise ConfigError(
-                f"at_least_one= is for multi-label models; this {self.task.kind} model gives every text one "
-                "answer already: drop it"
-            )
+        refuse_at_least_one(self.task, at_least_one, items="text")
         probabilities = self.predict_proba(inputs, text_col=text_col)
         index = inputs.index if isinstance(inputs, pd.DataFrame | pd.Series) else range(len(probabilities))
         return prediction_table(self.task, probabilities, pd.Index(index), at_least_one=at_least_one)
