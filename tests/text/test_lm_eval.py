@@ -318,12 +318,13 @@ def test_cli_predict_scores_each_line(trained: tuple, tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(app, ["predict", str(out), str(lines)])
     assert result.exit_code == 0, result.output
-    table = pd.read_csv(io.StringIO(result.output))
+    table = pd.read_csv(io.StringIO(result.stdout))
     assert table.line.tolist() == [1, 3]  # the blank line is skipped, and the numbers say so
+    assert f"note: skipped 1 blank line of '{lines}' (line 2)" in result.stderr
     assert table.log_prob[0] > table.log_prob[1]
     stdin = runner.invoke(app, ["predict", str(out), "-"], input="name1 saw the cat .\n")
     assert stdin.exit_code == 0
-    assert pd.read_csv(io.StringIO(stdin.output)).log_prob[0] == pytest.approx(table.log_prob[0], rel=1e-5)
+    assert pd.read_csv(io.StringIO(stdin.stdout)).log_prob[0] == pytest.approx(table.log_prob[0], rel=1e-5)
     frame = tmp_path / "texts.csv"
     pd.DataFrame({"review": ["a b"]}).to_csv(frame, index=False)
     wrong = runner.invoke(app, ["predict", str(out), str(frame)])
