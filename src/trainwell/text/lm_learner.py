@@ -95,7 +95,8 @@ class LanguageModelLearner(Generates, Learner):
         The loader is read as training reads its stream: cut into ``batch_size`` rows read side by side, every row
         starting from a zeroed hidden state, and the last ``(n_tokens - 1) % batch_size`` tokens left out. So
         ``validate(data.test)`` is not the figure of :meth:`evaluate_cache` (``test_perplexity``), ``score`` or
-        ``trainwell report``, which read the text as one row from one state: each row but the first starts
+        ``trainwell report``, which read the text as one stream (in rows side by side, each first reading the
+        text before it, so their figures are a one-row read's to about 1e-8): here each row but the first starts
         mid-text with no context, which costs its first tokens some loss (the gap grows with the number of rows
         and shrinks with their length), and the tokens counted differ by up to ``batch_size - 1``.
         ``validate(data.test.new(batch_size=1))`` reads the text as they do and gives their figure (slower: one
@@ -141,8 +142,9 @@ class LanguageModelLearner(Generates, Learner):
     ) -> CacheReport:
         """Tune the cache pointer on validation text, report perplexities with and without it (and on test).
 
-        The text is read as one row from one hidden state (see :func:`~trainwell.text.cache.evaluate_cache`), so
-        its perplexities without the cache are those of ``validate(loader.new(batch_size=1))``, not of
+        The text is read as one stream (see :func:`~trainwell.text.cache.evaluate_cache`: in rows, each warmed up
+        on the text before it), so its perplexities without the cache are, to about 1e-8, those of
+        ``validate(loader.new(batch_size=1))``, not of
         ``validate(data.test)``, which reads ``batch_size`` rows each from a zeroed state (see :meth:`validate`)."""
         from trainwell.text.cache import DEFAULT_LAMBDAS, DEFAULT_THETAS, evaluate_cache
 
