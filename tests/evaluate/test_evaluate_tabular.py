@@ -199,7 +199,9 @@ def test_folds_that_trained_less_than_an_epoch_are_said_to_be_barely_trained() -
     )
 
 
-def test_lr_reaches_each_fold_and_texts_refuse_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lr_reaches_each_fold_and_a_texts_bad_one_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # A short --time told evaluate's users to "pass --lr to skip the learning-rate finder", which it had not.
     path = tmp_path / "xor.csv"
     _xor_table(120).to_csv(path, index=False)
@@ -219,10 +221,10 @@ def test_lr_reaches_each_fold_and_texts_refuse_it(tmp_path: Path, monkeypatch: p
     pd.DataFrame({"text": ["good film", "bad film"] * 20, "label": ["pos", "neg"] * 20}).to_csv(
         texts, index=False
     )
+    # --lr reaches a text model too now (evaluate_texts' lr=): a bad one is refused before any fold
     refused = CliRunner().invoke(
-        _app(), ["evaluate", str(texts), "--text", "text", "--target", "label", "--lr", "0.01"]
+        _app(), ["evaluate", str(texts), "--text", "text", "--target", "label", "--lr", "-0.01"]
     )
-    assert (
-        refused.exit_code == 2
-        and "--lr is for tables and images, not texts (--text): drop it" in refused.output
+    assert refused.exit_code == 2 and "--lr) must be above 0 and below 10, got -0.01" in refused.output, (
+        refused.output
     )

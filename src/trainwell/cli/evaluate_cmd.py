@@ -33,23 +33,23 @@ if TYPE_CHECKING:
 #: The options of evaluate that a language model never reads (--text is its column; --target said apart).
 UNREAD_BY_LM = (
     "--cv", "--label-delim", "--path-col", "--label-col", "--size", "--user", "--item", "--implicit", "--tag-col",
-    "--arch", "--lr",
+    "--arch", "--lr", "--groups",
 )  # fmt: skip
 #: The options of evaluate that a tagger never reads (--tag-col is its column of tags).
 UNREAD_BY_TAGGER = (
     "--target", "--label-delim", "--path-col", "--label-col", "--size", "--text", "--user", "--item", "--implicit",
-    "--arch", "--tokenizer", "--lr",
+    "--arch", "--tokenizer", "--lr", "--groups",
 )  # fmt: skip
-#: The options of evaluate that a recommender never reads (--target is its rating; --path-col is read as images).
+#: The options of evaluate that a recommender never reads (--target is its rating; --path-col is read as images;
+#: --arch and --lr are its own, as fit_ratings reads them).
 UNREAD_BY_RECOMMENDER = (
     "--label-delim",
     "--label-col",
     "--size",
     "--text",
     "--tag-col",
-    "--arch",
     "--tokenizer",
-    "--lr",
+    "--groups",
 )
 #: What each option of evaluate that images never read is for, as the refusal names it.
 NOT_FOR_IMAGES = {
@@ -59,10 +59,11 @@ NOT_FOR_IMAGES = {
     "--implicit": "ratings",
     "--tag-col": "tagged sentences (CoNLL files)",
     "--tokenizer": "language models (--task language_model)",
+    "--groups": "tables",
 }
-#: What each option of evaluate that tables and texts never read is for (and texts --arch, a table's).
-#: The options of evaluate that texts never read: what each is for, as the refusal names it.
-TABLES_AND_IMAGES = {"--arch": "tables", "--lr": "tables and images"}
+#: The options of evaluate that texts never read beside those of :data:`NOT_FOR_TABLES`: what each is for, as the
+#: refusal names it (--arch and --lr are a text model's too, as fit_texts reads them).
+TABLES_ONLY = {"--groups": "tables"}
 NOT_FOR_TABLES = {
     "--label-col": "images (a CSV of image paths, with --path-col)",
     "--size": "images",
@@ -106,8 +107,8 @@ def evaluate(
     lr: Annotated[
         float | None,
         typer.Option(
-            help="Peak learning rate of each fold's network (tables, images; default: found by the learning-rate "
-            "finder in each fold).",
+            help="Peak learning rate of each fold's network (default: found by the learning-rate finder in each "
+            "fold for tables and images; a text model's and a recommender's own, as fit takes them).",
         ),
     ] = None,
     metric: Annotated[
@@ -207,9 +208,19 @@ def evaluate(
         typer.Option(
             help="Tables: the model cross-validated: auto (default: in each fold, boosted trees or the MLP, "
             "chosen as fit chooses, on a fifth of the fold's training rows), mlp, or gbdt. Images: the "
-            "architecture, as fit takes it (auto: chosen from the images' size)."
+            "architecture, as fit takes it (auto: chosen from the images' size). Texts: fast (default: a bag of "
+            "n-grams) or ulmfit (an AWD-LSTM, trained from scratch in each fold). Ratings: dot_bias (default) or "
+            "collab_nn; interactions (--implicit) also ease."
         ),
     ] = "auto",
+    groups: Annotated[
+        str | None,
+        typer.Option(
+            help="Tables: a column whose rows are validated together, never split across folds (a patient's "
+            "visits): the scores are then on groups never trained on. The column stays an input unless --ignore "
+            "names it too.",
+        ),
+    ] = None,
 ) -> None:
     """Cross-validate a model against baselines on the same folds, with confidence intervals and verdicts.
 
@@ -292,6 +303,7 @@ def evaluate(
             "--tag-col": tag_col is not None,
             "--arch": arch != "auto",
             "--lr": lr is not None,
+            "--groups": groups is not None,
             "--tokenizer": tokenizer is not None,
             **table_options_given(cat_names, cont_names, ignore, date_format, min_category_count),
             "--names": names is not None,
@@ -388,13 +400,17 @@ def evaluate(
         from trainwell.cli._common import column_names
         from trainwell.cli.fit_cmd import table_roles, target_columns
 
+        # A text model's and a recommender's architecture and peak learning rate, as fit reads them; "auto" (the
+        # default) leaves each its own (the n-gram bag; dot_bias).
+        model_settings: dict[str, Any] = {"lr": lr, **({"arch": arch} if arch != "auto" else {})}
+
         headerless: dict[str, Any] = (
             {"names": column_names(names)} if names is not None else {}
         )  # tables, texts, ratings
         if path_col is None and holds_text_classes(data):  # <label>/*.txt, IMDB's layout
             folder = f"a folder of class folders of texts ('{data}')"
             not_a_table(folder, "--metric")
-            refuse_for(given, {**NOT_FOR_TABLES, **TABLES_AND_IMAGES}, folder)
+            refuse_for(given, {**NOT_FOR_TABLES, **TABLES_ONLY}, folder)
             refuse_unread(given, ("--oof",), f"{folder}, whose texts have no row numbers")
             read_text_classes(data, given, cross_validated=True)
             ready("corpus")  # a folder: it exists
@@ -405,6 +421,7 @@ def evaluate(
                     data,
                     label_delim=label_delim,
                     metrics=metric or None,
+                    **model_settings,
                     **read_as,
                     **common,
                 )
@@ -479,6 +496,7 @@ def evaluate(
                     rating=target,
                     implicit=implicit,
                     metrics=metric or None,
+                    **model_settings,
                     **read_as,
                     **common,
                     **headerless,
@@ -492,7 +510,7 @@ def evaluate(
 
         if text is not None:
             refuse_unread(given, TABLE_ONLY, "a text classifier (--text)")
-            refuse_for(given, {**NOT_FOR_TABLES, **TABLES_AND_IMAGES}, "texts (--text)")
+            refuse_for(given, {**NOT_FOR_TABLES, **TABLES_ONLY}, "texts (--text)")
         refuse_for(given, NOT_FOR_TABLES, "tables")
         ready("table")
 
@@ -506,6 +524,7 @@ def evaluate(
                     target=target_columns(target),
                     label_delim=label_delim,
                     metrics=metric or None,
+                    **model_settings,
                     **read_as,
                     **common,
                     **headerless,
@@ -519,8 +538,9 @@ def evaluate(
         from trainwell.tabular.evaluation import evaluate_table
 
         roles = table_roles(cat_names, cont_names, ignore, date_format, min_category_count)
-        evaluation = table_else_text(
-            lambda: evaluate_table(
+
+        def evaluate_rows() -> Evaluation:
+            return evaluate_table(
                 data,
                 target_columns(target),
                 **common,
@@ -528,15 +548,25 @@ def evaluate(
                 label_delim=label_delim,
                 arch=arch,
                 lr=lr,
+                groups=groups,
                 **read_as,
                 **headerless,
                 metrics=metric or None,
-            ),
-            evaluate_text_column,
-            data,
-            arch=arch,
-            given=given,
-        )
+            )
+
+        # Grouped folds are a table's: a table of free text alone is refused (NoInputColumns), not read as texts.
+        if groups is not None:
+            grouped = evaluate_rows()
+            out_console.print(
+                f"folds grouped by '{groups}': each group's rows are validated in one fold, so every score is on "
+                "groups its model never trained on",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+            finish(grouped)
+            return
+        evaluation = table_else_text(evaluate_rows, evaluate_text_column, data, arch=arch, given=given)
         if evaluation is not None:
             finish(evaluation)
 
