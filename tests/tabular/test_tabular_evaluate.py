@@ -262,6 +262,11 @@ def test_grouped_folds_keep_each_group_in_one_fold() -> None:
     assert all(
         np.array_equal(a[1], b[1]) for a, b in zip(result.model.splits, by_values.model.splits, strict=True)
     )
+    # The evaluation says its folds were grouped, and by what: in its title, its repr and its JSON.
+    assert result.groups == ("'patient'", 24) and by_values.groups == ("the groups given", 24)
+    assert "(binary, 120 rows in 24 groups of 'patient')" in str(result)
+    assert "in 24 groups of 'patient'" in repr(result)
+    assert result.to_dict()["groups"] == {"by": "'patient'", "count": 24}
     # Without groups, random folds split patients across folds: a visit is scored beside its copy trained on.
     with pytest.warns(UserWarning, match="are exact copies of training rows"):
         loose = trainwell.evaluate_table(frame, "y", cv=3, epochs=1, lr=1e-2, arch="mlp", baselines=False)
@@ -269,6 +274,7 @@ def test_grouped_folds_keep_each_group_in_one_fold() -> None:
         not set(frame["patient"].iloc[valid]).isdisjoint(frame["patient"].iloc[train])
         for train, valid in loose.model.splits
     )
+    assert loose.groups is None and "groups" not in loose.to_dict()
 
 
 def test_grouped_folds_of_a_regression_are_whole_groups_of_about_equal_size() -> None:

@@ -73,6 +73,9 @@ class Evaluation:
     #: :meth:`out_of_fold`: the indices of ``predictions`` are positions among the rows kept, and rows without a
     #: target are left out. ``None``: the rows are the data's own, in order (or have no row numbers: images).
     source_rows: np.ndarray | None = field(default=None, repr=False)
+    #: Grouped folds (``evaluate_table(groups=)``): what the rows were grouped by (a column's name, or
+    #: ``"the groups given"``) and how many groups there were; ``None``: rows were dealt to folds one by one.
+    groups: tuple[str, int] | None = None
 
     def __post_init__(self) -> None:
         # The baselines are scored on the model's folds: they were drawn with its seed and stratification,
@@ -166,12 +169,23 @@ class Evaluation:
         return bool(chosen) and all(verdict.outcome == "beats" for verdict in chosen)
 
     # ----------------------------------------------------------------------------------------- keeping
+    @property
+    def title_subject(self) -> str:
+        """What was cross-validated, as the table's title and the repr say it: ``binary, 120 rows in 30 groups of
+        'patient_id'``."""
+        subject = self.subject or f"{self.task.kind}, {self.n_rows:,} {self.unit}"
+        if self.groups is None:
+            return subject
+        by, count = self.groups
+        return f"{subject} in {count:,} groups of {by}"
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: every model's per-fold values and summaries, the learning rates and the verdicts."""
         return {
             "task": self.task.kind,
             "rows": self.n_rows,
             "unit": self.unit,
+            **({"groups": {"by": self.groups[0], "count": self.groups[1]}} if self.groups else {}),
             "level": self.level,
             MODEL_NAME: {
                 **self.model.to_dict(self.level),
@@ -267,8 +281,7 @@ class Evaluation:
                 if headline in self.summary(name)
             ]
             figures = f"; {headline}: " + ", ".join(parts)
-        subject = self.subject or f"{self.task.kind}, {self.n_rows:,} {self.unit}"  # as the table's title
-        return f"<Evaluation {self.k}-fold cross-validation of {subject}{figures}>"
+        return f"<Evaluation {self.k}-fold cross-validation of {self.title_subject}{figures}>"
 
 
 def _actual(task: Task, targets: torch.Tensor) -> dict[str, list[Any]]:
@@ -355,8 +368,7 @@ def render_folds(evaluation: Evaluation, console: Any) -> None:
     level = round(evaluation.level * 100)
     model = evaluation.model.summary(evaluation.level)
     table = Table(
-        title=f"{evaluation.model.k}-fold cross-validation "
-        f"({evaluation.subject or f'{evaluation.task.kind}, {evaluation.n_rows:,} {evaluation.unit}'})",
+        title=f"{evaluation.model.k}-fold cross-validation ({evaluation.title_subject})",
         caption=f"mean ± std over folds; \\[low, high]: {level}% t interval of the mean",
     )
     table.add_column("metric", no_wrap=True)

@@ -383,6 +383,9 @@ def evaluate_table(
         predictions=fold.predictions,
         archs=archs,
         source_rows=source_rows,
+        groups=None
+        if row_groups is None
+        else (f"'{groups}'" if isinstance(groups, str) else "the groups given", len(pd.unique(row_groups))),
     )
 
 
