@@ -32,6 +32,9 @@ DIVERGENCE_FACTOR = 4.0
 #: 40 points misread two sweeps of five (a minimum at the first rates, 3e-8).
 TIMED_POINTS = 5
 MIN_POINTS = 50
+#: The suggestion is the rate at the lowest smoothed loss divided by this (Smith's rule of thumb: a tenth), unless
+#: the model's registry entry says otherwise with ``lr_find_divisor`` (see :func:`suggestion_divisor`).
+DIVISOR = 10.0
 
 
 @dataclass
@@ -39,11 +42,15 @@ class LRFindResult:
     """The sweep: learning rates, smoothed losses, and the suggested learning rate.
 
     Attributes:
-        suggestion: a tenth of the learning rate where the smoothed loss was lowest (Smith's rule of thumb);
+        suggestion: the learning rate where the smoothed loss was lowest (``minimum``) divided by ``divisor``;
             ``None`` when the sweep was too short to say (e.g. the loss was NaN from the start).
         steepest: where the smoothed loss fell fastest per decade of learning rate.
+        minimum: the learning rate where the smoothed loss was lowest.
         stopped_for_time: the sweep was given a time limit too short for even :data:`MIN_POINTS` points and
             stopped once that was clear (no suggestion).
+        divisor: what ``minimum`` was divided by: :data:`DIVISOR` (a tenth, Smith's rule of thumb), or the
+            ``lr_find_divisor`` of the model's registry entry (a bag of n-grams: a hundredth; see
+            :func:`suggestion_divisor`).
     """
 
     lrs: list[float]
@@ -53,6 +60,7 @@ class LRFindResult:
     steepest: float | None = None
     minimum: float | None = None
     stopped_for_time: bool = False
+    divisor: float = DIVISOR  # last: checkpoints of sweeps kept before it was added load with the default
 
     def plot(self, path: str | Path = "lr_find.png", trained_at: float | None = None) -> Path:
         """Write the loss-versus-learning-rate curve as a PNG (``lr_find.png`` by default, the name a model
@@ -86,8 +94,15 @@ class KeptSweep(Callback):
         self.result = LRFindResult(**state)
 
 
-def suggest(lrs: list[float], losses: list[float]) -> tuple[float | None, float | None, float | None]:
-    """(suggestion, steepest, lr at minimum) from a smoothed curve; ``None``s when it is too short."""
+def suggest(
+    lrs: list[float], losses: list[float], divisor: float = DIVISOR
+) -> tuple[float | None, float | None, float | None]:
+    """(suggestion, steepest, lr at minimum) from a smoothed curve, the suggestion the minimum's rate over
+    ``divisor``; ``None``s when it is too short."""
+    if not divisor >= 1:
+        raise ConfigError(
+            f"lr_find's divisor must be 1 or more (the suggestion sits below the minimum), got {divisor}"
+        )
     points = [(lr, loss) for lr, loss in zip(lrs, losses, strict=True) if math.isfinite(loss)]
     if len(points) < 5:
         return None, None, None
@@ -106,7 +121,31 @@ def suggest(lrs: list[float], losses: list[float]) -> tuple[float | None, float 
             for i in range(start, lowest - window + 1)
         }
         steepest = lr_values[min(slopes, key=slopes.__getitem__) + window // 2]
-    return lr_at_min / 10, steepest, lr_at_min
+    return lr_at_min / divisor, steepest, lr_at_min
+
+
+def suggestion_divisor(learn: Learner) -> float:
+    """What the rate at the sweep's minimum is divided by for ``learn``'s model: its registry entry's
+    ``lr_find_divisor``, else :data:`DIVISOR`.
+
+    A tenth suits dense models, whose sweep bottoms out where a step overshoots the loss's curvature. A model
+    whose rows learn only from the batches that touch them (a bag of n-grams' sparse embeddings under
+    :class:`~trainwell.text.optim.LazyAdamW`) is no nearer diverging at the minimum: the loss is lowest there
+    because the sweep's hundred short steps have only just moved each row far enough, and a fit of hundreds of
+    steps at a tenth of it overshoots (the figures are at the bag's registry entry).
+    """
+    spec = getattr(learn, "model_spec", None)
+    name = spec.get("name") if isinstance(spec, dict) else None
+    if not isinstance(name, str):
+        return DIVISOR
+    from trainwell.models.registry import models
+
+    # No lookup by name that loads every application's architectures: a model built by name (the only way a
+    # spec names a registered one) has loaded its own module already.
+    if name not in models.names():
+        return DIVISOR
+    metadata = models.entry(name).metadata
+    return float(metadata.get("lr_find_divisor", DIVISOR))
 
 
 class LRFinder(Callback):
@@ -281,12 +320,15 @@ def lr_find(
     if finder.stopped_for_time:
         result = LRFindResult(finder.lrs, finder.losses, finder.raw_losses, stopped_for_time=True)
     else:
-        suggestion, steepest, minimum = suggest(finder.lrs, finder.losses)
-        result = LRFindResult(finder.lrs, finder.losses, finder.raw_losses, suggestion, steepest, minimum)
+        divisor = suggestion_divisor(learn)
+        suggestion, steepest, minimum = suggest(finder.lrs, finder.losses, divisor)
+        result = LRFindResult(
+            finder.lrs, finder.losses, finder.raw_losses, suggestion, steepest, minimum, divisor=divisor
+        )
     # What the sweep was of, for the warning when a default-named plot replaces another's: a sweep run again on
     # the same model replaces its lr_find.png in silence. An attribute, not a field: checkpoints keep the fields.
     result.plot_owner = learn.model  # type: ignore[attr-defined]
     return result
 
 
-__all__ = ["LRFindResult", "LRFinder", "lr_find", "suggest"]
+__all__ = ["LRFindResult", "LRFinder", "lr_find", "suggest", "suggestion_divisor"]

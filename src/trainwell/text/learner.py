@@ -118,8 +118,12 @@ def text_classifier_learner(
         lr: peak learning rate (default: :data:`BAG_LR` for bag models, :data:`MULTILABEL_BAG_LR` for
             multi-label ones, 1e-2 otherwise). The bag's default suits the epochs :func:`fit_texts` gives a data
             set (more for fewer texts: 15 for 8,000 sentences, 3 for SST-2's 67,349, dev accuracy 0.826); for a
-            few epochs on a small set it underfits (SST-2, 8,000 sentences, 3 epochs: 2e-3 gave 0.69 validation
-            accuracy, lr_find's 5e-2 0.78): run ``learn.lr_find()`` for such a schedule.
+            few epochs on a small set it underfits (SST-2, 8,000 sentences, 3 epochs: 2e-3 gave 0.745 dev
+            accuracy, 1e-2 0.774): run ``learn.lr_find()`` for such a schedule. A bag's sweep suggests a hundredth
+            of the rate at its minimum, not a tenth (the architecture's ``lr_find_divisor``; the same sweep's
+            tenth, 3.5e-2, gave 0.764 there, and 0.731 over the 12 epochs fit trains on 8,000, where 2e-3 0.781).
+            The suggestion is for a short schedule: over fit's default epochs on a small set the default is the
+            safer rate (IMDB's 1,000-review sample, 30 epochs: 2e-3 gave 0.875, the suggestion 3.3e-2 0.780).
         wd: decoupled weight decay (default: :data:`BAG_WD` for bag models, applied lazily to the rows a
             batch touches; :data:`MULTILABEL_BAG_WD` multi-label; 0.01 otherwise). A bag model's output bias
             starts at the training labels' priors (:func:`~trainwell.models.layers.set_prior_bias`).
