@@ -32,7 +32,7 @@ _NORMS = ("sqrt", "mean", "sum")
 # (30 epochs): a tenth (3.3e-1) 0.640, a hundredth (3.3e-2) 0.780, the default 2e-3 0.875; SST-2, 8,000
 # sentences (12 epochs): a tenth (3.5e-2) 0.731, a hundredth 0.770, the default 0.781. Over three epochs:
 # SST-2 8,000: a tenth 0.764, a hundredth 0.759, 1e-2 0.774, the default 0.745; IMDB 5,000 reviews: a tenth
-# (8.9e-2) 0.863, 1e-2 0.889, the default 0.852.
+# (8.9e-2) 0.863, a hundredth 0.889, the default 0.852.
 @register_model("ngram_bag", application="text", batch_format="bag", lr_find_divisor=100.0)
 class NgramBag(nn.Module):
     """Bag of token and hashed n-gram embeddings -> dropout -> (hidden layer) -> linear.
