@@ -20,6 +20,7 @@ import pandas as pd
 import torch
 
 from trainwell.core.errors import ConfigError
+from trainwell.core.threads import sklearn_threads
 from trainwell.data.task import Task
 from trainwell.evaluate.compare import score
 from trainwell.evaluate.cv import CVResult, OutOfFold, RowBootstrapCVResult
@@ -233,8 +234,9 @@ def cross_validate_baselines(
         train_inputs, valid_inputs = inputs.iloc[train], inputs.iloc[valid]
         for name in chosen:
             model = make_baseline(name, task.kind, categorical, numeric, train_inputs, seed, len(targets))
-            model.fit(train_inputs, y[train])
-            preds = predict(model, valid_inputs, task)
+            with sklearn_threads():  # the cores left free: boosting's threads crawl beside other work
+                model.fit(train_inputs, y[train])
+                preds = predict(model, valid_inputs, task)
             results[name].append(score(preds, encoded[valid], task.kind, metric_names, target_names))
             out_of_fold[name].append((valid, preds, encoded[valid]))
     return {

@@ -30,6 +30,7 @@ import torch
 from torch import nn
 
 from trainwell.core.errors import ConfigError
+from trainwell.core.threads import sklearn_threads
 from trainwell.models.registry import register_model
 
 if TYPE_CHECKING:
@@ -379,7 +380,8 @@ def fit_trees(
             estimator.set_params(early_stopping=False, max_iter=min(int(chosen["max_iter"]), FIXED_ROUNDS))
             chosen = {**chosen, "early_stopping": False, "max_iter": estimator.max_iter}
     try:
-        estimator.fit(inputs, target)
+        with sklearn_threads():  # the cores left free: boosting's threads crawl beside other work
+            estimator.fit(inputs, target)
     except ValueError as error:  # scikit-learn refuses a setting (InvalidParameterError is a ValueError)
         first = str(error).strip().splitlines()[0]
         raise ConfigError(f"boosted trees could not be fitted with these settings: {first}") from error

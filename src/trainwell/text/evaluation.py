@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
+from trainwell.core.threads import sklearn_threads
 from trainwell.text.fields import joined, text_columns
 
 if TYPE_CHECKING:
@@ -178,8 +179,9 @@ def _baselines_by_fold(
     for train, valid in splits:
         for name, make in makers.items():
             model = make()
-            model.fit(corpus[train], y[train])
-            preds = answer(model, corpus[valid], train)
+            with sklearn_threads():  # the cores left free (BLAS threads crawl beside other work)
+                model.fit(corpus[train], y[train])
+                preds = answer(model, corpus[valid], train)
             results[name].append(score(preds, encoded[valid], task.kind, metric_names, task.target_names))
             out_of_fold[name].append((valid, preds, encoded[valid]))
     return {
@@ -215,8 +217,9 @@ def _multilabel_text_baselines(
             ("label priors", PerLabel(DummyClassifier(strategy="prior"))),
             ("tf-idf + logistic", PerLabel(LogisticRegression(**LOGISTIC))),
         ):
-            model.fit(train_matrix, y[train])
-            preds = torch.from_numpy(model.predict_proba(valid_matrix))
+            with sklearn_threads():
+                model.fit(train_matrix, y[train])
+                preds = torch.from_numpy(model.predict_proba(valid_matrix))
             results[name].append(score(preds, encoded[valid], task.kind, metric_names, task.target_names))
             out_of_fold[name].append((valid, preds, encoded[valid]))
     return {
