@@ -553,6 +553,30 @@ def check_decodable(paths: Sequence[Path]) -> None:
         )
 
 
+def opened(handle: Any, path: Path | None) -> Image.Image:
+    """``Image.open(handle)``, Pillow's decompression-bomb warning said of ``path`` (a file of the user's own,
+    read anyway): it named no file ("Image size (108000000 pixels) exceeds limit of 89478485 pixels, could be
+    decompression bomb DOS attack")."""
+    from PIL import Image
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", Image.DecompressionBombWarning)
+        image = Image.open(handle)
+    for item in caught:
+        if not issubclass(item.category, Image.DecompressionBombWarning):
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+            continue
+        width, height = image.size
+        named = f"'{path}'" if path is not None else "an image"
+        warn(
+            f"{named} is {width:,}x{height:,} pixels ({width * height:,}), beyond Pillow's limit against "
+            f"decompression bombs ({Image.MAX_IMAGE_PIXELS:,}): read anyway, as a file you gave; it is slow to "
+            "decode, so shrink it if it is a photo like the others",
+            UserWarning,
+        )
+    return image
+
+
 def open_image(source: Path | bytes | Image.Image, mode: str, at_least: int | None = None) -> Image.Image:
     """Decode to ``mode`` ("RGB" or "L"), applying the EXIF orientation a camera recorded. ``at_least``: the
     side the image is resized to after, so a JPEG several times larger (a phone's 4032x3024 photo for 224
@@ -566,7 +590,7 @@ def open_image(source: Path | bytes | Image.Image, mode: str, at_least: int | No
         if source.suffix.lower() in HEIF_SUFFIXES if isinstance(source, Path) else source[4:8] == b"ftyp":
             heif_ready()  # a served request's bytes may be an iPhone's HEIC photo too (ISO media: 'ftyp')
         handle = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
-        image = Image.open(handle)
+        image = opened(handle, source if isinstance(source, Path) else None)
         if at_least is not None and image.format == "JPEG":
             image.draft(None, (at_least, at_least))  # both sides stay >= at_least, whichever way it is turned
         image.load()
@@ -757,7 +781,6 @@ FEW_IN_COLOUR = 0.05
 
 def probe_images(paths: Sequence[Path], limit: int = 200) -> tuple[tuple[int, int], int]:
     """Median (height, width) and channel count (1 if every probed image is grayscale) of a sample of files."""
-    from PIL import Image
 
     check_decodable(paths)
     step = max(1, len(paths) // limit)
@@ -765,7 +788,7 @@ def probe_images(paths: Sequence[Path], limit: int = 200) -> tuple[tuple[int, in
     colour: list[Path] = []
     for path in list(paths)[::step][:limit]:
         try:
-            with Image.open(path) as image:
+            with opened(path, Path(path)) as image:
                 width, height = image.size
                 if image.mode not in ("L", "1", "I;16", "I", "F"):
                     colour.append(Path(path))
