@@ -218,10 +218,13 @@ def _labelled_files(
 
 
 def _under(path: Path, root: Path) -> str:
-    """``path`` relative to ``root`` when it lies under it (``airplane/0019.jpg``), else its name."""
+    """``path`` relative to ``root`` (``airplane/0019.jpg``; ``../photos/cat/0019.jpg`` for a CSV listing images
+    beside its folder, as its cells write them: the name alone showed two 0019.jpg), else its name."""
+    import os
+
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except (ValueError, OSError):
+        return Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
+    except (ValueError, OSError):  # another drive
         return path.name
 
 
