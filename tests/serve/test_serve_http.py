@@ -85,6 +85,21 @@ def test_predict_equals_the_python_api(client: httpx.Client, predictor: Any, new
     assert_matches_predictor(response.json()["predictions"], predictor, rows)
 
 
+def test_a_query_parameter_is_refused_not_ignored(client: httpx.Client, new_rows: list[dict]) -> None:
+    # /predict?tta=true was answered 200, no TTA done: the client believed it had been.
+    response = client.post("/predict?tta=true&k=3", json={"rows": new_rows[:2]})
+    assert response.status_code == 422, response.text
+    problem = response.json()["detail"][0]
+    assert problem["loc"] == ["query", "tta"] and problem["type"] == "query_not_read"
+    assert problem["msg"] == (
+        "/predict reads no query parameter (tta, k): its settings go in the request's body (see /docs); drop the query"
+    )
+    assert (
+        client.post("/predict", json={"rows": new_rows[:2]}).status_code == 200
+    )  # the connection still serves
+    assert client.get("/health?verbose=1").status_code == 200  # GET routes are not POSTs: left as they were
+
+
 def test_unseen_categories_read_as_the_rare_values_and_nulls_as_missing(
     client: httpx.Client, predictor: Any, new_rows: list[dict]
 ) -> None:

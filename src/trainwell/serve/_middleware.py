@@ -153,6 +153,48 @@ async def _drain(receive: Receive, limit: int | None = None) -> None:
             return
 
 
+class UnreadQuery:
+    """Answer 422 to a ``POST`` whose URL carries query parameters: no ``POST`` route reads any (its settings are
+    in the body), and ``/predict?tta=true`` was answered 200 without test-time augmentation, as if it had been
+    applied. The body is drained, unread."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        query = scope.get("query_string", b"") if scope["type"] == "http" else b""
+        if not query or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        from urllib.parse import parse_qsl
+
+        from trainwell.serve._errors import error_body
+
+        names = list(
+            dict.fromkeys(name for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True))
+        )
+        shown = ", ".join(names) or query.decode("latin-1")
+        problem = {
+            "loc": ["query", *names[:1]],
+            "msg": f"{scope['path']} reads no query parameter ({shown}): its settings go in the request's body "
+            "(see /docs); drop the query",
+            "type": "query_not_read",
+        }
+        await _drain(receive)
+        body = json.dumps(error_body([problem]), separators=(",", ":")).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 422,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
 class AnnouncePredictions:
     """Tell the batcher as soon as a ``POST`` to ``path`` arrives, before its body is read and validated, so
     a batch being collected can wait for it. The ticket is closed when the request ends, whatever happened."""

@@ -61,7 +61,7 @@ import trainwell
 from trainwell.core.errors import ConfigError, UserError
 from trainwell.serve._content_type import require_json
 from trainwell.serve._errors import error_body, install_error_handlers
-from trainwell.serve._middleware import TICKET_KEY, AnnouncePredictions, BodySizeLimit, RequestId
+from trainwell.serve._middleware import TICKET_KEY, AnnouncePredictions, BodySizeLimit, RequestId, UnreadQuery
 from trainwell.serve.backends import backend_of, load_predictor
 from trainwell.serve.batching import MicroBatcher
 from trainwell.serve.config import ServeConfig
@@ -230,6 +230,7 @@ def create_app(
         max_body_bytes=config.body_limit(predictor.application),
         items=items,
     )
+    app.add_middleware(UnreadQuery)  # type: ignore[arg-type]
     app.add_middleware(RequestId)  # type: ignore[arg-type]  # outermost: every answer, a 413 too, carries it
     if predictor.application == "collab" and isinstance(model, str | os.PathLike):
         from trainwell.collab.names import stored_item_names

@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 import trainwell
 from trainwell.serve._content_type import require_json
 from trainwell.serve._errors import install_error_handlers
-from trainwell.serve._middleware import TICKET_KEY, AnnouncePredictions, BodySizeLimit, RequestId
+from trainwell.serve._middleware import TICKET_KEY, AnnouncePredictions, BodySizeLimit, RequestId, UnreadQuery
 from trainwell.serve.batching import MicroBatcher
 from trainwell.serve.config import ServeConfig
 from trainwell.serve.docs_page import install_docs
@@ -138,6 +138,7 @@ def create_lm_app(predictor: Any, config: ServeConfig) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(AnnouncePredictions, batcher=batcher, path="/score")  # type: ignore[arg-type]
     app.add_middleware(BodySizeLimit, max_body_bytes=config.body_limit("text"), items="texts")  # type: ignore[arg-type]
+    app.add_middleware(UnreadQuery)  # type: ignore[arg-type]
     app.add_middleware(RequestId)  # type: ignore[arg-type]
     metadata = lm_metadata(predictor, config)
 
