@@ -410,6 +410,11 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
     if arch.get("name") == "gbdt":
         table.add_row("trees", trees_summary((arch.get("config") or {}).get("settings") or {}))
     training = metadata.get("training", {})
+    lineage = training.get("pretrained")
+    if isinstance(lineage, dict) and lineage:  # fine-tuned from another model (--pretrained)
+        from trainwell.core.lineage import fine_tuned_from
+
+        table.add_row("fine-tuned from", Text(fine_tuned_from(lineage)))
     final = training.get("final", {})
     closed_form = arch.get("name") in ("gbdt", "ease")  # fitted in one pass: no epochs, no training loss
     if not closed_form:

@@ -40,6 +40,9 @@ def learner_metadata(learn: Learner) -> dict[str, Any]:
     compared = getattr(learn, "compared", None)
     if compared:  # the architectures a pipeline chose between, each one's final validation row
         extra["compared"] = {name: _clean(row) for name, row in compared.items()}
+    pretrained = getattr(learn, "pretrained_record", None)
+    if pretrained:  # what the model was fine-tuned from (trainwell.core.lineage), for `trainwell info`
+        extra["pretrained"] = _clean(pretrained)
     tuning = getattr(learn, "tuning", None)
     if tuning:  # the search this model won (trainwell tune): its metric, trials and kinds of model
         extra["tuning"] = _clean(tuning)

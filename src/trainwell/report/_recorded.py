@@ -86,6 +86,11 @@ def _settings_section(metadata: dict[str, Any]) -> str:
     training = metadata.get("training") or {}
     architecture = metadata.get("architecture") or {}
     rows: list[list[Any]] = [["architecture", architecture.get("name", "")]]
+    lineage = training.get("pretrained")
+    if isinstance(lineage, dict) and lineage:  # fine-tuned from another model (--pretrained)
+        from trainwell.core.lineage import fine_tuned_from
+
+        rows.append(["fine-tuned from", fine_tuned_from(lineage)])
     for key, label in (
         ("loss", "loss"),
         ("optimizer", "optimizer"),

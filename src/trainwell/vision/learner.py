@@ -21,6 +21,7 @@ from trainwell.vision.transform import AugmentBatch, tta_probabilities
 if TYPE_CHECKING:
     from trainwell.data.loader import TensorLoader
     from trainwell.vision.io import LabelledFiles
+    from trainwell.vision.models import PretrainedLoad
 
 #: Largest side (pixels) for which "auto" picks the small CNN rather than an xresnet.
 SMALL_IMAGE = 32
@@ -28,6 +29,10 @@ SMALL_IMAGE = 32
 
 class VisionLearner(Learner):
     """A Learner for images: adds ``show_results`` and test-time augmentation (``tta``)."""
+
+    #: What the model was fine-tuned from (``pretrained=``), written to ``trainwell.json`` as
+    #: ``training.pretrained`` (:mod:`trainwell.core.lineage`); ``None`` for a model trained from scratch.
+    pretrained_record: dict[str, Any] | None = None
 
     def show_results(
         self, path: str | Path = "results.png", n: int = 16, *, loader: Iterable[Any] | None = VALIDATION_SET
@@ -194,10 +199,11 @@ def vision_learner(
         )
     model = create_model("image_classifier", **spec_config)
     weights = None if pretrained is None or from_hub else read_weights(pretrained)  # type: ignore[arg-type]
+    loaded: PretrainedLoad | None = None
     if from_hub:
         spec_config["arch_config"] = {**config, "pretrained": False}  # the artifact holds the weights
     elif weights is not None:
-        load_weights(model, weights)
+        loaded = load_weights(model, weights)
     else:
         _init_from_data(model, data, augment_seed)
     if pretrained is not None:
@@ -221,11 +227,41 @@ def vision_learner(
     )
     learn.model_spec = {"name": "image_classifier", "config": spec_config}
     learn.pretrained = pretrained is not None
+    if pretrained is not None:
+        learn.pretrained_record = _pretrained_record(pretrained, data, name, config, loaded)
     if compile:
         from trainwell.learner._compile import compile_model
 
         learn.model = compile_model(learn.model, compile, learn.device)
     return learn
+
+
+def _pretrained_record(
+    pretrained: object, data: DataBundle, name: str, config: Mapping[str, Any], loaded: PretrainedLoad | None
+) -> dict[str, Any]:
+    """What the model was fine-tuned from, for ``trainwell.json`` (:mod:`trainwell.core.lineage`): the
+    parent's path as given, architecture, task and classes, the weights' hash, what loaded and what is new.
+    :func:`~trainwell.vision.pipeline.fit_images` adds how the body was trained (``training``)."""
+    from trainwell.core.lineage import loaded_words, parent_record
+
+    network = config.get("arch") if name in ("timm_model", "torchvision_model") else None
+    if isinstance(pretrained, str) and pretrained == "hub":
+        return {"path": "hub", "kind": "published weights", "architecture": network or name}
+    metadata = None
+    if isinstance(pretrained, str | Path) and Path(pretrained).is_dir():
+        from trainwell.core.artifact import read_metadata
+
+        metadata = read_metadata(pretrained)
+        parent_config = (metadata.get("architecture") or {}).get("config") or {}
+        network = parent_config.get("arch") or (metadata.get("architecture") or {}).get("name")
+    record = parent_record(pretrained, metadata, network or config.get("arch") or name)
+    task = data.task
+    head_kept = bool(loaded is not None and loaded.head_loaded)
+    classes = [str(name) for name in task.classes] if task.kind != "regression" else None
+    record["loaded"], record["new"] = loaded_words(head_kept, task.n_outputs, classes, task.kind)
+    if loaded is not None:
+        record["tensors_loaded"] = loaded.n_loaded
+    return record
 
 
 def _keep_pretrained_normalisation(
@@ -420,7 +456,7 @@ def read_weights(source: str | Path | Mapping[str, torch.Tensor]) -> dict[str, t
     return dict(loaded)
 
 
-def load_weights(model: torch.nn.Module, source: str | Path | Mapping[str, torch.Tensor]) -> None:
+def load_weights(model: torch.nn.Module, source: str | Path | Mapping[str, torch.Tensor]) -> PretrainedLoad:
     """Load pretrained weights into an :class:`ImageClassifier`'s network (body strictly, head when it fits).
 
     Keys may be the classifier's own (``net.…``, from a trainwell artifact) or the bare network's (for a timm or
@@ -435,7 +471,7 @@ def load_weights(model: torch.nn.Module, source: str | Path | Mapping[str, torch
     if callable(getattr(network, "head_prefixes", None)) and not any(key.startswith("net.") for key in state):
         # A timm/torchvision network's own weights (as its library saves them): the wrapper holds it as ``net``.
         state = {f"net.{key}": value for key, value in state.items()}
-    load_pretrained_weights(network, state)
+    return load_pretrained_weights(network, state)
 
 
 #: Images per batch of new images read by :func:`new_examples_loader` (an evaluation pass, no gradients kept).

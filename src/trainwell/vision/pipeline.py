@@ -93,6 +93,8 @@ def fit_images(
         learner_kwargs=learner_kwargs,
         **data_kwargs,
     )
+    if pretrained is not None:
+        _say_pretrained(learner, freeze_epochs, progress)
     learn = maybe_distribute(learner)
     lr = lr or learn.lr
     fit_callbacks = [*([budget] if budget else []), *callbacks]
@@ -145,6 +147,26 @@ def image_learner(
     )
     n_epochs = epochs or default_epochs(len(data.train))  # type: ignore[arg-type]
     return data, learn, n_epochs, schedule
+
+
+def _say_pretrained(learn: Any, freeze_epochs: int, progress: bool) -> None:
+    """Complete the learner's ``pretrained`` record with how fine-tuning trains the body, and say it in one line
+    before training (on standard error, with the progress display): what came from the parent, what is new."""
+    from trainwell.core.lineage import fine_tuned_from, frozen_words
+
+    record = getattr(learn, "pretrained_record", None)
+    if record is None:
+        return
+    record["training"] = frozen_words(freeze_epochs)
+    record["freeze_epochs"] = int(freeze_epochs)
+    from trainwell.core.device import is_rank_zero
+
+    if progress and is_rank_zero():
+        from rich.console import Console
+
+        Console(stderr=True).print(
+            f"fine-tuning from {fine_tuned_from(record)}", markup=False, highlight=False, soft_wrap=True
+        )
 
 
 def _check_data_kwargs(data_kwargs: dict[str, Any]) -> None:
