@@ -245,3 +245,78 @@ def calibration_png(
             axis_labels=axis_labels,
             title=title,
         ).read_bytes()
+
+
+def class_section(
+    classes: Sequence[Any], actual: np.ndarray, predicted: np.ndarray, unit: str = "row"
+) -> str:
+    """Per-class precision, recall, F1 and support of a single-label classifier (binary: both classes), in the
+    order the model knows its classes, with the macro and weighted averages and the weakest class named.
+
+    ``actual`` and ``predicted`` are class indices into ``classes`` (the model's decisions, its threshold
+    applied). A figure with nothing to divide by (precision of a class never predicted, recall of a class
+    absent from these rows) is left blank; the averages count it as 0 and run over the classes present in
+    the rows or predicted, as scikit-learn's ``classification_report`` does, so the two agree.
+    """
+    count = len(classes)
+    actual, predicted = np.asarray(actual, dtype=np.int64), np.asarray(predicted, dtype=np.int64)
+    support = np.bincount(actual, minlength=count)[:count]
+    given = np.bincount(predicted, minlength=count)[:count]
+    hits = np.bincount(actual[actual == predicted], minlength=count)[:count]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(given > 0, hits / np.maximum(given, 1), np.nan)
+        recall = np.where(support > 0, hits / np.maximum(support, 1), np.nan)
+        f1 = np.where(support + given > 0, 2 * hits / np.maximum(support + given, 1), np.nan)
+    rows: list[tuple[Any, ...]] = [
+        (
+            str(label),
+            int(support[index]),
+            int(given[index]),
+            *map(float, (precision[index], recall[index], f1[index])),
+        )
+        for index, label in enumerate(classes)
+    ]
+    seen = (
+        support + given
+    ) > 0  # classes neither in the rows nor predicted say nothing: left out of averages
+    figures = [np.nan_to_num(values[seen]) for values in (precision, recall, f1)]
+    if seen.any():
+        macro = [float(values.mean()) for values in figures]
+        weights = support[seen] / max(int(support.sum()), 1)
+        weighted = [float((values * weights).sum()) for values in figures]
+        total = (int(support.sum()), int(given.sum()))
+        rows.append(("macro average", *total, *macro))
+        rows.append((f"weighted average (by {unit}s)", *total, *weighted))
+    body = [_html.paragraph(_weakest_class(rows[:count], unit))]
+    body.append(
+        _html.paragraph(
+            f"Per class, in the model's order: support ({unit}s of that class), {unit}s the model gives it to, precision "
+            f"(share of the model's answers of that class that are right), recall (share of the class's {unit}s "
+            "found) and F1 (their harmonic mean). A figure with nothing to divide by is blank; the macro average "
+            "weighs each class alike and the weighted one by its "
+            f"{unit}s, both over the classes present or predicted, a blank counted as 0 (as scikit-learn's "
+            "classification_report).",
+            note=True,
+        )
+    )
+    body.append(_html.table(["class", "support", "predicted", "precision", "recall", "F1"], rows))
+    return _html.section("classes", "Per-class quality", body)
+
+
+def _weakest_class(rows: Sequence[tuple[Any, ...]], unit: str) -> str:
+    """One sentence naming the class with the lowest F1 among those present in the rows (first in the model's
+    order on a tie)."""
+    present = [row for row in rows if row[1] > 0]
+    if not present:
+        return f"No class of the model is present in these {unit}s."
+    name, support, given, precision, recall, f1 = min(present, key=lambda row: row[5])
+    if len(present) == 1:
+        lead = f"Only '{name}' is present in these {unit}s"
+    else:
+        lead = f"The weakest class is '{name}'"
+    found = f"it finds {round(100 * recall)}% of its {support:,} {unit}s"
+    if given == 0:
+        right = "and never gives it"
+    else:
+        right = f"and {round(100 * precision)}% of the {given:,} {unit}s it calls '{name}' are right"
+    return f"{lead}: F1 {_html.format_value(f1)}; {found} {right}."

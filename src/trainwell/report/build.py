@@ -1,9 +1,10 @@
 """``build_report``: one self-contained HTML page about a trained model, judged on labelled rows.
 
 Sections: training curves (from the model directory), validation metrics with 95% bootstrap intervals and a
-sentence each, for classifiers the confusion matrix, the most confused pairs and a reliability diagram, the
-rows with the highest loss, and permutation feature importance. Images are embedded as data URIs and the CSS
-is inline, so the file can be mailed, archived or opened offline; it needs no JavaScript.
+sentence each, for classifiers the confusion matrix, the most confused pairs, each class's precision, recall
+and F1, and a reliability diagram, the rows with the highest loss, and permutation feature importance. Images
+are embedded as data URIs and the CSS is inline, so the file can be mailed, archived or opened offline; it
+needs no JavaScript.
 """
 
 from __future__ import annotations
@@ -542,11 +543,11 @@ def judged_sections(
     elif task.kind == "regression":
         sections.append(_regression_section(probabilities, targets, unit=f"{unit}s"))
     else:
-        sections.extend(_classification_sections(_interpretation(task, probabilities, targets)))
+        sections.extend(_classification_sections(_interpretation(task, probabilities, targets), unit=unit))
     return sections
 
 
-def _classification_sections(interpretation: ClassificationInterpretation) -> list[str]:
+def _classification_sections(interpretation: ClassificationInterpretation, unit: str = "row") -> list[str]:
     with tempfile.TemporaryDirectory(prefix="trainwell-report-") as scratch:
         confusion = interpretation.plot_confusion_matrix(Path(scratch) / "confusion.png").read_bytes()
         calibration = interpretation.plot_calibration(Path(scratch) / "calibration.png").read_bytes()
@@ -572,6 +573,9 @@ def _classification_sections(interpretation: ClassificationInterpretation) -> li
             "confusion",
             "Confusion matrix",
             [_html.image(confusion, "confusion matrix"), "<h3>Most confused pairs</h3>", *confused],
+        ),
+        _outputs.class_section(
+            interpretation.task.classes, interpretation.actual, interpretation.predicted, unit=unit
         ),
         _html.section(
             "calibration",

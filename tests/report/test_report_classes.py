@@ -1,0 +1,152 @@
+"""The per-class section of a single-label classifier's report: precision, recall, F1 and support of every
+class in the model's order, the macro and weighted averages, the weakest class in words, each figure as
+scikit-learn's ``precision_recall_fscore_support`` computes it on the same decisions."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from PIL import Image
+from sklearn.metrics import precision_recall_fscore_support
+
+import trainwell
+from trainwell.export.predictor import load
+from trainwell.report import build_report
+from trainwell.report._outputs import class_section
+from trainwell.vision import image_data, vision_learner
+
+
+def _rows(n: int, seed: int) -> pd.DataFrame:
+    """Three weather kinds from two readings, one of them ('fog') rare and hard to tell from 'rain'."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({"x": rng.normal(size=n), "y": rng.normal(size=n)})
+    noisy = frame["y"] + 0.8 * rng.normal(size=n)
+    frame["sky"] = np.where(frame["x"] > 0, "sun", np.where(noisy > 0.9, "fog", "rain"))
+    return frame
+
+
+def _cells(text: str, heading: str = "Per-class quality") -> list[list[str]]:
+    """The cells of the first table after ``<h2>heading</h2>``, one list per body row, unescaped."""
+    section = text.split(f"<h2>{heading}</h2>", 1)[1].split("</section>", 1)[0]
+    body = section.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [
+        [html.unescape(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        for row in body.split("</tr>")
+        if "<td" in row
+    ]
+
+
+def _number(cell: str) -> float:
+    return float("nan") if cell == "" else float(cell.replace(",", ""))
+
+
+def _check_against_sklearn(
+    rows: list[list[str]], classes: list[str], actual: np.ndarray, predicted: np.ndarray
+) -> None:
+    """Every class's figures and both averages agree with scikit-learn to the 4 digits the page shows."""
+    labels = list(range(len(classes)))
+    precision, recall, f1, support = precision_recall_fscore_support(
+        actual, predicted, labels=labels, zero_division=np.nan
+    )
+    assert [row[0] for row in rows[: len(classes)]] == classes  # the model's order
+    for index, row in enumerate(rows[: len(classes)]):
+        assert int(row[1]) == support[index]
+        assert int(row[2]) == int((predicted == index).sum())
+        np.testing.assert_allclose(
+            [_number(cell) for cell in row[3:6]], [precision[index], recall[index], f1[index]], rtol=5e-4
+        )
+    for row, average in zip(rows[len(classes) :], ("macro", "weighted"), strict=True):
+        assert row[0].startswith(f"{average} average")
+        expected = precision_recall_fscore_support(actual, predicted, average=average, zero_division=0)[:3]
+        np.testing.assert_allclose([_number(cell) for cell in row[3:6]], expected, rtol=5e-4)
+
+
+@pytest.fixture(scope="module")
+def multiclass(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, pd.DataFrame]:
+    out = tmp_path_factory.mktemp("mc") / "model"
+    trainwell.fit_table(_rows(600, 0), "sky", out=out, epochs=3, lr=1e-2, progress=False)
+    data = tmp_path_factory.mktemp("data") / "test.csv"
+    frame = _rows(400, 1)
+    frame.to_csv(data, index=False)
+    return out, build_report(out, data, tmp_path_factory.mktemp("out") / "report.html"), frame
+
+
+def test_a_multiclass_report_has_a_per_class_table_that_agrees_with_sklearn(
+    multiclass: tuple[Path, Path, pd.DataFrame],
+) -> None:
+    model_dir, report, frame = multiclass
+    text = report.read_text(encoding="utf-8")
+    predictor = load(model_dir)
+    classes = [str(label) for label in predictor.task.classes]
+    index = {label: position for position, label in enumerate(classes)}
+    actual = np.array([index[str(label)] for label in frame["sky"]])
+    predicted = np.array([index[str(label)] for label in predictor.predict(frame)["prediction"]])
+    rows = _cells(text)
+    assert len(rows) == len(classes) + 2
+    _check_against_sklearn(rows, classes, actual, predicted)
+    # After the confusion matrix, before the calibration diagram.
+    assert text.index("<h2>Confusion matrix</h2>") < text.index("<h2>Per-class quality</h2>")
+    assert text.index("<h2>Per-class quality</h2>") < text.index("<h2>Calibration</h2>")
+    # The weakest class by F1 is named in words.
+    _, _, f1, _ = precision_recall_fscore_support(
+        actual, predicted, labels=range(len(classes)), zero_division=0
+    )
+    weakest = classes[int(np.argmin(f1))]
+    assert f"The weakest class is '{weakest}': F1 " in html.unescape(text)
+
+
+def test_binary_and_edge_classes_agree_with_sklearn() -> None:
+    # A class never predicted (precision undefined), one absent from the rows but predicted (recall undefined),
+    # one neither (left out of the averages): blank cells, and the averages scikit-learn gives.
+    classes = ["ant", "bee", "cat", "dog", "eel"]
+    actual = np.array([0, 0, 0, 1, 1, 2, 2, 2, 2, 0])
+    predicted = np.array([0, 0, 1, 1, 3, 0, 0, 1, 0, 3])
+    rows = _cells(class_section(classes, actual, predicted))
+    _check_against_sklearn(rows, classes, actual, predicted)
+    assert rows[2][3] == "" and rows[3][4] == "" and rows[4][3:6] == ["", "", ""]
+    # Binary: both classes, the weaker named.
+    actual, predicted = np.array([0, 0, 0, 0, 1, 1, 1, 0]), np.array([0, 0, 1, 0, 1, 0, 1, 0])
+    section = html.unescape(class_section(["no", "yes"], actual, predicted, unit="image"))
+    _check_against_sklearn(_cells(section), ["no", "yes"], actual, predicted)
+    assert (
+        "The weakest class is 'yes': F1 0.6667; it finds 67% of its 3 images and 67% of the 3 images"
+        in section
+    )
+
+
+def _image_folder(root: Path, per_class: int, seed: int) -> Path:
+    """Two classes of 20-pixel images, told apart by the colour of a square on noise."""
+    rng = np.random.default_rng(seed)
+    for label, colour in (("red", (220, 30, 30)), ("blue", (30, 30, 220))):
+        (root / label).mkdir(parents=True)
+        for index in range(per_class):
+            pixels = rng.integers(0, 80, (20, 20, 3), dtype=np.uint8)
+            top, left = rng.integers(0, 12, 2)
+            pixels[top : top + 8, left : left + 8] = colour
+            Image.fromarray(pixels).save(root / label / f"{index}.png")
+    return root
+
+
+def test_a_binary_image_report_lists_both_classes_as_sklearn_counts_them(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    learn = vision_learner(image_data(_image_folder(tmp_path / "train", 16, 0)), progress=False)
+    learn.fit_one_cycle(1, 3e-3)
+    learn.export(tmp_path / "model")
+    valid = _image_folder(tmp_path / "valid", 6, 1)
+    text = build_report(tmp_path / "model", valid, tmp_path / "report.html").read_text(encoding="utf-8")
+    predictor = load(tmp_path / "model")
+    classes = [str(label) for label in predictor.task.classes]
+    paths = sorted(valid.glob("*/*.png"))
+    actual = np.array([classes.index(path.parent.name) for path in paths])
+    decided = predictor.task.decode(predictor.predict_proba([str(path) for path in paths]))
+    predicted = np.array([classes.index(str(label)) for label in decided])
+    rows = _cells(text)
+    assert len(rows) == 4 and [int(row[1]) for row in rows[:2]] == [6, 6]
+    _check_against_sklearn(rows, classes, actual, predicted)
+    assert " of its 6 images" in html.unescape(text)
