@@ -16,9 +16,11 @@ from PIL import Image
 from sklearn.metrics import precision_recall_fscore_support
 
 import trainwell
+from text_samples import reviews
 from trainwell.export.predictor import load
 from trainwell.report import build_report
 from trainwell.report._outputs import class_section
+from trainwell.text import fit_texts
 from trainwell.vision import image_data, vision_learner
 
 
@@ -150,3 +152,29 @@ def test_a_binary_image_report_lists_both_classes_as_sklearn_counts_them(tmp_pat
     assert len(rows) == 4 and [int(row[1]) for row in rows[:2]] == [6, 6]
     _check_against_sklearn(rows, classes, actual, predicted)
     assert " of its 6 images" in html.unescape(text)
+
+
+def test_a_text_report_counts_texts_per_class_as_sklearn_does(tmp_path: Path) -> None:
+    fit_texts(
+        reviews(200, 0),
+        text_col="review",
+        target="sentiment",
+        out=tmp_path / "model",
+        epochs=2,
+        progress=False,
+    )
+    rows = reviews(40, 1, positive_every=3)  # every third negative: 14 of 40, unequal supports
+    rows.to_csv(tmp_path / "test.csv", index=False)
+    text = build_report(tmp_path / "model", tmp_path / "test.csv", tmp_path / "report.html").read_text(
+        encoding="utf-8"
+    )
+    predictor = load(tmp_path / "model")
+    classes = [str(label) for label in predictor.task.classes]
+    actual = np.array([classes.index(str(label)) for label in rows["sentiment"]])
+    decided = predictor.task.decode(predictor.predict_proba(rows))
+    predicted = np.array([classes.index(str(label)) for label in decided])
+    table = _cells(text)
+    assert (
+        sorted(int(row[1]) for row in table[:2]) == [14, 26] and table[3][0] == "weighted average (by texts)"
+    )
+    _check_against_sklearn(table, classes, actual, predicted)

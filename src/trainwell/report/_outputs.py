@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from trainwell.data.task import Task
+from trainwell.evaluate.explain import share
 from trainwell.metrics import functional
 from trainwell.metrics.targets import target_labels
 from trainwell.report import _html
@@ -314,9 +315,9 @@ def _weakest_class(rows: Sequence[tuple[Any, ...]], unit: str) -> str:
         lead = f"Only '{name}' is present in these {unit}s"
     else:
         lead = f"The weakest class is '{name}'"
-    found = f"it finds {round(100 * recall)}% of its {support:,} {unit}s"
+    found = f"it finds {share(recall)} of its {support:,} {unit}s"
     if given == 0:
         right = "and never gives it"
     else:
-        right = f"and {round(100 * precision)}% of the {given:,} {unit}s it calls '{name}' are right"
+        right = f"and {share(precision)} of the {given:,} {unit}s it calls '{name}' are right"
     return f"{lead}: F1 {_html.format_value(f1)}; {found} {right}."
