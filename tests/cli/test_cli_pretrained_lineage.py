@@ -76,3 +76,28 @@ def test_the_record_in_words_when_the_head_is_kept_or_there_are_no_classes(tmp_p
     assert weights_digest(tmp_path) is None  # no weights file: no hash, no error
     (tmp_path / "model.safetensors").write_bytes(b"abc")
     assert weights_digest(tmp_path) == hashlib.sha256(b"abc").hexdigest()
+
+
+def test_a_text_classifier_started_from_a_language_model_records_it(tmp_path: Path) -> None:
+    from text_samples import reviews, stories
+
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "a.txt").write_text(" ".join(stories(120, 0)), encoding="utf-8")
+    reviews(60).to_csv(tmp_path / "reviews.csv", index=False)
+    lm = run_cli("fit", "corpus", "--task", "language_model", "--epochs", "1", "--out", "lm", cwd=tmp_path)
+    assert lm.returncode == 0, lm.explain()
+    args = ("fit", "reviews.csv", "--text", "review", "--target", "sentiment", "--model", "ulmfit")
+    child = run_cli(*args, "--pretrained", "lm", "--epochs", "1", "--out", "tc", cwd=tmp_path, timeout=300)
+    assert child.returncode == 0, child.explain()
+    said = (
+        "fine-tuning from lm (awd_lstm_lm, a language model): its encoder loaded (the embedding and 2 LSTM "
+        "layers), a new head for 2 classes; gradual unfreezing: the head first, then one more layer group every "
+        "epoch, then everything for 1 epoch"
+    )
+    assert said in " ".join(child.stderr.split())
+    record = json.loads((tmp_path / "tc" / "trainwell.json").read_text())["training"]["pretrained"]
+    expected = hashlib.sha256((tmp_path / "lm" / "model.safetensors").read_bytes()).hexdigest()
+    assert record["path"] == "lm" and record["task"] == "language_model"
+    assert record["weights_sha256"] == expected
+    info = run_cli("info", "tc", cwd=tmp_path)
+    assert "fine-tuned from" in info.stdout and "lm (awd_lstm_lm, a language model)" in info.stdout

@@ -71,7 +71,9 @@ def fine_tuned_from(record: Mapping[str, Any]) -> str:
     if classes:
         about.append(f"{_count(len(classes), 'class', 'classes')}: {_names(classes)}")
     elif record.get("task"):
-        about.append(f"a {record['task']} model")
+        about.append(
+            "a language model" if record["task"] == "language_model" else f"a {record['task']} model"
+        )
     where = record.get("path") or record.get("kind") or "pretrained weights"
     said = f"{where} ({', '.join(about)})" if about else str(where)
     parts = [part for part in (record.get("loaded"), record.get("new")) if part]

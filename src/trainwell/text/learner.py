@@ -49,6 +49,9 @@ REGRESSION_BAG_HIDDEN = 128
 class TextClassifierLearner(Learner):
     """A Learner for text classifiers: ``fine_tune`` is ULMFiT's gradual unfreezing for sequence encoders."""
 
+    #: What the classifier was started from (a language model, ``pretrained=``), for ``trainwell.json``.
+    pretrained_record: dict[str, Any] | None = None
+
     def check_new_data(self, data: DataBundle) -> None:
         """Refuse data that reads texts otherwise than :attr:`data` did (another vocabulary, tokenizer or n-gram
         hashing): the model's embedding rows would mean other words. Data built on the Learner's recipe is taken
@@ -199,6 +202,10 @@ def text_classifier_learner(
     )
     learn.model_spec = {"name": name, "config": config}
     learn.pretrained = pretrained is not None
+    if pretrained is not None:
+        from trainwell.text.ulmfit import pretrained_record
+
+        learn.pretrained_record = pretrained_record(pretrained, model, data.task)
     return learn
 
 

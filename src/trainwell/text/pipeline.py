@@ -154,6 +154,9 @@ def fit_texts(
     n_epochs = epochs or default_epochs(len(data.train), kind)  # type: ignore[arg-type]
     fit_callbacks = [*([budget] if budget else []), *callbacks]
     if pretrained is not None:
+        from trainwell.text.ulmfit import say_pretrained
+
+        say_pretrained(learn, 1, n_epochs, progress)  # fine_tune's freeze_epochs: 1 epoch a stage
         # ULMFiT: gradual unfreezing with discriminative rates
         learn.fine_tune(n_epochs, chosen_lr, callbacks=fit_callbacks, resume_from=resume_from)
     else:

@@ -308,3 +308,52 @@ def gradual_unfreezing(
             callbacks=extra,
             resume_from=resume_from,
         )
+
+
+def pretrained_record(
+    source: str | Path | Mapping[str, torch.Tensor], model: nn.Module, task: Any
+) -> dict[str, Any]:
+    """What an AWD-LSTM classifier was started from, for ``trainwell.json``'s ``training.pretrained``
+    (:mod:`trainwell.core.lineage`): the language model as given, its architecture and the weights' hash, the
+    encoder loaded (its layers), the head new for ``task``'s classes."""
+    from trainwell.core.lineage import loaded_words, parent_record
+
+    metadata = None
+    if not isinstance(source, Mapping) and Path(source).is_dir():
+        from trainwell.core.artifact import read_metadata
+
+        metadata = read_metadata(source)
+    network = ((metadata or {}).get("architecture") or {}).get("name")
+    record = parent_record(source, metadata, network)
+    encoder: Any = getattr(model, "encoder", None)
+    n_layers = len(getattr(encoder, "rnns", ()))
+    classes = [str(name) for name in task.classes] if task.kind != "regression" else None
+    _body, record["new"] = loaded_words(False, task.n_outputs, classes, task.kind)
+    record["loaded"] = f"its encoder loaded (the embedding and {n_layers} LSTM layers)"
+    return record
+
+
+def say_pretrained(learn: Any, stage_epochs: int, epochs: int, progress: bool) -> None:
+    """Complete ``learn``'s ``pretrained`` record with how :func:`gradual_unfreezing` trains it, and say it in one
+    line before training (on standard error, with the progress display): what came from the language model,
+    what is new."""
+    from trainwell.core.device import is_rank_zero
+    from trainwell.core.lineage import fine_tuned_from
+
+    record = getattr(learn, "pretrained_record", None)
+    if record is None:
+        return
+    every = "every epoch" if stage_epochs == 1 else f"every {stage_epochs} epochs"
+    last = "1 epoch" if max(1, epochs) == 1 else f"{epochs} epochs"
+    record["training"] = (
+        f"gradual unfreezing: the head first, then one more layer group {every}, then everything for {last}"
+        if stage_epochs
+        else f"everything trained from the start for {last} (no frozen stages)"
+    )
+    record["freeze_epochs"] = int(stage_epochs)
+    if progress and is_rank_zero():
+        from rich.console import Console
+
+        Console(stderr=True).print(
+            f"fine-tuning from {fine_tuned_from(record)}", markup=False, highlight=False, soft_wrap=True
+        )
