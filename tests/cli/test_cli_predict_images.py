@@ -98,8 +98,15 @@ def test_a_model_trained_from_a_csv_of_paths_predicts_and_checks_its_export_on_s
     assert code_named == 0
     from_csv, from_files = pd.read_csv(io.StringIO(out)), pd.read_csv(io.StringIO(out_named))
     assert len(from_csv) == len(named) == 6
-    assert [Path(p).resolve() for p in from_csv["path"]] == [Path(p).resolve() for p in from_files["path"]]
-    pd.testing.assert_frame_equal(from_csv.drop(columns="path"), from_files.drop(columns="path"))
+    # The CSV's own column of paths, its cells as written, so the answers join back to it.
+    assert (
+        from_csv.columns[0] == "file"
+        and from_csv["file"].tolist() == pd.read_csv(listed / "test.csv")["file"].tolist()
+    )
+    assert [(listed / p).resolve() for p in from_csv["file"]] == [
+        Path(p).resolve() for p in from_files["path"]
+    ]
+    pd.testing.assert_frame_equal(from_csv.drop(columns="file"), from_files.drop(columns="path"))
     code, out, err = _output(tmp_path, "export", str(model), "--data", str(listed / "test.csv"))
     assert code == 0, err
     assert "onnxruntime matches PyTorch on 6 images from" in out
@@ -115,9 +122,9 @@ def test_a_model_trained_from_a_csv_of_paths_predicts_and_checks_its_export_on_s
     assert code == 0, err
     assert "broken.png" in err  # skipped, by name
     with_ids = pd.read_csv(io.StringIO(out))
-    assert list(with_ids.columns[:2]) == ["id", "path"]
+    assert list(with_ids.columns[:2]) == ["id", "file"]
     assert with_ids["id"].tolist() == ["row0", "row1", "row3", "row4", "row5", "row6"]
-    pd.testing.assert_frame_equal(with_ids.drop(columns=["id", "path"]), from_csv.drop(columns="path"))
+    pd.testing.assert_frame_equal(with_ids.drop(columns="id"), from_csv)
     code, out, err = _output(
         tmp_path, "predict", str(model), str(listed / "keep.csv"), "--keep", "id", "--label-only"
     )

@@ -66,8 +66,11 @@ def test_a_folder_a_csv_or_a_table_of_paths_are_predicted_in_python_as_on_the_co
     listed = pd.DataFrame({"file": [str(Path(path).relative_to(tmp_path)) for path in files], "n": range(6)})
     listed.to_csv(tmp_path / "list.csv", index=False)
     from_csv = predictor.predict(tmp_path / "list.csv", path_col="file")
-    assert list(from_csv["path"]) == files and from_csv["prediction"].equals(table.set_index("path").loc[files,
-           "prediction"].reset_index(drop=True))  # fmt: skip
+    # the CSV's own column, as written, its rows' positions as the index: the answers join back to it
+    assert list(from_csv["file"]) == list(listed["file"]) and list(from_csv.index) == list(range(6))
+    assert from_csv["prediction"].equals(
+        table.set_index("path").loc[files, "prediction"].reset_index(drop=True)
+    )
     frame = pd.DataFrame({"file": files}, index=[10, 11, 12, 13, 14, 15])
     assert list(predictor.predict(frame, path_col="file").index) == [10, 11, 12, 13, 14, 15]
     with pytest.raises(

@@ -80,7 +80,8 @@ def predict(
         str | None,
         typer.Option(
             help="Images: the column of image paths of a table given (relative to its folder), e.g. a "
-            "competition's test.csv; default: the one of the CSV the model was trained from."
+            "competition's test.csv; default: the one of the CSV the model was trained from. The output names "
+            "each row by that column, its cells as written, so it joins back to the table."
         ),
     ] = None,
     label_only: Annotated[
@@ -88,8 +89,8 @@ def predict(
         typer.Option(
             help="Classifiers and regressors: write only the predicted label or value, in a column named after the "
             "training target (e.g. Survived; 0/1 columns for labels trained from such columns), after the --keep "
-            "columns (without --keep, an image's path or a text's line): the shape of a competition's submission "
-            "file."
+            "columns (without --keep, an image's path, a table of images' column of paths, or a text's line): the "
+            "shape of a competition's submission file."
         ),
     ] = False,
     at_least_one: Annotated[
@@ -225,6 +226,8 @@ def predict(
             )
         elif application == "vision":
             predictions = _as_given(_predict_images(predictor, data, tta, model, kept, path_col), given, data)
+            # --label-only names a CSV's rows by its column of paths (written first), as by a column --keep names
+            kept = kept or _table_path_column(predictor, data, path_col)
         else:
             if len(data) != 1:
                 raise ConfigError(f"a table model predicts one table at a time; got {len(data)} inputs")
@@ -585,16 +588,28 @@ def _one_table(data: list[Path]) -> bool:
     return len(data) == 1 and data[0].is_file() and is_table_file(data[0])
 
 
+def _table_path_column(predictor: Any, data: list[Path], path_col: str | None) -> list[str]:
+    """The column of image paths of one CSV of them given alone, which names its rows in the predictions (as
+    written), else none: image files and folders are named by ``path``, a Parquet file's images by ``index``."""
+    from trainwell.cli._parquet_images import image_column
+
+    if not _one_table(data) or image_column(data[0]) is not None:
+        return []
+    column = path_col or predictor.path_col
+    return [column] if column else []
+
+
 def _predict_images(
     predictor: Any, data: list[Path], tta: bool, model: Path, kept: list[str], path_col: str | None = None
 ) -> Any:
-    """Predictions for image files, folders and (for a model trained from a CSV of paths) tables of paths, with
-    their paths, and the ``kept`` columns of such a table in front. An unreadable file found inside a folder or
-    listed in a table is skipped with a warning naming it, as ``fit`` skips it; a file named on the command line
-    stops with its name."""
+    """Predictions for image files, folders and (for a model trained from a CSV of paths) tables of paths. Files
+    and folders give each image's path in a ``path`` column; one CSV gives its rows whose image decoded, in order,
+    after its own column of paths with the cells as written, and the ``kept`` columns of its rows in front, so
+    the answers join back to it. An unreadable file found inside a folder or listed in a table is skipped with a
+    warning naming it, as ``fit`` skips it; a file named on the command line stops with its name."""
     from trainwell.core.paths import is_idx_file
     from trainwell.data.tables import prediction_table
-    from trainwell.vision.predictor import expand_image_paths, probabilities_of_files
+    from trainwell.vision.predictor import expand_image_paths, probabilities_of_files, table_predictions
 
     if any(path.is_file() and is_idx_file(path) for path in data):
         return _predict_idx(predictor, data, tta, kept)
@@ -604,24 +619,20 @@ def _predict_images(
         return _predict_parquet_images(predictor, data[0], tta, kept)
     # --path-col, else the column of the CSV the model was trained from
     column = path_col or predictor.path_col
-    paths = expand_image_paths(data, column, f"'{model}'", given=path_col is not None)
-    named = {Path(item) for item in data if Path(item).is_file()}
-    probabilities, readable = probabilities_of_files(predictor, paths, tta=tta, named=named)
-    predictions = prediction_table(predictor.task, probabilities, range(len(readable)))
-    predictions.insert(0, "path", [str(p) for p in readable])
-    if kept:  # one CSV of paths (checked): its rows of the images read, in order
-        from trainwell.data.io import read_table
-
-        rows = read_table(data[0], na_values=(), pandas_na=False)
-        listed = rows.index[rows[column].notna()]  # the rows listed_image_paths read, in order
-        assert len(listed) == len(paths), "one listed path per row with a path"
-        matched, position = [], 0
-        for path in readable:  # a subsequence of paths: the unreadable ones are skipped
-            while paths[position] != path:
-                position += 1
-            matched.append(listed[position])
-            position += 1
-        predictions = _with_kept(predictions, rows.loc[matched], kept, data[0])
+    if _one_table(data):
+        predictions, rows = table_predictions(
+            predictor, data[0], column, tta=tta, model=f"'{model}'", given=path_col is not None
+        )
+        assert column is not None  # table_predictions refuses a table without one
+        # --keep image (the column of paths) places it among the kept columns, once; else it follows them
+        front = kept if column in kept else [*kept, column]
+        predictions = _with_kept(predictions.drop(columns=column), rows, front, data[0])
+    else:
+        paths = expand_image_paths(data, column, f"'{model}'", given=path_col is not None)
+        named = {Path(item) for item in data if Path(item).is_file()}
+        probabilities, readable = probabilities_of_files(predictor, paths, tta=tta, named=named)
+        predictions = prediction_table(predictor.task, probabilities, range(len(readable)))
+        predictions.insert(0, "path", [str(p) for p in readable])
     if tta:  # the probabilities differ from a plain predict's: say how, or that they do not
         from trainwell.cli._common import err_console
         from trainwell.vision.transform import describe_tta

@@ -124,7 +124,9 @@ class ImagePredictor(Predictor):
         at_least_one: bool = False,
     ) -> pd.DataFrame:
         """One row per image: the prediction and one probability column per class (a regression: the predicted
-        number alone), after a ``path`` column when the images were given by path.
+        number alone), after a ``path`` column when the images were given by path, or, for a table of paths (a CSV
+        or a DataFrame), after the table's own column of paths with its cells as written, so the answers join
+        back to the table (their index: the labels of the table's rows, 0-based positions for a CSV).
 
         ``images``: paths, encoded bytes, Pillow images or arrays (each resized as in training), a batch array
         ``(N, ...)`` of the training size, or one image on its own (see :meth:`pixels`). Paths, in whatever form,
@@ -141,9 +143,11 @@ class ImagePredictor(Predictor):
         from trainwell.data.tables import prediction_table
 
         refuse_at_least_one(self.task, at_least_one, items="image")
-        index = None
+        index, listed_as = None, None
         if is_table(images):
-            images = self._listed_column(images, path_col)  # type: ignore[arg-type]
+            column = self._listed_column(images, path_col)  # type: ignore[arg-type]
+            listed_as = str(column.name)  # the rows named by the table's own column, as written
+            images = column
             path_col = None  # read: the paths are the column's
         if (
             type(images).__name__ == "Series"
@@ -152,7 +156,13 @@ class ImagePredictor(Predictor):
         paths = given_paths(images)
         if paths is not None:
             return path_predictions(
-                self, paths, tta=tta, path_col=path_col, index=index, at_least_one=at_least_one
+                self,
+                paths,
+                tta=tta,
+                path_col=path_col,
+                index=index,
+                at_least_one=at_least_one,
+                listed_as=listed_as,
             )
         if path_col is not None:
             raise ConfigError(
@@ -188,35 +198,97 @@ def path_predictions(
     path_col: str | None = None,
     index: Any = None,
     at_least_one: bool = False,
+    listed_as: str | None = None,
 ) -> pd.DataFrame:
     """One row per image of ``items`` (image files, folders, CSVs of paths), its path in a ``path`` column first,
     in the order given (a folder's images in numbered order): what every form of paths gives, in Python (the
-    PyTorch and the ONNX predictor alike) as on the command line.
+    PyTorch and the ONNX predictor alike) as on the command line. One CSV of paths alone gives its rows
+    (:func:`table_predictions`): its own column of paths first, as written, so they join back to it.
 
     A file named in ``items`` that cannot be decoded stops with its name; one found in a folder or listed in a
     table is skipped with a warning. ``path_col``: the column of paths of a CSV in ``items`` (default: the one the
     model was trained from). ``index``: the rows' labels (a pandas Series' index), kept when every item is a file.
+    ``listed_as``: the name of the DataFrame column ``items`` came from, which then names the first column and
+    whose cells it holds as written (when every item is a file; a folder among them gives ``path``).
     ``at_least_one``: as :meth:`ImagePredictor.predict` takes it (the caller refuses it for a model that is not
     multi-label).
     """
     from trainwell.data.tables import prediction_table
 
     files = [Path(item) for item in items]
-    named = {path for path in files if path.is_file() and not is_table_file(path)}
-    if path_col is not None and not any(path.is_file() and is_table_file(path) for path in files):
+    tables = [path for path in files if path.is_file() and is_table_file(path)]
+    if path_col is not None and not tables:
         raise ConfigError(
             f"path_col={path_col!r} names the column of paths of a table: pass a DataFrame or a CSV's path "
             "with it, or leave it out"
         )
     trained = getattr(predictor, "path_col", None)
+    if len(files) == 1 and tables:
+        predictions, _rows = table_predictions(
+            predictor,
+            files[0],
+            path_col or trained,
+            tta=tta,
+            given=path_col is not None,
+            at_least_one=at_least_one,
+        )
+        return predictions
+    named = {path for path in files if path.is_file() and not is_table_file(path)}
     paths = expand_image_paths(items, path_col or trained, given=path_col is not None)
     probabilities, kept = probabilities_of_files(predictor, paths, tta=tta, named=named)
-    one_each = index is not None and len(named) == len(files) == len(kept)
+    # every item a file, each decoded (a named file stops rather than be skipped): one row per item, in order
+    one_each = all(path in named for path in files) and len(kept) == len(files)
     table = prediction_table(
-        predictor.task, probabilities, index if one_each else range(len(kept)), at_least_one=at_least_one
+        predictor.task,
+        probabilities,
+        index if index is not None and one_each else range(len(kept)),
+        at_least_one=at_least_one,
     )
-    table.insert(0, "path", [str(path) for path in kept])
+    if listed_as is not None and one_each:
+        table.insert(0, listed_as, list(items))
+    else:
+        table.insert(0, "path", [str(path) for path in kept])
     return table
+
+
+def table_predictions(
+    predictor: Any,
+    table: Path,
+    path_col: str | None,
+    *,
+    tta: bool = False,
+    model: str = "the model",
+    given: bool = False,
+    at_least_one: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Predictions for the images a CSV lists in ``path_col`` (relative to its folder), one row per row whose
+    image decoded, in order, after the table's column ``path_col`` with its cells as written, indexed by the
+    rows' labels (0-based positions), so the answers join back to the table; and those rows of the table (for
+    the command line's ``--keep``).
+
+    A row without a path is left out; one whose image cannot be decoded (or does not exist, while others do) is
+    skipped with a warning naming it, as ``fit`` skips it. ``model`` and ``given``: as
+    :func:`~trainwell.vision.io.listed_image_paths` takes them.
+    """
+    from trainwell.data.io import read_table
+    from trainwell.data.tables import prediction_table
+
+    paths = listed_image_paths(table, path_col, model, given)  # refuses a table without the column
+    assert path_col is not None
+    rows = read_table(table, na_values=(), pandas_na=False)
+    listed = rows.index[rows[path_col].notna()]  # the rows listed_image_paths read, in order
+    assert len(listed) == len(paths), "one listed path per row with a path"
+    probabilities, kept = probabilities_of_files(predictor, paths, tta=tta)
+    decoded, position = [], 0
+    for path in kept:  # a subsequence of paths: the unreadable ones are skipped
+        while paths[position] != path:
+            position += 1
+        decoded.append(listed[position])
+        position += 1
+    read = rows.loc[decoded]
+    predictions = prediction_table(predictor.task, probabilities, read.index, at_least_one=at_least_one)
+    predictions.insert(0, path_col, read[path_col])
+    return predictions, read
 
 
 def expand_image_paths(
@@ -286,7 +358,9 @@ def readable_pixels(
                     readable.append(path)
             if not readable:
                 continue
-            pixels, part = torch.cat(arrays), readable
+            # the ONNX predictor decodes to numpy arrays (torch.cat refused them), the PyTorch one to tensors
+            joined = torch.cat(arrays) if isinstance(arrays[0], torch.Tensor) else np.concatenate(arrays)
+            pixels, part = joined, readable
         kept_count += len(part)
         yield pixels, part
     if not kept_count:
