@@ -92,7 +92,7 @@ CASES = [
     # --arch names the text model (evaluate_texts' arch=): a table's is refused by name, before any fold
     (["evaluate", "{texts}", "--text", "review", "--target", "y", "--arch", "mlp"],
      "unknown text architecture 'mlp'; choose one of: awd_lstm, ngram_bag, fast (= ngram_bag), bag (= ngram_bag), "
-     "ulmfit (= awd_lstm)"),
+     "ulmfit (= awd_lstm) (e.g. --arch ulmfit)"),
     (["evaluate", "{texts}", "--text", "review", "--target", "y", "--groups", "y"],
      "--groups is for tables, not texts (--text): drop it"),
     (["evaluate", "{images}", "--groups", "g"],

@@ -197,7 +197,10 @@ def test_the_architecture_learning_rate_and_learner_settings_reach_every_fold() 
 
 
 def test_a_bad_architecture_or_learning_rate_stops_before_any_fold() -> None:
-    with pytest.raises(ConfigError, match=r"^unknown text architecture 'lstm'; choose one of: .*ngram_bag"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^unknown text architecture 'lstm'; choose one of: .*ngram_bag.* \(e.g. arch='ulmfit'\)$",
+    ):
         evaluate_texts(reviews(40), text_col="review", target="sentiment", cv=2, arch="lstm")
     with pytest.raises(ConfigError, match=r"^lr \(--lr\) must be above 0 and below 10, got -1"):
         evaluate_texts(reviews(40), text_col="review", target="sentiment", cv=2, lr=-1)

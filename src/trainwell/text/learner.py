@@ -269,7 +269,12 @@ def resolve_arch(arch: str) -> str:
             f"language_model_learner(lm_data(...)); for a classifier choose one of: {', '.join(text_archs())}"
         )
     if name not in list_models() or models.entry(name).metadata.get("application") != "text":
-        raise ConfigError(f"unknown text architecture {arch!r}; choose one of: {', '.join(text_archs())}")
+        raise ConfigError.worded(
+            lambda say: (
+                f"unknown text architecture {arch!r}; choose one of: {', '.join(text_archs())} "
+                f"(e.g. {say('arch', 'ulmfit')})"
+            )
+        )
     return name
 
 
