@@ -77,6 +77,9 @@ class LanguageModelLearner(Generates, Learner):
     recipe: LMRecipe
     #: The cache pointer's tuning at the end of :func:`fit_language_model` (``None`` before, or untuned).
     cache_report: CacheReport | None = None
+    #: What the model was fine-tuned from (``pretrained=``, :func:`~trainwell.text.lm_transfer.pretrained_record`),
+    #: written to ``trainwell.json`` as ``training.pretrained``; ``None`` for a model trained from scratch.
+    pretrained_record: dict[str, Any] | None = None
 
     def check_new_data(self, data: DataBundle) -> None:
         """Refuse language-model data of another vocabulary (or tokenizer): the embedding's and the decoder's rows
@@ -279,6 +282,10 @@ def language_model_learner(
     )
     learn.recipe = data.recipe
     learn.model_spec = {"name": arch, "config": config}
+    if pretrained is not None:
+        from trainwell.text.lm_transfer import pretrained_record
+
+        learn.pretrained_record = pretrained_record(pretrained, config, data.recipe.vocab.itos)
     return learn
 
 

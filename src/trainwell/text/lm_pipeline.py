@@ -114,11 +114,36 @@ def fit_language_model(
     n_groups = len(learn.layer_groups())
     rates: float | slice = slice(peak / LR_DECAY ** (n_groups - 1), peak) if pretrained is not None else peak
     fit_callbacks = [*([budget] if budget else []), *callbacks]
+    if pretrained is not None:
+        _say_pretrained(learn, n_groups, progress)
     learn.fit_one_cycle(n_epochs, rates, moms=(0.8, 0.7), callbacks=fit_callbacks, resume_from=resume_from)
     if tune_cache:
         _tune_cache(learn, budget)
     model_dir = write_run(learn, Path(out), None) if out is not None else None
     return LMRun(learn, data, peak, model_dir, budget=budget, cache=learn.cache_report)
+
+
+def _say_pretrained(learn: LanguageModelLearner, n_groups: int, progress: bool) -> None:
+    """Complete the learner's ``pretrained`` record with how :func:`fit_language_model` trains it, and say it in
+    one line before training (on standard error, with the progress display): what came from the language model,
+    what is new."""
+    from trainwell.core.device import is_rank_zero
+    from trainwell.core.lineage import fine_tuned_from
+    from trainwell.text.ulmfit import LR_DECAY
+
+    record = learn.pretrained_record
+    if record is None:
+        return
+    record["training"] = (
+        f"one cycle with discriminative rates, each of the {n_groups} layer groups' {LR_DECAY:g} times the one "
+        "below it"
+    )
+    if progress and is_rank_zero():
+        from rich.console import Console
+
+        Console(stderr=True).print(
+            f"fine-tuning from {fine_tuned_from(record)}", markup=False, highlight=False, soft_wrap=True
+        )
 
 
 #: Validation tokens the cache pointer is tuned on at the end of a fit (a read with batch size 1).

@@ -22,7 +22,14 @@ from torch import nn
 
 from trainwell.core.errors import ConfigError
 
-__all__ = ["SIZE_KEYS", "lm_recipe", "read_language_model", "starting_point", "transfer_lm_weights"]
+__all__ = [
+    "SIZE_KEYS",
+    "lm_recipe",
+    "pretrained_record",
+    "read_language_model",
+    "starting_point",
+    "transfer_lm_weights",
+]
 
 #: Architecture settings a fine-tuned model must share with the one it starts from.
 SIZE_KEYS = ("emb_size", "hidden_size", "n_layers", "tie_weights")
@@ -143,3 +150,42 @@ def transfer_lm_weights(
         loaded[key] = value
     model.load_state_dict(loaded)
     return is_new
+
+
+#: How :func:`~trainwell.text.vocab.Vocab.build` names the filler tokens that round a vocabulary's size up: no
+#: words, so a record's counts of known and new words leave them out.
+_FILLER_PREFIX = "xxfake"
+
+
+def pretrained_record(source: str | Path, config: dict[str, Any], new_itos: Sequence[str]) -> dict[str, Any]:
+    """What a language model fine-tuned from ``source`` was started from, for ``trainwell.json``'s
+    ``training.pretrained`` (:mod:`trainwell.core.lineage`): the parent's path as given, architecture and
+    weights' hash, what :func:`transfer_lm_weights` carried over (the known words' rows, the LSTM layers, the
+    decoder) and what is new (the new words' rows, started at the mean). ``config`` is the new model's.
+
+    :func:`~trainwell.text.lm_pipeline.fit_language_model` adds how it was trained (``training``)."""
+    from trainwell.core.artifact import read_metadata
+    from trainwell.core.lineage import parent_record
+
+    metadata = read_metadata(Path(source))
+    network = (metadata.get("architecture") or {}).get("name")
+    record = parent_record(source, metadata, network)
+    old = set(((metadata.get("recipe") or {}).get("vocab") or {}).get("itos") or [])
+    words = [token for token in new_itos if not token.startswith(_FILLER_PREFIX)]
+    known = sum(token in old for token in words)
+    new = len(words) - known
+    n_layers = int(config.get("n_layers", 0))
+    tied = bool(config.get("tie_weights", True))
+    decoder = "the decoder tied to the embedding" if tied else "the decoder's rows of the known words"
+    layers = f"{n_layers} LSTM layer{'' if n_layers == 1 else 's'}"
+    record["loaded"] = (
+        f"its weights loaded (the embedding rows of {known:,} known word{'' if known == 1 else 's'}, {layers}, "
+        f"{decoder})"
+    )
+    record["new"] = (
+        f"{new:,} new word{'' if new == 1 else 's'}' rows set to the mean"
+        if new
+        else "no new words (the vocabulary is the language model's)"
+    )
+    record.update(known_words=known, new_words=new, lstm_layers=n_layers, tied=tied)
+    return record
