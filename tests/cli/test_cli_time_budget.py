@@ -124,3 +124,58 @@ def test_evaluate_shares_the_time_among_the_folds(tmp_path: Path) -> None:
     assert said and 2.5 <= float(said.group(1)) <= float(said.group(3) or said.group(1)) <= 5.0, folds.stdout
     assert lm.returncode == 0, lm.explain()
     assert "time budget: the 6.0s budget trained " in lm.stdout and "of the 300 epochs planned" in lm.stdout
+
+
+def _fit_with_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, speed: float) -> str:
+    """``fit --time 2s`` on a small table with a test table, the command's clock (and the one that times the test
+    set's scoring and the writing) running ``speed`` times as fast as the wall's: the budget keeps its own."""
+    import time
+
+    from typer.testing import CliRunner
+
+    import trainwell.cli._training as training
+    import trainwell.learner.run_files as run_files
+    from trainwell.cli.app import app
+
+    binary_table(n_rows=400).to_csv(tmp_path / "table.csv", index=False)
+    binary_table(seed=3, n_rows=200).to_csv(tmp_path / "test.csv", index=False)
+    real, base = time.monotonic, time.monotonic()
+
+    def clock() -> float:
+        return base + (real() - base) * speed
+
+    monkeypatch.setattr(training, "monotonic", clock)
+    monkeypatch.setattr(run_files, "monotonic", clock)
+    table, test = str(tmp_path / "table.csv"), str(tmp_path / "test.csv")
+    args = ["fit", table, "--target", "y", "--test", test, "--arch", "mlp", "--lr", "0.01"]
+    done = CliRunner().invoke(
+        app,
+        [*args, "--epochs", "400", "--time", "2s", "--out", str(tmp_path / "model")],
+        env={"COLUMNS": "300"},
+    )
+    assert done.exit_code == 0, done.output
+    assert "--time: the 2.0s budget trained " in done.output
+    return done.output
+
+
+def test_a_command_long_past_its_budget_says_where_the_rest_went(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 100 times the wall's pace: the scoring of the test set and the writing (each some tenths of a second here)
+    # look as long as mnist's 10,000 test images did beside a 60 s budget.
+    said = _fit_with_clock(tmp_path, monkeypatch, speed=100.0)
+    last = said.strip().splitlines()[-1]
+    found = re.fullmatch(
+        r"the command took (\S+( \S+)?): [0-9.]+s training \(--time\), (\S+( \S+)?) scoring the test set "
+        r"\(200 rows\), (\S+( \S+)?) writing the model(, \S+( \S+)? the rest \(starting up, reporting\))?",
+        last,
+    )
+    assert found, said
+
+
+def test_a_command_within_its_budget_says_nothing_more(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A hundredth of the wall's pace: what follows the training takes no time to speak of.
+    said = _fit_with_clock(tmp_path, monkeypatch, speed=0.01)
+    assert "the command took" not in said, said

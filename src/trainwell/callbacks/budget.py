@@ -105,6 +105,10 @@ class TimeBudget(Callback):
         fits: One dict per fit that ended: ``planned_batches`` (what the call asked for), ``trained_batches``,
             ``batches_per_epoch``, ``seconds`` and ``shortened`` (the budget cut the plan, or left no time to
             start).
+        after: Seconds of the work that came after the fits, which the budget does not bound, by what it was:
+            ``"test"`` (scoring the test set) and ``"write"`` (writing the model), as the one-call pipelines
+            count them (:func:`~trainwell.learner.run_files.count_after_training`), so that a command can say
+            where its time beyond the budget went.
 
     Example:
         >>> from trainwell.callbacks import TimeBudget
@@ -121,6 +125,7 @@ class TimeBudget(Callback):
         self._clock = clock
         self.used = 0.0
         self.fits: list[dict[str, Any]] = []
+        self.after: dict[str, float] = {}
         self._next_share = 1.0
         self._idle_since: float | None = None  # set by start(): from then on, time between fits counts too
         self._fit_start = 0.0

@@ -1,4 +1,5 @@
-"""fit's options on how the network trains: ``--clip``, ``--precision`` and ``--patience``.
+"""fit's options on how the network trains: ``--clip``, ``--precision`` and ``--patience``; and the command's
+closing line on its whole time beside ``--time``'s (:class:`CommandTime`).
 
 They are checked when the command starts (before any data is read, without importing torch) and become the
 callbacks of the training fit, given to the pipeline with its checkpoint's: a fit's
@@ -10,7 +11,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated
+from time import monotonic
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -120,3 +122,61 @@ def refuse_for_closed_form(options: TrainingOptions, closed_form: str | None) ->
             f"fit in closed form, without gradients nor epochs: drop {'it' if one else 'them'}, or choose a "
             "network's --arch"
         )
+
+
+class CommandTime:
+    """The whole of a ``fit --time`` command's time, beside the budget that bounded its training.
+
+    ``--time`` bounds the training (reading the data and choosing the learning rate included); the scoring of
+    the test set and the writing of the model come after it. A tour's ``fit mnist --time 60s`` took 1m 34s, and
+    the budget's line, of the training alone, read as a 50% overrun: :meth:`line` says where the rest went.
+    Made as the command starts (the clock is :func:`time.monotonic`); :meth:`callback` goes into the fit's
+    callbacks to find the budget the pipeline made.
+    """
+
+    def __init__(self) -> None:
+        self.started = monotonic()
+        self.budget: Any = None
+        self.learn: Any = None
+
+    def callback(self) -> Callback:
+        """A callback that keeps the fit's budget once it ends (every fit of the command: the last one counts)."""
+        from trainwell.learner.events import Callback
+
+        command = self
+
+        class KeepsTheBudget(Callback):
+            """Keeps the time budget a fit ran under, for the command's closing line on its whole time."""
+
+            order = 40  # after TimeBudget's after_fit, which sets learn.time_budget
+
+            def after_fit(self, learn: Any) -> None:
+                if getattr(learn, "time_budget", None) is not None:
+                    command.budget, command.learn = learn.time_budget, learn
+
+        return KeepsTheBudget()
+
+    def line(self, test_count: str = "") -> str | None:
+        """``"the command took 1m 34s: 1m training (--time), 31s scoring the test set (10,000 images), 3s
+        writing the model"`` when the command ran clearly past its budget (as the budget judges its own overrun:
+        by a tenth and 2 s); ``None`` otherwise, or without a budget. ``test_count``: `` (10,000 images)``."""
+        from trainwell.callbacks.budget import OVERRUN_SLACK, OVERRUN_SLACK_S, format_duration
+
+        budget = self.budget
+        if budget is None or not budget.fits:
+            return None
+        total = monotonic() - self.started
+        if total - budget.seconds <= max(OVERRUN_SLACK_S, OVERRUN_SLACK * budget.seconds):
+            return None
+        after = dict(budget.after)
+        parts = [f"{format_duration(budget.used)} training (--time)"]
+        if "test" in after:
+            parts.append(f"{format_duration(after['test'])} scoring the test set{test_count}")
+        if "write" in after:
+            parts.append(f"{format_duration(after['write'])} writing the model")
+        # Starting up (the training stack's imports come before the budget starts) and what follows training
+        # beside the test set and the writing (a language model's cache tuning, the report).
+        rest = total - budget.used - sum(after.values())
+        if rest >= 0.5:
+            parts.append(f"{format_duration(rest)} the rest (starting up, reporting)")
+        return f"the command took {format_duration(total)}: {', '.join(parts)}"

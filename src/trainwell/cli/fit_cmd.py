@@ -50,7 +50,14 @@ from trainwell.cli._fit_data import (
 )
 from trainwell.cli._loggers import LOG_HELP
 from trainwell.cli._resume import RESUME_HELP, FitCheckpoint
-from trainwell.cli._training import Clip, Patience, Precision, refuse_for_closed_form, training_options
+from trainwell.cli._training import (
+    Clip,
+    CommandTime,
+    Patience,
+    Precision,
+    refuse_for_closed_form,
+    training_options,
+)
 
 TASKS = "binary, multiclass, multilabel, regression, language_model, tagging"
 
@@ -133,9 +140,10 @@ def fit(
         typer.Option(
             "--time",
             help="Finish training within this time of the start, e.g. 90s, 10m, 1h30m or 1:30:00: the epochs "
-            "are cut to what fits and the learning-rate schedule fitted to them (it still ends annealed); writing "
-            "the model comes after, and a language model's cache tuning, within a tenth of the time. With --epochs, "
-            "whichever ends first.",
+            "are cut to what fits and the learning-rate schedule fitted to them (it still ends annealed). It bounds "
+            "the training; the test set's scoring and the writing come after it (the command's whole time is said "
+            "when they add more than a tenth), and a language model's cache tuning, within a tenth of the time. "
+            "With --epochs, whichever ends first.",
         ),
     ] = None,
     lr: Annotated[
@@ -289,6 +297,7 @@ def fit(
 ) -> None:
     """Train a model on a table, images, texts, ratings or tagged sentences (CoNLL files), and write the model
     directory."""
+    command_time = CommandTime()  # --time bounds the training: the whole command's time is said beside it
 
     def run() -> None:
         # What the command line can check alone comes first, and the training stack's imports after it
@@ -380,6 +389,8 @@ def fit(
 
                 keeping.callbacks.append(HoldOutDir(out))  # held as training begins, the data checked
             keeping.callbacks.extend(training.callbacks())
+            if seconds is not None:
+                keeping.callbacks.append(command_time.callback())
             if log_targets:
                 from trainwell.cli._loggers import make_loggers
 
@@ -667,6 +678,7 @@ def fit(
             from trainwell.cli._loggers import finish_loggers
 
             finish_loggers(loggers, out)
+        say_command_time(command_time)
 
     from trainwell.cli._resume import tell_how_to_resume
 
@@ -884,16 +896,30 @@ def say_test_scores(result: Any) -> None:
 
 def _test_count(result: Any) -> str:
     """`` (200 texts)``: how many examples the test set holds, when its loader can say."""
+    return _test_count_of(getattr(result, "data", None))
+
+
+def _test_count_of(data: Any) -> str:
+    """:func:`_test_count` of a DataBundle."""
     import contextlib
 
     with contextlib.suppress(AttributeError, TypeError):
-        loader = result.data.test
+        loader = data.test
         count = int(loader.n_rows) if hasattr(loader, "n_rows") else len(loader.dataset)
-        unit = {"vision": "image", "text": "text"}.get(getattr(result.data, "application", ""), "row")
-        if result.data.task.kind == "tagging":
+        unit = {"vision": "image", "text": "text"}.get(getattr(data, "application", ""), "row")
+        if data.task.kind == "tagging":
             unit = "sentence"
         return f" ({count:,} {unit}{'' if count == 1 else 's'})"
     return ""
+
+
+def say_command_time(command_time: CommandTime) -> None:
+    """The closing line of a ``fit --time`` that ran clearly past its budget, once the model is written: the
+    command's whole time and where it went beside the training (the test set's scoring, the writing)."""
+    learn = command_time.learn
+    said = command_time.line(_test_count_of(getattr(learn, "data", None)))
+    if said is not None:
+        out_console.print(said, soft_wrap=True, markup=False)
 
 
 def report_fit(result: Any) -> None:
