@@ -4,7 +4,7 @@ pointer's tuning, the model directory) and the :class:`LMRun` it returns."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -152,11 +152,16 @@ CACHE_TUNE_TOKENS = 50_000
 CACHE_TUNE_SHARE = 0.1
 #: Tokens read first under a time budget, to time the read and size the rest to the share.
 CACHE_PROBE_TOKENS = 1_000
+#: Positions of each row a second, short probe reads in the rows of the longer read, to time a step of them.
+CACHE_PROBE_COLUMNS = 32
 
 
-def _tune_cache(learn: LanguageModelLearner, budget: TimeBudget | None = None) -> None:
+def _tune_cache(
+    learn: LanguageModelLearner, budget: TimeBudget | None = None, *, clock: Callable[[], float] | None = None
+) -> None:
     """Choose the cache pointer's settings on the validation text and keep them in the recipe when they help;
-    under ``budget``, on as much of it as fits in :data:`CACHE_TUNE_SHARE` of the budget's time."""
+    under ``budget``, on as much of it as fits in :data:`CACHE_TUNE_SHARE` of the budget's time, the probes
+    included (``clock``: seconds from a fixed point, ``time.perf_counter`` by default; tests pass their own)."""
     import time
 
     from trainwell.text.cache import evaluate_cache
@@ -168,12 +173,59 @@ def _tune_cache(learn: LanguageModelLearner, budget: TimeBudget | None = None) -
         return
     ids, report = valid.ids[:CACHE_TUNE_TOKENS], None
     if budget is not None and len(ids) > CACHE_PROBE_TOKENS:
-        started = time.perf_counter()
+        clock = clock or time.perf_counter
+        started = clock()
         report = evaluate_cache(learn.model, ids[:CACHE_PROBE_TOKENS])
-        per_token = (time.perf_counter() - started) / CACHE_PROBE_TOKENS
-        ids = ids[: max(CACHE_PROBE_TOKENS, int(CACHE_TUNE_SHARE * budget.seconds / per_token))]
+        ids = ids[
+            : _tokens_that_fit(learn.model, ids, clock() - started, CACHE_TUNE_SHARE * budget.seconds, clock)
+        ]
     if report is None or len(ids) > CACHE_PROBE_TOKENS:
         report = evaluate_cache(learn.model, ids)
     learn.cache_report = report
     if report.lambda_ > 0 and report.valid_perplexity_cache < report.valid_perplexity:
         learn.recipe.cache = CacheSettings(report.window, report.theta, report.lambda_)
+
+
+def _tokens_that_fit(
+    model: Any, ids: Any, probe_seconds: float, allowed: float, clock: Callable[[], float]
+) -> int:
+    """How many of ``ids`` the tuning can read in the ``allowed`` seconds, ``probe_seconds`` of them spent on the
+    probe (:data:`CACHE_PROBE_TOKENS`, read in one row).
+
+    A longer read goes in rows side by side (:func:`~trainwell.text.cache.positions_read`), so its time grows
+    with its steps (positions per row) times a step's time, which grows with the rows. Sized by the probe's time
+    per token, a 50,000-token read (8 rows of 6,950 positions) was foreseen to take 50,000 steps' time, about 7
+    times its own where a step of 8 rows costs what a step of one does (a GPU), and the tuning read that much
+    less than its share allowed; the probe's own time was not counted either. So a step's time is taken as
+    affine in the rows, from the probe's (one row) and, when the whole read would go in more rows, a short read
+    timed in those rows, and the longest read that fits what is left of ``allowed`` is found.
+    """
+    from trainwell.text.cache import DEFAULT_THETAS, positions_read, stream_probabilities
+
+    started = clock()
+    n_probe = CACHE_PROBE_TOKENS - 1  # tokens predicted: every one after the first
+    _, probe_steps = positions_read(n_probe)
+    one_row = probe_seconds / max(probe_steps, 1)
+    widest, _ = positions_read(len(ids) - 1)
+    per_row = 0.0  # each further row's share of a step
+    if widest > 1:
+        short = min(len(ids) - 1, widest * CACHE_PROBE_COLUMNS)
+        timed = clock()
+        stream_probabilities(model, ids[: short + 1], thetas=DEFAULT_THETAS, rows=widest, context=0)
+        rows, positions = positions_read(short, rows=widest, context=0)
+        per_row = max(0.0, ((clock() - timed) / max(positions // rows, 1) - one_row) / (widest - 1))
+    left = allowed - probe_seconds - (clock() - started)
+
+    def foreseen(n: int) -> float:
+        rows, positions = positions_read(n - 1)
+        return positions / rows * (one_row + per_row * (rows - 1))
+
+    if foreseen(len(ids)) <= left:
+        return len(ids)
+    # The longest read that fits: a read's time grows with its length but drops where it takes another row, so
+    # this finds one that fits with the next longer one not fitting, near the longest.
+    low, high = CACHE_PROBE_TOKENS, len(ids)
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if foreseen(middle) <= left else (low, middle)
+    return low
