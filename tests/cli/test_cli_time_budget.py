@@ -167,7 +167,7 @@ def test_a_command_long_past_its_budget_says_where_the_rest_went(
     last = said.strip().splitlines()[-1]
     found = re.fullmatch(
         r"the command took (\S+( \S+)?): [0-9.]+s training \(--time\), (\S+( \S+)?) scoring the test set "
-        r"\(200 rows\), (\S+( \S+)?) writing the model(, \S+( \S+)? the rest \(starting up, reporting\))?",
+        r"\(200 rows\), (\S+( \S+)?) writing the model(, \S+( \S+)? reporting the results)?(, \S+( \S+)? starting up and the rest)?",
         last,
     )
     assert found, said

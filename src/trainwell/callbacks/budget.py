@@ -108,7 +108,7 @@ class TimeBudget(Callback):
         after: Seconds of the work that came after the fits, which the budget does not bound, by what it was:
             ``"test"`` (scoring the test set) and ``"write"`` (writing the model), as the one-call pipelines
             count them (:func:`~trainwell.learner.run_files.count_after_training`), so that a command can say
-            where its time beyond the budget went.
+            where its time beyond the budget went; ``after_ended``: when the last of it ended (``time.monotonic``).
 
     Example:
         >>> from trainwell.callbacks import TimeBudget
@@ -126,6 +126,7 @@ class TimeBudget(Callback):
         self.used = 0.0
         self.fits: list[dict[str, Any]] = []
         self.after: dict[str, float] = {}
+        self.after_ended: float | None = None
         self._next_share = 1.0
         self._idle_since: float | None = None  # set by start(): from then on, time between fits counts too
         self._fit_start = 0.0

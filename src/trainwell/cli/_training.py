@@ -174,9 +174,13 @@ class CommandTime:
             parts.append(f"{format_duration(after['test'])} scoring the test set{test_count}")
         if "write" in after:
             parts.append(f"{format_duration(after['write'])} writing the model")
-        # Starting up (the training stack's imports come before the budget starts) and what follows training
-        # beside the test set and the writing (a language model's cache tuning, the report).
-        rest = total - budget.used - sum(after.values())
+        # What came after the writing (the results' tables, their confidence intervals), and the rest: starting
+        # up (the training stack's imports come before the budget starts) and, between the training and the
+        # writing, what is not timed (a language model's cache tuning, choosing thresholds).
+        reporting = total - (budget.after_ended - self.started) if budget.after_ended is not None else 0.0
+        rest = total - budget.used - sum(after.values()) - reporting
+        if reporting >= 0.5:
+            parts.append(f"{format_duration(reporting)} reporting the results")
         if rest >= 0.5:
-            parts.append(f"{format_duration(rest)} the rest (starting up, reporting)")
+            parts.append(f"{format_duration(rest)} starting up and the rest")
         return f"the command took {format_duration(total)}: {', '.join(parts)}"

@@ -127,10 +127,12 @@ def count_after_training(learn: Learner, what: str, started: float) -> None:
     """Add the seconds since ``started`` (:func:`time.monotonic`) to what the fit's time budget saw come after
     its training (``TimeBudget.after``): a command's budget bounds the training, and says where the rest of its
     time went (``fit --time 60s`` took 1m 34s, 31 s of it scoring 10,000 test images)."""
-    budget = getattr(learn, "time_budget", None)
+    budget: Any = getattr(learn, "time_budget", None)
     after = getattr(budget, "after", None)
     if isinstance(after, dict):
-        after[what] = after.get(what, 0.0) + monotonic() - started
+        now = monotonic()
+        after[what] = after.get(what, 0.0) + now - started
+        budget.after_ended = now
 
 
 def write_run(
