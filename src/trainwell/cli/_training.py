@@ -170,10 +170,13 @@ class CommandTime:
             return None
         after = dict(budget.after)
         parts = [f"{format_duration(budget.used)} training (--time)"]
-        if "test" in after:
-            parts.append(f"{format_duration(after['test'])} scoring the test set{test_count}")
-        if "write" in after:
-            parts.append(f"{format_duration(after['write'])} writing the model")
+        named = {  # in the order they run; a pipeline may time other work under a name of its own
+            "test": f"scoring the test set{test_count}",
+            "cache": "tuning the cache pointer",
+            "write": "writing the model",
+        }
+        for what in sorted(after, key=lambda key: list(named).index(key) if key in named else len(named)):
+            parts.append(f"{format_duration(after[what])} {named.get(what, what)}")
         # What came after the writing (the results' tables, their confidence intervals), and the rest: starting
         # up (the training stack's imports come before the budget starts) and, between the training and the
         # writing, what is not timed (a language model's cache tuning, choosing thresholds).
