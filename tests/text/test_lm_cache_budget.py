@@ -21,22 +21,23 @@ def long_valid() -> Any:
     return language_model_learner(data, progress=False, **SIZES)
 
 
-# Step times (fake seconds) as a + b * rows: a GPU's, where a step of several rows costs about one row's, and a
-# CPU's, where each row adds half a row's time; and shares of the budget that fit part of the text or all of it.
+# Step times (fake seconds) as a + b * rows, and c * rows more with the cache full: a GPU's, where a step of several
+# rows costs about one row's, and a CPU's, where each row adds to it; and shares of the budget that fit part of the
+# text or all of it.
 @pytest.mark.parametrize(
-    ("a", "b", "share", "rows"),
+    ("a", "b", "c", "share", "rows"),
     [
-        (1e-3, 1e-5, 4.0, 1),
-        (1e-3, 1e-5, 8.0, 5),
-        (1e-3, 1e-5, 15.0, 5),  # by the probe's time per token: about 14,900 tokens, 9.3 s of 15
-        (1e-3, 5e-4, 5.0, 1),
-        (1e-3, 5e-4, 9.0, 1),
-        (1e-3, 5e-4, 16.0, 2),
-        (1e-3, 5e-4, 30.0, 5),
+        (1e-3, 1e-5, 1e-5, 4.0, 1),
+        (1e-3, 1e-5, 1e-5, 8.0, 1),
+        (1e-3, 1e-5, 1e-5, 15.0, 5),  # by the probe's time per token: about 14,900 tokens, 9.3 s of 15
+        (1e-3, 2e-4, 3e-4, 5.0, 1),
+        (1e-3, 2e-4, 3e-4, 9.0, 1),
+        (1e-3, 2e-4, 3e-4, 16.0, 2),
+        (1e-3, 2e-4, 3e-4, 40.0, 5),
     ],
 )
 def test_the_tuning_takes_the_share_of_the_budget_it_is_given(
-    long_valid: Any, monkeypatch: pytest.MonkeyPatch, a: float, b: float, share: float, rows: int
+    long_valid: Any, monkeypatch: pytest.MonkeyPatch, a: float, b: float, c: float, share: float, rows: int
 ) -> None:
     # The probe's 1,000 tokens went in one row and the rest was sized by its time per token, but a longer read
     # goes in rows side by side: on a GPU the tuning read far less than its share allowed.
@@ -54,7 +55,9 @@ def test_the_tuning_takes_the_share_of_the_budget_it_is_given(
             rows=settings.get("rows"),
             context=settings.get("context"),
         )
-        now[0] += positions / rows * (a + b * rows)  # steps times a step's time
+        steps = positions // rows
+        # a step's own time, and the cache's, growing with the states in it (up to its window)
+        now[0] += steps * (a + b * rows) + c * rows * sum(min(step, 500) for step in range(steps)) / 500
         reads.append((len(ids), rows))
         return read(model, ids, **settings)
 

@@ -154,6 +154,8 @@ CACHE_TUNE_SHARE = 0.1
 CACHE_PROBE_TOKENS = 1_000
 #: Positions of each row a second, short probe reads in the rows of the longer read, to time a step of them.
 CACHE_PROBE_COLUMNS = 32
+#: The cache's window the tuning reads with (:func:`~trainwell.text.cache.evaluate_cache`'s default).
+CACHE_WINDOW = 500
 
 
 def _tune_cache(
@@ -197,8 +199,12 @@ def _tokens_that_fit(
     per token, a 50,000-token read (8 rows of 6,950 positions) was foreseen to take 50,000 steps' time, about 7
     times its own where a step of 8 rows costs what a step of one does (a GPU), and the tuning read that much
     less than its share allowed; the probe's own time was not counted either. So a step's time is taken as
-    affine in the rows, from the probe's (one row) and, when the whole read would go in more rows, a short read
-    timed in those rows, and the longest read that fits what is left of ``allowed`` is found.
+    affine in the rows, from the probe's (one row) and, when the whole read would go in more rows, from two
+    short reads in those rows: a step costs a part of its own and a part that grows with the states in the
+    cache (up to its window), so a read of :data:`CACHE_PROBE_COLUMNS` positions a row and one of a window more
+    give both parts, and a step of the long read, its cache full, costs their sum. (One short read alone, its
+    cache nearly empty, foresaw three quarters of the time a read in 7 rows took on a CPU.) The longest read
+    that fits what is left of ``allowed`` is then found.
     """
     from trainwell.text.cache import DEFAULT_THETAS, positions_read, stream_probabilities
 
@@ -208,12 +214,27 @@ def _tokens_that_fit(
     one_row = probe_seconds / max(probe_steps, 1)
     widest, _ = positions_read(len(ids) - 1)
     per_row = 0.0  # each further row's share of a step
-    if widest > 1:
-        short = min(len(ids) - 1, widest * CACHE_PROBE_COLUMNS)
-        timed = clock()
-        stream_probabilities(model, ids[: short + 1], thetas=DEFAULT_THETAS, rows=widest, context=0)
-        rows, positions = positions_read(short, rows=widest, context=0)
-        per_row = max(0.0, ((clock() - timed) / max(positions // rows, 1) - one_row) / (widest - 1))
+    if widest > 1 and len(ids) > widest * (CACHE_WINDOW + CACHE_PROBE_COLUMNS):
+        took = []
+        for columns in (CACHE_PROBE_COLUMNS, CACHE_WINDOW + CACHE_PROBE_COLUMNS):
+            timed = clock()
+            short = ids[: widest * columns + 1]
+            stream_probabilities(
+                model, short, window=CACHE_WINDOW, thetas=DEFAULT_THETAS, rows=widest, context=0
+            )
+            took.append(clock() - timed)
+        # took[i] = columns_i * own + filled_i * cached, filled_i: the cache's states summed over the steps / window
+        (short_columns, long_columns) = (CACHE_PROBE_COLUMNS, CACHE_WINDOW + CACHE_PROBE_COLUMNS)
+        short_filled, long_filled = _cache_filled(short_columns), _cache_filled(long_columns)
+        determinant = short_columns * long_filled - long_columns * short_filled
+        own = (took[0] * long_filled - took[1] * short_filled) / determinant
+        cached = (short_columns * took[1] - long_columns * took[0]) / determinant
+        full_step = max(own + cached, took[1] / long_columns)  # never below the longer read's mean step
+        # The probe's row filled its cache over its first window: a step of a long row costs the rest as well.
+        one_row += (
+            (probe_steps - _cache_filled(probe_steps)) * max(cached, 0.0) / widest / max(probe_steps, 1)
+        )
+        per_row = max(0.0, (full_step - one_row) / (widest - 1))
     left = allowed - probe_seconds - (clock() - started)
 
     def foreseen(n: int) -> float:
@@ -229,3 +250,9 @@ def _tokens_that_fit(
         middle = (low + high) // 2
         low, high = (middle, high) if foreseen(middle) <= left else (low, middle)
     return low
+
+
+def _cache_filled(columns: int) -> float:
+    """The cache's states a row's steps score against, summed over a read of ``columns`` positions from an empty
+    cache and counted in full windows (each position scores against the states before it, at most a window)."""
+    return sum(min(position, CACHE_WINDOW) for position in range(columns)) / CACHE_WINDOW
