@@ -75,6 +75,29 @@ def plot_confusion_matrix(
     return _save(figure, path)
 
 
+def table_figure(
+    plt: Any, cells: list[list[str]], header: list[str], inches: list[float], *, below: float
+) -> Any:
+    """A figure holding only the table of ``cells`` under ``header`` (9-point text, columns ``inches`` wide; "no
+    rows" when empty), and its axis, for the caller's title: the top-loss tables of classifiers and regressions."""
+    figure, axis = plt.subplots(figsize=(sum(inches) + 0.6, 0.28 * (len(cells) + 1) + below))
+    axis.axis("off")
+    if cells:
+        table = axis.table(
+            cellText=cells,
+            colLabels=header,
+            colWidths=[width / sum(inches) for width in inches],
+            loc="upper center",
+            cellLoc="center",
+        )
+        table.auto_set_font_size(False)
+        table.set_fontsize(9)
+        table.scale(1.0, 1.3)
+    else:
+        axis.text(0.5, 0.5, "no rows", ha="center", va="center")
+    return figure, axis
+
+
 def plot_top_losses(
     top: Sequence[TopLoss],
     path: Path,
@@ -100,21 +123,7 @@ def plot_top_losses(
             line.extend(_short(value, limit) for value in rows.iloc[item.index, :MAX_ROW_COLUMNS].tolist())
         cells.append(line)
     inches = [1.2] * len(header) + [0.095 * limit] * len(shown)  # about a character of 9-point text each
-    figure, axis = plt.subplots(figsize=(sum(inches) + 0.6, 0.28 * (len(cells) + 1) + 0.4))
-    axis.axis("off")
-    if cells:
-        table = axis.table(
-            cellText=cells,
-            colLabels=header + shown,
-            colWidths=[width / sum(inches) for width in inches],
-            loc="upper center",
-            cellLoc="center",
-        )
-        table.auto_set_font_size(False)
-        table.set_fontsize(9)
-        table.scale(1.0, 1.3)
-    else:
-        axis.text(0.5, 0.5, "no rows", ha="center", va="center")
+    figure, axis = table_figure(plt, cells, header + shown, inches, below=0.4)
     meaning = {
         True: "-log of the probability given to the actual class",
         False: "the training loss of the row, which label smoothing or class weights make more than -log p",

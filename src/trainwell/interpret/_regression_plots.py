@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from trainwell.core.plot_file import PlotFile, warn_if_replacing
-from trainwell.interpret._plots import MAX_ROW_COLUMNS, _short
+from trainwell.interpret._plots import MAX_ROW_COLUMNS, _short, table_figure
 from trainwell.learner.plots import _pyplot, _save
 
 if TYPE_CHECKING:
@@ -177,21 +177,7 @@ def plot_top_loss_table(top: pd.DataFrame, path: Path, *, owner: object | None =
         for index in top.index
     ]
     inches = [0.7] + [max(0.9, 0.085 * len(str(c)) + 0.25) for c in numeric] + [0.095 * limit] * len(shown)
-    figure, axis = plt.subplots(figsize=(sum(inches) + 0.6, 0.28 * (len(cells) + 1) + 0.5))
-    axis.axis("off")
-    if cells:
-        table = axis.table(
-            cellText=cells,
-            colLabels=header,
-            colWidths=[width / sum(inches) for width in inches],
-            loc="upper center",
-            cellLoc="center",
-        )
-        table.auto_set_font_size(False)
-        table.set_fontsize(9)
-        table.scale(1.0, 1.3)
-    else:
-        axis.text(0.5, 0.5, "no rows", ha="center", va="center")
+    figure, axis = table_figure(plt, cells, header, inches, below=0.5)
     ranked = "the loss (all targets)" if "loss" in top.columns else "absolute error"
     axis.set_title(f"Top {len(cells)} errors by {ranked} (residual = actual - predicted)")
     if owner is not None:
