@@ -138,6 +138,7 @@ class CommandTime:
         self.started = monotonic()
         self.budget: Any = None
         self.learn: Any = None
+        self.in_one_step = False  # boosted trees': their budget saw no fit (:meth:`keep_trees`)
 
     def callback(self) -> Callback:
         """A callback that keeps the fit's budget once it ends (every fit of the command: the last one counts)."""
@@ -156,6 +157,15 @@ class CommandTime:
 
         return KeepsTheBudget()
 
+    def keep_trees(self, run: Any) -> None:
+        """Keep the budget of a run whose boosted trees were fitted in one step, which no budgeted fit timed (so
+        :meth:`callback` saw none): the pipeline counted their time on it (``budget.used``, from the call's start)
+        and the scoring and writing after (``budget.after``). A budget kept from a fit (the MLP's, the trees kept
+        after it) stays."""
+        budget = getattr(run, "budget", None)
+        if self.budget is None and budget is not None and getattr(run.learn.model, "closed_form", False):
+            self.budget, self.learn, self.in_one_step = budget, run.learn, True
+
     def line(self, test_count: str = "") -> str | None:
         """``"the command took 1m 34s: 1m training (--time), 31s scoring the test set (10,000 images), 3s
         writing the model"`` when the command ran clearly past its budget (as the budget judges its own overrun:
@@ -163,7 +173,7 @@ class CommandTime:
         from trainwell.callbacks.budget import OVERRUN_SLACK, OVERRUN_SLACK_S, format_duration
 
         budget = self.budget
-        if budget is None or not budget.fits:
+        if budget is None or not (budget.fits or self.in_one_step):
             return None
         total = monotonic() - self.started
         if total - budget.seconds <= max(OVERRUN_SLACK_S, OVERRUN_SLACK * budget.seconds):

@@ -663,6 +663,7 @@ def fit(
         )
         if result is None:
             return
+        command_time.keep_trees(result)  # boosted trees' budget, which no fit's callback saw
         report_fit(result)
 
     loggers: list[Any] = []  # --track's callbacks, made once the options are checked

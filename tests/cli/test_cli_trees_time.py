@@ -1,0 +1,89 @@
+"""``fit --arch gbdt --time``: boosted trees fit in one step that no budgeted fit times, and the command's closing
+line on its whole time still says where it went when it runs clearly past the budget, as a network's fit does."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from cli_support import binary_table
+
+
+def _fit_trees_with_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, speed: float) -> str:
+    """``fit --arch gbdt --time 2s`` on a small table with a test table, the command's clock (and those that time
+    the test set's scoring and the writing) running ``speed`` times as fast as the wall's."""
+    from typer.testing import CliRunner
+
+    import trainwell.cli._training as training
+    import trainwell.learner.run_files as run_files
+    import trainwell.tabular.pipeline as pipeline
+    from trainwell.cli.app import app
+
+    binary_table(n_rows=400).to_csv(tmp_path / "table.csv", index=False)
+    binary_table(seed=3, n_rows=200).to_csv(tmp_path / "test.csv", index=False)
+    real, base = time.monotonic, time.monotonic()
+
+    def clock() -> float:
+        return base + (real() - base) * speed
+
+    for module in (training, run_files, pipeline):
+        monkeypatch.setattr(module, "monotonic", clock)
+    table, test = str(tmp_path / "table.csv"), str(tmp_path / "test.csv")
+    done = CliRunner().invoke(
+        app,
+        [
+            "fit",
+            table,
+            "--target",
+            "y",
+            "--test",
+            test,
+            "--arch",
+            "gbdt",
+            "--time",
+            "2s",
+            "--out",
+            str(tmp_path / "m"),
+        ],
+        env={"COLUMNS": "300"},
+    )
+    assert done.exit_code == 0, done.output
+    assert "gbdt: " in done.output  # the trees were fitted
+    return done.output
+
+
+def test_trees_past_their_budget_say_where_the_command_time_went(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    said = _fit_trees_with_clock(tmp_path, monkeypatch, speed=100.0)
+    last = said.strip().splitlines()[-1]
+    found = re.fullmatch(
+        r"the command took (\S+( \S+)?): [0-9.]+s training \(--time\), (\S+( \S+)?) scoring the test set "
+        r"\(200 rows\), (\S+( \S+)?) writing the model(, \S+( \S+)? reporting the results)?"
+        r"(, \S+( \S+)? starting up and the rest)?",
+        last,
+    )
+    assert found, said
+
+
+def test_trees_within_their_budget_say_nothing_more(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    said = _fit_trees_with_clock(tmp_path, monkeypatch, speed=0.01)
+    assert "the command took" not in said, said
+    assert "--time:" not in said  # no epochs nor batches for a budget to have cut
+
+
+def test_fit_table_counts_the_trees_time_on_the_budget() -> None:
+    """The Python call keeps on its budget what the trees took and what the scoring and writing took after."""
+    from trainwell import fit_table
+    from trainwell.callbacks import TimeBudget
+
+    budget = TimeBudget("10m")
+    run = fit_table(
+        binary_table(n_rows=300), "y", arch="gbdt", time_budget=budget, test=binary_table(seed=5, n_rows=50),
+        out="model", progress=False,
+    )  # fmt: skip
+    assert run.budget is budget and run.learn.time_budget is None  # the model directory claims no budget use
+    assert budget.used > 0 and not budget.fits
+    assert set(budget.after) == {"test", "write"} and budget.after_ended is not None
