@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, cast
 
@@ -327,6 +329,27 @@ def leaking_columns(df: pd.DataFrame, columns: Sequence[str], target: str, task:
 #: (real tables repeat a row now and then: adult 0.07%, bank marketing 0.03%).
 COPIED_MIN_ROWS = 3
 COPIED_MIN_SHARE = 0.01
+#: How :func:`warn_copied_rows` says to keep each group of copies on one side of the split: a fit's validation
+#: column, or grouped folds inside a cross-validation (:func:`reading_folds`).
+_COPIES_KEPT_BY: ContextVar[str] = ContextVar("trainwell_copies_kept_by", default="valid_col")
+#: The end of the warning, by what keeps copies together where it is raised.
+COPIES_ADVICE = {
+    "valid_col": "keep each group of copies on one side with --valid-col COLUMN (Python: valid_col=)",
+    "groups": "keep each group of copies in one fold with --groups COLUMN, a column the copies share (Python: "
+    "groups=)",
+}
+
+
+@contextmanager
+def reading_folds() -> Iterator[None]:
+    """Inside, the tables read are the folds of a cross-validation (``evaluate_table``, ``trainwell evaluate``):
+    copies on both sides of a fold are kept apart by grouped folds (``--groups``; Python: ``groups=``), which the
+    warning on copied rows then advises, not ``--valid-col``, which an evaluation does not take."""
+    token = _COPIES_KEPT_BY.set("groups")
+    try:
+        yield
+    finally:
+        _COPIES_KEPT_BY.reset(token)
 
 
 def warn_copied_rows(
@@ -335,7 +358,8 @@ def warn_copied_rows(
     """Warn when validation rows are exact copies of training rows, in every column the model reads and the
     target: the model is then judged on rows it trained on, and its validation scores flatter it (a table
     concatenated with itself, rows repeated by a join or an oversampling done before the split). Images and texts
-    are checked alike (their repeated images and texts)."""
+    are checked alike (their repeated images and texts). Its advice fits where it is raised: a fit's validation
+    column, or a cross-validation's grouped folds (:func:`reading_folds`)."""
     if len(valid_index) == 0 or len(train_index) == 0:
         return
     present = [column for column in columns if column in df.columns]
@@ -352,7 +376,7 @@ def warn_copied_rows(
         f"copies of training rows, in every column the model reads and the target (the first: data row "
         f"{int(valid_index[first]) + 1}, a copy of data row {original + 1}): the model is judged on rows it trained "
         "on, so the validation scores flatter it; drop the repeated rows first (pandas: df.drop_duplicates()), or "
-        "keep each group of copies on one side with --valid-col (Python: valid_col=)",
+        f"{COPIES_ADVICE[_COPIES_KEPT_BY.get()]}",
         UserWarning,
     )
 

@@ -75,6 +75,13 @@ class TabularFold:
     specs: list[dict[str, Any]] = field(default_factory=list)
 
     def __call__(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
+        from trainwell.tabular.data import reading_folds
+
+        with reading_folds():  # copies across the fold's split are kept apart by --groups, not --valid-col
+            return self._fold(train, valid, fold)
+
+    def _fold(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
+        """Fit and score one fold (with ``arch="auto"``, the choice made on its training rows first)."""
         from trainwell.callbacks.budget import start_budget, sweep_time
         from trainwell.core.seeding import seed_everything
         from trainwell.evaluate import score
