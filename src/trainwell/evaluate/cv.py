@@ -6,7 +6,8 @@ Grouped folds (``groups=``: a patient's rows, a user's sessions) keep every grou
 scored on a group it trained on: ``StratifiedGroupKFold`` for classes, else the groups dealt, largest first, to
 the fold with the fewest rows (:func:`group_fold_indices`).
 Applications supply the fold function (the tabular one builds ``tabular_data(df, target, splits=...)``, so the
-preprocessing is fitted on each fold's training rows only).
+preprocessing is fitted on each fold's training rows only). Tables, texts and CSVs of images read their groups
+through :func:`row_groups`, so each refuses a missing column or a row without a group in the same words.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from trainwell.evaluate.intervals import mean_ci
 from trainwell.metrics.registry import metric_bounds
 
 if TYPE_CHECKING:
+    import pandas as pd
     import torch
 
     from trainwell.evaluate._resampled import ResampledFn
@@ -523,3 +525,70 @@ def cross_validate(
         splits = fold_indices(labels, k, seed, stratified)
     folds = [dict(fit_fold(train, valid, i)) for i, (train, valid) in enumerate(splits)]
     return CVResult(folds, list(splits), seed, stratified)
+
+
+def row_groups(
+    groups: str | Sequence[Any] | np.ndarray | pd.Series | None,
+    frame: pd.DataFrame,
+    kept: Sequence[bool] | np.ndarray | pd.Series,
+    name: str,
+) -> np.ndarray | None:
+    """Each cross-validated row's group, from ``groups``: a column of ``frame`` (the rows cross-validated), or one
+    value per row of the data as read, before some were left out (``kept`` marks those cross-validated: the rows
+    with a target, the images that decoded); ``name`` says the data in errors. Every ``evaluate_*`` that takes ``groups=`` reads them here, so a table, a CSV of
+    texts and a CSV of images refuse the same mistakes in the same words.
+
+    Raises:
+        DataError: A column ``frame`` lacks, values not one per row, or rows without a group (a missing group
+            cannot be kept in one fold with anything: the caller cannot guess which rows it belongs with).
+    """
+    import pandas as pd
+
+    if groups is None:
+        return None
+    keep = np.asarray(kept, dtype=bool)
+    if isinstance(groups, str):
+        if groups not in frame.columns:
+            from trainwell.data.io import did_you_mean
+
+            close = did_you_mean([groups], [str(column) for column in frame.columns])
+            raise DataError.worded(
+                lambda say: (
+                    f"{say('groups', groups)} is not a column of {name}{close}; columns are: "
+                    f"{', '.join(map(str, list(frame.columns)[:20]))}. Pass a column, or one group per row"
+                )
+            )
+        values = frame[groups].reset_index(drop=True)
+    else:
+        every = pd.Series(list(groups) if not isinstance(groups, pd.Series | np.ndarray) else groups)
+        if len(every) != len(keep):
+            raise DataError.worded(
+                lambda say: (
+                    f"{say('groups')} holds {len(every)} values for the {len(keep)} rows of {name}; pass one "
+                    "group per row, or the name of a column"
+                )
+            )
+        values = every[keep].reset_index(drop=True)
+    missing = int(values.isna().sum())
+    if missing:
+        raise DataError.worded(
+            lambda say: (
+                f"{say('groups')} is missing for {missing} of the {len(values)} rows cross-validated: every row "
+                "needs a group to keep it in one fold; fill them (each its own group, if nothing ties it to "
+                "others) or leave those rows out"
+            )
+        )
+    return values.to_numpy(dtype=object)
+
+
+def grouped_by(
+    groups: str | Sequence[Any] | np.ndarray | pd.Series | None, values: np.ndarray | None
+) -> tuple[str, int] | None:
+    """What :attr:`Evaluation.groups <trainwell.evaluate.Evaluation.groups>` holds for folds grouped by
+    ``groups`` (a column's name, or values) into the rows' group ``values`` (:func:`row_groups`): ``("'author'",
+    12)``, ``("the groups given", 12)``; ``None`` for ungrouped folds."""
+    import pandas as pd
+
+    if values is None:
+        return None
+    return (f"'{groups}'" if isinstance(groups, str) else "the groups given", len(pd.unique(values)))

@@ -276,6 +276,7 @@ def evaluate_table(
     from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import cross_validate_baselines, fold_indices
     from trainwell.evaluate.compare import evaluation_metrics
+    from trainwell.evaluate.cv import grouped_by, row_groups
     from trainwell.evaluate.evaluation import Evaluation, check_settings
     from trainwell.evaluate.spread import cross_validate_spread
     from trainwell.tabular.recipe import check_min_category_count
@@ -317,8 +318,8 @@ def evaluate_table(
         )
     # Folds keep each class's share for single-label targets; label sets are split at random.
     stratified = resolved.kind in ("binary", "multiclass")
-    row_groups = _row_groups(groups, df, labelled, name)
-    splits = fold_indices(df[column].to_numpy(), cv, seed, stratified, keyword="cv", groups=row_groups)
+    group_of_row = row_groups(groups, df, labelled, name)
+    splits = fold_indices(df[column].to_numpy(), cv, seed, stratified, keyword="cv", groups=group_of_row)
     metric_names = evaluation_metrics(metrics, resolved)
     fold = TabularFold(
         df,
@@ -390,55 +391,5 @@ def evaluate_table(
         predictions=fold.predictions,
         archs=archs,
         source_rows=source_rows,
-        groups=None
-        if row_groups is None
-        else (f"'{groups}'" if isinstance(groups, str) else "the groups given", len(pd.unique(row_groups))),
+        groups=grouped_by(groups, group_of_row),
     )
-
-
-def _row_groups(
-    groups: str | Sequence[Any] | np.ndarray | pd.Series | None,
-    df: pd.DataFrame,
-    labelled: pd.Series,
-    name: str,
-) -> np.ndarray | None:
-    """Each kept row's group, from ``groups`` (a column of ``df``, or one value per row of the table as read,
-    before rows without a target were left out: ``labelled`` marks those kept); missing groups are refused."""
-    import numpy as np
-
-    from trainwell.core.errors import DataError
-
-    if groups is None:
-        return None
-    if isinstance(groups, str):
-        if groups not in df.columns:
-            from trainwell.data.io import did_you_mean
-
-            close = did_you_mean([groups], [str(column) for column in df.columns])
-            raise DataError.worded(
-                lambda say: (
-                    f"{say('groups', groups)} is not a column of {name}{close}; columns are: "
-                    f"{', '.join(map(str, list(df.columns)[:20]))}. Pass a column, or one group per row"
-                )
-            )
-        values = df[groups]
-    else:
-        every = pd.Series(list(groups) if not isinstance(groups, pd.Series | np.ndarray) else groups)
-        if len(every) != len(labelled):
-            raise DataError.worded(
-                lambda say: (
-                    f"{say('groups')} holds {len(every)} values for the {len(labelled)} rows of {name}; pass one "
-                    "group per row, or the name of a column"
-                )
-            )
-        values = every[labelled.to_numpy()].reset_index(drop=True)
-    missing = int(values.isna().sum())
-    if missing:
-        raise DataError.worded(
-            lambda say: (
-                f"{say('groups')} is missing for {missing} of the {len(values)} rows cross-validated: every row "
-                "needs a group to keep it in one fold; fill them (each its own group, if nothing ties it to "
-                "others) or leave those rows out"
-            )
-        )
-    return values.to_numpy(dtype=object)

@@ -313,6 +313,7 @@ def evaluate_texts(
     arch: str = "fast",
     arch_config: dict[str, Any] | None = None,
     learner_kwargs: dict[str, Any] | None = None,
+    groups: str | Sequence[Any] | np.ndarray | pd.Series | None = None,
     baselines: bool = True,
     task: str | None = None,
     label_delim: str | None = None,
@@ -347,6 +348,11 @@ def evaluate_texts(
             ``fit_texts(pretrained=)``'s, which folds do not take). Each fold's is in ``Evaluation.archs``.
         arch_config, learner_kwargs: the architecture's settings (``{"hidden_size": 256}``) and more
             :func:`~trainwell.text.text_classifier_learner` ones (``wd``...), as ``fit_texts`` takes them.
+        groups: grouped folds: a column of the table (``"author"``, ``"thread_id"``), or one value per row. The
+            texts of a group are always validated together, never split across folds: several reviews of one
+            author, several messages of one thread share words that give their label away, and folds that split
+            them score the model on what it half saw. Class shares are kept as whole groups allow; the baselines
+            use the same folds. A folder of texts has no column to group by, and is refused.
         baselines: also cross-validate the baselines.
         task: override the inferred task (``binary``, ``multiclass``, ``multilabel``, ``regression``); numbers,
             some not whole, are a regression (against the mean and TF-IDF + ridge regression), whole numbers
@@ -371,9 +377,11 @@ def evaluate_texts(
         >>> result = evaluate_texts("reviews.csv", text_col="review", target="sentiment", cv=5)  # doctest: +SKIP
         >>> result.interval("f1"), result.interval("f1", "tf-idf + logistic")                     # doctest: +SKIP
     """
+    from trainwell.core.errors import ConfigError
     from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import fold_indices
     from trainwell.evaluate.compare import evaluation_metrics
+    from trainwell.evaluate.cv import grouped_by, row_groups
     from trainwell.evaluate.evaluation import Evaluation, check_settings
     from trainwell.evaluate.spread import cross_validate_spread
     from trainwell.learner.run_files import check_fit_settings
@@ -384,6 +392,15 @@ def evaluate_texts(
         epochs, lr, None
     )  # a bad lr or architecture stops here, before the baselines and the folds
     resolve_arch(arch)
+    what = str(source) if isinstance(source, str | Path) else "the table"
+    if groups is not None and isinstance(source, str | Path) and Path(source).is_dir():
+        raise ConfigError.worded(
+            lambda say: (
+                f"{say('groups')} needs a column to group the texts by, and the folder '{source}' has none: list "
+                f"the texts in a CSV with their label and group columns and pass {say('text_col')}, "
+                f"{say('target')} and {say('groups')} with its column"
+            )
+        )
     frame, targets, labels, resolved, columns = _labelled_texts(
         source, text_col, target, task, label_delim, encoding, encoding_errors, names
     )
@@ -393,7 +410,8 @@ def evaluate_texts(
         if len(targets) > 1
         else frame[targets[0]].astype(str)
     )
-    splits = fold_indices(keys.to_numpy(), cv, seed, stratified, keyword="cv")
+    group_of_row = row_groups(groups, frame, np.ones(len(frame), dtype=bool), what)
+    splits = fold_indices(keys.to_numpy(), cv, seed, stratified, keyword="cv", groups=group_of_row)
     from trainwell.text._checks import warn_validation_inside_training
 
     # Folds drawn at random over pieces of the same texts (SST-2's phrases) flatter every model alike: said once.
@@ -443,4 +461,5 @@ def evaluate_texts(
         predictions=fold.predictions,
         unit="texts",
         archs=fold.archs,
+        groups=grouped_by(groups, group_of_row),
     )

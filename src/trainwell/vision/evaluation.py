@@ -86,11 +86,15 @@ def read_labelled_images(
     label_delim: str | None = None,
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
+    table: list[Any] | None = None,
 ) -> tuple[np.ndarray, list[Any]]:
     """Every labelled image under a folder (its ``train/`` and ``valid/`` splits pooled; a ``test/`` beside them is
     left out, held out of every choice as ``fit`` holds it; of a folder of IDX files, MNIST's, the ``train-*``
     set, ``t10k-*`` left out alike), or listed in a CSV of paths and labels (``path_col``, ``label_col``;
-    ``label_delim`` for several labels per image; the CSV read in ``encoding``), decoded once."""
+    ``label_delim`` for several labels per image; the CSV read in ``encoding``), decoded once.
+
+    ``table``: given a list, a CSV's table as read and a mask of its rows whose images decoded are appended to
+    it (for the CSV's other columns, such as :func:`evaluate_images`' ``groups=``)."""
     from trainwell.core.errors import ConfigError
     from trainwell.vision.data import (
         _array_split,
@@ -130,6 +134,10 @@ def read_labelled_images(
     resize = _default_resize(labels, _is_quantity(labels, None))  # a point's x,y: squished, as fit does
     images, kept = decode_images(paths, chosen, probe_images(paths)[1], resize)
     warn_repeated_images(images, [paths[i] for i in kept], str(source))
+    if table is not None and not source.is_dir():
+        decoded = np.zeros(len(paths), dtype=bool)
+        decoded[kept] = True
+        table.extend([_table, decoded])
     return images, [labels[i] for i in kept]
 
 
@@ -157,6 +165,7 @@ def evaluate_images(
     lr: float | None = None,
     arch: str = "auto",
     size: int | None = None,
+    groups: str | Sequence[Any] | np.ndarray | None = None,
     baselines: bool = True,
     task: str | None = None,
     time_budget: float | str | None = None,
@@ -185,6 +194,11 @@ def evaluate_images(
         lr: peak learning rate (default: the learner's).
         arch: the architecture, as :func:`~trainwell.vision_learner` takes it (default: chosen from the images).
         size: side in pixels the images are fitted to (default: as ``fit_images`` chooses for files, an array's own).
+        groups: grouped folds: a column of a CSV ``source`` (``"patient_id"``: several images of one patient, one
+            object, one scene), or one value per image (per row of the CSV; per image of an array). The images of
+            a group are always validated together, never split across folds, so the scores are on groups the
+            model never trained on; class shares are kept as whole groups allow, and the baselines use the same
+            folds. A folder of class folders has no column to group by, and is refused: list its images in a CSV.
         baselines: also cross-validate the baselines.
         task: override the inferred task (``binary``, ``multiclass``, ``multilabel``, ``regression``); labels
             that are numbers, some not whole, are a regression, as for :func:`~trainwell.vision.image_data`.
@@ -211,6 +225,7 @@ def evaluate_images(
     from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import cross_validate_baselines, fold_indices
     from trainwell.evaluate.compare import evaluation_metrics
+    from trainwell.evaluate.cv import grouped_by
     from trainwell.evaluate.evaluation import Evaluation, check_settings
     from trainwell.evaluate.spread import cross_validate_spread
     from trainwell.vision.data import _is_quantity, _task, numeric_labels
@@ -220,6 +235,7 @@ def evaluate_images(
         from trainwell.vision.learner import _resolve_arch
 
         _resolve_arch(arch, (0, 0))
+    read: list[Any] = []  # a CSV's table as read, and a mask of its rows whose images decoded
     if isinstance(source, str | Path):
         if labels is not None:
             raise ConfigError(
@@ -232,6 +248,14 @@ def evaluate_images(
                 f"'{source}' not found: pass a folder of class folders (<label>/*.jpg), or a CSV of image paths "
                 "and labels with path_col= and label_col= (--path-col, --label-col)"
             )
+        if groups is not None and Path(source).is_dir():
+            raise ConfigError.worded(
+                lambda say: (
+                    f"{say('groups')} needs a column to group the images by, and the folder '{source}' has none: "
+                    f"list the images in a CSV with a column each of paths, labels and groups, and pass "
+                    f"{say('path_col')}, {say('label_col')} and {say('groups')} with its columns"
+                )
+            )
         images, labels = read_labelled_images(
             Path(source),
             size,
@@ -240,6 +264,7 @@ def evaluate_images(
             label_delim=label_delim,
             encoding=encoding,
             encoding_errors=encoding_errors,
+            table=read,
         )
     else:
         from trainwell.vision.data import _array_split, _fit_array, warn_repeated_images
@@ -255,7 +280,10 @@ def evaluate_images(
         task = "regression"
     resolved = _task(labels, task, label_delim, name, label_col or "label")
     stratified = resolved.kind in ("binary", "multiclass")
-    splits = fold_indices(np.array([str(label) for label in labels]), cv, seed, stratified, keyword="cv")
+    group_of_row = _image_groups(groups, read, len(images), name)
+    splits = fold_indices(
+        np.array([str(label) for label in labels]), cv, seed, stratified, keyword="cv", groups=group_of_row
+    )
     metric_names = evaluation_metrics(metrics, resolved)
     fold = ImageFold(images, labels, resolved, metric_names, arch, epochs, lr, seed)
     run_baselines = None
@@ -282,5 +310,38 @@ def evaluate_images(
         fold_seconds=fold_seconds,
     )
     return Evaluation(
-        resolved, len(images), model, others, fold.lrs, predictions=fold.predictions, unit="images"
+        resolved,
+        len(images),
+        model,
+        others,
+        fold.lrs,
+        predictions=fold.predictions,
+        unit="images",
+        groups=grouped_by(groups, group_of_row),
     )
+
+
+def _image_groups(
+    groups: str | Sequence[Any] | np.ndarray | None, read: list[Any], n_images: int, name: str
+) -> np.ndarray | None:
+    """Each image's group: a column of the CSV, or one value per CSV row (``read``: the CSV's table and a mask of
+    its rows whose images decoded), or per image of an array (``read`` empty); refused as a table's are
+    (:func:`~trainwell.evaluate.cv.row_groups`)."""
+    import pandas as pd
+
+    from trainwell.core.errors import DataError
+    from trainwell.evaluate.cv import row_groups
+
+    if groups is None:
+        return None
+    if read:
+        table, decoded = read
+        return row_groups(groups, table[decoded].reset_index(drop=True), decoded, name)
+    if isinstance(groups, str):
+        raise DataError.worded(
+            lambda say: (
+                f"{say('groups', groups)} names a column, and {name} are an array with none: pass one group per "
+                "image"
+            )
+        )
+    return row_groups(groups, pd.DataFrame(index=range(n_images)), np.ones(n_images, dtype=bool), name)
