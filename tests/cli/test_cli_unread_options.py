@@ -83,7 +83,9 @@ CASES = [
     (["evaluate", "{ratings}", "--user", "user", "--item", "item", "--target", "r", "--arch", "mlp"],
      "--arch mlp is not a recommender's architecture; use one of: collab_nn, dot_bias, ease"),
     (["evaluate", "{ratings}", "--user", "user", "--item", "item", "--target", "r", "--groups", "user"],
-     "--groups is not used by a recommender (--user, --item): drop it"),
+     "--groups is not for a recommender (--user, --item): grouping the ratings by a column would score users (or "
+     "items) never trained on, and a collaborative filter has learnt nothing of a user it never saw; its folds hold "
+     "out ratings, each user's others trained on; drop it"),
     # --implicit alone reads the table as interactions, as fit does, and so refuses what a recommender never reads
     (["evaluate", "{ratings}", "--implicit", "--size", "32"],
      "--size is not used by a recommender (--implicit): drop it"),
@@ -93,14 +95,18 @@ CASES = [
     (["evaluate", "{texts}", "--text", "review", "--target", "y", "--arch", "mlp"],
      "unknown text architecture 'mlp'; choose one of: awd_lstm, ngram_bag, fast (= ngram_bag), bag (= ngram_bag), "
      "ulmfit (= awd_lstm) (e.g. --arch ulmfit)"),
-    (["evaluate", "{texts}", "--text", "review", "--target", "y", "--groups", "y"],
-     "--groups is for tables, not texts (--text): drop it"),
+    # --groups: texts and CSVs of images take it (tests/cli/test_cli_evaluate_groups.py); a folder has no column
     (["evaluate", "{images}", "--groups", "g"],
-     "--groups is for tables, not images ('{images}' was read as a folder of class folders of images): drop it"),
+     "--groups needs a column to group the images by, and the folder '{images}' has none: list the images in a CSV "
+     "with a column each of paths, labels and groups, and pass --path-col, --label-col and --groups with its "
+     "columns"),
     (["evaluate", "{corpus}", "--task", "language_model", "--groups", "g"],
-     "--groups is not used by a language model (--task language_model): drop it"),
+     "--groups is not for a language model (--task language_model): it is judged on one held-out text (--test, or "
+     "the corpus's last 10% of texts), with no folds to group; keep a source's texts out of training by putting "
+     "them in --test; drop it"),
     (["evaluate", "{conll}", "--groups", "g"],
-     "--groups is not used by a tagger (tagged sentences, CoNLL files): drop it"),
+     "--groups is not for a tagger (tagged sentences, CoNLL files): CoNLL files hold no column to group sentences "
+     "by (each sentence is kept whole in one fold already); drop it"),
     (["evaluate", "{table}", "--target", "y", "--size", "32"], "--size is for images, not tables: drop it"),
     (["evaluate", "{texts}", "--text", "review", "--target", "y", "--tokenizer", "word"],
      "--tokenizer is for language models (--task language_model), not texts (--text): drop it"),

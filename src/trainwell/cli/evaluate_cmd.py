@@ -33,12 +33,12 @@ if TYPE_CHECKING:
 #: The options of evaluate that a language model never reads (--text is its column; --target said apart).
 UNREAD_BY_LM = (
     "--cv", "--label-delim", "--path-col", "--label-col", "--size", "--user", "--item", "--implicit", "--tag-col",
-    "--arch", "--lr", "--groups",
+    "--arch", "--lr",
 )  # fmt: skip
 #: The options of evaluate that a tagger never reads (--tag-col is its column of tags).
 UNREAD_BY_TAGGER = (
     "--target", "--label-delim", "--path-col", "--label-col", "--size", "--text", "--user", "--item", "--implicit",
-    "--arch", "--tokenizer", "--lr", "--groups",
+    "--arch", "--tokenizer", "--lr",
 )  # fmt: skip
 #: The options of evaluate that a recommender never reads (--target is its rating; --path-col is read as images;
 #: --arch and --lr are its own, as fit_ratings reads them).
@@ -49,7 +49,6 @@ UNREAD_BY_RECOMMENDER = (
     "--text",
     "--tag-col",
     "--tokenizer",
-    "--groups",
 )
 #: What each option of evaluate that images never read is for, as the refusal names it.
 NOT_FOR_IMAGES = {
@@ -59,17 +58,35 @@ NOT_FOR_IMAGES = {
     "--implicit": "ratings",
     "--tag-col": "tagged sentences (CoNLL files)",
     "--tokenizer": "language models (--task language_model)",
-    "--groups": "tables",
 }
-#: The options of evaluate that texts never read beside those of :data:`NOT_FOR_TABLES`: what each is for, as the
-#: refusal names it (--arch and --lr are a text model's too, as fit_texts reads them).
-TABLES_ONLY = {"--groups": "tables"}
+#: The options of evaluate that tables and texts never read: what each is for, as the refusal names it (--arch and
+#: --lr are a text model's too, as fit_texts reads them; --groups is a table's, a text table's and an image CSV's).
 NOT_FOR_TABLES = {
     "--label-col": "images (a CSV of image paths, with --path-col)",
     "--size": "images",
     "--tag-col": "tagged sentences (CoNLL files)",
     "--tokenizer": "language models (--task language_model)",
 }
+
+
+#: Why ``--groups`` is refused for the kinds of data whose evaluation cannot draw grouped folds: each is said in its
+#: refusal, so that the option is not taken for one that was merely forgotten.
+GROUPS_REFUSED = {
+    "ratings": "grouping the ratings by a column would score users (or items) never trained on, and a collaborative "
+    "filter has learnt nothing of a user it never saw; its folds hold out ratings, each user's others trained on",
+    "tagging": "CoNLL files hold no column to group sentences by (each sentence is kept whole in one fold already)",
+    "language_model": "it is judged on one held-out text (--test, or the corpus's last 10% of texts), with no folds "
+    "to group; keep a source's texts out of training by putting them in --test",
+}
+
+
+def refuse_groups(groups: str | None, kind: str, what: str) -> None:
+    """Refuse ``--groups`` for ``what`` (a recommender, a tagger, a language model), saying why
+    (:data:`GROUPS_REFUSED` [``kind``])."""
+    if groups is not None:
+        from trainwell.core.errors import ConfigError
+
+        raise ConfigError(f"--groups is not for {what}: {GROUPS_REFUSED[kind]}; drop it")
 
 
 def render(evaluation: Evaluation, console: Any = None) -> None:
@@ -216,9 +233,9 @@ def evaluate(
     groups: Annotated[
         str | None,
         typer.Option(
-            help="Tables: a column whose rows are validated together, never split across folds (a patient's "
-            "visits): the scores are then on groups never trained on. The column stays an input unless --ignore "
-            "names it too.",
+            help="A column whose rows are validated together, never split across folds (a patient's visits, an "
+            "author's reviews, a patient's images): the scores are then on groups never trained on. Tables (the "
+            "column stays an input unless --ignore names it too), texts (--text) and CSVs of images (--path-col).",
         ),
     ] = None,
 ) -> None:
@@ -313,6 +330,14 @@ def evaluate(
 
         def finish(evaluation: Evaluation) -> None:
             """Print the evaluation, then write what --json and --oof ask for."""
+            if evaluation.groups is not None:
+                out_console.print(
+                    f"folds grouped by '{groups}': each group's {evaluation.unit} are validated in one fold, so "
+                    "every score is on groups its model never trained on",
+                    markup=False,
+                    highlight=False,
+                    soft_wrap=True,
+                )
             render(evaluation)
             if json_out is not None:
                 evaluation.save(json_out)
@@ -332,6 +357,7 @@ def evaluate(
             )
 
         if task == "language_model":  # --names it reads: a table of texts may have no header row
+            refuse_groups(groups, "language_model", "a language model (--task language_model)")
             refuse_unread(given, (*TABLE_ONLY, "--metric"), "a language model (--task language_model)")
             if target is not None:
                 raise ConfigError(
@@ -371,6 +397,7 @@ def evaluate(
         from trainwell.cli._tagging import is_tagging_source
 
         if is_tagging_source(data, task, text):
+            refuse_groups(groups, "tagging", "a tagger (tagged sentences, CoNLL files)")
             not_a_table("a tagger (tagged sentences, CoNLL files)")
             refuse_unread(given, (*UNREAD_BY_TAGGER, "--oof"), "a tagger (tagged sentences, CoNLL files)")
             ready("conll")
@@ -410,7 +437,7 @@ def evaluate(
         if path_col is None and holds_text_classes(data):  # <label>/*.txt, IMDB's layout
             folder = f"a folder of class folders of texts ('{data}')"
             not_a_table(folder, "--metric")
-            refuse_for(given, {**NOT_FOR_TABLES, **TABLES_ONLY}, folder)
+            refuse_for(given, NOT_FOR_TABLES, folder)
             refuse_unread(given, ("--oof",), f"{folder}, whose texts have no row numbers")
             read_text_classes(data, given, cross_validated=True)
             ready("corpus")  # a folder: it exists
@@ -420,6 +447,7 @@ def evaluate(
                 evaluate_texts(
                     data,
                     label_delim=label_delim,
+                    groups=groups,  # refused in one line: a folder has no column to group by
                     metrics=metric or None,
                     **model_settings,
                     **read_as,
@@ -475,6 +503,7 @@ def evaluate(
                     baselines=baselines,
                     size=size,
                     arch=arch,
+                    groups=groups,  # a folder's refused in one line: it has no column to group by
                     time_budget=seconds,
                     metrics=metric or None,
                     **read_as,
@@ -483,6 +512,7 @@ def evaluate(
             return
         if user is not None or item is not None or implicit:  # as fit: --implicit alone finds the columns
             recommender = recommender_words(user, item, implicit)
+            refuse_groups(groups, "ratings", recommender)
             refuse_unread(given, TABLE_ONLY, recommender)
             refuse_unread(given, (*UNREAD_BY_RECOMMENDER, "--oof"), recommender)
             ready("table")
@@ -510,7 +540,7 @@ def evaluate(
 
         if text is not None:
             refuse_unread(given, TABLE_ONLY, "a text classifier (--text)")
-            refuse_for(given, {**NOT_FOR_TABLES, **TABLES_ONLY}, "texts (--text)")
+            refuse_for(given, NOT_FOR_TABLES, "texts (--text)")
         refuse_for(given, NOT_FOR_TABLES, "tables")
         ready("table")
 
@@ -523,6 +553,7 @@ def evaluate(
                     text_col=column,
                     target=target_columns(target),
                     label_delim=label_delim,
+                    groups=groups,
                     metrics=metric or None,
                     **model_settings,
                     **read_as,
@@ -554,18 +585,7 @@ def evaluate(
                 metrics=metric or None,
             )
 
-        # Grouped folds are a table's: a table of free text alone is refused (NoInputColumns), not read as texts.
-        if groups is not None:
-            grouped = evaluate_rows()
-            out_console.print(
-                f"folds grouped by '{groups}': each group's rows are validated in one fold, so every score is on "
-                "groups its model never trained on",
-                markup=False,
-                highlight=False,
-                soft_wrap=True,
-            )
-            finish(grouped)
-            return
+        # Grouped folds too: a table of free text alone is read as texts, grouped by the same column.
         evaluation = table_else_text(evaluate_rows, evaluate_text_column, data, arch=arch, given=given)
         if evaluation is not None:
             finish(evaluation)
