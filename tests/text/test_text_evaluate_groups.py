@@ -128,3 +128,28 @@ def test_a_folder_of_texts_has_no_column_to_group_by(tmp_path: Path) -> None:
         + "$",
     ):
         evaluate_texts(tmp_path / "texts", cv=2, groups="author")
+
+
+def test_phrases_grouped_by_their_sentence_are_not_warned_of() -> None:
+    # SST-2's shape: phrases cut from the same sentences. Folds at random put pieces of one sentence on both sides
+    # (warned of, naming --groups); folds grouped by the sentence keep its pieces together (nothing to warn of).
+    import warnings
+
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(400)]
+    sentences = [" ".join(rng.choice(words, size=12)) for _ in range(30)]
+    cuts = ((0, 12), (0, 9), (2, 7), (3, 5), (5, 4), (6, 3))
+    frame = pd.DataFrame(
+        [
+            {"sentence": number, "text": " ".join(s.split()[start : start + n])}
+            for number, s in enumerate(sentences)
+            for start, n in cuts
+        ]
+    ).assign(label=lambda f: rng.choice(["a", "b"], size=len(f)))
+    quick = {"target": "label", "cv": 3, "epochs": 1, "baselines": False}
+    with pytest.warns(UserWarning, match=r"group the folds by a column the pieces share .* --groups COLUMN"):
+        evaluate_texts(frame, **quick)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        evaluate_texts(frame, **quick, groups="sentence")
+    assert not [w for w in caught if "word for word inside a training text" in str(w.message)]

@@ -412,6 +412,7 @@ def evaluate_texts(
     )
     group_of_row = row_groups(groups, frame, np.ones(len(frame), dtype=bool), what)
     splits = fold_indices(keys.to_numpy(), cv, seed, stratified, keyword="cv", groups=group_of_row)
+    grouped = grouped_by(groups, group_of_row)
     from trainwell.text._checks import warn_validation_inside_training
 
     # Folds drawn at random over pieces of the same texts (SST-2's phrases) flatter every model alike: said once.
@@ -422,8 +423,15 @@ def evaluate_texts(
         texts_of.iloc[first_valid].tolist(),
         str(source) if isinstance(source, str | Path) else "the table",
         seed,
-        fix="folds drawn at random cannot keep the pieces of one text together: judge the model on whole texts "
-        "held out in a file of their own (report --data)",
+        fix=(
+            "folds drawn at random cannot keep the pieces of one text together: group the folds by a column the "
+            "pieces share (the text they were cut from) with --groups COLUMN (Python: groups=), or judge the model "
+            "on whole texts held out in a file of their own (report --data)"
+            if grouped is None
+            else f"the folds grouped by {grouped[0]} still split the pieces of one text: group them by a column "
+            "the pieces share (the text they were cut from), or judge the model on whole texts held out in a file of "
+            "their own (report --data)"
+        ),
     )
     metric_names = evaluation_metrics(metrics, resolved)
     fold = TextFold(
@@ -461,5 +469,5 @@ def evaluate_texts(
         predictions=fold.predictions,
         unit="texts",
         archs=fold.archs,
-        groups=grouped_by(groups, group_of_row),
+        groups=grouped,
     )
