@@ -87,3 +87,27 @@ def test_fit_table_counts_the_trees_time_on_the_budget() -> None:
     assert run.budget is budget and run.learn.time_budget is None  # the model directory claims no budget use
     assert budget.used > 0 and not budget.fits
     assert set(budget.after) == {"test", "write"} and budget.after_ended is not None
+
+
+def test_trees_kept_over_a_trained_mlp_count_their_scoring_and_writing() -> None:
+    """``arch="auto"``: the MLP's fit kept the budget, and the trees that beat it are scored and written after it;
+    their time is counted on that budget, not left to 'starting up and the rest'."""
+    import numpy as np
+    import pandas as pd
+
+    from trainwell import fit_table
+    from trainwell.callbacks import TimeBudget
+
+    def thresholds(n_rows: int, seed: int) -> pd.DataFrame:
+        """A target set by sharp thresholds on two numbers: what trees find at once and an MLP only approaches."""
+        rng = np.random.default_rng(seed)
+        a, b = rng.uniform(0, 10, n_rows), rng.uniform(0, 10, n_rows)
+        label = ((a > 6.5) ^ (b < 2.5)) ^ (rng.random(n_rows) < 0.03)
+        return pd.DataFrame({"a": a, "b": b, "c": rng.normal(size=n_rows), "y": np.where(label, "yes", "no")})
+
+    budget = TimeBudget("10m")
+    run = fit_table(
+        thresholds(800, 0), "y", time_budget=budget, test=thresholds(200, 1), out="model", progress=False
+    )
+    assert run.arch == "gbdt" and len(budget.fits) == 1  # the MLP's fit, then the trees kept
+    assert set(budget.after) == {"test", "write"}
