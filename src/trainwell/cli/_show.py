@@ -230,15 +230,19 @@ def _callback_measure(name: str, value: Any) -> str | None:
 
 
 def _explained(learn: Any) -> list[Any]:
+    from trainwell.learner.kept_predictions import validation_predictions
+
     if learn.task.kind == "tagging":
         from trainwell.evaluate.tagging import explain_tagging, sentence_counts
 
-        preds, targets = learn.get_preds()
+        preds, targets = validation_predictions(learn)
         counts = sentence_counts(preds, targets, learn.task.classes)
         return explain_tagging(counts, [metric.name for metric in learn.metrics])
     from trainwell.evaluate.explain import explain_validation
 
-    probabilities, targets = learn.get_preds()
+    # The fit's last validation pass kept its predictions (fit_images): not scored again while the weights are
+    # the same.
+    probabilities, targets = validation_predictions(learn)
     unit = {"vision": "image", "text": "text"}.get(getattr(learn.data, "application", ""), "row")
     names = [metric.name for metric in learn.metrics]
     task = learn.task

@@ -16,6 +16,7 @@ from trainwell.core.seeding import seed_everything
 from trainwell.data.bundle import DataBundle
 from trainwell.distributed import maybe_distribute
 from trainwell.learner.events import Callback
+from trainwell.learner.kept_predictions import KeepValidationPredictions
 from trainwell.learner.label_thresholds import choose_label_thresholds
 from trainwell.learner.run_files import FitRun, check_fit_settings, score_test_set, write_run
 from trainwell.metrics.function import MetricLike
@@ -97,7 +98,9 @@ def fit_images(
         _say_pretrained(learner, freeze_epochs, progress)
     learn = maybe_distribute(learner)
     lr = lr or learn.lr
-    fit_callbacks = [*([budget] if budget else []), *callbacks]
+    # The last validation pass's predictions, kept: the results' table after the fit reads them instead of
+    # scoring the validation images again (15 s of a 30 s `fit --time` on MNIST's 12,000, on a CPU).
+    fit_callbacks = [*([budget] if budget else []), KeepValidationPredictions(), *callbacks]
     if pretrained is not None:
         learn.fine_tune(
             n_epochs, lr, freeze_epochs=freeze_epochs, callbacks=fit_callbacks, resume_from=resume_from

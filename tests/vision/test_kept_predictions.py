@@ -1,0 +1,90 @@
+"""The validation images' predictions of a fit's last pass, kept for the results' table after the fit.
+
+``trainwell fit mnist --time 30s`` scored the 12,000 validation images a second time after the fit, for the
+table's confidence intervals (15 s of a 30 s budget's command on a CPU): the last epoch's pass had made the
+same predictions with the same weights.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from rich.console import Console
+
+from image_files import make_image_folder
+from trainwell.cli._show import show_metrics
+from trainwell.learner.kept_predictions import kept_validation_predictions, validation_predictions
+from trainwell.vision.pipeline import fit_images
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Any:
+    """An image classifier fitted on a small folder of real image files (train/ and valid/)."""
+    root = tmp_path / "shapes"
+    make_image_folder(root / "train", per_class=16, size=12, seed=1)
+    make_image_folder(root / "valid", per_class=7, size=12, seed=2)  # 14 rows, one batch of 16
+    return fit_images(root, arch="simple_cnn", epochs=2, batch_size=8, progress=False)
+
+
+def _counting_forwards(model: torch.nn.Module) -> list[int]:
+    """A list whose length counts the model's forward calls from now on."""
+    calls: list[int] = []
+    model.register_forward_pre_hook(lambda module, inputs: calls.append(len(inputs[0])))
+    return calls
+
+
+def test_the_results_table_reads_the_last_validation_pass_and_scores_no_image_again(run: Any) -> None:
+    learn = run.learn
+    calls = _counting_forwards(learn.model)
+    console = Console(file=io.StringIO(), width=200)
+    show_metrics(learn, console)
+    assert calls == []  # before, learn.get_preds(): a forward per validation batch
+    assert "95% CI" in console.file.getvalue() and "accuracy" in console.file.getvalue()
+
+
+def test_the_kept_predictions_are_those_a_new_pass_makes(run: Any) -> None:
+    learn = run.learn
+    kept = kept_validation_predictions(learn)
+    assert kept is not None
+    probabilities, targets = kept
+    fresh, fresh_targets = learn.get_preds()
+    assert fresh_targets is not None and torch.equal(targets, fresh_targets)
+    assert probabilities.shape == fresh.shape == (14,)  # two classes: binary, one probability an image
+    torch.testing.assert_close(probabilities, fresh)
+
+
+def test_weights_changed_after_the_pass_are_scored_again(run: Any) -> None:
+    # --patience's best epoch loaded back, an average swapped in: the kept predictions are of other weights.
+    learn = run.learn
+    state = {name: tensor.clone() for name, tensor in learn.model.state_dict().items()}
+    with torch.no_grad():
+        next(learn.model.parameters()).add_(1.0)
+    learn.model.load_state_dict(state)  # the same numbers again, but written after the pass
+    assert kept_validation_predictions(learn) is None
+    calls = _counting_forwards(learn.model)
+    probabilities, _ = validation_predictions(learn)
+    assert sum(calls) == 14  # the 14 validation images, scored again
+    assert probabilities.shape == (14,)
+
+
+def test_a_pass_cut_short_keeps_nothing(tmp_path: Path) -> None:
+    from trainwell.learner.events import Callback, CancelValidate
+
+    class StopAfterOneBatch(Callback):
+        order = 40
+
+        def after_batch(self, learn: Any) -> None:
+            if not learn.training:
+                raise CancelValidate
+
+    root = tmp_path / "shapes"
+    make_image_folder(root / "train", per_class=8, size=12, seed=1)
+    make_image_folder(root / "valid", per_class=20, size=12, seed=2)  # 40 rows: three batches of 16
+    run = fit_images(
+        root, arch="simple_cnn", epochs=1, batch_size=8, progress=False, callbacks=[StopAfterOneBatch()]
+    )
+    assert kept_validation_predictions(run.learn) is None
