@@ -54,9 +54,9 @@ def cached_decode(
     cache_dir.mkdir(parents=True, exist_ok=True)
     key = cache_key(paths, size, channels, method)
     pixels_path, kept_path = cache_dir / f"{key}.npy", cache_dir / f"{key}.json"
-    if pixels_path.is_file() and kept_path.is_file():
-        kept = np.array(json.loads(kept_path.read_text())["kept"], dtype=np.int64)
-        return np.load(pixels_path, mmap_mode="c")[: len(kept)], kept
+    found = _entry(pixels_path, kept_path)
+    if found is not None:
+        return found
     temp = cache_dir / f".{key}.{os.getpid()}.npy"
     try:
         # Decoded straight into the file: a set bigger than memory never has to fit in it.
@@ -70,4 +70,24 @@ def cached_decode(
     finally:
         temp.unlink(missing_ok=True)
     write_text_atomic(kept_path, json.dumps({"format": FORMAT, "kept": kept.tolist()}))
+    return np.load(pixels_path, mmap_mode="c")[: len(kept)], kept
+
+
+def cached_entry(
+    paths: Sequence[Path], size: tuple[int, int], channels: int, method: str, *, cache_dir: Path
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The entry an earlier run left in ``cache_dir`` for exactly these files and decoding settings, as
+    :func:`cached_decode` gives it; ``None`` when there is none (nothing is decoded or written). A folder without
+    any entry answers without looking at the files."""
+    if not cache_dir.is_dir() or next(cache_dir.glob("*.npy"), None) is None:
+        return None
+    key = cache_key(paths, size, channels, method)
+    return _entry(cache_dir / f"{key}.npy", cache_dir / f"{key}.json")
+
+
+def _entry(pixels_path: Path, kept_path: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    """A complete entry's ``(memory-mapped images, kept indices)``, or ``None``."""
+    if not (pixels_path.is_file() and kept_path.is_file()):
+        return None
+    kept = np.array(json.loads(kept_path.read_text())["kept"], dtype=np.int64)
     return np.load(pixels_path, mmap_mode="c")[: len(kept)], kept

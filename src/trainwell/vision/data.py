@@ -120,7 +120,8 @@ def image_data(
         cache: keep decoded images in a disk cache and memory-map them (later runs skip decoding; sets
             bigger than memory work): ``True`` for the default folder (``$TRAINWELL_CACHE`` or
             ``~/.cache/trainwell/images``), a folder, ``False`` to decode into memory only, or ``None`` (the
-            default): memory when the set fits comfortably, else the default cache folder.
+            default): memory when the set fits comfortably (read from the default folder's entry for these very
+            files when an earlier run left one, not decoded again), else the default cache folder.
         encoding: text encoding of a CSV source (and of ``valid`` / ``test`` CSVs), e.g. ``"cp1252"`` (Excel
             on Windows); never guessed.
         encoding_errors: ``"replace"`` reads a byte of such a CSV that ``encoding`` cannot decode as U+FFFD
@@ -164,11 +165,12 @@ def image_data(
                 )
                 for key, files in splits.items()
             }
-        chosen = _chosen_size(size, train_files.paths)
-        channels = probe_images(train_files.paths)[1]
+        probed = probe_images(train_files.paths)  # once: the size and the channels (200 files opened)
+        chosen = _chosen_size(size, train_files.paths, probed)
+        channels = probed[1]
         cache_dir = _cache_dir(cache, sum(len(files) for files in splits.values()), channels, chosen)
         arrays = {
-            key: _decode(files, chosen, channels, resize, n_workers, cache_dir)
+            key: _decode(files, chosen, channels, resize, n_workers, cache_dir, reuse=cache is None)
             for key, files in splits.items()
         }
         if paths is not None:
@@ -292,15 +294,29 @@ def _decode(
     resize: str,
     n_workers: int | None,
     cache_dir: Path | None,
+    *,
+    reuse: bool = False,
 ) -> tuple[np.ndarray, list[Any], np.ndarray]:
-    if cache_dir is not None:
-        from trainwell.vision.cache import cached_decode
+    """The files decoded: through the disk cache when ``cache_dir`` is given; else into memory, from the default
+    cache folder's entry for these very files and settings when ``reuse`` and an earlier run left one
+    (``cache=True``, or a set once too big for memory): decoding 60,000 small PNGs again would take longer than
+    a short ``--time`` budget's training, and the decoding is inside the budget."""
+    from trainwell.vision.cache import cached_decode, cached_entry, default_cache_dir
 
+    if cache_dir is not None:
         images, kept = cached_decode(
             files.paths, size, channels, resize, cache_dir=cache_dir, n_workers=n_workers
         )
     else:
-        images, kept = decode_images(files.paths, size, channels, resize, n_workers=n_workers)
+        found = (
+            cached_entry(files.paths, size, channels, resize, cache_dir=default_cache_dir())
+            if reuse
+            else None
+        )
+        if found is not None:
+            images, kept = np.array(found[0]), found[1]  # read into memory, as decoding would have left them
+        else:
+            images, kept = decode_images(files.paths, size, channels, resize, n_workers=n_workers)
     return images, [files.labels[i] for i in kept], kept
 
 
@@ -410,10 +426,14 @@ def _check_memory(n_images: int, channels: int, size: tuple[int, int]) -> None:
     )
 
 
-def _chosen_size(size: Size | None, paths: Sequence[Path]) -> tuple[int, int]:
+def _chosen_size(
+    size: Size | None, paths: Sequence[Path], probed: tuple[tuple[int, int], int] | None = None
+) -> tuple[int, int]:
+    """The size the images are fitted to: ``size``, else the files' own median when small, else
+    :data:`DEFAULT_SIZE` (``probed``: :func:`probe_images` of ``paths``, when already made)."""
     if size is not None:
         return (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
-    (height, width), _ = probe_images(paths)
+    (height, width), _ = probed or probe_images(paths)
     if max(height, width) <= NATIVE_SIZE_LIMIT:
         return height, width
     return DEFAULT_SIZE, DEFAULT_SIZE
