@@ -7,12 +7,14 @@ the current folder, a plot warns when it replaces one of another owner (:func:`~
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from trainwell.core.numbers import amount
 from trainwell.core.plot_file import PlotFile, warn_if_replacing
 from trainwell.learner.plots import _pyplot, _save
 
@@ -203,6 +205,14 @@ def plot_calibration(
     return _save(figure, path)
 
 
+def number_text(value: float, signed: bool = False) -> str:
+    """A number in a title, a label or a table of the plots: :func:`~trainwell.core.numbers.amount` (``51,580``,
+    never ``5.158e+04``), the thousands separated below 10,000 too (``2,023``); ``signed`` writes ``+`` too."""
+    value = float(value)
+    text = f"{value:,.0f}" if math.isfinite(value) and 1e3 <= abs(value) < 1e4 else amount(value)
+    return ("+" if signed and value >= 0 else "") + text
+
+
 def _short(value: Any, limit: int = 18) -> str:
-    text = f"{value:.4g}" if isinstance(value, float) else str(value)
+    text = number_text(value) if isinstance(value, float) else str(value)  # 12,345 rooms, not 1.234e+04
     return text if len(text) <= limit else text[: limit - 1] + "…"

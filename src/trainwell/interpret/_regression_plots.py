@@ -2,8 +2,12 @@
 :class:`~trainwell.core.plot_file.PlotFile`: a ``Path`` that Jupyter shows inline.
 
 Every figure draws one panel per chosen target (``columns``), so a model of several targets is read at a glance
-and a model of one gets one plain panel. ``owner`` is what a plot is of, for the warning when a plot under its
-default name replaces another model's (:func:`~trainwell.core.plot_file.warn_if_replacing`).
+and a model of one gets one plain panel. Values in the target's units are written as people read them: axes by
+:func:`~trainwell.core.ticks.compact_ticks` (``150k``, never a ``1e5`` offset), titles, bins and tables by
+:func:`~trainwell.interpret._plots.number_text` (``51,580``, never ``5.158e+04``).
+
+``owner`` is what a plot is of, for the warning when a plot under its default name replaces another model's
+(:func:`~trainwell.core.plot_file.warn_if_replacing`).
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from trainwell.core.plot_file import PlotFile, warn_if_replacing
-from trainwell.interpret._plots import MAX_ROW_COLUMNS, _short, table_figure
+from trainwell.core.ticks import compact_ticks
+from trainwell.interpret._plots import MAX_ROW_COLUMNS, _short, number_text, table_figure
 from trainwell.learner.plots import _pyplot, _save
 
 if TYPE_CHECKING:
@@ -52,9 +57,7 @@ def _finish(figure: Any, path: Path, owner: object | None, default_name: str, wh
     return _save(figure, path)
 
 
-def plot_predicted_vs_actual(
-    interp: RegressionInterpretation, columns: Sequence[int], path: Path, *, owner: object | None = None
-) -> PlotFile:
+def predicted_vs_actual_figure(interp: RegressionInterpretation, columns: Sequence[int]) -> Any:
     """Predicted (y) against actual (x) per target, with ``y = x`` over the range both span."""
     figure, _, axes = _panels(len(columns))
     summary = interp.summary()
@@ -65,18 +68,30 @@ def plot_predicted_vs_actual(
         low = float(min(actual.min(), predicted.min()))
         high = float(max(actual.max(), predicted.max()))
         axis.plot([low, high], [low, high], linestyle="--", color="gray", label="exact (y = x)")
+        compact_ticks(axis)
         axis.set_xlabel(f"actual {name}")
         axis.set_ylabel(f"predicted {name}")
         figures = summary.loc[name]
-        axis.set_title(f"{name}: RMSE {figures['rmse']:.4g}, R² {figures['r2']:.3f}", fontsize=10)
+        axis.set_title(f"{name}: RMSE {number_text(figures['rmse'])}, R² {figures['r2']:.3f}", fontsize=10)
         axis.legend(loc="upper left", frameon=False, fontsize=8)
         axis.grid(alpha=0.3)
-    return _finish(figure, path, owner, "predicted_vs_actual.png", "predicted-against-actual plot")
+    return figure
 
 
-def plot_residuals(
+def plot_predicted_vs_actual(
     interp: RegressionInterpretation, columns: Sequence[int], path: Path, *, owner: object | None = None
 ) -> PlotFile:
+    """:func:`predicted_vs_actual_figure` saved to ``path``."""
+    return _finish(
+        predicted_vs_actual_figure(interp, columns),
+        path,
+        owner,
+        "predicted_vs_actual.png",
+        "predicted-against-actual plot",
+    )
+
+
+def residuals_figure(interp: RegressionInterpretation, columns: Sequence[int]) -> Any:
     """Residual (``actual - predicted``, y) against predicted (x) per target, with the zero line."""
     figure, _, axes = _panels(len(columns))
     for axis, column in zip(axes, columns, strict=True):
@@ -85,11 +100,19 @@ def plot_residuals(
         residual = interp.actual[:, column] - predicted
         axis.scatter(predicted, residual, color="tab:orange", **_scatter_style(len(residual)))
         axis.axhline(0.0, linestyle="--", color="gray")
+        compact_ticks(axis)
         axis.set_xlabel(f"predicted {name}")
         axis.set_ylabel("residual (actual - predicted)")
         axis.set_title(f"{name}: above 0 = predicted too low", fontsize=10)
         axis.grid(alpha=0.3)
-    return _finish(figure, path, owner, "residuals.png", "residual plot")
+    return figure
+
+
+def plot_residuals(
+    interp: RegressionInterpretation, columns: Sequence[int], path: Path, *, owner: object | None = None
+) -> PlotFile:
+    """:func:`residuals_figure` saved to ``path``."""
+    return _finish(residuals_figure(interp, columns), path, owner, "residuals.png", "residual plot")
 
 
 def plot_residual_histogram(
@@ -100,6 +123,12 @@ def plot_residual_histogram(
     *,
     owner: object | None = None,
 ) -> PlotFile:
+    """:func:`residual_histogram_figure` saved to ``path``."""
+    figure = residual_histogram_figure(interp, columns, bins)
+    return _finish(figure, path, owner, "residual_histogram.png", "residual histogram")
+
+
+def residual_histogram_figure(interp: RegressionInterpretation, columns: Sequence[int], bins: int) -> Any:
     """Histogram of residuals per target, with zero and the mean residual (the bias) marked."""
     from matplotlib.ticker import MaxNLocator
 
@@ -114,9 +143,13 @@ def plot_residual_histogram(
         axis.axvline(bias, color="firebrick")
         axis.set_xlabel("residual (actual - predicted)")
         axis.set_ylabel("rows")
-        axis.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: never 2.5 rows
-        axis.set_title(f"{name}: residuals\n(dashed: 0, red: the bias, mean {bias:+.4g})", fontsize=10)
-    return _finish(figure, path, owner, "residual_histogram.png", "residual histogram")
+        compact_ticks(axis)
+        axis.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))  # counts: never 2.5 rows
+        axis.set_title(
+            f"{name}: residuals\n(dashed: 0, red: the bias, mean {number_text(bias, signed=True)})",
+            fontsize=10,
+        )
+    return figure
 
 
 def plot_error_by_range(
@@ -127,6 +160,14 @@ def plot_error_by_range(
     *,
     owner: object | None = None,
 ) -> PlotFile:
+    """:func:`error_by_range_figure` saved to ``path``."""
+    figure = error_by_range_figure(interp, columns, by_range)
+    return _finish(figure, path, owner, "error_by_range.png", "error-by-range plot")
+
+
+def error_by_range_figure(
+    interp: RegressionInterpretation, columns: Sequence[int], by_range: pd.DataFrame
+) -> Any:
     """A bar of MAE per bin of the actual value per target (rows written on each bar), the overall MAE a line."""
     figure, _, axes = _panels(len(columns), inches=4.8)
     summary = interp.summary()
@@ -134,7 +175,7 @@ def plot_error_by_range(
         name = interp.targets[column]
         bins = by_range[by_range["target"] == name]
         labels = [
-            f"{low:.3g} to {high:.3g}"
+            f"{number_text(low)} to {number_text(high)}"
             for low, high in zip(bins["actual_from"], bins["actual_to"], strict=True)
         ]
         positions = np.arange(len(bins))
@@ -151,16 +192,26 @@ def plot_error_by_range(
         # Said in the title, not a legend: a legend in the panel covers the tallest bar's label.
         axis.axhline(overall, linestyle="--", color="gray")
         axis.set_ylim(0.0, 1.12 * max(float(bins["mae"].max(skipna=True) or 0.0), overall, 1e-12))
+        compact_ticks(axis, sides="y")
         axis.set_xticks(positions, labels=labels, rotation=30, ha="right", fontsize=8)
         axis.set_xlabel(f"actual {name} (bins of about equal rows)")
         axis.set_ylabel("mean absolute error")
         axis.set_title(
-            f"{name}: MAE by range of the actual value\n(dashed: overall MAE {overall:.4g})", fontsize=10
+            f"{name}: MAE by range of the actual value\n(dashed: overall MAE {number_text(overall)})",
+            fontsize=10,
         )
-    return _finish(figure, path, owner, "error_by_range.png", "error-by-range plot")
+    return figure
 
 
 def plot_top_loss_table(top: pd.DataFrame, path: Path, *, owner: object | None = None) -> PlotFile:
+    """:func:`top_loss_table_figure` saved to ``path``."""
+    figure = top_loss_table_figure(top)
+    if owner is not None:
+        warn_if_replacing(path, owner=owner, default_name="top_losses.png", what="top losses", of=_OWNER)
+    return _save(figure, path)
+
+
+def top_loss_table_figure(top: pd.DataFrame) -> Any:
     """The table of :meth:`RegressionInterpretation.top_losses`: the row, its numbers, then the first columns of
     what the row is (its file, its text, its columns as read)."""
     plt = _pyplot()
@@ -171,7 +222,7 @@ def plot_top_loss_table(top: pd.DataFrame, path: Path, *, owner: object | None =
     cells = [
         [
             str(index),
-            *(f"{top.at[index, c]:.4g}" for c in numeric),
+            *(number_text(float(top.at[index, c])) for c in numeric),
             *(_short(top.at[index, c], limit) for c in shown),
         ]
         for index in top.index
@@ -180,9 +231,7 @@ def plot_top_loss_table(top: pd.DataFrame, path: Path, *, owner: object | None =
     figure, axis = table_figure(plt, cells, header, inches, below=0.5)
     ranked = "the loss (all targets)" if "loss" in top.columns else "absolute error"
     axis.set_title(f"Top {len(cells)} errors by {ranked} (residual = actual - predicted)")
-    if owner is not None:
-        warn_if_replacing(path, owner=owner, default_name="top_losses.png", what="top losses", of=_OWNER)
-    return _save(figure, path)
+    return figure
 
 
 def plot_top_loss_images(
@@ -195,9 +244,10 @@ def plot_top_loss_images(
     titles = []
     for index in top.index:
         if "actual" in top.columns:
-            numbers = f"actual {top.at[index, 'actual']:.3g}, predicted {top.at[index, 'predicted']:.3g}"
+            actual, predicted = top.at[index, "actual"], top.at[index, "predicted"]
+            numbers = f"actual {number_text(actual)}, predicted {number_text(predicted)}"
         else:
-            numbers = f"loss {top.at[index, 'loss']:.3g}"
+            numbers = f"loss {number_text(top.at[index, 'loss'])}"
         where = top.at[index, "file"] if "file" in top.columns else f"row {index}"
         titles.append(f"{numbers} ({where})")
     if owner is not None:

@@ -26,6 +26,7 @@ from torch import nn
 from trainwell.core.errors import ConfigError
 from trainwell.core.plot_file import PlotFile
 from trainwell.data.task import Task
+from trainwell.interpret._plots import number_text
 from trainwell.interpret._row_losses import row_losses
 from trainwell.interpret.classification import _image_paths, _shown_rows, natural_order
 from trainwell.learner.learner import VALIDATION_SET
@@ -435,7 +436,8 @@ def _rows(count: int) -> str:
 
 
 def _number(value: float, signed: bool = False) -> str:
-    return f"{value:+.4g}" if signed else f"{value:.4g}"
+    """``51,580`` and ``+2,023`` for a house price's errors, ``0.3579`` for a small target's (never ``5.158e+04``)."""
+    return number_text(value, signed)
 
 
 def _r2(actual: np.ndarray, predicted: np.ndarray) -> float:

@@ -1,0 +1,57 @@
+"""Tick labels people read at a glance: ``150k`` and ``2.5M``, ``2,500`` and ``0.25``, never ``1e5`` written beside
+the axis nor ``3.5e+05`` under a tick.
+
+matplotlib's default formatter writes a house price axis (15,000 to 500,001) either in full, ``150000 200000
+250000`` running into one another on a 5-inch plot, or scaled by an offset, ``1e5`` in the corner that every tick
+must be multiplied by. Every plot of values in a target's units (a regression's predictions, residuals, errors)
+goes through :func:`compact_ticks`. matplotlib is imported inside the function, so importing this module is free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+#: Ticks an axis holds at most, so that labels as long as ``-250k`` never touch.
+MAX_TICKS = 6
+
+
+def compact_ticks(axis: Any, sides: str = "xy") -> None:
+    """At most :data:`MAX_TICKS` ticks on each of ``sides`` (``"x"``, ``"y"`` or ``"xy"``) of a matplotlib
+    ``axis``, labelled by :func:`compact_labels`: no offset and no scientific notation whatever the values."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    for side in (axis.xaxis if "x" in sides else None, axis.yaxis if "y" in sides else None):
+        if side is None:
+            continue
+        side.set_major_locator(MaxNLocator(nbins=MAX_TICKS))
+        # Each label is written knowing the axis' other ticks: the decimals that tell neighbours apart.
+        formatter = FuncFormatter(
+            lambda value, _, ticks=side: compact_labels([*ticks.get_ticklocs(), value])[-1]
+        )
+        side.set_major_formatter(formatter)
+
+
+def compact_labels(ticks: Sequence[float]) -> list[str]:
+    """Tick labels for ``ticks``: from 10,000 up in thousands, millions... with the decimals that tell
+    neighbouring ticks apart (``100k 100.5k 101k``); smaller ticks as matplotlib would write them, with
+    thousands separators (``2,500``), and tiny ones in plain decimals (``0.00002``, not ``2e-05``)."""
+    values = np.asarray(ticks, dtype=float)
+    finite = values[np.isfinite(values)]
+    largest = float(np.abs(finite).max()) if len(finite) else 0.0
+    if largest < 1e4:
+        labels = [f"{value:,g}" for value in values]
+        if not any("e" in label for label in labels if label not in ("nan", "inf", "-inf")):
+            return labels
+        # Tiny ticks: the fewest decimals that write each one as it is (up to 12 places).
+        decimals = next(
+            (d for d in range(13) if np.allclose(finite, np.round(finite, d), rtol=1e-6, atol=0)), 12
+        )
+        return [f"{value:.{decimals}f}" if value else "0" for value in values]
+    scale, suffix = next((s, x) for s, x in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")) if largest >= s)
+    scaled = finite / scale
+    # The fewest decimals that write every tick exactly, so neighbours never share a label.
+    decimals = next((d for d in range(3) if np.allclose(scaled, np.round(scaled, d), rtol=0, atol=1e-9)), 3)
+    return [f"{value / scale:.{decimals}f}{suffix}" if value else "0" for value in values]
