@@ -85,9 +85,18 @@ def test_a_folder_of_class_folders_has_no_column_to_group_by(tmp_path: Path) -> 
 
 
 def test_bad_groups_of_a_csv_are_refused_as_a_tables_are(tmp_path: Path) -> None:
-    csv = _patients_csv(tmp_path, n_patients=2)
-    with pytest.raises(DataError, match=r"^groups='patients' is not a column of .*scans\.csv \(did you mean"):
-        evaluate_images(csv, path_col="file", label_col="label", cv=2, groups="patients")
+    import warnings
+
+    csv = _patients_csv(tmp_path, n_patients=2, broken=0)
+    # Refused before any image is decoded: the file that is not an image is never reached, nor said.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(
+            DataError, match=r"^groups='patients' is not a column of .*scans\.csv \(did you mean"
+        ):
+            evaluate_images(csv, path_col="file", label_col="label", cv=2, groups="patients")
+    assert not [w for w in caught if "p0_0.png" in str(w.message)]
+    _patients_csv(tmp_path, n_patients=2)
     with pytest.raises(DataError, match=r"^the rows fall in 2 groups, fewer than the 3 folds of cv=3: "):
         evaluate_images(csv, path_col="file", label_col="label", cv=3, groups="patient")
     lines = csv.read_text(encoding="utf-8").splitlines()

@@ -86,16 +86,50 @@ def read_labelled_images(
     label_delim: str | None = None,
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
-    table: list[Any] | None = None,
 ) -> tuple[np.ndarray, list[Any]]:
     """Every labelled image under a folder (its ``train/`` and ``valid/`` splits pooled; a ``test/`` beside them is
     left out, held out of every choice as ``fit`` holds it; of a folder of IDX files, MNIST's, the ``train-*``
     set, ``t10k-*`` left out alike), or listed in a CSV of paths and labels (``path_col``, ``label_col``;
-    ``label_delim`` for several labels per image; the CSV read in ``encoding``), decoded once.
+    ``label_delim`` for several labels per image; the CSV read in ``encoding``), decoded once."""
+    read = read_image_rows(
+        source,
+        size,
+        path_col=path_col,
+        label_col=label_col,
+        label_delim=label_delim,
+        encoding=encoding,
+        encoding_errors=encoding_errors,
+    )
+    return read.images, read.labels
 
-    ``table``: given a list, a CSV's table as read and a mask of its rows whose images decoded are appended to
-    it (for the CSV's other columns, such as :func:`evaluate_images`' ``groups=``)."""
+
+@dataclass
+class LabelledImages:
+    """Images decoded once, with their labels and, when asked for, their groups (:func:`read_image_rows`)."""
+
+    images: np.ndarray
+    labels: list[Any]
+    #: Each image's group (``groups=``); ``None`` without.
+    groups: np.ndarray | None = None
+
+
+def read_image_rows(
+    source: Path,
+    size: int | None,
+    *,
+    path_col: str | None = None,
+    label_col: str | None = None,
+    label_delim: str | None = None,
+    encoding: str = "utf-8",
+    encoding_errors: str = "strict",
+    groups: str | Sequence[Any] | np.ndarray | None = None,
+) -> LabelledImages:
+    """:func:`read_labelled_images`, with each image's group from ``groups`` (a column of a CSV ``source``, or one
+    value per row of it), refused as a table's are (:func:`~trainwell.evaluate.cv.row_groups`) before any image is
+    decoded; the groups of images that do not decode are left out with them. A folder has no column to group by:
+    its ``groups`` must be ``None`` (:func:`evaluate_images` refuses it in words)."""
     from trainwell.core.errors import ConfigError
+    from trainwell.evaluate.cv import row_groups
     from trainwell.vision.data import (
         _array_split,
         _chosen_size,
@@ -111,7 +145,8 @@ def read_labelled_images(
         array, values = _array_split(*idx["train"], str(source))
         images = _fit_array(array, size, "crop")
         warn_repeated_images(images, None, str(source))
-        return images, values
+        return LabelledImages(images, values)
+    table = None
     if source.is_dir():
         splits = {name: files for name, files in folder_splits(source).items() if name != "test"}
         paths = [path for files in splits.values() for path in files.paths]
@@ -121,7 +156,7 @@ def read_labelled_images(
             raise ConfigError(
                 f"'{source}' is a CSV of images: name its columns with --path-col and --label-col"
             )
-        files, _table = csv_files(
+        files, table = csv_files(
             source,
             path_col,
             label_col,
@@ -130,15 +165,19 @@ def read_labelled_images(
             encoding_errors=encoding_errors,
         )
         paths, labels = files.paths, files.labels
+        # A misspelt column or a row without a group is said before the images are decoded, not after.
+        row_groups(groups, table, np.ones(len(table), dtype=bool), str(source))
     chosen = _chosen_size(size, paths)
     resize = _default_resize(labels, _is_quantity(labels, None))  # a point's x,y: squished, as fit does
     images, kept = decode_images(paths, chosen, probe_images(paths)[1], resize)
     warn_repeated_images(images, [paths[i] for i in kept], str(source))
-    if table is not None and not source.is_dir():
+    group_of_row = None
+    if groups is not None:
+        assert table is not None, "a folder's groups are refused by the caller"
         decoded = np.zeros(len(paths), dtype=bool)
         decoded[kept] = True
-        table.extend([_table, decoded])
-    return images, [labels[i] for i in kept]
+        group_of_row = row_groups(groups, table[decoded].reset_index(drop=True), decoded, str(source))
+    return LabelledImages(images, [labels[i] for i in kept], group_of_row)
 
 
 def thumbnails(images: np.ndarray) -> Any:
@@ -235,7 +274,7 @@ def evaluate_images(
         from trainwell.vision.learner import _resolve_arch
 
         _resolve_arch(arch, (0, 0))
-    read: list[Any] = []  # a CSV's table as read, and a mask of its rows whose images decoded
+    group_of_row = None
     if isinstance(source, str | Path):
         if labels is not None:
             raise ConfigError(
@@ -256,7 +295,7 @@ def evaluate_images(
                     f"{say('path_col')}, {say('label_col')} and {say('groups')} with its columns"
                 )
             )
-        images, labels = read_labelled_images(
+        read = read_image_rows(
             Path(source),
             size,
             path_col=path_col,
@@ -264,8 +303,9 @@ def evaluate_images(
             label_delim=label_delim,
             encoding=encoding,
             encoding_errors=encoding_errors,
-            table=read,
+            groups=groups,
         )
+        images, labels, group_of_row = read.images, read.labels, read.groups
     else:
         from trainwell.vision.data import _array_split, _fit_array, warn_repeated_images
 
@@ -275,12 +315,12 @@ def evaluate_images(
         array, labels = _array_split(source, labels, name)
         images = _fit_array(array, size, "crop")
         warn_repeated_images(images, None, name)
+        group_of_row = _array_groups(groups, len(images), name)
     if _is_quantity(labels, task):  # numbers, some not whole (or task="regression"): a regression
         labels = numeric_labels(labels, name, label_col, label_delim)
         task = "regression"
     resolved = _task(labels, task, label_delim, name, label_col or "label")
     stratified = resolved.kind in ("binary", "multiclass")
-    group_of_row = _image_groups(groups, read, len(images), name)
     splits = fold_indices(
         np.array([str(label) for label in labels]), cv, seed, stratified, keyword="cv", groups=group_of_row
     )
@@ -321,22 +361,16 @@ def evaluate_images(
     )
 
 
-def _image_groups(
-    groups: str | Sequence[Any] | np.ndarray | None, read: list[Any], n_images: int, name: str
+def _array_groups(
+    groups: str | Sequence[Any] | np.ndarray | None, n_images: int, name: str
 ) -> np.ndarray | None:
-    """Each image's group: a column of the CSV, or one value per CSV row (``read``: the CSV's table and a mask of
-    its rows whose images decoded), or per image of an array (``read`` empty); refused as a table's are
-    (:func:`~trainwell.evaluate.cv.row_groups`)."""
+    """Each image's group, of an array of images: one value per image (an array has no columns to name), refused
+    as a table's are (:func:`~trainwell.evaluate.cv.row_groups`)."""
     import pandas as pd
 
     from trainwell.core.errors import DataError
     from trainwell.evaluate.cv import row_groups
 
-    if groups is None:
-        return None
-    if read:
-        table, decoded = read
-        return row_groups(groups, table[decoded].reset_index(drop=True), decoded, name)
     if isinstance(groups, str):
         raise DataError.worded(
             lambda say: (
