@@ -51,7 +51,8 @@ def _number(cell: str) -> float:
 def _check_against_sklearn(
     rows: list[list[str]], classes: list[str], actual: np.ndarray, predicted: np.ndarray
 ) -> None:
-    """Every class's figures and both averages agree with scikit-learn to the 4 digits the page shows."""
+    """Every class's figures and both averages agree with scikit-learn to the 4 digits the page shows, each
+    followed by its 95% interval, which holds it."""
     labels = list(range(len(classes)))
     precision, recall, f1, support = precision_recall_fscore_support(
         actual, predicted, labels=labels, zero_division=np.nan
@@ -61,12 +62,24 @@ def _check_against_sklearn(
         assert int(row[1]) == support[index]
         assert int(row[2]) == int((predicted == index).sum())
         np.testing.assert_allclose(
-            [_number(cell) for cell in row[3:6]], [precision[index], recall[index], f1[index]], rtol=5e-4
+            [_number(cell) for cell in row[3:9:2]], [precision[index], recall[index], f1[index]], rtol=5e-4
         )
+        _check_intervals(row)
     for row, average in zip(rows[len(classes) :], ("macro", "weighted"), strict=True):
         assert row[0].startswith(f"{average} average")
         expected = precision_recall_fscore_support(actual, predicted, average=average, zero_division=0)[:3]
-        np.testing.assert_allclose([_number(cell) for cell in row[3:6]], expected, rtol=5e-4)
+        np.testing.assert_allclose([_number(cell) for cell in row[3:9:2]], expected, rtol=5e-4)
+        _check_intervals(row)
+
+
+def _check_intervals(row: list[str]) -> None:
+    """Each figure of a table row (cells 3, 5, 7) is followed by ``[low, high]`` holding it, or both are blank."""
+    for value, interval in zip(row[3:9:2], row[4:9:2], strict=True):
+        if value == "":
+            assert interval == "", row
+            continue
+        low, high = (float(bound) for bound in interval.strip("[]").split(", "))
+        assert 0 <= low <= float(value) + 5e-4 and float(value) - 5e-4 <= high <= 1, row
 
 
 @pytest.fixture(scope="module")
@@ -111,15 +124,19 @@ def test_binary_and_edge_classes_agree_with_sklearn() -> None:
     predicted = np.array([0, 0, 1, 1, 3, 0, 0, 1, 0, 3])
     rows = _cells(class_section(classes, actual, predicted))
     _check_against_sklearn(rows, classes, actual, predicted)
-    assert rows[2][3] == "" and rows[3][4] == "" and rows[4][3:6] == ["", "", ""]
+    assert rows[2][3:5] == ["", ""] and rows[3][5:7] == ["", ""] and rows[4][3:9] == [""] * 6
+    # Fewer than 20 rows each: noted as too small to judge.
+    assert [row[9] for row in rows[:4]] == ["too few rows to judge"] * 3 + [""]
     # Binary: both classes, the weaker named.
     actual, predicted = np.array([0, 0, 0, 0, 1, 1, 1, 0]), np.array([0, 0, 1, 0, 1, 0, 1, 0])
     section = html.unescape(class_section(["no", "yes"], actual, predicted, unit="image"))
     _check_against_sklearn(_cells(section), ["no", "yes"], actual, predicted)
-    assert (
-        "The weakest class is 'yes': F1 0.6667; it finds 67% of its 3 images and 67% of the 3 images"
-        in section
-    )
+    assert re.search(
+        r"Every class has fewer than 20 images here, too few to judge one against another; the lowest is "
+        r"'yes': F1 0.6667 \(95% interval [0-9.]+ to [0-9.]+\); it finds 67% of its 3 images and 67% of the 3 "
+        r"images",
+        section,
+    ), section
 
 
 def _image_folder(root: Path, per_class: int, seed: int) -> Path:

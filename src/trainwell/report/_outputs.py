@@ -8,6 +8,7 @@ against actual plot. The top-losses tables list what was missed and what was add
 
 from __future__ import annotations
 
+import math
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +22,7 @@ from trainwell.evaluate.explain import share
 from trainwell.metrics import functional
 from trainwell.metrics.targets import target_labels
 from trainwell.report import _html
+from trainwell.report._class_intervals import FIGURES, ClassIntervals, class_figures, class_intervals
 from trainwell.report._plots import predicted_vs_actual_png
 
 #: Probabilities are clipped here before the log, so a confidently wrong decision has a large, finite loss.
@@ -248,76 +250,119 @@ def calibration_png(
         ).read_bytes()
 
 
+#: A class with fewer rows than this is noted as too small to judge: its intervals span much of the scale.
+MIN_JUDGED_ROWS = 20
+
+
 def class_section(
-    classes: Sequence[Any], actual: np.ndarray, predicted: np.ndarray, unit: str = "row"
+    classes: Sequence[Any], actual: np.ndarray, predicted: np.ndarray, unit: str = "row", seed: int = 0
 ) -> str:
     """Per-class precision, recall, F1 and support of a single-label classifier (binary: both classes), in the
-    order the model knows its classes, with the macro and weighted averages and the weakest class named.
+    order the model knows its classes, with the macro and weighted averages and the weakest class named, each
+    figure with its 95% bootstrap interval over rows (``seed`` seeds it), as the metrics are given.
 
     ``actual`` and ``predicted`` are class indices into ``classes`` (the model's decisions, its threshold
     applied). A figure with nothing to divide by (precision of a class never predicted, recall of a class
-    absent from these rows) is left blank; the averages count it as 0 and run over the classes present in
-    the rows or predicted, as scikit-learn's ``classification_report`` does, so the two agree.
+    absent from the rows) is left blank; the averages count it as 0 and run over the classes present in
+    the rows or predicted, as scikit-learn's ``classification_report`` does, so the two agree. A class of fewer
+    than :data:`MIN_JUDGED_ROWS` rows is noted as too small to judge, and not named the weakest.
     """
     count = len(classes)
     actual, predicted = np.asarray(actual, dtype=np.int64), np.asarray(predicted, dtype=np.int64)
     support = np.bincount(actual, minlength=count)[:count]
     given = np.bincount(predicted, minlength=count)[:count]
     hits = np.bincount(actual[actual == predicted], minlength=count)[:count]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        precision = np.where(given > 0, hits / np.maximum(given, 1), np.nan)
-        recall = np.where(support > 0, hits / np.maximum(support, 1), np.nan)
-        f1 = np.where(support + given > 0, 2 * hits / np.maximum(support + given, 1), np.nan)
-    rows: list[tuple[Any, ...]] = [
-        (
-            str(label),
-            int(support[index]),
-            int(given[index]),
-            *map(float, (precision[index], recall[index], f1[index])),
-        )
-        for index, label in enumerate(classes)
-    ]
-    seen = (
-        support + given
-    ) > 0  # classes neither in the rows nor predicted say nothing: left out of averages
-    figures = [np.nan_to_num(values[seen]) for values in (precision, recall, f1)]
+    # Classes neither in the rows nor predicted say nothing: left out of the averages.
+    seen = (support + given) > 0
+    figures = class_figures(hits, given, support, seen)  # each (count + 2,): the classes, macro, weighted
+    bounds = class_intervals(actual, predicted, count, seed=seed) if len(actual) else None
+    small = (support > 0) & (support < MIN_JUDGED_ROWS)
+
+    def cells(position: int) -> list[Any]:
+        """A line's figures, each followed by its interval (blank where no resample defines it)."""
+        line: list[Any] = []
+        for name in FIGURES:
+            low, high = (bounds.low[name][position], bounds.high[name][position]) if bounds else (np.nan,) * 2
+            line += [float(figures[name][position]), _interval_cell(low, high)]
+        return line
+
+    rows: list[tuple[Any, ...]] = []
+    for index, label in enumerate(classes):
+        note = [f"too few {unit}s to judge" if small[index] else ""] if small.any() else []
+        rows.append((str(label), int(support[index]), int(given[index]), *cells(index), *note))
     if seen.any():
-        macro = [float(values.mean()) for values in figures]
-        weights = support[seen] / max(int(support.sum()), 1)
-        weighted = [float((values * weights).sum()) for values in figures]
         total = (int(support.sum()), int(given.sum()))
-        rows.append(("macro average", *total, *macro))
-        rows.append((f"weighted average (by {unit}s)", *total, *weighted))
-    body = [_html.paragraph(_weakest_class(rows[:count], unit))]
+        blank = [""] if small.any() else []
+        rows.append(("macro average", *total, *cells(count), *blank))
+        rows.append((f"weighted average (by {unit}s)", *total, *cells(count + 1), *blank))
+    body = [_html.paragraph(_weakest_class(classes, support, given, figures, bounds, unit))]
     body.append(
         _html.paragraph(
             f"Per class, in the model's order: support ({unit}s of that class), {unit}s the model gives it to, precision "
             f"(share of the model's answers of that class that are right), recall (share of the class's {unit}s "
-            "found) and F1 (their harmonic mean). A figure with nothing to divide by is blank; the macro average "
-            "weighs each class alike and the weighted one by its "
-            f"{unit}s, both over the classes present or predicted, a blank counted as 0 (as scikit-learn's "
-            "classification_report).",
+            "found) and F1 (their harmonic mean), each with its 95% interval, a percentile bootstrap over "
+            f"{unit}s. A figure with nothing to divide by is blank; the macro average weighs each class alike "
+            f"and the weighted one by its {unit}s, both over the classes present or predicted, a blank counted "
+            f"as 0 (as scikit-learn's classification_report). A class of fewer than {MIN_JUDGED_ROWS} {unit}s is "
+            "too small to judge: its intervals span much of the scale.",
             note=True,
         )
     )
-    body.append(_html.table(["class", "support", "predicted", "precision", "recall", "F1"], rows))
+    header = ["class", "support", "predicted"]
+    for name in ("precision", "recall", "F1"):
+        header += [name, "95% interval"]
+    body.append(_html.table([*header, *(["note"] if small.any() else [])], rows))
     return _html.section("classes", "Per-class quality", body)
 
 
-def _weakest_class(rows: Sequence[tuple[Any, ...]], unit: str) -> str:
-    """One sentence naming the class with the lowest F1 among those present in the rows (first in the model's
-    order on a tie)."""
-    present = [row for row in rows if row[1] > 0]
+def _interval_cell(low: float, high: float) -> str:
+    return _html.interval(low, high) if math.isfinite(low) and math.isfinite(high) else ""
+
+
+def _weakest_class(
+    classes: Sequence[Any],
+    support: np.ndarray,
+    given: np.ndarray,
+    figures: dict[str, np.ndarray],
+    bounds: ClassIntervals | None,
+    unit: str,
+) -> str:
+    """Sentences naming the class with the lowest F1 among those of at least :data:`MIN_JUDGED_ROWS` rows (first
+    in the model's order on a tie), with its interval, and the classes too small to judge."""
+    present = [index for index in range(len(classes)) if support[index] > 0]
     if not present:
         return f"No class of the model is present in these {unit}s."
-    name, support, given, precision, recall, f1 = min(present, key=lambda row: row[5])
+    judged = [index for index in present if support[index] >= MIN_JUDGED_ROWS]
+    small = [index for index in present if support[index] < MIN_JUDGED_ROWS]
+    index = min(judged or present, key=lambda position: figures["f1"][position])
+    name, f1 = str(classes[index]), float(figures["f1"][index])
     if len(present) == 1:
         lead = f"Only '{name}' is present in these {unit}s"
-    else:
+    elif judged:
         lead = f"The weakest class is '{name}'"
-    found = f"it finds {share(recall)} of its {support:,} {unit}s"
-    if given == 0:
+    else:
+        lead = (
+            f"Every class has fewer than {MIN_JUDGED_ROWS} {unit}s here, too few to judge one against another; "
+            f"the lowest is '{name}'"
+        )
+    low, high = (bounds.low["f1"][index], bounds.high["f1"][index]) if bounds else (math.nan, math.nan)
+    spread = (
+        f" (95% interval {_html.format_value(float(low))} to {_html.format_value(float(high))})"
+        if math.isfinite(low) and math.isfinite(high)
+        else ""
+    )
+    found = f"it finds {share(float(figures['recall'][index]))} of its {int(support[index]):,} {unit}s"
+    if given[index] == 0:
         right = "and never gives it"
     else:
-        right = f"and {share(precision)} of the {given:,} {unit}s it calls '{name}' are right"
-    return f"{lead}: F1 {_html.format_value(f1)}; {found} {right}."
+        precision = share(float(figures["precision"][index]))
+        right = f"and {precision} of the {int(given[index]):,} {unit}s it calls '{name}' are right"
+    sentence = f"{lead}: F1 {_html.format_value(f1)}{spread}; {found} {right}."
+    if judged and small:
+        listed = ", ".join(
+            f"'{classes[i]}' ({int(support[i]):,} {unit}s, F1 {_html.format_value(float(figures['f1'][i]))})"
+            for i in small[:10]
+        )
+        more = f" and {len(small) - 10} more" if len(small) > 10 else ""
+        sentence += f" Too few {unit}s to judge (under {MIN_JUDGED_ROWS}): {listed}{more}."
+    return sentence

@@ -244,7 +244,7 @@ def build_report(
     elif task.kind == "regression":
         sections.append(_regression_section(probabilities, targets))
     else:
-        sections.extend(_classification_sections(_interpretation(task, probabilities, targets)))
+        sections.extend(_classification_sections(_interpretation(task, probabilities, targets), seed=seed))
     sections.append(_top_losses_section(task, probabilities, targets, frame, predictor.input_names, top_k))
     sections.append(_importance_section(predictor, frame, targets, seed))
     intro = [
@@ -543,11 +543,15 @@ def judged_sections(
     elif task.kind == "regression":
         sections.append(_regression_section(probabilities, targets, unit=f"{unit}s"))
     else:
-        sections.extend(_classification_sections(_interpretation(task, probabilities, targets), unit=unit))
+        sections.extend(
+            _classification_sections(_interpretation(task, probabilities, targets), unit=unit, seed=seed)
+        )
     return sections
 
 
-def _classification_sections(interpretation: ClassificationInterpretation, unit: str = "row") -> list[str]:
+def _classification_sections(
+    interpretation: ClassificationInterpretation, unit: str = "row", seed: int = 0
+) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="trainwell-report-") as scratch:
         confusion = interpretation.plot_confusion_matrix(Path(scratch) / "confusion.png").read_bytes()
         calibration = interpretation.plot_calibration(Path(scratch) / "calibration.png").read_bytes()
@@ -575,7 +579,7 @@ def _classification_sections(interpretation: ClassificationInterpretation, unit:
             [_html.image(confusion, "confusion matrix"), "<h3>Most confused pairs</h3>", *confused],
         ),
         _outputs.class_section(
-            interpretation.task.classes, interpretation.actual, interpretation.predicted, unit=unit
+            interpretation.task.classes, interpretation.actual, interpretation.predicted, unit=unit, seed=seed
         ),
         _html.section(
             "calibration",
