@@ -17,8 +17,8 @@ def _fit_trees_with_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, speed
     from typer.testing import CliRunner
 
     import trainwell.cli._training as training
+    import trainwell.learner.one_step as one_step
     import trainwell.learner.run_files as run_files
-    import trainwell.tabular.pipeline as pipeline
     from trainwell.cli.app import app
 
     binary_table(n_rows=400).to_csv(tmp_path / "table.csv", index=False)
@@ -28,7 +28,7 @@ def _fit_trees_with_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, speed
     def clock() -> float:
         return base + (real() - base) * speed
 
-    for module in (training, run_files, pipeline):
+    for module in (training, run_files, one_step):
         monkeypatch.setattr(module, "monotonic", clock)
     table, test = str(tmp_path / "table.csv"), str(tmp_path / "test.csv")
     done = CliRunner().invoke(

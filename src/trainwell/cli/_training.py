@@ -136,35 +136,42 @@ class CommandTime:
 
     def __init__(self) -> None:
         self.started = monotonic()
-        self.budget: Any = None
-        self.learn: Any = None
-        self.in_one_step = False  # boosted trees': their budget saw no fit (:meth:`keep_trees`)
+        self.keeper: Any = None  # the BudgetKeeper that :meth:`callback` made (the training stack's import)
+
+    @property
+    def budget(self) -> Any:
+        """The budget the command's training kept to (``None``: none seen yet)."""
+        return None if self.keeper is None else self.keeper.budget
+
+    @property
+    def learn(self) -> Any:
+        """The learner trained under :attr:`budget`."""
+        return None if self.keeper is None else self.keeper.learn
+
+    @property
+    def in_one_step(self) -> bool:
+        """The model was fitted in one step (boosted trees, EASE): its budget saw no fit, and still bounded it."""
+        return self.keeper is not None and self.keeper.one_step
 
     def callback(self) -> Callback:
-        """A callback that keeps the fit's budget once it ends (every fit of the command: the last one counts)."""
-        from trainwell.learner.events import Callback
+        """A callback that keeps the fit's budget once it ends (every fit of the command: the last one counts),
+        and the budget a pipeline counted a model fitted in one step on, which it hands over
+        (:func:`trainwell.learner.one_step.hand_over`)."""
+        from trainwell.learner.one_step import BudgetKeeper
 
-        command = self
-
-        class KeepsTheBudget(Callback):
-            """Keeps the time budget a fit ran under, for the command's closing line on its whole time."""
-
-            order = 40  # after TimeBudget's after_fit, which sets learn.time_budget
-
-            def after_fit(self, learn: Any) -> None:
-                if getattr(learn, "time_budget", None) is not None:
-                    command.budget, command.learn = learn.time_budget, learn
-
-        return KeepsTheBudget()
+        if self.keeper is None:
+            self.keeper = BudgetKeeper()
+        return self.keeper
 
     def keep_trees(self, run: Any) -> None:
-        """Keep the budget of a run whose boosted trees were fitted in one step, which no budgeted fit timed (so
-        :meth:`callback` saw none): the pipeline counted their time on it (``budget.used``, from the call's start)
-        and the scoring and writing after (``budget.after``). A budget kept from a fit (the MLP's, the trees kept
-        after it) stays."""
+        """Keep the budget of a run whose model was fitted in one step, which no budgeted fit timed, where the
+        pipeline did not hand it over to :meth:`callback`'s keeper: the pipeline counted the step's time on it
+        (``budget.used``, from the call's start) and the scoring and writing after (``budget.after``). A budget
+        kept from a fit (the MLP's, the trees kept after it) stays."""
         budget = getattr(run, "budget", None)
-        if self.budget is None and budget is not None and getattr(run.learn.model, "closed_form", False):
-            self.budget, self.learn, self.in_one_step = budget, run.learn, True
+        if budget is not None and getattr(run.learn.model, "closed_form", False):
+            self.callback()
+            self.keeper.keep_one_step(budget, run.learn)
 
     def line(self, test_count: str = "") -> str | None:
         """``"the command took 1m 34s: 1m training (--time), 31s scoring the test set (10,000 images), 3s

@@ -19,7 +19,8 @@ from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.distributed import maybe_distribute
 from trainwell.learner.events import Callback
-from trainwell.learner.run_files import FitRun, check_fit_settings, score_test_set, write_run
+from trainwell.learner.one_step import OneStepStart, hand_over, score_and_write
+from trainwell.learner.run_files import FitRun, check_fit_settings
 from trainwell.metrics.function import MetricLike
 
 MIN_EPOCHS, MAX_EPOCHS, MIN_STEPS = 5, 30, 500
@@ -69,7 +70,9 @@ def fit_ratings(
     MovieLens (the learning-rate finder reads a sparse embedding model poorly); epochs follow the table's size.
     With ``time_budget`` (seconds, or ``"10m"``...: :class:`~trainwell.callbacks.TimeBudget`), training ends
     within that time of the call (writing ``out`` and scoring a test set come after, in seconds), the epochs cut
-    and the schedule fitted to what fits (``ease``, solved in closed form, has no epochs to cut). ``metrics``
+    and the schedule fitted to what fits (``ease``, solved in closed form, has no epochs to cut: its time is
+    counted on the budget all the same, from the call's start, for ``fit --time``'s line on the command's time).
+    ``metrics``
     (names, functions ``fn(preds, targets) -> float`` or Metric objects, as for :class:`~trainwell.learner.Learner`): ``None`` reports the task's defaults (ROC AUC
     for implicit feedback), ``[]`` none. ``callbacks`` run in the training fit only, e.g. a
     :class:`~trainwell.callbacks.Checkpoint`; ``resume_from`` names a checkpoint one wrote in the same call,
@@ -82,6 +85,9 @@ def fit_ratings(
         raise ConfigError(f"rating={rating!r} and target={target!r} name the same thing: pass one of them")
     rating = rating if rating is not None else target
     budget = start_budget(time_budget)
+    began = OneStepStart(
+        budget
+    )  # ease is solved in one step: counted on the budget from here, reading included
     seed_everything(seed)
     if item_names is None and isinstance(source, str | Path):  # MovieLens' folder: its u.item names the films
         from trainwell.collab.names import folder_item_names
@@ -111,11 +117,16 @@ def fit_ratings(
         n_epochs = epochs or default_epochs(len(data.train), implicit)  # type: ignore[arg-type]
         fit_callbacks = [*([budget] if budget else []), *callbacks]
         learn.fit_one_cycle(n_epochs, lr, callbacks=fit_callbacks, resume_from=resume_from)
-    score_test_set(learn)  # test= (--test): scored once, after training
+    one_step = bool(getattr(learn.model, "closed_form", False))
+    if one_step:
+        began.count()
     extra = None
     if item_names:
         from trainwell.collab.names import ITEM_NAMES_FILE, names_file
 
         extra = {ITEM_NAMES_FILE: names_file(dict(item_names))}
-    model_dir = write_run(learn, Path(out), None, extra) if out is not None else None
+    # test= (--test): scored once, after training; under a budget, the time of each is counted on it
+    model_dir = score_and_write(learn, out, None, budget, extra)
+    if one_step:
+        hand_over(callbacks, budget, learn)  # the command's closing line on its whole time (no fit handed it)
     return RatingsRun(learn, data, lr, model_dir, budget=budget)

@@ -9,7 +9,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from time import monotonic
 from typing import Any
 
 import pandas as pd
@@ -23,7 +22,8 @@ from trainwell.distributed import broadcast_value, maybe_distribute
 from trainwell.learner.events import Callback
 from trainwell.learner.label_thresholds import choose_label_thresholds
 from trainwell.learner.lr_find import KeptSweep, LRFindResult
-from trainwell.learner.run_files import FitRun, check_fit_settings, score_test_set, write_run
+from trainwell.learner.one_step import OneStepStart, hand_over, score_and_write
+from trainwell.learner.run_files import FitRun, check_fit_settings
 from trainwell.metrics.function import MetricLike
 from trainwell.tabular.data import tabular_data
 from trainwell.tabular.learner import GBDT_NAMES, MLP_NAMES, tabular_learner
@@ -170,7 +170,7 @@ def fit_table(
 
     check_passed_keywords(fit_table, data_kwargs, tabular_data)
     budget = start_budget(time_budget)
-    began = _BudgetStart(budget)
+    began = OneStepStart(budget)
     seed_everything(seed)
     data = tabular_data(source, target, seed=seed, **data_kwargs)
     if trees:
@@ -188,7 +188,7 @@ def fit_table(
         learn.fit(
             1
         )  # fitted when built, in seconds: one pass that validates (a --time budget has nothing to cut)
-        return _trees_run(learn, data, out, seed, progress, tune_thresholds, began)
+        return _trees_run(learn, data, out, seed, progress, tune_thresholds, began, callbacks)
     rival = None  # arch="auto": boosted trees, fitted first (seconds), kept if they beat the MLP
     if arch == "auto" and epochs is None and lr is None and trees_apply(data):  # epochs, lr: the MLP's
         rival = tabular_learner(
@@ -204,7 +204,7 @@ def fit_table(
         # Nothing left for the MLP (a short --time on a large table, or a choice inside evaluate's fold share): the
         # trees are a trained model, kept, where the MLP's fit would refuse as spent before training began.
         if budget is not None and budget.remaining <= 0:
-            return _trees_kept(rival, data, out, seed, progress, tune_thresholds, began)
+            return _trees_kept(rival, data, out, seed, progress, tune_thresholds, began, callbacks)
         seed_everything(seed)  # the MLP starts where it would have without the trees
     learn = maybe_distribute(tabular_learner(data, arch=MLP_NAMES.get(arch, "tabular_mlp"), metrics=metrics,
                                              progress=progress, **(learner_kwargs or {})))  # fmt: skip
@@ -229,7 +229,7 @@ def fit_table(
         # --time 60s on California housing: a fold's choice had 3 s): the trees are kept, as above.
         if rival is None or budget is None:
             raise
-        return _trees_kept(rival, data, out, seed, progress, tune_thresholds, began)
+        return _trees_kept(rival, data, out, seed, progress, tune_thresholds, began, callbacks)
     finder = sweep.result
     compared = None
     if rival is not None:
@@ -242,7 +242,7 @@ def fit_table(
             )
         learn.compared = compared  # kept in the model directory: what the choice was made on
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
-    model_dir = _score_and_write(learn, out, finder, budget)
+    model_dir = score_and_write(learn, out, finder, budget)
     chosen = "gbdt" if learn is rival else "tabular_mlp"
     return TableRun(learn, data, lr, model_dir, thresholds=thresholds, budget=budget, lr_find=finder,
                     compared=compared, arch=chosen)  # fmt: skip
@@ -255,7 +255,8 @@ def _trees_kept(
     seed: int,
     progress: bool,
     tune_thresholds: bool,
-    began: _BudgetStart,
+    began: OneStepStart,
+    callbacks: Sequence[Callback],
 ) -> TableRun:
     """The run of ``arch="auto"``'s boosted trees when the budget was spent before the MLP could train, said in a
     warning: they are a trained model, where the MLP's fit would refuse as spent before training began."""
@@ -265,7 +266,7 @@ def _trees_kept(
         "boosted trees before the MLP could train, so the trees are kept without being compared with it; "
         "give more time (--time, Python: time_budget=) to compare them"
     )
-    return _trees_run(rival, data, out, seed, progress, tune_thresholds, began)
+    return _trees_run(rival, data, out, seed, progress, tune_thresholds, began, callbacks)
 
 
 def _trees_run(
@@ -275,67 +276,18 @@ def _trees_run(
     seed: int,
     progress: bool,
     tune_thresholds: bool,
-    began: _BudgetStart,
+    began: OneStepStart,
+    callbacks: Sequence[Callback],
 ) -> TableRun:
     """The run of fitted boosted trees: thresholds chosen, the test set scored, the model directory written."""
-    began.count_trees()
+    began.count()
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
-    model_dir = _score_and_write(learn, out, None, began.budget)
+    model_dir = score_and_write(learn, out, None, began.budget)
+    hand_over(
+        callbacks, began.budget, learn
+    )  # the command's closing line on its whole time (no fit handed it)
     rate = float(getattr(learn.model, "settings", {}).get("learning_rate", 0.1))  # the boosting shrinkage
     return TableRun(learn, data, rate, model_dir, thresholds=thresholds, budget=began.budget, arch="gbdt")
-
-
-@dataclass
-class _BudgetStart:
-    """A call's started budget (or ``None``), and what it had used and its clock as the call began.
-
-    Boosted trees are fitted in one step that no budgeted fit times (a TimeBudget in their fit would refuse a fit
-    whose budget the trees had spent as "spent before training began", and would plan batches they do not have):
-    :meth:`count_trees` counts their time as an MLP's fit counts its own, from the call's start, reading the data
-    included, so that ``fit --time``'s closing line can say what the training took beside the rest.
-    """
-
-    budget: TimeBudget | None
-    used: float = 0.0
-    clock: float = 0.0
-
-    def __post_init__(self) -> None:
-        if self.budget is not None:
-            self.used, self.clock = self.budget.used, self.budget.clock()
-
-    def count_trees(self) -> None:
-        """Count the time from the call's start to now as the budget's used time (trees fitted and validated)."""
-        if self.budget is not None:
-            self.budget.used = self.used + self.budget.clock() - self.clock
-
-
-def _score_and_write(
-    learn: Any, out: str | Path | None, finder: LRFindResult | None, budget: TimeBudget | None
-) -> Path | None:
-    """Score the test set once and write the model directory (when ``out`` is given).
-
-    A fit under ``budget`` counts the time of each on it (``TimeBudget.after``, by
-    :func:`~trainwell.learner.run_files.count_after_training`); boosted trees ran no budgeted fit, so their
-    scoring and writing are counted here, for ``fit --time``'s closing line on where the command's time went.
-    """
-    by_hand = budget is not None and getattr(learn, "time_budget", None) is not budget
-    started = monotonic()
-    score_test_set(learn)
-    if by_hand and getattr(learn.data, "test", None) is not None:
-        _count_after(budget, "test", started)
-    started = monotonic()
-    model_dir = write_run(learn, Path(out), finder) if out is not None else None
-    if by_hand and out is not None:
-        _count_after(budget, "write", started)
-    return model_dir
-
-
-def _count_after(budget: Any, what: str, started: float) -> None:
-    """Add the seconds since ``started`` (:func:`time.monotonic`) to ``budget.after[what]``, as
-    :func:`~trainwell.learner.run_files.count_after_training` adds a budgeted fit's."""
-    now = monotonic()
-    budget.after[what] = budget.after.get(what, 0.0) + now - started
-    budget.after_ended = now
 
 
 def _resumed_lr(checkpoint: str | Path) -> float | None:

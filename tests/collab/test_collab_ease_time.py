@@ -1,0 +1,81 @@
+"""``fit --arch ease --time``: EASE is solved in one step that no budgeted fit times, and the command's closing
+line on its whole time still says where it went when it runs clearly past the budget, as a network's fit does."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from test_collab_implicit import grouped_interactions
+
+
+def _fit_ease_with_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, speed: float) -> str:
+    """``fit --implicit --arch ease --time 2s`` on small interactions, the command's clock (and those that time
+    the writing) running ``speed`` times as fast as the wall's."""
+    from typer.testing import CliRunner
+
+    import trainwell.cli._training as training
+    import trainwell.learner.one_step as one_step
+    import trainwell.learner.run_files as run_files
+    from trainwell.cli.app import app
+
+    table = tmp_path / "interactions.csv"
+    grouped_interactions().to_csv(table, index=False)
+    real, base = time.monotonic, time.monotonic()
+
+    def clock() -> float:
+        return base + (real() - base) * speed
+
+    for module in (training, run_files, one_step):
+        monkeypatch.setattr(module, "monotonic", clock)
+    done = CliRunner().invoke(
+        app,
+        ["fit", str(table), "--user", "user", "--item", "item", "--implicit", "--arch", "ease", "--time", "2s",
+         "--out", str(tmp_path / "m")],
+        env={"COLUMNS": "300"},
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "ease: fitted in closed form on" in done.output
+    return done.output
+
+
+def test_ease_past_its_budget_says_where_the_command_time_went(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    said = _fit_ease_with_clock(tmp_path, monkeypatch, speed=100.0)
+    last = said.strip().splitlines()[-1]
+    found = re.fullmatch(
+        r"the command took (\S+( \S+)?): \S+( \S+)? training \(--time\), (\S+( \S+)?) writing the model"
+        r"(, \S+( \S+)? reporting the results)?(, \S+( \S+)? starting up and the rest)?",
+        last,
+    )
+    assert found, said
+
+
+def test_ease_within_its_budget_says_nothing_more(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    said = _fit_ease_with_clock(tmp_path, monkeypatch, speed=0.01)
+    assert "the command took" not in said, said
+
+
+def test_fit_ratings_counts_ease_on_the_budget_and_hands_it_over() -> None:
+    """The Python call keeps on its budget what EASE took and what the writing took after, without the model
+    directory claiming a budget use; a BudgetKeeper among its callbacks is handed that budget."""
+    from trainwell import fit_ratings
+    from trainwell.callbacks import TimeBudget
+    from trainwell.learner.one_step import BudgetKeeper
+
+    budget, keeper = TimeBudget("10m"), BudgetKeeper()
+    run = fit_ratings(
+        grouped_interactions(),
+        arch="ease",
+        time_budget=budget,
+        out="model",
+        progress=False,
+        callbacks=[keeper],
+    )
+    assert run.budget is budget and run.learn.time_budget is None
+    assert budget.used > 0 and not budget.fits
+    assert set(budget.after) == {"write"} and budget.after_ended is not None
+    assert keeper.budget is budget and keeper.learn is run.learn and keeper.one_step
