@@ -88,3 +88,41 @@ def test_a_pass_cut_short_keeps_nothing(tmp_path: Path) -> None:
         root, arch="simple_cnn", epochs=1, batch_size=8, progress=False, callbacks=[StopAfterOneBatch()]
     )
     assert kept_validation_predictions(run.learn) is None
+
+
+def test_a_multilabel_fit_chooses_its_thresholds_and_shows_its_table_without_scoring_again(
+    tmp_path: Path,
+) -> None:
+    from trainwell.learner.events import Callback
+
+    class CountsForwardsAfterTheFit(Callback):
+        """Counts the model's forward calls from the end of the training on (the thresholds, the table)."""
+
+        order = 50
+
+        def __init__(self) -> None:
+            self.calls: list[int] = []
+
+        def after_fit(self, learn: Any) -> None:
+            self.calls = _counting_forwards(learn.model)
+
+    root = make_image_folder(tmp_path / "imgs", per_class=12, size=12)
+    rows = ["path,tags"]
+    for index, path in enumerate(sorted(root.rglob("*.png"))):
+        rows.append(f"{path.relative_to(tmp_path)},{path.parent.name}{';noisy' if index % 3 == 0 else ''}")
+    csv = tmp_path / "labels.csv"
+    csv.write_text("\n".join(rows) + "\n")
+    run = fit_images(
+        csv,
+        path_col="path",
+        label_col="tags",
+        label_delim=";",
+        arch="simple_cnn",
+        epochs=1,
+        progress=False,
+        callbacks=[counter := CountsForwardsAfterTheFit()],
+    )
+    assert run.thresholds is not None and len(run.thresholds.thresholds) == 3
+    show_metrics(run.learn, console := Console(file=io.StringIO(), width=200), run.thresholds)
+    assert counter.calls == []  # before, two passes: the thresholds' and the table's
+    assert "f1_tuned" in console.file.getvalue()

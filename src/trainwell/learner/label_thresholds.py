@@ -108,7 +108,9 @@ def tune_label_thresholds(learn: Any, *, seed: int = 0) -> ThresholdSummary | No
     task = learn.task
     if task.kind != "multilabel" or learn.data.valid is None:
         return None
-    probabilities, targets = learn.get_preds()
+    from trainwell.learner.kept_predictions import validation_predictions
+
+    probabilities, targets = validation_predictions(learn)  # the fit's last pass's, when it kept them
     if targets is None or not len(probabilities):
         return None
     probabilities, targets = probabilities.float().cpu(), targets.float().cpu()
