@@ -100,5 +100,31 @@ def test_the_top_losses_table_and_the_description_write_prices_in_full() -> None
 def test_tick_labels_are_plain_at_every_scale() -> None:
     assert compact_labels([0, 2500, 5000, 7500]) == ["0", "2,500", "5,000", "7,500"]
     assert compact_labels([-300_000, 0, 300_000]) == ["-300k", "0", "300k"]
-    assert compact_labels([0, 1e-5, 2e-5, 3e-5]) == ["0", "0.00001", "0.00002", "0.00003"]
-    assert compact_labels([0.5, 1.0, 1.5]) == ["0.5", "1", "1.5"]
+    assert compact_labels([0, 1e-5, 2e-5, 3e-5]) == ["0.00000", "0.00001", "0.00002", "0.00003"]
+    assert compact_labels([0.74, 0.76, 0.78, 0.8]) == [
+        "0.74",
+        "0.76",
+        "0.78",
+        "0.80",
+    ]  # as many decimals each
+    assert compact_labels([-0.0, 0.5, 1.0]) == ["0.0", "0.5", "1.0"]
+
+
+def test_the_training_curves_of_a_price_model_have_no_offset(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # California housing's curves: a loss of 2e10 (squared dollars) drawn with "1e10" in the corner.
+    from trainwell.learner import plots
+
+    drawn: list[Any] = []
+    monkeypatch.setattr(plots, "_save", lambda figure, path: drawn.append(figure) or path)
+    history = [
+        {"fit": 1, "epoch": epoch, "train_loss": loss, "valid_loss": loss * 0.8, "rmse": rmse, "r2": r2}
+        for epoch, (loss, rmse, r2) in enumerate([(5.4e9, 59_400.0, 0.74), (3.3e9, 51_600.0, 0.81)])
+    ]
+    plots.plot_history(
+        history, [0.001] * 8, [1.9e10, 9e9, 6e9, 5e9, 4e9, 3.5e9, 3e9, 2.6e9], tmp_path / "c.png"
+    )
+    for title, _, y, offsets in _drawn(drawn[0])[:3]:  # the loss, the RMSE and the R²
+        assert offsets == ["", ""] and not [label for label in y if SCIENTIFIC.search(label)], (title, y)
+        assert all(len(label) <= 5 for label in y), (title, y)

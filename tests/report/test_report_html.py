@@ -307,9 +307,9 @@ def test_predicted_against_actual_labels_large_values_compactly() -> None:
     assert compact_labels([0, 50_000, 100_000, 150_000]) == ["0", "50k", "100k", "150k"]
     assert compact_labels([100_000, 100_500, 101_000]) == ["100.0k", "100.5k", "101.0k"]  # told apart
     assert compact_labels([1e6, 2.5e6]) == ["1.0M", "2.5M"] and compact_labels([0, 0.5, 1]) == [
-        "0",
+        "0.0",
         "0.5",
-        "1",
+        "1.0",
     ]
     figure = Figure(figsize=(5, 5))
     axis = figure.add_subplot()

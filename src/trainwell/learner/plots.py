@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trainwell.core.plot_file import PlotFile, save_png, warn_if_replacing
+from trainwell.core.ticks import compact_ticks
 from trainwell.metrics.targets import split_target_key
 
 if TYPE_CHECKING:
@@ -246,6 +247,8 @@ def plot_history(
     lr_axis.set_title("Learning rate")
     for axis in axes:
         axis.grid(alpha=0.3)
+    for axis in [loss_axis, *metric_axes]:  # a house price's loss and RMSE: 20G and 60k, not a 1e10 offset
+        compact_ticks(axis, sides="y", place=False)
     warn_if_replacing(path, owner=history, default_name="curves.png", what="training curves", of="learner")
     return _save(figure, path)
 
