@@ -119,3 +119,21 @@ def duration_option(value: str | None, option: str) -> float | None:
     from trainwell.core.duration import parse_duration
 
     return None if value is None else parse_duration(value, option)
+
+
+def version_line() -> str:
+    """``trainwell X.Y.Z (torch A.B.C, Python D.E.F)``: what ``trainwell --version`` prints.
+
+    torch's version is read from its installed package's metadata, not by importing it: the line comes in a
+    fraction of a second, and it names the torch that an import would load (``importlib.metadata`` reads the
+    same site-packages)."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    import trainwell
+
+    try:
+        torch = f"torch {version('torch')}"
+    except PackageNotFoundError:
+        torch = "torch not installed"
+    return f"trainwell {trainwell.__version__} ({torch}, Python {platform.python_version()})"

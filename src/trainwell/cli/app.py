@@ -41,6 +41,32 @@ app = typer.Typer(
 )
 
 
+def _show_version(asked: bool) -> None:
+    """``--version``: print the versions and stop before any command runs (eager, so ``trainwell --version fit``
+    needs no fit options either)."""
+    if asked:
+        from trainwell.cli._early import version_line
+
+        out_console.print(version_line(), highlight=False, markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            is_eager=True,
+            callback=_show_version,
+            help="Print trainwell's version, torch's and Python's, and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Options of ``trainwell`` itself, before the command."""
+
+
 app.command()(fit)
 
 
