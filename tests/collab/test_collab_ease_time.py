@@ -79,3 +79,17 @@ def test_fit_ratings_counts_ease_on_the_budget_and_hands_it_over() -> None:
     assert budget.used > 0 and not budget.fits
     assert set(budget.after) == {"write"} and budget.after_ended is not None
     assert keeper.budget is budget and keeper.learn is run.learn and keeper.one_step
+
+
+def test_evaluate_keeps_the_ease_folds_time_under_a_budget() -> None:
+    """``evaluate --arch ease --time``: what each fold's EASE took beside its share is said (it said nothing)."""
+    from trainwell.collab.evaluation import evaluate_ratings
+
+    evaluation = evaluate_ratings(
+        grouped_interactions(), implicit=True, cv=2, arch="ease", baselines=False, time_budget="10m"
+    )
+    assert evaluation.budgets == []
+    assert [(fold.fold, fold.arch) for fold in evaluation.one_step] == [(0, "ease"), (1, "ease")]
+    assert "time budget: EASE fit each fold in one step, which --time does not cut: 2 folds in " in " ".join(
+        str(evaluation).split()
+    )

@@ -330,15 +330,23 @@ def test_evaluate_time_counts_the_folds_not_the_choices(tmp_path: Path) -> None:
     # it, and the MLP then won a fold): the count of folds is what is checked.
     chosen = re.search(r"trainwell here is .+? in (\d) of (\d) folds", said)
     assert chosen is not None and chosen[2] == "3", said
+    trees = re.search(r"boosted trees in (\d) of 3 folds", said)
+    n_trees = int(trees[1]) if trees else 0
     # The inner choices are not folds (they were counted as such: "each of the 6 folds"); trees have nothing to cut,
-    # so a budget line counts only the folds whose choice was the MLP.
+    # so a budget line counts only the folds whose choice was the MLP, and says what the trees' folds took.
     assert "of the 6" not in said
-    if chosen[1] == "3":  # trees in every fold
+    one_step = "fit {} in one step, which --time does not cut: "
+    if n_trees == 3:  # trees in every fold: what they took, said plainly (it said nothing of time)
         assert "trained within" not in said
+        assert re.search(
+            r"time budget: boosted trees " + one_step.format("each fold") + r"3 folds in \S+, against", said
+        )
     else:  # "cut 1 of the 1 folds short" in a 3-fold run read as a wrong sum: the count says which folds
-        n = 3 - int(chosen[1])
-        planned = f"{n} fold{'s' if n != 1 else ''} trained by epochs (the other {3 - n} in one step)"
-        assert f" of the {planned} short" in said, said
+        n = 3 - n_trees
+        assert f" of the {n} fold{'s' if n != 1 else ''} trained by epochs short" in said, said
+        if n_trees:
+            other = f"the other {n_trees} fold{'s' if n_trees != 1 else ''}"
+            assert "; boosted trees " + one_step.format(other) in said, said
 
 
 def test_a_learner_of_trees_says_that_epochs_and_rates_change_nothing() -> None:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from trainwell.data.task import Task
     from trainwell.evaluate import CVResult
-    from trainwell.evaluate.evaluation import Evaluation
+    from trainwell.evaluate.evaluation import Evaluation, OneStepFold
 
 
 @dataclass(frozen=True)
@@ -165,17 +165,21 @@ class ImplicitFold:
     #: The model and its settings, as :func:`~trainwell.collab.fit_ratings` takes them.
     settings: FitSettings = field(default_factory=FitSettings)
     #: The fields it appends to once per fold, gathered from every process under torchrun (evaluate.spread).
-    per_fold: ClassVar[tuple[str, ...]] = ("lrs", "baselines", "ranked", "archs")
+    per_fold: ClassVar[tuple[str, ...]] = ("lrs", "baselines", "ranked", "archs", "one_step")
     lrs: list[float] = field(default_factory=list)
     #: The architecture each fold's learner built.
     archs: list[str] = field(default_factory=list)
     baselines: dict[str, list[dict[str, float]]] = field(default_factory=dict)
     #: Users each fold ranked: its held-out ones, less those whose item (or who) its training rows never saw.
     ranked: list[int] = field(default_factory=list)
+    #: Under ``evaluate --time``: the folds whose EASE was solved in one step, which the budget does not cut, with
+    #: what each took beside its share (the budget's line says it: no budgeted fit timed them).
+    one_step: list[OneStepFold] = field(default_factory=list)
 
     def __call__(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
         from trainwell.collab.implicit import RankingMetrics
         from trainwell.collab.pipeline import fit_ratings
+        from trainwell.evaluate.evaluation import OneStepFold
 
         run = fit_ratings(
             self.frame,
@@ -192,6 +196,10 @@ class ImplicitFold:
         row = run.learn.history[-1]
         self.lrs.append(float(run.lr))
         self.archs.append(built_arch(run.learn, self.settings.arch))
+        if run.budget is not None and getattr(
+            run.learn.model, "closed_form", False
+        ):  # counted by fit_ratings
+            self.one_step.append(OneStepFold(fold, run.budget.used, run.budget.seconds, self.archs[-1]))
         rankings = [
             cb for cb in run.learn.callbacks if isinstance(cb, RankingMetrics) and "model" in cb.ranks
         ]
@@ -286,7 +294,9 @@ def evaluate_interactions(
         f" ({held - ranked} more held out, on items their fold never trained on)" if ranked < held else ""
     )
     subject = f"implicit feedback: {len(frame)} interactions, {ranked} users ranked once each{unranked}"
-    return Evaluation(task, len(frame), model, others, fold.lrs, subject=subject, archs=fold.archs)
+    return Evaluation(
+        task, len(frame), model, others, fold.lrs, subject=subject, archs=fold.archs, one_step=fold.one_step
+    )
 
 
 def evaluate_ratings(

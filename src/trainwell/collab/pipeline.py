@@ -85,9 +85,8 @@ def fit_ratings(
         raise ConfigError(f"rating={rating!r} and target={target!r} name the same thing: pass one of them")
     rating = rating if rating is not None else target
     budget = start_budget(time_budget)
-    began = OneStepStart(
-        budget
-    )  # ease is solved in one step: counted on the budget from here, reading included
+    # ease is solved in one step: counted on the budget from here, reading the data included
+    began = OneStepStart(budget)
     seed_everything(seed)
     if item_names is None and isinstance(source, str | Path):  # MovieLens' folder: its u.item names the films
         from trainwell.collab.names import folder_item_names

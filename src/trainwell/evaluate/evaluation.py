@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,31 @@ if TYPE_CHECKING:
 MODEL_NAME = "trainwell"
 #: Width of the table :meth:`Evaluation.__str__` draws (as wide as it needs, up to this: never cut).
 TEXT_WIDTH = 200
+#: How the time budget's line names the models fitted in one step, by architecture.
+ONE_STEP_NAMES = {"gbdt": "boosted trees", "ease": "EASE"}
+
+
+@dataclass(frozen=True)
+class OneStepFold:
+    """A fold whose model was fitted in one step, which a time budget does not cut (boosted trees, EASE), under
+    ``time_budget=`` (``evaluate --time``): no budgeted fit timed it, so the folds'
+    :class:`~trainwell.evaluate.cv.FoldBudget` list has none for it, and without this the table said nothing of
+    the time such folds took beside their shares (``evaluate --arch gbdt --time 10s`` printed no line on time).
+
+    Attributes:
+        fold: the fold, from 0.
+        used: seconds the fold's model took, from the fold's start (reading its rows included) to fitted.
+        share: the fold's share of the budget, in seconds.
+        arch: the architecture fitted (``"gbdt"``, ``"ease"``).
+    """
+
+    fold: int
+    used: float
+    share: float
+    arch: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"fold": self.fold, "used": self.used, "share": self.share, "arch": self.arch}
 
 
 @dataclass
@@ -76,6 +102,9 @@ class Evaluation:
     #: Grouped folds (``evaluate_table(groups=)``): what the rows were grouped by (a column's name, or
     #: ``"the groups given"``) and how many groups there were; ``None``: rows were dealt to folds one by one.
     groups: tuple[str, int] | None = None
+    #: Under ``time_budget=``: the folds whose model was fitted in one step, which the budget does not cut
+    #: (boosted trees, EASE), in fold order; :attr:`budgets` holds the others'.
+    one_step: list[OneStepFold] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # The baselines are scored on the model's folds: they were drawn with its seed and stratification,
@@ -194,6 +223,7 @@ class Evaluation:
             },
             "baselines": {name: result.to_dict(self.level) for name, result in self.baselines.items()},
             **({"time_budget": [budget.to_dict() for budget in self.budgets]} if self.budgets else {}),
+            **({"time_budget_one_step": [fold.to_dict() for fold in self.one_step]} if self.one_step else {}),
             "verdicts": [
                 {
                     "metric": v.metric,
@@ -416,8 +446,10 @@ def render_folds(evaluation: Evaluation, console: Any) -> None:
             + (" (each fold chose as fit --arch auto does)" if len(counts) > 1 else ""),
             soft_wrap=True,
         )
-    if evaluation.budgets:
-        console.print(budget_line(evaluation.budgets, evaluation.k), soft_wrap=True, markup=False)
+    if evaluation.budgets or evaluation.one_step:
+        console.print(
+            budget_line(evaluation.budgets, evaluation.k, evaluation.one_step), soft_wrap=True, markup=False
+        )
     if evaluation.task.kind == "multilabel":
         console.print(
             "multi-label: every model here decides each label at 0.5, so accuracy and f1 compare like with like; "
@@ -451,29 +483,33 @@ def render_folds(evaluation: Evaluation, console: Any) -> None:
         console.print(Text.assemble((f"{kind}:", style), " ", line), soft_wrap=True)
 
 
-def budget_line(budgets: list[FoldBudget], k: int | None = None) -> str:
+def budget_line(budgets: list[FoldBudget], k: int | None = None, one_step: Sequence[OneStepFold] = ()) -> str:
     """One sentence on what a time budget shared over folds allowed: each fold's share, how many it cut short,
     and the first such fold's summary (else the first fold's). ``k``: the evaluation's folds, when some trained
-    in one step that no budget plans (boosted trees), so that the count says which folds it speaks of."""
+    in one step that no budget plans (boosted trees), so that the count says which folds it speaks of;
+    ``one_step``: those folds, whose time is said beside their shares (:func:`one_step_clause`)."""
     from trainwell.callbacks.budget import format_duration
 
+    if not budgets:
+        return f"time budget: {one_step_clause(one_step, alone=True)}"
     cut = [budget for budget in budgets if budget.shortened]
     shown = (cut or budgets)[0]
     planned = len(budgets)
-    if k is not None and planned < k:  # "cut 1 of the 1 folds short" in a 3-fold run read as a wrong sum
+    if one_step:  # the clause below says what the others took
+        which = f"{planned} fold{'s' if planned != 1 else ''} trained by epochs"
+    elif k is not None and planned < k:  # "cut 1 of the 1 folds short" in a 3-fold run read as a wrong sum
         which = f"{planned} fold{'s' if planned != 1 else ''} trained by epochs (the other {k - planned} in one step)"
     else:
         which = f"{planned} fold{'s' if planned != 1 else ''}"
-    low, high = min(budget.seconds for budget in budgets), max(budget.seconds for budget in budgets)
-    shares = (
-        format_duration(low)
-        if format_duration(low) == format_duration(high)
-        else f"{format_duration(low)} to {format_duration(high)} (what was left, shared among the folds to run)"
-    )
+    shares = _seconds_range([budget.seconds for budget in budgets])
+    if shares != format_duration(budgets[0].seconds):
+        shares += " (what was left, shared among the folds to run)"
     line = (
         f"time budget: each fold trained within its share, {shares}; the budget cut "
         f"{len(cut)} of the {which} short (fold {shown.fold + 1}: {shown.summary})"
     )
+    if one_step:
+        line += f"; {one_step_clause(one_step, alone=False)}"
     barely = [budget.epochs for budget in budgets if budget.epochs is not None and budget.epochs < 1]
     if barely:  # California housing, --time 30s over 5 folds: 0.1 of 5 epochs, printed as a fair comparison
         line += (
@@ -482,3 +518,34 @@ def budget_line(budgets: list[FoldBudget], k: int | None = None) -> str:
             "time: give more --time"
         )
     return line
+
+
+def one_step_clause(one_step: Sequence[OneStepFold], *, alone: bool) -> str:
+    """What the folds fitted in one step took, which a time budget does not cut, beside their shares: ``"boosted
+    trees fit each fold in one step, which --time does not cut: 3 folds in 12s, against a share of 3s each"``
+    (``alone``: every fold was; else ``"... fit the other 1 fold in one step, ...: 4s, against ..."``). Without it, ``evaluate --arch gbdt
+    --time 10s`` said nothing of time, and a share overrun by trees read as kept to."""
+    from trainwell.callbacks.budget import format_duration
+
+    n = len(one_step)
+    folds = f"{n} fold{'s' if n != 1 else ''}"
+    archs = list(dict.fromkeys(fold.arch for fold in one_step))
+    name = " and ".join(ONE_STEP_NAMES.get(arch, arch) for arch in archs)
+    which = "each fold" if alone else f"the other {folds}"
+    shares = [fold.share for fold in one_step]
+    share = (
+        f"a share of {format_duration(shares[0])}{' each' if n != 1 else ''}"
+        if len({format_duration(seconds) for seconds in shares}) == 1
+        else f"shares of {_seconds_range(shares)}"
+    )
+    took = format_duration(sum(fold.used for fold in one_step))
+    took = f"{folds} in {took}" if alone else took
+    return f"{name} fit {which} in one step, which --time does not cut: {took}, against {share}"
+
+
+def _seconds_range(seconds: Sequence[float]) -> str:
+    """``"3s"``, or ``"2s to 4s"`` when the durations differ as printed."""
+    from trainwell.callbacks.budget import format_duration
+
+    low, high = format_duration(min(seconds)), format_duration(max(seconds))
+    return low if low == high else f"{low} to {high}"

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from trainwell.data.task import Task
     from trainwell.evaluate import CVResult
-    from trainwell.evaluate.evaluation import Evaluation
+    from trainwell.evaluate.evaluation import Evaluation, OneStepFold
     from trainwell.tabular.recipe import TabularRecipe
 
 #: ``arch="mlp"`` is the tabular MLP.
@@ -64,7 +64,7 @@ class TabularFold:
     #: ``fit_table(learner_kwargs=)`` takes them; ``gbdt_settings`` among them for boosted trees.
     learner_kwargs: dict[str, Any] | None = None
     #: The fields it appends to once per fold, gathered from every process under torchrun (evaluate.spread).
-    per_fold: ClassVar[tuple[str, ...]] = ("recipes", "chosen", "lrs", "predictions", "specs")
+    per_fold: ClassVar[tuple[str, ...]] = ("recipes", "chosen", "lrs", "predictions", "specs", "one_step")
     recipes: list[TabularRecipe] = field(default_factory=list)
     #: With ``arch="auto"``, the architecture each fold chose (on an inner split of its training rows).
     chosen: list[str] = field(default_factory=list)
@@ -73,6 +73,9 @@ class TabularFold:
     predictions: list[tuple[np.ndarray, torch.Tensor, torch.Tensor]] = field(default_factory=list)
     #: Each fold's model as its learner built it: ``{"name": architecture, "config": {...}}``.
     specs: list[dict[str, Any]] = field(default_factory=list)
+    #: Under ``evaluate --time``: the folds whose boosted trees were fitted in one step, which the budget does not
+    #: cut, with what each took beside its share (the budget's line says it: no budgeted fit timed them).
+    one_step: list[OneStepFold] = field(default_factory=list)
 
     def __call__(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
         from trainwell.tabular.data import reading_folds
@@ -85,12 +88,15 @@ class TabularFold:
         from trainwell.callbacks.budget import start_budget, sweep_time
         from trainwell.core.seeding import seed_everything
         from trainwell.evaluate import score
+        from trainwell.evaluate.evaluation import OneStepFold
+        from trainwell.learner.one_step import OneStepStart
         from trainwell.tabular.data import tabular_data
         from trainwell.tabular.learner import GBDT_NAMES, tabular_learner
         from trainwell.tabular.pipeline import choose_lr, default_epochs
 
         arch = self._choose(train, fold) if self.arch == "auto" else self.arch
         budget = start_budget(None)  # evaluate --time: this fold's share (the choice above took none of it)
+        began = OneStepStart(budget)  # boosted trees: their one step counted on it, reading the rows included
         seed_everything(self.seed + fold)
         data = tabular_data(
             self.df,
@@ -110,6 +116,9 @@ class TabularFold:
             learn = tabular_learner(data, arch=arch, progress=False, seed=self.seed + fold, **options)
             learn.fit(1)  # fitted when built: nothing for a budget to cut
             lr = float("nan")
+            if began.budget is not None:
+                began.count()
+                self.one_step.append(OneStepFold(fold, began.budget.used, began.budget.seconds, "gbdt"))
         else:
             options.pop("gbdt_settings", None)  # the trees' own, as fit_table keeps them from the MLP
             learn = tabular_learner(data, arch=arch, progress=False, **options)
@@ -392,4 +401,5 @@ def evaluate_table(
         archs=archs,
         source_rows=source_rows,
         groups=grouped_by(groups, group_of_row),
+        one_step=fold.one_step,
     )
