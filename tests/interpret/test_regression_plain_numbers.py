@@ -128,3 +128,25 @@ def test_the_training_curves_of_a_price_model_have_no_offset(
     for title, _, y, offsets in _drawn(drawn[0])[:3]:  # the loss, the RMSE and the R²
         assert offsets == ["", ""] and not [label for label in y if SCIENTIFIC.search(label)], (title, y)
         assert all(len(label) <= 5 for label in y), (title, y)
+
+
+def test_the_reports_importance_of_a_price_model_reads_plainly(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The rise in RMSE when a column of California housing is shuffled: 0 to 40000 in full, one tick per 5000.
+    from trainwell.report import _plots
+    from trainwell.report.importance import FeatureImportance
+
+    kept: list[Any] = []
+    written = _plots.figure_png
+    monkeypatch.setattr(_plots, "figure_png", lambda figure: kept.append(figure) or written(figure))
+    items = [
+        FeatureImportance(column, value, value / 100)
+        for column, value in (
+            ("median_income", 39_588.0),
+            ("ocean_proximity", 15_843.0),
+            ("latitude", 2_950.0),
+        )
+    ]
+    _plots.importance_png(items, "rise in rmse")
+    (_, x, _, offsets) = _drawn(kept[0])[0]
+    assert offsets == ["", ""] and not [label for label in x if SCIENTIFIC.search(label)], x
+    assert "20k" in x and all(len(label) <= 5 for label in x), x
