@@ -117,3 +117,29 @@ def test_epoch_cells_keep_their_width_for_prices_and_squared_prices() -> None:
     cells = [_cell(value) for value in (0.8238, 64_659.3, 4_177_235_367.2, 2.05e-6, float("nan"))]
     assert [cell.strip() for cell in cells] == ["0.8238", "64,659", "4.177e+09", "2.05e-06", "-"]
     assert {len(cell) for cell in cells} == {11}
+
+
+def test_a_fit_in_closed_form_prints_no_epoch_line() -> None:
+    # Boosted trees and EASE train no epoch: their one epoch only validates. The tour saw a header over a row
+    # of dashes before the command's table of the same validation figures.
+    console = Console(record=True, width=200, force_terminal=False)
+    from trainwell.callbacks import ClosedForm
+
+    learn = Learner(
+        nn.Linear(3, 1),
+        regression_data(),
+        progress=False,
+        device="cpu",
+        callbacks=[ClosedForm(), ProgressBar(console)],
+    )
+    learn.fit(1)
+    assert len(learn.history) == 1 and learn.history[0]["valid_loss"] is not None  # it did validate
+    assert console.export_text().strip() == ""
+
+
+def test_an_epoch_that_trains_prints_its_header_and_row() -> None:
+    console = Console(record=True, width=200, force_terminal=False)
+    learn = Learner(nn.Linear(3, 1), regression_data(), progress=False, device="cpu", lr=0.05)
+    learn.fit(1, callbacks=[ProgressBar(console)])
+    header, row = [line for line in console.export_text().splitlines() if line.strip()]
+    assert header.split()[:3] == ["epoch", "train_loss", "valid_loss"] and row.split()[0] == "1"

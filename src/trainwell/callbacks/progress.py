@@ -21,6 +21,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from trainwell.callbacks.closed_form import ClosedForm
 from trainwell.core.device import is_rank_zero
 from trainwell.core.numbers import figure
 from trainwell.learner.events import Callback
@@ -104,7 +105,7 @@ class ProgressBar(Callback):
         )
 
     def after_epoch(self, learn: Learner) -> None:
-        if not self._enabled or not self.print_epochs or not learn.history:
+        if not self._enabled or not self.print_epochs or not learn.history or _fitted_in_closed_form(learn):
             return
         row = learn.history[-1]
         assert self.console is not None
@@ -162,6 +163,15 @@ def say(learn: Learner, text: str) -> None:
             assert callback.console is not None
             callback.console.print(text, highlight=False, soft_wrap=True, markup=False)
             return
+
+
+def _fitted_in_closed_form(learn: Learner) -> bool:
+    """A model fitted in closed form (boosted trees, EASE) trains no epoch: its fit's one epoch only validates.
+    Its line would be a header over one row of dashes (no training loss, no rate), and the command prints the
+    same validation figures in its table just below."""
+    return bool(getattr(learn.model, "closed_form", False)) or any(
+        isinstance(callback, ClosedForm) for callback in learn._active
+    )
 
 
 def _description(learn: Learner, phase: str) -> str:
