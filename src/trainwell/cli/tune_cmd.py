@@ -606,19 +606,9 @@ def show(result: Any) -> None:
         from trainwell.learner.label_thresholds import say_threshold_note
 
         say_threshold_note(result.thresholds)
-    cut = sum(bool(t.get("cut_by_time")) for t in result.trials)
-    if result.timeout is not None:
-        from trainwell.callbacks.budget import format_duration
-
-        finished = sum(t.get("state") == "complete" for t in result.trials)
-        if cut == 0:
-            said = f"{finished} trial{'' if finished == 1 else 's'} within it, none cut short"
-        else:
-            said = (
-                f"{cut} of the {len(result.trials)} trials cut short, each one's schedule fitted to the time left "
-                "(its score is of fewer epochs than the others')"
-            )
-        out_console.print(f"--time {format_duration(result.timeout)}: {said}", soft_wrap=True)
+    said = time_line(result)
+    if said is not None:
+        out_console.print(said, soft_wrap=True)
     if result.run is not None and getattr(result.run.learn, "test_scores", None):
         from trainwell.cli.fit_cmd import say_test_scores
 
@@ -666,6 +656,45 @@ def _bound(value: float) -> str:
     if value != 0 and shown.lstrip("+-").strip("0.") == "":
         return f"{value:+.1g}"
     return shown
+
+
+def time_line(result: Any) -> str | None:
+    """What ``--time`` did to the trials: how many it cut short, and what the trials fitted in one step took,
+    which it cannot cut (boosted trees: ``tune --arch gbdt --time 8s`` said "1 trial within it, none cut short" of
+    a trial that took 11 s). ``None`` without ``--time``."""
+    if result.timeout is None:
+        return None
+    from trainwell.callbacks.budget import format_duration
+    from trainwell.evaluate.evaluation import ONE_STEP_NAMES
+
+    def plural(n: int, what: str = "trial") -> str:
+        return f"{n} {what}{'' if n == 1 else 's'}"
+
+    one_step = [t for t in result.trials if t.get("arch", result.arch) in ONE_STEP_NAMES]
+    stepped = [
+        t for t in result.trials if t not in one_step
+    ]  # trained by epochs: the budget fits their schedules
+    parts = []
+    if stepped:
+        cut = sum(bool(t.get("cut_by_time")) for t in stepped)
+        by_epochs = " trained by epochs" if one_step else ""
+        if cut == 0:
+            finished = sum(t.get("state") == "complete" for t in stepped)
+            parts.append(f"{plural(finished)}{by_epochs} within it, none cut short")
+        else:
+            parts.append(
+                f"{cut} of the {len(stepped)} trials{by_epochs} cut short, each one's schedule fitted to the time "
+                "left (its score is of fewer epochs than the others')"
+            )
+    if one_step:
+        names = " and ".join(dict.fromkeys(ONE_STEP_NAMES[t.get("arch", result.arch)] for t in one_step))
+        took = format_duration(sum(float(t.get("seconds") or 0.0) for t in one_step))
+        each = "each fitted" if len(one_step) > 1 else "fitted"
+        parts.append(
+            f"{plural(len(one_step))} of {names}, {each} in one step that --time does not cut: {took}"
+            + (" in all" if len(one_step) > 1 else "")
+        )
+    return f"--time {format_duration(result.timeout)}: {'; '.join(parts)}" if parts else None
 
 
 def trials_table(result: Any) -> Any:
