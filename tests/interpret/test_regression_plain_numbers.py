@@ -150,3 +150,18 @@ def test_the_reports_importance_of_a_price_model_reads_plainly(monkeypatch: pyte
     (_, x, _, offsets) = _drawn(kept[0])[0]
     assert offsets == ["", ""] and not [label for label in x if SCIENTIFIC.search(label)], x
     assert "20k" in x and all(len(label) <= 5 for label in x), x
+
+
+def test_the_learning_rate_finder_of_a_price_model_has_no_offset(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trainwell.learner import plots
+    from trainwell.learner.lr_find import LRFindResult
+
+    drawn: list[Any] = []
+    monkeypatch.setattr(plots, "_save", lambda figure, path: drawn.append(figure) or path)
+    lrs = [10 ** (-6 + 0.25 * step) for step in range(20)]
+    losses = [2.0e10 - 9e8 * step for step in range(20)]  # squared dollars
+    plots.plot_lr_find(LRFindResult(lrs=lrs, losses=losses, suggestion=1e-3), tmp_path / "lr.png")
+    (_, _, y, offsets) = _drawn(drawn[0])[0]
+    assert offsets[1] == "" and not [label for label in y if SCIENTIFIC.search(label)], y

@@ -82,6 +82,7 @@ def plot_lr_find(result: LRFindResult, path: Path, trained_at: float | None = No
             trained_at, color="black", linestyle="-", linewidth=1.2, label=f"trained at {trained_at:.1e}"
         )
     axis.set_xscale("log")
+    compact_ticks(axis, sides="y", place=False)  # a price model's loss in squared dollars: 20.0G, no offset
     axis.set_xlabel("learning rate")
     axis.set_ylabel("loss")
     axis.set_title("Learning-rate finder")
