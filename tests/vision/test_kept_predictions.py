@@ -126,3 +126,29 @@ def test_a_multilabel_fit_chooses_its_thresholds_and_shows_its_table_without_sco
     show_metrics(run.learn, console := Console(file=io.StringIO(), width=200), run.thresholds)
     assert counter.calls == []  # before, two passes: the thresholds' and the table's
     assert "f1_tuned" in console.file.getvalue()
+
+
+def test_weights_swapped_as_the_pass_ends_by_an_earlier_callback_are_seen(tmp_path: Path) -> None:
+    # A callback ordered before the keeper that changes the weights in after_validate (an average swapped back,
+    # the best epoch loaded): the predictions kept are of the weights the pass ran with, not of those after it.
+    from trainwell.learner.events import Callback
+
+    class NudgesTheWeightsAfterValidation(Callback):
+        order = 20
+
+        def after_validate(self, learn: Any) -> None:
+            with torch.no_grad():
+                next(learn.model.parameters()).add_(0.5)
+
+    root = tmp_path / "shapes"
+    make_image_folder(root / "train", per_class=8, size=12, seed=1)
+    make_image_folder(root / "valid", per_class=7, size=12, seed=2)
+    run = fit_images(
+        root,
+        arch="simple_cnn",
+        epochs=1,
+        batch_size=8,
+        progress=False,
+        callbacks=[NudgesTheWeightsAfterValidation()],
+    )
+    assert kept_validation_predictions(run.learn) is None

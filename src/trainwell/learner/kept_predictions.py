@@ -81,13 +81,22 @@ class KeepValidationPredictions(Callback):
         self._predictions: list[torch.Tensor] = []
         self._targets: list[torch.Tensor] = []
         self._rows = 0
+        # The weights the pass's batches were scored with, read at each batch: a callback that swaps weights
+        # when the pass ends (an average's, the best epoch's) may run before this one does.
+        self._weights: tuple[tuple[int, int, int], ...] | None = None
+        self._same_weights = True
 
     def before_validate(self, learn: Learner) -> None:
         self._predictions, self._targets, self._rows = [], [], 0
+        self._weights, self._same_weights = None, True
 
     def after_loss(self, learn: Learner) -> None:
         if learn.training:
             return
+        weights = weights_state(learn.model)
+        if not self._predictions:
+            self._weights = weights
+        self._same_weights = self._same_weights and weights is not None and weights == self._weights
         output = learn.pred.float() if isinstance(learn.pred, torch.Tensor) else learn.pred
         self._predictions.append(learn.activate(output, learn.xb).detach())
         self._targets.append(learn.yb.detach())
@@ -98,13 +107,12 @@ class KeepValidationPredictions(Callback):
 
         loader = learn.data.valid
         whole = self._rows > 0 and self._rows == _row_count(loader)
-        weights = weights_state(learn.model)
-        if whole and weights is not None and _in_order(loader):
+        if whole and self._same_weights and self._weights is not None and _in_order(loader):
             learn.kept_predictions = KeptPredictions(  # type: ignore[attr-defined]
                 _cat([part.cpu() for part in self._predictions]),
                 _cat([part.cpu() for part in self._targets]),
                 loader,
-                weights,
+                self._weights,
             )
         self._predictions, self._targets = [], []
 
