@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 from serve_support import (
     LIMITS,
+    TRAIN_ROWS,
     VISION_CLASSES,
     LiveServer,
     encoded,
@@ -32,8 +33,6 @@ from image_files import shape_image
 from trainwell.datasets import ADULT_TARGET, adult_sample
 from trainwell.export import load
 from trainwell.serve import create_app
-
-TRAIN_ROWS = 800
 
 
 @pytest.fixture(scope="session")

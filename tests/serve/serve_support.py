@@ -12,7 +12,7 @@ import pickle
 import shutil
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,9 @@ def start_server(app: FastAPI) -> LiveServer:
     thread.start()
     return LiveServer(app, f"http://127.0.0.1:{port}", server, thread)
 
+
+#: The rows of the embedded Adult sample the session's table model is fitted on (conftest.py's ``model_dir``).
+TRAIN_ROWS = 800
 
 # Small limits, so the limit tests send small bodies; a long batch wait, so concurrent requests merge even
 # when the shared test machine is slow to deliver them.
@@ -128,11 +131,15 @@ def pickle_in_place_of_weights(model_dir: Path, tmp_path: Path) -> Iterator[Path
     assert marker.exists()
 
 
-def fuzz(schema: Any, mode: Any, max_examples: int = 40, **validate: Any) -> None:
+def fuzz(
+    schema: Any, mode: Any, max_examples: int = 40, keep: Callable[[Any], bool] | None = None, **validate: Any
+) -> None:
     """Schemathesis' checks (``validate``: options of ``call_and_validate``) on ``max_examples`` requests that
-    ``schema`` generates in ``mode``, the same ones on every run (derandomised, no example database)."""
+    ``schema`` generates in ``mode``, the same ones on every run (derandomised, no example database); ``keep``:
+    which generated cases to send (all when ``None``)."""
+    cases = schema.as_strategy(generation_mode=mode)
 
-    @given(case=schema.as_strategy(generation_mode=mode))
+    @given(case=cases if keep is None else cases.filter(keep))
     @settings(
         max_examples=max_examples,
         deadline=None,

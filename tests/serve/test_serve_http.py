@@ -12,11 +12,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import pandas as pd
 import pytest
-from serve_support import LIMITS, UNREADABLE_BODIES, LiveServer, start_server
+from serve_support import LIMITS, TRAIN_ROWS, UNREADABLE_BODIES, LiveServer, start_server
 
+import trainwell
 from trainwell.datasets import ADULT_TARGET
 from trainwell.serve import create_app
+from trainwell.serve.schema import MAX_STANDARD_DEVIATIONS
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +48,9 @@ def test_health(client: httpx.Client) -> None:
     assert response.json() == {"status": "ok"}
 
 
-def test_metadata_describes_task_inputs_metrics_and_versions(client: httpx.Client, predictor: Any) -> None:
+def test_metadata_describes_task_inputs_metrics_and_versions(
+    client: httpx.Client, predictor: Any, adult: pd.DataFrame
+) -> None:
     body = client.get("/metadata").json()
     recipe, metadata = predictor.recipe, predictor.metadata
     assert body["task"] == {
@@ -60,14 +65,37 @@ def test_metadata_describes_task_inputs_metrics_and_versions(client: httpx.Clien
     for name in recipe.cat_names:
         assert inputs[name]["kind"] == "categorical"
         assert inputs[name]["values"] == recipe.categories[name]
-    for name in recipe.cont_names:
+    rows = adult.head(TRAIN_ROWS)
+    # The rows the model trained on, read again as the fit read them: their inputs as the model saw them.
+    trained_on = (
+        trainwell.tabular_data(rows, ADULT_TARGET).train.tensors[1].double()
+    )  # (N, n_cont), standardised
+    for column, name in enumerate(recipe.cont_names):
         assert inputs[name]["kind"] == "continuous"
         assert inputs[name]["mean"] == pytest.approx(recipe.means[name])
         assert inputs[name]["std"] == pytest.approx(recipe.stds[name])
         assert inputs[name]["median"] == pytest.approx(recipe.fill_values[name])
+        # The training rows' range (the tour saw mean +- 10^6 std here, Age from -13127660), and apart from it
+        # the range the server accepts.
+        seen = trained_on[:, column] * recipe.stds[name] + recipe.means[name]
+        low, high = inputs[name]["minimum"], inputs[name]["maximum"]
+        close = (
+            1e-6 * recipe.stds[name]
+        )  # float32's rounding of the standardised values, back in the column's units
+        assert (low, high) == (
+            pytest.approx(float(seen.min()), abs=close),
+            pytest.approx(float(seen.max()), abs=close),
+        )
+        assert {low, high} <= set(rows[name].astype(float))  # the values themselves, not float32's near them
+        reach = MAX_STANDARD_DEVIATIONS * recipe.stds[name]
+        assert inputs[name]["accepted_minimum"] == pytest.approx(recipe.means[name] - reach)
+        assert inputs[name]["accepted_maximum"] == pytest.approx(recipe.means[name] + reach)
     final = metadata["training"]["final"]
-    # The last epoch counted from 1, as history.csv and the screen count it (the stored row: its fit's 0-based one).
-    assert body["metrics"] == {**final, "epoch": metadata["training"]["epochs"]} and final["epoch"] == 0
+    # The figures of the last epoch, that epoch counted from 1 as history.csv and the screen count it (the stored
+    # row: its fit's 0-based one); not the row's bookkeeping (fit, lr, time).
+    figures = {name: value for name, value in final.items() if name not in ("fit", "lr", "time")}
+    assert body["metrics"] == {**figures, "epoch": metadata["training"]["epochs"]} and final["epoch"] == 0
+    assert set(body["metrics"]) == {"epoch", "train_loss", "valid_loss", "accuracy", "roc_auc", "f1"}
     assert body["metrics"]["roc_auc"] > 0.5
     versions = body["versions"]
     assert (versions["trainwell"], versions["torch"], versions["format_version"]) == (
@@ -154,23 +182,44 @@ def test_bad_field_is_422_naming_the_field(
     assert [item["field"] for item in body["detail"]] == [field]
 
 
-def test_a_number_sent_as_text_or_out_of_range_says_what_to_send(
-    client: httpx.Client, new_rows: list[dict]
+@pytest.mark.parametrize(
+    ("text", "number"), [("39", 39), ("39.5", 39.5), ("-1e3", -1000), (".5", 0.5), ("+7", 7)]
+)
+def test_a_number_sent_as_text_is_read_as_that_number(
+    client: httpx.Client, predictor: Any, new_rows: list[dict], text: str, number: float
 ) -> None:
-    """A client posting form values as strings ("39") got "Input should be a valid number", which reads as if 39
-    were not a number; a value past the accepted range got the bound alone, not why there is one."""
-    as_text = post_row_change(client, new_rows[0], age="39").json()["message"]
-    assert as_text == (
-        "rows.1.age: Input should be a valid number, got the text '39' (send numbers without quotes, and null "
-        "for a missing value)"
+    """Many HTTP clients send form values as strings; a CSV's "39" is read as 39, and so is the server's (the tour:
+    "Age": "22" refused while "Pclass": "3" was read as the category 3)."""
+    as_number = {**new_rows[0], "age": number, "hours-per-week": number}
+    as_text = {**new_rows[0], "age": text, "hours-per-week": text}
+    response = client.post("/predict", json={"rows": [as_number, as_text]})
+    assert response.status_code == 200, response.text
+    assert_matches_predictor(response.json()["predictions"], predictor, [as_number, as_number])
+
+
+@pytest.mark.parametrize("text", ["39 years", "", " 39", "nan", "inf", "NaN", "1_000", "1,5", "0x10", "٣"])
+def test_text_that_is_not_a_number_says_what_to_send(
+    client: httpx.Client, new_rows: list[dict], text: str
+) -> None:
+    response = post_row_change(client, new_rows[0], age=text)
+    assert response.status_code == 422
+    assert response.json()["message"] == (
+        f"rows.1.age: Input should be a valid number, got the text {text!r} (send a number, as 22.5 or as the text "
+        '"22.5", and null for a missing value)'
     )
-    huge = post_row_change(client, new_rows[0], fnlwgt=1e300).json()["message"]
-    assert re.fullmatch(
-        r"rows\.1\.fnlwgt: Input should be less than or equal to [\d.e+]+ \(1,000,000 training standard "
-        r"deviations from the training mean: a data error; GET /metadata lists each input's minimum and "
-        r"maximum\)",
-        huge,
-    ), huge
+
+
+def test_a_value_out_of_range_says_why_there_is_a_range(client: httpx.Client, new_rows: list[dict]) -> None:
+    """A value past the accepted range got the bound alone, not why there is one; as text too."""
+    for huge in (1e300, "1e300", "1e999"):  # "1e999" reads as infinity
+        message = post_row_change(client, new_rows[0], fnlwgt=huge).json()["message"]
+        assert re.fullmatch(
+            r"rows\.1\.fnlwgt: Input should be less than or equal to [\d.e+]+ \(1,000,000 training standard "
+            r"deviations from the training mean: a data error; GET /metadata lists the range each input accepts, "
+            r"accepted_minimum to accepted_maximum, and its training range, minimum to maximum, where the model "
+            r"records it\)",
+            message,
+        ), message
 
 
 def test_missing_field_is_422_naming_it(client: httpx.Client, new_rows: list[dict]) -> None:

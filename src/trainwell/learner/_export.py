@@ -25,6 +25,9 @@ def learner_metadata(learn: Learner) -> dict[str, Any]:
     history = [_clean(row) for row in learn.history]
     sketch = getattr(learn.data.train, "rows_sketch", None)
     extra: dict[str, Any] = {"rows_sketch": sketch.to_dict()} if sketch is not None else {}
+    ranges = getattr(learn.data.train, "input_ranges", None)
+    if ranges:  # a table's continuous inputs, each one's smallest and largest training value: GET /metadata's
+        extra["input_ranges"] = {name: [float(low), float(high)] for name, (low, high) in ranges.items()}
     header = getattr(learn.data.train, "header_names", None)
     if header:  # the names a file without a header row was read with (--names), for predict to read its like
         extra["header_names"] = list(header)

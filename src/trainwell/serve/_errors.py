@@ -110,12 +110,14 @@ def _explained(problem: Any, loc: list[Any]) -> str:
     kind, value = problem.get("type"), problem.get("input")
     if kind == "float_type" and isinstance(value, str):
         return (
-            f"{message}, got the text {value!r} (send numbers without quotes, and null for a missing value)"
+            f'{message}, got the text {value!r} (send a number, as 22.5 or as the text "22.5", and null for a '
+            "missing value)"
         )
     if kind in ("less_than_equal", "greater_than_equal") and loc[:1] == ["rows"]:
         return (
             f"{message} ({MAX_STANDARD_DEVIATIONS:,.0f} training standard deviations from the training mean: a "
-            "data error; GET /metadata lists each input's minimum and maximum)"
+            "data error; GET /metadata lists the range each input accepts, accepted_minimum to accepted_maximum, "
+            "and its training range, minimum to maximum, where the model records it)"
         )
     return message
 

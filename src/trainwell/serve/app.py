@@ -4,7 +4,8 @@ Endpoints:
 
 - ``GET /health``: ``{"status": "ok"}`` once the model is loaded (``HEAD`` too, as ``/metadata``).
 - ``GET /metadata``: the task, the inputs a row needs (categorical ones with their known values, continuous
-  ones with their training mean and standard deviation), final training metrics, versions and limits.
+  ones with their training mean, standard deviation, smallest and largest value, and the range accepted), the
+  final validation metrics, versions and limits.
 - ``POST /predict``: ``{"rows": [{column: value, ...}, ...]}`` in, ``{"predictions": [...]}`` out, one entry
   per row in order; each entry's ``unseen`` names the row's category values the model has no code for
   (``{"workclass": "Space-force"}``, ``{}`` when none), as ``trainwell predict`` notes them for a file.
@@ -89,6 +90,7 @@ from trainwell.serve.schema import (
     images_request_body,
     request_model,
     response_model,
+    training_ranges,
     with_at_least_one,
 )
 from trainwell.serve.texts import predict_texts, text_metadata, texts_request_model
@@ -276,7 +278,10 @@ def _add_routes(
 ) -> None:
     metadata = metadata_document(predictor, config, backend=backend)
     request_type = request_model(
-        predictor.recipe, max_rows=config.max_rows, forbid_extra_fields=config.forbid_extra_fields
+        predictor.recipe,
+        max_rows=config.max_rows,
+        forbid_extra_fields=config.forbid_extra_fields,
+        ranges=training_ranges(predictor.metadata),
     )
 
     _health_and_metadata(app, metadata, "Task, inputs, metrics, versions and limits", MetadataResponse)

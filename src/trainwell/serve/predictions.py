@@ -13,7 +13,7 @@ from trainwell.data.dates import describe_date_format
 from trainwell.data.task import Task
 from trainwell.serve.config import ServeConfig
 from trainwell.serve.images import MAX_IMAGE_PIXELS, accepted_formats
-from trainwell.serve.schema import input_specs
+from trainwell.serve.schema import input_specs, training_ranges
 
 __all__ = [
     "ServablePredictor",
@@ -176,7 +176,7 @@ def metadata_document(
     metadata = predictor.metadata
     recipe, task = predictor.recipe, predictor.task
     inputs = []
-    for spec in input_specs(recipe):
+    for spec in input_specs(recipe, training_ranges(metadata)):
         entry: dict[str, Any] = {"name": spec.name, "kind": spec.kind}
         if spec.kind in ("categorical", "text"):
             entry["values"] = list(spec.values)
@@ -184,7 +184,13 @@ def metadata_document(
             entry["format"] = describe_date_format(spec.date_format)
         else:
             entry.update(
-                mean=spec.mean, std=spec.std, median=spec.median, minimum=spec.minimum, maximum=spec.maximum
+                mean=spec.mean,
+                std=spec.std,
+                median=spec.median,
+                minimum=spec.training_minimum,  # None (null) where an older model directory does not record it
+                maximum=spec.training_maximum,
+                accepted_minimum=spec.accepted_minimum,
+                accepted_maximum=spec.accepted_maximum,
             )
         inputs.append(entry)
     return {
@@ -264,12 +270,21 @@ def _task_info(task: Task, at_least_one: bool = False) -> dict[str, Any]:
     }
 
 
+#: Columns of a history row that are bookkeeping, not figures of the model: which fit of several, the learning
+#: rate the schedule ended on, the seconds the epoch took.
+BOOKKEEPING = ("fit", "lr", "time")
+
+
 def _metrics(metadata: dict[str, Any]) -> dict[str, Any]:
+    """``GET /metadata``'s ``metrics``: the last history row's losses and metrics, and its epoch counted from 1;
+    without the bookkeeping (:data:`BOOKKEEPING`) and without figures the fit did not record (null, or not
+    finite: a boosted-trees model's training loss)."""
     training = metadata.get("training") or {}
-    final = dict(training.get("final") or {})
+    final = {name: value for name, value in (training.get("final") or {}).items() if name not in BOOKKEEPING}
     if "epoch" in final and isinstance(training.get("epochs"), int):
         final["epoch"] = training["epochs"]  # counted from 1 over every fit, as history.csv and the screen
-    return {name: _scalar(value) for name, value in final.items()}
+    figures = {name: _scalar(value) for name, value in final.items()}
+    return {name: value for name, value in figures.items() if value is not None}
 
 
 def _versions(metadata: dict[str, Any]) -> dict[str, Any]:

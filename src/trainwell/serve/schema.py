@@ -8,9 +8,14 @@ tells a client exactly what to send:
   the column's rare values (those seen in fewer than ``min_category_count`` training rows), or as missing where
   the column had none. The description lists the known values.
 - a **date** input accepts text in the training format (its description names it) or ``null`` (missing).
-- a **continuous** input accepts a finite number or ``null`` (missing: filled with the training median). A
-  value more than :data:`MAX_STANDARD_DEVIATIONS` training standard deviations from the training mean is
-  refused: it is a data error, and the model's arithmetic would overflow.
+- a **continuous** input accepts a finite number or ``null`` (missing: filled with the training median), and
+  a number written as text (``"22"``, ``"-1e3"``: :data:`NUMBER_TEXT`), as a CSV's cells are read: many HTTP
+  clients send form values as strings. Other text (``"22 years"``, ``""``, ``"nan"``) is refused. A value more
+  than :data:`MAX_STANDARD_DEVIATIONS` training standard deviations from the training mean is refused: it is a
+  data error, and the model's arithmetic would overflow. That accepted range is far wider than the training
+  range, which ``GET /metadata`` gives as ``minimum`` and ``maximum`` where the model directory records it
+  (``trainwell.json``'s ``training.input_ranges``; older ones do not), beside ``accepted_minimum`` and
+  ``accepted_maximum``.
 - **every input is required** (it may be ``null``): a misspelt or forgotten field is reported instead of being
   read silently as missing. Unknown fields are refused too unless the server ignores them
   (``forbid_extra_fields=False``); the training table's columns the model does not use (the target, columns
@@ -26,11 +31,14 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, cast
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainValidator,
@@ -62,6 +70,11 @@ __all__ = [
 
 #: Continuous inputs further than this from the training mean, in training standard deviations, are refused.
 MAX_STANDARD_DEVIATIONS = 1e6
+#: A number written as text that a continuous input accepts: digits with an optional sign, decimal point and
+#: exponent (``"22"``, ``"22.5"``, ``"-1e3"``, ``".5"``), nothing around them. ASCII digits only, and no
+#: ``"nan"``, ``"inf"`` or ``"1_000"``, which Python's ``float`` would read. Also the OpenAPI ``pattern``.
+NUMBER_TEXT = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+_NUMBER_TEXT = re.compile(NUMBER_TEXT)
 #: Known values of a categorical input listed in its OpenAPI description (GET /metadata lists them all).
 VALUES_IN_DESCRIPTION = 30
 
@@ -78,7 +91,10 @@ class InputSpec:
         values: Known values of a categorical input, as text, in the model's order; the words a text input is
             read as.
         mean, std, median: Training statistics of a continuous input (median = the fill for missing values).
-        minimum, maximum: The accepted range of a continuous input.
+        accepted_minimum, accepted_maximum: The range a continuous input accepts (:data:`MAX_STANDARD_DEVIATIONS`
+            from the mean).
+        training_minimum, training_maximum: The smallest and largest value of a continuous input in the
+            training rows, where the model directory records them (``None`` in an older one).
         date_format: The format of a date input's text (``""`` or ``"ISO8601"``: ISO 8601).
         timed: Whether the model reads a date input's hour (its training dates had times of day).
         required_value: A categorical input that may not be null: a recommender's user and item (a row without
@@ -91,17 +107,21 @@ class InputSpec:
     mean: float | None = None
     std: float | None = None
     median: float | None = None
-    minimum: float | None = None
-    maximum: float | None = None
+    accepted_minimum: float | None = None
+    accepted_maximum: float | None = None
+    training_minimum: float | None = None
+    training_maximum: float | None = None
     date_format: str = ""
     timed: bool = False
     rare: int = 0
     required_value: bool = False
 
 
-def input_specs(recipe: TabularRecipe) -> list[InputSpec]:
+def input_specs(
+    recipe: TabularRecipe, ranges: Mapping[str, Sequence[float]] | None = None
+) -> list[InputSpec]:
     """The API inputs of ``recipe``: its categorical columns, its continuous ones, its dates, then its text
-    columns."""
+    columns. ``ranges``: each continuous input's training range (:func:`training_ranges`), where known."""
     ids = {getattr(recipe, "user_col", None), getattr(recipe, "item_col", None)} - {None}  # a recommender's
     specs = [
         InputSpec(
@@ -116,8 +136,20 @@ def input_specs(recipe: TabularRecipe) -> list[InputSpec]:
     for name in recipe.cont_names:
         mean, std = recipe.means[name], recipe.stds[name]
         reach = MAX_STANDARD_DEVIATIONS * std
+        low, high = (ranges or {}).get(name) or (None, None)
         specs.append(
-            InputSpec(name, "continuous", (), mean, std, recipe.fill_values[name], mean - reach, mean + reach)
+            InputSpec(
+                name,
+                "continuous",
+                (),
+                mean,
+                std,
+                recipe.fill_values[name],
+                accepted_minimum=mean - reach,
+                accepted_maximum=mean + reach,
+                training_minimum=low,
+                training_maximum=high,
+            )
         )
     parts = getattr(recipe, "date_parts", {})
     specs += [
@@ -126,6 +158,33 @@ def input_specs(recipe: TabularRecipe) -> list[InputSpec]:
     ]
     specs += [InputSpec(name, "text", tuple(words)) for name, words in getattr(recipe, "words", {}).items()]
     return specs
+
+
+def training_ranges(metadata: Mapping[str, Any] | None) -> dict[str, tuple[float, float]]:
+    """Each continuous input's smallest and largest training value, as ``trainwell.json`` records them
+    (``training.input_ranges``, ``{"age": [17.0, 90.0]}``); ``{}`` for a model directory written before they
+    were kept, and an entry that is not two finite numbers is left out."""
+    stored = ((metadata or {}).get("training") or {}).get("input_ranges")
+    if not isinstance(stored, Mapping):
+        return {}
+    ranges = {}
+    for name, pair in stored.items():
+        if (
+            isinstance(pair, Sequence)
+            and len(pair) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in pair)
+        ):
+            ranges[str(name)] = (float(pair[0]), float(pair[1]))
+    return ranges
+
+
+def _number_from_text(value: Any) -> Any:
+    """A continuous input's value sent as text that is a number (:data:`NUMBER_TEXT`), as that number; any other
+    value as it came, for the strict number check after this one to accept or refuse. ``"1e999"`` becomes
+    infinity, which that check refuses as not finite."""
+    if isinstance(value, str) and _NUMBER_TEXT.match(value):
+        return float(value)
+    return value
 
 
 def _categorical_value(value: Any) -> Scalar | None:
@@ -209,11 +268,16 @@ def _describe(spec: InputSpec) -> str:
             f'Categorical input. Known values: {listed}. Values are matched by their text form (1 and "1" '
             f"are the same); {unseen}."
         )
+    seen = (
+        f"training values from {spec.training_minimum:.6g} to {spec.training_maximum:.6g}, mean "
+        if spec.training_minimum is not None and spec.training_maximum is not None
+        else "training mean "
+    )
     return (
-        f"Continuous input (training mean {spec.mean:.6g}, standard deviation {spec.std:.6g}). null means "
-        f"missing and is filled with the training median {spec.median:.6g}. Values outside "
-        f"[{spec.minimum:.6g}, {spec.maximum:.6g}] ({MAX_STANDARD_DEVIATIONS:g} standard deviations from the "
-        "mean) are refused."
+        f"Continuous input ({seen}{spec.mean:.6g}, standard deviation {spec.std:.6g}): a number, or a number "
+        f'written as text ("22.5", "-1e3"); other text is refused. null means missing and is filled with the '
+        f"training median {spec.median:.6g}. Values outside [{spec.accepted_minimum:.6g}, "
+        f"{spec.accepted_maximum:.6g}] ({MAX_STANDARD_DEVIATIONS:g} standard deviations from the mean) are refused."
     )
 
 
@@ -243,26 +307,45 @@ def _row_field(spec: InputSpec) -> Any:
         example: Any = spec.values[0] if spec.values else None
         kind = IdValue if spec.required_value else CategoricalValue
         return Annotated[kind, Field(title=spec.name, description=_describe(spec), examples=[example])]
-    number = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=spec.minimum, le=spec.maximum)]
+    bounds = {"minimum": spec.accepted_minimum, "maximum": spec.accepted_maximum}
+    number = Annotated[
+        float,
+        BeforeValidator(_number_from_text),
+        Field(strict=True, allow_inf_nan=False, ge=spec.accepted_minimum, le=spec.accepted_maximum),
+    ]
+    # The text form is declared beside the number: a client generated from the schema may send either.
+    as_text = {
+        "type": "string",
+        "pattern": NUMBER_TEXT,
+        "description": "A number written as text, read as that number (same range).",
+    }
     return Annotated[
         number | None,
+        WithJsonSchema({"anyOf": [{"type": "number", **bounds}, as_text, {"type": "null"}]}),
         Field(title=spec.name, description=_describe(spec), examples=[round(spec.median or 0.0, 6)]),
     ]
 
 
-def request_model(recipe: TabularRecipe, *, max_rows: int, forbid_extra_fields: bool) -> type[BaseModel]:
+def request_model(
+    recipe: TabularRecipe,
+    *,
+    max_rows: int,
+    forbid_extra_fields: bool,
+    ranges: Mapping[str, Sequence[float]] | None = None,
+) -> type[BaseModel]:
     """The body of ``POST /predict``: ``{"rows": [{column: value, ...}, ...]}`` with 1 to ``max_rows`` rows.
 
     Args:
         recipe: The model's recipe; each input column becomes a required, nullable field of a row.
         max_rows: Most rows in one request.
         forbid_extra_fields: Refuse unknown fields in a row and in the body (else ignore them).
+        ranges: Each continuous input's training range (:func:`training_ranges`), named in its description.
 
     Returns:
         A pydantic model class with a ``rows`` attribute: a list of plain dicts keyed by column name.
     """
     extra: Literal["forbid", "ignore"] = "forbid" if forbid_extra_fields else "ignore"
-    fields = {spec.name: _row_field(spec) for spec in input_specs(recipe)}
+    fields = {spec.name: _row_field(spec) for spec in input_specs(recipe, ranges)}
     # Columns of the training table the model does not read (the target, columns left out as IDs...): a row
     # sent straight from that table is accepted, as trainwell predict accepts it, and these are ignored.
     unused = [*getattr(recipe, "target_names", []), *getattr(recipe, "dropped", {})]
@@ -498,8 +581,23 @@ class InputInfo(BaseModel):
     mean: float | None = None
     std: float | None = None
     median: float | None = None
-    minimum: float | None = None
-    maximum: float | None = None
+    minimum: float | None = Field(
+        None,
+        description="A continuous input's smallest training value; null for a model directory that does not "
+        "record it (written by an older trainwell: accepted_minimum and accepted_maximum are still given).",
+    )
+    maximum: float | None = Field(
+        None, description="A continuous input's largest training value; as minimum."
+    )
+    accepted_minimum: float | None = Field(
+        None,
+        description=f"The smallest value a continuous input accepts: the training mean less "
+        f"{MAX_STANDARD_DEVIATIONS:g} standard deviations. Far outside the training range: a guard against data "
+        "errors, not a range the model knows.",
+    )
+    accepted_maximum: float | None = Field(
+        None, description="The largest value a continuous input accepts; as accepted_minimum."
+    )
 
 
 class Versions(BaseModel):
@@ -518,6 +616,14 @@ class Limits(BaseModel):
     forbid_extra_fields: bool
 
 
+#: The description of ``GET /metadata``'s ``metrics`` (:func:`~trainwell.serve.predictions.metadata_document`).
+METRICS_DOC = (
+    "The model's validation figures at the end of training (its last epoch): the losses and metrics, and epoch, "
+    "the epochs trained counted from 1. A figure the fit did not record (a boosted-trees model has no training "
+    "loss) is left out."
+)
+
+
 class MetadataResponse(BaseModel):
     """What ``GET /metadata`` returns: the task, the inputs a row needs, metrics, versions and limits."""
 
@@ -528,7 +634,7 @@ class MetadataResponse(BaseModel):
     task: TaskInfo
     inputs: list[InputInfo]
     dropped_columns: dict[str, str] = Field(description="Training columns the model does not use, with why.")
-    metrics: dict[str, Scalar | None] = Field(description="Final training metrics (last epoch).")
+    metrics: dict[str, Scalar] = Field(description=METRICS_DOC)
     versions: Versions
     limits: Limits
 
@@ -564,6 +670,6 @@ class VisionMetadataResponse(BaseModel):
     image: ImageInfo
     formats: list[str] = Field(description="Image file formats the server decodes.")
     request_formats: dict[str, str] = Field(description="The accepted request bodies, by content type.")
-    metrics: dict[str, Scalar | None] = Field(description="Final training metrics (last epoch).")
+    metrics: dict[str, Scalar] = Field(description=METRICS_DOC)
     versions: Versions
     limits: ImageLimits

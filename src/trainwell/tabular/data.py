@@ -212,6 +212,7 @@ def tabular_data(
     )
     # Which rows trained the model, sketched, so a report on training rows can say so (data.fingerprint).
     train.rows_sketch = RowSketch.of(train_df, [*recipe.columns, *targets])  # type: ignore[attr-defined]
+    train.input_ranges = _input_ranges(recipe, train_df)  # type: ignore[attr-defined]
     if names is not None and not isinstance(source, pd.DataFrame):  # kept: predict reads files like it alike
         train.header_names = list(names)  # type: ignore[attr-defined]
     valid = (
@@ -474,3 +475,21 @@ def _encode(recipe: TabularRecipe, task: Task, df: pd.DataFrame, source: str) ->
     names = list(task.target_names)
     values: Any = df[names[0]] if len(names) == 1 else df[names]
     return x_cat, x_cont, task.encode(values)
+
+
+def _input_ranges(recipe: TabularRecipe, train_df: pd.DataFrame) -> dict[str, list[float]]:
+    """Each continuous input's smallest and largest training value, as the model reads the column (its words for
+    missing aside): kept in ``trainwell.json`` (``training.input_ranges``) for a served model's GET /metadata,
+    which otherwise had only the far wider range the server accepts (a million standard deviations)."""
+    from trainwell.tabular.recipe import _TEXT_IN_NUMBERS, _masked, _to_numbers
+
+    ranges = {}
+    for name in recipe.cont_names:
+        if name in train_df.columns:
+            read = _to_numbers(
+                _masked(train_df[name], recipe.missing_words.get(name)), name, _TEXT_IN_NUMBERS
+            )
+            numbers = read[np.isfinite(read)]
+            if len(numbers):
+                ranges[name] = [float(numbers.min()), float(numbers.max())]
+    return ranges
