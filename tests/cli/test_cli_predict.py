@@ -85,13 +85,35 @@ def test_allow_missing_columns_reads_the_column_as_missing_and_writes_the_file(
     assert result.returncode == 0, result.explain()
     out = without_size.parent / "out" / "predictions.csv"
     assert result.stdout == ""
+    # Said, as the file alone never shows it (the tour's predictions without Sex said only "wrote 418 predictions").
     assert result.stderr_lines == [
-        f"wrote {N_WITHOUT_SIZE} predictions to {out} (made the folder '{out.parent}' for it)"
+        f"warning: input column 'size' not in {without_size}: read as missing in all {N_WITHOUT_SIZE} rows (size: "
+        "the category for a missing value), so the predictions lean on the training's fill value where the model "
+        "reads each row's own; add the column for predictions that use it",
+        f"wrote {N_WITHOUT_SIZE} predictions to {out} (made the folder '{out.parent}' for it)",
     ]
     table = pd.read_csv(out)
     expected = trainwell.load(model_dir).predict(read_table(without_size).assign(size=np.nan))
     np.testing.assert_allclose(table["probability_yes"], expected["probability_yes"], rtol=0, atol=1e-6)
     assert [entry.name for entry in out.parent.iterdir()] == ["predictions.csv"]
+
+
+def test_allow_missing_columns_names_a_numeric_columns_training_median(
+    model_dir: Path, predicted: tuple[Path, Path, CliResult, CliResult]
+) -> None:
+    _, without_size, _, _ = predicted
+    without_both = without_size.parent / "without_size_x2.csv"
+    read_table(without_size).drop(columns=["x2"]).to_csv(without_both, index=False)
+    (result,) = run_cli_many([["predict", model_dir, without_both, "--allow-missing-columns"]])
+    assert result.returncode == 0, result.explain()
+    median = trainwell.load(model_dir).recipe.fill_values["x2"]
+    assert result.stderr_lines == [
+        f"warning: input columns 'size', 'x2' not in {without_both}: read as missing in all {N_WITHOUT_SIZE} rows "
+        f"(size: the category for a missing value; x2: the training median {median:.6g}), so the predictions lean "
+        "on the training's fill value where the model reads each row's own; add the columns for predictions that "
+        "use them"
+    ]
+    assert len(pd.read_csv(io.StringIO(result.stdout))) == N_WITHOUT_SIZE
 
 
 def test_cli_predictions_on_validation_rows_equal_the_learners(
