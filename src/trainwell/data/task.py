@@ -690,16 +690,13 @@ def _inferred(targets: Any, *, name: str, kind: str | None, label_delim: str | N
         if not classes:
             raise DataError(f"target '{names[0]}' holds no labels at all")
         return Task("multilabel", classes, names, label_delim=label_delim)
-    numeric = pd.to_numeric(present, errors="coerce") if present.dtype == object else present
+    text = present.dtype == object or isinstance(present.dtype, pd.StringDtype)  # pandas 3 reads text as str
+    numeric = pd.to_numeric(present, errors="coerce") if text else present
     is_numeric = pd.api.types.is_numeric_dtype(numeric) and not pd.api.types.is_bool_dtype(numeric)
     is_numeric = is_numeric and not bool(pd.isna(numeric).any())
     if kind == "regression" or (kind is None and is_numeric and _is_quantity(numeric)):
         if not is_numeric:
-            words = (
-                present[pd.isna(pd.to_numeric(present, errors="coerce"))]
-                if present.dtype == object
-                else present
-            )
+            words = present[pd.isna(pd.to_numeric(present, errors="coerce"))] if text else present
             example = words.iloc[0] if len(words) else present.iloc[0]
             cells = (
                 f"{len(words)} cell{'s' if len(words) != 1 else ''} of text"
@@ -711,6 +708,10 @@ def _inferred(targets: Any, *, name: str, kind: str | None, label_delim: str | N
                 "or drop those rows"
             )
         return Task("regression", (), names)
+    if pd.api.types.is_float_dtype(present.dtype) and bool((present % 1 == 0).all()):
+        # Whole numbers read as floats because other rows' targets were missing (pandas has no NaN in an
+        # integer column): the classes are 0 and 1 as the file writes them, not '0.0' and '1.0'.
+        present = present.astype(np.int64)
     classes = tuple(sorted(present.map(_jsonable).unique().tolist(), key=_sort_key))
     if len(classes) < 2:
         raise DataError(
@@ -771,6 +772,44 @@ def warn_whole_number_classes(labels: Any, name: str, examples: str) -> None:
 
 #: Rows from which a class target whose values are mostly unique is refused as an ID (below it, too few to say).
 MIN_ROWS_FOR_ID_CHECK = 20
+
+
+def warn_single_row_classes(task: Task, values: pd.Series, labelled: np.ndarray) -> None:
+    """Warn of the classes of ``task`` seen in a single row of ``values`` (the target column, ``labelled``
+    marking the rows that hold one): a typo (a ``2`` in a 0/1 target) that silently made the task multiclass,
+    or a class too rare to learn. A class seen once lands in the training rows, where nothing validates it, or
+    in the validation rows, never learned. A target whose values are mostly seen once is an ID and refused
+    (:func:`infer_task`); a few such classes beside well-populated ones are warned of here."""
+    if task.kind not in ("binary", "multiclass") or len(values) < MIN_ROWS_FOR_ID_CHECK:
+        return
+    from trainwell.data.dates import data_row
+
+    positions = np.flatnonzero(labelled)
+    kept = values.iloc[positions]
+    counts = kept.value_counts()  # by value, then by text below: 1 and 1.0 are one class
+    by_text: dict[str, int] = {}
+    for value, count in counts.items():
+        by_text[_key(value)] = by_text.get(_key(value), 0) + int(count)
+    once = sorted((key for key, count in by_text.items() if count == 1), key=_sort_key)
+    if not once:
+        return
+    lone = np.flatnonzero(kept.isin([value for value in counts.index if _key(value) in once]).to_numpy())
+    rows = {_key(kept.iloc[i]): data_row(values, int(positions[i])) for i in lone}
+    shown = ", ".join(f"{key!r} ({rows[key]})" for key in once[:5])
+    more = f" and {len(once) - 5} more" if len(once) > 5 else ""
+    multiclass = (
+        f"; with it the task is {task.kind} over {len(task.classes)} classes"
+        if task.kind == "multiclass" and len(task.classes) - len(once) <= 2
+        else ""
+    )
+    name = task.target_names[0]
+    warn(
+        f"target '{name}' has {'a class' if len(once) == 1 else f'{len(once)} classes'} seen in a single row: "
+        f"{shown}{more}{multiclass}. A class seen once cannot be learned and validated (its row is in training or "
+        "in validation, not both): if "
+        + ("it is a typo, fix it or leave that cell empty" if len(once) == 1 else "they are typos, fix them"),
+        UserWarning,
+    )
 
 
 def _infer_from_frame(frame: pd.DataFrame, kind: str | None) -> Task:

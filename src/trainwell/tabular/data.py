@@ -21,8 +21,14 @@ from trainwell.data.bundle import DataBundle, check_split_settings, choose_split
 from trainwell.data.fingerprint import RowSketch, row_hashes
 from trainwell.data.io import check_columns, check_test_targets, labelled_rows, read_table
 from trainwell.data.loader import TensorLoader
-from trainwell.data.task import Task, infer_task
-from trainwell.tabular.recipe import MIN_CATEGORY_COUNT, TabularRecipe, check_min_category_count
+from trainwell.data.task import Task, infer_task, warn_single_row_classes
+from trainwell.data.text_cells import refuse_text_in_number_columns, refuse_text_in_number_target
+from trainwell.tabular.recipe import (
+    MIN_CATEGORY_COUNT,
+    TabularRecipe,
+    _is_integer_id,
+    check_min_category_count,
+)
 
 
 def default_batch_size(n_rows: int) -> int:
@@ -136,6 +142,8 @@ def tabular_data(
             "than columns. Collect more rows or drop columns (--ignore)"
         )
     labelled = labelled_rows(df, targets, name, label_delim=label_delim).to_numpy()
+    if like is None and len(targets) == 1 and label_delim is None:
+        refuse_text_in_number_target(df[targets[0]], labelled, targets[0], task)
     target_values: Any = df[targets[0]] if len(targets) == 1 else df[targets]
     if like is not None and list(like.task.target_names) != targets:
         raise ConfigError(
@@ -154,6 +162,8 @@ def tabular_data(
             positive=positive,
         )
     )
+    if like is None:
+        _check_target_and_inputs(df, resolved, labelled, excluded, cat_names, cont_names, date_formats, name)
     train_index, valid_index = choose_split(
         df, valid_pct=valid_pct, valid_col=valid_col, splits=splits, seed=seed
     )
@@ -264,6 +274,34 @@ def tabular_data(
         leaks=tuple(dict.fromkeys(leaks)),
         rows=shown,
     )
+
+
+def _check_target_and_inputs(
+    df: pd.DataFrame,
+    task: Task,
+    labelled: np.ndarray,
+    excluded: Sequence[str],
+    cat_names: Sequence[str] | None,
+    cont_names: Sequence[str] | None,
+    date_formats: Mapping[str, str] | None,
+    source: str,
+) -> None:
+    """Warn of a target that looks like an ID or has classes seen in a single row, and refuse an inferred input
+    column of numbers with cells of text in it (:mod:`trainwell.data.text_cells`), before anything is fitted."""
+    if len(task.target_names) == 1:
+        target = task.target_names[0]
+        warn_single_row_classes(task, df[target], labelled)
+        if task.kind == "regression" and _is_integer_id(df[target][labelled], target):
+            warn(
+                f"target '{target}' looks like an ID (named like one, with a different whole number in (almost) "
+                "every row): the other columns cannot tell it, so the model and its scores mean nothing; pick "
+                "another --target",
+                UserWarning,
+            )
+    if cat_names is not None and cont_names is not None:
+        return  # only the declared columns are read
+    declared = {*excluded, *(cat_names or []), *(cont_names or []), *(date_formats or {})}
+    refuse_text_in_number_columns(df, [c for c in df.columns if c not in declared], source)
 
 
 def _check_like(like: DataBundle | None, **given: Any) -> None:

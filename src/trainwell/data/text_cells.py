@@ -1,0 +1,168 @@
+"""Cells of text in a column of numbers: a typo or a unit left in a cell (``12,5 GBP``), or ``unknown`` in a
+price, is refused by name before anything is trained on it.
+
+Read as it is, such a column was silently something else: an input of numbers with one stray cell became a
+column of categories (each price a category of its own, and prediction then accepted any text in it), and a
+target of prices with an ``unknown`` became a classification over thousands of "classes". ``predict`` already
+refuses text in a column of numbers; fitting refuses it alike, naming the cells, so both read a file the same way.
+
+A column with fewer numbers (under :data:`NUMBER_SHARE` of its cells) is a column of categories; a warning says
+so when it is mostly numbers and a few words (``unknown`` and ``twenty`` in a fifth of an age column). An input
+whose stray cells are a few words without digits (``unknown``, ``-``, ``n.a.``) is left to the recipe, which reads
+them as missing, with a warning (:mod:`trainwell.tabular.recipe`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from trainwell.core.errors import DataError
+from trainwell.core.warn import warn
+from trainwell.data.dates import data_row
+from trainwell.data.task import MAX_INTEGER_CLASSES
+
+#: A text column with at least this share of its non-missing cells numbers is a column of numbers whose other
+#: cells are mistakes; below it, a column of categories that happens to hold some numbers.
+NUMBER_SHARE = 0.9
+#: Fewest number cells for a column to count as one of numbers (below, too few to say).
+MIN_NUMBERS = 10
+#: At most this many distinct words without a digit are markers of a missing value the recipe reads as such.
+MAX_MISSING_WORDS = 5
+#: Bad cells quoted in a message.
+SHOWN_CELLS = 3
+
+
+def text_cells(values: pd.Series) -> tuple[np.ndarray, int]:
+    """The positions of the non-missing, non-blank cells of ``values`` that are not numbers, and how many cells
+    are numbers. A column of numbers (not text) has none."""
+    if not _is_text(values):
+        return np.array([], dtype=np.int64), int(values.notna().sum())
+    kept = np.flatnonzero(values.notna().to_numpy())
+    text = values.iloc[kept].astype(str).str.strip()
+    blank = (text == "").to_numpy()
+    parsed = pd.to_numeric(text, errors="coerce").notna().to_numpy()
+    present = np.zeros(len(values), dtype=bool)
+    numbers = np.zeros(len(values), dtype=bool)
+    present[kept] = ~blank
+    numbers[kept] = parsed & ~blank
+    return np.flatnonzero(present & ~numbers), int(numbers.sum())
+
+
+def refuse_text_in_number_columns(df: pd.DataFrame, columns: Sequence[str], source: str) -> None:
+    """Refuse an input column of ``columns`` that is numbers but for a few cells of text that are not markers of
+    a missing value: a number in a form not read (``12,5 GBP``, ``(3.5)``, ``1 234``), or more than
+    :data:`MAX_MISSING_WORDS` different words. Read as categories, every number in it would have been a category
+    of its own."""
+    for name in columns:
+        values = df[name]
+        if not _maybe_numbers(values):
+            continue
+        bad, numbers = text_cells(values)
+        if not len(bad) or numbers < MIN_NUMBERS:
+            continue
+        if numbers < NUMBER_SHARE * (numbers + len(bad)):
+            _warn_categories_of_numbers(values, bad, numbers, str(name))
+            continue
+        words = {str(values.iloc[i]).strip() for i in bad}
+        if len(words) <= MAX_MISSING_WORDS and not any(c.isdigit() for word in words for c in word):
+            continue  # 'unknown', '-': the recipe reads them as missing and says so
+        raise DataError(
+            f"column '{name}' of {source} holds numbers but {_cells(values, bad, numbers)}; read with "
+            f"{'it' if len(bad) == 1 else 'them'}, each number would be a category of its own: clean those cells, leave "
+            f"them empty to mark them missing, or pass --cat-names {name} (Python: cat_names=[{str(name)!r}]) to read "
+            "the column as categories"
+        )
+
+
+#: A text column with at least this share of numbers (below :data:`NUMBER_SHARE`) read as categories is said.
+WARNED_SHARE = 0.5
+
+
+def _warn_categories_of_numbers(values: pd.Series, bad: np.ndarray, numbers: int, name: str) -> None:
+    """Warn when a column mostly of numbers (at least :data:`WARNED_SHARE`), but for a few words in too many
+    rows to read as missing (``unknown``, ``twenty`` in a fifth of the rows), is read as categories: each number becomes a category of its own (an age of
+    24.0 and one of 24.5 as unrelated as 'unknown' and 'twenty'). A few whole numbers (a rating of 1 to 5 and
+    'unknown') are categories anyway, and codes that are partly numbers (tickets) are categories."""
+    if numbers < WARNED_SHARE * (numbers + len(bad)):
+        return
+    text = values.astype(object).map(lambda value: str(value).strip())
+    parsed = pd.to_numeric(text[values.notna()], errors="coerce").dropna().to_numpy(dtype=float)
+    if np.all(parsed % 1 == 0) and len(np.unique(parsed)) <= MAX_INTEGER_CLASSES:
+        return
+    counts = text.iloc[bad].value_counts()
+    if len(counts) > MAX_MISSING_WORDS or any(c.isdigit() for word in counts.index for c in str(word)):
+        return  # codes that are partly numbers ('CA. 2343' beside '349909': Titanic's tickets) are categories
+    said = ", ".join(
+        f"{word!r} ({count} row{'s' if count > 1 else ''})" for word, count in counts.head(3).items()
+    )
+    more = f" and {len(counts) - 3} other texts" if len(counts) > 3 else ""
+    warn(
+        f"column '{name}' is read as categories, each number in it a category of its own: {len(bad):,} of its "
+        f"{numbers + len(bad):,} values are text ({said}{more}; the first in {data_row(values, int(bad[0]))}). If it is "
+        "a column of numbers, leave those cells empty to mark them missing; pass it in --cat-names (Python: "
+        f"cat_names=[{name!r}]) to silence this",
+        UserWarning,
+    )
+
+
+def refuse_text_in_number_target(
+    values: pd.Series, labelled: np.ndarray, name: str, kind: str | None
+) -> None:
+    """Refuse a target that is numbers but for some cells of text (``unknown``, ``N.A.``) when it is to be a
+    regression: one asked for (``kind="regression"``), or one inferred (``kind=None``), when the numbers are a
+    quantity (not a few whole numbers) and make up :data:`NUMBER_SHARE` of the cells. Read as classes, each
+    price was a class of its own; ``labelled`` marks the rows that hold a target (the others are left out)."""
+    if kind not in (None, "regression"):
+        return
+    kept = values[labelled]
+    bad, numbers = text_cells(kept)
+    if not len(bad):
+        return
+    if kind is None:
+        if numbers < MIN_NUMBERS or numbers < NUMBER_SHARE * (numbers + len(bad)):
+            return
+        parsed = pd.to_numeric(kept.astype(object).map(lambda v: str(v).strip()), errors="coerce").dropna()
+        whole = bool(np.all(parsed.to_numpy(dtype=float) % 1 == 0))
+        if whole and parsed.nunique() <= MAX_INTEGER_CLASSES:
+            return  # a few whole numbers and some words: classes (the mixed-classes warning says so)
+    positions = np.flatnonzero(labelled)[bad]
+    raise DataError(
+        f"target '{name}' holds numbers but {_cells(values, positions, numbers)}; a regression target must be a "
+        "number in every row: fix those cells, or leave them empty (rows without a target are left out of "
+        "training, with a warning)"
+    )
+
+
+def _cells(values: pd.Series, bad: np.ndarray, numbers: int) -> str:
+    """``"2 of its 891 values are text: '12,5 GBP' (data row 5), 'abc' (data row 9)"``."""
+    shown = ", ".join(
+        f"{str(values.iloc[i]).strip()!r} ({data_row(values, int(i))})" for i in bad[:SHOWN_CELLS]
+    )
+    more = ", ..." if len(bad) > SHOWN_CELLS else ""
+    verb = "is" if len(bad) == 1 else "are"
+    return f"{len(bad):,} of its {numbers + len(bad):,} values {verb} text: {shown}{more}"
+
+
+#: Cells looked at first, spread over the column, to pass over a column of text at once: parsing every cell of
+#: a million-row column of words takes seconds.
+SAMPLED_CELLS = 1000
+
+
+def _maybe_numbers(values: pd.Series) -> bool:
+    """Whether ``values`` is text of which a sample of :data:`SAMPLED_CELLS` cells, spread over the column, is at
+    least :data:`WARNED_SHARE` numbers (a column of categories is not)."""
+    if not _is_text(values):
+        return False
+    present = values.dropna()
+    if len(present) > SAMPLED_CELLS:
+        present = present.iloc[np.linspace(0, len(present) - 1, SAMPLED_CELLS).astype(int)]
+    text = present.astype(str).str.strip()
+    text = text[text != ""]
+    return bool(len(text)) and pd.to_numeric(text, errors="coerce").notna().mean() >= WARNED_SHARE / 2
+
+
+def _is_text(values: pd.Series) -> bool:
+    return isinstance(values.dtype, pd.StringDtype) or values.dtype == object
