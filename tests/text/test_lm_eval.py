@@ -506,12 +506,19 @@ def test_the_judging_is_ready_before_training_and_its_time_kept_out_of_the_budge
     assert FLOOR < share < 1 and reserve.reserved == pytest.approx(remaining * (1 - share))
     # The fit then ends when the foreseen scoring and the cache's tuning still end by the deadline.
     assert 6.0 + remaining * share + reserve.foreseen + tuning == pytest.approx(990.0)
-    # A deadline too near: training keeps half of what is left, the call ends late.
-    near = JudgingReserve(
-        texts, budget=TimeBudget(300, clock=lambda: 0.0).start(), deadline=50.0, clock=clock
-    )
+    # A deadline near: the scoring fits in what the call has left, but training keeps half of what is left of
+    # the budget, and the call ends late (by less than that half).
+    near_ticks = count()
+    near = JudgingReserve(texts, budget=TimeBudget(300, clock=lambda: 0.0).start(),
+                          deadline=6.0 + reserve.foreseen + 100.0, clock=lambda: float(next(near_ticks)))  # fmt: skip
     near.before_fit(learn)
     assert near.reserved == pytest.approx(300.0 * (1 - FLOOR))
+    # A deadline nearer than the scoring alone: refused before training (tests/text/test_lm_judging_refusal.py).
+    too_near_ticks = count()
+    too_near = JudgingReserve(texts, budget=TimeBudget(300, clock=lambda: 0.0).start(), deadline=50.0,
+                              clock=lambda: float(next(too_near_ticks)))  # fmt: skip
+    with pytest.raises(ConfigError, match="more than the 44s left of the 5m budget"):
+        too_near.before_fit(learn)
     # Without a budget it only prepares.
     unbudgeted = JudgingReserve(texts, baselines=False, clock=clock)
     unbudgeted.before_fit(learn)

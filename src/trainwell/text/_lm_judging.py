@@ -9,17 +9,24 @@ baselines), then times the model's scoring on a probe of the test text and asks 
 (:meth:`~trainwell.callbacks.TimeBudget.share_next_fit`) to end training early enough for the cache's tuning and
 that scoring to end by the call's deadline, as the folds of ``evaluate --time`` share theirs
 (:class:`~trainwell.evaluate.spread.FoldShare`).
+
+When the scoring alone is foreseen to take longer than the call has left, no share of training can save the
+budget: ``evaluate ptb/ --task language_model --time 60s`` foresaw 3 min 36 s of scoring, trained for half of
+what was left and ended after 5 min 36 s. Such a call is refused before training (:func:`scoring_refusal`), with
+the budget that would fit and the test text's length that would.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import torch
 
-from trainwell.callbacks.budget import TimeBudget
+from trainwell.callbacks.budget import TimeBudget, format_duration
+from trainwell.core.errors import ConfigError
 from trainwell.learner.events import Callback
 from trainwell.text.cache import positions_read, stream_probabilities
 from trainwell.text.lm_eval import HeldOutText, TokenScores, encode_held_out, score_ngram
@@ -28,7 +35,7 @@ from trainwell.text.lm_stream import LMStreamLoader
 if TYPE_CHECKING:
     from trainwell.learner.learner import Learner
 
-__all__ = ["JudgingReserve", "training_share"]
+__all__ = ["JudgingReserve", "scoring_refusal", "training_share"]
 
 #: Positions of each row the probe reads to time the model's scoring (one batched window or so).
 PROBE_COLUMNS = 32
@@ -54,6 +61,49 @@ def training_share(remaining: float, call_left: float, reserve: float) -> float:
     if remaining <= 0:
         return 1.0
     return min(1.0, max(FLOOR, (call_left - reserve) / remaining))
+
+
+def scoring_refusal(
+    *, foreseen: float, call_left: float, budget: float, tokens: int, tune_share: float = 0.0
+) -> ConfigError:
+    """The error refusing a call whose scoring of ``tokens`` test tokens, ``foreseen`` to take that many seconds,
+    cannot end within the ``call_left`` seconds left of its ``budget``: it names a budget that would fit (the time
+    already spent, twice the scoring, so that training gets as long as the scoring, and the cache's
+    ``tune_share``), rounded up, and how many test tokens could be scored in half of what is left.
+
+    Example:
+        >>> str(scoring_refusal(foreseen=216.0, call_left=41.0, budget=60.0, tokens=82_429))[:60]
+        'scoring the model on the test text (82,429 tokens) is forese'
+    """
+    spent = max(0.0, budget - call_left)
+    needed = (spent + 2 * foreseen) / (1 - tune_share)
+    # Whole minutes past a minute, tens of seconds below: a figure to type, not a measurement.
+    needed = 60 * math.ceil(needed / 60) if needed > 60 else 10 * math.ceil(needed / 10)
+    fits = tokens * max(call_left, 0.0) / 2 / foreseen
+    fits = _two_figures(fits)
+    left = f"the {format_duration(max(call_left, 0.0))} left of the {format_duration(budget)} budget"
+    shorter = (
+        f"about {fits:,} tokens score in half of those {format_duration(max(call_left, 0.0))}, leaving the other "
+        "half to training"
+        if fits >= 100
+        else "it would need to be a few sentences long"
+    )
+    return ConfigError.worded(
+        lambda say: (
+            f"scoring the model on the test text ({tokens:,} tokens) is foreseen to take "
+            f"{format_duration(foreseen)}, more than {left} ({say('time_budget')}) once the data was read and "
+            f"the baselines scored: pass {say('time_budget', format_duration(needed).replace(' ', ''))} or "
+            f"more, or a shorter test text with {say('test')} ({shorter})"
+        )
+    )
+
+
+def _two_figures(value: float) -> int:
+    """``value`` rounded down to two significant figures (7,843 -> 7,800)."""
+    if value < 100:
+        return int(value)
+    scale = 10 ** (int(math.log10(value)) - 1)
+    return int(value // scale * scale)
 
 
 class JudgingReserve(Callback):
@@ -115,6 +165,14 @@ class JudgingReserve(Callback):
         tuning = self.tune_share * self.budget.seconds if isinstance(valid, LMStreamLoader) else 0.0
         remaining = self.budget.remaining
         call_left = remaining if self.deadline is None else self.deadline - self.clock()
+        if self.foreseen > call_left:  # even with no training the call would end late: say so before training
+            raise scoring_refusal(
+                foreseen=self.foreseen,
+                call_left=call_left,
+                budget=self.budget.seconds,
+                tokens=self.held_out.n_tokens,
+                tune_share=self.tune_share if tuning else 0.0,
+            )
         share = training_share(remaining, call_left, self.foreseen + tuning)
         self.reserved = remaining * (1 - share)
         if share < 1:
