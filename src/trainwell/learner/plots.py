@@ -97,6 +97,9 @@ def plot_lr_find(result: LRFindResult, path: Path, trained_at: float | None = No
 # r2 (about 1) would lie flat at zero beside an RMSE in the tens of thousands.
 SHARED_SCALE_RATIO = 10.0
 MAX_METRIC_PANELS = 4
+#: Columns of a history that count what an epoch read rather than measure the model
+#: (:class:`~trainwell.text.lm_callbacks.BudgetedValidation`'s): left out of the metric panels.
+BOOKKEEPING_COLUMNS = ("valid_tokens", "valid_tokens_total")
 
 
 def metric_panels(history: Sequence[dict[str, Any]]) -> list[list[str]]:
@@ -109,7 +112,9 @@ def metric_panels(history: Sequence[dict[str, Any]]) -> list[list[str]]:
     ``MAX_METRIC_PANELS`` the largest metrics share the last panel. A baseline's score of a metric
     (``perplexity_baseline``, :func:`baseline_of`) is drawn in its metric's panel whatever its scale: a
     Kneser-Ney trigram's 48 beside a first epoch's perplexity of 1,326 took a panel of its own, a flat line."""
-    skip = {"fit", "epoch", "train_loss", "valid_loss", "lr", "time"}
+    # Bookkeeping, not metrics: a language model's validation tokens read under a budget (17,920 of 66,944) drew
+    # a panel beside its perplexity.
+    skip = {"fit", "epoch", "train_loss", "valid_loss", "lr", "time", *BOOKKEEPING_COLUMNS}
     names: list[str] = []
     for row in history:  # every row: a metric missing from the first epoch (validation skipped) still counts
         for key in row:
