@@ -32,7 +32,7 @@ from __future__ import annotations
 import datetime
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, cast
 
@@ -178,13 +178,23 @@ def training_ranges(metadata: Mapping[str, Any] | None) -> dict[str, tuple[float
     return ranges
 
 
-def _number_from_text(value: Any) -> Any:
-    """A continuous input's value sent as text that is a number (:data:`NUMBER_TEXT`), as that number; any other
-    value as it came, for the strict number check after this one to accept or refuse. ``"1e999"`` becomes
-    infinity, which that check refuses as not finite."""
-    if isinstance(value, str) and _NUMBER_TEXT.match(value):
-        return float(value)
-    return value
+def _numbers_from_text(names: Sequence[str]) -> Callable[[Any], Any]:
+    """Before a row is validated: its continuous inputs (``names``) sent as text that is a number
+    (:data:`NUMBER_TEXT`) become that number; any other value stays as it came, for the strict number check of
+    its field to accept or refuse (``"22 years"`` is refused there, naming the field; ``"1e999"`` becomes
+    infinity, refused as not finite).
+
+    Once per row rather than once per value: a Python call per value doubled the validation time of a
+    1,000-row request of Adult's 6 continuous inputs (11 to 22 ms), while numbers (the common case) need none.
+    """
+
+    def convert(row: Any) -> Any:
+        if not isinstance(row, dict):
+            return row  # not an object: the row's own validation says so
+        texts = [name for name in names if isinstance(row.get(name), str) and _NUMBER_TEXT.match(row[name])]
+        return {**row, **{name: float(row[name]) for name in texts}} if texts else row
+
+    return convert
 
 
 def _categorical_value(value: Any) -> Scalar | None:
@@ -309,11 +319,10 @@ def _row_field(spec: InputSpec) -> Any:
         return Annotated[kind, Field(title=spec.name, description=_describe(spec), examples=[example])]
     bounds = {"minimum": spec.accepted_minimum, "maximum": spec.accepted_maximum}
     number = Annotated[
-        float,
-        BeforeValidator(_number_from_text),
-        Field(strict=True, allow_inf_nan=False, ge=spec.accepted_minimum, le=spec.accepted_maximum),
+        float, Field(strict=True, allow_inf_nan=False, ge=spec.accepted_minimum, le=spec.accepted_maximum)
     ]
-    # The text form is declared beside the number: a client generated from the schema may send either.
+    # The text form is declared beside the number (a client generated from the schema may send either), and read
+    # by the row's own validator (_numbers_from_text).
     as_text = {
         "type": "string",
         "pattern": NUMBER_TEXT,
@@ -345,7 +354,8 @@ def request_model(
         A pydantic model class with a ``rows`` attribute: a list of plain dicts keyed by column name.
     """
     extra: Literal["forbid", "ignore"] = "forbid" if forbid_extra_fields else "ignore"
-    fields = {spec.name: _row_field(spec) for spec in input_specs(recipe, ranges)}
+    specs = input_specs(recipe, ranges)
+    fields = {spec.name: _row_field(spec) for spec in specs}
     # Columns of the training table the model does not read (the target, columns left out as IDs...): a row
     # sent straight from that table is accepted, as trainwell predict accepts it, and these are ignored.
     unused = [*getattr(recipe, "target_names", []), *getattr(recipe, "dropped", {})]
@@ -359,6 +369,7 @@ def request_model(
     # The functional TypedDict form takes any text as a key ("education-num", "class", "model_config").
     row = TypedDict("Row", fields)  # type: ignore[misc,operator]
     row.__pydantic_config__ = ConfigDict(extra=extra)  # type: ignore[attr-defined]
+    continuous = [spec.name for spec in specs if spec.kind == "continuous"]
     rows_doc = f"1 to {max_rows} rows; every input field is required and may be null (missing). " + (
         (
             "Unknown fields are refused; the training table's columns the model does not use (the target, "
@@ -372,7 +383,10 @@ def request_model(
     return create_model(
         "PredictRequest",
         __config__=ConfigDict(extra=extra),
-        rows=(list[row], Field(min_length=1, max_length=max_rows, description=rows_doc)),  # type: ignore[valid-type]
+        rows=(
+            list[Annotated[row, BeforeValidator(_numbers_from_text(continuous))]],  # type: ignore[valid-type]
+            Field(min_length=1, max_length=max_rows, description=rows_doc),
+        ),
     )
 
 
