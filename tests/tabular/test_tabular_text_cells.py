@@ -132,7 +132,7 @@ def test_a_target_of_prices_with_text_cells_is_refused_naming_them_not_made_thou
     expected = (
         "target 'median_house_value' holds numbers but 1 of its 299 values is text: 'unknown' (data row 12); a "
         "regression target must be a number in every row: fix those cells, or leave them empty (rows without a "
-        "target are left out of training, with a warning)"
+        "target are left out, with a warning)"
     )
     for task in (None, "regression"):  # --task regression quoted a good value ('452600.0') before
         with warnings.catch_warnings():
@@ -146,6 +146,16 @@ def test_a_regression_target_of_pandas_text_quotes_the_cell_that_is_not_a_number
     values = pd.Series(["452600.0", "358500.0", "unknown", "341300.0"], dtype="string", name="price")
     with pytest.raises(DataError, match=r"target 'price' holds 1 cell of text, e.g. 'unknown'; "):
         infer_task(values, kind="regression")
+
+
+def test_prices_with_a_word_given_to_infer_task_are_refused_without_rows_they_may_have_lost() -> None:
+    # evaluate's folds renumber the rows left after those without a target: a row number would be off.
+    prices = pd.Series([f"{100_000 + 1_000 * i}.5" for i in range(40)] + ["unknown"], name="price")
+    with pytest.raises(DataError) as caught:
+        infer_task(prices)
+    assert str(caught.value).startswith(
+        "target 'price' holds numbers but 1 of its 41 values is text: 'unknown'; a regression target must be"
+    )
 
 
 def test_a_few_whole_numbers_with_a_word_stay_classes() -> None:

@@ -691,6 +691,12 @@ def _inferred(targets: Any, *, name: str, kind: str | None, label_delim: str | N
             raise DataError(f"target '{names[0]}' holds no labels at all")
         return Task("multilabel", classes, names, label_delim=label_delim)
     text = present.dtype == object or isinstance(present.dtype, pd.StringDtype)  # pandas 3 reads text as str
+    if kind is None and text:
+        # Prices with an 'unknown' are no classification over thousands of prices (a table read by tabular_data
+        # is refused before, naming the cells' data rows; these values may have lost theirs).
+        from trainwell.data.text_cells import refuse_text_in_number_target
+
+        refuse_text_in_number_target(present, np.ones(len(present), dtype=bool), names[0], None, rows=False)
     numeric = pd.to_numeric(present, errors="coerce") if text else present
     is_numeric = pd.api.types.is_numeric_dtype(numeric) and not pd.api.types.is_bool_dtype(numeric)
     is_numeric = is_numeric and not bool(pd.isna(numeric).any())

@@ -109,12 +109,13 @@ def _warn_categories_of_numbers(values: pd.Series, bad: np.ndarray, numbers: int
 
 
 def refuse_text_in_number_target(
-    values: pd.Series, labelled: np.ndarray, name: str, kind: str | None
+    values: pd.Series, labelled: np.ndarray, name: str, kind: str | None, *, rows: bool = True
 ) -> None:
     """Refuse a target that is numbers but for some cells of text (``unknown``, ``N.A.``) when it is to be a
     regression: one asked for (``kind="regression"``), or one inferred (``kind=None``), when the numbers are a
     quantity (not a few whole numbers) and make up :data:`NUMBER_SHARE` of the cells. Read as classes, each
-    price was a class of its own; ``labelled`` marks the rows that hold a target (the others are left out)."""
+    price was a class of its own; ``labelled`` marks the rows that hold a target (the others are left out).
+    ``rows=False`` names the cells without their data rows, for values whose rows were renumbered."""
     if kind not in (None, "regression"):
         return
     kept = values[labelled]
@@ -130,16 +131,17 @@ def refuse_text_in_number_target(
             return  # a few whole numbers and some words: classes (the mixed-classes warning says so)
     positions = np.flatnonzero(labelled)[bad]
     raise DataError(
-        f"target '{name}' holds numbers but {_cells(values, positions, numbers)}; a regression target must be a "
-        "number in every row: fix those cells, or leave them empty (rows without a target are left out of "
-        "training, with a warning)"
+        f"target '{name}' holds numbers but {_cells(values, positions, numbers, rows)}; a regression target must be a "
+        "number in every row: fix those cells, or leave them empty (rows without a target are left out, "
+        "with a warning)"
     )
 
 
-def _cells(values: pd.Series, bad: np.ndarray, numbers: int) -> str:
+def _cells(values: pd.Series, bad: np.ndarray, numbers: int, rows: bool = True) -> str:
     """``"2 of its 891 values are text: '12,5 GBP' (data row 5), 'abc' (data row 9)"``."""
     shown = ", ".join(
-        f"{str(values.iloc[i]).strip()!r} ({data_row(values, int(i))})" for i in bad[:SHOWN_CELLS]
+        f"{str(values.iloc[i]).strip()!r}" + (f" ({data_row(values, int(i))})" if rows else "")
+        for i in bad[:SHOWN_CELLS]
     )
     more = ", ..." if len(bad) > SHOWN_CELLS else ""
     verb = "is" if len(bad) == 1 else "are"
