@@ -38,9 +38,16 @@ def test_generate_continues_the_prompt_as_the_library_does(live_lm: LiveServer, 
     response = httpx.post(f"{live_lm.url}/generate", json=body, timeout=60)
     assert response.status_code == 200, response.text
     expected = load_lm(lm_dir).generate("name3 saw the", 8, top_k=5, seed=1)
-    assert response.json() == {"text": expected} and expected.startswith("name3 saw the")
+    assert response.json() == {"text": expected, "unknown_words": []} and expected.startswith("name3 saw the")
     nucleus = httpx.post(f"{live_lm.url}/generate", json={**body, "top_p": 0.9}, timeout=60)
     assert nucleus.json()["text"] == load_lm(lm_dir).generate("name3 saw the", 8, top_k=5, top_p=0.9, seed=1)
+
+
+def test_generate_names_the_prompts_words_outside_the_vocabulary(live_lm: LiveServer) -> None:
+    body = {"prompt": "xyzzy name3 quantum xyzzy", "n_words": 4, "seed": 1}
+    response = httpx.post(f"{live_lm.url}/generate", json=body, timeout=60)
+    assert response.status_code == 200, response.text
+    assert response.json()["unknown_words"] == ["xyzzy", "quantum"]  # each once, in the prompt's order
 
 
 def test_score_answers_each_text_in_order(live_lm: LiveServer, lm_dir: Path) -> None:

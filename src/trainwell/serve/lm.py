@@ -78,6 +78,13 @@ def _generate_request(forbid_extra_fields: bool) -> type[BaseModel]:
 
 class GenerateResponse(BaseModel):
     text: Annotated[str, Field(description="The prompt as sent, then the sampled continuation.")]
+    unknown_words: Annotated[
+        list[str],
+        Field(
+            description="The prompt's words outside the vocabulary, each once: the model reads them as the "
+            "unknown-word token, so the continuation cannot follow them."
+        ),
+    ] = []
 
 
 class TextScore(BaseModel):
@@ -156,11 +163,14 @@ def create_lm_app(predictor: Any, config: ServeConfig) -> FastAPI:
     answer_head(app, "/metadata", get_metadata)
 
     generate_request = _generate_request(config.forbid_extra_fields)
+    from trainwell.text.lm_predictor import generate_text, unknown_prompt_words
 
     def generate_locked(body: Any) -> str:
         with lock:
             return str(
-                predictor.generate(
+                generate_text(
+                    predictor.model,
+                    predictor.recipe,
                     body.prompt,
                     body.n_words,
                     temperature=body.temperature,
@@ -171,7 +181,9 @@ def create_lm_app(predictor: Any, config: ServeConfig) -> FastAPI:
             )
 
     async def generate(body: Any) -> GenerateResponse:
-        return GenerateResponse(text=await run_in_threadpool(generate_locked, body))
+        # Answered in a field rather than warned in the server's log (LMPredictor.generate warns its caller).
+        unknown, _ = unknown_prompt_words(predictor.recipe, body.prompt)
+        return GenerateResponse(text=await run_in_threadpool(generate_locked, body), unknown_words=unknown)
 
     generate.__annotations__["body"] = generate_request
     app.post(

@@ -18,16 +18,25 @@ from trainwell.core.artifact import read_artifact
 from trainwell.core.errors import ArtifactError, ConfigError, DataError
 from trainwell.models.registry import create_model
 from trainwell.text.lm_recipe import LMRecipe
-from trainwell.text.specials import BOS, FAKE_PREFIX, MAJ, PAD, UNK, UP
+from trainwell.text.specials import BOS, FAKE_PREFIX, MAJ, PAD, SPECIAL_TOKENS, UNK, UP
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from trainwell.text.lm_eval import TokenScores
 
-__all__ = ["LMPredictor", "generate_ids", "generate_text", "load_lm", "predictor_from_artifact"]
+__all__ = [
+    "LMPredictor",
+    "generate_ids",
+    "generate_text",
+    "load_lm",
+    "predictor_from_artifact",
+    "unknown_prompt_words",
+]
 
 _PROMPT_CHUNK = 256  # prompt tokens fed per forward call
+#: Unknown prompt words a warning names before it counts the rest.
+NAMED_UNKNOWN = 5
 #: Tokens read per model call when texts are scored one by one (rows x window).
 SCORE_TOKENS = 4096
 
@@ -186,6 +195,50 @@ def _prompt_ids(recipe: LMRecipe, prompt: str) -> list[int]:
     return ids
 
 
+def unknown_prompt_words(recipe: LMRecipe, prompt: str) -> tuple[list[str], int]:
+    """The words of ``prompt`` outside the vocabulary of ``recipe``, each once in the order met (as the tokenizer
+    writes them: lower-cased by the word tokenizer), and how many different words the prompt holds. The model reads each
+    as the unknown-word token, so a continuation cannot follow them. A subword vocabulary spells every word from
+    its pieces: none.
+
+    Example:
+        >>> from trainwell.text.lm_recipe import WhitespaceTokenizer
+        >>> from trainwell.text.vocab import Vocab
+        >>> recipe = LMRecipe("whitespace", WhitespaceTokenizer(), Vocab.build([["the", "market"]], min_freq=1))
+        >>> unknown_prompt_words(recipe, "the quantum market xyzzy quantum")
+        (['quantum', 'xyzzy'], 4)
+    """
+    if recipe.tokenizer_name == "subword" or not isinstance(prompt, str):
+        return [], 0
+    words = [token for token in recipe.tokenizer.tokenize(prompt) if token not in SPECIAL_TOKENS]
+    unknown = [word for word in words if word not in recipe.vocab]
+    return list(dict.fromkeys(unknown)), len(dict.fromkeys(words))
+
+
+def unknown_words_warning(unknown: Sequence[str], n_words: int) -> str:
+    """One line naming the prompt's ``unknown`` words (the first :data:`NAMED_UNKNOWN`, then how many more).
+
+    Example:
+        >>> unknown_words_warning(["xyzzy", "quantum", "blockchain"], 3)
+        "the prompt's words 'xyzzy', 'quantum', 'blockchain' (all 3 of its words) are not in the model's vocabulary: it reads them as the unknown-word token xxunk, so the continuation cannot follow them"
+    """
+    named = ", ".join(repr(word) for word in unknown[:NAMED_UNKNOWN])
+    if len(unknown) > NAMED_UNKNOWN:
+        named += f" and {len(unknown) - NAMED_UNKNOWN:,} more"
+    share = (
+        f"all {n_words:,} of its words" if len(unknown) >= n_words else f"{len(unknown):,} of its {n_words:,}"
+    )
+    if len(unknown) == 1:
+        return (
+            f"the prompt's word {named} is not in the model's vocabulary: it reads it as the unknown-word token "
+            f"{UNK}, so the continuation cannot follow it"
+        )
+    return (
+        f"the prompt's words {named} ({share}) are not in the model's vocabulary: it reads them as the "
+        f"unknown-word token {UNK}, so the continuation cannot follow them"
+    )
+
+
 class Generates:
     """``generate(prompt)`` for anything holding a language ``model`` and its ``recipe`` (a predictor, a
     learner)."""
@@ -203,7 +256,15 @@ class Generates:
         top_p: float | None = None,
         seed: int | None = None,
     ) -> str:
-        """``prompt`` continued by ``n_words`` sampled tokens (see :func:`generate_ids`)."""
+        """``prompt`` continued by ``n_words`` sampled tokens (see :func:`generate_ids`).
+
+        Warns, naming them, when words of the prompt are outside the vocabulary: the model reads them as the
+        unknown-word token, and a continuation of "xyzzy quantum blockchain" follows none of them."""
+        unknown, n_prompt_words = unknown_prompt_words(self.recipe, prompt)
+        if unknown:
+            from trainwell.core.warn import warn
+
+            warn(unknown_words_warning(unknown, n_prompt_words))
         return generate_text(
             self.model,
             self.recipe,
