@@ -325,6 +325,17 @@ def test_a_plan_a_batch_into_a_new_epoch_ends_with_the_whole_epoch_before() -> N
     assert learn.iteration == 84 and len(learn.history) == 21
 
 
+def test_a_plan_cut_to_a_few_batches_past_the_epoch_just_validated_ends_there() -> None:
+    clock = Clock()
+    data = regression_data(800, batch_size=15)  # 40 training batches an epoch, 7 validation batches
+    learn = linear_learner(data)
+    learn.fit_one_cycle(100, 0.1, callbacks=[TimeBudget(56, clock=clock), Ticks(clock, valid=1.0)])
+    # The first validation (7 s) is timed as the second epoch begins: 9 s are left, room for 2 batches and
+    # another validation. Two batches are 5% of the fit: it ends with the epoch it validated, as it would
+    # have had the plan been cut before that epoch's end.
+    assert learn.iteration == 40 and len(learn.history) == 1
+
+
 def test_the_progress_bar_shows_the_epochs_the_budget_plans() -> None:
     from trainwell.callbacks.progress import _description
 
