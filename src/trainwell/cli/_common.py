@@ -169,7 +169,8 @@ def show_warning(
     reaches rank 0 with its results, as :mod:`trainwell.evaluate.spread` sends them)."""
     if os.environ.get("RANK", "0") != "0":  # under torchrun rank 0 speaks for all
         return
-    say_warning(shown_paths(one_line(str(message))))
+    # A warning worded for the command line too (options, not keywords) carries those words, as UserError does.
+    say_warning(shown_paths(one_line(getattr(message, "command_line", None) or str(message))))
 
 
 def say_warning(text: str) -> None:

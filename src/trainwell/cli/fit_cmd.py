@@ -841,13 +841,7 @@ def _fit_language_model(
     rows = len(learn.history)
     counted = done if done is not None else f"{rows} epoch{'' if rows == 1 else 's'}"
     out_console.print(f"language model: {shown} after {counted}; model directory: {out}", soft_wrap=True)
-    if isinstance(perplexity, float) and isinstance(bar, float) and perplexity >= bar:
-        longer = "a longer --time" if budget is not None else "--epochs"
-        out_console.print(
-            f"warning: the model's perplexity {perplexity:.1f} is not below the Kneser-Ney trigram's {bar:.1f}: "
-            f"it has not yet learned more than word counts; train longer ({longer}) or on more text",
-            soft_wrap=True,
-        )
+    # A model not below the trigram: the fit warned already (NgramBaseline, worded for the command line).
     cache = run.cache
     if cache is not None and learn.recipe.cache is not None:
         out_console.print(

@@ -22,8 +22,9 @@ _PACKAGE = str(Path(__file__).resolve().parent.parent)
 _PASSED_THROUGH = (str(Path(contextlib.__file__).resolve()),)
 
 
-def warn(message: str, category: type[Warning] = UserWarning) -> None:
-    """Issue ``message`` as a ``category`` warning, attributed to the first caller outside trainwell."""
+def warn(message: str | Warning, category: type[Warning] = UserWarning) -> None:
+    """Issue ``message`` as a ``category`` warning (a warning instance: as itself), attributed to the first caller
+    outside trainwell."""
     level, frame = 2, sys._getframe(1)  # 2: the caller of warn()
     while frame is not None and _inside(frame.f_code.co_filename):
         level += 1

@@ -22,11 +22,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ActivationRegularization",
+    "BaselineNotBeaten",
     "BudgetedValidation",
     "HiddenStateReset",
     "NgramBaseline",
     "Perplexity",
     "activation_penalty",
+    "baseline_warning",
 ]
 
 
@@ -162,10 +164,51 @@ class Perplexity(Callback):
         self._sum, self._tokens = 0.0, 0
 
 
+class BaselineNotBeaten(UserWarning):
+    """A language model's validation perplexity is not below its Kneser-Ney trigram's.
+
+    Attributes:
+        command_line: The same words naming command-line options (``--epochs``, not more epochs), which the
+            command line prints instead.
+    """
+
+    command_line: str | None = None
+
+
+def baseline_warning(row: dict[str, Any], *, budgeted: bool) -> BaselineNotBeaten | None:
+    """The warning a fit whose last validation ``row`` has a ``perplexity`` not below its ``perplexity_baseline``
+    gives, worded for Python and for the command line (``budgeted``: the fit had a time budget, so the fix is a
+    longer one); ``None`` when the model beats the trigram or the row has no baseline. Every language-model fit
+    warns with it, from :class:`NgramBaseline`, in Python as on the command line.
+
+    Example:
+        >>> warning = baseline_warning({"perplexity": 457.6, "perplexity_baseline": 81.6}, budgeted=False)
+        >>> str(warning)[:75]
+        "the model's perplexity 457.6 is not below the Kneser-Ney trigram's 81.6: it"
+        >>> baseline_warning({"perplexity": 60.2, "perplexity_baseline": 81.6}, budgeted=False) is None
+        True
+    """
+    perplexity, baseline = row.get("perplexity"), row.get("perplexity_baseline")
+    if not isinstance(perplexity, float) or not isinstance(baseline, float) or perplexity < baseline:
+        return None
+
+    def words(longer: str) -> str:
+        return (
+            f"the model's perplexity {perplexity:.1f} is not below the Kneser-Ney trigram's {baseline:.1f}: it "
+            f"has not yet learned more than word counts; train longer ({longer}) or on more text"
+        )
+
+    warning = BaselineNotBeaten(words("a longer time_budget" if budgeted else "more epochs"))
+    warning.command_line = words("a longer --time" if budgeted else "--epochs")
+    return warning
+
+
 class NgramBaseline(Callback):
     """Adds ``perplexity_baseline`` to each epoch's row: the validation perplexity of an interpolated Kneser-Ney
     trigram (:class:`~trainwell.text.ngram.KneserNey`) counted on the same training tokens, over the same
-    validation tokens. A neural language model that does not beat it has not earned its training.
+    validation tokens. A neural language model that does not beat it has not earned its training: at the end of a
+    fit that ends not below it, a :class:`BaselineNotBeaten` warning says so (:func:`baseline_warning`), from
+    Python as from the command line (``lm.fit_one_cycle(1, 3e-3)`` showed 457.6 against 81.6 in its columns only).
 
     Counted once per learner (seconds for a million tokens); the same in every process of a distributed fit.
 
@@ -203,6 +246,20 @@ class NgramBaseline(Callback):
     def after_epoch(self, learn: Learner) -> None:
         if self.value is not None and learn.history and "perplexity" in learn.history[-1]:
             learn.history[-1]["perplexity_baseline"] = self.value
+
+    def after_fit(self, learn: Learner) -> None:
+        from trainwell.callbacks.budget import find_budget
+        from trainwell.core.device import is_rank_zero
+        from trainwell.core.warn import warn
+
+        active = getattr(learn, "_active", ())
+        if self.value is None or not learn.history or not is_rank_zero():
+            return
+        if any(type(callback).__name__ == "LRFinder" for callback in active):  # a sweep's rows judge no model
+            return
+        warning = baseline_warning(learn.history[-1], budgeted=find_budget(active) is not None)
+        if warning is not None:
+            warn(warning)
 
     def perplexity_over(self, columns: int) -> float | None:
         """The baseline's perplexity over the first ``columns`` tokens of every row the validation stream is read
