@@ -305,6 +305,9 @@ def evaluate_language_model(
 
     Raises:
         DataError: Too few texts to hold some out; pass ``test``.
+        ConfigError: Under ``time_budget``, scoring the test text alone is foreseen to take longer than the call
+            has left once the data is read: refused before training, naming a budget that fits and a test text's
+            length that would (:func:`~trainwell.text._lm_judging.scoring_refusal`).
 
     Example:
         >>> result = evaluate_language_model("corpus/", test="test.txt")     # doctest: +SKIP
