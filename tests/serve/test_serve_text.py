@@ -51,6 +51,10 @@ def test_texts_get_the_python_predictors_answers(live_text: LiveServer, text_mod
     ("body", "where"),
     [
         ({"texts": ["fine", "   "]}, ["texts", 1]),
+        (
+            {"texts": ["fine", "\x1f\x1c"]},
+            ["texts", 1],
+        ),  # whitespace to Python's str.isspace, as to the predictor
         ({"texts": []}, ["texts"]),
         ({"texts": ["ok", 3]}, ["texts", 1]),
         ({"texts": ["a"] * 6}, ["texts"]),
