@@ -5,9 +5,9 @@ evaluation reports are functions of sums over rows, so every resample's sums com
 where the generic path gathers each resample's rows and runs :mod:`trainwell.metrics.functional` on them, B
 times. Counts (right decisions, true positives per class) are one matrix product with how many times each row
 was drawn; losses, errors and target sums are gathered by ``draws`` and summed along each resample's rows; AUC
-and average precision come from one sort of the scores (:func:`~trainwell.metrics._ranking.resampled_auc`,
-:func:`~trainwell.metrics._ranking.resampled_average_precision`); Matthews correlation from the same counts as
-F1, through the same formula as the metric (:func:`~trainwell.metrics._stats.mcc_from_counts`).
+and average precision come from one sort of the scores (:func:`~trainwell.metrics._ranking.resampled_column_auc`,
+every column at once, :func:`~trainwell.metrics._ranking.resampled_average_precision`); Matthews correlation
+from the same counts as F1, through the same formula as the metric (:func:`~trainwell.metrics._stats.mcc_from_counts`).
 
 The numbers are :mod:`~trainwell.metrics.functional`'s on each resample's rows, to the bit: decisions are made
 by the same code (:mod:`trainwell.metrics._stats`), counts are whole numbers in float64 (exact in any order),
@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from trainwell.metrics._inputs import Threshold, as_positive, check_inputs, check_threshold
-from trainwell.metrics._ranking import resampled_auc, resampled_average_precision
+from trainwell.metrics._ranking import resampled_average_precision, resampled_column_auc
 from trainwell.metrics._stats import _decisions, _truth, brier_errors, mcc_from_counts
 from trainwell.metrics.functional import LOG_LOSS_EPS
 
@@ -64,7 +64,7 @@ def resampled_metric(name: str, task: str, threshold: float | Sequence[float] = 
         if name == "brier":
             return lambda p, t, d: _brier(_inputs(p, t, task, name), task, d)
         if name in ("roc_auc", "average_precision"):
-            ranking = resampled_auc if name == "roc_auc" else resampled_average_precision
+            ranking = resampled_column_auc if name == "roc_auc" else _each_column(resampled_average_precision)
             return lambda p, t, d: _ranked(_inputs(p, t, task, name), task, d, ranking)
         if name == "balanced_accuracy" and task in _SINGLE_LABEL:
             return lambda p, t, d: _balanced_accuracy(_inputs(p, t, task, name), task, decided, d)
@@ -216,8 +216,9 @@ def _ranked(
     draws: torch.Tensor,
     ranking: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
 ) -> np.ndarray:
-    """ROC AUC or average precision (``ranking``, one column's value on every resample): of the positive class,
-    or macro over classes (one against the rest) or labels, those undefined in a resample left out."""
+    """ROC AUC or average precision (``ranking``, every column's value on every resample, (B, K)): of the
+    positive class, or macro over classes (one against the rest) or labels, those undefined in a resample left
+    out."""
     preds, targets = inputs
     if task == "multiclass":
         positive = targets.unsqueeze(1) == torch.arange(preds.shape[1])
@@ -225,10 +226,19 @@ def _ranked(
         positive = as_positive(targets)
     scores, positive = preds.reshape(len(preds), -1), positive.reshape(len(preds), -1)
     counts = resample_counts(draws, len(preds))  # (B, N)
-    per_column = torch.stack(
-        [ranking(scores[:, k], positive[:, k], counts) for k in range(scores.shape[1])], dim=1
-    )  # (B, K): nan where a resample holds no value it needs in that column (AUC: both classes)
+    per_column = ranking(scores, positive, counts)  # (B, K): nan where a resample lacks what a column needs
     return _masked_mean(per_column, ~per_column.isnan())
+
+
+def _each_column(
+    ranking: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
+) -> Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]:
+    """``ranking`` of one column (N,) -> (B,), made to score every column of (N, K) -> (B, K), one by one."""
+
+    def every_column(scores: torch.Tensor, positive: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
+        return torch.stack([ranking(scores[:, k], positive[:, k], counts) for k in range(scores.shape[1])], 1)
+
+    return every_column
 
 
 def _total_squares(actual: torch.Tensor, draws: torch.Tensor) -> torch.Tensor:

@@ -49,39 +49,115 @@ def column_auc(scores: torch.Tensor, positive: torch.Tensor) -> torch.Tensor:
     return torch.where((n_positive > 0) & (n_negative > 0), auc, torch.full_like(auc, float("nan")))
 
 
-#: At most this many numbers in one block of :func:`resampled_auc` (resamples x rows), to bound its memory.
+#: At most this many numbers in one block of :func:`resampled_column_auc` (resamples x rows x columns), to
+#: bound its memory.
 RESAMPLED_BLOCK = 1 << 22
 
 
 def resampled_auc(scores: torch.Tensor, positive: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
     """ROC AUC of ``scores`` (N,) against boolean ``positive`` (N,) on each of B resamples of the rows, given as
-    ``counts`` (B, N): how many times each row was drawn. Equal to :func:`column_auc` on each resample's rows (a
-    bootstrap's), from one sort of the scores instead of one per resample.
-
-    With multiplicities the Mann-Whitney count is, over the groups of tied scores in ascending order, each
-    group's positive draws times the negative draws below it plus half those tied with it. Every sum is of
-    whole and half numbers in float64, so exact: the result is :func:`column_auc`'s to the last bit.
+    ``counts`` (B, N): how many times each row was drawn. :func:`resampled_column_auc` of one column.
 
     Returns:
         float64 tensor (B,); NaN for a resample whose rows hold only one class.
     """
-    sorted_scores, order = scores.to(torch.float64).sort()
-    starts_group = torch.ones_like(sorted_scores, dtype=torch.bool)
-    starts_group[1:] = sorted_scores[1:] != sorted_scores[:-1]
-    group = starts_group.long().cumsum(dim=0) - 1  # (N,) each sorted row's group of tied scores
-    n_groups = int(group[-1]) + 1
-    is_positive = positive[order].to(torch.float64)
-    aucs = []
-    for block in counts.split(max(1, RESAMPLED_BLOCK // max(1, len(order)))):
-        drawn = block[:, order].to(torch.float64)  # (b, N)
-        positives = drawn.new_zeros(len(drawn), n_groups).index_add_(1, group, drawn * is_positive)
-        negatives = drawn.new_zeros(len(drawn), n_groups).index_add_(1, group, drawn * (1 - is_positive))
-        below = negatives.cumsum(dim=1) - negatives  # (b, G) negative draws under each group's score
-        u_statistic = (positives * (below + 0.5 * negatives)).sum(dim=1)
-        n_positive, n_negative = positives.sum(dim=1), negatives.sum(dim=1)
-        auc = u_statistic / (n_positive * n_negative)
-        aucs.append(torch.where((n_positive > 0) & (n_negative > 0), auc, torch.full_like(auc, float("nan"))))
-    return torch.cat(aucs)
+    return resampled_column_auc(scores.reshape(-1, 1), positive.reshape(-1, 1), counts)[:, 0]
+
+
+def resampled_column_auc(scores: torch.Tensor, positive: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
+    """ROC AUC of each column of ``scores`` (N, K) against boolean ``positive`` (N, K) on each of B resamples of
+    the rows, given as ``counts`` (B, N): how many times each row was drawn (whole numbers). Equal to
+    :func:`column_auc` on each resample's rows (a bootstrap's), from one sort of each column instead of one per
+    resample, every column in the same few array operations.
+
+    With multiplicities the Mann-Whitney count of a column is, over its rows in ascending score, each positive
+    row's draws times the negative draws below it, plus half of those tied with it. The rows are sorted with the
+    negatives first among tied scores, so one running sum of all draws gives, at a positive row, the negative
+    draws below it and tied with it, plus the positive draws up to it; those add up to ``(P**2 + Q) / 2`` over a
+    column's positives (P their draws, Q the sum of each one's draws squared), taken off without a sort. Half the
+    tied pairs are then taken off group by group, only over the rows whose score is tied (none, most often).
+    Every number is a whole or half number in float64, so exact in any order: the result is :func:`column_auc`'s
+    to the last bit. Against a pass per column, 2-3 times faster on 12,000 rows of 10 classes without tied
+    scores; with scores on a coarse grid (every row tied), about as fast.
+
+    Returns:
+        float64 tensor (B, K); NaN for a resample whose rows hold only one class of a column.
+    """
+    n_rows, n_columns = scores.shape
+    counts = counts.to(torch.float64)
+    # Ascending scores, negatives first among tied ones: a stable sort by the class, then by the score. (N, K)
+    by_class = positive.to(torch.uint8).sort(dim=0, stable=True).indices
+    sorted_scores, within = scores.to(torch.float64).gather(0, by_class).sort(dim=0, stable=True)
+    order = by_class.gather(0, within).T.contiguous()  # (K, N) rows in each column's order
+    is_positive = positive.T.gather(1, order)  # (K, N)
+    # The positive rows of every column, column after column: where they sit in the running sums, which rows.
+    where_positive = is_positive.reshape(-1).nonzero().squeeze(1)  # (M,) flat (column, place) positions
+    positive_rows = order.reshape(-1)[where_positive]
+    column_of = torch.nn.functional.one_hot(where_positive // n_rows, n_columns).to(torch.float64)  # (M, K)
+    ties = _tied_groups(sorted_scores.T.contiguous(), is_positive)
+    positives = positive.to(torch.float64)
+    n_positive = counts @ positives  # (B, K)
+    n_negative = counts.sum(dim=1, keepdim=True) - n_positive
+    positive_pairs = (n_positive.square() + counts.square() @ positives) / 2
+    flat_order = order.reshape(-1)
+    # The running sums are of whole numbers up to a resample's size: exact in float32 below 2**24, and half the
+    # memory to read through.
+    exact_in_float32 = len(counts) == 0 or float(counts.sum(dim=1).max()) < 2**24
+    step = max(1, RESAMPLED_BLOCK // max(1, n_rows * n_columns))
+    u_statistic = []
+    for block in counts.split(step):
+        drawn = block.to(torch.float32) if exact_in_float32 else block
+        running = drawn.index_select(1, flat_order).view(len(block), n_columns, n_rows).cumsum(dim=2)
+        # (b, K): each positive row's draws times the draws at or below it in its column's order
+        at_positives = running.view(len(block), -1)[:, where_positive].to(torch.float64)
+        u = (block[:, positive_rows] * at_positives) @ column_of
+        if ties is not None:
+            u = u - ties.half_pairs(block[:, flat_order])
+        u_statistic.append(u)
+    u_all = torch.cat(u_statistic) - positive_pairs
+    auc = u_all / (n_positive * n_negative)
+    return torch.where((n_positive > 0) & (n_negative > 0), auc, torch.full_like(auc, float("nan")))
+
+
+class _TiedGroups:
+    """The rows of columns sorted by score (K, N) whose score is tied with another's, by group: to count each
+    resample's positive-negative pairs inside the groups, ``half_pairs``."""
+
+    def __init__(
+        self,
+        rows: torch.Tensor,
+        group: torch.Tensor,
+        column: torch.Tensor,
+        is_positive: torch.Tensor,
+        n_columns: int,
+    ) -> None:
+        self.rows, self.group, self.is_positive = rows, group, is_positive.to(torch.float64)  # (T,) each
+        self.column, self.n_columns = column, n_columns  # (G,) each group's column
+
+    def half_pairs(self, drawn: torch.Tensor) -> torch.Tensor:
+        """Half the positive draws times the negative draws of each tied group, summed by column: ``drawn``
+        (b, K * N) the draws of each column's rows in sorted order -> (b, K)."""
+        tied = drawn[:, self.rows]  # (b, T)
+        shape = (len(tied), len(self.column))
+        positives = tied.new_zeros(shape).index_add_(1, self.group, tied * self.is_positive)  # (b, G)
+        negatives = tied.new_zeros(shape).index_add_(1, self.group, tied * (1 - self.is_positive))
+        pairs = tied.new_zeros(len(tied), self.n_columns).index_add_(1, self.column, positives * negatives)
+        return 0.5 * pairs
+
+
+def _tied_groups(sorted_scores: torch.Tensor, is_positive: torch.Tensor) -> _TiedGroups | None:
+    """The tied rows of ``sorted_scores`` (K, N), each column ascending; ``None`` when no score is tied."""
+    n_columns, n_rows = sorted_scores.shape
+    starts = torch.ones_like(sorted_scores, dtype=torch.bool)
+    starts[:, 1:] = sorted_scores[:, 1:] != sorted_scores[:, :-1]
+    if bool(starts.all()):
+        return None
+    group = starts.reshape(-1).long().cumsum(dim=0) - 1  # (K * N,) groups numbered across the columns
+    rows = (torch.bincount(group)[group] > 1).nonzero().squeeze(1)  # flat positions in groups of two or more
+    numbers, tied_group = group[rows].unique(return_inverse=True)
+    first = torch.searchsorted(group[rows], numbers)  # each tied group's first row among the tied rows
+    columns = rows[first] // n_rows
+    return _TiedGroups(rows, tied_group, columns, is_positive.reshape(-1)[rows], n_columns)
 
 
 def resampled_average_precision(
