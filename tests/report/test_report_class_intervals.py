@@ -12,7 +12,7 @@ import torch
 from trainwell.evaluate._resampled import resampled_metric
 from trainwell.evaluate.intervals import bootstrap_ci
 from trainwell.metrics import functional
-from trainwell.report._class_intervals import class_intervals
+from trainwell.report._class_intervals import RESAMPLES, class_intervals, label_intervals
 from trainwell.report._outputs import MIN_JUDGED_ROWS, class_section
 
 
@@ -56,3 +56,58 @@ def test_a_rare_class_is_too_small_to_judge_and_the_weakest_is_named_with_its_in
     # Never given: its precision and that interval are blank; its recall 0, an interval of [0, 0].
     cells = re.findall(r"<td[^>]*>(.*?)</td>", fog)
     assert cells[2:4] == ["", ""] and cells[4:6] == ["0", "[0, 0]"], cells
+
+
+def test_the_averages_intervals_are_the_metrics_ones_on_the_same_draws() -> None:
+    # A report shows the macro F1 (metrics=["f1"]) or the accuracy (the weighted recall) in its metrics table
+    # too: one figure, one interval. Class 3 has two rows, absent from many resamples, which the metrics' macro
+    # mean then leaves out, as each resample's own classes seen.
+    rng = np.random.default_rng(0)
+    actual = np.concatenate([rng.integers(0, 3, 300), [3, 3]])
+    predicted = np.where(rng.random(302) < 0.7, actual, rng.integers(0, 4, 302))
+    bounds = class_intervals(actual, predicted, 4, n_boot=300, seed=5)
+    preds, targets = torch.nn.functional.one_hot(torch.tensor(predicted), 4).float(), torch.tensor(actual)
+    for name in ("precision", "recall", "f1"):
+        metric = getattr(functional, name)
+        _, low, high = bootstrap_ci(
+            lambda p, t, metric=metric: metric(p, t, "multiclass"),
+            preds,
+            targets,
+            n_boot=300,
+            seed=5,
+            resampled_fn=resampled_metric(name, "multiclass"),
+        )
+        assert (bounds.low[name][4], bounds.high[name][4]) == (low, high), name  # the macro average
+    _, low, high = bootstrap_ci(
+        lambda p, t: functional.accuracy(p, t, "multiclass"),
+        preds,
+        targets,
+        n_boot=300,
+        seed=5,
+        resampled_fn=resampled_metric("accuracy", "multiclass"),
+    )
+    np.testing.assert_allclose([bounds.low["recall"][5], bounds.high["recall"][5]], [low, high], rtol=1e-12)
+
+
+def test_each_labels_interval_is_the_one_bootstrap_ci_gives_it_as_a_yes_no_decision() -> None:
+    rng = np.random.default_rng(2)
+    actual = rng.random((200, 3)) < 0.4
+    predicted = np.where(rng.random((200, 3)) < 0.8, actual, ~actual)
+    predicted[:, 2] = False  # a label never given: its precision is undefined in every resample
+    bounds = label_intervals(actual, predicted, seed=2)
+    for column in range(2):
+        for name in ("precision", "recall", "f1"):
+            metric = getattr(functional, name)
+            _, low, high = bootstrap_ci(
+                lambda p, t, metric=metric: metric(p, t, "binary"),
+                torch.tensor(predicted[:, column]).float(),
+                torch.tensor(actual[:, column]).float(),
+                n_boot=RESAMPLES,
+                seed=2,
+                resampled_fn=resampled_metric(name, "binary"),
+            )
+            assert (bounds.low[name][column], bounds.high[name][column]) == (low, high), (column, name)
+    assert np.isnan(bounds.low["precision"][2]) and (bounds.low["recall"][2], bounds.high["recall"][2]) == (
+        0,
+        0,
+    )

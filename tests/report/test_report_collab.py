@@ -183,3 +183,22 @@ def test_the_seed_draws_the_metrics_intervals(model_dir: Path, tmp_path: Path) -
 
     assert metrics(0) == metrics(0)
     assert metrics(0) != metrics(1)  # --seed used to be ignored here: every report drew seed 0
+
+
+def test_an_ease_models_recorded_report_shows_its_lambda_not_an_optimizer(tmp_path: Path) -> None:
+    # Without --data, the settings listed the optimizer, weight decay and epochs every trainwell.json records,
+    # of a model solved in one step.
+    import html as html_text
+    import json
+
+    clicks = grouped_clicks()
+    trainwell.fit_ratings(clicks, out=tmp_path / "m", arch="ease", batch_size=64, progress=False)
+    page = build_report(tmp_path / "m", None, tmp_path / "recorded.html").read_text(encoding="utf-8")
+    settings = page.split('<section id="settings">', 1)[1].split("</section>", 1)[0]
+    cells = [html_text.unescape(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", settings)]
+    rows = dict(zip(cells[::2], cells[1::2], strict=True))
+    config = json.loads((tmp_path / "m" / "trainwell.json").read_text())["architecture"]["config"]
+    assert rows["architecture"] == "ease"
+    assert float(rows["λ (L2 regularisation of the item weights)"]) == pytest.approx(config["lam"], rel=1e-3)
+    assert rows["training interactions"].replace(",", "") == str(config["n_interactions"])
+    assert not {"optimizer", "weight decay", "epochs recorded", "loss"} & set(rows), rows

@@ -85,6 +85,38 @@ def test_multilabel_report_judges_each_label(multilabel_report: Path) -> None:
     assert importance[0][0] in ("x", "y")  # the inputs the labels come from, not 'shop'
 
 
+def test_multilabel_per_label_figures_have_intervals(
+    multilabel_report: Path,
+) -> None:
+    # The per-class table of a single-label model gave each figure a 95% interval; the per-label one gave none.
+    text = multilabel_report.read_text(encoding="utf-8")
+    header = re.findall(
+        r"<th>(.*?)</th>", text.split("<h2>Per-label quality</h2>", 1)[1].split("</thead>")[0]
+    )
+    assert header == [
+        "label",
+        "rows with it",
+        "predicted",
+        "precision",
+        "95% interval",
+        "recall",
+        "95% interval",
+        "F1",
+        "95% interval",
+        "ROC AUC",
+    ]
+    shown = 0
+    for row in _table_after(text, "Per-label quality"):
+        for value, interval in ((row[3], row[4]), (row[5], row[6]), (row[7], row[8])):
+            if value == "":  # nothing to divide by (a label never given): no interval either
+                assert interval == ""
+                continue
+            low, high = (float(bound) for bound in interval.strip("[]").split(", "))
+            assert low <= float(value) <= high, row
+            shown += 1
+    assert shown >= 7  # 'hot' and 'busy' are given and present: all six, and at least 'rare''s recall
+
+
 def test_multilabel_top_losses_name_what_was_missed(multilabel_report: Path) -> None:
     text = multilabel_report.read_text(encoding="utf-8")
     top = _table_after(text, "Top losses")

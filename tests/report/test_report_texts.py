@@ -44,6 +44,22 @@ def test_report_lists_the_worst_texts_escaped(model_dir: Path, tmp_path: Path) -
     assert "trained the model" not in html
 
 
+def test_the_top_losses_name_the_true_class_as_the_model_does(model_dir: Path, tmp_path: Path) -> None:
+    # Labels spelled otherwise ('pos.', as UCI Adult's test file writes '>50K.') are read as the classes; the
+    # top losses showed the file's spelling as the actual class beside the model's 'neg'.
+    rows = reviews(60, 1)
+    rows["sentiment"] = rows["sentiment"] + "."
+    path = tmp_path / "labelled.csv"
+    rows.to_csv(path, index=False)
+    with pytest.warns(UserWarning, match="'pos.' as 'pos'"):
+        html = build_report(model_dir, path, tmp_path / "report.html").read_text(encoding="utf-8")
+    top = html.split("<h2>Top losses</h2>", 1)[1].split("</section>", 1)[0]
+    body = top.split("<tbody>", 1)[1]
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in body.split("</tr>") if "<td" in row]
+    assert cells and {row[1] for row in cells} <= {"pos", "neg"}, cells
+    assert all(rows["sentiment"].iloc[int(row[0]) - 1] == row[1] + "." for row in cells)
+
+
 def test_a_report_on_the_training_texts_says_so(model_dir: Path, tmp_path: Path) -> None:
     path = tmp_path / "train.csv"
     reviews(300, 0).to_csv(path, index=False)

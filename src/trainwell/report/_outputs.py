@@ -22,7 +22,13 @@ from trainwell.evaluate.explain import share
 from trainwell.metrics import functional
 from trainwell.metrics.targets import target_labels
 from trainwell.report import _html
-from trainwell.report._class_intervals import FIGURES, ClassIntervals, class_figures, class_intervals
+from trainwell.report._class_intervals import (
+    FIGURES,
+    ClassIntervals,
+    class_figures,
+    class_intervals,
+    label_intervals,
+)
 from trainwell.report._plots import predicted_vs_actual_png
 
 #: Probabilities are clipped here before the log, so a confidently wrong decision has a large, finite loss.
@@ -62,13 +68,17 @@ def decisions(task: Task, probabilities: torch.Tensor) -> np.ndarray:
 
 
 def label_sections(
-    task: Task, probabilities: torch.Tensor, targets: torch.Tensor, unit: str = "row"
+    task: Task, probabilities: torch.Tensor, targets: torch.Tensor, unit: str = "row", seed: int = 0
 ) -> list[str]:
-    """Per-label quality (table and plot) and a calibration diagram pooled over every label decision."""
+    """Per-label quality (table and plot) and a calibration diagram pooled over every label decision; each
+    label's precision, recall and F1 with its 95% bootstrap interval over ``unit``s (``seed`` seeds it), drawn
+    as the per-class table of a single-label model draws them."""
     actual = targets.numpy().astype(bool)
     predicted = decisions(task, probabilities)
     scores = probabilities.float().numpy()
+    bounds = label_intervals(actual, predicted, seed=seed) if len(actual) else None
     rows = []
+    intervals: dict[str, list[str]] = {}
     for column, label in enumerate(task.classes):
         truth, guess = actual[:, column], predicted[:, column]
         hits = int((truth & guess).sum())
@@ -83,6 +93,10 @@ def label_sections(
             else float("nan")
         )
         rows.append((str(label), int(truth.sum()), int(guess.sum()), precision, recall, f1, auc))
+        intervals[str(label)] = [
+            _interval_cell(bounds.low[name][column], bounds.high[name][column]) if bounds else ""
+            for name in FIGURES
+        ]
     rows.sort(key=lambda row: -row[1])  # most frequent label first (stable: ties keep the model's order)
     exact = float((actual == predicted).all(axis=1).mean()) if len(actual) else float("nan")
     summary = (
@@ -102,8 +116,10 @@ def label_sections(
         )
     explanation = (
         f"Per label: {unit}s that have it, {unit}s the model gives it to, precision (share of the model's "
-        "'yes' that are right), recall (share of the label's rows found), F1, and ROC AUC (how well the "
-        "probability ranks rows with the label above rows without; blank when every row has it or none does)."
+        f"'yes' that are right), recall (share of the label's {unit}s found), F1, each with its 95% interval, a "
+        f"percentile bootstrap over {unit}s, and ROC AUC (how well the probability ranks {unit}s with the label "
+        f"above {unit}s without; blank when every {unit} has it or none does). A figure with nothing to divide by "
+        "is blank."
     )
     per_label = _html.section(
         "labels",
@@ -113,7 +129,25 @@ def label_sections(
             _html.paragraph(explanation, note=True),
             _html.image(_per_label_png(rows[:MAX_PLOTTED_LABELS]), "per-label precision, recall and F1"),
             _html.table(
-                ["label", f"{unit}s with it", "predicted", "precision", "recall", "F1", "ROC AUC"], rows
+                [
+                    "label",
+                    f"{unit}s with it",
+                    "predicted",
+                    *(part for name in ("precision", "recall", "F1") for part in (name, "95% interval")),
+                    "ROC AUC",
+                ],
+                [
+                    (
+                        *row[:3],
+                        *(
+                            part
+                            for figure, cell in zip(row[3:6], intervals[row[0]], strict=True)
+                            for part in (figure, cell)
+                        ),
+                        row[6],
+                    )
+                    for row in rows
+                ],
             ),
         ],
     )
@@ -156,6 +190,13 @@ def shown_row(index: int) -> int:
     """The number a person reads for the row at position ``index`` (from 0) of the data: its row in their file,
     counted from 1 after the header, as ``trainwell predict`` and the language model's report count them."""
     return index + 1
+
+
+def actual_class(task: Task, targets: torch.Tensor, index: int) -> Any:
+    """The true class of row ``index`` of a single-label classifier as the model names it, read from its encoded
+    target: the file's own spelling can differ (UCI Adult's test file writes '>50K.' for the class '>50K', which
+    the targets' encoding reads as that class) or be a code named by the model's label names."""
+    return task.classes[round(float(targets.reshape(-1)[index]))]
 
 
 def top_losses_header(task: Task) -> list[str]:

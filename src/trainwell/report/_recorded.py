@@ -19,7 +19,7 @@ _NOT_FIGURES = ("fit", "epoch", "lr", "time")
 
 def recorded_sections(model_dir: Path, metadata: dict[str, Any]) -> tuple[list[str], list[str]]:
     """The introduction and sections of a report on ``model_dir`` from its ``trainwell.json`` alone."""
-    from trainwell.report.build import _training_section
+    from trainwell.report.build import _training_section, fitted_without_batches
 
     training = metadata.get("training") or {}
     intro = [
@@ -37,7 +37,7 @@ def recorded_sections(model_dir: Path, metadata: dict[str, Any]) -> tuple[list[s
     ]
     sections = [
         _training_section(model_dir, metadata),
-        _figures_section(training),
+        _figures_section(training, one_step=fitted_without_batches(metadata)),
         _settings_section(metadata),
     ]
     return intro, sections
@@ -55,13 +55,19 @@ def _subject(metadata: dict[str, Any]) -> str:
     return f"A {what}" + (f" predicting {targets}" if targets else "")
 
 
-def _figures_section(training: dict[str, Any]) -> str:
+def _figures_section(training: dict[str, Any], one_step: bool = False) -> str:
+    """The figures fit measured; ``one_step``: a model fitted in one step (no epochs to name)."""
     final = {key: value for key, value in (training.get("final") or {}).items() if key not in _NOT_FIGURES}
     test = dict(training.get("test") or {})
     # The test set's loss, beside the validation rows' on one row.
     if "loss" in test and "valid_loss" in final:
         test["valid_loss"] = test.pop("loss")
-    names = list(dict.fromkeys([*final, *test]))
+    # A figure never measured (boosted trees' train_loss: no training batches) is left out, not a blank row.
+    names = [
+        name
+        for name in dict.fromkeys([*final, *test])
+        if final.get(name) is not None or test.get(name) is not None
+    ]
     if not names:
         return _html.section(
             "recorded",
@@ -69,7 +75,13 @@ def _figures_section(training: dict[str, Any]) -> str:
             [_html.paragraph("The model directory records no figures.", note=True)],
         )
     weights = training.get("weights_from_epoch")
-    kept = f"validation (epoch {weights}, the weights kept)" if weights else "validation (last epoch)"
+    kept = (
+        f"validation (epoch {weights}, the weights kept)"
+        if weights
+        else "validation"
+        if one_step
+        else "validation (last epoch)"
+    )
     header = ["metric", kept, *(["test set"] if test else [])]
     rows = [[name, final.get(name, ""), *([test.get(name, "")] if test else [])] for name in names]
     body = [_html.table(header, rows)]
@@ -83,6 +95,8 @@ def _figures_section(training: dict[str, Any]) -> str:
 
 
 def _settings_section(metadata: dict[str, Any]) -> str:
+    from trainwell.report.build import fitted_without_batches
+
     training = metadata.get("training") or {}
     architecture = metadata.get("architecture") or {}
     rows: list[list[Any]] = [["architecture", architecture.get("name", "")]]
@@ -91,6 +105,23 @@ def _settings_section(metadata: dict[str, Any]) -> str:
         from trainwell.core.lineage import fine_tuned_from
 
         rows.append(["fine-tuned from", fine_tuned_from(lineage)])
+    one_step = fitted_without_batches(metadata)
+    # trainwell.json records the gradient settings of every fit; a model fitted in one step never used them.
+    rows.extend(_one_step_rows(metadata) if one_step else _gradient_rows(training))
+    compared = training.get("compared")
+    if isinstance(compared, dict) and compared:
+        chosen = ", ".join(
+            f"{name} (valid_loss {_html.format_value((row or {}).get('valid_loss'))})"
+            for name, row in compared.items()
+        )
+        rows.append(["architectures compared", f"{chosen}; kept: {architecture.get('name', '')}"])
+    title = "How it was fitted: settings" if one_step else "How it was trained"
+    return _html.section("settings", title, [_html.table(["setting", "value"], rows)])
+
+
+def _gradient_rows(training: dict[str, Any]) -> list[list[Any]]:
+    """The settings of a model trained by gradient steps over batches."""
+    rows: list[list[Any]] = []
     for key, label in (
         ("loss", "loss"),
         ("optimizer", "optimizer"),
@@ -111,11 +142,63 @@ def _settings_section(metadata: dict[str, Any]) -> str:
                 + (f"stopped after epoch {stopped}" if stopped else "ran every epoch"),
             ]
         )
-    compared = training.get("compared")
-    if isinstance(compared, dict) and compared:
-        chosen = ", ".join(
-            f"{name} (valid_loss {_html.format_value((row or {}).get('valid_loss'))})"
-            for name, row in compared.items()
+    return rows
+
+
+#: Boosted trees' settings (scikit-learn's names, as trainwell.json keeps them) in words, in the table's order;
+#: the rounds and their stopping are one row before these, and a setting not named here is shown by its name.
+_TREE_SETTINGS = (
+    ("learning_rate", "learning rate"),
+    ("max_leaf_nodes", "leaves a tree, at most"),
+    ("min_samples_leaf", "training rows a leaf, at least"),
+    ("l2_regularization", "L2 regularisation of the leaf values"),
+)
+_ROUNDS = ("n_iter", "max_iter", "early_stopping", "validation_fraction", "n_iter_no_change")
+
+
+def _one_step_rows(metadata: dict[str, Any]) -> list[list[Any]]:
+    """The settings of a model fitted in one step: boosted trees' as ``trainwell info`` words them, EASE's λ."""
+    architecture = metadata.get("architecture") or {}
+    config = architecture.get("config") or {}
+    if architecture.get("name") == "ease":
+        return [
+            [name, config[key]]
+            for key, name in (
+                ("lam", "λ (L2 regularisation of the item weights)"),
+                ("n_interactions", "training interactions"),
+            )
+            if config.get(key) is not None
+        ]
+    if architecture.get("name") != "gbdt":
+        return []
+    settings = dict(config.get("settings") or {})
+    kind = str((metadata.get("task") or {}).get("kind") or "")
+    loss = settings.pop("loss", None) or ("squared error" if kind == "regression" else "log loss")
+    rows: list[list[Any]] = [["loss the trees minimise", loss], ["boosting rounds", _rounds(settings)]]
+    if isinstance(config.get("n_trees"), int):
+        per = (
+            f", {config['n_trees'] // max(1, int(settings.get('n_iter') or 1))} a round"
+            if kind == "multiclass"
+            else ""
         )
-        rows.append(["architectures compared", f"{chosen}; kept: {architecture.get('name', '')}"])
-    return _html.section("settings", "How it was trained", [_html.table(["setting", "value"], rows)])
+        rows.append(
+            ["trees", f"{config['n_trees']:,}{per}, the deepest {config.get('max_depth')} levels deep"]
+        )
+    rows.extend([name, settings[key]] for key, name in _TREE_SETTINGS if settings.get(key) is not None)
+    named = {key for key, _ in _TREE_SETTINGS} | set(_ROUNDS)
+    rows.extend([key, value] for key, value in settings.items() if key not in named and value is not None)
+    return rows
+
+
+def _rounds(settings: dict[str, Any]) -> str:
+    """How many boosting rounds were kept and how they were chosen, as ``trainwell info`` says it."""
+    rounds, most = settings.get("n_iter"), settings.get("max_iter")
+    stopping = settings.get("early_stopping", True)
+    if stopping is False:
+        return f"{rounds} (a fixed number: no early stopping)"
+    fraction = settings.get("validation_fraction") or 0.1
+    inner = "an inner tenth" if fraction == 0.1 else f"an inner {float(fraction):.0%}"
+    patience = settings.get("n_iter_no_change")
+    after = f", after {patience} rounds without improvement" if patience else ""
+    when = "" if stopping is True else f" ({stopping!r}: scikit-learn's, on when there are over 10,000 rows)"
+    return f"{rounds} (early stopping{when} on {inner} of the training rows{after}, at most {most})"

@@ -161,9 +161,7 @@ def _top_texts_section(
         rows = [
             [
                 _outputs.shown_row(index),
-                task.as_class(
-                    frame[target].iloc[index]
-                ),  # a code of the file, by the name the model gives it
+                _outputs.actual_class(task, targets, index),
                 predicted[index],
                 float(confidence[index]),
                 float(losses[index]),

@@ -34,6 +34,7 @@ from trainwell.interpret.classification import ClassificationInterpretation
 from trainwell.learner.run_files import epochs_from_one
 from trainwell.metrics.targets import split_target_key
 from trainwell.report import _html, _outputs
+from trainwell.report._class_intervals import RESAMPLES
 from trainwell.report._outputs import has_several_outputs
 from trainwell.report._plots import importance_png, predicted_vs_actual_png
 from trainwell.report.importance import labelled_targets, main_metric, permutation_importance
@@ -238,7 +239,7 @@ def build_report(
         ),
     ]
     if task.kind == "multilabel":
-        sections.extend(_outputs.label_sections(task, probabilities, targets))
+        sections.extend(_outputs.label_sections(task, probabilities, targets, seed=seed))
     elif has_several_outputs(task):
         sections.append(_outputs.targets_section(task, probabilities, targets))
     elif task.kind == "regression":
@@ -328,10 +329,18 @@ def _interpretation(
     )
 
 
-def _training_section(model_dir: Path, metadata: dict[str, Any]) -> str:
+def fitted_without_batches(metadata: dict[str, Any]) -> bool:
+    """Whether the model was fitted in one step, not trained by batches (boosted trees, EASE): its history has
+    a training loss column with no number in it. Its gradient settings (optimizer, weight decay, epochs), which
+    ``trainwell.json`` records for every fit, were never used."""
     history = (metadata.get("training") or {}).get("history") or []
     losses = [row["train_loss"] for row in history if "train_loss" in row]
-    if losses and not any(_is_number(loss) for loss in losses):
+    return bool(losses) and not any(_is_number(loss) for loss in losses)
+
+
+def _training_section(model_dir: Path, metadata: dict[str, Any]) -> str:
+    history = (metadata.get("training") or {}).get("history") or []
+    if fitted_without_batches(metadata):
         # Nothing was trained by gradient (EASE is fitted in closed form): a curves.png written before shows
         # one validation dot on an empty batch axis, and the history a blank train_loss. Say how it was fitted.
         return _html.section(
@@ -469,7 +478,9 @@ def _metrics_section(
     title: str = "Metrics on held-out data",
     seed: int = 0,
 ) -> str:
-    lines = explain_validation(task, probabilities, targets, task.metric_names, unit=unit, seed=seed)
+    lines = explain_validation(
+        task, probabilities, targets, task.metric_names, unit=unit, seed=seed, n_boot=RESAMPLES
+    )
     rows = [(line.name, line.value, _html.interval(line.low, line.high), line.sentence) for line in lines]
     body = [
         _html.paragraph(
@@ -537,7 +548,7 @@ def judged_sections(
         _metrics_section(task, probabilities, targets, count, where, unit=unit, title=title, seed=seed)
     ]
     if task.kind == "multilabel":
-        sections.extend(_outputs.label_sections(task, probabilities, targets, unit=unit))
+        sections.extend(_outputs.label_sections(task, probabilities, targets, unit=unit, seed=seed))
     elif has_several_outputs(task):
         sections.append(_outputs.targets_section(task, probabilities, targets))
     elif task.kind == "regression":
@@ -632,12 +643,12 @@ def _top_losses_section(
         if several:
             row.extend(_outputs.top_losses_cells(task, probabilities, targets, index))
         else:
-            actual = frame[task.target_names[0]].iloc[
-                index
-            ]  # as the file writes it: a code named by label_names
-            row.extend(
-                [_cell(task.as_class(actual) if task.is_classification else actual), _cell(predicted[index])]
+            actual = (
+                _outputs.actual_class(task, targets, index)
+                if task.is_classification
+                else frame[task.target_names[0]].iloc[index]
             )
+            row.extend([_cell(actual), _cell(predicted[index])])
             if task.is_classification:
                 row.append(float(confidence[index]))
         row.append(float(losses[index]))
