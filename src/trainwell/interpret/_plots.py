@@ -50,9 +50,10 @@ def plot_confusion_matrix(
     # Say what the colour counts; counts are whole, so their ticks are too (never 2.5 or 17.5 rows).
     bar.set_label("share of the actual class" if normalize else "count")
     if not normalize:
-        from matplotlib.ticker import MaxNLocator
+        from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
         bar.ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        bar.ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))  # 10,500 as the report's tables
     names = [str(c) for c in classes]
     # Many classes: the names shrink with the cells (a cell is MAX_FIGURE_INCHES / C inches, 72 points each).
     label_size = None if written else max(3.0, min(8.0, 0.8 * 72 * MAX_FIGURE_INCHES / len(names)))
@@ -63,7 +64,7 @@ def plot_confusion_matrix(
     middle = values.max() / 2 if values.size else 0.0
     for row in range(values.shape[0] if written else 0):
         for column in range(values.shape[1]):
-            text = f"{values[row, column]:.2f}" if normalize else str(int(matrix[row, column]))
+            text = f"{values[row, column]:.2f}" if normalize else f"{int(matrix[row, column]):,}"  # 11,699
             color = "white" if values[row, column] > middle else "black"
             axis.text(column, row, text, ha="center", va="center", color=color)
     axis.set_xlabel("predicted")
@@ -183,7 +184,7 @@ def plot_calibration(
     axis.plot([0, 1], [0, 1], linestyle="--", color="gray", label="perfectly calibrated")
     axis.plot(mean_probability, frequency, "o-", color="tab:blue", label="model")
     for x, y, n in zip(mean_probability, frequency, counts, strict=True):
-        axis.annotate(str(int(n)), (x, y), textcoords="offset points", xytext=(5, -11), fontsize=8)
+        axis.annotate(f"{int(n):,}", (x, y), textcoords="offset points", xytext=(5, -11), fontsize=8)
     axis.set_xlim(-0.02, 1.02)  # a margin so points at 0 and 1 stay visible
     axis.set_ylim(-0.02, 1.02)
     if axis_labels is None:

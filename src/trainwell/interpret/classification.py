@@ -20,6 +20,7 @@ import torch
 from trainwell.core.errors import ConfigError
 from trainwell.core.plot_file import PlotFile
 from trainwell.data.task import Task
+from trainwell.interpret._learner import learner_of
 from trainwell.interpret._row_losses import row_losses
 from trainwell.learner._evaluate import ordered
 from trainwell.learner.learner import VALIDATION_SET
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from trainwell.learner.learner import Learner
+    from trainwell.learner.run_files import FitRun
 
 _KINDS = ("binary", "multiclass")
 
@@ -104,7 +106,10 @@ class ClassificationInterpretation:
 
     @classmethod
     def from_learner(
-        cls, learn: Learner, loader: Iterable[Any] | None = VALIDATION_SET, batch_size: int | None = None
+        cls,
+        learn: Learner | FitRun,
+        loader: Iterable[Any] | None = VALIDATION_SET,
+        batch_size: int | None = None,
     ) -> ClassificationInterpretation:
         """Run ``learn.model`` over ``loader`` (default: the validation set) in order, one batch at a time.
 
@@ -112,12 +117,14 @@ class ClassificationInterpretation:
         Binary rows are predicted positive when their probability reaches ``task.threshold``.
 
         Args:
-            learn: a learner with a binary or multiclass task.
+            learn: a learner with a binary or multiclass task, or the run a one-call pipeline returned (``fit_table``,
+                ``fit_images``...: its ``.learn``).
             loader: batches ``(*inputs, target)``; by default ``learn.data.valid``. ``None`` is refused (what
                 ``data.test`` is without a test set), rather than replaced by the validation rows.
             batch_size: rows per batch for this pass; ``None`` keeps the loader's. Only loaders with a
                 ``new`` method (such as :class:`~trainwell.data.TensorLoader`) can be re-batched.
         """
+        learn = learner_of(learn, "ClassificationInterpretation.from_learner")
         task = learn.task
         _check_task(task)
         source = learn._chosen_loader(loader, "ClassificationInterpretation.from_learner")

@@ -18,6 +18,7 @@ import torch
 
 from trainwell.core.errors import ConfigError
 from trainwell.data.task import Task
+from trainwell.interpret._learner import learner_of
 from trainwell.interpret.classification import natural_order
 from trainwell.learner.learner import VALIDATION_SET
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from trainwell.learner.learner import Learner
+    from trainwell.learner.run_files import FitRun
 
 
 class MultiLabelInterpretation:
@@ -53,15 +55,20 @@ class MultiLabelInterpretation:
 
     @classmethod
     def from_learner(
-        cls, learn: Learner, loader: Iterable[Any] | None = VALIDATION_SET, batch_size: int | None = None
+        cls,
+        learn: Learner | FitRun,
+        loader: Iterable[Any] | None = VALIDATION_SET,
+        batch_size: int | None = None,
     ) -> MultiLabelInterpretation:
         """Run ``learn.model`` over ``loader`` (default: the validation set) one batch at a time.
 
         Args:
-            learn: a learner with a multi-label task.
+            learn: a learner with a multi-label task, or the run a one-call pipeline returned (``fit_table``,
+                ``fit_images``...: its ``.learn``).
             loader: batches ``(*inputs, target)`` with ``(N, L)`` 0/1 targets; by default ``learn.data.valid``.
             batch_size: rows per batch for this pass; ``None`` keeps the loader's.
         """
+        learn = learner_of(learn, "MultiLabelInterpretation.from_learner")
         task = learn.task
         _check_task(task)
         source = learn._chosen_loader(loader, "MultiLabelInterpretation.from_learner")

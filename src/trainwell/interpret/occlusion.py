@@ -88,8 +88,8 @@ def occlusion_map(
     model: the drop in the predicted number).
 
     Args:
-        learn: a Learner (its model and task are used), a loaded image model (``trainwell.load(dir)``), or a
-            model returning logits of a multiclass problem.
+        learn: a Learner (its model and task are used), the run ``fit_images`` returned (its ``.learn``), a
+            loaded image model (``trainwell.load(dir)``), or a model returning logits of a multiclass problem.
         image: ``(C, H, W)``, ``uint8`` or floats in 0..1 (what the model takes). A loaded model also takes
             whatever its ``predict`` takes for one image (a path, encoded bytes, a Pillow image, an array of
             another size or channel count) and fits it to the training size as ``predict`` does.
@@ -100,6 +100,10 @@ def occlusion_map(
         fill: value of the patch on the 0..1 scale (default: mid-grey, 0.5).
         batch_size: occluded copies per forward pass.
     """
+    from trainwell.learner.run_files import FitRun
+
+    if isinstance(learn, FitRun):  # what fit_images returns: its learner
+        learn = learn.learn
     model = getattr(learn, "model", learn)
     task = getattr(learn, "task", None)
     data = getattr(learn, "data", None)

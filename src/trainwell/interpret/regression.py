@@ -26,6 +26,7 @@ from torch import nn
 from trainwell.core.errors import ConfigError
 from trainwell.core.plot_file import PlotFile
 from trainwell.data.task import Task
+from trainwell.interpret._learner import learner_of
 from trainwell.interpret._plots import number_text
 from trainwell.interpret._row_losses import row_losses
 from trainwell.interpret.classification import _image_paths, _shown_rows, natural_order
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from trainwell.learner.learner import Learner
+    from trainwell.learner.run_files import FitRun
 
 #: Bins of the actual value that :meth:`RegressionInterpretation.error_by_range` cuts by default: quintiles.
 RANGE_BINS = 5
@@ -95,17 +97,19 @@ class RegressionInterpretation:
 
     @classmethod
     def from_learner(
-        cls, learn: Learner, loader: Any = VALIDATION_SET, batch_size: int | None = None
+        cls, learn: Learner | FitRun, loader: Any = VALIDATION_SET, batch_size: int | None = None
     ) -> RegressionInterpretation:
         """Run ``learn.model`` over ``loader`` (default: the validation set) in order, one batch at a time.
 
         Args:
-            learn: a learner with a regression task.
+            learn: a learner with a regression task, or the run a one-call pipeline returned (``fit_table``,
+                ``fit_images``...: its ``.learn``).
             loader: batches ``(*inputs, target)``, by default ``learn.data.valid`` (``learn.data.test`` for the
                 test set); or labelled examples the learner reads (a table's rows with their targets, as
                 ``learn.validate`` takes them), whose rows the top losses then show.
             batch_size: rows per batch for this pass; ``None`` keeps the loader's.
         """
+        learn = learner_of(learn, "RegressionInterpretation.from_learner")
         task = learn.task
         _check_task(task)
         source = learn._chosen_loader(loader, "RegressionInterpretation.from_learner")
