@@ -26,8 +26,8 @@ def learner_of(learn: Any, where: str) -> Learner:
         return learn.learn
     loaded = hasattr(learn, "predict") and hasattr(learn, "metadata")
     advice = (
-        "a loaded model keeps no data to run over; interpret the learner that trained it (the run's .learn), "
-        "or judge it on labelled rows with trainwell.report.build_report(model_dir, data)"
+        "a loaded model keeps no data to run over; interpret the run fit_* returned when it trained (or its "
+        ".learn), or judge it on labelled rows with trainwell.report.build_report(model_dir, data)"
         if loaded
         else "pass the learner (trainwell.Learner, a *_learner factory's) or the run a fit_* function returns"
     )
