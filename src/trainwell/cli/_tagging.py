@@ -90,7 +90,9 @@ def _show_tagging(result: Any) -> None:
     show_metrics(learn, out_console)
     say_budget(result.budget, out_console)
     if learn.task.extra.get("scheme") == "iob2" and learn.data.valid is not None:
-        preds, targets = learn.get_preds()
+        from trainwell.learner.kept_predictions import validation_predictions
+
+        preds, targets = validation_predictions(learn)  # the fit's last pass's tag paths, as the table above
         scores = per_type_scores(sentence_counts(preds, targets, learn.task.classes))
         table = Table(title="Validation entities by type")
         for column in ("type", "precision", "recall", "F1", "entities"):

@@ -72,19 +72,33 @@ class KeepValidationPredictions(Callback):
     activated by the task) from the outputs the pass computed for its loss and metrics, and gathered on the
     device, moved to the CPU once the pass ends. A pass cut short, shuffled or over one process's share of the
     rows keeps nothing.
+
+    ``activate_after_fit``: keep each batch's raw outputs and inputs instead, and activate the last whole pass's
+    once, as the fit ends: for an activation that costs a pass's worth of work (a tagger's best tag paths,
+    decoded for the metrics already), done once rather than again at every epoch's pass. The inputs are held
+    until then, so only where they are small (token ids, not images).
     """
 
     order = 30  # after the Recorder: it reads the same outputs
     runs_in_lr_find = False  # the sweep's weights are undone: its passes describe no model
 
-    def __init__(self) -> None:
-        self._predictions: list[torch.Tensor] = []
+    def __init__(self, *, activate_after_fit: bool = False) -> None:
+        self.activate_after_fit = activate_after_fit
+        # Activated predictions, or with activate_after_fit each batch's (outputs, inputs).
+        self._predictions: list[Any] = []
+        # activate_after_fit: the last whole pass's batches, targets, loader and weights, activated in after_fit.
+        self._last_pass: (
+            tuple[list[Any], list[torch.Tensor], Any, tuple[tuple[int, int, int], ...]] | None
+        ) = None
         self._targets: list[torch.Tensor] = []
         self._rows = 0
         # The weights the pass's batches were scored with, read at each batch: a callback that swaps weights
         # when the pass ends (an average's, the best epoch's) may run before this one does.
         self._weights: tuple[tuple[int, int, int], ...] | None = None
         self._same_weights = True
+
+    def before_fit(self, learn: Learner) -> None:
+        self._last_pass = None
 
     def before_validate(self, learn: Learner) -> None:
         self._predictions, self._targets, self._rows = [], [], 0
@@ -98,7 +112,10 @@ class KeepValidationPredictions(Callback):
             self._weights = weights
         self._same_weights = self._same_weights and weights is not None and weights == self._weights
         output = learn.pred.float() if isinstance(learn.pred, torch.Tensor) else learn.pred
-        self._predictions.append(learn.activate(output, learn.xb).detach())
+        if self.activate_after_fit:
+            self._predictions.append((output.detach(), tuple(part.detach() for part in learn.xb)))
+        else:
+            self._predictions.append(learn.activate(output, learn.xb).detach())
         self._targets.append(learn.yb.detach())
         self._rows += len(learn.yb)
 
@@ -107,14 +124,36 @@ class KeepValidationPredictions(Callback):
 
         loader = learn.data.valid
         whole = self._rows > 0 and self._rows == _row_count(loader)
-        if whole and self._same_weights and self._weights is not None and _in_order(loader):
+        kept = whole and self._same_weights and self._weights is not None and _in_order(loader)
+        if kept and self.activate_after_fit:
+            assert self._weights is not None
+            self._last_pass = (self._predictions, self._targets, loader, self._weights)
+        elif kept:
+            assert self._weights is not None
             learn.kept_predictions = KeptPredictions(  # type: ignore[attr-defined]
                 _cat([part.cpu() for part in self._predictions]),
                 _cat([part.cpu() for part in self._targets]),
                 loader,
                 self._weights,
             )
+        elif self.activate_after_fit:
+            self._last_pass = None  # a later pass than the last whole one, cut short: of other weights
         self._predictions, self._targets = [], []
+
+    def after_fit(self, learn: Learner) -> None:
+        if self._last_pass is None:
+            return
+        from trainwell.learner._evaluate import _cat
+
+        batches, targets, loader, weights = self._last_pass
+        self._last_pass = None
+        if weights_state(learn.model) != weights:
+            return  # weights swapped since the pass (the best epoch's, an average): they would activate otherwise
+        with torch.no_grad():
+            predictions = [learn.activate(output, inputs).cpu() for output, inputs in batches]
+        learn.kept_predictions = KeptPredictions(  # type: ignore[attr-defined]
+            _cat(predictions), _cat([part.cpu() for part in targets]), loader, weights
+        )
 
 
 def kept_validation_predictions(learn: Learner) -> tuple[torch.Tensor, torch.Tensor] | None:
