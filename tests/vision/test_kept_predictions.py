@@ -15,6 +15,7 @@ import pytest
 import torch
 from rich.console import Console
 
+from forward_counts import CountsForwardsAfterTheFit, counting_forwards
 from image_files import make_image_folder
 from trainwell.cli._show import show_metrics
 from trainwell.learner.kept_predictions import kept_validation_predictions, validation_predictions
@@ -30,16 +31,9 @@ def run(tmp_path: Path) -> Any:
     return fit_images(root, arch="simple_cnn", epochs=2, batch_size=8, progress=False)
 
 
-def _counting_forwards(model: torch.nn.Module) -> list[int]:
-    """A list whose length counts the model's forward calls from now on."""
-    calls: list[int] = []
-    model.register_forward_pre_hook(lambda module, inputs: calls.append(len(inputs[0])))
-    return calls
-
-
 def test_the_results_table_reads_the_last_validation_pass_and_scores_no_image_again(run: Any) -> None:
     learn = run.learn
-    calls = _counting_forwards(learn.model)
+    calls = counting_forwards(learn.model)
     console = Console(file=io.StringIO(), width=200)
     show_metrics(learn, console)
     assert calls == []  # before, learn.get_preds(): a forward per validation batch
@@ -65,7 +59,7 @@ def test_weights_changed_after_the_pass_are_scored_again(run: Any) -> None:
         next(learn.model.parameters()).add_(1.0)
     learn.model.load_state_dict(state)  # the same numbers again, but written after the pass
     assert kept_validation_predictions(learn) is None
-    calls = _counting_forwards(learn.model)
+    calls = counting_forwards(learn.model)
     probabilities, _ = validation_predictions(learn)
     assert sum(calls) == 14  # the 14 validation images, scored again
     assert probabilities.shape == (14,)
@@ -93,19 +87,6 @@ def test_a_pass_cut_short_keeps_nothing(tmp_path: Path) -> None:
 def test_a_multilabel_fit_chooses_its_thresholds_and_shows_its_table_without_scoring_again(
     tmp_path: Path,
 ) -> None:
-    from trainwell.learner.events import Callback
-
-    class CountsForwardsAfterTheFit(Callback):
-        """Counts the model's forward calls from the end of the training on (the thresholds, the table)."""
-
-        order = 50
-
-        def __init__(self) -> None:
-            self.calls: list[int] = []
-
-        def after_fit(self, learn: Any) -> None:
-            self.calls = _counting_forwards(learn.model)
-
     root = make_image_folder(tmp_path / "imgs", per_class=12, size=12)
     rows = ["path,tags"]
     for index, path in enumerate(sorted(root.rglob("*.png"))):

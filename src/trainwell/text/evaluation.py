@@ -64,6 +64,7 @@ class TextFold:
 
     def __call__(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
         from trainwell.evaluate import score
+        from trainwell.learner.kept_predictions import validation_predictions
         from trainwell.text.pipeline import fit_texts
 
         run = fit_texts(
@@ -83,8 +84,9 @@ class TextFold:
             tune_thresholds=False,
             progress=False,
         )
-        preds, targets = run.learn.get_preds()
-        assert targets is not None
+        preds, targets = validation_predictions(
+            run.learn
+        )  # the fold's last validation pass's, not a new pass
         self.vocabularies.append(frozenset(run.data.recipe.vocab))  # type: ignore[union-attr]
         self.lrs.append(float(run.lr))
         self.predictions.append((valid, preds, targets))

@@ -16,6 +16,7 @@ from trainwell.core.errors import ConfigError
 from trainwell.core.renamed import renamed_keyword
 from trainwell.core.seeding import seed_everything
 from trainwell.distributed import maybe_distribute
+from trainwell.learner.kept_predictions import KeepValidationPredictions
 from trainwell.learner.label_thresholds import choose_label_thresholds
 from trainwell.learner.run_files import FitRun, check_fit_settings, score_test_set, write_run
 from trainwell.models.registry import models
@@ -152,7 +153,9 @@ def fit_texts(
     # The multi-label minimum was measured on the bag model; sequence models keep the general rule.
     kind = data.task.kind if batch_format == "bag" else "binary"
     n_epochs = epochs or default_epochs(len(data.train), kind)  # type: ignore[arg-type]
-    fit_callbacks = [*([budget] if budget else []), *callbacks]
+    # The last validation pass's predictions, kept: the thresholds and the results' table after the fit read them
+    # instead of scoring the validation texts again with the same weights.
+    fit_callbacks = [*([budget] if budget else []), KeepValidationPredictions(), *callbacks]
     if pretrained is not None:
         from trainwell.text.ulmfit import say_pretrained
 
