@@ -181,9 +181,7 @@ def _one_step_rows(metadata: dict[str, Any]) -> list[list[Any]]:
             if kind == "multiclass"
             else ""
         )
-        rows.append(
-            ["trees", f"{config['n_trees']:,}{per}, the deepest {config.get('max_depth')} levels deep"]
-        )
+        rows.append(["trees", f"{config['n_trees']:,}{per}, the deepest {config.get('max_depth')} levels"])
     rows.extend([name, settings[key]] for key, name in _TREE_SETTINGS if settings.get(key) is not None)
     named = {key for key, _ in _TREE_SETTINGS} | set(_ROUNDS)
     rows.extend([key, value] for key, value in settings.items() if key not in named and value is not None)
