@@ -196,6 +196,8 @@ def unknown_id_hint(value: Any, vocabulary: list[str], kind: str) -> str:
     'its users are whole numbers from 1 to 40'
     >>> unknown_id_hint("2", ["1", "3", "40"], "items")
     'its 3 items are whole numbers from 1 to 40, not every one of them: 2 is not among those trained on (its ratings were all in the validation rows, or it has none)'
+    >>> unknown_id_hint("41", ["1", "2", "40"], "items")
+    'its items are whole numbers from 1 to 40; one whose ratings were all in the validation rows is not trained on either'
     >>> unknown_id_hint("alise", ["alice", "bob"], "users")
     "did you mean 'alice'?"
     """
@@ -208,6 +210,11 @@ def unknown_id_hint(value: Any, vocabulary: list[str], kind: str) -> str:
                 f"its {len(numbers):,} {kind} are whole numbers from {low} to {high}, not every one of them: "
                 f"{str(value).strip()} is not among those trained on (its ratings were all in the validation rows, "
                 "or it has none)"
+            )
+        if str(value).strip().lstrip("-").isdigit():  # a whole number past the range: still maybe in the data
+            return (
+                f"its {kind} are whole numbers from {low} to {high}; one whose ratings were all in the validation "
+                "rows is not trained on either"
             )
         return f"its {kind} are whole numbers from {low} to {high}"
     import difflib
