@@ -80,6 +80,22 @@ def test_a_few_words_marking_missing_values_still_read_as_missing_with_a_warning
     assert any(message.startswith("column 'Fare' holds numbers but for 2 of its") for message in said), said
 
 
+def test_a_missing_word_only_in_validation_rows_is_read_as_missing_as_in_training_rows() -> None:
+    frame = _passengers()
+    first = tabular_data(frame, "Survived", seed=0)
+    held_out = int(first.rows["valid"].index[0])  # a validation row of this seed
+    frame = frame.astype({"Fare": object})
+    frame.loc[held_out, "Fare"] = "unknown"
+    data, said = _quiet_fit(_write(frame, "fares.csv"), "Survived", seed=0)
+    assert "Fare" in data.recipe.cont_names  # type: ignore[union-attr]
+    assert data.recipe.missing_words == {"Fare": ["unknown"]}  # type: ignore[union-attr]
+    assert (
+        f"column 'Fare' holds numbers but for 'unknown' (1 row) outside the training rows (the first: data row "
+        f"{held_out + 1}), read as missing; pass it in --cat-names (Python: cat_names=['Fare']) to read every value "
+        "as a category instead"
+    ) in said
+
+
 def test_a_column_of_numbers_with_many_missing_words_is_read_as_categories_and_said() -> None:
     frame = _passengers().astype({"Age": object})
     frame.loc[range(0, 200, 5), "Age"] = "unknown"  # 40 rows: 20%, too many to read as missing in silence

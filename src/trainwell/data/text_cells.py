@@ -77,6 +77,28 @@ def refuse_text_in_number_columns(df: pd.DataFrame, columns: Sequence[str], sour
         )
 
 
+def held_out_missing_words(
+    df: pd.DataFrame, columns: Sequence[str], missing_words: dict[str, list[str]]
+) -> dict[str, list[str]]:
+    """The words without digits (``unknown``, ``-``) that columns of numbers among ``columns`` hold outside the
+    rows their recipe was fitted on, beside the ``missing_words`` it reads as missing (up to
+    :data:`MAX_MISSING_WORDS` in all), by column. A word only in the validation rows was refused as text while
+    the same word in a training row was read as missing; read as missing either way."""
+    found: dict[str, list[str]] = {}
+    for name in columns:
+        values = df[name]
+        if not _is_text(values):
+            continue
+        bad, _ = text_cells(values)
+        known = set(missing_words.get(name, []))
+        words = [str(word) for word in values.iloc[bad].astype(str).str.strip().unique() if word not in known]
+        if not words or len(known) + len(words) > MAX_MISSING_WORDS:
+            continue
+        if not any(c.isdigit() for word in words for c in word):
+            found[name] = words
+    return found
+
+
 #: A text column with at least this share of numbers (below :data:`NUMBER_SHARE`) read as categories is said.
 WARNED_SHARE = 0.5
 

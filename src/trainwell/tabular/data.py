@@ -18,11 +18,16 @@ from trainwell.core.errors import ConfigError, DataError
 from trainwell.core.label_names import LabelNames
 from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle, check_split_settings, choose_split
+from trainwell.data.dates import data_row
 from trainwell.data.fingerprint import RowSketch, row_hashes
 from trainwell.data.io import check_columns, check_test_targets, labelled_rows, read_table
 from trainwell.data.loader import TensorLoader
 from trainwell.data.task import Task, infer_task, warn_single_row_classes
-from trainwell.data.text_cells import refuse_text_in_number_columns, refuse_text_in_number_target
+from trainwell.data.text_cells import (
+    held_out_missing_words,
+    refuse_text_in_number_columns,
+    refuse_text_in_number_target,
+)
 from trainwell.tabular.recipe import (
     MIN_CATEGORY_COUNT,
     TabularRecipe,
@@ -190,6 +195,8 @@ def tabular_data(
     )
     if like is not None:
         check_columns(df, recipe.columns, name, "like= (the columns its data was read from)")
+    else:
+        _read_held_out_words(recipe, df, cont_names)
     if recipe.n_cat + recipe.n_cont == 0:
         raise DataError(
             f"{name}: every input column was dropped ({recipe.dropped}); nothing is left to learn from"
@@ -302,6 +309,27 @@ def _check_target_and_inputs(
         return  # only the declared columns are read
     declared = {*excluded, *(cat_names or []), *(cont_names or []), *(date_formats or {})}
     refuse_text_in_number_columns(df, [c for c in df.columns if c not in declared], source)
+
+
+def _read_held_out_words(recipe: TabularRecipe, df: pd.DataFrame, cont_names: Sequence[str] | None) -> None:
+    """Read as missing the words among an inferred column's numbers that only rows outside the training rows
+    hold, as the recipe reads those of the training rows (:func:`~trainwell.data.text_cells.held_out_missing_words`),
+    saying so: one 'unknown' in a validation row was refused as text with that row misnumbered."""
+    inferred = [column for column in recipe.cont_names if column not in (cont_names or [])]
+    for column, words in held_out_missing_words(df, inferred, recipe.missing_words).items():
+        recipe.missing_words[column] = [*recipe.missing_words.get(column, []), *words]
+        text = df[column].astype(str).str.strip()
+        first = int(np.flatnonzero(text.isin(words).to_numpy())[0])
+        counts = {word: int((text == word).sum()) for word in words}
+        said = ", ".join(
+            f"{word!r} ({count} row{'s' if count > 1 else ''})" for word, count in counts.items()
+        )
+        warn(
+            f"column '{column}' holds numbers but for {said} outside the training rows (the first: "
+            f"{data_row(df[column], first)}), read as missing; pass it in --cat-names (Python: cat_names=[{str(column)!r}]) to read "
+            "every value as a category instead",
+            UserWarning,
+        )
 
 
 def _check_like(like: DataBundle | None, **given: Any) -> None:
