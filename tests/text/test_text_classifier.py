@@ -127,6 +127,31 @@ def test_predicting_a_csv_with_empty_texts_names_the_data_row(tmp_path: Path) ->
     assert "2 rows with an empty text (data rows 2, 4) left without a prediction" in result.stderr
 
 
+def test_whole_number_labels_stay_whole_beside_rows_left_blank(tmp_path: Path) -> None:
+    # A blank row's missing answer turned the column of 0/1 labels into floats: 1.0 and 0.0 in a submission.
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    frame = sentiment_frame(60)
+    frame["sentiment"] = (frame["sentiment"] == "pos").astype(int)
+    data = text_data(frame, "sentiment", text_col="review")
+    model = text_classifier_learner(data, progress=False).export(tmp_path / "model")
+    new = tmp_path / "new.csv"
+    new.write_text('id,review\n7,a fine film\n8,""\n9,boring\n', encoding="utf-8")
+    for extra, column in (([], "prediction"), (["--label-only"], "sentiment")):
+        result = CliRunner().invoke(app, ["predict", str(model), str(new), "--keep", "id", *extra])
+        assert result.exit_code == 0, result.output
+        lines = result.stdout.splitlines()
+        assert lines[0].split(",")[:2] == ["id", column]
+        assert [line.split(",")[1] for line in lines[1:]] in (
+            ["1", "", "0"],
+            ["0", "", "1"],
+            ["1", "", "1"],
+            ["0", "", "0"],
+        )
+
+
 def test_fit_texts_writes_a_model_directory(tmp_path: Path) -> None:
     path = write_csv(sentiment_frame(300), tmp_path / "reviews.csv")
     run = fit_texts(path, text_col="review", target="sentiment", out=tmp_path / "model", progress=False)

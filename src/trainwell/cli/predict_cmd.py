@@ -983,6 +983,7 @@ def _predicted_but_empty(predictor: Any, rows: Any, source: Path) -> Any:
     import warnings
 
     import numpy as np
+    import pandas as pd
 
     from trainwell.text.fields import blank_mask
 
@@ -1007,7 +1008,15 @@ def _predicted_but_empty(predictor: Any, rows: Any, source: Path) -> Any:
     )
     answered = predictor.predict(rows.iloc[np.flatnonzero(~empty)].reset_index(drop=True))
     answered.index = np.flatnonzero(~empty)
-    return answered.reindex(range(len(rows))).reset_index(drop=True)
+    blanked = answered.reindex(range(len(rows))).reset_index(drop=True)
+    # The blank rows' NaN would turn whole-number labels into floats (a 0/1 target written 1.0 and 0.0, a Kaggle
+    # submission among them): such columns keep their numbers in pandas' nullable types, blank where unanswered.
+    for column in answered.columns:
+        if pd.api.types.is_integer_dtype(answered[column]):
+            blanked[column] = blanked[column].astype("Int64")
+        elif pd.api.types.is_bool_dtype(answered[column]):
+            blanked[column] = blanked[column].astype("boolean")
+    return blanked
 
 
 def _predict_text_files(predictor: Any, data: list[Path], encoding: str, errors: str) -> Any:
