@@ -206,3 +206,23 @@ def test_report_on_raw_sentences_says_it_needs_the_gold_tags(tagger: Path, tmp_p
         f"'{sentences}' holds raw sentences, one a line, and the report scores the tagger against gold tags: "
         "pass a CoNLL file of the same sentences, one word per line with its tag"
     )
+
+
+def test_a_table_row_without_a_sentence_is_left_untagged_and_said(tagger: Path, tmp_path: Path) -> None:
+    # An empty cell of the --text column was written as a blank row ('2,,,') in silence, where the text
+    # classifier says which data rows it left without a prediction.
+    table = tmp_path / "notes.csv"
+    table.write_text("id,body\n1,Mary works here.\n2,\n3,Tom sleeps.\n4,   \n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["predict", str(tagger), str(table), "--text", "body", "--keep", "id"], env={"COLUMNS": "250"}
+    )
+    assert result.exit_code == 0, result.output
+    assert f"{table}: 2 rows with an empty text (data rows 2, 4) left without a prediction" in result.stderr
+    answers = pd.read_csv(io.StringIO(result.stdout), keep_default_na=False)
+    assert list(answers["id"]) == [1, 2, 3, 4]
+    assert list(answers["words"]) == ["Mary works here .", "", "Tom sleeps .", ""]
+    assert answers.loc[0, "tags"] and answers.loc[1, "tags"] == "" and answers.loc[3, "tags"] == ""
+    empty = tmp_path / "empty.csv"
+    empty.write_text("id,body\n1,\n2,\n", encoding="utf-8")
+    code, output = _predict(str(tagger), str(empty), "--text", "body")
+    assert code == 2 and "every text is empty (2 rows)" in output

@@ -249,8 +249,10 @@ def _tag_table(
     absent = [name for name in kept if name not in columns]
     if absent:
         raise DataError(f"--keep names {', '.join(map(repr, absent))}, not a column of {source}")
+    from trainwell.text.tagging.predictor import sentence_column
+
     try:
-        predictions = predictor.predict(rows, text_col=text)
+        column = sentence_column(columns, text)
     except ConfigError as error:  # which column: said with the option that names it
         raise ConfigError(
             f"{source} is a table of {len(columns)} columns ({list_columns(columns)}): name its column of "
@@ -258,6 +260,16 @@ def _tag_table(
         ) from error
     import pandas as pd
 
+    from trainwell.cli._blank_texts import predicted_but_empty
+
+    # Each cell as the tagger reads it (a number written as its digits, a missing cell empty), so that only the
+    # rows without a sentence are left untagged, and said, as the text classifier's are.
+    sentences = pd.DataFrame(
+        {column: ["" if value != value else str(value) for value in rows[column]]}, index=rows.index
+    )
+    predictions = predicted_but_empty(
+        lambda chosen: predictor.predict(chosen, text_col=column), sentences, [column], source
+    )
     emit_table(
         pd.concat([rows[kept].reset_index(drop=True), predictions.reset_index(drop=True)], axis=1),
         out,

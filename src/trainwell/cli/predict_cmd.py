@@ -941,7 +941,10 @@ def _predict_texts(
             columns=[name for name in renamed.values() if name not in renamed], errors="ignore"
         ).rename(columns=renamed)
     _check_input_columns(predictor.input_names, rows, data[0], can_allow=False)
-    return _with_kept(_predicted_but_empty(predictor, rows, data[0]), rows, kept, data[0])
+    from trainwell.cli._blank_texts import predicted_but_empty
+
+    answers = predicted_but_empty(predictor.predict, rows, list(predictor.input_names), data[0])
+    return _with_kept(answers, rows, kept, data[0])
 
 
 def _predict_line_files(predictor: Any, data: list[Path], encoding: str, errors: str) -> Any:
@@ -974,49 +977,6 @@ def _predict_line_files(predictor: Any, data: list[Path], encoding: str, errors:
     predictions.insert(0, "line", lines)
     predictions.insert(0, "path", paths)
     return predictions
-
-
-def _predicted_but_empty(predictor: Any, rows: Any, source: Path) -> Any:
-    """``predictor``'s answers for the rows of a table, those whose text is empty left blank and said in a
-    warning: one empty review refused the whole file, where a file of lines skips its blank lines and a folder
-    its empty files."""
-    import warnings
-
-    import numpy as np
-    import pandas as pd
-
-    from trainwell.text.fields import blank_mask
-
-    empty = np.zeros(len(rows), dtype=bool)
-    for column in predictor.input_names:
-        empty |= blank_mask(rows[column])
-    if not empty.any():
-        return predictor.predict(rows)
-    positions = np.flatnonzero(empty)
-    shown = ", ".join(str(position + 1) for position in positions[:5]) + (
-        ", ..." if len(positions) > 5 else ""
-    )
-    if empty.all():
-        from trainwell.core.errors import DataError
-
-        raise DataError(f"{source}: every text is empty ({len(rows)} rows); a text model has nothing to read")
-    warnings.warn(
-        f"{source}: {len(positions)} row{'s' if len(positions) > 1 else ''} with an empty text (data row"
-        f"{'s' if len(positions) > 1 else ''} {shown}) left without a prediction",
-        UserWarning,
-        stacklevel=1,
-    )
-    answered = predictor.predict(rows.iloc[np.flatnonzero(~empty)].reset_index(drop=True))
-    answered.index = np.flatnonzero(~empty)
-    blanked = answered.reindex(range(len(rows))).reset_index(drop=True)
-    # The blank rows' NaN would turn whole-number labels into floats (a 0/1 target written 1.0 and 0.0, a Kaggle
-    # submission among them): such columns keep their numbers in pandas' nullable types, blank where unanswered.
-    for column in answered.columns:
-        if pd.api.types.is_integer_dtype(answered[column]):
-            blanked[column] = blanked[column].astype("Int64")
-        elif pd.api.types.is_bool_dtype(answered[column]):
-            blanked[column] = blanked[column].astype("boolean")
-    return blanked
 
 
 def _predict_text_files(predictor: Any, data: list[Path], encoding: str, errors: str) -> Any:

@@ -200,31 +200,36 @@ class TaggerPredictor(Predictor):
         return pd.DataFrame(table)
 
 
+def sentence_column(names: list[str], text_col: str | None) -> str:
+    """Which of a table's columns ``names`` holds the sentences: ``text_col``, or the one column, or the one named
+    text or sentence; asked for (a ConfigError) when none tells them apart."""
+    from trainwell.core.errors import ConfigError
+
+    column = text_col
+    if column is None:
+        named = [name for name in names if name.lower() in ("text", "sentence")]
+        if len(names) == 1 or len(named) == 1:
+            column = names[0] if len(names) == 1 else named[0]
+        else:
+            raise ConfigError(
+                f"which column of the table holds the sentences? pass text_col= (its columns: "
+                f"{', '.join(names[:8])}{', ...' if len(names) > 8 else ''})"
+            )
+    if column not in names:
+        from trainwell.data.io import did_you_mean
+
+        raise DataError(f"the table has no column '{column}'{did_you_mean([column], names)}; pass text_col=")
+    return column
+
+
 def _sentences_of(inputs: Any, text_col: str | None) -> Any:
     """What :meth:`TaggerPredictor.tag` reads of ``inputs``: a list of sentences (strings or lists of words).
     A DataFrame was tagged as its column names, a file's path as a sentence of words ``data / sents . txt``."""
-    from trainwell.core.errors import ConfigError
 
     if isinstance(inputs, PurePath):
         return _file_sentences(Path(inputs))[1]
     if type(inputs).__name__ == "DataFrame" and hasattr(inputs, "columns"):
-        names = [str(name) for name in inputs.columns]
-        column = text_col
-        if column is None:
-            named = [name for name in names if name.lower() in ("text", "sentence")]
-            if len(names) == 1 or len(named) == 1:
-                column = names[0] if len(names) == 1 else named[0]
-            else:
-                raise ConfigError(
-                    f"which column of the table holds the sentences? pass text_col= (its columns: "
-                    f"{', '.join(names[:8])}{', ...' if len(names) > 8 else ''})"
-                )
-        if column not in names:
-            from trainwell.data.io import did_you_mean
-
-            raise DataError(
-                f"the table has no column '{column}'{did_you_mean([column], names)}; pass text_col="
-            )
+        column = sentence_column([str(name) for name in inputs.columns], text_col)
         inputs = inputs[column]
     if type(inputs).__name__ == "Series":
         return [
