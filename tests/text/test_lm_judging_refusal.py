@@ -82,8 +82,8 @@ def test_a_scoring_longer_than_the_call_has_left_stops_before_training(
     )
     # A foresight that fits is not refused: the call trains and scores as before.
     monkeypatch.setattr(JudgingReserve, "time_scoring", lambda self, model, held_out: 1.0)
-    evaluation = evaluate_language_model(train, test=test, time_budget=30, progress=False, batch_size=8, bptt=12,
-                                         min_freq=1, learner_kwargs=SIZES, callbacks=[counter])  # fmt: skip
+    evaluation = evaluate_language_model(train, test=test, time_budget=30, epochs=1, progress=False, batch_size=8,
+                                         bptt=12, min_freq=1, learner_kwargs=SIZES, callbacks=[counter])  # fmt: skip
     assert counter.batches > 0 and evaluation.timing is not None and evaluation.timing.foreseen == 1.0
 
 
