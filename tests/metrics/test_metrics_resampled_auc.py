@@ -78,6 +78,19 @@ def test_every_column_at_once_equals_the_pass_per_column(ties: str, n_columns: i
     )
 
 
+@pytest.mark.parametrize("tied_column", [0, 2])
+def test_ties_in_one_column_only(tied_column: int) -> None:
+    n_rows = 200
+    scores = _scores(n_rows, 3, "none", seed=4)
+    scores[: n_rows // 4, tied_column] = (
+        0.25  # a quarter of one column tied, the rest of it and the others not
+    )
+    positive = torch.randint(0, 2, (n_rows, 3), generator=torch.Generator().manual_seed(6)).bool()
+    draws = torch.randint(0, n_rows, (200, n_rows), generator=torch.Generator().manual_seed(2))
+    counts = resample_counts(draws, n_rows)
+    _same(resampled_column_auc(scores, positive, counts), _grouped(scores, positive, counts))
+
+
 def test_a_rare_label_missing_from_resamples_stays_undefined_there() -> None:
     n_rows = 60
     scores = _scores(n_rows, 3, "some", seed=5)

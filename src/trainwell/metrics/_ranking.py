@@ -76,9 +76,10 @@ def resampled_column_auc(scores: torch.Tensor, positive: torch.Tensor, counts: t
     draws below it and tied with it, plus the positive draws up to it; those add up to ``(P**2 + Q) / 2`` over a
     column's positives (P their draws, Q the sum of each one's draws squared), taken off without a sort. Half the
     tied pairs are then taken off group by group, only over the rows whose score is tied (none, most often).
-    Every number is a whole or half number in float64, so exact in any order: the result is :func:`column_auc`'s
-    to the last bit. Against a pass per column, 2-3 times faster on 12,000 rows of 10 classes without tied
-    scores; with scores on a coarse grid (every row tied), about as fast.
+    Where most rows are tied (scores on a coarse grid), the draws are summed by group instead and the count
+    taken over the groups, fewer than the rows. Every number is a whole or half number in float64, so exact in
+    any order: the result is :func:`column_auc`'s to the last bit. Against a pass per column, 2-3 times faster
+    on 12,000 rows of 10 classes without tied scores.
 
     Returns:
         float64 tensor (B, K); NaN for a resample whose rows hold only one class of a column.
@@ -98,12 +99,18 @@ def resampled_column_auc(scores: torch.Tensor, positive: torch.Tensor, counts: t
     positives = positive.to(torch.float64)
     n_positive = counts @ positives  # (B, K)
     n_negative = counts.sum(dim=1, keepdim=True) - n_positive
-    positive_pairs = (n_positive.square() + counts.square() @ positives) / 2
     flat_order = order.reshape(-1)
     # The running sums are of whole numbers up to a resample's size: exact in float32 below 2**24, and half the
     # memory to read through.
     exact_in_float32 = len(counts) == 0 or float(counts.sum(dim=1).max()) < 2**24
     step = max(1, RESAMPLED_BLOCK // max(1, n_rows * n_columns))
+    if ties is not None and ties.all_rows:
+        return _where_defined(
+            torch.cat([ties.mann_whitney(block.index_select(1, flat_order)) for block in counts.split(step)]),
+            n_positive,
+            n_negative,
+        )
+    positive_pairs = (n_positive.square() + counts.square() @ positives) / 2
     u_statistic = []
     for block in counts.split(step):
         drawn = block.to(torch.float32) if exact_in_float32 else block
@@ -111,17 +118,24 @@ def resampled_column_auc(scores: torch.Tensor, positive: torch.Tensor, counts: t
         # (b, K): each positive row's draws times the draws at or below it in its column's order
         at_positives = running.view(len(block), -1)[:, where_positive].to(torch.float64)
         u = (block[:, positive_rows] * at_positives) @ column_of
-        if ties is not None:
-            u = u - ties.half_pairs(block[:, flat_order])
+        if ties is not None:  # the tied rows' draws alone
+            u = u - ties.half_pairs(block.index_select(1, flat_order[ties.rows]))
         u_statistic.append(u)
-    u_all = torch.cat(u_statistic) - positive_pairs
-    auc = u_all / (n_positive * n_negative)
+    return _where_defined(torch.cat(u_statistic) - positive_pairs, n_positive, n_negative)
+
+
+def _where_defined(
+    u_statistic: torch.Tensor, n_positive: torch.Tensor, n_negative: torch.Tensor
+) -> torch.Tensor:
+    """AUC from the Mann-Whitney count, NaN where the rows hold one class only."""
+    auc = u_statistic / (n_positive * n_negative)
     return torch.where((n_positive > 0) & (n_negative > 0), auc, torch.full_like(auc, float("nan")))
 
 
 class _TiedGroups:
     """The rows of columns sorted by score (K, N) whose score is tied with another's, by group: to count each
-    resample's positive-negative pairs inside the groups, ``half_pairs``."""
+    resample's positive-negative pairs inside the groups (:meth:`half_pairs`). With ``all_rows``, every row, a
+    group of one where its score is not tied: to count every pair by group (:meth:`mann_whitney`)."""
 
     def __init__(
         self,
@@ -130,34 +144,63 @@ class _TiedGroups:
         column: torch.Tensor,
         is_positive: torch.Tensor,
         n_columns: int,
+        all_rows: bool,
     ) -> None:
         self.rows, self.group, self.is_positive = rows, group, is_positive.to(torch.float64)  # (T,) each
-        self.column, self.n_columns = column, n_columns  # (G,) each group's column
+        self.column = column  # (G,) each group's column, ascending
+        self.n_columns = n_columns
+        self.all_rows = all_rows
 
-    def half_pairs(self, drawn: torch.Tensor) -> torch.Tensor:
-        """Half the positive draws times the negative draws of each tied group, summed by column: ``drawn``
-        (b, K * N) the draws of each column's rows in sorted order -> (b, K)."""
-        tied = drawn[:, self.rows]  # (b, T)
+    def _draws_by_group(self, tied: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Each group's positive and negative draws (b, G), from ``tied`` (b, T): the draws of :attr:`rows`
+        (flat positions in the columns' sorted rows, (K * N,))."""
         shape = (len(tied), len(self.column))
-        positives = tied.new_zeros(shape).index_add_(1, self.group, tied * self.is_positive)  # (b, G)
+        positives = tied.new_zeros(shape).index_add_(1, self.group, tied * self.is_positive)
         negatives = tied.new_zeros(shape).index_add_(1, self.group, tied * (1 - self.is_positive))
-        pairs = tied.new_zeros(len(tied), self.n_columns).index_add_(1, self.column, positives * negatives)
-        return 0.5 * pairs
+        return positives, negatives
+
+    def half_pairs(self, tied: torch.Tensor) -> torch.Tensor:
+        """Half the positive draws times the negative draws of each tied group, summed by column -> (b, K)."""
+        positives, negatives = self._draws_by_group(tied)
+        pairs = positives.new_zeros(len(positives), self.n_columns)
+        return 0.5 * pairs.index_add_(1, self.column, positives * negatives)
+
+    def mann_whitney(self, tied: torch.Tensor) -> torch.Tensor:
+        """The Mann-Whitney count of each column (b, K) over its groups in ascending score: each group's positive
+        draws times the negative draws below it and half those in it."""
+        positives, negatives = self._draws_by_group(tied)
+        running = negatives.cumsum(dim=1)  # (b, G) through the columns one after another
+        last_group = torch.searchsorted(self.column, torch.arange(self.n_columns), right=True) - 1  # (K,)
+        before_column = torch.nn.functional.pad(running[:, last_group[:-1]], (1, 0))  # (b, K)
+        below = running - negatives - before_column[:, self.column]
+        count = positives.new_zeros(len(positives), self.n_columns)
+        return count.index_add_(1, self.column, positives * (below + 0.5 * negatives))
 
 
 def _tied_groups(sorted_scores: torch.Tensor, is_positive: torch.Tensor) -> _TiedGroups | None:
-    """The tied rows of ``sorted_scores`` (K, N), each column ascending; ``None`` when no score is tied."""
+    """The tied rows of ``sorted_scores`` (K, N), each column ascending, or every row where most are tied;
+    ``None`` when no score is tied."""
     n_columns, n_rows = sorted_scores.shape
     starts = torch.ones_like(sorted_scores, dtype=torch.bool)
     starts[:, 1:] = sorted_scores[:, 1:] != sorted_scores[:, :-1]
     if bool(starts.all()):
         return None
     group = starts.reshape(-1).long().cumsum(dim=0) - 1  # (K * N,) groups numbered across the columns
-    rows = (torch.bincount(group)[group] > 1).nonzero().squeeze(1)  # flat positions in groups of two or more
+    first_rows = starts.reshape(-1).nonzero().squeeze(1)  # each group's first flat position
+    tied = torch.bincount(group)[group] > 1
+    if int(tied.sum()) * 2 > len(group):  # most rows tied: fewer groups than rows to count over
+        return _TiedGroups(
+            torch.arange(len(group)),
+            group,
+            first_rows // n_rows,
+            is_positive.reshape(-1),
+            n_columns,
+            all_rows=True,
+        )
+    rows = tied.nonzero().squeeze(1)  # flat positions in groups of two or more
     numbers, tied_group = group[rows].unique(return_inverse=True)
-    first = torch.searchsorted(group[rows], numbers)  # each tied group's first row among the tied rows
-    columns = rows[first] // n_rows
-    return _TiedGroups(rows, tied_group, columns, is_positive.reshape(-1)[rows], n_columns)
+    columns = first_rows[numbers] // n_rows
+    return _TiedGroups(rows, tied_group, columns, is_positive.reshape(-1)[rows], n_columns, all_rows=False)
 
 
 def resampled_average_precision(
