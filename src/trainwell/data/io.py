@@ -1102,6 +1102,7 @@ def _decimal_commas(table: pd.DataFrame, path: Path, sep: str, na_strings: set[s
         lambda value: value.replace(".", "").replace(",", "."),
         "with a decimal comma",
         na_strings,
+        partly=True,
     )
 
 
@@ -1160,10 +1161,17 @@ def _written_numbers(
     plain: Callable[[str], str],
     written: str,
     na_strings: Collection[str] = (),
+    *,
+    partly: bool = False,
 ) -> pd.DataFrame:
     """``table`` with its text columns read as numbers where every value (missing ones and ``na_strings`` aside)
     matches ``pattern`` and some hold ``marks``; ``plain`` writes a value as Python reads a number. The columns
-    read are said in one warning, with the shortest marked value as the example (``written``: how)."""
+    read are said in one warning, with the shortest marked value as the example (``written``: how).
+
+    With ``partly``, a column of such numbers but for a few cells (``12,5 GBP``, ``abc``; see
+    :func:`_partly_numbers`) has its numbers written as Python reads them and those cells left as written, said
+    in a warning of its own: read as text, the column was categories in silence, where a column of numbers
+    written with a dot and the same cells is refused at fit, naming them (:mod:`trainwell.data.text_cells`)."""
     read: list[str] = []
     example = ""
     for column in table.columns:
@@ -1172,7 +1180,12 @@ def _written_numbers(
             continue
         text = values.dropna().astype(str).str.strip()
         text = text[~text.isin(list(na_strings))]
-        if text.empty or not text.str.contains(marks).any() or not text.str.fullmatch(pattern).all():
+        if text.empty or not text.str.contains(marks).any():
+            continue
+        matched = text.str.fullmatch(pattern)
+        if not matched.all():
+            if partly and _partly_numbers(matched):
+                _read_partly(table, column, text, matched, (marks, plain), shown, written)
             continue
         table[column] = pd.to_numeric(text.map(plain)).reindex(values.index)
         example = example or min(text[text.str.contains(marks)], key=len)
@@ -1185,6 +1198,48 @@ def _written_numbers(
             UserWarning,
         )
     return table
+
+
+def _partly_numbers(matched: pd.Series) -> bool:
+    """Whether cells of which ``matched`` marks the numbers make a column of numbers with a few cells of text in
+    it, by the rule fit refuses such a column by (:data:`~trainwell.data.text_cells.NUMBER_SHARE` of them numbers,
+    at least :data:`~trainwell.data.text_cells.MIN_NUMBERS`); codes such as ``A,1`` beside ``1,2`` are not."""
+    numbers = int(matched.sum())
+    if not numbers:
+        return False
+    from trainwell.data.text_cells import MIN_NUMBERS, NUMBER_SHARE
+
+    return numbers >= MIN_NUMBERS and numbers >= NUMBER_SHARE * len(matched)
+
+
+def _read_partly(
+    table: pd.DataFrame,
+    column: Any,
+    text: pd.Series,
+    matched: pd.Series,
+    reading: tuple[re.Pattern[str], Callable[[str], str]],
+    shown: str,
+    written: str,
+) -> None:
+    """Write ``column``'s numbers (the cells ``matched`` marks) as Python reads them (``12,5`` as ``12.5``: the
+    ``reading``'s marks and how to read them), its other cells as written, and say so, naming those cells and their data rows: fit then refuses them as it
+    refuses text in any column of numbers, or reads a word such as ``unknown`` as missing."""
+    marks, plain = reading
+    values = table[column]
+    table[column] = values.astype(object).where(values.isna(), values.astype(str).str.strip())
+    table.loc[text.index[matched.to_numpy()], column] = text[matched].map(plain)
+    others = text[~matched]
+    positions = [values.index.get_loc(label) for label in others.index[:3]]
+    cells = ", ".join(
+        f"{value!r} (data row {position + 1})" for value, position in zip(others, positions, strict=False)
+    )
+    example = min(text[matched & text.str.contains(marks)], key=len, default=text[matched].iloc[0])
+    warn(
+        f"'{shown}': column {str(column)!r} writes numbers {written} ({example!r}), read as numbers "
+        f"({float(plain(example)):g}), but for {len(others):,} cell{'s' if len(others) > 1 else ''} that "
+        f"{'are' if len(others) > 1 else 'is'} not one: {cells}{', ...' if len(others) > 3 else ''}",
+        UserWarning,
+    )
 
 
 def check_header_names(path: Path, names: list[str], sep: str, encoding: str) -> FirstRow | None:
