@@ -51,7 +51,8 @@ def test_evaluate_table_keeps_the_trees_folds_time_under_a_budget() -> None:
     assert all(fold.arch == "gbdt" and 0 < fold.used < fold.share <= 600 for fold in evaluation.one_step)
     shown = " ".join(str(evaluation).split())
     assert re.search(
-        r"time budget: boosted trees fit each fold in one step, which --time does not cut: 3 folds in \S+, "
+        r"time budget 10m: reading the data took \S+, then boosted trees fit each fold in one step, which --time "
+        r"does not cut: 3 folds in \S+, "
         r"against (a share of .+? each|shares of .+? to .+?)$",
         shown,
     ), shown

@@ -167,8 +167,8 @@ def test_a_time_budget_is_shared_among_the_folds_and_said_when_it_cuts_them() ->
     assert all(0.15 <= budget.seconds <= 0.3 and budget.shortened for budget in evaluation.budgets)
     assert "of the 100000 epochs planned" in evaluation.budgets[0].summary
     assert re.search(
-        r"time budget: each fold trained within its share, [0-9.]+s( to [0-9.]+s \(what was left, shared among the "
-        r"folds to run\))?; the budget cut 2 of the 2 folds short",
+        r"time budget 0.6s: reading the data took [0-9.]+m?s, then (each fold trained within its share of the "
+        r"[0-9.]+m?s left|too little was left of the budget for the folds).*?; the budget cut 2 of the 2 folds short",
         " ".join(str(evaluation).split()),
     )
     shown = " ".join(str(evaluation).split())

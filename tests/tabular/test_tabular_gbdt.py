@@ -339,7 +339,10 @@ def test_evaluate_time_counts_the_folds_not_the_choices(tmp_path: Path) -> None:
     if n_trees == 3:  # trees in every fold: what they took, said plainly (it said nothing of time)
         assert "trained within" not in said
         assert re.search(
-            r"time budget: boosted trees " + one_step.format("each fold") + r"3 folds in \S+, against", said
+            r"time budget [^:]+: reading the data took .+?, then boosted trees "
+            + one_step.format("each fold")
+            + r"3 folds in \S+, against",
+            said,
         )
     else:  # "cut 1 of the 1 folds short" in a 3-fold run read as a wrong sum: the count says which folds
         n = 3 - n_trees

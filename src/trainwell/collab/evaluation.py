@@ -266,7 +266,7 @@ def evaluate_interactions(
     from trainwell.data.task import Task
     from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import CVResult
-    from trainwell.evaluate.evaluation import Evaluation
+    from trainwell.evaluate.evaluation import Evaluation, time_spent
     from trainwell.evaluate.spread import cross_validate_spread
 
     # The whole table through the builder once: every check (missing ids...) before any fold.
@@ -295,7 +295,15 @@ def evaluate_interactions(
     )
     subject = f"implicit feedback: {len(frame)} interactions, {ranked} users ranked once each{unranked}"
     return Evaluation(
-        task, len(frame), model, others, fold.lrs, subject=subject, archs=fold.archs, one_step=fold.one_step
+        task,
+        len(frame),
+        model,
+        others,
+        fold.lrs,
+        subject=subject,
+        archs=fold.archs,
+        one_step=fold.one_step,
+        spent=time_spent(fold_seconds),
     )
 
 
@@ -364,7 +372,7 @@ def evaluate_ratings(
     from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import fold_indices
     from trainwell.evaluate.compare import evaluation_metrics
-    from trainwell.evaluate.evaluation import Evaluation, check_settings
+    from trainwell.evaluate.evaluation import Evaluation, check_settings, time_spent
     from trainwell.evaluate.spread import cross_validate_spread
     from trainwell.learner.run_files import check_fit_settings
 
@@ -422,5 +430,12 @@ def evaluate_ratings(
         fold_seconds=fold_seconds,
     )
     return Evaluation(
-        resolved, len(frame), model, others, fold.lrs, predictions=fold.predictions, archs=fold.archs
+        resolved,
+        len(frame),
+        model,
+        others,
+        fold.lrs,
+        predictions=fold.predictions,
+        archs=fold.archs,
+        spent=time_spent(fold_seconds),
     )

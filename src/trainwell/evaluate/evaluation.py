@@ -60,6 +60,64 @@ class OneStepFold:
         return {"fold": self.fold, "used": self.used, "share": self.share, "arch": self.arch}
 
 
+@dataclass(frozen=True)
+class TimeSpent:
+    """Where an evaluation's time budget went (``time_budget=``, ``evaluate --time``), in seconds from the call's
+    start: the table said each fold's share (13s of a 60s budget over 3 folds) and not where the rest went.
+
+    Attributes:
+        budget: the whole call's budget.
+        even: each fold's share were the budget split evenly among the folds (``budget / cv``).
+        reading: reading the data and drawing the folds, before anything else.
+        baselines: scoring the baselines (first, so that their time comes out of the folds' shares).
+        training: the folds, their own reading, training and scoring included.
+        after: gathering the folds' scores once they were done.
+    """
+
+    budget: float
+    even: float
+    reading: float
+    baselines: float
+    training: float
+    after: float
+
+    @property
+    def total(self) -> float:
+        """The whole call's time."""
+        return self.reading + self.baselines + self.training + self.after
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "budget": self.budget,
+            "reading": self.reading,
+            "baselines": self.baselines,
+            "folds": self.training,
+            "after_folds": self.after,
+            "total": self.total,
+        }
+
+
+def time_spent(fold_seconds: float | None) -> TimeSpent | None:
+    """What the call's :class:`~trainwell.evaluate.spread.FoldShare` saw (``fold_seconds``, from
+    :func:`check_settings`), read now, as its call ends; ``None`` without a budget (or a plain float: no marks)."""
+    import time
+
+    from trainwell.evaluate.spread import FoldShare
+
+    if not isinstance(fold_seconds, FoldShare) or "after folds" not in fold_seconds.marks:
+        return None
+    marks = fold_seconds.marks
+    began = fold_seconds.start
+    return TimeSpent(
+        fold_seconds.total,
+        float(fold_seconds),
+        reading=marks["baselines"] - began,
+        baselines=marks["folds"] - marks["baselines"],
+        training=marks["after folds"] - marks["folds"],
+        after=time.monotonic() - marks["after folds"],
+    )
+
+
 @dataclass
 class Evaluation:
     """What a cross-validation measured: the model's and each baseline's per-fold metrics on the same folds.
@@ -105,6 +163,8 @@ class Evaluation:
     #: Under ``time_budget=``: the folds whose model was fitted in one step, which the budget does not cut
     #: (boosted trees, EASE), in fold order; :attr:`budgets` holds the others'.
     one_step: list[OneStepFold] = field(default_factory=list)
+    #: Under ``time_budget=``: where the budget went (reading, baselines, folds), for the line on time.
+    spent: TimeSpent | None = None
 
     def __post_init__(self) -> None:
         # The baselines are scored on the model's folds: they were drawn with its seed and stratification,
@@ -224,6 +284,7 @@ class Evaluation:
             "baselines": {name: result.to_dict(self.level) for name, result in self.baselines.items()},
             **({"time_budget": [budget.to_dict() for budget in self.budgets]} if self.budgets else {}),
             **({"time_budget_one_step": [fold.to_dict() for fold in self.one_step]} if self.one_step else {}),
+            **({"time_spent": self.spent.to_dict()} if self.spent is not None else {}),
             "verdicts": [
                 {
                     "metric": v.metric,
@@ -448,7 +509,9 @@ def render_folds(evaluation: Evaluation, console: Any) -> None:
         )
     if evaluation.budgets or evaluation.one_step:
         console.print(
-            budget_line(evaluation.budgets, evaluation.k, evaluation.one_step), soft_wrap=True, markup=False
+            budget_line(evaluation.budgets, evaluation.k, evaluation.one_step, evaluation.spent),
+            soft_wrap=True,
+            markup=False,
         )
     if evaluation.task.kind == "multilabel":
         console.print(
@@ -483,15 +546,24 @@ def render_folds(evaluation: Evaluation, console: Any) -> None:
         console.print(Text.assemble((f"{kind}:", style), " ", line), soft_wrap=True)
 
 
-def budget_line(budgets: list[FoldBudget], k: int | None = None, one_step: Sequence[OneStepFold] = ()) -> str:
+def budget_line(
+    budgets: list[FoldBudget],
+    k: int | None = None,
+    one_step: Sequence[OneStepFold] = (),
+    spent: TimeSpent | None = None,
+) -> str:
     """One sentence on what a time budget shared over folds allowed: each fold's share, how many it cut short,
     and the first such fold's summary (else the first fold's). ``k``: the evaluation's folds, when some trained
     in one step that no budget plans (boosted trees), so that the count says which folds it speaks of;
-    ``one_step``: those folds, whose time is said beside their shares (:func:`one_step_clause`)."""
+    ``one_step``: those folds, whose time is said beside their shares (:func:`one_step_clause`); ``spent``:
+    where the budget went, said first (reading the data, the baselines), and the whole call's time when it ran
+    past the budget (:func:`spent_clauses`)."""
     from trainwell.callbacks.budget import format_duration
 
+    before, overrun = spent_clauses(spent)
+    head = f"time budget {format_duration(spent.budget)}: {before}" if spent is not None else "time budget: "
     if not budgets:
-        return f"time budget: {one_step_clause(one_step, alone=True)}"
+        return f"{head}{one_step_clause(one_step, alone=True)}{overrun}"
     cut = [budget for budget in budgets if budget.shortened]
     shown = (cut or budgets)[0]
     planned = len(budgets)
@@ -501,11 +573,8 @@ def budget_line(budgets: list[FoldBudget], k: int | None = None, one_step: Seque
         which = f"{planned} fold{'s' if planned != 1 else ''} trained by epochs (the other {k - planned} in one step)"
     else:
         which = f"{planned} fold{'s' if planned != 1 else ''}"
-    shares = _seconds_range([budget.seconds for budget in budgets])
-    if shares != format_duration(budgets[0].seconds):
-        shares += " (what was left, shared among the folds to run)"
     line = (
-        f"time budget: each fold trained within its share, {shares}; the budget cut "
+        f"{head}{_shares_clause([budget.seconds for budget in budgets], spent)}; the budget cut "
         f"{len(cut)} of the {which} short (fold {shown.fold + 1}: {shown.summary})"
     )
     if one_step:
@@ -517,7 +586,56 @@ def budget_line(budgets: list[FoldBudget], k: int | None = None, one_step: Seque
             f"{min(barely):.1f}): trainwell's scores here are a barely trained model's, not what it does given "
             "time: give more --time"
         )
-    return line
+    return line + overrun
+
+
+def spent_clauses(spent: TimeSpent | None) -> tuple[str, str]:
+    """What came before the folds (``"reading the data took 2.1s, the baselines 7.0s, then "``) and, when the
+    call ran past its budget by a second and more than 2%, its time and where it went (``"; the call took 1m 3s,
+    3.0s past the budget: the folds took 54s, their own reading and scoring included"``); empty strings
+    without ``spent``. ``evaluate rt_polarity/ --cv 3 --time 60s`` said shares of 10s to 14s and not why."""
+    from trainwell.callbacks.budget import format_duration
+
+    if spent is None:
+        return "", ""
+    before = f"reading the data took {format_duration(spent.reading)}"
+    if spent.baselines >= 0.05:
+        before += f", the baselines {format_duration(spent.baselines)}"
+    over = spent.total - spent.budget
+    overrun = ""
+    if over >= max(1.0, 0.02 * spent.budget):
+        after = f", and {format_duration(spent.after)} after them" if spent.after >= 0.5 else ""
+        overrun = (
+            f"; the call took {format_duration(spent.total)}, {format_duration(over)} past the budget: the folds "
+            f"took {format_duration(spent.training)}, their own reading and scoring included{after}"
+        )
+    return f"{before}, then ", overrun
+
+
+def _shares_clause(seconds: Sequence[float], spent: TimeSpent | None) -> str:
+    """Each fold's share: ``"each fold trained within its share, 16s to 17s (what was left, ...)"``; with
+    ``spent``, of what: ``"... its share of the 51s left, 16s to 17s (an even split: 20s each)"``, or half its
+    even share where the budget was spent before the folds (:attr:`FoldShare.FLOOR
+    <trainwell.evaluate.spread.FoldShare.FLOOR>`)."""
+    from trainwell.callbacks.budget import format_duration
+
+    shares = _seconds_range(seconds)
+    if spent is None:
+        if shares != format_duration(seconds[0]):
+            shares += " (what was left, shared among the folds to run)"
+        return f"each fold trained within its share, {shares}"
+    from trainwell.evaluate.spread import FoldShare
+
+    even = spent.even
+    left = spent.budget - spent.reading - spent.baselines
+    if left / (spent.budget / even) < FoldShare.FLOOR * even:
+        return (
+            f"too little was left of the budget for the folds ({format_duration(max(left, 0.0))}), so each trained "
+            f"within {shares}, {FoldShare.FLOOR:.0%} of an even split's {format_duration(even)}, and the call ran "
+            "late rather than train them less"
+        )
+    split = f" (an even split: {format_duration(even)} each)" if shares != format_duration(even) else ""
+    return f"each fold trained within its share of the {format_duration(left)} left, {shares}{split}"
 
 
 def one_step_clause(one_step: Sequence[OneStepFold], *, alone: bool) -> str:

@@ -131,20 +131,26 @@ def cross_validate_spread(
     timed = isinstance(fold_seconds, FoldShare)
     others: dict[str, CVResult] = {}
     with _held_warnings(hold=rank != 0) as held:  # rank 0 says the others' warnings (module docstring)
+        if isinstance(fold_seconds, FoldShare):
+            fold_seconds.mark("baselines")
         if timed and baselines is not None and share:
             others = baselines([splits[number] for number in share])
+        if isinstance(fold_seconds, FoldShare):
+            fold_seconds.mark("folds")
         with processes.alone():
             for position, number in enumerate(share):
                 marks = _marks(fold)
                 train, valid = splits[number]
                 seconds = (
-                    fold_seconds.now(len(share) - position)
+                    fold_seconds.now(len(share) - position, even=size > 1)
                     if isinstance(fold_seconds, FoldShare)
                     else fold_seconds
                 )
                 with _budgeted(seconds, number) as budget:
                     scores = dict(fold(train, valid, number))
                 runs.append((scores, _added(fold, marks), budget))
+        if isinstance(fold_seconds, FoldShare):
+            fold_seconds.mark("after folds")
         if not timed and baselines is not None and share:
             others = baselines([splits[number] for number in share])
     # The baselines travel whole: a constant one keeps its out-of-fold predictions (its intervals are over rows).
@@ -180,6 +186,10 @@ class FoldShare(float):
     FLOOR = 0.5
     deadline: float
     total: float
+    #: When each step of the call began (``time.monotonic``): ``"baselines"``, ``"folds"``, ``"after folds"``
+    #: (:meth:`mark`), so that the table can say where the budget went (:func:`~trainwell.evaluate.evaluation.
+    #: time_spent`).
+    marks: dict[str, float]
 
     @classmethod
     def of(cls, seconds: float, folds: int) -> FoldShare:
@@ -187,16 +197,32 @@ class FoldShare(float):
 
         share = cls(seconds / folds)
         share.total, share.deadline = seconds, time.monotonic() + seconds
+        share.marks = {}
         return share
 
-    def now(self, folds_left: int) -> float:
-        """The share of a fold starting now, with ``folds_left`` folds of this process to run (it included)."""
+    @property
+    def start(self) -> float:
+        """When the call's budget began (``time.monotonic``)."""
+        return self.deadline - self.total
+
+    def mark(self, step: str) -> None:
+        """Note that ``step`` begins now."""
+        import time
+
+        self.marks[step] = time.monotonic()
+
+    def now(self, folds_left: int, even: bool = True) -> float:
+        """The share of a fold starting now, with ``folds_left`` folds of this process to run (it included).
+        ``even``: never more than an equal share (folds side by side under torchrun); in one process a fold is
+        given what the folds before it left unused too (one that stopped at its epochs), which nothing else
+        would use: the last fold of ``evaluate --time`` kept to an equal share and the call ended early."""
         import time
 
         left = (self.deadline - time.monotonic()) / max(folds_left, 1)
-        # Never more than an equal share: folds run side by side under torchrun, and a fold given the time another
-        # process's folds use would train longer than they do, and the folds' scores would not be alike.
-        return min(float(self), max(left, self.FLOOR * float(self)))
+        floored = max(left, self.FLOOR * float(self))
+        # Never more than an equal share side by side: a fold given the time another process's folds use would
+        # train longer than they do, and the folds' scores would not be alike.
+        return min(float(self), floored) if even else floored
 
 
 @contextlib.contextmanager

@@ -286,7 +286,7 @@ def evaluate_table(
     from trainwell.evaluate import cross_validate_baselines, fold_indices
     from trainwell.evaluate.compare import evaluation_metrics
     from trainwell.evaluate.cv import grouped_by, row_groups
-    from trainwell.evaluate.evaluation import Evaluation, check_settings
+    from trainwell.evaluate.evaluation import Evaluation, check_settings, time_spent
     from trainwell.evaluate.spread import cross_validate_spread
     from trainwell.tabular.recipe import check_min_category_count
 
@@ -402,4 +402,5 @@ def evaluate_table(
         source_rows=source_rows,
         groups=grouped_by(groups, group_of_row),
         one_step=fold.one_step,
+        spent=time_spent(fold_seconds),
     )

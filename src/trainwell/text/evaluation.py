@@ -384,7 +384,7 @@ def evaluate_texts(
     from trainwell.evaluate import fold_indices
     from trainwell.evaluate.compare import evaluation_metrics
     from trainwell.evaluate.cv import grouped_by, row_groups
-    from trainwell.evaluate.evaluation import Evaluation, check_settings
+    from trainwell.evaluate.evaluation import Evaluation, check_settings, time_spent
     from trainwell.evaluate.spread import cross_validate_spread
     from trainwell.learner.run_files import check_fit_settings
     from trainwell.text.learner import resolve_arch
@@ -472,4 +472,5 @@ def evaluate_texts(
         unit="texts",
         archs=fold.archs,
         groups=grouped,
+        spent=time_spent(fold_seconds),
     )

@@ -265,7 +265,7 @@ def evaluate_images(
     from trainwell.evaluate import cross_validate_baselines, fold_indices
     from trainwell.evaluate.compare import evaluation_metrics
     from trainwell.evaluate.cv import grouped_by
-    from trainwell.evaluate.evaluation import Evaluation, check_settings
+    from trainwell.evaluate.evaluation import Evaluation, check_settings, time_spent
     from trainwell.evaluate.spread import cross_validate_spread
     from trainwell.vision.data import _is_quantity, _task, numeric_labels
 
@@ -358,6 +358,7 @@ def evaluate_images(
         predictions=fold.predictions,
         unit="images",
         groups=grouped_by(groups, group_of_row),
+        spent=time_spent(fold_seconds),
     )
 
 

@@ -133,7 +133,7 @@ def evaluate_tagger(
     """
     from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import fold_indices
-    from trainwell.evaluate.evaluation import Evaluation, check_settings
+    from trainwell.evaluate.evaluation import Evaluation, check_settings, time_spent
     from trainwell.evaluate.spread import cross_validate_spread
     from trainwell.text.tagging.data import tagging_data
 
@@ -164,4 +164,6 @@ def evaluate_tagger(
         processes=spread_processes(),
         fold_seconds=fold_seconds,
     )
-    return Evaluation(data.task, len(pairs), model, others, fold.lrs, unit="sentences")
+    return Evaluation(
+        data.task, len(pairs), model, others, fold.lrs, unit="sentences", spent=time_spent(fold_seconds)
+    )

@@ -1,0 +1,99 @@
+"""``evaluate --time``: the line on time says where the budget went, not only each fold's share.
+``evaluate rt_polarity/ --cv 3 --time 60s`` said shares of 10s to 14s, and nothing of the 60s's rest (reading
+the data, the baselines) nor of the call's 63 s. Every time here is a fake clock's."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from trainwell.evaluate.cv import FoldBudget
+from trainwell.evaluate.evaluation import TimeSpent, budget_line, time_spent
+
+SAID = "the 16s budget trained 4.0 of the 14 epochs planned"
+
+
+def _cut(shares: list[float]) -> list[FoldBudget]:
+    return [FoldBudget(fold, seconds, seconds, True, SAID, 4.0) for fold, seconds in enumerate(shares)]
+
+
+def test_the_line_says_what_came_before_the_folds_and_what_was_left_for_them() -> None:
+    spent = TimeSpent(60.0, 20.0, reading=2.0, baselines=9.0, training=48.0, after=0.2)
+    assert budget_line(_cut([16.0, 16.4, 16.6]), 3, spent=spent) == (
+        "time budget 1m: reading the data took 2.0s, the baselines 9.0s, then each fold trained within its share "
+        "of the 49s left, 16s to 17s (an even split: 20s each); the budget cut 3 of the 3 folds short (fold 1: "
+        f"{SAID})"
+    )  # 59.2 s in all: within the budget, so no word on the call's time
+
+
+def test_a_call_past_its_budget_says_its_time_and_where_it_went() -> None:
+    # ner300.txt --cv 2 --time 40s: fold 1 took 20s of its 18s share, fold 2 what was left
+    spent = TimeSpent(40.0, 20.0, reading=1.5, baselines=0.5, training=41.0, after=1.0)
+    line = budget_line(_cut([18.9, 13.0]), 2, spent=spent)
+    assert line.startswith(
+        "time budget 40s: reading the data took 1.5s, the baselines 0.5s, then each fold trained within its share "
+        "of the 38s left, 13s to 19s (an even split: 20s each); the budget cut 2 of the 2 folds short"
+    )
+    assert line.endswith(
+        "; the call took 44s, 4.0s past the budget: the folds took 41s, their own reading and scoring included, "
+        "and 1.0s after them"
+    )
+    # No baselines (baselines=False): none named; a second over a long budget is within 2%: not said
+    quiet = TimeSpent(600.0, 200.0, reading=3.0, baselines=0.0, training=598.0, after=0.0)
+    said = budget_line(_cut([199.0, 199.0, 199.0]), 3, spent=quiet)
+    assert said.startswith(
+        "time budget 10m: reading the data took 3.0s, then each fold trained within its share"
+    )
+    assert "the call took" not in said
+
+
+def test_a_budget_spent_before_the_folds_says_they_were_kept_half_a_share() -> None:
+    spent = TimeSpent(30.0, 10.0, reading=2.0, baselines=22.0, training=16.0, after=0.0)
+    line = budget_line(_cut([5.0, 5.0, 5.0]), 3, spent=spent)
+    assert line.startswith(
+        "time budget 30s: reading the data took 2.0s, the baselines 22s, then too little was left of the budget "
+        "for the folds (6.0s), so each trained within 5.0s, 50% of an even split's 10s, and the call ran late "
+        "rather than train them less; the budget cut 3 of the 3 folds short"
+    )
+    assert line.endswith(
+        "; the call took 40s, 10s past the budget: the folds took 16s, their own reading and scoring included"
+    )
+
+
+def test_the_evaluate_call_keeps_where_its_budget_went(monkeypatch) -> None:
+    from trainwell.evaluate import fold_indices
+    from trainwell.evaluate.evaluation import check_settings
+    from trainwell.evaluate.spread import cross_validate_spread
+
+    clock = [500.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    share = check_settings(cv=2, time_budget="10s")
+    clock[0] += 1.0  # reading the data
+
+    def baselines(splits):
+        clock[0] += 2.0
+        return {}
+
+    def fold(train, valid, number):
+        clock[0] += 4.0
+        return {"n": float(len(valid))}
+
+    cross_validate_spread(
+        fold, fold_indices(np.arange(20.0), 2, 0, False), baselines=baselines, fold_seconds=share
+    )
+    clock[0] += 0.5
+    spent = time_spent(share)
+    assert spent is not None
+    assert (spent.budget, spent.even, spent.reading, spent.baselines, spent.training, spent.after) == (
+        10.0,
+        5.0,
+        1.0,
+        2.0,
+        8.0,
+        0.5,
+    )
+    assert spent.total == pytest.approx(11.5)
+    assert spent.to_dict()["folds"] == 8.0
+    assert time_spent(None) is None and time_spent(5.0) is None
