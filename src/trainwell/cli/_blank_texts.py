@@ -32,7 +32,9 @@ def predicted_but_empty(predict: Callable[[Any], Any], rows: Any, columns: list[
     if empty.all():
         from trainwell.core.errors import DataError
 
-        raise DataError(f"{source}: every text is empty ({len(rows)} rows); a text model has nothing to read")
+        raise DataError(
+            f"{source}: every text is empty ({len(rows):,} rows); a text model has nothing to read"
+        )
     warnings.warn(
         f"{source}: {len(positions)} row{'s' if len(positions) > 1 else ''} with an empty text (data row"
         f"{'s' if len(positions) > 1 else ''} {shown}) left without a prediction",

@@ -310,7 +310,7 @@ def _rating_examples(
     missing = int(frame[target].isna().sum())
     if missing:
         raise DataError(
-            f"rating column '{target}' is missing in {missing} of {len(frame)} rows of '{data}'; drop those rows"
+            f"rating column '{target}' is missing in {missing:,} of {len(frame):,} rows of '{data}'; drop those rows"
         )
     encoded = first.task.encode(frame[target])
     warn_overlap(predictors, (frame, frame), "ratings")

@@ -31,14 +31,23 @@ def _steering(training: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def _number(value: Any) -> str:
+def _number(value: Any, grouped: bool = False) -> str:
+    """A number in a printed table, by the HTML report's rule (:func:`trainwell.core.numbers.format_value`):
+    whole numbers from 10,000 up with separators (``12,435``; ``12435`` beside the report's ``12,435``), other
+    numbers to 4 decimals, whole from 10,000 up (a price, ``500,001``); ``grouped``: the number's column reaches
+    10,000 (:func:`_grouped`), so from 1,000 up too (``3,846`` under ``12,435``). A missing one is ``-``."""
+    from trainwell.core.numbers import figure, format_value
+
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    if isinstance(value, float):
-        from trainwell.core.numbers import figure
+    return format_value(value, grouped, real=figure) or "-"
 
-        return figure(value)  # prices in full: "500,001"
-    return str(value)
+
+def _grouped(values: Any) -> bool:
+    """Whether a column of ``values`` reaches 10,000, and so writes its numbers from 1,000 up with separators."""
+    from trainwell.core.numbers import reaches_ten_thousand
+
+    return any(reaches_ten_thousand(value) for value in values)
 
 
 def show_metrics(learn: Any, console: Console, thresholds: ThresholdSummary | None = None) -> None:
@@ -70,32 +79,42 @@ def show_metrics(learn: Any, console: Console, thresholds: ThresholdSummary | No
     table.add_column("value", justify="right")
     table.add_column("95% CI", justify="right")
     table.add_column("what it means here")
+    # (name, value, 95% interval, meaning): the numbers written once every row is known, as a column reaching
+    # 10,000 writes its numbers from 1,000 up with separators (the HTML report's rule).
+    shown: list[tuple[Any, Any, tuple[Any, Any] | str, Any]] = []
     for name in ("train_loss", "valid_loss"):
         if name in row and not (name == "train_loss" and getattr(learn.model, "closed_form", False)):
-            table.add_row(name, _number(row[name]), "", "mean loss the model minimises (lower is better)")
+            shown.append((name, row[name], "", "mean loss the model minimises (lower is better)"))
     if validated:
         lines = _explained(learn) + _ranking_lines(learn)
         explained = {line.name for line in lines}
         for line in lines:
-            interval = f"[{_number(line.low)}, {_number(line.high)}]"
-            sentence = line.sentence  # multi-label threshold metrics say "at 0.5" themselves
-            # Text, not markup: a per-target name such as "rmse[price]" would read as a style tag.
-            table.add_row(Text(line.name), _number(line.value), interval, Text(sentence))
+            # Text, not markup: a per-target name such as "rmse[price]" would read as a style tag; multi-label
+            # threshold metrics say "at 0.5" in their sentences themselves.
+            shown.append((Text(line.name), line.value, (line.low, line.high), Text(line.sentence)))
         n_targets = len(learn.task.target_names)
         for metric in learn.metrics:
             if metric.name not in explained:
                 meaning = describe_metric(metric.name, learn.task.kind, targets=n_targets)
                 if f"{metric.name}_tuned" in row:
                     meaning += AT_HALF
-                table.add_row(metric.name, _number(row.get(metric.name)), "", meaning)
+                shown.append((metric.name, row.get(metric.name), "", meaning))
             for key in target_keys([metric], learn.task.target_names):
                 if key not in explained and key in row:
-                    table.add_row(Text(key), _number(row[key]), "", Text(describe_metric(key)))
+                    shown.append((Text(key), row[key], "", Text(describe_metric(key))))
         tuned = _tuned_intervals(thresholds)
         for name, value in row.items():  # measures written by callbacks (ranking, perplexity)
             sentence = _callback_measure(name, value)
             if sentence is not None and name not in explained:
-                table.add_row(name, _number(value), tuned.get(name, ""), sentence)
+                shown.append((name, value, tuned.get(name, ""), sentence))
+    values = _grouped(value for _, value, _, _ in shown)
+    bounds = _grouped(
+        bound for _, _, interval, _ in shown if isinstance(interval, tuple) for bound in interval
+    )
+    for name, value, interval, meaning in shown:
+        if isinstance(interval, tuple):
+            interval = f"[{_number(interval[0], bounds)}, {_number(interval[1], bounds)}]"
+        table.add_row(name, _number(value, values), interval, meaning)
     console.print(table)
     if validated:
         for line in [*_ranking_verdicts(learn), *_bias_verdict(row)]:
@@ -368,7 +387,7 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
             if fields
             else f"text column '{recipe.get('text_col')}'"
         )
-        table.add_row("inputs", f"{columns}; {tokenizer} tokens, vocabulary {vocab}{grams}")
+        table.add_row("inputs", f"{columns}; {tokenizer} tokens, vocabulary {vocab:,}{grams}")
         table.add_row("architecture", str(arch.get("name")))
     elif metadata.get("application") == "collab" and recipe:
         rating = recipe.get("rating_col")
@@ -379,7 +398,7 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
         )
         table.add_row(
             "inputs",
-            f"{len(recipe.get('users') or [])} users ('{recipe.get('user_col')}'), {len(recipe.get('items') or [])} "
+            f"{len(recipe.get('users') or []):,} users ('{recipe.get('user_col')}'), {len(recipe.get('items') or []):,} "
             f"items ('{recipe.get('item_col')}'); {scale}",
         )
         from trainwell.collab.names import ITEM_NAMES_FILE, stored_item_names
@@ -444,11 +463,15 @@ def show_info(metadata: dict[str, Any], path: Path, console: Console) -> None:
     budget = training.get("time_budget")
     if isinstance(budget, dict) and budget.get("summary"):
         table.add_row("time budget", str(budget["summary"]))
-    for key, value in final.items():
-        if key not in ("fit", "epoch", "lr", "time") and not (closed_form and key == "train_loss"):
-            table.add_row(Text(f"final {key}"), _number(value))  # Text: "final rmse[price]" is no markup
-    for key, value in (training.get("test") or {}).items():
-        table.add_row(Text(f"test {key}"), _number(value))
+    finals = [
+        (f"final {key}", value)
+        for key, value in final.items()
+        if key not in ("fit", "epoch", "lr", "time") and not (closed_form and key == "train_loss")
+    ]
+    finals += [(f"test {key}", value) for key, value in (training.get("test") or {}).items()]
+    grouped = _grouped(value for _, value in finals)  # one column of figures: written alike
+    for name, value in finals:
+        table.add_row(Text(name), _number(value, grouped))  # Text: "final rmse[price]" is no markup
     compared = training.get("compared")
     if isinstance(compared, dict) and compared:  # what --arch auto chose between
         names = {"tabular_mlp": "MLP", "gbdt": "boosted trees"}

@@ -84,7 +84,7 @@ def export(
         tagger = (read_metadata(model).get("task") or {}).get("kind") == "tagging"
         if report.unit == "tokens":  # a language model: streams read in windows, the state carried
             checked_on = (
-                f"{report.n_rows_checked} tokens of "
+                f"{report.n_rows_checked:,} tokens of "
                 + (
                     shown
                     if sources
@@ -96,18 +96,18 @@ def export(
             checked_on = f"{report.n_rows_checked} {'sentences' if tagger else report.unit} from {shown}"
         elif tagger:
             checked_on = (
-                f"{report.n_rows_checked} sentences synthesised from the vocabulary, in groups of one length "
+                f"{report.n_rows_checked:,} sentences synthesised from the vocabulary, in groups of one length "
                 "(pass --data FILE to check on real sentences)"
             )
         elif report.unit == "images":
             size = f"{report_size(model)}"
             checked_on = (
-                f"{report.n_rows_checked} images synthesised at the recipe's size {size} (random pixels, one "
+                f"{report.n_rows_checked:,} images synthesised at the recipe's size {size} (random pixels, one "
                 "black, one white; pass --data FOLDER to check on real validation images)"
             )
         else:
             checked_on = (
-                f"{report.n_rows_checked} rows synthesised from the recipe (pass --data FILE to check on "
+                f"{report.n_rows_checked:,} rows synthesised from the recipe (pass --data FILE to check on "
                 "real validation rows)"
             )
         out_console.print(

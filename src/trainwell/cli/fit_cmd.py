@@ -753,7 +753,7 @@ def _fit_ratings(
         )
     if getattr(recipe, "implicit", False):
         out_console.print(
-            f"implicit feedback: {len(recipe.users)} users, {len(recipe.items)} items; each user's latest "
+            f"implicit feedback: {len(recipe.users):,} users, {len(recipe.items):,} items; each user's latest "
             "interaction held out and ranked among all items (hit@10: in the top 10; ndcg@10: higher when nearer "
             "the top)",
             soft_wrap=True,

@@ -1,9 +1,13 @@
 """Numbers as people read them in tables and sentences: a house price in full (``37,880``), not ``37879.5881``
-or ``3.788e+04``; a score to 4 decimals. Nothing here imports more than :mod:`math`."""
+or ``3.788e+04``; a score to 4 decimals; whole numbers from 10,000 up with separators (``12,435``). Nothing here
+imports more than :mod:`math` and :mod:`numbers`: the command line's early path may use it."""
 
 from __future__ import annotations
 
 import math
+import numbers
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 
 def amount(value: float) -> str:
@@ -35,3 +39,49 @@ def format_epochs(epochs: float) -> str:
     if 0 < epochs < 0.095:
         return f"{epochs:.2g}" if epochs >= 0.01 else f"{epochs:.1g}"
     return f"{epochs:.1f}"
+
+
+def format_value(value: Any, grouped: bool = False, real: Callable[[float], str] | None = None) -> str:
+    """A table's cell, alike in the HTML report and the command line's tables: whole numbers from 10,000 up with
+    thousands separators (a class's 12,435 rows), below that as they are (a year, 2009; an epoch); other numbers
+    by ``real`` (default :func:`amount`, 4 significant digits: the report; the command line passes
+    :func:`figure`, 4 decimals); anything else as its text (``None``, NaN read back from JSON: an empty cell).
+    ``grouped``: the number stands in a column that reaches 10,000 (:func:`grouped_columns`), so from 1,000 up
+    it is written whole with separators too, 3,846 under 12,435, not 3846.
+
+    Example:
+        >>> format_value(12435), format_value(3846), format_value(3846, grouped=True), format_value(2009)
+        ('12,435', '3846', '3,846', '2009')
+    """
+    if value is None:  # NaN read back from JSON (an epoch with no training batches has no train loss)
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if (
+        grouped
+        and isinstance(value, numbers.Real)
+        and math.isfinite(value)
+        and 1e3 <= abs(float(value)) < 1e12
+    ):
+        return f"{int(value):,}" if isinstance(value, numbers.Integral) else f"{float(value):,.0f}"
+    if isinstance(value, numbers.Integral):  # numpy's whole numbers too
+        return f"{int(value):,}" if abs(int(value)) >= 10_000 else str(int(value))
+    if isinstance(value, numbers.Real):
+        return "" if math.isnan(value) else (real or amount)(float(value))
+    return str(value)
+
+
+def reaches_ten_thousand(value: Any) -> bool:
+    """Whether ``value`` is a number :func:`format_value` writes with thousands separators of itself."""
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 1e4 <= abs(float(value)) < 1e12
+    )
+
+
+def grouped_columns(rows: Iterable[Sequence[Any]]) -> set[int]:
+    """The columns of ``rows`` holding a number from 10,000 up, whose numbers from 1,000 up :func:`format_value`
+    writes with separators too (``grouped=True``), so that a column's numbers read alike."""
+    return {column for row in rows for column, value in enumerate(row) if reaches_ten_thousand(value)}

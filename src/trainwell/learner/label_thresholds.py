@@ -88,7 +88,7 @@ class ThresholdSummary:
             else ""
         )
         return (
-            f"The model decides each label at its own threshold, chosen on the {self.n_rows} validation rows for "
+            f"The model decides each label at its own threshold, chosen on the {self.n_rows:,} validation rows for "
             f"the best F1 ({shown}{more}; trainwell info lists them all). {change}the _tuned figures are "
             "cross-fitted: thresholds chosen on one half of those rows, scored on the other; measured on the rows "
             f"they were chosen on, F1 would read {self.in_sample_f1:.4f}, which is optimistic.{rare} Judge the "

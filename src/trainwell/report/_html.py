@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import base64
 import html
-import math
 import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
+
+# One rule for a number in a table, the command line's alike (trainwell.cli._show): kept in core.
+from trainwell.core.numbers import format_value, grouped_columns
 
 CSS = """
 body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto;
@@ -45,42 +47,6 @@ def escape(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def format_value(value: Any, grouped: bool = False) -> str:
-    """Numbers to 4 significant digits (from 10,000 up: whole, with thousands separators, whole numbers as
-    floats: a class's 12,435 rows as a price of 12,435); everything else as its text (missing values as an empty
-    cell). Whole numbers below 10,000 stay as they are (a year, 2009; an epoch). ``grouped``: the number stands
-    in a column that reaches 10,000 (:func:`table`), so from 1,000 up it is written whole with separators too,
-    3,846 under 12,435, not 3846."""
-    if value is None:  # NaN read back from JSON (an epoch with no training batches has no train loss)
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if (
-        grouped
-        and isinstance(value, numbers.Real)
-        and math.isfinite(value)
-        and 1e3 <= abs(float(value)) < 1e12
-    ):
-        return f"{int(value):,}" if isinstance(value, numbers.Integral) else f"{float(value):,.0f}"
-    if isinstance(value, numbers.Integral):  # numpy's whole numbers too
-        return f"{int(value):,}" if abs(int(value)) >= 10_000 else str(int(value))
-    if isinstance(value, numbers.Real):
-        from trainwell.core.numbers import amount
-
-        return "" if math.isnan(value) else amount(float(value))
-    return str(value)
-
-
-def _reaches_ten_thousand(value: Any) -> bool:
-    """Whether ``value`` is a number written with thousands separators by :func:`format_value`."""
-    return (
-        isinstance(value, numbers.Real)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and 1e4 <= abs(float(value)) < 1e12
-    )
-
-
 def interval(low: float, high: float) -> str:
     """A confidence interval as a cell: ``[0.8123, 0.8456]``, large bounds in full as :func:`format_value`."""
     return f"[{format_value(float(low))}, {format_value(float(high))}]"
@@ -91,7 +57,7 @@ def table(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
     10,000 up writes all its numbers from 1,000 up with thousands separators (support 12,435 above 3,846)."""
     head = "".join(f"<th>{escape(name)}</th>" for name in header)
     rows = [list(row) for row in rows]
-    grouped = {column for row in rows for column, value in enumerate(row) if _reaches_ten_thousand(value)}
+    grouped = grouped_columns(rows)
     lines = []
     for row in rows:
         cells = []
