@@ -170,11 +170,37 @@ def _command_names() -> set[str]:
 
 
 def main() -> None:
-    """Entry point of the ``trainwell`` command.
+    """Entry point of the ``trainwell`` command (the console script, ``python -m trainwell``): runs the command
+    in ``sys.argv`` and ends the process.
 
     Usage mistakes (a missing option, a value of the wrong type) print one ``error:`` line and exit with 2,
     like every other user mistake, instead of click's framed box.
+
+    Once the command is done, its threads finished, ``atexit`` handlers run and files closed, the process ends at
+    once (:mod:`trainwell.cli._exit`) instead of tearing the interpreter down, seconds after a fit. ``serve``,
+    processes under ``torchrun`` and ``TRAINWELL_SLOW_EXIT=1`` end the usual way. To run a command inside a
+    Python process that goes on, call :data:`app` (``app(["fit", ...], standalone_mode=False)``), not this.
     """
+    from trainwell.cli._exit import end_process, ends_fast, exit_code
+
+    try:
+        _run_command()
+    except SystemExit as done:
+        if not ends_fast(sys.argv[1:]):
+            raise
+        code = exit_code(done)
+    except BaseException as error:
+        if isinstance(error, KeyboardInterrupt) or not ends_fast(sys.argv[1:]):
+            raise  # Ctrl-C outside the command (which says it and exits 130) ends by SIGINT, as Python's does
+        sys.excepthook(*sys.exc_info())  # an uncaught error, said as the interpreter says it: 1
+        code = 1
+    else:  # pragma: no cover - _run_command always raises SystemExit
+        code = 0
+    end_process(code)
+
+
+def _run_command() -> None:
+    """The command in ``sys.argv``, ended by :class:`SystemExit` with its exit code."""
     refuse_torchrun(sys.argv[1:])
     from trainwell.cli._pipes import keep_going_unread
 
