@@ -191,6 +191,29 @@ class TabularFold:
         )
 
 
+def _refuse_text_cells(
+    df: pd.DataFrame,
+    targets: list[str],
+    labelled: np.ndarray,
+    name: str,
+    *,
+    task: str | None,
+    label_delim: str | None,
+    declared: Sequence[str],
+    inferred: bool,
+) -> None:
+    """Refuse cells of text in a target of numbers or in an input column of them (not ``declared``; none when
+    every column's kind is given, ``inferred`` false) as :func:`~trainwell.tabular.data.tabular_data` does, on all
+    the rows of ``df`` as read from ``name``: ``labelled`` marks those with a target."""
+    from trainwell.data.text_cells import refuse_text_in_number_columns, refuse_text_in_number_target
+
+    if len(targets) == 1 and label_delim is None:
+        refuse_text_in_number_target(df[targets[0]], labelled, targets[0], task)
+    if inferred:
+        skipped = {*targets, *declared}
+        refuse_text_in_number_columns(df, [c for c in df.columns if c not in skipped], name)
+
+
 def evaluate_table(
     source: pd.DataFrame | str | Path,
     target: str | Sequence[str],
@@ -312,6 +335,18 @@ def evaluate_table(
         skipped = {*targets, *ignore}
         warn_documented_leaks(Path(source), [str(c) for c in df.columns if c not in skipped])
     labelled = labelled_rows(df, targets, name, label_delim=label_delim, left_out_of="the folds")
+    # Refused here, as fit refuses them, naming the file and its data rows: the folds read the rows left once
+    # those without a target are dropped, renumbered, as "the table".
+    _refuse_text_cells(
+        df,
+        targets,
+        labelled.to_numpy(),
+        name,
+        task=task,
+        label_delim=label_delim,
+        declared=[*ignore, *(cat_names or []), *(cont_names or []), *(date_formats or {})],
+        inferred=cat_names is None or cont_names is None,
+    )
     source_rows = None  # the data rows of the rows kept, where some were left out
     if not labelled.all():
         source_rows = labelled.to_numpy().nonzero()[0] + 1
