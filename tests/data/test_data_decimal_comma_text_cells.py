@@ -100,3 +100,33 @@ def test_a_clean_column_of_decimal_commas_is_read_as_before_and_codes_stay_as_wr
     )
     table, said = _read(codes)
     assert list(table["code"][:4]) == ["0,2", "A,1", "A,2", "3,2"] and said == []
+
+
+def test_predict_on_decimal_commas_names_the_cell_that_is_not_a_number() -> None:
+    # predict refused the file quoting a good number as the bad one: "e.g. '42,4' (data row 1)".
+    from typer.testing import CliRunner
+
+    from trainwell.cli.app import app
+
+    runner = CliRunner()
+    model = Path("model")
+    fitted = runner.invoke(
+        app,
+        [
+            "fit",
+            str(_prices(Path("train.csv"), {})),
+            "--target",
+            "weight",
+            "--arch",
+            "gbdt",
+            "--out",
+            str(model),
+        ],
+    )
+    assert fitted.exit_code == 0, fitted.output
+    predicted = runner.invoke(app, ["predict", str(model), str(_prices(Path("new.csv"), {4: "12,5 GBP"}))])
+    assert predicted.exit_code == 2
+    assert (
+        "continuous column 'price' holds text that is not a number, e.g. '12,5 GBP' (data row 5)"
+        in predicted.output
+    )
