@@ -7,7 +7,9 @@ times. Counts (right decisions, true positives per class) are one matrix product
 was drawn; losses, errors and target sums are gathered by ``draws`` and summed along each resample's rows; AUC
 and average precision come from one sort of the scores (:func:`~trainwell.metrics._ranking.resampled_column_auc`,
 every column at once, :func:`~trainwell.metrics._ranking.resampled_average_precision`); Matthews correlation
-from the same counts as F1, through the same formula as the metric (:func:`~trainwell.metrics._stats.mcc_from_counts`).
+from the same counts as F1, through the same formula as the metric (:func:`~trainwell.metrics._stats.mcc_from_counts`);
+``top10_precision`` from one stable sort of every resample's scores at once, as
+:func:`~trainwell.evaluate.explain.top_precision` sorts one resample's.
 
 The numbers are :mod:`~trainwell.metrics.functional`'s on each resample's rows, to the bit: decisions are made
 by the same code (:mod:`trainwell.metrics._stats`), counts are whole numbers in float64 (exact in any order),
@@ -18,6 +20,7 @@ the metric function.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -33,6 +36,9 @@ ResampledFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], np.ndarray]
 
 #: At most this many gathered numbers at once (resamples x rows x columns): about 32 MB of float64.
 GATHER_BLOCK = 1 << 22
+
+#: ``top10_precision`` looks at this share of the highest-scored rows.
+TOP_SHARE = 0.10
 
 _NAN = float("nan")
 _CLASSIFICATION = ("binary", "multiclass", "multilabel")
@@ -66,6 +72,8 @@ def resampled_metric(name: str, task: str, threshold: float | Sequence[float] = 
         if name in ("roc_auc", "average_precision"):
             ranking = resampled_column_auc if name == "roc_auc" else _each_column(resampled_average_precision)
             return lambda p, t, d: _ranked(_inputs(p, t, task, name), task, d, ranking)
+        if name == "top10_precision" and task == "binary":
+            return _top_precision
         if name == "balanced_accuracy" and task in _SINGLE_LABEL:
             return lambda p, t, d: _balanced_accuracy(_inputs(p, t, task, name), task, decided, d)
     if task == "regression":
@@ -75,6 +83,32 @@ def resampled_metric(name: str, task: str, threshold: float | Sequence[float] = 
         if name == "r2":
             return lambda p, t, d: _r2(_inputs(p, t, task, name), d)
     return None
+
+
+def top_rows(n_rows: int, share: float = TOP_SHARE) -> int:
+    """How many of ``n_rows`` rows are the ``share`` highest-scored: at least one."""
+    return max(1, math.ceil(n_rows * share))
+
+
+def top_order(scores: torch.Tensor) -> torch.Tensor:
+    """Row positions of ``scores`` (..., N) from the highest score down, along the last dimension. Stable: tied
+    rows keep their order, so the rows taken at a tie are the same whether one resample is sorted or a block
+    of them (an unstable sort breaks ties one way in a row and another in a batch)."""
+    return torch.argsort(scores, dim=-1, descending=True, stable=True)
+
+
+def _top_precision(preds: torch.Tensor, targets: torch.Tensor, draws: torch.Tensor) -> np.ndarray:
+    """Each resample's share of positives among its ``TOP_SHARE`` highest-scored rows, as
+    :func:`~trainwell.evaluate.explain.top_precision` finds it on the resample's rows: a block of resamples'
+    scores gathered and sorted at once, the top rows' targets averaged in float32 as it averages them."""
+    scores, truth = preds.cpu().reshape(-1), targets.cpu().reshape(-1).float()
+    n_top = top_rows(draws.shape[1])
+    step = max(1, GATHER_BLOCK // max(1, draws.shape[1]))
+    shares = []
+    for block in draws.split(step):
+        rows = block.gather(1, top_order(scores[block])[:, :n_top])  # (b, n_top) row indices
+        shares.append(truth[rows].mean(dim=1))
+    return torch.cat(shares).to(torch.float64).numpy()
 
 
 def _inputs(

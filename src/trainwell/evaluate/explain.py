@@ -17,15 +17,13 @@ import torch
 
 from trainwell.core.numbers import amount
 from trainwell.data.task import Task
-from trainwell.evaluate._resampled import resampled_metric
+from trainwell.evaluate._resampled import TOP_SHARE, resampled_metric, top_order, top_rows
 from trainwell.evaluate.intervals import bootstrap_ci
 from trainwell.metrics import functional
 from trainwell.metrics.targets import target_key, target_labels
 
 if TYPE_CHECKING:
     from trainwell.learner.label_thresholds import ThresholdSummary
-
-TOP_SHARE = 0.10
 
 
 @dataclass(frozen=True)
@@ -40,9 +38,10 @@ class MetricLine:
 
 
 def top_precision(probabilities: torch.Tensor, targets: torch.Tensor, share: float = TOP_SHARE) -> float:
-    """Share of positives among the ``share`` highest-scored rows (binary)."""
-    n_top = max(1, math.ceil(len(probabilities) * share))
-    order = torch.argsort(probabilities.reshape(-1), descending=True)[:n_top]
+    """Share of positives among the ``share`` highest-scored rows (binary). Rows tied with the last one taken
+    are taken in their order (a stable sort), as the bootstrap's batched form takes them."""
+    n_top = top_rows(len(probabilities), share)
+    order = top_order(probabilities.reshape(-1))[:n_top]
     return float(targets.reshape(-1)[order].float().mean())
 
 
