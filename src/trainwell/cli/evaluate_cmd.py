@@ -243,6 +243,9 @@ def evaluate(
 
     Tables, folders of images, texts, ratings and tagged sentences (CoNLL files) are cross-validated; a language
     model (--task language_model) is judged on held-out text against n-gram baselines."""
+    from time import monotonic
+
+    started = monotonic()  # --time bounds the evaluation: the whole command's time is said beside it
 
     def run() -> None:
         # What the command line can check alone comes first, the training stack's imports after (ready).
@@ -348,6 +351,11 @@ def evaluate(
                 from trainwell.cli._common import emit_table
 
                 emit_table(evaluation.out_of_fold(), oof, noun="out-of-fold predictions")
+            from trainwell.evaluate.evaluation import command_time_line
+
+            took = command_time_line(evaluation.spent, started)
+            if took is not None:  # the table's line on time says what the evaluation did with its budget
+                out_console.print(took, markup=False, highlight=False, soft_wrap=True)
 
         def not_a_table(what: str, *read: str) -> None:
             """Refuse the options only a table's model reads (and --names and --metric, which texts and ratings read
