@@ -129,7 +129,7 @@ class NanGuard(Callback):
         if steps:
             where += (
                 f"; {steps} optimizer step{'s' if steps > 1 else ''} ran from it before the check was read "
-                f"(NanGuard reads its checks every {self._every} batches here; check_every=1 stops before the step)"
+                f"(NanGuard reads its checks every {self._every:,} batches here; check_every=1 stops before the step)"
             )
         advice = "; lower the learning rate (--lr) or add GradientClip"
         if self.action == "stop":

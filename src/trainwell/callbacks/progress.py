@@ -23,7 +23,7 @@ from rich.progress import (
 
 from trainwell.callbacks.closed_form import ClosedForm
 from trainwell.core.device import is_rank_zero
-from trainwell.core.numbers import figure
+from trainwell.core.numbers import figure, format_value
 from trainwell.learner.events import Callback
 from trainwell.metrics.targets import split_target_key
 
@@ -190,4 +190,5 @@ def _cell(value: Any) -> str:
             return f"{value:>11.3g}"
         shown = figure(value)  # 4 decimals; a price whole: 64,659
         return f"{shown if len(shown) <= 11 else f'{value:.4g}':>11}"  # a loss in squared dollars: 4.177e+09
-    return f"{value!s:>11}"
+    # Whole numbers as the report writes them (12,435); a column an epoch lacks as a missing float's "-".
+    return f"{'-' if value is None else format_value(value):>11}"
