@@ -144,7 +144,8 @@ def evaluate(
             help="Time of the whole evaluation, e.g. 10m: reading the data and the baselines (scored first) come out "
             "of it, and each of the --cv folds trains within its share of what is left, at least half an equal "
             "share (a language model: its one fit within all of it, the baselines on top), the epochs cut and the "
-            "schedule fitted to them.",
+            "schedule fitted to them; the line on time says where the budget went, and the command's time if it "
+            "ran past.",
         ),
     ] = None,
     task: Annotated[
