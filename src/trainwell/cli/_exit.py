@@ -40,10 +40,12 @@ SLOW_EXIT_VARIABLE = "TRAINWELL_SLOW_EXIT"
 def ends_fast(argv: list[str]) -> bool:
     """Whether the command in ``argv`` may end with :func:`end_process`: not ``serve``, not under ``torchrun``
     with several processes (each leaves its process group in an ``atexit`` handler, waiting for the others, and
-    the launcher watches the processes end; that path keeps the interpreter's own shutdown), and not when
-    ``TRAINWELL_SLOW_EXIT=1``."""
+    the launcher watches the processes end; that path keeps the interpreter's own shutdown), not under a
+    profiler, a debugger or ``python -i``, and not when ``TRAINWELL_SLOW_EXIT=1``."""
     if os.environ.get(SLOW_EXIT_VARIABLE, "") not in ("", "0"):
         return False
+    if sys.flags.inspect or sys.getprofile() is not None or sys.gettrace() is not None:
+        return False  # python -i, -m cProfile, -m pdb: they go on after the command (a profile written, a prompt)
     if os.environ.get("WORLD_SIZE", "") not in ("", "0", "1"):
         return False
     distributed = sys.modules.get("torch.distributed")
