@@ -116,6 +116,18 @@ def test_allow_missing_columns_names_a_numeric_columns_training_median(
     assert len(pd.read_csv(io.StringIO(result.stdout))) == N_WITHOUT_SIZE
 
 
+def test_python_predictions_with_missing_columns_say_so_too(
+    model_dir: Path, predicted: tuple[Path, Path, CliResult, CliResult]
+) -> None:
+    _, without_size, _, _ = predicted
+    rows = read_table(without_size)
+    with pytest.warns(
+        UserWarning, match=r"^input column 'size' not in the input rows: read as missing in all "
+    ):
+        answered = trainwell.load(model_dir).predict(rows, allow_missing_columns=True)
+    assert len(answered) == len(rows)
+
+
 def test_cli_predictions_on_validation_rows_equal_the_learners(
     predicted: tuple[Path, Path, CliResult, CliResult], binary_csv: Path
 ) -> None:

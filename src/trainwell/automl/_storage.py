@@ -348,7 +348,7 @@ def refuse_a_mismatch(stored: dict[str, Any], made: dict[str, Any], where: Store
 
 def _data_said(made: dict[str, Any]) -> str:
     train, valid = made["rows"]
-    return f"a {made['task']} task, {train} training and {valid} validation rows"
+    return f"a {made['task']} task, {train:,} training and {valid:,} validation rows"
 
 
 def _space_difference(stored: dict[str, Any], made: dict[str, Any]) -> str:

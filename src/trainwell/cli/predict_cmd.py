@@ -240,6 +240,9 @@ def predict(
 
             with warnings.catch_warnings():  # a recommender's unseen ids: said once, by the note below
                 warnings.filterwarnings("ignore", message="users or items the model never saw")
+                warnings.filterwarnings(
+                    "ignore", message=r"input columns? .* not in the input rows: read as missing"
+                )
                 answers = predictor.predict(rows, allow_missing_columns=allow_missing_columns)
             if application == "collab" and not kept:  # a score alone does not say whose it is, nor of what
                 recipe = predictor.recipe
@@ -261,35 +264,16 @@ SHOWN_UNKNOWN = 3
 
 
 def _say_columns_read_as_missing(predictor: Any, rows: Any, source: Path) -> None:
-    """One ``warning:`` line naming the input columns absent from ``source`` under --allow-missing-columns: each
-    is read as missing in every row, so every prediction rests on the training's fill for it (a numeric column's
-    training median, a category column's code for missing) where the model weighs the row's own value; the
-    predictions alone never show it (the tour's titanic predictions without Sex said "wrote 418 predictions")."""
-    needed = list(getattr(predictor, "input_names", []))
-    absent = [name for name in needed if name not in rows.columns]
-    if not absent:
-        return
-    recipe: Any = getattr(predictor, "recipe", None)
-    fills: dict[str, Any] = getattr(recipe, "fill_values", None) or {}
-
-    def fill(name: str) -> str:
-        value = fills.get(name)
-        known = isinstance(value, int | float) and not isinstance(value, bool)
-        return (
-            f"{name}: the training median {value:.6g}"
-            if known
-            else f"{name}: the category for a missing value"
-        )
-
-    noun, them = ("column", "it") if len(absent) == 1 else ("columns", "them")
-    where = "standard input" if str(source) == "-" else source
+    """One ``warning:`` line naming the input columns absent from ``source`` under --allow-missing-columns and
+    each one's fill (:func:`~trainwell.tabular.predictor.missing_columns_said`), with the file's name; the
+    predictor's own warning, which names "the input rows", is then left unsaid."""
     from trainwell.cli._common import say_warning
+    from trainwell.tabular.predictor import missing_columns_said
 
-    say_warning(
-        f"input {noun} {', '.join(repr(name) for name in absent)} not in {where}: read as missing in all "
-        f"{len(rows):,} rows ({'; '.join(fill(name) for name in absent)}), so the predictions lean on the training's "
-        f"fill value where the model reads each row's own; add the {noun} for predictions that use {them}"
-    )
+    where = "standard input" if str(source) == "-" else source
+    said = missing_columns_said(predictor, list(rows.columns), len(rows), where)
+    if said is not None:
+        say_warning(said)
 
 
 def _say_unknown_categories(predictor: Any, rows: Any) -> None:

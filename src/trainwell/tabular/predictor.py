@@ -51,6 +51,12 @@ class TabularPredictor(RowsPredictor):
         return prediction_table(self.task, values, frame.index, at_least_one=at_least_one)
 
     def _outputs(self, frame: pd.DataFrame, allow_missing_columns: bool) -> torch.Tensor:
+        if allow_missing_columns:
+            said = missing_columns_said(self, list(frame.columns), len(frame), "the input rows")
+            if said is not None:
+                import warnings
+
+                warnings.warn(said, UserWarning, stacklevel=4)
         outputs = []
         for start in range(0, len(frame), BATCH_ROWS):
             chunk = frame.iloc[start : start + BATCH_ROWS]
@@ -59,6 +65,35 @@ class TabularPredictor(RowsPredictor):
             )
             outputs.append(self.task.activate(self.model(x_cat, x_cont)))
         return torch.cat(outputs)
+
+
+def missing_columns_said(predictor: Any, columns: list[Any], n_rows: int, where: object) -> str | None:
+    """The note on the input columns absent from ``where`` under ``allow_missing_columns``: each is read as
+    missing in every row, so every prediction rests on the training's fill for it (a numeric column's training
+    median, a category column's code for missing) where the model weighs the row's own value; the predictions
+    alone never show it (a tour's Titanic predictions without Sex said only "wrote 418 predictions"). ``None``
+    when no input column is absent."""
+    absent = [name for name in getattr(predictor, "input_names", []) if name not in columns]
+    if not absent:
+        return None
+    recipe: Any = getattr(predictor, "recipe", None)
+    fills: dict[str, Any] = getattr(recipe, "fill_values", None) or {}
+
+    def fill(name: str) -> str:
+        value = fills.get(name)
+        known = isinstance(value, int | float) and not isinstance(value, bool)
+        return (
+            f"{name}: the training median {value:.6g}"
+            if known
+            else f"{name}: the category for a missing value"
+        )
+
+    noun, them = ("column", "it") if len(absent) == 1 else ("columns", "them")
+    return (
+        f"input {noun} {', '.join(repr(name) for name in absent)} not in {where}: read as missing in all "
+        f"{n_rows:,} rows ({'; '.join(fill(name) for name in absent)}), so the predictions lean on the training's "
+        f"fill value where the model reads each row's own; add the {noun} for predictions that use {them}"
+    )
 
 
 def predictor_from_artifact(metadata: dict[str, Any], state: Mapping[str, torch.Tensor]) -> TabularPredictor:
