@@ -50,6 +50,7 @@ class ImageFold:
         from trainwell.callbacks.budget import start_budget
         from trainwell.core.seeding import seed_everything
         from trainwell.evaluate import score
+        from trainwell.learner.kept_predictions import KeepValidationPredictions, validation_predictions
         from trainwell.vision.data import COPIES_OF_TRAINING, image_data
         from trainwell.vision.learner import vision_learner
         from trainwell.vision.pipeline import default_epochs
@@ -68,9 +69,10 @@ class ImageFold:
         learn = vision_learner(data, self.arch, progress=False)
         lr = self.lr or learn.lr
         n_epochs = self.epochs or default_epochs(len(data.train))  # type: ignore[arg-type]
-        learn.fit_one_cycle(n_epochs, lr, callbacks=[budget] if budget else [])
-        preds, targets = learn.get_preds()
-        assert targets is not None
+        # The fold is scored on its last validation pass's predictions, kept as it ran, not on a new pass.
+        keeper = KeepValidationPredictions()
+        learn.fit_one_cycle(n_epochs, lr, callbacks=[*([budget] if budget else []), keeper])
+        preds, targets = validation_predictions(learn)
         self.means.append(tuple(data.recipe.mean))  # type: ignore[union-attr]
         self.lrs.append(float(lr))
         self.predictions.append((valid, preds, targets))
