@@ -95,6 +95,7 @@ class RatingsFold:
     def __call__(self, train: np.ndarray, valid: np.ndarray, fold: int) -> dict[str, float]:
         from trainwell.collab.pipeline import fit_ratings
         from trainwell.evaluate import score
+        from trainwell.learner.kept_predictions import validation_predictions
 
         user, item, rating = self.columns
         run = fit_ratings(
@@ -109,8 +110,9 @@ class RatingsFold:
             progress=False,
             **self.settings.keywords(),
         )
-        preds, targets = run.learn.get_preds()
-        assert targets is not None
+        preds, targets = validation_predictions(
+            run.learn
+        )  # the fold's last validation pass's, not a new pass
         self.lrs.append(float(run.lr))
         self.predictions.append((valid, preds, targets))
         self.archs.append(built_arch(run.learn, self.settings.arch))

@@ -11,6 +11,7 @@ from trainwell.collab.models import fill_seen, register_seen
 from trainwell.core.errors import ConfigError
 from trainwell.data.bundle import DataBundle
 from trainwell.learner.events import Callback
+from trainwell.learner.kept_predictions import weights_state
 from trainwell.learner.learner import Learner
 from trainwell.models.registry import accepts_option, create_model
 
@@ -36,11 +37,19 @@ class UnknownAsAverage(Callback):
 
     order = -30  # before the validation batches and before anything that saves the model at the end
 
+    def __init__(self) -> None:
+        # The weights just after the last refresh (weights_state): while they are unchanged, the rows hold it.
+        self._refreshed: tuple[tuple[int, int, int], ...] | None = None
+
     def before_validate(self, learn: Learner) -> None:
         self._refresh(learn)
+        self._refreshed = weights_state(learn.model)
 
     def after_fit(self, learn: Learner) -> None:
-        self._refresh(learn)
+        # Nothing trained since the last validation's refresh: writing the same rows again would mark the weights
+        # changed, and the predictions that pass kept (KeepValidationPredictions) would be scored again.
+        if self._refreshed is None or weights_state(learn.model) != self._refreshed:
+            self._refresh(learn)
 
     @staticmethod
     def _refresh(learn: Learner) -> None:

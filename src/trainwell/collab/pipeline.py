@@ -19,6 +19,7 @@ from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.distributed import maybe_distribute
 from trainwell.learner.events import Callback
+from trainwell.learner.kept_predictions import KeepValidationPredictions
 from trainwell.learner.one_step import OneStepStart, hand_over, score_and_write
 from trainwell.learner.run_files import FitRun, check_fit_settings
 from trainwell.metrics.function import MetricLike
@@ -105,16 +106,20 @@ def fit_ratings(
     maybe_distribute(learn)
     lr = default_settings(data)[0] if lr is None else lr
     implicit = bool(getattr(data.recipe, "implicit", False))
+    # Ratings: the last validation pass's predictions are kept (validation_predictions), so the table of results
+    # and a cross-validation fold's score read them instead of scoring the validation rows again. Interactions
+    # are judged by ranking, which reads no predictions of the validation rows.
+    keeper: list[Callback] = [] if implicit else [KeepValidationPredictions()]
     if getattr(learn.model, "closed_form", False):
         if resume_from is not None:
             raise ConfigError(
                 f"{arch} is solved in closed form in seconds and keeps no checkpoint, so there is nothing to "
                 "resume: fit again without resume_from (--resume)"
             )
-        learn.fit(1)  # fitted when built (ease): one pass that validates; --epochs and --lr do not apply
+        learn.fit(1, callbacks=keeper)  # fitted when built (ease): one pass that validates; no --epochs, --lr
     else:
         n_epochs = epochs or default_epochs(len(data.train), implicit)  # type: ignore[arg-type]
-        fit_callbacks = [*([budget] if budget else []), *callbacks]
+        fit_callbacks = [*([budget] if budget else []), *keeper, *callbacks]
         learn.fit_one_cycle(n_epochs, lr, callbacks=fit_callbacks, resume_from=resume_from)
     one_step = bool(getattr(learn.model, "closed_form", False))
     if one_step:
