@@ -64,6 +64,7 @@ from trainwell.core.warn import warn
 from trainwell.data.bundle import DataBundle
 from trainwell.evaluate.compare import higher_is_better
 from trainwell.learner.events import Callback
+from trainwell.learner.kept_predictions import KeepValidationPredictions, validation_predictions
 from trainwell.learner.label_thresholds import choose_label_thresholds
 from trainwell.learner.learner import Learner
 from trainwell.learner.run_files import check_fit_settings, score_test_set, write_run
@@ -521,6 +522,9 @@ class _Trials:
         pruning = OptunaPruning(trial, self.chosen)
         fits_before = len(budget.fits) if budget is not None else 0
         callbacks: list[Callback] = [pruning] if budget is None else [pruning, budget]
+        if of_rows(self):  # the gain's check reads the trial's predictions: its last validation pass's, kept
+            # A tagger's tag paths are decoded once, after the fit, not at every epoch's pass.
+            callbacks.append(KeepValidationPredictions(activate_after_fit=self.data.task.kind == "tagging"))
         make_loggers = _TRIAL_CALLBACKS.get()
         if make_loggers is not None:  # trainwell tune --track: each trial logged as a run of its own
             callbacks.extend(make_loggers(trial.number, dict(params)))
@@ -541,7 +545,7 @@ class _Trials:
         if trial.number < len(self.space.kinds) and value == value:
             self.defaults[trial.number] = learn  # kept in place of the best when its gain is within the noise
         if value == value and of_rows(self):
-            preds, targets = learn.get_preds()
+            preds, targets = validation_predictions(learn)  # the trial's last validation pass's, when kept
             self.predictions[trial.number], self.targets = (value, preds), targets
             if self.stored is not None:  # the gain's check of a later run compares this trial too
                 from trainwell.automl._storage import kept_predictions
