@@ -111,3 +111,21 @@ def test_trees_kept_over_a_trained_mlp_count_their_scoring_and_writing() -> None
     )
     assert run.arch == "gbdt" and len(budget.fits) == 1  # the MLP's fit, then the trees kept
     assert set(budget.after) == {"test", "write"}
+
+
+def test_the_command_counts_from_the_process_start_only_as_the_console_command(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The interpreter's start and the CLI's imports come before any clock of the command's: the console command
+    # (main) notes the process's start, read from /proc; inside another Python process the command counts from
+    # its own start, since the process's is not the command's.
+    from trainwell.cli import _early
+    from trainwell.cli._training import CommandTime
+
+    assert _early.process_age() >= 0.0
+    monkeypatch.setattr(_early, "process_started", None)
+    assert CommandTime().started <= time.monotonic()
+    monkeypatch.setattr(_early, "process_started", 12.5)
+    assert CommandTime().started == 12.5
+    _early.mark_process_start()
+    assert _early.process_started is not None and _early.process_started <= time.monotonic()

@@ -13,6 +13,39 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+#: When this process started, on :func:`time.monotonic`'s clock: set by the console command
+#: (:func:`mark_process_start`, from :func:`trainwell.cli.app.main`), ``None`` when the commands run inside another
+#: Python process (typer's ``app``, the tests), whose start is not the command's.
+process_started: float | None = None
+
+
+def mark_process_start() -> None:
+    """Note :data:`process_started`: now, less the process's age (:func:`process_age`)."""
+    global process_started
+    from time import monotonic
+
+    process_started = monotonic() - process_age()
+
+
+def process_age() -> float:
+    """Seconds since this process started, from Linux's ``/proc`` (the system's uptime less the process's start
+    time, in clock ticks); 0 where that cannot be read (another system, a sandbox without ``/proc``)."""
+    import os
+
+    try:
+        with (
+            open("/proc/self/stat", encoding="ascii") as stat,
+            open("/proc/uptime", encoding="ascii") as uptime,
+        ):
+            # The command name (field 2) may hold spaces: the fields after its closing parenthesis are split.
+            fields = stat.read().rsplit(")", 1)[1].split()
+            started = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22, the 20th after the name
+            age = float(uptime.read().split()[0]) - started
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return age if 0.0 <= age < 86_400.0 else 0.0
+
+
 #: What the reader of each kind of data says of a path that does not exist (``{path}``: the path as given).
 MISSING = {
     # read_table: tables, texts in a table, ratings

@@ -135,7 +135,11 @@ class CommandTime:
     """
 
     def __init__(self) -> None:
-        self.started = monotonic()
+        # From the process's start when the console command runs (the interpreter's start and the CLI's imports
+        # are the command's time too: "starting up" in the closing line); from now inside another Python process.
+        from trainwell.cli import _early
+
+        self.started = _early.process_started if _early.process_started is not None else monotonic()
         self.keeper: Any = None  # the BudgetKeeper that :meth:`callback` made (the training stack's import)
 
     @property

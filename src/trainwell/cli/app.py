@@ -181,8 +181,10 @@ def main() -> None:
     processes under ``torchrun`` and ``TRAINWELL_SLOW_EXIT=1`` end the usual way. To run a command inside a
     Python process that goes on, call :data:`app` (``app(["fit", ...], standalone_mode=False)``), not this.
     """
+    from trainwell.cli._early import mark_process_start
     from trainwell.cli._exit import end_process, ends_fast, exit_code
 
+    mark_process_start()  # the command's time counts from the interpreter's start (fit --time's closing line)
     try:
         _run_command()
     except SystemExit as done:
