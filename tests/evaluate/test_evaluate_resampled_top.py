@@ -34,6 +34,19 @@ def test_every_resample_is_top_precision_on_its_rows(rows: int, ties: bool) -> N
     np.testing.assert_array_equal(found, expected)
 
 
+@pytest.mark.parametrize(
+    "special",
+    [[float("nan"), 0.5], [-0.0, 0.0], [float("inf"), float("-inf")]],
+    ids=["nan", "signed_zeros", "infinities"],
+)
+def test_awkward_scores_are_taken_as_the_sort_takes_them(special: list[float]) -> None:
+    scores, targets = _data(60, ties=True, seed=9)
+    scores[::3] = torch.tensor(special).repeat(10)  # 20 rows of the awkward values, in turn
+    draws = torch.randint(0, 60, (50, 60), generator=torch.Generator().manual_seed(10))
+    found = resampled_metric("top10_precision", "binary")(scores, targets, draws)  # type: ignore[misc]
+    np.testing.assert_array_equal(found, np.array([top_precision(scores[r], targets[r]) for r in draws]))
+
+
 def test_long_targets_and_a_column_of_scores_read_as_the_metric_reads_them() -> None:
     scores, targets = _data(40, ties=True, seed=5)
     draws = torch.randint(0, 40, (30, 40), generator=torch.Generator().manual_seed(6))

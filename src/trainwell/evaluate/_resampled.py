@@ -8,8 +8,8 @@ was drawn; losses, errors and target sums are gathered by ``draws`` and summed a
 and average precision come from one sort of the scores (:func:`~trainwell.metrics._ranking.resampled_column_auc`,
 every column at once, :func:`~trainwell.metrics._ranking.resampled_average_precision`); Matthews correlation
 from the same counts as F1, through the same formula as the metric (:func:`~trainwell.metrics._stats.mcc_from_counts`);
-``top10_precision`` from one stable sort of every resample's scores at once, as
-:func:`~trainwell.evaluate.explain.top_precision` sorts one resample's.
+``top10_precision`` from every resample's top rows at once, as
+:func:`~trainwell.evaluate.explain.top_precision`'s stable sort takes them from one resample's rows.
 
 The numbers are :mod:`~trainwell.metrics.functional`'s on each resample's rows, to the bit: decisions are made
 by the same code (:mod:`trainwell.metrics._stats`), counts are whole numbers in float64 (exact in any order),
@@ -99,15 +99,33 @@ def top_order(scores: torch.Tensor) -> torch.Tensor:
 
 def _top_precision(preds: torch.Tensor, targets: torch.Tensor, draws: torch.Tensor) -> np.ndarray:
     """Each resample's share of positives among its ``TOP_SHARE`` highest-scored rows, as
-    :func:`~trainwell.evaluate.explain.top_precision` finds it on the resample's rows: a block of resamples'
-    scores gathered and sorted at once, the top rows' targets averaged in float32 as it averages them."""
+    :func:`~trainwell.evaluate.explain.top_precision` finds them on the resample's rows, and averaged in float32 as
+    it averages them (a sum of whole numbers: exact in any order).
+
+    Its stable sort orders a resample's rows by score, then by place in the resample. So does a key that is each
+    row's rank among the distinct scores (0 the highest) times N, plus its place: no two keys are equal, so the
+    top rows are the keys' smallest, which ``topk`` finds without sorting every row. Scores holding NaN (which a
+    sort puts first, all of them alike, while no two NaNs are equal as distinct values) are sorted instead."""
     scores, truth = preds.cpu().reshape(-1), targets.cpu().reshape(-1).float()
-    n_top = top_rows(draws.shape[1])
-    step = max(1, GATHER_BLOCK // max(1, draws.shape[1]))
+    rows = draws.shape[1]
+    n_top = top_rows(rows)
+    step = max(1, GATHER_BLOCK // max(1, rows))
+    keys = None
+    if not bool(scores.isnan().any()):
+        distinct, inverse = torch.unique(scores, sorted=True, return_inverse=True)
+        keys = (
+            len(distinct) - 1 - inverse
+        ) * rows  # each row's rank among the scores, highest first, times N
+    places = torch.arange(rows)
     shares = []
     for block in draws.split(step):
-        rows = block.gather(1, top_order(scores[block])[:, :n_top])  # (b, n_top) row indices
-        shares.append(truth[rows].mean(dim=1))
+        if keys is not None:
+            top = torch.topk(keys[block] + places, n_top, dim=1, largest=False, sorted=False).indices
+        else:
+            top = top_order(scores[block])[:, :n_top]
+        shares.append(
+            truth[block.gather(1, top)].mean(dim=1)
+        )  # (b, n_top) targets of each resample's top rows
     return torch.cat(shares).to(torch.float64).numpy()
 
 
