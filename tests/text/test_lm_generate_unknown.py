@@ -68,3 +68,37 @@ def test_the_command_line_warns_in_one_line_on_stderr(lm_dir: Path) -> None:
         app, ["generate", str(lm_dir), "name3 saw the", "--n-words", "3", "--seed", "0"]
     )
     assert known.exit_code == 0 and known.stderr == ""
+
+
+def test_predict_says_when_texts_score_worse_than_a_uniform_guess(lm_dir: Path, tmp_path: Path) -> None:
+    # `trainwell predict tslm one.txt` wrote a perplexity of 178,241 over a vocabulary of 6,584 words, no more.
+    from trainwell.cli.app import app
+
+    vocab_size = len(load_lm(lm_dir).recipe.vocab)
+    lines = tmp_path / "texts.txt"
+    lines.write_text("name3 saw the cat .\n" + " ".join(["xyzzy"] * 40) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["predict", str(lm_dir), str(lines)])
+    assert result.exit_code == 0, result.output
+    perplexities = [float(line.split(",")[-1]) for line in result.stdout.splitlines()[1:]]
+    worse = sum(value > vocab_size for value in perplexities)
+    said = [line for line in result.stderr.splitlines() if "uniform guess" in line]
+    if worse:
+        which = "every text" if worse == len(perplexities) else f"{worse} of the {len(perplexities)} texts"
+        assert said == [
+            f"warning: {which} scored a perplexity above the {vocab_size:,} words of the model's vocabulary: the "
+            "model does worse there than a uniform guess over its words (it has not learned text like this; train "
+            "longer, or on text like it)"
+        ]
+    else:
+        assert said == []
+
+    import pandas as pd
+
+    from trainwell.cli import _common
+    from trainwell.cli.predict_cmd import _say_worse_than_uniform
+
+    _common._shown.clear()
+    _say_worse_than_uniform(pd.DataFrame({"perplexity": [12.0, 9000.0]}), 6584)
+    _say_worse_than_uniform(pd.DataFrame({"perplexity": [12.0]}), 6584)  # within: nothing said
+    assert "9000.0" not in str(_common._shown) and len(_common._shown) == 1
+    assert next(iter(_common._shown)).startswith("1 of the 2 texts scored a perplexity above the 6,584 words")

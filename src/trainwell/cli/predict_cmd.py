@@ -788,7 +788,28 @@ def _score_texts(
         )
     scores = predictor.score_texts(texts)
     scores.insert(0, column, numbers)
+    _say_worse_than_uniform(scores, len(predictor.recipe.vocab))
     return scores
+
+
+def _say_worse_than_uniform(scores: Any, vocab_size: int) -> None:
+    """A note when texts score a perplexity above the vocabulary's size: the model does worse on them than a
+    uniform guess over its words, which a perplexity of 178,241 alone does not say (the report says it of a whole
+    text)."""
+    if "perplexity" not in scores.columns or vocab_size <= 0:
+        return
+    worse = scores["perplexity"].astype(float) > vocab_size
+    if not worse.any():
+        return
+    from trainwell.cli._common import say_warning
+
+    count, total = int(worse.sum()), len(scores)
+    which = "every text" if count == total else f"{count:,} of the {total:,} texts"
+    say_warning(
+        f"{which} scored a perplexity above the {vocab_size:,} words of the model's vocabulary: the model does "
+        "worse there than a uniform guess over its words (it has not learned text like this; train longer, or on "
+        "text like it)"
+    )
 
 
 def labels_only(predictions: Any, task: Any, kept: list[str]) -> Any:
