@@ -132,6 +132,27 @@ def test_missing_input_columns_are_refused_unless_allowed(predictor: CollabPredi
     assert np.allclose(allowed["prediction"].to_numpy(), scores_for(predictor, "nobody", [1, 2]), atol=1e-7)
 
 
+def test_at_least_one_is_refused_in_words_not_with_a_type_error(
+    predictor: CollabPredictor, liked: tuple[RatingsRun, CollabPredictor, pd.DataFrame]
+) -> None:
+    # predict(rows, at_least_one=True) raised Python's "unexpected keyword argument", where every other
+    # predictor accepts it and refuses it, in one line, for a model that is not multi-label.
+    with pytest.raises(ConfigError) as caught:
+        predictor.predict([(10, 3)], at_least_one=True)
+    assert str(caught.value) == (
+        "at_least_one= is for multi-label models; this recommender predicts each (user, item) pair's rating, "
+        "not labels: drop it"
+    )
+    with pytest.raises(ConfigError) as caught:
+        liked[1].predict([(12, "film 01")], at_least_one=True)
+    assert str(caught.value) == (
+        "at_least_one= is for multi-label models; this recommender answers every (user, item) pair 'liked' or "
+        "'disliked' already: drop it"
+    )
+    asked_nothing = predictor.predict([(10, 3)], at_least_one=False)
+    assert np.allclose(asked_nothing["prediction"].to_numpy(), scores_for(predictor, 10, [3]), atol=1e-7)
+
+
 # --------------------------------------------------------------------------------------------- ids and cold start
 def test_ids_match_by_their_text_form(predictor: CollabPredictor) -> None:
     items = [1, 2, 3]

@@ -290,6 +290,19 @@ def test_texts_scored_one_by_one_match_the_stream_and_any_batching(trained: tupl
         assert len(alone) == 1 and alone.log_prob[0] == pytest.approx(table.log_prob[0], rel=1e-5)
 
 
+def test_at_least_one_is_refused_in_words_not_with_a_type_error(trained: tuple) -> None:
+    # predict(texts, at_least_one=True) raised Python's "unexpected keyword argument", where every other
+    # predictor accepts it and refuses it, in one line, for a model that is not multi-label.
+    predictor = load_lm(trained[1])
+    with pytest.raises(ConfigError) as caught:
+        predictor.predict(["the cat sat ."], at_least_one=True)
+    assert str(caught.value) == (
+        "at_least_one= is for multi-label models; a language model scores how likely it finds each text "
+        "(log_prob, perplexity), not labels: drop it"
+    )
+    assert len(predictor.predict(["the cat sat ."], at_least_one=False)) == 1
+
+
 def test_scoring_texts_builds_no_autograd_graph(trained: tuple) -> None:
     # `trainwell predict LM lines.txt` and `POST /score` call score_texts directly: with autograd on, every
     # window kept its graph (memory) and float() on the totals warned "Converting a tensor with

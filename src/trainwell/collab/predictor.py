@@ -63,12 +63,17 @@ class CollabPredictor(RowsPredictor):
         or one pair)."""
         return super().predict_proba(self._pairs(rows), allow_missing_columns=allow_missing_columns)
 
-    def predict(self, rows: Any, *, allow_missing_columns: bool = False) -> pd.DataFrame:
+    def predict(
+        self, rows: Any, *, allow_missing_columns: bool = False, at_least_one: bool = False
+    ) -> pd.DataFrame:
         """As :meth:`RowsPredictor.predict`; ``rows`` may also be ``(user, item)`` pairs (a list of them, or one
         pair): ``predictor.predict([(196, 242), (196, 50)])``. Users or items the model never saw are scored as
-        the average known user or item, said in a warning."""
+        the average known user or item, said in a warning. ``at_least_one=True`` is refused (a ConfigError), as
+        every predictor refuses it for a model that is not multi-label: a recommender scores every pair."""
+        from trainwell.data.at_least_one import refuse_at_least_one
         from trainwell.data.tables import rows_frame
 
+        refuse_at_least_one(self.task, at_least_one, answers=self._answers())
         frame = rows_frame(self._pairs(rows))
         self._refuse_empty_ids(frame)
         answers = super().predict(frame, allow_missing_columns=allow_missing_columns)
@@ -80,6 +85,14 @@ class CollabPredictor(RowsPredictor):
             )
             warn(f"{UNSEEN_IDS}: {listed}", UserWarning)
         return answers
+
+    def _answers(self) -> str:
+        """What this recommender predicts of a (user, item) pair, as a refusal of labels says it."""
+        if self.task.kind == "binary" and len(self.task.classes) == 2:
+            negative, positive = (str(label) for label in self.task.classes)
+            return f"this recommender answers every (user, item) pair '{positive}' or '{negative}' already"
+        name = self.task.target_names[0] if self.task.target_names else "rating"
+        return f"this recommender predicts each (user, item) pair's {name}, not labels"
 
     def _refuse_empty_ids(self, frame: pd.DataFrame) -> None:
         """Refuse rows without a user or an item: they were scored as the average one, in silence."""
@@ -96,7 +109,7 @@ class CollabPredictor(RowsPredictor):
             first = int(np.flatnonzero(either)[0])
             blank = next(name for name in columns if empty[name][first])
             raise DataError(
-                f"{int(either.sum())} of {len(frame)} rows lack a user or an item (the first: data row {first + 1}, "
+                f"{int(either.sum()):,} of {len(frame):,} rows lack a user or an item (the first: data row {first + 1}, "
                 f"its '{blank}' is empty); a recommender scores a user and an item: fill or drop those rows"
             )
 

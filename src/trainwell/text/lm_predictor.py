@@ -350,9 +350,17 @@ class LMPredictor(Generates):
         return score_model(self.model, held_out, name=name, cache=self.recipe.cache if cache else None)
 
     @torch.no_grad()
-    def predict(self, texts: str | Sequence[str]) -> pd.DataFrame:
+    def predict(self, texts: str | Sequence[str], *, at_least_one: bool = False) -> pd.DataFrame:
         """What ``predict`` means for a language model, as ``trainwell predict`` reads it: how likely it finds
-        each text (:meth:`score_texts`; a string alone is one text)."""
+        each text (:meth:`score_texts`; a string alone is one text). ``at_least_one=True`` is refused (a
+        ConfigError), as every predictor refuses it for a model that is not multi-label: there are no labels."""
+        from trainwell.data.at_least_one import refuse_at_least_one
+
+        refuse_at_least_one(
+            None,
+            at_least_one,
+            answers="a language model scores how likely it finds each text (log_prob, perplexity), not labels",
+        )
         return self.score_texts(texts)
 
     @torch.no_grad()
