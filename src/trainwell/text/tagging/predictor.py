@@ -175,18 +175,33 @@ class TaggerPredictor(Predictor):
                 entities.append(Entity(kind, start, end, " ".join(words[start:end]), confidence=confidence))
         return entities
 
-    def predict(self, inputs: Any, *, text_col: str | None = None) -> pd.DataFrame:
+    def predict(
+        self, inputs: Any, *, text_col: str | None = None, at_least_one: bool = False
+    ) -> pd.DataFrame:
         """One row per sentence (one row for a string alone): its words and tags joined by spaces, and its
         entities as ``text/TYPE`` joined by ``"; "`` (for entity tags). Takes what :meth:`tag` takes; a Series or
-        DataFrame gives a table with its index, a text file one with each sentence's ``line``."""
+        DataFrame gives a table with its index, a text file one with each sentence's ``line``.
+
+        A row of a Series or DataFrame whose text is empty or missing has no words and no tags, said in a warning
+        that names the rows by their index. ``at_least_one=True`` is refused (a ConfigError), as every predictor
+        refuses it for a model that is not multi-label: a tagger gives every word its tag already."""
         import pandas as pd
 
+        from trainwell.data.at_least_one import refuse_at_least_one
+
+        refuse_at_least_one(
+            self.task,
+            at_least_one,
+            answers="this tagger predicts one tag for each word, not labels for a text",
+        )
         lines = None
         if isinstance(inputs, PurePath):
             lines, sentences = _file_sentences(Path(inputs))
             tagged = self.tag(sentences)
         else:
             tagged = self.tag(inputs, text_col=text_col)
+            if hasattr(inputs, "index") and hasattr(inputs, "iloc"):
+                _warn_of_empty_rows(inputs.index, tagged)
         table: dict[str, list[Any]] = {
             "words": [" ".join(t.words) for t in tagged],
             "tags": [" ".join(t.tags) for t in tagged],
@@ -198,6 +213,24 @@ class TaggerPredictor(Predictor):
         if lines is not None:
             return pd.DataFrame({"line": lines, **table})
         return pd.DataFrame(table)
+
+
+def _warn_of_empty_rows(index: pd.Index, tagged: list[TaggedSentence]) -> None:
+    """Say which rows of a table (by their index labels) held no text and were left without words or tags: they
+    were answered as empty sentences in silence (``trainwell predict`` says its own data rows and never hands
+    the predictor an empty one)."""
+    empty = [label for label, sentence in zip(index, tagged, strict=True) if not sentence.words]
+    if not empty:
+        return
+    from trainwell.core.warn import warn
+
+    shown = ", ".join(map(str, empty[:5])) + (", ..." if len(empty) > 5 else "")
+    plural = "s" if len(empty) > 1 else ""
+    warn(
+        f"{len(empty)} of {len(tagged)} row{'s' if len(tagged) > 1 else ''} with an empty text (index {shown}) "
+        f"left without words or tags; fill or drop {'those rows' if plural else 'that row'}",
+        UserWarning,
+    )
 
 
 def sentence_column(names: list[str], text_col: str | None) -> str:
@@ -232,8 +265,9 @@ def _sentences_of(inputs: Any, text_col: str | None) -> Any:
         column = sentence_column([str(name) for name in inputs.columns], text_col)
         inputs = inputs[column]
     if type(inputs).__name__ == "Series":
+        # A missing cell (NaN, None, pd.NA) is an empty sentence; a number is tagged as its digits.
         return [
-            value if isinstance(value, str) else ("" if value != value else str(value)) for value in inputs
+            value if isinstance(value, str) else ("" if _missing(value) else str(value)) for value in inputs
         ]
     if isinstance(inputs, str):
         if text_col is None and "\n" not in inputs and " " not in inputs.strip() and Path(inputs).is_file():
@@ -246,6 +280,15 @@ def _sentences_of(inputs: Any, text_col: str | None) -> Any:
             )
         return [inputs]
     return inputs
+
+
+def _missing(value: Any) -> bool:
+    """Whether a table's cell holds nothing: NaN, None, ``pd.NA`` or ``NaT`` (None was tagged as the word
+    ``None``)."""
+    import pandas as pd
+
+    missing = pd.isna(value)
+    return bool(missing) if isinstance(missing, bool | np.bool_) else False
 
 
 def _file_sentences(path: Path) -> tuple[list[int], list[str]]:
