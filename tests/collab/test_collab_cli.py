@@ -81,7 +81,7 @@ def test_info_describes_users_items_and_the_rating_scale(fitted: tuple[Path, Inv
     recipe = trainwell.load(model_dir).recipe
     shown = trainwell_cli("info", model_dir)
     assert shown.exit_code == 0
-    assert f"{len(recipe.users)} users ('uid'), {len(recipe.items)} items ('sku')" in shown.stdout
+    assert f"{len(recipe.users):,} users ('uid'), {len(recipe.items):,} items ('sku')" in shown.stdout
     assert f"rating 'stars', {recipe.rating_min:g} to {recipe.rating_max:g}" in shown.stdout
 
 

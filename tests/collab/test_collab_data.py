@@ -361,6 +361,14 @@ def test_describe_summarises_the_recipe() -> None:
     )
 
 
+def test_describe_writes_its_counts_with_thousands_separators() -> None:
+    # "1500 users" beside tables and reports that write 1,500.
+    users = np.arange(1500)
+    frame = pd.DataFrame({"user": users, "movie": users % 1200, "rating": users % 5 + 1.0})
+    recipe = ratings_data(frame, user="user", item="movie", valid_pct=0).recipe
+    assert recipe.describe().startswith("ratings recipe: 1,500 users ('user'), 1,200 items ('movie'); ")
+
+
 def test_the_rating_column_may_be_named_target_as_in_tabular_data() -> None:
     frame = small_ratings().rename(columns={"rating": "stars"}).assign(score=np.arange(20.0))
     data = ratings_data(frame, user="user", item="movie", target="stars", valid_pct=0)

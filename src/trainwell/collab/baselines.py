@@ -157,7 +157,7 @@ class EASE:
 
         if n_items - 1 > MAX_EASE_ITEMS:
             raise ConfigError(
-                f"EASE inverts an items x items matrix; {n_items - 1} items is more than {MAX_EASE_ITEMS}"
+                f"EASE inverts an items x items matrix; {n_items - 1:,} items is more than {MAX_EASE_ITEMS:,}"
             )
         users, items = np.asarray(users, dtype=np.int64), np.asarray(items, dtype=np.int64)
         if lam is None:

@@ -489,7 +489,7 @@ def warn_off_scale(ratings: pd.Series, rating_col: str, source: str) -> None:
     positions = np.flatnonzero(off.to_numpy())
     shown = ", ".join(f"{numbers.iloc[i]:g} (data row {i + 1})" for i in positions[:3])
     warn(
-        f"{len(positions)} rating{'s' if len(positions) > 1 else ''} of {source} lie outside the scale {low:g} to "
+        f"{len(positions):,} rating{'s' if len(positions) > 1 else ''} of {source} lie outside the scale {low:g} to "
         f"{high:g} that the other {len(numbers) - len(positions):,} use: {shown}{', ...' if len(positions) > 3 else ''}; "
         f"the model's range stretches to hold them and every answer drifts: fix or drop those rows of "
         f"'{rating_col}'",
@@ -506,7 +506,7 @@ def _checked(
         if missing.any():
             first = int(np.flatnonzero(missing.to_numpy())[0])
             raise DataError(
-                f"column '{column}' of {source} is empty in {int(missing.sum())} of {len(df)} rows (first: row "
+                f"column '{column}' of {source} is empty in {int(missing.sum()):,} of {len(df):,} rows (first: row "
                 f"{df.index[first]}); drop those rows first"
             )
     return df

@@ -234,7 +234,7 @@ def user_folds(
     if len(held) < k:
         raise DataError.worded(
             lambda say: (
-                f"only {len(held)} users have two or more interactions, fewer than the {k} folds; pass "
+                f"only {len(held):,} users have two or more interactions, fewer than the {k} folds; pass "
                 f"{say('cv', max(2, len(held)))} or less"
             )
         )
@@ -293,9 +293,9 @@ def evaluate_interactions(
     ranked = sum(fold.ranked)
     # A held-out item no other user chose is unknown to its fold's training rows: that user is not ranked.
     unranked = (
-        f" ({held - ranked} more held out, on items their fold never trained on)" if ranked < held else ""
+        f" ({held - ranked:,} more held out, on items their fold never trained on)" if ranked < held else ""
     )
-    subject = f"implicit feedback: {len(frame)} interactions, {ranked} users ranked once each{unranked}"
+    subject = f"implicit feedback: {len(frame):,} interactions, {ranked:,} users ranked once each{unranked}"
     return Evaluation(
         task,
         len(frame),

@@ -144,8 +144,8 @@ def _fit_ease(data: DataBundle, lam: float | None) -> tuple[Any, dict[str, Any]]
     n_users, n_items = int(data.model_hints["n_users"]), int(data.model_hints["n_items"])
     if n_items - 1 > MAX_EASE_ITEMS:
         raise ConfigError(
-            f"--arch ease inverts an items x items matrix and stops at {MAX_EASE_ITEMS} items; this data has "
-            f"{n_items - 1}. Choose dot_bias, or keep the most frequent items"
+            f"--arch ease inverts an items x items matrix and stops at {MAX_EASE_ITEMS:,} items; this data has "
+            f"{n_items - 1:,}. Choose dot_bias, or keep the most frequent items"
         )
     model = EASEModel.fit(
         train.users, train.items, n_users, n_items, lam=lam, seed=int(getattr(train, "seed", 0))

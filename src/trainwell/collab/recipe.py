@@ -251,11 +251,11 @@ class CollabRecipe:
         """A short multi-line summary, as printed by ``trainwell info``."""
         if self.implicit:
             return (
-                f"interactions recipe (implicit feedback): {len(self.users)} users ('{self.user_col}'), "
-                f"{len(self.items)} items ('{self.item_col}')"
+                f"interactions recipe (implicit feedback): {len(self.users):,} users ('{self.user_col}'), "
+                f"{len(self.items):,} items ('{self.item_col}')"
             )
         return (
-            f"ratings recipe: {len(self.users)} users ('{self.user_col}'), {len(self.items)} items "
+            f"ratings recipe: {len(self.users):,} users ('{self.user_col}'), {len(self.items):,} items "
             f"('{self.item_col}'); rating '{self.rating_col}' from {self.rating_min:g} to {self.rating_max:g}, "
             f"mean {self.rating_mean:.3g}"
         )
