@@ -52,6 +52,8 @@ from trainwell.optim import (
 )
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from trainwell.learner.lr_find import LRFindResult
 
 LossLike = nn.Module | Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -215,8 +217,29 @@ class Learner:
     @property
     def history(self) -> list[dict[str, float]]:
         """One row per finished epoch: losses, metrics (with several regression targets, each target's too:
-        ``"rmse[price]"``), learning rate and time."""
+        ``"rmse[price]"``), learning rate and time.
+
+        Each row's ``epoch`` is its fit's own and counts from 0 (a second ``fit`` starts again at 0, its rows
+        told apart by ``fit``): these are the records resuming reads, as ``trainwell.json`` keeps them. The screen,
+        ``curves.png``, ``history.csv`` and the report count epochs from 1 over every fit instead;
+        :meth:`history_table` gives the rows that way.
+        """
         return self.recorder.history
+
+    def history_table(self) -> pd.DataFrame:
+        """The history as a table, one row per finished epoch, with ``epoch`` counted from 1 over every fit as
+        the screen and ``history.csv`` count it (:attr:`history` keeps each fit's 0-based records).
+
+        Example:
+            >>> learn.fit(3); learn.fit(2)                      # doctest: +SKIP
+            >>> learn.history_table()["epoch"].tolist()       # doctest: +SKIP
+            [1, 2, 3, 4, 5]
+        """
+        import pandas as pd
+
+        from trainwell.learner.run_files import epochs_from_one
+
+        return pd.DataFrame(epochs_from_one(self.history))
 
     @property
     def final_row(self) -> dict[str, Any]:
@@ -892,8 +915,8 @@ class Learner:
         """
         from trainwell.data.at_least_one import refuse_at_least_one
 
-        # Said before the weights are copied, and for every predictor alike (a recommender's or a tagger's
-        # predict takes no at_least_one and would answer a TypeError).
+        # Said before the weights are copied, and for every predictor alike (each predictor's own predict refuses
+        # it too, saying what its model answers instead).
         items = {"vision": "image", "text": "text"}.get(str(getattr(self.data, "application", "")), "row")
         refuse_at_least_one(self.task, bool(options.get("at_least_one")), items=items)
         return self.predictor().predict(inputs, **options)
