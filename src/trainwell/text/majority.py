@@ -49,9 +49,9 @@ def majority_accuracy(
 def majority_warning(accuracy: float, baseline: float, majority: str) -> str:
     """The line said when validation ``accuracy`` does not beat always answering ``majority`` (``baseline``)."""
     return (
-        f"validation accuracy {accuracy:.3f} does not beat always answering the most common class, {majority!r} "
-        f"({baseline:.3f} of the validation rows): the model has learned nothing usable yet; train longer (more "
-        "epochs, or a longer time budget: --time)"
+        f"validation accuracy {accuracy:.3f} does not beat always answering the training rows' most common class, "
+        f"{majority!r} (right on {baseline:.3f} of the validation rows): the model has learned nothing usable yet; "
+        "train longer (more epochs, or a longer time budget: --time)"
     )
 
 
