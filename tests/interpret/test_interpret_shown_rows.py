@@ -102,3 +102,6 @@ def test_a_tables_data_shows_its_first_training_rows_as_read() -> None:
     assert set(shown["ticket"]) <= set(frame["ticket"])
     with pytest.raises(ConfigError, match="show_batch: this data keeps no rows of its 'test' split"):
         data.show_batch(split="test")
+    # The README's images call, show_batch("batch.png"), gave pandas' raw TypeError on a table.
+    with pytest.raises(ConfigError, match=r"^show_batch\('batch.png'\): this data shows its rows as read"):
+        data.show_batch("batch.png")  # type: ignore[arg-type]

@@ -278,6 +278,8 @@ def test_show_batch_lists_texts_as_the_model_reads_them_beside_their_labels() ->
     assert len(shown) == 3 and all(isinstance(tokens, str) and tokens for tokens in shown["tokens"])
     with pytest.raises(ConfigError, match="show_batch: this data has no 'test' split; it has train, valid"):
         subword.show_batch(split="test")  # type: ignore[attr-defined]
+    with pytest.raises(ConfigError, match=r"^show_batch\('x.png'\): this data shows its texts as the model"):
+        subword.show_batch("x.png")  # type: ignore[attr-defined]
 
 
 def test_text_data_subword_and_padded(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from os import PathLike
 from typing import Any, Protocol
 
 import numpy as np
@@ -57,6 +58,7 @@ class DataBundle:
     def show_batch(self, n: int = 8, split: str = "train") -> Any:
         """The first ``n`` rows of ``split`` as read, beside their target (a table's: a look at what was read before
         training on it); images and texts have their own (a PNG grid, the tokens the model reads)."""
+        refuse_a_path(n, "rows as read, beside their target")
         rows = self.rows.get(split)
         if rows is None:
             kept = ", ".join(self.rows) or "none"
@@ -73,6 +75,16 @@ class DataBundle:
     def __repr__(self) -> str:
         sizes = ", ".join(f"{name}={_rows(loader)}" for name, loader in self.loaders().items())
         return f"DataBundle(task={self.task.kind}, {sizes}, application={self.application!r})"
+
+
+def refuse_a_path(n: Any, what: str) -> None:
+    """``show_batch("batch.png")`` on data that answers with a table: a path where ``n`` goes gave pandas' raw
+    TypeError; said in one line instead (only images draw a PNG grid)."""
+    if isinstance(n, str | PathLike):
+        raise ConfigError(
+            f"show_batch({str(n)!r}): this data shows its {what} as a DataFrame, not a PNG (only images draw a "
+            "grid); call show_batch() or show_batch(n) and save the table yourself (e.g. .to_csv(path))"
+        )
 
 
 def _rows(loader: Iterable[Any]) -> str:

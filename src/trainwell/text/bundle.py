@@ -32,6 +32,9 @@ class TextDataBundle(DataBundle):
         """
         import pandas as pd
 
+        from trainwell.data.bundle import refuse_a_path
+
+        refuse_a_path(n, "texts as the model reads them, beside their labels")
         loader = {"train": self.train, "valid": self.valid, "test": self.test}.get(split)
         texts = (self.texts or {}).get(split)
         if loader is None or texts is None:
