@@ -58,7 +58,10 @@ def start_server(app: FastAPI) -> LiveServer:
     sock.bind(("127.0.0.1", 0))
     sock.listen(256)
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    # A bound on the shutdown's wait for requests under way, as `trainwell serve --shutdown-grace` sets one: a
+    # request left hanging by a test (seen once, under a load of 10) kept the session's server from stopping.
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=10)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="uvicorn-test")
     thread.start()
     return LiveServer(app, f"http://127.0.0.1:{port}", server, thread)
