@@ -20,9 +20,17 @@ def figure(value: float, decimals: int = 4, signed: bool = False, like: float | 
     """A metric or a loss as a table shows it: ``decimals`` places below 10,000 (``0.8436``), whole with
     thousands separators from there (``37,880``: decimals of a price are noise); ``signed`` writes ``+`` too.
     ``like``: the number ``value`` stands beside (a mean for its spread, a score for a difference of two), whose
-    size sets the decimals for both: ``37,880 ± 1,898``, not ``37,880 ± 1897.6616``."""
+    size sets the decimals for both: ``37,880 ± 1,898``, not ``37,880 ± 1897.6616``.
+
+    Example:
+        >>> figure(0.84361), figure(-0.00001), figure(-0.0, signed=True), figure(37880.4, like=1.0)
+        ('0.8436', '0.0000', '+0.0000', '37,880')
+    """
     sign = "+" if signed else ""
     size = abs(value) if like is None or not math.isfinite(like) else max(abs(value), abs(like))
+    if math.isfinite(value) and round(value, decimals) == 0:
+        # -0.00001 (a constant's R² in one fold) is written as zero, not -0.0000: a zero has no sign
+        value = 0.0
     if math.isfinite(value) and size >= 1e4:
         return f"{value:{sign},.0f}" if abs(value) < 1e12 else f"{value:{sign}.4g}"
     return f"{value:{sign}.{decimals}f}"
