@@ -95,3 +95,10 @@ def test_the_command_line_exports_on_given_text_and_the_server_keeps_pytorch(
     assert resolve_backend(lm_dir, "auto") == "torch"
     with pytest.raises(ConfigError, match="a language model is served with PyTorch"):
         resolve_backend(lm_dir, "onnx")
+    # predict on its model.onnx: the command's own words (the directory to pass), not the server's --backend
+    (tmp_path / "lines.txt").write_text("a story begins\n", encoding="utf-8")
+    refused = CliRunner().invoke(app, ["predict", str(lm_dir / "model.onnx"), str(tmp_path / "lines.txt")])
+    assert refused.exit_code == 2
+    assert "trainwell predict scores a language model with PyTorch" in refused.output
+    assert f"pass the model directory '{lm_dir}' in place of its model.onnx" in refused.output
+    assert "--backend" not in refused.output

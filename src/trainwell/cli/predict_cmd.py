@@ -154,6 +154,12 @@ def predict(
         refuse_generic(
             read_metadata(model), model, "trainwell predict"
         )  # before load: it needs the user's code
+        if onnx_graph and (metadata.get("task") or {}).get("kind") == "language_model":
+            raise ConfigError(
+                f"trainwell predict scores a language model with PyTorch: its model.onnx (one step of the "
+                f"stream, the state carried by the caller) is for other ONNX runtimes; pass the model directory "
+                f"'{model}' in place of its model.onnx"
+            )
         if onnx_graph:  # the exported graph, checked (parity, digests) as a server checks it
             from trainwell.serve.backends import load_predictor
 
