@@ -34,6 +34,8 @@ ARCHS = ("auto", "mlp", "tabular_mlp", "gbdt")
 INNER_SHARE = 0.2
 #: Under ``evaluate --time``, the choice's time as a share of a fold's.
 CHOICE_SHARE = 0.25
+#: The warning that rows without a target are left out, which ``evaluate`` gives once for all the folds.
+LEFT_OUT = r"targets? .* missing in [\d,]+ of [\d,]+ rows of "
 
 
 @dataclass
@@ -63,6 +65,11 @@ class TabularFold:
     #: More :func:`~trainwell.tabular_learner` settings (``layers``, ``dropout``, ``wd``...), as
     #: ``fit_table(learner_kwargs=)`` takes them; ``gbdt_settings`` among them for boosted trees.
     learner_kwargs: dict[str, Any] | None = None
+    #: The table as read, rows without a target included, and the positions in it of ``df``'s rows, when some were
+    #: left out: each fold reads its rows from it, so its warnings name the data rows of the user's file (or their
+    #: DataFrame's) as ``trainwell fit`` names them, not those of ``df`` renumbered.
+    as_read: pd.DataFrame | None = field(default=None, repr=False)
+    read_rows: np.ndarray | None = field(default=None, repr=False)
     #: The fields it appends to once per fold, gathered from every process under torchrun (evaluate.spread).
     per_fold: ClassVar[tuple[str, ...]] = ("recipes", "chosen", "lrs", "predictions", "specs", "one_step")
     recipes: list[TabularRecipe] = field(default_factory=list)
@@ -90,7 +97,6 @@ class TabularFold:
         from trainwell.evaluate import score
         from trainwell.evaluate.evaluation import OneStepFold
         from trainwell.learner.one_step import OneStepStart
-        from trainwell.tabular.data import tabular_data
         from trainwell.tabular.learner import GBDT_NAMES, tabular_learner
         from trainwell.tabular.pipeline import choose_lr, default_epochs
 
@@ -98,19 +104,7 @@ class TabularFold:
         budget = start_budget(None)  # evaluate --time: this fold's share (the choice above took none of it)
         began = OneStepStart(budget)  # boosted trees: their one step counted on it, reading the rows included
         seed_everything(self.seed + fold)
-        data = tabular_data(
-            self.df,
-            self.target,
-            splits=(train.tolist(), valid.tolist()),
-            task=self.task.kind,
-            ignore=self.ignore,
-            cat_names=self.cat_names,
-            cont_names=self.cont_names,
-            date_formats=self.date_formats,
-            label_delim=self.label_delim,
-            min_category_count=self.min_category_count,
-            seed=self.seed,
-        )
+        data = self._data(train, valid)
         options = dict(self.learner_kwargs or {})
         if arch in GBDT_NAMES:  # boosted trees: fitted when built, no learning rate or epochs
             learn = tabular_learner(data, arch=arch, progress=False, seed=self.seed + fold, **options)
@@ -135,6 +129,35 @@ class TabularFold:
         self.specs.append(dict(learn.model_spec or {"name": arch}))
         return score(preds, targets, self.task.kind, self.metric_names, self.task.target_names)
 
+    def _data(self, train: np.ndarray, valid: np.ndarray) -> Any:
+        """The fold's bundle of ``df``'s rows at ``train`` and ``valid``, read from the table as read."""
+        from trainwell.tabular.data import tabular_data
+
+        table, rows = self._as_read()
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=LEFT_OUT)  # said once, before the folds
+            return tabular_data(
+                table,
+                self.target,
+                splits=(rows[train].tolist(), rows[valid].tolist()),
+                task=self.task.kind,
+                ignore=self.ignore,
+                cat_names=self.cat_names,
+                cont_names=self.cont_names,
+                date_formats=self.date_formats,
+                label_delim=self.label_delim,
+                min_category_count=self.min_category_count,
+                seed=self.seed,
+            )
+
+    def _as_read(self) -> tuple[pd.DataFrame, np.ndarray]:
+        """The table the folds read rows from, and the position in it of each of ``df``'s rows."""
+        import numpy as np
+
+        if self.as_read is None or self.read_rows is None:
+            return self.df, np.arange(len(self.df))
+        return self.as_read, np.asarray(self.read_rows)
+
     def _choose(self, train: np.ndarray, fold: int) -> str:
         """What ``trainwell fit --arch auto`` would keep, decided as fit decides it but on a fifth of the fold's
         training rows held out, never on the rows the fold is scored on (which would flatter the choice)."""
@@ -153,6 +176,7 @@ class TabularFold:
         with outside_call_budgets() as seconds, warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="the time budget of .* was spent on reading the data")
             warnings.filterwarnings("ignore", message="the learning-rate finder would have taken more than")
+            warnings.filterwarnings("ignore", message=LEFT_OUT)
             # Under --time the choice gets a quarter of a fold's share on top of it (fit makes it within its own)
             run = self._inner_fit(order, n_inner, fold, None if seconds is None else CHOICE_SHARE * seconds)
         self.chosen.append(run.arch)
@@ -169,10 +193,11 @@ class TabularFold:
 
         options = dict(self.learner_kwargs or {})
         gbdt_settings = options.pop("gbdt_settings", None)
+        table, rows = self._as_read()
         return fit_table(
-            self.df,
+            table,
             self.target,
-            splits=(order[n_inner:].tolist(), order[:n_inner].tolist()),
+            splits=(rows[order[n_inner:]].tolist(), rows[order[:n_inner]].tolist()),
             epochs=self.epochs,
             lr=self.lr,
             seed=self.seed + fold,
@@ -348,7 +373,9 @@ def evaluate_table(
         inferred=cat_names is None or cont_names is None,
     )
     source_rows = None  # the data rows of the rows kept, where some were left out
+    as_read = None
     if not labelled.all():
+        as_read = df
         source_rows = labelled.to_numpy().nonzero()[0] + 1
         df = df[labelled.to_numpy()].reset_index(drop=True)
     column: str | list[str] = targets[0] if len(targets) == 1 else targets
@@ -381,6 +408,8 @@ def evaluate_table(
         arch=MLP_ALIASES.get(arch, arch),
         min_category_count=min_category_count,
         learner_kwargs=learner_kwargs,
+        as_read=as_read,
+        read_rows=None if source_rows is None else source_rows - 1,
     )
     run_baselines = None
     if baselines:
