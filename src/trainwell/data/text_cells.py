@@ -22,6 +22,7 @@ import pandas as pd
 from trainwell.core.errors import DataError
 from trainwell.core.warn import warn
 from trainwell.data.dates import data_row
+from trainwell.data.io import _DECIMAL_COMMA
 from trainwell.data.task import MAX_INTEGER_CLASSES
 
 #: A text column with at least this share of its non-missing cells numbers is a column of numbers whose other
@@ -59,6 +60,7 @@ def refuse_text_in_number_columns(df: pd.DataFrame, columns: Sequence[str], sour
     for name in columns:
         values = df[name]
         if not _maybe_numbers(values):
+            _warn_decimal_comma_categories(values, str(name))
             continue
         bad, numbers = text_cells(values)
         if not len(bad) or numbers < MIN_NUMBERS:
@@ -103,7 +105,52 @@ def held_out_missing_words(
 WARNED_SHARE = 0.5
 
 
-def _warn_categories_of_numbers(values: pd.Series, bad: np.ndarray, numbers: int, name: str) -> None:
+def _warn_decimal_comma_categories(values: pd.Series, name: str) -> None:
+    """Warn as :func:`_warn_categories_of_numbers` does when a text column is numbers written with a decimal comma
+    (``3,5``) but for a few words in too many rows to read as missing. Reading a file, a column of such numbers and
+    only a few other cells (:data:`NUMBER_SHARE`) is read as numbers (:mod:`trainwell.data.io`); with more, every
+    value stayed text, none read as a number, and the column was categories without the warning a column of the
+    same numbers written with a dot gets."""
+    read = _decimal_commas_read(values)
+    if read is None:
+        return
+    bad, numbers = text_cells(read)
+    if len(bad) and numbers >= MIN_NUMBERS and numbers < NUMBER_SHARE * (numbers + len(bad)):
+        text = values.dropna().astype(str).str.strip()
+        example = min(text[text.str.fullmatch(_DECIMAL_COMMA) & text.str.contains(",", regex=False)], key=len)
+        _warn_categories_of_numbers(
+            read, bad, numbers, name, written=f" (written with a decimal comma, {example!r})"
+        )
+
+
+def _decimal_commas_read(values: pd.Series) -> pd.Series | None:
+    """``values`` with its cells that are numbers written with a decimal comma (``3,5``, ``1.234,5``) written as
+    Python reads a number (``3.5``), the others as they are; ``None`` when ``values`` is not text or a sample of its
+    cells, so read, is not mostly numbers (:func:`_maybe_numbers`: a column of names with commas is passed over
+    without reading all of it)."""
+    if not _is_text(values):
+        return None
+    present = values.dropna()
+    if len(present) > SAMPLED_CELLS:
+        present = present.iloc[np.linspace(0, len(present) - 1, SAMPLED_CELLS).astype(int)]
+    if not present.astype(str).str.contains(",", regex=False).any():
+        return None
+    return _with_dots(values) if _maybe_numbers(_with_dots(present)) else None
+
+
+def _with_dots(values: pd.Series) -> pd.Series:
+    """``values`` (text) with those of its cells that are numbers written with a decimal comma written with a dot,
+    as :mod:`trainwell.data.io` reads them in a ``;``-delimited file; the other cells stripped."""
+    text = values.astype(object).where(values.isna(), values.astype(str).str.strip())
+    written = (text.notna() & text.astype(str).str.fullmatch(_DECIMAL_COMMA)).to_numpy()
+    read = text.copy()
+    read[written] = text[written].map(lambda value: value.replace(".", "").replace(",", "."))
+    return read
+
+
+def _warn_categories_of_numbers(
+    values: pd.Series, bad: np.ndarray, numbers: int, name: str, written: str = ""
+) -> None:
     """Warn when a column mostly of numbers (at least :data:`WARNED_SHARE`), but for a few words in too many
     rows to read as missing (``unknown``, ``twenty`` in a fifth of the rows), is read as categories: each number becomes a category of its own (an age of
     24.0 and one of 24.5 as unrelated as 'unknown' and 'twenty'). A few whole numbers (a rating of 1 to 5 and
@@ -122,7 +169,7 @@ def _warn_categories_of_numbers(values: pd.Series, bad: np.ndarray, numbers: int
     )
     more = f" and {len(counts) - 3} other texts" if len(counts) > 3 else ""
     warn(
-        f"column '{name}' is read as categories, each number in it a category of its own: {len(bad):,} of its "
+        f"column '{name}' is read as categories, each number in it{written} a category of its own: {len(bad):,} of its "
         f"{numbers + len(bad):,} values are text ({said}{more}; the first in {data_row(values, int(bad[0]))}). If it is "
         "a column of numbers, leave those cells empty to mark them missing; pass it in --cat-names (Python: "
         f"cat_names=[{name!r}]) to silence this",
