@@ -171,6 +171,11 @@ def test_auto_keeps_the_architecture_with_the_lower_validation_loss(tmp_path: Pa
     assert isinstance(run.learn.model, GradientBoostedTrees) and run.lr_find is None
     training = json.loads((tmp_path / "m" / "trainwell.json").read_text())["training"]
     assert training["compared"]["gbdt"]["valid_loss"] == pytest.approx(losses["gbdt"])
+    # The MLP the trees beat keeps its epochs and curves beside them (the trees' own history is one row).
+    beaten = pd.read_csv(tmp_path / "m" / "mlp_history.csv")
+    assert beaten["valid_loss"].iloc[-1] == pytest.approx(losses["tabular_mlp"], rel=1e-4)
+    assert len(beaten) > 1 and (tmp_path / "m" / "mlp_curves.png").read_bytes()[:4] == b"\x89PNG"
+    assert not (tmp_path / "m" / "curves.png").exists()
     # Setting the MLP's epochs or learning rate means the MLP; several targets too
     assert trainwell.fit_table(threshold_table(), "y", epochs=2, progress=False).arch == "tabular_mlp"
     frame = mixed_table()
@@ -244,6 +249,7 @@ def test_the_command_line_says_what_auto_kept_and_info_shows_both(tmp_path: Path
         .split()
     )
     assert "architecture gbdt" in info and "boosted trees valid_loss" in info and "(kept)" in info
+    assert f"(the MLP the trees beat, its curves: {tmp_path / 'm' / 'mlp_curves.png'})" in said
     # Trees are fitted in one pass: no epochs and no training loss to show.
     assert " epochs " not in f" {info} " and "final train_loss" not in info
 

@@ -182,8 +182,11 @@ def say_warning(text: str) -> None:
 
 
 def model_directory_line(model_dir: Path) -> str:
-    """Where ``fit`` wrote the model, and its curves when it drew them (a closed-form fit draws none)."""
-    curves = model_dir / "curves.png"
+    """Where ``fit`` wrote the model, and its curves when it drew them (a closed-form fit draws none; boosted trees
+    kept over the MLP: the MLP's)."""
+    curves, beaten = model_dir / "curves.png", model_dir / "mlp_curves.png"
+    if beaten.is_file():  # boosted trees kept: the MLP they beat drew the curves
+        return f"model directory: {model_dir} (the MLP the trees beat, its curves: {beaten})"
     return f"model directory: {model_dir}" + (f" (training curves: {curves})" if curves.is_file() else "")
 
 

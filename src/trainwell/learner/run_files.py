@@ -141,10 +141,20 @@ def write_run(
     """Export the artifact with the history CSV and the curve PNGs inside it (one atomic write; no
     ``curves.png`` when no training batch ran), plus ``extra_files`` (name -> content), e.g. a search's record."""
     started = monotonic()
+    extra = run_files(learn, finder)
+    written = learn.export(model_dir, extra_files={**extra, **(extra_files or {})})
+    count_after_training(learn, "write", started)
+    return written
+
+
+def run_files(learn: Learner, finder: LRFindResult | None, prefix: str = "") -> dict[str, bytes]:
+    """A fit's ``history.csv``, ``curves.png`` (no training batch ran: none) and ``lr_find.png`` (when its sweep
+    ran whole) by name, each name after ``prefix``: what :func:`write_run` puts beside the artifact, and what
+    ``fit_table`` keeps of the MLP that boosted trees beat (``mlp_curves.png``)."""
     # Plots are drawn in a private scratch folder: two runs writing beside each other never share it.
     with tempfile.TemporaryDirectory(prefix="trainwell-plots-") as scratch:
         staging = Path(scratch)
-        extra = {"history.csv": history_csv(learn.history).encode()}
+        extra = {f"{prefix}history.csv": history_csv(learn.history).encode()}
         # A model fitted in closed form (EASE) ran no training batch: its curves would be one validation dot
         # on an empty batch axis and an empty learning-rate panel, so it gets none.
         if learn.recorder.losses:
@@ -155,15 +165,13 @@ def write_run(
                 staging / "curves.png",
                 epoch_ends=learn.recorder.epoch_ends,
             )
-            extra["curves.png"] = curves.read_bytes()
+            extra[f"{prefix}curves.png"] = curves.read_bytes()
         if finder is not None and not finder.stopped_for_time:  # a sweep stopped for time plots a stub of it
             # The fit's peak rate (the suggestion kept within bounds) is marked: the plot says what was used.
             groups = learn.opt.param_groups if learn.opt is not None else []
             peak = float(groups[-1]["max_lr"]) if groups and "max_lr" in groups[-1] else None
-            extra["lr_find.png"] = finder.plot(staging / "lr_find.png", trained_at=peak).read_bytes()
-    written = learn.export(model_dir, extra_files={**extra, **(extra_files or {})})
-    count_after_training(learn, "write", started)
-    return written
+            extra[f"{prefix}lr_find.png"] = finder.plot(staging / "lr_find.png", trained_at=peak).read_bytes()
+    return extra
 
 
 def history_csv(history: Sequence[dict[str, Any]]) -> str:

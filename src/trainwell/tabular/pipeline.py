@@ -24,7 +24,7 @@ from trainwell.learner.kept_predictions import KeepValidationPredictions
 from trainwell.learner.label_thresholds import choose_label_thresholds
 from trainwell.learner.lr_find import KeptSweep, LRFindResult
 from trainwell.learner.one_step import OneStepStart, hand_over, score_and_write
-from trainwell.learner.run_files import FitRun, check_fit_settings
+from trainwell.learner.run_files import FitRun, check_fit_settings, run_files
 from trainwell.metrics.function import MetricLike
 from trainwell.tabular.data import tabular_data
 from trainwell.tabular.learner import GBDT_NAMES, MLP_NAMES, tabular_learner
@@ -234,9 +234,13 @@ def fit_table(
         return _trees_kept(rival, data, out, seed, progress, tune_thresholds, began, callbacks)
     finder = sweep.result
     compared = None
+    beaten: dict[str, bytes] | None = None
     if rival is not None:
         compared = {"tabular_mlp": dict(learn.final_row), "gbdt": dict(rival.final_row)}
         if _better_trees(rival.final_row, learn.final_row):
+            # The trees' model directory keeps the epochs of the MLP they beat (mlp_history.csv, mlp_curves.png):
+            # what the choice was made against, which the trees' one-step history cannot show.
+            beaten = run_files(learn, finder, prefix="mlp_") if out is not None else None
             learn, finder, lr = (
                 rival,
                 None,
@@ -244,7 +248,7 @@ def fit_table(
             )
         learn.compared = compared  # kept in the model directory: what the choice was made on
     thresholds = choose_label_thresholds(learn, seed=seed, progress=progress) if tune_thresholds else None
-    model_dir = score_and_write(learn, out, finder, budget)
+    model_dir = score_and_write(learn, out, finder, budget, beaten)
     chosen = "gbdt" if learn is rival else "tabular_mlp"
     return TableRun(learn, data, lr, model_dir, thresholds=thresholds, budget=budget, lr_find=finder,
                     compared=compared, arch=chosen)  # fmt: skip
