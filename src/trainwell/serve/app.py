@@ -346,7 +346,9 @@ def _json_predict_route(
     request_type = with_at_least_one(request_type, predictor.task, noun)
 
     async def predict(body: Any, request: Request) -> Response:
-        refused = at_least_one_problem(predictor.task, body.at_least_one, noun)
+        refused = at_least_one_problem(
+            predictor.task, body.at_least_one, getattr(predictor, "application", None)
+        )
         if refused is not None:
             return JSONResponse(error_body([refused]), 422)
         field = next(name for name in fields if getattr(body, name) is not None)
@@ -463,7 +465,7 @@ def _add_image_routes(
         content_type = request.headers.get("content-type", "")
         try:
             items, at_least_one = parse(body, content_type)  # JSON or multipart, base64: cheap
-            refused = at_least_one_problem(predictor.task, at_least_one, "image")
+            refused = at_least_one_problem(predictor.task, at_least_one, "vision")
             if refused is not None:
                 raise ImageRequestError(422, [refused])
             if pixel_count(items) <= INLINE_DECODE_PIXELS:
@@ -501,11 +503,12 @@ def _check_at_least_one(predictor: Any, config: ServeConfig) -> None:
     route is built: every request would get answers it did not ask to change."""
     if not config.at_least_one:
         return
-    kind = getattr(getattr(predictor, "task", None), "kind", None)
-    if kind != "multilabel":
-        from trainwell.data.at_least_one import at_least_one_refusal
+    task = getattr(predictor, "task", None)
+    if getattr(task, "kind", None) != "multilabel":
+        from trainwell.data.at_least_one import refusal_for
 
-        raise ConfigError(at_least_one_refusal(str(kind), option="at_least_one (--at-least-one)"))
+        application = getattr(predictor, "application", None)
+        raise ConfigError(refusal_for(task, application, option="at_least_one (--at-least-one)"))
 
 
 _NOT_FINITE_TEXT = "the model's output for this text is not a finite number; the model may be damaged"

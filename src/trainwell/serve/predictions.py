@@ -131,17 +131,20 @@ def answers_for(task: Task, values: torch.Tensor, n_items: int) -> list[dict[str
     return [answer if ok else None for answer, ok in zip(answers, finite, strict=True)]
 
 
-def at_least_one_problem(task: Task, wanted: bool | None, items: str = "row") -> dict[str, Any] | None:
+def at_least_one_problem(
+    task: Task, wanted: bool | None, application: str | None = None
+) -> dict[str, Any] | None:
     """The 422 problem (``{"loc", "msg", "type"}``, as :func:`~trainwell.serve._errors.error_body` reads it) of a
     request asking ``"at_least_one": true`` of a model that is not multi-label, else ``None``: said, not
-    ignored, as ``predict(at_least_one=True)`` raises for it (``false`` asks for nothing and passes)."""
+    ignored, as ``predict(at_least_one=True)`` raises for it (``false`` asks for nothing and passes), and in its
+    words (:func:`~trainwell.data.at_least_one.refusal_for`: ``application`` is the served predictor's)."""
     if not wanted or task.kind == "multilabel":
         return None
-    from trainwell.data.at_least_one import at_least_one_refusal
+    from trainwell.data.at_least_one import refusal_for
 
     return {
         "loc": ["at_least_one"],
-        "msg": at_least_one_refusal(task.kind, option="at_least_one", items=items),
+        "msg": refusal_for(task, application, option="at_least_one"),
         "type": "at_least_one_not_multilabel",
     }
 

@@ -45,7 +45,7 @@ class TabularPredictor(RowsPredictor):
         Example:
             >>> trainwell.load("tags-model").predict(new_rows, at_least_one=True)  # doctest: +SKIP
         """
-        refuse_at_least_one(self.task, at_least_one)
+        refuse_at_least_one(self.task, at_least_one, application=self.application)
         frame = rows_frame(rows)
         values = self.predict_proba(frame, allow_missing_columns=allow_missing_columns)
         return prediction_table(self.task, values, frame.index, at_least_one=at_least_one)

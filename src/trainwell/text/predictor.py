@@ -92,7 +92,7 @@ class TextPredictor(Predictor):
         from trainwell.data.at_least_one import refuse_at_least_one
         from trainwell.data.tables import prediction_table
 
-        refuse_at_least_one(self.task, at_least_one, items="text")
+        refuse_at_least_one(self.task, at_least_one, application=self.application)
         probabilities = self.predict_proba(inputs, text_col=text_col)
         index = inputs.index if isinstance(inputs, pd.DataFrame | pd.Series) else range(len(probabilities))
         return prediction_table(self.task, probabilities, pd.Index(index), at_least_one=at_least_one)

@@ -189,11 +189,7 @@ class TaggerPredictor(Predictor):
 
         from trainwell.data.at_least_one import refuse_at_least_one
 
-        refuse_at_least_one(
-            self.task,
-            at_least_one,
-            answers="this tagger predicts one tag for each word, not labels for a text",
-        )
+        refuse_at_least_one(self.task, at_least_one, application=self.application)
         lines = None
         if isinstance(inputs, PurePath):
             lines, sentences = _file_sentences(Path(inputs))
