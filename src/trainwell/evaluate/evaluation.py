@@ -63,7 +63,9 @@ class OneStepFold:
 @dataclass(frozen=True)
 class TimeSpent:
     """Where an evaluation's time budget went (``time_budget=``, ``evaluate --time``), in seconds from the call's
-    start: the table said each fold's share (13s of a 60s budget over 3 folds) and not where the rest went.
+    start: the table said each fold's share (13s of a 60s budget over 3 folds) and not where the rest went. A
+    language model's (:func:`~trainwell.text.lm_evaluation.evaluate_language_model`) has one fit in place of the
+    folds, its share the whole budget, and scoring the model on the test text after it.
 
     Attributes:
         budget: the whole call's budget.

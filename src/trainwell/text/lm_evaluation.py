@@ -23,7 +23,7 @@ import numpy as np
 
 from trainwell.core.errors import ConfigError, DataError
 from trainwell.evaluate.cv import FoldBudget
-from trainwell.evaluate.evaluation import MODEL_NAME, Evaluation
+from trainwell.evaluate.evaluation import MODEL_NAME, Evaluation, TimeSpent
 from trainwell.evaluate.heldout import HeldOutResult, ItemMetric
 from trainwell.text.lm_eval import (
     HeldOutText,
@@ -379,6 +379,7 @@ def evaluate_language_model(
         callbacks=callbacks,
         **fit_kwargs,
     )
+    trained = time.perf_counter()
     learn = run.learn
     if judging.held_out is None:  # no fit began (resumed at its end): ready it now
         judging.prepare(learn)
@@ -401,8 +402,30 @@ def evaluate_language_model(
         budget=run.budget,
         seed=seed,
     )
+    budgeted = None if seconds is None else getattr(seconds, "total", float(seconds))
+    ended = time.perf_counter()
     evaluation.timing = JudgingTime(
-        scoring, judging.baseline_seconds, judging.foreseen, judging.reserved, time.perf_counter() - called,
-        None if seconds is None else getattr(seconds, "total", float(seconds)),
-    )  # fmt: skip
+        scoring, judging.baseline_seconds, judging.foreseen, judging.reserved, ended - called, budgeted
+    )
+    if budgeted is not None:  # as a cross-validation's time_spent says it, for evaluate --time's line on time
+        evaluation.spent = _time_spent(budgeted, judging.baseline_seconds, (called, started, trained, ended))
     return evaluation
+
+
+def _time_spent(budget: float, baselines: float, marks: tuple[float, float, float, float]) -> TimeSpent:
+    """Where a budgeted call's time went, as :class:`~trainwell.evaluate.evaluation.TimeSpent` says it of a
+    cross-validation's: ``marks`` are when the call began, its training began and ended, and it ended
+    (``time.perf_counter``). The one fit is the folds' part (its whole share: the budget), less the baselines
+    counted and scored as it began; what follows it (scoring the model on the test text) is the part after."""
+    import time
+
+    called, started, trained, ended = marks
+    return TimeSpent(
+        budget,
+        budget,
+        reading=started - called,
+        baselines=baselines,
+        training=trained - started - baselines,
+        after=ended - trained,
+        ended=time.monotonic() - (time.perf_counter() - ended),
+    )
