@@ -16,7 +16,7 @@ from torch import nn
 from trainwell.core.errors import ConfigError
 from trainwell.core.seeding import seed_everything
 from trainwell.data import TensorLoader, tensor_data
-from trainwell.interpret import ClassificationInterpretation, TopLoss
+from trainwell.interpret import ClassificationInterpretation
 from trainwell.learner import Learner
 from trainwell.losses import CrossEntropy
 
@@ -112,9 +112,12 @@ def test_top_losses_match_brute_force(which: str, request: pytest.FixtureRequest
     order = sorted(range(len(losses)), key=lambda i: (-losses[i], i))[:9]
     classes = learn.task.classes
     top = interp.top_losses(9)
-    assert [t.index for t in top] == order
-    for item, i in zip(top, order, strict=True):
-        assert isinstance(item, TopLoss)
+    # One type for every interpretation: a DataFrame indexed by the row (here its position: tensors carry no label).
+    assert isinstance(top, pd.DataFrame) and top.index.name == "row"
+    assert list(top.columns) == ["loss", "actual", "predicted", "probability"]
+    assert list(top.index) == order
+    for item, i in zip(top.itertuples(), order, strict=True):  # attribute access, as TopLoss gave it
+        assert item.Index == i
         assert item.loss == pytest.approx(float(losses[i]), rel=1e-5)
         assert item.actual == classes[actual[i]]
         assert item.predicted == classes[predicted[i]]
@@ -127,8 +130,8 @@ def test_top_losses_breaks_ties_by_row_index() -> None:
     losses = np.array([1.0, 3.0, 3.0, 0.5, 3.0], dtype=np.float32)
     zeros = np.zeros(5, dtype=np.int64)
     interp = ClassificationInterpretation(task, losses, zeros, zeros, np.ones(5))
-    assert [t.index for t in interp.top_losses(2)] == [1, 2]
-    assert [t.index for t in interp.top_losses(4)] == [1, 2, 4, 0]
+    assert list(interp.top_losses(2).index) == [1, 2]
+    assert list(interp.top_losses(4).index) == [1, 2, 4, 0]
 
 
 def test_streaming_keeps_only_small_per_row_vectors() -> None:

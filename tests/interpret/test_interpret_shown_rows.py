@@ -58,6 +58,10 @@ def test_a_text_models_top_losses_show_their_texts(tmp_path: Path) -> None:
     assert [label_of[text] for text in shown["text"]] == [
         learn.task.classes[i] for i in interpretation.actual
     ]
+    # Texts carry no label of their own: each top loss is named by its position, beside its text.
+    top = interpretation.top_losses(3)
+    assert top.index.name == "row" and list(top["text"]) == [shown["text"].iloc[i] for i in top.index]
+    assert list(top["actual"]) == [label_of[text] for text in top["text"]]
     assert interpretation.plot_top_losses(tmp_path / "top.png").stat().st_size > 0
 
 
@@ -86,8 +90,8 @@ def test_an_image_models_top_losses_are_the_images(tmp_path: Path) -> None:
     assert all((tmp_path / "photos" / path).is_file() for path in interpretation.paths)
     # top_losses() names each image's file too, where its index alone needed a second lookup.
     top = interpretation.top_losses(3)
-    assert [loss.path for loss in top] == [interpretation.paths[loss.index] for loss in top]
-    assert all(loss.path is not None and loss.path.split("/")[0] == loss.actual for loss in top)
+    assert list(top["path"]) == [interpretation.paths[position] for position in top.index]
+    assert all(path.split("/")[0] == actual for path, actual in zip(top["path"], top["actual"], strict=True))
 
 
 def test_a_tables_data_shows_its_first_training_rows_as_read() -> None:

@@ -169,11 +169,13 @@ def test_top_losses_are_the_largest_errors_with_the_validation_rows_as_read(
     _, interp = one
     a, p = interp.actual[:, 0], interp.predicted[:, 0]
     top = interp.top_losses(5)
-    assert list(top.index) == list(np.argsort(-np.abs(a - p), kind="stable")[:5])
+    positions = np.argsort(-np.abs(a - p), kind="stable")[:5]
+    # Each row named by the DataFrame's own label (its validation rows keep them), not its place among them.
+    assert interp.rows is not None and list(top.index) == list(interp.rows.index[positions])
     assert top.index.name == "row"
     assert list(top.columns[:4]) == ["actual", "predicted", "residual", "abs_error"]
-    np.testing.assert_allclose(top["residual"], a[top.index] - p[top.index])
-    np.testing.assert_allclose(top["abs_error"], np.abs(a[top.index] - p[top.index]))
+    np.testing.assert_allclose(top["residual"], a[positions] - p[positions])
+    np.testing.assert_allclose(top["abs_error"], np.abs(a[positions] - p[positions]))
     # The inputs as read, the target left out (it is "actual"): each ticket's price is the row's actual value.
     assert {"ticket", "x", "z", "colour"} <= set(top.columns) and "price" not in top.columns
     price_of = _table().set_index("ticket")["price"]
@@ -201,13 +203,16 @@ def test_several_targets_are_read_one_by_one_or_all_together(
     # One target: ranked by its absolute error.
     top_area = interp.top_losses(4, target="area")
     residual = actual[:, 1] - predicted[:, 1]
-    assert list(top_area.index) == list(np.argsort(-np.abs(residual), kind="stable")[:4])
+    assert interp.rows is not None
+    labels = interp.rows.index
+    assert list(top_area.index) == list(labels[np.argsort(-np.abs(residual), kind="stable")[:4]])
     # All together: ranked by the learner's loss, each target's error divided by its spread (the default MSE).
     scale = learn.loss_func.scale.double().numpy()  # type: ignore[union-attr]
     loss = np.mean(((predicted - actual) / scale) ** 2, axis=1)
     top = interp.top_losses(4)
-    assert list(top.index) == list(np.argsort(-loss, kind="stable")[:4])
-    np.testing.assert_allclose(top["loss"], loss[top.index], rtol=1e-4)
+    positions = np.argsort(-loss, kind="stable")[:4]
+    assert list(top.index) == list(labels[positions])
+    np.testing.assert_allclose(top["loss"], loss[positions], rtol=1e-4)
     assert list(top.columns[1:5]) == ["price actual", "price predicted", "price residual", "area actual"]
     assert "area" not in top.columns and "price" not in top.columns
 
@@ -305,7 +310,8 @@ def test_an_image_models_largest_errors_are_the_images_named_by_file(tmp_path: P
     # Each file's value is the row's actual value, and its bright pixels measure the square it was made of.
     assert [value_of[Path(path).name] for path in interp.paths] == pytest.approx(interp.actual[:, 0].tolist())
     top = interp.top_losses(4)
-    assert list(top["file"]) == [interp.paths[i] for i in top.index]
+    # Images carry no label of their own: their position, and their file under "path" (as a classifier's).
+    assert top.index.name == "row" and list(top["path"]) == [interp.paths[i] for i in top.index]
     bright = (interp.images[top.index].float() > 150).sum(dim=(1, 2, 3)).double().sqrt().numpy()
     np.testing.assert_allclose(bright * 0.75 + 0.5, top["actual"], atol=0.8)
     width, _ = _is_png(interp.plot_top_losses("images.png", k=4))

@@ -2,7 +2,7 @@
 regression model errs (predicted against actual, residuals, error by range), and which parts of an image a
 prediction rests on."""
 
-from trainwell.interpret.classification import ClassificationInterpretation, TopLoss
+from trainwell.interpret.classification import ClassificationInterpretation
 from trainwell.interpret.multilabel import MultiLabelInterpretation
 from trainwell.interpret.occlusion import OcclusionMap, occlusion_map, plot_occlusion
 from trainwell.interpret.regression import RegressionInterpretation
@@ -12,7 +12,6 @@ __all__ = [
     "MultiLabelInterpretation",
     "OcclusionMap",
     "RegressionInterpretation",
-    "TopLoss",
     "occlusion_map",
     "plot_occlusion",
 ]

@@ -21,10 +21,10 @@ from trainwell.learner.plots import _pyplot, _save
 if TYPE_CHECKING:
     import pandas as pd
 
-    from trainwell.interpret.classification import TopLoss
-
 #: Columns of ``rows`` shown beside each top loss (more would not fit a readable table).
 MAX_ROW_COLUMNS = 4
+#: The columns of a classifier's top losses that are its figures, not the row as read.
+TOP_LOSS_FIGURES = ("loss", "actual", "predicted", "probability")
 #: Past this many classes a confusion matrix's cells are too small for their numbers (and writing C x C labels
 #: took a minute at 120 classes): the colour alone tells the counts, on a figure of at most MAX_FIGURE_INCHES.
 MAX_WRITTEN_CLASSES = 50
@@ -102,31 +102,34 @@ def table_figure(
 
 
 def plot_top_losses(
-    top: Sequence[TopLoss],
+    top: pd.DataFrame,
     path: Path,
-    rows: pd.DataFrame | None,
     *,
     owner: object | None = None,
     loss_is_nll: bool | None = None,
 ) -> PlotFile:
-    """A table: row index, actual, predicted, probability, loss, and the first columns of ``rows``; the title
-    says what the loss is (``loss_is_nll``: -log of the actual class's probability, or ``False``: not only that,
-    ``None``: not known)."""
+    """A table of ``top`` (:meth:`ClassificationInterpretation.top_losses`): the row's label, actual, predicted,
+    probability, loss, and the first columns of the row as read; the title says what the loss is
+    (``loss_is_nll``: -log of the actual class's probability, or ``False``: not only that, ``None``: not known)."""
     plt = _pyplot()
     # Whose probability it is, said in the header: the table is often read without the docstring.
-    header = ["row", "actual", "predicted", "p(predicted)", "loss"]
-    shown = [str(c) for c in rows.columns[:MAX_ROW_COLUMNS]] if rows is not None else []
+    header = [_label_header(top), "actual", "predicted", "p(predicted)", "loss"]
+    shown = [c for c in top.columns if c not in TOP_LOSS_FIGURES][:MAX_ROW_COLUMNS]
     # Fewer columns, more of each: a text model's one column of texts gets the room of four.
     limit = {1: 72, 2: 36}.get(len(shown), 18)
     cells = []
-    for item in top:
-        line = [str(item.index), str(item.actual), str(item.predicted), f"{item.probability:.3f}"]
-        line.append(f"{item.loss:.4f}")
-        if rows is not None:
-            line.extend(_short(value, limit) for value in rows.iloc[item.index, :MAX_ROW_COLUMNS].tolist())
+    for position, label in enumerate(top.index):
+        line = [
+            str(label),
+            str(top["actual"].iloc[position]),
+            str(top["predicted"].iloc[position]),
+            f"{top['probability'].iloc[position]:.3f}",
+            f"{top['loss'].iloc[position]:.4f}",
+        ]
+        line.extend(_short(top[column].iloc[position], limit) for column in shown)
         cells.append(line)
     inches = [1.2] * len(header) + [0.095 * limit] * len(shown)  # about a character of 9-point text each
-    figure, axis = table_figure(plt, cells, header + shown, inches, below=0.4)
+    figure, axis = table_figure(plt, cells, header + [str(c) for c in shown], inches, below=0.4)
     meaning = {
         True: "-log of the probability given to the actual class",
         False: "the training loss of the row, which label smoothing or class weights make more than -log p",
@@ -139,28 +142,32 @@ def plot_top_losses(
 
 
 def plot_top_loss_images(
-    top: Sequence[TopLoss],
-    images: Any,
-    path: Path,
-    files: Sequence[str] | None = None,
-    *,
-    owner: object | None = None,
+    top: pd.DataFrame, images: Any, path: Path, *, owner: object | None = None
 ) -> PlotFile:
-    """The images of ``top`` (``images``: every interpreted row's, uint8 (N, C, H, W)) in a grid, each titled
-    actual -> predicted with the probability and the loss, the worst first, and its file (``files``, one per
-    row) or else its row."""
+    """The ``images`` of ``top`` (uint8 (k, C, H, W), one per row of ``top``, in its order) in a grid, each titled
+    actual -> predicted with the probability and the loss, the worst first, and its file (``path``) or else its
+    row."""
     from trainwell.learner.plots import image_grid
 
-    chosen = images[[item.index for item in top]].float() / 255.0
-    titles = [
-        f"{item.actual} -> {item.predicted} (p={item.probability:.2f}, loss {item.loss:.2f}, "
-        + (f"{files[item.index]})" if files is not None else f"row {item.index})")
-        for item in top
-    ]
+    chosen = images.float() / 255.0
+    titles = []
+    for position, label in enumerate(top.index):
+        probability, loss = top["probability"].iloc[position], top["loss"].iloc[position]
+        where = top["path"].iloc[position] if "path" in top.columns else f"row {label}"
+        titles.append(
+            f"{top['actual'].iloc[position]} -> {top['predicted'].iloc[position]} (p={probability:.2f}, "
+            f"loss {loss:.2f}, {where})"
+        )
     if owner is not None:
         warn_if_replacing(path, owner=owner, default_name="top_losses.png", what="top losses", of=_OWNER)
     heading = f"Top {len(top)} losses: actual -> predicted"
     return image_grid(chosen.cpu(), titles, ["firebrick"] * len(titles), path, heading)
+
+
+def _label_header(top: pd.DataFrame) -> str:
+    """The header of the column of row labels: the index's name (``row``, or the caller's own)."""
+    names = [str(name) for name in top.index.names if name is not None]
+    return ", ".join(names) if names else "row"
 
 
 def plot_calibration(

@@ -21,7 +21,7 @@ import numpy as np
 
 from trainwell.core.plot_file import PlotFile, warn_if_replacing
 from trainwell.core.ticks import compact_ticks
-from trainwell.interpret._plots import MAX_ROW_COLUMNS, _short, number_text, table_figure
+from trainwell.interpret._plots import MAX_ROW_COLUMNS, _label_header, _short, number_text, table_figure
 from trainwell.learner.plots import _pyplot, _save
 
 if TYPE_CHECKING:
@@ -212,20 +212,21 @@ def plot_top_loss_table(top: pd.DataFrame, path: Path, *, owner: object | None =
 
 
 def top_loss_table_figure(top: pd.DataFrame) -> Any:
-    """The table of :meth:`RegressionInterpretation.top_losses`: the row, its numbers, then the first columns of
-    what the row is (its file, its text, its columns as read)."""
+    """The table of :meth:`RegressionInterpretation.top_losses`: the row's label, its numbers, then the first
+    columns of what the row is (its file, its text, its columns as read)."""
     plt = _pyplot()
     numeric = [c for c in top.columns if _is_figure(c)]
     shown = [c for c in top.columns if c not in numeric][:MAX_ROW_COLUMNS]
     limit = {1: 72, 2: 36}.get(len(shown), 18)
-    header = ["row", *map(str, numeric), *map(str, shown)]
+    header = [_label_header(top), *map(str, numeric), *map(str, shown)]
+    # By position: a caller's index may repeat a label.
     cells = [
         [
-            str(index),
-            *(number_text(float(top.at[index, c])) for c in numeric),
-            *(_short(top.at[index, c], limit) for c in shown),
+            str(label),
+            *(number_text(float(top[c].iloc[position])) for c in numeric),
+            *(_short(top[c].iloc[position], limit) for c in shown),
         ]
-        for index in top.index
+        for position, label in enumerate(top.index)
     ]
     inches = [0.7] + [max(0.9, 0.085 * len(str(c)) + 0.25) for c in numeric] + [0.095 * limit] * len(shown)
     figure, axis = table_figure(plt, cells, header, inches, below=0.5)
@@ -237,18 +238,19 @@ def top_loss_table_figure(top: pd.DataFrame) -> Any:
 def plot_top_loss_images(
     top: pd.DataFrame, images: Any, path: Path, *, owner: object | None = None
 ) -> PlotFile:
-    """The images of ``top`` in a grid, the worst first, each titled with its numbers and its file (or row)."""
+    """The ``images`` of ``top`` (uint8 (k, C, H, W), one per row of ``top``, in its order) in a grid, the worst
+    first, each titled with its numbers and its file (or row)."""
     from trainwell.learner.plots import image_grid
 
-    chosen = images[list(top.index)].float() / 255.0
+    chosen = images.float() / 255.0
     titles = []
-    for index in top.index:
+    for position, label in enumerate(top.index):
         if "actual" in top.columns:
-            actual, predicted = top.at[index, "actual"], top.at[index, "predicted"]
+            actual, predicted = top["actual"].iloc[position], top["predicted"].iloc[position]
             numbers = f"actual {number_text(actual)}, predicted {number_text(predicted)}"
         else:
-            numbers = f"loss {number_text(top.at[index, 'loss'])}"
-        where = top.at[index, "file"] if "file" in top.columns else f"row {index}"
+            numbers = f"loss {number_text(top['loss'].iloc[position])}"
+        where = top["path"].iloc[position] if "path" in top.columns else f"row {label}"
         titles.append(f"{numbers} ({where})")
     if owner is not None:
         warn_if_replacing(path, owner=owner, default_name="top_losses.png", what="top losses", of=_OWNER)

@@ -10,7 +10,6 @@ losses for any ``k``, calibration bins, plots) is computed from those vectors.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,7 @@ from trainwell.core.plot_file import PlotFile
 from trainwell.data.task import Task
 from trainwell.interpret._learner import learner_of
 from trainwell.interpret._row_losses import row_losses
+from trainwell.interpret._top_frame import examples_as_read, top_frame
 from trainwell.learner._evaluate import ordered
 from trainwell.learner.learner import VALIDATION_SET
 
@@ -32,27 +32,6 @@ if TYPE_CHECKING:
     from trainwell.learner.run_files import FitRun
 
 _KINDS = ("binary", "multiclass")
-
-
-@dataclass(frozen=True)
-class TopLoss:
-    """One row with a high loss.
-
-    Attributes:
-        index: position of the row in the loader's natural order.
-        loss: the row's loss.
-        actual: the true label.
-        predicted: the predicted label.
-        probability: the probability the model gave its predicted label.
-        path: the image's file, when the rows are images read from files (as ``paths`` names them); else None.
-    """
-
-    index: int
-    loss: float
-    actual: Any
-    predicted: Any
-    probability: float
-    path: str | None = None
 
 
 class ClassificationInterpretation:
@@ -156,6 +135,8 @@ class ClassificationInterpretation:
         result.rows, result.images = _shown_rows(learn, source, result.n_rows)
         if result.images is not None:
             result.paths = _image_paths(learn, source, result.n_rows)
+        elif result.rows is None:  # labelled rows of one's own: shown, and named, as the caller holds them
+            result.rows = examples_as_read(loader, task, result.n_rows)
         return result
 
     @property
@@ -181,10 +162,25 @@ class ClassificationInterpretation:
         ]
         return sorted(pairs, key=lambda pair: -pair[2])  # stable: ties keep class order
 
-    def top_losses(self, k: int = 9) -> list[TopLoss]:
-        """The ``k`` rows with the highest loss, highest first (ties: lower row index first)."""
-        if k < 1:
-            raise ConfigError(f"k must be a positive integer, got {k}")
+    def top_losses(self, k: int = 9) -> pd.DataFrame:
+        """The ``k`` rows with the highest loss, highest first (ties: the earlier row first), as a DataFrame.
+
+        Indexed by the row's own label: a table's index label (``df.loc[label]`` is the row, as
+        ``learn.predict(df)`` keeps it), else its position in the loader's order (texts, images, a loader of one's
+        own). Columns: ``loss``, ``actual``, ``predicted``, ``probability`` (of the predicted class), the image's
+        ``path`` when the images were read from files, then the row as read (a table's columns without the target,
+        a text model's ``text``). ``top.itertuples()`` gives each row with attributes (``row.Index``, ``row.loss``).
+        """
+        return self._top_frame(k, self.rows)
+
+    def _top_frame(self, k: int, rows: pd.DataFrame | None) -> pd.DataFrame:
+        chosen = self._top_positions(k)
+        return top_frame(self._top_figures(chosen), chosen, rows, self.paths)
+
+    def _top_positions(self, k: int) -> np.ndarray:
+        """Positions of the ``k`` highest losses, highest first, ties by position."""
+        if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+            raise ConfigError(f"k must be a positive integer, got {k!r}")
         losses = self.losses
         if k < len(losses):
             # argpartition keeps this O(N); widen to every row tied with the k-th so ties break by index.
@@ -192,19 +188,16 @@ class ClassificationInterpretation:
             candidates = np.flatnonzero(losses >= kth)
         else:
             candidates = np.arange(len(losses))
-        chosen = candidates[np.lexsort((candidates, -losses[candidates]))][:k]
+        return candidates[np.lexsort((candidates, -losses[candidates]))][:k]
+
+    def _top_figures(self, chosen: np.ndarray) -> dict[str, Any]:
         classes = self.task.classes
-        return [
-            TopLoss(
-                index=int(i),
-                loss=float(losses[i]),
-                actual=classes[int(self.actual[i])],
-                predicted=classes[int(self.predicted[i])],
-                probability=float(self.confidence[i]),
-                path=self.paths[int(i)] if self.paths is not None else None,
-            )
-            for i in chosen
-        ]
+        return {
+            "loss": self.losses[chosen].astype(np.float64),
+            "actual": [classes[int(i)] for i in self.actual[chosen]],
+            "predicted": [classes[int(i)] for i in self.predicted[chosen]],
+            "probability": self.confidence[chosen].astype(np.float64),
+        }
 
     def calibration(self, n_bins: int = 10) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Reliability bins: ``(mean predicted probability, observed frequency, rows)`` per non-empty bin.
@@ -239,9 +232,9 @@ class ClassificationInterpretation:
         self, path: str | Path | int = "top_losses.png", k: int = 9, rows: pd.DataFrame | None = None
     ) -> PlotFile:
         """Write a PNG of the top ``k`` losses (``top_losses.png`` by default): the images themselves, titled (an
-        image model's validation or test set), else a table with the first few columns of each row: ``rows``
-        (one per loader row, same order), or the rows :meth:`from_learner` kept (a table's as read, a text per
-        row). A number first is ``k``, as fastai's ``plot_top_losses(9)`` reads.
+        image model's validation or test set), else a table of :meth:`top_losses` with the first few columns of each
+        row: ``rows`` (one per loader row, same order; its index labels the rows), or the rows :meth:`from_learner`
+        kept (a table's as read, a text per row). A number first is ``k``, as fastai's ``plot_top_losses(9)`` reads.
 
         Returns the file as a ``Path`` that Jupyter shows inline; ``top_losses.png`` holding another model's
         (or other data's) top losses written by this process is replaced with a ``UserWarning``, as by
@@ -261,11 +254,11 @@ class ClassificationInterpretation:
 
         owner = self._plot_owner
         if rows is None and self.images is not None:
-            return plot_top_loss_images(self.top_losses(k), self.images, Path(path), self.paths, owner=owner)
-        shown = rows if rows is not None else self.rows
-        return plot_top_losses(
-            self.top_losses(k), Path(path), shown, owner=owner, loss_is_nll=self.loss_is_nll
-        )
+            chosen = self._top_positions(k)
+            top = top_frame(self._top_figures(chosen), chosen, None, self.paths)
+            return plot_top_loss_images(top, self.images[chosen], Path(path), owner=owner)
+        top = self._top_frame(k, rows if rows is not None else self.rows)
+        return plot_top_losses(top, Path(path), owner=owner, loss_is_nll=self.loss_is_nll)
 
     def plot_calibration(self, path: str | Path = "calibration.png", n_bins: int = 10) -> PlotFile:
         """Write a reliability diagram (see :meth:`calibration`; ``calibration.png`` by default) with the

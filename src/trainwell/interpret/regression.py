@@ -29,6 +29,7 @@ from trainwell.data.task import Task
 from trainwell.interpret._learner import learner_of
 from trainwell.interpret._plots import number_text
 from trainwell.interpret._row_losses import row_losses
+from trainwell.interpret._top_frame import examples_as_read, top_frame
 from trainwell.interpret.classification import _image_paths, _shown_rows, natural_order
 from trainwell.learner.learner import VALIDATION_SET
 from trainwell.losses import MAE, MSE, Huber
@@ -136,7 +137,7 @@ class RegressionInterpretation:
         if result.images is not None:
             result.paths = _image_paths(learn, source, result.n_rows)
         elif result.rows is None:
-            result.rows = _examples_as_read(loader, task, result.n_rows)
+            result.rows = examples_as_read(loader, task, result.n_rows)
         return result
 
     # ------------------------------------------------------------------------------------------- figures
@@ -220,18 +221,23 @@ class RegressionInterpretation:
         )
 
     def top_losses(self, k: int = 9, target: str | int | None = None) -> pd.DataFrame:
-        """The ``k`` rows with the largest errors, largest first (ties: lower row first), as a table indexed by
-        the row's position in the loader's order.
+        """The ``k`` rows with the largest errors, largest first (ties: the earlier row first), as a DataFrame indexed
+        by the row's own label: a table's index label (``df.loc[label]`` is the row, as ``learn.predict(df)`` keeps
+        it), else its position in the loader's order (texts, images, a loader of one's own).
 
         One target (or a model of one): ranked by absolute error, with columns ``actual``, ``predicted``,
         ``residual`` (``actual - predicted``) and ``abs_error``. Several targets and ``target=None``: ranked by
         the row's ``loss`` (the learner's loss, which by default weighs each target's error by its spread), with
         ``actual``, ``predicted`` and ``residual`` per target (``price actual``, ...). Then what the row is: its
-        image's ``file``, or its columns as read (a text model's ``text``).
+        image's ``path``, or its columns as read (a text model's ``text``), as
+        :meth:`ClassificationInterpretation.top_losses` gives them.
         """
-        import pandas as pd
+        chosen, figures = self._top(k, target)
+        return top_frame(figures, chosen, self.rows, self.paths)
 
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+    def _top(self, k: int, target: str | int | None) -> tuple[np.ndarray, dict[str, Any]]:
+        """Positions of the ``k`` largest errors and the figures of :meth:`top_losses` for them."""
+        if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
             raise ConfigError(f"k must be a positive integer, got {k!r}")
         columns = self._columns(target)
         if len(columns) == 1:
@@ -258,13 +264,7 @@ class RegressionInterpretation:
                 table[f"{name} actual"] = self.actual[chosen, column]
                 table[f"{name} predicted"] = self.predicted[chosen, column]
                 table[f"{name} residual"] = table[f"{name} actual"] - table[f"{name} predicted"]
-        top = pd.DataFrame(table, index=pd.Index(chosen, name="row"))
-        if self.paths is not None:
-            top["file"] = [self.paths[int(i)] for i in chosen]
-        if self.rows is not None:
-            shown = self.rows.iloc[chosen].set_axis(top.index)
-            top = pd.concat([top, shown.drop(columns=[c for c in shown.columns if c in top.columns])], axis=1)
-        return top
+        return chosen, table
 
     # --------------------------------------------------------------------------------------------- plots
     def plot_predicted_vs_actual(
@@ -329,10 +329,11 @@ class RegressionInterpretation:
             k, path = path, "top_losses.png"
         from trainwell.interpret._regression_plots import plot_top_loss_images, plot_top_loss_table
 
-        top = self.top_losses(k, target)
         if self.images is not None:
-            return plot_top_loss_images(top, self.images, _png_path(path), owner=self._plot_owner)
-        return plot_top_loss_table(top, _png_path(path), owner=self._plot_owner)
+            chosen, figures = self._top(k, target)
+            top = top_frame(figures, chosen, None, self.paths)
+            return plot_top_loss_images(top, self.images[chosen], _png_path(path), owner=self._plot_owner)
+        return plot_top_loss_table(self.top_losses(k, target), _png_path(path), owner=self._plot_owner)
 
     def __repr__(self) -> str:
         return f"RegressionInterpretation(targets={list(self.targets)}, rows={self.n_rows})"
@@ -386,17 +387,6 @@ def regression_row_losses(loss_func: Any, output: torch.Tensor, target: torch.Te
     if isinstance(loss_func, Huber | nn.HuberLoss):
         return F.huber_loss(predicted, actual, delta=float(loss_func.delta), reduction="none").mean(dim=1)
     return row_losses(loss_func, output, target)
-
-
-def _examples_as_read(loader: Any, task: Task, n_rows: int) -> pd.DataFrame | None:
-    """The rows of labelled examples passed as a DataFrame, the targets left out (the table shows them as
-    ``actual``); ``None`` for anything else."""
-    import pandas as pd
-
-    if isinstance(loader, pd.DataFrame) and len(loader) == n_rows:
-        kept = loader.drop(columns=[c for c in task.target_names if c in loader.columns])
-        return kept.reset_index(drop=True)
-    return None
 
 
 def _described(name: str, figures: pd.Series, by_range: pd.DataFrame) -> str:
