@@ -111,16 +111,6 @@ def test_a_long_fit_says_how_long_after_its_first_epoch(monkeypatch: pytest.Monk
     assert "to go at this speed" not in console.export_text()
 
 
-def test_epoch_cells_keep_their_width_for_prices_and_squared_prices() -> None:
-    from trainwell.callbacks.progress import _cell
-
-    cells = [_cell(value) for value in (0.8238, 64_659.3, 4_177_235_367.2, 2.05e-6, float("nan"))]
-    assert [cell.strip() for cell in cells] == ["0.8238", "64,659", "4.177e+09", "2.05e-06", "-"]
-    assert {len(cell) for cell in cells} == {11}
-    # whole numbers as the report and the tables write them; a value an epoch lacks as "-"
-    assert [_cell(value).strip() for value in (3, 12_435, None, "auto")] == ["3", "12,435", "-", "auto"]
-
-
 def test_a_fit_in_closed_form_prints_no_epoch_line() -> None:
     # Boosted trees and EASE train no epoch: their one epoch only validates. The tour saw a header over a row
     # of dashes before the command's table of the same validation figures.

@@ -3,6 +3,11 @@
 Updates are throttled to ten a second so the display costs nothing measurable per batch; reading the smoothed
 loss (a device sync) happens only then. Nothing is drawn on ranks other than 0, and when the output is not a
 terminal only the epoch lines are printed.
+
+The epoch lines are a table: the epoch, the losses, each metric with its baselines beside it (``rmse`` then
+``rmse_biases``), then the learning rate and the epoch's time (``5.2s``, ``1m 23s``). Numbers are written as
+the final results table writes them (:func:`~trainwell.core.numbers.format_value`): a loss in squared dollars
+as ``2,628,295,116``, not ``2.628e+09``.
 """
 
 from __future__ import annotations
@@ -21,10 +26,12 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from trainwell.callbacks.budget import format_duration
 from trainwell.callbacks.closed_form import ClosedForm
 from trainwell.core.device import is_rank_zero
-from trainwell.core.numbers import figure, format_value
+from trainwell.core.numbers import figure, format_value, reaches_ten_thousand
 from trainwell.learner.events import Callback
+from trainwell.learner.plots import BOOKKEEPING_COLUMNS, baseline_of
 from trainwell.metrics.targets import split_target_key
 
 if TYPE_CHECKING:
@@ -33,6 +40,14 @@ if TYPE_CHECKING:
 REFRESH_SECONDS = 0.1
 #: After the first epoch, a fit whose other epochs will take longer than this says how long.
 LONG_FIT_SECONDS = 300.0
+#: The narrowest a column of the epoch table is (a loss to 4 decimals, ``0.8238``, and room around it).
+CELL_WIDTH = 11
+#: Columns of a history row the epoch table leaves out: which fit a row is of (the epochs are numbered over all
+#: fits) and what a budgeted validation read (``valid_tokens``: bookkeeping, not a measure of the model; the
+#: history and the CSV log keep both).
+HIDDEN_COLUMNS = ("fit", *BOOKKEEPING_COLUMNS)
+#: The columns that close the table, after every measure of the model.
+LAST_COLUMNS = ("lr", "time")
 
 
 class ProgressBar(Callback):
@@ -46,6 +61,8 @@ class ProgressBar(Callback):
         self._progress: Progress | None = None
         self._task: Any = None
         self._columns: list[str] = []
+        self._widths: list[int] = []
+        self._grouped: list[bool] = []
         self._phase = "train"
 
     def before_fit(self, learn: Learner) -> None:
@@ -64,6 +81,9 @@ class ProgressBar(Callback):
             console=self.console,
             transient=True,
             refresh_per_second=10,
+            # Off a terminal nothing is drawn, and rich's stop() would print an empty line there: one after
+            # each fit and each lr_find, between the lines a script's log or a notebook's output reads on.
+            disable=not (self.console.is_interactive or self.console.is_jupyter),
         )
         self._progress.start()
 
@@ -96,7 +116,7 @@ class ProgressBar(Callback):
         status = ""
         smooth = learn.recorder.smooth_loss
         if learn.training and smooth is not None:
-            status = f"loss {float(smooth):.4f}"
+            status = f"loss {figure(float(smooth))}"  # a loss in squared dollars whole: 4,177,235,367
         self._progress.update(
             self._task,
             completed=learn.batch_index + 1,
@@ -110,15 +130,28 @@ class ProgressBar(Callback):
         row = learn.history[-1]
         assert self.console is not None
         if not self._columns:
-            # Per-target values ("rmse[price]") would make the line as wide as the targets are many: they are
-            # in learn.history, the CSV log and the final table; the line keeps the headlines.
-            self._columns = [key for key in row if key != "fit" and split_target_key(key)[1] is None]
-            header = "  ".join(f"{name:>11}" for name in self._columns)
+            self._columns = table_columns(row)
+            first = [_cell(row.get(name), name) for name in self._columns]
+            # A column is as wide as its name and its first value (the largest loss, often); one whose first
+            # value reaches 10,000 writes its thousands with separators to the end, as the results table does.
+            self._widths = [
+                max(CELL_WIDTH, len(name), len(cell)) for name, cell in zip(self._columns, first, strict=True)
+            ]
+            self._grouped = [reaches_ten_thousand(row.get(name)) for name in self._columns]
+            header = "  ".join(
+                f"{name:>{width}}" for name, width in zip(self._columns, self._widths, strict=True)
+            )
             self.console.print(header, highlight=False, soft_wrap=True)
         # The history keeps the fit's 0-based epoch (resuming relies on it); people read 1, 2... as curves.png.
         shown = {**row, "epoch": learn.recorder.shown_epoch(int(row["epoch"]))} if "epoch" in row else row
+        cells = (
+            _cell(shown.get(name), name, grouped)
+            for name, grouped in zip(self._columns, self._grouped, strict=True)
+        )
         self.console.print(
-            "  ".join(_cell(shown.get(name)) for name in self._columns), highlight=False, soft_wrap=True
+            "  ".join(f"{cell:>{width}}" for cell, width in zip(cells, self._widths, strict=True)),
+            highlight=False,
+            soft_wrap=True,
         )
         if learn.epoch == 0 and learn._start_batch == 0:
             self._say_how_long(learn, float(row.get("time", 0.0)))
@@ -130,7 +163,7 @@ class ProgressBar(Callback):
         seconds = remaining * epoch_seconds
         if seconds < LONG_FIT_SECONDS:
             return
-        from trainwell.callbacks.budget import TimeBudget, format_duration
+        from trainwell.callbacks.budget import TimeBudget
 
         assert self.console is not None
         bounded = any(isinstance(callback, TimeBudget) for callback in learn._active)
@@ -182,13 +215,37 @@ def _description(learn: Learner, phase: str) -> str:
     return f"epoch {learn.recorder.shown_epoch(learn.epoch)}/{learn.recorder.shown_epoch(last)} {phase}"
 
 
-def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        if math.isnan(value):
-            return f"{'-':>11}"
-        if abs(value) < 1e-3 and value != 0:
-            return f"{value:>11.3g}"
-        shown = figure(value)  # 4 decimals; a price whole: 64,659
-        return f"{shown if len(shown) <= 11 else f'{value:.4g}':>11}"  # a loss in squared dollars: 4.177e+09
-    # Whole numbers as the report writes them (12,435); a column an epoch lacks as a missing float's "-".
-    return f"{'-' if value is None else format_value(value):>11}"
+def table_columns(row: dict[str, Any]) -> list[str]:
+    """The columns of the epoch table for a history ``row``, in order: the epoch and the losses, each metric
+    followed by its baselines (``rmse``, ``rmse_biases``; ``f1``, ``f1_baseline``), then :data:`LAST_COLUMNS`.
+
+    Left out: :data:`HIDDEN_COLUMNS`, and per-target values (``rmse[price]``), which would make the line as wide as
+    the targets are many (they are in ``learn.history``, the CSV log and the final table).
+
+    Example:
+        >>> table_columns({"fit": 1, "epoch": 0, "train_loss": 1.4, "valid_loss": 1.1, "rmse": 1.0, "lr": 0.004,
+        ...                "time": 7.3, "rmse_biases": 0.99})
+        ['epoch', 'train_loss', 'valid_loss', 'rmse', 'rmse_biases', 'lr', 'time']
+    """
+    names = [key for key in row if key not in HIDDEN_COLUMNS and split_target_key(key)[1] is None]
+    measures = [name for name in names if name not in LAST_COLUMNS]
+    baselines = {name: of for name in measures if (of := baseline_of(name, measures)) is not None}
+    ordered: list[str] = []
+    for name in measures:
+        if name not in baselines:
+            ordered += [name, *(baseline for baseline, of in baselines.items() if of == name)]
+    return ordered + [name for name in LAST_COLUMNS if name in names]
+
+
+def _cell(value: Any, name: str = "", grouped: bool = False) -> str:
+    """One cell of the epoch table, unpadded: the ``time`` column as a duration (``5.2s``, ``1m 23s``); a rate
+    below a thousandth in 3 significant digits (``2.05e-06``: 4 decimals would say 0.0000); other numbers as the
+    final results table writes them (:func:`~trainwell.core.numbers.format_value` with 4 decimals); a value an
+    epoch lacks as ``-``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if name == "time" and isinstance(value, int | float) and not isinstance(value, bool):
+        return format_duration(float(value))
+    if isinstance(value, float) and abs(value) < 1e-3 and value != 0:
+        return f"{value:.3g}"
+    return format_value(value, grouped, real=figure)
