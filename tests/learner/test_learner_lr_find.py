@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from clock_support import FakeClock
 from trainwell.core.errors import ConfigError
 from trainwell.data import tensor_data
 from trainwell.learner import Callback, Learner
-from trainwell.learner.lr_find import MIN_POINTS, TIMED_POINTS, LRFinder, suggest
+from trainwell.learner.lr_find import MIN_POINTS, TIMED_POINTS, LRFinder, SweptTrainedModel, suggest
 from trainwell.tabular.pipeline import DEFAULT_LR, choose_lr
 
 
@@ -44,7 +45,8 @@ def test_weights_optimizer_rng_and_history_are_restored() -> None:
     opt_state = learn.opt.state_dict()
     history = [dict(row) for row in learn.history]
     rng = torch.get_rng_state()
-    learn.lr_find(num_it=30)
+    with pytest.warns(SweptTrainedModel):  # a sweep of a trained model says what its suggestion is for
+        learn.lr_find(num_it=30)
     after = learn.model.state_dict()
     assert all(torch.equal(before[k], after[k]) for k in before)
     assert learn.opt.state_dict()["state"].keys() == opt_state["state"].keys()
@@ -245,3 +247,23 @@ def test_callbacks_that_judge_or_save_a_fit_sit_out_the_sweep(tmp_path: Path) ->
     header = (tmp_path / "history.csv").read_text().splitlines()[0]
     assert header.startswith("fit,epoch,train_loss,valid_loss,accuracy")  # the sweep's header lacked these
     assert best.best_epoch == 0 and (tmp_path / "ck.pt").is_file()
+
+
+def test_a_sweep_of_a_trained_model_says_once_what_its_suggestion_is_for() -> None:
+    learn = _learner()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SweptTrainedModel)
+        learn.lr_find(num_it=30)  # before any fit: nothing to say
+    learn.fit_one_cycle(2, 1e-2)
+    with pytest.warns(SweptTrainedModel) as said:
+        result = learn.lr_find(num_it=30)
+    assert len(said) == 1 and said[0].filename == __file__  # points at the caller's line
+    message = str(said[0].message)
+    assert "\n" not in message and message.startswith("lr_find ran on a model trained for 2 epochs already")
+    assert f"its suggestion ({result.suggestion:.2e}) is a rate for training these weights further" in message
+    assert (
+        "run lr_find before fit" in message and "a tenth of the highest rate used so far (1.0e-02)" in message
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SweptTrainedModel)
+        learn.lr_find(num_it=30)  # said once per learner
