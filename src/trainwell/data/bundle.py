@@ -57,16 +57,36 @@ class DataBundle:
 
     def show_batch(self, n: int = 8, split: str = "train") -> Any:
         """The first ``n`` rows of ``split`` as read, beside their target (a table's: a look at what was read before
-        training on it); images and texts have their own (a PNG grid, the tokens the model reads)."""
+        training on it); images, texts and tagged sentences have their own (a PNG grid, the tokens the model
+        reads, each sentence's words and tags)."""
         refuse_a_path(n, "rows as read, beside their target")
         rows = self.rows.get(split)
         if rows is None:
-            kept = ", ".join(self.rows) or "none"
-            raise ConfigError(
-                f"show_batch: this data keeps no rows of its {split!r} split to show (it keeps: {kept}); tables "
-                "keep their first training rows and their held-out rows, tensor_data none"
-            )
+            raise ConfigError(self._nothing_to_show(split))
         return rows.head(n)
+
+    def _nothing_to_show(self, split: str) -> str:
+        """Why :meth:`show_batch` has no rows of ``split``, in words about this kind of data: the tour's tagging
+        and ratings users were told what tables and tensor_data keep, which was neither of theirs."""
+        kind = _KINDS.get(self.application, f"{self.application!r}")
+        first = f"show_batch: this data keeps no rows of its {split!r} split to show"
+        if split not in self.loaders():
+            has = ", ".join(self.loaders())
+            return f"{first}: this {kind} data has no {split!r} split (it has: {has}); pass one of those as split="
+        if self.rows:
+            return (
+                f"{first} (it keeps: {', '.join(self.rows)}); {kind} data keeps a held-out split's rows as read "
+                "only when it is small enough to copy beside its tensors"
+            )
+        if self.application == "generic":
+            return (
+                f"{first}: tensor data (tensor_data, or a DataBundle of loaders of your own) holds tensors, not rows "
+                "as read; look at a batch instead: next(iter(data.train))"
+            )
+        return (
+            f"{first}: {kind} data keeps no rows as read; look at a batch of what the model reads instead: "
+            f"next(iter(data.{split}))"
+        )
 
     def loaders(self) -> dict[str, Iterable[Any]]:
         found = {"train": self.train, "valid": self.valid, "test": self.test}
@@ -77,17 +97,33 @@ class DataBundle:
         return f"DataBundle(task={self.task.kind}, {sizes}, application={self.application!r})"
 
 
-def refuse_a_path(n: Any, what: str) -> None:
-    """``show_batch("batch.png")`` on data that answers with a table: a path where ``n`` goes gave pandas' raw
-    TypeError; said in one line instead (only images draw a PNG grid)."""
+def refuse_a_path(n: Any, what: str, *, method: str = "show_batch", subject: str = "this data") -> None:
+    """``show_batch("batch.png")`` on data that answers with a table (and ``learn.show_results("results.png")`` on
+    a Learner that does: ``method`` and ``subject`` name them): a path where ``n`` goes gave pandas' raw TypeError;
+    said in one line instead (only images draw a PNG grid)."""
     if isinstance(n, str | PathLike):
         raise ConfigError(
-            f"show_batch({str(n)!r}): this data shows its {what} as a DataFrame, not a PNG (only images draw a "
-            "grid); call show_batch() or show_batch(n) and save the table yourself (e.g. .to_csv(path))"
+            f"{method}({str(n)!r}): {subject} shows its {what} as a DataFrame, not a PNG (only images draw a "
+            f"grid); call {method}() or {method}(n) and save the table yourself (e.g. .to_csv(path))"
         )
 
 
+#: How :meth:`DataBundle.show_batch` names each application's data in its refusals.
+_KINDS = {
+    "tabular": "table",
+    "collab": "ratings",
+    "text": "text",
+    "vision": "image",
+    "generic": "tensor",
+}
+
+
 def _rows(loader: Iterable[Any]) -> str:
+    """How many examples ``loader`` holds, in their unit: sentences for a tagger (as its evaluation and
+    cross-validation count them), tokens for a language model's stream, rows for the rest."""
+    n_sentences = getattr(loader, "n_sentences", None)
+    if n_sentences is not None:
+        return f"{n_sentences} sentences"
     n_tokens = getattr(loader, "n_tokens", None)
     if n_tokens is not None:  # a language model's token stream
         return f"{n_tokens} tokens"

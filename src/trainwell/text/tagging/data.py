@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -28,6 +29,9 @@ from trainwell.losses import IGNORE_INDEX
 from trainwell.text.loader import EpochBatches, epoch_batches
 from trainwell.text.tagging.recipe import EncodedSentences, TaggingRecipe, tagging_batch
 from trainwell.text.vocab import Vocab
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["TaggingDataBundle", "TaggingLoader", "read_tagged", "tagging_data"]
 
@@ -91,6 +95,11 @@ class TaggingLoader(EpochBatches):
         return len(self.encoded.offsets) - 1
 
     @property
+    def n_sentences(self) -> int:
+        """Sentences: what a tagger's DataBundle counts in its repr, as its evaluation and cross-validation do."""
+        return self.n_rows
+
+    @property
     def n_tokens(self) -> int:
         """Words, in all sentences."""
         return len(self.encoded.words)
@@ -142,6 +151,35 @@ class TaggingDataBundle(DataBundle):
     tags: dict[str, Sentences] | None = None
     #: Pretrained vectors by word id ``(n_words, dim)`` and which rows the vectors file gave (``embeddings=``).
     word_vectors: tuple[np.ndarray, np.ndarray] | None = None
+
+    def show_batch(self, n: int = 8, split: str = "train") -> pd.DataFrame:
+        """The first ``n`` sentences of ``split`` (``"train"``, ``"valid"`` or ``"test"``) as read, one a row: their
+        ``words`` and their ``tags`` (the tags in IOB2 where they mark entity spans, as the model learns them), each
+        joined by spaces, one tag per word, and their ``length`` in words.
+
+        Example:
+            >>> data = tagging_data([(["Anna", "lives", "here"], ["B-PER", "O", "O"])] * 4, valid_pct=0.25)
+            >>> data.show_batch(1).to_dict("records")
+            [{'words': 'Anna lives here', 'tags': 'B-PER O O', 'length': 3}]
+        """
+        import pandas as pd
+
+        from trainwell.data.bundle import refuse_a_path
+
+        refuse_a_path(n, "sentences as read, with their tags")
+        sentences, tags = (self.sentences or {}).get(split), (self.tags or {}).get(split)
+        if sentences is None or tags is None:
+            raise ConfigError(
+                f"show_batch: this tagged data has no {split!r} split of sentences (it has: "
+                f"{', '.join(self.sentences or {})}); pass one of those as split="
+            )
+        return pd.DataFrame(
+            {
+                "words": [" ".join(words) for words in sentences[:n]],
+                "tags": [" ".join(sentence_tags) for sentence_tags in tags[:n]],
+                "length": [len(words) for words in sentences[:n]],
+            }
+        )
 
 
 def read_tagged(
