@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trainwell.callbacks.closed_form import ClosedForm
 from trainwell.collab.data import chosen_items
@@ -14,6 +14,10 @@ from trainwell.learner.events import Callback
 from trainwell.learner.kept_predictions import weights_state
 from trainwell.learner.learner import Learner
 from trainwell.models.registry import accepts_option, create_model
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import torch
 
 #: Settings measured on MovieLens 100k (benchmarks/movielens.py): strong decoupled weight decay is what keeps
 #: a factor model of a sparse ratings matrix from memorising it.
@@ -158,3 +162,19 @@ def _fit_ease(data: DataBundle, lam: float | None) -> tuple[Any, dict[str, Any]]
         "n_out": 1,
     }
     return model, config
+
+
+def shown_inputs(learn: Learner, inputs: Sequence[torch.Tensor], count: int) -> pd.DataFrame:
+    """The user and item of the first ``count`` validation rows, as the ratings named them, for
+    ``learn.show_results()`` (:mod:`trainwell.learner.show_results` finds it by name); ``inputs[0]`` holds their
+    codes ``(N, 2)``, ``0`` for a user or an item training never saw, shown as ``(unseen)``."""
+    import pandas as pd
+
+    recipe: Any = learn.data.recipe
+    codes = inputs[0][:count].tolist()
+    columns: dict[str, list[str]] = {}
+    for position, (name, known) in enumerate(
+        ((recipe.user_col, recipe.users), (recipe.item_col, recipe.items))
+    ):
+        columns[name] = [known[row[position] - 1] if row[position] > 0 else "(unseen)" for row in codes]
+    return pd.DataFrame(columns)

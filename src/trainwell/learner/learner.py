@@ -752,6 +752,26 @@ class Learner:
         with_targets = with_targets and getattr(chosen, "targets_known", True)
         return predictions(self, chosen, activate, with_targets)
 
+    def show_results(self, n: int = 8) -> pd.DataFrame:
+        """The first ``n`` validation rows as read, beside their actual and predicted values (and, for a classifier,
+        the probability of the class predicted): a table's columns, a text classifier's texts, a tagger's
+        sentences (words, actual and predicted tags, and how many are wrong), a ratings model's user and item. Only
+        the batches that hold those rows are predicted. Images draw a PNG grid instead
+        (:meth:`~trainwell.vision.VisionLearner.show_results`).
+
+        Raises:
+            ConfigError: ``n`` is a path (only images draw a PNG: save the table with ``.to_csv``), the data has no
+                validation set, or the Learner is a language model (``learn.generate`` shows what it writes).
+
+        Example:
+            >>> learn.show_results(3)  # doctest: +SKIP
+               age  workclass  ...  actual predicted  probability
+            12  39  State-gov  ...   <=50K     <=50K        0.93
+        """
+        from trainwell.learner.show_results import show_results
+
+        return show_results(self, n)
+
     def loader_for(self, examples: Any, *, with_targets: bool = True) -> Iterable[Any]:
         """A loader of new examples, read as the training data was, in the order given and never shuffled: what
         :meth:`validate` and :meth:`get_preds` build when given examples rather than a loader (fastai's

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +61,18 @@ class TextClassifierLearner(Learner):
             ConfigError: The first difference, and how to build the data the Learner can read.
         """
         check_same_reading(data.recipe, self.data.recipe, TextRecipe, _reading_difference, _reading_fix)
+
+    def show_results(self, n: int = 8) -> pd.DataFrame:
+        """The first ``n`` validation texts as read (``text``; several text columns joined as the model reads
+        them), beside their ``actual`` and ``predicted`` labels and the ``probability`` of the one predicted
+        (a regression's numbers; a multi-label text's labels joined by ``;``).
+
+        Raises:
+            ConfigError: ``n`` is a path (save the table with ``.to_csv``), or the data has no validation set.
+        """
+        from trainwell.learner.show_results import show_results
+
+        return show_results(self, n, shown_inputs=_shown_texts)
 
     def fine_tune(  # type: ignore[override]
         self, epochs: int, base_lr: float | None = None, *, freeze_epochs: int = 1, **kwargs: Any
@@ -207,6 +219,16 @@ def text_classifier_learner(
 
         learn.pretrained_record = pretrained_record(pretrained, model, data.task)
     return learn
+
+
+def _shown_texts(learn: Learner, inputs: Sequence[torch.Tensor], count: int) -> pd.DataFrame:
+    """The first ``count`` validation texts as read, for :meth:`TextClassifierLearner.show_results`."""
+    import pandas as pd
+
+    texts = (getattr(learn.data, "texts", None) or {}).get("valid")
+    if texts is None:
+        return pd.DataFrame(index=range(count))
+    return pd.DataFrame({"text": texts[:count]})
 
 
 def _reading_difference(new: TextRecipe, old: TextRecipe) -> str | None:

@@ -34,7 +34,7 @@ class VisionLearner(Learner):
     #: ``training.pretrained`` (:mod:`trainwell.core.lineage`); ``None`` for a model trained from scratch.
     pretrained_record: dict[str, Any] | None = None
 
-    def show_results(
+    def show_results(  # type: ignore[override]
         self, path: str | Path = "results.png", n: int = 16, *, loader: Iterable[Any] | None = VALIDATION_SET
     ) -> Path:
         """Write a PNG grid of images with their true and predicted labels (wrong ones in red): ``n`` spread over

@@ -20,6 +20,8 @@ from trainwell.text.tagging.recipe import TaggingRecipe
 from trainwell.text.vocab import vocab_difference
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from trainwell.data.bundle import DataBundle
 
 __all__ = [
@@ -64,6 +66,19 @@ class TaggerLearner(Learner):
             ConfigError: The first difference (:func:`reading_difference`), and what to do instead.
         """
         check_same_reading(data.recipe, self.data.recipe, TaggingRecipe, reading_difference, _reading_fix)
+
+    def show_results(self, n: int = 8) -> pd.DataFrame:
+        """The first ``n`` validation sentences, one a row: their ``words`` as read, the ``actual`` and the
+        ``predicted`` tags (one per word, joined by spaces, the best path as the metrics see it), and how many
+        words are tagged ``wrong``.
+
+        Raises:
+            ConfigError: ``n`` is a path (save the table with ``.to_csv``), or the data has no validation set
+                (``tagging_data(..., valid_pct=0.1)`` or ``valid=`` gives one).
+        """
+        from trainwell.learner.show_results import show_results
+
+        return show_results(self, n, shown_inputs=_shown_sentences)
 
     def activate(self, output: torch.Tensor, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
         words = inputs[0]
@@ -217,6 +232,17 @@ def _reading_fix(new: TaggingRecipe, old: TaggingRecipe) -> str:
         "tagging_data builds its vocabularies from its own training sentences, so train a tagger on it: "
         "tagging_learner(new_data)"
     )
+
+
+def _shown_sentences(learn: Learner, inputs: Sequence[torch.Tensor], count: int) -> pd.DataFrame:
+    """The words of the first ``count`` validation sentences as read, one sentence a row, for
+    :meth:`TaggerLearner.show_results`."""
+    import pandas as pd
+
+    sentences = (getattr(learn.data, "sentences", None) or {}).get("valid")
+    if sentences is None:  # data built otherwise than by tagging_data: the tags alone
+        return pd.DataFrame(index=range(count))
+    return pd.DataFrame({"words": [" ".join(words) for words in sentences[:count]]})
 
 
 def tagger_archs() -> list[str]:
