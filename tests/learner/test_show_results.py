@@ -180,3 +180,33 @@ def test_show_results_refuses_a_path_a_count_below_one_and_data_without_a_valida
         ConfigError, match=r"has no validation set to show; build the data with one \(valid_pct=0.2"
     ):
         unsplit.show_results()
+
+
+def test_a_multilabel_rows_labels_are_joined_and_a_language_model_is_pointed_to_generate() -> None:
+    frame = _table().drop(columns=["price", "rent"])
+    frame["kind"] = [
+        ";".join(label for label, on in (("large", s > 50), ("north", c == "Oslo")) if on) or "none"
+        for s, c in zip(frame["size"], frame["city"], strict=True)
+    ]
+    data = trainwell.tabular_data(frame, "kind", label_delim=";", seed=0)
+    learn = trainwell.tabular_learner(data, progress=False)
+
+    shown = learn.show_results(4)
+
+    assert list(shown.columns) == ["size", "city", "actual", "predicted"]
+    assert [set(a.split(";")) for a in shown["actual"]] == [
+        set(k.split(";")) for k in data.rows["valid"]["kind"].head(4)
+    ]
+    probabilities, _ = learn.get_preds()
+    assert shown["predicted"].tolist() == [
+        ";".join(labels) for labels in learn.task.decode(probabilities[:4])
+    ]
+
+    text = pd.DataFrame({"text": [" ".join(["the cat sat on the mat and the dog ran ."] * 50)] * 10})
+    language_model = trainwell.language_model_learner(
+        trainwell.lm_data(text, text_col="text"), progress=False
+    )
+    with pytest.raises(
+        ConfigError, match=r"a language model's are next tokens: call learn.generate\('a prompt'\)"
+    ):
+        language_model.show_results()
