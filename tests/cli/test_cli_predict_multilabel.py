@@ -102,8 +102,8 @@ def test_at_least_one_is_refused_for_a_model_that_is_not_multilabel(
     refused = run_cli("predict", model_dir, binary_csv, "--at-least-one")
     assert refused.returncode == 2, refused.explain()
     assert refused.stderr_lines == [
-        "error: --at-least-one gives a multi-label model's rows without a label their likeliest one; a table "
-        "model (binary) answers every row already: drop it"
+        "error: --at-least-one is for multi-label models; this binary model gives every row one answer "
+        "already: drop it"
     ]
 
 

@@ -367,13 +367,13 @@ def _refuse_at_least_one(metadata: dict[str, Any], at_least_one: bool) -> None:
     kind = (metadata.get("task") or {}).get("kind") if metadata else None
     if not at_least_one or kind in (None, "multilabel"):
         return
-    from trainwell.cli._unread import model_words
-    from trainwell.core.errors import ConfigError
+    from types import SimpleNamespace
 
-    raise ConfigError(
-        f"--at-least-one gives a multi-label model's rows without a label their likeliest one; {model_words(metadata)} "
-        f"({kind}) answers every row already: drop it"
-    )
+    from trainwell.core.errors import ConfigError
+    from trainwell.data.at_least_one import refusal_for
+
+    task = SimpleNamespace(**{"classes": None, "target_names": None, **(metadata.get("task") or {})})
+    raise ConfigError(refusal_for(task, metadata.get("application"), option="--at-least-one"))
 
 
 def _without_empty(predictions: Any, task: Any, at_least_one: bool) -> Any:

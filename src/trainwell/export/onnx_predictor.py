@@ -213,7 +213,7 @@ class OnnxPredictor:
         as :meth:`~trainwell.vision.predictor.ImagePredictor.predict` gives them. ``at_least_one`` (multi-label
         models; refused for others): a row with no label over its threshold gets its likeliest label, as the
         PyTorch predictor gives it (:meth:`~trainwell.data.task.Task.decode`)."""
-        refuse_at_least_one(self.task, at_least_one)
+        refuse_at_least_one(self.task, at_least_one, application=self.application)
         decoded = partial(prediction_table, self.task, at_least_one=at_least_one)
         if self.application == "vision":
             # Paths in any form: each image's path first, as the PyTorch predictor and `trainwell predict` give.

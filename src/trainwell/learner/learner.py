@@ -937,8 +937,11 @@ class Learner:
 
         # Said before the weights are copied, and for every predictor alike (each predictor's own predict refuses
         # it too, saying what its model answers instead).
-        items = {"vision": "image", "text": "text"}.get(str(getattr(self.data, "application", "")), "row")
-        refuse_at_least_one(self.task, bool(options.get("at_least_one")), items=items)
+        refuse_at_least_one(
+            self.task,
+            bool(options.get("at_least_one")),
+            application=str(getattr(self.data, "application", None) or "generic"),
+        )
         return self.predictor().predict(inputs, **options)
 
     def predictor(self) -> Any:
