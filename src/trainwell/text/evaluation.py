@@ -305,9 +305,9 @@ def _labelled_texts(
 
 def evaluate_texts(
     source: pd.DataFrame | str | Path,
-    *,
-    text_col: str | Sequence[str] = "text",
     target: str | Sequence[str] | None = None,
+    *extra: Any,
+    text_col: str | Sequence[str] = "text",
     cv: int = 5,
     seed: int = 0,
     epochs: int | None = None,
@@ -339,7 +339,8 @@ def evaluate_texts(
         text_col: the column holding the texts, or several (a pair of sentences; see
             :func:`~trainwell.text.text_data`).
         target: the label column, or several 0/1 label columns (multi-label); a folder's labels are its class
-            folders' names.
+            folders' names. Second by position, as in ``fit_texts`` and ``evaluate_table``:
+            ``evaluate_texts(df, "sentiment", text_col="review")``; everything after it is given by keyword.
         cv: number of folds, at least 2 (stratified for one label per text; label sets and numbers are split at
             random).
         seed: seeds the folds and every model.
@@ -376,10 +377,11 @@ def evaluate_texts(
         An :class:`~trainwell.evaluate.Evaluation`: print it for the table ``trainwell evaluate`` prints.
 
     Example:
-        >>> result = evaluate_texts("reviews.csv", text_col="review", target="sentiment", cv=5)  # doctest: +SKIP
+        >>> result = evaluate_texts("reviews.csv", "sentiment", text_col="review", cv=5)  # doctest: +SKIP
         >>> result.interval("f1"), result.interval("f1", "tf-idf + logistic")                     # doctest: +SKIP
     """
     from trainwell.core.errors import ConfigError
+    from trainwell.core.positional import refuse_extra_positional
     from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import fold_indices
     from trainwell.evaluate.compare import evaluation_metrics
@@ -389,6 +391,7 @@ def evaluate_texts(
     from trainwell.learner.run_files import check_fit_settings
     from trainwell.text.learner import resolve_arch
 
+    refuse_extra_positional("evaluate_texts", extra, ("source", "target"), ("text_col",))
     fold_seconds = check_settings(cv, epochs, time_budget)
     check_fit_settings(
         epochs, lr, None

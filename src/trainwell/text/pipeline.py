@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from trainwell.callbacks.budget import TimeBudget, start_budget
 from trainwell.core.errors import ConfigError
+from trainwell.core.positional import refuse_extra_positional
 from trainwell.core.renamed import renamed_keyword
 from trainwell.core.seeding import seed_everything
 from trainwell.distributed import maybe_distribute
@@ -58,9 +59,9 @@ class TextRun(FitRun):
 
 def fit_texts(
     source: str | Path | pd.DataFrame,
-    *,
-    text_col: str | Sequence[str] = "text",
     target: str | list[str] | None = None,
+    *extra: Any,
+    text_col: str | Sequence[str] = "text",
     out: str | Path | None = None,
     arch: str = "fast",
     epochs: int | None = None,
@@ -86,9 +87,11 @@ def fit_texts(
 
     Args:
         source: a CSV / TSV / Parquet file or a DataFrame with a text column and a label column.
-        text_col, target: the text and label columns (``--text``, ``--target``); several text columns (a
-            list, or names joined by commas) make each row's texts one example, a pair of sentences
-            (:func:`~trainwell.text.text_data`).
+        target: the label column (``--target``), or several 0/1 label columns (multi-label); second by position,
+            as in :func:`~trainwell.text.text_data` and ``fit_table``: ``fit_texts(df, "sentiment",
+            text_col="review")``. Everything after it is given by keyword.
+        text_col: the text column (``--text``); several (a list, or names joined by commas) make each row's
+            texts one example, a pair of sentences (:func:`~trainwell.text.text_data`).
         out: the model directory to write (checked before any work).
         arch: ``"fast"`` (the n-gram bag) or a registered text architecture (``"ulmfit"``...), named
             ``arch`` as in the other ``fit_*`` and ``evaluate_*`` calls; ``model=``, its name before, still
@@ -113,6 +116,7 @@ def fit_texts(
         **data_kwargs: more :func:`~trainwell.text.text_data` settings (``label_delim``, ``ngrams``,
             ``tokenizer``, ``drop_empty``...).
     """
+    refuse_extra_positional("fit_texts", extra, ("source", "target"), ("text_col",))
     arch = renamed_keyword(data_kwargs, "model", "arch", arch, "fast", "fit_texts")
     check_fit_settings(epochs, lr, out)
     budget = start_budget(time_budget)

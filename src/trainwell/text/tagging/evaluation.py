@@ -95,7 +95,7 @@ def tagging_baselines(
 
 def evaluate_tagger(
     source: TaggedSource,
-    *,
+    *extra: Any,
     tag_col: str | int | None = None,
     cv: int = 5,
     seed: int = 0,
@@ -131,12 +131,14 @@ def evaluate_tagger(
         >>> result = evaluate_tagger("ner/train.conll", cv=3)                          # doctest: +SKIP
         >>> result.interval("entity_f1"), result.interval("entity_f1", "window logistic")  # doctest: +SKIP
     """
+    from trainwell.core.positional import refuse_extra_positional
     from trainwell.distributed.spread import spread_processes
     from trainwell.evaluate import fold_indices
     from trainwell.evaluate.evaluation import Evaluation, check_settings, time_spent
     from trainwell.evaluate.spread import cross_validate_spread
     from trainwell.text.tagging.data import tagging_data
 
+    refuse_extra_positional("evaluate_tagger", extra, ("source",), ("tag_col", "cv"))
     fold_seconds = check_settings(cv, epochs, time_budget)
     # The whole file's task (classes, scheme): every fold is scored on the same tags.
     data = tagging_data(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from trainwell.callbacks.budget import TimeBudget, start_budget
+from trainwell.core.positional import refuse_extra_positional
 from trainwell.core.seeding import seed_everything
 from trainwell.distributed import maybe_distribute
 from trainwell.learner.events import Callback
@@ -43,7 +44,7 @@ class TaggerRun(FitRun):
 
 def fit_tagger(
     source: TaggedSource,
-    *,
+    *extra: Any,
     tag_col: str | int | None = None,
     valid: TaggedSource | None = None,
     test: TaggedSource | None = None,
@@ -83,6 +84,7 @@ def fit_tagger(
         **data_kwargs: more :func:`~trainwell.text.tagging.data` settings (``min_freq``, ``lowercase``,
             ``rare_word_dropout``, ``encoding_errors``).
     """
+    refuse_extra_positional("fit_tagger", extra, ("source",), ("tag_col", "valid"))
     check_fit_settings(epochs, lr, out)
     budget = start_budget(time_budget)
     seed_everything(seed)
